@@ -1,0 +1,20 @@
+"""hourglass: deep-learning anomaly detection for security telemetry.
+
+Examples
+--------
+>>> import hourglass
+>>> sorted(hourglass.detectors.available())[:1]
+['autoencoder']
+"""
+
+import logging
+
+__version__ = "0.1.0"
+
+from hourglass import detectors, thresholds  # noqa: E402
+from hourglass.detectors import AutoEncoder  # noqa: E402
+from hourglass.pipeline import Pipeline, load  # noqa: E402
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())
+
+__all__ = ["AutoEncoder", "Pipeline", "__version__", "detectors", "load", "thresholds"]

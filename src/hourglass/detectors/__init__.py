@@ -1,0 +1,7 @@
+"""Detectors: one module per family, a registry, and the common base class."""
+
+from hourglass.detectors.autoencoder import AutoEncoder
+from hourglass.detectors.base import BaseDetector, DeepDetector
+from hourglass.detectors.registry import available, describe, get, name_of
+
+__all__ = ["AutoEncoder", "BaseDetector", "DeepDetector", "available", "describe", "get", "name_of"]

@@ -1,0 +1,260 @@
+"""The detector contract every hourglass model follows (DESIGN.md, Contracts).
+
+* ``__init__`` stores keyword arguments unchanged; ``fit`` validates and computes.
+* ``fit(X, y=None)`` carves a held-out slice of the (normal) training rows, trains on the rest,
+  and fits the threshold on the held-out scores; it returns ``self``.
+* ``score(X)`` (alias ``decision_function``): float array, higher = more anomalous.
+* ``predict(X)``: 0/1 from the fitted threshold.
+* Fitted state ends in ``_``. Capabilities are tags (:meth:`BaseDetector.get_tags`).
+
+Subclasses fill the hooks ``_fit`` and ``_score`` (and ``_get_state``/``_set_state`` when they
+hold more than a torch module).
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from typing import Any, ClassVar
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator
+from sklearn.base import clone as sk_clone
+
+from hourglass.errors import InputError, NotFittedError
+from hourglass.features.validation import check_array, check_labels
+from hourglass.nn import TrainConfig, TrainHistory, predict_batches, resolve_device, train_module
+from hourglass.thresholds import Percentile, Threshold, threshold_from_dict
+
+__all__ = ["BaseDetector", "DeepDetector"]
+
+logger = logging.getLogger(__name__)
+
+
+class BaseDetector(BaseEstimator):
+    """Common base of all detectors: validation, the held-out split and the threshold.
+
+    Subclasses declare ``__init__`` keyword arguments (each stored as given) and implement
+    ``_fit(X_train, X_val, y_train)`` and ``_score(X)``.
+    """
+
+    _tags: ClassVar[dict[str, Any]] = {
+        "input": "tabular",
+        "supports_explain": False,
+        "supports_labels": False,
+        "deep": False,
+    }
+
+    # -- tags ---------------------------------------------------------------------------------
+    @classmethod
+    def get_tags(cls) -> dict[str, Any]:
+        """Capabilities of this detector, merged along the class hierarchy.
+
+        Examples
+        --------
+        >>> from hourglass.detectors import AutoEncoder
+        >>> AutoEncoder.get_tags()["input"]
+        'tabular'
+        """
+        tags: dict[str, Any] = {}
+        for klass in reversed(cls.__mro__):
+            tags.update(getattr(klass, "_tags", {}))
+        return tags
+
+    # -- public API ---------------------------------------------------------------------------
+    def fit(self, X: object, y: object | None = None) -> BaseDetector:
+        """Fit on ``X`` (normal rows unless ``y`` marks known anomalies) and return ``self``.
+
+        A share ``validation_fraction`` of the rows is held out: deep models watch its loss for
+        early stopping, and the threshold is fitted on its scores.
+        """
+        Xa = check_array(X)
+        n = Xa.shape[0]
+        labels = None
+        if y is not None:
+            labels = check_labels(y, n)
+            if not self.get_tags()["supports_labels"]:
+                warnings.warn(f"{type(self).__name__} does not use labels; y is ignored",
+                              UserWarning, stacklevel=2)
+                labels = None
+        self._check_params()
+        self.n_features_in_ = Xa.shape[1]
+        rng = np.random.default_rng(self._seed())
+        frac = float(getattr(self, "validation_fraction", 0.1))
+        if not 0 <= frac < 1:
+            raise ValueError(f"validation_fraction must be in [0, 1), got {frac}")
+        n_val = int(round(frac * n)) if n >= 10 else 0
+        order = rng.permutation(n)
+        val_idx, train_idx = np.sort(order[:n_val]), np.sort(order[n_val:])
+        y_train = None if labels is None else labels[train_idx]
+        self._fit(Xa[train_idx], Xa[val_idx] if n_val else None, y_train)
+        if n_val:
+            val_scores = self._score(Xa[val_idx])
+            if labels is not None:
+                val_scores = val_scores[labels[val_idx] == 0]
+        else:
+            logger.warning("%s: only %d rows, so the threshold is fitted on training scores",
+                           type(self).__name__, n)
+            val_scores = self._score(Xa)
+        self.val_scores_ = np.asarray(val_scores, dtype=np.float64)
+        threshold = self.threshold if self.threshold is not None else Percentile(99.0)
+        if not isinstance(threshold, Threshold):
+            raise ValueError(f"threshold must be a hourglass Threshold, got {threshold!r}")
+        self.threshold_ = type(threshold)(**threshold.get_params()).fit(self.val_scores_)
+        return self
+
+    def score(self, X: object) -> np.ndarray:
+        """Anomaly score per row; higher is more anomalous."""
+        self._check_fitted()
+        Xa = check_array(X, n_features=self.n_features_in_)
+        return np.asarray(self._score(Xa), dtype=np.float64)
+
+    def decision_function(self, X: object) -> np.ndarray:
+        """Alias of :meth:`score` (PyOD's name)."""
+        return self.score(X)
+
+    def predict(self, X: object) -> np.ndarray:
+        """0 (normal) or 1 (anomaly) per row, from the fitted threshold."""
+        return self.threshold_predict(self.score(X))
+
+    def threshold_predict(self, scores: np.ndarray) -> np.ndarray:
+        """Apply the fitted threshold to scores already computed."""
+        self._check_fitted()
+        return self.threshold_.predict(scores)
+
+    def set_threshold(self, threshold: Threshold) -> BaseDetector:
+        """Replace the threshold and fit it on the held-out normal scores kept from ``fit``."""
+        self._check_fitted()
+        self.threshold = threshold
+        self.threshold_ = type(threshold)(**threshold.get_params()).fit(self.val_scores_)
+        return self
+
+    # -- hooks --------------------------------------------------------------------------------
+    def _check_params(self) -> None:
+        """Validate hyper-parameters at fit time; raise ``ValueError`` naming the parameter."""
+
+    def _fit(self, X: np.ndarray, X_val: np.ndarray | None, y: np.ndarray | None) -> None:
+        raise NotImplementedError
+
+    def _score(self, X: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    # -- state (for artefacts) ------------------------------------------------------------
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "threshold_"):
+            raise NotFittedError(f"{type(self).__name__} is not fitted; call fit(X) first")
+
+    def _seed(self) -> int:
+        rs = getattr(self, "random_state", 0)
+        return 0 if rs is None else int(rs)
+
+    def get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        """Fitted state as (plain-JSON dict, named arrays) — what an artefact stores."""
+        self._check_fitted()
+        meta, arrays = self._get_state()
+        meta = {"n_features_in": int(self.n_features_in_),
+                "threshold": self.threshold_.to_dict(), **meta}
+        arrays = {"val_scores": self.val_scores_.astype(np.float64), **arrays}
+        return meta, arrays
+
+    def set_state(self, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> BaseDetector:
+        """Restore what :meth:`get_state` returned (on a detector built with the same params)."""
+        try:
+            self.n_features_in_ = int(meta["n_features_in"])
+            self.threshold_ = threshold_from_dict(meta["threshold"])
+            self.val_scores_ = np.asarray(arrays["val_scores"], dtype=np.float64)
+        except KeyError as exc:
+            raise InputError(f"detector state is missing {exc}") from None
+        self._set_state(meta, arrays)
+        return self
+
+    def _get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        return {}, {}
+
+    def _set_state(self, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+        return None
+
+    def clone(self) -> BaseDetector:
+        """Unfitted copy with the same parameters (``sklearn.base.clone``)."""
+        return sk_clone(self)
+
+
+class DeepDetector(BaseDetector):
+    """Base of torch detectors: builds the module in ``fit`` and runs the one training loop.
+
+    Subclasses implement ``_build_module(n_features)`` returning a module with ``loss(batch)``
+    and ``score(batch)``; they may override ``_train_tensors`` to add labels to batches.
+    """
+
+    _tags: ClassVar[dict[str, Any]] = {"deep": True}
+
+    def _train_config(self) -> TrainConfig:
+        return TrainConfig(
+            epochs=int(self.epochs),
+            batch_size=int(self.batch_size),
+            lr=float(self.lr),
+            weight_decay=float(self.weight_decay),
+            patience=None if self.patience is None else int(self.patience),
+            verbose=int(self.verbose),
+        )
+
+    def _check_common(self) -> None:
+        for name in ("epochs", "batch_size"):
+            if int(getattr(self, name)) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if float(self.lr) <= 0:
+            raise ValueError(f"lr must be > 0, got {self.lr}")
+
+    def _build_module(self, n_features: int) -> torch.nn.Module:
+        raise NotImplementedError
+
+    def _train_tensors(self, X: np.ndarray, y: np.ndarray | None) -> tuple[torch.Tensor, ...]:
+        return (torch.from_numpy(X),)
+
+    def _fit(self, X: np.ndarray, X_val: np.ndarray | None, y: np.ndarray | None) -> None:
+        self._check_common()
+        device = resolve_device(self.device)
+        seed = self._seed()
+        devices = [device.index or 0] if device.type == "cuda" else []
+        with torch.random.fork_rng(devices=devices):
+            torch.manual_seed(seed)
+            module = self._build_module(X.shape[1]).to(device)
+            train = tuple(t.to(device) for t in self._train_tensors(X, y))
+            val = None
+            if X_val is not None and X_val.shape[0] > 0:
+                val = tuple(t.to(device) for t in self._train_tensors(X_val, None))
+            gen = torch.Generator().manual_seed(seed)
+            self.history_: TrainHistory = train_module(
+                module, train, val, self._train_config(), generator=gen,
+                description=type(self).__name__)
+        self.module_ = module
+        self.device_ = device
+
+    def _score(self, X: np.ndarray) -> np.ndarray:
+        self.module_.eval()
+        return predict_batches(self.module_.score, [X], device=self.device_,
+                               batch_size=self._score_batch_size())
+
+    def _score_batch_size(self) -> int:
+        return 65536
+
+    def _get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        arrays = {f"module.{k}": v.detach().cpu().numpy()
+                  for k, v in self.module_.state_dict().items()}
+        meta: dict[str, Any] = {}
+        if hasattr(self, "history_"):
+            meta["history"] = self.history_.to_dict()
+        return meta, arrays
+
+    def _set_state(self, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+        device = resolve_device(self.device)
+        module = self._build_module(self.n_features_in_)
+        state = {k[len("module."):]: torch.from_numpy(np.array(v))
+                 for k, v in arrays.items() if k.startswith("module.")}
+        try:
+            module.load_state_dict(state, strict=True)
+        except RuntimeError as exc:
+            raise InputError(f"saved weights do not fit {type(self).__name__}: {exc}") from None
+        self.module_ = module.to(device).eval()
+        self.device_ = device

@@ -1,0 +1,71 @@
+"""The one registry of detectors: name → class (STYLE.md item 7).
+
+The CLI, the docs table, artefact loading and the common tests all read it. Adding a model is one
+module and one line in ``_ENTRIES``. Classes are imported lazily, and artefacts can only name
+classes listed here, so loading a model never imports arbitrary code.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from hourglass.detectors.base import BaseDetector
+from hourglass.errors import InputError
+
+__all__ = ["available", "describe", "get", "name_of"]
+
+_ENTRIES: dict[str, str] = {
+    "autoencoder": "hourglass.detectors.autoencoder:AutoEncoder",
+}
+
+
+def available() -> list[str]:
+    """Registered detector names.
+
+    Examples
+    --------
+    >>> "autoencoder" in available()
+    True
+    """
+    return list(_ENTRIES)
+
+
+def get(name: str) -> type[BaseDetector]:
+    """The detector class registered under ``name`` (case-insensitive, ``-``/``_`` alike).
+
+    Examples
+    --------
+    >>> get("autoencoder").__name__
+    'AutoEncoder'
+    """
+    key = name.strip().lower().replace("_", "-")
+    if key not in _ENTRIES:
+        raise InputError(f"unknown model {name!r}; available: {', '.join(_ENTRIES)}")
+    module_name, _, cls_name = _ENTRIES[key].partition(":")
+    cls = getattr(importlib.import_module(module_name), cls_name)
+    return cls  # type: ignore[no-any-return]
+
+
+def name_of(cls: type) -> str:
+    """Registry name of a detector class.
+
+    Examples
+    --------
+    >>> from hourglass.detectors import AutoEncoder
+    >>> name_of(AutoEncoder)
+    'autoencoder'
+    """
+    target = f"{cls.__module__}:{cls.__name__}"
+    for name, path in _ENTRIES.items():
+        if path == target:
+            return name
+    raise InputError(f"{cls.__name__} is not a registered detector")
+
+
+def describe() -> dict[str, str]:
+    """Name → first line of the class docstring (for ``hourglass models``)."""
+    out = {}
+    for name in _ENTRIES:
+        doc = (get(name).__doc__ or "").strip().splitlines()
+        out[name] = doc[0] if doc else ""
+    return out

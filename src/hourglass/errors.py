@@ -1,0 +1,36 @@
+"""Exceptions raised by hourglass.
+
+Every problem with what a user handed in (data, options, artefacts) is an :class:`InputError`
+(or a subclass). The CLI turns these into one line on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+__all__ = ["ArtefactError", "HourglassError", "InputError", "NotFittedError"]
+
+
+class HourglassError(Exception):
+    """Base class of every error hourglass raises on purpose."""
+
+
+class InputError(HourglassError, ValueError):
+    """Bad input: missing columns, wrong dtypes, NaN/inf, empty data, malformed files.
+
+    The message names the column, line or option at fault and what was expected.
+
+    Examples
+    --------
+    >>> from hourglass.errors import InputError
+    >>> raise InputError("column 'src_bytes': expected numbers, found 'abc' (row 3)")
+    Traceback (most recent call last):
+    ...
+    hourglass.errors.InputError: column 'src_bytes': expected numbers, found 'abc' (row 3)
+    """
+
+
+class ArtefactError(InputError):
+    """A saved model directory is missing, tampered with, or of an incompatible version."""
+
+
+class NotFittedError(HourglassError, AttributeError):
+    """A method that needs a fitted estimator was called before ``fit``."""

@@ -1,0 +1,7 @@
+"""Torch building blocks and the one training loop every deep detector uses."""
+
+from hourglass.nn.blocks import mlp
+from hourglass.nn.device import resolve_device
+from hourglass.nn.training import TrainConfig, TrainHistory, predict_batches, train_module
+
+__all__ = ["TrainConfig", "TrainHistory", "mlp", "predict_batches", "resolve_device", "train_module"]

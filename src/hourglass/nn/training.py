@@ -1,0 +1,259 @@
+"""The one training loop (STYLE.md item 4).
+
+A model is a :class:`torch.nn.Module` with two methods:
+
+* ``loss(batch) -> Tensor`` — a scalar to minimise for a batch (a tuple of tensors);
+* ``score(batch) -> Tensor`` — one anomaly score per row of the batch.
+
+:func:`train_module` owns everything else: the optimiser, mini-batches sliced from in-memory
+tensors, gradient clipping, validation loss, early stopping, progress and logging.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from torch import nn
+
+__all__ = ["TrainConfig", "TrainHistory", "predict_batches", "train_module"]
+
+logger = logging.getLogger(__name__)
+
+Batch = tuple[torch.Tensor, ...]
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Settings of :func:`train_module`.
+
+    Examples
+    --------
+    >>> TrainConfig(epochs=5).batch_size
+    256
+    """
+
+    epochs: int = 50
+    batch_size: int = 256
+    lr: float = 1e-3
+    weight_decay: float = 0.0
+    patience: int | None = 5
+    min_delta: float = 1e-4
+    clip_grad_norm: float | None = 5.0
+    verbose: int = 1
+    optimizer: Callable[..., torch.optim.Optimizer] | None = None
+
+
+@dataclass
+class TrainHistory:
+    """What happened during training: per-epoch losses, the best epoch and the time it took."""
+
+    train_loss: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    best_epoch: int = 0
+    stopped_early: bool = False
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain-JSON view, for the artefact's model card."""
+        return {
+            "train_loss": [round(v, 6) for v in self.train_loss],
+            "val_loss": [round(v, 6) for v in self.val_loss],
+            "best_epoch": self.best_epoch,
+            "stopped_early": self.stopped_early,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def _batches(n: int, batch_size: int) -> list[tuple[int, int]]:
+    """Batch bounds covering all ``n`` rows; a last batch of one row is merged into the previous
+    one (batch norm cannot train on a single row), and data smaller than a batch is one batch."""
+    bounds = [(i, min(i + batch_size, n)) for i in range(0, n, batch_size)]
+    if len(bounds) > 1 and bounds[-1][1] - bounds[-1][0] < 2:
+        last = bounds.pop()
+        bounds[-1] = (bounds[-1][0], last[1])
+    return bounds
+
+
+def _progress(verbose: int, total: int, description: str):  # type: ignore[no-untyped-def]
+    """A rich progress bar on an interactive terminal, else ``None``."""
+    if verbose <= 0 or not sys.stderr.isatty():
+        return None
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[info]}"),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
+
+
+def _mean_loss(module: nn.Module, data: Batch, batch_size: int) -> float:
+    module.eval()
+    total, count = 0.0, 0
+    with torch.inference_mode():
+        for lo, hi in _batches(data[0].shape[0], max(batch_size, 4096)):
+            batch = tuple(t[lo:hi] for t in data)
+            total += float(module.loss(batch)) * (hi - lo)  # type: ignore[operator]
+            count += hi - lo
+    return total / max(count, 1)
+
+
+def train_module(
+    module: nn.Module,
+    train: Sequence[torch.Tensor],
+    val: Sequence[torch.Tensor] | None,
+    config: TrainConfig,
+    *,
+    generator: torch.Generator,
+    description: str = "training",
+) -> TrainHistory:
+    """Train ``module`` in place and restore the weights of its best validation epoch.
+
+    Parameters
+    ----------
+    module
+        Model with ``loss(batch)`` and ``score(batch)``; already on the target device.
+    train, val
+        Tensors (same number of rows each) on the module's device; ``val`` may be ``None``,
+        in which case early stopping watches the training loss.
+    config
+        Optimiser, batching and stopping settings.
+    generator
+        Seeded generator for the shuffling order (reproducibility).
+    description
+        Text for the progress bar.
+
+    Returns
+    -------
+    TrainHistory
+
+    Examples
+    --------
+    >>> import torch
+    >>> from torch import nn
+    >>> class Mean(nn.Module):
+    ...     def __init__(self):
+    ...         super().__init__()
+    ...         self.mu = nn.Parameter(torch.zeros(2))
+    ...     def loss(self, batch):
+    ...         return ((batch[0] - self.mu) ** 2).mean()
+    ...     def score(self, batch):
+    ...         return ((batch[0] - self.mu) ** 2).mean(dim=1)
+    >>> m = Mean()
+    >>> X = torch.ones(64, 2)
+    >>> h = train_module(m, (X,), None, TrainConfig(epochs=200, lr=0.1, verbose=0),
+    ...                  generator=torch.Generator().manual_seed(0))
+    >>> bool(torch.allclose(m.mu, torch.ones(2), atol=1e-2))
+    True
+    """
+    train = tuple(train)
+    n = train[0].shape[0]
+    make_opt = config.optimizer or torch.optim.Adam
+    params = [p for p in module.parameters() if p.requires_grad]
+    opt = make_opt(params, lr=config.lr, weight_decay=config.weight_decay)
+    history = TrainHistory()
+    best = math.inf
+    best_state: dict[str, torch.Tensor] | None = None
+    bad_epochs = 0
+    start = time.perf_counter()
+    progress = _progress(config.verbose, config.epochs, description)
+    task = None
+    if progress is not None:
+        progress.start()
+        task = progress.add_task(description, total=config.epochs, info="")
+    try:
+        for epoch in range(config.epochs):
+            module.train()
+            perm = torch.randperm(n, generator=generator).to(train[0].device)
+            shuffled = tuple(t[perm] for t in train)
+            running = torch.zeros((), device=train[0].device)
+            for lo, hi in _batches(n, config.batch_size):
+                batch = tuple(t[lo:hi] for t in shuffled)
+                loss = module.loss(batch)  # type: ignore[operator]
+                if not torch.isfinite(loss):
+                    raise FloatingPointError(
+                        f"training diverged at epoch {epoch + 1} (loss is {float(loss)}); "
+                        "lower the learning rate or scale the inputs"
+                    )
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                if config.clip_grad_norm is not None:
+                    nn.utils.clip_grad_norm_(params, config.clip_grad_norm)
+                opt.step()
+                running += loss.detach() * (hi - lo)
+            history.train_loss.append(float(running) / n)
+            watched = history.train_loss[-1]
+            if val is not None and val[0].shape[0] > 0:
+                watched = _mean_loss(module, tuple(val), config.batch_size)
+                history.val_loss.append(watched)
+            logger.debug("%s epoch %d: train %.6f, val %s", description, epoch + 1,
+                         history.train_loss[-1], history.val_loss[-1] if history.val_loss else "-")
+            if progress is not None and task is not None:
+                progress.update(task, advance=1, info=f"loss {watched:.5f}")
+            if watched < best - config.min_delta * max(abs(best), 1e-12) or best_state is None:
+                best = watched
+                history.best_epoch = epoch + 1
+                best_state = {k: v.detach().clone() for k, v in module.state_dict().items()}
+                bad_epochs = 0
+            else:
+                bad_epochs += 1
+                if config.patience is not None and bad_epochs >= config.patience:
+                    history.stopped_early = True
+                    break
+    finally:
+        if progress is not None:
+            progress.stop()
+    if best_state is not None:
+        module.load_state_dict(best_state)
+    module.eval()
+    history.seconds = time.perf_counter() - start
+    logger.info("%s: %d epochs in %.2fs (best epoch %d)", description, len(history.train_loss),
+                history.seconds, history.best_epoch)
+    return history
+
+
+def predict_batches(
+    fn: Callable[[Batch], torch.Tensor],
+    data: Sequence[torch.Tensor | np.ndarray],
+    *,
+    batch_size: int = 65536,
+    device: torch.device | None = None,
+) -> np.ndarray:
+    """Apply ``fn`` to large batches under :func:`torch.inference_mode` and concatenate.
+
+    Arrays are converted batch by batch, so host memory holds one batch of tensors at a time.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> predict_batches(lambda b: b[0].sum(dim=1), [np.ones((5, 3), dtype=np.float32)],
+    ...                 batch_size=2).tolist()
+    [3.0, 3.0, 3.0, 3.0, 3.0]
+    """
+    n = data[0].shape[0]
+    out: list[np.ndarray] = []
+    with torch.inference_mode():
+        for lo in range(0, n, batch_size):
+            batch = tuple(
+                (torch.from_numpy(np.ascontiguousarray(t[lo:lo + batch_size]))
+                 if isinstance(t, np.ndarray) else t[lo:lo + batch_size])
+                for t in data
+            )
+            if device is not None:
+                batch = tuple(t.to(device, non_blocking=True) for t in batch)
+            out.append(fn(batch).float().cpu().numpy())
+    if not out:
+        return np.empty((0,), dtype=np.float32)
+    return np.concatenate(out, axis=0)

@@ -1,0 +1,212 @@
+"""Artefact format: a directory with ``config.json`` and ``weights.safetensors``. No pickle.
+
+``config.json`` holds the class names (resolved only through the detector registry), parameters,
+preprocessing state, threshold, feature schema, library versions and a content hash over the
+config and the weight bytes. Loading checks the hash first: a flipped byte is refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import platform
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import safetensors.numpy
+import sklearn
+import torch
+
+import hourglass
+from hourglass.detectors import registry
+from hourglass.detectors.base import BaseDetector
+from hourglass.errors import ArtefactError, InputError
+from hourglass.features.tabular import TabularPreprocessor
+from hourglass.thresholds import Threshold, threshold_from_dict
+
+__all__ = ["FORMAT", "FORMAT_VERSION", "load", "save"]
+
+logger = logging.getLogger(__name__)
+
+FORMAT = "hourglass-artefact"
+FORMAT_VERSION = 1
+CONFIG = "config.json"
+WEIGHTS = "weights.safetensors"
+
+
+def _encode(value: Any) -> Any:
+    """Constructor parameter → JSON (tuples and thresholds tagged so they round-trip)."""
+    if isinstance(value, Threshold):
+        return {"__threshold__": value.to_dict()}
+    if isinstance(value, BaseDetector):
+        return {"__detector__": {"name": registry.name_of(type(value)),
+                                 "params": {k: _encode(v) for k, v in
+                                            value.get_params(deep=False).items()}}}
+    if isinstance(value, tuple):
+        return {"__tuple__": [_encode(v) for v in value]}
+    if isinstance(value, list):
+        return [_encode(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _encode(v) for k, v in value.items()}
+    if isinstance(value, (np.integer, np.floating)):
+        return value.item()
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    raise InputError(f"cannot save parameter value {value!r} of type {type(value).__name__}")
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, dict):
+        if "__threshold__" in value:
+            return threshold_from_dict(value["__threshold__"])
+        if "__tuple__" in value:
+            return tuple(_decode(v) for v in value["__tuple__"])
+        if "__detector__" in value:
+            d = value["__detector__"]
+            return registry.get(d["name"])(**{k: _decode(v) for k, v in d["params"].items()})
+        return {k: _decode(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_decode(v) for v in value]
+    return value
+
+
+def _versions() -> dict[str, str]:
+    return {"hourglass": hourglass.__version__, "torch": torch.__version__,
+            "numpy": np.__version__, "scikit-learn": sklearn.__version__,
+            "python": platform.python_version()}
+
+
+def _content_hash(config: dict[str, Any], weights: bytes) -> str:
+    body = {k: v for k, v in config.items() if k != "content_hash"}
+    canon = json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+    return hashlib.sha256(canon + b"\0" + weights).hexdigest()
+
+
+def save(pipe: Any, path: str | os.PathLike[str]) -> Path:
+    """Save a fitted :class:`~hourglass.pipeline.Pipeline` to directory ``path``.
+
+    The directory is written beside its target and renamed into place, so a failure leaves no
+    half-written model. An existing artefact at ``path`` is replaced; any other non-empty
+    directory is refused.
+
+    Examples
+    --------
+    >>> import tempfile, numpy as np, pandas as pd
+    >>> from hourglass import Pipeline, AutoEncoder, load
+    >>> df = pd.DataFrame({"a": np.arange(50.0), "b": np.arange(50.0) % 7})
+    >>> pipe = Pipeline(AutoEncoder(hidden=(4, 2), epochs=2, verbose=0)).fit(df)
+    >>> out = tempfile.mkdtemp() + "/model"
+    >>> _ = pipe.save(out)
+    >>> bool(np.array_equal(load(out).score(df), pipe.score(df)))
+    True
+    """
+    pipe._check_fitted()
+    target = Path(path)
+    if target.exists() and (not target.is_dir() or (any(target.iterdir())
+                                                   and not (target / CONFIG).exists())):
+        raise InputError(f"{target}: exists and is not a hourglass model directory; "
+                         "choose another output path")
+    if not target.parent.exists():
+        raise InputError(f"{target.parent}: output folder does not exist")
+    det: BaseDetector = pipe.detector_
+    meta, arrays = det.get_state()
+    tensors = {f"detector.{k}": np.ascontiguousarray(v) for k, v in arrays.items()}
+    weights = safetensors.numpy.save(tensors)
+    config: dict[str, Any] = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "versions": _versions(),
+        "features": pipe.features_.to_dict(),
+        "schema": {"columns": pipe.features_.columns_,
+                   "feature_names": pipe.features_.feature_names_},
+        "detector": {
+            "name": registry.name_of(type(det)),
+            "params": {k: _encode(v) for k, v in det.get_params(deep=False).items()},
+            "state": _encode(meta),
+        },
+        "info": _encode(pipe.info),
+        "weights_sha256": hashlib.sha256(weights).hexdigest(),
+    }
+    config["content_hash"] = _content_hash(config, weights)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        (tmp / WEIGHTS).write_bytes(weights)
+        (tmp / CONFIG).write_text(json.dumps(config, indent=1, sort_keys=True))
+        if target.exists():
+            old = target.with_name(f".{target.name}.old")
+            shutil.rmtree(old, ignore_errors=True)
+            os.replace(target, old)
+            os.replace(tmp, target)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, target)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    logger.info("saved model to %s", target)
+    return target
+
+
+def read_config(path: str | os.PathLike[str]) -> tuple[dict[str, Any], bytes]:
+    """Read and verify an artefact's config and weight bytes (hash and format checked)."""
+    p = Path(path)
+    if not p.is_dir():
+        raise ArtefactError(f"{p}: not a model directory (train one with 'hourglass train')")
+    if not (p / CONFIG).is_file() or not (p / WEIGHTS).is_file():
+        raise ArtefactError(f"{p}: not a hourglass model (missing {CONFIG} or {WEIGHTS})")
+    try:
+        config = json.loads((p / CONFIG).read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ArtefactError(f"{p / CONFIG}: corrupt ({exc}); the artefact was modified") from None
+    if not isinstance(config, dict) or config.get("format") != FORMAT:
+        raise ArtefactError(f"{p}: {CONFIG} is not a hourglass artefact config")
+    version = config.get("format_version")
+    if version != FORMAT_VERSION:
+        raise ArtefactError(f"{p}: artefact format version {version} is not supported by "
+                            f"hourglass {hourglass.__version__} (reads version {FORMAT_VERSION})")
+    weights = (p / WEIGHTS).read_bytes()
+    if config.get("content_hash") != _content_hash(config, weights):
+        raise ArtefactError(f"{p}: content hash mismatch; the artefact was modified or is "
+                            "incomplete, refusing to load it")
+    saved = config.get("versions", {})
+    major = str(saved.get("hourglass", "")).split(".")[:1]
+    if major != hourglass.__version__.split(".")[:1]:
+        raise ArtefactError(f"{p}: saved by hourglass {saved.get('hourglass')}, which this "
+                            f"version ({hourglass.__version__}) cannot read")
+    for lib, ver in _versions().items():
+        if lib in saved and saved[lib] != ver and lib != "python":
+            logger.info("%s: saved with %s %s, running %s", p, lib, saved[lib], ver)
+    return config, weights
+
+
+def load(path: str | os.PathLike[str]) -> Any:
+    """Load a saved pipeline. Refuses tampered, incomplete or incompatible artefacts.
+
+    Loading never runs code from the artefact: classes are looked up in the detector registry
+    and weights are read with safetensors.
+    """
+    from hourglass.pipeline.pipeline import Pipeline
+
+    config, weights = read_config(path)
+    try:
+        arrays = safetensors.numpy.load(weights)
+        det_cfg = config["detector"]
+        cls = registry.get(det_cfg["name"])
+        params = {k: _decode(v) for k, v in det_cfg["params"].items()}
+        det = cls(**params)
+        det_arrays = {k[len("detector."):]: v for k, v in arrays.items()
+                      if k.startswith("detector.")}
+        det.set_state(_decode(det_cfg["state"]), det_arrays)
+        features = TabularPreprocessor.from_dict(config["features"])
+    except (KeyError, TypeError) as exc:
+        raise ArtefactError(f"{path}: artefact config is incomplete ({exc})") from None
+    pipe = Pipeline(detector=det.clone(), features=TabularPreprocessor(**features.get_params()),
+                    threshold=None)
+    pipe.features_ = features
+    pipe.detector_ = det
+    pipe.info = _decode(config.get("info", {}))
+    return pipe

@@ -1,0 +1,187 @@
+"""Threshold objects: fitted on scores of held-out normal data, never on training scores."""
+
+from __future__ import annotations
+
+import math
+from abc import ABC, abstractmethod
+from typing import Any, ClassVar
+
+import numpy as np
+
+from hourglass.errors import InputError, NotFittedError
+
+__all__ = ["Contamination", "Percentile", "Threshold", "threshold_from_dict", "threshold_from_spec"]
+
+_THRESHOLDS: dict[str, type[Threshold]] = {}
+
+
+class Threshold(ABC):
+    """Base class: ``fit(scores)`` learns a cut-off ``value_``; ``predict(scores)`` gives 0/1.
+
+    Subclasses list their constructor arguments in ``_params`` and implement :meth:`_fit`.
+    """
+
+    _params: ClassVar[tuple[str, ...]] = ()
+    value_: float
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        _THRESHOLDS[cls.__name__] = cls
+
+    def get_params(self) -> dict[str, Any]:
+        """Constructor arguments as given."""
+        return {p: getattr(self, p) for p in self._params}
+
+    def fit(self, scores: object, y: object | None = None) -> Threshold:
+        """Learn the cut-off from ``scores`` (held-out, normal unless ``y`` says otherwise)."""
+        s = np.asarray(scores, dtype=np.float64).ravel()
+        if s.size == 0:
+            raise InputError(f"{type(self).__name__}: no scores to fit the threshold on")
+        if not np.isfinite(s).all():
+            raise InputError(f"{type(self).__name__}: scores contain NaN or inf")
+        self._check_params()
+        self.value_ = float(self._fit(s, y))
+        self.n_fit_ = int(s.size)
+        return self
+
+    def _check_params(self) -> None:
+        """Validate constructor arguments (called at fit)."""
+
+    @abstractmethod
+    def _fit(self, scores: np.ndarray, y: object | None) -> float:
+        """Return the threshold value for ``scores``."""
+
+    def predict(self, scores: object) -> np.ndarray:
+        """1 where the score is strictly above the threshold, else 0."""
+        if not hasattr(self, "value_"):
+            raise NotFittedError(f"{type(self).__name__} is not fitted; call fit(scores) first")
+        return (np.asarray(scores, dtype=np.float64) > self.value_).astype(np.int8)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-JSON state (class, params, fitted value)."""
+        d: dict[str, Any] = {"class": type(self).__name__, "params": self.get_params()}
+        if hasattr(self, "value_"):
+            d["value"] = self.value_
+            d["n_fit"] = self.n_fit_
+        d.update(self._extra_state())
+        return d
+
+    def _extra_state(self) -> dict[str, Any]:
+        return {}
+
+    def _load_extra_state(self, d: dict[str, Any]) -> None:
+        """Restore what :meth:`_extra_state` saved."""
+
+    def describe(self) -> str:
+        """One-line human description, e.g. ``percentile 99.5 of held-out normal scores``."""
+        return f"{type(self).__name__}({', '.join(f'{k}={v}' for k, v in self.get_params().items())})"
+
+    def __repr__(self) -> str:
+        return self.describe()
+
+
+def threshold_from_dict(d: dict[str, Any]) -> Threshold:
+    """Rebuild a threshold saved with :meth:`Threshold.to_dict`.
+
+    Examples
+    --------
+    >>> t = Percentile(90).fit(range(100))
+    >>> threshold_from_dict(t.to_dict()).value_ == t.value_
+    True
+    """
+    name = d.get("class")
+    if name not in _THRESHOLDS:
+        raise InputError(f"unknown threshold class {name!r}; known: {sorted(_THRESHOLDS)}")
+    t = _THRESHOLDS[name](**d.get("params", {}))
+    if "value" in d:
+        t.value_ = float(d["value"])
+        t.n_fit_ = int(d.get("n_fit", 0))
+    t._load_extra_state(d)
+    return t
+
+
+class Percentile(Threshold):
+    """Threshold at the ``q``-th percentile of held-out normal scores.
+
+    ``Percentile(99.5)`` flags about 0.5 % of normal traffic.
+
+    Examples
+    --------
+    >>> t = Percentile(99).fit(range(101))
+    >>> t.value_
+    99.0
+    >>> t.predict([50, 100]).tolist()
+    [0, 1]
+    """
+
+    _params = ("q",)
+
+    def __init__(self, q: float = 99.0) -> None:
+        self.q = q
+
+    def _check_params(self) -> None:
+        if not 0 < float(self.q) < 100:
+            raise InputError(f"Percentile: q must be in (0, 100), got {self.q}")
+
+    def _fit(self, scores: np.ndarray, y: object | None) -> float:
+        return float(np.percentile(scores, float(self.q)))
+
+    def describe(self) -> str:
+        return f"percentile {self.q} of held-out normal scores"
+
+
+class Contamination(Threshold):
+    """Threshold that flags the fraction ``c`` of the scores it is fitted on.
+
+    Use it when the fitting scores are known to hold about ``c`` anomalies.
+
+    Examples
+    --------
+    >>> Contamination(0.1).fit(range(100)).predict(range(100)).sum()
+    10
+    """
+
+    _params = ("c",)
+
+    def __init__(self, c: float = 0.01) -> None:
+        self.c = c
+
+    def _check_params(self) -> None:
+        if not 0 < float(self.c) < 0.5:
+            raise InputError(f"Contamination: c must be in (0, 0.5), got {self.c}")
+
+    def _fit(self, scores: np.ndarray, y: object | None) -> float:
+        k = int(math.floor(float(self.c) * scores.size))
+        ordered = np.sort(scores)
+        if k <= 0:
+            return float(ordered[-1])
+        # halfway between the last kept and the first flagged score
+        return float((ordered[-k - 1] + ordered[-k]) / 2)
+
+    def describe(self) -> str:
+        return f"contamination {self.c} (flags that share of the fitting scores)"
+
+
+def threshold_from_spec(spec: str) -> Threshold:
+    """Parse a CLI spec such as ``percentile:99.5`` or ``contamination:0.01``.
+
+    Examples
+    --------
+    >>> threshold_from_spec("percentile:99.5")
+    percentile 99.5 of held-out normal scores
+    """
+    kind, _, arg = spec.partition(":")
+    kind = kind.strip().lower()
+    makers: dict[str, type[Threshold]] = {"percentile": Percentile, "contamination": Contamination}
+    if kind not in makers:
+        raise InputError(f"--threshold: unknown rule {kind!r}; use one of "
+                         f"{', '.join(f'{k}:VALUE' for k in makers)}")
+    if not arg:
+        return makers[kind]()
+    try:
+        value = float(arg)
+    except ValueError:
+        raise InputError(f"--threshold: {arg!r} is not a number (in {spec!r})") from None
+    t = makers[kind](value)
+    t._check_params()
+    return t
