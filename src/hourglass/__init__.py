@@ -11,9 +11,9 @@ import logging
 
 __version__ = "0.1.0"
 
-from hourglass import detectors, thresholds  # noqa: E402
-from hourglass.detectors import AutoEncoder  # noqa: E402
-from hourglass.pipeline import Pipeline, load  # noqa: E402
+from hourglass import detectors, thresholds
+from hourglass.detectors import AutoEncoder
+from hourglass.pipeline import Pipeline, load
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 

@@ -153,7 +153,7 @@ def train_pipeline(
     pipe.info.update({
         "source": source, "dataset": spec.name if spec else None, "label_col": label_col,
         "normal": normal, "model": registry.name_of(cls), "fit_seconds": time.perf_counter() - start,
-        "n_train_rows": int(len(feats)),
+        "n_train_rows": len(feats),
         "held_out": {"fraction": held, "rows": int(round(held * len(feats))) if len(feats) >= 10
                      else 0, "used_for": "early stopping and threshold",
                      "seed": params.get("random_state", 0)},

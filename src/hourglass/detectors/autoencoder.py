@@ -9,7 +9,6 @@ import torch
 from torch import nn
 
 from hourglass.detectors.base import DeepDetector
-from hourglass.features.validation import check_array
 from hourglass.nn import mlp, predict_batches
 from hourglass.thresholds import Threshold
 
@@ -141,6 +140,6 @@ class AutoEncoder(DeepDetector):
         (2, 4)
         """
         self._check_fitted()
-        Xa = check_array(X, n_features=self.n_features_in_)
+        Xa = self._validate(X, reset=False)
         self.module_.eval()
         return predict_batches(self.module_.feature_errors, [Xa], device=self.device_)

@@ -69,8 +69,8 @@ class BaseDetector(BaseEstimator):
         A share ``validation_fraction`` of the rows is held out: deep models watch its loss for
         early stopping, and the threshold is fitted on its scores.
         """
-        Xa = check_array(X)
-        n = Xa.shape[0]
+        Xa = self._validate(X, reset=True)
+        n = self._n_samples(Xa)
         labels = None
         if y is not None:
             labels = check_labels(y, n)
@@ -79,18 +79,15 @@ class BaseDetector(BaseEstimator):
                               UserWarning, stacklevel=2)
                 labels = None
         self._check_params()
-        self.n_features_in_ = Xa.shape[1]
-        rng = np.random.default_rng(self._seed())
         frac = float(getattr(self, "validation_fraction", 0.1))
         if not 0 <= frac < 1:
             raise ValueError(f"validation_fraction must be in [0, 1), got {frac}")
-        n_val = int(round(frac * n)) if n >= 10 else 0
-        order = rng.permutation(n)
-        val_idx, train_idx = np.sort(order[:n_val]), np.sort(order[n_val:])
+        train_idx, val_idx = self._split(n, frac, np.random.default_rng(self._seed()))
+        n_val = len(val_idx)
         y_train = None if labels is None else labels[train_idx]
-        self._fit(Xa[train_idx], Xa[val_idx] if n_val else None, y_train)
+        self._fit(self._take(Xa, train_idx), self._take(Xa, val_idx) if n_val else None, y_train)
         if n_val:
-            val_scores = self._score(Xa[val_idx])
+            val_scores = self._score(self._take(Xa, val_idx))
             if labels is not None:
                 val_scores = val_scores[labels[val_idx] == 0]
         else:
@@ -107,8 +104,7 @@ class BaseDetector(BaseEstimator):
     def score(self, X: object) -> np.ndarray:
         """Anomaly score per row; higher is more anomalous."""
         self._check_fitted()
-        Xa = check_array(X, n_features=self.n_features_in_)
-        return np.asarray(self._score(Xa), dtype=np.float64)
+        return np.asarray(self._score(self._validate(X, reset=False)), dtype=np.float64)
 
     def decision_function(self, X: object) -> np.ndarray:
         """Alias of :meth:`score` (PyOD's name)."""
@@ -131,6 +127,28 @@ class BaseDetector(BaseEstimator):
         return self
 
     # -- hooks --------------------------------------------------------------------------------
+    # Input handling is a hook too, so sequence and event detectors reuse ``fit``: they
+    # override ``_validate``, ``_n_samples``, ``_split`` and ``_take``.
+    def _validate(self, X: object, *, reset: bool) -> Any:
+        """Check input; on ``reset`` record ``n_features_in_``, else compare with it."""
+        if reset:
+            Xa = check_array(X)
+            self.n_features_in_ = Xa.shape[1]
+            return Xa
+        return check_array(X, n_features=self.n_features_in_)
+
+    def _n_samples(self, X: Any) -> int:
+        return int(X.shape[0])
+
+    def _split(self, n: int, frac: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """(train, held-out) indices: a seeded random share ``frac`` is held out (none if n < 10)."""
+        n_val = int(round(frac * n)) if n >= 10 else 0
+        order = rng.permutation(n)
+        return np.sort(order[n_val:]), np.sort(order[:n_val])
+
+    def _take(self, X: Any, idx: np.ndarray) -> Any:
+        return X[idx]
+
     def _check_params(self) -> None:
         """Validate hyper-parameters at fit time; raise ``ValueError`` naming the parameter."""
 

@@ -65,6 +65,8 @@ class TabularPreprocessor:
     [[0.0, 0.0, 0.0, 1.0]]
     """
 
+    output = "tabular"  # the detector input kind this produces
+
     def __init__(
         self,
         categorical: Sequence[str] | None = None,

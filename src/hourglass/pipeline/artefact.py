@@ -26,7 +26,7 @@ import hourglass
 from hourglass.detectors import registry
 from hourglass.detectors.base import BaseDetector
 from hourglass.errors import ArtefactError, InputError
-from hourglass.features.tabular import TabularPreprocessor
+from hourglass.features.registry import features_from_dict
 from hourglass.thresholds import Threshold, threshold_from_dict
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "load", "save"]
@@ -122,8 +122,8 @@ def save(pipe: Any, path: str | os.PathLike[str]) -> Path:
         "format_version": FORMAT_VERSION,
         "versions": _versions(),
         "features": pipe.features_.to_dict(),
-        "schema": {"columns": pipe.features_.columns_,
-                   "feature_names": pipe.features_.feature_names_},
+        "schema": {"columns": list(pipe.features_.columns_),
+                   "feature_names": list(pipe.features_.feature_names_)},
         "detector": {
             "name": registry.name_of(type(det)),
             "params": {k: _encode(v) for k, v in det.get_params(deep=False).items()},
@@ -201,10 +201,10 @@ def load(path: str | os.PathLike[str]) -> Any:
         det_arrays = {k[len("detector."):]: v for k, v in arrays.items()
                       if k.startswith("detector.")}
         det.set_state(_decode(det_cfg["state"]), det_arrays)
-        features = TabularPreprocessor.from_dict(config["features"])
+        features = features_from_dict(config["features"])
     except (KeyError, TypeError) as exc:
         raise ArtefactError(f"{path}: artefact config is incomplete ({exc})") from None
-    pipe = Pipeline(detector=det.clone(), features=TabularPreprocessor(**features.get_params()),
+    pipe = Pipeline(detector=det.clone(), features=type(features)(**features.get_params()),
                     threshold=None)
     pipe.features_ = features
     pipe.detector_ = det

@@ -48,7 +48,7 @@ class Pipeline:
     def __init__(
         self,
         detector: BaseDetector | None = None,
-        features: TabularPreprocessor | None = None,
+        features: Any | None = None,
         threshold: Threshold | None = None,
     ) -> None:
         self.detector = detector
@@ -58,21 +58,23 @@ class Pipeline:
 
     def fit(self, df: pd.DataFrame, y: object | None = None) -> Pipeline:
         """Fit the preprocessing and the detector on (normal) training rows ``df``."""
-        if not isinstance(df, pd.DataFrame):
-            raise InputError(f"Pipeline.fit expects a pandas DataFrame, got {type(df).__name__}")
-        self.features_ = (self.features if self.features is not None else TabularPreprocessor())
-        self.features_ = TabularPreprocessor(**self.features_.get_params())
-        X = self.features_.fit_transform(df)
         detector = self.detector if self.detector is not None else AutoEncoder()
-        if detector.get_tags()["input"] != "tabular":
-            raise InputError(f"{type(detector).__name__} takes {detector.get_tags()['input']} "
-                             "input, not a table")
+        kind = detector.get_tags()["input"]
+        if self.features is None and kind != "tabular":
+            raise InputError(f"{type(detector).__name__} takes {kind} input: pass the matching "
+                             "preprocessing as Pipeline(features=...)")
+        template = self.features if self.features is not None else TabularPreprocessor()
+        if getattr(template, "output", "tabular") != kind:
+            raise InputError(f"{type(template).__name__} produces {template.output} input but "
+                             f"{type(detector).__name__} takes {kind} input")
+        self.features_ = type(template)(**template.get_params())
+        X = self.features_.fit_transform(df)
         self.detector_ = detector.clone()
         if self.threshold is not None:
             self.detector_.set_params(threshold=self.threshold)
         self.detector_.fit(X, y)
-        self.info.setdefault("n_train_rows", int(len(df)))
-        self.info.setdefault("n_features", int(X.shape[1]))
+        self.info.setdefault("n_train_rows", len(df))
+        self.info.setdefault("n_features", len(self.features_.feature_names_))
         return self
 
     def _check_fitted(self) -> None:
@@ -82,8 +84,6 @@ class Pipeline:
     def transform(self, df: pd.DataFrame) -> np.ndarray:
         """The feature matrix the detector sees for ``df``."""
         self._check_fitted()
-        if not isinstance(df, pd.DataFrame):
-            raise InputError(f"expected a pandas DataFrame, got {type(df).__name__}")
         extra = self.features_.extra_columns(df)
         if extra:
             logger.warning("ignoring %d column(s) the model was not trained on: %s", len(extra),

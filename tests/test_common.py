@@ -1,0 +1,117 @@
+"""The common suite every registered detector must pass (STYLE.md item 8).
+
+It enumerates the registry, so a new detector is covered the moment it is registered.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.metrics import roc_auc_score
+
+from hourglass.detectors import BaseDetector, registry
+from hourglass.errors import InputError, NotFittedError
+from hourglass.pipeline.artefact import _decode, _encode
+
+from .conftest import DATA, FAST_PARAMS
+
+NAMES = registry.available()
+
+
+def make(name: str, **extra: object) -> BaseDetector:
+    return registry.get(name)(**{**FAST_PARAMS.get(name, {}), **extra})
+
+
+def data_for(name: str) -> dict[str, np.ndarray]:
+    kind = registry.get(name).get_tags()["input"]
+    if kind not in DATA:
+        pytest.fail(f"no test data generator for input kind {kind!r} (add one to conftest.DATA)")
+    return DATA[kind]()
+
+
+@pytest.fixture(scope="module", params=NAMES)
+def fitted(request: pytest.FixtureRequest) -> tuple[str, BaseDetector, dict[str, np.ndarray]]:
+    name = request.param
+    data = data_for(name)
+    det = make(name)
+    assert det.fit(data["train"]) is det, "fit must return self"
+    return name, det, data
+
+
+def test_registry_names_resolve() -> None:
+    assert NAMES, "the registry is empty"
+    for name in NAMES:
+        cls = registry.get(name)
+        assert registry.name_of(cls) == name
+        assert cls.__doc__, f"{name} has no docstring"
+        tags = cls.get_tags()
+        assert tags["input"] in {"tabular", "timeseries", "events"}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_init_stores_params_and_clone_keeps_them(name: str) -> None:
+    det = make(name)
+    params = det.get_params(deep=False)
+    twin = clone(det)
+    assert twin.get_params(deep=False).keys() == params.keys()
+    for k, v in params.items():
+        assert twin.get_params(deep=False)[k] == v or twin.get_params(deep=False)[k] is v
+    det.set_params(random_state=7)
+    assert det.get_params()["random_state"] == 7
+    assert not any(k.endswith("_") for k in vars(registry.get(name)()))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_params_survive_json(name: str) -> None:
+    params = make(name).get_params(deep=False)
+    assert {k: _decode(_encode(v)) for k, v in params.items()}.keys() == params.keys()
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_unfitted_raises(name: str) -> None:
+    data = data_for(name)
+    with pytest.raises(NotFittedError):
+        make(name).score(data["test_normal"])
+
+
+def test_planted_anomalies_score_higher(fitted) -> None:  # type: ignore[no-untyped-def]
+    name, det, data = fitted
+    normal = det.score(data["test_normal"])
+    anomal = det.score(data["test_anomaly"])
+    y = np.r_[np.zeros(len(normal)), np.ones(len(anomal))]
+    auc = roc_auc_score(y, np.r_[normal, anomal])
+    assert auc > 0.9, f"{name}: ROC-AUC {auc:.3f} on planted anomalies"
+    assert set(np.unique(det.predict(data["test_anomaly"]))) <= {0, 1}
+    assert det.predict(data["test_anomaly"]).mean() > det.predict(data["test_normal"]).mean()
+    assert np.array_equal(det.decision_function(data["test_normal"]), normal)
+
+
+def test_same_seed_same_scores(fitted) -> None:  # type: ignore[no-untyped-def]
+    name, det, data = fitted
+    again = make(name).fit(data["train"])
+    np.testing.assert_allclose(again.score(data["test_anomaly"]), det.score(data["test_anomaly"]),
+                               rtol=1e-5, atol=1e-6)
+
+
+def test_state_round_trip_gives_identical_scores(fitted) -> None:  # type: ignore[no-untyped-def]
+    name, det, data = fitted
+    meta, arrays = det.get_state()
+    twin = make(name).set_state(_decode(_encode(meta)), arrays)
+    np.testing.assert_array_equal(twin.score(data["test_anomaly"]), det.score(data["test_anomaly"]))
+
+
+def test_bad_input_gives_clear_errors(fitted) -> None:  # type: ignore[no-untyped-def]
+    name, det, data = fitted
+    if det.get_tags()["input"] != "tabular":
+        pytest.skip("tabular bad-input checks")
+    bad = data["test_normal"].copy()
+    bad[3, 1] = np.nan
+    with pytest.raises(InputError, match="row 3"):
+        det.score(bad)
+    with pytest.raises(InputError, match="features"):
+        det.score(data["test_normal"][:, :-1])
+    with pytest.raises(InputError, match="empty"):
+        det.score(data["test_normal"][:0])
+    with pytest.raises(InputError):
+        make(name).fit(np.full((20, 3), np.inf))
