@@ -212,6 +212,9 @@ def train(
         if unknown:
             raise HourglassError(f"{model} has no parameter {unknown[0]!r}; it takes "
                                  f"{', '.join(sorted(known))}")
+        cls(**params).validate_params()
+        if threshold:
+            threshold_from_spec(threshold)
         if output.exists() and not (output / "config.json").exists() and (
                 not output.is_dir() or any(output.iterdir())):
             raise HourglassError(f"{output}: exists and is not a model directory")

@@ -57,7 +57,9 @@ class AutoEncoder(DeepDetector):
     batch_norm
         Batch normalisation on hidden layers.
     epochs, batch_size, lr, weight_decay
-        Training; Adam with these settings, up to ``epochs`` passes.
+        Training; Adam with these settings, up to ``epochs`` passes. The defaults (40 epochs of
+        1024 rows at lr 3e-3) were chosen on NSL-KDD *training* data (held-out normal rows and
+        KDDTrain+ attacks), trading a little validation ROC-AUC for a 3× faster fit.
     patience
         Stop after this many epochs without improvement of the held-out loss (``None``: never).
     validation_fraction
@@ -92,9 +94,9 @@ class AutoEncoder(DeepDetector):
         activation: str = "relu",
         dropout: float = 0.0,
         batch_norm: bool = False,
-        epochs: int = 50,
-        batch_size: int = 256,
-        lr: float = 1e-3,
+        epochs: int = 40,
+        batch_size: int = 1024,
+        lr: float = 3e-3,
         weight_decay: float = 0.0,
         patience: int | None = 5,
         validation_fraction: float = 0.1,

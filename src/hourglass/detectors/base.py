@@ -126,6 +126,10 @@ class BaseDetector(BaseEstimator):
         self.threshold_ = type(threshold)(**threshold.get_params()).fit(self.val_scores_)
         return self
 
+    def validate_params(self) -> None:
+        """Check hyper-parameters now (``fit`` does it too); raises ``ValueError`` naming one."""
+        self._check_params()
+
     # -- hooks --------------------------------------------------------------------------------
     # Input handling is a hook too, so sequence and event detectors reuse ``fit``: they
     # override ``_validate``, ``_n_samples``, ``_split`` and ``_take``.
@@ -216,6 +220,10 @@ class DeepDetector(BaseDetector):
             patience=None if self.patience is None else int(self.patience),
             verbose=int(self.verbose),
         )
+
+    def validate_params(self) -> None:
+        self._check_common()
+        super().validate_params()
 
     def _check_common(self) -> None:
         for name in ("epochs", "batch_size"):

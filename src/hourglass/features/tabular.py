@@ -203,7 +203,7 @@ class TabularPreprocessor:
         blocks = [self._numeric_block(num).astype(np.float32)]
         n = len(df)
         for c, cats in self.categories_.items():
-            codes = pd.Categorical(df[c].astype(str), categories=cats).codes
+            codes = pd.Index(cats).get_indexer(df[c].astype(str))
             onehot = np.zeros((n, len(cats) + 1), dtype=np.float32)
             onehot[np.arange(n), np.where(codes >= 0, codes, len(cats))] = 1.0
             blocks.append(onehot)

@@ -84,19 +84,22 @@ class Pipeline:
     def transform(self, df: pd.DataFrame) -> np.ndarray:
         """The feature matrix the detector sees for ``df``."""
         self._check_fitted()
+        X = self.features_.transform(df)
         extra = self.features_.extra_columns(df)
         if extra:
             logger.warning("ignoring %d column(s) the model was not trained on: %s", len(extra),
                            ", ".join(extra[:5]) + (" ..." if len(extra) > 5 else ""))
-        return self.features_.transform(df)
+        return X
 
     def score(self, df: pd.DataFrame) -> np.ndarray:
         """Anomaly score per row (higher = more anomalous)."""
-        return self.detector_.score(self.transform(df))
+        X = self.transform(df)
+        return self.detector_.score(X)
 
     def predict(self, df: pd.DataFrame) -> np.ndarray:
         """0 (normal) / 1 (anomaly) per row."""
-        return self.detector_.threshold_predict(self.score(df))
+        scores = self.score(df)
+        return self.detector_.threshold_predict(scores)
 
     @property
     def threshold_(self) -> Threshold:

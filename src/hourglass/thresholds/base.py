@@ -28,8 +28,8 @@ class Threshold(ABC):
         super().__init_subclass__(**kwargs)
         _THRESHOLDS[cls.__name__] = cls
 
-    def get_params(self) -> dict[str, Any]:
-        """Constructor arguments as given."""
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """Constructor arguments as given (``deep`` is accepted for scikit-learn's ``clone``)."""
         return {p: getattr(self, p) for p in self._params}
 
     def fit(self, scores: object, y: object | None = None) -> Threshold:
@@ -78,6 +78,11 @@ class Threshold(ABC):
 
     def __repr__(self) -> str:
         return self.describe()
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and self.to_dict() == other.to_dict()  # type: ignore[union-attr]
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 def threshold_from_dict(d: dict[str, Any]) -> Threshold:

@@ -1,0 +1,142 @@
+"""The CLI end to end on tiny data, and its handling of bad input (exit 2, one line, no file)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from hourglass.cli import app
+
+runner = CliRunner()
+FAST = ["--epochs", "3", "--hidden", "8,4", "--batch-size", "64", "-q"]
+
+
+def _frame(n: int = 300, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    df = pd.DataFrame({
+        "proto": rng.choice(["tcp", "udp"], n),
+        "bytes": rng.lognormal(5, 1, n).round(),
+        "rate": rng.uniform(0, 1, n),
+        "label": "benign",
+    })
+    df.loc[: n // 10, ["bytes", "label"]] = [1e8, "attack"]
+    return df
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    d = tmp_path_factory.mktemp("cli")
+    _frame().to_csv(d / "train.csv", index=False)
+    _frame(seed=1).to_parquet(d / "test.parquet")
+    model = d / "model"
+    res = runner.invoke(app, ["train", str(d / "train.csv"), "-o", str(model), "--label-col",
+                              "label", "--normal", "benign", *FAST])
+    assert res.exit_code == 0, res.output
+    return {"dir": d, "train": d / "train.csv", "test": d / "test.parquet", "model": model}
+
+
+def _fails_cleanly(args: list[str], match: str, out: Path | None = None) -> None:
+    res = runner.invoke(app, args)
+    assert res.exit_code == 2, res.output
+    lines = [ln for ln in res.stderr.strip().splitlines() if ln.strip()]
+    assert len(lines) == 1 and "Traceback" not in res.stderr, res.stderr
+    assert match in lines[0], lines[0]
+    if out is not None:
+        assert not out.exists(), "no partial output file"
+        assert not list(out.parent.glob(f".{out.name}*")), "no temp file left behind"
+
+
+def test_models_lists_registry() -> None:
+    res = runner.invoke(app, ["models"])
+    assert res.exit_code == 0 and "autoencoder" in res.stdout
+
+
+def test_train_records_held_out_slice(files: dict[str, Path]) -> None:
+    config = json.loads((files["model"] / "config.json").read_text())
+    info = config["info"]
+    assert info["label_col"] == "label" and info["normal"] == ["benign"]
+    assert info["n_train_rows"] == 269
+    assert info["held_out"]["rows"] == 27
+
+
+@pytest.mark.parametrize("suffix", ["csv", "parquet", "jsonl"])
+def test_score_writes_each_format(files: dict[str, Path], suffix: str) -> None:
+    out = files["dir"] / f"scores.{suffix}"
+    res = runner.invoke(app, ["score", str(files["model"]), str(files["test"]), "-o", str(out),
+                              "-q"])
+    assert res.exit_code == 0, res.output
+    df = pd.read_json(out, lines=True) if suffix == "jsonl" else (
+        pd.read_parquet(out) if suffix == "parquet" else pd.read_csv(out))
+    assert list(df.columns) == ["row", "score", "flag"] and len(df) == 300
+    assert df.loc[:30, "flag"].mean() > 0.9  # the planted rows are flagged
+
+
+def test_evaluate_prints_and_writes_json(files: dict[str, Path]) -> None:
+    js = files["dir"] / "m.json"
+    res = runner.invoke(app, ["evaluate", str(files["model"]), str(files["test"]), "--json",
+                              str(js), "-q"])
+    assert res.exit_code == 0, res.output
+    assert "roc_auc" in res.stdout
+    m = json.loads(js.read_text())
+    assert m["roc_auc"] > 0.9 and {"pr_auc", "f1", "precision", "recall", "fpr"} <= set(m)
+    assert m["per_class"]["attack"]["n"] == 31
+
+
+def test_nsl_kdd_layout_and_gzip(tmp_path: Path) -> None:
+    from hourglass.ingest import demo_path
+
+    rows = gzip.open(demo_path("train"), "rt").read().splitlines()
+    small = tmp_path / "kdd.txt.gz"
+    with gzip.open(small, "wt") as fh:
+        fh.write("\n".join(rows[:1500]) + "\n")
+    model = tmp_path / "m"
+    res = runner.invoke(app, ["train", str(small), "--dataset", "nsl-kdd", "-o", str(model), *FAST])
+    assert res.exit_code == 0, res.output
+    js = tmp_path / "e.json"
+    res = runner.invoke(app, ["evaluate", str(model), str(small), "--dataset", "nsl-kdd",
+                              "--json", str(js), "-q"])
+    assert res.exit_code == 0, res.output
+    m = json.loads(js.read_text())
+    assert set(m["per_category"]) <= {"DoS", "Probe", "R2L", "U2R", "normal"}
+    assert m["roc_auc"] > 0.8
+
+
+def test_bad_inputs(files: dict[str, Path], tmp_path: Path) -> None:
+    model, train = str(files["model"]), str(files["train"])
+    out = tmp_path / "o.csv"
+    _fails_cleanly(["train", train, "-o", str(tmp_path / "m"), "--label-col", "nope",
+                    "--normal", "benign", *FAST], "no label column 'nope'", tmp_path / "m")
+    _fails_cleanly(["train", train, "-o", str(tmp_path / "m"), "--label-col", "label",
+                    "--normal", "good", *FAST], "no rows with label in ['good']", tmp_path / "m")
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    _fails_cleanly(["train", str(empty), "-o", str(tmp_path / "m"), *FAST], "empty file")
+    junk = tmp_path / "junk.csv"
+    _frame(20).astype({"bytes": object}).assign(bytes=lambda d: d.bytes.where(d.index != 4, "x!"),
+                                                 ).to_csv(junk, index=False)
+    _fails_cleanly(["score", model, str(junk), "-o", str(out)], "'bytes'", out)
+    nan = tmp_path / "nan.csv"
+    _frame(20).assign(rate=lambda d: d.rate.where(d.index != 7, np.nan)).to_csv(nan, index=False)
+    _fails_cleanly(["score", model, str(nan), "-o", str(out)], "row 8", out)
+    inf = tmp_path / "inf.csv"
+    _frame(20).assign(rate=lambda d: d.rate.where(d.index != 2, np.inf)).to_csv(inf, index=False)
+    _fails_cleanly(["score", model, str(inf), "-o", str(out)], "'rate'", out)
+    _fails_cleanly(["score", str(tmp_path), train, "-o", str(out)], "not a hourglass model", out)
+    other = tmp_path / "other.csv"
+    pd.DataFrame({"x": [1, 2], "y": [3, 4]}).to_csv(other, index=False)
+    _fails_cleanly(["score", model, str(other), "-o", str(out)], "missing", out)
+    _fails_cleanly(["evaluate", model, str(other)], "no label column")
+    _fails_cleanly(["train", train, "-o", str(tmp_path / "m"), "--model", "nonsense"],
+                   "unknown model")
+    _fails_cleanly(["train", train, "-o", str(tmp_path / "m"), "--threshold", "percentile:400"],
+                   "q must be in")
+    _fails_cleanly(["train", train, "-o", str(tmp_path / "m"), "--epochs", "0", "--label-col",
+                    "label", "--normal", "benign"], "epochs must be >= 1")
+    _fails_cleanly(["train", str(tmp_path / "missing.csv"), "-o", str(tmp_path / "m")],
+                   "no such file")

@@ -1,0 +1,102 @@
+"""Pipeline and artefact: round trip gives identical scores; tampering is refused; no pickle."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import hourglass
+from hourglass import AutoEncoder, Pipeline, thresholds
+from hourglass.errors import ArtefactError, InputError, NotFittedError
+
+
+@pytest.fixture(scope="module")
+def fitted(tmp_path_factory: pytest.TempPathFactory) -> tuple[Pipeline, pd.DataFrame, Path]:
+    rng = np.random.default_rng(1)
+    n = 400
+    df = pd.DataFrame({
+        "proto": rng.choice(["tcp", "udp"], n),
+        "bytes": rng.lognormal(6, 1, n).round(),
+        "rate": rng.uniform(0, 1, n),
+    })
+    pipe = Pipeline(AutoEncoder(hidden=(8, 4), epochs=8, batch_size=64, verbose=0),
+                    threshold=thresholds.Percentile(99.5)).fit(df)
+    path = tmp_path_factory.mktemp("art") / "model"
+    pipe.save(path)
+    return pipe, df, path
+
+
+def test_round_trip_identical(fitted) -> None:  # type: ignore[no-untyped-def]
+    pipe, df, path = fitted
+    back = hourglass.load(path)
+    np.testing.assert_array_equal(back.score(df), pipe.score(df))
+    np.testing.assert_array_equal(back.predict(df), pipe.predict(df))
+    assert back.threshold_.q == 99.5
+    assert back.detector_.get_params() == pipe.detector_.get_params()
+
+
+def test_artefact_has_schema_versions_and_no_pickle(fitted) -> None:  # type: ignore[no-untyped-def]
+    _, _, path = fitted
+    assert sorted(p.name for p in path.iterdir()) == ["config.json", "weights.safetensors"]
+    config = json.loads((path / "config.json").read_text())
+    assert config["schema"]["columns"] == ["proto", "bytes", "rate"]
+    assert {"hourglass", "torch", "numpy"} <= set(config["versions"])
+    assert len(config["content_hash"]) == 64
+    for f in path.iterdir():
+        assert b"\x80\x04\x95" not in f.read_bytes()  # pickle protocol 4 header
+
+
+@pytest.mark.parametrize("name", ["config.json", "weights.safetensors"])
+def test_flipped_byte_is_refused(fitted, tmp_path: Path, name: str) -> None:  # type: ignore[no-untyped-def]
+    _, _, path = fitted
+    copy = tmp_path / "m"
+    copy.mkdir()
+    for f in path.iterdir():
+        (copy / f.name).write_bytes(f.read_bytes())
+    data = bytearray((copy / name).read_bytes())
+    i = len(data) - 20 if name.endswith(".safetensors") else data.index(b'"q"') + 5
+    data[i] ^= 0x01
+    (copy / name).write_bytes(bytes(data))
+    with pytest.raises(ArtefactError):
+        hourglass.load(copy)
+
+
+def test_not_an_artefact(tmp_path: Path) -> None:
+    with pytest.raises(ArtefactError, match="not a model directory"):
+        hourglass.load(tmp_path / "nope")
+    with pytest.raises(ArtefactError, match="missing"):
+        hourglass.load(tmp_path)
+
+
+def test_future_format_version_refused(fitted, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    _, _, path = fitted
+    config = json.loads((path / "config.json").read_text())
+    config["format_version"] = 99
+    copy = tmp_path / "m"
+    copy.mkdir()
+    (copy / "config.json").write_text(json.dumps(config))
+    (copy / "weights.safetensors").write_bytes((path / "weights.safetensors").read_bytes())
+    with pytest.raises(ArtefactError, match="format version 99"):
+        hourglass.load(copy)
+
+
+def test_schema_mismatch_at_score(fitted) -> None:  # type: ignore[no-untyped-def]
+    pipe, df, _ = fitted
+    with pytest.raises(InputError, match="missing: rate"):
+        pipe.score(df.drop(columns=["rate"]))
+
+
+def test_unfitted_pipeline() -> None:
+    with pytest.raises(NotFittedError):
+        Pipeline().score(pd.DataFrame({"a": [1.0]}))
+
+
+def test_pipeline_detects_planted_rows(fitted) -> None:  # type: ignore[no-untyped-def]
+    pipe, df, _ = fitted
+    odd = df.head(20).assign(bytes=1e9, proto="gre")
+    assert pipe.predict(odd).mean() == 1.0
+    assert pipe.predict(df).mean() < 0.05

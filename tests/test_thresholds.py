@@ -1,0 +1,49 @@
+"""Threshold objects: fitted on held-out scores, serialisable, strict about bad arguments."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from hourglass.errors import InputError, NotFittedError
+from hourglass.thresholds import (
+    Contamination,
+    Percentile,
+    threshold_from_dict,
+    threshold_from_spec,
+)
+
+
+def test_percentile_matches_numpy() -> None:
+    s = np.random.default_rng(0).exponential(size=5000)
+    t = Percentile(99.5).fit(s)
+    assert t.value_ == pytest.approx(np.percentile(s, 99.5))
+    assert t.predict(s).mean() == pytest.approx(0.005, abs=0.001)
+
+
+def test_contamination_flags_that_share() -> None:
+    s = np.random.default_rng(1).normal(size=1000)
+    assert Contamination(0.05).fit(s).predict(s).sum() == 50
+
+
+def test_round_trip_and_spec() -> None:
+    t = Percentile(97).fit(np.arange(100.0))
+    back = threshold_from_dict(t.to_dict())
+    assert back.value_ == t.value_ and back.q == 97
+    assert isinstance(threshold_from_spec("contamination:0.02"), Contamination)
+    assert threshold_from_spec("percentile").q == 99.0
+
+
+@pytest.mark.parametrize("spec", ["percentile:150", "percentile:abc", "magic:3", "contamination:0.9"])
+def test_bad_specs(spec: str) -> None:
+    with pytest.raises(InputError):
+        threshold_from_spec(spec)
+
+
+def test_fit_checks() -> None:
+    with pytest.raises(InputError, match="no scores"):
+        Percentile().fit([])
+    with pytest.raises(InputError, match="NaN"):
+        Percentile().fit([1.0, np.nan])
+    with pytest.raises(NotFittedError):
+        Percentile().predict([1.0])

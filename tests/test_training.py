@@ -1,0 +1,86 @@
+"""The one training loop: batching, early stopping, seeding, best-epoch restore."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from hourglass.nn import TrainConfig, mlp, predict_batches, resolve_device, train_module
+from hourglass.nn.training import _batches
+
+
+class Linear(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.net = nn.Linear(3, 1)
+
+    def loss(self, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
+        x, y = batch
+        return (self.net(x).squeeze(1) - y).pow(2).mean()
+
+    def score(self, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
+        return self.net(batch[0]).squeeze(1)
+
+
+def _data(n: int = 256) -> tuple[torch.Tensor, torch.Tensor]:
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(n, 3, generator=g)
+    return x, x @ torch.tensor([1.0, -2.0, 0.5]) + 0.3
+
+
+def test_batches_cover_all_rows_and_never_leave_a_single_row() -> None:
+    assert _batches(10, 4) == [(0, 4), (4, 8), (8, 10)]
+    assert _batches(9, 4) == [(0, 4), (4, 9)]
+    assert _batches(3, 256) == [(0, 3)]  # data smaller than a batch still trains
+
+
+def test_learns_a_linear_map() -> None:
+    torch.manual_seed(0)
+    model = Linear()
+    x, y = _data()
+    hist = train_module(model, (x, y), (x[:64], y[:64]),
+                        TrainConfig(epochs=200, lr=0.05, batch_size=32, verbose=0, patience=20),
+                        generator=torch.Generator().manual_seed(0))
+    assert hist.val_loss[hist.best_epoch - 1] < 1e-3
+    assert not model.training, "the loop leaves the model in eval mode"
+
+
+def test_early_stopping_restores_best_epoch() -> None:
+    torch.manual_seed(0)
+    model = Linear()
+    x, y = _data()
+    hist = train_module(model, (x, y), (x[:64], y[:64] + 5.0),  # validation it cannot fit
+                        TrainConfig(epochs=100, lr=0.05, batch_size=32, verbose=0, patience=3),
+                        generator=torch.Generator().manual_seed(0))
+    assert hist.stopped_early
+    assert len(hist.val_loss) < 100
+    best = min(hist.val_loss)
+    with torch.no_grad():
+        now = (model.score((x[:64],)) - (y[:64] + 5.0)).pow(2).mean().item()
+    assert now == pytest.approx(best, rel=1e-5)
+
+
+def test_divergence_is_reported() -> None:
+    model = Linear()
+    x, y = _data()
+    with pytest.raises(FloatingPointError, match="diverged"):
+        train_module(model, (x, y * 1e30), None, TrainConfig(epochs=5, lr=1e6, verbose=0,
+                                                              clip_grad_norm=None),
+                     generator=torch.Generator().manual_seed(0))
+
+
+def test_predict_batches_matches_one_pass() -> None:
+    net = mlp([3, 4, 1])
+    x = np.random.default_rng(0).normal(size=(1000, 3)).astype(np.float32)
+    full = net(torch.from_numpy(x)).detach().numpy()
+    parts = predict_batches(lambda b: net(b[0]), [x], batch_size=77)
+    np.testing.assert_allclose(parts, full, rtol=1e-5, atol=1e-6)
+
+
+def test_device_choice() -> None:
+    assert resolve_device("cpu").type == "cpu"
+    assert resolve_device("auto").type in {"cpu", "cuda"}
+    with pytest.raises(ValueError, match="device"):
+        resolve_device("tpu-please")
