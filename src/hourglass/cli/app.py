@@ -152,11 +152,13 @@ def train_pipeline(
     held = float(getattr(detector, "validation_fraction", 0.0))
     pipe.info.update({
         "source": source, "dataset": spec.name if spec else None, "label_col": label_col,
-        "normal": normal, "model": registry.name_of(cls), "fit_seconds": time.perf_counter() - start,
-        "n_train_rows": len(feats),
-        "held_out": {"fraction": held, "rows": int(round(held * len(feats))) if len(feats) >= 10
-                     else 0, "used_for": "early stopping and threshold",
-                     "seed": params.get("random_state", 0)},
+        "normal": normal, "model": registry.name_of(cls),
+        "fit_seconds": time.perf_counter() - start, "n_train_rows": len(feats),
+        "held_out": {"fraction": held, "rows": len(pipe.detector_.val_index_),
+                     "seed": params.get("random_state", 0),
+                     "used_for": "early stopping and the threshold; never trained on",
+                     "which": "positions among the normal training rows, in weights.safetensors "
+                              "as detector.val_index"},
         "threshold": pipe.threshold_.describe(), "threshold_value": pipe.threshold_.value_,
     })
     return pipe

@@ -95,6 +95,7 @@ class BaseDetector(BaseEstimator):
                            type(self).__name__, n)
             val_scores = self._score(Xa)
         self.val_scores_ = np.asarray(val_scores, dtype=np.float64)
+        self.val_index_ = np.asarray(val_idx, dtype=np.int64)  # which rows were held out
         threshold = self.threshold if self.threshold is not None else Percentile(99.0)
         if not isinstance(threshold, Threshold):
             raise ValueError(f"threshold must be a hourglass Threshold, got {threshold!r}")
@@ -177,7 +178,8 @@ class BaseDetector(BaseEstimator):
         meta, arrays = self._get_state()
         meta = {"n_features_in": int(self.n_features_in_),
                 "threshold": self.threshold_.to_dict(), **meta}
-        arrays = {"val_scores": self.val_scores_.astype(np.float64), **arrays}
+        arrays = {"val_scores": self.val_scores_.astype(np.float64),
+                  "val_index": self.val_index_.astype(np.int64), **arrays}
         return meta, arrays
 
     def set_state(self, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> BaseDetector:
@@ -186,6 +188,7 @@ class BaseDetector(BaseEstimator):
             self.n_features_in_ = int(meta["n_features_in"])
             self.threshold_ = threshold_from_dict(meta["threshold"])
             self.val_scores_ = np.asarray(arrays["val_scores"], dtype=np.float64)
+            self.val_index_ = np.asarray(arrays["val_index"], dtype=np.int64)
         except KeyError as exc:
             raise InputError(f"detector state is missing {exc}") from None
         self._set_state(meta, arrays)

@@ -182,17 +182,17 @@ def train_module(
             for lo, hi in _batches(n, config.batch_size):
                 batch = tuple(t[lo:hi] for t in shuffled)
                 loss = module.loss(batch)  # type: ignore[operator]
-                if not torch.isfinite(loss):
-                    raise FloatingPointError(
-                        f"training diverged at epoch {epoch + 1} (loss is {float(loss)}); "
-                        "lower the learning rate or scale the inputs"
-                    )
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
                 if config.clip_grad_norm is not None:
                     nn.utils.clip_grad_norm_(params, config.clip_grad_norm)
                 opt.step()
                 running += loss.detach() * (hi - lo)
+            # checked once per epoch: a per-batch check would force a device sync every step
+            if not torch.isfinite(running):
+                raise FloatingPointError(
+                    f"training diverged at epoch {epoch + 1} (loss is {float(running)}); "
+                    "lower the learning rate or scale the inputs")
             history.train_loss.append(float(running) / n)
             watched = history.train_loss[-1]
             if val is not None and val[0].shape[0] > 0:
