@@ -153,7 +153,8 @@ def train_module(
     ...         return ((batch[0] - self.mu) ** 2).mean(dim=1)
     >>> m = Mean()
     >>> X = torch.ones(64, 2)
-    >>> h = train_module(m, (X,), None, TrainConfig(epochs=200, lr=0.1, verbose=0),
+    >>> h = train_module(m, (X,), None, TrainConfig(epochs=300, lr=0.05, patience=None,
+    ...                                             verbose=0),
     ...                  generator=torch.Generator().manual_seed(0))
     >>> bool(torch.allclose(m.mu, torch.ones(2), atol=1e-2))
     True

@@ -39,7 +39,7 @@ class Pipeline:
     >>> from hourglass import Pipeline, AutoEncoder, thresholds
     >>> rng = np.random.default_rng(0)
     >>> train = pd.DataFrame({"bytes": rng.exponential(100, 400), "proto": ["tcp"] * 400})
-    >>> pipe = Pipeline(AutoEncoder(hidden=(8, 4), epochs=5, verbose=0),
+    >>> pipe = Pipeline(AutoEncoder(hidden=(8, 4), epochs=100, verbose=0),
     ...                 threshold=thresholds.Percentile(99)).fit(train)
     >>> pipe.predict(pd.DataFrame({"bytes": [100.0], "proto": ["icmp"]})).tolist()
     [1]

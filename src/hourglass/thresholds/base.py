@@ -142,7 +142,7 @@ class Contamination(Threshold):
 
     Examples
     --------
-    >>> Contamination(0.1).fit(range(100)).predict(range(100)).sum()
+    >>> int(Contamination(0.1).fit(range(100)).predict(range(100)).sum())
     10
     """
 
