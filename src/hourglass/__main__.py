@@ -1,0 +1,5 @@
+"""``python -m hourglass`` runs the command line."""
+
+from hourglass.cli import main
+
+main()
