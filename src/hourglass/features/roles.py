@@ -142,7 +142,7 @@ def port_numbers(s: pd.Series) -> np.ndarray:
         vals = string_values(s)
         codes, uniques = pd.factorize(vals)
         u = pd.Series(np.asarray(uniques, dtype=object))
-        num = pd.to_numeric(u, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+        num = pd.to_numeric(u, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan).copy()
         for i in np.flatnonzero(np.isnan(num)):
             text = str(u.iloc[i]).lower()
             if text.startswith("0x"):

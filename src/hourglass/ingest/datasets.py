@@ -14,6 +14,7 @@ from importlib import resources
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
 from hourglass.errors import InputError
 from hourglass.ingest.readers import _restore_integers, check_path
@@ -83,6 +84,8 @@ class DatasetSpec:
     sniffer
         ``sniffer(head_bytes) -> bool``: does a file starting with these bytes look like this
         format (``--format auto``)?
+    text_columns
+        Columns always read as text (e.g. ports written in hex in some rows).
     """
 
     name: str
@@ -99,6 +102,7 @@ class DatasetSpec:
     roles: dict[str, str] = field(default_factory=dict)
     category_col: str | None = None
     sniffer: Callable[[bytes], bool] | None = None
+    text_columns: tuple[str, ...] = ()
 
     def sniff(self, head: bytes) -> bool:
         """Whether a file starting with ``head`` looks like this format."""
@@ -130,8 +134,11 @@ class DatasetSpec:
         """Yield the file as DataFrames of about ``chunk_bytes`` of input each."""
         p = check_path(path)
         first = True
-        for df in iter_table(p, fmt=self.fmt, names=self._names(p), on_bad_rows=on_bad_rows,
-                             chunk_bytes=chunk_bytes, stats=stats, null_values=self.null_values):
+        names = self._names(p)
+        text = {c: pa.string() for c in self.text_columns if names is None or c in names}
+        for df in iter_table(p, fmt=self.fmt, names=names, on_bad_rows=on_bad_rows,
+                             chunk_bytes=chunk_bytes, stats=stats, null_values=self.null_values,
+                             column_types=text or None):
             df = self.normalise(df)
             if first:
                 self.check(df, p)

@@ -78,6 +78,7 @@ UNSW_NB15 = _Unsw(
     categorical=("proto", "service", "state"),
     category_col="attack_cat",
     sniffer=_sniff_unsw,
+    text_columns=("sport", "dsport"),
 )
 
 
