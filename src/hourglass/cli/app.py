@@ -34,6 +34,7 @@ from hourglass.ingest import (
     resolve_format,
 )
 from hourglass.ingest.readers import check_path
+from hourglass.ingest.tables import CHUNK_BYTES
 from hourglass.ingest.writers import chunk_writer
 from hourglass.pipeline import Pipeline, load
 from hourglass.thresholds import threshold_from_spec
@@ -327,7 +328,7 @@ def _scores_frame(pipe: Pipeline, df: pd.DataFrame) -> pd.DataFrame:
 
 def _score_chunks(pipe: Pipeline, data: Path, spec: DatasetSpec | None, on_bad_rows: str,
                   stats: ReadStats, label_col: str | None = None, normal: list[str] | None = None,
-                  ) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
+                  chunk_bytes: int = CHUNK_BYTES) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
     """(input chunk, score/flag frame) pairs, streamed with bounded memory for tabular models.
 
     Non-tabular models (sequences, windows) need the whole input at once and get it in one piece.
@@ -336,7 +337,8 @@ def _score_chunks(pipe: Pipeline, data: Path, spec: DatasetSpec | None, on_bad_r
     label_col = label_col or pipe.info.get("label_col")
     streaming = getattr(pipe.features_, "output", "tabular") == "tabular" and \
         spec is not None and hasattr(spec, "iter_chunks")
-    chunks = (spec.iter_chunks(data, on_bad_rows=on_bad_rows, stats=stats) if streaming  # type: ignore[union-attr]
+    chunks = (spec.iter_chunks(data, on_bad_rows=on_bad_rows, stats=stats,  # type: ignore[union-attr]
+                               chunk_bytes=chunk_bytes) if streaming
               else iter([_read(data, spec, on_bad_rows, stats)]))
     for df in chunks:
         if check_label and label_col not in df.columns:
@@ -357,6 +359,7 @@ def score(
         "--keep", help="Input column to copy into the output (repeatable).")] = None,
     fmt: FormatOpt = "auto",
     on_bad_rows: BadRowsOpt = "error",
+    chunk_mb: Annotated[float, typer.Option(help="MB of input per streamed chunk.")] = 16.0,
     quiet: QuietOpt = False,
 ) -> None:
     """Score DATA with a saved model; write score and flag (0/1) per row to --output.
@@ -371,7 +374,8 @@ def score(
         pipe = load(model)
         spec, _, _ = _resolve(dataset, None, None, fmt, data)
         with chunk_writer(output) as writer:
-            for df, result in _score_chunks(pipe, data, spec, on_bad_rows, stats):
+            for df, result in _score_chunks(pipe, data, spec, on_bad_rows, stats,
+                                            chunk_bytes=max(1024, int(chunk_mb * 2**20))):
                 missing = [c for c in keep or [] if c not in df.columns]
                 if missing:
                     raise HourglassError(f"--keep: no column {missing[0]!r} in {data}")
