@@ -16,6 +16,7 @@ __all__ = ["available", "describe", "get", "name_of"]
 
 _ENTRIES: dict[str, str] = {
     "autoencoder": "hourglass.detectors.autoencoder:AutoEncoder",
+    "deeplog": "hourglass.detectors.deeplog:DeepLog",
 }
 
 
