@@ -27,14 +27,15 @@ Batch = tuple[torch.Tensor, ...]
 
 
 class _DeepLogNet(nn.Module):
-    """Embedding → LSTM → linear over ``V + 1`` next keys (the last one is "unknown")."""
+    """Embedding → LSTM → linear over ``V + 2`` next keys: the known ones, "unknown" (``V``)
+    and "end of session" (``V + 1``); ``V + 2`` is the padding of short histories."""
 
     def __init__(self, n_keys: int, embed: int, hidden: int, layers: int, dropout: float) -> None:
         super().__init__()
-        self.embed = nn.Embedding(n_keys + 2, embed)  # + unknown + padding
+        self.embed = nn.Embedding(n_keys + 3, embed)
         self.lstm = nn.LSTM(embed, hidden, num_layers=layers, batch_first=True,
                             dropout=dropout if layers > 1 else 0.0)
-        self.out = nn.Linear(hidden, n_keys + 1)
+        self.out = nn.Linear(hidden, n_keys + 2)
 
     def logits(self, windows: torch.Tensor) -> torch.Tensor:
         h, _ = self.lstm(self.embed(windows))
@@ -46,6 +47,7 @@ class _DeepLogNet(nn.Module):
         return (ce * weight).sum() / weight.sum()
 
     def score(self, batch: Batch) -> torch.Tensor:
+        """``rank - p`` of each window's next key (what :meth:`DeepLog.event_scores` gives)."""
         windows, target = batch[0], batch[1]
         logits = self.logits(windows)
         observed = logits.gather(1, target[:, None])
@@ -66,6 +68,9 @@ class DeepLog(EventsInput, DeepDetector):
         An event is unexpected when its key is not among the ``top_g`` likeliest (paper: 9).
         Used by the default threshold ``Fixed(top_g)``; pass ``threshold`` to fit a cut-off on
         held-out scores instead.
+    end_token
+        Also predict the end of each session, so a session that stops early (a truncated
+        block) is unexpected too; its explanation names ``"<end>"`` as the unexpected event.
     embed, hidden, layers, dropout
         Key embedding size, LSTM width and depth (paper: 2 layers of 64), dropout between layers.
     chunk_events
@@ -79,10 +84,11 @@ class DeepLog(EventsInput, DeepDetector):
     Examples
     --------
     >>> import numpy as np
-    >>> normal = [np.array([1, 2, 3, 4] * 3)] * 50
+    >>> normal = [np.array([1, 2, 3, 4, 5, 6])] * 50
     >>> dl = DeepLog(window=3, top_g=1, hidden=16, layers=1, epochs=60, lr=0.03, verbose=0).fit(normal)
-    >>> dl.predict([np.array([1, 2, 3, 4]), np.array([1, 2, 4, 3])]).tolist()
-    [0, 1]
+    >>> dl.predict([np.array([1, 2, 3, 4, 5, 6]), np.array([1, 2, 4, 3, 5, 6]),
+    ...             np.array([1, 2, 3])]).tolist()  # normal, wrong order, cut short
+    [0, 1, 1]
     """
 
     _tags: ClassVar[dict[str, Any]] = {"input": "events", "supports_explain": True}
@@ -91,11 +97,12 @@ class DeepLog(EventsInput, DeepDetector):
         self,
         window: int = 10,
         top_g: int = 9,
+        end_token: bool = True,
         embed: int = 16,
         hidden: int = 64,
         layers: int = 2,
         dropout: float = 0.0,
-        chunk_events: int = 262144,
+        chunk_events: int = 1_048_576,
         epochs: int = 60,
         batch_size: int = 512,
         lr: float = 3e-3,
@@ -109,6 +116,7 @@ class DeepLog(EventsInput, DeepDetector):
     ) -> None:
         self.window = window
         self.top_g = top_g
+        self.end_token = end_token
         self.embed = embed
         self.hidden = hidden
         self.layers = layers
@@ -149,65 +157,87 @@ class DeepLog(EventsInput, DeepDetector):
         offsets = np.arange(-h, 0)
         idx = events[:, None] + offsets[None, :]
         valid = (pos[:, None] + offsets[None, :]) >= 0
-        windows = np.where(valid, X.flat[np.maximum(idx, 0)], self.n_features_in_ + 1)
+        windows = np.where(valid, X.flat[np.maximum(idx, 0)], self.n_features_in_ + 2)
         return windows.astype(np.int64), X.flat[events]
 
+    def _with_end(self, X: Packed) -> Packed:
+        """``X`` with the end-of-session key ``V + 1`` after every session (if ``end_token``)."""
+        if not self.end_token:
+            return X
+        lengths = X.lengths + 1
+        flat = np.full(int(lengths.sum()), self.n_features_in_ + 1, dtype=np.int64)
+        keep = np.ones(len(flat), dtype=bool)
+        keep[np.cumsum(lengths) - 1] = False
+        flat[keep] = X.flat
+        return Packed(flat, lengths)
+
     def _train_tensors(self, X: Packed, y: np.ndarray | None) -> tuple[torch.Tensor, ...]:
+        X = self._with_end(X)
         w, t = self._windows(X, np.arange(len(X.flat)))
-        rows, _, counts = dedup_rows(np.column_stack([w, t]), self.n_features_in_ + 2)
+        rows, _, counts = dedup_rows(np.column_stack([w, t]), self.n_features_in_ + 3)
         return (torch.from_numpy(np.ascontiguousarray(rows[:, :-1])),
                 torch.from_numpy(np.ascontiguousarray(rows[:, -1])),
                 torch.from_numpy(counts.astype(np.float32)))
 
     # -- scoring ----------------------------------------------------------------------------
     def event_scores(self, X: object) -> list[np.ndarray]:
-        """Score of every event (``rank - p`` of its key), one array per session.
+        """Score of every event (``rank - p`` of its key), one array per session; with
+        ``end_token`` the last entry scores the end of the session.
 
         Examples
         --------
         >>> import numpy as np
         >>> dl = DeepLog(window=2, hidden=8, epochs=2, verbose=0).fit([np.array([1, 2, 3])] * 20)
         >>> [len(s) for s in dl.event_scores([np.array([1, 2]), np.array([3])])]
-        [2, 1]
+        [3, 2]
         """
         self._check_fitted()
-        Xp = self._validate(X, reset=False)
+        Xp = self._with_end(self._validate(X, reset=False))
         return np.split(self._event_scores(Xp), Xp.starts[1:])
 
     def _event_scores(self, X: Packed) -> np.ndarray:
+        """``rank - p`` per event. Identical windows are run through the LSTM once; rank and
+        probability of each observed key are then read from those rows."""
         self.module_.eval()
         out = np.empty(len(X.flat), dtype=np.float32)
         step = int(self.chunk_events)
         for lo in range(0, len(X.flat), step):
             hi = min(lo + step, len(X.flat))
             w, t = self._windows(X, np.arange(lo, hi))
-            rows, inv, _ = dedup_rows(np.column_stack([w, t]), self.n_features_in_ + 2)
-            s = predict_batches(self.module_.score, [np.ascontiguousarray(rows[:, :-1]),
-                                                     np.ascontiguousarray(rows[:, -1])],
-                                device=self.device_, batch_size=8192)
-            out[lo:hi] = s[inv]
+            uniq, inv, _ = dedup_rows(w, self.n_features_in_ + 3)
+            logits = predict_batches(lambda b: self.module_.logits(b[0]),
+                                     [np.ascontiguousarray(uniq)], device=self.device_,
+                                     batch_size=8192)
+            logits = logits - logits.max(axis=1, keepdims=True)
+            prob = np.exp(logits)
+            prob /= prob.sum(axis=1, keepdims=True)
+            observed = logits[inv, t]
+            rank = (logits[inv] > observed[:, None]).sum(axis=1) + 1
+            out[lo:hi] = rank - prob[inv, t]
         return out
 
     def _score(self, X: Packed) -> np.ndarray:
+        X = self._with_end(X)
         return np.maximum.reduceat(self._event_scores(X), X.starts).astype(np.float64)
 
     # -- explanation --------------------------------------------------------------------------
     def explain(self, X: object, top: int | None = None) -> list[dict[str, Any]]:
         """Per session: the first event above the threshold (else the highest-scoring one),
         its key, score and rank, and the ``top`` keys the model expected there (default
-        ``top_g``; ``None`` in ``expected`` stands for "a key never seen in training").
+        ``top_g``). Keys are the raw keys; ``None`` stands for "a key never seen in training"
+        and ``"<end>"`` for the end of the session.
 
         Examples
         --------
         >>> import numpy as np
-        >>> normal = [np.array([1, 2, 3, 4] * 3)] * 50
+        >>> normal = [np.array([1, 2, 3, 4, 5, 6])] * 50
         >>> dl = DeepLog(window=3, top_g=1, hidden=16, layers=1, epochs=60, lr=0.03, verbose=0).fit(normal)
-        >>> e = dl.explain([np.array([1, 2, 4, 3])])[0]
+        >>> e = dl.explain([np.array([1, 2, 4, 3, 5, 6])])[0]
         >>> e["position"], e["key"], e["expected"]
         (2, 4, [3])
         """
         self._check_fitted()
-        Xp = self._validate(X, reset=False)
+        Xp = self._with_end(self._validate(X, reset=False))
         top = int(self.top_g if top is None else top)
         scores = self._event_scores(Xp)
         thr = float(self.threshold_.value_)
@@ -224,14 +254,20 @@ class DeepLog(EventsInput, DeepDetector):
             prob = torch.softmax(logits, dim=1)
             k = min(top, prob.shape[1])
             p_top, k_top = prob.topk(k, dim=1)
-        raw = self._raw_keys(Xp.flat[idx])
+        raw = self._keys_out(Xp.flat[idx])
         for i in range(len(Xp)):
             sc = float(scores[idx[i]])
             out.append({"position": int(pick[i]), "key": raw[i], "score": sc,
                         "rank": int(np.floor(sc)) + 1,
-                        "expected": self._raw_keys(k_top[i].cpu().numpy()),
+                        "expected": self._keys_out(k_top[i].cpu().numpy()),
                         "expected_p": [round(float(v), 4) for v in p_top[i].cpu().numpy()]})
         return out
+
+    def _keys_out(self, dense: np.ndarray) -> list[int | str | None]:
+        end = self.n_features_in_ + 1
+        raw = self._raw_keys(dense)
+        return ["<end>" if int(d) == end else r for d, r in zip(np.asarray(dense).tolist(), raw,
+                                                                  strict=True)]
 
     # -- state --------------------------------------------------------------------------------
     def _get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:

@@ -220,7 +220,8 @@ class EventSessions:
 
     Examples
     --------
-    >>> lines = [f"op{i % 3} blk_{i % 4} done {i}" for i in range(12)]
+    >>> ops = ["open", "read", "close"]
+    >>> lines = [f"{ops[i % 3]} blk_{i % 4} done {i}" for i in range(12)]
     >>> pre = EventSessions(format="raw", session_regex=r"blk_\\d+").fit(lines)
     >>> [s.tolist() for s in pre.transform(lines)][:2]
     [[1, 2, 3], [2, 3, 1]]
