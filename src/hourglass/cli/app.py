@@ -17,6 +17,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from hourglass.cli import logs as log_cli
 from hourglass.detectors import registry
 from hourglass.errors import HourglassError
 from hourglass.evaluate import binary_metrics, per_class_detection
@@ -75,8 +76,8 @@ def _parse_value(text: str) -> Any:
     return tuple(value) if isinstance(value, list) else value
 
 
-def _read(path: Path, spec: DatasetSpec | None) -> pd.DataFrame:
-    return spec.read(path) if spec is not None else read_table(path)
+def _read(path: Path, spec: DatasetSpec | None, fmt: str | None = None) -> pd.DataFrame:
+    return spec.read(path) if spec is not None else read_table(path, fmt=fmt)
 
 
 def _split_labels(
@@ -200,11 +201,29 @@ def train(
     drop: Annotated[list[str] | None, typer.Option(help="Column to ignore (repeatable).")] = None,
     param: Annotated[list[str] | None, typer.Option(
         "--param", help="Any detector parameter as KEY=VALUE (JSON value), repeatable.")] = None,
+    fmt: log_cli.FormatOpt = None,
+    session_regex: log_cli.SessionRegexOpt = None,
+    session_col: log_cli.SessionColOpt = None,
+    window: log_cli.WindowOpt = None,
+    step: log_cli.StepOpt = None,
+    strict: log_cli.StrictOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
-    """Train a detector on the normal rows of DATA and save it to --output."""
+    """Train a detector on the normal rows of DATA (or the sessions of a log) and save it."""
     _setup_logging(quiet)
+    if log_cli.is_log_format(fmt):
+        with _user_errors():
+            pipe = log_cli.train_logs(
+                data, output, fmt=str(fmt), model=model, epochs=epochs, batch_size=batch_size,
+                lr=lr, hidden=hidden, threshold=threshold, seed=seed, device=device,
+                params=[*(param or [])], session_regex=session_regex, session_col=session_col,
+                window=window, step=step, strict=strict, quiet=quiet)
+        log_cli.report_train(pipe, output, err, out)
+        return
     with _user_errors():
+        if any(o is not None for o in (session_regex, session_col, window, step)):
+            raise HourglassError("--session-regex/--session-col/--window: these group log lines; "
+                                 "give a log --format (hdfs, bgl, syslog, raw, keys or a regex)")
         spec, label_col, normal_values = _resolve(dataset, label_col, normal)
         cls = registry.get(model)
         params: dict[str, Any] = {"random_state": seed, "device": device,
@@ -234,7 +253,8 @@ def train(
         if output.exists() and not (output / "config.json").exists() and (
                 not output.is_dir() or any(output.iterdir())):
             raise HourglassError(f"{output}: exists and is not a model directory")
-        df = _read(data, spec)
+        log_cli.check_tabular_model(cls, model)
+        df = _read(data, spec, fmt)
         pipe = train_pipeline(df, spec=spec, label_col=label_col, normal=normal_values,
                               model=model, params=params, threshold=threshold,
                               categorical=categorical or [], drop=drop or [], source=str(data))
@@ -262,12 +282,24 @@ def score(
         "--anomalies-only", help="Write only the flagged rows.")] = False,
     keep: Annotated[list[str] | None, typer.Option(
         "--keep", help="Input column to copy into the output (repeatable).")] = None,
+    strict: log_cli.StrictOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
-    """Score DATA with a saved model; write score and flag (0/1) per row to --output."""
+    """Score DATA with a saved model; write score and flag (0/1) per row to --output.
+
+    For a log model, DATA is a log file and --output gets one JSON alert per flagged session
+    (.jsonl) with its unexpected event, or a table of every session's score (.csv/.parquet)."""
     _setup_logging(quiet)
     with _user_errors():
         pipe = load(model)
+        if getattr(pipe.features_, "output", "tabular") == "events":
+            summary = log_cli.score_logs(pipe, data, output, strict=strict,
+                                         anomalies_only=anomalies_only)
+    if getattr(pipe.features_, "output", "tabular") == "events":
+        err.print(summary, highlight=False)
+        out.print(f"wrote {output}", highlight=False)
+        return
+    with _user_errors():
         spec = get_dataset(dataset) if dataset else None
         df = _read(data, spec)
         missing = [c for c in keep or [] if c not in df.columns]

@@ -34,7 +34,7 @@ UNKNOWN = 0  # key of a line whose template was not seen in training
 LOG_FORMATS: dict[str, tuple[str, str | None]] = {
     "hdfs": (r"^(?P<date>\d{6}) (?P<time>\d{6}) (?P<pid>\d+) (?P<level>\w+) "
              r"(?P<component>[^:\s]+): (?P<content>.*)$", "%y%m%d %H%M%S"),
-    "bgl": (r"^(?P<label>\S+) (?P<timestamp>\d+) (?P<date>\S+) (?P<node>\S+) (?P<time>\S+) "
+    "bgl": (r"^(?P<label>\S+) (?P<timestamp>\d{9,11}) (?P<date>\d{4}\.\d\d\.\d\d) (?P<node>\S+) (?P<time>\S+) "
             r"(?P<node_repeat>\S+) (?P<type>\S+) (?P<component>\S+) (?P<level>\S+) ?(?P<content>.*)$",
             "epoch"),
     "syslog": (r"^(?P<month>[A-Z][a-z]{2}) +(?P<day>\d{1,2}) (?P<time>\d{2}:\d{2}:\d{2}) "
