@@ -118,7 +118,7 @@ def test_time_windows_fixed_and_sliding() -> None:
     import pandas as pd
 
     ev = pd.DataFrame({"key": [1, 2, 3, 4], "line": [1, 2, 3, 4], "time": [0.0, 5.0, 31.0, 95.0]})
-    ids, seqs, _, counts = group_events(ev, window=30.0)
+    _, seqs, _, counts = group_events(ev, window=30.0)
     assert [s.tolist() for s in seqs] == [[1, 2], [3], [4]]
     assert counts["empty_sessions_skipped"] == 1  # the window 60-90 s
     _, slide, _, _ = group_events(ev, window=30.0, step=15.0)
@@ -128,7 +128,7 @@ def test_time_windows_fixed_and_sliding() -> None:
 
 
 def test_key_sequences_skip_and_count() -> None:
-    ids, seqs, counts = read_key_sequences(["1 2 3", "", "4 x", "5"])
+    ids, _, counts = read_key_sequences(["1 2 3", "", "4 x", "5"])
     assert ids == ["1", "4"] and counts["empty_sessions_skipped"] == 1 and counts["unmatched"] == 1
     with pytest.raises(InputError, match="line 3"):
         read_key_sequences(["1 2 3", "", "4 x"], strict=True)

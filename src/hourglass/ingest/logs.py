@@ -34,8 +34,9 @@ UNKNOWN = 0  # key of a line whose template was not seen in training
 LOG_FORMATS: dict[str, tuple[str, str | None]] = {
     "hdfs": (r"^(?P<date>\d{6}) (?P<time>\d{6}) (?P<pid>\d+) (?P<level>\w+) "
              r"(?P<component>[^:\s]+): (?P<content>.*)$", "%y%m%d %H%M%S"),
-    "bgl": (r"^(?P<label>\S+) (?P<timestamp>\d{9,11}) (?P<date>\d{4}\.\d\d\.\d\d) (?P<node>\S+) (?P<time>\S+) "
-            r"(?P<node_repeat>\S+) (?P<type>\S+) (?P<component>\S+) (?P<level>\S+) ?(?P<content>.*)$",
+    "bgl": (r"^(?P<label>\S+) (?P<timestamp>\d{9,11}) (?P<date>\d{4}\.\d\d\.\d\d) "
+            r"(?P<node>\S+) (?P<time>\S+) (?P<node_repeat>\S+) (?P<type>\S+) (?P<component>\S+) "
+            r"(?P<level>\S+) ?(?P<content>.*)$",
             "epoch"),
     "syslog": (r"^(?P<month>[A-Z][a-z]{2}) +(?P<day>\d{1,2}) (?P<time>\d{2}:\d{2}:\d{2}) "
                r"(?P<host>\S+) (?P<component>[^\s:\[]+)(?:\[(?P<pid>\d+)\])?: ?(?P<content>.*)$",
@@ -117,8 +118,18 @@ def _tree_to_json(node: Any) -> dict[str, Any]:
     return out
 
 
+def _drain() -> Any:
+    """The ``drain3.drain`` module, or a clear error naming the extra to install."""
+    try:
+        import drain3.drain
+    except ImportError:
+        raise InputError("parsing raw log text needs drain3: pip install 'hourglass[logs]' "
+                         "(key-sequence files, --format keys, do not)") from None
+    return drain3.drain
+
+
 def _tree_from_json(d: dict[str, Any]) -> Any:
-    from drain3.drain import Node
+    Node = _drain().Node
 
     node = Node()
     node.cluster_ids = [int(i) for i in d.get("ids", [])]
@@ -212,9 +223,7 @@ class LogParser:
             raise ValueError(f"max_children must be >= 1, got {self.max_children}")
 
     def _new_drain(self) -> Any:
-        from drain3.drain import Drain
-
-        return Drain(depth=int(self.depth), sim_th=float(self.sim_th),
+        return _drain().Drain(depth=int(self.depth), sim_th=float(self.sim_th),
                      max_children=int(self.max_children))
 
     def mask(self, content: str) -> str:
@@ -383,8 +392,7 @@ class LogParser:
         >>> q.parse(["open file 3"])["key"].tolist() == p.parse(["open file 3"])["key"].tolist()
         True
         """
-        from drain3.drain import LogCluster
-
+        LogCluster = _drain().LogCluster
         try:
             params = dict(d["params"])
             if params.get("masks") is not None:
