@@ -13,6 +13,8 @@ from hourglass.ingest.logs import LogParser
 
 __all__ = ["session_alerts"]
 
+_BATCH = 2048
+
 
 def _template(templates: dict[int, str], key: Any) -> str:
     if key is None:
@@ -63,8 +65,10 @@ def session_alerts(detector: Any, sessions: Sessions, scores: np.ndarray, flags:
     flagged = np.flatnonzero(np.asarray(flags) == 1)
     if top is None:
         top = int(getattr(detector, "top_g", 5))
-    explained = detector.explain([sessions.sequences[i] for i in flagged], top=top) \
-        if len(flagged) else []
+    explained: list[dict[str, Any]] = []
+    for lo in range(0, len(flagged), _BATCH):  # bounded memory for many alerts
+        explained += detector.explain([sessions.sequences[i] for i in flagged[lo:lo + _BATCH]],
+                                      top=top)
     thr = float(detector.threshold_.value_)
     events = sessions.events
     content_by_line: dict[int, str] = {}
