@@ -2,6 +2,6 @@
 
 from hourglass.nn.blocks import mlp
 from hourglass.nn.device import resolve_device
-from hourglass.nn.training import TrainConfig, TrainHistory, predict_batches, train_module
+from hourglass.nn.training import Phase, TrainConfig, TrainHistory, predict_batches, train_module
 
-__all__ = ["TrainConfig", "TrainHistory", "mlp", "predict_batches", "resolve_device", "train_module"]
+__all__ = ["Phase", "TrainConfig", "TrainHistory", "mlp", "predict_batches", "resolve_device", "train_module"]
