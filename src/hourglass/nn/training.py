@@ -298,7 +298,7 @@ def predict_batches(
     fn: Callable[[Batch], torch.Tensor],
     data: Sequence[torch.Tensor | np.ndarray],
     *,
-    batch_size: int = 65536,
+    batch_size: int = 16384,
     device: torch.device | None = None,
 ) -> np.ndarray:
     """Apply ``fn`` to large batches under :func:`torch.inference_mode` and concatenate.
