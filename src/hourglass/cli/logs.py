@@ -27,10 +27,14 @@ __all__ = ["is_log_format", "score_logs", "train_logs"]
 
 logger = logging.getLogger("hourglass")
 
-FormatOpt = Annotated[str | None, typer.Option(
-    "--format", help="Input format. Logs: hdfs, bgl, syslog, raw (whole line), keys (DeepLog key "
-                     "sequences, one session a line) or a regex with a (?P<content>...) group. "
-                     "Tables: csv, tsv, parquet, jsonl (default: from the file name).")]
+LOG_FORMAT_HELP = {
+    "hdfs": "log: HDFS header (date time pid level component: message)",
+    "bgl": "log: BGL/Blue Gene header (label epoch date node time ... level message)",
+    "syslog": "log: syslog header (Mon dd hh:mm:ss host program[pid]: message)",
+    "raw": "log: the whole line is the message",
+    "keys": "log: DeepLog key sequences, one session of integer keys a line",
+    "(?P<content>...)": "log: your header regex; (?P<timestamp>...) in epoch seconds optional",
+}
 SessionRegexOpt = Annotated[str | None, typer.Option(
     "--session-regex", help=r"Logs: session id in the message, e.g. 'blk_-?\d+' (HDFS).")]
 SessionColOpt = Annotated[str | None, typer.Option(

@@ -86,7 +86,8 @@ class Pipeline:
         self._check_fitted()
         X = self.features_.transform(df)
         extra = self.features_.extra_columns(df)
-        if extra:
+        if extra and tuple(extra) != getattr(self, "_warned_extra", None):
+            self._warned_extra = tuple(extra)  # once per set of columns, not once per chunk
             logger.warning("ignoring %d column(s) the model was not trained on: %s", len(extra),
                            ", ".join(extra[:5]) + (" ..." if len(extra) > 5 else ""))
         return X
