@@ -17,6 +17,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from hourglass.cli import logs as log_cli
 from hourglass.detectors import registry
 from hourglass.errors import HourglassError
 from hourglass.evaluate import binary_metrics, per_class_detection
@@ -172,7 +173,8 @@ NormalOpt = Annotated[list[str] | None, typer.Option(
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Only warnings and errors.")]
 FormatOpt = Annotated[str, typer.Option(
     "--format", help="auto (sniffed), nsl-kdd, unsw-nb15, cicflowmeter, zeek-conn, csv, tsv, "
-    "parquet, jsonl ('hourglass formats' lists all).")]
+    "parquet, jsonl ('hourglass formats' lists all); logs: hdfs, bgl, syslog, raw, keys (DeepLog "
+    "key sequences) or a header regex with a (?P<content>...) group.")]
 BadRowsOpt = Annotated[str, typer.Option(
     "--on-bad-rows", help="error: stop at a malformed row (naming file and line); skip: skip "
     "and count them.")]
@@ -248,11 +250,28 @@ def train(
         help="MB of input above which training uses a uniform sample (--sample-rows).")] = 1024.0,
     sample_rows: Annotated[int, typer.Option(
         help="Rows of the uniform reservoir sample for inputs above --memory-budget.")] = 500_000,
+    session_regex: log_cli.SessionRegexOpt = None,
+    session_col: log_cli.SessionColOpt = None,
+    window: log_cli.WindowOpt = None,
+    step: log_cli.StepOpt = None,
+    strict: log_cli.StrictOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
-    """Train a detector on the normal rows of DATA and save it to --output."""
+    """Train a detector on the normal rows of DATA (or the sessions of a log) and save it."""
     _setup_logging(quiet)
+    if log_cli.is_log_format(fmt):
+        with _user_errors():
+            pipe = log_cli.train_logs(
+                data, output, fmt=str(fmt), model=model, epochs=epochs, batch_size=batch_size,
+                lr=lr, hidden=hidden, threshold=threshold, seed=seed, device=device,
+                params=[*(param or [])], session_regex=session_regex, session_col=session_col,
+                window=window, step=step, strict=strict, quiet=quiet)
+        log_cli.report_train(pipe, output, err, out)
+        return
     with _user_errors():
+        if any(o is not None for o in (session_regex, session_col, window, step)):
+            raise HourglassError("--session-regex/--session-col/--window: these group log lines; "
+                                 "give a log --format (hdfs, bgl, syslog, raw, keys or a regex)")
         spec, label_col, normal_values = _resolve(dataset, label_col, normal, fmt, data)
         roles = {}
         for item in role or []:
@@ -288,6 +307,7 @@ def train(
         if output.exists() and not (output / "config.json").exists() and (
                 not output.is_dir() or any(output.iterdir())):
             raise HourglassError(f"{output}: exists and is not a model directory")
+        log_cli.check_tabular_model(cls, model)
         stats = ReadStats()
         df, sampled = _read_for_training(data, spec, on_bad_rows, stats, memory_budget,
                                          sample_rows, seed)
@@ -357,6 +377,7 @@ def score(
         "--anomalies-only", help="Write only the flagged rows.")] = False,
     keep: Annotated[list[str] | None, typer.Option(
         "--keep", help="Input column to copy into the output (repeatable).")] = None,
+    strict: log_cli.StrictOpt = False,
     fmt: FormatOpt = "auto",
     on_bad_rows: BadRowsOpt = "error",
     chunk_mb: Annotated[float, typer.Option(help="MB of input per streamed chunk.")] = 16.0,
@@ -365,13 +386,23 @@ def score(
     """Score DATA with a saved model; write score and flag (0/1) per row to --output.
 
     Input is streamed in chunks and the output written incrementally to a temporary file that is
-    renamed into place at the end, so files larger than memory score in bounded memory.
+    renamed into place at the end, so files larger than memory score in bounded memory. For a log
+    model, DATA is a log file and --output gets one JSON alert per flagged session (.jsonl) with
+    its unexpected event, or a table of every session's score (.csv/.parquet).
     """
     _setup_logging(quiet)
     stats = ReadStats()
     n_rows = flagged = 0
     with _user_errors():
         pipe = load(model)
+        if getattr(pipe.features_, "output", "tabular") == "events":
+            summary = log_cli.score_logs(pipe, data, output, strict=strict,
+                                         anomalies_only=anomalies_only)
+    if getattr(pipe.features_, "output", "tabular") == "events":
+        err.print(summary, highlight=False)
+        out.print(f"wrote {output}", highlight=False)
+        return
+    with _user_errors():
         spec, _, _ = _resolve(dataset, None, None, fmt, data)
         with chunk_writer(output) as writer:
             for df, result in _score_chunks(pipe, data, spec, on_bad_rows, stats,
@@ -469,6 +500,8 @@ def formats() -> None:
     for name, spec in all_formats().items():
         t.add_row(name, str(spec.label_col or "-"), ", ".join(spec.normal) or "-",
                   getattr(spec, "description", ""))
+    for name, desc in log_cli.LOG_FORMAT_HELP.items():
+        t.add_row(name, "-", "-", desc)
     out.print(t)
 
 

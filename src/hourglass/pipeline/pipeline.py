@@ -73,7 +73,7 @@ class Pipeline:
         if self.threshold is not None:
             self.detector_.set_params(threshold=self.threshold)
         self.detector_.fit(X, y)
-        self.info.setdefault("n_train_rows", len(df))
+        self.info.setdefault("n_train_rows", len(df) if isinstance(df, pd.DataFrame) else len(X))
         self.info.setdefault("n_features", len(self.features_.feature_names_))
         return self
 
