@@ -137,6 +137,38 @@ class Pipeline:
         scores = self.score(df)
         return self.detector_.threshold_predict(scores)
 
+    def model_card(self) -> dict[str, str]:
+        """What a reader of a report needs to know about this model, as plain strings."""
+        self._check_fitted()
+        from hourglass.detectors import registry
+
+        info, det = self.info, self.detector_
+        params = {k: v for k, v in det.get_params(deep=False).items()
+                  if k not in ("threshold", "verbose", "device")}
+        fit_on = info.get("threshold_fit", {})
+        versions = info.get("versions") or {}
+        feats = self.features_
+        return {
+            "data": (f"{info.get('source', 'n/a')} ({info.get('dataset') or 'generic layout'}); "
+                     f"{info.get('n_train_rows', 'n/a')} training rows"
+                     + (f", label column {info['label_col']!r}, normal = {info.get('normal')}"
+                        if info.get("label_col") else "")),
+            "features": (f"{len(feats.columns_)} input columns → {len(feats.feature_names_)} "
+                         f"features ({type(feats).__name__})"),
+            "model": f"{registry.name_of(type(det))}: {params}",
+            "threshold rule": f"{self.threshold_.describe()} = {self.threshold_.value_:.6g}",
+            "threshold fitted on": (f"{fit_on.get('on', 'held-out normal training rows')}: "
+                                    f"{fit_on.get('rows', det.val_scores_.size)} rows "
+                                    f"({fit_on.get('normal', det.val_scores_.size)} normal, "
+                                    f"{fit_on.get('anomalous', 0)} anomalous)"),
+            "calibration": (f"anomaly probability = share of {det.calibrator_.n_fit_} held-out "
+                            "normal scores below the score, GPD tail above the 0.98 quantile"),
+            "training time": (f"{info['fit_seconds']:.1f} s" if "fit_seconds" in info else "n/a"),
+            "events per day": (f"{info['events_per_day']:,.0f}" if info.get("events_per_day")
+                               else "unknown"),
+            "library versions": ", ".join(f"{k} {v}" for k, v in versions.items()) or "n/a",
+        }
+
     @property
     def threshold_(self) -> Threshold:
         """The fitted threshold object."""
