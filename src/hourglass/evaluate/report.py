@@ -38,7 +38,8 @@ figcaption{color:#57606a;font-size:.85em;max-width:540px}
 table{border-collapse:collapse;font-size:.9em;margin:6px 0}
 th,td{border:1px solid #d0d7de;padding:4px 10px;text-align:right}
 th{background:#f6f8fa}td:first-child,th:first-child{text-align:left}
-table.left td,table.left th{text-align:left}.note{color:#57606a;font-size:.85em}.track{display:inline-block;width:120px;height:10px;background:#eaeef2;
+table.left td,table.left th{text-align:left}.note{color:#57606a;font-size:.85em}
+.track{display:inline-block;width:120px;height:10px;background:#eaeef2;
 vertical-align:middle}.fill{display:block;height:10px;background:#1f77b4}
 """
 
