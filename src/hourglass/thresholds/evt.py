@@ -74,46 +74,38 @@ def gpd_log_likelihood(y: np.ndarray, gamma: float, sigma: float) -> float:
     return -n * math.log(sigma) - (1.0 + 1.0 / gamma) * float(np.log(z).sum())
 
 
-def _roots(fun, jac, bounds: tuple[float, float], n: int) -> np.ndarray:  # type: ignore[no-untyped-def]
-    """Zeros of ``fun`` on ``bounds``: minimise the sum of squares from ``n`` starting points."""
+def _roots(y: np.ndarray, bounds: tuple[float, float], n_grid: int = 256) -> np.ndarray:
+    """Zeros of Grimshaw's w(x) = u(x) v(x) - 1 on ``bounds``: sign changes on a grid (dense
+    near both ends, where the roots tend to be), each refined with Brent's method."""
     lo, hi = bounds
     if not lo < hi:
         return np.empty(0)
-    x0 = np.linspace(lo, hi, n + 2)[1:-1]
+    frac = np.unique(np.r_[np.geomspace(1e-9, 0.5, n_grid // 2), 1 - np.geomspace(1e-9, 0.5, n_grid // 2)])
+    x = lo + (hi - lo) * frac
 
-    def obj(x: np.ndarray) -> tuple[float, np.ndarray]:
-        f = np.array([fun(v) for v in x])
-        g = np.array([jac(v) for v in x])
-        return float((f ** 2).sum()), 2 * f * g
+    def w(v: np.ndarray) -> np.ndarray:
+        s = 1.0 + np.outer(np.atleast_1d(v), y)
+        return (1.0 + np.log(s).mean(axis=1)) * (1.0 / s).mean(axis=1) - 1.0
 
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
-        warnings.simplefilter("ignore")
-        res = optimize.minimize(obj, x0, jac=True, method="L-BFGS-B", bounds=[(lo, hi)] * n)
-    return np.unique(np.round(res.x, 10))
+    with np.errstate(all="ignore"):
+        wx = w(x)
+        ok = np.isfinite(wx)
+        x, wx = x[ok], wx[ok]
+        change = np.flatnonzero(np.sign(wx[:-1]) * np.sign(wx[1:]) < 0)
+        roots = [optimize.brentq(lambda v: float(w(v)[0]), x[i], x[i + 1], xtol=1e-12)
+                 for i in change]
+    return np.asarray(roots, dtype=np.float64)
 
 
-def _grimshaw(y: np.ndarray, n_candidates: int = 10, eps: float = 1e-8) -> list[tuple[float, float]]:
+def _grimshaw(y: np.ndarray, eps: float = 1e-8) -> list[tuple[float, float]]:
     """Candidate (gamma, sigma) from Grimshaw's trick: roots of u(x) v(x) = 1 (Siffer 2017)."""
-    def uv(x: float) -> tuple[float, float, float]:
-        s = 1.0 + x * y
-        return 1.0 + float(np.log(s).mean()), float((1.0 / s).mean()), float((1.0 / s ** 2).mean())
-
-    def w(x: float) -> float:
-        u, v, _ = uv(x)
-        return u * v - 1.0
-
-    def dw(x: float) -> float:
-        u, v, v2 = uv(x)
-        return u * (v2 - v) / x + v * (1.0 - v) / x
-
     ym, yM, ymean = float(y.min()), float(y.max()), float(y.mean())
     a = -1.0 / yM
     if abs(a) < 2 * eps:
-        eps = abs(a) / n_candidates
-    left = _roots(w, dw, (a + 2 * eps, -eps), n_candidates)
+        eps = abs(a) / 10
+    left = _roots(y, (a + 2 * eps, -eps))
     if ym > 0:
-        right = _roots(w, dw, (2 * (ymean - ym) / (ymean * ym), 2 * (ymean - ym) / ym ** 2),
-                       n_candidates)
+        right = _roots(y, (2 * (ymean - ym) / (ymean * ym), 2 * (ymean - ym) / ym ** 2))
     else:
         right = np.empty(0)
     out = []
@@ -128,11 +120,11 @@ def _grimshaw(y: np.ndarray, n_candidates: int = 10, eps: float = 1e-8) -> list[
     return out
 
 
-def fit_gpd(excesses: np.ndarray) -> tuple[float, float]:
+def fit_gpd(excesses: np.ndarray, *, use_scipy: bool = True) -> tuple[float, float]:
     """Maximum-likelihood GPD ``(gamma, sigma)`` for positive ``excesses``.
 
-    Candidates: the exponential (gamma = 0), Grimshaw's roots and scipy's ``genpareto.fit``;
-    the one with the highest likelihood is returned.
+    Candidates: the exponential (gamma = 0), Grimshaw's roots and (``use_scipy``) scipy's
+    ``genpareto.fit``; the one with the highest likelihood is returned.
 
     Examples
     --------
@@ -150,6 +142,8 @@ def fit_gpd(excesses: np.ndarray) -> tuple[float, float]:
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         try:
+            if not use_scipy:
+                raise RuntimeError("skipped")
             c, _, scale = stats.genpareto.fit(y, floc=0)
             cands.append((float(c), float(scale)))
         except (RuntimeError, ValueError, FloatingPointError):
@@ -183,3 +177,43 @@ def tail_quantile(scores: np.ndarray, q: float, level: float = 0.98,
     gamma, sigma = fit_gpd(peaks)
     fit = GPDFit(t=t, gamma=gamma, sigma=sigma, n_peaks=int(peaks.size), n=int(n))
     return fit.quantile(q), fit
+
+
+def fit_gpd_truncated(excesses: np.ndarray, limits: np.ndarray) -> tuple[float, float]:
+    """GPD maximum likelihood for excesses each observed only below its own ``limits`` value.
+
+    A streaming threshold never learns from its alarms, so every peak it keeps was seen under
+    "excess < current threshold - t". Ignoring that cut biases the shape towards a short tail
+    and the threshold creeps down; conditioning each peak's likelihood on its cut removes the
+    bias. ``limits`` may be ``inf`` (uncut peaks, e.g. the initial held-out ones).
+    """
+    y = np.asarray(excesses, dtype=np.float64)
+    c = np.asarray(limits, dtype=np.float64)
+    g0, s0 = fit_gpd(y, use_scipy=False)
+    cut = np.isfinite(c)
+    if not cut.any():
+        return g0, s0
+
+    def nll(theta: np.ndarray) -> float:
+        gamma, sigma = float(theta[0]), float(np.exp(theta[1]))
+        ll = gpd_log_likelihood(y, gamma, sigma)
+        if not np.isfinite(ll):
+            return 1e300
+        cc = c[cut]
+        if abs(gamma) < 1e-9:
+            cdf = 1.0 - np.exp(-cc / sigma)
+        else:
+            base = np.maximum(1.0 + gamma * cc / sigma, 0.0)
+            with np.errstate(divide="ignore"):
+                cdf = 1.0 - np.where(base > 0, base ** (-1.0 / gamma), 0.0)
+        if np.any(cdf <= 0):
+            return 1e300
+        return -(ll - float(np.log(cdf).sum()))
+
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        res = optimize.minimize(nll, np.array([g0, math.log(s0)]), method="Nelder-Mead",
+                                options={"xatol": 1e-6, "fatol": 1e-8, "maxiter": 400})
+    if not res.success and res.fun >= nll(np.array([g0, math.log(s0)])):
+        return g0, s0
+    return float(res.x[0]), float(math.exp(res.x[1]))

@@ -10,6 +10,7 @@ Theory*, KDD 2017.
 from __future__ import annotations
 
 import logging
+import math
 from collections import deque
 from typing import Any
 
@@ -17,7 +18,7 @@ import numpy as np
 
 from hourglass.errors import InputError, NotFittedError
 from hourglass.thresholds.base import Threshold
-from hourglass.thresholds.evt import GPDFit, fit_gpd, tail_quantile
+from hourglass.thresholds.evt import GPDFit, fit_gpd_truncated, tail_quantile
 
 __all__ = ["DSPOT", "POT", "SPOT"]
 
@@ -98,8 +99,12 @@ class SPOT(POT):
     :meth:`update` takes scores in arrival order and returns 0/1 flags: a score above the
     current threshold is an alarm and is *not* learned from; a score above the initial
     threshold ``t_`` is a new peak and the GPD is refitted (every ``refit_every`` peaks); the
-    rest only count. Memory is bounded: at most ``max_peaks`` peaks are kept (oldest dropped,
-    with the observation count scaled so the tail share is preserved).
+    rest only count. Because alarms are never learned, the tail it sees is cut at the current
+    threshold; keep ``q`` well below the tail share ``1 - level`` (the default 1e-4 is 200x
+    below 0.02). Each peak's likelihood is conditioned on the cut it was seen under
+    (:func:`~hourglass.thresholds.evt.fit_gpd_truncated`), so the threshold creeps down far less.
+    Memory is bounded: at most ``max_peaks`` peaks are kept (oldest dropped, with the
+    observation count scaled so the tail share is preserved).
 
     Examples
     --------
@@ -132,6 +137,8 @@ class SPOT(POT):
         self.t_ = float(np.quantile(x, float(self.level)))
         self.peaks_: deque[float] = deque((x[x > self.t_] - self.t_).tolist(),
                                           maxlen=int(self.max_peaks))
+        # the cut each peak was seen under (inf: the initial, uncut held-out peaks)
+        self.limits_: deque[float] = deque([math.inf] * len(self.peaks_), maxlen=int(self.max_peaks))
         self.n_obs_ = float(x.size)
         self.z_ = float(z)
         self.new_peaks_ = 0
@@ -144,7 +151,7 @@ class SPOT(POT):
         peaks = np.fromiter(self.peaks_, dtype=np.float64)
         if peaks.size < int(self.min_peaks):
             return
-        gamma, sigma = fit_gpd(peaks)
+        gamma, sigma = fit_gpd_truncated(peaks, np.fromiter(self.limits_, dtype=np.float64))
         self.fit_ = GPDFit(self.t_, gamma, sigma, int(peaks.size), max(int(self.n_obs_), peaks.size))
         if float(self.q) < peaks.size / self.n_obs_:
             self.z_ = self.fit_.quantile(float(self.q))
@@ -155,6 +162,7 @@ class SPOT(POT):
             if len(self.peaks_) == self.peaks_.maxlen:
                 self.n_obs_ *= (len(self.peaks_) - 1) / len(self.peaks_)
             self.peaks_.append(x - self.t_)
+            self.limits_.append(self.z_ - self.t_)
             self.n_obs_ += 1
             self.new_peaks_ += 1
             if self.new_peaks_ % int(self.refit_every) == 0:
@@ -187,7 +195,8 @@ class SPOT(POT):
         if not hasattr(self, "t_"):
             return {}
         return {**super()._extra_state(), "t": self.t_, "z": self.z_, "n_obs": self.n_obs_,
-                "new_peaks": self.new_peaks_, "peaks": list(self.peaks_)}
+                "new_peaks": self.new_peaks_, "peaks": list(self.peaks_),
+                "limits": [v if math.isfinite(v) else None for v in self.limits_]}
 
     def _load_extra_state(self, d: dict[str, Any]) -> None:
         super()._load_extra_state(d)
@@ -195,6 +204,8 @@ class SPOT(POT):
             self.t_, self.z_, self.n_obs_ = float(d["t"]), float(d["z"]), float(d["n_obs"])
             self.new_peaks_ = int(d["new_peaks"])
             self.peaks_ = deque((float(p) for p in d["peaks"]), maxlen=int(self.max_peaks))
+            self.limits_ = deque((math.inf if v is None else float(v) for v in d["limits"]),
+                                 maxlen=int(self.max_peaks))
 
     def describe(self) -> str:
         return f"SPOT risk q={self.q:g} (streaming GPD tail over the {self.level:g} quantile)"
@@ -236,16 +247,18 @@ class DSPOT(SPOT):
         means = (csum[d:-1] - csum[:-d - 1]) / d
         self._init_tail(scores[d:] - means)
         self.window_: deque[float] = deque(scores[-d:].tolist(), maxlen=d)
+        self.window_sum_ = float(sum(self.window_))
         return self._current_value()
 
     def _current_value(self) -> float:
-        return float(np.mean(self.window_)) + self.z_
+        return self.window_sum_ / len(self.window_) + self.z_
 
     def _step(self, x: float) -> int:
-        dev = x - float(np.mean(self.window_))
+        dev = x - self.window_sum_ / len(self.window_)
         if dev > self.z_:
             return 1
         self._learn(dev)
+        self.window_sum_ += x - self.window_[0]
         self.window_.append(x)
         return 0
 
@@ -259,6 +272,7 @@ class DSPOT(SPOT):
         super()._load_extra_state(d)
         if "window" in d:
             self.window_ = deque((float(v) for v in d["window"]), maxlen=int(self.depth))
+            self.window_sum_ = float(sum(self.window_))
 
     def describe(self) -> str:
         return (f"DSPOT risk q={self.q:g} (streaming GPD tail of deviations from the mean of the "
