@@ -65,7 +65,8 @@ class Calibrator:
         ps_u = np.zeros(xs_u.size)
         np.maximum.at(ps_u, inv, probs)
         self.knots_ = xs_u
-        self.knot_probs_ = ps_u
+        # never 1.0: the largest normal score seen is not a certain anomaly (continuous at max)
+        self.knot_probs_ = ps_u * (1.0 - 0.5 / s.size)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # too few peaks: the empirical map is used, said below
             _, self.tail_ = tail_quantile(s, min(1e-6, 0.5 / s.size), float(self.level))
