@@ -16,6 +16,9 @@ __all__ = ["available", "describe", "get", "name_of"]
 
 _ENTRIES: dict[str, str] = {
     "autoencoder": "hourglass.detectors.autoencoder:AutoEncoder",
+    "deeplog": "hourglass.detectors.deeplog:DeepLog",
+    "sequence-autoencoder": "hourglass.detectors.sequence_ae:SequenceAutoEncoder",
+    "event-count-autoencoder": "hourglass.detectors.sequence_ae:EventCountAutoEncoder",
 }
 
 

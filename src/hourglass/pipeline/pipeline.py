@@ -105,7 +105,7 @@ class Pipeline:
                 "on": "held-out normal training rows (never trained on)",
                 "rows": int(self.detector_.val_scores_.size), "anomalous": 0,
                 "normal": int(self.detector_.val_scores_.size)}
-        self.info.setdefault("n_train_rows", len(df))
+        self.info.setdefault("n_train_rows", len(df) if isinstance(df, pd.DataFrame) else len(X))
         self.info.setdefault("n_features", len(self.features_.feature_names_))
         return self
 
@@ -118,7 +118,8 @@ class Pipeline:
         self._check_fitted()
         X = self.features_.transform(df)
         extra = self.features_.extra_columns(df)
-        if extra:
+        if extra and tuple(extra) != getattr(self, "_warned_extra", None):
+            self._warned_extra = tuple(extra)  # once per set of columns, not once per chunk
             logger.warning("ignoring %d column(s) the model was not trained on: %s", len(extra),
                            ", ".join(extra[:5]) + (" ..." if len(extra) > 5 else ""))
         return X
@@ -153,8 +154,8 @@ class Pipeline:
                      f"{info.get('n_train_rows', 'n/a')} training rows"
                      + (f", label column {info['label_col']!r}, normal = {info.get('normal')}"
                         if info.get("label_col") else "")),
-            "features": (f"{len(feats.columns_)} input columns → {len(feats.feature_names_)} "
-                         f"features ({type(feats).__name__})"),
+            "features": (f"{len(getattr(feats, 'columns_', ()))} input columns → "
+                         f"{len(getattr(feats, 'feature_names_', ()))} features ({type(feats).__name__})"),
             "model": f"{registry.name_of(type(det))}: {params}",
             "threshold rule": f"{self.threshold_.describe()} = {self.threshold_.value_:.6g}",
             "threshold fitted on": (f"{fit_on.get('on', 'held-out normal training rows')}: "

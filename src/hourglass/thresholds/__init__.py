@@ -4,6 +4,7 @@ scores to a 0–1 anomaly probability and a severity."""
 
 from hourglass.thresholds.base import (
     Contamination,
+    Fixed,
     Percentile,
     Threshold,
     threshold_from_dict,
@@ -15,5 +16,5 @@ from hourglass.thresholds.pot import DSPOT, POT, SPOT
 from hourglass.thresholds.supervised import BestF1, BestFBeta
 
 __all__ = ["DSPOT", "POT", "SEVERITIES", "SPOT", "AlertBudget", "BestF1", "BestFBeta", "Calibrator",
-           "Contamination", "Percentile", "Threshold", "events_per_day", "threshold_from_dict",
+           "Contamination", "Fixed", "Percentile", "Threshold", "events_per_day", "threshold_from_dict",
            "threshold_from_spec"]

@@ -10,7 +10,7 @@ import numpy as np
 
 from hourglass.errors import InputError, NotFittedError
 
-__all__ = ["Contamination", "Percentile", "Threshold", "threshold_from_dict", "threshold_from_spec"]
+__all__ = ["Contamination", "Fixed", "Percentile", "Threshold", "threshold_from_dict", "threshold_from_spec"]
 
 _THRESHOLDS: dict[str, type[Threshold]] = {}
 
@@ -190,6 +190,31 @@ class Contamination(Threshold):
         return f"contamination {self.c} (flags that share of the fitting scores)"
 
 
+class Fixed(Threshold):
+    """A cut-off given up front (e.g. DeepLog's top-g rank); ``fit`` only records the scores seen.
+
+    Examples
+    --------
+    >>> Fixed(9).fit([1.0, 12.0]).predict([8.5, 9.2]).tolist()
+    [0, 1]
+    """
+
+    _params = ("value",)
+
+    def __init__(self, value: float = 0.0) -> None:
+        self.value = value
+
+    def _check_params(self) -> None:
+        if not math.isfinite(float(self.value)):
+            raise InputError(f"Fixed: value must be a finite number, got {self.value}")
+
+    def _fit(self, scores: np.ndarray, y: object | None) -> float:
+        return float(self.value)
+
+    def describe(self) -> str:
+        return f"fixed at {self.value}"
+
+
 def threshold_from_spec(spec: str, *, events_per_day: float | None = None) -> Threshold:
     """Parse a CLI spec into a threshold rule.
 
@@ -212,11 +237,12 @@ def threshold_from_spec(spec: str, *, events_per_day: float | None = None) -> Th
     kind = kind.strip().lower().replace("_", "-")
     makers: dict[str, type[Threshold]] = {
         "percentile": Percentile, "contamination": Contamination, "pot": POT, "spot": SPOT,
-        "dspot": DSPOT, "budget": AlertBudget, "best-f1": BestF1, "best-fbeta": BestFBeta}
+        "dspot": DSPOT, "budget": AlertBudget, "best-f1": BestF1, "best-fbeta": BestFBeta,
+        "fixed": Fixed}
     if kind not in makers:
         raise InputError(f"--threshold: unknown rule {kind!r}; use percentile:Q, contamination:C, "
-                         "pot:Q, spot:Q, dspot:Q, budget:N/day, budget:N/10k, best-f1 or "
-                         "best-fbeta:BETA")
+                         "pot:Q, spot:Q, dspot:Q, budget:N/day, budget:N/10k, best-f1, "
+                         "best-fbeta:BETA or fixed:VALUE")
     arg = arg.strip()
     if kind == "best-f1":
         if arg:
