@@ -605,6 +605,7 @@ def inspect(
     fmt: FormatOpt = "auto",
     dataset: DatasetOpt = None,
     label_col: LabelOpt = None,
+    normal: NormalOpt = None,
     rows: Annotated[int, typer.Option(help="Rows to look at (from the start of the file).")
                     ] = 100_000,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the schema as JSON.")
@@ -614,7 +615,7 @@ def inspect(
     """Print the inferred schema of DATA: format, label, and each column's role and encoding."""
     _setup_logging(True)
     with _user_errors():
-        spec, label_col, normal_values = _resolve(dataset, label_col, None, fmt, data)
+        spec, label_col, normal_values = _resolve(dataset, label_col, normal, fmt, data)
         stats = ReadStats()
         parts, n = [], 0
         chunks = (spec.iter_chunks(data, on_bad_rows=on_bad_rows, stats=stats) if spec is not None
@@ -641,6 +642,7 @@ def inspect(
         if json_out is not None:
             with atomic_output(json_out) as tmp:
                 tmp.write_text(json.dumps(report, indent=2))
+    wide = out if out.is_terminal else Console(width=150)  # a pipe gets the whole table
     out.print(f"{data}: format [bold]{report['format']}[/], {n:,} rows inspected, "
               f"{len(df.columns)} columns → {report['n_features']} features", highlight=False)
     if labels is not None:
@@ -653,7 +655,7 @@ def inspect(
     for d in schema:
         t.add_row(d["column"], d.get("dtype", ""), f"{d.get('missing', 0):.1%}",
                   f"{d.get('unique', 0):,}", d["role"], d["why"], str(d["features"]), d["note"])
-    out.print(t)
+    wide.print(t)
     if drop:
         out.print(f"never features for {report['format']}: {', '.join(drop)}", highlight=False)
 

@@ -492,8 +492,16 @@ class TabularPreprocessor:
                     parts.append(f"{self.scaler} scaled")
                 if c in self.indicators_:
                     parts.append("missing indicator")
+                if c in self.categories_:
+                    parts.append(f"one-hot {len(self.categories_[c])} value(s) + unseen")
                 if c in self.other_:
                     parts.append(f"{len(self.other_[c])} rare value(s) → <other>")
+                if c in self.hashed_:
+                    parts.append(f"hashed into {self.hashed_[c]} buckets")
+                if c in self.ips_:
+                    parts.append(f"private, IPv6, /24 hashed into {self.ips_[c]}")
+                if c in self.ports_:
+                    parts.append(f"range bucket + {len(self.ports_[c])} frequent port(s)")
                 note = ", ".join(parts)
             out.append({"column": c, **self.profile_.get(c, {}), "role": role,
                         "why": self.reasons_.get(c, ""), "features": len(feats), "note": note})
