@@ -17,6 +17,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from hourglass.cli.timeseries import (
+    evaluate_timeseries,
+    is_timeseries_dataset,
+    read_series,
+    score_timeseries,
+    train_timeseries,
+)
 from hourglass.detectors import registry
 from hourglass.errors import HourglassError
 from hourglass.evaluate import binary_metrics, per_class_detection
@@ -200,16 +207,35 @@ def train(
     drop: Annotated[list[str] | None, typer.Option(help="Column to ignore (repeatable).")] = None,
     param: Annotated[list[str] | None, typer.Option(
         "--param", help="Any detector parameter as KEY=VALUE (JSON value), repeatable.")] = None,
+    timestamp_col: Annotated[str | None, typer.Option(
+        "--timestamp-col", help="Time series: column with timestamps.")] = None,
+    window: Annotated[int | None, typer.Option(help="Time series: steps per window.")] = None,
+    freq: Annotated[str | None, typer.Option(
+        help="Time series: resample to this grid (e.g. 1min), or 'rows'.")] = None,
+    fill: Annotated[str | None, typer.Option(
+        help="Time series: fill gaps with ffill, interpolate or zero.")] = None,
+    fill_limit: Annotated[int | None, typer.Option(
+        "--fill-limit", help="Time series: longest gap (steps) to fill.")] = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Train a detector on the normal rows of DATA and save it to --output."""
     _setup_logging(quiet)
     with _user_errors():
-        spec, label_col, normal_values = _resolve(dataset, label_col, normal)
         cls = registry.get(model)
+        timeseries = cls.get_tags()["input"] == "timeseries"
+        if is_timeseries_dataset(dataset) and not timeseries:
+            raise HourglassError(f"--dataset {dataset} is a time series: choose a time-series "
+                                 "model (--model lstm-ae, gru-ae, lstm-forecaster, tcn-ae, "
+                                 "conv2d-ae, cnn-lstm)")
+        if not timeseries and (timestamp_col or freq or fill or fill_limit):
+            raise HourglassError(f"--timestamp-col/--freq/--fill are for time-series models; "
+                                 f"{model} takes {cls.get_tags()['input']} input")
+        spec, label_col, normal_values = ((None, label_col, list(normal or [])) if timeseries
+                                          else _resolve(dataset, label_col, normal))
         params: dict[str, Any] = {"random_state": seed, "device": device,
                                   "verbose": 0 if quiet else 1}
-        for key, value in (("epochs", epochs), ("batch_size", batch_size), ("lr", lr)):
+        for key, value in (("epochs", epochs), ("batch_size", batch_size), ("lr", lr),
+                           ("window", window)):
             if value is not None:
                 params[key] = value
         if hidden:
@@ -234,10 +260,17 @@ def train(
         if output.exists() and not (output / "config.json").exists() and (
                 not output.is_dir() or any(output.iterdir())):
             raise HourglassError(f"{output}: exists and is not a model directory")
-        df = _read(data, spec)
-        pipe = train_pipeline(df, spec=spec, label_col=label_col, normal=normal_values,
-                              model=model, params=params, threshold=threshold,
-                              categorical=categorical or [], drop=drop or [], source=str(data))
+        if timeseries:
+            pipe = train_timeseries(data, dataset=dataset, model=model, params=params,
+                                    threshold=threshold, timestamp_col=timestamp_col, freq=freq,
+                                    fill=fill, fill_limit=fill_limit, label_col=label_col,
+                                    drop=drop or [])
+        else:
+            df = _read(data, spec)
+            pipe = train_pipeline(df, spec=spec, label_col=label_col, normal=normal_values,
+                                  model=model, params=params, threshold=threshold,
+                                  categorical=categorical or [], drop=drop or [],
+                                  source=str(data))
         pipe.save(output)
     info = pipe.info
     err.print(f"trained {info['model']} on {info['n_train_rows']} rows "
@@ -268,6 +301,17 @@ def score(
     _setup_logging(quiet)
     with _user_errors():
         pipe = load(model)
+        if pipe.detector_.get_tags()["input"] == "timeseries":
+            if keep:
+                raise HourglassError("--keep: not available for time-series models (the output "
+                                     "has one row per time step, with its timestamp)")
+            result = score_timeseries(pipe, read_series(data, dataset or pipe.info.get("dataset")))
+            if anomalies_only:
+                result = result[result["flag"] == 1]
+            write_table(result, output)
+            err.print(f"scored {len(result)} time steps", highlight=False)
+            out.print(f"wrote {output}", highlight=False)
+            return
         spec = get_dataset(dataset) if dataset else None
         df = _read(data, spec)
         missing = [c for c in keep or [] if c not in df.columns]
@@ -301,6 +345,15 @@ def evaluate(
     _setup_logging(quiet)
     with _user_errors():
         pipe = load(model)
+        if pipe.detector_.get_tags()["input"] == "timeseries":
+            report, table = evaluate_timeseries(pipe, data, dataset, label_col)
+            if json_out is not None:
+                with atomic_output(json_out) as tmp:
+                    tmp.write_text(json.dumps(report, indent=2))
+            out.print(table)
+            if json_out is not None:
+                err.print(f"metrics written to {json_out}", highlight=False)
+            return
         spec, label_col, normal_values = _resolve(dataset, label_col, normal)
         label_col = label_col or pipe.info.get("label_col")
         normal_values = normal_values or list(pipe.info.get("normal") or [])
