@@ -17,19 +17,27 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from hourglass.cli.timeseries import (
-    evaluate_timeseries,
-    is_timeseries_dataset,
-    read_series,
-    score_timeseries,
-    train_timeseries,
-)
+from hourglass.cli import logs as log_cli
+from hourglass.cli import timeseries as ts_cli
 from hourglass.detectors import registry
 from hourglass.errors import HourglassError
 from hourglass.evaluate import binary_metrics, per_class_detection
 from hourglass.features.tabular import TabularPreprocessor
-from hourglass.ingest import DatasetSpec, atomic_output, demo_path, get_dataset, read_table
-from hourglass.ingest.readers import write_table
+from hourglass.ingest import (
+    DatasetSpec,
+    ReadStats,
+    all_formats,
+    atomic_output,
+    demo_path,
+    get_dataset,
+    label_strings,
+    read_table,
+    reservoir_sample,
+    resolve_format,
+)
+from hourglass.ingest.readers import check_path
+from hourglass.ingest.tables import CHUNK_BYTES
+from hourglass.ingest.writers import chunk_writer
 from hourglass.pipeline import Pipeline, load
 from hourglass.thresholds import threshold_from_spec
 
@@ -82,8 +90,18 @@ def _parse_value(text: str) -> Any:
     return tuple(value) if isinstance(value, list) else value
 
 
-def _read(path: Path, spec: DatasetSpec | None) -> pd.DataFrame:
-    return spec.read(path) if spec is not None else read_table(path)
+def _read(path: Path, spec: DatasetSpec | None, on_bad_rows: str = "error",
+          stats: ReadStats | None = None) -> pd.DataFrame:
+    if spec is None:
+        return read_table(path, on_bad_rows=on_bad_rows, stats=stats)
+    return spec.read(path, on_bad_rows=on_bad_rows, stats=stats)
+
+
+def _report_skipped(stats: ReadStats, path: Path) -> None:
+    if stats.bad_rows:
+        more = " ..." if stats.bad_rows > len(stats.bad_lines) else ""
+        lines = f" (lines {', '.join(map(str, stats.bad_lines))}{more})" if stats.bad_lines else ""
+        err.print(f"skipped {stats.bad_rows} malformed row(s) in {path}{lines}", highlight=False)
 
 
 def _split_labels(
@@ -97,7 +115,7 @@ def _split_labels(
                              f"{', '.join(list(df.columns)[:8])}{' ...' if df.shape[1] > 8 else ''}")
     if not normal:
         raise HourglassError("--normal: give the label value(s) of normal rows")
-    labels = df[label_col].astype(str).str.strip().to_numpy()
+    labels = label_strings(df[label_col])
     is_normal = np.isin(labels, normal)
     if not is_normal.any():
         seen = sorted(set(labels.tolist()))
@@ -106,9 +124,15 @@ def _split_labels(
     return df.drop(columns=[label_col]), labels, (~is_normal).astype(np.int8)
 
 
-def _resolve(dataset: str | None, label_col: str | None,
-             normal: list[str] | None) -> tuple[DatasetSpec | None, str | None, list[str]]:
-    spec = get_dataset(dataset) if dataset else None
+def _resolve(dataset: str | None, label_col: str | None, normal: list[str] | None,
+             fmt: str | None = None, path: Path | None = None,
+             ) -> tuple[DatasetSpec | None, str | None, list[str]]:
+    """The format (``--format``, or ``--dataset`` as its alias, or sniffed from ``path``) and the
+    label column / normal values with the format's defaults filled in."""
+    name = dataset if dataset and fmt in (None, "auto") else fmt
+    spec = resolve_format(name, path) if name not in (None, "auto") or path is not None else None
+    if spec is not None and name in (None, "auto"):
+        logging.getLogger("hourglass").debug("%s: read as format %s", path, spec.name)
     if spec is not None:
         label_col = label_col or spec.label_col
         normal = normal or list(spec.normal)
@@ -148,12 +172,19 @@ LabelOpt = Annotated[str | None, typer.Option("--label-col", help="Column holdin
 NormalOpt = Annotated[list[str] | None, typer.Option(
     "--normal", help="Label value of normal rows (repeat for several).")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Only warnings and errors.")]
+FormatOpt = Annotated[str, typer.Option(
+    "--format", help="auto (sniffed), nsl-kdd, unsw-nb15, cicflowmeter, zeek-conn, csv, tsv, "
+    "parquet, jsonl ('hourglass formats' lists all); logs: hdfs, bgl, syslog, raw, keys (DeepLog "
+    "key sequences) or a header regex with a (?P<content>...) group.")]
+BadRowsOpt = Annotated[str, typer.Option(
+    "--on-bad-rows", help="error: stop at a malformed row (naming file and line); skip: skip "
+    "and count them.")]
 
 
 def train_pipeline(
     df: pd.DataFrame, *, spec: DatasetSpec | None, label_col: str | None, normal: list[str],
     model: str, params: dict[str, Any], threshold: str | None, categorical: list[str],
-    drop: list[str], source: str,
+    drop: list[str], source: str, roles: dict[str, str] | None = None, scaler: str = "minmax",
 ) -> Pipeline:
     """Train a pipeline on the normal rows of ``df`` (the shared core of train and demo)."""
     feats, _, is_anom = _split_labels(df, label_col, normal, source)
@@ -163,7 +194,9 @@ def train_pipeline(
             "training on %d normal rows of %d (label column %r)", len(feats), len(df), label_col)
     drop_cols = [*drop, *(spec.drop if spec else ())]
     cats = [*categorical, *(spec.categorical if spec else ())]
-    features = TabularPreprocessor(categorical=cats or None, drop=tuple(drop_cols))
+    all_roles = {**(getattr(spec, "roles", None) or {}), **(roles or {})}
+    features = TabularPreprocessor(categorical=cats or None, drop=tuple(drop_cols),
+                                   roles=all_roles or None, scaler=scaler)
     cls = registry.get(model)
     detector = cls(**params)
     thr = threshold_from_spec(threshold) if threshold else None
@@ -207,35 +240,66 @@ def train(
     drop: Annotated[list[str] | None, typer.Option(help="Column to ignore (repeatable).")] = None,
     param: Annotated[list[str] | None, typer.Option(
         "--param", help="Any detector parameter as KEY=VALUE (JSON value), repeatable.")] = None,
-    timestamp_col: Annotated[str | None, typer.Option(
-        "--timestamp-col", help="Time series: column with timestamps.")] = None,
-    window: Annotated[int | None, typer.Option(help="Time series: steps per window.")] = None,
-    freq: Annotated[str | None, typer.Option(
-        help="Time series: resample to this grid (e.g. 1min), or 'rows'.")] = None,
-    fill: Annotated[str | None, typer.Option(
-        help="Time series: fill gaps with ffill, interpolate or zero.")] = None,
-    fill_limit: Annotated[int | None, typer.Option(
-        "--fill-limit", help="Time series: longest gap (steps) to fill.")] = None,
+    fmt: FormatOpt = "auto",
+    on_bad_rows: BadRowsOpt = "error",
+    role: Annotated[list[str] | None, typer.Option(
+        "--role", help="Column role COL=ROLE (numeric, categorical, hash, ip, port, drop), "
+        "repeatable.")] = None,
+    scaler: Annotated[str, typer.Option(
+        help="Numeric scaling: minmax, standard, robust, quantile or none.")] = "minmax",
+    memory_budget: Annotated[float, typer.Option(
+        help="MB of input above which training uses a uniform sample (--sample-rows).")] = 1024.0,
+    sample_rows: Annotated[int, typer.Option(
+        help="Rows of the uniform reservoir sample for inputs above --memory-budget.")] = 500_000,
+    session_regex: log_cli.SessionRegexOpt = None,
+    session_col: log_cli.SessionColOpt = None,
+    window: log_cli.WindowOpt = None,
+    step: log_cli.StepOpt = None,
+    strict: log_cli.StrictOpt = False,
+    timestamp_col: ts_cli.TimestampOpt = None,
+    freq: ts_cli.FreqOpt = None,
+    fill: ts_cli.FillOpt = None,
+    fill_limit: ts_cli.FillLimitOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
-    """Train a detector on the normal rows of DATA and save it to --output."""
+    """Train a detector on the normal rows of DATA (or the sessions of a log, or a time series)
+    and save it."""
     _setup_logging(quiet)
     with _user_errors():
+        timeseries = ts_cli.wants_timeseries(model, dataset, timestamp_col, freq, fill, fill_limit)
+    if timeseries:
+        with _user_errors():
+            pipe = ts_cli.train_command(
+                data, output, dataset=dataset, model=model, epochs=epochs, batch_size=batch_size,
+                lr=lr, window=window, threshold=threshold, seed=seed, device=device,
+                params=[*(param or [])], timestamp_col=timestamp_col, freq=freq, fill=fill,
+                fill_limit=fill_limit, label_col=label_col, drop=[*(drop or [])], quiet=quiet)
+        ts_cli.report_train(pipe, output, err, out)
+        return
+    if log_cli.is_log_format(fmt):
+        with _user_errors():
+            pipe = log_cli.train_logs(
+                data, output, fmt=str(fmt), model=model, epochs=epochs, batch_size=batch_size,
+                lr=lr, hidden=hidden, threshold=threshold, seed=seed, device=device,
+                params=[*(param or [])], session_regex=session_regex, session_col=session_col,
+                window=window, step=step, strict=strict, quiet=quiet)
+        log_cli.report_train(pipe, output, err, out)
+        return
+    with _user_errors():
+        if any(o is not None for o in (session_regex, session_col, window, step)):
+            raise HourglassError("--session-regex/--session-col/--window: these group log lines; "
+                                 "give a log --format (hdfs, bgl, syslog, raw, keys or a regex)")
+        spec, label_col, normal_values = _resolve(dataset, label_col, normal, fmt, data)
+        roles = {}
+        for item in role or []:
+            col, sep, value = item.rpartition("=")
+            if not sep or not col:
+                raise HourglassError(f"--role: expected COL=ROLE, got {item!r}")
+            roles[col] = value
         cls = registry.get(model)
-        timeseries = cls.get_tags()["input"] == "timeseries"
-        if is_timeseries_dataset(dataset) and not timeseries:
-            raise HourglassError(f"--dataset {dataset} is a time series: choose a time-series "
-                                 "model (--model lstm-ae, gru-ae, lstm-forecaster, tcn-ae, "
-                                 "conv2d-ae, cnn-lstm)")
-        if not timeseries and (timestamp_col or freq or fill or fill_limit):
-            raise HourglassError(f"--timestamp-col/--freq/--fill are for time-series models; "
-                                 f"{model} takes {cls.get_tags()['input']} input")
-        spec, label_col, normal_values = ((None, label_col, list(normal or [])) if timeseries
-                                          else _resolve(dataset, label_col, normal))
         params: dict[str, Any] = {"random_state": seed, "device": device,
                                   "verbose": 0 if quiet else 1}
-        for key, value in (("epochs", epochs), ("batch_size", batch_size), ("lr", lr),
-                           ("window", window)):
+        for key, value in (("epochs", epochs), ("batch_size", batch_size), ("lr", lr)):
             if value is not None:
                 params[key] = value
         if hidden:
@@ -260,29 +324,64 @@ def train(
         if output.exists() and not (output / "config.json").exists() and (
                 not output.is_dir() or any(output.iterdir())):
             raise HourglassError(f"{output}: exists and is not a model directory")
-        if timeseries:
-            pipe = train_timeseries(data, dataset=dataset, model=model, params=params,
-                                    threshold=threshold, timestamp_col=timestamp_col, freq=freq,
-                                    fill=fill, fill_limit=fill_limit, label_col=label_col,
-                                    drop=drop or [])
-        else:
-            df = _read(data, spec)
-            pipe = train_pipeline(df, spec=spec, label_col=label_col, normal=normal_values,
-                                  model=model, params=params, threshold=threshold,
-                                  categorical=categorical or [], drop=drop or [],
-                                  source=str(data))
+        log_cli.check_tabular_model(cls, model)
+        stats = ReadStats()
+        df, sampled = _read_for_training(data, spec, on_bad_rows, stats, memory_budget,
+                                         sample_rows, seed)
+        pipe = train_pipeline(df, spec=spec, label_col=label_col, normal=normal_values,
+                              model=model, params=params, threshold=threshold,
+                              categorical=categorical or [], drop=drop or [], source=str(data),
+                              roles=roles, scaler=scaler)
+        pipe.info.update({"format": spec.name if spec else None, "sampled": sampled,
+                          "skipped_rows": stats.bad_rows})
         pipe.save(output)
+    _report_skipped(stats, data)
     info = pipe.info
-    err.print(f"trained {info['model']} on {info['n_train_rows']} rows "
+    err.print(f"trained {info['model']} on {info['n_train_rows']} rows of {info['format']} "
               f"({pipe.features_.feature_names_.__len__()} features) in "
               f"{info['fit_seconds']:.1f}s; threshold {info['threshold']} = "
               f"{info['threshold_value']:.6g}", highlight=False)
     out.print(f"model saved to {output}", highlight=False)
 
 
+def _read_for_training(path: Path, spec: DatasetSpec | None, on_bad_rows: str, stats: ReadStats,
+                       budget_mb: float, sample_rows: int, seed: int,
+                       ) -> tuple[pd.DataFrame, dict[str, Any] | None]:
+    """The whole file, or a uniform reservoir sample when it is larger than the memory budget."""
+    size = check_path(path).stat().st_size * (5 if path.name.lower().endswith(".gz") else 1)
+    if spec is None or size <= budget_mb * 2**20 or not hasattr(spec, "iter_chunks"):
+        return _read(path, spec, on_bad_rows, stats), None
+    sample, seen = reservoir_sample(spec.iter_chunks(path, on_bad_rows=on_bad_rows, stats=stats),
+                                    sample_rows, seed=seed)
+    err.print(f"{path} is ~{size / 2**20:,.0f} MB (> --memory-budget {budget_mb:,.0f} MB): "
+              f"training on a uniform sample of {len(sample):,} of {seen:,} rows", highlight=False)
+    return sample, {"rows": len(sample), "of": seen, "seed": seed}
+
+
 def _scores_frame(pipe: Pipeline, df: pd.DataFrame) -> pd.DataFrame:
     scores = pipe.score(df)
     return pd.DataFrame({"score": scores, "flag": pipe.detector_.threshold_predict(scores)})
+
+
+def _score_chunks(pipe: Pipeline, data: Path, spec: DatasetSpec | None, on_bad_rows: str,
+                  stats: ReadStats, label_col: str | None = None, normal: list[str] | None = None,
+                  chunk_bytes: int = CHUNK_BYTES) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
+    """(input chunk, score/flag frame) pairs, streamed with bounded memory for tabular models.
+
+    Non-tabular models (sequences, windows) need the whole input at once and get it in one piece.
+    """
+    check_label = label_col is not None
+    label_col = label_col or pipe.info.get("label_col")
+    streaming = getattr(pipe.features_, "output", "tabular") == "tabular" and \
+        spec is not None and hasattr(spec, "iter_chunks")
+    chunks = (spec.iter_chunks(data, on_bad_rows=on_bad_rows, stats=stats,  # type: ignore[union-attr]
+                               chunk_bytes=chunk_bytes) if streaming
+              else iter([_read(data, spec, on_bad_rows, stats)]))
+    for df in chunks:
+        if check_label and label_col not in df.columns:
+            _split_labels(df, label_col, normal or [], str(data))  # raises the clear error
+        feats = df.drop(columns=[label_col]) if label_col in df.columns else df
+        yield df, _scores_frame(pipe, feats)
 
 
 @app.command()
@@ -295,39 +394,53 @@ def score(
         "--anomalies-only", help="Write only the flagged rows.")] = False,
     keep: Annotated[list[str] | None, typer.Option(
         "--keep", help="Input column to copy into the output (repeatable).")] = None,
+    strict: log_cli.StrictOpt = False,
+    fmt: FormatOpt = "auto",
+    on_bad_rows: BadRowsOpt = "error",
+    chunk_mb: Annotated[float, typer.Option(help="MB of input per streamed chunk.")] = 16.0,
     quiet: QuietOpt = False,
 ) -> None:
-    """Score DATA with a saved model; write score and flag (0/1) per row to --output."""
+    """Score DATA with a saved model; write score and flag (0/1) per row to --output.
+
+    Input is streamed in chunks and the output written incrementally to a temporary file that is
+    renamed into place at the end, so files larger than memory score in bounded memory. For a log
+    model, DATA is a log file and --output gets one JSON alert per flagged session (.jsonl) with
+    its unexpected event, or a table of every session's score (.csv/.parquet).
+    """
     _setup_logging(quiet)
+    stats = ReadStats()
+    n_rows = flagged = 0
     with _user_errors():
         pipe = load(model)
-        if pipe.detector_.get_tags()["input"] == "timeseries":
-            if keep:
-                raise HourglassError("--keep: not available for time-series models (the output "
-                                     "has one row per time step, with its timestamp)")
-            result = score_timeseries(pipe, read_series(data, dataset or pipe.info.get("dataset")))
-            if anomalies_only:
-                result = result[result["flag"] == 1]
-            write_table(result, output)
-            err.print(f"scored {len(result)} time steps", highlight=False)
-            out.print(f"wrote {output}", highlight=False)
-            return
-        spec = get_dataset(dataset) if dataset else None
-        df = _read(data, spec)
-        missing = [c for c in keep or [] if c not in df.columns]
-        if missing:
-            raise HourglassError(f"--keep: no column {missing[0]!r} in {data}")
-        label_col = pipe.info.get("label_col")
-        feats = df.drop(columns=[label_col]) if label_col in df.columns else df
-        result = _scores_frame(pipe, feats)
-        result.insert(0, "row", np.arange(len(df)))
-        for c in keep or []:
-            result[c] = df[c].to_numpy()
-        if anomalies_only:
-            result = result[result["flag"] == 1]
-        write_table(result, output)
-    flagged = int((result["flag"] == 1).sum()) if not anomalies_only else len(result)
-    err.print(f"scored {len(df)} rows, {flagged} flagged", highlight=False)
+        if getattr(pipe.features_, "output", "tabular") == "timeseries":
+            summary = ts_cli.score_command(pipe, data, output, dataset=dataset, keep=keep,
+                                           anomalies_only=anomalies_only)
+        if getattr(pipe.features_, "output", "tabular") == "events":
+            summary = log_cli.score_logs(pipe, data, output, strict=strict,
+                                         anomalies_only=anomalies_only)
+    if getattr(pipe.features_, "output", "tabular") in ("events", "timeseries"):
+        err.print(summary, highlight=False)
+        out.print(f"wrote {output}", highlight=False)
+        return
+    with _user_errors():
+        spec, _, _ = _resolve(dataset, None, None, fmt, data)
+        with chunk_writer(output) as writer:
+            for df, result in _score_chunks(pipe, data, spec, on_bad_rows, stats,
+                                            chunk_bytes=max(1024, int(chunk_mb * 2**20))):
+                missing = [c for c in keep or [] if c not in df.columns]
+                if missing:
+                    raise HourglassError(f"--keep: no column {missing[0]!r} in {data}")
+                result.insert(0, "row", np.arange(n_rows, n_rows + len(df)))
+                for c in keep or []:
+                    result[c] = df[c].to_numpy()
+                n_rows += len(df)
+                flagged += int((result["flag"] == 1).sum())
+                if anomalies_only:
+                    result = result[result["flag"] == 1]
+                writer.write(result)
+    _report_skipped(stats, data)
+    err.print(f"scored {n_rows} rows ({spec.name if spec else 'table'}), {flagged} flagged",
+              highlight=False)
     out.print(f"wrote {output}", highlight=False)
 
 
@@ -339,33 +452,43 @@ def evaluate(
     label_col: LabelOpt = None,
     normal: NormalOpt = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write metrics as JSON.")] = None,
+    fmt: FormatOpt = "auto",
+    on_bad_rows: BadRowsOpt = "error",
     quiet: QuietOpt = False,
 ) -> None:
     """Score labelled DATA and print precision, recall, F1, ROC-AUC, PR-AUC and per-class rates."""
     _setup_logging(quiet)
     with _user_errors():
         pipe = load(model)
-        if pipe.detector_.get_tags()["input"] == "timeseries":
-            report, table = evaluate_timeseries(pipe, data, dataset, label_col)
+        if getattr(pipe.features_, "output", "tabular") == "timeseries":
+            report, table = ts_cli.evaluate_timeseries(pipe, data, dataset, label_col)
             if json_out is not None:
                 with atomic_output(json_out) as tmp:
                     tmp.write_text(json.dumps(report, indent=2))
-            out.print(table)
-            if json_out is not None:
-                err.print(f"metrics written to {json_out}", highlight=False)
-            return
-        spec, label_col, normal_values = _resolve(dataset, label_col, normal)
+    if getattr(pipe.features_, "output", "tabular") == "timeseries":
+        out.print(table)
+        if json_out is not None:
+            err.print(f"metrics written to {json_out}", highlight=False)
+        return
+    with _user_errors():
+        spec, label_col, normal_values = _resolve(dataset, label_col, normal, fmt, data)
         label_col = label_col or pipe.info.get("label_col")
         normal_values = normal_values or list(pipe.info.get("normal") or [])
         if label_col is None:
             raise HourglassError("--label-col: evaluate needs labels (the model was trained "
                                  "without a label column)")
-        df = _read(data, spec)
-        feats, labels, is_anom = _split_labels(df, label_col, normal_values, str(data))
-        assert labels is not None and is_anom is not None
+        stats = ReadStats()
+        label_parts, result_parts = [], []
         start = time.perf_counter()
-        result = _scores_frame(pipe, feats)
+        for df, part in _score_chunks(pipe, data, spec, on_bad_rows, stats, label_col,
+                                      normal_values):
+            label_parts.append(label_strings(df[label_col]))
+            result_parts.append(part)
         seconds = time.perf_counter() - start
+        result = pd.concat(result_parts, ignore_index=True)
+        _, labels, is_anom = _split_labels(pd.DataFrame({label_col: np.concatenate(label_parts)}),
+                                           label_col, normal_values, str(data))
+        assert labels is not None and is_anom is not None
         metrics = binary_metrics(is_anom, result["score"], result["flag"])
         report: dict[str, Any] = {
             **metrics, "threshold": pipe.threshold_.describe(),
@@ -395,6 +518,83 @@ def models() -> None:
     for name, doc in registry.describe().items():
         t.add_row(name, registry.get(name).get_tags()["input"], doc)
     out.print(t)
+
+
+@app.command()
+def formats() -> None:
+    """List the input formats ('--format NAME'; 'auto' sniffs them in this order)."""
+    t = Table(title="hourglass input formats", header_style="bold")
+    t.add_column("name")
+    t.add_column("label column")
+    t.add_column("normal")
+    t.add_column("description")
+    for name, spec in all_formats().items():
+        t.add_row(name, str(spec.label_col or "-"), ", ".join(spec.normal) or "-",
+                  getattr(spec, "description", ""))
+    for name, desc in log_cli.LOG_FORMAT_HELP.items():
+        t.add_row(name, "-", "-", desc)
+    out.print(t)
+
+
+@app.command()
+def inspect(
+    data: DataArg,
+    fmt: FormatOpt = "auto",
+    dataset: DatasetOpt = None,
+    label_col: LabelOpt = None,
+    normal: NormalOpt = None,
+    rows: Annotated[int, typer.Option(help="Rows to look at (from the start of the file).")
+                    ] = 100_000,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write the schema as JSON.")
+                        ] = None,
+    on_bad_rows: BadRowsOpt = "error",
+) -> None:
+    """Print the inferred schema of DATA: format, label, and each column's role and encoding."""
+    _setup_logging(True)
+    with _user_errors():
+        spec, label_col, normal_values = _resolve(dataset, label_col, normal, fmt, data)
+        stats = ReadStats()
+        parts, n = [], 0
+        chunks = (spec.iter_chunks(data, on_bad_rows=on_bad_rows, stats=stats) if spec is not None
+                  else iter([read_table(data, on_bad_rows=on_bad_rows, stats=stats)]))
+        for chunk in chunks:
+            parts.append(chunk.iloc[: rows - n])
+            n += len(parts[-1])
+            if n >= rows:
+                break
+        df = pd.concat(parts, ignore_index=True)
+        labels = None
+        if label_col is not None and label_col in df.columns:
+            labels = pd.Series(label_strings(df[label_col])).value_counts()
+            df = df.drop(columns=[label_col])
+        drop = tuple(getattr(spec, "drop", ()) or ())
+        pre = TabularPreprocessor(categorical=tuple(getattr(spec, "categorical", ())) or None,
+                                  drop=drop, roles=getattr(spec, "roles", None) or None).fit(df)
+        schema = pre.describe()
+        report = {"file": str(data), "format": spec.name if spec else None, "rows_inspected": n,
+                  "label_col": label_col, "normal": normal_values,
+                  "labels": {str(k): int(v) for k, v in labels.items()} if labels is not None
+                  else None, "dropped_by_format": list(drop), "columns": schema,
+                  "n_features": len(pre.feature_names_)}
+        if json_out is not None:
+            with atomic_output(json_out) as tmp:
+                tmp.write_text(json.dumps(report, indent=2))
+    wide = out if out.is_terminal else Console(width=150)  # a pipe gets the whole table
+    out.print(f"{data}: format [bold]{report['format']}[/], {n:,} rows inspected, "
+              f"{len(df.columns)} columns → {report['n_features']} features", highlight=False)
+    if labels is not None:
+        shown = ", ".join(f"{k} ({v:,})" for k, v in labels.head(8).items())
+        out.print(f"label column {label_col!r} (normal: {', '.join(normal_values) or '?'}): "
+                  f"{shown}{' ...' if len(labels) > 8 else ''}", highlight=False)
+    t = Table(header_style="bold")
+    for h in ("column", "dtype", "missing", "distinct", "role", "why", "features", "encoding"):
+        t.add_column(h, justify="right" if h in ("missing", "distinct", "features") else "left")
+    for d in schema:
+        t.add_row(d["column"], d.get("dtype", ""), f"{d.get('missing', 0):.1%}",
+                  f"{d.get('unique', 0):,}", d["role"], d["why"], str(d["features"]), d["note"])
+    wide.print(t)
+    if drop:
+        out.print(f"never features for {report['format']}: {', '.join(drop)}", highlight=False)
 
 
 @app.command()

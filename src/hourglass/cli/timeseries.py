@@ -4,28 +4,54 @@ metrics (point-wise first, point-adjusted labelled)."""
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
 import pandas as pd
+import typer
+from rich.console import Console
 from rich.table import Table
 
 from hourglass.detectors import registry
 from hourglass.errors import HourglassError
 from hourglass.evaluate import timeseries_metrics
 from hourglass.features.timeseries import TimeSeriesPreprocessor
-from hourglass.ingest import read_table
+from hourglass.ingest import read_table, write_table
 from hourglass.ingest.timeseries import LABEL, TimeSeriesDataset, get_timeseries_dataset
 from hourglass.pipeline import Pipeline
 from hourglass.thresholds import threshold_from_spec
 
-__all__ = ["evaluate_timeseries", "is_timeseries_dataset", "read_series", "score_timeseries",
-           "train_timeseries"]
+__all__ = ["evaluate_timeseries", "is_timeseries_dataset", "read_series", "report_train",
+           "score_command", "score_timeseries", "train_command", "train_timeseries",
+           "wants_timeseries"]
 
 logger = logging.getLogger("hourglass")
+
+TimestampOpt = Annotated[str | None, typer.Option(
+    "--timestamp-col", help="Time series: column with timestamps.")]
+FreqOpt = Annotated[str | None, typer.Option(
+    "--freq", help="Time series: resample onto this grid (e.g. 1min), or 'rows'.")]
+FillOpt = Annotated[str | None, typer.Option(
+    "--fill", help="Time series: fill gaps with ffill, interpolate or zero.")]
+FillLimitOpt = Annotated[int | None, typer.Option(
+    "--fill-limit", help="Time series: longest gap (steps) --fill may bridge.")]
+_TS_MODELS = "lstm-ae, gru-ae, lstm-forecaster, tcn-ae, conv2d-ae, cnn-lstm"
+
+
+def wants_timeseries(model: str, dataset: str | None, *ts_options: object) -> bool:
+    """Whether ``train`` takes the time-series path; refuses mixed requests with a clear error."""
+    is_ts_model = registry.get(model).get_tags()["input"] == "timeseries"
+    if is_timeseries_dataset(dataset) and not is_ts_model:
+        raise HourglassError(f"--dataset {dataset} is a time series: choose a time-series model "
+                             f"(--model {_TS_MODELS})")
+    if not is_ts_model and any(o is not None for o in ts_options):
+        raise HourglassError("--timestamp-col/--freq/--fill/--fill-limit are for time-series "
+                             f"models ({_TS_MODELS})")
+    return is_ts_model
 
 
 def is_timeseries_dataset(name: str | None) -> bool:
@@ -133,3 +159,71 @@ def evaluate_timeseries(pipe: Pipeline, data: Path, dataset: str | None,
     t.add_row("steps (anomalous) / events", f"{metrics['n']} ({metrics['n_anomalies']}) / "
                                            f"{metrics['n_events']}")
     return report, t
+
+
+def train_command(
+    data: Path, output: Path, *, dataset: str | None, model: str, epochs: int | None,
+    batch_size: int | None, lr: float | None, window: float | None, threshold: str | None,
+    seed: int, device: str, params: list[str], timestamp_col: str | None, freq: str | None,
+    fill: str | None, fill_limit: int | None, label_col: str | None, drop: list[str],
+    quiet: bool,
+) -> Pipeline:
+    """``hourglass train`` for a time-series model: check everything, train, save."""
+    cls = registry.get(model)
+    kwargs: dict[str, Any] = {"random_state": seed, "device": device, "verbose": 0 if quiet else 1}
+    for key, value in (("epochs", epochs), ("batch_size", batch_size), ("lr", lr)):
+        if value is not None:
+            kwargs[key] = value
+    if window is not None:
+        if window != int(window) or window < 2:
+            raise HourglassError(f"--window: a time-series window is a whole number of steps "
+                                 f">= 2, got {window:g}")
+        kwargs["window"] = int(window)
+    for item in params:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise HourglassError(f"--param: expected KEY=VALUE, got {item!r}")
+        try:
+            parsed = json.loads(value)
+        except json.JSONDecodeError:
+            parsed = value
+        kwargs[key.strip()] = tuple(parsed) if isinstance(parsed, list) else parsed
+    known = cls().get_params()
+    unknown = sorted(set(kwargs) - set(known))
+    if unknown:
+        raise HourglassError(f"{model} has no parameter {unknown[0]!r}; it takes "
+                             f"{', '.join(sorted(known))}")
+    cls(**kwargs).validate_params()
+    if threshold:
+        threshold_from_spec(threshold)
+    if output.exists() and not (output / "config.json").exists() and (
+            not output.is_dir() or any(output.iterdir())):
+        raise HourglassError(f"{output}: exists and is not a model directory")
+    pipe = train_timeseries(data, dataset=dataset, model=model, params=kwargs,
+                            threshold=threshold, timestamp_col=timestamp_col, freq=freq,
+                            fill=fill, fill_limit=fill_limit, label_col=label_col, drop=drop)
+    pipe.save(output)
+    return pipe
+
+
+def report_train(pipe: Pipeline, output: Path, err: Console, out: Console) -> None:
+    """The lines ``hourglass train`` prints for a time-series model."""
+    info = pipe.info
+    err.print(f"trained {info['model']} on {info['n_train_rows']} rows "
+              f"({len(pipe.features_.feature_names_)} channels) in {info['fit_seconds']:.1f}s; "
+              f"threshold {info['threshold']} = {info['threshold_value']:.6g}", highlight=False)
+    out.print(f"model saved to {output}", highlight=False)
+
+
+def score_command(pipe: Pipeline, data: Path, output: Path, *, dataset: str | None,
+                  keep: list[str] | None, anomalies_only: bool) -> str:
+    """``hourglass score`` for a time-series model; returns the summary line."""
+    if keep:
+        raise HourglassError("--keep: not available for time-series models (the output has one "
+                             "row per time step, with its timestamp)")
+    result = score_timeseries(pipe, read_series(data, dataset or pipe.info.get("dataset")))
+    n, flagged = len(result), int(result["flag"].sum())
+    if anomalies_only:
+        result = result[result["flag"] == 1]
+    write_table(result, output)
+    return f"scored {n} time steps, {flagged} flagged"

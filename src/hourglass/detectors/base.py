@@ -91,12 +91,13 @@ class BaseDetector(BaseEstimator):
             if labels is not None:
                 val_scores = val_scores[labels[val_idx] == 0]
         else:
-            logger.warning("%s: only %d rows, so the threshold is fitted on training scores",
-                           type(self).__name__, n)
+            why = f"only {n} rows" if n < 10 else f"validation_fraction={frac}"
+            logger.warning("%s: no held-out rows (%s), so the threshold is fitted on training "
+                           "scores", type(self).__name__, why)
             val_scores = self._score(Xa)
         self.val_scores_ = np.asarray(val_scores, dtype=np.float64)
         self.val_index_ = np.asarray(val_idx, dtype=np.int64)  # which rows were held out
-        threshold = self.threshold if self.threshold is not None else Percentile(99.0)
+        threshold = self.threshold if self.threshold is not None else self._default_threshold()
         if not isinstance(threshold, Threshold):
             raise ValueError(f"threshold must be a hourglass Threshold, got {threshold!r}")
         self.threshold_ = type(threshold)(**threshold.get_params()).fit(self.val_scores_)
@@ -153,6 +154,10 @@ class BaseDetector(BaseEstimator):
 
     def _take(self, X: Any, idx: np.ndarray) -> Any:
         return X[idx]
+
+    def _default_threshold(self) -> Threshold:
+        """Threshold used when ``threshold`` is ``None``."""
+        return Percentile(99.0)
 
     def _check_params(self) -> None:
         """Validate hyper-parameters at fit time; raise ``ValueError`` naming the parameter."""
@@ -248,10 +253,10 @@ class DeepDetector(BaseDetector):
         devices = [device.index or 0] if device.type == "cuda" else []
         with torch.random.fork_rng(devices=devices):
             torch.manual_seed(seed)
-            module = self._build_module(X.shape[1]).to(device)
+            module = self._build_module(self.n_features_in_).to(device)
             train = tuple(t.to(device) for t in self._train_tensors(X, y))
             val = None
-            if X_val is not None and X_val.shape[0] > 0:
+            if X_val is not None and self._n_samples(X_val) > 0:
                 val = tuple(t.to(device) for t in self._train_tensors(X_val, None))
             gen = torch.Generator().manual_seed(seed)
             self.history_: TrainHistory = train_module(
@@ -266,7 +271,8 @@ class DeepDetector(BaseDetector):
                                batch_size=self._score_batch_size())
 
     def _score_batch_size(self) -> int:
-        return 65536
+        # 16k rows keep an MLP's activations in cache; measured ~20% faster than 64k on CPU
+        return 16384
 
     def _get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         arrays = {f"module.{k}": v.detach().cpu().numpy()

@@ -22,6 +22,9 @@ _ENTRIES: dict[str, str] = {
     "tcn-ae": "hourglass.detectors.convolutional:TCNAutoEncoder",
     "conv2d-ae": "hourglass.detectors.convolutional:Conv2DAutoEncoder",
     "cnn-lstm": "hourglass.detectors.convolutional:CNNLSTM",
+    "deeplog": "hourglass.detectors.deeplog:DeepLog",
+    "sequence-autoencoder": "hourglass.detectors.sequence_ae:SequenceAutoEncoder",
+    "event-count-autoencoder": "hourglass.detectors.sequence_ae:EventCountAutoEncoder",
 }
 
 

@@ -73,7 +73,7 @@ class Pipeline:
         if self.threshold is not None:
             self.detector_.set_params(threshold=self.threshold)
         self.detector_.fit(X, y)
-        self.info.setdefault("n_train_rows", len(df))
+        self.info.setdefault("n_train_rows", len(df) if isinstance(df, pd.DataFrame) else len(X))
         self.info.setdefault("n_features", len(self.features_.feature_names_))
         return self
 
@@ -86,7 +86,8 @@ class Pipeline:
         self._check_fitted()
         X = self.features_.transform(df)
         extra = self.features_.extra_columns(df)
-        if extra:
+        if extra and tuple(extra) != getattr(self, "_warned_extra", None):
+            self._warned_extra = tuple(extra)  # once per set of columns, not once per chunk
             logger.warning("ignoring %d column(s) the model was not trained on: %s", len(extra),
                            ", ".join(extra[:5]) + (" ..." if len(extra) > 5 else ""))
         return X

@@ -3,10 +3,11 @@ artefact as plain JSON."""
 
 from hourglass.thresholds.base import (
     Contamination,
+    Fixed,
     Percentile,
     Threshold,
     threshold_from_dict,
     threshold_from_spec,
 )
 
-__all__ = ["Contamination", "Percentile", "Threshold", "threshold_from_dict", "threshold_from_spec"]
+__all__ = ["Contamination", "Fixed", "Percentile", "Threshold", "threshold_from_dict", "threshold_from_spec"]

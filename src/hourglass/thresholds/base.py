@@ -10,7 +10,7 @@ import numpy as np
 
 from hourglass.errors import InputError, NotFittedError
 
-__all__ = ["Contamination", "Percentile", "Threshold", "threshold_from_dict", "threshold_from_spec"]
+__all__ = ["Contamination", "Fixed", "Percentile", "Threshold", "threshold_from_dict", "threshold_from_spec"]
 
 _THRESHOLDS: dict[str, type[Threshold]] = {}
 
@@ -167,6 +167,31 @@ class Contamination(Threshold):
         return f"contamination {self.c} (flags that share of the fitting scores)"
 
 
+class Fixed(Threshold):
+    """A cut-off given up front (e.g. DeepLog's top-g rank); ``fit`` only records the scores seen.
+
+    Examples
+    --------
+    >>> Fixed(9).fit([1.0, 12.0]).predict([8.5, 9.2]).tolist()
+    [0, 1]
+    """
+
+    _params = ("value",)
+
+    def __init__(self, value: float = 0.0) -> None:
+        self.value = value
+
+    def _check_params(self) -> None:
+        if not math.isfinite(float(self.value)):
+            raise InputError(f"Fixed: value must be a finite number, got {self.value}")
+
+    def _fit(self, scores: np.ndarray, y: object | None) -> float:
+        return float(self.value)
+
+    def describe(self) -> str:
+        return f"fixed at {self.value}"
+
+
 def threshold_from_spec(spec: str) -> Threshold:
     """Parse a CLI spec such as ``percentile:99.5`` or ``contamination:0.01``.
 
@@ -177,7 +202,8 @@ def threshold_from_spec(spec: str) -> Threshold:
     """
     kind, _, arg = spec.partition(":")
     kind = kind.strip().lower()
-    makers: dict[str, type[Threshold]] = {"percentile": Percentile, "contamination": Contamination}
+    makers: dict[str, type[Threshold]] = {"percentile": Percentile, "contamination": Contamination,
+                                          "fixed": Fixed}
     if kind not in makers:
         raise InputError(f"--threshold: unknown rule {kind!r}; use one of "
                          f"{', '.join(f'{k}:VALUE' for k in makers)}")
