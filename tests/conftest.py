@@ -91,8 +91,8 @@ FAST_PARAMS: dict[str, dict[str, Any]] = {
        }.items()},
     "deeplog": {"window": 4, "top_g": 2, "embed": 8, "hidden": 16, "layers": 1, "epochs": 40,
                 "lr": 0.02, "verbose": 0},
-    "sequence-autoencoder": {"embed": 8, "hidden": 16, "code": 8, "epochs": 40, "lr": 0.02,
-                             "verbose": 0},
+    "sequence-autoencoder": {"embed": 8, "hidden": 16, "code": 8, "epochs": 80, "lr": 0.01,
+                             "patience": None, "verbose": 0},
     "event-count-autoencoder": {"hidden": (16, 4), "epochs": 60, "lr": 0.01, "batch_size": 64,
                                 "verbose": 0},
 }
