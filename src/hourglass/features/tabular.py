@@ -553,7 +553,11 @@ class TabularPreprocessor:
             self.numeric_ = list(d["numeric"])
             self.constant_ = list(d["constant"])
             self.log1p_ = list(d["log1p"])
-            self.categories_ = {k: list(v) for k, v in d["categories"].items()}
+            # the artefact writes JSON with sorted keys: restore the column order, which fixes
+            # the order of the one-hot blocks
+            pos = {str(c): i for i, c in enumerate(self.columns_)}
+            self.categories_ = {k: list(v) for k, v in sorted(
+                d["categories"].items(), key=lambda kv: pos.get(kv[0], len(pos)))}
             self.offset_ = np.asarray(d["offset"], dtype=np.float64)
             self.scale_ = np.asarray(d["scale"], dtype=np.float64)
             self.feature_names_ = list(d["feature_names"])
