@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from hourglass.cli import logs as log_cli
+from hourglass.cli import timeseries as ts_cli
 from hourglass.detectors import registry
 from hourglass.errors import HourglassError
 from hourglass.evaluate import binary_metrics, evaluate_scores, per_class_detection
@@ -309,10 +310,26 @@ def train(
     window: log_cli.WindowOpt = None,
     step: log_cli.StepOpt = None,
     strict: log_cli.StrictOpt = False,
+    timestamp_col: ts_cli.TimestampOpt = None,
+    freq: ts_cli.FreqOpt = None,
+    fill: ts_cli.FillOpt = None,
+    fill_limit: ts_cli.FillLimitOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
-    """Train a detector on the normal rows of DATA (or the sessions of a log) and save it."""
+    """Train a detector on the normal rows of DATA (or the sessions of a log, or a time series)
+    and save it."""
     _setup_logging(quiet)
+    with _user_errors():
+        timeseries = ts_cli.wants_timeseries(model, dataset, timestamp_col, freq, fill, fill_limit)
+    if timeseries:
+        with _user_errors():
+            pipe = ts_cli.train_command(
+                data, output, dataset=dataset, model=model, epochs=epochs, batch_size=batch_size,
+                lr=lr, window=window, threshold=threshold, seed=seed, device=device,
+                params=[*(param or [])], timestamp_col=timestamp_col, freq=freq, fill=fill,
+                fill_limit=fill_limit, label_col=label_col, drop=[*(drop or [])], quiet=quiet)
+        ts_cli.report_train(pipe, output, err, out)
+        return
     if log_cli.is_log_format(fmt):
         with _user_errors():
             pipe = log_cli.train_logs(
@@ -455,10 +472,13 @@ def score(
     n_rows = flagged = 0
     with _user_errors():
         pipe = load(model)
+        if getattr(pipe.features_, "output", "tabular") == "timeseries":
+            summary = ts_cli.score_command(pipe, data, output, dataset=dataset, keep=keep,
+                                           anomalies_only=anomalies_only)
         if getattr(pipe.features_, "output", "tabular") == "events":
             summary = log_cli.score_logs(pipe, data, output, strict=strict,
                                          anomalies_only=anomalies_only)
-    if getattr(pipe.features_, "output", "tabular") == "events":
+    if getattr(pipe.features_, "output", "tabular") in ("events", "timeseries"):
         err.print(summary, highlight=False)
         out.print(f"wrote {output}", highlight=False)
         return
@@ -484,6 +504,27 @@ def score(
     out.print(f"wrote {output}", highlight=False)
 
 
+def _timeseries_page(pipe: Pipeline, data: Path, ts_report: dict[str, Any],
+                     arrays: dict[str, Any]) -> str:
+    """HTML report of a time-series model: point metrics, curves, and the event-wise table."""
+    from hourglass.evaluate.report import render_report
+
+    names = {"event_recall": "event recall", "event_precision": "event precision",
+             "event_f1": "event F1", "n_events": "anomalous events",
+             "mean_time_to_detect": "mean time to detect (steps)",
+             "pa_f1": "F1 point-adjusted (PA, flattering)",
+             "pa_precision": "precision point-adjusted (PA)", "pa_recall": "recall point-adjusted (PA)"}
+    events = {label: ts_report[key] for key, label in names.items() if key in ts_report}
+    y = np.asarray(arrays["y"]).astype(np.int64)
+    page, _ = render_report(
+        y_true=y, scores=arrays["score"], y_pred=arrays["flag"], threshold=pipe.threshold_.value_,
+        threshold_rule=pipe.threshold_.describe(), classes=np.where(y == 1, "anomaly", "normal"),
+        model_card=pipe.model_card(), data_name=f"{data} ({ts_report.get('evaluated_rows', '')})",
+        title=f"hourglass evaluation: {pipe.info.get('model', 'model')} on {data.name}",
+        event_metrics=events)
+    return page
+
+
 @app.command()
 def evaluate(
     model: ModelArg,
@@ -507,6 +548,25 @@ def evaluate(
     _setup_logging(quiet)
     with _user_errors():
         pipe = load(model)
+        if getattr(pipe.features_, "output", "tabular") == "timeseries":
+            arrays: dict[str, Any] = {}
+            ts_report, table = ts_cli.evaluate_timeseries(pipe, data, dataset, label_col, arrays)
+            if report is not None:
+                page = _timeseries_page(pipe, data, ts_report, arrays)
+            if json_out is not None:
+                with atomic_output(json_out) as tmp:
+                    tmp.write_text(json.dumps(ts_report, indent=2))
+            if report is not None:
+                with atomic_output(report) as tmp:
+                    tmp.write_text(page, encoding="utf-8")
+    if getattr(pipe.features_, "output", "tabular") == "timeseries":
+        out.print(table)
+        if json_out is not None:
+            err.print(f"metrics written to {json_out}", highlight=False)
+        if report is not None:
+            err.print(f"report written to {report}", highlight=False)
+        return
+    with _user_errors():
         spec, label_col, normal_values = _resolve(dataset, label_col, normal, fmt, data)
         label_col = label_col or pipe.info.get("label_col")
         normal_values = normal_values or list(pipe.info.get("normal") or [])

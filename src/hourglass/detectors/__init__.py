@@ -2,6 +2,12 @@
 
 from hourglass.detectors.autoencoder import AutoEncoder
 from hourglass.detectors.base import BaseDetector, DeepDetector
+from hourglass.detectors.convolutional import CNNLSTM, Conv2DAutoEncoder, TCNAutoEncoder
+from hourglass.detectors.deeplog import DeepLog
+from hourglass.detectors.recurrent import GRUAutoEncoder, LSTMAutoEncoder, LSTMForecaster
 from hourglass.detectors.registry import available, describe, get, name_of
+from hourglass.detectors.sequence_ae import EventCountAutoEncoder, SequenceAutoEncoder
 
-__all__ = ["AutoEncoder", "BaseDetector", "DeepDetector", "available", "describe", "get", "name_of"]
+__all__ = ["CNNLSTM", "AutoEncoder", "BaseDetector", "Conv2DAutoEncoder", "DeepDetector", "DeepLog",
+           "EventCountAutoEncoder", "GRUAutoEncoder", "LSTMAutoEncoder", "LSTMForecaster",
+           "SequenceAutoEncoder", "TCNAutoEncoder", "available", "describe", "get", "name_of"]
