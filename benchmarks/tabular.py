@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
+import torch
 from sklearn.metrics import average_precision_score, roc_auc_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -283,7 +284,8 @@ def report(args: argparse.Namespace, results: dict, sizes: dict[str, str], model
             "the same rows for every model). Default hyper-parameters for every model. ROC-AUC and "
             "PR-AUC are mean ± std over seeds on the test rows; fit seconds are wall-clock medians "
             f"on a CPU shared with other jobs (inflated, compare within a run). Total {elapsed / 60:.1f} "
-            f"min.\n\nSets:\n{setup}\n" + (f"\nModels:\n{notes}\n" if notes else "") + "\n".join(out))
+            f"min; torch threads: {args.threads}.\n\nSets:\n{setup}\n"
+            + (f"\nModels:\n{notes}\n" if notes else "") + "\n".join(out))
 
 
 def _targets(results: dict, sets: list[str], proto: str, models: list[str]) -> str:
@@ -356,10 +358,12 @@ def main() -> None:
     ap.add_argument("--semi", action="store_true", help="also run the semi-supervised comparison")
     ap.add_argument("--semi-models", default="hg-ae,hg-deep-svdd")
     ap.add_argument("--label-rate", type=float, default=0.01)
+    ap.add_argument("--threads", type=int, default=1, help="torch threads (every model)")
     ap.add_argument("--out", default="tabular", help="result name under benchmarks/results/")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     warnings.filterwarnings("ignore")
+    torch.set_num_threads(args.threads)  # one thread each: fair, and no thrashing on a shared CPU
     text = run(args) if args.models else ""
     if args.semi:
         text += semi_supervised(args)

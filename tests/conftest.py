@@ -24,9 +24,38 @@ def tabular_data(seed: int = 0, n: int = 600, d: int = 6) -> dict[str, np.ndarra
     return {"train": X, "test_normal": Xt, "test_anomaly": A}
 
 
+def events_data(seed: int = 0, n: int = 300) -> dict[str, list[np.ndarray]]:
+    """Log sessions from two workflows with loops; anomalies start one workflow and continue
+    with the other, insert a step of the other workflow, or stop early (order-only anomalies
+    are left out: the event-count view cannot see them, by design)."""
+    rng = np.random.default_rng(seed)
+
+    def session() -> list[int]:
+        if rng.random() < 0.5:
+            return [1, 2, 3, *[4, 5] * int(rng.integers(1, 4)), 6]
+        return [1, 2, 7, *[8, 5, 9] * int(rng.integers(1, 3)), 6]
+
+    def anomaly(i: int) -> list[int]:
+        s = session()
+        if i % 3 == 0:
+            s[2] = 7 if s[2] == 3 else 3
+        elif i % 3 == 1:
+            s.insert(3, 8 if s[2] == 3 else 4)
+        else:
+            s = s[:2]
+        return s
+
+    def arr(s: list[int]) -> np.ndarray:
+        return np.asarray(s, dtype=np.int64)
+
+    return {"train": [arr(session()) for _ in range(n)],
+            "test_normal": [arr(session()) for _ in range(60)],
+            "test_anomaly": [arr(anomaly(i)) for i in range(30)]}
+
+
 # Per input kind: a function giving train / test_normal / test_anomaly. Detectors of other input
 # kinds (time series, events) add their generator here.
-DATA: dict[str, Any] = {"tabular": tabular_data}
+DATA: dict[str, Any] = {"tabular": tabular_data, "events": events_data}
 
 # Fast settings for the common suite (small nets, few epochs). A registered detector missing
 # here runs with its defaults — keep them quick or add an entry.
@@ -42,6 +71,12 @@ FAST_PARAMS: dict[str, dict[str, Any]] = {
     "ensemble": {"detectors": (("autoencoder", {**_FAST_AE, "epochs": 20}),
                                ("deep-svdd", {"hidden": (16, 8), "epochs": 20, "batch_size": 64,
                                               "verbose": 0}))},
+    "deeplog": {"window": 4, "top_g": 2, "embed": 8, "hidden": 16, "layers": 1, "epochs": 40,
+                "lr": 0.02, "verbose": 0},
+    "sequence-autoencoder": {"embed": 8, "hidden": 16, "code": 8, "epochs": 40, "lr": 0.02,
+                             "verbose": 0},
+    "event-count-autoencoder": {"hidden": (16, 4), "epochs": 60, "lr": 0.01, "batch_size": 64,
+                                "verbose": 0},
 }
 
 

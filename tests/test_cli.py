@@ -73,7 +73,7 @@ def test_score_writes_each_format(files: dict[str, Path], suffix: str) -> None:
     assert res.exit_code == 0, res.output
     df = pd.read_json(out, lines=True) if suffix == "jsonl" else (
         pd.read_parquet(out) if suffix == "parquet" else pd.read_csv(out))
-    assert list(df.columns) == ["row", "score", "flag"] and len(df) == 300
+    assert list(df.columns) == ["row", "score", "flag", "calibrated", "severity"] and len(df) == 300
     assert df.loc[:30, "flag"].mean() > 0.9  # the planted rows are flagged
 
 
@@ -121,12 +121,14 @@ def test_bad_inputs(files: dict[str, Path], tmp_path: Path) -> None:
     _frame(20).astype({"bytes": object}).assign(bytes=lambda d: d.bytes.where(d.index != 4, "x!"),
                                                  ).to_csv(junk, index=False)
     _fails_cleanly(["score", model, str(junk), "-o", str(out)], "'bytes'", out)
+    # NaN and inf are imputed (the preprocessing), so such rows score to finite values.
     nan = tmp_path / "nan.csv"
-    _frame(20).assign(rate=lambda d: d.rate.where(d.index != 7, np.nan)).to_csv(nan, index=False)
-    _fails_cleanly(["score", model, str(nan), "-o", str(out)], "row 8", out)
-    inf = tmp_path / "inf.csv"
-    _frame(20).assign(rate=lambda d: d.rate.where(d.index != 2, np.inf)).to_csv(inf, index=False)
-    _fails_cleanly(["score", model, str(inf), "-o", str(out)], "'rate'", out)
+    _frame(20).assign(rate=lambda d: d.rate.where(d.index != 7, np.nan).where(d.index != 2, np.inf)
+                      ).to_csv(nan, index=False)
+    res = runner.invoke(app, ["score", model, str(nan), "-o", str(out), "-q"])
+    assert res.exit_code == 0, res.output
+    assert np.isfinite(pd.read_csv(out)["score"]).all() and len(pd.read_csv(out)) == 20
+    out.unlink()
     _fails_cleanly(["score", str(tmp_path), train, "-o", str(out)], "not a hourglass model", out)
     other = tmp_path / "other.csv"
     pd.DataFrame({"x": [1, 2], "y": [3, 4]}).to_csv(other, index=False)

@@ -56,7 +56,7 @@ def test_errors_name_the_column_and_row(tabular_frame: pd.DataFrame) -> None:
     nan = tabular_frame.head(5).copy()
     nan.loc[4, "rate"] = np.inf
     with pytest.raises(InputError, match=r"'rate'.*row 5"):
-        pre.transform(nan)
+        TabularPreprocessor(impute="error").fit(tabular_frame).transform(nan)
     with pytest.raises(InputError, match="missing: duration"):
         pre.transform(tabular_frame.drop(columns=["duration"]))
     with pytest.raises(InputError, match="empty"):

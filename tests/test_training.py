@@ -84,3 +84,70 @@ def test_device_choice() -> None:
     assert resolve_device("auto").type in {"cpu", "cuda"}
     with pytest.raises(ValueError, match="device"):
         resolve_device("tpu-please")
+
+
+class TwoPhase(nn.Module):
+    """``first`` fits the data mean; ``second`` fits twice the (just updated) first parameter.
+    Each phase loss also touches the other's parameter, whose optimiser must not step it."""
+
+    def __init__(self, lr_second: float) -> None:
+        super().__init__()
+        self.mu1 = nn.Parameter(torch.zeros(2))
+        self.mu2 = nn.Parameter(torch.zeros(2))
+        self.lr_second = lr_second
+
+    def phases(self):  # type: ignore[no-untyped-def]
+        from hourglass.nn import Phase
+
+        return [Phase("first", (self.mu1,), lr=0.05, options={"betas": (0.5, 0.999)}),
+                Phase("second", (self.mu2,), lr=self.lr_second)]
+
+    def phase_loss(self, name: str, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
+        if name == "first":
+            return (batch[0] - self.mu1).pow(2).mean() + 0.0 * self.mu2.sum()
+        return (self.mu2 - 2 * self.mu1).pow(2).sum()
+
+    def loss(self, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
+        return (batch[0] - self.mu1).pow(2).mean()
+
+    def score(self, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
+        return (batch[0] - self.mu1).pow(2).mean(dim=1)
+
+
+def test_phases_step_their_own_parameters_with_their_own_rates() -> None:
+    x = torch.ones(64, 2) * 3.0
+    cfg = TrainConfig(epochs=300, lr=1.0, batch_size=16, verbose=0, patience=None)
+    model = TwoPhase(lr_second=0.05)
+    hist = train_module(model, (x,), None, cfg, generator=torch.Generator().manual_seed(0))
+    assert torch.allclose(model.mu1, torch.full((2,), 3.0), atol=1e-2)
+    assert torch.allclose(model.mu2, torch.full((2,), 6.0), atol=5e-2)
+    assert len(hist.train_loss) == 300
+    frozen = TwoPhase(lr_second=0.0)  # the phase's own rate, not the config's, is used
+    train_module(frozen, (x,), (x,), cfg, generator=torch.Generator().manual_seed(0))
+    assert torch.equal(frozen.mu2.detach(), torch.zeros(2))
+    assert torch.allclose(frozen.mu1, torch.full((2,), 3.0), atol=1e-2)
+
+
+def test_phases_early_stopping_watches_the_validation_criterion() -> None:
+    x = torch.ones(64, 2)
+    model = TwoPhase(lr_second=0.05)
+    hist = train_module(model, (x,), (x[:16] - 5.0,),  # training moves away from validation
+                        TrainConfig(epochs=200, lr=0.05, batch_size=16, verbose=0, patience=3),
+                        generator=torch.Generator().manual_seed(0))
+    assert hist.stopped_early and hist.best_epoch == 1 and len(hist.val_loss) == 4
+    with torch.no_grad():
+        assert model.loss((x[:16] - 5.0,)).item() == pytest.approx(hist.val_loss[0], rel=1e-6)
+
+
+def test_phases_without_phase_loss_is_a_clear_error() -> None:
+    class NoLoss(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.w = nn.Parameter(torch.zeros(1))
+
+        def phases(self):  # type: ignore[no-untyped-def]
+            return []
+
+    with pytest.raises(TypeError, match="phase_loss"):
+        train_module(NoLoss(), (torch.ones(4, 1),), None, TrainConfig(epochs=1, verbose=0),
+                     generator=torch.Generator().manual_seed(0))

@@ -93,7 +93,7 @@ class SparseAutoEncoder(AutoEncoder):
     sparsity_weight
         Weight of the penalty (>= 0).
     hidden, activation, dropout, batch_norm, epochs, batch_size, lr, weight_decay, patience, \
-validation_fraction, label_margin, label_weight, threshold, device, verbose, random_state
+score_norm, validation_fraction, label_margin, label_weight, threshold, device, verbose, random_state
         As for :class:`~hourglass.detectors.AutoEncoder`.
 
     Examples
@@ -120,6 +120,7 @@ validation_fraction, label_margin, label_weight, threshold, device, verbose, ran
         lr: float = 3e-3,
         weight_decay: float = 0.0,
         patience: int | None = 5,
+        score_norm: str = "none",
         validation_fraction: float = 0.1,
         label_margin: float = 10.0,
         label_weight: float = 1.0,
@@ -130,7 +131,7 @@ validation_fraction, label_margin, label_weight, threshold, device, verbose, ran
     ) -> None:
         super().__init__(hidden=hidden, activation=activation, dropout=dropout,
                          batch_norm=batch_norm, epochs=epochs, batch_size=batch_size, lr=lr,
-                         weight_decay=weight_decay, patience=patience,
+                         weight_decay=weight_decay, patience=patience, score_norm=score_norm,
                          validation_fraction=validation_fraction, label_margin=label_margin,
                          label_weight=label_weight, threshold=threshold, device=device,
                          verbose=verbose, random_state=random_state)
@@ -172,7 +173,7 @@ class DenoisingAutoEncoder(AutoEncoder):
     mask_rate
         Probability of zeroing a value, in [0, 1).
     hidden, activation, dropout, batch_norm, epochs, batch_size, lr, weight_decay, patience, \
-validation_fraction, label_margin, label_weight, threshold, device, verbose, random_state
+score_norm, validation_fraction, label_margin, label_weight, threshold, device, verbose, random_state
         As for :class:`~hourglass.detectors.AutoEncoder`.
 
     Examples
@@ -199,6 +200,7 @@ validation_fraction, label_margin, label_weight, threshold, device, verbose, ran
         lr: float = 3e-3,
         weight_decay: float = 0.0,
         patience: int | None = 5,
+        score_norm: str = "none",
         validation_fraction: float = 0.1,
         label_margin: float = 10.0,
         label_weight: float = 1.0,
@@ -209,7 +211,7 @@ validation_fraction, label_margin, label_weight, threshold, device, verbose, ran
     ) -> None:
         super().__init__(hidden=hidden, activation=activation, dropout=dropout,
                          batch_norm=batch_norm, epochs=epochs, batch_size=batch_size, lr=lr,
-                         weight_decay=weight_decay, patience=patience,
+                         weight_decay=weight_decay, patience=patience, score_norm=score_norm,
                          validation_fraction=validation_fraction, label_margin=label_margin,
                          label_weight=label_weight, threshold=threshold, device=device,
                          verbose=verbose, random_state=random_state)

@@ -25,7 +25,7 @@ from sklearn.base import clone as sk_clone
 from hourglass.errors import InputError, NotFittedError
 from hourglass.features.validation import check_array, check_labels
 from hourglass.nn import TrainConfig, TrainHistory, predict_batches, resolve_device, train_module
-from hourglass.thresholds import Percentile, Threshold, threshold_from_dict
+from hourglass.thresholds import Calibrator, Percentile, Threshold, threshold_from_dict
 
 __all__ = ["BaseDetector", "DeepDetector"]
 
@@ -94,15 +94,22 @@ class BaseDetector(BaseEstimator):
             if labels is not None:
                 val_scores = val_scores[labels[val_idx] == 0]
         else:
-            logger.warning("%s: only %d rows, so the threshold is fitted on training scores",
-                           type(self).__name__, n)
+            why = f"only {n} rows" if n < 10 else f"validation_fraction={frac}"
+            logger.warning("%s: no held-out rows (%s), so the threshold is fitted on training "
+                           "scores", type(self).__name__, why)
             val_scores = self._score(Xa)
         self.val_scores_ = np.asarray(val_scores, dtype=np.float64)
         self.val_index_ = np.asarray(val_idx, dtype=np.int64)  # which rows were held out
-        threshold = self.threshold if self.threshold is not None else Percentile(99.0)
+        threshold = self.threshold if self.threshold is not None else self._default_threshold()
         if not isinstance(threshold, Threshold):
             raise ValueError(f"threshold must be a hourglass Threshold, got {threshold!r}")
+        if threshold.requires_labels:
+            raise InputError(f"{threshold.describe()} needs labelled validation scores: fit with "
+                             "another threshold, then call set_threshold(rule, scores=..., y=...) "
+                             "on a labelled validation slice (Pipeline.fit does this given X_val, "
+                             "y_val)")
         self.threshold_ = type(threshold)(**threshold.get_params()).fit(self.val_scores_)
+        self.calibrator_ = Calibrator().fit(self.val_scores_)
         return self
 
     def score(self, X: object) -> np.ndarray:
@@ -123,11 +130,39 @@ class BaseDetector(BaseEstimator):
         self._check_fitted()
         return self.threshold_.predict(scores)
 
-    def set_threshold(self, threshold: Threshold) -> BaseDetector:
-        """Replace the threshold and fit it on the held-out normal scores kept from ``fit``."""
+    def calibrated_score(self, X: object) -> np.ndarray:
+        """Anomaly probability in [0, 1]: the share of held-out normal scores below each score
+        (GPD-smoothed in the tail). Monotone in :meth:`score`, comparable across models."""
+        return self.calibrate(self.score(X))
+
+    def calibrate(self, scores: np.ndarray) -> np.ndarray:
+        """Map raw scores already computed to anomaly probabilities (see :meth:`calibrated_score`)."""
         self._check_fitted()
+        return self.calibrator_.transform(scores)
+
+    def severity(self, scores: np.ndarray) -> np.ndarray:
+        """``low`` / ``medium`` / ``high`` / ``critical`` per raw score (rarity among normal scores)."""
+        self._check_fitted()
+        return self.calibrator_.severity(scores)
+
+    def set_threshold(self, threshold: Threshold, scores: object | None = None,
+                      y: object | None = None) -> BaseDetector:
+        """Replace the threshold and fit it.
+
+        Without ``scores`` it is fitted on the held-out normal scores kept from ``fit``. With
+        ``scores`` (and labels ``y``, 1 = anomaly) it is fitted on that validation set; a rule that
+        needs labels (best F1) must get them, and the set must not be the one evaluated later.
+        """
+        self._check_fitted()
+        fresh = type(threshold)(**threshold.get_params())
+        if scores is None:
+            if y is not None:
+                raise InputError("set_threshold: labels y given without scores")
+            fresh.fit(self.val_scores_)
+        else:
+            fresh.fit(scores, None if y is None else check_labels(y, np.size(scores)))
         self.threshold = threshold
-        self.threshold_ = type(threshold)(**threshold.get_params()).fit(self.val_scores_)
+        self.threshold_ = fresh
         return self
 
     def validate_params(self) -> None:
@@ -157,6 +192,10 @@ class BaseDetector(BaseEstimator):
     def _take(self, X: Any, idx: np.ndarray) -> Any:
         return X[idx]
 
+    def _default_threshold(self) -> Threshold:
+        """Threshold used when ``threshold`` is ``None``."""
+        return Percentile(99.0)
+
     def _check_params(self) -> None:
         """Validate hyper-parameters at fit time; raise ``ValueError`` naming the parameter."""
 
@@ -180,7 +219,8 @@ class BaseDetector(BaseEstimator):
         self._check_fitted()
         meta, arrays = self._get_state()
         meta = {"n_features_in": int(self.n_features_in_),
-                "threshold": self.threshold_.to_dict(), **meta}
+                "threshold": self.threshold_.to_dict(),
+                "calibration": self.calibrator_.to_dict(), **meta}
         arrays = {"val_scores": self.val_scores_.astype(np.float64),
                   "val_index": self.val_index_.astype(np.int64), **arrays}
         return meta, arrays
@@ -192,6 +232,8 @@ class BaseDetector(BaseEstimator):
             self.threshold_ = threshold_from_dict(meta["threshold"])
             self.val_scores_ = np.asarray(arrays["val_scores"], dtype=np.float64)
             self.val_index_ = np.asarray(arrays["val_index"], dtype=np.int64)
+            self.calibrator_ = (Calibrator.from_dict(meta["calibration"]) if "calibration" in meta
+                                else Calibrator().fit(self.val_scores_))
         except KeyError as exc:
             raise InputError(f"detector state is missing {exc}") from None
         self._set_state(meta, arrays)
@@ -213,7 +255,8 @@ class DeepDetector(BaseDetector):
 
     Subclasses implement ``_build_module(n_features)`` returning a module with ``loss(batch)``
     and ``score(batch)``. Detectors tagged ``supports_labels`` get batches ``(x, y)`` when the
-    training labels hold at least one anomaly (``(x,)`` otherwise); ``_init_module`` may set
+    training labels hold at least one anomaly (``(x,)`` otherwise; early stopping then watches
+    the training loss, labels included); ``_init_module`` may set
     data-dependent buffers (a centre, feature scales) before training.
     """
 
@@ -267,11 +310,13 @@ class DeepDetector(BaseDetector):
         devices = [device.index or 0] if device.type == "cuda" else []
         with torch.random.fork_rng(devices=devices):
             torch.manual_seed(seed)
-            module = self._build_module(X.shape[1]).to(device)
+            module = self._build_module(self.n_features_in_).to(device)
             train = tuple(t.to(device) for t in self._train_tensors(X, y))
             self._init_module(module, train)
             val = None
-            if X_val is not None and X_val.shape[0] > 0:
+            # With labelled anomalies the loss that matters includes them, and the held-out rows
+            # carry no labels here: early stopping then watches the training loss instead.
+            if X_val is not None and self._n_samples(X_val) > 0 and len(train) < 2:
                 val = tuple(t.to(device) for t in self._train_tensors(X_val, None))
             gen = torch.Generator().manual_seed(seed)
             self.history_: TrainHistory = train_module(
@@ -286,7 +331,8 @@ class DeepDetector(BaseDetector):
                                batch_size=self._score_batch_size())
 
     def _score_batch_size(self) -> int:
-        return 65536
+        # 16k rows keep an MLP's activations in cache; measured ~20% faster than 64k on CPU
+        return 16384
 
     def _get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         arrays = {f"module.{k}": v.detach().cpu().numpy()

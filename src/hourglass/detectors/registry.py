@@ -22,6 +22,9 @@ _ENTRIES: dict[str, str] = {
     "deep-svdd": "hourglass.detectors.deep_svdd:DeepSVDD",
     "ensemble": "hourglass.detectors.ensemble:Ensemble",
     "latent-iforest": "hourglass.detectors.latent_forest:LatentIForest",
+    "deeplog": "hourglass.detectors.deeplog:DeepLog",
+    "sequence-autoencoder": "hourglass.detectors.sequence_ae:SequenceAutoEncoder",
+    "event-count-autoencoder": "hourglass.detectors.sequence_ae:EventCountAutoEncoder",
 }
 
 

@@ -71,7 +71,10 @@ class VariationalAutoEncoder(ReconstructionMixin, DeepDetector):
         Encoder widths; the last one is the latent size, the decoder mirrors the rest.
     beta
         Weight of the KL term (> 0); 1 is the plain ELBO.
-    activation, epochs, batch_size, lr, weight_decay, patience, validation_fraction, \
+    batch_size
+        Rows per step (256: on sets of a few thousand rows, 1024-row batches leave the VAE
+        undertrained within 40 epochs).
+    activation, epochs, lr, weight_decay, patience, validation_fraction, \
 label_margin, label_weight, threshold, device, verbose, random_state
         As for :class:`~hourglass.detectors.AutoEncoder`.
 
@@ -93,7 +96,7 @@ label_margin, label_weight, threshold, device, verbose, random_state
         beta: float = 1.0,
         activation: str = "relu",
         epochs: int = 40,
-        batch_size: int = 1024,
+        batch_size: int = 256,
         lr: float = 3e-3,
         weight_decay: float = 0.0,
         patience: int | None = 5,

@@ -1,4 +1,6 @@
-"""Tabular preprocessing: one-hot with an explicit "unseen" indicator, log1p, scaling.
+"""Tabular preprocessing: column roles, imputation with missing indicators, categorical encoding
+(min-frequency one-hot with "other"/"unseen" buckets, hashing), IP and port features, log1p,
+scaling and selection of constant / near-duplicate columns.
 
 The fitted state is plain JSON (lists of names, categories and numbers), so it is saved inside
 the model artefact without pickle.
@@ -7,23 +9,25 @@ the model artefact without pickle.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from hourglass.errors import InputError, NotFittedError
+from hourglass.features.roles import ROLES, infer_role, ip_parts, port_numbers, stable_hash, string_values
 
 __all__ = ["TabularPreprocessor"]
 
 logger = logging.getLogger(__name__)
 
-_SCALERS = ("minmax", "standard", "none")
-
-
-def _is_categorical(s: pd.Series) -> bool:
-    return not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s)
+_SCALERS = ("minmax", "standard", "robust", "quantile", "none")
+_IMPUTE = ("median", "constant", "error")
+_PORT_BUCKETS = ("well-known", "registered", "ephemeral")
+_CLIP = 1e9  # keeps float32 features finite whatever the input
+_N_QUANTILES = 101
+_CORR_ROWS = 50_000
 
 
 def _skew(x: np.ndarray) -> float:
@@ -34,25 +38,57 @@ def _skew(x: np.ndarray) -> float:
 
 
 class TabularPreprocessor:
-    """Turn a DataFrame of mixed columns into a float32 matrix for the detectors.
+    """Turn a DataFrame of mixed columns into a finite float32 matrix for the detectors.
 
-    * categorical columns (non-numeric dtype, or listed in ``categorical``): one-hot with the
-      categories seen in training, plus a ``<col>=<unseen>`` indicator column that is 1 when a
-      value never seen in normal traffic appears — an unseen value is itself a signal;
-    * numeric columns: optional ``log1p`` (``"auto"``: non-negative heavy-tailed columns), then
-      min-max or standard scaling fitted on training data;
-    * columns constant in training are dropped (and logged).
+    Each column gets a role (inferred, or given in ``roles``/``categorical``):
+
+    * ``numeric``: NaN and ±inf are imputed (median by default) and, when the column had any in
+      training, a ``<col>:missing`` indicator is added; optional ``log1p`` (``"auto"``: non-negative
+      heavy-tailed columns); then scaling fitted on training rows;
+    * ``categorical``: one-hot of the values seen at least ``min_frequency`` times in training;
+      rarer training values share ``<col>=<other>``; a value never seen in training sets
+      ``<col>=<unseen>`` — an unseen value is itself a signal;
+    * ``hash``: high-cardinality text (more than ``max_categories`` values) hashed into
+      ``hash_buckets`` one-hot buckets;
+    * ``ip``: private/public, IPv6 and a hashed /24 subnet bucket; ``port``: well-known /
+      registered / ephemeral bucket plus one-hot of the most frequent training ports;
+    * ``drop``: identifiers and timestamps (``Flow ID``, ``uid``, ``Timestamp``, near-unique text).
+
+    Columns constant in training, and numeric columns whose correlation with an earlier one
+    exceeds ``max_corr``, are dropped (and logged).
 
     Parameters
     ----------
     categorical
-        Columns to treat as categorical; ``None`` infers them from the dtypes.
+        Columns to treat as categorical even if numeric.
     log1p
         ``"auto"``, ``"none"`` or a list of column names to transform with ``log1p``.
     scaler
-        ``"minmax"``, ``"standard"`` or ``"none"``.
+        ``"minmax"``, ``"standard"``, ``"robust"`` (median/IQR), ``"quantile"`` (to uniform) or
+        ``"none"``.
     drop
         Columns to ignore (identifiers, labels the caller did not remove, ...).
+    roles
+        Role overrides, column → one of ``numeric``, ``categorical``, ``hash``, ``ip``, ``port``,
+        ``drop``. Names absent from the data are ignored.
+    impute
+        ``"median"``, ``"constant"`` (``fill_value``) or ``"error"`` (NaN/inf are an error).
+    fill_value
+        Value imputed with ``impute="constant"``.
+    min_frequency
+        Training count (≥ 1) or fraction (< 1) a category needs for its own one-hot column.
+    max_categories
+        Text columns with more distinct values are hashed instead of one-hot encoded.
+    hash_buckets
+        Buckets for hashed columns and IP subnets.
+    max_ports
+        Most frequent training ports one-hot encoded per port column.
+    max_corr
+        Drop a numeric column whose |correlation| with an earlier kept one exceeds this
+        (``None``: keep all).
+    max_features
+        Keep at most this many numeric columns, those of highest variance after min-max scaling
+        (``None``: all).
 
     Examples
     --------
@@ -73,11 +109,29 @@ class TabularPreprocessor:
         log1p: str | Sequence[str] = "auto",
         scaler: str = "minmax",
         drop: Sequence[str] = (),
+        roles: Mapping[str, str] | None = None,
+        impute: str = "median",
+        fill_value: float = 0.0,
+        min_frequency: float = 1,
+        max_categories: int = 50,
+        hash_buckets: int = 16,
+        max_ports: int = 10,
+        max_corr: float | None = 0.99,
+        max_features: int | None = None,
     ) -> None:
         self.categorical = categorical
         self.log1p = log1p
         self.scaler = scaler
         self.drop = drop
+        self.roles = roles
+        self.impute = impute
+        self.fill_value = fill_value
+        self.min_frequency = min_frequency
+        self.max_categories = max_categories
+        self.hash_buckets = hash_buckets
+        self.max_ports = max_ports
+        self.max_corr = max_corr
+        self.max_features = max_features
 
     def get_params(self) -> dict[str, Any]:
         """Constructor arguments (JSON-ready)."""
@@ -86,107 +140,258 @@ class TabularPreprocessor:
             "log1p": self.log1p if isinstance(self.log1p, str) else list(self.log1p),
             "scaler": self.scaler,
             "drop": list(self.drop),
+            "roles": None if self.roles is None else dict(self.roles),
+            "impute": self.impute,
+            "fill_value": self.fill_value,
+            "min_frequency": self.min_frequency,
+            "max_categories": self.max_categories,
+            "hash_buckets": self.hash_buckets,
+            "max_ports": self.max_ports,
+            "max_corr": self.max_corr,
+            "max_features": self.max_features,
         }
 
     # -- fit ----------------------------------------------------------------------------------
+    def _check_params(self) -> None:
+        if self.scaler not in _SCALERS:
+            raise InputError(f"scaler: unknown {self.scaler!r}; choose from {_SCALERS}")
+        if self.impute not in _IMPUTE:
+            raise InputError(f"impute: unknown {self.impute!r}; choose from {_IMPUTE}")
+        bad = {c: r for c, r in (self.roles or {}).items() if r not in ROLES}
+        if bad:
+            c, r = next(iter(bad.items()))
+            raise InputError(f"roles: column {c!r} has unknown role {r!r}; choose from {ROLES}")
+        for name in ("hash_buckets", "max_categories", "max_ports"):
+            if int(getattr(self, name)) < 1:
+                raise InputError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if self.min_frequency <= 0:
+            raise InputError(f"min_frequency must be > 0, got {self.min_frequency}")
+        if self.max_corr is not None and not 0 < self.max_corr <= 1:
+            raise InputError(f"max_corr must be in (0, 1], got {self.max_corr}")
+
+    def _assign_roles(self, df: pd.DataFrame, cols: list[str]) -> None:
+        forced = {str(c) for c in (self.categorical or ())}
+        missing = sorted(forced - set(df.columns))
+        if missing:
+            raise InputError(f"categorical column(s) not in the data: {', '.join(missing)}")
+        overrides = {str(k): v for k, v in (self.roles or {}).items()}
+        self.roles_: dict[str, str] = {}
+        self.reasons_: dict[str, str] = {}
+        for c in cols:
+            if c in forced:
+                role, why = "categorical", "given as categorical"
+            elif c in overrides:
+                role, why = overrides[c], "given"
+            else:
+                role, why = infer_role(c, df[c], max_categories=int(self.max_categories))
+            self.roles_[c], self.reasons_[c] = role, why
+
     def fit(self, df: pd.DataFrame) -> TabularPreprocessor:
-        """Learn categories, transforms and scales from training rows."""
+        """Learn roles, imputation, categories, transforms and scales from training rows."""
         if not isinstance(df, pd.DataFrame):
             raise InputError(f"expected a pandas DataFrame, got {type(df).__name__}")
         if len(df) == 0:
             raise InputError("no rows to fit the preprocessing on (empty data)")
-        if self.scaler not in _SCALERS:
-            raise InputError(f"scaler: unknown {self.scaler!r}; choose from {_SCALERS}")
-        drop = set(self.drop)
+        self._check_params()
+        df = df.rename(columns=str)
+        drop = {str(c) for c in self.drop}
         cols = [c for c in df.columns if c not in drop]
         if not cols:
             raise InputError("no feature columns left after dropping " + ", ".join(map(str, drop)))
-        forced = set(self.categorical or ())
-        missing = sorted(forced - set(df.columns))
-        if missing:
-            raise InputError(f"categorical column(s) not in the data: {', '.join(missing)}")
-        cat_cols = [c for c in cols if c in forced or (self.categorical is None
-                                                        and _is_categorical(df[c]))]
-        num_cols = [c for c in cols if c not in cat_cols]
-        numeric = self._numeric_frame(df, num_cols)
-        self.constant_ = [c for c in num_cols if np.ptp(numeric[c]) == 0]
+        self._assign_roles(df, cols)
+        self.profile_ = {c: {"dtype": str(df[c].dtype), "missing": float(df[c].isna().mean()),
+                             "unique": int(df[c].nunique(dropna=True))} for c in cols}
+        for c, role in self.roles_.items():
+            if role == "drop":
+                logger.info("dropping column %r (%s)", c, self.reasons_[c])
+        self._fit_numeric(df, [c for c in cols if self.roles_[c] == "numeric"])
+        self._fit_categorical(df, cols)
+        self.columns_ = [c for c in cols if self.roles_[c] != "drop"]
+        self.feature_names_ = self._feature_names()
+        if not self.feature_names_:
+            raise InputError("no usable feature column: every column is constant, dropped or "
+                             "an identifier")
+        return self
+
+    def _fit_numeric(self, df: pd.DataFrame, num_cols: list[str]) -> None:
+        raw = self._numeric_frame(df, num_cols, allow_missing=self.impute != "error")
+        finite = {c: raw[c][np.isfinite(raw[c])] for c in num_cols}
+        self.constant_ = [c for c in num_cols if len(finite[c]) == 0 or np.ptp(finite[c]) == 0]
         if self.constant_:
             logger.info("dropping %d column(s) constant in training: %s", len(self.constant_),
-                        ", ".join(map(str, self.constant_)))
-        self.numeric_ = [str(c) for c in num_cols if c not in self.constant_]
+                        ", ".join(self.constant_))
+        kept = [c for c in num_cols if c not in self.constant_]
+        self.indicators_ = [c for c in num_cols
+                            if not np.isfinite(raw[c]).all() and np.isfinite(raw[c]).any()]
+        self.impute_ = {c: (float(np.median(finite[c])) if self.impute == "median"
+                            else float(self.fill_value)) for c in kept}
         if isinstance(self.log1p, str):
             if self.log1p not in ("auto", "none"):
                 raise InputError(f"log1p: expected 'auto', 'none' or column names, got {self.log1p!r}")
-            self.log1p_ = ([c for c in self.numeric_ if self._heavy_tailed(numeric[c])]
+            self.log1p_ = ([c for c in kept if self._heavy_tailed(finite[c])]
                            if self.log1p == "auto" else [])
         else:
-            unknown = sorted(set(self.log1p) - set(self.numeric_))
+            unknown = sorted(set(map(str, self.log1p)) - set(kept))
             if unknown:
                 raise InputError(f"log1p: not numeric training column(s): {', '.join(unknown)}")
-            neg = [c for c in self.log1p if (numeric[c] < 0).any()]
+            neg = [c for c in self.log1p if (finite[str(c)] < 0).any()]
             if neg:
                 raise InputError(f"log1p: column {neg[0]!r} has negative values")
             self.log1p_ = [str(c) for c in self.log1p]
-        self.categories_ = {
-            str(c): sorted(df[c].astype(str).unique().tolist()) for c in cat_cols
-        }
-        X = self._numeric_block(numeric[self.numeric_].to_numpy(dtype=np.float64), fitted=False)
+        self.numeric_ = kept
+        X = self._numeric_block(raw, fitted=False)
+        self.duplicates_ = self._near_duplicates(X)
+        if self.max_features is not None and len(self.numeric_) - len(self.duplicates_) > self.max_features:
+            keep_idx = [i for i, c in enumerate(self.numeric_) if c not in self.duplicates_]
+            span = np.ptp(X[:, keep_idx], axis=0)
+            var = (X[:, keep_idx] / np.where(span > 0, span, 1)).var(axis=0)
+            order = np.argsort(-var, kind="stable")[int(self.max_features):]
+            for j in order:
+                self.duplicates_[self.numeric_[keep_idx[j]]] = "<low variance>"
+        if self.duplicates_:
+            logger.info("dropping %d near-duplicate/low-variance column(s): %s", len(self.duplicates_),
+                        ", ".join(f"{c} (~{o})" for c, o in self.duplicates_.items()))
+            idx = [i for i, c in enumerate(self.numeric_) if c not in self.duplicates_]
+            self.numeric_ = [self.numeric_[i] for i in idx]
+            self.log1p_ = [c for c in self.log1p_ if c in self.numeric_]
+            X = X[:, idx]
+        self.quantiles_: dict[str, list[float]] = {}
         if self.scaler == "minmax":
             lo, hi = X.min(axis=0), X.max(axis=0)
             self.offset_, self.scale_ = lo, np.where(hi > lo, hi - lo, 1.0)
         elif self.scaler == "standard":
             sd = X.std(axis=0)
             self.offset_, self.scale_ = X.mean(axis=0), np.where(sd > 0, sd, 1.0)
+        elif self.scaler == "robust":
+            q25, med, q75 = np.percentile(X, [25, 50, 75], axis=0) if len(X) else (0, 0, 0)
+            iqr, sd = q75 - q25, X.std(axis=0)
+            self.offset_, self.scale_ = med, np.where(iqr > 0, iqr, np.where(sd > 0, sd, 1.0))
         else:
             self.offset_, self.scale_ = np.zeros(X.shape[1]), np.ones(X.shape[1])
-        self.columns_ = [str(c) for c in cols]
-        self.feature_names_ = list(self.numeric_)
+            if self.scaler == "quantile":
+                qs = np.percentile(X, np.linspace(0, 100, _N_QUANTILES), axis=0)
+                self.quantiles_ = {c: [float(v) for v in qs[:, j]]
+                                   for j, c in enumerate(self.numeric_)}
+
+    def _near_duplicates(self, X: np.ndarray) -> dict[str, str]:
+        if self.max_corr is None or X.shape[1] < 2:
+            return {}
+        sample = X[:: max(1, len(X) // _CORR_ROWS)]
+        sd = sample.std(axis=0)
+        ok = np.flatnonzero(sd > 0)
+        Z = (sample[:, ok] - sample[:, ok].mean(axis=0)) / sd[ok]
+        corr = np.abs(Z.T @ Z / len(Z))
+        dup: dict[str, str] = {}
+        kept: list[int] = []
+        for j in range(len(ok)):
+            hit = next((i for i in kept if corr[i, j] > self.max_corr), None)
+            if hit is None:
+                kept.append(j)
+            else:
+                dup[self.numeric_[ok[j]]] = self.numeric_[ok[hit]]
+        return dup
+
+    def _fit_categorical(self, df: pd.DataFrame, cols: list[str]) -> None:
+        n = len(df)
+        need = self.min_frequency if self.min_frequency >= 1 else self.min_frequency * n
+        self.categories_: dict[str, list[str]] = {}
+        self.other_: dict[str, list[str]] = {}
+        self.hashed_: dict[str, int] = {}
+        self.ips_: dict[str, int] = {}
+        self.ports_: dict[str, list[int]] = {}
+        for c in cols:
+            role = self.roles_[c]
+            if role == "categorical":
+                counts = pd.Series(string_values(df[c])).value_counts()
+                self.categories_[c] = sorted(str(v) for v in counts.index[counts >= need])
+                rare = sorted(str(v) for v in counts.index[counts < need])
+                if rare:
+                    self.other_[c] = rare
+            elif role == "hash":
+                self.hashed_[c] = int(self.hash_buckets)
+            elif role == "ip":
+                self.ips_[c] = int(self.hash_buckets)
+                if ip_parts(df[c], 1)[3].any():
+                    self.indicators_.append(c)
+            elif role == "port":
+                ports = port_numbers(df[c])
+                counts = pd.Series(ports[np.isfinite(ports)]).value_counts()
+                top = counts[counts >= max(need, 0.01 * n)].index[: int(self.max_ports)]
+                self.ports_[c] = sorted(int(p) for p in top)
+                if np.isnan(ports).any():
+                    self.indicators_.append(c)
+
+    def _feature_names(self) -> list[str]:
+        names = list(self.numeric_)
+        names += [f"{c}:missing" for c in self.indicators_]
         for c, cats in self.categories_.items():
-            self.feature_names_ += [f"{c}={v}" for v in cats] + [f"{c}=<unseen>"]
-        if not self.feature_names_:
-            raise InputError("every feature column is constant in training; nothing to learn from")
-        return self
+            names += [f"{c}={v}" for v in cats]
+            names += [f"{c}=<other>"] if c in self.other_ else []
+            names += [f"{c}=<unseen>"]
+        for c, k in self.hashed_.items():
+            names += [f"{c}#{i}" for i in range(k)]
+        for c, k in self.ips_.items():
+            names += [f"{c}:private", f"{c}:ipv6"] + [f"{c}/24#{i}" for i in range(k)]
+        for c, ports in self.ports_.items():
+            names += [f"{c}:{b}" for b in _PORT_BUCKETS] + [f"{c}={p}" for p in ports]
+        return names
 
     @staticmethod
-    def _heavy_tailed(x: pd.Series) -> bool:
-        v = x.to_numpy(dtype=np.float64)
-        return bool(v.min() >= 0 and v.max() > 10 and _skew(v) > 2)
+    def _heavy_tailed(v: np.ndarray) -> bool:
+        return bool(len(v) and v.min() >= 0 and v.max() > 10 and _skew(v) > 2)
 
     # -- transform ----------------------------------------------------------------------------
     @staticmethod
-    def _numeric_frame(df: pd.DataFrame, cols: Sequence[Any]) -> pd.DataFrame:
+    def _numeric_frame(df: pd.DataFrame, cols: Sequence[str], *, allow_missing: bool
+                       ) -> dict[str, np.ndarray]:
         out = {}
         for c in cols:
             s = df[c]
             if not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
-                conv = pd.to_numeric(s, errors="coerce")
-                bad = conv.isna() & s.notna()
+                text = s.astype("string").str.strip()
+                text = text.mask(text == "")
+                conv = pd.to_numeric(text, errors="coerce")
+                bad = conv.isna() & text.notna()
                 if bad.any():
                     i = int(np.flatnonzero(bad.to_numpy())[0])
                     raise InputError(f"column {c!r}: expected numbers, found {s.iloc[i]!r} "
                                      f"(row {i + 1})")
                 s = conv
             v = s.to_numpy(dtype=np.float64, na_value=np.nan)
-            finite = np.isfinite(v)
-            if not finite.all():
-                i = int(np.flatnonzero(~finite)[0])
-                raise InputError(f"column {c!r}: {int((~finite).sum())} missing or infinite "
-                                 f"value(s), first at row {i + 1} ({v[i]}); numbers expected")
+            if not allow_missing:
+                finite = np.isfinite(v)
+                if not finite.all():
+                    i = int(np.flatnonzero(~finite)[0])
+                    raise InputError(f"column {c!r}: {int((~finite).sum())} missing or infinite "
+                                     f"value(s), first at row {i + 1} ({v[i]}); numbers expected")
             out[c] = v
-        return pd.DataFrame(out, index=df.index)
+        return out
 
-    def _numeric_block(self, X: np.ndarray, *, fitted: bool = True) -> np.ndarray:
-        if self.log1p_:
-            idx = [self.numeric_.index(c) for c in self.log1p_]
-            X = X.copy()
-            X[:, idx] = np.log1p(np.maximum(X[:, idx], 0.0))
+    def _numeric_block(self, raw: dict[str, np.ndarray], *, fitted: bool = True) -> np.ndarray:
+        n = len(next(iter(raw.values()))) if raw else 0
+        X = np.empty((n, len(self.numeric_)), dtype=np.float64)
+        logs = set(self.log1p_)
+        for j, c in enumerate(self.numeric_):
+            v = raw[c]
+            v = np.where(np.isfinite(v), v, self.impute_[c])
+            if c in logs:
+                v = np.log1p(np.maximum(v, 0.0))
+            X[:, j] = v
         if fitted:
-            X = (X - self.offset_) / self.scale_
+            if self.quantiles_:
+                for j, c in enumerate(self.numeric_):
+                    q = np.asarray(self.quantiles_[c])
+                    X[:, j] = np.interp(X[:, j], q, np.linspace(0.0, 1.0, len(q)))
+            else:
+                X = (X - self.offset_) / self.scale_
         return X
 
     def transform(self, df: pd.DataFrame) -> np.ndarray:
-        """Encode ``df`` with the fitted state; raises :class:`InputError` on missing columns,
-        non-numeric values in numeric columns, or NaN/inf."""
+        """Encode ``df`` with the fitted state.
+
+        Raises :class:`InputError` on missing columns, text in numeric columns, and (only with
+        ``impute="error"``) NaN/inf. The result is always finite.
+        """
         if not hasattr(self, "feature_names_"):
             raise NotFittedError("TabularPreprocessor is not fitted; call fit(df) first")
         if not isinstance(df, pd.DataFrame):
@@ -194,19 +399,56 @@ class TabularPreprocessor:
         if len(df) == 0:
             raise InputError("no rows to score (empty data)")
         df = df.rename(columns=str)
-        needed = self.numeric_ + list(self.categories_)
-        missing = [c for c in needed if c not in df.columns]
+        missing = [c for c in self.columns_ if c not in df.columns]
         if missing:
             more = f" (and {len(missing) - 3} more)" if len(missing) > 3 else ""
             raise InputError(f"column(s) the model needs are missing: {', '.join(missing[:3])}{more}")
-        num = self._numeric_frame(df, self.numeric_).to_numpy(dtype=np.float64)
-        blocks = [self._numeric_block(num).astype(np.float32)]
         n = len(df)
+        raw = self._numeric_frame(df, [*self.numeric_, *(c for c in self.indicators_
+                                                         if self.roles_.get(c) == "numeric")],
+                                  allow_missing=self.impute != "error")
+        blocks = [np.clip(self._numeric_block(raw), -_CLIP, _CLIP).astype(np.float32)]
+        ind = np.zeros((n, len(self.indicators_)), dtype=np.float32)
+        for j, c in enumerate(self.indicators_):
+            role = self.roles_.get(c, "numeric")
+            if role == "numeric":
+                ind[:, j] = ~np.isfinite(raw[c])
+            elif role == "ip":
+                ind[:, j] = ip_parts(df[c], 1)[3]
+            else:
+                ind[:, j] = np.isnan(port_numbers(df[c]))
+        blocks.append(ind)
+        rows = np.arange(n)
         for c, cats in self.categories_.items():
-            codes = pd.Index(cats).get_indexer(df[c].astype(str))
-            onehot = np.zeros((n, len(cats) + 1), dtype=np.float32)
-            onehot[np.arange(n), np.where(codes >= 0, codes, len(cats))] = 1.0
+            vals = string_values(df[c])
+            codes = pd.Index(cats).get_indexer(vals)
+            width = len(cats) + (c in self.other_) + 1
+            fallback = np.full(n, width - 1)
+            if c in self.other_:
+                fallback[pd.Index(self.other_[c]).get_indexer(vals) >= 0] = len(cats)
+            onehot = np.zeros((n, width), dtype=np.float32)
+            onehot[rows, np.where(codes >= 0, codes, fallback)] = 1.0
             blocks.append(onehot)
+        for c, k in self.hashed_.items():
+            onehot = np.zeros((n, k), dtype=np.float32)
+            onehot[rows, stable_hash(string_values(df[c]), k)] = 1.0
+            blocks.append(onehot)
+        for c, k in self.ips_.items():
+            private, v6, bucket, absent = ip_parts(df[c], k)
+            block = np.zeros((n, 2 + k), dtype=np.float32)
+            block[:, 0], block[:, 1] = private, v6
+            block[rows[~absent], 2 + bucket[~absent]] = 1.0
+            blocks.append(block)
+        for c, ports in self.ports_.items():
+            p = port_numbers(df[c])
+            block = np.zeros((n, 3 + len(ports)), dtype=np.float32)
+            ok = np.isfinite(p)
+            kind = np.where(p < 1024, 0, np.where(p < 49152, 1, 2))
+            block[rows[ok], kind[ok]] = 1.0
+            idx = pd.Index(ports).get_indexer(np.where(ok, p, -1).astype(np.int64))
+            hit = idx >= 0
+            block[rows[hit], 3 + idx[hit]] = 1.0
+            blocks.append(block)
         return np.ascontiguousarray(np.hstack(blocks), dtype=np.float32)
 
     def fit_transform(self, df: pd.DataFrame) -> np.ndarray:
@@ -214,9 +456,56 @@ class TabularPreprocessor:
         return self.fit(df).transform(df)
 
     def extra_columns(self, df: pd.DataFrame) -> list[str]:
-        """Columns of ``df`` that the fitted preprocessing does not use."""
-        known = set(self.columns_) | set(map(str, self.drop))
+        """Columns of ``df`` that the fitted preprocessing does not know (ignored)."""
+        known = set(self.columns_) | set(self.roles_) | set(map(str, self.drop))
         return [str(c) for c in df.columns if str(c) not in known]
+
+    def describe(self) -> list[dict[str, Any]]:
+        """One record per training column: dtype, role, why, missing share, distinct values and
+        what became of it (the features it produced, or why it was dropped).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> pre = TabularPreprocessor().fit(pd.DataFrame({"Flow ID": ["a", "b"], "x": [1, 2]}))
+        >>> [(d["column"], d["role"]) for d in pre.describe()]
+        [('Flow ID', 'drop'), ('x', 'numeric')]
+        """
+        if not hasattr(self, "feature_names_"):
+            raise NotFittedError("TabularPreprocessor is not fitted")
+        out = []
+        for c, role in self.roles_.items():
+            feats = [f for f in self.feature_names_ if f == c or f.startswith((f"{c}=", f"{c}:",
+                                                                                f"{c}#", f"{c}/"))]
+            note = ""
+            if c in self.constant_:
+                note = "dropped: constant in training"
+            elif c in self.duplicates_:
+                note = f"dropped: near-duplicate of {self.duplicates_[c]}"
+            elif role == "drop":
+                note = "dropped"
+            else:
+                parts = []
+                if c in self.log1p_:
+                    parts.append("log1p")
+                if role == "numeric":
+                    parts.append(f"{self.scaler} scaled")
+                if c in self.indicators_:
+                    parts.append("missing indicator")
+                if c in self.categories_:
+                    parts.append(f"one-hot {len(self.categories_[c])} value(s) + unseen")
+                if c in self.other_:
+                    parts.append(f"{len(self.other_[c])} rare value(s) → <other>")
+                if c in self.hashed_:
+                    parts.append(f"hashed into {self.hashed_[c]} buckets")
+                if c in self.ips_:
+                    parts.append(f"private, IPv6, /24 hashed into {self.ips_[c]}")
+                if c in self.ports_:
+                    parts.append(f"range bucket + {len(self.ports_[c])} frequent port(s)")
+                note = ", ".join(parts)
+            out.append({"column": c, **self.profile_.get(c, {}), "role": role,
+                        "why": self.reasons_.get(c, ""), "features": len(feats), "note": note})
+        return out
 
     # -- state --------------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -227,18 +516,29 @@ class TabularPreprocessor:
             "class": "TabularPreprocessor",
             "params": self.get_params(),
             "columns": self.columns_,
+            "roles": self.roles_,
+            "reasons": self.reasons_,
+            "profile": self.profile_,
             "numeric": self.numeric_,
             "constant": [str(c) for c in self.constant_],
+            "duplicates": self.duplicates_,
+            "impute": self.impute_,
+            "indicators": self.indicators_,
             "log1p": self.log1p_,
             "categories": self.categories_,
+            "other": self.other_,
+            "hashed": self.hashed_,
+            "ips": self.ips_,
+            "ports": self.ports_,
             "offset": [float(v) for v in self.offset_],
             "scale": [float(v) for v in self.scale_],
+            "quantiles": self.quantiles_,
             "feature_names": self.feature_names_,
         }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> TabularPreprocessor:
-        """Rebuild from :meth:`to_dict` output.
+        """Rebuild from :meth:`to_dict` output (state saved before roles existed reads too).
 
         Examples
         --------
@@ -253,10 +553,31 @@ class TabularPreprocessor:
             self.numeric_ = list(d["numeric"])
             self.constant_ = list(d["constant"])
             self.log1p_ = list(d["log1p"])
-            self.categories_ = {k: list(v) for k, v in d["categories"].items()}
+            # the artefact writes JSON with sorted keys: restore the column order, which fixes
+            # the order of the one-hot blocks
+            pos = {str(c): i for i, c in enumerate(self.columns_)}
+            self.categories_ = {k: list(v) for k, v in sorted(
+                d["categories"].items(), key=lambda kv: pos.get(kv[0], len(pos)))}
             self.offset_ = np.asarray(d["offset"], dtype=np.float64)
             self.scale_ = np.asarray(d["scale"], dtype=np.float64)
             self.feature_names_ = list(d["feature_names"])
-        except (KeyError, TypeError) as exc:
+            self.roles_ = dict(d.get("roles") or {
+                **dict.fromkeys(self.numeric_, "numeric"),
+                **dict.fromkeys(self.categories_, "categorical")})
+            self.reasons_ = dict(d.get("reasons", {}))
+            self.profile_ = dict(d.get("profile", {}))
+            self.duplicates_ = dict(d.get("duplicates", {}))
+            self.impute_ = {k: float(v) for k, v in d.get("impute", {}).items()}
+            for c in self.numeric_:
+                self.impute_.setdefault(c, 0.0)
+            self.indicators_ = list(d.get("indicators", []))
+            self.other_ = {k: list(v) for k, v in d.get("other", {}).items()}
+            self.hashed_ = {k: int(v) for k, v in d.get("hashed", {}).items()}
+            self.ips_ = {k: int(v) for k, v in d.get("ips", {}).items()}
+            self.ports_ = {k: [int(p) for p in v] for k, v in d.get("ports", {}).items()}
+            self.quantiles_ = {k: [float(q) for q in v] for k, v in d.get("quantiles", {}).items()}
+        except (KeyError, TypeError, ValueError) as exc:
             raise InputError(f"preprocessing state is malformed ({exc})") from None
+        if len(self._feature_names()) != len(self.feature_names_):
+            raise InputError("preprocessing state is malformed (feature names do not match)")
         return self

@@ -1,7 +1,19 @@
-"""Readers: tables (CSV/TSV/Parquet/JSONL, gzip too) and named datasets."""
+"""Readers: tables (CSV/TSV/Parquet/JSONL, gzip too, chunked), named formats and datasets."""
 
 from hourglass.ingest.datasets import DATASETS, DatasetSpec, demo_path, get_dataset
+from hourglass.ingest.formats import (
+    FORMATS,
+    all_formats,
+    get_format,
+    label_strings,
+    register_format,
+    resolve_format,
+    sniff_format,
+)
 from hourglass.ingest.readers import atomic_output, read_table, write_table
+from hourglass.ingest.sampling import reservoir_sample
+from hourglass.ingest.tables import ReadStats, iter_table
 
-__all__ = ["DATASETS", "DatasetSpec", "atomic_output", "demo_path", "get_dataset", "read_table",
-           "write_table"]
+__all__ = ["DATASETS", "FORMATS", "DatasetSpec", "ReadStats", "all_formats", "atomic_output",
+           "demo_path", "get_dataset", "get_format", "iter_table", "label_strings", "read_table",
+           "register_format", "reservoir_sample", "resolve_format", "sniff_format", "write_table"]

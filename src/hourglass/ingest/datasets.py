@@ -8,14 +8,17 @@ DoS / Probe / R2L / U2R.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
 from hourglass.errors import InputError
-from hourglass.ingest.readers import read_table
+from hourglass.ingest.readers import _restore_integers, check_path
+from hourglass.ingest.tables import CHUNK_BYTES, NULL_VALUES, ReadStats, iter_table, read_head
 
 __all__ = ["DATASETS", "DatasetSpec", "demo_path", "get_dataset"]
 
@@ -46,16 +49,16 @@ NSL_KDD_CATEGORIES = {
 
 @dataclass(frozen=True)
 class DatasetSpec:
-    """How to read a named dataset and which rows are normal.
+    """How to read a named dataset or file format, and which rows are normal.
 
     Attributes
     ----------
     name
-        Name used on the command line.
+        Name used on the command line (``--format`` / ``--dataset``).
     columns
         Column names for header-less files (``None``: the file has a header).
     label_col
-        Column holding the label.
+        Column holding the label (``None``: unlabelled format).
     normal
         Label values that mean "normal".
     drop
@@ -64,28 +67,100 @@ class DatasetSpec:
         Map from label value to a coarser category, for per-category detection rates.
     categorical
         Columns to one-hot even if they look numeric.
+    description
+        One line for ``hourglass formats`` and the docs.
+    fmt
+        Underlying table format: ``csv``, ``tsv``, ``parquet`` or ``jsonl``.
+    header_marker
+        With ``columns`` set: a first line containing this text is a header (the file then
+        names its own columns).
+    null_values
+        Spellings of a missing value.
+    roles
+        Column roles handed to the preprocessing (``drop``, ``ip``, ``port``, ``categorical``,
+        ``numeric``, ``hash``).
+    category_col
+        Column holding a per-row attack category, when the dataset has one.
+    sniffer
+        ``sniffer(head_bytes) -> bool``: does a file starting with these bytes look like this
+        format (``--format auto``)?
+    text_columns
+        Columns always read as text (e.g. ports written in hex in some rows).
     """
 
     name: str
     columns: tuple[str, ...] | None
-    label_col: str
+    label_col: str | None
     normal: tuple[str, ...]
     drop: tuple[str, ...] = ()
     categories: dict[str, str] = field(default_factory=dict)
     categorical: tuple[str, ...] = ()
+    description: str = ""
+    fmt: str = "csv"
+    header_marker: str | None = None
+    null_values: tuple[str, ...] = NULL_VALUES
+    roles: dict[str, str] = field(default_factory=dict)
+    category_col: str | None = None
+    sniffer: Callable[[bytes], bool] | None = None
+    text_columns: tuple[str, ...] = ()
 
-    def read(self, path: str | os.PathLike[str]) -> pd.DataFrame:
-        """Read a file of this dataset and check its layout.
+    def sniff(self, head: bytes) -> bool:
+        """Whether a file starting with ``head`` looks like this format."""
+        return bool(self.sniffer and self.sniffer(head))
 
-        A file whose field count does not match the dataset raises :class:`InputError`.
-        """
-        df = read_table(path, names=self.columns)
-        if self.columns is not None and df[self.columns[-1]].isna().all():
+    def _names(self, path: Path) -> tuple[str, ...] | None:
+        if self.columns is None or self.header_marker is None:
+            return self.columns
+        first = read_head(path, 8192).split(b"\n", 1)[0].decode("utf-8", "replace")
+        return None if self.header_marker in first else self.columns
+
+    def normalise(self, df: pd.DataFrame) -> pd.DataFrame:
+        """Per-chunk fix-ups of the format's quirks (none by default)."""
+        return df
+
+    def check(self, df: pd.DataFrame, path: str | os.PathLike[str]) -> None:
+        """Raise :class:`InputError` when the first chunk is not what this format promises."""
+        if self.columns is not None and len(df.columns) == len(self.columns) and \
+                df[self.columns[-1]].isna().all() and len(df) > 1:
             raise InputError(f"{path}: expected {len(self.columns)} comma-separated fields per "
                              f"line for {self.name}, found fewer")
-        if self.label_col not in df.columns:
-            raise InputError(f"{path}: no column {self.label_col!r}; is this a {self.name} file?")
-        return df
+        if self.label_col is not None and self.label_col not in df.columns:
+            raise InputError(f"{path}: no column {self.label_col!r}; is this a {self.name} file? "
+                             f"(columns: {', '.join(list(df.columns)[:6])} ...)")
+
+    def iter_chunks(self, path: str | os.PathLike[str], *, on_bad_rows: str = "error",
+                    chunk_bytes: int = CHUNK_BYTES, stats: ReadStats | None = None,
+                    ) -> Iterator[pd.DataFrame]:
+        """Yield the file as DataFrames of about ``chunk_bytes`` of input each."""
+        p = check_path(path)
+        first = True
+        names = self._names(p)
+        text = {c: pa.string() for c in self.text_columns if names is None or c in names}
+        for df in iter_table(p, fmt=self.fmt, names=names, on_bad_rows=on_bad_rows,
+                             chunk_bytes=chunk_bytes, stats=stats, null_values=self.null_values,
+                             column_types=text or None):
+            df = self.normalise(df)
+            if first:
+                self.check(df, p)
+                first = False
+            yield df
+
+    def read(self, path: str | os.PathLike[str], *, on_bad_rows: str = "error",
+             stats: ReadStats | None = None) -> pd.DataFrame:
+        """Read a whole file of this format and check its layout.
+
+        A file whose layout does not match the format raises :class:`InputError`.
+        """
+        chunks = list(self.iter_chunks(path, on_bad_rows=on_bad_rows, stats=stats))
+        if not chunks:
+            raise InputError(f"{path}: no data rows")
+        df = chunks[0] if len(chunks) == 1 else pd.concat(chunks, ignore_index=True)
+        return _restore_integers(df) if self.fmt in ("csv", "tsv") else df
+
+
+def _sniff_nsl_kdd(head: bytes) -> bool:
+    first = head.split(b"\n", 1)[0].decode("utf-8", "replace").split(",")
+    return len(first) in (42, 43) and first[1] in ("tcp", "udp", "icmp")
 
 
 DATASETS: dict[str, DatasetSpec] = {
@@ -97,6 +172,8 @@ DATASETS: dict[str, DatasetSpec] = {
         drop=("difficulty",),
         categories=NSL_KDD_CATEGORIES,
         categorical=("protocol_type", "service", "flag"),
+        description="NSL-KDD connection records: header-less, 41 features + label + difficulty",
+        sniffer=_sniff_nsl_kdd,
     ),
 }
 

@@ -4,18 +4,19 @@ atomically (temp file, renamed into place)."""
 from __future__ import annotations
 
 import contextlib
-import gzip
-import json
 import os
 import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from hourglass.errors import InputError
+from hourglass.ingest.tables import ReadStats, iter_table
 
-__all__ = ["atomic_output", "detect_format", "read_table", "write_table"]
+__all__ = ["atomic_output", "check_path", "detect_format", "read_table", "write_table"]
 
 _FORMATS = ("csv", "tsv", "parquet", "jsonl")
 
@@ -37,22 +38,15 @@ def detect_format(path: str | os.PathLike[str]) -> str:
             "ndjson": "jsonl", "json": "jsonl"}.get(suffix, "csv")
 
 
-def _read_jsonl(path: Path) -> pd.DataFrame:
-    opener = gzip.open if path.name.lower().endswith(".gz") else open
-    rows = []
-    with opener(path, "rt", encoding="utf-8", errors="replace") as fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(f"{path}: line {lineno}: malformed JSON ({exc.msg})") from None
-            if not isinstance(obj, dict):
-                raise InputError(f"{path}: line {lineno}: expected a JSON object, "
-                                 f"got {type(obj).__name__}")
-            rows.append(obj)
-    return pd.DataFrame.from_records(rows)
+def _restore_integers(df: pd.DataFrame) -> pd.DataFrame:
+    """Columns read as float64 that hold only whole numbers become int64 again."""
+    for c in df.columns:
+        s = df[c]
+        if s.dtype == np.float64 and len(s) and not s.isna().any():
+            v = s.to_numpy()
+            if np.isfinite(v).all() and (v == np.round(v)).all() and np.abs(v).max() < 2**53:
+                df[c] = v.astype(np.int64)
+    return df
 
 
 def read_table(
@@ -60,6 +54,9 @@ def read_table(
     *,
     fmt: str | None = None,
     names: Sequence[str] | None = None,
+    on_bad_rows: str = "error",
+    stats: ReadStats | None = None,
+    **dialect: Any,
 ) -> pd.DataFrame:
     """Read a whole table; errors name the file and, where known, the line.
 
@@ -71,6 +68,12 @@ def read_table(
         ``csv``, ``tsv``, ``parquet`` or ``jsonl``; inferred from the name when ``None``.
     names
         Column names for a header-less CSV/TSV (e.g. NSL-KDD).
+    on_bad_rows
+        ``"error"`` (default) or ``"skip"`` malformed rows (counted in ``stats``).
+    stats
+        Receives row and skipped-row counts.
+    **dialect
+        Passed to :func:`~hourglass.ingest.tables.iter_table` (``sep``, ``null_values``, ...).
 
     Examples
     --------
@@ -80,37 +83,29 @@ def read_table(
     >>> read_table(p).to_dict("records")
     [{'a': 1, 'b': 'x'}]
     """
+    p = check_path(path)
+    fmt = fmt or detect_format(p)
+    if fmt not in _FORMATS:
+        raise InputError(f"unknown format {fmt!r}; use one of {', '.join(_FORMATS)}")
+    chunks = list(iter_table(p, fmt=fmt, names=names, on_bad_rows=on_bad_rows, stats=stats,
+                             **dialect))
+    if not chunks or sum(len(c) for c in chunks) == 0:
+        raise InputError(f"{p}: no data rows")
+    df = chunks[0] if len(chunks) == 1 else pd.concat(chunks, ignore_index=True)
+    df.columns = [str(c) for c in df.columns]
+    return _restore_integers(df) if fmt in ("csv", "tsv") else df
+
+
+def check_path(path: str | os.PathLike[str]) -> Path:
+    """``path`` as a :class:`Path` if it is an existing file, else :class:`InputError`."""
     p = Path(path)
     if not p.exists():
         raise InputError(f"{p}: no such file")
     if p.is_dir():
         raise InputError(f"{p}: is a directory, expected a data file")
-    fmt = fmt or detect_format(p)
-    if fmt not in _FORMATS:
-        raise InputError(f"unknown format {fmt!r}; use one of {', '.join(_FORMATS)}")
-    try:
-        if fmt == "parquet":
-            df = pd.read_parquet(p)
-        elif fmt == "jsonl":
-            df = _read_jsonl(p)
-        else:
-            df = pd.read_csv(
-                p, sep="\t" if fmt == "tsv" else ",", header=None if names else "infer",
-                names=list(names) if names else None, skipinitialspace=True,
-                encoding_errors="replace", low_memory=False,
-            )
-    except InputError:
-        raise
-    except pd.errors.EmptyDataError:
-        raise InputError(f"{p}: empty file") from None
-    except pd.errors.ParserError as exc:
-        raise InputError(f"{p}: malformed {fmt.upper()} ({str(exc).strip()})") from None
-    except (OSError, ValueError, UnicodeDecodeError) as exc:
-        raise InputError(f"{p}: cannot read as {fmt} ({exc})") from None
-    if len(df) == 0:
-        raise InputError(f"{p}: no data rows")
-    df.columns = [str(c) for c in df.columns]
-    return df
+    if p.stat().st_size == 0:
+        raise InputError(f"{p}: empty file")
+    return p
 
 
 @contextlib.contextmanager

@@ -20,9 +20,11 @@ def labelled_margin_loss(
 
     ``batch`` is ``(x,)`` — plain mean, the unsupervised case — or ``(x, y)`` with ``y`` 1 for
     known anomalies. A labelled anomaly is pushed until its value is ``margin`` times the batch's
-    mean normal value: its term is ``weight · m · max(0, log(margin · m / v))`` with ``m`` that
-    (detached) mean, so the push is in the same units as the normal rows' term and stops once the
-    anomaly is far enough out, instead of growing without bound.
+    mean normal value: its term is ``m · max(0, log(margin · m / v))`` with ``m`` that (detached)
+    mean, so the push is in the same units as the normal rows' term and stops once the anomaly is
+    far enough out, instead of growing without bound. Classes are balanced: the loss is the mean
+    over normal rows plus ``weight`` times the mean over labelled anomalies, so a handful of
+    labels among thousands of rows still counts.
 
     Examples
     --------
@@ -32,15 +34,18 @@ def labelled_margin_loss(
     1.25
     >>> y = torch.tensor([0.0, 0.0, 0.0, 1.0])
     >>> float(labelled_margin_loss(v, (v, y), margin=2.0))   # anomaly already at the margin
-    0.75
+    1.0
+    >>> round(float(labelled_margin_loss(v, (v, y), margin=8.0)), 4)   # log(8 / 2) to go
+    2.3863
     """
     if len(batch) < 2:
         return values.mean()
     y = batch[1].to(values.dtype)
     normal = 1.0 - y
-    n_normal = normal.sum()
-    ref = torch.where(n_normal > 0, (values * normal).sum() / n_normal.clamp(min=1.0),
-                      values.mean()).detach().clamp(min=eps)
+    n_normal, n_anomal = normal.sum(), y.sum()
+    normal_mean = torch.where(n_normal > 0, (values * normal).sum() / n_normal.clamp(min=1.0),
+                              values.new_zeros(()))
+    ref = torch.where(n_normal > 0, normal_mean, values.mean()).detach().clamp(min=eps)
     push = torch.relu(torch.log(margin * ref) - torch.log(values + eps))
-    per_row = normal * values + y * (weight * ref * push)
-    return per_row.mean()
+    anomal_mean = (y * ref * push).sum() / n_anomal.clamp(min=1.0)
+    return normal_mean + weight * anomal_mean

@@ -7,6 +7,17 @@ A model is a :class:`torch.nn.Module` with two methods:
 
 :func:`train_module` owns everything else: the optimiser, mini-batches sliced from in-memory
 tensors, gradient clipping, validation loss, early stopping, progress and logging.
+
+Models that alternate between several optimisers (a GAN's discriminator and generator, each with
+its own learning rate) also provide
+
+* ``phases() -> Sequence[Phase]`` — the parameter groups, in the order they are stepped on each
+  batch, each with its own optimiser settings;
+* ``phase_loss(name, batch) -> Tensor`` — the scalar the phase ``name`` minimises.
+
+The loop then steps each phase's own optimiser on each batch, in order (so a generator phase sees
+the discriminator just updated), clipping that phase's gradients; ``loss(batch)`` remains the
+label-free validation criterion that early stopping watches.
 """
 
 from __future__ import annotations
@@ -15,14 +26,15 @@ import logging
 import math
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import torch
 from torch import nn
 
-__all__ = ["TrainConfig", "TrainHistory", "predict_batches", "train_module"]
+__all__ = ["Phase", "TrainConfig", "TrainHistory", "predict_batches", "train_module"]
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +60,35 @@ class TrainConfig:
     clip_grad_norm: float | None = 5.0
     verbose: int = 1
     optimizer: Callable[..., torch.optim.Optimizer] | None = None
+
+
+@dataclass(frozen=True)
+class Phase:
+    """One optimiser of a multi-optimiser model: which parameters it steps and how.
+
+    Parameters
+    ----------
+    name
+        Passed to the model's ``phase_loss(name, batch)``.
+    params
+        Parameters this phase's optimiser updates (gradients of the others are discarded).
+    lr
+        Learning rate of this phase (``None``: the config's ``lr``) — two-timescale GAN
+        training gives the discriminator a larger one than the generator.
+    options
+        Extra keyword arguments for the optimiser factory, e.g. ``{"betas": (0.5, 0.999)}``.
+
+    Examples
+    --------
+    >>> from torch import nn
+    >>> Phase("d", tuple(nn.Linear(2, 1).parameters()), lr=4e-4).lr
+    0.0004
+    """
+
+    name: str
+    params: Sequence[nn.Parameter]
+    lr: float | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -110,6 +151,31 @@ def _mean_loss(module: nn.Module, data: Batch, batch_size: int) -> float:
     return total / max(count, 1)
 
 
+def _optimisers(module: nn.Module, config: TrainConfig,
+                ) -> list[tuple[str | None, list[nn.Parameter], torch.optim.Optimizer]]:
+    """(phase name, parameters, optimiser) per step of a batch; one unnamed step for a model
+    without ``phases()``."""
+    make_opt = config.optimizer or torch.optim.Adam
+    if not hasattr(module, "phases"):
+        params = [p for p in module.parameters() if p.requires_grad]
+        return [(None, params, make_opt(params, lr=config.lr, weight_decay=config.weight_decay))]
+    if not hasattr(module, "phase_loss"):
+        raise TypeError(f"{type(module).__name__} declares phases() but has no phase_loss()")
+    out: list[tuple[str | None, list[nn.Parameter], torch.optim.Optimizer]] = []
+    seen: set[str] = set()
+    for phase in module.phases():  # type: ignore[operator]
+        params = [p for p in phase.params if p.requires_grad]
+        if phase.name in seen or not params:
+            raise ValueError(f"phase {phase.name!r} is repeated or has no trainable parameters")
+        seen.add(phase.name)
+        lr = config.lr if phase.lr is None else phase.lr
+        out.append((phase.name, params,
+                    make_opt(params, lr=lr, weight_decay=config.weight_decay, **phase.options)))
+    if not out:
+        raise ValueError(f"{type(module).__name__}.phases() is empty")
+    return out
+
+
 def train_module(
     module: nn.Module,
     train: Sequence[torch.Tensor],
@@ -124,7 +190,10 @@ def train_module(
     Parameters
     ----------
     module
-        Model with ``loss(batch)`` and ``score(batch)``; already on the target device.
+        Model with ``loss(batch)`` and ``score(batch)``; already on the target device. With
+        ``phases()`` and ``phase_loss(name, batch)`` too, each phase gets its own optimiser
+        and is stepped in turn on every batch; the recorded training loss is then the sum of
+        the phase losses, and ``loss(batch)`` is only the validation criterion.
     train, val
         Tensors (same number of rows each) on the module's device; ``val`` may be ``None``,
         in which case early stopping watches the training loss.
@@ -161,9 +230,7 @@ def train_module(
     """
     train = tuple(train)
     n = train[0].shape[0]
-    make_opt = config.optimizer or torch.optim.Adam
-    params = [p for p in module.parameters() if p.requires_grad]
-    opt = make_opt(params, lr=config.lr, weight_decay=config.weight_decay)
+    steps = _optimisers(module, config)
     history = TrainHistory()
     best = math.inf
     best_state: dict[str, torch.Tensor] | None = None
@@ -182,13 +249,15 @@ def train_module(
             running = torch.zeros((), device=train[0].device)
             for lo, hi in _batches(n, config.batch_size):
                 batch = tuple(t[lo:hi] for t in shuffled)
-                loss = module.loss(batch)  # type: ignore[operator]
-                opt.zero_grad(set_to_none=True)
-                loss.backward()
-                if config.clip_grad_norm is not None:
-                    nn.utils.clip_grad_norm_(params, config.clip_grad_norm)
-                opt.step()
-                running += loss.detach() * (hi - lo)
+                for name, params, opt in steps:
+                    loss = (module.loss(batch) if name is None  # type: ignore[operator]
+                            else module.phase_loss(name, batch))  # type: ignore[operator]
+                    opt.zero_grad(set_to_none=True)
+                    loss.backward()
+                    if config.clip_grad_norm is not None:
+                        nn.utils.clip_grad_norm_(params, config.clip_grad_norm)
+                    opt.step()
+                    running += loss.detach() * (hi - lo)
             # checked once per epoch: a per-batch check would force a device sync every step
             if not torch.isfinite(running):
                 raise FloatingPointError(
@@ -229,7 +298,7 @@ def predict_batches(
     fn: Callable[[Batch], torch.Tensor],
     data: Sequence[torch.Tensor | np.ndarray],
     *,
-    batch_size: int = 65536,
+    batch_size: int = 16384,
     device: torch.device | None = None,
 ) -> np.ndarray:
     """Apply ``fn`` to large batches under :func:`torch.inference_mode` and concatenate.

@@ -1,0 +1,155 @@
+"""Column roles (numeric, categorical, hashed, IP address, port, dropped) and their encoders.
+
+Roles are inferred from names and values and can be overridden. The encoders here are
+vectorised (they run on every chunk of a multi-gigabyte file) and deterministic: hashing uses
+pandas' fixed-key SipHash, never Python's salted ``hash``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+__all__ = ["ROLES", "infer_role", "ip_parts", "port_numbers", "stable_hash", "string_values"]
+
+ROLES = ("numeric", "categorical", "hash", "ip", "port", "drop")
+MISSING = "<missing>"
+
+_ID_NAMES = {"id", "flowid", "uid", "timestamp", "ts", "time", "stime", "ltime", "starttime",
+             "endtime", "date", "datetime", "eventtime", "firstseen", "lastseen"}
+_IP_NAMES = {"ip", "srcip", "dstip", "sourceip", "destinationip", "idorigh", "idresph", "saddr",
+             "daddr", "srcaddr", "dstaddr", "clientip", "serverip", "ipsrc", "ipdst"}
+_PORT_NAMES = {"port", "sport", "dport", "dsport", "srcport", "dstport", "sourceport",
+               "destinationport", "idorigp", "idrespp", "srcpt", "dstpt"}
+_IPV4 = re.compile(r"^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$")
+
+
+def _norm(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def string_values(s: pd.Series) -> np.ndarray:
+    """Values as an object array of stripped strings; missing → ``"<missing>"``."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        s = s.astype(object)
+    out = s.astype("string").str.strip()
+    return out.fillna(MISSING).replace("", MISSING).to_numpy(dtype=object)
+
+
+def stable_hash(values: np.ndarray, buckets: int) -> np.ndarray:
+    """Bucket index in ``[0, buckets)`` of each string (same on every machine and run)."""
+    h = pd.util.hash_array(np.asarray(values, dtype=object), categorize=True)
+    return (h % np.uint64(buckets)).astype(np.int64)
+
+
+def infer_role(name: str, s: pd.Series, *, max_categories: int) -> tuple[str, str]:
+    """(role, reason) for a column from its name and a sample of its values."""
+    key = _norm(name)
+    if key in _ID_NAMES:
+        return "drop", "identifier/timestamp name"
+    if pd.api.types.is_datetime64_any_dtype(s) or isinstance(s.dtype, pd.DatetimeTZDtype):
+        return "drop", "timestamp values"
+    if key in _IP_NAMES:
+        return "ip", "IP address name"
+    if key in _PORT_NAMES:
+        return "port", "port name"
+    if pd.api.types.is_bool_dtype(s):
+        return "categorical", "boolean"
+    if pd.api.types.is_numeric_dtype(s):
+        return "numeric", "numeric values"
+    present = s.dropna()
+    present = present[present.astype("string").str.strip() != ""]
+    if len(present) == 0:
+        return "numeric", "no values (all missing)"
+    sample = present.iloc[:2000].astype(str).str.strip()
+    if sample.map(lambda v: bool(_IPV4.match(v)) or (":" in v and _is_ip(v))).mean() > 0.95:
+        return "ip", "IP address values"
+    conv = pd.to_numeric(sample, errors="coerce")
+    if conv.notna().mean() >= 0.99:
+        return "numeric", "numbers stored as text"
+    n_unique = int(present.nunique())
+    if n_unique > 50 and n_unique > 0.5 * len(present):
+        return "drop", f"near-unique text ({n_unique} distinct of {len(present)})"
+    if n_unique > max_categories:
+        return "hash", f"{n_unique} distinct values > max_categories={max_categories}"
+    return "categorical", "text values"
+
+
+def _is_ip(v: str) -> bool:
+    try:
+        ipaddress.ip_address(v)
+    except ValueError:
+        return False
+    return True
+
+
+def ip_parts(s: pd.Series, buckets: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(is_private, is_ipv6, subnet bucket, is_missing) per value; subnet = /24 (v4) or /48 (v6).
+
+    Unparseable values count as missing.
+    """
+    vals = string_values(s)
+    codes, uniques = pd.factorize(vals)
+    u = np.asarray(uniques, dtype=object)
+    n = len(u)
+    private = np.zeros(n, dtype=bool)
+    v6 = np.zeros(n, dtype=bool)
+    bucket = np.zeros(n, dtype=np.int64)
+    missing = np.ones(n, dtype=bool)
+    if n:
+        arr = pa.array(u, type=pa.string())
+        v4 = np.asarray(pc.match_substring_regex(arr, r"^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$")
+                        .fill_null(False), dtype=bool)
+        if v4.any():
+            parts = pc.split_pattern(arr.filter(pa.array(v4)), ".")
+            octets = np.asarray(pc.cast(pc.list_flatten(parts), pa.int64())).reshape(-1, 4)
+            a, b, c = octets[:, 0], octets[:, 1], octets[:, 2]
+            ok = (octets <= 255).all(axis=1)
+            priv = ((a == 10) | ((a == 172) & (b >= 16) & (b <= 31)) | ((a == 192) & (b == 168))
+                    | (a == 127) | ((a == 169) & (b == 254)) | ((a == 100) & (b >= 64) & (b < 128)))
+            key = (a * 65536 + b * 256 + c).astype(np.uint64)
+            idx = np.flatnonzero(v4)
+            private[idx] = priv & ok
+            bucket[idx] = ((key * np.uint64(2654435761)) % np.uint64(2**32) % np.uint64(buckets)
+                           ).astype(np.int64)
+            missing[idx] = ~ok
+        for i in np.flatnonzero(~v4):
+            text = u[i]
+            if text == MISSING or ":" not in text:
+                continue
+            try:
+                ip = ipaddress.ip_address(text)
+            except ValueError:
+                continue
+            missing[i] = False
+            v6[i] = ip.version == 6
+            private[i] = ip.is_private or ip.is_loopback or ip.is_link_local
+            net = ipaddress.ip_network(f"{ip}/48", strict=False) if ip.version == 6 else ip
+            bucket[i] = int(stable_hash(np.array([str(net)], dtype=object), buckets)[0])
+    return private[codes], v6[codes], bucket[codes], missing[codes]
+
+
+def port_numbers(s: pd.Series) -> np.ndarray:
+    """Port numbers as float64 (NaN where missing or not a port); hex such as ``0x000b`` is read."""
+    if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+        v = s.to_numpy(dtype=np.float64, na_value=np.nan)
+    else:
+        vals = string_values(s)
+        codes, uniques = pd.factorize(vals)
+        u = pd.Series(np.asarray(uniques, dtype=object))
+        num = pd.to_numeric(u, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan).copy()
+        for i in np.flatnonzero(np.isnan(num)):
+            text = str(u.iloc[i]).lower()
+            if text.startswith("0x"):
+                try:
+                    num[i] = float(int(text, 16))
+                except ValueError:
+                    pass
+        v = num[codes]
+    v = np.where(np.isfinite(v) & (v >= 0) & (v <= 65535), v, np.nan)
+    return np.floor(v)

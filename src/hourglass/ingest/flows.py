@@ -1,0 +1,183 @@
+"""Flow-record formats and their quirks: UNSW-NB15, CICFlowMeter (CIC-IDS2017/2018), Zeek conn.log.
+
+* ``unsw-nb15``: the partitioned training/testing CSVs (header; ``id`` row number, ``label`` 0/1,
+  ``attack_cat``) and the raw ``UNSW-NB15_1..4.csv`` files (no header; the 49 columns of
+  ``NUSW-NB15_features.csv``; ports sometimes in hex, ``attack_cat`` empty for normal rows and with
+  stray spaces). ``attack_cat`` is never a feature (it is the label in other words).
+* ``cicflowmeter``: column names with leading spaces (stripped), ``Fwd Header Length`` twice (the
+  second becomes ``Fwd Header Length.1``), ``Infinity``/``NaN`` in the rate columns (read as inf /
+  missing; the preprocessing imputes them and adds an indicator), ``Label`` = ``BENIGN``
+  (2017) or ``Benign`` (2018); ``Flow ID``/``Timestamp`` dropped, IPs and ports get their roles.
+* ``zeek-conn``: Zeek's TSV logs (``#separator``, ``#fields``, ``#types`` header lines, ``-`` for
+  unset, ``(empty)``, a ``#close`` trailer) and Zeek JSON logs (one object per line). No label
+  column by default; labelled exports (e.g. IoT-23 ``conn.log.labeled``) take ``--label-col``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+
+from hourglass.errors import InputError
+from hourglass.ingest.datasets import DatasetSpec
+from hourglass.ingest.readers import check_path
+from hourglass.ingest.tables import CHUNK_BYTES, NULL_VALUES, ReadStats, iter_table, open_text, read_head
+
+__all__ = ["CICFLOWMETER", "UNSW_NB15", "ZEEK_CONN", "ZeekSpec"]
+
+# The 49 columns of the raw UNSW-NB15_1..4.csv files (NUSW-NB15_features.csv), lower-cased.
+UNSW_RAW_COLUMNS = (
+    "srcip", "sport", "dstip", "dsport", "proto", "state", "dur", "sbytes", "dbytes", "sttl",
+    "dttl", "sloss", "dloss", "service", "sload", "dload", "spkts", "dpkts", "swin", "dwin",
+    "stcpb", "dtcpb", "smeansz", "dmeansz", "trans_depth", "res_bdy_len", "sjit", "djit",
+    "stime", "ltime", "sintpkt", "dintpkt", "tcprtt", "synack", "ackdat", "is_sm_ips_ports",
+    "ct_state_ttl", "ct_flw_http_mthd", "is_ftp_login", "ct_ftp_cmd", "ct_srv_src",
+    "ct_srv_dst", "ct_dst_ltm", "ct_src_ltm", "ct_src_dport_ltm", "ct_dst_sport_ltm",
+    "ct_dst_src_ltm", "attack_cat", "label",
+)
+
+
+def _first_line(head: bytes) -> str:
+    return head.split(b"\n", 1)[0].decode("utf-8", "replace").strip()
+
+
+def _sniff_unsw(head: bytes) -> bool:
+    first = _first_line(head)
+    if "attack_cat" in first and "sbytes" in first:
+        return True
+    fields = first.split(",")
+    return len(fields) == 49 and fields[0].count(".") == 3 and fields[2].count(".") == 3
+
+
+class _Unsw(DatasetSpec):
+    def normalise(self, df: pd.DataFrame) -> pd.DataFrame:
+        df = df.rename(columns=str.lower)
+        if "attack_cat" in df.columns:
+            cat = df["attack_cat"].astype("string").str.strip().fillna("Normal")
+            df["attack_cat"] = cat.replace({"": "Normal", "Backdoors": "Backdoor"})
+        return df
+
+
+UNSW_NB15 = _Unsw(
+    name="unsw-nb15",
+    columns=UNSW_RAW_COLUMNS,
+    label_col="label",
+    normal=("0",),
+    drop=("attack_cat",),
+    description="UNSW-NB15 flows: partitioned CSVs with header, or the raw 49-column files",
+    header_marker="attack_cat",
+    null_values=(*NULL_VALUES, " ", "-"),
+    roles={"id": "drop", "stime": "drop", "ltime": "drop", "srcip": "ip", "dstip": "ip",
+           "sport": "port", "dsport": "port"},
+    categorical=("proto", "service", "state"),
+    category_col="attack_cat",
+    sniffer=_sniff_unsw,
+    text_columns=("sport", "dsport"),
+)
+
+
+def _sniff_cic(head: bytes) -> bool:
+    first = _first_line(head)
+    return "Flow Duration" in first and ("Label" in first or "Flow Bytes/s" in first)
+
+
+CICFLOWMETER = DatasetSpec(
+    name="cicflowmeter",
+    columns=None,
+    label_col="Label",
+    normal=("BENIGN", "Benign"),
+    description="CICFlowMeter CSVs (CIC-IDS2017/2018): spaced names, duplicate column, Infinity",
+    roles={"Flow ID": "drop", "Timestamp": "drop", "Src IP": "ip", "Dst IP": "ip",
+           "Source IP": "ip", "Destination IP": "ip", "Src Port": "port", "Dst Port": "port",
+           "Source Port": "port", "Destination Port": "port", "Protocol": "categorical"},
+    sniffer=_sniff_cic,
+)
+
+
+_ZEEK_TYPES = {"time": pa.float64(), "interval": pa.float64(), "double": pa.float64(),
+               "count": pa.float64(), "int": pa.float64(), "port": pa.float64()}
+
+
+def _sniff_zeek(head: bytes) -> bool:
+    if head.startswith(b"#separator") or b"\n#fields\t" in head[:4096]:
+        return True
+    try:
+        obj = json.loads(_first_line(head))
+    except ValueError:
+        return False
+    return isinstance(obj, dict) and "id.orig_h" in obj and "id.resp_h" in obj
+
+
+@dataclass(frozen=True)
+class ZeekSpec(DatasetSpec):
+    """Zeek logs, TSV (``#fields`` header) or JSON; the layout is read from the file itself."""
+
+    def _tsv_header(self, path: Path) -> tuple[int, list[str], dict[str, str], list[str]]:
+        fields: list[str] = []
+        types: list[str] = []
+        unset, empty, n = "-", "(empty)", 0
+        with open_text(path) as fh:
+            for raw in fh:
+                line = raw.decode("utf-8", "replace").rstrip("\r\n")
+                if not line.startswith("#"):
+                    break
+                n += 1
+                key, _, rest = line.partition(" " if line.startswith("#separator") else "\t")
+                if key == "#fields":
+                    fields = rest.split("\t")
+                elif key == "#types":
+                    types = rest.split("\t")
+                elif key == "#unset_field":
+                    unset = rest
+                elif key == "#empty_field":
+                    empty = rest
+        if not fields:
+            raise InputError(f"{path}: a Zeek TSV log needs a '#fields' header line")
+        kinds = dict(zip(fields, types, strict=False))
+        return n, fields, kinds, [unset, empty]
+
+    def iter_chunks(self, path: str | os.PathLike[str], *, on_bad_rows: str = "error",
+                    chunk_bytes: int = CHUNK_BYTES, stats: ReadStats | None = None,
+                    ) -> Iterator[pd.DataFrame]:
+        p = check_path(path)
+        head = read_head(p, 4096)
+        if head.lstrip().startswith(b"{"):
+            chunks = iter_table(p, fmt="jsonl", on_bad_rows=on_bad_rows, stats=stats)
+        elif head.startswith(b"#"):
+            n, fields, kinds, nulls = self._tsv_header(p)
+            types = {f: _ZEEK_TYPES.get(kinds.get(f, ""), pa.string()) for f in fields}
+            chunks = iter_table(p, fmt="tsv", names=fields, skip_rows=n, on_bad_rows=on_bad_rows,
+                                chunk_bytes=chunk_bytes, stats=stats, null_values=nulls,
+                                quote=False, column_types=types, comment="#")
+        else:
+            raise InputError(f"{p}: not a Zeek log (expected '#separator'/'#fields' header lines "
+                             "or JSON objects)")
+        first = True
+        for df in chunks:
+            if first:
+                missing = [c for c in ("id.orig_h", "id.resp_h") if c not in df.columns]
+                if missing and self.name == "zeek-conn":
+                    raise InputError(f"{p}: no {missing[0]!r} field; is this a Zeek conn log?")
+                self.check(df, p)
+                first = False
+            yield df
+
+
+ZEEK_CONN = ZeekSpec(
+    name="zeek-conn",
+    columns=None,
+    label_col=None,
+    normal=(),
+    description="Zeek conn.log, TSV ('#fields' header, '-' unset) or JSON lines",
+    roles={"ts": "drop", "uid": "drop", "id.orig_h": "ip", "id.resp_h": "ip",
+           "id.orig_p": "port", "id.resp_p": "port", "tunnel_parents": "drop",
+           "proto": "categorical", "service": "categorical", "conn_state": "categorical",
+           "history": "hash"},
+    sniffer=_sniff_zeek,
+)

@@ -1,0 +1,125 @@
+"""The format registry: name → how to read it (``--format``), and sniffing for ``--format auto``.
+
+A format is any object with ``name``, ``description``, ``label_col``, ``normal``, ``drop``,
+``categorical``, ``categories``, ``roles``, ``iter_chunks(path, on_bad_rows=, chunk_bytes=,
+stats=)``, ``read(path, on_bad_rows=, stats=)`` and ``sniff(head_bytes)``;
+:class:`~hourglass.ingest.datasets.DatasetSpec` is the usual one. Other input kinds (log formats,
+events) add theirs with :func:`register_format`. The named datasets of
+:data:`~hourglass.ingest.datasets.DATASETS` are formats too (``--dataset`` is an alias).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from hourglass.errors import InputError
+from hourglass.ingest.datasets import DATASETS, DatasetSpec
+from hourglass.ingest.flows import CICFLOWMETER, UNSW_NB15, ZEEK_CONN
+from hourglass.ingest.readers import check_path, detect_format
+from hourglass.ingest.tables import read_head
+
+__all__ = ["FORMATS", "all_formats", "get_format", "label_strings", "register_format",
+           "resolve_format", "sniff_format"]
+
+
+def _table(fmt: str, what: str) -> DatasetSpec:
+    return DatasetSpec(name=fmt, columns=None, label_col=None, normal=(), fmt=fmt,
+                       description=what)
+
+
+FORMATS: dict[str, Any] = {}
+_GENERIC = {f: _table(f, d) for f, d in (
+    ("csv", "comma-separated table with a header line"),
+    ("tsv", "tab-separated table with a header line"),
+    ("parquet", "Apache Parquet"),
+    ("jsonl", "one JSON object per line"))}
+
+
+def register_format(spec: Any, *, replace: bool = False) -> Any:
+    """Add a format under ``spec.name`` (sniffed, in registration order, by ``--format auto``).
+
+    Examples
+    --------
+    >>> get_format("zeek-conn").name
+    'zeek-conn'
+    """
+    key = spec.name.strip().lower()
+    if key in FORMATS and not replace:
+        raise ValueError(f"format {key!r} is already registered")
+    FORMATS[key] = spec
+    return spec
+
+
+for _spec in (ZEEK_CONN, CICFLOWMETER, UNSW_NB15):
+    register_format(_spec)
+
+
+def all_formats() -> dict[str, Any]:
+    """Every known format: named formats, named datasets, then the plain table formats."""
+    return {**FORMATS, **{k: v for k, v in DATASETS.items() if k not in FORMATS}, **_GENERIC}
+
+
+def get_format(name: str) -> Any:
+    """The format (or named dataset) called ``name``.
+
+    Examples
+    --------
+    >>> get_format("nsl-kdd").label_col
+    'label'
+    """
+    key = name.strip().lower()
+    known = all_formats()
+    if key not in known:
+        raise InputError(f"unknown format {name!r}; known: auto, {', '.join(known)}")
+    return known[key]
+
+
+def sniff_format(path: str | os.PathLike[str]) -> Any:
+    """The named format whose sniffer accepts the file's first bytes, else the plain table
+    format from the file name."""
+    p = check_path(path)
+    if detect_format(p) == "parquet":
+        return _GENERIC["parquet"]
+    head = read_head(p)
+    if head.startswith(b"PAR1"):
+        return _GENERIC["parquet"]
+    for spec in all_formats().values():
+        try:
+            if spec.sniff(head):
+                return spec
+        except Exception:  # a sniffer that chokes on these bytes simply does not match
+            continue
+    return _GENERIC[detect_format(p)]
+
+
+def resolve_format(name: str | None, path: str | os.PathLike[str] | None = None) -> Any:
+    """``get_format(name)``, or the sniffed format of ``path`` for ``None``/``"auto"``."""
+    if name is None or name.strip().lower() == "auto":
+        if path is None:
+            raise InputError("--format auto needs a file to look at")
+        return sniff_format(path)
+    return get_format(name)
+
+
+def label_strings(labels: pd.Series) -> np.ndarray:
+    """Labels as stripped strings; whole numbers read as floats print as integers (``0`` not
+    ``0.0``), so ``--normal 0`` matches however the column was parsed.
+
+    Examples
+    --------
+    >>> label_strings(pd.Series([0.0, 1.0, None])).tolist()
+    ['0', '1', '']
+    """
+    s = labels
+    if pd.api.types.is_float_dtype(s):
+        v = s.to_numpy(dtype=np.float64, na_value=np.nan)
+        whole = np.isfinite(v) & (v == np.round(v))
+        out = np.where(whole, np.char.mod("%d", np.where(whole, v, 0).astype(np.int64)),
+                       s.astype(str).to_numpy())
+        return np.where(np.isnan(v), "", out).astype(object)
+    return s.astype("string").str.strip().fillna("").to_numpy(dtype=object)
+

@@ -1,0 +1,93 @@
+"""Incremental, atomic table output: chunks are appended to a temporary file that is renamed
+into place only when every chunk has been written (no half-written output, ever)."""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from hourglass.ingest.readers import atomic_output, detect_format
+
+__all__ = ["ChunkWriter", "chunk_writer"]
+
+
+class ChunkWriter:
+    """Appends DataFrames (same columns each time) to an open CSV/TSV/Parquet/JSONL file."""
+
+    def __init__(self, tmp: Path, fmt: str, gz: bool) -> None:
+        self._tmp, self._fmt, self._gz = tmp, fmt, gz
+        self._schema: pa.Schema | None = None
+        self._writer: Any = None
+        self._sink: Any = None
+        self._text: IO[str] | None = None
+        self.rows = 0
+
+    def write(self, df: pd.DataFrame) -> None:
+        """Append ``df``."""
+        self.rows += len(df)
+        if self._fmt == "jsonl":
+            if self._text is None:
+                self._text = (gzip.open(self._tmp, "wt", encoding="utf-8") if self._gz
+                              else open(self._tmp, "w", encoding="utf-8"))
+            if len(df):
+                df.to_json(self._text, orient="records", lines=True)
+                self._text.write("\n")
+            return
+        table = pa.Table.from_pandas(df, preserve_index=False)
+        if self._schema is None:
+            self._schema = table.schema
+            if self._fmt == "parquet":
+                self._writer = pq.ParquetWriter(self._tmp, self._schema)
+            else:
+                self._sink = (pa.CompressedOutputStream(str(self._tmp), "gzip") if self._gz
+                              else pa.OSFile(str(self._tmp), "wb"))
+                opts = pacsv.WriteOptions(delimiter="\t" if self._fmt == "tsv" else ",",
+                                          quoting_style="needed")
+                self._writer = pacsv.CSVWriter(self._sink, self._schema, write_options=opts)
+        elif table.schema != self._schema:
+            table = table.cast(self._schema)
+        self._writer.write_table(table)
+
+    def close(self) -> None:
+        """Flush and close (an empty result still gets a file, with a header where possible)."""
+        if self._text is not None:
+            self._text.close()
+        elif self._writer is not None:
+            self._writer.close()
+            if self._sink is not None:
+                self._sink.close()
+        else:
+            (gzip.open(self._tmp, "wb").close() if self._gz else self._tmp.write_bytes(b""))
+
+
+@contextlib.contextmanager
+def chunk_writer(path: str | os.PathLike[str]) -> Iterator[ChunkWriter]:
+    """A :class:`ChunkWriter` on a temporary file, renamed to ``path`` if the block succeeds.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> target = os.path.join(tempfile.mkdtemp(), "out.csv")
+    >>> with chunk_writer(target) as w:
+    ...     w.write(pd.DataFrame({"row": [0, 1], "score": [0.5, 2.0]}))
+    ...     w.write(pd.DataFrame({"row": [2], "score": [0.1]}))
+    >>> pd.read_csv(target)["row"].tolist()
+    [0, 1, 2]
+    """
+    fmt = detect_format(path)
+    gz = str(path).lower().endswith(".gz")
+    with atomic_output(path) as tmp:
+        writer = ChunkWriter(tmp, fmt, gz)
+        try:
+            yield writer
+        finally:
+            writer.close()

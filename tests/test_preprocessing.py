@@ -1,0 +1,156 @@
+"""Preprocessing for real flow data: roles, imputation + indicators, rare/unseen categories, hashing,
+IP and port features, scalers, selection, JSON state, and a property test on hostile tables."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from hourglass.errors import InputError
+from hourglass.features import TabularPreprocessor
+
+
+def _flows(n: int = 600, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    bytes_ = rng.lognormal(7, 2, n).round()
+    rate = bytes_ / rng.uniform(0.5, 5, n)
+    rate[::50] = np.inf  # CICFlowMeter's division by a zero duration
+    dur = rng.exponential(1.0, n)
+    dur[::40] = np.nan
+    proto = rng.choice(["tcp", "udp", "icmp"], n, p=[0.6, 0.35, 0.05])
+    proto[:3] = "gre"  # rare: below min_frequency=5
+    return pd.DataFrame({
+        "Flow ID": [f"10.0.0.{i % 200}-8.8.8.8-{i}" for i in range(n)],
+        "Timestamp": pd.date_range("2024-01-01", periods=n, freq="s").astype(str),
+        "Src IP": rng.choice(["10.0.0.5", "192.168.1.9", "8.8.8.8", "2001:db8::1"], n),
+        "Dst Port": rng.choice([80, 443, 53, 51515, 22], n, p=[0.4, 0.3, 0.2, 0.05, 0.05]),
+        "proto": proto,
+        "user_agent": [f"agent-{int(v)}" for v in rng.integers(0, 120, n)],
+        "bytes": bytes_,
+        "bytes_copy": bytes_ * 2.0,
+        "rate": rate,
+        "duration": dur,
+        "const": 7.0,
+    })
+
+
+def test_roles_are_inferred_and_overridable() -> None:
+    pre = TabularPreprocessor(min_frequency=5).fit(_flows())
+    roles = pre.roles_
+    assert roles["Flow ID"] == "drop" and roles["Timestamp"] == "drop"
+    assert roles["Src IP"] == "ip" and roles["Dst Port"] == "port"
+    assert roles["proto"] == "categorical" and roles["user_agent"] == "hash"
+    assert roles["bytes"] == "numeric"
+    assert pre.constant_ == ["const"] and pre.duplicates_ == {"bytes_copy": "bytes"}
+    assert pre.other_ == {"proto": ["gre"]}
+    assert "proto=<other>" in pre.feature_names_ and "proto=<unseen>" in pre.feature_names_
+    assert {"Src IP:private", "Dst Port:well-known", "Dst Port=443"} <= set(pre.feature_names_)
+    forced = TabularPreprocessor(roles={"Dst Port": "categorical", "user_agent": "drop"}).fit(_flows())
+    assert forced.roles_["Dst Port"] == "categorical" and "user_agent#0" not in forced.feature_names_
+    with pytest.raises(InputError, match="unknown role 'weird'"):
+        TabularPreprocessor(roles={"bytes": "weird"}).fit(_flows())
+
+
+def test_missing_and_inf_are_imputed_with_indicators() -> None:
+    df = _flows()
+    pre = TabularPreprocessor().fit(df)
+    assert set(pre.indicators_) == {"rate", "duration"}
+    X = pre.transform(df)
+    assert np.isfinite(X).all()
+    ind = X[:, pre.feature_names_.index("rate:missing")]
+    assert ind.sum() == np.isinf(df["rate"]).sum()
+    j = pre.feature_names_.index("duration")
+    med = np.nanmedian(df["duration"])
+    row = int(np.flatnonzero(df["duration"].isna())[0])
+    twin = df.iloc[[row]].assign(duration=med)
+    assert X[row, j] == pytest.approx(pre.transform(twin)[0, j])
+
+
+def test_categories_rare_unseen_and_hashing_are_stable() -> None:
+    pre = TabularPreprocessor(min_frequency=5).fit(_flows())
+    new = _flows(4, seed=3).assign(proto=["tcp", "gre", "sctp", None], user_agent="agent-7")
+    X = pre.transform(new)
+    cols = [pre.feature_names_.index(f"proto={v}") for v in ("tcp", "<other>", "<unseen>")]
+    assert X[:, cols].tolist() == [[1, 0, 0], [0, 1, 0], [0, 0, 1], [0, 0, 1]]
+    hashed = [i for i, f in enumerate(pre.feature_names_) if f.startswith("user_agent#")]
+    assert len(hashed) == 16 and (X[:, hashed].sum(axis=1) == 1).all()
+    assert len({tuple(r) for r in X[:, hashed]}) == 1  # same value → same bucket
+
+
+def test_ip_and_port_features() -> None:
+    df = pd.DataFrame({"src_ip": ["10.1.2.3", "8.8.8.8", "192.168.0.1", "fe80::1", "bogus"] * 20,
+                       "dport": ["80", "0x01bb", "51000", "-", "3389"] * 20,
+                       "x": np.arange(100.0)})
+    pre = TabularPreprocessor().fit(df)
+    X = pd.DataFrame(pre.transform(df.head(5)), columns=pre.feature_names_)
+    assert X["src_ip:private"].tolist() == [1, 0, 1, 1, 0]
+    assert X["src_ip:ipv6"].tolist() == [0, 0, 0, 1, 0]
+    assert X["src_ip:missing"].tolist() == [0, 0, 0, 0, 1]
+    assert X["dport:well-known"].tolist() == [1, 1, 0, 0, 0]  # 0x01bb = 443
+    assert X["dport:ephemeral"].tolist() == [0, 0, 1, 0, 0]
+    assert X["dport:missing"].tolist() == [0, 0, 0, 1, 0]
+    assert X["dport=443"].tolist() == [0, 1, 0, 0, 0]
+
+
+@pytest.mark.parametrize("scaler", ["minmax", "standard", "robust", "quantile", "none"])
+def test_scalers_round_trip_through_json(scaler: str) -> None:
+    df = _flows()
+    pre = TabularPreprocessor(scaler=scaler).fit(df)
+    X = pre.transform(df)
+    num = X[:, : len(pre.numeric_)]
+    if scaler == "quantile":
+        assert num.min() >= 0 and num.max() <= 1
+    if scaler == "robust":
+        np.testing.assert_allclose(np.median(num, axis=0), 0.0, atol=1e-6)
+    twin = TabularPreprocessor.from_dict(json.loads(json.dumps(pre.to_dict())))
+    np.testing.assert_array_equal(twin.transform(df), X)
+
+
+def test_log1p_auto_and_selection_options() -> None:
+    df = _flows()
+    pre = TabularPreprocessor().fit(df)
+    assert "bytes" in pre.log1p_
+    top = TabularPreprocessor(max_features=1, max_corr=None).fit(df)
+    assert len(top.numeric_) == 1
+    keep = TabularPreprocessor(max_corr=None).fit(df)
+    assert "bytes_copy" in keep.numeric_
+    assert [d["role"] for d in pre.describe()][:2] == ["drop", "drop"]
+
+
+def test_text_in_numeric_column_is_an_error_but_empty_text_is_missing() -> None:
+    df = pd.DataFrame({"a": np.arange(50.0), "b": np.arange(50.0) % 7})
+    pre = TabularPreprocessor().fit(df)
+    text = df.head(3).astype({"a": object})
+    text.loc[1, "a"] = ""
+    assert np.isfinite(pre.transform(text)).all()
+    text.loc[2, "a"] = "lots"
+    with pytest.raises(InputError, match=r"'a'.*'lots'.*row 3"):
+        pre.transform(text)
+
+
+_cells = st.one_of(st.floats(allow_nan=True, allow_infinity=True, width=64),
+                   st.just(""), st.none(), st.sampled_from(["tcp", "udp", "zzz"]))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(_cells, _cells, st.floats(allow_nan=True, allow_infinity=True),
+                          st.sampled_from(["tcp", "udp", "", None, "x"])),
+                min_size=1, max_size=30))
+def test_hostile_tables_never_crash_the_fitted_pipeline(rows: list[tuple]) -> None:
+    rng = np.random.default_rng(0)
+    train = pd.DataFrame({"mixed": rng.choice(["tcp", "udp"], 200),
+                          "num": rng.lognormal(3, 2, 200),
+                          "num2": rng.normal(size=200),
+                          "cat": rng.choice(["tcp", "udp"], 200)})
+    train.loc[::17, "num"] = np.nan
+    pre = TabularPreprocessor().fit(train)
+    df = pd.DataFrame(rows, columns=["mixed", "ignored", "num2", "cat"])
+    df["num"] = [r[2] for r in rows]
+    df["mixed"] = df["mixed"].map(lambda v: v if isinstance(v, str) or v is None else str(v))
+    X = pre.transform(df)
+    assert X.shape == (len(rows), len(pre.feature_names_)) and np.isfinite(X).all()
