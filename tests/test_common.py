@@ -104,6 +104,19 @@ def test_state_round_trip_gives_identical_scores(fitted) -> None:  # type: ignor
 def test_bad_input_gives_clear_errors(fitted) -> None:  # type: ignore[no-untyped-def]
     name, det, data = fitted
     kind = det.get_tags()["input"]
+    if kind == "timeseries":
+        bad = data["test_normal"].copy()
+        bad[40, 1] = np.nan
+        with pytest.raises(InputError, match="row 40"):
+            det.score(bad)
+        length = det._length()
+        with pytest.raises(InputError, match=rf"has {length - 1} time steps.*window of {length}"):
+            det.score(data["test_normal"][:length - 1])
+        with pytest.raises(InputError, match="features"):
+            det.score(data["test_normal"][:, :-1])
+        with pytest.raises(InputError):
+            make(name).fit(np.full((50, 3), np.inf))
+        return
     if kind == "events":
         sessions = list(data["test_normal"])
         with pytest.raises(InputError, match="session 2 is empty"):

@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from hourglass.cli import logs as log_cli
+from hourglass.cli import timeseries as ts_cli
 from hourglass.detectors import registry
 from hourglass.errors import HourglassError
 from hourglass.evaluate import binary_metrics, evaluate_scores, per_class_detection
@@ -309,10 +310,26 @@ def train(
     window: log_cli.WindowOpt = None,
     step: log_cli.StepOpt = None,
     strict: log_cli.StrictOpt = False,
+    timestamp_col: ts_cli.TimestampOpt = None,
+    freq: ts_cli.FreqOpt = None,
+    fill: ts_cli.FillOpt = None,
+    fill_limit: ts_cli.FillLimitOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
-    """Train a detector on the normal rows of DATA (or the sessions of a log) and save it."""
+    """Train a detector on the normal rows of DATA (or the sessions of a log, or a time series)
+    and save it."""
     _setup_logging(quiet)
+    with _user_errors():
+        timeseries = ts_cli.wants_timeseries(model, dataset, timestamp_col, freq, fill, fill_limit)
+    if timeseries:
+        with _user_errors():
+            pipe = ts_cli.train_command(
+                data, output, dataset=dataset, model=model, epochs=epochs, batch_size=batch_size,
+                lr=lr, window=window, threshold=threshold, seed=seed, device=device,
+                params=[*(param or [])], timestamp_col=timestamp_col, freq=freq, fill=fill,
+                fill_limit=fill_limit, label_col=label_col, drop=[*(drop or [])], quiet=quiet)
+        ts_cli.report_train(pipe, output, err, out)
+        return
     if log_cli.is_log_format(fmt):
         with _user_errors():
             pipe = log_cli.train_logs(
@@ -455,10 +472,13 @@ def score(
     n_rows = flagged = 0
     with _user_errors():
         pipe = load(model)
+        if getattr(pipe.features_, "output", "tabular") == "timeseries":
+            summary = ts_cli.score_command(pipe, data, output, dataset=dataset, keep=keep,
+                                           anomalies_only=anomalies_only)
         if getattr(pipe.features_, "output", "tabular") == "events":
             summary = log_cli.score_logs(pipe, data, output, strict=strict,
                                          anomalies_only=anomalies_only)
-    if getattr(pipe.features_, "output", "tabular") == "events":
+    if getattr(pipe.features_, "output", "tabular") in ("events", "timeseries"):
         err.print(summary, highlight=False)
         out.print(f"wrote {output}", highlight=False)
         return
@@ -507,6 +527,17 @@ def evaluate(
     _setup_logging(quiet)
     with _user_errors():
         pipe = load(model)
+        if getattr(pipe.features_, "output", "tabular") == "timeseries":
+            report, table = ts_cli.evaluate_timeseries(pipe, data, dataset, label_col)
+            if json_out is not None:
+                with atomic_output(json_out) as tmp:
+                    tmp.write_text(json.dumps(report, indent=2))
+    if getattr(pipe.features_, "output", "tabular") == "timeseries":
+        out.print(table)
+        if json_out is not None:
+            err.print(f"metrics written to {json_out}", highlight=False)
+        return
+    with _user_errors():
         spec, label_col, normal_values = _resolve(dataset, label_col, normal, fmt, data)
         label_col = label_col or pipe.info.get("label_col")
         normal_values = normal_values or list(pipe.info.get("normal") or [])

@@ -17,7 +17,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from hourglass.detectors.base import DeepDetector
-from hourglass.detectors.events import EventsInput, Packed, dedup_rows
+from hourglass.detectors.events import EventsInput, Packed, dedup_rows, with_end
 from hourglass.nn import predict_batches
 from hourglass.thresholds import Fixed, Threshold
 
@@ -162,14 +162,7 @@ class DeepLog(EventsInput, DeepDetector):
 
     def _with_end(self, X: Packed) -> Packed:
         """``X`` with the end-of-session key ``V + 1`` after every session (if ``end_token``)."""
-        if not self.end_token:
-            return X
-        lengths = X.lengths + 1
-        flat = np.full(int(lengths.sum()), self.n_features_in_ + 1, dtype=np.int64)
-        keep = np.ones(len(flat), dtype=bool)
-        keep[np.cumsum(lengths) - 1] = False
-        flat[keep] = X.flat
-        return Packed(flat, lengths)
+        return with_end(X, self.n_features_in_ + 1) if self.end_token else X
 
     def _train_tensors(self, X: Packed, y: np.ndarray | None) -> tuple[torch.Tensor, ...]:
         X = self._with_end(X)

@@ -16,7 +16,7 @@ import numpy as np
 
 from hourglass.errors import InputError
 
-__all__ = ["EventsInput", "Packed", "dedup_rows"]
+__all__ = ["EventsInput", "Packed", "dedup_rows", "with_end"]
 
 
 @dataclass
@@ -49,6 +49,23 @@ class Packed:
 
     def session(self, i: int) -> np.ndarray:
         return self.flat[self.starts[i]:self.starts[i] + self.lengths[i]]
+
+
+def with_end(X: Packed, end: int) -> Packed:
+    """``X`` with the key ``end`` appended to every session.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> with_end(Packed(np.array([1, 2, 3]), np.array([2, 1])), 9).flat.tolist()
+    [1, 2, 9, 3, 9]
+    """
+    lengths = X.lengths + 1
+    flat = np.full(int(lengths.sum()), end, dtype=np.int64)
+    keep = np.ones(len(flat), dtype=bool)
+    keep[np.cumsum(lengths) - 1] = False
+    flat[keep] = X.flat
+    return Packed(flat, lengths)
 
 
 def dedup_rows(M: np.ndarray, base: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -3,7 +3,8 @@
 * :class:`SequenceAutoEncoder` encodes a session (LSTM/GRU, optionally bidirectional, from
   :mod:`hourglass.nn.recurrent`) into a small code and decodes the key at every position; the
   score of an event is the negative log-likelihood of its key, a session scores the maximum (or
-  mean) over its events. Sessions longer than ``max_length`` are cut into chunks.
+  mean) over its events. Each session ends with an end-of-session key, so a session cut short is
+  unusual too. Sessions longer than ``max_length`` are cut into chunks.
 * :class:`EventCountAutoEncoder` is the quantitative view (Lou et al.'s invariants, loglizer's
   event-count vectors): the hourglass autoencoder on ``log1p`` of each key's count per session.
 """
@@ -19,7 +20,7 @@ from torch import nn
 
 from hourglass.detectors.autoencoder import AutoEncoder
 from hourglass.detectors.base import DeepDetector
-from hourglass.detectors.events import EventsInput, Packed, dedup_rows
+from hourglass.detectors.events import EventsInput, Packed, dedup_rows, with_end
 from hourglass.features.sessions import count_vectors
 from hourglass.nn import RNNDecoder, RNNEncoder, predict_batches
 from hourglass.thresholds import Threshold
@@ -33,12 +34,12 @@ class _SeqAENet(nn.Module):
     def __init__(self, n_keys: int, embed: int, hidden: int, code: int, cell: str, layers: int,
                  bidirectional: bool, dropout: float) -> None:
         super().__init__()
-        self.pad = n_keys + 1
-        self.embed = nn.Embedding(n_keys + 2, embed)
+        self.pad = n_keys + 2  # n_keys: unknown, n_keys + 1: end of session
+        self.embed = nn.Embedding(n_keys + 3, embed)
         self.encoder = RNNEncoder(embed, hidden, cell=cell, num_layers=layers,
                                   bidirectional=bidirectional, dropout=dropout)
         self.code = nn.Linear(self.encoder.out_size, code)
-        self.decoder = RNNDecoder(code, hidden, n_keys + 1, cell=cell, num_layers=layers,
+        self.decoder = RNNDecoder(code, hidden, n_keys + 2, cell=cell, num_layers=layers,
                                   dropout=dropout)
 
     def logits(self, keys: torch.Tensor) -> torch.Tensor:
@@ -156,7 +157,10 @@ class SequenceAutoEncoder(EventsInput, DeepDetector):
 
     # -- chunks -----------------------------------------------------------------------------
     def _chunks(self, X: Packed, length: int) -> tuple[np.ndarray, np.ndarray]:
-        """Left-padded chunk matrix (chunks × ``length``) and the session of each chunk."""
+        """Left-padded chunk matrix (chunks × ``length``) and the session of each chunk; each
+        session ends with the end-of-session key ``V + 1`` so that a session cut short is
+        unusual too."""
+        X = with_end(X, self.n_features_in_ + 1)
         pos = X.position_of_event()
         sess = X.session_of_event()
         n_chunks = (X.lengths + length - 1) // length
@@ -164,29 +168,29 @@ class SequenceAutoEncoder(EventsInput, DeepDetector):
         chunk = chunk_first[sess] + pos // length
         chunk_len = np.bincount(chunk, minlength=int(n_chunks.sum()))
         col = pos % length + (length - chunk_len[chunk])
-        M = np.full((int(n_chunks.sum()), length), self.n_features_in_ + 1, dtype=np.int64)
+        M = np.full((int(n_chunks.sum()), length), self.n_features_in_ + 2, dtype=np.int64)
         M[chunk, col] = X.flat
         return M, np.repeat(np.arange(len(X)), n_chunks)
 
     def _train_tensors(self, X: Packed, y: np.ndarray | None) -> tuple[torch.Tensor, ...]:
         M, _ = self._chunks(X, self.length_)
-        rows, _, counts = dedup_rows(M, self.n_features_in_ + 2)
+        rows, _, counts = dedup_rows(M, self.n_features_in_ + 3)
         return torch.from_numpy(np.ascontiguousarray(rows)), torch.from_numpy(counts.astype(np.float32))
 
     def _fit(self, X: Packed, X_val: Packed | None, y: np.ndarray | None) -> None:
-        self.length_ = int(min(int(self.max_length), int(X.lengths.max())))
+        self.length_ = int(min(int(self.max_length), int(X.lengths.max()) + 1))
         super()._fit(X, X_val, y)
 
     def _score(self, X: Packed) -> np.ndarray:
         self.module_.eval()
         M, sess = self._chunks(X, self.length_)
-        rows, inv, _ = dedup_rows(M, self.n_features_in_ + 2)
+        rows, inv, _ = dedup_rows(M, self.n_features_in_ + 3)
         s = predict_batches(self.module_.score, [rows], device=self.device_, batch_size=4096)[inv]
         if self.reduce == "max":
             out = np.full(len(X), -np.inf)
             np.maximum.at(out, sess, s[:, 1])
             return out
-        return np.bincount(sess, weights=s[:, 0], minlength=len(X)) / X.lengths
+        return np.bincount(sess, weights=s[:, 0], minlength=len(X)) / (X.lengths + 1)
 
     # -- explanation --------------------------------------------------------------------------
     def explain(self, X: object, top: int = 9) -> list[dict[str, Any]]:
@@ -205,6 +209,7 @@ class SequenceAutoEncoder(EventsInput, DeepDetector):
         self._check_fitted()
         Xp = self._validate(X, reset=False)
         M, sess = self._chunks(Xp, self.length_)
+        end = self.n_features_in_ + 1
         thr = float(self.threshold_.value_)
         out: list[dict[str, Any]] = []
         with torch.inference_mode():
@@ -220,8 +225,12 @@ class SequenceAutoEncoder(EventsInput, DeepDetector):
             r, c = rows[j // M.shape[1]], j % M.shape[1]
             p_top, k_top = prob[r, c].topk(min(int(top), prob.shape[2]))
             position = int((mask[rows].cpu().numpy().ravel()[:j]).sum())
-            out.append({"position": position, "key": self._raw_keys([M[r, c]])[0],
-                        "score": float(nll_np[r, c]), "expected": self._raw_keys(k_top.cpu().numpy()),
+            keys_out = ["<end>" if int(k) == end else raw
+                        for k, raw in zip(k_top.cpu().numpy(), self._raw_keys(k_top.cpu().numpy()),
+                                          strict=True)]
+            out.append({"position": position,
+                        "key": "<end>" if int(M[r, c]) == end else self._raw_keys([M[r, c]])[0],
+                        "score": float(nll_np[r, c]), "expected": keys_out,
                         "expected_p": [round(float(v), 4) for v in p_top.cpu().numpy()]})
         return out
 
