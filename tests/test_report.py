@@ -153,6 +153,7 @@ def test_threshold_bad_input_is_one_clean_line(files: dict[str, Path], tmp_path:
         (["--threshold", "budget:50/day", "--time-col", "nope"], "--time-col"),
         (["--threshold", "budget:5000/day", "--events-per-day", "100"], "not below the event count"),
         (["--threshold", "best-f1", "--val-fraction", "1.5"], "--val-fraction"),
+        (["--threshold", "budget:50/day"], "needs the event rate"),
     ]
     for extra, match in cases:
         res = runner.invoke(app, ["train", train, "-o", str(tmp_path / "m"), "--label-col", "label",

@@ -374,7 +374,10 @@ def train(
                                  f"{', '.join(sorted(known))}")
         cls(**params).validate_params()
         if threshold:
-            threshold_from_spec(threshold, events_per_day=events_per_day)
+            rule = threshold_from_spec(threshold, events_per_day=events_per_day)
+            if getattr(rule, "per", None) == "day" and events_per_day is None and time_col is None:
+                raise HourglassError(f"--threshold {threshold}: a per-day budget needs the event "
+                                     "rate: give --time-col COLUMN or --events-per-day N")
         if output.exists() and not (output / "config.json").exists() and (
                 not output.is_dir() or any(output.iterdir())):
             raise HourglassError(f"{output}: exists and is not a model directory")
