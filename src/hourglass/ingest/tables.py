@@ -33,6 +33,7 @@ CHUNK_BYTES = 16 << 20
 # Missing-value spellings (pyarrow's defaults plus the ones seen in flow exports).
 NULL_VALUES = ("", "NaN", "nan", "NA", "N/A", "n/a", "NULL", "null", "None", "-nan", "#N/A", "?")
 _JSONL_CHUNK_ROWS = 50_000
+_BLOCK_BYTES = 1 << 20
 
 
 @dataclass
@@ -230,10 +231,20 @@ def _iter_csv(
             types[f.name] = f.type
 
     def batches(source: Any) -> Iterator[pd.DataFrame]:
-        reader = pacsv.open_csv(source, **options(types, chunk_bytes))
+        # pyarrow's streaming reader holds roughly ten blocks in flight: small blocks keep memory
+        # low, and are gathered into one DataFrame of about chunk_bytes.
+        reader = pacsv.open_csv(source, **options(types, min(chunk_bytes, _BLOCK_BYTES)))
+        gathered: list[pa.RecordBatch] = []
+        size = 0
         for batch in reader:
             if batch.num_rows:
-                yield batch.to_pandas()
+                gathered.append(batch)
+                size += batch.nbytes
+            if size >= chunk_bytes:
+                yield pa.Table.from_batches(gathered).to_pandas()
+                gathered, size = [], 0
+        if gathered:
+            yield pa.Table.from_batches(gathered).to_pandas()
 
     yielded = 0
     try:
