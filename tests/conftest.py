@@ -33,6 +33,10 @@ DATA: dict[str, Any] = {"tabular": tabular_data}
 FAST_PARAMS: dict[str, dict[str, Any]] = {
     "autoencoder": {"hidden": (16, 8, 4), "epochs": 30, "batch_size": 64, "lr": 3e-3,
                     "verbose": 0},
+    "anogan": {"hidden": (32, 16), "latent_dim": 2, "epochs": 15, "batch_size": 64, "verbose": 0},
+    "ganomaly": {"hidden": (64, 32), "latent_dim": 16, "epochs": 15, "batch_size": 64, "verbose": 0},
+    "encoder-gan": {"hidden": (32, 16), "latent_dim": 2, "epochs": 15, "batch_size": 64,
+                    "verbose": 0},
 }
 
 

@@ -16,6 +16,9 @@ __all__ = ["available", "describe", "get", "name_of"]
 
 _ENTRIES: dict[str, str] = {
     "autoencoder": "hourglass.detectors.autoencoder:AutoEncoder",
+    "anogan": "hourglass.detectors.gan:AnoGAN",
+    "ganomaly": "hourglass.detectors.gan:GANomaly",
+    "encoder-gan": "hourglass.detectors.gan:EncoderGAN",
 }
 
 
