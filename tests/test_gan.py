@@ -80,5 +80,5 @@ def test_ganomaly_latent_scale_is_saved_with_the_weights() -> None:
     det = GANomaly(**{**FAST[GANomaly], "epochs": 2}).fit(tabular_data()["train"])
     scale = det.module_.latent_scale
     assert not torch.allclose(scale, torch.ones_like(scale))
-    meta, arrays = det.get_state()
+    _, arrays = det.get_state()
     assert "module.latent_scale" in arrays

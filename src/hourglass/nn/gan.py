@@ -12,6 +12,7 @@ Lipschitz constant near 1 so that the generator's gradients stay useful on a sma
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 import torch
@@ -38,7 +39,7 @@ def sn_mlp(sizes: Sequence[int], *, spectral_norm: bool = True, activation: str 
     (3, 8)
     """
     layers: list[nn.Module] = []
-    for a, b in zip(sizes[:-1], sizes[1:]):
+    for a, b in itertools.pairwise(sizes):
         lin = nn.Linear(a, b)
         layers.append(nn.utils.parametrizations.spectral_norm(lin) if spectral_norm else lin)
         layers.append(ACTIVATIONS[activation](0.2) if activation == "leaky_relu"
