@@ -215,7 +215,7 @@ class GANomaly(_GANDetector):
         w_adv: float = 1.0,
         w_con: float = 50.0,
         w_enc: float = 1.0,
-        epochs: int = 20,
+        epochs: int = 30,
         batch_size: int = 256,
         lr: float = 1e-3,
         lr_d: float = 4e-3,
