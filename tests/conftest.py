@@ -24,9 +24,56 @@ def tabular_data(seed: int = 0, n: int = 600, d: int = 6) -> dict[str, np.ndarra
     return {"train": X, "test_normal": Xt, "test_anomaly": A}
 
 
+def timeseries_data(seed: int = 0, n: int = 600, d: int = 3) -> dict[str, np.ndarray]:
+    """Correlated periodic channels (time × channels); the anomalous series breaks the pattern
+    (one channel jumps to another level and the others lose their rhythm)."""
+    rng = np.random.default_rng(seed)
+
+    def series(start: int, length: int) -> np.ndarray:
+        t = np.arange(start, start + length)
+        base = np.c_[np.sin(2 * np.pi * t / 25), np.cos(2 * np.pi * t / 25),
+                     np.sin(2 * np.pi * t / 50)][:, :d]
+        return (base + 0.05 * rng.normal(size=base.shape)).astype(np.float32)
+
+    anomaly = series(n + 200, 120)
+    anomaly[:, 0] = 2.5
+    anomaly[:, 1:] = rng.normal(0, 1.0, size=(120, d - 1))
+    return {"train": series(0, n), "test_normal": series(n, 120), "test_anomaly": anomaly}
+
+
+def events_data(seed: int = 0, n: int = 300) -> dict[str, list[np.ndarray]]:
+    """Log sessions from two workflows with loops; anomalies start one workflow and continue
+    with the other, insert a step of the other workflow, or stop early (order-only anomalies
+    are left out: the event-count view cannot see them, by design)."""
+    rng = np.random.default_rng(seed)
+
+    def session() -> list[int]:
+        if rng.random() < 0.5:
+            return [1, 2, 3, *[4, 5] * int(rng.integers(1, 4)), 6]
+        return [1, 2, 7, *[8, 5, 9] * int(rng.integers(1, 3)), 6]
+
+    def anomaly(i: int) -> list[int]:
+        s = session()
+        if i % 3 == 0:
+            s[2] = 7 if s[2] == 3 else 3
+        elif i % 3 == 1:
+            s.insert(3, 8 if s[2] == 3 else 4)
+        else:
+            s = s[:2]
+        return s
+
+    def arr(s: list[int]) -> np.ndarray:
+        return np.asarray(s, dtype=np.int64)
+
+    return {"train": [arr(session()) for _ in range(n)],
+            "test_normal": [arr(session()) for _ in range(60)],
+            "test_anomaly": [arr(anomaly(i)) for i in range(30)]}
+
+
 # Per input kind: a function giving train / test_normal / test_anomaly. Detectors of other input
 # kinds (time series, events) add their generator here.
-DATA: dict[str, Any] = {"tabular": tabular_data}
+DATA: dict[str, Any] = {"tabular": tabular_data, "timeseries": timeseries_data,
+                        "events": events_data}
 
 # Fast settings for the common suite (small nets, few epochs). A registered detector missing
 # here runs with its defaults — keep them quick or add an entry.
@@ -37,6 +84,21 @@ FAST_PARAMS: dict[str, dict[str, Any]] = {
     "ganomaly": {"hidden": (64, 32), "latent_dim": 16, "epochs": 15, "batch_size": 64, "verbose": 0},
     "encoder-gan": {"hidden": (32, 16), "latent_dim": 2, "epochs": 15, "batch_size": 64,
                     "verbose": 0},
+    **{name: {"window": 16, "epochs": 12, "batch_size": 64, "lr": 5e-3, "verbose": 0, **extra}
+       for name, extra in {
+           "lstm-ae": {"hidden": 16, "code": 8},
+           "gru-ae": {"hidden": 16, "code": 8, "bidirectional": True},
+           "lstm-forecaster": {"hidden": 16, "num_layers": 1},
+           "tcn-ae": {"channels": (8, 8), "code": 8},
+           "conv2d-ae": {"filters": 4, "code": 8},
+           "cnn-lstm": {"filters": 8, "hidden": 16, "code": 8},
+       }.items()},
+    "deeplog": {"window": 4, "top_g": 2, "embed": 8, "hidden": 16, "layers": 1, "epochs": 40,
+                "lr": 0.02, "verbose": 0},
+    "sequence-autoencoder": {"embed": 8, "hidden": 16, "code": 8, "epochs": 80, "lr": 0.01,
+                             "patience": None, "verbose": 0},
+    "event-count-autoencoder": {"hidden": (16, 4), "epochs": 60, "lr": 0.01, "batch_size": 64,
+                                "verbose": 0},
 }
 
 

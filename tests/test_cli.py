@@ -73,7 +73,7 @@ def test_score_writes_each_format(files: dict[str, Path], suffix: str) -> None:
     assert res.exit_code == 0, res.output
     df = pd.read_json(out, lines=True) if suffix == "jsonl" else (
         pd.read_parquet(out) if suffix == "parquet" else pd.read_csv(out))
-    assert list(df.columns) == ["row", "score", "flag"] and len(df) == 300
+    assert list(df.columns) == ["row", "score", "flag", "calibrated", "severity"] and len(df) == 300
     assert df.loc[:30, "flag"].mean() > 0.9  # the planted rows are flagged
 
 

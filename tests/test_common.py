@@ -103,8 +103,39 @@ def test_state_round_trip_gives_identical_scores(fitted) -> None:  # type: ignor
 
 def test_bad_input_gives_clear_errors(fitted) -> None:  # type: ignore[no-untyped-def]
     name, det, data = fitted
-    if det.get_tags()["input"] != "tabular":
-        pytest.skip("tabular bad-input checks")
+    kind = det.get_tags()["input"]
+    if kind == "timeseries":
+        bad = data["test_normal"].copy()
+        bad[40, 1] = np.nan
+        with pytest.raises(InputError, match="row 40"):
+            det.score(bad)
+        length = det._length()
+        with pytest.raises(InputError, match=rf"has {length - 1} time steps.*window of {length}"):
+            det.score(data["test_normal"][:length - 1])
+        with pytest.raises(InputError, match="features"):
+            det.score(data["test_normal"][:, :-1])
+        with pytest.raises(InputError):
+            make(name).fit(np.full((50, 3), np.inf))
+        return
+    if kind == "events":
+        sessions = list(data["test_normal"])
+        with pytest.raises(InputError, match="session 2 is empty"):
+            det.score([*sessions[:2], np.array([], dtype=np.int64)])
+        with pytest.raises(InputError, match="session 1: keys must be >= 0"):
+            det.score([sessions[0], np.array([1, -3])])
+        with pytest.raises(InputError, match="session 0: keys must be integers"):
+            det.score([np.array([1.0, np.nan])])
+        with pytest.raises(InputError, match="empty"):
+            det.score([])
+        with pytest.raises(InputError, match="list of key sequences"):
+            det.score(np.ones((3, 4), dtype=np.int64))
+        with pytest.raises(InputError):
+            make(name).fit([np.array([], dtype=np.int64)] * 20)
+        # a key never seen in training is scored (as "unknown"), not an error
+        assert np.isfinite(det.score([np.array([1, 2, 999])])).all()
+        return
+    if kind != "tabular":
+        pytest.skip(f"no bad-input checks for {kind} input yet")
     bad = data["test_normal"].copy()
     bad[3, 1] = np.nan
     with pytest.raises(InputError, match="row 3"):

@@ -100,3 +100,15 @@ def test_pipeline_detects_planted_rows(fitted) -> None:  # type: ignore[no-untyp
     odd = df.head(20).assign(bytes=1e9, proto="gre")
     assert pipe.predict(odd).mean() == 1.0
     assert pipe.predict(df).mean() < 0.05
+
+
+def test_round_trip_keeps_one_hot_order(tmp_path: Path) -> None:
+    """Categorical columns not in alphabetical order: the saved JSON sorts keys, load must not."""
+    rng = np.random.default_rng(3)
+    df = pd.DataFrame({"zone": rng.choice(["a", "b", "c"], 200), "bytes": rng.exponential(5, 200),
+                       "app": rng.choice(["x", "y"], 200)})
+    pipe = Pipeline(AutoEncoder(hidden=(4, 2), epochs=2, verbose=0)).fit(df)
+    pipe.save(tmp_path / "m")
+    back = hourglass.load(tmp_path / "m")
+    np.testing.assert_array_equal(back.transform(df), pipe.transform(df))
+    np.testing.assert_array_equal(back.score(df), pipe.score(df))

@@ -17,9 +17,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from hourglass.cli import logs as log_cli
+from hourglass.cli import timeseries as ts_cli
 from hourglass.detectors import registry
 from hourglass.errors import HourglassError
-from hourglass.evaluate import binary_metrics, per_class_detection
+from hourglass.evaluate import binary_metrics, evaluate_scores, per_class_detection
 from hourglass.features.tabular import TabularPreprocessor
 from hourglass.ingest import (
     DatasetSpec,
@@ -37,6 +39,7 @@ from hourglass.ingest.readers import check_path
 from hourglass.ingest.tables import CHUNK_BYTES
 from hourglass.ingest.writers import chunk_writer
 from hourglass.pipeline import Pipeline, load
+from hourglass.thresholds import events_per_day as events_per_day_from
 from hourglass.thresholds import threshold_from_spec
 
 app = typer.Typer(
@@ -147,6 +150,10 @@ def _metrics_table(title: str, metrics: dict[str, Any]) -> Table:
     t.add_row("tp / fp / tn / fn", f"{metrics['tp']} / {metrics['fp']} / {metrics['tn']} / "
                                     f"{metrics['fn']}")
     t.add_row("rows (anomalies)", f"{metrics['n']} ({metrics['n_anomalies']})")
+    if "alerts_per_10k" in metrics:
+        t.add_row("alerts per 10k events", f"{metrics['alerts_per_10k']:.1f}")
+    if metrics.get("alerts_per_day") is not None:
+        t.add_row("expected alerts per day", f"{metrics['alerts_per_day']:,.1f}")
     return t
 
 
@@ -172,7 +179,8 @@ NormalOpt = Annotated[list[str] | None, typer.Option(
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Only warnings and errors.")]
 FormatOpt = Annotated[str, typer.Option(
     "--format", help="auto (sniffed), nsl-kdd, unsw-nb15, cicflowmeter, zeek-conn, csv, tsv, "
-    "parquet, jsonl ('hourglass formats' lists all).")]
+    "parquet, jsonl ('hourglass formats' lists all); logs: hdfs, bgl, syslog, raw, keys (DeepLog "
+    "key sequences) or a header regex with a (?P<content>...) group.")]
 BadRowsOpt = Annotated[str, typer.Option(
     "--on-bad-rows", help="error: stop at a malformed row (naming file and line); skip: skip "
     "and count them.")]
@@ -182,13 +190,49 @@ def train_pipeline(
     df: pd.DataFrame, *, spec: DatasetSpec | None, label_col: str | None, normal: list[str],
     model: str, params: dict[str, Any], threshold: str | None, categorical: list[str],
     drop: list[str], source: str, roles: dict[str, str] | None = None, scaler: str = "minmax",
+    time_col: str | None = None, events_per_day: float | None = None, val_fraction: float = 0.2,
 ) -> Pipeline:
-    """Train a pipeline on the normal rows of ``df`` (the shared core of train and demo)."""
+    """Train a pipeline on the normal rows of ``df`` (the shared core of train and demo).
+
+    With a labelled threshold rule (best-f1), a seeded share ``val_fraction`` of *all* rows of
+    ``df`` (attacks included) is carved out first: the model never trains on it and the
+    threshold is fitted on its scores and labels. ``time_col`` gives the event rate for
+    per-day alert budgets and reports; it is never a feature.
+    """
+    log = logging.getLogger("hourglass")
+    if time_col is not None:
+        if time_col not in df.columns:
+            raise HourglassError(f"--time-col: no column {time_col!r} in {source}")
+        rate = events_per_day_from(df[time_col], column=time_col)
+        events_per_day = events_per_day if events_per_day is not None else rate
+        df = df.drop(columns=[time_col])
+    thr = threshold_from_spec(threshold, events_per_day=events_per_day) if threshold else None
     feats, _, is_anom = _split_labels(df, label_col, normal, source)
+    X_val = y_val = None
+    carve: dict[str, Any] = {}
+    if thr is not None and thr.requires_labels:
+        if is_anom is None:
+            raise HourglassError(f"--threshold {threshold}: needs a labelled training file "
+                                 "(--label-col and --normal, or --dataset) to carve a validation "
+                                 "slice with attack rows from")
+        if not 0 < val_fraction < 1:
+            raise HourglassError(f"--val-fraction: must be in (0, 1), got {val_fraction}")
+        rng = np.random.default_rng(int(params.get("random_state", 0)))
+        in_val = np.zeros(len(feats), dtype=bool)
+        in_val[rng.permutation(len(feats))[: int(round(val_fraction * len(feats)))]] = True
+        y_val = is_anom[in_val]
+        if not (y_val == 1).any() or not (y_val == 0).any():
+            raise HourglassError(f"--threshold {threshold}: the validation slice "
+                                 f"({int(in_val.sum())} rows) needs both normal and attack rows; "
+                                 "raise --val-fraction or use a file with attacks")
+        X_val = feats.loc[in_val]
+        feats, is_anom = feats.loc[~in_val], is_anom[~in_val]
+        carve = {"source": source, "fraction": val_fraction, "seed": params.get("random_state", 0),
+                 "note": "carved from the training file before training; never trained on"}
     if is_anom is not None:
+        n_all = len(feats)
         feats = feats.loc[is_anom == 0]
-        logging.getLogger("hourglass").info(
-            "training on %d normal rows of %d (label column %r)", len(feats), len(df), label_col)
+        log.info("training on %d normal rows of %d (label column %r)", len(feats), n_all, label_col)
     drop_cols = [*drop, *(spec.drop if spec else ())]
     cats = [*categorical, *(spec.categorical if spec else ())]
     all_roles = {**(getattr(spec, "roles", None) or {}), **(roles or {})}
@@ -196,21 +240,23 @@ def train_pipeline(
                                    roles=all_roles or None, scaler=scaler)
     cls = registry.get(model)
     detector = cls(**params)
-    thr = threshold_from_spec(threshold) if threshold else None
     pipe = Pipeline(detector=detector, features=features, threshold=thr)
     start = time.perf_counter()
-    pipe.fit(feats)
+    pipe.fit(feats, X_val=X_val, y_val=y_val)
     held = float(getattr(detector, "validation_fraction", 0.0))
+    pipe.info["threshold_fit"].update(carve)
     pipe.info.update({
         "source": source, "dataset": spec.name if spec else None, "label_col": label_col,
         "normal": normal, "model": registry.name_of(cls),
         "fit_seconds": time.perf_counter() - start, "n_train_rows": len(feats),
         "held_out": {"fraction": held, "rows": len(pipe.detector_.val_index_),
                      "seed": params.get("random_state", 0),
-                     "used_for": "early stopping and the threshold; never trained on",
+                     "used_for": "early stopping, calibration and the threshold (unless a "
+                                 "labelled validation slice is used); never trained on",
                      "which": "positions among the normal training rows, in weights.safetensors "
                               "as detector.val_index"},
         "threshold": pipe.threshold_.describe(), "threshold_value": pipe.threshold_.value_,
+        "time_col": time_col, "events_per_day": events_per_day,
     })
     return pipe
 
@@ -229,7 +275,18 @@ def train(
     lr: Annotated[float | None, typer.Option(help="Learning rate.")] = None,
     hidden: Annotated[str | None, typer.Option(help="Encoder widths, e.g. 128,64,32,16.")] = None,
     threshold: Annotated[str | None, typer.Option(
-        help="Threshold rule: percentile:Q or contamination:C (default percentile:99).")] = None,
+        help="Threshold rule (default percentile:99): percentile:Q, contamination:C, pot:RISK "
+             "(e.g. pot:1e-4), spot:RISK, dspot:RISK, budget:N/day (needs --time-col or "
+             "--events-per-day), budget:N/10k, best-f1 or best-fbeta:BETA (labelled validation "
+             "slice carved from DATA), fixed:VALUE.")] = None,
+    time_col: Annotated[str | None, typer.Option(
+        "--time-col", help="Timestamp column: gives the event rate (alerts per day); not a "
+                           "feature.")] = None,
+    events_per_day: Annotated[float | None, typer.Option(
+        "--events-per-day", help="Event rate for per-day alert budgets and reports.")] = None,
+    val_fraction: Annotated[float, typer.Option(
+        "--val-fraction", help="Share of DATA's rows (attacks included) carved out for a "
+                               "labelled threshold (best-f1).")] = 0.2,
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same model).")] = 0,
     device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
     categorical: Annotated[list[str] | None, typer.Option(
@@ -248,11 +305,44 @@ def train(
         help="MB of input above which training uses a uniform sample (--sample-rows).")] = 1024.0,
     sample_rows: Annotated[int, typer.Option(
         help="Rows of the uniform reservoir sample for inputs above --memory-budget.")] = 500_000,
+    session_regex: log_cli.SessionRegexOpt = None,
+    session_col: log_cli.SessionColOpt = None,
+    window: log_cli.WindowOpt = None,
+    step: log_cli.StepOpt = None,
+    strict: log_cli.StrictOpt = False,
+    timestamp_col: ts_cli.TimestampOpt = None,
+    freq: ts_cli.FreqOpt = None,
+    fill: ts_cli.FillOpt = None,
+    fill_limit: ts_cli.FillLimitOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
-    """Train a detector on the normal rows of DATA and save it to --output."""
+    """Train a detector on the normal rows of DATA (or the sessions of a log, or a time series)
+    and save it."""
     _setup_logging(quiet)
     with _user_errors():
+        timeseries = ts_cli.wants_timeseries(model, dataset, timestamp_col, freq, fill, fill_limit)
+    if timeseries:
+        with _user_errors():
+            pipe = ts_cli.train_command(
+                data, output, dataset=dataset, model=model, epochs=epochs, batch_size=batch_size,
+                lr=lr, window=window, threshold=threshold, seed=seed, device=device,
+                params=[*(param or [])], timestamp_col=timestamp_col, freq=freq, fill=fill,
+                fill_limit=fill_limit, label_col=label_col, drop=[*(drop or [])], quiet=quiet)
+        ts_cli.report_train(pipe, output, err, out)
+        return
+    if log_cli.is_log_format(fmt):
+        with _user_errors():
+            pipe = log_cli.train_logs(
+                data, output, fmt=str(fmt), model=model, epochs=epochs, batch_size=batch_size,
+                lr=lr, hidden=hidden, threshold=threshold, seed=seed, device=device,
+                params=[*(param or [])], session_regex=session_regex, session_col=session_col,
+                window=window, step=step, strict=strict, quiet=quiet)
+        log_cli.report_train(pipe, output, err, out)
+        return
+    with _user_errors():
+        if any(o is not None for o in (session_regex, session_col, window, step)):
+            raise HourglassError("--session-regex/--session-col/--window: these group log lines; "
+                                 "give a log --format (hdfs, bgl, syslog, raw, keys or a regex)")
         spec, label_col, normal_values = _resolve(dataset, label_col, normal, fmt, data)
         roles = {}
         for item in role or []:
@@ -284,17 +374,19 @@ def train(
                                  f"{', '.join(sorted(known))}")
         cls(**params).validate_params()
         if threshold:
-            threshold_from_spec(threshold)
+            threshold_from_spec(threshold, events_per_day=events_per_day)
         if output.exists() and not (output / "config.json").exists() and (
                 not output.is_dir() or any(output.iterdir())):
             raise HourglassError(f"{output}: exists and is not a model directory")
+        log_cli.check_tabular_model(cls, model)
         stats = ReadStats()
         df, sampled = _read_for_training(data, spec, on_bad_rows, stats, memory_budget,
                                          sample_rows, seed)
         pipe = train_pipeline(df, spec=spec, label_col=label_col, normal=normal_values,
                               model=model, params=params, threshold=threshold,
                               categorical=categorical or [], drop=drop or [], source=str(data),
-                              roles=roles, scaler=scaler)
+                              roles=roles, scaler=scaler, time_col=time_col,
+                              events_per_day=events_per_day, val_fraction=val_fraction)
         pipe.info.update({"format": spec.name if spec else None, "sampled": sampled,
                           "skipped_rows": stats.bad_rows})
         pipe.save(output)
@@ -322,13 +414,17 @@ def _read_for_training(path: Path, spec: DatasetSpec | None, on_bad_rows: str, s
 
 
 def _scores_frame(pipe: Pipeline, df: pd.DataFrame) -> pd.DataFrame:
+    """Raw score, 0/1 flag, calibrated anomaly probability and severity per row."""
     scores = pipe.score(df)
-    return pd.DataFrame({"score": scores, "flag": pipe.detector_.threshold_predict(scores)})
+    det = pipe.detector_
+    return pd.DataFrame({"score": scores, "flag": det.threshold_predict(scores),
+                         "calibrated": det.calibrate(scores), "severity": det.severity(scores)})
 
 
 def _score_chunks(pipe: Pipeline, data: Path, spec: DatasetSpec | None, on_bad_rows: str,
                   stats: ReadStats, label_col: str | None = None, normal: list[str] | None = None,
-                  chunk_bytes: int = CHUNK_BYTES) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
+                  chunk_bytes: int = CHUNK_BYTES, extra_drop: tuple[str, ...] = (),
+                  ) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
     """(input chunk, score/flag frame) pairs, streamed with bounded memory for tabular models.
 
     Non-tabular models (sequences, windows) need the whole input at once and get it in one piece.
@@ -343,7 +439,8 @@ def _score_chunks(pipe: Pipeline, data: Path, spec: DatasetSpec | None, on_bad_r
     for df in chunks:
         if check_label and label_col not in df.columns:
             _split_labels(df, label_col, normal or [], str(data))  # raises the clear error
-        feats = df.drop(columns=[label_col]) if label_col in df.columns else df
+        meta = [c for c in (label_col, pipe.info.get("time_col"), *extra_drop) if c in df.columns]
+        feats = df.drop(columns=meta) if meta else df
         yield df, _scores_frame(pipe, feats)
 
 
@@ -357,6 +454,7 @@ def score(
         "--anomalies-only", help="Write only the flagged rows.")] = False,
     keep: Annotated[list[str] | None, typer.Option(
         "--keep", help="Input column to copy into the output (repeatable).")] = None,
+    strict: log_cli.StrictOpt = False,
     fmt: FormatOpt = "auto",
     on_bad_rows: BadRowsOpt = "error",
     chunk_mb: Annotated[float, typer.Option(help="MB of input per streamed chunk.")] = 16.0,
@@ -365,13 +463,26 @@ def score(
     """Score DATA with a saved model; write score and flag (0/1) per row to --output.
 
     Input is streamed in chunks and the output written incrementally to a temporary file that is
-    renamed into place at the end, so files larger than memory score in bounded memory.
+    renamed into place at the end, so files larger than memory score in bounded memory. For a log
+    model, DATA is a log file and --output gets one JSON alert per flagged session (.jsonl) with
+    its unexpected event, or a table of every session's score (.csv/.parquet).
     """
     _setup_logging(quiet)
     stats = ReadStats()
     n_rows = flagged = 0
     with _user_errors():
         pipe = load(model)
+        if getattr(pipe.features_, "output", "tabular") == "timeseries":
+            summary = ts_cli.score_command(pipe, data, output, dataset=dataset, keep=keep,
+                                           anomalies_only=anomalies_only)
+        if getattr(pipe.features_, "output", "tabular") == "events":
+            summary = log_cli.score_logs(pipe, data, output, strict=strict,
+                                         anomalies_only=anomalies_only)
+    if getattr(pipe.features_, "output", "tabular") in ("events", "timeseries"):
+        err.print(summary, highlight=False)
+        out.print(f"wrote {output}", highlight=False)
+        return
+    with _user_errors():
         spec, _, _ = _resolve(dataset, None, None, fmt, data)
         with chunk_writer(output) as writer:
             for df, result in _score_chunks(pipe, data, spec, on_bad_rows, stats,
@@ -401,49 +512,94 @@ def evaluate(
     label_col: LabelOpt = None,
     normal: NormalOpt = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write metrics as JSON.")] = None,
+    report: Annotated[Path | None, typer.Option(
+        "--report", help="Write a self-contained HTML report (figures inline, no network).")] = None,
+    time_col: Annotated[str | None, typer.Option(
+        "--time-col", help="Timestamp column of DATA: alerts per day from its event rate.")] = None,
+    events_per_day: Annotated[float | None, typer.Option(
+        "--events-per-day", help="Event rate for expected alerts per day (default: the model's).")
+    ] = None,
     fmt: FormatOpt = "auto",
     on_bad_rows: BadRowsOpt = "error",
     quiet: QuietOpt = False,
 ) -> None:
-    """Score labelled DATA and print precision, recall, F1, ROC-AUC, PR-AUC and per-class rates."""
+    """Score labelled DATA: precision, recall, F1, ROC-AUC, PR-AUC, FPR, alerts, per-class rates."""
     _setup_logging(quiet)
     with _user_errors():
         pipe = load(model)
+        if getattr(pipe.features_, "output", "tabular") == "timeseries":
+            report, table = ts_cli.evaluate_timeseries(pipe, data, dataset, label_col)
+            if json_out is not None:
+                with atomic_output(json_out) as tmp:
+                    tmp.write_text(json.dumps(report, indent=2))
+    if getattr(pipe.features_, "output", "tabular") == "timeseries":
+        out.print(table)
+        if json_out is not None:
+            err.print(f"metrics written to {json_out}", highlight=False)
+        return
+    with _user_errors():
         spec, label_col, normal_values = _resolve(dataset, label_col, normal, fmt, data)
         label_col = label_col or pipe.info.get("label_col")
         normal_values = normal_values or list(pipe.info.get("normal") or [])
         if label_col is None:
             raise HourglassError("--label-col: evaluate needs labels (the model was trained "
                                  "without a label column)")
+        time_col = time_col or pipe.info.get("time_col")
         stats = ReadStats()
-        label_parts, result_parts = [], []
+        label_parts, result_parts, time_parts = [], [], []
         start = time.perf_counter()
         for df, part in _score_chunks(pipe, data, spec, on_bad_rows, stats, label_col,
-                                      normal_values):
+                                      normal_values, extra_drop=(time_col,) if time_col else ()):
             label_parts.append(label_strings(df[label_col]))
             result_parts.append(part)
+            if time_col is not None and time_col in df.columns:
+                time_parts.append(df[time_col].to_numpy())
         seconds = time.perf_counter() - start
+        if time_col is not None and time_parts and events_per_day is None:
+            events_per_day = events_per_day_from(np.concatenate(time_parts), column=time_col)
+        elif time_col is not None and not time_parts and time_col != pipe.info.get("time_col"):
+            raise HourglassError(f"--time-col: no column {time_col!r} in {data}")
+        if events_per_day is None:
+            events_per_day = pipe.info.get("events_per_day")
         result = pd.concat(result_parts, ignore_index=True)
         _, labels, is_anom = _split_labels(pd.DataFrame({label_col: np.concatenate(label_parts)}),
                                            label_col, normal_values, str(data))
         assert labels is not None and is_anom is not None
-        metrics = binary_metrics(is_anom, result["score"], result["flag"])
-        report: dict[str, Any] = {
+        categories = spec.categories if spec is not None and getattr(spec, "categories", None) else None
+        metrics = evaluate_scores(is_anom, result["score"], result["flag"], classes=labels,
+                                  categories=categories, normal=tuple(normal_values),
+                                  events_per_day=events_per_day)
+        summary: dict[str, Any] = {
             **metrics, "threshold": pipe.threshold_.describe(),
-            "threshold_value": pipe.threshold_.value_, "score_seconds": seconds,
-            "per_class": per_class_detection(labels, result["flag"], normal=tuple(normal_values)),
+            "threshold_value": pipe.threshold_.value_,
+            "threshold_fit": pipe.info.get("threshold_fit"), "score_seconds": seconds,
+            "severity_counts": {k: int(v) for k, v in
+                                result.loc[result["flag"] == 1, "severity"].value_counts().items()},
         }
-        if spec is not None and spec.categories:
-            report["per_category"] = per_class_detection(
-                labels, result["flag"], spec.categories, normal=tuple(normal_values))
+        page = None
+        if report is not None:
+            from hourglass.evaluate.report import render_report
+
+            page, _ = render_report(
+                y_true=is_anom, scores=result["score"].to_numpy(), y_pred=result["flag"].to_numpy(),
+                threshold=pipe.threshold_.value_, threshold_rule=pipe.threshold_.describe(),
+                classes=labels, categories=categories, normal=normal_values,
+                events_per_day=events_per_day, model_card=pipe.model_card(), data_name=str(data),
+                title=f"hourglass evaluation: {pipe.info.get('model', 'model')} on {data.name}")
         if json_out is not None:
             with atomic_output(json_out) as tmp:
-                tmp.write_text(json.dumps(report, indent=2))
+                tmp.write_text(json.dumps(summary, indent=2))
+        if report is not None and page is not None:
+            with atomic_output(report) as tmp:
+                tmp.write_text(page, encoding="utf-8")
+    _report_skipped(stats, data)
     out.print(_metrics_table(f"{data.name}: threshold {pipe.threshold_.describe()}", metrics))
-    if "per_category" in report:
-        out.print(_class_table(report["per_category"], normal_values))
+    if "per_category" in summary:
+        out.print(_class_table(summary["per_category"], normal_values))
     if json_out is not None:
         err.print(f"metrics written to {json_out}", highlight=False)
+    if report is not None:
+        err.print(f"report written to {report}", highlight=False)
 
 
 @app.command()
@@ -469,6 +625,8 @@ def formats() -> None:
     for name, spec in all_formats().items():
         t.add_row(name, str(spec.label_col or "-"), ", ".join(spec.normal) or "-",
                   getattr(spec, "description", ""))
+    for name, desc in log_cli.LOG_FORMAT_HELP.items():
+        t.add_row(name, "-", "-", desc)
     out.print(t)
 
 
@@ -478,6 +636,7 @@ def inspect(
     fmt: FormatOpt = "auto",
     dataset: DatasetOpt = None,
     label_col: LabelOpt = None,
+    normal: NormalOpt = None,
     rows: Annotated[int, typer.Option(help="Rows to look at (from the start of the file).")
                     ] = 100_000,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the schema as JSON.")
@@ -487,7 +646,7 @@ def inspect(
     """Print the inferred schema of DATA: format, label, and each column's role and encoding."""
     _setup_logging(True)
     with _user_errors():
-        spec, label_col, normal_values = _resolve(dataset, label_col, None, fmt, data)
+        spec, label_col, normal_values = _resolve(dataset, label_col, normal, fmt, data)
         stats = ReadStats()
         parts, n = [], 0
         chunks = (spec.iter_chunks(data, on_bad_rows=on_bad_rows, stats=stats) if spec is not None
@@ -514,6 +673,7 @@ def inspect(
         if json_out is not None:
             with atomic_output(json_out) as tmp:
                 tmp.write_text(json.dumps(report, indent=2))
+    wide = out if out.is_terminal else Console(width=150)  # a pipe gets the whole table
     out.print(f"{data}: format [bold]{report['format']}[/], {n:,} rows inspected, "
               f"{len(df.columns)} columns → {report['n_features']} features", highlight=False)
     if labels is not None:
@@ -526,7 +686,7 @@ def inspect(
     for d in schema:
         t.add_row(d["column"], d.get("dtype", ""), f"{d.get('missing', 0):.1%}",
                   f"{d.get('unique', 0):,}", d["role"], d["why"], str(d["features"]), d["note"])
-    out.print(t)
+    wide.print(t)
     if drop:
         out.print(f"never features for {report['format']}: {', '.join(drop)}", highlight=False)
 

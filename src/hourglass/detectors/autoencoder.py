@@ -25,16 +25,22 @@ class _AEModule(nn.Module):
                            batch_norm=batch_norm, last_activation=True)
         self.decoder = mlp([*reversed(hidden), n_features], activation=activation,
                            dropout=dropout, batch_norm=batch_norm)
+        # Per-feature divisor of the squared error at scoring time (ones: plain MSE). Saved with
+        # the weights; set after training when ``score_norm="feature"``.
+        self.register_buffer("error_scale", torch.ones(n_features))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.decoder(self.encoder(x))
 
-    def feature_errors(self, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
+    def raw_errors(self, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
         x = batch[0]
         return (self(x) - x).pow(2)
 
+    def feature_errors(self, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
+        return self.raw_errors(batch) / self.error_scale
+
     def loss(self, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
-        return self.feature_errors(batch).mean()
+        return self.raw_errors(batch).mean()
 
     def score(self, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
         return self.feature_errors(batch).mean(dim=1)
@@ -62,6 +68,10 @@ class AutoEncoder(DeepDetector):
         KDDTrain+ attacks), trading a little validation ROC-AUC for a 3× faster fit.
     patience
         Stop after this many epochs without improvement of the held-out loss (``None``: never).
+    score_norm
+        ``"none"``: the score is the plain mean squared error. ``"feature"``: each feature's
+        squared error is first divided by its mean on the held-out normal rows, so a feature
+        that is always hard to reconstruct does not drown one that is normally exact.
     validation_fraction
         Share of the training rows held out for early stopping and the threshold.
     threshold
@@ -99,6 +109,7 @@ class AutoEncoder(DeepDetector):
         lr: float = 3e-3,
         weight_decay: float = 0.0,
         patience: int | None = 5,
+        score_norm: str = "none",
         validation_fraction: float = 0.1,
         threshold: Threshold | None = None,
         device: str = "auto",
@@ -114,6 +125,7 @@ class AutoEncoder(DeepDetector):
         self.lr = lr
         self.weight_decay = weight_decay
         self.patience = patience
+        self.score_norm = score_norm
         self.validation_fraction = validation_fraction
         self.threshold = threshold
         self.device = device
@@ -125,6 +137,18 @@ class AutoEncoder(DeepDetector):
             raise ValueError(f"hidden must be a non-empty tuple of positive widths, got {self.hidden}")
         if not 0 <= float(self.dropout) < 1:
             raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
+        if self.score_norm not in ("none", "feature"):
+            raise ValueError(f"score_norm must be 'none' or 'feature', got {self.score_norm!r}")
+
+    def _fit(self, X: np.ndarray, X_val: np.ndarray | None, y: np.ndarray | None) -> None:
+        super()._fit(X, X_val, y)
+        if self.score_norm == "feature":
+            ref = X_val if X_val is not None and len(X_val) else X
+            err = predict_batches(self.module_.raw_errors, [ref], device=self.device_)
+            # floor: a feature reconstructed exactly on normal data must not divide by ~0
+            scale = err.mean(axis=0)
+            scale = np.maximum(scale, max(float(scale.mean()), 1e-12) * 1e-2)
+            self.module_.error_scale.copy_(torch.from_numpy(scale.astype(np.float32)))
 
     def _build_module(self, n_features: int) -> nn.Module:
         return _AEModule(n_features, tuple(int(h) for h in self.hidden), self.activation,

@@ -25,7 +25,7 @@ from sklearn.base import clone as sk_clone
 from hourglass.errors import InputError, NotFittedError
 from hourglass.features.validation import check_array, check_labels
 from hourglass.nn import TrainConfig, TrainHistory, predict_batches, resolve_device, train_module
-from hourglass.thresholds import Percentile, Threshold, threshold_from_dict
+from hourglass.thresholds import Calibrator, Percentile, Threshold, threshold_from_dict
 
 __all__ = ["BaseDetector", "DeepDetector"]
 
@@ -97,10 +97,16 @@ class BaseDetector(BaseEstimator):
             val_scores = self._score(Xa)
         self.val_scores_ = np.asarray(val_scores, dtype=np.float64)
         self.val_index_ = np.asarray(val_idx, dtype=np.int64)  # which rows were held out
-        threshold = self.threshold if self.threshold is not None else Percentile(99.0)
+        threshold = self.threshold if self.threshold is not None else self._default_threshold()
         if not isinstance(threshold, Threshold):
             raise ValueError(f"threshold must be a hourglass Threshold, got {threshold!r}")
+        if threshold.requires_labels:
+            raise InputError(f"{threshold.describe()} needs labelled validation scores: fit with "
+                             "another threshold, then call set_threshold(rule, scores=..., y=...) "
+                             "on a labelled validation slice (Pipeline.fit does this given X_val, "
+                             "y_val)")
         self.threshold_ = type(threshold)(**threshold.get_params()).fit(self.val_scores_)
+        self.calibrator_ = Calibrator().fit(self.val_scores_)
         return self
 
     def score(self, X: object) -> np.ndarray:
@@ -121,11 +127,39 @@ class BaseDetector(BaseEstimator):
         self._check_fitted()
         return self.threshold_.predict(scores)
 
-    def set_threshold(self, threshold: Threshold) -> BaseDetector:
-        """Replace the threshold and fit it on the held-out normal scores kept from ``fit``."""
+    def calibrated_score(self, X: object) -> np.ndarray:
+        """Anomaly probability in [0, 1]: the share of held-out normal scores below each score
+        (GPD-smoothed in the tail). Monotone in :meth:`score`, comparable across models."""
+        return self.calibrate(self.score(X))
+
+    def calibrate(self, scores: np.ndarray) -> np.ndarray:
+        """Map raw scores already computed to anomaly probabilities (see :meth:`calibrated_score`)."""
         self._check_fitted()
+        return self.calibrator_.transform(scores)
+
+    def severity(self, scores: np.ndarray) -> np.ndarray:
+        """``low`` / ``medium`` / ``high`` / ``critical`` per raw score (rarity among normal scores)."""
+        self._check_fitted()
+        return self.calibrator_.severity(scores)
+
+    def set_threshold(self, threshold: Threshold, scores: object | None = None,
+                      y: object | None = None) -> BaseDetector:
+        """Replace the threshold and fit it.
+
+        Without ``scores`` it is fitted on the held-out normal scores kept from ``fit``. With
+        ``scores`` (and labels ``y``, 1 = anomaly) it is fitted on that validation set; a rule that
+        needs labels (best F1) must get them, and the set must not be the one evaluated later.
+        """
+        self._check_fitted()
+        fresh = type(threshold)(**threshold.get_params())
+        if scores is None:
+            if y is not None:
+                raise InputError("set_threshold: labels y given without scores")
+            fresh.fit(self.val_scores_)
+        else:
+            fresh.fit(scores, None if y is None else check_labels(y, np.size(scores)))
         self.threshold = threshold
-        self.threshold_ = type(threshold)(**threshold.get_params()).fit(self.val_scores_)
+        self.threshold_ = fresh
         return self
 
     def validate_params(self) -> None:
@@ -155,6 +189,10 @@ class BaseDetector(BaseEstimator):
     def _take(self, X: Any, idx: np.ndarray) -> Any:
         return X[idx]
 
+    def _default_threshold(self) -> Threshold:
+        """Threshold used when ``threshold`` is ``None``."""
+        return Percentile(99.0)
+
     def _check_params(self) -> None:
         """Validate hyper-parameters at fit time; raise ``ValueError`` naming the parameter."""
 
@@ -178,7 +216,8 @@ class BaseDetector(BaseEstimator):
         self._check_fitted()
         meta, arrays = self._get_state()
         meta = {"n_features_in": int(self.n_features_in_),
-                "threshold": self.threshold_.to_dict(), **meta}
+                "threshold": self.threshold_.to_dict(),
+                "calibration": self.calibrator_.to_dict(), **meta}
         arrays = {"val_scores": self.val_scores_.astype(np.float64),
                   "val_index": self.val_index_.astype(np.int64), **arrays}
         return meta, arrays
@@ -190,6 +229,8 @@ class BaseDetector(BaseEstimator):
             self.threshold_ = threshold_from_dict(meta["threshold"])
             self.val_scores_ = np.asarray(arrays["val_scores"], dtype=np.float64)
             self.val_index_ = np.asarray(arrays["val_index"], dtype=np.int64)
+            self.calibrator_ = (Calibrator.from_dict(meta["calibration"]) if "calibration" in meta
+                                else Calibrator().fit(self.val_scores_))
         except KeyError as exc:
             raise InputError(f"detector state is missing {exc}") from None
         self._set_state(meta, arrays)
@@ -249,10 +290,10 @@ class DeepDetector(BaseDetector):
         devices = [device.index or 0] if device.type == "cuda" else []
         with torch.random.fork_rng(devices=devices):
             torch.manual_seed(seed)
-            module = self._build_module(X.shape[1]).to(device)
+            module = self._build_module(self.n_features_in_).to(device)
             train = tuple(t.to(device) for t in self._train_tensors(X, y))
             val = None
-            if X_val is not None and X_val.shape[0] > 0:
+            if X_val is not None and self._n_samples(X_val) > 0:
                 val = tuple(t.to(device) for t in self._train_tensors(X_val, None))
             gen = torch.Generator().manual_seed(seed)
             self.history_: TrainHistory = train_module(

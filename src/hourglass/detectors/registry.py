@@ -16,6 +16,15 @@ __all__ = ["available", "describe", "get", "name_of"]
 
 _ENTRIES: dict[str, str] = {
     "autoencoder": "hourglass.detectors.autoencoder:AutoEncoder",
+    "lstm-ae": "hourglass.detectors.recurrent:LSTMAutoEncoder",
+    "gru-ae": "hourglass.detectors.recurrent:GRUAutoEncoder",
+    "lstm-forecaster": "hourglass.detectors.recurrent:LSTMForecaster",
+    "tcn-ae": "hourglass.detectors.convolutional:TCNAutoEncoder",
+    "conv2d-ae": "hourglass.detectors.convolutional:Conv2DAutoEncoder",
+    "cnn-lstm": "hourglass.detectors.convolutional:CNNLSTM",
+    "deeplog": "hourglass.detectors.deeplog:DeepLog",
+    "sequence-autoencoder": "hourglass.detectors.sequence_ae:SequenceAutoEncoder",
+    "event-count-autoencoder": "hourglass.detectors.sequence_ae:EventCountAutoEncoder",
     "anogan": "hourglass.detectors.gan:AnoGAN",
     "ganomaly": "hourglass.detectors.gan:GANomaly",
     "encoder-gan": "hourglass.detectors.gan:EncoderGAN",

@@ -105,3 +105,97 @@ def per_class_detection(
         hit = int(pred[mask].sum())
         out[c] = {"n": n, "detected": hit, "rate": _safe_div(hit, n)}
     return out
+
+
+def precision_at_k(y_true: object, scores: object, k: int) -> float:
+    """Share of anomalies among the ``k`` highest-scoring rows (ties broken by row order).
+
+    Examples
+    --------
+    >>> precision_at_k([0, 1, 1, 0], [0.1, 0.9, 0.8, 0.7], 2)
+    1.0
+    """
+    s = np.asarray(scores, dtype=np.float64).ravel()
+    y = check_labels(y_true, s.size, what="y_true")
+    if not 0 < int(k):
+        raise InputError(f"precision@k: k must be >= 1, got {k}")
+    top = np.argsort(-s, kind="stable")[: int(k)]
+    return float(y[top].mean())
+
+
+def alert_volume(y_pred: object, events_per_day: float | None = None) -> dict[str, float | None]:
+    """Alerts per 10,000 events and, given the event rate, expected alerts per day.
+
+    Examples
+    --------
+    >>> alert_volume([0] * 99 + [1], events_per_day=5000)
+    {'alerts_per_10k': 100.0, 'alerts_per_day': 50.0}
+    """
+    p = np.asarray(y_pred).ravel()
+    if p.size == 0:
+        raise InputError("no rows to count alerts on")
+    share = float(p.astype(np.float64).mean())
+    return {"alerts_per_10k": 1e4 * share,
+            "alerts_per_day": None if events_per_day is None else share * float(events_per_day)}
+
+
+def threshold_curve(y_true: object, scores: object, n_points: int = 200) -> dict[str, np.ndarray]:
+    """Precision, recall, FPR and alert share for candidate thresholds spanning the scores.
+
+    Candidates are ``n_points`` quantiles of the scores (so the curve has detail where the data
+    is), each used as "flag if score > threshold". Multiply ``alert_share`` by the event rate
+    for alerts per day.
+
+    Examples
+    --------
+    >>> c = threshold_curve([0, 0, 1, 1], [0.1, 0.2, 0.8, 0.9], n_points=5)
+    >>> c["recall"].tolist()[0], c["alert_share"].tolist()[-1]
+    (1.0, 0.0)
+    """
+    s = np.asarray(scores, dtype=np.float64).ravel()
+    y = check_labels(y_true, s.size, what="y_true")
+    thr = np.unique(np.quantile(s, np.linspace(0, 1, int(n_points))))
+    order = np.sort(s)
+    # rows strictly above each threshold, per class
+    pos, neg = np.sort(s[y == 1]), np.sort(s[y == 0])
+    tp = pos.size - np.searchsorted(pos, thr, side="right")
+    fp = neg.size - np.searchsorted(neg, thr, side="right")
+    flagged = order.size - np.searchsorted(order, thr, side="right")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        precision = np.where(tp + fp > 0, tp / np.maximum(tp + fp, 1), 1.0)
+        recall = tp / max(pos.size, 1)
+        fpr = fp / max(neg.size, 1)
+    return {"threshold": thr, "precision": precision, "recall": recall, "fpr": fpr,
+            "alert_share": flagged / s.size}
+
+
+def evaluate_scores(
+    y_true: object,
+    scores: object,
+    y_pred: object,
+    *,
+    classes: object | None = None,
+    categories: Mapping[str, str] | None = None,
+    normal: tuple[str, ...] = ("normal",),
+    events_per_day: float | None = None,
+    ks: tuple[int, ...] = (10, 100, 1000),
+) -> dict[str, Any]:
+    """Everything ``hourglass evaluate`` reports: :func:`binary_metrics`, alert volume,
+    precision@k, and detection per class / per category when class names are given.
+
+    Examples
+    --------
+    >>> r = evaluate_scores([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8], [0, 1, 0, 1], ks=(1,))
+    >>> r["precision_at_k"], r["alerts_per_10k"]
+    ({'1': 1.0}, 5000.0)
+    """
+    s = np.asarray(scores, dtype=np.float64).ravel()
+    out = binary_metrics(y_true, s, y_pred)
+    out.update(alert_volume(y_pred, events_per_day))
+    out["events_per_day"] = events_per_day
+    out["precision_at_k"] = {str(k): precision_at_k(y_true, s, k) for k in ks if k <= s.size}
+    if classes is not None:
+        out["per_class"] = per_class_detection(classes, y_pred, normal=normal)
+        if categories:
+            out["per_category"] = per_class_detection(classes, y_pred, categories, normal=normal)
+    return out

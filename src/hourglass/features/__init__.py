@@ -1,6 +1,7 @@
 """Preprocessing: tabular encoders and scalers whose fitted state is plain JSON."""
 
+from hourglass.features.sessions import EventSessions
 from hourglass.features.tabular import TabularPreprocessor
 from hourglass.features.validation import check_array, check_labels
 
-__all__ = ["TabularPreprocessor", "check_array", "check_labels"]
+__all__ = ["EventSessions", "TabularPreprocessor", "check_array", "check_labels"]

@@ -18,6 +18,8 @@ __all__ = ["features_class", "features_from_dict"]
 
 _ENTRIES: dict[str, str] = {
     "TabularPreprocessor": "hourglass.features.tabular:TabularPreprocessor",
+    "TimeSeriesPreprocessor": "hourglass.features.timeseries:TimeSeriesPreprocessor",
+    "EventSessions": "hourglass.features.sessions:EventSessions",
 }
 
 

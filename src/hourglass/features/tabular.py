@@ -492,8 +492,16 @@ class TabularPreprocessor:
                     parts.append(f"{self.scaler} scaled")
                 if c in self.indicators_:
                     parts.append("missing indicator")
+                if c in self.categories_:
+                    parts.append(f"one-hot {len(self.categories_[c])} value(s) + unseen")
                 if c in self.other_:
                     parts.append(f"{len(self.other_[c])} rare value(s) → <other>")
+                if c in self.hashed_:
+                    parts.append(f"hashed into {self.hashed_[c]} buckets")
+                if c in self.ips_:
+                    parts.append(f"private, IPv6, /24 hashed into {self.ips_[c]}")
+                if c in self.ports_:
+                    parts.append(f"range bucket + {len(self.ports_[c])} frequent port(s)")
                 note = ", ".join(parts)
             out.append({"column": c, **self.profile_.get(c, {}), "role": role,
                         "why": self.reasons_.get(c, ""), "features": len(feats), "note": note})
@@ -545,7 +553,11 @@ class TabularPreprocessor:
             self.numeric_ = list(d["numeric"])
             self.constant_ = list(d["constant"])
             self.log1p_ = list(d["log1p"])
-            self.categories_ = {k: list(v) for k, v in d["categories"].items()}
+            # the artefact writes JSON with sorted keys: restore the column order, which fixes
+            # the order of the one-hot blocks
+            pos = {str(c): i for i, c in enumerate(self.columns_)}
+            self.categories_ = {k: list(v) for k, v in sorted(
+                d["categories"].items(), key=lambda kv: pos.get(kv[0], len(pos)))}
             self.offset_ = np.asarray(d["offset"], dtype=np.float64)
             self.scale_ = np.asarray(d["scale"], dtype=np.float64)
             self.feature_names_ = list(d["feature_names"])

@@ -317,7 +317,7 @@ def predict_batches(
     with torch.inference_mode():
         for lo in range(0, n, batch_size):
             batch = tuple(
-                (torch.from_numpy(np.ascontiguousarray(t[lo:lo + batch_size]))
+                (torch.from_numpy(np.require(t[lo:lo + batch_size], requirements=["C", "W"]))
                  if isinstance(t, np.ndarray) else t[lo:lo + batch_size])
                 for t in data
             )

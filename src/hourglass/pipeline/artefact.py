@@ -209,4 +209,5 @@ def load(path: str | os.PathLike[str]) -> Any:
     pipe.features_ = features
     pipe.detector_ = det
     pipe.info = _decode(config.get("info", {}))
+    pipe.info.setdefault("versions", config.get("versions", {}))
     return pipe

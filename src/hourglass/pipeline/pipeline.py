@@ -56,8 +56,16 @@ class Pipeline:
         self.threshold = threshold
         self.info: dict[str, Any] = {}
 
-    def fit(self, df: pd.DataFrame, y: object | None = None) -> Pipeline:
-        """Fit the preprocessing and the detector on (normal) training rows ``df``."""
+    def fit(self, df: pd.DataFrame, y: object | None = None, *, X_val: pd.DataFrame | None = None,
+            y_val: object | None = None) -> Pipeline:
+        """Fit the preprocessing and the detector on (normal) training rows ``df``.
+
+        The threshold is fitted on the detector's held-out slice of ``df`` — unless a labelled
+        validation set ``X_val``/``y_val`` (1 = anomaly) is given: then it is fitted on the scores
+        of those rows (required for rules that need labels, such as best F1). Carve ``X_val``
+        from the labelled training data, never from the data you evaluate on.
+        ``info["threshold_fit"]`` records which.
+        """
         detector = self.detector if self.detector is not None else AutoEncoder()
         kind = detector.get_tags()["input"]
         if self.features is None and kind != "tabular":
@@ -69,11 +77,35 @@ class Pipeline:
                              f"{type(detector).__name__} takes {kind} input")
         self.features_ = type(template)(**template.get_params())
         X = self.features_.fit_transform(df)
+        rule = self.threshold if self.threshold is not None else detector.get_params().get("threshold")
+        needs_labels = rule is not None and getattr(rule, "requires_labels", False)
+        if (X_val is None) != (y_val is None):
+            raise InputError("Pipeline.fit: give both X_val and y_val (labelled validation rows)")
+        if needs_labels and X_val is None:
+            raise InputError(f"{rule.describe()} needs labelled validation rows: "
+                             "Pipeline.fit(df, X_val=..., y_val=...) with both normal and "
+                             "anomalous rows carved from the training data")
         self.detector_ = detector.clone()
-        if self.threshold is not None:
+        if needs_labels:
+            self.detector_.set_params(threshold=None)  # placeholder until the labelled fit below
+        elif self.threshold is not None:
             self.detector_.set_params(threshold=self.threshold)
         self.detector_.fit(X, y)
-        self.info.setdefault("n_train_rows", len(df))
+        if X_val is not None:
+            labels = np.asarray(y_val).ravel()
+            val_scores = self.detector_.score(self.features_.transform(X_val))
+            self.detector_.set_threshold(rule if rule is not None else self.detector_.threshold_,
+                                         scores=val_scores, y=labels)
+            self.info["threshold_fit"] = {
+                "on": "labelled validation rows carved from the training data",
+                "rows": int(labels.size), "anomalous": int((labels == 1).sum()),
+                "normal": int((labels == 0).sum())}
+        else:
+            self.info["threshold_fit"] = {
+                "on": "held-out normal training rows (never trained on)",
+                "rows": int(self.detector_.val_scores_.size), "anomalous": 0,
+                "normal": int(self.detector_.val_scores_.size)}
+        self.info.setdefault("n_train_rows", len(df) if isinstance(df, pd.DataFrame) else len(X))
         self.info.setdefault("n_features", len(self.features_.feature_names_))
         return self
 
@@ -97,10 +129,46 @@ class Pipeline:
         X = self.transform(df)
         return self.detector_.score(X)
 
+    def calibrated_score(self, df: pd.DataFrame) -> np.ndarray:
+        """Anomaly probability in [0, 1] per row (share of held-out normal scores below it)."""
+        return self.detector_.calibrate(self.score(df))
+
     def predict(self, df: pd.DataFrame) -> np.ndarray:
         """0 (normal) / 1 (anomaly) per row."""
         scores = self.score(df)
         return self.detector_.threshold_predict(scores)
+
+    def model_card(self) -> dict[str, str]:
+        """What a reader of a report needs to know about this model, as plain strings."""
+        self._check_fitted()
+        from hourglass.detectors import registry
+
+        info, det = self.info, self.detector_
+        params = {k: v for k, v in det.get_params(deep=False).items()
+                  if k not in ("threshold", "verbose", "device")}
+        fit_on = info.get("threshold_fit", {})
+        versions = info.get("versions") or {}
+        feats = self.features_
+        return {
+            "data": (f"{info.get('source', 'n/a')} ({info.get('dataset') or 'generic layout'}); "
+                     f"{info.get('n_train_rows', 'n/a')} training rows"
+                     + (f", label column {info['label_col']!r}, normal = {info.get('normal')}"
+                        if info.get("label_col") else "")),
+            "features": (f"{len(getattr(feats, 'columns_', ()))} input columns → "
+                         f"{len(getattr(feats, 'feature_names_', ()))} features ({type(feats).__name__})"),
+            "model": f"{registry.name_of(type(det))}: {params}",
+            "threshold rule": f"{self.threshold_.describe()} = {self.threshold_.value_:.6g}",
+            "threshold fitted on": (f"{fit_on.get('on', 'held-out normal training rows')}: "
+                                    f"{fit_on.get('rows', det.val_scores_.size)} rows "
+                                    f"({fit_on.get('normal', det.val_scores_.size)} normal, "
+                                    f"{fit_on.get('anomalous', 0)} anomalous)"),
+            "calibration": (f"anomaly probability = share of {det.calibrator_.n_fit_} held-out "
+                            "normal scores below the score, GPD tail above the 0.98 quantile"),
+            "training time": (f"{info['fit_seconds']:.1f} s" if "fit_seconds" in info else "n/a"),
+            "events per day": (f"{info['events_per_day']:,.0f}" if info.get("events_per_day")
+                               else "unknown"),
+            "library versions": ", ".join(f"{k} {v}" for k, v in versions.items()) or "n/a",
+        }
 
     @property
     def threshold_(self) -> Threshold:

@@ -1,12 +1,20 @@
-"""Score → decision. A threshold object is fitted on held-out normal scores and saved in the
-artefact as plain JSON."""
+"""Score → decision. A threshold object is fitted on held-out normal scores (or, for best-F1, a
+labelled validation set) and saved in the artefact as plain JSON. :class:`Calibrator` maps raw
+scores to a 0–1 anomaly probability and a severity."""
 
 from hourglass.thresholds.base import (
     Contamination,
+    Fixed,
     Percentile,
     Threshold,
     threshold_from_dict,
     threshold_from_spec,
 )
+from hourglass.thresholds.budget import AlertBudget, events_per_day
+from hourglass.thresholds.calibration import SEVERITIES, Calibrator
+from hourglass.thresholds.pot import DSPOT, POT, SPOT
+from hourglass.thresholds.supervised import BestF1, BestFBeta
 
-__all__ = ["Contamination", "Percentile", "Threshold", "threshold_from_dict", "threshold_from_spec"]
+__all__ = ["DSPOT", "POT", "SEVERITIES", "SPOT", "AlertBudget", "BestF1", "BestFBeta", "Calibrator",
+           "Contamination", "Fixed", "Percentile", "Threshold", "events_per_day", "threshold_from_dict",
+           "threshold_from_spec"]

@@ -10,7 +10,7 @@ import numpy as np
 
 from hourglass.errors import InputError, NotFittedError
 
-__all__ = ["Contamination", "Percentile", "Threshold", "threshold_from_dict", "threshold_from_spec"]
+__all__ = ["Contamination", "Fixed", "Percentile", "Threshold", "threshold_from_dict", "threshold_from_spec"]
 
 _THRESHOLDS: dict[str, type[Threshold]] = {}
 
@@ -22,6 +22,8 @@ class Threshold(ABC):
     """
 
     _params: ClassVar[tuple[str, ...]] = ()
+    #: True for rules fitted on labelled validation scores (normal and anomalous rows).
+    requires_labels: ClassVar[bool] = False
     value_: float
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -33,14 +35,35 @@ class Threshold(ABC):
         return {p: getattr(self, p) for p in self._params}
 
     def fit(self, scores: object, y: object | None = None) -> Threshold:
-        """Learn the cut-off from ``scores`` (held-out, normal unless ``y`` says otherwise)."""
+        """Learn the cut-off from ``scores`` (held-out, normal unless ``y`` says otherwise).
+
+        With labels ``y`` (1 = anomaly), rules that do not use labels are fitted on the normal
+        rows only; rules with ``requires_labels`` (best F1) use both classes.
+        """
+        name = type(self).__name__
         s = np.asarray(scores, dtype=np.float64).ravel()
         if s.size == 0:
-            raise InputError(f"{type(self).__name__}: no scores to fit the threshold on")
+            raise InputError(f"{name}: no scores to fit the threshold on")
         if not np.isfinite(s).all():
-            raise InputError(f"{type(self).__name__}: scores contain NaN or inf")
+            raise InputError(f"{name}: scores contain NaN or inf")
         self._check_params()
-        self.value_ = float(self._fit(s, y))
+        labels = None
+        if y is not None:
+            labels = np.asarray(y).ravel()
+            if labels.size != s.size:
+                raise InputError(f"{name}: {labels.size} labels for {s.size} scores")
+            if not np.isin(labels, (0, 1)).all():
+                raise InputError(f"{name}: labels must be 0 (normal) or 1 (anomaly)")
+            labels = labels.astype(np.int8)
+            if not (labels == 0).any():
+                raise InputError(f"{name}: the validation set has no normal rows; the threshold "
+                                 "needs normal scores to fit on")
+            if not self.requires_labels:
+                s, labels = s[labels == 0], None
+        elif self.requires_labels:
+            raise InputError(f"{name} needs a labelled validation set (scores and 0/1 labels with "
+                             "both classes); fit it with fit(scores, y)")
+        self.value_ = float(self._fit(s, labels))
         self.n_fit_ = int(s.size)
         return self
 
@@ -167,20 +190,80 @@ class Contamination(Threshold):
         return f"contamination {self.c} (flags that share of the fitting scores)"
 
 
-def threshold_from_spec(spec: str) -> Threshold:
-    """Parse a CLI spec such as ``percentile:99.5`` or ``contamination:0.01``.
+class Fixed(Threshold):
+    """A cut-off given up front (e.g. DeepLog's top-g rank); ``fit`` only records the scores seen.
+
+    Examples
+    --------
+    >>> Fixed(9).fit([1.0, 12.0]).predict([8.5, 9.2]).tolist()
+    [0, 1]
+    """
+
+    _params = ("value",)
+
+    def __init__(self, value: float = 0.0) -> None:
+        self.value = value
+
+    def _check_params(self) -> None:
+        if not math.isfinite(float(self.value)):
+            raise InputError(f"Fixed: value must be a finite number, got {self.value}")
+
+    def _fit(self, scores: np.ndarray, y: object | None) -> float:
+        return float(self.value)
+
+    def describe(self) -> str:
+        return f"fixed at {self.value}"
+
+
+def threshold_from_spec(spec: str, *, events_per_day: float | None = None) -> Threshold:
+    """Parse a CLI spec into a threshold rule.
+
+    ``percentile:99.5``, ``contamination:0.01``, ``pot:1e-4`` (risk q), ``spot:1e-4``,
+    ``dspot:1e-4``, ``budget:50/day`` (needs ``events_per_day``), ``budget:5/10k``,
+    ``best-f1`` or ``best-fbeta:0.5`` (labelled validation set).
 
     Examples
     --------
     >>> threshold_from_spec("percentile:99.5")
     percentile 99.5 of held-out normal scores
+    >>> threshold_from_spec("budget:5/10k")
+    alert budget 5 per 10k on normal traffic
     """
+    from hourglass.thresholds.budget import AlertBudget
+    from hourglass.thresholds.pot import DSPOT, POT, SPOT
+    from hourglass.thresholds.supervised import BestF1, BestFBeta
+
     kind, _, arg = spec.partition(":")
-    kind = kind.strip().lower()
-    makers: dict[str, type[Threshold]] = {"percentile": Percentile, "contamination": Contamination}
+    kind = kind.strip().lower().replace("_", "-")
+    makers: dict[str, type[Threshold]] = {
+        "percentile": Percentile, "contamination": Contamination, "pot": POT, "spot": SPOT,
+        "dspot": DSPOT, "budget": AlertBudget, "best-f1": BestF1, "best-fbeta": BestFBeta,
+        "fixed": Fixed}
     if kind not in makers:
-        raise InputError(f"--threshold: unknown rule {kind!r}; use one of "
-                         f"{', '.join(f'{k}:VALUE' for k in makers)}")
+        raise InputError(f"--threshold: unknown rule {kind!r}; use percentile:Q, contamination:C, "
+                         "pot:Q, spot:Q, dspot:Q, budget:N/day, budget:N/10k, best-f1, "
+                         "best-fbeta:BETA or fixed:VALUE")
+    arg = arg.strip()
+    if kind == "best-f1":
+        if arg:
+            raise InputError(f"--threshold: best-f1 takes no value (got {spec!r})")
+        return BestF1()
+    if kind == "budget":
+        count, sep, per = arg.partition("/")
+        if not sep or not count:
+            raise InputError(f"--threshold: expected budget:N/day or budget:N/10k, got {spec!r}")
+        try:
+            n = float(count)
+        except ValueError:
+            raise InputError(f"--threshold: {count!r} is not a number (in {spec!r})") from None
+        t: Threshold = AlertBudget(n, per=per.strip().lower(), events_per_day=events_per_day)
+        if t.per in ("day", "d") and events_per_day is None:
+            t.per = "day"  # the rate may come later (from a timestamp column); checked at fit
+            if not n > 0:
+                raise InputError(f"AlertBudget: the budget must be > 0 alerts, got {count}")
+            return t
+        t._check_params()
+        return t
     if not arg:
         return makers[kind]()
     try:

@@ -1,0 +1,194 @@
+"""The log side of ``hourglass train`` / ``hourglass score``: raw logs → sessions → alerts."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import numpy as np
+import pandas as pd
+import typer
+from rich.console import Console
+
+from hourglass.detectors import registry
+from hourglass.errors import HourglassError
+from hourglass.explain import session_alerts
+from hourglass.features.sessions import EventSessions
+from hourglass.ingest import atomic_output
+from hourglass.ingest.logs import LOG_FORMATS
+from hourglass.ingest.readers import detect_format, write_table
+from hourglass.pipeline import Pipeline
+from hourglass.thresholds import threshold_from_spec
+
+__all__ = ["is_log_format", "score_logs", "train_logs"]
+
+logger = logging.getLogger("hourglass")
+
+LOG_FORMAT_HELP = {
+    "hdfs": "log: HDFS header (date time pid level component: message)",
+    "bgl": "log: BGL/Blue Gene header (label epoch date node time ... level message)",
+    "syslog": "log: syslog header (Mon dd hh:mm:ss host program[pid]: message)",
+    "raw": "log: the whole line is the message",
+    "keys": "log: DeepLog key sequences, one session of integer keys a line",
+    "(?P<content>...)": "log: your header regex; (?P<timestamp>...) in epoch seconds optional",
+}
+SessionRegexOpt = Annotated[str | None, typer.Option(
+    "--session-regex", help=r"Logs: session id in the message, e.g. 'blk_-?\d+' (HDFS).")]
+SessionColOpt = Annotated[str | None, typer.Option(
+    "--session-col", help="Logs: header field holding the session id (e.g. node, pid).")]
+WindowOpt = Annotated[float | None, typer.Option(
+    "--window", help="Logs: sessions are time windows of this many seconds.")]
+StepOpt = Annotated[float | None, typer.Option(
+    "--step", help="Logs: slide windows by this many seconds (default: --window, fixed).")]
+StrictOpt = Annotated[bool, typer.Option(
+    "--strict", help="Logs: stop at the first line that matches no header format.")]
+
+
+def is_log_format(fmt: str | None) -> bool:
+    """Whether ``--format`` names a log format (or a header regex) rather than a table format.
+
+    Examples
+    --------
+    >>> is_log_format("hdfs"), is_log_format("csv"), is_log_format(r"(?P<content>.*)")
+    (True, False, True)
+    """
+    return fmt is not None and (fmt in LOG_FORMATS or fmt == "keys" or "(?P<content>" in fmt)
+
+
+def check_tabular_model(cls: type, model: str) -> None:
+    """Refuse an events model on a table (it needs a log --format)."""
+    if cls.get_tags()["input"] == "events":
+        raise HourglassError(f"--model {model} learns from log sessions: give a log --format "
+                             "(hdfs, bgl, syslog, raw, keys or a header regex)")
+
+
+def _params(cls: type, model: str, *, epochs: int | None, batch_size: int | None,
+            lr: float | None, hidden: str | None, seed: int, device: str, quiet: bool,
+            extra: list[str]) -> dict[str, Any]:
+    params: dict[str, Any] = {"random_state": seed, "device": device, "verbose": 0 if quiet else 1}
+    for key, value in (("epochs", epochs), ("batch_size", batch_size), ("lr", lr)):
+        if value is not None:
+            params[key] = value
+    known = cls().get_params()
+    if hidden:
+        try:
+            widths = tuple(int(h) for h in hidden.split(","))
+        except ValueError:
+            raise HourglassError(f"--hidden: expected comma-separated integers, got {hidden!r}"
+                                 ) from None
+        params["hidden"] = widths if isinstance(known.get("hidden"), tuple) else widths[0]
+    for item in extra:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise HourglassError(f"--param: expected KEY=VALUE, got {item!r}")
+        try:
+            parsed = json.loads(value)
+        except json.JSONDecodeError:
+            parsed = value
+        params[key.strip()] = tuple(parsed) if isinstance(parsed, list) else parsed
+    unknown = sorted(set(params) - set(known))
+    if unknown:
+        raise HourglassError(f"{model} has no parameter {unknown[0]!r}; it takes "
+                             f"{', '.join(sorted(known))}")
+    cls(**params).validate_params()
+    return params
+
+
+def train_logs(data: Path, output: Path, *, fmt: str, model: str, epochs: int | None,
+               batch_size: int | None, lr: float | None, hidden: str | None,
+               threshold: str | None, seed: int, device: str, params: list[str],
+               session_regex: str | None, session_col: str | None, window: float | None,
+               step: float | None, strict: bool, quiet: bool) -> Pipeline:
+    """Parse the log ``data``, build sessions, train the events model and save the artefact."""
+    cls = registry.get(model)
+    if cls.get_tags()["input"] != "events":
+        events_models = [n for n in registry.available()
+                         if registry.get(n).get_tags()["input"] == "events"]
+        raise HourglassError(f"--model {model} takes {cls.get_tags()['input']} input; for logs use "
+                             f"one of {', '.join(events_models)}")
+    kwargs = _params(cls, model, epochs=epochs, batch_size=batch_size, lr=lr, hidden=hidden,
+                     seed=seed, device=device, quiet=quiet, extra=params)
+    thr = threshold_from_spec(threshold) if threshold else None
+    if fmt != "keys" and session_regex is None and session_col is None and window is None:
+        raise HourglassError("--session-regex, --session-col or --window: say how log lines "
+                             "group into sessions (e.g. --session-regex 'blk_-?\\d+' for HDFS)")
+    if output.exists() and not (output / "config.json").exists() and (
+            not output.is_dir() or any(output.iterdir())):
+        raise HourglassError(f"{output}: exists and is not a model directory")
+    if not data.exists():
+        raise HourglassError(f"{data}: no such file")
+    features = EventSessions(format=fmt, session_regex=session_regex, session_column=session_col,
+                             window=window, step=step, strict=strict)
+    pipe = Pipeline(detector=cls(**kwargs), features=features, threshold=thr)
+    start = time.perf_counter()
+    pipe.fit(str(data))
+    stats = getattr(pipe.features_, "fit_stats_", {})
+    if stats:
+        logger.info("%s", _summary_line(stats))
+    pipe.info.update({
+        "source": str(data), "format": fmt, "model": registry.name_of(cls),
+        "fit_seconds": time.perf_counter() - start, "parse": stats,
+        "sessions": {"regex": session_regex, "column": session_col, "window": window,
+                     "step": step},
+        "threshold": pipe.threshold_.describe(), "threshold_value": pipe.threshold_.value_,
+    })
+    pipe.save(output)
+    return pipe
+
+
+def report_train(pipe: Pipeline, output: Path, err: Console, out: Console) -> None:
+    info = pipe.info
+    err.print(f"trained {info['model']} on {info['n_train_rows']} sessions "
+              f"({len(pipe.detector_.vocab_)} distinct keys) in {info['fit_seconds']:.1f}s; "
+              f"threshold {info['threshold']} = {info['threshold_value']:.6g}", highlight=False)
+    out.print(f"model saved to {output}", highlight=False)
+
+
+def _summary_line(stats: dict[str, Any]) -> str:
+    parts = [f"{stats.get('lines', 0)} lines"]
+    for key, label in (("unmatched", "matched no header format"),
+                       ("bad_encoding", "had bad encoding (replaced)"),
+                       ("unknown_template", "had a template unseen in training"),
+                       ("events_without_session", "events had no session id"),
+                       ("empty_sessions_skipped", "empty sessions skipped")):
+        if stats.get(key):
+            parts.append(f"{stats[key]} {label}")
+    return ", ".join(parts)
+
+
+def score_logs(pipe: Pipeline, data: Path, output: Path, *, strict: bool,
+               anomalies_only: bool) -> str:
+    """Score the sessions of the log ``data``; write alerts (JSONL) or a score table."""
+    features = pipe.features_
+    if strict:
+        features.strict = True
+        if features.parser_ is not None:
+            features.parser_.strict = True
+    if not data.exists():
+        raise HourglassError(f"{data}: no such file")
+    sessions = features.sessions(str(data), keep_events=True)
+    if not len(sessions):
+        raise HourglassError(f"{data}: no sessions found ({_summary_line(sessions.stats)})")
+    start = time.perf_counter()
+    scores = pipe.detector_.score(sessions.sequences)
+    flags = pipe.detector_.threshold_predict(scores)
+    seconds = time.perf_counter() - start
+    if detect_format(output) == "jsonl":
+        alerts = session_alerts(pipe.detector_, sessions, scores, flags, features.templates())
+        with atomic_output(output) as tmp, tmp.open("w", encoding="utf-8") as fh:
+            for a in alerts:
+                fh.write(json.dumps(a) + "\n")
+    else:
+        table = pd.DataFrame({"session": sessions.ids, "score": scores, "flag": flags,
+                              "n_events": [len(s) for s in sessions.sequences],
+                              "first_line": [int(x[0]) for x in sessions.lines]})
+        if anomalies_only:
+            table = table[table["flag"] == 1]
+        write_table(table, output)
+    n = len(sessions)
+    rate = n / seconds if seconds > 0 else float("inf")
+    return (f"{_summary_line(sessions.stats)}; scored {n} sessions ({rate:,.0f}/s), "
+            f"{int(np.sum(flags))} flagged")

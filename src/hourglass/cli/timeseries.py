@@ -1,0 +1,229 @@
+"""The time-series side of ``hourglass train`` / ``evaluate`` / ``score``: read a series (or a
+named dataset's file), align it with :class:`TimeSeriesPreprocessor`, and report time-series
+metrics (point-wise first, point-adjusted labelled)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import numpy as np
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from hourglass.detectors import registry
+from hourglass.errors import HourglassError
+from hourglass.evaluate import timeseries_metrics
+from hourglass.features.timeseries import TimeSeriesPreprocessor
+from hourglass.ingest import read_table, write_table
+from hourglass.ingest.timeseries import LABEL, TimeSeriesDataset, get_timeseries_dataset
+from hourglass.pipeline import Pipeline
+from hourglass.thresholds import threshold_from_spec
+
+__all__ = ["evaluate_timeseries", "is_timeseries_dataset", "read_series", "report_train",
+           "score_command", "score_timeseries", "train_command", "train_timeseries",
+           "wants_timeseries"]
+
+logger = logging.getLogger("hourglass")
+
+TimestampOpt = Annotated[str | None, typer.Option(
+    "--timestamp-col", help="Time series: column with timestamps.")]
+FreqOpt = Annotated[str | None, typer.Option(
+    "--freq", help="Time series: resample onto this grid (e.g. 1min), or 'rows'.")]
+FillOpt = Annotated[str | None, typer.Option(
+    "--fill", help="Time series: fill gaps with ffill, interpolate or zero.")]
+FillLimitOpt = Annotated[int | None, typer.Option(
+    "--fill-limit", help="Time series: longest gap (steps) --fill may bridge.")]
+_TS_MODELS = "lstm-ae, gru-ae, lstm-forecaster, tcn-ae, conv2d-ae, cnn-lstm"
+
+
+def wants_timeseries(model: str, dataset: str | None, *ts_options: object) -> bool:
+    """Whether ``train`` takes the time-series path; refuses mixed requests with a clear error."""
+    is_ts_model = registry.get(model).get_tags()["input"] == "timeseries"
+    if is_timeseries_dataset(dataset) and not is_ts_model:
+        raise HourglassError(f"--dataset {dataset} is a time series: choose a time-series model "
+                             f"(--model {_TS_MODELS})")
+    if not is_ts_model and any(o is not None for o in ts_options):
+        raise HourglassError("--timestamp-col/--freq/--fill/--fill-limit are for time-series "
+                             f"models ({_TS_MODELS})")
+    return is_ts_model
+
+
+def is_timeseries_dataset(name: str | None) -> bool:
+    """Whether ``--dataset NAME`` names a time-series dataset (skab, nab, asd, smd)."""
+    return name is not None and get_timeseries_dataset(name) is not None
+
+
+def _read(path: Path, ds: TimeSeriesDataset | None) -> pd.DataFrame:
+    return ds.read(path) if ds is not None else read_table(path)
+
+
+def read_series(path: Path, dataset: str | None) -> pd.DataFrame:
+    """The whole series in PATH, read with the named dataset's reader when one is given."""
+    return _read(path, _dataset(dataset))
+
+
+def _dataset(name: str | None) -> TimeSeriesDataset | None:
+    if name is None:
+        return None
+    ds = get_timeseries_dataset(name)
+    if ds is None:
+        raise HourglassError(f"--dataset: {name!r} is not a time-series dataset "
+                             "(skab, nab, asd, smd)")
+    return ds
+
+
+def train_timeseries(
+    data: Path, *, dataset: str | None, model: str, params: dict[str, Any],
+    threshold: str | None, timestamp_col: str | None, freq: str | None, fill: str | None,
+    fill_limit: int | None, label_col: str | None, drop: list[str],
+) -> Pipeline:
+    """Train a time-series pipeline on DATA (a named dataset's protocol training part)."""
+    ds = _dataset(dataset)
+    df = _read(data, ds)
+    label = label_col or (LABEL if ds is not None else None)
+    train_df = ds.train_part(df) if ds is not None else df
+    if label_col is not None and label_col not in df.columns:
+        raise HourglassError(f"{data}: no label column {label_col!r}")
+    features = TimeSeriesPreprocessor(
+        timestamp_col=timestamp_col or (ds.timestamp_col if ds else None),
+        freq=freq or (ds.freq if ds else None), fill=fill or "none", fill_limit=fill_limit,
+        drop=tuple(c for c in (*drop, *(ds.drop if ds else ()), label) if c))
+    cls = registry.get(model)
+    thr = threshold_from_spec(threshold) if threshold else None
+    pipe = Pipeline(detector=cls(**params), features=features, threshold=thr)
+    start = time.perf_counter()
+    pipe.fit(train_df.drop(columns=[label]) if label in train_df.columns else train_df)
+    held = float(getattr(pipe.detector_, "validation_fraction", 0.0))
+    logger.info("trained on the first %d of %d rows of %s", len(train_df), len(df), data)
+    pipe.info.update({
+        "source": str(data), "dataset": ds.name if ds else None, "label_col": label,
+        "normal": [], "model": registry.name_of(cls), "input": "timeseries",
+        "fit_seconds": time.perf_counter() - start, "n_train_rows": len(train_df),
+        "held_out": {"fraction": held, "rows": len(pipe.detector_.val_index_),
+                     "used_for": "early stopping and the threshold; never trained on",
+                     "which": "the last steps of the training series (a contiguous tail)"},
+        "threshold": pipe.threshold_.describe(), "threshold_value": pipe.threshold_.value_,
+    })
+    return pipe
+
+
+def score_timeseries(pipe: Pipeline, df: pd.DataFrame) -> pd.DataFrame:
+    """Score and flag per grid step, with the step's timestamp (or row number)."""
+    label = pipe.info.get("label_col")
+    feats = df.drop(columns=[label]) if label in df.columns else df
+    grid = pipe.features_.transform_frame(feats)
+    scores = pipe.detector_.score(grid.to_numpy(dtype=np.float32))
+    out = pd.DataFrame({"score": scores, "flag": pipe.detector_.threshold_predict(scores)})
+    name = pipe.features_.timestamp_col or "step"
+    out.insert(0, str(name), grid.index.to_numpy() if pipe.features_.timestamp_col else
+               np.arange(len(grid)))
+    return out
+
+
+def evaluate_timeseries(pipe: Pipeline, data: Path, dataset: str | None,
+                        label_col: str | None) -> tuple[dict[str, Any], Table]:
+    """Metrics of a saved time-series model on a labelled series (a dataset's test part)."""
+    name = dataset or pipe.info.get("dataset")
+    ds = _dataset(name)
+    df = _read(data, ds)
+    if ds is not None:
+        df = ds.test_part(df)
+    label = label_col or pipe.info.get("label_col") or LABEL
+    if label not in df.columns:
+        raise HourglassError(f"--label-col: {data} has no label column {label!r}")
+    start = time.perf_counter()
+    result = score_timeseries(pipe, df)
+    seconds = time.perf_counter() - start
+    y = pipe.features_.align_labels(df, df[label].to_numpy())
+    metrics = timeseries_metrics(y, result["score"].to_numpy(), result["flag"].to_numpy())
+    report = {**metrics, "threshold": pipe.threshold_.describe(),
+              "threshold_value": pipe.threshold_.value_, "score_seconds": seconds,
+              "n_steps": len(result), "evaluated_rows": "the protocol's test part"
+              if ds is not None else "the whole file"}
+    t = Table(title=f"{data.name}: threshold {pipe.threshold_.describe()}", header_style="bold")
+    t.add_column("metric")
+    t.add_column("value", justify="right")
+    for key, text in (("f1", "point F1"), ("precision", "point precision"),
+                      ("recall", "point recall"), ("pr_auc", "PR-AUC"), ("roc_auc", "ROC-AUC"),
+                      ("event_recall", "event recall"), ("event_precision", "event precision"),
+                      ("mean_time_to_detect", "mean time to detect (steps)"),
+                      ("pa_f1", "F1 point-adjusted (flattering)")):
+        v = metrics.get(key)
+        t.add_row(text, "n/a" if v is None else f"{v:.4f}")
+    t.add_row("steps (anomalous) / events", f"{metrics['n']} ({metrics['n_anomalies']}) / "
+                                           f"{metrics['n_events']}")
+    return report, t
+
+
+def train_command(
+    data: Path, output: Path, *, dataset: str | None, model: str, epochs: int | None,
+    batch_size: int | None, lr: float | None, window: float | None, threshold: str | None,
+    seed: int, device: str, params: list[str], timestamp_col: str | None, freq: str | None,
+    fill: str | None, fill_limit: int | None, label_col: str | None, drop: list[str],
+    quiet: bool,
+) -> Pipeline:
+    """``hourglass train`` for a time-series model: check everything, train, save."""
+    cls = registry.get(model)
+    kwargs: dict[str, Any] = {"random_state": seed, "device": device, "verbose": 0 if quiet else 1}
+    for key, value in (("epochs", epochs), ("batch_size", batch_size), ("lr", lr)):
+        if value is not None:
+            kwargs[key] = value
+    if window is not None:
+        if window != int(window) or window < 2:
+            raise HourglassError(f"--window: a time-series window is a whole number of steps "
+                                 f">= 2, got {window:g}")
+        kwargs["window"] = int(window)
+    for item in params:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise HourglassError(f"--param: expected KEY=VALUE, got {item!r}")
+        try:
+            parsed = json.loads(value)
+        except json.JSONDecodeError:
+            parsed = value
+        kwargs[key.strip()] = tuple(parsed) if isinstance(parsed, list) else parsed
+    known = cls().get_params()
+    unknown = sorted(set(kwargs) - set(known))
+    if unknown:
+        raise HourglassError(f"{model} has no parameter {unknown[0]!r}; it takes "
+                             f"{', '.join(sorted(known))}")
+    cls(**kwargs).validate_params()
+    if threshold:
+        threshold_from_spec(threshold)
+    if output.exists() and not (output / "config.json").exists() and (
+            not output.is_dir() or any(output.iterdir())):
+        raise HourglassError(f"{output}: exists and is not a model directory")
+    pipe = train_timeseries(data, dataset=dataset, model=model, params=kwargs,
+                            threshold=threshold, timestamp_col=timestamp_col, freq=freq,
+                            fill=fill, fill_limit=fill_limit, label_col=label_col, drop=drop)
+    pipe.save(output)
+    return pipe
+
+
+def report_train(pipe: Pipeline, output: Path, err: Console, out: Console) -> None:
+    """The lines ``hourglass train`` prints for a time-series model."""
+    info = pipe.info
+    err.print(f"trained {info['model']} on {info['n_train_rows']} rows "
+              f"({len(pipe.features_.feature_names_)} channels) in {info['fit_seconds']:.1f}s; "
+              f"threshold {info['threshold']} = {info['threshold_value']:.6g}", highlight=False)
+    out.print(f"model saved to {output}", highlight=False)
+
+
+def score_command(pipe: Pipeline, data: Path, output: Path, *, dataset: str | None,
+                  keep: list[str] | None, anomalies_only: bool) -> str:
+    """``hourglass score`` for a time-series model; returns the summary line."""
+    if keep:
+        raise HourglassError("--keep: not available for time-series models (the output has one "
+                             "row per time step, with its timestamp)")
+    result = score_timeseries(pipe, read_series(data, dataset or pipe.info.get("dataset")))
+    n, flagged = len(result), int(result["flag"].sum())
+    if anomalies_only:
+        result = result[result["flag"] == 1]
+    write_table(result, output)
+    return f"scored {n} time steps, {flagged} flagged"

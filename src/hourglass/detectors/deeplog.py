@@ -1,0 +1,272 @@
+"""DeepLog (Du et al., CCS 2017): an LSTM predicts the next log key from the previous ``window``.
+
+An event is unexpected when its key is not among the ``top_g`` most likely next keys; a session
+is anomalous when any event is. The continuous event score is ``rank - p`` (rank of the observed
+key among the predictions, 1 = most likely, minus its probability): it lies in ``(rank - 1,
+rank]``, so ``score > g`` exactly when the rank is above ``g``, and ROC-AUC is defined. The
+session score is the maximum over its events; the default threshold is ``Fixed(top_g)``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from hourglass.detectors.base import DeepDetector
+from hourglass.detectors.events import EventsInput, Packed, dedup_rows, with_end
+from hourglass.nn import predict_batches
+from hourglass.thresholds import Fixed, Threshold
+
+__all__ = ["DeepLog"]
+
+Batch = tuple[torch.Tensor, ...]
+
+
+class _DeepLogNet(nn.Module):
+    """Embedding → LSTM → linear over ``V + 2`` next keys: the known ones, "unknown" (``V``)
+    and "end of session" (``V + 1``); ``V + 2`` is the padding of short histories."""
+
+    def __init__(self, n_keys: int, embed: int, hidden: int, layers: int, dropout: float) -> None:
+        super().__init__()
+        self.embed = nn.Embedding(n_keys + 3, embed)
+        self.lstm = nn.LSTM(embed, hidden, num_layers=layers, batch_first=True,
+                            dropout=dropout if layers > 1 else 0.0)
+        self.out = nn.Linear(hidden, n_keys + 2)
+
+    def logits(self, windows: torch.Tensor) -> torch.Tensor:
+        h, _ = self.lstm(self.embed(windows))
+        return self.out(h[:, -1])
+
+    def loss(self, batch: Batch) -> torch.Tensor:
+        windows, target, weight = batch
+        ce = F.cross_entropy(self.logits(windows), target, reduction="none")
+        return (ce * weight).sum() / weight.sum()
+
+    def score(self, batch: Batch) -> torch.Tensor:
+        """``rank - p`` of each window's next key (what :meth:`DeepLog.event_scores` gives)."""
+        windows, target = batch[0], batch[1]
+        logits = self.logits(windows)
+        observed = logits.gather(1, target[:, None])
+        rank = (logits > observed).sum(dim=1).float() + 1.0
+        p = torch.softmax(logits, dim=1).gather(1, target[:, None])[:, 0]
+        return rank - p
+
+
+class DeepLog(EventsInput, DeepDetector):
+    """DeepLog: LSTM next-key prediction over log-key windows; flags keys outside the top g.
+
+    Parameters
+    ----------
+    window
+        History length ``h`` (the paper's 10). Sessions are left-padded, so every event —
+        the first one too — is predicted.
+    top_g
+        An event is unexpected when its key is not among the ``top_g`` likeliest (paper: 9).
+        Used by the default threshold ``Fixed(top_g)``; pass ``threshold`` to fit a cut-off on
+        held-out scores instead.
+    end_token
+        Also predict the end of each session, so a session that stops early (a truncated
+        block) is unexpected too; its explanation names ``"<end>"`` as the unexpected event.
+    embed, hidden, layers, dropout
+        Key embedding size, LSTM width and depth (paper: 2 layers of 64), dropout between layers.
+    chunk_events
+        Events scored per block; bounds memory for any session length.
+    epochs, batch_size, lr, weight_decay, patience, validation_fraction
+        Training (the one loop in :mod:`hourglass.nn`). Identical (window, next key) pairs are
+        trained once with their count as weight, which is the same objective, much faster.
+    threshold, device, verbose, random_state
+        As for every detector.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> normal = [np.array([1, 2, 3, 4, 5, 6])] * 50
+    >>> dl = DeepLog(window=3, top_g=1, hidden=16, layers=1, epochs=60, lr=0.03, verbose=0).fit(normal)
+    >>> dl.predict([np.array([1, 2, 3, 4, 5, 6]), np.array([1, 2, 4, 3, 5, 6]),
+    ...             np.array([1, 2, 3])]).tolist()  # normal, wrong order, cut short
+    [0, 1, 1]
+    """
+
+    _tags: ClassVar[dict[str, Any]] = {"input": "events", "supports_explain": True}
+
+    def __init__(
+        self,
+        window: int = 10,
+        top_g: int = 9,
+        end_token: bool = True,
+        embed: int = 16,
+        hidden: int = 64,
+        layers: int = 2,
+        dropout: float = 0.0,
+        chunk_events: int = 1_048_576,
+        epochs: int = 60,
+        batch_size: int = 512,
+        lr: float = 3e-3,
+        weight_decay: float = 0.0,
+        patience: int | None = 5,
+        validation_fraction: float = 0.1,
+        threshold: Threshold | None = None,
+        device: str = "auto",
+        verbose: int = 1,
+        random_state: int | None = 0,
+    ) -> None:
+        self.window = window
+        self.top_g = top_g
+        self.end_token = end_token
+        self.embed = embed
+        self.hidden = hidden
+        self.layers = layers
+        self.dropout = dropout
+        self.chunk_events = chunk_events
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.patience = patience
+        self.validation_fraction = validation_fraction
+        self.threshold = threshold
+        self.device = device
+        self.verbose = verbose
+        self.random_state = random_state
+
+    def _check_params(self) -> None:
+        for name in ("window", "top_g", "embed", "hidden", "layers", "chunk_events"):
+            if int(getattr(self, name)) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if not 0 <= float(self.dropout) < 1:
+            raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
+
+    def _default_threshold(self) -> Threshold:
+        return Fixed(int(self.top_g))
+
+    def _build_module(self, n_features: int) -> nn.Module:
+        return _DeepLogNet(n_features, int(self.embed), int(self.hidden), int(self.layers),
+                           float(self.dropout))
+
+    # -- windows ----------------------------------------------------------------------------
+    def _windows(self, X: Packed, events: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(history windows, next keys) for the events at flat indices ``events``; history
+        before a session's start is padding."""
+        h = int(self.window)
+        sess = np.searchsorted(X.starts, events, side="right") - 1
+        pos = events - X.starts[sess]
+        offsets = np.arange(-h, 0)
+        idx = events[:, None] + offsets[None, :]
+        valid = (pos[:, None] + offsets[None, :]) >= 0
+        windows = np.where(valid, X.flat[np.maximum(idx, 0)], self.n_features_in_ + 2)
+        return windows.astype(np.int64), X.flat[events]
+
+    def _with_end(self, X: Packed) -> Packed:
+        """``X`` with the end-of-session key ``V + 1`` after every session (if ``end_token``)."""
+        return with_end(X, self.n_features_in_ + 1) if self.end_token else X
+
+    def _train_tensors(self, X: Packed, y: np.ndarray | None) -> tuple[torch.Tensor, ...]:
+        X = self._with_end(X)
+        w, t = self._windows(X, np.arange(len(X.flat)))
+        rows, _, counts = dedup_rows(np.column_stack([w, t]), self.n_features_in_ + 3)
+        return (torch.from_numpy(np.ascontiguousarray(rows[:, :-1])),
+                torch.from_numpy(np.ascontiguousarray(rows[:, -1])),
+                torch.from_numpy(counts.astype(np.float32)))
+
+    # -- scoring ----------------------------------------------------------------------------
+    def event_scores(self, X: object) -> list[np.ndarray]:
+        """Score of every event (``rank - p`` of its key), one array per session; with
+        ``end_token`` the last entry scores the end of the session.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> dl = DeepLog(window=2, hidden=8, epochs=2, verbose=0).fit([np.array([1, 2, 3])] * 20)
+        >>> [len(s) for s in dl.event_scores([np.array([1, 2]), np.array([3])])]
+        [3, 2]
+        """
+        self._check_fitted()
+        Xp = self._with_end(self._validate(X, reset=False))
+        return np.split(self._event_scores(Xp), Xp.starts[1:])
+
+    def _event_scores(self, X: Packed) -> np.ndarray:
+        """``rank - p`` per event. Identical windows are run through the LSTM once; rank and
+        probability of each observed key are then read from those rows."""
+        self.module_.eval()
+        out = np.empty(len(X.flat), dtype=np.float32)
+        step = int(self.chunk_events)
+        for lo in range(0, len(X.flat), step):
+            hi = min(lo + step, len(X.flat))
+            w, t = self._windows(X, np.arange(lo, hi))
+            uniq, inv, _ = dedup_rows(w, self.n_features_in_ + 3)
+            logits = predict_batches(lambda b: self.module_.logits(b[0]),
+                                     [np.ascontiguousarray(uniq)], device=self.device_,
+                                     batch_size=8192)
+            logits = logits - logits.max(axis=1, keepdims=True)
+            prob = np.exp(logits)
+            prob /= prob.sum(axis=1, keepdims=True)
+            observed = logits[inv, t]
+            rank = (logits[inv] > observed[:, None]).sum(axis=1) + 1
+            out[lo:hi] = rank - prob[inv, t]
+        return out
+
+    def _score(self, X: Packed) -> np.ndarray:
+        X = self._with_end(X)
+        return np.maximum.reduceat(self._event_scores(X), X.starts).astype(np.float64)
+
+    # -- explanation --------------------------------------------------------------------------
+    def explain(self, X: object, top: int | None = None) -> list[dict[str, Any]]:
+        """Per session: the first event above the threshold (else the highest-scoring one),
+        its key, score and rank, and the ``top`` keys the model expected there (default
+        ``top_g``). Keys are the raw keys; ``None`` stands for "a key never seen in training"
+        and ``"<end>"`` for the end of the session.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> normal = [np.array([1, 2, 3, 4, 5, 6])] * 50
+        >>> dl = DeepLog(window=3, top_g=1, hidden=16, layers=1, epochs=60, lr=0.03, verbose=0).fit(normal)
+        >>> e = dl.explain([np.array([1, 2, 4, 3, 5, 6])])[0]
+        >>> e["position"], e["key"], e["expected"]
+        (2, 4, [3])
+        """
+        self._check_fitted()
+        Xp = self._with_end(self._validate(X, reset=False))
+        top = int(self.top_g if top is None else top)
+        scores = self._event_scores(Xp)
+        thr = float(self.threshold_.value_)
+        out = []
+        pick = np.empty(len(Xp), dtype=np.int64)
+        for i in range(len(Xp)):  # one index lookup per session; the model runs batched below
+            s = scores[Xp.starts[i]:Xp.starts[i] + Xp.lengths[i]]
+            above = np.flatnonzero(s > thr)
+            pick[i] = int(above[0]) if len(above) else int(np.argmax(s))
+        idx = Xp.starts + pick
+        windows = self._windows(Xp, idx)[0]
+        with torch.inference_mode():
+            logits = self.module_.logits(torch.from_numpy(windows).to(self.device_))
+            prob = torch.softmax(logits, dim=1)
+            k = min(top, prob.shape[1])
+            p_top, k_top = prob.topk(k, dim=1)
+        raw = self._keys_out(Xp.flat[idx])
+        for i in range(len(Xp)):
+            sc = float(scores[idx[i]])
+            out.append({"position": int(pick[i]), "key": raw[i], "score": sc,
+                        "rank": int(np.floor(sc)) + 1,
+                        "expected": self._keys_out(k_top[i].cpu().numpy()),
+                        "expected_p": [round(float(v), 4) for v in p_top[i].cpu().numpy()]})
+        return out
+
+    def _keys_out(self, dense: np.ndarray) -> list[int | str | None]:
+        end = self.n_features_in_ + 1
+        raw = self._raw_keys(dense)
+        return ["<end>" if int(d) == end else r for d, r in zip(np.asarray(dense).tolist(), raw,
+                                                                  strict=True)]
+
+    # -- state --------------------------------------------------------------------------------
+    def _get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        meta, arrays = super()._get_state()
+        return meta, {**arrays, **self._events_state()}
+
+    def _set_state(self, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+        self._set_events_state(arrays)
+        super()._set_state(meta, arrays)

@@ -1,0 +1,164 @@
+"""Input handling shared by the detectors of log sessions (``input="events"``).
+
+A session is a sequence of non-negative integer keys (template ids). Detectors see them packed
+(one flat array + lengths) so that windows, chunks and counts are built with array operations,
+not a Python loop per session. Keys are mapped to a dense vocabulary learnt at fit; a key never
+seen in training maps to one shared "unknown" index ``V`` (the number of known keys).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+
+from hourglass.errors import InputError
+
+__all__ = ["EventsInput", "Packed", "dedup_rows", "with_end"]
+
+
+@dataclass
+class Packed:
+    """Sessions as one flat key array and per-session lengths (all lengths > 0)."""
+
+    flat: np.ndarray
+    lengths: np.ndarray
+
+    def __post_init__(self) -> None:
+        self.starts = np.cumsum(self.lengths) - self.lengths
+
+    def __len__(self) -> int:
+        return len(self.lengths)
+
+    def session_of_event(self) -> np.ndarray:
+        """Session index of every event in ``flat``."""
+        return np.repeat(np.arange(len(self.lengths)), self.lengths)
+
+    def position_of_event(self) -> np.ndarray:
+        """Position of every event inside its session."""
+        return np.arange(len(self.flat)) - np.repeat(self.starts, self.lengths)
+
+    def take(self, idx: np.ndarray) -> Packed:
+        """The sessions at ``idx`` (vectorised gather)."""
+        idx = np.asarray(idx, dtype=np.int64)
+        lens = self.lengths[idx]
+        offs = np.arange(lens.sum()) - np.repeat(np.cumsum(lens) - lens, lens)
+        return Packed(self.flat[np.repeat(self.starts[idx], lens) + offs], lens)
+
+    def session(self, i: int) -> np.ndarray:
+        return self.flat[self.starts[i]:self.starts[i] + self.lengths[i]]
+
+
+def with_end(X: Packed, end: int) -> Packed:
+    """``X`` with the key ``end`` appended to every session.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> with_end(Packed(np.array([1, 2, 3]), np.array([2, 1])), 9).flat.tolist()
+    [1, 2, 9, 3, 9]
+    """
+    lengths = X.lengths + 1
+    flat = np.full(int(lengths.sum()), end, dtype=np.int64)
+    keep = np.ones(len(flat), dtype=bool)
+    keep[np.cumsum(lengths) - 1] = False
+    flat[keep] = X.flat
+    return Packed(flat, lengths)
+
+
+def dedup_rows(M: np.ndarray, base: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Unique rows of the non-negative int matrix ``M`` (values < ``base``): (unique rows,
+    inverse index, counts). Rows are hashed to one int64 when they fit, else sorted as rows."""
+    n, d = M.shape
+    if n == 0:
+        return M, np.zeros(0, np.int64), np.zeros(0, np.int64)
+    if d * np.log2(max(base, 2)) < 62:
+        powers = base ** np.arange(d, dtype=np.int64)
+        codes = M.astype(np.int64) @ powers
+        _, first, inv, counts = np.unique(codes, return_index=True, return_inverse=True,
+                                          return_counts=True)
+        return M[first], inv.ravel(), counts
+    uniq, inv, counts = np.unique(M, axis=0, return_inverse=True, return_counts=True)
+    return uniq, inv.ravel(), counts
+
+
+class EventsInput:
+    """Mixin: validate event sequences and map keys to the fitted vocabulary.
+
+    Sets ``vocab_`` (sorted raw keys seen in training) and ``n_features_in_`` (their number,
+    ``V``). Known keys become ``0..V-1``; unknown keys become ``V``.
+    """
+
+    _tags: ClassVar[dict[str, Any]] = {"input": "events"}
+
+    @staticmethod
+    def _pack_raw(X: object) -> Packed:
+        if isinstance(X, np.ndarray) and X.dtype != object:
+            raise InputError("events input: expected a list of key sequences (one per session), "
+                             f"got a {X.ndim}-D array; wrap a single session as [keys]")
+        if not isinstance(X, Sequence | np.ndarray) or isinstance(X, str | bytes):
+            raise InputError(f"events input: expected a list of integer key sequences, got "
+                             f"{type(X).__name__}")
+        if len(X) == 0:
+            raise InputError("events input: no sessions (empty data)")
+        arrays = []
+        for i, s in enumerate(X):
+            a = np.asarray(s)
+            if a.ndim != 1:
+                raise InputError(f"session {i}: expected a 1-D sequence of integer keys, "
+                                 f"got shape {a.shape}")
+            if a.size == 0:
+                raise InputError(f"session {i} is empty; drop empty sessions before scoring "
+                                 "(EventSessions skips and counts them)")
+            if a.dtype.kind not in "iu":
+                if a.dtype.kind == "f" and np.isfinite(a).all() and (a == np.round(a)).all():
+                    a = a.astype(np.int64)
+                else:
+                    bad = a[0] if a.dtype.kind != "f" else a[~np.isfinite(a) | (a != np.round(a))][0]
+                    raise InputError(f"session {i}: keys must be integers, found {bad!r}")
+            arrays.append(a.astype(np.int64, copy=False))
+        lengths = np.fromiter((len(a) for a in arrays), dtype=np.int64, count=len(arrays))
+        flat = np.concatenate(arrays)
+        if (flat < 0).any():
+            pos = int(np.flatnonzero(flat < 0)[0])
+            sess = int(np.searchsorted(np.cumsum(lengths), pos, side="right"))
+            raise InputError(f"session {sess}: keys must be >= 0, found {int(flat[pos])}")
+        return Packed(flat, lengths)
+
+    def _map_keys(self, flat: np.ndarray) -> np.ndarray:
+        vocab = self.vocab_
+        pos = np.searchsorted(vocab, flat)
+        pos_c = np.minimum(pos, len(vocab) - 1)
+        known = vocab[pos_c] == flat
+        return np.where(known, pos_c, len(vocab)).astype(np.int64)
+
+    def _validate(self, X: object, *, reset: bool) -> Any:
+        packed = self._pack_raw(X)
+        if reset:
+            self.vocab_ = np.unique(packed.flat)
+            self.n_features_in_ = len(self.vocab_)
+        return Packed(self._map_keys(packed.flat), packed.lengths)
+
+    def _n_samples(self, X: Any) -> int:
+        return len(X)
+
+    def _take(self, X: Any, idx: np.ndarray) -> Any:
+        return X.take(idx)
+
+    def _raw_keys(self, dense: np.ndarray) -> list[int | None]:
+        """Dense indices back to raw keys (``None`` for the unknown index)."""
+        V = len(self.vocab_)
+        return [int(self.vocab_[k]) if 0 <= k < V else None for k in np.asarray(dense).tolist()]
+
+    def _events_state(self) -> dict[str, np.ndarray]:
+        return {"vocab": self.vocab_.astype(np.int64)}
+
+    def _set_events_state(self, arrays: dict[str, np.ndarray]) -> None:
+        try:
+            self.vocab_ = np.asarray(arrays["vocab"], dtype=np.int64)
+        except KeyError:
+            raise InputError("detector state is missing the key vocabulary") from None
+        if len(self.vocab_) != self.n_features_in_:
+            raise InputError("detector state: vocabulary size does not match n_features_in")

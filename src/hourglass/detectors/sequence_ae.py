@@ -1,0 +1,338 @@
+"""Autoencoders over log sessions: a recurrent one over key embeddings, and one over key counts.
+
+* :class:`SequenceAutoEncoder` encodes a session (LSTM/GRU, optionally bidirectional, from
+  :mod:`hourglass.nn.recurrent`) into a small code and decodes the key at every position; the
+  score of an event is the negative log-likelihood of its key, a session scores the maximum (or
+  mean) over its events. Each session ends with an end-of-session key, so a session cut short is
+  unusual too. Sessions longer than ``max_length`` are cut into chunks.
+* :class:`EventCountAutoEncoder` is the quantitative view (Lou et al.'s invariants, loglizer's
+  event-count vectors): the hourglass autoencoder on ``log1p`` of each key's count per session.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from hourglass.detectors.autoencoder import AutoEncoder
+from hourglass.detectors.base import DeepDetector
+from hourglass.detectors.events import EventsInput, Packed, dedup_rows, with_end
+from hourglass.features.sessions import count_vectors
+from hourglass.nn import RNNDecoder, RNNEncoder, predict_batches
+from hourglass.thresholds import Threshold
+
+__all__ = ["EventCountAutoEncoder", "SequenceAutoEncoder"]
+
+Batch = tuple[torch.Tensor, ...]
+
+
+class _SeqAENet(nn.Module):
+    def __init__(self, n_keys: int, embed: int, hidden: int, code: int, cell: str, layers: int,
+                 bidirectional: bool, dropout: float) -> None:
+        super().__init__()
+        self.pad = n_keys + 2  # n_keys: unknown, n_keys + 1: end of session
+        self.embed = nn.Embedding(n_keys + 3, embed)
+        self.encoder = RNNEncoder(embed, hidden, cell=cell, num_layers=layers,
+                                  bidirectional=bidirectional, dropout=dropout)
+        self.code = nn.Linear(self.encoder.out_size, code)
+        self.decoder = RNNDecoder(code, hidden, n_keys + 2, cell=cell, num_layers=layers,
+                                  dropout=dropout)
+
+    def logits(self, keys: torch.Tensor) -> torch.Tensor:
+        _, summary = self.encoder(self.embed(keys))
+        return self.decoder(torch.tanh(self.code(summary)), keys.shape[1])  # type: ignore[no-any-return]
+
+    def nll(self, keys: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Per-position negative log-likelihood (0 on padding) and the padding mask."""
+        mask = keys != self.pad
+        target = torch.where(mask, keys, torch.zeros_like(keys))
+        logits = self.logits(keys)
+        nll = F.cross_entropy(logits.transpose(1, 2), target, reduction="none")
+        return nll * mask, mask
+
+    def loss(self, batch: Batch) -> torch.Tensor:
+        keys, weight = batch
+        nll, mask = self.nll(keys)
+        per_row = nll.sum(dim=1) / mask.sum(dim=1).clamp(min=1)
+        return (per_row * weight).sum() / weight.sum()
+
+    def score(self, batch: Batch) -> torch.Tensor:
+        nll, _ = self.nll(batch[0])
+        return torch.stack([nll.sum(dim=1), nll.max(dim=1).values], dim=1)
+
+
+class SequenceAutoEncoder(EventsInput, DeepDetector):
+    """Recurrent sequence autoencoder over key embeddings; scores each key's surprise.
+
+    Parameters
+    ----------
+    cell
+        ``"lstm"`` or ``"gru"``.
+    bidirectional
+        Bidirectional encoder.
+    embed, hidden, code, layers, dropout
+        Key embedding size, RNN width and depth, code (bottleneck) size, dropout between layers.
+    max_length
+        Longest chunk the model sees; longer sessions are cut into chunks of at most the
+        longest training chunk (so memory stays bounded for any session length).
+    reduce
+        Session score: ``"max"`` (the most surprising event) or ``"mean"`` over its events.
+    epochs, batch_size, lr, weight_decay, patience, validation_fraction
+        Training (identical chunks are trained once, weighted by their count).
+    threshold, device, verbose, random_state
+        As for every detector.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> normal = [np.array([1, 2, 3, 4, 5])] * 40 + [np.array([1, 2, 6, 4, 5])] * 40
+    >>> ae = SequenceAutoEncoder(hidden=16, code=4, epochs=40, lr=0.02, verbose=0).fit(normal)
+    >>> s = ae.score([np.array([1, 2, 3, 4, 5]), np.array([5, 4, 3, 2, 1])])
+    >>> bool(s[1] > s[0])
+    True
+    """
+
+    _tags: ClassVar[dict[str, Any]] = {"input": "events", "supports_explain": True}
+
+    def __init__(
+        self,
+        cell: str = "lstm",
+        bidirectional: bool = False,
+        embed: int = 16,
+        hidden: int = 64,
+        code: int = 16,
+        layers: int = 1,
+        dropout: float = 0.0,
+        max_length: int = 128,
+        reduce: str = "max",
+        epochs: int = 60,
+        batch_size: int = 256,
+        lr: float = 3e-3,
+        weight_decay: float = 0.0,
+        patience: int | None = 5,
+        validation_fraction: float = 0.1,
+        threshold: Threshold | None = None,
+        device: str = "auto",
+        verbose: int = 1,
+        random_state: int | None = 0,
+    ) -> None:
+        self.cell = cell
+        self.bidirectional = bidirectional
+        self.embed = embed
+        self.hidden = hidden
+        self.code = code
+        self.layers = layers
+        self.dropout = dropout
+        self.max_length = max_length
+        self.reduce = reduce
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.patience = patience
+        self.validation_fraction = validation_fraction
+        self.threshold = threshold
+        self.device = device
+        self.verbose = verbose
+        self.random_state = random_state
+
+    def _check_params(self) -> None:
+        if self.cell not in ("lstm", "gru"):
+            raise ValueError(f"cell must be 'lstm' or 'gru', got {self.cell!r}")
+        if self.reduce not in ("max", "mean"):
+            raise ValueError(f"reduce must be 'max' or 'mean', got {self.reduce!r}")
+        for name in ("embed", "hidden", "code", "layers", "max_length"):
+            if int(getattr(self, name)) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if not 0 <= float(self.dropout) < 1:
+            raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
+
+    def _build_module(self, n_features: int) -> nn.Module:
+        return _SeqAENet(n_features, int(self.embed), int(self.hidden), int(self.code), self.cell,
+                         int(self.layers), bool(self.bidirectional), float(self.dropout))
+
+    # -- chunks -----------------------------------------------------------------------------
+    def _chunks(self, X: Packed, length: int) -> tuple[np.ndarray, np.ndarray]:
+        """Left-padded chunk matrix (chunks × ``length``) and the session of each chunk; each
+        session ends with the end-of-session key ``V + 1`` so that a session cut short is
+        unusual too."""
+        X = with_end(X, self.n_features_in_ + 1)
+        pos = X.position_of_event()
+        sess = X.session_of_event()
+        n_chunks = (X.lengths + length - 1) // length
+        chunk_first = np.cumsum(n_chunks) - n_chunks
+        chunk = chunk_first[sess] + pos // length
+        chunk_len = np.bincount(chunk, minlength=int(n_chunks.sum()))
+        col = pos % length + (length - chunk_len[chunk])
+        M = np.full((int(n_chunks.sum()), length), self.n_features_in_ + 2, dtype=np.int64)
+        M[chunk, col] = X.flat
+        return M, np.repeat(np.arange(len(X)), n_chunks)
+
+    def _train_tensors(self, X: Packed, y: np.ndarray | None) -> tuple[torch.Tensor, ...]:
+        M, _ = self._chunks(X, self.length_)
+        rows, _, counts = dedup_rows(M, self.n_features_in_ + 3)
+        return torch.from_numpy(np.ascontiguousarray(rows)), torch.from_numpy(counts.astype(np.float32))
+
+    def _fit(self, X: Packed, X_val: Packed | None, y: np.ndarray | None) -> None:
+        self.length_ = int(min(int(self.max_length), int(X.lengths.max()) + 1))
+        super()._fit(X, X_val, y)
+
+    def _score(self, X: Packed) -> np.ndarray:
+        self.module_.eval()
+        M, sess = self._chunks(X, self.length_)
+        rows, inv, _ = dedup_rows(M, self.n_features_in_ + 3)
+        s = predict_batches(self.module_.score, [rows], device=self.device_, batch_size=4096)[inv]
+        if self.reduce == "max":
+            out = np.full(len(X), -np.inf)
+            np.maximum.at(out, sess, s[:, 1])
+            return out
+        return np.bincount(sess, weights=s[:, 0], minlength=len(X)) / (X.lengths + 1)
+
+    # -- explanation --------------------------------------------------------------------------
+    def explain(self, X: object, top: int = 9) -> list[dict[str, Any]]:
+        """Per session: the first event whose surprise is above the threshold (else the most
+        surprising one), its key and negative log-likelihood, and the ``top`` keys the decoder
+        expected there.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> normal = [np.array([1, 2, 3, 4, 5])] * 80
+        >>> ae = SequenceAutoEncoder(hidden=16, code=4, epochs=40, lr=0.02, verbose=0).fit(normal)
+        >>> ae.explain([np.array([1, 2, 3, 9, 5])], top=1)[0]["expected"]
+        [4]
+        """
+        self._check_fitted()
+        Xp = self._validate(X, reset=False)
+        M, sess = self._chunks(Xp, self.length_)
+        end = self.n_features_in_ + 1
+        thr = float(self.threshold_.value_)
+        out: list[dict[str, Any]] = []
+        with torch.inference_mode():
+            keys = torch.from_numpy(M).to(self.device_)
+            nll, mask = self.module_.nll(keys)
+            prob = torch.softmax(self.module_.logits(keys), dim=2)
+        nll_np = torch.where(mask, nll, torch.full_like(nll, -np.inf)).cpu().numpy()
+        for i in range(len(Xp)):
+            rows = np.flatnonzero(sess == i)
+            flat = nll_np[rows].ravel()
+            above = np.flatnonzero(flat > thr) if self.reduce == "max" else np.zeros(0, np.int64)
+            j = int(above[0]) if len(above) else int(np.argmax(flat))
+            r, c = rows[j // M.shape[1]], j % M.shape[1]
+            p_top, k_top = prob[r, c].topk(min(int(top), prob.shape[2]))
+            position = int((mask[rows].cpu().numpy().ravel()[:j]).sum())
+            keys_out = ["<end>" if int(k) == end else raw
+                        for k, raw in zip(k_top.cpu().numpy(), self._raw_keys(k_top.cpu().numpy()),
+                                          strict=True)]
+            out.append({"position": position,
+                        "key": "<end>" if int(M[r, c]) == end else self._raw_keys([M[r, c]])[0],
+                        "score": float(nll_np[r, c]), "expected": keys_out,
+                        "expected_p": [round(float(v), 4) for v in p_top.cpu().numpy()]})
+        return out
+
+    # -- state --------------------------------------------------------------------------------
+    def _get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        meta, arrays = super()._get_state()
+        return {**meta, "length": self.length_}, {**arrays, **self._events_state()}
+
+    def _set_state(self, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+        self._set_events_state(arrays)
+        self.length_ = int(meta.get("length", self.max_length))
+        super()._set_state(meta, arrays)
+
+
+class EventCountAutoEncoder(EventsInput, AutoEncoder):
+    """Autoencoder on per-session event counts (``log1p``), the quantitative view of a session.
+
+    Takes the :class:`~hourglass.detectors.AutoEncoder` parameters; a count of a key never seen
+    in training goes to an extra "unknown" column, which is always zero in training.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> normal = [np.array([1, 2, 2, 3])] * 60 + [np.array([1, 2, 3, 3])] * 60
+    >>> ae = EventCountAutoEncoder(hidden=(8, 2), epochs=60, lr=0.01, verbose=0).fit(normal)
+    >>> s = ae.score([np.array([1, 2, 2, 3]), np.array([1, 1, 1, 1, 1, 3])])
+    >>> bool(s[1] > s[0])
+    True
+    """
+
+    _tags: ClassVar[dict[str, Any]] = {"input": "events", "supports_explain": True}
+
+    def __init__(
+        self,
+        hidden: tuple[int, ...] = (64, 32, 8),
+        activation: str = "relu",
+        dropout: float = 0.0,
+        batch_norm: bool = False,
+        epochs: int = 100,
+        batch_size: int = 256,
+        lr: float = 3e-3,
+        weight_decay: float = 0.0,
+        patience: int | None = 10,
+        validation_fraction: float = 0.1,
+        threshold: Threshold | None = None,
+        device: str = "auto",
+        verbose: int = 1,
+        random_state: int | None = 0,
+    ) -> None:
+        super().__init__(hidden=hidden, activation=activation, dropout=dropout,
+                         batch_norm=batch_norm, epochs=epochs, batch_size=batch_size, lr=lr,
+                         weight_decay=weight_decay, patience=patience,
+                         validation_fraction=validation_fraction, threshold=threshold,
+                         device=device, verbose=verbose, random_state=random_state)
+
+    def _validate(self, X: object, *, reset: bool) -> Any:
+        packed = super()._validate(X, reset=reset)
+        return np.log1p(count_vectors(np.split(packed.flat, packed.starts[1:]), self.n_features_in_))
+
+    def _n_samples(self, X: Any) -> int:
+        return int(X.shape[0])
+
+    def _take(self, X: Any, idx: np.ndarray) -> Any:
+        return X[idx]
+
+    def _build_module(self, n_features: int) -> nn.Module:
+        return super()._build_module(n_features + 1)  # + the "unknown key" column
+
+    def explain(self, X: object, top: int = 9) -> list[dict[str, Any]]:
+        """Per session: the key counted most above its reconstruction (its first position),
+        and the ``top`` keys whose reconstructed count most exceeds the observed one.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> normal = [np.array([1, 2, 2, 3])] * 100
+        >>> ae = EventCountAutoEncoder(hidden=(8, 2), epochs=80, lr=0.01, verbose=0).fit(normal)
+        >>> ae.explain([np.array([1, 2, 2, 7])], top=1)[0]["key"] is None  # 7 was never seen
+        True
+        """
+        self._check_fitted()
+        packed = EventsInput._validate(self, X, reset=False)
+        C = np.log1p(count_vectors(np.split(packed.flat, packed.starts[1:]), self.n_features_in_))
+        with torch.inference_mode():
+            R = self.module_(torch.from_numpy(C).to(self.device_)).cpu().numpy()
+        out = []
+        for i in range(len(packed)):
+            excess = C[i] - R[i]
+            k = int(np.argmax(excess))
+            seq = packed.session(i)
+            where = np.flatnonzero(seq == k)
+            missing = np.argsort(excess)[: int(top)]
+            out.append({"position": int(where[0]) if len(where) else 0,
+                        "key": self._raw_keys([k])[0], "score": float(excess[k]),
+                        "expected": self._raw_keys(missing[excess[missing] < 0]),
+                        "expected_p": []})
+        return out
+
+    def _get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        meta, arrays = super()._get_state()
+        return meta, {**arrays, **self._events_state()}
+
+    def _set_state(self, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+        self._set_events_state(arrays)
+        super()._set_state(meta, arrays)

@@ -1,0 +1,134 @@
+"""Matplotlib figures for the evaluation report, returned as base64 PNG (no files, no network)."""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import Mapping, Sequence
+
+import matplotlib
+
+matplotlib.use("Agg")  # headless; must precede pyplot
+import matplotlib.pyplot as plt
+import numpy as np
+from sklearn.metrics import precision_recall_curve, roc_curve
+
+__all__ = ["confusion_figure", "histogram_figure", "pr_figure", "roc_figure", "threshold_figure"]
+
+_OP = dict(color="#d62728", marker="o", ms=8, ls="none", zorder=5)
+_COLORS = plt.get_cmap("tab10").colors
+
+
+def _png(fig: plt.Figure) -> str:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _fig(w: float = 5.2, h: float = 4.0) -> tuple[plt.Figure, plt.Axes]:
+    fig, ax = plt.subplots(figsize=(w, h))
+    ax.grid(alpha=0.3)
+    return fig, ax
+
+
+def roc_figure(y: np.ndarray, s: np.ndarray, fpr: float, tpr: float, auc: float | None) -> str:
+    """ROC curve with the operating point of the model's threshold."""
+    fig, ax = _fig()
+    f, t, _ = roc_curve(y, s)
+    ax.plot(f, t, color=_COLORS[0], lw=2, label=f"ROC (AUC {auc:.3f})" if auc is not None else "ROC")
+    ax.plot([0, 1], [0, 1], color="grey", ls=":", lw=1, label="chance")
+    ax.plot([fpr], [tpr], **_OP, label=f"threshold: FPR {fpr:.4f}, TPR {tpr:.3f}")
+    ax.set(xlabel="false-positive rate", ylabel="true-positive rate (detection rate)",
+           title="ROC curve", xlim=(-0.01, 1.01), ylim=(-0.01, 1.01))
+    ax.legend(loc="lower right", fontsize=8)
+    return _png(fig)
+
+
+def pr_figure(y: np.ndarray, s: np.ndarray, precision: float, recall: float,
+              ap: float | None) -> str:
+    """Precision-recall curve with the operating point and the no-skill line."""
+    fig, ax = _fig()
+    p, r, _ = precision_recall_curve(y, s)
+    ax.plot(r, p, color=_COLORS[1], lw=2, label=f"PR (AP {ap:.3f})" if ap is not None else "PR")
+    ax.axhline(float(np.mean(y)), color="grey", ls=":", lw=1, label="no skill (anomaly share)")
+    ax.plot([recall], [precision], **_OP, label=f"threshold: P {precision:.3f}, R {recall:.3f}")
+    ax.set(xlabel="recall", ylabel="precision", title="Precision-recall curve",
+           xlim=(-0.01, 1.01), ylim=(0, 1.02))
+    ax.legend(loc="lower left", fontsize=8)
+    return _png(fig)
+
+
+def _log_axis(s: np.ndarray) -> bool:
+    pos = s[s > 0]
+    return pos.size == s.size and s.size > 0 and float(pos.max() / pos.min()) > 100
+
+
+def histogram_figure(s: np.ndarray, groups: Mapping[str, np.ndarray], threshold: float) -> str:
+    """Score histogram per class (share of each class's rows), threshold as a vertical line."""
+    fig, ax = _fig(9.4, 4.2)
+    log = _log_axis(s)
+    lo, hi = (np.log10(s.min()), np.log10(s.max())) if log else (s.min(), s.max())
+    edges = np.linspace(lo, hi if hi > lo else lo + 1, 60)
+    if log:
+        edges = 10 ** edges
+        ax.set_xscale("log")
+    for i, (name, mask) in enumerate(groups.items()):
+        vals = s[mask]
+        if vals.size == 0:
+            continue
+        w = np.full(vals.size, 1.0 / vals.size)
+        ax.hist(vals, bins=edges, weights=w, histtype="step", lw=1.8, color=_COLORS[i % 10],
+                label=f"{name} ({vals.size:,})")
+    ax.axvline(threshold, color="#d62728", ls="--", lw=1.5, label=f"threshold {threshold:.4g}")
+    ax.set(xlabel="anomaly score" + (" (log scale)" if log else ""), ylabel="share of the class's rows",
+           title="Score distribution per class")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    return _png(fig)
+
+
+def threshold_figure(curve: Mapping[str, np.ndarray], threshold: float,
+                     events_per_day: float | None) -> str:
+    """Precision, recall and alert volume against the threshold: pick another operating point."""
+    fig, ax = _fig(10.4, 4.2)
+    t = curve["threshold"]
+    log = _log_axis(t)
+    ax.plot(t, curve["precision"], color=_COLORS[0], lw=2, label="precision")
+    ax.plot(t, curve["recall"], color=_COLORS[1], lw=2, label="recall (detection rate)")
+    ax.plot(t, curve["fpr"], color=_COLORS[7], lw=1.2, ls="-.", label="false-positive rate")
+    ax.set_ylim(-0.02, 1.02)
+    ax.set(xlabel="threshold" + (" (log scale)" if log else ""), ylabel="rate",
+           title="Choosing a threshold: precision, recall and alert volume")
+    if log:
+        ax.set_xscale("log")
+    ax2 = ax.twinx()
+    if events_per_day:
+        vol, what = curve["alert_share"] * events_per_day, "alerts per day"
+    else:
+        vol, what = curve["alert_share"] * 1e4, "alerts per 10k events"
+    ax2.plot(t, np.maximum(vol, 1e-3), color=_COLORS[2], lw=1.8, ls="--", label=what)
+    ax2.set_yscale("log")
+    ax2.set_ylabel(what, color=_COLORS[2])
+    ax.axvline(threshold, color="#d62728", ls="--", lw=1.5, label=f"model threshold {threshold:.4g}")
+    h1, l1 = ax.get_legend_handles_labels()
+    h2, l2 = ax2.get_legend_handles_labels()
+    ax.legend(h1 + h2, l1 + l2, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=5,
+              frameon=False)
+    return _png(fig)
+
+
+def confusion_figure(tp: int, fp: int, tn: int, fn: int) -> str:
+    """2×2 confusion matrix with counts and row shares."""
+    fig, ax = plt.subplots(figsize=(4.2, 3.6))
+    m = np.array([[tn, fp], [fn, tp]], dtype=np.float64)
+    share = m / np.maximum(m.sum(axis=1, keepdims=True), 1)
+    ax.imshow(share, cmap="Blues", vmin=0, vmax=1)
+    labels: Sequence[str] = ("normal", "anomaly")
+    ax.set_xticks([0, 1], [f"flagged {labels[0]}", f"flagged {labels[1]}"])
+    ax.set_yticks([0, 1], [f"true {labels[0]}", f"true {labels[1]}"])
+    for i in range(2):
+        for j in range(2):
+            ax.text(j, i, f"{int(m[i, j]):,}\n({share[i, j]:.1%})", ha="center", va="center",
+                    color="white" if share[i, j] > 0.5 else "black", fontsize=11)
+    ax.set_title("Confusion matrix at the threshold")
+    return _png(fig)

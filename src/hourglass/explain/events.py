@@ -1,0 +1,104 @@
+"""The unexpected event of a flagged log session, in words: which line, which template, and
+which templates the model expected there instead."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from hourglass.errors import InputError
+from hourglass.features.sessions import Sessions
+from hourglass.ingest.logs import LogParser
+
+__all__ = ["session_alerts"]
+
+_BATCH = 2048
+
+
+def _template(templates: dict[int, str], key: Any) -> str:
+    if key is None:
+        return "<template never seen in training>"
+    if key == "<end>":
+        return "<end of session>"
+    if isinstance(key, int) and key in templates:
+        return templates[key]
+    return "<unknown template>" if key == 0 and templates else f"key {key}"
+
+
+def session_alerts(detector: Any, sessions: Sessions, scores: np.ndarray, flags: np.ndarray,
+                   templates: dict[int, str] | None = None, *, top: int | None = None
+                   ) -> list[dict[str, Any]]:
+    """One alert per flagged session, with its first unexpected event and the expected keys.
+
+    Parameters
+    ----------
+    detector
+        A fitted ``events`` detector with an ``explain(sequences, top)`` method.
+    sessions
+        The scored sessions (ids, key sequences, line numbers; ``events`` for the raw text).
+    scores, flags
+        The detector's scores and 0/1 decisions for ``sessions``.
+    templates
+        Template text per key (from the fitted parser), if the input was raw text.
+    top
+        How many expected keys to list (default: the detector's ``top_g``, else 5).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from hourglass.detectors.deeplog import DeepLog
+    >>> from hourglass.features.sessions import Sessions
+    >>> dl = DeepLog(window=3, top_g=1, hidden=16, layers=1, epochs=60, lr=0.03, verbose=0)
+    >>> _ = dl.fit([np.array([1, 2, 3, 4, 5, 6])] * 50)
+    >>> s = Sessions(["blk_7"], [np.array([1, 2, 4, 3, 5, 6])], [np.arange(10, 16)])
+    >>> a = session_alerts(dl, s, dl.score(s.sequences), np.array([1]),
+    ...                    {k: f"step {k}" for k in range(1, 7)})[0]
+    >>> a["session"], a["unexpected"]["line"], a["unexpected"]["template"]
+    ('blk_7', 12, 'step 4')
+    >>> [e["template"] for e in a["unexpected"]["expected"]]
+    ['step 3']
+    """
+    if not hasattr(detector, "explain"):
+        raise InputError(f"{type(detector).__name__} cannot explain its alerts")
+    templates = templates or {}
+    flagged = np.flatnonzero(np.asarray(flags) == 1)
+    if top is None:
+        top = int(getattr(detector, "top_g", 5))
+    explained: list[dict[str, Any]] = []
+    for lo in range(0, len(flagged), _BATCH):  # bounded memory for many alerts
+        explained += detector.explain([sessions.sequences[i] for i in flagged[lo:lo + _BATCH]],
+                                      top=top)
+    thr = float(detector.threshold_.value_)
+    events = sessions.events
+    content_by_line: dict[int, str] = {}
+    if events is not None and len(flagged):
+        wanted = {int(sessions.lines[i][min(e["position"], len(sessions.lines[i]) - 1)])
+                  for i, e in zip(flagged, explained, strict=True)}
+        rows = events[events["line"].isin(wanted)]
+        content_by_line = dict(zip(rows["line"].tolist(), rows["content"].tolist(), strict=True))
+    alerts = []
+    for i, e in zip(flagged, explained, strict=True):
+        lines = sessions.lines[i]
+        pos = int(e["position"])
+        at_end = e["key"] == "<end>"
+        line = None if at_end or pos >= len(lines) else int(lines[pos])
+        template = _template(templates, e["key"])
+        unexpected: dict[str, Any] = {
+            "position": pos, "line": line, "key": e["key"], "template": template,
+            "score": round(float(e["score"]), 6),
+        }
+        if "rank" in e:
+            unexpected["rank"] = e["rank"]
+        if line is not None and line in content_by_line:
+            unexpected["text"] = content_by_line[line]
+            unexpected["parameters"] = LogParser.parameters(template, content_by_line[line])
+        probs = e.get("expected_p") or [None] * len(e["expected"])
+        unexpected["expected"] = [
+            {"key": k, "template": _template(templates, k), **({"p": p} if p is not None else {})}
+            for k, p in zip(e["expected"], probs, strict=True)]
+        alerts.append({"session": sessions.ids[i], "score": round(float(scores[i]), 6),
+                       "threshold": thr, "n_events": len(sessions.sequences[i]),
+                       "first_line": int(lines[0]) if len(lines) else None,
+                       "unexpected": unexpected})
+    return alerts

@@ -1,0 +1,440 @@
+"""Time-series preprocessing: align onto a time grid, fill gaps, scale per channel, and windows.
+
+* :class:`TimeSeriesPreprocessor` turns a DataFrame (optionally with a timestamp column) into a
+  float32 matrix ``time × channels`` on one regular grid, with a fitted per-channel scaling.
+* :func:`sliding_windows` gives windows as a strided *view* of the series (no copy), so scoring
+  a long series only ever materialises one batch of windows.
+* :func:`windows_to_points` maps one score per window back to one score per time step.
+
+Choices (documented, tested):
+
+* unsorted timestamps are sorted, with a warning; duplicate timestamps are merged by the
+  aggregation (``agg``, default mean), with a warning;
+* irregular timestamps without ``freq`` are an error naming the option (``freq="5min"`` resamples
+  onto a grid, ``freq="rows"`` treats consecutive rows as equally spaced);
+* missing values (in the data or created by resampling) without a ``fill`` policy are an error
+  naming the column and the first timestamp.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.lib.stride_tricks import sliding_window_view
+
+from hourglass.errors import InputError, NotFittedError
+
+__all__ = ["TimeSeriesPreprocessor", "sliding_windows", "window_starts", "windows_to_points"]
+
+logger = logging.getLogger(__name__)
+
+_FILLS = ("none", "ffill", "interpolate", "zero")
+_SCALERS = ("standard", "minmax", "none")
+_AGGS = ("mean", "max", "min", "median", "sum", "last", "first")
+_REDUCE = ("mean", "max")
+
+
+def window_starts(n: int, length: int, stride: int = 1) -> np.ndarray:
+    """Start rows of the windows over ``n`` steps; the last window always ends at step ``n``.
+
+    Examples
+    --------
+    >>> window_starts(10, 4, 3).tolist()
+    [0, 3, 6]
+    >>> window_starts(11, 4, 3).tolist()
+    [0, 3, 6, 7]
+    """
+    if length < 1 or stride < 1:
+        raise ValueError(f"window length and stride must be >= 1, got {length} and {stride}")
+    if n < length:
+        raise InputError(f"series has {n} time steps, shorter than one window of {length}")
+    starts = np.arange(0, n - length + 1, stride, dtype=np.int64)
+    if starts[-1] != n - length:
+        starts = np.append(starts, n - length)
+    return starts
+
+
+def sliding_windows(X: np.ndarray, length: int, stride: int = 1) -> np.ndarray:
+    """Windows ``(n_windows, length, channels)`` of a ``(time, channels)`` array starting every
+    ``stride`` steps, as a read-only strided *view* (no data is copied).
+
+    With ``stride > 1`` the last few steps may be left out; :func:`window_starts` adds the
+    end-aligned window, and ``sliding_windows(X, length)[starts[lo:hi]]`` materialises one batch.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.arange(12.0).reshape(6, 2)
+    >>> W = sliding_windows(X, 3, 2)
+    >>> W.shape, bool(np.shares_memory(W, X)), W[1, 0].tolist()
+    ((2, 3, 2), True, [4.0, 5.0])
+    """
+    if X.ndim != 2:
+        raise InputError(f"expected a 2-D series (time × channels), got {X.ndim}-D")
+    if X.shape[0] < length:
+        raise InputError(f"series has {X.shape[0]} time steps, shorter than one window of {length}")
+    if stride < 1:
+        raise ValueError(f"stride must be >= 1, got {stride}")
+    view = sliding_window_view(X, length, axis=0)  # (n - length + 1, channels, length)
+    return view.transpose(0, 2, 1)[::stride]  # still a view: (n_windows, length, channels)
+
+
+def windows_to_points(
+    scores: np.ndarray,
+    n: int,
+    starts: np.ndarray,
+    *,
+    span: tuple[int, int],
+    how: str = "mean",
+) -> np.ndarray:
+    """One score per time step from one score per window.
+
+    Window ``i`` vouches for steps ``starts[i] + span[0]`` to ``starts[i] + span[1] - 1``:
+    the whole window for a reconstruction model (``span = (0, length)``), only the predicted
+    steps for a forecaster (``span = (context, context + horizon)``). A step's score is the
+    ``mean`` or ``max`` of the scores of the windows vouching for it. Steps no window vouches
+    for (a forecaster's first ``context`` steps: nothing predicts them) take the score of the
+    nearest step that has one.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> windows_to_points(np.array([1.0, 3.0]), 4, np.array([0, 1]), span=(0, 3)).tolist()
+    [1.0, 2.0, 2.0, 3.0]
+    >>> windows_to_points(np.array([1.0, 3.0]), 4, np.array([0, 1]), span=(0, 3), how="max").tolist()
+    [1.0, 3.0, 3.0, 3.0]
+    >>> windows_to_points(np.array([5.0, 7.0]), 4, np.array([0, 1]), span=(2, 3)).tolist()
+    [5.0, 5.0, 5.0, 7.0]
+    """
+    if how not in _REDUCE:
+        raise ValueError(f"score_reduce: unknown {how!r}; choose from {_REDUCE}")
+    s = np.asarray(scores, dtype=np.float64)
+    lo = np.clip(starts + span[0], 0, n)
+    hi = np.clip(starts + span[1], 0, n)
+    if how == "mean":
+        total = np.zeros(n + 1)
+        count = np.zeros(n + 1)
+        np.add.at(total, lo, s)
+        np.add.at(total, hi, -s)
+        np.add.at(count, lo, 1.0)
+        np.add.at(count, hi, -1.0)
+        total, count = np.cumsum(total)[:n], np.round(np.cumsum(count)[:n])
+        out = np.divide(total, count, out=np.full(n, np.nan), where=count > 0)
+    else:
+        out = np.full(n, -np.inf)
+        width = int(span[1] - span[0])
+        # every window has the same width: scatter each offset in turn (width passes of O(n))
+        for k in range(width):
+            idx = lo + k
+            ok = idx < hi
+            np.maximum.at(out, idx[ok], s[ok])
+        out[np.isneginf(out)] = np.nan
+    covered = ~np.isnan(out)
+    if not covered.all():
+        pos = np.flatnonzero(covered)
+        nearest = pos[np.clip(np.searchsorted(pos, np.arange(n)), 0, len(pos) - 1)]
+        prev = pos[np.clip(np.searchsorted(pos, np.arange(n)) - 1, 0, len(pos) - 1)]
+        pick = np.where(np.abs(prev - np.arange(n)) < np.abs(nearest - np.arange(n)), prev, nearest)
+        out = out[pick]
+    return out
+
+
+class TimeSeriesPreprocessor:
+    """Align a multivariate series onto one time grid, fill gaps and scale each channel.
+
+    Parameters
+    ----------
+    timestamp_col
+        Column with the timestamps; ``None``: rows are consecutive, equally spaced steps.
+    freq
+        Grid step as a pandas offset (``"1s"``, ``"5min"``): values are aggregated into grid
+        buckets with ``agg`` (empty buckets become missing). ``None``: the timestamps must already
+        be regular (else an error naming this option). ``"rows"``: timestamps only order the rows,
+        which are taken as equally spaced (SKAB's protocol counts rows).
+    agg
+        Aggregation of several values in one grid bucket (and of duplicate timestamps).
+    fill
+        Missing values: ``"none"`` (an error naming the column and the first timestamp),
+        ``"ffill"`` (carry the last value forward, at most ``fill_limit`` steps),
+        ``"interpolate"`` (linear in time, at most ``fill_limit`` steps) or ``"zero"`` (0 after
+        scaling, i.e. the training mean with the standard scaler).
+    fill_limit
+        Longest gap (in grid steps) ``ffill``/``interpolate`` may bridge; ``None``: any.
+    missing_mask
+        Add a 0/1 channel ``<col>__missing`` per channel that had missing values in training,
+        1 where a value was filled.
+    scaler
+        Per-channel ``"standard"``, ``"minmax"`` or ``"none"``, fitted on the training series.
+    columns
+        Channels to use; ``None``: every numeric column except ``timestamp_col`` and ``drop``.
+    drop
+        Columns to ignore (labels, identifiers).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"ts": ["2024-01-01 00:00", "2024-01-01 00:02", "2024-01-01 00:01"],
+    ...                    "cpu": [1.0, 3.0, 2.0]})
+    >>> pre = TimeSeriesPreprocessor(timestamp_col="ts", scaler="none").fit(df)
+    >>> pre.transform(df).ravel().tolist()
+    [1.0, 2.0, 3.0]
+    """
+
+    output = "timeseries"  # the detector input kind this produces
+
+    def __init__(
+        self,
+        timestamp_col: str | None = None,
+        freq: str | None = None,
+        agg: str = "mean",
+        fill: str = "none",
+        fill_limit: int | None = None,
+        missing_mask: bool = False,
+        scaler: str = "standard",
+        columns: Sequence[str] | None = None,
+        drop: Sequence[str] = (),
+    ) -> None:
+        self.timestamp_col = timestamp_col
+        self.freq = freq
+        self.agg = agg
+        self.fill = fill
+        self.fill_limit = fill_limit
+        self.missing_mask = missing_mask
+        self.scaler = scaler
+        self.columns = columns
+        self.drop = drop
+
+    def get_params(self) -> dict[str, Any]:
+        """Constructor arguments (JSON-ready)."""
+        return {"timestamp_col": self.timestamp_col, "freq": self.freq, "agg": self.agg,
+                "fill": self.fill, "fill_limit": self.fill_limit,
+                "missing_mask": bool(self.missing_mask), "scaler": self.scaler,
+                "columns": None if self.columns is None else list(self.columns),
+                "drop": list(self.drop)}
+
+    def _check_params(self) -> None:
+        if self.fill not in _FILLS:
+            raise InputError(f"fill: unknown {self.fill!r}; choose from {', '.join(_FILLS)}")
+        if self.scaler not in _SCALERS:
+            raise InputError(f"scaler: unknown {self.scaler!r}; choose from {', '.join(_SCALERS)}")
+        if self.agg not in _AGGS:
+            raise InputError(f"agg: unknown {self.agg!r}; choose from {', '.join(_AGGS)}")
+        if self.fill_limit is not None and int(self.fill_limit) < 1:
+            raise InputError(f"fill_limit: must be >= 1 or None, got {self.fill_limit}")
+        if self.freq not in (None, "rows"):
+            try:
+                pd.tseries.frequencies.to_offset(self.freq)
+            except ValueError:
+                raise InputError(f"freq: {self.freq!r} is not a pandas frequency such as '1s' or "
+                                 "'5min' (or 'rows')") from None
+
+    # -- alignment ----------------------------------------------------------------------------
+    def _frame(self, df: pd.DataFrame, cols: Sequence[str]) -> pd.DataFrame:
+        """The numeric channels on the time grid, missing values still NaN."""
+        if not isinstance(df, pd.DataFrame):
+            raise InputError(f"expected a pandas DataFrame, got {type(df).__name__}")
+        if len(df) == 0:
+            raise InputError("no rows (empty series)")
+        df = df.rename(columns=str)
+        missing = [c for c in cols if c not in df.columns]
+        if missing:
+            raise InputError(f"column(s) the model needs are missing: {', '.join(missing[:3])}")
+        values = {}
+        for c in cols:
+            s = df[c]
+            if not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+                conv = pd.to_numeric(s, errors="coerce")
+                bad = conv.isna() & s.notna()
+                if bad.any():
+                    i = int(np.flatnonzero(bad.to_numpy())[0])
+                    raise InputError(f"column {c!r}: expected numbers, found {s.iloc[i]!r} "
+                                     f"(row {i + 1})")
+                s = conv
+            v = s.to_numpy(dtype=np.float64, na_value=np.nan)
+            if np.isinf(v).any():
+                i = int(np.flatnonzero(np.isinf(v))[0])
+                raise InputError(f"column {c!r}: infinite value at row {i + 1}")
+            values[c] = v
+        if self.timestamp_col is None:
+            return pd.DataFrame(values, index=pd.RangeIndex(len(df)))
+        ts_col = str(self.timestamp_col)
+        if ts_col not in df.columns:
+            raise InputError(f"timestamp column {ts_col!r} not found; columns are "
+                             f"{', '.join(list(df.columns)[:8])}")
+        ts = pd.to_datetime(df[ts_col], errors="coerce")
+        if ts.isna().any():
+            i = int(np.flatnonzero(ts.isna().to_numpy())[0])
+            raise InputError(f"column {ts_col!r}: row {i + 1} is not a timestamp "
+                             f"({df[ts_col].iloc[i]!r})")
+        frame = pd.DataFrame(values, index=pd.DatetimeIndex(ts.to_numpy(), name=ts_col))
+        if not frame.index.is_monotonic_increasing:
+            logger.warning("timestamps are not sorted; sorting %d rows by %s", len(frame), ts_col)
+            frame = frame.sort_index(kind="stable")
+        if self.freq == "rows":
+            return frame
+        if self.freq is not None:
+            return frame.resample(self.freq).agg(self.agg)
+        if frame.index.has_duplicates:
+            n_dup = int(frame.index.duplicated().sum())
+            logger.warning("%d duplicate timestamp(s) merged by %s (first at %s)", n_dup, self.agg,
+                           frame.index[frame.index.duplicated()][0])
+            frame = frame.groupby(level=0).agg(self.agg)
+        if len(frame) > 2:
+            steps = np.diff(frame.index.asi8)
+            if not (steps == steps[0]).all():
+                i = int(np.flatnonzero(steps != steps[0])[0])
+                raise InputError(
+                    f"timestamps are irregular (step {pd.Timedelta(int(steps[0]))} but "
+                    f"{pd.Timedelta(int(steps[i]))} after {frame.index[i]}); set freq (--freq), "
+                    "e.g. freq='1min' to resample onto a grid, or freq='rows' to treat rows as "
+                    "equally spaced")
+        return frame
+
+    def _fill(self, frame: pd.DataFrame) -> pd.DataFrame:
+        if self.fill == "ffill":
+            frame = frame.ffill(limit=self.fill_limit)
+        elif self.fill == "interpolate":
+            frame = frame.interpolate(limit=self.fill_limit, limit_area="inside")
+        return frame
+
+    def _raise_missing(self, frame: pd.DataFrame) -> None:
+        na = frame.isna().to_numpy()
+        if not na.any():
+            return
+        rows, cols = np.nonzero(na)
+        first = int(np.argmin(rows))
+        col, row = frame.columns[cols[first]], rows[first]
+        where = (f"timestamp {frame.index[row]}" if self.timestamp_col is not None
+                 else f"row {row + 1}")
+        hint = ("set fill (--fill ffill|interpolate|zero) to fill gaps" if self.fill == "none"
+                else f"the gap is longer than fill_limit={self.fill_limit} or is at the start")
+        raise InputError(f"column {col!r}: {int(na.sum())} missing value(s), first at {where}; "
+                         f"{hint}")
+
+    # -- fit / transform ----------------------------------------------------------------------
+    def fit(self, df: pd.DataFrame) -> TimeSeriesPreprocessor:
+        """Learn the channels and the per-channel scaling from a training series."""
+        self._check_params()
+        if not isinstance(df, pd.DataFrame):
+            raise InputError(f"expected a pandas DataFrame, got {type(df).__name__}")
+        skip = {*map(str, self.drop), str(self.timestamp_col)}
+        if self.columns is not None:
+            cols = [str(c) for c in self.columns]
+        else:
+            cols = [str(c) for c in df.columns if str(c) not in skip
+                    and pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])]
+            ignored = [str(c) for c in df.columns if str(c) not in skip and str(c) not in cols]
+            if ignored:
+                logger.warning("ignoring non-numeric column(s): %s", ", ".join(ignored[:5]))
+        if not cols:
+            raise InputError("no numeric channels to model")
+        frame = self._frame(df, cols)
+        self.masked_ = [c for c in cols if self.missing_mask and frame[c].isna().any()]
+        filled = self._fill(frame)
+        if self.fill != "zero":
+            self._raise_missing(filled)
+        X = filled.to_numpy(dtype=np.float64)
+        if self.scaler == "standard":
+            mu, sd = np.nanmean(X, axis=0), np.nanstd(X, axis=0)
+            self.offset_, self.scale_ = mu, np.where(sd > 0, sd, 1.0)
+        elif self.scaler == "minmax":
+            lo, hi = np.nanmin(X, axis=0), np.nanmax(X, axis=0)
+            self.offset_, self.scale_ = lo, np.where(hi > lo, hi - lo, 1.0)
+        else:
+            self.offset_, self.scale_ = np.zeros(len(cols)), np.ones(len(cols))
+        self.offset_ = np.nan_to_num(self.offset_)
+        self.scale_ = np.nan_to_num(self.scale_, nan=1.0)
+        self.channels_ = cols
+        self.columns_ = [*cols] + ([str(self.timestamp_col)] if self.timestamp_col else [])
+        self.feature_names_ = [*cols, *(f"{c}__missing" for c in self.masked_)]
+        return self
+
+    def transform_frame(self, df: pd.DataFrame) -> pd.DataFrame:
+        """The model input as a DataFrame indexed by the grid (timestamps or row numbers)."""
+        if not hasattr(self, "channels_"):
+            raise NotFittedError("TimeSeriesPreprocessor is not fitted; call fit(df) first")
+        frame = self._frame(df, self.channels_)
+        mask = frame[self.masked_].isna().astype(np.float64) if self.masked_ else None
+        filled = self._fill(frame)
+        if self.fill != "zero":
+            self._raise_missing(filled)
+        out = (filled - self.offset_) / self.scale_
+        if self.fill == "zero":
+            out = out.fillna(0.0)
+        if mask is not None:
+            out = pd.concat([out, mask.add_suffix("__missing")], axis=1)
+        return out.astype(np.float32)
+
+    def transform(self, df: pd.DataFrame) -> np.ndarray:
+        """The model input: float32 ``time × channels`` (one row per grid step)."""
+        return np.ascontiguousarray(self.transform_frame(df).to_numpy(dtype=np.float32))
+
+    def fit_transform(self, df: pd.DataFrame) -> np.ndarray:
+        """``fit(df)`` then ``transform(df)``."""
+        return self.fit(df).transform(df)
+
+    def align_labels(self, df: pd.DataFrame, labels: object) -> np.ndarray:
+        """Per-row 0/1 labels of ``df`` moved onto the same grid as :meth:`transform` (a grid
+        step is anomalous when any row in it is), so scores and labels line up.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"ts": ["2024-01-01 00:00:00", "2024-01-01 00:00:20",
+        ...                           "2024-01-01 00:01:10"], "v": [1.0, 2.0, 3.0]})
+        >>> pre = TimeSeriesPreprocessor("ts", freq="1min").fit(df)
+        >>> pre.align_labels(df, [0, 1, 0]).tolist()
+        [1, 0]
+        """
+        if not hasattr(self, "channels_"):
+            raise NotFittedError("TimeSeriesPreprocessor is not fitted; call fit(df) first")
+        y = np.asarray(labels, dtype=np.float64).ravel()
+        if y.size != len(df):
+            raise InputError(f"{y.size} labels for {len(df)} rows")
+        lab = pd.DataFrame({"y": y, **({str(self.timestamp_col): df[str(self.timestamp_col)]
+                                        .to_numpy()} if self.timestamp_col else {})})
+        grid = TimeSeriesPreprocessor(self.timestamp_col, self.freq, agg="max", fill="zero",
+                                      scaler="none", columns=("y",))._frame(lab, ["y"])
+        return grid["y"].fillna(0).to_numpy().astype(np.int8)
+
+    def extra_columns(self, df: pd.DataFrame) -> list[str]:
+        """Columns of ``df`` that the fitted preprocessing does not use."""
+        known = set(self.columns_) | set(map(str, self.drop))
+        return [str(c) for c in df.columns if str(c) not in known]
+
+    # -- state --------------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-JSON fitted state."""
+        if not hasattr(self, "channels_"):
+            raise NotFittedError("TimeSeriesPreprocessor is not fitted")
+        return {"class": "TimeSeriesPreprocessor", "params": self.get_params(),
+                "channels": self.channels_, "masked": self.masked_, "columns": self.columns_,
+                "feature_names": self.feature_names_,
+                "offset": [float(v) for v in self.offset_], "scale": [float(v) for v in self.scale_]}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> TimeSeriesPreprocessor:
+        """Rebuild from :meth:`to_dict` output.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> pre = TimeSeriesPreprocessor().fit(pd.DataFrame({"a": [1.0, 2.0, 4.0]}))
+        >>> TimeSeriesPreprocessor.from_dict(pre.to_dict()).feature_names_
+        ['a']
+        """
+        try:
+            self = cls(**d["params"])
+            self.channels_ = list(d["channels"])
+            self.masked_ = list(d["masked"])
+            self.columns_ = list(d["columns"])
+            self.feature_names_ = list(d["feature_names"])
+            self.offset_ = np.asarray(d["offset"], dtype=np.float64)
+            self.scale_ = np.asarray(d["scale"], dtype=np.float64)
+        except (KeyError, TypeError) as exc:
+            raise InputError(f"preprocessing state is malformed ({exc})") from None
+        return self

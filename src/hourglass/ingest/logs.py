@@ -1,0 +1,430 @@
+"""Raw log lines → (line, time, template key, template): header formats, masking and Drain.
+
+Lines are streamed: a header regex splits each line into fields and the free-text ``content``;
+the content is masked (IPs, block ids, hex, paths, numbers → ``<IP>``, ``<BLK>``, ...) and fed to
+a Drain prefix tree (the ``drain3`` package) that groups it into a template. The fitted tree is
+saved as plain JSON (:meth:`LogParser.to_dict`); drain3's own jsonpickle persistence is never
+used, so loading a model cannot run code. At scoring time the tree is only matched, never
+changed: a line that fits no known template gets key ``0`` (unknown) and is counted.
+"""
+
+from __future__ import annotations
+
+import gzip
+import logging
+import os
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from hourglass.errors import InputError
+
+__all__ = ["DEFAULT_MASKS", "LOG_FORMATS", "LogParser", "ParseStats", "read_lines"]
+
+logger = logging.getLogger(__name__)
+
+UNKNOWN = 0  # key of a line whose template was not seen in training
+
+# name → (header regex with a ``content`` group, how to read the time fields)
+LOG_FORMATS: dict[str, tuple[str, str | None]] = {
+    "hdfs": (r"^(?P<date>\d{6}) (?P<time>\d{6}) (?P<pid>\d+) (?P<level>\w+) "
+             r"(?P<component>[^:\s]+): (?P<content>.*)$", "%y%m%d %H%M%S"),
+    "bgl": (r"^(?P<label>\S+) (?P<timestamp>\d{9,11}) (?P<date>\d{4}\.\d\d\.\d\d) "
+            r"(?P<node>\S+) (?P<time>\S+) (?P<node_repeat>\S+) (?P<type>\S+) (?P<component>\S+) "
+            r"(?P<level>\S+) ?(?P<content>.*)$",
+            "epoch"),
+    "syslog": (r"^(?P<month>[A-Z][a-z]{2}) +(?P<day>\d{1,2}) (?P<time>\d{2}:\d{2}:\d{2}) "
+               r"(?P<host>\S+) (?P<component>[^\s:\[]+)(?:\[(?P<pid>\d+)\])?: ?(?P<content>.*)$",
+               "%b %d %H:%M:%S"),
+    "raw": (r"^(?P<content>.*)$", None),
+}
+
+# Applied in this order; each match becomes ``<NAME>`` in the template.
+DEFAULT_MASKS: tuple[tuple[str, str], ...] = (
+    ("BLK", r"blk_-?\d+"),
+    ("IP", r"(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?(?![\w.])"),
+    ("HEX", r"(?<![\w])0[xX][0-9a-fA-F]+(?![\w])"),
+    ("PATH", r"(?<![\w.])(?:/[\w.\-]+){2,}/?"),
+    ("NUM", r"(?<![\w.\-])[-+]?\d+(?:\.\d+)?(?![\w.])"),
+)
+
+
+@dataclass
+class ParseStats:
+    """What happened to the lines: counts reported to the user (and the first bad line)."""
+
+    lines: int = 0
+    parsed: int = 0
+    unmatched: int = 0
+    bad_encoding: int = 0
+    blank: int = 0
+    unknown_template: int = 0
+    first_unmatched: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+    def summary(self) -> str:
+        """One line for the log, e.g. ``2000 lines: 2000 parsed, 0 unmatched, ...``."""
+        return (f"{self.lines} lines: {self.parsed} parsed, {self.unmatched} matched no header "
+                f"format, {self.bad_encoding} with bad encoding (replaced), {self.blank} blank, "
+                f"{self.unknown_template} with an unknown template")
+
+
+def read_lines(path: str | os.PathLike[str], stats: ParseStats | None = None) -> Iterator[str]:
+    """Stream the lines of a text file (``.gz`` read directly); undecodable bytes are replaced
+    by U+FFFD and counted in ``stats.bad_encoding``; NUL bytes are dropped.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> p = os.path.join(tempfile.mkdtemp(), "x.log")
+    >>> _ = open(p, "wb").write(b"ok\\nbad \\xff\\xfe byte\\n")
+    >>> s = ParseStats()
+    >>> list(read_lines(p, s)), s.bad_encoding
+    (['ok', 'bad \\ufffd\\ufffd byte'], 1)
+    """
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"{p}: no such file")
+    if p.is_dir():
+        raise InputError(f"{p}: is a directory, expected a log file")
+    opener = gzip.open if p.name.lower().endswith(".gz") else open
+    try:
+        with opener(p, "rb") as fh:
+            for raw in fh:
+                try:
+                    line = raw.decode("utf-8")
+                except UnicodeDecodeError:
+                    line = raw.decode("utf-8", errors="replace")
+                    if stats is not None:
+                        stats.bad_encoding += 1
+                yield line.rstrip("\r\n").replace("\x00", "")
+    except (OSError, EOFError) as exc:
+        raise InputError(f"{p}: cannot read ({exc})") from None
+
+
+def _tree_to_json(node: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if node.cluster_ids:
+        out["ids"] = [int(i) for i in node.cluster_ids]
+    if node.key_to_child_node:
+        out["children"] = {k: _tree_to_json(v) for k, v in node.key_to_child_node.items()}
+    return out
+
+
+def _drain() -> Any:
+    """The ``drain3.drain`` module, or a clear error naming the extra to install."""
+    try:
+        import drain3.drain
+    except ImportError:
+        raise InputError("parsing raw log text needs drain3: pip install 'hourglass[logs]' "
+                         "(key-sequence files, --format keys, do not)") from None
+    return drain3.drain
+
+
+def _tree_from_json(d: dict[str, Any]) -> Any:
+    Node = _drain().Node
+
+    node = Node()
+    node.cluster_ids = [int(i) for i in d.get("ids", [])]
+    node.key_to_child_node = {str(k): _tree_from_json(v) for k, v in d.get("children", {}).items()}
+    return node
+
+
+@dataclass
+class _Compiled:
+    header: re.Pattern[str]
+    masks: list[tuple[str, re.Pattern[str]]] = field(default_factory=list)
+
+
+class LogParser:
+    """Stream raw log lines through a header format, masking and Drain into template keys.
+
+    Parameters
+    ----------
+    format
+        ``"hdfs"``, ``"bgl"``, ``"syslog"``, ``"raw"`` (the whole line is the message), or a
+        regular expression with a named group ``content`` (optionally ``timestamp``, epoch
+        seconds) for other layouts.
+    masks
+        ``(NAME, regex)`` pairs applied to the message before template mining; ``None`` uses
+        :data:`DEFAULT_MASKS` (block ids, IPs, hex, paths, numbers); ``()`` masks nothing.
+    sim_th, depth, max_children
+        Drain's similarity threshold, prefix-tree depth and fan-out.
+    strict
+        Raise :class:`~hourglass.errors.InputError` on the first line that matches no header
+        format, instead of counting and skipping it.
+
+    Examples
+    --------
+    >>> p = LogParser("raw").fit(["open file 12", "open file 7", "close file 7"])
+    >>> p.parse(["open file 99", "reboot now"])[["key", "template"]].values.tolist()
+    [[1, 'open file <NUM>'], [0, '<unknown>']]
+    """
+
+    def __init__(self, format: str = "raw", masks: tuple[tuple[str, str], ...] | None = None,
+                 sim_th: float = 0.5, depth: int = 4, max_children: int = 100,
+                 strict: bool = False) -> None:
+        self.format = format
+        self.masks = masks
+        self.sim_th = sim_th
+        self.depth = depth
+        self.max_children = max_children
+        self.strict = strict
+
+    def get_params(self) -> dict[str, Any]:
+        """Constructor arguments (JSON-ready)."""
+        return {"format": self.format,
+                "masks": None if self.masks is None else [list(m) for m in self.masks],
+                "sim_th": self.sim_th, "depth": self.depth, "max_children": self.max_children,
+                "strict": self.strict}
+
+    # -- setup --------------------------------------------------------------------------------
+    def _compile(self) -> _Compiled:
+        fmt = self.format
+        if fmt in LOG_FORMATS:
+            pattern = LOG_FORMATS[fmt][0]
+        elif fmt == "keys":
+            raise InputError("--format keys: key-sequence files are read by the session builder, "
+                             "not the log parser")
+        else:
+            pattern = fmt
+        try:
+            header = re.compile(pattern)
+        except re.error as exc:
+            raise InputError(f"--format: {fmt!r} is neither a known format ({', '.join(LOG_FORMATS)}) "
+                             f"nor a valid regular expression ({exc})") from None
+        if "content" not in header.groupindex:
+            raise InputError(f"--format: the regular expression {fmt!r} needs a named group "
+                             "(?P<content>...) holding the message")
+        masks = DEFAULT_MASKS if self.masks is None else tuple(tuple(m) for m in self.masks)
+        compiled = []
+        for m in masks:
+            if len(m) != 2:
+                raise InputError(f"masks: expected (NAME, regex) pairs, got {m!r}")
+            try:
+                compiled.append((str(m[0]), re.compile(str(m[1]))))
+            except re.error as exc:
+                raise InputError(f"masks: bad regular expression for {m[0]!r} ({exc})") from None
+        return _Compiled(header, compiled)
+
+    def _check_params(self) -> None:
+        if not 0 < float(self.sim_th) <= 1:
+            raise ValueError(f"sim_th must be in (0, 1], got {self.sim_th}")
+        if int(self.depth) < 3:
+            raise ValueError(f"depth must be >= 3, got {self.depth}")
+        if int(self.max_children) < 1:
+            raise ValueError(f"max_children must be >= 1, got {self.max_children}")
+
+    def _new_drain(self) -> Any:
+        return _drain().Drain(depth=int(self.depth), sim_th=float(self.sim_th),
+                     max_children=int(self.max_children))
+
+    def mask(self, content: str) -> str:
+        """The message with every mask applied (what Drain sees).
+
+        Examples
+        --------
+        >>> LogParser().mask("Receiving blk_-42 src: /10.0.0.1:50010 size 67108864")
+        'Receiving <BLK> src: /<IP> size <NUM>'
+        """
+        compiled = getattr(self, "_compiled", None) or self._compile()
+        for name, rx in compiled.masks:
+            content = rx.sub(f"<{name}>", content)
+        return content
+
+    # -- fit / parse --------------------------------------------------------------------------
+    def fit(self, lines: Iterable[str]) -> LogParser:
+        """Learn templates from ``lines`` (the events are also kept in ``events_``)."""
+        self._check_params()
+        self._compiled = self._compile()
+        self.drain_ = self._new_drain()
+        self.events_ = self._run(lines, learn=True)
+        if not len(self.events_):
+            raise InputError(f"no log line matched the header format {self.format!r} "
+                             f"({self.stats_.summary()})")
+        return self
+
+    def parse(self, lines: Iterable[str]) -> pd.DataFrame:
+        """Match ``lines`` against the fitted templates (never learns); counts in ``stats_``.
+
+        Returns a frame with ``line`` (1-based), ``time`` (seconds, NaN if the format has none),
+        ``key`` (template id, ``0`` = unknown), ``template``, ``content`` and the header fields.
+        """
+        if not hasattr(self, "drain_"):
+            raise InputError("LogParser is not fitted")
+        self._compiled = getattr(self, "_compiled", None) or self._compile()
+        return self._run(lines, learn=False)
+
+    def _run(self, lines: Iterable[str], *, learn: bool) -> pd.DataFrame:
+        stats = ParseStats()
+        header = self._compiled.header
+        extra = [g for g in header.groupindex if g != "content"]
+        rows_line: list[int] = []
+        rows_key: list[int] = []
+        rows_content: list[str] = []
+        fields: dict[str, list[str]] = {g: [] for g in extra}
+        drain = self.drain_
+        cache: dict[str, int] = {}
+        for lineno, line in enumerate(lines, 1):
+            stats.lines += 1
+            if "\ufffd" in line and not isinstance(lines, _Counted):
+                stats.bad_encoding += 1
+            if not line.strip():
+                stats.blank += 1
+                continue
+            m = header.match(line)
+            if m is None:
+                stats.unmatched += 1
+                if stats.first_unmatched is None:
+                    stats.first_unmatched = lineno
+                if self.strict:
+                    raise InputError(f"line {lineno}: does not match the {self.format!r} header "
+                                     f"format: {line[:80]!r}")
+                continue
+            content = m.group("content") or ""
+            masked = self.mask(content)
+            if learn:
+                key = int(drain.add_log_message(masked)[0].cluster_id)
+            else:
+                key = cache.get(masked, -1)
+                if key < 0:
+                    cluster = drain.match(masked, full_search_strategy="fallback")
+                    key = UNKNOWN if cluster is None else int(cluster.cluster_id)
+                    if len(cache) < 100_000:
+                        cache[masked] = key
+                if key == UNKNOWN:
+                    stats.unknown_template += 1
+            stats.parsed += 1
+            rows_line.append(lineno)
+            rows_key.append(key)
+            rows_content.append(content)
+            for g in extra:
+                fields[g].append(m.group(g) or "")
+        if isinstance(lines, _Counted):
+            stats.bad_encoding = lines.stats.bad_encoding
+        self.stats_ = stats
+        if stats.unmatched:
+            logger.warning("%d of %d lines matched no %r header (first: line %d); skipped",
+                           stats.unmatched, stats.lines, self.format, stats.first_unmatched)
+        if stats.bad_encoding:
+            logger.warning("%d line(s) had bytes that are not UTF-8; replaced with U+FFFD",
+                           stats.bad_encoding)
+        keys = np.asarray(rows_key, dtype=np.int64)
+        templates = self.templates()
+        df = pd.DataFrame({"line": np.asarray(rows_line, dtype=np.int64),
+                           "time": self._times(fields, len(rows_line)), "key": keys,
+                           "template": [templates.get(int(k), "<unknown>") for k in keys],
+                           "content": rows_content})
+        for g in extra:
+            if g not in df.columns:
+                df[g] = fields[g]
+        return df
+
+    def _times(self, fields: dict[str, list[str]], n: int) -> np.ndarray:
+        """Seconds since the epoch per row, vectorised (NaN where unknown or unreadable)."""
+        fmt = LOG_FORMATS.get(self.format, (None, "epoch" if "timestamp" in fields else None))[1]
+        if fmt is None or n == 0:
+            return np.full(n, np.nan)
+        if fmt == "epoch":
+            return pd.to_numeric(pd.Series(fields["timestamp"]), errors="coerce").to_numpy(np.float64)
+        if self.format == "hdfs":
+            text = pd.Series(fields["date"]) + " " + pd.Series(fields["time"])
+        else:  # syslog: no year in the header
+            text = pd.Series(fields["month"]) + " " + pd.Series(fields["day"]) + " " + \
+                pd.Series(fields["time"])
+        t = pd.to_datetime(text, format=fmt, errors="coerce")
+        secs = (t - pd.Timestamp("1970-01-01")).dt.total_seconds()
+        return secs.to_numpy(dtype=np.float64, na_value=np.nan)
+
+    # -- results ------------------------------------------------------------------------------
+    def templates(self) -> dict[int, str]:
+        """Template text per key.
+
+        Examples
+        --------
+        >>> LogParser("raw").fit(["a 1", "a 2"]).templates()
+        {1: 'a <NUM>'}
+        """
+        return {int(c.cluster_id): c.get_template() for c in self.drain_.clusters}
+
+    @staticmethod
+    def parameters(template: str, content: str, masked: str | None = None) -> list[str]:
+        """Values of the template's variable parts in ``content`` (empty if they do not line up).
+
+        Examples
+        --------
+        >>> p = LogParser("raw")
+        >>> p.parameters("open <*> size <NUM>", "open a.txt size 12")
+        ['a.txt', '12']
+        """
+        parts = re.split(r"(<\*>|<[A-Z]+>)", template)
+        rx = "".join("(.*?)" if i % 2 else re.escape(s) for i, s in enumerate(parts))
+        rx = re.sub(r"(\\ )+", r"\\s+", rx)
+        m = re.fullmatch(rx, content.strip())
+        return [] if m is None else [g.strip() for g in m.groups()]
+
+    # -- state --------------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-JSON state: parameters, clusters and the prefix tree (no pickle)."""
+        if not hasattr(self, "drain_"):
+            raise InputError("LogParser is not fitted")
+        clusters = [{"id": int(c.cluster_id), "tokens": list(c.log_template_tokens),
+                     "size": int(c.size)} for c in self.drain_.clusters]
+        return {"params": self.get_params(), "clusters": clusters,
+                "counter": int(self.drain_.clusters_counter),
+                "tree": _tree_to_json(self.drain_.root_node)}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> LogParser:
+        """Rebuild a fitted parser from :meth:`to_dict` output (plain JSON, no code run).
+
+        Examples
+        --------
+        >>> p = LogParser("raw").fit(["open file 12", "close file 7"])
+        >>> q = LogParser.from_dict(p.to_dict())
+        >>> q.parse(["open file 3"])["key"].tolist() == p.parse(["open file 3"])["key"].tolist()
+        True
+        """
+        LogCluster = _drain().LogCluster
+        try:
+            params = dict(d["params"])
+            if params.get("masks") is not None:
+                params["masks"] = tuple(tuple(m) for m in params["masks"])
+            self = cls(**params)
+            self._check_params()
+            self._compiled = self._compile()
+            drain = self._new_drain()
+            for c in d["clusters"]:
+                cluster = LogCluster([str(t) for t in c["tokens"]], int(c["id"]))
+                cluster.size = int(c["size"])
+                drain.id_to_cluster[cluster.cluster_id] = cluster
+            drain.clusters_counter = int(d["counter"])
+            drain.root_node = _tree_from_json(d["tree"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise InputError(f"log parser state is malformed ({exc})") from None
+        self.drain_ = drain
+        return self
+
+
+class _Counted:
+    """Lines read from a file, with the reader's encoding counts (see :func:`read_lines`)."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.stats = ParseStats()
+        self.path = path
+
+    def __iter__(self) -> Iterator[str]:
+        return read_lines(self.path, self.stats)
+
+
+def file_lines(path: str | os.PathLike[str]) -> Iterable[str]:
+    """Lines of a log file for :meth:`LogParser.fit` / :meth:`LogParser.parse`, with bad
+    encodings counted by the reader (bytes, not replaced characters already in the text)."""
+    return _Counted(path)

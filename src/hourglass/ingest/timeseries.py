@@ -1,0 +1,251 @@
+"""Time-series datasets: SKAB, NAB and the ASD/SMD text format, with each one's protocol split.
+
+Every reader returns one DataFrame per series with the channels, a timestamp column where the
+data has one, and a 0/1 ``label`` column where labels exist. :class:`TimeSeriesDataset` says
+which part of a file is for training and which for testing under the protocol of the
+literature (each folder's SOURCE.md):
+
+* ``skab``: ``;``-separated files; ``anomaly`` is the label, ``changepoint`` is metadata; the
+  first 400 rows of each file train, the rest test (SKAB's leaderboard). ``anomaly-free.csv``
+  has no labels and is all training data. Timestamps order the rows; rows count as steps
+  (SKAB's 1 Hz clock has small gaps, and the protocol counts rows).
+* ``nab``: ``timestamp,value`` files; labels are the official windows of
+  ``labels/combined_windows.json`` (found by walking up from the file), inclusive of both ends.
+  Training part: NAB's probationary period, the first 15% of the series.
+* ``asd`` / ``smd``: header-less comma-separated rows (``train/<entity>.txt[.gz]``,
+  ``test/<entity>.txt[.gz]``), labels one per line in ``test_label/<entity>.txt``. A file under
+  ``train/`` is all training data; a file under ``test/`` is all test data, labelled.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from hourglass.errors import InputError
+from hourglass.ingest.readers import read_table
+
+__all__ = ["TIMESERIES_DATASETS", "TimeSeriesDataset", "get_timeseries_dataset",
+           "read_interpretation_labels", "read_nab", "read_skab", "read_smd"]
+
+LABEL = "label"
+
+
+def read_skab(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """One SKAB file: ``datetime``, 8 sensors, ``label`` (from ``anomaly``) and ``changepoint``.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> p = os.path.join(tempfile.mkdtemp(), "0.csv")
+    >>> _ = open(p, "w").write("datetime;A;anomaly;changepoint\\n2020-01-01 00:00:00;1.5;0.0;0.0\\n")
+    >>> read_skab(p).columns.tolist()
+    ['datetime', 'A', 'label', 'changepoint']
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"{p}: no such file")
+    try:
+        df = pd.read_csv(p, sep=";")
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise InputError(f"{p}: not a SKAB file ({exc})") from None
+    if "datetime" not in df.columns or df.shape[1] < 2:
+        raise InputError(f"{p}: expected ';'-separated SKAB columns starting with 'datetime', "
+                         f"found {', '.join(map(str, df.columns[:4]))}")
+    if len(df) == 0:
+        raise InputError(f"{p}: no data rows")
+    if "anomaly" in df.columns:
+        df = df.rename(columns={"anomaly": LABEL})
+    return df
+
+
+def _find_upwards(start: Path, relative: str) -> Path | None:
+    for folder in [start, *start.parents]:
+        if (folder / relative).is_file():
+            return folder / relative
+    return None
+
+
+def read_nab(path: str | os.PathLike[str], windows: str | os.PathLike[str] | None = None
+             ) -> pd.DataFrame:
+    """One NAB series (``timestamp``, ``value``) with ``label`` = 1 inside the official windows.
+
+    ``windows`` is ``combined_windows.json``; by default it is looked up as
+    ``labels/combined_windows.json`` in the folders above the file, and the series' key is its
+    path relative to the ``data`` folder (``realKnownCause/nyc_taxi.csv``).
+    """
+    p = Path(path)
+    df = read_table(p)
+    if not {"timestamp", "value"} <= set(df.columns):
+        raise InputError(f"{p}: expected NAB columns timestamp,value; found {', '.join(df.columns)}")
+    wpath = Path(windows) if windows else _find_upwards(p.parent, "labels/combined_windows.json")
+    if wpath is None:
+        raise InputError(f"{p}: labels/combined_windows.json not found above the file; "
+                         "pass its path")
+    try:
+        table = json.loads(wpath.read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise InputError(f"{wpath}: unreadable windows file ({exc})") from None
+    key = f"{p.parent.name}/{p.name}"
+    if key not in table:
+        raise InputError(f"{wpath}: no windows for {key!r}")
+    ts = pd.to_datetime(df["timestamp"])
+    label = np.zeros(len(df), dtype=np.int8)
+    for lo, hi in table[key]:
+        label[((ts >= pd.Timestamp(lo)) & (ts <= pd.Timestamp(hi))).to_numpy()] = 1
+    df[LABEL] = label
+    return df
+
+
+def read_smd(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """One ASD/SMD entity file: header-less numbers → columns ``m1``…``mD``; for a file under
+    ``test/``, the labels of ``../test_label/<entity>.txt`` as ``label`` (when that file exists).
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> root = tempfile.mkdtemp(); os.makedirs(f"{root}/test"); os.makedirs(f"{root}/test_label")
+    >>> _ = open(f"{root}/test/e.txt", "w").write("0.1,0.2\\n0.3,0.4\\n")
+    >>> _ = open(f"{root}/test_label/e.txt", "w").write("0\\n1\\n")
+    >>> read_smd(f"{root}/test/e.txt")[["m1", "label"]].values.tolist()
+    [[0.1, 0.0], [0.3, 1.0]]
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"{p}: no such file")
+    try:
+        df = pd.read_csv(p, header=None, dtype=np.float64)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, UnicodeDecodeError):
+        raise InputError(f"{p}: expected comma-separated numbers (ASD/SMD format)") from None
+    df.columns = [f"m{i + 1}" for i in range(df.shape[1])]
+    entity = p.name.removesuffix(".gz")
+    label_file = p.parent.parent / "test_label" / entity
+    if p.parent.name == "test" and label_file.is_file():
+        labels = np.loadtxt(label_file, dtype=np.float64, ndmin=1)
+        if labels.size != len(df):
+            raise InputError(f"{label_file}: {labels.size} labels for {len(df)} rows of {p}")
+        df[LABEL] = labels.astype(np.int8)
+    return df
+
+
+def read_interpretation_labels(path: str | os.PathLike[str], *, end_inclusive: bool = True
+                               ) -> list[tuple[int, int, list[int]]]:
+    """``start-end:d1,d2,…`` lines → ``(start, end_exclusive, [dims])`` (dims 1-based as written).
+
+    ASD's ranges are end-inclusive, SMD's end-exclusive (``end_inclusive=False``).
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> p = os.path.join(tempfile.mkdtemp(), "e.txt")
+    >>> _ = open(p, "w").write("5-7:1,3")
+    >>> read_interpretation_labels(p)
+    [(5, 8, [1, 3])]
+    """
+    out = []
+    opener = gzip.open if str(path).endswith(".gz") else open
+    with opener(path, "rt") as fh:
+        for lineno, line in enumerate(fh, 1):
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                span, _, dims = line.partition(":")
+                lo, hi = (int(v) for v in span.split("-"))
+                out.append((lo, hi + int(end_inclusive), [int(d) for d in dims.split(",") if d]))
+            except ValueError:
+                raise InputError(f"{path}: line {lineno}: expected start-end:d1,d2,..") from None
+    return out
+
+
+@dataclass(frozen=True)
+class TimeSeriesDataset:
+    """How to read a named time-series dataset, and its protocol's train/test parts.
+
+    Attributes
+    ----------
+    name
+        Name used on the command line (``--dataset``).
+    timestamp_col
+        Column holding timestamps, or ``None``.
+    freq
+        Grid for :class:`~hourglass.features.timeseries.TimeSeriesPreprocessor` (``"rows"``:
+        timestamps only order the rows).
+    drop
+        Metadata columns that are never channels (besides ``label``).
+    train_rows
+        Rows at the start of a labelled file that form the training part (``None``: see
+        ``train_fraction``).
+    train_fraction
+        Share at the start of a labelled file for training, when ``train_rows`` is ``None``
+        (``None`` with ``train_rows`` ``None``: a file is either all train or all test).
+    """
+
+    name: str
+    timestamp_col: str | None
+    freq: str | None
+    drop: tuple[str, ...] = ()
+    train_rows: int | None = None
+    train_fraction: float | None = None
+
+    def read(self, path: str | os.PathLike[str]) -> pd.DataFrame:
+        """Read one series of this dataset (with a ``label`` column where labels exist)."""
+        if self.name == "skab":
+            return read_skab(path)
+        if self.name == "nab":
+            return read_nab(path)
+        return read_smd(path)
+
+    def _cut(self, df: pd.DataFrame) -> int | None:
+        if LABEL not in df.columns:
+            return None  # unlabelled (SKAB's anomaly-free file, ASD/SMD train files): all train
+        if self.train_rows is not None:
+            return min(self.train_rows, len(df))
+        if self.train_fraction is not None:
+            return int(round(self.train_fraction * len(df)))
+        return 0  # a labelled ASD/SMD test file: all test
+
+    def train_part(self, df: pd.DataFrame) -> pd.DataFrame:
+        """The protocol's training rows of one file (its normal, unlabelled head)."""
+        cut = self._cut(df)
+        part = df if cut is None else df.iloc[:cut]
+        if len(part) == 0:
+            raise InputError(f"{self.name}: this file has no training part under the protocol "
+                             "(an ASD/SMD test file? train on train/<entity>)")
+        return part
+
+    def test_part(self, df: pd.DataFrame) -> pd.DataFrame:
+        """The protocol's test rows of one file (labelled)."""
+        cut = self._cut(df)
+        if cut is None:
+            raise InputError(f"{self.name}: this file has no labels (column {LABEL!r}); "
+                             "evaluate on a labelled file")
+        part = df.iloc[cut:]
+        if len(part) == 0:
+            raise InputError(f"{self.name}: no test rows after the first {cut}")
+        return part
+
+
+TIMESERIES_DATASETS: dict[str, TimeSeriesDataset] = {
+    "skab": TimeSeriesDataset("skab", "datetime", "rows", drop=("changepoint",), train_rows=400),
+    "nab": TimeSeriesDataset("nab", "timestamp", None, train_fraction=0.15),
+    "asd": TimeSeriesDataset("asd", None, None),
+    "smd": TimeSeriesDataset("smd", None, None),
+}
+
+
+def get_timeseries_dataset(name: str) -> TimeSeriesDataset | None:
+    """The named time-series dataset, or ``None`` when ``name`` is not one.
+
+    Examples
+    --------
+    >>> get_timeseries_dataset("SKAB").train_rows
+    400
+    """
+    return TIMESERIES_DATASETS.get(name.strip().lower())

@@ -1,0 +1,127 @@
+"""Alert budgets: at most N alerts per day (or per 10k events) on normal traffic."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+from hourglass.errors import InputError
+from hourglass.thresholds.base import Threshold
+from hourglass.thresholds.evt import tail_quantile
+
+__all__ = ["AlertBudget", "events_per_day"]
+
+logger = logging.getLogger(__name__)
+
+_PER = {"day": "day", "d": "day", "10k": "10k", "10000": "10k"}
+
+
+def events_per_day(timestamps: object, *, column: str = "timestamp") -> float:
+    """Event rate of a timestamp column: rows divided by the time span in days.
+
+    Examples
+    --------
+    >>> ts = pd.date_range("2024-01-01", periods=97, freq="15min")   # one day, 96 intervals
+    >>> events_per_day(ts)
+    97.0
+    """
+    try:
+        ts = pd.to_datetime(pd.Series(np.asarray(timestamps).ravel()), utc=True, format="mixed")
+    except (ValueError, TypeError) as exc:
+        raise InputError(f"column {column!r}: expected timestamps ({exc})") from None
+    if ts.isna().any():
+        raise InputError(f"column {column!r}: {int(ts.isna().sum())} empty or unparseable timestamps")
+    span = (ts.max() - ts.min()).total_seconds() / 86400.0
+    if span <= 0:
+        raise InputError(f"column {column!r}: all timestamps are equal; cannot derive an event rate")
+    return float(len(ts) / span)
+
+
+class AlertBudget(Threshold):
+    """Flag at most ``n`` normal events per day (``per="day"``) or per 10,000 events (``"10k"``).
+
+    The budget becomes a risk ``q = n / events per day`` (or ``n / 10000``); the threshold is the
+    ``1 - q`` quantile of held-out normal scores — empirical when the held-out set holds at least
+    ``min_tail`` scores above it, else extrapolated with a POT (GPD) tail fit. A per-day budget
+    needs ``events_per_day`` (derive it from a timestamp column with :func:`events_per_day`).
+    Attacks come on top of the budget: it bounds false alarms, not true ones.
+
+    Examples
+    --------
+    >>> s = np.random.default_rng(0).normal(size=10000)
+    >>> t = AlertBudget(50, per="10k").fit(s)
+    >>> int(t.predict(s).sum())
+    50
+    >>> AlertBudget(20, per="day", events_per_day=100000).fit(s).q_
+    0.0002
+    """
+
+    _params: ClassVar[tuple[str, ...]] = ("n", "per", "events_per_day", "min_tail")
+
+    def __init__(self, n: float = 50, per: str = "day", events_per_day: float | None = None,
+                 min_tail: int = 10) -> None:
+        self.n = n
+        self.per = per
+        self.events_per_day = events_per_day
+        self.min_tail = min_tail
+
+    def _risk(self) -> float:
+        per = _PER.get(str(self.per).lower())
+        if per is None:
+            raise InputError(f"AlertBudget: per must be 'day' or '10k', got {self.per!r}")
+        n = float(self.n)
+        if not n > 0:
+            raise InputError(f"AlertBudget: the budget must be > 0 alerts, got {self.n}")
+        if per == "10k":
+            events = 10000.0
+        else:
+            if self.events_per_day is None:
+                raise InputError("AlertBudget: a per-day budget needs the event rate: pass "
+                                 "events_per_day (or a timestamp column: --time-col)")
+            events = float(self.events_per_day)
+            if not events > 0:
+                raise InputError(f"AlertBudget: events_per_day must be > 0, got {events}")
+        if n >= events:
+            raise InputError(f"AlertBudget: a budget of {n:g} alerts per {per} is not below the "
+                             f"event count ({events:g} events per {per}); nothing would be filtered")
+        return n / events
+
+    def _check_params(self) -> None:
+        self._risk()
+
+    def _fit(self, scores: np.ndarray, y: object | None) -> float:
+        self.q_ = self._risk()
+        if self.q_ * scores.size >= int(self.min_tail):
+            self.method_ = "empirical"
+            # order statistic: exactly floor(q n) fitted scores lie above the threshold
+            k = int(np.floor(self.q_ * scores.size))
+            ordered = np.sort(scores)
+            return float((ordered[-k - 1] + ordered[-k]) / 2)
+        z, fit = tail_quantile(scores, self.q_)
+        self.method_ = "pot" if fit is not None else "empirical"
+        logger.info("AlertBudget: risk %.3g is below %d/%d held-out scores; %s tail used",
+                    self.q_, self.min_tail, scores.size, self.method_)
+        return z
+
+    @property
+    def expected_per_day_(self) -> float | None:
+        """Expected false alarms per day (``None`` without an event rate)."""
+        if self.events_per_day is None:
+            return None
+        return self._risk() * float(self.events_per_day)
+
+    def _extra_state(self) -> dict[str, Any]:
+        return {"risk": self.q_, "method": self.method_} if hasattr(self, "q_") else {}
+
+    def _load_extra_state(self, d: dict[str, Any]) -> None:
+        if "risk" in d:
+            self.q_, self.method_ = float(d["risk"]), str(d["method"])
+
+    def describe(self) -> str:
+        per = _PER.get(str(self.per).lower(), self.per)
+        rate = (f" at {float(self.events_per_day):,.0f} events/day"
+                if per == "day" and self.events_per_day else "")
+        return f"alert budget {self.n:g} per {per}{rate} on normal traffic"

@@ -1,0 +1,279 @@
+"""Extreme-value thresholds: POT (fit once), SPOT and DSPOT (updated as normal scores arrive).
+
+All three pick the score that a normal score exceeds with probability ``q`` (the *risk*), from a
+Generalised Pareto fit to the excesses of held-out normal scores over an initial high quantile
+(``level``). Below ``1/n`` an empirical percentile cannot resolve ``q``; the GPD tail can.
+Reference: Siffer, Fouque, Termier, Largouët, *Anomaly Detection in Streams with Extreme Value
+Theory*, KDD 2017.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections import deque
+from typing import Any
+
+import numpy as np
+
+from hourglass.errors import InputError, NotFittedError
+from hourglass.thresholds.base import Threshold
+from hourglass.thresholds.evt import GPDFit, fit_gpd_truncated, tail_quantile
+
+__all__ = ["DSPOT", "POT", "SPOT"]
+
+logger = logging.getLogger(__name__)
+
+
+def _check_risk(name: str, q: object, level: object, min_peaks: object) -> None:
+    try:
+        qf, lf = float(q), float(level)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise InputError(f"{name}: q and level must be numbers, got q={q!r}, level={level!r}") from None
+    if not 0 < qf < 1:
+        raise InputError(f"{name}: q (risk: probability that a normal score exceeds the "
+                         f"threshold) must be in (0, 1), got {q}")
+    if not 0 < lf < 1:
+        raise InputError(f"{name}: level (initial quantile) must be in (0, 1), got {level}")
+    if int(min_peaks) < 3:  # type: ignore[call-overload]
+        raise InputError(f"{name}: min_peaks must be >= 3, got {min_peaks}")
+
+
+class POT(Threshold):
+    """Peaks over threshold: the score a normal score exceeds with probability ``q``.
+
+    Fits a Generalised Pareto distribution (maximum likelihood: Grimshaw's trick, cross-checked
+    with scipy) to the excesses of held-out normal scores over their ``level`` quantile, and
+    extrapolates to risk ``q``. Fallback: with fewer than ``min_peaks`` excesses it warns and
+    uses the empirical quantile; when ``q >= 1 - level`` (not in the tail) it uses the
+    empirical quantile. ``fit_`` holds the tail (``None`` after a fallback).
+
+    Parameters
+    ----------
+    q
+        Risk: the share of normal scores expected above the threshold, in (0, 1).
+    level
+        Initial quantile whose excesses are fitted (default 0.98).
+    min_peaks
+        Fewest excesses for a GPD fit.
+
+    Examples
+    --------
+    >>> s = np.random.default_rng(0).exponential(size=20000)
+    >>> t = POT(1e-4).fit(s)
+    >>> bool(abs(t.value_ / -np.log(1e-4) - 1) < 0.1)  # true quantile of Exp(1) at risk 1e-4
+    True
+    """
+
+    _params = ("q", "level", "min_peaks")
+
+    def __init__(self, q: float = 1e-4, level: float = 0.98, min_peaks: int = 10) -> None:
+        self.q = q
+        self.level = level
+        self.min_peaks = min_peaks
+
+    def _check_params(self) -> None:
+        _check_risk(type(self).__name__, self.q, self.level, self.min_peaks)
+
+    def _fit(self, scores: np.ndarray, y: object | None) -> float:
+        z, self.fit_ = tail_quantile(scores, float(self.q), float(self.level), int(self.min_peaks))
+        return z
+
+    def _extra_state(self) -> dict[str, Any]:
+        fit = getattr(self, "fit_", None)
+        return {"gpd": fit.to_dict()} if fit is not None else {}
+
+    def _load_extra_state(self, d: dict[str, Any]) -> None:
+        self.fit_ = GPDFit(**d["gpd"]) if "gpd" in d else None
+
+    def describe(self) -> str:
+        how = "GPD tail" if getattr(self, "fit_", None) is not None else "empirical"
+        return (f"POT risk q={self.q:g} ({how}: excesses over the {self.level:g} quantile of "
+                "held-out normal scores)")
+
+
+class SPOT(POT):
+    """Streaming POT: the threshold follows the tail as new normal scores arrive.
+
+    ``fit`` initialises on held-out normal scores exactly like :class:`POT`. Then
+    :meth:`update` takes scores in arrival order and returns 0/1 flags: a score above the
+    current threshold is an alarm and is *not* learned from; a score above the initial
+    threshold ``t_`` is a new peak and the GPD is refitted (every ``refit_every`` peaks); the
+    rest only count. Because alarms are never learned, the tail it sees is cut at the current
+    threshold; keep ``q`` well below the tail share ``1 - level`` (the default 1e-4 is 200x
+    below 0.02). Each peak's likelihood is conditioned on the cut it was seen under
+    (:func:`~hourglass.thresholds.evt.fit_gpd_truncated`), so the threshold creeps down far less.
+    Memory is bounded: at most ``max_peaks`` peaks are kept (oldest dropped, with the
+    observation count scaled so the tail share is preserved).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(1)
+    >>> t = SPOT(1e-2, refit_every=20).fit(rng.exponential(size=2000))
+    >>> flags = t.update(rng.exponential(size=2000))
+    >>> 0.002 < float(flags.mean()) < 0.03
+    True
+    """
+
+    _params = ("q", "level", "min_peaks", "refit_every", "max_peaks")
+
+    def __init__(self, q: float = 1e-4, level: float = 0.98, min_peaks: int = 10,
+                 refit_every: int = 10, max_peaks: int = 5000) -> None:
+        super().__init__(q=q, level=level, min_peaks=min_peaks)
+        self.refit_every = refit_every
+        self.max_peaks = max_peaks
+
+    def _check_params(self) -> None:
+        super()._check_params()
+        if int(self.refit_every) < 1:
+            raise InputError(f"{type(self).__name__}: refit_every must be >= 1, got {self.refit_every}")
+        if int(self.max_peaks) < int(self.min_peaks):
+            raise InputError(f"{type(self).__name__}: max_peaks must be >= min_peaks")
+
+    # -- the tail on the (possibly transformed) stream ----------------------------------------
+    def _init_tail(self, x: np.ndarray) -> float:
+        z, fit = tail_quantile(x, float(self.q), float(self.level), int(self.min_peaks))
+        self.fit_ = fit
+        self.t_ = float(np.quantile(x, float(self.level)))
+        self.peaks_: deque[float] = deque((x[x > self.t_] - self.t_).tolist(),
+                                          maxlen=int(self.max_peaks))
+        # the cut each peak was seen under (inf: the initial, uncut held-out peaks)
+        self.limits_: deque[float] = deque([math.inf] * len(self.peaks_), maxlen=int(self.max_peaks))
+        self.n_obs_ = float(x.size)
+        self.z_ = float(z)
+        self.new_peaks_ = 0
+        return self.z_
+
+    def _fit(self, scores: np.ndarray, y: object | None) -> float:
+        return self._init_tail(scores)
+
+    def _refit(self) -> None:
+        peaks = np.fromiter(self.peaks_, dtype=np.float64)
+        if peaks.size < int(self.min_peaks):
+            return
+        gamma, sigma = fit_gpd_truncated(peaks, np.fromiter(self.limits_, dtype=np.float64))
+        self.fit_ = GPDFit(self.t_, gamma, sigma, int(peaks.size), max(int(self.n_obs_), peaks.size))
+        if float(self.q) < peaks.size / self.n_obs_:
+            self.z_ = self.fit_.quantile(float(self.q))
+
+    def _learn(self, x: float) -> None:
+        """Learn one normal value ``x`` of the monitored stream."""
+        if x > self.t_:
+            if len(self.peaks_) == self.peaks_.maxlen:
+                self.n_obs_ *= (len(self.peaks_) - 1) / len(self.peaks_)
+            self.peaks_.append(x - self.t_)
+            self.limits_.append(self.z_ - self.t_)
+            self.n_obs_ += 1
+            self.new_peaks_ += 1
+            if self.new_peaks_ % int(self.refit_every) == 0:
+                self._refit()
+        else:
+            self.n_obs_ += 1
+
+    def _step(self, x: float) -> int:
+        if x > self.z_:
+            return 1
+        self._learn(x)
+        return 0
+
+    def update(self, scores: object) -> np.ndarray:
+        """Flag each score in order and learn from the normal ones; returns 0/1 flags."""
+        if not hasattr(self, "value_"):
+            raise NotFittedError(f"{type(self).__name__} is not fitted; call fit(scores) first")
+        s = np.asarray(scores, dtype=np.float64).ravel()
+        if not np.isfinite(s).all():
+            raise InputError(f"{type(self).__name__}.update: scores contain NaN or inf")
+        flags = np.fromiter((self._step(float(x)) for x in s), dtype=np.int8, count=s.size)
+        self.value_ = self._current_value()
+        return flags
+
+    def _current_value(self) -> float:
+        return self.z_
+
+    # -- state -----------------------------------------------------------------------------
+    def _extra_state(self) -> dict[str, Any]:
+        if not hasattr(self, "t_"):
+            return {}
+        return {**super()._extra_state(), "t": self.t_, "z": self.z_, "n_obs": self.n_obs_,
+                "new_peaks": self.new_peaks_, "peaks": list(self.peaks_),
+                "limits": [v if math.isfinite(v) else None for v in self.limits_]}
+
+    def _load_extra_state(self, d: dict[str, Any]) -> None:
+        super()._load_extra_state(d)
+        if "t" in d:
+            self.t_, self.z_, self.n_obs_ = float(d["t"]), float(d["z"]), float(d["n_obs"])
+            self.new_peaks_ = int(d["new_peaks"])
+            self.peaks_ = deque((float(p) for p in d["peaks"]), maxlen=int(self.max_peaks))
+            self.limits_ = deque((math.inf if v is None else float(v) for v in d["limits"]),
+                                 maxlen=int(self.max_peaks))
+
+    def describe(self) -> str:
+        return f"SPOT risk q={self.q:g} (streaming GPD tail over the {self.level:g} quantile)"
+
+
+class DSPOT(SPOT):
+    """SPOT on the drift-corrected stream: each score minus the mean of the last ``depth`` normal
+    scores, for data whose level drifts. ``value_`` is the current threshold in score units
+    (moving mean + tail quantile of the deviations).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(2)
+    >>> drift = np.linspace(0, 5, 6000) + rng.exponential(size=6000)
+    >>> t = DSPOT(1e-2, depth=50, refit_every=20).fit(drift[:2000])
+    >>> float(t.update(drift[2000:]).mean()) < 0.05   # SPOT on raw scores would flag most rows
+    True
+    """
+
+    _params = ("q", "depth", "level", "min_peaks", "refit_every", "max_peaks")
+
+    def __init__(self, q: float = 1e-4, depth: int = 50, level: float = 0.98, min_peaks: int = 10,
+                 refit_every: int = 10, max_peaks: int = 5000) -> None:
+        super().__init__(q=q, level=level, min_peaks=min_peaks, refit_every=refit_every,
+                         max_peaks=max_peaks)
+        self.depth = depth
+
+    def _check_params(self) -> None:
+        super()._check_params()
+        if int(self.depth) < 1:
+            raise InputError(f"DSPOT: depth must be >= 1, got {self.depth}")
+
+    def _fit(self, scores: np.ndarray, y: object | None) -> float:
+        d = int(self.depth)
+        if scores.size < d + 10 * int(self.min_peaks):
+            raise InputError(f"DSPOT: {scores.size} scores are too few for depth {d}; need at "
+                             f"least {d + 10 * int(self.min_peaks)}")
+        csum = np.concatenate([[0.0], np.cumsum(scores)])
+        means = (csum[d:-1] - csum[:-d - 1]) / d
+        self._init_tail(scores[d:] - means)
+        self.window_: deque[float] = deque(scores[-d:].tolist(), maxlen=d)
+        self.window_sum_ = float(sum(self.window_))
+        return self._current_value()
+
+    def _current_value(self) -> float:
+        return self.window_sum_ / len(self.window_) + self.z_
+
+    def _step(self, x: float) -> int:
+        dev = x - self.window_sum_ / len(self.window_)
+        if dev > self.z_:
+            return 1
+        self._learn(dev)
+        self.window_sum_ += x - self.window_[0]
+        self.window_.append(x)
+        return 0
+
+    def _extra_state(self) -> dict[str, Any]:
+        out = super()._extra_state()
+        if hasattr(self, "window_"):
+            out["window"] = list(self.window_)
+        return out
+
+    def _load_extra_state(self, d: dict[str, Any]) -> None:
+        super()._load_extra_state(d)
+        if "window" in d:
+            self.window_ = deque((float(v) for v in d["window"]), maxlen=int(self.depth))
+            self.window_sum_ = float(sum(self.window_))
+
+    def describe(self) -> str:
+        return (f"DSPOT risk q={self.q:g} (streaming GPD tail of deviations from the mean of the "
+                f"last {self.depth} normal scores)")

@@ -1,0 +1,98 @@
+"""Thresholds chosen with labels: best F-beta on a labelled *validation* set (never the test set)."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+
+from hourglass.errors import InputError
+from hourglass.thresholds.base import Threshold
+
+__all__ = ["BestF1", "BestFBeta"]
+
+
+class BestFBeta(Threshold):
+    """The threshold that maximises F-beta on labelled validation scores (1 = anomaly).
+
+    Needs both classes: ``fit(scores, y)``. Carve the validation rows from the labelled
+    *training* data; choosing a threshold on the test set reports a score no deployment gets.
+    ``beta < 1`` favours precision (fewer false alarms), ``beta > 1`` recall.
+
+    Examples
+    --------
+    >>> t = BestFBeta(beta=1.0).fit([0.1, 0.2, 0.3, 0.8, 0.9], [0, 0, 0, 1, 1])
+    >>> t.predict([0.25, 0.85]).tolist(), t.best_score_
+    ([0, 1], 1.0)
+    """
+
+    _params: ClassVar[tuple[str, ...]] = ("beta",)
+    requires_labels: ClassVar[bool] = True
+
+    def __init__(self, beta: float = 1.0) -> None:
+        self.beta = beta
+
+    def _check_params(self) -> None:
+        if not float(self.beta) > 0:
+            raise InputError(f"{type(self).__name__}: beta must be > 0, got {self.beta}")
+
+    def _fit(self, scores: np.ndarray, y: object | None) -> float:
+        labels = np.asarray(y, dtype=np.int8)
+        if not (labels == 1).any():
+            raise InputError(f"{type(self).__name__}: the validation set has no anomalous rows; "
+                             "best F-beta needs both classes (use POT or Percentile instead)")
+        order = np.argsort(-scores, kind="stable")
+        s, lab = scores[order], labels[order]
+        tp = np.cumsum(lab)
+        fp = np.cumsum(1 - lab)
+        last = np.r_[s[1:] != s[:-1], True]  # cut after the last row of a run of equal scores
+        tp, fp, cut_scores = tp[last], fp[last], s[last]
+        b2 = float(self.beta) ** 2
+        precision = tp / (tp + fp)
+        recall = tp / labels.sum()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            f = np.where(precision + recall > 0,
+                         (1 + b2) * precision * recall / (b2 * precision + recall), 0.0)
+        i = int(np.argmax(f))
+        self.best_score_ = float(f[i])
+        self.best_precision_ = float(precision[i])
+        self.best_recall_ = float(recall[i])
+        self.n_anomalous_ = int(labels.sum())
+        self.n_normal_ = int(labels.size - labels.sum())
+        lower = cut_scores[i + 1] if i + 1 < cut_scores.size else cut_scores[i] - 1.0
+        return float((cut_scores[i] + lower) / 2)  # flags rows scoring >= cut_scores[i]
+
+    def _extra_state(self) -> dict[str, Any]:
+        if not hasattr(self, "best_score_"):
+            return {}
+        return {"validation": {"f_beta": self.best_score_, "precision": self.best_precision_,
+                               "recall": self.best_recall_, "n_normal": self.n_normal_,
+                               "n_anomalous": self.n_anomalous_}}
+
+    def _load_extra_state(self, d: dict[str, Any]) -> None:
+        v = d.get("validation")
+        if v:
+            self.best_score_, self.best_precision_ = float(v["f_beta"]), float(v["precision"])
+            self.best_recall_ = float(v["recall"])
+            self.n_normal_, self.n_anomalous_ = int(v["n_normal"]), int(v["n_anomalous"])
+
+    def describe(self) -> str:
+        return f"best F{float(self.beta):g} on a labelled validation set"
+
+
+class BestF1(BestFBeta):
+    """:class:`BestFBeta` with ``beta = 1``.
+
+    Examples
+    --------
+    >>> BestF1().fit([0.1, 0.5, 0.9], [0, 1, 1]).value_
+    0.3
+    """
+
+    _params: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self) -> None:
+        self.beta = 1.0
+
+    def describe(self) -> str:
+        return "best F1 on a labelled validation set"

@@ -1,0 +1,204 @@
+"""Time series: alignment and its bad-input rules, lazy windows, score mapping, the contiguous
+held-out tail, bounded-memory scoring, metrics and the dataset readers."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hourglass import Pipeline
+from hourglass.detectors import LSTMAutoEncoder, LSTMForecaster
+from hourglass.errors import InputError
+from hourglass.evaluate import events, point_adjust, time_to_detect, timeseries_metrics
+from hourglass.features.registry import features_from_dict
+from hourglass.features.timeseries import (
+    TimeSeriesPreprocessor,
+    sliding_windows,
+    window_starts,
+    windows_to_points,
+)
+from hourglass.ingest.timeseries import get_timeseries_dataset, read_nab, read_skab, read_smd
+
+
+def _frame(ts: list[str], **cols: list[float]) -> pd.DataFrame:
+    return pd.DataFrame({"ts": ts, **cols})
+
+
+# -- alignment ------------------------------------------------------------------------------
+def test_unsorted_timestamps_are_sorted_with_a_warning(caplog: pytest.LogCaptureFixture) -> None:
+    df = _frame(["2024-01-01 00:02", "2024-01-01 00:00", "2024-01-01 00:01"], v=[3.0, 1.0, 2.0])
+    with caplog.at_level(logging.WARNING):
+        out = TimeSeriesPreprocessor("ts", scaler="none").fit(df).transform(df)
+    assert out.ravel().tolist() == [1.0, 2.0, 3.0]
+    assert "not sorted" in caplog.text
+
+
+def test_duplicate_timestamps_are_merged_with_a_warning(caplog: pytest.LogCaptureFixture) -> None:
+    df = _frame(["2024-01-01 00:00", "2024-01-01 00:01", "2024-01-01 00:01", "2024-01-01 00:02"],
+                v=[1.0, 2.0, 4.0, 5.0])
+    with caplog.at_level(logging.WARNING):
+        out = TimeSeriesPreprocessor("ts", scaler="none").fit(df).transform(df)
+    assert out.ravel().tolist() == [1.0, 3.0, 5.0]
+    assert "duplicate" in caplog.text
+
+
+def test_irregular_sampling_without_freq_names_the_option() -> None:
+    df = _frame(["2024-01-01 00:00", "2024-01-01 00:01", "2024-01-01 00:05"], v=[1.0, 2.0, 3.0])
+    with pytest.raises(InputError, match="freq"):
+        TimeSeriesPreprocessor("ts").fit(df)
+    out = TimeSeriesPreprocessor("ts", freq="rows", scaler="none").fit(df).transform(df)
+    assert out.shape == (3, 1)
+
+
+def test_resampling_gaps_need_a_fill_policy_naming_column_and_timestamp() -> None:
+    df = _frame(["2024-01-01 00:00", "2024-01-01 00:01", "2024-01-01 00:04"], v=[1.0, 2.0, 5.0],
+                w=[0.0, 1.0, 2.0])
+    with pytest.raises(InputError, match=r"column 'v'.*2024-01-01 00:02:00.*fill"):
+        TimeSeriesPreprocessor("ts", freq="1min").fit(df)
+    pre = TimeSeriesPreprocessor("ts", freq="1min", fill="ffill", fill_limit=2, scaler="none",
+                                 missing_mask=True).fit(df)
+    out = pre.transform(df)
+    assert pre.feature_names_ == ["v", "w", "v__missing", "w__missing"]
+    assert out[:, 0].tolist() == [1.0, 2.0, 2.0, 2.0, 5.0]
+    assert out[:, 2].tolist() == [0, 0, 1, 1, 0]
+    with pytest.raises(InputError, match="fill_limit"):
+        TimeSeriesPreprocessor("ts", freq="1min", fill="ffill", fill_limit=1).fit(df)
+    interp = TimeSeriesPreprocessor("ts", freq="1min", fill="interpolate", scaler="none").fit(df)
+    assert interp.transform(df)[:, 0].tolist() == [1.0, 2.0, 3.0, 4.0, 5.0]
+
+
+def test_nan_without_fill_names_column_and_first_timestamp() -> None:
+    df = _frame(["2024-01-01 00:00", "2024-01-01 00:01", "2024-01-01 00:02"], v=[1.0, np.nan, 3.0])
+    with pytest.raises(InputError, match=r"column 'v'.*timestamp 2024-01-01 00:01:00"):
+        TimeSeriesPreprocessor("ts").fit(df)
+
+
+def test_scaling_is_fitted_on_training_and_state_round_trips() -> None:
+    train = pd.DataFrame({"a": [0.0, 2.0, 4.0], "b": [1.0, 1.0, 1.0]})
+    pre = TimeSeriesPreprocessor().fit(train)
+    twin = features_from_dict(json.loads(json.dumps(pre.to_dict())))
+    test = pd.DataFrame({"a": [2.0, 10.0], "b": [1.0, 3.0]})
+    np.testing.assert_array_equal(twin.transform(test), pre.transform(test))
+    assert pre.transform(test)[:, 0].tolist() == pytest.approx([0.0, 8 / np.std([0, 2, 4])])
+
+
+def test_labels_follow_the_grid() -> None:
+    df = _frame(["2024-01-01 00:00:00", "2024-01-01 00:00:30", "2024-01-01 00:02:10"],
+                v=[1.0, 2.0, 3.0])
+    pre = TimeSeriesPreprocessor("ts", freq="1min", fill="zero").fit(df)
+    assert pre.align_labels(df, [0, 1, 1]).tolist() == [1, 0, 1]
+    assert len(pre.transform(df)) == 3
+
+
+# -- windows and mapping ----------------------------------------------------------------------
+def test_windows_are_views_and_starts_cover_the_tail() -> None:
+    X = np.arange(40, dtype=np.float32).reshape(20, 2)
+    W = sliding_windows(X, 5, 3)
+    assert np.shares_memory(W, X) and W.shape == (6, 5, 2)
+    assert window_starts(20, 5, 3)[-1] == 15
+    with pytest.raises(InputError, match=r"19 time steps.*window of 20"):
+        sliding_windows(X[:19], 20)
+
+
+def test_windows_to_points_mean_and_max_match_brute_force() -> None:
+    rng = np.random.default_rng(0)
+    n, length = 30, 7
+    starts = window_starts(n, length, 2)
+    s = rng.normal(size=len(starts))
+    for how, fn in (("mean", np.mean), ("max", np.max)):
+        got = windows_to_points(s, n, starts, span=(0, length), how=how)
+        want = [fn([s[i] for i, st in enumerate(starts) if st <= t < st + length]) for t in range(n)]
+        np.testing.assert_allclose(got, want)
+
+
+# -- detector behaviour special to time series ----------------------------------------------
+def _sine(n: int) -> np.ndarray:
+    t = np.arange(n)
+    return np.c_[np.sin(t / 4), np.cos(t / 4)].astype(np.float32)
+
+
+def test_held_out_split_is_the_contiguous_tail() -> None:
+    det = LSTMAutoEncoder(window=8, hidden=8, epochs=1, verbose=0).fit(_sine(200))
+    assert det.val_index_.tolist() == list(range(180, 200))
+    det = LSTMForecaster(window=8, hidden=8, epochs=1, verbose=0, validation_fraction=0.02
+                         ).fit(_sine(200))
+    assert det.val_index_.tolist() == list(range(191, 200))  # at least one window (8 + 1)
+
+
+def test_forecaster_flags_the_step_that_breaks_the_pattern() -> None:
+    X = _sine(800)
+    det = LSTMForecaster(window=16, hidden=16, num_layers=1, epochs=15, lr=1e-2, verbose=0).fit(X)
+    test = _sine(300)
+    test[200:205] += 1.5
+    s = det.score(test)
+    assert s.shape == (300,)
+    assert s[200:205].mean() > 5 * np.median(s[20:180])
+
+
+def test_scoring_a_long_series_never_materialises_all_windows(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    det = LSTMAutoEncoder(window=16, hidden=4, code=2, epochs=1, verbose=0).fit(_sine(200))
+    seen: list[int] = []
+    orig = det.module_.score
+
+    def spy(batch):  # type: ignore[no-untyped-def]
+        seen.append(batch[0].shape[0])
+        return orig(batch)
+
+    monkeypatch.setattr(det.module_, "score", spy)
+    n = 20_000
+    scores = det.score(np.tile(_sine(1000), (n // 1000, 1)))
+    assert scores.shape == (n,) and np.isfinite(scores).all()
+    assert max(seen) <= 1024 and sum(seen) == n - 16 + 1
+
+
+def test_pipeline_with_timeseries_preprocessing_and_mismatched_kinds() -> None:
+    df = pd.DataFrame(_sine(300) * 10 + 5, columns=["cpu", "mem"])
+    pipe = Pipeline(LSTMAutoEncoder(window=8, hidden=8, epochs=2, verbose=0),
+                    features=TimeSeriesPreprocessor()).fit(df)
+    assert pipe.score(df).shape == (300,)
+    with pytest.raises(InputError, match="timeseries"):
+        Pipeline(LSTMAutoEncoder()).fit(df)
+
+
+# -- metrics --------------------------------------------------------------------------------
+def test_event_and_point_adjusted_metrics() -> None:
+    y = np.array([0, 1, 1, 1, 1, 0, 0, 1, 1, 0])
+    p = np.array([0, 0, 0, 1, 0, 0, 1, 0, 0, 0])
+    assert events(y) == [(1, 5), (7, 9)]
+    assert point_adjust(y, p).tolist() == [0, 1, 1, 1, 1, 0, 1, 0, 0, 0]
+    assert time_to_detect(y, p) == [2, None]
+    m = timeseries_metrics(y, p.astype(float), p)
+    assert m["recall"] == pytest.approx(1 / 6) and m["precision"] == pytest.approx(0.5)
+    assert m["pa_recall"] == pytest.approx(4 / 6) and m["pa_f1"] > m["f1"]
+    assert m["event_recall"] == 0.5 and m["event_precision"] == 0.5 and m["n_alarm_runs"] == 2
+
+
+# -- readers --------------------------------------------------------------------------------
+def test_readers_and_protocol_parts(tmp_path: Path) -> None:
+    skab = tmp_path / "0.csv"
+    rows = [f"2020-03-09 10:{i // 60:02d}:{i % 60:02d};{i * 0.1};{int(i >= 450)}.0;0.0"
+            for i in range(500)]
+    skab.write_text("datetime;Pressure;anomaly;changepoint\n" + "\n".join(rows) + "\n")
+    df = read_skab(skab)
+    ds = get_timeseries_dataset("skab")
+    assert ds is not None and len(ds.train_part(df)) == 400 and len(ds.test_part(df)) == 100
+    nab = tmp_path / "nab" / "data" / "realKnownCause"
+    nab.mkdir(parents=True)
+    (tmp_path / "nab" / "labels").mkdir()
+    ts = pd.date_range("2014-01-01", periods=10, freq="5min")
+    pd.DataFrame({"timestamp": ts.strftime("%Y-%m-%d %H:%M:%S"), "value": range(10)}).to_csv(
+        nab / "s.csv", index=False)
+    (tmp_path / "nab" / "labels" / "combined_windows.json").write_text(json.dumps(
+        {"realKnownCause/s.csv": [["2014-01-01 00:10:00.000000", "2014-01-01 00:20:00.000000"]]}))
+    assert read_nab(nab / "s.csv")["label"].tolist() == [0, 0, 1, 1, 1, 0, 0, 0, 0, 0]
+    (tmp_path / "asd" / "test").mkdir(parents=True)
+    (tmp_path / "asd" / "test_label").mkdir()
+    (tmp_path / "asd" / "test" / "omi-1.txt").write_text("0.5,0.5\n0.5,0.5\n0.1,0.9\n")
+    (tmp_path / "asd" / "test_label" / "omi-1.txt").write_text("0\n0\n")
+    with pytest.raises(InputError, match="2 labels for 3 rows"):
+        read_smd(tmp_path / "asd" / "test" / "omi-1.txt")

@@ -1,0 +1,81 @@
+"""The time-series CLI end to end on a small SKAB-layout file, and its bad-input errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from hourglass.cli import app
+
+runner = CliRunner()
+FAST = ["--window", "16", "--epochs", "4", "--param", "hidden=8", "-q"]
+
+
+@pytest.fixture(scope="module")
+def skab_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    rng = np.random.default_rng(0)
+    n = 700
+    t = np.arange(n)
+    ts = pd.Timestamp("2020-03-09 10:00:00") + pd.to_timedelta(t, unit="s")
+    df = pd.DataFrame({"datetime": ts.strftime("%Y-%m-%d %H:%M:%S"),
+                       "Pressure": np.sin(t / 5) + 0.05 * rng.normal(size=n),
+                       "Current": np.cos(t / 5) + 0.05 * rng.normal(size=n)})
+    df["anomaly"] = (t >= 550).astype(float)
+    df.loc[df["anomaly"] == 1, "Pressure"] = 3.0
+    df["changepoint"] = 0.0
+    path = tmp_path_factory.mktemp("skab") / "0.csv"
+    df.to_csv(path, sep=";", index=False)
+    return path
+
+
+def test_train_and_evaluate_a_skab_file(skab_file: Path, tmp_path: Path) -> None:
+    model = tmp_path / "M"
+    res = runner.invoke(app, ["train", str(skab_file), "--dataset", "skab", "--model", "lstm-ae",
+                              "-o", str(model), *FAST])
+    assert res.exit_code == 0, res.output
+    cfg = json.loads((model / "config.json").read_text())
+    assert cfg["features"]["class"] == "TimeSeriesPreprocessor"
+    assert cfg["info"]["n_train_rows"] == 400
+    report = tmp_path / "F.json"
+    res = runner.invoke(app, ["evaluate", str(model), str(skab_file), "--dataset", "skab",
+                              "--json", str(report)])
+    assert res.exit_code == 0, res.output
+    assert "point-adjusted" in res.output and "event recall" in res.output
+    m = json.loads(report.read_text())
+    assert m["n"] == 300 and m["n_events"] == 1 and m["pr_auc"] > 0.6
+    scores = tmp_path / "s.csv"
+    res = runner.invoke(app, ["score", str(model), str(skab_file), "--dataset", "skab",
+                              "-o", str(scores)])
+    assert res.exit_code == 0, res.output
+    assert list(pd.read_csv(scores).columns) == ["datetime", "score", "flag"]
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--window", "500"], "400 time steps, shorter than one window of 500"),
+    (["--model", "autoencoder"], "time-series model"),
+])
+def test_bad_time_series_input_exits_2_with_one_line(skab_file: Path, tmp_path: Path,
+                                                     args: list[str], message: str) -> None:
+    base = ["train", str(skab_file), "--dataset", "skab", "-o", str(tmp_path / "M"),
+            "--epochs", "1", "-q"]
+    if "--model" not in args:
+        base += ["--model", "gru-ae"]
+    res = runner.invoke(app, [*base, *args])
+    assert res.exit_code == 2
+    assert message in res.output and "Traceback" not in res.output
+    assert not (tmp_path / "M").exists()
+
+
+def test_irregular_timestamps_name_the_freq_option(tmp_path: Path) -> None:
+    ts = pd.to_datetime(["2024-01-01 00:00", "2024-01-01 00:01", "2024-01-01 00:03"] * 1)
+    df = pd.DataFrame({"ts": np.r_[ts, ts + pd.Timedelta("1h")], "cpu": np.arange(6.0)})
+    path = tmp_path / "m.csv"
+    df.to_csv(path, index=False)
+    res = runner.invoke(app, ["train", str(path), "--model", "tcn-ae", "--timestamp-col", "ts",
+                              "--window", "2", "-o", str(tmp_path / "M"), "-q"])
+    assert res.exit_code == 2 and "--freq" in res.output
