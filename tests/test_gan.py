@@ -82,3 +82,17 @@ def test_ganomaly_latent_scale_is_saved_with_the_weights() -> None:
     assert not torch.allclose(scale, torch.ones_like(scale))
     _, arrays = det.get_state()
     assert "module.latent_scale" in arrays
+
+
+def test_ganomaly_1d_rejects_a_window_shorter_than_its_convolutions_and_says_the_minimum() -> None:
+    from hourglass.detectors import GANomaly1D
+
+    from .conftest import timeseries_data
+
+    X = timeseries_data()["train"]
+    with pytest.raises(ValueError, match=r"window must be >= 7 steps for kernel_size=3"):
+        GANomaly1D(window=6, epochs=1, verbose=0).fit(X)
+    with pytest.raises(ValueError, match=r"window must be >= 13 steps for kernel_size=5"):
+        GANomaly1D(window=12, kernel_size=5, epochs=1, verbose=0).fit(X)
+    det = GANomaly1D(window=7, filters=4, latent_dim=4, epochs=1, verbose=0).fit(X)  # the minimum
+    assert det.score(X[:50]).shape == (50,)

@@ -28,6 +28,7 @@ _ENTRIES: dict[str, str] = {
     "anogan": "hourglass.detectors.gan:AnoGAN",
     "ganomaly": "hourglass.detectors.gan:GANomaly",
     "encoder-gan": "hourglass.detectors.gan:EncoderGAN",
+    "ganomaly-1d": "hourglass.detectors.gan_timeseries:GANomaly1D",
 }
 
 
