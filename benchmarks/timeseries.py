@@ -47,7 +47,7 @@ from hourglass.features.timeseries import (
 )
 from hourglass.ingest.timeseries import get_timeseries_dataset, read_skab, read_smd
 
-DEEP = ("lstm-ae", "gru-ae", "lstm-forecaster", "tcn-ae", "conv2d-ae", "cnn-lstm")
+DEEP = ("lstm-ae", "gru-ae", "lstm-forecaster", "tcn-ae", "conv2d-ae", "cnn-lstm", "ganomaly-1d")
 BASELINES = ("pca", "iforest", "pyod-lstmad")
 
 
