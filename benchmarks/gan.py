@@ -139,7 +139,7 @@ def part_odds(args: argparse.Namespace, models: list[str]) -> list[dict[str, Any
 
 def _save(args: argparse.Namespace, rows: list[dict[str, Any]], seconds: float | None = None) -> Path:
     RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / f"gan_{args.part}.json"
+    out = RESULTS / f"gan_{args.part}{'_' + args.tag if args.tag else ''}.json"
     out.write_text(json.dumps({"args": vars(args), "seconds": seconds, "rows": rows}, indent=1))
     return out
 
@@ -183,12 +183,10 @@ def _protocol() -> str:
 def report(args: argparse.Namespace) -> str:
     rows: list[dict[str, Any]] = []
     ran: dict[str, Any] = {}
-    for part in ("nsl", "odds"):
-        path = RESULTS / f"gan_{part}.json"
-        if path.exists():
-            stored = json.loads(path.read_text())
-            rows += stored["rows"]
-            ran = {**stored["args"], **ran}
+    for path in sorted(RESULTS.glob("gan_*.json")):
+        stored = json.loads(path.read_text())
+        rows += stored["rows"]
+        ran = {**stored["args"], **ran}
     args = argparse.Namespace(**{**vars(args), **{k: v for k, v in ran.items() if k != "part"}})
     if not rows:
         raise SystemExit("no results yet: run --part odds and --part nsl first")
@@ -254,6 +252,7 @@ def main() -> None:
     ap.add_argument("--nsl-max-train", type=int, default=10000)
     ap.add_argument("--pyod-anogan-rows", type=int, default=500)
     ap.add_argument("--pyod-anogan-epochs", type=int, default=20)
+    ap.add_argument("--tag", default="", help="suffix of the JSON file (runs in pieces)")
     ap.add_argument("--threads", type=int, default=1, help="torch threads (the machine is shared)")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)

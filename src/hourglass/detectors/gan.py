@@ -2,8 +2,8 @@
 
 Which one to use
 ----------------
-* :class:`GANomaly` — one forward pass per row at scoring (as fast as an autoencoder), the most
-  accurate of the three on network flows in our benchmarks; its score is a latent distance.
+* :class:`GANomaly` — one forward pass per row at scoring (as fast as an autoencoder); its score
+  is a latent distance (``benchmarks/results/gan.md`` compares the three).
 * :class:`AnoGAN` — the classic "how far is this row from anything the generator can make":
   scoring runs a short latent search (``search_steps`` gradient steps, batched over all rows and
   started at an encoder's guess), so it costs about ``2 × search_steps`` forward passes per row.
