@@ -183,10 +183,13 @@ def _protocol() -> str:
 def report(args: argparse.Namespace) -> str:
     rows: list[dict[str, Any]] = []
     ran: dict[str, Any] = {}
-    for path in sorted(RESULTS.glob("gan_*.json")):
+    # pieces are read oldest first; a later run of the same (set, model, seed) replaces one
+    latest: dict[tuple[str, str, int], dict[str, Any]] = {}
+    for path in sorted(RESULTS.glob("gan_*.json"), key=lambda p: p.stat().st_mtime):
         stored = json.loads(path.read_text())
-        rows += stored["rows"]
-        ran = {**stored["args"], **ran}
+        latest.update({(r["set"], r["model"], r["seed"]): r for r in stored["rows"]})
+        ran = {**ran, **{k: v for k, v in stored["args"].items() if k not in ("tag", "models")}}
+    rows = list(latest.values())
     args = argparse.Namespace(**{**vars(args), **{k: v for k, v in ran.items() if k != "part"}})
     if not rows:
         raise SystemExit("no results yet: run --part odds and --part nsl first")
@@ -230,7 +233,8 @@ def report(args: argparse.Namespace) -> str:
               "inflated and only comparable within this table.\n\n"
             + f"Protocol: {_protocol()}\n\n"
             + f"Settings: ODDS training rows capped at {args.max_train}, NSL-KDD at {args.nsl_max_train}; "
-              f"PyOD AnoGAN budget {args.pyod_anogan_rows} rows × {args.pyod_anogan_epochs} epochs "
+              f"PyOD AnoGAN budget: a seeded sample of training rows (the 'train rows' column: "
+              f"500 on NSL-KDD, 200 on the ODDS sets) × {args.pyod_anogan_epochs} epochs, seed 0 "
               "(its default is 500 epochs on all rows); PyOD ALAD at its defaults; hourglass models "
               "at their defaults.\n\n"
             + "## All results (mean over seeds)\n\n" + markdown_table(headers, table) + "\n\n"

@@ -26,6 +26,7 @@ __all__ = ["AnoGANModule", "Discriminator", "EncoderGANModule", "GANomalyModule"
 
 Batch = tuple[torch.Tensor, ...]
 _BETAS = {"betas": (0.5, 0.999)}  # the usual GAN momentum: a short memory for a moving target
+_Z_BOUND = 3.0  # AnoGAN's latent search stays inside [-3, 3]^latent_dim
 
 
 def sn_mlp(sizes: Sequence[int], *, spectral_norm: bool = True, activation: str = "leaky_relu",
@@ -149,7 +150,9 @@ class AnoGANModule(nn.Module):
             with torch.no_grad():
                 f_x = self.disc(x)[1]
                 z0 = self.encoder(x)
-            z = z0.clone().requires_grad_(True)
+            # codes stay where the N(0, I) prior has nearly all its mass: far outside it the
+            # generator only extrapolates, and could "make" any row
+            z = z0.clamp(-_Z_BOUND, _Z_BOUND).requires_grad_(True)
             opt = torch.optim.Adam([z], lr=self.search_lr)  # element-wise: rows stay independent
             best = torch.full((x.shape[0],), torch.inf, device=x.device)
             for _ in range(self.search_steps):
@@ -158,6 +161,8 @@ class AnoGANModule(nn.Module):
                 best = torch.minimum(best, loss.detach())
                 z.grad = grad
                 opt.step()
+                with torch.no_grad():
+                    z.clamp_(-_Z_BOUND, _Z_BOUND)
             with torch.no_grad():
                 # Adam is not monotone for every row: keep each row's lowest loss on the way
                 return torch.minimum(best, self._anomaly_loss(x, f_x, z))
