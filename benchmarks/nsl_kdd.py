@@ -73,12 +73,20 @@ def make_models(names: list[str], seed: int) -> dict[str, object]:
 
 def threshold_rules() -> list[tuple[Threshold, float | None]]:
     """Rules compared on one model, with the false-positive rate each one asks for."""
-    return [(Percentile(99), 1e-2), (Percentile(99.9), 1e-3), (POT(1e-3), 1e-3), (POT(1e-4), 1e-4),
-            (AlertBudget(20, per="10k"), 2e-3), (BestF1(), None)]
+    return [(Percentile(99), 1e-2), (Percentile(99.9), 1e-3), (POT(1e-2), 1e-2), (POT(1e-3), 1e-3),
+            (POT(1e-4), 1e-4), (AlertBudget(20, per="10k"), 2e-3), (BestF1(), None)]
+
+
+def _unseen_fpr(rule: Threshold, s_hold: np.ndarray, seed: int) -> float:
+    """FPR on held-out KDDTrain+ normal rows the rule was not fitted on: 2-fold over the slice."""
+    order = np.random.default_rng(seed).permutation(s_hold.size)
+    a, b = s_hold[order[: s_hold.size // 2]], s_hold[order[s_hold.size // 2:]]
+    fresh = type(rule)(**rule.get_params())
+    return float((fresh.fit(a).predict(b).mean() + fresh.fit(b).predict(a).mean()) / 2)
 
 
 def threshold_table(model: AutoEncoder, X_hold: np.ndarray, X_val_attack: np.ndarray,
-                    X_test: np.ndarray, y_test: np.ndarray) -> tuple[str, list[list[object]]]:
+                    X_test: np.ndarray, y_test: np.ndarray, seed: int = 0) -> tuple[str, list[list[object]]]:
     """F1 / precision / recall / FPR / alerts per 10k on the test set for each threshold rule.
 
     Unsupervised rules are fitted on the held-out normal scores; BestF1 on those plus the
@@ -93,13 +101,16 @@ def threshold_table(model: AutoEncoder, X_hold: np.ndarray, X_val_attack: np.nda
         t = rule.fit(val_scores, val_y) if rule.requires_labels else rule.fit(s_hold)
         flag = t.predict(s_test).astype(int)
         m = binary_metrics(y_test, s_test, flag)
-        realised = float(t.predict(test_normal).mean())
-        rows.append([t.describe(), t.value_, m["f1"], m["precision"], m["recall"], m["fpr"],
+        unseen = None if asked is None else _unseen_fpr(rule, s_hold, seed)
+        test_fpr = float(t.predict(test_normal).mean())
+        rows.append([t.describe().split(" (")[0], t.value_, m["f1"], m["precision"], m["recall"],
                      "-" if asked is None else f"{asked:g}",
-                     "-" if asked is None else f"{realised / asked:.2f}",
-                     round(1e4 * float(flag.mean()), 1)])
-    headers = ["threshold rule", "value", "F1", "precision", "recall", "FPR (test normal)",
-               "requested FPR", "realised/requested", "alerts per 10k"]
+                     "-" if unseen is None else f"{unseen:.5f} ({unseen / asked:.2f}x)",
+                     f"{test_fpr:.4f}" + ("" if asked is None else f" ({test_fpr / asked:.1f}x)"),
+                     f"{1e4 * float(flag.mean()):,.1f}"])
+    headers = ["threshold rule", "value", "F1", "precision", "recall", "requested FPR",
+               "FPR unseen KDDTrain+ normal (x requested)", "FPR KDDTest+ normal (x requested)",
+               "alerts per 10k (KDDTest+)"]
     return markdown_table(headers, rows), rows
 
 
@@ -108,6 +119,9 @@ def main() -> None:
     ap.add_argument("--data", help="folder holding nsl_kdd/ (default: ../shared/data or $HOURGLASS_DATA)")
     ap.add_argument("--models", default="hourglass-ae,pyod-ae,iforest,ecod")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--scaler", default="minmax",
+                    help="TabularPreprocessor scaler (minmax, standard, robust, quantile); a "
+                         "non-default one writes results/nsl_kdd_<scaler>.md")
     ap.add_argument("--percentile", type=float, default=99.0)
     ap.add_argument("--no-thresholds", action="store_true",
                     help="skip the threshold-rule comparison on the hourglass autoencoder")
@@ -126,7 +140,8 @@ def main() -> None:
     order = rng.permutation(len(normal))
     n_hold = len(normal) // 10
     fit_rows, hold_rows = normal.iloc[order[n_hold:]], normal.iloc[order[:n_hold]]
-    pre = TabularPreprocessor(categorical=spec.categorical, drop=spec.drop).fit(fit_rows)
+    pre = TabularPreprocessor(categorical=spec.categorical, drop=spec.drop,
+                              scaler=args.scaler).fit(fit_rows)
     X_fit, X_hold = pre.transform(fit_rows), pre.transform(hold_rows)
     Xt = {k: pre.transform(v.drop(columns=["label"])) for k, v in tests.items()}
     print(f"train: {len(X_fit)} normal rows ({n_hold} held out for the threshold), "
@@ -164,15 +179,20 @@ def main() -> None:
         pick = np.random.default_rng(args.seed + 1).permutation(len(attack))[: len(attack) // 10]
         y_test = (tests["KDDTest+"].label != "normal").to_numpy().astype(int)
         ttable, _ = threshold_table(trained["hourglass-ae"], X_hold, pre.transform(attack.iloc[pick]),
-                                    Xt["KDDTest+"], y_test)
-        text += ("\n## Threshold rules (hourglass-ae, same trained model, KDDTest+)\n\n"
-                 f"Unsupervised rules fitted on the {n_hold} held-out normal KDDTrain+ rows. BestF1 "
-                 f"fitted on a labelled validation set carved from KDDTrain+: those {n_hold} normal "
-                 f"rows plus {len(pick)} (seeded 10%) of its attack rows — never on test labels. "
-                 "realised/requested = FPR on KDDTest+ normal rows over the FPR the rule asks for "
-                 "(target: within 2x).\n\n" + ttable + "\n")
+                                    Xt["KDDTest+"], y_test, seed=args.seed)
+        ttext = (header("NSL-KDD: threshold rules on one trained hourglass-ae, tested on KDDTest+")
+                 + f"\nUnsupervised rules fitted on the {n_hold} held-out normal KDDTrain+ rows (never "
+                 f"trained on). BestF1 fitted on a labelled validation set carved from KDDTrain+: those "
+                 f"{n_hold} normal rows plus {len(pick)} (seeded 10%) of its attack rows — never on test "
+                 "labels. 'FPR unseen KDDTrain+ normal': the rule refitted on one half of the held-out "
+                 "slice and applied to the other (2-fold mean) — it measures the threshold estimator "
+                 "(target: within 2x of the requested rate). 'FPR KDDTest+ normal' adds the shift "
+                 "between KDDTrain+ and KDDTest+ normal traffic, which no threshold fitted on training "
+                 "data can see. Machine shared with other jobs.\n\n" + ttable + "\n")
         print(ttable)
-    print(f"\nwritten to {write_result('nsl_kdd', text)}")
+        print(f"written to {write_result('nsl_kdd_thresholds', ttext)}")
+    name = "nsl_kdd" if args.scaler == "minmax" else f"nsl_kdd_{args.scaler}"
+    print(f"\nwritten to {write_result(name, text)}")
 
 
 if __name__ == "__main__":

@@ -170,6 +170,8 @@ def main() -> None:
               f"{time.perf_counter() - s:.0f}s", flush=True)
     size_mb = data.stat().st_size / 2**20
     cli = [sys.executable, "-m", "hourglass"]
+    _, import_rss, _ = run_measured([*cli, "models"])
+    print(f"baseline (hourglass models: imports only): peak RSS {import_rss:,.0f} MB", flush=True)
     model = args.dir / "model"
     train_s, train_rss, _ = run_measured([
         *cli, "train", str(data), "-o", str(model), "--label-col", "label", "--normal", "benign",
@@ -183,7 +185,8 @@ def main() -> None:
     e2e = args.rows / score_s
     print(f"score end to end: {score_s:.1f}s = {e2e:,.0f} rows/s, peak RSS {score_rss:,.0f} MB",
           flush=True)
-    rows = [["train on reservoir sample (CLI)", f"{train_s:.1f}", "", f"{train_rss:,.0f}"],
+    rows = [["baseline: 'hourglass models' (imports only)", "", "", f"{import_rss:,.0f}"],
+            ["train on reservoir sample (CLI)", f"{train_s:.1f}", "", f"{train_rss:,.0f}"],
             ["score whole file, end to end (CLI)", f"{score_s:.1f}", f"{e2e:,.0f}",
              f"{score_rss:,.0f}"]]
     if not args.skip_stages:

@@ -218,7 +218,9 @@ def test_cli_train_and_score_raw_log(tmp_path) -> None:  # type: ignore[no-untyp
     (alert,) = [json.loads(line) for line in alerts.read_text().splitlines()]
     assert alert["session"] == "blk_-1003"
     un = alert["unexpected"]
-    assert un["key"] is None and un["line"] == 17 and "Exception in receiveBlock" in un["text"]
+    assert (un["key"], un["seen_in_training"], un["line"]) == (0, False, 17)
+    assert un["template"] == "<template never seen in training>"
+    assert "Exception in receiveBlock" in un["text"]
     assert un["expected"][0]["template"].startswith("BLOCK* NameSystem.allocateBlock")
     strict_out = tmp_path / "strict.jsonl"
     r = runner.invoke(app, ["score", str(model), str(test), "-o", str(strict_out), "--strict"])

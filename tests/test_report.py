@@ -153,6 +153,7 @@ def test_threshold_bad_input_is_one_clean_line(files: dict[str, Path], tmp_path:
         (["--threshold", "budget:50/day", "--time-col", "nope"], "--time-col"),
         (["--threshold", "budget:5000/day", "--events-per-day", "100"], "not below the event count"),
         (["--threshold", "best-f1", "--val-fraction", "1.5"], "--val-fraction"),
+        (["--threshold", "budget:50/day"], "needs the event rate"),
     ]
     for extra, match in cases:
         res = runner.invoke(app, ["train", train, "-o", str(tmp_path / "m"), "--label-col", "label",
@@ -192,3 +193,27 @@ def test_pipeline_threshold_fit_records_and_realised_fpr() -> None:
     y_val = np.r_[np.zeros(200, int), np.ones(50, int)]
     sup = Pipeline(ae, threshold=BestF1()).fit(normal(1000), X_val=val, y_val=y_val)
     assert sup.info["threshold_fit"]["anomalous"] == 50 and sup.threshold_.best_score_ > 0.8
+
+
+def test_timeseries_report_has_event_metrics(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    t = np.arange(700)
+    df = pd.DataFrame({"datetime": (pd.Timestamp("2020-03-09") + pd.to_timedelta(t, unit="s"))
+                       .strftime("%Y-%m-%d %H:%M:%S"),
+                       "Pressure": np.sin(t / 5) + 0.05 * rng.normal(size=700),
+                       "Current": np.cos(t / 5) + 0.05 * rng.normal(size=700),
+                       "anomaly": (t >= 550).astype(float), "changepoint": 0.0})
+    df.loc[df["anomaly"] == 1, "Pressure"] = 3.0
+    path = tmp_path / "0.csv"
+    df.to_csv(path, sep=";", index=False)
+    model, html = tmp_path / "M", tmp_path / "r.html"
+    res = runner.invoke(app, ["train", str(path), "--dataset", "skab", "--model", "lstm-ae", "-o",
+                              str(model), "--window", "16", "--epochs", "4", "--param", "hidden=8", "-q"])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["evaluate", str(model), str(path), "--dataset", "skab", "--report",
+                              str(html), "-q"])
+    assert res.exit_code == 0, res.output
+    page = html.read_text()
+    p = _check_page(page)
+    assert p.ids.get("tbl-event-metrics") == "table"
+    assert "event recall" in page and "point-adjusted (PA" in page

@@ -36,7 +36,7 @@ from hourglass.ingest import (
     resolve_format,
 )
 from hourglass.ingest.readers import check_path
-from hourglass.ingest.tables import CHUNK_BYTES
+from hourglass.ingest.tables import CHUNK_BYTES, prefetch
 from hourglass.ingest.writers import chunk_writer
 from hourglass.pipeline import Pipeline, load
 from hourglass.thresholds import events_per_day as events_per_day_from
@@ -374,7 +374,10 @@ def train(
                                  f"{', '.join(sorted(known))}")
         cls(**params).validate_params()
         if threshold:
-            threshold_from_spec(threshold, events_per_day=events_per_day)
+            rule = threshold_from_spec(threshold, events_per_day=events_per_day)
+            if getattr(rule, "per", None) == "day" and events_per_day is None and time_col is None:
+                raise HourglassError(f"--threshold {threshold}: a per-day budget needs the event "
+                                     "rate: give --time-col COLUMN or --events-per-day N")
         if output.exists() and not (output / "config.json").exists() and (
                 not output.is_dir() or any(output.iterdir())):
             raise HourglassError(f"{output}: exists and is not a model directory")
@@ -433,8 +436,8 @@ def _score_chunks(pipe: Pipeline, data: Path, spec: DatasetSpec | None, on_bad_r
     label_col = label_col or pipe.info.get("label_col")
     streaming = getattr(pipe.features_, "output", "tabular") == "tabular" and \
         spec is not None and hasattr(spec, "iter_chunks")
-    chunks = (spec.iter_chunks(data, on_bad_rows=on_bad_rows, stats=stats,  # type: ignore[union-attr]
-                               chunk_bytes=chunk_bytes) if streaming
+    chunks = (prefetch(spec.iter_chunks(data, on_bad_rows=on_bad_rows,  # type: ignore[union-attr]
+                                        stats=stats, chunk_bytes=chunk_bytes)) if streaming
               else iter([_read(data, spec, on_bad_rows, stats)]))
     for df in chunks:
         if check_label and label_col not in df.columns:
@@ -504,6 +507,27 @@ def score(
     out.print(f"wrote {output}", highlight=False)
 
 
+def _timeseries_page(pipe: Pipeline, data: Path, ts_report: dict[str, Any],
+                     arrays: dict[str, Any]) -> str:
+    """HTML report of a time-series model: point metrics, curves, and the event-wise table."""
+    from hourglass.evaluate.report import render_report
+
+    names = {"event_recall": "event recall", "event_precision": "event precision",
+             "event_f1": "event F1", "n_events": "anomalous events",
+             "mean_time_to_detect": "mean time to detect (steps)",
+             "pa_f1": "F1 point-adjusted (PA, flattering)",
+             "pa_precision": "precision point-adjusted (PA)", "pa_recall": "recall point-adjusted (PA)"}
+    events = {label: ts_report[key] for key, label in names.items() if key in ts_report}
+    y = np.asarray(arrays["y"]).astype(np.int64)
+    page, _ = render_report(
+        y_true=y, scores=arrays["score"], y_pred=arrays["flag"], threshold=pipe.threshold_.value_,
+        threshold_rule=pipe.threshold_.describe(), classes=np.where(y == 1, "anomaly", "normal"),
+        model_card=pipe.model_card(), data_name=f"{data} ({ts_report.get('evaluated_rows', '')})",
+        title=f"hourglass evaluation: {pipe.info.get('model', 'model')} on {data.name}",
+        event_metrics=events)
+    return page
+
+
 @app.command()
 def evaluate(
     model: ModelArg,
@@ -528,14 +552,22 @@ def evaluate(
     with _user_errors():
         pipe = load(model)
         if getattr(pipe.features_, "output", "tabular") == "timeseries":
-            report, table = ts_cli.evaluate_timeseries(pipe, data, dataset, label_col)
+            arrays: dict[str, Any] = {}
+            ts_report, table = ts_cli.evaluate_timeseries(pipe, data, dataset, label_col, arrays)
+            if report is not None:
+                page = _timeseries_page(pipe, data, ts_report, arrays)
             if json_out is not None:
                 with atomic_output(json_out) as tmp:
-                    tmp.write_text(json.dumps(report, indent=2))
+                    tmp.write_text(json.dumps(ts_report, indent=2))
+            if report is not None:
+                with atomic_output(report) as tmp:
+                    tmp.write_text(page, encoding="utf-8")
     if getattr(pipe.features_, "output", "tabular") == "timeseries":
         out.print(table)
         if json_out is not None:
             err.print(f"metrics written to {json_out}", highlight=False)
+        if report is not None:
+            err.print(f"report written to {report}", highlight=False)
         return
     with _user_errors():
         spec, label_col, normal_values = _resolve(dataset, label_col, normal, fmt, data)

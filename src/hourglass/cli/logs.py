@@ -40,7 +40,8 @@ SessionRegexOpt = Annotated[str | None, typer.Option(
 SessionColOpt = Annotated[str | None, typer.Option(
     "--session-col", help="Logs: header field holding the session id (e.g. node, pid).")]
 WindowOpt = Annotated[float | None, typer.Option(
-    "--window", help="Logs: sessions are time windows of this many seconds.")]
+    "--window", help="Logs: sessions are time windows of this many seconds. Time series: the "
+                     "window length in steps.")]
 StepOpt = Annotated[float | None, typer.Option(
     "--step", help="Logs: slide windows by this many seconds (default: --window, fixed).")]
 StrictOpt = Annotated[bool, typer.Option(

@@ -127,8 +127,12 @@ def score_timeseries(pipe: Pipeline, df: pd.DataFrame) -> pd.DataFrame:
 
 
 def evaluate_timeseries(pipe: Pipeline, data: Path, dataset: str | None,
-                        label_col: str | None) -> tuple[dict[str, Any], Table]:
-    """Metrics of a saved time-series model on a labelled series (a dataset's test part)."""
+                        label_col: str | None, arrays: dict[str, Any] | None = None,
+                        ) -> tuple[dict[str, Any], Table]:
+    """Metrics of a saved time-series model on a labelled series (a dataset's test part).
+
+    ``arrays``, when given, receives the aligned labels, scores and flags (for the HTML report).
+    """
     name = dataset or pipe.info.get("dataset")
     ds = _dataset(name)
     df = _read(data, ds)
@@ -142,6 +146,9 @@ def evaluate_timeseries(pipe: Pipeline, data: Path, dataset: str | None,
     seconds = time.perf_counter() - start
     y = pipe.features_.align_labels(df, df[label].to_numpy())
     metrics = timeseries_metrics(y, result["score"].to_numpy(), result["flag"].to_numpy())
+    if arrays is not None:
+        arrays.update(y=np.asarray(y), score=result["score"].to_numpy(),
+                      flag=result["flag"].to_numpy())
     report = {**metrics, "threshold": pipe.threshold_.describe(),
               "threshold_value": pipe.threshold_.value_, "score_seconds": seconds,
               "n_steps": len(result), "evaluated_rows": "the protocol's test part"

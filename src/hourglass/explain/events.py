@@ -18,7 +18,7 @@ _BATCH = 2048
 
 def _template(templates: dict[int, str], key: Any) -> str:
     if key is None:
-        return "<template never seen in training>"
+        return "<template never seen in training>" if templates else "<key never seen in training>"
     if key == "<end>":
         return "<end of session>"
     if isinstance(key, int) and key in templates:
@@ -83,10 +83,17 @@ def session_alerts(detector: Any, sessions: Sessions, scores: np.ndarray, flags:
         pos = int(e["position"])
         at_end = e["key"] == "<end>"
         line = None if at_end or pos >= len(lines) else int(lines[pos])
-        template = _template(templates, e["key"])
+        key = e["key"]
+        seen = key is not None
+        if not seen and pos < len(sessions.sequences[i]):
+            key = int(sessions.sequences[i][pos])  # the raw key the model never saw in training
+        if seen or (key in templates and key != 0):
+            template = _template(templates, key)
+        else:
+            template = _template(templates, None)
         unexpected: dict[str, Any] = {
-            "position": pos, "line": line, "key": e["key"], "template": template,
-            "score": round(float(e["score"]), 6),
+            "position": pos, "line": line, "key": key, "template": template,
+            "seen_in_training": seen, "score": round(float(e["score"]), 6),
         }
         if "rank" in e:
             unexpected["rank"] = e["rank"]

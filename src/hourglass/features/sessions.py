@@ -299,7 +299,7 @@ class EventSessions:
         if self.format == "keys":
             lines, source = self._lines(data)
             ids, seqs, counts = read_key_sequences(lines, strict=self.strict, source=source)
-            line_nos = [np.array([int(i)]) for i in ids]
+            line_nos = [np.full(len(q), int(i), dtype=np.int64) for i, q in zip(ids, seqs, strict=True)]
             return Sessions(ids, seqs, line_nos, {**counts, "sessions": len(seqs)})
         lines, _ = self._lines(data)
         events = self.parser_.parse(lines)

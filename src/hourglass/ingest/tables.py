@@ -13,7 +13,9 @@ import gzip
 import io
 import json
 import os
-from collections.abc import Iterator, Sequence
+import queue
+import threading
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,13 +28,14 @@ import pyarrow.parquet as pq
 from hourglass.errors import InputError
 
 __all__ = ["BAD_ROWS", "CHUNK_BYTES", "ReadStats", "dedupe_names", "iter_table", "open_text",
-           "read_head"]
+           "prefetch", "read_head"]
 
 BAD_ROWS = ("error", "skip")
 CHUNK_BYTES = 16 << 20
 # Missing-value spellings (pyarrow's defaults plus the ones seen in flow exports).
 NULL_VALUES = ("", "NaN", "nan", "NA", "N/A", "n/a", "NULL", "null", "None", "-nan", "#N/A", "?")
 _JSONL_CHUNK_ROWS = 50_000
+_BLOCK_BYTES = 1 << 20
 
 
 @dataclass
@@ -230,10 +233,20 @@ def _iter_csv(
             types[f.name] = f.type
 
     def batches(source: Any) -> Iterator[pd.DataFrame]:
-        reader = pacsv.open_csv(source, **options(types, chunk_bytes))
+        # pyarrow's streaming reader holds roughly ten blocks in flight: small blocks keep memory
+        # low, and are gathered into one DataFrame of about chunk_bytes.
+        reader = pacsv.open_csv(source, **options(types, min(chunk_bytes, _BLOCK_BYTES)))
+        gathered: list[pa.RecordBatch] = []
+        size = 0
         for batch in reader:
             if batch.num_rows:
-                yield batch.to_pandas()
+                gathered.append(batch)
+                size += batch.nbytes
+            if size >= chunk_bytes:
+                yield pa.Table.from_batches(gathered).to_pandas()
+                gathered, size = [], 0
+        if gathered:
+            yield pa.Table.from_batches(gathered).to_pandas()
 
     yielded = 0
     try:
@@ -362,3 +375,45 @@ def iter_table(
         df.columns = [str(c) for c in df.columns]
         stats.rows += len(df)
         yield df
+
+
+def prefetch(chunks: Iterable[pd.DataFrame], depth: int = 1) -> Iterator[pd.DataFrame]:
+    """Produce the next ``depth`` chunks in a background thread while the caller works on the
+    current one (pyarrow parses without the GIL, so reading overlaps preprocessing and scoring).
+    An error in the reader is raised here, in the caller's thread.
+
+    Examples
+    --------
+    >>> [len(df) for df in prefetch(pd.DataFrame({"a": range(n)}) for n in (3, 1))]
+    [3, 1]
+    """
+    q: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=max(1, depth))
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for chunk in chunks:
+                while not stop.is_set():
+                    try:
+                        q.put(("chunk", chunk), timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            q.put(("done", None))
+        except BaseException as exc:  # handed to the consumer, which raises it
+            q.put(("error", exc))
+
+    thread = threading.Thread(target=produce, name="hourglass-prefetch", daemon=True)
+    thread.start()
+    try:
+        while True:
+            kind, item = q.get()
+            if kind == "done":
+                return
+            if kind == "error":
+                raise item
+            yield item
+    finally:
+        stop.set()

@@ -152,8 +152,8 @@ class Pipeline:
         return {
             "data": (f"{info.get('source', 'n/a')} ({info.get('dataset') or 'generic layout'}); "
                      f"{info.get('n_train_rows', 'n/a')} training rows"
-                     + (f", label column {info['label_col']!r}, normal = {info.get('normal')}"
-                        if info.get("label_col") else "")),
+                     + (f", label column {info['label_col']!r}" if info.get("label_col") else "")
+                     + (f", normal = {info['normal']}" if info.get("normal") else "")),
             "features": (f"{len(getattr(feats, 'columns_', ()))} input columns → "
                          f"{len(getattr(feats, 'feature_names_', ()))} features ({type(feats).__name__})"),
             "model": f"{registry.name_of(type(det))}: {params}",

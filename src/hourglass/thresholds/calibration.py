@@ -53,8 +53,8 @@ class Calibrator:
     def fit(self, scores: object) -> Calibrator:
         """Fit on held-out normal scores."""
         s = np.asarray(scores, dtype=np.float64).ravel()
-        if s.size < 2 or not np.isfinite(s).all():
-            raise InputError("Calibrator: needs at least 2 finite held-out normal scores")
+        if s.size == 0 or not np.isfinite(s).all():
+            raise InputError("Calibrator: needs finite held-out normal scores (got none, or NaN/inf)")
         cuts = tuple(float(c) for c in self.severity_cuts)
         if len(cuts) != 3 or not 1 > cuts[0] > cuts[1] > cuts[2] > 0:
             raise InputError(f"Calibrator: severity_cuts must be 3 decreasing values in (0, 1), got {cuts}")
