@@ -206,7 +206,7 @@ def report(args: argparse.Namespace) -> str:
             extrap = fit * rs[0]["rows_others"] / rs[0]["rows"] if m == "pyod-anogan" else fit
             table.append([s, m, len(rs), round(float(np.mean(auc)), 4), round(float(np.std(auc)), 4),
                           round(float(np.mean([r["pr_auc"] for r in rs])), 4), rs[0]["rows"],
-                          round(fit, 1), round(_median(rs, "score_s"), 2),
+                          f"{fit:.1f}", f"{_median(rs, 'score_s'):.2f}",
                           f"{extrap:,.0f} (extrapolated)" if m == "pyod-anogan" else ""])
     headers = ["set", "model", "seeds", "ROC-AUC mean", "ROC-AUC std", "PR-AUC mean", "train rows",
                "fit s (median)", "score s (median)", "PyOD AnoGAN fit s at the others' rows"]
@@ -222,8 +222,15 @@ def report(args: argparse.Namespace) -> str:
             t_ext = t["fit_s"] * t["rows_others"] / t["rows"] + t["score_s"]
             cmp_rows.append([s, round(o["roc_auc"], 4), round(t["roc_auc"], 4),
                              "yes" if o["roc_auc"] >= t["roc_auc"] else "no",
-                             round(o["fit_s"] + o["score_s"], 1), round(t["fit_s"] + t["score_s"], 1),
-                             round(t_ext, 0), round(t_ext / (o["fit_s"] + o["score_s"]), 1)])
+                             f"{o['fit_s'] + o['score_s']:.1f}", f"{t['fit_s'] + t['score_s']:.1f}",
+                             f"{t_ext:,.0f}", f"{t_ext / (o['fit_s'] + o['score_s']):.1f}×"])
+    if cmp_rows:
+        ours_total = sum(float(r[4]) for r in cmp_rows)
+        budget_total = sum(float(r[5]) for r in cmp_rows)
+        ext_total = sum(float(r[6].replace(",", "")) for r in cmp_rows)
+        wins = sum(r[3] == "yes" for r in cmp_rows)
+        cmp_rows.append(["all", "", "", f"{wins} of {len(cmp_rows)}", f"{ours_total:.1f}",
+                         f"{budget_total:.1f}", f"{ext_total:,.0f}", f"{ext_total / ours_total:.1f}×"])
     cmp = markdown_table(["set", "hourglass AnoGAN ROC-AUC", "PyOD AnoGAN ROC-AUC", "ours >= PyOD",
                           "ours total s", "PyOD total s (budget)",
                           "PyOD total s extrapolated to our rows", "speed-up vs extrapolated"],
@@ -241,7 +248,9 @@ def report(args: argparse.Namespace) -> str:
             + "## GANomaly on NSL-KDD KDDTest+, every seed (target: ROC-AUC >= 0.95, none < 0.8)\n\n"
             + seeds_line + "\n\n"
             + "## hourglass AnoGAN vs PyOD AnoGAN (seed 0; target: ROC-AUC >= PyOD at >= 20× less "
-              "total time)\n\n" + cmp + "\n")
+              "total time)\n\n" + cmp + "\n\n"
+            + "GANomaly1D (time-series windows) on SKAB: `gan_timeseries_skab.md` "
+              "(`benchmarks/timeseries.py --datasets skab --models ganomaly-1d,tcn-ae,pca`).\n")
 
 
 def main() -> None:
