@@ -140,7 +140,8 @@ def part_odds(args: argparse.Namespace, models: list[str]) -> list[dict[str, Any
 def _save(args: argparse.Namespace, rows: list[dict[str, Any]], seconds: float | None = None) -> Path:
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"gan_{args.part}{'_' + args.tag if args.tag else ''}.json"
-    out.write_text(json.dumps({"args": vars(args), "seconds": seconds, "rows": rows}, indent=1))
+    out.write_text(json.dumps({"args": vars(args), "seconds": seconds, "written": time.time(),
+                               "rows": rows}, indent=1))
     return out
 
 
@@ -183,10 +184,11 @@ def _protocol() -> str:
 def report(args: argparse.Namespace) -> str:
     rows: list[dict[str, Any]] = []
     ran: dict[str, Any] = {}
-    # pieces are read oldest first; a later run of the same (set, model, seed) replaces one
+    # a targeted rerun (fewer models) replaces the same (set, model, seed) of a full run; among
+    # runs of as many models, the later one wins
     latest: dict[tuple[str, str, int], dict[str, Any]] = {}
-    for path in sorted(RESULTS.glob("gan_*.json"), key=lambda p: p.stat().st_mtime):
-        stored = json.loads(path.read_text())
+    pieces = [json.loads(p.read_text()) for p in RESULTS.glob("gan_*.json")]
+    for stored in sorted(pieces, key=lambda d: (-len(d["args"]["models"].split(",")), d["written"])):
         latest.update({(r["set"], r["model"], r["seed"]): r for r in stored["rows"]})
         ran = {**ran, **{k: v for k, v in stored["args"].items() if k not in ("tag", "models")}}
     rows = list(latest.values())
@@ -249,6 +251,15 @@ def report(args: argparse.Namespace) -> str:
             + seeds_line + "\n\n"
             + "## hourglass AnoGAN vs PyOD AnoGAN (seed 0; target: ROC-AUC >= PyOD at >= 20× less "
               "total time)\n\n" + cmp + "\n\n"
+            + "## Notes\n\n"
+              "- Results come in pieces (`gan_*.json`); a targeted rerun of fewer models replaces the "
+              "same (set, model, seed) of a full run: the `hg-anogan` rows are such a rerun, made after "
+              "its latent search was bounded to the prior's box.\n"
+              "- ODDS sets after thyroid ran 3 seeds (thyroid and NSL-KDD GANomaly: 5) to fit the time "
+              "budget of a shared machine.\n"
+              "- PyOD ALAD's `epochs` counts single batches of 32 rows (200 steps at its defaults).\n"
+              "- On sets of a few hundred training rows an epoch is one or two steps at the default "
+              "batch size, so the hourglass GANs stop after few updates (see Ionosphere).\n\n"
             + "GANomaly1D (time-series windows) on SKAB: `gan_timeseries_skab.md` "
               "(`benchmarks/timeseries.py --datasets skab --models ganomaly-1d,tcn-ae,pca`).\n")
 
