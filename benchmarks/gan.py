@@ -240,7 +240,7 @@ def report(args: argparse.Namespace) -> str:
     return (header("Adversarial detectors: hourglass AnoGAN / GANomaly / EncoderGAN vs PyOD")
             + "\nThe machine was shared with other jobs (2 cores, load far above 2): times are "
               "inflated and only comparable within this table.\n\n"
-            + f"Protocol: {_protocol()}\n\n"
+            + f"Protocol:\n\n{_protocol()}\n\n"
             + f"Settings: ODDS training rows capped at {args.max_train}, NSL-KDD at {args.nsl_max_train}; "
               f"PyOD AnoGAN budget: a seeded sample of training rows (the 'train rows' column: "
               f"500 on NSL-KDD, 200 on the ODDS sets) × {args.pyod_anogan_epochs} epochs, seed 0 "
