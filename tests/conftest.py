@@ -77,9 +77,18 @@ DATA: dict[str, Any] = {"tabular": tabular_data, "timeseries": timeseries_data,
 
 # Fast settings for the common suite (small nets, few epochs). A registered detector missing
 # here runs with its defaults — keep them quick or add an entry.
+_FAST_AE = {"hidden": (16, 8, 4), "epochs": 30, "batch_size": 64, "lr": 3e-3, "verbose": 0}
 FAST_PARAMS: dict[str, dict[str, Any]] = {
-    "autoencoder": {"hidden": (16, 8, 4), "epochs": 30, "batch_size": 64, "lr": 3e-3,
-                    "verbose": 0},
+    "autoencoder": dict(_FAST_AE),
+    "sparse-autoencoder": {**_FAST_AE, "sparsity": "both"},
+    "denoising-autoencoder": {**_FAST_AE, "noise": "both"},
+    "vae": {"hidden": (16, 4), "epochs": 30, "batch_size": 64, "verbose": 0},
+    "deep-svdd": {"hidden": (16, 8), "epochs": 30, "batch_size": 64, "lr": 3e-3, "verbose": 0},
+    "latent-iforest": {"hidden": (16, 4), "epochs": 20, "batch_size": 64, "n_estimators": 50,
+                       "verbose": 0},
+    "ensemble": {"detectors": (("autoencoder", {**_FAST_AE, "epochs": 20}),
+                               ("deep-svdd", {"hidden": (16, 8), "epochs": 20, "batch_size": 64,
+                                              "verbose": 0}))},
     **{name: {"window": 16, "epochs": 12, "batch_size": 64, "lr": 5e-3, "verbose": 0, **extra}
        for name, extra in {
            "lstm-ae": {"hidden": 16, "code": 8},

@@ -8,8 +8,9 @@ import numpy as np
 import torch
 from torch import nn
 
+from hourglass.detectors._reconstruction import ReconstructionMixin
 from hourglass.detectors.base import DeepDetector
-from hourglass.nn import mlp, predict_batches
+from hourglass.nn import labelled_margin_loss, mlp, predict_batches
 from hourglass.thresholds import Threshold
 
 __all__ = ["AutoEncoder"]
@@ -19,8 +20,11 @@ class _AEModule(nn.Module):
     """Encoder ``d -> hidden...`` and mirrored decoder ``... -> d``."""
 
     def __init__(self, n_features: int, hidden: tuple[int, ...], activation: str,
-                 dropout: float, batch_norm: bool) -> None:
+                 dropout: float, batch_norm: bool, label_margin: float = 10.0,
+                 label_weight: float = 1.0) -> None:
         super().__init__()
+        self.label_margin = label_margin
+        self.label_weight = label_weight
         self.encoder = mlp([n_features, *hidden], activation=activation, dropout=dropout,
                            batch_norm=batch_norm, last_activation=True)
         self.decoder = mlp([*reversed(hidden), n_features], activation=activation,
@@ -32,6 +36,9 @@ class _AEModule(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.decoder(self.encoder(x))
 
+    def code(self, x: torch.Tensor) -> torch.Tensor:
+        return self.encoder(x)
+
     def raw_errors(self, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
         x = batch[0]
         return (self(x) - x).pow(2)
@@ -40,17 +47,26 @@ class _AEModule(nn.Module):
         return self.raw_errors(batch) / self.error_scale
 
     def loss(self, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
-        return self.raw_errors(batch).mean()
+        return self.loss_from_errors(self.raw_errors(batch), batch)
+
+    def loss_from_errors(self, errors: torch.Tensor, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
+        """Mean squared error; with labels in the batch, the semi-supervised margin loss."""
+        if len(batch) < 2:
+            return errors.mean()
+        return labelled_margin_loss(errors.mean(dim=1), batch, margin=self.label_margin,
+                                    weight=self.label_weight)
 
     def score(self, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
         return self.feature_errors(batch).mean(dim=1)
 
 
-class AutoEncoder(DeepDetector):
+class AutoEncoder(ReconstructionMixin, DeepDetector):
     """Hourglass autoencoder (128-64-32-16 and mirrored) scored by reconstruction error.
 
     Trained on normal rows only; the score of a row is its mean squared reconstruction error,
     and ``score_features`` gives the error per feature (what an explanation builds on).
+    ``fit(X, y)`` with a few rows labelled 1 (known anomalies) trains semi-supervised: their
+    reconstruction error is pushed above ``label_margin`` times the normal rows' mean error.
 
     Parameters
     ----------
@@ -74,6 +90,9 @@ class AutoEncoder(DeepDetector):
         that is always hard to reconstruct does not drown one that is normally exact.
     validation_fraction
         Share of the training rows held out for early stopping and the threshold.
+    label_margin, label_weight
+        Semi-supervised mode only (``y`` with anomalies): the error ratio labelled anomalies are
+        pushed to, and the weight of that push (see :func:`hourglass.nn.labelled_margin_loss`).
     threshold
         Threshold rule fitted on held-out scores (default ``Percentile(99)``).
     device
@@ -96,7 +115,7 @@ class AutoEncoder(DeepDetector):
     True
     """
 
-    _tags: ClassVar[dict[str, Any]] = {"supports_explain": True}
+    _tags: ClassVar[dict[str, Any]] = {"supports_explain": True, "supports_labels": True}
 
     def __init__(
         self,
@@ -111,6 +130,8 @@ class AutoEncoder(DeepDetector):
         patience: int | None = 5,
         score_norm: str = "none",
         validation_fraction: float = 0.1,
+        label_margin: float = 10.0,
+        label_weight: float = 1.0,
         threshold: Threshold | None = None,
         device: str = "auto",
         verbose: int = 1,
@@ -127,6 +148,8 @@ class AutoEncoder(DeepDetector):
         self.patience = patience
         self.score_norm = score_norm
         self.validation_fraction = validation_fraction
+        self.label_margin = label_margin
+        self.label_weight = label_weight
         self.threshold = threshold
         self.device = device
         self.verbose = verbose
@@ -137,6 +160,7 @@ class AutoEncoder(DeepDetector):
             raise ValueError(f"hidden must be a non-empty tuple of positive widths, got {self.hidden}")
         if not 0 <= float(self.dropout) < 1:
             raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
+        self._check_label_params()
         if self.score_norm not in ("none", "feature"):
             raise ValueError(f"score_norm must be 'none' or 'feature', got {self.score_norm!r}")
 
@@ -152,20 +176,5 @@ class AutoEncoder(DeepDetector):
 
     def _build_module(self, n_features: int) -> nn.Module:
         return _AEModule(n_features, tuple(int(h) for h in self.hidden), self.activation,
-                         float(self.dropout), bool(self.batch_norm))
-
-    def score_features(self, X: object) -> np.ndarray:
-        """Squared reconstruction error per feature (rows × features); rows average to ``score``.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> X = np.random.default_rng(0).normal(size=(300, 4)).astype("float32")
-        >>> ae = AutoEncoder(hidden=(8, 2), epochs=3, verbose=0).fit(X)
-        >>> ae.score_features(X[:2]).shape
-        (2, 4)
-        """
-        self._check_fitted()
-        Xa = self._validate(X, reset=False)
-        self.module_.eval()
-        return predict_batches(self.module_.feature_errors, [Xa], device=self.device_)
+                         float(self.dropout), bool(self.batch_norm), float(self.label_margin),
+                         float(self.label_weight))

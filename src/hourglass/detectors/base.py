@@ -74,6 +74,9 @@ class BaseDetector(BaseEstimator):
         labels = None
         if y is not None:
             labels = check_labels(y, n)
+            if labels.all():
+                raise InputError("y: every row is labelled an anomaly (1); training needs normal "
+                                 "rows (0)")
             if not self.get_tags()["supports_labels"]:
                 warnings.warn(f"{type(self).__name__} does not use labels; y is ignored",
                               UserWarning, stacklevel=2)
@@ -251,7 +254,10 @@ class DeepDetector(BaseDetector):
     """Base of torch detectors: builds the module in ``fit`` and runs the one training loop.
 
     Subclasses implement ``_build_module(n_features)`` returning a module with ``loss(batch)``
-    and ``score(batch)``; they may override ``_train_tensors`` to add labels to batches.
+    and ``score(batch)``. Detectors tagged ``supports_labels`` get batches ``(x, y)`` when the
+    training labels hold at least one anomaly (``(x,)`` otherwise; early stopping then watches
+    the training loss, labels included); ``_init_module`` may set
+    data-dependent buffers (a centre, feature scales) before training.
     """
 
     _tags: ClassVar[dict[str, Any]] = {"deep": True}
@@ -277,11 +283,25 @@ class DeepDetector(BaseDetector):
         if float(self.lr) <= 0:
             raise ValueError(f"lr must be > 0, got {self.lr}")
 
+    def _check_label_params(self) -> None:
+        """Checks of the semi-supervised knobs ``label_margin`` and ``label_weight``."""
+        margin = float(getattr(self, "label_margin", 10.0))
+        if not margin > 1:
+            raise ValueError(f"label_margin must be > 1, got {margin}")
+        weight = float(getattr(self, "label_weight", 1.0))
+        if not weight >= 0:
+            raise ValueError(f"label_weight must be >= 0, got {weight}")
+
     def _build_module(self, n_features: int) -> torch.nn.Module:
         raise NotImplementedError
 
     def _train_tensors(self, X: np.ndarray, y: np.ndarray | None) -> tuple[torch.Tensor, ...]:
-        return (torch.from_numpy(X),)
+        if y is None or not self.get_tags()["supports_labels"] or not np.any(y):
+            return (torch.from_numpy(X),)
+        return (torch.from_numpy(X), torch.from_numpy(np.asarray(y, dtype=np.float32)))
+
+    def _init_module(self, module: torch.nn.Module, train: tuple[torch.Tensor, ...]) -> None:
+        """Set data-dependent state of a freshly built module (default: nothing)."""
 
     def _fit(self, X: np.ndarray, X_val: np.ndarray | None, y: np.ndarray | None) -> None:
         self._check_common()
@@ -292,8 +312,11 @@ class DeepDetector(BaseDetector):
             torch.manual_seed(seed)
             module = self._build_module(self.n_features_in_).to(device)
             train = tuple(t.to(device) for t in self._train_tensors(X, y))
+            self._init_module(module, train)
             val = None
-            if X_val is not None and self._n_samples(X_val) > 0:
+            # With labelled anomalies the loss that matters includes them, and the held-out rows
+            # carry no labels here: early stopping then watches the training loss instead.
+            if X_val is not None and self._n_samples(X_val) > 0 and len(train) < 2:
                 val = tuple(t.to(device) for t in self._train_tensors(X_val, None))
             gen = torch.Generator().manual_seed(seed)
             self.history_: TrainHistory = train_module(

@@ -16,6 +16,12 @@ __all__ = ["available", "describe", "get", "name_of"]
 
 _ENTRIES: dict[str, str] = {
     "autoencoder": "hourglass.detectors.autoencoder:AutoEncoder",
+    "sparse-autoencoder": "hourglass.detectors.autoencoders:SparseAutoEncoder",
+    "denoising-autoencoder": "hourglass.detectors.autoencoders:DenoisingAutoEncoder",
+    "vae": "hourglass.detectors.vae:VariationalAutoEncoder",
+    "deep-svdd": "hourglass.detectors.deep_svdd:DeepSVDD",
+    "ensemble": "hourglass.detectors.ensemble:Ensemble",
+    "latent-iforest": "hourglass.detectors.latent_forest:LatentIForest",
     "lstm-ae": "hourglass.detectors.recurrent:LSTMAutoEncoder",
     "gru-ae": "hourglass.detectors.recurrent:GRUAutoEncoder",
     "lstm-forecaster": "hourglass.detectors.recurrent:LSTMForecaster",

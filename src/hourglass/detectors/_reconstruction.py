@@ -1,0 +1,38 @@
+"""What every autoencoder-type detector shares: per-feature reconstruction error."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from hourglass.nn import predict_batches
+
+__all__ = ["ReconstructionMixin"]
+
+
+class ReconstructionMixin:
+    """``score_features`` for a :class:`~hourglass.detectors.DeepDetector` whose module has
+    ``feature_errors(batch)`` (squared reconstruction error per feature)."""
+
+    module_: Any
+    device_: Any
+
+    def score_features(self, X: object) -> np.ndarray:
+        """Squared reconstruction error per feature (rows × features), the basis of explanations.
+
+        For the plain, sparse and denoising autoencoders each row averages to ``score``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from hourglass.detectors import AutoEncoder
+        >>> X = np.random.default_rng(0).normal(size=(300, 4)).astype("float32")
+        >>> ae = AutoEncoder(hidden=(8, 2), epochs=3, verbose=0).fit(X)
+        >>> ae.score_features(X[:2]).shape
+        (2, 4)
+        """
+        self._check_fitted()  # type: ignore[attr-defined]
+        Xa = self._validate(X, reset=False)  # type: ignore[attr-defined]
+        self.module_.eval()
+        return predict_batches(self.module_.feature_errors, [Xa], device=self.device_)

@@ -1,0 +1,127 @@
+"""Deep SVDD (Ruff et al., ICML 2018), and Deep SAD's use of labelled anomalies (ICLR 2020)."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import torch
+from torch import nn
+
+from hourglass.detectors.base import DeepDetector
+from hourglass.nn import labelled_margin_loss, mlp
+from hourglass.thresholds import Threshold
+
+__all__ = ["DeepSVDD"]
+
+
+class _SVDDModule(nn.Module):
+    """Bias-free network ``phi`` and a fixed centre ``c`` (a buffer, saved with the weights)."""
+
+    def __init__(self, n_features: int, hidden: tuple[int, ...], activation: str,
+                 label_margin: float, label_weight: float) -> None:
+        super().__init__()
+        # no biases and no bounded output: otherwise phi can map everything onto c (collapse)
+        self.net = mlp([n_features, *hidden], activation=activation, bias=False)
+        self.register_buffer("center", torch.zeros(hidden[-1]))
+        self.label_margin, self.label_weight = label_margin, label_weight
+
+    def dist(self, x: torch.Tensor) -> torch.Tensor:
+        return (self.net(x) - self.center).pow(2).sum(dim=1)
+
+    def loss(self, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
+        return labelled_margin_loss(self.dist(batch[0]), batch, margin=self.label_margin,
+                                    weight=self.label_weight)
+
+    def score(self, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
+        return self.dist(batch[0])
+
+
+class DeepSVDD(DeepDetector):
+    """One-class Deep SVDD: a bias-free network maps normal rows close to a centre; score = distance².
+
+    As published: the centre ``c`` is the mean output of the freshly initialised network over the
+    (normal) training rows, with coordinates closer to 0 than ``center_eps`` pushed out to
+    ``±center_eps``; layers have no bias terms; training minimises the mean squared distance to
+    ``c`` with a little weight decay. (The paper initialises the network from a pretrained
+    autoencoder; here it starts from the seeded random initialisation.) With labelled anomalies in
+    ``fit(X, y)`` their distance is pushed above ``label_margin`` times the normal mean — Deep
+    SAD's idea, with a bounded hinge instead of its inverse-distance term.
+
+    Parameters
+    ----------
+    hidden
+        Layer widths; the last one is the size of the output space.
+    activation
+        Hidden activation (``leaky_relu`` as in the paper).
+    center_eps
+        Smallest absolute value of a centre coordinate (> 0).
+    epochs, batch_size, lr, weight_decay, patience, validation_fraction, label_margin, \
+label_weight, threshold, device, verbose, random_state
+        As for :class:`~hourglass.detectors.AutoEncoder`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from hourglass.detectors import DeepSVDD
+    >>> X = np.random.default_rng(0).normal(size=(400, 6)).astype("float32")
+    >>> svdd = DeepSVDD(hidden=(16, 8), epochs=5, verbose=0).fit(X)
+    >>> bool(svdd.score(X[:1] + 10)[0] > svdd.score(X[:1])[0])
+    True
+    """
+
+    _tags: ClassVar[dict[str, Any]] = {"supports_labels": True}
+
+    def __init__(
+        self,
+        hidden: tuple[int, ...] = (64, 32),
+        activation: str = "leaky_relu",
+        center_eps: float = 0.1,
+        epochs: int = 40,
+        batch_size: int = 256,
+        lr: float = 1e-3,
+        weight_decay: float = 1e-6,
+        patience: int | None = 5,
+        validation_fraction: float = 0.1,
+        label_margin: float = 10.0,
+        label_weight: float = 1.0,
+        threshold: Threshold | None = None,
+        device: str = "auto",
+        verbose: int = 1,
+        random_state: int | None = 0,
+    ) -> None:
+        self.hidden = hidden
+        self.activation = activation
+        self.center_eps = center_eps
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.patience = patience
+        self.validation_fraction = validation_fraction
+        self.label_margin = label_margin
+        self.label_weight = label_weight
+        self.threshold = threshold
+        self.device = device
+        self.verbose = verbose
+        self.random_state = random_state
+
+    def _check_params(self) -> None:
+        if len(tuple(self.hidden)) == 0 or any(int(h) < 1 for h in self.hidden):
+            raise ValueError(f"hidden must be a non-empty tuple of positive widths, got {self.hidden}")
+        if not float(self.center_eps) > 0:
+            raise ValueError(f"center_eps must be > 0, got {self.center_eps}")
+        self._check_label_params()
+
+    def _build_module(self, n_features: int) -> nn.Module:
+        return _SVDDModule(n_features, tuple(int(h) for h in self.hidden), self.activation,
+                           float(self.label_margin), float(self.label_weight))
+
+    def _init_module(self, module: nn.Module, train: tuple[torch.Tensor, ...]) -> None:
+        x = train[0] if len(train) < 2 else train[0][train[1] == 0]
+        module.eval()
+        with torch.no_grad():
+            center = torch.cat([module.net(x[i:i + 65536]) for i in range(0, x.shape[0], 65536)]
+                               ).mean(dim=0)
+        eps = float(self.center_eps)
+        center = torch.where(center.abs() < eps, torch.where(center < 0, -eps, eps), center)
+        module.center.copy_(center)  # type: ignore[operator]

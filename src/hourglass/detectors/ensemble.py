@@ -1,0 +1,160 @@
+"""Ensemble: several detectors' scores, each calibrated on its held-out normal scores, combined."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+
+from hourglass.detectors import registry
+from hourglass.detectors.base import BaseDetector
+from hourglass.errors import InputError
+from hourglass.thresholds import Threshold
+
+__all__ = ["Ensemble"]
+
+_CALIBRATIONS = ("zscore", "rank")
+_COMBINES = ("mean", "max")
+
+
+def _member(spec: object, position: int) -> BaseDetector:
+    """A fresh, unfitted detector from one entry of ``detectors``."""
+    if isinstance(spec, BaseDetector):
+        return spec.clone()
+    if isinstance(spec, str):
+        return registry.get(spec)()
+    if (isinstance(spec, (tuple, list)) and len(spec) == 2 and isinstance(spec[0], str)
+            and isinstance(spec[1], dict)):
+        return registry.get(spec[0])(**spec[1])
+    raise ValueError(f"detectors[{position}] must be a detector, a registered name or a "
+                     f"(name, params) pair, got {spec!r}")
+
+
+class Ensemble(BaseDetector):
+    """Combine detectors: each member's score is calibrated on its held-out normal scores, then
+    the calibrated scores are averaged or maxed.
+
+    Every member is a fresh clone fitted on the ensemble's training rows; each holds out its own
+    ``validation_fraction`` of them, and its scores on that held-out normal slice calibrate it:
+
+    * ``"zscore"``: ``(s − mean) / std`` of the held-out scores;
+    * ``"rank"``: the empirical CDF of the held-out scores (0 … 1), plus, above their maximum,
+      the distance beyond it in held-out standard deviations, so rows past every normal score
+      keep their order instead of tying at 1.
+
+    ``combine="mean"`` averages (a consensus), ``"max"`` takes the most alarmed member. Labels
+    given to ``fit`` reach the members that support them. The ensemble's own threshold is fitted
+    on its held-out rows as for any detector. Saved state holds every member's state (no pickle).
+
+    Parameters
+    ----------
+    detectors
+        Members: detector instances (cloned, so fitted ones are re-fitted), registry names, or
+        ``(name, params)`` pairs. At least one.
+    calibration
+        ``"zscore"`` or ``"rank"``.
+    combine
+        ``"mean"`` or ``"max"``.
+    validation_fraction
+        Share of the rows the ensemble holds out for its threshold (members are fitted on the rest).
+    threshold
+        Threshold rule fitted on held-out combined scores (default ``Percentile(99)``).
+    random_state
+        Seed of the ensemble's held-out split (members keep their own ``random_state``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from hourglass.detectors import AutoEncoder, Ensemble
+    >>> X = np.random.default_rng(0).normal(size=(400, 6)).astype("float32")
+    >>> ens = Ensemble(detectors=(AutoEncoder(hidden=(8, 4), epochs=5, verbose=0),
+    ...                           ("deep-svdd", {"hidden": (8, 4), "epochs": 5, "verbose": 0}))
+    ...                ).fit(X)
+    >>> bool(ens.score(X[:1] + 10)[0] > ens.score(X[:1])[0])
+    True
+    """
+
+    _tags: ClassVar[dict[str, Any]] = {"supports_labels": True}
+
+    def __init__(
+        self,
+        detectors: tuple[Any, ...] = (),
+        calibration: str = "zscore",
+        combine: str = "mean",
+        validation_fraction: float = 0.1,
+        threshold: Threshold | None = None,
+        random_state: int | None = 0,
+    ) -> None:
+        self.detectors = detectors
+        self.calibration = calibration
+        self.combine = combine
+        self.validation_fraction = validation_fraction
+        self.threshold = threshold
+        self.random_state = random_state
+
+    def _members(self) -> list[BaseDetector]:
+        members = [_member(spec, i) for i, spec in enumerate(self.detectors)]
+        for i, m in enumerate(members):
+            if isinstance(m, Ensemble):
+                raise ValueError(f"detectors[{i}]: an Ensemble cannot contain an Ensemble")
+            if m.get_tags()["input"] != "tabular":
+                raise ValueError(f"detectors[{i}]: {type(m).__name__} takes "
+                                 f"{m.get_tags()['input']} input; an Ensemble combines tabular ones")
+        return members
+
+    def _check_params(self) -> None:
+        if not isinstance(self.detectors, (tuple, list)) or len(self.detectors) == 0:
+            raise ValueError(f"detectors must be a non-empty tuple of detectors, got {self.detectors!r}")
+        if self.calibration not in _CALIBRATIONS:
+            raise ValueError(f"calibration must be one of {_CALIBRATIONS}, got {self.calibration!r}")
+        if self.combine not in _COMBINES:
+            raise ValueError(f"combine must be one of {_COMBINES}, got {self.combine!r}")
+        for m in self._members():
+            m.validate_params()
+
+    def _fit(self, X: np.ndarray, X_val: np.ndarray | None, y: np.ndarray | None) -> None:
+        members = self._members()
+        for m in members:
+            m.fit(X, y if m.get_tags()["supports_labels"] else None)
+        self.members_ = members
+        self._calibrate()
+
+    def _calibrate(self) -> None:
+        refs = [np.sort(m.val_scores_) for m in self.members_]
+        self.calibration_ = [(r, float(r.mean()), float(r.std()) or 1.0) for r in refs]
+
+    def _score(self, X: np.ndarray) -> np.ndarray:
+        parts = []
+        for m, (ref, mean, std) in zip(self.members_, self.calibration_, strict=True):
+            s = m.score(X)
+            if self.calibration == "zscore":
+                parts.append((s - mean) / std)
+            else:
+                cdf = np.searchsorted(ref, s, side="right") / ref.size
+                parts.append(cdf + np.maximum(s - ref[-1], 0.0) / std)
+        stacked = np.vstack(parts)
+        return stacked.mean(axis=0) if self.combine == "mean" else stacked.max(axis=0)
+
+    def _get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        metas, arrays = [], {}
+        for i, m in enumerate(self.members_):
+            meta, arr = m.get_state()
+            metas.append({"name": registry.name_of(type(m)), "state": meta})
+            arrays.update({f"member{i}.{k}": v for k, v in arr.items()})
+        return {"members": metas}, arrays
+
+    def _set_state(self, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+        members = self._members()
+        saved = meta.get("members")
+        if not isinstance(saved, list) or len(saved) != len(members):
+            raise InputError(f"ensemble state holds {len(saved) if isinstance(saved, list) else 'no'}"
+                             f" members, the parameters name {len(members)}")
+        for i, (m, entry) in enumerate(zip(members, saved, strict=True)):
+            if entry.get("name") != registry.name_of(type(m)):
+                raise InputError(f"ensemble member {i}: saved {entry.get('name')!r}, parameters "
+                                 f"name {registry.name_of(type(m))!r}")
+            prefix = f"member{i}."
+            m.set_state(entry["state"], {k[len(prefix):]: v for k, v in arrays.items()
+                                         if k.startswith(prefix)})
+        self.members_ = members
+        self._calibrate()
