@@ -110,7 +110,8 @@ class WindowDetector(DeepDetector):
     def _train_tensors(self, X: np.ndarray, y: np.ndarray | None) -> tuple[torch.Tensor, ...]:
         length = self._length()
         starts = window_starts(X.shape[0], length, int(self.stride))
-        view = torch.from_numpy(X).unfold(0, length, 1)  # (n - length + 1, C, length), a view
+        series = torch.from_numpy(np.require(X, requirements=["C", "W"]))
+        view = series.unfold(0, length, 1)  # (n - length + 1, C, length), a view
         return (view[torch.from_numpy(starts)].transpose(1, 2).contiguous(),)
 
     def _fit(self, X: np.ndarray, X_val: np.ndarray | None, y: np.ndarray | None) -> None:

@@ -1,0 +1,62 @@
+"""Fit time of every hourglass time-series detector at its defaults on ASD's largest server
+(omi-1 train: 8,640 steps × 19 channels), and memory while scoring a 100k-step series.
+
+Wall and CPU seconds are both printed: on a shared machine the wall time depends on the other
+jobs, the CPU time (one thread) much less.
+
+    nice -n 10 python benchmarks/timeseries_fit_time.py [--data DIR] [MODEL ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from threadpoolctl import threadpool_limits
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import data_dir
+from hourglass.detectors import registry
+from hourglass.features.timeseries import TimeSeriesPreprocessor
+from hourglass.ingest.timeseries import read_smd
+
+MODELS = ("lstm-ae", "gru-ae", "lstm-forecaster", "tcn-ae", "conv2d-ae", "cnn-lstm")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", help="folder holding asd_interfusion/")
+    ap.add_argument("models", nargs="*", default=list(MODELS))
+    args = ap.parse_args()
+    torch.set_num_threads(1)
+    threadpool_limits(1)
+    path = data_dir(args.data) / "asd_interfusion" / "train" / "omi-1.txt.gz"
+    X = TimeSeriesPreprocessor().fit_transform(read_smd(path))
+    print(f"series {X.shape[0]} steps × {X.shape[1]} channels", flush=True)
+    det = None
+    for name in args.models:
+        det = registry.get(name)(verbose=0, device="cpu")
+        t, c = time.perf_counter(), time.process_time()
+        det.fit(X)
+        print(f"{name}: fit {time.perf_counter() - t:.1f} s wall, {time.process_time() - c:.1f} s "
+              f"CPU ({len(det.history_.train_loss)} epochs, early stop {det.history_.stopped_early})",
+              flush=True)
+    assert det is not None
+    long = np.tile(X, (100_000 // len(X) + 1, 1))[:100_000]
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    t = time.perf_counter()
+    scores = det.score(long)
+    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    full = long.shape[0] * det._length() * X.shape[1] * 4 / 2**20
+    print(f"{args.models[-1]} scored {len(scores)} steps in {time.perf_counter() - t:.1f} s; peak RSS "
+          f"{before:.0f} MB -> {after:.0f} MB (all windows at once would take {full:.0f} MB)")
+
+
+if __name__ == "__main__":
+    main()
