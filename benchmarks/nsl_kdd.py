@@ -119,6 +119,9 @@ def main() -> None:
     ap.add_argument("--data", help="folder holding nsl_kdd/ (default: ../shared/data or $HOURGLASS_DATA)")
     ap.add_argument("--models", default="hourglass-ae,pyod-ae,iforest,ecod")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--scaler", default="minmax",
+                    help="TabularPreprocessor scaler (minmax, standard, robust, quantile); a "
+                         "non-default one writes results/nsl_kdd_<scaler>.md")
     ap.add_argument("--percentile", type=float, default=99.0)
     ap.add_argument("--no-thresholds", action="store_true",
                     help="skip the threshold-rule comparison on the hourglass autoencoder")
@@ -137,7 +140,8 @@ def main() -> None:
     order = rng.permutation(len(normal))
     n_hold = len(normal) // 10
     fit_rows, hold_rows = normal.iloc[order[n_hold:]], normal.iloc[order[:n_hold]]
-    pre = TabularPreprocessor(categorical=spec.categorical, drop=spec.drop).fit(fit_rows)
+    pre = TabularPreprocessor(categorical=spec.categorical, drop=spec.drop,
+                              scaler=args.scaler).fit(fit_rows)
     X_fit, X_hold = pre.transform(fit_rows), pre.transform(hold_rows)
     Xt = {k: pre.transform(v.drop(columns=["label"])) for k, v in tests.items()}
     print(f"train: {len(X_fit)} normal rows ({n_hold} held out for the threshold), "
@@ -187,7 +191,8 @@ def main() -> None:
                  "data can see. Machine shared with other jobs.\n\n" + ttable + "\n")
         print(ttable)
         print(f"written to {write_result('nsl_kdd_thresholds', ttext)}")
-    print(f"\nwritten to {write_result('nsl_kdd', text)}")
+    name = "nsl_kdd" if args.scaler == "minmax" else f"nsl_kdd_{args.scaler}"
+    print(f"\nwritten to {write_result(name, text)}")
 
 
 if __name__ == "__main__":

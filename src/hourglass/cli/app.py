@@ -36,7 +36,7 @@ from hourglass.ingest import (
     resolve_format,
 )
 from hourglass.ingest.readers import check_path
-from hourglass.ingest.tables import CHUNK_BYTES
+from hourglass.ingest.tables import CHUNK_BYTES, prefetch
 from hourglass.ingest.writers import chunk_writer
 from hourglass.pipeline import Pipeline, load
 from hourglass.thresholds import events_per_day as events_per_day_from
@@ -436,8 +436,8 @@ def _score_chunks(pipe: Pipeline, data: Path, spec: DatasetSpec | None, on_bad_r
     label_col = label_col or pipe.info.get("label_col")
     streaming = getattr(pipe.features_, "output", "tabular") == "tabular" and \
         spec is not None and hasattr(spec, "iter_chunks")
-    chunks = (spec.iter_chunks(data, on_bad_rows=on_bad_rows, stats=stats,  # type: ignore[union-attr]
-                               chunk_bytes=chunk_bytes) if streaming
+    chunks = (prefetch(spec.iter_chunks(data, on_bad_rows=on_bad_rows,  # type: ignore[union-attr]
+                                        stats=stats, chunk_bytes=chunk_bytes)) if streaming
               else iter([_read(data, spec, on_bad_rows, stats)]))
     for df in chunks:
         if check_label and label_col not in df.columns:

@@ -16,7 +16,15 @@ import numpy as np
 import pandas as pd
 
 from hourglass.errors import InputError, NotFittedError
-from hourglass.features.roles import ROLES, infer_role, ip_parts, port_numbers, stable_hash, string_values
+from hourglass.features.roles import (
+    ROLES,
+    factorize_strings,
+    infer_role,
+    ip_parts,
+    port_numbers,
+    stable_hash,
+    string_values,
+)
 
 __all__ = ["TabularPreprocessor"]
 
@@ -370,20 +378,23 @@ class TabularPreprocessor:
     def _numeric_block(self, raw: dict[str, np.ndarray], *, fitted: bool = True) -> np.ndarray:
         n = len(next(iter(raw.values()))) if raw else 0
         X = np.empty((n, len(self.numeric_)), dtype=np.float64)
-        logs = set(self.log1p_)
         for j, c in enumerate(self.numeric_):
-            v = raw[c]
-            v = np.where(np.isfinite(v), v, self.impute_[c])
-            if c in logs:
-                v = np.log1p(np.maximum(v, 0.0))
-            X[:, j] = v
+            X[:, j] = raw[c]
+        bad = ~np.isfinite(X)
+        if bad.any():
+            fill = np.array([self.impute_[c] for c in self.numeric_], dtype=np.float64)
+            np.copyto(X, np.broadcast_to(fill, X.shape), where=bad)
+        if self.log1p_:
+            idx = [self.numeric_.index(c) for c in self.log1p_]
+            X[:, idx] = np.log1p(np.maximum(X[:, idx], 0.0))
         if fitted:
             if self.quantiles_:
                 for j, c in enumerate(self.numeric_):
                     q = np.asarray(self.quantiles_[c])
                     X[:, j] = np.interp(X[:, j], q, np.linspace(0.0, 1.0, len(q)))
             else:
-                X = (X - self.offset_) / self.scale_
+                X -= self.offset_
+                X /= self.scale_
         return X
 
     def transform(self, df: pd.DataFrame) -> np.ndarray:
@@ -420,18 +431,20 @@ class TabularPreprocessor:
         blocks.append(ind)
         rows = np.arange(n)
         for c, cats in self.categories_.items():
-            vals = string_values(df[c])
-            codes = pd.Index(cats).get_indexer(vals)
+            codes, uniques = factorize_strings(df[c])
             width = len(cats) + (c in self.other_) + 1
-            fallback = np.full(n, width - 1)
+            col = pd.Index(cats).get_indexer(uniques)  # per distinct value, then per row
             if c in self.other_:
-                fallback[pd.Index(self.other_[c]).get_indexer(vals) >= 0] = len(cats)
+                col = np.where((col < 0) & (pd.Index(self.other_[c]).get_indexer(uniques) >= 0),
+                               len(cats), col)
+            col = np.where(col >= 0, col, width - 1)
             onehot = np.zeros((n, width), dtype=np.float32)
-            onehot[rows, np.where(codes >= 0, codes, fallback)] = 1.0
+            onehot[rows, col[codes]] = 1.0
             blocks.append(onehot)
         for c, k in self.hashed_.items():
+            codes, uniques = factorize_strings(df[c])
             onehot = np.zeros((n, k), dtype=np.float32)
-            onehot[rows, stable_hash(string_values(df[c]), k)] = 1.0
+            onehot[rows, stable_hash(uniques, k)[codes]] = 1.0
             blocks.append(onehot)
         for c, k in self.ips_.items():
             private, v6, bucket, absent = ip_parts(df[c], k)
@@ -449,7 +462,12 @@ class TabularPreprocessor:
             hit = idx >= 0
             block[rows[hit], 3 + idx[hit]] = 1.0
             blocks.append(block)
-        return np.ascontiguousarray(np.hstack(blocks), dtype=np.float32)
+        out = np.empty((n, sum(b.shape[1] for b in blocks)), dtype=np.float32)
+        at = 0
+        for b in blocks:
+            out[:, at:at + b.shape[1]] = b
+            at += b.shape[1]
+        return out
 
     def fit_transform(self, df: pd.DataFrame) -> np.ndarray:
         """``fit(df)`` then ``transform(df)``."""

@@ -13,7 +13,9 @@ import gzip
 import io
 import json
 import os
-from collections.abc import Iterator, Sequence
+import queue
+import threading
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,7 +28,7 @@ import pyarrow.parquet as pq
 from hourglass.errors import InputError
 
 __all__ = ["BAD_ROWS", "CHUNK_BYTES", "ReadStats", "dedupe_names", "iter_table", "open_text",
-           "read_head"]
+           "prefetch", "read_head"]
 
 BAD_ROWS = ("error", "skip")
 CHUNK_BYTES = 16 << 20
@@ -373,3 +375,45 @@ def iter_table(
         df.columns = [str(c) for c in df.columns]
         stats.rows += len(df)
         yield df
+
+
+def prefetch(chunks: Iterable[pd.DataFrame], depth: int = 1) -> Iterator[pd.DataFrame]:
+    """Produce the next ``depth`` chunks in a background thread while the caller works on the
+    current one (pyarrow parses without the GIL, so reading overlaps preprocessing and scoring).
+    An error in the reader is raised here, in the caller's thread.
+
+    Examples
+    --------
+    >>> [len(df) for df in prefetch(pd.DataFrame({"a": range(n)}) for n in (3, 1))]
+    [3, 1]
+    """
+    q: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=max(1, depth))
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for chunk in chunks:
+                while not stop.is_set():
+                    try:
+                        q.put(("chunk", chunk), timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            q.put(("done", None))
+        except BaseException as exc:  # handed to the consumer, which raises it
+            q.put(("error", exc))
+
+    thread = threading.Thread(target=produce, name="hourglass-prefetch", daemon=True)
+    thread.start()
+    try:
+        while True:
+            kind, item = q.get()
+            if kind == "done":
+                return
+            if kind == "error":
+                raise item
+            yield item
+    finally:
+        stop.set()
