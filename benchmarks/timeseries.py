@@ -48,7 +48,7 @@ from hourglass.features.timeseries import (
 )
 from hourglass.ingest.timeseries import get_timeseries_dataset, read_skab, read_smd
 
-DEEP = ("lstm-ae", "gru-ae", "lstm-forecaster", "tcn-ae", "conv2d-ae", "cnn-lstm")
+DEEP = ("lstm-ae", "gru-ae", "lstm-forecaster", "tcn-ae", "conv2d-ae", "cnn-lstm", "ganomaly-1d")
 BASELINES = ("pca", "iforest", "pyod-lstmad")
 
 
@@ -224,6 +224,7 @@ def main() -> None:
                     help="step between ASD training windows (SKAB uses 1)")
     ap.add_argument("--limit", type=int, default=None, help="first N files/servers only")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--tag", default="", help="suffix of the result file name")
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     logging.getLogger("hourglass").setLevel(logging.WARNING)
@@ -260,7 +261,7 @@ def main() -> None:
             f"{args.lstmad_epochs} epochs{'' if 'pyod-lstmad' in use else ' (not run here)'}. "
             f"Rows sorted by PR-AUC.\n\n{table}\n\nWall time {wall:.0f} s "
             f"(command: {' '.join(sys.argv)}).\n")
-        print(f"wrote {write_result(f'timeseries-{ds}', text)}")
+        print(f"wrote {write_result(f'timeseries-{ds}{args.tag}', text)}")
 
 
 if __name__ == "__main__":

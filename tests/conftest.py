@@ -89,6 +89,12 @@ FAST_PARAMS: dict[str, dict[str, Any]] = {
     "ensemble": {"detectors": (("autoencoder", {**_FAST_AE, "epochs": 20}),
                                ("deep-svdd", {"hidden": (16, 8), "epochs": 20, "batch_size": 64,
                                               "verbose": 0}))},
+    "anogan": {"hidden": (32, 16), "latent_dim": 2, "epochs": 15, "batch_size": 64, "verbose": 0},
+    "ganomaly": {"hidden": (64, 32), "latent_dim": 16, "epochs": 15, "batch_size": 64, "verbose": 0},
+    "encoder-gan": {"hidden": (32, 16), "latent_dim": 2, "epochs": 15, "batch_size": 64,
+                    "verbose": 0},
+    "ganomaly-1d": {"window": 16, "stride": 2, "filters": 8, "latent_dim": 8, "epochs": 15,
+                    "batch_size": 64, "verbose": 0},
     **{name: {"window": 16, "epochs": 12, "batch_size": 64, "lr": 5e-3, "verbose": 0, **extra}
        for name, extra in {
            "lstm-ae": {"hidden": 16, "code": 8},

@@ -116,12 +116,12 @@ class TwoPhase(nn.Module):
 
 def test_phases_step_their_own_parameters_with_their_own_rates() -> None:
     x = torch.ones(64, 2) * 3.0
-    cfg = TrainConfig(epochs=300, lr=1.0, batch_size=16, verbose=0, patience=None)
+    cfg = TrainConfig(epochs=200, lr=1.0, batch_size=32, verbose=0, patience=None)
     model = TwoPhase(lr_second=0.05)
     hist = train_module(model, (x,), None, cfg, generator=torch.Generator().manual_seed(0))
     assert torch.allclose(model.mu1, torch.full((2,), 3.0), atol=1e-2)
     assert torch.allclose(model.mu2, torch.full((2,), 6.0), atol=5e-2)
-    assert len(hist.train_loss) == 300
+    assert len(hist.train_loss) == 200
     frozen = TwoPhase(lr_second=0.0)  # the phase's own rate, not the config's, is used
     train_module(frozen, (x,), (x,), cfg, generator=torch.Generator().manual_seed(0))
     assert torch.equal(frozen.mu2.detach(), torch.zeros(2))

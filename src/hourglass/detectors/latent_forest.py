@@ -245,3 +245,6 @@ device, verbose, random_state
         if "forest_max_samples" not in meta:
             raise InputError("detector state is missing 'forest_max_samples'")
         self.forest_ = ArrayForest.from_arrays(forest, meta["forest_max_samples"])
+        n_latent = int(tuple(self.hidden)[-1]) + bool(self.use_error)
+        if self.forest_.feature.min(initial=0) < 0 or self.forest_.feature.max(initial=0) >= n_latent:
+            raise InputError(f"saved forest: split features out of range for {n_latent} latent columns")

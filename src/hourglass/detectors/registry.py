@@ -31,6 +31,10 @@ _ENTRIES: dict[str, str] = {
     "deeplog": "hourglass.detectors.deeplog:DeepLog",
     "sequence-autoencoder": "hourglass.detectors.sequence_ae:SequenceAutoEncoder",
     "event-count-autoencoder": "hourglass.detectors.sequence_ae:EventCountAutoEncoder",
+    "anogan": "hourglass.detectors.gan:AnoGAN",
+    "ganomaly": "hourglass.detectors.gan:GANomaly",
+    "encoder-gan": "hourglass.detectors.gan:EncoderGAN",
+    "ganomaly-1d": "hourglass.detectors.gan_timeseries:GANomaly1D",
 }
 
 

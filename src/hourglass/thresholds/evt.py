@@ -153,13 +153,14 @@ def fit_gpd(excesses: np.ndarray, *, use_scipy: bool = True) -> tuple[float, flo
 
 
 def tail_quantile(scores: np.ndarray, q: float, level: float = 0.98,
-                  min_peaks: int = 10) -> tuple[float, GPDFit | None]:
+                  min_peaks: int = 10, *, quiet: bool = False) -> tuple[float, GPDFit | None]:
     """Score exceeded with probability ``q`` by a normal score, from a POT fit of the tail.
 
     ``level`` sets the initial threshold (its empirical quantile); the excesses above it are
     fitted with a GPD. When ``q`` is not in the tail (``q >= 1 - level``) the empirical
     quantile is returned; with fewer than ``min_peaks`` excesses a warning is logged and the
     empirical quantile (the maximum when ``q < 1/n``) is returned. The fit is ``None`` then.
+    ``quiet`` turns that warning into a debug message (for callers whose fallback is routine).
 
     Examples
     --------
@@ -175,6 +176,10 @@ def tail_quantile(scores: np.ndarray, q: float, level: float = 0.98,
     t = float(np.quantile(s, level))
     peaks = s[s > t] - t
     if peaks.size < min_peaks:
+        if quiet:
+            logger.debug("POT: only %d peaks above the %.4g quantile of %d scores; empirical "
+                         "quantile used", peaks.size, level, n)
+            return float(np.quantile(s, 1.0 - q)), None
         logger.warning("POT: only %d peaks above the %.4g quantile of %d scores (need %d); "
                        "falling back to the empirical quantile", peaks.size, level, n, min_peaks)
         warnings.warn(f"POT: only {peaks.size} peaks over the initial threshold (need {min_peaks});"

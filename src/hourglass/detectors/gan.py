@@ -1,0 +1,329 @@
+"""Generative adversarial detectors for tabular rows: AnoGAN, GANomaly and an encoder-GAN.
+
+Which one to use
+----------------
+* :class:`GANomaly` — one forward pass per row at scoring (as fast as an autoencoder); its score
+  is a latent distance (``benchmarks/results/gan.md`` compares the three).
+* :class:`AnoGAN` — the classic "how far is this row from anything the generator can make":
+  scoring runs a short latent search (``search_steps`` gradient steps, batched over all rows and
+  started at an encoder's guess), so it costs about ``2 × search_steps`` forward passes per row.
+* :class:`EncoderGAN` — ALAD-style: an encoder learnt jointly with the generator replaces the
+  search, so scoring is one pass; the encoder's inverse is approximate, which AnoGAN's search
+  refines and this model does not.
+
+All three train with the one training loop in alternating phases (discriminator, then generator
+side) with two learning rates (``lr_d`` for the discriminator, ``lr`` for the rest), spectrally
+normalised discriminators, gradient clipping, and early stopping on a label-free criterion: the
+reconstruction error of the held-out normal rows.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+import torch
+from torch import nn
+
+from hourglass.detectors.base import DeepDetector
+from hourglass.nn.gan import AnoGANModule, EncoderGANModule, GANomalyModule
+from hourglass.thresholds import Threshold
+
+__all__ = ["AnoGAN", "EncoderGAN", "GANomaly"]
+
+_CALIBRATION_ROWS = 20_000
+
+_COMMON_DOC = """hidden
+        Widths of the hidden layers of every network (generators mirror them).
+    latent_dim
+        Size of the latent code.
+    epochs, batch_size, lr, weight_decay
+        Training: up to ``epochs`` passes; Adam (betas 0.5, 0.999) at ``lr`` for the
+        generator side.
+    lr_d
+        Discriminator learning rate (two-timescale rule: larger than ``lr``).
+    spectral_norm
+        Spectral normalisation of the discriminators' layers (recommended).
+    patience
+        Stop after this many epochs without improvement of the held-out reconstruction error
+        (``None``: never).
+    validation_fraction
+        Share of the training rows held out for early stopping and the threshold.
+    threshold
+        Threshold rule fitted on held-out scores (default ``Percentile(99)``).
+    device
+        ``"auto"`` (CUDA when present), ``"cpu"`` or ``"cuda"``.
+    verbose
+        0 silences the progress bar.
+    random_state
+        Seed for weights, noise, shuffling and the held-out split; same seed, same scores.
+"""
+
+
+def _with_common_doc(cls: type) -> type:
+    """Fill the shared parameter descriptions into a class docstring's ``{common}`` slot."""
+    cls.__doc__ = (cls.__doc__ or "").replace("{common}", _COMMON_DOC.rstrip() + "\n")
+    return cls
+
+
+class _GANDetector(DeepDetector):
+    """Shared parameter checks of the adversarial detectors."""
+
+    _tags: ClassVar[dict[str, Any]] = {"input": "tabular"}
+
+    def _check_params(self) -> None:
+        hidden = tuple(self.hidden)
+        if len(hidden) == 0 or any(int(h) < 1 for h in hidden):
+            raise ValueError(f"hidden must be a non-empty tuple of positive widths, got {self.hidden}")
+        if int(self.latent_dim) < 1:
+            raise ValueError(f"latent_dim must be >= 1, got {self.latent_dim}")
+        if float(self.lr_d) <= 0:
+            raise ValueError(f"lr_d must be > 0, got {self.lr_d}")
+        for name in self._weights:
+            if float(getattr(self, name)) < 0:
+                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
+        if "lam" in self._weights and not 0 <= float(self.lam) <= 1:
+            raise ValueError(f"lam must be in [0, 1], got {self.lam}")
+
+    _weights: ClassVar[tuple[str, ...]] = ()
+
+    def _common(self) -> dict[str, Any]:
+        return {"latent_dim": int(self.latent_dim), "lr": float(self.lr), "lr_d": float(self.lr_d),
+                "spectral_norm": bool(self.spectral_norm)}
+
+    def _score_batch_size(self) -> int:
+        return 16384
+
+
+@_with_common_doc
+class AnoGAN(_GANDetector):
+    """AnoGAN: distance of a row to the closest thing the generator makes (batched latent search).
+
+    A generator and a spectrally normalised discriminator are trained on normal rows; an encoder
+    trained alongside gives each row a starting latent code. Scoring then refines the codes of
+    all rows at once with ``search_steps`` Adam steps on
+    ``(1 - lam) · residual + lam · discrimination`` loss (L1 distances to the generated row and
+    between their discriminator features) and returns that loss. Unlike PyOD's AnoGAN, which
+    optimises one row at a time from a random start, the search is vectorised and short.
+
+    Parameters
+    ----------
+    lam
+        Weight of the discrimination (feature) loss in the score, in [0, 1].
+    kappa
+        Weight of feature matching in the encoder's training loss.
+    search_steps
+        Latent-search steps at scoring (0: score the encoder's guess as is).
+    search_lr
+        Step size of the latent search.
+    {common}
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from hourglass.detectors import AnoGAN
+    >>> X = np.random.default_rng(0).normal(size=(400, 6)).astype("float32")
+    >>> det = AnoGAN(hidden=(16,), latent_dim=2, epochs=3, verbose=0).fit(X)
+    >>> det.score(X[:2]).shape
+    (2,)
+    """
+
+    _weights: ClassVar[tuple[str, ...]] = ("lam", "kappa")
+
+    def __init__(
+        self,
+        hidden: tuple[int, ...] = (64, 32),
+        latent_dim: int = 8,
+        lam: float = 0.1,
+        kappa: float = 1.0,
+        search_steps: int = 10,
+        search_lr: float = 0.05,
+        epochs: int = 20,
+        batch_size: int = 256,
+        lr: float = 1e-3,
+        lr_d: float = 4e-3,
+        weight_decay: float = 0.0,
+        spectral_norm: bool = True,
+        patience: int | None = 5,
+        validation_fraction: float = 0.1,
+        threshold: Threshold | None = None,
+        device: str = "auto",
+        verbose: int = 1,
+        random_state: int | None = 0,
+    ) -> None:
+        self.hidden = hidden
+        self.latent_dim = latent_dim
+        self.lam = lam
+        self.kappa = kappa
+        self.search_steps = search_steps
+        self.search_lr = search_lr
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.lr_d = lr_d
+        self.weight_decay = weight_decay
+        self.spectral_norm = spectral_norm
+        self.patience = patience
+        self.validation_fraction = validation_fraction
+        self.threshold = threshold
+        self.device = device
+        self.verbose = verbose
+        self.random_state = random_state
+
+    def _check_params(self) -> None:
+        super()._check_params()
+        if int(self.search_steps) < 0:
+            raise ValueError(f"search_steps must be >= 0, got {self.search_steps}")
+        if float(self.search_lr) <= 0:
+            raise ValueError(f"search_lr must be > 0, got {self.search_lr}")
+
+    def _build_module(self, n_features: int) -> nn.Module:
+        return AnoGANModule(n_features, tuple(int(h) for h in self.hidden), lam=float(self.lam),
+                            kappa=float(self.kappa), search_steps=int(self.search_steps),
+                            search_lr=float(self.search_lr), **self._common())
+
+
+@_with_common_doc
+class GANomaly(_GANDetector):
+    """GANomaly: encoder–decoder–encoder generator with a discriminator; score ``‖z − ẑ‖²``.
+
+    The generator side is trained on ``w_adv`` · adversarial feature matching + ``w_con`` ·
+    contextual (L1 reconstruction) + ``w_enc`` · latent (``‖z − ẑ‖²``) loss; the discriminator
+    tells rows from their reconstructions. A normal row is encoded the same way before and after
+    reconstruction; an anomalous one is not.
+
+    Parameters
+    ----------
+    w_adv, w_con, w_enc
+        Weights of the adversarial, contextual and latent losses (the paper's 1, 50, 1).
+    {common}
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from hourglass.detectors import GANomaly
+    >>> X = np.random.default_rng(0).normal(size=(400, 6)).astype("float32")
+    >>> det = GANomaly(hidden=(16,), latent_dim=2, epochs=3, verbose=0).fit(X)
+    >>> det.score(X[:2]).shape
+    (2,)
+    """
+
+    _weights: ClassVar[tuple[str, ...]] = ("w_adv", "w_con", "w_enc")
+
+    def __init__(
+        self,
+        hidden: tuple[int, ...] = (128, 64),
+        latent_dim: int = 64,
+        w_adv: float = 1.0,
+        w_con: float = 50.0,
+        w_enc: float = 1.0,
+        epochs: int = 30,
+        batch_size: int = 256,
+        lr: float = 1e-3,
+        lr_d: float = 4e-3,
+        weight_decay: float = 0.0,
+        spectral_norm: bool = True,
+        patience: int | None = 5,
+        validation_fraction: float = 0.1,
+        threshold: Threshold | None = None,
+        device: str = "auto",
+        verbose: int = 1,
+        random_state: int | None = 0,
+    ) -> None:
+        self.hidden = hidden
+        self.latent_dim = latent_dim
+        self.w_adv = w_adv
+        self.w_con = w_con
+        self.w_enc = w_enc
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.lr_d = lr_d
+        self.weight_decay = weight_decay
+        self.spectral_norm = spectral_norm
+        self.patience = patience
+        self.validation_fraction = validation_fraction
+        self.threshold = threshold
+        self.device = device
+        self.verbose = verbose
+        self.random_state = random_state
+
+    def _fit(self, X: np.ndarray, X_val: np.ndarray | None, y: np.ndarray | None) -> None:
+        super()._fit(X, X_val, y)
+        # the spread of z - ẑ per latent unit, from (a sample of) the normal training rows
+        rows = np.sort(np.random.default_rng(self._seed()).permutation(len(X))[:_CALIBRATION_ROWS])
+        self.module_.calibrate(torch.from_numpy(X[rows]).to(self.device_))
+
+    def _build_module(self, n_features: int) -> nn.Module:
+        return GANomalyModule(n_features, tuple(int(h) for h in self.hidden), w_adv=float(self.w_adv),
+                              w_con=float(self.w_con), w_enc=float(self.w_enc), **self._common())
+
+
+@_with_common_doc
+class EncoderGAN(_GANDetector):
+    """ALAD-style encoder-GAN: generator and encoder learnt jointly, no search at scoring.
+
+    A joint discriminator on ``(x, z)`` pairs (BiGAN) and a cycle discriminator on ``(x, x)``
+    against ``(x, G(E(x)))`` (ALAD) teach the encoder to invert the generator, so a row is scored
+    in one pass: ``(1 - lam) · |x − G(E(x))|₁ + lam · |f(x, x) − f(x, G(E(x)))|₁`` with ``f`` the
+    cycle discriminator's features. The trade-off against :class:`AnoGAN`: scoring costs one
+    pass instead of a search, but the learnt inverse is only approximate, so rows the generator
+    could make but the encoder maps badly score a little too high.
+
+    Parameters
+    ----------
+    lam
+        Weight of the discriminator-feature distance in the score, in [0, 1].
+    w_rec
+        Weight of an L1 reconstruction term added to the generator side's adversarial loss
+        (stabilises the encoder on small data; 0 gives the adversarial-only objective).
+    {common}
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from hourglass.detectors import EncoderGAN
+    >>> X = np.random.default_rng(0).normal(size=(400, 6)).astype("float32")
+    >>> det = EncoderGAN(hidden=(16,), latent_dim=2, epochs=3, verbose=0).fit(X)
+    >>> det.score(X[:2]).shape
+    (2,)
+    """
+
+    _weights: ClassVar[tuple[str, ...]] = ("lam", "w_rec")
+
+    def __init__(
+        self,
+        hidden: tuple[int, ...] = (64, 32),
+        latent_dim: int = 8,
+        lam: float = 0.1,
+        w_rec: float = 1.0,
+        epochs: int = 20,
+        batch_size: int = 256,
+        lr: float = 1e-3,
+        lr_d: float = 4e-3,
+        weight_decay: float = 0.0,
+        spectral_norm: bool = True,
+        patience: int | None = 5,
+        validation_fraction: float = 0.1,
+        threshold: Threshold | None = None,
+        device: str = "auto",
+        verbose: int = 1,
+        random_state: int | None = 0,
+    ) -> None:
+        self.hidden = hidden
+        self.latent_dim = latent_dim
+        self.lam = lam
+        self.w_rec = w_rec
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.lr_d = lr_d
+        self.weight_decay = weight_decay
+        self.spectral_norm = spectral_norm
+        self.patience = patience
+        self.validation_fraction = validation_fraction
+        self.threshold = threshold
+        self.device = device
+        self.verbose = verbose
+        self.random_state = random_state
+
+    def _build_module(self, n_features: int) -> nn.Module:
+        return EncoderGANModule(n_features, tuple(int(h) for h in self.hidden), lam=float(self.lam),
+                                w_rec=float(self.w_rec), **self._common())

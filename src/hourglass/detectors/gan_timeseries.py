@@ -1,0 +1,208 @@
+"""GANomaly for time-series windows: 1-D convolutional encoder–decoder–encoder and critic."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import numpy as np
+import torch
+from torch import nn
+
+from hourglass.detectors.windowed import WindowDetector, store_params
+from hourglass.nn import conv1d_stack
+from hourglass.nn.gan import GANomalyModule
+from hourglass.thresholds import Threshold
+
+__all__ = ["GANomaly1D"]
+
+_LEVELS = 2  # stride-2 convolutions in each encoder and the critic
+_CALIBRATION_WINDOWS = 20_000
+
+
+def min_window(kernel_size: int) -> int:
+    """Shortest window the convolution stack covers: the receptive field of ``_LEVELS`` stride-2
+    convolutions, ``1 + (k - 1)(2^levels - 1)``.
+
+    Examples
+    --------
+    >>> min_window(3)
+    7
+    """
+    return 1 + (kernel_size - 1) * (2 ** _LEVELS - 1)
+
+
+def _conv_body(n_channels: int, filters: int, kernel_size: int, spectral: bool) -> nn.Sequential:
+    body = conv1d_stack([n_channels] + [filters * 2 ** i for i in range(_LEVELS)],
+                        kernel_size=kernel_size, stride=2, activation=nn.LeakyReLU)
+    if spectral:
+        for layer in body:
+            if isinstance(layer, nn.Conv1d):
+                nn.utils.parametrizations.spectral_norm(layer)
+    return body
+
+
+class _ConvEncoder(nn.Module):
+    """``(B, L, C)`` → strided 1-D convolutions → a linear map to ``latent`` units."""
+
+    def __init__(self, n_channels: int, length: int, filters: int, kernel_size: int, latent: int,
+                 spectral: bool = False) -> None:
+        super().__init__()
+        self.body = _conv_body(n_channels, filters, kernel_size, spectral)
+        with torch.no_grad():
+            self.shape = tuple(self.body(torch.zeros(1, n_channels, length)).shape[1:])
+        self.out = nn.Linear(int(np.prod(self.shape)), latent)
+        if spectral:
+            nn.utils.parametrizations.spectral_norm(self.out)
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        return self.body(x.transpose(1, 2)).flatten(1)  # type: ignore[no-any-return]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.out(self.features(x))  # type: ignore[no-any-return]
+
+
+class _ConvCritic(_ConvEncoder):
+    """The discriminator: ``(logit, features)`` like :class:`hourglass.nn.gan.Discriminator`."""
+
+    def __init__(self, n_channels: int, length: int, filters: int, kernel_size: int,
+                 spectral: bool) -> None:
+        super().__init__(n_channels, length, filters, kernel_size, 1, spectral)
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:  # type: ignore[override]
+        feats = self.features(x)
+        return self.out(feats).squeeze(1), feats
+
+
+class _ConvDecoder(nn.Module):
+    """``latent`` → linear → upsample + convolution per level → ``(B, L, C)``."""
+
+    def __init__(self, latent: int, n_channels: int, length: int, filters: int, kernel_size: int,
+                 shape: tuple[int, ...]) -> None:
+        super().__init__()
+        self.shape = shape
+        self.inp = nn.Linear(latent, int(np.prod(shape)))
+        sizes = [length] + [(length + 2 ** i - 1) // 2 ** i for i in range(1, _LEVELS)]
+        widths = [filters * 2 ** i for i in range(_LEVELS)]
+        layers: list[nn.Module] = []
+        for i in reversed(range(_LEVELS)):
+            out = n_channels if i == 0 else widths[i - 1]
+            layers += [nn.Upsample(size=sizes[i]), nn.Conv1d(widths[i], out, kernel_size,
+                                                             padding=kernel_size // 2)]
+            if i > 0:
+                layers.append(nn.LeakyReLU())
+        self.body = nn.Sequential(*layers)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        h = torch.nn.functional.leaky_relu(self.inp(z)).view(z.shape[0], *self.shape)
+        return self.body(h).transpose(1, 2)  # type: ignore[no-any-return]
+
+
+class _GANomaly1DModule(GANomalyModule):
+    """:class:`GANomalyModule`'s losses and score over convolutional networks for windows."""
+
+    def __init__(self, n_channels: int, length: int, *, filters: int, kernel_size: int,
+                 latent_dim: int, lr: float, lr_d: float, w_adv: float, w_con: float,
+                 w_enc: float, spectral_norm: bool) -> None:
+        nn.Module.__init__(self)
+        self.lr, self.lr_d = lr, lr_d
+        self.w_adv, self.w_con, self.w_enc = w_adv, w_con, w_enc
+        self.encoder1 = _ConvEncoder(n_channels, length, filters, kernel_size, latent_dim)
+        self.decoder = _ConvDecoder(latent_dim, n_channels, length, filters, kernel_size,
+                                    self.encoder1.shape)
+        self.encoder2 = _ConvEncoder(n_channels, length, filters, kernel_size, latent_dim)
+        self.disc = _ConvCritic(n_channels, length, filters, kernel_size, spectral_norm)
+        self.register_buffer("latent_scale", torch.ones(latent_dim))
+
+
+class GANomaly1D(WindowDetector):
+    """GANomaly over sliding windows of a series, with 1-D convolutional networks.
+
+    Each window ``time × channels`` goes through a convolutional encoder (two stride-2
+    convolutions and a linear map to the latent code), a decoder (linear map, upsampling and
+    convolutions) and a second encoder; a spectrally normalised convolutional critic supplies
+    the adversarial feature-matching loss. Losses and score are :class:`GANomaly`'s (latent
+    distance ``‖z − ẑ‖²`` per unit-calibrated latent), mapped back to one score per time step.
+
+    Parameters
+    ----------
+    filters
+        Feature maps of the first convolution (the second has twice as many).
+    kernel_size
+        Odd convolution width; the window must be at least ``1 + 3 (kernel_size - 1)`` steps
+        (7 for the default 3), the receptive field of the two stride-2 convolutions.
+    latent_dim, w_adv, w_con, w_enc, lr_d, spectral_norm
+        As for :class:`GANomaly`.
+    window, stride, score_reduce
+        Steps per window, step between training windows, ``"mean"``/``"max"`` of the window
+        scores covering a step.
+    epochs, batch_size, lr, weight_decay, patience, validation_fraction
+        Training (early stopping on the reconstruction error of the held-out *tail*).
+    threshold, device, verbose, random_state
+        As for every hourglass detector.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from hourglass.detectors import GANomaly1D
+    >>> X = np.sin(np.arange(400) / 4)[:, None].astype("float32")
+    >>> GANomaly1D(window=16, filters=4, epochs=2, verbose=0).fit(X).score(X).shape
+    (400,)
+    """
+
+    _weights: ClassVar[tuple[str, ...]] = ("w_adv", "w_con", "w_enc")
+
+    def __init__(
+        self,
+        window: int = 32,
+        stride: int = 4,
+        filters: int = 16,
+        kernel_size: int = 3,
+        latent_dim: int = 16,
+        w_adv: float = 1.0,
+        w_con: float = 50.0,
+        w_enc: float = 1.0,
+        score_reduce: str = "mean",
+        epochs: int = 20,
+        batch_size: int = 128,
+        lr: float = 1e-3,
+        lr_d: float = 4e-3,
+        weight_decay: float = 0.0,
+        spectral_norm: bool = True,
+        patience: int | None = 5,
+        validation_fraction: float = 0.1,
+        threshold: Threshold | None = None,
+        device: str = "auto",
+        verbose: int = 1,
+        random_state: int | None = 0,
+    ) -> None:
+        store_params(self, locals())
+
+    def _check_params(self) -> None:
+        for name in ("filters", "latent_dim"):
+            if int(getattr(self, name)) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        k = int(self.kernel_size)
+        if k < 3 or k % 2 == 0:
+            raise ValueError(f"kernel_size must be odd and >= 3, got {self.kernel_size}")
+        if int(self.window) < min_window(k):
+            raise ValueError(f"window must be >= {min_window(k)} steps for kernel_size={k} (the "
+                             f"receptive field of {_LEVELS} stride-2 convolutions), got {self.window}")
+        if float(self.lr_d) <= 0:
+            raise ValueError(f"lr_d must be > 0, got {self.lr_d}")
+        for name in self._weights:
+            if float(getattr(self, name)) < 0:
+                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
+
+    def _build_module(self, n_features: int) -> nn.Module:
+        return _GANomaly1DModule(
+            n_features, int(self.window), filters=int(self.filters),
+            kernel_size=int(self.kernel_size), latent_dim=int(self.latent_dim), lr=float(self.lr),
+            lr_d=float(self.lr_d), w_adv=float(self.w_adv), w_con=float(self.w_con),
+            w_enc=float(self.w_enc), spectral_norm=bool(self.spectral_norm))
+
+    def _fit(self, X: np.ndarray, X_val: np.ndarray | None, y: np.ndarray | None) -> None:
+        super()._fit(X, X_val, y)
+        windows = self._train_tensors(X, None)[0]
+        rows = np.sort(np.random.default_rng(self._seed()).permutation(len(windows))
+                       [:_CALIBRATION_WINDOWS])
+        self.module_.calibrate(windows[torch.from_numpy(rows)].to(self.device_))

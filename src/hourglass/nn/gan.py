@@ -1,0 +1,298 @@
+"""Adversarial networks for anomaly detection: AnoGAN, GANomaly and an ALAD-style encoder-GAN.
+
+Each module trains through :func:`hourglass.nn.train_module` with ``phases()`` (the
+discriminator first, then the generator side, each with its own Adam and learning rate) and
+``phase_loss(name, batch)``; ``loss(batch)`` is the label-free validation criterion early stopping
+watches (a reconstruction error of held-out normal rows: unlike adversarial losses, it goes down
+when the model gets better), and ``score(batch)`` gives one anomaly score per row.
+
+Discriminators use spectral normalisation (Miyato et al. 2018) by default, which keeps their
+Lipschitz constant near 1 so that the generator's gradients stay useful on a small CPU budget.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from hourglass.nn.blocks import ACTIVATIONS, mlp
+from hourglass.nn.training import Phase
+
+__all__ = ["AnoGANModule", "Discriminator", "EncoderGANModule", "GANomalyModule", "sn_mlp"]
+
+Batch = tuple[torch.Tensor, ...]
+_BETAS = {"betas": (0.5, 0.999)}  # the usual GAN momentum: a short memory for a moving target
+_Z_BOUND = 3.0  # AnoGAN's latent search stays inside [-3, 3]^latent_dim
+
+
+def sn_mlp(sizes: Sequence[int], *, spectral_norm: bool = True, activation: str = "leaky_relu",
+           dropout: float = 0.0) -> nn.Sequential:
+    """Linear layers with an activation after each (also the last), spectrally normalised.
+
+    Examples
+    --------
+    >>> net = sn_mlp([4, 8])
+    >>> tuple(net(torch.zeros(3, 4)).shape)
+    (3, 8)
+    """
+    layers: list[nn.Module] = []
+    for a, b in itertools.pairwise(sizes):
+        lin = nn.Linear(a, b)
+        layers.append(nn.utils.parametrizations.spectral_norm(lin) if spectral_norm else lin)
+        layers.append(ACTIVATIONS[activation](0.2) if activation == "leaky_relu"
+                      else ACTIVATIONS[activation]())
+        if dropout > 0:
+            layers.append(nn.Dropout(dropout))
+    return nn.Sequential(*layers)
+
+
+class Discriminator(nn.Module):
+    """``x -> (logit, features)``: an MLP body (the features used for feature matching) and a
+    linear head giving the real/fake logit.
+
+    Examples
+    --------
+    >>> logit, feats = Discriminator(5, (8, 4))(torch.zeros(2, 5))
+    >>> tuple(logit.shape), tuple(feats.shape)
+    ((2,), (2, 4))
+    """
+
+    def __init__(self, n_in: int, hidden: Sequence[int], *, spectral_norm: bool = True,
+                 dropout: float = 0.0) -> None:
+        super().__init__()
+        self.body = sn_mlp([n_in, *hidden], spectral_norm=spectral_norm, dropout=dropout)
+        head = nn.Linear(hidden[-1], 1)
+        self.head = nn.utils.parametrizations.spectral_norm(head) if spectral_norm else head
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        feats = self.body(x)
+        return self.head(feats).squeeze(1), feats
+
+
+def _bce(logits: torch.Tensor, real: bool) -> torch.Tensor:
+    target = torch.ones_like(logits) if real else torch.zeros_like(logits)
+    return F.binary_cross_entropy_with_logits(logits, target)
+
+
+class AnoGANModule(nn.Module):
+    """AnoGAN (Schlegl et al. 2017) with an encoder for the starting point of the latent search.
+
+    Generator ``z -> x`` and discriminator train adversarially (non-saturating loss plus feature
+    matching for the generator); an encoder ``x -> z`` trains alongside on
+    ``|x - G(E(x))|² + kappa |f(x) - f(G(E(x)))|²`` (f-AnoGAN's izi_f, Schlegl et al. 2019) with
+    only its own parameters stepped. Scoring starts the latent search at ``E(x)`` for all rows at
+    once and takes ``search_steps`` Adam steps on the per-row loss
+    ``(1 - lam) |x - G(z)|_1 + lam |f(x) - f(G(z))|_1``; the score is the lowest loss each row
+    reached (usually the last).
+
+    Examples
+    --------
+    >>> m = AnoGANModule(5, (8,), latent_dim=2, search_steps=2).eval()
+    >>> tuple(m.score((torch.zeros(3, 5),)).shape)
+    (3,)
+    """
+
+    def __init__(self, n_features: int, hidden: Sequence[int], *, latent_dim: int = 8,
+                 lr: float = 1e-3, lr_d: float = 4e-3, lam: float = 0.1, kappa: float = 1.0,
+                 search_steps: int = 10, search_lr: float = 0.05, spectral_norm: bool = True,
+                 ) -> None:
+        super().__init__()
+        hidden = tuple(hidden)
+        self.latent_dim, self.lr, self.lr_d = latent_dim, lr, lr_d
+        self.lam, self.kappa = lam, kappa
+        self.search_steps, self.search_lr = search_steps, search_lr
+        self.generator = mlp([latent_dim, *reversed(hidden), n_features], activation="leaky_relu")
+        self.encoder = mlp([n_features, *hidden, latent_dim], activation="leaky_relu")
+        self.disc = Discriminator(n_features, hidden, spectral_norm=spectral_norm)
+
+    def phases(self) -> list[Phase]:
+        return [Phase("d", tuple(self.disc.parameters()), lr=self.lr_d, options=_BETAS),
+                Phase("g", tuple(self.generator.parameters()), lr=self.lr, options=_BETAS),
+                Phase("e", tuple(self.encoder.parameters()), lr=self.lr, options=_BETAS)]
+
+    def _noise(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.randn(x.shape[0], self.latent_dim, device=x.device)
+
+    def phase_loss(self, name: str, batch: Batch) -> torch.Tensor:
+        x = batch[0]
+        if name == "d":
+            with torch.no_grad():
+                fake = self.generator(self._noise(x))
+            return _bce(self.disc(x)[0], True) + _bce(self.disc(fake)[0], False)
+        if name == "g":
+            logit, f_fake = self.disc(self.generator(self._noise(x)))
+            with torch.no_grad():
+                f_real = self.disc(x)[1]
+            return _bce(logit, True) + (f_real.mean(0) - f_fake.mean(0)).pow(2).mean()
+        x_hat = self.generator(self.encoder(x))
+        with torch.no_grad():
+            f_real = self.disc(x)[1]
+        return (x_hat - x).pow(2).mean() + self.kappa * (self.disc(x_hat)[1] - f_real).pow(2).mean()
+
+    def loss(self, batch: Batch) -> torch.Tensor:
+        x = batch[0]
+        return (self.generator(self.encoder(x)) - x).pow(2).mean()
+
+    def _anomaly_loss(self, x: torch.Tensor, f_x: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
+        g = self.generator(z)
+        return ((1 - self.lam) * (x - g).abs().mean(1)
+                + self.lam * (f_x - self.disc(g)[1]).abs().mean(1))
+
+    def score(self, batch: Batch) -> torch.Tensor:
+        # The search needs gradients with respect to z even when called under inference mode;
+        # a clone made outside inference mode is an ordinary tensor autograd can record.
+        with torch.inference_mode(False), torch.enable_grad():
+            x = batch[0].clone()
+            with torch.no_grad():
+                f_x = self.disc(x)[1]
+                z0 = self.encoder(x)
+            # codes stay where the N(0, I) prior has nearly all its mass: far outside it the
+            # generator only extrapolates, and could "make" any row
+            z = z0.clamp(-_Z_BOUND, _Z_BOUND).requires_grad_(True)
+            opt = torch.optim.Adam([z], lr=self.search_lr)  # element-wise: rows stay independent
+            best = torch.full((x.shape[0],), torch.inf, device=x.device)
+            for _ in range(self.search_steps):
+                loss = self._anomaly_loss(x, f_x, z)
+                (grad,) = torch.autograd.grad(loss.sum(), z)
+                best = torch.minimum(best, loss.detach())
+                z.grad = grad
+                opt.step()
+                with torch.no_grad():
+                    z.clamp_(-_Z_BOUND, _Z_BOUND)
+            with torch.no_grad():
+                # Adam is not monotone for every row: keep each row's lowest loss on the way
+                return torch.minimum(best, self._anomaly_loss(x, f_x, z))
+
+
+class GANomalyModule(nn.Module):
+    """GANomaly (Akcay et al. 2018) for rows: encoder ``G_E`` → decoder ``G_D`` → encoder ``E``.
+
+    The generator side minimises ``w_adv`` feature matching in the discriminator +
+    ``w_con |x - x̂|_1`` (contextual) + ``w_enc |z - ẑ|²`` (latent); the discriminator separates
+    ``x`` from ``x̂``. Score: ``mean ((z - ẑ) / s)²`` (``G_E(x)`` against ``E(G_D(G_E(x)))``), with
+``s`` the per-unit spread of ``z - ẑ`` on normal rows set by :meth:`calibrate` after training.
+
+    Examples
+    --------
+    >>> m = GANomalyModule(5, (8,), latent_dim=2).eval()
+    >>> tuple(m.score((torch.zeros(3, 5),)).shape)
+    (3,)
+    """
+
+    def __init__(self, n_features: int, hidden: Sequence[int], *, latent_dim: int = 8,
+                 lr: float = 1e-3, lr_d: float = 4e-3, w_adv: float = 1.0, w_con: float = 50.0,
+                 w_enc: float = 1.0, spectral_norm: bool = True) -> None:
+        super().__init__()
+        hidden = tuple(hidden)
+        self.lr, self.lr_d = lr, lr_d
+        self.w_adv, self.w_con, self.w_enc = w_adv, w_con, w_enc
+        self.encoder1 = mlp([n_features, *hidden, latent_dim], activation="leaky_relu")
+        self.decoder = mlp([latent_dim, *reversed(hidden), n_features], activation="leaky_relu")
+        self.encoder2 = mlp([n_features, *hidden, latent_dim], activation="leaky_relu")
+        self.disc = Discriminator(n_features, hidden, spectral_norm=spectral_norm)
+        # spread of z - ẑ per latent unit on normal rows (set after training): the score weighs
+        # units equally instead of letting the few with the widest range dominate
+        self.register_buffer("latent_scale", torch.ones(latent_dim))
+
+    @torch.no_grad()
+    def calibrate(self, x: torch.Tensor) -> None:
+        """Set ``latent_scale`` to the standard deviation of ``z - ẑ`` per unit over ``x``."""
+        z, _, z_hat = self(x)
+        self.latent_scale.copy_((z - z_hat).std(0).clamp_min(1e-6))
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        z = self.encoder1(x)
+        x_hat = self.decoder(z)
+        return z, x_hat, self.encoder2(x_hat)
+
+    def phases(self) -> list[Phase]:
+        gen = (*self.encoder1.parameters(), *self.decoder.parameters(), *self.encoder2.parameters())
+        return [Phase("d", tuple(self.disc.parameters()), lr=self.lr_d, options=_BETAS),
+                Phase("g", gen, lr=self.lr, options=_BETAS)]
+
+    def phase_loss(self, name: str, batch: Batch) -> torch.Tensor:
+        x = batch[0]
+        if name == "d":
+            with torch.no_grad():
+                x_hat = self.decoder(self.encoder1(x))
+            return _bce(self.disc(x)[0], True) + _bce(self.disc(x_hat)[0], False)
+        z, x_hat, z_hat = self(x)
+        with torch.no_grad():
+            f_real = self.disc(x)[1]
+        adv = (self.disc(x_hat)[1] - f_real).pow(2).mean()
+        return (self.w_adv * adv + self.w_con * (x_hat - x).abs().mean()
+                + self.w_enc * (z - z_hat).pow(2).mean())
+
+    def loss(self, batch: Batch) -> torch.Tensor:
+        x = batch[0]
+        z, x_hat, z_hat = self(x)
+        return self.w_con * (x_hat - x).abs().mean() + self.w_enc * (z - z_hat).pow(2).mean()
+
+    def score(self, batch: Batch) -> torch.Tensor:
+        z, _, z_hat = self(batch[0])
+        return ((z - z_hat) / self.latent_scale).pow(2).mean(1)
+
+
+class EncoderGANModule(nn.Module):
+    """ALAD-style encoder-GAN (Zenati et al. 2018): generator ``z -> x`` and encoder ``x -> z``
+    trained jointly against a joint discriminator ``D_xz`` (BiGAN) and a cycle discriminator
+    ``D_xx`` that tells ``(x, x)`` from ``(x, G(E(x)))``. ``w_rec`` adds an L1 reconstruction
+    term to the generator side (0 gives plain ALAD without ``D_zz``). No search at scoring:
+    ``(1 - lam) |x - G(E(x))|_1 + lam |f_xx(x, x) - f_xx(x, G(E(x)))|_1`` in one pass.
+
+    Examples
+    --------
+    >>> m = EncoderGANModule(5, (8,), latent_dim=2).eval()
+    >>> tuple(m.score((torch.zeros(3, 5),)).shape)
+    (3,)
+    """
+
+    def __init__(self, n_features: int, hidden: Sequence[int], *, latent_dim: int = 8,
+                 lr: float = 1e-3, lr_d: float = 4e-3, lam: float = 0.1, w_rec: float = 1.0,
+                 spectral_norm: bool = True) -> None:
+        super().__init__()
+        hidden = tuple(hidden)
+        self.latent_dim, self.lr, self.lr_d, self.lam, self.w_rec = latent_dim, lr, lr_d, lam, w_rec
+        self.generator = mlp([latent_dim, *reversed(hidden), n_features], activation="leaky_relu")
+        self.encoder = mlp([n_features, *hidden, latent_dim], activation="leaky_relu")
+        self.d_xz = Discriminator(n_features + latent_dim, hidden, spectral_norm=spectral_norm)
+        self.d_xx = Discriminator(2 * n_features, hidden, spectral_norm=spectral_norm)
+
+    def phases(self) -> list[Phase]:
+        disc = (*self.d_xz.parameters(), *self.d_xx.parameters())
+        gen = (*self.generator.parameters(), *self.encoder.parameters())
+        return [Phase("d", disc, lr=self.lr_d, options=_BETAS),
+                Phase("ge", gen, lr=self.lr, options=_BETAS)]
+
+    def phase_loss(self, name: str, batch: Batch) -> torch.Tensor:
+        x = batch[0]
+        z = torch.randn(x.shape[0], self.latent_dim, device=x.device)
+        if name == "d":
+            with torch.no_grad():
+                z_enc, x_gen = self.encoder(x), self.generator(z)
+                x_rec = self.generator(z_enc)
+            return (_bce(self.d_xz(torch.cat([x, z_enc], 1))[0], True)
+                    + _bce(self.d_xz(torch.cat([x_gen, z], 1))[0], False)
+                    + _bce(self.d_xx(torch.cat([x, x], 1))[0], True)
+                    + _bce(self.d_xx(torch.cat([x, x_rec], 1))[0], False))
+        z_enc = self.encoder(x)
+        x_rec = self.generator(z_enc)
+        out = (_bce(self.d_xz(torch.cat([x, z_enc], 1))[0], False)
+               + _bce(self.d_xz(torch.cat([self.generator(z), z], 1))[0], True)
+               + _bce(self.d_xx(torch.cat([x, x_rec], 1))[0], True))
+        return out + self.w_rec * (x_rec - x).abs().mean() if self.w_rec else out
+
+    def loss(self, batch: Batch) -> torch.Tensor:
+        x = batch[0]
+        return (self.generator(self.encoder(x)) - x).abs().mean()
+
+    def score(self, batch: Batch) -> torch.Tensor:
+        x = batch[0]
+        x_rec = self.generator(self.encoder(x))
+        f_real = self.d_xx(torch.cat([x, x], 1))[1]
+        f_rec = self.d_xx(torch.cat([x, x_rec], 1))[1]
+        return (1 - self.lam) * (x - x_rec).abs().mean(1) + self.lam * (f_real - f_rec).abs().mean(1)
