@@ -22,7 +22,7 @@ def _data(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
 def test_feature_norm_divides_by_held_out_error() -> None:
     X, _ = _data()
     ae = AutoEncoder(score_norm="feature", **FAST).fit(X)
-    scale = ae.module_.error_scale.numpy()
+    scale = ae.module_.error_scale.cpu().numpy()
     assert scale[5] > 5 * np.median(scale[:5]), "the noise feature has the largest typical error"
     held = X[ae.val_index_]
     np.testing.assert_allclose(ae.score_features(held).mean(axis=0)[5], 1.0, rtol=0.05)
@@ -52,3 +52,12 @@ def test_feature_norm_survives_state_round_trip() -> None:
 def test_bad_score_norm_is_a_value_error() -> None:
     with pytest.raises(ValueError, match="score_norm"):
         AutoEncoder(score_norm="zscore", **FAST).fit(_data()[0])
+
+
+def test_weights_saved_before_error_scale_still_load() -> None:
+    X, _ = _data()
+    ae = AutoEncoder(**FAST).fit(X)
+    meta, arrays = ae.get_state()
+    del arrays["module.error_scale"]  # the layout of artefacts written before score_norm existed
+    twin = AutoEncoder(**FAST).set_state(_decode(_encode(meta)), arrays)
+    np.testing.assert_array_equal(twin.score(X[:50]), ae.score(X[:50]))

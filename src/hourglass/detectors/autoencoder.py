@@ -33,6 +33,11 @@ class _AEModule(nn.Module):
         # the weights; set after training when ``score_norm="feature"``.
         self.register_buffer("error_scale", torch.ones(n_features))
 
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):  # type: ignore[no-untyped-def]
+        # weights saved before ``error_scale`` existed were plain-MSE models: keep the ones
+        state_dict.setdefault(prefix + "error_scale", self.error_scale.detach().clone())
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.decoder(self.encoder(x))
 
