@@ -62,7 +62,10 @@ class _AEModule(nn.Module):
                                     weight=self.label_weight)
 
     def score(self, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
-        return self.feature_errors(batch).mean(dim=1)
+        # = feature_errors(batch).mean(dim=1), as one matrix-vector product without temporaries
+        x = batch[0]
+        sq = (self(x) - x).square_()
+        return torch.mv(sq, self.error_scale.reciprocal()) / x.shape[1]
 
 
 class AutoEncoder(ReconstructionMixin, DeepDetector):
