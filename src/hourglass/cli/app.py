@@ -158,7 +158,7 @@ def _metrics_table(title: str, metrics: dict[str, Any]) -> Table:
 
 
 def _class_table(per_class: dict[str, dict[str, Any]], normal: list[str]) -> Table:
-    t = Table(title="flagged per class (detection rate; FPR for normal)", header_style="bold")
+    t = Table(title="flagged per class (normal: FPR)", header_style="bold")
     t.add_column("class")
     t.add_column("rows", justify="right")
     t.add_column("flagged", justify="right")
