@@ -142,3 +142,16 @@ def test_bad_inputs(files: dict[str, Path], tmp_path: Path) -> None:
                     "label", "--normal", "benign"], "epochs must be >= 1")
     _fails_cleanly(["train", str(tmp_path / "missing.csv"), "-o", str(tmp_path / "m")],
                    "no such file")
+
+
+def test_outputs_get_ordinary_permissions(files: dict[str, Path]) -> None:
+    import os
+    import stat
+
+    from hourglass.ingest.readers import default_mode
+
+    out = files["dir"] / "perm.csv"
+    res = runner.invoke(app, ["score", str(files["model"]), str(files["test"]), "-o", str(out), "-q"])
+    assert res.exit_code == 0, res.output
+    assert stat.S_IMODE(os.stat(out).st_mode) == default_mode(directory=False)
+    assert stat.S_IMODE(os.stat(files["model"]).st_mode) == default_mode(directory=True)

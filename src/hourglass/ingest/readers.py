@@ -16,7 +16,7 @@ import pandas as pd
 from hourglass.errors import InputError
 from hourglass.ingest.tables import ReadStats, iter_table
 
-__all__ = ["atomic_output", "check_path", "detect_format", "read_table", "write_table"]
+__all__ = ["atomic_output", "check_path", "default_mode", "detect_format", "read_table", "write_table"]
 
 _FORMATS = ("csv", "tsv", "parquet", "jsonl")
 
@@ -108,6 +108,22 @@ def check_path(path: str | os.PathLike[str]) -> Path:
     return p
 
 
+def default_mode(*, directory: bool) -> int:
+    """Permissions a plain ``open``/``mkdir`` would give under the current umask.
+
+    Temporary files and folders are created private (0600/0700); outputs renamed from them get
+    these instead, like any other file the user writes.
+
+    Examples
+    --------
+    >>> oct(default_mode(directory=False) & 0o600)
+    '0o600'
+    """
+    mask = os.umask(0)
+    os.umask(mask)
+    return (0o777 if directory else 0o666) & ~mask
+
+
 @contextlib.contextmanager
 def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it to ``path`` only if the block succeeds.
@@ -129,6 +145,7 @@ def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
     tmp_path = Path(tmp)
+    os.chmod(tmp_path, default_mode(directory=False))  # mkstemp's 0600 would outlive the rename
     try:
         yield tmp_path
         os.replace(tmp_path, target)

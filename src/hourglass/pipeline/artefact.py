@@ -27,6 +27,7 @@ from hourglass.detectors import registry
 from hourglass.detectors.base import BaseDetector
 from hourglass.errors import ArtefactError, InputError
 from hourglass.features.registry import features_from_dict
+from hourglass.ingest.readers import default_mode
 from hourglass.thresholds import Threshold, threshold_from_dict
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "load", "save"]
@@ -134,6 +135,7 @@ def save(pipe: Any, path: str | os.PathLike[str]) -> Path:
     }
     config["content_hash"] = _content_hash(config, weights)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    os.chmod(tmp, default_mode(directory=True))  # mkdtemp's 0700 would outlive the rename
     try:
         (tmp / WEIGHTS).write_bytes(weights)
         (tmp / CONFIG).write_text(json.dumps(config, indent=1, sort_keys=True))
