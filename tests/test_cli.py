@@ -155,3 +155,17 @@ def test_outputs_get_ordinary_permissions(files: dict[str, Path]) -> None:
     assert res.exit_code == 0, res.output
     assert stat.S_IMODE(os.stat(out).st_mode) == default_mode(directory=False)
     assert stat.S_IMODE(os.stat(files["model"]).st_mode) == default_mode(directory=True)
+
+
+def test_threads_option_sets_torch_threads() -> None:
+    import torch
+
+    before = torch.get_num_threads()
+    try:
+        res = runner.invoke(app, ["--threads", "1", "models"])
+        assert res.exit_code == 0, res.output
+        assert torch.get_num_threads() == 1
+        res = runner.invoke(app, ["--threads", "0", "models"])
+        assert res.exit_code == 2
+    finally:
+        torch.set_num_threads(before)

@@ -53,6 +53,20 @@ out = Console()
 err = Console(stderr=True)
 
 
+@app.callback()
+def _global_options(
+    threads: Annotated[int | None, typer.Option(
+        "--threads", envvar="HOURGLASS_THREADS", min=1,
+        help="CPU threads for torch (default: torch's choice). 1 is often fastest on a busy "
+             "or small machine.")] = None,
+) -> None:
+    """Deep-learning anomaly detection for security telemetry."""
+    if threads is not None:
+        import torch
+
+        torch.set_num_threads(threads)
+
+
 @contextlib.contextmanager
 def _user_errors() -> Iterator[None]:
     """Turn input errors into one line on stderr and exit code 2 (no traceback)."""
