@@ -559,12 +559,49 @@ def evaluate(
     ] = None,
     fmt: FormatOpt = "auto",
     on_bad_rows: BadRowsOpt = "error",
+    labels: log_cli.LabelsOpt = None,
+    id_col: log_cli.IdColOpt = "BlockId",
+    all_sessions: log_cli.AllSessionsOpt = None,
+    strict: log_cli.StrictOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
-    """Score labelled DATA: precision, recall, F1, ROC-AUC, PR-AUC, FPR, alerts, per-class rates."""
+    """Score labelled DATA: precision, recall, F1, ROC-AUC, PR-AUC, FPR, alerts, per-class rates.
+
+    For a log model, DATA is a log (or key) file and labels are per session: --labels FILE (a
+    CSV with --id-col and --label-col, --normal values; default Normal or 0) or --all-sessions
+    normal|anomaly. Sessions without a label are counted and left out of the metrics.
+    """
     _setup_logging(quiet)
     with _user_errors():
         pipe = load(model)
+        is_logs = getattr(pipe.features_, "output", "tabular") == "events"
+        if not is_logs and (labels is not None or all_sessions is not None):
+            raise HourglassError("--labels/--all-sessions: only for log models; label a table "
+                                 "with --label-col")
+        if is_logs:
+            if time_col is not None:
+                raise HourglassError("--time-col: not used by log models")
+            log_summary, log_arrays = log_cli.evaluate_logs(
+                pipe, data, labels=labels, id_col=id_col, label_col=label_col, normal=normal,
+                all_sessions=all_sessions, strict=strict)
+            page = log_cli.report_page(pipe, data, log_summary, log_arrays) if report else None
+            with contextlib.ExitStack() as stack:  # both files or neither
+                tmps = [(stack.enter_context(atomic_output(p)), text) for p, text in (
+                    (json_out, json.dumps(log_summary, indent=2)), (report, page)) if p is not None]
+                for tmp, text in tmps:
+                    tmp.write_text(text or "", encoding="utf-8")
+    if is_logs:
+        for line in log_cli.evaluate_notes(log_summary, data):
+            err.print(line, highlight=False)
+        out.print(_metrics_table(f"{data.name}: threshold {pipe.threshold_.describe()}",
+                                 log_summary))
+        out.print(_class_table(log_summary["per_class"], log_arrays["normal"]))
+        if json_out is not None:
+            err.print(f"metrics written to {json_out}", highlight=False)
+        if report is not None:
+            err.print(f"report written to {report}", highlight=False)
+        return
+    with _user_errors():
         if getattr(pipe.features_, "output", "tabular") == "timeseries":
             arrays: dict[str, Any] = {}
             ts_report, table = ts_cli.evaluate_timeseries(pipe, data, dataset, label_col, arrays)

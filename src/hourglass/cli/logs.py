@@ -15,6 +15,7 @@ from rich.console import Console
 
 from hourglass.detectors import registry
 from hourglass.errors import HourglassError
+from hourglass.evaluate import evaluate_scores
 from hourglass.explain import session_alerts
 from hourglass.features.sessions import EventSessions
 from hourglass.ingest import atomic_output
@@ -23,7 +24,7 @@ from hourglass.ingest.readers import detect_format, write_table
 from hourglass.pipeline import Pipeline
 from hourglass.thresholds import threshold_from_spec
 
-__all__ = ["is_log_format", "score_logs", "train_logs"]
+__all__ = ["evaluate_logs", "is_log_format", "read_session_labels", "report_page", "score_logs", "train_logs"]
 
 logger = logging.getLogger("hourglass")
 
@@ -46,6 +47,17 @@ StepOpt = Annotated[float | None, typer.Option(
     "--step", help="Logs: slide windows by this many seconds (default: --window, fixed).")]
 StrictOpt = Annotated[bool, typer.Option(
     "--strict", help="Logs: stop at the first line that matches no header format.")]
+LabelsOpt = Annotated[Path | None, typer.Option(
+    "--labels", help="Logs: CSV of session labels, a session-id column (--id-col) and a label "
+                     "column (--label-col, default Label), e.g. HDFS anomaly_label.csv.")]
+IdColOpt = Annotated[str, typer.Option(
+    "--id-col", help="Logs: session-id column of the --labels file.")]
+AllSessionsOpt = Annotated[str | None, typer.Option(
+    "--all-sessions", help="Logs: every session of DATA has this label, normal or anomaly (for "
+                           "files without ids, e.g. DeepLog key files).")]
+
+#: label values read as normal when ``--normal`` is not given (HDFS anomaly_label.csv, 0/1 labels).
+DEFAULT_NORMAL = ("Normal", "normal", "0")
 
 
 def is_log_format(fmt: str | None) -> bool:
@@ -193,3 +205,128 @@ def score_logs(pipe: Pipeline, data: Path, output: Path, *, strict: bool,
     rate = n / seconds if seconds > 0 else float("inf")
     return (f"{_summary_line(sessions.stats)}; scored {n} sessions ({rate:,.0f}/s), "
             f"{int(np.sum(flags))} flagged")
+
+
+def read_session_labels(path: Path, *, id_col: str, label_col: str) -> pd.Series:
+    """Labels per session id (strings, stripped) from a CSV/TSV (``.gz`` read directly).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> f = Path(tempfile.mkdtemp()) / "labels.csv"
+    >>> _ = f.write_text("BlockId,Label\\nblk_1,Normal\\nblk_2,Anomaly\\n")
+    >>> read_session_labels(f, id_col="BlockId", label_col="Label").to_dict()
+    {'blk_1': 'Normal', 'blk_2': 'Anomaly'}
+    """
+    if not path.is_file():
+        raise HourglassError(f"--labels {path}: no such file")
+    sep = "\t" if ".tsv" in path.suffixes else ","
+    try:
+        header = list(pd.read_csv(path, sep=sep, nrows=0).columns)
+        missing = [f"{opt} {c!r}" for c, opt in ((id_col, "--id-col"), (label_col, "--label-col"))
+                   if c not in header]
+        if missing:
+            raise HourglassError(f"--labels {path}: no column {' or '.join(missing)}; columns are "
+                                 f"{', '.join(map(str, header[:8]))}{' ...' if len(header) > 8 else ''}")
+        df = pd.read_csv(path, sep=sep, usecols=[id_col, label_col], dtype=str,
+                         keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, OSError) as exc:
+        raise HourglassError(f"--labels {path}: not a readable CSV ({exc})") from None
+    df = pd.DataFrame({"id": df[id_col].str.strip(), "label": df[label_col].str.strip()})
+    df = df.drop_duplicates()
+    labels = pd.Series(df["label"].to_numpy(), index=df["id"].to_numpy(), dtype=object)
+    dup = labels.index[labels.index.duplicated()]
+    if len(dup):
+        raise HourglassError(f"--labels {path}: session {dup[0]!r} has conflicting labels")
+    return labels
+
+
+def evaluate_logs(pipe: Pipeline, data: Path, *, labels: Path | None, id_col: str,
+                  label_col: str | None, normal: list[str] | None, all_sessions: str | None,
+                  strict: bool) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Score the sessions of the log ``data`` against session labels.
+
+    Labels come from ``labels`` (id → label) or ``all_sessions`` (``normal``/``anomaly`` for
+    every session). Returns ``(summary, arrays)``: the JSON-ready metrics and, for the report,
+    ``y``, ``score``, ``flag``, ``classes`` and ``normal`` of the labelled sessions. Sessions
+    without a label are left out of the metrics and counted in ``summary["unlabelled_sessions"]``.
+    """
+    if (labels is None) == (all_sessions is None):
+        raise HourglassError("--labels FILE or --all-sessions normal|anomaly: evaluating a log "
+                             "model needs session labels (give exactly one)")
+    if all_sessions is not None and all_sessions not in ("normal", "anomaly"):
+        raise HourglassError(f"--all-sessions: expected normal or anomaly, got {all_sessions!r}")
+    table = None
+    if labels is not None:
+        table = read_session_labels(labels, id_col=id_col, label_col=label_col or "Label")
+    features = pipe.features_
+    if strict:
+        features.strict = True
+        if features.parser_ is not None:
+            features.parser_.strict = True
+    if not data.exists():
+        raise HourglassError(f"{data}: no such file")
+    sessions = features.sessions(str(data))
+    n = len(sessions)
+    if not n:
+        raise HourglassError(f"{data}: no sessions found ({_summary_line(sessions.stats)})")
+    if table is None:
+        classes = np.full(n, all_sessions, dtype=object)
+        normal_values = ["normal"]
+        has = np.ones(n, dtype=bool)
+    else:
+        normal_values = list(normal) if normal else list(DEFAULT_NORMAL)
+        if not table.isin(normal_values).any():
+            seen = sorted(set(table.tolist()))
+            raise HourglassError(f"--labels {labels}: no label in {normal_values}; values seen: "
+                                 f"{', '.join(seen[:8])}{' ...' if len(seen) > 8 else ''} "
+                                 "(give --normal VALUE)")
+        mapped = pd.Series(sessions.ids, dtype=object).map(table)
+        has = mapped.notna().to_numpy()
+        if not has.any():
+            raise HourglassError(f"--labels {labels}: none of the {n} sessions of {data} has a "
+                                 f"label (session ids look like {sessions.ids[0]!r}, "
+                                 f"{id_col} values like {table.index[0]!r})")
+        classes = mapped[has].to_numpy(dtype=object)
+    keep = np.flatnonzero(has)
+    start = time.perf_counter()
+    scores = pipe.detector_.score([sessions.sequences[i] for i in keep])
+    flags = pipe.detector_.threshold_predict(scores)
+    seconds = time.perf_counter() - start
+    y = (~np.isin(classes, normal_values)).astype(np.int8)
+    metrics = evaluate_scores(y, scores, flags, classes=classes, normal=tuple(normal_values))
+    unlabelled = [sessions.ids[i] for i in np.flatnonzero(~has)]
+    summary: dict[str, Any] = {
+        **metrics, "threshold": pipe.threshold_.describe(),
+        "threshold_value": pipe.threshold_.value_, "sessions": n,
+        "labelled_sessions": int(has.sum()), "unlabelled_sessions": len(unlabelled),
+        "unlabelled_examples": unlabelled[:5],
+        "labels": str(labels) if labels is not None else f"all {all_sessions}",
+        "parse": sessions.stats, "score_seconds": seconds,
+    }
+    arrays = {"y": y, "score": scores, "flag": flags, "classes": classes, "normal": normal_values}
+    return summary, arrays
+
+
+def evaluate_notes(summary: dict[str, Any], data: Path) -> list[str]:
+    """Lines for stderr: parse counts and sessions left out for want of a label."""
+    lines = [_summary_line(summary["parse"])]
+    if summary["unlabelled_sessions"]:
+        lines.append(f"{summary['unlabelled_sessions']} of {summary['sessions']} sessions of "
+                     f"{data} have no label in {summary['labels']}: left out of the metrics "
+                     f"(e.g. {', '.join(summary['unlabelled_examples'][:3])})")
+    return lines
+
+
+def report_page(pipe: Pipeline, data: Path, summary: dict[str, Any], arrays: dict[str, Any]) -> str:
+    """The HTML evaluation report of a log model over its labelled sessions."""
+    from hourglass.evaluate.report import render_report
+
+    page, _ = render_report(
+        y_true=arrays["y"], scores=arrays["score"], y_pred=arrays["flag"],
+        threshold=pipe.threshold_.value_, threshold_rule=pipe.threshold_.describe(),
+        classes=arrays["classes"], normal=arrays["normal"], model_card=pipe.model_card(),
+        data_name=f"{data} ({summary['labelled_sessions']} labelled sessions of "
+                  f"{summary['sessions']})",
+        title=f"hourglass evaluation: {pipe.info.get('model', 'model')} on {data.name}")
+    return page
