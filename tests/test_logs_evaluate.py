@@ -48,6 +48,7 @@ def test_evaluate_log_model_with_labels_file(hdfs_model: Path, tmp_path: Path) -
     for key in ("precision", "recall", "f1", "fpr", "roc_auc", "pr_auc", "tp / fp / tn / fn"):
         assert key in r.output
     assert "1 of 12 sessions" in r.output and "blk_-1011" in r.output
+    assert "sessions (anomalies)" in r.output
     m = json.loads(js.read_text())
     assert (m["sessions"], m["labelled_sessions"], m["unlabelled_sessions"]) == (12, 11, 1)
     assert (m["n"], m["n_anomalies"], m["tp"], m["fn"]) == (11, 2, 2, 0)

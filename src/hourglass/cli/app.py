@@ -154,7 +154,7 @@ def _resolve(dataset: str | None, label_col: str | None, normal: list[str] | Non
     return spec, label_col, list(normal or [])
 
 
-def _metrics_table(title: str, metrics: dict[str, Any]) -> Table:
+def _metrics_table(title: str, metrics: dict[str, Any], unit: str = "rows") -> Table:
     t = Table(title=title, show_header=True, header_style="bold")
     t.add_column("metric")
     t.add_column("value", justify="right")
@@ -163,9 +163,10 @@ def _metrics_table(title: str, metrics: dict[str, Any]) -> Table:
         t.add_row(key, "n/a" if v is None else f"{v:.4f}")
     t.add_row("tp / fp / tn / fn", f"{metrics['tp']} / {metrics['fp']} / {metrics['tn']} / "
                                     f"{metrics['fn']}")
-    t.add_row("rows (anomalies)", f"{metrics['n']} ({metrics['n_anomalies']})")
+    t.add_row(f"{unit} (anomalies)", f"{metrics['n']} ({metrics['n_anomalies']})")
     if "alerts_per_10k" in metrics:
-        t.add_row("alerts per 10k events", f"{metrics['alerts_per_10k']:.1f}")
+        t.add_row(f"alerts per 10k {'events' if unit == 'rows' else unit}",
+                  f"{metrics['alerts_per_10k']:.1f}")
     if metrics.get("alerts_per_day") is not None:
         t.add_row("expected alerts per day", f"{metrics['alerts_per_day']:,.1f}")
     return t
@@ -594,7 +595,7 @@ def evaluate(
         for line in log_cli.evaluate_notes(log_summary, data):
             err.print(line, highlight=False)
         out.print(_metrics_table(f"{data.name}: threshold {pipe.threshold_.describe()}",
-                                 log_summary))
+                                 log_summary, unit="sessions"))
         out.print(_class_table(log_summary["per_class"], log_arrays["normal"]))
         if json_out is not None:
             err.print(f"metrics written to {json_out}", highlight=False)
