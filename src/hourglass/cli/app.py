@@ -19,6 +19,7 @@ from rich.table import Table
 
 from hourglass.cli import logs as log_cli
 from hourglass.cli import timeseries as ts_cli
+from hourglass.cli._common import base_params, check_model_dir, finish_params
 from hourglass.detectors import registry
 from hourglass.errors import HourglassError
 from hourglass.evaluate import binary_metrics, evaluate_scores, per_class_detection
@@ -95,14 +96,6 @@ def _setup_logging(quiet: bool) -> None:
     handler.setFormatter(logging.Formatter("%(message)s"))
     logging.basicConfig(level=logging.WARNING if quiet else logging.INFO, handlers=[handler],
                         force=True)
-
-
-def _parse_value(text: str) -> Any:
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError:
-        return text
-    return tuple(value) if isinstance(value, list) else value
 
 
 def _read(path: Path, spec: DatasetSpec | None, on_bad_rows: str = "error",
@@ -366,36 +359,21 @@ def train(
                 raise HourglassError(f"--role: expected COL=ROLE, got {item!r}")
             roles[col] = value
         cls = registry.get(model)
-        params: dict[str, Any] = {"random_state": seed, "device": device,
-                                  "verbose": 0 if quiet else 1}
-        for key, value in (("epochs", epochs), ("batch_size", batch_size), ("lr", lr)):
-            if value is not None:
-                params[key] = value
+        params = base_params(seed=seed, device=device, quiet=quiet, epochs=epochs,
+                             batch_size=batch_size, lr=lr)
         if hidden:
             try:
                 params["hidden"] = tuple(int(h) for h in hidden.split(","))
             except ValueError:
                 raise HourglassError(f"--hidden: expected comma-separated integers, got {hidden!r}"
                                      ) from None
-        for item in param or []:
-            key, sep, value = item.partition("=")
-            if not sep:
-                raise HourglassError(f"--param: expected KEY=VALUE, got {item!r}")
-            params[key.strip()] = _parse_value(value)
-        known = cls().get_params()
-        unknown = sorted(set(params) - set(known))
-        if unknown:
-            raise HourglassError(f"{model} has no parameter {unknown[0]!r}; it takes "
-                                 f"{', '.join(sorted(known))}")
-        cls(**params).validate_params()
+        finish_params(cls, model, params, param or [])
         if threshold:
             rule = threshold_from_spec(threshold, events_per_day=events_per_day)
             if getattr(rule, "per", None) == "day" and events_per_day is None and time_col is None:
                 raise HourglassError(f"--threshold {threshold}: a per-day budget needs the event "
                                      "rate: give --time-col COLUMN or --events-per-day N")
-        if output.exists() and not (output / "config.json").exists() and (
-                not output.is_dir() or any(output.iterdir())):
-            raise HourglassError(f"{output}: exists and is not a model directory")
+        check_model_dir(output)
         log_cli.check_tabular_model(cls, model)
         stats = ReadStats()
         df, sampled = _read_for_training(data, spec, on_bad_rows, stats, memory_budget,

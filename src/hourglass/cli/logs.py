@@ -13,6 +13,7 @@ import pandas as pd
 import typer
 from rich.console import Console
 
+from hourglass.cli._common import base_params, check_model_dir, finish_params
 from hourglass.detectors import registry
 from hourglass.errors import HourglassError
 from hourglass.evaluate import evaluate_scores
@@ -81,33 +82,16 @@ def check_tabular_model(cls: type, model: str) -> None:
 def _params(cls: type, model: str, *, epochs: int | None, batch_size: int | None,
             lr: float | None, hidden: str | None, seed: int, device: str, quiet: bool,
             extra: list[str]) -> dict[str, Any]:
-    params: dict[str, Any] = {"random_state": seed, "device": device, "verbose": 0 if quiet else 1}
-    for key, value in (("epochs", epochs), ("batch_size", batch_size), ("lr", lr)):
-        if value is not None:
-            params[key] = value
-    known = cls().get_params()
+    params = base_params(seed=seed, device=device, quiet=quiet, epochs=epochs,
+                         batch_size=batch_size, lr=lr)
     if hidden:
         try:
             widths = tuple(int(h) for h in hidden.split(","))
         except ValueError:
             raise HourglassError(f"--hidden: expected comma-separated integers, got {hidden!r}"
                                  ) from None
-        params["hidden"] = widths if isinstance(known.get("hidden"), tuple) else widths[0]
-    for item in extra:
-        key, sep, value = item.partition("=")
-        if not sep:
-            raise HourglassError(f"--param: expected KEY=VALUE, got {item!r}")
-        try:
-            parsed = json.loads(value)
-        except json.JSONDecodeError:
-            parsed = value
-        params[key.strip()] = tuple(parsed) if isinstance(parsed, list) else parsed
-    unknown = sorted(set(params) - set(known))
-    if unknown:
-        raise HourglassError(f"{model} has no parameter {unknown[0]!r}; it takes "
-                             f"{', '.join(sorted(known))}")
-    cls(**params).validate_params()
-    return params
+        params["hidden"] = widths if isinstance(cls().get_params().get("hidden"), tuple) else widths[0]
+    return finish_params(cls, model, params, extra)
 
 
 def train_logs(data: Path, output: Path, *, fmt: str, model: str, epochs: int | None,
@@ -128,9 +112,7 @@ def train_logs(data: Path, output: Path, *, fmt: str, model: str, epochs: int | 
     if fmt != "keys" and session_regex is None and session_col is None and window is None:
         raise HourglassError("--session-regex, --session-col or --window: say how log lines "
                              "group into sessions (e.g. --session-regex 'blk_-?\\d+' for HDFS)")
-    if output.exists() and not (output / "config.json").exists() and (
-            not output.is_dir() or any(output.iterdir())):
-        raise HourglassError(f"{output}: exists and is not a model directory")
+    check_model_dir(output)
     if not data.exists():
         raise HourglassError(f"{data}: no such file")
     features = EventSessions(format=fmt, session_regex=session_regex, session_column=session_col,
