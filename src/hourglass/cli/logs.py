@@ -18,7 +18,7 @@ from hourglass.detectors import registry
 from hourglass.errors import HourglassError
 from hourglass.evaluate import evaluate_scores
 from hourglass.explain import session_alerts
-from hourglass.features.sessions import EventSessions
+from hourglass.features.sessions import EventSessions, Sessions
 from hourglass.ingest import atomic_output
 from hourglass.ingest.logs import LOG_FORMATS
 from hourglass.ingest.readers import detect_format, write_table
@@ -154,19 +154,26 @@ def _summary_line(stats: dict[str, Any]) -> str:
     return ", ".join(parts)
 
 
-def score_logs(pipe: Pipeline, data: Path, output: Path, *, strict: bool,
-               anomalies_only: bool) -> str:
-    """Score the sessions of the log ``data``; write alerts (JSONL) or a score table."""
-    features = pipe.features_
+def _read_sessions(features: EventSessions, data: Path, *, strict: bool,
+                   keep_events: bool = False) -> Sessions:
+    """The sessions of the log ``data`` under a trained ``features`` (``--strict`` applied)."""
     if strict:
         features.strict = True
         if features.parser_ is not None:
             features.parser_.strict = True
     if not data.exists():
         raise HourglassError(f"{data}: no such file")
-    sessions = features.sessions(str(data), keep_events=True)
+    sessions = features.sessions(str(data), keep_events=keep_events)
     if not len(sessions):
         raise HourglassError(f"{data}: no sessions found ({_summary_line(sessions.stats)})")
+    return sessions
+
+
+def score_logs(pipe: Pipeline, data: Path, output: Path, *, strict: bool,
+               anomalies_only: bool) -> str:
+    """Score the sessions of the log ``data``; write alerts (JSONL) or a score table."""
+    features = pipe.features_
+    sessions = _read_sessions(features, data, strict=strict, keep_events=True)
     start = time.perf_counter()
     scores = pipe.detector_.score(sessions.sequences)
     flags = pipe.detector_.threshold_predict(scores)
@@ -241,17 +248,8 @@ def evaluate_logs(pipe: Pipeline, data: Path, *, labels: Path | None, id_col: st
     table = None
     if labels is not None:
         table = read_session_labels(labels, id_col=id_col, label_col=label_col or "Label")
-    features = pipe.features_
-    if strict:
-        features.strict = True
-        if features.parser_ is not None:
-            features.parser_.strict = True
-    if not data.exists():
-        raise HourglassError(f"{data}: no such file")
-    sessions = features.sessions(str(data))
+    sessions = _read_sessions(pipe.features_, data, strict=strict)
     n = len(sessions)
-    if not n:
-        raise HourglassError(f"{data}: no sessions found ({_summary_line(sessions.stats)})")
     if table is None:
         classes = np.full(n, all_sessions, dtype=object)
         normal_values = ["normal"]
