@@ -521,6 +521,23 @@ def _timeseries_page(pipe: Pipeline, data: Path, ts_report: dict[str, Any],
     return page
 
 
+def _write_metrics(json_out: Path | None, summary: dict[str, Any], report: Path | None,
+                   page: str | None) -> None:
+    """Write ``--json`` (the summary) and ``--report`` (the HTML page): both files or neither."""
+    with contextlib.ExitStack() as stack:
+        tmps = [(stack.enter_context(atomic_output(p)), text) for p, text in (
+            (json_out, json.dumps(summary, indent=2)), (report, page)) if p is not None]
+        for tmp, text in tmps:
+            tmp.write_text(text or "", encoding="utf-8")
+
+
+def _say_written(json_out: Path | None, report: Path | None) -> None:
+    if json_out is not None:
+        err.print(f"metrics written to {json_out}", highlight=False)
+    if report is not None:
+        err.print(f"report written to {report}", highlight=False)
+
+
 @app.command()
 def evaluate(
     model: ModelArg,
@@ -564,40 +581,24 @@ def evaluate(
                 pipe, data, labels=labels, id_col=id_col, label_col=label_col, normal=normal,
                 all_sessions=all_sessions, strict=strict)
             page = log_cli.report_page(pipe, data, log_summary, log_arrays) if report else None
-            with contextlib.ExitStack() as stack:  # both files or neither
-                tmps = [(stack.enter_context(atomic_output(p)), text) for p, text in (
-                    (json_out, json.dumps(log_summary, indent=2)), (report, page)) if p is not None]
-                for tmp, text in tmps:
-                    tmp.write_text(text or "", encoding="utf-8")
+            _write_metrics(json_out, log_summary, report, page)
     if is_logs:
         for line in log_cli.evaluate_notes(log_summary, data):
             err.print(line, highlight=False)
         out.print(_metrics_table(f"{data.name}: threshold {pipe.threshold_.describe()}",
                                  log_summary, unit="sessions"))
         out.print(_class_table(log_summary["per_class"], log_arrays["normal"]))
-        if json_out is not None:
-            err.print(f"metrics written to {json_out}", highlight=False)
-        if report is not None:
-            err.print(f"report written to {report}", highlight=False)
+        _say_written(json_out, report)
         return
     with _user_errors():
         if getattr(pipe.features_, "output", "tabular") == "timeseries":
             arrays: dict[str, Any] = {}
             ts_report, table = ts_cli.evaluate_timeseries(pipe, data, dataset, label_col, arrays)
-            if report is not None:
-                page = _timeseries_page(pipe, data, ts_report, arrays)
-            if json_out is not None:
-                with atomic_output(json_out) as tmp:
-                    tmp.write_text(json.dumps(ts_report, indent=2))
-            if report is not None:
-                with atomic_output(report) as tmp:
-                    tmp.write_text(page, encoding="utf-8")
+            page = _timeseries_page(pipe, data, ts_report, arrays) if report is not None else None
+            _write_metrics(json_out, ts_report, report, page)
     if getattr(pipe.features_, "output", "tabular") == "timeseries":
         out.print(table)
-        if json_out is not None:
-            err.print(f"metrics written to {json_out}", highlight=False)
-        if report is not None:
-            err.print(f"report written to {report}", highlight=False)
+        _say_written(json_out, report)
         return
     with _user_errors():
         spec, label_col, normal_values = _resolve(dataset, label_col, normal, fmt, data)
@@ -648,20 +649,12 @@ def evaluate(
                 classes=labels, categories=categories, normal=normal_values,
                 events_per_day=events_per_day, model_card=pipe.model_card(), data_name=str(data),
                 title=f"hourglass evaluation: {pipe.info.get('model', 'model')} on {data.name}")
-        if json_out is not None:
-            with atomic_output(json_out) as tmp:
-                tmp.write_text(json.dumps(summary, indent=2))
-        if report is not None and page is not None:
-            with atomic_output(report) as tmp:
-                tmp.write_text(page, encoding="utf-8")
+        _write_metrics(json_out, summary, report, page)
     _report_skipped(stats, data)
     out.print(_metrics_table(f"{data.name}: threshold {pipe.threshold_.describe()}", metrics))
     if "per_category" in summary:
         out.print(_class_table(summary["per_category"], normal_values))
-    if json_out is not None:
-        err.print(f"metrics written to {json_out}", highlight=False)
-    if report is not None:
-        err.print(f"report written to {report}", highlight=False)
+    _say_written(json_out, report)
 
 
 @app.command()
