@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from hourglass.detectors.autoencoder import AutoEncoder
-from hourglass.detectors.base import DeepDetector
+from hourglass.detectors.base import DeepDetector, check_at_least_one, check_dropout
 from hourglass.detectors.events import EventsInput, Packed, dedup_rows, with_end
 from hourglass.features.sessions import count_vectors
 from hourglass.nn import RNNDecoder, RNNEncoder, predict_batches
@@ -145,11 +145,8 @@ class SequenceAutoEncoder(EventsInput, DeepDetector):
             raise ValueError(f"cell must be 'lstm' or 'gru', got {self.cell!r}")
         if self.reduce not in ("max", "mean"):
             raise ValueError(f"reduce must be 'max' or 'mean', got {self.reduce!r}")
-        for name in ("embed", "hidden", "code", "layers", "max_length"):
-            if int(getattr(self, name)) < 1:
-                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
-        if not 0 <= float(self.dropout) < 1:
-            raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
+        check_at_least_one(self, "embed", "hidden", "code", "layers", "max_length")
+        check_dropout(self)
 
     def _build_module(self, n_features: int) -> nn.Module:
         return _SeqAENet(n_features, int(self.embed), int(self.hidden), int(self.code), self.cell,
