@@ -260,10 +260,3 @@ class DeepLog(EventsInput, DeepDetector):
                                                                   strict=True)]
 
     # -- state --------------------------------------------------------------------------------
-    def _get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-        meta, arrays = super()._get_state()
-        return meta, {**arrays, **self._events_state()}
-
-    def _set_state(self, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
-        self._set_events_state(arrays)
-        super()._set_state(meta, arrays)

@@ -234,10 +234,9 @@ class SequenceAutoEncoder(EventsInput, DeepDetector):
     # -- state --------------------------------------------------------------------------------
     def _get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         meta, arrays = super()._get_state()
-        return {**meta, "length": self.length_}, {**arrays, **self._events_state()}
+        return {**meta, "length": self.length_}, arrays
 
     def _set_state(self, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
-        self._set_events_state(arrays)
         self.length_ = int(meta.get("length", self.max_length))
         super()._set_state(meta, arrays)
 
@@ -325,11 +324,3 @@ class EventCountAutoEncoder(EventsInput, AutoEncoder):
                         "expected": self._raw_keys(missing[excess[missing] < 0]),
                         "expected_p": []})
         return out
-
-    def _get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-        meta, arrays = super()._get_state()
-        return meta, {**arrays, **self._events_state()}
-
-    def _set_state(self, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
-        self._set_events_state(arrays)
-        super()._set_state(meta, arrays)
