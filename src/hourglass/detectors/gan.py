@@ -88,9 +88,6 @@ class _GANDetector(DeepDetector):
         return {"latent_dim": int(self.latent_dim), "lr": float(self.lr), "lr_d": float(self.lr_d),
                 "spectral_norm": bool(self.spectral_norm)}
 
-    def _score_batch_size(self) -> int:
-        return 16384
-
 
 @_with_common_doc
 class AnoGAN(_GANDetector):
