@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import torch
 from torch import nn
@@ -32,11 +32,6 @@ class _RNNAEModule(Reconstruction):
         return self.decoder(code, x.shape[1])  # type: ignore[no-any-return]
 
 
-def _check_rnn(det: Any) -> None:
-    check_at_least_one(det, "hidden", "code", "num_layers")
-    check_dropout(det)
-
-
 class _RNNAutoEncoder(WindowDetector):
     _cell: ClassVar[str] = "lstm"
 
@@ -64,7 +59,8 @@ class _RNNAutoEncoder(WindowDetector):
         store_params(self, locals())
 
     def _check_params(self) -> None:
-        _check_rnn(self)
+        check_at_least_one(self, "hidden", "code", "num_layers")
+        check_dropout(self)
 
     def _build_module(self, n_features: int) -> nn.Module:
         return _RNNAEModule(n_features, self._cell, int(self.hidden), int(self.code),
