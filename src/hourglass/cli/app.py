@@ -19,6 +19,7 @@ from rich.table import Table
 
 from hourglass.cli import logs as log_cli
 from hourglass.cli import timeseries as ts_cli
+from hourglass.cli._common import base_params, check_model_dir, finish_params
 from hourglass.detectors import registry
 from hourglass.errors import HourglassError
 from hourglass.evaluate import binary_metrics, evaluate_scores, per_class_detection
@@ -95,14 +96,6 @@ def _setup_logging(quiet: bool) -> None:
     handler.setFormatter(logging.Formatter("%(message)s"))
     logging.basicConfig(level=logging.WARNING if quiet else logging.INFO, handlers=[handler],
                         force=True)
-
-
-def _parse_value(text: str) -> Any:
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError:
-        return text
-    return tuple(value) if isinstance(value, list) else value
 
 
 def _read(path: Path, spec: DatasetSpec | None, on_bad_rows: str = "error",
@@ -366,36 +359,21 @@ def train(
                 raise HourglassError(f"--role: expected COL=ROLE, got {item!r}")
             roles[col] = value
         cls = registry.get(model)
-        params: dict[str, Any] = {"random_state": seed, "device": device,
-                                  "verbose": 0 if quiet else 1}
-        for key, value in (("epochs", epochs), ("batch_size", batch_size), ("lr", lr)):
-            if value is not None:
-                params[key] = value
+        params = base_params(seed=seed, device=device, quiet=quiet, epochs=epochs,
+                             batch_size=batch_size, lr=lr)
         if hidden:
             try:
                 params["hidden"] = tuple(int(h) for h in hidden.split(","))
             except ValueError:
                 raise HourglassError(f"--hidden: expected comma-separated integers, got {hidden!r}"
                                      ) from None
-        for item in param or []:
-            key, sep, value = item.partition("=")
-            if not sep:
-                raise HourglassError(f"--param: expected KEY=VALUE, got {item!r}")
-            params[key.strip()] = _parse_value(value)
-        known = cls().get_params()
-        unknown = sorted(set(params) - set(known))
-        if unknown:
-            raise HourglassError(f"{model} has no parameter {unknown[0]!r}; it takes "
-                                 f"{', '.join(sorted(known))}")
-        cls(**params).validate_params()
+        finish_params(cls, model, params, param or [])
         if threshold:
             rule = threshold_from_spec(threshold, events_per_day=events_per_day)
             if getattr(rule, "per", None) == "day" and events_per_day is None and time_col is None:
                 raise HourglassError(f"--threshold {threshold}: a per-day budget needs the event "
                                      "rate: give --time-col COLUMN or --events-per-day N")
-        if output.exists() and not (output / "config.json").exists() and (
-                not output.is_dir() or any(output.iterdir())):
-            raise HourglassError(f"{output}: exists and is not a model directory")
+        check_model_dir(output)
         log_cli.check_tabular_model(cls, model)
         stats = ReadStats()
         df, sampled = _read_for_training(data, spec, on_bad_rows, stats, memory_budget,
@@ -543,6 +521,23 @@ def _timeseries_page(pipe: Pipeline, data: Path, ts_report: dict[str, Any],
     return page
 
 
+def _write_metrics(json_out: Path | None, summary: dict[str, Any], report: Path | None,
+                   page: str | None) -> None:
+    """Write ``--json`` (the summary) and ``--report`` (the HTML page): both files or neither."""
+    with contextlib.ExitStack() as stack:
+        tmps = [(stack.enter_context(atomic_output(p)), text) for p, text in (
+            (json_out, json.dumps(summary, indent=2)), (report, page)) if p is not None]
+        for tmp, text in tmps:
+            tmp.write_text(text or "", encoding="utf-8")
+
+
+def _say_written(json_out: Path | None, report: Path | None) -> None:
+    if json_out is not None:
+        err.print(f"metrics written to {json_out}", highlight=False)
+    if report is not None:
+        err.print(f"report written to {report}", highlight=False)
+
+
 @app.command()
 def evaluate(
     model: ModelArg,
@@ -586,40 +581,24 @@ def evaluate(
                 pipe, data, labels=labels, id_col=id_col, label_col=label_col, normal=normal,
                 all_sessions=all_sessions, strict=strict)
             page = log_cli.report_page(pipe, data, log_summary, log_arrays) if report else None
-            with contextlib.ExitStack() as stack:  # both files or neither
-                tmps = [(stack.enter_context(atomic_output(p)), text) for p, text in (
-                    (json_out, json.dumps(log_summary, indent=2)), (report, page)) if p is not None]
-                for tmp, text in tmps:
-                    tmp.write_text(text or "", encoding="utf-8")
+            _write_metrics(json_out, log_summary, report, page)
     if is_logs:
         for line in log_cli.evaluate_notes(log_summary, data):
             err.print(line, highlight=False)
         out.print(_metrics_table(f"{data.name}: threshold {pipe.threshold_.describe()}",
                                  log_summary, unit="sessions"))
         out.print(_class_table(log_summary["per_class"], log_arrays["normal"]))
-        if json_out is not None:
-            err.print(f"metrics written to {json_out}", highlight=False)
-        if report is not None:
-            err.print(f"report written to {report}", highlight=False)
+        _say_written(json_out, report)
         return
     with _user_errors():
         if getattr(pipe.features_, "output", "tabular") == "timeseries":
             arrays: dict[str, Any] = {}
             ts_report, table = ts_cli.evaluate_timeseries(pipe, data, dataset, label_col, arrays)
-            if report is not None:
-                page = _timeseries_page(pipe, data, ts_report, arrays)
-            if json_out is not None:
-                with atomic_output(json_out) as tmp:
-                    tmp.write_text(json.dumps(ts_report, indent=2))
-            if report is not None:
-                with atomic_output(report) as tmp:
-                    tmp.write_text(page, encoding="utf-8")
+            page = _timeseries_page(pipe, data, ts_report, arrays) if report is not None else None
+            _write_metrics(json_out, ts_report, report, page)
     if getattr(pipe.features_, "output", "tabular") == "timeseries":
         out.print(table)
-        if json_out is not None:
-            err.print(f"metrics written to {json_out}", highlight=False)
-        if report is not None:
-            err.print(f"report written to {report}", highlight=False)
+        _say_written(json_out, report)
         return
     with _user_errors():
         spec, label_col, normal_values = _resolve(dataset, label_col, normal, fmt, data)
@@ -670,20 +649,12 @@ def evaluate(
                 classes=labels, categories=categories, normal=normal_values,
                 events_per_day=events_per_day, model_card=pipe.model_card(), data_name=str(data),
                 title=f"hourglass evaluation: {pipe.info.get('model', 'model')} on {data.name}")
-        if json_out is not None:
-            with atomic_output(json_out) as tmp:
-                tmp.write_text(json.dumps(summary, indent=2))
-        if report is not None and page is not None:
-            with atomic_output(report) as tmp:
-                tmp.write_text(page, encoding="utf-8")
+        _write_metrics(json_out, summary, report, page)
     _report_skipped(stats, data)
     out.print(_metrics_table(f"{data.name}: threshold {pipe.threshold_.describe()}", metrics))
     if "per_category" in summary:
         out.print(_class_table(summary["per_category"], normal_values))
-    if json_out is not None:
-        err.print(f"metrics written to {json_out}", highlight=False)
-    if report is not None:
-        err.print(f"report written to {report}", highlight=False)
+    _say_written(json_out, report)
 
 
 @app.command()

@@ -13,11 +13,12 @@ import pandas as pd
 import typer
 from rich.console import Console
 
+from hourglass.cli._common import base_params, check_model_dir, finish_params
 from hourglass.detectors import registry
 from hourglass.errors import HourglassError
 from hourglass.evaluate import evaluate_scores
 from hourglass.explain import session_alerts
-from hourglass.features.sessions import EventSessions
+from hourglass.features.sessions import EventSessions, Sessions
 from hourglass.ingest import atomic_output
 from hourglass.ingest.logs import LOG_FORMATS
 from hourglass.ingest.readers import detect_format, write_table
@@ -81,33 +82,16 @@ def check_tabular_model(cls: type, model: str) -> None:
 def _params(cls: type, model: str, *, epochs: int | None, batch_size: int | None,
             lr: float | None, hidden: str | None, seed: int, device: str, quiet: bool,
             extra: list[str]) -> dict[str, Any]:
-    params: dict[str, Any] = {"random_state": seed, "device": device, "verbose": 0 if quiet else 1}
-    for key, value in (("epochs", epochs), ("batch_size", batch_size), ("lr", lr)):
-        if value is not None:
-            params[key] = value
-    known = cls().get_params()
+    params = base_params(seed=seed, device=device, quiet=quiet, epochs=epochs,
+                         batch_size=batch_size, lr=lr)
     if hidden:
         try:
             widths = tuple(int(h) for h in hidden.split(","))
         except ValueError:
             raise HourglassError(f"--hidden: expected comma-separated integers, got {hidden!r}"
                                  ) from None
-        params["hidden"] = widths if isinstance(known.get("hidden"), tuple) else widths[0]
-    for item in extra:
-        key, sep, value = item.partition("=")
-        if not sep:
-            raise HourglassError(f"--param: expected KEY=VALUE, got {item!r}")
-        try:
-            parsed = json.loads(value)
-        except json.JSONDecodeError:
-            parsed = value
-        params[key.strip()] = tuple(parsed) if isinstance(parsed, list) else parsed
-    unknown = sorted(set(params) - set(known))
-    if unknown:
-        raise HourglassError(f"{model} has no parameter {unknown[0]!r}; it takes "
-                             f"{', '.join(sorted(known))}")
-    cls(**params).validate_params()
-    return params
+        params["hidden"] = widths if isinstance(cls().get_params().get("hidden"), tuple) else widths[0]
+    return finish_params(cls, model, params, extra)
 
 
 def train_logs(data: Path, output: Path, *, fmt: str, model: str, epochs: int | None,
@@ -128,9 +112,7 @@ def train_logs(data: Path, output: Path, *, fmt: str, model: str, epochs: int | 
     if fmt != "keys" and session_regex is None and session_col is None and window is None:
         raise HourglassError("--session-regex, --session-col or --window: say how log lines "
                              "group into sessions (e.g. --session-regex 'blk_-?\\d+' for HDFS)")
-    if output.exists() and not (output / "config.json").exists() and (
-            not output.is_dir() or any(output.iterdir())):
-        raise HourglassError(f"{output}: exists and is not a model directory")
+    check_model_dir(output)
     if not data.exists():
         raise HourglassError(f"{data}: no such file")
     features = EventSessions(format=fmt, session_regex=session_regex, session_column=session_col,
@@ -172,19 +154,26 @@ def _summary_line(stats: dict[str, Any]) -> str:
     return ", ".join(parts)
 
 
-def score_logs(pipe: Pipeline, data: Path, output: Path, *, strict: bool,
-               anomalies_only: bool) -> str:
-    """Score the sessions of the log ``data``; write alerts (JSONL) or a score table."""
-    features = pipe.features_
+def _read_sessions(features: EventSessions, data: Path, *, strict: bool,
+                   keep_events: bool = False) -> Sessions:
+    """The sessions of the log ``data`` under a trained ``features`` (``--strict`` applied)."""
     if strict:
         features.strict = True
         if features.parser_ is not None:
             features.parser_.strict = True
     if not data.exists():
         raise HourglassError(f"{data}: no such file")
-    sessions = features.sessions(str(data), keep_events=True)
+    sessions = features.sessions(str(data), keep_events=keep_events)
     if not len(sessions):
         raise HourglassError(f"{data}: no sessions found ({_summary_line(sessions.stats)})")
+    return sessions
+
+
+def score_logs(pipe: Pipeline, data: Path, output: Path, *, strict: bool,
+               anomalies_only: bool) -> str:
+    """Score the sessions of the log ``data``; write alerts (JSONL) or a score table."""
+    features = pipe.features_
+    sessions = _read_sessions(features, data, strict=strict, keep_events=True)
     start = time.perf_counter()
     scores = pipe.detector_.score(sessions.sequences)
     flags = pipe.detector_.threshold_predict(scores)
@@ -259,17 +248,8 @@ def evaluate_logs(pipe: Pipeline, data: Path, *, labels: Path | None, id_col: st
     table = None
     if labels is not None:
         table = read_session_labels(labels, id_col=id_col, label_col=label_col or "Label")
-    features = pipe.features_
-    if strict:
-        features.strict = True
-        if features.parser_ is not None:
-            features.parser_.strict = True
-    if not data.exists():
-        raise HourglassError(f"{data}: no such file")
-    sessions = features.sessions(str(data))
+    sessions = _read_sessions(pipe.features_, data, strict=strict)
     n = len(sessions)
-    if not n:
-        raise HourglassError(f"{data}: no sessions found ({_summary_line(sessions.stats)})")
     if table is None:
         classes = np.full(n, all_sessions, dtype=object)
         normal_values = ["normal"]

@@ -4,7 +4,6 @@ metrics (point-wise first, point-adjusted labelled)."""
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from pathlib import Path
@@ -16,6 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from hourglass.cli._common import base_params, check_model_dir, finish_params
 from hourglass.detectors import registry
 from hourglass.errors import HourglassError
 from hourglass.evaluate import timeseries_metrics
@@ -177,35 +177,17 @@ def train_command(
 ) -> Pipeline:
     """``hourglass train`` for a time-series model: check everything, train, save."""
     cls = registry.get(model)
-    kwargs: dict[str, Any] = {"random_state": seed, "device": device, "verbose": 0 if quiet else 1}
-    for key, value in (("epochs", epochs), ("batch_size", batch_size), ("lr", lr)):
-        if value is not None:
-            kwargs[key] = value
+    kwargs = base_params(seed=seed, device=device, quiet=quiet, epochs=epochs,
+                         batch_size=batch_size, lr=lr)
     if window is not None:
         if window != int(window) or window < 2:
             raise HourglassError(f"--window: a time-series window is a whole number of steps "
                                  f">= 2, got {window:g}")
         kwargs["window"] = int(window)
-    for item in params:
-        key, sep, value = item.partition("=")
-        if not sep:
-            raise HourglassError(f"--param: expected KEY=VALUE, got {item!r}")
-        try:
-            parsed = json.loads(value)
-        except json.JSONDecodeError:
-            parsed = value
-        kwargs[key.strip()] = tuple(parsed) if isinstance(parsed, list) else parsed
-    known = cls().get_params()
-    unknown = sorted(set(kwargs) - set(known))
-    if unknown:
-        raise HourglassError(f"{model} has no parameter {unknown[0]!r}; it takes "
-                             f"{', '.join(sorted(known))}")
-    cls(**kwargs).validate_params()
+    finish_params(cls, model, kwargs, params)
     if threshold:
         threshold_from_spec(threshold)
-    if output.exists() and not (output / "config.json").exists() and (
-            not output.is_dir() or any(output.iterdir())):
-        raise HourglassError(f"{output}: exists and is not a model directory")
+    check_model_dir(output)
     pipe = train_timeseries(data, dataset=dataset, model=model, params=kwargs,
                             threshold=threshold, timestamp_col=timestamp_col, freq=freq,
                             fill=fill, fill_limit=fill_limit, label_col=label_col, drop=drop)

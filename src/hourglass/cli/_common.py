@@ -1,0 +1,65 @@
+"""Glue shared by the table, log and time-series sides of the CLI (model options, output checks)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from hourglass.errors import HourglassError
+
+__all__ = ["base_params", "check_model_dir", "finish_params", "parse_value"]
+
+
+def parse_value(text: str) -> Any:
+    """A ``--param`` value: JSON when it parses (lists become tuples), else the text itself.
+
+    Examples
+    --------
+    >>> parse_value("3"), parse_value("[8, 4]"), parse_value("relu")
+    (3, (8, 4), 'relu')
+    """
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError:
+        return text
+    return tuple(value) if isinstance(value, list) else value
+
+
+def base_params(*, seed: int, device: str, quiet: bool, epochs: int | None,
+                batch_size: int | None, lr: float | None) -> dict[str, Any]:
+    """Detector keyword arguments from the common training options (unset ones left out).
+
+    Examples
+    --------
+    >>> base_params(seed=0, device="cpu", quiet=True, epochs=3, batch_size=None, lr=None)
+    {'random_state': 0, 'device': 'cpu', 'verbose': 0, 'epochs': 3}
+    """
+    params: dict[str, Any] = {"random_state": seed, "device": device, "verbose": 0 if quiet else 1}
+    for key, value in (("epochs", epochs), ("batch_size", batch_size), ("lr", lr)):
+        if value is not None:
+            params[key] = value
+    return params
+
+
+def finish_params(cls: type, model: str, params: dict[str, Any], extra: list[str]) -> dict[str, Any]:
+    """Add the ``--param KEY=VALUE`` items to ``params``, refuse unknown keys, validate; return it."""
+    for item in extra:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise HourglassError(f"--param: expected KEY=VALUE, got {item!r}")
+        params[key.strip()] = parse_value(value)
+    known = cls().get_params()
+    unknown = sorted(set(params) - set(known))
+    if unknown:
+        raise HourglassError(f"{model} has no parameter {unknown[0]!r}; it takes "
+                             f"{', '.join(sorted(known))}")
+    cls(**params).validate_params()
+    return params
+
+
+def check_model_dir(output: Path) -> None:
+    """Refuse an ``--output`` that exists and is neither an empty folder nor a model directory."""
+    if output.exists() and not (output / "config.json").exists() and (
+            not output.is_dir() or any(output.iterdir())):
+        raise HourglassError(f"{output}: exists and is not a model directory")
