@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from hourglass.detectors._reconstruction import ReconstructionMixin
-from hourglass.detectors.base import DeepDetector
+from hourglass.detectors.base import DeepDetector, check_dropout, check_hidden
 from hourglass.nn import labelled_margin_loss, mlp, predict_batches
 from hourglass.thresholds import Threshold
 
@@ -164,10 +164,8 @@ class AutoEncoder(ReconstructionMixin, DeepDetector):
         self.random_state = random_state
 
     def _check_params(self) -> None:
-        if len(tuple(self.hidden)) == 0 or any(int(h) < 1 for h in self.hidden):
-            raise ValueError(f"hidden must be a non-empty tuple of positive widths, got {self.hidden}")
-        if not 0 <= float(self.dropout) < 1:
-            raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
+        check_hidden(self)
+        check_dropout(self)
         self._check_label_params()
         if self.score_norm not in ("none", "feature"):
             raise ValueError(f"score_norm must be 'none' or 'feature', got {self.score_norm!r}")

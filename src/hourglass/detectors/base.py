@@ -32,6 +32,27 @@ __all__ = ["BaseDetector", "DeepDetector"]
 logger = logging.getLogger(__name__)
 
 
+def check_at_least_one(det: object, *names: str) -> None:
+    """Raise ``ValueError`` naming the first of the integer parameters ``names`` below 1."""
+    for name in names:
+        if int(getattr(det, name)) < 1:
+            raise ValueError(f"{name} must be >= 1, got {getattr(det, name)}")
+
+
+def check_hidden(det: Any) -> None:
+    """Raise ``ValueError`` unless ``det.hidden`` is a non-empty tuple of positive widths."""
+    hidden = det.hidden
+    if len(tuple(hidden)) == 0 or any(int(h) < 1 for h in hidden):
+        raise ValueError(f"hidden must be a non-empty tuple of positive widths, got {hidden}")
+
+
+def check_dropout(det: Any) -> None:
+    """Raise ``ValueError`` unless ``det.dropout`` is in [0, 1)."""
+    dropout = det.dropout
+    if not 0 <= float(dropout) < 1:
+        raise ValueError(f"dropout must be in [0, 1), got {dropout}")
+
+
 class BaseDetector(BaseEstimator):
     """Common base of all detectors: validation, the held-out split and the threshold.
 
@@ -277,9 +298,7 @@ class DeepDetector(BaseDetector):
         super().validate_params()
 
     def _check_common(self) -> None:
-        for name in ("epochs", "batch_size"):
-            if int(getattr(self, name)) < 1:
-                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        check_at_least_one(self, "epochs", "batch_size")
         if float(self.lr) <= 0:
             raise ValueError(f"lr must be > 0, got {self.lr}")
 

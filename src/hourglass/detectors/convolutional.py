@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
+from hourglass.detectors.base import check_dropout
 from hourglass.detectors.windowed import Reconstruction, WindowDetector, store_params
 from hourglass.nn import TCN, RNNDecoder, RNNEncoder, conv1d_stack
 from hourglass.thresholds import Threshold
@@ -100,8 +101,7 @@ class TCNAutoEncoder(WindowDetector):
         _positive(self, "channels", "code")
         if int(self.kernel_size) < 2:
             raise ValueError(f"kernel_size must be >= 2, got {self.kernel_size}")
-        if not 0 <= float(self.dropout) < 1:
-            raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
+        check_dropout(self)
 
     def _build_module(self, n_features: int) -> nn.Module:
         return _TCNAEModule(n_features, int(self.window), tuple(int(c) for c in self.channels),

@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from hourglass.detectors.base import DeepDetector
+from hourglass.detectors.base import DeepDetector, check_at_least_one, check_dropout
 from hourglass.detectors.events import EventsInput, Packed, dedup_rows, with_end
 from hourglass.nn import predict_batches
 from hourglass.thresholds import Fixed, Threshold
@@ -134,11 +134,8 @@ class DeepLog(EventsInput, DeepDetector):
         self.random_state = random_state
 
     def _check_params(self) -> None:
-        for name in ("window", "top_g", "embed", "hidden", "layers", "chunk_events"):
-            if int(getattr(self, name)) < 1:
-                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
-        if not 0 <= float(self.dropout) < 1:
-            raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
+        check_at_least_one(self, "window", "top_g", "embed", "hidden", "layers", "chunk_events")
+        check_dropout(self)
 
     def _default_threshold(self) -> Threshold:
         return Fixed(int(self.top_g))
@@ -263,10 +260,3 @@ class DeepLog(EventsInput, DeepDetector):
                                                                   strict=True)]
 
     # -- state --------------------------------------------------------------------------------
-    def _get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-        meta, arrays = super()._get_state()
-        return meta, {**arrays, **self._events_state()}
-
-    def _set_state(self, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
-        self._set_events_state(arrays)
-        super()._set_state(meta, arrays)

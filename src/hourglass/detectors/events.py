@@ -152,13 +152,15 @@ class EventsInput:
         V = len(self.vocab_)
         return [int(self.vocab_[k]) if 0 <= k < V else None for k in np.asarray(dense).tolist()]
 
-    def _events_state(self) -> dict[str, np.ndarray]:
-        return {"vocab": self.vocab_.astype(np.int64)}
+    def _get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        meta, arrays = super()._get_state()  # type: ignore[misc]
+        return meta, {**arrays, "vocab": self.vocab_.astype(np.int64)}
 
-    def _set_events_state(self, arrays: dict[str, np.ndarray]) -> None:
+    def _set_state(self, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
         try:
             self.vocab_ = np.asarray(arrays["vocab"], dtype=np.int64)
         except KeyError:
             raise InputError("detector state is missing the key vocabulary") from None
         if len(self.vocab_) != self.n_features_in_:
             raise InputError("detector state: vocabulary size does not match n_features_in")
+        super()._set_state(meta, arrays)  # type: ignore[misc]

@@ -25,7 +25,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from hourglass.detectors.base import DeepDetector
+from hourglass.detectors.base import DeepDetector, check_at_least_one, check_hidden
 from hourglass.nn.gan import AnoGANModule, EncoderGANModule, GANomalyModule
 from hourglass.thresholds import Threshold
 
@@ -72,11 +72,8 @@ class _GANDetector(DeepDetector):
     _tags: ClassVar[dict[str, Any]] = {"input": "tabular"}
 
     def _check_params(self) -> None:
-        hidden = tuple(self.hidden)
-        if len(hidden) == 0 or any(int(h) < 1 for h in hidden):
-            raise ValueError(f"hidden must be a non-empty tuple of positive widths, got {self.hidden}")
-        if int(self.latent_dim) < 1:
-            raise ValueError(f"latent_dim must be >= 1, got {self.latent_dim}")
+        check_hidden(self)
+        check_at_least_one(self, "latent_dim")
         if float(self.lr_d) <= 0:
             raise ValueError(f"lr_d must be > 0, got {self.lr_d}")
         for name in self._weights:
@@ -90,9 +87,6 @@ class _GANDetector(DeepDetector):
     def _common(self) -> dict[str, Any]:
         return {"latent_dim": int(self.latent_dim), "lr": float(self.lr), "lr_d": float(self.lr_d),
                 "spectral_norm": bool(self.spectral_norm)}
-
-    def _score_batch_size(self) -> int:
-        return 16384
 
 
 @_with_common_doc

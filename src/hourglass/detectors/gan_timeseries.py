@@ -8,6 +8,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from hourglass.detectors.base import check_at_least_one
 from hourglass.detectors.windowed import WindowDetector, store_params
 from hourglass.nn import conv1d_stack
 from hourglass.nn.gan import GANomalyModule
@@ -178,9 +179,7 @@ class GANomaly1D(WindowDetector):
         store_params(self, locals())
 
     def _check_params(self) -> None:
-        for name in ("filters", "latent_dim"):
-            if int(getattr(self, name)) < 1:
-                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        check_at_least_one(self, "filters", "latent_dim")
         k = int(self.kernel_size)
         if k < 3 or k % 2 == 0:
             raise ValueError(f"kernel_size must be odd and >= 3, got {self.kernel_size}")

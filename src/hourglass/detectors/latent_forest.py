@@ -17,7 +17,7 @@ from torch import nn
 
 from hourglass.detectors._reconstruction import ReconstructionMixin
 from hourglass.detectors.autoencoder import _AEModule
-from hourglass.detectors.base import DeepDetector
+from hourglass.detectors.base import DeepDetector, check_at_least_one, check_hidden
 from hourglass.errors import InputError
 from hourglass.nn import predict_batches
 from hourglass.thresholds import Threshold
@@ -202,11 +202,8 @@ device, verbose, random_state
         self.random_state = random_state
 
     def _check_params(self) -> None:
-        if len(tuple(self.hidden)) == 0 or any(int(h) < 1 for h in self.hidden):
-            raise ValueError(f"hidden must be a non-empty tuple of positive widths, got {self.hidden}")
-        for name in ("n_estimators", "max_samples"):
-            if int(getattr(self, name)) < 1:
-                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        check_hidden(self)
+        check_at_least_one(self, "n_estimators", "max_samples")
 
     def _build_module(self, n_features: int) -> nn.Module:
         return _AEModule(n_features, tuple(int(h) for h in self.hidden), self.activation, 0.0, False)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import torch
 from torch import nn
 
+from hourglass.detectors.base import check_at_least_one, check_dropout
 from hourglass.detectors.windowed import Reconstruction, WindowDetector, store_params
 from hourglass.nn import RNNDecoder, RNNEncoder
 from hourglass.thresholds import Threshold
@@ -29,14 +30,6 @@ class _RNNAEModule(Reconstruction):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         code = torch.tanh(self.to_code(self.encoder(x)[1]))
         return self.decoder(code, x.shape[1])  # type: ignore[no-any-return]
-
-
-def _check_rnn(det: Any) -> None:
-    for name in ("hidden", "code", "num_layers"):
-        if int(getattr(det, name)) < 1:
-            raise ValueError(f"{name} must be >= 1, got {getattr(det, name)}")
-    if not 0 <= float(det.dropout) < 1:
-        raise ValueError(f"dropout must be in [0, 1), got {det.dropout}")
 
 
 class _RNNAutoEncoder(WindowDetector):
@@ -66,7 +59,8 @@ class _RNNAutoEncoder(WindowDetector):
         store_params(self, locals())
 
     def _check_params(self) -> None:
-        _check_rnn(self)
+        check_at_least_one(self, "hidden", "code", "num_layers")
+        check_dropout(self)
 
     def _build_module(self, n_features: int) -> nn.Module:
         return _RNNAEModule(n_features, self._cell, int(self.hidden), int(self.code),
@@ -210,11 +204,8 @@ class LSTMForecaster(WindowDetector):
         return int(self.window), self._length()
 
     def _check_params(self) -> None:
-        for name in ("hidden", "num_layers", "horizon"):
-            if int(getattr(self, name)) < 1:
-                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
-        if not 0 <= float(self.dropout) < 1:
-            raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
+        check_at_least_one(self, "hidden", "num_layers", "horizon")
+        check_dropout(self)
 
     def _build_module(self, n_features: int) -> nn.Module:
         return _ForecastModule(n_features, int(self.hidden), int(self.num_layers),

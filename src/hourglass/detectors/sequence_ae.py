@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from hourglass.detectors.autoencoder import AutoEncoder
-from hourglass.detectors.base import DeepDetector
+from hourglass.detectors.base import DeepDetector, check_at_least_one, check_dropout
 from hourglass.detectors.events import EventsInput, Packed, dedup_rows, with_end
 from hourglass.features.sessions import count_vectors
 from hourglass.nn import RNNDecoder, RNNEncoder, predict_batches
@@ -145,11 +145,8 @@ class SequenceAutoEncoder(EventsInput, DeepDetector):
             raise ValueError(f"cell must be 'lstm' or 'gru', got {self.cell!r}")
         if self.reduce not in ("max", "mean"):
             raise ValueError(f"reduce must be 'max' or 'mean', got {self.reduce!r}")
-        for name in ("embed", "hidden", "code", "layers", "max_length"):
-            if int(getattr(self, name)) < 1:
-                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
-        if not 0 <= float(self.dropout) < 1:
-            raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
+        check_at_least_one(self, "embed", "hidden", "code", "layers", "max_length")
+        check_dropout(self)
 
     def _build_module(self, n_features: int) -> nn.Module:
         return _SeqAENet(n_features, int(self.embed), int(self.hidden), int(self.code), self.cell,
@@ -237,10 +234,9 @@ class SequenceAutoEncoder(EventsInput, DeepDetector):
     # -- state --------------------------------------------------------------------------------
     def _get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         meta, arrays = super()._get_state()
-        return {**meta, "length": self.length_}, {**arrays, **self._events_state()}
+        return {**meta, "length": self.length_}, arrays
 
     def _set_state(self, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
-        self._set_events_state(arrays)
         self.length_ = int(meta.get("length", self.max_length))
         super()._set_state(meta, arrays)
 
@@ -328,11 +324,3 @@ class EventCountAutoEncoder(EventsInput, AutoEncoder):
                         "expected": self._raw_keys(missing[excess[missing] < 0]),
                         "expected_p": []})
         return out
-
-    def _get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-        meta, arrays = super()._get_state()
-        return meta, {**arrays, **self._events_state()}
-
-    def _set_state(self, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
-        self._set_events_state(arrays)
-        super()._set_state(meta, arrays)

@@ -8,7 +8,7 @@ import torch
 from torch import nn
 
 from hourglass.detectors._reconstruction import ReconstructionMixin
-from hourglass.detectors.base import DeepDetector
+from hourglass.detectors.base import DeepDetector, check_hidden
 from hourglass.nn import labelled_margin_loss, mlp
 from hourglass.thresholds import Threshold
 
@@ -125,8 +125,7 @@ label_margin, label_weight, threshold, device, verbose, random_state
         self.random_state = random_state
 
     def _check_params(self) -> None:
-        if len(tuple(self.hidden)) == 0 or any(int(h) < 1 for h in self.hidden):
-            raise ValueError(f"hidden must be a non-empty tuple of positive widths, got {self.hidden}")
+        check_hidden(self)
         if not float(self.beta) > 0:
             raise ValueError(f"beta must be > 0, got {self.beta}")
         self._check_label_params()

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from hourglass.detectors.base import DeepDetector
+from hourglass.detectors.base import DeepDetector, check_at_least_one
 from hourglass.errors import InputError
 from hourglass.features.timeseries import sliding_windows, window_starts, windows_to_points
 from hourglass.features.validation import check_array
@@ -66,8 +66,7 @@ class WindowDetector(DeepDetector):
     def _check_window(self) -> None:
         if int(self.window) < 2:
             raise ValueError(f"window must be >= 2, got {self.window}")
-        if int(self.stride) < 1:
-            raise ValueError(f"stride must be >= 1, got {self.stride}")
+        check_at_least_one(self, "stride")
         if self.score_reduce not in ("mean", "max"):
             raise ValueError(f"score_reduce must be 'mean' or 'max', got {self.score_reduce!r}")
 
