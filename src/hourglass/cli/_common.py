@@ -8,7 +8,7 @@ from typing import Any
 
 from hourglass.errors import HourglassError
 
-__all__ = ["base_params", "check_model_dir", "finish_params", "parse_value"]
+__all__ = ["base_params", "check_model_dir", "finish_params", "parse_hidden", "parse_value"]
 
 
 def parse_value(text: str) -> Any:
@@ -40,6 +40,20 @@ def base_params(*, seed: int, device: str, quiet: bool, epochs: int | None,
         if value is not None:
             params[key] = value
     return params
+
+
+def parse_hidden(text: str) -> tuple[int, ...]:
+    """The ``--hidden`` widths.
+
+    Examples
+    --------
+    >>> parse_hidden("64,32")
+    (64, 32)
+    """
+    try:
+        return tuple(int(h) for h in text.split(","))
+    except ValueError:
+        raise HourglassError(f"--hidden: expected comma-separated integers, got {text!r}") from None
 
 
 def finish_params(cls: type, model: str, params: dict[str, Any], extra: list[str]) -> dict[str, Any]:

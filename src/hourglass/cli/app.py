@@ -19,7 +19,7 @@ from rich.table import Table
 
 from hourglass.cli import logs as log_cli
 from hourglass.cli import timeseries as ts_cli
-from hourglass.cli._common import base_params, check_model_dir, finish_params
+from hourglass.cli._common import base_params, check_model_dir, finish_params, parse_hidden
 from hourglass.detectors import registry
 from hourglass.errors import HourglassError
 from hourglass.evaluate import binary_metrics, evaluate_scores, per_class_detection
@@ -362,11 +362,7 @@ def train(
         params = base_params(seed=seed, device=device, quiet=quiet, epochs=epochs,
                              batch_size=batch_size, lr=lr)
         if hidden:
-            try:
-                params["hidden"] = tuple(int(h) for h in hidden.split(","))
-            except ValueError:
-                raise HourglassError(f"--hidden: expected comma-separated integers, got {hidden!r}"
-                                     ) from None
+            params["hidden"] = parse_hidden(hidden)
         finish_params(cls, model, params, param or [])
         if threshold:
             rule = threshold_from_spec(threshold, events_per_day=events_per_day)

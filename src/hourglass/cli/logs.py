@@ -13,7 +13,7 @@ import pandas as pd
 import typer
 from rich.console import Console
 
-from hourglass.cli._common import base_params, check_model_dir, finish_params
+from hourglass.cli._common import base_params, check_model_dir, finish_params, parse_hidden
 from hourglass.detectors import registry
 from hourglass.errors import HourglassError
 from hourglass.evaluate import evaluate_scores
@@ -85,11 +85,7 @@ def _params(cls: type, model: str, *, epochs: int | None, batch_size: int | None
     params = base_params(seed=seed, device=device, quiet=quiet, epochs=epochs,
                          batch_size=batch_size, lr=lr)
     if hidden:
-        try:
-            widths = tuple(int(h) for h in hidden.split(","))
-        except ValueError:
-            raise HourglassError(f"--hidden: expected comma-separated integers, got {hidden!r}"
-                                 ) from None
+        widths = parse_hidden(hidden)
         params["hidden"] = widths if isinstance(cls().get_params().get("hidden"), tuple) else widths[0]
     return finish_params(cls, model, params, extra)
 
