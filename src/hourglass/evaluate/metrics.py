@@ -18,6 +18,17 @@ def _safe_div(a: float, b: float) -> float:
     return float(a / b) if b else 0.0
 
 
+def _confusion(y: np.ndarray, p: np.ndarray) -> tuple[int, int, int, int]:
+    """``tp, fp, tn, fn`` of 0/1 decisions ``p`` against 0/1 labels ``y``."""
+    return (int(((p == 1) & (y == 1)).sum()), int(((p == 1) & (y == 0)).sum()),
+            int(((p == 0) & (y == 0)).sum()), int(((p == 0) & (y == 1)).sum()))
+
+
+def _precision_recall_f1(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
+    precision, recall = _safe_div(tp, tp + fp), _safe_div(tp, tp + fn)
+    return precision, recall, _safe_div(2 * precision * recall, precision + recall)
+
+
 def binary_metrics(y_true: object, scores: object, y_pred: object) -> dict[str, Any]:
     """Precision, recall (= detection rate), F1, FPR, ROC-AUC, PR-AUC and the confusion matrix.
 
@@ -48,12 +59,8 @@ def binary_metrics(y_true: object, scores: object, y_pred: object) -> dict[str, 
     p = check_labels(y_pred, s.size, what="y_pred")
     if s.size == 0:
         raise InputError("no rows to evaluate")
-    tp = int(((p == 1) & (y == 1)).sum())
-    fp = int(((p == 1) & (y == 0)).sum())
-    tn = int(((p == 0) & (y == 0)).sum())
-    fn = int(((p == 0) & (y == 1)).sum())
-    precision = _safe_div(tp, tp + fp)
-    recall = _safe_div(tp, tp + fn)
+    tp, fp, tn, fn = _confusion(y, p)
+    precision, recall, f1 = _precision_recall_f1(tp, fp, fn)
     both = 0 < y.sum() < y.size
     return {
         "roc_auc": float(roc_auc_score(y, s)) if both else None,
@@ -61,7 +68,7 @@ def binary_metrics(y_true: object, scores: object, y_pred: object) -> dict[str, 
         "precision": precision,
         "recall": recall,
         "detection_rate": recall,
-        "f1": _safe_div(2 * precision * recall, precision + recall),
+        "f1": f1,
         "fpr": _safe_div(fp, fp + tn),
         "accuracy": _safe_div(tp + tn, y.size),
         "tp": tp,

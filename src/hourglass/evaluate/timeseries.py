@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from hourglass.evaluate.metrics import binary_metrics
+from hourglass.evaluate.metrics import _confusion, _precision_recall_f1, _safe_div, binary_metrics
 from hourglass.features.validation import check_labels
 
 __all__ = ["events", "point_adjust", "time_to_detect", "timeseries_metrics"]
@@ -77,10 +77,6 @@ def time_to_detect(y_true: object, y_pred: object) -> list[int | None]:
     return out
 
 
-def _f1(p: float, r: float) -> float:
-    return 2 * p * r / (p + r) if p + r else 0.0
-
-
 def timeseries_metrics(y_true: object, scores: object, y_pred: object) -> dict[str, Any]:
     """Point-wise, event-wise and (labelled) point-adjusted metrics of one scored series.
 
@@ -115,22 +111,23 @@ def timeseries_metrics(y_true: object, scores: object, y_pred: object) -> dict[s
     out = binary_metrics(y, s, p)
     true_events = events(y)
     alarms = events(p)
-    detected = [bool(p[lo:hi].any()) for lo, hi in true_events]
-    ev_recall = float(np.mean(detected)) if true_events else 0.0
-    ev_precision = (float(np.mean([bool(y[lo:hi].any()) for lo, hi in alarms])) if alarms else 0.0)
     ttd = time_to_detect(y, p)
     found = [t for t in ttd if t is not None]
-    pa = binary_metrics(y, s, point_adjust(y, p))
+    ev_recall = float(np.mean([t is not None for t in ttd])) if true_events else 0.0
+    ev_precision = (float(np.mean([bool(y[lo:hi].any()) for lo, hi in alarms])) if alarms else 0.0)
+    # point-adjusted decisions only change the confusion counts: no second pass over the AUCs
+    tp, fp, _, fn = _confusion(y, point_adjust(y, p))
+    pa_precision, pa_recall, pa_f1 = _precision_recall_f1(tp, fp, fn)
     out.update({
         "n_events": len(true_events),
         "event_recall": ev_recall,
         "event_precision": ev_precision,
-        "event_f1": _f1(ev_precision, ev_recall),
+        "event_f1": _safe_div(2 * ev_precision * ev_recall, ev_precision + ev_recall),
         "n_alarm_runs": len(alarms),
         "time_to_detect": ttd,
         "mean_time_to_detect": float(np.mean(found)) if found else None,
-        "pa_precision": pa["precision"],
-        "pa_recall": pa["recall"],
-        "pa_f1": pa["f1"],
+        "pa_precision": pa_precision,
+        "pa_recall": pa_recall,
+        "pa_f1": pa_f1,
     })
     return out

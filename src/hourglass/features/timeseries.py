@@ -315,9 +315,22 @@ class TimeSeriesPreprocessor:
         raise InputError(f"column {col!r}: {int(na.sum())} missing value(s), first at {where}; "
                          f"{hint}")
 
+    def _grid(self, df: pd.DataFrame, cols: Sequence[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The channels on the grid, raw (NaN where missing) and filled (gaps checked)."""
+        frame = self._frame(df, cols)
+        filled = self._fill(frame)
+        if self.fill != "zero":
+            self._raise_missing(filled)
+        return frame, filled
+
     # -- fit / transform ----------------------------------------------------------------------
     def fit(self, df: pd.DataFrame) -> TimeSeriesPreprocessor:
         """Learn the channels and the per-channel scaling from a training series."""
+        self._fit(df)
+        return self
+
+    def _fit(self, df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Fit; return the training grid as :meth:`_grid` does (for :meth:`fit_transform`)."""
         self._check_params()
         if not isinstance(df, pd.DataFrame):
             raise InputError(f"expected a pandas DataFrame, got {type(df).__name__}")
@@ -332,11 +345,8 @@ class TimeSeriesPreprocessor:
                 logger.warning("ignoring non-numeric column(s): %s", ", ".join(ignored[:5]))
         if not cols:
             raise InputError("no numeric channels to model")
-        frame = self._frame(df, cols)
+        frame, filled = self._grid(df, cols)
         self.masked_ = [c for c in cols if self.missing_mask and frame[c].isna().any()]
-        filled = self._fill(frame)
-        if self.fill != "zero":
-            self._raise_missing(filled)
         X = filled.to_numpy(dtype=np.float64)
         if self.scaler == "standard":
             mu, sd = np.nanmean(X, axis=0), np.nanstd(X, axis=0)
@@ -351,17 +361,16 @@ class TimeSeriesPreprocessor:
         self.channels_ = cols
         self.columns_ = [*cols] + ([str(self.timestamp_col)] if self.timestamp_col else [])
         self.feature_names_ = [*cols, *(f"{c}__missing" for c in self.masked_)]
-        return self
+        return frame, filled
 
     def transform_frame(self, df: pd.DataFrame) -> pd.DataFrame:
         """The model input as a DataFrame indexed by the grid (timestamps or row numbers)."""
         if not hasattr(self, "channels_"):
             raise NotFittedError("TimeSeriesPreprocessor is not fitted; call fit(df) first")
-        frame = self._frame(df, self.channels_)
+        return self._scaled(*self._grid(df, self.channels_))
+
+    def _scaled(self, frame: pd.DataFrame, filled: pd.DataFrame) -> pd.DataFrame:
         mask = frame[self.masked_].isna().astype(np.float64) if self.masked_ else None
-        filled = self._fill(frame)
-        if self.fill != "zero":
-            self._raise_missing(filled)
         out = (filled - self.offset_) / self.scale_
         if self.fill == "zero":
             out = out.fillna(0.0)
@@ -374,8 +383,8 @@ class TimeSeriesPreprocessor:
         return np.ascontiguousarray(self.transform_frame(df).to_numpy(dtype=np.float32))
 
     def fit_transform(self, df: pd.DataFrame) -> np.ndarray:
-        """``fit(df)`` then ``transform(df)``."""
-        return self.fit(df).transform(df)
+        """``fit(df)`` then ``transform(df)`` (the training series is put on the grid once)."""
+        return np.ascontiguousarray(self._scaled(*self._fit(df)).to_numpy(dtype=np.float32))
 
     def align_labels(self, df: pd.DataFrame, labels: object) -> np.ndarray:
         """Per-row 0/1 labels of ``df`` moved onto the same grid as :meth:`transform` (a grid
