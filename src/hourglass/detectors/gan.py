@@ -66,6 +66,15 @@ def _with_common_doc(cls: type) -> type:
     return cls
 
 
+def check_adversarial(det: Any, weights: tuple[str, ...]) -> None:
+    """Checks every adversarial detector shares: ``lr_d > 0`` and each loss weight ``>= 0``."""
+    if float(det.lr_d) <= 0:
+        raise ValueError(f"lr_d must be > 0, got {det.lr_d}")
+    for name in weights:
+        if float(getattr(det, name)) < 0:
+            raise ValueError(f"{name} must be >= 0, got {getattr(det, name)}")
+
+
 class _GANDetector(DeepDetector):
     """Shared parameter checks of the adversarial detectors."""
 
@@ -74,11 +83,7 @@ class _GANDetector(DeepDetector):
     def _check_params(self) -> None:
         check_hidden(self)
         check_at_least_one(self, "latent_dim")
-        if float(self.lr_d) <= 0:
-            raise ValueError(f"lr_d must be > 0, got {self.lr_d}")
-        for name in self._weights:
-            if float(getattr(self, name)) < 0:
-                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
+        check_adversarial(self, self._weights)
         if "lam" in self._weights and not 0 <= float(self.lam) <= 1:
             raise ValueError(f"lam must be in [0, 1], got {self.lam}")
 

@@ -9,6 +9,7 @@ import torch
 from torch import nn
 
 from hourglass.detectors.base import check_at_least_one
+from hourglass.detectors.gan import check_adversarial
 from hourglass.detectors.windowed import WindowDetector, store_params
 from hourglass.nn import conv1d_stack
 from hourglass.nn.gan import GANomalyModule
@@ -186,11 +187,7 @@ class GANomaly1D(WindowDetector):
         if int(self.window) < min_window(k):
             raise ValueError(f"window must be >= {min_window(k)} steps for kernel_size={k} (the "
                              f"receptive field of {_LEVELS} stride-2 convolutions), got {self.window}")
-        if float(self.lr_d) <= 0:
-            raise ValueError(f"lr_d must be > 0, got {self.lr_d}")
-        for name in self._weights:
-            if float(getattr(self, name)) < 0:
-                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
+        check_adversarial(self, self._weights)
 
     def _build_module(self, n_features: int) -> nn.Module:
         return _GANomaly1DModule(
