@@ -419,15 +419,18 @@ class TabularPreprocessor:
                                                          if self.roles_.get(c) == "numeric")],
                                   allow_missing=self.impute != "error")
         blocks = [np.clip(self._numeric_block(raw), -_CLIP, _CLIP).astype(np.float32)]
+        # an IP or port column with an indicator is parsed once, for both of its blocks
+        ips = {c: ip_parts(df[c], k) for c, k in self.ips_.items()}
+        ports = {c: port_numbers(df[c]) for c in self.ports_}
         ind = np.zeros((n, len(self.indicators_)), dtype=np.float32)
         for j, c in enumerate(self.indicators_):
             role = self.roles_.get(c, "numeric")
             if role == "numeric":
                 ind[:, j] = ~np.isfinite(raw[c])
             elif role == "ip":
-                ind[:, j] = ip_parts(df[c], 1)[3]
+                ind[:, j] = (ips[c] if c in ips else ip_parts(df[c], 1))[3]
             else:
-                ind[:, j] = np.isnan(port_numbers(df[c]))
+                ind[:, j] = np.isnan(ports[c] if c in ports else port_numbers(df[c]))
         blocks.append(ind)
         rows = np.arange(n)
         for c, cats in self.categories_.items():
@@ -447,18 +450,18 @@ class TabularPreprocessor:
             onehot[rows, stable_hash(uniques, k)[codes]] = 1.0
             blocks.append(onehot)
         for c, k in self.ips_.items():
-            private, v6, bucket, absent = ip_parts(df[c], k)
+            private, v6, bucket, absent = ips[c]
             block = np.zeros((n, 2 + k), dtype=np.float32)
             block[:, 0], block[:, 1] = private, v6
             block[rows[~absent], 2 + bucket[~absent]] = 1.0
             blocks.append(block)
-        for c, ports in self.ports_.items():
-            p = port_numbers(df[c])
-            block = np.zeros((n, 3 + len(ports)), dtype=np.float32)
+        for c, known_ports in self.ports_.items():
+            p = ports[c]
+            block = np.zeros((n, 3 + len(known_ports)), dtype=np.float32)
             ok = np.isfinite(p)
             kind = np.where(p < 1024, 0, np.where(p < 49152, 1, 2))
             block[rows[ok], kind[ok]] = 1.0
-            idx = pd.Index(ports).get_indexer(np.where(ok, p, -1).astype(np.int64))
+            idx = pd.Index(known_ports).get_indexer(np.where(ok, p, -1).astype(np.int64))
             hit = idx >= 0
             block[rows[hit], 3 + idx[hit]] = 1.0
             blocks.append(block)
