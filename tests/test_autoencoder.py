@@ -21,7 +21,8 @@ def _data(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
 
 def test_feature_norm_divides_by_held_out_error() -> None:
     X, _ = _data()
-    ae = AutoEncoder(score_norm="feature", **FAST).fit(X)
+    # raw units (no standardisation): the low-rank features are reconstructed almost exactly
+    ae = AutoEncoder(score_norm="feature", standardize=False, **FAST).fit(X)
     scale = ae.module_.error_scale.cpu().numpy()
     assert scale[5] > 5 * np.median(scale[:5]), "the noise feature has the largest typical error"
     held = X[ae.val_index_]
@@ -61,3 +62,55 @@ def test_weights_saved_before_error_scale_still_load() -> None:
     del arrays["module.error_scale"]  # the layout of artefacts written before score_norm existed
     twin = AutoEncoder(**FAST).set_state(_decode(_encode(meta)), arrays)
     np.testing.assert_array_equal(twin.score(X[:50]), ae.score(X[:50]))
+
+
+def test_standardize_makes_scores_blind_to_feature_units() -> None:
+    X, _ = _data()
+    rescaled = X * np.array([1, 1000, 1, 0.001, 1, 1], dtype=np.float32)
+    a = AutoEncoder(**FAST).fit(X)
+    b = AutoEncoder(**FAST).fit(rescaled)
+    np.testing.assert_allclose(b.score(rescaled[:50]), a.score(X[:50]), rtol=1e-3, atol=1e-5)
+    # and the raw-unit model is not: the 1000× feature dominates its error
+    raw = AutoEncoder(standardize=False, **FAST).fit(rescaled)
+    assert int(np.argmax(raw.score_features(rescaled[:50]).mean(axis=0))) == 1
+
+
+def test_standardize_survives_state_round_trip_and_old_states_load_raw() -> None:
+    X, _ = _data()
+    X = X * 50 + 7
+    ae = AutoEncoder(**FAST).fit(X)
+    meta, arrays = ae.get_state()
+    twin = AutoEncoder(**FAST).set_state(_decode(_encode(meta)), arrays)
+    np.testing.assert_array_equal(twin.score(X[:50]), ae.score(X[:50]))
+    np.testing.assert_array_equal(twin.score_features(X[:5]), ae.score_features(X[:5]))
+    raw = AutoEncoder(standardize=False, **FAST).fit(X)
+    meta, arrays = raw.get_state()
+    assert "input_scale" not in arrays  # the layout of states written before standardize existed
+    old = AutoEncoder(**FAST).set_state(meta, arrays)
+    np.testing.assert_array_equal(old.score(X[:50]), raw.score(X[:50]))
+
+
+def test_auto_batch_gives_small_tables_enough_optimiser_steps() -> None:
+    from hourglass.detectors.base import AUTO_BATCH_STEPS, auto_batch_size
+
+    for n in (50, 135, 900, 3000, 70_000):
+        b = auto_batch_size(n)
+        assert 32 <= b <= 1024 and b & (b - 1) == 0
+        assert b == 32 or n // b >= AUTO_BATCH_STEPS
+    ae = AutoEncoder(hidden=(8, 4), epochs=2, batch_size="auto", verbose=0).fit(_data()[0][:300])
+    assert ae._train_config(270).batch_size == 32  # 270 training rows: 8 steps, not 1 of 1024
+
+
+@pytest.mark.parametrize("bad", ["big", 0, -5, True])
+def test_bad_batch_size_is_a_value_error(bad: object) -> None:
+    with pytest.raises(ValueError, match="batch_size"):
+        AutoEncoder(hidden=(4,), epochs=1, batch_size=bad, verbose=0).fit(_data()[0])
+
+
+def test_labelled_fit_early_stops_on_held_out_normal_rows() -> None:
+    X, _ = _data()
+    y = np.zeros(len(X))
+    y[:12] = 1
+    ae = AutoEncoder(**FAST).fit(X, y)
+    assert len(ae.history_.val_loss) == len(ae.history_.train_loss) > 0
+    assert len(ae.val_scores_) == int((y[ae.val_index_] == 0).sum())

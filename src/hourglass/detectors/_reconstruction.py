@@ -34,5 +34,8 @@ class ReconstructionMixin:
         """
         self._check_fitted()  # type: ignore[attr-defined]
         Xa = self._validate(X, reset=False)  # type: ignore[attr-defined]
+        model_input = getattr(self, "_model_input", None)
+        if model_input is not None:
+            Xa = model_input(Xa)
         self.module_.eval()
         return predict_batches(self.module_.feature_errors, [Xa], device=self.device_)

@@ -93,8 +93,10 @@ class SparseAutoEncoder(AutoEncoder):
     sparsity_weight
         Weight of the penalty (>= 0).
     hidden, activation, dropout, batch_norm, epochs, batch_size, lr, weight_decay, patience, \
-score_norm, validation_fraction, label_margin, label_weight, threshold, device, verbose, random_state
-        As for :class:`~hourglass.detectors.AutoEncoder`.
+standardize, score_norm, validation_fraction, label_margin, label_weight, threshold, device, verbose, \
+random_state
+        As for :class:`~hourglass.detectors.AutoEncoder`, except that the defaults stay
+        ``batch_size=1024`` and ``standardize=False`` (the settings these were benchmarked with).
 
     Examples
     --------
@@ -116,10 +118,11 @@ score_norm, validation_fraction, label_margin, label_weight, threshold, device, 
         dropout: float = 0.0,
         batch_norm: bool = False,
         epochs: int = 40,
-        batch_size: int = 1024,
+        batch_size: int | str = 1024,
         lr: float = 3e-3,
         weight_decay: float = 0.0,
         patience: int | None = 5,
+        standardize: bool = False,
         score_norm: str = "none",
         validation_fraction: float = 0.1,
         label_margin: float = 10.0,
@@ -131,7 +134,8 @@ score_norm, validation_fraction, label_margin, label_weight, threshold, device, 
     ) -> None:
         super().__init__(hidden=hidden, activation=activation, dropout=dropout,
                          batch_norm=batch_norm, epochs=epochs, batch_size=batch_size, lr=lr,
-                         weight_decay=weight_decay, patience=patience, score_norm=score_norm,
+                         weight_decay=weight_decay, patience=patience, standardize=standardize,
+                         score_norm=score_norm,
                          validation_fraction=validation_fraction, label_margin=label_margin,
                          label_weight=label_weight, threshold=threshold, device=device,
                          verbose=verbose, random_state=random_state)
@@ -173,8 +177,10 @@ class DenoisingAutoEncoder(AutoEncoder):
     mask_rate
         Probability of zeroing a value, in [0, 1).
     hidden, activation, dropout, batch_norm, epochs, batch_size, lr, weight_decay, patience, \
-score_norm, validation_fraction, label_margin, label_weight, threshold, device, verbose, random_state
-        As for :class:`~hourglass.detectors.AutoEncoder`.
+standardize, score_norm, validation_fraction, label_margin, label_weight, threshold, device, verbose, \
+random_state
+        As for :class:`~hourglass.detectors.AutoEncoder`, except that the defaults stay
+        ``batch_size=1024`` and ``standardize=False`` (the settings these were benchmarked with).
 
     Examples
     --------
@@ -196,10 +202,11 @@ score_norm, validation_fraction, label_margin, label_weight, threshold, device, 
         dropout: float = 0.0,
         batch_norm: bool = False,
         epochs: int = 40,
-        batch_size: int = 1024,
+        batch_size: int | str = 1024,
         lr: float = 3e-3,
         weight_decay: float = 0.0,
         patience: int | None = 5,
+        standardize: bool = False,
         score_norm: str = "none",
         validation_fraction: float = 0.1,
         label_margin: float = 10.0,
@@ -211,7 +218,8 @@ score_norm, validation_fraction, label_margin, label_weight, threshold, device, 
     ) -> None:
         super().__init__(hidden=hidden, activation=activation, dropout=dropout,
                          batch_norm=batch_norm, epochs=epochs, batch_size=batch_size, lr=lr,
-                         weight_decay=weight_decay, patience=patience, score_norm=score_norm,
+                         weight_decay=weight_decay, patience=patience, standardize=standardize,
+                         score_norm=score_norm,
                          validation_fraction=validation_fraction, label_margin=label_margin,
                          label_weight=label_weight, threshold=threshold, device=device,
                          verbose=verbose, random_state=random_state)

@@ -39,6 +39,35 @@ def check_at_least_one(det: object, *names: str) -> None:
             raise ValueError(f"{name} must be >= 1, got {getattr(det, name)}")
 
 
+AUTO_BATCH_STEPS = 8
+"""``batch_size="auto"``: the batch gives at least this many optimiser steps per epoch."""
+
+
+def auto_batch_size(n_rows: int, largest: int = 1024, smallest: int = 32) -> int:
+    """The batch of ``batch_size="auto"``: the largest power of two that still gives
+    ``AUTO_BATCH_STEPS`` optimiser steps per epoch over ``n_rows`` training rows, clipped to
+    ``[smallest, largest]``. Large tables keep fast batches of ``largest`` rows; a few hundred
+    rows get small batches, so a fixed number of epochs still means enough optimiser steps.
+
+    Examples
+    --------
+    >>> [auto_batch_size(n) for n in (100, 1000, 3000, 60000)]
+    [32, 64, 256, 1024]
+    """
+    target = max(1, int(n_rows) // AUTO_BATCH_STEPS)
+    return int(min(largest, max(smallest, 1 << (target.bit_length() - 1))))
+
+
+def check_batch_size(det: Any) -> None:
+    """Raise ``ValueError`` unless ``det.batch_size`` is ``"auto"`` or an integer >= 1."""
+    bs = det.batch_size
+    if isinstance(bs, str):
+        if bs != "auto":
+            raise ValueError(f"batch_size must be 'auto' or an integer >= 1, got {bs!r}")
+    elif isinstance(bs, bool) or int(bs) < 1:
+        raise ValueError(f"batch_size must be 'auto' or an integer >= 1, got {bs!r}")
+
+
 def check_hidden(det: Any) -> None:
     """Raise ``ValueError`` unless ``det.hidden`` is a non-empty tuple of positive widths."""
     hidden = det.hidden
@@ -109,7 +138,10 @@ class BaseDetector(BaseEstimator):
         train_idx, val_idx = self._split(n, frac, np.random.default_rng(self._seed()))
         n_val = len(val_idx)
         y_train = None if labels is None else labels[train_idx]
-        self._fit(self._take(Xa, train_idx), self._take(Xa, val_idx) if n_val else None, y_train)
+        # held-out rows given to ``_fit`` (early stopping) are normal ones: labels say which
+        fit_val = val_idx if labels is None else val_idx[labels[val_idx] == 0]
+        self._fit(self._take(Xa, train_idx), self._take(Xa, fit_val) if len(fit_val) else None,
+                  y_train)
         if n_val:
             val_scores = self._score(self._take(Xa, val_idx))
             if labels is not None:
@@ -283,10 +315,13 @@ class DeepDetector(BaseDetector):
 
     _tags: ClassVar[dict[str, Any]] = {"deep": True}
 
-    def _train_config(self) -> TrainConfig:
+    def _train_config(self, n_rows: int | None = None) -> TrainConfig:
+        bs = self.batch_size
+        if bs == "auto":
+            bs = auto_batch_size(1024 if n_rows is None else n_rows)
         return TrainConfig(
             epochs=int(self.epochs),
-            batch_size=int(self.batch_size),
+            batch_size=int(bs),
             lr=float(self.lr),
             weight_decay=float(self.weight_decay),
             patience=None if self.patience is None else int(self.patience),
@@ -298,7 +333,8 @@ class DeepDetector(BaseDetector):
         super().validate_params()
 
     def _check_common(self) -> None:
-        check_at_least_one(self, "epochs", "batch_size")
+        check_at_least_one(self, "epochs")
+        check_batch_size(self)
         if float(self.lr) <= 0:
             raise ValueError(f"lr must be > 0, got {self.lr}")
 
@@ -333,13 +369,14 @@ class DeepDetector(BaseDetector):
             train = tuple(t.to(device) for t in self._train_tensors(X, y))
             self._init_module(module, train)
             val = None
-            # With labelled anomalies the loss that matters includes them, and the held-out rows
-            # carry no labels here: early stopping then watches the training loss instead.
-            if X_val is not None and self._n_samples(X_val) > 0 and len(train) < 2:
+            # Early stopping watches the label-free loss of held-out normal rows (``fit`` passes
+            # only the normal ones when labels are given), so labels cannot buy their margin
+            # with a worse fit of normal data.
+            if X_val is not None and self._n_samples(X_val) > 0:
                 val = tuple(t.to(device) for t in self._train_tensors(X_val, None))
             gen = torch.Generator().manual_seed(seed)
             self.history_: TrainHistory = train_module(
-                module, train, val, self._train_config(), generator=gen,
+                module, train, val, self._train_config(self._n_samples(X)), generator=gen,
                 description=type(self).__name__)
         self.module_ = module
         self.device_ = device
