@@ -241,7 +241,8 @@ def run(args: argparse.Namespace) -> str:
                 Xf, Xt = _minmax(split.fit[proto], split.test)
                 for m in models:
                     spec = MODELS[m]
-                    if spec.family == "pyod-deep" and seed >= args.pyod_deep_seeds:
+                    if (spec.family == "pyod-deep" and seed >= args.pyod_deep_seeds
+                            and m not in args.every_seed.split(",")):
                         continue
                     roc, pr, fit_s = _evaluate(spec.factory(seed, Xf.shape[1]), Xf, Xt, split.test_y)
                     r = results.setdefault((name, proto, m), {"roc": [], "pr": [], "fit": []})
@@ -282,7 +283,8 @@ def report(args: argparse.Namespace, results: dict, sizes: dict[str, str], model
     notes = "\n".join(f"- `{m}`: {MODELS[m].note}" for m in models if MODELS[m].note)
     return (header("Tabular benchmark: hourglass autoencoder family vs PyOD")
             + f"\nCommand: `python benchmarks/tabular.py {' '.join(sys.argv[1:])}`\n\n"
-            f"Seeds: {args.seeds} (PyOD deep models: first {args.pyod_deep_seeds}); training split "
+            f"Seeds: {args.seeds} (PyOD deep models: first {args.pyod_deep_seeds}, except "
+            f"{args.every_seed or 'none'}: all); training split "
             f"capped at {args.max_train} rows, test at {args.max_test} rows (seeded subsamples, "
             "the same rows for every model). Default hyper-parameters for every model. ROC-AUC and "
             "PR-AUC are mean ± std over seeds on the test rows; fit seconds are wall-clock medians "
@@ -356,6 +358,9 @@ def main() -> None:
     ap.add_argument("--protocols", default="normal-only,pyod")
     ap.add_argument("--seeds", type=int, default=5)
     ap.add_argument("--pyod-deep-seeds", type=int, default=2)
+    ap.add_argument("--every-seed", default="pyod-ae",
+                    help="PyOD deep models run on every seed despite --pyod-deep-seeds (the AE "
+                         "target compares against pyod-ae)")
     ap.add_argument("--max-train", type=int, default=5000)
     ap.add_argument("--max-test", type=int, default=20000)
     ap.add_argument("--semi", action="store_true", help="also run the semi-supervised comparison")

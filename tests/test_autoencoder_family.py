@@ -85,7 +85,8 @@ def _ring_case(seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.nd
 
 def test_labelled_anomalies_beat_normal_only_training() -> None:
     X, y, T, yt = _ring_case()
-    params = {"hidden": (16, 8, 2), "epochs": 60, "batch_size": 64, "verbose": 0}
+    # without batch norm the plain autoencoder interpolates the centre well (ROC-AUC < 0.5)
+    params = {"hidden": (16, 8, 2), "epochs": 60, "batch_size": 64, "batch_norm": False, "verbose": 0}
     unsup = AutoEncoder(**params).fit(X[y == 0])
     semi = AutoEncoder(**params).fit(X, y)
     auc_unsup = roc_auc_score(yt, unsup.score(T))

@@ -96,7 +96,8 @@ class SparseAutoEncoder(AutoEncoder):
 standardize, score_norm, validation_fraction, label_margin, label_weight, threshold, device, verbose, \
 random_state
         As for :class:`~hourglass.detectors.AutoEncoder`, except that the defaults stay
-        ``batch_size=1024`` and ``standardize=False`` (the settings these were benchmarked with).
+        ``batch_size=1024``, ``standardize=False`` and ``batch_norm=False`` (the settings these
+        were benchmarked and validated with).
 
     Examples
     --------
@@ -180,7 +181,8 @@ class DenoisingAutoEncoder(AutoEncoder):
 standardize, score_norm, validation_fraction, label_margin, label_weight, threshold, device, verbose, \
 random_state
         As for :class:`~hourglass.detectors.AutoEncoder`, except that the defaults stay
-        ``batch_size=1024`` and ``standardize=False`` (the settings these were benchmarked with).
+        ``batch_size=1024``, ``standardize=False`` and ``batch_norm=False`` (the settings these
+        were benchmarked and validated with).
 
     Examples
     --------
