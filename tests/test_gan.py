@@ -60,7 +60,7 @@ def test_another_seed_gives_other_scores() -> None:
 
 def test_generator_covers_both_modes_and_scores_separate_them() -> None:
     X = two_moons(n=400)
-    det = AnoGAN(hidden=(32, 32), latent_dim=2, epochs=40, batch_size=64, patience=None,
+    det = AnoGAN(hidden=(32, 32), latent_dim=2, epochs=40, min_steps=0, batch_size=64, patience=None,
                  verbose=0).fit(X)
     with torch.no_grad():
         fake = det.module_.generator(torch.randn(1000, 2, generator=torch.Generator().manual_seed(0)))

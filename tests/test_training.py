@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 import torch
@@ -183,3 +185,20 @@ def test_weight_averaging_keeps_the_averaged_weights_and_they_are_steadier() -> 
     with pytest.raises(ValueError, match="ema_decay"):
         train_module(_NoisyMean(), (X,), None, TrainConfig(epochs=1, verbose=0, ema_decay=1.0),
                      generator=torch.Generator().manual_seed(0))
+
+
+def test_min_steps_adds_epochs_and_early_stopping_waits_for_them() -> None:
+    x, y = _data(64)
+    torch.manual_seed(0)
+    # one batch per epoch: 12 steps means 12 epochs, and patience 1 may not cut them short
+    config = TrainConfig(epochs=2, batch_size=64, lr=1e-6, patience=1, min_delta=0.5, verbose=0,
+                         min_steps=12)
+    h = train_module(Linear(), (x, y), None, config, generator=torch.Generator().manual_seed(0))
+    assert len(h.train_loss) == 12 and h.stopped_early
+    # two batches per epoch: 6 epochs; without the floor, patience 1 stops at epoch 2
+    config = TrainConfig(epochs=2, batch_size=32, lr=1e-6, patience=1, min_delta=0.5, verbose=0)
+    h = train_module(Linear(), (x, y), None, config, generator=torch.Generator().manual_seed(0))
+    assert len(h.train_loss) == 2
+    h = train_module(Linear(), (x, y), None, replace(config, min_steps=12),
+                     generator=torch.Generator().manual_seed(0))
+    assert len(h.train_loss) == 6

@@ -44,6 +44,12 @@ _COMMON_DOC = """hidden
     epochs, batch_size, lr, weight_decay
         Training: up to ``epochs`` passes; Adam (betas 0.5, 0.999) at ``lr`` for the
         generator side.
+    min_steps
+        At least this many optimiser steps, epochs added past ``epochs`` if needed (and early
+        stopping waits for them): on a few hundred rows an epoch is one or two steps, and 20
+        epochs left the networks far from fitted (held-out reconstruction error on ODDS
+        Ionosphere 0.85 after 20 steps, 0.23 after 400). No effect once ``epochs`` already
+        take that many steps (e.g. 10,000 rows in batches of 256).
     lr_d
         Discriminator learning rate (two-timescale rule: larger than ``lr``).
     spectral_norm
@@ -78,7 +84,8 @@ def adversarial_train_config(det: DeepDetector) -> TrainConfig:
     """The detector's training settings plus its weight averaging (``ema_decay``)."""
     config = DeepDetector._train_config(det)
     decay = getattr(det, "ema_decay", None)
-    return dataclasses.replace(config, ema_decay=None if decay is None else float(decay))
+    return dataclasses.replace(config, ema_decay=None if decay is None else float(decay),
+                               min_steps=int(getattr(det, "min_steps", 0)))
 
 
 def _with_common_doc(cls: type) -> type:
@@ -96,6 +103,8 @@ def check_adversarial(det: Any, weights: tuple[str, ...]) -> None:
         raise ValueError(f"gradient_penalty must be >= 0, got {det.gradient_penalty}")
     if det.ema_decay is not None and not 0 < float(det.ema_decay) < 1:
         raise ValueError(f"ema_decay must be None or in (0, 1), got {det.ema_decay}")
+    if int(getattr(det, "min_steps", 0)) < 0:
+        raise ValueError(f"min_steps must be >= 0, got {det.min_steps}")
     for name in weights:
         if float(getattr(det, name)) < 0:
             raise ValueError(f"{name} must be >= 0, got {getattr(det, name)}")
@@ -150,7 +159,7 @@ class AnoGAN(_GANDetector):
     >>> import numpy as np
     >>> from hourglass.detectors import AnoGAN
     >>> X = np.random.default_rng(0).normal(size=(400, 6)).astype("float32")
-    >>> det = AnoGAN(hidden=(16,), latent_dim=2, epochs=3, verbose=0).fit(X)
+    >>> det = AnoGAN(hidden=(16,), latent_dim=2, epochs=3, min_steps=0, verbose=0).fit(X)
     >>> det.score(X[:2]).shape
     (2,)
     """
@@ -166,6 +175,7 @@ class AnoGAN(_GANDetector):
         search_steps: int = 10,
         search_lr: float = 0.05,
         epochs: int = 20,
+        min_steps: int = 400,
         batch_size: int = 256,
         lr: float = 1e-3,
         lr_d: float = 4e-3,
@@ -187,6 +197,7 @@ class AnoGAN(_GANDetector):
         self.search_steps = search_steps
         self.search_lr = search_lr
         self.epochs = epochs
+        self.min_steps = min_steps
         self.batch_size = batch_size
         self.lr = lr
         self.lr_d = lr_d
@@ -233,7 +244,7 @@ class GANomaly(_GANDetector):
     >>> import numpy as np
     >>> from hourglass.detectors import GANomaly
     >>> X = np.random.default_rng(0).normal(size=(400, 6)).astype("float32")
-    >>> det = GANomaly(hidden=(16,), latent_dim=2, epochs=3, verbose=0).fit(X)
+    >>> det = GANomaly(hidden=(16,), latent_dim=2, epochs=3, min_steps=0, verbose=0).fit(X)
     >>> det.score(X[:2]).shape
     (2,)
     """
@@ -248,6 +259,7 @@ class GANomaly(_GANDetector):
         w_con: float = 50.0,
         w_enc: float = 1.0,
         epochs: int = 30,
+        min_steps: int = 400,
         batch_size: int = 256,
         lr: float = 1e-3,
         lr_d: float = 4e-3,
@@ -268,6 +280,7 @@ class GANomaly(_GANDetector):
         self.w_con = w_con
         self.w_enc = w_enc
         self.epochs = epochs
+        self.min_steps = min_steps
         self.batch_size = batch_size
         self.lr = lr
         self.lr_d = lr_d
@@ -322,7 +335,7 @@ class EncoderGAN(_GANDetector):
     >>> import numpy as np
     >>> from hourglass.detectors import EncoderGAN
     >>> X = np.random.default_rng(0).normal(size=(400, 6)).astype("float32")
-    >>> det = EncoderGAN(hidden=(16,), latent_dim=2, epochs=3, verbose=0).fit(X)
+    >>> det = EncoderGAN(hidden=(16,), latent_dim=2, epochs=3, min_steps=0, verbose=0).fit(X)
     >>> det.score(X[:2]).shape
     (2,)
     """
@@ -337,6 +350,7 @@ class EncoderGAN(_GANDetector):
         w_rec: float = 1.0,
         latent_cycle: bool = True,
         epochs: int = 20,
+        min_steps: int = 400,
         batch_size: int = 256,
         lr: float = 1e-3,
         lr_d: float = 4e-3,
@@ -357,6 +371,7 @@ class EncoderGAN(_GANDetector):
         self.w_rec = w_rec
         self.latent_cycle = latent_cycle
         self.epochs = epochs
+        self.min_steps = min_steps
         self.batch_size = batch_size
         self.lr = lr
         self.lr_d = lr_d

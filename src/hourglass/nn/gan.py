@@ -16,12 +16,15 @@ interpolates presumes a Wasserstein critic, which these models do not train.
 
 from __future__ import annotations
 
+import functools
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import torch
 from torch import nn
 from torch.nn import functional as F
+from torch.nn.utils import parametrize
 
 from hourglass.nn.blocks import ACTIVATIONS, mlp
 from hourglass.nn.training import Phase
@@ -95,6 +98,19 @@ def r1_penalty(disc: nn.Module, x: torch.Tensor) -> torch.Tensor:
     return grad.pow(2).flatten(1).sum(1).mean()
 
 
+def _once_per_call(method: Callable[..., torch.Tensor]) -> Callable[..., torch.Tensor]:
+    """Evaluate spectrally normalised weights once per call of ``method`` (a phase loss or a
+    score), not once per discriminator pass: the power iteration and the division by the
+    norm otherwise repeat for every pass over the same, unchanged weights."""
+
+    @functools.wraps(method)
+    def wrapper(*args: Any, **kwargs: Any) -> torch.Tensor:
+        with parametrize.cached():
+            return method(*args, **kwargs)
+
+    return wrapper
+
+
 def _bce(logits: torch.Tensor, real: bool) -> torch.Tensor:
     target = torch.ones_like(logits) if real else torch.zeros_like(logits)
     return F.binary_cross_entropy_with_logits(logits, target)
@@ -139,6 +155,7 @@ class AnoGANModule(nn.Module):
     def _noise(self, x: torch.Tensor) -> torch.Tensor:
         return torch.randn(x.shape[0], self.latent_dim, device=x.device)
 
+    @_once_per_call
     def phase_loss(self, name: str, batch: Batch) -> torch.Tensor:
         x = batch[0]
         if name == "d":
@@ -165,6 +182,7 @@ class AnoGANModule(nn.Module):
         return ((1 - self.lam) * (x - g).abs().mean(1)
                 + self.lam * (f_x - self.disc(g)[1]).abs().mean(1))
 
+    @_once_per_call
     def score(self, batch: Batch) -> torch.Tensor:
         # The search needs gradients with respect to z even when called under inference mode;
         # a clone made outside inference mode is an ordinary tensor autograd can record.
@@ -237,6 +255,7 @@ class GANomalyModule(nn.Module):
         return [Phase("d", tuple(self.disc.parameters()), lr=self.lr_d, options=_BETAS),
                 Phase("g", gen, lr=self.lr, options=_BETAS)]
 
+    @_once_per_call
     def phase_loss(self, name: str, batch: Batch) -> torch.Tensor:
         x = batch[0]
         if name == "d":
@@ -299,6 +318,7 @@ class EncoderGANModule(nn.Module):
         return [Phase("d", disc, lr=self.lr_d, options=_BETAS),
                 Phase("ge", gen, lr=self.lr, options=_BETAS)]
 
+    @_once_per_call
     def phase_loss(self, name: str, batch: Batch) -> torch.Tensor:
         x = batch[0]
         z = torch.randn(x.shape[0], self.latent_dim, device=x.device)

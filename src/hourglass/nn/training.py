@@ -51,6 +51,10 @@ Batch = tuple[torch.Tensor, ...]
 class TrainConfig:
     """Settings of :func:`train_module`.
 
+    ``min_steps`` is a floor on the optimiser steps (batches): with few rows an epoch is one or
+    two steps, and ``epochs`` alone would stop after a handful of updates; epochs are then
+    added past ``epochs`` until the floor is reached, and early stopping waits for it too.
+
     Examples
     --------
     >>> TrainConfig(epochs=5).batch_size
@@ -67,6 +71,7 @@ class TrainConfig:
     verbose: int = 1
     optimizer: Callable[..., torch.optim.Optimizer] | None = None
     ema_decay: float | None = None
+    min_steps: int = 0
 
 
 @dataclass(frozen=True)
@@ -275,13 +280,15 @@ def train_module(
     best_state: dict[str, torch.Tensor] | None = None
     bad_epochs = 0
     start = time.perf_counter()
-    progress = _progress(config.verbose, config.epochs, description)
+    steps_per_epoch = max(len(_batches(n, config.batch_size)), 1)
+    epochs = max(config.epochs, math.ceil(config.min_steps / steps_per_epoch))
+    progress = _progress(config.verbose, epochs, description)
     task = None
     if progress is not None:
         progress.start()
-        task = progress.add_task(description, total=config.epochs, info="")
+        task = progress.add_task(description, total=epochs, info="")
     try:
-        for epoch in range(config.epochs):
+        for epoch in range(epochs):
             module.train()
             perm = torch.randperm(n, generator=generator).to(train[0].device)
             shuffled = tuple(t[perm] for t in train)
@@ -326,7 +333,8 @@ def train_module(
                 bad_epochs += 1
             if average is not None:
                 average.swap()  # back to the live weights for the next epoch
-            if config.patience is not None and bad_epochs >= config.patience:
+            if (config.patience is not None and bad_epochs >= config.patience
+                    and (epoch + 1) * steps_per_epoch >= config.min_steps):
                 history.stopped_early = True
                 break
     finally:
