@@ -1,4 +1,4 @@
-"""Adversarial networks for anomaly detection: AnoGAN, GANomaly and an ALAD-style encoder-GAN.
+"""Adversarial networks for anomaly detection: AnoGAN, GANomaly and an ALAD encoder-GAN.
 
 Each module trains through :func:`hourglass.nn.train_module` with ``phases()`` (the
 discriminator first, then the generator side, each with its own Adam and learning rate) and
