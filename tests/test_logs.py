@@ -157,6 +157,13 @@ def test_deeplog_top_g_rule_matches_ranks(deeplog: DeepLog) -> None:
     assert (expl[1]["position"], expl[1]["key"]) == (3, "<end>")
 
 
+def test_deeplog_unseen_key_gets_the_maximal_score(deeplog: DeepLog) -> None:
+    n_classes = len(deeplog.vocab_) + 2
+    ev = deeplog.event_scores([np.array([1, 2, 99, 4, 5, 6])])[0]
+    assert ev[2] == n_classes and (ev[[0, 1, 3, 4, 5]] < n_classes).all()
+    assert deeplog.score([np.array([1, 2, 99, 4, 5, 6])])[0] == n_classes
+
+
 def test_deeplog_long_sessions_scored_in_chunks(deeplog: DeepLog) -> None:
     long = np.array([1, 2, 3, *[4, 5] * 3000, 6, 9])
     sessions = [*_normal(5), long]

@@ -3,7 +3,9 @@
 An event is unexpected when its key is not among the ``top_g`` most likely next keys; a session
 is anomalous when any event is. The continuous event score is ``rank - p`` (rank of the observed
 key among the predictions, 1 = most likely, minus its probability): it lies in ``(rank - 1,
-rank]``, so ``score > g`` exactly when the rank is above ``g``, and ROC-AUC is defined. The
+rank]``, so ``score > g`` exactly when the rank is above ``g``, and ROC-AUC is defined. A key
+never seen in training cannot have been predicted: it gets the maximal score ``V + 2`` (the
+number of next-key classes), whatever the network's output for the "unknown" class. The
 session score is the maximum over its events; the default threshold is ``Fixed(top_g)``.
 """
 
@@ -53,7 +55,8 @@ class _DeepLogNet(nn.Module):
         observed = logits.gather(1, target[:, None])
         rank = (logits > observed).sum(dim=1).float() + 1.0
         p = torch.softmax(logits, dim=1).gather(1, target[:, None])[:, 0]
-        return rank - p
+        unseen = target == logits.shape[1] - 2  # a key never seen in training: maximal score
+        return torch.where(unseen, torch.full_like(p, float(logits.shape[1])), rank - p)
 
 
 class DeepLog(EventsInput, DeepDetector):
@@ -186,8 +189,8 @@ class DeepLog(EventsInput, DeepDetector):
         return np.split(self._event_scores(Xp), Xp.starts[1:])
 
     def _event_scores(self, X: Packed) -> np.ndarray:
-        """``rank - p`` per event. Identical windows are run through the LSTM once; rank and
-        probability of each observed key are then read from those rows."""
+        """``rank - p`` per event (``V + 2`` for an unseen key). Identical windows are run
+        through the LSTM once; rank and probability of each observed key are read from those."""
         self.module_.eval()
         out = np.empty(len(X.flat), dtype=np.float32)
         step = int(self.chunk_events)
@@ -203,7 +206,7 @@ class DeepLog(EventsInput, DeepDetector):
             prob /= prob.sum(axis=1, keepdims=True)
             observed = logits[inv, t]
             rank = (logits[inv] > observed[:, None]).sum(axis=1) + 1
-            out[lo:hi] = rank - prob[inv, t]
+            out[lo:hi] = np.where(t == self.n_features_in_, logits.shape[1], rank - prob[inv, t])
         return out
 
     def _score(self, X: Packed) -> np.ndarray:
