@@ -150,8 +150,7 @@ def _summary_line(stats: dict[str, Any]) -> str:
     return ", ".join(parts)
 
 
-def _read_sessions(features: EventSessions, data: Path, *, strict: bool,
-                   keep_events: bool = False) -> Sessions:
+def _read_sessions(features: EventSessions, data: Path, *, strict: bool) -> Sessions:
     """The sessions of the log ``data`` under a trained ``features`` (``--strict`` applied)."""
     if strict:
         features.strict = True
@@ -159,7 +158,7 @@ def _read_sessions(features: EventSessions, data: Path, *, strict: bool,
             features.parser_.strict = True
     if not data.exists():
         raise HourglassError(f"{data}: no such file")
-    sessions = features.sessions(str(data), keep_events=keep_events)
+    sessions = features.sessions(str(data))
     if not len(sessions):
         raise HourglassError(f"{data}: no sessions found ({_summary_line(sessions.stats)})")
     return sessions
@@ -169,7 +168,7 @@ def score_logs(pipe: Pipeline, data: Path, output: Path, *, strict: bool,
                anomalies_only: bool) -> str:
     """Score the sessions of the log ``data``; write alerts (JSONL) or a score table."""
     features = pipe.features_
-    sessions = _read_sessions(features, data, strict=strict, keep_events=True)
+    sessions = _read_sessions(features, data, strict=strict)
     start = time.perf_counter()
     scores = pipe.detector_.score(sessions.sequences)
     flags = pipe.detector_.threshold_predict(scores)
