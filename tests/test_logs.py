@@ -160,8 +160,12 @@ def test_deeplog_top_g_rule_matches_ranks(deeplog: DeepLog) -> None:
 def test_deeplog_unseen_key_gets_the_maximal_score(deeplog: DeepLog) -> None:
     n_classes = len(deeplog.vocab_) + 2
     ev = deeplog.event_scores([np.array([1, 2, 99, 4, 5, 6])])[0]
-    assert ev[2] == n_classes and (ev[[0, 1, 3, 4, 5]] < n_classes).all()
-    assert deeplog.score([np.array([1, 2, 99, 4, 5, 6])])[0] == n_classes
+    assert ev[2] == n_classes + 1 and (ev[[0, 1, 3, 4, 5]] <= n_classes).all()
+    assert deeplog.score([np.array([1, 2, 99, 4, 5, 6])])[0] == n_classes + 1
+    # flagged even when g covers every class: an unseen key is never among the predicted keys
+    wide = DeepLog(window=4, top_g=n_classes + 5, embed=8, hidden=16, layers=1, epochs=2,
+                   verbose=0).fit([np.array([1, 2, 3, 4, 5, 6])] * 20)
+    assert wide.predict([np.array([1, 2, 99, 4, 5, 6]), np.array([1, 2, 3, 4, 5, 6])]).tolist() == [1, 0]
 
 
 def test_deeplog_long_sessions_scored_in_chunks(deeplog: DeepLog) -> None:

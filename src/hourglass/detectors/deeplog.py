@@ -4,8 +4,9 @@ An event is unexpected when its key is not among the ``top_g`` most likely next 
 is anomalous when any event is. The continuous event score is ``rank - p`` (rank of the observed
 key among the predictions, 1 = most likely, minus its probability): it lies in ``(rank - 1,
 rank]``, so ``score > g`` exactly when the rank is above ``g``, and ROC-AUC is defined. A key
-never seen in training cannot have been predicted: it gets the maximal score ``V + 2`` (the
-number of next-key classes), whatever the network's output for the "unknown" class. The
+never seen in training cannot have been predicted: it scores ``max(V + 2, top_g) + 1``, above
+every rank of the ``V + 2`` next-key classes and above ``g``, whatever the network's output for
+the "unknown" class. The
 session score is the maximum over its events; the default threshold is ``Fixed(top_g)``.
 """
 
@@ -32,8 +33,10 @@ class _DeepLogNet(nn.Module):
     """Embedding → LSTM → linear over ``V + 2`` next keys: the known ones, "unknown" (``V``)
     and "end of session" (``V + 1``); ``V + 2`` is the padding of short histories."""
 
-    def __init__(self, n_keys: int, embed: int, hidden: int, layers: int, dropout: float) -> None:
+    def __init__(self, n_keys: int, embed: int, hidden: int, layers: int, dropout: float,
+                 top_g: int = 9) -> None:
         super().__init__()
+        self.unseen_score = float(max(n_keys + 2, top_g) + 1)  # above every rank and above g
         self.embed = nn.Embedding(n_keys + 3, embed)
         self.lstm = nn.LSTM(embed, hidden, num_layers=layers, batch_first=True,
                             dropout=dropout if layers > 1 else 0.0)
@@ -55,8 +58,8 @@ class _DeepLogNet(nn.Module):
         observed = logits.gather(1, target[:, None])
         rank = (logits > observed).sum(dim=1).float() + 1.0
         p = torch.softmax(logits, dim=1).gather(1, target[:, None])[:, 0]
-        unseen = target == logits.shape[1] - 2  # a key never seen in training: maximal score
-        return torch.where(unseen, torch.full_like(p, float(logits.shape[1])), rank - p)
+        unseen = target == logits.shape[1] - 2  # a key never seen in training: above every rank
+        return torch.where(unseen, torch.full_like(p, self.unseen_score), rank - p)
 
 
 class DeepLog(EventsInput, DeepDetector):
@@ -145,7 +148,7 @@ class DeepLog(EventsInput, DeepDetector):
 
     def _build_module(self, n_features: int) -> nn.Module:
         return _DeepLogNet(n_features, int(self.embed), int(self.hidden), int(self.layers),
-                           float(self.dropout))
+                           float(self.dropout), int(self.top_g))
 
     # -- windows ----------------------------------------------------------------------------
     def _windows(self, X: Packed, events: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -189,7 +192,7 @@ class DeepLog(EventsInput, DeepDetector):
         return np.split(self._event_scores(Xp), Xp.starts[1:])
 
     def _event_scores(self, X: Packed) -> np.ndarray:
-        """``rank - p`` per event (``V + 2`` for an unseen key). Identical windows are run
+        """``rank - p`` per event (``max(V + 2, top_g) + 1`` for an unseen key). Identical windows are run
         through the LSTM once; rank and probability of each observed key are read from those."""
         self.module_.eval()
         out = np.empty(len(X.flat), dtype=np.float32)
@@ -206,7 +209,8 @@ class DeepLog(EventsInput, DeepDetector):
             prob /= prob.sum(axis=1, keepdims=True)
             observed = logits[inv, t]
             rank = (logits[inv] > observed[:, None]).sum(axis=1) + 1
-            out[lo:hi] = np.where(t == self.n_features_in_, logits.shape[1], rank - prob[inv, t])
+            out[lo:hi] = np.where(t == self.n_features_in_, self.module_.unseen_score,
+                                  rank - prob[inv, t])
         return out
 
     def _score(self, X: Packed) -> np.ndarray:
