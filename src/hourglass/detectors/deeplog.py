@@ -80,7 +80,8 @@ class DeepLog(EventsInput, DeepDetector):
     embed, hidden, layers, dropout
         Key embedding size, LSTM width and depth (paper: 2 layers of 64), dropout between layers.
     chunk_events
-        Events scored per block; bounds memory for any session length.
+        Events scored per block; bounds memory for any session length (the windows of a
+        block take ``chunk_events * window * 8`` bytes, about 10 MB at the defaults).
     epochs, batch_size, lr, weight_decay, patience, validation_fraction
         Training (the one loop in :mod:`hourglass.nn`). Identical (window, next key) pairs are
         trained once with their count as weight, which is the same objective, much faster.
@@ -108,7 +109,7 @@ class DeepLog(EventsInput, DeepDetector):
         hidden: int = 64,
         layers: int = 2,
         dropout: float = 0.0,
-        chunk_events: int = 1_048_576,
+        chunk_events: int = 131_072,
         epochs: int = 60,
         batch_size: int = 512,
         lr: float = 3e-3,
