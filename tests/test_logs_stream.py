@@ -11,10 +11,11 @@ import pytest
 from typer.testing import CliRunner
 
 from hourglass.cli.app import app
-from hourglass.detectors.sequence_ae import SequenceAutoEncoder
+from hourglass.detectors.sequence_ae import EventCountAutoEncoder, SequenceAutoEncoder
 from hourglass.errors import InputError
 from hourglass.features.sessions import EventSessions, SessionGrouper, group_events
 from hourglass.ingest.logs import LogParser
+from hourglass.pipeline import Pipeline
 from tests.test_logs import hdfs_log
 
 
@@ -86,6 +87,8 @@ def test_table_with_named_keys_ordered_by_time() -> None:
     assert s.sequences[0].tolist() == [0, 1] and s.stats["unknown_template"] == 1
     again = EventSessions.from_dict(json.loads(json.dumps(pre.to_dict())))
     assert again.sessions(new).sequences[0].tolist() == [0, 1]
+    pipe = Pipeline(EventCountAutoEncoder(hidden=(4, 2), epochs=2, verbose=0), features=pre).fit(df)
+    assert pipe.info["n_train_rows"] == 5 and pipe.score(new).shape == (1,)
 
 
 def test_table_with_integer_keys_messages_and_windows() -> None:
