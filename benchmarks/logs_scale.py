@@ -8,9 +8,10 @@ process measured for wall time and peak RSS:
 1. ``hourglass train`` (DeepLog, reduced epochs) on the training log;
 2. ``hourglass score`` of the large log to JSON alerts — the streamed path (parse in chunks,
    group keeping only key / line / session per event, score, re-read the quoted lines);
-3. the same parse + group + score keeping every parsed event and its text in memory
+3. the same parse + group + score + alerts keeping every parsed event and its text in memory
    (``EventSessions.sessions(..., keep_events=True)``), which is what the CLI did before
-   streaming, for comparison.
+   streaming, for comparison;
+4. a process that only imports the CLI and loads the model: the fixed part of the peak RSS.
 
 Reported: lines/s end to end, peak RSS, and the detector's scoring rate in sessions/s (target
 >= 20k sessions/s, issue 6).
@@ -106,6 +107,7 @@ def run_measured(cmd: list[str]) -> tuple[float, float, str]:
 KEEP_ALL = """
 import json, sys, time, torch
 torch.set_num_threads(1)
+from hourglass.explain import session_alerts
 from hourglass.pipeline import load
 pipe = load(sys.argv[1])
 t = time.perf_counter()
@@ -113,7 +115,20 @@ s = pipe.features_.sessions(sys.argv[2], keep_events=True)
 parse = time.perf_counter() - t
 t = time.perf_counter()
 scores = pipe.detector_.score(s.sequences)
-print(json.dumps({"sessions": len(s), "parse": parse, "score": time.perf_counter() - t}))
+score = time.perf_counter() - t
+flags = pipe.detector_.threshold_predict(scores)
+alerts = session_alerts(pipe.detector_, s, scores, flags, pipe.features_.templates())
+with open(sys.argv[3], "w") as fh:
+    for a in alerts:
+        fh.write(json.dumps(a) + "\\n")
+print(json.dumps({"sessions": len(s), "parse": parse, "score": score}))
+"""
+
+BASELINE = """
+import torch
+from hourglass.cli.app import app
+from hourglass.pipeline import load
+pipe = load(__import__("sys").argv[1])
 """
 
 
@@ -150,14 +165,17 @@ def main() -> None:
         n_sessions, det_rate, flagged = int(m[1]), float(m[2].replace(",", "")), int(m[3])
         print(f"score (streamed): {wall:.0f}s, {rss:.0f} MB, {det_rate:,.0f} sessions/s", flush=True)
         keep_wall, keep_rss, keep_out = run_measured(
-            [sys.executable, "-c", KEEP_ALL, str(model), str(big_log)])
+            [sys.executable, "-c", KEEP_ALL, str(model), str(big_log), str(work / "alerts2.jsonl")])
         keep = json.loads(keep_out.strip().splitlines()[-1])
         print(f"keep-all: {keep_wall:.0f}s, {keep_rss:.0f} MB", flush=True)
+        base_wall, base_rss, _ = run_measured([sys.executable, "-c", BASELINE, str(model)])
         rows = [
             ["hourglass score (streamed, JSON alerts)", f"{n_lines / wall:,.0f}", f"{wall:.1f}",
              f"{rss:,.0f}", f"{det_rate:,.0f}"],
             ["every event + text kept (the pre-streaming path)", f"{n_lines / keep_wall:,.0f}",
              f"{keep_wall:.1f}", f"{keep_rss:,.0f}", f"{keep['sessions'] / keep['score']:,.0f}"],
+            ["(baseline: start, import the CLI, load the model; no data)", "", f"{base_wall:.1f}",
+             f"{base_rss:,.0f}", ""],
         ]
         body = (header("Log scoring at scale (synthetic HDFS-like log)") + "\n"
                 + f"Command: `nice -n 10 python benchmarks/logs_scale.py --lines {args.lines} "
