@@ -99,6 +99,9 @@ def test_table_with_integer_keys_messages_and_windows() -> None:
     df = _table(6)
     pre = EventSessions(session_column="user", message_column="msg", time_column="ts").fit(df)
     assert len(pre.templates()) == 4 and all(len(x) == 4 for x in pre.transform(df))
+    s = pre.sessions(df)
+    first = int(s.lines[0][0])  # the table row of u0's first event (login)
+    assert s.text_of is not None and s.text_of({first}) == {first: "session opened for user u0"}
     win = EventSessions(window=1000.0, key_column="event", time_column="ts").fit(df)
     assert [len(x) for x in win.transform(df)] == [4] * 6
     with pytest.raises(InputError, match="no column 'nope'"):

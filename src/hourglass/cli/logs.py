@@ -118,6 +118,9 @@ def train_logs(data: Path, output: Path, *, fmt: str, model: str, epochs: int | 
     if time_col is not None and not table:
         raise HourglassError("--time-col: only for an event table (--key-col/--message-col); a "
                              "log's time comes from its header --format")
+    if table and is_log_format(fmt):
+        raise HourglassError(f"--format {fmt}: --key-col/--message-col read DATA as an event table "
+                             "(CSV/TSV/Parquet/JSONL); drop --format or the column options")
     if table and session_regex is not None:
         raise HourglassError("--session-regex: an event table groups by --session-col (or "
                              "--window with --time-col)")

@@ -409,9 +409,10 @@ class EventSessions:
         secs = (t - pd.Timestamp("1970-01-01", tz="UTC")).dt.total_seconds()
         return secs.to_numpy(dtype=np.float64, na_value=np.nan)
 
-    def _table_events(self, data: Any, *, learn: bool) -> tuple[pd.DataFrame, dict[str, Any]]:
+    def _table_events(self, data: Any, *, learn: bool
+                      ) -> tuple[pd.DataFrame, dict[str, Any], pd.Series | None]:
         """Events of a table: ``line`` (1-based row), ``key``, ``time`` and the session column,
-        in time order when there is a time column."""
+        in time order when there is a time column; and the message column, if any."""
         df, source = self._table(data)
         n = len(df)
         stats: dict[str, Any] = {"lines": n, "parsed": 0, "unknown_template": 0,
@@ -463,7 +464,8 @@ class EventSessions:
             ev[self.session_column] = df[self.session_column].iloc[rows].to_numpy()
         if self.time_column is not None:
             ev = ev.sort_values("time", kind="stable", na_position="last")
-        return ev, stats
+        messages = None if self.message_column is None else df[self.message_column]
+        return ev, stats, messages
 
     # -- fit / transform ---------------------------------------------------------------------
     def fit(self, data: Any) -> EventSessions:
@@ -483,7 +485,7 @@ class EventSessions:
         self._check_options()
         if self.is_table:
             self.parser_ = None
-            events, stats = self._table_events(data, learn=True)
+            events, stats, _ = self._table_events(data, learn=True)
             self.fit_stats_ = stats
             self.feature_names_ = [f"{k}: {t}" for k, t in sorted(self.templates().items())]
             if not group:
@@ -513,10 +515,13 @@ class EventSessions:
         if not hasattr(self, "parser_"):
             raise NotFittedError("EventSessions is not fitted; call fit(log) first")
         if self.is_table:
-            events, stats = self._table_events(data, learn=False)
+            events, stats, messages = self._table_events(data, learn=False)
             grouper = self._grouper()
             grouper.add(events)
-            return self._finish(grouper, stats)
+            out = self._finish(grouper, stats)
+            if messages is not None:
+                out.text_of = lambda wanted: {int(r): str(messages.iloc[int(r) - 1]) for r in wanted}
+            return out
         if self.format == "keys":
             lines, source = self._lines(data)
             ids, seqs, counts = read_key_sequences(lines, strict=self.strict, source=source)
