@@ -504,6 +504,7 @@ def _timeseries_page(pipe: Pipeline, data: Path, ts_report: dict[str, Any],
     names = {"event_recall": "event recall", "event_precision": "event precision",
              "event_f1": "event F1", "n_events": "anomalous events",
              "mean_time_to_detect": "mean time to detect (steps)",
+             "vus_pr": "VUS-PR (TSB-AD)", "vus_sliding_window": "VUS largest buffer (steps)",
              "pa_f1": "F1 point-adjusted (PA, flattering)",
              "pa_precision": "precision point-adjusted (PA)", "pa_recall": "recall point-adjusted (PA)"}
     events = {label: ts_report[key] for key, label in names.items() if key in ts_report}
