@@ -32,7 +32,8 @@ __all__ = ["evaluate_timeseries", "is_timeseries_dataset", "read_series", "repor
 logger = logging.getLogger("hourglass")
 
 TimestampOpt = Annotated[str | None, typer.Option(
-    "--timestamp-col", help="Time series: column with timestamps.")]
+    "--timestamp-col", help="Column with timestamps: the time axis of a time series; for a table, "
+                            "the event rate (alerts per day), not a feature.")]
 FreqOpt = Annotated[str | None, typer.Option(
     "--freq", help="Time series: resample onto this grid (e.g. 1min), or 'rows'.")]
 FillOpt = Annotated[str | None, typer.Option(
@@ -49,8 +50,7 @@ def wants_timeseries(model: str, dataset: str | None, *ts_options: object) -> bo
         raise HourglassError(f"--dataset {dataset} is a time series: choose a time-series model "
                              f"(--model {_TS_MODELS})")
     if not is_ts_model and any(o is not None for o in ts_options):
-        raise HourglassError("--timestamp-col/--freq/--fill/--fill-limit are for time-series "
-                             f"models ({_TS_MODELS})")
+        raise HourglassError(f"--freq/--fill/--fill-limit are for time-series models ({_TS_MODELS})")
     return is_ts_model
 
 
