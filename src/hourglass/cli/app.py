@@ -338,8 +338,7 @@ def train(
     fill_limit: ts_cli.FillLimitOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
-    """Train a detector on the normal rows of DATA (or the sessions of a log, or a time series)
-    and save it."""
+    """Train a detector on normal DATA (table rows, log sessions or a time series); save it."""
     _setup_logging(quiet)
     with _user_errors():
         timestamp_col = _timestamp_option(timestamp_col, time_col)
