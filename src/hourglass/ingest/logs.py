@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hourglass._params import check_numeric_params
 from hourglass.errors import InputError
 
 __all__ = ["DEFAULT_MASKS", "LOG_FORMATS", "LogParser", "ParseStats", "read_lines"]
@@ -215,6 +216,7 @@ class LogParser:
         return _Compiled(header, compiled)
 
     def _check_params(self) -> None:
+        check_numeric_params(self)
         if not 0 < float(self.sim_th) <= 1:
             raise ValueError(f"sim_th must be in (0, 1], got {self.sim_th}")
         if int(self.depth) < 3:
