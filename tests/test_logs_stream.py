@@ -122,7 +122,7 @@ def test_cli_train_and_score_an_event_table(tmp_path) -> None:  # type: ignore[n
     pd.concat([_table(5, seed=1), odd]).to_csv(new, index=False)
     model = tmp_path / "M"
     r = runner.invoke(app, ["train", str(train), "--session-col", "user", "--key-col", "event",
-                            "--time-col", "ts", "--model", "deeplog", "-o", str(model),
+                            "--timestamp-col", "ts", "--model", "deeplog", "-o", str(model),
                             "--epochs", "30", "--param", "window=3", "--param", "top_g=1",
                             "--hidden", "16", "--param", "layers=1", "--lr", "0.02", "-q"])
     assert r.exit_code == 0, r.output

@@ -357,8 +357,6 @@ def train(
         return
     if log_cli.is_log_format(fmt) or key_col is not None or message_col is not None:
         with _user_errors():
-            if time_col is not None:
-                raise HourglassError("--timestamp-col: not used by log models")
             pipe = log_cli.train_logs(
                 data, output, fmt=str(fmt), model=model, epochs=epochs, batch_size=batch_size,
                 lr=lr, hidden=hidden, threshold=threshold, seed=seed, device=device,

@@ -49,7 +49,7 @@ StepOpt = Annotated[float | None, typer.Option(
 KeyColOpt = Annotated[str | None, typer.Option(
     "--key-col", help="Event table (CSV/Parquet/JSONL) as log sessions: column of event keys "
                       "(integers, or names such as E5); with --session-col or --window + "
-                      "--time-col (events are ordered by --time-col within a session).")]
+                      "--timestamp-col (events are ordered by it within a session).")]
 MessageColOpt = Annotated[str | None, typer.Option(
     "--message-col", help="Event table as log sessions: column of message text, mined into "
                           "templates (instead of --key-col).")]
@@ -116,14 +116,15 @@ def train_logs(data: Path, output: Path, *, fmt: str, model: str, epochs: int | 
     thr = threshold_from_spec(threshold) if threshold else None
     table = key_col is not None or message_col is not None
     if time_col is not None and not table:
-        raise HourglassError("--time-col: only for an event table (--key-col/--message-col); a "
-                             "log's time comes from its header --format")
+        raise HourglassError("--timestamp-col: not used by log models, except to order an event "
+                             "table (--key-col/--message-col); a log's time comes from its "
+                             "header --format")
     if table and is_log_format(fmt):
         raise HourglassError(f"--format {fmt}: --key-col/--message-col read DATA as an event table "
                              "(CSV/TSV/Parquet/JSONL); drop --format or the column options")
     if table and session_regex is not None:
         raise HourglassError("--session-regex: an event table groups by --session-col (or "
-                             "--window with --time-col)")
+                             "--window with --timestamp-col)")
     if fmt != "keys" and session_regex is None and session_col is None and window is None:
         raise HourglassError("--session-regex, --session-col or --window: say how log lines "
                              "group into sessions (e.g. --session-regex 'blk_-?\\d+' for HDFS)")

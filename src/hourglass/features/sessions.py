@@ -371,7 +371,7 @@ class EventSessions:
                 raise InputError("--key-col and --message-col: give one (keys, or messages to "
                                  "mine templates from)")
             if self.window is not None and self.time_column is None:
-                raise InputError("--window on a table needs its time column (--time-col)")
+                raise InputError("--window on a table needs its time column (--timestamp-col)")
 
     # -- tables -------------------------------------------------------------------------------
     def _table(self, data: Any) -> tuple[pd.DataFrame, str]:
@@ -403,7 +403,7 @@ class EventSessions:
             return col.to_numpy(dtype=np.float64, na_value=np.nan)
         t = pd.to_datetime(col, errors="coerce", utc=True)
         if t.isna().all():
-            raise InputError(f"{source}: column {self.time_column!r} (--time-col) holds no "
+            raise InputError(f"{source}: column {self.time_column!r} (--timestamp-col) holds no "
                              f"readable time (e.g. {str(col.iloc[0])[:40]!r}); expected epoch "
                              "seconds or date-time text")
         secs = (t - pd.Timestamp("1970-01-01", tz="UTC")).dt.total_seconds()
