@@ -7,6 +7,7 @@ import json
 
 import numpy as np
 import pytest
+import torch
 from typer.testing import CliRunner
 
 from hourglass.cli.app import app
@@ -176,6 +177,10 @@ def test_deeplog_long_sessions_scored_in_chunks(deeplog: DeepLog) -> None:
     chunked.set_state(*deeplog.get_state())
     np.testing.assert_allclose(chunked.score(sessions), whole, rtol=1e-5)
     assert np.isfinite(whole).all()
+    packed = deeplog._validate(sessions, reset=False)
+    for a, b in zip(chunked._train_tensors(packed, None), deeplog._train_tensors(packed, None),
+                    strict=True):  # same unique (window, next key) pairs and counts
+        assert torch.equal(a, b)
 
 
 def test_pipeline_artefact_round_trip_with_parser(tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -80,8 +80,9 @@ class DeepLog(EventsInput, DeepDetector):
     embed, hidden, layers, dropout
         Key embedding size, LSTM width and depth (paper: 2 layers of 64), dropout between layers.
     chunk_events
-        Events scored per block; bounds memory for any session length (the windows of a
-        block take ``chunk_events * window * 8`` bytes, about 10 MB at the defaults).
+        Events windowed per block, in training and scoring; bounds memory for any session
+        length and log size (the windows of a block take ``chunk_events * window * 8`` bytes,
+        about 10 MB at the defaults).
     epochs, batch_size, lr, weight_decay, patience, validation_fraction
         Training (the one loop in :mod:`hourglass.nn`). Identical (window, next key) pairs are
         trained once with their count as weight, which is the same objective, much faster.
@@ -170,8 +171,16 @@ class DeepLog(EventsInput, DeepDetector):
 
     def _train_tensors(self, X: Packed, y: np.ndarray | None) -> tuple[torch.Tensor, ...]:
         X = self._with_end(X)
-        w, t = self._windows(X, np.arange(len(X.flat)))
-        rows, _, counts = dedup_rows(np.column_stack([w, t]), self.n_features_in_ + 3)
+        base, step = self.n_features_in_ + 3, int(self.chunk_events)
+        parts, weights = [], []
+        for lo in range(0, len(X.flat), step):  # unique (window, next key) pairs, block by block
+            w, t = self._windows(X, np.arange(lo, min(lo + step, len(X.flat))))
+            uniq, _, counts = dedup_rows(np.column_stack([w, t]), base)
+            parts.append(uniq)
+            weights.append(counts)
+        rows, inv, _ = dedup_rows(np.concatenate(parts), base)
+        counts = np.bincount(inv, weights=np.concatenate(weights).astype(np.float64),
+                             minlength=len(rows))
         return (torch.from_numpy(np.ascontiguousarray(rows[:, :-1])),
                 torch.from_numpy(np.ascontiguousarray(rows[:, -1])),
                 torch.from_numpy(counts.astype(np.float32)))
