@@ -22,6 +22,7 @@ import torch
 from sklearn.base import BaseEstimator
 from sklearn.base import clone as sk_clone
 
+from hourglass._params import check_numeric_params
 from hourglass.errors import InputError, NotFittedError
 from hourglass.features.validation import check_array, check_labels
 from hourglass.nn import TrainConfig, TrainHistory, predict_batches, resolve_device, train_module
@@ -90,6 +91,7 @@ class BaseDetector(BaseEstimator):
         A share ``validation_fraction`` of the rows is held out: deep models watch its loss for
         early stopping, and the threshold is fitted on its scores.
         """
+        check_numeric_params(self)
         Xa = self._validate(X, reset=True)
         n = self._n_samples(Xa)
         labels = None
@@ -188,6 +190,7 @@ class BaseDetector(BaseEstimator):
 
     def validate_params(self) -> None:
         """Check hyper-parameters now (``fit`` does it too); raises ``ValueError`` naming one."""
+        check_numeric_params(self)
         self._check_params()
 
     # -- hooks --------------------------------------------------------------------------------
@@ -301,6 +304,10 @@ class DeepDetector(BaseDetector):
         check_at_least_one(self, "epochs", "batch_size")
         if float(self.lr) <= 0:
             raise ValueError(f"lr must be > 0, got {self.lr}")
+        if float(self.weight_decay) < 0:
+            raise ValueError(f"weight_decay must be >= 0, got {self.weight_decay}")
+        if self.patience is not None and int(self.patience) < 1:
+            raise ValueError(f"patience must be None or >= 1, got {self.patience}")
 
     def _check_label_params(self) -> None:
         """Checks of the semi-supervised knobs ``label_margin`` and ``label_weight``."""
