@@ -148,6 +148,14 @@ def test_cli_train_and_score_an_event_table(tmp_path) -> None:  # type: ignore[n
     (alert,) = [json.loads(line) for line in out.read_text().splitlines()]
     assert alert["session"] == "x" and alert["unexpected"]["template"] == "write"
     assert alert["unexpected"]["expected"][0]["template"] == "read"
+    labels = tmp_path / "labels.csv"
+    pd.DataFrame({"user": [*(f"u{i}" for i in range(5)), "x"],
+                  "Label": ["Normal"] * 5 + ["Anomaly"]}).to_csv(labels, index=False)
+    r = runner.invoke(app, ["evaluate", str(model), str(new), "--labels", str(labels), "--id-col",
+                            "user", "--json", str(tmp_path / "m.json")])
+    assert r.exit_code == 0, r.output
+    m = json.loads((tmp_path / "m.json").read_text())
+    assert (m["tp"], m["fp"], m["labelled_sessions"]) == (1, 0, 6)
     r = runner.invoke(app, ["train", str(train), "--session-col", "user", "--key-col", "nope",
                             "-o", str(tmp_path / "M2"), "--model", "deeplog"])
     assert r.exit_code == 2 and "no column 'nope'" in r.output
