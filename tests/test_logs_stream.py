@@ -91,6 +91,22 @@ def test_table_with_named_keys_ordered_by_time() -> None:
     assert pipe.info["n_train_rows"] == 5 and pipe.score(new).shape == (1,)
 
 
+def test_table_scored_in_chunks_like_whole(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    df = _table(7, seed=3)  # shuffled rows: a session's events span chunks, time orders them
+    pre = EventSessions(session_column="user", message_column="msg", time_column="ts").fit(df)
+    whole = pre.sessions(df)
+    pre.chunk_lines = 3
+    chunked = pre.sessions(df)
+    assert chunked.ids == whole.ids and len(whole) == 7
+    assert all((a == b).all() for a, b in zip(chunked.sequences, whole.sequences, strict=True))
+    assert all(len(set(x.tolist())) == 4 for x in whole.sequences)
+    assert chunked.stats["lines"] == 28 and chunked.stats["parsed"] == 28
+    df.to_csv(tmp_path / "t.csv", index=False)
+    from_file = pre.sessions(tmp_path / "t.csv")
+    row = int(from_file.lines[0][0])
+    assert from_file.text_of is not None and from_file.text_of({row})[row] == df["msg"].iloc[row - 1]
+
+
 def test_table_with_integer_keys_messages_and_windows() -> None:
     df = pd.DataFrame({"sid": ["a", "b", "a", None], "k": [5, 7, 5, 9]})
     s = EventSessions(session_column="sid", key_column="k").fit(df).sessions(df)
@@ -100,7 +116,7 @@ def test_table_with_integer_keys_messages_and_windows() -> None:
     pre = EventSessions(session_column="user", message_column="msg", time_column="ts").fit(df)
     assert len(pre.templates()) == 4 and all(len(x) == 4 for x in pre.transform(df))
     s = pre.sessions(df)
-    first = int(s.lines[0][0])  # the table row of u0's first event (login)
+    first = int(s.lines[s.ids.index("u0")][0])  # the table row of u0's first event (login)
     assert s.text_of is not None and s.text_of({first}) == {first: "session opened for user u0"}
     win = EventSessions(window=1000.0, key_column="event", time_column="ts").fit(df)
     assert [len(x) for x in win.transform(df)] == [4] * 6
@@ -132,6 +148,14 @@ def test_cli_train_and_score_an_event_table(tmp_path) -> None:  # type: ignore[n
     (alert,) = [json.loads(line) for line in out.read_text().splitlines()]
     assert alert["session"] == "x" and alert["unexpected"]["template"] == "write"
     assert alert["unexpected"]["expected"][0]["template"] == "read"
+    labels = tmp_path / "labels.csv"
+    pd.DataFrame({"user": [*(f"u{i}" for i in range(5)), "x"],
+                  "Label": ["Normal"] * 5 + ["Anomaly"]}).to_csv(labels, index=False)
+    r = runner.invoke(app, ["evaluate", str(model), str(new), "--labels", str(labels), "--id-col",
+                            "user", "--json", str(tmp_path / "m.json")])
+    assert r.exit_code == 0, r.output
+    m = json.loads((tmp_path / "m.json").read_text())
+    assert (m["tp"], m["fp"], m["labelled_sessions"]) == (1, 0, 6)
     r = runner.invoke(app, ["train", str(train), "--session-col", "user", "--key-col", "nope",
                             "-o", str(tmp_path / "M2"), "--model", "deeplog"])
     assert r.exit_code == 2 and "no column 'nope'" in r.output

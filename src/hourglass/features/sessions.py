@@ -12,7 +12,7 @@ import logging
 import math
 import os
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,9 +43,11 @@ class Sessions:
         return len(self.sequences)
 
 
-def _split_by_code(codes: np.ndarray, *arrays: np.ndarray) -> tuple[np.ndarray, list[list[np.ndarray]]]:
-    """Group rows by integer ``codes`` (kept in row order inside a group): (group codes, parts)."""
-    order = np.argsort(codes, kind="stable")
+def _split_by_code(codes: np.ndarray, *arrays: np.ndarray, within: np.ndarray | None = None
+                   ) -> tuple[np.ndarray, list[list[np.ndarray]]]:
+    """Group rows by integer ``codes`` (in row order inside a group, or by ``within`` — ties in
+    row order, NaN last — when given): (group codes, parts)."""
+    order = np.argsort(codes, kind="stable") if within is None else np.lexsort((within, codes))
     sc = codes[order]
     cuts = np.flatnonzero(np.diff(sc)) + 1
     groups = sc[np.r_[0, cuts]] if len(sc) else sc
@@ -61,7 +63,8 @@ class SessionGrouper:
     are kept, so a log far larger than memory can be grouped as long as its sessions fit.
     Exactly one of ``session_regex`` (ids found in ``content``; a line naming several ids joins
     each of them), ``session_column`` or ``window`` (seconds, with ``step`` < ``window`` for
-    sliding windows) is used.
+    sliding windows) is used. With ``order_by_time``, events are ordered by their ``time``
+    inside a session (ties keep input order) rather than by input order.
 
     Examples
     --------
@@ -75,7 +78,8 @@ class SessionGrouper:
     """
 
     def __init__(self, *, session_regex: str | None = None, session_column: str | None = None,
-                 window: float | None = None, step: float | None = None) -> None:
+                 window: float | None = None, step: float | None = None,
+                 order_by_time: bool = False) -> None:
         chosen = [o for o in (session_regex, session_column, window) if o is not None]
         if len(chosen) != 1:
             raise InputError("sessions: give exactly one of --session-regex, --session-col or "
@@ -98,8 +102,9 @@ class SessionGrouper:
                 raise InputError(f"--window/--step: need 0 < step <= window, got window={window}, "
                                  f"step={step}")
             self._w, self._s = w, st
+        self.order_by_time = order_by_time
         self.index: dict[str, int] = {}
-        self.parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self.parts: list[tuple[np.ndarray, ...]] = []
         self.counts = {"events_without_session": 0, "empty_sessions_skipped": 0}
 
     def add(self, events: pd.DataFrame) -> None:
@@ -135,13 +140,18 @@ class SessionGrouper:
             self.counts["events_without_session"] += int((~ok).sum())
             rows = np.flatnonzero(ok)
             codes = t[rows]  # time stamps; windows are cut in finish()
-        self.parts.append((keys[rows], lines[rows], codes))
+        part = (keys[rows], lines[rows], codes)
+        if self.order_by_time:
+            part += (events["time"].to_numpy(dtype=np.float64)[rows],)
+        self.parts.append(part)
 
     def finish(self) -> tuple[list[str], list[np.ndarray], list[np.ndarray], dict[str, int]]:
         """(ids, key sequences, line numbers, counts) of every non-empty session."""
-        keys = np.concatenate([p[0] for p in self.parts]) if self.parts else np.zeros(0, np.int64)
-        lines = np.concatenate([p[1] for p in self.parts]) if self.parts else np.zeros(0, np.int64)
-        codes = np.concatenate([p[2] for p in self.parts]) if self.parts else np.zeros(0, np.int64)
+        def cat(i: int, dtype: type) -> np.ndarray:
+            return np.concatenate([p[i] for p in self.parts]) if self.parts else np.zeros(0, dtype)
+
+        keys, lines, codes = cat(0, np.int64), cat(1, np.int64), cat(2, np.int64)
+        times = cat(3, np.float64) if self.order_by_time else None
         self.parts = []
         counts = self.counts
         if self.window is not None:
@@ -157,10 +167,11 @@ class SessionGrouper:
             offs = np.arange(n_win.sum()) - np.repeat(np.cumsum(n_win) - n_win, n_win)
             win = np.repeat(first, n_win) + offs
             counts["empty_sessions_skipped"] = int(last.max()) + 1 - len(np.unique(win))
-            groups, (gk, gl) = _split_by_code(win, keys[rows], lines[rows])
+            groups, (gk, gl) = _split_by_code(win, keys[rows], lines[rows],
+                                              within=None if times is None else times[rows])
             ids = [pd.Timestamp(t0 + int(g) * s, unit="s").isoformat() for g in groups]
         else:
-            groups, (gk, gl) = _split_by_code(codes.astype(np.int64), keys, lines)
+            groups, (gk, gl) = _split_by_code(codes.astype(np.int64), keys, lines, within=times)
             names = list(self.index)
             ids = [names[g] for g in groups]
         if counts["events_without_session"]:
@@ -286,7 +297,8 @@ class EventSessions:
 
     A table is a :class:`pandas.DataFrame` or a CSV/TSV/Parquet/JSONL path; a log is a path
     (``.gz`` read directly) or lines of text. A log is streamed in chunks: only each event's key,
-    line number and session are kept, never the whole text.
+    line number and session are kept, never the whole text. A table is scored chunk by chunk
+    too (training reads it whole, to number its key names).
 
     Examples
     --------
@@ -349,7 +361,8 @@ class EventSessions:
 
     def _grouper(self) -> SessionGrouper:
         return SessionGrouper(session_regex=self.session_regex, session_column=self.session_column,
-                              window=self.window, step=self.step)
+                              window=self.window, step=self.step,
+                              order_by_time=self.is_table and self.time_column is not None)
 
     @staticmethod
     def _lines(data: Any) -> tuple[Iterable[str], str]:
@@ -374,26 +387,37 @@ class EventSessions:
                 raise InputError("--window on a table needs its time column (--timestamp-col)")
 
     # -- tables -------------------------------------------------------------------------------
-    def _table(self, data: Any) -> tuple[pd.DataFrame, str]:
+    def _table_frames(self, data: Any, *, whole: bool) -> Iterator[tuple[pd.DataFrame, str]]:
+        """The table ``data`` as one frame (``whole``) or in chunks of about
+        :attr:`chunk_lines` rows (a file is then read chunk by chunk, never whole)."""
         if isinstance(data, pd.DataFrame):
-            df, source = data, "table"
+            source = "table"
+            step = len(data) if whole else int(self.chunk_lines)
+            frames: Iterable[pd.DataFrame] = (data.iloc[lo:lo + step]
+                                              for lo in range(0, len(data), max(step, 1)))
         elif isinstance(data, (str, os.PathLike)):
-            from hourglass.ingest.readers import read_table
+            from hourglass.ingest.readers import check_path, detect_format, read_table
+            from hourglass.ingest.tables import iter_table
 
-            df, source = read_table(data), str(data)
+            source = str(data)
+            frames = [read_table(data)] if whole else iter_table(check_path(data),
+                                                                 fmt=detect_format(data))
         else:
             raise InputError(f"an event table is a DataFrame or a CSV/Parquet/JSONL path, got "
                              f"{type(data).__name__}")
         wanted = [c for c in (self.session_column, self.key_column, self.message_column,
                               self.time_column) if c is not None]
-        missing = [c for c in wanted if c not in df.columns]
-        if missing:
-            cols = [str(c) for c in df.columns]
-            raise InputError(f"{source}: no column {', '.join(map(repr, missing))}; columns are "
-                             f"{', '.join(cols[:8])}{' ...' if len(cols) > 8 else ''}")
-        if not len(df):
+        n = 0
+        for df in frames:
+            missing = [c for c in wanted if c not in df.columns]
+            if missing:
+                cols = [str(c) for c in df.columns]
+                raise InputError(f"{source}: no column {', '.join(map(repr, missing))}; columns "
+                                 f"are {', '.join(cols[:8])}{' ...' if len(cols) > 8 else ''}")
+            n += len(df)
+            yield df, source
+        if not n:
             raise InputError(f"{source}: no rows")
-        return df, source
 
     def _table_times(self, df: pd.DataFrame, source: str) -> np.ndarray:
         if self.time_column is None:
@@ -409,28 +433,30 @@ class EventSessions:
         secs = (t - pd.Timestamp("1970-01-01", tz="UTC")).dt.total_seconds()
         return secs.to_numpy(dtype=np.float64, na_value=np.nan)
 
-    def _table_events(self, data: Any, *, learn: bool
-                      ) -> tuple[pd.DataFrame, dict[str, Any], pd.Series | None]:
-        """Events of a table: ``line`` (1-based row), ``key``, ``time`` and the session column,
-        in time order when there is a time column; and the message column, if any."""
-        df, source = self._table(data)
-        n = len(df)
-        stats: dict[str, Any] = {"lines": n, "parsed": 0, "unknown_template": 0,
-                                 "events_without_key": 0}
+    def _table_events(self, df: pd.DataFrame, source: str, offset: int, stats: dict[str, Any],
+                      *, learn: bool) -> pd.DataFrame:
+        """Events of one table chunk whose first row is row ``offset + 1``: ``line`` (row),
+        ``key``, ``time`` and the session column; counts are added to ``stats``."""
+        stats["lines"] = stats.get("lines", 0) + len(df)
+        for k in ("parsed", "unknown_template", "events_without_key"):
+            stats.setdefault(k, 0)
         if self.message_column is not None:
             text = df[self.message_column].astype("string").fillna("").tolist()
             parser = self._parser() if learn else self.parser_
-            chunks = parser.fit_chunks(text) if learn else parser.parse_chunks(text)
+            chunks = parser.fit_chunks(text, len(text) + 1) if learn else \
+                parser.parse_chunks(text, len(text) + 1)
             ev = pd.concat(list(chunks), ignore_index=True)[["line", "key"]]
             if learn:
                 self.parser_ = parser
-            stats.update({k: v for k, v in parser.stats_.to_dict().items()
-                          if k in ("parsed", "blank", "unknown_template")})
-            stats["events_without_key"] = stats.pop("blank", 0)
+            ps = parser.stats_
+            stats["parsed"] += ps.parsed
+            stats["unknown_template"] += ps.unknown_template
+            stats["events_without_key"] += ps.blank
+            rows = ev["line"].to_numpy() - 1
         else:
             col = df[self.key_column]
             ok = col.notna().to_numpy()
-            stats["events_without_key"] = int((~ok).sum())
+            stats["events_without_key"] += int((~ok).sum())
             rows = np.flatnonzero(ok)
             vals = col.iloc[rows]
             if learn:
@@ -442,12 +468,12 @@ class EventSessions:
                 bad = (num.isna() | (num != num.round())).to_numpy()
                 if bad.any():
                     i = int(np.flatnonzero(bad)[0])
-                    raise InputError(f"{source}: row {int(rows[i]) + 1}: column {self.key_column!r} "
-                                     "(--key-col): the model was trained on integer keys, found "
-                                     f"{str(vals.iloc[i])[:40]!r}")
+                    raise InputError(f"{source}: row {offset + int(rows[i]) + 1}: column "
+                                     f"{self.key_column!r} (--key-col): the model was trained on "
+                                     f"integer keys, found {str(vals.iloc[i])[:40]!r}")
                 keys = num.to_numpy(dtype=np.int64)
                 if (keys < 0).any():
-                    i = int(rows[np.flatnonzero(keys < 0)[0]])
+                    i = offset + int(rows[np.flatnonzero(keys < 0)[0]])
                     raise InputError(f"{source}: row {i + 1}: column {self.key_column!r} (--key-col) "
                                      f"must hold keys >= 0, found {int(keys[keys < 0][0])}")
             else:
@@ -455,17 +481,44 @@ class EventSessions:
                 keys = np.fromiter((index.get(v, UNKNOWN) for v in vals.astype(str).tolist()),
                                    dtype=np.int64, count=len(vals))
                 if not learn:
-                    stats["unknown_template"] = int((keys == UNKNOWN).sum())
-            ev = pd.DataFrame({"line": rows + 1, "key": keys})
-            stats["parsed"] = len(ev)
-        rows = ev["line"].to_numpy() - 1
+                    stats["unknown_template"] += int((keys == UNKNOWN).sum())
+            ev = pd.DataFrame({"key": keys})
+            stats["parsed"] += len(ev)
+        ev["line"] = offset + rows + 1
         ev["time"] = self._table_times(df, source)[rows]
         if self.session_column is not None:
             ev[self.session_column] = df[self.session_column].iloc[rows].to_numpy()
-        if self.time_column is not None:
-            ev = ev.sort_values("time", kind="stable", na_position="last")
-        messages = None if self.message_column is None else df[self.message_column]
-        return ev, stats, messages
+        return ev
+
+    def _table_sessions(self, data: Any, *, learn: bool) -> Sessions:
+        """Group a table (read whole when learning, chunk by chunk otherwise)."""
+        grouper = self._grouper()
+        stats: dict[str, Any] = {}
+        offset = 0
+        for df, source in self._table_frames(data, whole=learn):
+            grouper.add(self._table_events(df, source, offset, stats, learn=learn))
+            offset += len(df)
+        out = self._finish(grouper, stats)
+        if self.message_column is not None:
+            if isinstance(data, pd.DataFrame):
+                messages = data[self.message_column]
+                out.text_of = lambda wanted: {int(r): str(messages.iloc[int(r) - 1]) for r in wanted}
+            else:
+                out.text_of = lambda wanted: self._table_texts(data, wanted)
+        return out
+
+    def _table_texts(self, data: Any, wanted: set[int]) -> dict[int, str]:
+        """Message text of the table rows numbered ``wanted``, read again chunk by chunk."""
+        out: dict[int, str] = {}
+        offset = 0
+        for df, _ in self._table_frames(data, whole=False):
+            rows = [r for r in wanted if offset < r <= offset + len(df)]
+            for r in rows:
+                out[r] = str(df[self.message_column].iloc[r - offset - 1])
+            offset += len(df)
+            if offset >= max(wanted, default=0):
+                break
+        return out
 
     # -- fit / transform ---------------------------------------------------------------------
     def fit(self, data: Any) -> EventSessions:
@@ -485,14 +538,10 @@ class EventSessions:
         self._check_options()
         if self.is_table:
             self.parser_ = None
-            events, stats, _ = self._table_events(data, learn=True)
-            self.fit_stats_ = stats
+            sessions = self._table_sessions(data, learn=True)
+            self.fit_stats_ = {k: v for k, v in sessions.stats.items() if k != "sessions"}
             self.feature_names_ = [f"{k}: {t}" for k, t in sorted(self.templates().items())]
-            if not group:
-                return None
-            grouper = self._grouper()
-            grouper.add(events)
-            return self._finish(grouper, dict(stats))
+            return sessions if group else None
         lines, _ = self._lines(data)
         parser = self._parser()
         grouper = self._grouper() if group else None
@@ -515,13 +564,7 @@ class EventSessions:
         if not hasattr(self, "parser_"):
             raise NotFittedError("EventSessions is not fitted; call fit(log) first")
         if self.is_table:
-            events, stats, messages = self._table_events(data, learn=False)
-            grouper = self._grouper()
-            grouper.add(events)
-            out = self._finish(grouper, stats)
-            if messages is not None:
-                out.text_of = lambda wanted: {int(r): str(messages.iloc[int(r) - 1]) for r in wanted}
-            return out
+            return self._table_sessions(data, learn=False)
         if self.format == "keys":
             lines, source = self._lines(data)
             ids, seqs, counts = read_key_sequences(lines, strict=self.strict, source=source)
