@@ -335,7 +335,10 @@ def report(args: argparse.Namespace) -> str:
               "reconstruction error of normal rows (the label-free early-stopping criterion) was "
               "far from converged after 20 one-step epochs on Ionosphere (0.85 vs 0.23 after 400 "
               "steps). That criterion does not track detection everywhere: on thyroid and cardio "
-              "it improved while the test ROC-AUC fell.\n\n"
+              "it improved while the test ROC-AUC fell.\n"
+              "- A labelled check of weight averaging on training data only (held-out KDDTrain+ "
+              "normal rows vs KDDTrain+ attacks, 5 seeds): `gan_selection.md` "
+              "(`benchmarks/gan_selection.py`).\n\n"
             + "GANomaly1D (time-series windows) on SKAB: `gan_timeseries_skab.md` "
               "(`benchmarks/timeseries.py --datasets skab --models ganomaly-1d,tcn-ae,pca`).\n")
 
