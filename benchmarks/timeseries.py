@@ -61,12 +61,14 @@ from hourglass.features.timeseries import (
 from hourglass.ingest.timeseries import get_timeseries_dataset, read_skab, read_smd
 
 DEEP = ("lstm-ae", "gru-ae", "lstm-forecaster", "tcn-ae", "conv2d-ae", "cnn-lstm", "ganomaly-1d")
-BASELINES = ("pca", "iforest", "pyod-lstmad")
+BASELINES = ("pca", "iforest", "pca-norm", "pyod-lstmad")
 
 
 class WindowBaseline:
     """PCA reconstruction error or IsolationForest on flattened windows; same split, threshold
-    rule and window-to-step mapping as the hourglass detectors."""
+    rule and window-to-step mapping as the hourglass detectors. ``pca-norm``: PCA with each
+    channel's residual in units of its mean on the held-out tail (the hourglass detectors'
+    ``score_norm="channel"``), to show what that normalisation alone is worth."""
 
     def __init__(self, kind: str, window: int, seed: int, n_val: int) -> None:
         self.kind, self.window, self.seed, self.n_val = kind, window, seed, n_val
@@ -78,10 +80,14 @@ class WindowBaseline:
     def fit(self, X: np.ndarray) -> WindowBaseline:
         head, tail = X[:-self.n_val], X[-self.n_val:]
         W, _ = self._flat(head)
-        if self.kind == "pca":
+        self.scale = np.ones(X.shape[1])
+        if self.kind in ("pca", "pca-norm"):
             from sklearn.decomposition import PCA
 
             self.model = PCA(n_components=0.9, random_state=self.seed).fit(W)
+            if self.kind == "pca-norm":
+                self.scale = self._channel_residuals(tail)[0].mean(axis=0)
+                self.scale = np.maximum(self.scale, max(self.scale.mean(), 1e-12) * 1e-2)
         else:
             from sklearn.ensemble import IsolationForest
 
@@ -89,12 +95,17 @@ class WindowBaseline:
         self.threshold = float(np.percentile(self.score(tail), 99))
         return self
 
-    def score(self, X: np.ndarray) -> np.ndarray:
+    def _channel_residuals(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         W, starts = self._flat(X)
-        if self.kind == "pca":
-            rec = self.model.inverse_transform(self.model.transform(W))
-            s = ((W - rec) ** 2).mean(axis=1)
+        rec = self.model.inverse_transform(self.model.transform(W))
+        return ((W - rec) ** 2).reshape(len(W), self.window, X.shape[1]).mean(axis=1), starts
+
+    def score(self, X: np.ndarray) -> np.ndarray:
+        if self.kind in ("pca", "pca-norm"):
+            res, starts = self._channel_residuals(X)
+            s = (res / self.scale).mean(axis=1)
         else:
+            W, starts = self._flat(X)
             s = -self.model.score_samples(W)
         return windows_to_points(s, len(X), starts, span=(0, self.window))
 
@@ -145,12 +156,15 @@ class Deep:
 
 
 def make(name: str, args: argparse.Namespace, s: Series) -> Any:
-    if name in ("pca", "iforest"):
+    if name in ("pca", "iforest", "pca-norm"):
         return WindowBaseline(name, args.window, args.seed, s.n_val)
     if name == "pyod-lstmad":
         return PyodLSTMAD(args.window, args.lstmad_epochs, s.n_val)
-    return Deep(name, {"window": args.window, "stride": s.stride, "epochs": args.epochs,
-                       "verbose": 0, "random_state": args.seed, "device": "cpu"}, s.n_val)
+    params = {"window": args.window, "stride": s.stride, "epochs": args.epochs, "verbose": 0,
+              "random_state": args.seed, "device": "cpu"}
+    if "score_norm" in registry.get(name)().get_params():
+        params["score_norm"] = args.score_norm
+    return Deep(name, params, s.n_val)
 
 
 @dataclass
@@ -266,6 +280,8 @@ def main() -> None:
     ap.add_argument("--window", type=int, default=32)
     ap.add_argument("--epochs", type=int, default=20,
                     help="max epochs of the hourglass models (their default; early stopping)")
+    ap.add_argument("--score-norm", default="channel", choices=("channel", "none"),
+                    help="score_norm of the hourglass models that have it (their default: channel)")
     ap.add_argument("--no-skab-extra", action="store_true",
                     help="SKAB: train on each file's 400 rows only (no anomaly-free.csv)")
     ap.add_argument("--lstmad-epochs", type=int, default=3)
@@ -310,7 +326,8 @@ def main() -> None:
         print(f"\n{title}\n{table}\n({wall:.0f}s)", flush=True)
         text = (header(f"Time series: {title}") + "\n" + __doc__.split("\n\n", 1)[1].split(
             "    nice")[0] + f"\nSettings: window {args.window}; hourglass models at their "
-            f"defaults except at most {args.epochs} epochs (early stopping, patience 3) and "
+            f"defaults (score_norm={args.score_norm}) except at most {args.epochs} epochs "
+            f"(early stopping, patience 3) and "
             f"training-window stride {stride}; VUS-PR buffers (median over files) 0-"
             f"{int(statistics.median(s.vus_window for s in series))}; PyOD LSTMAD (hidden 32, batch 128) "
             f"{args.lstmad_epochs} epochs{'' if 'pyod-lstmad' in use else ' (not run here)'}. "
