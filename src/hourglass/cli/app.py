@@ -332,6 +332,8 @@ def train(
     window: log_cli.WindowOpt = None,
     step: log_cli.StepOpt = None,
     strict: log_cli.StrictOpt = False,
+    key_col: log_cli.KeyColOpt = None,
+    message_col: log_cli.MessageColOpt = None,
     timestamp_col: ts_cli.TimestampOpt = None,
     freq: ts_cli.FreqOpt = None,
     fill: ts_cli.FillOpt = None,
@@ -353,21 +355,21 @@ def train(
                 fill_limit=fill_limit, label_col=label_col, drop=[*(drop or [])], quiet=quiet)
         ts_cli.report_train(pipe, output, err, out)
         return
-    if log_cli.is_log_format(fmt):
+    if log_cli.is_log_format(fmt) or key_col is not None or message_col is not None:
         with _user_errors():
-            if time_col is not None:
-                raise HourglassError("--timestamp-col: not used by log models")
             pipe = log_cli.train_logs(
                 data, output, fmt=str(fmt), model=model, epochs=epochs, batch_size=batch_size,
                 lr=lr, hidden=hidden, threshold=threshold, seed=seed, device=device,
                 params=[*(param or [])], session_regex=session_regex, session_col=session_col,
-                window=window, step=step, strict=strict, quiet=quiet)
+                window=window, step=step, strict=strict, quiet=quiet, key_col=key_col,
+                message_col=message_col, time_col=time_col)
         log_cli.report_train(pipe, output, err, out)
         return
     with _user_errors():
         if any(o is not None for o in (session_regex, session_col, window, step)):
             raise HourglassError("--session-regex/--session-col/--window: these group log lines; "
-                                 "give a log --format (hdfs, bgl, syslog, raw, keys or a regex)")
+                                 "give a log --format (hdfs, bgl, syslog, raw, keys or a regex), "
+                                 "or --key-col/--message-col for an event table")
         spec, label_col, normal_values = _resolve(dataset, label_col, normal, fmt, data)
         roles = {}
         for item in role or []:
