@@ -12,6 +12,7 @@ session score is the maximum over its events; the default threshold is ``Fixed(t
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, ClassVar
 
 import numpy as np
@@ -149,6 +150,11 @@ class DeepLog(EventsInput, DeepDetector):
         return Fixed(int(self.top_g))
 
     def _build_module(self, n_features: int) -> nn.Module:
+        if self.threshold is None and int(self.top_g) >= n_features:
+            warnings.warn(f"DeepLog: top_g={self.top_g} is not below the {n_features} keys seen in "
+                          "training, so a known key is always among the top-g predictions and "
+                          "only keys never seen in training can be flagged; lower top_g or pass "
+                          "a threshold", UserWarning, stacklevel=2)
         return _DeepLogNet(n_features, int(self.embed), int(self.hidden), int(self.layers),
                            float(self.dropout), int(self.top_g))
 
@@ -193,7 +199,7 @@ class DeepLog(EventsInput, DeepDetector):
         Examples
         --------
         >>> import numpy as np
-        >>> dl = DeepLog(window=2, hidden=8, epochs=2, verbose=0).fit([np.array([1, 2, 3])] * 20)
+        >>> dl = DeepLog(window=2, top_g=1, hidden=8, epochs=2, verbose=0).fit([np.array([1, 2, 3])] * 20)
         >>> [len(s) for s in dl.event_scores([np.array([1, 2]), np.array([3])])]
         [3, 2]
         """
