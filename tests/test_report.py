@@ -216,7 +216,7 @@ def test_timeseries_report_has_event_metrics(tmp_path: Path) -> None:
     page = html.read_text()
     p = _check_page(page)
     assert p.ids.get("tbl-event-metrics") == "table"
-    assert "event recall" in page and "point-adjusted (PA" in page
+    assert "event recall" in page and "point-adjusted (PA" in page and "VUS-PR (TSB-AD)" in page
 
 
 def test_time_col_is_a_hidden_deprecated_alias_of_timestamp_col(files: dict[str, Path],
