@@ -61,6 +61,10 @@ class BaseDetector(BaseEstimator):
     ``_fit(X_train, X_val, y_train)`` and ``_score(X)``.
     """
 
+    #: Values that parameters added after a release take when an artefact saved before they
+    #: existed is loaded (its config lacks them): the model it describes was built without them.
+    _params_before_added: ClassVar[dict[str, Any]] = {}
+
     _tags: ClassVar[dict[str, Any]] = {
         "input": "tabular",
         "supports_explain": False,

@@ -340,6 +340,9 @@ class EncoderGAN(_GANDetector):
     (2,)
     """
 
+    # artefacts saved before ``latent_cycle`` existed hold no D_zz weights
+    _params_before_added: ClassVar[dict[str, Any]] = {"latent_cycle": False}
+
     _weights: ClassVar[tuple[str, ...]] = ("lam", "w_rec")
 
     def __init__(
