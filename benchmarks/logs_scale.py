@@ -25,10 +25,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -37,7 +35,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import REPO, header, markdown_table, write_result
+from _common import header, markdown_table, run_measured, write_result
 
 STEPS = (
     "INFO dfs.FSNamesystem: BLOCK* NameSystem.allocateBlock: /user/root/rand/_temporary/part-{i}. {b}",
@@ -87,25 +85,6 @@ def generate(path: Path, lines: int, *, seed: int, fail_rate: float) -> int:
     return n_blocks
 
 
-def run_measured(cmd: list[str]) -> tuple[float, float, str]:
-    """Run ``cmd`` in a fresh wrapper process: (wall seconds, child's peak RSS in MB, output)."""
-    wrapper = ("import resource, subprocess, sys, time, json\n"
-               "t = time.perf_counter()\n"
-               "p = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
-               "w = time.perf_counter() - t\n"
-               "rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024\n"
-               "print(json.dumps({'rc': p.returncode, 'wall': w, 'rss': rss, "
-               "'out': p.stdout + p.stderr}))\n")
-    env = {**os.environ, "PYTHONPATH": str(REPO / "src"), "OMP_NUM_THREADS": "1",
-           "MKL_NUM_THREADS": "1", "COLUMNS": "200"}
-    res = subprocess.run([sys.executable, "-c", wrapper, *cmd], capture_output=True, text=True,
-                         env=env, check=True)
-    info = json.loads(res.stdout.strip().splitlines()[-1])
-    if info["rc"] != 0:
-        raise SystemExit(f"{' '.join(cmd)} failed:\n{info['out']}")
-    return info["wall"], info["rss"], info["out"]
-
-
 KEEP_ALL = """
 import json, sys, time, torch
 torch.set_num_threads(1)
@@ -134,6 +113,11 @@ pipe = load(__import__("sys").argv[1])
 """
 
 
+def measured(cmd: list[str]) -> tuple[float, float, str]:
+    """:func:`run_measured` with one torch thread and a wide terminal for the CLI's output."""
+    return run_measured(cmd, {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "COLUMNS": "200"})
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--lines", type=int, default=1_200_000)
@@ -155,23 +139,23 @@ def main() -> None:
               f"{time.perf_counter() - t:.0f}s", flush=True)
         model = work / "model"
         hg = [sys.executable, "-m", "hourglass"]
-        train_wall, train_rss, _ = run_measured(
+        train_wall, train_rss, _ = measured(
             [*hg, "train", str(train_log), "--format", "hdfs", "--session-regex", r"blk_-?\d+",
              "--model", "deeplog", "--epochs", str(args.epochs), "-o", str(model), "-q"])
         print(f"train: {train_wall:.0f}s, {train_rss:.0f} MB", flush=True)
         alerts = work / "alerts.jsonl"
-        wall, rss, out = run_measured([*hg, "score", str(model), str(big_log), "-o", str(alerts)])
+        wall, rss, out = measured([*hg, "score", str(model), str(big_log), "-o", str(alerts)])
         m = re.search(r"scored (\d+) sessions \(([\d,]+)/s\), (\d+) flagged", out)
         if m is None:
             raise SystemExit(f"unexpected score output:\n{out}")
         n_sessions, det_rate, flagged = int(m[1]), float(m[2].replace(",", "")), int(m[3])
         print(f"score (streamed): {wall:.0f}s, {rss:.0f} MB, {det_rate:,.0f} sessions/s", flush=True)
-        keep_wall, keep_rss, keep_out = run_measured(
+        keep_wall, keep_rss, keep_out = measured(
             [sys.executable, "-c", KEEP_ALL, str(model), str(big_log), str(work / "alerts2.jsonl")])
-        keep = json.loads(keep_out.strip().splitlines()[-1])
+        keep = json.loads([ln for ln in keep_out.splitlines() if ln.startswith("{")][-1])
         print(f"keep-all: {keep_wall:.0f}s, {keep_rss:.0f} MB", flush=True)
-        base_wall, base_rss, _ = run_measured([sys.executable, "-c", BASELINE, str(model)])
-        big_wall, big_rss, _ = run_measured(
+        base_wall, base_rss, _ = measured([sys.executable, "-c", BASELINE, str(model)])
+        big_wall, big_rss, _ = measured(
             [*hg, "train", str(big_log), "--format", "hdfs", "--session-regex", r"blk_-?\d+",
              "--model", "deeplog", "--epochs", "1", "-o", str(work / "model_big"), "-q"])
         print(f"train on the big log: {big_wall:.0f}s, {big_rss:.0f} MB", flush=True)
