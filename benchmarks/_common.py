@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import platform
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -56,3 +59,22 @@ def write_result(name: str, text: str) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text)
     return out
+
+
+def run_measured(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float, str]:
+    """Run ``cmd`` in a fresh wrapper process with ``src`` on the path (plus ``env``):
+    (wall seconds, the child's peak RSS in MB, its stdout + stderr). Exits on failure."""
+    wrapper = ("import resource, subprocess, sys, time, json\n"
+               "t = time.perf_counter()\n"
+               "p = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
+               "w = time.perf_counter() - t\n"
+               "rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024\n"
+               "print(json.dumps({'rc': p.returncode, 'wall': w, 'rss': rss, "
+               "'out': p.stdout + p.stderr}))\n")
+    full_env = {**os.environ, "PYTHONPATH": str(REPO / "src"), **(env or {})}
+    res = subprocess.run([sys.executable, "-c", wrapper, *cmd], capture_output=True, text=True,
+                         env=full_env, check=True)
+    info = json.loads(res.stdout.strip().splitlines()[-1])
+    if info["rc"] != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{info['out']}")
+    return info["wall"], info["rss"], info["out"]

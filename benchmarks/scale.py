@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -30,7 +29,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import REPO, header, markdown_table, write_result
+from _common import REPO, header, markdown_table, run_measured, write_result
 
 CHUNK = 500_000
 
@@ -96,23 +95,6 @@ def generate(path: Path, rows: int, seed: int = 0) -> None:
     assert writer is not None
     writer.close()
     os.replace(tmp, path)
-
-
-def run_measured(cmd: list[str]) -> tuple[float, float, str]:
-    """Run ``cmd`` in a fresh wrapper process: (wall seconds, child's peak RSS in MB, stderr)."""
-    wrapper = ("import resource, subprocess, sys, time, json\n"
-               "t = time.perf_counter()\n"
-               "p = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
-               "w = time.perf_counter() - t\n"
-               "rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024\n"
-               "print(json.dumps({'rc': p.returncode, 'wall': w, 'rss': rss, 'err': p.stderr}))\n")
-    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
-    res = subprocess.run([sys.executable, "-c", wrapper, *cmd], capture_output=True, text=True,
-                         env=env, check=True)
-    info = json.loads(res.stdout.strip().splitlines()[-1])
-    if info["rc"] != 0:
-        raise SystemExit(f"{' '.join(cmd)} failed:\n{info['err']}")
-    return info["wall"], info["rss"], info["err"]
 
 
 def stage_times(model: Path, data: Path, out: Path) -> dict[str, float]:

@@ -69,6 +69,23 @@ def test_params_survive_json(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", NAMES)
+def test_nan_inf_and_fractional_params_are_named_at_fit(name: str) -> None:
+    """No numeric hyper-parameter reaches torch (or int()) as NaN/inf or a fractional count."""
+    data = data_for(name)
+    params = make(name).get_params(deep=False)
+    numeric = {k: v for k, v in params.items()
+               if isinstance(v, int | float) and not isinstance(v, bool) and k != "verbose"}
+    assert numeric, f"{name} has no numeric hyper-parameters?"
+    for key, value in numeric.items():
+        bad_values = [float("nan"), float("inf")]
+        if isinstance(value, int) and not isinstance(registry.get(name)().get_params()[key], float):
+            bad_values.append(value + 0.5)
+        for bad in bad_values:
+            with pytest.raises(ValueError, match=rf"^{key} must be"):
+                make(name, **{key: bad}).fit(data["train"])
+
+
+@pytest.mark.parametrize("name", NAMES)
 def test_unfitted_raises(name: str) -> None:
     data = data_for(name)
     with pytest.raises(NotFittedError):

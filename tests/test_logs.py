@@ -7,6 +7,7 @@ import json
 
 import numpy as np
 import pytest
+import torch
 from typer.testing import CliRunner
 
 from hourglass.cli.app import app
@@ -157,6 +158,18 @@ def test_deeplog_top_g_rule_matches_ranks(deeplog: DeepLog) -> None:
     assert (expl[1]["position"], expl[1]["key"]) == (3, "<end>")
 
 
+def test_deeplog_unseen_key_gets_the_maximal_score(deeplog: DeepLog) -> None:
+    n_classes = len(deeplog.vocab_) + 2
+    ev = deeplog.event_scores([np.array([1, 2, 99, 4, 5, 6])])[0]
+    assert ev[2] == n_classes + 1 and (ev[[0, 1, 3, 4, 5]] <= n_classes).all()
+    assert deeplog.score([np.array([1, 2, 99, 4, 5, 6])])[0] == n_classes + 1
+    # flagged even when g covers every class: an unseen key is never among the predicted keys
+    with pytest.warns(UserWarning, match="top_g=13 is not below the 6 keys"):
+        wide = DeepLog(window=4, top_g=n_classes + 5, embed=8, hidden=16, layers=1, epochs=2,
+                       verbose=0).fit([np.array([1, 2, 3, 4, 5, 6])] * 20)
+    assert wide.predict([np.array([1, 2, 99, 4, 5, 6]), np.array([1, 2, 3, 4, 5, 6])]).tolist() == [1, 0]
+
+
 def test_deeplog_long_sessions_scored_in_chunks(deeplog: DeepLog) -> None:
     long = np.array([1, 2, 3, *[4, 5] * 3000, 6, 9])
     sessions = [*_normal(5), long]
@@ -165,6 +178,10 @@ def test_deeplog_long_sessions_scored_in_chunks(deeplog: DeepLog) -> None:
     chunked.set_state(*deeplog.get_state())
     np.testing.assert_allclose(chunked.score(sessions), whole, rtol=1e-5)
     assert np.isfinite(whole).all()
+    packed = deeplog._validate(sessions, reset=False)
+    for a, b in zip(chunked._train_tensors(packed, None), deeplog._train_tensors(packed, None),
+                    strict=True):  # same unique (window, next key) pairs and counts
+        assert torch.equal(a, b)
 
 
 def test_pipeline_artefact_round_trip_with_parser(tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -154,3 +154,15 @@ def test_hostile_tables_never_crash_the_fitted_pipeline(rows: list[tuple]) -> No
     df["mixed"] = df["mixed"].map(lambda v: v if isinstance(v, str) or v is None else str(v))
     X = pre.transform(df)
     assert X.shape == (len(rows), len(pre.feature_names_)) and np.isfinite(X).all()
+
+
+def test_nan_and_fractional_options_are_named() -> None:
+    from hourglass.features.timeseries import TimeSeriesPreprocessor
+
+    df = pd.DataFrame({"a": [1.0, 2.0, 3.0]})
+    with pytest.raises(InputError, match=r"^min_frequency must be a finite number"):
+        TabularPreprocessor(min_frequency=float("nan")).fit(df)
+    with pytest.raises(InputError, match=r"^max_categories must be an integer"):
+        TabularPreprocessor(max_categories=2.5).fit(df)
+    with pytest.raises(InputError, match=r"^fill_limit must be a finite number"):
+        TimeSeriesPreprocessor(fill_limit=float("nan")).fit(df)

@@ -108,7 +108,7 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 def _train(files: dict[str, Path], name: str, *extra: str) -> Path:
     model = files["dir"] / name
     res = runner.invoke(app, ["train", str(files["train"]), "-o", str(model), "--label-col", "label",
-                              "--normal", "benign", "--time-col", "ts", *FAST, *extra])
+                              "--normal", "benign", "--timestamp-col", "ts", *FAST, *extra])
     assert res.exit_code == 0, res.output
     return model
 
@@ -150,7 +150,7 @@ def test_threshold_bad_input_is_one_clean_line(files: dict[str, Path], tmp_path:
     train = str(files["train"])
     cases = [
         (["--threshold", "pot:2"], "q (risk"),
-        (["--threshold", "budget:50/day", "--time-col", "nope"], "--time-col"),
+        (["--threshold", "budget:50/day", "--timestamp-col", "nope"], "--timestamp-col"),
         (["--threshold", "budget:5000/day", "--events-per-day", "100"], "not below the event count"),
         (["--threshold", "best-f1", "--val-fraction", "1.5"], "--val-fraction"),
         (["--threshold", "budget:50/day"], "needs the event rate"),
@@ -216,4 +216,27 @@ def test_timeseries_report_has_event_metrics(tmp_path: Path) -> None:
     page = html.read_text()
     p = _check_page(page)
     assert p.ids.get("tbl-event-metrics") == "table"
-    assert "event recall" in page and "point-adjusted (PA" in page
+    assert "event recall" in page and "point-adjusted (PA" in page and "VUS-PR (TSB-AD)" in page
+
+
+def test_time_col_is_a_hidden_deprecated_alias_of_timestamp_col(files: dict[str, Path],
+                                                                 tmp_path: Path) -> None:
+    for cmd in ("train", "evaluate"):
+        help_text = runner.invoke(app, [cmd, "--help"]).output
+        assert "--timestamp-col" in help_text and "--time-col" not in help_text
+    base = ["train", str(files["train"]), "--label-col", "label", "--normal", "benign",
+            "--threshold", "budget:100/day", *FAST]
+    res = runner.invoke(app, [*base, "-o", str(tmp_path / "old"), "--time-col", "ts"])
+    assert res.exit_code == 0, res.output
+    assert "deprecated" in res.stderr and "--timestamp-col" in res.stderr
+    old = json.loads((tmp_path / "old" / "config.json").read_text())["info"]
+    assert old["events_per_day"] == pytest.approx(1000 / (999 * 30 / 86400))
+    res = runner.invoke(app, [*base, "-o", str(tmp_path / "both"), "--time-col", "ts",
+                              "--timestamp-col", "other"])
+    assert res.exit_code == 2 and "give --timestamp-col only" in res.stderr
+    assert not (tmp_path / "both").exists()
+    res = runner.invoke(app, ["evaluate", str(tmp_path / "old"), str(files["test"]), "-q",
+                              "--time-col", "ts", "--json", str(tmp_path / "m.json")])
+    assert res.exit_code == 0, res.output
+    m = json.loads((tmp_path / "m.json").read_text())
+    assert m["events_per_day"] == pytest.approx(500 / (499 * 30 / 86400))

@@ -47,3 +47,26 @@ def test_fit_checks() -> None:
         Percentile().fit([1.0, np.nan])
     with pytest.raises(NotFittedError):
         Percentile().predict([1.0])
+
+
+@pytest.mark.parametrize(("cls", "param", "bad", "msg"), [
+    ("POT", "q", float("nan"), "finite"), ("SPOT", "min_peaks", float("inf"), "finite"),
+    ("DSPOT", "depth", 2.5, "integer"), ("BestFBeta", "beta", float("inf"), "finite"),
+    ("Percentile", "q", float("nan"), "finite"),
+])
+def test_nan_inf_and_fractional_params_are_named(cls: str, param: str, bad: float, msg: str) -> None:
+    import hourglass.thresholds as thresholds
+
+    s = np.random.default_rng(2).exponential(size=500)
+    with pytest.raises(ValueError, match=rf"^{cls}: {param} must be .*{msg}"):
+        getattr(thresholds, cls)(**{param: bad}).fit(s)
+
+
+def test_calibrator_rejects_bad_level_and_knots() -> None:
+    from hourglass.thresholds import Calibrator
+
+    s = np.random.default_rng(3).normal(size=200)
+    for kwargs, name in (({"level": float("inf")}, "level"), ({"n_knots": 1}, "n_knots"),
+                         ({"n_knots": float("nan")}, "n_knots")):
+        with pytest.raises(InputError, match=name):
+            Calibrator(**kwargs).fit(s)

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from hourglass import Pipeline
-from hourglass.detectors import LSTMAutoEncoder, LSTMForecaster
+from hourglass.detectors import LSTMAutoEncoder, LSTMForecaster, TCNAutoEncoder
 from hourglass.errors import InputError
 from hourglass.evaluate import events, point_adjust, time_to_detect, timeseries_metrics
 from hourglass.features.registry import features_from_dict
@@ -138,6 +138,41 @@ def test_forecaster_flags_the_step_that_breaks_the_pattern() -> None:
     s = det.score(test)
     assert s.shape == (300,)
     assert s[200:205].mean() > 5 * np.median(s[20:180])
+
+
+def test_channel_score_norm_lets_a_quiet_channel_speak_over_a_noisy_one() -> None:
+    # channel 0: a clean sine; channel 1: white noise no model can reconstruct. A small shift of
+    # the sine is lost in the noise channel's error unless each channel is scored in units of
+    # its own held-out error.
+    rng = np.random.default_rng(0)
+    t = np.arange(1600)
+    X = np.c_[np.sin(t / 4), rng.normal(size=t.size)].astype("float32")
+    train, test = X[:1200], X[1200:].copy()
+    test[200:260, 0] += 0.6
+    y = np.zeros(len(test), dtype=int)
+    y[200:260] = 1
+    auc = {}
+    for norm in ("channel", "none"):
+        det = TCNAutoEncoder(window=16, channels=(8,), code=8, epochs=10, lr=1e-2, stride=2,
+                             verbose=0, score_norm=norm).fit(train)
+        auc[norm] = timeseries_metrics(y, det.score(test), det.predict(test),
+                                       sliding_window=None)["roc_auc"]
+        scale = det.module_.error_scale.numpy()
+        if norm == "channel":     # the noise channel's unit is far larger than the sine's
+            assert scale[1] > 10 * scale[0]
+        else:
+            assert scale.tolist() == [1.0, 1.0]
+    assert auc["channel"] > 0.95 and auc["channel"] > auc["none"] + 0.1
+    with pytest.raises(ValueError, match="score_norm"):
+        TCNAutoEncoder(window=16, score_norm="feature", verbose=0).fit(train)
+
+
+def test_weights_saved_before_error_scale_load_as_plain_errors() -> None:
+    det = LSTMForecaster(window=8, hidden=8, epochs=1, verbose=0, score_norm="none").fit(_sine(200))
+    state = {k: v for k, v in det.module_.state_dict().items() if k != "error_scale"}
+    fresh = det._build_module(2)
+    fresh.load_state_dict(state)          # strict: the missing buffer is filled, not an error
+    assert fresh.error_scale.tolist() == [1.0, 1.0]
 
 
 def test_scoring_a_long_series_never_materialises_all_windows(monkeypatch) -> None:  # type: ignore[no-untyped-def]

@@ -48,6 +48,8 @@ def test_train_and_evaluate_a_skab_file(skab_file: Path, tmp_path: Path) -> None
     assert "point-adjusted" in res.output and "event recall" in res.output
     m = json.loads(report.read_text())
     assert m["n"] == 300 and m["n_events"] == 1 and m["pr_auc"] > 0.6
+    # VUS-PR with TSB-AD's buffer choice: the ACF period of channel one (2*pi*5 ~ 31 steps)
+    assert 25 <= m["vus_sliding_window"] <= 40 and m["vus_pr"] > 0.6 and "VUS-PR" in res.output
     scores = tmp_path / "s.csv"
     res = runner.invoke(app, ["score", str(model), str(skab_file), "--dataset", "skab",
                               "-o", str(scores)])

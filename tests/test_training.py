@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 import torch
@@ -151,3 +153,52 @@ def test_phases_without_phase_loss_is_a_clear_error() -> None:
     with pytest.raises(TypeError, match="phase_loss"):
         train_module(NoLoss(), (torch.ones(4, 1),), None, TrainConfig(epochs=1, verbose=0),
                      generator=torch.Generator().manual_seed(0))
+
+
+class _NoisyMean(nn.Module):
+    """A mean estimated by SGD on single rows: the live iterate keeps jumping around the answer."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.mu = nn.Parameter(torch.zeros(2))
+
+    def loss(self, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
+        return ((batch[0] - self.mu) ** 2).mean()
+
+    def score(self, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
+        return ((batch[0] - self.mu) ** 2).mean(dim=1)
+
+
+def test_weight_averaging_keeps_the_averaged_weights_and_they_are_steadier() -> None:
+    X = torch.randn(400, 2, generator=torch.Generator().manual_seed(0)) + 3.0
+    truth = X.mean(0)
+    errors = {}
+    for decay in (None, 0.99):
+        m = _NoisyMean()
+        config = TrainConfig(epochs=3, batch_size=2, lr=0.3, patience=None, verbose=0,
+                             optimizer=torch.optim.SGD, ema_decay=decay)
+        train_module(m, (X,), None, config, generator=torch.Generator().manual_seed(0))
+        errors[decay] = float((m.mu.detach() - truth).norm())
+    # SGD at this rate ends a row's pull away from the mean; the average of the last ~100 steps
+    # sits far nearer it
+    assert errors[0.99] < 0.5 * errors[None], errors
+    with pytest.raises(ValueError, match="ema_decay"):
+        train_module(_NoisyMean(), (X,), None, TrainConfig(epochs=1, verbose=0, ema_decay=1.0),
+                     generator=torch.Generator().manual_seed(0))
+
+
+def test_min_steps_adds_epochs_and_early_stopping_waits_for_them() -> None:
+    x, y = _data(64)
+    torch.manual_seed(0)
+    # one batch per epoch: 12 steps means 12 epochs, and patience 1 may not cut them short
+    config = TrainConfig(epochs=2, batch_size=64, lr=1e-6, patience=1, min_delta=0.5, verbose=0,
+                         min_steps=12)
+    h = train_module(Linear(), (x, y), None, config, generator=torch.Generator().manual_seed(0))
+    assert len(h.train_loss) == 12 and h.stopped_early
+    # two batches per epoch: 6 epochs; without the floor, patience 1 stops at epoch 2
+    config = TrainConfig(epochs=2, batch_size=32, lr=1e-6, patience=1, min_delta=0.5, verbose=0)
+    h = train_module(Linear(), (x, y), None, config, generator=torch.Generator().manual_seed(0))
+    assert len(h.train_loss) == 2
+    h = train_module(Linear(), (x, y), None, replace(config, min_steps=12),
+                     generator=torch.Generator().manual_seed(0))
+    assert len(h.train_loss) == 6

@@ -185,6 +185,22 @@ LabelOpt = Annotated[str | None, typer.Option("--label-col", help="Column holdin
 NormalOpt = Annotated[list[str] | None, typer.Option(
     "--normal", help="Label value of normal rows (repeat for several).")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Only warnings and errors.")]
+DeprecatedTimeColOpt = Annotated[str | None, typer.Option(
+    "--time-col", hidden=True, help="Deprecated alias of --timestamp-col.")]
+
+
+def _timestamp_option(timestamp_col: str | None, time_col: str | None) -> str | None:
+    """``--timestamp-col``, or the deprecated ``--time-col`` it replaced (one name, one meaning:
+    the column holding timestamps)."""
+    if time_col is None:
+        return timestamp_col
+    if timestamp_col is not None and timestamp_col != time_col:
+        raise HourglassError(f"--time-col: deprecated alias of --timestamp-col; got both "
+                             f"({time_col!r} and {timestamp_col!r}): give --timestamp-col only")
+    logging.getLogger("hourglass").warning("--time-col is deprecated: use --timestamp-col")
+    return time_col
+
+
 FormatOpt = Annotated[str, typer.Option(
     "--format", help="auto (sniffed), nsl-kdd, unsw-nb15, cicflowmeter, zeek-conn, csv, tsv, "
     "parquet, jsonl ('hourglass formats' lists all); logs: hdfs, bgl, syslog, raw, keys (DeepLog "
@@ -210,7 +226,7 @@ def train_pipeline(
     log = logging.getLogger("hourglass")
     if time_col is not None:
         if time_col not in df.columns:
-            raise HourglassError(f"--time-col: no column {time_col!r} in {source}")
+            raise HourglassError(f"--timestamp-col: no column {time_col!r} in {source}")
         rate = events_per_day_from(df[time_col], column=time_col)
         events_per_day = events_per_day if events_per_day is not None else rate
         df = df.drop(columns=[time_col])
@@ -284,12 +300,10 @@ def train(
     hidden: Annotated[str | None, typer.Option(help="Encoder widths, e.g. 128,64,32,16.")] = None,
     threshold: Annotated[str | None, typer.Option(
         help="Threshold rule (default percentile:99): percentile:Q, contamination:C, pot:RISK "
-             "(e.g. pot:1e-4), spot:RISK, dspot:RISK, budget:N/day (needs --time-col or "
-             "--events-per-day), budget:N/10k, best-f1 or best-fbeta:BETA (labelled validation "
+             "(e.g. pot:1e-4), spot:RISK, dspot:RISK, budget:N/day (needs --timestamp-col "
+             "or --events-per-day), budget:N/10k, best-f1 or best-fbeta:BETA (labelled validation "
              "slice carved from DATA), fixed:VALUE.")] = None,
-    time_col: Annotated[str | None, typer.Option(
-        "--time-col", help="Timestamp column: gives the event rate (alerts per day); not a "
-                           "feature.")] = None,
+    time_col: DeprecatedTimeColOpt = None,
     events_per_day: Annotated[float | None, typer.Option(
         "--events-per-day", help="Event rate for per-day alert budgets and reports.")] = None,
     val_fraction: Annotated[float, typer.Option(
@@ -318,17 +332,20 @@ def train(
     window: log_cli.WindowOpt = None,
     step: log_cli.StepOpt = None,
     strict: log_cli.StrictOpt = False,
+    key_col: log_cli.KeyColOpt = None,
+    message_col: log_cli.MessageColOpt = None,
     timestamp_col: ts_cli.TimestampOpt = None,
     freq: ts_cli.FreqOpt = None,
     fill: ts_cli.FillOpt = None,
     fill_limit: ts_cli.FillLimitOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
-    """Train a detector on the normal rows of DATA (or the sessions of a log, or a time series)
-    and save it."""
+    """Train a detector on normal DATA (table rows, log sessions or a time series); save it."""
     _setup_logging(quiet)
     with _user_errors():
-        timeseries = ts_cli.wants_timeseries(model, dataset, timestamp_col, freq, fill, fill_limit)
+        timestamp_col = _timestamp_option(timestamp_col, time_col)
+        timeseries = ts_cli.wants_timeseries(model, dataset, freq, fill, fill_limit)
+        time_col = None if timeseries else timestamp_col
     if timeseries:
         with _user_errors():
             pipe = ts_cli.train_command(
@@ -338,19 +355,21 @@ def train(
                 fill_limit=fill_limit, label_col=label_col, drop=[*(drop or [])], quiet=quiet)
         ts_cli.report_train(pipe, output, err, out)
         return
-    if log_cli.is_log_format(fmt):
+    if log_cli.is_log_format(fmt) or key_col is not None or message_col is not None:
         with _user_errors():
             pipe = log_cli.train_logs(
                 data, output, fmt=str(fmt), model=model, epochs=epochs, batch_size=batch_size,
                 lr=lr, hidden=hidden, threshold=threshold, seed=seed, device=device,
                 params=[*(param or [])], session_regex=session_regex, session_col=session_col,
-                window=window, step=step, strict=strict, quiet=quiet)
+                window=window, step=step, strict=strict, quiet=quiet, key_col=key_col,
+                message_col=message_col, time_col=time_col)
         log_cli.report_train(pipe, output, err, out)
         return
     with _user_errors():
         if any(o is not None for o in (session_regex, session_col, window, step)):
             raise HourglassError("--session-regex/--session-col/--window: these group log lines; "
-                                 "give a log --format (hdfs, bgl, syslog, raw, keys or a regex)")
+                                 "give a log --format (hdfs, bgl, syslog, raw, keys or a regex), "
+                                 "or --key-col/--message-col for an event table")
         spec, label_col, normal_values = _resolve(dataset, label_col, normal, fmt, data)
         roles = {}
         for item in role or []:
@@ -368,7 +387,7 @@ def train(
             rule = threshold_from_spec(threshold, events_per_day=events_per_day)
             if getattr(rule, "per", None) == "day" and events_per_day is None and time_col is None:
                 raise HourglassError(f"--threshold {threshold}: a per-day budget needs the event "
-                                     "rate: give --time-col COLUMN or --events-per-day N")
+                                     "rate: give --timestamp-col COLUMN or --events-per-day N")
         check_model_dir(output)
         log_cli.check_tabular_model(cls, model)
         stats = ReadStats()
@@ -504,6 +523,7 @@ def _timeseries_page(pipe: Pipeline, data: Path, ts_report: dict[str, Any],
     names = {"event_recall": "event recall", "event_precision": "event precision",
              "event_f1": "event F1", "n_events": "anomalous events",
              "mean_time_to_detect": "mean time to detect (steps)",
+             "vus_pr": "VUS-PR (TSB-AD)", "vus_sliding_window": "VUS largest buffer (steps)",
              "pa_f1": "F1 point-adjusted (PA, flattering)",
              "pa_precision": "precision point-adjusted (PA)", "pa_recall": "recall point-adjusted (PA)"}
     events = {label: ts_report[key] for key, label in names.items() if key in ts_report}
@@ -544,8 +564,10 @@ def evaluate(
     json_out: Annotated[Path | None, typer.Option("--json", help="Write metrics as JSON.")] = None,
     report: Annotated[Path | None, typer.Option(
         "--report", help="Write a self-contained HTML report (figures inline, no network).")] = None,
-    time_col: Annotated[str | None, typer.Option(
-        "--time-col", help="Timestamp column of DATA: alerts per day from its event rate.")] = None,
+    timestamp_col: Annotated[str | None, typer.Option(
+        "--timestamp-col", help="Timestamp column of DATA: alerts per day from its event rate "
+                                "(tables).")] = None,
+    time_col: DeprecatedTimeColOpt = None,
     events_per_day: Annotated[float | None, typer.Option(
         "--events-per-day", help="Event rate for expected alerts per day (default: the model's).")
     ] = None,
@@ -565,6 +587,7 @@ def evaluate(
     """
     _setup_logging(quiet)
     with _user_errors():
+        time_col = _timestamp_option(timestamp_col, time_col)
         pipe = load(model)
         is_logs = getattr(pipe.features_, "output", "tabular") == "events"
         if not is_logs and (labels is not None or all_sessions is not None):
@@ -572,7 +595,7 @@ def evaluate(
                                  "with --label-col")
         if is_logs:
             if time_col is not None:
-                raise HourglassError("--time-col: not used by log models")
+                raise HourglassError("--timestamp-col: not used by log models")
             log_summary, log_arrays = log_cli.evaluate_logs(
                 pipe, data, labels=labels, id_col=id_col, label_col=label_col, normal=normal,
                 all_sessions=all_sessions, strict=strict)
@@ -617,7 +640,7 @@ def evaluate(
         if time_col is not None and time_parts and events_per_day is None:
             events_per_day = events_per_day_from(np.concatenate(time_parts), column=time_col)
         elif time_col is not None and not time_parts and time_col != pipe.info.get("time_col"):
-            raise HourglassError(f"--time-col: no column {time_col!r} in {data}")
+            raise HourglassError(f"--timestamp-col: no column {time_col!r} in {data}")
         if events_per_day is None:
             events_per_day = pipe.info.get("events_per_day")
         result = pd.concat(result_parts, ignore_index=True)

@@ -46,6 +46,13 @@ WindowOpt = Annotated[float | None, typer.Option(
                      "window length in steps.")]
 StepOpt = Annotated[float | None, typer.Option(
     "--step", help="Logs: slide windows by this many seconds (default: --window, fixed).")]
+KeyColOpt = Annotated[str | None, typer.Option(
+    "--key-col", help="Event table (CSV/Parquet/JSONL) as log sessions: column of event keys "
+                      "(integers, or names such as E5); with --session-col or --window + "
+                      "--timestamp-col (events are ordered by it within a session).")]
+MessageColOpt = Annotated[str | None, typer.Option(
+    "--message-col", help="Event table as log sessions: column of message text, mined into "
+                          "templates (instead of --key-col).")]
 StrictOpt = Annotated[bool, typer.Option(
     "--strict", help="Logs: stop at the first line that matches no header format.")]
 LabelsOpt = Annotated[Path | None, typer.Option(
@@ -94,8 +101,10 @@ def train_logs(data: Path, output: Path, *, fmt: str, model: str, epochs: int | 
                batch_size: int | None, lr: float | None, hidden: str | None,
                threshold: str | None, seed: int, device: str, params: list[str],
                session_regex: str | None, session_col: str | None, window: float | None,
-               step: float | None, strict: bool, quiet: bool) -> Pipeline:
-    """Parse the log ``data``, build sessions, train the events model and save the artefact."""
+               step: float | None, strict: bool, quiet: bool, key_col: str | None = None,
+               message_col: str | None = None, time_col: str | None = None) -> Pipeline:
+    """Parse the log ``data`` (or read the event table ``data`` when ``key_col`` or
+    ``message_col`` is given), build sessions, train the events model and save the artefact."""
     cls = registry.get(model)
     if cls.get_tags()["input"] != "events":
         events_models = [n for n in registry.available()
@@ -105,14 +114,27 @@ def train_logs(data: Path, output: Path, *, fmt: str, model: str, epochs: int | 
     kwargs = _params(cls, model, epochs=epochs, batch_size=batch_size, lr=lr, hidden=hidden,
                      seed=seed, device=device, quiet=quiet, extra=params)
     thr = threshold_from_spec(threshold) if threshold else None
+    table = key_col is not None or message_col is not None
+    if time_col is not None and not table:
+        raise HourglassError("--timestamp-col: not used by log models, except to order an event "
+                             "table (--key-col/--message-col); a log's time comes from its "
+                             "header --format")
+    if table and is_log_format(fmt):
+        raise HourglassError(f"--format {fmt}: --key-col/--message-col read DATA as an event table "
+                             "(CSV/TSV/Parquet/JSONL); drop --format or the column options")
+    if table and session_regex is not None:
+        raise HourglassError("--session-regex: an event table groups by --session-col (or "
+                             "--window with --timestamp-col)")
     if fmt != "keys" and session_regex is None and session_col is None and window is None:
         raise HourglassError("--session-regex, --session-col or --window: say how log lines "
                              "group into sessions (e.g. --session-regex 'blk_-?\\d+' for HDFS)")
     check_model_dir(output)
     if not data.exists():
         raise HourglassError(f"{data}: no such file")
-    features = EventSessions(format=fmt, session_regex=session_regex, session_column=session_col,
-                             window=window, step=step, strict=strict)
+    features = EventSessions(format="table" if table else fmt, session_regex=session_regex,
+                             session_column=session_col, window=window, step=step, strict=strict,
+                             key_column=key_col, message_column=message_col,
+                             time_column=time_col if table else None)
     pipe = Pipeline(detector=cls(**kwargs), features=features, threshold=thr)
     start = time.perf_counter()
     pipe.fit(str(data))
@@ -123,7 +145,8 @@ def train_logs(data: Path, output: Path, *, fmt: str, model: str, epochs: int | 
         "source": str(data), "format": fmt, "model": registry.name_of(cls),
         "fit_seconds": time.perf_counter() - start, "parse": stats,
         "sessions": {"regex": session_regex, "column": session_col, "window": window,
-                     "step": step},
+                     "step": step, "key_column": key_col, "message_column": message_col,
+                     "time_column": time_col if table else None},
         "threshold": pipe.threshold_.describe(), "threshold_value": pipe.threshold_.value_,
     })
     pipe.save(output)
@@ -150,8 +173,7 @@ def _summary_line(stats: dict[str, Any]) -> str:
     return ", ".join(parts)
 
 
-def _read_sessions(features: EventSessions, data: Path, *, strict: bool,
-                   keep_events: bool = False) -> Sessions:
+def _read_sessions(features: EventSessions, data: Path, *, strict: bool) -> Sessions:
     """The sessions of the log ``data`` under a trained ``features`` (``--strict`` applied)."""
     if strict:
         features.strict = True
@@ -159,7 +181,7 @@ def _read_sessions(features: EventSessions, data: Path, *, strict: bool,
             features.parser_.strict = True
     if not data.exists():
         raise HourglassError(f"{data}: no such file")
-    sessions = features.sessions(str(data), keep_events=keep_events)
+    sessions = features.sessions(str(data))
     if not len(sessions):
         raise HourglassError(f"{data}: no sessions found ({_summary_line(sessions.stats)})")
     return sessions
@@ -169,7 +191,7 @@ def score_logs(pipe: Pipeline, data: Path, output: Path, *, strict: bool,
                anomalies_only: bool) -> str:
     """Score the sessions of the log ``data``; write alerts (JSONL) or a score table."""
     features = pipe.features_
-    sessions = _read_sessions(features, data, strict=strict, keep_events=True)
+    sessions = _read_sessions(features, data, strict=strict)
     start = time.perf_counter()
     scores = pipe.detector_.score(sessions.sequences)
     flags = pipe.detector_.threshold_predict(scores)

@@ -18,7 +18,7 @@ from rich.table import Table
 from hourglass.cli._common import base_params, check_model_dir, finish_params
 from hourglass.detectors import registry
 from hourglass.errors import HourglassError
-from hourglass.evaluate import timeseries_metrics
+from hourglass.evaluate import timeseries_metrics, tsb_sliding_window
 from hourglass.features.timeseries import TimeSeriesPreprocessor
 from hourglass.ingest import read_table, write_table
 from hourglass.ingest.timeseries import LABEL, TimeSeriesDataset, get_timeseries_dataset
@@ -32,7 +32,8 @@ __all__ = ["evaluate_timeseries", "is_timeseries_dataset", "read_series", "repor
 logger = logging.getLogger("hourglass")
 
 TimestampOpt = Annotated[str | None, typer.Option(
-    "--timestamp-col", help="Time series: column with timestamps.")]
+    "--timestamp-col", help="Column with timestamps: the time axis of a time series; for a table, "
+                            "the event rate (alerts per day), not a feature.")]
 FreqOpt = Annotated[str | None, typer.Option(
     "--freq", help="Time series: resample onto this grid (e.g. 1min), or 'rows'.")]
 FillOpt = Annotated[str | None, typer.Option(
@@ -49,8 +50,7 @@ def wants_timeseries(model: str, dataset: str | None, *ts_options: object) -> bo
         raise HourglassError(f"--dataset {dataset} is a time series: choose a time-series model "
                              f"(--model {_TS_MODELS})")
     if not is_ts_model and any(o is not None for o in ts_options):
-        raise HourglassError("--timestamp-col/--freq/--fill/--fill-limit are for time-series "
-                             f"models ({_TS_MODELS})")
+        raise HourglassError(f"--freq/--fill/--fill-limit are for time-series models ({_TS_MODELS})")
     return is_ts_model
 
 
@@ -113,12 +113,18 @@ def train_timeseries(
     return pipe
 
 
-def score_timeseries(pipe: Pipeline, df: pd.DataFrame) -> pd.DataFrame:
-    """Score and flag per grid step, with the step's timestamp (or row number)."""
+def score_timeseries(pipe: Pipeline, df: pd.DataFrame, grid_out: list[np.ndarray] | None = None,
+                     ) -> pd.DataFrame:
+    """Score and flag per grid step, with the step's timestamp (or row number).
+
+    ``grid_out``, when given, receives the aligned, scaled series the detector saw."""
     label = pipe.info.get("label_col")
     feats = df.drop(columns=[label]) if label in df.columns else df
     grid = pipe.features_.transform_frame(feats)
-    scores = pipe.detector_.score(grid.to_numpy(dtype=np.float32))
+    values = grid.to_numpy(dtype=np.float32)
+    if grid_out is not None:
+        grid_out.append(values)
+    scores = pipe.detector_.score(values)
     out = pd.DataFrame({"score": scores, "flag": pipe.detector_.threshold_predict(scores)})
     name = pipe.features_.timestamp_col or "step"
     out.insert(0, str(name), grid.index.to_numpy() if pipe.features_.timestamp_col else
@@ -142,10 +148,13 @@ def evaluate_timeseries(pipe: Pipeline, data: Path, dataset: str | None,
     if label not in df.columns:
         raise HourglassError(f"--label-col: {data} has no label column {label!r}")
     start = time.perf_counter()
-    result = score_timeseries(pipe, df)
+    grid: list[np.ndarray] = []
+    result = score_timeseries(pipe, df, grid)
     seconds = time.perf_counter() - start
     y = pipe.features_.align_labels(df, df[label].to_numpy())
-    metrics = timeseries_metrics(y, result["score"].to_numpy(), result["flag"].to_numpy())
+    # VUS-PR's largest buffer as TSB-AD's benchmarks choose it: the ACF period of channel one
+    metrics = timeseries_metrics(y, result["score"].to_numpy(), result["flag"].to_numpy(),
+                                 sliding_window=tsb_sliding_window(grid[0]))
     if arrays is not None:
         arrays.update(y=np.asarray(y), score=result["score"].to_numpy(),
                       flag=result["flag"].to_numpy())
@@ -158,6 +167,7 @@ def evaluate_timeseries(pipe: Pipeline, data: Path, dataset: str | None,
     t.add_column("value", justify="right")
     for key, text in (("f1", "point F1"), ("precision", "point precision"),
                       ("recall", "point recall"), ("pr_auc", "PR-AUC"), ("roc_auc", "ROC-AUC"),
+                      ("vus_pr", f"VUS-PR (buffer 0-{metrics['vus_sliding_window']})"),
                       ("event_recall", "event recall"), ("event_precision", "event precision"),
                       ("mean_time_to_detect", "mean time to detect (steps)"),
                       ("pa_f1", "F1 point-adjusted (flattering)")):

@@ -141,6 +141,9 @@ class AutoEncoder(ReconstructionMixin, DeepDetector):
 
     _tags: ClassVar[dict[str, Any]] = {"supports_explain": True, "supports_labels": True}
 
+    # artefacts saved before ``standardize`` existed hold models trained on raw inputs
+    _params_before_added: ClassVar[dict[str, Any]] = {"standardize": False}
+
     def __init__(
         self,
         hidden: tuple[int, ...] = (128, 64, 32, 16),

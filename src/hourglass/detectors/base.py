@@ -22,6 +22,7 @@ import torch
 from sklearn.base import BaseEstimator
 from sklearn.base import clone as sk_clone
 
+from hourglass._params import check_numeric_params
 from hourglass.errors import InputError, NotFittedError
 from hourglass.features.validation import check_array, check_labels
 from hourglass.nn import TrainConfig, TrainHistory, predict_batches, resolve_device, train_module
@@ -89,6 +90,10 @@ class BaseDetector(BaseEstimator):
     ``_fit(X_train, X_val, y_train)`` and ``_score(X)``.
     """
 
+    #: Values that parameters added after a release take when an artefact saved before they
+    #: existed is loaded (its config lacks them): the model it describes was built without them.
+    _params_before_added: ClassVar[dict[str, Any]] = {}
+
     _tags: ClassVar[dict[str, Any]] = {
         "input": "tabular",
         "supports_explain": False,
@@ -119,6 +124,7 @@ class BaseDetector(BaseEstimator):
         A share ``validation_fraction`` of the rows is held out: deep models watch its loss for
         early stopping, and the threshold is fitted on its scores.
         """
+        check_numeric_params(self)
         Xa = self._validate(X, reset=True)
         n = self._n_samples(Xa)
         labels = None
@@ -220,6 +226,7 @@ class BaseDetector(BaseEstimator):
 
     def validate_params(self) -> None:
         """Check hyper-parameters now (``fit`` does it too); raises ``ValueError`` naming one."""
+        check_numeric_params(self)
         self._check_params()
 
     # -- hooks --------------------------------------------------------------------------------
@@ -337,6 +344,10 @@ class DeepDetector(BaseDetector):
         check_batch_size(self)
         if float(self.lr) <= 0:
             raise ValueError(f"lr must be > 0, got {self.lr}")
+        if float(self.weight_decay) < 0:
+            raise ValueError(f"weight_decay must be >= 0, got {self.weight_decay}")
+        if self.patience is not None and int(self.patience) < 1:
+            raise ValueError(f"patience must be None or >= 1, got {self.patience}")
 
     def _check_label_params(self) -> None:
         """Checks of the semi-supervised knobs ``label_margin`` and ``label_weight``."""

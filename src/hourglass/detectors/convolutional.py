@@ -35,6 +35,7 @@ class _TCNAEModule(Reconstruction):
         self.decoder = TCN(channels[-1], tuple(reversed(channels)), kernel_size=kernel_size,
                            dropout=dropout)
         self.head = nn.Conv1d(channels[0], n_channels, 1)
+        self._init_error_scale(n_channels)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         h = self.encoder(x.transpose(1, 2)).flatten(1)  # (B, width * length)
@@ -60,6 +61,9 @@ class TCNAutoEncoder(WindowDetector):
     window, stride, score_reduce
         Steps per window (the series must be at least this long), step between training
         windows, and ``"mean"``/``"max"`` of the window scores covering a step.
+    score_norm
+        ``"channel"`` (each channel's error in units of its mean error on the held-out normal
+        tail) or ``"none"``, as for :class:`~hourglass.detectors.LSTMAutoEncoder`.
     epochs, batch_size, lr, weight_decay, patience, validation_fraction
         Training (Adam; early stopping on the held-out *tail* of the series, whose scores also
         fit the threshold).
@@ -84,6 +88,7 @@ class TCNAutoEncoder(WindowDetector):
         code: int = 16,
         dropout: float = 0.0,
         score_reduce: str = "mean",
+        score_norm: str = "channel",
         epochs: int = 20,
         batch_size: int = 128,
         lr: float = 3e-3,
@@ -123,6 +128,7 @@ class _Conv2DAEModule(Reconstruction):
             nn.Conv2d(filters, filters, 3, padding=1), nn.ReLU(),
             nn.Conv2d(filters, 1, 3, padding=1),
         )
+        self._init_error_scale(n_channels)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         b = x.shape[0]
@@ -146,6 +152,9 @@ class Conv2DAutoEncoder(WindowDetector):
     window, stride, score_reduce
         Steps per window (the series must be at least this long), step between training
         windows, and ``"mean"``/``"max"`` of the window scores covering a step.
+    score_norm
+        ``"channel"`` (each channel's error in units of its mean error on the held-out normal
+        tail) or ``"none"``, as for :class:`~hourglass.detectors.LSTMAutoEncoder`.
     epochs, batch_size, lr, weight_decay, patience, validation_fraction
         Training (Adam; early stopping on the held-out *tail* of the series, whose scores also
         fit the threshold).
@@ -169,6 +178,7 @@ class Conv2DAutoEncoder(WindowDetector):
         filters: int = 8,
         code: int = 16,
         score_reduce: str = "mean",
+        score_norm: str = "channel",
         epochs: int = 20,
         batch_size: int = 128,
         lr: float = 3e-3,
@@ -197,6 +207,7 @@ class _CNNLSTMModule(Reconstruction):
         self.encoder = RNNEncoder(filters, hidden, cell="lstm")
         self.to_code = nn.Linear(hidden, code)
         self.decoder = RNNDecoder(code, hidden, n_channels, cell="lstm")
+        self._init_error_scale(n_channels)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         f = self.features(x.transpose(1, 2)).transpose(1, 2)  # (B, L, filters)
@@ -217,6 +228,9 @@ class CNNLSTM(WindowDetector):
     window, stride, score_reduce
         Steps per window (the series must be at least this long), step between training
         windows, and ``"mean"``/``"max"`` of the window scores covering a step.
+    score_norm
+        ``"channel"`` (each channel's error in units of its mean error on the held-out normal
+        tail) or ``"none"``, as for :class:`~hourglass.detectors.LSTMAutoEncoder`.
     epochs, batch_size, lr, weight_decay, patience, validation_fraction
         Training (Adam; early stopping on the held-out *tail* of the series, whose scores also
         fit the threshold).
@@ -241,6 +255,7 @@ class CNNLSTM(WindowDetector):
         hidden: int = 32,
         code: int = 16,
         score_reduce: str = "mean",
+        score_norm: str = "channel",
         epochs: int = 20,
         batch_size: int = 128,
         lr: float = 3e-3,

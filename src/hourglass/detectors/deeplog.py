@@ -3,12 +3,16 @@
 An event is unexpected when its key is not among the ``top_g`` most likely next keys; a session
 is anomalous when any event is. The continuous event score is ``rank - p`` (rank of the observed
 key among the predictions, 1 = most likely, minus its probability): it lies in ``(rank - 1,
-rank]``, so ``score > g`` exactly when the rank is above ``g``, and ROC-AUC is defined. The
+rank]``, so ``score > g`` exactly when the rank is above ``g``, and ROC-AUC is defined. A key
+never seen in training cannot have been predicted: it scores ``max(V + 2, top_g) + 1``, above
+every rank of the ``V + 2`` next-key classes and above ``g``, whatever the network's output for
+the "unknown" class. The
 session score is the maximum over its events; the default threshold is ``Fixed(top_g)``.
 """
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, ClassVar
 
 import numpy as np
@@ -30,8 +34,10 @@ class _DeepLogNet(nn.Module):
     """Embedding → LSTM → linear over ``V + 2`` next keys: the known ones, "unknown" (``V``)
     and "end of session" (``V + 1``); ``V + 2`` is the padding of short histories."""
 
-    def __init__(self, n_keys: int, embed: int, hidden: int, layers: int, dropout: float) -> None:
+    def __init__(self, n_keys: int, embed: int, hidden: int, layers: int, dropout: float,
+                 top_g: int = 9) -> None:
         super().__init__()
+        self.unseen_score = float(max(n_keys + 2, top_g) + 1)  # above every rank and above g
         self.embed = nn.Embedding(n_keys + 3, embed)
         self.lstm = nn.LSTM(embed, hidden, num_layers=layers, batch_first=True,
                             dropout=dropout if layers > 1 else 0.0)
@@ -53,7 +59,8 @@ class _DeepLogNet(nn.Module):
         observed = logits.gather(1, target[:, None])
         rank = (logits > observed).sum(dim=1).float() + 1.0
         p = torch.softmax(logits, dim=1).gather(1, target[:, None])[:, 0]
-        return rank - p
+        unseen = target == logits.shape[1] - 2  # a key never seen in training: above every rank
+        return torch.where(unseen, torch.full_like(p, self.unseen_score), rank - p)
 
 
 class DeepLog(EventsInput, DeepDetector):
@@ -74,7 +81,9 @@ class DeepLog(EventsInput, DeepDetector):
     embed, hidden, layers, dropout
         Key embedding size, LSTM width and depth (paper: 2 layers of 64), dropout between layers.
     chunk_events
-        Events scored per block; bounds memory for any session length.
+        Events windowed per block, in training and scoring; bounds memory for any session
+        length and log size (the windows of a block take ``chunk_events * window * 8`` bytes,
+        about 10 MB at the defaults).
     epochs, batch_size, lr, weight_decay, patience, validation_fraction
         Training (the one loop in :mod:`hourglass.nn`). Identical (window, next key) pairs are
         trained once with their count as weight, which is the same objective, much faster.
@@ -102,7 +111,7 @@ class DeepLog(EventsInput, DeepDetector):
         hidden: int = 64,
         layers: int = 2,
         dropout: float = 0.0,
-        chunk_events: int = 1_048_576,
+        chunk_events: int = 131_072,
         epochs: int = 60,
         batch_size: int = 512,
         lr: float = 3e-3,
@@ -141,8 +150,13 @@ class DeepLog(EventsInput, DeepDetector):
         return Fixed(int(self.top_g))
 
     def _build_module(self, n_features: int) -> nn.Module:
+        if self.threshold is None and int(self.top_g) >= n_features:
+            warnings.warn(f"DeepLog: top_g={self.top_g} is not below the {n_features} keys seen in "
+                          "training, so a known key is always among the top-g predictions and "
+                          "only keys never seen in training can be flagged; lower top_g or pass "
+                          "a threshold", UserWarning, stacklevel=2)
         return _DeepLogNet(n_features, int(self.embed), int(self.hidden), int(self.layers),
-                           float(self.dropout))
+                           float(self.dropout), int(self.top_g))
 
     # -- windows ----------------------------------------------------------------------------
     def _windows(self, X: Packed, events: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -163,8 +177,16 @@ class DeepLog(EventsInput, DeepDetector):
 
     def _train_tensors(self, X: Packed, y: np.ndarray | None) -> tuple[torch.Tensor, ...]:
         X = self._with_end(X)
-        w, t = self._windows(X, np.arange(len(X.flat)))
-        rows, _, counts = dedup_rows(np.column_stack([w, t]), self.n_features_in_ + 3)
+        base, step = self.n_features_in_ + 3, int(self.chunk_events)
+        parts, weights = [], []
+        for lo in range(0, len(X.flat), step):  # unique (window, next key) pairs, block by block
+            w, t = self._windows(X, np.arange(lo, min(lo + step, len(X.flat))))
+            uniq, _, counts = dedup_rows(np.column_stack([w, t]), base)
+            parts.append(uniq)
+            weights.append(counts)
+        rows, inv, _ = dedup_rows(np.concatenate(parts), base)
+        counts = np.bincount(inv, weights=np.concatenate(weights).astype(np.float64),
+                             minlength=len(rows))
         return (torch.from_numpy(np.ascontiguousarray(rows[:, :-1])),
                 torch.from_numpy(np.ascontiguousarray(rows[:, -1])),
                 torch.from_numpy(counts.astype(np.float32)))
@@ -177,7 +199,7 @@ class DeepLog(EventsInput, DeepDetector):
         Examples
         --------
         >>> import numpy as np
-        >>> dl = DeepLog(window=2, hidden=8, epochs=2, verbose=0).fit([np.array([1, 2, 3])] * 20)
+        >>> dl = DeepLog(window=2, top_g=1, hidden=8, epochs=2, verbose=0).fit([np.array([1, 2, 3])] * 20)
         >>> [len(s) for s in dl.event_scores([np.array([1, 2]), np.array([3])])]
         [3, 2]
         """
@@ -186,8 +208,8 @@ class DeepLog(EventsInput, DeepDetector):
         return np.split(self._event_scores(Xp), Xp.starts[1:])
 
     def _event_scores(self, X: Packed) -> np.ndarray:
-        """``rank - p`` per event. Identical windows are run through the LSTM once; rank and
-        probability of each observed key are then read from those rows."""
+        """``rank - p`` per event (``max(V + 2, top_g) + 1`` for an unseen key). Identical windows are run
+        through the LSTM once; rank and probability of each observed key are read from those."""
         self.module_.eval()
         out = np.empty(len(X.flat), dtype=np.float32)
         step = int(self.chunk_events)
@@ -203,7 +225,8 @@ class DeepLog(EventsInput, DeepDetector):
             prob /= prob.sum(axis=1, keepdims=True)
             observed = logits[inv, t]
             rank = (logits[inv] > observed[:, None]).sum(axis=1) + 1
-            out[lo:hi] = rank - prob[inv, t]
+            out[lo:hi] = np.where(t == self.n_features_in_, self.module_.unseen_score,
+                                  rank - prob[inv, t])
         return out
 
     def _score(self, X: Packed) -> np.ndarray:

@@ -9,9 +9,9 @@ import torch
 from torch import nn
 
 from hourglass.detectors.base import check_at_least_one
-from hourglass.detectors.gan import check_adversarial
+from hourglass.detectors.gan import adversarial_train_config, check_adversarial
 from hourglass.detectors.windowed import WindowDetector, store_params
-from hourglass.nn import conv1d_stack
+from hourglass.nn import TrainConfig, conv1d_stack
 from hourglass.nn.gan import GANomalyModule
 from hourglass.thresholds import Threshold
 
@@ -104,9 +104,9 @@ class _GANomaly1DModule(GANomalyModule):
 
     def __init__(self, n_channels: int, length: int, *, filters: int, kernel_size: int,
                  latent_dim: int, lr: float, lr_d: float, w_adv: float, w_con: float,
-                 w_enc: float, spectral_norm: bool) -> None:
+                 w_enc: float, spectral_norm: bool, gp: float = 0.0) -> None:
         nn.Module.__init__(self)
-        self.lr, self.lr_d = lr, lr_d
+        self.lr, self.lr_d, self.gp = lr, lr_d, gp
         self.w_adv, self.w_con, self.w_enc = w_adv, w_con, w_enc
         self.encoder1 = _ConvEncoder(n_channels, length, filters, kernel_size, latent_dim)
         self.decoder = _ConvDecoder(latent_dim, n_channels, length, filters, kernel_size,
@@ -132,8 +132,9 @@ class GANomaly1D(WindowDetector):
     kernel_size
         Odd convolution width; the window must be at least ``1 + 3 (kernel_size - 1)`` steps
         (7 for the default 3), the receptive field of the two stride-2 convolutions.
-    latent_dim, w_adv, w_con, w_enc, lr_d, spectral_norm
-        As for :class:`GANomaly`.
+    latent_dim, w_adv, w_con, w_enc, lr_d, spectral_norm, gradient_penalty, ema_decay
+        As for :class:`GANomaly` (weight averaging is off by default here: not measured on
+        windows).
     window, stride, score_reduce
         Steps per window, step between training windows, ``"mean"``/``"max"`` of the window
         scores covering a step.
@@ -170,6 +171,8 @@ class GANomaly1D(WindowDetector):
         lr_d: float = 4e-3,
         weight_decay: float = 0.0,
         spectral_norm: bool = True,
+        gradient_penalty: float = 0.0,
+        ema_decay: float | None = None,
         patience: int | None = 5,
         validation_fraction: float = 0.1,
         threshold: Threshold | None = None,
@@ -194,7 +197,11 @@ class GANomaly1D(WindowDetector):
             n_features, int(self.window), filters=int(self.filters),
             kernel_size=int(self.kernel_size), latent_dim=int(self.latent_dim), lr=float(self.lr),
             lr_d=float(self.lr_d), w_adv=float(self.w_adv), w_con=float(self.w_con),
-            w_enc=float(self.w_enc), spectral_norm=bool(self.spectral_norm))
+            w_enc=float(self.w_enc), spectral_norm=bool(self.spectral_norm),
+            gp=float(self.gradient_penalty))
+
+    def _train_config(self, n_rows: int | None = None) -> TrainConfig:
+        return adversarial_train_config(self, n_rows)
 
     def _fit(self, X: np.ndarray, X_val: np.ndarray | None, y: np.ndarray | None) -> None:
         super()._fit(X, X_val, y)

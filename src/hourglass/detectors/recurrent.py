@@ -8,7 +8,7 @@ import torch
 from torch import nn
 
 from hourglass.detectors.base import check_at_least_one, check_dropout
-from hourglass.detectors.windowed import Reconstruction, WindowDetector, store_params
+from hourglass.detectors.windowed import ChannelScaled, Reconstruction, WindowDetector, store_params
 from hourglass.nn import RNNDecoder, RNNEncoder
 from hourglass.thresholds import Threshold
 
@@ -26,6 +26,7 @@ class _RNNAEModule(Reconstruction):
         self.to_code = nn.Linear(self.encoder.out_size, code)
         self.decoder = RNNDecoder(code, hidden, n_channels, cell=cell, num_layers=num_layers,
                                   dropout=dropout)
+        self._init_error_scale(n_channels)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         code = torch.tanh(self.to_code(self.encoder(x)[1]))
@@ -45,6 +46,7 @@ class _RNNAutoEncoder(WindowDetector):
         bidirectional: bool = False,
         dropout: float = 0.0,
         score_reduce: str = "mean",
+        score_norm: str = "channel",
         epochs: int = 20,
         batch_size: int = 128,
         lr: float = 3e-3,
@@ -84,6 +86,10 @@ _RNN_AE_DOC = """{cell} autoencoder over sliding windows; a step's score is the 
         Recurrent width, code size, stacked layers, two-way encoder, dropout between layers.
     score_reduce
         ``"mean"`` or ``"max"`` of the window scores covering a step.
+    score_norm
+        ``"channel"``: each channel's error is divided by its mean error on the held-out normal
+        tail before the channels are averaged, so every channel counts in units of its own
+        normal error (a noisy channel cannot drown a quiet one). ``"none"``: plain mean.
     epochs, batch_size, lr, weight_decay, patience
         Training (Adam; early stopping on the held-out tail's loss). Defaults chosen so one fit
         on 8.6k steps × 19 channels stays under a minute on two CPU cores.
@@ -114,7 +120,7 @@ class GRUAutoEncoder(_RNNAutoEncoder):
     _cell: ClassVar[str] = "gru"
 
 
-class _ForecastModule(nn.Module):
+class _ForecastModule(ChannelScaled):
     def __init__(self, n_channels: int, hidden: int, num_layers: int, dropout: float,
                  context: int, horizon: int) -> None:
         super().__init__()
@@ -122,6 +128,7 @@ class _ForecastModule(nn.Module):
         self.encoder = RNNEncoder(n_channels, hidden, cell="lstm", num_layers=num_layers,
                                   dropout=dropout)
         self.head = nn.Linear(hidden, horizon * n_channels)
+        self._init_error_scale(n_channels)
 
     def forward(self, context: torch.Tensor) -> torch.Tensor:
         out = self.head(self.encoder(context)[1])
@@ -136,9 +143,9 @@ class _ForecastModule(nn.Module):
         pred, target = self._errors(batch)
         return (pred - target).pow(2).mean()
 
-    def score(self, batch: Batch) -> torch.Tensor:
+    def channel_errors(self, batch: Batch) -> torch.Tensor:
         pred, target = self._errors(batch)
-        return (pred - target).abs().mean(dim=(1, 2))
+        return (pred - target).abs().mean(dim=1)
 
 
 class LSTMForecaster(WindowDetector):
@@ -156,8 +163,8 @@ class LSTMForecaster(WindowDetector):
         Context steps fed to the LSTM; the series must be longer than ``window + horizon - 1``.
     horizon
         Steps predicted at once.
-    stride, score_reduce
-        As for :class:`LSTMAutoEncoder`.
+    stride, score_reduce, score_norm
+        As for :class:`LSTMAutoEncoder` (errors are absolute forecast errors).
     hidden, num_layers, dropout
         LSTM width, stacked layers (Telemanom uses 2 × 80), dropout between layers.
     epochs, batch_size, lr, weight_decay, patience, validation_fraction
@@ -184,6 +191,7 @@ class LSTMForecaster(WindowDetector):
         num_layers: int = 2,
         dropout: float = 0.0,
         score_reduce: str = "mean",
+        score_norm: str = "channel",
         epochs: int = 20,
         batch_size: int = 128,
         lr: float = 3e-3,

@@ -24,24 +24,44 @@ from hourglass.features.timeseries import sliding_windows, window_starts, window
 from hourglass.features.validation import check_array
 from hourglass.nn import predict_batches
 
-__all__ = ["Reconstruction", "WindowDetector"]
+__all__ = ["ChannelScaled", "Reconstruction", "WindowDetector"]
 
 logger = logging.getLogger(__name__)
 
 Batch = tuple[torch.Tensor, ...]
 
 
-class Reconstruction(nn.Module):
+class ChannelScaled(nn.Module):
+    """Mixin: a window's score is the mean over channels of ``channel_errors(batch)`` ``(B, C)``,
+    each divided by that channel's entry of the ``error_scale`` buffer (ones unless the detector
+    sets it: ``score_norm="channel"``). Call :meth:`_init_error_scale` in ``__init__``."""
+
+    def _init_error_scale(self, n_channels: int) -> None:
+        self.register_buffer("error_scale", torch.ones(n_channels))
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):  # type: ignore[no-untyped-def]
+        # weights saved before ``error_scale`` existed scored with plain errors: keep the ones
+        state_dict.setdefault(prefix + "error_scale", self.error_scale.detach().clone())
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+
+    def channel_errors(self, batch: Batch) -> torch.Tensor:
+        raise NotImplementedError
+
+    def score(self, batch: Batch) -> torch.Tensor:
+        return (self.channel_errors(batch) / self.error_scale).mean(dim=1)
+
+
+class Reconstruction(ChannelScaled):
     """Mixin for window autoencoders: ``forward(x)`` reconstructs ``x`` ``(B, L, C)``; the loss is
-    the mean squared error and a window's score its mean squared error."""
+    the mean squared error, a channel's error its mean squared error over the window."""
 
     def loss(self, batch: Batch) -> torch.Tensor:
         x = batch[0]
         return (self(x) - x).pow(2).mean()
 
-    def score(self, batch: Batch) -> torch.Tensor:
+    def channel_errors(self, batch: Batch) -> torch.Tensor:
         x = batch[0]
-        return (self(x) - x).pow(2).mean(dim=(1, 2))
+        return (self(x) - x).pow(2).mean(dim=1)
 
 
 class WindowDetector(DeepDetector):
@@ -69,6 +89,8 @@ class WindowDetector(DeepDetector):
         check_at_least_one(self, "stride")
         if self.score_reduce not in ("mean", "max"):
             raise ValueError(f"score_reduce must be 'mean' or 'max', got {self.score_reduce!r}")
+        if getattr(self, "score_norm", "none") not in ("none", "channel"):
+            raise ValueError(f"score_norm must be 'none' or 'channel', got {self.score_norm!r}")
 
     def validate_params(self) -> None:
         self._check_window()
@@ -117,6 +139,20 @@ class WindowDetector(DeepDetector):
         if X_val is not None and X_val.shape[0] < self._length():
             X_val = None
         super()._fit(X, X_val, y)
+        if getattr(self, "score_norm", "none") == "channel":
+            self._fit_error_scale(X_val if X_val is not None else X)
+
+    def _fit_error_scale(self, X: np.ndarray) -> None:
+        """Each channel's mean error over the windows of ``X`` (the held-out normal tail): the
+        unit its error is scored in, so a channel that is always hard to predict (noise) does not
+        drown one that is normally exact. Floored at 1% of the channels' mean (a channel
+        reconstructed exactly must not divide by ~0)."""
+        self.module_.eval()
+        err = predict_batches(self.module_.channel_errors, [sliding_windows(X, self._length())],
+                              device=self.device_, batch_size=self._score_batch_size())
+        scale = err.mean(axis=0)
+        scale = np.maximum(scale, max(float(scale.mean()), 1e-12) * 1e-2)
+        self.module_.error_scale.copy_(torch.from_numpy(scale.astype(np.float32)))
 
     def window_scores(self, X: object) -> np.ndarray:
         """One score per window (stride 1): window ``i`` starts at step ``i``."""

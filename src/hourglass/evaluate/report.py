@@ -173,7 +173,7 @@ def render_report(
             ["true / false negatives", f"{m['tn']:,} / {m['fn']:,}"],
             ["alerts per 10k events", f"{m['alerts_per_10k']:,.1f}"],
             ["expected alerts per day", m["alerts_per_day"] if m["alerts_per_day"] is not None
-             else "n/a (no event rate: train with --time-col or --events-per-day)"]]),
+             else "n/a (no event rate: train with --timestamp-col or --events-per-day)"]]),
         "<h2>Curves</h2><div class=grid>",
         _figure("fig-roc", plots.roc_figure(y, s, m["fpr"], m["recall"], m["roc_auc"]),
                 "ROC curve; the red dot is the model's threshold."),

@@ -14,9 +14,8 @@ An *event* is a maximal run of consecutive anomalous steps in the labels.
 * **Time to detect** per event: steps from the event start to its first flagged step (``None``
   when missed).
 
-VUS-PR (TSB-AD's volume under the PR surface over buffer lengths) is **not** implemented: a
-faithful version needs TSB-AD's exact range-based precision/recall with its buffer and
-existence-reward conventions, which we have not reproduced and validated against their code.
+* **VUS-PR** (TSB-AD's headline metric: the PR-AUC over range-based precision/recall, averaged
+  over buffer lengths 0 … L): :func:`hourglass.evaluate.vus.vus_pr`, under the key ``vus_pr``.
 """
 
 from __future__ import annotations
@@ -26,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from hourglass.evaluate.metrics import _confusion, _precision_recall_f1, _safe_div, binary_metrics
+from hourglass.evaluate.vus import vus_pr
 from hourglass.features.validation import check_labels
 
 __all__ = ["events", "point_adjust", "time_to_detect", "timeseries_metrics"]
@@ -77,7 +77,8 @@ def time_to_detect(y_true: object, y_pred: object) -> list[int | None]:
     return out
 
 
-def timeseries_metrics(y_true: object, scores: object, y_pred: object) -> dict[str, Any]:
+def timeseries_metrics(y_true: object, scores: object, y_pred: object,
+                       sliding_window: int | None = 100) -> dict[str, Any]:
     """Point-wise, event-wise and (labelled) point-adjusted metrics of one scored series.
 
     Parameters
@@ -88,6 +89,10 @@ def timeseries_metrics(y_true: object, scores: object, y_pred: object) -> dict[s
         Score per time step (higher = more anomalous).
     y_pred
         0/1 decisions per time step at the model's threshold.
+    sliding_window
+        Largest VUS buffer ``L`` (:func:`~hourglass.evaluate.vus.vus_pr`; 100 is TSB-AD's
+        default, :func:`~hourglass.evaluate.vus.tsb_sliding_window` its per-series estimate);
+        ``None`` skips VUS-PR.
 
     Returns
     -------
@@ -96,7 +101,9 @@ def timeseries_metrics(y_true: object, scores: object, y_pred: object) -> dict[s
         ``recall``, ``f1``, ``roc_auc``, ``pr_auc``, …) plus ``n_events``, ``event_recall``,
         ``event_precision``, ``event_f1``, ``n_alarm_runs``, ``time_to_detect`` (list, steps),
         ``mean_time_to_detect`` (over detected events) and ``pa_f1`` / ``pa_precision`` /
-        ``pa_recall`` (point-adjusted; never report them without the point-wise ones).
+        ``pa_recall`` (point-adjusted; never report them without the point-wise ones),
+        ``vus_pr`` (``None`` with one class or no ``sliding_window``) and
+        ``vus_sliding_window``.
 
     Examples
     --------
@@ -129,5 +136,7 @@ def timeseries_metrics(y_true: object, scores: object, y_pred: object) -> dict[s
         "pa_precision": pa_precision,
         "pa_recall": pa_recall,
         "pa_f1": pa_f1,
+        "vus_pr": None if sliding_window is None else vus_pr(y, s, sliding_window),
+        "vus_sliding_window": sliding_window,
     })
     return out

@@ -36,7 +36,8 @@ def session_alerts(detector: Any, sessions: Sessions, scores: np.ndarray, flags:
     detector
         A fitted ``events`` detector with an ``explain(sequences, top)`` method.
     sessions
-        The scored sessions (ids, key sequences, line numbers; ``events`` for the raw text).
+        The scored sessions (ids, key sequences, line numbers; ``events`` or ``text_of`` for
+        the raw text of the unexpected lines).
     scores, flags
         The detector's scores and 0/1 decisions for ``sessions``.
     templates
@@ -72,11 +73,14 @@ def session_alerts(detector: Any, sessions: Sessions, scores: np.ndarray, flags:
     thr = float(detector.threshold_.value_)
     events = sessions.events
     content_by_line: dict[int, str] = {}
-    if events is not None and len(flagged):
+    if (events is not None or sessions.text_of is not None) and len(flagged):
         wanted = {int(sessions.lines[i][min(e["position"], len(sessions.lines[i]) - 1)])
                   for i, e in zip(flagged, explained, strict=True)}
-        rows = events[events["line"].isin(wanted)]
-        content_by_line = dict(zip(rows["line"].tolist(), rows["content"].tolist(), strict=True))
+        if events is not None:
+            rows = events[events["line"].isin(wanted)]
+            content_by_line = dict(zip(rows["line"].tolist(), rows["content"].tolist(), strict=True))
+        else:  # read the few lines again rather than keep the whole log's text
+            content_by_line = sessions.text_of(wanted)  # type: ignore[misc]
     alerts = []
     for i, e in zip(flagged, explained, strict=True):
         lines = sessions.lines[i]

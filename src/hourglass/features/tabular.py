@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hourglass._params import check_numeric_params
 from hourglass.errors import InputError, NotFittedError
 from hourglass.features.roles import (
     ROLES,
@@ -161,6 +162,7 @@ class TabularPreprocessor:
 
     # -- fit ----------------------------------------------------------------------------------
     def _check_params(self) -> None:
+        check_numeric_params(self, error=InputError)
         if self.scaler not in _SCALERS:
             raise InputError(f"scaler: unknown {self.scaler!r}; choose from {_SCALERS}")
         if self.impute not in _IMPUTE:

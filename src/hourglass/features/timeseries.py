@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 
+from hourglass._params import check_numeric_params
 from hourglass.errors import InputError, NotFittedError
 
 __all__ = ["TimeSeriesPreprocessor", "sliding_windows", "window_starts", "windows_to_points"]
@@ -217,6 +218,7 @@ class TimeSeriesPreprocessor:
                 "drop": list(self.drop)}
 
     def _check_params(self) -> None:
+        check_numeric_params(self, error=InputError)
         if self.fill not in _FILLS:
             raise InputError(f"fill: unknown {self.fill!r}; choose from {', '.join(_FILLS)}")
         if self.scaler not in _SCALERS:

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hourglass._params import check_numeric_params
 from hourglass.errors import InputError
 
 __all__ = ["DEFAULT_MASKS", "LOG_FORMATS", "LogParser", "ParseStats", "read_lines"]
@@ -215,6 +216,7 @@ class LogParser:
         return _Compiled(header, compiled)
 
     def _check_params(self) -> None:
+        check_numeric_params(self)
         if not 0 < float(self.sim_th) <= 1:
             raise ValueError(f"sim_th must be in (0, 1], got {self.sim_th}")
         if int(self.depth) < 3:
@@ -241,15 +243,29 @@ class LogParser:
 
     # -- fit / parse --------------------------------------------------------------------------
     def fit(self, lines: Iterable[str]) -> LogParser:
-        """Learn templates from ``lines`` (the events are also kept in ``events_``)."""
+        """Learn templates from ``lines`` (the events are also kept in ``events_``; use
+        :meth:`fit_chunks` to learn without keeping them)."""
+        self.events_ = self._frame(self.fit_chunks(lines))
+        return self
+
+    def fit_chunks(self, lines: Iterable[str], chunk_size: int = 65_536) -> Iterator[pd.DataFrame]:
+        """Learn templates from ``lines`` while yielding their events in frames of at most
+        ``chunk_size`` rows (memory bounded by one chunk). Keys are stable as Drain learns; the
+        template text of a key may still generalise later, so read :meth:`templates` at the end.
+
+        Examples
+        --------
+        >>> p = LogParser("raw")
+        >>> [len(c) for c in p.fit_chunks(["a 1", "a 2", "b 3"], chunk_size=2)], p.stats_.parsed
+        ([2, 1], 3)
+        """
         self._check_params()
         self._compiled = self._compile()
         self.drain_ = self._new_drain()
-        self.events_ = self._run(lines, learn=True)
-        if not len(self.events_):
+        yield from self._chunks(lines, learn=True, chunk_size=chunk_size)
+        if not self.stats_.parsed:
             raise InputError(f"no log line matched the header format {self.format!r} "
                              f"({self.stats_.summary()})")
-        return self
 
     def parse(self, lines: Iterable[str]) -> pd.DataFrame:
         """Match ``lines`` against the fitted templates (never learns); counts in ``stats_``.
@@ -257,24 +273,63 @@ class LogParser:
         Returns a frame with ``line`` (1-based), ``time`` (seconds, NaN if the format has none),
         ``key`` (template id, ``0`` = unknown), ``template``, ``content`` and the header fields.
         """
+        return self._frame(self.parse_chunks(lines))
+
+    def parse_chunks(self, lines: Iterable[str], chunk_size: int = 65_536) -> Iterator[pd.DataFrame]:
+        """:meth:`parse` in frames of at most ``chunk_size`` rows, without ``template`` (memory
+        bounded by one chunk, whatever the length of ``lines``).
+
+        Examples
+        --------
+        >>> p = LogParser("raw").fit(["open file 12", "close file 7"])
+        >>> [c["key"].tolist() for c in p.parse_chunks(["open file 1", "x", "close f"], chunk_size=2)]
+        [[1, 0], [0]]
+        """
         if not hasattr(self, "drain_"):
             raise InputError("LogParser is not fitted")
         self._compiled = getattr(self, "_compiled", None) or self._compile()
-        return self._run(lines, learn=False)
+        yield from self._chunks(lines, learn=False, chunk_size=chunk_size)
 
-    def _run(self, lines: Iterable[str], *, learn: bool) -> pd.DataFrame:
-        stats = ParseStats()
+    def _frame(self, chunks: Iterable[pd.DataFrame]) -> pd.DataFrame:
+        """All chunks as one frame, with the final template text of every key."""
+        frames = list(chunks)
+        df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else (
+            frames[0] if frames else self._chunk([], [], [], {g: [] for g in self._extra()}))
+        templates = self.templates()
+        df.insert(3, "template", [templates.get(int(k), "<unknown>") for k in df["key"].tolist()])
+        return df
+
+    def _extra(self) -> list[str]:
+        return [g for g in self._compiled.header.groupindex if g != "content"]
+
+    def _chunk(self, rows_line: list[int], rows_key: list[int], rows_content: list[str],
+               fields: dict[str, list[str]]) -> pd.DataFrame:
+        df = pd.DataFrame({"line": np.asarray(rows_line, dtype=np.int64),
+                           "time": self._times(fields, len(rows_line)),
+                           "key": np.asarray(rows_key, dtype=np.int64), "content": rows_content})
+        for g, values in fields.items():
+            if g not in df.columns:
+                df[g] = values
+        return df
+
+    def _chunks(self, lines: Iterable[str], *, learn: bool, chunk_size: int) -> Iterator[pd.DataFrame]:
+        """Stream ``lines`` into event frames of at most ``chunk_size`` rows; the counts are
+        live in ``stats_`` (final once the generator is exhausted)."""
+        if int(chunk_size) < 1:
+            raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
+        stats = self.stats_ = ParseStats()
         header = self._compiled.header
-        extra = [g for g in header.groupindex if g != "content"]
+        extra = self._extra()
+        counted = isinstance(lines, _Counted)
+        drain = self.drain_
+        cache: dict[str, int] = {}
         rows_line: list[int] = []
         rows_key: list[int] = []
         rows_content: list[str] = []
         fields: dict[str, list[str]] = {g: [] for g in extra}
-        drain = self.drain_
-        cache: dict[str, int] = {}
         for lineno, line in enumerate(lines, 1):
             stats.lines += 1
-            if "\ufffd" in line and not isinstance(lines, _Counted):
+            if "\ufffd" in line and not counted:
                 stats.bad_encoding += 1
             if not line.strip():
                 stats.blank += 1
@@ -307,25 +362,22 @@ class LogParser:
             rows_content.append(content)
             for g in extra:
                 fields[g].append(m.group(g) or "")
-        if isinstance(lines, _Counted):
-            stats.bad_encoding = lines.stats.bad_encoding
-        self.stats_ = stats
+            if len(rows_line) >= chunk_size:
+                if counted:
+                    stats.bad_encoding = lines.stats.bad_encoding  # type: ignore[attr-defined]
+                yield self._chunk(rows_line, rows_key, rows_content, fields)
+                rows_line, rows_key, rows_content = [], [], []
+                fields = {g: [] for g in extra}
+        if counted:
+            stats.bad_encoding = lines.stats.bad_encoding  # type: ignore[attr-defined]
+        if rows_line:
+            yield self._chunk(rows_line, rows_key, rows_content, fields)
         if stats.unmatched:
             logger.warning("%d of %d lines matched no %r header (first: line %d); skipped",
                            stats.unmatched, stats.lines, self.format, stats.first_unmatched)
         if stats.bad_encoding:
             logger.warning("%d line(s) had bytes that are not UTF-8; replaced with U+FFFD",
                            stats.bad_encoding)
-        keys = np.asarray(rows_key, dtype=np.int64)
-        templates = self.templates()
-        df = pd.DataFrame({"line": np.asarray(rows_line, dtype=np.int64),
-                           "time": self._times(fields, len(rows_line)), "key": keys,
-                           "template": [templates.get(int(k), "<unknown>") for k in keys],
-                           "content": rows_content})
-        for g in extra:
-            if g not in df.columns:
-                df[g] = fields[g]
-        return df
 
     def _times(self, fields: dict[str, list[str]], n: int) -> np.ndarray:
         """Seconds since the epoch per row, vectorised (NaN where unknown or unreadable)."""

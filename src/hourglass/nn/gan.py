@@ -1,4 +1,4 @@
-"""Adversarial networks for anomaly detection: AnoGAN, GANomaly and an ALAD-style encoder-GAN.
+"""Adversarial networks for anomaly detection: AnoGAN, GANomaly and an ALAD encoder-GAN.
 
 Each module trains through :func:`hourglass.nn.train_module` with ``phases()`` (the
 discriminator first, then the generator side, each with its own Adam and learning rate) and
@@ -6,23 +6,31 @@ discriminator first, then the generator side, each with its own Adam and learnin
 watches (a reconstruction error of held-out normal rows: unlike adversarial losses, it goes down
 when the model gets better), and ``score(batch)`` gives one anomaly score per row.
 
-Discriminators use spectral normalisation (Miyato et al. 2018) by default, which keeps their
-Lipschitz constant near 1 so that the generator's gradients stay useful on a small CPU budget.
+Two discriminator stabilisers can be chosen, alone or together: spectral normalisation (Miyato
+et al. 2018, on by default), which keeps the discriminator's Lipschitz constant near 1 so that the
+generator's gradients stay useful on a small CPU budget, and the R1 gradient penalty (Mescheder
+et al. 2018, ``gp > 0``): ``gp / 2 · E‖∇ₓ D(x)‖²`` on *real* rows, added to the discriminator's
+loss. R1 suits the non-saturating (cross-entropy) loss used here; WGAN-GP's penalty on
+interpolates presumes a Wasserstein critic, which these models do not train.
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import torch
 from torch import nn
 from torch.nn import functional as F
+from torch.nn.utils import parametrize
 
 from hourglass.nn.blocks import ACTIVATIONS, mlp
 from hourglass.nn.training import Phase
 
-__all__ = ["AnoGANModule", "Discriminator", "EncoderGANModule", "GANomalyModule", "sn_mlp"]
+__all__ = ["AnoGANModule", "Discriminator", "EncoderGANModule", "GANomalyModule", "r1_penalty",
+           "sn_mlp"]
 
 Batch = tuple[torch.Tensor, ...]
 _BETAS = {"betas": (0.5, 0.999)}  # the usual GAN momentum: a short memory for a moving target
@@ -73,6 +81,36 @@ class Discriminator(nn.Module):
         return self.head(feats).squeeze(1), feats
 
 
+def r1_penalty(disc: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """R1 gradient penalty: mean over rows of ``‖∇ₓ logit(x)‖²`` at the (real) rows ``x``.
+
+    ``disc`` maps ``x`` to ``(logit, features)``; the result keeps the graph, so it can be added
+    to the discriminator's loss.
+
+    Examples
+    --------
+    >>> d = Discriminator(3, (4,), spectral_norm=False)
+    >>> float(r1_penalty(d, torch.zeros(2, 3)).detach()) >= 0
+    True
+    """
+    x = x.detach().requires_grad_(True)
+    (grad,) = torch.autograd.grad(disc(x)[0].sum(), x, create_graph=True)
+    return grad.pow(2).flatten(1).sum(1).mean()
+
+
+def _once_per_call(method: Callable[..., torch.Tensor]) -> Callable[..., torch.Tensor]:
+    """Evaluate spectrally normalised weights once per call of ``method`` (a phase loss or a
+    score), not once per discriminator pass: the power iteration and the division by the
+    norm otherwise repeat for every pass over the same, unchanged weights."""
+
+    @functools.wraps(method)
+    def wrapper(*args: Any, **kwargs: Any) -> torch.Tensor:
+        with parametrize.cached():
+            return method(*args, **kwargs)
+
+    return wrapper
+
+
 def _bce(logits: torch.Tensor, real: bool) -> torch.Tensor:
     target = torch.ones_like(logits) if real else torch.zeros_like(logits)
     return F.binary_cross_entropy_with_logits(logits, target)
@@ -99,10 +137,10 @@ class AnoGANModule(nn.Module):
     def __init__(self, n_features: int, hidden: Sequence[int], *, latent_dim: int = 8,
                  lr: float = 1e-3, lr_d: float = 4e-3, lam: float = 0.1, kappa: float = 1.0,
                  search_steps: int = 10, search_lr: float = 0.05, spectral_norm: bool = True,
-                 ) -> None:
+                 gp: float = 0.0) -> None:
         super().__init__()
         hidden = tuple(hidden)
-        self.latent_dim, self.lr, self.lr_d = latent_dim, lr, lr_d
+        self.latent_dim, self.lr, self.lr_d, self.gp = latent_dim, lr, lr_d, gp
         self.lam, self.kappa = lam, kappa
         self.search_steps, self.search_lr = search_steps, search_lr
         self.generator = mlp([latent_dim, *reversed(hidden), n_features], activation="leaky_relu")
@@ -117,12 +155,14 @@ class AnoGANModule(nn.Module):
     def _noise(self, x: torch.Tensor) -> torch.Tensor:
         return torch.randn(x.shape[0], self.latent_dim, device=x.device)
 
+    @_once_per_call
     def phase_loss(self, name: str, batch: Batch) -> torch.Tensor:
         x = batch[0]
         if name == "d":
             with torch.no_grad():
                 fake = self.generator(self._noise(x))
-            return _bce(self.disc(x)[0], True) + _bce(self.disc(fake)[0], False)
+            d_loss = _bce(self.disc(x)[0], True) + _bce(self.disc(fake)[0], False)
+            return d_loss + self.gp / 2 * r1_penalty(self.disc, x) if self.gp else d_loss
         if name == "g":
             logit, f_fake = self.disc(self.generator(self._noise(x)))
             with torch.no_grad():
@@ -142,6 +182,7 @@ class AnoGANModule(nn.Module):
         return ((1 - self.lam) * (x - g).abs().mean(1)
                 + self.lam * (f_x - self.disc(g)[1]).abs().mean(1))
 
+    @_once_per_call
     def score(self, batch: Batch) -> torch.Tensor:
         # The search needs gradients with respect to z even when called under inference mode;
         # a clone made outside inference mode is an ordinary tensor autograd can record.
@@ -185,10 +226,10 @@ class GANomalyModule(nn.Module):
 
     def __init__(self, n_features: int, hidden: Sequence[int], *, latent_dim: int = 8,
                  lr: float = 1e-3, lr_d: float = 4e-3, w_adv: float = 1.0, w_con: float = 50.0,
-                 w_enc: float = 1.0, spectral_norm: bool = True) -> None:
+                 w_enc: float = 1.0, spectral_norm: bool = True, gp: float = 0.0) -> None:
         super().__init__()
         hidden = tuple(hidden)
-        self.lr, self.lr_d = lr, lr_d
+        self.lr, self.lr_d, self.gp = lr, lr_d, gp
         self.w_adv, self.w_con, self.w_enc = w_adv, w_con, w_enc
         self.encoder1 = mlp([n_features, *hidden, latent_dim], activation="leaky_relu")
         self.decoder = mlp([latent_dim, *reversed(hidden), n_features], activation="leaky_relu")
@@ -214,12 +255,14 @@ class GANomalyModule(nn.Module):
         return [Phase("d", tuple(self.disc.parameters()), lr=self.lr_d, options=_BETAS),
                 Phase("g", gen, lr=self.lr, options=_BETAS)]
 
+    @_once_per_call
     def phase_loss(self, name: str, batch: Batch) -> torch.Tensor:
         x = batch[0]
         if name == "d":
             with torch.no_grad():
                 x_hat = self.decoder(self.encoder1(x))
-            return _bce(self.disc(x)[0], True) + _bce(self.disc(x_hat)[0], False)
+            d_loss = _bce(self.disc(x)[0], True) + _bce(self.disc(x_hat)[0], False)
+            return d_loss + self.gp / 2 * r1_penalty(self.disc, x) if self.gp else d_loss
         z, x_hat, z_hat = self(x)
         with torch.no_grad():
             f_real = self.disc(x)[1]
@@ -238,10 +281,11 @@ class GANomalyModule(nn.Module):
 
 
 class EncoderGANModule(nn.Module):
-    """ALAD-style encoder-GAN (Zenati et al. 2018): generator ``z -> x`` and encoder ``x -> z``
-    trained jointly against a joint discriminator ``D_xz`` (BiGAN) and a cycle discriminator
-    ``D_xx`` that tells ``(x, x)`` from ``(x, G(E(x)))``. ``w_rec`` adds an L1 reconstruction
-    term to the generator side (0 gives plain ALAD without ``D_zz``). No search at scoring:
+    """ALAD (Zenati et al. 2018) encoder-GAN: generator ``z -> x`` and encoder ``x -> z`` trained
+    jointly against a joint discriminator ``D_xz`` (BiGAN/EGBAD), a cycle discriminator ``D_xx``
+    that tells ``(x, x)`` from ``(x, G(E(x)))`` and, with ``d_zz``, a latent cycle discriminator
+    ``D_zz`` that tells ``(z, z)`` from ``(z, E(G(z)))``. ``w_rec`` adds an L1 reconstruction
+    term to the generator side (0 gives the adversarial-only objective). No search at scoring:
     ``(1 - lam) |x - G(E(x))|_1 + lam |f_xx(x, x) - f_xx(x, G(E(x)))|_1`` in one pass.
 
     Examples
@@ -253,21 +297,28 @@ class EncoderGANModule(nn.Module):
 
     def __init__(self, n_features: int, hidden: Sequence[int], *, latent_dim: int = 8,
                  lr: float = 1e-3, lr_d: float = 4e-3, lam: float = 0.1, w_rec: float = 1.0,
-                 spectral_norm: bool = True) -> None:
+                 spectral_norm: bool = True, gp: float = 0.0, d_zz: bool = True) -> None:
         super().__init__()
         hidden = tuple(hidden)
         self.latent_dim, self.lr, self.lr_d, self.lam, self.w_rec = latent_dim, lr, lr_d, lam, w_rec
+        self.gp = gp
         self.generator = mlp([latent_dim, *reversed(hidden), n_features], activation="leaky_relu")
         self.encoder = mlp([n_features, *hidden, latent_dim], activation="leaky_relu")
         self.d_xz = Discriminator(n_features + latent_dim, hidden, spectral_norm=spectral_norm)
         self.d_xx = Discriminator(2 * n_features, hidden, spectral_norm=spectral_norm)
+        self.d_zz = (Discriminator(2 * latent_dim, hidden, spectral_norm=spectral_norm)
+                     if d_zz else None)
+
+    def _discriminators(self) -> list[nn.Module]:
+        return [d for d in (self.d_xz, self.d_xx, self.d_zz) if d is not None]
 
     def phases(self) -> list[Phase]:
-        disc = (*self.d_xz.parameters(), *self.d_xx.parameters())
+        disc = tuple(p for d in self._discriminators() for p in d.parameters())
         gen = (*self.generator.parameters(), *self.encoder.parameters())
         return [Phase("d", disc, lr=self.lr_d, options=_BETAS),
                 Phase("ge", gen, lr=self.lr, options=_BETAS)]
 
+    @_once_per_call
     def phase_loss(self, name: str, batch: Batch) -> torch.Tensor:
         x = batch[0]
         z = torch.randn(x.shape[0], self.latent_dim, device=x.device)
@@ -275,15 +326,30 @@ class EncoderGANModule(nn.Module):
             with torch.no_grad():
                 z_enc, x_gen = self.encoder(x), self.generator(z)
                 x_rec = self.generator(z_enc)
-            return (_bce(self.d_xz(torch.cat([x, z_enc], 1))[0], True)
-                    + _bce(self.d_xz(torch.cat([x_gen, z], 1))[0], False)
-                    + _bce(self.d_xx(torch.cat([x, x], 1))[0], True)
-                    + _bce(self.d_xx(torch.cat([x, x_rec], 1))[0], False))
+            real_xz, real_xx = torch.cat([x, z_enc], 1), torch.cat([x, x], 1)
+            out = (_bce(self.d_xz(real_xz)[0], True)
+                   + _bce(self.d_xz(torch.cat([x_gen, z], 1))[0], False)
+                   + _bce(self.d_xx(real_xx)[0], True)
+                   + _bce(self.d_xx(torch.cat([x, x_rec], 1))[0], False))
+            reals = [(self.d_xz, real_xz), (self.d_xx, real_xx)]
+            if self.d_zz is not None:
+                with torch.no_grad():
+                    z_rec = self.encoder(x_gen)
+                real_zz = torch.cat([z, z], 1)
+                out = (out + _bce(self.d_zz(real_zz)[0], True)
+                       + _bce(self.d_zz(torch.cat([z, z_rec], 1))[0], False))
+                reals.append((self.d_zz, real_zz))
+            if self.gp:
+                out = out + self.gp / 2 * sum(r1_penalty(d, r) for d, r in reals)
+            return out
         z_enc = self.encoder(x)
         x_rec = self.generator(z_enc)
+        x_gen = self.generator(z)
         out = (_bce(self.d_xz(torch.cat([x, z_enc], 1))[0], False)
-               + _bce(self.d_xz(torch.cat([self.generator(z), z], 1))[0], True)
+               + _bce(self.d_xz(torch.cat([x_gen, z], 1))[0], True)
                + _bce(self.d_xx(torch.cat([x, x_rec], 1))[0], True))
+        if self.d_zz is not None:
+            out = out + _bce(self.d_zz(torch.cat([z, self.encoder(x_gen)], 1))[0], True)
         return out + self.w_rec * (x_rec - x).abs().mean() if self.w_rec else out
 
     def loss(self, batch: Batch) -> torch.Tensor:

@@ -18,6 +18,12 @@ its own learning rate) also provide
 The loop then steps each phase's own optimiser on each batch, in order (so a generator phase sees
 the discriminator just updated), clipping that phase's gradients; ``loss(batch)`` remains the
 label-free validation criterion that early stopping watches.
+
+With ``TrainConfig.ema_decay`` the loop also keeps an exponential moving average of the parameters
+(Polyak averaging; for GANs, Yazıcı et al. 2019): validation, the best-epoch checkpoint and the
+returned weights are the averaged ones, while the optimisers keep stepping the live weights. An
+adversarial game does not converge to a point but circles around it; the average sits nearer
+the centre than any single iterate, so the model kept depends less on where the last step landed.
 """
 
 from __future__ import annotations
@@ -45,6 +51,10 @@ Batch = tuple[torch.Tensor, ...]
 class TrainConfig:
     """Settings of :func:`train_module`.
 
+    ``min_steps`` is a floor on the optimiser steps (batches): with few rows an epoch is one or
+    two steps, and ``epochs`` alone would stop after a handful of updates; epochs are then
+    added past ``epochs`` until the floor is reached, and early stopping waits for it too.
+
     Examples
     --------
     >>> TrainConfig(epochs=5).batch_size
@@ -60,6 +70,8 @@ class TrainConfig:
     clip_grad_norm: float | None = 5.0
     verbose: int = 1
     optimizer: Callable[..., torch.optim.Optimizer] | None = None
+    ema_decay: float | None = None
+    min_steps: int = 0
 
 
 @dataclass(frozen=True)
@@ -151,6 +163,37 @@ def _mean_loss(module: nn.Module, data: Batch, batch_size: int) -> float:
     return total / max(count, 1)
 
 
+class _ParameterAverage:
+    """Exponential moving average of a module's floating-point parameters.
+
+    The decay warms up as ``min(decay, (1 + t) / (10 + t))`` after ``t`` updates, so that a run
+    of few steps (small data: one or two batches an epoch) averages recent weights rather than
+    staying near the initial ones. Buffers are not averaged: the live ones are used.
+    """
+
+    def __init__(self, module: nn.Module, decay: float) -> None:
+        if not 0 < decay < 1:
+            raise ValueError(f"ema_decay must be in (0, 1), got {decay}")
+        self.decay = decay
+        self.steps = 0
+        self.live = [p for p in module.parameters() if p.is_floating_point()]
+        self.average = [p.detach().clone() for p in self.live]
+
+    @torch.no_grad()
+    def update(self) -> None:
+        self.steps += 1
+        decay = min(self.decay, (1 + self.steps) / (10 + self.steps))
+        torch._foreach_lerp_(self.average, [p.detach() for p in self.live], 1.0 - decay)
+
+    @torch.no_grad()
+    def swap(self) -> None:
+        """Exchange the live and the averaged values in place (call twice to undo)."""
+        for p, a in zip(self.live, self.average, strict=True):
+            tmp = p.detach().clone()
+            p.copy_(a)
+            a.copy_(tmp)
+
+
 def _optimisers(module: nn.Module, config: TrainConfig,
                 ) -> list[tuple[str | None, list[nn.Parameter], torch.optim.Optimizer]]:
     """(phase name, parameters, optimiser) per step of a batch; one unnamed step for a model
@@ -232,17 +275,20 @@ def train_module(
     n = train[0].shape[0]
     steps = _optimisers(module, config)
     history = TrainHistory()
+    average = None if config.ema_decay is None else _ParameterAverage(module, config.ema_decay)
     best = math.inf
     best_state: dict[str, torch.Tensor] | None = None
     bad_epochs = 0
     start = time.perf_counter()
-    progress = _progress(config.verbose, config.epochs, description)
+    steps_per_epoch = max(len(_batches(n, config.batch_size)), 1)
+    epochs = max(config.epochs, math.ceil(config.min_steps / steps_per_epoch))
+    progress = _progress(config.verbose, epochs, description)
     task = None
     if progress is not None:
         progress.start()
-        task = progress.add_task(description, total=config.epochs, info="")
+        task = progress.add_task(description, total=epochs, info="")
     try:
-        for epoch in range(config.epochs):
+        for epoch in range(epochs):
             module.train()
             perm = torch.randperm(n, generator=generator).to(train[0].device)
             shuffled = tuple(t[perm] for t in train)
@@ -258,6 +304,8 @@ def train_module(
                         nn.utils.clip_grad_norm_(params, config.clip_grad_norm)
                     opt.step()
                     running += loss.detach() * (hi - lo)
+                if average is not None:
+                    average.update()
             # checked once per epoch: a per-batch check would force a device sync every step
             if not torch.isfinite(running):
                 raise FloatingPointError(
@@ -265,6 +313,10 @@ def train_module(
                     "lower the learning rate or scale the inputs")
             history.train_loss.append(float(running) / n)
             watched = history.train_loss[-1]
+            if average is not None:
+                average.swap()  # judge (and keep) the averaged weights
+                if val is None or val[0].shape[0] == 0:
+                    watched = _mean_loss(module, train, config.batch_size)
             if val is not None and val[0].shape[0] > 0:
                 watched = _mean_loss(module, tuple(val), config.batch_size)
                 history.val_loss.append(watched)
@@ -279,9 +331,12 @@ def train_module(
                 bad_epochs = 0
             else:
                 bad_epochs += 1
-                if config.patience is not None and bad_epochs >= config.patience:
-                    history.stopped_early = True
-                    break
+            if average is not None:
+                average.swap()  # back to the live weights for the next epoch
+            if (config.patience is not None and bad_epochs >= config.patience
+                    and (epoch + 1) * steps_per_epoch >= config.min_steps):
+                history.stopped_early = True
+                break
     finally:
         if progress is not None:
             progress.stop()

@@ -61,6 +61,15 @@ def _encode(value: Any) -> Any:
     raise InputError(f"cannot save parameter value {value!r} of type {type(value).__name__}")
 
 
+def _build_detector(name: str, saved: dict[str, Any]) -> BaseDetector:
+    """The registered detector ``name`` with its saved parameters; a parameter the artefact
+    predates takes the value the model was built with (``_params_before_added``), not today's
+    default."""
+    cls = registry.get(name)
+    params = {**cls._params_before_added, **{k: _decode(v) for k, v in saved.items()}}
+    return cls(**params)
+
+
 def _decode(value: Any) -> Any:
     if isinstance(value, dict):
         if "__threshold__" in value:
@@ -69,7 +78,7 @@ def _decode(value: Any) -> Any:
             return tuple(_decode(v) for v in value["__tuple__"])
         if "__detector__" in value:
             d = value["__detector__"]
-            return registry.get(d["name"])(**{k: _decode(v) for k, v in d["params"].items()})
+            return _build_detector(d["name"], d["params"])
         return {k: _decode(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_decode(v) for v in value]
@@ -197,9 +206,7 @@ def load(path: str | os.PathLike[str]) -> Any:
     try:
         arrays = safetensors.numpy.load(weights)
         det_cfg = config["detector"]
-        cls = registry.get(det_cfg["name"])
-        params = {k: _decode(v) for k, v in det_cfg["params"].items()}
-        det = cls(**params)
+        det = _build_detector(det_cfg["name"], det_cfg["params"])
         det_arrays = {k[len("detector."):]: v for k, v in arrays.items()
                       if k.startswith("detector.")}
         det.set_state(_decode(det_cfg["state"]), det_arrays)

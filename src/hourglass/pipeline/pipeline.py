@@ -105,7 +105,8 @@ class Pipeline:
                 "on": "held-out normal training rows (never trained on)",
                 "rows": int(self.detector_.val_scores_.size), "anomalous": 0,
                 "normal": int(self.detector_.val_scores_.size)}
-        self.info.setdefault("n_train_rows", len(df) if isinstance(df, pd.DataFrame) else len(X))
+        per_row = isinstance(df, pd.DataFrame) and kind != "events"  # an event table: sessions
+        self.info.setdefault("n_train_rows", len(df) if per_row else len(X))
         self.info.setdefault("n_features", len(self.features_.feature_names_))
         return self
 

@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from hourglass._params import check_numeric_params
 from hourglass.errors import InputError, NotFittedError
 
 __all__ = ["Contamination", "Fixed", "Percentile", "Threshold", "threshold_from_dict", "threshold_from_spec"]
@@ -46,6 +47,7 @@ class Threshold(ABC):
             raise InputError(f"{name}: no scores to fit the threshold on")
         if not np.isfinite(s).all():
             raise InputError(f"{name}: scores contain NaN or inf")
+        check_numeric_params(self, prefix=f"{name}: ")
         self._check_params()
         labels = None
         if y is not None:

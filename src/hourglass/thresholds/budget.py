@@ -80,7 +80,7 @@ class AlertBudget(Threshold):
         else:
             if self.events_per_day is None:
                 raise InputError("AlertBudget: a per-day budget needs the event rate: pass "
-                                 "events_per_day (or a timestamp column: --time-col)")
+                                 "events_per_day (or a timestamp column: --timestamp-col)")
             events = float(self.events_per_day)
             if not events > 0:
                 raise InputError(f"AlertBudget: events_per_day must be > 0, got {events}")

@@ -54,6 +54,10 @@ class Calibrator:
         s = np.asarray(scores, dtype=np.float64).ravel()
         if s.size == 0 or not np.isfinite(s).all():
             raise InputError("Calibrator: needs finite held-out normal scores (got none, or NaN/inf)")
+        if not 0 < float(self.level) < 1:
+            raise InputError(f"Calibrator: level must be in (0, 1), got {self.level}")
+        if not (float(self.n_knots).is_integer() and int(self.n_knots) >= 2):
+            raise InputError(f"Calibrator: n_knots must be an integer >= 2, got {self.n_knots}")
         cuts = tuple(float(c) for c in self.severity_cuts)
         if len(cuts) != 3 or not 1 > cuts[0] > cuts[1] > cuts[2] > 0:
             raise InputError(f"Calibrator: severity_cuts must be 3 decreasing values in (0, 1), got {cuts}")

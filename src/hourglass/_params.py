@@ -1,0 +1,57 @@
+"""Generic checks of numeric hyper-parameters shared by detectors and thresholds."""
+
+from __future__ import annotations
+
+import inspect
+import math
+import numbers
+from typing import Any
+
+__all__ = ["check_numeric_params"]
+
+
+def _check_number(name: str, value: object, default: object, prefix: str,
+                  error: type[Exception]) -> None:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return
+    if not math.isfinite(float(value)):
+        raise error(f"{prefix}{name} must be a finite number, got {value}")
+    wants_int = isinstance(default, numbers.Integral) and not isinstance(default, bool)
+    if wants_int and not float(value).is_integer():
+        raise error(f"{prefix}{name} must be an integer, got {value}")
+
+
+def check_numeric_params(est: Any, prefix: str = "", error: type[Exception] = ValueError) -> None:
+    """Raise ``ValueError`` naming the first numeric hyper-parameter that is NaN/inf, or that is
+    a fractional number where the default is an integer (also inside tuples such as ``hidden``).
+
+    ``est`` is anything with ``get_params(deep=False)`` and keyword defaults in ``__init__``
+    (detectors, thresholds, preprocessors; a ``get_params()`` without ``deep`` works too);
+    ``prefix`` starts the message (e.g. ``"POT: "``); ``error`` is the exception class raised
+    (``InputError`` for preprocessing options that come from the command line).
+    Range checks (``lr > 0``, ``dropout`` in [0, 1), ...) stay with each detector; this generic
+    pass makes sure none of them is ever handed a NaN, which compares false with everything.
+
+    Examples
+    --------
+    >>> from hourglass.detectors import AutoEncoder
+    >>> check_numeric_params(AutoEncoder(lr=float("nan")))
+    Traceback (most recent call last):
+    ...
+    ValueError: lr must be a finite number, got nan
+    >>> check_numeric_params(AutoEncoder(epochs=2.5))
+    Traceback (most recent call last):
+    ...
+    ValueError: epochs must be an integer, got 2.5
+    """
+    params = inspect.signature(type(est).__init__).parameters
+    takes_deep = "deep" in inspect.signature(est.get_params).parameters
+    values = est.get_params(deep=False) if takes_deep else est.get_params()
+    for name, value in values.items():
+        default = params[name].default if name in params else None
+        if isinstance(value, tuple | list):
+            inner = default[0] if isinstance(default, tuple | list) and default else None
+            for item in value:
+                _check_number(name, item, inner if inner is not None else item, prefix, error)
+        else:
+            _check_number(name, value, default, prefix, error)
