@@ -105,7 +105,7 @@ def test_auto_batch_gives_small_tables_enough_optimiser_steps() -> None:
     assert ae._train_config(270).batch_size == 32  # 270 training rows: 8 steps, not 1 of 1024
 
 
-@pytest.mark.parametrize("bad", ["big", 0, -5, True])
+@pytest.mark.parametrize("bad", ["big", 0, -5, True, 64.5, float("nan")])
 def test_bad_batch_size_is_a_value_error(bad: object) -> None:
     with pytest.raises(ValueError, match="batch_size"):
         AutoEncoder(hidden=(4,), epochs=1, batch_size=bad, verbose=0).fit(_data()[0])

@@ -14,6 +14,7 @@ hold more than a torch module).
 from __future__ import annotations
 
 import logging
+import numbers
 import warnings
 from typing import Any, ClassVar
 
@@ -65,7 +66,8 @@ def check_batch_size(det: Any) -> None:
     if isinstance(bs, str):
         if bs != "auto":
             raise ValueError(f"batch_size must be 'auto' or an integer >= 1, got {bs!r}")
-    elif isinstance(bs, bool) or int(bs) < 1:
+    elif (isinstance(bs, bool) or not isinstance(bs, numbers.Real)
+          or not float(bs).is_integer() or int(bs) < 1):
         raise ValueError(f"batch_size must be 'auto' or an integer >= 1, got {bs!r}")
 
 

@@ -258,6 +258,8 @@ class EventCountAutoEncoder(EventsInput, AutoEncoder):
     """
 
     _tags: ClassVar[dict[str, Any]] = {"input": "events", "supports_explain": True}
+    # log1p key counts go to the network as they are (no ``standardize`` parameter here)
+    _params_before_added: ClassVar[dict[str, Any]] = {}
 
     def __init__(
         self,
@@ -278,7 +280,7 @@ class EventCountAutoEncoder(EventsInput, AutoEncoder):
     ) -> None:
         super().__init__(hidden=hidden, activation=activation, dropout=dropout,
                          batch_norm=batch_norm, epochs=epochs, batch_size=batch_size, lr=lr,
-                         weight_decay=weight_decay, patience=patience,
+                         weight_decay=weight_decay, patience=patience, standardize=False,
                          validation_fraction=validation_fraction, threshold=threshold,
                          device=device, verbose=verbose, random_state=random_state)
 
