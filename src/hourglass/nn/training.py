@@ -194,11 +194,18 @@ class _ParameterAverage:
             a.copy_(tmp)
 
 
+def _adam(params: list[nn.Parameter], **kwargs: Any) -> torch.optim.Optimizer:
+    """Adam updating all tensors of a step at once (``foreach``): the same update as the
+    per-tensor loop, with one call per step instead of one per tensor (a network with batch
+    norm has twice the tensors; on CPU that loop was a sixth of the fit time)."""
+    return torch.optim.Adam(params, foreach=True, **kwargs)
+
+
 def _optimisers(module: nn.Module, config: TrainConfig,
                 ) -> list[tuple[str | None, list[nn.Parameter], torch.optim.Optimizer]]:
     """(phase name, parameters, optimiser) per step of a batch; one unnamed step for a model
     without ``phases()``."""
-    make_opt = config.optimizer or torch.optim.Adam
+    make_opt = config.optimizer or _adam
     if not hasattr(module, "phases"):
         params = [p for p in module.parameters() if p.requires_grad]
         return [(None, params, make_opt(params, lr=config.lr, weight_decay=config.weight_decay))]
