@@ -58,7 +58,7 @@ def test_score_features_average_to_the_score_for_plain_sparse_and_denoising() ->
     for name in ("autoencoder", "sparse-autoencoder", "denoising-autoencoder"):
         det = _make(name, epochs=3).fit(data["train"])
         np.testing.assert_allclose(det.score_features(data["test_anomaly"]).mean(axis=1),
-                                   det.score(data["test_anomaly"]), rtol=1e-5)
+                                   det.score(data["test_anomaly"]), rtol=1e-4)  # folded scoring
 
 
 # -- semi-supervised --------------------------------------------------------------------------
