@@ -97,7 +97,7 @@ FAST_PARAMS: dict[str, dict[str, Any]] = {
     "encoder-gan": {"hidden": (32, 16), "latent_dim": 2, "epochs": 15, "min_steps": 0,
                     "batch_size": 64, "verbose": 0},
     "ganomaly-1d": {"window": 16, "stride": 2, "filters": 8, "latent_dim": 8, "epochs": 15,
-                    "batch_size": 64, "verbose": 0},
+                    "batch_size": 64, "min_steps": 0, "verbose": 0},
     **{name: {"window": 16, "epochs": 12, "batch_size": 64, "lr": 5e-3, "verbose": 0, **extra}
        for name, extra in {
            "lstm-ae": {"hidden": 16, "code": 8},

@@ -140,6 +140,10 @@ class GANomaly1D(WindowDetector):
         scores covering a step.
     epochs, batch_size, lr, weight_decay, patience, validation_fraction
         Training (early stopping on the reconstruction error of the held-out *tail*).
+    min_steps
+        Floor on the optimiser steps, as for :class:`GANomaly`: a short series gives a few
+        batches of windows per epoch (SKAB's 400-row files: 3), and ``epochs`` alone would
+        stop the adversarial game after a few dozen updates.
     threshold, device, verbose, random_state
         As for every hourglass detector.
 
@@ -148,7 +152,7 @@ class GANomaly1D(WindowDetector):
     >>> import numpy as np
     >>> from hourglass.detectors import GANomaly1D
     >>> X = np.sin(np.arange(400) / 4)[:, None].astype("float32")
-    >>> GANomaly1D(window=16, filters=4, epochs=2, verbose=0).fit(X).score(X).shape
+    >>> GANomaly1D(window=16, filters=4, epochs=2, min_steps=0, verbose=0).fit(X).score(X).shape
     (400,)
     """
 
@@ -175,6 +179,7 @@ class GANomaly1D(WindowDetector):
         ema_decay: float | None = None,
         patience: int | None = 5,
         validation_fraction: float = 0.1,
+        min_steps: int = 400,
         threshold: Threshold | None = None,
         device: str = "auto",
         verbose: int = 1,
