@@ -47,10 +47,20 @@ def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str
     return "\n".join(lines)
 
 
+def load_note() -> str:
+    """How busy the machine was when the result was written (the 1-minute load average against
+    the core count): timings are only comparable within a run on a busy machine."""
+    load, cores = os.getloadavg()[0], os.cpu_count() or 1
+    # the benchmark itself keeps up to ``cores`` busy; well beyond that, something else ran too
+    verdict = ("other jobs were running: times are inflated, compare them within this run"
+               if load > 1.5 * cores else "no other heavy job was running")
+    return f"1-minute load average when written: {load:.1f} on {cores} cores ({verdict})."
+
+
 def header(title: str) -> str:
-    """Title line with date and machine, for result files."""
+    """Title line with date, machine and its load, for result files."""
     return (f"# {title}\n\n{dt.date.today().isoformat()} · {platform.machine()} · "
-            f"{os.cpu_count()} CPU cores · Python {platform.python_version()}\n")
+            f"{os.cpu_count()} CPU cores · Python {platform.python_version()}\n\n{load_note()}\n")
 
 
 def write_result(name: str, text: str) -> Path:

@@ -288,8 +288,7 @@ def report(args: argparse.Namespace) -> str:
     old_sets = list(dict.fromkeys(r["set"] for r in old))
     cmp_old = markdown_table(_CMP_HEADERS, _anogan_vs_pyod(old, old_sets))
     return (header("Adversarial detectors: hourglass AnoGAN / GANomaly / EncoderGAN vs PyOD")
-            + "\nThe machine was shared with other jobs (2 cores, load far above 2): times are "
-              "inflated and only comparable within this table.\n\n"
+            + "\n"
             + f"Protocol:\n\n{_protocol()}\n\n"
             + f"Settings: ODDS training rows capped at {args.max_train}, NSL-KDD at {args.nsl_max_train}; "
               f"PyOD AnoGAN budget: a seeded sample of training rows (the 'train rows' column: "

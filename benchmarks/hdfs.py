@@ -334,8 +334,7 @@ def main() -> None:
     total = time.perf_counter() - t0
     body = (header("HDFS / BGL log anomaly detection") + "\n"
             + "Command: `nice -n 10 python benchmarks/hdfs.py` (seed 0, 60 epochs max, torch "
-              f"threads {args.threads}). The machine was shared with other jobs (2 cores, load "
-              f"average well above 2): timings are pessimistic. Total run {total / 60:.1f} min.\n\n"
+              f"threads {args.threads}). Total run {total / 60:.1f} min.\n\n"
             + "\n".join(parts))
     path = write_result("hdfs", body)
     print(f"wrote {path} in {total:.0f}s")

@@ -172,7 +172,7 @@ def main() -> None:
         body = (header("Log scoring at scale (synthetic HDFS-like log)") + "\n"
                 + f"Command: `nice -n 10 python benchmarks/logs_scale.py --lines {args.lines} "
                 f"--train-lines {args.train_lines} --epochs {args.epochs}` (OMP/MKL/torch threads "
-                "1). The machine was shared with other jobs (2 cores): timings are pessimistic.\n\n"
+                "1).\n\n"
                 f"Scored log: {n_lines:,} lines, {size_mb:.0f} MB, {n_sessions:,} block sessions "
                 f"({flagged:,} flagged; about 3% of the blocks were generated failing). Model: "
                 f"DeepLog (h=10, {args.epochs} epochs) trained on {args.train_lines:,} lines of "

@@ -188,7 +188,7 @@ def main() -> None:
                  "slice and applied to the other (2-fold mean) — it measures the threshold estimator "
                  "(target: within 2x of the requested rate). 'FPR KDDTest+ normal' adds the shift "
                  "between KDDTrain+ and KDDTest+ normal traffic, which no threshold fitted on training "
-                 "data can see. Machine shared with other jobs.\n\n" + ttable + "\n")
+                 "data can see.\n\n" + ttable + "\n")
         print(ttable)
         print(f"written to {write_result('nsl_kdd_thresholds', ttext)}")
     name = "nsl_kdd" if args.scaler == "minmax" else f"nsl_kdd_{args.scaler}"

@@ -288,7 +288,7 @@ def report(args: argparse.Namespace, results: dict, sizes: dict[str, str], model
             f"capped at {args.max_train} rows, test at {args.max_test} rows (seeded subsamples, "
             "the same rows for every model). Default hyper-parameters for every model. ROC-AUC and "
             "PR-AUC are mean ± std over seeds on the test rows; fit seconds are wall-clock medians "
-            f"on a CPU shared with other jobs (inflated, compare within a run). Total {elapsed / 60:.1f} "
+            f"(see the load note above). Total {elapsed / 60:.1f} "
             f"min; torch threads: {args.threads}.\n\nSets:\n{setup}\n"
             + (f"\nModels:\n{notes}\n" if notes else "") + "\n".join(out))
 
