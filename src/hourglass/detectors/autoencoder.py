@@ -90,24 +90,23 @@ class _FoldedScorer:
 
     def __init__(self, module: _AEModule, offset: np.ndarray | None, scale: np.ndarray | None) -> None:
         self.steps: list[tuple[torch.Tensor, torch.Tensor] | nn.Module] = []
-        pending: list[tuple[torch.Tensor, torch.Tensor]] = []
+        linears: list[tuple[torch.Tensor, torch.Tensor]] = []  # the (W, b) pairs in self.steps
         for layer in _leaves(module.encoder) + _leaves(module.decoder):
             if isinstance(layer, nn.Linear):
-                b = layer.bias if layer.bias is not None else torch.zeros(layer.out_features)
-                pending.append((layer.weight.detach().clone(), b.detach().clone()))
-                self.steps.append(pending[-1])
-            elif isinstance(layer, nn.BatchNorm1d):
-                W, b = pending[-1]
+                W = layer.weight.detach().clone()
+                b = (layer.bias.detach().clone() if layer.bias is not None
+                     else W.new_zeros(layer.out_features))
+                linears.append((W, b))
+                self.steps.append(linears[-1])
+            elif isinstance(layer, nn.BatchNorm1d):  # the linear layer just before absorbs it
+                W, b = linears[-1]
                 g = (layer.weight if layer.affine else torch.ones_like(layer.running_var)).detach()
                 beta = (layer.bias if layer.affine else torch.zeros_like(layer.running_var)).detach()
                 k = g / torch.sqrt(layer.running_var + layer.eps)
                 W.mul_(k[:, None])
                 b.sub_(layer.running_mean).mul_(k).add_(beta)
-            elif isinstance(layer, nn.Dropout):
-                continue  # identity at scoring time
-            else:
+            elif not isinstance(layer, nn.Dropout):  # dropout: identity at scoring time
                 self.steps.append(layer)
-        linears = [st for st in self.steps if isinstance(st, tuple)]
         d = linears[0][0].shape[1]
         device = linears[0][0].device
         w = module.error_scale.detach().reciprocal() / d
