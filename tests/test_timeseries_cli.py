@@ -101,11 +101,13 @@ def free_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_train_with_extra_normal_data(skab_file: Path, free_file: Path, tmp_path: Path) -> None:
     model = tmp_path / "M"
     res = runner.invoke(app, ["train", str(skab_file), "--dataset", "skab", "--model", "gru-ae",
-                              "--extra-normal", str(free_file), "-o", str(model), *FAST])
+                              "--extra-normal", str(free_file), "--param", "linear_path=pca",
+                              "-o", str(model), *FAST])
     assert res.exit_code == 0, res.output
     info = json.loads((model / "config.json").read_text())["info"]
     assert info["n_train_rows"] == 1000
     assert info["extra_normal"] == [{"source": str(free_file), "rows": 600}]
+    assert "incl. 600 extra normal" in res.output
     report = tmp_path / "F.json"
     res = runner.invoke(app, ["evaluate", str(model), str(skab_file), "--dataset", "skab",
                               "--json", str(report)])
