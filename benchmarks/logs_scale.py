@@ -13,7 +13,10 @@ process measured for wall time and peak RSS:
    streaming, for comparison;
 4. a process that only imports the CLI and loads the model: the fixed part of the peak RSS;
 5. ``hourglass train`` on the large log itself (Drain learning streamed the same way; DeepLog
-   one epoch), for the memory of training on a large log.
+   one epoch), for the memory of training on a large log;
+6. the same events as a CSV event table (block, event name, time): learning the key names and
+   grouping the sessions streamed chunk by chunk, against the table read whole first (the path
+   before), and ``hourglass train --session-col`` on it.
 
 Reported: lines/s end to end, peak RSS, and the detector's scoring rate in sessions/s (target
 >= 20k sessions/s, issue 6).
@@ -60,11 +63,15 @@ FAILURE = ("WARN dfs.DataNode$DataXceiver: writeBlock {b} received exception "
 GROUP = 200  # blocks written interleaved at a time
 
 
-def generate(path: Path, lines: int, *, seed: int, fail_rate: float) -> int:
-    """Write about ``lines`` HDFS-format lines; returns the number of block sessions."""
+def generate(path: Path, lines: int, *, seed: int, fail_rate: float, table: bool = False) -> int:
+    """Write about ``lines`` HDFS-format lines; returns the number of block sessions. With
+    ``table``, the same events as a CSV event table (``block,event,ts``; event names ``E1`` …
+    ``E13`` and ``FAIL``)."""
     rng = np.random.default_rng(seed)
     n_blocks = lines // len(STEPS)
     with path.open("w") as fh:
+        if table:
+            fh.write("block,event,ts\n")
         for g0 in range(0, n_blocks, GROUP):
             ids = range(g0, min(g0 + GROUP, n_blocks))
             fail_at = {j: int(rng.integers(2, len(STEPS))) for j in ids if rng.random() < fail_rate}
@@ -79,6 +86,9 @@ def generate(path: Path, lines: int, *, seed: int, fail_rate: float) -> int:
                         continue
                     b = f"blk_{'-' if j % 3 else ''}{7_000_000_000 + j * 7919}"
                     secs = (g0 // GROUP * 13 + k) % 86400
+                    if table:
+                        out.append(f"{b},{'FAIL' if text is FAILURE else f'E{k + 1}'},{secs}")
+                        continue
                     out.append(f"081109 {secs // 3600:02d}{secs // 60 % 60:02d}{secs % 60:02d} "
                                f"{100 + j % 900} " + text.format(b=b, i=j % 250))
             fh.write("\n".join(out) + "\n")
@@ -103,6 +113,18 @@ with open(sys.argv[3], "w") as fh:
     for a in alerts:
         fh.write(json.dumps(a) + "\\n")
 print(json.dumps({"sessions": len(s), "parse": parse, "score": score}))
+"""
+
+TABLE_GROUP = """
+import json, sys, time
+import pandas as pd
+from hourglass.features.sessions import EventSessions
+from hourglass.ingest.readers import read_table
+pre = EventSessions(session_column="block", key_column="event", time_column="ts")
+t = time.perf_counter()
+data = read_table(sys.argv[1]) if sys.argv[2] == "whole" else sys.argv[1]
+pre.fit(data)  # learns the key names, groups the sessions
+print(json.dumps({"seconds": time.perf_counter() - t, "rows": pre.fit_stats_["lines"]}))
 """
 
 BASELINE = """
@@ -159,6 +181,18 @@ def main() -> None:
             [*hg, "train", str(big_log), "--format", "hdfs", "--session-regex", r"blk_-?\d+",
              "--model", "deeplog", "--epochs", "1", "-o", str(work / "model_big"), "-q"])
         print(f"train on the big log: {big_wall:.0f}s, {big_rss:.0f} MB", flush=True)
+        table = work / "events.csv"
+        generate(table, args.lines, seed=2, fail_rate=0.03, table=True)
+        table_mb = table.stat().st_size / 2**20
+        tab = {}
+        for how in ("stream", "whole"):
+            tab[how] = measured([sys.executable, "-c", TABLE_GROUP, str(table), how])
+        tab_train = measured(
+            [*hg, "train", str(table), "--session-col", "block", "--key-col", "event",
+             "--timestamp-col", "ts", "--model", "deeplog", "--epochs", "1", "-o",
+             str(work / "model_table"), "-q"])
+        print(f"event table: {tab['stream'][:2]} streamed, {tab['whole'][:2]} whole, train "
+              f"{tab_train[:2]}", flush=True)
         rows = [
             ["hourglass score (streamed, JSON alerts)", f"{n_lines / wall:,.0f}", f"{wall:.1f}",
              f"{rss:,.0f}", f"{det_rate:,.0f}"],
@@ -168,6 +202,14 @@ def main() -> None:
              f"{base_rss:,.0f}", ""],
             ["hourglass train on the same log (Drain learning, DeepLog 1 epoch)",
              f"{n_lines / big_wall:,.0f}", f"{big_wall:.1f}", f"{big_rss:,.0f}", ""],
+            [f"event table ({table_mb:.0f} MB CSV, same events): fit the sessions, streamed "
+             "(now)", f"{n_lines / tab['stream'][0]:,.0f}", f"{tab['stream'][0]:.1f}",
+             f"{tab['stream'][1]:,.0f}", ""],
+            ["event table: fit the sessions, table read whole (the path before)",
+             f"{n_lines / tab['whole'][0]:,.0f}", f"{tab['whole'][0]:.1f}",
+             f"{tab['whole'][1]:,.0f}", ""],
+            ["hourglass train on the event table (--session-col, DeepLog 1 epoch)",
+             f"{n_lines / tab_train[0]:,.0f}", f"{tab_train[0]:.1f}", f"{tab_train[1]:,.0f}", ""],
         ]
         body = (header("Log scoring at scale (synthetic HDFS-like log)") + "\n"
                 + f"Command: `nice -n 10 python benchmarks/logs_scale.py --lines {args.lines} "
