@@ -35,6 +35,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import data_dir, header, markdown_table, write_result
 from hourglass.detectors.deeplog import DeepLog
+from hourglass.detectors.event_ensemble import EventEnsemble
 from hourglass.detectors.sequence_ae import EventCountAutoEncoder, SequenceAutoEncoder
 from hourglass.evaluate import binary_metrics
 from hourglass.features.sessions import EventSessions, count_vectors, read_key_sequences
@@ -149,6 +150,63 @@ def protocol1(root: Path, seed: int, epochs: int) -> tuple[str, dict[str, float]
     return text, figures
 
 
+SEEDS_P2 = (0, 1, 2)
+
+
+def candidates(seed: int, epochs: int) -> dict[str, tuple[object, str]]:
+    """The detectors compared on protocol 2: name → (unfitted detector, threshold rule).
+    ``"g"`` is DeepLog's rank rule with g chosen on its validation slice; ``"p99"`` the detector's
+    own fitted threshold (99th percentile of its held-out normal scores)."""
+    return {
+        "DeepLog h=10": (DeepLog(window=10, top_g=9, epochs=epochs, verbose=0, random_state=seed), "g"),
+        "SequenceAutoEncoder (LSTM)": (SequenceAutoEncoder(verbose=0, epochs=epochs,
+                                                           random_state=seed), "p99"),
+        "EventCountAutoEncoder": (EventCountAutoEncoder(verbose=0, random_state=seed), "p99"),
+        "EventEnsemble (count AE + DeepLog, rank, max)": (
+            EventEnsemble(epochs=epochs, verbose=0, random_state=seed), "p99"),
+    }
+
+
+def flags(det: object, rule: str, s: np.ndarray) -> tuple[np.ndarray, str]:
+    """0/1 decisions of a fitted candidate under its rule, and the rule's description."""
+    if rule == "g":
+        g = best_g(det)  # type: ignore[arg-type]
+        return (s > g).astype(int), f"rank > {g} (g from training data)"
+    return det.threshold_predict(s), "p99 of held-out normal"  # type: ignore[attr-defined]
+
+
+def select_on_training(train: list[np.ndarray], train_anomalies: list[np.ndarray], seed: int,
+                       epochs: int) -> tuple[str, str, dict[str, float]]:
+    """Choose "ours" on the training split only: every candidate is fitted on a seeded 80% of
+    the normal training sessions and judged on the other 20% plus the labelled anomalies of the
+    training split (never trained on). F1 is taken at the training split's own prevalence
+    (false positives scaled from the 20% to all normal training sessions)."""
+    perm = np.random.default_rng(seed + 1).permutation(len(train))
+    n_val = len(train) // 5
+    fit_on = [train[i] for i in perm[n_val:]]
+    val_normal = [train[i] for i in perm[:n_val]]
+    rows, f1s = [], {}
+    for name, (det, rule) in candidates(seed, epochs).items():
+        det.fit(fit_on)  # type: ignore[attr-defined]
+        sn, sa = det.score(val_normal), det.score(train_anomalies)  # type: ignore[attr-defined]
+        fn_, how = flags(det, rule, sn)
+        fa, _ = flags(det, rule, sa)
+        tp, fp = int(fa.sum()), float(fn_.sum()) * len(train) / n_val
+        f1 = 2 * tp / (2 * tp + fp + len(sa) - tp) if tp else 0.0
+        rows.append([name, tp / len(sa), float(fn_.mean()), f1, how])
+        f1s[name] = f1
+    best = max(f1s, key=lambda k: f1s[k])  # first listed wins a tie
+    text = ("### Choosing \"ours\" on the training split only\n\n"
+            f"Fitted on 80% of the normal training sessions ({len(fit_on)}); judged on the other "
+            f"20% ({n_val} normal) and the {len(train_anomalies)} labelled anomalies of the "
+            "training split (never trained on, used for this choice only). F1 at the training "
+            "split's prevalence: false positives scaled to all normal training sessions.\n\n"
+            + markdown_table(["model", "recall (train anomalies)", "FPR (held-out normal)",
+                              "F1 (train prevalence)", "threshold"], rows)
+            + f"\n\nChosen: **{best}**.\n")
+    return text, best, f1s
+
+
 def protocol2(root: Path, seed: int, epochs: int) -> tuple[str, dict[str, float]]:
     df = pd.read_csv(root / "hdfs_deeplog" / "hdfs_100k_sessions.csv.gz")
     seqs = [np.array([int(e[1:]) for e in s.split()], dtype=np.int64) for s in df["EventSequence"]]
@@ -157,6 +215,9 @@ def protocol2(root: Path, seed: int, epochs: int) -> tuple[str, dict[str, float]
     train = [seqs[i] for i in np.flatnonzero(train_mask)]
     test = [seqs[i] for i in np.flatnonzero(test_mask)]
     y = df.loc[test_mask, "Label"].to_numpy()
+    train_anomalies = [seqs[i] for i in np.flatnonzero(
+        ((df["deeploglizer_split"] == "train") & (df["Label"] == 1)).to_numpy())]
+    sel_text, chosen, _ = select_on_training(train, train_anomalies, seed, epochs)
     rows, figures = [], {}
     dl = DeepLog(window=10, top_g=9, epochs=epochs, verbose=0, random_state=seed).fit(train)
     g = best_g(dl)
@@ -164,6 +225,7 @@ def protocol2(root: Path, seed: int, epochs: int) -> tuple[str, dict[str, float]
     m = binary_metrics(y, s, (s > g).astype(int))
     rows.append(row("DeepLog h=10", m, f"rank > {g} (g from training data)"))
     figures["deeplog_f1"] = m["f1"]
+    done = {"DeepLog h=10": rows[-1]}  # this seed's test rows, reused in the seeds table
     dl.set_threshold(Percentile(99))  # the rule every other model here uses
     m = binary_metrics(y, s, dl.threshold_predict(s))
     rows.append(row("DeepLog h=10", m, "p99 of held-out normal"))
@@ -178,12 +240,15 @@ def protocol2(root: Path, seed: int, epochs: int) -> tuple[str, dict[str, float]
                           cell="gru", bidirectional=True, verbose=0, epochs=epochs,
                           random_state=seed)),
                       ("EventCountAutoEncoder", EventCountAutoEncoder(verbose=0,
-                                                                      random_state=seed))):
+                                                                      random_state=seed)),
+                      ("EventEnsemble (count AE + DeepLog, rank, max)",
+                       EventEnsemble(epochs=epochs, verbose=0, random_state=seed))):
         det.fit(train)
         s = det.score(test)
         m = binary_metrics(y, s, det.threshold_predict(s))
         rows.append(row(name, m, "p99 of held-out normal"))
         figures[f"{name}_f1"] = m["f1"]
+        done[name] = rows[-1]
     n_keys = int(max(int(x.max()) for x in seqs)) + 1
     for name, kind in (("PCA on counts (loglizer)", "pca"),
                        ("IsolationForest on counts (loglizer)", "iforest")):
@@ -193,18 +258,44 @@ def protocol2(root: Path, seed: int, epochs: int) -> tuple[str, dict[str, float]
         m = binary_metrics(y, s, (s > thr).astype(int))
         rows.append(row(name, m, "p99 of held-out normal"))
         figures[f"{kind}_f1"] = m["f1"]
+    # the model chosen on training data, over several seeds (DeepLog is order-sensitive here)
+    seed_rows, chosen_f1 = [], []
+    for sd in SEEDS_P2:
+        for name, (det, rule) in candidates(sd, epochs).items():
+            if name != chosen and not name.startswith(("DeepLog", "EventEnsemble")):
+                continue
+            if sd == seed:
+                r = [f"{name}, seed {sd}", *done[name][1:]]
+            else:
+                det.fit(train)  # type: ignore[attr-defined]
+                s = det.score(test)  # type: ignore[attr-defined]
+                f, how = flags(det, rule, s)
+                r = row(f"{name}, seed {sd}", binary_metrics(y, s, f), how)
+            seed_rows.append(r)
+            if name == chosen:
+                chosen_f1.append(float(r[3]))
+    base_best = max(figures["pca_f1"], figures["iforest_f1"])
+    figures["chosen_f1_median"] = float(np.median(chosen_f1))
+    met = "met" if min(chosen_f1) > base_best else (
+        "met for some seeds only" if max(chosen_f1) > base_best else "not met")
     sps, cps = rate(lambda: dl.score(test), len(test))
     figures["sessions_per_s_100k"] = sps
     in_train, in_normal_test, ceiling, c_tp, c_fp = sequence_ceiling(test, y, train)
     figures["sequence_ceiling_f1"] = ceiling
     text = (f"## Protocol 2 — HDFS_100k labelled sessions, deeploglizer_split (train "
             f"{len(train)} normal sessions; test {len(test)} sessions, {int(y.sum())} anomalous)\n\n"
+            + sel_text + "\n### Test split (seed " + str(seed) + ")\n\n"
             + markdown_table(HEAD, rows)
             + "\n\nSame held-out 10% of the normal training sessions sets every threshold "
             "(baselines are fitted on the other 90%). PCA: squared prediction error with 95% of "
             "the variance kept; IsolationForest: scikit-learn defaults. Target: F1 above both "
             f"baselines. DeepLog scoring: {sps:,.0f} sessions/s wall-clock, {cps:,.0f} per "
             "CPU-second (median of 3).\n\n"
+            f"### Seeds {', '.join(map(str, SEEDS_P2))}: the chosen model, DeepLog and the "
+            "EventEnsemble on the test split\n\n" + markdown_table(HEAD, seed_rows)
+            + f"\n\nChosen on training data: {chosen}; test F1 over seeds "
+            f"{', '.join(f'{v:.4f}' for v in chosen_f1)} against the best baseline "
+            f"{base_best:.4f}: target (F1 above both baselines) **{met}**.\n\n"
             f"Ceiling (computed with the test labels, used for nothing else): {in_train} of the "
             f"{int(y.sum())} test anomalies have a key sequence identical to a normal training "
             f"session, and {in_normal_test} one identical to a normal test session; no detector "

@@ -113,6 +113,10 @@ FAST_PARAMS: dict[str, dict[str, Any]] = {
                              "patience": None, "verbose": 0},
     "event-count-autoencoder": {"hidden": (16, 4), "epochs": 60, "lr": 0.01, "batch_size": 64,
                                 "verbose": 0},
+    "event-ensemble": {"detectors": (
+        ("event-count-autoencoder", {"hidden": (16, 4), "epochs": 40, "lr": 0.01, "batch_size": 64}),
+        ("deeplog", {"window": 4, "top_g": 2, "embed": 8, "hidden": 16, "layers": 1, "epochs": 30,
+                     "lr": 0.02})), "verbose": 0},
 }
 
 

@@ -185,3 +185,42 @@ def test_over_long_session_scored_in_chunks_by_the_sequence_autoencoder() -> Non
                              verbose=0).fit(normal)
     s = ae.score([normal[0], np.array([1, 2, 3, *[4, 5] * 20_000, 6])])
     assert np.isfinite(s).all() and s[1] > s[0]
+
+
+@pytest.mark.parametrize("column", ["event", "msg", "code"])
+def test_table_trained_in_chunks_like_whole(tmp_path, monkeypatch, column) -> None:  # type: ignore[no-untyped-def]
+    df = _table(9, seed=4)
+    df["code"] = df["event"].map({"login": 10, "read": 12, "write": 13, "logout": 11}).astype(float)
+    opts = {"key_column": column} if column != "msg" else {"message_column": column}
+    whole = EventSessions(session_column="user", time_column="ts", **opts)
+    whole.chunk_lines = len(df)
+    s_whole = whole._fit(df, group=True)
+    chunked = EventSessions(session_column="user", time_column="ts", **opts)
+    chunked.chunk_lines = 5  # sessions and key names span chunks
+    s_chunked = chunked._fit(df, group=True)
+    assert s_whole is not None and s_chunked is not None
+    assert chunked.templates() == whole.templates() and s_chunked.ids == s_whole.ids
+    assert all((a == b).all() for a, b in zip(s_chunked.sequences, s_whole.sequences, strict=True))
+    assert chunked.fit_stats_["parsed"] == len(df) == whole.fit_stats_["parsed"]
+    if column == "event":
+        assert whole.templates() == {1: "login", 2: "logout", 3: "read", 4: "write"}
+    if column == "code":
+        assert whole.key_names_ is None and sorted(set(s_whole.sequences[0].tolist())) == [10, 11, 12, 13]
+    # a table file is streamed in training too: never read whole
+    import hourglass.ingest.readers as readers
+
+    def whole_read(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the table was read whole")
+
+    monkeypatch.setattr(readers, "read_table", whole_read)
+    df.to_csv(tmp_path / "t.csv", index=False)
+    from_file = EventSessions(session_column="user", time_column="ts", **opts)
+    s_file = from_file._fit(tmp_path / "t.csv", group=True)
+    assert s_file is not None and from_file.templates() == whole.templates()
+    assert all((a == b).all() for a, b in zip(s_file.sequences, s_whole.sequences, strict=True))
+
+
+def test_negative_integer_keys_are_refused_at_training_with_the_row() -> None:
+    df = pd.DataFrame({"sid": ["a", "a", "b"], "k": [1, 2, -3]})
+    with pytest.raises(InputError, match=r"row 3: column 'k'.*>= 0, found -3"):
+        EventSessions(session_column="sid", key_column="k").fit(df)

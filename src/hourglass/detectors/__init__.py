@@ -7,6 +7,7 @@ from hourglass.detectors.convolutional import CNNLSTM, Conv2DAutoEncoder, TCNAut
 from hourglass.detectors.deep_svdd import DeepSVDD
 from hourglass.detectors.deeplog import DeepLog
 from hourglass.detectors.ensemble import Ensemble
+from hourglass.detectors.event_ensemble import EventEnsemble
 from hourglass.detectors.gan import AnoGAN, EncoderGAN, GANomaly
 from hourglass.detectors.gan_timeseries import GANomaly1D
 from hourglass.detectors.latent_forest import LatentIForest
@@ -16,7 +17,8 @@ from hourglass.detectors.sequence_ae import EventCountAutoEncoder, SequenceAutoE
 from hourglass.detectors.vae import VariationalAutoEncoder
 
 __all__ = ["CNNLSTM", "AnoGAN", "AutoEncoder", "BaseDetector", "Conv2DAutoEncoder", "DeepDetector", "DeepLog",
-           "DeepSVDD", "DenoisingAutoEncoder", "EncoderGAN", "Ensemble", "EventCountAutoEncoder", "GANomaly",
+           "DeepSVDD", "DenoisingAutoEncoder", "EncoderGAN", "Ensemble", "EventCountAutoEncoder",
+           "EventEnsemble", "GANomaly",
            "GANomaly1D", "GRUAutoEncoder", "LSTMAutoEncoder", "LSTMForecaster", "LatentIForest",
            "SequenceAutoEncoder", "SparseAutoEncoder", "TCNAutoEncoder", "VariationalAutoEncoder",
            "available", "describe", "get", "name_of"]

@@ -31,6 +31,7 @@ _ENTRIES: dict[str, str] = {
     "deeplog": "hourglass.detectors.deeplog:DeepLog",
     "sequence-autoencoder": "hourglass.detectors.sequence_ae:SequenceAutoEncoder",
     "event-count-autoencoder": "hourglass.detectors.sequence_ae:EventCountAutoEncoder",
+    "event-ensemble": "hourglass.detectors.event_ensemble:EventEnsemble",
     "anogan": "hourglass.detectors.gan:AnoGAN",
     "ganomaly": "hourglass.detectors.gan:GANomaly",
     "encoder-gan": "hourglass.detectors.gan:EncoderGAN",

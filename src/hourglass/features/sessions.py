@@ -145,6 +145,11 @@ class SessionGrouper:
             part += (events["time"].to_numpy(dtype=np.float64)[rows],)
         self.parts.append(part)
 
+    def map_keys(self, mapping: np.ndarray) -> None:
+        """Replace every key ``k`` added so far by ``mapping[k]`` (keys numbered provisionally
+        while a table streams, renumbered once all are known)."""
+        self.parts = [(mapping[p[0]], *p[1:]) for p in self.parts]
+
     def finish(self) -> tuple[list[str], list[np.ndarray], list[np.ndarray], dict[str, int]]:
         """(ids, key sequences, line numbers, counts) of every non-empty session."""
         def cat(i: int, dtype: type) -> np.ndarray:
@@ -297,8 +302,8 @@ class EventSessions:
 
     A table is a :class:`pandas.DataFrame` or a CSV/TSV/Parquet/JSONL path; a log is a path
     (``.gz`` read directly) or lines of text. A log is streamed in chunks: only each event's key,
-    line number and session are kept, never the whole text. A table is scored chunk by chunk
-    too (training reads it whole, to number its key names).
+    line number and session are kept, never the whole text. A table file is read chunk by
+    chunk too, in training and in scoring.
 
     Examples
     --------
@@ -387,21 +392,20 @@ class EventSessions:
                 raise InputError("--window on a table needs its time column (--timestamp-col)")
 
     # -- tables -------------------------------------------------------------------------------
-    def _table_frames(self, data: Any, *, whole: bool) -> Iterator[tuple[pd.DataFrame, str]]:
-        """The table ``data`` as one frame (``whole``) or in chunks of about
-        :attr:`chunk_lines` rows (a file is then read chunk by chunk, never whole)."""
+    def _table_frames(self, data: Any) -> Iterator[tuple[pd.DataFrame, str]]:
+        """The table ``data`` in chunks of about :attr:`chunk_lines` rows (a file is read chunk
+        by chunk, never whole)."""
         if isinstance(data, pd.DataFrame):
             source = "table"
-            step = len(data) if whole else int(self.chunk_lines)
+            step = max(int(self.chunk_lines), 1)
             frames: Iterable[pd.DataFrame] = (data.iloc[lo:lo + step]
-                                              for lo in range(0, len(data), max(step, 1)))
+                                              for lo in range(0, len(data), step))
         elif isinstance(data, (str, os.PathLike)):
-            from hourglass.ingest.readers import check_path, detect_format, read_table
+            from hourglass.ingest.readers import check_path, detect_format
             from hourglass.ingest.tables import iter_table
 
             source = str(data)
-            frames = [read_table(data)] if whole else iter_table(check_path(data),
-                                                                 fmt=detect_format(data))
+            frames = iter_table(check_path(data), fmt=detect_format(data))
         else:
             raise InputError(f"an event table is a DataFrame or a CSV/Parquet/JSONL path, got "
                              f"{type(data).__name__}")
@@ -442,12 +446,15 @@ class EventSessions:
             stats.setdefault(k, 0)
         if self.message_column is not None:
             text = df[self.message_column].astype("string").fillna("").tolist()
-            parser = self._parser() if learn else self.parser_
-            chunks = parser.fit_chunks(text, len(text) + 1) if learn else \
-                parser.parse_chunks(text, len(text) + 1)
+            if learn and self.parser_ is None:  # the first chunk starts Drain, the next ones go on
+                self.parser_ = self._parser()
+                chunks = self.parser_.fit_chunks(text, len(text) + 1)
+            elif learn:
+                chunks = self.parser_.learn_chunks(text, len(text) + 1)
+            else:
+                chunks = self.parser_.parse_chunks(text, len(text) + 1)
             ev = pd.concat(list(chunks), ignore_index=True)[["line", "key"]]
-            if learn:
-                self.parser_ = parser
+            parser = self.parser_
             ps = parser.stats_
             stats["parsed"] += ps.parsed
             stats["unknown_template"] += ps.unknown_template
@@ -460,10 +467,8 @@ class EventSessions:
             rows = np.flatnonzero(ok)
             vals = col.iloc[rows]
             if learn:
-                integral = pd.api.types.is_integer_dtype(vals) or (
-                    pd.api.types.is_float_dtype(vals) and bool((vals == vals.round()).all()))
-                self.key_names_ = None if integral else sorted(set(vals.astype(str).tolist()))
-            if self.key_names_ is None:
+                keys = self._learn_keys(vals, source, offset + rows)
+            elif self.key_names_ is None:
                 num = pd.to_numeric(vals, errors="coerce")
                 bad = (num.isna() | (num != num.round())).to_numpy()
                 if bad.any():
@@ -480,8 +485,7 @@ class EventSessions:
                 index = {name: i + 1 for i, name in enumerate(self.key_names_)}
                 keys = np.fromiter((index.get(v, UNKNOWN) for v in vals.astype(str).tolist()),
                                    dtype=np.int64, count=len(vals))
-                if not learn:
-                    stats["unknown_template"] += int((keys == UNKNOWN).sum())
+                stats["unknown_template"] += int((keys == UNKNOWN).sum())
             ev = pd.DataFrame({"key": keys})
             stats["parsed"] += len(ev)
         ev["line"] = offset + rows + 1
@@ -490,14 +494,48 @@ class EventSessions:
             ev[self.session_column] = df[self.session_column].iloc[rows].to_numpy()
         return ev
 
+    def _learn_keys(self, vals: pd.Series, source: str, rows: np.ndarray) -> np.ndarray:
+        """Provisional keys of one training chunk of the key column: every distinct value is
+        numbered in order of first appearance; :meth:`_final_keys` maps them at the end."""
+        integral = pd.api.types.is_integer_dtype(vals) or (
+            pd.api.types.is_float_dtype(vals) and bool((vals == vals.round()).all()))
+        self._all_integral = self._all_integral and integral
+        if integral and len(vals) and (vals < 0).any():
+            i = int(np.flatnonzero((vals < 0).to_numpy())[0])
+            raise InputError(f"{source}: row {int(rows[i]) + 1}: column {self.key_column!r} "
+                             f"(--key-col) must hold keys >= 0, found {vals.iloc[i]}")
+        seen = self._seen_names
+        return np.fromiter((seen.setdefault(v, len(seen)) for v in vals.astype(str).tolist()),
+                           dtype=np.int64, count=len(vals))
+
+    def _final_keys(self) -> np.ndarray:
+        """Provisional key → final key, and ``key_names_``: integer keys as they are if every
+        value was integral, else the names sorted and numbered from 1."""
+        names = list(self._seen_names)
+        if self._all_integral:
+            self.key_names_ = None
+            return np.array([int(float(n)) for n in names], dtype=np.int64)
+        self.key_names_ = sorted(names)
+        rank = {n: i + 1 for i, n in enumerate(self.key_names_)}
+        return np.array([rank[n] for n in names], dtype=np.int64)
+
     def _table_sessions(self, data: Any, *, learn: bool) -> Sessions:
-        """Group a table (read whole when learning, chunk by chunk otherwise)."""
+        """Group a table, chunk by chunk (in training, key names are numbered at the end)."""
         grouper = self._grouper()
         stats: dict[str, Any] = {}
         offset = 0
-        for df, source in self._table_frames(data, whole=learn):
+        if learn:
+            self._seen_names: dict[str, int] = {}
+            self._all_integral = True
+        for df, source in self._table_frames(data):
             grouper.add(self._table_events(df, source, offset, stats, learn=learn))
             offset += len(df)
+        if learn and self.key_column is not None:
+            grouper.map_keys(self._final_keys())
+            del self._seen_names
+        if learn and self.message_column is not None and not stats.get("parsed"):
+            raise InputError(f"{source}: column {self.message_column!r} (--message-col) holds no "
+                             "message text")
         out = self._finish(grouper, stats)
         if self.message_column is not None:
             if isinstance(data, pd.DataFrame):
@@ -511,7 +549,7 @@ class EventSessions:
         """Message text of the table rows numbered ``wanted``, read again chunk by chunk."""
         out: dict[int, str] = {}
         offset = 0
-        for df, _ in self._table_frames(data, whole=False):
+        for df, _ in self._table_frames(data):
             rows = [r for r in wanted if offset < r <= offset + len(df)]
             for r in rows:
                 out[r] = str(df[self.message_column].iloc[r - offset - 1])

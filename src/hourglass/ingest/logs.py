@@ -267,6 +267,22 @@ class LogParser:
             raise InputError(f"no log line matched the header format {self.format!r} "
                              f"({self.stats_.summary()})")
 
+    def learn_chunks(self, lines: Iterable[str], chunk_size: int = 65_536) -> Iterator[pd.DataFrame]:
+        """Go on learning from more ``lines`` with the templates learnt so far (after
+        :meth:`fit_chunks`), yielding their events as :meth:`fit_chunks` does; ``stats_`` counts
+        these lines only (line numbers restart at 1).
+
+        Examples
+        --------
+        >>> p = LogParser("raw")
+        >>> first = list(p.fit_chunks(["open file 12", "close file 7"]))
+        >>> [c["key"].tolist() for c in p.learn_chunks(["open file 3", "stat file 9"])]
+        [[1, 3]]
+        """
+        if not hasattr(self, "drain_"):
+            raise InputError("LogParser is not fitted")
+        yield from self._chunks(lines, learn=True, chunk_size=chunk_size)
+
     def parse(self, lines: Iterable[str]) -> pd.DataFrame:
         """Match ``lines`` against the fitted templates (never learns); counts in ``stats_``.
 
