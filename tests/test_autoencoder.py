@@ -107,6 +107,35 @@ def test_auto_batch_gives_small_tables_enough_optimiser_steps() -> None:
     assert ae._train_config(270).batch_size == 32  # 270 training rows: 8 steps, not 1 of 1024
 
 
+def test_auto_batch_on_large_tables_doubles_batch_and_lr() -> None:
+    from hourglass.detectors import SparseAutoEncoder
+    from hourglass.detectors.autoencoder import AUTO_BATCH_LARGEST, fused_adam
+
+    auto = AutoEncoder()  # _train_config only reads parameters: no fit needed
+    small, large = auto._train_config(3000), auto._train_config(60_000)
+    assert (small.batch_size, small.lr) == (256, 3e-3)  # small tables: unchanged
+    assert (large.batch_size, large.lr) == (AUTO_BATCH_LARGEST, 3e-3 * AUTO_BATCH_LARGEST / 1024)
+    assert large.optimizer is fused_adam
+    fixed = AutoEncoder(batch_size=1024)._train_config(60_000)
+    assert (fixed.batch_size, fixed.lr) == (1024, 3e-3)  # an explicit batch keeps its lr
+    # subclasses keep the loop's optimiser and the 1,024 cap they were benchmarked with
+    sparse = SparseAutoEncoder(batch_size="auto")._train_config(60_000)
+    assert sparse.optimizer is None and (sparse.batch_size, sparse.lr) == (1024, 3e-3)
+
+
+def test_fused_adam_trains_like_the_loop_adam() -> None:
+    from hourglass.detectors.base import DeepDetector
+
+    X, _ = _data()
+    fused = AutoEncoder(**FAST).fit(X)
+    ref = AutoEncoder(**FAST)
+    ref._train_config = lambda n_rows=None: DeepDetector._train_config(ref, n_rows)  # type: ignore[method-assign]
+    ref.fit(X)
+    a, b = fused.score(X), ref.score(X)
+    assert not np.array_equal(a, b)  # another kernel, other rounding ...
+    assert np.corrcoef(a, b)[0, 1] > 0.99  # ... the same training
+
+
 @pytest.mark.parametrize("bad", ["big", 0, -5, True, 64.5, float("nan")])
 def test_bad_batch_size_is_a_value_error(bad: object) -> None:
     with pytest.raises(ValueError, match="batch_size"):
