@@ -11,7 +11,10 @@ Protocols (see ../shared/data/hdfs_deeplog/SOURCE.md and loghub_2k/SOURCE.md):
 2. Labelled HDFS_100k sessions with ``deeploglizer_split``: train on the normal training
    sessions, test on the test split. Every model's threshold comes from the same held-out 10% of
    the normal training sessions (99th percentile of their scores; DeepLog is shown with its g
-   rule above and with that same 99th-percentile rule).
+   rule above and with that same 99th-percentile rule). "Ours" is chosen on the training split
+   only: each candidate (DeepLog, sequence AE, count AE, EventEnsemble) is fitted on 80% of the
+   normal training sessions and judged on the other 20% plus the labelled anomalies of the
+   training split; the chosen model, DeepLog and the EventEnsemble are then run with seeds 0-2.
 3. Raw text: Loghub HDFS_2k / BGL_2k through hourglass' parser: grouping accuracy against the
    structured files; BGL_2k detection on 1-hour windows (chronological 60/40 split, a window is
    anomalous if it holds an alert line) — a small sample, read the figures as a smoke test.

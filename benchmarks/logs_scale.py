@@ -13,7 +13,10 @@ process measured for wall time and peak RSS:
    streaming, for comparison;
 4. a process that only imports the CLI and loads the model: the fixed part of the peak RSS;
 5. ``hourglass train`` on the large log itself (Drain learning streamed the same way; DeepLog
-   one epoch), for the memory of training on a large log.
+   one epoch), for the memory of training on a large log;
+6. the same events as a CSV event table (block, event name, time): learning the key names and
+   grouping the sessions streamed chunk by chunk, against the table read whole first (the path
+   before), and ``hourglass train --session-col`` on it.
 
 Reported: lines/s end to end, peak RSS, and the detector's scoring rate in sessions/s (target
 >= 20k sessions/s, issue 6).
@@ -60,11 +63,15 @@ FAILURE = ("WARN dfs.DataNode$DataXceiver: writeBlock {b} received exception "
 GROUP = 200  # blocks written interleaved at a time
 
 
-def generate(path: Path, lines: int, *, seed: int, fail_rate: float) -> int:
-    """Write about ``lines`` HDFS-format lines; returns the number of block sessions."""
+def generate(path: Path, lines: int, *, seed: int, fail_rate: float, table: bool = False) -> int:
+    """Write about ``lines`` HDFS-format lines; returns the number of block sessions. With
+    ``table``, the same events as a CSV event table (``block,event,ts``; event names ``E1`` …
+    ``E13`` and ``FAIL``)."""
     rng = np.random.default_rng(seed)
     n_blocks = lines // len(STEPS)
     with path.open("w") as fh:
+        if table:
+            fh.write("block,event,ts\n")
         for g0 in range(0, n_blocks, GROUP):
             ids = range(g0, min(g0 + GROUP, n_blocks))
             fail_at = {j: int(rng.integers(2, len(STEPS))) for j in ids if rng.random() < fail_rate}
@@ -79,6 +86,9 @@ def generate(path: Path, lines: int, *, seed: int, fail_rate: float) -> int:
                         continue
                     b = f"blk_{'-' if j % 3 else ''}{7_000_000_000 + j * 7919}"
                     secs = (g0 // GROUP * 13 + k) % 86400
+                    if table:
+                        out.append(f"{b},{'FAIL' if text is FAILURE else f'E{k + 1}'},{secs}")
+                        continue
                     out.append(f"081109 {secs // 3600:02d}{secs // 60 % 60:02d}{secs % 60:02d} "
                                f"{100 + j % 900} " + text.format(b=b, i=j % 250))
             fh.write("\n".join(out) + "\n")
@@ -105,6 +115,18 @@ with open(sys.argv[3], "w") as fh:
 print(json.dumps({"sessions": len(s), "parse": parse, "score": score}))
 """
 
+TABLE_GROUP = """
+import json, sys, time
+import pandas as pd
+from hourglass.features.sessions import EventSessions
+from hourglass.ingest.readers import read_table
+pre = EventSessions(session_column="block", key_column="event", time_column="ts")
+t = time.perf_counter()
+data = read_table(sys.argv[1]) if sys.argv[2] == "whole" else sys.argv[1]
+pre.fit(data)  # learns the key names, groups the sessions
+print(json.dumps({"seconds": time.perf_counter() - t, "rows": pre.fit_stats_["lines"]}))
+"""
+
 BASELINE = """
 import torch
 from hourglass.cli.app import app
@@ -123,6 +145,9 @@ def main() -> None:
     ap.add_argument("--lines", type=int, default=1_200_000)
     ap.add_argument("--train-lines", type=int, default=100_000)
     ap.add_argument("--epochs", type=int, default=5)
+    ap.add_argument("--table-lines", type=int, default=4_800_000,
+                    help="events in the CSV event table (larger than the log: a table read "
+                         "whole costs far more than its chunks)")
     ap.add_argument("--dir", help="work folder (default: a new temporary folder)")
     ap.add_argument("--keep", action="store_true", help="keep the generated logs and model")
     args = ap.parse_args()
@@ -159,6 +184,19 @@ def main() -> None:
             [*hg, "train", str(big_log), "--format", "hdfs", "--session-regex", r"blk_-?\d+",
              "--model", "deeplog", "--epochs", "1", "-o", str(work / "model_big"), "-q"])
         print(f"train on the big log: {big_wall:.0f}s, {big_rss:.0f} MB", flush=True)
+        table = work / "events.csv"
+        generate(table, args.table_lines, seed=2, fail_rate=0.03, table=True)
+        n_rows = sum(1 for _ in table.open()) - 1
+        table_mb = table.stat().st_size / 2**20
+        tab = {}
+        for how in ("stream", "whole"):
+            tab[how] = measured([sys.executable, "-c", TABLE_GROUP, str(table), how])
+        tab_train = measured(
+            [*hg, "train", str(table), "--session-col", "block", "--key-col", "event",
+             "--timestamp-col", "ts", "--model", "deeplog", "--epochs", "1", "-o",
+             str(work / "model_table"), "-q"])
+        print(f"event table: {tab['stream'][:2]} streamed, {tab['whole'][:2]} whole, train "
+              f"{tab_train[:2]}", flush=True)
         rows = [
             ["hourglass score (streamed, JSON alerts)", f"{n_lines / wall:,.0f}", f"{wall:.1f}",
              f"{rss:,.0f}", f"{det_rate:,.0f}"],
@@ -168,16 +206,25 @@ def main() -> None:
              f"{base_rss:,.0f}", ""],
             ["hourglass train on the same log (Drain learning, DeepLog 1 epoch)",
              f"{n_lines / big_wall:,.0f}", f"{big_wall:.1f}", f"{big_rss:,.0f}", ""],
+            [f"event table ({n_rows:,} rows, {table_mb:.0f} MB CSV): fit the sessions, streamed "
+             "(now)", f"{n_rows / tab['stream'][0]:,.0f}", f"{tab['stream'][0]:.1f}",
+             f"{tab['stream'][1]:,.0f}", ""],
+            ["event table: fit the sessions, table read whole (the path before)",
+             f"{n_rows / tab['whole'][0]:,.0f}", f"{tab['whole'][0]:.1f}",
+             f"{tab['whole'][1]:,.0f}", ""],
+            ["hourglass train on the event table (--session-col, DeepLog 1 epoch)",
+             f"{n_rows / tab_train[0]:,.0f}", f"{tab_train[0]:.1f}", f"{tab_train[1]:,.0f}", ""],
         ]
         body = (header("Log scoring at scale (synthetic HDFS-like log)") + "\n"
                 + f"Command: `nice -n 10 python benchmarks/logs_scale.py --lines {args.lines} "
-                f"--train-lines {args.train_lines} --epochs {args.epochs}` (OMP/MKL/torch threads "
+                f"--train-lines {args.train_lines} --epochs {args.epochs} --table-lines "
+                f"{args.table_lines}` (OMP/MKL/torch threads "
                 "1).\n\n"
                 f"Scored log: {n_lines:,} lines, {size_mb:.0f} MB, {n_sessions:,} block sessions "
                 f"({flagged:,} flagged; about 3% of the blocks were generated failing). Model: "
                 f"DeepLog (h=10, {args.epochs} epochs) trained on {args.train_lines:,} lines of "
                 f"normal blocks in {train_wall:.0f}s (peak RSS {train_rss:,.0f} MB).\n\n"
-                + markdown_table(["path", "lines/s (end to end)", "wall s",
+                + markdown_table(["path", "lines (rows)/s (end to end)", "wall s",
                                   "peak RSS MB", "detector sessions/s"], rows)
                 + "\n\nEach row is a fresh process; peak RSS is the whole process (Python, torch, "
                 "the model, the sessions). Detector sessions/s is the scoring step alone (target "

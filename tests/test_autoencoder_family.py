@@ -263,6 +263,16 @@ def test_ensemble_passes_labels_only_to_members_that_use_them() -> None:
     assert len(ens.members_) == 2
 
 
+def test_ensemble_passes_its_common_options_to_members_built_from_names() -> None:
+    ens = Ensemble(detectors=("autoencoder", ("deep-svdd", {"epochs": 3}),
+                              AutoEncoder(epochs=4, device="cpu")),
+                   epochs=2, device="cpu", verbose=0, random_state=7)
+    ae, svdd, inst = ens._members()
+    assert (ae.epochs, ae.device, ae.verbose, ae.random_state) == (2, "cpu", 0, 7)
+    assert (svdd.epochs, svdd.random_state) == (3, 7)  # its own params win
+    assert (inst.epochs, inst.random_state) == (4, 0)  # instances keep theirs
+
+
 def test_models_are_listed_in_the_registry() -> None:
     for cls in (SparseAutoEncoder, DenoisingAutoEncoder, VariationalAutoEncoder, DeepSVDD,
                 Ensemble, LatentIForest):

@@ -169,3 +169,18 @@ def test_threads_option_sets_torch_threads() -> None:
         assert res.exit_code == 2
     finally:
         torch.set_num_threads(before)
+
+
+def test_train_and_score_the_default_ensemble(files: dict[str, Path]) -> None:
+    """``--model ensemble`` works with its default members; the CLI's common options reach them."""
+    model = files["dir"] / "ens"
+    res = runner.invoke(app, ["train", str(files["train"]), "-o", str(model), "--label-col",
+                              "label", "--normal", "benign", "--model", "ensemble", "--epochs", "3",
+                              "--device", "cpu", "-q"])
+    assert res.exit_code == 0, res.output
+    params = json.loads((model / "config.json").read_text())["detector"]["params"]
+    assert params["detectors"]["__tuple__"] == ["autoencoder", "deep-svdd", "latent-iforest"]
+    js = files["dir"] / "ens.json"
+    res = runner.invoke(app, ["evaluate", str(model), str(files["test"]), "--json", str(js), "-q"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(js.read_text())["roc_auc"] > 0.9

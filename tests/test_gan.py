@@ -30,7 +30,8 @@ def two_moons(seed: int = 0, n: int = 600) -> np.ndarray:
     (AnoGAN, "latent_dim", 0), (AnoGAN, "search_steps", -1), (AnoGAN, "search_lr", 0.0),
     (AnoGAN, "lam", 1.5), (AnoGAN, "lr_d", 0.0), (GANomaly, "w_con", -1.0),
     (GANomaly, "hidden", ()), (EncoderGAN, "w_rec", -0.5), (EncoderGAN, "lam", -0.1),
-    (AnoGAN, "gradient_penalty", -1.0), (GANomaly, "ema_decay", 1.0), (EncoderGAN, "ema_decay", 0.0),
+    (AnoGAN, "gradient_penalty", -1.0), (AnoGAN, "prior", -0.1), (GANomaly, "ema_decay", 1.0),
+    (EncoderGAN, "ema_decay", 0.0),
 ])
 def test_bad_params_name_the_parameter(cls: type, param: str, value: object) -> None:
     X = tabular_data()["train"][:50]
@@ -50,6 +51,31 @@ def test_anogan_search_is_batched_row_independent_and_lowers_the_loss() -> None:
     assert np.all(whole <= guess + 1e-6) and whole.mean() < guess.mean()
 
 
+def test_anogan_prior_adds_the_latent_codes_mean_square_to_the_score() -> None:
+    data = tabular_data()
+    det = AnoGAN(**{**FAST[AnoGAN], "epochs": 3, "search_steps": 0, "prior": 0.0}).fit(data["train"])
+    X = np.r_[data["test_normal"], data["test_anomaly"]]
+    plain = det.score(X)
+    with torch.no_grad():
+        z = det.module_.encoder(det.module_._input(torch.from_numpy(X))).clamp(-3, 3)
+    det.module_.prior = 0.5
+    np.testing.assert_allclose(det.score(X), plain + 0.5 * z.pow(2).mean(1).numpy(), rtol=1e-5)
+
+
+def test_anogan_standardize_keeps_the_training_scale_in_the_saved_weights() -> None:
+    X = tabular_data()["train"] * 50.0 + 7.0
+    det = AnoGAN(**{**FAST[AnoGAN], "epochs": 2, "standardize": True}).fit(X)
+    offset = det.module_.input_offset.numpy()
+    scale = det.module_.input_scale.numpy()
+    fit_rows = np.delete(X, det.val_index_, axis=0)  # statistics of the rows trained on
+    np.testing.assert_allclose(offset, fit_rows.mean(0), rtol=1e-4)
+    assert np.all(scale >= fit_rows.std(0) * (1 - 1e-4)) and np.all(scale > 1.0)
+    _, arrays = det.get_state()
+    assert "module.input_offset" in arrays and "module.input_scale" in arrays
+    raw = AnoGAN(**{**FAST[AnoGAN], "epochs": 2, "standardize": False}).fit(X)
+    assert not any(k.startswith("module.input_") for k in raw.get_state()[1])
+
+
 def test_another_seed_gives_other_scores() -> None:
     data = tabular_data()
     a = GANomaly(**{**FAST[GANomaly], "epochs": 3}).fit(data["train"]).score(data["test_normal"])
@@ -64,6 +90,7 @@ def test_generator_covers_both_modes_and_scores_separate_them() -> None:
                  verbose=0).fit(X)
     with torch.no_grad():
         fake = det.module_.generator(torch.randn(1000, 2, generator=torch.Generator().manual_seed(0)))
+        fake = fake * det.module_.input_scale + det.module_.input_offset  # back to input units
     upper = float((fake[:, 1] > 1.5).float().mean())
     assert 0.2 < upper < 0.8, f"mode collapse: {upper:.2f} of generated rows in the upper cluster"
     rng = np.random.default_rng(1)

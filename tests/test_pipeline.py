@@ -117,6 +117,8 @@ def test_round_trip_keeps_one_hot_order(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("name", "param", "params"), [
     # EncoderGAN before ``latent_cycle``: no D_zz weights
     ("encoder-gan", "latent_cycle", {"hidden": (8,), "latent_dim": 2, "epochs": 2, "min_steps": 0}),
+    # AnoGAN before ``prior``: scored without the latent prior term (0, i.e. False)
+    ("anogan", "prior", {"hidden": (8,), "latent_dim": 2, "epochs": 2, "min_steps": 0}),
     # AutoEncoder before ``standardize``: trained on raw inputs
     ("autoencoder", "standardize", {"hidden": (8, 2), "epochs": 2, "batch_size": 64,
                                     "batch_norm": False}),
@@ -138,5 +140,5 @@ def test_artefact_predating_a_parameter_loads_as_it_was_built(tmp_path: Path, na
     config["content_hash"] = _content_hash(config, (path / "weights.safetensors").read_bytes())
     (path / "config.json").write_text(json.dumps(config))
     back = hourglass.load(path)
-    assert back.detector_.get_params()[param] is False
+    assert back.detector_.get_params()[param] == registry.get(name)._params_before_added[param] == 0
     np.testing.assert_array_equal(back.score(df), pipe.score(df))

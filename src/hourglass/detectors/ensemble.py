@@ -46,11 +46,18 @@ class Ensemble(BaseDetector):
     given to ``fit`` reach the members that support them. The ensemble's own threshold is fitted
     on its held-out rows as for any detector. Saved state holds every member's state (no pickle).
 
+    Members given by registry name or ``(name, params)`` get the ensemble's ``epochs`` (when
+    set), ``device``, ``verbose`` and ``random_state`` where they take them, unless their params
+    set them; instances keep their own. So ``hourglass train --model ensemble --device cuda``
+    reaches every member.
+
     Parameters
     ----------
     detectors
         Members: detector instances (cloned, so fitted ones are re-fitted), registry names, or
-        ``(name, params)`` pairs. At least one.
+        ``(name, params)`` pairs. At least one. The default, an autoencoder, Deep SVDD and an
+        isolation forest on the autoencoder's code, is the combination of
+        ``benchmarks/tabular.py`` (best mean ROC-AUC there).
     calibration
         ``"zscore"`` or ``"rank"``.
     combine
@@ -59,8 +66,12 @@ class Ensemble(BaseDetector):
         Share of the rows the ensemble holds out for its threshold (members are fitted on the rest).
     threshold
         Threshold rule fitted on held-out combined scores (default ``Percentile(99)``).
+    epochs
+        Training epochs of every member built from a name (``None``: each member's own default).
+    device, verbose
+        Passed to members built from names.
     random_state
-        Seed of the ensemble's held-out split (members keep their own ``random_state``).
+        Seed of the ensemble's held-out split, also passed to members built from names.
 
     Examples
     --------
@@ -76,13 +87,18 @@ class Ensemble(BaseDetector):
 
     _tags: ClassVar[dict[str, Any]] = {"supports_labels": True}
 
+    _member_input: ClassVar[str] = "tabular"
+
     def __init__(
         self,
-        detectors: tuple[Any, ...] = (),
+        detectors: tuple[Any, ...] = ("autoencoder", "deep-svdd", "latent-iforest"),
         calibration: str = "zscore",
         combine: str = "mean",
         validation_fraction: float = 0.1,
         threshold: Threshold | None = None,
+        epochs: int | None = None,
+        device: str = "auto",
+        verbose: int = 1,
         random_state: int | None = 0,
     ) -> None:
         self.detectors = detectors
@@ -90,21 +106,39 @@ class Ensemble(BaseDetector):
         self.combine = combine
         self.validation_fraction = validation_fraction
         self.threshold = threshold
+        self.epochs = epochs
+        self.device = device
+        self.verbose = verbose
         self.random_state = random_state
 
     def _members(self) -> list[BaseDetector]:
-        members = [_member(spec, i) for i, spec in enumerate(self.detectors)]
-        for i, m in enumerate(members):
+        shared: dict[str, Any] = {"device": self.device, "verbose": self.verbose,
+                                  "random_state": self.random_state}
+        if self.epochs is not None:
+            shared["epochs"] = self.epochs
+        members = []
+        for i, spec in enumerate(self.detectors):
+            if isinstance(spec, str):
+                spec = (spec, {})
+            if (isinstance(spec, (tuple, list)) and len(spec) == 2 and isinstance(spec[0], str)
+                    and isinstance(spec[1], dict)):
+                known = registry.get(spec[0])().get_params()
+                spec = (spec[0], {**{k: v for k, v in shared.items() if k in known}, **spec[1]})
+            m = _member(spec, i)
             if isinstance(m, Ensemble):
                 raise ValueError(f"detectors[{i}]: an Ensemble cannot contain an Ensemble")
-            if m.get_tags()["input"] != "tabular":
-                raise ValueError(f"detectors[{i}]: {type(m).__name__} takes "
-                                 f"{m.get_tags()['input']} input; an Ensemble combines tabular ones")
+            kind = m.get_tags()["input"]
+            if kind != self._member_input:
+                raise ValueError(f"detectors[{i}]: {type(m).__name__} takes {kind} input; "
+                                 f"{type(self).__name__} combines {self._member_input} detectors")
+            members.append(m)
         return members
 
     def _check_params(self) -> None:
         if not isinstance(self.detectors, (tuple, list)) or len(self.detectors) == 0:
             raise ValueError(f"detectors must be a non-empty tuple of detectors, got {self.detectors!r}")
+        if self.epochs is not None and int(self.epochs) < 1:
+            raise ValueError(f"epochs must be None or >= 1, got {self.epochs}")
         if self.calibration not in _CALIBRATIONS:
             raise ValueError(f"calibration must be one of {_CALIBRATIONS}, got {self.calibration!r}")
         if self.combine not in _COMBINES:
@@ -123,7 +157,22 @@ class Ensemble(BaseDetector):
         refs = [np.sort(m.val_scores_) for m in self.members_]
         self.calibration_ = [(r, float(r.mean()), float(r.std()) or 1.0) for r in refs]
 
-    def _score(self, X: np.ndarray) -> np.ndarray:
+    def member_scores(self, X: object) -> np.ndarray:
+        """Calibrated score of every member (members × rows), before they are combined.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> X = np.random.default_rng(0).normal(size=(200, 4)).astype("float32")
+        >>> ens = Ensemble(detectors=(("autoencoder", {"hidden": (4, 2), "epochs": 2}),),
+        ...                verbose=0).fit(X)
+        >>> ens.member_scores(X[:3]).shape
+        (1, 3)
+        """
+        self._check_fitted()
+        return self._calibrated(self._validate(X, reset=False))
+
+    def _calibrated(self, X: Any) -> np.ndarray:
         parts = []
         for m, (ref, mean, std) in zip(self.members_, self.calibration_, strict=True):
             s = m.score(X)
@@ -132,8 +181,11 @@ class Ensemble(BaseDetector):
             else:
                 cdf = np.searchsorted(ref, s, side="right") / ref.size
                 parts.append(cdf + np.maximum(s - ref[-1], 0.0) / std)
-        stacked = np.vstack(parts)
-        return stacked.mean(axis=0) if self.combine == "mean" else stacked.max(axis=0)
+        return np.vstack(parts)
+
+    def _score(self, X: Any) -> np.ndarray:
+        parts = self._calibrated(X)
+        return parts.mean(axis=0) if self.combine == "mean" else parts.max(axis=0)
 
     def _get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         metas, arrays = [], {}

@@ -15,8 +15,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from hourglass.detectors import registry
-from hourglass.detectors.base import BaseDetector
-from hourglass.detectors.ensemble import Ensemble, _member
+from hourglass.detectors.ensemble import Ensemble
 from hourglass.detectors.events import EventsInput
 from hourglass.thresholds import Threshold
 
@@ -62,6 +61,7 @@ class EventEnsemble(Ensemble):
 
     _tags: ClassVar[dict[str, Any]] = {"input": "events", "supports_labels": True,
                                        "supports_explain": True}
+    _member_input: ClassVar[str] = "events"
 
     def __init__(
         self,
@@ -77,37 +77,7 @@ class EventEnsemble(Ensemble):
     ) -> None:
         super().__init__(detectors=detectors, calibration=calibration, combine=combine,
                          validation_fraction=validation_fraction, threshold=threshold,
-                         random_state=random_state)
-        self.epochs = epochs
-        self.device = device
-        self.verbose = verbose
-
-    def _check_params(self) -> None:
-        if self.epochs is not None and int(self.epochs) < 1:
-            raise ValueError(f"epochs must be None or >= 1, got {self.epochs}")
-        super()._check_params()
-
-    def _members(self) -> list[BaseDetector]:
-        shared = {"device": self.device, "verbose": self.verbose, "random_state": self.random_state}
-        if self.epochs is not None:
-            shared["epochs"] = self.epochs
-        members = []
-        for i, spec in enumerate(self.detectors):
-            if isinstance(spec, str):
-                spec = (spec, {})
-            if (isinstance(spec, (tuple, list)) and len(spec) == 2 and isinstance(spec[0], str)
-                    and isinstance(spec[1], dict)):
-                known = registry.get(spec[0])().get_params()
-                spec = (spec[0], {**{k: v for k, v in shared.items() if k in known}, **spec[1]})
-            m = _member(spec, i)
-            if isinstance(m, Ensemble):
-                raise ValueError(f"detectors[{i}]: an Ensemble cannot contain an Ensemble")
-            if m.get_tags()["input"] != "events":
-                raise ValueError(f"detectors[{i}]: {type(m).__name__} takes "
-                                 f"{m.get_tags()['input']} input; an EventEnsemble combines "
-                                 "events (log session) detectors")
-            members.append(m)
-        return members
+                         epochs=epochs, device=device, verbose=verbose, random_state=random_state)
 
     # -- input: sessions stay key sequences; every member maps them to its own vocabulary -------
     def _validate(self, X: object, *, reset: bool) -> Any:
@@ -137,35 +107,6 @@ class EventEnsemble(Ensemble):
     def _set_vocab(self) -> None:
         self.vocab_ = np.unique(np.concatenate([m.vocab_ for m in self.members_]))
         self.n_features_in_ = len(self.vocab_)
-
-    def member_scores(self, X: object) -> np.ndarray:
-        """Calibrated score of every member (members × sessions), before they are combined.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> ens = EventEnsemble(detectors=(("event-count-autoencoder", {"hidden": (4,),
-        ...                                 "epochs": 2}),), verbose=0).fit([np.array([1, 2])] * 20)
-        >>> ens.member_scores([np.array([1, 2])]).shape
-        (1, 1)
-        """
-        self._check_fitted()
-        return self._calibrated(self._validate(X, reset=False))
-
-    def _score(self, X: Any) -> np.ndarray:
-        parts = self._calibrated(X)
-        return parts.mean(axis=0) if self.combine == "mean" else parts.max(axis=0)
-
-    def _calibrated(self, X: Any) -> np.ndarray:
-        parts = []
-        for m, (ref, mean, std) in zip(self.members_, self.calibration_, strict=True):
-            s = m.score(X)
-            if self.calibration == "zscore":
-                parts.append((s - mean) / std)
-            else:
-                cdf = np.searchsorted(ref, s, side="right") / ref.size
-                parts.append(cdf + np.maximum(s - ref[-1], 0.0) / std)
-        return np.vstack(parts)
 
     def explain(self, X: object, top: int = 9) -> list[dict[str, Any]]:
         """Per session: the explanation of the member with the highest calibrated score (see

@@ -16,7 +16,7 @@ side) with two learning rates (``lr_d`` for the discriminator, ``lr`` for the re
 clipping, and early stopping on a label-free criterion: the reconstruction error of the held-out
 normal rows. The discriminators are stabilised by spectral normalisation (default), an R1
 gradient penalty (``gradient_penalty``), or both; ``ema_decay`` averages the weights over the
-last steps (default on for GANomaly).
+last steps (default on for GANomaly and AnoGAN).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from hourglass.detectors.autoencoder import STANDARDIZE_FLOOR
 from hourglass.detectors.base import DeepDetector, check_at_least_one, check_hidden
 from hourglass.nn import TrainConfig
 from hourglass.nn.gan import AnoGANModule, EncoderGANModule, GANomalyModule
@@ -139,9 +140,16 @@ class AnoGAN(_GANDetector):
     A generator and a spectrally normalised discriminator are trained on normal rows; an encoder
     trained alongside gives each row a starting latent code. Scoring then refines the codes of
     all rows at once with ``search_steps`` Adam steps on
-    ``(1 - lam) · residual + lam · discrimination`` loss (L1 distances to the generated row and
-    between their discriminator features) and returns that loss. Unlike PyOD's AnoGAN, which
+    ``(1 - lam) · residual + lam · discrimination + prior · mean(z²)`` loss (L1 distances to the
+    generated row and between their discriminator features, and the latent prior term) and
+    returns that loss. Unlike PyOD's AnoGAN, which
     optimises one row at a time from a random start, the search is vectorised and short.
+
+    The defaults ``prior=0.1``, ``standardize=True`` and ``ema_decay=0.99`` were chosen on
+    training data only (held-out normal rows against the training split's anomalies on six ODDS
+    sets and KDDTrain+ attacks; ``benchmarks/gan_anogan_selection.py``): they raised the mean
+    validation ROC-AUC over the seven sets from 0.903 to 0.914 (3 seeds), mostly through steadier
+    runs on pendigits and satellite; it fell on Ionosphere and NSL-KDD.
 
     Parameters
     ----------
@@ -153,6 +161,16 @@ class AnoGAN(_GANDetector):
         Latent-search steps at scoring (0: score the encoder's guess as is).
     search_lr
         Step size of the latent search.
+    prior
+        Weight of the latent prior term ``mean(z²)`` added to the search loss and the score:
+        the search then finds the most probable code that makes the row (MAP under the
+        generator's ``N(0, I)`` prior) rather than just the nearest one, and a row the
+        generator makes only from an unlikely code scores higher. 0 gives the classic score.
+    standardize
+        Z-score each input feature with the training rows' mean and standard deviation (at
+        least 0.1 × the feature's range, as the AutoEncoder does) inside the networks, so that
+        residuals, and the weight of ``prior`` against them, are in the same units whatever
+        the input scaling (min-max features give residuals of a few hundredths).
     {common}
     Examples
     --------
@@ -164,7 +182,10 @@ class AnoGAN(_GANDetector):
     (2,)
     """
 
-    _weights: ClassVar[tuple[str, ...]] = ("lam", "kappa")
+    # artefacts saved before ``prior`` existed scored without the prior term
+    _params_before_added: ClassVar[dict[str, Any]] = {"prior": 0.0, "standardize": False}
+
+    _weights: ClassVar[tuple[str, ...]] = ("lam", "kappa", "prior")
 
     def __init__(
         self,
@@ -174,6 +195,8 @@ class AnoGAN(_GANDetector):
         kappa: float = 1.0,
         search_steps: int = 10,
         search_lr: float = 0.05,
+        prior: float = 0.1,
+        standardize: bool = True,
         epochs: int = 20,
         min_steps: int = 400,
         batch_size: int = 256,
@@ -182,7 +205,7 @@ class AnoGAN(_GANDetector):
         weight_decay: float = 0.0,
         spectral_norm: bool = True,
         gradient_penalty: float = 0.0,
-        ema_decay: float | None = None,
+        ema_decay: float | None = 0.99,
         patience: int | None = 5,
         validation_fraction: float = 0.1,
         threshold: Threshold | None = None,
@@ -196,6 +219,8 @@ class AnoGAN(_GANDetector):
         self.kappa = kappa
         self.search_steps = search_steps
         self.search_lr = search_lr
+        self.prior = prior
+        self.standardize = standardize
         self.epochs = epochs
         self.min_steps = min_steps
         self.batch_size = batch_size
@@ -222,7 +247,18 @@ class AnoGAN(_GANDetector):
     def _build_module(self, n_features: int) -> nn.Module:
         return AnoGANModule(n_features, tuple(int(h) for h in self.hidden), lam=float(self.lam),
                             kappa=float(self.kappa), search_steps=int(self.search_steps),
-                            search_lr=float(self.search_lr), **self._common())
+                            search_lr=float(self.search_lr), prior=float(self.prior),
+                            standardize=bool(self.standardize), **self._common())
+
+    def _init_module(self, module: nn.Module, train: tuple[torch.Tensor, ...]) -> None:
+        if self.standardize:
+            x = train[0]
+            # the AutoEncoder's rule: a scale of at least 0.1 x the feature's range, so that a
+            # rare one-hot column is not blown up to tens of standard deviations
+            spread = x.amax(0) - x.amin(0)
+            sd = torch.maximum(x.std(0, unbiased=False), STANDARDIZE_FLOOR * spread)
+            module.input_offset.copy_(x.mean(0))
+            module.input_scale.copy_(torch.where(sd > 1e-12, sd, torch.ones_like(sd)))
 
 
 @_with_common_doc

@@ -395,9 +395,9 @@ class EventSessions:
     def _table_frames(self, data: Any) -> Iterator[tuple[pd.DataFrame, str]]:
         """The table ``data`` in chunks of about :attr:`chunk_lines` rows (a file is read chunk
         by chunk, never whole)."""
+        step = max(int(self.chunk_lines), 1)
         if isinstance(data, pd.DataFrame):
             source = "table"
-            step = max(int(self.chunk_lines), 1)
             frames: Iterable[pd.DataFrame] = (data.iloc[lo:lo + step]
                                               for lo in range(0, len(data), step))
         elif isinstance(data, (str, os.PathLike)):
@@ -405,7 +405,9 @@ class EventSessions:
             from hourglass.ingest.tables import iter_table
 
             source = str(data)
-            frames = iter_table(check_path(data), fmt=detect_format(data))
+            frames = (big.iloc[lo:lo + step]  # a reader chunk (~16 MB) in chunk_lines slices
+                      for big in iter_table(check_path(data), fmt=detect_format(data))
+                      for lo in range(0, len(big), step))
         else:
             raise InputError(f"an event table is a DataFrame or a CSV/Parquet/JSONL path, got "
                              f"{type(data).__name__}")
@@ -504,9 +506,11 @@ class EventSessions:
             i = int(np.flatnonzero((vals < 0).to_numpy())[0])
             raise InputError(f"{source}: row {int(rows[i]) + 1}: column {self.key_column!r} "
                              f"(--key-col) must hold keys >= 0, found {vals.iloc[i]}")
-        seen = self._seen_names
-        return np.fromiter((seen.setdefault(v, len(seen)) for v in vals.astype(str).tolist()),
-                           dtype=np.int64, count=len(vals))
+        codes, uniques = pd.factorize(vals)
+        seen = self._seen_names  # names as scoring spells them (``astype(str)``)
+        names = pd.Series(uniques, dtype=vals.dtype).astype(str).tolist()
+        lut = np.array([seen.setdefault(n, len(seen)) for n in names], dtype=np.int64)
+        return lut[codes] if len(codes) else np.zeros(0, np.int64)
 
     def _final_keys(self) -> np.ndarray:
         """Provisional key → final key, and ``key_names_``: integer keys as they are if every

@@ -124,8 +124,8 @@ class AnoGANModule(nn.Module):
     ``|x - G(E(x))|² + kappa |f(x) - f(G(E(x)))|²`` (f-AnoGAN's izi_f, Schlegl et al. 2019) with
     only its own parameters stepped. Scoring starts the latent search at ``E(x)`` for all rows at
     once and takes ``search_steps`` Adam steps on the per-row loss
-    ``(1 - lam) |x - G(z)|_1 + lam |f(x) - f(G(z))|_1``; the score is the lowest loss each row
-    reached (usually the last).
+    ``(1 - lam) |x - G(z)|_1 + lam |f(x) - f(G(z))|_1 + prior · mean(z²)``; the score is the
+    lowest loss each row reached (usually the last).
 
     Examples
     --------
@@ -137,15 +137,23 @@ class AnoGANModule(nn.Module):
     def __init__(self, n_features: int, hidden: Sequence[int], *, latent_dim: int = 8,
                  lr: float = 1e-3, lr_d: float = 4e-3, lam: float = 0.1, kappa: float = 1.0,
                  search_steps: int = 10, search_lr: float = 0.05, spectral_norm: bool = True,
-                 gp: float = 0.0) -> None:
+                 gp: float = 0.0, prior: float = 0.0, standardize: bool = False) -> None:
         super().__init__()
         hidden = tuple(hidden)
         self.latent_dim, self.lr, self.lr_d, self.gp = latent_dim, lr, lr_d, gp
-        self.lam, self.kappa = lam, kappa
+        self.lam, self.kappa, self.prior = lam, kappa, prior
         self.search_steps, self.search_lr = search_steps, search_lr
         self.generator = mlp([latent_dim, *reversed(hidden), n_features], activation="leaky_relu")
         self.encoder = mlp([n_features, *hidden, latent_dim], activation="leaky_relu")
         self.disc = Discriminator(n_features, hidden, spectral_norm=spectral_norm)
+        self.standardize = standardize
+        if standardize:  # set from the training rows by the detector; saved with the weights
+            self.register_buffer("input_offset", torch.zeros(n_features))
+            self.register_buffer("input_scale", torch.ones(n_features))
+
+    def _input(self, x: torch.Tensor) -> torch.Tensor:
+        """Rows as the networks see them (z-scored with the training rows' statistics)."""
+        return (x - self.input_offset) / self.input_scale if self.standardize else x
 
     def phases(self) -> list[Phase]:
         return [Phase("d", tuple(self.disc.parameters()), lr=self.lr_d, options=_BETAS),
@@ -157,37 +165,42 @@ class AnoGANModule(nn.Module):
 
     @_once_per_call
     def phase_loss(self, name: str, batch: Batch) -> torch.Tensor:
-        x = batch[0]
+        # real and generated rows go through the discriminator in one pass (one set of kernel
+        # launches instead of two: on small data a step costs its calls, not its arithmetic);
+        # the real rows' features are detached where the original takes them under no_grad
+        x = self._input(batch[0])
+        n = x.shape[0]
         if name == "d":
             with torch.no_grad():
                 fake = self.generator(self._noise(x))
-            d_loss = _bce(self.disc(x)[0], True) + _bce(self.disc(fake)[0], False)
+            logits = self.disc(torch.cat([x, fake]))[0]
+            d_loss = _bce(logits[:n], True) + _bce(logits[n:], False)
             return d_loss + self.gp / 2 * r1_penalty(self.disc, x) if self.gp else d_loss
         if name == "g":
-            logit, f_fake = self.disc(self.generator(self._noise(x)))
-            with torch.no_grad():
-                f_real = self.disc(x)[1]
-            return _bce(logit, True) + (f_real.mean(0) - f_fake.mean(0)).pow(2).mean()
+            logits, feats = self.disc(torch.cat([self.generator(self._noise(x)), x]))
+            f_fake, f_real = feats[:n], feats[n:].detach()
+            return _bce(logits[:n], True) + (f_real.mean(0) - f_fake.mean(0)).pow(2).mean()
         x_hat = self.generator(self.encoder(x))
-        with torch.no_grad():
-            f_real = self.disc(x)[1]
-        return (x_hat - x).pow(2).mean() + self.kappa * (self.disc(x_hat)[1] - f_real).pow(2).mean()
+        feats = self.disc(torch.cat([x_hat, x]))[1]
+        return (x_hat - x).pow(2).mean() + self.kappa * (feats[:n] - feats[n:].detach()).pow(2).mean()
 
     def loss(self, batch: Batch) -> torch.Tensor:
-        x = batch[0]
+        x = self._input(batch[0])
         return (self.generator(self.encoder(x)) - x).pow(2).mean()
 
     def _anomaly_loss(self, x: torch.Tensor, f_x: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
         g = self.generator(z)
-        return ((1 - self.lam) * (x - g).abs().mean(1)
-                + self.lam * (f_x - self.disc(g)[1]).abs().mean(1))
+        out = (1 - self.lam) * (x - g).abs().mean(1) + self.lam * (f_x - self.disc(g)[1]).abs().mean(1)
+        # MAP rather than nearest point: a row the generator makes only from an unlikely code
+        # (far out under the N(0, I) prior) is itself unlikely
+        return out + self.prior * z.pow(2).mean(1) if self.prior else out
 
     @_once_per_call
     def score(self, batch: Batch) -> torch.Tensor:
         # The search needs gradients with respect to z even when called under inference mode;
         # a clone made outside inference mode is an ordinary tensor autograd can record.
         with torch.inference_mode(False), torch.enable_grad():
-            x = batch[0].clone()
+            x = self._input(batch[0]).clone()
             with torch.no_grad():
                 f_x = self.disc(x)[1]
                 z0 = self.encoder(x)
