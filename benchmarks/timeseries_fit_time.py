@@ -4,7 +4,10 @@
 Wall and CPU seconds are both printed: on a shared machine the wall time depends on the other
 jobs, the CPU time (one thread) much less.
 
-    nice -n 10 python benchmarks/timeseries_fit_time.py [--data DIR] [MODEL ...]
+    nice -n 10 python benchmarks/timeseries_fit_time.py [--data DIR] [--linear-path pca] [MODEL ...]
+
+``--linear-path pca`` fits the autoencoders that have it with ``linear_path="pca"`` (the
+setting benchmarks/timeseries.py uses); the others at their defaults.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", help="folder holding asd_interfusion/")
+    ap.add_argument("--linear-path", default="none", choices=("none", "pca"))
     ap.add_argument("models", nargs="*", default=list(MODELS))
     args = ap.parse_args()
     torch.set_num_threads(1)
@@ -41,10 +45,13 @@ def main() -> None:
     print(f"series {X.shape[0]} steps × {X.shape[1]} channels", flush=True)
     det = None
     for name in args.models:
-        det = registry.get(name)(verbose=0, device="cpu")
+        cls = registry.get(name)
+        extra = {"linear_path": args.linear_path} if "linear_path" in cls().get_params() else {}
+        det = cls(verbose=0, device="cpu", **extra)
         t, c = time.perf_counter(), time.process_time()
         det.fit(X)
-        print(f"{name}: fit {time.perf_counter() - t:.1f} s wall, {time.process_time() - c:.1f} s "
+        label = f"{name} (linear_path=pca)" if extra.get("linear_path") == "pca" else name
+        print(f"{label}: fit {time.perf_counter() - t:.1f} s wall, {time.process_time() - c:.1f} s "
               f"CPU ({len(det.history_.train_loss)} epochs, early stop {det.history_.stopped_early})",
               flush=True)
     assert det is not None

@@ -101,10 +101,10 @@ FAST_PARAMS: dict[str, dict[str, Any]] = {
     **{name: {"window": 16, "epochs": 12, "batch_size": 64, "lr": 5e-3, "verbose": 0, **extra}
        for name, extra in {
            "lstm-ae": {"hidden": 16, "code": 8},
-           "gru-ae": {"hidden": 16, "code": 8, "bidirectional": True},
+           "gru-ae": {"hidden": 16, "code": 8, "bidirectional": True, "linear_path": "pca"},
            "lstm-forecaster": {"hidden": 16, "num_layers": 1},
            "tcn-ae": {"channels": (8, 8), "code": 8},
-           "conv2d-ae": {"filters": 4, "code": 8},
+           "conv2d-ae": {"filters": 4, "code": 8, "linear_path": "pca"},
            "cnn-lstm": {"filters": 8, "hidden": 16, "code": 8},
        }.items()},
     "deeplog": {"window": 4, "top_g": 2, "embed": 8, "hidden": 16, "layers": 1, "epochs": 40,

@@ -237,3 +237,77 @@ def test_readers_and_protocol_parts(tmp_path: Path) -> None:
     (tmp_path / "asd" / "test_label" / "omi-1.txt").write_text("0\n0\n")
     with pytest.raises(InputError, match="2 labels for 3 rows"):
         read_smd(tmp_path / "asd" / "test" / "omi-1.txt")
+
+
+def _drifting(n: int, rng: np.random.Generator) -> np.ndarray:
+    """Two channels: a shared slow level (both move together, channel 1 at half the size) plus
+    a fast sine/cosine pattern and a little noise."""
+    t = np.arange(n)
+    level = np.sin(t / 150)
+    return np.c_[level + np.sin(t / 3), 0.5 * level + np.cos(t / 3)].astype("float32") + \
+        rng.normal(0, 0.05, (n, 2)).astype("float32")
+
+
+def test_linear_path_is_window_pca_and_extrapolates_a_drift_the_autoencoder_cannot() -> None:
+    import torch
+    from sklearn.decomposition import PCA
+
+    from hourglass.detectors import GRUAutoEncoder
+
+    rng = np.random.default_rng(0)
+    train = _drifting(1000, rng)
+    test = _drifting(600, rng)
+    test[:300] += np.array([2.0, 1.0], dtype="float32")       # normal, but the level drifted
+    test[450:480, 1] += 1.5                                    # the channels break their bond
+    params = {"window": 16, "hidden": 16, "code": 4, "epochs": 8, "stride": 2, "verbose": 0}
+    det = GRUAutoEncoder(linear_path="pca", **params).fit(train)
+    # the linear path is sklearn's PCA(0.9) of the training windows (head, stride 2)
+    head = train[:int(det.val_index_[0])]                      # the held-out tail is the rest
+    W = sliding_windows(head, 16)[window_starts(len(head), 16, 2)]
+    flat = W.reshape(len(W), -1)
+    pca = PCA(n_components=0.9).fit(flat)
+    with torch.no_grad():
+        ours = det.module_.linear(torch.from_numpy(np.ascontiguousarray(W))).numpy()
+    assert np.allclose(ours.reshape(len(W), -1), pca.inverse_transform(pca.transform(flat)), atol=1e-3)
+    # the drifted normal half scores far below the anomaly with the PCA path, not without it
+    ratio = {}
+    for path, model in (("pca", det), ("none", GRUAutoEncoder(**params).fit(train))):
+        s = model.score(test)
+        ratio[path] = float(np.median(s[:300]) / np.median(s[455:475]))
+    assert ratio["pca"] < 0.1 and ratio["none"] > 10 * ratio["pca"], ratio
+    # fitted state round-trips (the frozen basis is part of the saved weights)
+    meta, arrays = det.get_state()
+    again = GRUAutoEncoder(linear_path="pca", **params).set_state(meta, arrays)
+    assert np.allclose(again.score(test), det.score(test))
+    with pytest.raises(ValueError, match="linear_path"):
+        GRUAutoEncoder(linear_path="svd", **params).fit(train)
+
+
+def test_no_training_window_spans_a_seam(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import hourglass.detectors.base as base_mod
+
+    seen: list[np.ndarray] = []
+    real = base_mod.train_module
+
+    def spy(module, train, val, *args, **kwargs):  # type: ignore[no-untyped-def]
+        seen.append(train[0].numpy().copy())
+        return real(module, train, val, *args, **kwargs)
+
+    monkeypatch.setattr(base_mod, "train_module", spy)
+    rng = np.random.default_rng(0)
+    a = rng.normal(0, 0.1, (150, 2)).astype("float32")          # a recording near 0
+    b = rng.normal(10, 0.1, (250, 2)).astype("float32")         # another near 10
+    det = LSTMAutoEncoder(window=8, hidden=4, code=2, epochs=1, stride=1, verbose=0)
+    det.fit(np.concatenate([a, b]), seams=[150])
+    W = seen[-1]
+    mixed = (W.min(axis=(1, 2)) < 5) & (W.max(axis=(1, 2)) > 5)
+    assert not mixed.any()
+    head = 400 - len(det.val_index_)
+    assert len(W) == (150 - 8 + 1) + (head - 150 - 8 + 1)      # every window inside one part
+    assert not hasattr(det, "_seams")                          # fit-time only
+    det.fit(np.concatenate([a, b]))                            # without seams: they are kept
+    assert ((seen[-1].min(axis=(1, 2)) < 5) & (seen[-1].max(axis=(1, 2)) > 5)).sum() == 7
+    with pytest.raises(InputError, match="last joined series"):
+        det.fit(np.concatenate([a, b]), seams=[395])
+    with pytest.raises(ValueError, match="seams"):
+        det.fit(np.concatenate([a, b]), seams=[0])

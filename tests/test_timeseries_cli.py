@@ -81,3 +81,59 @@ def test_irregular_timestamps_name_the_freq_option(tmp_path: Path) -> None:
     res = runner.invoke(app, ["train", str(path), "--model", "tcn-ae", "--timestamp-col", "ts",
                               "--window", "2", "-o", str(tmp_path / "M"), "-q"])
     assert res.exit_code == 2 and "--freq" in res.output
+
+
+@pytest.fixture(scope="module")
+def free_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SKAB-layout anomaly-free recording: same channels, 600 normal rows."""
+    rng = np.random.default_rng(1)
+    t = np.arange(600)
+    ts = pd.Timestamp("2020-02-08 10:00:00") + pd.to_timedelta(t, unit="s")
+    df = pd.DataFrame({"datetime": ts.strftime("%Y-%m-%d %H:%M:%S"),
+                       "Pressure": np.sin(t / 5) + 0.05 * rng.normal(size=t.size),
+                       "Current": np.cos(t / 5) + 0.05 * rng.normal(size=t.size),
+                       "anomaly": 0.0, "changepoint": 0.0})
+    path = tmp_path_factory.mktemp("free") / "anomaly-free.csv"
+    df.to_csv(path, sep=";", index=False)
+    return path
+
+
+def test_train_with_extra_normal_data(skab_file: Path, free_file: Path, tmp_path: Path) -> None:
+    model = tmp_path / "M"
+    res = runner.invoke(app, ["train", str(skab_file), "--dataset", "skab", "--model", "gru-ae",
+                              "--extra-normal", str(free_file), "--param", "linear_path=pca",
+                              "-o", str(model), *FAST])
+    assert res.exit_code == 0, res.output
+    info = json.loads((model / "config.json").read_text())["info"]
+    assert info["n_train_rows"] == 1000
+    assert info["extra_normal"] == [{"source": str(free_file), "rows": 600}]
+    assert "incl. 600 extra normal" in res.output
+    report = tmp_path / "F.json"
+    res = runner.invoke(app, ["evaluate", str(model), str(skab_file), "--dataset", "skab",
+                              "--json", str(report)])
+    assert res.exit_code == 0, res.output
+    m = json.loads(report.read_text())
+    assert m["pr_auc"] > 0.6 and m["vus_roc"] > 0.6 and "VUS-ROC" in res.output
+
+
+def test_extra_normal_must_match_and_be_normal(skab_file: Path, free_file: Path,
+                                               tmp_path: Path) -> None:
+    df = pd.read_csv(free_file, sep=";")
+    cases = {"cols.csv": (df.rename(columns={"Current": "Voltage"}),
+                          "columns differ from", "missing Current; unexpected Voltage"),
+             "bad.csv": (df.assign(anomaly=(df.index >= 590).astype(float)),
+                         "10 rows have 'label' not 0", "extra data must be normal")}
+    for name, (frame, msg1, msg2) in cases.items():
+        path = tmp_path / name
+        frame.to_csv(path, sep=";", index=False)
+        res = runner.invoke(app, ["train", str(skab_file), "--dataset", "skab", "--model",
+                                  "lstm-ae", "--extra-normal", str(path),
+                                  "-o", str(tmp_path / "M"), *FAST])
+        assert res.exit_code == 2, res.output
+        assert msg1 in res.output and msg2 in res.output and "Traceback" not in res.output
+        assert not (tmp_path / "M").exists()
+    table = tmp_path / "t.csv"
+    pd.DataFrame({"a": np.arange(50.0), "b": np.arange(50.0)}).to_csv(table, index=False)
+    res = runner.invoke(app, ["train", str(table), "--extra-normal", str(table),
+                              "-o", str(tmp_path / "T"), "-q"])
+    assert res.exit_code == 2 and "--extra-normal is for time-series models" in res.output

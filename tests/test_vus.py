@@ -1,20 +1,22 @@
-"""VUS-PR (TSB-AD's definition): hand-checked values, a loop-by-loop version of the definition,
-and the behaviour a range-aware PR volume must have."""
+"""VUS-PR and VUS-ROC (TSB-AD's definitions): hand-checked values, a loop-by-loop version of the
+definitions, and the behaviour a range-aware volume must have."""
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
 import pytest
+from sklearn.metrics import roc_auc_score
 
 from hourglass.errors import InputError
-from hourglass.evaluate import timeseries_metrics, tsb_sliding_window, vus_pr
+from hourglass.evaluate import timeseries_metrics, tsb_sliding_window, vus_pr, vus_roc
 
 
-def _naive_vus_pr(y: np.ndarray, s: np.ndarray, L: int, n_thr: int) -> float:
-    """The definition step by step: one soft-label vector per buffer, one prediction vector per
-    threshold, plain loops (slow, obviously right)."""
+def _naive_vus(y: np.ndarray, s: np.ndarray, L: int, n_thr: int) -> tuple[float, float]:
+    """The definitions step by step: one soft-label vector per buffer, one prediction vector per
+    threshold, plain loops (slow, obviously right). Returns (VUS-PR, VUS-ROC)."""
     n = len(y)
     runs, i = [], 0
     while i < n:
@@ -27,7 +29,7 @@ def _naive_vus_pr(y: np.ndarray, s: np.ndarray, L: int, n_thr: int) -> float:
         else:
             i += 1
     thresholds = np.sort(s)[::-1][np.linspace(0, n - 1, n_thr).astype(int)]
-    aps = []
+    aps, aucs = [], []
     for w in range(L + 1):
         h = w // 2
         soft = y.astype(float)
@@ -46,6 +48,7 @@ def _naive_vus_pr(y: np.ndarray, s: np.ndarray, L: int, n_thr: int) -> float:
             else:
                 spans.append((lo, hi))
         ap, prev = 0.0, 0.0
+        curve = [(0.0, 0.0)]                         # (FPR, TPR), in threshold order
         for t in thresholds:
             pred = s >= t
             lab = np.where(y == 1, 1.0, soft * pred)
@@ -55,8 +58,11 @@ def _naive_vus_pr(y: np.ndarray, s: np.ndarray, L: int, n_thr: int) -> float:
             rec = min(tp / p_new, 1.0) * exist
             ap += (rec - prev) * tp / pred.sum()
             prev = rec
+            curve.append(((pred.sum() - tp) / (n - p_new), rec))
+        curve.append((1.0, 1.0))
         aps.append(ap)
-    return float(np.mean(aps))
+        aucs.append(sum((f1 - f0) * (t0 + t1) / 2 for (f0, t0), (f1, t1) in itertools.pairwise(curve)))
+    return float(np.mean(aps)), float(np.mean(aucs))
 
 
 def _labels(n: int, runs: list[tuple[int, int]]) -> np.ndarray:
@@ -95,7 +101,28 @@ def test_matches_the_definition_loop_by_loop() -> None:
             y[a:a + int(rng.integers(1, 15))] = 1
         s = (rng.random(n) if trial % 2 else y + rng.normal(0, 0.6, n)).round(1)  # with ties
         L, thr = int(rng.integers(0, 16)), int(rng.choice([7, 40, 250]))
-        assert vus_pr(y, s, L, thr) == pytest.approx(_naive_vus_pr(y, s, L, thr), abs=1e-12)
+        ref_pr, ref_roc = _naive_vus(y, s, L, thr)
+        assert vus_pr(y, s, L, thr) == pytest.approx(ref_pr, abs=1e-12)
+        assert vus_roc(y, s, L, thr) == pytest.approx(ref_roc, abs=1e-12)
+
+
+def test_vus_roc_with_buffer_0_is_the_plain_roc_auc() -> None:
+    # one labelled range and a threshold at every step: the existence ratio is 1 exactly when
+    # some labelled step is flagged, so TPR is the point recall and the curve is the ROC curve
+    rng = np.random.default_rng(5)
+    for _ in range(5):
+        n = int(rng.integers(30, 200))
+        a = int(rng.integers(0, n - 10))
+        y = _labels(n, [(a, a + int(rng.integers(1, 10)))])
+        s = y * rng.uniform(0, 2) + rng.normal(size=n)          # distinct scores, imperfect
+        assert vus_roc(y, s, sliding_window=0, n_thresholds=n) == pytest.approx(
+            roc_auc_score(y, s), abs=1e-12)
+    y = _labels(400, [(50, 80), (200, 240)])
+    assert vus_roc(y, y.astype(float), sliding_window=30) == pytest.approx(1.0)
+    assert vus_roc(np.zeros(50), np.arange(50.0)) is None
+    # a near miss earns buffer credit under VUS-ROC too
+    early = np.roll(y, -5).astype(float) + 0.01 * rng.random(y.size)
+    assert vus_roc(y, early, sliding_window=30) > vus_roc(y, early, sliding_window=0) + 0.02
 
 
 def test_perfect_score_is_one_and_single_class_is_none() -> None:
@@ -148,6 +175,8 @@ def test_timeseries_metrics_reports_vus_pr() -> None:
     s = y + np.random.default_rng(3).normal(0, 0.3, y.size)
     m = timeseries_metrics(y, s, (s > 0.5).astype(int), sliding_window=20)
     assert m["vus_pr"] == pytest.approx(vus_pr(y, s, sliding_window=20))
+    assert m["vus_roc"] == pytest.approx(vus_roc(y, s, sliding_window=20))
+    assert 0.5 < m["vus_roc"] <= 1.0
     assert m["vus_sliding_window"] == 20
 
 

@@ -338,6 +338,7 @@ def train(
     freq: ts_cli.FreqOpt = None,
     fill: ts_cli.FillOpt = None,
     fill_limit: ts_cli.FillLimitOpt = None,
+    extra_normal: ts_cli.ExtraNormalOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Train a detector on normal DATA (table rows, log sessions or a time series); save it."""
@@ -346,13 +347,16 @@ def train(
         timestamp_col = _timestamp_option(timestamp_col, time_col)
         timeseries = ts_cli.wants_timeseries(model, dataset, freq, fill, fill_limit)
         time_col = None if timeseries else timestamp_col
+        if extra_normal and not timeseries:
+            raise HourglassError(f"--extra-normal is for time-series models ({ts_cli._TS_MODELS})")
     if timeseries:
         with _user_errors():
             pipe = ts_cli.train_command(
                 data, output, dataset=dataset, model=model, epochs=epochs, batch_size=batch_size,
                 lr=lr, window=window, threshold=threshold, seed=seed, device=device,
                 params=[*(param or [])], timestamp_col=timestamp_col, freq=freq, fill=fill,
-                fill_limit=fill_limit, label_col=label_col, drop=[*(drop or [])], quiet=quiet)
+                fill_limit=fill_limit, label_col=label_col, drop=[*(drop or [])], quiet=quiet,
+                extra_normal=extra_normal)
         ts_cli.report_train(pipe, output, err, out)
         return
     if log_cli.is_log_format(fmt) or key_col is not None or message_col is not None:
@@ -523,7 +527,8 @@ def _timeseries_page(pipe: Pipeline, data: Path, ts_report: dict[str, Any],
     names = {"event_recall": "event recall", "event_precision": "event precision",
              "event_f1": "event F1", "n_events": "anomalous events",
              "mean_time_to_detect": "mean time to detect (steps)",
-             "vus_pr": "VUS-PR (TSB-AD)", "vus_sliding_window": "VUS largest buffer (steps)",
+             "vus_pr": "VUS-PR (TSB-AD)", "vus_roc": "VUS-ROC (TSB-AD)",
+             "vus_sliding_window": "VUS largest buffer (steps)",
              "pa_f1": "F1 point-adjusted (PA, flattering)",
              "pa_precision": "precision point-adjusted (PA)", "pa_recall": "recall point-adjusted (PA)"}
     events = {label: ts_report[key] for key, label in names.items() if key in ts_report}

@@ -40,6 +40,10 @@ FillOpt = Annotated[str | None, typer.Option(
     "--fill", help="Time series: fill gaps with ffill, interpolate or zero.")]
 FillLimitOpt = Annotated[int | None, typer.Option(
     "--fill-limit", help="Time series: longest gap (steps) --fill may bridge.")]
+ExtraNormalOpt = Annotated[list[Path] | None, typer.Option(
+    "--extra-normal", help="Time series: another recording of normal operation, same columns "
+                           "(e.g. SKAB's anomaly-free.csv), trained on beside DATA's training "
+                           "part; no window spans the join (repeatable).")]
 _TS_MODELS = "lstm-ae, gru-ae, lstm-forecaster, tcn-ae, conv2d-ae, cnn-lstm"
 
 
@@ -82,8 +86,14 @@ def train_timeseries(
     data: Path, *, dataset: str | None, model: str, params: dict[str, Any],
     threshold: str | None, timestamp_col: str | None, freq: str | None, fill: str | None,
     fill_limit: int | None, label_col: str | None, drop: list[str],
+    extra_normal: list[Path] | None = None,
 ) -> Pipeline:
-    """Train a time-series pipeline on DATA (a named dataset's protocol training part)."""
+    """Train a time-series pipeline on DATA (a named dataset's protocol training part).
+
+    ``extra_normal``: further normal recordings with DATA's columns. Each is aligned with the
+    preprocessing fitted on DATA's training part (so channels are scaled as DATA's), they are
+    joined in front of it, and the detector gets the joins as ``seams`` (no window spans one);
+    the held-out tail stays the end of DATA's training part."""
     ds = _dataset(dataset)
     df = _read(data, ds)
     label = label_col or (LABEL if ds is not None else None)
@@ -98,19 +108,68 @@ def train_timeseries(
     thr = threshold_from_spec(threshold) if threshold else None
     pipe = Pipeline(detector=cls(**params), features=features, threshold=thr)
     start = time.perf_counter()
-    pipe.fit(train_df.drop(columns=[label]) if label in train_df.columns else train_df)
+    own = train_df.drop(columns=[label]) if label in train_df.columns else train_df
+    extras = [_read_extra(p, ds, label, own, data) for p in extra_normal or ()]
+    if extras:
+        _fit_with_extra(pipe, own, extras)
+    else:
+        pipe.fit(own)
     held = float(getattr(pipe.detector_, "validation_fraction", 0.0))
     logger.info("trained on the first %d of %d rows of %s", len(train_df), len(df), data)
+    n_extra = [int(len(x)) for x in extras]
     pipe.info.update({
         "source": str(data), "dataset": ds.name if ds else None, "label_col": label,
         "normal": [], "model": registry.name_of(cls), "input": "timeseries",
-        "fit_seconds": time.perf_counter() - start, "n_train_rows": len(train_df),
+        "fit_seconds": time.perf_counter() - start, "n_train_rows": len(train_df) + sum(n_extra),
+        "extra_normal": [{"source": str(p), "rows": n} for p, n in zip(extra_normal or (), n_extra,
+                                                                        strict=True)],
         "held_out": {"fraction": held, "rows": len(pipe.detector_.val_index_),
                      "used_for": "early stopping and the threshold; never trained on",
                      "which": "the last steps of the training series (a contiguous tail)"},
         "threshold": pipe.threshold_.describe(), "threshold_value": pipe.threshold_.value_,
     })
     return pipe
+
+
+def _read_extra(path: Path, ds: TimeSeriesDataset | None, label: str | None,
+                own: pd.DataFrame, data: Path) -> pd.DataFrame:
+    """An ``--extra-normal`` file: read like DATA, its labels (if any) all normal, the same
+    columns as DATA's training part (labels aside)."""
+    extra = _read(path, ds)
+    if label is not None and label in extra.columns:
+        n_bad = int((pd.to_numeric(extra[label], errors="coerce").fillna(1) != 0).sum())
+        if n_bad:
+            raise HourglassError(f"--extra-normal {path}: {n_bad} rows have {label!r} not 0; extra "
+                                 "data must be normal")
+        extra = extra.drop(columns=[label])
+    want, got = list(map(str, own.columns)), list(map(str, extra.columns))
+    if set(want) != set(got):
+        missing = [c for c in want if c not in got]
+        unexpected = [c for c in got if c not in want]
+        raise HourglassError(
+            f"--extra-normal {path}: columns differ from {data}'s: "
+            f"missing {', '.join(missing) or 'none'}; unexpected {', '.join(unexpected) or 'none'}")
+    return extra[own.columns]
+
+
+def _fit_with_extra(pipe: Pipeline, own: pd.DataFrame, extras: list[pd.DataFrame]) -> None:
+    """``Pipeline.fit`` for DATA's training part ``own`` with extra normal recordings in front:
+    preprocessing fitted on ``own`` only, the detector on the joined series with its seams."""
+    template = pipe.features
+    assert template is not None and pipe.detector is not None
+    pipe.features_ = type(template)(**template.get_params())
+    X_own = pipe.features_.fit_transform(own)
+    parts = [pipe.features_.transform(x) for x in extras]
+    seams = np.cumsum([len(x) for x in parts]).tolist()
+    pipe.detector_ = pipe.detector.clone()
+    if pipe.threshold is not None:
+        pipe.detector_.set_params(threshold=pipe.threshold)
+    pipe.detector_.fit(np.concatenate([*parts, X_own]), seams=seams)
+    pipe.info["threshold_fit"] = {
+        "on": "held-out normal training rows (never trained on)",
+        "rows": int(pipe.detector_.val_scores_.size), "anomalous": 0,
+        "normal": int(pipe.detector_.val_scores_.size)}
+    pipe.info.setdefault("n_features", len(pipe.features_.feature_names_))
 
 
 def score_timeseries(pipe: Pipeline, df: pd.DataFrame, grid_out: list[np.ndarray] | None = None,
@@ -168,6 +227,7 @@ def evaluate_timeseries(pipe: Pipeline, data: Path, dataset: str | None,
     for key, text in (("f1", "point F1"), ("precision", "point precision"),
                       ("recall", "point recall"), ("pr_auc", "PR-AUC"), ("roc_auc", "ROC-AUC"),
                       ("vus_pr", f"VUS-PR (buffer 0-{metrics['vus_sliding_window']})"),
+                      ("vus_roc", f"VUS-ROC (buffer 0-{metrics['vus_sliding_window']})"),
                       ("event_recall", "event recall"), ("event_precision", "event precision"),
                       ("mean_time_to_detect", "mean time to detect (steps)"),
                       ("pa_f1", "F1 point-adjusted (flattering)")):
@@ -183,7 +243,7 @@ def train_command(
     batch_size: int | None, lr: float | None, window: float | None, threshold: str | None,
     seed: int, device: str, params: list[str], timestamp_col: str | None, freq: str | None,
     fill: str | None, fill_limit: int | None, label_col: str | None, drop: list[str],
-    quiet: bool,
+    quiet: bool, extra_normal: list[Path] | None = None,
 ) -> Pipeline:
     """``hourglass train`` for a time-series model: check everything, train, save."""
     cls = registry.get(model)
@@ -200,7 +260,8 @@ def train_command(
     check_model_dir(output)
     pipe = train_timeseries(data, dataset=dataset, model=model, params=kwargs,
                             threshold=threshold, timestamp_col=timestamp_col, freq=freq,
-                            fill=fill, fill_limit=fill_limit, label_col=label_col, drop=drop)
+                            fill=fill, fill_limit=fill_limit, label_col=label_col, drop=drop,
+                            extra_normal=extra_normal)
     pipe.save(output)
     return pipe
 
@@ -208,7 +269,9 @@ def train_command(
 def report_train(pipe: Pipeline, output: Path, err: Console, out: Console) -> None:
     """The lines ``hourglass train`` prints for a time-series model."""
     info = pipe.info
+    extra = sum(e["rows"] for e in info.get("extra_normal", []))
     err.print(f"trained {info['model']} on {info['n_train_rows']} rows "
+              f"{f'(incl. {extra} extra normal) ' if extra else ''}"
               f"({len(pipe.features_.feature_names_)} channels) in {info['fit_seconds']:.1f}s; "
               f"threshold {info['threshold']} = {info['threshold_value']:.6g}", highlight=False)
     out.print(f"model saved to {output}", highlight=False)

@@ -43,6 +43,9 @@ class _TCNAEModule(Reconstruction):
         h = torch.relu(self.from_code(code)).view(x.shape[0], self.width, self.length)
         return self.head(self.decoder(h)).transpose(1, 2)  # type: ignore[no-any-return]
 
+    def output_layer(self) -> nn.Module:
+        return self.head
+
 
 class TCNAutoEncoder(WindowDetector):
     """Temporal-convolution (dilated causal 1-D CNN) autoencoder over sliding windows.
@@ -64,6 +67,9 @@ class TCNAutoEncoder(WindowDetector):
     score_norm
         ``"channel"`` (each channel's error in units of its mean error on the held-out normal
         tail) or ``"none"``, as for :class:`~hourglass.detectors.LSTMAutoEncoder`.
+    linear_path
+        ``"pca"`` (a frozen window-PCA path; this network reconstructs its residual) or
+        ``"none"``, as for :class:`~hourglass.detectors.LSTMAutoEncoder`.
     epochs, batch_size, lr, weight_decay, patience, validation_fraction
         Training (Adam; early stopping on the held-out *tail* of the series, whose scores also
         fit the threshold).
@@ -89,6 +95,7 @@ class TCNAutoEncoder(WindowDetector):
         dropout: float = 0.0,
         score_reduce: str = "mean",
         score_norm: str = "channel",
+        linear_path: str = "none",
         epochs: int = 20,
         batch_size: int = 128,
         lr: float = 3e-3,
@@ -108,7 +115,7 @@ class TCNAutoEncoder(WindowDetector):
             raise ValueError(f"kernel_size must be >= 2, got {self.kernel_size}")
         check_dropout(self)
 
-    def _build_module(self, n_features: int) -> nn.Module:
+    def _build_window_module(self, n_features: int) -> nn.Module:
         return _TCNAEModule(n_features, int(self.window), tuple(int(c) for c in self.channels),
                             int(self.kernel_size), int(self.code), float(self.dropout))
 
@@ -136,6 +143,9 @@ class _Conv2DAEModule(Reconstruction):
         h = torch.relu(self.from_code(code)).view(b, self.filters, self.length, self.n_channels)
         return self.decoder(h).squeeze(1)  # type: ignore[no-any-return]
 
+    def output_layer(self) -> nn.Module:
+        return self.decoder[-1]
+
 
 class Conv2DAutoEncoder(WindowDetector):
     """Spatial CNN autoencoder: each window ``time × channel`` is convolved as a one-channel image.
@@ -155,6 +165,9 @@ class Conv2DAutoEncoder(WindowDetector):
     score_norm
         ``"channel"`` (each channel's error in units of its mean error on the held-out normal
         tail) or ``"none"``, as for :class:`~hourglass.detectors.LSTMAutoEncoder`.
+    linear_path
+        ``"pca"`` (a frozen window-PCA path; this network reconstructs its residual) or
+        ``"none"``, as for :class:`~hourglass.detectors.LSTMAutoEncoder`.
     epochs, batch_size, lr, weight_decay, patience, validation_fraction
         Training (Adam; early stopping on the held-out *tail* of the series, whose scores also
         fit the threshold).
@@ -179,6 +192,7 @@ class Conv2DAutoEncoder(WindowDetector):
         code: int = 16,
         score_reduce: str = "mean",
         score_norm: str = "channel",
+        linear_path: str = "none",
         epochs: int = 20,
         batch_size: int = 128,
         lr: float = 3e-3,
@@ -195,7 +209,7 @@ class Conv2DAutoEncoder(WindowDetector):
     def _check_params(self) -> None:
         _positive(self, "filters", "code")
 
-    def _build_module(self, n_features: int) -> nn.Module:
+    def _build_window_module(self, n_features: int) -> nn.Module:
         return _Conv2DAEModule(n_features, int(self.window), int(self.filters), int(self.code))
 
 
@@ -214,6 +228,9 @@ class _CNNLSTMModule(Reconstruction):
         code = torch.tanh(self.to_code(self.encoder(f)[1]))
         return self.decoder(code, x.shape[1])  # type: ignore[no-any-return]
 
+    def output_layer(self) -> nn.Module:
+        return self.decoder.head
+
 
 class CNNLSTM(WindowDetector):
     """CNN-RNN hybrid: 1-D convolutions extract local features, an LSTM encoder-decoder
@@ -231,6 +248,9 @@ class CNNLSTM(WindowDetector):
     score_norm
         ``"channel"`` (each channel's error in units of its mean error on the held-out normal
         tail) or ``"none"``, as for :class:`~hourglass.detectors.LSTMAutoEncoder`.
+    linear_path
+        ``"pca"`` (a frozen window-PCA path; this network reconstructs its residual) or
+        ``"none"``, as for :class:`~hourglass.detectors.LSTMAutoEncoder`.
     epochs, batch_size, lr, weight_decay, patience, validation_fraction
         Training (Adam; early stopping on the held-out *tail* of the series, whose scores also
         fit the threshold).
@@ -256,6 +276,7 @@ class CNNLSTM(WindowDetector):
         code: int = 16,
         score_reduce: str = "mean",
         score_norm: str = "channel",
+        linear_path: str = "none",
         epochs: int = 20,
         batch_size: int = 128,
         lr: float = 3e-3,
@@ -274,6 +295,6 @@ class CNNLSTM(WindowDetector):
         if int(self.kernel_size) < 1 or int(self.kernel_size) % 2 == 0:
             raise ValueError(f"kernel_size must be odd and positive, got {self.kernel_size}")
 
-    def _build_module(self, n_features: int) -> nn.Module:
+    def _build_window_module(self, n_features: int) -> nn.Module:
         return _CNNLSTMModule(n_features, int(self.filters), int(self.kernel_size),
                               int(self.hidden), int(self.code))

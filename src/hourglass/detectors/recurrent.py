@@ -32,6 +32,9 @@ class _RNNAEModule(Reconstruction):
         code = torch.tanh(self.to_code(self.encoder(x)[1]))
         return self.decoder(code, x.shape[1])  # type: ignore[no-any-return]
 
+    def output_layer(self) -> nn.Module:
+        return self.decoder.head
+
 
 class _RNNAutoEncoder(WindowDetector):
     _cell: ClassVar[str] = "lstm"
@@ -47,6 +50,7 @@ class _RNNAutoEncoder(WindowDetector):
         dropout: float = 0.0,
         score_reduce: str = "mean",
         score_norm: str = "channel",
+        linear_path: str = "none",
         epochs: int = 20,
         batch_size: int = 128,
         lr: float = 3e-3,
@@ -64,7 +68,7 @@ class _RNNAutoEncoder(WindowDetector):
         check_at_least_one(self, "hidden", "code", "num_layers")
         check_dropout(self)
 
-    def _build_module(self, n_features: int) -> nn.Module:
+    def _build_window_module(self, n_features: int) -> nn.Module:
         return _RNNAEModule(n_features, self._cell, int(self.hidden), int(self.code),
                             int(self.num_layers), bool(self.bidirectional), float(self.dropout))
 
@@ -90,6 +94,12 @@ _RNN_AE_DOC = """{cell} autoencoder over sliding windows; a step's score is the 
         ``"channel"``: each channel's error is divided by its mean error on the held-out normal
         tail before the channels are averaged, so every channel counts in units of its own
         normal error (a noisy channel cannot drown a quiet one). ``"none"``: plain mean.
+    linear_path
+        ``"pca"``: reconstruct a window as its PCA reconstruction (directions explaining 90% of
+        the training windows' variance, fitted once and frozen) plus this autoencoder's
+        reconstruction of the PCA residual (:class:`~hourglass.detectors.windowed.PCAResidual`);
+        the model starts as window PCA. Helps with little training data and drifting normal
+        levels (SKAB). ``"none"``: the autoencoder alone.
     epochs, batch_size, lr, weight_decay, patience
         Training (Adam; early stopping on the held-out tail's loss). Defaults chosen so one fit
         on 8.6k steps × 19 channels stays under a minute on two CPU cores.
@@ -215,6 +225,6 @@ class LSTMForecaster(WindowDetector):
         check_at_least_one(self, "hidden", "num_layers", "horizon")
         check_dropout(self)
 
-    def _build_module(self, n_features: int) -> nn.Module:
+    def _build_window_module(self, n_features: int) -> nn.Module:
         return _ForecastModule(n_features, int(self.hidden), int(self.num_layers),
                                float(self.dropout), int(self.window), int(self.horizon))

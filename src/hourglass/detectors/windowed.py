@@ -12,6 +12,7 @@ to one score per input row with :func:`~hourglass.features.timeseries.windows_to
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import numpy as np
@@ -24,7 +25,7 @@ from hourglass.features.timeseries import sliding_windows, window_starts, window
 from hourglass.features.validation import check_array
 from hourglass.nn import predict_batches
 
-__all__ = ["ChannelScaled", "Reconstruction", "WindowDetector"]
+__all__ = ["MAX_PCA_RANK", "ChannelScaled", "PCAResidual", "Reconstruction", "WindowDetector"]
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +64,79 @@ class Reconstruction(ChannelScaled):
         x = batch[0]
         return (self(x) - x).pow(2).mean(dim=1)
 
+    def output_layer(self) -> nn.Module:
+        """The layer that produces the reconstruction (zeroed by :class:`PCAResidual`)."""
+        raise NotImplementedError
+
+
+MAX_PCA_RANK = 256  # most principal directions a PCA path keeps (its basis is a fixed-size buffer)
+
+
+class PCAResidual(Reconstruction):
+    """A window autoencoder beside a linear PCA path: ``x̂ = P(x) + f(x − P(x))``.
+
+    ``P`` projects a flattened window onto the principal directions that explain
+    ``variance`` of the training windows (fitted once by :meth:`fit_pca`, then frozen: buffers,
+    not parameters); the non-linear autoencoder ``f`` (``inner``) reconstructs what the linear
+    part leaves over, reading that residual only. Its output layer starts at zero, so the
+    model starts as plain window PCA and training can only lower the normal error from there.
+    Why: a linear reconstruction extrapolates a level drift along directions it saw vary in
+    training, which an autoencoder's bounded code cannot; with few training rows (SKAB's 300
+    per file) drifting normal data otherwise scores above real anomalies.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from torch import nn
+    >>> class Tiny(Reconstruction):
+    ...     def __init__(self):
+    ...         super().__init__()
+    ...         self.out = nn.Linear(2, 2)
+    ...     def forward(self, x):
+    ...         return self.out(x)
+    ...     def output_layer(self):
+    ...         return self.out
+    >>> m = PCAResidual(Tiny(), n_channels=2, length=4)
+    >>> x = torch.randn(50, 4, 2)
+    >>> m.fit_pca(x, variance=1.0)
+    >>> bool(torch.allclose(m(x), x, atol=1e-4))  # full rank and f = 0 at start: exact
+    True
+    """
+
+    def __init__(self, inner: Reconstruction, n_channels: int, length: int) -> None:
+        super().__init__()
+        self.inner = inner
+        dim = n_channels * length
+        self.register_buffer("pca_mean", torch.zeros(dim))
+        self.register_buffer("pca_basis", torch.zeros(min(dim, MAX_PCA_RANK), dim))
+        layer = inner.output_layer()
+        with torch.no_grad():
+            for param in layer.parameters():
+                param.zero_()
+        self._init_error_scale(n_channels)
+
+    def fit_pca(self, windows: torch.Tensor, variance: float = 0.9) -> None:
+        """Principal directions of ``windows`` ``(N, L, C)`` explaining ``variance`` of their
+        variance (at most ``MAX_PCA_RANK``; the rule of sklearn's ``PCA(n_components=0.9)``)."""
+        flat = windows.reshape(windows.shape[0], -1).double()
+        mean = flat.mean(dim=0)
+        _, sv, vt = torch.linalg.svd(flat - mean, full_matrices=False)
+        share = torch.cumsum(sv.pow(2), 0) / sv.pow(2).sum().clamp_min(1e-300)
+        k = min(int(torch.searchsorted(share, torch.tensor(variance, dtype=share.dtype) - 1e-12)) + 1,
+                self.pca_basis.shape[0], vt.shape[0])
+        self.pca_mean.copy_(mean.float())
+        self.pca_basis.zero_()
+        self.pca_basis[:k] = vt[:k].float()
+
+    def linear(self, x: torch.Tensor) -> torch.Tensor:
+        """PCA reconstruction of windows ``(B, L, C)``."""
+        flat = x.reshape(x.shape[0], -1) - self.pca_mean
+        return ((flat @ self.pca_basis.T) @ self.pca_basis + self.pca_mean).view_as(x)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        lin = self.linear(x)
+        return lin + self.inner(x - lin)  # type: ignore[no-any-return]
+
 
 class WindowDetector(DeepDetector):
     """Base of detectors that read a series through sliding windows.
@@ -91,6 +165,8 @@ class WindowDetector(DeepDetector):
             raise ValueError(f"score_reduce must be 'mean' or 'max', got {self.score_reduce!r}")
         if getattr(self, "score_norm", "none") not in ("none", "channel"):
             raise ValueError(f"score_norm must be 'none' or 'channel', got {self.score_norm!r}")
+        if getattr(self, "linear_path", "none") not in ("none", "pca"):
+            raise ValueError(f"linear_path must be 'none' or 'pca', got {self.linear_path!r}")
 
     def validate_params(self) -> None:
         self._check_window()
@@ -127,15 +203,81 @@ class WindowDetector(DeepDetector):
             return X[:0]
         return X[int(idx[0]):int(idx[-1]) + 1]  # a contiguous slice (a view)
 
+    # -- module -------------------------------------------------------------------------------
+    def _build_window_module(self, n_features: int) -> nn.Module:
+        """The detector's own window module (wrapped by :class:`PCAResidual` when
+        ``linear_path="pca"``)."""
+        raise NotImplementedError
+
+    def _build_module(self, n_features: int) -> nn.Module:
+        module = self._build_window_module(n_features)
+        if getattr(self, "linear_path", "none") == "pca":
+            return PCAResidual(module, n_features, self._length())
+        return module
+
+    def _init_module(self, module: nn.Module, train: tuple[torch.Tensor, ...]) -> None:
+        if isinstance(module, PCAResidual):
+            module.fit_pca(train[0])
+
     # -- training and scoring -------------------------------------------------------------------
+    def fit(self, X: object, y: object | None = None, *,
+            seams: Sequence[int] | None = None) -> WindowDetector:
+        """Fit on the series ``X`` (see :class:`~hourglass.detectors.base.BaseDetector`).
+
+        ``seams``: steps of ``X`` where another recording starts (several normal series joined
+        end to end, e.g. extra normal data in front of a file's own training rows). No training
+        window spans a seam. The held-out tail (early stopping, threshold) must lie after the
+        last seam: it is taken from the end of the last recording.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from hourglass.detectors import LSTMAutoEncoder
+        >>> t = np.arange(300)
+        >>> a = np.c_[np.sin(t / 5)].astype("float32")
+        >>> det = LSTMAutoEncoder(window=16, hidden=8, epochs=1, verbose=0)
+        >>> det.fit(np.concatenate([a, a + 0.5]), seams=[300]).score(a).shape
+        (300,)
+        """
+        self._seams = self._check_seams(seams)
+        try:
+            return super().fit(X, y)  # type: ignore[return-value]
+        finally:
+            for attr in ("_seams", "_seam_head"):  # fit-time only: not part of the fitted state
+                self.__dict__.pop(attr, None)
+
+    @staticmethod
+    def _check_seams(seams: Sequence[int] | None) -> tuple[int, ...]:
+        if seams is None:
+            return ()
+        out = tuple(sorted(int(s) for s in seams))
+        if any(s < 1 for s in out):
+            raise ValueError(f"seams must be steps >= 1 (where a later series starts), got {seams}")
+        return out
+
     def _train_tensors(self, X: np.ndarray, y: np.ndarray | None) -> tuple[torch.Tensor, ...]:
         length = self._length()
         starts = window_starts(X.shape[0], length, int(self.stride))
+        if getattr(self, "_seam_head", None) is X and self._seams:
+            # a window [s, s + length) spans seam q when s < q < s + length
+            q = np.asarray(self._seams)
+            spans = ((starts[:, None] < q[None, :]) & (q[None, :] < starts[:, None] + length)).any(1)
+            starts = starts[~spans]
+            if starts.size == 0:
+                raise InputError(f"no training window of {length} steps fits inside one of the "
+                                 "joined series: each must be at least one window long")
         series = torch.from_numpy(np.require(X, requirements=["C", "W"]))
         view = series.unfold(0, length, 1)  # (n - length + 1, C, length), a view
         return (view[torch.from_numpy(starts)].transpose(1, 2).contiguous(),)
 
     def _fit(self, X: np.ndarray, X_val: np.ndarray | None, y: np.ndarray | None) -> None:
+        seams = getattr(self, "_seams", ())
+        if seams and X.shape[0] < seams[-1] + self._length():
+            raise InputError(f"the last joined series starts at step {seams[-1]} and training stops "
+                             f"at step {X.shape[0]} (the held-out tail is the rest): it needs at "
+                             f"least {self._length()} training steps of its own before the tail; "
+                             "pass a longer last series")
+        self._seam_head = X
         if X_val is not None and X_val.shape[0] < self._length():
             X_val = None
         super()._fit(X, X_val, y)

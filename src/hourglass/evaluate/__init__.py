@@ -11,8 +11,9 @@ from hourglass.evaluate.metrics import (
     threshold_curve,
 )
 from hourglass.evaluate.timeseries import events, point_adjust, time_to_detect, timeseries_metrics
-from hourglass.evaluate.vus import tsb_sliding_window, vus_pr
+from hourglass.evaluate.vus import tsb_sliding_window, vus_pr, vus_roc, vus_volumes
 
 __all__ = ["alert_volume", "binary_metrics", "evaluate_scores", "events", "per_class_detection",
            "point_adjust", "precision_at_k", "threshold_curve", "time_to_detect",
-           "timeseries_metrics", "tsb_sliding_window", "vus_pr"]
+           "timeseries_metrics", "tsb_sliding_window", "vus_pr", "vus_roc",
+           "vus_volumes"]

@@ -15,7 +15,8 @@ An *event* is a maximal run of consecutive anomalous steps in the labels.
   when missed).
 
 * **VUS-PR** (TSB-AD's headline metric: the PR-AUC over range-based precision/recall, averaged
-  over buffer lengths 0 … L): :func:`hourglass.evaluate.vus.vus_pr`, under the key ``vus_pr``.
+  over buffer lengths 0 … L): :func:`hourglass.evaluate.vus.vus_pr`, under the key ``vus_pr``,
+  and VUS-ROC beside it (:func:`hourglass.evaluate.vus.vus_roc`, key ``vus_roc``).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from hourglass.evaluate.metrics import _confusion, _precision_recall_f1, _safe_div, binary_metrics
-from hourglass.evaluate.vus import vus_pr
+from hourglass.evaluate.vus import vus_volumes
 from hourglass.features.validation import check_labels
 
 __all__ = ["events", "point_adjust", "time_to_detect", "timeseries_metrics"]
@@ -102,7 +103,7 @@ def timeseries_metrics(y_true: object, scores: object, y_pred: object,
         ``event_precision``, ``event_f1``, ``n_alarm_runs``, ``time_to_detect`` (list, steps),
         ``mean_time_to_detect`` (over detected events) and ``pa_f1`` / ``pa_precision`` /
         ``pa_recall`` (point-adjusted; never report them without the point-wise ones),
-        ``vus_pr`` (``None`` with one class or no ``sliding_window``) and
+        ``vus_pr`` and ``vus_roc`` (``None`` with one class or no ``sliding_window``) and
         ``vus_sliding_window``.
 
     Examples
@@ -136,7 +137,8 @@ def timeseries_metrics(y_true: object, scores: object, y_pred: object,
         "pa_precision": pa_precision,
         "pa_recall": pa_recall,
         "pa_f1": pa_f1,
-        "vus_pr": None if sliding_window is None else vus_pr(y, s, sliding_window),
+        **({"vus_pr": None, "vus_roc": None} if sliding_window is None
+           else vus_volumes(y, s, sliding_window)),
         "vus_sliding_window": sliding_window,
     })
     return out

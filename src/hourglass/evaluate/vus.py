@@ -1,5 +1,6 @@
-"""VUS-PR: the volume under the range-based precision-recall surface (Paparrizos et al., VLDB
-2022), as TSB-AD computes it for its leaderboards, plus TSB-AD's ACF estimate of the buffer.
+"""VUS-PR and VUS-ROC: the volumes under the range-based precision-recall and ROC surfaces
+(Paparrizos et al., VLDB 2022), as TSB-AD computes them for its leaderboards, plus TSB-AD's ACF
+estimate of the buffer.
 
 The definition, as implemented by TSB-AD 1.5 (``basic_metricor.RangeAUC_volume_opt``, called by
 ``get_metrics(score, labels, slidingWindow)``), re-derived here in closed form:
@@ -18,6 +19,11 @@ The definition, as implemented by TSB-AD 1.5 (``basic_metricor.RangeAUC_volume_o
   range precision = ``TP / (number of predicted steps)``.
 * Per buffer, AP = Σ (recall_k − recall_{k−1}) · precision_k over the thresholds (recall_0 = 0);
   **VUS-PR is the mean of the AP over the L + 1 buffers.**
+* ROC per buffer: TPR = the range recall above (existence ratio included); FPR = FP / N' with
+  ``FP`` = predicted steps − ``TP`` and ``N'`` = n − ``P'``; the curve runs through (0, 0), the
+  thresholds in order and (1, 1) and its area is taken with the trapezoid rule (in threshold
+  order, as TSB-AD does). **VUS-ROC is the mean of that area over the L + 1 buffers.** With
+  buffer 0, one labelled range and a threshold at every distinct score it is the plain ROC-AUC.
 
 The result equals the reference loop-by-loop computation (checked against TSB-AD 1.5 on random
 and hand-made cases, to float rounding); it costs O((L + 1)(n + n_thresholds + ranges · L))
@@ -31,7 +37,7 @@ import numpy as np
 from hourglass.errors import InputError
 from hourglass.features.validation import check_labels
 
-__all__ = ["tsb_sliding_window", "vus_pr"]
+__all__ = ["tsb_sliding_window", "vus_pr", "vus_roc", "vus_volumes"]
 
 
 def _ranges(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -55,6 +61,41 @@ def vus_pr(y_true: object, scores: object, sliding_window: int = 100,
            n_thresholds: int = 250) -> float | None:
     """VUS-PR of one scored series, TSB-AD's definition (see the module docstring).
 
+    Parameters and return value as for :func:`vus_volumes`, which computes VUS-ROC beside it.
+
+    Examples
+    --------
+    >>> y = [0, 0, 0, 1, 1, 0, 0, 0]
+    >>> float(vus_pr(y, y, sliding_window=4))
+    1.0
+    >>> round(float(vus_pr(y, [0, 0, 1, 0, 0, 0, 0, 0], sliding_window=4, n_thresholds=8)), 4)
+    0.4621
+    """
+    return vus_volumes(y_true, scores, sliding_window, n_thresholds)["vus_pr"]
+
+
+def vus_roc(y_true: object, scores: object, sliding_window: int = 100,
+            n_thresholds: int = 250) -> float | None:
+    """VUS-ROC of one scored series, TSB-AD's definition (see the module docstring).
+
+    Parameters and return value as for :func:`vus_volumes`.
+
+    Examples
+    --------
+    >>> y = [0, 0, 0, 1, 1, 0, 0, 0]
+    >>> float(vus_roc(y, y, sliding_window=4))
+    1.0
+    >>> s = [0.1, 0.5, 0.2, 0.9, 0.4, 0.3, 0.0, 0.6]
+    >>> round(vus_roc(y, s, sliding_window=0, n_thresholds=8), 4)  # = ROC-AUC: one range, buffer 0
+    0.8333
+    """
+    return vus_volumes(y_true, scores, sliding_window, n_thresholds)["vus_roc"]
+
+
+def vus_volumes(y_true: object, scores: object, sliding_window: int = 100,
+                n_thresholds: int = 250) -> dict[str, float | None]:
+    """VUS-ROC and VUS-PR of one scored series in one pass, TSB-AD's definitions.
+
     Parameters
     ----------
     y_true
@@ -70,8 +111,9 @@ def vus_pr(y_true: object, scores: object, sliding_window: int = 100,
 
     Returns
     -------
-    float or None
-        In [0, 1]; ``None`` when the labels hold a single class (as for the AUCs).
+    dict
+        ``vus_roc`` and ``vus_pr``, each in [0, 1]; ``None`` when the labels hold a single class
+        (as for the AUCs).
 
     Notes
     -----
@@ -99,7 +141,7 @@ def vus_pr(y_true: object, scores: object, sliding_window: int = 100,
     n, n_thr, max_w = s.size, int(n_thresholds), int(sliding_window)
     n_pos = int(y.sum())
     if n_pos in (0, n):
-        return None
+        return {"vus_roc": None, "vus_pr": None}
     thresholds = np.sort(s)[::-1][np.linspace(0, n - 1, n_thr).astype(int)]
     k = _first_hit(thresholds, s)
     n_pred = _cumcount(k, n_thr)                    # >= 1: every threshold is a score
@@ -112,7 +154,7 @@ def vus_pr(y_true: object, scores: object, sliding_window: int = 100,
     buffer_steps = np.flatnonzero((np.cumsum(near)[:n] > 0) & (y == 0))
     k_buffer = k[buffer_steps]
     gaps = starts[1:] - ends[:-1]
-    ap = np.empty(max_w + 1)
+    ap, auc = np.empty(max_w + 1), np.empty(max_w + 1)
     for w in range(max_w + 1):
         h = w // 2
         soft = np.zeros(buffer_steps.size)
@@ -130,10 +172,14 @@ def vus_pr(y_true: object, scores: object, sliding_window: int = 100,
         seg_max = _segment_max(s, np.maximum(starts[first] - h, 0), np.minimum(ends[last] + h, n - 1))
         existence = _cumcount(_first_hit(thresholds, seg_max), n_thr) / first.size
         tp = tp_points + soft_tp
-        recall = np.minimum(tp / (n_pos + soft_tp / 2.0), 1.0) * existence
+        p_new = n_pos + soft_tp / 2.0
+        recall = np.minimum(tp / p_new, 1.0) * existence
         precision = tp / n_pred
         ap[w] = float(np.dot(np.diff(recall, prepend=0.0), precision))
-    return float(ap.mean())
+        tpr = np.r_[0.0, recall, 1.0]
+        fpr = np.r_[0.0, (n_pred - tp) / (n - p_new), 1.0]
+        auc[w] = float(np.dot(np.diff(fpr), (tpr[1:] + tpr[:-1]) / 2.0))
+    return {"vus_roc": float(auc.mean()), "vus_pr": float(ap.mean())}
 
 
 def _segment_max(s: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
