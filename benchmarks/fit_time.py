@@ -4,11 +4,12 @@
 CPU seconds (``time.process_time``, all threads of this process) are what a busy shared machine
 cannot inflate much; wall seconds are what the target means, on a quiet machine:
 
-    python benchmarks/fit_time.py [--data DIR] [--repeat 3] [--param batch_norm=False ...]
+    python benchmarks/fit_time.py [--data DIR] [--repeat 3] [--param batch_norm=False ...] [--out NAME]
     OMP_NUM_THREADS=1 python benchmarks/fit_time.py        # one thread, the CPU-seconds view
 
 ``--param NAME=VALUE`` (repeatable) changes an AutoEncoder parameter (VALUE parsed as a Python
 literal) to time a variant. Features: the benchmark's ``TabularPreprocessor`` (78 columns).
+``--out NAME`` also writes the table to ``benchmarks/results/NAME.md``.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import data_dir
+from _common import data_dir, header, markdown_table, write_result
 from hourglass.detectors import AutoEncoder
 from hourglass.features import TabularPreprocessor
 from hourglass.ingest import get_dataset
@@ -35,6 +36,7 @@ def main() -> None:
     ap.add_argument("--data", help="folder holding nsl_kdd/ (default: ../shared/data or $HOURGLASS_DATA)")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--param", action="append", default=[], help="NAME=VALUE AutoEncoder parameter")
+    ap.add_argument("--out", help="also write benchmarks/results/OUT.md")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
     params: dict[str, object] = {"verbose": 0}
@@ -50,18 +52,27 @@ def main() -> None:
     X = TabularPreprocessor(categorical=spec.categorical, drop=spec.drop).fit(normal).transform(normal)
     print(f"{len(X):,} normal rows x {X.shape[1]} features; torch threads {torch.get_num_threads()}; "
           f"params {params}", flush=True)
-    walls, cpus = [], []
+    walls, cpus, rows = [], [], []
     for i in range(args.repeat):
         w0, c0 = time.perf_counter(), time.process_time()
         ae = AutoEncoder(**params).fit(X)  # type: ignore[arg-type]
         walls.append(time.perf_counter() - w0)
         cpus.append(time.process_time() - c0)
         h = ae.history_
+        batch = ae._train_config(len(X) - len(ae.val_index_)).batch_size
+        rows.append([i + 1, round(walls[-1], 2), round(cpus[-1], 2), len(h.train_loss), h.best_epoch, batch])
         print(f"fit {i + 1}: wall {walls[-1]:.2f}s, cpu {cpus[-1]:.2f}s, {len(h.train_loss)} epochs "
-              f"(best {h.best_epoch}), batch {ae._train_config(len(X) - len(ae.val_index_)).batch_size}",
-              flush=True)
-    print(f"median of {args.repeat}: wall {statistics.median(walls):.2f}s, "
-          f"cpu {statistics.median(cpus):.2f}s (target: wall <= 10 s on a quiet machine)")
+              f"(best {h.best_epoch}), batch {batch}", flush=True)
+    summary = (f"median of {args.repeat}: wall {statistics.median(walls):.2f}s, "
+               f"cpu {statistics.median(cpus):.2f}s (target: wall <= 10 s on a quiet machine)")
+    print(summary)
+    if args.out:
+        text = (header("AutoEncoder fit time on the 67,343 normal KDDTrain+ rows")
+                + f"\nCommand: `python benchmarks/fit_time.py {' '.join(sys.argv[1:])}`; torch threads "
+                  f"{torch.get_num_threads()}; parameters {params}.\n\n"
+                + markdown_table(["fit", "wall s", "CPU s", "epochs", "best epoch", "batch"], rows)
+                + f"\n\n{summary}\n")
+        print(f"written to {write_result(args.out, text)}")
 
 
 if __name__ == "__main__":
