@@ -85,14 +85,15 @@ def test_irregular_timestamps_name_the_freq_option(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def free_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A SKAB-layout anomaly-free recording: same channels, 600 normal rows."""
+    """A SKAB-layout anomaly-free recording: same channels, 600 normal rows (and, like SKAB's
+    anomaly-free.csv, no ``changepoint`` column: the dataset drops it anyway)."""
     rng = np.random.default_rng(1)
     t = np.arange(600)
     ts = pd.Timestamp("2020-02-08 10:00:00") + pd.to_timedelta(t, unit="s")
     df = pd.DataFrame({"datetime": ts.strftime("%Y-%m-%d %H:%M:%S"),
                        "Pressure": np.sin(t / 5) + 0.05 * rng.normal(size=t.size),
                        "Current": np.cos(t / 5) + 0.05 * rng.normal(size=t.size),
-                       "anomaly": 0.0, "changepoint": 0.0})
+                       "anomaly": 0.0})
     path = tmp_path_factory.mktemp("free") / "anomaly-free.csv"
     df.to_csv(path, sep=";", index=False)
     return path
@@ -108,6 +109,8 @@ def test_train_with_extra_normal_data(skab_file: Path, free_file: Path, tmp_path
     assert info["n_train_rows"] == 1000
     assert info["extra_normal"] == [{"source": str(free_file), "rows": 600}]
     assert "incl. 600 extra normal" in res.output
+    # the held-out tail is 10% of the file's own 400 training rows, at its end
+    assert info["held_out"]["rows"] == 40
     report = tmp_path / "F.json"
     res = runner.invoke(app, ["evaluate", str(model), str(skab_file), "--dataset", "skab",
                               "--json", str(report)])

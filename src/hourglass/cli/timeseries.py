@@ -93,7 +93,8 @@ def train_timeseries(
     ``extra_normal``: further normal recordings with DATA's columns. Each is aligned with the
     preprocessing fitted on DATA's training part (so channels are scaled as DATA's), they are
     joined in front of it, and the detector gets the joins as ``seams`` (no window spans one);
-    the held-out tail stays the end of DATA's training part."""
+    the held-out tail stays the end of DATA's training part (``validation_fraction`` of its
+    rows)."""
     ds = _dataset(dataset)
     df = _read(data, ds)
     label = label_col or (LABEL if ds is not None else None)
@@ -109,7 +110,7 @@ def train_timeseries(
     pipe = Pipeline(detector=cls(**params), features=features, threshold=thr)
     start = time.perf_counter()
     own = train_df.drop(columns=[label]) if label in train_df.columns else train_df
-    extras = [_read_extra(p, ds, label, own, data) for p in extra_normal or ()]
+    extras = [_read_extra(p, ds, label, own, data, features.drop) for p in extra_normal or ()]
     if extras:
         _fit_with_extra(pipe, own, extras)
     else:
@@ -132,9 +133,10 @@ def train_timeseries(
 
 
 def _read_extra(path: Path, ds: TimeSeriesDataset | None, label: str | None,
-                own: pd.DataFrame, data: Path) -> pd.DataFrame:
+                own: pd.DataFrame, data: Path, ignored: tuple[str, ...]) -> pd.DataFrame:
     """An ``--extra-normal`` file: read like DATA, its labels (if any) all normal, the same
-    columns as DATA's training part (labels aside)."""
+    columns as DATA's training part (labels and the ``ignored`` columns aside: dropped ones,
+    which it may lack)."""
     extra = _read(path, ds)
     if label is not None and label in extra.columns:
         n_bad = int((pd.to_numeric(extra[label], errors="coerce").fillna(1) != 0).sum())
@@ -142,13 +144,18 @@ def _read_extra(path: Path, ds: TimeSeriesDataset | None, label: str | None,
             raise HourglassError(f"--extra-normal {path}: {n_bad} rows have {label!r} not 0; extra "
                                  "data must be normal")
         extra = extra.drop(columns=[label])
-    want, got = list(map(str, own.columns)), list(map(str, extra.columns))
+    skip = {*map(str, ignored), str(label)}
+    want = [str(c) for c in own.columns if str(c) not in skip]
+    got = [str(c) for c in extra.columns if str(c) not in skip]
     if set(want) != set(got):
         missing = [c for c in want if c not in got]
         unexpected = [c for c in got if c not in want]
         raise HourglassError(
             f"--extra-normal {path}: columns differ from {data}'s: "
             f"missing {', '.join(missing) or 'none'}; unexpected {', '.join(unexpected) or 'none'}")
+    for col in own.columns:            # an ignored column it lacks: present, never read
+        if col not in extra.columns:
+            extra[col] = np.nan
     return extra[own.columns]
 
 
@@ -164,7 +171,11 @@ def _fit_with_extra(pipe: Pipeline, own: pd.DataFrame, extras: list[pd.DataFrame
     pipe.detector_ = pipe.detector.clone()
     if pipe.threshold is not None:
         pipe.detector_.set_params(threshold=pipe.threshold)
-    pipe.detector_.fit(np.concatenate([*parts, X_own]), seams=seams)
+    X = np.concatenate([*parts, X_own])
+    # the held-out tail is validation_fraction of DATA's own rows, not of the joined series
+    frac = float(pipe.detector_.get_params().get("validation_fraction", 0.0))
+    pipe.detector_.set_params(validation_fraction=frac * len(X_own) / len(X))
+    pipe.detector_.fit(X, seams=seams)
     pipe.info["threshold_fit"] = {
         "on": "held-out normal training rows (never trained on)",
         "rows": int(pipe.detector_.val_scores_.size), "anomalous": 0,
