@@ -1,5 +1,5 @@
 """Time series: every hourglass time-series detector beside PCA and IsolationForest on windows
-(and PyOD's LSTMAD), on SKAB and ASD, from one run.
+(and PyOD's LSTMAD), on SKAB, ASD and NAB, from one run.
 
 Protocol (each folder's SOURCE.md):
 
@@ -14,6 +14,22 @@ Protocol (each folder's SOURCE.md):
   then the file's 400 rows (the ~31 windows across the seam are kept; they are normal data of
   two normal recordings). ``--no-skab-extra`` turns this off.
 * ASD: per server (omi-1 … omi-12), ``train`` trains and ``test`` tests with ``test_label``.
+* NAB (out-of-sample check of the PCA path; protocol fixed before any NAB result was seen):
+  the series of the folders named by ``--nab-categories`` (default ``realKnownCause`` and
+  ``realAWSCloudwatch``: 24 real series with known causes or server metrics, the categories
+  most deep-learning papers report; the 33k-row tweet series and the artificial ones left out
+  for time), one univariate model per series. The first 15% of each series (NAB's probationary
+  period) is training, the rest test; a step is an anomaly when it lies inside one of the
+  official windows of ``combined_windows.json`` (inclusive). The last 25% of the training part is
+  the held-out tail (SKAB's 100 of 400); window 32 as for SKAB and ASD (the 4,032-row series
+  have 605 training rows, more than SKAB's 400). A series whose training part without the tail
+  has fewer than 128 windows is skipped (only ``iio_us-east-1_i-a2eb1cd9_NetworkIn``, 1,243
+  rows → 140 rows, 109 windows). Training labels are never used (one window of
+  ``machine_temperature_system_failure`` starts inside its training part: it stays there, as
+  in NAB). A series without a labelled window (``ec2_cpu_utilization_c6585a``) has no PR-AUC
+  or VUS; it still counts in the pooled F1 through its false alarms. Standardised with the
+  training part's mean and sd; rows count as steps. pca-norm is PCA up to a constant on one
+  channel, so it is not run.
 
 Every model sees the same scaled series and the same windows (length ``--window``), and every
 window score is mapped back to steps the same way (mean over the windows covering a step). Each
@@ -65,7 +81,7 @@ from hourglass.features.timeseries import (
     window_starts,
     windows_to_points,
 )
-from hourglass.ingest.timeseries import get_timeseries_dataset, read_skab, read_smd
+from hourglass.ingest.timeseries import get_timeseries_dataset, read_nab, read_skab, read_smd
 
 DEEP = ("lstm-ae", "gru-ae", "lstm-forecaster", "tcn-ae", "conv2d-ae", "cnn-lstm", "ganomaly-1d")
 BASELINES = ("pca", "iforest", "pca-norm", "pyod-lstmad")
@@ -243,6 +259,36 @@ def asd_series(root: Path, limit: int | None, stride: int) -> list[Series]:
     return out
 
 
+NAB_MIN_WINDOWS = 128   # NAB: fewest training windows (tail excluded) for a series to be used
+
+
+def nab_series(root: Path, categories: list[str], window: int, limit: int | None
+               ) -> tuple[list[Series], list[str]]:
+    """Per NAB series of ``categories``: first 15% train (last quarter of it the held-out tail),
+    rest test, labels from the official windows; and the names of the skipped series."""
+    ds = get_timeseries_dataset("nab")
+    assert ds is not None
+    files = sorted(p for c in categories for p in (root / "data" / c).glob("*.csv"))
+    if not files:
+        raise SystemExit(f"no NAB series under {root / 'data'} for {categories}")
+    out, skipped = [], []
+    for path in files[:limit]:
+        df = read_nab(path, root / "labels" / "combined_windows.json")
+        train, test = ds.train_part(df), ds.test_part(df)
+        n_val = int(round(0.25 * len(train)))
+        name = f"{path.parent.name}/{path.name}"
+        if len(train) - n_val - window + 1 < NAB_MIN_WINDOWS:
+            logging.info("%s: skipped (%d training rows)", name, len(train))
+            skipped.append(f"{name} ({len(df)} rows, {len(train)} training)")
+            continue
+        pre = TimeSeriesPreprocessor("timestamp", freq="rows", drop=("label",))
+        Xtr = pre.fit_transform(train)
+        Xte = pre.transform(test)
+        out.append(Series(name, Xtr, Xte, test["label"].to_numpy(), n_val, 1,
+                          tsb_sliding_window(np.concatenate([Xtr, Xte]))))
+    return out, skipped
+
+
 def run(series: list[Series], models: list[str], args: argparse.Namespace) -> list[list[Any]]:
     pooled: dict[str, dict[str, list[np.ndarray]]] = defaultdict(lambda: defaultdict(list))
     aucs: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
@@ -304,6 +350,8 @@ def main() -> None:
                     help="datasets PyOD LSTMAD runs on (its stride-1 training is slow on ASD)")
     ap.add_argument("--asd-stride", type=int, default=4,
                     help="step between ASD training windows (SKAB uses 1)")
+    ap.add_argument("--nab-categories", default="realKnownCause,realAWSCloudwatch",
+                    help="NAB folders to use (comma-separated)")
     ap.add_argument("--limit", type=int, default=None, help="first N files/servers only")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--tag", default="", help="suffix of the result file name")
@@ -333,6 +381,13 @@ def main() -> None:
             series = asd_series(root / "asd_interfusion", args.limit, args.asd_stride)
             title = f"ASD ({len(series)} servers, train / test as given)"
             stride = str(args.asd_stride)
+        elif ds == "nab":
+            use = [m for m in use if m != "pca-norm"]  # = pca up to a constant on one channel
+            cats = args.nab_categories.split(",")
+            series, skipped = nab_series(root / "nab", cats, args.window, args.limit)
+            title = (f"NAB ({len(series)} series of {', '.join(cats)}; first 15% train, rest "
+                     f"test; skipped: {'; '.join(skipped) or 'none'})")
+            stride = "1"
         else:
             raise SystemExit(f"unknown dataset {ds}")
         rows = run(series, use, args)
