@@ -17,7 +17,7 @@ Protocol (each folder's SOURCE.md):
 * NAB (out-of-sample check of the PCA path; protocol fixed before any NAB result was seen):
   the series of the folders named by ``--nab-categories`` (default ``realKnownCause`` and
   ``realAWSCloudwatch``: 24 real series with known causes or server metrics, the categories
-  most deep-learning papers report; the 33k-row tweet series and the artificial ones left out
+  most deep-learning papers report; the ten 15.9k-row tweet series and the others left out
   for time), one univariate model per series. The first 15% of each series (NAB's probationary
   period) is training, the rest test; a step is an anomaly when it lies inside one of the
   official windows of ``combined_windows.json`` (inclusive). The last 25% of the training part is
@@ -50,7 +50,7 @@ every file and dataset (nothing tuned per file or dataset), but the design was p
 trying variants of gru-ae on SKAB's test split: see results/timeseries.md. The machine is
 shared (2 cores, several other jobs), so seconds are inflated.
 
-    nice -n 10 python benchmarks/timeseries.py [--data DIR] [--datasets skab,asd]
+    nice -n 10 python benchmarks/timeseries.py [--data DIR] [--datasets skab,asd,nab]
         [--models lstm-ae,...,pca,iforest,pyod-lstmad] [--epochs 20]
 """
 
