@@ -1,0 +1,95 @@
+"""Terminal output of the CLI: the stdout/stderr consoles, one-line user errors (exit code 2),
+logging to stderr, and the metrics tables."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from hourglass.errors import HourglassError
+from hourglass.ingest import ReadStats
+
+__all__ = ["StderrHandler", "class_table", "err", "metrics_table", "out", "report_skipped",
+           "setup_logging", "user_errors"]
+
+out = Console()
+err = Console(stderr=True)
+
+
+@contextlib.contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn input errors into one line on stderr and exit code 2 (no traceback)."""
+    try:
+        yield
+    except (HourglassError, ValueError, FileNotFoundError, PermissionError) as exc:
+        msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        err.print(f"[bold red]error:[/] {msg}", highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+
+
+class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is at the time of the record (test runners swap it)."""
+
+    @property  # type: ignore[override]
+    def stream(self):  # type: ignore[no-untyped-def]
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value) -> None:  # type: ignore[no-untyped-def]
+        pass
+
+
+def setup_logging(quiet: bool) -> None:
+    """Log records as bare lines on stderr (INFO, or WARNING with ``quiet``)."""
+    handler = StderrHandler()
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    logging.basicConfig(level=logging.WARNING if quiet else logging.INFO, handlers=[handler],
+                        force=True)
+
+
+def report_skipped(stats: ReadStats, path: Path) -> None:
+    """Say on stderr how many malformed rows of ``path`` were skipped (and on which lines)."""
+    if stats.bad_rows:
+        more = " ..." if stats.bad_rows > len(stats.bad_lines) else ""
+        lines = f" (lines {', '.join(map(str, stats.bad_lines))}{more})" if stats.bad_lines else ""
+        err.print(f"skipped {stats.bad_rows} malformed row(s) in {path}{lines}", highlight=False)
+
+
+def metrics_table(title: str, metrics: dict[str, Any], unit: str = "rows") -> Table:
+    """Detection metrics of one evaluation as a two-column table (``unit``: rows or sessions)."""
+    t = Table(title=title, show_header=True, header_style="bold")
+    t.add_column("metric")
+    t.add_column("value", justify="right")
+    for key in ("roc_auc", "pr_auc", "f1", "precision", "recall", "fpr", "accuracy"):
+        v = metrics.get(key)
+        t.add_row(key, "n/a" if v is None else f"{v:.4f}")
+    t.add_row("tp / fp / tn / fn", f"{metrics['tp']} / {metrics['fp']} / {metrics['tn']} / "
+                                    f"{metrics['fn']}")
+    t.add_row(f"{unit} (anomalies)", f"{metrics['n']} ({metrics['n_anomalies']})")
+    if "alerts_per_10k" in metrics:
+        t.add_row(f"alerts per 10k {'events' if unit == 'rows' else unit}",
+                  f"{metrics['alerts_per_10k']:.1f}")
+    if metrics.get("alerts_per_day") is not None:
+        t.add_row("expected alerts per day", f"{metrics['alerts_per_day']:,.1f}")
+    return t
+
+
+def class_table(per_class: dict[str, dict[str, Any]], normal: list[str]) -> Table:
+    """Flagged count and rate per class (the FPR for the normal ones)."""
+    t = Table(title="flagged per class (normal: FPR)", header_style="bold")
+    t.add_column("class")
+    t.add_column("rows", justify="right")
+    t.add_column("flagged", justify="right")
+    t.add_column("rate", justify="right")
+    for c, v in per_class.items():
+        t.add_row(c + (" (normal)" if c in normal else ""), str(v["n"]), str(v["detected"]),
+                  f"{v['rate']:.3f}")
+    return t

@@ -1,0 +1,206 @@
+"""``hourglass evaluate``: metrics of a saved model on labelled DATA (tables, logs, time series),
+with optional ``--json`` and HTML ``--report``."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import numpy as np
+import pandas as pd
+import typer
+
+from hourglass.cli import logs as log_cli
+from hourglass.cli import timeseries as ts_cli
+from hourglass.cli._options import (
+    BadRowsOpt,
+    DataArg,
+    DatasetOpt,
+    DeprecatedTimeColOpt,
+    FormatOpt,
+    LabelOpt,
+    ModelArg,
+    NormalOpt,
+    QuietOpt,
+    timestamp_option,
+)
+from hourglass.cli._output import (
+    class_table,
+    err,
+    metrics_table,
+    out,
+    report_skipped,
+    setup_logging,
+    user_errors,
+)
+from hourglass.cli.tables import resolve_spec, score_chunks, split_labels
+from hourglass.errors import HourglassError
+from hourglass.evaluate import evaluate_scores
+from hourglass.ingest import ReadStats, atomic_output, label_strings
+from hourglass.pipeline import Pipeline, load
+from hourglass.thresholds import events_per_day as events_per_day_from
+
+__all__ = ["evaluate"]
+
+def _timeseries_page(pipe: Pipeline, data: Path, ts_report: dict[str, Any],
+                     arrays: dict[str, Any]) -> str:
+    """HTML report of a time-series model: point metrics, curves, and the event-wise table."""
+    from hourglass.evaluate.report import render_report
+
+    names = {"event_recall": "event recall", "event_precision": "event precision",
+             "event_f1": "event F1", "n_events": "anomalous events",
+             "mean_time_to_detect": "mean time to detect (steps)",
+             "vus_pr": "VUS-PR (TSB-AD)", "vus_roc": "VUS-ROC (TSB-AD)",
+             "vus_sliding_window": "VUS largest buffer (steps)",
+             "pa_f1": "F1 point-adjusted (PA, flattering)",
+             "pa_precision": "precision point-adjusted (PA)", "pa_recall": "recall point-adjusted (PA)"}
+    events = {label: ts_report[key] for key, label in names.items() if key in ts_report}
+    y = np.asarray(arrays["y"]).astype(np.int64)
+    page, _ = render_report(
+        y_true=y, scores=arrays["score"], y_pred=arrays["flag"], threshold=pipe.threshold_.value_,
+        threshold_rule=pipe.threshold_.describe(), classes=np.where(y == 1, "anomaly", "normal"),
+        model_card=pipe.model_card(), data_name=f"{data} ({ts_report.get('evaluated_rows', '')})",
+        title=f"hourglass evaluation: {pipe.info.get('model', 'model')} on {data.name}",
+        event_metrics=events)
+    return page
+
+
+def _write_metrics(json_out: Path | None, summary: dict[str, Any], report: Path | None,
+                   page: str | None) -> None:
+    """Write ``--json`` (the summary) and ``--report`` (the HTML page): both files or neither."""
+    with contextlib.ExitStack() as stack:
+        tmps = [(stack.enter_context(atomic_output(p)), text) for p, text in (
+            (json_out, json.dumps(summary, indent=2)), (report, page)) if p is not None]
+        for tmp, text in tmps:
+            tmp.write_text(text or "", encoding="utf-8")
+
+
+def _say_written(json_out: Path | None, report: Path | None) -> None:
+    if json_out is not None:
+        err.print(f"metrics written to {json_out}", highlight=False)
+    if report is not None:
+        err.print(f"report written to {report}", highlight=False)
+
+
+def evaluate(
+    model: ModelArg,
+    data: DataArg,
+    dataset: DatasetOpt = None,
+    label_col: LabelOpt = None,
+    normal: NormalOpt = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write metrics as JSON.")] = None,
+    report: Annotated[Path | None, typer.Option(
+        "--report", help="Write a self-contained HTML report (figures inline, no network).")] = None,
+    timestamp_col: Annotated[str | None, typer.Option(
+        "--timestamp-col", help="Timestamp column of DATA: alerts per day from its event rate "
+                                "(tables).")] = None,
+    time_col: DeprecatedTimeColOpt = None,
+    events_per_day: Annotated[float | None, typer.Option(
+        "--events-per-day", help="Event rate for expected alerts per day (default: the model's).")
+    ] = None,
+    fmt: FormatOpt = "auto",
+    on_bad_rows: BadRowsOpt = "error",
+    labels: log_cli.LabelsOpt = None,
+    id_col: log_cli.IdColOpt = "BlockId",
+    all_sessions: log_cli.AllSessionsOpt = None,
+    strict: log_cli.StrictOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Score labelled DATA: precision, recall, F1, ROC-AUC, PR-AUC, FPR, alerts, per-class rates.
+
+    For a log model, DATA is a log (or key) file and labels are per session: --labels FILE (a
+    CSV with --id-col and --label-col, --normal values; default Normal or 0) or --all-sessions
+    normal|anomaly. Sessions without a label are counted and left out of the metrics.
+    """
+    setup_logging(quiet)
+    with user_errors():
+        time_col = timestamp_option(timestamp_col, time_col)
+        pipe = load(model)
+        is_logs = getattr(pipe.features_, "output", "tabular") == "events"
+        if not is_logs and (labels is not None or all_sessions is not None):
+            raise HourglassError("--labels/--all-sessions: only for log models; label a table "
+                                 "with --label-col")
+        if is_logs:
+            if time_col is not None:
+                raise HourglassError("--timestamp-col: not used by log models")
+            log_summary, log_arrays = log_cli.evaluate_logs(
+                pipe, data, labels=labels, id_col=id_col, label_col=label_col, normal=normal,
+                all_sessions=all_sessions, strict=strict)
+            page = log_cli.report_page(pipe, data, log_summary, log_arrays) if report else None
+            _write_metrics(json_out, log_summary, report, page)
+    if is_logs:
+        for line in log_cli.evaluate_notes(log_summary, data):
+            err.print(line, highlight=False)
+        out.print(metrics_table(f"{data.name}: threshold {pipe.threshold_.describe()}",
+                                 log_summary, unit="sessions"))
+        out.print(class_table(log_summary["per_class"], log_arrays["normal"]))
+        _say_written(json_out, report)
+        return
+    with user_errors():
+        if getattr(pipe.features_, "output", "tabular") == "timeseries":
+            arrays: dict[str, Any] = {}
+            ts_report, table = ts_cli.evaluate_timeseries(pipe, data, dataset, label_col, arrays)
+            page = _timeseries_page(pipe, data, ts_report, arrays) if report is not None else None
+            _write_metrics(json_out, ts_report, report, page)
+    if getattr(pipe.features_, "output", "tabular") == "timeseries":
+        out.print(table)
+        _say_written(json_out, report)
+        return
+    with user_errors():
+        spec, label_col, normal_values = resolve_spec(dataset, label_col, normal, fmt, data)
+        label_col = label_col or pipe.info.get("label_col")
+        normal_values = normal_values or list(pipe.info.get("normal") or [])
+        if label_col is None:
+            raise HourglassError("--label-col: evaluate needs labels (the model was trained "
+                                 "without a label column)")
+        time_col = time_col or pipe.info.get("time_col")
+        stats = ReadStats()
+        label_parts, result_parts, time_parts = [], [], []
+        start = time.perf_counter()
+        for df, part in score_chunks(pipe, data, spec, on_bad_rows, stats, label_col,
+                                      normal_values, extra_drop=(time_col,) if time_col else ()):
+            label_parts.append(label_strings(df[label_col]))
+            result_parts.append(part)
+            if time_col is not None and time_col in df.columns:
+                time_parts.append(df[time_col].to_numpy())
+        seconds = time.perf_counter() - start
+        if time_col is not None and time_parts and events_per_day is None:
+            events_per_day = events_per_day_from(np.concatenate(time_parts), column=time_col)
+        elif time_col is not None and not time_parts and time_col != pipe.info.get("time_col"):
+            raise HourglassError(f"--timestamp-col: no column {time_col!r} in {data}")
+        if events_per_day is None:
+            events_per_day = pipe.info.get("events_per_day")
+        result = pd.concat(result_parts, ignore_index=True)
+        _, labels, is_anom = split_labels(pd.DataFrame({label_col: np.concatenate(label_parts)}),
+                                           label_col, normal_values, str(data))
+        assert labels is not None and is_anom is not None
+        categories = spec.categories if spec is not None and getattr(spec, "categories", None) else None
+        metrics = evaluate_scores(is_anom, result["score"], result["flag"], classes=labels,
+                                  categories=categories, normal=tuple(normal_values),
+                                  events_per_day=events_per_day)
+        summary: dict[str, Any] = {
+            **metrics, "threshold": pipe.threshold_.describe(),
+            "threshold_value": pipe.threshold_.value_,
+            "threshold_fit": pipe.info.get("threshold_fit"), "score_seconds": seconds,
+            "severity_counts": {k: int(v) for k, v in
+                                result.loc[result["flag"] == 1, "severity"].value_counts().items()},
+        }
+        page = None
+        if report is not None:
+            from hourglass.evaluate.report import render_report
+
+            page, _ = render_report(
+                y_true=is_anom, scores=result["score"].to_numpy(), y_pred=result["flag"].to_numpy(),
+                threshold=pipe.threshold_.value_, threshold_rule=pipe.threshold_.describe(),
+                classes=labels, categories=categories, normal=normal_values,
+                events_per_day=events_per_day, model_card=pipe.model_card(), data_name=str(data),
+                title=f"hourglass evaluation: {pipe.info.get('model', 'model')} on {data.name}")
+        _write_metrics(json_out, summary, report, page)
+    report_skipped(stats, data)
+    out.print(metrics_table(f"{data.name}: threshold {pipe.threshold_.describe()}", metrics))
+    if "per_category" in summary:
+        out.print(class_table(summary["per_category"], normal_values))
+    _say_written(json_out, report)

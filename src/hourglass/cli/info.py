@@ -1,0 +1,107 @@
+"""Commands that describe rather than train: ``hourglass models``, ``formats`` and ``inspect``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from hourglass.cli import logs as log_cli
+from hourglass.cli._options import BadRowsOpt, DataArg, DatasetOpt, FormatOpt, LabelOpt, NormalOpt
+from hourglass.cli._output import out, setup_logging, user_errors
+from hourglass.cli.tables import resolve_spec
+from hourglass.detectors import registry
+from hourglass.features.tabular import TabularPreprocessor
+from hourglass.ingest import ReadStats, all_formats, atomic_output, label_strings, read_table
+
+__all__ = ["formats", "inspect", "models"]
+
+def models() -> None:
+    """List the registered detectors."""
+    t = Table(title="hourglass detectors", header_style="bold")
+    t.add_column("name")
+    t.add_column("input")
+    t.add_column("description")
+    for name, doc in registry.describe().items():
+        t.add_row(name, registry.get(name).get_tags()["input"], doc)
+    out.print(t)
+
+
+def formats() -> None:
+    """List the input formats ('--format NAME'; 'auto' sniffs them in this order)."""
+    t = Table(title="hourglass input formats", header_style="bold")
+    t.add_column("name")
+    t.add_column("label column")
+    t.add_column("normal")
+    t.add_column("description")
+    for name, spec in all_formats().items():
+        t.add_row(name, str(spec.label_col or "-"), ", ".join(spec.normal) or "-",
+                  getattr(spec, "description", ""))
+    for name, desc in log_cli.LOG_FORMAT_HELP.items():
+        t.add_row(name, "-", "-", desc)
+    out.print(t)
+
+
+def inspect(
+    data: DataArg,
+    fmt: FormatOpt = "auto",
+    dataset: DatasetOpt = None,
+    label_col: LabelOpt = None,
+    normal: NormalOpt = None,
+    rows: Annotated[int, typer.Option(help="Rows to look at (from the start of the file).")
+                    ] = 100_000,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write the schema as JSON.")
+                        ] = None,
+    on_bad_rows: BadRowsOpt = "error",
+) -> None:
+    """Print the inferred schema of DATA: format, label, and each column's role and encoding."""
+    setup_logging(True)
+    with user_errors():
+        spec, label_col, normal_values = resolve_spec(dataset, label_col, normal, fmt, data)
+        stats = ReadStats()
+        parts, n = [], 0
+        chunks = (spec.iter_chunks(data, on_bad_rows=on_bad_rows, stats=stats) if spec is not None
+                  else iter([read_table(data, on_bad_rows=on_bad_rows, stats=stats)]))
+        for chunk in chunks:
+            parts.append(chunk.iloc[: rows - n])
+            n += len(parts[-1])
+            if n >= rows:
+                break
+        df = pd.concat(parts, ignore_index=True)
+        labels = None
+        if label_col is not None and label_col in df.columns:
+            labels = pd.Series(label_strings(df[label_col])).value_counts()
+            df = df.drop(columns=[label_col])
+        drop = tuple(getattr(spec, "drop", ()) or ())
+        pre = TabularPreprocessor(categorical=tuple(getattr(spec, "categorical", ())) or None,
+                                  drop=drop, roles=getattr(spec, "roles", None) or None).fit(df)
+        schema = pre.describe()
+        report = {"file": str(data), "format": spec.name if spec else None, "rows_inspected": n,
+                  "label_col": label_col, "normal": normal_values,
+                  "labels": {str(k): int(v) for k, v in labels.items()} if labels is not None
+                  else None, "dropped_by_format": list(drop), "columns": schema,
+                  "n_features": len(pre.feature_names_)}
+        if json_out is not None:
+            with atomic_output(json_out) as tmp:
+                tmp.write_text(json.dumps(report, indent=2))
+    wide = out if out.is_terminal else Console(width=150)  # a pipe gets the whole table
+    out.print(f"{data}: format [bold]{report['format']}[/], {n:,} rows inspected, "
+              f"{len(df.columns)} columns → {report['n_features']} features", highlight=False)
+    if labels is not None:
+        shown = ", ".join(f"{k} ({v:,})" for k, v in labels.head(8).items())
+        out.print(f"label column {label_col!r} (normal: {', '.join(normal_values) or '?'}): "
+                  f"{shown}{' ...' if len(labels) > 8 else ''}", highlight=False)
+    t = Table(header_style="bold")
+    for h in ("column", "dtype", "missing", "distinct", "role", "why", "features", "encoding"):
+        t.add_column(h, justify="right" if h in ("missing", "distinct", "features") else "left")
+    for d in schema:
+        t.add_row(d["column"], d.get("dtype", ""), f"{d.get('missing', 0):.1%}",
+                  f"{d.get('unique', 0):,}", d["role"], d["why"], str(d["features"]), d["note"])
+    wide.print(t)
+    if drop:
+        out.print(f"never features for {report['format']}: {', '.join(drop)}", highlight=False)

@@ -1,0 +1,79 @@
+"""``hourglass score``: a saved model over DATA, streamed, written incrementally."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import numpy as np
+import typer
+
+from hourglass.cli import logs as log_cli
+from hourglass.cli import timeseries as ts_cli
+from hourglass.cli._options import BadRowsOpt, DataArg, DatasetOpt, FormatOpt, ModelArg, QuietOpt
+from hourglass.cli._output import err, out, report_skipped, setup_logging, user_errors
+from hourglass.cli.tables import resolve_spec, score_chunks
+from hourglass.errors import HourglassError
+from hourglass.ingest import ReadStats
+from hourglass.ingest.writers import chunk_writer
+from hourglass.pipeline import load
+
+__all__ = ["score"]
+
+def score(
+    model: ModelArg,
+    data: DataArg,
+    output: Annotated[Path, typer.Option("--output", "-o", help="CSV/Parquet/JSONL to write.")],
+    dataset: DatasetOpt = None,
+    anomalies_only: Annotated[bool, typer.Option(
+        "--anomalies-only", help="Write only the flagged rows.")] = False,
+    keep: Annotated[list[str] | None, typer.Option(
+        "--keep", help="Input column to copy into the output (repeatable).")] = None,
+    strict: log_cli.StrictOpt = False,
+    fmt: FormatOpt = "auto",
+    on_bad_rows: BadRowsOpt = "error",
+    chunk_mb: Annotated[float, typer.Option(help="MB of input per streamed chunk.")] = 16.0,
+    quiet: QuietOpt = False,
+) -> None:
+    """Score DATA with a saved model; write score and flag (0/1) per row to --output.
+
+    Input is streamed in chunks and the output written incrementally to a temporary file that is
+    renamed into place at the end, so files larger than memory score in bounded memory. For a log
+    model, DATA is a log file and --output gets one JSON alert per flagged session (.jsonl) with
+    its unexpected event, or a table of every session's score (.csv/.parquet).
+    """
+    setup_logging(quiet)
+    stats = ReadStats()
+    n_rows = flagged = 0
+    with user_errors():
+        pipe = load(model)
+        if getattr(pipe.features_, "output", "tabular") == "timeseries":
+            summary = ts_cli.score_command(pipe, data, output, dataset=dataset, keep=keep,
+                                           anomalies_only=anomalies_only)
+        if getattr(pipe.features_, "output", "tabular") == "events":
+            summary = log_cli.score_logs(pipe, data, output, strict=strict,
+                                         anomalies_only=anomalies_only)
+    if getattr(pipe.features_, "output", "tabular") in ("events", "timeseries"):
+        err.print(summary, highlight=False)
+        out.print(f"wrote {output}", highlight=False)
+        return
+    with user_errors():
+        spec, _, _ = resolve_spec(dataset, None, None, fmt, data)
+        with chunk_writer(output) as writer:
+            for df, result in score_chunks(pipe, data, spec, on_bad_rows, stats,
+                                            chunk_bytes=max(1024, int(chunk_mb * 2**20))):
+                missing = [c for c in keep or [] if c not in df.columns]
+                if missing:
+                    raise HourglassError(f"--keep: no column {missing[0]!r} in {data}")
+                result.insert(0, "row", np.arange(n_rows, n_rows + len(df)))
+                for c in keep or []:
+                    result[c] = df[c].to_numpy()
+                n_rows += len(df)
+                flagged += int((result["flag"] == 1).sum())
+                if anomalies_only:
+                    result = result[result["flag"] == 1]
+                writer.write(result)
+    report_skipped(stats, data)
+    err.print(f"scored {n_rows} rows ({spec.name if spec else 'table'}), {flagged} flagged",
+              highlight=False)
+    out.print(f"wrote {output}", highlight=False)

@@ -1,0 +1,197 @@
+"""The table side of ``hourglass train`` / ``score`` / ``evaluate`` / ``demo``: read a table (or a
+named format), split off its labels, train a pipeline on its normal rows, score it in chunks."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from hourglass.cli._output import err
+from hourglass.detectors import registry
+from hourglass.errors import HourglassError
+from hourglass.features.tabular import TabularPreprocessor
+from hourglass.ingest import (
+    DatasetSpec,
+    ReadStats,
+    label_strings,
+    read_table,
+    reservoir_sample,
+    resolve_format,
+)
+from hourglass.ingest.readers import check_path
+from hourglass.ingest.tables import CHUNK_BYTES, prefetch
+from hourglass.pipeline import Pipeline
+from hourglass.thresholds import events_per_day as events_per_day_from
+from hourglass.thresholds import threshold_from_spec
+
+__all__ = ["read_data", "read_for_training", "resolve_spec", "score_chunks", "scores_frame",
+           "split_labels", "train_pipeline"]
+
+
+def read_data(path: Path, spec: DatasetSpec | None, on_bad_rows: str = "error",
+              stats: ReadStats | None = None) -> pd.DataFrame:
+    """The whole table at ``path`` (read as ``spec`` when a format is known)."""
+    if spec is None:
+        return read_table(path, on_bad_rows=on_bad_rows, stats=stats)
+    return spec.read(path, on_bad_rows=on_bad_rows, stats=stats)
+
+
+def split_labels(
+    df: pd.DataFrame, label_col: str | None, normal: list[str], where: str
+) -> tuple[pd.DataFrame, np.ndarray | None, np.ndarray | None]:
+    """Drop the label column; return (features, labels as strings, is_anomaly)."""
+    if label_col is None:
+        return df, None, None
+    if label_col not in df.columns:
+        raise HourglassError(f"{where}: no label column {label_col!r}; columns are "
+                             f"{', '.join(list(df.columns)[:8])}{' ...' if df.shape[1] > 8 else ''}")
+    if not normal:
+        raise HourglassError("--normal: give the label value(s) of normal rows")
+    labels = label_strings(df[label_col])
+    is_normal = np.isin(labels, normal)
+    if not is_normal.any():
+        seen = sorted(set(labels.tolist()))
+        raise HourglassError(f"{where}: no rows with {label_col} in {normal}; values seen: "
+                             f"{', '.join(seen[:8])}{' ...' if len(seen) > 8 else ''}")
+    return df.drop(columns=[label_col]), labels, (~is_normal).astype(np.int8)
+
+
+def resolve_spec(dataset: str | None, label_col: str | None, normal: list[str] | None,
+                 fmt: str | None = None, path: Path | None = None,
+                 ) -> tuple[DatasetSpec | None, str | None, list[str]]:
+    """The format (``--format``, or ``--dataset`` as its alias, or sniffed from ``path``) and the
+    label column / normal values with the format's defaults filled in."""
+    name = dataset if dataset and fmt in (None, "auto") else fmt
+    spec = resolve_format(name, path) if name not in (None, "auto") or path is not None else None
+    if spec is not None and name in (None, "auto"):
+        logging.getLogger("hourglass").debug("%s: read as format %s", path, spec.name)
+    if spec is not None:
+        label_col = label_col or spec.label_col
+        normal = normal or list(spec.normal)
+    return spec, label_col, list(normal or [])
+
+
+def train_pipeline(
+    df: pd.DataFrame, *, spec: DatasetSpec | None, label_col: str | None, normal: list[str],
+    model: str, params: dict[str, Any], threshold: str | None, categorical: list[str],
+    drop: list[str], source: str, roles: dict[str, str] | None = None, scaler: str = "minmax",
+    time_col: str | None = None, events_per_day: float | None = None, val_fraction: float = 0.2,
+) -> Pipeline:
+    """Train a pipeline on the normal rows of ``df`` (the shared core of train and demo).
+
+    With a labelled threshold rule (best-f1), a seeded share ``val_fraction`` of *all* rows of
+    ``df`` (attacks included) is carved out first: the model never trains on it and the
+    threshold is fitted on its scores and labels. ``time_col`` gives the event rate for
+    per-day alert budgets and reports; it is never a feature.
+    """
+    log = logging.getLogger("hourglass")
+    if time_col is not None:
+        if time_col not in df.columns:
+            raise HourglassError(f"--timestamp-col: no column {time_col!r} in {source}")
+        rate = events_per_day_from(df[time_col], column=time_col)
+        events_per_day = events_per_day if events_per_day is not None else rate
+        df = df.drop(columns=[time_col])
+    thr = threshold_from_spec(threshold, events_per_day=events_per_day) if threshold else None
+    feats, _, is_anom = split_labels(df, label_col, normal, source)
+    X_val = y_val = None
+    carve: dict[str, Any] = {}
+    if thr is not None and thr.requires_labels:
+        if is_anom is None:
+            raise HourglassError(f"--threshold {threshold}: needs a labelled training file "
+                                 "(--label-col and --normal, or --dataset) to carve a validation "
+                                 "slice with attack rows from")
+        if not 0 < val_fraction < 1:
+            raise HourglassError(f"--val-fraction: must be in (0, 1), got {val_fraction}")
+        rng = np.random.default_rng(int(params.get("random_state", 0)))
+        in_val = np.zeros(len(feats), dtype=bool)
+        in_val[rng.permutation(len(feats))[: int(round(val_fraction * len(feats)))]] = True
+        y_val = is_anom[in_val]
+        if not (y_val == 1).any() or not (y_val == 0).any():
+            raise HourglassError(f"--threshold {threshold}: the validation slice "
+                                 f"({int(in_val.sum())} rows) needs both normal and attack rows; "
+                                 "raise --val-fraction or use a file with attacks")
+        X_val = feats.loc[in_val]
+        feats, is_anom = feats.loc[~in_val], is_anom[~in_val]
+        carve = {"source": source, "fraction": val_fraction, "seed": params.get("random_state", 0),
+                 "note": "carved from the training file before training; never trained on"}
+    if is_anom is not None:
+        n_all = len(feats)
+        feats = feats.loc[is_anom == 0]
+        log.info("training on %d normal rows of %d (label column %r)", len(feats), n_all, label_col)
+    drop_cols = [*drop, *(spec.drop if spec else ())]
+    cats = [*categorical, *(spec.categorical if spec else ())]
+    all_roles = {**(getattr(spec, "roles", None) or {}), **(roles or {})}
+    features = TabularPreprocessor(categorical=cats or None, drop=tuple(drop_cols),
+                                   roles=all_roles or None, scaler=scaler)
+    cls = registry.get(model)
+    detector = cls(**params)
+    pipe = Pipeline(detector=detector, features=features, threshold=thr)
+    start = time.perf_counter()
+    pipe.fit(feats, X_val=X_val, y_val=y_val)
+    held = float(getattr(detector, "validation_fraction", 0.0))
+    pipe.info["threshold_fit"].update(carve)
+    pipe.info.update({
+        "source": source, "dataset": spec.name if spec else None, "label_col": label_col,
+        "normal": normal, "model": registry.name_of(cls),
+        "fit_seconds": time.perf_counter() - start, "n_train_rows": len(feats),
+        "held_out": {"fraction": held, "rows": len(pipe.detector_.val_index_),
+                     "seed": params.get("random_state", 0),
+                     "used_for": "early stopping, calibration and the threshold (unless a "
+                                 "labelled validation slice is used); never trained on",
+                     "which": "positions among the normal training rows, in weights.safetensors "
+                              "as detector.val_index"},
+        "threshold": pipe.threshold_.describe(), "threshold_value": pipe.threshold_.value_,
+        "time_col": time_col, "events_per_day": events_per_day,
+    })
+    return pipe
+
+
+def read_for_training(path: Path, spec: DatasetSpec | None, on_bad_rows: str, stats: ReadStats,
+                      budget_mb: float, sample_rows: int, seed: int,
+                      ) -> tuple[pd.DataFrame, dict[str, Any] | None]:
+    """The whole file, or a uniform reservoir sample when it is larger than the memory budget."""
+    size = check_path(path).stat().st_size * (5 if path.name.lower().endswith(".gz") else 1)
+    if spec is None or size <= budget_mb * 2**20 or not hasattr(spec, "iter_chunks"):
+        return read_data(path, spec, on_bad_rows, stats), None
+    sample, seen = reservoir_sample(spec.iter_chunks(path, on_bad_rows=on_bad_rows, stats=stats),
+                                    sample_rows, seed=seed)
+    err.print(f"{path} is ~{size / 2**20:,.0f} MB (> --memory-budget {budget_mb:,.0f} MB): "
+              f"training on a uniform sample of {len(sample):,} of {seen:,} rows", highlight=False)
+    return sample, {"rows": len(sample), "of": seen, "seed": seed}
+
+
+def scores_frame(pipe: Pipeline, df: pd.DataFrame) -> pd.DataFrame:
+    """Raw score, 0/1 flag, calibrated anomaly probability and severity per row."""
+    scores = pipe.score(df)
+    det = pipe.detector_
+    return pd.DataFrame({"score": scores, "flag": det.threshold_predict(scores),
+                         "calibrated": det.calibrate(scores), "severity": det.severity(scores)})
+
+
+def score_chunks(pipe: Pipeline, data: Path, spec: DatasetSpec | None, on_bad_rows: str,
+                 stats: ReadStats, label_col: str | None = None, normal: list[str] | None = None,
+                 chunk_bytes: int = CHUNK_BYTES, extra_drop: tuple[str, ...] = (),
+                 ) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
+    """(input chunk, score/flag frame) pairs, streamed with bounded memory for tabular models.
+
+    Non-tabular models (sequences, windows) need the whole input at once and get it in one piece.
+    """
+    check_label = label_col is not None
+    label_col = label_col or pipe.info.get("label_col")
+    streaming = getattr(pipe.features_, "output", "tabular") == "tabular" and \
+        spec is not None and hasattr(spec, "iter_chunks")
+    chunks = (prefetch(spec.iter_chunks(data, on_bad_rows=on_bad_rows,  # type: ignore[union-attr]
+                                        stats=stats, chunk_bytes=chunk_bytes)) if streaming
+              else iter([read_data(data, spec, on_bad_rows, stats)]))
+    for df in chunks:
+        if check_label and label_col not in df.columns:
+            split_labels(df, label_col, normal or [], str(data))  # raises the clear error
+        meta = [c for c in (label_col, pipe.info.get("time_col"), *extra_drop) if c in df.columns]
+        feats = df.drop(columns=meta) if meta else df
+        yield df, scores_frame(pipe, feats)

@@ -1,0 +1,196 @@
+"""``hourglass train`` (tables, logs, time series) and ``hourglass demo``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from hourglass.cli import logs as log_cli
+from hourglass.cli import timeseries as ts_cli
+from hourglass.cli._common import base_params, check_model_dir, finish_params, parse_hidden
+from hourglass.cli._options import (
+    BadRowsOpt,
+    DataArg,
+    DatasetOpt,
+    DeprecatedTimeColOpt,
+    FormatOpt,
+    LabelOpt,
+    NormalOpt,
+    QuietOpt,
+    timestamp_option,
+)
+from hourglass.cli._output import (
+    class_table,
+    err,
+    metrics_table,
+    out,
+    report_skipped,
+    setup_logging,
+    user_errors,
+)
+from hourglass.cli.tables import read_for_training, resolve_spec, scores_frame, split_labels, train_pipeline
+from hourglass.detectors import registry
+from hourglass.errors import HourglassError
+from hourglass.evaluate import binary_metrics, per_class_detection
+from hourglass.ingest import ReadStats, demo_path, get_dataset
+from hourglass.thresholds import threshold_from_spec
+
+__all__ = ["demo", "train"]
+
+def train(
+    data: DataArg,
+    output: Annotated[Path, typer.Option("--output", "-o", help="Model directory to write.")],
+    dataset: DatasetOpt = None,
+    label_col: LabelOpt = None,
+    normal: NormalOpt = None,
+    model: Annotated[str, typer.Option("--model", "-m", help="Detector name ('hourglass models').")
+                     ] = "autoencoder",
+    epochs: Annotated[int | None, typer.Option(help="Maximum training epochs.")] = None,
+    batch_size: Annotated[int | None, typer.Option(help="Mini-batch size.")] = None,
+    lr: Annotated[float | None, typer.Option(help="Learning rate.")] = None,
+    hidden: Annotated[str | None, typer.Option(help="Encoder widths, e.g. 128,64,32,16.")] = None,
+    threshold: Annotated[str | None, typer.Option(
+        help="Threshold rule (default percentile:99): percentile:Q, contamination:C, pot:RISK "
+             "(e.g. pot:1e-4), spot:RISK, dspot:RISK, budget:N/day (needs --timestamp-col "
+             "or --events-per-day), budget:N/10k, best-f1 or best-fbeta:BETA (labelled validation "
+             "slice carved from DATA), fixed:VALUE.")] = None,
+    time_col: DeprecatedTimeColOpt = None,
+    events_per_day: Annotated[float | None, typer.Option(
+        "--events-per-day", help="Event rate for per-day alert budgets and reports.")] = None,
+    val_fraction: Annotated[float, typer.Option(
+        "--val-fraction", help="Share of DATA's rows (attacks included) carved out for a "
+                               "labelled threshold (best-f1).")] = 0.2,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same model).")] = 0,
+    device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
+    categorical: Annotated[list[str] | None, typer.Option(
+        help="Column to one-hot even if numeric (repeatable).")] = None,
+    drop: Annotated[list[str] | None, typer.Option(help="Column to ignore (repeatable).")] = None,
+    param: Annotated[list[str] | None, typer.Option(
+        "--param", help="Any detector parameter as KEY=VALUE (JSON value), repeatable.")] = None,
+    fmt: FormatOpt = "auto",
+    on_bad_rows: BadRowsOpt = "error",
+    role: Annotated[list[str] | None, typer.Option(
+        "--role", help="Column role COL=ROLE (numeric, categorical, hash, ip, port, drop), "
+        "repeatable.")] = None,
+    scaler: Annotated[str, typer.Option(
+        help="Numeric scaling: minmax, standard, robust, quantile or none.")] = "minmax",
+    memory_budget: Annotated[float, typer.Option(
+        help="MB of input above which training uses a uniform sample (--sample-rows).")] = 1024.0,
+    sample_rows: Annotated[int, typer.Option(
+        help="Rows of the uniform reservoir sample for inputs above --memory-budget.")] = 500_000,
+    session_regex: log_cli.SessionRegexOpt = None,
+    session_col: log_cli.SessionColOpt = None,
+    window: log_cli.WindowOpt = None,
+    step: log_cli.StepOpt = None,
+    strict: log_cli.StrictOpt = False,
+    key_col: log_cli.KeyColOpt = None,
+    message_col: log_cli.MessageColOpt = None,
+    timestamp_col: ts_cli.TimestampOpt = None,
+    freq: ts_cli.FreqOpt = None,
+    fill: ts_cli.FillOpt = None,
+    fill_limit: ts_cli.FillLimitOpt = None,
+    extra_normal: ts_cli.ExtraNormalOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Train a detector on normal DATA (table rows, log sessions or a time series); save it."""
+    setup_logging(quiet)
+    with user_errors():
+        timestamp_col = timestamp_option(timestamp_col, time_col)
+        timeseries = ts_cli.wants_timeseries(model, dataset, freq, fill, fill_limit)
+        time_col = None if timeseries else timestamp_col
+        if extra_normal and not timeseries:
+            raise HourglassError(f"--extra-normal is for time-series models ({ts_cli._TS_MODELS})")
+    if timeseries:
+        with user_errors():
+            pipe = ts_cli.train_command(
+                data, output, dataset=dataset, model=model, epochs=epochs, batch_size=batch_size,
+                lr=lr, window=window, threshold=threshold, seed=seed, device=device,
+                params=[*(param or [])], timestamp_col=timestamp_col, freq=freq, fill=fill,
+                fill_limit=fill_limit, label_col=label_col, drop=[*(drop or [])], quiet=quiet,
+                extra_normal=extra_normal)
+        ts_cli.report_train(pipe, output, err, out)
+        return
+    if log_cli.is_log_format(fmt) or key_col is not None or message_col is not None:
+        with user_errors():
+            pipe = log_cli.train_logs(
+                data, output, fmt=str(fmt), model=model, epochs=epochs, batch_size=batch_size,
+                lr=lr, hidden=hidden, threshold=threshold, seed=seed, device=device,
+                params=[*(param or [])], session_regex=session_regex, session_col=session_col,
+                window=window, step=step, strict=strict, quiet=quiet, key_col=key_col,
+                message_col=message_col, time_col=time_col)
+        log_cli.report_train(pipe, output, err, out)
+        return
+    with user_errors():
+        if any(o is not None for o in (session_regex, session_col, window, step)):
+            raise HourglassError("--session-regex/--session-col/--window: these group log lines; "
+                                 "give a log --format (hdfs, bgl, syslog, raw, keys or a regex), "
+                                 "or --key-col/--message-col for an event table")
+        spec, label_col, normal_values = resolve_spec(dataset, label_col, normal, fmt, data)
+        roles = {}
+        for item in role or []:
+            col, sep, value = item.rpartition("=")
+            if not sep or not col:
+                raise HourglassError(f"--role: expected COL=ROLE, got {item!r}")
+            roles[col] = value
+        cls = registry.get(model)
+        params = base_params(seed=seed, device=device, quiet=quiet, epochs=epochs,
+                             batch_size=batch_size, lr=lr)
+        if hidden:
+            params["hidden"] = parse_hidden(hidden)
+        finish_params(cls, model, params, param or [])
+        if threshold:
+            rule = threshold_from_spec(threshold, events_per_day=events_per_day)
+            if getattr(rule, "per", None) == "day" and events_per_day is None and time_col is None:
+                raise HourglassError(f"--threshold {threshold}: a per-day budget needs the event "
+                                     "rate: give --timestamp-col COLUMN or --events-per-day N")
+        check_model_dir(output)
+        log_cli.check_tabular_model(cls, model)
+        stats = ReadStats()
+        df, sampled = read_for_training(data, spec, on_bad_rows, stats, memory_budget,
+                                         sample_rows, seed)
+        pipe = train_pipeline(df, spec=spec, label_col=label_col, normal=normal_values,
+                              model=model, params=params, threshold=threshold,
+                              categorical=categorical or [], drop=drop or [], source=str(data),
+                              roles=roles, scaler=scaler, time_col=time_col,
+                              events_per_day=events_per_day, val_fraction=val_fraction)
+        pipe.info.update({"format": spec.name if spec else None, "sampled": sampled,
+                          "skipped_rows": stats.bad_rows})
+        pipe.save(output)
+    report_skipped(stats, data)
+    info = pipe.info
+    err.print(f"trained {info['model']} on {info['n_train_rows']} rows of {info['format']} "
+              f"({pipe.features_.feature_names_.__len__()} features) in "
+              f"{info['fit_seconds']:.1f}s; threshold {info['threshold']} = "
+              f"{info['threshold_value']:.6g}", highlight=False)
+    out.print(f"model saved to {output}", highlight=False)
+
+
+def demo(
+    output: Annotated[Path, typer.Option("--output", "-o", help="Model directory to write.")
+                      ] = Path("demo-model"),
+    quiet: QuietOpt = False,
+) -> None:
+    """Train the hourglass autoencoder on the bundled NSL-KDD sample and evaluate it."""
+    setup_logging(quiet)
+    with user_errors():
+        spec = get_dataset("nsl-kdd")
+        train_df = spec.read(demo_path("train"))
+        pipe = train_pipeline(train_df, spec=spec, label_col=spec.label_col,
+                              normal=list(spec.normal), model="autoencoder",
+                              params={"verbose": 0 if quiet else 1}, threshold=None,
+                              categorical=[], drop=[], source="bundled NSL-KDD sample (train)")
+        pipe.save(output)
+        test_df = spec.read(demo_path("test"))
+        feats, labels, is_anom = split_labels(test_df, spec.label_col, list(spec.normal), "demo")
+        assert labels is not None and is_anom is not None
+        result = scores_frame(pipe, feats)
+        metrics = binary_metrics(is_anom, result["score"], result["flag"])
+        cats = per_class_detection(labels, result["flag"], spec.categories, normal=spec.normal)
+    out.print(f"trained on {pipe.info['n_train_rows']} normal NSL-KDD rows in "
+              f"{pipe.info['fit_seconds']:.1f}s", highlight=False)
+    out.print(metrics_table("bundled NSL-KDD test sample (KDDTest+ rows)", metrics))
+    out.print(class_table(cats, list(spec.normal)))
+    out.print(f"model saved to {output}/ — try: hourglass score {output} "
+              f"{demo_path('test')} --dataset nsl-kdd -o scores.csv", highlight=False)

@@ -1,0 +1,294 @@
+""":class:`EventSessions`: a log (or an event table) → sessions of integer keys.
+
+The preprocessing of the ``events`` detectors (``output = "events"``): it parses raw log lines
+with :class:`~hourglass.ingest.logs.LogParser` (or reads DeepLog key-sequence files with
+``format="keys"``) and groups the events into sessions. Its fitted state (the template tree) is
+plain JSON inside the model artefact.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from hourglass.errors import InputError, NotFittedError
+from hourglass.features.sessions.grouping import SessionGrouper, Sessions
+from hourglass.features.sessions.keys import read_key_sequences
+from hourglass.features.sessions.tables import EventTables
+from hourglass.ingest.logs import LogParser, file_lines
+
+__all__ = ["EventSessions"]
+
+
+class EventSessions(EventTables):
+    """Parse a log (or read an event table) and group its events into sessions of integer keys.
+
+    Parameters
+    ----------
+    format
+        Header format of the log (``hdfs``, ``bgl``, ``syslog``, ``raw`` or a regex with a
+        ``content`` group, see :class:`~hourglass.ingest.logs.LogParser`), or ``keys`` for
+        DeepLog key-sequence files (one session of integer keys per line). Ignored for tables
+        (``key_column`` or ``message_column`` given).
+    session_regex
+        Session id found in the message, e.g. ``blk_-?\\d+`` for HDFS block ids.
+    session_column
+        Header field (or table column) holding the session id (e.g. ``node`` for BGL, ``pid``).
+    window, step
+        Time windows in seconds (fixed when ``step`` is ``None``, sliding otherwise).
+    masks, sim_th, depth
+        Masking and Drain settings of the parser.
+    strict
+        Error on the first line that matches no header format (else count and skip).
+    key_column
+        Table input: column holding each event's key. Integer keys are used as they are; any
+        other values (e.g. ``E5``, ``login``) are numbered at fit, and a value unseen in
+        training becomes key ``0`` (unknown, counted).
+    message_column
+        Table input: column holding each event's message text, mined into templates by Drain
+        (like a ``raw`` log line).
+    time_column
+        Table input: time of each event (epoch seconds or date-time text). Events are ordered by
+        it inside a session (stable: ties keep table order) and it defines ``window`` sessions.
+
+    A table is a :class:`pandas.DataFrame` or a CSV/TSV/Parquet/JSONL path; a log is a path
+    (``.gz`` read directly) or lines of text. A log is streamed in chunks: only each event's key,
+    line number and session are kept, never the whole text. A table file is read chunk by
+    chunk too, in training and in scoring.
+
+    Examples
+    --------
+    >>> ops = ["open", "read", "close"]
+    >>> lines = [f"{ops[i % 3]} blk_{i % 4} done {i}" for i in range(12)]
+    >>> pre = EventSessions(format="raw", session_regex=r"blk_\\d+").fit(lines)
+    >>> [s.tolist() for s in pre.transform(lines)][:2]
+    [[1, 2, 3], [2, 3, 1]]
+
+    An event table with a session column:
+
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"user": ["a", "b", "a", "a"], "event": ["login", "login", "read", "exit"]})
+    >>> pre = EventSessions(session_column="user", key_column="event").fit(df)
+    >>> [s.tolist() for s in pre.transform(df)], pre.templates()
+    ([[2, 3, 1], [2]], {1: 'exit', 2: 'login', 3: 'read'})
+    """
+
+    output = "events"  # the detector input kind this produces
+    chunk_lines = 65_536  # log lines parsed per chunk (bounds the memory of raw text)
+
+    def __init__(self, format: str = "raw", session_regex: str | None = None,
+                 session_column: str | None = None, window: float | None = None,
+                 step: float | None = None, masks: tuple[tuple[str, str], ...] | None = None,
+                 sim_th: float = 0.5, depth: int = 4, strict: bool = False,
+                 key_column: str | None = None, message_column: str | None = None,
+                 time_column: str | None = None) -> None:
+        self.format = format
+        self.session_regex = session_regex
+        self.session_column = session_column
+        self.window = window
+        self.step = step
+        self.masks = masks
+        self.sim_th = sim_th
+        self.depth = depth
+        self.strict = strict
+        self.key_column = key_column
+        self.message_column = message_column
+        self.time_column = time_column
+
+    def get_params(self) -> dict[str, Any]:
+        """Constructor arguments (JSON-ready)."""
+        return {"format": self.format, "session_regex": self.session_regex,
+                "session_column": self.session_column, "window": self.window, "step": self.step,
+                "masks": None if self.masks is None else [list(m) for m in self.masks],
+                "sim_th": self.sim_th, "depth": self.depth, "strict": self.strict,
+                "key_column": self.key_column, "message_column": self.message_column,
+                "time_column": self.time_column}
+
+    @property
+    def is_table(self) -> bool:
+        """Whether the input is an event table (``key_column`` or ``message_column``)."""
+        return self.key_column is not None or self.message_column is not None
+
+    def _parser(self) -> LogParser:
+        masks = None if self.masks is None else tuple(tuple(m) for m in self.masks)
+        fmt = "raw" if self.is_table else self.format
+        return LogParser(fmt, masks=masks, sim_th=self.sim_th,  # type: ignore[arg-type]
+                         depth=self.depth, strict=self.strict)
+
+    def _grouper(self) -> SessionGrouper:
+        return SessionGrouper(session_regex=self.session_regex, session_column=self.session_column,
+                              window=self.window, step=self.step,
+                              order_by_time=self.is_table and self.time_column is not None)
+
+    @staticmethod
+    def _lines(data: Any) -> tuple[Iterable[str], str]:
+        if isinstance(data, (str, os.PathLike)):
+            return file_lines(data), str(data)
+        if isinstance(data, pd.DataFrame):
+            raise InputError("a DataFrame is an event table: give EventSessions key_column or "
+                             "message_column (CLI: --key-col / --message-col) and session_column")
+        if isinstance(data, Iterable):
+            return data, "input"
+        raise InputError(f"expected a log file path or lines of text, got {type(data).__name__}")
+
+    def _check_options(self) -> None:
+        if self.session_regex is None and self.session_column is None and self.window is None:
+            raise InputError("sessions: give --session-regex, --session-col or --window to group "
+                             "log lines into sessions")
+        if self.is_table:
+            if self.key_column is not None and self.message_column is not None:
+                raise InputError("--key-col and --message-col: give one (keys, or messages to "
+                                 "mine templates from)")
+            if self.window is not None and self.time_column is None:
+                raise InputError("--window on a table needs its time column (--timestamp-col)")
+
+    # -- fit / transform ---------------------------------------------------------------------
+    def fit(self, data: Any) -> EventSessions:
+        """Learn the templates from the training log ``data`` (path or lines) or the keys of
+        an event table."""
+        self._fit(data, group=False)
+        return self
+
+    def _fit(self, data: Any, *, group: bool) -> Sessions | None:
+        """Fit; with ``group``, also return the training sessions (``None`` for key files)."""
+        self.key_names_: list[str] | None = None
+        self.columns_: list[str] = []
+        if self.format == "keys" and not self.is_table:
+            self.parser_ = None
+            self.feature_names_: list[str] = []
+            return None
+        self._check_options()
+        if self.is_table:
+            self.parser_ = None
+            sessions = self._table_sessions(data, learn=True)
+            self.fit_stats_ = {k: v for k, v in sessions.stats.items() if k != "sessions"}
+            self.feature_names_ = [f"{k}: {t}" for k, t in sorted(self.templates().items())]
+            return sessions if group else None
+        lines, _ = self._lines(data)
+        parser = self._parser()
+        grouper = self._grouper() if group else None
+        for chunk in parser.fit_chunks(lines, self.chunk_lines):
+            if grouper is not None:
+                grouper.add(chunk)
+        self.fit_stats_ = parser.stats_.to_dict()
+        self.parser_ = parser
+        self.feature_names_ = [f"{k}: {t}" for k, t in sorted(parser.templates().items())]
+        return None if grouper is None else self._finish(grouper, dict(self.fit_stats_))
+
+    def sessions(self, data: Any, *, keep_events: bool = False) -> Sessions:
+        """Parse ``data`` with the fitted templates and group it; counts in ``Sessions.stats``.
+
+        A log is streamed in chunks of :attr:`chunk_lines` lines. ``keep_events`` also keeps
+        every parsed event (with its text) in ``Sessions.events``, which costs memory in
+        proportion to the log; without it, ``Sessions.text_of`` reads the text of chosen lines
+        again from a file or list when an alert needs it.
+        """
+        if not hasattr(self, "parser_"):
+            raise NotFittedError("EventSessions is not fitted; call fit(log) first")
+        if self.is_table:
+            return self._table_sessions(data, learn=False)
+        if self.format == "keys":
+            lines, source = self._lines(data)
+            ids, seqs, counts = read_key_sequences(lines, strict=self.strict, source=source)
+            line_nos = [np.full(len(q), int(i), dtype=np.int64) for i, q in zip(ids, seqs, strict=True)]
+            return Sessions(ids, seqs, line_nos, {**counts, "sessions": len(seqs)})
+        lines, _ = self._lines(data)
+        grouper = self._grouper()
+        kept: list[pd.DataFrame] = []
+        for chunk in self.parser_.parse_chunks(lines, self.chunk_lines):
+            grouper.add(chunk)
+            if keep_events:
+                kept.append(chunk)
+        out = self._finish(grouper, self.parser_.stats_.to_dict())
+        if keep_events:
+            out.events = self.parser_._frame(kept)
+        elif isinstance(data, (str, os.PathLike, list, tuple)):
+            out.text_of = lambda wanted: self._texts(data, wanted)
+        return out
+
+    def _texts(self, data: Any, wanted: set[int]) -> dict[int, str]:
+        """Message text (``content``) of the lines numbered ``wanted``, read again from ``data``."""
+        if not wanted:
+            return {}
+        header = self.parser_._compile().header
+        last = max(wanted)
+        lines, _ = self._lines(data)
+        out: dict[int, str] = {}
+        for lineno, line in enumerate(lines, 1):
+            if lineno in wanted:
+                m = header.match(line)
+                if m is not None:
+                    out[lineno] = m.group("content") or ""
+            if lineno >= last:
+                break
+        return out
+
+    def _finish(self, grouper: SessionGrouper, stats: dict[str, Any]) -> Sessions:
+        ids, seqs, line_nos, counts = grouper.finish()
+        stats.update(counts)
+        stats["sessions"] = len(seqs)
+        return Sessions(ids, seqs, line_nos, stats)
+
+    def transform(self, data: Any) -> list[np.ndarray]:
+        """Key sequences of ``data`` (one int64 array per session)."""
+        out = self.sessions(data).sequences
+        if not out:
+            raise InputError("no sessions found in the log (every line was skipped or had no "
+                             "session id)")
+        return out
+
+    def fit_transform(self, data: Any) -> list[np.ndarray]:
+        """``fit(data)`` then the training sessions (the training log is parsed once)."""
+        sessions = self._fit(data, group=True)
+        if sessions is None:
+            return self.transform(data)
+        if not len(sessions):
+            raise InputError("no sessions found in the training log")
+        return sessions.sequences
+
+    def extra_columns(self, data: Any) -> list[str]:
+        """Sessions have no columns to ignore."""
+        return []
+
+    def templates(self) -> dict[int, str]:
+        """Template text per key (the key names of a table; empty for integer keys)."""
+        if getattr(self, "key_names_", None):
+            return {i + 1: name for i, name in enumerate(self.key_names_)}  # type: ignore[arg-type]
+        return {} if self.parser_ is None else self.parser_.templates()
+
+    # -- state --------------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-JSON fitted state (the parser's template tree included)."""
+        if not hasattr(self, "parser_"):
+            raise NotFittedError("EventSessions is not fitted")
+        return {"class": "EventSessions", "params": self.get_params(),
+                "parser": None if self.parser_ is None else self.parser_.to_dict(),
+                "feature_names": self.feature_names_, "key_names": self.key_names_}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> EventSessions:
+        """Rebuild from :meth:`to_dict` output.
+
+        Examples
+        --------
+        >>> pre = EventSessions(format="keys").fit(None)
+        >>> EventSessions.from_dict(pre.to_dict()).format
+        'keys'
+        """
+        try:
+            params = dict(d["params"])
+            if params.get("masks") is not None:
+                params["masks"] = tuple(tuple(m) for m in params["masks"])
+            self = cls(**params)
+            self.parser_ = None if d["parser"] is None else LogParser.from_dict(d["parser"])
+            self.columns_ = []
+            self.feature_names_ = list(d["feature_names"])
+            names = d.get("key_names")
+            self.key_names_ = None if names is None else [str(n) for n in names]
+        except (KeyError, TypeError) as exc:
+            raise InputError(f"session preprocessing state is malformed ({exc})") from None
+        return self

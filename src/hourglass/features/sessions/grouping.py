@@ -1,0 +1,203 @@
+"""Parsed log events → sessions: by an id found in the message, a session column, or time windows.
+
+:class:`SessionGrouper` groups events chunk by chunk (keeping only each event's key, line number
+and session), :func:`group_events` in one go; :class:`Sessions` holds the result.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from hourglass.errors import InputError
+
+__all__ = ["SessionGrouper", "Sessions", "group_events"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Sessions:
+    """Sessions built from a log: ids, key sequences, the log lines of each event, counts."""
+
+    ids: list[str]
+    sequences: list[np.ndarray]
+    lines: list[np.ndarray]
+    stats: dict[str, Any] = field(default_factory=dict)
+    events: pd.DataFrame | None = None
+    text_of: Callable[[set[int]], dict[int, str]] | None = None
+
+    def __len__(self) -> int:
+        return len(self.sequences)
+
+
+def _split_by_code(codes: np.ndarray, *arrays: np.ndarray, within: np.ndarray | None = None
+                   ) -> tuple[np.ndarray, list[list[np.ndarray]]]:
+    """Group rows by integer ``codes`` (in row order inside a group, or by ``within`` — ties in
+    row order, NaN last — when given): (group codes, parts)."""
+    order = np.argsort(codes, kind="stable") if within is None else np.lexsort((within, codes))
+    sc = codes[order]
+    cuts = np.flatnonzero(np.diff(sc)) + 1
+    groups = sc[np.r_[0, cuts]] if len(sc) else sc
+    return groups, [np.split(a[order], cuts) for a in arrays]
+
+
+class SessionGrouper:
+    """Group parsed events into sessions chunk by chunk, keeping only what sessions need.
+
+    Feed event frames (columns ``key``, ``line`` and ``content``, the session column or
+    ``time``) to :meth:`add`; :meth:`finish` returns ids, key sequences, line numbers and
+    counts. Per event only the key, the line number and the session code (or the time stamp)
+    are kept, so a log far larger than memory can be grouped as long as its sessions fit.
+    Exactly one of ``session_regex`` (ids found in ``content``; a line naming several ids joins
+    each of them), ``session_column`` or ``window`` (seconds, with ``step`` < ``window`` for
+    sliding windows) is used. With ``order_by_time``, events are ordered by their ``time``
+    inside a session (ties keep input order) rather than by input order.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> g = SessionGrouper(session_regex=r"blk_\\d+")
+    >>> g.add(pd.DataFrame({"key": [1, 2], "line": [1, 2], "content": ["a blk_1", "b blk_2"]}))
+    >>> g.add(pd.DataFrame({"key": [3], "line": [3], "content": ["c blk_1"]}))
+    >>> ids, seqs, lines, _ = g.finish()
+    >>> ids, [s.tolist() for s in seqs], [x.tolist() for x in lines]
+    (['blk_1', 'blk_2'], [[1, 3], [2]], [[1, 3], [2]])
+    """
+
+    def __init__(self, *, session_regex: str | None = None, session_column: str | None = None,
+                 window: float | None = None, step: float | None = None,
+                 order_by_time: bool = False) -> None:
+        chosen = [o for o in (session_regex, session_column, window) if o is not None]
+        if len(chosen) != 1:
+            raise InputError("sessions: give exactly one of --session-regex, --session-col or "
+                             f"--window (got {len(chosen)})")
+        self.rx: re.Pattern[str] | None = None
+        if session_regex is not None:
+            try:
+                self.rx = re.compile(session_regex)
+            except re.error as exc:
+                raise InputError(f"--session-regex: invalid regular expression ({exc})") from None
+            if self.rx.groups > 1:
+                raise InputError("--session-regex: use at most one capturing group (its text is "
+                                 "the session id; with none, the whole match is)")
+        self.session_column = session_column
+        self.window, self.step = window, step
+        if window is not None:
+            w = float(window)
+            st = w if step is None else float(step)
+            if not (w > 0 and 0 < st <= w and math.isfinite(w)):
+                raise InputError(f"--window/--step: need 0 < step <= window, got window={window}, "
+                                 f"step={step}")
+            self._w, self._s = w, st
+        self.order_by_time = order_by_time
+        self.index: dict[str, int] = {}
+        self.parts: list[tuple[np.ndarray, ...]] = []
+        self.counts = {"events_without_session": 0, "empty_sessions_skipped": 0}
+
+    def add(self, events: pd.DataFrame) -> None:
+        """Take one chunk of events (in log order)."""
+        if not len(events):
+            return
+        keys = events["key"].to_numpy(dtype=np.int64)
+        lines = events["line"].to_numpy(dtype=np.int64)
+        if self.rx is not None:
+            findall, index = self.rx.findall, self.index
+            found = [list(dict.fromkeys(findall(c))) for c in events["content"].astype(str).tolist()]
+            n_ids = np.fromiter((len(f) for f in found), dtype=np.int64, count=len(found))
+            self.counts["events_without_session"] += int((n_ids == 0).sum())
+            rows = np.repeat(np.arange(len(events)), n_ids)
+            codes = np.fromiter((index.setdefault(i, len(index)) for f in found for i in f),
+                                dtype=np.int64, count=int(n_ids.sum()))
+        elif self.session_column is not None:
+            if self.session_column not in events.columns:
+                raise InputError(f"--session-col: no field {self.session_column!r}; the input "
+                                 f"gives {', '.join(c for c in events.columns if c not in ('key', 'line'))}")
+            col = events[self.session_column]
+            text = col.astype(str)
+            ok = col.notna().to_numpy() & (text.str.len() > 0).to_numpy()
+            self.counts["events_without_session"] += int((~ok).sum())
+            rows = np.flatnonzero(ok)
+            index = self.index
+            codes = np.fromiter((index.setdefault(v, len(index)) for v in text.iloc[rows].tolist()),
+                                dtype=np.int64, count=len(rows))
+        else:
+            t = events["time"].to_numpy(dtype=np.float64) if "time" in events.columns else \
+                np.full(len(events), np.nan)
+            ok = np.isfinite(t)
+            self.counts["events_without_session"] += int((~ok).sum())
+            rows = np.flatnonzero(ok)
+            codes = t[rows]  # time stamps; windows are cut in finish()
+        part = (keys[rows], lines[rows], codes)
+        if self.order_by_time:
+            part += (events["time"].to_numpy(dtype=np.float64)[rows],)
+        self.parts.append(part)
+
+    def map_keys(self, mapping: np.ndarray) -> None:
+        """Replace every key ``k`` added so far by ``mapping[k]`` (keys numbered provisionally
+        while a table streams, renumbered once all are known)."""
+        self.parts = [(mapping[p[0]], *p[1:]) for p in self.parts]
+
+    def finish(self) -> tuple[list[str], list[np.ndarray], list[np.ndarray], dict[str, int]]:
+        """(ids, key sequences, line numbers, counts) of every non-empty session."""
+        def cat(i: int, dtype: type) -> np.ndarray:
+            return np.concatenate([p[i] for p in self.parts]) if self.parts else np.zeros(0, dtype)
+
+        keys, lines, codes = cat(0, np.int64), cat(1, np.int64), cat(2, np.int64)
+        times = cat(3, np.float64) if self.order_by_time else None
+        self.parts = []
+        counts = self.counts
+        if self.window is not None:
+            if not len(codes):
+                raise InputError("--window: no event has a readable time stamp in this input")
+            w, s = self._w, self._s
+            t0 = float(np.floor(codes.min() / s) * s)
+            rel = codes - t0
+            last = np.floor(rel / s).astype(np.int64)               # last window holding the event
+            first = np.maximum(np.floor((rel - w) / s).astype(np.int64) + 1, 0)
+            n_win = last - first + 1
+            rows = np.repeat(np.arange(len(codes)), n_win)
+            offs = np.arange(n_win.sum()) - np.repeat(np.cumsum(n_win) - n_win, n_win)
+            win = np.repeat(first, n_win) + offs
+            counts["empty_sessions_skipped"] = int(last.max()) + 1 - len(np.unique(win))
+            groups, (gk, gl) = _split_by_code(win, keys[rows], lines[rows],
+                                              within=None if times is None else times[rows])
+            ids = [pd.Timestamp(t0 + int(g) * s, unit="s").isoformat() for g in groups]
+        else:
+            groups, (gk, gl) = _split_by_code(codes.astype(np.int64), keys, lines, within=times)
+            names = list(self.index)
+            ids = [names[g] for g in groups]
+        if counts["events_without_session"]:
+            logger.info("%d event(s) belong to no session", counts["events_without_session"])
+        if counts["empty_sessions_skipped"]:
+            logger.info("%d empty window(s) skipped", counts["empty_sessions_skipped"])
+        return ids, gk, gl, dict(counts)
+
+
+def group_events(events: pd.DataFrame, *, session_regex: str | None = None,
+                 session_column: str | None = None, window: float | None = None,
+                 step: float | None = None) -> tuple[list[str], list[np.ndarray], list[np.ndarray],
+                                                     dict[str, int]]:
+    """Group parsed events (columns ``key``, ``line``, ``content``/``time``/others) into sessions
+    in one go (see :class:`SessionGrouper` for the options and a chunked version).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> ev = pd.DataFrame({"key": [1, 2, 1], "line": [1, 2, 3],
+    ...                    "content": ["a blk_1", "b blk_2", "c blk_1"]})
+    >>> ids, seqs, _, _ = group_events(ev, session_regex=r"blk_-?\\d+")
+    >>> ids, [s.tolist() for s in seqs]
+    (['blk_1', 'blk_2'], [[1, 1], [2]])
+    """
+    grouper = SessionGrouper(session_regex=session_regex, session_column=session_column,
+                             window=window, step=step)
+    grouper.add(events)
+    return grouper.finish()

@@ -1,0 +1,75 @@
+"""DeepLog key-sequence files (one session of integer keys a line) and event-count vectors."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+import numpy as np
+
+from hourglass.errors import InputError
+
+__all__ = ["count_vectors", "read_key_sequences"]
+
+logger = logging.getLogger(__name__)
+
+
+def read_key_sequences(lines: Iterable[str], *, strict: bool = False,
+                       source: str = "input") -> tuple[list[str], list[np.ndarray], dict[str, int]]:
+    """DeepLog key-sequence lines (space-separated non-negative integers, one session a line).
+
+    Empty lines are skipped and counted; a line with anything but integers is counted and
+    skipped (an error naming the line with ``strict``).
+
+    Examples
+    --------
+    >>> ids, seqs, counts = read_key_sequences(["5 5 22", "", "7 x"])
+    >>> [s.tolist() for s in seqs], counts["empty_sessions_skipped"], counts["unmatched"]
+    ([[5, 5, 22]], 1, 1)
+    """
+    ids: list[str] = []
+    seqs: list[np.ndarray] = []
+    counts = {"lines": 0, "empty_sessions_skipped": 0, "unmatched": 0, "first_unmatched": None}
+    for lineno, line in enumerate(lines, 1):
+        counts["lines"] += 1
+        text = line.strip()
+        if not text:
+            counts["empty_sessions_skipped"] += 1
+            continue
+        try:
+            arr = np.array([int(tok) for tok in text.split()], dtype=np.int64)
+        except ValueError:
+            arr = None
+        if arr is None or (arr < 0).any():
+            if strict:
+                raise InputError(f"{source}: line {lineno}: expected space-separated non-negative "
+                                 f"integer keys, got {text[:60]!r}")
+            counts["unmatched"] += 1
+            counts["first_unmatched"] = counts["first_unmatched"] or lineno
+            continue
+        ids.append(str(lineno))
+        seqs.append(arr)
+    if counts["unmatched"]:
+        logger.warning("%s: %d line(s) were not integer key sequences (first: line %s); skipped",
+                       source, counts["unmatched"], counts["first_unmatched"])
+    if counts["empty_sessions_skipped"]:
+        logger.info("%s: %d empty session(s) skipped", source, counts["empty_sessions_skipped"])
+    return ids, seqs, counts
+
+
+def count_vectors(sequences: list[np.ndarray], n_keys: int) -> np.ndarray:
+    """Event-count matrix (sessions × keys); keys ``>= n_keys`` go to the last column.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> count_vectors([np.array([0, 2, 2]), np.array([5])], 3).tolist()
+    [[1.0, 0.0, 2.0, 0.0], [0.0, 0.0, 0.0, 1.0]]
+    """
+    lengths = np.array([len(s) for s in sequences], dtype=np.int64)
+    flat = np.concatenate(sequences) if sequences else np.zeros(0, np.int64)
+    flat = np.where((flat >= n_keys) | (flat < 0), n_keys, flat)
+    rows = np.repeat(np.arange(len(sequences)), lengths)
+    out = np.zeros((len(sequences), n_keys + 1), dtype=np.float32)
+    np.add.at(out, (rows, flat), 1.0)
+    return out

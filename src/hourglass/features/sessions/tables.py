@@ -1,0 +1,214 @@
+"""Event tables (CSV/TSV/Parquet/JSONL or a DataFrame) as sessions: the table input of
+:class:`~hourglass.features.sessions.EventSessions`.
+
+:class:`EventTables` is a mixin of ``EventSessions``: it reads a table chunk by chunk, turns each
+chunk into events (a key column numbered at fit, or a message column mined by Drain, plus the
+time and session columns) and groups them with a
+:class:`~hourglass.features.sessions.SessionGrouper`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from hourglass.errors import InputError
+from hourglass.features.sessions.grouping import SessionGrouper, Sessions
+from hourglass.ingest.logs import UNKNOWN, LogParser
+
+__all__ = ["EventTables"]
+
+
+class EventTables:
+    """Event-table input of :class:`~hourglass.features.sessions.EventSessions` (a mixin)."""
+
+    chunk_lines: int
+    session_column: str | None
+    key_column: str | None
+    message_column: str | None
+    time_column: str | None
+    parser_: LogParser | None
+    key_names_: list[str] | None
+    _seen_names: dict[str, int]
+    _all_integral: bool
+
+    if TYPE_CHECKING:  # provided by EventSessions
+        def _parser(self) -> LogParser: ...
+
+        def _grouper(self) -> SessionGrouper: ...
+
+        def _finish(self, grouper: SessionGrouper, stats: dict[str, Any]) -> Sessions: ...
+
+    def _table_frames(self, data: Any) -> Iterator[tuple[pd.DataFrame, str]]:
+        """The table ``data`` in chunks of about :attr:`chunk_lines` rows (a file is read chunk
+        by chunk, never whole)."""
+        step = max(int(self.chunk_lines), 1)
+        if isinstance(data, pd.DataFrame):
+            source = "table"
+            frames: Iterable[pd.DataFrame] = (data.iloc[lo:lo + step]
+                                              for lo in range(0, len(data), step))
+        elif isinstance(data, (str, os.PathLike)):
+            from hourglass.ingest.readers import check_path, detect_format
+            from hourglass.ingest.tables import iter_table
+
+            source = str(data)
+            frames = (big.iloc[lo:lo + step]  # a reader chunk (~16 MB) in chunk_lines slices
+                      for big in iter_table(check_path(data), fmt=detect_format(data))
+                      for lo in range(0, len(big), step))
+        else:
+            raise InputError(f"an event table is a DataFrame or a CSV/Parquet/JSONL path, got "
+                             f"{type(data).__name__}")
+        wanted = [c for c in (self.session_column, self.key_column, self.message_column,
+                              self.time_column) if c is not None]
+        n = 0
+        for df in frames:
+            missing = [c for c in wanted if c not in df.columns]
+            if missing:
+                cols = [str(c) for c in df.columns]
+                raise InputError(f"{source}: no column {', '.join(map(repr, missing))}; columns "
+                                 f"are {', '.join(cols[:8])}{' ...' if len(cols) > 8 else ''}")
+            n += len(df)
+            yield df, source
+        if not n:
+            raise InputError(f"{source}: no rows")
+
+    def _table_times(self, df: pd.DataFrame, source: str) -> np.ndarray:
+        if self.time_column is None:
+            return np.full(len(df), np.nan)
+        col = df[self.time_column]
+        if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
+            return col.to_numpy(dtype=np.float64, na_value=np.nan)
+        t = pd.to_datetime(col, errors="coerce", utc=True)
+        if t.isna().all():
+            raise InputError(f"{source}: column {self.time_column!r} (--timestamp-col) holds no "
+                             f"readable time (e.g. {str(col.iloc[0])[:40]!r}); expected epoch "
+                             "seconds or date-time text")
+        secs = (t - pd.Timestamp("1970-01-01", tz="UTC")).dt.total_seconds()
+        return secs.to_numpy(dtype=np.float64, na_value=np.nan)
+
+    def _table_events(self, df: pd.DataFrame, source: str, offset: int, stats: dict[str, Any],
+                      *, learn: bool) -> pd.DataFrame:
+        """Events of one table chunk whose first row is row ``offset + 1``: ``line`` (row),
+        ``key``, ``time`` and the session column; counts are added to ``stats``."""
+        stats["lines"] = stats.get("lines", 0) + len(df)
+        for k in ("parsed", "unknown_template", "events_without_key"):
+            stats.setdefault(k, 0)
+        if self.message_column is not None:
+            text = df[self.message_column].astype("string").fillna("").tolist()
+            if learn and self.parser_ is None:  # the first chunk starts Drain, the next ones go on
+                self.parser_ = self._parser()
+                chunks = self.parser_.fit_chunks(text, len(text) + 1)
+            elif learn:
+                chunks = self.parser_.learn_chunks(text, len(text) + 1)
+            else:
+                chunks = self.parser_.parse_chunks(text, len(text) + 1)
+            ev = pd.concat(list(chunks), ignore_index=True)[["line", "key"]]
+            parser = self.parser_
+            ps = parser.stats_
+            stats["parsed"] += ps.parsed
+            stats["unknown_template"] += ps.unknown_template
+            stats["events_without_key"] += ps.blank
+            rows = ev["line"].to_numpy() - 1
+        else:
+            col = df[self.key_column]
+            ok = col.notna().to_numpy()
+            stats["events_without_key"] += int((~ok).sum())
+            rows = np.flatnonzero(ok)
+            vals = col.iloc[rows]
+            if learn:
+                keys = self._learn_keys(vals, source, offset + rows)
+            elif self.key_names_ is None:
+                num = pd.to_numeric(vals, errors="coerce")
+                bad = (num.isna() | (num != num.round())).to_numpy()
+                if bad.any():
+                    i = int(np.flatnonzero(bad)[0])
+                    raise InputError(f"{source}: row {offset + int(rows[i]) + 1}: column "
+                                     f"{self.key_column!r} (--key-col): the model was trained on "
+                                     f"integer keys, found {str(vals.iloc[i])[:40]!r}")
+                keys = num.to_numpy(dtype=np.int64)
+                if (keys < 0).any():
+                    i = offset + int(rows[np.flatnonzero(keys < 0)[0]])
+                    raise InputError(f"{source}: row {i + 1}: column {self.key_column!r} (--key-col) "
+                                     f"must hold keys >= 0, found {int(keys[keys < 0][0])}")
+            else:
+                index = {name: i + 1 for i, name in enumerate(self.key_names_)}
+                keys = np.fromiter((index.get(v, UNKNOWN) for v in vals.astype(str).tolist()),
+                                   dtype=np.int64, count=len(vals))
+                stats["unknown_template"] += int((keys == UNKNOWN).sum())
+            ev = pd.DataFrame({"key": keys})
+            stats["parsed"] += len(ev)
+        ev["line"] = offset + rows + 1
+        ev["time"] = self._table_times(df, source)[rows]
+        if self.session_column is not None:
+            ev[self.session_column] = df[self.session_column].iloc[rows].to_numpy()
+        return ev
+
+    def _learn_keys(self, vals: pd.Series, source: str, rows: np.ndarray) -> np.ndarray:
+        """Provisional keys of one training chunk of the key column: every distinct value is
+        numbered in order of first appearance; :meth:`_final_keys` maps them at the end."""
+        integral = pd.api.types.is_integer_dtype(vals) or (
+            pd.api.types.is_float_dtype(vals) and bool((vals == vals.round()).all()))
+        self._all_integral = self._all_integral and integral
+        if integral and len(vals) and (vals < 0).any():
+            i = int(np.flatnonzero((vals < 0).to_numpy())[0])
+            raise InputError(f"{source}: row {int(rows[i]) + 1}: column {self.key_column!r} "
+                             f"(--key-col) must hold keys >= 0, found {vals.iloc[i]}")
+        codes, uniques = pd.factorize(vals)
+        seen = self._seen_names  # names as scoring spells them (``astype(str)``)
+        names = pd.Series(uniques, dtype=vals.dtype).astype(str).tolist()
+        lut = np.array([seen.setdefault(n, len(seen)) for n in names], dtype=np.int64)
+        return lut[codes] if len(codes) else np.zeros(0, np.int64)
+
+    def _final_keys(self) -> np.ndarray:
+        """Provisional key → final key, and ``key_names_``: integer keys as they are if every
+        value was integral, else the names sorted and numbered from 1."""
+        names = list(self._seen_names)
+        if self._all_integral:
+            self.key_names_ = None
+            return np.array([int(float(n)) for n in names], dtype=np.int64)
+        self.key_names_ = sorted(names)
+        rank = {n: i + 1 for i, n in enumerate(self.key_names_)}
+        return np.array([rank[n] for n in names], dtype=np.int64)
+
+    def _table_sessions(self, data: Any, *, learn: bool) -> Sessions:
+        """Group a table, chunk by chunk (in training, key names are numbered at the end)."""
+        grouper = self._grouper()
+        stats: dict[str, Any] = {}
+        offset = 0
+        if learn:
+            self._seen_names: dict[str, int] = {}
+            self._all_integral = True
+        for df, source in self._table_frames(data):
+            grouper.add(self._table_events(df, source, offset, stats, learn=learn))
+            offset += len(df)
+        if learn and self.key_column is not None:
+            grouper.map_keys(self._final_keys())
+            del self._seen_names
+        if learn and self.message_column is not None and not stats.get("parsed"):
+            raise InputError(f"{source}: column {self.message_column!r} (--message-col) holds no "
+                             "message text")
+        out = self._finish(grouper, stats)
+        if self.message_column is not None:
+            if isinstance(data, pd.DataFrame):
+                messages = data[self.message_column]
+                out.text_of = lambda wanted: {int(r): str(messages.iloc[int(r) - 1]) for r in wanted}
+            else:
+                out.text_of = lambda wanted: self._table_texts(data, wanted)
+        return out
+
+    def _table_texts(self, data: Any, wanted: set[int]) -> dict[int, str]:
+        """Message text of the table rows numbered ``wanted``, read again chunk by chunk."""
+        out: dict[int, str] = {}
+        offset = 0
+        for df, _ in self._table_frames(data):
+            rows = [r for r in wanted if offset < r <= offset + len(df)]
+            for r in rows:
+                out[r] = str(df[self.message_column].iloc[r - offset - 1])
+            offset += len(df)
+            if offset >= max(wanted, default=0):
+                break
+        return out
