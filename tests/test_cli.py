@@ -171,6 +171,26 @@ def test_threads_option_sets_torch_threads() -> None:
         torch.set_num_threads(before)
 
 
+def test_without_threads_option_busy_cores_are_left_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    import torch
+
+    before = torch.get_num_threads()
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.delenv("HOURGLASS_THREADS", raising=False)
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    try:
+        torch.set_num_threads(2)
+        monkeypatch.setattr("os.getloadavg", lambda: (2.6, 2.0, 1.0))  # another job on both cores
+        assert runner.invoke(app, ["models"]).exit_code == 0
+        assert torch.get_num_threads() == 1
+        torch.set_num_threads(2)
+        monkeypatch.setattr("os.getloadavg", lambda: (0.1, 0.1, 0.1))  # idle: torch's choice stands
+        assert runner.invoke(app, ["models"]).exit_code == 0
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
+
+
 def test_train_and_score_the_default_ensemble(files: dict[str, Path]) -> None:
     """``--model ensemble`` works with its default members; the CLI's common options reach them."""
     model = files["dir"] / "ens"

@@ -7,6 +7,8 @@ formats, inspect); ``tables``, ``logs`` and ``timeseries`` hold the work per inp
 
 from __future__ import annotations
 
+import logging
+import os
 from typing import Annotated
 
 import typer
@@ -31,7 +33,8 @@ from hourglass.cli.train import demo, train
 
 __all__ = ["BadRowsOpt", "DataArg", "DatasetOpt", "DeprecatedTimeColOpt", "FormatOpt", "LabelOpt",
            "ModelArg", "NormalOpt", "QuietOpt", "app", "demo", "err", "evaluate", "formats",
-           "inspect", "main", "models", "out", "score", "train", "train_pipeline"]
+           "idle_threads", "inspect", "main", "models", "out", "score", "train",
+           "train_pipeline"]
 
 app = typer.Typer(
     name="hourglass",
@@ -42,17 +45,47 @@ app = typer.Typer(
 )
 
 
+def idle_threads(default: int, cpus: int | None, load: float | None) -> int:
+    """Torch threads for a run when none were asked for: the CPUs not already busy (rounded, at
+    least 1), never more than torch's own ``default``.
+
+    Torch's OpenMP threads wait for each other by spinning; when another job holds a core, a
+    descheduled thread stalls every parallel step, and a run that takes 7 s on an idle 2-core
+    machine was measured at 50–390 s beside other jobs. Using only the idle cores avoids that;
+    with no load information (``None``) torch's default stands.
+
+    Examples
+    --------
+    >>> idle_threads(2, cpus=2, load=0.1)     # idle machine: torch's default
+    2
+    >>> idle_threads(2, cpus=2, load=2.6)     # both cores busy: one thread
+    1
+    >>> idle_threads(16, cpus=16, load=4.0)
+    12
+    """
+    if cpus is None or load is None:
+        return default
+    return max(1, min(default, int(cpus - load + 0.5)))
+
+
 @app.callback()
 def _global_options(
     threads: Annotated[int | None, typer.Option(
         "--threads", envvar="HOURGLASS_THREADS", min=1,
-        help="CPU threads for torch (default: torch's choice). 1 is often fastest on a busy "
-             "or small machine.")] = None,
+        help="CPU threads for torch (default: the CPUs not busy with other jobs, at most "
+             "torch's choice).")] = None,
 ) -> None:
     """Deep-learning anomaly detection for security telemetry."""
-    if threads is not None:
-        import torch
+    import torch
 
+    if threads is None and "OMP_NUM_THREADS" not in os.environ:
+        try:
+            load: float | None = os.getloadavg()[0]
+        except OSError:  # no load average on this platform
+            load = None
+        threads = idle_threads(torch.get_num_threads(), os.cpu_count(), load)
+        logging.getLogger(__name__).debug("torch threads: %d (1-min load %s)", threads, load)
+    if threads is not None:
         torch.set_num_threads(threads)
 
 
