@@ -125,10 +125,9 @@ def vus_volumes(y_true: object, scores: object, sliding_window: int = 100,
     Examples
     --------
     >>> y = [0, 0, 0, 1, 1, 0, 0, 0]
-    >>> float(vus_pr(y, y, sliding_window=4))
-    1.0
-    >>> round(float(vus_pr(y, [0, 0, 1, 0, 0, 0, 0, 0], sliding_window=4, n_thresholds=8)), 4)
-    0.4621
+    >>> v = vus_volumes(y, [0, 0, 1, 0, 0, 0, 0, 0], sliding_window=4, n_thresholds=8)
+    >>> {k: round(float(x), 4) for k, x in v.items()}
+    {'vus_roc': 0.598, 'vus_pr': 0.4621}
     """
     s = np.asarray(scores, dtype=np.float64).ravel()
     y = check_labels(y_true, s.size, what="y_true")
