@@ -10,7 +10,7 @@ import torch
 from torch import nn
 
 from hourglass.detectors._reconstruction import ReconstructionMixin
-from hourglass.detectors.base import DeepDetector, auto_batch_size, check_dropout, check_hidden
+from hourglass.detectors.base import DeepDetector, check_dropout, check_hidden
 from hourglass.nn import TrainConfig, labelled_margin_loss, mlp, predict_batches
 from hourglass.thresholds import Threshold
 
@@ -229,6 +229,7 @@ class AutoEncoder(ReconstructionMixin, DeepDetector):
     # Adam as one fused kernel per step (same update rule, different float rounding): a sixth
     # less CPU per step than the loop's foreach Adam on this small network (benchmarks/fit_time.py)
     _fused_adam: ClassVar[bool] = True
+    _auto_batch_largest: ClassVar[int] = AUTO_BATCH_LARGEST
 
     # artefacts saved before ``standardize`` existed hold models trained on raw inputs
     _params_before_added: ClassVar[dict[str, Any]] = {"standardize": False}
@@ -278,13 +279,7 @@ class AutoEncoder(ReconstructionMixin, DeepDetector):
         # Opt-in per class, not inherited: subclasses keep the training they were benchmarked with.
         if not type(self).__dict__.get("_fused_adam", False):
             return config
-        config = dataclasses.replace(config, optimizer=fused_adam)
-        if self.batch_size == "auto" and n_rows is not None:
-            batch = auto_batch_size(n_rows, largest=AUTO_BATCH_LARGEST)
-            # linear scaling: ``lr`` is the rate of batches up to 1,024 rows
-            config = dataclasses.replace(config, batch_size=batch,
-                                         lr=config.lr * max(1.0, batch / 1024))
-        return config
+        return dataclasses.replace(config, optimizer=fused_adam)
 
     def _check_params(self) -> None:
         check_hidden(self)

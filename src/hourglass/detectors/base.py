@@ -323,15 +323,21 @@ class DeepDetector(BaseDetector):
     """
 
     _tags: ClassVar[dict[str, Any]] = {"deep": True}
+    # ``batch_size="auto"``: the largest batch, read from the class's own namespace (not
+    # inherited: a subclass keeps the 1,024 cap it was benchmarked with unless it sets its own).
+    # ``lr`` is the rate of batches up to 1,024 rows and scales linearly beyond.
+    _auto_batch_largest: ClassVar[int] = 1024
 
     def _train_config(self, n_rows: int | None = None) -> TrainConfig:
-        bs = self.batch_size
+        bs, lr = self.batch_size, float(self.lr)
         if bs == "auto":
-            bs = auto_batch_size(1024 if n_rows is None else n_rows)
+            largest = type(self).__dict__.get("_auto_batch_largest", 1024)
+            bs = auto_batch_size(1024 if n_rows is None else n_rows, largest=largest)
+            lr *= max(1.0, bs / 1024)
         return TrainConfig(
             epochs=int(self.epochs),
             batch_size=int(bs),
-            lr=float(self.lr),
+            lr=lr,
             weight_decay=float(self.weight_decay),
             patience=None if self.patience is None else int(self.patience),
             verbose=int(self.verbose),
