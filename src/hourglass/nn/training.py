@@ -34,7 +34,7 @@ import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import torch
@@ -54,6 +54,10 @@ class TrainConfig:
     ``min_steps`` is a floor on the optimiser steps (batches): with few rows an epoch is one or
     two steps, and ``epochs`` alone would stop after a handful of updates; epochs are then
     added past ``epochs`` until the floor is reached, and early stopping waits for it too.
+    ``group_epochs`` then judges the model (validation loss, weight-average swap, best-epoch
+    copy, patience) once per group of ``total epochs // epochs`` epochs (and after the last
+    one) rather than after each, so that there are about ``epochs`` checks, as on data large
+    enough not to need the floor; ``patience`` then counts checks.
 
     Examples
     --------
@@ -72,6 +76,7 @@ class TrainConfig:
     optimizer: Callable[..., torch.optim.Optimizer] | None = None
     ema_decay: float | None = None
     min_steps: int = 0
+    group_epochs: bool = False
 
 
 @dataclass(frozen=True)
@@ -233,15 +238,88 @@ def _snapshot(module: nn.Module, previous: dict[str, torch.Tensor] | None) -> di
     return {k: v.detach().clone() for k, v in state.items()}
 
 
-def _adam(params: list[nn.Parameter], **kwargs: Any) -> torch.optim.Optimizer:
-    """Adam updating all tensors of a step at once (``foreach``): the same update as the
-    per-tensor loop, with one call per step instead of one per tensor (a network with batch
-    norm has twice the tensors; on CPU that loop was a sixth of the fit time)."""
+class _Optimiser(Protocol):
+    """What the loop calls on an optimiser."""
+
+    def zero_grad(self, set_to_none: bool = True) -> None: ...
+
+    def step(self) -> Any: ...
+
+
+class _ForeachAdam:
+    """Adam as ``torch.optim.Adam(foreach=True)`` computes it, without its per-call machinery.
+
+    On small data a GAN step is a few hundred tiny kernels, and ``Optimizer.step``'s own Python
+    (hooks, profiler records, regrouping the tensors by device and type, a ``.item()`` per
+    tensor for the bias corrections) cost as much as the update itself. This class runs the
+    same foreach kernels in the same order with the same scalars (torch's non-capturable foreach
+    path: coupled weight decay, no AMSGrad), so the parameters come out bit for bit the same;
+    each tensor keeps its own step count, and tensors without a gradient are skipped, as there.
+    Only the loop's ``zero_grad`` and ``step`` are provided.
+    """
+
+    def __init__(self, params: list[nn.Parameter], lr: float, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 0.0) -> None:
+        self.params = list(params)
+        self.lr, self.beta1, self.beta2 = float(lr), float(betas[0]), float(betas[1])
+        self.eps, self.weight_decay = float(eps), float(weight_decay)
+        self.steps = [0] * len(self.params)
+        self.exp_avg: list[torch.Tensor | None] = [None] * len(self.params)
+        self.exp_avg_sq: list[torch.Tensor | None] = [None] * len(self.params)
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        for p in self.params:
+            if set_to_none:
+                p.grad = None
+            elif p.grad is not None:
+                p.grad.detach_()
+                p.grad.zero_()
+
+    @torch.no_grad()
+    def step(self) -> None:
+        idx = [i for i, p in enumerate(self.params) if p.grad is not None]
+        if not idx:
+            return
+        params = [self.params[i] for i in idx]
+        grads = [p.grad for p in params]
+        for i, p in zip(idx, params, strict=True):
+            if self.exp_avg[i] is None:
+                self.exp_avg[i] = torch.zeros_like(p, memory_format=torch.preserve_format)
+                self.exp_avg_sq[i] = torch.zeros_like(p, memory_format=torch.preserve_format)
+            self.steps[i] += 1
+        exp_avgs = [self.exp_avg[i] for i in idx]
+        exp_avg_sqs = [self.exp_avg_sq[i] for i in idx]
+        if self.weight_decay != 0:
+            grads = torch._foreach_add(grads, params, alpha=self.weight_decay)
+        torch._foreach_lerp_(exp_avgs, grads, 1 - self.beta1)
+        torch._foreach_mul_(exp_avg_sqs, self.beta2)
+        torch._foreach_addcmul_(exp_avg_sqs, grads, grads, 1 - self.beta2)
+        # torch reads each step back as a float32 tensor's value: the same float for these ints
+        steps = [float(self.steps[i]) for i in idx]
+        step_size = [(self.lr / (1 - self.beta1 ** t)) * -1 for t in steps]
+        bias_correction2_sqrt = [(1 - self.beta2 ** t) ** 0.5 for t in steps]
+        denom = torch._foreach_sqrt(exp_avg_sqs)
+        torch._foreach_div_(denom, bias_correction2_sqrt)
+        torch._foreach_add_(denom, self.eps)
+        torch._foreach_addcdiv_(params, exp_avgs, denom, step_size)
+
+
+def _adam(params: list[nn.Parameter], **kwargs: Any) -> _Optimiser:
+    """The loop's default optimiser: Adam updating all tensors of a step at once (foreach), the
+    same update as torch's per-tensor loop with one call per step instead of one per tensor (a
+    network with batch norm has twice the tensors; on CPU that loop was a sixth of the fit
+    time). :class:`_ForeachAdam` where torch would take its plain foreach path on CPU (it does
+    not replicate the GPU's, nor options beyond ``betas``, ``eps`` and ``weight_decay``)."""
+    if (set(kwargs) <= {"lr", "betas", "eps", "weight_decay"}
+            and all(p.device.type == "cpu" and p.dtype in (torch.float32, torch.float64)
+                    and not p.is_complex() for p in params)
+            and not isinstance(kwargs.get("lr"), torch.Tensor)):
+        return _ForeachAdam(params, **kwargs)
     return torch.optim.Adam(params, foreach=True, **kwargs)
 
 
 def _optimisers(module: nn.Module, config: TrainConfig,
-                ) -> list[tuple[str | None, list[nn.Parameter], torch.optim.Optimizer]]:
+                ) -> list[tuple[str | None, list[nn.Parameter], _Optimiser]]:
     """(phase name, parameters, optimiser) per step of a batch; one unnamed step for a model
     without ``phases()``."""
     make_opt = config.optimizer or _adam
@@ -250,7 +328,7 @@ def _optimisers(module: nn.Module, config: TrainConfig,
         return [(None, params, make_opt(params, lr=config.lr, weight_decay=config.weight_decay))]
     if not hasattr(module, "phase_loss"):
         raise TypeError(f"{type(module).__name__} declares phases() but has no phase_loss()")
-    out: list[tuple[str | None, list[nn.Parameter], torch.optim.Optimizer]] = []
+    out: list[tuple[str | None, list[nn.Parameter], _Optimiser]] = []
     seen: set[str] = set()
     for phase in module.phases():  # type: ignore[operator]
         params = [p for p in phase.params if p.requires_grad]
@@ -350,6 +428,7 @@ def train_module(
     start = time.perf_counter()
     steps_per_epoch = max(len(_batches(n, config.batch_size)), 1)
     epochs = max(config.epochs, math.ceil(config.min_steps / steps_per_epoch))
+    group = max(1, epochs // config.epochs) if config.group_epochs else 1
     progress = _progress(config.verbose, epochs, description)
     modes = _Modes(module)
     task = None
@@ -391,6 +470,10 @@ def train_module(
                     f"training diverged at epoch {epoch + 1} (loss is {float(running)}); "
                     "lower the learning rate or scale the inputs")
             history.train_loss.append(float(running) / n)
+            if (epoch + 1) % group and epoch + 1 < epochs:
+                if progress is not None and task is not None:
+                    progress.update(task, advance=1)
+                continue
             watched = history.train_loss[-1]
             if average is not None:
                 average.swap()  # judge (and keep) the averaged weights
