@@ -248,3 +248,17 @@ def test_phases_leave_every_parameter_trainable() -> None:
     train_module(model, (torch.ones(8, 2),), None, TrainConfig(epochs=2, verbose=0),
                  generator=torch.Generator().manual_seed(0))
     assert model.mu1.requires_grad and model.mu2.requires_grad
+
+
+def test_gradient_clipping_matches_torch_bit_for_bit() -> None:
+    from hourglass.nn.training import _clip_grad_norm
+
+    grads = []
+    for clip in (_clip_grad_norm, lambda p, m: nn.utils.clip_grad_norm_(p, m, foreach=True)):
+        torch.manual_seed(0)
+        net = nn.Sequential(nn.Linear(4, 6), nn.Linear(6, 1))
+        (net(torch.randn(8, 4)) * 100).sum().backward()
+        clip(list(net.parameters()), 5.0)
+        grads.append([p.grad.clone() for p in net.parameters()])
+    assert all(torch.equal(a, b) for a, b in zip(*grads, strict=True))
+    assert float(torch.linalg.vector_norm(torch.stack([g.norm() for g in grads[0]]))) <= 5.0 + 1e-4
