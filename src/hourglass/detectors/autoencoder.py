@@ -13,6 +13,7 @@ from torch import nn
 from hourglass.detectors._reconstruction import ReconstructionMixin
 from hourglass.detectors.base import DeepDetector, check_dropout, check_hidden
 from hourglass.nn import TrainConfig, labelled_margin_loss, mlp, predict_batches
+from hourglass.nn.optim import FusedAdam
 from hourglass.thresholds import Threshold
 
 __all__ = ["AutoEncoder", "fused_adam"]
@@ -27,16 +28,19 @@ STANDARDIZE_FLOOR = 0.1
 """``standardize``: a feature's scale is at least this share of its range on the training rows."""
 
 
-def fused_adam(params: list[nn.Parameter], **kwargs: Any) -> torch.optim.Optimizer:
+def fused_adam(params: list[nn.Parameter], **kwargs: Any) -> FusedAdam:
     """Adam with PyTorch's fused kernel (CPU and CUDA): the whole update of a step in one call.
+
+    The same updates as ``torch.optim.Adam(params, fused=True)``, bit for bit, without
+    importing ``torch._dynamo`` (see :mod:`hourglass.nn.optim`).
 
     Examples
     --------
     >>> from torch import nn
     >>> type(fused_adam(list(nn.Linear(2, 1).parameters()), lr=1e-3)).__name__
-    'Adam'
+    'FusedAdam'
     """
-    return torch.optim.Adam(params, fused=True, **kwargs)
+    return FusedAdam(params, **kwargs)
 
 
 class _AEModule(nn.Module):

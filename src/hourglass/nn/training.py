@@ -34,7 +34,7 @@ import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import torch
@@ -45,6 +45,15 @@ __all__ = ["Phase", "TrainConfig", "TrainHistory", "predict_batches", "train_mod
 logger = logging.getLogger(__name__)
 
 Batch = tuple[torch.Tensor, ...]
+
+
+class Optimiser(Protocol):
+    """What the loop needs of an optimiser: a ``torch.optim.Optimizer`` or
+    :class:`hourglass.nn.optim.FusedAdam`."""
+
+    def zero_grad(self, set_to_none: bool = True) -> None: ...
+
+    def step(self) -> object: ...
 
 
 @dataclass(frozen=True)
@@ -69,7 +78,7 @@ class TrainConfig:
     min_delta: float = 1e-4
     clip_grad_norm: float | None = 5.0
     verbose: int = 1
-    optimizer: Callable[..., torch.optim.Optimizer] | None = None
+    optimizer: Callable[..., Optimiser] | None = None
     ema_decay: float | None = None
     min_steps: int = 0
 
@@ -194,7 +203,7 @@ class _ParameterAverage:
             a.copy_(tmp)
 
 
-def _adam(params: list[nn.Parameter], **kwargs: Any) -> torch.optim.Optimizer:
+def _adam(params: list[nn.Parameter], **kwargs: Any) -> Optimiser:
     """Adam updating all tensors of a step at once (``foreach``): the same update as the
     per-tensor loop, with one call per step instead of one per tensor (a network with batch
     norm has twice the tensors; on CPU that loop was a sixth of the fit time)."""
@@ -202,7 +211,7 @@ def _adam(params: list[nn.Parameter], **kwargs: Any) -> torch.optim.Optimizer:
 
 
 def _optimisers(module: nn.Module, config: TrainConfig,
-                ) -> list[tuple[str | None, list[nn.Parameter], torch.optim.Optimizer]]:
+                ) -> list[tuple[str | None, list[nn.Parameter], Optimiser]]:
     """(phase name, parameters, optimiser) per step of a batch; one unnamed step for a model
     without ``phases()``."""
     make_opt = config.optimizer or _adam
@@ -211,7 +220,7 @@ def _optimisers(module: nn.Module, config: TrainConfig,
         return [(None, params, make_opt(params, lr=config.lr, weight_decay=config.weight_decay))]
     if not hasattr(module, "phase_loss"):
         raise TypeError(f"{type(module).__name__} declares phases() but has no phase_loss()")
-    out: list[tuple[str | None, list[nn.Parameter], torch.optim.Optimizer]] = []
+    out: list[tuple[str | None, list[nn.Parameter], Optimiser]] = []
     seen: set[str] = set()
     for phase in module.phases():  # type: ignore[operator]
         params = [p for p in phase.params if p.requires_grad]
