@@ -219,30 +219,6 @@ def test_group_epochs_checks_about_epochs_times_and_keeps_every_training_loss() 
     assert h.stopped_early and len(h.val_loss) == 4 and len(h.train_loss) == 12
 
 
-def test_foreach_adam_matches_torch_adam_bit_for_bit() -> None:
-    from hourglass.nn.training import _adam, _ForeachAdam
-
-    def run(make):  # type: ignore[no-untyped-def]
-        torch.manual_seed(0)
-        net = nn.Sequential(nn.Linear(5, 7), nn.Tanh(), nn.Linear(7, 2))
-        unused = nn.Parameter(torch.ones(3))  # never gets a gradient: skipped, no state
-        params = [*net.parameters(), unused]
-        opt = make(params)
-        g = torch.Generator().manual_seed(1)
-        for _ in range(25):
-            opt.zero_grad(set_to_none=True)
-            net(torch.randn(16, 5, generator=g)).pow(2).mean().backward()
-            opt.step()
-        return [p.detach().clone() for p in params]
-
-    kwargs = {"lr": 3e-2, "betas": (0.5, 0.999), "weight_decay": 1e-3}
-    ours = run(lambda p: _adam(p, **kwargs))
-    assert isinstance(_adam([nn.Parameter(torch.zeros(1))], lr=1.0), _ForeachAdam)
-    theirs = run(lambda p: torch.optim.Adam(p, foreach=True, **kwargs))
-    assert all(torch.equal(a, b) for a, b in zip(ours, theirs, strict=True))
-    assert torch.equal(ours[-1], torch.ones(3))
-
-
 def test_phases_leave_every_parameter_trainable() -> None:
     model = TwoPhase(lr_second=0.05)
     train_module(model, (torch.ones(8, 2),), None, TrainConfig(epochs=2, verbose=0),

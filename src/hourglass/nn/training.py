@@ -40,11 +40,22 @@ import numpy as np
 import torch
 from torch import nn
 
+from hourglass.nn.optim import Adam
+
 __all__ = ["Phase", "TrainConfig", "TrainHistory", "predict_batches", "train_module"]
 
 logger = logging.getLogger(__name__)
 
 Batch = tuple[torch.Tensor, ...]
+
+
+class Optimiser(Protocol):
+    """What the loop needs of an optimiser: a ``torch.optim.Optimizer`` or
+    :class:`hourglass.nn.optim.Adam`."""
+
+    def zero_grad(self, set_to_none: bool = True) -> None: ...
+
+    def step(self) -> object: ...
 
 
 @dataclass(frozen=True)
@@ -73,7 +84,7 @@ class TrainConfig:
     min_delta: float = 1e-4
     clip_grad_norm: float | None = 5.0
     verbose: int = 1
-    optimizer: Callable[..., torch.optim.Optimizer] | None = None
+    optimizer: Callable[..., Optimiser] | None = None
     ema_decay: float | None = None
     min_steps: int = 0
     group_epochs: bool = False
@@ -238,88 +249,17 @@ def _snapshot(module: nn.Module, previous: dict[str, torch.Tensor] | None) -> di
     return {k: v.detach().clone() for k, v in state.items()}
 
 
-class _Optimiser(Protocol):
-    """What the loop calls on an optimiser."""
-
-    def zero_grad(self, set_to_none: bool = True) -> None: ...
-
-    def step(self) -> Any: ...
-
-
-class _ForeachAdam:
-    """Adam as ``torch.optim.Adam(foreach=True)`` computes it, without its per-call machinery.
-
-    On small data a GAN step is a few hundred tiny kernels, and ``Optimizer.step``'s own Python
-    (hooks, profiler records, regrouping the tensors by device and type, a ``.item()`` per
-    tensor for the bias corrections) cost as much as the update itself. This class runs the
-    same foreach kernels in the same order with the same scalars (torch's non-capturable foreach
-    path: coupled weight decay, no AMSGrad), so the parameters come out bit for bit the same;
-    each tensor keeps its own step count, and tensors without a gradient are skipped, as there.
-    Only the loop's ``zero_grad`` and ``step`` are provided.
-    """
-
-    def __init__(self, params: list[nn.Parameter], lr: float, betas: tuple[float, float] = (0.9, 0.999),
-                 eps: float = 1e-8, weight_decay: float = 0.0) -> None:
-        self.params = list(params)
-        self.lr, self.beta1, self.beta2 = float(lr), float(betas[0]), float(betas[1])
-        self.eps, self.weight_decay = float(eps), float(weight_decay)
-        self.steps = [0] * len(self.params)
-        self.exp_avg: list[torch.Tensor | None] = [None] * len(self.params)
-        self.exp_avg_sq: list[torch.Tensor | None] = [None] * len(self.params)
-
-    def zero_grad(self, set_to_none: bool = True) -> None:
-        for p in self.params:
-            if set_to_none:
-                p.grad = None
-            elif p.grad is not None:
-                p.grad.detach_()
-                p.grad.zero_()
-
-    @torch.no_grad()
-    def step(self) -> None:
-        idx = [i for i, p in enumerate(self.params) if p.grad is not None]
-        if not idx:
-            return
-        params = [self.params[i] for i in idx]
-        grads = [p.grad for p in params]
-        for i, p in zip(idx, params, strict=True):
-            if self.exp_avg[i] is None:
-                self.exp_avg[i] = torch.zeros_like(p, memory_format=torch.preserve_format)
-                self.exp_avg_sq[i] = torch.zeros_like(p, memory_format=torch.preserve_format)
-            self.steps[i] += 1
-        exp_avgs = [self.exp_avg[i] for i in idx]
-        exp_avg_sqs = [self.exp_avg_sq[i] for i in idx]
-        if self.weight_decay != 0:
-            grads = torch._foreach_add(grads, params, alpha=self.weight_decay)
-        torch._foreach_lerp_(exp_avgs, grads, 1 - self.beta1)
-        torch._foreach_mul_(exp_avg_sqs, self.beta2)
-        torch._foreach_addcmul_(exp_avg_sqs, grads, grads, 1 - self.beta2)
-        # torch reads each step back as a float32 tensor's value: the same float for these ints
-        steps = [float(self.steps[i]) for i in idx]
-        step_size = [(self.lr / (1 - self.beta1 ** t)) * -1 for t in steps]
-        bias_correction2_sqrt = [(1 - self.beta2 ** t) ** 0.5 for t in steps]
-        denom = torch._foreach_sqrt(exp_avg_sqs)
-        torch._foreach_div_(denom, bias_correction2_sqrt)
-        torch._foreach_add_(denom, self.eps)
-        torch._foreach_addcdiv_(params, exp_avgs, denom, step_size)
-
-
-def _adam(params: list[nn.Parameter], **kwargs: Any) -> _Optimiser:
-    """The loop's default optimiser: Adam updating all tensors of a step at once (foreach), the
-    same update as torch's per-tensor loop with one call per step instead of one per tensor (a
-    network with batch norm has twice the tensors; on CPU that loop was a sixth of the fit
-    time). :class:`_ForeachAdam` where torch would take its plain foreach path on CPU (it does
-    not replicate the GPU's, nor options beyond ``betas``, ``eps`` and ``weight_decay``)."""
-    if (set(kwargs) <= {"lr", "betas", "eps", "weight_decay"}
-            and all(p.device.type == "cpu" and p.dtype in (torch.float32, torch.float64)
-                    and not p.is_complex() for p in params)
-            and not isinstance(kwargs.get("lr"), torch.Tensor)):
-        return _ForeachAdam(params, **kwargs)
-    return torch.optim.Adam(params, foreach=True, **kwargs)
+def _adam(params: list[nn.Parameter], **kwargs: Any) -> Optimiser:
+    """Adam updating all tensors of a step at once (``foreach``): the same update as the
+    per-tensor loop, with one call per step instead of one per tensor (a network with batch
+    norm has twice the tensors; on CPU that loop was a sixth of the fit time). Bit for bit
+    ``torch.optim.Adam(params, foreach=True)``, without its ``torch._dynamo`` import
+    (:mod:`hourglass.nn.optim`)."""
+    return Adam(params, **kwargs)
 
 
 def _optimisers(module: nn.Module, config: TrainConfig,
-                ) -> list[tuple[str | None, list[nn.Parameter], _Optimiser]]:
+                ) -> list[tuple[str | None, list[nn.Parameter], Optimiser]]:
     """(phase name, parameters, optimiser) per step of a batch; one unnamed step for a model
     without ``phases()``."""
     make_opt = config.optimizer or _adam
@@ -328,7 +268,7 @@ def _optimisers(module: nn.Module, config: TrainConfig,
         return [(None, params, make_opt(params, lr=config.lr, weight_decay=config.weight_decay))]
     if not hasattr(module, "phase_loss"):
         raise TypeError(f"{type(module).__name__} declares phases() but has no phase_loss()")
-    out: list[tuple[str | None, list[nn.Parameter], _Optimiser]] = []
+    out: list[tuple[str | None, list[nn.Parameter], Optimiser]] = []
     seen: set[str] = set()
     for phase in module.phases():  # type: ignore[operator]
         params = [p for p in phase.params if p.requires_grad]
