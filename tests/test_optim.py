@@ -63,6 +63,9 @@ def test_training_does_not_import_the_compiler() -> None:
             "X = np.random.default_rng(0).normal(size=(300, 5)).astype('float32')\n"
             "AutoEncoder(hidden=(8, 4), epochs=2, verbose=0).fit(X).score(X)\n"
             "DeepSVDD(hidden=(8, 4), epochs=2, verbose=0).fit(X).score(X)\n"
+            "from hourglass.detectors import AnoGAN\n"  # its latent search steps an Adam too
+            "AnoGAN(hidden=(8,), latent_dim=2, epochs=2, min_steps=0, search_steps=3,"
+            " verbose=0).fit(X).score(X)\n"
             "print('torch._dynamo' in sys.modules)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          timeout=120)

@@ -28,6 +28,7 @@ from torch.nn import functional as F
 from torch.nn.utils import parametrize
 
 from hourglass.nn.blocks import ACTIVATIONS, mlp
+from hourglass.nn.optim import Adam
 from hourglass.nn.training import Phase
 
 __all__ = ["AnoGANModule", "Discriminator", "EncoderGANModule", "GANomalyModule", "r1_penalty",
@@ -247,7 +248,7 @@ class AnoGANModule(nn.Module):
             # codes stay where the N(0, I) prior has nearly all its mass: far outside it the
             # generator only extrapolates, and could "make" any row
             z = z0.clamp(-_Z_BOUND, _Z_BOUND).requires_grad_(True)
-            opt = torch.optim.Adam([z], lr=self.search_lr)  # element-wise: rows stay independent
+            opt = Adam([z], lr=self.search_lr)  # element-wise: rows stay independent
             best = torch.full((x.shape[0],), torch.inf, device=x.device)
             for _ in range(self.search_steps):
                 loss = self._anomaly_loss(x, f_x, z)
