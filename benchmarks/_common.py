@@ -51,9 +51,11 @@ def load_note() -> str:
     """How busy the machine was when the result was written (the 1-minute load average against
     the core count): timings are only comparable within a run on a busy machine."""
     load, cores = os.getloadavg()[0], os.cpu_count() or 1
-    # the benchmark itself keeps up to ``cores`` busy; well beyond that, something else ran too
-    verdict = ("other jobs were running: times are inflated, compare them within this run"
-               if load > 1.5 * cores else "no other heavy job was running")
+    # The load alone cannot tell a benchmark's own threads from another job's: a one-thread
+    # benchmark beside another one-thread job reads 2 on 2 cores. So only say what it shows.
+    verdict = ("more runnable jobs than cores: times are inflated, compare them within this run"
+               if load > 1.5 * cores else
+               "not oversubscribed, but other jobs may have shared the cores: see the notes")
     return f"1-minute load average when written: {load:.1f} on {cores} cores ({verdict})."
 
 

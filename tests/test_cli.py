@@ -204,3 +204,18 @@ def test_train_and_score_the_default_ensemble(files: dict[str, Path]) -> None:
     res = runner.invoke(app, ["evaluate", str(model), str(files["test"]), "--json", str(js), "-q"])
     assert res.exit_code == 0, res.output
     assert json.loads(js.read_text())["roc_auc"] > 0.9
+
+
+def test_the_cli_imports_the_library_only_when_a_command_runs() -> None:
+    """``hourglass --help`` must answer at once: torch, scikit-learn and pandas load in the commands."""
+    import subprocess
+    import sys
+
+    code = ("import sys, hourglass.cli.app\n"
+            "print(sorted(m for m in ('torch', 'sklearn', 'pandas') if m in sys.modules))\n")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                         check=True)
+    assert res.stdout.strip() == "[]"
+    res = subprocess.run([sys.executable, "-m", "hourglass", "train", "--help"], capture_output=True,
+                         text=True, timeout=120)
+    assert res.returncode == 0 and "--output" in res.stdout

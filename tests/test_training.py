@@ -202,3 +202,39 @@ def test_min_steps_adds_epochs_and_early_stopping_waits_for_them() -> None:
     h = train_module(Linear(), (x, y), None, replace(config, min_steps=12),
                      generator=torch.Generator().manual_seed(0))
     assert len(h.train_loss) == 6
+
+
+def test_group_epochs_checks_about_epochs_times_and_keeps_every_training_loss() -> None:
+    x, y = _data(64)
+    config = TrainConfig(epochs=4, batch_size=64, lr=1e-2, patience=None, verbose=0, min_steps=20,
+                         group_epochs=True)
+    h = train_module(Linear(), (x, y), (x[:16], y[:16]), config,
+                     generator=torch.Generator().manual_seed(0))
+    # 20 one-step epochs judged in groups of 5: 4 checks, the best one counted in epochs
+    assert len(h.train_loss) == 20 and len(h.val_loss) == 4
+    assert h.best_epoch in (5, 10, 15, 20)
+    # patience counts checks: with nothing to gain, 1 bad check stops after the floor
+    stop = replace(config, lr=1e-9, patience=1, min_delta=0.5, min_steps=12)
+    h = train_module(Linear(), (x, y), (x[:16], y[:16]), stop, generator=torch.Generator().manual_seed(0))
+    assert h.stopped_early and len(h.val_loss) == 4 and len(h.train_loss) == 12
+
+
+def test_phases_leave_every_parameter_trainable() -> None:
+    model = TwoPhase(lr_second=0.05)
+    train_module(model, (torch.ones(8, 2),), None, TrainConfig(epochs=2, verbose=0),
+                 generator=torch.Generator().manual_seed(0))
+    assert model.mu1.requires_grad and model.mu2.requires_grad
+
+
+def test_gradient_clipping_matches_torch_bit_for_bit() -> None:
+    from hourglass.nn.training import _clip_grad_norm
+
+    grads = []
+    for clip in (_clip_grad_norm, lambda p, m: nn.utils.clip_grad_norm_(p, m, foreach=True)):
+        torch.manual_seed(0)
+        net = nn.Sequential(nn.Linear(4, 6), nn.Linear(6, 1))
+        (net(torch.randn(8, 4)) * 100).sum().backward()
+        clip(list(net.parameters()), 5.0)
+        grads.append([p.grad.clone() for p in net.parameters()])
+    assert all(torch.equal(a, b) for a, b in zip(*grads, strict=True))
+    assert float(torch.linalg.vector_norm(torch.stack([g.norm() for g in grads[0]]))) <= 5.0 + 1e-4

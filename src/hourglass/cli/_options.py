@@ -10,8 +10,11 @@ import typer
 
 from hourglass.errors import HourglassError
 
-__all__ = ["BadRowsOpt", "DataArg", "DatasetOpt", "DeprecatedTimeColOpt", "FormatOpt", "LabelOpt",
-           "ModelArg", "NormalOpt", "QuietOpt", "timestamp_option"]
+__all__ = ["AllSessionsOpt", "BadRowsOpt", "DataArg", "DatasetOpt", "DeprecatedTimeColOpt",
+           "ExtraNormalOpt", "FillLimitOpt", "FillOpt", "FormatOpt", "FreqOpt", "IdColOpt", "KeyColOpt",
+           "LabelOpt", "LabelsOpt", "MessageColOpt", "ModelArg", "NormalOpt", "QuietOpt",
+           "SessionColOpt", "SessionRegexOpt", "StepOpt", "StrictOpt", "TimestampOpt", "WindowOpt",
+           "timestamp_option"]
 
 DataArg = Annotated[Path, typer.Argument(help="CSV/TSV/Parquet/JSONL file (.gz read directly).")]
 ModelArg = Annotated[Path, typer.Argument(help="Model directory written by 'hourglass train'.")]
@@ -30,6 +33,50 @@ FormatOpt = Annotated[str, typer.Option(
 BadRowsOpt = Annotated[str, typer.Option(
     "--on-bad-rows", help="error: stop at a malformed row (naming file and line); skip: skip "
     "and count them.")]
+
+
+# Logs (hourglass.cli.logs does the work)
+SessionRegexOpt = Annotated[str | None, typer.Option(
+    "--session-regex", help=r"Logs: session id in the message, e.g. 'blk_-?\d+' (HDFS).")]
+SessionColOpt = Annotated[str | None, typer.Option(
+    "--session-col", help="Logs: header field holding the session id (e.g. node, pid).")]
+WindowOpt = Annotated[float | None, typer.Option(
+    "--window", help="Logs: sessions are time windows of this many seconds. Time series: the "
+                     "window length in steps.")]
+StepOpt = Annotated[float | None, typer.Option(
+    "--step", help="Logs: slide windows by this many seconds (default: --window, fixed).")]
+KeyColOpt = Annotated[str | None, typer.Option(
+    "--key-col", help="Event table (CSV/Parquet/JSONL) as log sessions: column of event keys "
+                      "(integers, or names such as E5); with --session-col or --window + "
+                      "--timestamp-col (events are ordered by it within a session).")]
+MessageColOpt = Annotated[str | None, typer.Option(
+    "--message-col", help="Event table as log sessions: column of message text, mined into "
+                          "templates (instead of --key-col).")]
+StrictOpt = Annotated[bool, typer.Option(
+    "--strict", help="Logs: stop at the first line that matches no header format.")]
+LabelsOpt = Annotated[Path | None, typer.Option(
+    "--labels", help="Logs: CSV of session labels, a session-id column (--id-col) and a label "
+                     "column (--label-col, default Label), e.g. HDFS anomaly_label.csv.")]
+IdColOpt = Annotated[str, typer.Option(
+    "--id-col", help="Logs: session-id column of the --labels file.")]
+AllSessionsOpt = Annotated[str | None, typer.Option(
+    "--all-sessions", help="Logs: every session of DATA has this label, normal or anomaly (for "
+                           "files without ids, e.g. DeepLog key files).")]
+
+# Time series (hourglass.cli.timeseries does the work)
+TimestampOpt = Annotated[str | None, typer.Option(
+    "--timestamp-col", help="Column with timestamps: the time axis of a time series; for a table, "
+                            "the event rate (alerts per day), not a feature.")]
+FreqOpt = Annotated[str | None, typer.Option(
+    "--freq", help="Time series: resample onto this grid (e.g. 1min), or 'rows'.")]
+FillOpt = Annotated[str | None, typer.Option(
+    "--fill", help="Time series: fill gaps with ffill, interpolate or zero.")]
+FillLimitOpt = Annotated[int | None, typer.Option(
+    "--fill-limit", help="Time series: longest gap (steps) --fill may bridge.")]
+ExtraNormalOpt = Annotated[list[Path] | None, typer.Option(
+    "--extra-normal", help="Time series: another recording of normal operation, same columns "
+                           "(e.g. SKAB's anomaly-free.csv), trained on beside DATA's training "
+                           "part; no window spans the join (repeatable).")]
 
 
 def timestamp_option(timestamp_col: str | None, time_col: str | None) -> str | None:

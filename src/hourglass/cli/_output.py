@@ -8,14 +8,16 @@ import logging
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from hourglass.errors import HourglassError
-from hourglass.ingest import ReadStats
+
+if TYPE_CHECKING:
+    from hourglass.ingest import ReadStats
 
 __all__ = ["StderrHandler", "class_table", "err", "metrics_table", "out", "report_skipped",
            "setup_logging", "user_errors"]

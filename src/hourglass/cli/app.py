@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from typing import Annotated
 
 import typer
@@ -28,13 +29,11 @@ from hourglass.cli._output import err, out
 from hourglass.cli.evaluate import evaluate
 from hourglass.cli.info import formats, inspect, models
 from hourglass.cli.score import score
-from hourglass.cli.tables import train_pipeline
 from hourglass.cli.train import demo, train
 
 __all__ = ["BadRowsOpt", "DataArg", "DatasetOpt", "DeprecatedTimeColOpt", "FormatOpt", "LabelOpt",
            "ModelArg", "NormalOpt", "QuietOpt", "app", "demo", "err", "evaluate", "formats",
-           "idle_threads", "inspect", "main", "models", "out", "score", "train",
-           "train_pipeline"]
+           "idle_threads", "inspect", "main", "models", "out", "score", "train"]
 
 app = typer.Typer(
     name="hourglass",
@@ -76,6 +75,8 @@ def _global_options(
              "torch's choice).")] = None,
 ) -> None:
     """Deep-learning anomaly detection for security telemetry."""
+    if "--help" in sys.argv[1:] and "torch" not in sys.modules:
+        return  # 'hourglass COMMAND --help' runs nothing: not worth importing torch (seconds)
     import torch
 
     if threads is None and "OMP_NUM_THREADS" not in os.environ:

@@ -7,24 +7,24 @@ import contextlib
 import json
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import numpy as np
-import pandas as pd
 import typer
 
-from hourglass.cli import logs as log_cli
-from hourglass.cli import timeseries as ts_cli
 from hourglass.cli._options import (
+    AllSessionsOpt,
     BadRowsOpt,
     DataArg,
     DatasetOpt,
     DeprecatedTimeColOpt,
     FormatOpt,
+    IdColOpt,
     LabelOpt,
+    LabelsOpt,
     ModelArg,
     NormalOpt,
     QuietOpt,
+    StrictOpt,
     timestamp_option,
 )
 from hourglass.cli._output import (
@@ -36,18 +36,18 @@ from hourglass.cli._output import (
     setup_logging,
     user_errors,
 )
-from hourglass.cli.tables import resolve_spec, score_chunks, split_labels
 from hourglass.errors import HourglassError
-from hourglass.evaluate import evaluate_scores
-from hourglass.ingest import ReadStats, atomic_output, label_strings
-from hourglass.pipeline import Pipeline, load
-from hourglass.thresholds import events_per_day as events_per_day_from
+
+if TYPE_CHECKING:
+    from hourglass.pipeline import Pipeline
 
 __all__ = ["evaluate"]
 
 def _timeseries_page(pipe: Pipeline, data: Path, ts_report: dict[str, Any],
                      arrays: dict[str, Any]) -> str:
     """HTML report of a time-series model: point metrics, curves, and the event-wise table."""
+    import numpy as np
+
     from hourglass.evaluate.report import render_report
 
     names = {"event_recall": "event recall", "event_precision": "event precision",
@@ -71,6 +71,8 @@ def _timeseries_page(pipe: Pipeline, data: Path, ts_report: dict[str, Any],
 def _write_metrics(json_out: Path | None, summary: dict[str, Any], report: Path | None,
                    page: str | None) -> None:
     """Write ``--json`` (the summary) and ``--report`` (the HTML page): both files or neither."""
+    from hourglass.ingest import atomic_output
+
     with contextlib.ExitStack() as stack:
         tmps = [(stack.enter_context(atomic_output(p)), text) for p, text in (
             (json_out, json.dumps(summary, indent=2)), (report, page)) if p is not None]
@@ -103,10 +105,10 @@ def evaluate(
     ] = None,
     fmt: FormatOpt = "auto",
     on_bad_rows: BadRowsOpt = "error",
-    labels: log_cli.LabelsOpt = None,
-    id_col: log_cli.IdColOpt = "BlockId",
-    all_sessions: log_cli.AllSessionsOpt = None,
-    strict: log_cli.StrictOpt = False,
+    labels: LabelsOpt = None,
+    id_col: IdColOpt = "BlockId",
+    all_sessions: AllSessionsOpt = None,
+    strict: StrictOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
     """Score labelled DATA: precision, recall, F1, ROC-AUC, PR-AUC, FPR, alerts, per-class rates.
@@ -115,6 +117,17 @@ def evaluate(
     CSV with --id-col and --label-col, --normal values; default Normal or 0) or --all-sessions
     normal|anomaly. Sessions without a label are counted and left out of the metrics.
     """
+    import numpy as np  # the library is imported here, not for 'hourglass --help'
+    import pandas as pd
+
+    from hourglass.cli import logs as log_cli
+    from hourglass.cli import timeseries as ts_cli
+    from hourglass.cli.tables import resolve_spec, score_chunks, split_labels
+    from hourglass.evaluate import evaluate_scores
+    from hourglass.ingest import ReadStats, label_strings
+    from hourglass.pipeline import load
+    from hourglass.thresholds import events_per_day as events_per_day_from
+
     setup_logging(quiet)
     with user_errors():
         time_col = timestamp_option(timestamp_col, time_col)

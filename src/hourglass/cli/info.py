@@ -6,23 +6,21 @@ import json
 from pathlib import Path
 from typing import Annotated
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from hourglass.cli import logs as log_cli
 from hourglass.cli._options import BadRowsOpt, DataArg, DatasetOpt, FormatOpt, LabelOpt, NormalOpt
 from hourglass.cli._output import out, setup_logging, user_errors
-from hourglass.cli.tables import resolve_spec
-from hourglass.detectors import registry
-from hourglass.features.tabular import TabularPreprocessor
-from hourglass.ingest import ReadStats, all_formats, atomic_output, label_strings, read_table
+
+# The library is imported inside the commands, so that 'hourglass --help' answers at once.
 
 __all__ = ["formats", "inspect", "models"]
 
 def models() -> None:
     """List the registered detectors."""
+    from hourglass.detectors import registry
+
     t = Table(title="hourglass detectors", header_style="bold")
     t.add_column("name")
     t.add_column("input")
@@ -34,6 +32,9 @@ def models() -> None:
 
 def formats() -> None:
     """List the input formats ('--format NAME'; 'auto' sniffs them in this order)."""
+    from hourglass.cli import logs as log_cli
+    from hourglass.ingest import all_formats
+
     t = Table(title="hourglass input formats", header_style="bold")
     t.add_column("name")
     t.add_column("label column")
@@ -60,6 +61,12 @@ def inspect(
     on_bad_rows: BadRowsOpt = "error",
 ) -> None:
     """Print the inferred schema of DATA: format, label, and each column's role and encoding."""
+    import pandas as pd
+
+    from hourglass.cli.tables import resolve_spec
+    from hourglass.features.tabular import TabularPreprocessor
+    from hourglass.ingest import ReadStats, atomic_output, label_strings, read_table
+
     setup_logging(True)
     with user_errors():
         spec, label_col, normal_values = resolve_spec(dataset, label_col, normal, fmt, data)

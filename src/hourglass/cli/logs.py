@@ -6,14 +6,25 @@ import json
 import logging
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
-import typer
 from rich.console import Console
 
 from hourglass.cli._common import base_params, check_model_dir, finish_params, parse_hidden
+from hourglass.cli._options import (  # noqa: F401  (the options live with the others)
+    AllSessionsOpt,
+    IdColOpt,
+    KeyColOpt,
+    LabelsOpt,
+    MessageColOpt,
+    SessionColOpt,
+    SessionRegexOpt,
+    StepOpt,
+    StrictOpt,
+    WindowOpt,
+)
 from hourglass.detectors import registry
 from hourglass.errors import HourglassError
 from hourglass.evaluate import evaluate_scores
@@ -37,33 +48,6 @@ LOG_FORMAT_HELP = {
     "keys": "log: DeepLog key sequences, one session of integer keys a line",
     "(?P<content>...)": "log: your header regex; (?P<timestamp>...) in epoch seconds optional",
 }
-SessionRegexOpt = Annotated[str | None, typer.Option(
-    "--session-regex", help=r"Logs: session id in the message, e.g. 'blk_-?\d+' (HDFS).")]
-SessionColOpt = Annotated[str | None, typer.Option(
-    "--session-col", help="Logs: header field holding the session id (e.g. node, pid).")]
-WindowOpt = Annotated[float | None, typer.Option(
-    "--window", help="Logs: sessions are time windows of this many seconds. Time series: the "
-                     "window length in steps.")]
-StepOpt = Annotated[float | None, typer.Option(
-    "--step", help="Logs: slide windows by this many seconds (default: --window, fixed).")]
-KeyColOpt = Annotated[str | None, typer.Option(
-    "--key-col", help="Event table (CSV/Parquet/JSONL) as log sessions: column of event keys "
-                      "(integers, or names such as E5); with --session-col or --window + "
-                      "--timestamp-col (events are ordered by it within a session).")]
-MessageColOpt = Annotated[str | None, typer.Option(
-    "--message-col", help="Event table as log sessions: column of message text, mined into "
-                          "templates (instead of --key-col).")]
-StrictOpt = Annotated[bool, typer.Option(
-    "--strict", help="Logs: stop at the first line that matches no header format.")]
-LabelsOpt = Annotated[Path | None, typer.Option(
-    "--labels", help="Logs: CSV of session labels, a session-id column (--id-col) and a label "
-                     "column (--label-col, default Label), e.g. HDFS anomaly_label.csv.")]
-IdColOpt = Annotated[str, typer.Option(
-    "--id-col", help="Logs: session-id column of the --labels file.")]
-AllSessionsOpt = Annotated[str | None, typer.Option(
-    "--all-sessions", help="Logs: every session of DATA has this label, normal or anomaly (for "
-                           "files without ids, e.g. DeepLog key files).")]
-
 #: label values read as normal when ``--normal`` is not given (HDFS anomaly_label.csv, 0/1 labels).
 DEFAULT_NORMAL = ("Normal", "normal", "0")
 

@@ -5,18 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-import numpy as np
 import typer
 
-from hourglass.cli import logs as log_cli
-from hourglass.cli import timeseries as ts_cli
-from hourglass.cli._options import BadRowsOpt, DataArg, DatasetOpt, FormatOpt, ModelArg, QuietOpt
+from hourglass.cli._options import BadRowsOpt, DataArg, DatasetOpt, FormatOpt, ModelArg, QuietOpt, StrictOpt
 from hourglass.cli._output import err, out, report_skipped, setup_logging, user_errors
-from hourglass.cli.tables import resolve_spec, score_chunks
 from hourglass.errors import HourglassError
-from hourglass.ingest import ReadStats
-from hourglass.ingest.writers import chunk_writer
-from hourglass.pipeline import load
 
 __all__ = ["score"]
 
@@ -29,7 +22,7 @@ def score(
         "--anomalies-only", help="Write only the flagged rows.")] = False,
     keep: Annotated[list[str] | None, typer.Option(
         "--keep", help="Input column to copy into the output (repeatable).")] = None,
-    strict: log_cli.StrictOpt = False,
+    strict: StrictOpt = False,
     fmt: FormatOpt = "auto",
     on_bad_rows: BadRowsOpt = "error",
     chunk_mb: Annotated[float, typer.Option(help="MB of input per streamed chunk.")] = 16.0,
@@ -42,6 +35,15 @@ def score(
     model, DATA is a log file and --output gets one JSON alert per flagged session (.jsonl) with
     its unexpected event, or a table of every session's score (.csv/.parquet).
     """
+    import numpy as np  # the library is imported here, not for 'hourglass --help'
+
+    from hourglass.cli import logs as log_cli
+    from hourglass.cli import timeseries as ts_cli
+    from hourglass.cli.tables import resolve_spec, score_chunks
+    from hourglass.ingest import ReadStats
+    from hourglass.ingest.writers import chunk_writer
+    from hourglass.pipeline import load
+
     setup_logging(quiet)
     stats = ReadStats()
     n_rows = flagged = 0

@@ -7,15 +7,21 @@ from __future__ import annotations
 import logging
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
-import typer
 from rich.console import Console
 from rich.table import Table
 
 from hourglass.cli._common import base_params, check_model_dir, finish_params
+from hourglass.cli._options import (  # noqa: F401  (the options live with the others)
+    ExtraNormalOpt,
+    FillLimitOpt,
+    FillOpt,
+    FreqOpt,
+    TimestampOpt,
+)
 from hourglass.detectors import registry
 from hourglass.errors import HourglassError
 from hourglass.evaluate import timeseries_metrics, tsb_sliding_window
@@ -31,19 +37,6 @@ __all__ = ["evaluate_timeseries", "is_timeseries_dataset", "read_series", "repor
 
 logger = logging.getLogger("hourglass")
 
-TimestampOpt = Annotated[str | None, typer.Option(
-    "--timestamp-col", help="Column with timestamps: the time axis of a time series; for a table, "
-                            "the event rate (alerts per day), not a feature.")]
-FreqOpt = Annotated[str | None, typer.Option(
-    "--freq", help="Time series: resample onto this grid (e.g. 1min), or 'rows'.")]
-FillOpt = Annotated[str | None, typer.Option(
-    "--fill", help="Time series: fill gaps with ffill, interpolate or zero.")]
-FillLimitOpt = Annotated[int | None, typer.Option(
-    "--fill-limit", help="Time series: longest gap (steps) --fill may bridge.")]
-ExtraNormalOpt = Annotated[list[Path] | None, typer.Option(
-    "--extra-normal", help="Time series: another recording of normal operation, same columns "
-                           "(e.g. SKAB's anomaly-free.csv), trained on beside DATA's training "
-                           "part; no window spans the join (repeatable).")]
 _TS_MODELS = "lstm-ae, gru-ae, lstm-forecaster, tcn-ae, conv2d-ae, cnn-lstm"
 
 

@@ -7,18 +7,28 @@ from typing import Annotated
 
 import typer
 
-from hourglass.cli import logs as log_cli
-from hourglass.cli import timeseries as ts_cli
 from hourglass.cli._common import base_params, check_model_dir, finish_params, parse_hidden
 from hourglass.cli._options import (
     BadRowsOpt,
     DataArg,
     DatasetOpt,
     DeprecatedTimeColOpt,
+    ExtraNormalOpt,
+    FillLimitOpt,
+    FillOpt,
     FormatOpt,
+    FreqOpt,
+    KeyColOpt,
     LabelOpt,
+    MessageColOpt,
     NormalOpt,
     QuietOpt,
+    SessionColOpt,
+    SessionRegexOpt,
+    StepOpt,
+    StrictOpt,
+    TimestampOpt,
+    WindowOpt,
     timestamp_option,
 )
 from hourglass.cli._output import (
@@ -30,12 +40,10 @@ from hourglass.cli._output import (
     setup_logging,
     user_errors,
 )
-from hourglass.cli.tables import read_for_training, resolve_spec, scores_frame, split_labels, train_pipeline
-from hourglass.detectors import registry
 from hourglass.errors import HourglassError
-from hourglass.evaluate import binary_metrics, per_class_detection
-from hourglass.ingest import ReadStats, demo_path, get_dataset
-from hourglass.thresholds import threshold_from_spec
+
+# The library (torch, scikit-learn, pandas: seconds to import) is imported inside the commands,
+# so that ``hourglass --help`` answers at once.
 
 __all__ = ["demo", "train"]
 
@@ -80,21 +88,28 @@ def train(
         help="MB of input above which training uses a uniform sample (--sample-rows).")] = 1024.0,
     sample_rows: Annotated[int, typer.Option(
         help="Rows of the uniform reservoir sample for inputs above --memory-budget.")] = 500_000,
-    session_regex: log_cli.SessionRegexOpt = None,
-    session_col: log_cli.SessionColOpt = None,
-    window: log_cli.WindowOpt = None,
-    step: log_cli.StepOpt = None,
-    strict: log_cli.StrictOpt = False,
-    key_col: log_cli.KeyColOpt = None,
-    message_col: log_cli.MessageColOpt = None,
-    timestamp_col: ts_cli.TimestampOpt = None,
-    freq: ts_cli.FreqOpt = None,
-    fill: ts_cli.FillOpt = None,
-    fill_limit: ts_cli.FillLimitOpt = None,
-    extra_normal: ts_cli.ExtraNormalOpt = None,
+    session_regex: SessionRegexOpt = None,
+    session_col: SessionColOpt = None,
+    window: WindowOpt = None,
+    step: StepOpt = None,
+    strict: StrictOpt = False,
+    key_col: KeyColOpt = None,
+    message_col: MessageColOpt = None,
+    timestamp_col: TimestampOpt = None,
+    freq: FreqOpt = None,
+    fill: FillOpt = None,
+    fill_limit: FillLimitOpt = None,
+    extra_normal: ExtraNormalOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Train a detector on normal DATA (table rows, log sessions or a time series); save it."""
+    from hourglass.cli import logs as log_cli
+    from hourglass.cli import timeseries as ts_cli
+    from hourglass.cli.tables import read_for_training, resolve_spec, train_pipeline
+    from hourglass.detectors import registry
+    from hourglass.ingest import ReadStats
+    from hourglass.thresholds import threshold_from_spec
+
     setup_logging(quiet)
     with user_errors():
         timestamp_col = timestamp_option(timestamp_col, time_col)
@@ -173,6 +188,10 @@ def demo(
     quiet: QuietOpt = False,
 ) -> None:
     """Train the hourglass autoencoder on the bundled NSL-KDD sample and evaluate it."""
+    from hourglass.cli.tables import scores_frame, split_labels, train_pipeline
+    from hourglass.evaluate import binary_metrics, per_class_detection
+    from hourglass.ingest import demo_path, get_dataset
+
     setup_logging(quiet)
     with user_errors():
         spec = get_dataset("nsl-kdd")

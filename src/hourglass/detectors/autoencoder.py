@@ -7,11 +7,13 @@ from typing import Any, ClassVar
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from hourglass.detectors._reconstruction import ReconstructionMixin
 from hourglass.detectors.base import DeepDetector, check_dropout, check_hidden
 from hourglass.nn import TrainConfig, labelled_margin_loss, mlp, predict_batches
+from hourglass.nn.optim import FusedAdam
 from hourglass.thresholds import Threshold
 
 __all__ = ["AutoEncoder", "fused_adam"]
@@ -26,16 +28,19 @@ STANDARDIZE_FLOOR = 0.1
 """``standardize``: a feature's scale is at least this share of its range on the training rows."""
 
 
-def fused_adam(params: list[nn.Parameter], **kwargs: Any) -> torch.optim.Optimizer:
+def fused_adam(params: list[nn.Parameter], **kwargs: Any) -> FusedAdam:
     """Adam with PyTorch's fused kernel (CPU and CUDA): the whole update of a step in one call.
+
+    The same updates as ``torch.optim.Adam(params, fused=True)``, bit for bit, without
+    importing ``torch._dynamo`` (see :mod:`hourglass.nn.optim`).
 
     Examples
     --------
     >>> from torch import nn
     >>> type(fused_adam(list(nn.Linear(2, 1).parameters()), lr=1e-3)).__name__
-    'Adam'
+    'FusedAdam'
     """
-    return torch.optim.Adam(params, fused=True, **kwargs)
+    return FusedAdam(params, **kwargs)
 
 
 class _AEModule(nn.Module):
@@ -74,6 +79,10 @@ class _AEModule(nn.Module):
         return self.raw_errors(batch) / self.error_scale
 
     def loss(self, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
+        if len(batch) < 2:
+            # unlabelled: the same mean squared error and gradients, bit for bit, as
+            # ``raw_errors(batch).mean()``, in one fused kernel each way
+            return F.mse_loss(self(batch[0]), batch[0])
         return self.loss_from_errors(self.raw_errors(batch), batch)
 
     def loss_from_errors(self, errors: torch.Tensor, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:

@@ -86,7 +86,8 @@ def adversarial_train_config(det: DeepDetector, n_rows: int | None = None) -> Tr
     config = DeepDetector._train_config(det, n_rows)
     decay = getattr(det, "ema_decay", None)
     return dataclasses.replace(config, ema_decay=None if decay is None else float(decay),
-                               min_steps=int(getattr(det, "min_steps", 0)))
+                               min_steps=int(getattr(det, "min_steps", 0)),
+                               group_epochs=bool(getattr(type(det), "_group_epochs", False)))
 
 
 def _with_common_doc(cls: type) -> type:
@@ -115,6 +116,8 @@ class _GANDetector(DeepDetector):
     """Shared parameter checks of the adversarial detectors."""
 
     _tags: ClassVar[dict[str, Any]] = {"input": "tabular"}
+    # TrainConfig.group_epochs: about ``epochs`` checks when ``min_steps`` adds epochs
+    _group_epochs: ClassVar[bool] = False
 
     def _check_params(self) -> None:
         check_hidden(self)
@@ -186,6 +189,7 @@ class AnoGAN(_GANDetector):
     _params_before_added: ClassVar[dict[str, Any]] = {"prior": 0.0, "standardize": False}
 
     _weights: ClassVar[tuple[str, ...]] = ("lam", "kappa", "prior")
+    _group_epochs: ClassVar[bool] = True
 
     def __init__(
         self,

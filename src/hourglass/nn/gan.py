@@ -16,9 +16,10 @@ interpolates presumes a Wasserstein critic, which these models do not train.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import torch
@@ -27,6 +28,7 @@ from torch.nn import functional as F
 from torch.nn.utils import parametrize
 
 from hourglass.nn.blocks import ACTIVATIONS, mlp
+from hourglass.nn.optim import Adam
 from hourglass.nn.training import Phase
 
 __all__ = ["AnoGANModule", "Discriminator", "EncoderGANModule", "GANomalyModule", "r1_penalty",
@@ -111,6 +113,35 @@ def _once_per_call(method: Callable[..., torch.Tensor]) -> Callable[..., torch.T
     return wrapper
 
 
+@contextlib.contextmanager
+def _frozen_mode(net: nn.Module) -> Iterator[None]:
+    """``net`` in eval mode inside the block (its training flags restored after): for a
+    discriminator the generator side's phases only read, so that spectral normalisation divides
+    by the norm estimated when the discriminator last stepped instead of running a power
+    iteration of its own (half the cost of such a phase's forward pass on small data)."""
+    subs = list(net.modules())
+    modes = [m.training for m in subs]
+    for m in subs:
+        object.__setattr__(m, "training", False)
+    try:
+        yield
+    finally:
+        for m, mode in zip(subs, modes, strict=True):
+            object.__setattr__(m, "training", mode)
+
+
+def _detached_forward(net: nn.Sequential, h: torch.Tensor) -> torch.Tensor:
+    """``net(h)`` with the weights of its linear layers detached: gradients reach ``h`` (and
+    what made it) but none of ``net``'s parameters."""
+    for layer in net:
+        if isinstance(layer, nn.Linear):
+            h = F.linear(h, layer.weight.detach(),
+                         None if layer.bias is None else layer.bias.detach())
+        else:
+            h = layer(h)
+    return h
+
+
 def _bce(logits: torch.Tensor, real: bool) -> torch.Tensor:
     target = torch.ones_like(logits) if real else torch.zeros_like(logits)
     return F.binary_cross_entropy_with_logits(logits, target)
@@ -122,7 +153,11 @@ class AnoGANModule(nn.Module):
     Generator ``z -> x`` and discriminator train adversarially (non-saturating loss plus feature
     matching for the generator); an encoder ``x -> z`` trains alongside on
     ``|x - G(E(x))|² + kappa |f(x) - f(G(E(x)))|²`` (f-AnoGAN's izi_f, Schlegl et al. 2019) with
-    only its own parameters stepped. Scoring starts the latent search at ``E(x)`` for all rows at
+    only its own parameters stepped. Generator and encoder share one training phase (one
+    backward pass, one Adam step, one discriminator pass over generated rows, reconstructions
+    and real rows); the encoder's loss goes through the generator with detached weights, and
+    the discriminator runs in eval mode there (spectral normalisation uses the norm estimated
+    at the discriminator's own step). Scoring starts the latent search at ``E(x)`` for all rows at
     once and takes ``search_steps`` Adam steps on the per-row loss
     ``(1 - lam) |x - G(z)|_1 + lam |f(x) - f(G(z))|_1 + prior · mean(z²)``; the score is the
     lowest loss each row reached (usually the last).
@@ -156,9 +191,11 @@ class AnoGANModule(nn.Module):
         return (x - self.input_offset) / self.input_scale if self.standardize else x
 
     def phases(self) -> list[Phase]:
+        # the generator and the encoder share one phase (one backward pass and one Adam step;
+        # Adam is element-wise, so one optimiser over both is two at the same settings)
         return [Phase("d", tuple(self.disc.parameters()), lr=self.lr_d, options=_BETAS),
-                Phase("g", tuple(self.generator.parameters()), lr=self.lr, options=_BETAS),
-                Phase("e", tuple(self.encoder.parameters()), lr=self.lr, options=_BETAS)]
+                Phase("ge", (*self.generator.parameters(), *self.encoder.parameters()), lr=self.lr,
+                      options=_BETAS)]
 
     def _noise(self, x: torch.Tensor) -> torch.Tensor:
         return torch.randn(x.shape[0], self.latent_dim, device=x.device)
@@ -176,13 +213,17 @@ class AnoGANModule(nn.Module):
             logits = self.disc(torch.cat([x, fake]))[0]
             d_loss = _bce(logits[:n], True) + _bce(logits[n:], False)
             return d_loss + self.gp / 2 * r1_penalty(self.disc, x) if self.gp else d_loss
-        if name == "g":
-            logits, feats = self.disc(torch.cat([self.generator(self._noise(x)), x]))
-            f_fake, f_real = feats[:n], feats[n:].detach()
-            return _bce(logits[:n], True) + (f_real.mean(0) - f_fake.mean(0)).pow(2).mean()
-        x_hat = self.generator(self.encoder(x))
-        feats = self.disc(torch.cat([x_hat, x]))[1]
-        return (x_hat - x).pow(2).mean() + self.kappa * (feats[:n] - feats[n:].detach()).pow(2).mean()
+        # generator and encoder in one pass: the generator's loss (non-saturating + feature
+        # matching on generated rows) reaches only the generator; the encoder's (izi_f: the
+        # row and its features against those of G(E(x))) reaches only the encoder, through a
+        # copy of the generator with detached weights
+        fake = self.generator(self._noise(x))
+        x_hat = _detached_forward(self.generator, self.encoder(x))
+        with _frozen_mode(self.disc):
+            logits, feats = self.disc(torch.cat([fake, x_hat, x]))
+        f_fake, f_hat, f_real = feats[:n], feats[n:2 * n], feats[2 * n:].detach()
+        g_loss = _bce(logits[:n], True) + (f_real.mean(0) - f_fake.mean(0)).pow(2).mean()
+        return g_loss + (x_hat - x).pow(2).mean() + self.kappa * (f_hat - f_real).pow(2).mean()
 
     def loss(self, batch: Batch) -> torch.Tensor:
         x = self._input(batch[0])
@@ -207,7 +248,7 @@ class AnoGANModule(nn.Module):
             # codes stay where the N(0, I) prior has nearly all its mass: far outside it the
             # generator only extrapolates, and could "make" any row
             z = z0.clamp(-_Z_BOUND, _Z_BOUND).requires_grad_(True)
-            opt = torch.optim.Adam([z], lr=self.search_lr)  # element-wise: rows stay independent
+            opt = Adam([z], lr=self.search_lr)  # element-wise: rows stay independent
             best = torch.full((x.shape[0],), torch.inf, device=x.device)
             for _ in range(self.search_steps):
                 loss = self._anomaly_loss(x, f_x, z)

@@ -34,17 +34,28 @@ import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import torch
 from torch import nn
+
+from hourglass.nn.optim import Adam
 
 __all__ = ["Phase", "TrainConfig", "TrainHistory", "predict_batches", "train_module"]
 
 logger = logging.getLogger(__name__)
 
 Batch = tuple[torch.Tensor, ...]
+
+
+class Optimiser(Protocol):
+    """What the loop needs of an optimiser: a ``torch.optim.Optimizer`` or
+    :class:`hourglass.nn.optim.Adam`."""
+
+    def zero_grad(self, set_to_none: bool = True) -> None: ...
+
+    def step(self) -> object: ...
 
 
 @dataclass(frozen=True)
@@ -54,6 +65,10 @@ class TrainConfig:
     ``min_steps`` is a floor on the optimiser steps (batches): with few rows an epoch is one or
     two steps, and ``epochs`` alone would stop after a handful of updates; epochs are then
     added past ``epochs`` until the floor is reached, and early stopping waits for it too.
+    ``group_epochs`` then judges the model (validation loss, weight-average swap, best-epoch
+    copy, patience) once per group of ``total epochs // epochs`` epochs (and after the last
+    one) rather than after each, so that there are about ``epochs`` checks, as on data large
+    enough not to need the floor; ``patience`` then counts checks.
 
     Examples
     --------
@@ -69,9 +84,10 @@ class TrainConfig:
     min_delta: float = 1e-4
     clip_grad_norm: float | None = 5.0
     verbose: int = 1
-    optimizer: Callable[..., torch.optim.Optimizer] | None = None
+    optimizer: Callable[..., Optimiser] | None = None
     ema_decay: float | None = None
     min_steps: int = 0
+    group_epochs: bool = False
 
 
 @dataclass(frozen=True)
@@ -152,8 +168,32 @@ def _progress(verbose: int, total: int, description: str):  # type: ignore[no-un
     )
 
 
-def _mean_loss(module: nn.Module, data: Batch, batch_size: int) -> float:
-    module.eval()
+class _Modes:
+    """``module.train()`` / ``module.eval()`` for the loop, which switches modes several times an
+    epoch. ``nn.Module.train`` walks the module tree and sets ``training`` through
+    ``nn.Module.__setattr__`` on each submodule; on small data, with an epoch of one or two
+    steps, that walk was a tenth of a GAN's fit time. When no submodule overrides ``train``, the
+    flags are set directly on the list of submodules collected once (the same end state);
+    otherwise ``module.train(mode)`` is called as usual."""
+
+    def __init__(self, module: nn.Module) -> None:
+        self.module = module
+        subs = list(module.modules())
+        self.plain = subs if all(type(m).train is nn.Module.train for m in subs) else None
+
+    def set(self, mode: bool) -> None:
+        if self.plain is None:
+            self.module.train(mode)
+            return
+        for m in self.plain:
+            object.__setattr__(m, "training", mode)
+
+
+def _mean_loss(module: nn.Module, data: Batch, batch_size: int, modes: _Modes | None = None) -> float:
+    if modes is None:
+        module.eval()
+    else:
+        modes.set(False)
     total, count = 0.0, 0
     with torch.inference_mode():
         for lo, hi in _batches(data[0].shape[0], max(batch_size, 4096)):
@@ -178,6 +218,7 @@ class _ParameterAverage:
         self.steps = 0
         self.live = [p for p in module.parameters() if p.is_floating_point()]
         self.average = [p.detach().clone() for p in self.live]
+        self._spare = [torch.empty_like(a) for a in self.average]
 
     @torch.no_grad()
     def update(self) -> None:
@@ -187,22 +228,38 @@ class _ParameterAverage:
 
     @torch.no_grad()
     def swap(self) -> None:
-        """Exchange the live and the averaged values in place (call twice to undo)."""
-        for p, a in zip(self.live, self.average, strict=True):
-            tmp = p.detach().clone()
-            p.copy_(a)
-            a.copy_(tmp)
+        """Exchange the live and the averaged values in place (call twice to undo): three
+        all-tensor copies through a spare buffer allocated once, not a clone per tensor."""
+        live = [p.detach() for p in self.live]
+        torch._foreach_copy_(self._spare, live)
+        torch._foreach_copy_(live, self.average)
+        torch._foreach_copy_(self.average, self._spare)
 
 
-def _adam(params: list[nn.Parameter], **kwargs: Any) -> torch.optim.Optimizer:
+def _snapshot(module: nn.Module, previous: dict[str, torch.Tensor] | None) -> dict[str, torch.Tensor]:
+    """A copy of ``module.state_dict()``, written into ``previous`` when it holds tensors of the
+    same names, shapes and types (one all-tensor copy instead of a new tensor per entry each
+    time the best epoch moves)."""
+    state = module.state_dict()
+    if (previous is not None and previous.keys() == state.keys()
+            and all(previous[k].shape == v.shape and previous[k].dtype == v.dtype
+                    and previous[k].device == v.device for k, v in state.items())):
+        torch._foreach_copy_(list(previous.values()), [v.detach() for v in state.values()])
+        return previous
+    return {k: v.detach().clone() for k, v in state.items()}
+
+
+def _adam(params: list[nn.Parameter], **kwargs: Any) -> Optimiser:
     """Adam updating all tensors of a step at once (``foreach``): the same update as the
     per-tensor loop, with one call per step instead of one per tensor (a network with batch
-    norm has twice the tensors; on CPU that loop was a sixth of the fit time)."""
-    return torch.optim.Adam(params, foreach=True, **kwargs)
+    norm has twice the tensors; on CPU that loop was a sixth of the fit time). Bit for bit
+    ``torch.optim.Adam(params, foreach=True)``, without its ``torch._dynamo`` import
+    (:mod:`hourglass.nn.optim`)."""
+    return Adam(params, **kwargs)
 
 
 def _optimisers(module: nn.Module, config: TrainConfig,
-                ) -> list[tuple[str | None, list[nn.Parameter], torch.optim.Optimizer]]:
+                ) -> list[tuple[str | None, list[nn.Parameter], Optimiser]]:
     """(phase name, parameters, optimiser) per step of a batch; one unnamed step for a model
     without ``phases()``."""
     make_opt = config.optimizer or _adam
@@ -211,7 +268,7 @@ def _optimisers(module: nn.Module, config: TrainConfig,
         return [(None, params, make_opt(params, lr=config.lr, weight_decay=config.weight_decay))]
     if not hasattr(module, "phase_loss"):
         raise TypeError(f"{type(module).__name__} declares phases() but has no phase_loss()")
-    out: list[tuple[str | None, list[nn.Parameter], torch.optim.Optimizer]] = []
+    out: list[tuple[str | None, list[nn.Parameter], Optimiser]] = []
     seen: set[str] = set()
     for phase in module.phases():  # type: ignore[operator]
         params = [p for p in phase.params if p.requires_grad]
@@ -224,6 +281,43 @@ def _optimisers(module: nn.Module, config: TrainConfig,
     if not out:
         raise ValueError(f"{type(module).__name__}.phases() is empty")
     return out
+
+
+@torch.no_grad()
+def _clip_grad_norm(params: list[nn.Parameter], max_norm: float) -> None:
+    """``nn.utils.clip_grad_norm_(params, max_norm, foreach=True)``: one norm call for all
+    tensors (CPU defaults to one per tensor), and when the gradients share one device and type
+    the same kernels called directly (torch's wrapper regroups the tensors on every call, a
+    sizeable share of a small step); the same norms and scaling, bit for bit."""
+    grads = [p.grad for p in params if p.grad is not None]
+    if not grads:
+        return
+    if any(g.device != grads[0].device or g.dtype != grads[0].dtype for g in grads):
+        nn.utils.clip_grad_norm_(params, max_norm, foreach=True)
+        return
+    total = torch.linalg.vector_norm(torch.stack(torch._foreach_norm(grads, 2.0)), 2.0)
+    torch._foreach_mul_(grads, torch.clamp(float(max_norm) / (total + 1e-6), max=1.0))
+
+
+def _other_phases(steps: Sequence[tuple[str | None, list[nn.Parameter], Any]]) -> list[list[nn.Parameter]]:
+    """Per step, the trainable parameters of the other phases that are not also in this one."""
+    out = []
+    for _, params, _ in steps:
+        own = {id(p) for p in params}
+        seen: set[int] = set()
+        others = []
+        for _, other, _ in steps:
+            for p in other:
+                if id(p) not in own and id(p) not in seen:
+                    seen.add(id(p))
+                    others.append(p)
+        out.append(others)
+    return out
+
+
+def _require_grad(params: list[nn.Parameter], flag: bool) -> None:
+    for p in params:
+        p.requires_grad_(flag)
 
 
 def train_module(
@@ -281,6 +375,7 @@ def train_module(
     train = tuple(train)
     n = train[0].shape[0]
     steps = _optimisers(module, config)
+    frozen = _other_phases(steps)
     history = TrainHistory()
     average = None if config.ema_decay is None else _ParameterAverage(module, config.ema_decay)
     best = math.inf
@@ -289,29 +384,36 @@ def train_module(
     start = time.perf_counter()
     steps_per_epoch = max(len(_batches(n, config.batch_size)), 1)
     epochs = max(config.epochs, math.ceil(config.min_steps / steps_per_epoch))
+    group = max(1, epochs // config.epochs) if config.group_epochs else 1
     progress = _progress(config.verbose, epochs, description)
+    modes = _Modes(module)
     task = None
     if progress is not None:
         progress.start()
         task = progress.add_task(description, total=epochs, info="")
     try:
         for epoch in range(epochs):
-            module.train()
+            modes.set(True)
             perm = torch.randperm(n, generator=generator).to(train[0].device)
             # index_select: the same rows as t[perm], ~4x faster on CPU (a row copy per index)
             shuffled = tuple(t.index_select(0, perm) for t in train)
             running = torch.zeros((), device=train[0].device)
             for lo, hi in _batches(n, config.batch_size):
                 batch = tuple(t[lo:hi] for t in shuffled)
-                for name, params, opt in steps:
-                    loss = (module.loss(batch) if name is None  # type: ignore[operator]
-                            else module.phase_loss(name, batch))  # type: ignore[operator]
-                    opt.zero_grad(set_to_none=True)
-                    loss.backward()
+                for (name, params, opt), others in zip(steps, frozen, strict=True):
+                    # the other phases' parameters do not record a graph in this phase: their
+                    # gradients would be discarded (each optimiser zeroes its own before its
+                    # backward), and the ones kept are the same, bit for bit
+                    _require_grad(others, False)
+                    try:
+                        loss = (module.loss(batch) if name is None  # type: ignore[operator]
+                                else module.phase_loss(name, batch))  # type: ignore[operator]
+                        opt.zero_grad(set_to_none=True)
+                        loss.backward()
+                    finally:
+                        _require_grad(others, True)
                     if config.clip_grad_norm is not None:
-                        # foreach: one norm call for all tensors (CPU defaults to one per
-                        # tensor); the same norms and scaling, bit for bit
-                        nn.utils.clip_grad_norm_(params, config.clip_grad_norm, foreach=True)
+                        _clip_grad_norm(params, config.clip_grad_norm)
                     opt.step()
                     running += loss.detach() * (hi - lo)
                 if average is not None:
@@ -322,13 +424,17 @@ def train_module(
                     f"training diverged at epoch {epoch + 1} (loss is {float(running)}); "
                     "lower the learning rate or scale the inputs")
             history.train_loss.append(float(running) / n)
+            if (epoch + 1) % group and epoch + 1 < epochs:
+                if progress is not None and task is not None:
+                    progress.update(task, advance=1)
+                continue
             watched = history.train_loss[-1]
             if average is not None:
                 average.swap()  # judge (and keep) the averaged weights
                 if val is None or val[0].shape[0] == 0:
-                    watched = _mean_loss(module, train, config.batch_size)
+                    watched = _mean_loss(module, train, config.batch_size, modes)
             if val is not None and val[0].shape[0] > 0:
-                watched = _mean_loss(module, tuple(val), config.batch_size)
+                watched = _mean_loss(module, tuple(val), config.batch_size, modes)
                 history.val_loss.append(watched)
             logger.debug("%s epoch %d: train %.6f, val %s", description, epoch + 1,
                          history.train_loss[-1], history.val_loss[-1] if history.val_loss else "-")
@@ -337,7 +443,7 @@ def train_module(
             if watched < best - config.min_delta * max(abs(best), 1e-12) or best_state is None:
                 best = watched
                 history.best_epoch = epoch + 1
-                best_state = {k: v.detach().clone() for k, v in module.state_dict().items()}
+                best_state = _snapshot(module, best_state)
                 bad_epochs = 0
             else:
                 bad_epochs += 1
