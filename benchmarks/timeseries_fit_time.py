@@ -4,10 +4,11 @@
 Wall and CPU seconds are both printed: on a shared machine the wall time depends on the other
 jobs, the CPU time (one thread) much less.
 
-    nice -n 10 python benchmarks/timeseries_fit_time.py [--data DIR] [--linear-path pca] [MODEL ...]
+    nice -n 10 python benchmarks/timeseries_fit_time.py [--data DIR] [--linear-path pca|auto] [MODEL ...]
 
 ``--linear-path pca`` fits the autoencoders that have it with ``linear_path="pca"`` (the
-setting benchmarks/timeseries.py uses); the others at their defaults.
+setting benchmarks/timeseries.py used for its ``-pca`` files), ``auto`` with the label-free
+choice (both variants trained, so about twice the time); the others at their defaults.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", help="folder holding asd_interfusion/")
-    ap.add_argument("--linear-path", default="none", choices=("none", "pca"))
+    ap.add_argument("--linear-path", default="none", choices=("none", "pca", "auto"))
     ap.add_argument("models", nargs="*", default=list(MODELS))
     args = ap.parse_args()
     torch.set_num_threads(1)
@@ -50,7 +51,9 @@ def main() -> None:
         det = cls(verbose=0, device="cpu", **extra)
         t, c = time.perf_counter(), time.process_time()
         det.fit(X)
-        label = f"{name} (linear_path=pca)" if extra.get("linear_path") == "pca" else name
+        label = name
+        if extra.get("linear_path", "none") != "none":
+            label += f" (linear_path={extra['linear_path']} -> {det.linear_path_})"
         print(f"{label}: fit {time.perf_counter() - t:.1f} s wall, {time.process_time() - c:.1f} s "
               f"CPU ({len(det.history_.train_loss)} epochs, early stop {det.history_.stopped_early})",
               flush=True)

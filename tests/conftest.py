@@ -105,7 +105,7 @@ FAST_PARAMS: dict[str, dict[str, Any]] = {
            "lstm-forecaster": {"hidden": 16, "num_layers": 1},
            "tcn-ae": {"channels": (8, 8), "code": 8},
            "conv2d-ae": {"filters": 4, "code": 8, "linear_path": "pca"},
-           "cnn-lstm": {"filters": 8, "hidden": 16, "code": 8},
+           "cnn-lstm": {"filters": 8, "hidden": 16, "code": 8, "linear_path": "auto"},
        }.items()},
     "deeplog": {"window": 4, "top_g": 2, "embed": 8, "hidden": 16, "layers": 1, "epochs": 40,
                 "lr": 0.02, "verbose": 0},

@@ -68,8 +68,9 @@ class TCNAutoEncoder(WindowDetector):
         ``"channel"`` (each channel's error in units of its mean error on the held-out normal
         tail) or ``"none"``, as for :class:`~hourglass.detectors.LSTMAutoEncoder`.
     linear_path
-        ``"pca"`` (a frozen window-PCA path; this network reconstructs its residual) or
-        ``"none"``, as for :class:`~hourglass.detectors.LSTMAutoEncoder`.
+        ``"pca"`` (a frozen window-PCA path; this network reconstructs its residual),
+        ``"none"`` or ``"auto"`` (chosen at fit by synthetic anomalies injected into the
+        held-out tail), as for :class:`~hourglass.detectors.LSTMAutoEncoder`.
     epochs, batch_size, lr, weight_decay, patience, validation_fraction
         Training (Adam; early stopping on the held-out *tail* of the series, whose scores also
         fit the threshold).
@@ -166,8 +167,9 @@ class Conv2DAutoEncoder(WindowDetector):
         ``"channel"`` (each channel's error in units of its mean error on the held-out normal
         tail) or ``"none"``, as for :class:`~hourglass.detectors.LSTMAutoEncoder`.
     linear_path
-        ``"pca"`` (a frozen window-PCA path; this network reconstructs its residual) or
-        ``"none"``, as for :class:`~hourglass.detectors.LSTMAutoEncoder`.
+        ``"pca"`` (a frozen window-PCA path; this network reconstructs its residual),
+        ``"none"`` or ``"auto"`` (chosen at fit by synthetic anomalies injected into the
+        held-out tail), as for :class:`~hourglass.detectors.LSTMAutoEncoder`.
     epochs, batch_size, lr, weight_decay, patience, validation_fraction
         Training (Adam; early stopping on the held-out *tail* of the series, whose scores also
         fit the threshold).
@@ -249,8 +251,9 @@ class CNNLSTM(WindowDetector):
         ``"channel"`` (each channel's error in units of its mean error on the held-out normal
         tail) or ``"none"``, as for :class:`~hourglass.detectors.LSTMAutoEncoder`.
     linear_path
-        ``"pca"`` (a frozen window-PCA path; this network reconstructs its residual) or
-        ``"none"``, as for :class:`~hourglass.detectors.LSTMAutoEncoder`.
+        ``"pca"`` (a frozen window-PCA path; this network reconstructs its residual),
+        ``"none"`` or ``"auto"`` (chosen at fit by synthetic anomalies injected into the
+        held-out tail), as for :class:`~hourglass.detectors.LSTMAutoEncoder`.
     epochs, batch_size, lr, weight_decay, patience, validation_fraction
         Training (Adam; early stopping on the held-out *tail* of the series, whose scores also
         fit the threshold).

@@ -99,7 +99,11 @@ _RNN_AE_DOC = """{cell} autoencoder over sliding windows; a step's score is the 
         the training windows' variance, fitted once and frozen) plus this autoencoder's
         reconstruction of the PCA residual (:class:`~hourglass.detectors.windowed.PCAResidual`);
         the model starts as window PCA. Helps with little training data and drifting normal
-        levels (SKAB). ``"none"``: the autoencoder alone.
+        levels (SKAB), hurt on NAB. ``"none"``: the autoencoder alone. ``"auto"``: train both
+        and keep the one that best separates synthetic anomalies injected into the held-out
+        normal tail from the clean tail (label-free; twice the fit time; see
+        :meth:`~hourglass.detectors.windowed.WindowDetector._fit_auto`). The path used is
+        ``linear_path_``, the two injection ROC-AUCs ``linear_path_scores_``.
     epochs, batch_size, lr, weight_decay, patience
         Training (Adam; early stopping on the held-out tail's loss). Defaults chosen so one fit
         on 8.6k steps × 19 channels stays under a minute on two CPU cores.

@@ -17,15 +17,18 @@ from typing import Any, ClassVar
 
 import numpy as np
 import torch
+from sklearn.metrics import roc_auc_score
 from torch import nn
 
 from hourglass.detectors.base import DeepDetector, check_at_least_one
 from hourglass.errors import InputError
+from hourglass.features.injection import channel_scale, inject_anomalies
 from hourglass.features.timeseries import sliding_windows, window_starts, windows_to_points
 from hourglass.features.validation import check_array
 from hourglass.nn import predict_batches
 
-__all__ = ["MAX_PCA_RANK", "ChannelScaled", "PCAResidual", "Reconstruction", "WindowDetector"]
+__all__ = ["AUTO_MARGIN", "MAX_PCA_RANK", "ChannelScaled", "PCAResidual", "Reconstruction",
+           "WindowDetector"]
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +73,12 @@ class Reconstruction(ChannelScaled):
 
 
 MAX_PCA_RANK = 256  # most principal directions a PCA path keeps (its basis is a fixed-size buffer)
+# linear_path="auto" (WindowDetector._fit_auto): "pca" must beat "none" by more than this
+# injection ROC-AUC; the held-out tail must have at least AUTO_MIN_WINDOWS windows, and at most
+# AUTO_MAX_WINDOWS of them (evenly spaced) are corrupted and scored.
+AUTO_MARGIN = 0.01
+AUTO_MIN_WINDOWS = 8
+AUTO_MAX_WINDOWS = 512
 
 
 class PCAResidual(Reconstruction):
@@ -165,8 +174,8 @@ class WindowDetector(DeepDetector):
             raise ValueError(f"score_reduce must be 'mean' or 'max', got {self.score_reduce!r}")
         if getattr(self, "score_norm", "none") not in ("none", "channel"):
             raise ValueError(f"score_norm must be 'none' or 'channel', got {self.score_norm!r}")
-        if getattr(self, "linear_path", "none") not in ("none", "pca"):
-            raise ValueError(f"linear_path must be 'none' or 'pca', got {self.linear_path!r}")
+        if getattr(self, "linear_path", "none") not in ("none", "pca", "auto"):
+            raise ValueError(f"linear_path must be 'none', 'pca' or 'auto', got {self.linear_path!r}")
 
     def validate_params(self) -> None:
         self._check_window()
@@ -211,7 +220,7 @@ class WindowDetector(DeepDetector):
 
     def _build_module(self, n_features: int) -> nn.Module:
         module = self._build_window_module(n_features)
-        if getattr(self, "linear_path", "none") == "pca":
+        if getattr(self, "linear_path_", "none") == "pca":
             return PCAResidual(module, n_features, self._length())
         return module
 
@@ -280,9 +289,62 @@ class WindowDetector(DeepDetector):
         self._seam_head = X
         if X_val is not None and X_val.shape[0] < self._length():
             X_val = None
+        self.linear_path_scores_: dict[str, float] = {}
+        if getattr(self, "linear_path", "none") == "auto":
+            self._fit_auto(X, X_val, y)
+        else:
+            self._fit_variant(str(getattr(self, "linear_path", "none")), X, X_val, y)
+
+    def _fit_variant(self, path: str, X: np.ndarray, X_val: np.ndarray | None,
+                     y: np.ndarray | None) -> None:
+        """Build and train the module with linear path ``path``; sets ``linear_path_``."""
+        self.linear_path_ = path
         super()._fit(X, X_val, y)
         if getattr(self, "score_norm", "none") == "channel":
             self._fit_error_scale(X_val if X_val is not None else X)
+
+    def _fit_auto(self, X: np.ndarray, X_val: np.ndarray | None, y: np.ndarray | None) -> None:
+        """``linear_path="auto"``: train both variants and keep the one that separates synthetic
+        anomalies injected into the held-out tail from the clean tail best (label-free).
+
+        The clean windows are the tail's stride-1 windows (at most ``AUTO_MAX_WINDOWS``, evenly
+        spaced); each gets one corrupted copy per kind of
+        :func:`~hourglass.features.injection.inject_anomalies` (one channel, magnitudes in units
+        of that channel's standard deviation on the training part, seeded with
+        ``random_state``). A variant's figure is the ROC-AUC of its window scores, corrupted
+        copies against clean windows. ``"pca"`` is kept only when its figure beats ``"none"``'s by
+        more than ``AUTO_MARGIN``; a tie, or a tail with fewer than ``AUTO_MIN_WINDOWS`` windows
+        (nothing to judge on), keeps ``"none"``. Both variants train from the same seed, so the
+        kept one is the very model that ``linear_path`` set to it would give.
+        """
+        length = self._length()
+        n_win = 0 if X_val is None else X_val.shape[0] - length + 1
+        if X_val is None or n_win < AUTO_MIN_WINDOWS:
+            logger.warning("%s: linear_path='auto' needs a held-out tail of at least %d windows "
+                           "(has %d); using 'none'", type(self).__name__, AUTO_MIN_WINDOWS,
+                           max(n_win, 0))
+            self._fit_variant("none", X, X_val, y)
+            return
+        view = sliding_windows(X_val, length)
+        pick = np.unique(np.linspace(0, n_win - 1, min(n_win, AUTO_MAX_WINDOWS)).round().astype(int))
+        clean = np.ascontiguousarray(view[pick], dtype=np.float32)
+        corrupted, _ = inject_anomalies(clean, channel_scale(X), seed=self._seed())
+        truth = np.r_[np.zeros(len(clean)), np.ones(len(corrupted))]
+        fitted: dict[str, tuple[Any, ...]] = {}
+        for path in ("none", "pca"):
+            self._fit_variant(path, X, X_val, y)
+            self.module_.eval()
+            scores = np.concatenate([
+                predict_batches(self.module_.score, [w], device=self.device_,
+                                batch_size=self._score_batch_size()) for w in (clean, corrupted)])
+            self.linear_path_scores_[path] = float(roc_auc_score(truth, scores))
+            fitted[path] = (self.module_, self.history_)
+        gain = self.linear_path_scores_["pca"] - self.linear_path_scores_["none"]
+        self.linear_path_ = "pca" if gain > AUTO_MARGIN else "none"
+        self.module_, self.history_ = fitted[self.linear_path_]
+        logger.info("%s: linear_path='auto' -> %r (injection ROC-AUC none %.4f, pca %.4f)",
+                    type(self).__name__, self.linear_path_, self.linear_path_scores_["none"],
+                    self.linear_path_scores_["pca"])
 
     def _fit_error_scale(self, X: np.ndarray) -> None:
         """Each channel's mean error over the windows of ``X`` (the held-out normal tail): the
@@ -295,6 +357,25 @@ class WindowDetector(DeepDetector):
         scale = err.mean(axis=0)
         scale = np.maximum(scale, max(float(scale.mean()), 1e-12) * 1e-2)
         self.module_.error_scale.copy_(torch.from_numpy(scale.astype(np.float32)))
+
+    def _get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        meta, arrays = super()._get_state()
+        if hasattr(self, "linear_path"):
+            meta["linear_path"] = self.linear_path_
+            meta["linear_path_scores"] = dict(self.linear_path_scores_)
+        return meta, arrays
+
+    def _set_state(self, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+        if hasattr(self, "linear_path"):
+            # artefacts written before "auto" existed hold no choice: their path is the param
+            path = meta.get("linear_path", self.linear_path)
+            if path not in ("none", "pca"):
+                raise InputError(f"detector state has linear_path {path!r}; expected 'none' or "
+                                 "'pca' (the choice made at fit)")
+            self.linear_path_ = str(path)
+            self.linear_path_scores_ = {str(k): float(v)
+                                        for k, v in meta.get("linear_path_scores", {}).items()}
+        super()._set_state(meta, arrays)
 
     def window_scores(self, X: object) -> np.ndarray:
         """One score per window (stride 1): window ``i`` starts at step ``i``."""
