@@ -121,3 +121,39 @@ def test_output_in_a_missing_folder_fails_before_training(flows: Path, tmp_path:
                               "-o", str(out), "--epochs", "2", "--hidden", "8,4"])
     assert res.exit_code == 2 and "output folder" in res.stderr
     assert "AutoEncoder:" not in res.stderr, "refused before training, not after"
+
+
+def test_models_descriptions_are_whole_sentences_without_markup() -> None:
+    res = runner.invoke(app, ["models"])
+    assert res.exit_code == 0
+    from hourglass.detectors import registry
+    for name, doc in registry.describe().items():
+        assert "``" not in doc and doc.endswith((".", ")")), (name, doc)   # was cut mid-line
+
+
+def test_a_python_warning_is_one_bare_line(tmp_path: Path) -> None:
+    log = tmp_path / "one.log"                # one template: DeepLog warns that top_g is too big
+    log.write_text("".join(f"081109 203615 148 INFO dfs.DataNode: Receiving block blk_{i} src\n"
+                           for i in range(40)))
+    res = runner.invoke(app, ["train", str(log), "--format", "hdfs", "--session-regex",
+                              r"blk_-?\d+", "--model", "deeplog", "-o", str(tmp_path / "m"),
+                              "--epochs", "1"])
+    assert res.exit_code == 0, res.output
+    warned = [ln for ln in res.stderr.splitlines() if "top_g" in ln]
+    assert warned and all(ln.startswith("DeepLog: top_g=9") for ln in warned), res.stderr
+    assert "UserWarning" not in res.stderr and ".py:" not in res.stderr
+
+
+def test_a_header_regex_without_content_group_says_so(tmp_path: Path) -> None:
+    log = tmp_path / "a.log"
+    log.write_text("hello\n")
+    _fails_cleanly(["train", str(log), "--format", r"^(?P<msg>.*)$", "--window", "60", "--model",
+                    "deeplog", "-o", str(tmp_path / "m")], "(?P<content>...)")
+
+
+def test_time_series_drop_names_an_existing_column(tmp_path: Path) -> None:
+    path = tmp_path / "metrics.csv"
+    pd.DataFrame({"ts": pd.date_range("2024-01-01", periods=120, freq="1min").astype(str),
+                  "cpu": np.sin(np.arange(120) / 5.0)}).to_csv(path, index=False)
+    _fails_cleanly(["train", str(path), "--model", "tcn-ae", "--timestamp-col", "ts", "--freq",
+                    "1min", "--drop", "cpux", "-o", str(tmp_path / "m")], "--drop: no column 'cpux'")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import sys
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
     from hourglass.ingest import ReadStats
 
 __all__ = ["StderrHandler", "class_table", "err", "metrics_table", "out", "report_skipped",
-           "setup_logging", "user_errors"]
+           "setup_logging", "threshold_text", "user_errors"]
 
 out = Console()
 err = Console(stderr=True)
@@ -49,12 +50,37 @@ class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
         pass
 
 
+def _warning_line(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                  file: Any = None, line: str | None = None) -> None:
+    """A Python warning as one bare line on stderr, like the log records (no file, line or
+    source excerpt: those speak to developers, not to whoever runs the command)."""
+    logging.getLogger("hourglass").warning("%s", message)
+
+
 def setup_logging(quiet: bool) -> None:
-    """Log records as bare lines on stderr (INFO, or WARNING with ``quiet``)."""
+    """Log records as bare lines on stderr (INFO, or WARNING with ``quiet``); Python warnings
+    become such lines too."""
     handler = StderrHandler()
     handler.setFormatter(logging.Formatter("%(message)s"))
     logging.basicConfig(level=logging.WARNING if quiet else logging.INFO, handlers=[handler],
                         force=True)
+    warnings.showwarning = _warning_line
+
+
+def threshold_text(info: dict[str, Any]) -> str:
+    """The fitted threshold as ``train`` reports it: its rule and value (once if the rule is the
+    value itself).
+
+    Examples
+    --------
+    >>> threshold_text({"threshold": "fixed at 9", "threshold_value": 9.0})
+    'fixed at 9'
+    >>> threshold_text({"threshold": "percentile 99.0 of held-out normal scores",
+    ...                 "threshold_value": 1.0879812})
+    'percentile 99.0 of held-out normal scores = 1.08798'
+    """
+    rule = str(info["threshold"])
+    return rule if rule.startswith("fixed at") else f"{rule} = {info['threshold_value']:.6g}"
 
 
 def report_skipped(stats: ReadStats, path: Path) -> None:
