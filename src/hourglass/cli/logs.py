@@ -25,6 +25,7 @@ from hourglass.cli._options import (  # noqa: F401  (the options live with the o
     StrictOpt,
     WindowOpt,
 )
+from hourglass.cli._output import threshold_text
 from hourglass.detectors import registry
 from hourglass.errors import HourglassError
 from hourglass.evaluate import evaluate_scores
@@ -60,7 +61,7 @@ def is_log_format(fmt: str | None) -> bool:
     >>> is_log_format("hdfs"), is_log_format("csv"), is_log_format(r"(?P<content>.*)")
     (True, False, True)
     """
-    return fmt is not None and (fmt in LOG_FORMATS or fmt == "keys" or "(?P<content>" in fmt)
+    return fmt is not None and (fmt in LOG_FORMATS or fmt == "keys" or "(?P<" in fmt)
 
 
 def check_tabular_model(cls: type, model: str) -> None:
@@ -141,7 +142,7 @@ def report_train(pipe: Pipeline, output: Path, err: Console, out: Console) -> No
     info = pipe.info
     err.print(f"trained {info['model']} on {info['n_train_rows']} sessions "
               f"({len(pipe.detector_.vocab_)} distinct keys) in {info['fit_seconds']:.1f}s; "
-              f"threshold {info['threshold']} = {info['threshold_value']:.6g}", highlight=False)
+              f"threshold {threshold_text(info)}", highlight=False)
     out.print(f"model saved to {output}", highlight=False)
 
 

@@ -22,6 +22,7 @@ from hourglass.cli._options import (  # noqa: F401  (the options live with the o
     FreqOpt,
     TimestampOpt,
 )
+from hourglass.cli._output import threshold_text
 from hourglass.detectors import registry
 from hourglass.errors import HourglassError
 from hourglass.evaluate import timeseries_metrics, tsb_sliding_window
@@ -94,6 +95,11 @@ def train_timeseries(
     train_df = ds.train_part(df) if ds is not None else df
     if label_col is not None and label_col not in df.columns:
         raise HourglassError(f"{data}: no label column {label_col!r}")
+    missing = [c for c in drop if c not in df.columns]
+    if missing:  # a typo would silently keep the channel the user meant to drop
+        raise HourglassError(f"--drop: no column {missing[0]!r} in {data}; columns are "
+                             f"{', '.join(map(str, list(df.columns)[:8]))}"
+                             f"{' ...' if df.shape[1] > 8 else ''}")
     features = TimeSeriesPreprocessor(
         timestamp_col=timestamp_col or (ds.timestamp_col if ds else None),
         freq=freq or (ds.freq if ds else None), fill=fill or "none", fill_limit=fill_limit,
@@ -277,7 +283,7 @@ def report_train(pipe: Pipeline, output: Path, err: Console, out: Console) -> No
     err.print(f"trained {info['model']} on {info['n_train_rows']} rows "
               f"{f'(incl. {extra} extra normal) ' if extra else ''}"
               f"({len(pipe.features_.feature_names_)} channels) in {info['fit_seconds']:.1f}s; "
-              f"threshold {info['threshold']} = {info['threshold_value']:.6g}", highlight=False)
+              f"threshold {threshold_text(info)}", highlight=False)
     out.print(f"model saved to {output}", highlight=False)
 
 

@@ -38,6 +38,7 @@ from hourglass.cli._output import (
     out,
     report_skipped,
     setup_logging,
+    threshold_text,
     user_errors,
 )
 from hourglass.errors import HourglassError
@@ -55,7 +56,9 @@ def train(
     normal: NormalOpt = None,
     model: Annotated[str, typer.Option("--model", "-m", help="Detector name ('hourglass models').")
                      ] = "autoencoder",
-    epochs: Annotated[int | None, typer.Option(help="Maximum training epochs.")] = None,
+    epochs: Annotated[int | None, typer.Option(
+        help="Maximum training epochs (GAN detectors run at least --param min_steps optimiser "
+             "steps, 400 by default).")] = None,
     batch_size: Annotated[int | None, typer.Option(help="Mini-batch size.")] = None,
     lr: Annotated[float | None, typer.Option(help="Learning rate.")] = None,
     hidden: Annotated[str | None, typer.Option(help="Encoder widths, e.g. 128,64,32,16.")] = None,
@@ -177,8 +180,7 @@ def train(
     info = pipe.info
     err.print(f"trained {info['model']} on {info['n_train_rows']} rows of {info['format']} "
               f"({pipe.features_.feature_names_.__len__()} features) in "
-              f"{info['fit_seconds']:.1f}s; threshold {info['threshold']} = "
-              f"{info['threshold_value']:.6g}", highlight=False)
+              f"{info['fit_seconds']:.1f}s; threshold {threshold_text(info)}", highlight=False)
     out.print(f"model saved to {output}", highlight=False)
 
 

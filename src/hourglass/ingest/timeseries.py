@@ -56,8 +56,9 @@ def read_skab(path: str | os.PathLike[str]) -> pd.DataFrame:
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise InputError(f"{p}: not a SKAB file ({exc})") from None
     if "datetime" not in df.columns or df.shape[1] < 2:
+        found = ", ".join(map(str, df.columns[:4]))  # a ','-separated file: its whole header
         raise InputError(f"{p}: expected ';'-separated SKAB columns starting with 'datetime', "
-                         f"found {', '.join(map(str, df.columns[:4]))}")
+                         f"found {found[:100]}{' ...' if len(found) > 100 else ''}")
     if len(df) == 0:
         raise InputError(f"{p}: no data rows")
     if "anomaly" in df.columns:
