@@ -19,7 +19,9 @@ __all__ = ["AllSessionsOpt", "BadRowsOpt", "DataArg", "DatasetOpt", "DeprecatedT
 DataArg = Annotated[Path, typer.Argument(help="CSV/TSV/Parquet/JSONL file (.gz read directly).")]
 ModelArg = Annotated[Path, typer.Argument(help="Model directory written by 'hourglass train'.")]
 DatasetOpt = Annotated[str | None, typer.Option(
-    "--dataset", help="Named layout (nsl-kdd): fills in columns, label column and normal value.")]
+    "--dataset", help="Named layout: fills in columns, label column and normal value. Tables: "
+    "nsl-kdd, unsw-nb15, cicflowmeter, zeek-conn (alias of --format); time series: skab, nab, "
+    "asd, smd.")]
 LabelOpt = Annotated[str | None, typer.Option("--label-col", help="Column holding the label.")]
 NormalOpt = Annotated[list[str] | None, typer.Option(
     "--normal", help="Label value of normal rows (repeat for several).")]

@@ -83,9 +83,15 @@ def name_of(cls: type) -> str:
 
 
 def describe() -> dict[str, str]:
-    """Name → first line of the class docstring (for ``hourglass models``)."""
+    """Name → first paragraph of the class docstring, as plain text (for ``hourglass models``).
+
+    Examples
+    --------
+    >>> describe()["autoencoder"]
+    'Hourglass autoencoder (128-64-32-16 and mirrored) scored by reconstruction error.'
+    """
     out = {}
     for name in _ENTRIES:
-        doc = (get(name).__doc__ or "").strip().splitlines()
-        out[name] = doc[0] if doc else ""
+        first = (get(name).__doc__ or "").strip().split("\n\n", 1)[0]
+        out[name] = " ".join(first.split()).replace("``", "")
     return out

@@ -158,7 +158,7 @@ def save(pipe: Any, path: str | os.PathLike[str]) -> Path:
             os.replace(tmp, target)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    logger.info("saved model to %s", target)
+    logger.debug("saved model to %s", target)  # the CLI says it on stdout
     return target
 
 
