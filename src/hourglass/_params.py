@@ -10,6 +10,27 @@ from typing import Any
 __all__ = ["check_numeric_params"]
 
 
+def _is_number(value: object) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def _check_type(name: str, value: object, default: object, prefix: str,
+                error: type[Exception]) -> None:
+    """Refuse a value whose kind cannot be what the default's kind promises: text where the
+    default is a number or a flag (``--param standardize=False`` is the string ``'False'``,
+    which Python would take as true), a single number where the default is a tuple of numbers."""
+    if value is None or default is None:
+        return
+    if isinstance(default, bool) and not isinstance(value, bool | numbers.Integral):
+        raise error(f"{prefix}{name} must be true or false, got {value!r}")
+    if _is_number(default) and not isinstance(value, numbers.Real):
+        raise error(f"{prefix}{name} must be a number, got {value!r}")
+    if isinstance(default, tuple | list) and default and all(map(_is_number, default)) and \
+            not isinstance(value, tuple | list):
+        raise error(f"{prefix}{name} must be a list of numbers such as {list(default)}, "
+                    f"got {value!r}")
+
+
 def _check_number(name: str, value: object, default: object, prefix: str,
                   error: type[Exception]) -> None:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
@@ -22,8 +43,10 @@ def _check_number(name: str, value: object, default: object, prefix: str,
 
 
 def check_numeric_params(est: Any, prefix: str = "", error: type[Exception] = ValueError) -> None:
-    """Raise ``ValueError`` naming the first numeric hyper-parameter that is NaN/inf, or that is
-    a fractional number where the default is an integer (also inside tuples such as ``hidden``).
+    """Raise ``ValueError`` naming the first numeric hyper-parameter that is NaN/inf, that is
+    a fractional number where the default is an integer (also inside tuples such as ``hidden``),
+    or whose kind does not match its default's: text for a number or a flag, a single number
+    for a tuple of numbers.
 
     ``est`` is anything with ``get_params(deep=False)`` and keyword defaults in ``__init__``
     (detectors, thresholds, preprocessors; a ``get_params()`` without ``deep`` works too);
@@ -43,12 +66,17 @@ def check_numeric_params(est: Any, prefix: str = "", error: type[Exception] = Va
     Traceback (most recent call last):
     ...
     ValueError: epochs must be an integer, got 2.5
+    >>> check_numeric_params(AutoEncoder(standardize="False"))
+    Traceback (most recent call last):
+    ...
+    ValueError: standardize must be true or false, got 'False'
     """
     params = inspect.signature(type(est).__init__).parameters
     takes_deep = "deep" in inspect.signature(est.get_params).parameters
     values = est.get_params(deep=False) if takes_deep else est.get_params()
     for name, value in values.items():
         default = params[name].default if name in params else None
+        _check_type(name, value, default, prefix, error)
         if isinstance(value, tuple | list):
             inner = default[0] if isinstance(default, tuple | list) and default else None
             for item in value:

@@ -10,15 +10,20 @@ from hourglass.errors import HourglassError
 
 __all__ = ["base_params", "check_model_dir", "finish_params", "parse_hidden", "parse_value"]
 
+_PYTHON_WORDS: dict[str, Any] = {"True": True, "False": False, "None": None}
+
 
 def parse_value(text: str) -> Any:
-    """A ``--param`` value: JSON when it parses (lists become tuples), else the text itself.
+    """A ``--param`` value: JSON when it parses (lists become tuples), Python's ``True``,
+    ``False`` and ``None`` spelled as such, else the text itself.
 
     Examples
     --------
-    >>> parse_value("3"), parse_value("[8, 4]"), parse_value("relu")
-    (3, (8, 4), 'relu')
+    >>> parse_value("3"), parse_value("[8, 4]"), parse_value("relu"), parse_value("False")
+    (3, (8, 4), 'relu', False)
     """
+    if text.strip() in _PYTHON_WORDS:
+        return _PYTHON_WORDS[text.strip()]
     try:
         value = json.loads(text)
     except json.JSONDecodeError:
@@ -68,12 +73,23 @@ def finish_params(cls: type, model: str, params: dict[str, Any], extra: list[str
     if unknown:
         raise HourglassError(f"{model} has no parameter {unknown[0]!r}; it takes "
                              f"{', '.join(sorted(known))}")
-    cls(**params).validate_params()
+    try:
+        cls(**params).validate_params()
+    except (ValueError, TypeError) as exc:
+        given = [k for k in (i.partition("=")[0].strip() for i in extra) if k in str(exc)]
+        if given or not extra:
+            raise HourglassError(str(exc)) from None
+        # a check that does not name its parameter (int('abc') deep inside): say which were given
+        raise HourglassError(f"--param {', '.join(i.partition('=')[0].strip() for i in extra)}: "
+                             f"invalid value ({exc})") from None
     return params
 
 
 def check_model_dir(output: Path) -> None:
-    """Refuse an ``--output`` that exists and is neither an empty folder nor a model directory."""
+    """Refuse an ``--output`` that exists and is neither an empty folder nor a model directory,
+    or whose parent folder does not exist (said before training, not after)."""
+    if not output.parent.is_dir():
+        raise HourglassError(f"{output}: output folder {output.parent} does not exist")
     if output.exists() and not (output / "config.json").exists() and (
             not output.is_dir() or any(output.iterdir())):
         raise HourglassError(f"{output}: exists and is not a model directory")

@@ -167,7 +167,9 @@ def _read_sessions(features: EventSessions, data: Path, *, strict: bool) -> Sess
         raise HourglassError(f"{data}: no such file")
     sessions = features.sessions(str(data))
     if not len(sessions):
-        raise HourglassError(f"{data}: no sessions found ({_summary_line(sessions.stats)})")
+        fmt = "table" if features.is_table else features.format
+        raise HourglassError(f"{data}: no sessions found ({_summary_line(sessions.stats)}); the "
+                             f"model reads {fmt!r} input")
     return sessions
 
 

@@ -91,6 +91,12 @@ def train_pipeline(
     per-day alert budgets and reports; it is never a feature.
     """
     log = logging.getLogger("hourglass")
+    for opt, cols in (("--drop", drop), ("--role", list(roles or {}))):
+        missing = [c for c in cols if c not in df.columns]
+        if missing:  # a typo would silently keep the column the user meant to drop or recast
+            raise HourglassError(f"{opt}: no column {missing[0]!r} in {source}; columns are "
+                                 f"{', '.join(map(str, list(df.columns)[:8]))}"
+                                 f"{' ...' if df.shape[1] > 8 else ''}")
     if time_col is not None:
         if time_col not in df.columns:
             raise HourglassError(f"--timestamp-col: no column {time_col!r} in {source}")

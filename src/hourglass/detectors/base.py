@@ -344,6 +344,7 @@ class DeepDetector(BaseDetector):
         )
 
     def validate_params(self) -> None:
+        check_numeric_params(self)  # kinds first: the range checks below compare numbers
         self._check_common()
         super().validate_params()
 

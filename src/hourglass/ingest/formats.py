@@ -20,7 +20,7 @@ from hourglass.errors import InputError
 from hourglass.ingest.datasets import DATASETS, DatasetSpec
 from hourglass.ingest.flows import CICFLOWMETER, UNSW_NB15, ZEEK_CONN
 from hourglass.ingest.readers import check_path, detect_format
-from hourglass.ingest.tables import read_head
+from hourglass.ingest.tables import check_text, read_head
 
 __all__ = ["FORMATS", "all_formats", "get_format", "label_strings", "register_format",
            "resolve_format", "sniff_format"]
@@ -87,6 +87,7 @@ def sniff_format(path: str | os.PathLike[str]) -> Any:
     head = read_head(p)
     if head.startswith(b"PAR1"):
         return _GENERIC["parquet"]
+    check_text(p, head)
     for spec in all_formats().values():
         try:
             if spec.sniff(head):

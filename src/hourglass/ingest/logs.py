@@ -388,7 +388,7 @@ class LogParser:
             stats.bad_encoding = lines.stats.bad_encoding  # type: ignore[attr-defined]
         if rows_line:
             yield self._chunk(rows_line, rows_key, rows_content, fields)
-        if stats.unmatched:
+        if stats.unmatched and stats.parsed:  # none parsed: the caller's error says it all
             logger.warning("%d of %d lines matched no %r header (first: line %d); skipped",
                            stats.unmatched, stats.lines, self.format, stats.first_unmatched)
         if stats.bad_encoding:

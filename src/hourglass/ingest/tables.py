@@ -9,6 +9,7 @@ and counted with ``on_bad_rows="skip"``.
 
 from __future__ import annotations
 
+import csv
 import gzip
 import io
 import json
@@ -27,8 +28,8 @@ import pyarrow.parquet as pq
 
 from hourglass.errors import InputError
 
-__all__ = ["BAD_ROWS", "CHUNK_BYTES", "ReadStats", "dedupe_names", "iter_table", "open_text",
-           "prefetch", "read_head"]
+__all__ = ["BAD_ROWS", "CHUNK_BYTES", "ReadStats", "check_text", "dedupe_names", "iter_table",
+           "open_text", "prefetch", "read_head"]
 
 BAD_ROWS = ("error", "skip")
 CHUNK_BYTES = 16 << 20
@@ -142,7 +143,26 @@ class _DecodableLines(io.RawIOBase):
         super().close()
 
 
+def check_text(path: str | os.PathLike[str], head: bytes) -> None:
+    """Raise :class:`InputError` when ``head`` (a file's first bytes) is binary, not text.
+
+    Examples
+    --------
+    >>> check_text("a.evtx", b"ElfFile\\x00\\x00")
+    Traceback (most recent call last):
+    ...
+    hourglass.errors.InputError: a.evtx: a Windows .evtx event log (binary); export it ...
+    """
+    if head.startswith(b"ElfFile\x00"):
+        raise InputError(f"{path}: a Windows .evtx event log (binary); export it to JSON lines or "
+                         "CSV first (e.g. evtx_dump -o jsonl), then give that file")
+    if b"\x00" in head[:8192]:
+        raise InputError(f"{path}: binary data (NUL bytes), not a CSV/TSV/JSONL table or a text "
+                         "log (a UTF-16 text file? save it as UTF-8)")
+
+
 def _csv_header(path: Path, sep: str, skip_rows: int) -> list[str]:
+    check_text(path, read_head(path, 8192))
     with open_text(path) as fh:
         for _ in range(skip_rows):
             fh.readline()
@@ -150,7 +170,10 @@ def _csv_header(path: Path, sep: str, skip_rows: int) -> list[str]:
     text = raw.decode("utf-8", "replace").rstrip("\r\n")
     if not text.strip():
         raise InputError(f"{path}: empty file")
-    return dedupe_names(next(iter(__import__("csv").reader([text], delimiter=sep))))
+    try:
+        return dedupe_names(next(iter(csv.reader([text], delimiter=sep))))
+    except csv.Error as exc:
+        raise InputError(f"{path}: line {skip_rows + 1}: unreadable header ({exc})") from None
 
 
 def _iter_csv(
@@ -296,10 +319,21 @@ def _iter_jsonl(path: Path, *, on_bad_rows: str, stats: ReadStats) -> Iterator[p
                                  "(use --on-bad-rows skip to skip such rows)") from None
             rows.append(obj)
             if len(rows) >= _JSONL_CHUNK_ROWS:
-                yield pd.DataFrame.from_records(rows)
+                yield _json_frame(rows)
                 rows = []
     if rows:
-        yield pd.DataFrame.from_records(rows)
+        yield _json_frame(rows)
+
+
+def _json_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """Records as a frame; a nested object or array becomes its JSON text (one value of a
+    text column, as Windows event exports and Zeek JSON hold), never an unhashable cell."""
+    df = pd.DataFrame.from_records(rows)
+    for c in df.columns[[pd.api.types.is_object_dtype(t) for t in df.dtypes]]:
+        nested = df[c].map(lambda v: isinstance(v, dict | list))
+        if nested.any():
+            df.loc[nested, c] = df.loc[nested, c].map(lambda v: json.dumps(v, sort_keys=True))
+    return df
 
 
 def _iter_parquet(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:

@@ -42,6 +42,8 @@ def _split_by_code(codes: np.ndarray, *arrays: np.ndarray, within: np.ndarray | 
                    ) -> tuple[np.ndarray, list[list[np.ndarray]]]:
     """Group rows by integer ``codes`` (in row order inside a group, or by ``within`` — ties in
     row order, NaN last — when given): (group codes, parts)."""
+    if not len(codes):  # np.split of an empty array gives one empty part: no groups at all
+        return codes, [[] for _ in arrays]
     order = np.argsort(codes, kind="stable") if within is None else np.lexsort((within, codes))
     sc = codes[order]
     cuts = np.flatnonzero(np.diff(sc)) + 1

@@ -49,7 +49,7 @@ def read_key_sequences(lines: Iterable[str], *, strict: bool = False,
             continue
         ids.append(str(lineno))
         seqs.append(arr)
-    if counts["unmatched"]:
+    if counts["unmatched"] and seqs:  # none read: the caller's "no sessions" error says it all
         logger.warning("%s: %d line(s) were not integer key sequences (first: line %s); skipped",
                        source, counts["unmatched"], counts["first_unmatched"])
     if counts["empty_sessions_skipped"]:

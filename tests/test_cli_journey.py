@@ -1,0 +1,123 @@
+"""Defects found by following the README as a new user: each bad input gives one stderr line
+naming the problem, exit code 2, no traceback and no output file."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from hourglass.cli import app
+from hourglass.cli._common import parse_value
+from hourglass.features.sessions import group_events
+
+runner = CliRunner()
+FAST = ["--epochs", "2", "--hidden", "8,4", "--batch-size", "64", "-q"]
+
+
+def _fails_cleanly(args: list[str], match: str, out: Path | None = None) -> None:
+    res = runner.invoke(app, args)
+    assert res.exit_code == 2, res.output
+    lines = [ln for ln in res.stderr.strip().splitlines() if ln.strip()]
+    assert len(lines) == 1 and "Traceback" not in res.stderr, res.stderr
+    assert match in lines[0], lines[0]
+    if out is not None:
+        assert not out.exists(), "no partial output"
+
+
+@pytest.fixture(scope="module")
+def flows(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    rng = np.random.default_rng(0)
+    path = tmp_path_factory.mktemp("journey") / "flows.csv"
+    pd.DataFrame({"proto": rng.choice(["tcp", "udp"], 200), "bytes": rng.lognormal(5, 1, 200),
+                  "label": "benign"}).to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize(("param", "match"), [
+    ("hidden=5", "hidden must be a list of numbers"),            # was a TypeError traceback
+    ("standardize=maybe", "standardize must be true or false"),  # was silently truthy
+    ("random_state=abc", "random_state must be a number"),
+    ("epochs=abc", "epochs must be a number"),                   # did not name the parameter
+    ("hidden=[8, \"a\"]", "--param hidden: invalid value"),
+])
+def test_a_bad_param_value_names_the_parameter(flows: Path, tmp_path: Path, param: str,
+                                                match: str) -> None:
+    out = tmp_path / "m"
+    _fails_cleanly(["train", str(flows), "--label-col", "label", "--normal", "benign", "-o",
+                    str(out), "--param", param, *FAST], match, out)
+
+
+def test_param_reads_python_spelled_flags() -> None:
+    # '--param standardize=False' used to be the (true) string 'False'
+    assert parse_value("False") is False and parse_value("True") is True
+    assert parse_value("None") is None and parse_value("false") is False
+
+
+def test_grouping_no_events_gives_no_sessions() -> None:
+    ev = pd.DataFrame({"key": np.zeros(0, np.int64), "line": np.zeros(0, np.int64),
+                       "content": np.zeros(0, object)})
+    ids, seqs, lines, _ = group_events(ev, session_regex=r"blk_-?\d+")
+    assert ids == [] and seqs == [] and lines == []
+
+
+def test_log_model_on_a_table_says_no_session_matched(tmp_path: Path, flows: Path) -> None:
+    log = tmp_path / "hdfs.log"
+    msgs = ("Receiving block blk_{} src", "PacketResponder 1 for block blk_{} terminating",
+            "Verification succeeded for blk_{}", "Deleting block blk_{} file /d/{}")
+    log.write_text("".join(f"081109 2036{i % 60:02d} 148 INFO dfs.DataNode: "
+                           f"{msgs[i % 4].format(i % 7, i)}\n" for i in range(80)))
+    model = tmp_path / "lm"
+    res = runner.invoke(app, ["train", str(log), "--format", "hdfs", "--session-regex",
+                              r"blk_-?\d+", "--model", "deeplog", "-o", str(model), "--param",
+                              "top_g=2", "--epochs", "1", "-q"])
+    assert res.exit_code == 0, res.output
+    out = tmp_path / "alerts.jsonl"
+    _fails_cleanly(["score", str(model), str(flows), "-o", str(out)],   # was "session 0 is empty"
+                   "no sessions found", out)
+
+
+def test_binary_and_evtx_files_are_refused(tmp_path: Path, flows: Path) -> None:
+    evtx = tmp_path / "sec.evtx"
+    evtx.write_bytes(b"ElfFile\x00" + bytes(range(256)) * 8)
+    blob = tmp_path / "blob.csv"
+    blob.write_bytes(b"a,b\n\x00\x01\x02\n")
+    out = tmp_path / "m"
+    _fails_cleanly(["train", str(evtx), "-o", str(out), *FAST], "Windows .evtx event log", out)
+    _fails_cleanly(["inspect", str(blob)], "binary data")
+
+
+def test_jsonl_nested_values_become_text(tmp_path: Path) -> None:
+    path = tmp_path / "events.jsonl.gz"
+    rows = [{"EventID": 4624 + i % 3, "Tags": ["a", "b"][: 1 + i % 2],
+             "Data": {"k": i % 4}, "Bytes": float(i)} for i in range(120)]
+    with gzip.open(path, "wt") as fh:
+        fh.write("\n".join(json.dumps(r) for r in rows) + "\n")
+    res = runner.invoke(app, ["inspect", str(path)])       # was "unhashable type: 'list'"
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["train", str(path), "-o", str(tmp_path / "m"), *FAST])
+    assert res.exit_code == 0, res.output
+
+
+@pytest.mark.parametrize(("opt", "match"), [
+    (["--drop", "byts"], "--drop: no column 'byts'"),         # a typo was silently ignored
+    (["--role", "prto=ip"], "--role: no column 'prto'"),
+])
+def test_drop_and_role_name_existing_columns(flows: Path, tmp_path: Path, opt: list[str],
+                                             match: str) -> None:
+    out = tmp_path / "m"
+    _fails_cleanly(["train", str(flows), "--label-col", "label", "--normal", "benign", "-o",
+                    str(out), *opt, *FAST], match, out)
+
+
+def test_output_in_a_missing_folder_fails_before_training(flows: Path, tmp_path: Path) -> None:
+    out = tmp_path / "no" / "m"
+    res = runner.invoke(app, ["train", str(flows), "--label-col", "label", "--normal", "benign",
+                              "-o", str(out), "--epochs", "2", "--hidden", "8,4"])
+    assert res.exit_code == 2 and "output folder" in res.stderr
+    assert "AutoEncoder:" not in res.stderr, "refused before training, not after"
