@@ -140,3 +140,18 @@ def test_extra_normal_must_match_and_be_normal(skab_file: Path, free_file: Path,
     res = runner.invoke(app, ["train", str(table), "--extra-normal", str(table),
                               "-o", str(tmp_path / "T"), "-q"])
     assert res.exit_code == 2 and "--extra-normal is for time-series models" in res.output
+
+
+def test_train_with_linear_path_auto_reports_and_saves_the_choice(skab_file: Path,
+                                                                  tmp_path: Path) -> None:
+    model = tmp_path / "M"
+    res = runner.invoke(app, ["train", str(skab_file), "--dataset", "skab", "--model", "gru-ae",
+                              "--param", "linear_path=auto", "-o", str(model), *FAST])
+    assert res.exit_code == 0, res.output
+    state = json.loads((model / "config.json").read_text())["detector"]["state"]
+    assert state["linear_path"] in ("none", "pca")
+    assert set(state["linear_path_scores"]) == {"none", "pca"}
+    assert f"linear_path auto -> {state['linear_path']}" in res.output
+    res = runner.invoke(app, ["score", str(model), str(skab_file), "--dataset", "skab",
+                              "-o", str(tmp_path / "s.csv")])
+    assert res.exit_code == 0, res.output

@@ -284,6 +284,12 @@ def report_train(pipe: Pipeline, output: Path, err: Console, out: Console) -> No
               f"{f'(incl. {extra} extra normal) ' if extra else ''}"
               f"({len(pipe.features_.feature_names_)} channels) in {info['fit_seconds']:.1f}s; "
               f"threshold {threshold_text(info)}", highlight=False)
+    det = pipe.detector_
+    scores = getattr(det, "linear_path_scores_", None)
+    if scores:
+        err.print(f"linear_path auto -> {det.linear_path_} (synthetic-anomaly ROC-AUC on the "
+                  f"held-out tail: none {scores['none']:.4f}, pca {scores['pca']:.4f})",
+                  highlight=False)
     out.print(f"model saved to {output}", highlight=False)
 
 
