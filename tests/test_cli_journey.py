@@ -157,3 +157,26 @@ def test_time_series_drop_names_an_existing_column(tmp_path: Path) -> None:
                   "cpu": np.sin(np.arange(120) / 5.0)}).to_csv(path, index=False)
     _fails_cleanly(["train", str(path), "--model", "tcn-ae", "--timestamp-col", "ts", "--freq",
                     "1min", "--drop", "cpux", "-o", str(tmp_path / "m")], "--drop: no column 'cpux'")
+
+
+@pytest.mark.parametrize(("argv", "match"), [
+    (["train", "x.csv", "-o", "m", "--threshhold", "pot:1e-4"], "No such option: --threshhold"),
+    (["train", "x.csv", "-o", "m", "--epochs", "abc"], "Invalid value for '--epochs'"),
+    (["score", "model/"], "Missing argument"),
+    (["trian"], "No such command 'trian'"),
+])
+def test_usage_errors_are_one_line(monkeypatch: pytest.MonkeyPatch,
+                                   capsys: pytest.CaptureFixture[str], argv: list[str],
+                                   match: str) -> None:
+    from hourglass.cli.app import main
+    monkeypatch.setattr("sys.argv", ["hourglass", *argv])
+    with pytest.raises(SystemExit) as exit_:
+        main()                                   # the console script; was click's usage box
+    assert exit_.value.code == 2
+    lines = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
+    assert len(lines) == 1 and match in lines[0] and "--help" in lines[0], lines
+
+
+def test_an_error_message_is_not_read_as_markup(flows: Path, tmp_path: Path) -> None:
+    _fails_cleanly(["train", str(flows), "--label-col", "label", "--normal", "[bold]x", "-o",
+                    str(tmp_path / "m")], "'[bold]x'")

@@ -13,6 +13,7 @@ import sys
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from hourglass.cli._options import (
     BadRowsOpt,
@@ -100,5 +101,27 @@ app.command()(demo)
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point.
+
+    A usage error (an unknown option such as ``--threshhold``, a value of the wrong type, a
+    missing argument) is one line on stderr and exit code 2, like bad input, instead of
+    click's usage box; ``hourglass`` alone still prints the help.
+    """
+    if not sys.argv[1:]:
+        app()
+        return
+    try:
+        rv = app(standalone_mode=False)
+    except Exception as exc:  # click's exceptions (vendored by newer typer): duck-typed
+        if not hasattr(exc, "format_message") or type(exc).__name__ == "NoArgsIsHelpError":
+            raise
+        ctx = getattr(exc, "ctx", None)
+        hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+        err.print(f"[bold red]error:[/] {escape(exc.format_message())}{hint}", highlight=False,
+                  soft_wrap=True)
+        sys.exit(int(getattr(exc, "exit_code", 2)))
+    except BaseException as exc:
+        if type(exc).__name__ == "Abort":
+            sys.exit(1)
+        raise
+    sys.exit(rv if isinstance(rv, int) else 0)
