@@ -180,3 +180,23 @@ def test_usage_errors_are_one_line(monkeypatch: pytest.MonkeyPatch,
 def test_an_error_message_is_not_read_as_markup(flows: Path, tmp_path: Path) -> None:
     _fails_cleanly(["train", str(flows), "--label-col", "label", "--normal", "[bold]x", "-o",
                     str(tmp_path / "m")], "'[bold]x'")
+
+
+def test_score_refuses_options_it_would_ignore(tmp_path: Path, flows: Path) -> None:
+    model = tmp_path / "m"
+    res = runner.invoke(app, ["train", str(flows), "--label-col", "label", "--normal", "benign",
+                              "-o", str(model), *FAST])
+    assert res.exit_code == 0, res.output
+    out = tmp_path / "s.csv"
+    _fails_cleanly(["score", str(model), str(flows), "-o", str(out), "--chunk-mb", "0"],
+                   "--chunk-mb: must be > 0", out)
+    log = tmp_path / "a.log"
+    log.write_text("".join(f"081109 203615 148 INFO dfs.DataNode: Receiving block blk_{i} src\n"
+                           f"081109 203616 148 INFO dfs.DataNode: Deleting block blk_{i}\n"
+                           for i in range(30)))
+    res = runner.invoke(app, ["train", str(log), "--format", "hdfs", "--session-regex",
+                              r"blk_-?\d+", "--model", "deeplog", "-o", str(tmp_path / "lm"),
+                              "--param", "top_g=1", "--epochs", "1", "-q"])
+    assert res.exit_code == 0, res.output
+    _fails_cleanly(["score", str(tmp_path / "lm"), str(log), "-o", str(out), "--keep", "host"],
+                   "--keep: not available for log models", out)   # was silently ignored

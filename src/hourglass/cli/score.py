@@ -48,7 +48,12 @@ def score(
     stats = ReadStats()
     n_rows = flagged = 0
     with user_errors():
+        if not chunk_mb > 0:
+            raise HourglassError(f"--chunk-mb: must be > 0, got {chunk_mb}")
         pipe = load(model)
+        if getattr(pipe.features_, "output", "tabular") == "events" and keep:
+            raise HourglassError("--keep: not available for log models (the output has one row "
+                                 "per session, with its id)")
         if getattr(pipe.features_, "output", "tabular") == "timeseries":
             summary = ts_cli.score_command(pipe, data, output, dataset=dataset, keep=keep,
                                            anomalies_only=anomalies_only)
