@@ -200,3 +200,20 @@ def test_score_refuses_options_it_would_ignore(tmp_path: Path, flows: Path) -> N
     assert res.exit_code == 0, res.output
     _fails_cleanly(["score", str(tmp_path / "lm"), str(log), "-o", str(out), "--keep", "host"],
                    "--keep: not available for log models", out)   # was silently ignored
+
+
+@pytest.mark.parametrize("opt", [["--events-per-day", "-5"], ["--memory-budget", "-1"],
+                                 ["--sample-rows", "0"]])
+def test_train_refuses_non_positive_sizes(flows: Path, tmp_path: Path, opt: list[str]) -> None:
+    out = tmp_path / "m"
+    _fails_cleanly(["train", str(flows), "--label-col", "label", "--normal", "benign", "-o",
+                    str(out), *opt, *FAST], f"{opt[0]}: must be > 0", out)
+
+
+def test_evaluate_refuses_a_negative_event_rate(flows: Path, tmp_path: Path) -> None:
+    model = tmp_path / "m"
+    res = runner.invoke(app, ["train", str(flows), "--label-col", "label", "--normal", "benign",
+                              "-o", str(model), *FAST])
+    assert res.exit_code == 0, res.output
+    _fails_cleanly(["evaluate", str(model), str(flows), "--events-per-day", "-5"],  # printed
+                   "--events-per-day: must be > 0")                   # negative alerts per day

@@ -131,6 +131,8 @@ def evaluate(
     setup_logging(quiet)
     with user_errors():
         time_col = timestamp_option(timestamp_col, time_col)
+        if events_per_day is not None and not events_per_day > 0:
+            raise HourglassError(f"--events-per-day: must be > 0, got {events_per_day}")
         pipe = load(model)
         is_logs = getattr(pipe.features_, "output", "tabular") == "events"
         if not is_logs and (labels is not None or all_sessions is not None):

@@ -116,6 +116,10 @@ def train(
     setup_logging(quiet)
     with user_errors():
         timestamp_col = timestamp_option(timestamp_col, time_col)
+        for opt, value in (("--events-per-day", events_per_day), ("--memory-budget", memory_budget),
+                           ("--sample-rows", sample_rows)):
+            if value is not None and not value > 0:
+                raise HourglassError(f"{opt}: must be > 0, got {value}")
         timeseries = ts_cli.wants_timeseries(model, dataset, freq, fill, fill_limit)
         time_col = None if timeseries else timestamp_col
         if extra_normal and not timeseries:
