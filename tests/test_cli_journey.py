@@ -217,3 +217,13 @@ def test_evaluate_refuses_a_negative_event_rate(flows: Path, tmp_path: Path) -> 
     assert res.exit_code == 0, res.output
     _fails_cleanly(["evaluate", str(model), str(flows), "--events-per-day", "-5"],  # printed
                    "--events-per-day: must be > 0")                   # negative alerts per day
+
+
+@pytest.mark.parametrize(("opt", "match"), [(["--device", "foo"], "unknown device 'foo'"),
+                                            (["--param", "activation=foo"], "activation: unknown")])
+def test_device_and_activation_are_checked_before_reading_data(flows: Path, tmp_path: Path,
+                                                               opt: list[str], match: str) -> None:
+    res = runner.invoke(app, ["train", str(flows), "--label-col", "label", "--normal", "benign",
+                              "-o", str(tmp_path / "m"), *opt, "--epochs", "1"])
+    assert res.exit_code == 2 and match in res.stderr
+    assert "training on" not in res.stderr, res.stderr   # was said after the data was read

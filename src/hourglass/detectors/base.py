@@ -349,6 +349,12 @@ class DeepDetector(BaseDetector):
         super().validate_params()
 
     def _check_common(self) -> None:
+        from hourglass.nn.blocks import ACTIVATIONS
+
+        activation = getattr(self, "activation", None)
+        if isinstance(activation, str) and activation not in ACTIVATIONS:  # else said after reading data
+            raise ValueError(f"activation: unknown {activation!r}; choose from {sorted(ACTIVATIONS)}")
+        resolve_device(self.device)
         check_at_least_one(self, "epochs")
         check_batch_size(self)
         if float(self.lr) <= 0:
