@@ -90,6 +90,9 @@ def test_binary_and_evtx_files_are_refused(tmp_path: Path, flows: Path) -> None:
     out = tmp_path / "m"
     _fails_cleanly(["train", str(evtx), "-o", str(out), *FAST], "Windows .evtx event log", out)
     _fails_cleanly(["inspect", str(blob)], "binary data")
+    parquet = tmp_path / "flows.parquet"
+    pd.DataFrame({"a": [1.0, 2.0]}).to_parquet(parquet)
+    _fails_cleanly(["inspect", str(parquet), "--format", "csv"], "--format parquet")
 
 
 def test_jsonl_nested_values_become_text(tmp_path: Path) -> None:

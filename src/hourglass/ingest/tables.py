@@ -156,6 +156,8 @@ def check_text(path: str | os.PathLike[str], head: bytes) -> None:
     if head.startswith(b"ElfFile\x00"):
         raise InputError(f"{path}: a Windows .evtx event log (binary); export it to JSON lines or "
                          "CSV first (e.g. evtx_dump -o jsonl), then give that file")
+    if head.startswith(b"PAR1"):
+        raise InputError(f"{path}: a Parquet file; read it with --format parquet (or auto)")
     if b"\x00" in head[:8192]:
         raise InputError(f"{path}: binary data (NUL bytes), not a CSV/TSV/JSONL table or a text "
                          "log (a UTF-16 text file? save it as UTF-8)")
