@@ -230,3 +230,13 @@ def test_device_and_activation_are_checked_before_reading_data(flows: Path, tmp_
                               "-o", str(tmp_path / "m"), *opt, "--epochs", "1"])
     assert res.exit_code == 2 and match in res.stderr
     assert "training on" not in res.stderr, res.stderr   # was said after the data was read
+
+
+@pytest.mark.parametrize(("opt", "match"), [(["--scaler", "foo"], "scaler: unknown 'foo'"),
+                                            (["--role", "proto=foo"], "unknown role 'foo'"),
+                                            (["--categorical", "prto"], "--categorical: no column")])
+def test_preprocessing_options_fail_before_training(flows: Path, tmp_path: Path, opt: list[str],
+                                                    match: str) -> None:
+    out = tmp_path / "m"
+    _fails_cleanly(["train", str(flows), "--label-col", "label", "--normal", "benign", "-o",
+                    str(out), *opt, "--epochs", "1"], match, out)   # one line: no "training on"

@@ -91,7 +91,8 @@ def train_pipeline(
     per-day alert budgets and reports; it is never a feature.
     """
     log = logging.getLogger("hourglass")
-    for opt, cols in (("--drop", drop), ("--role", list(roles or {}))):
+    TabularPreprocessor(roles=roles or None, scaler=scaler)._check_params()  # before any work
+    for opt, cols in (("--drop", drop), ("--role", list(roles or {})), ("--categorical", categorical)):
         missing = [c for c in cols if c not in df.columns]
         if missing:  # a typo would silently keep the column the user meant to drop or recast
             raise HourglassError(f"{opt}: no column {missing[0]!r} in {source}; columns are "
