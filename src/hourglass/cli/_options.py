@@ -16,7 +16,8 @@ __all__ = ["AllSessionsOpt", "BadRowsOpt", "DataArg", "DatasetOpt", "DeprecatedT
            "SessionColOpt", "SessionRegexOpt", "StepOpt", "StrictOpt", "TimestampOpt", "WindowOpt",
            "timestamp_option"]
 
-DataArg = Annotated[Path, typer.Argument(help="CSV/TSV/Parquet/JSONL file (.gz read directly).")]
+DataArg = Annotated[Path, typer.Argument(
+    help="CSV/TSV/Parquet/JSONL table, a log file or a time series (.gz read directly).")]
 ModelArg = Annotated[Path, typer.Argument(help="Model directory written by 'hourglass train'.")]
 DatasetOpt = Annotated[str | None, typer.Option(
     "--dataset", help="Named layout: fills in columns, label column and normal value. Tables: "

@@ -7,6 +7,7 @@ formats, inspect); ``tables``, ``logs`` and ``timeseries`` hold the work per inp
 
 from __future__ import annotations
 
+import inspect as _inspect
 import logging
 import os
 import sys
@@ -91,13 +92,23 @@ def _global_options(
         torch.set_num_threads(threads)
 
 
-app.command()(train)
-app.command()(score)
-app.command()(evaluate)
-app.command()(models)
-app.command()(formats)
-app.command()(inspect)
-app.command()(demo)
+def unwrap_help(doc: str | None) -> str | None:
+    """A command's docstring with each paragraph on one line: typer's rich help keeps the
+    source's line breaks inside a paragraph, which broke sentences at random widths.
+
+    Examples
+    --------
+    >>> unwrap_help("Score DATA.\\n\\n    Input is streamed\\n    in chunks.\\n    ")
+    'Score DATA.\\n\\nInput is streamed in chunks.'
+    """
+    if doc is None:
+        return None
+    return "\n\n".join(" ".join(p.split()) for p in _inspect.cleandoc(doc).split("\n\n"))
+
+
+for _command in (train, score, evaluate, models, formats, inspect, demo):
+    _command.__doc__ = unwrap_help(_command.__doc__)
+    app.command()(_command)
 
 
 def main() -> None:

@@ -28,7 +28,7 @@ def score(
     chunk_mb: Annotated[float, typer.Option(help="MB of input per streamed chunk.")] = 16.0,
     quiet: QuietOpt = False,
 ) -> None:
-    """Score DATA with a saved model; write score and flag (0/1) per row to --output.
+    """Score DATA with a saved model; write score, flag (0/1), calibrated and severity per row.
 
     Input is streamed in chunks and the output written incrementally to a temporary file that is
     renamed into place at the end, so files larger than memory score in bounded memory. For a log
