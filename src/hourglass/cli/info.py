@@ -12,6 +12,7 @@ from rich.table import Table
 
 from hourglass.cli._options import BadRowsOpt, DataArg, DatasetOpt, FormatOpt, LabelOpt, NormalOpt
 from hourglass.cli._output import out, setup_logging, user_errors
+from hourglass.errors import HourglassError
 
 # The library is imported inside the commands, so that 'hourglass --help' answers at once.
 
@@ -54,7 +55,7 @@ def inspect(
     dataset: DatasetOpt = None,
     label_col: LabelOpt = None,
     normal: NormalOpt = None,
-    rows: Annotated[int, typer.Option(help="Rows to look at (from the start of the file).")
+    rows: Annotated[int, typer.Option(help="Rows to look at (from the start of the file).", min=1)
                     ] = 100_000,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the schema as JSON.")
                         ] = None,
@@ -63,12 +64,18 @@ def inspect(
     """Print the inferred schema of DATA: format, label, and each column's role and encoding."""
     import pandas as pd
 
+    from hourglass.cli.logs import is_log_format
     from hourglass.cli.tables import resolve_spec
     from hourglass.features.tabular import TabularPreprocessor
     from hourglass.ingest import ReadStats, atomic_output, label_strings, read_table
+    from hourglass.ingest.timeseries import TIMESERIES_DATASETS
 
     setup_logging(True)
     with user_errors():
+        for opt, name in (("--format", fmt), ("--dataset", dataset)):
+            if name is not None and (is_log_format(name) or name in TIMESERIES_DATASETS):
+                raise HourglassError(f"{opt} {name}: inspect describes tables (flows, CSV/TSV/"
+                                     "Parquet/JSONL); logs and time series have no column roles")
         spec, label_col, normal_values = resolve_spec(dataset, label_col, normal, fmt, data)
         stats = ReadStats()
         parts, n = [], 0

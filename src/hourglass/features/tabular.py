@@ -219,8 +219,12 @@ class TabularPreprocessor:
         self.columns_ = [c for c in cols if self.roles_[c] != "drop"]
         self.feature_names_ = self._feature_names()
         if not self.feature_names_:
+            hint = ""
+            if len(cols) == 1:  # a log or a ';'-separated file read as a one-column table
+                hint = (f" (one column only, {cols[0][:50]!r}: a log file needs a log --format, "
+                        "a ';'-separated SKAB series --dataset skab)")
             raise InputError("no usable feature column: every column is constant, dropped or "
-                             "an identifier")
+                             f"an identifier{hint}")
         return self
 
     def _fit_numeric(self, df: pd.DataFrame, num_cols: list[str]) -> None:
@@ -266,7 +270,9 @@ class TabularPreprocessor:
             self.log1p_ = [c for c in self.log1p_ if c in self.numeric_]
             X = X[:, idx]
         self.quantiles_: dict[str, list[float]] = {}
-        if self.scaler == "minmax":
+        if X.size == 0:  # no numeric column (all text, or all constant): nothing to scale
+            self.offset_, self.scale_ = np.zeros(X.shape[1]), np.ones(X.shape[1])
+        elif self.scaler == "minmax":
             lo, hi = X.min(axis=0), X.max(axis=0)
             self.offset_, self.scale_ = lo, np.where(hi > lo, hi - lo, 1.0)
         elif self.scaler == "standard":
