@@ -249,3 +249,21 @@ def test_inspect_on_what_is_not_a_table(tmp_path: Path) -> None:
     _fails_cleanly(["inspect", str(skab)], "--dataset skab")  # was numpy's "zero-size array"
     _fails_cleanly(["inspect", str(skab), "--dataset", "skab"], "inspect describes tables")
     _fails_cleanly(["inspect", str(skab), "--format", "hdfs"], "inspect describes tables")
+
+
+def test_time_series_threshold_rules(tmp_path: Path) -> None:
+    path = tmp_path / "metrics.csv"
+    pd.DataFrame({"ts": pd.date_range("2024-01-01", periods=300, freq="30min").astype(str),
+                  "cpu": np.sin(np.arange(300) / 5.0)}).to_csv(path, index=False)
+    base = ["train", str(path), "--model", "tcn-ae", "--timestamp-col", "ts", "--window", "16",
+            "--epochs", "1"]
+    _fails_cleanly([*base, "--threshold", "best-f1", "-o", str(tmp_path / "a")],
+                   "--threshold best-f1: needs labelled")         # was the Python API's advice
+    _fails_cleanly([*base, "--threshold", "budget:5/day", "-o", str(tmp_path / "b")],
+                   "needs a fixed --freq grid")                   # was refused after training
+    model = tmp_path / "c"
+    res = runner.invoke(app, [*base, "--freq", "30min", "--threshold", "budget:5/day", "-o",
+                              str(model), "-q"])
+    assert res.exit_code == 0, res.output
+    cfg = json.loads((model / "config.json").read_text())
+    assert "48 events/day" in json.dumps(cfg)                    # 30-min steps: 48 a day

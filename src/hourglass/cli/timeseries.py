@@ -80,7 +80,7 @@ def train_timeseries(
     data: Path, *, dataset: str | None, model: str, params: dict[str, Any],
     threshold: str | None, timestamp_col: str | None, freq: str | None, fill: str | None,
     fill_limit: int | None, label_col: str | None, drop: list[str],
-    extra_normal: list[Path] | None = None,
+    extra_normal: list[Path] | None = None, events_per_day: float | None = None,
 ) -> Pipeline:
     """Train a time-series pipeline on DATA (a named dataset's protocol training part).
 
@@ -105,7 +105,7 @@ def train_timeseries(
         freq=freq or (ds.freq if ds else None), fill=fill or "none", fill_limit=fill_limit,
         drop=tuple(c for c in (*drop, *(ds.drop if ds else ()), label) if c))
     cls = registry.get(model)
-    thr = threshold_from_spec(threshold) if threshold else None
+    thr = threshold_from_spec(threshold, events_per_day=events_per_day) if threshold else None
     pipe = Pipeline(detector=cls(**params), features=features, threshold=thr)
     start = time.perf_counter()
     own = train_df.drop(columns=[label]) if label in train_df.columns else train_df
@@ -248,6 +248,25 @@ def evaluate_timeseries(pipe: Pipeline, data: Path, dataset: str | None,
     return report, t
 
 
+def _steps_per_day(freq: str | None, threshold: str) -> float:
+    """Time steps per day of the ``--freq`` grid, for a per-day alert budget.
+
+    Examples
+    --------
+    >>> _steps_per_day("30min", "budget:5/day")
+    48.0
+    """
+    try:
+        step = pd.Timedelta(pd.tseries.frequencies.to_offset(freq)) if freq and freq != "rows" \
+            else None
+    except (ValueError, TypeError):
+        step = None
+    if step is None or step <= pd.Timedelta(0):
+        raise HourglassError(f"--threshold {threshold}: a per-day budget on a time series needs "
+                             "a fixed --freq grid (e.g. --freq 1min); or use budget:N/10k")
+    return pd.Timedelta("1D") / step
+
+
 def train_command(
     data: Path, output: Path, *, dataset: str | None, model: str, epochs: int | None,
     batch_size: int | None, lr: float | None, window: float | None, threshold: str | None,
@@ -265,13 +284,20 @@ def train_command(
                                  f">= 2, got {window:g}")
         kwargs["window"] = int(window)
     finish_params(cls, model, kwargs, params)
+    per_day = None
     if threshold:
-        threshold_from_spec(threshold)
+        rule = threshold_from_spec(threshold)
+        if rule.requires_labels:
+            raise HourglassError(f"--threshold {threshold}: needs labelled validation rows, and a "
+                                 "time series trains on normal steps only; use percentile, pot, "
+                                 "spot, dspot, budget, contamination or fixed")
+        if getattr(rule, "per", None) == "day":
+            per_day = _steps_per_day(freq or getattr(_dataset(dataset), "freq", None), threshold)
     check_model_dir(output)
     pipe = train_timeseries(data, dataset=dataset, model=model, params=kwargs,
                             threshold=threshold, timestamp_col=timestamp_col, freq=freq,
                             fill=fill, fill_limit=fill_limit, label_col=label_col, drop=drop,
-                            extra_normal=extra_normal)
+                            extra_normal=extra_normal, events_per_day=per_day)
     pipe.save(output)
     return pipe
 
