@@ -267,3 +267,14 @@ def test_time_series_threshold_rules(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     cfg = json.loads((model / "config.json").read_text())
     assert "48 events/day" in json.dumps(cfg)                    # 30-min steps: 48 a day
+
+
+def test_a_table_model_on_other_data_names_what_the_data_has(flows: Path, tmp_path: Path) -> None:
+    model = tmp_path / "m"
+    res = runner.invoke(app, ["train", str(flows), "--label-col", "label", "--normal", "benign",
+                              "-o", str(model), *FAST])
+    assert res.exit_code == 0, res.output
+    series = tmp_path / "metrics.csv"
+    series.write_text("ts,value\n2024-01-01 00:00:00,1\n2024-01-01 00:01:00,2\n")
+    out = tmp_path / "s.csv"
+    _fails_cleanly(["score", str(model), str(series), "-o", str(out)], "the data has ts, value", out)

@@ -421,7 +421,9 @@ class TabularPreprocessor:
         missing = [c for c in self.columns_ if c not in df.columns]
         if missing:
             more = f" (and {len(missing) - 3} more)" if len(missing) > 3 else ""
-            raise InputError(f"column(s) the model needs are missing: {', '.join(missing[:3])}{more}")
+            have = ", ".join(map(str, list(df.columns)[:4]))[:80]  # another kind of data? say so
+            raise InputError(f"column(s) the model needs are missing: {', '.join(missing[:3])}{more}; "
+                             f"the data has {have}{' ...' if df.shape[1] > 4 else ''}")
         n = len(df)
         raw = self._numeric_frame(df, [*self.numeric_, *(c for c in self.indicators_
                                                          if self.roles_.get(c) == "numeric")],
