@@ -278,3 +278,19 @@ def test_a_table_model_on_other_data_names_what_the_data_has(flows: Path, tmp_pa
     series.write_text("ts,value\n2024-01-01 00:00:00,1\n2024-01-01 00:01:00,2\n")
     out = tmp_path / "s.csv"
     _fails_cleanly(["score", str(model), str(series), "-o", str(out)], "the data has ts, value", out)
+
+
+def test_log_alerts_to_a_gz_name_are_gzip(tmp_path: Path) -> None:
+    log = tmp_path / "a.log"
+    log.write_text("".join(f"081109 203615 148 INFO dfs.DataNode: Receiving block blk_{i} src\n"
+                           f"081109 203616 148 INFO dfs.DataNode: Deleting block blk_{i}\n"
+                           for i in range(30)) + "081109 203617 148 INFO dfs.X: odd blk_99\n")
+    model, out = tmp_path / "lm", tmp_path / "alerts.jsonl.gz"
+    res = runner.invoke(app, ["train", str(log), "--format", "hdfs", "--session-regex",
+                              r"blk_-?\d+", "--model", "deeplog", "-o", str(model), "--param",
+                              "top_g=1", "--epochs", "1", "-q"])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["score", str(model), str(log), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    with gzip.open(out, "rt") as fh:                      # was plain text under a .gz name
+        assert all(json.loads(line)["session"] for line in fh)

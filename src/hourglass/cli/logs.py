@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import logging
 import time
@@ -185,7 +186,9 @@ def score_logs(pipe: Pipeline, data: Path, output: Path, *, strict: bool,
     seconds = time.perf_counter() - start
     if detect_format(output) == "jsonl":
         alerts = session_alerts(pipe.detector_, sessions, scores, flags, features.templates())
-        with atomic_output(output) as tmp, tmp.open("w", encoding="utf-8") as fh:
+        gz = output.name.lower().endswith(".gz")  # alerts.jsonl.gz is gzip, as score tables are
+        with atomic_output(output) as tmp, (gzip.open(tmp, "wt", encoding="utf-8") if gz else
+                                            tmp.open("w", encoding="utf-8")) as fh:
             for a in alerts:
                 fh.write(json.dumps(a) + "\n")
     else:
