@@ -64,9 +64,10 @@ def train(
     hidden: Annotated[str | None, typer.Option(help="Encoder widths, e.g. 128,64,32,16.")] = None,
     threshold: Annotated[str | None, typer.Option(
         help="Threshold rule (default percentile:99): percentile:Q, contamination:C, pot:RISK "
-             "(e.g. pot:1e-4), spot:RISK, dspot:RISK, budget:N/day (needs --timestamp-col "
-             "or --events-per-day), budget:N/10k, best-f1 or best-fbeta:BETA (labelled validation "
-             "slice carved from DATA), fixed:VALUE.")] = None,
+             "(e.g. pot:1e-4), spot:RISK, dspot:RISK, budget:N/day (tables: needs "
+             "--timestamp-col or --events-per-day; time series: a --freq grid), budget:N/10k, "
+             "best-f1 or best-fbeta:BETA (tables: labelled validation slice carved from DATA), "
+             "fixed:VALUE.")] = None,
     time_col: DeprecatedTimeColOpt = None,
     events_per_day: Annotated[float | None, typer.Option(
         "--events-per-day", help="Event rate for per-day alert budgets and reports.")] = None,
