@@ -13,6 +13,10 @@ literal) to time a variant. Features: the benchmark's ``TabularPreprocessor`` (7
 ``--out NAME`` also writes the table to ``benchmarks/results/NAME.md``. ``--versus NAME=VALUE``
 (repeatable) times a second configuration *interleaved* with the first (A, B, A, B, ...), so slow
 spells of a shared host fall on both: the fair way to compare two settings on a noisy machine.
+``--against-src DIR`` compares two versions of the code the same way: each fit runs in a fresh
+process, alternately with this checkout's ``src`` and with ``DIR`` (e.g. the ``src`` of a
+``git worktree`` at an older commit), so one-time costs of a first fit (imports) count as they
+do for a command-line ``hourglass train``.
 """
 
 from __future__ import annotations
@@ -42,9 +46,13 @@ def main() -> None:
     ap.add_argument("--versus", action="append", default=[],
                     help="NAME=VALUE of a second configuration, timed interleaved with the first")
     ap.add_argument("--out", help="also write benchmarks/results/OUT.md")
+    ap.add_argument("--against-src", help="another source tree: fresh-process fits, alternating")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
     params = _parse(args.param)
+    if args.against_src:
+        _against(args, params)
+        return
     configs = [("A", params)] + ([("B", {**params, **_parse(args.versus)})] if args.versus else [])
     spec = get_dataset("nsl-kdd")
     train = spec.read(data_dir(args.data) / "nsl_kdd" / "KDDTrain+.txt.gz")
@@ -77,6 +85,64 @@ def main() -> None:
                 + f"\nCommand: `python benchmarks/fit_time.py {' '.join(sys.argv[1:])}`; torch threads "
                   f"{torch.get_num_threads()}; parameters {params}.\n\n"
                 + markdown_table(["fit", "wall s", "CPU s", "epochs", "best epoch", "batch"], rows)
+                + "\n\n" + summary.replace("\n", "  \n") + "\n")
+        print(f"written to {write_result(args.out, text)}")
+
+
+_FRESH_FIT = """
+import json, sys, time
+import numpy as np, torch
+from hourglass.detectors import AutoEncoder
+X = np.load(sys.argv[1])
+w, c = time.perf_counter(), time.process_time()
+ae = AutoEncoder(**json.loads(sys.argv[2])).fit(X)
+print(json.dumps({"wall": time.perf_counter() - w, "cpu": time.process_time() - c,
+                  "epochs": len(ae.history_.train_loss), "threads": torch.get_num_threads()}))
+"""
+
+
+def _against(args: argparse.Namespace, params: dict[str, object]) -> None:
+    """Fits in fresh processes, alternating between this checkout's ``src`` and another tree."""
+    import json
+    import os
+    import subprocess
+    import tempfile
+
+    import numpy as np
+
+    here = Path(__file__).resolve().parent.parent / "src"
+    other = Path(args.against_src).resolve()
+    if not (other / "hourglass").is_dir():
+        sys.exit(f"--against-src: {other} holds no hourglass package")
+    spec = get_dataset("nsl-kdd")
+    train = spec.read(data_dir(args.data) / "nsl_kdd" / "KDDTrain+.txt.gz")
+    normal = train[train.label == "normal"].drop(columns=["label"])
+    X = TabularPreprocessor(categorical=spec.categorical, drop=spec.drop).fit(normal).transform(normal)
+    trees = {"this checkout": here, f"{other}": other}
+    results: dict[str, list[dict[str, float]]] = {name: [] for name in trees}
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "X.npy"
+        np.save(path, X)
+        for i in range(args.repeat):
+            for name, src in trees.items():
+                env = {**os.environ, "PYTHONPATH": str(src)}
+                out = subprocess.run([sys.executable, "-c", _FRESH_FIT, str(path), json.dumps(params)],
+                                     capture_output=True, text=True, env=env, check=True)
+                r = json.loads(out.stdout.strip().splitlines()[-1])
+                results[name].append(r)
+                rows.append([f"{name} #{i + 1}", round(r["wall"], 2), round(r["cpu"], 2), r["epochs"]])
+                print(f"{name} #{i + 1}: wall {r['wall']:.2f}s, cpu {r['cpu']:.2f}s, "
+                      f"{r['epochs']} epochs, {r['threads']} threads", flush=True)
+    summary = "\n".join(
+        f"{name}: median of {args.repeat}: wall {statistics.median(r['wall'] for r in rs):.2f}s, "
+        f"cpu {statistics.median(r['cpu'] for r in rs):.2f}s" for name, rs in results.items())
+    print(summary)
+    if args.out:
+        text = (header("AutoEncoder fit time, two versions of the code, fresh processes")
+                + f"\nCommand: `python benchmarks/fit_time.py {' '.join(sys.argv[1:])}`; "
+                  f"{len(X):,} rows; parameters {params}.\n\n"
+                + markdown_table(["fit", "wall s", "CPU s", "epochs"], rows)
                 + "\n\n" + summary.replace("\n", "  \n") + "\n")
         print(f"written to {write_result(args.out, text)}")
 
