@@ -15,19 +15,10 @@ from typer.testing import CliRunner
 from hourglass.cli import app
 from hourglass.cli._common import parse_value
 from hourglass.features.sessions import group_events
+from tests.test_cli import _fails_cleanly
 
 runner = CliRunner()
 FAST = ["--epochs", "2", "--hidden", "8,4", "--batch-size", "64", "-q"]
-
-
-def _fails_cleanly(args: list[str], match: str, out: Path | None = None) -> None:
-    res = runner.invoke(app, args)
-    assert res.exit_code == 2, res.output
-    lines = [ln for ln in res.stderr.strip().splitlines() if ln.strip()]
-    assert len(lines) == 1 and "Traceback" not in res.stderr, res.stderr
-    assert match in lines[0], lines[0]
-    if out is not None:
-        assert not out.exists(), "no partial output"
 
 
 @pytest.fixture(scope="module")
