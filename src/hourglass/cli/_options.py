@@ -10,7 +10,7 @@ import typer
 
 from hourglass.errors import HourglassError
 
-__all__ = ["AllSessionsOpt", "BadRowsOpt", "DataArg", "DatasetOpt", "DeprecatedTimeColOpt",
+__all__ = ["LOG_FORMAT_HELP", "AllSessionsOpt", "BadRowsOpt", "DataArg", "DatasetOpt", "DeprecatedTimeColOpt",
            "ExtraNormalOpt", "FillLimitOpt", "FillOpt", "FormatOpt", "FreqOpt", "IdColOpt", "KeyColOpt",
            "LabelOpt", "LabelsOpt", "MessageColOpt", "ModelArg", "NormalOpt", "QuietOpt",
            "SessionColOpt", "SessionRegexOpt", "StepOpt", "StrictOpt", "TimestampOpt", "WindowOpt",
@@ -39,6 +39,14 @@ BadRowsOpt = Annotated[str, typer.Option(
 
 
 # Logs (hourglass.cli.logs does the work)
+LOG_FORMAT_HELP = {  # the log --format values, for 'hourglass formats'
+    "hdfs": "log: HDFS header (date time pid level component: message)",
+    "bgl": "log: BGL/Blue Gene header (label epoch date node time ... level message)",
+    "syslog": "log: syslog header (Mon dd hh:mm:ss host program[pid]: message)",
+    "raw": "log: the whole line is the message",
+    "keys": "log: DeepLog key sequences, one session of integer keys a line",
+    "(?P<content>...)": "log: your header regex; (?P<timestamp>...) in epoch seconds optional",
+}
 SessionRegexOpt = Annotated[str | None, typer.Option(
     "--session-regex", help=r"Logs: session id in the message, e.g. 'blk_-?\d+' (HDFS).")]
 SessionColOpt = Annotated[str | None, typer.Option(

@@ -69,16 +69,21 @@ def idle_threads(default: int, cpus: int | None, load: float | None) -> int:
     return max(1, min(default, int(cpus - load + 0.5)))
 
 
+# commands that never run torch: no thread setting, no torch import for them
+_NO_TORCH = frozenset({"formats"})
+
+
 @app.callback()
 def _global_options(
+    ctx: typer.Context,
     threads: Annotated[int | None, typer.Option(
         "--threads", envvar="HOURGLASS_THREADS", min=1,
         help="CPU threads for torch (default: the CPUs not busy with other jobs, at most "
              "torch's choice).")] = None,
 ) -> None:
     """Deep-learning anomaly detection for security telemetry."""
-    if "--help" in sys.argv[1:] and "torch" not in sys.modules:
-        return  # 'hourglass COMMAND --help' runs nothing: not worth importing torch (seconds)
+    if "torch" not in sys.modules and ("--help" in sys.argv[1:] or ctx.invoked_subcommand in _NO_TORCH):
+        return  # nothing will run torch ('COMMAND --help', 'formats'): not worth its import (seconds)
     import torch
 
     if threads is None and "OMP_NUM_THREADS" not in os.environ:

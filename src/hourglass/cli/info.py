@@ -33,7 +33,7 @@ def models() -> None:
 
 def formats() -> None:
     """List the input formats ('--format NAME'; 'auto' sniffs them in this order)."""
-    from hourglass.cli import logs as log_cli
+    from hourglass.cli._options import LOG_FORMAT_HELP
     from hourglass.ingest import all_formats
 
     t = Table(title="hourglass input formats", header_style="bold")
@@ -44,7 +44,7 @@ def formats() -> None:
     for name, spec in all_formats().items():
         t.add_row(name, str(spec.label_col or "-"), ", ".join(spec.normal) or "-",
                   getattr(spec, "description", ""))
-    for name, desc in log_cli.LOG_FORMAT_HELP.items():
+    for name, desc in LOG_FORMAT_HELP.items():
         t.add_row(name, "-", "-", desc)
     out.print(t)
 

@@ -15,6 +15,7 @@ from rich.console import Console
 
 from hourglass.cli._common import base_params, check_model_dir, finish_params, parse_hidden
 from hourglass.cli._options import (  # noqa: F401  (the options live with the others)
+    LOG_FORMAT_HELP,
     AllSessionsOpt,
     IdColOpt,
     KeyColOpt,
@@ -42,14 +43,6 @@ __all__ = ["evaluate_logs", "is_log_format", "read_session_labels", "report_page
 
 logger = logging.getLogger("hourglass")
 
-LOG_FORMAT_HELP = {
-    "hdfs": "log: HDFS header (date time pid level component: message)",
-    "bgl": "log: BGL/Blue Gene header (label epoch date node time ... level message)",
-    "syslog": "log: syslog header (Mon dd hh:mm:ss host program[pid]: message)",
-    "raw": "log: the whole line is the message",
-    "keys": "log: DeepLog key sequences, one session of integer keys a line",
-    "(?P<content>...)": "log: your header regex; (?P<timestamp>...) in epoch seconds optional",
-}
 #: label values read as normal when ``--normal`` is not given (HDFS anomaly_label.csv, 0/1 labels).
 DEFAULT_NORMAL = ("Normal", "normal", "0")
 
