@@ -11,6 +11,9 @@ is the mean over sets of the validation ROC-AUC (each set weighs the same) and t
 score seconds.
 
     OMP_NUM_THREADS=1 python benchmarks/gan_anogan_selection.py --configs '{"name": {...}}' --tag T
+
+``--model ganomaly`` or ``--model encoder-gan`` runs the same protocol for those detectors (the
+configs are then their keyword arguments; results in ``<model>_selection_<tag>.json``).
 """
 
 from __future__ import annotations
@@ -29,11 +32,12 @@ from sklearn.metrics import roc_auc_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import REPO, data_dir, header, markdown_table, write_result
-from hourglass.detectors import AnoGAN
+from hourglass.detectors import AnoGAN, EncoderGAN, GANomaly
 
 ODDS = ("38_thyroid", "6_cardio", "30_satellite", "28_pendigits", "18_Ionosphere", "16_http")
 CATS = ("DoS", "Probe", "R2L", "U2R")
 RESULTS = REPO / "benchmarks" / "results"
+MODELS = {"anogan": AnoGAN, "ganomaly": GANomaly, "encoder-gan": EncoderGAN}
 
 
 def odds_split(root: Path, name: str, seed: int, max_train: int,
@@ -75,10 +79,10 @@ def nsl_split(root: Path, seed: int, max_train: int) -> tuple[np.ndarray, np.nda
 
 
 def evaluate(cfg: dict[str, Any], seed: int, Xf: np.ndarray, Xh: np.ndarray, Xa: np.ndarray,
-             cats: np.ndarray | None) -> tuple[float, float]:
+             cats: np.ndarray | None, model: str = "anogan") -> tuple[float, float]:
     """(validation ROC-AUC, fit + score seconds)."""
     start = time.perf_counter()
-    det = AnoGAN(verbose=0, random_state=seed, **cfg).fit(Xf)
+    det = MODELS[model](verbose=0, random_state=seed, **cfg).fit(Xf)
     sh, sa = det.score(Xh), det.score(Xa)
     seconds = time.perf_counter() - start
     if cats is None:
@@ -91,12 +95,13 @@ def evaluate(cfg: dict[str, Any], seed: int, Xf: np.ndarray, Xh: np.ndarray, Xa:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data")
-    ap.add_argument("--configs", required=True, help='JSON {"name": {AnoGAN kwargs}, ...}')
+    ap.add_argument("--configs", required=True, help='JSON {"name": {detector kwargs}, ...}')
     ap.add_argument("--sets", default=",".join(ODDS) + ",NSL-KDD")
     ap.add_argument("--seeds", type=int, default=2)
     ap.add_argument("--max-train", type=int, default=2000)
     ap.add_argument("--nsl-max-train", type=int, default=10000)
     ap.add_argument("--tag", default="")
+    ap.add_argument("--model", choices=tuple(MODELS), default="anogan")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
     warnings.filterwarnings("ignore")
@@ -108,7 +113,7 @@ def main() -> None:
     root = data_dir(args.data)
     rows: list[dict[str, Any]] = []
     # not gan_*.json: gan.py's report reads those
-    out = RESULTS / f"anogan_selection{'_' + args.tag if args.tag else ''}.json"
+    out = RESULTS / f"{args.model.replace('-', '_')}_selection{'_' + args.tag if args.tag else ''}.json"
     for set_name in args.sets.split(","):
         for seed in range(args.seeds):
             if set_name == "NSL-KDD":
@@ -116,7 +121,7 @@ def main() -> None:
             else:
                 (Xf, Xh, Xa), cats = odds_split(root / "odds_adbench", set_name, seed, args.max_train), None
             for name, cfg in configs.items():
-                auc, seconds = evaluate(cfg, seed, Xf, Xh, Xa, cats)
+                auc, seconds = evaluate(cfg, seed, Xf, Xh, Xa, cats, args.model)
                 rows.append({"set": set_name, "seed": seed, "config": name, "params": cfg,
                              "val_auc": auc, "seconds": seconds, "fit_rows": len(Xf)})
                 print(f"{set_name} seed {seed} {name}: val AUC {auc:.4f} {seconds:.1f}s", flush=True)
