@@ -219,3 +219,9 @@ def test_the_cli_imports_the_library_only_when_a_command_runs() -> None:
     res = subprocess.run([sys.executable, "-m", "hourglass", "train", "--help"], capture_output=True,
                          text=True, timeout=120)
     assert res.returncode == 0 and "--output" in res.stdout
+    code = ("import sys\nfrom hourglass.cli import app\n"
+            "try:\n    app(['formats'])\nexcept SystemExit:\n    pass\n"
+            "print('torch' in sys.modules)\n")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                         check=True)
+    assert "zeek-conn" in res.stdout and res.stdout.strip().endswith("False")
