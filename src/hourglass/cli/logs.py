@@ -14,19 +14,6 @@ import pandas as pd
 from rich.console import Console
 
 from hourglass.cli._common import base_params, check_model_dir, finish_params, parse_hidden
-from hourglass.cli._options import (  # noqa: F401  (the options live with the others)
-    LOG_FORMAT_HELP,
-    AllSessionsOpt,
-    IdColOpt,
-    KeyColOpt,
-    LabelsOpt,
-    MessageColOpt,
-    SessionColOpt,
-    SessionRegexOpt,
-    StepOpt,
-    StrictOpt,
-    WindowOpt,
-)
 from hourglass.cli._output import threshold_text
 from hourglass.detectors import registry
 from hourglass.errors import HourglassError

@@ -15,13 +15,6 @@ from rich.console import Console
 from rich.table import Table
 
 from hourglass.cli._common import base_params, check_model_dir, finish_params
-from hourglass.cli._options import (  # noqa: F401  (the options live with the others)
-    ExtraNormalOpt,
-    FillLimitOpt,
-    FillOpt,
-    FreqOpt,
-    TimestampOpt,
-)
 from hourglass.cli._output import threshold_text
 from hourglass.detectors import registry
 from hourglass.errors import HourglassError
