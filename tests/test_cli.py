@@ -225,3 +225,16 @@ def test_the_cli_imports_the_library_only_when_a_command_runs() -> None:
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
                          check=True)
     assert "zeek-conn" in res.stdout and res.stdout.strip().endswith("False")
+
+
+def test_train_without_held_out_rows_says_the_threshold_saw_training_scores(
+        files: dict[str, Path]) -> None:
+    model = files["dir"] / "no-holdout"
+    res = runner.invoke(app, ["train", str(files["train"]), "-o", str(model), "--label-col", "label",
+                              "--normal", "benign", "--param", "validation_fraction=0", *FAST])
+    assert res.exit_code == 0, res.output
+    assert "percentile 99.0 of training scores (no held-out rows) =" in " ".join(res.stderr.split())
+    info = json.loads((model / "config.json").read_text())["info"]
+    assert info["threshold"] == "percentile 99.0 of training scores (no held-out rows)"
+    assert info["threshold_fit"]["scores"] == "training scores (no held-out rows)"
+    assert info["held_out"]["rows"] == 0
