@@ -162,11 +162,12 @@ def test_threads_option_sets_torch_threads() -> None:
 
     before = torch.get_num_threads()
     try:
-        res = runner.invoke(app, ["--threads", "1", "models"])
-        assert res.exit_code == 0, res.output
+        # a command that would run torch (it stops at the missing file, after the global options)
+        res = runner.invoke(app, ["--threads", "1", "train", "missing.csv", "-o", "m"])
+        assert res.exit_code == 2 and "no such file" in res.stderr, res.output
         assert torch.get_num_threads() == 1
-        res = runner.invoke(app, ["--threads", "0", "models"])
-        assert res.exit_code == 2
+        res = runner.invoke(app, ["--threads", "0", "train", "missing.csv", "-o", "m"])
+        assert res.exit_code == 2 and "--threads" in res.output
     finally:
         torch.set_num_threads(before)
 
@@ -181,11 +182,11 @@ def test_without_threads_option_busy_cores_are_left_alone(monkeypatch: pytest.Mo
     try:
         torch.set_num_threads(2)
         monkeypatch.setattr("os.getloadavg", lambda: (2.6, 2.0, 1.0))  # another job on both cores
-        assert runner.invoke(app, ["models"]).exit_code == 0
+        assert runner.invoke(app, ["train", "missing.csv", "-o", "m"]).exit_code == 2
         assert torch.get_num_threads() == 1
         torch.set_num_threads(2)
         monkeypatch.setattr("os.getloadavg", lambda: (0.1, 0.1, 0.1))  # idle: torch's choice stands
-        assert runner.invoke(app, ["models"]).exit_code == 0
+        assert runner.invoke(app, ["train", "missing.csv", "-o", "m"]).exit_code == 2
         assert torch.get_num_threads() == 2
     finally:
         torch.set_num_threads(before)
@@ -219,12 +220,13 @@ def test_the_cli_imports_the_library_only_when_a_command_runs() -> None:
     res = subprocess.run([sys.executable, "-m", "hourglass", "train", "--help"], capture_output=True,
                          text=True, timeout=120)
     assert res.returncode == 0 and "--output" in res.stdout
-    code = ("import sys\nfrom hourglass.cli import app\n"
-            "try:\n    app(['formats'])\nexcept SystemExit:\n    pass\n"
-            "print('torch' in sys.modules)\n")
-    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
-                         check=True)
-    assert "zeek-conn" in res.stdout and res.stdout.strip().endswith("False")
+    for command, shows in (("formats", "zeek-conn"), ("models", "deeplog")):
+        code = ("import sys\nfrom hourglass.cli import app\n"
+                f"try:\n    app([{command!r}])\nexcept SystemExit:\n    pass\n"
+                "print('torch' in sys.modules)\n")
+        res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             timeout=120, check=True)
+        assert shows in res.stdout and res.stdout.strip().endswith("False"), (command, res.stdout)
 
 
 def test_train_without_held_out_rows_says_the_threshold_saw_training_scores(

@@ -20,14 +20,14 @@ __all__ = ["formats", "inspect", "models"]
 
 def models() -> None:
     """List the registered detectors."""
-    from hourglass.detectors import registry
+    from hourglass.detectors import registry  # its data only: no detector, no torch is imported
 
     t = Table(title="hourglass detectors", header_style="bold")
     t.add_column("name")
     t.add_column("input")
     t.add_column("description")
-    for name, doc in registry.describe().items():
-        t.add_row(name, registry.get(name).get_tags()["input"], doc)
+    for name, entry in registry.entries().items():
+        t.add_row(name, entry.input, entry.summary)
     out.print(t)
 
 

@@ -17,6 +17,6 @@ from hourglass.thresholds.calibration import SEVERITIES, Calibrator
 from hourglass.thresholds.pot import DSPOT, POT, SPOT
 from hourglass.thresholds.supervised import BestF1, BestFBeta
 
-__all__ = ["DSPOT", "HELD_OUT", "TRAINING", "POT", "SEVERITIES", "SPOT", "AlertBudget", "BestF1", "BestFBeta", "Calibrator",
-           "Contamination", "Fixed", "Percentile", "Threshold", "events_per_day", "threshold_from_dict",
-           "threshold_from_spec"]
+__all__ = ["DSPOT", "HELD_OUT", "POT", "SEVERITIES", "SPOT", "TRAINING", "AlertBudget", "BestF1",
+           "BestFBeta", "Calibrator", "Contamination", "Fixed", "Percentile", "Threshold", "events_per_day",
+           "threshold_from_dict", "threshold_from_spec"]
