@@ -52,8 +52,9 @@ def test_roles_are_inferred_and_overridable() -> None:
     assert {"Src IP:private", "Dst Port:well-known", "Dst Port=443"} <= set(pre.feature_names_)
     forced = TabularPreprocessor(roles={"Dst Port": "categorical", "user_agent": "drop"}).fit(_flows())
     assert forced.roles_["Dst Port"] == "categorical" and "user_agent#0" not in forced.feature_names_
-    with pytest.raises(InputError, match="unknown role 'weird'"):
+    with pytest.raises(InputError, match="^roles: column 'bytes' has unknown role 'weird'") as info:
         TabularPreprocessor(roles={"bytes": "weird"}).fit(_flows())
+    assert info.value.param == "roles"  # the Python API names the parameter; the CLI, --role
 
 
 def test_missing_and_inf_are_imputed_with_indicators() -> None:

@@ -10,11 +10,38 @@ import typer
 
 from hourglass.errors import HourglassError
 
-__all__ = ["LOG_FORMAT_HELP", "AllSessionsOpt", "BadRowsOpt", "DataArg", "DatasetOpt", "DeprecatedTimeColOpt",
-           "ExtraNormalOpt", "FillLimitOpt", "FillOpt", "FormatOpt", "FreqOpt", "IdColOpt", "KeyColOpt",
-           "LabelOpt", "LabelsOpt", "MessageColOpt", "ModelArg", "NormalOpt", "QuietOpt",
-           "SessionColOpt", "SessionRegexOpt", "StepOpt", "StrictOpt", "TimestampOpt", "WindowOpt",
-           "timestamp_option"]
+__all__ = ["LOG_FORMAT_HELP", "OPTION_OF_PARAM", "AllSessionsOpt", "BadRowsOpt", "DataArg", "DatasetOpt",
+           "DeprecatedTimeColOpt", "ExtraNormalOpt", "FillLimitOpt", "FillOpt", "FormatOpt", "FreqOpt",
+           "IdColOpt", "KeyColOpt", "LabelOpt", "LabelsOpt", "MessageColOpt", "ModelArg", "NormalOpt",
+           "QuietOpt", "SessionColOpt", "SessionRegexOpt", "StepOpt", "StrictOpt", "TimestampOpt",
+           "WindowOpt", "option_message", "timestamp_option"]
+
+#: Library parameter → the CLI option that sets it. An error about such a parameter (an
+#: ``InputError(..., param=...)`` or a detector's "epochs must be ...") names the option instead,
+#: so the user reads what they typed; the Python API keeps the parameter's name.
+OPTION_OF_PARAM = {"scaler": "--scaler", "roles": "--role", "fill": "--fill", "freq": "--freq",
+                   "fill_limit": "--fill-limit", "epochs": "--epochs", "batch_size": "--batch-size",
+                   "lr": "--lr", "hidden": "--hidden", "random_state": "--seed", "device": "--device"}
+
+
+def option_message(message: str, param: str | None) -> str:
+    """``message`` about library parameter ``param`` with the CLI option's name in front.
+
+    Examples
+    --------
+    >>> option_message("scaler: unknown 'x'; choose from minmax, standard", "scaler")
+    "--scaler: unknown 'x'; choose from minmax, standard"
+    >>> option_message("batch_size must be >= 1, got 0", "batch_size")
+    '--batch-size must be >= 1, got 0'
+    >>> option_message("impute: unknown 'x'", "impute")   # no option sets it: unchanged
+    "impute: unknown 'x'"
+    """
+    option = OPTION_OF_PARAM.get(param or "")
+    if option is None or not message.startswith(f"{param}"):
+        return message
+    rest = message[len(str(param)):]
+    return option + rest if rest[:1] in (":", " ") else message
+
 
 DataArg = Annotated[Path, typer.Argument(
     help="CSV/TSV/Parquet/JSONL table, a log file or a time series (.gz read directly).")]
