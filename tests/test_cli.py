@@ -240,3 +240,25 @@ def test_train_without_held_out_rows_says_the_threshold_saw_training_scores(
     assert info["threshold"] == "percentile 99.0 of training scores (no held-out rows)"
     assert info["threshold_fit"]["scores"] == "training scores (no held-out rows)"
     assert info["held_out"]["rows"] == 0
+
+
+def test_inspect_previews_the_schema_train_builds_with_the_same_options(files: dict[str, Path]) -> None:
+    schema = ["--role", "proto=hash", "--drop", "rate", "--scaler", "standard", "--categorical",
+              "bytes"]
+    model, js = files["dir"] / "schema-model", files["dir"] / "schema.json"
+    res = runner.invoke(app, ["train", str(files["train"]), "-o", str(model), "--label-col", "label",
+                              "--normal", "benign", *schema, *FAST])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["inspect", str(files["train"]), "--label-col", "label", *schema,
+                              "--json", str(js)])
+    assert res.exit_code == 0, res.output
+    assert "not features (--drop): rate" in res.stdout
+    seen = json.loads(js.read_text())
+    features = json.loads((model / "config.json").read_text())["features"]
+    assert {d["column"]: d["role"] for d in seen["columns"]} == features["roles"] == {
+        "proto": "hash", "bytes": "categorical"}
+    # 'bytes' as categorical: train saw the normal rows' values only, inspect every row's
+    assert seen["dropped_by_option"] == ["rate"] and seen["n_features"] >= len(features["feature_names"])
+    _fails_cleanly(["inspect", str(files["train"]), "--role", "proto=nope"],
+                   "--role: column 'proto' has unknown role 'nope'")
+    _fails_cleanly(["inspect", str(files["train"]), "--drop", "prto"], "--drop: no column 'prto'")

@@ -433,7 +433,8 @@ class TabularPreprocessor:
         raw = self._numeric_frame(df, [*self.numeric_, *(c for c in self.indicators_
                                                          if self.roles_.get(c) == "numeric")],
                                   allow_missing=self.impute != "error")
-        blocks = [np.clip(self._numeric_block(raw), -_CLIP, _CLIP).astype(np.float32)]
+        num = self._numeric_block(raw) if self.numeric_ else np.zeros((n, 0))  # none: n × 0, not 0 × 0
+        blocks = [np.clip(num, -_CLIP, _CLIP).astype(np.float32)]
         # an IP or port column with an indicator is parsed once, for both of its blocks
         ips = {c: ip_parts(df[c], k) for c, k in self.ips_.items()}
         ports = {c: port_numbers(df[c]) for c in self.ports_}
