@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from hourglass.cli._common import model_kind, refuse_unused
 from hourglass.cli._options import BadRowsOpt, DataArg, DatasetOpt, FormatOpt, ModelArg, QuietOpt, StrictOpt
 from hourglass.cli._output import err, out, report_skipped, setup_logging, user_errors
 from hourglass.errors import HourglassError
@@ -51,6 +52,9 @@ def score(
         if not chunk_mb > 0:
             raise HourglassError(f"--chunk-mb: must be > 0, got {chunk_mb}")
         pipe = load(model)
+        refuse_unused(score, model_kind(pipe), str(pipe.info.get("model")), {
+            "dataset": dataset, "strict": strict, "fmt": fmt, "on_bad_rows": on_bad_rows,
+            "chunk_mb": chunk_mb})
         if getattr(pipe.features_, "output", "tabular") == "events" and keep:
             raise HourglassError("--keep: not available for log models (the output has one row "
                                  "per session, with its id)")
