@@ -23,6 +23,7 @@ from hourglass.features.roles import (
     infer_role,
     ip_parts,
     port_numbers,
+    separated_number,
     stable_hash,
     string_values,
 )
@@ -196,6 +197,11 @@ class TabularPreprocessor:
                 role, why = overrides[c], "given"
             else:
                 role, why = infer_role(c, df[c], max_categories=int(self.max_categories))
+                example = separated_number(df[c]) if role != "numeric" else None
+                if example is not None:  # read as text, likely dropped: say so, not silently
+                    logger.warning("column %r holds numbers with separators (e.g. %r), read as "
+                                   "text (role %s: %s); remove the separators to use them as "
+                                   "numbers", c, example, role, why)
             self.roles_[c], self.reasons_[c] = role, why
 
     def fit(self, df: pd.DataFrame) -> TabularPreprocessor:

@@ -146,6 +146,19 @@ def windows_to_points(
     return out
 
 
+def _numeric_channel(s: pd.Series) -> bool:
+    """Whether column ``s`` is a channel: numbers, or text that is numbers in (nearly) every row
+    (a stray word in it is then an error naming the row, as at scoring, not a silently lost
+    channel)."""
+    if pd.api.types.is_bool_dtype(s):
+        return False
+    if pd.api.types.is_numeric_dtype(s):
+        return True
+    present = s.dropna().astype("string").str.strip()
+    present = present[present != ""]
+    return bool(len(present)) and pd.to_numeric(present.iloc[:2000], errors="coerce").notna().mean() >= 0.99
+
+
 class TimeSeriesPreprocessor:
     """Align a multivariate series onto one time grid, fill gaps and scale each channel.
 
@@ -341,8 +354,7 @@ class TimeSeriesPreprocessor:
         if self.columns is not None:
             cols = [str(c) for c in self.columns]
         else:
-            cols = [str(c) for c in df.columns if str(c) not in skip
-                    and pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])]
+            cols = [str(c) for c in df.columns if str(c) not in skip and _numeric_channel(df[c])]
             ignored = [str(c) for c in df.columns if str(c) not in skip and str(c) not in cols]
             if ignored:
                 logger.warning("ignoring non-numeric column(s): %s", ", ".join(ignored[:5]))

@@ -417,7 +417,8 @@ class LogParser:
         if fmt is None or n == 0:
             return np.full(n, np.nan)
         if fmt == "epoch":
-            return pd.to_numeric(pd.Series(fields["timestamp"]), errors="coerce").to_numpy(np.float64)
+            v = pd.to_numeric(pd.Series(fields["timestamp"]), errors="coerce").to_numpy(np.float64)
+            return np.where(np.abs(v) < 9.2e9, v, np.nan)  # beyond year 2262 is no time stamp
         if self.format == "hdfs":
             text = pd.Series(fields["date"]) + " " + pd.Series(fields["time"])
         else:  # syslog: no year in the header

@@ -143,6 +143,14 @@ def _line_of(path: Path, text: str | None, *, undecodable: bool = False) -> int 
     return None
 
 
+def _first_line_longer(path: Path, limit: int) -> int | None:
+    with open_text(path) as fh:
+        for lineno, raw in enumerate(fh, 1):
+            if len(raw) > limit:
+                return lineno
+    return None
+
+
 class _DecodableLines(io.RawIOBase):
     """A byte stream of the lines of a file that decode as UTF-8 (the others are counted)."""
 
@@ -276,6 +284,11 @@ def _iter_csv(
             return InputError(f"{path}: {where}: expected {pending['expected']} fields, found "
                               f"{pending['actual']} (use --on-bad-rows skip to skip such rows)")
         msg = str(exc)
+        if "straddl" in msg:  # a row longer than pyarrow's block
+            block = min(chunk_bytes, _BLOCK_BYTES)
+            line = _first_line_longer(path, block)
+            return InputError(f"{path}: line {line} is longer than {block:,} bytes, the most a "
+                              "table row may hold")
         if on_invalid.undecodable or "UTF8" in msg or "utf-8" in msg.lower():  # type: ignore[attr-defined]
             line = _line_of(path, None, undecodable=True)
             return InputError(f"{path}: line {line}: undecodable bytes (not UTF-8) "
