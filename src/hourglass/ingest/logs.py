@@ -97,9 +97,10 @@ def read_lines(path: str | os.PathLike[str], stats: ParseStats | None = None) ->
         raise InputError(f"{p}: no such file")
     if p.is_dir():
         raise InputError(f"{p}: is a directory, expected a log file")
-    opener = gzip.open if p.name.lower().endswith(".gz") else open
     try:
-        with opener(p, "rb") as fh:
+        with open(p, "rb") as probe:  # gzip by its magic bytes too: 'app.log' may be compressed
+            gz = p.name.lower().endswith(".gz") or probe.read(2) == b"\x1f\x8b"
+        with (gzip.open if gz else open)(p, "rb") as fh:
             if fh.peek(2)[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 (Windows tools write it)
                 yield from _utf16_lines(fh, stats)
                 return
