@@ -131,6 +131,7 @@ def _summary_line(stats: dict[str, Any]) -> str:
                        ("bad_encoding", "had bad encoding (replaced)"),
                        ("unknown_template", "had a template unseen in training"),
                        ("events_without_session", "events had no session id"),
+                       ("events_without_key", "rows had an empty key or message"),
                        ("empty_sessions_skipped", "empty sessions skipped")):
         if stats.get(key):
             parts.append(f"{stats[key]} {label}")
