@@ -187,8 +187,10 @@ def train_pipeline(
         "fit_seconds": time.perf_counter() - start, "n_train_rows": len(feats),
         "held_out": {"fraction": held, "rows": len(pipe.detector_.val_index_),
                      "seed": params.get("random_state", 0),
-                     "used_for": "early stopping, calibration and the threshold (unless a "
-                                 "labelled validation slice is used); never trained on",
+                     "used_for": ("early stopping, calibration and the threshold (unless a "
+                                  "labelled validation slice is used); never trained on"
+                                  if len(pipe.detector_.val_index_) else
+                                  "none held out: calibration and the threshold use training scores"),
                      "which": "positions among the normal training rows, in weights.safetensors "
                               "as detector.val_index"},
         "threshold": pipe.threshold_.describe(), "threshold_value": pipe.threshold_.value_,
