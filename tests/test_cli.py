@@ -137,7 +137,7 @@ def test_bad_inputs(files: dict[str, Path], tmp_path: Path) -> None:
     _fails_cleanly(["train", train, "-o", str(tmp_path / "m"), "--model", "nonsense"],
                    "unknown model")
     _fails_cleanly(["train", train, "-o", str(tmp_path / "m"), "--threshold", "percentile:400"],
-                   "q must be in")
+                   "--threshold percentile:400: Percentile: q must be in")
     _fails_cleanly(["train", train, "-o", str(tmp_path / "m"), "--epochs", "0", "--label-col",
                     "label", "--normal", "benign"], "epochs must be >= 1")
     _fails_cleanly(["train", str(tmp_path / "missing.csv"), "-o", str(tmp_path / "m")],
