@@ -9,8 +9,8 @@ from typing import Any
 from hourglass.cli._options import option_message
 from hourglass.errors import HourglassError
 
-__all__ = ["UNUSED_BY", "base_params", "check_model_dir", "check_not_input", "finish_params", "hidden_param",
-           "model_kind", "parse_hidden", "parse_value", "refuse_unused"]
+__all__ = ["UNUSED_BY", "base_params", "check_model_dir", "check_not_input", "check_output_type",
+           "finish_params", "hidden_param", "model_kind", "parse_hidden", "parse_value", "refuse_unused"]
 
 _PYTHON_WORDS: dict[str, Any] = {"True": True, "False": False, "None": None}
 
@@ -189,3 +189,26 @@ def check_not_input(output: Path | None, option: str, data: Path | None = None,
     if model is not None and (model / "config.json").is_file() and out.parent == model.resolve():
         raise HourglassError(f"{option} {output}: is inside the model directory {model}; choose "
                              "another path")
+
+
+_OUTPUT_TYPES = ("csv", "tsv", "txt", "parquet", "pq", "jsonl", "ndjson", "json")
+
+
+def check_output_type(output: Path, option: str = "--output") -> None:
+    """Refuse an output name with a suffix no writer knows (``scores.xlsx`` would get CSV text).
+
+    Examples
+    --------
+    >>> check_output_type(Path("alerts.jsonl.gz")), check_output_type(Path("scores"))
+    (None, None)
+    >>> try:
+    ...     check_output_type(Path("scores.xlsx"))
+    ... except HourglassError as exc:
+    ...     print(str(exc)[:47])
+    --output scores.xlsx: unknown file type '.xlsx'
+    """
+    name = output.name.lower().removesuffix(".gz")
+    suffix = name.rsplit(".", 1)[-1] if "." in name else ""
+    if suffix and suffix not in _OUTPUT_TYPES:
+        raise HourglassError(f"{option} {output}: unknown file type '.{suffix}'; use .csv, .tsv, "
+                             ".parquet or .jsonl (each optionally .gz)")

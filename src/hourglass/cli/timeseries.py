@@ -211,7 +211,7 @@ def evaluate_timeseries(pipe: Pipeline, data: Path, dataset: str | None,
     grid: list[np.ndarray] = []
     result = score_timeseries(pipe, df, grid)
     seconds = time.perf_counter() - start
-    y = pipe.features_.align_labels(df, df[label].to_numpy())
+    y = pipe.features_.align_labels(df, df[label].to_numpy(), column=f"label column {label!r}")
     # VUS-PR's largest buffer as TSB-AD's benchmarks choose it: the ACF period of channel one
     metrics = timeseries_metrics(y, result["score"].to_numpy(), result["flag"].to_numpy(),
                                  sliding_window=tsb_sliding_window(grid[0]))
