@@ -41,7 +41,19 @@ _BLOCK_BYTES = 1 << 20
 
 @dataclass
 class ReadStats:
-    """What a read saw: rows yielded, malformed rows skipped and where (first few lines)."""
+    """What a read saw: rows yielded, malformed rows skipped and where (the first 10 lines).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from hourglass.ingest import read_table
+    >>> p = Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = p.write_text("a,b\\n1,2\\n3,4,5\\n6,7\\n")
+    >>> stats = ReadStats()
+    >>> read_table(p, on_bad_rows="skip", stats=stats).shape, stats.bad_rows, stats.bad_lines
+    ((2, 2), 1, [3])
+    """
 
     rows: int = 0
     bad_rows: int = 0
