@@ -162,11 +162,12 @@ def test_threads_option_sets_torch_threads() -> None:
 
     before = torch.get_num_threads()
     try:
-        res = runner.invoke(app, ["--threads", "1", "models"])
-        assert res.exit_code == 0, res.output
+        # a command that would run torch (it stops at the missing file, after the global options)
+        res = runner.invoke(app, ["--threads", "1", "train", "missing.csv", "-o", "m"])
+        assert res.exit_code == 2 and "no such file" in res.stderr, res.output
         assert torch.get_num_threads() == 1
-        res = runner.invoke(app, ["--threads", "0", "models"])
-        assert res.exit_code == 2
+        res = runner.invoke(app, ["--threads", "0", "train", "missing.csv", "-o", "m"])
+        assert res.exit_code == 2 and "--threads" in res.output
     finally:
         torch.set_num_threads(before)
 
@@ -181,11 +182,11 @@ def test_without_threads_option_busy_cores_are_left_alone(monkeypatch: pytest.Mo
     try:
         torch.set_num_threads(2)
         monkeypatch.setattr("os.getloadavg", lambda: (2.6, 2.0, 1.0))  # another job on both cores
-        assert runner.invoke(app, ["models"]).exit_code == 0
+        assert runner.invoke(app, ["train", "missing.csv", "-o", "m"]).exit_code == 2
         assert torch.get_num_threads() == 1
         torch.set_num_threads(2)
         monkeypatch.setattr("os.getloadavg", lambda: (0.1, 0.1, 0.1))  # idle: torch's choice stands
-        assert runner.invoke(app, ["models"]).exit_code == 0
+        assert runner.invoke(app, ["train", "missing.csv", "-o", "m"]).exit_code == 2
         assert torch.get_num_threads() == 2
     finally:
         torch.set_num_threads(before)
@@ -219,9 +220,45 @@ def test_the_cli_imports_the_library_only_when_a_command_runs() -> None:
     res = subprocess.run([sys.executable, "-m", "hourglass", "train", "--help"], capture_output=True,
                          text=True, timeout=120)
     assert res.returncode == 0 and "--output" in res.stdout
-    code = ("import sys\nfrom hourglass.cli import app\n"
-            "try:\n    app(['formats'])\nexcept SystemExit:\n    pass\n"
-            "print('torch' in sys.modules)\n")
-    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
-                         check=True)
-    assert "zeek-conn" in res.stdout and res.stdout.strip().endswith("False")
+    for command, shows in (("formats", "zeek-conn"), ("models", "deeplog")):
+        code = ("import sys\nfrom hourglass.cli import app\n"
+                f"try:\n    app([{command!r}])\nexcept SystemExit:\n    pass\n"
+                "print('torch' in sys.modules)\n")
+        res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             timeout=120, check=True)
+        assert shows in res.stdout and res.stdout.strip().endswith("False"), (command, res.stdout)
+
+
+def test_train_without_held_out_rows_says_the_threshold_saw_training_scores(
+        files: dict[str, Path]) -> None:
+    model = files["dir"] / "no-holdout"
+    res = runner.invoke(app, ["train", str(files["train"]), "-o", str(model), "--label-col", "label",
+                              "--normal", "benign", "--param", "validation_fraction=0", *FAST])
+    assert res.exit_code == 0, res.output
+    assert "percentile 99.0 of training scores (no held-out rows) =" in " ".join(res.stderr.split())
+    info = json.loads((model / "config.json").read_text())["info"]
+    assert info["threshold"] == "percentile 99.0 of training scores (no held-out rows)"
+    assert info["threshold_fit"]["scores"] == "training scores (no held-out rows)"
+    assert info["held_out"]["rows"] == 0
+
+
+def test_inspect_previews_the_schema_train_builds_with_the_same_options(files: dict[str, Path]) -> None:
+    schema = ["--role", "proto=hash", "--drop", "rate", "--scaler", "standard", "--categorical",
+              "bytes"]
+    model, js = files["dir"] / "schema-model", files["dir"] / "schema.json"
+    res = runner.invoke(app, ["train", str(files["train"]), "-o", str(model), "--label-col", "label",
+                              "--normal", "benign", *schema, *FAST])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["inspect", str(files["train"]), "--label-col", "label", *schema,
+                              "--json", str(js)])
+    assert res.exit_code == 0, res.output
+    assert "not features (--drop): rate" in res.stdout
+    seen = json.loads(js.read_text())
+    features = json.loads((model / "config.json").read_text())["features"]
+    assert {d["column"]: d["role"] for d in seen["columns"]} == features["roles"] == {
+        "proto": "hash", "bytes": "categorical"}
+    # 'bytes' as categorical: train saw the normal rows' values only, inspect every row's
+    assert seen["dropped_by_option"] == ["rate"] and seen["n_features"] >= len(features["feature_names"])
+    _fails_cleanly(["inspect", str(files["train"]), "--role", "proto=nope"],
+                   "--role: column 'proto' has unknown role 'nope'")
+    _fails_cleanly(["inspect", str(files["train"]), "--drop", "prto"], "--drop: no column 'prto'")

@@ -223,9 +223,13 @@ def test_device_and_activation_are_checked_before_reading_data(flows: Path, tmp_
     assert "training on" not in res.stderr, res.stderr   # was said after the data was read
 
 
-@pytest.mark.parametrize(("opt", "match"), [(["--scaler", "foo"], "scaler: unknown 'foo'"),
-                                            (["--role", "proto=foo"], "unknown role 'foo'"),
-                                            (["--categorical", "prto"], "--categorical: no column")])
+@pytest.mark.parametrize(("opt", "match"), [(["--scaler", "foo"], "--scaler: unknown 'foo'"),
+                                            (["--role", "proto=foo"], "--role: column 'proto' has "
+                                                                      "unknown role 'foo'"),
+                                            (["--categorical", "prto"], "--categorical: no column"),
+                                            (["--hidden", "0"], "--hidden must be"),
+                                            (["--batch-size", "0"], "--batch-size must be"),
+                                            (["--param", "lr=-1"], "error: lr must be > 0")])
 def test_preprocessing_options_fail_before_training(flows: Path, tmp_path: Path, opt: list[str],
                                                     match: str) -> None:
     out = tmp_path / "m"

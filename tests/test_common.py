@@ -30,6 +30,17 @@ def data_for(name: str) -> dict[str, np.ndarray]:
     return DATA[kind]()
 
 
+@pytest.mark.parametrize("name", NAMES)
+def test_registry_entry_matches_the_class(name: str) -> None:
+    """``hourglass models`` shows the entry's input kind and summary without importing the class:
+    they must say what the class's tags and docstring say."""
+    entry, cls = registry.entries()[name], registry.get(name)
+    assert entry.input == cls.get_tags()["input"], "registry entry: input kind differs from the tag"
+    assert entry.summary == registry.docstring_summary(cls), (
+        "registry entry: summary differs from the docstring's first paragraph")
+    assert registry.name_of(cls) == name
+
+
 @pytest.fixture(scope="module", params=NAMES)
 def fitted(request: pytest.FixtureRequest) -> tuple[str, BaseDetector, dict[str, np.ndarray]]:
     name = request.param

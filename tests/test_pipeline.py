@@ -142,3 +142,24 @@ def test_artefact_predating_a_parameter_loads_as_it_was_built(tmp_path: Path, na
     back = hourglass.load(path)
     assert back.detector_.get_params()[param] == registry.get(name)._params_before_added[param] == 0
     np.testing.assert_array_equal(back.score(df), pipe.score(df))
+
+
+@pytest.mark.parametrize("frac", [0.0, 0.2])
+def test_threshold_says_which_scores_fitted_it(tmp_path: Path, frac: float) -> None:
+    """With nothing held out the threshold is fitted on training scores, and says so everywhere."""
+    df = pd.DataFrame({"x": np.random.default_rng(0).normal(size=120), "y": 1.0})
+    pipe = Pipeline(AutoEncoder(hidden=(2,), epochs=1, validation_fraction=frac, verbose=0)).fit(df)
+    on = thresholds.TRAINING if frac == 0 else thresholds.HELD_OUT
+    assert pipe.threshold_.describe() == f"percentile 99.0 of {on}"
+    assert pipe.info["threshold_fit"]["scores"] == on and pipe.info["threshold_fit"]["rows"] == (
+        120 if frac == 0 else 24)
+    card = pipe.model_card()
+    assert ("training rows themselves" in card["threshold fitted on"]) == (frac == 0)
+    assert on in card["calibration"]
+    pipe.save(tmp_path / "m")
+    back = hourglass.load(tmp_path / "m")
+    assert back.threshold_.describe() == pipe.threshold_.describe()
+    if frac == 0:  # the same number as before: the percentile of the training scores
+        assert back.threshold_.value_ == np.percentile(pipe.score(df), 99.0)
+    pipe.detector_.set_threshold(thresholds.Percentile(90), scores=[0.0, 1.0, 2.0], y=[0, 0, 1])
+    assert pipe.threshold_.describe() == "percentile 90 of normal scores of a labelled validation set"

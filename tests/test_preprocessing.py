@@ -52,8 +52,9 @@ def test_roles_are_inferred_and_overridable() -> None:
     assert {"Src IP:private", "Dst Port:well-known", "Dst Port=443"} <= set(pre.feature_names_)
     forced = TabularPreprocessor(roles={"Dst Port": "categorical", "user_agent": "drop"}).fit(_flows())
     assert forced.roles_["Dst Port"] == "categorical" and "user_agent#0" not in forced.feature_names_
-    with pytest.raises(InputError, match="unknown role 'weird'"):
+    with pytest.raises(InputError, match=r"^roles: column 'bytes' has unknown role 'weird'") as info:
         TabularPreprocessor(roles={"bytes": "weird"}).fit(_flows())
+    assert info.value.param == "roles"  # the Python API names the parameter; the CLI, --role
 
 
 def test_missing_and_inf_are_imputed_with_indicators() -> None:
@@ -166,3 +167,12 @@ def test_nan_and_fractional_options_are_named() -> None:
         TabularPreprocessor(max_categories=2.5).fit(df)
     with pytest.raises(InputError, match=r"^fill_limit must be a finite number"):
         TimeSeriesPreprocessor(fill_limit=float("nan")).fit(df)
+
+
+@pytest.mark.parametrize("scaler", ["minmax", "standard", "robust", "quantile", "none"])
+def test_a_table_without_numeric_columns_transforms(scaler: str) -> None:
+    """Every column categorical (or hashed): the numeric block is n × 0 (it was 0 × 0, and
+    broadcasting failed whatever the scaler)."""
+    df = pd.DataFrame({"proto": ["tcp", "udp"] * 20, "port": np.arange(40.0) % 5})
+    X = TabularPreprocessor(categorical=("port",), scaler=scaler).fit_transform(df)
+    assert X.shape == (40, 3 + 6) and (X.sum(axis=1) == 2).all()

@@ -70,3 +70,19 @@ def test_calibrator_rejects_bad_level_and_knots() -> None:
                          ({"n_knots": float("nan")}, "n_knots")):
         with pytest.raises(InputError, match=name):
             Calibrator(**kwargs).fit(s)
+
+
+def test_describe_names_the_scores_it_was_fitted_on() -> None:
+    from hourglass.thresholds import HELD_OUT, POT, TRAINING, AlertBudget
+
+    s = np.random.default_rng(2).exponential(size=2000)
+    assert Percentile(99).fit(s).describe() == "percentile 99 of held-out normal scores"
+    assert Percentile(99).fit(s, on=HELD_OUT).describe() == "percentile 99 of held-out normal scores"
+    on_train = Percentile(99).fit(s, on=TRAINING)
+    assert on_train.describe() == f"percentile 99 of {TRAINING}"
+    assert on_train.value_ == Percentile(99).fit(s).value_  # the words change, not the number
+    back = threshold_from_dict(on_train.to_dict())
+    assert back.describe() == on_train.describe() and back.fitted_on_ == TRAINING
+    for rule in (Contamination(0.01), POT(1e-3), AlertBudget(5, per="10k")):
+        assert TRAINING in rule.fit(s, on=TRAINING).describe()
+        assert TRAINING not in rule.fit(s, on=HELD_OUT).describe()

@@ -60,6 +60,10 @@ def test_train_and_evaluate_a_skab_file(skab_file: Path, tmp_path: Path) -> None
 @pytest.mark.parametrize(("args", "message"), [
     (["--window", "500"], "400 time steps, shorter than one window of 500"),
     (["--model", "autoencoder"], "time-series model"),
+    # the preprocessing's parameters, named as the options that set them
+    (["--fill", "nope"], "error: --fill: unknown 'nope'; choose from"),
+    (["--fill", "ffill", "--fill-limit", "0"], "error: --fill-limit: must be >= 1"),
+    (["--freq", "nope"], "error: --freq: 'nope' is not a pandas frequency"),
 ])
 def test_bad_time_series_input_exits_2_with_one_line(skab_file: Path, tmp_path: Path,
                                                      args: list[str], message: str) -> None:

@@ -25,7 +25,18 @@ class InputError(HourglassError, ValueError):
     Traceback (most recent call last):
     ...
     hourglass.errors.InputError: column 'src_bytes': expected numbers, found 'abc' (row 3)
+
+    An error about one constructor parameter passes its name as ``param`` and starts the
+    message with ``"param: "``; the CLI then names the option the user typed instead
+    (``--scaler`` for ``scaler``).
+
+    >>> InputError("scaler: unknown 'x'", param="scaler").param
+    'scaler'
     """
+
+    def __init__(self, *args: object, param: str | None = None) -> None:
+        super().__init__(*args)
+        self.param = param
 
 
 class ArtefactError(InputError):

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from hourglass.cli._options import option_message
 from hourglass.errors import HourglassError
 
 __all__ = ["base_params", "check_model_dir", "finish_params", "parse_hidden", "parse_value"]
@@ -76,9 +77,13 @@ def finish_params(cls: type, model: str, params: dict[str, Any], extra: list[str
     try:
         cls(**params).validate_params()
     except (ValueError, TypeError) as exc:
-        given = [k for k in (i.partition("=")[0].strip() for i in extra) if k in str(exc)]
+        keys = [i.partition("=")[0].strip() for i in extra]
+        given = [k for k in keys if k in str(exc)]
         if given or not extra:
-            raise HourglassError(str(exc)) from None
+            # "epochs must be >= 1" says --epochs when that option (not --param) set it
+            first = str(exc).split(" ", 1)[0].rstrip(":")
+            raise HourglassError(str(exc) if first in keys else option_message(str(exc), first)
+                                 ) from None
         # a check that does not name its parameter (int('abc') deep inside): say which were given
         raise HourglassError(f"--param {', '.join(i.partition('=')[0].strip() for i in extra)}: "
                              f"invalid value ({exc})") from None

@@ -10,11 +10,39 @@ import typer
 
 from hourglass.errors import HourglassError
 
-__all__ = ["LOG_FORMAT_HELP", "AllSessionsOpt", "BadRowsOpt", "DataArg", "DatasetOpt", "DeprecatedTimeColOpt",
-           "ExtraNormalOpt", "FillLimitOpt", "FillOpt", "FormatOpt", "FreqOpt", "IdColOpt", "KeyColOpt",
-           "LabelOpt", "LabelsOpt", "MessageColOpt", "ModelArg", "NormalOpt", "QuietOpt",
-           "SessionColOpt", "SessionRegexOpt", "StepOpt", "StrictOpt", "TimestampOpt", "WindowOpt",
+__all__ = ["LOG_FORMAT_HELP", "OPTION_OF_PARAM", "AllSessionsOpt", "BadRowsOpt", "CategoricalOpt", "DataArg",
+           "DatasetOpt", "DeprecatedTimeColOpt", "DropOpt", "ExtraNormalOpt", "FillLimitOpt", "FillOpt",
+           "FormatOpt", "FreqOpt", "IdColOpt", "KeyColOpt", "LabelOpt", "LabelsOpt", "MessageColOpt",
+           "ModelArg", "NormalOpt", "QuietOpt", "RoleOpt", "ScalerOpt", "SessionColOpt", "SessionRegexOpt",
+           "StepOpt", "StrictOpt", "TimestampOpt", "WindowOpt", "option_message", "parse_roles",
            "timestamp_option"]
+
+#: Library parameter → the CLI option that sets it. An error about such a parameter (an
+#: ``InputError(..., param=...)`` or a detector's "epochs must be ...") names the option instead,
+#: so the user reads what they typed; the Python API keeps the parameter's name.
+OPTION_OF_PARAM = {"scaler": "--scaler", "roles": "--role", "fill": "--fill", "freq": "--freq",
+                   "fill_limit": "--fill-limit", "epochs": "--epochs", "batch_size": "--batch-size",
+                   "lr": "--lr", "hidden": "--hidden", "random_state": "--seed", "device": "--device"}
+
+
+def option_message(message: str, param: str | None) -> str:
+    """``message`` about library parameter ``param`` with the CLI option's name in front.
+
+    Examples
+    --------
+    >>> option_message("scaler: unknown 'x'; choose from minmax, standard", "scaler")
+    "--scaler: unknown 'x'; choose from minmax, standard"
+    >>> option_message("batch_size must be >= 1, got 0", "batch_size")
+    '--batch-size must be >= 1, got 0'
+    >>> option_message("impute: unknown 'x'", "impute")   # no option sets it: unchanged
+    "impute: unknown 'x'"
+    """
+    option = OPTION_OF_PARAM.get(param or "")
+    if option is None or not message.startswith(f"{param}"):
+        return message
+    rest = message[len(str(param)):]
+    return option + rest if rest[:1] in (":", " ") else message
+
 
 DataArg = Annotated[Path, typer.Argument(
     help="CSV/TSV/Parquet/JSONL table, a log file or a time series (.gz read directly).")]
@@ -37,6 +65,15 @@ BadRowsOpt = Annotated[str, typer.Option(
     "--on-bad-rows", help="error: stop at a malformed row (naming file and line); skip: skip "
     "and count them.")]
 
+# Table schema: how columns become features (train, and inspect to preview it)
+CategoricalOpt = Annotated[list[str] | None, typer.Option(
+    "--categorical", help="Column to one-hot even if numeric (repeatable).")]
+DropOpt = Annotated[list[str] | None, typer.Option(
+    "--drop", help="Column to ignore (repeatable).")]
+RoleOpt = Annotated[list[str] | None, typer.Option(
+    "--role", help="Column role COL=ROLE (numeric, categorical, hash, ip, port, drop), repeatable.")]
+ScalerOpt = Annotated[str, typer.Option(
+    "--scaler", help="Numeric scaling: minmax, standard, robust, quantile or none.")]
 
 # Logs (hourglass.cli.logs does the work)
 LOG_FORMAT_HELP = {  # the log --format values, for 'hourglass formats'
@@ -100,3 +137,20 @@ def timestamp_option(timestamp_col: str | None, time_col: str | None) -> str | N
                              f"({time_col!r} and {timestamp_col!r}): give --timestamp-col only")
     logging.getLogger("hourglass").warning("--time-col is deprecated: use --timestamp-col")
     return time_col
+
+
+def parse_roles(items: list[str] | None) -> dict[str, str]:
+    """The ``--role COL=ROLE`` items as a mapping (the last ``=`` splits: column names may hold one).
+
+    Examples
+    --------
+    >>> parse_roles(["Src IP=ip", "a=b=hash"])
+    {'Src IP': 'ip', 'a=b': 'hash'}
+    """
+    roles = {}
+    for item in items or []:
+        col, sep, value = item.rpartition("=")
+        if not sep or not col:
+            raise HourglassError(f"--role: expected COL=ROLE, got {item!r}")
+        roles[col] = value
+    return roles

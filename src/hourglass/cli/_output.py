@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from hourglass.cli._options import option_message
 from hourglass.errors import HourglassError
 
 if TYPE_CHECKING:
@@ -35,6 +36,7 @@ def user_errors() -> Iterator[None]:
         yield
     except (HourglassError, ValueError, FileNotFoundError, PermissionError) as exc:
         msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        msg = option_message(msg, getattr(exc, "param", None))
         err.print(f"[bold red]error:[/] {escape(msg)}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
 

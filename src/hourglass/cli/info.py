@@ -10,7 +10,20 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from hourglass.cli._options import BadRowsOpt, DataArg, DatasetOpt, FormatOpt, LabelOpt, NormalOpt
+from hourglass.cli._options import (
+    BadRowsOpt,
+    CategoricalOpt,
+    DataArg,
+    DatasetOpt,
+    DropOpt,
+    FormatOpt,
+    LabelOpt,
+    NormalOpt,
+    RoleOpt,
+    ScalerOpt,
+    TimestampOpt,
+    parse_roles,
+)
 from hourglass.cli._output import out, setup_logging, user_errors
 from hourglass.errors import HourglassError
 
@@ -20,14 +33,14 @@ __all__ = ["formats", "inspect", "models"]
 
 def models() -> None:
     """List the registered detectors."""
-    from hourglass.detectors import registry
+    from hourglass.detectors import registry  # its data only: no detector, no torch is imported
 
     t = Table(title="hourglass detectors", header_style="bold")
     t.add_column("name")
     t.add_column("input")
     t.add_column("description")
-    for name, doc in registry.describe().items():
-        t.add_row(name, registry.get(name).get_tags()["input"], doc)
+    for name, entry in registry.entries().items():
+        t.add_row(name, entry.input, entry.summary)
     out.print(t)
 
 
@@ -55,18 +68,25 @@ def inspect(
     dataset: DatasetOpt = None,
     label_col: LabelOpt = None,
     normal: NormalOpt = None,
+    categorical: CategoricalOpt = None,
+    drop: DropOpt = None,
+    role: RoleOpt = None,
+    scaler: ScalerOpt = "minmax",
+    timestamp_col: TimestampOpt = None,
     rows: Annotated[int, typer.Option(help="Rows to look at (from the start of the file).", min=1)
                     ] = 100_000,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the schema as JSON.")
                         ] = None,
     on_bad_rows: BadRowsOpt = "error",
 ) -> None:
-    """Print the inferred schema of DATA: format, label, and each column's role and encoding."""
+    """Print the inferred schema of DATA: format, label, and each column's role and encoding.
+
+    The schema options of 'hourglass train' (--categorical, --drop, --role, --scaler,
+    --timestamp-col) apply here too: the table previews the features train would build."""
     import pandas as pd
 
     from hourglass.cli.logs import is_log_format
-    from hourglass.cli.tables import resolve_spec
-    from hourglass.features.tabular import TabularPreprocessor
+    from hourglass.cli.tables import preprocessor_for, resolve_spec
     from hourglass.ingest import ReadStats, atomic_output, label_strings, read_table
     from hourglass.ingest.timeseries import TIMESERIES_DATASETS
 
@@ -91,14 +111,19 @@ def inspect(
         if label_col is not None and label_col in df.columns:
             labels = pd.Series(label_strings(df[label_col])).value_counts()
             df = df.drop(columns=[label_col])
-        drop = tuple(getattr(spec, "drop", ()) or ())
-        pre = TabularPreprocessor(categorical=tuple(getattr(spec, "categorical", ())) or None,
-                                  drop=drop, roles=getattr(spec, "roles", None) or None).fit(df)
-        schema = pre.describe()
+        pre = preprocessor_for(df, str(data), spec=spec, categorical=categorical or [],
+                               drop=drop or [], roles=parse_roles(role), scaler=scaler,
+                               time_col=timestamp_col)
+        if timestamp_col is not None:  # the event time: never a feature (as in train)
+            df = df.drop(columns=[timestamp_col])
+        format_drop = list(getattr(spec, "drop", ()) or ())
+        schema = pre.fit(df).describe()
         report = {"file": str(data), "format": spec.name if spec else None, "rows_inspected": n,
                   "label_col": label_col, "normal": normal_values,
                   "labels": {str(k): int(v) for k, v in labels.items()} if labels is not None
-                  else None, "dropped_by_format": list(drop), "columns": schema,
+                  else None, "dropped_by_format": format_drop,
+                  "dropped_by_option": list(drop or []), "timestamp_col": timestamp_col,
+                  "columns": schema,
                   "n_features": len(pre.feature_names_)}
         if json_out is not None:
             with atomic_output(json_out) as tmp:
@@ -117,5 +142,10 @@ def inspect(
         t.add_row(d["column"], d.get("dtype", ""), f"{d.get('missing', 0):.1%}",
                   f"{d.get('unique', 0):,}", d["role"], d["why"], str(d["features"]), d["note"])
     wide.print(t)
+    if format_drop:
+        out.print(f"never features for {report['format']}: {', '.join(format_drop)}",
+                  highlight=False)
     if drop:
-        out.print(f"never features for {report['format']}: {', '.join(drop)}", highlight=False)
+        out.print(f"not features (--drop): {', '.join(drop)}", highlight=False)
+    if timestamp_col is not None:
+        out.print(f"timestamp column {timestamp_col!r}: the event rate, not a feature", highlight=False)

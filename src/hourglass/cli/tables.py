@@ -30,8 +30,8 @@ from hourglass.pipeline import Pipeline
 from hourglass.thresholds import events_per_day as events_per_day_from
 from hourglass.thresholds import threshold_from_spec
 
-__all__ = ["read_data", "read_for_training", "resolve_spec", "score_chunks", "scores_frame",
-           "split_labels", "train_pipeline"]
+__all__ = ["preprocessor_for", "read_data", "read_for_training", "resolve_spec", "score_chunks",
+           "scores_frame", "split_labels", "train_pipeline"]
 
 
 def read_data(path: Path, spec: DatasetSpec | None, on_bad_rows: str = "error",
@@ -77,6 +77,29 @@ def resolve_spec(dataset: str | None, label_col: str | None, normal: list[str] |
     return spec, label_col, list(normal or [])
 
 
+def preprocessor_for(df: pd.DataFrame, source: str, *, spec: DatasetSpec | None,
+                     categorical: list[str], drop: list[str], roles: dict[str, str] | None,
+                     scaler: str, time_col: str | None = None) -> TabularPreprocessor:
+    """The (unfitted) preprocessing ``train`` fits on ``df``, and ``inspect`` previews: the
+    options ``--categorical``/``--drop``/``--role``/``--scaler`` on top of the format's own.
+
+    Checks the options first: an unknown scaler or role, or a column ``df`` lacks (a typo would
+    silently keep the column the user meant to drop or recast), is an error naming the option.
+    """
+    TabularPreprocessor(roles=roles or None, scaler=scaler)._check_params()
+    for opt, cols in (("--drop", drop), ("--role", list(roles or {})), ("--categorical", categorical),
+                      ("--timestamp-col", [time_col] if time_col is not None else [])):
+        missing = [c for c in cols if c not in df.columns]
+        if missing:
+            raise HourglassError(f"{opt}: no column {missing[0]!r} in {source}; columns are "
+                                 f"{', '.join(map(str, list(df.columns)[:8]))}"
+                                 f"{' ...' if df.shape[1] > 8 else ''}")
+    cats = [*categorical, *(spec.categorical if spec else ())]
+    all_roles = {**(getattr(spec, "roles", None) or {}), **(roles or {})}
+    return TabularPreprocessor(categorical=cats or None, drop=(*drop, *(spec.drop if spec else ())),
+                               roles=all_roles or None, scaler=scaler)
+
+
 def train_pipeline(
     df: pd.DataFrame, *, spec: DatasetSpec | None, label_col: str | None, normal: list[str],
     model: str, params: dict[str, Any], threshold: str | None, categorical: list[str],
@@ -91,16 +114,9 @@ def train_pipeline(
     per-day alert budgets and reports; it is never a feature.
     """
     log = logging.getLogger("hourglass")
-    TabularPreprocessor(roles=roles or None, scaler=scaler)._check_params()  # before any work
-    for opt, cols in (("--drop", drop), ("--role", list(roles or {})), ("--categorical", categorical)):
-        missing = [c for c in cols if c not in df.columns]
-        if missing:  # a typo would silently keep the column the user meant to drop or recast
-            raise HourglassError(f"{opt}: no column {missing[0]!r} in {source}; columns are "
-                                 f"{', '.join(map(str, list(df.columns)[:8]))}"
-                                 f"{' ...' if df.shape[1] > 8 else ''}")
+    features = preprocessor_for(df, source, spec=spec, categorical=categorical, drop=drop,
+                                roles=roles, scaler=scaler, time_col=time_col)  # before any work
     if time_col is not None:
-        if time_col not in df.columns:
-            raise HourglassError(f"--timestamp-col: no column {time_col!r} in {source}")
         rate = events_per_day_from(df[time_col], column=time_col)
         events_per_day = events_per_day if events_per_day is not None else rate
         df = df.drop(columns=[time_col])
@@ -131,11 +147,6 @@ def train_pipeline(
         n_all = len(feats)
         feats = feats.loc[is_anom == 0]
         log.info("training on %d normal rows of %d (label column %r)", len(feats), n_all, label_col)
-    drop_cols = [*drop, *(spec.drop if spec else ())]
-    cats = [*categorical, *(spec.categorical if spec else ())]
-    all_roles = {**(getattr(spec, "roles", None) or {}), **(roles or {})}
-    features = TabularPreprocessor(categorical=cats or None, drop=tuple(drop_cols),
-                                   roles=all_roles or None, scaler=scaler)
     cls = registry.get(model)
     detector = cls(**params)
     pipe = Pipeline(detector=detector, features=features, threshold=thr)

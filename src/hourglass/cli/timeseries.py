@@ -23,6 +23,7 @@ from hourglass.features.timeseries import TimeSeriesPreprocessor
 from hourglass.ingest import read_table, write_table
 from hourglass.ingest.timeseries import LABEL, TimeSeriesDataset, get_timeseries_dataset
 from hourglass.pipeline import Pipeline
+from hourglass.pipeline.pipeline import threshold_fit_info
 from hourglass.thresholds import threshold_from_spec
 
 __all__ = ["evaluate_timeseries", "is_timeseries_dataset", "read_series", "report_train",
@@ -168,10 +169,7 @@ def _fit_with_extra(pipe: Pipeline, own: pd.DataFrame, extras: list[pd.DataFrame
     frac = float(pipe.detector_.get_params().get("validation_fraction", 0.0))
     pipe.detector_.set_params(validation_fraction=frac * len(X_own) / len(X))
     pipe.detector_.fit(X, seams=seams)
-    pipe.info["threshold_fit"] = {
-        "on": "held-out normal training rows (never trained on)",
-        "rows": int(pipe.detector_.val_scores_.size), "anomalous": 0,
-        "normal": int(pipe.detector_.val_scores_.size)}
+    pipe.info["threshold_fit"] = threshold_fit_info(pipe.detector_)
     pipe.info.setdefault("n_features", len(pipe.features_.feature_names_))
 
 

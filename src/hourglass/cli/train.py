@@ -10,9 +10,11 @@ import typer
 from hourglass.cli._common import base_params, check_model_dir, finish_params, parse_hidden
 from hourglass.cli._options import (
     BadRowsOpt,
+    CategoricalOpt,
     DataArg,
     DatasetOpt,
     DeprecatedTimeColOpt,
+    DropOpt,
     ExtraNormalOpt,
     FillLimitOpt,
     FillOpt,
@@ -23,12 +25,15 @@ from hourglass.cli._options import (
     MessageColOpt,
     NormalOpt,
     QuietOpt,
+    RoleOpt,
+    ScalerOpt,
     SessionColOpt,
     SessionRegexOpt,
     StepOpt,
     StrictOpt,
     TimestampOpt,
     WindowOpt,
+    parse_roles,
     timestamp_option,
 )
 from hourglass.cli._output import (
@@ -76,18 +81,14 @@ def train(
                                "labelled threshold (best-f1).")] = 0.2,
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same model).")] = 0,
     device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
-    categorical: Annotated[list[str] | None, typer.Option(
-        help="Column to one-hot even if numeric (repeatable).")] = None,
-    drop: Annotated[list[str] | None, typer.Option(help="Column to ignore (repeatable).")] = None,
+    categorical: CategoricalOpt = None,
+    drop: DropOpt = None,
     param: Annotated[list[str] | None, typer.Option(
         "--param", help="Any detector parameter as KEY=VALUE (JSON value), repeatable.")] = None,
     fmt: FormatOpt = "auto",
     on_bad_rows: BadRowsOpt = "error",
-    role: Annotated[list[str] | None, typer.Option(
-        "--role", help="Column role COL=ROLE (numeric, categorical, hash, ip, port, drop), "
-        "repeatable.")] = None,
-    scaler: Annotated[str, typer.Option(
-        help="Numeric scaling: minmax, standard, robust, quantile or none.")] = "minmax",
+    role: RoleOpt = None,
+    scaler: ScalerOpt = "minmax",
     memory_budget: Annotated[float, typer.Option(
         help="MB of input above which training uses a uniform sample (--sample-rows).")] = 1024.0,
     sample_rows: Annotated[int, typer.Option(
@@ -151,12 +152,7 @@ def train(
                                  "give a log --format (hdfs, bgl, syslog, raw, keys or a regex), "
                                  "or --key-col/--message-col for an event table")
         spec, label_col, normal_values = resolve_spec(dataset, label_col, normal, fmt, data)
-        roles = {}
-        for item in role or []:
-            col, sep, value = item.rpartition("=")
-            if not sep or not col:
-                raise HourglassError(f"--role: expected COL=ROLE, got {item!r}")
-            roles[col] = value
+        roles = parse_roles(role)
         cls = registry.get(model)
         params = base_params(seed=seed, device=device, quiet=quiet, epochs=epochs,
                              batch_size=batch_size, lr=lr)

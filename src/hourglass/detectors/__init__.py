@@ -1,24 +1,48 @@
-"""Detectors: one module per family, a registry, and the common base class."""
+"""Detectors: one module per family, a registry, and the common base class.
 
-from hourglass.detectors.autoencoder import AutoEncoder
-from hourglass.detectors.autoencoders import DenoisingAutoEncoder, SparseAutoEncoder
-from hourglass.detectors.base import BaseDetector, DeepDetector
-from hourglass.detectors.convolutional import CNNLSTM, Conv2DAutoEncoder, TCNAutoEncoder
-from hourglass.detectors.deep_svdd import DeepSVDD
-from hourglass.detectors.deeplog import DeepLog
-from hourglass.detectors.ensemble import Ensemble
-from hourglass.detectors.event_ensemble import EventEnsemble
-from hourglass.detectors.gan import AnoGAN, EncoderGAN, GANomaly
-from hourglass.detectors.gan_timeseries import GANomaly1D
-from hourglass.detectors.latent_forest import LatentIForest
-from hourglass.detectors.recurrent import GRUAutoEncoder, LSTMAutoEncoder, LSTMForecaster
-from hourglass.detectors.registry import available, describe, get, name_of
-from hourglass.detectors.sequence_ae import EventCountAutoEncoder, SequenceAutoEncoder
-from hourglass.detectors.vae import VariationalAutoEncoder
+The classes are imported on first use (PEP 562): ``hourglass.detectors.registry`` and the
+registry's data (names, input kinds, summaries) load without torch.
+"""
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from hourglass.detectors.registry import available, describe, entries, get, name_of
+
+if TYPE_CHECKING:
+    from hourglass.detectors.autoencoder import AutoEncoder
+    from hourglass.detectors.autoencoders import DenoisingAutoEncoder, SparseAutoEncoder
+    from hourglass.detectors.base import BaseDetector, DeepDetector
+    from hourglass.detectors.convolutional import CNNLSTM, Conv2DAutoEncoder, TCNAutoEncoder
+    from hourglass.detectors.deep_svdd import DeepSVDD
+    from hourglass.detectors.deeplog import DeepLog
+    from hourglass.detectors.ensemble import Ensemble
+    from hourglass.detectors.event_ensemble import EventEnsemble
+    from hourglass.detectors.gan import AnoGAN, EncoderGAN, GANomaly
+    from hourglass.detectors.gan_timeseries import GANomaly1D
+    from hourglass.detectors.latent_forest import LatentIForest
+    from hourglass.detectors.recurrent import GRUAutoEncoder, LSTMAutoEncoder, LSTMForecaster
+    from hourglass.detectors.sequence_ae import EventCountAutoEncoder, SequenceAutoEncoder
+    from hourglass.detectors.vae import VariationalAutoEncoder
 
 __all__ = ["CNNLSTM", "AnoGAN", "AutoEncoder", "BaseDetector", "Conv2DAutoEncoder", "DeepDetector", "DeepLog",
            "DeepSVDD", "DenoisingAutoEncoder", "EncoderGAN", "Ensemble", "EventCountAutoEncoder",
            "EventEnsemble", "GANomaly",
            "GANomaly1D", "GRUAutoEncoder", "LSTMAutoEncoder", "LSTMForecaster", "LatentIForest",
            "SequenceAutoEncoder", "SparseAutoEncoder", "TCNAutoEncoder", "VariationalAutoEncoder",
-           "available", "describe", "get", "name_of"]
+           "available", "describe", "entries", "get", "name_of"]
+
+_LAZY = {**{entry.path.partition(":")[2]: entry.path.partition(":")[0] for entry in entries().values()},
+         "BaseDetector": "hourglass.detectors.base", "DeepDetector": "hourglass.detectors.base"}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'hourglass.detectors' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_LAZY[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

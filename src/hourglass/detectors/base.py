@@ -27,7 +27,7 @@ from hourglass._params import check_numeric_params
 from hourglass.errors import InputError, NotFittedError
 from hourglass.features.validation import check_array, check_labels
 from hourglass.nn import TrainConfig, TrainHistory, predict_batches, resolve_device, train_module
-from hourglass.thresholds import Calibrator, Percentile, Threshold, threshold_from_dict
+from hourglass.thresholds import HELD_OUT, TRAINING, Calibrator, Percentile, Threshold, threshold_from_dict
 
 __all__ = ["BaseDetector", "DeepDetector"]
 
@@ -189,9 +189,18 @@ class BaseDetector(BaseEstimator):
                              "another threshold, then call set_threshold(rule, scores=..., y=...) "
                              "on a labelled validation slice (Pipeline.fit does this given X_val, "
                              "y_val)")
-        self.threshold_ = type(threshold)(**threshold.get_params()).fit(self.val_scores_)
+        self.threshold_ = type(threshold)(**threshold.get_params()).fit(
+            self.val_scores_, on=self.val_scores_source())
         self.calibrator_ = Calibrator().fit(self.val_scores_)
         return self
+
+    def val_scores_source(self) -> str:
+        """What ``val_scores_`` (the scores the threshold and the calibration are fitted on)
+        are: :data:`~hourglass.thresholds.HELD_OUT`, or :data:`~hourglass.thresholds.TRAINING`
+        when nothing was held out (``validation_fraction=0`` or under 10 rows)."""
+        if not hasattr(self, "val_index_"):
+            raise NotFittedError(f"{type(self).__name__} is not fitted; call fit(X) first")
+        return HELD_OUT if len(self.val_index_) else TRAINING
 
     def score(self, X: object) -> np.ndarray:
         """Anomaly score per row; higher is more anomalous."""
@@ -239,9 +248,12 @@ class BaseDetector(BaseEstimator):
         if scores is None:
             if y is not None:
                 raise InputError("set_threshold: labels y given without scores")
-            fresh.fit(self.val_scores_)
+            fresh.fit(self.val_scores_, on=self.val_scores_source())
+        elif y is None:
+            fresh.fit(scores, on="the validation scores given")
         else:
-            fresh.fit(scores, None if y is None else check_labels(y, np.size(scores)))
+            fresh.fit(scores, check_labels(y, np.size(scores)),
+                      on=None if fresh.requires_labels else "normal scores of a labelled validation set")
         self.threshold = threshold
         self.threshold_ = fresh
         return self

@@ -1,41 +1,84 @@
 """The one registry of detectors: name → class (STYLE.md item 7).
 
 The CLI, the docs table, artefact loading and the common tests all read it. Adding a model is one
-module and one line in ``_ENTRIES``. Classes are imported lazily, and artefacts can only name
-classes listed here, so loading a model never imports arbitrary code.
+module and one entry in ``_ENTRIES``: where the class lives, its input kind (its ``input`` tag) and
+its summary (the first paragraph of its docstring). The last two are data so that listing the
+detectors (``hourglass models``) imports none of them, nor torch (seconds); ``tests/test_common.py``
+checks them against the classes. Classes are imported lazily, and artefacts can only name classes
+listed here, so loading a model never imports arbitrary code.
 """
 
 from __future__ import annotations
 
 import importlib
+from typing import TYPE_CHECKING, NamedTuple
 
-from hourglass.detectors.base import BaseDetector
 from hourglass.errors import InputError
 
-__all__ = ["available", "describe", "get", "name_of"]
+if TYPE_CHECKING:
+    from hourglass.detectors.base import BaseDetector
 
-_ENTRIES: dict[str, str] = {
-    "autoencoder": "hourglass.detectors.autoencoder:AutoEncoder",
-    "sparse-autoencoder": "hourglass.detectors.autoencoders:SparseAutoEncoder",
-    "denoising-autoencoder": "hourglass.detectors.autoencoders:DenoisingAutoEncoder",
-    "vae": "hourglass.detectors.vae:VariationalAutoEncoder",
-    "deep-svdd": "hourglass.detectors.deep_svdd:DeepSVDD",
-    "ensemble": "hourglass.detectors.ensemble:Ensemble",
-    "latent-iforest": "hourglass.detectors.latent_forest:LatentIForest",
-    "lstm-ae": "hourglass.detectors.recurrent:LSTMAutoEncoder",
-    "gru-ae": "hourglass.detectors.recurrent:GRUAutoEncoder",
-    "lstm-forecaster": "hourglass.detectors.recurrent:LSTMForecaster",
-    "tcn-ae": "hourglass.detectors.convolutional:TCNAutoEncoder",
-    "conv2d-ae": "hourglass.detectors.convolutional:Conv2DAutoEncoder",
-    "cnn-lstm": "hourglass.detectors.convolutional:CNNLSTM",
-    "deeplog": "hourglass.detectors.deeplog:DeepLog",
-    "sequence-autoencoder": "hourglass.detectors.sequence_ae:SequenceAutoEncoder",
-    "event-count-autoencoder": "hourglass.detectors.sequence_ae:EventCountAutoEncoder",
-    "event-ensemble": "hourglass.detectors.event_ensemble:EventEnsemble",
-    "anogan": "hourglass.detectors.gan:AnoGAN",
-    "ganomaly": "hourglass.detectors.gan:GANomaly",
-    "encoder-gan": "hourglass.detectors.gan:EncoderGAN",
-    "ganomaly-1d": "hourglass.detectors.gan_timeseries:GANomaly1D",
+__all__ = ["Entry", "available", "describe", "docstring_summary", "entries", "get", "name_of"]
+
+
+class Entry(NamedTuple):
+    """One registered detector: ``module:Class``, the class's ``input`` tag and its summary."""
+
+    path: str
+    input: str
+    summary: str
+
+
+_ENTRIES: dict[str, Entry] = {
+    "autoencoder": Entry("hourglass.detectors.autoencoder:AutoEncoder", "tabular",
+        "Hourglass autoencoder (128-64-32-16 and mirrored) scored by reconstruction error."),
+    "sparse-autoencoder": Entry("hourglass.detectors.autoencoders:SparseAutoEncoder", "tabular",
+        "Sparse autoencoder: sigmoid code penalised by L1 activity and/or KL to a target rate."),
+    "denoising-autoencoder": Entry("hourglass.detectors.autoencoders:DenoisingAutoEncoder", "tabular",
+        "Denoising autoencoder: learns to rebuild clean rows from corrupted copies."),
+    "vae": Entry("hourglass.detectors.vae:VariationalAutoEncoder", "tabular",
+        "Variational autoencoder scored by its negative ELBO (β-weighted), evaluated at the posterior "
+        "mean."),
+    "deep-svdd": Entry("hourglass.detectors.deep_svdd:DeepSVDD", "tabular",
+        "One-class Deep SVDD: a bias-free network maps normal rows close to a centre; score = distance²."),
+    "ensemble": Entry("hourglass.detectors.ensemble:Ensemble", "tabular",
+        "Combine detectors: each member's score is calibrated on its held-out normal scores, then the "
+        "calibrated scores are averaged or maxed."),
+    "latent-iforest": Entry("hourglass.detectors.latent_forest:LatentIForest", "tabular",
+        "Isolation forest on an autoencoder's code plus its log reconstruction error."),
+    "lstm-ae": Entry("hourglass.detectors.recurrent:LSTMAutoEncoder", "timeseries",
+        "LSTM autoencoder over sliding windows; a step's score is the reconstruction error of the windows"
+        " covering it."),
+    "gru-ae": Entry("hourglass.detectors.recurrent:GRUAutoEncoder", "timeseries",
+        "GRU autoencoder over sliding windows; a step's score is the reconstruction error of the windows "
+        "covering it."),
+    "lstm-forecaster": Entry("hourglass.detectors.recurrent:LSTMForecaster", "timeseries",
+        "LSTM that forecasts the next step(s) from a window of the past; score = forecast error "
+        "(Telemanom-style, Hundman et al. 2018)."),
+    "tcn-ae": Entry("hourglass.detectors.convolutional:TCNAutoEncoder", "timeseries",
+        "Temporal-convolution (dilated causal 1-D CNN) autoencoder over sliding windows."),
+    "conv2d-ae": Entry("hourglass.detectors.convolutional:Conv2DAutoEncoder", "timeseries",
+        "Spatial CNN autoencoder: each window time × channel is convolved as a one-channel image."),
+    "cnn-lstm": Entry("hourglass.detectors.convolutional:CNNLSTM", "timeseries",
+        "CNN-RNN hybrid: 1-D convolutions extract local features, an LSTM encoder-decoder reconstructs "
+        "the window from them; score = reconstruction error."),
+    "deeplog": Entry("hourglass.detectors.deeplog:DeepLog", "events",
+        "DeepLog: LSTM next-key prediction over log-key windows; flags keys outside the top g."),
+    "sequence-autoencoder": Entry("hourglass.detectors.sequence_ae:SequenceAutoEncoder", "events",
+        "Recurrent sequence autoencoder over key embeddings; scores each key's surprise."),
+    "event-count-autoencoder": Entry("hourglass.detectors.sequence_ae:EventCountAutoEncoder", "events",
+        "Autoencoder on per-session event counts (log1p), the quantitative view of a session."),
+    "event-ensemble": Entry("hourglass.detectors.event_ensemble:EventEnsemble", "events",
+        "Log sessions scored by several event detectors, each calibrated on its held-out normal sessions,"
+        " combined (default: count autoencoder + DeepLog, rank calibration, max)."),
+    "anogan": Entry("hourglass.detectors.gan:AnoGAN", "tabular",
+        "AnoGAN: distance of a row to the closest thing the generator makes (batched latent search)."),
+    "ganomaly": Entry("hourglass.detectors.gan:GANomaly", "tabular",
+        "GANomaly: encoder–decoder–encoder generator with a discriminator; score ‖z − ẑ‖²."),
+    "encoder-gan": Entry("hourglass.detectors.gan:EncoderGAN", "tabular",
+        "ALAD encoder-GAN: generator and encoder learnt jointly, no search at scoring."),
+    "ganomaly-1d": Entry("hourglass.detectors.gan_timeseries:GANomaly1D", "timeseries",
+        "GANomaly over sliding windows of a series, with 1-D convolutional networks."),
 }
 
 
@@ -50,6 +93,17 @@ def available() -> list[str]:
     return list(_ENTRIES)
 
 
+def entries() -> dict[str, Entry]:
+    """Name → :class:`Entry`, read without importing any detector (nor torch).
+
+    Examples
+    --------
+    >>> entries()["deeplog"].input
+    'events'
+    """
+    return dict(_ENTRIES)
+
+
 def get(name: str) -> type[BaseDetector]:
     """The detector class registered under ``name`` (case-insensitive, ``-``/``_`` alike).
 
@@ -61,7 +115,7 @@ def get(name: str) -> type[BaseDetector]:
     key = name.strip().lower().replace("_", "-")
     if key not in _ENTRIES:
         raise InputError(f"unknown model {name!r}; available: {', '.join(_ENTRIES)}")
-    module_name, _, cls_name = _ENTRIES[key].partition(":")
+    module_name, _, cls_name = _ENTRIES[key].path.partition(":")
     cls = getattr(importlib.import_module(module_name), cls_name)
     return cls  # type: ignore[no-any-return]
 
@@ -76,22 +130,31 @@ def name_of(cls: type) -> str:
     'autoencoder'
     """
     target = f"{cls.__module__}:{cls.__name__}"
-    for name, path in _ENTRIES.items():
-        if path == target:
+    for name, entry in _ENTRIES.items():
+        if entry.path == target:
             return name
     raise InputError(f"{cls.__name__} is not a registered detector")
 
 
+def docstring_summary(cls: type) -> str:
+    """The first paragraph of ``cls``'s docstring as one line of plain text (what an entry's
+    ``summary`` must say).
+
+    Examples
+    --------
+    >>> docstring_summary(get("autoencoder")) == entries()["autoencoder"].summary
+    True
+    """
+    first = (cls.__doc__ or "").strip().split("\n\n", 1)[0]
+    return " ".join(first.split()).replace("``", "")
+
+
 def describe() -> dict[str, str]:
-    """Name → first paragraph of the class docstring, as plain text (for ``hourglass models``).
+    """Name → summary (the first paragraph of the class docstring), for ``hourglass models``.
 
     Examples
     --------
     >>> describe()["autoencoder"]
     'Hourglass autoencoder (128-64-32-16 and mirrored) scored by reconstruction error.'
     """
-    out = {}
-    for name in _ENTRIES:
-        first = (get(name).__doc__ or "").strip().split("\n\n", 1)[0]
-        out[name] = " ".join(first.split()).replace("``", "")
-    return out
+    return {name: entry.summary for name, entry in _ENTRIES.items()}

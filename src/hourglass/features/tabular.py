@@ -164,13 +164,16 @@ class TabularPreprocessor:
     def _check_params(self) -> None:
         check_numeric_params(self, error=InputError)
         if self.scaler not in _SCALERS:
-            raise InputError(f"scaler: unknown {self.scaler!r}; choose from {_SCALERS}")
+            raise InputError(f"scaler: unknown {self.scaler!r}; choose from {', '.join(_SCALERS)}",
+                             param="scaler")
         if self.impute not in _IMPUTE:
-            raise InputError(f"impute: unknown {self.impute!r}; choose from {_IMPUTE}")
+            raise InputError(f"impute: unknown {self.impute!r}; choose from {', '.join(_IMPUTE)}",
+                             param="impute")
         bad = {c: r for c, r in (self.roles or {}).items() if r not in ROLES}
         if bad:
             c, r = next(iter(bad.items()))
-            raise InputError(f"roles: column {c!r} has unknown role {r!r}; choose from {ROLES}")
+            raise InputError(f"roles: column {c!r} has unknown role {r!r}; choose from {', '.join(ROLES)}",
+                             param="roles")
         for name in ("hash_buckets", "max_categories", "max_ports"):
             if int(getattr(self, name)) < 1:
                 raise InputError(f"{name} must be >= 1, got {getattr(self, name)}")
@@ -241,16 +244,18 @@ class TabularPreprocessor:
                             else float(self.fill_value)) for c in kept}
         if isinstance(self.log1p, str):
             if self.log1p not in ("auto", "none"):
-                raise InputError(f"log1p: expected 'auto', 'none' or column names, got {self.log1p!r}")
+                raise InputError(f"log1p: expected 'auto', 'none' or column names, got {self.log1p!r}",
+                                 param="log1p")
             self.log1p_ = ([c for c in kept if self._heavy_tailed(finite[c])]
                            if self.log1p == "auto" else [])
         else:
             unknown = sorted(set(map(str, self.log1p)) - set(kept))
             if unknown:
-                raise InputError(f"log1p: not numeric training column(s): {', '.join(unknown)}")
+                raise InputError(f"log1p: not numeric training column(s): {', '.join(unknown)}",
+                                 param="log1p")
             neg = [c for c in self.log1p if (finite[str(c)] < 0).any()]
             if neg:
-                raise InputError(f"log1p: column {neg[0]!r} has negative values")
+                raise InputError(f"log1p: column {neg[0]!r} has negative values", param="log1p")
             self.log1p_ = [str(c) for c in self.log1p]
         self.numeric_ = kept
         X = self._numeric_block(raw, fitted=False)
@@ -428,7 +433,8 @@ class TabularPreprocessor:
         raw = self._numeric_frame(df, [*self.numeric_, *(c for c in self.indicators_
                                                          if self.roles_.get(c) == "numeric")],
                                   allow_missing=self.impute != "error")
-        blocks = [np.clip(self._numeric_block(raw), -_CLIP, _CLIP).astype(np.float32)]
+        num = self._numeric_block(raw) if self.numeric_ else np.zeros((n, 0))  # none: n × 0, not 0 × 0
+        blocks = [np.clip(num, -_CLIP, _CLIP).astype(np.float32)]
         # an IP or port column with an indicator is parsed once, for both of its blocks
         ips = {c: ip_parts(df[c], k) for c, k in self.ips_.items()}
         ports = {c: port_numbers(df[c]) for c in self.ports_}

@@ -220,19 +220,23 @@ class TimeSeriesPreprocessor:
     def _check_params(self) -> None:
         check_numeric_params(self, error=InputError)
         if self.fill not in _FILLS:
-            raise InputError(f"fill: unknown {self.fill!r}; choose from {', '.join(_FILLS)}")
+            raise InputError(f"fill: unknown {self.fill!r}; choose from {', '.join(_FILLS)}",
+                             param="fill")
         if self.scaler not in _SCALERS:
-            raise InputError(f"scaler: unknown {self.scaler!r}; choose from {', '.join(_SCALERS)}")
+            raise InputError(f"scaler: unknown {self.scaler!r}; choose from {', '.join(_SCALERS)}",
+                             param="scaler")
         if self.agg not in _AGGS:
-            raise InputError(f"agg: unknown {self.agg!r}; choose from {', '.join(_AGGS)}")
+            raise InputError(f"agg: unknown {self.agg!r}; choose from {', '.join(_AGGS)}",
+                             param="agg")
         if self.fill_limit is not None and int(self.fill_limit) < 1:
-            raise InputError(f"fill_limit: must be >= 1 or None, got {self.fill_limit}")
+            raise InputError(f"fill_limit: must be >= 1 or None, got {self.fill_limit}",
+                             param="fill_limit")
         if self.freq not in (None, "rows"):
             try:
                 pd.tseries.frequencies.to_offset(self.freq)
             except ValueError:
                 raise InputError(f"freq: {self.freq!r} is not a pandas frequency such as '1s' or "
-                                 "'5min' (or 'rows')") from None
+                                 "'5min' (or 'rows')", param="freq") from None
 
     # -- alignment ----------------------------------------------------------------------------
     def _frame(self, df: pd.DataFrame, cols: Sequence[str]) -> pd.DataFrame:

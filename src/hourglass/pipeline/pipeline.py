@@ -13,11 +13,21 @@ from hourglass.detectors.autoencoder import AutoEncoder
 from hourglass.detectors.base import BaseDetector
 from hourglass.errors import InputError, NotFittedError
 from hourglass.features.tabular import TabularPreprocessor
-from hourglass.thresholds import Threshold
+from hourglass.thresholds import HELD_OUT, Threshold
 
-__all__ = ["Pipeline"]
+__all__ = ["Pipeline", "threshold_fit_info"]
 
 logger = logging.getLogger(__name__)
+
+
+def threshold_fit_info(detector: BaseDetector) -> dict[str, Any]:
+    """``info["threshold_fit"]`` for a threshold fitted by the detector's own ``fit``: on its
+    held-out normal rows, or on its training rows when it held none out."""
+    n = int(detector.val_scores_.size)
+    held_out = detector.val_scores_source() == HELD_OUT
+    on = ("held-out normal training rows (never trained on)" if held_out else
+          "the training rows themselves (no held-out rows: validation_fraction=0 or too few rows)")
+    return {"on": on, "scores": detector.val_scores_source(), "rows": n, "anomalous": 0, "normal": n}
 
 
 class Pipeline:
@@ -33,7 +43,8 @@ class Pipeline:
         :class:`~hourglass.features.EventSessions`).
     threshold
         Threshold rule; overrides the detector's own. Fitted on scores of the held-out slice of
-        the training rows, never on the rows the model was trained on.
+        the training rows, never on the rows the model was trained on (unless the detector
+        holds nothing out: ``info["threshold_fit"]`` and the rule's ``describe()`` say so).
 
     Examples
     --------
@@ -103,10 +114,7 @@ class Pipeline:
                 "rows": int(labels.size), "anomalous": int((labels == 1).sum()),
                 "normal": int((labels == 0).sum())}
         else:
-            self.info["threshold_fit"] = {
-                "on": "held-out normal training rows (never trained on)",
-                "rows": int(self.detector_.val_scores_.size), "anomalous": 0,
-                "normal": int(self.detector_.val_scores_.size)}
+            self.info["threshold_fit"] = threshold_fit_info(self.detector_)
         per_row = isinstance(df, pd.DataFrame) and kind != "events"  # an event table: sessions
         self.info.setdefault("n_train_rows", len(df) if per_row else len(X))
         self.info.setdefault("n_features", len(self.features_.feature_names_))
@@ -165,8 +173,9 @@ class Pipeline:
                                     f"{fit_on.get('rows', det.val_scores_.size)} rows "
                                     f"({fit_on.get('normal', det.val_scores_.size)} normal, "
                                     f"{fit_on.get('anomalous', 0)} anomalous)"),
-            "calibration": (f"anomaly probability = share of {det.calibrator_.n_fit_} held-out "
-                            "normal scores below the score, GPD tail above the 0.98 quantile"),
+            "calibration": (f"anomaly probability = share of {det.calibrator_.n_fit_} "
+                            f"{det.val_scores_source()} below the score, GPD tail above the 0.98 "
+                            "quantile"),
             "training time": (f"{info['fit_seconds']:.1f} s" if "fit_seconds" in info else "n/a"),
             "events per day": (f"{info['events_per_day']:,.0f}" if info.get("events_per_day")
                                else "unknown"),

@@ -3,6 +3,8 @@ labelled validation set) and saved in the artefact as plain JSON. :class:`Calibr
 scores to a 0–1 anomaly probability and a severity."""
 
 from hourglass.thresholds.base import (
+    HELD_OUT,
+    TRAINING,
     Contamination,
     Fixed,
     Percentile,
@@ -15,6 +17,6 @@ from hourglass.thresholds.calibration import SEVERITIES, Calibrator
 from hourglass.thresholds.pot import DSPOT, POT, SPOT
 from hourglass.thresholds.supervised import BestF1, BestFBeta
 
-__all__ = ["DSPOT", "POT", "SEVERITIES", "SPOT", "AlertBudget", "BestF1", "BestFBeta", "Calibrator",
-           "Contamination", "Fixed", "Percentile", "Threshold", "events_per_day", "threshold_from_dict",
-           "threshold_from_spec"]
+__all__ = ["DSPOT", "HELD_OUT", "POT", "SEVERITIES", "SPOT", "TRAINING", "AlertBudget", "BestF1",
+           "BestFBeta", "Calibrator", "Contamination", "Fixed", "Percentile", "Threshold", "events_per_day",
+           "threshold_from_dict", "threshold_from_spec"]

@@ -11,7 +11,14 @@ import numpy as np
 from hourglass._params import check_numeric_params
 from hourglass.errors import InputError, NotFittedError
 
-__all__ = ["Contamination", "Fixed", "Percentile", "Threshold", "threshold_from_dict", "threshold_from_spec"]
+__all__ = ["HELD_OUT", "TRAINING", "Contamination", "Fixed", "Percentile", "Threshold", "threshold_from_dict",
+           "threshold_from_spec"]
+
+#: What a threshold was fitted on (``Threshold.fitted_on_``), in the words ``describe`` uses.
+HELD_OUT = "held-out normal scores"
+#: ... when the detector held nothing out (``validation_fraction=0`` or under 10 rows): the
+#: scores of the rows it was trained on, which sit lower than those of unseen normal rows.
+TRAINING = "training scores (no held-out rows)"
 
 _THRESHOLDS: dict[str, type[Threshold]] = {}
 
@@ -51,11 +58,18 @@ class Threshold(ABC):
         """Constructor arguments as given (``deep`` is accepted for scikit-learn's ``clone``)."""
         return {p: getattr(self, p) for p in self._params}
 
-    def fit(self, scores: object, y: object | None = None) -> Threshold:
+    def fit(self, scores: object, y: object | None = None, *, on: str | None = None) -> Threshold:
         """Learn the cut-off from ``scores`` (held-out, normal unless ``y`` says otherwise).
 
         With labels ``y`` (1 = anomaly), rules that do not use labels are fitted on the normal
-        rows only; rules with ``requires_labels`` (best F1) use both classes.
+        rows only; rules with ``requires_labels`` (best F1) use both classes. ``on`` says what
+        the scores are (e.g. :data:`TRAINING`): kept as ``fitted_on_`` and named by
+        :meth:`describe`; ``None`` means the held-out normal scores the rule is meant for.
+
+        Examples
+        --------
+        >>> Percentile(99).fit(range(100), on=TRAINING).describe()
+        'percentile 99 of training scores (no held-out rows)'
         """
         name = type(self).__name__
         s = np.asarray(scores, dtype=np.float64).ravel()
@@ -83,6 +97,7 @@ class Threshold(ABC):
                              "both classes); fit it with fit(scores, y)")
         self.value_ = float(self._fit(s, labels))
         self.n_fit_ = int(s.size)
+        self.fitted_on_ = on
         return self
 
     def _check_params(self) -> None:
@@ -104,6 +119,8 @@ class Threshold(ABC):
         if hasattr(self, "value_"):
             d["value"] = self.value_
             d["n_fit"] = self.n_fit_
+            if getattr(self, "fitted_on_", None) is not None:
+                d["fitted_on"] = self.fitted_on_
         d.update(self._extra_state())
         return d
 
@@ -114,8 +131,20 @@ class Threshold(ABC):
         """Restore what :meth:`_extra_state` saved."""
 
     def describe(self) -> str:
-        """One-line human description, e.g. ``percentile 99.5 of held-out normal scores``."""
-        return f"{type(self).__name__}({', '.join(f'{k}={v}' for k, v in self.get_params().items())})"
+        """One-line human description, e.g. ``percentile 99.5 of held-out normal scores``: it
+        names the scores the threshold was fitted on when they were not held-out normal ones."""
+        return (f"{type(self).__name__}({', '.join(f'{k}={v}' for k, v in self.get_params().items())})"
+                f"{self._fitted_on_note()}")
+
+    def _fitted_on(self, default: str = HELD_OUT) -> str:
+        """The scores this threshold was fitted on (``default`` when not said)."""
+        return getattr(self, "fitted_on_", None) or default
+
+    def _fitted_on_note(self) -> str:
+        """``", fitted on ..."`` for describe texts that do not name their scores, when the
+        scores were not the held-out normal ones."""
+        on = getattr(self, "fitted_on_", None)
+        return f", fitted on {on}" if on not in (None, HELD_OUT) else ""
 
     def __repr__(self) -> str:
         return self.describe()
@@ -142,6 +171,7 @@ def threshold_from_dict(d: dict[str, Any]) -> Threshold:
     if "value" in d:
         t.value_ = float(d["value"])
         t.n_fit_ = int(d.get("n_fit", 0))
+        t.fitted_on_ = d.get("fitted_on")  # absent in artefacts saved before it was recorded
     t._load_extra_state(d)
     return t
 
@@ -173,7 +203,7 @@ class Percentile(Threshold):
         return float(np.percentile(scores, float(self.q)))
 
     def describe(self) -> str:
-        return f"percentile {self.q} of held-out normal scores"
+        return f"percentile {self.q} of {self._fitted_on()}"
 
 
 class Contamination(Threshold):
@@ -205,7 +235,7 @@ class Contamination(Threshold):
         return float((ordered[-k - 1] + ordered[-k]) / 2)
 
     def describe(self) -> str:
-        return f"contamination {self.c} (flags that share of the fitting scores)"
+        return f"contamination {self.c} (flags that share of the {self._fitted_on('fitting scores')})"
 
 
 class Fixed(Threshold):

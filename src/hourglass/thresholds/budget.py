@@ -124,4 +124,4 @@ class AlertBudget(Threshold):
         per = _PER.get(str(self.per).lower(), self.per)
         rate = (f" at {float(self.events_per_day):,.0f} events/day"
                 if per == "day" and self.events_per_day else "")
-        return f"alert budget {self.n:g} per {per}{rate} on normal traffic"
+        return f"alert budget {self.n:g} per {per}{rate} on normal traffic{self._fitted_on_note()}"

@@ -89,7 +89,7 @@ class POT(Threshold):
     def describe(self) -> str:
         how = "GPD tail" if getattr(self, "fit_", None) is not None else "empirical"
         return (f"POT risk q={self.q:g} ({how}: excesses over the {self.level:g} quantile of "
-                "held-out normal scores)")
+                f"{self._fitted_on()})")
 
 
 class SPOT(POT):
@@ -208,7 +208,8 @@ class SPOT(POT):
                                  maxlen=int(self.max_peaks))
 
     def describe(self) -> str:
-        return f"SPOT risk q={self.q:g} (streaming GPD tail over the {self.level:g} quantile)"
+        return (f"SPOT risk q={self.q:g} (streaming GPD tail over the {self.level:g} quantile)"
+                f"{self._fitted_on_note()}")
 
 
 class DSPOT(SPOT):
@@ -276,4 +277,4 @@ class DSPOT(SPOT):
 
     def describe(self) -> str:
         return (f"DSPOT risk q={self.q:g} (streaming GPD tail of deviations from the mean of the "
-                f"last {self.depth} normal scores)")
+                f"last {self.depth} normal scores){self._fitted_on_note()}")
