@@ -437,21 +437,29 @@ def prefetch(chunks: Iterable[pd.DataFrame], depth: int = 1) -> Iterator[pd.Data
     """
     q: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=max(1, depth))
     stop = threading.Event()
+    source = iter(chunks)
+
+    def put(item: tuple[str, Any]) -> bool:
+        while not stop.is_set():
+            try:
+                q.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
 
     def produce() -> None:
         try:
-            for chunk in chunks:
-                while not stop.is_set():
-                    try:
-                        q.put(("chunk", chunk), timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
+            for chunk in source:
+                if not put(("chunk", chunk)):
                     return
-            q.put(("done", None))
+            put(("done", None))
         except BaseException as exc:  # handed to the consumer, which raises it
-            q.put(("error", exc))
+            put(("error", exc))
+        finally:
+            close = getattr(source, "close", None)
+            if close is not None:  # release the reader (pyarrow's threads) in this thread
+                close()
 
     thread = threading.Thread(target=produce, name="hourglass-prefetch", daemon=True)
     thread.start()
@@ -464,4 +472,8 @@ def prefetch(chunks: Iterable[pd.DataFrame], depth: int = 1) -> Iterator[pd.Data
                 raise item
             yield item
     finally:
+        # A consumer that stops early (an error in the caller) waits for the reader to finish
+        # its current chunk: a reader thread still inside pyarrow when the interpreter exits
+        # aborts the process ("terminate called without an active exception", exit 134).
         stop.set()
+        thread.join()
