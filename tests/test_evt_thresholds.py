@@ -147,7 +147,7 @@ def test_budget_needs_a_rate_and_must_be_below_it() -> None:
 def test_events_per_day_from_timestamps() -> None:
     ts = ["2024-01-01T00:00:00Z", "2024-01-01T12:00:00Z", "2024-01-02T00:00:00Z"]
     assert events_per_day(ts) == 3.0
-    with pytest.raises(InputError, match=r"unparseable|expected timestamps"):
+    with pytest.raises(InputError, match=r"column .ts.: row 2 is not a timestamp"):
         events_per_day(["2024-01-01", "not a time"], column="ts")
     with pytest.raises(InputError, match="all timestamps are equal"):
         events_per_day(["2024-01-01"] * 3)

@@ -177,3 +177,36 @@ def test_chunk_writer_round_trip_and_no_partial_output(tmp_path: Path, name: str
         w.write(pd.DataFrame({"row": [0], "score": [0.5]}))
         raise RuntimeError("boom")
     assert not failed.exists() and not list(tmp_path.glob(f".failed-{name}*"))
+
+
+def _gzip_fname(path: Path) -> str | None:
+    """The FNAME field of a gzip header (RFC 1952), or None when the header has none."""
+    head = path.read_bytes()[:4096]
+    assert head[:2] == b"\x1f\x8b", f"{path.name}: not gzip"
+    at = 10
+    if head[3] & 4:  # FEXTRA
+        at += 2 + int.from_bytes(head[at:at + 2], "little")
+    return head[at:head.index(b"\0", at)].decode("latin-1") if head[3] & 8 else None
+
+
+@pytest.mark.parametrize("name", ["out.jsonl.gz", "out.csv.gz", "out.tsv.gz"])
+def test_gzip_outputs_name_the_final_file_not_the_temporary_one(tmp_path: Path, name: str) -> None:
+    from hourglass.ingest import write_table
+    from hourglass.ingest.writers import chunk_writer
+
+    df = pd.DataFrame({"row": [0, 1], "score": [0.5, 2.0]})
+    one, chunks, empty = tmp_path / name, tmp_path / f"c-{name}", tmp_path / f"e-{name}"
+    write_table(df, one)
+    with chunk_writer(chunks) as w:
+        w.write(df)
+    with chunk_writer(empty):
+        pass
+    for path in (one, chunks, empty):
+        assert _gzip_fname(path) in (None, path.name[:-3]), path.name  # was '.out.jsonl.gz.x.tmp'
+    assert _gzip_fname(one) == name[:-3]  # the gzip tool's convention: the name less .gz
+    reader = pd.read_json if "jsonl" in name else (lambda p, **k: pd.read_csv(p, sep="\t" if "tsv" in name
+                                                                                 else ","))
+    for path in (one, chunks):
+        got = reader(path, lines=True) if "jsonl" in name else reader(path)
+        pd.testing.assert_frame_equal(got, df)
+    assert not list(tmp_path.glob(".*")), "no temporary file left behind"

@@ -9,7 +9,8 @@ from typing import Any
 from hourglass.cli._options import option_message
 from hourglass.errors import HourglassError
 
-__all__ = ["base_params", "check_model_dir", "finish_params", "parse_hidden", "parse_value"]
+__all__ = ["base_params", "check_model_dir", "check_not_input", "finish_params", "parse_hidden",
+           "parse_value"]
 
 _PYTHON_WORDS: dict[str, Any] = {"True": True, "False": False, "None": None}
 
@@ -98,3 +99,25 @@ def check_model_dir(output: Path) -> None:
     if output.exists() and not (output / "config.json").exists() and (
             not output.is_dir() or any(output.iterdir())):
         raise HourglassError(f"{output}: exists and is not a model directory")
+
+
+def check_not_input(output: Path | None, option: str, data: Path | None = None,
+                    model: Path | None = None) -> None:
+    """Refuse an output path that is the input file ``data`` or lies inside the ``model``
+    directory: the atomic rename would replace what the command reads (said before any work).
+
+    Examples
+    --------
+    >>> check_not_input(Path("a.csv"), "--output", data=Path("./a.csv"))
+    Traceback (most recent call last):
+    ...
+    hourglass.errors.HourglassError: --output a.csv: is the input file a.csv; choose another path
+    """
+    if output is None:
+        return
+    out = output.resolve()
+    if data is not None and out == data.resolve():
+        raise HourglassError(f"{option} {output}: is the input file {data}; choose another path")
+    if model is not None and (model / "config.json").is_file() and out.parent == model.resolve():
+        raise HourglassError(f"{option} {output}: is inside the model directory {model}; choose "
+                             "another path")

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from hourglass.cli._common import check_not_input
 from hourglass.cli._options import (
     AllSessionsOpt,
     BadRowsOpt,
@@ -122,7 +123,7 @@ def evaluate(
 
     from hourglass.cli import logs as log_cli
     from hourglass.cli import timeseries as ts_cli
-    from hourglass.cli.tables import resolve_spec, score_chunks, split_labels
+    from hourglass.cli.tables import resolve_spec, score_chunks, split_labels, unlabelled_rows
     from hourglass.evaluate import evaluate_scores
     from hourglass.ingest import ReadStats, label_strings
     from hourglass.pipeline import load
@@ -133,6 +134,11 @@ def evaluate(
         time_col = timestamp_option(timestamp_col, time_col)
         if events_per_day is not None and not events_per_day > 0:
             raise HourglassError(f"--events-per-day: must be > 0, got {events_per_day}")
+        for opt, path in (("--json", json_out), ("--report", report)):
+            check_not_input(path, opt, data, model)
+            check_not_input(path, opt, labels)
+        if json_out is not None and report is not None and json_out.resolve() == report.resolve():
+            raise HourglassError(f"--json and --report: both are {json_out}; give two paths")
         pipe = load(model)
         is_logs = getattr(pipe.features_, "output", "tabular") == "events"
         if not is_logs and (labels is not None or all_sessions is not None):
@@ -188,8 +194,16 @@ def evaluate(
             raise HourglassError(f"--timestamp-col: no column {time_col!r} in {data}")
         if events_per_day is None:
             events_per_day = pipe.info.get("events_per_day")
+        if not result_parts or not sum(len(p) for p in result_parts):
+            raise HourglassError(f"{data}: no data rows")
         result = pd.concat(result_parts, ignore_index=True)
-        _, labels, is_anom = split_labels(pd.DataFrame({label_col: np.concatenate(label_parts)}),
+        all_labels = np.concatenate(label_parts)
+        labelled = unlabelled_rows(all_labels, normal_values, label_col, str(data),
+                                   "left out of the metrics")
+        if not labelled.all():
+            result = result.loc[labelled].reset_index(drop=True)
+            all_labels = all_labels[labelled]
+        _, labels, is_anom = split_labels(pd.DataFrame({label_col: all_labels}),
                                            label_col, normal_values, str(data))
         assert labels is not None and is_anom is not None
         categories = spec.categories if spec is not None and getattr(spec, "categories", None) else None

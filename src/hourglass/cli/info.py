@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from hourglass.cli._common import check_not_input
 from hourglass.cli._options import (
     BadRowsOpt,
     CategoricalOpt,
@@ -96,6 +97,7 @@ def inspect(
             if name is not None and (is_log_format(name) or name in TIMESERIES_DATASETS):
                 raise HourglassError(f"{opt} {name}: inspect describes tables (flows, CSV/TSV/"
                                      "Parquet/JSONL); logs and time series have no column roles")
+        check_not_input(json_out, "--json", data)
         spec, label_col, normal_values = resolve_spec(dataset, label_col, normal, fmt, data)
         stats = ReadStats()
         parts, n = [], 0
@@ -106,6 +108,8 @@ def inspect(
             n += len(parts[-1])
             if n >= rows:
                 break
+        if n == 0:
+            raise HourglassError(f"{data}: no data rows")
         df = pd.concat(parts, ignore_index=True)
         labels = None
         if label_col is not None and label_col in df.columns:

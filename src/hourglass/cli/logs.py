@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 import json
 import logging
 import time
@@ -22,7 +21,7 @@ from hourglass.explain import session_alerts
 from hourglass.features.sessions import EventSessions, Sessions
 from hourglass.ingest import atomic_output
 from hourglass.ingest.logs import LOG_FORMATS
-from hourglass.ingest.readers import detect_format, write_table
+from hourglass.ingest.readers import detect_format, open_output, write_table
 from hourglass.pipeline import Pipeline
 from hourglass.thresholds import threshold_from_spec
 
@@ -133,6 +132,7 @@ def _summary_line(stats: dict[str, Any]) -> str:
                        ("bad_encoding", "had bad encoding (replaced)"),
                        ("unknown_template", "had a template unseen in training"),
                        ("events_without_session", "events had no session id"),
+                       ("events_without_key", "rows had an empty key or message"),
                        ("empty_sessions_skipped", "empty sessions skipped")):
         if stats.get(key):
             parts.append(f"{stats[key]} {label}")
@@ -166,9 +166,8 @@ def score_logs(pipe: Pipeline, data: Path, output: Path, *, strict: bool,
     seconds = time.perf_counter() - start
     if detect_format(output) == "jsonl":
         alerts = session_alerts(pipe.detector_, sessions, scores, flags, features.templates())
-        gz = output.name.lower().endswith(".gz")  # alerts.jsonl.gz is gzip, as score tables are
-        with atomic_output(output) as tmp, (gzip.open(tmp, "wt", encoding="utf-8") if gz else
-                                            tmp.open("w", encoding="utf-8")) as fh:
+        # alerts.jsonl.gz is gzip, as score tables are
+        with atomic_output(output) as tmp, open_output(tmp, output) as fh:
             for a in alerts:
                 fh.write(json.dumps(a) + "\n")
     else:

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from hourglass.cli._common import check_not_input
 from hourglass.cli._options import BadRowsOpt, DataArg, DatasetOpt, FormatOpt, ModelArg, QuietOpt, StrictOpt
 from hourglass.cli._output import err, out, report_skipped, setup_logging, user_errors
 from hourglass.errors import HourglassError
@@ -50,6 +51,7 @@ def score(
     with user_errors():
         if not chunk_mb > 0:
             raise HourglassError(f"--chunk-mb: must be > 0, got {chunk_mb}")
+        check_not_input(output, "--output", data, model)
         pipe = load(model)
         if getattr(pipe.features_, "output", "tabular") == "events" and keep:
             raise HourglassError("--keep: not available for log models (the output has one row "

@@ -31,7 +31,7 @@ from hourglass.thresholds import events_per_day as events_per_day_from
 from hourglass.thresholds import threshold_from_spec
 
 __all__ = ["preprocessor_for", "read_data", "read_for_training", "resolve_spec", "score_chunks",
-           "scores_frame", "split_labels", "train_pipeline"]
+           "scores_frame", "split_labels", "train_pipeline", "unlabelled_rows"]
 
 
 def read_data(path: Path, spec: DatasetSpec | None, on_bad_rows: str = "error",
@@ -60,6 +60,29 @@ def split_labels(
         raise HourglassError(f"{where}: no rows with {label_col} in {normal}; values seen: "
                              f"{', '.join(seen[:8])}{' ...' if len(seen) > 8 else ''}")
     return df.drop(columns=[label_col]), labels, (~is_normal).astype(np.int8)
+
+
+def unlabelled_rows(labels: np.ndarray, normal: list[str], label_col: str, where: str,
+                    fate: str) -> np.ndarray:
+    """Mask of the rows that have a label. A row with an empty label is neither normal nor an
+    attack: counting it as an attack (it is not a normal value) would skew training or the
+    metrics, so it is left out, with one warning line that says how many and where.
+
+    Examples
+    --------
+    >>> unlabelled_rows(np.array(["a", "", "b"], dtype=object), ["a"], "y", "f.csv", "left out").tolist()
+    [True, False, True]
+    """
+    labelled = labels != ""
+    if "" in normal or labelled.all():
+        return np.ones(len(labels), dtype=bool) if "" in normal else labelled
+    if not labelled.any():
+        raise HourglassError(f"{where}: label column {label_col!r} is empty in every row")
+    first = int(np.flatnonzero(~labelled)[0]) + 1
+    logging.getLogger("hourglass").warning(
+        "%s: %d row(s) have no value in label column %r (first: data row %d); %s",
+        where, int((~labelled).sum()), label_col, first, fate)
+    return labelled
 
 
 def resolve_spec(dataset: str | None, label_col: str | None, normal: list[str] | None,
@@ -121,6 +144,10 @@ def train_pipeline(
         events_per_day = events_per_day if events_per_day is not None else rate
         df = df.drop(columns=[time_col])
     thr = threshold_from_spec(threshold, events_per_day=events_per_day) if threshold else None
+    if label_col is not None and label_col in df.columns:
+        labelled = unlabelled_rows(label_strings(df[label_col]), normal, label_col, source,
+                                   "not trained on")
+        df = df if labelled.all() else df.loc[labelled].reset_index(drop=True)
     feats, _, is_anom = split_labels(df, label_col, normal, source)
     X_val = y_val = None
     carve: dict[str, Any] = {}

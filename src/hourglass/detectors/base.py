@@ -149,6 +149,8 @@ class BaseDetector(BaseEstimator):
         check_numeric_params(self)
         Xa = self._validate(X, reset=True)
         n = self._n_samples(Xa)
+        if n < 2 and self.get_tags()["input"] == "tabular":  # batch norm, scales, a spread: none from one row
+            raise InputError(f"{type(self).__name__}: 1 training row; fitting needs at least 2")
         labels = None
         if y is not None:
             labels = check_labels(y, n)

@@ -15,7 +15,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["ROLES", "factorize_strings", "infer_role", "ip_parts", "port_numbers", "stable_hash",
+__all__ = ["ROLES", "factorize_strings", "infer_role", "ip_parts", "port_numbers", "separated_number",
+           "stable_hash",
            "string_values"]
 
 ROLES = ("numeric", "categorical", "hash", "ip", "port", "drop")
@@ -90,6 +91,31 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int) -> tuple[str, st
     if n_unique > max_categories:
         return "hash", f"{n_unique} distinct values > max_categories={max_categories}"
     return "categorical", "text values"
+
+
+_SEPARATED = r"[+-]?(?:\d{1,3}(?:[,' \u00a0]\d{3})+(?:[.,]\d+)?|\d+,\d+)"
+
+
+def separated_number(s: pd.Series) -> str | None:
+    """A value of text column ``s`` that shows its numbers carry thousands separators or a
+    decimal comma (``'96,000'``, ``'0,5'``), when (nearly) all its values are such numbers.
+
+    Examples
+    --------
+    >>> separated_number(pd.Series(["96,000", "1,250,000", "12"]))
+    '96,000'
+    >>> separated_number(pd.Series(["tcp", "udp"])) is None
+    True
+    """
+    if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+        return None
+    sample = s.dropna().iloc[:2000].astype(str).str.strip()
+    sample = sample[sample != ""]
+    separated = sample.str.fullmatch(_SEPARATED)
+    plain = sample.str.fullmatch(r"[+-]?\d+(?:\.\d+)?")
+    if not len(sample) or not separated.any() or (separated | plain).mean() < 0.95:
+        return None
+    return str(sample[separated].iloc[0])
 
 
 def _is_ip(v: str) -> bool:

@@ -23,6 +23,7 @@ from hourglass.features.roles import (
     infer_role,
     ip_parts,
     port_numbers,
+    separated_number,
     stable_hash,
     string_values,
 )
@@ -40,6 +41,8 @@ _CORR_ROWS = 50_000
 
 
 def _skew(x: np.ndarray) -> float:
+    top = np.abs(x).max() if len(x) else 0.0
+    x = x / top if top > 1e100 else x  # the skew does not change; squares of 1e300 would overflow
     sd = x.std()
     if sd == 0:
         return 0.0
@@ -197,6 +200,11 @@ class TabularPreprocessor:
                 role, why = overrides[c], "given"
             else:
                 role, why = infer_role(c, df[c], max_categories=int(self.max_categories))
+                example = separated_number(df[c]) if role != "numeric" else None
+                if example is not None:  # read as text, likely dropped: say so, not silently
+                    logger.warning("column %r holds numbers with separators (e.g. %r), read as "
+                                   "text (role %s: %s); remove the separators to use them as "
+                                   "numbers", c, example, role, why)
             self.roles_[c], self.reasons_[c] = role, why
 
     def fit(self, df: pd.DataFrame) -> TabularPreprocessor:
@@ -233,7 +241,8 @@ class TabularPreprocessor:
     def _fit_numeric(self, df: pd.DataFrame, num_cols: list[str]) -> None:
         raw = self._numeric_frame(df, num_cols, allow_missing=self.impute != "error")
         finite = {c: raw[c][np.isfinite(raw[c])] for c in num_cols}
-        self.constant_ = [c for c in num_cols if len(finite[c]) == 0 or np.ptp(finite[c]) == 0]
+        self.constant_ = [c for c in num_cols  # max == min: ptp of ±1e308 would overflow
+                          if len(finite[c]) == 0 or finite[c].max() == finite[c].min()]
         if self.constant_:
             logger.info("dropping %d column(s) constant in training: %s", len(self.constant_),
                         ", ".join(self.constant_))
@@ -258,7 +267,21 @@ class TabularPreprocessor:
                 raise InputError(f"log1p: column {neg[0]!r} has negative values", param="log1p")
             self.log1p_ = [str(c) for c in self.log1p]
         self.numeric_ = kept
-        X = self._numeric_block(raw, fitted=False)
+        X = self._numeric_block(raw, len(df), fitted=False)
+        with np.errstate(over="ignore", invalid="ignore"):  # an overflow is named below
+            self._fit_scales(X)
+        scales = [self.offset_, self.scale_, *([np.asarray(list(self.quantiles_.values())).T]
+                                               if self.quantiles_ else [])]
+        bad = ~np.logical_and.reduce([np.isfinite(v).reshape(-1, len(self.numeric_)).all(axis=0)
+                                      for v in scales]) if self.numeric_ else np.zeros(0, bool)
+        if bad.any():  # e.g. -1e308 and 1e308: their range is not a float
+            c = self.numeric_[int(np.flatnonzero(bad)[0])]
+            raise InputError(f"column {c!r}: values from {finite[c].min():.3g} to "
+                             f"{finite[c].max():.3g} are too large to scale ({self.scaler}); "
+                             "drop the column or fix its values")
+
+    def _fit_scales(self, X: np.ndarray) -> None:
+        """Drop near-duplicate / low-variance columns of the numeric block ``X``; fit the scaler."""
         self.duplicates_ = self._near_duplicates(X)
         if self.max_features is not None and len(self.numeric_) - len(self.duplicates_) > self.max_features:
             keep_idx = [i for i, c in enumerate(self.numeric_) if c not in self.duplicates_]
@@ -299,7 +322,7 @@ class TabularPreprocessor:
             return {}
         sample = X[:: max(1, len(X) // _CORR_ROWS)]
         sd = sample.std(axis=0)
-        ok = np.flatnonzero(sd > 0)
+        ok = np.flatnonzero((sd > 0) & np.isfinite(sd))
         Z = (sample[:, ok] - sample[:, ok].mean(axis=0)) / sd[ok]
         corr = np.abs(Z.T @ Z / len(Z))
         dup: dict[str, str] = {}
@@ -388,8 +411,9 @@ class TabularPreprocessor:
             out[c] = v
         return out
 
-    def _numeric_block(self, raw: dict[str, np.ndarray], *, fitted: bool = True) -> np.ndarray:
-        n = len(next(iter(raw.values()))) if raw else 0
+    def _numeric_block(self, raw: dict[str, np.ndarray], n: int, *, fitted: bool = True) -> np.ndarray:
+        # n rows even with no numeric column (all constant in training): a (0, 0) block would not
+        # stack beside the categorical ones
         X = np.empty((n, len(self.numeric_)), dtype=np.float64)
         for j, c in enumerate(self.numeric_):
             X[:, j] = raw[c]
@@ -433,8 +457,7 @@ class TabularPreprocessor:
         raw = self._numeric_frame(df, [*self.numeric_, *(c for c in self.indicators_
                                                          if self.roles_.get(c) == "numeric")],
                                   allow_missing=self.impute != "error")
-        num = self._numeric_block(raw) if self.numeric_ else np.zeros((n, 0))  # none: n × 0, not 0 × 0
-        blocks = [np.clip(num, -_CLIP, _CLIP).astype(np.float32)]
+        blocks = [np.clip(self._numeric_block(raw, n), -_CLIP, _CLIP).astype(np.float32)]
         # an IP or port column with an indicator is parsed once, for both of its blocks
         ips = {c: ip_parts(df[c], k) for c, k in self.ips_.items()}
         ports = {c: port_numbers(df[c]) for c in self.ports_}

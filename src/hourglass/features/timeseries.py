@@ -27,12 +27,14 @@ import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 
 from hourglass._params import check_numeric_params
+from hourglass._times import parse_timestamps
 from hourglass.errors import InputError, NotFittedError
 
 __all__ = ["TimeSeriesPreprocessor", "sliding_windows", "window_starts", "windows_to_points"]
 
 logger = logging.getLogger(__name__)
 
+_CLIP = 1e9  # scaled values stay finite in float32, as in the tabular features
 _FILLS = ("none", "ffill", "interpolate", "zero")
 _SCALERS = ("standard", "minmax", "none")
 _AGGS = ("mean", "max", "min", "median", "sum", "last", "first")
@@ -142,6 +144,19 @@ def windows_to_points(
         pick = np.where(np.abs(prev - np.arange(n)) < np.abs(nearest - np.arange(n)), prev, nearest)
         out = out[pick]
     return out
+
+
+def _numeric_channel(s: pd.Series) -> bool:
+    """Whether column ``s`` is a channel: numbers, or text that is numbers in (nearly) every row
+    (a stray word in it is then an error naming the row, as at scoring, not a silently lost
+    channel)."""
+    if pd.api.types.is_bool_dtype(s):
+        return False
+    if pd.api.types.is_numeric_dtype(s):
+        return True
+    present = s.dropna().astype("string").str.strip()
+    present = present[present != ""]
+    return bool(len(present)) and pd.to_numeric(present.iloc[:2000], errors="coerce").notna().mean() >= 0.99
 
 
 class TimeSeriesPreprocessor:
@@ -271,12 +286,7 @@ class TimeSeriesPreprocessor:
         if ts_col not in df.columns:
             raise InputError(f"timestamp column {ts_col!r} not found; columns are "
                              f"{', '.join(list(df.columns)[:8])}")
-        ts = pd.to_datetime(df[ts_col], errors="coerce")
-        if ts.isna().any():
-            i = int(np.flatnonzero(ts.isna().to_numpy())[0])
-            raise InputError(f"column {ts_col!r}: row {i + 1} is not a timestamp "
-                             f"({df[ts_col].iloc[i]!r})")
-        frame = pd.DataFrame(values, index=pd.DatetimeIndex(ts.to_numpy(), name=ts_col))
+        frame = pd.DataFrame(values, index=parse_timestamps(df[ts_col], ts_col).rename(ts_col))
         if not frame.index.is_monotonic_increasing:
             logger.warning("timestamps are not sorted; sorting %d rows by %s", len(frame), ts_col)
             frame = frame.sort_index(kind="stable")
@@ -286,6 +296,9 @@ class TimeSeriesPreprocessor:
             return frame.resample(self.freq).agg(self.agg)
         if frame.index.has_duplicates:
             n_dup = int(frame.index.duplicated().sum())
+            if n_dup == len(frame) - 1 and len(frame) > 1:
+                raise InputError(f"column {ts_col!r}: all {len(frame)} rows have the same timestamp "
+                                 f"({frame.index[0]}); a series needs times that advance")
             logger.warning("%d duplicate timestamp(s) merged by %s (first at %s)", n_dup, self.agg,
                            frame.index[frame.index.duplicated()][0])
             frame = frame.groupby(level=0).agg(self.agg)
@@ -293,9 +306,10 @@ class TimeSeriesPreprocessor:
             steps = np.diff(frame.index.asi8)
             if not (steps == steps[0]).all():
                 i = int(np.flatnonzero(steps != steps[0])[0])
+                unit = frame.index.unit  # asi8 counts this unit (pandas 3 parses to µs)
                 raise InputError(
-                    f"timestamps are irregular (step {pd.Timedelta(int(steps[0]))} but "
-                    f"{pd.Timedelta(int(steps[i]))} after {frame.index[i]}); set freq (--freq), "
+                    f"timestamps are irregular (step {pd.Timedelta(int(steps[0]), unit)} but "
+                    f"{pd.Timedelta(int(steps[i]), unit)} after {frame.index[i]}); set freq (--freq), "
                     "e.g. freq='1min' to resample onto a grid, or freq='rows' to treat rows as "
                     "equally spaced")
         return frame
@@ -344,8 +358,7 @@ class TimeSeriesPreprocessor:
         if self.columns is not None:
             cols = [str(c) for c in self.columns]
         else:
-            cols = [str(c) for c in df.columns if str(c) not in skip
-                    and pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])]
+            cols = [str(c) for c in df.columns if str(c) not in skip and _numeric_channel(df[c])]
             ignored = [str(c) for c in df.columns if str(c) not in skip and str(c) not in cols]
             if ignored:
                 logger.warning("ignoring non-numeric column(s): %s", ", ".join(ignored[:5]))
@@ -354,14 +367,21 @@ class TimeSeriesPreprocessor:
         frame, filled = self._grid(df, cols)
         self.masked_ = [c for c in cols if self.missing_mask and frame[c].isna().any()]
         X = filled.to_numpy(dtype=np.float64)
-        if self.scaler == "standard":
-            mu, sd = np.nanmean(X, axis=0), np.nanstd(X, axis=0)
-            self.offset_, self.scale_ = mu, np.where(sd > 0, sd, 1.0)
-        elif self.scaler == "minmax":
-            lo, hi = np.nanmin(X, axis=0), np.nanmax(X, axis=0)
-            self.offset_, self.scale_ = lo, np.where(hi > lo, hi - lo, 1.0)
-        else:
-            self.offset_, self.scale_ = np.zeros(len(cols)), np.ones(len(cols))
+        with np.errstate(over="ignore", invalid="ignore"):  # an overflow is named below
+            if self.scaler == "standard":
+                mu, sd = np.nanmean(X, axis=0), np.nanstd(X, axis=0)
+                self.offset_, self.scale_ = mu, np.where(sd > 0, sd, 1.0)
+            elif self.scaler == "minmax":
+                lo, hi = np.nanmin(X, axis=0), np.nanmax(X, axis=0)
+                self.offset_, self.scale_ = lo, np.where(hi > lo, hi - lo, 1.0)
+            else:
+                self.offset_, self.scale_ = np.zeros(len(cols)), np.ones(len(cols))
+        bad = ~(np.isfinite(self.offset_) & np.isfinite(self.scale_)) & np.isfinite(X).any(axis=0)
+        if bad.any():  # e.g. -1e308 and 1e308: their spread is not a float
+            j = int(np.flatnonzero(bad)[0])
+            raise InputError(f"column {cols[j]!r}: values from {np.nanmin(X[:, j]):.3g} to "
+                             f"{np.nanmax(X[:, j]):.3g} are too large to scale ({self.scaler}); "
+                             "drop the column or fix its values")
         self.offset_ = np.nan_to_num(self.offset_)
         self.scale_ = np.nan_to_num(self.scale_, nan=1.0)
         self.channels_ = cols
@@ -377,7 +397,8 @@ class TimeSeriesPreprocessor:
 
     def _scaled(self, frame: pd.DataFrame, filled: pd.DataFrame) -> pd.DataFrame:
         mask = frame[self.masked_].isna().astype(np.float64) if self.masked_ else None
-        out = (filled - self.offset_) / self.scale_
+        with np.errstate(over="ignore"):  # a value far outside training: huge but finite
+            out = ((filled - self.offset_) / self.scale_).clip(-_CLIP, _CLIP)
         if self.fill == "zero":
             out = out.fillna(0.0)
         if mask is not None:

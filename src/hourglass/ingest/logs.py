@@ -11,6 +11,7 @@ changed: a line that fits no known template gets key ``0`` (unknown) and is coun
 from __future__ import annotations
 
 import gzip
+import io
 import logging
 import os
 import re
@@ -24,6 +25,7 @@ import pandas as pd
 
 from hourglass._params import check_numeric_params
 from hourglass.errors import InputError
+from hourglass.ingest.tables import READ_ERRORS
 
 __all__ = ["DEFAULT_MASKS", "LOG_FORMATS", "LogParser", "ParseStats", "read_lines"]
 
@@ -95,19 +97,34 @@ def read_lines(path: str | os.PathLike[str], stats: ParseStats | None = None) ->
         raise InputError(f"{p}: no such file")
     if p.is_dir():
         raise InputError(f"{p}: is a directory, expected a log file")
-    opener = gzip.open if p.name.lower().endswith(".gz") else open
     try:
-        with opener(p, "rb") as fh:
-            for raw in fh:
+        with open(p, "rb") as probe:  # gzip by its magic bytes too: 'app.log' may be compressed
+            gz = p.name.lower().endswith(".gz") or probe.read(2) == b"\x1f\x8b"
+        with (gzip.open if gz else open)(p, "rb") as fh:
+            if fh.peek(2)[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 (Windows tools write it)
+                yield from _utf16_lines(fh, stats)
+                return
+            for lineno, raw in enumerate(fh):
                 try:
                     line = raw.decode("utf-8")
                 except UnicodeDecodeError:
                     line = raw.decode("utf-8", errors="replace")
                     if stats is not None:
                         stats.bad_encoding += 1
+                if lineno == 0:
+                    line = line.removeprefix("\ufeff")  # a UTF-8 byte-order mark
                 yield line.rstrip("\r\n").replace("\x00", "")
-    except (OSError, EOFError) as exc:
+    except READ_ERRORS as exc:
         raise InputError(f"{p}: cannot read ({exc})") from None
+
+
+def _utf16_lines(fh: Any, stats: ParseStats | None) -> Iterator[str]:
+    """The lines of a UTF-16 file with a byte-order mark; undecodable units are replaced and
+    counted like bad UTF-8."""
+    for line in io.TextIOWrapper(fh, encoding="utf-16", errors="replace", newline=None):
+        if "\ufffd" in line and stats is not None:
+            stats.bad_encoding += 1
+        yield line.rstrip("\r\n").replace("\x00", "")
 
 
 def _tree_to_json(node: Any) -> dict[str, Any]:
@@ -401,7 +418,8 @@ class LogParser:
         if fmt is None or n == 0:
             return np.full(n, np.nan)
         if fmt == "epoch":
-            return pd.to_numeric(pd.Series(fields["timestamp"]), errors="coerce").to_numpy(np.float64)
+            v = pd.to_numeric(pd.Series(fields["timestamp"]), errors="coerce").to_numpy(np.float64)
+            return np.where(np.abs(v) < 9.2e9, v, np.nan)  # beyond year 2262 is no time stamp
         if self.format == "hdfs":
             text = pd.Series(fields["date"]) + " " + pd.Series(fields["time"])
         else:  # syslog: no year in the header

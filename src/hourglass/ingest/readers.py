@@ -4,11 +4,13 @@ atomically (temp file, renamed into place)."""
 from __future__ import annotations
 
 import contextlib
+import gzip
+import io
 import os
 import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 import pandas as pd
@@ -16,7 +18,8 @@ import pandas as pd
 from hourglass.errors import InputError
 from hourglass.ingest.tables import ReadStats, iter_table
 
-__all__ = ["atomic_output", "check_path", "default_mode", "detect_format", "read_table", "write_table"]
+__all__ = ["atomic_output", "check_path", "default_mode", "detect_format", "open_output", "read_table",
+           "write_table"]
 
 _FORMATS = ("csv", "tsv", "parquet", "jsonl")
 
@@ -154,6 +157,40 @@ def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
             tmp_path.unlink()
 
 
+class _GzipWriter(gzip.GzipFile):
+    """Gzip into ``path`` with ``name`` in the header; closing it closes the file too."""
+
+    def __init__(self, path: Path, name: str) -> None:
+        self._raw = open(path, "wb")
+        super().__init__(filename=name, mode="wb", fileobj=self._raw)
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._raw.close()
+
+
+def open_output(tmp: Path, target: str | os.PathLike[str], *, text: bool = True) -> IO[Any]:
+    r"""Open ``tmp`` (from :func:`atomic_output`) to write what becomes ``target``: gzip when
+    ``target`` ends in ``.gz``, its header naming ``target`` less ``.gz`` as the ``gzip`` tool
+    does (``gzip.open(tmp)`` would record the temporary name, which ``gunzip -N`` restores).
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> target = os.path.join(tempfile.mkdtemp(), "alerts.jsonl.gz")
+    >>> with atomic_output(target) as tmp, open_output(tmp, target) as fh:
+    ...     _ = fh.write("{}\n")
+    >>> gzip.open(target, "rt").read(), open(target, "rb").read()[10:23]
+    ('{}\n', b'alerts.jsonl\x00')
+    """
+    if not str(target).lower().endswith(".gz"):
+        return open(tmp, "w", encoding="utf-8") if text else open(tmp, "wb")
+    gz = _GzipWriter(tmp, Path(target).name)
+    return io.TextIOWrapper(gz, encoding="utf-8") if text else gz
+
+
 def write_table(df: pd.DataFrame, path: str | os.PathLike[str]) -> None:
     """Write ``df`` as CSV, TSV, Parquet or JSONL (by extension; ``.gz`` compresses CSV, TSV
     and JSONL), atomically: a failure leaves no half-written file.
@@ -168,11 +205,12 @@ def write_table(df: pd.DataFrame, path: str | os.PathLike[str]) -> None:
     [0.5, 2.0]
     """
     fmt = detect_format(path)
-    compression = "gzip" if str(path).lower().endswith(".gz") else None
     with atomic_output(path) as tmp:
         if fmt == "parquet":
             df.to_parquet(tmp, index=False)
-        elif fmt == "jsonl":
-            df.to_json(tmp, orient="records", lines=True, compression=compression)
-        else:
-            df.to_csv(tmp, sep="\t" if fmt == "tsv" else ",", index=False, compression=compression)
+            return
+        with open_output(tmp, path) as fh:
+            if fmt == "jsonl":
+                df.to_json(fh, orient="records", lines=True)
+            else:
+                df.to_csv(fh, sep="\t" if fmt == "tsv" else ",", index=False)

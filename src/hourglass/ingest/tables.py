@@ -15,7 +15,9 @@ import io
 import json
 import os
 import queue
+import sys
 import threading
+import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,8 +30,8 @@ import pyarrow.parquet as pq
 
 from hourglass.errors import InputError
 
-__all__ = ["BAD_ROWS", "CHUNK_BYTES", "ReadStats", "check_text", "dedupe_names", "iter_table",
-           "open_text", "prefetch", "read_head"]
+__all__ = ["BAD_ROWS", "CHUNK_BYTES", "READ_ERRORS", "ReadStats", "check_text", "dedupe_names",
+           "iter_table", "open_text", "prefetch", "read_head"]
 
 BAD_ROWS = ("error", "skip")
 CHUNK_BYTES = 16 << 20
@@ -37,6 +39,9 @@ CHUNK_BYTES = 16 << 20
 NULL_VALUES = ("", "NaN", "nan", "NA", "N/A", "n/a", "NULL", "null", "None", "-nan", "#N/A", "?")
 _JSONL_CHUNK_ROWS = 50_000
 _BLOCK_BYTES = 1 << 20
+# What reading a damaged file raises: I/O errors, a gzip stream cut short (EOFError) or corrupt
+# inside (zlib.error, which is not an OSError).
+READ_ERRORS: tuple[type[BaseException], ...] = (OSError, EOFError, zlib.error)
 
 
 @dataclass
@@ -77,7 +82,10 @@ def read_head(path: Path, n_bytes: int = 65536) -> bytes:
     try:
         with open_text(path) as fh:
             return fh.read(n_bytes)
-    except (OSError, EOFError) as exc:
+    except gzip.BadGzipFile:
+        raise InputError(f"{path}: not gzip-compressed, though its name ends in .gz; rename "
+                         "it without .gz") from None
+    except READ_ERRORS as exc:
         raise InputError(f"{path}: cannot read ({exc})") from None
 
 
@@ -88,11 +96,13 @@ def dedupe_names(names: Sequence[str]) -> list[str]:
     --------
     >>> dedupe_names([" Fwd Header Length", "Fwd Header Length", "Label "])
     ['Fwd Header Length', 'Fwd Header Length.1', 'Label']
+    >>> dedupe_names(["a", "", "b"])
+    ['a', 'Unnamed: 1', 'b']
     """
     seen: dict[str, int] = {}
     out = []
-    for raw in names:
-        name = str(raw).strip()
+    for i, raw in enumerate(names):
+        name = str(raw).strip() or f"Unnamed: {i}"  # an empty header cell, named as pandas does
         if name in seen:
             seen[name] += 1
             name = f"{name}.{seen[name]}"
@@ -100,6 +110,30 @@ def dedupe_names(names: Sequence[str]) -> list[str]:
             seen[name] = 0
         out.append(name)
     return out
+
+
+def _note_undecodable_row(unraisable: Any) -> None:
+    """``sys.unraisablehook`` for the CSV reader's invalid-row handler.
+
+    pyarrow decodes a malformed row's text before calling the handler; when the row is not UTF-8
+    that fails, the handler never runs, and Python prints the decode error as "Exception
+    ignored" with a traceback in the middle of the one-line error. The handler is marked
+    instead (its read then fails naming the line); anything else goes to the previous hook.
+    """
+    if isinstance(unraisable.exc_value, UnicodeDecodeError) and hasattr(unraisable.object,
+                                                                         "undecodable"):
+        unraisable.object.undecodable = True
+        return
+    _previous_unraisablehook[0](unraisable)
+
+
+_previous_unraisablehook = [sys.unraisablehook]
+
+
+def _install_unraisablehook() -> None:
+    if sys.unraisablehook is not _note_undecodable_row:  # (re)installed: test runners swap it
+        _previous_unraisablehook[0] = sys.unraisablehook
+        sys.unraisablehook = _note_undecodable_row
 
 
 def _check_bad_rows(on_bad_rows: str) -> None:
@@ -117,6 +151,14 @@ def _line_of(path: Path, text: str | None, *, undecodable: bool = False) -> int 
                 except UnicodeDecodeError:
                     return lineno
             elif text is not None and raw.rstrip(b"\r\n").decode("utf-8", "replace") == text:
+                return lineno
+    return None
+
+
+def _first_line_longer(path: Path, limit: int) -> int | None:
+    with open_text(path) as fh:
+        for lineno, raw in enumerate(fh, 1):
+            if len(raw) > limit:
                 return lineno
     return None
 
@@ -170,9 +212,29 @@ def check_text(path: str | os.PathLike[str], head: bytes) -> None:
                          "CSV first (e.g. evtx_dump -o jsonl), then give that file")
     if head.startswith(b"PAR1"):
         raise InputError(f"{path}: a Parquet file; read it with --format parquet (or auto)")
-    if b"\x00" in head[:8192]:
+    if head.startswith(b"\x1f\x8b"):
+        raise InputError(f"{path}: gzip-compressed data in a file not named .gz; name it "
+                         f"{Path(path).name}.gz (or decompress it)")
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InputError(f"{path}: UTF-16 text; save it as UTF-8")
+    if b"\x00" in head[:8192] or _control_share(head[:8192]) > 0.05:
         raise InputError(f"{path}: binary data (NUL bytes), not a CSV/TSV/JSONL table or a text "
                          "log (a UTF-16 text file? save it as UTF-8)")
+
+
+def _control_share(head: bytes) -> float:
+    """Share of control bytes (not tab, newline, carriage return, form feed) in ``head``: text has
+    next to none, random or compressed bytes about one in nine.
+
+    Examples
+    --------
+    >>> _control_share(b"a,b\\r\\n1,2\\n"), _control_share(bytes(range(1, 33)))
+    (0.0, 0.84375)
+    """
+    if not head:
+        return 0.0
+    text = b"\t\n\r\f"
+    return sum(head.count(bytes([c])) for c in (*range(32), 127) if bytes([c]) not in text) / len(head)
 
 
 def _csv_header(path: Path, sep: str, skip_rows: int) -> list[str]:
@@ -181,7 +243,7 @@ def _csv_header(path: Path, sep: str, skip_rows: int) -> list[str]:
         for _ in range(skip_rows):
             fh.readline()
         raw = fh.readline()
-    text = raw.decode("utf-8", "replace").rstrip("\r\n")
+    text = raw.decode("utf-8", "replace").rstrip("\r\n").removeprefix("\ufeff")  # UTF-8 BOM
     if not text.strip():
         raise InputError(f"{path}: empty file")
     try:
@@ -201,6 +263,7 @@ def _iter_csv(
     names = list(names)
     pending: dict[str, Any] = {}
     probing = [True]  # the type-inference pass must not count skipped rows
+    _install_unraisablehook()
 
     def on_invalid(row: Any) -> str:
         if comment is not None and row.text.startswith(comment):
@@ -212,6 +275,8 @@ def _iter_csv(
         pending.update(line=row.number, text=row.text, expected=row.expected_columns,
                        actual=row.actual_columns)
         return "error"
+
+    on_invalid.undecodable = False  # type: ignore[attr-defined]  # see _note_undecodable_row
 
     def options(types: dict[str, pa.DataType] | None, block: int) -> dict[str, Any]:
         return {
@@ -231,7 +296,12 @@ def _iter_csv(
             return InputError(f"{path}: {where}: expected {pending['expected']} fields, found "
                               f"{pending['actual']} (use --on-bad-rows skip to skip such rows)")
         msg = str(exc)
-        if "UTF8" in msg or "utf-8" in msg.lower():
+        if "straddl" in msg:  # a row longer than pyarrow's block
+            block = min(chunk_bytes, _BLOCK_BYTES)
+            line = _first_line_longer(path, block)
+            return InputError(f"{path}: line {line} is longer than {block:,} bytes, the most a "
+                              "table row may hold")
+        if on_invalid.undecodable or "UTF8" in msg or "utf-8" in msg.lower():  # type: ignore[attr-defined]
             line = _line_of(path, None, undecodable=True)
             return InputError(f"{path}: line {line}: undecodable bytes (not UTF-8) "
                               "(use --on-bad-rows skip to skip such rows)")
@@ -246,16 +316,31 @@ def _iter_csv(
         return InputError(f"{path}: " + (f"line {row}: " if row else "")
                           + (f"column {col!r}: " if col else "") + f"malformed value ({detail})")
 
-    # Infer types from the first block, then read with them fixed.
-    try:
-        first = pacsv.open_csv(path, **options(column_types, min(chunk_bytes, 1 << 20)))
+    def infer(source: Any) -> pa.Schema:
+        first = pacsv.open_csv(source, **options(column_types, min(chunk_bytes, 1 << 20)))
         schema = first.schema
         first.close()
+        return schema
+
+    # Infer types from the first block, then read with them fixed.
+    filtered = False  # read through _DecodableLines from the start
+    try:
+        schema = infer(path)
     except pa.ArrowInvalid as exc:
         if "empty" in str(exc).lower() and not pending:
             raise InputError(f"{path}: no data rows") from None
-        raise fail(exc) from None
-    except OSError as exc:
+        if on_bad_rows != "skip" or not on_invalid.undecodable:  # type: ignore[attr-defined]
+            raise fail(exc) from None
+        # skip mode, and a malformed row of the first block is not even UTF-8
+        filtered = True
+        probe = _DecodableLines(path, ReadStats())
+        try:
+            schema = infer(pa.PythonFile(probe, mode="r"))
+        except pa.ArrowInvalid as exc2:
+            raise fail(exc2) from None
+        finally:
+            probe.close()
+    except READ_ERRORS as exc:
         raise InputError(f"{path}: cannot read ({exc})") from None
     probing[0] = False
     types = dict(column_types or {})
@@ -286,15 +371,19 @@ def _iter_csv(
             yield pa.Table.from_batches(gathered).to_pandas()
 
     yielded = 0
+    first_exc: Exception | None = None
     try:
-        for df in batches(path):
+        for df in ([] if filtered else batches(path)):
             yielded += len(df)
             yield df
-        return
+        if not filtered:
+            return
     except pa.ArrowInvalid as exc:
         if on_bad_rows != "skip" or pending:
             raise fail(exc) from None
-        first_exc: Exception = exc
+        first_exc = exc
+    except READ_ERRORS as exc:
+        raise InputError(f"{path}: cannot read ({exc})") from None
     # Skip mode and pyarrow refused a block (undecodable bytes): re-read through a filter that
     # drops lines that are not UTF-8, passing over the rows already yielded.
     stats.bad_rows, stats.bad_lines = 0, []  # the re-read counts every bad row again
@@ -313,11 +402,20 @@ def _iter_csv(
 
 
 def _iter_jsonl(path: Path, *, on_bad_rows: str, stats: ReadStats) -> Iterator[pd.DataFrame]:
+    try:
+        yield from _iter_jsonl_lines(path, on_bad_rows=on_bad_rows, stats=stats)
+    except READ_ERRORS as exc:
+        raise InputError(f"{path}: cannot read ({exc})") from None
+
+
+def _iter_jsonl_lines(path: Path, *, on_bad_rows: str, stats: ReadStats) -> Iterator[pd.DataFrame]:
     rows: list[dict[str, Any]] = []
     with open_text(path) as fh:
         for lineno, raw in enumerate(fh, 1):
             try:
                 line = raw.decode("utf-8")
+                if lineno == 1:
+                    line = line.removeprefix("\ufeff")  # a UTF-8 byte-order mark
                 if not line.strip():
                     continue
                 obj = json.loads(line)
@@ -350,11 +448,33 @@ def _json_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     return df
 
 
+def _plain(value: Any) -> Any:
+    """A nested Parquet value (arrays, dicts, key-value pairs) as plain JSON-able Python."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if hasattr(value, "tolist") and not isinstance(value, str):
+        value = value.tolist()
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _batch_frame(batch: pa.RecordBatch) -> pd.DataFrame:
+    """A Parquet batch as a frame; a list, struct or map column becomes the JSON text of each
+    value (as nested JSON lines do), never an unhashable cell."""
+    df = batch.to_pandas()
+    for f in batch.schema:
+        if pa.types.is_nested(f.type):
+            df[f.name] = df[f.name].map(
+                lambda v: v if v is None else json.dumps(_plain(v), sort_keys=True, default=str))
+    return df
+
+
 def _iter_parquet(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
     try:
         pf = pq.ParquetFile(path)
         for batch in pf.iter_batches(batch_size=chunk_rows):
-            yield batch.to_pandas()
+            yield _batch_frame(batch)
     except (pa.ArrowInvalid, OSError) as exc:
         raise InputError(f"{path}: cannot read as parquet ({exc})") from None
 

@@ -30,6 +30,7 @@ import pandas as pd
 
 from hourglass.errors import InputError
 from hourglass.ingest.readers import read_table
+from hourglass.ingest.tables import READ_ERRORS
 
 __all__ = ["TIMESERIES_DATASETS", "TimeSeriesDataset", "get_timeseries_dataset",
            "read_interpretation_labels", "read_nab", "read_skab", "read_smd"]
@@ -55,6 +56,8 @@ def read_skab(path: str | os.PathLike[str]) -> pd.DataFrame:
         df = pd.read_csv(p, sep=";")
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise InputError(f"{p}: not a SKAB file ({exc})") from None
+    except READ_ERRORS as exc:  # e.g. a truncated .gz (EOFError: click would say only 'Aborted!')
+        raise InputError(f"{p}: cannot read ({exc})") from None
     if "datetime" not in df.columns or df.shape[1] < 2:
         found = ", ".join(map(str, df.columns[:4]))  # a ','-separated file: its whole header
         raise InputError(f"{p}: expected ';'-separated SKAB columns starting with 'datetime', "
@@ -124,6 +127,8 @@ def read_smd(path: str | os.PathLike[str]) -> pd.DataFrame:
         df = pd.read_csv(p, header=None, dtype=np.float64)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, UnicodeDecodeError):
         raise InputError(f"{p}: expected comma-separated numbers (ASD/SMD format)") from None
+    except READ_ERRORS as exc:
+        raise InputError(f"{p}: cannot read ({exc})") from None
     df.columns = [f"m{i + 1}" for i in range(df.shape[1])]
     entity = p.name.removesuffix(".gz")
     label_file = p.parent.parent / "test_label" / entity

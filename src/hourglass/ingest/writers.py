@@ -4,7 +4,6 @@ into place only when every chunk has been written (no half-written output, ever)
 from __future__ import annotations
 
 import contextlib
-import gzip
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +14,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from hourglass.ingest.readers import atomic_output, detect_format
+from hourglass.ingest.readers import atomic_output, detect_format, open_output
 
 __all__ = ["ChunkWriter", "chunk_writer"]
 
@@ -23,8 +22,11 @@ __all__ = ["ChunkWriter", "chunk_writer"]
 class ChunkWriter:
     """Appends DataFrames (same columns each time) to an open CSV/TSV/Parquet/JSONL file."""
 
-    def __init__(self, tmp: Path, fmt: str, gz: bool) -> None:
+    def __init__(self, tmp: Path, fmt: str, gz: bool, target: str | os.PathLike[str] | None = None,
+                 ) -> None:
         self._tmp, self._fmt, self._gz = tmp, fmt, gz
+        # the file ``tmp`` becomes: its name goes into a gzip header (not the temporary one)
+        self._target = str(target) if target is not None else f"{tmp}{'.gz' if gz else ''}"
         self._schema: pa.Schema | None = None
         self._writer: Any = None
         self._sink: Any = None
@@ -36,8 +38,7 @@ class ChunkWriter:
         self.rows += len(df)
         if self._fmt == "jsonl":
             if self._text is None:
-                self._text = (gzip.open(self._tmp, "wt", encoding="utf-8") if self._gz
-                              else open(self._tmp, "w", encoding="utf-8"))
+                self._text = open_output(self._tmp, self._target)
             if len(df):
                 df.to_json(self._text, orient="records", lines=True)
                 self._text.write("\n")
@@ -66,7 +67,7 @@ class ChunkWriter:
             if self._sink is not None:
                 self._sink.close()
         else:
-            (gzip.open(self._tmp, "wb").close() if self._gz else self._tmp.write_bytes(b""))
+            open_output(self._tmp, self._target, text=False).close()
 
 
 @contextlib.contextmanager
@@ -86,7 +87,7 @@ def chunk_writer(path: str | os.PathLike[str]) -> Iterator[ChunkWriter]:
     fmt = detect_format(path)
     gz = str(path).lower().endswith(".gz")
     with atomic_output(path) as tmp:
-        writer = ChunkWriter(tmp, fmt, gz)
+        writer = ChunkWriter(tmp, fmt, gz, target=path)
         try:
             yield writer
         finally:

@@ -21,6 +21,7 @@ import numpy as np
 import safetensors.numpy
 import sklearn
 import torch
+from safetensors import SafetensorError
 
 import hourglass
 from hourglass.detectors import registry
@@ -162,6 +163,29 @@ def save(pipe: Any, path: str | os.PathLike[str]) -> Path:
     return target
 
 
+# The shape of a config (a hand-edited one can pass the hash check if the hash is recomputed):
+# section -> (JSON type, required)
+_LAYOUT: dict[str, tuple[type, bool]] = {
+    "detector": (dict, True), "features": (dict, True), "info": (dict, False),
+    "versions": (dict, False), "schema": (dict, False),
+    "detector.name": (str, True), "detector.params": (dict, True), "detector.state": (dict, False),
+}
+_JSON_NAMES = {dict: "an object", str: "a string"}
+
+
+def _check_layout(p: Path, config: dict[str, Any]) -> None:
+    """Each section of ``config`` has its JSON type, or :class:`ArtefactError` names it."""
+    for key, (kind, required) in _LAYOUT.items():
+        node: Any = config
+        for part in key.split("."):
+            node = node.get(part) if isinstance(node, dict) else None
+        if node is None and not required:
+            continue
+        if not isinstance(node, kind):
+            found = "nothing" if node is None else f"{type(node).__name__} {json.dumps(node)[:40]}"
+            raise ArtefactError(f"{p}: {CONFIG}: {key!r} must be {_JSON_NAMES[kind]}, found {found}")
+
+
 def read_config(path: str | os.PathLike[str]) -> tuple[dict[str, Any], bytes]:
     """Read and verify an artefact's config and weight bytes (hash and format checked)."""
     p = Path(path)
@@ -183,6 +207,7 @@ def read_config(path: str | os.PathLike[str]) -> tuple[dict[str, Any], bytes]:
     if config.get("content_hash") != _content_hash(config, weights):
         raise ArtefactError(f"{p}: content hash mismatch; the artefact was modified or is "
                             "incomplete, refusing to load it")
+    _check_layout(p, config)
     saved = config.get("versions", {})
     major = str(saved.get("hourglass", "")).split(".")[:1]
     if major != hourglass.__version__.split(".")[:1]:
@@ -222,14 +247,21 @@ def load(path: str | os.PathLike[str]) -> Any:
     config, weights = read_config(path)
     try:
         arrays = safetensors.numpy.load(weights)
+    except SafetensorError as exc:
+        raise ArtefactError(f"{Path(path) / WEIGHTS}: corrupt ({exc})") from None
+    try:
         det_cfg = config["detector"]
         det = _build_detector(det_cfg["name"], det_cfg["params"])
         det_arrays = {k[len("detector."):]: v for k, v in arrays.items()
                       if k.startswith("detector.")}
         det.set_state(_decode(det_cfg["state"]), det_arrays)
         features = features_from_dict(config["features"])
-    except (KeyError, TypeError) as exc:
-        raise ArtefactError(f"{path}: artefact config is incomplete ({exc})") from None
+    except InputError:
+        raise
+    except (KeyError, TypeError, ValueError) as exc:
+        # a value of the wrong kind deep inside (a state entry, a parameter): name the artefact
+        raise ArtefactError(f"{path}: artefact config is incomplete or invalid "
+                            f"({type(exc).__name__}: {exc})") from None
     pipe = Pipeline(detector=det.clone(), features=type(features)(**features.get_params()),
                     threshold=None)
     pipe.features_ = features

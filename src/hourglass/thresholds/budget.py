@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from hourglass._times import parse_timestamps
 from hourglass.errors import InputError
 from hourglass.thresholds.base import Threshold
 from hourglass.thresholds.evt import tail_quantile
@@ -28,12 +29,8 @@ def events_per_day(timestamps: object, *, column: str = "timestamp") -> float:
     >>> events_per_day(ts)
     97.0
     """
-    try:
-        ts = pd.to_datetime(pd.Series(np.asarray(timestamps).ravel()), utc=True, format="mixed")
-    except (ValueError, TypeError) as exc:
-        raise InputError(f"column {column!r}: expected timestamps ({exc})") from None
-    if ts.isna().any():
-        raise InputError(f"column {column!r}: {int(ts.isna().sum())} empty or unparseable timestamps")
+    values = timestamps if isinstance(timestamps, pd.Series) else np.asarray(timestamps).ravel()
+    ts = parse_timestamps(values, column)  # numbers are epoch seconds
     span = (ts.max() - ts.min()).total_seconds() / 86400.0
     if span <= 0:
         raise InputError(f"column {column!r}: all timestamps are equal; cannot derive an event rate")

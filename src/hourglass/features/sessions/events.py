@@ -8,6 +8,7 @@ plain JSON inside the model artefact.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterable
 from typing import Any
@@ -22,6 +23,8 @@ from hourglass.features.sessions.tables import EventTables
 from hourglass.ingest.logs import LogParser, file_lines
 
 __all__ = ["EventSessions"]
+
+logger = logging.getLogger(__name__)
 
 
 class EventSessions(EventTables):
@@ -231,6 +234,9 @@ class EventSessions(EventTables):
 
     def _finish(self, grouper: SessionGrouper, stats: dict[str, Any]) -> Sessions:
         ids, seqs, line_nos, counts = grouper.finish()
+        if stats.get("events_without_key"):  # an empty key or message cell: not an event
+            logger.warning("%d row(s) had an empty %s; left out", stats["events_without_key"],
+                           "key (--key-col)" if self.key_column is not None else "message")
         stats.update(counts)
         stats["sessions"] = len(seqs)
         return Sessions(ids, seqs, line_nos, stats)

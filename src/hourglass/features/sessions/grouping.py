@@ -177,7 +177,7 @@ class SessionGrouper:
             names = list(self.index)
             ids = [names[g] for g in groups]
         if counts["events_without_session"]:
-            logger.info("%d event(s) belong to no session", counts["events_without_session"])
+            logger.warning("%d event(s) had no session id; left out", counts["events_without_session"])
         if counts["empty_sessions_skipped"]:
             logger.info("%d empty window(s) skipped", counts["empty_sessions_skipped"])
         return ids, gk, gl, dict(counts)

@@ -38,7 +38,7 @@ def read_key_sequences(lines: Iterable[str], *, strict: bool = False,
             continue
         try:
             arr = np.array([int(tok) for tok in text.split()], dtype=np.int64)
-        except ValueError:
+        except (ValueError, OverflowError):  # not an integer, or one beyond int64
             arr = None
         if arr is None or (arr < 0).any():
             if strict:

@@ -1,0 +1,70 @@
+"""Reading a timestamp column one way everywhere (time series, event tables, alert budgets).
+
+Numbers are epoch seconds (pandas alone would read them as nanoseconds after 1970, silently);
+text is a date-time, and times with UTC offsets are converted to UTC. A column that mixes times
+with and without an offset, or holds an unreadable value, is an :class:`InputError` naming the
+row.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from hourglass.errors import InputError
+
+__all__ = ["parse_timestamps"]
+
+_OFFSET = re.compile(r"(Z|[+-]\d{2}:?\d{2})$")
+_MAX_EPOCH_S = 9.2e9  # pandas' Timestamp range ends in 2262
+
+
+def parse_timestamps(values: object, column: str) -> pd.DatetimeIndex:
+    """The times in ``values`` (a column), or :class:`InputError` naming the first bad row.
+
+    Examples
+    --------
+    >>> parse_timestamps(pd.Series([1_600_000_000, 1_600_000_060]), "ts")[1]
+    Timestamp('2020-09-13 12:27:40')
+    >>> parse_timestamps(pd.Series(["2020-01-01 00:00:00+01:00", "2020-01-01 00:00:00Z"]), "ts")[0]
+    Timestamp('2019-12-31 23:00:00+0000', tz='UTC')
+    >>> try:
+    ...     parse_timestamps(pd.Series(["2020-01-01 00:00:00+01:00", "2020-01-01 00:00:01"]), "ts")
+    ... except InputError as exc:
+    ...     print(str(exc)[:60])
+    column 'ts': row 2 ('2020-01-01 00:00:01') has no UTC offset
+    """
+    s = values if isinstance(values, pd.Series) else pd.Series(np.asarray(values).ravel())
+    s = s.reset_index(drop=True)
+    if isinstance(s.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(s):
+        ts = pd.DatetimeIndex(s)
+        return ts.tz_convert("UTC") if ts.tz is not None else ts
+    if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+        v = s.to_numpy(dtype=np.float64, na_value=np.nan)
+        bad = ~(np.abs(v) < _MAX_EPOCH_S)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise InputError(f"column {column!r}: row {i + 1} is not a timestamp ({s.iloc[i]!r}; "
+                             "numbers are read as epoch seconds)")
+        return pd.DatetimeIndex(pd.to_datetime(v, unit="s"))
+    text = s.astype("string").str.strip()
+    try:
+        ts = pd.DatetimeIndex(pd.to_datetime(text, errors="coerce"))
+    except (ValueError, TypeError):  # different UTC offsets: the instants are still well defined
+        ts = pd.DatetimeIndex(pd.to_datetime(text, errors="coerce", utc=True))
+    bad = np.asarray(ts.isna())
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        good = np.flatnonzero(~bad)
+        if len(good) and not pd.isna(text.iloc[i]):
+            j = int(good[0])
+            has, had = bool(_OFFSET.search(str(text.iloc[i]))), bool(_OFFSET.search(str(text.iloc[j])))
+            if has != had:
+                raise InputError(
+                    f"column {column!r}: row {i + 1} ({text.iloc[i]!r}) has {'a' if has else 'no'} "
+                    f"UTC offset but row {j + 1} ({text.iloc[j]!r}) {'has one' if had else 'none'}; "
+                    "give every time an offset, or none")
+        raise InputError(f"column {column!r}: row {i + 1} is not a timestamp ({s.iloc[i]!r})")
+    return ts.tz_convert("UTC") if ts.tz is not None else ts
