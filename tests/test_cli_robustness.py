@@ -310,3 +310,48 @@ def test_numbers_with_separators_are_not_dropped_quietly(tmp_path: Path) -> None
     _frame().assign(bytes=lambda f: f.bytes.map(lambda v: f"{v * 1000:,.0f}")).to_csv(data, index=False)
     err = _ok(["train", data, *LABELS, "-o", tmp_path / "m", *TAB[:-1]])
     assert "column 'bytes' holds numbers with separators" in err
+
+
+@pytest.mark.parametrize(("extra", "match"), [
+    (["--keep", "score"], "--keep score: the output has its own 'score' column"),  # was overwritten
+    (["--keep", "row"], "--keep row: the output has its own 'row' column"),
+])
+def test_keep_never_replaces_an_output_column(kit: dict[str, Path], tmp_path: Path, extra: list[str],
+                                              match: str) -> None:
+    data = tmp_path / "x.csv"
+    _frame().assign(score="mine", row="r").to_csv(data, index=False)
+    out = tmp_path / "s.csv"
+    _fails_cleanly(["score", str(kit["tab"]), str(data), "-o", str(out), *extra], match, out)
+
+
+def test_an_output_of_unknown_type_is_refused(kit: dict[str, Path], tmp_path: Path) -> None:
+    out = tmp_path / "s.xlsx"  # used to get CSV text
+    _fails_cleanly(["score", str(kit["tab"]), str(kit["flows"]), "-o", str(out)],
+                   "unknown file type '.xlsx'", out)
+
+
+def test_a_parquet_file_with_a_repeated_column_name(tmp_path: Path) -> None:
+    f = _frame()
+    pq.write_table(pa.table([f.proto, f.bytes, f.rate, f.label, f.rate],
+                            names=["proto", "bytes", "rate", "label", "rate"]), tmp_path / "d.parquet")
+    _ok(["train", tmp_path / "d.parquet", *LABELS, "-o", tmp_path / "m", *TAB])  # was AttributeError
+
+
+@pytest.mark.parametrize("bad", ["oops", None, 2])
+def test_time_series_labels_are_0_or_1_in_every_row(kit: dict[str, Path], tmp_path: Path,
+                                                    bad: object) -> None:
+    data = tmp_path / "s.csv"
+    _series().assign(label=lambda f: [bad if i % 7 == 3 else 0 for i in f.index]).to_csv(data, index=False)
+    # text was "could not convert string to float", a missing label silently normal
+    _fails_cleanly(["evaluate", str(kit["ts"]), str(data), "--label-col", "label"],
+                   "label column 'label': row 4 holds")
+
+
+def test_a_time_stamp_far_off_does_not_build_a_huge_grid(tmp_path: Path) -> None:
+    data = tmp_path / "s.csv"
+    s = _series()
+    s.loc[len(s) - 1, "ts"] = "2031-01-01 00:00:00"  # a 1 s grid of 340 million steps
+    s.to_csv(data, index=False)
+    _fails_cleanly(["train", str(data), "--timestamp-col", "ts", "--freq", "1s", "--fill", "ffill",
+                    "--model", "lstm-ae", "-o", str(tmp_path / "m"), *TS], "steps for 120 rows",
+                   tmp_path / "m")

@@ -243,6 +243,15 @@ def test_cli_train_and_score_raw_log(tmp_path) -> None:  # type: ignore[no-untyp
     r = runner.invoke(app, ["score", str(model), str(test), "-o", str(strict_out), "--strict"])
     assert r.exit_code == 2 and "line 38" in r.output and "noise" in r.output
     assert not strict_out.exists()
+    # options log models do not use are refused (they were silently ignored)
+    r = runner.invoke(app, ["score", str(model), str(test), "-o", str(strict_out), "--chunk-mb", "4"])
+    assert r.exit_code == 2 and "--chunk-mb: not used by log models (deeplog)" in r.output
+    r = runner.invoke(app, ["train", str(train), "--format", "hdfs", "--session-regex", r"blk_-?\d+",
+                            "--model", "deeplog", "-o", str(tmp_path / "M2"), "--drop", "pid"])
+    assert r.exit_code == 2 and "--drop: not used by log models (deeplog)" in r.output
+    r = runner.invoke(app, ["train", str(train), "--format", "hdfs", "--session-regex", r"blk_-?\d+",
+                            "--model", "deeplog", "-o", str(tmp_path / "M2"), "--hidden", "16,8"])
+    assert r.exit_code == 2 and "--hidden: deeplog takes one width" in r.output
 
 
 def test_cli_keys_format_and_mismatched_model(tmp_path) -> None:  # type: ignore[no-untyped-def]

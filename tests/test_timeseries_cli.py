@@ -36,9 +36,11 @@ def skab_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_train_and_evaluate_a_skab_file(skab_file: Path, tmp_path: Path) -> None:
     model = tmp_path / "M"
     res = runner.invoke(app, ["train", str(skab_file), "--dataset", "skab", "--model", "lstm-ae",
-                              "-o", str(model), *FAST])
+                              "-o", str(model), "--window", "16", "--epochs", "4", "--hidden", "8",
+                              "-q"])
     assert res.exit_code == 0, res.output
     cfg = json.loads((model / "config.json").read_text())
+    assert cfg["detector"]["params"]["hidden"] == 8  # --hidden reaches a time-series model
     assert cfg["features"]["class"] == "TimeSeriesPreprocessor"
     assert cfg["info"]["n_train_rows"] == 400
     report = tmp_path / "F.json"
@@ -55,6 +57,10 @@ def test_train_and_evaluate_a_skab_file(skab_file: Path, tmp_path: Path) -> None
                               "-o", str(scores)])
     assert res.exit_code == 0, res.output
     assert list(pd.read_csv(scores).columns) == ["datetime", "score", "flag"]
+    for args in (["score", str(model), str(skab_file), "-o", str(tmp_path / "x.csv"), "--on-bad-rows",
+                  "skip"], ["evaluate", str(model), str(skab_file), "--events-per-day", "100"]):
+        res = runner.invoke(app, args)   # options time-series models do not use: refused, not ignored
+        assert res.exit_code == 2 and f"{args[-2]}: not used by time-series models (lstm-ae)" in res.output
 
 
 @pytest.mark.parametrize(("args", "message"), [
@@ -64,6 +70,10 @@ def test_train_and_evaluate_a_skab_file(skab_file: Path, tmp_path: Path) -> None
     (["--fill", "nope"], "error: --fill: unknown 'nope'; choose from"),
     (["--fill", "ffill", "--fill-limit", "0"], "error: --fill-limit: must be >= 1"),
     (["--freq", "nope"], "error: --freq: 'nope' is not a pandas frequency"),
+    # table options a time-series model does not use: refused, not silently ignored
+    (["--scaler", "robust"], "error: --scaler: not used by time-series models (gru-ae)"),
+    (["--normal", "0"], "error: --normal: not used by time-series models (gru-ae)"),
+    (["--hidden", "8,4"], "error: --hidden: gru-ae takes one width"),
 ])
 def test_bad_time_series_input_exits_2_with_one_line(skab_file: Path, tmp_path: Path,
                                                      args: list[str], message: str) -> None:

@@ -9,8 +9,8 @@ from typing import Any
 from hourglass.cli._options import option_message
 from hourglass.errors import HourglassError
 
-__all__ = ["base_params", "check_model_dir", "check_not_input", "finish_params", "parse_hidden",
-           "parse_value"]
+__all__ = ["UNUSED_BY", "base_params", "check_model_dir", "check_not_input", "check_output_type",
+           "finish_params", "hidden_param", "model_kind", "parse_hidden", "parse_value", "refuse_unused"]
 
 _PYTHON_WORDS: dict[str, Any] = {"True": True, "False": False, "None": None}
 
@@ -61,6 +61,74 @@ def parse_hidden(text: str) -> tuple[int, ...]:
         return tuple(int(h) for h in text.split(","))
     except ValueError:
         raise HourglassError(f"--hidden: expected comma-separated integers, got {text!r}") from None
+
+
+def hidden_param(cls: type, model: str, text: str) -> int | tuple[int, ...]:
+    """The ``--hidden`` widths as ``model``'s ``hidden`` parameter takes them: a tuple, or one
+    width for models with a single hidden size (recurrent ones, DeepLog)."""
+    widths = parse_hidden(text)
+    default = cls().get_params().get("hidden", ())
+    if isinstance(default, tuple):
+        return widths
+    if len(widths) != 1:
+        raise HourglassError(f"--hidden: {model} takes one width (e.g. --hidden {widths[0]}), "
+                             f"got {text}")
+    return widths[0]
+
+
+#: Per command, the options a kind of model (table, time-series, log) does not use: given
+#: anyway, they are refused with a clear error, not silently ignored.
+UNUSED_BY: dict[str, dict[str, tuple[str, ...]]] = {
+    "train": {
+        "table": ("strict",),
+        "time-series": ("normal", "events_per_day", "val_fraction", "categorical", "role", "scaler",
+                        "fmt", "on_bad_rows", "memory_budget", "sample_rows", "session_regex",
+                        "session_col", "step", "strict"),
+        "log": ("dataset", "label_col", "normal", "events_per_day", "val_fraction", "categorical",
+                "role", "scaler", "drop", "on_bad_rows", "memory_budget", "sample_rows"),
+    },
+    "score": {
+        "table": ("strict",),
+        "time-series": ("fmt", "on_bad_rows", "chunk_mb", "strict"),
+        "log": ("dataset", "fmt", "on_bad_rows", "chunk_mb"),
+    },
+    "evaluate": {
+        "table": ("strict", "id_col"),
+        "time-series": ("normal", "timestamp_col", "events_per_day", "fmt", "on_bad_rows", "id_col",
+                        "strict"),
+        "log": ("dataset", "timestamp_col", "events_per_day", "fmt", "on_bad_rows"),
+    },
+}
+_OPTION_NAMES = {"fmt": "--format"}
+
+
+def refuse_unused(command: Any, kind: str, model: str, values: dict[str, Any]) -> None:
+    """Refuse the options in ``values`` (parameter name → value) that ``command`` does not use
+    for a ``kind`` model (:data:`UNUSED_BY`) and that differ from ``command``'s defaults.
+
+    Examples
+    --------
+    >>> def train(scaler: str = "minmax", strict: bool = False) -> None: ...
+    >>> refuse_unused(train, "time-series", "lstm-ae", {"scaler": "minmax", "strict": False})
+    >>> refuse_unused(train, "time-series", "lstm-ae", {"scaler": "robust", "strict": False})
+    Traceback (most recent call last):
+    ...
+    hourglass.errors.HourglassError: --scaler: not used by time-series models (lstm-ae); leave it out
+    """
+    import inspect
+
+    defaults = {n: p.default for n, p in inspect.signature(command).parameters.items()}
+    for name in UNUSED_BY[command.__name__][kind]:
+        value = values.get(name)
+        if value is not None and value != [] and value != defaults.get(name):
+            option = _OPTION_NAMES.get(name, "--" + name.replace("_", "-"))
+            raise HourglassError(f"{option}: not used by {kind} models ({model}); leave it out")
+
+
+def model_kind(pipe: Any) -> str:
+    """``table``, ``time-series`` or ``log``: the kind of input a loaded model takes."""
+    output = getattr(pipe.features_, "output", "tabular")
+    return {"timeseries": "time-series", "events": "log"}.get(output, "table")
 
 
 def finish_params(cls: type, model: str, params: dict[str, Any], extra: list[str]) -> dict[str, Any]:
@@ -121,3 +189,26 @@ def check_not_input(output: Path | None, option: str, data: Path | None = None,
     if model is not None and (model / "config.json").is_file() and out.parent == model.resolve():
         raise HourglassError(f"{option} {output}: is inside the model directory {model}; choose "
                              "another path")
+
+
+_OUTPUT_TYPES = ("csv", "tsv", "txt", "parquet", "pq", "jsonl", "ndjson", "json")
+
+
+def check_output_type(output: Path, option: str = "--output") -> None:
+    """Refuse an output name with a suffix no writer knows (``scores.xlsx`` would get CSV text).
+
+    Examples
+    --------
+    >>> check_output_type(Path("alerts.jsonl.gz")), check_output_type(Path("scores"))
+    (None, None)
+    >>> try:
+    ...     check_output_type(Path("scores.xlsx"))
+    ... except HourglassError as exc:
+    ...     print(str(exc)[:47])
+    --output scores.xlsx: unknown file type '.xlsx'
+    """
+    name = output.name.lower().removesuffix(".gz")
+    suffix = name.rsplit(".", 1)[-1] if "." in name else ""
+    if suffix and suffix not in _OUTPUT_TYPES:
+        raise HourglassError(f"{option} {output}: unknown file type '.{suffix}'; use .csv, .tsv, "
+                             ".parquet or .jsonl (each optionally .gz)")

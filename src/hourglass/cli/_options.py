@@ -67,13 +67,14 @@ BadRowsOpt = Annotated[str, typer.Option(
 
 # Table schema: how columns become features (train, and inspect to preview it)
 CategoricalOpt = Annotated[list[str] | None, typer.Option(
-    "--categorical", help="Column to one-hot even if numeric (repeatable).")]
+    "--categorical", help="Tables: column to one-hot even if numeric (repeatable).")]
 DropOpt = Annotated[list[str] | None, typer.Option(
-    "--drop", help="Column to ignore (repeatable).")]
+    "--drop", help="Tables and time series: column to ignore (repeatable).")]
 RoleOpt = Annotated[list[str] | None, typer.Option(
-    "--role", help="Column role COL=ROLE (numeric, categorical, hash, ip, port, drop), repeatable.")]
+    "--role", help="Tables: column role COL=ROLE (numeric, categorical, hash, ip, port, drop), "
+                   "repeatable.")]
 ScalerOpt = Annotated[str, typer.Option(
-    "--scaler", help="Numeric scaling: minmax, standard, robust, quantile or none.")]
+    "--scaler", help="Tables: numeric scaling, minmax, standard, robust, quantile or none.")]
 
 # Logs (hourglass.cli.logs does the work)
 LOG_FORMAT_HELP = {  # the log --format values, for 'hourglass formats'

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from hourglass.cli._common import check_not_input
+from hourglass.cli._common import check_not_input, model_kind, refuse_unused
 from hourglass.cli._options import (
     AllSessionsOpt,
     BadRowsOpt,
@@ -140,13 +140,15 @@ def evaluate(
         if json_out is not None and report is not None and json_out.resolve() == report.resolve():
             raise HourglassError(f"--json and --report: both are {json_out}; give two paths")
         pipe = load(model)
+        refuse_unused(evaluate, model_kind(pipe), str(pipe.info.get("model")), {
+            "dataset": dataset, "normal": normal, "timestamp_col": time_col,
+            "events_per_day": events_per_day, "fmt": fmt, "on_bad_rows": on_bad_rows,
+            "id_col": id_col, "strict": strict})
         is_logs = getattr(pipe.features_, "output", "tabular") == "events"
         if not is_logs and (labels is not None or all_sessions is not None):
             raise HourglassError("--labels/--all-sessions: only for log models; label a table "
                                  "with --label-col")
         if is_logs:
-            if time_col is not None:
-                raise HourglassError("--timestamp-col: not used by log models")
             log_summary, log_arrays = log_cli.evaluate_logs(
                 pipe, data, labels=labels, id_col=id_col, label_col=label_col, normal=normal,
                 all_sessions=all_sessions, strict=strict)

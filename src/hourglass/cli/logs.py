@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from rich.console import Console
 
-from hourglass.cli._common import base_params, check_model_dir, finish_params, parse_hidden
+from hourglass.cli._common import base_params, check_model_dir, finish_params, hidden_param
 from hourglass.cli._output import threshold_text
 from hourglass.detectors import registry
 from hourglass.errors import HourglassError
@@ -57,8 +57,7 @@ def _params(cls: type, model: str, *, epochs: int | None, batch_size: int | None
     params = base_params(seed=seed, device=device, quiet=quiet, epochs=epochs,
                          batch_size=batch_size, lr=lr)
     if hidden:
-        widths = parse_hidden(hidden)
-        params["hidden"] = widths if isinstance(cls().get_params().get("hidden"), tuple) else widths[0]
+        params["hidden"] = hidden_param(cls, model, hidden)
     return finish_params(cls, model, params, extra)
 
 

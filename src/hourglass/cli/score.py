@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from hourglass.cli._common import check_not_input
+from hourglass.cli._common import check_not_input, check_output_type, model_kind, refuse_unused
 from hourglass.cli._options import BadRowsOpt, DataArg, DatasetOpt, FormatOpt, ModelArg, QuietOpt, StrictOpt
 from hourglass.cli._output import err, out, report_skipped, setup_logging, user_errors
 from hourglass.errors import HourglassError
@@ -52,7 +52,15 @@ def score(
         if not chunk_mb > 0:
             raise HourglassError(f"--chunk-mb: must be > 0, got {chunk_mb}")
         check_not_input(output, "--output", data, model)
+        check_output_type(output)
+        taken = sorted({"row", "score", "flag", "calibrated", "severity"} & set(keep or []))
+        if taken:  # the input's column would silently replace the model's output
+            raise HourglassError(f"--keep {taken[0]}: the output has its own {taken[0]!r} column; "
+                                 "rename the input column to keep it")
         pipe = load(model)
+        refuse_unused(score, model_kind(pipe), str(pipe.info.get("model")), {
+            "dataset": dataset, "strict": strict, "fmt": fmt, "on_bad_rows": on_bad_rows,
+            "chunk_mb": chunk_mb})
         if getattr(pipe.features_, "output", "tabular") == "events" and keep:
             raise HourglassError("--keep: not available for log models (the output has one row "
                                  "per session, with its id)")

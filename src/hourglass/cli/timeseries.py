@@ -14,7 +14,7 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
-from hourglass.cli._common import base_params, check_model_dir, finish_params
+from hourglass.cli._common import base_params, check_model_dir, finish_params, hidden_param
 from hourglass.cli._output import threshold_text
 from hourglass.detectors import registry
 from hourglass.errors import HourglassError
@@ -211,7 +211,7 @@ def evaluate_timeseries(pipe: Pipeline, data: Path, dataset: str | None,
     grid: list[np.ndarray] = []
     result = score_timeseries(pipe, df, grid)
     seconds = time.perf_counter() - start
-    y = pipe.features_.align_labels(df, df[label].to_numpy())
+    y = pipe.features_.align_labels(df, df[label].to_numpy(), column=f"label column {label!r}")
     # VUS-PR's largest buffer as TSB-AD's benchmarks choose it: the ACF period of channel one
     metrics = timeseries_metrics(y, result["score"].to_numpy(), result["flag"].to_numpy(),
                                  sliding_window=tsb_sliding_window(grid[0]))
@@ -263,12 +263,14 @@ def train_command(
     batch_size: int | None, lr: float | None, window: float | None, threshold: str | None,
     seed: int, device: str, params: list[str], timestamp_col: str | None, freq: str | None,
     fill: str | None, fill_limit: int | None, label_col: str | None, drop: list[str],
-    quiet: bool, extra_normal: list[Path] | None = None,
+    quiet: bool, extra_normal: list[Path] | None = None, hidden: str | None = None,
 ) -> Pipeline:
     """``hourglass train`` for a time-series model: check everything, train, save."""
     cls = registry.get(model)
     kwargs = base_params(seed=seed, device=device, quiet=quiet, epochs=epochs,
                          batch_size=batch_size, lr=lr)
+    if hidden:
+        kwargs["hidden"] = hidden_param(cls, model, hidden)
     if window is not None:
         if window != int(window) or window < 2:
             raise HourglassError(f"--window: a time-series window is a whole number of steps "

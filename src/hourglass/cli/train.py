@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from hourglass.cli._common import base_params, check_model_dir, finish_params, parse_hidden
+from hourglass.cli._common import base_params, check_model_dir, finish_params, hidden_param, refuse_unused
 from hourglass.cli._options import (
     BadRowsOpt,
     CategoricalOpt,
@@ -62,23 +62,27 @@ def train(
     model: Annotated[str, typer.Option("--model", "-m", help="Detector name ('hourglass models').")
                      ] = "autoencoder",
     epochs: Annotated[int | None, typer.Option(
-        help="Maximum training epochs (GAN detectors run at least --param min_steps optimiser "
-             "steps, 400 by default).")] = None,
-    batch_size: Annotated[int | None, typer.Option(help="Mini-batch size.")] = None,
-    lr: Annotated[float | None, typer.Option(help="Learning rate.")] = None,
-    hidden: Annotated[str | None, typer.Option(help="Encoder widths, e.g. 128,64,32,16.")] = None,
+        help="Maximum training epochs (default: the model's; GAN detectors run at least --param "
+             "min_steps optimiser steps, 400 by default).")] = None,
+    batch_size: Annotated[int | None, typer.Option(
+        help="Mini-batch size (default: the model's).")] = None,
+    lr: Annotated[float | None, typer.Option(help="Learning rate (default: the model's).")] = None,
+    hidden: Annotated[str | None, typer.Option(
+        help="Hidden widths, e.g. 128,64,32,16 for the autoencoders; one width for recurrent "
+             "models and DeepLog (default: the model's).")] = None,
     threshold: Annotated[str | None, typer.Option(
-        help="Threshold rule (default percentile:99): percentile:Q, contamination:C, pot:RISK "
-             "(e.g. pot:1e-4), spot:RISK, dspot:RISK, budget:N/day (tables: needs "
+        help="Threshold rule (default: percentile:99; DeepLog: its top-g rank): percentile:Q, "
+             "contamination:C, pot:RISK (e.g. pot:1e-4), spot:RISK, dspot:RISK, budget:N/day (tables: needs "
              "--timestamp-col or --events-per-day; time series: a --freq grid), budget:N/10k, "
              "best-f1 or best-fbeta:BETA (tables: labelled validation slice carved from DATA), "
              "fixed:VALUE.")] = None,
     time_col: DeprecatedTimeColOpt = None,
     events_per_day: Annotated[float | None, typer.Option(
-        "--events-per-day", help="Event rate for per-day alert budgets and reports.")] = None,
+        "--events-per-day", help="Tables: event rate for per-day alert budgets and reports.")
+    ] = None,
     val_fraction: Annotated[float, typer.Option(
-        "--val-fraction", help="Share of DATA's rows (attacks included) carved out for a "
-                               "labelled threshold (best-f1).")] = 0.2,
+        "--val-fraction", help="Tables: share of DATA's rows (attacks included) carved out for "
+                               "a labelled threshold (best-f1, best-fbeta).")] = 0.2,
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same model).")] = 0,
     device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
     categorical: CategoricalOpt = None,
@@ -90,9 +94,11 @@ def train(
     role: RoleOpt = None,
     scaler: ScalerOpt = "minmax",
     memory_budget: Annotated[float, typer.Option(
-        help="MB of input above which training uses a uniform sample (--sample-rows).")] = 1024.0,
+        help="Tables: MB of input (a .gz file counts 5× its size) above which training uses a "
+             "uniform sample (--sample-rows).")] = 1024.0,
     sample_rows: Annotated[int, typer.Option(
-        help="Rows of the uniform reservoir sample for inputs above --memory-budget.")] = 500_000,
+        help="Tables: rows of the uniform reservoir sample for inputs above --memory-budget.")
+    ] = 500_000,
     session_regex: SessionRegexOpt = None,
     session_col: SessionColOpt = None,
     window: WindowOpt = None,
@@ -126,6 +132,13 @@ def train(
         time_col = None if timeseries else timestamp_col
         if extra_normal and not timeseries:
             raise HourglassError(f"--extra-normal is for time-series models ({ts_cli._TS_MODELS})")
+        logs = log_cli.is_log_format(fmt) or key_col is not None or message_col is not None
+        refuse_unused(train, "time-series" if timeseries else "log" if logs else "table", model, {
+            "dataset": dataset, "label_col": label_col, "normal": normal, "drop": drop,
+            "events_per_day": events_per_day, "val_fraction": val_fraction, "fmt": fmt,
+            "categorical": categorical, "role": role, "scaler": scaler, "on_bad_rows": on_bad_rows,
+            "memory_budget": memory_budget, "sample_rows": sample_rows, "strict": strict,
+            "session_regex": session_regex, "session_col": session_col, "step": step})
     if timeseries:
         with user_errors():
             pipe = ts_cli.train_command(
@@ -133,10 +146,10 @@ def train(
                 lr=lr, window=window, threshold=threshold, seed=seed, device=device,
                 params=[*(param or [])], timestamp_col=timestamp_col, freq=freq, fill=fill,
                 fill_limit=fill_limit, label_col=label_col, drop=[*(drop or [])], quiet=quiet,
-                extra_normal=extra_normal)
+                extra_normal=extra_normal, hidden=hidden)
         ts_cli.report_train(pipe, output, err, out)
         return
-    if log_cli.is_log_format(fmt) or key_col is not None or message_col is not None:
+    if logs:
         with user_errors():
             pipe = log_cli.train_logs(
                 data, output, fmt=str(fmt), model=model, epochs=epochs, batch_size=batch_size,
@@ -157,7 +170,7 @@ def train(
         params = base_params(seed=seed, device=device, quiet=quiet, epochs=epochs,
                              batch_size=batch_size, lr=lr)
         if hidden:
-            params["hidden"] = parse_hidden(hidden)
+            params["hidden"] = hidden_param(cls, model, hidden)
         finish_params(cls, model, params, param or [])
         if threshold:
             rule = threshold_from_spec(threshold, events_per_day=events_per_day)

@@ -293,6 +293,12 @@ class TimeSeriesPreprocessor:
         if self.freq == "rows":
             return frame
         if self.freq is not None:
+            step = pd.Timedelta(pd.tseries.frequencies.to_offset(self.freq))
+            steps = (frame.index[-1] - frame.index[0]) / step
+            if steps > max(1_000_000, 100 * len(frame)):  # e.g. one time stamp years off
+                raise InputError(f"column {ts_col!r}: the {self.freq} grid from {frame.index[0]} to "
+                                 f"{frame.index[-1]} has {steps:,.0f} steps for {len(frame):,} rows; "
+                                 "check the time stamps or choose a coarser freq (--freq)")
             return frame.resample(self.freq).agg(self.agg)
         if frame.index.has_duplicates:
             n_dup = int(frame.index.duplicated().sum())
@@ -413,7 +419,7 @@ class TimeSeriesPreprocessor:
         """``fit(df)`` then ``transform(df)`` (the training series is put on the grid once)."""
         return np.ascontiguousarray(self._scaled(*self._fit(df)).to_numpy(dtype=np.float32))
 
-    def align_labels(self, df: pd.DataFrame, labels: object) -> np.ndarray:
+    def align_labels(self, df: pd.DataFrame, labels: object, column: str = "labels") -> np.ndarray:
         """Per-row 0/1 labels of ``df`` moved onto the same grid as :meth:`transform` (a grid
         step is anomalous when any row in it is), so scores and labels line up.
 
@@ -428,7 +434,13 @@ class TimeSeriesPreprocessor:
         """
         if not hasattr(self, "channels_"):
             raise NotFittedError("TimeSeriesPreprocessor is not fitted; call fit(df) first")
-        y = np.asarray(labels, dtype=np.float64).ravel()
+        raw = pd.Series(np.asarray(labels, dtype=object).ravel())
+        y = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64)
+        bad = ~np.isin(y, (0.0, 1.0))  # text, a missing label or another class: never 'normal'
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise InputError(f"{column}: row {i + 1} holds {raw.iloc[i]!r}, {int(bad.sum())} row(s) "
+                             "in all; a series is labelled 0 (normal) or 1 (anomaly) in every row")
         if y.size != len(df):
             raise InputError(f"{y.size} labels for {len(df)} rows")
         lab = pd.DataFrame({"y": y, **({str(self.timestamp_col): df[str(self.timestamp_col)]

@@ -540,7 +540,9 @@ def iter_table(
     else:
         raise InputError(f"unknown table format {fmt!r}; use csv, tsv, parquet or jsonl")
     for df in chunks:
-        df.columns = [str(c) for c in df.columns]
+        names = [str(c) for c in df.columns]
+        # a Parquet file may repeat a column name; renamed as CSV headers are (x, x.1)
+        df.columns = dedupe_names(names) if len(set(names)) < len(names) else names
         stats.rows += len(df)
         yield df
 
