@@ -90,6 +90,26 @@ class BaseDetector(BaseEstimator):
 
     Subclasses declare ``__init__`` keyword arguments (each stored as given) and implement
     ``_fit(X_train, X_val, y_train)`` and ``_score(X)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> class MeanDistance(BaseDetector):
+    ...     '''Squared distance to the training mean.'''
+    ...     def __init__(self, validation_fraction=0.1, threshold=None, random_state=0):
+    ...         self.validation_fraction = validation_fraction
+    ...         self.threshold = threshold
+    ...         self.random_state = random_state
+    ...     def _fit(self, X, X_val, y):
+    ...         self.mean_ = X.mean(axis=0)
+    ...     def _score(self, X):
+    ...         return ((X - self.mean_) ** 2).sum(axis=1)
+    >>> X = np.random.default_rng(0).normal(size=(200, 3))
+    >>> det = MeanDistance().fit(X)
+    >>> det.predict([[0.0, 0.0, 0.0], [9.0, 9.0, 9.0]]).tolist()
+    [0, 1]
+    >>> len(det.val_scores_)        # the held-out 10% that fitted the threshold
+    20
     """
 
     #: Values that parameters added after a release take when an artefact saved before they
@@ -334,6 +354,37 @@ class DeepDetector(BaseDetector):
     training labels hold at least one anomaly (``(x,)`` otherwise; early stopping then watches
     the training loss, labels included); ``_init_module`` may set
     data-dependent buffers (a centre, feature scales) before training.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from torch import nn
+    >>> class _Net(nn.Module):
+    ...     def __init__(self, d):
+    ...         super().__init__()
+    ...         self.net = nn.Sequential(nn.Linear(d, 2), nn.Tanh(), nn.Linear(2, d))
+    ...     def errors(self, batch):
+    ...         return (self.net(batch[0]) - batch[0]).pow(2).mean(dim=1)
+    ...     def loss(self, batch):
+    ...         return self.errors(batch).mean()
+    ...     def score(self, batch):
+    ...         return self.errors(batch)
+    >>> class TinyAE(DeepDetector):
+    ...     def __init__(self, epochs=30, batch_size=64, lr=1e-2, weight_decay=0.0, patience=None,
+    ...                  validation_fraction=0.1, threshold=None, device="cpu", verbose=0,
+    ...                  random_state=0):
+    ...         self.epochs, self.batch_size, self.lr = epochs, batch_size, lr
+    ...         self.weight_decay, self.patience = weight_decay, patience
+    ...         self.validation_fraction, self.threshold = validation_fraction, threshold
+    ...         self.device, self.verbose, self.random_state = device, verbose, random_state
+    ...     def _build_module(self, n_features):
+    ...         return _Net(n_features)
+    >>> z = np.random.default_rng(0).normal(size=(300, 1))
+    >>> X = np.hstack([z, 2 * z, -z]).astype("float32")     # normal rows lie on a line
+    >>> ae = TinyAE().fit(X)
+    >>> s = ae.score(np.array([[1.0, 2.0, -1.0], [1.0, -2.0, 1.0]], dtype="float32"))
+    >>> bool(s[1] > s[0])
+    True
     """
 
     _tags: ClassVar[dict[str, Any]] = {"deep": True}

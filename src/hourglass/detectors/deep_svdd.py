@@ -57,7 +57,8 @@ class DeepSVDD(DeepDetector):
         Smallest absolute value of a centre coordinate (> 0).
     epochs, batch_size, lr, weight_decay, patience, validation_fraction, label_margin, \
 label_weight, threshold, device, verbose, random_state
-        As for :class:`~hourglass.detectors.AutoEncoder`.
+        As for :class:`~hourglass.detectors.AutoEncoder`, with other defaults here:
+        ``batch_size=256``, ``lr=1e-3`` and ``weight_decay=1e-6``.
 
     Examples
     --------

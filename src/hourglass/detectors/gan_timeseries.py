@@ -133,8 +133,8 @@ class GANomaly1D(WindowDetector):
         Odd convolution width; the window must be at least ``1 + 3 (kernel_size - 1)`` steps
         (7 for the default 3), the receptive field of the two stride-2 convolutions.
     latent_dim, w_adv, w_con, w_enc, lr_d, spectral_norm, gradient_penalty, ema_decay
-        As for :class:`GANomaly` (weight averaging is off by default here: not measured on
-        windows).
+        As for :class:`GANomaly`, with a smaller code here (``latent_dim=16``) and weight
+        averaging off by default (``ema_decay=None``: not measured on windows).
     window, stride, score_reduce
         Steps per window, step between training windows, ``"mean"``/``"max"`` of the window
         scores covering a step.

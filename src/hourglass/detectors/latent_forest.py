@@ -153,7 +153,8 @@ class LatentIForest(ReconstructionMixin, DeepDetector):
         Trees and rows per tree of the forest.
     activation, epochs, batch_size, lr, weight_decay, patience, validation_fraction, threshold, \
 device, verbose, random_state
-        As for :class:`~hourglass.detectors.AutoEncoder`.
+        As for :class:`~hourglass.detectors.AutoEncoder`, except that the default batch stays
+        ``batch_size=1024``.
 
     Examples
     --------

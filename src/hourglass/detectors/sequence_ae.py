@@ -244,8 +244,18 @@ class SequenceAutoEncoder(EventsInput, DeepDetector):
 class EventCountAutoEncoder(EventsInput, AutoEncoder):
     """Autoencoder on per-session event counts (``log1p``), the quantitative view of a session.
 
-    Takes the :class:`~hourglass.detectors.AutoEncoder` parameters; a count of a key never seen
-    in training goes to an extra "unknown" column, which is always zero in training.
+    A count of a key never seen in training goes to an extra "unknown" column, which is always
+    zero in training. Labelled anomalous sessions in ``fit(X, y)`` train it semi-supervised as
+    the :class:`~hourglass.detectors.AutoEncoder` (``label_margin`` 10, ``label_weight`` 1).
+
+    Parameters
+    ----------
+    hidden, activation, dropout, batch_norm, epochs, batch_size, lr, weight_decay, patience, \
+validation_fraction, threshold, device, verbose, random_state
+        As for :class:`~hourglass.detectors.AutoEncoder`, with defaults for session counts:
+        ``hidden=(64, 32, 8)``, ``batch_norm=False``, ``epochs=100``, ``batch_size=256``,
+        ``patience=10``. The counts (``log1p``) go to the network as they are: there is no
+        ``standardize`` and no ``score_norm`` here.
 
     Examples
     --------

@@ -93,7 +93,7 @@ def timeseries_metrics(y_true: object, scores: object, y_pred: object,
     sliding_window
         Largest VUS buffer ``L`` (:func:`~hourglass.evaluate.vus.vus_pr`; 100 is TSB-AD's
         default, :func:`~hourglass.evaluate.vus.tsb_sliding_window` its per-series estimate);
-        ``None`` skips VUS-PR.
+        ``None`` skips VUS-PR and VUS-ROC.
 
     Returns
     -------

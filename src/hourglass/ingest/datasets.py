@@ -86,6 +86,20 @@ class DatasetSpec:
         format (``--format auto``)?
     text_columns
         Columns always read as text (e.g. ports written in hex in some rows).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> p = Path(tempfile.mkdtemp()) / "fw.csv"
+    >>> _ = p.write_text("1.5,80,ok\\n0.2,22,blocked\\n")
+    >>> spec = DatasetSpec("firewall", columns=("duration", "port", "verdict"),
+    ...                    label_col="verdict", normal=("ok",), roles={"port": "port"},
+    ...                    sniffer=lambda head: b",blocked" in head or b",ok" in head)
+    >>> spec.read(p)["verdict"].tolist()
+    ['ok', 'blocked']
+    >>> spec.sniff(b"0.1,443,blocked\\n")
+    True
     """
 
     name: str

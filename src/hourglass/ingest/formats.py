@@ -59,7 +59,16 @@ for _spec in (ZEEK_CONN, CICFLOWMETER, UNSW_NB15):
 
 
 def all_formats() -> dict[str, Any]:
-    """Every known format: named formats, named datasets, then the plain table formats."""
+    """Every known table format: named formats, named datasets, then the plain table formats
+    (the log formats of ``--format`` live in :mod:`hourglass.ingest.logs`).
+
+    Examples
+    --------
+    >>> list(all_formats())[-4:]
+    ['csv', 'tsv', 'parquet', 'jsonl']
+    >>> "nsl-kdd" in all_formats()
+    True
+    """
     return {**FORMATS, **{k: v for k, v in DATASETS.items() if k not in FORMATS}, **_GENERIC}
 
 
@@ -80,7 +89,20 @@ def get_format(name: str) -> Any:
 
 def sniff_format(path: str | os.PathLike[str]) -> Any:
     """The named format whose sniffer accepts the file's first bytes, else the plain table
-    format from the file name."""
+    format from the file name.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> d = Path(tempfile.mkdtemp())
+    >>> _ = (d / "conn.log").write_text("#separator \\\\x09\\n#fields\\tts\\tuid\\n1.0\\tC1\\n")
+    >>> sniff_format(d / "conn.log").name
+    'zeek-conn'
+    >>> _ = (d / "t.csv").write_text("a,b\\n1,2\\n")
+    >>> sniff_format(d / "t.csv").name
+    'csv'
+    """
     p = check_path(path)
     if detect_format(p) == "parquet":
         return _GENERIC["parquet"]
@@ -98,7 +120,17 @@ def sniff_format(path: str | os.PathLike[str]) -> Any:
 
 
 def resolve_format(name: str | None, path: str | os.PathLike[str] | None = None) -> Any:
-    """``get_format(name)``, or the sniffed format of ``path`` for ``None``/``"auto"``."""
+    """``get_format(name)``, or the sniffed format of ``path`` for ``None``/``"auto"``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> p = Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = p.write_text("a,b\\n1,2\\n")
+    >>> resolve_format("auto", p).name, resolve_format("NSL-KDD").name
+    ('csv', 'nsl-kdd')
+    """
     if name is None or name.strip().lower() == "auto":
         if path is None:
             raise InputError("--format auto needs a file to look at")

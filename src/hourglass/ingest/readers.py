@@ -192,7 +192,18 @@ def open_output(tmp: Path, target: str | os.PathLike[str], *, text: bool = True)
 
 
 def write_table(df: pd.DataFrame, path: str | os.PathLike[str]) -> None:
-    """Write ``df`` as CSV, Parquet or JSONL (by extension), atomically."""
+    """Write ``df`` as CSV, TSV, Parquet or JSONL (by extension; ``.gz`` compresses CSV, TSV
+    and JSONL), atomically: a failure leaves no half-written file.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> out = Path(tempfile.mkdtemp()) / "scores.csv.gz"
+    >>> write_table(pd.DataFrame({"score": [0.5, 2.0]}), out)
+    >>> read_table(out)["score"].tolist()
+    [0.5, 2.0]
+    """
     fmt = detect_format(path)
     with atomic_output(path) as tmp:
         if fmt == "parquet":

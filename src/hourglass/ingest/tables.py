@@ -46,7 +46,19 @@ READ_ERRORS: tuple[type[BaseException], ...] = (OSError, EOFError, zlib.error)
 
 @dataclass
 class ReadStats:
-    """What a read saw: rows yielded, malformed rows skipped and where (first few lines)."""
+    """What a read saw: rows yielded, malformed rows skipped and where (the first 10 lines).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from hourglass.ingest import read_table
+    >>> p = Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = p.write_text("a,b\\n1,2\\n3,4,5\\n6,7\\n")
+    >>> stats = ReadStats()
+    >>> read_table(p, on_bad_rows="skip", stats=stats).shape, stats.bad_rows, stats.bad_lines
+    ((2, 2), 1, [3])
+    """
 
     rows: int = 0
     bad_rows: int = 0
@@ -547,21 +559,29 @@ def prefetch(chunks: Iterable[pd.DataFrame], depth: int = 1) -> Iterator[pd.Data
     """
     q: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=max(1, depth))
     stop = threading.Event()
+    source = iter(chunks)
+
+    def put(item: tuple[str, Any]) -> bool:
+        while not stop.is_set():
+            try:
+                q.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
 
     def produce() -> None:
         try:
-            for chunk in chunks:
-                while not stop.is_set():
-                    try:
-                        q.put(("chunk", chunk), timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
+            for chunk in source:
+                if not put(("chunk", chunk)):
                     return
-            q.put(("done", None))
+            put(("done", None))
         except BaseException as exc:  # handed to the consumer, which raises it
-            q.put(("error", exc))
+            put(("error", exc))
+        finally:
+            close = getattr(source, "close", None)
+            if close is not None:  # release the reader (pyarrow's threads) in this thread
+                close()
 
     thread = threading.Thread(target=produce, name="hourglass-prefetch", daemon=True)
     thread.start()
@@ -574,4 +594,8 @@ def prefetch(chunks: Iterable[pd.DataFrame], depth: int = 1) -> Iterator[pd.Data
                 raise item
             yield item
     finally:
+        # A consumer that stops early (an error in the caller) waits for the reader to finish
+        # its current chunk: a reader thread still inside pyarrow when the interpreter exits
+        # aborts the process ("terminate called without an active exception", exit 134).
         stop.set()
+        thread.join()

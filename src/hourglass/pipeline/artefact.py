@@ -224,6 +224,23 @@ def load(path: str | os.PathLike[str]) -> Any:
 
     Loading never runs code from the artefact: classes are looked up in the detector registry
     and weights are read with safetensors.
+
+    Examples
+    --------
+    >>> import tempfile, numpy as np, pandas as pd
+    >>> from pathlib import Path
+    >>> from hourglass import Pipeline, AutoEncoder
+    >>> df = pd.DataFrame({"a": np.arange(50.0), "b": np.arange(50.0) % 7})
+    >>> out = Path(tempfile.mkdtemp()) / "model"
+    >>> _ = Pipeline(AutoEncoder(hidden=(4, 2), epochs=2, verbose=0)).fit(df).save(out)
+    >>> load(out).predict(df).shape
+    (50,)
+    >>> with open(out / "weights.safetensors", "r+b") as f:     # change one byte
+    ...     _ = f.seek(-1, 2); _ = f.write(b"x")
+    >>> load(out)
+    Traceback (most recent call last):
+    ...
+    hourglass.errors.ArtefactError: ...
     """
     from hourglass.pipeline.pipeline import Pipeline
 

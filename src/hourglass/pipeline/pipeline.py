@@ -38,7 +38,9 @@ class Pipeline:
     detector
         Any registered detector (default: the hourglass :class:`AutoEncoder`).
     features
-        Preprocessing (default: :class:`TabularPreprocessor` with its defaults).
+        Preprocessing (default: :class:`TabularPreprocessor` with its defaults, for tabular
+        detectors; a time-series or events detector needs its own, e.g.
+        :class:`~hourglass.features.EventSessions`).
     threshold
         Threshold rule; overrides the detector's own. Fitted on scores of the held-out slice of
         the training rows, never on the rows the model was trained on (unless the detector

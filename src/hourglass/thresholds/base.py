@@ -26,7 +26,23 @@ _THRESHOLDS: dict[str, type[Threshold]] = {}
 class Threshold(ABC):
     """Base class: ``fit(scores)`` learns a cut-off ``value_``; ``predict(scores)`` gives 0/1.
 
-    Subclasses list their constructor arguments in ``_params`` and implement :meth:`_fit`.
+    Subclasses list their constructor arguments in ``_params`` and implement :meth:`_fit`;
+    a subclass is known to :func:`threshold_from_dict` (so saved models) by its class name.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> class MeanPlusKSigma(Threshold):
+    ...     _params = ("k",)
+    ...     def __init__(self, k=3.0):
+    ...         self.k = k
+    ...     def _fit(self, scores, y):
+    ...         return scores.mean() + self.k * scores.std()
+    >>> t = MeanPlusKSigma(k=2).fit([1.0, 2.0, 3.0])
+    >>> round(t.value_, 3), t.predict([2.5, 4.0]).tolist()
+    (3.633, [0, 1])
+    >>> threshold_from_dict(t.to_dict()).value_ == t.value_
+    True
     """
 
     _params: ClassVar[tuple[str, ...]] = ()
@@ -254,12 +270,17 @@ def threshold_from_spec(spec: str, *, events_per_day: float | None = None) -> Th
 
     ``percentile:99.5``, ``contamination:0.01``, ``pot:1e-4`` (risk q), ``spot:1e-4``,
     ``dspot:1e-4``, ``budget:50/day`` (needs ``events_per_day``), ``budget:5/10k``,
-    ``best-f1`` or ``best-fbeta:0.5`` (labelled validation set).
+    ``best-f1`` or ``best-fbeta:0.5`` (labelled validation set), ``fixed:3.5`` (a given
+    cut-off). A name without a value takes the rule's default (``percentile`` is 99).
 
     Examples
     --------
     >>> threshold_from_spec("percentile:99.5")
     percentile 99.5 of held-out normal scores
+    >>> threshold_from_spec("percentile")
+    percentile 99.0 of held-out normal scores
+    >>> threshold_from_spec("fixed:3.5")
+    fixed at 3.5
     >>> threshold_from_spec("budget:5/10k")
     alert budget 5 per 10k on normal traffic
     """

@@ -58,6 +58,8 @@ class EventSessions(EventTables):
         Table input: time of each event (epoch seconds or date-time text). Events are ordered by
         it inside a session (stable: ties keep table order) and it defines ``window`` sessions.
 
+    Notes
+    -----
     A table is a :class:`pandas.DataFrame` or a CSV/TSV/Parquet/JSONL path; a log is a path
     (``.gz`` read directly) or lines of text. A log is streamed in chunks: only each event's key,
     line number and session are kept, never the whole text. A table file is read chunk by
