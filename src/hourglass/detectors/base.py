@@ -497,6 +497,7 @@ class DeepDetector(BaseDetector):
         try:
             module.load_state_dict(state, strict=True)
         except RuntimeError as exc:
-            raise InputError(f"saved weights do not fit {type(self).__name__}: {exc}") from None
+            detail = " ".join(str(exc).split("\n", 1)[-1].split())  # torch's list, on one line
+            raise InputError(f"saved weights do not fit {type(self).__name__}: {detail[:300]}") from None
         self.module_ = module.to(device).eval()
         self.device_ = device

@@ -640,4 +640,9 @@ class TabularPreprocessor:
             raise InputError(f"preprocessing state is malformed ({exc})") from None
         if len(self._feature_names()) != len(self.feature_names_):
             raise InputError("preprocessing state is malformed (feature names do not match)")
+        n = len(self.numeric_)
+        if not (self.offset_.shape == self.scale_.shape == (n,) and np.isfinite(self.offset_).all()
+                and np.isfinite(self.scale_).all() and (self.scale_ != 0).all()):
+            raise InputError(f"preprocessing state is malformed (offset/scale: {n} finite values "
+                             "expected, scales non-zero)")
         return self

@@ -483,6 +483,12 @@ class TimeSeriesPreprocessor:
             self.feature_names_ = list(d["feature_names"])
             self.offset_ = np.asarray(d["offset"], dtype=np.float64)
             self.scale_ = np.asarray(d["scale"], dtype=np.float64)
-        except (KeyError, TypeError) as exc:
+        except (KeyError, TypeError, ValueError) as exc:
             raise InputError(f"preprocessing state is malformed ({exc})") from None
+        self._check_params()  # a freq or fill that no longer parses: said at load, not at scoring
+        n = len(self.channels_)
+        if not (self.offset_.shape == self.scale_.shape == (n,) and np.isfinite(self.offset_).all()
+                and np.isfinite(self.scale_).all() and (self.scale_ != 0).all()):
+            raise InputError(f"preprocessing state is malformed (offset/scale: {n} finite values "
+                             "expected, scales non-zero)")
         return self

@@ -256,8 +256,10 @@ def load(path: str | os.PathLike[str]) -> Any:
                       if k.startswith("detector.")}
         det.set_state(_decode(det_cfg["state"]), det_arrays)
         features = features_from_dict(config["features"])
-    except InputError:
+    except ArtefactError:
         raise
+    except InputError as exc:  # a part refused its saved state: say which artefact
+        raise ArtefactError(f"{path}: {exc}") from None
     except (KeyError, TypeError, ValueError) as exc:
         # a value of the wrong kind deep inside (a state entry, a parameter): name the artefact
         raise ArtefactError(f"{path}: artefact config is incomplete or invalid "

@@ -170,6 +170,8 @@ def threshold_from_dict(d: dict[str, Any]) -> Threshold:
     t = _THRESHOLDS[name](**d.get("params", {}))
     if "value" in d:
         t.value_ = float(d["value"])
+        if np.isnan(t.value_):  # every comparison with NaN is False: nothing would ever be flagged
+            raise InputError(f"{name} threshold: the saved value is NaN")
         t.n_fit_ = int(d.get("n_fit", 0))
         t.fitted_on_ = d.get("fitted_on")  # absent in artefacts saved before it was recorded
     t._load_extra_state(d)
