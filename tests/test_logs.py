@@ -270,3 +270,15 @@ def test_cli_keys_format_and_mismatched_model(tmp_path) -> None:  # type: ignore
     r = runner.invoke(app, ["train", str(keys), "--format", "hdfs", "--model", "deeplog",
                             "-o", str(tmp_path / "Y")])
     assert r.exit_code == 2 and "--session-regex" in r.output
+
+
+@pytest.mark.parametrize(("kwargs", "match"), [
+    ({"session_regex": "("}, r"^session_regex: invalid regular expression"),
+    ({"window": -5.0}, r"^window/step: need 0 < step <= window, got window=-5.0"),
+    ({"session_column": "nope"}, r"^session_column: no field 'nope'"),
+])
+def test_session_errors_name_the_parameters_in_python(kwargs: dict, match: str) -> None:  # type: ignore[type-arg]
+    """The Python API names its parameters; the CLI turns them into its options (--session-regex)."""
+    with pytest.raises(InputError, match=match) as info:
+        EventSessions(format="hdfs", **kwargs).fit_transform(hdfs_log(5))
+    assert info.value.param is not None

@@ -26,15 +26,15 @@ class InputError(HourglassError, ValueError):
     ...
     hourglass.errors.InputError: column 'src_bytes': expected numbers, found 'abc' (row 3)
 
-    An error about one constructor parameter passes its name as ``param`` and starts the
-    message with ``"param: "``; the CLI then names the option the user typed instead
-    (``--scaler`` for ``scaler``).
+    An error about constructor parameters names them in the message and passes them as
+    ``param`` (a name or a tuple of names); the CLI then names the options the user typed instead
+    (``--scaler`` for ``scaler``, ``--session-col`` for ``session_column``).
 
     >>> InputError("scaler: unknown 'x'", param="scaler").param
     'scaler'
     """
 
-    def __init__(self, *args: object, param: str | None = None) -> None:
+    def __init__(self, *args: object, param: str | tuple[str, ...] | None = None) -> None:
         super().__init__(*args)
         self.param = param
 

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from hourglass.cli._options import option_message
+from hourglass.cli._options import OPTION_OF_PARAM
 from hourglass.errors import HourglassError
 
 __all__ = ["UNUSED_BY", "base_params", "check_model_dir", "check_not_input", "check_output_type",
@@ -150,9 +150,11 @@ def finish_params(cls: type, model: str, params: dict[str, Any], extra: list[str
         given = [k for k in keys if k in str(exc)]
         if given or not extra:
             # "epochs must be >= 1" says --epochs when that option (not --param) set it
-            first = str(exc).split(" ", 1)[0].rstrip(":")
-            raise HourglassError(str(exc) if first in keys else option_message(str(exc), first)
-                                 ) from None
+            msg = str(exc)
+            first = msg.split(" ", 1)[0].rstrip(":")
+            if first not in keys and first in OPTION_OF_PARAM:  # the message's subject only
+                msg = OPTION_OF_PARAM[first] + msg[len(first):]
+            raise HourglassError(msg) from None
         # a check that does not name its parameter (int('abc') deep inside): say which were given
         raise HourglassError(f"--param {', '.join(i.partition('=')[0].strip() for i in extra)}: "
                              f"invalid value ({exc})") from None

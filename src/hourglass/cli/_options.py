@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 from typing import Annotated
 
@@ -22,11 +23,14 @@ __all__ = ["LOG_FORMAT_HELP", "OPTION_OF_PARAM", "AllSessionsOpt", "BadRowsOpt",
 #: so the user reads what they typed; the Python API keeps the parameter's name.
 OPTION_OF_PARAM = {"scaler": "--scaler", "roles": "--role", "fill": "--fill", "freq": "--freq",
                    "fill_limit": "--fill-limit", "epochs": "--epochs", "batch_size": "--batch-size",
-                   "lr": "--lr", "hidden": "--hidden", "random_state": "--seed", "device": "--device"}
+                   "lr": "--lr", "hidden": "--hidden", "random_state": "--seed", "device": "--device",
+                   "session_regex": "--session-regex", "session_column": "--session-col",
+                   "window": "--window", "step": "--step", "key_column": "--key-col",
+                   "message_column": "--message-col", "time_column": "--timestamp-col"}
 
 
-def option_message(message: str, param: str | None) -> str:
-    """``message`` about library parameter ``param`` with the CLI option's name in front.
+def option_message(message: str, param: str | tuple[str, ...] | None) -> str:
+    """``message`` about library parameter(s) ``param`` with each named as its CLI option.
 
     Examples
     --------
@@ -34,14 +38,18 @@ def option_message(message: str, param: str | None) -> str:
     "--scaler: unknown 'x'; choose from minmax, standard"
     >>> option_message("batch_size must be >= 1, got 0", "batch_size")
     '--batch-size must be >= 1, got 0'
+    >>> option_message("window/step: need 0 < step <= window, got window=5, step=9", ("window", "step"))
+    '--window/--step: need 0 < --step <= --window, got --window=5, --step=9'
+    >>> option_message("fill: unknown 'fill'; choose from ffill, zero", "fill")
+    "--fill: unknown 'fill'; choose from ffill, zero"
     >>> option_message("impute: unknown 'x'", "impute")   # no option sets it: unchanged
     "impute: unknown 'x'"
     """
-    option = OPTION_OF_PARAM.get(param or "")
-    if option is None or not message.startswith(f"{param}"):
-        return message
-    rest = message[len(str(param)):]
-    return option + rest if rest[:1] in (":", " ") else message
+    for name in (param,) if isinstance(param, str) else param or ():
+        option = OPTION_OF_PARAM.get(name)
+        if option is not None:  # the name as a word: not inside another (step in steps) or quoted
+            message = re.sub(rf"(?<!['\w-]){re.escape(name)}(?!['\w-])", option, message)
+    return message
 
 
 DataArg = Annotated[Path, typer.Argument(

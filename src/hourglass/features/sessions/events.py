@@ -142,14 +142,15 @@ class EventSessions(EventTables):
 
     def _check_options(self) -> None:
         if self.session_regex is None and self.session_column is None and self.window is None:
-            raise InputError("sessions: give --session-regex, --session-col or --window to group "
-                             "log lines into sessions")
+            raise InputError("sessions: give session_regex, session_column or window to group "
+                             "log lines into sessions", param=("session_regex", "session_column", "window"))
         if self.is_table:
             if self.key_column is not None and self.message_column is not None:
-                raise InputError("--key-col and --message-col: give one (keys, or messages to "
-                                 "mine templates from)")
+                raise InputError("key_column and message_column: give one (keys, or messages to "
+                                 "mine templates from)", param=("key_column", "message_column"))
             if self.window is not None and self.time_column is None:
-                raise InputError("--window on a table needs its time column (--timestamp-col)")
+                raise InputError("window on a table needs its time column (time_column)",
+                                 param=("window", "time_column"))
 
     # -- fit / transform ---------------------------------------------------------------------
     def fit(self, data: Any) -> EventSessions:

@@ -79,25 +79,28 @@ class SessionGrouper:
                  order_by_time: bool = False) -> None:
         chosen = [o for o in (session_regex, session_column, window) if o is not None]
         if len(chosen) != 1:
-            raise InputError("sessions: give exactly one of --session-regex, --session-col or "
-                             f"--window (got {len(chosen)})")
+            raise InputError("sessions: give exactly one of session_regex, session_column or "
+                             f"window (got {len(chosen)})",
+                             param=("session_regex", "session_column", "window"))
         self.rx: re.Pattern[str] | None = None
         if session_regex is not None:
             try:
                 self.rx = re.compile(session_regex)
             except re.error as exc:
-                raise InputError(f"--session-regex: invalid regular expression ({exc})") from None
+                raise InputError(f"session_regex: invalid regular expression ({exc})",
+                                 param="session_regex") from None
             if self.rx.groups > 1:
-                raise InputError("--session-regex: use at most one capturing group (its text is "
-                                 "the session id; with none, the whole match is)")
+                raise InputError("session_regex: use at most one capturing group (its text is "
+                                 "the session id; with none, the whole match is)",
+                                 param="session_regex")
         self.session_column = session_column
         self.window, self.step = window, step
         if window is not None:
             w = float(window)
             st = w if step is None else float(step)
             if not (w > 0 and 0 < st <= w and math.isfinite(w)):
-                raise InputError(f"--window/--step: need 0 < step <= window, got window={window}, "
-                                 f"step={step}")
+                raise InputError(f"window/step: need 0 < step <= window, got window={window}, "
+                                 f"step={step}", param=("window", "step"))
             self._w, self._s = w, st
         self.order_by_time = order_by_time
         self.index: dict[str, int] = {}
@@ -120,8 +123,9 @@ class SessionGrouper:
                                 dtype=np.int64, count=int(n_ids.sum()))
         elif self.session_column is not None:
             if self.session_column not in events.columns:
-                raise InputError(f"--session-col: no field {self.session_column!r}; the input "
-                                 f"gives {', '.join(c for c in events.columns if c not in ('key', 'line'))}")
+                raise InputError(f"session_column: no field {self.session_column!r}; the input "
+                                 f"gives {', '.join(c for c in events.columns if c not in ('key', 'line'))}",
+                                 param="session_column")
             col = events[self.session_column]
             text = col.astype(str)
             ok = col.notna().to_numpy() & (text.str.len() > 0).to_numpy()
@@ -158,7 +162,8 @@ class SessionGrouper:
         counts = self.counts
         if self.window is not None:
             if not len(codes):
-                raise InputError("--window: no event has a readable time stamp in this input")
+                raise InputError("window: no event has a readable time stamp in this input",
+                                 param="window")
             w, s = self._w, self._s
             t0 = float(np.floor(codes.min() / s) * s)
             rel = codes - t0

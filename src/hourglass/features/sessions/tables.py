@@ -84,9 +84,9 @@ class EventTables:
             return col.to_numpy(dtype=np.float64, na_value=np.nan)
         t = pd.to_datetime(col, errors="coerce", utc=True)
         if t.isna().all():
-            raise InputError(f"{source}: column {self.time_column!r} (--timestamp-col) holds no "
+            raise InputError(f"{source}: column {self.time_column!r} (time_column) holds no "
                              f"readable time (e.g. {str(col.iloc[0])[:40]!r}); expected epoch "
-                             "seconds or date-time text")
+                             "seconds or date-time text", param="time_column")
         secs = (t - pd.Timestamp("1970-01-01", tz="UTC")).dt.total_seconds()
         return secs.to_numpy(dtype=np.float64, na_value=np.nan)
 
@@ -127,13 +127,15 @@ class EventTables:
                 if bad.any():
                     i = int(np.flatnonzero(bad)[0])
                     raise InputError(f"{source}: row {offset + int(rows[i]) + 1}: column "
-                                     f"{self.key_column!r} (--key-col): the model was trained on "
-                                     f"integer keys, found {str(vals.iloc[i])[:40]!r}")
+                                     f"{self.key_column!r} (key_column): the model was trained on "
+                                     f"integer keys, found {str(vals.iloc[i])[:40]!r}",
+                                     param="key_column")
                 keys = num.to_numpy(dtype=np.int64)
                 if (keys < 0).any():
                     i = offset + int(rows[np.flatnonzero(keys < 0)[0]])
-                    raise InputError(f"{source}: row {i + 1}: column {self.key_column!r} (--key-col) "
-                                     f"must hold keys >= 0, found {int(keys[keys < 0][0])}")
+                    raise InputError(f"{source}: row {i + 1}: column {self.key_column!r} (key_column) "
+                                     f"must hold keys >= 0, found {int(keys[keys < 0][0])}",
+                                     param="key_column")
             else:
                 index = {name: i + 1 for i, name in enumerate(self.key_names_)}
                 keys = np.fromiter((index.get(v, UNKNOWN) for v in vals.astype(str).tolist()),
@@ -156,7 +158,8 @@ class EventTables:
         if integral and len(vals) and (vals < 0).any():
             i = int(np.flatnonzero((vals < 0).to_numpy())[0])
             raise InputError(f"{source}: row {int(rows[i]) + 1}: column {self.key_column!r} "
-                             f"(--key-col) must hold keys >= 0, found {vals.iloc[i]}")
+                             f"(key_column) must hold keys >= 0, found {vals.iloc[i]}",
+                             param="key_column")
         codes, uniques = pd.factorize(vals)
         seen = self._seen_names  # names as scoring spells them (``astype(str)``)
         names = pd.Series(uniques, dtype=vals.dtype).astype(str).tolist()
@@ -189,8 +192,8 @@ class EventTables:
             grouper.map_keys(self._final_keys())
             del self._seen_names
         if learn and self.message_column is not None and not stats.get("parsed"):
-            raise InputError(f"{source}: column {self.message_column!r} (--message-col) holds no "
-                             "message text")
+            raise InputError(f"{source}: column {self.message_column!r} (message_column) holds no "
+                             "message text", param="message_column")
         out = self._finish(grouper, stats)
         if self.message_column is not None:
             if isinstance(data, pd.DataFrame):
