@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -137,7 +138,7 @@ def test_bad_inputs(files: dict[str, Path], tmp_path: Path) -> None:
     _fails_cleanly(["train", train, "-o", str(tmp_path / "m"), "--model", "nonsense"],
                    "unknown model")
     _fails_cleanly(["train", train, "-o", str(tmp_path / "m"), "--threshold", "percentile:400"],
-                   "q must be in")
+                   "--threshold percentile:400: Percentile: q must be in")
     _fails_cleanly(["train", train, "-o", str(tmp_path / "m"), "--epochs", "0", "--label-col",
                     "label", "--normal", "benign"], "epochs must be >= 1")
     _fails_cleanly(["train", str(tmp_path / "missing.csv"), "-o", str(tmp_path / "m")],
@@ -207,7 +208,7 @@ def test_train_and_score_the_default_ensemble(files: dict[str, Path]) -> None:
     assert json.loads(js.read_text())["roc_auc"] > 0.9
 
 
-def test_the_cli_imports_the_library_only_when_a_command_runs() -> None:
+def test_the_cli_imports_the_library_only_when_a_command_runs(tmp_path: Path) -> None:
     """``hourglass --help`` must answer at once: torch, scikit-learn and pandas load in the commands."""
     import subprocess
     import sys
@@ -220,12 +221,15 @@ def test_the_cli_imports_the_library_only_when_a_command_runs() -> None:
     res = subprocess.run([sys.executable, "-m", "hourglass", "train", "--help"], capture_output=True,
                          text=True, timeout=120)
     assert res.returncode == 0 and "--output" in res.stdout
-    for command, shows in (("formats", "zeek-conn"), ("models", "deeplog")):
+    table = tmp_path / "t.csv"
+    _frame(20).to_csv(table, index=False)
+    for command, shows in ((["formats"], "zeek-conn"), (["models"], "deeplog"),
+                           (["inspect", str(table), "--role", "proto=hash"], "hashed into")):
         code = ("import sys\nfrom hourglass.cli import app\n"
-                f"try:\n    app([{command!r}])\nexcept SystemExit:\n    pass\n"
+                f"try:\n    app({command!r})\nexcept SystemExit:\n    pass\n"
                 "print('torch' in sys.modules)\n")
         res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                             timeout=120, check=True)
+                             timeout=120, check=True, env={**os.environ, "COLUMNS": "200"})
         assert shows in res.stdout and res.stdout.strip().endswith("False"), (command, res.stdout)
 
 

@@ -358,3 +358,20 @@ def test_a_time_stamp_far_off_does_not_build_a_huge_grid(tmp_path: Path) -> None
     _fails_cleanly(["train", str(data), "--timestamp-col", "ts", "--freq", "1s", "--fill", "ffill",
                     "--model", "lstm-ae", "-o", str(tmp_path / "m"), *TS], "steps for 120 rows",
                    tmp_path / "m")
+
+
+def test_a_device_is_not_read_as_an_empty_table(tmp_path: Path) -> None:
+    if not Path("/dev/null").exists():
+        pytest.skip("no /dev/null")
+    _fails_cleanly(["train", "/dev/null", "-o", str(tmp_path / "m"), *TAB],  # said 'empty file'
+                   "not a regular file (a pipe or a device)", tmp_path / "m")
+
+
+@pytest.mark.parametrize("kind", ["log", "series"])
+def test_a_missing_output_folder_is_named_before_any_scoring(kit: dict[str, Path], tmp_path: Path,
+                                                             kind: str) -> None:
+    data = tmp_path / "unreadable.txt"  # would fail to parse: the output check must come first
+    data.write_text("nothing a model can read\n")
+    model = kit["logm"] if kind == "log" else kit["ts"]
+    _fails_cleanly(["score", str(model), str(data), "-o", str(tmp_path / "no" / "a.jsonl")],
+                   "output folder")

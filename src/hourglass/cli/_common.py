@@ -171,8 +171,9 @@ def check_model_dir(output: Path) -> None:
 
 def check_not_input(output: Path | None, option: str, data: Path | None = None,
                     model: Path | None = None) -> None:
-    """Refuse an output path that is the input file ``data`` or lies inside the ``model``
-    directory: the atomic rename would replace what the command reads (said before any work).
+    """Refuse an output path that is a directory, lies in a missing folder, is the input file
+    ``data`` or lies inside the ``model`` directory (the atomic rename would replace what the
+    command reads), before any work.
 
     Examples
     --------
@@ -183,6 +184,10 @@ def check_not_input(output: Path | None, option: str, data: Path | None = None,
     """
     if output is None:
         return
+    if output.is_dir():  # said now, not after scoring a whole log or series
+        raise HourglassError(f"{option} {output}: is a directory, expected a file name")
+    if not output.parent.is_dir():
+        raise HourglassError(f"{option} {output}: output folder {output.parent} does not exist")
     out = output.resolve()
     if data is not None and out == data.resolve():
         raise HourglassError(f"{option} {output}: is the input file {data}; choose another path")

@@ -70,7 +70,7 @@ def idle_threads(default: int, cpus: int | None, load: float | None) -> int:
 
 
 # commands that never run torch: no thread setting, no torch import for them
-_NO_TORCH = frozenset({"formats", "models"})
+_NO_TORCH = frozenset({"formats", "inspect", "models"})
 
 
 @app.callback()
@@ -83,7 +83,7 @@ def _global_options(
 ) -> None:
     """Deep-learning anomaly detection for security telemetry."""
     if "torch" not in sys.modules and ("--help" in sys.argv[1:] or ctx.invoked_subcommand in _NO_TORCH):
-        return  # nothing will run torch ('COMMAND --help', 'formats', 'models'): not worth its import
+        return  # nothing will run torch ('COMMAND --help', 'formats', ...): not worth its import
     import torch
 
     if threads is None and "OMP_NUM_THREADS" not in os.environ:

@@ -86,8 +86,7 @@ def inspect(
     --timestamp-col) apply here too: the table previews the features train would build."""
     import pandas as pd
 
-    from hourglass.cli.logs import is_log_format
-    from hourglass.cli.tables import preprocessor_for, resolve_spec
+    from hourglass.cli._schema import is_log_format, preprocessor_for, resolve_spec
     from hourglass.ingest import ReadStats, atomic_output, label_strings, read_table
     from hourglass.ingest.timeseries import TIMESERIES_DATASETS
 

@@ -14,13 +14,13 @@ from rich.console import Console
 
 from hourglass.cli._common import base_params, check_model_dir, finish_params, hidden_param
 from hourglass.cli._output import threshold_text
+from hourglass.cli._schema import is_log_format
 from hourglass.detectors import registry
 from hourglass.errors import HourglassError
 from hourglass.evaluate import evaluate_scores
 from hourglass.explain import session_alerts
 from hourglass.features.sessions import EventSessions, Sessions
 from hourglass.ingest import atomic_output
-from hourglass.ingest.logs import LOG_FORMATS
 from hourglass.ingest.readers import detect_format, open_output, write_table
 from hourglass.pipeline import Pipeline
 from hourglass.thresholds import threshold_from_spec
@@ -31,17 +31,6 @@ logger = logging.getLogger("hourglass")
 
 #: label values read as normal when ``--normal`` is not given (HDFS anomaly_label.csv, 0/1 labels).
 DEFAULT_NORMAL = ("Normal", "normal", "0")
-
-
-def is_log_format(fmt: str | None) -> bool:
-    """Whether ``--format`` names a log format (or a header regex) rather than a table format.
-
-    Examples
-    --------
-    >>> is_log_format("hdfs"), is_log_format("csv"), is_log_format(r"(?P<content>.*)")
-    (True, False, True)
-    """
-    return fmt is not None and (fmt in LOG_FORMATS or fmt == "keys" or "(?P<" in fmt)
 
 
 def check_tabular_model(cls: type, model: str) -> None:

@@ -17,7 +17,9 @@ __all__ = ["score"]
 def score(
     model: ModelArg,
     data: DataArg,
-    output: Annotated[Path, typer.Option("--output", "-o", help="CSV/Parquet/JSONL to write.")],
+    output: Annotated[Path, typer.Option(
+        "--output", "-o", help="CSV/TSV/Parquet/JSONL to write, by extension (+ .gz: gzip, "
+                               "except Parquet, compressed inside).")],
     dataset: DatasetOpt = None,
     anomalies_only: Annotated[bool, typer.Option(
         "--anomalies-only", help="Write only the flagged rows.")] = False,

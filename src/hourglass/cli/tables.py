@@ -13,16 +13,15 @@ import numpy as np
 import pandas as pd
 
 from hourglass.cli._output import err
+from hourglass.cli._schema import preprocessor_for, resolve_spec
 from hourglass.detectors import registry
 from hourglass.errors import HourglassError
-from hourglass.features.tabular import TabularPreprocessor
 from hourglass.ingest import (
     DatasetSpec,
     ReadStats,
     label_strings,
     read_table,
     reservoir_sample,
-    resolve_format,
 )
 from hourglass.ingest.readers import check_path
 from hourglass.ingest.tables import CHUNK_BYTES, prefetch
@@ -83,44 +82,6 @@ def unlabelled_rows(labels: np.ndarray, normal: list[str], label_col: str, where
         "%s: %d row(s) have no value in label column %r (first: data row %d); %s",
         where, int((~labelled).sum()), label_col, first, fate)
     return labelled
-
-
-def resolve_spec(dataset: str | None, label_col: str | None, normal: list[str] | None,
-                 fmt: str | None = None, path: Path | None = None,
-                 ) -> tuple[DatasetSpec | None, str | None, list[str]]:
-    """The format (``--format``, or ``--dataset`` as its alias, or sniffed from ``path``) and the
-    label column / normal values with the format's defaults filled in."""
-    name = dataset if dataset and fmt in (None, "auto") else fmt
-    spec = resolve_format(name, path) if name not in (None, "auto") or path is not None else None
-    if spec is not None and name in (None, "auto"):
-        logging.getLogger("hourglass").debug("%s: read as format %s", path, spec.name)
-    if spec is not None:
-        label_col = label_col or spec.label_col
-        normal = normal or list(spec.normal)
-    return spec, label_col, list(normal or [])
-
-
-def preprocessor_for(df: pd.DataFrame, source: str, *, spec: DatasetSpec | None,
-                     categorical: list[str], drop: list[str], roles: dict[str, str] | None,
-                     scaler: str, time_col: str | None = None) -> TabularPreprocessor:
-    """The (unfitted) preprocessing ``train`` fits on ``df``, and ``inspect`` previews: the
-    options ``--categorical``/``--drop``/``--role``/``--scaler`` on top of the format's own.
-
-    Checks the options first: an unknown scaler or role, or a column ``df`` lacks (a typo would
-    silently keep the column the user meant to drop or recast), is an error naming the option.
-    """
-    TabularPreprocessor(roles=roles or None, scaler=scaler)._check_params()
-    for opt, cols in (("--drop", drop), ("--role", list(roles or {})), ("--categorical", categorical),
-                      ("--timestamp-col", [time_col] if time_col is not None else [])):
-        missing = [c for c in cols if c not in df.columns]
-        if missing:
-            raise HourglassError(f"{opt}: no column {missing[0]!r} in {source}; columns are "
-                                 f"{', '.join(map(str, list(df.columns)[:8]))}"
-                                 f"{' ...' if df.shape[1] > 8 else ''}")
-    cats = [*categorical, *(spec.categorical if spec else ())]
-    all_roles = {**(getattr(spec, "roles", None) or {}), **(roles or {})}
-    return TabularPreprocessor(categorical=cats or None, drop=(*drop, *(spec.drop if spec else ())),
-                               roles=all_roles or None, scaler=scaler)
 
 
 def train_pipeline(
@@ -187,8 +148,10 @@ def train_pipeline(
         "fit_seconds": time.perf_counter() - start, "n_train_rows": len(feats),
         "held_out": {"fraction": held, "rows": len(pipe.detector_.val_index_),
                      "seed": params.get("random_state", 0),
-                     "used_for": "early stopping, calibration and the threshold (unless a "
-                                 "labelled validation slice is used); never trained on",
+                     "used_for": ("early stopping, calibration and the threshold (unless a "
+                                  "labelled validation slice is used); never trained on"
+                                  if len(pipe.detector_.val_index_) else
+                                  "none held out: calibration and the threshold use training scores"),
                      "which": "positions among the normal training rows, in weights.safetensors "
                               "as detector.val_index"},
         "threshold": pipe.threshold_.describe(), "threshold_value": pipe.threshold_.value_,

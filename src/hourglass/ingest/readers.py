@@ -106,6 +106,8 @@ def check_path(path: str | os.PathLike[str]) -> Path:
         raise InputError(f"{p}: no such file")
     if p.is_dir():
         raise InputError(f"{p}: is a directory, expected a data file")
+    if not p.is_file():  # a pipe or a device: its size says nothing, and it can be read once only
+        raise InputError(f"{p}: not a regular file (a pipe or a device); save the data to a file")
     if p.stat().st_size == 0:
         raise InputError(f"{p}: empty file")
     return p

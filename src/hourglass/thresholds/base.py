@@ -315,16 +315,23 @@ def threshold_from_spec(spec: str, *, events_per_day: float | None = None) -> Th
         if t.per in ("day", "d") and events_per_day is None:
             t.per = "day"  # the rate may come later (from a timestamp column); checked at fit
             if not n > 0:
-                raise InputError(f"AlertBudget: the budget must be > 0 alerts, got {count}")
+                raise InputError(f"--threshold {spec}: AlertBudget: the budget must be > 0 alerts, "
+                                 f"got {count}")
             return t
-        t._check_params()
-        return t
+        return _checked(t, spec)
     if not arg:
         return makers[kind]()
     try:
         value = float(arg)
     except ValueError:
         raise InputError(f"--threshold: {arg!r} is not a number (in {spec!r})") from None
-    t = makers[kind](value)
-    t._check_params()
+    return _checked(makers[kind](value), spec)
+
+
+def _checked(t: Threshold, spec: str) -> Threshold:
+    """``t`` once its parameters pass; else the error, naming the ``--threshold`` spec given."""
+    try:
+        t._check_params()
+    except InputError as exc:
+        raise InputError(f"--threshold {spec}: {exc}") from None
     return t

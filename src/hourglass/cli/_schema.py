@@ -1,0 +1,66 @@
+"""What the CLI decides before any model code runs: which format a file is, whether ``--format``
+names a log format, and the preprocessing a table's options ask for. Nothing here imports torch,
+so ``hourglass inspect`` answers without it."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pandas as pd
+
+from hourglass.errors import HourglassError
+from hourglass.features.tabular import TabularPreprocessor
+from hourglass.ingest import DatasetSpec, resolve_format
+from hourglass.ingest.logs import LOG_FORMATS
+
+__all__ = ["is_log_format", "preprocessor_for", "resolve_spec"]
+
+
+def is_log_format(fmt: str | None) -> bool:
+    """Whether ``--format`` names a log format (or a header regex) rather than a table format.
+
+    Examples
+    --------
+    >>> is_log_format("hdfs"), is_log_format("csv"), is_log_format(r"(?P<content>.*)")
+    (True, False, True)
+    """
+    return fmt is not None and (fmt in LOG_FORMATS or fmt == "keys" or "(?P<" in fmt)
+
+
+def resolve_spec(dataset: str | None, label_col: str | None, normal: list[str] | None,
+                 fmt: str | None = None, path: Path | None = None,
+                 ) -> tuple[DatasetSpec | None, str | None, list[str]]:
+    """The format (``--format``, or ``--dataset`` as its alias, or sniffed from ``path``) and the
+    label column / normal values with the format's defaults filled in."""
+    name = dataset if dataset and fmt in (None, "auto") else fmt
+    spec = resolve_format(name, path) if name not in (None, "auto") or path is not None else None
+    if spec is not None and name in (None, "auto"):
+        logging.getLogger("hourglass").debug("%s: read as format %s", path, spec.name)
+    if spec is not None:
+        label_col = label_col or spec.label_col
+        normal = normal or list(spec.normal)
+    return spec, label_col, list(normal or [])
+
+
+def preprocessor_for(df: pd.DataFrame, source: str, *, spec: DatasetSpec | None,
+                     categorical: list[str], drop: list[str], roles: dict[str, str] | None,
+                     scaler: str, time_col: str | None = None) -> TabularPreprocessor:
+    """The (unfitted) preprocessing ``train`` fits on ``df``, and ``inspect`` previews: the
+    options ``--categorical``/``--drop``/``--role``/``--scaler`` on top of the format's own.
+
+    Checks the options first: an unknown scaler or role, or a column ``df`` lacks (a typo would
+    silently keep the column the user meant to drop or recast), is an error naming the option.
+    """
+    TabularPreprocessor(roles=roles or None, scaler=scaler)._check_params()
+    for opt, cols in (("--drop", drop), ("--role", list(roles or {})), ("--categorical", categorical),
+                      ("--timestamp-col", [time_col] if time_col is not None else [])):
+        missing = [c for c in cols if c not in df.columns]
+        if missing:
+            raise HourglassError(f"{opt}: no column {missing[0]!r} in {source}; columns are "
+                                 f"{', '.join(map(str, list(df.columns)[:8]))}"
+                                 f"{' ...' if df.shape[1] > 8 else ''}")
+    cats = [*categorical, *(spec.categorical if spec else ())]
+    all_roles = {**(getattr(spec, "roles", None) or {}), **(roles or {})}
+    return TabularPreprocessor(categorical=cats or None, drop=(*drop, *(spec.drop if spec else ())),
+                               roles=all_roles or None, scaler=scaler)
