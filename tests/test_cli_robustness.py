@@ -375,3 +375,10 @@ def test_a_missing_output_folder_is_named_before_any_scoring(kit: dict[str, Path
     model = kit["logm"] if kind == "log" else kit["ts"]
     _fails_cleanly(["score", str(model), str(data), "-o", str(tmp_path / "no" / "a.jsonl")],
                    "output folder")
+
+
+def test_a_file_with_no_key_sequence_says_so(tmp_path: Path) -> None:
+    keys = tmp_path / "k.txt"
+    keys.write_text("1,2,3\n4,5,6\n" * 10)  # was 'every line was skipped or had no session id'
+    _fails_cleanly(["train", str(keys), "--format", "keys", "--model", "deeplog", "-o",
+                    str(tmp_path / "m"), "-q"], "no line is a key sequence", tmp_path / "m")
