@@ -10,7 +10,16 @@ __all__ = ["ArtefactError", "HourglassError", "InputError", "NotFittedError"]
 
 
 class HourglassError(Exception):
-    """Base class of every error hourglass raises on purpose."""
+    """Base class of every error hourglass raises on purpose.
+
+    Examples
+    --------
+    >>> try:
+    ...     raise InputError("data.csv: empty file")
+    ... except HourglassError as exc:
+    ...     print(exc)
+    data.csv: empty file
+    """
 
 
 class InputError(HourglassError, ValueError):
@@ -40,8 +49,27 @@ class InputError(HourglassError, ValueError):
 
 
 class ArtefactError(InputError):
-    """A saved model directory is missing, tampered with, or of an incompatible version."""
+    """A saved model directory is missing, tampered with, or of an incompatible version.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from hourglass import load
+    >>> load(tempfile.mkdtemp())
+    Traceback (most recent call last):
+    ...
+    hourglass.errors.ArtefactError: ...: not a hourglass model (missing config.json or weights.safetensors)
+    """
 
 
 class NotFittedError(HourglassError, AttributeError):
-    """A method that needs a fitted estimator was called before ``fit``."""
+    """A method that needs a fitted estimator was called before ``fit``.
+
+    Examples
+    --------
+    >>> from hourglass.detectors import AutoEncoder
+    >>> AutoEncoder().score([[0.0, 1.0]])
+    Traceback (most recent call last):
+    ...
+    hourglass.errors.NotFittedError: AutoEncoder is not fitted; call fit(X) first
+    """

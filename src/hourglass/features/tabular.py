@@ -218,7 +218,8 @@ class TabularPreprocessor:
         drop = {str(c) for c in self.drop}
         cols = [c for c in df.columns if c not in drop]
         if not cols:
-            raise InputError("no feature columns left after dropping " + ", ".join(map(str, drop)))
+            raise InputError("no feature columns left after dropping " + ", ".join(map(str, drop))
+                             if drop else "no feature columns: the data has no column to learn from")
         self._assign_roles(df, cols)
         self.profile_ = {c: {"dtype": str(df[c].dtype), "missing": float(df[c].isna().mean()),
                              "unique": int(df[c].nunique(dropna=True))} for c in cols}

@@ -59,7 +59,16 @@ DEFAULT_MASKS: tuple[tuple[str, str], ...] = (
 
 @dataclass
 class ParseStats:
-    """What happened to the lines: counts reported to the user (and the first bad line)."""
+    """What happened to the lines: counts reported to the user (and the first bad line).
+
+    Examples
+    --------
+    >>> lines = ["081109 203615 148 INFO dfs.DataNode: PacketResponder 1 for block blk_38 done",
+    ...          "garbage line", ""]
+    >>> stats = LogParser("hdfs").fit(lines).stats_
+    >>> stats.lines, stats.parsed, stats.unmatched, stats.blank, stats.first_unmatched
+    (3, 1, 1, 1, 2)
+    """
 
     lines: int = 0
     parsed: int = 0

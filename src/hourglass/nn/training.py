@@ -121,7 +121,17 @@ class Phase:
 
 @dataclass
 class TrainHistory:
-    """What happened during training: per-epoch losses, the best epoch and the time it took."""
+    """What happened during training: per-epoch losses, the best epoch and the time it took.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from hourglass.detectors import AutoEncoder
+    >>> X = np.random.default_rng(0).normal(size=(200, 4)).astype("float32")
+    >>> h = AutoEncoder(hidden=(4, 2), epochs=3, verbose=0).fit(X).history_
+    >>> len(h.train_loss), len(h.val_loss), 1 <= h.best_epoch <= 3
+    (3, 3, True)
+    """
 
     train_loss: list[float] = field(default_factory=list)
     val_loss: list[float] = field(default_factory=list)

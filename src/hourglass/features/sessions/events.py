@@ -200,6 +200,10 @@ class EventSessions(EventTables):
         if self.format == "keys":
             lines, source = self._lines(data)
             ids, seqs, counts = read_key_sequences(lines, strict=self.strict, source=source)
+            if not seqs and counts["unmatched"]:  # e.g. comma-separated keys, or another log format
+                raise InputError(f"{source}: no line is a key sequence (space-separated integers "
+                                 f">= 0); {counts['unmatched']} of {counts['lines']} lines are "
+                                 f"not, the first is line {counts['first_unmatched']}")
             line_nos = [np.full(len(q), int(i), dtype=np.int64) for i, q in zip(ids, seqs, strict=True)]
             return Sessions(ids, seqs, line_nos, {**counts, "sessions": len(seqs)})
         lines, _ = self._lines(data)
