@@ -382,3 +382,19 @@ def test_a_file_with_no_key_sequence_says_so(tmp_path: Path) -> None:
     keys.write_text("1,2,3\n4,5,6\n" * 10)  # was 'every line was skipped or had no session id'
     _fails_cleanly(["train", str(keys), "--format", "keys", "--model", "deeplog", "-o",
                     str(tmp_path / "m"), "-q"], "no line is a key sequence", tmp_path / "m")
+
+
+def test_a_truncated_gzip_labels_file(kit: dict[str, Path], tmp_path: Path) -> None:
+    labels = tmp_path / "labels.csv.gz"
+    labels.write_bytes(gzip.compress(b"BlockId,Label\n" + b"blk_1000,Normal\n" * 40)[:40])
+    _fails_cleanly(["evaluate", str(kit["logm"]), str(kit["log"]), "--labels", str(labels)],
+                   "--labels")  # was 'Aborted.', exit 1
+
+
+def test_a_bad_extra_normal_file_is_the_one_named(kit: dict[str, Path], tmp_path: Path) -> None:
+    extra = tmp_path / "extra.csv"
+    _series().astype({"a": object}).assign(a=lambda f: f.a.where(f.index != 3, "zz")).to_csv(
+        extra, index=False)
+    _fails_cleanly(["train", str(kit["series"]), "--timestamp-col", "ts", "--model", "lstm-ae",
+                    "--extra-normal", str(extra), "-o", str(tmp_path / "m"), *TS],
+                   f"--extra-normal {extra}: column 'a': expected numbers", tmp_path / "m")

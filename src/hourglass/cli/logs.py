@@ -22,6 +22,7 @@ from hourglass.explain import session_alerts
 from hourglass.features.sessions import EventSessions, Sessions
 from hourglass.ingest import atomic_output
 from hourglass.ingest.readers import detect_format, open_output, write_table
+from hourglass.ingest.tables import READ_ERRORS
 from hourglass.pipeline import Pipeline
 from hourglass.thresholds import threshold_from_spec
 
@@ -183,7 +184,7 @@ def read_session_labels(path: Path, *, id_col: str, label_col: str) -> pd.Series
     {'blk_1': 'Normal', 'blk_2': 'Anomaly'}
     """
     if not path.is_file():
-        raise HourglassError(f"--labels {path}: no such file")
+        raise HourglassError(f"--labels {path}: {'is a directory' if path.is_dir() else 'no such file'}")
     sep = "\t" if ".tsv" in path.suffixes else ","
     try:
         header = list(pd.read_csv(path, sep=sep, nrows=0).columns)
@@ -194,7 +195,8 @@ def read_session_labels(path: Path, *, id_col: str, label_col: str) -> pd.Series
                                  f"{', '.join(map(str, header[:8]))}{' ...' if len(header) > 8 else ''}")
         df = pd.read_csv(path, sep=sep, usecols=[id_col, label_col], dtype=str,
                          keep_default_na=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, OSError) as exc:
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, *READ_ERRORS) as exc:
+        # READ_ERRORS: a damaged .gz raises EOFError, which click would report as 'Aborted!'
         raise HourglassError(f"--labels {path}: not a readable CSV ({exc})") from None
     df = pd.DataFrame({"id": df[id_col].str.strip(), "label": df[label_col].str.strip()})
     df = df.drop_duplicates()

@@ -17,7 +17,7 @@ from rich.table import Table
 from hourglass.cli._common import base_params, check_model_dir, finish_params, hidden_param
 from hourglass.cli._output import threshold_text
 from hourglass.detectors import registry
-from hourglass.errors import HourglassError
+from hourglass.errors import HourglassError, InputError
 from hourglass.evaluate import timeseries_metrics, tsb_sliding_window
 from hourglass.features.timeseries import TimeSeriesPreprocessor
 from hourglass.ingest import read_table, write_table
@@ -105,7 +105,7 @@ def train_timeseries(
     own = train_df.drop(columns=[label]) if label in train_df.columns else train_df
     extras = [_read_extra(p, ds, label, own, data, features.drop) for p in extra_normal or ()]
     if extras:
-        _fit_with_extra(pipe, own, extras)
+        _fit_with_extra(pipe, own, extras, list(extra_normal or ()))
     else:
         pipe.fit(own)
     held = float(getattr(pipe.detector_, "validation_fraction", 0.0))
@@ -152,14 +152,21 @@ def _read_extra(path: Path, ds: TimeSeriesDataset | None, label: str | None,
     return extra[own.columns]
 
 
-def _fit_with_extra(pipe: Pipeline, own: pd.DataFrame, extras: list[pd.DataFrame]) -> None:
+def _fit_with_extra(pipe: Pipeline, own: pd.DataFrame, extras: list[pd.DataFrame],
+                    sources: list[Path] | None = None) -> None:
     """``Pipeline.fit`` for DATA's training part ``own`` with extra normal recordings in front:
     preprocessing fitted on ``own`` only, the detector on the joined series with its seams."""
     template = pipe.features
     assert template is not None and pipe.detector is not None
     pipe.features_ = type(template)(**template.get_params())
     X_own = pipe.features_.fit_transform(own)
-    parts = [pipe.features_.transform(x) for x in extras]
+    parts = []
+    for i, x in enumerate(extras):
+        try:
+            parts.append(pipe.features_.transform(x))
+        except InputError as exc:  # name the file: DATA itself is fine
+            where = sources[i] if sources else f"#{i + 1}"
+            raise HourglassError(f"--extra-normal {where}: {exc}") from None
     seams = np.cumsum([len(x) for x in parts]).tolist()
     pipe.detector_ = pipe.detector.clone()
     if pipe.threshold is not None:
