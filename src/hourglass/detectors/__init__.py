@@ -2,6 +2,14 @@
 
 The classes are imported on first use (PEP 562): ``hourglass.detectors.registry`` and the
 registry's data (names, input kinds, summaries) load without torch.
+
+Examples
+--------
+>>> import hourglass.detectors as detectors
+>>> detectors.get("deep-svdd").__name__, detectors.name_of(detectors.DeepSVDD)
+('DeepSVDD', 'deep-svdd')
+>>> detectors.get("lstm-ae").get_tags()["input"]
+'timeseries'
 """
 
 import importlib

@@ -40,8 +40,10 @@ class ChunkWriter:
             if self._text is None:
                 self._text = open_output(self._tmp, self._target)
             if len(df):
-                df.to_json(self._text, orient="records", lines=True)
-                self._text.write("\n")
+                # one JSON object per line, no blank lines between chunks: whether pandas ends
+                # ``lines=True`` output with a newline depends on its version
+                text = df.to_json(orient="records", lines=True)
+                self._text.write(text if text.endswith("\n") else text + "\n")
             return
         table = pa.Table.from_pandas(df, preserve_index=False)
         if self._schema is None:

@@ -1,6 +1,16 @@
 """Score → decision. A threshold object is fitted on held-out normal scores (or, for best-F1, a
 labelled validation set) and saved in the artefact as plain JSON. :class:`Calibrator` maps raw
-scores to a 0–1 anomaly probability and a severity."""
+scores to a 0–1 anomaly probability and a severity.
+
+Examples
+--------
+>>> import numpy as np
+>>> from hourglass import thresholds
+>>> held_out = np.random.default_rng(0).exponential(size=5000)   # normal scores, never trained on
+>>> rule = thresholds.threshold_from_spec("pot:1e-4").fit(held_out)
+>>> rule.predict([1.0, 50.0]).tolist()
+[0, 1]
+"""
 
 from hourglass.thresholds.base import (
     HELD_OUT,
