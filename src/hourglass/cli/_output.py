@@ -86,6 +86,22 @@ def threshold_text(info: dict[str, Any]) -> str:
     return rule if rule.startswith("fixed at") else f"{rule} = {info['threshold_value']:.6g}"
 
 
+def fitted_text(n_rows: int, held_out: int, unit: str = "rows") -> str:
+    """How many rows the model trained on and how many were held out, as ``train`` says it
+    (``n_rows`` counts both).
+
+    Examples
+    --------
+    >>> fitted_text(1000, 100)
+    '900 rows (+100 held out)'
+    >>> fitted_text(5, 0, "sessions")
+    '5 sessions (none held out)'
+    """
+    if not held_out:
+        return f"{n_rows:,} {unit} (none held out)"
+    return f"{n_rows - held_out:,} {unit} (+{held_out:,} held out)"
+
+
 def report_skipped(stats: ReadStats, path: Path) -> None:
     """Say on stderr how many malformed rows of ``path`` were skipped (and on which lines)."""
     if stats.bad_rows:

@@ -13,7 +13,7 @@ import pandas as pd
 from rich.console import Console
 
 from hourglass.cli._common import base_params, check_model_dir, finish_params, hidden_param
-from hourglass.cli._output import threshold_text
+from hourglass.cli._output import fitted_text, threshold_text
 from hourglass.cli._schema import is_log_format
 from hourglass.detectors import registry
 from hourglass.errors import HourglassError
@@ -109,7 +109,8 @@ def train_logs(data: Path, output: Path, *, fmt: str, model: str, epochs: int | 
 
 def report_train(pipe: Pipeline, output: Path, err: Console, out: Console) -> None:
     info = pipe.info
-    err.print(f"trained {info['model']} on {info['n_train_rows']} sessions "
+    err.print(f"trained {info['model']} on "
+              f"{fitted_text(info['n_train_rows'], len(pipe.detector_.val_index_), 'sessions')} "
               f"({len(pipe.detector_.vocab_)} distinct keys) in {info['fit_seconds']:.1f}s; "
               f"threshold {threshold_text(info)}", highlight=False)
     out.print(f"model saved to {output}", highlight=False)

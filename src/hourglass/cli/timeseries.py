@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from hourglass.cli._common import base_params, check_model_dir, finish_params, hidden_param
-from hourglass.cli._output import threshold_text
+from hourglass.cli._output import fitted_text, threshold_text
 from hourglass.detectors import registry
 from hourglass.errors import HourglassError, InputError
 from hourglass.evaluate import timeseries_metrics, tsb_sliding_window
@@ -306,7 +306,8 @@ def report_train(pipe: Pipeline, output: Path, err: Console, out: Console) -> No
     """The lines ``hourglass train`` prints for a time-series model."""
     info = pipe.info
     extra = sum(e["rows"] for e in info.get("extra_normal", []))
-    err.print(f"trained {info['model']} on {info['n_train_rows']} rows "
+    err.print(f"trained {info['model']} on "
+              f"{fitted_text(info['n_train_rows'], len(pipe.detector_.val_index_))} "
               f"{f'(incl. {extra} extra normal) ' if extra else ''}"
               f"({len(pipe.features_.feature_names_)} channels) in {info['fit_seconds']:.1f}s; "
               f"threshold {threshold_text(info)}", highlight=False)

@@ -39,6 +39,7 @@ from hourglass.cli._options import (
 from hourglass.cli._output import (
     class_table,
     err,
+    fitted_text,
     metrics_table,
     out,
     report_skipped,
@@ -192,7 +193,8 @@ def train(
         pipe.save(output)
     report_skipped(stats, data)
     info = pipe.info
-    err.print(f"trained {info['model']} on {info['n_train_rows']} rows of {info['format']} "
+    err.print(f"trained {info['model']} on "
+              f"{fitted_text(info['n_train_rows'], len(pipe.detector_.val_index_))} of {info['format']} "
               f"({pipe.features_.feature_names_.__len__()} features) in "
               f"{info['fit_seconds']:.1f}s; threshold {threshold_text(info)}", highlight=False)
     out.print(f"model saved to {output}", highlight=False)
@@ -223,7 +225,8 @@ def demo(
         result = scores_frame(pipe, feats)
         metrics = binary_metrics(is_anom, result["score"], result["flag"])
         cats = per_class_detection(labels, result["flag"], spec.categories, normal=spec.normal)
-    out.print(f"trained on {pipe.info['n_train_rows']} normal NSL-KDD rows in "
+    held = len(pipe.detector_.val_index_)
+    out.print(f"trained on {fitted_text(pipe.info['n_train_rows'], held, 'normal NSL-KDD rows')} in "
               f"{pipe.info['fit_seconds']:.1f}s", highlight=False)
     out.print(metrics_table("bundled NSL-KDD test sample (KDDTest+ rows)", metrics))
     out.print(class_table(cats, list(spec.normal)))
