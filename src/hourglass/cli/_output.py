@@ -129,6 +129,22 @@ def metrics_table(title: str, metrics: dict[str, Any], unit: str = "rows") -> Ta
     return t
 
 
+def rich_table(title: str, headers: list[str], rows: list[list[str]]) -> Table:
+    """A plain table of text cells (the first column right-aligned: row numbers).
+
+    Examples
+    --------
+    >>> rich_table("t", ["row", "why"], [["3", "x=1 (90%)"]]).row_count
+    1
+    """
+    t = Table(title=title, show_header=True, header_style="bold")
+    for i, h in enumerate(headers):
+        t.add_column(h, justify="right" if i == 0 else "left", overflow="fold")
+    for r in rows:
+        t.add_row(*(escape(c) for c in r))
+    return t
+
+
 def class_table(per_class: dict[str, dict[str, Any]], normal: list[str]) -> Table:
     """Flagged count and rate per class (the FPR for the normal ones)."""
     t = Table(title="flagged per class (normal: FPR)", header_style="bold")

@@ -516,6 +516,30 @@ class TabularPreprocessor:
         """``fit(df)`` then ``transform(df)``."""
         return self.fit(df).transform(df)
 
+    def feature_columns(self) -> list[str]:
+        """The input column each feature comes from, in the order of ``feature_names_`` (a
+        one-hot, missing indicator, hash bucket, IP or port feature maps to its column).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"proto": ["tcp", "udp", "tcp"], "bytes": [10, 2000, 30]})
+        >>> TabularPreprocessor().fit(df).feature_columns()
+        ['bytes', 'proto', 'proto', 'proto']
+        """
+        if not hasattr(self, "feature_names_"):
+            raise NotFittedError("TabularPreprocessor is not fitted")
+        cols = list(self.numeric_) + list(self.indicators_)
+        for c, cats in self.categories_.items():
+            cols += [c] * (len(cats) + (c in self.other_) + 1)
+        for c, k in self.hashed_.items():
+            cols += [c] * k
+        for c, k in self.ips_.items():
+            cols += [c] * (2 + k)
+        for c, ports in self.ports_.items():
+            cols += [c] * (len(_PORT_BUCKETS) + len(ports))
+        return cols
+
     def extra_columns(self, df: pd.DataFrame) -> list[str]:
         """Columns of ``df`` that the fitted preprocessing does not know (ignored)."""
         known = set(self.columns_) | set(self.roles_) | set(map(str, self.drop))

@@ -1,0 +1,139 @@
+"""``hourglass explain``: which columns made each flagged table row anomalous."""
+
+from __future__ import annotations
+
+import heapq
+from collections import Counter
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from hourglass.cli._common import check_not_input, check_output_type
+from hourglass.cli._options import BadRowsOpt, DataArg, DatasetOpt, FormatOpt, ModelArg, QuietOpt
+from hourglass.cli._output import err, out, report_skipped, setup_logging, user_errors
+from hourglass.errors import HourglassError
+
+__all__ = ["explain"]
+
+
+def explain(
+    model: ModelArg,
+    data: DataArg,
+    top: Annotated[int, typer.Option(
+        "--top", min=1, help="Columns named per row, largest share of the error first.")] = 3,
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="Also write every explained row (row, score, flag, severity, "
+                               "top_column, why) to this CSV/TSV/Parquet/JSONL (+ .gz).")] = None,
+    all_rows: Annotated[bool, typer.Option(
+        "--all", help="Explain every row, not only the flagged ones.")] = False,
+    limit: Annotated[int, typer.Option(
+        "--limit", min=0, help="Rows shown on screen, highest score first.")] = 20,
+    keep: Annotated[list[str] | None, typer.Option(
+        "--keep", help="Input column to copy into the output and the screen table "
+                       "(repeatable).")] = None,
+    dataset: DatasetOpt = None,
+    fmt: FormatOpt = "auto",
+    on_bad_rows: BadRowsOpt = "error",
+    chunk_mb: Annotated[float, typer.Option(help="MB of input per streamed chunk.")] = 16.0,
+    quiet: QuietOpt = False,
+) -> None:
+    """Explain the flagged rows of DATA: each input column's share of the row's reconstruction error.
+
+    For table models whose detector rebuilds its input (autoencoder, sparse-autoencoder,
+    denoising-autoencoder, vae). One-hot and other derived features count for the column they
+    came from. Prints the highest-scoring rows with their top columns and values, and how often
+    each column was the main reason; --output writes every explained row. Log models explain
+    their alerts in 'hourglass score' (the unexpected event and the keys expected instead).
+    """
+    import numpy as np  # the library is imported here, not for 'hourglass --help'
+    import pandas as pd
+
+    from hourglass.cli._output import rich_table
+    from hourglass.cli.tables import resolve_spec, score_chunks
+    from hourglass.explain import explain_rows, explainable
+    from hourglass.ingest import ReadStats
+    from hourglass.ingest.writers import chunk_writer
+    from hourglass.pipeline import load
+
+    setup_logging(quiet)
+    stats = ReadStats()
+    n_rows = flagged = 0
+    reasons: Counter[str] = Counter()
+    best: list[tuple[float, int, list[str]]] = []  # (score, row, cells): the --limit highest
+    with user_errors():
+        if not chunk_mb > 0:
+            raise HourglassError(f"--chunk-mb: must be > 0, got {chunk_mb}")
+        if output is not None:
+            check_not_input(output, "--output", data, model)
+            check_output_type(output)
+        taken = sorted({"row", "score", "flag", "severity", "top_column", "why"} & set(keep or []))
+        if taken:
+            raise HourglassError(f"--keep {taken[0]}: the output has its own {taken[0]!r} column; "
+                                 "rename the input column to keep it")
+        pipe = load(model)
+        why_not = explainable(pipe)
+        if why_not is not None:
+            raise HourglassError(f"{model}: {why_not}")
+        spec, _, _ = resolve_spec(dataset, None, None, fmt, data)
+        drop = [c for c in (pipe.info.get("label_col"), pipe.info.get("time_col")) if c]
+        with (chunk_writer(output) if output is not None else _NoWriter()) as writer:
+            for df, result in score_chunks(pipe, data, spec, on_bad_rows, stats,
+                                            chunk_bytes=max(1024, int(chunk_mb * 2**20))):
+                missing = [c for c in keep or [] if c not in df.columns]
+                if missing:
+                    raise HourglassError(f"--keep: no column {missing[0]!r} in {data}")
+                rows = np.arange(n_rows, n_rows + len(df))
+                n_rows += len(df)
+                is_flagged = result["flag"].to_numpy() == 1
+                flagged += int(is_flagged.sum())
+                pick = np.ones(len(df), dtype=bool) if all_rows else is_flagged
+                if not pick.any():
+                    continue
+                chosen = df.loc[pick].drop(columns=[c for c in drop if c in df.columns])
+                why = explain_rows(pipe, chosen, top=top)
+                reasons.update(why["top_column"][is_flagged[pick]])
+                frame = pd.DataFrame({"row": rows[pick],
+                                      "score": result["score"].to_numpy()[pick],
+                                      "flag": result["flag"].to_numpy()[pick],
+                                      "severity": result["severity"].to_numpy()[pick],
+                                      "top_column": why["top_column"].to_numpy(),
+                                      "why": why["why"].to_numpy()})
+                for c in keep or []:
+                    frame[c] = df.loc[pick, c].to_numpy()
+                writer.write(frame)
+                for rec in frame.itertuples(index=False):
+                    cells = [str(rec.row), f"{rec.score:.4g}", str(rec.severity),
+                             *[str(v) for v in rec[6:]], rec.why]
+                    item = (float(rec.score), -int(rec.row), cells)
+                    if len(best) < limit:
+                        heapq.heappush(best, item)
+                    elif limit and item[:2] > best[0][:2]:
+                        heapq.heapreplace(best, item)
+    report_skipped(stats, data)
+    if limit and best:
+        shown = sorted(best, key=lambda t: t[:2], reverse=True)
+        what = "rows" if all_rows else "flagged rows"
+        out.print(rich_table(f"{len(shown)} highest-scoring {what} of {n_rows:,}",
+                             ["row", "score", "severity", *(keep or []), "why"],
+                             [cells for _, _, cells in shown]))
+    if reasons:
+        share = ", ".join(f"{c} {k / flagged:.0%}" for c, k in reasons.most_common(5))
+        out.print(f"main reason among {flagged:,} flagged rows: {share}", highlight=False)
+    err.print(f"explained {n_rows:,} rows ({spec.name if spec else 'table'}), {flagged:,} flagged",
+              highlight=False)
+    if output is not None:
+        out.print(f"wrote {output}", highlight=False)
+
+
+class _NoWriter:
+    """Stands in for the output writer when nothing is written."""
+
+    def __enter__(self) -> _NoWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def write(self, frame: object) -> None:
+        return None
