@@ -14,6 +14,7 @@ imports it except the ``export`` command, so ``import hourglass`` stays free of 
 
 from __future__ import annotations
 
+import inspect
 import io
 import json
 import logging
@@ -138,12 +139,14 @@ def _sample(pipe: Pipeline, sample: pd.DataFrame | np.ndarray | None, n_rows: in
 
 def _trace(module: torch.nn.Module, n_features: int, opset: int) -> onnx.ModelProto:
     buf = io.BytesIO()
+    # torch 2.5+ takes ``dynamo`` (its default turned True in 2.9); earlier ones trace anyway
+    legacy = {"dynamo": False} if "dynamo" in inspect.signature(torch.onnx.export).parameters else {}
     with warnings.catch_warnings(), torch.no_grad():
         # "legacy TorchScript-based ONNX export": chosen on purpose (see the module docstring)
         warnings.simplefilter("ignore", DeprecationWarning)
         torch.onnx.export(module, (torch.zeros(2, n_features),), buf, input_names=["features"],
                           output_names=["score"], opset_version=opset, do_constant_folding=True,
-                          dynamic_axes={"features": {0: "batch"}, "score": {0: "batch"}}, dynamo=False)
+                          dynamic_axes={"features": {0: "batch"}, "score": {0: "batch"}}, **legacy)
     proto = onnx.load_from_string(buf.getvalue())
     onnx.checker.check_model(proto)
     return proto
@@ -219,7 +222,12 @@ def export_onnx(model: Pipeline | str | os.PathLike[str], path: str | os.PathLik
     det = pipe.detector_
     name = registry.name_of(type(det))
     X = _sample(pipe, sample, check_rows, seed)
-    proto = _trace(det.score_module(), det.n_features_in_, opset)
+    try:
+        proto = _trace(det.score_module(), det.n_features_in_, opset)
+    except Exception as exc:  # the exporter's and checker's own errors: say what was exported
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        raise HourglassError(f"ONNX export of {name} failed at opset {opset}: "
+                             f"{type(exc).__name__}: {detail}") from exc
     proto.producer_name, proto.producer_version = "hourglass", hourglass.__version__
     proto.doc_string = (f"hourglass {name}: anomaly score of preprocessed feature rows "
                         "(higher = more anomalous)")
