@@ -62,7 +62,7 @@ def pipes() -> dict[str, Pipeline]:
 
 def test_the_network_detectors_are_the_exportable_ones() -> None:
     assert set(EXPORTABLE) == {"autoencoder", "sparse-autoencoder", "denoising-autoencoder", "vae",
-                               "deep-svdd"}
+                               "deep-svdd", "ganomaly", "encoder-gan"}
 
 
 @pytest.mark.parametrize("name", EXPORTABLE)
@@ -70,7 +70,9 @@ def test_onnx_scores_and_flags_match_torch_for_one_row_and_many(name: str, pipes
                                                                 tmp_path: Path) -> None:
     pipe = pipes[name]
     rows = pd.concat([_frame(400, seed=3), _anomalies()], ignore_index=True)
+    before = pipe.score(rows)
     done = export_onnx(pipe, tmp_path / "m.onnx", sample=rows)  # parity on real rows
+    assert np.array_equal(pipe.score(rows), before)  # exporting left the live model as it was
     assert done.rows_checked == 500 and done.max_rel_diff <= RTOL and done.model == name
     sess = _session(done.path)
     value = float(pipe.threshold_.value_)

@@ -14,6 +14,7 @@ imports it except the ``export`` command, so ``import hourglass`` stays free of 
 
 from __future__ import annotations
 
+import copy
 import inspect
 import io
 import json
@@ -28,6 +29,7 @@ import onnx
 import onnxruntime as ort
 import pandas as pd
 import torch
+from torch.nn.utils import parametrize
 
 import hourglass
 from hourglass.detectors import registry
@@ -55,8 +57,6 @@ _WHY_NOT = {
     "ensemble": "its score averages calibrated member scores (empirical CDF + GPD tail) in NumPy",
     "latent-iforest": "its score runs an isolation forest (trees, in NumPy) on the network's code",
     "anogan": "its score searches the generator's latent space by gradient descent per row",
-    "ganomaly": "not checked for export yet (encoder-decoder-encoder with a discriminator)",
-    "encoder-gan": "not checked for export yet (generator, encoder and discriminator scores)",
 }
 
 
@@ -137,7 +137,26 @@ def _sample(pipe: Pipeline, sample: pd.DataFrame | np.ndarray | None, n_rows: in
     return X
 
 
+def _baked(module: torch.nn.Module) -> torch.nn.Module:
+    """A copy of ``module`` whose parametrized linear layers (spectral normalisation) are plain
+    ones holding the weights they give in eval mode: the power iteration's operators have no
+    ONNX form. (``remove_parametrizations`` would edit the class the original shares.)"""
+    module = copy.deepcopy(module)
+    with torch.no_grad():
+        for parent in list(module.modules()):
+            for child_name, child in list(parent.named_children()):
+                if isinstance(child, torch.nn.Linear) and parametrize.is_parametrized(child):
+                    plain = torch.nn.Linear(child.in_features, child.out_features,
+                                            bias=child.bias is not None)
+                    plain.weight.copy_(child.weight)
+                    if child.bias is not None:
+                        plain.bias.copy_(child.bias)
+                    setattr(parent, child_name, plain.eval())
+    return module
+
+
 def _trace(module: torch.nn.Module, n_features: int, opset: int) -> onnx.ModelProto:
+    module = _baked(module)
     buf = io.BytesIO()
     # torch 2.5+ takes ``dynamo`` (its default turned True in 2.9); earlier ones trace anyway
     legacy = {"dynamo": False} if "dynamo" in inspect.signature(torch.onnx.export).parameters else {}
