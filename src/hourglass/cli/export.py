@@ -31,11 +31,10 @@ def export(
     For table models whose score is one pass of a torch network (autoencoder,
     sparse-autoencoder, denoising-autoencoder, vae, deep-svdd, ganomaly, encoder-gan). The graph
     takes the preprocessed feature matrix (float32, rows × features, any number of rows) and
-    returns each row's score; the file's
-    metadata holds the feature names, the preprocessing state, the threshold (flag = score >
-    threshold), the model name and the artefact's content hash. Before writing, onnxruntime and
-    torch score --check-rows generated rows: every score must agree within 1e-5 (relative) and
-    every flag exactly, or nothing is written.
+    returns each row's score; the file's metadata holds the feature names, the preprocessing
+    state, the threshold (flag = score > threshold), the model name and the artefact's content
+    hash. Before writing, onnxruntime and torch score --check-rows generated rows: every score
+    must agree within 1e-5 (relative) and every flag exactly, or nothing is written.
     """
     setup_logging(quiet)
     with user_errors():
