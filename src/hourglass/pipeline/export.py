@@ -138,10 +138,10 @@ def _sample(pipe: Pipeline, sample: pd.DataFrame | np.ndarray | None, n_rows: in
 
 
 def _baked(module: torch.nn.Module) -> torch.nn.Module:
-    """A copy of ``module`` whose parametrized linear layers (spectral normalisation) are plain
+    """A CPU copy of ``module`` whose parametrized linear layers (spectral normalisation) are plain
     ones holding the weights they give in eval mode: the power iteration's operators have no
     ONNX form. (``remove_parametrizations`` would edit the class the original shares.)"""
-    module = copy.deepcopy(module)
+    module = copy.deepcopy(module).cpu()  # traced and checked on the CPU whatever the device
     with torch.no_grad():
         for parent in list(module.modules()):
             for child_name, child in list(parent.named_children()):
