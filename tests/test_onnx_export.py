@@ -140,16 +140,22 @@ def test_a_parity_failure_writes_nothing(pipes: dict[str, Pipeline], tmp_path: P
 
 
 def test_export_command_round_trip(tmp_path: Path) -> None:
-    table = tmp_path / "train.csv"
-    _frame().to_csv(table, index=False)
+    table, test = tmp_path / "train.csv", tmp_path / "test.csv"
+    _frame().assign(label="benign").to_csv(table, index=False)
+    pd.concat([_frame(200, seed=4).assign(label="benign"), _anomalies(50).assign(label="attack")]
+              ).to_csv(test, index=False)
     model, out = tmp_path / "model", tmp_path / "model.onnx"
     res = runner.invoke(app, ["train", str(table), "-o", str(model), "--epochs", "5", "--hidden", "8,4",
-                              "-q"])
+                              "--label-col", "label", "--normal", "benign", "-q"])
     assert res.exit_code == 0, res.output
     res = runner.invoke(app, ["export", str(model), "--onnx", str(out), "--check-rows", "300"])
     assert res.exit_code == 0, res.output
     assert f"wrote {out}" in res.stdout and "autoencoder" in res.stdout
     assert "parity on 300 generated rows" in " ".join(res.stderr.split())
+    res = runner.invoke(app, ["export", str(model), "--onnx", str(out), "--check-data", str(test),
+                              "--check-rows", "240"])  # the label column is left out, as in scoring
+    assert res.exit_code == 0, res.output
+    assert f"parity on 240 rows of {test} (" in " ".join(res.stderr.split())
     pipe = load(model)
     got = _session(out).run(["score"], {"features": pipe.transform(_frame(20, seed=2))})[0]
     assert _close(got.astype(np.float64), pipe.score(_frame(20, seed=2)), pipe.threshold_.value_)
@@ -177,8 +183,14 @@ def test_export_command_failures_leave_no_file(tmp_path: Path, pipes: dict[str, 
                    forest / "m.onnx")
     _fails_cleanly(["export", str(forest), "--onnx", str(tmp_path / "no" / "m.onnx")],
                    "does not exist", tmp_path / "no" / "m.onnx")
+
     model = tmp_path / "model"
     pipes["autoencoder"].save(model)
+    _fails_cleanly(["export", str(model), "--onnx", str(out), "--check-data", str(tmp_path / "x.csv")],
+                   "x.csv", out)
+    empty = tmp_path / "empty.csv"
+    empty.write_text("proto,bytes,duration,rate\n")
+    _fails_cleanly(["export", str(model), "--onnx", str(out), "--check-data", str(empty)], "empty", out)
     from hourglass.detectors.autoencoder import AutoEncoder
 
     torch_score = AutoEncoder.score
