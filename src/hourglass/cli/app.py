@@ -1,6 +1,6 @@
 """The ``hourglass`` typer app: global options and the commands, registered in help order.
 
-The commands live beside it: ``train`` (train, demo), ``score``, ``evaluate``, ``explain``, ``info`` (models,
+The commands live beside it: ``train`` (train, demo), ``score``, ``evaluate``, ``explain``, ``serve``, ``info`` (models,
 formats, inspect); ``tables``, ``logs`` and ``timeseries`` hold the work per input kind,
 ``_options`` the shared option types and ``_output`` the consoles, errors and tables.
 """
@@ -32,11 +32,12 @@ from hourglass.cli.evaluate import evaluate
 from hourglass.cli.explain import explain
 from hourglass.cli.info import formats, inspect, models
 from hourglass.cli.score import score
+from hourglass.cli.serve import serve
 from hourglass.cli.train import demo, train
 
 __all__ = ["BadRowsOpt", "DataArg", "DatasetOpt", "DeprecatedTimeColOpt", "FormatOpt", "LabelOpt",
            "ModelArg", "NormalOpt", "QuietOpt", "app", "demo", "err", "evaluate", "explain", "formats",
-           "idle_threads", "inspect", "main", "models", "out", "score", "train"]
+           "idle_threads", "inspect", "main", "models", "out", "score", "serve", "train"]
 
 app = typer.Typer(
     name="hourglass",
@@ -112,7 +113,7 @@ def unwrap_help(doc: str | None) -> str | None:
     return "\n\n".join(" ".join(p.split()) for p in _inspect.cleandoc(doc).split("\n\n"))
 
 
-for _command in (train, score, evaluate, explain, models, formats, inspect, demo):
+for _command in (train, score, evaluate, explain, serve, models, formats, inspect, demo):
     _command.__doc__ = unwrap_help(_command.__doc__)
     app.command()(_command)
 
