@@ -1,7 +1,7 @@
 """The ``hourglass`` typer app: global options and the commands, registered in help order.
 
-The commands live beside it: ``train`` (train, demo), ``score``, ``evaluate``, ``explain``, ``serve``, ``info`` (models,
-formats, inspect); ``tables``, ``logs`` and ``timeseries`` hold the work per input kind,
+The commands live beside it: ``train`` (train, demo), ``score``, ``evaluate``, ``explain``, ``serve``,
+``info`` (models, formats, inspect); ``tables``, ``logs`` and ``timeseries`` hold the work per input kind,
 ``_options`` the shared option types and ``_output`` the consoles, errors and tables.
 """
 

@@ -92,6 +92,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": _Detail, "description": text} for code, text in (
         (400, "Body is not valid JSON."), (401, "Missing or wrong API key."),
         (413, "Body or row count over the service's limit."),
+        (415, "Body not sent as application/json."),
         (422, "Rows the model cannot score (missing column, text in a numeric column, ...)."),
         (500, "Unexpected server error (details in the server log)."))}
 
@@ -119,7 +120,7 @@ def validation_message(errors: list[dict[str, Any]]) -> tuple[int, str]:
         reason = (first.get("ctx") or {}).get("error", "cannot parse")
         return 400, f"body: not valid JSON ({reason})"
     where = _location(loc)
-    if kind == "missing" and loc in (("body",), ("body", "rows")):
+    if loc == ("body",) or (kind == "missing" and loc == ("body", "rows")):
         return 422, 'body: expected a JSON object {"rows": [{column: value, ...}, ...]}'
     if where.startswith("row ") and ", column " in where:
         return 422, (f"{where}: expected a number, text, true/false or null, got "
@@ -181,7 +182,12 @@ def create_app(model_dir: str | os.PathLike[str], *, api_key: str,
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        status, message = validation_message(list(exc.errors()))
+        errors = list(exc.errors())
+        media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if tuple(errors[0].get("loc", ())) == ("body",) and not media.endswith("json"):
+            return JSONResponse({"detail": f"Content-Type: expected application/json, got "
+                                           f"{media or 'none'}"}, status_code=415)
+        status, message = validation_message(errors)
         return JSONResponse({"detail": message}, status_code=status)
 
     @app.get("/health", response_model=HealthResponse)
