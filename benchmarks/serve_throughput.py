@@ -94,7 +94,7 @@ def main() -> None:
             _run(conn, bodies[n][:3], key)  # warm-up
             times = [_run(conn, bodies[n], key) for _ in range(args.runs)]
             med = statistics.median(times)
-            rows.append([f"HTTP (uvicorn, 1 client, keep-alive)", n, f"{k / med:,.0f}",
+            rows.append(["HTTP (uvicorn, 1 client, keep-alive)", n, f"{k / med:,.0f}",
                          f"{k * n / med:,.0f}", f"{1000 * med / k:.2f}"])
     finally:
         proc.terminate()
