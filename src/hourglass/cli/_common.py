@@ -10,7 +10,8 @@ from hourglass.cli._options import OPTION_OF_PARAM
 from hourglass.errors import HourglassError
 
 __all__ = ["UNUSED_BY", "base_params", "check_model_dir", "check_not_input", "check_output_type",
-           "finish_params", "hidden_param", "model_kind", "parse_hidden", "parse_value", "refuse_unused"]
+           "finish_params", "hidden_param", "model_kind", "parse_hidden", "parse_value",
+           "refuse_kept_outputs", "refuse_unused"]
 
 _PYTHON_WORDS: dict[str, Any] = {"True": True, "False": False, "None": None}
 
@@ -219,3 +220,20 @@ def check_output_type(output: Path, option: str = "--output") -> None:
     if suffix and suffix not in _OUTPUT_TYPES:
         raise HourglassError(f"{option} {output}: unknown file type '.{suffix}'; use .csv, .tsv, "
                              ".parquet or .jsonl (each optionally .gz)")
+
+
+def refuse_kept_outputs(keep: list[str] | None, outputs: set[str]) -> None:
+    """Refuse a ``--keep`` column that would replace one of the command's own output columns.
+
+    Examples
+    --------
+    >>> refuse_kept_outputs(["label"], {"score", "flag"})
+    >>> refuse_kept_outputs(["score"], {"score", "flag"})
+    Traceback (most recent call last):
+    ...
+    hourglass.errors.HourglassError: --keep score: the output has its own 'score' column; ...
+    """
+    taken = sorted(outputs & set(keep or []))
+    if taken:
+        raise HourglassError(f"--keep {taken[0]}: the output has its own {taken[0]!r} column; "
+                             "rename the input column to keep it")

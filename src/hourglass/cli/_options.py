@@ -11,8 +11,9 @@ import typer
 
 from hourglass.errors import HourglassError
 
-__all__ = ["LOG_FORMAT_HELP", "OPTION_OF_PARAM", "AllSessionsOpt", "BadRowsOpt", "CategoricalOpt", "DataArg",
-           "DatasetOpt", "DeprecatedTimeColOpt", "DropOpt", "ExtraNormalOpt", "FillLimitOpt", "FillOpt",
+__all__ = ["LOG_FORMAT_HELP", "OPTION_OF_PARAM", "AllSessionsOpt", "BadRowsOpt", "CategoricalOpt",
+           "ChunkMbOpt", "DataArg", "DatasetOpt", "DeprecatedTimeColOpt", "DropOpt", "ExtraNormalOpt",
+           "FillLimitOpt", "FillOpt",
            "FormatOpt", "FreqOpt", "IdColOpt", "KeyColOpt", "LabelOpt", "LabelsOpt", "MessageColOpt",
            "ModelArg", "NormalOpt", "QuietOpt", "RoleOpt", "ScalerOpt", "SessionColOpt", "SessionRegexOpt",
            "StepOpt", "StrictOpt", "TimestampOpt", "WindowOpt", "option_message", "parse_roles",
@@ -69,6 +70,7 @@ FormatOpt = Annotated[str, typer.Option(
     "--format", help="auto (sniffed), nsl-kdd, unsw-nb15, cicflowmeter, zeek-conn, csv, tsv, "
     "parquet, jsonl ('hourglass formats' lists all); logs: hdfs, bgl, syslog, raw, keys (DeepLog "
     "key sequences) or a header regex with a (?P<content>...) group.")]
+ChunkMbOpt = Annotated[float, typer.Option(help="MB of input per streamed chunk (> 0).")]
 BadRowsOpt = Annotated[str, typer.Option(
     "--on-bad-rows", help="error: stop at a malformed row (naming file and line); skip: skip "
     "and count them.")]

@@ -9,8 +9,8 @@ from typing import Annotated
 
 import typer
 
-from hourglass.cli._common import check_not_input, check_output_type
-from hourglass.cli._options import BadRowsOpt, DataArg, DatasetOpt, FormatOpt, ModelArg, QuietOpt
+from hourglass.cli._common import check_not_input, check_output_type, refuse_kept_outputs
+from hourglass.cli._options import BadRowsOpt, ChunkMbOpt, DataArg, DatasetOpt, FormatOpt, ModelArg, QuietOpt
 from hourglass.cli._output import err, out, report_skipped, setup_logging, user_errors
 from hourglass.errors import HourglassError
 
@@ -35,7 +35,7 @@ def explain(
     dataset: DatasetOpt = None,
     fmt: FormatOpt = "auto",
     on_bad_rows: BadRowsOpt = "error",
-    chunk_mb: Annotated[float, typer.Option(help="MB of input per streamed chunk.")] = 16.0,
+    chunk_mb: ChunkMbOpt = 16.0,
     quiet: QuietOpt = False,
 ) -> None:
     """Explain the flagged rows of DATA: each input column's share of the row's reconstruction error.
@@ -67,10 +67,7 @@ def explain(
         if output is not None:
             check_not_input(output, "--output", data, model)
             check_output_type(output)
-        taken = sorted({"row", "score", "flag", "severity", "top_column", "why"} & set(keep or []))
-        if taken:
-            raise HourglassError(f"--keep {taken[0]}: the output has its own {taken[0]!r} column; "
-                                 "rename the input column to keep it")
+        refuse_kept_outputs(keep, {"row", "score", "flag", "severity", "top_column", "why"})
         pipe = load(model)
         why_not = explainable(pipe)
         if why_not is not None:

@@ -7,8 +7,23 @@ from typing import Annotated
 
 import typer
 
-from hourglass.cli._common import check_not_input, check_output_type, model_kind, refuse_unused
-from hourglass.cli._options import BadRowsOpt, DataArg, DatasetOpt, FormatOpt, ModelArg, QuietOpt, StrictOpt
+from hourglass.cli._common import (
+    check_not_input,
+    check_output_type,
+    model_kind,
+    refuse_kept_outputs,
+    refuse_unused,
+)
+from hourglass.cli._options import (
+    BadRowsOpt,
+    ChunkMbOpt,
+    DataArg,
+    DatasetOpt,
+    FormatOpt,
+    ModelArg,
+    QuietOpt,
+    StrictOpt,
+)
 from hourglass.cli._output import err, out, report_skipped, setup_logging, user_errors
 from hourglass.errors import HourglassError
 
@@ -28,7 +43,7 @@ def score(
     strict: StrictOpt = False,
     fmt: FormatOpt = "auto",
     on_bad_rows: BadRowsOpt = "error",
-    chunk_mb: Annotated[float, typer.Option(help="MB of input per streamed chunk.")] = 16.0,
+    chunk_mb: ChunkMbOpt = 16.0,
     quiet: QuietOpt = False,
 ) -> None:
     """Score DATA with a saved model; write score, flag (0/1), calibrated and severity per row.
@@ -55,10 +70,7 @@ def score(
             raise HourglassError(f"--chunk-mb: must be > 0, got {chunk_mb}")
         check_not_input(output, "--output", data, model)
         check_output_type(output)
-        taken = sorted({"row", "score", "flag", "calibrated", "severity"} & set(keep or []))
-        if taken:  # the input's column would silently replace the model's output
-            raise HourglassError(f"--keep {taken[0]}: the output has its own {taken[0]!r} column; "
-                                 "rename the input column to keep it")
+        refuse_kept_outputs(keep, {"row", "score", "flag", "calibrated", "severity"})
         pipe = load(model)
         refuse_unused(score, model_kind(pipe), str(pipe.info.get("model")), {
             "dataset": dataset, "strict": strict, "fmt": fmt, "on_bad_rows": on_bad_rows,
