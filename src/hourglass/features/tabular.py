@@ -399,7 +399,9 @@ class TabularPreprocessor:
                 bad = conv.isna() & text.notna()
                 if bad.any():
                     i = int(np.flatnonzero(bad.to_numpy())[0])
-                    raise InputError(f"column {c!r}: expected numbers, found {s.iloc[i]!r} "
+                    found = s.iloc[i]  # a plain value in the message, not np.True_
+                    found = found.item() if isinstance(found, np.generic) else found
+                    raise InputError(f"column {c!r}: expected numbers, found {found!r} "
                                      f"(row {i + 1})")
                 s = conv
             v = s.to_numpy(dtype=np.float64, na_value=np.nan)

@@ -1,0 +1,61 @@
+"""``hourglass serve``: the REST scoring service for a saved table model, run with uvicorn."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from hourglass.cli._options import ModelArg, QuietOpt
+from hourglass.cli._output import err, setup_logging, user_errors
+from hourglass.errors import HourglassError
+
+__all__ = ["serve"]
+
+_LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+
+def serve(
+    model: ModelArg,
+    host: Annotated[str, typer.Option(
+        "--host", help="Address to listen on (0.0.0.0: every interface; put TLS in front).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="TCP port.")] = 8080,
+    api_key_file: Annotated[Path | None, typer.Option(
+        "--api-key-file", help="File whose first line is the API key clients send in X-API-Key "
+                               "(default: $HOURGLASS_API_KEY). Never on the command line.")] = None,
+    max_body_mb: Annotated[float, typer.Option(
+        "--max-body-mb", help="Largest request body in MB; larger is refused (413) unread.")] = 8.0,
+    max_rows: Annotated[int, typer.Option(
+        "--max-rows", min=1, help="Most rows per request; more is refused (413).")] = 100_000,
+    quiet: QuietOpt = False,
+) -> None:
+    """Serve MODEL over HTTP: POST /score scores JSON rows (header X-API-Key), GET /health says
+    what the model expects, GET /docs is the OpenAPI page.
+
+    For table models. The service refuses to start without an API key (--api-key-file or
+    $HOURGLASS_API_KEY, at least 16 characters). Scores, flags, calibrated probabilities and
+    severities are those 'hourglass score' writes for the same rows.
+    """
+    setup_logging(quiet)
+    with user_errors():
+        if not max_body_mb > 0:
+            raise HourglassError(f"--max-body-mb: must be > 0, got {max_body_mb}")
+        try:  # the library is imported here, not for 'hourglass --help'
+            import uvicorn
+
+            from hourglass.serve import read_api_key
+            from hourglass.serve.app import create_app
+        except ImportError as exc:
+            raise HourglassError(f"hourglass serve needs {exc.name or 'fastapi'}: "
+                                 "pip install 'hourglass[serve]'") from None
+        key = read_api_key(api_key_file)
+        app = create_app(model, api_key=key, max_body_bytes=max(1, int(max_body_mb * 2**20)),
+                         max_rows=max_rows)
+    if host not in _LOOPBACK:
+        logging.getLogger("hourglass").warning(
+            "listening on %s: plain HTTP, the API key travels in clear; put a TLS proxy in front", host)
+    err.print(f"serving {model} on http://{host}:{port} (docs: /docs); Ctrl-C stops", highlight=False)
+    uvicorn.run(app, host=host, port=port, log_level="warning" if quiet else "info",
+                server_header=False, log_config=None)

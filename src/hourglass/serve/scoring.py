@@ -1,0 +1,127 @@
+"""The model side of the scoring service: one loaded table model, JSON rows in, plain lists out.
+
+Nothing here knows about HTTP: :class:`TableScorer` turns a list of ``{column: value}`` records
+into the same score, flag, calibrated probability and severity per row as ``hourglass score``
+writes for the same rows, or raises :class:`~hourglass.errors.InputError` with a one-line message.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from hourglass.errors import InputError
+
+__all__ = ["TableScorer"]
+
+logger = logging.getLogger(__name__)
+
+_SHOWN_COLUMNS = 5
+
+
+class TableScorer:
+    """A saved table model, loaded once, that scores rows given as JSON records.
+
+    Parameters
+    ----------
+    model_dir
+        Directory written by ``hourglass train`` / :meth:`Pipeline.save`. Loading refuses
+        tampered or incompatible artefacts (:class:`~hourglass.errors.ArtefactError`); a model
+        that reads time series or logs is refused with an :class:`InputError`.
+
+    Examples
+    --------
+    >>> import tempfile, numpy as np, pandas as pd
+    >>> from pathlib import Path
+    >>> from hourglass import Pipeline, AutoEncoder
+    >>> df = pd.DataFrame({"bytes": np.arange(60.0), "proto": ["tcp", "udp"] * 30})
+    >>> out = Path(tempfile.mkdtemp()) / "model"
+    >>> Pipeline(AutoEncoder(hidden=(4, 2), epochs=2, verbose=0)).fit(df).save(out)
+    >>> scorer = TableScorer(out)
+    >>> scorer.columns
+    ['bytes', 'proto']
+    >>> result = scorer.score([{"bytes": 3.0, "proto": "tcp"}, {"bytes": 7, "proto": "icmp"}])
+    >>> sorted(result), len(result["scores"])
+    (['calibrated', 'flags', 'scores', 'severity'], 2)
+    >>> scorer.score([{"bytes": 3.0}])
+    Traceback (most recent call last):
+    ...
+    hourglass.errors.InputError: row 1: missing column 'proto' (each row needs bytes, proto)
+    """
+
+    def __init__(self, model_dir: str | os.PathLike[str]) -> None:
+        from hourglass.explain import explainable
+        from hourglass.pipeline import load
+
+        pipe = load(model_dir)
+        kind = getattr(pipe.features_, "output", "tabular")
+        name = str(pipe.info.get("model") or type(pipe.detector_).__name__)
+        if kind != "tabular":
+            raise InputError(f"{model_dir}: the scoring service serves table models; this model "
+                             f"({name}) reads {kind} data (score it with 'hourglass score')")
+        self.pipeline = pipe
+        self.model_name = name
+        self.columns: list[str] = list(pipe.features_.columns_)
+        # the label and time columns were never features: dropped from a request, as score does
+        self._meta = [c for c in (pipe.info.get("label_col"), pipe.info.get("time_col")) if c]
+        self.explain_unavailable: str | None = explainable(pipe)
+        # one request at a time through the model: torch already spreads one batch over the
+        # cores, and the pipeline keeps small per-call state (the extra-column warning)
+        self._lock = threading.Lock()
+
+    def describe(self) -> dict[str, Any]:
+        """What a client needs to know before sending rows (the ``/health`` answer's body)."""
+        pipe = self.pipeline
+        roles = pipe.features_.roles_
+        return {
+            "model": self.model_name,
+            "input": "tabular",
+            "threshold": pipe.threshold_.describe(),
+            "threshold_value": float(pipe.threshold_.value_),
+            "columns": [{"name": c, "role": roles.get(c, "numeric")} for c in self.columns],
+            "explain": self.explain_unavailable is None,
+        }
+
+    def frame(self, rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+        """``rows`` as the table the model reads; every row must carry every model column
+        (``null`` is a missing value, imputed as in training; a key left out is an error)."""
+        if len(rows) == 0:
+            raise InputError("rows: no rows to score (empty list)")
+        need = self.columns
+        for i, row in enumerate(rows):
+            if len(row) < len(need) or any(c not in row for c in need):
+                absent = next(c for c in need if c not in row)
+                shown = ", ".join(need[:_SHOWN_COLUMNS]) + (" ..." if len(need) > _SHOWN_COLUMNS else "")
+                raise InputError(f"row {i + 1}: missing column {absent!r} (each row needs {shown})")
+        df = pd.DataFrame.from_records(rows)
+        meta = [c for c in self._meta if c in df.columns]
+        return df.drop(columns=meta) if meta else df
+
+    def score(self, rows: Sequence[Mapping[str, Any]], *, explain: int | None = None) -> dict[str, list[Any]]:
+        """Score, flag (0/1), calibrated anomaly probability and severity per row, and with
+        ``explain`` (columns named per row) the ``top_column`` and ``why`` of each row."""
+        if explain is not None and self.explain_unavailable is not None:
+            raise InputError(f"explain: {self.explain_unavailable}")
+        df = self.frame(rows)
+        with self._lock:
+            scores = self.pipeline.score(df)
+            det = self.pipeline.detector_
+            result: dict[str, list[Any]] = {
+                "scores": np.asarray(scores, dtype=np.float64).tolist(),
+                "flags": np.asarray(det.threshold_predict(scores)).astype(int).tolist(),
+                "calibrated": np.asarray(det.calibrate(scores), dtype=np.float64).tolist(),
+                "severity": [str(s) for s in det.severity(scores)],
+            }
+            if explain is not None:
+                from hourglass.explain import explain_rows
+
+                why = explain_rows(self.pipeline, df, top=explain)
+                result["top_column"] = why["top_column"].astype(str).tolist()
+                result["why"] = why["why"].astype(str).tolist()
+        return result

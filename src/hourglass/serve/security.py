@@ -1,0 +1,163 @@
+"""The service's guards: where the API key comes from, how it is compared, and the request-size
+limit enforced before any body is parsed. No web framework is imported here (the limit is plain
+ASGI middleware)."""
+
+from __future__ import annotations
+
+import hmac
+import json
+import os
+from collections.abc import Awaitable, Callable, MutableMapping
+from pathlib import Path
+from typing import Any
+
+from hourglass.errors import InputError
+
+__all__ = ["KEY_ENV", "MIN_KEY_CHARS", "BodyLimit", "check_api_key", "key_matches", "read_api_key"]
+
+#: Environment variable the CLI reads the key from when no ``--api-key-file`` is given.
+KEY_ENV = "HOURGLASS_API_KEY"
+#: Shortest key accepted: a guessable key protects nothing.
+MIN_KEY_CHARS = 16
+
+_KEY_HINT = "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+def check_api_key(key: object) -> str:
+    """``key`` if it is usable as the service's API key, else an :class:`InputError`.
+
+    Examples
+    --------
+    >>> check_api_key("k" * 16) == "k" * 16
+    True
+    >>> check_api_key("secret")
+    Traceback (most recent call last):
+    ...
+    hourglass.errors.InputError: API key: too short (6 characters; at least 16), make one with ...
+    """
+    if not isinstance(key, str) or not key.strip():
+        raise InputError(f"API key: none given; the service never runs without one (put a key in "
+                         f"a file for --api-key-file, or in ${KEY_ENV}; make one with {_KEY_HINT})")
+    if len(key) < MIN_KEY_CHARS:
+        raise InputError(f"API key: too short ({len(key)} characters; at least {MIN_KEY_CHARS}), "
+                         f"make one with {_KEY_HINT}")
+    if any(ch.isspace() or not ch.isprintable() for ch in key) or not key.isascii():
+        raise InputError("API key: only printable ASCII without spaces (it travels in an HTTP header)")
+    return key
+
+
+def read_api_key(key_file: str | os.PathLike[str] | None = None,
+                 environ: MutableMapping[str, str] | None = None) -> str:
+    """The API key from ``key_file`` (its first line, surrounding whitespace removed), else from
+    ``$HOURGLASS_API_KEY``; an :class:`InputError` when neither gives a usable key. The key is
+    never taken from the command line (other users see it in the process list) and never logged.
+
+    Examples
+    --------
+    >>> read_api_key(None, {"HOURGLASS_API_KEY": "0123456789abcdef"})
+    '0123456789abcdef'
+    >>> read_api_key(None, {})
+    Traceback (most recent call last):
+    ...
+    hourglass.errors.InputError: API key: none given; the service never runs without one ...
+    """
+    environ = os.environ if environ is None else environ
+    if key_file is not None:
+        path = Path(key_file)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise InputError(f"--api-key-file {path}: no such file") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"--api-key-file {path}: cannot read it ({type(exc).__name__})") from None
+        lines = text.strip().splitlines()
+        if not lines:
+            raise InputError(f"--api-key-file {path}: the file is empty")
+        return check_api_key(lines[0].strip())
+    return check_api_key(environ.get(KEY_ENV))
+
+
+def key_matches(given: str | None, expected: str) -> bool:
+    """Whether the key a client sent is the service's, compared in constant time.
+
+    Examples
+    --------
+    >>> key_matches("0123456789abcdef", "0123456789abcdef"), key_matches(None, "0123456789abcdef")
+    (True, False)
+    """
+    if given is None:
+        return False
+    return hmac.compare_digest(given.encode("utf-8", "surrogateescape"), expected.encode("utf-8"))
+
+
+class BodyLimit:
+    """ASGI middleware that refuses a request body over ``max_bytes`` before the app parses it.
+
+    A declared ``Content-Length`` over the limit is refused without reading the body; a body sent
+    without one (chunked) is read and counted, and refused as soon as it passes the limit. The
+    accepted body is handed to the app unchanged. Refusals are ``413`` with a JSON ``detail``.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get("method") in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        declared = None
+        for name, value in scope.get("headers", ()):
+            if name == b"content-length":
+                try:
+                    declared = int(value)
+                except ValueError:
+                    await _refuse(send, 400, "Content-Length: not a number")
+                    return
+        if declared is not None and declared > self.max_bytes:
+            await _refuse(send, 413, self._too_large(f"{declared:,} bytes declared"))
+            return
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
+                await _refuse(send, 413, self._too_large(f"over {self.max_bytes:,} bytes received"))
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    def _too_large(self, seen: str) -> str:
+        return (f"request body too large ({seen}; the limit is {self.max_bytes:,} bytes, "
+                "--max-body-mb): send fewer rows per request")
+
+
+async def _refuse(send: Send, status: int, detail: str) -> None:
+    body = json.dumps({"detail": detail}).encode("utf-8")
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"),
+                            (b"content-length", str(len(body)).encode("ascii")),
+                            (b"connection", b"close")]})
+    await send({"type": "http.response.body", "body": body})
