@@ -257,6 +257,7 @@ def test_no_start_without_a_usable_key_or_model(model: Path, tmp_path: Path) -> 
     with pytest.raises(ArtefactError, match="not a model directory"):
         create_app(tmp_path / "nothing", api_key=KEY)
     (tmp_path / "k").write_text(f"\n  {KEY}  \nsecond line\n")
+    (tmp_path / "k").chmod(0o600)
     assert read_api_key(tmp_path / "k", {}) == KEY
     assert read_api_key(None, {"HOURGLASS_API_KEY": KEY}) == KEY
     (tmp_path / "empty").write_text("\n")
@@ -336,3 +337,26 @@ def test_openapi_documents_the_body_the_key_and_the_answers(client: TestClient) 
     assert {"401", "413", "422", "500"} <= set(post["responses"])
     assert "security" not in spec["paths"]["/health"]["get"]
     assert client.get("/docs").status_code == 200
+
+
+def test_a_key_file_others_can_read_is_named_in_a_warning(tmp_path: Path,
+                                                         caplog: pytest.LogCaptureFixture) -> None:
+    (tmp_path / "k").write_text(KEY)
+    (tmp_path / "k").chmod(0o644)
+    with caplog.at_level(logging.WARNING, logger="hourglass.serve"):
+        assert read_api_key(tmp_path / "k", {}) == KEY
+    assert "other users may read it (chmod 600" in caplog.text and KEY not in caplog.text
+
+
+def test_concurrent_requests_get_the_answers_they_would_get_alone(client: TestClient) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    batches = [_rows(n, seed=n) for n in (1, 7, 30, 3, 12, 25)]
+    alone = [client.post("/score", json={"rows": b}, headers=AUTH).json() for b in batches]
+    with ThreadPoolExecutor(6) as pool:
+        together = list(pool.map(
+            lambda b: client.post("/score", json={"rows": b, "explain": 1}, headers=AUTH).json(),
+            batches * 2))
+    for got, want in zip(together, alone * 2, strict=True):
+        assert got["scores"] == want["scores"] and got["flags"] == want["flags"]
+        assert len(got["why"]) == len(want["scores"])
