@@ -161,8 +161,10 @@ def test_bad_rows_get_the_library_message_never_a_traceback(client: TestClient, 
 
 
 @pytest.mark.parametrize(("body", "status", "detail"), [
-    (b"{not json", 400, "body: not valid JSON ("),
-    (b'{"rows": "all"}', 422, "rows: Input should be a valid list"),
+    (b"{not json", 400, "body: not valid JSON (key must be a string at line 1 column 2)"),
+    (b'{"rows": "all"}', 422, "rows: Input should be a valid array"),
+    (b"", 400, "body: not valid JSON (EOF while parsing"),
+    (b'{"explain": 2}', 422, 'body: expected a JSON object {"rows": [{column: value, ...}, ...]}'),
     (b'{"rows": [], "top": 3}', 422, "top: unknown field; the body takes 'rows' and 'explain'"),
     (b'{"rows": [{"a": 1}], "explain": 0}', 422, "explain: Input should be greater than or equal to 1"),
     (b"[]", 422, 'body: expected a JSON object {"rows": [{column: value, ...}, ...]}'),
@@ -255,6 +257,7 @@ def test_no_start_without_a_usable_key_or_model(model: Path, tmp_path: Path) -> 
     with pytest.raises(ArtefactError, match="not a model directory"):
         create_app(tmp_path / "nothing", api_key=KEY)
     (tmp_path / "k").write_text(f"\n  {KEY}  \nsecond line\n")
+    (tmp_path / "k").chmod(0o600)
     assert read_api_key(tmp_path / "k", {}) == KEY
     assert read_api_key(None, {"HOURGLASS_API_KEY": KEY}) == KEY
     (tmp_path / "empty").write_text("\n")
@@ -319,3 +322,41 @@ def test_importing_hourglass_does_not_import_the_web_framework() -> None:
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
                          check=True)
     assert res.stdout.strip() == "[]"
+
+
+def test_openapi_documents_the_body_the_key_and_the_answers(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    post = spec["paths"]["/score"]["post"]
+    ref = post["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    body = spec["components"]["schemas"][ref.rsplit("/", 1)[1]]
+    assert set(body["properties"]) == {"rows", "explain"} and body["required"] == ["rows"]
+    assert post["security"] == [{"APIKeyHeader": []}]
+    assert spec["components"]["securitySchemes"]["APIKeyHeader"]["name"] == "X-API-Key"
+    answer = post["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+    assert answer.endswith("/ScoreResponse")
+    assert {"401", "413", "422", "500"} <= set(post["responses"])
+    assert "security" not in spec["paths"]["/health"]["get"]
+    assert client.get("/docs").status_code == 200
+
+
+def test_a_key_file_others_can_read_is_named_in_a_warning(tmp_path: Path,
+                                                         caplog: pytest.LogCaptureFixture) -> None:
+    (tmp_path / "k").write_text(KEY)
+    (tmp_path / "k").chmod(0o644)
+    with caplog.at_level(logging.WARNING, logger="hourglass.serve"):
+        assert read_api_key(tmp_path / "k", {}) == KEY
+    assert "other users may read it (chmod 600" in caplog.text and KEY not in caplog.text
+
+
+def test_concurrent_requests_get_the_answers_they_would_get_alone(client: TestClient) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    batches = [_rows(n, seed=n) for n in (1, 7, 30, 3, 12, 25)]
+    alone = [client.post("/score", json={"rows": b}, headers=AUTH).json() for b in batches]
+    with ThreadPoolExecutor(6) as pool:
+        together = list(pool.map(
+            lambda b: client.post("/score", json={"rows": b, "explain": 1}, headers=AUTH).json(),
+            batches * 2))
+    for got, want in zip(together, alone * 2, strict=True):
+        assert got["scores"] == want["scores"] and got["flags"] == want["flags"]
+        assert len(got["why"]) == len(want["scores"])

@@ -12,11 +12,13 @@ import logging
 import os
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi import Depends, FastAPI, HTTPException, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyHeader
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
 
 import hourglass
 from hourglass.errors import InputError
@@ -120,7 +122,7 @@ def validation_message(errors: list[dict[str, Any]]) -> tuple[int, str]:
         reason = (first.get("ctx") or {}).get("error", "cannot parse")
         return 400, f"body: not valid JSON ({reason})"
     where = _location(loc)
-    if loc == ("body",) or (kind == "missing" and loc == ("body", "rows")):
+    if loc in ((), ("body",)) or (kind == "missing" and loc[-1:] == ("rows",)):
         return 422, 'body: expected a JSON object {"rows": [{column: value, ...}, ...]}'
     if where.startswith("row ") and ", column " in where:
         return 422, (f"{where}: expected a number, text, true/false or null, got "
@@ -182,12 +184,7 @@ def create_app(model_dir: str | os.PathLike[str], *, api_key: str,
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = list(exc.errors())
-        media = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if tuple(errors[0].get("loc", ())) == ("body",) and not media.endswith("json"):
-            return JSONResponse({"detail": f"Content-Type: expected application/json, got "
-                                           f"{media or 'none'}"}, status_code=415)
-        status, message = validation_message(errors)
+        status, message = validation_message(list(exc.errors()))
         return JSONResponse({"detail": message}, status_code=status)
 
     @app.get("/health", response_model=HealthResponse)
@@ -196,24 +193,54 @@ def create_app(model_dir: str | os.PathLike[str], *, api_key: str,
         return {"status": "ok", **scorer.describe(), "max_rows": max_rows,
                 "max_body_bytes": max_body_bytes, "hourglass": hourglass.__version__}
 
-    # a plain 'def': FastAPI runs it in its thread pool, so scoring never blocks the event loop
+    def score_body(body: bytes, media: str) -> tuple[int, dict[str, Any]]:
+        """(status, JSON content) for a request body: parsed and validated in one pass by
+        pydantic (half the time of FastAPI's json.loads then validate), then scored."""
+        if not media.endswith("json"):
+            return 415, {"detail": f"Content-Type: expected application/json, got {media or 'none'}"}
+        try:
+            request = ScoreRequest.model_validate_json(body)
+        except ValidationError as exc:
+            status, message = validation_message(exc.errors(include_url=False))
+            return status, {"detail": message}
+        if len(request.rows) > max_rows:
+            return 413, {"detail": f"too many rows ({len(request.rows):,}; the limit is "
+                                   f"{max_rows:,}, --max-rows): split the request"}
+        try:
+            return 200, scorer.score(request.rows, explain=request.explain)
+        except InputError as exc:
+            return 422, {"detail": _one_line(exc)}
+        except Exception:
+            logger.exception("scoring %d row(s) failed", len(request.rows))
+            return 500, {"detail": "internal error while scoring; the server log has the details"}
+
     @app.post("/score", response_model=ScoreResponse, response_model_exclude_none=True,
-              dependencies=[Depends(require_key)], responses=_ERRORS)
-    def score(body: ScoreRequest) -> dict[str, Any]:
+              dependencies=[Depends(require_key)], responses=_ERRORS,
+              openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
+                  "schema": {"$ref": "#/components/schemas/ScoreRequest"}}}}})
+    async def score(request: Request) -> Response:
         """Score the rows: score, flag, calibrated probability and severity per row, as
         ``hourglass score`` writes them; with ``explain`` also each row's top columns."""
-        if len(body.rows) > max_rows:
-            raise HTTPException(413, f"too many rows ({len(body.rows):,}; the limit is "
-                                     f"{max_rows:,}, --max-rows): split the request")
-        try:
-            return scorer.score(body.rows, explain=body.explain)
-        except InputError as exc:
-            raise HTTPException(422, _one_line(exc)) from None
-        except Exception:
-            logger.exception("scoring %d row(s) failed", len(body.rows))
-            raise HTTPException(500, "internal error while scoring; the server log has the "
-                                     "details") from None
+        body = await request.body()  # at most max_body_bytes: BodyLimit has counted it
+        media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        # parsing and scoring in the thread pool: neither blocks the event loop
+        status, content = await run_in_threadpool(score_body, body, media)
+        if status != 200:
+            return JSONResponse(content, status_code=status)
+        return Response(ScoreResponse.model_validate(content).model_dump_json(exclude_none=True),
+                        media_type="application/json")
 
+    def openapi() -> dict[str, Any]:
+        """FastAPI's schema, plus the request body /score parses itself."""
+        if app.openapi_schema is None:
+            schema = get_openapi(title=app.title, version=app.version, description=app.description,
+                                 routes=app.routes)
+            schema.setdefault("components", {}).setdefault("schemas", {})["ScoreRequest"] = \
+                ScoreRequest.model_json_schema(ref_template="#/components/schemas/{model}")
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     return app
 
 

@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import hmac
 import json
+import logging
 import os
 from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
 from typing import Any
 
 from hourglass.errors import InputError
+
+logger = logging.getLogger(__name__)
 
 __all__ = ["KEY_ENV", "MIN_KEY_CHARS", "BodyLimit", "check_api_key", "key_matches", "read_api_key"]
 
@@ -79,6 +82,8 @@ def read_api_key(key_file: str | os.PathLike[str] | None = None,
         lines = text.strip().splitlines()
         if not lines:
             raise InputError(f"--api-key-file {path}: the file is empty")
+        if os.name == "posix" and path.stat().st_mode & 0o077:
+            logger.warning("--api-key-file %s: other users may read it (chmod 600 %s)", path, path)
         return check_api_key(lines[0].strip())
     return check_api_key(environ.get(KEY_ENV))
 
