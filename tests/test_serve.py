@@ -297,6 +297,7 @@ def test_cli_serve_runs_uvicorn_with_the_app(model: Path, tmp_path: Path,
                               "9123", "--max-rows", "7", "--max-body-mb", "0.5"])
     assert res.exit_code == 0, res.output
     assert (seen["host"], seen["port"]) == ("127.0.0.1", 9123) and KEY not in res.output
+    assert "(autoencoder, 4 columns) on http://127.0.0.1:9123" in " ".join(res.stderr.split())
     with TestClient(seen["app"]) as c:
         health = c.get("/health").json()
         assert (health["max_rows"], health["max_body_bytes"]) == (7, 2**19)

@@ -56,6 +56,8 @@ def serve(
     if host not in _LOOPBACK:
         logging.getLogger("hourglass").warning(
             "listening on %s: plain HTTP, the API key travels in clear; put a TLS proxy in front", host)
-    err.print(f"serving {model} on http://{host}:{port} (docs: /docs); Ctrl-C stops", highlight=False)
+    scorer = app.state.scorer
+    err.print(f"serving {model} ({scorer.model_name}, {len(scorer.columns)} columns) on "
+              f"http://{host}:{port} (docs: /docs); Ctrl-C stops", highlight=False)
     uvicorn.run(app, host=host, port=port, log_level="warning" if quiet else "info",
                 server_header=False, log_config=None)

@@ -169,11 +169,12 @@ def create_app(model_dir: str | os.PathLike[str], *, api_key: str,
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
     scorer = TableScorer(model_dir)
-    logger.info("serving %s (%s, %d columns)", model_dir, scorer.model_name, len(scorer.columns))
+    logger.debug("serving %s (%s, %d columns)", model_dir, scorer.model_name, len(scorer.columns))
 
     app = FastAPI(title="hourglass scoring service", version=hourglass.__version__,
                   description=f"Anomaly scores from the table model {scorer.model_name}. "
                               f"POST /score needs the {KEY_HEADER} header.")
+    app.state.scorer = scorer
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
     header = APIKeyHeader(name=KEY_HEADER, auto_error=False,
                           description="The key the service was started with.")
