@@ -204,3 +204,17 @@ def test_importing_hourglass_and_its_cli_loads_no_onnx() -> None:
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
                          check=True)
     assert res.stdout.strip() == "[]"
+
+
+def test_export_command_refuses_a_time_series_model(tmp_path: Path) -> None:
+    t = np.arange(120)
+    ts = pd.Timestamp("2020-03-09 10:00:00") + pd.to_timedelta(t, unit="s")
+    series = tmp_path / "series.csv"
+    pd.DataFrame({"ts": ts.strftime("%Y-%m-%d %H:%M:%S"), "a": np.sin(t / 5), "b": np.cos(t / 5)}
+                 ).to_csv(series, index=False)
+    model, out = tmp_path / "ts", tmp_path / "ts.onnx"
+    res = runner.invoke(app, ["train", str(series), "--timestamp-col", "ts", "--model", "lstm-ae", "-o",
+                              str(model), "--window", "8", "--epochs", "1", "--param", "hidden=8", "-q"])
+    assert res.exit_code == 0, res.output
+    _fails_cleanly(["export", str(model), "--onnx", str(out)],
+                   "cannot export to ONNX: lstm-ae: takes timeseries input", out)
