@@ -179,6 +179,8 @@ def test_export_command_failures_leave_no_file(tmp_path: Path, pipes: dict[str, 
     Pipeline(registry.get("latent-iforest")(**FAST_PARAMS["latent-iforest"])).fit(_frame(300)).save(forest)
     _fails_cleanly(["export", str(forest), "--onnx", str(out)],
                    "cannot export to ONNX: latent-iforest: its score runs an isolation forest", out)
+    _fails_cleanly(["export", str(forest), "--onnx", str(out), "--opset", "30"],
+                   "--opset must be in 9..20 (what torch's TorchScript exporter writes), got 30", out)
     _fails_cleanly(["export", str(forest), "--onnx", str(forest / "m.onnx")], "inside the model directory",
                    forest / "m.onnx")
     _fails_cleanly(["export", str(forest), "--onnx", str(tmp_path / "no" / "m.onnx")],

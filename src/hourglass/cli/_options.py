@@ -27,7 +27,8 @@ OPTION_OF_PARAM = {"scaler": "--scaler", "roles": "--role", "fill": "--fill", "f
                    "lr": "--lr", "hidden": "--hidden", "random_state": "--seed", "device": "--device",
                    "session_regex": "--session-regex", "session_column": "--session-col",
                    "window": "--window", "step": "--step", "key_column": "--key-col",
-                   "message_column": "--message-col", "time_column": "--timestamp-col"}
+                   "message_column": "--message-col", "time_column": "--timestamp-col",
+                   "opset": "--opset", "check_rows": "--check-rows"}
 
 
 def option_message(message: str, param: str | tuple[str, ...] | None) -> str:

@@ -56,7 +56,7 @@ def export(
     dataset: DatasetOpt = None,
     fmt: FormatOpt = "auto",
     on_bad_rows: BadRowsOpt = "error",
-    opset: Annotated[int, typer.Option("--opset", min=9, help="ONNX opset version.")] = 17,
+    opset: Annotated[int, typer.Option("--opset", help="ONNX opset version, 9 to 20.")] = 17,
     quiet: QuietOpt = False,
 ) -> None:
     """Export MODEL's scoring to ONNX, for any ONNX runtime: parity-checked, written atomically.

@@ -39,13 +39,16 @@ from hourglass.ingest import atomic_output
 from hourglass.pipeline.artefact import load, read_config
 from hourglass.pipeline.pipeline import Pipeline
 
-__all__ = ["DEFAULT_OPSET", "RTOL", "OnnxExport", "ParityError", "export_onnx", "export_refusal"]
+__all__ = ["DEFAULT_OPSET", "OPSETS", "RTOL", "OnnxExport", "ParityError", "export_onnx", "export_refusal"]
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_OPSET = 17
 """ONNX opset of the exported graph (onnxruntime 1.14+ runs it; the graph is MatMul/Gemm and
 element-wise operators only)."""
+
+OPSETS = range(9, 21)
+"""Opsets the TorchScript exporter writes (torch 2.x: 20 at most)."""
 
 RTOL = 1e-5
 """Parity tolerance: every ONNX score is within ``RTOL`` of the torch score, relative to
@@ -210,7 +213,7 @@ def export_onnx(model: Pipeline | str | os.PathLike[str], path: str | os.PathLik
     path
         The ``.onnx`` file to write (replaced if it exists).
     opset
-        ONNX opset version.
+        ONNX opset version, in :data:`OPSETS`.
     check_rows, sample, seed
         Rows of the parity check: ``sample`` if given, else ``check_rows`` rows generated with
         ``seed``.
@@ -229,6 +232,9 @@ def export_onnx(model: Pipeline | str | os.PathLike[str], path: str | os.PathLik
     >>> bool(np.allclose(s, pipe.score(df[:3]), rtol=1e-5))
     True
     """
+    if opset not in OPSETS:
+        raise InputError(f"opset must be in {OPSETS.start}..{OPSETS.stop - 1} (what torch's "
+                         f"TorchScript exporter writes), got {opset}", param="opset")
     target = Path(path)
     if target.is_dir():
         raise InputError(f"{target}: is a directory, expected an .onnx file name")
