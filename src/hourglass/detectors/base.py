@@ -34,6 +34,17 @@ __all__ = ["BaseDetector", "DeepDetector"]
 logger = logging.getLogger(__name__)
 
 
+class _ModuleScore(torch.nn.Module):
+    """``module.score((x,))`` as a module of one tensor argument (traceable for export)."""
+
+    def __init__(self, module: torch.nn.Module) -> None:
+        super().__init__()
+        self.module = module
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.module.score((x,))  # type: ignore[operator, no-any-return]
+
+
 def check_at_least_one(det: object, *names: str) -> None:
     """Raise ``ValueError`` naming the first of the integer parameters ``names`` below 1."""
     for name in names:
@@ -121,6 +132,9 @@ class BaseDetector(BaseEstimator):
         "supports_explain": False,
         "supports_labels": False,
         "deep": False,
+        # ``score_module()`` is the whole scoring path as one feed-forward torch graph on the
+        # feature matrix (what ONNX export needs)
+        "onnx_export": False,
     }
 
     # -- tags ---------------------------------------------------------------------------------
@@ -476,6 +490,20 @@ class DeepDetector(BaseDetector):
         self.module_.eval()
         return predict_batches(self.module_.score, [X], device=self.device_,
                                batch_size=self._score_batch_size())
+
+    def score_module(self) -> torch.nn.Module:
+        """The scoring path as one ``nn.Module``: float32 rows (batch × features) in, the score
+        of each row out, the same function as :meth:`score` (to float rounding).
+
+        Only for detectors tagged ``onnx_export`` (their score is one feed-forward pass of the
+        network over the feature matrix); it is what ONNX export traces.
+        """
+        self._check_fitted()
+        if not self.get_tags()["onnx_export"]:
+            raise InputError(f"{type(self).__name__}: scoring is not one feed-forward torch graph "
+                             "on the feature matrix")
+        self.module_.eval()
+        return _ModuleScore(self.module_).eval()
 
     def _score_batch_size(self) -> int:
         # 16k rows keep an MLP's activations in cache; measured ~20% faster than 64k on CPU

@@ -289,6 +289,8 @@ class GANomaly(_GANDetector):
     (2,)
     """
 
+    _tags: ClassVar[dict[str, Any]] = {"onnx_export": True}  # one pass, no search
+
     _weights: ClassVar[tuple[str, ...]] = ("w_adv", "w_con", "w_enc")
 
     def __init__(
@@ -379,6 +381,8 @@ class EncoderGAN(_GANDetector):
     >>> det.score(X[:2]).shape
     (2,)
     """
+
+    _tags: ClassVar[dict[str, Any]] = {"onnx_export": True}  # one pass, no search
 
     # artefacts saved before ``latent_cycle`` existed hold no D_zz weights
     _params_before_added: ClassVar[dict[str, Any]] = {"latent_cycle": False}

@@ -1,0 +1,89 @@
+"""``hourglass export``: a table model as a parity-checked ONNX graph."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from hourglass.cli._common import check_not_input
+from hourglass.cli._options import BadRowsOpt, DatasetOpt, FormatOpt, ModelArg, QuietOpt
+from hourglass.cli._output import err, out, setup_logging, user_errors
+from hourglass.errors import HourglassError
+
+__all__ = ["export"]
+
+
+def _first_rows(model: Path, data: Path, n: int, dataset: str | None, fmt: str,
+                on_bad_rows: str) -> Any:
+    """The first ``n`` rows of ``data`` (read in chunks), without the model's label and time
+    columns."""
+    import pandas as pd
+
+    from hourglass.cli._schema import resolve_spec
+    from hourglass.cli.tables import read_data
+    from hourglass.pipeline.artefact import read_config
+
+    spec, _, _ = resolve_spec(dataset, None, None, fmt, data)
+    if spec is not None and hasattr(spec, "iter_chunks"):
+        parts, got = [], 0
+        for df in spec.iter_chunks(data, on_bad_rows=on_bad_rows):
+            parts.append(df)
+            got += len(df)
+            if got >= n:
+                break
+        frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    else:
+        frame = read_data(data, spec, on_bad_rows)
+    info = read_config(model)[0].get("info", {})
+    meta = [c for c in (info.get("label_col"), info.get("time_col")) if c and c in frame.columns]
+    return frame.drop(columns=meta).head(n)
+
+
+def export(
+    model: ModelArg,
+    onnx_path: Annotated[Path, typer.Option(
+        "--onnx", help="ONNX file to write (input 'features': the preprocessed feature matrix; "
+                       "output 'score').")],
+    check_rows: Annotated[int, typer.Option(
+        "--check-rows", min=1, help="Rows that onnxruntime and torch must score alike before the "
+                                    "file is written: generated feature rows, or the first rows "
+                                    "of --check-data.")] = 1000,
+    check_data: Annotated[Path | None, typer.Option(
+        "--check-data", help="Check parity on the first --check-rows rows of this table "
+                             "(preprocessed as the model does) instead of generated rows.")] = None,
+    dataset: DatasetOpt = None,
+    fmt: FormatOpt = "auto",
+    on_bad_rows: BadRowsOpt = "error",
+    opset: Annotated[int, typer.Option("--opset", min=9, help="ONNX opset version.")] = 17,
+    quiet: QuietOpt = False,
+) -> None:
+    """Export MODEL's scoring to ONNX, for any ONNX runtime: parity-checked, written atomically.
+
+    For table models whose score is one pass of a torch network (autoencoder,
+    sparse-autoencoder, denoising-autoencoder, vae, deep-svdd, ganomaly, encoder-gan). The graph
+    takes the preprocessed feature matrix (float32, rows × features, any number of rows) and
+    returns each row's score; the file's metadata holds the feature names, the preprocessing
+    state, the threshold (flag = score > threshold), the model name and the artefact's content
+    hash. Before writing, onnxruntime and torch score --check-rows generated rows (or rows of
+    --check-data): every score must agree within 1e-5 (relative) and every flag exactly, or
+    nothing is written.
+    """
+    setup_logging(quiet)
+    with user_errors():
+        check_not_input(onnx_path, "--onnx", data=check_data, model=model)
+        try:  # the library is imported here, not for 'hourglass --help'
+            from hourglass.pipeline.export import RTOL, export_onnx
+        except ImportError as exc:
+            raise HourglassError(f"ONNX export needs the onnx extra: pip install 'hourglass[onnx]' "
+                                 f"({exc})") from None
+        sample = None if check_data is None else _first_rows(model, check_data, check_rows, dataset,
+                                                             fmt, on_bad_rows)
+        done = export_onnx(model, onnx_path, opset=opset, check_rows=check_rows, sample=sample)
+    what = "generated rows" if check_data is None else f"rows of {check_data}"
+    err.print(f"parity on {done.rows_checked:,} {what} ({done.flagged:,} flagged): max "
+              f"relative difference {done.max_rel_diff:.2g} (tolerance {RTOL:g}), max absolute "
+              f"{done.max_abs_diff:.2g}; flags identical", highlight=False)
+    out.print(f"wrote {done.path} ({done.model}, {done.n_features} features, opset {opset})",
+              highlight=False)

@@ -1,0 +1,276 @@
+"""ONNX export of a table model's scoring path, checked against torch before anything is written.
+
+The graph takes ``features`` (float32, batch × n_features: the preprocessed matrix that
+:meth:`Pipeline.transform <hourglass.pipeline.Pipeline.transform>` returns) and gives ``score``
+(float32, batch), the detector's anomaly score. Its metadata carries what another runtime needs
+to preprocess, score and flag: the feature names, the preprocessing state, the threshold value and
+rule (flag = ``score > threshold``), the model name and the artefact's content hash.
+
+The torch graph is traced with PyTorch's TorchScript-based exporter (``dynamo=False``): the
+scoring paths are plain feed-forward networks, and that exporter needs neither ``onnxscript``
+nor ``torch._dynamo``. This module imports ``onnx``, ``onnxruntime`` and ``torch.onnx``; nothing
+imports it except the ``export`` command, so ``import hourglass`` stays free of them.
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+import io
+import json
+import logging
+import os
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+import pandas as pd
+import torch
+from torch.nn.utils import parametrize
+
+import hourglass
+from hourglass.detectors import registry
+from hourglass.errors import HourglassError, InputError
+from hourglass.features.validation import check_array
+from hourglass.ingest import atomic_output
+from hourglass.pipeline.artefact import load, read_config
+from hourglass.pipeline.pipeline import Pipeline
+
+__all__ = ["DEFAULT_OPSET", "RTOL", "OnnxExport", "ParityError", "export_onnx", "export_refusal"]
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_OPSET = 17
+"""ONNX opset of the exported graph (onnxruntime 1.14+ runs it; the graph is MatMul/Gemm and
+element-wise operators only)."""
+
+RTOL = 1e-5
+"""Parity tolerance: every ONNX score is within ``RTOL`` of the torch score, relative to
+``max(|torch score|, threshold)`` (a score far below the threshold is compared on the scale of the
+threshold, where float32 rounding of a near-zero reconstruction error is not a relative error
+worth refusing over); and every flag is identical."""
+
+_WHY_NOT = {
+    "ensemble": "its score averages calibrated member scores (empirical CDF + GPD tail) in NumPy",
+    "latent-iforest": "its score runs an isolation forest (trees, in NumPy) on the network's code",
+    "anogan": "its score searches the generator's latent space by gradient descent per row",
+}
+
+
+class ParityError(HourglassError):
+    """The exported graph's scores or flags differ from the torch detector's: nothing written."""
+
+
+@dataclass(frozen=True)
+class OnnxExport:
+    """What :func:`export_onnx` wrote and how closely it matched torch."""
+
+    path: Path
+    model: str
+    n_features: int
+    rows_checked: int
+    flagged: int
+    max_abs_diff: float
+    max_rel_diff: float
+
+
+def export_refusal(pipe: Pipeline) -> str | None:
+    """Why the pipeline's detector cannot be exported to ONNX, or ``None`` if it can.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from hourglass import Pipeline
+    >>> from hourglass.detectors import Ensemble
+    >>> df = pd.DataFrame({"a": np.arange(60.0), "b": np.arange(60.0) % 7})
+    >>> export_refusal(Pipeline(Ensemble(detectors=("autoencoder",), epochs=1, verbose=0)).fit(df))
+    'ensemble: its score averages calibrated member scores (empirical CDF + GPD tail) in NumPy'
+    """
+    pipe._check_fitted()
+    det = pipe.detector_
+    name = registry.name_of(type(det))
+    tags = det.get_tags()
+    if tags["onnx_export"]:
+        return None
+    if tags["input"] != "tabular":
+        return (f"{name}: takes {tags['input']} input (windows or sessions are built and scores "
+                "aligned back in Python); ONNX export covers table models")
+    return f"{name}: {_WHY_NOT.get(name, 'its score is not one feed-forward torch graph')}"
+
+
+def _resolve(model: Pipeline | str | os.PathLike[str]) -> tuple[Pipeline, str | None]:
+    if isinstance(model, Pipeline):
+        model._check_fitted()
+        return model, None
+    config, _ = read_config(model)
+    return load(model), str(config["content_hash"])
+
+
+def _sample(pipe: Pipeline, sample: pd.DataFrame | np.ndarray | None, n_rows: int,
+            seed: int) -> np.ndarray:
+    """The feature rows parity is checked on: ``sample`` (a table, preprocessed here, or a feature
+    matrix), else ``n_rows`` generated rows spread from typical to far-off values."""
+    n = pipe.detector_.n_features_in_
+    if isinstance(sample, pd.DataFrame):
+        X = pipe.transform(sample)
+    elif sample is not None:
+        X = check_array(sample, n_features=n)
+    else:
+        if n_rows < 1:
+            raise InputError(f"check_rows must be >= 1, got {n_rows}", param="check_rows")
+        rng = np.random.default_rng(seed)
+        det = pipe.detector_
+        offset, scale = getattr(det, "input_offset_", None), getattr(det, "input_scale_", None)
+        if offset is not None and scale is not None:  # the training rows' mean and spread
+            center, unit = np.broadcast_to(offset, (n_rows, n)), scale
+        else:  # scaled features mostly lie in [0, 1] (min-max, one-hot) or around 0 (standard)
+            center, unit = rng.uniform(0, 1, size=(n_rows, n)), np.ones(n)
+        # rows at four spreads, from typical to far off: unflagged and flagged ones
+        spread = rng.choice([0.03, 0.3, 1.0, 5.0], size=(n_rows, 1))
+        X = center + spread * unit * rng.standard_normal((n_rows, n))
+    X = np.ascontiguousarray(X, dtype=np.float32)
+    if len(X) == 0:
+        raise InputError("parity check: no rows to check (the sample is empty)")
+    return X
+
+
+def _baked(module: torch.nn.Module) -> torch.nn.Module:
+    """A CPU copy of ``module`` whose parametrized linear layers (spectral normalisation) are plain
+    ones holding the weights they give in eval mode: the power iteration's operators have no
+    ONNX form. (``remove_parametrizations`` would edit the class the original shares.)"""
+    module = copy.deepcopy(module).cpu()  # traced and checked on the CPU whatever the device
+    with torch.no_grad():
+        for parent in list(module.modules()):
+            for child_name, child in list(parent.named_children()):
+                if isinstance(child, torch.nn.Linear) and parametrize.is_parametrized(child):
+                    plain = torch.nn.Linear(child.in_features, child.out_features,
+                                            bias=child.bias is not None)
+                    plain.weight.copy_(child.weight)
+                    if child.bias is not None:
+                        plain.bias.copy_(child.bias)
+                    setattr(parent, child_name, plain.eval())
+    return module
+
+
+def _trace(module: torch.nn.Module, n_features: int, opset: int) -> onnx.ModelProto:
+    module = _baked(module)
+    buf = io.BytesIO()
+    # torch 2.5+ takes ``dynamo`` (its default turned True in 2.9); earlier ones trace anyway
+    legacy = {"dynamo": False} if "dynamo" in inspect.signature(torch.onnx.export).parameters else {}
+    with warnings.catch_warnings(), torch.no_grad():
+        # "legacy TorchScript-based ONNX export": chosen on purpose (see the module docstring)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        torch.onnx.export(module, (torch.zeros(2, n_features),), buf, input_names=["features"],
+                          output_names=["score"], opset_version=opset, do_constant_folding=True,
+                          dynamic_axes={"features": {0: "batch"}, "score": {0: "batch"}}, **legacy)
+    proto = onnx.load_from_string(buf.getvalue())
+    onnx.checker.check_model(proto)
+    return proto
+
+
+def _metadata(pipe: Pipeline, name: str, content_hash: str | None) -> dict[str, str]:
+    rule = pipe.threshold_
+    meta = {
+        "hourglass.version": hourglass.__version__,
+        "hourglass.model": name,
+        "hourglass.input": "features: float32 [batch, n_features], the preprocessed feature matrix "
+                           "(Pipeline.transform); hourglass.preprocessing holds the preprocessing state",
+        "hourglass.feature_names": json.dumps(list(pipe.features_.feature_names_)),
+        "hourglass.columns": json.dumps(list(pipe.features_.columns_)),
+        "hourglass.preprocessing": json.dumps(pipe.features_.to_dict(), sort_keys=True),
+        "hourglass.threshold": repr(float(rule.value_)),
+        "hourglass.threshold_rule": rule.describe(),
+        "hourglass.flag": "score > threshold (score as float64)",
+    }
+    if content_hash is not None:
+        meta["hourglass.content_hash"] = content_hash
+    return meta
+
+
+def export_onnx(model: Pipeline | str | os.PathLike[str], path: str | os.PathLike[str], *,
+                opset: int = DEFAULT_OPSET, check_rows: int = 1000,
+                sample: pd.DataFrame | np.ndarray | None = None, seed: int = 0) -> OnnxExport:
+    """Export a fitted table pipeline (or a saved model directory) to an ONNX file at ``path``.
+
+    The graph maps ``features`` (float32, batch × n_features, any batch size) to ``score``
+    (float32, batch), the detector's score. Before writing, onnxruntime scores ``sample`` (a
+    table, preprocessed with the pipeline, or a feature matrix) or ``check_rows`` generated rows
+    and every score must match torch within :data:`RTOL` and every flag exactly; otherwise
+    :class:`ParityError` and nothing is written. The file is written to a temporary name and
+    renamed into place.
+
+    Parameters
+    ----------
+    model
+        A fitted :class:`~hourglass.pipeline.Pipeline` or a model directory; only a directory
+        gives the content hash in the metadata.
+    path
+        The ``.onnx`` file to write (replaced if it exists).
+    opset
+        ONNX opset version.
+    check_rows, sample, seed
+        Rows of the parity check: ``sample`` if given, else ``check_rows`` rows generated with
+        ``seed``.
+
+    Examples
+    --------
+    >>> import tempfile, numpy as np, pandas as pd, onnxruntime as ort
+    >>> from hourglass import Pipeline, AutoEncoder
+    >>> df = pd.DataFrame({"a": np.arange(200.0), "proto": ["tcp", "udp"] * 100})
+    >>> pipe = Pipeline(AutoEncoder(hidden=(4, 2), epochs=2, verbose=0)).fit(df)
+    >>> out = export_onnx(pipe, tempfile.mkdtemp() + "/model.onnx", check_rows=200)
+    >>> out.max_rel_diff <= RTOL
+    True
+    >>> sess = ort.InferenceSession(str(out.path), providers=["CPUExecutionProvider"])
+    >>> s = sess.run(["score"], {"features": pipe.transform(df[:3])})[0]
+    >>> bool(np.allclose(s, pipe.score(df[:3]), rtol=1e-5))
+    True
+    """
+    target = Path(path)
+    if target.is_dir():
+        raise InputError(f"{target}: is a directory, expected an .onnx file name")
+    if not target.parent.exists():
+        raise InputError(f"{target.parent}: output folder does not exist")
+    pipe, content_hash = _resolve(model)
+    why_not = export_refusal(pipe)
+    if why_not is not None:
+        raise InputError(f"cannot export to ONNX: {why_not}")
+    det = pipe.detector_
+    name = registry.name_of(type(det))
+    X = _sample(pipe, sample, check_rows, seed)
+    try:
+        proto = _trace(det.score_module(), det.n_features_in_, opset)
+    except Exception as exc:  # the exporter's and checker's own errors: say what was exported
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        raise HourglassError(f"ONNX export of {name} failed at opset {opset}: "
+                             f"{type(exc).__name__}: {detail}") from exc
+    proto.producer_name, proto.producer_version = "hourglass", hourglass.__version__
+    proto.doc_string = (f"hourglass {name}: anomaly score of preprocessed feature rows "
+                        "(higher = more anomalous)")
+    onnx.helper.set_model_props(proto, _metadata(pipe, name, content_hash))
+    data = proto.SerializeToString()
+
+    session = ort.InferenceSession(data, providers=["CPUExecutionProvider"])
+    got = session.run(["score"], {"features": X})[0].astype(np.float64)
+    want = det.score(X)
+    if got.shape != want.shape:
+        raise ParityError(f"ONNX graph gave scores of shape {got.shape} for {len(X)} rows")
+    diff = np.abs(got - want)
+    value = float(pipe.threshold_.value_)
+    rel = diff / np.maximum(np.abs(want), max(abs(value), np.finfo(np.float32).tiny))
+    max_abs, max_rel = float(diff.max()), float(rel.max()) if np.isfinite(rel).all() else float("inf")
+    flags_got, flags_want = det.threshold_predict(got), det.threshold_predict(want)
+    n_flip = int((flags_got != flags_want).sum())
+    if not max_rel <= RTOL or n_flip:
+        raise ParityError(f"ONNX export of {name} refused: onnxruntime and torch differ on "
+                          f"{len(X)} rows (max relative difference {max_rel:.3g}, tolerance {RTOL:g}; "
+                          f"{n_flip} flag(s) differ); nothing written")
+    with atomic_output(target) as tmp:
+        tmp.write_bytes(data)
+    logger.debug("wrote %s (%s, max relative difference %.3g on %d rows)", target, name, max_rel, len(X))
+    return OnnxExport(path=target, model=name, n_features=int(det.n_features_in_),
+                      rows_checked=len(X), flagged=int(flags_want.sum()), max_abs_diff=max_abs,
+                      max_rel_diff=max_rel)
