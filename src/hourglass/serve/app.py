@@ -103,7 +103,7 @@ def _location(loc: tuple[Any, ...]) -> str:
     """``('body', 'rows', 2, 'bytes', 'str')`` → ``row 3, column 'bytes'``."""
     parts = [p for p in loc if p != "body"]
     if len(parts) >= 3 and parts[0] == "rows" and isinstance(parts[1], int):
-        return f"row {parts[1] + 1}, column {parts[2]!r}"
+        return f"row {parts[1] + 1}, column {str(parts[2])[:60]!r}"  # a client's key: bounded
     if len(parts) >= 2 and parts[0] == "rows" and isinstance(parts[1], int):
         return f"row {parts[1] + 1}"
     return ".".join(map(str, parts)) or "body"
@@ -115,7 +115,17 @@ def _json_type(value: object) -> str:
 
 def validation_message(errors: list[dict[str, Any]]) -> tuple[int, str]:
     """HTTP status and one line for pydantic's request errors (the first error; a value that fits
-    none of a row's value types is one error, not one per type)."""
+    none of a row's value types is one error, not one per type).
+
+    Examples
+    --------
+    >>> validation_message([{"type": "string_type", "loc": ("rows", 2, "bytes", "str"),
+    ...                      "msg": "Input should be a valid string", "input": [1]}])
+    (422, "row 3, column 'bytes': expected a number, text, true/false or null, got an array")
+    >>> validation_message([{"type": "json_invalid", "loc": (), "msg": "Invalid JSON",
+    ...                      "ctx": {"error": "EOF while parsing a value at line 1 column 0"}}])
+    (400, 'body: not valid JSON (EOF while parsing a value at line 1 column 0)')
+    """
     first = errors[0]
     kind, loc = first.get("type", ""), tuple(first.get("loc", ()))
     if kind == "json_invalid":
