@@ -220,3 +220,25 @@ def test_export_command_refuses_a_time_series_model(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     _fails_cleanly(["export", str(model), "--onnx", str(out)],
                    "cannot export to ONNX: lstm-ae: takes timeseries input", out)
+
+
+def test_score_module_of_an_autoencoder_whose_module_scores_its_own_way() -> None:
+    """Not the folded network: the module's own score of standardised rows, as ``score`` does."""
+    import torch
+
+    from hourglass.detectors.autoencoder import AutoEncoder, _AEModule
+
+    class _AbsModule(_AEModule):
+        def score(self, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
+            return (self(batch[0]) - batch[0]).abs().mean(dim=1)
+
+    class _AbsAE(AutoEncoder):
+        def _build_module(self, n_features: int) -> torch.nn.Module:
+            return _AbsModule(n_features, (8, 4), "relu", 0.0, True)
+
+    X = np.random.default_rng(0).normal(3, 2, size=(300, 5)).astype(np.float32)
+    det = _AbsAE(epochs=3, verbose=0).fit(X)
+    assert det.input_scale_ is not None
+    with torch.no_grad():
+        got = det.score_module()(torch.from_numpy(X)).numpy()
+    assert np.allclose(got, det.score(X), rtol=1e-6)
