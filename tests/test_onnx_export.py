@@ -86,9 +86,10 @@ def test_onnx_scores_and_flags_match_torch_for_one_row_and_many(name: str, pipes
     assert 0 < flags[:400].mean() < 0.2 and flags[400:].mean() > 0.9  # a model, not noise
 
 
-def test_generated_parity_rows_give_flagged_and_unflagged_rows(pipes: dict[str, Pipeline],
+@pytest.mark.parametrize("name", EXPORTABLE)
+def test_generated_parity_rows_give_flagged_and_unflagged_rows(name: str, pipes: dict[str, Pipeline],
                                                                tmp_path: Path) -> None:
-    done = export_onnx(pipes["autoencoder"], tmp_path / "m.onnx", check_rows=800)
+    done = export_onnx(pipes[name], tmp_path / "m.onnx", check_rows=800)
     assert done.rows_checked == 800 and 0 < done.flagged < 800
     assert 0 <= done.max_abs_diff and done.max_rel_diff <= RTOL
 

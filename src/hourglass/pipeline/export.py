@@ -23,6 +23,7 @@ import os
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import onnx
@@ -115,7 +116,8 @@ def _resolve(model: Pipeline | str | os.PathLike[str]) -> tuple[Pipeline, str | 
 def _sample(pipe: Pipeline, sample: pd.DataFrame | np.ndarray | None, n_rows: int,
             seed: int) -> np.ndarray:
     """The feature rows parity is checked on: ``sample`` (a table, preprocessed here, or a feature
-    matrix), else ``n_rows`` generated rows spread from typical to far-off values."""
+    matrix), else ``n_rows`` generated rows spread from typical to far-off values, a quarter of
+    them between unflagged and flagged ones."""
     n = pipe.detector_.n_features_in_
     if isinstance(sample, pd.DataFrame):
         X = pipe.transform(sample)
@@ -133,11 +135,29 @@ def _sample(pipe: Pipeline, sample: pd.DataFrame | np.ndarray | None, n_rows: in
             center, unit = rng.uniform(0, 1, size=(n_rows, n)), np.ones(n)
         # rows at four spreads, from typical to far off: unflagged and flagged ones
         spread = rng.choice([0.03, 0.3, 1.0, 5.0], size=(n_rows, 1))
-        X = center + spread * unit * rng.standard_normal((n_rows, n))
+        X = _straddle(det, (center + spread * unit * rng.standard_normal((n_rows, n))
+                            ).astype(np.float32), rng)
     X = np.ascontiguousarray(X, dtype=np.float32)
     if len(X) == 0:
         raise InputError("parity check: no rows to check (the sample is empty)")
     return X
+
+
+def _straddle(det: Any, X: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """``X`` with its last quarter replaced by points on segments from an unflagged row (the
+    lowest-scoring one if none is) to a flagged one: scores on both sides of the threshold and
+    close to it, where a flag could flip, whatever share of the generated rows is flagged."""
+    k = len(X) // 4
+    scores = det.score(X)
+    high = np.flatnonzero(scores > det.threshold_.value_)
+    if k == 0 or high.size == 0:
+        return X
+    low = np.flatnonzero(scores <= det.threshold_.value_)
+    low = low if low.size else np.array([int(np.argmin(scores))])
+    a, b = X[rng.choice(low, k)], X[rng.choice(high, k)]
+    out = X.copy()
+    out[-k:] = a + rng.uniform(0, 1, size=(k, 1)).astype(np.float32) * (b - a)
+    return out
 
 
 def _baked(module: torch.nn.Module) -> torch.nn.Module:
