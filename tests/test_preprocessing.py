@@ -176,3 +176,30 @@ def test_a_table_without_numeric_columns_transforms(scaler: str) -> None:
     df = pd.DataFrame({"proto": ["tcp", "udp"] * 20, "port": np.arange(40.0) % 5})
     X = TabularPreprocessor(categorical=("port",), scaler=scaler).fit_transform(df)
     assert X.shape == (40, 3 + 6) and (X.sum(axis=1) == 2).all()
+
+
+def test_integer_codes_keep_their_category_when_a_chunk_has_an_empty_cell() -> None:
+    # an integer column reads as floats once a cell is empty: 80 must stay the known "80"
+    train = pd.DataFrame({"code": [80, 443, 80, 22] * 25, "x": np.arange(100.0)})
+    pre = TabularPreprocessor(categorical=["code"]).fit(train)
+    alone = pre.transform(pd.DataFrame({"code": [80], "x": [5.0]}))
+    with_gap = pre.transform(pd.DataFrame({"code": [80, None], "x": [5.0, 6.0]}))
+    np.testing.assert_array_equal(alone[0], with_gap[0])
+    assert with_gap[0][pre.feature_names_.index("code=<unseen>")] == 0.0
+    # trained on floats (an empty cell in training): the same categories as from integers
+    gappy = train.astype({"code": "float64"})
+    gappy.loc[0, "code"] = np.nan
+    assert "code=80" in TabularPreprocessor(categorical=["code"]).fit(gappy).feature_names_
+
+
+def test_categories_saved_with_a_trailing_point_zero_still_match() -> None:
+    # artefacts written before whole-number floats lost their ".0" hold "80.0"
+    train = pd.DataFrame({"code": [80, 443] * 50, "x": np.arange(100.0)})
+    state = TabularPreprocessor(categorical=["code"]).fit(train).to_dict()
+    state["categories"] = {"code": ["443.0", "80.0"]}
+    state["feature_names"] = [n.replace("=80", "=80.0").replace("=443", "=443.0")
+                              for n in state["feature_names"]]
+    old = TabularPreprocessor.from_dict(state)
+    got = old.transform(pd.DataFrame({"code": [80, None], "x": [1.0, 2.0]}))
+    assert got[0][old.feature_names_.index("code=80.0")] == 1.0
+    assert got[0][old.feature_names_.index("code=<unseen>")] == 0.0

@@ -15,9 +15,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["ROLES", "factorize_strings", "infer_role", "ip_parts", "port_numbers", "separated_number",
-           "stable_hash",
-           "string_values"]
+__all__ = ["ROLES", "canonical_text", "factorize_strings", "infer_role", "ip_parts", "port_numbers",
+           "separated_number", "stable_hash", "string_values"]
 
 ROLES = ("numeric", "categorical", "hash", "ip", "port", "drop")
 MISSING = "<missing>"
@@ -35,13 +34,34 @@ def _norm(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", name.lower())
 
 
+def canonical_text(values: pd.Series) -> pd.Series:
+    """Whole numbers written as floats (``"80.0"``) as integers (``"80"``): a column of integer
+    codes reads as floats as soon as one of its cells is empty, and its values must not change
+    with that.
+
+    Examples
+    --------
+    >>> canonical_text(pd.Series(["80.0", "-3.00", "0.5", "tcp", "1e+20"])).tolist()
+    ['80', '-3', '0.5', 'tcp', '1e+20']
+    """
+    return values.str.replace(r"^(-?\d+)\.0+$", r"\1", regex=True)
+
+
 def factorize_strings(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """(codes, uniques): ``uniques[codes]`` are the values as stripped strings, missing and empty
-    → ``"<missing>"``. Work per distinct value, so a chunk of a million rows stays cheap."""
+    """(codes, uniques): ``uniques[codes]`` are the values as stripped strings (whole numbers
+    without ``.0``, see :func:`canonical_text`), missing and empty → ``"<missing>"``. Work per
+    distinct value, so a chunk of a million rows stays cheap.
+
+    Examples
+    --------
+    >>> codes, uniques = factorize_strings(pd.Series([80.0, None, 443.0, 80.0]))
+    >>> uniques[codes].tolist()
+    ['80', '<missing>', '443', '80']
+    """
     if isinstance(s.dtype, pd.CategoricalDtype):
         s = s.astype(object)
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
-    u = pd.Series(np.asarray(uniques, dtype=object)).astype("string").str.strip()
+    u = canonical_text(pd.Series(np.asarray(uniques, dtype=object)).astype("string").str.strip())
     u = u.fillna(MISSING).replace("", MISSING).to_numpy(dtype=object)
     canon_codes, canon = pd.factorize(np.append(u, MISSING).astype(object))
     codes = np.where(codes >= 0, canon_codes[np.maximum(codes, 0)], canon_codes[-1])

@@ -8,6 +8,7 @@ the model artefact without pickle.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -19,6 +20,7 @@ from hourglass._params import check_numeric_params
 from hourglass.errors import InputError, NotFittedError
 from hourglass.features.roles import (
     ROLES,
+    canonical_text,
     factorize_strings,
     infer_role,
     ip_parts,
@@ -47,6 +49,19 @@ def _skew(x: np.ndarray) -> float:
     if sd == 0:
         return 0.0
     return float(np.mean(((x - x.mean()) / sd) ** 3))
+
+
+@functools.lru_cache(maxsize=256)
+def _known_index(values: tuple[str, ...]) -> pd.Index:
+    canon = pd.Index(canonical_text(pd.Series(values, dtype="string")).to_numpy(dtype=object))
+    return canon if canon.is_unique else pd.Index(values, dtype=object)
+
+
+def _known(values: list[str]) -> pd.Index:
+    """The training values of a categorical column, as :func:`factorize_strings` now writes them
+    (artefacts saved before whole numbers lost their ``.0`` may hold ``"80.0"``); the saved form
+    when that would merge two of them."""
+    return _known_index(tuple(values))
 
 
 class TabularPreprocessor:
@@ -478,9 +493,9 @@ class TabularPreprocessor:
         for c, cats in self.categories_.items():
             codes, uniques = factorize_strings(df[c])
             width = len(cats) + (c in self.other_) + 1
-            col = pd.Index(cats).get_indexer(uniques)  # per distinct value, then per row
+            col = _known(cats).get_indexer(uniques)  # per distinct value, then per row
             if c in self.other_:
-                col = np.where((col < 0) & (pd.Index(self.other_[c]).get_indexer(uniques) >= 0),
+                col = np.where((col < 0) & (_known(self.other_[c]).get_indexer(uniques) >= 0),
                                len(cats), col)
             col = np.where(col >= 0, col, width - 1)
             onehot = np.zeros((n, width), dtype=np.float32)
