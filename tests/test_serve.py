@@ -361,3 +361,19 @@ def test_concurrent_requests_get_the_answers_they_would_get_alone(client: TestCl
     for got, want in zip(together, alone * 2, strict=True):
         assert got["scores"] == want["scores"] and got["flags"] == want["flags"]
         assert len(got["why"]) == len(want["scores"])
+
+
+def test_cli_serve_refuses_a_port_in_use_with_one_line(model: Path, tmp_path: Path) -> None:
+    import socket
+
+    (tmp_path / "key").write_text(KEY + "\n")
+    (tmp_path / "key").chmod(0o600)
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        port = busy.getsockname()[1]
+        res = runner.invoke(cli, ["serve", str(model), "--api-key-file", str(tmp_path / "key"),
+                                  "--port", str(port)])
+    assert res.exit_code == 2, res.output
+    lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and f"--port {port}: cannot listen on 127.0.0.1" in lines[0], res.stderr

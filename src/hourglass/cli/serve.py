@@ -51,6 +51,7 @@ def serve(
             raise HourglassError(f"hourglass serve needs {exc.name or 'fastapi'}: "
                                  "pip install 'hourglass[serve]'") from None
         key = read_api_key(api_key_file)
+        check_port(host, port)
         app = create_app(model, api_key=key, max_body_bytes=max(1, int(max_body_mb * 2**20)),
                          max_rows=max_rows)
     if host not in _LOOPBACK:
@@ -61,3 +62,29 @@ def serve(
               f"http://{host}:{port} (docs: /docs); Ctrl-C stops", highlight=False)
     uvicorn.run(app, host=host, port=port, log_level="warning" if quiet else "info",
                 server_header=False, log_config=None)
+
+
+def check_port(host: str, port: int) -> None:
+    """Refuse, in one line, a host/port the server could not listen on (a port in use, an
+    address not on this machine) before the model is loaded; port 0 (any free port) passes.
+
+    Examples
+    --------
+    >>> check_port("127.0.0.1", 0)
+    """
+    import socket
+
+    if port == 0:
+        return
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        raise HourglassError(f"--host {host}: {exc.strerror or exc}") from None
+    family, _, _, _, address = infos[0]
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+        try:
+            sock.bind(address)
+        except OSError as exc:
+            raise HourglassError(f"--port {port}: cannot listen on {host} "
+                                 f"({exc.strerror or exc})") from None
