@@ -39,6 +39,10 @@ def test_registry_entry_matches_the_class(name: str) -> None:
     assert entry.summary == registry.docstring_summary(cls), (
         "registry entry: summary differs from the docstring's first paragraph")
     assert registry.name_of(cls) == name
+    tags = cls.get_tags()
+    can = tuple(c for c, tag in (("labels", "supports_labels"), ("explain", "supports_explain"),
+                                 ("onnx", "onnx_export")) if tags.get(tag))
+    assert registry.CAPABILITIES.get(name, ()) == can, "registry CAPABILITIES differ from the tags"
 
 
 @pytest.fixture(scope="module", params=NAMES)

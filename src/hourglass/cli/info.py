@@ -39,10 +39,13 @@ def models() -> None:
     t = Table(title="hourglass detectors", header_style="bold")
     t.add_column("name")
     t.add_column("input")
+    t.add_column("also")
     t.add_column("description")
     for name, entry in registry.entries().items():
-        t.add_row(name, entry.input, entry.summary)
+        t.add_row(name, entry.input, " ".join(registry.CAPABILITIES.get(name, ())) or "-", entry.summary)
     out.print(t)
+    out.print("also: labels = fit uses known anomalies (y=1); explain = says why a row or session was "
+              "flagged; onnx = hourglass export --onnx", highlight=False)
 
 
 def formats() -> None:

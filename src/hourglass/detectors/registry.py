@@ -18,7 +18,7 @@ from hourglass.errors import InputError
 if TYPE_CHECKING:
     from hourglass.detectors.base import BaseDetector
 
-__all__ = ["Entry", "available", "describe", "docstring_summary", "entries", "get", "name_of"]
+__all__ = ["CAPABILITIES", "Entry", "available", "describe", "docstring_summary", "entries", "get", "name_of"]
 
 
 class Entry(NamedTuple):
@@ -79,6 +79,25 @@ _ENTRIES: dict[str, Entry] = {
         "ALAD encoder-GAN: generator and encoder learnt jointly, no search at scoring."),
     "ganomaly-1d": Entry("hourglass.detectors.gan_timeseries:GANomaly1D", "timeseries",
         "GANomaly over sliding windows of a series, with 1-D convolutional networks."),
+}
+
+#: What a detector can do beyond scoring, as its tags say (data, for ``hourglass models``):
+#: ``labels`` — ``fit(X, y)`` uses known anomalies (tag ``supports_labels``); ``explain`` — it says
+#: why (``hourglass explain`` for tables, the unexpected event in ``hourglass score`` for logs;
+#: tag ``supports_explain``); ``onnx`` — ``hourglass export --onnx`` (tag ``onnx_export``).
+CAPABILITIES: dict[str, tuple[str, ...]] = {
+    "autoencoder": ("labels", "explain", "onnx"),
+    "sparse-autoencoder": ("labels", "explain", "onnx"),
+    "denoising-autoencoder": ("labels", "explain", "onnx"),
+    "vae": ("labels", "explain", "onnx"),
+    "deep-svdd": ("labels", "onnx"),
+    "ensemble": ("labels",),
+    "deeplog": ("explain",),
+    "sequence-autoencoder": ("explain",),
+    "event-count-autoencoder": ("labels", "explain"),
+    "event-ensemble": ("labels", "explain"),
+    "ganomaly": ("onnx",),
+    "encoder-gan": ("onnx",),
 }
 
 
