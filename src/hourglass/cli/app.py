@@ -1,8 +1,9 @@
 """The ``hourglass`` typer app: global options and the commands, registered in help order.
 
-The commands live beside it: ``train`` (train, demo), ``score``, ``evaluate``, ``explain``, ``serve``,
-``export``, ``info`` (models, formats, inspect); ``tables``, ``logs`` and ``timeseries`` hold the work per
-input kind, ``_options`` the shared option types and ``_output`` the consoles, errors and tables.
+The commands live beside it: ``train`` (train, demo), ``score``, ``stream``, ``evaluate``, ``explain``,
+``serve``, ``export``, ``info`` (models, formats, inspect); ``tables``, ``logs`` and
+``timeseries`` hold the work per input kind, ``_options`` the shared option types and ``_output``
+the consoles, errors and tables.
 """
 
 from __future__ import annotations
@@ -34,11 +35,12 @@ from hourglass.cli.export import export
 from hourglass.cli.info import formats, inspect, models
 from hourglass.cli.score import score
 from hourglass.cli.serve import serve
+from hourglass.cli.stream import stream
 from hourglass.cli.train import demo, train
 
 __all__ = ["BadRowsOpt", "DataArg", "DatasetOpt", "DeprecatedTimeColOpt", "FormatOpt", "LabelOpt",
            "ModelArg", "NormalOpt", "QuietOpt", "app", "demo", "err", "evaluate", "explain", "export",
-           "formats", "idle_threads", "inspect", "main", "models", "out", "score", "serve", "train"]
+           "formats", "idle_threads", "inspect", "main", "models", "out", "score", "serve", "stream", "train"]
 
 app = typer.Typer(
     name="hourglass",
@@ -114,7 +116,7 @@ def unwrap_help(doc: str | None) -> str | None:
     return "\n\n".join(" ".join(p.split()) for p in _inspect.cleandoc(doc).split("\n\n"))
 
 
-for _command in (train, score, evaluate, explain, serve, export, models, formats, inspect, demo):
+for _command in (train, score, stream, evaluate, explain, serve, export, models, formats, inspect, demo):
     _command.__doc__ = unwrap_help(_command.__doc__)
     app.command()(_command)
 

@@ -56,10 +56,21 @@ class TableScorer:
     """
 
     def __init__(self, model_dir: str | os.PathLike[str]) -> None:
-        from hourglass.explain import explainable
         from hourglass.pipeline import load
 
-        pipe = load(model_dir)
+        self._adopt(load(model_dir), str(model_dir))
+
+    @classmethod
+    def from_pipeline(cls, pipe: Any, source: str = "model") -> TableScorer:
+        """A scorer over a pipeline already loaded (``source`` names it in errors); the same
+        checks as loading from a directory."""
+        scorer = cls.__new__(cls)
+        scorer._adopt(pipe, source)
+        return scorer
+
+    def _adopt(self, pipe: Any, model_dir: str) -> None:
+        from hourglass.explain import explainable
+
         kind = getattr(pipe.features_, "output", "tabular")
         name = str(pipe.info.get("model") or type(pipe.detector_).__name__)
         if kind != "tabular":
@@ -74,6 +85,11 @@ class TableScorer:
         # one request at a time through the model: torch already spreads one batch over the
         # cores, and the pipeline keeps small per-call state (the extra-column warning)
         self._lock = threading.Lock()
+
+    @property
+    def can_adapt(self) -> bool:
+        """Whether the model's threshold can learn from scores as they stream (SPOT, DSPOT)."""
+        return callable(getattr(self.pipeline.detector_.threshold_, "update", None))
 
     def describe(self) -> dict[str, Any]:
         """What a client needs to know before sending rows (the ``/health`` answer's body)."""
@@ -103,9 +119,16 @@ class TableScorer:
         meta = [c for c in self._meta if c in df.columns]
         return df.drop(columns=meta) if meta else df
 
-    def score(self, rows: Sequence[Mapping[str, Any]], *, explain: int | None = None) -> dict[str, list[Any]]:
+    def score(self, rows: Sequence[Mapping[str, Any]], *, explain: int | None = None,
+              explain_flagged: bool = False, adapt: bool = False) -> dict[str, list[Any]]:
         """Score, flag (0/1), calibrated anomaly probability and severity per row, and with
-        ``explain`` (columns named per row) the ``top_column`` and ``why`` of each row."""
+        ``explain`` (columns named per row) the ``top_column`` and ``why`` of each row (with
+        ``explain_flagged``, of the flagged rows only: the others get ``None``). With ``adapt``, a
+        streaming threshold (SPOT, DSPOT: :attr:`can_adapt`) flags the rows in order and learns
+        from the unflagged ones, so the next call sees the moved threshold."""
+        if adapt and not self.can_adapt:
+            raise InputError(f"adapt: the threshold of this model ({self.pipeline.threshold_.describe()}) "
+                             "does not adapt; train with --threshold spot:Q or dspot:Q")
         if explain is not None and self.explain_unavailable is not None:
             raise InputError(f"explain: {self.explain_unavailable}")
         df = self.frame(rows)
@@ -114,14 +137,21 @@ class TableScorer:
             det = self.pipeline.detector_
             result: dict[str, list[Any]] = {
                 "scores": np.asarray(scores, dtype=np.float64).tolist(),
-                "flags": np.asarray(det.threshold_predict(scores)).astype(int).tolist(),
+                "flags": np.asarray(det.threshold_.update(scores) if adapt
+                                    else det.threshold_predict(scores)).astype(int).tolist(),
                 "calibrated": np.asarray(det.calibrate(scores), dtype=np.float64).tolist(),
                 "severity": [str(s) for s in det.severity(scores)],
             }
             if explain is not None:
                 from hourglass.explain import explain_rows
 
-                why = explain_rows(self.pipeline, df, top=explain)
-                result["top_column"] = why["top_column"].astype(str).tolist()
-                result["why"] = why["why"].astype(str).tolist()
+                pick = (np.asarray(result["flags"]) == 1 if explain_flagged
+                        else np.ones(len(df), dtype=bool))
+                result["top_column"] = [None] * len(df)
+                result["why"] = [None] * len(df)
+                if pick.any():
+                    why = explain_rows(self.pipeline, df.loc[pick] if not pick.all() else df, top=explain)
+                    for i, top, text in zip(np.flatnonzero(pick).tolist(), why["top_column"].astype(str),
+                                            why["why"].astype(str), strict=True):
+                        result["top_column"][i], result["why"][i] = top, text
         return result

@@ -1,0 +1,319 @@
+"""``hourglass stream``: score JSON lines as they arrive, one JSON alert per flagged row.
+
+A reader thread reads the input line by line into a bounded queue; the main thread takes up to
+``--batch`` lines, or whatever arrived within ``--max-delay-ms`` of the first line of a batch,
+scores them through :class:`hourglass.serve.TableScorer` (the path ``hourglass serve`` uses) and
+writes and flushes the alerts. Memory is bounded by the queue and one batch: nothing is kept
+across batches but the counters.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import queue
+import re
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import IO, Annotated, Any
+
+import typer
+
+from hourglass.cli._options import BadRowsOpt, ModelArg, QuietOpt
+from hourglass.cli._output import err, setup_logging, user_errors
+from hourglass.errors import HourglassError
+
+__all__ = ["LineBatcher", "stream"]
+
+_EOF = object()
+_SHOWN_BAD = 10
+_READ_BYTES = 1 << 16
+_ROW_REF = re.compile(r"\brow (\d+)\b")
+
+
+class LineBatcher:
+    """Lines read with ``read`` (e.g. ``os.read`` on a file descriptor) in batches of at most
+    ``size`` lines, or fewer when no new line came within ``max_delay`` seconds of the batch's
+    first line.
+
+    A daemon thread reads into a queue of at most ``2 * size`` lines (the reader waits when the
+    scorer falls behind), so a slow producer's rows are scored within the delay and a fast one's
+    never pile up in memory. It reads the raw descriptor, not ``sys.stdin``'s buffered reader,
+    whose lock a reader blocked at exit would hold. A read error ends the batches by raising it.
+
+    Examples
+    --------
+    >>> import io
+    >>> batches = LineBatcher(io.BytesIO(b"a\\nb\\nc").read, size=2, max_delay=0.2)
+    >>> [[line for _, line in b] for b in batches]
+    [[b'a', b'b'], [b'c']]
+    """
+
+    def __init__(self, read: Callable[[int], bytes], size: int, max_delay: float) -> None:
+        self.size = size
+        self.max_delay = max_delay
+        self._queue: queue.Queue[object] = queue.Queue(maxsize=2 * size)
+        self._thread = threading.Thread(target=self._read, args=(read,), daemon=True,
+                                        name="hourglass-stream-reader")
+        self._thread.start()
+
+    def _read(self, read: Callable[[int], bytes]) -> None:
+        try:
+            rest = b""
+            while chunk := read(_READ_BYTES):
+                *lines, rest = (rest + chunk).split(b"\n")
+                for line in lines:
+                    self._queue.put(line)
+            if rest:
+                self._queue.put(rest)
+        except BaseException as exc:  # handed to the main thread, which reports it
+            self._queue.put(exc)
+        self._queue.put(_EOF)
+
+    def _get(self, timeout: float | None) -> object:
+        """The next item; ``None`` when ``timeout`` passed first. Waits in short steps so that
+        Ctrl-C reaches the main thread at once."""
+        end = None if timeout is None else time.monotonic() + timeout
+        while True:
+            step = 0.1 if end is None else min(0.1, end - time.monotonic())
+            if step <= 0:
+                return None
+            try:
+                return self._queue.get(timeout=step)
+            except queue.Empty:
+                continue
+
+    def __iter__(self) -> Iterator[list[tuple[int, bytes]]]:
+        number = 0
+        done = False
+        while not done:
+            item = self._get(None)
+            batch: list[tuple[int, bytes]] = []
+            deadline = time.monotonic() + self.max_delay
+            while True:
+                if item is _EOF:
+                    done = True
+                    break
+                if isinstance(item, BaseException):
+                    raise item
+                if item is not None:
+                    number += 1
+                    batch.append((number, item))  # type: ignore[arg-type]
+                if len(batch) >= self.size:
+                    break
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                try:  # what is already queued costs no wait
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    item = self._get(left)
+                    if item is None:
+                        break
+            if batch:
+                yield batch
+
+
+def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
+           bad: list[int]) -> tuple[list[dict[str, Any]], list[int], HourglassError | None]:
+    """The rows of a batch and their line numbers (blank lines skipped); with ``on_bad_rows``
+    ``error`` the rows before the first bad line and the error, with ``skip`` every good row
+    (bad line numbers appended to ``bad``)."""
+    rows: list[dict[str, Any]] = []
+    lines: list[int] = []
+    for number, raw in batch:
+        if not raw.strip():
+            continue
+        try:
+            row = json.loads(raw)
+            problem = None if isinstance(row, dict) else f"expected a JSON object, got {_kind(row)}"
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            problem = f"not valid JSON ({getattr(exc, 'msg', None) or exc.__class__.__name__})"
+        if problem is None:
+            rows.append(row)
+            lines.append(number)
+        elif on_bad_rows == "skip":
+            bad.append(number)
+        else:
+            return rows, lines, HourglassError(f"{where} line {number}: {problem}")
+    return rows, lines, None
+
+
+def _stdin_reader() -> Callable[[int], bytes]:
+    """Reads of standard input's file descriptor (no lock held in Python's buffered reader by a
+    read that blocks at exit); the buffered reader's where stdin is no real file (test runners)."""
+    try:
+        return functools.partial(os.read, sys.stdin.fileno())
+    except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is both of the last two
+        buffer = sys.stdin.buffer
+        return getattr(buffer, "read1", buffer.read)
+
+
+def _kind(value: object) -> str:
+    return {list: "an array", str: "a string", bool: "true/false", type(None): "null"}.get(
+        type(value), "a number")
+
+
+def _line_message(exc: Exception, where: str, lines: list[int]) -> str:
+    """A scorer error about ``row i`` of a batch, told as the input line it came from."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+    def line(m: re.Match[str]) -> str:
+        i = int(m.group(1)) - 1
+        return f"line {lines[i]}" if 0 <= i < len(lines) else m.group(0)
+
+    return f"{where} {_ROW_REF.sub(line, text)}"
+
+
+def _open(model: Path, input_file: Path | None, output: Path | None, explain: int | None,
+          keep: list[str] | None, adapt: bool, on_bad_rows: str,
+          ) -> tuple[Any, Callable[[int], bytes], IO[bytes]]:
+    """Check the options, load the model, open the input and output (one line on error)."""
+    from hourglass.cli._common import model_kind, refuse_kept_outputs  # the library, here only
+    from hourglass.pipeline import load
+    from hourglass.serve import TableScorer
+
+    with user_errors():
+        if on_bad_rows not in ("error", "skip"):
+            raise HourglassError(f"--on-bad-rows: expected error or skip, got {on_bad_rows!r}")
+        refuse_kept_outputs(keep, {"row", "score", "severity", "calibrated", "top_column", "why", "flag"})
+        if output is not None and output.is_dir():
+            raise HourglassError(f"--output {output}: is a directory, expected a file name")
+        pipe = load(model)
+        kind = model_kind(pipe)
+        if kind != "table":
+            raise HourglassError(f"{model}: stream scores table models; this model "
+                                 f"({pipe.info.get('model')}) reads {kind} data (use 'hourglass "
+                                 "score' on a file)")
+        scorer = TableScorer.from_pipeline(pipe, str(model))
+        if explain is not None and scorer.explain_unavailable is not None:
+            raise HourglassError(f"--explain: {scorer.explain_unavailable}")
+        if adapt and not scorer.can_adapt:
+            raise HourglassError(f"--adapt: the threshold of {model} "
+                                 f"({pipe.threshold_.describe()}) does not adapt; train with "
+                                 "--threshold spot:Q or dspot:Q")
+        read = (functools.partial(os.read, os.open(input_file, os.O_RDONLY)) if input_file is not None
+                else _stdin_reader())
+        sink: IO[bytes] = (open(output, "ab") if output is not None
+                           else sys.stdout.buffer)
+    return scorer, read, sink
+
+
+def stream(
+    model: ModelArg,
+    input_file: Annotated[Path | None, typer.Option(
+        "--input", "-i", help="Read from this file or named pipe (FIFO) instead of stdin.")] = None,
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="Append the alerts to this file instead of stdout, flushed after "
+                               "each batch (a live stream: not written to a temporary file and "
+                               "renamed like 'score' does).")] = None,
+    batch: Annotated[int, typer.Option(
+        "--batch", min=1, help="Most rows scored together.")] = 1024,
+    max_delay_ms: Annotated[float, typer.Option(
+        "--max-delay-ms", min=0, help="Longest a row waits for its batch to fill before the "
+                                      "batch is scored anyway (the latency for a slow "
+                                      "producer).")] = 200.0,
+    all_rows: Annotated[bool, typer.Option(
+        "--all", help="Write every row (with its 0/1 flag), not only the flagged ones.")] = False,
+    explain: Annotated[int | None, typer.Option(
+        "--explain", min=1, help="Add 'top_column' and 'why' (this many columns, largest share "
+                                 "of the error first); autoencoder-type table models only.")] = None,
+    keep: Annotated[list[str] | None, typer.Option(
+        "--keep", help="Input field to copy into each alert (repeatable).")] = None,
+    adapt: Annotated[bool, typer.Option(
+        "--adapt", help="Let a streaming threshold (trained with --threshold spot:Q or "
+                        "dspot:Q) learn from the scores of unflagged rows as they stream; the "
+                        "saved model is not changed.")] = False,
+    on_bad_rows: BadRowsOpt = "error",
+    quiet: QuietOpt = False,
+) -> None:
+    """Score JSON lines as they arrive and write one JSON alert per flagged row.
+
+    Each input line is one JSON object with the model's columns (as in training; other keys are
+    ignored). Rows are scored in micro-batches of up to --batch rows, or what arrived within
+    --max-delay-ms, so alerts follow a slow producer within that delay; memory stays bounded
+    whatever the input's length. Each alert is a line {"row", "score", "severity", "calibrated"}
+    (row counts data rows from 0, as 'score' does), plus "top_column" and "why" with --explain,
+    "flag" with --all, and the --keep fields. Output is flushed after each batch. A malformed
+    line stops with exit code 2 naming its line (alerts of the rows before it are already
+    written and stay); with --on-bad-rows skip it is counted instead. A summary (rows, flagged,
+    skipped, rows/s) goes to stderr at the end of input or on Ctrl-C (exit code 130).
+    """
+    from hourglass.errors import InputError  # the library is imported here, not for --help
+
+    setup_logging(quiet)
+    try:
+        scorer, read, sink = _open(model, input_file, output, explain, keep, adapt, on_bad_rows)
+    except KeyboardInterrupt:
+        raise typer.Exit(130) from None
+    where = str(input_file) if input_file is not None else "<stdin>"
+    n_rows = flagged = 0
+    bad: list[int] = []
+    start = time.perf_counter()
+
+    def summary() -> None:
+        took = time.perf_counter() - start
+        skipped = ""
+        if bad:
+            more = " ..." if len(bad) > _SHOWN_BAD else ""
+            shown = ", ".join(map(str, bad[:_SHOWN_BAD]))
+            skipped = f", skipped {len(bad)} malformed line(s) (lines {shown}{more})"
+        err.print(f"streamed {n_rows:,} rows from {where}, {flagged:,} flagged{skipped}, "
+                  f"{n_rows / took if took > 0 else 0:,.0f} rows/s", highlight=False,
+                  soft_wrap=True)
+
+    try:
+        with user_errors():
+            for lines_batch in LineBatcher(read, batch, max_delay_ms / 1000):
+                rows, lines, problem = _parse(lines_batch, where, on_bad_rows, bad)
+                if rows:
+                    try:
+                        result = scorer.score(rows, explain=explain, explain_flagged=not all_rows,
+                                              adapt=adapt)
+                    except InputError as exc:
+                        raise HourglassError(_line_message(exc, where, lines)) from None
+                    out_lines = []
+                    for i, row in enumerate(rows):
+                        flag = result["flags"][i]
+                        if not flag and not all_rows:
+                            continue
+                        alert: dict[str, Any] = {"row": n_rows + i, "score": result["scores"][i],
+                                                 "severity": result["severity"][i],
+                                                 "calibrated": result["calibrated"][i]}
+                        if all_rows:
+                            alert["flag"] = flag
+                        if explain is not None:
+                            alert["top_column"] = result["top_column"][i]
+                            alert["why"] = result["why"][i]
+                        for c in keep or []:
+                            if c not in row:
+                                raise HourglassError(f"--keep: no field {c!r} on {where} line {lines[i]}")
+                            alert[c] = row[c]
+                        out_lines.append(json.dumps(alert))
+                    n_rows += len(rows)
+                    flagged += sum(result["flags"])
+                    if out_lines:
+                        sink.write(("\n".join(out_lines) + "\n").encode())
+                    sink.flush()
+                if problem is not None:
+                    raise problem
+    except KeyboardInterrupt:
+        summary()
+        raise typer.Exit(130) from None
+    except BrokenPipeError:  # whoever read the alerts has gone: stop, say so once
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sink.fileno())  # no second error at exit
+        err.print("output closed by its reader; stopping", highlight=False, soft_wrap=True)
+        summary()
+        raise typer.Exit(1) from None
+    except typer.Exit:
+        if n_rows or bad:
+            summary()
+        raise
+    finally:
+        if output is not None:
+            sink.close()
+    summary()

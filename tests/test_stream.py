@@ -1,0 +1,240 @@
+"""``hourglass stream``: JSON lines in, JSON alerts out, in micro-batches."""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from hourglass.cli.app import app
+from hourglass.cli.stream import LineBatcher
+
+runner = CliRunner()
+SRC = str(Path(__file__).resolve().parents[1] / "src")
+
+
+def _flows(n: int, seed: int, attacks: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    df = pd.DataFrame({
+        "proto": rng.choice(["tcp", "udp", "icmp"], n, p=[0.6, 0.3, 0.1]),
+        "bytes": rng.lognormal(6, 1, n).round(),
+        "duration": rng.exponential(2.0, n),
+        "rate": rng.uniform(0, 1, n),
+        "label": "benign",
+    })
+    if attacks:  # every 5th row: far outside the training range
+        idx = np.arange(0, n, 5)[:attacks]
+        df.loc[idx, "bytes"] = 1e7
+        df.loc[idx, "rate"] = 40.0
+        df.loc[idx, "label"] = "attack"
+    return df
+
+
+def _jsonl(df: pd.DataFrame, path: Path) -> Path:
+    df.to_json(path, orient="records", lines=True)
+    return path
+
+
+def _alerts(text: str) -> list[dict]:
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    d = tmp_path_factory.mktemp("stream")
+    _flows(300, 0).to_csv(d / "train.csv", index=False)
+    res = runner.invoke(app, ["train", str(d / "train.csv"), "-o", str(d / "model"), "--hidden", "8,4",
+                              "--epochs", "2", "--label-col", "label", "--normal", "benign", "-q"])
+    assert res.exit_code == 0, res.output
+    test = _flows(60, 1, attacks=12)
+    test.to_csv(d / "test.csv", index=False)
+    return {"dir": d, "model": d / "model", "csv": d / "test.csv",
+            "jsonl": _jsonl(test, d / "test.jsonl")}
+
+
+def _stream(files: dict[str, Path], *args: str, input_text: str | None = None):
+    src = [] if input_text is not None else ["--input", str(files["jsonl"])]
+    return runner.invoke(app, ["stream", str(files["model"]), *src, *args], input=input_text)
+
+
+def test_scores_match_hourglass_score_on_the_same_rows(files: dict[str, Path]) -> None:
+    out = files["dir"] / "scored.csv"
+    res = runner.invoke(app, ["score", str(files["model"]), str(files["csv"]), "-o", str(out), "-q"])
+    assert res.exit_code == 0, res.output
+    want = pd.read_csv(out)
+    res = _stream(files, "--all", "--batch", "7")  # many batches, one partly filled
+    assert res.exit_code == 0, res.output
+    got = _alerts(res.stdout)
+    assert [a["row"] for a in got] == want["row"].tolist()
+    np.testing.assert_allclose([a["score"] for a in got], want["score"], rtol=1e-5)
+    np.testing.assert_allclose([a["calibrated"] for a in got], want["calibrated"], rtol=1e-5)
+    assert [a["flag"] for a in got] == want["flag"].tolist()
+    assert [a["severity"] for a in got] == want["severity"].tolist()
+    assert "streamed 60 rows from" in res.stderr and "rows/s" in res.stderr
+
+
+def test_only_flagged_rows_by_default_and_keep_copies_fields(files: dict[str, Path]) -> None:
+    res = _stream(files, "--keep", "label", "--keep", "proto")
+    assert res.exit_code == 0, res.output
+    alerts = _alerts(res.stdout)
+    assert 10 <= len(alerts) < 60
+    assert all(set(a) == {"row", "score", "severity", "calibrated", "label", "proto"} for a in alerts)
+    # the rows far outside training are the ones flagged
+    assert sum(a["label"] == "attack" for a in alerts) >= 10
+    assert f"{len(alerts)} flagged" in res.stderr
+    res = _stream(files, "--keep", "nope")
+    assert res.exit_code == 2 and "--keep: no field 'nope' on" in res.stderr and "line 1" in res.stderr
+    res = _stream(files, "--keep", "score")
+    assert res.exit_code == 2 and "own 'score' column" in res.stderr
+
+
+def test_explain_adds_why_and_is_refused_for_models_that_cannot_explain(files: dict[str, Path]) -> None:
+    res = _stream(files, "--explain", "2")
+    assert res.exit_code == 0, res.output
+    alerts = _alerts(res.stdout)
+    assert alerts and all(a["top_column"] in ("proto", "bytes", "duration", "rate") for a in alerts)
+    assert all(a["why"].count("%") == 2 for a in alerts)
+    svdd = files["dir"] / "svdd"
+    res = runner.invoke(app, ["train", str(files["dir"] / "train.csv"), "-o", str(svdd), "--model",
+                              "deep-svdd", "--epochs", "1", "--label-col", "label", "--normal",
+                              "benign", "-q"])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["stream", str(svdd), "--input", str(files["jsonl"]), "--explain", "2"])
+    assert res.exit_code == 2 and res.stdout == ""
+    assert res.stderr.startswith("error: --explain:") and len(res.stderr.strip().splitlines()) == 1
+
+
+def test_output_file_is_appended_to(files: dict[str, Path]) -> None:
+    out = files["dir"] / "alerts.jsonl"
+    out.write_text('{"earlier": 1}\n')
+    for _ in range(2):
+        res = _stream(files, "-o", str(out))
+        assert res.exit_code == 0, res.output
+    lines = out.read_text().splitlines()
+    assert lines[0] == '{"earlier": 1}' and (len(lines) - 1) % 2 == 0 and len(lines) > 3
+
+
+def test_a_malformed_line_stops_with_its_number_or_is_skipped(files: dict[str, Path]) -> None:
+    rows = files["jsonl"].read_text().splitlines()[:6]
+    text = "\n".join([*rows[:3], "{not json", "[1, 2]", "", *rows[3:]]) + "\n"
+    res = _stream(files, "--all", "--batch", "2", input_text=text)
+    assert res.exit_code == 2
+    assert "error: <stdin> line 4: not valid JSON" in res.stderr
+    assert len(_alerts(res.stdout)) == 3  # the rows before the bad line: written, and they stay
+    res = _stream(files, "--all", "--on-bad-rows", "skip", input_text=text)
+    assert res.exit_code == 0, res.output
+    assert [a["row"] for a in _alerts(res.stdout)] == list(range(6))
+    assert "streamed 6 rows" in res.stderr and "skipped 2 malformed line(s) (lines 4, 5)" in res.stderr
+    res = _stream(files, input_text="[1, 2]\n")
+    assert res.exit_code == 2 and "line 1: expected a JSON object, got an array" in res.stderr
+
+
+def test_rows_the_model_cannot_read_name_their_line(files: dict[str, Path]) -> None:
+    good = files["jsonl"].read_text().splitlines()[:4]
+    row = json.loads(good[0])
+    missing = json.dumps({k: v for k, v in row.items() if k != "rate"})
+    res = _stream(files, input_text="\n".join([*good, missing]) + "\n")
+    assert res.exit_code == 2 and "<stdin> line 5: missing column 'rate'" in res.stderr, res.stderr
+    junk = json.dumps({**row, "bytes": "lots"})
+    res = _stream(files, input_text="\n".join([good[0], "", good[1], junk]) + "\n")
+    assert res.exit_code == 2
+    assert "column 'bytes': expected numbers, found 'lots' (line 4)" in res.stderr, res.stderr
+    assert "Traceback" not in res.stderr
+
+
+def test_a_time_series_model_is_refused_at_start(tmp_path: Path) -> None:
+    t = np.arange(120)
+    ts = pd.Timestamp("2020-03-09 10:00:00") + pd.to_timedelta(t, unit="s")
+    series = tmp_path / "series.csv"
+    pd.DataFrame({"ts": ts.strftime("%Y-%m-%d %H:%M:%S"), "a": np.sin(t / 5), "b": np.cos(t / 5)}
+                 ).to_csv(series, index=False)
+    model = tmp_path / "ts"
+    res = runner.invoke(app, ["train", str(series), "--timestamp-col", "ts", "--model", "lstm-ae", "-o",
+                              str(model), "--window", "8", "--epochs", "1", "--param", "hidden=8", "-q"])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["stream", str(model)], input='{"a": 1, "b": 2}\n')
+    assert res.exit_code == 2 and res.stdout == ""
+    assert "stream scores table models; this model (lstm-ae) reads time-series data" in res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1
+
+
+def test_adapt_moves_a_streaming_threshold_and_is_refused_for_a_fixed_one(
+        files: dict[str, Path], tmp_path: Path) -> None:
+    from hourglass import AutoEncoder, Pipeline
+    from hourglass.serve import TableScorer
+    from hourglass.thresholds import SPOT
+
+    train = _flows(1000, 3).drop(columns="label")
+    Pipeline(AutoEncoder(hidden=(8, 4), epochs=2, verbose=0, validation_fraction=0.5),
+             threshold=SPOT(q=1e-3, level=0.9)).fit(train).save(tmp_path / "spot")
+    scorer = TableScorer(tmp_path / "spot")
+    before = scorer.pipeline.detector_.threshold_.value_
+    scorer.score(_flows(400, 4).drop(columns="label").to_dict("records"), adapt=True)
+    assert scorer.pipeline.detector_.threshold_.value_ != before
+    _jsonl(_flows(400, 4), tmp_path / "rows.jsonl")
+    res = runner.invoke(app, ["stream", str(tmp_path / "spot"), "--input", str(tmp_path / "rows.jsonl"),
+                              "--adapt", "--all", "--batch", "50"])
+    assert res.exit_code == 0, res.output
+    assert len(_alerts(res.stdout)) == 400
+    res = _stream(files, "--adapt")
+    assert res.exit_code == 2 and "--adapt: the threshold of" in res.stderr and "does not adapt" in res.stderr
+
+
+def test_line_batcher_cuts_batches_by_size_and_by_delay() -> None:
+    r, w = os.pipe()
+
+    def produce() -> None:
+        os.write(w, b'{"a": 1}\n{"a": 2}\n{"a": 3}\n')
+        time.sleep(0.6)
+        os.write(w, b'{"a": 4}')
+        os.close(w)
+
+    threading.Thread(target=produce, daemon=True).start()
+    got = []
+    start = time.monotonic()
+    for batch in LineBatcher(lambda n: os.read(r, n), size=2, max_delay=0.1):
+        got.append(([number for number, _ in batch], time.monotonic() - start))
+    os.close(r)
+    assert [numbers for numbers, _ in got] == [[1, 2], [3], [4]]
+    assert got[1][1] < 0.5 <= got[2][1]  # line 3 did not wait for line 4
+
+
+def test_a_slow_producer_gets_alerts_before_eof_and_ctrl_c_ends_with_the_summary(
+        files: dict[str, Path]) -> None:
+    """A real process reading a pipe: the first alert comes out while the input is still open;
+    SIGINT then ends it with the summary and exit code 130, no traceback."""
+    rows = files["jsonl"].read_text().splitlines()
+    env = {**os.environ, "PYTHONPATH": SRC + os.pathsep + os.environ.get("PYTHONPATH", ""),
+           "OMP_NUM_THREADS": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "hourglass", "stream", str(files["model"]), "--all",
+                             "--max-delay-ms", "50"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=env)
+    try:
+        assert proc.stdin is not None and proc.stdout is not None
+        proc.stdin.write((rows[0] + "\n").encode())
+        proc.stdin.flush()
+        ready, _, _ = select.select([proc.stdout], [], [], 60)
+        assert ready, "no alert within 60 s while the input stayed open"
+        first = json.loads(proc.stdout.readline())
+        assert first["row"] == 0 and first["flag"] in (0, 1)
+        assert proc.poll() is None  # still running: stdin is open
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130, err
+    text = err.decode()
+    assert "streamed 1 rows" in text and "Traceback" not in text
