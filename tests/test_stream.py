@@ -105,6 +105,18 @@ def test_explain_adds_why_and_is_refused_for_models_that_cannot_explain(files: d
     alerts = _alerts(res.stdout)
     assert alerts and all(a["top_column"] in ("proto", "bytes", "duration", "rate") for a in alerts)
     assert all(a["why"].count("%") == 2 for a in alerts)
+    # the same reasons as 'hourglass explain' gives for the same rows
+    table = files["dir"] / "explained.csv"
+    res = runner.invoke(app, ["explain", str(files["model"]), str(files["csv"]), "--top", "2", "-o",
+                              str(table), "-q"])
+    assert res.exit_code == 0, res.output
+    want = pd.read_csv(table)
+    assert [a["row"] for a in alerts] == want["row"].tolist()
+    assert [a["why"] for a in alerts] == want["why"].tolist()
+    res = _stream(files, "--explain", "1", "--all")
+    assert res.exit_code == 0, res.output
+    every = _alerts(res.stdout)
+    assert len(every) == 60 and all(a["why"].count("%") == 1 for a in every)
     svdd = files["dir"] / "svdd"
     res = runner.invoke(app, ["train", str(files["dir"] / "train.csv"), "-o", str(svdd), "--model",
                               "deep-svdd", "--epochs", "1", "--label-col", "label", "--normal",
@@ -210,6 +222,22 @@ def test_line_batcher_cuts_batches_by_size_and_by_delay() -> None:
     assert got[1][1] < 0.5 <= got[2][1]  # line 3 did not wait for line 4
 
 
+def test_line_batcher_memory_is_bounded_by_its_queue() -> None:
+    """A producer far faster than the consumer waits: at most 2 x size lines are held."""
+    produced = [0]
+
+    def endless(n: int) -> bytes:
+        produced[0] += 1
+        return b'{"a": 1}\n' * 100
+
+    batches = iter(LineBatcher(endless, size=50, max_delay=0.05))
+    first = next(batches)
+    time.sleep(0.3)  # the reader runs ahead until the queue is full
+    assert len(first) == 50
+    assert produced[0] * 100 <= 50 + 2 * 50 + 100 + 100  # taken + queued + one read in hand
+    assert len(next(batches)) == 50
+
+
 def test_a_slow_producer_gets_alerts_before_eof_and_ctrl_c_ends_with_the_summary(
         files: dict[str, Path]) -> None:
     """A real process reading a pipe: the first alert comes out while the input is still open;
@@ -238,3 +266,26 @@ def test_a_slow_producer_gets_alerts_before_eof_and_ctrl_c_ends_with_the_summary
     assert proc.returncode == 130, err
     text = err.decode()
     assert "streamed 1 rows" in text and "Traceback" not in text
+
+
+def test_a_reader_that_goes_away_stops_the_stream_with_one_line(files: dict[str, Path],
+                                                                tmp_path: Path) -> None:
+    rows = files["jsonl"].read_text() * 50  # 3,000 rows: far more output than one pipe buffer
+    (tmp_path / "many.jsonl").write_text(rows)
+    env = {**os.environ, "PYTHONPATH": SRC + os.pathsep + os.environ.get("PYTHONPATH", ""),
+           "OMP_NUM_THREADS": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "hourglass", "stream", str(files["model"]), "--all",
+                             "--batch", "10", "--input", str(tmp_path / "many.jsonl")],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    try:
+        assert proc.stdout is not None and proc.stderr is not None
+        assert json.loads(proc.stdout.readline())["row"] == 0
+        proc.stdout.close()  # like '| head -1'
+        err = proc.stderr.read().decode()
+        proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 1, err
+    assert "output closed by its reader; stopping" in err and "Traceback" not in err
