@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import select
 import signal
 import subprocess
@@ -199,6 +200,8 @@ def test_adapt_moves_a_streaming_threshold_and_is_refused_for_a_fixed_one(
                               "--adapt", "--all", "--batch", "50"])
     assert res.exit_code == 0, res.output
     assert len(_alerts(res.stdout)) == 400
+    moved = re.search(r"threshold ([\d.e+-]+) -> ([\d.e+-]+) \(--adapt\)", res.stderr)
+    assert moved and float(moved[1]) == pytest.approx(before) and moved[1] != moved[2], res.stderr
     res = _stream(files, "--adapt")
     assert res.exit_code == 2 and "--adapt: the threshold of" in res.stderr and "does not adapt" in res.stderr
 

@@ -241,7 +241,8 @@ def stream(
     "flag" with --all, and the --keep fields. Output is flushed after each batch. A malformed
     line stops with exit code 2 naming its line (alerts of the rows before it are already
     written and stay); with --on-bad-rows skip it is counted instead. A summary (rows, flagged,
-    skipped, rows/s) goes to stderr at the end of input or on Ctrl-C (exit code 130).
+    skipped, rows/s; with --adapt the threshold's first and last value) goes to stderr at the end
+    of input or on Ctrl-C (exit code 130).
     """
     from hourglass.errors import InputError  # the library is imported here, not for --help
 
@@ -254,6 +255,8 @@ def stream(
     n_rows = flagged = 0
     bad: list[int] = []
     start = time.perf_counter()
+    threshold = scorer.pipeline.detector_.threshold_
+    first_value = float(threshold.value_)
 
     def summary() -> None:
         took = time.perf_counter() - start
@@ -262,8 +265,9 @@ def stream(
             more = " ..." if len(bad) > _SHOWN_BAD else ""
             shown = ", ".join(map(str, bad[:_SHOWN_BAD]))
             skipped = f", skipped {len(bad)} malformed line(s) (lines {shown}{more})"
+        moved = f"; threshold {first_value:.6g} -> {float(threshold.value_):.6g} (--adapt)" if adapt else ""
         err.print(f"streamed {n_rows:,} rows from {where}, {flagged:,} flagged{skipped}, "
-                  f"{n_rows / took if took > 0 else 0:,.0f} rows/s", highlight=False,
+                  f"{n_rows / took if took > 0 else 0:,.0f} rows/s{moved}", highlight=False,
                   soft_wrap=True)
 
     try:
