@@ -13,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from hourglass.cli import app
+from tests._fresh import modules_loaded
 
 runner = CliRunner()
 FAST = ["--epochs", "3", "--hidden", "8,4", "--batch-size", "64", "-q"]
@@ -213,11 +214,7 @@ def test_the_cli_imports_the_library_only_when_a_command_runs(tmp_path: Path) ->
     import subprocess
     import sys
 
-    code = ("import sys, hourglass.cli.app\n"
-            "print(sorted(m for m in ('torch', 'sklearn', 'pandas') if m in sys.modules))\n")
-    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
-                         check=True)
-    assert res.stdout.strip() == "[]"
+    assert modules_loaded("import hourglass.cli.app", ("torch", "sklearn", "pandas")) == []
     res = subprocess.run([sys.executable, "-m", "hourglass", "train", "--help"], capture_output=True,
                          text=True, timeout=120)
     assert res.returncode == 0 and "--output" in res.stdout

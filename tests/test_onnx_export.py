@@ -4,8 +4,6 @@ batch, refusals, and the ``export`` command (exit 2, one line, no file on failur
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +18,7 @@ from hourglass.cli import app
 from hourglass.detectors import registry
 from hourglass.errors import InputError
 from hourglass.pipeline.export import RTOL, ParityError, export_onnx, export_refusal
+from tests._fresh import modules_loaded
 
 from .conftest import FAST_PARAMS
 
@@ -202,11 +201,8 @@ def test_export_command_failures_leave_no_file(tmp_path: Path, pipes: dict[str, 
 
 
 def test_importing_hourglass_and_its_cli_loads_no_onnx() -> None:
-    code = ("import sys, hourglass, hourglass.pipeline, hourglass.cli.app\n"
-            "print(sorted(m for m in ('onnx', 'onnxruntime', 'torch.onnx') if m in sys.modules))\n")
-    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
-                         check=True)
-    assert res.stdout.strip() == "[]"
+    assert modules_loaded("import hourglass, hourglass.pipeline, hourglass.cli.app",
+                          ("onnx", "onnxruntime", "torch.onnx")) == []
 
 
 def test_export_command_refuses_a_time_series_model(tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 from hourglass.cli.app import app as cli
 from hourglass.errors import ArtefactError, InputError
 from hourglass.serve import TableScorer, create_app, read_api_key
+from tests._fresh import modules_loaded
 
 KEY = "test-key-0123456789abcdef"
 AUTH = {"X-API-Key": KEY}
@@ -315,14 +316,7 @@ def test_table_scorer_is_the_service_without_http(model: Path) -> None:
 
 
 def test_importing_hourglass_does_not_import_the_web_framework() -> None:
-    import subprocess
-    import sys
-
-    code = ("import sys, hourglass, hourglass.serve\n"
-            "print(sorted(m for m in ('fastapi', 'starlette', 'uvicorn') if m in sys.modules))\n")
-    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
-                         check=True)
-    assert res.stdout.strip() == "[]"
+    assert modules_loaded("import hourglass, hourglass.serve", ("fastapi", "starlette", "uvicorn")) == []
 
 
 def test_openapi_documents_the_body_the_key_and_the_answers(client: TestClient) -> None:
