@@ -34,6 +34,10 @@ def _norm(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", name.lower())
 
 
+_WHOLE_FLOAT = re.compile(r"^(-?\d+)\.0+$")
+_FEW = 256
+
+
 def canonical_text(values: pd.Series) -> pd.Series:
     """Whole numbers written as floats (``"80.0"``) as integers (``"80"``): a column of integer
     codes reads as floats as soon as one of its cells is empty, and its values must not change
@@ -44,7 +48,7 @@ def canonical_text(values: pd.Series) -> pd.Series:
     >>> canonical_text(pd.Series(["80.0", "-3.00", "0.5", "tcp", "1e+20"])).tolist()
     ['80', '-3', '0.5', 'tcp', '1e+20']
     """
-    return values.str.replace(r"^(-?\d+)\.0+$", r"\1", regex=True)
+    return values.str.replace(_WHOLE_FLOAT.pattern, r"\1", regex=True)
 
 
 def factorize_strings(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -61,8 +65,12 @@ def factorize_strings(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     if isinstance(s.dtype, pd.CategoricalDtype):
         s = s.astype(object)
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
-    u = canonical_text(pd.Series(np.asarray(uniques, dtype=object)).astype("string").str.strip())
-    u = u.fillna(MISSING).replace("", MISSING).to_numpy(dtype=object)
+    text = pd.Series(np.asarray(uniques, dtype=object)).astype("string").str.strip()
+    if len(text) > _FEW:
+        text = canonical_text(text)
+    u = text.fillna(MISSING).replace("", MISSING).to_numpy(dtype=object)
+    if len(u) <= _FEW:  # a chunk's distinct values are usually few: a Python loop beats pandas
+        u = np.array([_WHOLE_FLOAT.sub(r"\1", v) for v in u], dtype=object)
     canon_codes, canon = pd.factorize(np.append(u, MISSING).astype(object))
     codes = np.where(codes >= 0, canon_codes[np.maximum(codes, 0)], canon_codes[-1])
     return codes.astype(np.int64), np.asarray(canon, dtype=object)
