@@ -19,6 +19,7 @@ from hourglass.detectors import registry
 from hourglass.errors import InputError
 from hourglass.pipeline.export import RTOL, ParityError, export_onnx, export_refusal
 from tests._fresh import modules_loaded
+from tests.test_cli_robustness import _series
 
 from .conftest import FAST_PARAMS
 
@@ -206,11 +207,8 @@ def test_importing_hourglass_and_its_cli_loads_no_onnx() -> None:
 
 
 def test_export_command_refuses_a_time_series_model(tmp_path: Path) -> None:
-    t = np.arange(120)
-    ts = pd.Timestamp("2020-03-09 10:00:00") + pd.to_timedelta(t, unit="s")
     series = tmp_path / "series.csv"
-    pd.DataFrame({"ts": ts.strftime("%Y-%m-%d %H:%M:%S"), "a": np.sin(t / 5), "b": np.cos(t / 5)}
-                 ).to_csv(series, index=False)
+    _series(120).to_csv(series, index=False)
     model, out = tmp_path / "ts", tmp_path / "ts.onnx"
     res = runner.invoke(app, ["train", str(series), "--timestamp-col", "ts", "--model", "lstm-ae", "-o",
                               str(model), "--window", "8", "--epochs", "1", "--param", "hidden=8", "-q"])

@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 
 from hourglass.cli.app import app
 from hourglass.cli.stream import LineBatcher
+from tests.test_cli_robustness import _series
 
 runner = CliRunner()
 SRC = str(Path(__file__).resolve().parents[1] / "src")
@@ -167,11 +168,8 @@ def test_rows_the_model_cannot_read_name_their_line(files: dict[str, Path]) -> N
 
 
 def test_a_time_series_model_is_refused_at_start(tmp_path: Path) -> None:
-    t = np.arange(120)
-    ts = pd.Timestamp("2020-03-09 10:00:00") + pd.to_timedelta(t, unit="s")
     series = tmp_path / "series.csv"
-    pd.DataFrame({"ts": ts.strftime("%Y-%m-%d %H:%M:%S"), "a": np.sin(t / 5), "b": np.cos(t / 5)}
-                 ).to_csv(series, index=False)
+    _series(120).to_csv(series, index=False)
     model = tmp_path / "ts"
     res = runner.invoke(app, ["train", str(series), "--timestamp-col", "ts", "--model", "lstm-ae", "-o",
                               str(model), "--window", "8", "--epochs", "1", "--param", "hidden=8", "-q"])
