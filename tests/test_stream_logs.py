@@ -159,7 +159,8 @@ def test_whole_session_model_scores_sessions_as_they_close() -> None:
 
 
 def test_refuses_window_sessions_and_tables() -> None:
-    log = [f"081109 20{i % 60:02d}{i % 60:02d} 1 INFO x: step {i % 3}" for i in range(60)]
+    log = [f"081109 20{i % 60:02d}{i % 60:02d} 1 INFO x: {('open', 'read', 'shut')[i % 3]} file"
+           for i in range(60)]
     pipe = Pipeline(detector=DeepLog(window=2, top_g=1, epochs=1, verbose=0),
                     features=EventSessions(format="hdfs", window=10.0)).fit(log)
     with pytest.raises(Exception, match="time windows"):
@@ -215,3 +216,40 @@ def test_cli_stream_keys_model(tmp_path) -> None:  # type: ignore[no-untyped-def
     assert first["4"]["key"] == 9 and first["4"]["seen_in_training"] is False
     assert first["5"]["key"] == "<end>"
     assert "1 matched no header format" not in r.stderr and "1 not key sequences" in r.stderr
+
+
+def test_an_unexpected_event_is_alerted_while_the_log_is_still_open(model_dir) -> None:  # type: ignore[no-untyped-def]
+    """A real process reading a pipe (``tail -F app.log | hourglass stream M``): the alert for a
+    failing block comes out before end of input; Ctrl-C ends with the summary, exit code 130."""
+    import os
+    import select
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    src = str(Path(__file__).resolve().parents[1] / "src")
+    lines = hdfs_log(3, seed=8, anomalous=(1,))  # block 1 fails after its first step
+    env = {**os.environ, "PYTHONPATH": src + os.pathsep + os.environ.get("PYTHONPATH", ""),
+           "OMP_NUM_THREADS": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "hourglass", "stream", str(model_dir),
+                             "--max-delay-ms", "50"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=env)
+    try:
+        assert proc.stdin is not None and proc.stdout is not None
+        proc.stdin.write(("\n".join(lines[:7]) + "\n").encode())  # block 0, then block 1's two lines
+        proc.stdin.flush()
+        ready, _, _ = select.select([proc.stdout], [], [], 60)
+        assert ready, "no alert within 60 s while the input stayed open"
+        alert = json.loads(proc.stdout.readline())
+        assert (alert["session"], alert["line"], alert["seen_in_training"]) == ("blk_-1001", 7, False)
+        assert proc.poll() is None
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    text = err.decode()
+    assert proc.returncode == 130, text
+    assert "streamed 7 lines" in text and "1 alerts" in text and "Traceback" not in text
