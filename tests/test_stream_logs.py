@@ -253,3 +253,21 @@ def test_an_unexpected_event_is_alerted_while_the_log_is_still_open(model_dir) -
     text = err.decode()
     assert proc.returncode == 130, text
     assert "streamed 7 lines" in text and "1 alerts" in text and "Traceback" not in text
+
+
+def test_sessions_by_a_header_field_group_as_in_batch() -> None:
+    from hourglass.features.sessions.live import line_events
+
+    lines, _ = live_log(12, seed=9)
+    pre = EventSessions(format="hdfs", session_column="pid").fit(lines)
+    batch = pre.sessions(lines)
+    stats: dict = {}  # type: ignore[type-arg]
+    ev = line_events(pre, lines[:20], 1, stats)
+    ev2 = line_events(pre, lines[20:], 21, stats)
+    got: dict[str, list[int]] = {}
+    for sid, key in zip(ev["session"] + ev2["session"], ev["key"] + ev2["key"], strict=True):
+        got.setdefault(sid, []).append(key)
+    assert got == {i: s.tolist() for i, s in zip(batch.ids, batch.sequences, strict=True)}
+    assert stats["lines"] == len(lines) and stats["parsed"] == len(lines)
+    with pytest.raises(Exception, match="no field 'host'"):
+        line_events(EventSessions(format="hdfs", session_column="host").fit(lines), lines, 1, {})

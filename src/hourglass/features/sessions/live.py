@@ -56,23 +56,20 @@ def line_events(features: EventSessions, lines: list[str], first_line: int,
         stats.setdefault(k, 0)
     if not lines:
         return out
-    for chunk in parser.parse_chunks(lines, chunk_size=len(lines) + 1):
-        keys = chunk["key"].tolist()
-        nums = (chunk["line"].to_numpy() + (first_line - 1)).tolist()
-        contents = chunk["content"].tolist()
-        if rx is not None:
-            found = [list(dict.fromkeys(rx.findall(c))) for c in contents]
-        else:
-            found = [[str(v)] if isinstance(v, str) and v else []
-                     for v in chunk[column].tolist()]
-        for ids, key, num, content in zip(found, keys, nums, contents, strict=True):
-            if not ids:
-                stats["events_without_session"] += 1
-            for sid in ids:
-                out["session"].append(sid)
-                out["key"].append(int(key))
-                out["line"].append(int(num))
-                out["content"].append(content)
+    nums, keys, contents, fields = parser.parse_fields(lines)
+    if rx is not None:
+        found = [list(dict.fromkeys(rx.findall(c))) for c in contents]
+    else:
+        found = [[v] if v else [] for v in fields[column]]  # type: ignore[index]
+    offset = first_line - 1
+    for ids, key, num, content in zip(found, keys, nums, contents, strict=True):
+        if not ids:
+            stats["events_without_session"] += 1
+        for sid in ids:
+            out["session"].append(sid)
+            out["key"].append(key)
+            out["line"].append(num + offset)
+            out["content"].append(content)
     for k in _STAT_KEYS:
         stats[k] += getattr(parser.stats_, k)
     return out
@@ -86,6 +83,11 @@ def _session_rule(features: EventSessions) -> tuple[re.Pattern[str] | None, str 
     if features.session_regex is not None:
         return re.compile(features.session_regex), None
     if features.session_column is not None:
+        fields = features.parser_._compile().header.groupindex
+        if features.session_column not in fields:
+            raise InputError(f"session_column: no field {features.session_column!r} in the "
+                             f"header format; it gives {', '.join(g for g in fields if g != 'content')}",
+                             param="session_column")
         return None, features.session_column
     raise InputError("streaming needs sessions by an id (session_regex or session_column); this "
                      "model groups events into time windows", param="window")
