@@ -271,3 +271,34 @@ def test_sessions_by_a_header_field_group_as_in_batch() -> None:
     assert stats["lines"] == len(lines) and stats["parsed"] == len(lines)
     with pytest.raises(Exception, match="no field 'host'"):
         line_events(EventSessions(format="hdfs", session_column="host").fit(lines), lines, 1, {})
+
+
+def test_idle_sessions_close_and_get_their_end_checked(trained: Pipeline) -> None:
+    now = [0.0]
+    scorer = LogStreamScorer(trained, idle_timeout=30)
+    scorer.live.clock = lambda: now[0]
+    lines = hdfs_log(2, seed=2)
+    assert scorer.feed(list(enumerate(lines[:2], 1))) == []  # block 0 stops after two steps
+    now[0] = 31.0
+    alerts = scorer.feed([(3, lines[5])])  # block 1 starts; block 0 has been idle 31 s
+    assert [(a["session"], a["key"], a["closed"]) for a in alerts] == [("blk_1000", "<end>", "idle")]
+    assert len(scorer.live) == 1 and scorer.finish() != []  # block 1 stopped after one step
+    with pytest.raises(Exception, match="idle_timeout must be > 0"):
+        LogStreamScorer(trained, idle_timeout=0)
+
+
+def test_cli_stream_whole_session_keys_model(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    train = tmp_path / "train_keys"
+    train.write_text("\n".join(["1 2 3 4 5 6", "1 2 3 4 4 5 6"] * 40) + "\n")
+    runner = CliRunner()
+    r = runner.invoke(app, ["train", str(train), "--format", "keys", "--model",
+                            "event-count-autoencoder", "-o", str(tmp_path / "A"), "--epochs", "30",
+                            "--lr", "0.01", "-q"])
+    assert r.exit_code == 0, r.output
+    live = tmp_path / "live_keys"
+    live.write_text("1 2 3 4 5 6\n1 2 9 9 9 9 9 6\n")
+    r = runner.invoke(app, ["stream", str(tmp_path / "A"), "--input", str(live)])
+    assert r.exit_code == 0, r.output
+    out = [json.loads(x) for x in r.stdout.splitlines() if x.startswith("{")]
+    assert [(a["session"], a["closed"]) for a in out] == [("2", "end")]
+    assert "sessions scored as they closed" in r.stderr and "5 keys never seen in training" in r.stderr
