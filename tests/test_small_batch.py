@@ -85,7 +85,7 @@ _cell = {
     "proto": st.sampled_from(_PROTO) | st.text(max_size=4),
     "code": st.sampled_from(_CODE),
     "user": st.sampled_from(_USER) | st.text(max_size=3),
-    "srcip": st.sampled_from(_IP),
+    "srcip": st.sampled_from(_IP + [" 10.0.0.1 ", "fe80::1%eth0", "127.0.0.1"]) | st.text(max_size=6),
     "dport": st.sampled_from(_PORT),
     "flag": st.booleans(),
     "const": st.sampled_from([1.0, 2.0]),

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from hourglass.features.roles import _FEW
+from hourglass.features.roles import _FEW, ip_parts
 
 if TYPE_CHECKING:
     from hourglass.features.tabular import TabularPreprocessor
@@ -44,10 +44,12 @@ class _Plan:
         self.numeric_inputs = pre._numeric_inputs()
         self.category_memo: dict[str, dict[str, int]] = {c: {} for c in pre.categories_}
         self.hash_memo: dict[str, dict[str, int]] = {c: {} for c in pre.hashed_}
+        self.ip_memo: dict[str, dict[str, tuple[Any, ...]]] = {c: {} for c in pre.ips_}
         # a missing cell (None, NaN, pd.NA) is "<missing>", whatever the column's dtype
         none = pd.Series([None], dtype=object)
         self.category_missing = {c: int(pre._category_columns(c, none)[0]) for c in pre.categories_}
         self.hash_missing = {c: int(pre._hash_columns(c, none)[0]) for c in pre.hashed_}
+        self.ip_missing = {c: _ip_rows(ip_parts(none, k))[0] for c, k in pre.ips_.items()}
 
     def fits(self, pre: TabularPreprocessor) -> bool:
         return all(getattr(pre, a) is s for a, s in zip(_STATE, self.state, strict=True))
@@ -77,34 +79,36 @@ def _is_text(values: Any) -> bool:
     return dtype.kind == "O" if isinstance(dtype, np.dtype) else isinstance(dtype, pd.StringDtype)
 
 
-def _lookup(values: Any, memo: dict[str, int], missing: int,
-            general: Any) -> np.ndarray | None:
-    """Memo position of each cell; ``None`` when a cell is neither ``str`` nor missing. Values
-    not in the memo yet are placed by ``general`` (the general code) on those values only."""
+def _ip_rows(parts: tuple[np.ndarray, ...]) -> list[tuple[Any, ...]]:
+    """:func:`ip_parts`' four arrays as one tuple per row."""
+    return list(zip(*(p.tolist() for p in parts), strict=True))
+
+
+def _lookup(values: Any, memo: dict[str, Any], missing: Any,
+            general: Any) -> list[Any] | None:
+    """Memo entry of each cell; ``None`` when a cell is neither ``str`` nor missing. Values not
+    in the memo yet are placed by ``general`` (the general code, one result per value) on those
+    values only."""
     cells = values.tolist() if isinstance(values, np.ndarray) else list(values)
     if len(cells) > _FEW and len(set(cells)) > _FEW:
         return None  # the general code would canonicalise these values with pandas, not one by one
-    out = np.empty(len(cells), dtype=np.intp)
+    out = []
     new: dict[str, None] = {}
-    for i, v in enumerate(cells):
+    for v in cells:
         if type(v) is str:
             j = memo.get(v)
             if j is None:
                 new[v] = None
-                j = -1
         elif v is None or v is pd.NA or (type(v) is float and v != v):
             j = missing
         else:
             return None
-        out[i] = j
+        out.append(j)
     if new:
-        found = general(pd.Series(list(new), dtype=object))
-        placed = dict(zip(new, found.tolist(), strict=True))
+        placed = dict(zip(new, general(pd.Series(list(new), dtype=object)), strict=True))
         if len(memo) + len(placed) <= _MEMO_LIMIT:
             memo.update(placed)
-        for i, v in enumerate(cells):
-            if out[i] < 0:
-                out[i] = placed[v]
+        out = [placed[v] if j is None else j for v, j in zip(cells, out, strict=True)]
     return out
 
 
@@ -140,13 +144,24 @@ def transform_small(pre: TabularPreprocessor, df: pd.DataFrame) -> np.ndarray | 
     def category_columns(c: str) -> np.ndarray:
         v = arrays[pos[c]]
         out = (_lookup(v, plan.category_memo[c], plan.category_missing[c],
-                       lambda s: pre._category_columns(c, s)) if _is_text(v) else None)
-        return out if out is not None else pre._category_columns(c, df[c])
+                       lambda s: pre._category_columns(c, s).tolist()) if _is_text(v) else None)
+        return np.array(out, dtype=np.intp) if out is not None else pre._category_columns(c, df[c])
 
     def hash_columns(c: str) -> np.ndarray:
         v = arrays[pos[c]]
         out = (_lookup(v, plan.hash_memo[c], plan.hash_missing[c],
-                       lambda s: pre._hash_columns(c, s)) if _is_text(v) else None)
-        return out if out is not None else pre._hash_columns(c, df[c])
+                       lambda s: pre._hash_columns(c, s).tolist()) if _is_text(v) else None)
+        return np.array(out, dtype=np.intp) if out is not None else pre._hash_columns(c, df[c])
 
-    return pre._encode(df, raw, category_columns, hash_columns)
+    def ip_columns(c: str) -> tuple[np.ndarray, ...]:
+        v = arrays[pos[c]]
+        k = pre.ips_[c]
+        out = (_lookup(v, plan.ip_memo[c], plan.ip_missing[c], lambda s: _ip_rows(ip_parts(s, k)))
+               if _is_text(v) else None)
+        if out is None:
+            return ip_parts(df[c], k)
+        private, v6, bucket, absent = zip(*out, strict=True)
+        return (np.array(private, dtype=bool), np.array(v6, dtype=bool),
+                np.array(bucket, dtype=np.int64), np.array(absent, dtype=bool))
+
+    return pre._encode(df, raw, category_columns, hash_columns, ip_columns)

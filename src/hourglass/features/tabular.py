@@ -485,7 +485,8 @@ class TabularPreprocessor:
                              f"the data has {have}{' ...' if df.shape[1] > 4 else ''}")
         raw = self._numeric_frame(df, self._numeric_inputs(), allow_missing=self.impute != "error")
         return self._encode(df, raw, lambda c: self._category_columns(c, df[c]),
-                            lambda c: self._hash_columns(c, df[c]))
+                            lambda c: self._hash_columns(c, df[c]),
+                            lambda c: ip_parts(df[c], self.ips_[c]))
 
     def _numeric_inputs(self) -> list[str]:
         """The columns read as numbers, in the order their errors are reported: the kept
@@ -512,13 +513,14 @@ class TabularPreprocessor:
 
     def _encode(self, df: pd.DataFrame, raw: dict[str, np.ndarray],
                 category_columns: Callable[[str], np.ndarray],
-                hash_columns: Callable[[str], np.ndarray]) -> np.ndarray:
-        """The feature matrix from the numeric columns read (``raw``) and, per categorical or
-        hashed column, the one-hot position of each row."""
+                hash_columns: Callable[[str], np.ndarray],
+                ip_columns: Callable[[str], tuple[np.ndarray, ...]]) -> np.ndarray:
+        """The feature matrix from the numeric columns read (``raw``), per categorical or hashed
+        column the one-hot position of each row, and per IP column its :func:`ip_parts`."""
         n = len(df)
         blocks = [np.clip(self._numeric_block(raw, n), -_CLIP, _CLIP).astype(np.float32)]
         # an IP or port column with an indicator is parsed once, for both of its blocks
-        ips = {c: ip_parts(df[c], k) for c, k in self.ips_.items()}
+        ips = {c: ip_columns(c) for c in self.ips_}
         ports = {c: port_numbers(df[c]) for c in self.ports_}
         ind = np.zeros((n, len(self.indicators_)), dtype=np.float32)
         for j, c in enumerate(self.indicators_):
