@@ -85,7 +85,7 @@ _cell = {
     "proto": st.sampled_from(_PROTO) | st.text(max_size=4),
     "code": st.sampled_from(_CODE),
     "user": st.sampled_from(_USER) | st.text(max_size=3),
-    "srcip": st.sampled_from(_IP + [" 10.0.0.1 ", "fe80::1%eth0", "127.0.0.1"]) | st.text(max_size=6),
+    "srcip": st.sampled_from([*_IP, " 10.0.0.1 ", "fe80::1%eth0", "127.0.0.1"]) | st.text(max_size=6),
     "dport": st.sampled_from(_PORT),
     "flag": st.booleans(),
     "const": st.sampled_from([1.0, 2.0]),
@@ -169,3 +169,40 @@ def test_the_memo_stays_bounded(monkeypatch, fitted) -> None:
     _same(pre, df)
     assert all(len(m) <= 5 for m in pre.__dict__["_small_batch"].hash_memo.values())
     _same(pre, df)
+
+
+def test_without_pandas_private_column_arrays(fitted, monkeypatch) -> None:
+    monkeypatch.delattr(pd.DataFrame, "_iter_column_arrays")
+    df = _train(seed=7, n=20)
+    for pre in fitted:
+        _same(pre, df)
+        _same(pre, df.astype(object))
+
+
+_octet = st.integers(0, 999).map(str) | st.from_regex(r"[0-9]{1,3}", fullmatch=True)
+
+
+@settings(max_examples=200, deadline=None)
+@given(octets=st.lists(_octet, min_size=3, max_size=5), sep=st.sampled_from([".", ". ", ":"]),
+       buckets=st.integers(1, 40))
+def test_a_dotted_quad_is_read_as_ip_parts_reads_it(octets: list[str], sep: str, buckets: int) -> None:
+    from hourglass.features.roles import ip_parts
+
+    for v in (sep.join(octets), "172." + ".".join(octets[:3]), "192.168." + ".".join(octets[:2])):
+        direct = sb._ipv4_parts(v, buckets)
+        general = sb._ip_rows(ip_parts(pd.Series([v], dtype=object), buckets))[0]
+        assert direct is None or direct == general, (v, direct, general)
+        assert direct is not None or not sb._DOTTED_QUAD.fullmatch(v)
+
+
+def test_the_address_ranges_of_a_dotted_quad() -> None:
+    from hourglass.features.roles import ip_parts
+
+    seen = set()
+    for v in ["127.0.0.1", "10.1.2.3", "172.16.0.1", "172.31.9.9", "172.32.0.1", "169.254.1.1",
+              "169.253.1.1", "100.64.0.1", "100.127.0.1", "100.128.0.1", "192.168.0.1",
+              "192.169.0.1", "8.8.8.8", "256.1.1.1", "1.2.3.999", "001.002.003.004", "0.0.0.0"]:
+        direct = sb._ipv4_parts(v, 7)
+        assert direct == sb._ip_rows(ip_parts(pd.Series([v], dtype=object), 7))[0], v
+        seen.add(direct[0])
+    assert seen == {True, False}
