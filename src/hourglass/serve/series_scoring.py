@@ -35,8 +35,7 @@ def window_steps(detector: Any) -> int:
     >>> window_steps(LSTMForecaster(window=12))
     13
     """
-    length = getattr(detector, "_length", None)
-    return int(length() if callable(length) else detector.window)
+    return int(getattr(detector, "min_steps", None) or detector.window)
 
 
 class SeriesScorer:
