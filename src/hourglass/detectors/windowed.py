@@ -163,14 +163,14 @@ class WindowDetector(DeepDetector):
         return int(self.window)
 
     @property
-    def min_steps(self) -> int:
+    def shortest_series(self) -> int:
         """Fewest time steps :meth:`score` accepts: one window (a forecaster's context plus
         horizon).
 
         Examples
         --------
         >>> from hourglass.detectors import LSTMAutoEncoder, LSTMForecaster
-        >>> LSTMAutoEncoder(window=16).min_steps, LSTMForecaster(window=16).min_steps
+        >>> LSTMAutoEncoder(window=16).shortest_series, LSTMForecaster(window=16).shortest_series
         (16, 17)
         """
         return self._length()

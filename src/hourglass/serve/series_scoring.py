@@ -35,7 +35,7 @@ def window_steps(detector: Any) -> int:
     >>> window_steps(LSTMForecaster(window=12))
     13
     """
-    return int(getattr(detector, "min_steps", None) or detector.window)
+    return int(getattr(detector, "shortest_series", None) or detector.window)
 
 
 class SeriesScorer:
