@@ -176,7 +176,7 @@ def test_a_time_series_model_is_refused_at_start(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     res = runner.invoke(app, ["stream", str(model)], input='{"a": 1, "b": 2}\n')
     assert res.exit_code == 2 and res.stdout == ""
-    assert "stream scores table models; this model (lstm-ae) reads time-series data" in res.stderr
+    assert "stream scores table and log models; this model (lstm-ae) reads time-series data" in res.stderr
     assert len(res.stderr.strip().splitlines()) == 1
 
 

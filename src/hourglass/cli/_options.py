@@ -14,10 +14,11 @@ from hourglass.errors import HourglassError
 __all__ = ["LOG_FORMAT_HELP", "OPTION_OF_PARAM", "AllSessionsOpt", "BadRowsOpt", "CategoricalOpt",
            "ChunkMbOpt", "DataArg", "DatasetOpt", "DeprecatedTimeColOpt", "DropOpt", "ExtraNormalOpt",
            "FillLimitOpt", "FillOpt",
-           "FormatOpt", "FreqOpt", "IdColOpt", "KeyColOpt", "LabelOpt", "LabelsOpt", "MessageColOpt",
+           "FormatOpt", "FreqOpt", "IdColOpt", "IdleTimeoutOpt", "KeyColOpt", "LabelOpt", "LabelsOpt",
+           "MaxSessionsOpt", "MessageColOpt",
            "ModelArg", "NormalOpt", "QuietOpt", "RoleOpt", "ScalerOpt", "SessionColOpt", "SessionRegexOpt",
-           "StepOpt", "StrictOpt", "TimestampOpt", "WindowOpt", "option_message", "parse_roles",
-           "timestamp_option"]
+           "StepOpt", "StreamBadRowsOpt", "StrictOpt", "TimestampOpt", "WindowOpt", "option_message",
+           "parse_roles", "timestamp_option"]
 
 #: Library parameter → the CLI option that sets it. An error about such a parameter (an
 #: ``InputError(..., param=...)`` or a detector's "epochs must be ...") names the option instead,
@@ -28,7 +29,8 @@ OPTION_OF_PARAM = {"scaler": "--scaler", "roles": "--role", "fill": "--fill", "f
                    "session_regex": "--session-regex", "session_column": "--session-col",
                    "window": "--window", "step": "--step", "key_column": "--key-col",
                    "message_column": "--message-col", "time_column": "--timestamp-col",
-                   "opset": "--opset", "check_rows": "--check-rows"}
+                   "opset": "--opset", "check_rows": "--check-rows",
+                   "idle_timeout": "--idle-timeout"}
 
 
 def option_message(message: str, param: str | tuple[str, ...] | None) -> str:
@@ -75,6 +77,17 @@ ChunkMbOpt = Annotated[float, typer.Option(help="MB of input per streamed chunk 
 BadRowsOpt = Annotated[str, typer.Option(
     "--on-bad-rows", help="error: stop at a malformed row (naming file and line); skip: skip "
     "and count them.")]
+StreamBadRowsOpt = Annotated[str | None, typer.Option(
+    "--on-bad-rows", help="error: stop at a malformed row (naming file and line); skip: skip "
+    "and count them. Default: error for table models; skip for log models (a line matching no "
+    "header format is counted).")]
+MaxSessionsOpt = Annotated[int, typer.Option(
+    "--max-sessions", min=1, help="Log models: most live sessions kept; the least recently seen "
+    "beyond it is closed (its end checked or, for whole-session models, scored) and counted as "
+    "evicted.")]
+IdleTimeoutOpt = Annotated[float | None, typer.Option(
+    "--idle-timeout", min=0, help="Log models: close a session after this many seconds without "
+    "an event (checked as batches arrive); default: only on eviction or at the end of input.")]
 
 # Table schema: how columns become features (train, and inspect to preview it)
 CategoricalOpt = Annotated[list[str] | None, typer.Option(

@@ -3,7 +3,8 @@
 A reader thread reads the input line by line into a bounded queue; the main thread takes up to
 ``--batch`` lines, or whatever arrived within ``--max-delay-ms`` of the first line of a batch,
 scores them through :class:`hourglass.serve.TableScorer` (the path ``hourglass serve`` uses) and
-writes and flushes the alerts. Memory is bounded by the queue and one batch: nothing is kept
+writes and flushes the alerts (a log model's lines go to :mod:`hourglass.cli.stream_logs`
+instead). Memory is bounded by the queue and one batch: nothing is kept
 across batches but the counters.
 """
 
@@ -23,7 +24,7 @@ from typing import IO, Annotated, Any
 
 import typer
 
-from hourglass.cli._options import BadRowsOpt, ModelArg, QuietOpt
+from hourglass.cli._options import IdleTimeoutOpt, MaxSessionsOpt, ModelArg, QuietOpt, StreamBadRowsOpt
 from hourglass.cli._output import err, setup_logging, user_errors
 from hourglass.errors import HourglassError
 
@@ -170,32 +171,41 @@ def _line_message(exc: Exception, where: str, lines: list[int]) -> str:
 
 
 def _open(model: Path, input_file: Path | None, output: Path | None, explain: int | None,
-          keep: list[str] | None, adapt: bool, on_bad_rows: str,
+          keep: list[str] | None, adapt: bool, on_bad_rows: str | None, all_rows: bool = False,
+          max_sessions: int = 100_000, idle_timeout: float | None = None,
           ) -> tuple[Any, Callable[[int], bytes], IO[bytes]]:
-    """Check the options, load the model, open the input and output (one line on error)."""
+    """Check the options, load the model, open the input and output (one line on error). The
+    scorer is a :class:`TableScorer`, or a ``LogStreamScorer`` for a log model."""
     from hourglass.cli._common import model_kind, refuse_kept_outputs  # the library, here only
     from hourglass.pipeline import load
     from hourglass.serve import TableScorer
 
     with user_errors():
-        if on_bad_rows not in ("error", "skip"):
+        if on_bad_rows not in (None, "error", "skip"):
             raise HourglassError(f"--on-bad-rows: expected error or skip, got {on_bad_rows!r}")
         refuse_kept_outputs(keep, {"row", "score", "severity", "calibrated", "top_column", "why", "flag"})
         if output is not None and output.is_dir():
             raise HourglassError(f"--output {output}: is a directory, expected a file name")
         pipe = load(model)
         kind = model_kind(pipe)
-        if kind != "table":
-            raise HourglassError(f"{model}: stream scores table models; this model "
+        if kind == "log":
+            from hourglass.cli.stream_logs import open_log_scorer
+
+            scorer = open_log_scorer(pipe, model, explain=explain, keep=keep, adapt=adapt,
+                                     all_rows=all_rows, max_sessions=max_sessions,
+                                     idle_timeout=idle_timeout)
+        elif kind != "table":
+            raise HourglassError(f"{model}: stream scores table and log models; this model "
                                  f"({pipe.info.get('model')}) reads {kind} data (use 'hourglass "
                                  "score' on a file)")
-        scorer = TableScorer.from_pipeline(pipe, str(model))
-        if explain is not None and scorer.explain_unavailable is not None:
-            raise HourglassError(f"--explain: {scorer.explain_unavailable}")
-        if adapt and not scorer.can_adapt:
-            raise HourglassError(f"--adapt: the threshold of {model} "
-                                 f"({pipe.threshold_.describe()}) does not adapt; train with "
-                                 "--threshold spot:Q or dspot:Q")
+        else:
+            scorer = TableScorer.from_pipeline(pipe, str(model))
+            if explain is not None and scorer.explain_unavailable is not None:
+                raise HourglassError(f"--explain: {scorer.explain_unavailable}")
+            if adapt and not scorer.can_adapt:
+                raise HourglassError(f"--adapt: the threshold of {model} "
+                                     f"({pipe.threshold_.describe()}) does not adapt; train with "
+                                     "--threshold spot:Q or dspot:Q")
         read = (functools.partial(os.read, os.open(input_file, os.O_RDONLY)) if input_file is not None
                 else _stdin_reader())
         sink: IO[bytes] = (open(output, "ab") if output is not None
@@ -228,7 +238,9 @@ def stream(
         "--adapt", help="Let a streaming threshold (trained with --threshold spot:Q or "
                         "dspot:Q) learn from the scores of unflagged rows as they stream; the "
                         "saved model is not changed.")] = False,
-    on_bad_rows: BadRowsOpt = "error",
+    max_sessions: MaxSessionsOpt = 100_000,
+    idle_timeout: IdleTimeoutOpt = None,
+    on_bad_rows: StreamBadRowsOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Score JSON lines as they arrive and write one JSON alert per flagged row.
@@ -243,15 +255,32 @@ def stream(
     written and stay); with --on-bad-rows skip it is counted instead. A summary (rows, flagged,
     skipped, rows/s; with --adapt the threshold's first and last value) goes to stderr at the end
     of input or on Ctrl-C (exit code 130).
+
+    A log model reads raw log lines instead (the --format and session rule it was trained with;
+    key-sequence lines for --format keys). DeepLog checks each event as it arrives against the
+    keys it predicts from the session's last keys: one alert per unexpected event {"session",
+    "line", "position", "key", "template", "seen_in_training", "rank", "score", "expected"
+    (keys and templates), "text"}; a session's end is checked when it closes (end of input,
+    --idle-timeout, or evicted beyond --max-sessions). Whole-session models (autoencoders,
+    event-ensemble) score each session as it closes, with the alert 'score' writes. Lines that
+    match no header format are counted (--on-bad-rows error: stop there).
     """
     from hourglass.errors import InputError  # the library is imported here, not for --help
+    from hourglass.serve import TableScorer
 
     setup_logging(quiet)
     try:
-        scorer, read, sink = _open(model, input_file, output, explain, keep, adapt, on_bad_rows)
+        scorer, read, sink = _open(model, input_file, output, explain, keep, adapt, on_bad_rows,
+                                   all_rows, max_sessions, idle_timeout)
     except KeyboardInterrupt:
         raise typer.Exit(130) from None
     where = str(input_file) if input_file is not None else "<stdin>"
+    if not isinstance(scorer, TableScorer):
+        from hourglass.cli.stream_logs import run
+
+        return run(scorer, read, sink, where=where, batch=batch, max_delay=max_delay_ms / 1000,
+                   on_bad_rows=on_bad_rows or "skip", output=output)
+    on_bad_rows = on_bad_rows or "error"
     n_rows = flagged = 0
     bad: list[int] = []
     start = time.perf_counter()

@@ -135,6 +135,9 @@ class BaseDetector(BaseEstimator):
         # ``score_module()`` is the whole scoring path as one feed-forward torch graph on the
         # feature matrix (what ONNX export needs)
         "onnx_export": False,
+        # ``next_event_scores(history, observed)`` scores one event of a live session from its
+        # last keys (events models that can alert as each event arrives, e.g. DeepLog)
+        "online_events": False,
     }
 
     # -- tags ---------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from torch import nn
 
 from hourglass.detectors.base import DeepDetector, check_at_least_one, check_dropout
 from hourglass.detectors.events import EventsInput, Packed, dedup_rows, with_end
+from hourglass.errors import InputError
 from hourglass.nn import predict_batches
 from hourglass.thresholds import Fixed, Threshold
 
@@ -100,7 +101,8 @@ class DeepLog(EventsInput, DeepDetector):
     [0, 1, 1]
     """
 
-    _tags: ClassVar[dict[str, Any]] = {"input": "events", "supports_explain": True}
+    _tags: ClassVar[dict[str, Any]] = {"input": "events", "supports_explain": True,
+                                       "online_events": True}
 
     def __init__(
         self,
@@ -216,18 +218,90 @@ class DeepLog(EventsInput, DeepDetector):
         for lo in range(0, len(X.flat), step):
             hi = min(lo + step, len(X.flat))
             w, t = self._windows(X, np.arange(lo, hi))
-            uniq, inv, _ = dedup_rows(w, self.n_features_in_ + 3)
-            logits = predict_batches(lambda b: self.module_.logits(b[0]),
-                                     [np.ascontiguousarray(uniq)], device=self.device_,
-                                     batch_size=8192)
-            logits = logits - logits.max(axis=1, keepdims=True)
-            prob = np.exp(logits)
-            prob /= prob.sum(axis=1, keepdims=True)
-            observed = logits[inv, t]
-            rank = (logits[inv] > observed[:, None]).sum(axis=1) + 1
-            out[lo:hi] = np.where(t == self.n_features_in_, self.module_.unseen_score,
-                                  rank - prob[inv, t])
+            out[lo:hi] = self._window_scores(w, t)[0]
         return out
+
+    def _window_scores(self, w: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(``rank - p`` of each next key ``t`` after its dense window ``w``, the log-softmax-shifted
+        logits of the unique windows, each row's unique window). Identical windows run once."""
+        uniq, inv, _ = dedup_rows(w, self.n_features_in_ + 3)
+        logits = predict_batches(lambda b: self.module_.logits(b[0]),
+                                 [np.ascontiguousarray(uniq)], device=self.device_,
+                                 batch_size=8192)
+        logits = logits - logits.max(axis=1, keepdims=True)
+        prob = np.exp(logits)
+        prob /= prob.sum(axis=1, keepdims=True)
+        observed = logits[inv, t]
+        rank = (logits[inv] > observed[:, None]).sum(axis=1) + 1
+        scores = np.where(t == self.n_features_in_, self.module_.unseen_score, rank - prob[inv, t])
+        return scores.astype(np.float32), prob, inv
+
+    def next_event_scores(self, history: np.ndarray, observed: np.ndarray,
+                          top: int | None = None, explain_above: float | None = None
+                          ) -> dict[str, Any]:
+        """Score single next events given their histories: the online form of :meth:`event_scores`.
+
+        Parameters
+        ----------
+        history
+            ``(n, window)`` raw keys before each event, oldest first; ``-1`` stands for "before
+            the start of the session" (the padding a short session gets in batch scoring).
+        observed
+            ``(n,)`` raw key of each event; ``-1`` is the end of the session (scored only with
+            ``end_token``; a key never seen in training scores above every rank).
+        top
+            How many expected keys to list (default ``top_g``).
+        explain_above
+            List the expected keys only for events scoring above this (default: the fitted
+            threshold); ``float("-inf")`` lists them for every event.
+
+        Returns
+        -------
+        dict
+            ``score`` (float32, as :meth:`event_scores`), ``rank`` (int, 1 = likeliest) and, per
+            event, ``expected`` / ``expected_p`` (raw keys, ``"<end>"`` for the end of the
+            session; ``None`` for events not explained). All events run through the network in
+            one batch (identical windows once).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> normal = [np.array([1, 2, 3, 4, 5, 6])] * 50
+        >>> dl = DeepLog(window=3, top_g=1, hidden=16, layers=1, epochs=60, lr=0.03, verbose=0).fit(normal)
+        >>> r = dl.next_event_scores(np.array([[-1, 1, 2], [1, 2, 3]]), np.array([4, 4]))
+        >>> r["rank"].tolist()[1], r["expected"][0]  # 4 after 1 2 3 is expected; after 1 2 it is not
+        (1, [3])
+        """
+        self._check_fitted()
+        h = int(self.window)
+        hist = np.asarray(history, dtype=np.int64).reshape(-1, h)
+        obs = np.asarray(observed, dtype=np.int64).reshape(-1)
+        if len(hist) != len(obs):
+            raise InputError(f"next_event_scores: {len(hist)} histories for {len(obs)} events")
+        V = self.n_features_in_
+        w = np.where(hist < 0, V + 2, self._map_keys(hist.ravel()).reshape(hist.shape))
+        t = np.where(obs < 0, V + 1, self._map_keys(obs))
+        if not self.end_token and (obs < 0).any():
+            raise InputError("next_event_scores: this model does not predict the end of a session "
+                             "(end_token=False)")
+        if len(obs) == 0:
+            return {"score": np.zeros(0, np.float32), "rank": np.zeros(0, np.int64),
+                    "expected": [], "expected_p": []}
+        self.module_.eval()
+        scores, prob, inv = self._window_scores(w, t)
+        cut = float(self.threshold_.value_) if explain_above is None else float(explain_above)
+        k = min(int(self.top_g if top is None else top), prob.shape[1])
+        expected: list[list[int | str | None] | None] = [None] * len(obs)
+        expected_p: list[list[float] | None] = [None] * len(obs)
+        rows = np.flatnonzero(scores > cut)
+        if len(rows):
+            p = prob[inv[rows]]
+            order = np.argsort(-p, axis=1, kind="stable")[:, :k]
+            for j, r in enumerate(rows.tolist()):
+                expected[r] = self._keys_out(order[j])
+                expected_p[r] = [round(float(v), 4) for v in p[j, order[j]]]
+        return {"score": scores, "rank": np.floor(scores).astype(np.int64) + 1,
+                "expected": expected, "expected_p": expected_p}
 
     def _score(self, X: Packed) -> np.ndarray:
         X = self._with_end(X)

@@ -332,6 +332,25 @@ class LogParser:
         self._compiled = getattr(self, "_compiled", None) or self._compile()
         yield from self._chunks(lines, learn=False, chunk_size=chunk_size)
 
+    def parse_fields(self, lines: list[str]) -> tuple[list[int], list[int], list[str], dict[str, list[str]]]:
+        """:meth:`parse` of a short list of lines as plain lists, without time stamps or
+        template text: (line numbers from 1, keys, contents, header fields by name). The
+        online path (a micro-batch of a live log), where building a frame costs more than the
+        parse; counts in ``stats_``.
+
+        Examples
+        --------
+        >>> p = LogParser("raw").fit(["open file 12", "close file 7"])
+        >>> p.parse_fields(["close file 1", "", "x"])[:3]
+        ([1, 3], [2, 0], ['close file 1', 'x'])
+        """
+        if not hasattr(self, "drain_"):
+            raise InputError("LogParser is not fitted")
+        self._compiled = getattr(self, "_compiled", None) or self._compile()
+        for part in self._chunks(lines, learn=False, chunk_size=len(lines) + 1, frames=False):
+            return part  # type: ignore[return-value]
+        return [], [], [], {g: [] for g in self._extra()}
+
     def _frame(self, chunks: Iterable[pd.DataFrame]) -> pd.DataFrame:
         """All chunks as one frame, with the final template text of every key."""
         frames = list(chunks)
@@ -354,9 +373,11 @@ class LogParser:
                 df[g] = values
         return df
 
-    def _chunks(self, lines: Iterable[str], *, learn: bool, chunk_size: int) -> Iterator[pd.DataFrame]:
-        """Stream ``lines`` into event frames of at most ``chunk_size`` rows; the counts are
-        live in ``stats_`` (final once the generator is exhausted)."""
+    def _chunks(self, lines: Iterable[str], *, learn: bool, chunk_size: int,
+                frames: bool = True) -> Iterator[Any]:
+        """Stream ``lines`` into event frames of at most ``chunk_size`` rows (with ``frames``
+        false: the lists a frame is built from); the counts are live in ``stats_`` (final once
+        the generator is exhausted)."""
         if int(chunk_size) < 1:
             raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
         stats = self.stats_ = ParseStats()
@@ -407,13 +428,17 @@ class LogParser:
             if len(rows_line) >= chunk_size:
                 if counted:
                     stats.bad_encoding = lines.stats.bad_encoding  # type: ignore[attr-defined]
-                yield self._chunk(rows_line, rows_key, rows_content, fields)
+                yield (self._chunk(rows_line, rows_key, rows_content, fields) if frames else
+                       (rows_line, rows_key, rows_content, fields))
                 rows_line, rows_key, rows_content = [], [], []
                 fields = {g: [] for g in extra}
         if counted:
             stats.bad_encoding = lines.stats.bad_encoding  # type: ignore[attr-defined]
         if rows_line:
-            yield self._chunk(rows_line, rows_key, rows_content, fields)
+            yield (self._chunk(rows_line, rows_key, rows_content, fields) if frames else
+                   (rows_line, rows_key, rows_content, fields))
+        if not frames:  # a micro-batch of a live log: its caller reports the counts
+            return
         if stats.unmatched and stats.parsed:  # none parsed: the caller's error says it all
             logger.warning("%d of %d lines matched no %r header (first: line %d); skipped",
                            stats.unmatched, stats.lines, self.format, stats.first_unmatched)

@@ -1,0 +1,133 @@
+"""``hourglass stream`` for a log model: raw log lines (or key-sequence lines) in, one JSON alert
+per unexpected event out (DeepLog), or per anomalous session as it closes (whole-session models).
+
+The lines come in micro-batches from :class:`hourglass.cli.stream.LineBatcher`; the scoring is
+:class:`hourglass.serve.log_stream.LogStreamScorer`. Nothing is kept across batches but the
+bounded per-session state and the counters.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO, Any
+
+import typer
+
+from hourglass.cli._output import err, user_errors
+from hourglass.errors import HourglassError
+
+__all__ = ["open_log_scorer", "run"]
+
+
+def open_log_scorer(pipe: Any, model: Path, *, explain: int | None, keep: list[str] | None,
+                    adapt: bool, all_rows: bool, max_sessions: int,
+                    idle_timeout: float | None) -> Any:
+    """The online scorer of a loaded log model; table-only options refused (one line)."""
+    from hourglass.serve.log_stream import LogStreamScorer
+
+    for given, option in ((explain is not None, "--explain"), (bool(keep), "--keep"),
+                          (adapt, "--adapt"), (all_rows, "--all")):
+        if given:
+            raise HourglassError(f"{option}: for table models; a log model's alerts already name "
+                                 "the unexpected event and the expected ones (log models take "
+                                 "--max-sessions, --idle-timeout, --on-bad-rows)")
+    try:
+        return LogStreamScorer(pipe, max_sessions=max_sessions, idle_timeout=idle_timeout)
+    except HourglassError as exc:
+        raise HourglassError(f"{model}: {exc}") from None
+
+
+def _decode(raw: bytes, first: bool) -> str:
+    """A line as ``hourglass score`` reads it: UTF-8 (bad bytes replaced), no CR or NUL."""
+    line = raw.decode("utf-8", errors="replace").rstrip("\r").replace("\x00", "")
+    return line.removeprefix("\ufeff") if first else line
+
+
+def summary_line(counts: dict[str, Any], where: str, seconds: float, mode: str) -> str:
+    """The end-of-stream summary (stderr).
+
+    Examples
+    --------
+    >>> line = summary_line({"lines": 10, "parsed": 8, "unmatched": 1, "blank": 1, "bad_encoding": 0,
+    ...               "unknown_template": 2, "events_without_session": 0, "events": 8,
+    ...               "sessions": 3, "live": 0, "evicted": 1, "split": 0, "alerts": 2},
+    ...                      "<stdin>", 2.0, "event")
+    >>> line.split("; ")  # doctest: +NORMALIZE_WHITESPACE
+    ['streamed 10 lines from <stdin>: 8 parsed, 1 matched no header format, 1 blank,
+      2 with an unknown template',
+     '8 events in 3 sessions (1 evicted), 2 alerts (each event checked as it came), 4 events/s']
+    """
+    parts = [f"{counts['parsed']:,} parsed"]
+    for key, label in (("unmatched", "matched no header format" if "unknown_key" not in counts
+                        else "not key sequences"),
+                       ("blank", "blank"), ("bad_encoding", "bad encoding (replaced)"),
+                       ("unknown_template", "with an unknown template"),
+                       ("unknown_key", "keys never seen in training"),
+                       ("events_without_session", "events without a session id")):
+        if counts.get(key):
+            parts.append(f"{counts[key]:,} {label}")
+    sessions = f"{counts['events']:,} events in {counts['sessions']:,} sessions"
+    extra = [f"{counts[k]:,} {label}" for k, label in (("evicted", "evicted"), ("split", "split"),
+                                                        ("live", "still open"))
+             if counts.get(k)]
+    if extra:
+        sessions += f" ({', '.join(extra)})"
+    how = "each event checked as it came" if mode == "event" else "sessions scored as they closed"
+    rate = counts["events"] / seconds if seconds > 0 else 0.0
+    return (f"streamed {counts['lines']:,} lines from {where}: {', '.join(parts)}; {sessions}, "
+            f"{counts['alerts']:,} alerts ({how}), {rate:,.0f} events/s")
+
+
+def run(scorer: Any, read: Callable[[int], bytes], sink: IO[bytes], *, where: str, batch: int,
+        max_delay: float, on_bad_rows: str, output: Path | None) -> None:
+    """Stream the lines of ``read`` through ``scorer`` and write the alerts to ``sink``."""
+    import json
+
+    from hourglass.cli.stream import LineBatcher
+
+    start = time.perf_counter()
+    started = False
+
+    def summary() -> None:
+        err.print(summary_line(scorer.counts(), where, time.perf_counter() - start, scorer.mode),
+                  highlight=False, soft_wrap=True)
+
+    def write(alerts: list[dict[str, Any]]) -> None:
+        if alerts:
+            sink.write(("\n".join(json.dumps(a) for a in alerts) + "\n").encode())
+        sink.flush()
+
+    try:
+        with user_errors():
+            for raw in LineBatcher(read, batch, max_delay):
+                lines = [(n, _decode(b, n == 1)) for n, b in raw]
+                started = True
+                problem = None
+                if on_bad_rows == "error":
+                    bad = scorer.first_bad_line(lines)
+                    if bad is not None:
+                        lines = lines[:bad[0]]
+                        problem = HourglassError(f"{where} {bad[1]}")
+                write(scorer.feed(lines))
+                if problem is not None:
+                    raise problem
+            write(scorer.finish())
+    except KeyboardInterrupt:
+        summary()
+        raise typer.Exit(130) from None
+    except BrokenPipeError:  # whoever read the alerts has gone: stop, say so once
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sink.fileno())  # no second error at exit
+        err.print("output closed by its reader; stopping", highlight=False, soft_wrap=True)
+        summary()
+        raise typer.Exit(1) from None
+    except typer.Exit:
+        if started:
+            summary()
+        raise
+    finally:
+        if output is not None:
+            sink.close()
+    summary()

@@ -1,0 +1,253 @@
+"""Online scoring of a live log with a saved log model (what ``hourglass stream`` runs for one).
+
+:class:`LogStreamScorer` takes raw log lines (or DeepLog key-sequence lines) in micro-batches.
+Each line is parsed with the model's saved template tree and session rule
+(:func:`~hourglass.features.sessions.live.line_events`); per session only bounded state is
+kept (:class:`~hourglass.features.sessions.live.LiveSessions`).
+
+* Next-event models (tag ``online_events``: DeepLog) check every event as it arrives against
+  the keys predicted from the session's last ``window`` keys; all the events of a micro-batch go
+  through the network together. An event scoring above the threshold is one alert. When a
+  session closes (end of input, idle for ``idle_timeout`` seconds, or evicted as the least
+  recently seen beyond ``max_sessions``), the end of the session is checked too (models trained
+  with ``end_token``). On the same log, the sessions alerted on are the sessions batch scoring
+  flags, and a session's first alert is the event batch explanation names (as long as no
+  session was evicted and came back: it then starts a new history).
+* Whole-session models (the event-count and sequence autoencoders, the event ensemble) score a
+  session when it closes, with the alert ``hourglass score`` writes for it (every key of a live
+  session is kept, up to ``max_events``; a longer one is scored in parts).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import numpy as np
+
+from hourglass.errors import InputError
+from hourglass.explain.events import _template, session_alerts
+from hourglass.features.sessions import Sessions, read_key_sequences
+from hourglass.features.sessions.live import ClosedSession, LiveSessions, line_events
+
+__all__ = ["LogStreamScorer"]
+
+logger = logging.getLogger(__name__)
+
+
+class LogStreamScorer:
+    """Score a live log, line by line in micro-batches, with a fitted log :class:`Pipeline`.
+
+    Parameters
+    ----------
+    pipeline
+        A fitted pipeline whose features are an :class:`~hourglass.features.sessions.EventSessions`
+        (a raw-log format with ``session_regex`` or ``session_column``, or ``format="keys"``).
+    max_sessions
+        Most live sessions kept between micro-batches (least recently seen evicted, counted).
+    idle_timeout
+        Seconds without an event after which a session is closed (checked at each micro-batch);
+        ``None``: sessions close only when evicted or at the end of input.
+    max_events
+        Whole-session models: most events kept per session (a longer one is scored in parts).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from hourglass.detectors.deeplog import DeepLog
+    >>> from hourglass.features.sessions import EventSessions
+    >>> from hourglass.pipeline import Pipeline
+    >>> log = [f"{op} blk_{b}" for b in range(40) for op in ("open", "read", "close")]
+    >>> pipe = Pipeline(detector=DeepLog(window=2, top_g=1, hidden=16, layers=1, epochs=40,
+    ...                                  lr=0.03, verbose=0),
+    ...                 features=EventSessions(format="raw", session_regex=r"blk_\\d+")).fit(log)
+    >>> scorer = LogStreamScorer(pipe)
+    >>> alerts = scorer.feed([(1, "open blk_900"), (2, "close blk_900"), (3, "open blk_901")])
+    >>> [(a["session"], a["line"], a["template"], a["expected"][0]["template"]) for a in alerts]
+    [('blk_900', 2, 'close <BLK>', 'read <BLK>')]
+    >>> [(a["session"], a["key"]) for a in scorer.finish()]  # blk_901 stops after 'open'
+    [('blk_901', '<end>')]
+    """
+
+    def __init__(self, pipeline: Any, *, max_sessions: int = 100_000,
+                 idle_timeout: float | None = None, max_events: int = 100_000) -> None:
+        features = getattr(pipeline, "features_", None)
+        if getattr(features, "output", None) != "events":
+            raise InputError("LogStreamScorer: the model is not a log model (its features are not "
+                             "log sessions)")
+        if features.is_table:
+            raise InputError("streaming reads log lines; this model was trained on an event table "
+                             "(--key-col/--message-col): score its tables with 'hourglass score'")
+        if features.format != "keys" and features.window is not None:
+            raise InputError("streaming needs sessions by an id (--session-regex or "
+                             "--session-col); this model groups events into time windows "
+                             "(--window): score it with 'hourglass score'")
+        if idle_timeout is not None and not float(idle_timeout) > 0:
+            raise InputError(f"idle_timeout must be > 0 seconds, got {idle_timeout}",
+                             param="idle_timeout")
+        self.pipeline = pipeline
+        self.features = features
+        self.detector = pipeline.detector_
+        self.keys_format = features.format == "keys"
+        self.online = bool(self.detector.get_tags().get("online_events"))
+        self.idle_timeout = idle_timeout
+        self.templates = features.templates()
+        self.threshold = float(self.detector.threshold_.value_)
+        h = int(self.detector.window) if self.online else 1
+        self.live = LiveSessions(h, max_sessions, whole=not self.online, max_events=max_events)
+        self.stats: dict[str, Any] = {"lines": 0, "parsed": 0, "unmatched": 0, "bad_encoding": 0,
+                                      "blank": 0, "unknown_template": 0,
+                                      "events_without_session": 0, "events": 0, "alerts": 0}
+        if self.keys_format:
+            self.stats["unknown_key"] = 0
+
+    @property
+    def mode(self) -> str:
+        """``"event"`` (each event checked as it arrives) or ``"session"`` (scored on close)."""
+        return "event" if self.online else "session"
+
+    def counts(self) -> dict[str, Any]:
+        """Counters so far: lines, parse outcomes, events, sessions, live, evicted, alerts."""
+        return {**self.stats, "sessions": self.live.sessions, "live": len(self.live),
+                "evicted": self.live.evicted, "split": self.live.split}
+
+    # -- input ------------------------------------------------------------------------------
+    def first_bad_line(self, lines: list[tuple[int, str]]) -> tuple[int, str] | None:
+        """``(index, message)`` of the first line that matches no header format of the model
+        (or, for ``--format keys``, is not a key sequence), else ``None`` (blank lines are
+        not bad); for callers that stop at a bad line rather than count it.
+
+        Examples
+        --------
+        >>> from hourglass.features.sessions import EventSessions
+        >>> from hourglass.detectors.deeplog import DeepLog
+        >>> from hourglass.pipeline import Pipeline
+        >>> pipe = Pipeline(detector=DeepLog(window=2, top_g=1, epochs=1, verbose=0),
+        ...                 features=EventSessions(format="keys")).fit(["1 2 3"] * 20)
+        >>> index, message = LogStreamScorer(pipe).first_bad_line([(1, "1 2"), (2, ""), (3, "1 x")])
+        >>> index, message[:30]
+        (2, 'line 3: expected space-separat')
+        """
+        if self.keys_format:
+            for i, (num, text) in enumerate(lines):
+                toks = text.split()
+                if toks and not all(t.isdigit() for t in toks):
+                    return i, (f"line {num}: expected space-separated non-negative integer keys, "
+                               f"got {text.strip()[:60]!r}")
+            return None
+        parser = self.features.parser_
+        header = (getattr(parser, "_compiled", None) or parser._compile()).header
+        for i, (num, text) in enumerate(lines):
+            if text.strip() and header.match(text) is None:
+                return i, (f"line {num}: does not match the {parser.format!r} header format: "
+                           f"{text[:80]!r}")
+        return None
+
+    def feed(self, lines: list[tuple[int, str]]) -> list[dict[str, Any]]:
+        """Score a micro-batch of ``(line number, text)`` pairs (consecutive line numbers, as
+        read); return the alerts it raised, in log order (then those of sessions it closed)."""
+        if not lines:
+            return []
+        first = lines[0][0]
+        text = [t for _, t in lines]
+        if self.keys_format:
+            sessions, keys, nums, contents = self._key_events(text, first)
+        else:
+            ev = line_events(self.features, text, first, self.stats)
+            sessions, keys, nums, contents = ev["session"], ev["key"], ev["line"], ev["content"]
+        self.stats["events"] += len(keys)
+        windows, positions, closed = self.live.add(sessions, keys, nums)
+        alerts = self._check_events(sessions, keys, nums, contents, windows, positions) \
+            if self.online else []
+        if self.keys_format:  # a key-sequence line is a whole session
+            closed += self.live.close(sessions)
+        if self.idle_timeout is not None:
+            closed += self.live.close_idle(self.idle_timeout)
+        alerts += self._check_closed(closed)
+        self.stats["alerts"] += len(alerts)
+        return alerts
+
+    def finish(self) -> list[dict[str, Any]]:
+        """Close every live session (end of input) and return the alerts that raises."""
+        alerts = self._check_closed(self.live.close_all())
+        self.stats["alerts"] += len(alerts)
+        return alerts
+
+    def _key_events(self, text: list[str], first: int
+                    ) -> tuple[list[str], list[int], list[int], list[str]]:
+        """Events of key-sequence lines: one session per line, named by its line number."""
+        ids, seqs, counts = read_key_sequences(text)
+        self.stats["lines"] += counts["lines"]
+        self.stats["blank"] += counts["empty_sessions_skipped"]
+        self.stats["unmatched"] += counts["unmatched"]
+        sessions: list[str] = []
+        nums: list[int] = []
+        for i, seq in zip(ids, seqs, strict=True):
+            num = int(i) + first - 1
+            sessions += [str(num)] * len(seq)
+            nums += [num] * len(seq)
+        keys = np.concatenate(seqs).tolist() if seqs else []
+        self.stats["parsed"] += len(seqs)
+        if keys:
+            vocab = self.detector.vocab_
+            self.stats["unknown_key"] += int((~np.isin(np.asarray(keys), vocab)).sum())
+        return sessions, keys, nums, [""] * len(keys)
+
+    # -- scoring ----------------------------------------------------------------------------
+    def _check_events(self, sessions: list[str], keys: list[int], nums: list[int],
+                      contents: list[str], windows: np.ndarray, positions: np.ndarray
+                      ) -> list[dict[str, Any]]:
+        if not keys:
+            return []
+        r = self.detector.next_event_scores(windows, np.asarray(keys, dtype=np.int64))
+        above = np.flatnonzero(r["score"] > self.threshold)
+        return [self._event_alert(sessions[i], int(positions[i]), nums[i], keys[i], contents[i],
+                                  float(r["score"][i]), int(r["rank"][i]), r["expected"][i],
+                                  r["expected_p"][i]) for i in above.tolist()]
+
+    def _event_alert(self, session: str, position: int, line: int | None, key: int | str,
+                     content: str | None, score: float, rank: int, expected: list[Any],
+                     expected_p: list[float], closed: str | None = None) -> dict[str, Any]:
+        seen = key == "<end>" or int(self.detector._map_keys(np.array([key]))[0]) < \
+            self.detector.n_features_in_
+        if key == "<end>":
+            template = _template(self.templates, "<end>")
+        elif seen or (key in self.templates and key != 0):
+            template = _template(self.templates, key)
+        else:
+            template = _template(self.templates, None)
+        alert: dict[str, Any] = {
+            "session": session, "line": line, "position": position, "key": key,
+            "template": template, "seen_in_training": seen, "rank": rank,
+            "score": round(score, 6), "threshold": self.threshold,
+            "expected": [{"key": k, "template": _template(self.templates, k), "p": p}
+                         for k, p in zip(expected, expected_p, strict=True)]}
+        if content:
+            alert["text"] = content
+        if closed is not None:
+            alert["closed"] = closed
+        return alert
+
+    def _check_closed(self, closed: list[ClosedSession]) -> list[dict[str, Any]]:
+        if not closed:
+            return []
+        if self.online:
+            if not getattr(self.detector, "end_token", False):
+                return []
+            r = self.detector.next_event_scores(np.stack([c.history for c in closed]),
+                                                np.full(len(closed), -1, dtype=np.int64))
+            return [self._event_alert(c.id, c.n_events, None, "<end>", None, float(r["score"][i]),
+                                      int(r["rank"][i]), r["expected"][i], r["expected_p"][i],
+                                      closed=c.reason)
+                    for i, c in enumerate(closed) if r["score"][i] > self.threshold]
+        whole = [c for c in closed if c.n_events]
+        if not whole:
+            return []
+        sessions = Sessions([c.id for c in whole], [c.keys for c in whole],  # type: ignore[misc]
+                            [c.lines for c in whole])  # type: ignore[misc]
+        scores = self.detector.score(sessions.sequences)
+        flags = self.detector.threshold_predict(scores)
+        alerts = session_alerts(self.detector, sessions, scores, flags, self.templates)
+        for a, i in zip(alerts, np.flatnonzero(np.asarray(flags) == 1).tolist(), strict=True):
+            a["closed"] = whole[i].reason
+        return alerts
