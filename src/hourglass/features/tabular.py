@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -29,6 +29,7 @@ from hourglass.features.roles import (
     stable_hash,
     string_values,
 )
+from hourglass.features.small_batch import SMALL_ROWS, transform_small
 
 __all__ = ["TabularPreprocessor"]
 
@@ -229,6 +230,7 @@ class TabularPreprocessor:
         if len(df) == 0:
             raise InputError("no rows to fit the preprocessing on (empty data)")
         self._check_params()
+        self.__dict__.pop("_small_batch", None)  # the small-batch plan of an earlier fit
         df = df.rename(columns=str)
         drop = {str(c) for c in self.drop}
         cols = [c for c in df.columns if c not in drop]
@@ -456,7 +458,9 @@ class TabularPreprocessor:
         """Encode ``df`` with the fitted state.
 
         Raises :class:`InputError` on missing columns, text in numeric columns, and (only with
-        ``impute="error"``) NaN/inf. The result is always finite.
+        ``impute="error"``) NaN/inf. The result is always finite. A few rows at a time (up to
+        1,024, what the scoring service and ``stream`` send) take a shorter road to the same
+        matrix, bit for bit: see :mod:`hourglass.features.small_batch`.
         """
         if not hasattr(self, "feature_names_"):
             raise NotFittedError("TabularPreprocessor is not fitted; call fit(df) first")
@@ -464,6 +468,14 @@ class TabularPreprocessor:
             raise InputError(f"expected a pandas DataFrame, got {type(df).__name__}")
         if len(df) == 0:
             raise InputError("no rows to score (empty data)")
+        if len(df) <= SMALL_ROWS:
+            X = transform_small(self, df)
+            if X is not None:
+                return X
+        return self._transform_general(df)
+
+    def _transform_general(self, df: pd.DataFrame) -> np.ndarray:
+        """:meth:`transform` of any number of rows, column by column through pandas."""
         df = df.rename(columns=str)
         missing = [c for c in self.columns_ if c not in df.columns]
         if missing:
@@ -471,10 +483,39 @@ class TabularPreprocessor:
             have = ", ".join(map(str, list(df.columns)[:4]))[:80]  # another kind of data? say so
             raise InputError(f"column(s) the model needs are missing: {', '.join(missing[:3])}{more}; "
                              f"the data has {have}{' ...' if df.shape[1] > 4 else ''}")
+        raw = self._numeric_frame(df, self._numeric_inputs(), allow_missing=self.impute != "error")
+        return self._encode(df, raw, lambda c: self._category_columns(c, df[c]),
+                            lambda c: self._hash_columns(c, df[c]))
+
+    def _numeric_inputs(self) -> list[str]:
+        """The columns read as numbers, in the order their errors are reported: the kept
+        numeric ones, then those dropped that still feed a missing indicator."""
+        return [*self.numeric_, *(c for c in self.indicators_ if self.roles_.get(c) == "numeric")]
+
+    def _category_columns(self, c: str, s: pd.Series) -> np.ndarray:
+        """Per row, the position of its one-hot in categorical column ``c``'s block (known value,
+        ``<other>``, or ``<unseen>`` last)."""
+        cats = self.categories_[c]
+        codes, uniques = factorize_strings(s)
+        width = len(cats) + (c in self.other_) + 1
+        col = _known(cats).get_indexer(uniques)  # per distinct value, then per row
+        if c in self.other_:
+            col = np.where((col < 0) & (_known(self.other_[c]).get_indexer(uniques) >= 0),
+                           len(cats), col)
+        col = np.where(col >= 0, col, width - 1)
+        return col[codes]
+
+    def _hash_columns(self, c: str, s: pd.Series) -> np.ndarray:
+        """Per row, the bucket of hashed column ``c``."""
+        codes, uniques = factorize_strings(s)
+        return stable_hash(uniques, self.hashed_[c])[codes]
+
+    def _encode(self, df: pd.DataFrame, raw: dict[str, np.ndarray],
+                category_columns: Callable[[str], np.ndarray],
+                hash_columns: Callable[[str], np.ndarray]) -> np.ndarray:
+        """The feature matrix from the numeric columns read (``raw``) and, per categorical or
+        hashed column, the one-hot position of each row."""
         n = len(df)
-        raw = self._numeric_frame(df, [*self.numeric_, *(c for c in self.indicators_
-                                                         if self.roles_.get(c) == "numeric")],
-                                  allow_missing=self.impute != "error")
         blocks = [np.clip(self._numeric_block(raw, n), -_CLIP, _CLIP).astype(np.float32)]
         # an IP or port column with an indicator is parsed once, for both of its blocks
         ips = {c: ip_parts(df[c], k) for c, k in self.ips_.items()}
@@ -491,20 +532,12 @@ class TabularPreprocessor:
         blocks.append(ind)
         rows = np.arange(n)
         for c, cats in self.categories_.items():
-            codes, uniques = factorize_strings(df[c])
-            width = len(cats) + (c in self.other_) + 1
-            col = _known(cats).get_indexer(uniques)  # per distinct value, then per row
-            if c in self.other_:
-                col = np.where((col < 0) & (_known(self.other_[c]).get_indexer(uniques) >= 0),
-                               len(cats), col)
-            col = np.where(col >= 0, col, width - 1)
-            onehot = np.zeros((n, width), dtype=np.float32)
-            onehot[rows, col[codes]] = 1.0
+            onehot = np.zeros((n, len(cats) + (c in self.other_) + 1), dtype=np.float32)
+            onehot[rows, category_columns(c)] = 1.0
             blocks.append(onehot)
         for c, k in self.hashed_.items():
-            codes, uniques = factorize_strings(df[c])
             onehot = np.zeros((n, k), dtype=np.float32)
-            onehot[rows, stable_hash(uniques, k)[codes]] = 1.0
+            onehot[rows, hash_columns(c)] = 1.0
             blocks.append(onehot)
         for c, k in self.ips_.items():
             private, v6, bucket, absent = ips[c]
