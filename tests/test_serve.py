@@ -232,7 +232,7 @@ def test_an_unexpected_error_is_a_generic_500_logged_on_the_server(
     assert "internal detail" in caplog.text and "internal detail" not in r.text
 
 
-def test_a_log_model_is_refused_at_start(tmp_path: Path) -> None:
+def test_table_scorer_refuses_a_log_model_which_create_app_serves(tmp_path: Path) -> None:
     from hourglass import Pipeline
     from hourglass.detectors.sequence_ae import EventCountAutoEncoder
     from hourglass.features.sessions import EventSessions
@@ -244,7 +244,8 @@ def test_a_log_model_is_refused_at_start(tmp_path: Path) -> None:
         tmp_path / "logs")
     with pytest.raises(InputError, match=r"serves table models; this model \(EventCountAutoEncoder\) "
                                          r"reads events data"):
-        create_app(tmp_path / "logs", api_key=KEY)
+        TableScorer(tmp_path / "logs")
+    assert TestClient(create_app(tmp_path / "logs", api_key=KEY)).get("/health").json()["input"] == "events"
 
 
 def test_no_start_without_a_usable_key_or_model(model: Path, tmp_path: Path) -> None:

@@ -162,6 +162,19 @@ class WindowDetector(DeepDetector):
         """Steps in one window tensor."""
         return int(self.window)
 
+    @property
+    def shortest_series(self) -> int:
+        """Fewest time steps :meth:`score` accepts: one window (a forecaster's context plus
+        horizon).
+
+        Examples
+        --------
+        >>> from hourglass.detectors import LSTMAutoEncoder, LSTMForecaster
+        >>> LSTMAutoEncoder(window=16).shortest_series, LSTMForecaster(window=16).shortest_series
+        (16, 17)
+        """
+        return self._length()
+
     def _span(self) -> tuple[int, int]:
         """Offsets (from the window start) of the steps a window's score is about."""
         return 0, self._length()

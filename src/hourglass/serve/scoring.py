@@ -11,18 +11,77 @@ import logging
 import os
 import threading
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from hourglass.errors import InputError
 
-__all__ = ["TableScorer"]
+if TYPE_CHECKING:
+    from hourglass.serve.log_scoring import LogScorer
+    from hourglass.serve.series_scoring import SeriesScorer
+
+__all__ = ["TableScorer", "load_scorer", "records_frame"]
 
 logger = logging.getLogger(__name__)
 
 _SHOWN_COLUMNS = 5
+
+
+def records_frame(rows: Sequence[Mapping[str, Any]], columns: Sequence[str],
+                  needed: frozenset[str] | None = None) -> pd.DataFrame:
+    """JSON records as a table, every record carrying every one of ``columns`` (``null`` is a
+    missing value; a key left out is an :class:`InputError` naming the row and the column).
+
+    Examples
+    --------
+    >>> records_frame([{"a": 1, "b": None}], ["a", "b"]).shape
+    (1, 2)
+    >>> records_frame([{"a": 1, "b": 2}, {"a": 3}], ["a", "b"])
+    Traceback (most recent call last):
+    ...
+    hourglass.errors.InputError: row 2: missing column 'b' (each row needs a, b)
+    """
+    if len(rows) == 0:
+        raise InputError("rows: no rows to score (empty list)")
+    needed = frozenset(columns) if needed is None else needed
+    for i, row in enumerate(rows):
+        if not needed <= row.keys():  # a set comparison in C: no loop per column in Python
+            absent = next(c for c in columns if c not in row)
+            shown = ", ".join(columns[:_SHOWN_COLUMNS]) + (" ..." if len(columns) > _SHOWN_COLUMNS else "")
+            raise InputError(f"row {i + 1}: missing column {absent!r} (each row needs {shown})")
+    return pd.DataFrame.from_records(rows)
+
+
+def load_scorer(model_dir: str | os.PathLike[str]) -> TableScorer | SeriesScorer | LogScorer:
+    """The scorer for the model saved in ``model_dir``, whatever input it reads: a
+    :class:`TableScorer`, :class:`~hourglass.serve.series_scoring.SeriesScorer` or
+    :class:`~hourglass.serve.log_scoring.LogScorer`.
+
+    Examples
+    --------
+    >>> import tempfile, numpy as np, pandas as pd
+    >>> from pathlib import Path
+    >>> from hourglass import Pipeline
+    >>> from hourglass.detectors import LSTMAutoEncoder
+    >>> from hourglass.features.timeseries import TimeSeriesPreprocessor
+    >>> out = Path(tempfile.mkdtemp()) / "model"
+    >>> series = pd.DataFrame({"cpu": np.sin(np.arange(80) / 4)})
+    >>> Pipeline(LSTMAutoEncoder(window=8, hidden=4, epochs=1, verbose=0),
+    ...          features=TimeSeriesPreprocessor()).fit(series).save(out)
+    >>> scorer = load_scorer(out)
+    >>> scorer.kind, scorer.describe()["min_rows"]
+    ('timeseries', 8)
+    """
+    from hourglass.pipeline import load
+    from hourglass.serve.log_scoring import LogScorer
+    from hourglass.serve.series_scoring import SeriesScorer
+
+    pipe = load(model_dir)
+    kind = getattr(pipe.features_, "output", "tabular")
+    cls = {"timeseries": SeriesScorer, "events": LogScorer}.get(kind, TableScorer)
+    return cls.from_pipeline(pipe, str(model_dir))
 
 
 class TableScorer:
@@ -55,6 +114,8 @@ class TableScorer:
     hourglass.errors.InputError: row 1: missing column 'proto' (each row needs bytes, proto)
     """
 
+    kind = "tabular"
+
     def __init__(self, model_dir: str | os.PathLike[str]) -> None:
         from hourglass.pipeline import load
 
@@ -74,8 +135,8 @@ class TableScorer:
         kind = getattr(pipe.features_, "output", "tabular")
         name = str(pipe.info.get("model") or type(pipe.detector_).__name__)
         if kind != "tabular":
-            raise InputError(f"{model_dir}: the scoring service serves table models; this model "
-                             f"({name}) reads {kind} data (score it with 'hourglass score')")
+            raise InputError(f"{model_dir}: TableScorer serves table models; this model "
+                             f"({name}) reads {kind} data (load_scorer picks its scorer)")
         self.pipeline = pipe
         self.model_name = name
         self.columns: list[str] = list(pipe.features_.columns_)
@@ -99,6 +160,8 @@ class TableScorer:
         return {
             "model": self.model_name,
             "input": "tabular",
+            "request": '{"rows": [{column: value, ...}, ...]}: one object per row with every '
+                       "column below",
             "threshold": pipe.threshold_.describe(),
             "threshold_value": float(pipe.threshold_.value_),
             "columns": [{"name": c, "role": roles.get(c, "numeric")} for c in self.columns],
@@ -108,16 +171,7 @@ class TableScorer:
     def frame(self, rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
         """``rows`` as the table the model reads; every row must carry every model column
         (``null`` is a missing value, imputed as in training; a key left out is an error)."""
-        if len(rows) == 0:
-            raise InputError("rows: no rows to score (empty list)")
-        need = self.columns
-        needed = self._needed
-        for i, row in enumerate(rows):
-            if not needed <= row.keys():  # a set comparison in C: no loop per column in Python
-                absent = next(c for c in need if c not in row)
-                shown = ", ".join(need[:_SHOWN_COLUMNS]) + (" ..." if len(need) > _SHOWN_COLUMNS else "")
-                raise InputError(f"row {i + 1}: missing column {absent!r} (each row needs {shown})")
-        df = pd.DataFrame.from_records(rows)
+        df = records_frame(rows, self.columns, self._needed)
         meta = [c for c in self._meta if c in df.columns]
         return df.drop(columns=meta) if meta else df
 
