@@ -11,7 +11,8 @@ used to choose anything.
         [--configs '[{}, {"batch_size": 2048}]'] [--seeds 0,1] [--norms none] [--out NAME]
 
 ``--configs`` (a JSON list of AutoEncoder parameter changes) replaces the grid; each runs once
-per seed in ``--seeds`` (the model's ``random_state``; the held-out split stays seed 0).
+per seed in ``--seeds`` (the model's ``random_state``; the held-out split stays seed 0) and per
+preprocessing change in ``--pre`` (a JSON list of TabularPreprocessor parameter changes).
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ def main() -> None:
     ap.add_argument("--data", help="folder holding nsl_kdd/ (default: ../shared/data or $HOURGLASS_DATA)")
     ap.add_argument("--quick", action="store_true", help="only the first two configurations")
     ap.add_argument("--configs", help="JSON list of AutoEncoder parameter dicts (replaces the grid)")
+    ap.add_argument("--pre", help="JSON list of TabularPreprocessor parameter dicts, crossed with --configs")
     ap.add_argument("--seeds", default="0", help="comma-separated random_state values per config")
     ap.add_argument("--norms", default="none,feature", help="score_norm values to try")
     ap.add_argument("--out", default="nsl_kdd_selection", help="result file name (no .md)")
@@ -72,8 +74,9 @@ def main() -> None:
     rows = []
     grid = GRID[:2] if args.quick else GRID
     if args.configs:
-        grid = [({}, {**cfg, "random_state": int(seed)}) for cfg in json.loads(args.configs)
-                for seed in args.seeds.split(",")]
+        grid = [(pre_kw, {**cfg, "random_state": int(seed)})
+                for pre_kw in (json.loads(args.pre) if args.pre else [{}])
+                for cfg in json.loads(args.configs) for seed in args.seeds.split(",")]
     for pre_kw, cfg in grid:
         pre = TabularPreprocessor(categorical=spec.categorical, drop=spec.drop, **pre_kw).fit(fit_rows)
         Xf, Xh, Xa, Xt = (pre.transform(d) for d in (fit_rows, hold, att.drop(columns=["label"]),

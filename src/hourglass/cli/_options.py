@@ -86,8 +86,9 @@ MaxSessionsOpt = Annotated[int, typer.Option(
     "beyond it is closed (its end checked or, for whole-session models, scored) and counted as "
     "evicted.")]
 IdleTimeoutOpt = Annotated[float | None, typer.Option(
-    "--idle-timeout", min=0, help="Log models: close a session after this many seconds without "
-    "an event (checked as batches arrive); default: only on eviction or at the end of input.")]
+    "--idle-timeout", min=0, help="Log models: close a session (checking its end, or scoring "
+    "it) after this many seconds without an event, even while the input is quiet; default: "
+    "only on eviction or at the end of input.")]
 
 # Table schema: how columns become features (train, and inspect to preview it)
 CategoricalOpt = Annotated[list[str] | None, typer.Option(

@@ -45,6 +45,8 @@ class LineBatcher:
     scorer falls behind), so a slow producer's rows are scored within the delay and a fast one's
     never pile up in memory. It reads the raw descriptor, not ``sys.stdin``'s buffered reader,
     whose lock a reader blocked at exit would hold. A read error ends the batches by raising it.
+    With ``idle_tick``, an empty batch comes after that many seconds without a line (for work
+    that is due with time, such as closing idle log sessions).
 
     Examples
     --------
@@ -54,9 +56,11 @@ class LineBatcher:
     [[b'a', b'b'], [b'c']]
     """
 
-    def __init__(self, read: Callable[[int], bytes], size: int, max_delay: float) -> None:
+    def __init__(self, read: Callable[[int], bytes], size: int, max_delay: float,
+                 idle_tick: float | None = None) -> None:
         self.size = size
         self.max_delay = max_delay
+        self.idle_tick = idle_tick  # yield an empty batch after this long without a line
         self._queue: queue.Queue[object] = queue.Queue(maxsize=2 * size)
         self._thread = threading.Thread(target=self._read, args=(read,), daemon=True,
                                         name="hourglass-stream-reader")
@@ -92,7 +96,10 @@ class LineBatcher:
         number = 0
         done = False
         while not done:
-            item = self._get(None)
+            item = self._get(self.idle_tick)
+            if item is None:  # no line within idle_tick: an empty batch, for time-based work
+                yield []
+                continue
             batch: list[tuple[int, bytes]] = []
             deadline = time.monotonic() + self.max_delay
             while True:
@@ -243,7 +250,7 @@ def stream(
     on_bad_rows: StreamBadRowsOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
-    """Score JSON lines as they arrive and write one JSON alert per flagged row.
+    """Score JSON rows or live log lines as they arrive; one JSON alert per flagged row or event.
 
     Each input line is one JSON object with the model's columns (as in training; other keys are
     ignored). Rows are scored in micro-batches of up to --batch rows, or what arrived within
@@ -279,7 +286,7 @@ def stream(
         from hourglass.cli.stream_logs import run
 
         return run(scorer, read, sink, where=where, batch=batch, max_delay=max_delay_ms / 1000,
-                   on_bad_rows=on_bad_rows or "skip", output=output)
+                   on_bad_rows=on_bad_rows or "skip", output=output, idle_timeout=idle_timeout)
     on_bad_rows = on_bad_rows or "error"
     n_rows = flagged = 0
     bad: list[int] = []

@@ -82,7 +82,8 @@ def summary_line(counts: dict[str, Any], where: str, seconds: float, mode: str) 
 
 
 def run(scorer: Any, read: Callable[[int], bytes], sink: IO[bytes], *, where: str, batch: int,
-        max_delay: float, on_bad_rows: str, output: Path | None) -> None:
+        max_delay: float, on_bad_rows: str, output: Path | None,
+        idle_timeout: float | None = None) -> None:
     """Stream the lines of ``read`` through ``scorer`` and write the alerts to ``sink``."""
     import json
 
@@ -102,7 +103,11 @@ def run(scorer: Any, read: Callable[[int], bytes], sink: IO[bytes], *, where: st
 
     try:
         with user_errors():
-            for raw in LineBatcher(read, batch, max_delay):
+            tick = None if idle_timeout is None else min(max(idle_timeout / 4, 0.05), 1.0)
+            for raw in LineBatcher(read, batch, max_delay, idle_tick=tick):
+                if not raw:  # the log is quiet: sessions may have gone idle meanwhile
+                    write(scorer.tick())
+                    continue
                 lines = [(n, _decode(b, n == 1)) for n, b in raw]
                 started = True
                 problem = None
