@@ -316,3 +316,14 @@ def test_cli_serve_names_what_a_log_model_takes(kit: dict[str, Path], tmp_path: 
         res = runner.invoke(cli, ["serve", str(model), "--port", "0"], env={"HOURGLASS_API_KEY": KEY})
         assert res.exit_code == 0, res.output
         assert text in " ".join(res.stderr.split())
+
+
+def test_concurrent_log_requests_get_the_answers_they_would_get_alone(logs: TestClient) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    batches = [[*hdfs_log(n, seed=n, anomalous=(1,)), "noise"] for n in (2, 5, 9, 3)]
+    alone = [_post(logs, {"lines": b}).json() for b in batches]
+    with ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(lambda b: _post(logs, {"lines": b}).json(), batches * 2))
+    for got, want in zip(together, alone * 2, strict=True):
+        assert got == want and got["unparsed_lines"] == 1

@@ -37,7 +37,7 @@ def serve(
 
     A table model takes {"rows": [{column: value}, ...]}; a time-series model the rows of one
     series (at least one window); a log model {"lines": [...]} of raw log lines (grouped into
-    sessions as in training), or {"sessions": [[key, ...], ...]} for --format keys.
+    sessions as in training), or {"sessions": [[5, 5, 22], ...]} (integer keys) for --format keys.
 
     The service refuses to start without an API key (--api-key-file or
     $HOURGLASS_API_KEY, at least 16 characters). Scores, flags, calibrated probabilities and

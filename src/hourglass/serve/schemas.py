@@ -84,8 +84,8 @@ class LinesRequest(BaseModel):
     lines: list[str] = Field(
         description="Log lines in the model's header format (GET /health: 'format'); each is "
                     "parsed with the model's templates and grouped into sessions (session regex, "
-                    "column or time window, as in training). Lines that match no header format "
-                    "are counted, not scored.")
+                    "column or time window, as in training) within this request only. Lines "
+                    "that match no header format are counted, not scored.")
     explain: StrictBool = Field(
         default=False, description="Add each flagged session's first unexpected event, its "
                                    "template and the keys the model expected there.")
