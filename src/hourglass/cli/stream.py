@@ -10,6 +10,7 @@ across batches but the counters.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -220,6 +221,34 @@ def _open(model: Path, input_file: Path | None, output: Path | None, explain: in
     return scorer, read, sink
 
 
+@contextlib.contextmanager
+def stream_guard(sink: IO[bytes], output: Path | None, summary: Callable[[], None],
+                 begun: Callable[[], bool]) -> Iterator[None]:
+    """How a stream ends, whatever it scores: the summary on stderr at the end of input; Ctrl-C
+    (exit code 130) and a reader that closed the output (exit code 1, said once) with the
+    summary; an input error as one line (exit code 2), with the summary once something was read.
+    An output file is closed in every case."""
+    try:
+        with user_errors():
+            yield
+    except KeyboardInterrupt:
+        summary()
+        raise typer.Exit(130) from None
+    except BrokenPipeError:  # whoever read the alerts has gone: stop, say so once
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sink.fileno())  # no second error at exit
+        err.print("output closed by its reader; stopping", highlight=False, soft_wrap=True)
+        summary()
+        raise typer.Exit(1) from None
+    except typer.Exit:
+        if begun():
+            summary()
+        raise
+    finally:
+        if output is not None:
+            sink.close()
+    summary()
+
+
 def stream(
     model: ModelArg,
     input_file: Annotated[Path | None, typer.Option(
@@ -306,54 +335,37 @@ def stream(
                   f"{n_rows / took if took > 0 else 0:,.0f} rows/s{moved}", highlight=False,
                   soft_wrap=True)
 
-    try:
-        with user_errors():
-            for lines_batch in LineBatcher(read, batch, max_delay_ms / 1000):
-                rows, lines, problem = _parse(lines_batch, where, on_bad_rows, bad)
-                if rows:
-                    try:
-                        result = scorer.score(rows, explain=explain, explain_flagged=not all_rows,
-                                              adapt=adapt)
-                    except InputError as exc:
-                        raise HourglassError(_line_message(exc, where, lines)) from None
-                    out_lines = []
-                    for i, row in enumerate(rows):
-                        flag = result["flags"][i]
-                        if not flag and not all_rows:
-                            continue
-                        alert: dict[str, Any] = {"row": n_rows + i, "score": result["scores"][i],
-                                                 "severity": result["severity"][i],
-                                                 "calibrated": result["calibrated"][i]}
-                        if all_rows:
-                            alert["flag"] = flag
-                        if explain is not None:
-                            alert["top_column"] = result["top_column"][i]
-                            alert["why"] = result["why"][i]
-                        for c in keep or []:
-                            if c not in row:
-                                raise HourglassError(f"--keep: no field {c!r} on {where} line {lines[i]}")
-                            alert[c] = row[c]
-                        out_lines.append(json.dumps(alert))
-                    n_rows += len(rows)
-                    flagged += sum(result["flags"])
-                    if out_lines:
-                        sink.write(("\n".join(out_lines) + "\n").encode())
-                    sink.flush()
-                if problem is not None:
-                    raise problem
-    except KeyboardInterrupt:
-        summary()
-        raise typer.Exit(130) from None
-    except BrokenPipeError:  # whoever read the alerts has gone: stop, say so once
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sink.fileno())  # no second error at exit
-        err.print("output closed by its reader; stopping", highlight=False, soft_wrap=True)
-        summary()
-        raise typer.Exit(1) from None
-    except typer.Exit:
-        if n_rows or bad:
-            summary()
-        raise
-    finally:
-        if output is not None:
-            sink.close()
-    summary()
+    with stream_guard(sink, output, summary, lambda: bool(n_rows or bad)):
+        for lines_batch in LineBatcher(read, batch, max_delay_ms / 1000):
+            rows, lines, problem = _parse(lines_batch, where, on_bad_rows, bad)
+            if rows:
+                try:
+                    result = scorer.score(rows, explain=explain, explain_flagged=not all_rows,
+                                          adapt=adapt)
+                except InputError as exc:
+                    raise HourglassError(_line_message(exc, where, lines)) from None
+                out_lines = []
+                for i, row in enumerate(rows):
+                    flag = result["flags"][i]
+                    if not flag and not all_rows:
+                        continue
+                    alert: dict[str, Any] = {"row": n_rows + i, "score": result["scores"][i],
+                                             "severity": result["severity"][i],
+                                             "calibrated": result["calibrated"][i]}
+                    if all_rows:
+                        alert["flag"] = flag
+                    if explain is not None:
+                        alert["top_column"] = result["top_column"][i]
+                        alert["why"] = result["why"][i]
+                    for c in keep or []:
+                        if c not in row:
+                            raise HourglassError(f"--keep: no field {c!r} on {where} line {lines[i]}")
+                        alert[c] = row[c]
+                    out_lines.append(json.dumps(alert))
+                n_rows += len(rows)
+                flagged += sum(result["flags"])
+                if out_lines:
+                    sink.write(("\n".join(out_lines) + "\n").encode())
+                sink.flush()
+            if problem is not None:
+                raise problem

@@ -10,8 +10,6 @@ flagged session can be explained with its first unexpected event
 
 from __future__ import annotations
 
-import os
-import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -20,11 +18,12 @@ import pandas as pd
 
 from hourglass.errors import InputError
 from hourglass.features.sessions import Sessions
+from hourglass.serve.scoring import ModelScorer
 
 __all__ = ["LogScorer"]
 
 
-class LogScorer:
+class LogScorer(ModelScorer):
     """A saved log (``events``) model, loaded once, that scores sessions sent as JSON.
 
     What a request carries depends on how the model was trained (:attr:`body`): ``"lines"``,
@@ -57,28 +56,10 @@ class LogScorer:
     """
 
     kind = "events"
+    serves = "log models"
 
-    def __init__(self, model_dir: str | os.PathLike[str]) -> None:
-        from hourglass.pipeline import load
-
-        self._adopt(load(model_dir), str(model_dir))
-
-    @classmethod
-    def from_pipeline(cls, pipe: Any, source: str = "model") -> LogScorer:
-        """A scorer over a pipeline already loaded (``source`` names it in errors)."""
-        scorer = cls.__new__(cls)
-        scorer._adopt(pipe, source)
-        return scorer
-
-    def _adopt(self, pipe: Any, source: str) -> None:
+    def _setup(self, pipe: Any) -> None:
         features = pipe.features_
-        kind = getattr(features, "output", "tabular")
-        name = str(pipe.info.get("model") or type(pipe.detector_).__name__)
-        if kind != "events":
-            raise InputError(f"{source}: LogScorer serves log models; this model ({name}) reads "
-                             f"{kind} data")
-        self.pipeline = pipe
-        self.model_name = name
         self.features = features
         self.body = ("rows" if features.is_table else
                      "sessions" if features.format == "keys" else "lines")
@@ -88,8 +69,6 @@ class LogScorer:
         det = pipe.detector_
         self.explain_unavailable = (None if hasattr(det, "explain")
                                     else f"{type(det).__name__} cannot explain its alerts")
-        # one request at a time: the parser counts lines in its own state while it parses
-        self._lock = threading.Lock()
 
     def describe(self) -> dict[str, Any]:
         """What a client needs to know before sending logs (the ``/health`` body)."""
@@ -107,13 +86,9 @@ class LogScorer:
             k: v for k, v in (("regex", f.session_regex), ("column", f.session_column),
                               ("window_seconds", f.window), ("step_seconds", f.step)) if v is not None}
         return {
-            "model": self.model_name,
-            "input": "events",
+            **self._describe(self.explain_unavailable is None),
             "request": request,
-            "threshold": self.pipeline.threshold_.describe(),
-            "threshold_value": float(self.pipeline.threshold_.value_),
             "columns": [{"name": c, "role": roles[c]} for c in self.columns],
-            "explain": self.explain_unavailable is None,
             "format": fmt,
             "sessions": sessions,
         }
@@ -158,9 +133,7 @@ class LogScorer:
         with self._lock:
             sessions = self.sessions(items)
             scores = np.asarray(det.score(sessions.sequences), dtype=np.float64)
-            flags = np.asarray(det.threshold_predict(scores)).astype(int)
-            calibrated = np.asarray(det.calibrate(scores), dtype=np.float64).tolist()
-            severity = np.asarray(det.severity(scores)).astype(str).tolist()
+            flags, calibrated, severity = self._verdicts(scores)
             alerts: dict[int, dict[str, Any]] = {}
             if explain and flags.any():
                 from hourglass.explain import session_alerts
@@ -173,7 +146,7 @@ class LogScorer:
         for i, sid in enumerate(sessions.ids):
             entry: dict[str, Any] = {
                 "session": sid, "score": float(scores[i]), "flag": int(flags[i]),
-                "calibrated": calibrated[i], "severity": severity[i],
+                "calibrated": float(calibrated[i]), "severity": str(severity[i]),
                 "n_events": len(sessions.sequences[i]),
                 "first_line": int(sessions.lines[i][0]) if len(sessions.lines[i]) else None}
             if i in alerts:

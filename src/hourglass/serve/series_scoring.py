@@ -10,8 +10,6 @@ step.
 
 from __future__ import annotations
 
-import os
-import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -20,7 +18,7 @@ import pandas as pd
 
 from hourglass._times import parse_timestamps
 from hourglass.errors import InputError
-from hourglass.serve.scoring import records_frame
+from hourglass.serve.scoring import ModelScorer, records_frame
 
 __all__ = ["SeriesScorer", "window_steps"]
 
@@ -38,7 +36,7 @@ def window_steps(detector: Any) -> int:
     return int(getattr(detector, "shortest_series", None) or detector.window)
 
 
-class SeriesScorer:
+class SeriesScorer(ModelScorer):
     """A saved time-series model, loaded once, that scores a series sent as JSON rows.
 
     Parameters
@@ -71,27 +69,9 @@ class SeriesScorer:
     """
 
     kind = "timeseries"
+    serves = "time-series models"
 
-    def __init__(self, model_dir: str | os.PathLike[str]) -> None:
-        from hourglass.pipeline import load
-
-        self._adopt(load(model_dir), str(model_dir))
-
-    @classmethod
-    def from_pipeline(cls, pipe: Any, source: str = "model") -> SeriesScorer:
-        """A scorer over a pipeline already loaded (``source`` names it in errors)."""
-        scorer = cls.__new__(cls)
-        scorer._adopt(pipe, source)
-        return scorer
-
-    def _adopt(self, pipe: Any, source: str) -> None:
-        kind = getattr(pipe.features_, "output", "tabular")
-        name = str(pipe.info.get("model") or type(pipe.detector_).__name__)
-        if kind != "timeseries":
-            raise InputError(f"{source}: SeriesScorer serves time-series models; this model "
-                             f"({name}) reads {kind} data")
-        self.pipeline = pipe
-        self.model_name = name
+    def _setup(self, pipe: Any) -> None:
         pre = pipe.features_
         self.channels: list[str] = list(pre.channels_)
         self.timestamp_col: str | None = None if pre.timestamp_col is None else str(pre.timestamp_col)
@@ -99,7 +79,6 @@ class SeriesScorer:
         self._needed = frozenset(self.columns)
         self.min_rows = window_steps(pipe.detector_)
         self._label = pipe.info.get("label_col")
-        self._lock = threading.Lock()
 
     def describe(self) -> dict[str, Any]:
         """What a client needs to know before sending a series (the ``/health`` body)."""
@@ -107,15 +86,11 @@ class SeriesScorer:
         ts = self.timestamp_col
         need = f"{ts!r} and the channels" if ts else "every channel"
         return {
-            "model": self.model_name,
-            "input": "timeseries",
+            **self._describe(False),
             "request": f'{{"rows": [{{column: value, ...}}, ...]}}: one object per time step with '
                        f"{need}, at least {self.min_rows} rows (one window)",
-            "threshold": self.pipeline.threshold_.describe(),
-            "threshold_value": float(self.pipeline.threshold_.value_),
             "columns": [{"name": c, "role": "channel"} for c in self.channels]
                        + ([{"name": ts, "role": "timestamp"}] if ts else []),
-            "explain": False,
             "timestamp_column": ts,
             "freq": pre.freq,
             "min_rows": self.min_rows,
@@ -136,9 +111,7 @@ class SeriesScorer:
         with self._lock:  # the detector keeps no per-call state, but torch spreads one batch
             grid = self.pipeline.features_.transform_frame(df)
             scores = np.asarray(det.score(grid.to_numpy(dtype=np.float32)), dtype=np.float64)
-            flags = np.asarray(det.threshold_predict(scores)).astype(int)
-            calibrated = np.asarray(det.calibrate(scores), dtype=np.float64)
-            severity = np.asarray(det.severity(scores)).astype(str)
+            flags, calibrated, severity = self._verdicts(scores)
         at = self._steps_of_rows(df, grid.index)
         return {"scores": scores[at].tolist(), "flags": flags[at].tolist(),
                 "calibrated": calibrated[at].tolist(), "severity": severity[at].tolist(),
