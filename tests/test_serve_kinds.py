@@ -84,7 +84,7 @@ def test_health_of_a_time_series_model(ts: TestClient) -> None:
         "timeseries", "lstm-ae", "ts", 8)
     assert {c["name"]: c["role"] for c in body["columns"]} == {"a": "channel", "b": "channel",
                                                                "ts": "timestamp"}
-    assert "at least 8 rows" in body["request"] and body["explain"] is False
+    assert "at least 8 rows" in body["request"] and body["explain"] is True
     assert "format" not in body and "sessions" not in body
 
 

@@ -434,7 +434,8 @@ class WindowDetector(DeepDetector):
         return self.explain_refusal or (f"{type(self).__name__}'s score has no part per channel "
                                         "to explain it with")
 
-    def score_channels(self, X: object) -> np.ndarray:
+    def score_channels(self, X: object, *, return_scores: bool = False
+                       ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
         """Each channel's part of each time step's score: ``(time, channels)``, aligned to the
         rows of ``X`` exactly as :meth:`score` aligns its scores, and adding up (per row) to
         :meth:`score` up to float rounding.
@@ -450,6 +451,9 @@ class WindowDetector(DeepDetector):
         error* with ``score_norm="channel"``, and a plain share of the squared (or absolute)
         error with ``score_norm="none"``. The windows are scored in batches from a strided
         view, as :meth:`score` does; only the per-window parts (windows × channels) are kept.
+
+        With ``return_scores=True`` the result is ``(scores, parts)``: the scores come from the
+        same network pass and are exactly those :meth:`score` gives (one pass for both).
 
         Examples
         --------
@@ -471,18 +475,22 @@ class WindowDetector(DeepDetector):
         Xa = self._validate(X, reset=False)
         self.module_.eval()
         view = sliding_windows(Xa, self._length())
-        parts = predict_batches(self._channel_parts, [view], device=self.device_,
-                                batch_size=self._score_batch_size())
+        both = predict_batches(self._channel_parts, [view], device=self.device_,
+                               batch_size=self._score_batch_size())
+        window_scores, parts = both[:, -1], both[:, :-1]
         starts = np.arange(len(parts), dtype=np.int64)
-        return windows_to_points_channels(parts, Xa.shape[0], starts, span=self._span(),
-                                          how=str(self.score_reduce))
+        how, span = str(self.score_reduce), self._span()
+        steps = windows_to_points_channels(parts, Xa.shape[0], starts, span=span, how=how)
+        if not return_scores:
+            return steps
+        return windows_to_points(window_scores, Xa.shape[0], starts, span=span, how=how), steps
 
     def _channel_parts(self, batch: Batch) -> torch.Tensor:
-        """Each channel's part of the window scores of ``batch`` ``(B, C)``: they add up to
-        ``module_.score(batch)``."""
+        """Each channel's part of the window scores of ``batch`` and, last, the scores themselves
+        ``(B, C + 1)``, computed as :meth:`ChannelScaled.score` computes them."""
         module = self.module_
-        scale = module.error_scale
-        return module.channel_errors(batch) / scale / scale.numel()
+        scaled = module.channel_errors(batch) / module.error_scale
+        return torch.cat([scaled / scaled.shape[1], scaled.mean(dim=1, keepdim=True)], dim=1)
 
 
 def store_params(obj: object, params: dict[str, Any]) -> None:

@@ -1,6 +1,8 @@
-"""Explanations: why a row or a session was flagged."""
+"""Explanations: why a row, a time step or a session was flagged."""
 
 from hourglass.explain.events import session_alerts
 from hourglass.explain.tabular import column_errors, explain_rows, explainable
+from hourglass.explain.timeseries import explain_steps, series_explainable, step_errors
 
-__all__ = ["column_errors", "explain_rows", "explainable", "session_alerts"]
+__all__ = ["column_errors", "explain_rows", "explain_steps", "explainable", "series_explainable",
+           "session_alerts", "step_errors"]

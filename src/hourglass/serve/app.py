@@ -209,7 +209,8 @@ def create_app(model_dir: str | os.PathLike[str], *, api_key: str,
             if scorer.kind == "events":
                 return 200, scorer.score(items, explain=request.explain)  # type: ignore[call-arg]
             if scorer.kind == "timeseries":
-                return 200, scorer.score(items)
+                return 200, scorer.score(items, explain=request.explain,  # type: ignore[call-arg]
+                                         explain_flagged=not request.explain_all)  # type: ignore[attr-defined]
             return 200, scorer.score(items, explain=request.explain)  # type: ignore[call-arg]
         except InputError as exc:
             return 422, {"detail": _one_line(exc)}
@@ -224,8 +225,9 @@ def create_app(model_dir: str | os.PathLike[str], *, api_key: str,
     async def score(request: Request) -> Response:
         """Score the request: for a table model, score, flag, calibrated probability and severity
         per row (with ``explain``, each row's top columns); for a time-series model, the same per
-        row of the series; for a log model, the same per session (with ``explain``, a flagged
-        session's first unexpected event) and the parse counts. The numbers are those
+        row of the series (with ``explain``, the top channels of each flagged row's step); for a
+        log model, the same per session (with ``explain``, a flagged session's first unexpected
+        event) and the parse counts. The numbers are those
         ``hourglass score`` writes for the same input."""
         raw = await request.body()  # at most max_body_bytes: BodyLimit has counted it
         media = request.headers.get("content-type", "").split(";")[0].strip().lower()
