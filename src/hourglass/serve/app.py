@@ -116,7 +116,8 @@ def validation_message(errors: list[dict[str, Any]], body: BodyShape = BODIES[Sc
     if where.startswith("session "):
         return 422, f"{where}: expected an array of integer keys, got {_json_type(first.get('input'))}"
     if kind == "extra_forbidden":
-        takes = " and ".join(f"'{f}'" for f in body.fields)
+        names = [f"'{f}'" for f in body.fields]
+        takes = " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 2 else names)
         return 422, f"{where}: unknown field; the body takes {takes}"
     return 422, f"{where}: {first.get('msg', 'invalid')}"
 
