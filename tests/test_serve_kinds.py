@@ -84,7 +84,7 @@ def test_health_of_a_time_series_model(ts: TestClient) -> None:
         "timeseries", "lstm-ae", "ts", 8)
     assert {c["name"]: c["role"] for c in body["columns"]} == {"a": "channel", "b": "channel",
                                                                "ts": "timestamp"}
-    assert "at least 8 rows" in body["request"] and body["explain"] is False
+    assert "at least 8 rows" in body["request"] and body["explain"] is True
     assert "format" not in body and "sessions" not in body
 
 
@@ -130,8 +130,9 @@ def test_nan_and_wrong_shapes_for_a_series(ts: TestClient) -> None:
     r = _post(ts, {"lines": ["x"]})
     assert r.status_code == 422 and r.json()["detail"].startswith(
         'body: expected a JSON object {"rows": [{column: value, ...}, ...]} (one per time step)')
-    r = _post(ts, {"rows": rows, "explain": 2})
-    assert (r.status_code, r.json()["detail"]) == (422, "explain: unknown field; the body takes 'rows'")
+    r = _post(ts, {"rows": rows, "top": 2})
+    assert (r.status_code, r.json()["detail"]) == (
+        422, "top: unknown field; the body takes 'rows', 'explain' and 'explain_all'")
 
 
 # -- raw log lines ----------------------------------------------------------------------------
@@ -234,7 +235,8 @@ def test_bad_key_sequences_get_one_line(keys: TestClient, body: dict[str, Any], 
 # -- all kinds --------------------------------------------------------------------------------
 def test_openapi_shows_the_request_shape_of_the_kind(ts: TestClient, logs: TestClient,
                                                      keys: TestClient) -> None:
-    for client, name, fields, answer in ((ts, "SeriesRequest", {"rows"}, "SeriesResponse"),
+    for client, name, fields, answer in ((ts, "SeriesRequest", {"rows", "explain", "explain_all"},
+                                          "SeriesResponse"),
                                          (logs, "LinesRequest", {"lines", "explain"}, "LogResponse"),
                                          (keys, "SessionsRequest", {"sessions", "explain"}, "LogResponse")):
         spec = client.get("/openapi.json").json()

@@ -59,6 +59,10 @@ def explain(
     columns and values, the method, and how often each column was the main reason; --output
     writes every explained row. Log models explain
     their alerts in 'hourglass score' (the unexpected event and the keys expected instead).
+
+    For time-series models (lstm-ae, gru-ae, lstm-forecaster, tcn-ae, conv2d-ae, cnn-lstm), DATA is
+    a series: each flagged time step is explained by each channel's share of the step's score,
+    with the channels' values and the timestamp; rows are time steps.
     """
     import numpy as np  # the library is imported here, not for 'hourglass --help'
     import pandas as pd
@@ -84,6 +88,14 @@ def explain(
             check_output_type(output)
         refuse_kept_outputs(keep, {"row", "score", "flag", "severity", "top_column", "why", "method"})
         pipe = load(model)
+        if getattr(pipe.features_, "output", "tabular") == "timeseries":  # time steps, not rows
+            from hourglass.cli.explain_series import explain_series
+
+            explain_series(pipe, model, data, command=explain, dataset=dataset, top=top,
+                           output=output, all_rows=all_rows, limit=limit,
+                           unused={"fmt": fmt, "on_bad_rows": on_bad_rows, "chunk_mb": chunk_mb,
+                                   "keep": keep, "method": method})
+            return
         why_not = explainable(pipe, method)
         if why_not is not None:
             raise HourglassError(f"{model}: {why_not}")

@@ -83,8 +83,8 @@ _ENTRIES: dict[str, Entry] = {
 
 #: What a detector can do beyond scoring, as its tags say (data, for ``hourglass models``):
 #: ``labels`` — ``fit(X, y)`` uses known anomalies (tag ``supports_labels``); ``explain`` — it says
-#: why (``hourglass explain`` for tables, the unexpected event in ``hourglass score`` for logs;
-#: tag ``supports_explain``); ``onnx`` — ``hourglass export --onnx`` (tag ``onnx_export``);
+#: why (``hourglass explain`` for tables and time series, the unexpected event in ``hourglass score``
+#: for logs; tag ``supports_explain``); ``onnx`` — ``hourglass export --onnx`` (tag ``onnx_export``);
 #: ``gradients`` — ``hourglass explain`` by integrated gradients of the score (tag ``gradients``;
 #: an ensemble only when every member has them and its calibration is z-score).
 CAPABILITIES: dict[str, tuple[str, ...]] = {
@@ -98,6 +98,12 @@ CAPABILITIES: dict[str, tuple[str, ...]] = {
     "sequence-autoencoder": ("explain",),
     "event-count-autoencoder": ("labels", "explain"),
     "event-ensemble": ("labels", "explain"),
+    "lstm-ae": ("explain",),
+    "gru-ae": ("explain",),
+    "lstm-forecaster": ("explain",),
+    "tcn-ae": ("explain",),
+    "conv2d-ae": ("explain",),
+    "cnn-lstm": ("explain",),
     "ganomaly": ("onnx", "gradients"),
     "encoder-gan": ("onnx", "gradients"),
 }

@@ -1,4 +1,4 @@
-"""Explanations: why a row or a session was flagged."""
+"""Explanations: why a row, a time step or a session was flagged."""
 
 from hourglass.explain.events import session_alerts
 from hourglass.explain.tabular import (
@@ -9,6 +9,7 @@ from hourglass.explain.tabular import (
     explainable,
     explanation_method,
 )
+from hourglass.explain.timeseries import explain_steps, series_explainable, step_errors
 
-__all__ = ["METHODS", "column_attributions", "column_errors", "explain_rows", "explainable",
-           "explanation_method", "session_alerts"]
+__all__ = ["METHODS", "column_attributions", "column_errors", "explain_rows", "explain_steps",
+           "explainable", "explanation_method", "series_explainable", "session_alerts", "step_errors"]

@@ -116,7 +116,8 @@ def validation_message(errors: list[dict[str, Any]], body: BodyShape = BODIES[Sc
     if where.startswith("session "):
         return 422, f"{where}: expected an array of integer keys, got {_json_type(first.get('input'))}"
     if kind == "extra_forbidden":
-        takes = " and ".join(f"'{f}'" for f in body.fields)
+        names = [f"'{f}'" for f in body.fields]
+        takes = " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 2 else names)
         return 422, f"{where}: unknown field; the body takes {takes}"
     return 422, f"{where}: {first.get('msg', 'invalid')}"
 
@@ -209,7 +210,8 @@ def create_app(model_dir: str | os.PathLike[str], *, api_key: str,
             if scorer.kind == "events":
                 return 200, scorer.score(items, explain=request.explain)  # type: ignore[call-arg]
             if scorer.kind == "timeseries":
-                return 200, scorer.score(items)
+                return 200, scorer.score(items, explain=request.explain,  # type: ignore[call-arg]
+                                         explain_flagged=not request.explain_all)  # type: ignore[attr-defined]
             return 200, scorer.score(items, explain=request.explain)  # type: ignore[call-arg]
         except InputError as exc:
             return 422, {"detail": _one_line(exc)}
@@ -224,8 +226,9 @@ def create_app(model_dir: str | os.PathLike[str], *, api_key: str,
     async def score(request: Request) -> Response:
         """Score the request: for a table model, score, flag, calibrated probability and severity
         per row (with ``explain``, each row's top columns); for a time-series model, the same per
-        row of the series; for a log model, the same per session (with ``explain``, a flagged
-        session's first unexpected event) and the parse counts. The numbers are those
+        row of the series (with ``explain``, the top channels of each flagged row's step); for a
+        log model, the same per session (with ``explain``, a flagged session's first unexpected
+        event) and the parse counts. The numbers are those
         ``hourglass score`` writes for the same input."""
         raw = await request.body()  # at most max_body_bytes: BodyLimit has counted it
         media = request.headers.get("content-type", "").split(";")[0].strip().lower()

@@ -53,13 +53,20 @@ class SeriesRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
         {"rows": [{"timestamp": "2024-01-01 00:00:00", "cpu": 0.31, "mem": 0.52},
-                  {"timestamp": "2024-01-01 00:01:00", "cpu": 0.29, "mem": 0.53}]}]})
+                  {"timestamp": "2024-01-01 00:01:00", "cpu": 0.29, "mem": 0.53}], "explain": 2}]})
 
     rows: list[dict[str, Value]] = Field(
         description="The series, one object per time step, each with the timestamp column (if the "
                     "model has one) and every channel (GET /health lists them and 'min_rows', the "
                     "length of one window). The series is aligned as in training (sorted, "
                     "resampled with the model's freq); other keys are ignored.")
+    explain: StrictInt | None = Field(
+        default=None, ge=1, le=100,
+        description="Name this many channels per row in 'why' (largest part of the step's score "
+                    "first), for the rows whose time step is flagged; only for models that split "
+                    "their score by channel (autoencoders, forecaster; GET /health says 'explain').")
+    explain_all: StrictBool = Field(
+        default=False, description="With 'explain': explain every row, not only the flagged ones.")
 
 
 class SeriesResponse(BaseModel):
@@ -73,6 +80,14 @@ class SeriesResponse(BaseModel):
     steps: int = Field(description="Time steps scored: the rows, unless the model resamples onto a "
                                    "freq grid or merges duplicate timestamps (rows in one step "
                                    "share its score).")
+    top_channel: list[str | None] | None = Field(
+        default=None, description="With 'explain': the channel with the largest part of the "
+                                  "row's step score (null for a row not explained).")
+    why: list[str | None] | None = Field(
+        default=None, description="With 'explain': the top channels with their values at that "
+                                  "step, their shares of the score and, for a model scoring each "
+                                  "channel in units of its normal error, how many times normal, "
+                                  "e.g. 'cpu=93.1 (71%, 12× normal)'.")
 
 
 class LinesRequest(BaseModel):
@@ -187,7 +202,7 @@ class BodyShape(NamedTuple):
 BODIES: dict[type[BaseModel], BodyShape] = {
     ScoreRequest: BodyShape("rows", '{"rows": [{column: value, ...}, ...]}', ("rows", "explain")),
     SeriesRequest: BodyShape("rows", '{"rows": [{column: value, ...}, ...]} (one per time step)',
-                             ("rows",)),
+                             ("rows", "explain", "explain_all")),
     LinesRequest: BodyShape("lines", '{"lines": ["raw log line", ...]}', ("lines", "explain")),
     SessionsRequest: BodyShape("sessions", '{"sessions": [[key, key, ...], ...]}',
                                ("sessions", "explain")),

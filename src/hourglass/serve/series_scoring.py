@@ -79,6 +79,9 @@ class SeriesScorer(ModelScorer):
         self._needed = frozenset(self.columns)
         self.min_rows = window_steps(pipe.detector_)
         self._label = pipe.info.get("label_col")
+        from hourglass.explain.timeseries import series_explainable
+
+        self.explain_unavailable: str | None = series_explainable(pipe)
 
     def describe(self) -> dict[str, Any]:
         """What a client needs to know before sending a series (the ``/health`` body)."""
@@ -86,7 +89,7 @@ class SeriesScorer(ModelScorer):
         ts = self.timestamp_col
         need = f"{ts!r} and the channels" if ts else "every channel"
         return {
-            **self._describe(False),
+            **self._describe(self.explain_unavailable is None),
             "request": f'{{"rows": [{{column: value, ...}}, ...]}}: one object per time step with '
                        f"{need}, at least {self.min_rows} rows (one window)",
             "columns": [{"name": c, "role": "channel"} for c in self.channels]
@@ -103,19 +106,75 @@ class SeriesScorer(ModelScorer):
             df = df.drop(columns=[self._label])
         return df
 
-    def score(self, rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    def score(self, rows: Sequence[Mapping[str, Any]], *, explain: int | None = None,
+              explain_flagged: bool = False) -> dict[str, Any]:
         """Score, flag, calibrated probability and severity of each row's time step, in the
-        order the rows were sent, and ``steps``: how many grid steps were scored."""
+        order the rows were sent, and ``steps``: how many grid steps were scored.
+
+        With ``explain`` (channels named per row; models that split their score by channel,
+        :attr:`explain_unavailable` is ``None``), also ``top_channel`` and ``why`` of each row's
+        step: the channels with the largest parts of its score, their values and shares (see
+        :func:`~hourglass.explain.timeseries.why_steps`); with ``explain_flagged``, of the rows
+        whose step is flagged only (the others get ``None``). One network pass gives the scores
+        and their parts, so the scores are the same with or without ``explain``.
+
+        Examples
+        --------
+        >>> import tempfile, numpy as np, pandas as pd
+        >>> from pathlib import Path
+        >>> from hourglass import Pipeline
+        >>> from hourglass.detectors import TCNAutoEncoder
+        >>> from hourglass.features.timeseries import TimeSeriesPreprocessor
+        >>> t = np.arange(120)
+        >>> series = pd.DataFrame({"cpu": np.sin(t / 4), "mem": np.cos(t / 5)})
+        >>> out = Path(tempfile.mkdtemp()) / "model"
+        >>> Pipeline(TCNAutoEncoder(window=8, channels=(4,), epochs=1, verbose=0),
+        ...          features=TimeSeriesPreprocessor()).fit(series).save(out)
+        >>> result = SeriesScorer(out).score(series.iloc[:12].to_dict("records"), explain=1)
+        >>> result["top_channel"][0] in ("cpu", "mem"), result["why"][0].count("%")
+        (True, 1)
+        """
+        if explain is not None and self.explain_unavailable is not None:
+            raise InputError(f"explain: {self.explain_unavailable}")
         df = self.frame(rows)
         det = self.pipeline.detector_
+        errors = None
         with self._lock:  # the detector keeps no per-call state, but torch spreads one batch
-            grid = self.pipeline.features_.transform_frame(df)
-            scores = np.asarray(det.score(grid.to_numpy(dtype=np.float32)), dtype=np.float64)
+            if explain is None:
+                grid = self.pipeline.features_.transform_frame(df)
+                scores = np.asarray(det.score(grid.to_numpy(dtype=np.float32)), dtype=np.float64)
+                index = grid.index
+            else:
+                from hourglass.explain.timeseries import step_errors
+
+                errors = step_errors(self.pipeline, df)
+                index, scores = errors.index, errors.scores
             flags, calibrated, severity = self._verdicts(scores)
-        at = self._steps_of_rows(df, grid.index)
-        return {"scores": scores[at].tolist(), "flags": flags[at].tolist(),
-                "calibrated": calibrated[at].tolist(), "severity": severity[at].tolist(),
-                "steps": len(grid)}
+        at = self._steps_of_rows(df, index)
+        result: dict[str, Any] = {
+            "scores": scores[at].tolist(), "flags": flags[at].tolist(),
+            "calibrated": calibrated[at].tolist(), "severity": severity[at].tolist(),
+            "steps": len(index)}
+        if errors is not None:
+            result.update(self._explain(errors, at, flags, int(explain), explain_flagged))  # type: ignore[arg-type]
+        return result
+
+    @staticmethod
+    def _explain(errors: Any, at: np.ndarray, flags: np.ndarray, top: int,
+                 flagged_only: bool) -> dict[str, list[str | None]]:
+        """``top_channel`` and ``why`` per row (``at``: each row's step), each step explained once."""
+        from hourglass.explain.timeseries import why_steps
+
+        steps = np.unique(at[flags[at] == 1] if flagged_only else at)
+        names, texts = why_steps(errors, steps, top=top)
+        slot = np.full(len(flags), -1, dtype=np.int64)
+        slot[steps] = np.arange(len(steps))
+        top_channel: list[str | None] = [None] * len(at)
+        why: list[str | None] = [None] * len(at)
+        for i, k in enumerate(slot[at].tolist()):
+            if k >= 0:
+                top_channel[i], why[i] = names[k], texts[k]
+        return {"top_channel": top_channel, "why": why}
 
     def _steps_of_rows(self, df: pd.DataFrame, index: pd.Index) -> np.ndarray:
         """The grid step of each row of ``df`` (rows are sorted by time, merged or resampled
