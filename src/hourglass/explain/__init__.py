@@ -2,7 +2,12 @@
 
 from hourglass.explain.events import session_alerts
 from hourglass.explain.tabular import column_errors, explain_rows, explainable
-from hourglass.explain.timeseries import explain_steps, series_explainable, step_errors
+from hourglass.explain.timeseries import (
+    explain_steps,
+    flagged_stretches,
+    series_explainable,
+    step_errors,
+)
 
-__all__ = ["column_errors", "explain_rows", "explain_steps", "explainable", "series_explainable",
-           "session_alerts", "step_errors"]
+__all__ = ["column_errors", "explain_rows", "explain_steps", "explainable", "flagged_stretches",
+           "series_explainable", "session_alerts", "step_errors"]
