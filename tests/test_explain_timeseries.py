@@ -23,7 +23,7 @@ from hourglass.detectors import (
     registry,
 )
 from hourglass.errors import InputError
-from hourglass.explain import explain_steps, series_explainable, step_errors
+from hourglass.explain import explain_steps, flagged_stretches, series_explainable, step_errors
 from hourglass.features.timeseries import (
     TimeSeriesPreprocessor,
     windows_to_points,
@@ -161,6 +161,13 @@ def test_shares_add_up_and_scores_are_those_of_score(fitted: dict[str, Pipeline]
     shares = why["why"].str.findall(r"\((\d+)%").apply(lambda s: sum(map(int, s)))
     assert shares.between(96, 104).all()  # eight rounded shares of one whole
     assert why["why"].str.contains("× normal").all()  # score_norm="channel" (the default)
+    # the planted segment is one incident, named by the shifted channel
+    runs = flagged_stretches(e)
+    assert runs["steps"].sum() == int(e.flags.sum())
+    lo, hi = SEGMENT
+    overlap = runs[(runs["start"] < hi) & (runs["end"] >= lo)].sort_values("steps").iloc[-1]
+    assert overlap["main_channel"] == SHIFTED and overlap["main_share"] >= 0.9
+    assert overlap["steps"] >= 0.8 * (hi - lo) and overlap["peak"] == e.scores.max()
 
 
 def test_refused_models_say_why(fitted: dict[str, Pipeline]) -> None:
@@ -195,6 +202,7 @@ def test_explain_a_series_from_the_cli(kit: dict[str, Path]) -> None:
     assert "highest-scoring flagged steps of 1,000" in res.stdout
     assert "main reason among" in res.stdout and f"{SHIFTED} " in res.stdout
     assert "explained 1,000 time steps (8 channels)" in res.stderr
+    assert "flagged stretches (consecutive flagged steps)" in res.stdout
     got = pd.read_csv(out)
     assert list(got.columns) == ["step", "ts", "score", "flag", "severity", "top_channel",
                                  "top_share", "why"]

@@ -13,12 +13,18 @@ from hourglass.cli._common import refuse_unused
 from hourglass.cli._output import err, out, rich_table
 from hourglass.cli.timeseries import read_series
 from hourglass.errors import HourglassError
-from hourglass.explain.timeseries import series_explainable, step_errors, steps_table
+from hourglass.explain.timeseries import (
+    flagged_stretches,
+    series_explainable,
+    step_errors,
+    steps_table,
+)
 from hourglass.ingest import write_table
 
 __all__ = ["explain_series"]
 
 _MAIN_REASONS_SHOWN = 5
+_STRETCHES_SHOWN = 5
 
 
 def explain_series(pipe: Any, model: Path, data: Path, *, command: Any, dataset: str | None,
@@ -51,6 +57,17 @@ def explain_series(pipe: Any, model: Path, data: Path, *, command: Any, dataset:
         what = "steps" if all_rows else "flagged steps"
         out.print(rich_table(f"{len(shown)} highest-scoring {what} of {len(errors.scores):,}",
                              ["step", *when, "score", "severity", "why"], rows))
+    runs = flagged_stretches(errors)
+    if len(runs) and limit:
+        shown = runs.sort_values("peak", ascending=False, kind="stable").head(
+            min(limit, _STRETCHES_SHOWN)).sort_values("start")
+        out.print(rich_table(
+            f"{len(shown)} of {len(runs):,} flagged stretches (consecutive flagged steps): the "
+            "highest peaks, in time order",
+            ["steps", "first", "last", "peak", "main reason"],
+            [[f"{r.steps:,}", str(r.first), str(r.last), f"{r.peak:.4g}",
+              f"{r.main_channel} ({r.main_share:.0%} of its steps)"]
+             for r in shown.itertuples(index=False)]))
     if len(flagged):
         main = np.argmax(errors.parts[flagged], axis=1)
         reasons = Counter(errors.channels[j] for j in main.tolist())

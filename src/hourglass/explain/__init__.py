@@ -9,7 +9,13 @@ from hourglass.explain.tabular import (
     explainable,
     explanation_method,
 )
-from hourglass.explain.timeseries import explain_steps, series_explainable, step_errors
+from hourglass.explain.timeseries import (
+    explain_steps,
+    flagged_stretches,
+    series_explainable,
+    step_errors,
+)
 
 __all__ = ["METHODS", "column_attributions", "column_errors", "explain_rows", "explain_steps",
-           "explainable", "explanation_method", "series_explainable", "session_alerts", "step_errors"]
+           "explainable", "explanation_method", "flagged_stretches", "series_explainable",
+           "session_alerts", "step_errors"]

@@ -20,8 +20,8 @@ from hourglass.errors import InputError
 if TYPE_CHECKING:
     from hourglass.pipeline import Pipeline
 
-__all__ = ["StepErrors", "explain_steps", "series_explainable", "step_errors", "steps_table",
-           "why_steps"]
+__all__ = ["StepErrors", "explain_steps", "flagged_stretches", "series_explainable", "step_errors",
+           "steps_table", "why_steps"]
 
 _SUPPORTED = "lstm-ae, gru-ae, lstm-forecaster, tcn-ae, conv2d-ae, cnn-lstm"
 
@@ -239,3 +239,40 @@ def steps_table(errors: StepErrors, steps: np.ndarray, *, top: int = 3,
     out["top_share"] = np.divide(top_part, part_sum, out=np.zeros_like(top_part), where=part_sum > 0)
     out["why"] = texts
     return out.set_index(pd.Index(steps))
+
+
+def flagged_stretches(errors: StepErrors) -> pd.DataFrame:
+    """Runs of consecutive flagged steps (one incident each, as a person reads an alert), with
+    the channel named first on most of the run's steps and on what share of them.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per run, in time order: ``start`` and ``end`` (grid positions, inclusive),
+        ``first`` and ``last`` (their timestamps or row numbers), ``steps``, ``peak`` (the
+        highest score), ``main_channel`` (most often the top channel in the run) and
+        ``main_share`` (the share of the run's steps that name it first).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> parts = np.array([[1.0, 0], [3.0, 1], [1, 2.0], [0, 0.5], [5.0, 0]])
+    >>> e = StepErrors(pd.RangeIndex(5), parts.sum(axis=1), np.array([1, 1, 1, 0, 1]), parts,
+    ...                ["cpu", "disk"], parts, None)
+    >>> flagged_stretches(e)[["start", "end", "steps", "main_channel", "main_share"]].values.tolist()
+    [[0, 2, 3, 'cpu', 0.6666666666666666], [4, 4, 1, 'cpu', 1.0]]
+    """
+    flags = np.asarray(errors.flags, dtype=int)
+    edges = np.diff(np.r_[0, flags, 0])
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    main = np.argmax(errors.parts, axis=1) if errors.parts.size else np.zeros(len(flags), dtype=int)
+    index = np.asarray(errors.index)
+    rows = []
+    for lo, hi in zip(starts.tolist(), ends.tolist(), strict=True):
+        counts = np.bincount(main[lo:hi], minlength=len(errors.channels))
+        j = int(np.argmax(counts))
+        rows.append({"start": lo, "end": hi - 1, "first": index[lo], "last": index[hi - 1],
+                     "steps": hi - lo, "peak": float(errors.scores[lo:hi].max()),
+                     "main_channel": errors.channels[j], "main_share": counts[j] / (hi - lo)})
+    return pd.DataFrame(rows, columns=["start", "end", "first", "last", "steps", "peak",
+                                       "main_channel", "main_share"])
