@@ -202,17 +202,18 @@ def test_nan_is_refused_where_the_model_allows_no_missing_values(tmp_path: Path)
 
 def test_explain_on_a_model_without_reconstruction_error_is_a_clear_4xx(tmp_path: Path) -> None:
     from hourglass import Pipeline
-    from hourglass.detectors import DeepSVDD
+    from hourglass.detectors import LatentIForest
 
-    Pipeline(DeepSVDD(hidden=(8, 4), epochs=1, verbose=0)).fit(
-        _flows(200, 0).drop(columns="label")).save(tmp_path / "svdd")
-    c = TestClient(create_app(tmp_path / "svdd", api_key=KEY))
+    Pipeline(LatentIForest(hidden=(8, 4), epochs=1, n_estimators=10, verbose=0)).fit(
+        _flows(200, 0).drop(columns="label")).save(tmp_path / "forest")
+    c = TestClient(create_app(tmp_path / "forest", api_key=KEY))
     assert c.get("/health").json()["explain"] is False
     rows = _rows(2)
     assert c.post("/score", json={"rows": rows}, headers=AUTH).status_code == 200
     r = c.post("/score", json={"rows": rows, "explain": 3}, headers=AUTH)
     assert r.status_code == 422 and r.json()["detail"].startswith(
-        "explain: DeepSVDD has no per-feature reconstruction error")
+        "explain: LatentIForest cannot explain its scores: it has no per-feature reconstruction "
+        "error, and its score comes from an isolation forest")
 
 
 def test_an_unexpected_error_is_a_generic_500_logged_on_the_server(

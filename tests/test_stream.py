@@ -119,12 +119,12 @@ def test_explain_adds_why_and_is_refused_for_models_that_cannot_explain(files: d
     assert res.exit_code == 0, res.output
     every = _alerts(res.stdout)
     assert len(every) == 60 and all(a["why"].count("%") == 1 for a in every)
-    svdd = files["dir"] / "svdd"
-    res = runner.invoke(app, ["train", str(files["dir"] / "train.csv"), "-o", str(svdd), "--model",
-                              "deep-svdd", "--epochs", "1", "--label-col", "label", "--normal",
+    forest = files["dir"] / "forest"  # neither reconstruction error nor gradients
+    res = runner.invoke(app, ["train", str(files["dir"] / "train.csv"), "-o", str(forest), "--model",
+                              "latent-iforest", "--epochs", "1", "--label-col", "label", "--normal",
                               "benign", "-q"])
     assert res.exit_code == 0, res.output
-    res = runner.invoke(app, ["stream", str(svdd), "--input", str(files["jsonl"]), "--explain", "2"])
+    res = runner.invoke(app, ["stream", str(forest), "--input", str(files["jsonl"]), "--explain", "2"])
     assert res.exit_code == 2 and res.stdout == ""
     assert res.stderr.startswith("error: --explain:") and len(res.stderr.strip().splitlines()) == 1
 

@@ -19,6 +19,7 @@ __all__ = ["LOG_FORMAT_HELP", "OPTION_OF_PARAM", "AllSessionsOpt", "BadRowsOpt",
            "ModelArg", "NormalOpt", "QuietOpt", "RoleOpt", "ScalerOpt", "SessionColOpt", "SessionRegexOpt",
            "StepOpt", "StreamBadRowsOpt", "StrictOpt", "TimestampOpt", "WindowOpt", "option_message",
            "parse_roles", "timestamp_option"]
+__all__ += ["ExplainMethodOpt"]
 
 #: Library parameter → the CLI option that sets it. An error about such a parameter (an
 #: ``InputError(..., param=...)`` or a detector's "epochs must be ...") names the option instead,
@@ -151,6 +152,15 @@ ExtraNormalOpt = Annotated[list[Path] | None, typer.Option(
     "--extra-normal", help="Time series: another recording of normal operation, same columns "
                            "(e.g. SKAB's anomaly-free.csv), trained on beside DATA's training "
                            "part; no window spans the join (repeatable).")]
+
+
+ExplainMethodOpt = Annotated[str, typer.Option(
+    "--method", help="How a table row is explained: 'reconstruction' (each column's share of the "
+                     "reconstruction error; autoencoder-type models), 'gradients' (integrated "
+                     "gradients of the score from the median training row; any differentiable "
+                     "model: deep-svdd, ganomaly, encoder-gan, the autoencoders, a z-score "
+                     "ensemble of them), or 'auto': reconstruction where the model has it, else "
+                     "gradients.")]
 
 
 def timestamp_option(timestamp_col: str | None, time_col: str | None) -> str | None:

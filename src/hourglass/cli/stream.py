@@ -267,7 +267,8 @@ def stream(
         "--all", help="Write every row (with its 0/1 flag), not only the flagged ones.")] = False,
     explain: Annotated[int | None, typer.Option(
         "--explain", min=1, help="Add 'top_column' and 'why' (this many columns, largest share "
-                                 "of the error first); autoencoder-type table models only.")] = None,
+                                 "first, as 'hourglass explain --method auto' gives them); table "
+                                 "models with a reconstruction error or gradients.")] = None,
     keep: Annotated[list[str] | None, typer.Option(
         "--keep", help="Input field to copy into each alert (repeatable).")] = None,
     adapt: Annotated[bool, typer.Option(

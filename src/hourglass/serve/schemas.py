@@ -29,8 +29,9 @@ class ScoreRequest(BaseModel):
                     "them); null is a missing value, imputed as in training. Other keys are ignored.")
     explain: StrictInt | None = Field(
         default=None, ge=1, le=100,
-        description="Name this many columns per row in 'why' (largest share of the reconstruction "
-                    "error first); only for autoencoder-type models.")
+        description="Name this many columns per row in 'why', largest share first: of the "
+                    "reconstruction error for autoencoder-type models, of the integrated-gradient "
+                    "attributions for other differentiable ones (Deep SVDD, GANomaly, ...).")
 
 
 class ScoreResponse(BaseModel):
@@ -42,7 +43,7 @@ class ScoreResponse(BaseModel):
                                                 "held-out normal scores).")
     severity: list[str] = Field(description="low / medium / high / critical.")
     top_column: list[str] | None = Field(default=None, description="With 'explain': the column "
-                                         "with the largest share of the row's error.")
+                                         "with the largest share of the row's error (or score rise).")
     why: list[str] | None = Field(default=None, description="With 'explain': the top columns, "
                                   "their values and shares, e.g. 'src_bytes=54540 (71%)'.")
 
