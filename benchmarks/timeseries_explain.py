@@ -35,6 +35,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import data_dir, write_result
+from hourglass.cli._common import parse_value
 from hourglass.cli.timeseries import train_timeseries
 from hourglass.explain import step_errors
 from hourglass.ingest.timeseries import LABEL, get_timeseries_dataset
@@ -66,7 +67,11 @@ def main() -> None:
     parser.add_argument("--groups", default="valve1,valve2,other")
     parser.add_argument("--long", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--param", action="append", default=[],
+                        help="KEY=VALUE detector parameter for both models (repeatable), e.g. "
+                             "linear_path=pca; the result file gets a suffix naming them")
     args = parser.parse_args()
+    extra = {k: parse_value(v) for k, _, v in (p.partition("=") for p in args.param)}
     logging.basicConfig(level=logging.WARNING)
     root = data_dir(args.data) / "skab" / "data"
     ds = get_timeseries_dataset("skab")
@@ -79,7 +84,7 @@ def main() -> None:
             false_named: Counter[str] = Counter()
             n_normal = 0
             for path in files:
-                params = {"verbose": 0, "random_state": args.seed}
+                params = {"verbose": 0, "random_state": args.seed, **extra}
                 pipe = train_timeseries(path, dataset="skab", model=model, params=params,
                                         threshold=None, timestamp_col=None, freq=None, fill=None,
                                         fill_limit=None, label_col=None, drop=[])
@@ -121,9 +126,11 @@ def main() -> None:
 
     frame = pd.DataFrame(rows)
     lines = ["# Time-series explanations on SKAB: which channels are named, and the cost", "",
-             "Command: `OMP_NUM_THREADS=1 nice -n 10 python benchmarks/timeseries_explain.py` "
-             f"(seed {args.seed}; models {', '.join(MODELS)} at their defaults: window 32, "
-             "score_norm='channel', linear_path='none'; trained per file on its first 400 rows "
+             "Command: `OMP_NUM_THREADS=1 nice -n 10 python benchmarks/timeseries_explain.py"
+             f"{''.join(' --param ' + p for p in args.param)}` (seed {args.seed}; models "
+             f"{', '.join(MODELS)} at their defaults (window 32, score_norm='channel', "
+             f"linear_path='none'){' except ' + ', '.join(args.param) if args.param else ''}; "
+             "trained per file on its first 400 rows "
              "as `hourglass train --dataset skab` does, no extra normal data; threshold = 99th "
              "percentile of the held-out tail's scores, the last 40 of the 400 rows). Machine shared "
              "(2 cores, other jobs running): seconds are "
@@ -182,7 +189,8 @@ def main() -> None:
               f"| valve1/0 tiled | {len(big):,} | {s_long:.2f} | {x_long:.2f} | {x_long / s_long:.2f}× |",
               "", f"The per-channel parts of the {len(big):,}-step series take {parts_mb:.1f} MB "
               "(steps × channels, float64); the windows are never materialised at once."]
-    out = write_result("timeseries_explain_skab", "\n".join(lines) + "\n")
+    suffix = "".join("-" + p.replace("=", "-") for p in args.param)
+    out = write_result(f"timeseries_explain_skab{suffix}", "\n".join(lines) + "\n")
     print(out)
 
 

@@ -228,6 +228,8 @@ def test_explain_refuses_series_models_and_options_it_cannot_use(kit: dict[str, 
                     str(out)], "--keep: not used by time-series models", out)
     _fails_cleanly(["explain", str(kit["tcn"]), str(kit["test"]), "--chunk-mb", "2", "-o",
                     str(out)], "--chunk-mb: not used by time-series models", out)
+    _fails_cleanly(["explain", str(kit["tcn"]), str(kit["test"]), "--method", "gradients", "-o",
+                    str(out)], "--method gradients: a time-series model is explained by", out)
 
 
 # -- service --------------------------------------------------------------------------------------

@@ -36,6 +36,11 @@ def explain_series(pipe: Any, model: Path, data: Path, *, command: Any, dataset:
     every explained step (written atomically)."""
     name = str(pipe.info.get("model") or type(pipe.detector_).__name__)
     refuse_unused(command, "time-series", name, unused)
+    method = unused.get("method", "auto")
+    if method not in ("auto", "reconstruction"):
+        raise HourglassError(f"--method {method}: a time-series model is explained by each "
+                             "channel's part of the step's error (reconstruction; forecast error "
+                             "for lstm-forecaster); leave --method out")
     why_not = series_explainable(pipe)
     if why_not is not None:
         raise HourglassError(f"{model}: {why_not}")
