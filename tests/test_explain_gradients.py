@@ -103,6 +103,15 @@ def test_a_saved_model_explains_the_same(svdd: Pipeline, tmp_path: Path) -> None
     pd.testing.assert_frame_equal(explain_rows(again, rows), explain_rows(svdd, rows))
 
 
+def test_a_model_saved_without_a_baseline_is_refused(svdd: Pipeline, tmp_path: Path) -> None:
+    svdd.save(tmp_path / "old")
+    old = load(tmp_path / "old")
+    del old.detector_.gradient_baseline_  # as loaded from an artefact saved before baselines
+    assert "saved before gradient explanations existed" in str(explainable(old))
+    with pytest.raises(InputError, match="train it again"):
+        old.detector_.gradient_module()
+
+
 def test_an_ensemble_of_differentiable_members_is_explained() -> None:
     members = (("autoencoder", {"hidden": (16, 4), "epochs": 15, "batch_size": 64}),
                ("deep-svdd", {"hidden": (16, 8), "epochs": 15, "batch_size": 64}))

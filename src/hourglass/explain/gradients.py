@@ -49,7 +49,7 @@ def _device_of(module: torch.nn.Module) -> torch.device:
 
 
 def integrated_gradients(fn: torch.nn.Module, X: np.ndarray, baseline: np.ndarray, *,
-                         steps: int = 32, points_per_chunk: int = _POINTS_PER_CHUNK) -> Attributions:
+                         steps: int = 64, points_per_chunk: int = _POINTS_PER_CHUNK) -> Attributions:
     """Integrated gradients of ``fn`` (rows → one score each) at the rows ``X`` from ``baseline``.
 
     Rows are processed in chunks of ``points_per_chunk // steps`` so that memory stays bounded
@@ -113,7 +113,7 @@ def integrated_gradients(fn: torch.nn.Module, X: np.ndarray, baseline: np.ndarra
     return Attributions(values=values, score=scores, baseline_score=baseline_score)
 
 
-def attributions(detector: Any, X: np.ndarray, *, steps: int = 32) -> Attributions:
+def attributions(detector: Any, X: np.ndarray, *, steps: int = 64) -> Attributions:
     """Integrated gradients of a fitted detector's score at the feature rows ``X``, from its
     baseline (the median training row): rows × features, summing to ``score − baseline score``.
 

@@ -143,7 +143,7 @@ def column_errors(pipe: Pipeline, df: pd.DataFrame) -> tuple[np.ndarray, list[st
     return per_feature @ onehot, columns
 
 
-def column_attributions(pipe: Pipeline, df: pd.DataFrame, *, steps: int = 32
+def column_attributions(pipe: Pipeline, df: pd.DataFrame, *, steps: int = 64
                         ) -> tuple[np.ndarray, list[str]]:
     """Integrated-gradient attribution of the score per input column (rows × columns) and the
     column names: each column's is the sum of its features', so a row's columns add up to its
@@ -180,7 +180,7 @@ def _value_text(value: Any) -> str:
 
 
 def explain_rows(pipe: Pipeline, df: pd.DataFrame, *, top: int = 3, method: str = "auto",
-                 steps: int = 32) -> pd.DataFrame:
+                 steps: int = 64) -> pd.DataFrame:
     """For each row of ``df``: the column with the largest share of what made its score high
     (``top_column``), a text naming the ``top`` largest with their values and shares (``why``,
     e.g. ``src_bytes=54540 (71%); service=private (12%)``), and the method that produced it
