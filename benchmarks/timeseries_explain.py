@@ -182,7 +182,8 @@ def main() -> None:
     cost = pd.DataFrame(costs, columns=["file", "rows", "score_s", "explain_s"])
     ratio = cost["explain_s"] / cost["score_s"]
     lines += ["", "## Cost of explaining vs scoring (lstm-ae)", "",
-              "| series | steps | score (s) | explain: score + parts (s) | ratio |", "|---|---|---|---|---|",
+              "| series | steps | score (s) | explain: score + parts + expected values (s) | ratio |",
+              "|---|---|---|---|---|",
               f"| each SKAB file, median over {len(cost)} | {int(cost['rows'].median()):,} | "
               f"{cost['score_s'].median():.3f} | {cost['explain_s'].median():.3f} | "
               f"{ratio.median():.2f}× |",

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -147,6 +148,15 @@ def test_the_shifted_channel_is_named_first(fitted: dict[str, Pipeline], name: s
     step = int(flagged_anomalous.index[len(flagged_anomalous) // 2])
     quoted = float(flagged_anomalous.loc[step, "why"].split("=", 1)[1].split(" ", 1)[0])
     assert quoted == pytest.approx(test.loc[step, SHIFTED], rel=1e-3)
+    # and what the model expected is the channel's usual pattern: nearer the unshifted value
+    e = step_errors(fitted[name], test)
+    steps = flagged_anomalous.index.to_numpy()
+    j = CHANNELS.index(SHIFTED)
+    unshifted = _metrics(1000, seed=1, start=1200)[SHIFTED].to_numpy()[steps]
+    closer = np.abs(e.expected[steps, j] - unshifted) < np.abs(e.expected[steps, j] - e.values[steps, j])
+    assert closer.mean() >= 0.9
+    assert re.match(rf"{SHIFTED}=\S+ vs \S+ expected \(\d+%, \S+× normal\)",
+                    flagged_anomalous.loc[step, "why"])
 
 
 def test_shares_add_up_and_scores_are_those_of_score(fitted: dict[str, Pipeline]) -> None:

@@ -54,6 +54,12 @@ class ChannelScaled(nn.Module):
         super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     def channel_errors(self, batch: Batch) -> torch.Tensor:
+        return self.errors_and_prediction(batch)[0]
+
+    def errors_and_prediction(self, batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:
+        """``channel_errors(batch)`` ``(B, C)`` and what the model predicted for the steps a
+        window's score is about ``(B, span, C)`` (the reconstructed window, or the forecast), from
+        one forward pass."""
         raise NotImplementedError
 
     def score(self, batch: Batch) -> torch.Tensor:
@@ -68,9 +74,10 @@ class Reconstruction(ChannelScaled):
         x = batch[0]
         return (self(x) - x).pow(2).mean()
 
-    def channel_errors(self, batch: Batch) -> torch.Tensor:
+    def errors_and_prediction(self, batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:
         x = batch[0]
-        return (self(x) - x).pow(2).mean(dim=1)
+        pred = self(x)
+        return (pred - x).pow(2).mean(dim=1), pred
 
     def output_layer(self) -> nn.Module:
         """The layer that produces the reconstruction (zeroed by :class:`PCAResidual`)."""
@@ -434,8 +441,8 @@ class WindowDetector(DeepDetector):
         return self.explain_refusal or (f"{type(self).__name__}'s score has no part per channel "
                                         "to explain it with")
 
-    def score_channels(self, X: object, *, return_scores: bool = False
-                       ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
+    def score_channels(self, X: object, *, return_scores: bool = False,
+                       return_expected: bool = False) -> np.ndarray | tuple[np.ndarray, ...]:
         """Each channel's part of each time step's score: ``(time, channels)``, aligned to the
         rows of ``X`` exactly as :meth:`score` aligns its scores, and adding up (per row) to
         :meth:`score` up to float rounding.
@@ -452,8 +459,12 @@ class WindowDetector(DeepDetector):
         error with ``score_norm="none"``. The windows are scored in batches from a strided
         view, as :meth:`score` does; only the per-window parts (windows × channels) are kept.
 
-        With ``return_scores=True`` the result is ``(scores, parts)``: the scores come from the
-        same network pass and are exactly those :meth:`score` gives (one pass for both).
+        With ``return_scores=True`` the result starts with the scores: they come from the same
+        network pass and are exactly those :meth:`score` gives (one pass for both). With
+        ``return_expected=True`` it ends with what the model expected at each step
+        ``(time, channels)``, in the units of ``X``: the mean, over the windows whose score is
+        about the step, of their reconstruction (or forecast) of it; NaN where no window is (a
+        forecaster's first ``window`` steps). So ``(scores, parts, expected)`` with both.
 
         Examples
         --------
@@ -474,23 +485,42 @@ class WindowDetector(DeepDetector):
             raise InputError(why_not)
         Xa = self._validate(X, reset=False)
         self.module_.eval()
+        n = Xa.shape[0]
+        span = self._span()
         view = sliding_windows(Xa, self._length())
-        both = predict_batches(self._channel_parts, [view], device=self.device_,
+        total = np.zeros((n, Xa.shape[1])) if return_expected else None
+        count = np.zeros(n) if return_expected else None
+        done = [0]  # windows seen so far: the first window of the next batch
+
+        def parts_of(batch: Batch) -> torch.Tensor:
+            """Each channel's part of the window scores of ``batch`` and, last, the scores
+            ``(B, C + 1)``, computed as :meth:`ChannelScaled.score` computes them; the
+            predictions are added into ``total`` on the way."""
+            module = self.module_
+            errors, pred = module.errors_and_prediction(batch)
+            if total is not None and count is not None:
+                p = pred.double().cpu().numpy()
+                first = done[0] + span[0]
+                for k in range(p.shape[1]):  # window i's k-th predicted step is first + i + k
+                    total[first + k:first + k + len(p)] += p[:, k]
+                    count[first + k:first + k + len(p)] += 1
+            done[0] += len(errors)
+            scaled = errors / module.error_scale
+            return torch.cat([scaled / scaled.shape[1], scaled.mean(dim=1, keepdim=True)], dim=1)
+
+        both = predict_batches(parts_of, [view], device=self.device_,
                                batch_size=self._score_batch_size())
         window_scores, parts = both[:, -1], both[:, :-1]
         starts = np.arange(len(parts), dtype=np.int64)
-        how, span = str(self.score_reduce), self._span()
-        steps = windows_to_points_channels(parts, Xa.shape[0], starts, span=span, how=how)
-        if not return_scores:
-            return steps
-        return windows_to_points(window_scores, Xa.shape[0], starts, span=span, how=how), steps
-
-    def _channel_parts(self, batch: Batch) -> torch.Tensor:
-        """Each channel's part of the window scores of ``batch`` and, last, the scores themselves
-        ``(B, C + 1)``, computed as :meth:`ChannelScaled.score` computes them."""
-        module = self.module_
-        scaled = module.channel_errors(batch) / module.error_scale
-        return torch.cat([scaled / scaled.shape[1], scaled.mean(dim=1, keepdim=True)], dim=1)
+        how = str(self.score_reduce)
+        out: list[np.ndarray] = []
+        if return_scores:
+            out.append(windows_to_points(window_scores, n, starts, span=span, how=how))
+        out.append(windows_to_points_channels(parts, n, starts, span=span, how=how))
+        if total is not None and count is not None:
+            with np.errstate(invalid="ignore"):
+                out.append(total / count[:, None])
+        return out[0] if len(out) == 1 else tuple(out)
 
 
 def store_params(obj: object, params: dict[str, Any]) -> None:

@@ -4,8 +4,9 @@ A window autoencoder or forecaster scores a window by the error it makes on each
 detector's ``score_channels`` splits every step's score into one part per channel, aligned and
 reduced exactly as the scores are (see
 :meth:`~hourglass.detectors.windowed.WindowDetector.score_channels`). Here those parts become a
-text a person can act on: ``cpu_user=93.1 (71%, 12× normal); disk_io=4.2e+03 (20%, ...)``, with
-each channel's value at that step as the model saw it (on its time grid, before scaling).
+text a person can act on: ``cpu_user=93.1 vs 41.5 expected (71%, 12× normal); disk_io=...``, with
+each channel's value at that step as the model saw it (on its time grid, before scaling) and what
+the model expected there.
 """
 
 from __future__ import annotations
@@ -44,6 +45,10 @@ class StepErrors(NamedTuple):
     #: the error unit of each channel (its mean error on the held-out normal tail), or ``None``
     #: when the model scores plain errors (``score_norm="none"``)
     normal_error: np.ndarray | None
+    #: ``(steps, channels)``: what the model expected each channel to be (its reconstruction or
+    #: forecast, averaged over the windows about the step), in the values' units; NaN where
+    #: nothing predicts the step (a forecaster's first steps); ``None`` when not computed
+    expected: np.ndarray | None = None
 
 
 def series_explainable(pipe: Pipeline) -> str | None:
@@ -100,7 +105,11 @@ def step_errors(pipe: Pipeline, df: pd.DataFrame) -> StepErrors:
     feats = df.drop(columns=[label]) if label and label in df.columns else df
     scaled, raw = pipe.features_.transform_with_values(feats)
     det = pipe.detector_
-    scores, parts = det.score_channels(scaled.to_numpy(dtype=np.float32), return_scores=True)
+    scores, parts, expected = det.score_channels(scaled.to_numpy(dtype=np.float32),
+                                                 return_scores=True, return_expected=True)
+    pre = pipe.features_
+    k = len(pre.channels_)  # scaled channels first, then any 0/1 missing-mask channels
+    expected[:, :k] = expected[:, :k] * np.asarray(pre.scale_) + np.asarray(pre.offset_)
     channels = [str(c) for c in scaled.columns]
     values = np.column_stack([raw[c].to_numpy(dtype=np.float64) if c in raw.columns
                               else scaled[c].to_numpy(dtype=np.float64) for c in scaled.columns])
@@ -109,7 +118,7 @@ def step_errors(pipe: Pipeline, df: pd.DataFrame) -> StepErrors:
         normal = det.module_.error_scale.detach().cpu().numpy().astype(np.float64)
     return StepErrors(scaled.index, np.asarray(scores, dtype=np.float64),
                       np.asarray(det.threshold_predict(scores)).astype(int), parts, channels,
-                      values, normal)
+                      values, normal, expected)
 
 
 def _value_text(value: float) -> str:
@@ -120,20 +129,22 @@ def why_steps(errors: StepErrors, steps: np.ndarray, *, top: int = 3) -> tuple[l
     """For each of ``steps`` (positions on the grid): the channel with the largest part of its
     score and a text naming the ``top`` largest with their values and shares.
 
-    A share is the channel's part of the step's score. With ``score_norm="channel"`` (the
-    default) each channel's error is counted in units of its own normal error, so a share says
-    how much of the step's *abnormality* the channel carries, and the text adds how many times
-    its normal error the channel is off (``12× normal``); with ``score_norm="none"`` it is the
-    channel's share of the plain squared (autoencoders) or absolute (forecasters) error.
+    Each channel is quoted with its value and, when known, the value the model expected (its
+    reconstruction or forecast of the step). A share is the channel's part of the step's score.
+    With ``score_norm="channel"`` (the default) each channel's error is counted in units of its
+    own normal error, so a share says how much of the step's *abnormality* the channel carries,
+    and the text adds how many times its normal error the channel is off (``12× normal``); with
+    ``score_norm="none"`` it is the channel's share of the plain squared (autoencoders) or
+    absolute (forecasters) error.
 
     Examples
     --------
     >>> import numpy as np, pandas as pd
     >>> e = StepErrors(pd.RangeIndex(2), np.array([1.0, 4.0]), np.array([0, 1]),
     ...                np.array([[0.5, 0.5], [1.0, 3.0]]), ["cpu", "disk"],
-    ...                np.array([[0.2, 10.0], [0.3, 990.0]]), None)
+    ...                np.array([[0.2, 10.0], [0.3, 990.0]]), None, np.array([[0.2, 11], [0.25, 12]]))
     >>> why_steps(e, np.array([1]), top=2)
-    (['disk'], ['disk=990 (75%); cpu=0.3 (25%)'])
+    (['disk'], ['disk=990 vs 12 expected (75%); cpu=0.3 vs 0.25 expected (25%)'])
     """
     if isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1:
         raise ValueError(f"top must be an integer >= 1, got {top!r}")
@@ -151,7 +162,10 @@ def why_steps(errors: StepErrors, steps: np.ndarray, *, top: int = 3) -> tuple[l
             extra = ""
             if errors.normal_error is not None:  # the part is error / normal error / channels
                 extra = f", {parts[row, j] * n_ch:.3g}× normal"
-            items.append(f"{errors.channels[j]}={_value_text(errors.values[step, j])} "
+            said = ""
+            if errors.expected is not None and not np.isnan(errors.expected[step, j]):
+                said = f" vs {_value_text(errors.expected[step, j])} expected"
+            items.append(f"{errors.channels[j]}={_value_text(errors.values[step, j])}{said} "
                          f"({share[row, j]:.0%}{extra})")
         names.append(errors.channels[picked[0]])
         texts.append("; ".join(items))

@@ -85,9 +85,10 @@ class SeriesResponse(BaseModel):
                                   "row's step score (null for a row not explained).")
     why: list[str | None] | None = Field(
         default=None, description="With 'explain': the top channels with their values at that "
-                                  "step, their shares of the score and, for a model scoring each "
-                                  "channel in units of its normal error, how many times normal, "
-                                  "e.g. 'cpu=93.1 (71%, 12× normal)'.")
+                                  "step and the values the model expected, their shares of the "
+                                  "score and, for a model scoring each channel in units of its "
+                                  "normal error, how many times normal, e.g. "
+                                  "'cpu=93.1 vs 41.5 expected (71%, 12× normal)'.")
 
 
 class LinesRequest(BaseModel):
