@@ -211,7 +211,8 @@ def test_the_service_explains_a_deep_svdd_model(kit: dict[str, Path]) -> None:
     key = "test-key-0123456789abcdef"
     rows = pd.read_csv(kit["test"]).drop(columns="label").head(12).to_dict("records")
     with TestClient(create_app(kit["svdd"], api_key=key)) as c:
-        assert c.get("/health").json()["explain"] is True
+        health = c.get("/health").json()
+        assert health["explain"] is True and health["explain_method"] == "integrated-gradients"
         r = c.post("/score", json={"rows": rows, "explain": 2}, headers={"X-API-Key": key})
     assert r.status_code == 200, r.text
     body = r.json()

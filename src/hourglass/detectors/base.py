@@ -318,7 +318,19 @@ class BaseDetector(BaseEstimator):
         """The score as a differentiable torch function: float32 feature rows (batch × features,
         on ``device_`` for torch models) in, one score per row out, the same function as
         :meth:`score` (to float rounding). Refused (``InputError``) where
-        :meth:`why_no_gradients` says why."""
+        :meth:`why_no_gradients` says why.
+
+        Examples
+        --------
+        >>> import numpy as np, torch
+        >>> from hourglass.detectors import DeepSVDD
+        >>> X = np.random.default_rng(0).normal(size=(200, 3)).astype("float32")
+        >>> svdd = DeepSVDD(hidden=(4,), epochs=1, verbose=0, device="cpu").fit(X)
+        >>> x = torch.from_numpy(X[:2]).requires_grad_(True)
+        >>> (grad,) = torch.autograd.grad(svdd.gradient_module()(x).sum(), x)
+        >>> grad.shape, bool(np.allclose(svdd.gradient_module()(x).detach().numpy(), svdd.score(X[:2])))
+        (torch.Size([2, 3]), True)
+        """
         why = self.why_no_gradients()
         if why is not None:
             raise InputError(f"{type(self).__name__}: {why}")

@@ -178,6 +178,8 @@ class HealthResponse(BaseModel):
     threshold_value: float
     columns: list[Column]
     explain: bool
+    explain_method: str | None = Field(default=None, description="Tables: how 'explain' names "
+                                       "columns: reconstruction-error or integrated-gradients.")
     max_rows: int
     max_body_bytes: int
     hourglass: str

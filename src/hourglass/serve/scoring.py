@@ -182,6 +182,11 @@ class TableScorer(ModelScorer):
         # the label and time columns were never features: dropped from a request, as score does
         self._meta = [c for c in (pipe.info.get("label_col"), pipe.info.get("time_col")) if c]
         self.explain_unavailable: str | None = explainable(pipe)
+        self.explain_method: str | None = None
+        if self.explain_unavailable is None:
+            from hourglass.explain.tabular import METHOD_NAMES, explanation_method
+
+            self.explain_method = METHOD_NAMES[explanation_method(pipe)]
 
     @property
     def can_adapt(self) -> bool:
@@ -193,6 +198,7 @@ class TableScorer(ModelScorer):
         roles = self.pipeline.features_.roles_
         return {
             **self._describe(self.explain_unavailable is None),
+            "explain_method": self.explain_method,
             "request": '{"rows": [{column: value, ...}, ...]}: one object per row with every '
                        "column below",
             "columns": [{"name": c, "role": roles.get(c, "numeric")} for c in self.columns],
