@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -218,3 +219,14 @@ def test_the_service_explains_a_deep_svdd_model(kit: dict[str, Path]) -> None:
     body = r.json()
     assert body["top_column"][:10] == ["c5"] * 10
     assert all(w.count("%)") == 2 for w in body["why"])
+
+
+def test_stream_explains_a_deep_svdd_model(kit: dict[str, Path]) -> None:
+    rows = pd.read_csv(kit["test"]).drop(columns="label")
+    jsonl = kit["dir"] / "rows.jsonl"
+    rows.to_json(jsonl, orient="records", lines=True)
+    res = runner.invoke(app, ["stream", str(kit["svdd"]), "--input", str(jsonl), "--explain", "2"])
+    assert res.exit_code == 0, res.output
+    alerts = [json.loads(line) for line in res.stdout.splitlines() if line.startswith("{")]
+    first = [a for a in alerts if a["row"] < 10]
+    assert len(first) == 10 and all(a["top_column"] == "c5" and a["why"].count("%)") == 2 for a in first)
