@@ -259,11 +259,16 @@ def test_a_slow_producer_gets_alerts_before_eof_and_ctrl_c_ends_with_the_summary
         assert first["row"] == 0 and first["flag"] in (0, 1)
         assert proc.poll() is None  # still running: stdin is open
         proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=60)
+        # wait with stdin still open: communicate() would close it, and a loaded machine could
+        # then read end of input before the signal and end normally (exit code 0)
+        proc.wait(timeout=60)
+        err = proc.stderr.read() if proc.stderr is not None else b""
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+        if proc.stdin is not None:
+            proc.stdin.close()
     assert proc.returncode == 130, err
     text = err.decode()
     assert "streamed 1 rows" in text and "Traceback" not in text

@@ -266,11 +266,14 @@ def test_an_unexpected_event_is_alerted_while_the_log_is_still_open(model_dir) -
         assert all(a["key"] == "<end>" and a["closed"] == "idle" for a in idle)
         assert proc.poll() is None
         proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=60)
+        proc.wait(timeout=60)  # stdin still open: closing it first could race the signal
+        err = proc.stderr.read() if proc.stderr is not None else b""
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+        if proc.stdin is not None:
+            proc.stdin.close()
     text = err.decode()
     assert proc.returncode == 130, text
     assert "streamed 8 lines" in text and "Traceback" not in text
