@@ -19,7 +19,7 @@ __all__ = ["LOG_FORMAT_HELP", "OPTION_OF_PARAM", "AllSessionsOpt", "BadRowsOpt",
            "ModelArg", "NormalOpt", "QuietOpt", "RoleOpt", "ScalerOpt", "SessionColOpt", "SessionRegexOpt",
            "StepOpt", "StreamBadRowsOpt", "StrictOpt", "TimestampOpt", "WindowOpt", "option_message",
            "parse_roles", "timestamp_option"]
-__all__ += ["ExplainMethodOpt"]
+__all__ += ["AlertFormatOpt", "ExplainMethodOpt", "alert_format_is_ecs"]
 
 #: Library parameter → the CLI option that sets it. An error about such a parameter (an
 #: ``InputError(..., param=...)`` or a detector's "epochs must be ...") names the option instead,
@@ -152,6 +152,24 @@ ExtraNormalOpt = Annotated[list[Path] | None, typer.Option(
     "--extra-normal", help="Time series: another recording of normal operation, same columns "
                            "(e.g. SKAB's anomaly-free.csv), trained on beside DATA's training "
                            "part; no window spans the join (repeatable).")]
+
+AlertFormatOpt = Annotated[str, typer.Option(
+    "--alert-format", help="hourglass: the alerts as described here; ecs: one Elastic Common "
+                           "Schema 8.x document per alert (flagged rows only), for a SIEM "
+                           "(Elastic, OpenSearch, Splunk).")]
+
+
+def alert_format_is_ecs(value: str) -> bool:
+    """Whether ``--alert-format`` asks for ECS documents (refuses an unknown value).
+
+    Examples
+    --------
+    >>> alert_format_is_ecs("hourglass"), alert_format_is_ecs("ECS")
+    (False, True)
+    """
+    if value.strip().lower() not in ("hourglass", "ecs"):
+        raise HourglassError(f"--alert-format: expected hourglass or ecs, got {value!r}")
+    return value.strip().lower() == "ecs"
 
 
 ExplainMethodOpt = Annotated[str, typer.Option(

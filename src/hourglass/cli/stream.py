@@ -25,7 +25,15 @@ from typing import IO, Annotated, Any
 
 import typer
 
-from hourglass.cli._options import IdleTimeoutOpt, MaxSessionsOpt, ModelArg, QuietOpt, StreamBadRowsOpt
+from hourglass.cli._options import (
+    AlertFormatOpt,
+    IdleTimeoutOpt,
+    MaxSessionsOpt,
+    ModelArg,
+    QuietOpt,
+    StreamBadRowsOpt,
+    alert_format_is_ecs,
+)
 from hourglass.cli._output import err, setup_logging, user_errors
 from hourglass.errors import HourglassError
 
@@ -180,10 +188,11 @@ def _line_message(exc: Exception, where: str, lines: list[int]) -> str:
 
 def _open(model: Path, input_file: Path | None, output: Path | None, explain: int | None,
           keep: list[str] | None, adapt: bool, on_bad_rows: str | None, all_rows: bool = False,
-          max_sessions: int = 100_000, idle_timeout: float | None = None,
-          ) -> tuple[Any, Callable[[int], bytes], IO[bytes]]:
+          max_sessions: int = 100_000, idle_timeout: float | None = None, ecs: bool = False,
+          ) -> tuple[Any, Callable[[int], bytes], IO[bytes], Any]:
     """Check the options, load the model, open the input and output (one line on error). The
-    scorer is a :class:`TableScorer`, or a ``LogStreamScorer`` for a log model."""
+    scorer is a :class:`TableScorer`, or a ``LogStreamScorer`` for a log model; the last item
+    the :class:`~hourglass.serve.ecs.AlertRule` of ECS alerts (``None`` without ``ecs``)."""
     from hourglass.cli._common import model_kind, refuse_kept_outputs  # the library, here only
     from hourglass.pipeline import load
     from hourglass.serve import TableScorer
@@ -194,6 +203,9 @@ def _open(model: Path, input_file: Path | None, output: Path | None, explain: in
         refuse_kept_outputs(keep, {"row", "score", "severity", "calibrated", "top_column", "why", "flag"})
         if output is not None and output.is_dir():
             raise HourglassError(f"--output {output}: is a directory, expected a file name")
+        if ecs and all_rows:
+            raise HourglassError("--all: writes unflagged rows too; --alert-format ecs writes "
+                                 "alerts only (drop one of them)")
         pipe = load(model)
         kind = model_kind(pipe)
         if kind == "log":
@@ -216,9 +228,14 @@ def _open(model: Path, input_file: Path | None, output: Path | None, explain: in
                                      "--threshold spot:Q or dspot:Q")
         read = (functools.partial(os.read, os.open(input_file, os.O_RDONLY)) if input_file is not None
                 else _stdin_reader())
+        rule = None
+        if ecs:
+            from hourglass.serve.ecs import AlertRule
+
+            rule = AlertRule.from_model(model, pipe)
         sink: IO[bytes] = (open(output, "ab") if output is not None
                            else sys.stdout.buffer)
-    return scorer, read, sink
+    return scorer, read, sink, rule
 
 
 @contextlib.contextmanager
@@ -278,6 +295,7 @@ def stream(
     max_sessions: MaxSessionsOpt = 100_000,
     idle_timeout: IdleTimeoutOpt = None,
     on_bad_rows: StreamBadRowsOpt = None,
+    alert_format: AlertFormatOpt = "hourglass",
     quiet: QuietOpt = False,
 ) -> None:
     """Score JSON rows or live log lines as they arrive; one JSON alert per flagged row or event.
@@ -301,22 +319,37 @@ def stream(
     --idle-timeout, or evicted beyond --max-sessions). Whole-session models (autoencoders,
     event-ensemble) score each session as it closes, with the alert 'score' writes. Lines that
     match no header format are counted (--on-bad-rows error: stop there).
+
+    With --alert-format ecs each alert is an Elastic Common Schema document instead (the alert
+    above under "hourglass"; --keep fields such as src_ip mapped to ECS fields).
     """
     from hourglass.errors import InputError  # the library is imported here, not for --help
     from hourglass.serve import TableScorer
 
     setup_logging(quiet)
+    with user_errors():
+        ecs = alert_format_is_ecs(alert_format)
     try:
-        scorer, read, sink = _open(model, input_file, output, explain, keep, adapt, on_bad_rows,
-                                   all_rows, max_sessions, idle_timeout)
+        scorer, read, sink, rule = _open(model, input_file, output, explain, keep, adapt,
+                                         on_bad_rows, all_rows, max_sessions, idle_timeout, ecs)
     except KeyboardInterrupt:
         raise typer.Exit(130) from None
     where = str(input_file) if input_file is not None else "<stdin>"
     if not isinstance(scorer, TableScorer):
         from hourglass.cli.stream_logs import run
 
+        render = None
+        if rule is not None:
+            from hourglass.serve.ecs import to_ecs, with_verdict
+
+            def render(alert: dict[str, Any]) -> dict[str, Any]:
+                return to_ecs(with_verdict(alert, scorer.detector), rule)
+
         return run(scorer, read, sink, where=where, batch=batch, max_delay=max_delay_ms / 1000,
-                   on_bad_rows=on_bad_rows or "skip", output=output, idle_timeout=idle_timeout)
+                   on_bad_rows=on_bad_rows or "skip", output=output, idle_timeout=idle_timeout,
+                   render=render)
+    if rule is not None:
+        from hourglass.serve.ecs import to_ecs
     on_bad_rows = on_bad_rows or "error"
     n_rows = flagged = 0
     bad: list[int] = []
@@ -358,11 +391,21 @@ def stream(
                     if explain is not None:
                         alert["top_column"] = result["top_column"][i]
                         alert["why"] = result["why"][i]
+                    kept: dict[str, Any] = {}
                     for c in keep or []:
                         if c not in row:
                             raise HourglassError(f"--keep: no field {c!r} on {where} line {lines[i]}")
-                        alert[c] = row[c]
-                    out_lines.append(json.dumps(alert))
+                        kept[c] = row[c]
+                    if rule is not None:
+                        when = row.get(rule.time_field) if rule.time_field else None
+                        try:
+                            doc = to_ecs({**alert, "threshold": float(threshold.value_)}, rule,
+                                         fields=kept, timestamp=when)
+                        except InputError as exc:
+                            raise HourglassError(f"{where} line {lines[i]}: {exc}") from None
+                        out_lines.append(json.dumps(doc))
+                        continue
+                    out_lines.append(json.dumps({**alert, **kept}))
                 n_rows += len(rows)
                 flagged += sum(result["flags"])
                 if out_lines:

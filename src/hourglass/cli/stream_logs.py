@@ -80,8 +80,10 @@ def summary_line(counts: dict[str, Any], where: str, seconds: float, mode: str) 
 
 def run(scorer: Any, read: Callable[[int], bytes], sink: IO[bytes], *, where: str, batch: int,
         max_delay: float, on_bad_rows: str, output: Path | None,
-        idle_timeout: float | None = None) -> None:
-    """Stream the lines of ``read`` through ``scorer`` and write the alerts to ``sink``."""
+        idle_timeout: float | None = None,
+        render: Callable[[dict[str, Any]], dict[str, Any]] | None = None) -> None:
+    """Stream the lines of ``read`` through ``scorer`` and write the alerts to ``sink`` (each
+    made into what ``render`` returns for it, when given: an ECS document)."""
     import json
 
     from hourglass.cli.stream import LineBatcher, stream_guard
@@ -95,6 +97,8 @@ def run(scorer: Any, read: Callable[[int], bytes], sink: IO[bytes], *, where: st
 
     def write(alerts: list[dict[str, Any]]) -> None:
         if alerts:
+            if render is not None:
+                alerts = [render(a) for a in alerts]
             sink.write(("\n".join(json.dumps(a) for a in alerts) + "\n").encode())
         sink.flush()
 
