@@ -232,3 +232,19 @@ def test_score_time_series_ecs(tmp_path: Path) -> None:
     for d in docs:
         check_document(d, "hourglass.timeseries")
         assert d["hourglass"]["timestamp_from"] == "data" and "time step" in d["message"]
+
+
+def test_stream_log_model_ecs(log_model: tuple[Pipeline, Path], tmp_path: Path) -> None:
+    _, path = log_model
+    lines, broken = live_log(20, seed=7)
+    log = tmp_path / "live.log"
+    log.write_text("\n".join(lines) + "\n")
+    args = ["stream", str(path), "--input", str(log), "--batch", "16"]
+    plain, res = runner.invoke(app, args), runner.invoke(app, [*args, "--alert-format", "ecs"])
+    assert plain.exit_code == 0 and res.exit_code == 0, res.output
+    docs, alerts = _docs(res.stdout), _docs(plain.stdout)
+    assert docs and len(docs) == len(alerts)
+    for d, a in zip(docs, alerts, strict=True):
+        check_document(d, "hourglass.log")
+        assert {k: d["hourglass"][k] for k in a} == a  # the original alert, unchanged
+        assert d["hourglass"]["session"] in broken and a["template"] in d["message"]

@@ -153,7 +153,14 @@ def _timestamp(value: Any, field: str) -> str:
     """An event time (epoch seconds, ISO text, datetime or pandas Timestamp) as ISO-8601 UTC."""
     if isinstance(value, dt.datetime):
         return _iso(value)
-    from hourglass._times import parse_timestamps  # pandas: only when a time is to be read
+    try:  # the common forms without pandas (~100x faster per alert): epoch seconds, ISO-8601
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value < 9.2e9:
+            return _iso(dt.datetime.fromtimestamp(float(value), dt.UTC))
+        if isinstance(value, str):
+            return _iso(dt.datetime.fromisoformat(value.strip()))
+    except (ValueError, OverflowError, OSError):
+        pass
+    from hourglass._times import parse_timestamps  # pandas: the other forms it reads
     from hourglass.errors import InputError
 
     try:
