@@ -90,3 +90,46 @@ def run_measured(cmd: list[str], env: dict[str, str] | None = None) -> tuple[flo
     if info["rc"] != 0:
         raise SystemExit(f"{' '.join(cmd)} failed:\n{info['out']}")
     return info["wall"], info["rss"], info["out"]
+
+
+#: NSL-KDD's attack categories, in the order the tables print them.
+NSL_CATEGORIES = ("DoS", "Probe", "R2L", "U2R")
+
+
+class NslKddFiles:
+    """NSL-KDD files read once with hourglass' ``nsl-kdd`` format (``--data``'s ``nsl_kdd/``).
+
+    ``files["KDDTrain+"]`` is the whole frame (with its ``label``); :meth:`normal` its normal
+    rows without the label; :meth:`attacks` a seeded per-category sample of its attacks;
+    :meth:`preprocessor` the benchmarks' feature preparation (the format's categorical and
+    dropped columns).
+    """
+
+    def __init__(self, data: str | None, *names: str) -> None:
+        from hourglass.ingest import get_dataset
+
+        root = data_dir(data) / "nsl_kdd"
+        self.spec = get_dataset("nsl-kdd")
+        self.files = {name: self.spec.read(root / f"{name}.txt.gz") for name in names}
+
+    def normal(self, name: str = "KDDTrain+") -> Any:
+        """The normal rows of ``name`` without the label column."""
+        df = self.files[name]
+        return df[df.label == "normal"].drop(columns=["label"])
+
+    def attacks(self, name: str = "KDDTrain+", per_category: int = 3000) -> tuple[Any, Any]:
+        """Up to ``per_category`` attack rows of each category of ``name`` (seeded sample, label
+        kept) and each row's category."""
+        import pandas as pd
+
+        df = self.files[name]
+        cat = df.label.map(self.spec.categories)
+        att = pd.concat([df[cat == c].sample(min(int((cat == c).sum()), per_category), random_state=0)
+                         for c in NSL_CATEGORIES])
+        return att, att.label.map(self.spec.categories).to_numpy()
+
+    def preprocessor(self, **params: Any) -> Any:
+        """An unfitted TabularPreprocessor for these files (``params`` on top)."""
+        from hourglass.features import TabularPreprocessor
+
+        return TabularPreprocessor(categorical=self.spec.categorical, drop=self.spec.drop, **params)

@@ -32,10 +32,8 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import data_dir, header, markdown_table, write_result
+from _common import NslKddFiles, header, markdown_table, write_result
 from hourglass.detectors import AutoEncoder
-from hourglass.features import TabularPreprocessor
-from hourglass.ingest import get_dataset
 
 
 def main() -> None:
@@ -88,10 +86,9 @@ def main() -> None:
 
 def _normal_features(data: str | None):  # type: ignore[no-untyped-def]
     """The benchmark's features of KDDTrain+'s normal rows (78 columns)."""
-    spec = get_dataset("nsl-kdd")
-    train = spec.read(data_dir(data) / "nsl_kdd" / "KDDTrain+.txt.gz")
-    normal = train[train.label == "normal"].drop(columns=["label"])
-    return TabularPreprocessor(categorical=spec.categorical, drop=spec.drop).fit(normal).transform(normal)
+    nsl = NslKddFiles(data, "KDDTrain+")
+    normal = nsl.normal()
+    return nsl.preprocessor().fit(normal).transform(normal)
 
 
 _FRESH_FIT = """

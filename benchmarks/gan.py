@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import REPO, data_dir, header, markdown_table, write_result
+from _common import REPO, NslKddFiles, data_dir, header, markdown_table, write_result
 from hourglass.detectors import AnoGAN, AutoEncoder, EncoderGAN, GANomaly
 
 ODDS = ("38_thyroid", "6_cardio", "30_satellite", "28_pendigits", "18_Ionosphere", "16_http")
@@ -155,14 +155,8 @@ def _save(args: argparse.Namespace, rows: list[dict[str, Any]], seconds: float |
 
 
 def part_nsl(args: argparse.Namespace, models: list[str]) -> list[dict[str, Any]]:
-    from hourglass.features import TabularPreprocessor
-    from hourglass.ingest import get_dataset
-
-    root = data_dir(args.data) / "nsl_kdd"
-    spec = get_dataset("nsl-kdd")
-    train = spec.read(root / "KDDTrain+.txt.gz")
-    test = spec.read(root / "KDDTest+.txt.gz")
-    normal = train[train.label == "normal"].drop(columns=["label"])
+    nsl = NslKddFiles(args.data, "KDDTrain+", "KDDTest+")
+    test, normal = nsl.files["KDDTest+"], nsl.normal()
     y = (test.label != "normal").to_numpy().astype(int)
     out = []
     seeds = list(range(args.seeds))
@@ -170,7 +164,7 @@ def part_nsl(args: argparse.Namespace, models: list[str]) -> list[dict[str, Any]
         rows = normal
         if len(rows) > args.nsl_max_train:
             rows = rows.iloc[np.sort(np.random.default_rng(seed).permutation(len(rows))[:args.nsl_max_train])]
-        pre = TabularPreprocessor(categorical=spec.categorical, drop=spec.drop).fit(rows)
+        pre = nsl.preprocessor().fit(rows)
         X, Xt = pre.transform(rows), pre.transform(test.drop(columns=["label"]))
         print(f"NSL-KDD seed {seed}: train {X.shape}, test {Xt.shape}", flush=True)
         for name in models:

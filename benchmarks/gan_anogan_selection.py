@@ -31,11 +31,11 @@ import numpy as np
 from sklearn.metrics import roc_auc_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import REPO, data_dir, header, markdown_table, write_result
+from _common import NSL_CATEGORIES, REPO, NslKddFiles, data_dir, header, markdown_table, write_result
 from hourglass.detectors import AnoGAN, EncoderGAN, GANomaly
 
 ODDS = ("38_thyroid", "6_cardio", "30_satellite", "28_pendigits", "18_Ionosphere", "16_http")
-CATS = ("DoS", "Probe", "R2L", "U2R")
+CATS = NSL_CATEGORIES
 RESULTS = REPO / "benchmarks" / "results"
 MODELS = {"anogan": AnoGAN, "ganomaly": GANomaly, "encoder-gan": EncoderGAN}
 
@@ -59,23 +59,15 @@ def odds_split(root: Path, name: str, seed: int, max_train: int,
 
 
 def nsl_split(root: Path, seed: int, max_train: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    import pandas as pd
-
-    from hourglass.features import TabularPreprocessor
-    from hourglass.ingest import get_dataset
-
-    spec = get_dataset("nsl-kdd")
-    train = spec.read(root / "KDDTrain+.txt.gz")
-    normal = train[train.label == "normal"].drop(columns=["label"])
-    cat = train.label.map(spec.categories)
-    att = pd.concat([train[cat == c].sample(min(int((cat == c).sum()), 3000), random_state=0)
-                     for c in CATS])
+    nsl = NslKddFiles(str(root.parent), "KDDTrain+")
+    normal = nsl.normal()
+    att, att_cat = nsl.attacks()
     order = np.random.default_rng(seed).permutation(len(normal))
     fit_rows = normal.iloc[np.sort(order[:max_train])]
     hold = normal.iloc[np.sort(order[max_train:max_train + 5000])]
-    pre = TabularPreprocessor(categorical=spec.categorical, drop=spec.drop).fit(fit_rows)
+    pre = nsl.preprocessor().fit(fit_rows)
     Xf, Xh, Xa = (pre.transform(d) for d in (fit_rows, hold, att.drop(columns=["label"])))
-    return Xf, Xh, Xa, att.label.map(spec.categories).to_numpy()
+    return Xf, Xh, Xa, att_cat
 
 
 def evaluate(cfg: dict[str, Any], seed: int, Xf: np.ndarray, Xh: np.ndarray, Xa: np.ndarray,

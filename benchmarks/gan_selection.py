@@ -21,16 +21,13 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 from sklearn.metrics import roc_auc_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import data_dir, header, markdown_table, write_result
+from _common import NSL_CATEGORIES, NslKddFiles, header, markdown_table, write_result
 from hourglass.detectors import GANomaly
-from hourglass.features import TabularPreprocessor
-from hourglass.ingest import get_dataset
 
-CATS = ("DoS", "Probe", "R2L", "U2R")
+CATS = NSL_CATEGORIES
 CONFIGS = {"ema_decay=None (before)": {"ema_decay": None}, "ema_decay=0.99 (now)": {}}
 
 
@@ -45,20 +42,16 @@ def main() -> None:
     import torch
 
     torch.set_num_threads(1)
-    spec = get_dataset("nsl-kdd")
-    train = spec.read(data_dir(args.data) / "nsl_kdd" / "KDDTrain+.txt.gz")
-    normal = train[train.label == "normal"].drop(columns=["label"])
-    cat = train.label.map(spec.categories)
-    att = pd.concat([train[cat == c].sample(min(int((cat == c).sum()), 3000), random_state=0)
-                     for c in CATS])
-    att_cat = att.label.map(spec.categories).to_numpy()
+    nsl = NslKddFiles(args.data, "KDDTrain+")
+    normal = nsl.normal()
+    att, att_cat = nsl.attacks()
     results: dict[str, list[float]] = {name: [] for name in CONFIGS}
     rows = []
     for seed in range(args.seeds):
         order = np.random.default_rng(seed).permutation(len(normal))
         fit_rows = normal.iloc[np.sort(order[:args.max_train])]
         hold = normal.iloc[np.sort(order[args.max_train:args.max_train + 5000])]
-        pre = TabularPreprocessor(categorical=spec.categorical, drop=spec.drop).fit(fit_rows)
+        pre = nsl.preprocessor().fit(fit_rows)
         Xf, Xh, Xa = (pre.transform(d) for d in (fit_rows, hold, att.drop(columns=["label"])))
         for name, cfg in CONFIGS.items():
             start = time.perf_counter()

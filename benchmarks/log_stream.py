@@ -138,7 +138,7 @@ def main() -> None:
             f"the median of {args.repeat} runs, the CLI row one run. HDFS_2k is a random sample "
             "of the full log, so nearly every block appears once (2,200 sessions for 2,206 "
             "events): it measures parsing and per-session overhead, and it has no labels, so its "
-            "alerts are no detection figure. Synthetic: {args.lines:,} lines "
+            f"alerts are no detection figure. Synthetic: {args.lines:,} lines "
             f"(logs_scale.py generator, 3% failing blocks), trained on {args.train_lines:,} "
             "normal lines (its 13 steps are 5 templates, so with g = 9 only the unseen failure "
             "template is flagged). Events/s of a stream = events / time to parse, group, score "

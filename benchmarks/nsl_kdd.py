@@ -25,14 +25,12 @@ import warnings
 import numpy as np
 
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parent))
-from _common import data_dir, header, markdown_table, timed, write_result
+from _common import NSL_CATEGORIES, NslKddFiles, header, markdown_table, timed, write_result
 from hourglass.detectors import AutoEncoder
 from hourglass.evaluate import binary_metrics, per_class_detection
-from hourglass.features import TabularPreprocessor
-from hourglass.ingest import get_dataset
 from hourglass.thresholds import POT, AlertBudget, BestF1, Percentile, Threshold
 
-CATS = ("DoS", "Probe", "R2L", "U2R")
+CATS = NSL_CATEGORIES
 
 
 class _Sklearn:
@@ -130,18 +128,15 @@ def main() -> None:
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
     warnings.filterwarnings("ignore")
-    root = data_dir(args.data) / "nsl_kdd"
-    spec = get_dataset("nsl-kdd")
-    train = spec.read(root / "KDDTrain+.txt.gz")
-    tests = {"KDDTest+": spec.read(root / "KDDTest+.txt.gz"),
-             "KDDTest-21": spec.read(root / "KDDTest-21.txt.gz")}
-    normal = train[train.label == "normal"].drop(columns=["label"])
+    nsl = NslKddFiles(args.data, "KDDTrain+", "KDDTest+", "KDDTest-21")
+    spec, train = nsl.spec, nsl.files["KDDTrain+"]
+    tests = {k: nsl.files[k] for k in ("KDDTest+", "KDDTest-21")}
+    normal = nsl.normal()
     rng = np.random.default_rng(args.seed)
     order = rng.permutation(len(normal))
     n_hold = len(normal) // 10
     fit_rows, hold_rows = normal.iloc[order[n_hold:]], normal.iloc[order[:n_hold]]
-    pre = TabularPreprocessor(categorical=spec.categorical, drop=spec.drop,
-                              scaler=args.scaler).fit(fit_rows)
+    pre = nsl.preprocessor(scaler=args.scaler).fit(fit_rows)
     X_fit, X_hold = pre.transform(fit_rows), pre.transform(hold_rows)
     Xt = {k: pre.transform(v.drop(columns=["label"])) for k, v in tests.items()}
     print(f"train: {len(X_fit)} normal rows ({n_hold} held out for the threshold), "

@@ -11,7 +11,8 @@ used to choose anything.
         [--configs '[{}, {"batch_size": 2048}]'] [--seeds 0,1] [--norms none] [--out NAME]
 
 ``--configs`` (a JSON list of AutoEncoder parameter changes) replaces the grid; each runs once
-per seed in ``--seeds`` (the model's ``random_state``; the held-out split stays seed 0).
+per seed in ``--seeds`` (the model's ``random_state``; the held-out split stays seed 0) and per
+preprocessing change in ``--pre`` (a JSON list of TabularPreprocessor parameter changes).
 """
 
 from __future__ import annotations
@@ -26,17 +27,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from sklearn.metrics import roc_auc_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import data_dir, header, markdown_table, write_result
+from _common import NSL_CATEGORIES, NslKddFiles, header, markdown_table, write_result
 from hourglass.detectors import AutoEncoder
 from hourglass.evaluate import binary_metrics
-from hourglass.features import TabularPreprocessor
-from hourglass.ingest import get_dataset
 
-CATS = ("DoS", "Probe", "R2L", "U2R")
+CATS = NSL_CATEGORIES
 GRID: list[tuple[dict[str, Any], dict[str, Any]]] = [
     ({}, {}), ({}, {"random_state": 1}), ({"scaler": "standard"}, {}),
     ({"scaler": "standard"}, {"random_state": 1}), ({"scaler": "robust"}, {}),
@@ -51,20 +49,16 @@ def main() -> None:
     ap.add_argument("--data", help="folder holding nsl_kdd/ (default: ../shared/data or $HOURGLASS_DATA)")
     ap.add_argument("--quick", action="store_true", help="only the first two configurations")
     ap.add_argument("--configs", help="JSON list of AutoEncoder parameter dicts (replaces the grid)")
+    ap.add_argument("--pre", help="JSON list of TabularPreprocessor parameter dicts, crossed with --configs")
     ap.add_argument("--seeds", default="0", help="comma-separated random_state values per config")
     ap.add_argument("--norms", default="none,feature", help="score_norm values to try")
     ap.add_argument("--out", default="nsl_kdd_selection", help="result file name (no .md)")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
     warnings.filterwarnings("ignore")
-    root = data_dir(args.data) / "nsl_kdd"
-    spec = get_dataset("nsl-kdd")
-    train, test = spec.read(root / "KDDTrain+.txt.gz"), spec.read(root / "KDDTest+.txt.gz")
-    normal = train[train.label == "normal"].drop(columns=["label"])
-    cat = train.label.map(spec.categories)
-    att = pd.concat([train[cat == c].sample(min(int((cat == c).sum()), 3000), random_state=0)
-                     for c in CATS])
-    att_cat = att.label.map(spec.categories).to_numpy()
+    nsl = NslKddFiles(args.data, "KDDTrain+", "KDDTest+")
+    test, normal = nsl.files["KDDTest+"], nsl.normal()
+    att, att_cat = nsl.attacks()
     order = np.random.default_rng(0).permutation(len(normal))
     n_hold = len(normal) // 10
     fit_rows, hold = normal.iloc[order[n_hold:]], normal.iloc[order[:n_hold]]
@@ -72,10 +66,11 @@ def main() -> None:
     rows = []
     grid = GRID[:2] if args.quick else GRID
     if args.configs:
-        grid = [({}, {**cfg, "random_state": int(seed)}) for cfg in json.loads(args.configs)
-                for seed in args.seeds.split(",")]
+        grid = [(pre_kw, {**cfg, "random_state": int(seed)})
+                for pre_kw in (json.loads(args.pre) if args.pre else [{}])
+                for cfg in json.loads(args.configs) for seed in args.seeds.split(",")]
     for pre_kw, cfg in grid:
-        pre = TabularPreprocessor(categorical=spec.categorical, drop=spec.drop, **pre_kw).fit(fit_rows)
+        pre = nsl.preprocessor(**pre_kw).fit(fit_rows)
         Xf, Xh, Xa, Xt = (pre.transform(d) for d in (fit_rows, hold, att.drop(columns=["label"]),
                                                       test.drop(columns=["label"])))
         for norm in args.norms.split(","):

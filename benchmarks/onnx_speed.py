@@ -23,11 +23,9 @@ import onnxruntime as ort
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import data_dir, header, markdown_table, timed, write_result
+from _common import NslKddFiles, header, markdown_table, timed, write_result
 from hourglass import Pipeline
 from hourglass.detectors import AutoEncoder
-from hourglass.features import TabularPreprocessor
-from hourglass.ingest import get_dataset
 from hourglass.pipeline.export import RTOL, export_onnx
 
 
@@ -41,13 +39,9 @@ def main() -> None:
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
     warnings.filterwarnings("ignore")
-    root = data_dir(args.data) / "nsl_kdd"
-    spec = get_dataset("nsl-kdd")
-    train = spec.read(root / "KDDTrain+.txt.gz")
-    test = spec.read(root / "KDDTest+.txt.gz")
-    normal = train[train.label == "normal"].drop(columns=["label"])
-    pipe = Pipeline(AutoEncoder(epochs=args.epochs, verbose=0),
-                    features=TabularPreprocessor(categorical=spec.categorical, drop=spec.drop))
+    nsl = NslKddFiles(args.data, "KDDTrain+", "KDDTest+")
+    test, normal = nsl.files["KDDTest+"], nsl.normal()
+    pipe = Pipeline(AutoEncoder(epochs=args.epochs, verbose=0), features=nsl.preprocessor())
     _, fit_s = timed(lambda: pipe.fit(normal))
     rows_test = test.drop(columns=["label"])
     with tempfile.TemporaryDirectory() as tmp:

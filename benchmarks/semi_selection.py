@@ -29,20 +29,16 @@ import torch
 from sklearn.metrics import roc_auc_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import data_dir, header, markdown_table, write_result
+from _common import NslKddFiles, header, markdown_table, write_result
 from hourglass.detectors import AutoEncoder
-from hourglass.features import TabularPreprocessor
-from hourglass.ingest import get_dataset
 
 GROUPS = {"DoS": ("DoS",), "Probe": ("Probe",), "R2L+U2R": ("R2L", "U2R")}
 
 
 def run(args: argparse.Namespace) -> str:
-    spec = get_dataset("nsl-kdd")
-    train = spec.read(data_dir(args.data) / "nsl_kdd" / "KDDTrain+.txt.gz")
-    normal_rows = train[train.label == "normal"]
-    pre = TabularPreprocessor(categorical=spec.categorical, drop=spec.drop).fit(
-        normal_rows.drop(columns=["label"]))
+    nsl = NslKddFiles(args.data, "KDDTrain+")
+    spec, train = nsl.spec, nsl.files["KDDTrain+"]
+    pre = nsl.preprocessor().fit(nsl.normal())
     X = pre.transform(train.drop(columns=["label"]))
     cat = train.label.map(spec.categories).fillna("normal").to_numpy()
     grid = (json.loads(args.grid) if args.grid

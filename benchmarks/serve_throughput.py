@@ -1,13 +1,20 @@
 """Throughput of the scoring service: requests/s and rows/s of ``POST /score`` over real HTTP.
 
-Trains an autoencoder on the bundled NSL-KDD demo rows (41 columns, 3 categorical; a few epochs:
-the scores' quality does not matter here, the model's size does), starts ``hourglass serve`` with
-uvicorn in a subprocess, and sends the demo test rows from one client over one keep-alive
-connection, one request at a time: 1 row per request and 1,000 rows per request. Each figure is
-the median of several runs. Beside it, the same rows scored in-process by ``TableScorer`` (no
-HTTP, no JSON) show what the service adds.
+Three models, each served by ``hourglass serve`` with uvicorn in a subprocess and sent requests
+from one client over one keep-alive connection, one request at a time; each figure is the median
+of several runs, and beside it the same requests scored in-process by the model's scorer (no
+HTTP, no JSON) show what the service adds:
 
-    OMP_NUM_THREADS=1 nice -n 10 python benchmarks/serve_throughput.py [--runs 5] [--port 18081]
+* table: an autoencoder on the bundled NSL-KDD demo rows (41 columns; a few epochs: the scores'
+  quality does not matter here, the model's size does), 1 and 1,000 rows per request;
+* time series: ``lstm-ae`` (window 32) trained on SKAB ``valve1/0.csv``'s protocol training part,
+  requests of 64 rows (a monitor sending the last minute) and of the whole file;
+* logs: ``deeplog`` trained on Loghub's raw ``HDFS_2k.log`` (sessions by block id), requests of
+  200 raw lines and of the whole 2,000-line file; and ``deeplog`` on the DeepLog HDFS key
+  sequences (``--format keys``), 1,000 sessions per request.
+
+    OMP_NUM_THREADS=1 nice -n 10 python benchmarks/serve_throughput.py [--runs 5] [--only logs]
+        [--data ../shared/data]
 """
 
 from __future__ import annotations
@@ -23,9 +30,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import REPO, header, markdown_table, write_result
+from _common import REPO, data_dir, header, markdown_table, write_result
 
 sys.path.insert(0, str(REPO / "src"))
 
@@ -58,70 +66,182 @@ def _run(conn: http.client.HTTPConnection, bodies: list[bytes], key: str) -> flo
     return time.perf_counter() - t
 
 
+def _train(args: list[str], env: dict[str, str]) -> None:
+    res = subprocess.run([sys.executable, "-m", "hourglass", "train", *args, "-q"], env=env,
+                         capture_output=True, text=True)
+    if res.returncode != 0:
+        raise SystemExit(f"hourglass train failed: {res.stderr.strip()}")
+
+
+def _http(model: Path, cases: dict[str, list[bytes]], port: int, runs: int, env: dict[str, str]
+          ) -> dict[str, float]:
+    """Median seconds per run of each case's bodies, sent to ``hourglass serve model``."""
+    key = secrets.token_urlsafe(32)
+    proc = subprocess.Popen([sys.executable, "-m", "hourglass", "serve", str(model), "--port",
+                             str(port), "--max-body-mb", "64", "-q"],
+                            env={**env, "HOURGLASS_API_KEY": key},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    out = {}
+    try:
+        _wait_ready(port, proc)
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        for name, bodies in cases.items():
+            _run(conn, bodies[:3], key)  # warm-up
+            out[name] = statistics.median(_run(conn, bodies, key) for _ in range(runs))
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    return out
+
+
+def _in_process(score: Any, batches: list[Any], runs: int) -> float:
+    """Median seconds per run of ``score(batch)`` over ``batches``."""
+    score(batches[0])
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        for b in batches:
+            score(b)
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def _rows(path: str, kind: str, case: str, k: int, units: int, seconds: float, unit: str) -> list[Any]:
+    """A result row: ``k`` requests of ``units`` rows (lines, sessions) each took ``seconds``."""
+    return [kind, path, case, k, f"{k / seconds:,.0f}", f"{units * k / seconds:,.0f} {unit}",
+            f"{1000 * seconds / k:.2f}"]
+
+
+def bench_table(work: Path, runs: int, port: int, env: dict[str, str], epochs: int) -> list[list[Any]]:
+    from hourglass.ingest.datasets import demo_path, get_dataset
+    from hourglass.serve import TableScorer
+
+    spec = get_dataset("nsl-kdd")
+    model = work / "table"
+    _train([str(demo_path("train")), "--dataset", "nsl-kdd", "--model", "autoencoder", "--epochs",
+            str(epochs), "-o", str(model)], env)
+    test = spec.read(demo_path("test")).drop(columns=[spec.label_col])
+    test = test.drop(columns=[c for c in ("difficulty",) if c in test.columns])
+    records = test.to_dict("records")
+    sizes = {1: 300, 1000: 8}  # rows per request → requests per run
+    batches = {n: [records[(i * n) % (len(records) - n):][:n] for i in range(k)] for n, k in sizes.items()}
+    http = _http(model, {f"{n} rows": [json.dumps({"rows": b}).encode() for b in batches[n]]
+                         for n in sizes}, port, runs, env)
+    scorer = TableScorer(model)
+    out = []
+    for n, k in sizes.items():
+        out.append(_rows("HTTP", "table (autoencoder, 41 columns)", f"{n} rows", k, n,
+                         http[f"{n} rows"], "rows"))
+    for n, k in sizes.items():
+        out.append(_rows("in-process", "table (autoencoder, 41 columns)", f"{n} rows", k, n,
+                         _in_process(scorer.score, batches[n], runs), "rows"))
+    return out
+
+
+def bench_series(work: Path, runs: int, port: int, env: dict[str, str], data: Path) -> list[list[Any]]:
+    from hourglass.ingest.timeseries import get_timeseries_dataset
+    from hourglass.serve import SeriesScorer
+
+    path = data / "skab" / "data" / "valve1" / "0.csv"
+    model = work / "series"
+    _train([str(path), "--dataset", "skab", "--model", "lstm-ae", "--window", "32", "--epochs", "5",
+            "-o", str(model)], env)
+    df = get_timeseries_dataset("skab").read(path).drop(columns=["label", "changepoint"])
+    df["datetime"] = df["datetime"].astype(str)
+    records = df.to_dict("records")
+    n_all = len(records)
+    cases = {64: 100, n_all: 10}  # rows per request → requests per run
+    batches = {n: [records[(i * 7) % (n_all - n + 1):][:n] for i in range(k)] for n, k in cases.items()}
+    http = _http(model, {f"{n} rows": [json.dumps({"rows": b}).encode() for b in batches[n]]
+                         for n in cases}, port, runs, env)
+    scorer = SeriesScorer(model)
+    kind = f"time series (lstm-ae window 32, SKAB {df.shape[1] - 1} channels)"
+    out = [_rows("HTTP", kind, f"{n} rows", k, n, http[f"{n} rows"], "rows") for n, k in cases.items()]
+    out += [_rows("in-process", kind, f"{n} rows", k, n, _in_process(scorer.score, batches[n], runs),
+                  "rows") for n, k in cases.items()]
+    return out
+
+
+def bench_logs(work: Path, runs: int, port: int, env: dict[str, str], data: Path) -> list[list[Any]]:
+    from hourglass.ingest.logs import file_lines
+    from hourglass.serve import LogScorer
+
+    log = data / "loghub_2k" / "HDFS" / "HDFS_2k.log.gz"
+    model = work / "logs"
+    _train([str(log), "--format", "hdfs", "--session-regex", r"blk_-?\d+", "--model", "deeplog",
+            "--epochs", "5", "-o", str(model)], env)
+    lines = list(file_lines(log))
+    scorer = LogScorer(model)
+    n_sessions = {n: len(scorer.score(lines[:n])["sessions"]) for n in (200, len(lines))}
+    cases = {200: 50, len(lines): 10}
+    batches = {n: [lines[(i * 37) % (len(lines) - n + 1):][:n] for i in range(k)] for n, k in cases.items()}
+    keys_path = data / "hdfs_deeplog" / "hdfs_train"
+    keys_model = work / "keys"
+    _train([str(keys_path), "--format", "keys", "--model", "deeplog", "--epochs", "5", "-o",
+            str(keys_model)], env)
+    seqs = [[int(t) for t in ln.split()] for ln in keys_path.read_text().splitlines() if ln.strip()]
+    key_batches = [seqs[i * 1000:(i + 1) * 1000] for i in range(4)]
+    http = _http(model, {f"{n} lines": [json.dumps({"lines": b}).encode() for b in batches[n]]
+                         for n in cases}, port, runs, env)
+    http.update(_http(keys_model, {"1000 sessions": [json.dumps({"sessions": b}).encode()
+                                                     for b in key_batches]}, port, runs, env))
+    keys_scorer = LogScorer(keys_model)
+    kind = "logs (deeplog, HDFS_2k raw lines)"
+    kkind = "logs (deeplog, HDFS key sequences)"
+    out = []
+    for n, k in cases.items():
+        out.append(_rows("HTTP", kind, f"{n} lines ({n_sessions[n]} sessions)", k, n,
+                         http[f"{n} lines"], "lines"))
+    out.append(_rows("HTTP", kkind, "1000 sessions", 4, 1000, http["1000 sessions"], "sessions"))
+    for n, k in cases.items():
+        out.append(_rows("in-process", kind, f"{n} lines ({n_sessions[n]} sessions)", k, n,
+                         _in_process(scorer.score, batches[n], runs), "lines"))
+    out.append(_rows("in-process", kkind, "1000 sessions", 4, 1000,
+                     _in_process(keys_scorer.score, key_batches, runs), "sessions"))
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--port", type=int, default=18081)
     ap.add_argument("--epochs", type=int, default=3)
+    ap.add_argument("--data", default=None, help="data folder (default: $HOURGLASS_DATA or ../shared/data)")
+    ap.add_argument("--only", choices=("table", "timeseries", "logs"), action="append",
+                    help="run only these parts (repeatable; default: all)")
     args = ap.parse_args()
-
-    from hourglass.ingest.datasets import demo_path, get_dataset
-    from hourglass.serve import TableScorer
-
-    spec = get_dataset("nsl-kdd")
+    parts = args.only or ["table", "timeseries", "logs"]
     work = Path(tempfile.mkdtemp(prefix="hourglass-serve-bench-"))
-    model = work / "model"
     env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
-    subprocess.run([sys.executable, "-m", "hourglass", "train", str(demo_path("train")), "--dataset",
-                    "nsl-kdd", "--model", "autoencoder", "--epochs", str(args.epochs), "-o",
-                    str(model), "-q"], check=True, env=env, capture_output=True)
-    test = spec.read(demo_path("test")).drop(columns=[spec.label_col])
-    test = test.drop(columns=[c for c in ("difficulty",) if c in test.columns])
-    records = test.to_dict("records")
-    sizes = {1: 300, 1000: 8}  # rows per request → requests per run
-    bodies = {n: [json.dumps({"rows": records[(i * n) % (len(records) - n):][:n]}).encode()
-                  for i in range(k)] for n, k in sizes.items()}
+    rows: list[list[Any]] = []
+    if "table" in parts:
+        rows += bench_table(work, args.runs, args.port, env, args.epochs)
+    if "timeseries" in parts or "logs" in parts:
+        data = data_dir(args.data)
+        if "timeseries" in parts:
+            rows += bench_series(work, args.runs, args.port, env, data)
+        if "logs" in parts:
+            rows += bench_logs(work, args.runs, args.port, env, data)
 
-    key = secrets.token_urlsafe(32)
-    proc = subprocess.Popen([sys.executable, "-m", "hourglass", "serve", str(model), "--port",
-                             str(args.port), "-q"], env={**env, "HOURGLASS_API_KEY": key},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    rows = []
-    try:
-        _wait_ready(args.port, proc)
-        conn = http.client.HTTPConnection("127.0.0.1", args.port, timeout=60)
-        for n, k in sizes.items():
-            _run(conn, bodies[n][:3], key)  # warm-up
-            times = [_run(conn, bodies[n], key) for _ in range(args.runs)]
-            med = statistics.median(times)
-            rows.append(["HTTP (uvicorn, 1 client, keep-alive)", n, f"{k / med:,.0f}",
-                         f"{k * n / med:,.0f}", f"{1000 * med / k:.2f}"])
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-
-    scorer = TableScorer(model)
-    for n, k in sizes.items():
-        batches = [records[(i * n) % (len(records) - n):][:n] for i in range(k)]
-        scorer.score(batches[0])
-        times = []
-        for _ in range(args.runs):
-            t = time.perf_counter()
-            for b in batches:
-                scorer.score(b)
-            times.append(time.perf_counter() - t)
-        med = statistics.median(times)
-        rows.append(["in-process TableScorer.score (no HTTP/JSON)", n, f"{k / med:,.0f}",
-                     f"{k * n / med:,.0f}", f"{1000 * med / k:.2f}"])
-
-    table = markdown_table(["path", "rows/request", "requests/s", "rows/s", "ms/request"], rows)
+    table = markdown_table(["model", "path", "request", "requests/run", "requests/s", "throughput",
+                            "ms/request"], rows)
     threads = os.environ.get("OMP_NUM_THREADS", "torch default")
     text = (header("Scoring service throughput (POST /score)")
-            + f"\nModel: autoencoder (default architecture, {args.epochs} epochs) on the bundled "
-            f"NSL-KDD demo rows: {len(test.columns)} input columns. Rows: the demo test file, "
-            f"sent as JSON records. Median of {args.runs} runs of {sizes[1]} one-row requests and "
-            f"{sizes[1000]} thousand-row requests, one client on one keep-alive connection, "
-            f"client and server on the same machine (OMP_NUM_THREADS={threads}).\n\n{table}\n")
+            + f"\nMedian of {args.runs} runs; one client sends the requests one after the other on one "
+            "keep-alive connection, client and server on the same machine "
+            f"(OMP_NUM_THREADS={threads}). 'HTTP' is uvicorn + JSON + scoring; 'in-process' is the "
+            "model's scorer (TableScorer, SeriesScorer, LogScorer) on the same requests, without "
+            "HTTP or JSON. A log request's throughput counts the raw lines sent (the sessions they "
+            "group into in brackets); a time-series request's, the rows of the series. Models: "
+            "autoencoder (default architecture, "
+            f"{args.epochs} epochs) on the bundled NSL-KDD demo rows; lstm-ae (window 32, 5 epochs) "
+            "on SKAB valve1/0.csv's training part, sent rows of that file; deeplog (defaults, 5 "
+            "epochs) on Loghub HDFS_2k.log (sessions by block id), sent lines of that file; deeplog "
+            "(defaults, 5 epochs) on the DeepLog hdfs_train key sequences, sent 1,000 of them per "
+            "request. HDFS_2k.log samples 2,000 lines of a long log, so most of its blocks "
+            "appear in one line only: its sessions are mostly one event long (a line naming two "
+            "blocks joins both sessions, hence more sessions than lines). "
+            f"Parts run: {', '.join(parts)}.\n\n{table}\n")
     path = write_result("serve_throughput", text)
     print(text)
     print(f"wrote {path}")

@@ -41,7 +41,7 @@ import torch
 from sklearn.metrics import average_precision_score, roc_auc_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import data_dir, header, markdown_table, write_result
+from _common import NslKddFiles, data_dir, header, markdown_table, write_result
 from hourglass import detectors as hd
 
 logger = logging.getLogger("benchmarks.tabular")
@@ -168,15 +168,9 @@ class NslKdd:
     arrays: dict[str, np.ndarray] = field(default_factory=dict)
 
     def load(self) -> NslKdd:
-        from hourglass.features import TabularPreprocessor
-        from hourglass.ingest import get_dataset
-
-        spec = get_dataset("nsl-kdd")
-        train = spec.read(self.root / "KDDTrain+.txt.gz")
-        test = spec.read(self.root / "KDDTest+.txt.gz")
-        normal = train[train.label == "normal"]
-        pre = TabularPreprocessor(categorical=spec.categorical, drop=spec.drop).fit(
-            normal.drop(columns=["label"]))
+        nsl = NslKddFiles(str(self.root.parent), "KDDTrain+", "KDDTest+")
+        train, test = nsl.files["KDDTrain+"], nsl.files["KDDTest+"]
+        pre = nsl.preprocessor().fit(nsl.normal())
         self.arrays = {
             "X": pre.transform(train.drop(columns=["label"])),
             "y": (train.label != "normal").to_numpy().astype(np.int8),

@@ -73,13 +73,14 @@ def test_log_model_on_a_table_says_no_session_matched(tmp_path: Path, flows: Pat
                    "no sessions found", out)
 
 
-def test_binary_and_evtx_files_are_refused(tmp_path: Path, flows: Path) -> None:
+def test_binary_and_damaged_evtx_files_are_refused(tmp_path: Path, flows: Path) -> None:
     evtx = tmp_path / "sec.evtx"
     evtx.write_bytes(b"ElfFile\x00" + bytes(range(256)) * 8)
     blob = tmp_path / "blob.csv"
     blob.write_bytes(b"a,b\n\x00\x01\x02\n")
     out = tmp_path / "m"
-    _fails_cleanly(["train", str(evtx), "-o", str(out), *FAST], "Windows .evtx event log", out)
+    _fails_cleanly(["train", str(evtx), "-o", str(out), *FAST],
+                   "not a readable Windows .evtx event log", out)
     _fails_cleanly(["inspect", str(blob)], "binary data")
     parquet = tmp_path / "flows.parquet"
     pd.DataFrame({"a": [1.0, 2.0]}).to_parquet(parquet)

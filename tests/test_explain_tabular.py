@@ -88,9 +88,9 @@ def test_explain_rows_checks_its_arguments(pipe: Pipeline) -> None:
         explain_rows(pipe, _factor_frame(3), top=0)
     df = _factor_frame(300).iloc[:, :4]
     svdd = Pipeline(detector=DeepSVDD(epochs=1, verbose=0)).fit(df)
-    assert "DeepSVDD has no per-feature reconstruction error" in str(explainable(svdd))
+    assert "DeepSVDD has no per-feature reconstruction error" in str(explainable(svdd, "reconstruction"))
     with pytest.raises(InputError, match="autoencoder-type"):
-        explain_rows(svdd, df.head(2))
+        explain_rows(svdd, df.head(2), method="reconstruction")
 
 
 # -- CLI ---------------------------------------------------------------------------------------
@@ -122,7 +122,10 @@ def test_explain_prints_the_flagged_rows_and_writes_them(kit: dict[str, Path]) -
     assert "main reason among" in res.stdout and "c5" in res.stdout
     assert "explained 100 rows" in res.stderr
     got = pd.read_csv(out)
-    assert list(got.columns) == ["row", "score", "flag", "severity", "top_column", "why", "label"]
+    assert list(got.columns) == ["row", "score", "flag", "severity", "top_column", "why", "method",
+                                 "label"]
+    assert (got["method"] == "reconstruction-error").all()
+    assert "method: reconstruction-error" in res.stdout
     assert (got["flag"] == 1).all() and set(range(10)) <= set(got["row"])
     top10 = got[got["row"] < 10]
     assert (top10["top_column"] == "c5").all() and (top10["label"] == "attack").all()
@@ -140,8 +143,8 @@ def test_explain_all_rows(kit: dict[str, Path]) -> None:
 
 def test_explain_refuses_models_it_cannot_explain(kit: dict[str, Path]) -> None:
     out = kit["dir"] / "never.csv"
-    _fails_cleanly(["explain", str(kit["svdd"]), str(kit["test"]), "-o", str(out)],
-                   "has no per-feature reconstruction error", out)
+    _fails_cleanly(["explain", str(kit["svdd"]), str(kit["test"]), "--method", "reconstruction",
+                    "-o", str(out)], "has no per-feature reconstruction error", out)
     _fails_cleanly(["explain", str(kit["ae"]), str(kit["test"]), "--keep", "why", "-o", str(out)],
                    "--keep why", out)
     _fails_cleanly(["explain", str(kit["ae"]), str(kit["test"]), "--keep", "nope", "-o", str(out)],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import warnings
 
 import numpy as np
 import pytest
@@ -168,6 +169,11 @@ def test_deeplog_unseen_key_gets_the_maximal_score(deeplog: DeepLog) -> None:
         wide = DeepLog(window=4, top_g=n_classes + 5, embed=8, hidden=16, layers=1, epochs=2,
                        verbose=0).fit([np.array([1, 2, 3, 4, 5, 6])] * 20)
     assert wide.predict([np.array([1, 2, 99, 4, 5, 6]), np.array([1, 2, 3, 4, 5, 6])]).tolist() == [1, 0]
+    with warnings.catch_warnings():  # said once, at training: a loaded copy scores in silence
+        warnings.simplefilter("error")
+        again = DeepLog(**wide.get_params())
+        again.set_state(*wide.get_state())
+        assert again.predict([np.array([1, 2, 99, 4, 5, 6])]).tolist() == [1]
 
 
 def test_deeplog_long_sessions_scored_in_chunks(deeplog: DeepLog) -> None:

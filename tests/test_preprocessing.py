@@ -57,6 +57,16 @@ def test_roles_are_inferred_and_overridable() -> None:
     assert info.value.param == "roles"  # the Python API names the parameter; the CLI, --role
 
 
+def test_min_frequency_as_a_fraction_of_the_training_rows() -> None:
+    # 3 of 1,000 rows is below 1% and pools into <other>; the documented fraction is accepted
+    flows = _flows()
+    share = TabularPreprocessor(min_frequency=0.01).fit(flows)
+    assert share.other_ == {"proto": ["gre"]}
+    assert TabularPreprocessor(min_frequency=0.001).fit(flows).other_ == {}
+    with pytest.raises(InputError, match=r"^min_frequency must be > 0"):
+        TabularPreprocessor(min_frequency=0.0).fit(flows)
+
+
 def test_missing_and_inf_are_imputed_with_indicators() -> None:
     df = _flows()
     pre = TabularPreprocessor().fit(df)

@@ -202,17 +202,18 @@ def test_nan_is_refused_where_the_model_allows_no_missing_values(tmp_path: Path)
 
 def test_explain_on_a_model_without_reconstruction_error_is_a_clear_4xx(tmp_path: Path) -> None:
     from hourglass import Pipeline
-    from hourglass.detectors import DeepSVDD
+    from hourglass.detectors import LatentIForest
 
-    Pipeline(DeepSVDD(hidden=(8, 4), epochs=1, verbose=0)).fit(
-        _flows(200, 0).drop(columns="label")).save(tmp_path / "svdd")
-    c = TestClient(create_app(tmp_path / "svdd", api_key=KEY))
+    Pipeline(LatentIForest(hidden=(8, 4), epochs=1, n_estimators=10, verbose=0)).fit(
+        _flows(200, 0).drop(columns="label")).save(tmp_path / "forest")
+    c = TestClient(create_app(tmp_path / "forest", api_key=KEY))
     assert c.get("/health").json()["explain"] is False
     rows = _rows(2)
     assert c.post("/score", json={"rows": rows}, headers=AUTH).status_code == 200
     r = c.post("/score", json={"rows": rows, "explain": 3}, headers=AUTH)
     assert r.status_code == 422 and r.json()["detail"].startswith(
-        "explain: DeepSVDD has no per-feature reconstruction error")
+        "explain: LatentIForest cannot explain its scores: it has no per-feature reconstruction "
+        "error, and its score comes from an isolation forest")
 
 
 def test_an_unexpected_error_is_a_generic_500_logged_on_the_server(
@@ -232,7 +233,7 @@ def test_an_unexpected_error_is_a_generic_500_logged_on_the_server(
     assert "internal detail" in caplog.text and "internal detail" not in r.text
 
 
-def test_a_log_model_is_refused_at_start(tmp_path: Path) -> None:
+def test_table_scorer_refuses_a_log_model_which_create_app_serves(tmp_path: Path) -> None:
     from hourglass import Pipeline
     from hourglass.detectors.sequence_ae import EventCountAutoEncoder
     from hourglass.features.sessions import EventSessions
@@ -244,7 +245,8 @@ def test_a_log_model_is_refused_at_start(tmp_path: Path) -> None:
         tmp_path / "logs")
     with pytest.raises(InputError, match=r"serves table models; this model \(EventCountAutoEncoder\) "
                                          r"reads events data"):
-        create_app(tmp_path / "logs", api_key=KEY)
+        TableScorer(tmp_path / "logs")
+    assert TestClient(create_app(tmp_path / "logs", api_key=KEY)).get("/health").json()["input"] == "events"
 
 
 def test_no_start_without_a_usable_key_or_model(model: Path, tmp_path: Path) -> None:

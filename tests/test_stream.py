@@ -119,12 +119,12 @@ def test_explain_adds_why_and_is_refused_for_models_that_cannot_explain(files: d
     assert res.exit_code == 0, res.output
     every = _alerts(res.stdout)
     assert len(every) == 60 and all(a["why"].count("%") == 1 for a in every)
-    svdd = files["dir"] / "svdd"
-    res = runner.invoke(app, ["train", str(files["dir"] / "train.csv"), "-o", str(svdd), "--model",
-                              "deep-svdd", "--epochs", "1", "--label-col", "label", "--normal",
+    forest = files["dir"] / "forest"  # neither reconstruction error nor gradients
+    res = runner.invoke(app, ["train", str(files["dir"] / "train.csv"), "-o", str(forest), "--model",
+                              "latent-iforest", "--epochs", "1", "--label-col", "label", "--normal",
                               "benign", "-q"])
     assert res.exit_code == 0, res.output
-    res = runner.invoke(app, ["stream", str(svdd), "--input", str(files["jsonl"]), "--explain", "2"])
+    res = runner.invoke(app, ["stream", str(forest), "--input", str(files["jsonl"]), "--explain", "2"])
     assert res.exit_code == 2 and res.stdout == ""
     assert res.stderr.startswith("error: --explain:") and len(res.stderr.strip().splitlines()) == 1
 
@@ -259,11 +259,16 @@ def test_a_slow_producer_gets_alerts_before_eof_and_ctrl_c_ends_with_the_summary
         assert first["row"] == 0 and first["flag"] in (0, 1)
         assert proc.poll() is None  # still running: stdin is open
         proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=60)
+        # wait with stdin still open: communicate() would close it, and a loaded machine could
+        # then read end of input before the signal and end normally (exit code 0)
+        proc.wait(timeout=60)
+        err = proc.stderr.read() if proc.stderr is not None else b""
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+        if proc.stdin is not None:
+            proc.stdin.close()
     assert proc.returncode == 130, err
     text = err.decode()
     assert "streamed 1 rows" in text and "Traceback" not in text

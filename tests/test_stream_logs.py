@@ -220,7 +220,8 @@ def test_cli_stream_keys_model(tmp_path) -> None:  # type: ignore[no-untyped-def
 
 def test_an_unexpected_event_is_alerted_while_the_log_is_still_open(model_dir) -> None:  # type: ignore[no-untyped-def]
     """A real process reading a pipe (``tail -F app.log | hourglass stream M``): the alert for a
-    failing block comes out before end of input; Ctrl-C ends with the summary, exit code 130."""
+    failing block comes out before end of input, and that of a block cut short once it has been
+    idle for --idle-timeout while the log is quiet; Ctrl-C ends with the summary, exit code 130."""
     import os
     import select
     import signal
@@ -233,26 +234,49 @@ def test_an_unexpected_event_is_alerted_while_the_log_is_still_open(model_dir) -
     env = {**os.environ, "PYTHONPATH": src + os.pathsep + os.environ.get("PYTHONPATH", ""),
            "OMP_NUM_THREADS": "1"}
     proc = subprocess.Popen([sys.executable, "-m", "hourglass", "stream", str(model_dir),
-                             "--max-delay-ms", "50"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, env=env)
+                             "--max-delay-ms", "50", "--idle-timeout", "0.5"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    got = b""
+
+    def next_alert(timeout: float) -> dict | None:  # type: ignore[type-arg]
+        """The next output line (read from the descriptor: a buffered reader could hold lines
+        that select cannot see)."""
+        nonlocal got
+        while b"\n" not in got:
+            ready, _, _ = select.select([proc.stdout], [], [], timeout)
+            if not ready:
+                return None
+            got += os.read(proc.stdout.fileno(), 65536)  # type: ignore[union-attr]
+        line, got = got.split(b"\n", 1)
+        return json.loads(line)
+
     try:
         assert proc.stdin is not None and proc.stdout is not None
-        proc.stdin.write(("\n".join(lines[:7]) + "\n").encode())  # block 0, then block 1's two lines
+        # block 0, block 1's two lines, block 2's first line; then the log goes quiet
+        proc.stdin.write(("\n".join(lines[:8]) + "\n").encode())
         proc.stdin.flush()
-        ready, _, _ = select.select([proc.stdout], [], [], 60)
-        assert ready, "no alert within 60 s while the input stayed open"
-        alert = json.loads(proc.stdout.readline())
+        alert = next_alert(60)
+        assert alert is not None, "no alert within 60 s while the input stayed open"
         assert (alert["session"], alert["line"], alert["seen_in_training"]) == ("blk_-1001", 7, False)
+        idle: list[dict] = []  # type: ignore[type-arg]
+        while not any(a["session"] == "blk_1002" for a in idle):  # block 2 stopped after a step
+            alert = next_alert(30)
+            assert alert is not None, "no idle-session alert within 30 s of the log going quiet"
+            idle.append(alert)
+        assert all(a["key"] == "<end>" and a["closed"] == "idle" for a in idle)
         assert proc.poll() is None
         proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=60)
+        proc.wait(timeout=60)  # stdin still open: closing it first could race the signal
+        err = proc.stderr.read() if proc.stderr is not None else b""
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+        if proc.stdin is not None:
+            proc.stdin.close()
     text = err.decode()
     assert proc.returncode == 130, text
-    assert "streamed 7 lines" in text and "1 alerts" in text and "Traceback" not in text
+    assert "streamed 8 lines" in text and "Traceback" not in text
 
 
 def test_sessions_by_a_header_field_group_as_in_batch() -> None:

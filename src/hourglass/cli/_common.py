@@ -93,6 +93,11 @@ UNUSED_BY: dict[str, dict[str, tuple[str, ...]]] = {
         "time-series": ("fmt", "on_bad_rows", "chunk_mb", "strict"),
         "log": ("dataset", "fmt", "on_bad_rows", "chunk_mb"),
     },
+    "explain": {
+        "table": (),
+        "time-series": ("fmt", "on_bad_rows", "chunk_mb", "keep"),
+        "log": (),
+    },
     "evaluate": {
         "table": ("strict", "id_col"),
         "time-series": ("normal", "timestamp_col", "events_per_day", "fmt", "on_bad_rows", "id_col",

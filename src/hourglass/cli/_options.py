@@ -19,6 +19,7 @@ __all__ = ["LOG_FORMAT_HELP", "OPTION_OF_PARAM", "AllSessionsOpt", "BadRowsOpt",
            "ModelArg", "NormalOpt", "QuietOpt", "RoleOpt", "ScalerOpt", "SessionColOpt", "SessionRegexOpt",
            "StepOpt", "StreamBadRowsOpt", "StrictOpt", "TimestampOpt", "WindowOpt", "option_message",
            "parse_roles", "timestamp_option"]
+__all__ += ["AlertFormatOpt", "ExplainMethodOpt", "alert_format_is_ecs"]
 
 #: Library parameter → the CLI option that sets it. An error about such a parameter (an
 #: ``InputError(..., param=...)`` or a detector's "epochs must be ...") names the option instead,
@@ -86,8 +87,9 @@ MaxSessionsOpt = Annotated[int, typer.Option(
     "beyond it is closed (its end checked or, for whole-session models, scored) and counted as "
     "evicted.")]
 IdleTimeoutOpt = Annotated[float | None, typer.Option(
-    "--idle-timeout", min=0, help="Log models: close a session after this many seconds without "
-    "an event (checked as batches arrive); default: only on eviction or at the end of input.")]
+    "--idle-timeout", min=0, help="Log models: close a session (checking its end, or scoring "
+    "it) after this many seconds without an event, even while the input is quiet; default: "
+    "only on eviction or at the end of input.")]
 
 # Table schema: how columns become features (train, and inspect to preview it)
 CategoricalOpt = Annotated[list[str] | None, typer.Option(
@@ -150,6 +152,33 @@ ExtraNormalOpt = Annotated[list[Path] | None, typer.Option(
     "--extra-normal", help="Time series: another recording of normal operation, same columns "
                            "(e.g. SKAB's anomaly-free.csv), trained on beside DATA's training "
                            "part; no window spans the join (repeatable).")]
+
+AlertFormatOpt = Annotated[str, typer.Option(
+    "--alert-format", help="hourglass: the alerts as described here; ecs: one Elastic Common "
+                           "Schema 8.x document per alert (flagged rows only), for a SIEM "
+                           "(Elastic, OpenSearch, Splunk).")]
+
+
+def alert_format_is_ecs(value: str) -> bool:
+    """Whether ``--alert-format`` asks for ECS documents (refuses an unknown value).
+
+    Examples
+    --------
+    >>> alert_format_is_ecs("hourglass"), alert_format_is_ecs("ECS")
+    (False, True)
+    """
+    if value.strip().lower() not in ("hourglass", "ecs"):
+        raise HourglassError(f"--alert-format: expected hourglass or ecs, got {value!r}")
+    return value.strip().lower() == "ecs"
+
+
+ExplainMethodOpt = Annotated[str, typer.Option(
+    "--method", help="How a table row is explained: 'reconstruction' (each column's share of the "
+                     "reconstruction error; autoencoder-type models), 'gradients' (integrated "
+                     "gradients of the score from the median training row; any differentiable "
+                     "model: deep-svdd, ganomaly, encoder-gan, the autoencoders, a z-score "
+                     "ensemble of them), or 'auto': reconstruction where the model has it, else "
+                     "gradients.")]
 
 
 def timestamp_option(timestamp_col: str | None, time_col: str | None) -> str | None:

@@ -10,7 +10,16 @@ from typing import Annotated
 import typer
 
 from hourglass.cli._common import check_not_input, check_output_type, refuse_kept_outputs
-from hourglass.cli._options import BadRowsOpt, ChunkMbOpt, DataArg, DatasetOpt, FormatOpt, ModelArg, QuietOpt
+from hourglass.cli._options import (
+    BadRowsOpt,
+    ChunkMbOpt,
+    DataArg,
+    DatasetOpt,
+    ExplainMethodOpt,
+    FormatOpt,
+    ModelArg,
+    QuietOpt,
+)
 from hourglass.cli._output import err, out, report_skipped, setup_logging, user_errors
 from hourglass.errors import HourglassError
 
@@ -21,10 +30,11 @@ def explain(
     model: ModelArg,
     data: DataArg,
     top: Annotated[int, typer.Option(
-        "--top", min=1, help="Columns named per row, largest share of the error first.")] = 3,
+        "--top", min=1, help="Columns named per row, largest share first.")] = 3,
+    method: ExplainMethodOpt = "auto",
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="Also write every explained row (row, score, flag, severity, "
-                               "top_column, why) to this CSV/TSV/Parquet/JSONL (+ .gz).")] = None,
+                               "top_column, why, method) to this CSV/TSV/Parquet/JSONL (+ .gz).")] = None,
     all_rows: Annotated[bool, typer.Option(
         "--all", help="Explain every row, not only the flagged ones.")] = False,
     limit: Annotated[int, typer.Option(
@@ -38,13 +48,21 @@ def explain(
     chunk_mb: ChunkMbOpt = 16.0,
     quiet: QuietOpt = False,
 ) -> None:
-    """Explain the flagged rows of DATA: each input column's share of the row's reconstruction error.
+    """Explain the flagged rows of DATA: each input column's share of what made the row's score high.
 
-    For table models whose detector rebuilds its input (autoencoder, sparse-autoencoder,
-    denoising-autoencoder, vae). One-hot and other derived features count for the column they
-    came from. Prints the highest-scoring rows with their top columns and values, and how often
-    each column was the main reason; --output writes every explained row. Log models explain
+    Autoencoder-type models (autoencoder, sparse-autoencoder, denoising-autoencoder, vae): each
+    column's share of the reconstruction error. Other differentiable models (deep-svdd, ganomaly,
+    encoder-gan, an ensemble of such with z-score calibration): integrated gradients of the score
+    from the median training row, each column's attribution over the sum of absolute ones
+    (negative: the column pulled the score down); --method picks one. One-hot and other derived
+    features count for the column they came from. Prints the highest-scoring rows with their top
+    columns and values, the method, and how often each column was the main reason; --output
+    writes every explained row. Log models explain
     their alerts in 'hourglass score' (the unexpected event and the keys expected instead).
+
+    For time-series models (lstm-ae, gru-ae, lstm-forecaster, tcn-ae, conv2d-ae, cnn-lstm), DATA is
+    a series: each flagged time step is explained by each channel's share of the step's score,
+    with the channels' values and the timestamp; rows are time steps.
     """
     import numpy as np  # the library is imported here, not for 'hourglass --help'
     import pandas as pd
@@ -60,6 +78,7 @@ def explain(
     stats = ReadStats()
     n_rows = flagged = 0
     reasons: Counter[str] = Counter()
+    used = ""  # the explanation method, said once
     best: list[tuple[float, int, list[str]]] = []  # (score, row, cells): the --limit highest
     with user_errors():
         if not chunk_mb > 0:
@@ -67,9 +86,17 @@ def explain(
         if output is not None:
             check_not_input(output, "--output", data, model)
             check_output_type(output)
-        refuse_kept_outputs(keep, {"row", "score", "flag", "severity", "top_column", "why"})
+        refuse_kept_outputs(keep, {"row", "score", "flag", "severity", "top_column", "why", "method"})
         pipe = load(model)
-        why_not = explainable(pipe)
+        if getattr(pipe.features_, "output", "tabular") == "timeseries":  # time steps, not rows
+            from hourglass.cli.explain_series import explain_series
+
+            explain_series(pipe, model, data, command=explain, dataset=dataset, top=top,
+                           output=output, all_rows=all_rows, limit=limit,
+                           unused={"fmt": fmt, "on_bad_rows": on_bad_rows, "chunk_mb": chunk_mb,
+                                   "keep": keep, "method": method})
+            return
+        why_not = explainable(pipe, method)
         if why_not is not None:
             raise HourglassError(f"{model}: {why_not}")
         spec, _, _ = resolve_spec(dataset, None, None, fmt, data)
@@ -88,20 +115,22 @@ def explain(
                 if not pick.any():
                     continue
                 chosen = df.loc[pick].drop(columns=[c for c in drop if c in df.columns])
-                why = explain_rows(pipe, chosen, top=top)
+                why = explain_rows(pipe, chosen, top=top, method=method)
+                used = str(why["method"].iloc[0])
                 reasons.update(why["top_column"][is_flagged[pick]])
                 frame = pd.DataFrame({"row": rows[pick],
                                       "score": result["score"].to_numpy()[pick],
                                       "flag": result["flag"].to_numpy()[pick],
                                       "severity": result["severity"].to_numpy()[pick],
                                       "top_column": why["top_column"].to_numpy(),
-                                      "why": why["why"].to_numpy()})
+                                      "why": why["why"].to_numpy(),
+                                      "method": why["method"].to_numpy()})
                 for c in keep or []:
                     frame[c] = df.loc[pick, c].to_numpy()
                 writer.write(frame)
                 for rec in frame.itertuples(index=False):
                     cells = [str(rec.row), f"{rec.score:.4g}", str(rec.severity),
-                             *[str(v) for v in rec[6:]], rec.why]
+                             *[str(v) for v in rec[7:]], rec.why]
                     item = (float(rec.score), -int(rec.row), cells)
                     if len(best) < limit:
                         heapq.heappush(best, item)
@@ -114,6 +143,8 @@ def explain(
         out.print(rich_table(f"{len(shown)} highest-scoring {what} of {n_rows:,}",
                              ["row", "score", "severity", *(keep or []), "why"],
                              [cells for _, _, cells in shown]))
+    if used:
+        out.print(f"method: {used}", highlight=False)
     if reasons:
         share = ", ".join(f"{c} {k / flagged:.0%}" for c, k in reasons.most_common(5))
         out.print(f"main reason among {flagged:,} flagged rows: {share}", highlight=False)

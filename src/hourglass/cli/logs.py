@@ -146,8 +146,9 @@ def _read_sessions(features: EventSessions, data: Path, *, strict: bool) -> Sess
 
 
 def score_logs(pipe: Pipeline, data: Path, output: Path, *, strict: bool,
-               anomalies_only: bool) -> str:
-    """Score the sessions of the log ``data``; write alerts (JSONL) or a score table."""
+               anomalies_only: bool, ecs_rule: Any = None) -> str:
+    """Score the sessions of the log ``data``; write alerts (JSONL) or a score table; with
+    ``ecs_rule`` (an :class:`~hourglass.serve.ecs.AlertRule`), the alerts as ECS documents."""
     features = pipe.features_
     sessions = _read_sessions(features, data, strict=strict)
     start = time.perf_counter()
@@ -156,6 +157,10 @@ def score_logs(pipe: Pipeline, data: Path, output: Path, *, strict: bool,
     seconds = time.perf_counter() - start
     if detect_format(output) == "jsonl":
         alerts = session_alerts(pipe.detector_, sessions, scores, flags, features.templates())
+        if ecs_rule is not None:
+            from hourglass.serve.ecs import to_ecs, with_verdict
+
+            alerts = [to_ecs(with_verdict(a, pipe.detector_), ecs_rule) for a in alerts]
         # alerts.jsonl.gz is gzip, as score tables are
         with atomic_output(output) as tmp, open_output(tmp, output) as fh:
             for a in alerts:

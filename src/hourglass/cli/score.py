@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -15,6 +17,7 @@ from hourglass.cli._common import (
     refuse_unused,
 )
 from hourglass.cli._options import (
+    AlertFormatOpt,
     BadRowsOpt,
     ChunkMbOpt,
     DataArg,
@@ -23,6 +26,7 @@ from hourglass.cli._options import (
     ModelArg,
     QuietOpt,
     StrictOpt,
+    alert_format_is_ecs,
 )
 from hourglass.cli._output import err, out, report_skipped, setup_logging, user_errors
 from hourglass.errors import HourglassError
@@ -44,6 +48,7 @@ def score(
     fmt: FormatOpt = "auto",
     on_bad_rows: BadRowsOpt = "error",
     chunk_mb: ChunkMbOpt = 16.0,
+    alert_format: AlertFormatOpt = "hourglass",
     quiet: QuietOpt = False,
 ) -> None:
     """Score DATA with a saved model; write score, flag (0/1), calibrated and severity per row.
@@ -52,13 +57,18 @@ def score(
     renamed into place at the end, so files larger than memory score in bounded memory. For a log
     model, DATA is a log file and --output gets one JSON alert per flagged session (.jsonl) with
     its unexpected event, or a table of every session's score (.csv/.parquet).
+
+    With --alert-format ecs and a JSONL --output, each flagged row, session or time step is one
+    Elastic Common Schema document (event.kind "alert", risk score, rule = the model and its
+    content hash; --keep columns such as src_ip map to ECS fields), ready for a SIEM.
     """
     import numpy as np  # the library is imported here, not for 'hourglass --help'
 
     from hourglass.cli import logs as log_cli
     from hourglass.cli import timeseries as ts_cli
     from hourglass.cli.tables import resolve_spec, score_chunks
-    from hourglass.ingest import ReadStats
+    from hourglass.ingest import ReadStats, atomic_output
+    from hourglass.ingest.readers import detect_format, open_output
     from hourglass.ingest.writers import chunk_writer
     from hourglass.pipeline import load
 
@@ -71,7 +81,16 @@ def score(
         check_not_input(output, "--output", data, model)
         check_output_type(output)
         refuse_kept_outputs(keep, {"row", "score", "flag", "calibrated", "severity"})
+        ecs = alert_format_is_ecs(alert_format)
+        if ecs and detect_format(output) != "jsonl":
+            raise HourglassError(f"--alert-format ecs: writes JSON alerts to a .jsonl (or .jsonl.gz) "
+                                 f"--output, got {output.name}")
         pipe = load(model)
+        rule = None
+        if ecs:
+            from hourglass.serve.ecs import AlertRule
+
+            rule = AlertRule.from_model(model, pipe)
         refuse_unused(score, model_kind(pipe), str(pipe.info.get("model")), {
             "dataset": dataset, "strict": strict, "fmt": fmt, "on_bad_rows": on_bad_rows,
             "chunk_mb": chunk_mb})
@@ -80,27 +99,31 @@ def score(
                                  "per session, with its id)")
         if getattr(pipe.features_, "output", "tabular") == "timeseries":
             summary = ts_cli.score_command(pipe, data, output, dataset=dataset, keep=keep,
-                                           anomalies_only=anomalies_only)
+                                           anomalies_only=anomalies_only, ecs_rule=rule)
         if getattr(pipe.features_, "output", "tabular") == "events":
             summary = log_cli.score_logs(pipe, data, output, strict=strict,
-                                         anomalies_only=anomalies_only)
+                                         anomalies_only=anomalies_only, ecs_rule=rule)
     if getattr(pipe.features_, "output", "tabular") in ("events", "timeseries"):
         err.print(summary, highlight=False)
         out.print(f"wrote {output}", highlight=False)
         return
     with user_errors():
         spec, _, _ = resolve_spec(dataset, None, None, fmt, data)
-        with chunk_writer(output) as writer:
+        with (chunk_writer(output) if rule is None else _ecs_lines(output, atomic_output,
+                                                                   open_output)) as writer:
             for df, result in score_chunks(pipe, data, spec, on_bad_rows, stats,
                                             chunk_bytes=max(1024, int(chunk_mb * 2**20))):
                 missing = [c for c in keep or [] if c not in df.columns]
                 if missing:
                     raise HourglassError(f"--keep: no column {missing[0]!r} in {data}")
                 result.insert(0, "row", np.arange(n_rows, n_rows + len(df)))
-                for c in keep or []:
-                    result[c] = df[c].to_numpy()
                 n_rows += len(df)
                 flagged += int((result["flag"] == 1).sum())
+                if rule is not None:
+                    writer.write(_ecs_docs(result, df, rule, keep))
+                    continue
+                for c in keep or []:
+                    result[c] = df[c].to_numpy()
                 if anomalies_only:
                     result = result[result["flag"] == 1]
                 writer.write(result)
@@ -108,3 +131,31 @@ def score(
     err.print(f"scored {n_rows} rows ({spec.name if spec else 'table'}), {flagged} flagged",
               highlight=False)
     out.print(f"wrote {output}", highlight=False)
+
+
+@contextlib.contextmanager
+def _ecs_lines(output: Path, atomic_output: Any, open_output: Any) -> Iterator[Any]:
+    """A writer of JSON documents, one a line, to a temporary file renamed to ``output``."""
+    import json
+
+    class Lines:
+        def __init__(self, fh: Any) -> None:
+            self.fh = fh
+
+        def write(self, docs: list[dict[str, Any]]) -> None:
+            for doc in docs:
+                self.fh.write(json.dumps(doc) + "\n")
+
+    with atomic_output(output) as tmp, open_output(tmp, output) as fh:
+        yield Lines(fh)
+
+
+def _ecs_docs(result: Any, df: Any, rule: Any, keep: list[str] | None) -> list[dict[str, Any]]:
+    """ECS documents of a scored chunk's flagged rows (kept columns and event times from ``df``)."""
+    from hourglass._times import parse_timestamps
+    from hourglass.serve.ecs import frame_alerts
+
+    times = None
+    if rule.time_field and rule.time_field in df.columns:
+        times = parse_timestamps(df[rule.time_field], rule.time_field)
+    return frame_alerts(result, rule, fields=df[keep] if keep else None, times=times)

@@ -1,4 +1,4 @@
-"""``hourglass serve``: the REST scoring service for a saved table model, run with uvicorn."""
+"""``hourglass serve``: the REST scoring service for a saved model, run with uvicorn."""
 
 from __future__ import annotations
 
@@ -28,13 +28,18 @@ def serve(
     max_body_mb: Annotated[float, typer.Option(
         "--max-body-mb", help="Largest request body in MB; larger is refused (413) unread.")] = 8.0,
     max_rows: Annotated[int, typer.Option(
-        "--max-rows", min=1, help="Most rows per request; more is refused (413).")] = 100_000,
+        "--max-rows", min=1, help="Most rows (log lines, sessions) per request; more is refused "
+                                  "(413).")] = 100_000,
     quiet: QuietOpt = False,
 ) -> None:
-    """Serve MODEL over HTTP: POST /score scores JSON rows (header X-API-Key), GET /health says
+    """Serve MODEL over HTTP: POST /score scores JSON (header X-API-Key), GET /health says
     what the model expects, GET /docs is the OpenAPI page.
 
-    For table models. The service refuses to start without an API key (--api-key-file or
+    A table model takes {"rows": [{column: value}, ...]}; a time-series model the rows of one
+    series (at least one window); a log model {"lines": [...]} of raw log lines (grouped into
+    sessions as in training), or {"sessions": [[5, 5, 22], ...]} (integer keys) for --format keys.
+
+    The service refuses to start without an API key (--api-key-file or
     $HOURGLASS_API_KEY, at least 16 characters). Scores, flags, calibrated probabilities and
     severities are those 'hourglass score' writes for the same rows.
     """
@@ -58,7 +63,13 @@ def serve(
         logging.getLogger("hourglass").warning(
             "listening on %s: plain HTTP, the API key travels in clear; put a TLS proxy in front", host)
     scorer = app.state.scorer
-    err.print(f"serving {model} ({scorer.model_name}, {len(scorer.columns)} columns) on "
+    if scorer.kind == "timeseries":
+        what = f"time series of {len(scorer.columns)} columns, at least {scorer.min_rows} rows"
+    elif scorer.kind == "events":
+        what = f"log {scorer.body}"
+    else:
+        what = f"{len(scorer.columns)} columns"
+    err.print(f"serving {model} ({scorer.model_name}, {what}) on "
               f"http://{host}:{port} (docs: /docs); Ctrl-C stops", highlight=False)
     uvicorn.run(app, host=host, port=port, log_level="warning" if quiet else "info",
                 server_header=False, log_config=None)

@@ -10,6 +10,7 @@ across batches but the counters.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -24,7 +25,15 @@ from typing import IO, Annotated, Any
 
 import typer
 
-from hourglass.cli._options import IdleTimeoutOpt, MaxSessionsOpt, ModelArg, QuietOpt, StreamBadRowsOpt
+from hourglass.cli._options import (
+    AlertFormatOpt,
+    IdleTimeoutOpt,
+    MaxSessionsOpt,
+    ModelArg,
+    QuietOpt,
+    StreamBadRowsOpt,
+    alert_format_is_ecs,
+)
 from hourglass.cli._output import err, setup_logging, user_errors
 from hourglass.errors import HourglassError
 
@@ -45,6 +54,8 @@ class LineBatcher:
     scorer falls behind), so a slow producer's rows are scored within the delay and a fast one's
     never pile up in memory. It reads the raw descriptor, not ``sys.stdin``'s buffered reader,
     whose lock a reader blocked at exit would hold. A read error ends the batches by raising it.
+    With ``idle_tick``, an empty batch comes after that many seconds without a line (for work
+    that is due with time, such as closing idle log sessions).
 
     Examples
     --------
@@ -54,9 +65,11 @@ class LineBatcher:
     [[b'a', b'b'], [b'c']]
     """
 
-    def __init__(self, read: Callable[[int], bytes], size: int, max_delay: float) -> None:
+    def __init__(self, read: Callable[[int], bytes], size: int, max_delay: float,
+                 idle_tick: float | None = None) -> None:
         self.size = size
         self.max_delay = max_delay
+        self.idle_tick = idle_tick  # yield an empty batch after this long without a line
         self._queue: queue.Queue[object] = queue.Queue(maxsize=2 * size)
         self._thread = threading.Thread(target=self._read, args=(read,), daemon=True,
                                         name="hourglass-stream-reader")
@@ -92,7 +105,10 @@ class LineBatcher:
         number = 0
         done = False
         while not done:
-            item = self._get(None)
+            item = self._get(self.idle_tick)
+            if item is None:  # no line within idle_tick: an empty batch, for time-based work
+                yield []
+                continue
             batch: list[tuple[int, bytes]] = []
             deadline = time.monotonic() + self.max_delay
             while True:
@@ -172,10 +188,11 @@ def _line_message(exc: Exception, where: str, lines: list[int]) -> str:
 
 def _open(model: Path, input_file: Path | None, output: Path | None, explain: int | None,
           keep: list[str] | None, adapt: bool, on_bad_rows: str | None, all_rows: bool = False,
-          max_sessions: int = 100_000, idle_timeout: float | None = None,
-          ) -> tuple[Any, Callable[[int], bytes], IO[bytes]]:
+          max_sessions: int = 100_000, idle_timeout: float | None = None, ecs: bool = False,
+          ) -> tuple[Any, Callable[[int], bytes], IO[bytes], Any]:
     """Check the options, load the model, open the input and output (one line on error). The
-    scorer is a :class:`TableScorer`, or a ``LogStreamScorer`` for a log model."""
+    scorer is a :class:`TableScorer`, or a ``LogStreamScorer`` for a log model; the last item
+    the :class:`~hourglass.serve.ecs.AlertRule` of ECS alerts (``None`` without ``ecs``)."""
     from hourglass.cli._common import model_kind, refuse_kept_outputs  # the library, here only
     from hourglass.pipeline import load
     from hourglass.serve import TableScorer
@@ -186,6 +203,9 @@ def _open(model: Path, input_file: Path | None, output: Path | None, explain: in
         refuse_kept_outputs(keep, {"row", "score", "severity", "calibrated", "top_column", "why", "flag"})
         if output is not None and output.is_dir():
             raise HourglassError(f"--output {output}: is a directory, expected a file name")
+        if ecs and all_rows:
+            raise HourglassError("--all: writes unflagged rows too; --alert-format ecs writes "
+                                 "alerts only (drop one of them)")
         pipe = load(model)
         kind = model_kind(pipe)
         if kind == "log":
@@ -208,9 +228,42 @@ def _open(model: Path, input_file: Path | None, output: Path | None, explain: in
                                      "--threshold spot:Q or dspot:Q")
         read = (functools.partial(os.read, os.open(input_file, os.O_RDONLY)) if input_file is not None
                 else _stdin_reader())
+        rule = None
+        if ecs:
+            from hourglass.serve.ecs import AlertRule
+
+            rule = AlertRule.from_model(model, pipe)
         sink: IO[bytes] = (open(output, "ab") if output is not None
                            else sys.stdout.buffer)
-    return scorer, read, sink
+    return scorer, read, sink, rule
+
+
+@contextlib.contextmanager
+def stream_guard(sink: IO[bytes], output: Path | None, summary: Callable[[], None],
+                 begun: Callable[[], bool]) -> Iterator[None]:
+    """How a stream ends, whatever it scores: the summary on stderr at the end of input; Ctrl-C
+    (exit code 130) and a reader that closed the output (exit code 1, said once) with the
+    summary; an input error as one line (exit code 2), with the summary once something was read.
+    An output file is closed in every case."""
+    try:
+        with user_errors():
+            yield
+    except KeyboardInterrupt:
+        summary()
+        raise typer.Exit(130) from None
+    except BrokenPipeError:  # whoever read the alerts has gone: stop, say so once
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sink.fileno())  # no second error at exit
+        err.print("output closed by its reader; stopping", highlight=False, soft_wrap=True)
+        summary()
+        raise typer.Exit(1) from None
+    except typer.Exit:
+        if begun():
+            summary()
+        raise
+    finally:
+        if output is not None:
+            sink.close()
+    summary()
 
 
 def stream(
@@ -231,7 +284,8 @@ def stream(
         "--all", help="Write every row (with its 0/1 flag), not only the flagged ones.")] = False,
     explain: Annotated[int | None, typer.Option(
         "--explain", min=1, help="Add 'top_column' and 'why' (this many columns, largest share "
-                                 "of the error first); autoencoder-type table models only.")] = None,
+                                 "first, as 'hourglass explain --method auto' gives them); table "
+                                 "models with a reconstruction error or gradients.")] = None,
     keep: Annotated[list[str] | None, typer.Option(
         "--keep", help="Input field to copy into each alert (repeatable).")] = None,
     adapt: Annotated[bool, typer.Option(
@@ -241,9 +295,10 @@ def stream(
     max_sessions: MaxSessionsOpt = 100_000,
     idle_timeout: IdleTimeoutOpt = None,
     on_bad_rows: StreamBadRowsOpt = None,
+    alert_format: AlertFormatOpt = "hourglass",
     quiet: QuietOpt = False,
 ) -> None:
-    """Score JSON lines as they arrive and write one JSON alert per flagged row.
+    """Score JSON rows or live log lines as they arrive; one JSON alert per flagged row or event.
 
     Each input line is one JSON object with the model's columns (as in training; other keys are
     ignored). Rows are scored in micro-batches of up to --batch rows, or what arrived within
@@ -264,22 +319,37 @@ def stream(
     --idle-timeout, or evicted beyond --max-sessions). Whole-session models (autoencoders,
     event-ensemble) score each session as it closes, with the alert 'score' writes. Lines that
     match no header format are counted (--on-bad-rows error: stop there).
+
+    With --alert-format ecs each alert is an Elastic Common Schema document instead (the alert
+    above under "hourglass"; --keep fields such as src_ip mapped to ECS fields).
     """
     from hourglass.errors import InputError  # the library is imported here, not for --help
     from hourglass.serve import TableScorer
 
     setup_logging(quiet)
+    with user_errors():
+        ecs = alert_format_is_ecs(alert_format)
     try:
-        scorer, read, sink = _open(model, input_file, output, explain, keep, adapt, on_bad_rows,
-                                   all_rows, max_sessions, idle_timeout)
+        scorer, read, sink, rule = _open(model, input_file, output, explain, keep, adapt,
+                                         on_bad_rows, all_rows, max_sessions, idle_timeout, ecs)
     except KeyboardInterrupt:
         raise typer.Exit(130) from None
     where = str(input_file) if input_file is not None else "<stdin>"
     if not isinstance(scorer, TableScorer):
         from hourglass.cli.stream_logs import run
 
+        render = None
+        if rule is not None:
+            from hourglass.serve.ecs import to_ecs, with_verdict
+
+            def render(alert: dict[str, Any]) -> dict[str, Any]:
+                return to_ecs(with_verdict(alert, scorer.detector), rule)
+
         return run(scorer, read, sink, where=where, batch=batch, max_delay=max_delay_ms / 1000,
-                   on_bad_rows=on_bad_rows or "skip", output=output)
+                   on_bad_rows=on_bad_rows or "skip", output=output, idle_timeout=idle_timeout,
+                   render=render)
+    if rule is not None:
+        from hourglass.serve.ecs import to_ecs
     on_bad_rows = on_bad_rows or "error"
     n_rows = flagged = 0
     bad: list[int] = []
@@ -299,54 +369,47 @@ def stream(
                   f"{n_rows / took if took > 0 else 0:,.0f} rows/s{moved}", highlight=False,
                   soft_wrap=True)
 
-    try:
-        with user_errors():
-            for lines_batch in LineBatcher(read, batch, max_delay_ms / 1000):
-                rows, lines, problem = _parse(lines_batch, where, on_bad_rows, bad)
-                if rows:
-                    try:
-                        result = scorer.score(rows, explain=explain, explain_flagged=not all_rows,
-                                              adapt=adapt)
-                    except InputError as exc:
-                        raise HourglassError(_line_message(exc, where, lines)) from None
-                    out_lines = []
-                    for i, row in enumerate(rows):
-                        flag = result["flags"][i]
-                        if not flag and not all_rows:
-                            continue
-                        alert: dict[str, Any] = {"row": n_rows + i, "score": result["scores"][i],
-                                                 "severity": result["severity"][i],
-                                                 "calibrated": result["calibrated"][i]}
-                        if all_rows:
-                            alert["flag"] = flag
-                        if explain is not None:
-                            alert["top_column"] = result["top_column"][i]
-                            alert["why"] = result["why"][i]
-                        for c in keep or []:
-                            if c not in row:
-                                raise HourglassError(f"--keep: no field {c!r} on {where} line {lines[i]}")
-                            alert[c] = row[c]
-                        out_lines.append(json.dumps(alert))
-                    n_rows += len(rows)
-                    flagged += sum(result["flags"])
-                    if out_lines:
-                        sink.write(("\n".join(out_lines) + "\n").encode())
-                    sink.flush()
-                if problem is not None:
-                    raise problem
-    except KeyboardInterrupt:
-        summary()
-        raise typer.Exit(130) from None
-    except BrokenPipeError:  # whoever read the alerts has gone: stop, say so once
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sink.fileno())  # no second error at exit
-        err.print("output closed by its reader; stopping", highlight=False, soft_wrap=True)
-        summary()
-        raise typer.Exit(1) from None
-    except typer.Exit:
-        if n_rows or bad:
-            summary()
-        raise
-    finally:
-        if output is not None:
-            sink.close()
-    summary()
+    with stream_guard(sink, output, summary, lambda: bool(n_rows or bad)):
+        for lines_batch in LineBatcher(read, batch, max_delay_ms / 1000):
+            rows, lines, problem = _parse(lines_batch, where, on_bad_rows, bad)
+            if rows:
+                try:
+                    result = scorer.score(rows, explain=explain, explain_flagged=not all_rows,
+                                          adapt=adapt)
+                except InputError as exc:
+                    raise HourglassError(_line_message(exc, where, lines)) from None
+                out_lines = []
+                for i, row in enumerate(rows):
+                    flag = result["flags"][i]
+                    if not flag and not all_rows:
+                        continue
+                    alert: dict[str, Any] = {"row": n_rows + i, "score": result["scores"][i],
+                                             "severity": result["severity"][i],
+                                             "calibrated": result["calibrated"][i]}
+                    if all_rows:
+                        alert["flag"] = flag
+                    if explain is not None:
+                        alert["top_column"] = result["top_column"][i]
+                        alert["why"] = result["why"][i]
+                    kept: dict[str, Any] = {}
+                    for c in keep or []:
+                        if c not in row:
+                            raise HourglassError(f"--keep: no field {c!r} on {where} line {lines[i]}")
+                        kept[c] = row[c]
+                    if rule is not None:
+                        when = row.get(rule.time_field) if rule.time_field else None
+                        try:
+                            doc = to_ecs({**alert, "threshold": float(threshold.value_)}, rule,
+                                         fields=kept, timestamp=when)
+                        except InputError as exc:
+                            raise HourglassError(f"{where} line {lines[i]}: {exc}") from None
+                        out_lines.append(json.dumps(doc))
+                        continue
+                    out_lines.append(json.dumps({**alert, **kept}))
+                n_rows += len(rows)
+                flagged += sum(result["flags"])
+                if out_lines:
+                    sink.write(("\n".join(out_lines) + "\n").encode())
+                sink.flush()
+            if problem is not None:
+                raise problem

@@ -8,15 +8,12 @@ bounded per-session state and the counters.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
-import typer
-
-from hourglass.cli._output import err, user_errors
+from hourglass.cli._output import err
 from hourglass.errors import HourglassError
 
 __all__ = ["open_log_scorer", "run"]
@@ -82,11 +79,14 @@ def summary_line(counts: dict[str, Any], where: str, seconds: float, mode: str) 
 
 
 def run(scorer: Any, read: Callable[[int], bytes], sink: IO[bytes], *, where: str, batch: int,
-        max_delay: float, on_bad_rows: str, output: Path | None) -> None:
-    """Stream the lines of ``read`` through ``scorer`` and write the alerts to ``sink``."""
+        max_delay: float, on_bad_rows: str, output: Path | None,
+        idle_timeout: float | None = None,
+        render: Callable[[dict[str, Any]], dict[str, Any]] | None = None) -> None:
+    """Stream the lines of ``read`` through ``scorer`` and write the alerts to ``sink`` (each
+    made into what ``render`` returns for it, when given: an ECS document)."""
     import json
 
-    from hourglass.cli.stream import LineBatcher
+    from hourglass.cli.stream import LineBatcher, stream_guard
 
     start = time.perf_counter()
     started = False
@@ -97,37 +97,26 @@ def run(scorer: Any, read: Callable[[int], bytes], sink: IO[bytes], *, where: st
 
     def write(alerts: list[dict[str, Any]]) -> None:
         if alerts:
+            if render is not None:
+                alerts = [render(a) for a in alerts]
             sink.write(("\n".join(json.dumps(a) for a in alerts) + "\n").encode())
         sink.flush()
 
-    try:
-        with user_errors():
-            for raw in LineBatcher(read, batch, max_delay):
-                lines = [(n, _decode(b, n == 1)) for n, b in raw]
-                started = True
-                problem = None
-                if on_bad_rows == "error":
-                    bad = scorer.first_bad_line(lines)
-                    if bad is not None:
-                        lines = lines[:bad[0]]
-                        problem = HourglassError(f"{where} {bad[1]}")
-                write(scorer.feed(lines))
-                if problem is not None:
-                    raise problem
-            write(scorer.finish())
-    except KeyboardInterrupt:
-        summary()
-        raise typer.Exit(130) from None
-    except BrokenPipeError:  # whoever read the alerts has gone: stop, say so once
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sink.fileno())  # no second error at exit
-        err.print("output closed by its reader; stopping", highlight=False, soft_wrap=True)
-        summary()
-        raise typer.Exit(1) from None
-    except typer.Exit:
-        if started:
-            summary()
-        raise
-    finally:
-        if output is not None:
-            sink.close()
-    summary()
+    with stream_guard(sink, output, summary, lambda: started):
+        tick = None if idle_timeout is None else min(max(idle_timeout / 4, 0.05), 1.0)
+        for raw in LineBatcher(read, batch, max_delay, idle_tick=tick):
+            if not raw:  # the log is quiet: sessions may have gone idle meanwhile
+                write(scorer.tick())
+                continue
+            lines = [(n, _decode(b, n == 1)) for n, b in raw]
+            started = True
+            problem = None
+            if on_bad_rows == "error":
+                bad = scorer.first_bad_line(lines)
+                if bad is not None:
+                    lines = lines[:bad[0]]
+                    problem = HourglassError(f"{where} {bad[1]}")
+            write(scorer.feed(lines))
+            if problem is not None:
+                raise problem
+        write(scorer.finish())

@@ -340,7 +340,7 @@ class AutoEncoder(ReconstructionMixin, DeepDetector):
     """
 
     _tags: ClassVar[dict[str, Any]] = {"supports_explain": True, "supports_labels": True,
-                                       "onnx_export": True}
+                                       "onnx_export": True, "gradients": True}
     # Adam as one fused kernel per step (same update rule, different float rounding): a sixth
     # less CPU per step than the loop's foreach Adam on this small network (benchmarks/fit_time.py)
     _fused_adam: ClassVar[bool] = True

@@ -138,7 +138,13 @@ class BaseDetector(BaseEstimator):
         # ``next_event_scores(history, observed)`` scores one event of a live session from its
         # last keys (events models that can alert as each event arrives, e.g. DeepLog)
         "online_events": False,
+        # the score is a differentiable torch function of the feature matrix
+        # (``gradient_module()``): what gradient attributions (``hourglass.explain``) need
+        "gradients": False,
     }
+
+    #: Why this detector's score has no gradient (said when gradient attributions are refused).
+    _no_gradients_reason: ClassVar[str] = "its score is not a differentiable function of the input"
 
     # -- tags ---------------------------------------------------------------------------------
     @classmethod
@@ -200,6 +206,9 @@ class BaseDetector(BaseEstimator):
             val_scores = self._score(Xa)
         self.val_scores_ = np.asarray(val_scores, dtype=np.float64)
         self.val_index_ = np.asarray(val_idx, dtype=np.int64)  # which rows were held out
+        if self.get_tags()["gradients"] and isinstance(Xa, np.ndarray) and Xa.ndim == 2:
+            # the baseline of integrated gradients: a typical training row, feature by feature
+            self.gradient_baseline_ = np.median(self._take(Xa, train_idx), axis=0).astype(np.float32)
         threshold = self.threshold if self.threshold is not None else self._default_threshold()
         if not isinstance(threshold, Threshold):
             raise ValueError(f"threshold must be a hourglass Threshold, got {threshold!r}")
@@ -282,6 +291,54 @@ class BaseDetector(BaseEstimator):
         check_numeric_params(self)
         self._check_params()
 
+    # -- gradients (for attributions) ----------------------------------------------------------
+    def why_no_gradients(self) -> str | None:
+        """``None`` when :meth:`gradient_module` can be built for this fitted detector, else why
+        not (one line, without the class name).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from hourglass.detectors import DeepSVDD, LatentIForest
+        >>> X = np.random.default_rng(0).normal(size=(200, 3)).astype("float32")
+        >>> DeepSVDD(hidden=(4,), epochs=1, verbose=0).fit(X).why_no_gradients() is None
+        True
+        >>> LatentIForest(hidden=(4, 2), epochs=1, n_estimators=5, verbose=0).fit(X).why_no_gradients()
+        'its score comes from an isolation forest (trees have no gradient)'
+        """
+        self._check_fitted()
+        if not self.get_tags()["gradients"]:
+            return self._no_gradients_reason
+        if getattr(self, "gradient_baseline_", None) is None:
+            return ("this model was saved before gradient explanations existed (it holds no "
+                    "baseline row); train it again")
+        return None
+
+    def gradient_module(self) -> torch.nn.Module:
+        """The score as a differentiable torch function: float32 feature rows (batch × features,
+        on ``device_`` for torch models) in, one score per row out, the same function as
+        :meth:`score` (to float rounding). Refused (``InputError``) where
+        :meth:`why_no_gradients` says why.
+
+        Examples
+        --------
+        >>> import numpy as np, torch
+        >>> from hourglass.detectors import DeepSVDD
+        >>> X = np.random.default_rng(0).normal(size=(200, 3)).astype("float32")
+        >>> svdd = DeepSVDD(hidden=(4,), epochs=1, verbose=0, device="cpu").fit(X)
+        >>> x = torch.from_numpy(X[:2]).requires_grad_(True)
+        >>> (grad,) = torch.autograd.grad(svdd.gradient_module()(x).sum(), x)
+        >>> grad.shape, bool(np.allclose(svdd.gradient_module()(x).detach().numpy(), svdd.score(X[:2])))
+        (torch.Size([2, 3]), True)
+        """
+        why = self.why_no_gradients()
+        if why is not None:
+            raise InputError(f"{type(self).__name__}: {why}")
+        return self._gradient_module()
+
+    def _gradient_module(self) -> torch.nn.Module:
+        raise NotImplementedError
+
     # -- hooks --------------------------------------------------------------------------------
     # Input handling is a hook too, so sequence and event detectors reuse ``fit``: they
     # override ``_validate``, ``_n_samples``, ``_split`` and ``_take``.
@@ -336,6 +393,8 @@ class BaseDetector(BaseEstimator):
                 "calibration": self.calibrator_.to_dict(), **meta}
         arrays = {"val_scores": self.val_scores_.astype(np.float64),
                   "val_index": self.val_index_.astype(np.int64), **arrays}
+        if getattr(self, "gradient_baseline_", None) is not None:
+            arrays["gradient_baseline"] = self.gradient_baseline_.astype(np.float32)
         return meta, arrays
 
     def set_state(self, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> BaseDetector:
@@ -345,6 +404,8 @@ class BaseDetector(BaseEstimator):
             self.threshold_ = threshold_from_dict(meta["threshold"])
             self.val_scores_ = np.asarray(arrays["val_scores"], dtype=np.float64)
             self.val_index_ = np.asarray(arrays["val_index"], dtype=np.int64)
+            if "gradient_baseline" in arrays:
+                self.gradient_baseline_ = np.asarray(arrays["gradient_baseline"], dtype=np.float32)
             self.calibrator_ = (Calibrator.from_dict(meta["calibration"]) if "calibration" in meta
                                 else Calibrator().fit(self.val_scores_))
         except KeyError as exc:
@@ -507,6 +568,10 @@ class DeepDetector(BaseDetector):
                              "on the feature matrix")
         self.module_.eval()
         return _ModuleScore(self.module_).eval()
+
+    def _gradient_module(self) -> torch.nn.Module:
+        module = self.score_module() if self.get_tags()["onnx_export"] else _ModuleScore(self.module_)
+        return module.eval()
 
     def _score_batch_size(self) -> int:
         # 16k rows keep an MLP's activations in cache; measured ~20% faster than 64k on CPU

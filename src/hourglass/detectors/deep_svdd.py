@@ -70,7 +70,7 @@ label_weight, threshold, device, verbose, random_state
     True
     """
 
-    _tags: ClassVar[dict[str, Any]] = {"supports_labels": True, "onnx_export": True}
+    _tags: ClassVar[dict[str, Any]] = {"supports_labels": True, "onnx_export": True, "gradients": True}
 
     def __init__(
         self,

@@ -151,12 +151,17 @@ class DeepLog(EventsInput, DeepDetector):
     def _default_threshold(self) -> Threshold:
         return Fixed(int(self.top_g))
 
-    def _build_module(self, n_features: int) -> nn.Module:
+    def _init_module(self, module: nn.Module, train: tuple[torch.Tensor, ...]) -> None:
+        # said when training only: loading the artefact (set_state) builds the module again
+        n_features = int(self.n_features_in_)
         if self.threshold is None and int(self.top_g) >= n_features:
             warnings.warn(f"DeepLog: top_g={self.top_g} is not below the {n_features} keys seen in "
                           "training, so a known key is always among the top-g predictions and "
                           "only keys never seen in training can be flagged; lower top_g or pass "
                           "a threshold", UserWarning, stacklevel=2)
+        super()._init_module(module, train)
+
+    def _build_module(self, n_features: int) -> nn.Module:
         return _DeepLogNet(n_features, int(self.embed), int(self.hidden), int(self.layers),
                            float(self.dropout), int(self.top_g))
 

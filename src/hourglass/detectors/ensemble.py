@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import numpy as np
+import torch
 
 from hourglass.detectors import registry
 from hourglass.detectors.base import BaseDetector
@@ -12,6 +13,26 @@ from hourglass.errors import InputError
 from hourglass.thresholds import Threshold
 
 __all__ = ["Ensemble"]
+
+
+class _CombinedScore(torch.nn.Module):
+    """The z-score-calibrated members' scores, averaged or maxed, as one torch function."""
+
+    def __init__(self, members: list[torch.nn.Module], calibration: list[tuple[float, float]],
+                 combine: str) -> None:
+        super().__init__()
+        self.members = torch.nn.ModuleList(members)
+        self.calibration, self.combine = calibration, combine
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        parts = torch.stack([(m(x.to(_device_of(m))).to(x.device) - mean) / std for m, (mean, std)
+                             in zip(self.members, self.calibration, strict=True)])
+        return parts.mean(dim=0) if self.combine == "mean" else parts.max(dim=0).values
+
+
+def _device_of(module: torch.nn.Module) -> torch.device:
+    tensor = next(iter([*module.parameters(), *module.buffers()]), None)
+    return torch.device("cpu") if tensor is None else tensor.device
 
 _CALIBRATIONS = ("zscore", "rank")
 _COMBINES = ("mean", "max")
@@ -85,7 +106,8 @@ class Ensemble(BaseDetector):
     True
     """
 
-    _tags: ClassVar[dict[str, Any]] = {"supports_labels": True}
+    # gradients: when every member has them and the calibration is "zscore" (why_no_gradients)
+    _tags: ClassVar[dict[str, Any]] = {"supports_labels": True, "gradients": True}
 
     _member_input: ClassVar[str] = "tabular"
 
@@ -186,6 +208,24 @@ class Ensemble(BaseDetector):
     def _score(self, X: Any) -> np.ndarray:
         parts = self._calibrated(X)
         return parts.mean(axis=0) if self.combine == "mean" else parts.max(axis=0)
+
+    def why_no_gradients(self) -> str | None:
+        """As for any detector; an ensemble has gradients when every member has them and its
+        calibration is ``"zscore"`` (a rank is a step function of a member's score)."""
+        self._check_fitted()
+        if self.calibration != "zscore":
+            return (f"its calibration ({self.calibration!r}) is a step function of the members' "
+                    "scores (no gradient); train it with calibration='zscore'")
+        for i, m in enumerate(self.members_):
+            why = m.why_no_gradients()
+            if why is not None:
+                return f"member {i} ({registry.name_of(type(m))}): {why}"
+        return super().why_no_gradients()
+
+    def _gradient_module(self) -> torch.nn.Module:
+        return _CombinedScore([m.gradient_module() for m in self.members_],
+                              [(mean, std) for _, mean, std in self.calibration_],
+                              self.combine).eval()
 
     def _get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         metas, arrays = [], {}

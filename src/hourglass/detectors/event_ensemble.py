@@ -60,7 +60,7 @@ class EventEnsemble(Ensemble):
     """
 
     _tags: ClassVar[dict[str, Any]] = {"input": "events", "supports_labels": True,
-                                       "supports_explain": True}
+                                       "supports_explain": True, "gradients": False}
     _member_input: ClassVar[str] = "events"
 
     def __init__(

@@ -188,6 +188,9 @@ class AnoGAN(_GANDetector):
     # artefacts saved before ``prior`` existed scored without the prior term
     _params_before_added: ClassVar[dict[str, Any]] = {"prior": 0.0, "standardize": False}
 
+    _no_gradients_reason: ClassVar[str] = ("its score is the end of a latent search per row (an "
+                                           "optimisation, not one differentiable pass)")
+
     _weights: ClassVar[tuple[str, ...]] = ("lam", "kappa", "prior")
     _group_epochs: ClassVar[bool] = True
 
@@ -289,7 +292,7 @@ class GANomaly(_GANDetector):
     (2,)
     """
 
-    _tags: ClassVar[dict[str, Any]] = {"onnx_export": True}  # one pass, no search
+    _tags: ClassVar[dict[str, Any]] = {"onnx_export": True, "gradients": True}  # one pass, no search
 
     _weights: ClassVar[tuple[str, ...]] = ("w_adv", "w_con", "w_enc")
 
@@ -382,7 +385,7 @@ class EncoderGAN(_GANDetector):
     (2,)
     """
 
-    _tags: ClassVar[dict[str, Any]] = {"onnx_export": True}  # one pass, no search
+    _tags: ClassVar[dict[str, Any]] = {"onnx_export": True, "gradients": True}  # one pass, no search
 
     # artefacts saved before ``latent_cycle`` existed hold no D_zz weights
     _params_before_added: ClassVar[dict[str, Any]] = {"latent_cycle": False}

@@ -166,7 +166,9 @@ device, verbose, random_state
     True
     """
 
-    _tags: ClassVar[dict[str, Any]] = {"supports_explain": False, "supports_labels": False}
+    _tags: ClassVar[dict[str, Any]] = {"supports_explain": False, "supports_labels": False,
+                                       "gradients": False}
+    _no_gradients_reason: ClassVar[str] = "its score comes from an isolation forest (trees have no gradient)"
 
     def __init__(
         self,

@@ -157,9 +157,9 @@ class _ForecastModule(ChannelScaled):
         pred, target = self._errors(batch)
         return (pred - target).pow(2).mean()
 
-    def channel_errors(self, batch: Batch) -> torch.Tensor:
+    def errors_and_prediction(self, batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:
         pred, target = self._errors(batch)
-        return (pred - target).abs().mean(dim=1)
+        return (pred - target).abs().mean(dim=1), pred
 
 
 class LSTMForecaster(WindowDetector):

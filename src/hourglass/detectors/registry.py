@@ -83,21 +83,29 @@ _ENTRIES: dict[str, Entry] = {
 
 #: What a detector can do beyond scoring, as its tags say (data, for ``hourglass models``):
 #: ``labels`` — ``fit(X, y)`` uses known anomalies (tag ``supports_labels``); ``explain`` — it says
-#: why (``hourglass explain`` for tables, the unexpected event in ``hourglass score`` for logs;
-#: tag ``supports_explain``); ``onnx`` — ``hourglass export --onnx`` (tag ``onnx_export``).
+#: why (``hourglass explain`` for tables and time series, the unexpected event in ``hourglass score``
+#: for logs; tag ``supports_explain``); ``onnx`` — ``hourglass export --onnx`` (tag ``onnx_export``);
+#: ``gradients`` — ``hourglass explain`` by integrated gradients of the score (tag ``gradients``;
+#: an ensemble only when every member has them and its calibration is z-score).
 CAPABILITIES: dict[str, tuple[str, ...]] = {
-    "autoencoder": ("labels", "explain", "onnx"),
-    "sparse-autoencoder": ("labels", "explain", "onnx"),
-    "denoising-autoencoder": ("labels", "explain", "onnx"),
-    "vae": ("labels", "explain", "onnx"),
-    "deep-svdd": ("labels", "onnx"),
-    "ensemble": ("labels",),
+    "autoencoder": ("labels", "explain", "onnx", "gradients"),
+    "sparse-autoencoder": ("labels", "explain", "onnx", "gradients"),
+    "denoising-autoencoder": ("labels", "explain", "onnx", "gradients"),
+    "vae": ("labels", "explain", "onnx", "gradients"),
+    "deep-svdd": ("labels", "onnx", "gradients"),
+    "ensemble": ("labels", "gradients"),
     "deeplog": ("explain",),
     "sequence-autoencoder": ("explain",),
     "event-count-autoencoder": ("labels", "explain"),
     "event-ensemble": ("labels", "explain"),
-    "ganomaly": ("onnx",),
-    "encoder-gan": ("onnx",),
+    "lstm-ae": ("explain",),
+    "gru-ae": ("explain",),
+    "lstm-forecaster": ("explain",),
+    "tcn-ae": ("explain",),
+    "conv2d-ae": ("explain",),
+    "cnn-lstm": ("explain",),
+    "ganomaly": ("onnx", "gradients"),
+    "encoder-gan": ("onnx", "gradients"),
 }
 
 

@@ -269,7 +269,7 @@ validation_fraction, threshold, device, verbose, random_state
 
     # not "onnx_export": its input is sessions, counted and log1p'd in ``_validate`` (Python)
     _tags: ClassVar[dict[str, Any]] = {"input": "events", "supports_explain": True,
-                                       "onnx_export": False}
+                                       "onnx_export": False, "gradients": False}
     # log1p key counts go to the network as they are (no ``standardize`` parameter here)
     _params_before_added: ClassVar[dict[str, Any]] = {}
 

@@ -88,7 +88,8 @@ label_margin, label_weight, threshold, device, verbose, random_state
     True
     """
 
-    _tags: ClassVar[dict[str, Any]] = {"supports_explain": True, "supports_labels": True, "onnx_export": True}
+    _tags: ClassVar[dict[str, Any]] = {"supports_explain": True, "supports_labels": True, "onnx_export": True,
+                                       "gradients": True}
 
     def __init__(
         self,

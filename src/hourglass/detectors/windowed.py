@@ -23,7 +23,12 @@ from torch import nn
 from hourglass.detectors.base import DeepDetector, check_at_least_one
 from hourglass.errors import InputError
 from hourglass.features.injection import channel_scale, inject_anomalies
-from hourglass.features.timeseries import sliding_windows, window_starts, windows_to_points
+from hourglass.features.timeseries import (
+    sliding_windows,
+    window_starts,
+    windows_to_points,
+    windows_to_points_channels,
+)
 from hourglass.features.validation import check_array
 from hourglass.nn import predict_batches
 
@@ -49,6 +54,12 @@ class ChannelScaled(nn.Module):
         super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     def channel_errors(self, batch: Batch) -> torch.Tensor:
+        return self.errors_and_prediction(batch)[0]
+
+    def errors_and_prediction(self, batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:
+        """``channel_errors(batch)`` ``(B, C)`` and what the model predicted for the steps a
+        window's score is about ``(B, span, C)`` (the reconstructed window, or the forecast), from
+        one forward pass."""
         raise NotImplementedError
 
     def score(self, batch: Batch) -> torch.Tensor:
@@ -63,9 +74,10 @@ class Reconstruction(ChannelScaled):
         x = batch[0]
         return (self(x) - x).pow(2).mean()
 
-    def channel_errors(self, batch: Batch) -> torch.Tensor:
+    def errors_and_prediction(self, batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:
         x = batch[0]
-        return (self(x) - x).pow(2).mean(dim=1)
+        pred = self(x)
+        return (pred - x).pow(2).mean(dim=1), pred
 
     def output_layer(self) -> nn.Module:
         """The layer that produces the reconstruction (zeroed by :class:`PCAResidual`)."""
@@ -156,11 +168,26 @@ class WindowDetector(DeepDetector):
     :meth:`_span` (the steps a window's score is about).
     """
 
-    _tags: ClassVar[dict[str, Any]] = {"input": "timeseries"}
+    _tags: ClassVar[dict[str, Any]] = {"input": "timeseries", "supports_explain": True}
+    #: why :meth:`score_channels` is refused, for a subclass whose score has no part per channel
+    explain_refusal: ClassVar[str | None] = None
 
     def _length(self) -> int:
         """Steps in one window tensor."""
         return int(self.window)
+
+    @property
+    def shortest_series(self) -> int:
+        """Fewest time steps :meth:`score` accepts: one window (a forecaster's context plus
+        horizon).
+
+        Examples
+        --------
+        >>> from hourglass.detectors import LSTMAutoEncoder, LSTMForecaster
+        >>> LSTMAutoEncoder(window=16).shortest_series, LSTMForecaster(window=16).shortest_series
+        (16, 17)
+        """
+        return self._length()
 
     def _span(self) -> tuple[int, int]:
         """Offsets (from the window start) of the steps a window's score is about."""
@@ -396,6 +423,104 @@ class WindowDetector(DeepDetector):
 
     def _score_batch_size(self) -> int:
         return 1024
+
+    def explain_unavailable(self) -> str | None:
+        """``None`` when :meth:`score_channels` can split this detector's scores by channel, else
+        why not (one line).
+
+        Examples
+        --------
+        >>> from hourglass.detectors import GANomaly1D, TCNAutoEncoder
+        >>> TCNAutoEncoder().explain_unavailable() is None
+        True
+        >>> GANomaly1D().explain_unavailable()[:45]
+        'GANomaly1D scores a window by the distance be'
+        """
+        if self.get_tags().get("supports_explain") and self.explain_refusal is None:
+            return None
+        return self.explain_refusal or (f"{type(self).__name__}'s score has no part per channel "
+                                        "to explain it with")
+
+    def score_channels(self, X: object, *, return_scores: bool = False,
+                       return_expected: bool = False) -> np.ndarray | tuple[np.ndarray, ...]:
+        """Each channel's part of each time step's score: ``(time, channels)``, aligned to the
+        rows of ``X`` exactly as :meth:`score` aligns its scores, and adding up (per row) to
+        :meth:`score` up to float rounding.
+
+        A window's score is the mean over channels of each channel's error (mean squared
+        reconstruction error over the window for an autoencoder, mean absolute forecast error
+        for a forecaster), each divided by its ``error_scale``: its mean error on the held-out
+        normal tail with ``score_norm="channel"`` (the default), else 1. Channel ``c``'s part of
+        a window is ``error_c / error_scale_c / channels``, so the parts add up to the window's
+        score; windows are mapped to steps as :meth:`score` does (``score_reduce="mean"``: each
+        part averaged over the windows covering the step; ``"max"``: the parts of the window
+        whose score is the step's). So a part is an error *in units of that channel's normal
+        error* with ``score_norm="channel"``, and a plain share of the squared (or absolute)
+        error with ``score_norm="none"``. The windows are scored in batches from a strided
+        view, as :meth:`score` does; only the per-window parts (windows × channels) are kept.
+
+        With ``return_scores=True`` the result starts with the scores: they come from the same
+        network pass and are exactly those :meth:`score` gives (one pass for both). With
+        ``return_expected=True`` it ends with what the model expected at each step
+        ``(time, channels)``, in the units of ``X``: the mean, over the windows whose score is
+        about the step, of their reconstruction (or forecast) of it; NaN where no window is (a
+        forecaster's first ``window`` steps). So ``(scores, parts, expected)`` with both.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from hourglass.detectors import LSTMAutoEncoder
+        >>> t = np.arange(300)
+        >>> X = np.c_[np.sin(t / 5), np.cos(t / 5)].astype("float32")
+        >>> det = LSTMAutoEncoder(window=16, hidden=8, epochs=2, verbose=0).fit(X)
+        >>> parts = det.score_channels(X)
+        >>> parts.shape, bool(np.allclose(parts.sum(axis=1), det.score(X), rtol=1e-4))
+        ((300, 2), True)
+        """
+        self._check_fitted()
+        why_not = self.explain_unavailable()
+        if why_not is None and not callable(getattr(self.module_, "channel_errors", None)):
+            why_not = f"{type(self).__name__}'s network gives no error per channel"
+        if why_not is not None:
+            raise InputError(why_not)
+        Xa = self._validate(X, reset=False)
+        self.module_.eval()
+        n = Xa.shape[0]
+        span = self._span()
+        view = sliding_windows(Xa, self._length())
+        total = np.zeros((n, Xa.shape[1])) if return_expected else None
+        count = np.zeros(n) if return_expected else None
+        done = [0]  # windows seen so far: the first window of the next batch
+
+        def parts_of(batch: Batch) -> torch.Tensor:
+            """Each channel's part of the window scores of ``batch`` and, last, the scores
+            ``(B, C + 1)``, computed as :meth:`ChannelScaled.score` computes them; the
+            predictions are added into ``total`` on the way."""
+            module = self.module_
+            errors, pred = module.errors_and_prediction(batch)
+            if total is not None and count is not None:
+                p = pred.double().cpu().numpy()
+                first = done[0] + span[0]
+                for k in range(p.shape[1]):  # window i's k-th predicted step is first + i + k
+                    total[first + k:first + k + len(p)] += p[:, k]
+                    count[first + k:first + k + len(p)] += 1
+            done[0] += len(errors)
+            scaled = errors / module.error_scale
+            return torch.cat([scaled / scaled.shape[1], scaled.mean(dim=1, keepdim=True)], dim=1)
+
+        both = predict_batches(parts_of, [view], device=self.device_,
+                               batch_size=self._score_batch_size())
+        window_scores, parts = both[:, -1], both[:, :-1]
+        starts = np.arange(len(parts), dtype=np.int64)
+        how = str(self.score_reduce)
+        out: list[np.ndarray] = []
+        if return_scores:
+            out.append(windows_to_points(window_scores, n, starts, span=span, how=how))
+        out.append(windows_to_points_channels(parts, n, starts, span=span, how=how))
+        if total is not None and count is not None:
+            with np.errstate(invalid="ignore"):
+                out.append(total / count[:, None])
+        return out[0] if len(out) == 1 else tuple(out)
 
 
 def store_params(obj: object, params: dict[str, Any]) -> None:

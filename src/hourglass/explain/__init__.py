@@ -1,6 +1,21 @@
-"""Explanations: why a row or a session was flagged."""
+"""Explanations: why a row, a time step or a session was flagged."""
 
 from hourglass.explain.events import session_alerts
-from hourglass.explain.tabular import column_errors, explain_rows, explainable
+from hourglass.explain.tabular import (
+    METHODS,
+    column_attributions,
+    column_errors,
+    explain_rows,
+    explainable,
+    explanation_method,
+)
+from hourglass.explain.timeseries import (
+    explain_steps,
+    flagged_stretches,
+    series_explainable,
+    step_errors,
+)
 
-__all__ = ["column_errors", "explain_rows", "explainable", "session_alerts"]
+__all__ = ["METHODS", "column_attributions", "column_errors", "explain_rows", "explain_steps",
+           "explainable", "explanation_method", "flagged_stretches", "series_explainable",
+           "session_alerts", "step_errors"]

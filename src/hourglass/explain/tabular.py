@@ -1,9 +1,21 @@
-"""Why a table row was flagged: each input column's share of the row's reconstruction error.
+"""Why a table row was flagged: each input column's share of what made its score high.
 
-An autoencoder-type detector scores a row by how badly it rebuilds it; its ``score_features``
-gives the squared error per feature. Features are summed back to the input column they came
-from (the one-hot columns of ``service`` count as ``service``), so an explanation names what a
-person can look up in the row: ``src_bytes=54540 (71%)``.
+Two methods, both per input column (features are summed back to the column they came from: the
+one-hot columns of ``service`` count as ``service``), so an explanation names what a person can
+look up in the row: ``src_bytes=54540 (71%)``.
+
+* ``reconstruction`` — for autoencoder-type detectors (tag ``supports_explain``, method
+  ``score_features``): each column's share of the row's squared reconstruction error. Shares are
+  >= 0 and add up to 100%.
+* ``gradients`` — for any detector whose score is differentiable (tag ``gradients``: Deep SVDD,
+  GANomaly, the encoder-GAN, the autoencoders, an ensemble of such members with z-score
+  calibration): integrated gradients of the score from the median training row
+  (:mod:`hourglass.explain.gradients`). A column's attribution is how much it raised the score
+  above that typical row; they add up to ``score − baseline score``. Its share is the
+  attribution over the sum of absolute attributions, so a negative share is a column that pulled
+  the score down, and when all are positive the shares are the fractions of the rise.
+
+``auto`` (the default) takes ``reconstruction`` where the detector has it, else ``gradients``.
 """
 
 from __future__ import annotations
@@ -18,13 +30,26 @@ from hourglass.errors import InputError
 if TYPE_CHECKING:
     from hourglass.pipeline import Pipeline
 
-__all__ = ["column_errors", "explain_rows", "explainable"]
+__all__ = ["METHODS", "column_attributions", "column_errors", "explain_rows", "explainable",
+           "explanation_method"]
 
 _MAX_VALUE_CHARS = 40
 
+#: Explanation methods: ``auto`` picks ``reconstruction`` where the detector has it, else ``gradients``.
+METHODS = ("auto", "reconstruction", "gradients")
 
-def explainable(pipe: Pipeline) -> str | None:
-    """``None`` when the fitted pipeline can explain table rows, else why not (one line).
+#: What each method is called in outputs (the ``method`` column).
+METHOD_NAMES = {"reconstruction": "reconstruction-error",
+                "gradients": "integrated-gradients"}
+
+
+def _has_reconstruction(det: Any) -> bool:
+    return bool(det.get_tags().get("supports_explain") and hasattr(det, "score_features"))
+
+
+def explanation_method(pipe: Pipeline, method: str = "auto") -> str:
+    """The method (``"reconstruction"`` or ``"gradients"``) that explains the pipeline's rows;
+    ``InputError`` (one line) when ``method`` cannot.
 
     Examples
     --------
@@ -32,20 +57,66 @@ def explainable(pipe: Pipeline) -> str | None:
     >>> from hourglass import Pipeline
     >>> from hourglass.detectors import AutoEncoder, DeepSVDD
     >>> df = pd.DataFrame(np.random.default_rng(0).normal(size=(200, 3)), columns=list("abc"))
+    >>> ae = Pipeline(detector=AutoEncoder(epochs=1, verbose=0)).fit(df)
+    >>> explanation_method(ae), explanation_method(ae, "gradients")
+    ('reconstruction', 'gradients')
+    >>> explanation_method(Pipeline(detector=DeepSVDD(epochs=1, verbose=0)).fit(df))
+    'gradients'
+    """
+    if method not in METHODS:
+        raise InputError(f"method: expected one of {', '.join(METHODS)}, got {method!r}")
+    det = pipe.detector_
+    name = type(det).__name__
+    if getattr(pipe.features_, "output", "tabular") != "tabular":
+        raise InputError(f"explanations are for table models; this model ({name}) reads "
+                         f"{pipe.features_.output} data")
+    recon = _has_reconstruction(det)
+    if method == "reconstruction" or (method == "auto" and recon):
+        if not recon:
+            raise InputError(f"{name} has no per-feature reconstruction error to explain its scores "
+                             "with; train an autoencoder-type model (autoencoder, sparse-autoencoder, "
+                             "denoising-autoencoder, vae) or use the gradients method")
+        return "reconstruction"
+    why = det.why_no_gradients()
+    if why is not None:
+        if method == "gradients":
+            raise InputError(f"{name} cannot be explained by gradients: {why}")
+        raise InputError(f"{name} cannot explain its scores: it has no per-feature reconstruction "
+                         f"error, and {why}")
+    return "gradients"
+
+
+def explainable(pipe: Pipeline, method: str = "auto") -> str | None:
+    """``None`` when the fitted pipeline can explain table rows (with ``method``), else why not
+    (one line).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from hourglass import Pipeline
+    >>> from hourglass.detectors import AutoEncoder, LatentIForest
+    >>> df = pd.DataFrame(np.random.default_rng(0).normal(size=(200, 3)), columns=list("abc"))
     >>> explainable(Pipeline(detector=AutoEncoder(epochs=1, verbose=0)).fit(df)) is None
     True
-    >>> explainable(Pipeline(detector=DeepSVDD(epochs=1, verbose=0)).fit(df))[:40]
-    'DeepSVDD has no per-feature reconstructi'
+    >>> forest = LatentIForest(hidden=(4, 2), epochs=1, n_estimators=5, verbose=0)
+    >>> explainable(Pipeline(detector=forest).fit(df))[:60]
+    'LatentIForest cannot explain its scores: it has no per-featu'
     """
-    det = pipe.detector_
-    if getattr(pipe.features_, "output", "tabular") != "tabular":
-        return (f"explanations are for table models; this model ({type(det).__name__}) reads "
-                f"{pipe.features_.output} data")
-    if not (det.get_tags().get("supports_explain") and hasattr(det, "score_features")):
-        return (f"{type(det).__name__} has no per-feature reconstruction error to explain its "
-                "scores with; train an autoencoder-type model (autoencoder, sparse-autoencoder, "
-                "denoising-autoencoder, vae)")
+    try:
+        explanation_method(pipe, method)
+    except InputError as exc:
+        return str(exc)
     return None
+
+
+def _column_map(pipe: Pipeline) -> tuple[np.ndarray, list[str]]:
+    """Features × columns 0/1 matrix (which input column each feature came from), and the columns."""
+    sources = pipe.features_.feature_columns()
+    columns = list(dict.fromkeys(sources))  # first-appearance order
+    index = {c: i for i, c in enumerate(columns)}
+    onehot = np.zeros((len(sources), len(columns)))
+    onehot[np.arange(len(sources)), [index[c] for c in sources]] = 1.0
+    return onehot, columns
 
 
 def column_errors(pipe: Pipeline, df: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
@@ -66,16 +137,36 @@ def column_errors(pipe: Pipeline, df: pd.DataFrame) -> tuple[np.ndarray, list[st
     >>> errors.shape, columns
     ((2, 2), ['x', 'proto'])
     """
-    why_not = explainable(pipe)
-    if why_not is not None:
-        raise InputError(why_not)
+    explanation_method(pipe, "reconstruction")
     per_feature = np.asarray(pipe.detector_.score_features(pipe.transform(df)), dtype=np.float64)
-    sources = pipe.features_.feature_columns()
-    columns = list(dict.fromkeys(sources))  # first-appearance order
-    index = {c: i for i, c in enumerate(columns)}
-    onehot = np.zeros((len(sources), len(columns)))
-    onehot[np.arange(len(sources)), [index[c] for c in sources]] = 1.0
+    onehot, columns = _column_map(pipe)
     return per_feature @ onehot, columns
+
+
+def column_attributions(pipe: Pipeline, df: pd.DataFrame, *, steps: int = 64
+                        ) -> tuple[np.ndarray, list[str]]:
+    """Integrated-gradient attribution of the score per input column (rows × columns) and the
+    column names: each column's is the sum of its features', so a row's columns add up to its
+    score minus the baseline's (the median training row), to the quadrature's precision.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from hourglass import Pipeline
+    >>> from hourglass.detectors import DeepSVDD
+    >>> rng = np.random.default_rng(0)
+    >>> df = pd.DataFrame({"x": rng.normal(size=300), "proto": rng.choice(["tcp", "udp"], 300)})
+    >>> pipe = Pipeline(detector=DeepSVDD(hidden=(8, 4), epochs=2, verbose=0)).fit(df)
+    >>> attr, columns = column_attributions(pipe, df.head(2))
+    >>> attr.shape, columns
+    ((2, 2), ['x', 'proto'])
+    """
+    from hourglass.explain.gradients import attributions
+
+    explanation_method(pipe, "gradients")
+    a = attributions(pipe.detector_, pipe.transform(df), steps=steps)
+    onehot, columns = _column_map(pipe)
+    return a.values @ onehot, columns
 
 
 def _value_text(value: Any) -> str:
@@ -88,31 +179,43 @@ def _value_text(value: Any) -> str:
     return text if len(text) <= _MAX_VALUE_CHARS else text[:_MAX_VALUE_CHARS - 1] + "…"
 
 
-def explain_rows(pipe: Pipeline, df: pd.DataFrame, *, top: int = 3) -> pd.DataFrame:
-    """For each row of ``df``: the column with the largest share of its reconstruction error
-    (``top_column``) and a text naming the ``top`` largest with their values and shares
-    (``why``, e.g. ``src_bytes=54540 (71%); service=private (12%)``).
+def explain_rows(pipe: Pipeline, df: pd.DataFrame, *, top: int = 3, method: str = "auto",
+                 steps: int = 64) -> pd.DataFrame:
+    """For each row of ``df``: the column with the largest share of what made its score high
+    (``top_column``), a text naming the ``top`` largest with their values and shares (``why``,
+    e.g. ``src_bytes=54540 (71%); service=private (12%)``), and the method that produced it
+    (``method``: ``reconstruction-error`` or ``integrated-gradients``).
 
+    With the reconstruction error, shares are each column's part of the row's squared error.
     Reconstruction error shows where a row breaks the relations the model learnt between
     columns. When few columns are tied by one relation, a change in one of them spreads its error
     over all of them, so the largest share may name a partner of the column that changed; with
-    many columns driven by a few factors the changed column usually stands out. A column the
-    preprocessing dropped (constant, or a near-duplicate of another) is never named.
+    many columns driven by a few factors the changed column usually stands out.
+
+    With integrated gradients, shares are each column's attribution (how much it raised the score
+    above the median training row) over the sum of the absolute attributions: negative for a
+    column that pulled the score down. A column the preprocessing dropped (constant, or a
+    near-duplicate of another) is never named.
 
     Parameters
     ----------
     pipe
-        A fitted :class:`~hourglass.Pipeline` over a table whose detector supports
-        explanations (tag ``supports_explain``, e.g. the autoencoders and the VAE).
+        A fitted :class:`~hourglass.Pipeline` over a table whose detector can explain (see
+        :func:`explanation_method`).
     df
         Rows to explain, in the columns the model was trained on.
     top
         How many columns ``why`` names (>= 1).
+    method
+        ``"auto"`` (reconstruction error where the detector has it, else gradients),
+        ``"reconstruction"`` or ``"gradients"``.
+    steps
+        Integration steps of the gradients method.
 
     Returns
     -------
     pandas.DataFrame
-        ``top_column`` and ``why``, one row per row of ``df`` (same index).
+        ``top_column``, ``why`` and ``method``, one row per row of ``df`` (same index).
 
     Examples
     --------
@@ -126,14 +229,21 @@ def explain_rows(pipe: Pipeline, df: pd.DataFrame, *, top: int = 3) -> pd.DataFr
     >>> odd = df.tail(3).assign(f0=df["f0"].tail(3) + 3 * df["f0"].std())
     >>> explain_rows(pipe, odd)["top_column"].tolist()
     ['f0', 'f0', 'f0']
+    >>> explain_rows(pipe, odd, method="gradients")["method"].iloc[0]
+    'integrated-gradients'
     """
     if isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1:
         raise ValueError(f"top must be an integer >= 1, got {top!r}")
-    errors, columns = column_errors(pipe, df)
-    total = errors.sum(axis=1)
-    share = np.divide(errors, total[:, None], out=np.zeros_like(errors), where=total[:, None] > 0)
+    chosen = explanation_method(pipe, method)
+    if chosen == "reconstruction":
+        weights, columns = column_errors(pipe, df)
+        total = weights.sum(axis=1)
+    else:
+        weights, columns = column_attributions(pipe, df, steps=steps)
+        total = np.abs(weights).sum(axis=1)
+    share = np.divide(weights, total[:, None], out=np.zeros_like(weights), where=total[:, None] > 0)
     k = min(int(top), len(columns))
-    order = np.argsort(-errors, axis=1, kind="stable")[:, :k]
+    order = np.argsort(-weights, axis=1, kind="stable")[:, :k]
     frame = df.reset_index(drop=True)
     present = {c for c in columns if c in frame.columns}
     why = []
@@ -144,5 +254,5 @@ def explain_rows(pipe: Pipeline, df: pd.DataFrame, *, top: int = 3) -> pd.DataFr
             value = _value_text(frame.at[i, c]) if c in present else "?"
             parts.append(f"{c}={value} ({share[i, j]:.0%})")
         why.append("; ".join(parts))
-    return pd.DataFrame({"top_column": [columns[j] for j in order[:, 0]], "why": why},
-                        index=df.index)
+    return pd.DataFrame({"top_column": [columns[j] for j in order[:, 0]], "why": why,
+                         "method": METHOD_NAMES[chosen]}, index=df.index)

@@ -140,7 +140,7 @@ class TabularPreprocessor:
         roles: Mapping[str, str] | None = None,
         impute: str = "median",
         fill_value: float = 0.0,
-        min_frequency: float = 1,
+        min_frequency: float = 1.0,
         max_categories: int = 50,
         hash_buckets: int = 16,
         max_ports: int = 10,

@@ -30,7 +30,8 @@ from hourglass._params import check_numeric_params
 from hourglass._times import parse_timestamps
 from hourglass.errors import InputError, NotFittedError
 
-__all__ = ["TimeSeriesPreprocessor", "sliding_windows", "window_starts", "windows_to_points"]
+__all__ = ["TimeSeriesPreprocessor", "sliding_windows", "window_starts", "windows_to_points",
+           "windows_to_points_channels"]
 
 logger = logging.getLogger(__name__)
 
@@ -138,12 +139,74 @@ def windows_to_points(
         out[np.isneginf(out)] = np.nan
     covered = ~np.isnan(out)
     if not covered.all():
-        pos = np.flatnonzero(covered)
-        nearest = pos[np.clip(np.searchsorted(pos, np.arange(n)), 0, len(pos) - 1)]
-        prev = pos[np.clip(np.searchsorted(pos, np.arange(n)) - 1, 0, len(pos) - 1)]
-        pick = np.where(np.abs(prev - np.arange(n)) < np.abs(nearest - np.arange(n)), prev, nearest)
-        out = out[pick]
+        out = out[_nearest_covered(covered)]
     return out
+
+
+def _nearest_covered(covered: np.ndarray) -> np.ndarray:
+    """For each step, the nearest step some window vouches for (itself when covered; the earlier
+    one on a tie)."""
+    n = len(covered)
+    pos = np.flatnonzero(covered)
+    nearest = pos[np.clip(np.searchsorted(pos, np.arange(n)), 0, len(pos) - 1)]
+    prev = pos[np.clip(np.searchsorted(pos, np.arange(n)) - 1, 0, len(pos) - 1)]
+    return np.where(np.abs(prev - np.arange(n)) < np.abs(nearest - np.arange(n)), prev, nearest)
+
+
+def windows_to_points_channels(
+    parts: np.ndarray,
+    n: int,
+    starts: np.ndarray,
+    *,
+    span: tuple[int, int],
+    how: str = "mean",
+) -> np.ndarray:
+    """Per-channel parts of window scores mapped to time steps ``(n, channels)`` the way
+    :func:`windows_to_points` maps the window scores, so that a step's parts add up to the step
+    score that :func:`windows_to_points` gives for the windows' totals ``parts.sum(axis=1)``.
+
+    ``parts`` is ``(n_windows, channels)``: each window's score split over the channels. With
+    ``how="mean"`` each channel is averaged over the windows vouching for a step (the mean is
+    linear, so the parts add up to the mean score); with ``how="max"`` a step takes the parts of
+    the window with the largest total among those vouching for it (the window whose score is the
+    step's score). Steps no window vouches for take the parts of the nearest step that has them,
+    as in :func:`windows_to_points`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> parts = np.array([[1.0, 0.0], [1.0, 2.0]])
+    >>> windows_to_points_channels(parts, 4, np.array([0, 1]), span=(0, 3)).tolist()
+    [[1.0, 0.0], [1.0, 1.0], [1.0, 1.0], [1.0, 2.0]]
+    >>> windows_to_points_channels(parts, 4, np.array([0, 1]), span=(0, 3), how="max").tolist()
+    [[1.0, 0.0], [1.0, 2.0], [1.0, 2.0], [1.0, 2.0]]
+    """
+    if how not in _REDUCE:
+        raise ValueError(f"score_reduce: unknown {how!r}; choose from {_REDUCE}")
+    p = np.asarray(parts, dtype=np.float64)
+    if p.ndim != 2 or p.shape[0] != len(starts):
+        raise ValueError(f"parts must be (windows, channels) with one row per start, got {p.shape}")
+    if how == "mean":
+        cols = [windows_to_points(p[:, c], n, starts, span=span) for c in range(p.shape[1])]
+        return np.stack(cols, axis=1) if cols else np.zeros((n, 0))
+    total = p.sum(axis=1)
+    lo = np.clip(starts + span[0], 0, n)
+    hi = np.clip(starts + span[1], 0, n)
+    best = np.full(n, -np.inf)
+    width = int(span[1] - span[0])
+    for k in range(width):  # as windows_to_points: one O(n) pass per offset
+        idx = lo + k
+        ok = idx < hi
+        np.maximum.at(best, idx[ok], total[ok])
+    arg = np.full(n, -1, dtype=np.int64)
+    for k in range(width):
+        idx = lo + k
+        w = np.flatnonzero((idx < hi) & (total == best[np.minimum(idx, n - 1)]))
+        arg[idx[w]] = w  # any window reaching the maximum: their totals are equal
+    covered = arg >= 0
+    if not covered.all():
+        arg = arg[_nearest_covered(covered)]
+    return p[arg]
 
 
 def _numeric_channel(s: pd.Series) -> bool:
@@ -400,6 +463,24 @@ class TimeSeriesPreprocessor:
         if not hasattr(self, "channels_"):
             raise NotFittedError("TimeSeriesPreprocessor is not fitted; call fit(df) first")
         return self._scaled(*self._grid(df, self.channels_))
+
+    def transform_with_values(self, df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """:meth:`transform_frame` and, on the same grid, each channel's value before scaling
+        (resampled and filled as the model saw it; a gap left open is NaN): what an explanation
+        quotes to a person.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"cpu": [1.0, 3.0, 5.0]})
+        >>> scaled, values = TimeSeriesPreprocessor().fit(df).transform_with_values(df)
+        >>> values["cpu"].tolist(), scaled.shape
+        ([1.0, 3.0, 5.0], (3, 1))
+        """
+        if not hasattr(self, "channels_"):
+            raise NotFittedError("TimeSeriesPreprocessor is not fitted; call fit(df) first")
+        frame, filled = self._grid(df, self.channels_)
+        return self._scaled(frame, filled), filled
 
     def _scaled(self, frame: pd.DataFrame, filled: pd.DataFrame) -> pd.DataFrame:
         mask = frame[self.masked_].isna().astype(np.float64) if self.masked_ else None

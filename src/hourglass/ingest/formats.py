@@ -18,6 +18,7 @@ import pandas as pd
 
 from hourglass.errors import InputError
 from hourglass.ingest.datasets import DATASETS, DatasetSpec
+from hourglass.ingest.evtx import EVTX_MAGIC, EVTX_ROLES
 from hourglass.ingest.flows import CICFLOWMETER, UNSW_NB15, ZEEK_CONN
 from hourglass.ingest.readers import check_path, detect_format
 from hourglass.ingest.tables import check_text, read_head
@@ -37,6 +38,9 @@ _GENERIC = {f: _table(f, d) for f, d in (
     ("tsv", "tab-separated table with a header line"),
     ("parquet", "Apache Parquet"),
     ("jsonl", "one JSON object per line"))}
+_GENERIC["evtx"] = DatasetSpec(
+    name="evtx", columns=None, label_col=None, normal=(), fmt="evtx", roles=EVTX_ROLES,
+    description="Windows event log (.evtx): one flat row per record (needs the 'evtx' extra)")
 
 
 def register_format(spec: Any, *, replace: bool = False) -> Any:
@@ -64,8 +68,8 @@ def all_formats() -> dict[str, Any]:
 
     Examples
     --------
-    >>> list(all_formats())[-4:]
-    ['csv', 'tsv', 'parquet', 'jsonl']
+    >>> list(all_formats())[-5:]
+    ['csv', 'tsv', 'parquet', 'jsonl', 'evtx']
     >>> "nsl-kdd" in all_formats()
     True
     """
@@ -109,6 +113,8 @@ def sniff_format(path: str | os.PathLike[str]) -> Any:
     head = read_head(p)
     if head.startswith(b"PAR1"):
         return _GENERIC["parquet"]
+    if head.startswith(EVTX_MAGIC):
+        return _GENERIC["evtx"]
     check_text(p, head)
     for spec in all_formats().values():
         try:

@@ -21,12 +21,12 @@ from hourglass.ingest.tables import ReadStats, iter_table
 __all__ = ["atomic_output", "check_path", "default_mode", "detect_format", "open_output", "read_table",
            "write_table"]
 
-_FORMATS = ("csv", "tsv", "parquet", "jsonl")
+_FORMATS = ("csv", "tsv", "parquet", "jsonl", "evtx")
 
 
 def detect_format(path: str | os.PathLike[str]) -> str:
-    """Format from the file name: ``.csv``, ``.tsv``/``.txt``, ``.parquet``, ``.jsonl``/``.ndjson``
-    (a trailing ``.gz`` is ignored); anything else is read as CSV.
+    """Format from the file name: ``.csv``, ``.tsv``/``.txt``, ``.parquet``, ``.jsonl``/``.ndjson``,
+    ``.evtx`` (a trailing ``.gz`` is ignored); anything else is read as CSV.
 
     Examples
     --------
@@ -38,7 +38,7 @@ def detect_format(path: str | os.PathLike[str]) -> str:
         name = name[:-3]
     suffix = name.rsplit(".", 1)[-1] if "." in name else ""
     return {"tsv": "tsv", "parquet": "parquet", "pq": "parquet", "jsonl": "jsonl",
-            "ndjson": "jsonl", "json": "jsonl"}.get(suffix, "csv")
+            "ndjson": "jsonl", "json": "jsonl", "evtx": "evtx"}.get(suffix, "csv")
 
 
 def _restore_integers(df: pd.DataFrame) -> pd.DataFrame:
@@ -68,7 +68,7 @@ def read_table(
     path
         File to read (``.gz`` is decompressed on the fly).
     fmt
-        ``csv``, ``tsv``, ``parquet`` or ``jsonl``; inferred from the name when ``None``.
+        ``csv``, ``tsv``, ``parquet``, ``jsonl`` or ``evtx``; inferred from the name when ``None``.
     names
         Column names for a header-less CSV/TSV (e.g. NSL-KDD).
     on_bad_rows

@@ -207,11 +207,11 @@ def check_text(path: str | os.PathLike[str], head: bytes) -> None:
     >>> check_text("a.evtx", b"ElfFile\\x00\\x00")
     Traceback (most recent call last):
     ...
-    hourglass.errors.InputError: a.evtx: a Windows .evtx event log (binary); export it ...
+    hourglass.errors.InputError: a.evtx: a Windows .evtx event log (binary); read it with ...
     """
     if head.startswith(b"ElfFile\x00"):
-        raise InputError(f"{path}: a Windows .evtx event log (binary); export it to JSON lines or "
-                         "CSV first (e.g. evtx_dump -o jsonl), then give that file")
+        raise InputError(f"{path}: a Windows .evtx event log (binary); read it with --format evtx "
+                         "(or auto), not as text")
     if head.startswith(b"PAR1"):
         raise InputError(f"{path}: a Parquet file; read it with --format parquet (or auto)")
     if head.startswith(b"\x1f\x8b"):
@@ -503,7 +503,8 @@ def iter_table(
     path
         File to read (``.gz`` decompressed on the fly).
     fmt
-        ``csv``, ``tsv``, ``parquet`` or ``jsonl``.
+        ``csv``, ``tsv``, ``parquet``, ``jsonl`` or ``evtx`` (Windows event log records as flat
+        rows: :mod:`hourglass.ingest.evtx`).
     names
         Column names of a header-less CSV/TSV; ``None`` reads them from the first line
         (stripped, duplicates renamed ``x.1``).
@@ -512,7 +513,7 @@ def iter_table(
         :class:`InputError` naming file and line; ``"skip"``: such rows are skipped and counted
         in ``stats``.
     chunk_bytes
-        Input bytes per chunk (CSV/TSV); Parquet and JSONL yield row batches.
+        Input bytes per chunk (CSV/TSV); Parquet, JSONL and EVTX yield row batches.
     stats
         Filled with the row counts as the chunks are consumed.
     sep, skip_rows, null_values, quote, column_types, comment
@@ -534,13 +535,17 @@ def iter_table(
         chunks = _iter_parquet(p, max(1, chunk_bytes // 100))
     elif fmt == "jsonl":
         chunks = _iter_jsonl(p, on_bad_rows=on_bad_rows, stats=stats)
+    elif fmt == "evtx":
+        from hourglass.ingest.evtx import iter_evtx
+
+        chunks = iter_evtx(p, on_bad_rows=on_bad_rows, stats=stats)
     elif fmt in ("csv", "tsv"):
         chunks = _iter_csv(p, sep=sep or ("\t" if fmt == "tsv" else ","), names=names,
                            skip_rows=skip_rows, on_bad_rows=on_bad_rows, chunk_bytes=chunk_bytes,
                            stats=stats, null_values=null_values, quote=quote,
                            column_types=column_types, comment=comment)
     else:
-        raise InputError(f"unknown table format {fmt!r}; use csv, tsv, parquet or jsonl")
+        raise InputError(f"unknown table format {fmt!r}; use csv, tsv, parquet, jsonl or evtx")
     for df in chunks:
         names = [str(c) for c in df.columns]
         # a Parquet file may repeat a column name; renamed as CSV headers are (x, x.1)

@@ -1,7 +1,8 @@
-"""The scoring service: a FastAPI app over one saved table model.
+"""The scoring service: a FastAPI app over one saved model (table, time-series or log).
 
 ``GET /health`` (no key) says what the model expects; ``POST /score`` (header ``X-API-Key``)
-scores JSON rows; ``GET /docs`` is the OpenAPI page. Every input error is a ``4xx`` with a
+scores JSON rows (a table's rows, or one time series), raw log lines or key sequences;
+``GET /docs`` is the OpenAPI page. Every input error is a ``4xx`` with a
 one-line ``detail``; anything unexpected is a ``500`` with a generic message, logged here.
 
 No ``from __future__ import annotations`` here: FastAPI reads the endpoints' annotations at
@@ -18,72 +19,34 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyHeader
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
+from pydantic import BaseModel, ValidationError
 
 import hourglass
 from hourglass.errors import InputError
-from hourglass.serve.scoring import TableScorer
+from hourglass.serve.schemas import (
+    BODIES,
+    BodyShape,
+    EventRowsRequest,
+    HealthResponse,
+    LinesRequest,
+    LogResponse,
+    ScoreRequest,
+    ScoreResponse,
+    SeriesRequest,
+    SeriesResponse,
+    SessionsRequest,
+)
+from hourglass.serve.scoring import load_scorer
 from hourglass.serve.security import BodyLimit, check_api_key, key_matches
 
 __all__ = ["DEFAULT_MAX_BODY_BYTES", "DEFAULT_MAX_ROWS", "HealthResponse", "ScoreRequest",
-           "ScoreResponse", "create_app"]
+           "ScoreResponse", "create_app", "validation_message"]
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_BODY_BYTES = 8 * 2**20
 DEFAULT_MAX_ROWS = 100_000
 KEY_HEADER = "X-API-Key"
-
-Value = str | int | float | bool | None
-
-
-class ScoreRequest(BaseModel):
-    """Rows to score: one object per row, keyed by the model's column names."""
-
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"rows": [{"duration": 0, "protocol_type": "tcp", "src_bytes": 491}], "explain": 3}]})
-
-    rows: list[dict[str, Value]] = Field(
-        description="One object per row with every column the model needs (GET /health lists "
-                    "them); null is a missing value, imputed as in training. Other keys are ignored.")
-    explain: StrictInt | None = Field(
-        default=None, ge=1, le=100,
-        description="Name this many columns per row in 'why' (largest share of the reconstruction "
-                    "error first); only for autoencoder-type models.")
-
-
-class ScoreResponse(BaseModel):
-    """One entry per input row, in order."""
-
-    scores: list[float] = Field(description="Anomaly score, higher = more anomalous.")
-    flags: list[int] = Field(description="1 = above the model's threshold, else 0.")
-    calibrated: list[float] = Field(description="Anomaly probability in [0, 1] (rarity among "
-                                                "held-out normal scores).")
-    severity: list[str] = Field(description="low / medium / high / critical.")
-    top_column: list[str] | None = Field(default=None, description="With 'explain': the column "
-                                         "with the largest share of the row's error.")
-    why: list[str] | None = Field(default=None, description="With 'explain': the top columns, "
-                                  "their values and shares, e.g. 'src_bytes=54540 (71%)'.")
-
-
-class Column(BaseModel):
-    name: str
-    role: str
-
-
-class HealthResponse(BaseModel):
-    """The model the service holds and the limits it enforces."""
-
-    status: str
-    model: str
-    input: str
-    threshold: str
-    threshold_value: float
-    columns: list[Column]
-    explain: bool
-    max_rows: int
-    max_body_bytes: int
-    hourglass: str
 
 
 class _Detail(BaseModel):
@@ -95,7 +58,8 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
         (400, "Body is not valid JSON."), (401, "Missing or wrong API key."),
         (413, "Body or row count over the service's limit."),
         (415, "Body not sent as application/json."),
-        (422, "Rows the model cannot score (missing column, text in a numeric column, ...)."),
+        (422, "Input the model cannot score (missing column, text in a numeric column, a series "
+              "shorter than one window, no log sessions, ...)."),
         (500, "Unexpected server error (details in the server log)."))}
 
 
@@ -104,8 +68,11 @@ def _location(loc: tuple[Any, ...]) -> str:
     parts = [p for p in loc if p != "body"]
     if len(parts) >= 3 and parts[0] == "rows" and isinstance(parts[1], int):
         return f"row {parts[1] + 1}, column {str(parts[2])[:60]!r}"  # a client's key: bounded
-    if len(parts) >= 2 and parts[0] == "rows" and isinstance(parts[1], int):
-        return f"row {parts[1] + 1}"
+    if len(parts) >= 2 and parts[0] in ("rows", "lines", "sessions") and isinstance(parts[1], int):
+        where = f"{parts[0][:-1]} {parts[1] + 1}"
+        if len(parts) >= 3 and parts[0] == "sessions" and isinstance(parts[2], int):
+            where += f", key {parts[2] + 1}"
+        return where
     return ".".join(map(str, parts)) or "body"
 
 
@@ -113,9 +80,11 @@ def _json_type(value: object) -> str:
     return {dict: "an object", list: "an array"}.get(type(value), type(value).__name__)
 
 
-def validation_message(errors: list[dict[str, Any]]) -> tuple[int, str]:
+def validation_message(errors: list[dict[str, Any]], body: BodyShape = BODIES[ScoreRequest],
+                       ) -> tuple[int, str]:
     """HTTP status and one line for pydantic's request errors (the first error; a value that fits
-    none of a row's value types is one error, not one per type).
+    none of a row's value types is one error, not one per type). ``body`` is the shape of the
+    request the model takes (table rows by default).
 
     Examples
     --------
@@ -125,6 +94,9 @@ def validation_message(errors: list[dict[str, Any]]) -> tuple[int, str]:
     >>> validation_message([{"type": "json_invalid", "loc": (), "msg": "Invalid JSON",
     ...                      "ctx": {"error": "EOF while parsing a value at line 1 column 0"}}])
     (400, 'body: not valid JSON (EOF while parsing a value at line 1 column 0)')
+    >>> validation_message([{"type": "int_type", "loc": ("sessions", 0, 2), "input": "x",
+    ...                      "msg": "Input should be a valid integer"}], BODIES[SessionsRequest])
+    (422, "session 1, key 3: expected an integer key >= 0, got 'x'")
     """
     first = errors[0]
     kind, loc = first.get("type", ""), tuple(first.get("loc", ()))
@@ -132,19 +104,29 @@ def validation_message(errors: list[dict[str, Any]]) -> tuple[int, str]:
         reason = (first.get("ctx") or {}).get("error", "cannot parse")
         return 400, f"body: not valid JSON ({reason})"
     where = _location(loc)
-    if loc in ((), ("body",)) or (kind == "missing" and loc[-1:] == ("rows",)):
-        return 422, 'body: expected a JSON object {"rows": [{column: value, ...}, ...]}'
+    if loc in ((), ("body",)) or (kind == "missing" and loc[-1:] == (body.field,)):
+        return 422, f"body: expected a JSON object {body.text}"
     if where.startswith("row ") and ", column " in where:
         return 422, (f"{where}: expected a number, text, true/false or null, got "
                      f"{_json_type(first.get('input'))}")
+    if where.startswith("line ") and len(loc) == 2:
+        return 422, f"{where}: expected text (one log line), got {_json_type(first.get('input'))}"
+    if where.startswith("session ") and ", key " in where:
+        return 422, f"{where}: expected an integer key >= 0, got {str(first.get('input'))[:40]!r}"
+    if where.startswith("session "):
+        return 422, f"{where}: expected an array of integer keys, got {_json_type(first.get('input'))}"
     if kind == "extra_forbidden":
-        return 422, f"{where}: unknown field; the body takes 'rows' and 'explain'"
+        names = [f"'{f}'" for f in body.fields]
+        takes = " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 2 else names)
+        return 422, f"{where}: unknown field; the body takes {takes}"
     return 422, f"{where}: {first.get('msg', 'invalid')}"
 
 
 def create_app(model_dir: str | os.PathLike[str], *, api_key: str,
                max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, max_rows: int = DEFAULT_MAX_ROWS) -> FastAPI:
-    """The scoring service for the table model saved in ``model_dir``.
+    """The scoring service for the model saved in ``model_dir``: a table, time-series or log
+    model (:func:`~hourglass.serve.scoring.load_scorer`); ``/score`` takes the request shape of
+    its input kind (``/health`` and ``/docs`` say which).
 
     Parameters
     ----------
@@ -155,7 +137,7 @@ def create_app(model_dir: str | os.PathLike[str], *, api_key: str,
     max_body_bytes
         Largest request body accepted (checked before parsing); larger is ``413``.
     max_rows
-        Most rows per request; more is ``413``.
+        Most rows (log lines, sessions) per request; more is ``413``.
 
     Examples
     --------
@@ -178,12 +160,16 @@ def create_app(model_dir: str | os.PathLike[str], *, api_key: str,
     for name, value in (("max_body_bytes", max_body_bytes), ("max_rows", max_rows)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
-    scorer = TableScorer(model_dir)
-    logger.debug("serving %s (%s, %d columns)", model_dir, scorer.model_name, len(scorer.columns))
+    scorer = load_scorer(model_dir)
+    request_model, response_model = _shapes(scorer)
+    body = BODIES[request_model]
+    logger.debug("serving %s (%s, %s input)", model_dir, scorer.model_name, scorer.kind)
 
+    kind_text = {"tabular": "table", "timeseries": "time-series", "events": "log"}[scorer.kind]
     app = FastAPI(title="hourglass scoring service", version=hourglass.__version__,
-                  description=f"Anomaly scores from the table model {scorer.model_name}. "
-                              f"POST /score needs the {KEY_HEADER} header.")
+                  description=f"Anomaly scores from the {kind_text} model {scorer.model_name}. "
+                              f"POST /score takes {body.text} and needs the {KEY_HEADER} header; "
+                              "GET /health says what the model expects.")
     app.state.scorer = scorer
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
     header = APIKeyHeader(name=KEY_HEADER, auto_error=False,
@@ -195,50 +181,62 @@ def create_app(model_dir: str | os.PathLike[str], *, api_key: str,
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        status, message = validation_message(list(exc.errors()))
+        status, message = validation_message(list(exc.errors()), body)
         return JSONResponse({"detail": message}, status_code=status)
 
-    @app.get("/health", response_model=HealthResponse)
+    @app.get("/health", response_model=HealthResponse, response_model_exclude_none=True)
     def health() -> dict[str, Any]:
-        """The model this service holds, the columns each row needs, and the limits."""
+        """The model this service holds, its input kind, what a request must contain (columns,
+        log format, fewest rows of a series) and the limits."""
         return {"status": "ok", **scorer.describe(), "max_rows": max_rows,
                 "max_body_bytes": max_body_bytes, "hourglass": hourglass.__version__}
 
-    def score_body(body: bytes, media: str) -> tuple[int, dict[str, Any]]:
+    def score_body(raw: bytes, media: str) -> tuple[int, dict[str, Any]]:
         """(status, JSON content) for a request body: parsed and validated in one pass by
         pydantic (half the time of FastAPI's json.loads then validate), then scored."""
         if not media.endswith("json"):
             return 415, {"detail": f"Content-Type: expected application/json, got {media or 'none'}"}
         try:
-            request = ScoreRequest.model_validate_json(body)
+            request = request_model.model_validate_json(raw)
         except ValidationError as exc:
-            status, message = validation_message(exc.errors(include_url=False))
+            status, message = validation_message(exc.errors(include_url=False), body)
             return status, {"detail": message}
-        if len(request.rows) > max_rows:
-            return 413, {"detail": f"too many rows ({len(request.rows):,}; the limit is "
-                                   f"{max_rows:,}, --max-rows): split the request"}
+        items = getattr(request, body.field)
+        if len(items) > max_rows:
+            what = {"lines": "lines", "sessions": "sessions"}.get(body.field, "rows")
+            return 413, {"detail": f"too many {what} ({len(items):,}; the limit is {max_rows:,}, "
+                                   "--max-rows): split the request"}
         try:
-            return 200, scorer.score(request.rows, explain=request.explain)
+            if scorer.kind == "events":
+                return 200, scorer.score(items, explain=request.explain)  # type: ignore[call-arg]
+            if scorer.kind == "timeseries":
+                return 200, scorer.score(items, explain=request.explain,  # type: ignore[call-arg]
+                                         explain_flagged=not request.explain_all)  # type: ignore[attr-defined]
+            return 200, scorer.score(items, explain=request.explain)  # type: ignore[call-arg]
         except InputError as exc:
             return 422, {"detail": _one_line(exc)}
         except Exception:
-            logger.exception("scoring %d row(s) failed", len(request.rows))
+            logger.exception("scoring %d %s failed", len(items), body.field)
             return 500, {"detail": "internal error while scoring; the server log has the details"}
 
-    @app.post("/score", response_model=ScoreResponse, response_model_exclude_none=True,
+    @app.post("/score", response_model=response_model, response_model_exclude_none=True,
               dependencies=[Depends(require_key)], responses=_ERRORS,
               openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
-                  "schema": {"$ref": "#/components/schemas/ScoreRequest"}}}}})
+                  "schema": {"$ref": f"#/components/schemas/{request_model.__name__}"}}}}})
     async def score(request: Request) -> Response:
-        """Score the rows: score, flag, calibrated probability and severity per row, as
-        ``hourglass score`` writes them; with ``explain`` also each row's top columns."""
-        body = await request.body()  # at most max_body_bytes: BodyLimit has counted it
+        """Score the request: for a table model, score, flag, calibrated probability and severity
+        per row (with ``explain``, each row's top columns); for a time-series model, the same per
+        row of the series (with ``explain``, the top channels of each flagged row's step); for a
+        log model, the same per session (with ``explain``, a flagged session's first unexpected
+        event) and the parse counts. The numbers are those
+        ``hourglass score`` writes for the same input."""
+        raw = await request.body()  # at most max_body_bytes: BodyLimit has counted it
         media = request.headers.get("content-type", "").split(";")[0].strip().lower()
         # parsing and scoring in the thread pool: neither blocks the event loop
-        status, content = await run_in_threadpool(score_body, body, media)
+        status, content = await run_in_threadpool(score_body, raw, media)
         if status != 200:
             return JSONResponse(content, status_code=status)
-        return Response(ScoreResponse.model_validate(content).model_dump_json(exclude_none=True),
+        return Response(response_model.model_validate(content).model_dump_json(exclude_none=True),
                         media_type="application/json")
 
     def openapi() -> dict[str, Any]:
@@ -246,13 +244,26 @@ def create_app(model_dir: str | os.PathLike[str], *, api_key: str,
         if app.openapi_schema is None:
             schema = get_openapi(title=app.title, version=app.version, description=app.description,
                                  routes=app.routes)
-            schema.setdefault("components", {}).setdefault("schemas", {})["ScoreRequest"] = \
-                ScoreRequest.model_json_schema(ref_template="#/components/schemas/{model}")
+            found = request_model.model_json_schema(ref_template="#/components/schemas/{model}")
+            schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+            schemas.update(found.pop("$defs", {}))
+            schemas[request_model.__name__] = found
             app.openapi_schema = schema
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
     return app
+
+
+def _shapes(scorer: Any) -> tuple[type[BaseModel], type[BaseModel]]:
+    """The request and answer models of ``scorer``'s input kind."""
+    if scorer.kind == "timeseries":
+        return SeriesRequest, SeriesResponse
+    if scorer.kind == "events":
+        request = {"lines": LinesRequest, "sessions": SessionsRequest,
+                   "rows": EventRowsRequest}[scorer.body]
+        return request, LogResponse
+    return ScoreRequest, ScoreResponse
 
 
 def _one_line(exc: Exception) -> str:

@@ -46,8 +46,8 @@ class LogStreamScorer:
     max_sessions
         Most live sessions kept between micro-batches (least recently seen evicted, counted).
     idle_timeout
-        Seconds without an event after which a session is closed (checked at each micro-batch);
-        ``None``: sessions close only when evicted or at the end of input.
+        Seconds without an event after which a session is closed (checked at each micro-batch
+        and at :meth:`tick`); ``None``: sessions close only when evicted or at the end of input.
     max_events
         Whole-session models: most events kept per session (a longer one is scored in parts).
 
@@ -164,6 +164,15 @@ class LogStreamScorer:
         if self.idle_timeout is not None:
             closed += self.live.close_idle(self.idle_timeout)
         alerts += self._check_closed(closed)
+        self.stats["alerts"] += len(alerts)
+        return alerts
+
+    def tick(self) -> list[dict[str, Any]]:
+        """Close the sessions idle for longer than ``idle_timeout`` (none without it) and return
+        the alerts that raises; for a caller whose input has gone quiet."""
+        if self.idle_timeout is None:
+            return []
+        alerts = self._check_closed(self.live.close_idle(self.idle_timeout))
         self.stats["alerts"] += len(alerts)
         return alerts
 

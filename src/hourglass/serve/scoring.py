@@ -11,21 +11,137 @@ import logging
 import os
 import threading
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 import numpy as np
 import pandas as pd
 
 from hourglass.errors import InputError
 
-__all__ = ["TableScorer"]
+if TYPE_CHECKING:
+    from hourglass.serve.log_scoring import LogScorer
+    from hourglass.serve.series_scoring import SeriesScorer
+
+__all__ = ["ModelScorer", "TableScorer", "load_scorer", "records_frame"]
 
 logger = logging.getLogger(__name__)
 
 _SHOWN_COLUMNS = 5
 
 
-class TableScorer:
+def records_frame(rows: Sequence[Mapping[str, Any]], columns: Sequence[str],
+                  needed: frozenset[str] | None = None) -> pd.DataFrame:
+    """JSON records as a table, every record carrying every one of ``columns`` (``null`` is a
+    missing value; a key left out is an :class:`InputError` naming the row and the column).
+
+    Examples
+    --------
+    >>> records_frame([{"a": 1, "b": None}], ["a", "b"]).shape
+    (1, 2)
+    >>> records_frame([{"a": 1, "b": 2}, {"a": 3}], ["a", "b"])
+    Traceback (most recent call last):
+    ...
+    hourglass.errors.InputError: row 2: missing column 'b' (each row needs a, b)
+    """
+    if len(rows) == 0:
+        raise InputError("rows: no rows to score (empty list)")
+    needed = frozenset(columns) if needed is None else needed
+    for i, row in enumerate(rows):
+        if not needed <= row.keys():  # a set comparison in C: no loop per column in Python
+            absent = next(c for c in columns if c not in row)
+            shown = ", ".join(columns[:_SHOWN_COLUMNS]) + (" ..." if len(columns) > _SHOWN_COLUMNS else "")
+            raise InputError(f"row {i + 1}: missing column {absent!r} (each row needs {shown})")
+    return pd.DataFrame.from_records(rows)
+
+
+def load_scorer(model_dir: str | os.PathLike[str]) -> TableScorer | SeriesScorer | LogScorer:
+    """The scorer for the model saved in ``model_dir``, whatever input it reads: a
+    :class:`TableScorer`, :class:`~hourglass.serve.series_scoring.SeriesScorer` or
+    :class:`~hourglass.serve.log_scoring.LogScorer`.
+
+    Examples
+    --------
+    >>> import tempfile, numpy as np, pandas as pd
+    >>> from pathlib import Path
+    >>> from hourglass import Pipeline
+    >>> from hourglass.detectors import LSTMAutoEncoder
+    >>> from hourglass.features.timeseries import TimeSeriesPreprocessor
+    >>> out = Path(tempfile.mkdtemp()) / "model"
+    >>> series = pd.DataFrame({"cpu": np.sin(np.arange(80) / 4)})
+    >>> Pipeline(LSTMAutoEncoder(window=8, hidden=4, epochs=1, verbose=0),
+    ...          features=TimeSeriesPreprocessor()).fit(series).save(out)
+    >>> scorer = load_scorer(out)
+    >>> scorer.kind, scorer.describe()["min_rows"]
+    ('timeseries', 8)
+    """
+    from hourglass.pipeline import load
+    from hourglass.serve.log_scoring import LogScorer
+    from hourglass.serve.series_scoring import SeriesScorer
+
+    pipe = load(model_dir)
+    kind = getattr(pipe.features_, "output", "tabular")
+    cls = {"timeseries": SeriesScorer, "events": LogScorer}.get(kind, TableScorer)
+    return cls.from_pipeline(pipe, str(model_dir))
+
+
+class ModelScorer:
+    """What the three scorers share: loading a saved model once, refusing one of another input
+    kind, one request at a time through the model, and the per-score verdicts.
+
+    A subclass sets :attr:`kind` (the ``features_.output`` it serves) and :attr:`serves` (for the
+    refusal), and reads what it needs from the pipeline in :meth:`_setup`.
+    """
+
+    kind: ClassVar[str] = ""
+    serves: ClassVar[str] = ""
+
+    def __init__(self, model_dir: str | os.PathLike[str]) -> None:
+        from hourglass.pipeline import load
+
+        self._adopt(load(model_dir), str(model_dir))
+
+    @classmethod
+    def from_pipeline(cls, pipe: Any, source: str = "model") -> Self:
+        """A scorer over a pipeline already loaded (``source`` names it in errors); the same
+        checks as loading from a directory."""
+        scorer = cls.__new__(cls)
+        scorer._adopt(pipe, source)
+        return scorer
+
+    def _adopt(self, pipe: Any, source: str) -> None:
+        kind = getattr(pipe.features_, "output", "tabular")
+        name = str(pipe.info.get("model") or type(pipe.detector_).__name__)
+        if kind != self.kind:
+            raise InputError(f"{source}: {type(self).__name__} serves {self.serves}; this model "
+                             f"({name}) reads {kind} data (load_scorer picks its scorer)")
+        self.pipeline = pipe
+        self.model_name = name
+        # one request at a time through the model: torch already spreads one batch over the
+        # cores, and the pipeline keeps small per-call state (the extra-column warning, the
+        # log parser's line counts)
+        self._lock = threading.Lock()
+        self._setup(pipe)
+
+    def _setup(self, pipe: Any) -> None:
+        """Read what this scorer needs from the loaded pipeline."""
+
+    def _describe(self, explain: bool) -> dict[str, Any]:
+        """The part of the ``/health`` body every kind has."""
+        return {"model": self.model_name, "input": self.kind,
+                "threshold": self.pipeline.threshold_.describe(),
+                "threshold_value": float(self.pipeline.threshold_.value_), "explain": explain}
+
+    def _verdicts(self, scores: np.ndarray, flags: Any = None
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Flag (0/1; the threshold's unless given), calibrated probability and severity of
+        each score, as the detector gives them."""
+        det = self.pipeline.detector_
+        flags = det.threshold_predict(scores) if flags is None else flags
+        return (np.asarray(flags).astype(int), np.asarray(det.calibrate(scores), dtype=np.float64),
+                np.asarray(det.severity(scores)).astype(str))
+
+
+class TableScorer(ModelScorer):
     """A saved table model, loaded once, that scores rows given as JSON records.
 
     Parameters
@@ -55,37 +171,22 @@ class TableScorer:
     hourglass.errors.InputError: row 1: missing column 'proto' (each row needs bytes, proto)
     """
 
-    def __init__(self, model_dir: str | os.PathLike[str]) -> None:
-        from hourglass.pipeline import load
+    kind = "tabular"
+    serves = "table models"
 
-        self._adopt(load(model_dir), str(model_dir))
-
-    @classmethod
-    def from_pipeline(cls, pipe: Any, source: str = "model") -> TableScorer:
-        """A scorer over a pipeline already loaded (``source`` names it in errors); the same
-        checks as loading from a directory."""
-        scorer = cls.__new__(cls)
-        scorer._adopt(pipe, source)
-        return scorer
-
-    def _adopt(self, pipe: Any, model_dir: str) -> None:
+    def _setup(self, pipe: Any) -> None:
         from hourglass.explain import explainable
 
-        kind = getattr(pipe.features_, "output", "tabular")
-        name = str(pipe.info.get("model") or type(pipe.detector_).__name__)
-        if kind != "tabular":
-            raise InputError(f"{model_dir}: the scoring service serves table models; this model "
-                             f"({name}) reads {kind} data (score it with 'hourglass score')")
-        self.pipeline = pipe
-        self.model_name = name
         self.columns: list[str] = list(pipe.features_.columns_)
         self._needed = frozenset(self.columns)
         # the label and time columns were never features: dropped from a request, as score does
         self._meta = [c for c in (pipe.info.get("label_col"), pipe.info.get("time_col")) if c]
         self.explain_unavailable: str | None = explainable(pipe)
-        # one request at a time through the model: torch already spreads one batch over the
-        # cores, and the pipeline keeps small per-call state (the extra-column warning)
-        self._lock = threading.Lock()
+        self.explain_method: str | None = None
+        if self.explain_unavailable is None:
+            from hourglass.explain.tabular import METHOD_NAMES, explanation_method
+
+            self.explain_method = METHOD_NAMES[explanation_method(pipe)]
 
     @property
     def can_adapt(self) -> bool:
@@ -94,30 +195,19 @@ class TableScorer:
 
     def describe(self) -> dict[str, Any]:
         """What a client needs to know before sending rows (the ``/health`` answer's body)."""
-        pipe = self.pipeline
-        roles = pipe.features_.roles_
+        roles = self.pipeline.features_.roles_
         return {
-            "model": self.model_name,
-            "input": "tabular",
-            "threshold": pipe.threshold_.describe(),
-            "threshold_value": float(pipe.threshold_.value_),
+            **self._describe(self.explain_unavailable is None),
+            "explain_method": self.explain_method,
+            "request": '{"rows": [{column: value, ...}, ...]}: one object per row with every '
+                       "column below",
             "columns": [{"name": c, "role": roles.get(c, "numeric")} for c in self.columns],
-            "explain": self.explain_unavailable is None,
         }
 
     def frame(self, rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
         """``rows`` as the table the model reads; every row must carry every model column
         (``null`` is a missing value, imputed as in training; a key left out is an error)."""
-        if len(rows) == 0:
-            raise InputError("rows: no rows to score (empty list)")
-        need = self.columns
-        needed = self._needed
-        for i, row in enumerate(rows):
-            if not needed <= row.keys():  # a set comparison in C: no loop per column in Python
-                absent = next(c for c in need if c not in row)
-                shown = ", ".join(need[:_SHOWN_COLUMNS]) + (" ..." if len(need) > _SHOWN_COLUMNS else "")
-                raise InputError(f"row {i + 1}: missing column {absent!r} (each row needs {shown})")
-        df = pd.DataFrame.from_records(rows)
+        df = records_frame(rows, self.columns, self._needed)
         meta = [c for c in self._meta if c in df.columns]
         return df.drop(columns=meta) if meta else df
 
@@ -136,13 +226,11 @@ class TableScorer:
         df = self.frame(rows)
         with self._lock:
             scores = self.pipeline.score(df)
-            det = self.pipeline.detector_
+            flags, calibrated, severity = self._verdicts(
+                scores, self.pipeline.detector_.threshold_.update(scores) if adapt else None)
             result: dict[str, list[Any]] = {
-                "scores": np.asarray(scores, dtype=np.float64).tolist(),
-                "flags": np.asarray(det.threshold_.update(scores) if adapt
-                                    else det.threshold_predict(scores)).astype(int).tolist(),
-                "calibrated": np.asarray(det.calibrate(scores), dtype=np.float64).tolist(),
-                "severity": [str(s) for s in det.severity(scores)],
+                "scores": np.asarray(scores, dtype=np.float64).tolist(), "flags": flags.tolist(),
+                "calibrated": calibrated.tolist(), "severity": severity.tolist(),
             }
             if explain is not None:
                 from hourglass.explain import explain_rows

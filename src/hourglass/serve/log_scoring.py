@@ -1,0 +1,179 @@
+"""The model side of the service for log models: raw lines (or key sequences, or event rows)
+in, one score per session out.
+
+Raw lines are parsed with the artefact's own template miner and header format and grouped into
+sessions as in training (:meth:`~hourglass.features.sessions.EventSessions.sessions`, the path
+``hourglass score`` takes for a log file); key sequences go to the detector as they are. A
+flagged session can be explained with its first unexpected event
+(:func:`~hourglass.explain.session_alerts`, as in ``hourglass score -o alerts.jsonl``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from hourglass.errors import InputError
+from hourglass.features.sessions import Sessions
+from hourglass.serve.scoring import ModelScorer
+
+__all__ = ["LogScorer"]
+
+
+class LogScorer(ModelScorer):
+    """A saved log (``events``) model, loaded once, that scores sessions sent as JSON.
+
+    What a request carries depends on how the model was trained (:attr:`body`): ``"lines"``,
+    raw log lines in its header format; ``"sessions"``, integer key sequences (``--format keys``);
+    ``"rows"``, the rows of an event table (``--key-col``/``--message-col``).
+
+    Parameters
+    ----------
+    model_dir
+        Directory written by ``hourglass train`` for a log model (``deeplog``, ...).
+
+    Examples
+    --------
+    >>> import tempfile, numpy as np
+    >>> from pathlib import Path
+    >>> from hourglass import Pipeline
+    >>> from hourglass.detectors import EventCountAutoEncoder
+    >>> from hourglass.features import EventSessions
+    >>> ops = ["open", "read", "close"]
+    >>> lines = [f"{ops[i % 3]} file blk_{i // 3} done" for i in range(90)]
+    >>> out = Path(tempfile.mkdtemp()) / "model"
+    >>> Pipeline(EventCountAutoEncoder(hidden=(4, 2), epochs=2, verbose=0),
+    ...          features=EventSessions(session_regex=r"blk_\\d+")).fit(lines).save(out)
+    >>> scorer = LogScorer(out)
+    >>> scorer.body
+    'lines'
+    >>> result = scorer.score(["open file blk_7 done", "read file blk_7 done", "garbage blk_7"])
+    >>> [s["session"] for s in result["sessions"]], result["unknown_templates"]
+    (['blk_7'], 1)
+    """
+
+    kind = "events"
+    serves = "log models"
+
+    def _setup(self, pipe: Any) -> None:
+        features = pipe.features_
+        self.features = features
+        self.body = ("rows" if features.is_table else
+                     "sessions" if features.format == "keys" else "lines")
+        self.columns: list[str] = [c for c in (features.session_column, features.key_column,
+                                               features.message_column, features.time_column)
+                                   if c is not None] if features.is_table else []
+        det = pipe.detector_
+        self.explain_unavailable = (None if hasattr(det, "explain")
+                                    else f"{type(det).__name__} cannot explain its alerts")
+
+    def describe(self) -> dict[str, Any]:
+        """What a client needs to know before sending logs (the ``/health`` body)."""
+        f = self.features
+        fmt = "table" if f.is_table else f.format
+        request = {
+            "lines": f'{{"lines": ["raw log line", ...]}}: lines in the {fmt!r} header format',
+            "sessions": '{"sessions": [[key, key, ...], ...]}: one array of integer keys per session',
+            "rows": '{"rows": [{column: value, ...}, ...]}: one object per event with the columns '
+                    "below",
+        }[self.body]
+        roles = {f.session_column: "session", f.key_column: "key", f.message_column: "message",
+                 f.time_column: "time"}
+        sessions = None if self.body == "sessions" else {
+            k: v for k, v in (("regex", f.session_regex), ("column", f.session_column),
+                              ("window_seconds", f.window), ("step_seconds", f.step)) if v is not None}
+        return {
+            **self._describe(self.explain_unavailable is None),
+            "request": request,
+            "columns": [{"name": c, "role": roles[c]} for c in self.columns],
+            "format": fmt,
+            "sessions": sessions,
+        }
+
+    def sessions(self, items: Sequence[Any]) -> Sessions:
+        """The sessions in a request's ``lines``, ``sessions`` or ``rows`` (:attr:`body`)."""
+        if len(items) == 0:
+            raise InputError(f"{self.body}: nothing to score (empty list)")
+        if self.body == "sessions":
+            seqs = []
+            for i, keys in enumerate(items):
+                if len(keys) == 0:
+                    raise InputError(f"session {i + 1}: empty; a session needs at least one key")
+                seqs.append(np.asarray(keys, dtype=np.int64))
+            ids = [str(i + 1) for i in range(len(seqs))]
+            lines = [np.full(len(s), i + 1, dtype=np.int64) for i, s in enumerate(seqs)]
+            return Sessions(ids, seqs, lines, {"lines": len(seqs), "sessions": len(seqs)})
+        if self.body == "rows":
+            data: Any = pd.DataFrame.from_records(items)
+            missing = [c for c in self.columns if c not in data.columns]
+            if missing:
+                raise InputError(f"rows: no row has column {missing[0]!r} (each row needs "
+                                 f"{', '.join(self.columns)})")
+        else:
+            data = list(items)
+        out = self.features.sessions(data)
+        if not len(out):
+            stats = out.stats
+            raise InputError(
+                f"{self.body}: no sessions found in {stats.get('lines', len(items))} "
+                f"{'rows' if self.body == 'rows' else 'lines'} ({_counts_text(stats)}); the model "
+                f"reads {self.describe()['format']!r} input")
+        return out
+
+    def score(self, items: Sequence[Any], *, explain: bool = False) -> dict[str, Any]:
+        """One entry per session (id, score, flag, calibrated probability, severity, events,
+        first line; with ``explain``, a flagged session's first unexpected event), and the
+        parse counts (``unparsed_lines``, ``unknown_templates``, ``parse``)."""
+        if explain and self.explain_unavailable is not None:
+            raise InputError(f"explain: {self.explain_unavailable}")
+        det = self.pipeline.detector_
+        with self._lock:
+            sessions = self.sessions(items)
+            scores = np.asarray(det.score(sessions.sequences), dtype=np.float64)
+            flags, calibrated, severity = self._verdicts(scores)
+            alerts: dict[int, dict[str, Any]] = {}
+            if explain and flags.any():
+                from hourglass.explain import session_alerts
+
+                found = session_alerts(det, sessions, scores, flags, self.features.templates())
+                # one alert per flagged session, in order
+                alerts = {int(i): a["unexpected"] for i, a in zip(np.flatnonzero(flags == 1), found,
+                                                                  strict=True)}
+        out = []
+        for i, sid in enumerate(sessions.ids):
+            entry: dict[str, Any] = {
+                "session": sid, "score": float(scores[i]), "flag": int(flags[i]),
+                "calibrated": float(calibrated[i]), "severity": str(severity[i]),
+                "n_events": len(sessions.sequences[i]),
+                "first_line": int(sessions.lines[i][0]) if len(sessions.lines[i]) else None}
+            if i in alerts:
+                entry["unexpected"] = _plain(alerts[i])
+            out.append(entry)
+        stats = sessions.stats
+        return {"sessions": out, "unparsed_lines": int(stats.get("unmatched") or 0),
+                "unknown_templates": int(stats.get("unknown_template") or 0),
+                "parse": {k: None if v is None else int(v) for k, v in stats.items()
+                          if v is None or isinstance(v, (int, np.integer))}}
+
+
+def _counts_text(stats: Mapping[str, Any]) -> str:
+    parts = [f"{stats[k]} {label}" for k, label in (
+        ("unmatched", "matched no header format"), ("blank", "blank"),
+        ("events_without_session", "events had no session id"),
+        ("events_without_key", "rows had an empty key or message"),
+        ("empty_sessions_skipped", "empty sessions skipped")) if stats.get(k)]
+    return ", ".join(parts) or "no events"
+
+
+def _plain(value: Any) -> Any:
+    """JSON-ready copy (numpy scalars as Python numbers)."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value

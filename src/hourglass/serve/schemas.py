@@ -1,0 +1,214 @@
+"""The service's request and answer shapes (pydantic models, shown on ``/docs``), one request
+shape per input kind: table rows, the rows of one time series, raw log lines, key sequences, or
+the rows of an event table. :func:`~hourglass.serve.app.create_app` picks the one its model reads.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, NamedTuple
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
+
+__all__ = ["BODIES", "BodyShape", "Column", "EventRowsRequest", "HealthResponse", "LinesRequest",
+           "LogResponse", "ScoreRequest", "ScoreResponse", "SeriesRequest", "SeriesResponse",
+           "SessionScore", "SessionsRequest"]
+
+Value = str | int | float | bool | None
+#: a DeepLog key: a non-negative integer (JSON numbers above 2**53 lose precision in most clients)
+Key = Annotated[int, Field(strict=True, ge=0, le=2**53)]
+
+
+class ScoreRequest(BaseModel):
+    """Rows to score: one object per row, keyed by the model's column names."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"rows": [{"duration": 0, "protocol_type": "tcp", "src_bytes": 491}], "explain": 3}]})
+
+    rows: list[dict[str, Value]] = Field(
+        description="One object per row with every column the model needs (GET /health lists "
+                    "them); null is a missing value, imputed as in training. Other keys are ignored.")
+    explain: StrictInt | None = Field(
+        default=None, ge=1, le=100,
+        description="Name this many columns per row in 'why', largest share first: of the "
+                    "reconstruction error for autoencoder-type models, of the integrated-gradient "
+                    "attributions for other differentiable ones (Deep SVDD, GANomaly, ...).")
+
+
+class ScoreResponse(BaseModel):
+    """One entry per input row, in order."""
+
+    scores: list[float] = Field(description="Anomaly score, higher = more anomalous.")
+    flags: list[int] = Field(description="1 = above the model's threshold, else 0.")
+    calibrated: list[float] = Field(description="Anomaly probability in [0, 1] (rarity among "
+                                                "held-out normal scores).")
+    severity: list[str] = Field(description="low / medium / high / critical.")
+    top_column: list[str] | None = Field(default=None, description="With 'explain': the column "
+                                         "with the largest share of the row's error (or score rise).")
+    why: list[str] | None = Field(default=None, description="With 'explain': the top columns, "
+                                  "their values and shares, e.g. 'src_bytes=54540 (71%)'.")
+
+
+class SeriesRequest(BaseModel):
+    """One multivariate time series: one object per time step."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"rows": [{"timestamp": "2024-01-01 00:00:00", "cpu": 0.31, "mem": 0.52},
+                  {"timestamp": "2024-01-01 00:01:00", "cpu": 0.29, "mem": 0.53}], "explain": 2}]})
+
+    rows: list[dict[str, Value]] = Field(
+        description="The series, one object per time step, each with the timestamp column (if the "
+                    "model has one) and every channel (GET /health lists them and 'min_rows', the "
+                    "length of one window). The series is aligned as in training (sorted, "
+                    "resampled with the model's freq); other keys are ignored.")
+    explain: StrictInt | None = Field(
+        default=None, ge=1, le=100,
+        description="Name this many channels per row in 'why' (largest part of the step's score "
+                    "first), for the rows whose time step is flagged; only for models that split "
+                    "their score by channel (autoencoders, forecaster; GET /health says 'explain').")
+    explain_all: StrictBool = Field(
+        default=False, description="With 'explain': explain every row, not only the flagged ones.")
+
+
+class SeriesResponse(BaseModel):
+    """One entry per row sent, in the order sent."""
+
+    scores: list[float] = Field(description="Anomaly score of the row's time step (windows mapped "
+                                            "back to steps), higher = more anomalous.")
+    flags: list[int] = Field(description="1 = above the model's threshold, else 0.")
+    calibrated: list[float] = Field(description="Anomaly probability in [0, 1].")
+    severity: list[str] = Field(description="low / medium / high / critical.")
+    steps: int = Field(description="Time steps scored: the rows, unless the model resamples onto a "
+                                   "freq grid or merges duplicate timestamps (rows in one step "
+                                   "share its score).")
+    top_channel: list[str | None] | None = Field(
+        default=None, description="With 'explain': the channel with the largest part of the "
+                                  "row's step score (null for a row not explained).")
+    why: list[str | None] | None = Field(
+        default=None, description="With 'explain': the top channels with their values at that "
+                                  "step and the values the model expected, their shares of the "
+                                  "score and, for a model scoring each channel in units of its "
+                                  "normal error, how many times normal, e.g. "
+                                  "'cpu=93.1 vs 41.5 expected (71%, 12× normal)'.")
+
+
+class LinesRequest(BaseModel):
+    """Raw log lines, grouped into sessions as the model was trained."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"lines": ["081109 203615 148 INFO dfs.DataNode$PacketResponder: PacketResponder 1 for "
+                   "block blk_38865049064139660 terminating"], "explain": True}]})
+
+    lines: list[str] = Field(
+        description="Log lines in the model's header format (GET /health: 'format'); each is "
+                    "parsed with the model's templates and grouped into sessions (session regex, "
+                    "column or time window, as in training) within this request only. Lines "
+                    "that match no header format are counted, not scored.")
+    explain: StrictBool = Field(
+        default=False, description="Add each flagged session's first unexpected event, its "
+                                   "template and the keys the model expected there.")
+
+
+class SessionsRequest(BaseModel):
+    """Sessions of integer event keys (a model trained on --format keys)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"sessions": [[5, 5, 22, 11, 9], [5, 22, 11, 9, 26]], "explain": True}]})
+
+    sessions: list[list[Key]] = Field(
+        description="One array of integer keys (>= 0) per session, as in a DeepLog key file; "
+                    "a session's id in the answer is its position (1, 2, ...).")
+    explain: StrictBool = Field(
+        default=False, description="Add each flagged session's first unexpected event and the "
+                                   "keys the model expected there.")
+
+
+class EventRowsRequest(BaseModel):
+    """Rows of an event table (a model trained with --key-col or --message-col)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"rows": [{"user": "alice", "event": "login"}, {"user": "alice", "event": "read"}]}]})
+
+    rows: list[dict[str, Value]] = Field(
+        description="One object per event with the session, key or message (and time) columns "
+                    "the model was trained with (GET /health lists them).")
+    explain: StrictBool = Field(
+        default=False, description="Add each flagged session's first unexpected event and the "
+                                   "keys the model expected there.")
+
+
+class SessionScore(BaseModel):
+    session: str = Field(description="Session id (from the regex, column or window; or the "
+                                     "session's position for key sequences).")
+    score: float = Field(description="Anomaly score, higher = more anomalous.")
+    flag: int = Field(description="1 = above the model's threshold, else 0.")
+    calibrated: float = Field(description="Anomaly probability in [0, 1].")
+    severity: str = Field(description="low / medium / high / critical.")
+    n_events: int
+    first_line: int | None = Field(description="Line (or row, or session) number of the session's "
+                                               "first event in the request, from 1.")
+    unexpected: dict[str, Any] | None = Field(
+        default=None, description="With 'explain', for a flagged session: the first unexpected "
+                                  "event (position, line, key, template, text) and the 'expected' "
+                                  "keys with their templates.")
+
+
+class LogResponse(BaseModel):
+    """One entry per session found in the request."""
+
+    sessions: list[SessionScore]
+    unparsed_lines: int = Field(description="Lines that matched no header format (not scored).")
+    unknown_templates: int = Field(description="Events whose template was never seen in training "
+                                               "(scored as the unknown key).")
+    parse: dict[str, int | None] = Field(description="All parse and grouping counts.")
+
+
+class Column(BaseModel):
+    name: str
+    role: str
+
+
+class HealthResponse(BaseModel):
+    """The model the service holds, what a request must contain, and the limits."""
+
+    status: str
+    model: str
+    input: str = Field(description="tabular, timeseries or events.")
+    request: str = Field(description="What POST /score takes for this model.")
+    threshold: str
+    threshold_value: float
+    columns: list[Column]
+    explain: bool
+    explain_method: str | None = Field(default=None, description="Tables: how 'explain' names "
+                                       "columns: reconstruction-error or integrated-gradients.")
+    max_rows: int
+    max_body_bytes: int
+    hourglass: str
+    timestamp_column: str | None = None
+    freq: str | None = None
+    min_rows: int | None = Field(default=None, description="Time series: the fewest rows (time "
+                                                           "steps) a request may send: one window.")
+    format: str | None = Field(default=None, description="Logs: the header format of the lines "
+                                                         "(or keys, or table).")
+    sessions: dict[str, Any] | None = Field(default=None, description="Logs: how events group "
+                                                                      "into sessions.")
+
+
+class BodyShape(NamedTuple):
+    """What one request kind looks like, for the one-line errors."""
+
+    field: str
+    text: str
+    fields: tuple[str, ...]
+
+
+#: the body field, its shape in words and its fields, per request class
+BODIES: dict[type[BaseModel], BodyShape] = {
+    ScoreRequest: BodyShape("rows", '{"rows": [{column: value, ...}, ...]}', ("rows", "explain")),
+    SeriesRequest: BodyShape("rows", '{"rows": [{column: value, ...}, ...]} (one per time step)',
+                             ("rows", "explain", "explain_all")),
+    LinesRequest: BodyShape("lines", '{"lines": ["raw log line", ...]}', ("lines", "explain")),
+    SessionsRequest: BodyShape("sessions", '{"sessions": [[key, key, ...], ...]}',
+                               ("sessions", "explain")),
+    EventRowsRequest: BodyShape("rows", '{"rows": [{column: value, ...}, ...]} (one per event)',
+                                ("rows", "explain")),
+}

@@ -1,0 +1,197 @@
+"""The model side of the service for time-series models: the rows of one series in, one score
+per row out.
+
+The rows go through the same path as ``hourglass score`` on a file: the fitted
+:class:`~hourglass.features.timeseries.TimeSeriesPreprocessor` puts them on the model's grid
+(sorting, merging duplicate timestamps, resampling, checking gaps) and the detector scores the
+grid, so scores and error messages are those of the CLI. Each row then gets the score of its grid
+step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from hourglass._times import parse_timestamps
+from hourglass.errors import InputError
+from hourglass.serve.scoring import ModelScorer, records_frame
+
+__all__ = ["SeriesScorer", "window_steps"]
+
+
+def window_steps(detector: Any) -> int:
+    """Time steps in one of ``detector``'s windows (a forecaster's context plus horizon): the
+    shortest series it scores.
+
+    Examples
+    --------
+    >>> from hourglass.detectors import LSTMForecaster
+    >>> window_steps(LSTMForecaster(window=12))
+    13
+    """
+    return int(getattr(detector, "shortest_series", None) or detector.window)
+
+
+class SeriesScorer(ModelScorer):
+    """A saved time-series model, loaded once, that scores a series sent as JSON rows.
+
+    Parameters
+    ----------
+    model_dir
+        Directory written by ``hourglass train`` for a time-series model (``lstm-ae``, ...).
+
+    Examples
+    --------
+    >>> import tempfile, numpy as np, pandas as pd
+    >>> from pathlib import Path
+    >>> from hourglass import Pipeline
+    >>> from hourglass.detectors import LSTMAutoEncoder
+    >>> from hourglass.features.timeseries import TimeSeriesPreprocessor
+    >>> t = pd.date_range("2024-01-01", periods=80, freq="1min")
+    >>> series = pd.DataFrame({"ts": t.astype(str), "cpu": np.sin(np.arange(80) / 4)})
+    >>> out = Path(tempfile.mkdtemp()) / "model"
+    >>> Pipeline(LSTMAutoEncoder(window=8, hidden=4, epochs=1, verbose=0),
+    ...          features=TimeSeriesPreprocessor("ts")).fit(series).save(out)
+    >>> scorer = SeriesScorer(out)
+    >>> scorer.columns, scorer.min_rows
+    (['cpu', 'ts'], 8)
+    >>> result = scorer.score(series.iloc[:10].to_dict("records"))
+    >>> len(result["scores"]), result["steps"]
+    (10, 10)
+    >>> scorer.score(series.iloc[:5].to_dict("records"))
+    Traceback (most recent call last):
+    ...
+    hourglass.errors.InputError: series has 5 time steps, shorter than one window of 8 (window=8); ...
+    """
+
+    kind = "timeseries"
+    serves = "time-series models"
+
+    def _setup(self, pipe: Any) -> None:
+        pre = pipe.features_
+        self.channels: list[str] = list(pre.channels_)
+        self.timestamp_col: str | None = None if pre.timestamp_col is None else str(pre.timestamp_col)
+        self.columns: list[str] = list(pre.columns_)
+        self._needed = frozenset(self.columns)
+        self.min_rows = window_steps(pipe.detector_)
+        self._label = pipe.info.get("label_col")
+        from hourglass.explain.timeseries import series_explainable
+
+        self.explain_unavailable: str | None = series_explainable(pipe)
+
+    def describe(self) -> dict[str, Any]:
+        """What a client needs to know before sending a series (the ``/health`` body)."""
+        pre = self.pipeline.features_
+        ts = self.timestamp_col
+        need = f"{ts!r} and the channels" if ts else "every channel"
+        return {
+            **self._describe(self.explain_unavailable is None),
+            "request": f'{{"rows": [{{column: value, ...}}, ...]}}: one object per time step with '
+                       f"{need}, at least {self.min_rows} rows (one window)",
+            "columns": [{"name": c, "role": "channel"} for c in self.channels]
+                       + ([{"name": ts, "role": "timestamp"}] if ts else []),
+            "timestamp_column": ts,
+            "freq": pre.freq,
+            "min_rows": self.min_rows,
+        }
+
+    def frame(self, rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+        """``rows`` as the series table ``hourglass score`` would read from a file."""
+        df = records_frame(rows, self.columns, self._needed)
+        if self._label and self._label in df.columns:
+            df = df.drop(columns=[self._label])
+        return df
+
+    def score(self, rows: Sequence[Mapping[str, Any]], *, explain: int | None = None,
+              explain_flagged: bool = False) -> dict[str, Any]:
+        """Score, flag, calibrated probability and severity of each row's time step, in the
+        order the rows were sent, and ``steps``: how many grid steps were scored.
+
+        With ``explain`` (channels named per row; models that split their score by channel,
+        :attr:`explain_unavailable` is ``None``), also ``top_channel`` and ``why`` of each row's
+        step: the channels with the largest parts of its score, their values and shares (see
+        :func:`~hourglass.explain.timeseries.why_steps`); with ``explain_flagged``, of the rows
+        whose step is flagged only (the others get ``None``). One network pass gives the scores
+        and their parts, so the scores are the same with or without ``explain``.
+
+        Examples
+        --------
+        >>> import tempfile, numpy as np, pandas as pd
+        >>> from pathlib import Path
+        >>> from hourglass import Pipeline
+        >>> from hourglass.detectors import TCNAutoEncoder
+        >>> from hourglass.features.timeseries import TimeSeriesPreprocessor
+        >>> t = np.arange(120)
+        >>> series = pd.DataFrame({"cpu": np.sin(t / 4), "mem": np.cos(t / 5)})
+        >>> out = Path(tempfile.mkdtemp()) / "model"
+        >>> Pipeline(TCNAutoEncoder(window=8, channels=(4,), epochs=1, verbose=0),
+        ...          features=TimeSeriesPreprocessor()).fit(series).save(out)
+        >>> result = SeriesScorer(out).score(series.iloc[:12].to_dict("records"), explain=1)
+        >>> result["top_channel"][0] in ("cpu", "mem"), result["why"][0].count("%")
+        (True, 1)
+        """
+        if explain is not None and self.explain_unavailable is not None:
+            raise InputError(f"explain: {self.explain_unavailable}")
+        df = self.frame(rows)
+        det = self.pipeline.detector_
+        errors = None
+        with self._lock:  # the detector keeps no per-call state, but torch spreads one batch
+            if explain is None:
+                grid = self.pipeline.features_.transform_frame(df)
+                scores = np.asarray(det.score(grid.to_numpy(dtype=np.float32)), dtype=np.float64)
+                index = grid.index
+            else:
+                from hourglass.explain.timeseries import step_errors
+
+                errors = step_errors(self.pipeline, df)
+                index, scores = errors.index, errors.scores
+            flags, calibrated, severity = self._verdicts(scores)
+        at = self._steps_of_rows(df, index)
+        result: dict[str, Any] = {
+            "scores": scores[at].tolist(), "flags": flags[at].tolist(),
+            "calibrated": calibrated[at].tolist(), "severity": severity[at].tolist(),
+            "steps": len(index)}
+        if errors is not None:
+            result.update(self._explain(errors, at, flags, int(explain), explain_flagged))  # type: ignore[arg-type]
+        return result
+
+    @staticmethod
+    def _explain(errors: Any, at: np.ndarray, flags: np.ndarray, top: int,
+                 flagged_only: bool) -> dict[str, list[str | None]]:
+        """``top_channel`` and ``why`` per row (``at``: each row's step), each step explained once."""
+        from hourglass.explain.timeseries import why_steps
+
+        steps = np.unique(at[flags[at] == 1] if flagged_only else at)
+        names, texts = why_steps(errors, steps, top=top)
+        slot = np.full(len(flags), -1, dtype=np.int64)
+        slot[steps] = np.arange(len(steps))
+        top_channel: list[str | None] = [None] * len(at)
+        why: list[str | None] = [None] * len(at)
+        for i, k in enumerate(slot[at].tolist()):
+            if k >= 0:
+                top_channel[i], why[i] = names[k], texts[k]
+        return {"top_channel": top_channel, "why": why}
+
+    def _steps_of_rows(self, df: pd.DataFrame, index: pd.Index) -> np.ndarray:
+        """The grid step of each row of ``df`` (rows are sorted by time, merged or resampled
+        into steps by the preprocessing)."""
+        n = len(df)
+        ts = self.timestamp_col
+        if ts is None:
+            return np.arange(n)
+        times = parse_timestamps(df[ts], ts)
+        if self.pipeline.features_.freq == "rows":  # sorted, never merged: one step per row
+            order = np.argsort(times.asi8, kind="stable")
+            at = np.empty(n, dtype=np.int64)
+            at[order] = np.arange(n)
+            return at
+        # a step holds the rows from its time up to the next step's (a resampled bucket is
+        # labelled by its left edge; merged duplicates share their time)
+        at = np.asarray(pd.DatetimeIndex(index).searchsorted(times, side="right"), dtype=np.int64) - 1
+        if at.min() < 0 or at.max() >= len(index):  # never for the grids the preprocessor builds
+            raise InputError(f"column {ts!r}: cannot place every row on the model's time grid")
+        return at

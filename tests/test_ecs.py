@@ -1,0 +1,250 @@
+"""ECS alert documents (``hourglass.serve.ecs``) and ``--alert-format ecs`` on score and stream."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from hourglass.cli.app import app
+from hourglass.detectors.deeplog import DeepLog
+from hourglass.errors import InputError
+from hourglass.explain import session_alerts
+from hourglass.features.sessions import EventSessions
+from hourglass.pipeline import Pipeline
+from hourglass.serve.ecs import SEVERITY_NUMBERS, AlertRule, to_ecs, with_verdict
+from hourglass.serve.log_stream import LogStreamScorer
+from tests.test_stream_logs import REGEX, live_log
+
+runner = CliRunner()
+ISO_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
+RULE = AlertRule("autoencoder", "f" * 64, threshold=1.5, time_field="ts")
+
+
+def check_document(doc: dict, dataset: str = "hourglass.table") -> None:
+    """The fields and types every hourglass ECS alert has."""
+    json.loads(json.dumps(doc))  # plain JSON
+    assert ISO_UTC.match(doc["@timestamp"]) and ISO_UTC.match(doc["event"]["created"])
+    assert doc["ecs"]["version"].startswith("8.")
+    ev = doc["event"]
+    assert ev["kind"] == "alert" and ev["module"] == "hourglass" and ev["dataset"] == dataset
+    assert "intrusion_detection" in ev["category"] and ev["type"] == ["info"]
+    assert ev["severity"] in SEVERITY_NUMBERS.values()
+    assert isinstance(ev["risk_score"], float) and 0.0 <= ev["risk_score"] <= 100.0
+    assert isinstance(doc["rule"]["name"], str) and isinstance(doc["rule"]["id"], str)
+    assert isinstance(doc["message"], str) and "\n" not in doc["message"]
+    assert isinstance(doc["hourglass"]["score"], float)
+    assert doc["hourglass"]["timestamp_from"] in ("data", "scoring")
+
+
+def test_table_alert_fields_types_and_timestamp_from_the_data() -> None:
+    now = dt.datetime(2026, 5, 1, 12, 0, tzinfo=dt.UTC)
+    doc = to_ecs({"row": 3, "score": np.float64(2.5), "severity": "critical", "calibrated": 1.0,
+                  "top_column": "bytes", "why": "bytes=1e7 (90%)"}, RULE,
+                 fields={"ts": "2024-03-01T10:00:00+02:00"}, now=now)
+    check_document(doc)
+    assert doc["@timestamp"] == "2024-03-01T08:00:00.000Z"  # the offset converted to UTC
+    assert doc["event"]["created"] == "2026-05-01T12:00:00.000Z"
+    assert doc["hourglass"]["timestamp_from"] == "data" and "fields" not in doc["hourglass"]
+    assert doc["event"]["severity"] == 99 and doc["event"]["risk_score"] == 100.0
+    assert doc["rule"] == {"name": "autoencoder", "id": "f" * 64, "ruleset": "hourglass"}
+    assert doc["hourglass"]["threshold"] == 1.5 and doc["hourglass"]["why"] == "bytes=1e7 (90%)"
+    assert "row 3" in doc["message"] and "bytes=1e7 (90%)" in doc["message"]
+    # without a time in the data: the scoring time, and said so
+    doc = to_ecs({"row": 0, "score": 1.0, "severity": "low", "calibrated": 0.5}, RULE, now=now)
+    assert doc["@timestamp"] == "2026-05-01T12:00:00.000Z"
+    assert doc["hourglass"]["timestamp_from"] == "scoring"
+    assert [to_ecs({"score": 1.0, "severity": s, "calibrated": 0.5}, RULE)["event"]["severity"]
+            for s in ("low", "medium", "high", "critical")] == [21, 47, 73, 99]
+    with pytest.raises(InputError, match="'ts'"):
+        to_ecs({"score": 1.0}, RULE, fields={"ts": "yesterday-ish"})
+
+
+def test_kept_columns_map_to_ecs_fields_and_the_rest_stays_under_hourglass() -> None:
+    doc = to_ecs({"row": 0, "score": 3.0, "severity": "high", "calibrated": 0.99}, RULE, fields={
+        "Src IP": "192.168.1.10", "dst_ip": "2001:db8::1", "sport": 51000.0, "Dst Port": "443",
+        "Protocol": 6, "service": "HTTP", "hostname": "web-01", "username": "alice",
+        "id.resp_h": "not-an-ip", "dst_port_2": 1, "site": np.int64(4)})
+    check_document(doc)
+    assert doc["source"] == {"ip": "192.168.1.10", "port": 51000}
+    assert doc["destination"] == {"ip": "2001:db8::1", "port": 443}
+    assert doc["network"] == {"iana_number": "6", "protocol": "http"}
+    assert doc["host"] == {"name": "web-01"} and doc["user"] == {"name": "alice"}
+    assert doc["related"] == {"ip": ["192.168.1.10", "2001:db8::1"], "hosts": ["web-01"],
+                              "user": ["alice"]}
+    # an invalid address would make an index reject the document: it stays as given
+    assert doc["hourglass"]["fields"] == {"id.resp_h": "not-an-ip", "dst_port_2": 1, "site": 4}
+    assert doc["event"]["category"] == ["intrusion_detection", "network"]
+    plain = to_ecs({"row": 0, "score": 3.0}, AlertRule("vae", "ab"), fields={"site": "x"})
+    assert plain["event"]["category"] == ["intrusion_detection"] and "source" not in plain
+    zeek = to_ecs({"row": 0, "score": 3.0}, AlertRule("vae", "ab", data_format="zeek-conn"))
+    assert zeek["event"]["category"] == ["intrusion_detection", "network"]
+
+
+@pytest.fixture(scope="module")
+def log_model(tmp_path_factory: pytest.TempPathFactory) -> tuple[Pipeline, Path]:
+    train = live_log(120, seed=10, broken_ones=False)[0]
+    dl = DeepLog(window=3, top_g=1, hidden=16, layers=1, epochs=30, lr=0.02, verbose=0)
+    pipe = Pipeline(detector=dl, features=EventSessions(format="hdfs", session_regex=REGEX)).fit(train)
+    path = tmp_path_factory.mktemp("ecs") / "deeplog"
+    pipe.save(path)
+    return pipe, path
+
+
+def test_log_alerts_session_and_streamed_event(log_model: tuple[Pipeline, Path]) -> None:
+    pipe, path = log_model
+    rule = AlertRule.from_model(path, pipe)
+    assert (rule.input, rule.dataset) == ("log", "hourglass.log")
+    assert rule.id == json.loads((path / "config.json").read_text())["content_hash"]
+    lines, broken = live_log(20, seed=7)
+    scorer = LogStreamScorer(pipe)
+    events = scorer.feed(list(enumerate(lines, 1))) + scorer.finish()
+    assert events, "the broken blocks raise alerts"
+    for a in events:
+        doc = to_ecs(with_verdict(a, pipe.detector_), rule)
+        check_document(doc, "hourglass.log")
+        assert doc["hourglass"]["session"] == a["session"] and doc["hourglass"]["timestamp_from"] == "scoring"
+        assert f"session {a['session']}" in doc["message"] and "unexpected event" in doc["message"]
+    assert {a["session"] for a in events} <= broken
+    sessions = pipe.features_.sessions(lines)
+    scores = pipe.detector_.score(sessions.sequences)
+    alerts = session_alerts(pipe.detector_, sessions, scores, pipe.detector_.threshold_predict(scores),
+                            pipe.features_.templates())
+    doc = to_ecs(with_verdict(alerts[0], pipe.detector_), rule)
+    check_document(doc, "hourglass.log")
+    assert doc["hourglass"]["unexpected"]["template"] in doc["message"]
+    assert "anomalous log session" in doc["message"]
+
+
+def _flows(n: int, seed: int, attacks: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    df = pd.DataFrame({
+        "ts": 1_700_000_000 + np.arange(n) * 60, "src_ip": [f"10.0.0.{i % 250}" for i in range(n)],
+        "proto": rng.choice(["tcp", "udp"], n), "bytes": rng.lognormal(6, 1, n).round(),
+        "rate": rng.uniform(0, 1, n), "site": "lab", "label": "benign"})
+    idx = np.arange(0, n, 5)[:attacks]
+    df.loc[idx, ["bytes", "rate", "label"]] = [1e7, 40.0, "attack"]
+    return df
+
+
+@pytest.fixture(scope="module")
+def table_model(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    d = tmp_path_factory.mktemp("ecs_table")
+    _flows(300, 0).to_csv(d / "train.csv", index=False)
+    res = runner.invoke(app, ["train", str(d / "train.csv"), "-o", str(d / "model"), "--hidden", "8,4",
+                              "--epochs", "2", "--label-col", "label", "--normal", "benign",
+                              "--timestamp-col", "ts", "--drop", "src_ip", "--drop", "site", "-q"])
+    assert res.exit_code == 0, res.output
+    test = _flows(60, 1, attacks=12)
+    test.to_csv(d / "test.csv", index=False)
+    test.to_json(d / "test.jsonl", orient="records", lines=True)
+    return {"dir": d, "model": d / "model", "csv": d / "test.csv", "jsonl": d / "test.jsonl"}
+
+
+def _docs(text: str) -> list[dict]:
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def test_stream_table_ecs_end_to_end(table_model: dict[str, Path]) -> None:
+    m = table_model
+    args = ["stream", str(m["model"]), "--input", str(m["jsonl"]), "--keep", "src_ip", "--keep", "site"]
+    plain = runner.invoke(app, args)
+    res = runner.invoke(app, [*args, "--alert-format", "ecs", "--explain", "2", "--batch", "7"])
+    assert plain.exit_code == 0 and res.exit_code == 0, res.output
+    docs, alerts = _docs(res.stdout), _docs(plain.stdout)
+    assert len(docs) == len(alerts) >= 10  # the same alerts, rendered
+    content_hash = json.loads((m["model"] / "config.json").read_text())["content_hash"]
+    test = pd.read_json(m["jsonl"], lines=True)
+    for doc, alert in zip(docs, alerts, strict=True):
+        check_document(doc)
+        row = int(doc["hourglass"]["row"])
+        assert row == alert["row"] and doc["hourglass"]["score"] == alert["score"]
+        assert doc["rule"]["id"] == content_hash and doc["rule"]["name"] == "autoencoder"
+        assert doc["source"]["ip"] == test.loc[row, "src_ip"] == alert["src_ip"]
+        assert doc["hourglass"]["fields"] == {"site": "lab"}
+        stamp = dt.datetime.fromtimestamp(int(test.loc[row, "ts"]), dt.UTC)
+        assert doc["@timestamp"] == stamp.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        assert doc["hourglass"]["top_column"] in doc["message"]
+    res = runner.invoke(app, [*args, "--alert-format", "ecs", "--all"])
+    assert res.exit_code == 2 and "--alert-format ecs writes alerts only" in res.output
+    res = runner.invoke(app, [*args, "--alert-format", "splunk"])
+    assert res.exit_code == 2 and "expected hourglass or ecs" in res.output
+
+
+def test_score_jsonl_ecs_and_refusal_for_other_outputs(table_model: dict[str, Path]) -> None:
+    m = table_model
+    base = ["score", str(m["model"]), str(m["csv"]), "--keep", "src_ip", "-q"]
+    assert runner.invoke(app, [*base, "-o", str(m["dir"] / "all.csv")]).exit_code == 0
+    flagged = pd.read_csv(m["dir"] / "all.csv").query("flag == 1")
+    out = m["dir"] / "alerts.jsonl"
+    res = runner.invoke(app, [*base, "-o", str(out), "--alert-format", "ecs"])
+    assert res.exit_code == 0, res.output
+    docs = _docs(out.read_text())
+    assert [d["hourglass"]["row"] for d in docs] == flagged["row"].tolist()  # flagged rows only
+    for d, (_, r) in zip(docs, flagged.iterrows(), strict=True):
+        check_document(d)
+        assert d["source"]["ip"] == r["src_ip"] and d["hourglass"]["timestamp_from"] == "data"
+        assert d["event"]["risk_score"] == round(r["calibrated"] * 100, 2)
+    csv = m["dir"] / "alerts.csv"
+    res = runner.invoke(app, [*base, "-o", str(csv), "--alert-format", "ecs"])
+    assert res.exit_code == 2 and not csv.exists()
+    assert len(res.output.strip().splitlines()) == 1 and ".jsonl" in res.output
+
+
+def test_score_log_model_ecs(log_model: tuple[Pipeline, Path], tmp_path: Path) -> None:
+    _, path = log_model
+    lines, broken = live_log(20, seed=7)
+    log = tmp_path / "live.log"
+    log.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "alerts.jsonl.gz"
+    res = runner.invoke(app, ["score", str(path), str(log), "-o", str(out), "--alert-format", "ecs"])
+    assert res.exit_code == 0, res.output
+    import gzip
+
+    docs = _docs(gzip.open(out, "rt").read())
+    assert docs and {d["hourglass"]["session"] for d in docs} <= broken
+    for d in docs:
+        check_document(d, "hourglass.log")
+
+
+def test_score_time_series_ecs(tmp_path: Path) -> None:
+    t = np.arange(200)
+    stamps = pd.Timestamp("2020-03-09 10:00:00") + pd.to_timedelta(t, unit="min")
+    df = pd.DataFrame({"ts": stamps.strftime("%Y-%m-%d %H:%M:%S"), "a": np.sin(t / 5), "b": np.cos(t / 5)})
+    df.to_csv(tmp_path / "train.csv", index=False)
+    df.loc[150:155, "a"] = 8.0  # a burst never seen in training
+    df.to_csv(tmp_path / "test.csv", index=False)
+    res = runner.invoke(app, ["train", str(tmp_path / "train.csv"), "--timestamp-col", "ts", "--model",
+                              "lstm-ae", "--epochs", "2", "--window", "8", "-o", str(tmp_path / "M"), "-q"])
+    assert res.exit_code == 0, res.output
+    out = tmp_path / "steps.jsonl"
+    res = runner.invoke(app, ["score", str(tmp_path / "M"), str(tmp_path / "test.csv"), "-o", str(out),
+                              "--alert-format", "ecs", "-q"])
+    assert res.exit_code == 0, res.output
+    docs = _docs(out.read_text())
+    assert docs and any("2020-03-09T12:30:00.000Z" == d["@timestamp"] for d in docs)  # step 150
+    for d in docs:
+        check_document(d, "hourglass.timeseries")
+        assert d["hourglass"]["timestamp_from"] == "data" and "time step" in d["message"]
+
+
+def test_stream_log_model_ecs(log_model: tuple[Pipeline, Path], tmp_path: Path) -> None:
+    _, path = log_model
+    lines, broken = live_log(20, seed=7)
+    log = tmp_path / "live.log"
+    log.write_text("\n".join(lines) + "\n")
+    args = ["stream", str(path), "--input", str(log), "--batch", "16"]
+    plain, res = runner.invoke(app, args), runner.invoke(app, [*args, "--alert-format", "ecs"])
+    assert plain.exit_code == 0 and res.exit_code == 0, res.output
+    docs, alerts = _docs(res.stdout), _docs(plain.stdout)
+    assert docs and len(docs) == len(alerts)
+    for d, a in zip(docs, alerts, strict=True):
+        check_document(d, "hourglass.log")
+        assert {k: d["hourglass"][k] for k in a} == a  # the original alert, unchanged
+        assert d["hourglass"]["session"] in broken and a["template"] in d["message"]
