@@ -101,6 +101,10 @@ def test_bad_lines_times_and_gaps(pipe: Pipeline) -> None:
     _, bad = s2.feed(list(enumerate([rows[0], {**rows[1], "cpu": None}, rows[2]], start=1)),
                      stop_at_bad=True)
     assert len(bad) == 1 and s2.counts()["rows"] == 2
+    # a timestamp that is no time is named, the others in its batch still read
+    s3 = SeriesStreamScorer.from_pipeline(pipe)
+    _, bad = s3.feed(list(enumerate([rows[0], {**rows[1], "ts": "soon"}, rows[2]], start=1)))
+    assert bad == [(2, "timestamp 'ts': not a time ('soon')")] and s3.counts()["steps"] == 2
 
 
 def test_explain_names_the_channel_of_a_spike(pipe: Pipeline) -> None:

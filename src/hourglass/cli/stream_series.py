@@ -51,11 +51,14 @@ def summary_line(counts: dict[str, int], bad: list[int], where: str, seconds: fl
 
     Examples
     --------
-    >>> summary_line({"rows": 12, "steps": 11, "scored": 4, "warming_up": 7, "flagged": 1,
-    ...               "restarts": 0, "bad": 1}, [5], "<stdin>", 2.0, 8)  # doctest: +NORMALIZE_WHITESPACE
-    'streamed 12 rows from <stdin>: 11 steps, 4 scored (each from the window of 8 ending at it,
-     not the average over windows that \\'score\\' gives), 7 without a full window yet, 1 flagged,
-     skipped 1 malformed line(s) (lines 5); 6 rows/s'
+    >>> line = summary_line({"rows": 12, "steps": 11, "scored": 4, "warming_up": 7, "flagged": 1,
+    ...                      "restarts": 0, "bad": 1}, [5], "<stdin>", 2.0, 8)
+    >>> line.split(", ")[1]
+    '4 scored (each from the window of 8 ending at it'
+    >>> line.split(", ")[3]
+    '7 without a full window yet'
+    >>> line.split(", ")[-1]
+    'skipped 1 malformed line(s) (lines 5); 6 rows/s'
     """
     parts = [f"{counts['steps']:,} steps",
              f"{counts['scored']:,} scored (each from the window of {window} ending at it, not the "

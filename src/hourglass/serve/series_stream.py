@@ -26,6 +26,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from hourglass._times import parse_timestamps
 from hourglass.errors import InputError
@@ -119,18 +120,24 @@ class SeriesStreamScorer(ModelScorer):
             out[j] = x
         return out
 
-    def _time(self, row: Mapping[str, Any]) -> int:
+    def _times(self, rows: Sequence[tuple[int, Mapping[str, Any]]]) -> list[int | InputError]:
+        """Each row's time in ns (one parse for the batch), or why it has none."""
         ts = self.timestamp_col
         assert ts is not None
-        if ts not in row or row[ts] is None:
-            raise InputError(f"missing timestamp {ts!r}")
+        out: list[int | InputError] = [InputError(f"missing timestamp {ts!r}")] * len(rows)
+        have = [i for i, (_, row) in enumerate(rows) if row.get(ts) is not None]
         try:
-            when = parse_timestamps([row[ts]], ts)
-        except InputError:
-            raise InputError(f"timestamp {ts!r}: not a time ({row[ts]!r})") from None
+            when = parse_timestamps(pd.Series([rows[i][1][ts] for i in have], dtype=object), ts)
+        except InputError:  # one bad value: each on its own, to name it
+            for i in have:
+                out[i] = self._times([rows[i]])[0] if len(have) > 1 else InputError(
+                    f"timestamp {ts!r}: not a time ({rows[i][1][ts]!r})")
+            return out
         if when.tz is not None:
             when = when.tz_convert("UTC").tz_localize(None)
-        return int(when.as_unit("ns").asi8[0])
+        for i, v in zip(have, when.as_unit("ns").asi8.tolist(), strict=True):
+            out[i] = v
+        return out
 
     def _scaled(self, raw: np.ndarray) -> np.ndarray:
         with np.errstate(over="ignore"):
@@ -157,11 +164,13 @@ class SeriesStreamScorer(ModelScorer):
         # stretches of consecutive steps: (tail, tail_raw, [(line, row, raw, stamp), ...])
         stretches: list[tuple[np.ndarray, np.ndarray, list[tuple[int, Mapping[str, Any], np.ndarray, Any]]]]
         stretches = [(self._tail, self._tail_raw, [])]
-        for line, row in rows:
+        times = self._times(rows) if self.timestamp_col is not None else [None] * len(rows)
+        for (line, row), when in zip(rows, times, strict=True):
             self._counts["rows"] += 1
             try:
                 raw = self._values(row)
-                when = self._time(row) if self.timestamp_col is not None else None
+                if isinstance(when, InputError):
+                    raise when
                 restart = self._check_time(when)
             except InputError as exc:
                 self._counts["bad"] += 1
@@ -252,8 +261,6 @@ class SeriesStreamScorer(ModelScorer):
 
     def _why(self, window: np.ndarray, raw: np.ndarray, top: int) -> tuple[str, str]:
         """The channels with the largest parts of one window's score (its last step quoted)."""
-        import pandas as pd
-
         from hourglass.explain.timeseries import StepErrors, why_steps
 
         det = self.pipeline.detector_
