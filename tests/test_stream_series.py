@@ -162,3 +162,19 @@ def test_cli_end_to_end(model_dir: Path, pipe: Pipeline, tmp_path: Path) -> None
     err = (tmp_path / "err").read_text()
     assert proc.returncode == 1 and proc.stdout.count(b"\n") == 1, err
     assert "output closed by its reader" in err and "Traceback" not in err
+
+
+def test_a_forecaster_without_timestamps_scores_its_context_plus_horizon_window() -> None:
+    from hourglass.detectors import LSTMForecaster
+
+    df = _metrics(200, seed=5).drop(columns="ts")
+    pipe = Pipeline(LSTMForecaster(window=6, hidden=8, epochs=2, verbose=0, random_state=0),
+                    features=TimeSeriesPreprocessor()).fit(df)
+    stream = SeriesStreamScorer.from_pipeline(pipe)
+    assert stream.window == 7  # context + one forecast step
+    rows = list(enumerate(df.iloc[:40].to_dict("records"), start=1))
+    got = [a for lo in range(0, 40, 5) for a in stream.feed(rows[lo:lo + 5], all_steps=True)[0]]
+    X = pipe.features_.transform(df.iloc[:40])
+    want = [float(pipe.detector_.score(X[t - 6:t + 1])[-1]) for t in range(6, 40)]
+    assert [a["row"] for a in got] == list(range(6, 40)) and "timestamp" not in got[0]
+    np.testing.assert_allclose([a["score"] for a in got], want, rtol=1e-5, atol=1e-7)
