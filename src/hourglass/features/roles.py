@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["ROLES", "canonical_text", "factorize_strings", "infer_role", "ip_parts", "port_numbers",
-           "separated_number", "stable_hash", "string_values"]
+__all__ = ["ROLES", "canonical_text", "factorize_strings", "infer_role", "ip_parts", "ipv4_bucket",
+           "ipv4_private", "port_numbers", "separated_number", "stable_hash", "string_values"]
 
 ROLES = ("numeric", "categorical", "hash", "ip", "port", "drop")
 MISSING = "<missing>"
@@ -154,6 +155,31 @@ def _is_ip(v: str) -> bool:
     return True
 
 
+def ipv4_private(a: Any, b: Any) -> Any:
+    """Whether IPv4 addresses with first octets ``a`` and second ``b`` are private, loopback,
+    link-local or carrier-grade NAT; for Python integers or integer arrays alike.
+
+    Examples
+    --------
+    >>> bool(ipv4_private(192, 168)), bool(ipv4_private(8, 8))
+    (True, False)
+    """
+    return ((a == 10) | ((a == 172) & (b >= 16) & (b <= 31)) | ((a == 192) & (b == 168))
+            | (a == 127) | ((a == 169) & (b == 254)) | ((a == 100) & (b >= 64) & (b < 128)))
+
+
+def ipv4_bucket(a: Any, b: Any, c: Any, buckets: int) -> Any:
+    """The hash bucket of an IPv4 /24 subnet (octets ``a.b.c``), for Python integers or int64
+    arrays alike (the product stays below 2**58: no overflow).
+
+    Examples
+    --------
+    >>> int(ipv4_bucket(10, 0, 0, 16)) == int(ipv4_bucket(np.array([10]), 0, 0, 16)[0])
+    True
+    """
+    return (a * 65536 + b * 256 + c) * 2654435761 % 2**32 % buckets
+
+
 def ip_parts(s: pd.Series, buckets: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(is_private, is_ipv6, subnet bucket, is_missing) per value; subnet = /24 (v4) or /48 (v6).
 
@@ -174,13 +200,9 @@ def ip_parts(s: pd.Series, buckets: int) -> tuple[np.ndarray, np.ndarray, np.nda
             octets = np.asarray(pc.cast(pc.list_flatten(parts), pa.int64())).reshape(-1, 4)
             a, b, c = octets[:, 0], octets[:, 1], octets[:, 2]
             ok = (octets <= 255).all(axis=1)
-            priv = ((a == 10) | ((a == 172) & (b >= 16) & (b <= 31)) | ((a == 192) & (b == 168))
-                    | (a == 127) | ((a == 169) & (b == 254)) | ((a == 100) & (b >= 64) & (b < 128)))
-            key = (a * 65536 + b * 256 + c).astype(np.uint64)
             idx = np.flatnonzero(v4)
-            private[idx] = priv & ok
-            bucket[idx] = ((key * np.uint64(2654435761)) % np.uint64(2**32) % np.uint64(buckets)
-                           ).astype(np.int64)
+            private[idx] = ipv4_private(a, b) & ok
+            bucket[idx] = ipv4_bucket(a, b, c, buckets)
             missing[idx] = ~ok
         for i in np.flatnonzero(~v4):
             text = u[i]

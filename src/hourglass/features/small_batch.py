@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from hourglass.features.roles import _FEW, ip_parts
+from hourglass.features.roles import _FEW, ip_parts, ipv4_bucket, ipv4_private
 
 if TYPE_CHECKING:
     from hourglass.features.tabular import TabularPreprocessor
@@ -93,10 +93,7 @@ def _ipv4_parts(v: str, buckets: int) -> tuple[bool, bool, int, bool] | None:
         return None
     a, b, c, d = (int(p) for p in v.split("."))
     ok = a <= 255 and b <= 255 and c <= 255 and d <= 255
-    private = (a == 10 or (a == 172 and 16 <= b <= 31) or (a == 192 and b == 168) or a == 127
-               or (a == 169 and b == 254) or (a == 100 and 64 <= b < 128))
-    bucket = (a * 65536 + b * 256 + c) * 2654435761 % 2**32 % buckets
-    return private and ok, False, bucket, not ok
+    return bool(ipv4_private(a, b)) and ok, False, ipv4_bucket(a, b, c, buckets), not ok
 
 
 def _ip_rows(parts: tuple[np.ndarray, ...]) -> list[tuple[Any, ...]]:
