@@ -148,3 +148,28 @@ def test_real_evtx_files_train_and_score_end_to_end(tmp_path: Path) -> None:
                               "--epochs", "2", "-q"])
     assert res.exit_code == 0, res.output
     assert json.loads((events / "config.json").read_text())  # a saved artefact
+
+
+def test_windows_events_as_json_lines_get_the_same_roles(tmp_path: Path) -> None:
+    # an OTRF/Mordor-style export: flat objects with EventID and Channel, gzip-compressed
+    import gzip
+
+    rows = [{"@timestamp": f"2020-10-18T19:50:{i % 60:02d}.000Z", "EventID": [4624, 4688, 10][i % 3],
+             "Channel": "Security", "Hostname": "WS1", "RecordNumber": 1000 + i, "ProcessId": 600 + i,
+             "LogonType": 2 + i % 2} for i in range(60)]
+    path = tmp_path / "host.json.gz"
+    with gzip.open(path, "wt") as fh:
+        fh.write("\n".join(json.dumps(r) for r in rows) + "\n")
+    spec = sniff_format(path)
+    assert spec.name == "windows-json" and spec.fmt == "jsonl"
+    res = runner.invoke(app, ["inspect", str(path)])
+    assert res.exit_code == 0, res.output
+    assert "format windows-json" in res.output
+    model = tmp_path / "m"
+    res = runner.invoke(app, ["train", str(path), "-o", str(model), "--epochs", "2", "-q"])
+    assert res.exit_code == 0, res.output
+    from hourglass import load
+
+    roles = load(model).features_.roles_
+    assert roles["EventID"] == "categorical" and roles["RecordNumber"] == "drop"
+    assert roles["ProcessId"] == "drop" and roles["LogonType"] == "numeric"

@@ -22,16 +22,24 @@ import pandas as pd
 
 from hourglass.errors import InputError
 
-__all__ = ["EVTX_MAGIC", "EVTX_ROLES", "SYSTEM_COLUMNS", "flatten_event", "iter_evtx"]
+__all__ = ["EVTX_MAGIC", "EVTX_ROLES", "SYSTEM_COLUMNS", "flatten_event", "iter_evtx",
+           "looks_like_windows_json"]
 
 EVTX_MAGIC = b"ElfFile\x00"
 SYSTEM_COLUMNS = ("timestamp", "EventRecordID", "EventID", "Provider", "Channel", "Computer",
                   "Level", "Task", "Opcode", "Keywords", "Version", "ProcessID", "ThreadID", "UserID")
-# How the table models read the system columns: record numbers and process/thread ids identify,
-# they do not measure; event ids, levels, tasks, opcodes and versions are codes, not magnitudes.
-EVTX_ROLES = {"EventRecordID": "drop", "ProcessID": "drop", "ThreadID": "drop",
-              "EventID": "categorical", "Level": "categorical", "Task": "categorical",
-              "Opcode": "categorical", "Version": "categorical", "Keywords": "categorical"}
+# How the table models read Windows event fields: record numbers, process/thread ids and the
+# export's own times identify, they do not measure; event ids, levels, tasks, opcodes and
+# versions are codes, not magnitudes. The names are those of the EVTX system columns and of the
+# flat JSON exports (OTRF/Mordor, NXLog/Winlogbeat-like); names absent from a file are ignored.
+EVTX_ROLES = {
+    **{c: "drop" for c in ("EventRecordID", "RecordNumber", "ProcessID", "ProcessId", "ThreadID",
+                           "ThreadId", "ExecutionProcessID", "SourceProcessId", "TargetProcessId",
+                           "SourceThreadId", "port", "@timestamp", "TimeCreated", "EventTime",
+                           "EventReceivedTime", "UtcTime")},
+    **{c: "categorical" for c in ("EventID", "Level", "Task", "Opcode", "OpcodeValue", "Version",
+                                  "Keywords", "SeverityValue")},
+}
 _CHUNK_ROWS = 50_000
 _MAX_BAD_IN_A_ROW = 1_000  # a parser stuck on damage raises again and again: stop, don't spin
 
@@ -122,6 +130,27 @@ def flatten_event(record: Mapping[str, Any]) -> dict[str, Any]:
     for part in ("EventData", "UserData"):
         _fields(ev.get(part), part, row)
     return row
+
+
+def looks_like_windows_json(head: bytes) -> bool:
+    """Whether a file's first bytes are JSON lines of Windows events (a flat object with
+    ``EventID`` and ``Channel``, as OTRF/Mordor and most log shippers export them).
+
+    Examples
+    --------
+    >>> looks_like_windows_json(b'{"EventID": 4624, "Channel": "Security", "Hostname": "ws1"}\\n')
+    True
+    >>> looks_like_windows_json(b'{"ts": 1.0, "bytes": 10}\\n')
+    False
+    """
+    for line in head.split(b"\n", 8)[:8]:
+        if line.strip():
+            try:
+                obj = json.loads(line)
+            except ValueError:
+                return False
+            return isinstance(obj, dict) and "EventID" in obj and "Channel" in obj
+    return False
 
 
 def _parser(path: Path) -> Any:

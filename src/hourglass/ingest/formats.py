@@ -18,7 +18,7 @@ import pandas as pd
 
 from hourglass.errors import InputError
 from hourglass.ingest.datasets import DATASETS, DatasetSpec
-from hourglass.ingest.evtx import EVTX_MAGIC, EVTX_ROLES
+from hourglass.ingest.evtx import EVTX_MAGIC, EVTX_ROLES, looks_like_windows_json
 from hourglass.ingest.flows import CICFLOWMETER, UNSW_NB15, ZEEK_CONN
 from hourglass.ingest.readers import check_path, detect_format
 from hourglass.ingest.tables import check_text, read_head
@@ -58,7 +58,13 @@ def register_format(spec: Any, *, replace: bool = False) -> Any:
     return spec
 
 
-for _spec in (ZEEK_CONN, CICFLOWMETER, UNSW_NB15):
+#: Windows events exported as flat JSON lines: the EVTX reader's column roles.
+WINDOWS_JSON = DatasetSpec(
+    name="windows-json", columns=None, label_col=None, normal=(), fmt="jsonl", roles=EVTX_ROLES,
+    sniffer=looks_like_windows_json,
+    description="Windows events as JSON lines (EventID, Channel, ...: OTRF/Mordor, log shippers)")
+
+for _spec in (ZEEK_CONN, CICFLOWMETER, UNSW_NB15, WINDOWS_JSON):
     register_format(_spec)
 
 
