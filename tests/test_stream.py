@@ -20,7 +20,6 @@ from typer.testing import CliRunner
 
 from hourglass.cli.app import app
 from hourglass.cli.stream import LineBatcher
-from tests.test_cli_robustness import _series
 
 runner = CliRunner()
 SRC = str(Path(__file__).resolve().parents[1] / "src")
@@ -165,19 +164,6 @@ def test_rows_the_model_cannot_read_name_their_line(files: dict[str, Path]) -> N
     assert res.exit_code == 2
     assert "column 'bytes': expected numbers, found 'lots' (line 4)" in res.stderr, res.stderr
     assert "Traceback" not in res.stderr
-
-
-def test_a_time_series_model_is_refused_at_start(tmp_path: Path) -> None:
-    series = tmp_path / "series.csv"
-    _series(120).to_csv(series, index=False)
-    model = tmp_path / "ts"
-    res = runner.invoke(app, ["train", str(series), "--timestamp-col", "ts", "--model", "lstm-ae", "-o",
-                              str(model), "--window", "8", "--epochs", "1", "--param", "hidden=8", "-q"])
-    assert res.exit_code == 0, res.output
-    res = runner.invoke(app, ["stream", str(model)], input='{"a": 1, "b": 2}\n')
-    assert res.exit_code == 2 and res.stdout == ""
-    assert "stream scores table and log models; this model (lstm-ae) reads time-series data" in res.stderr
-    assert len(res.stderr.strip().splitlines()) == 1
 
 
 def test_adapt_moves_a_streaming_threshold_and_is_refused_for_a_fixed_one(

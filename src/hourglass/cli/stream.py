@@ -4,8 +4,8 @@ A reader thread reads the input line by line into a bounded queue; the main thre
 ``--batch`` lines, or whatever arrived within ``--max-delay-ms`` of the first line of a batch,
 scores them through :class:`hourglass.serve.TableScorer` (the path ``hourglass serve`` uses) and
 writes and flushes the alerts (a log model's lines go to :mod:`hourglass.cli.stream_logs`
-instead). Memory is bounded by the queue and one batch: nothing is kept
-across batches but the counters.
+instead, a time-series model's to :mod:`hourglass.cli.stream_series`). Memory is bounded by
+the queue and one batch: nothing is kept across batches but the counters.
 """
 
 from __future__ import annotations
@@ -214,10 +214,15 @@ def _open(model: Path, input_file: Path | None, output: Path | None, explain: in
             scorer = open_log_scorer(pipe, model, explain=explain, keep=keep, adapt=adapt,
                                      all_rows=all_rows, max_sessions=max_sessions,
                                      idle_timeout=idle_timeout)
+        elif kind == "time-series":
+            from hourglass.cli.stream_series import open_series_scorer
+
+            scorer = open_series_scorer(pipe, model, explain=explain, keep=keep, adapt=adapt,
+                                        ecs=ecs, idle_timeout=idle_timeout)
         elif kind != "table":
-            raise HourglassError(f"{model}: stream scores table and log models; this model "
-                                 f"({pipe.info.get('model')}) reads {kind} data (use 'hourglass "
-                                 "score' on a file)")
+            raise HourglassError(f"{model}: stream scores table, time-series and log models; this "
+                                 f"model ({pipe.info.get('model')}) reads {kind} data (use "
+                                 "'hourglass score' on a file)")
         else:
             scorer = TableScorer.from_pipeline(pipe, str(model))
             if explain is not None and scorer.explain_unavailable is not None:
@@ -320,6 +325,14 @@ def stream(
     event-ensemble) score each session as it closes, with the alert 'score' writes. Lines that
     match no header format are counted (--on-bad-rows error: stop there).
 
+    A time-series model reads one JSON object per time step (its channels, and its timestamp
+    column if it has one). Each step, once a full window is there, is scored from the one window
+    that ends at it (causal: 'score' on a whole file averages every window covering a step, which
+    needs later steps, so the scores differ). Alert: {"row" (step from 0), "line", "timestamp",
+    "score", "threshold", "calibrated", "severity"}, plus "top_channel" and "why" with --explain.
+    A step not after the previous one, or with a missing or null channel, is a bad line; a gap in
+    regular timestamps restarts the window. Models trained with a resampling --freq are refused.
+
     With --alert-format ecs each alert is an Elastic Common Schema document instead (the alert
     above under "hourglass"; --keep fields such as src_ip mapped to ECS fields).
     """
@@ -335,6 +348,12 @@ def stream(
     except KeyboardInterrupt:
         raise typer.Exit(130) from None
     where = str(input_file) if input_file is not None else "<stdin>"
+    if getattr(scorer, "kind", None) == "timeseries":
+        from hourglass.cli.stream_series import run as run_series
+
+        return run_series(scorer, read, sink, where=where, batch=batch, max_delay=max_delay_ms / 1000,
+                          on_bad_rows=on_bad_rows or "error", output=output, explain=explain,
+                          keep=keep, all_rows=all_rows)
     if not isinstance(scorer, TableScorer):
         from hourglass.cli.stream_logs import run
 

@@ -1,0 +1,116 @@
+"""``hourglass stream`` for a time-series model: one JSON line per time step in, one JSON alert
+per flagged step out, each step scored from the window that ends at it (causal).
+
+The lines come in micro-batches from :class:`hourglass.cli.stream.LineBatcher`; the scoring is
+:class:`hourglass.serve.series_stream.SeriesStreamScorer`. Nothing is kept across batches but
+the last ``window - 1`` steps and the counters.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO, Any
+
+from hourglass.cli._output import err
+from hourglass.errors import HourglassError
+
+__all__ = ["open_series_scorer", "run", "summary_line"]
+
+_SHOWN_BAD = 10
+
+
+def open_series_scorer(pipe: Any, model: Path, *, explain: int | None, keep: list[str] | None,
+                       adapt: bool, ecs: bool, idle_timeout: float | None) -> Any:
+    """The step-by-step scorer of a loaded time-series model; options it has no use for
+    refused (one line)."""
+    from hourglass.serve.series_stream import SeriesStreamScorer
+
+    for given, option in ((adapt, "--adapt"), (ecs, "--alert-format ecs"),
+                          (idle_timeout is not None, "--idle-timeout")):
+        if given:
+            raise HourglassError(f"{option}: not for time-series models (they take --explain, "
+                                 "--keep, --all, --on-bad-rows)")
+    taken = sorted({"line", "timestamp", "threshold", "top_channel"} & set(keep or []))
+    if taken:
+        raise HourglassError(f"--keep {taken[0]}: the alerts of a time-series model already have "
+                             "that field")
+    try:
+        scorer = SeriesStreamScorer.from_pipeline(pipe, str(model))
+    except HourglassError as exc:
+        raise HourglassError(f"{model}: {exc}") from None
+    if explain is not None and scorer.explain_unavailable is not None:
+        raise HourglassError(f"--explain: {scorer.explain_unavailable}")
+    return scorer
+
+
+def summary_line(counts: dict[str, int], bad: list[int], where: str, seconds: float,
+                 window: int) -> str:
+    """The end-of-stream summary (stderr).
+
+    Examples
+    --------
+    >>> line = summary_line({"rows": 12, "steps": 11, "scored": 4, "warming_up": 7, "flagged": 1,
+    ...                      "restarts": 0, "bad": 1}, [5], "<stdin>", 2.0, 8)
+    >>> line.split(", ")[1]
+    '4 scored (each from the window of 8 ending at it'
+    >>> line.split(", ")[3]
+    '7 without a full window yet'
+    >>> line.split(", ")[-1]
+    'skipped 1 malformed line(s) (lines 5); 6 rows/s'
+    """
+    parts = [f"{counts['steps']:,} steps",
+             f"{counts['scored']:,} scored (each from the window of {window} ending at it, not the "
+             "average over windows that 'score' gives)",
+             f"{counts['warming_up']:,} without a full window yet"]
+    if counts.get("restarts"):
+        parts.append(f"{counts['restarts']:,} window restart(s) at a time gap")
+    parts.append(f"{counts['flagged']:,} flagged")
+    if bad:
+        more = " ..." if len(bad) > _SHOWN_BAD else ""
+        parts.append(f"skipped {len(bad):,} malformed line(s) (lines "
+                     f"{', '.join(map(str, bad[:_SHOWN_BAD]))}{more})")
+    rate = counts["rows"] / seconds if seconds > 0 else 0.0
+    return f"streamed {counts['rows']:,} rows from {where}: {', '.join(parts)}; {rate:,.0f} rows/s"
+
+
+def run(scorer: Any, read: Callable[[int], bytes], sink: IO[bytes], *, where: str, batch: int,
+        max_delay: float, on_bad_rows: str, output: Path | None, explain: int | None,
+        keep: list[str] | None, all_rows: bool) -> None:
+    """Stream the JSON lines of ``read`` through ``scorer``; alerts to ``sink``, flushed per batch."""
+    import json
+
+    from hourglass.cli.stream import LineBatcher, _parse, stream_guard
+
+    start = time.perf_counter()
+    bad: list[int] = []
+
+    def summary() -> None:
+        err.print(summary_line(scorer.counts(), sorted(bad), where, time.perf_counter() - start,
+                               scorer.window), highlight=False, soft_wrap=True)
+
+    with stream_guard(sink, output, summary, lambda: bool(scorer.counts()["rows"] or bad)):
+        for lines_batch in LineBatcher(read, batch, max_delay):
+            rows, lines, problem = _parse(lines_batch, where, on_bad_rows, bad)
+            by_line = dict(zip(lines, rows, strict=True))
+            alerts, bad_rows = scorer.feed(list(zip(lines, rows, strict=True)), explain=explain,
+                                           all_steps=all_rows, stop_at_bad=on_bad_rows == "error")
+            out = []
+            for alert in alerts:
+                row = by_line[alert["line"]]
+                for c in keep or []:
+                    if c not in row:
+                        raise HourglassError(f"--keep: no field {c!r} on {where} line {alert['line']}")
+                    alert[c] = row[c]
+                out.append(json.dumps(alert))
+            if out:
+                sink.write(("\n".join(out) + "\n").encode())
+            sink.flush()
+            if bad_rows and on_bad_rows == "error":
+                line, message = bad_rows[0]
+                raise HourglassError(f"{where} line {line}: {message}")
+            bad.extend(line for line, _ in bad_rows)
+            if problem is not None:
+                raise problem
+    return None

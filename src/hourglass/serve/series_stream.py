@@ -1,0 +1,279 @@
+"""Streaming a time-series model: one step (a JSON row) at a time, each scored as it arrives.
+
+:class:`SeriesStreamScorer` keeps the last ``window - 1`` scaled steps. Each new step, once a
+full window is there, is scored **causally**: by the model's score of the one window that *ends*
+at it. ``hourglass score`` on a whole series gives a step the mean (or max) over *every* window
+covering it, which needs up to ``window - 1`` future steps; a live stream cannot wait for them,
+so its scores are not those of ``score`` on the same file (a single window's score varies more
+than a mean of many; the threshold is the one fitted at training on the averaged scores). The
+first ``window - 1`` steps (and those after a restart) have no full window yet and are not
+scored.
+
+A step goes through the model's fitted preprocessing (channel order, scaling, clipping; a
+missing-value mask channel is 0). What the stream does not do: resample (a model trained with
+``freq="5min"`` is refused) or fill a missing value (such a line is bad). Timestamps, when the
+model has a timestamp column: a time that is not after the previous step's (out of order or
+duplicate) is a bad line; for a model whose steps were regular (no ``freq``) the first two steps
+fix the step length and a different one (a gap, a missed sample) restarts the window there,
+counted as a restart, since the model never saw a window across a gap. ``freq="rows"``: any
+later time is the next step.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from hourglass._times import parse_timestamps
+from hourglass.errors import InputError
+from hourglass.features.timeseries import _CLIP
+from hourglass.serve.scoring import ModelScorer
+from hourglass.serve.series_scoring import window_steps
+
+__all__ = ["SeriesStreamScorer"]
+
+
+class SeriesStreamScorer(ModelScorer):
+    """A saved time-series model that scores a series step by step, as its rows arrive.
+
+    Build it with :meth:`from_pipeline` (or from a model directory); feed it ``(line, row)``
+    pairs with :meth:`feed`. Nothing is kept but the last ``window - 1`` steps and counters.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from hourglass import Pipeline
+    >>> from hourglass.detectors import LSTMAutoEncoder
+    >>> from hourglass.features.timeseries import TimeSeriesPreprocessor
+    >>> t = np.arange(80)
+    >>> series = pd.DataFrame({"cpu": np.sin(t / 4), "mem": np.cos(t / 5)})
+    >>> pipe = Pipeline(LSTMAutoEncoder(window=8, hidden=4, epochs=1, verbose=0),
+    ...                 features=TimeSeriesPreprocessor()).fit(series)
+    >>> stream = SeriesStreamScorer.from_pipeline(pipe)
+    >>> rows = list(enumerate(series.iloc[:10].to_dict("records"), start=1))
+    >>> out, bad = stream.feed(rows, all_steps=True)
+    >>> len(out), out[0]["row"], stream.counts()["warming_up"], bad
+    (3, 7, 7, [])
+    """
+
+    kind = "timeseries"
+    serves = "time-series models"
+
+    def _setup(self, pipe: Any) -> None:
+        pre, det = pipe.features_, pipe.detector_
+        if pre.freq not in (None, "rows"):
+            raise InputError(f"stream does not resample: this model was trained with freq="
+                             f"{pre.freq!r} (steps aggregated into buckets); score whole files "
+                             "with 'hourglass score', or train with freq 'rows' or regular steps")
+        if not callable(getattr(det, "window_scores", None)):
+            raise InputError(f"{type(det).__name__} does not score windows one by one")
+        self.channels: list[str] = [str(c) for c in pre.channels_]
+        self.n_masked = len(pre.masked_)
+        self.timestamp_col: str | None = None if pre.timestamp_col is None else str(pre.timestamp_col)
+        self.rows_only = pre.freq == "rows"
+        self.window = window_steps(det)
+        self._offset = np.asarray(pre.offset_, dtype=np.float64)
+        self._scale = np.asarray(pre.scale_, dtype=np.float64)
+        from hourglass.explain.timeseries import series_explainable
+
+        self.explain_unavailable: str | None = series_explainable(pipe)
+        width = len(self.channels) + self.n_masked
+        self._tail = np.empty((0, width), dtype=np.float32)  # the last window - 1 scaled steps
+        self._tail_raw = np.empty((0, len(self.channels)), dtype=np.float64)
+        self._last_time: int | None = None
+        self._step: int | None = None
+        self._counts = {"rows": 0, "steps": 0, "scored": 0, "warming_up": 0, "flagged": 0,
+                        "restarts": 0, "bad": 0}
+
+    @property
+    def threshold(self) -> float:
+        """The model's threshold on a step's score."""
+        return float(self.pipeline.threshold_.value_)
+
+    def counts(self) -> dict[str, int]:
+        """Rows read, steps kept, steps scored, steps without a full window yet, flagged steps,
+        window restarts at time gaps, bad rows."""
+        return dict(self._counts)
+
+    # -- one row ------------------------------------------------------------------------------
+    def _values(self, row: Mapping[str, Any]) -> np.ndarray:
+        out = np.empty(len(self.channels), dtype=np.float64)
+        for j, c in enumerate(self.channels):
+            if c not in row:
+                raise InputError(f"missing channel {c!r}")
+            v = row[c]
+            if v is None:
+                raise InputError(f"channel {c!r} is null (stream does not fill gaps; every step "
+                                 "needs every channel)")
+            if isinstance(v, bool):
+                raise InputError(f"channel {c!r}: expected a number, got {v!r}")
+            try:
+                x = float(v)
+            except (TypeError, ValueError):
+                raise InputError(f"channel {c!r}: expected a number, got {v!r}") from None
+            if not math.isfinite(x):
+                raise InputError(f"channel {c!r}: expected a finite number, got {v!r}")
+            out[j] = x
+        return out
+
+    def _times(self, rows: Sequence[tuple[int, Mapping[str, Any]]]) -> list[int | InputError]:
+        """Each row's time in ns (one parse for the batch), or why it has none."""
+        ts = self.timestamp_col
+        assert ts is not None
+        out: list[int | InputError] = [InputError(f"missing timestamp {ts!r}")] * len(rows)
+        have = [i for i, (_, row) in enumerate(rows) if row.get(ts) is not None]
+        try:
+            when = parse_timestamps(pd.Series([rows[i][1][ts] for i in have], dtype=object), ts)
+        except InputError:  # one bad value: each on its own, to name it
+            for i in have:
+                out[i] = self._times([rows[i]])[0] if len(have) > 1 else InputError(
+                    f"timestamp {ts!r}: not a time ({rows[i][1][ts]!r})")
+            return out
+        if when.tz is not None:
+            when = when.tz_convert("UTC").tz_localize(None)
+        for i, v in zip(have, when.as_unit("ns").asi8.tolist(), strict=True):
+            out[i] = v
+        return out
+
+    def _scaled(self, raw: np.ndarray) -> np.ndarray:
+        with np.errstate(over="ignore"):
+            out = ((raw - self._offset) / self._scale).clip(-_CLIP, _CLIP).astype(np.float32)
+        if self.n_masked:
+            out = np.concatenate([out, np.zeros((len(out), self.n_masked), dtype=np.float32)], axis=1)
+        return out
+
+    # -- a micro-batch ------------------------------------------------------------------------
+    def feed(self, rows: Sequence[tuple[int, Mapping[str, Any]]], *, explain: int | None = None,
+             all_steps: bool = False, stop_at_bad: bool = False
+             ) -> tuple[list[dict[str, Any]], list[tuple[int, str]]]:
+        """Score the rows ``(line number, row)`` in order; the alerts of the flagged steps (every
+        scored step with ``all_steps``, with ``flag``) and the bad rows ``(line, problem)``.
+
+        Every window of the batch goes to the detector in one call (one per stretch between
+        restarts). With ``stop_at_bad`` the rows after the first bad one are not read (the
+        alerts of those before it are returned). With ``explain`` each alert names
+        ``top_channel`` and ``why``: the channels with the largest parts of the window's score.
+        """
+        if explain is not None and self.explain_unavailable is not None:
+            raise InputError(f"explain: {self.explain_unavailable}")
+        bad: list[tuple[int, str]] = []
+        # stretches of consecutive steps: (tail, tail_raw, [(line, row, raw, stamp), ...])
+        stretches: list[tuple[np.ndarray, np.ndarray, list[tuple[int, Mapping[str, Any], np.ndarray, Any]]]]
+        stretches = [(self._tail, self._tail_raw, [])]
+        times = self._times(rows) if self.timestamp_col is not None else [None] * len(rows)
+        for (line, row), when in zip(rows, times, strict=True):
+            self._counts["rows"] += 1
+            try:
+                raw = self._values(row)
+                if isinstance(when, InputError):
+                    raise when
+                restart = self._check_time(when)
+            except InputError as exc:
+                self._counts["bad"] += 1
+                bad.append((line, str(exc)))
+                if stop_at_bad:
+                    break
+                continue
+            if restart:
+                self._counts["restarts"] += 1
+                self._flush_tail(stretches)
+                stretches.append((self._tail[:0], self._tail_raw[:0], []))
+            stamp = row[self.timestamp_col] if self.timestamp_col is not None else None
+            stretches[-1][2].append((line, row, raw, stamp))
+        self._flush_tail(stretches)
+        alerts: list[dict[str, Any]] = []
+        for tail, tail_raw, steps in stretches:
+            if steps:
+                alerts.extend(self._score_stretch(tail, tail_raw, steps, explain, all_steps))
+        return alerts, bad
+
+    def _check_time(self, when: int | None) -> bool:
+        """Whether this step restarts the window (a gap); an error when it is not later."""
+        if when is None:
+            return False
+        last = self._last_time
+        if last is not None and when <= last:
+            raise InputError(f"timestamp {self.timestamp_col!r}: not after the previous step's "
+                             f"({'duplicate' if when == last else 'out of order'}; stream needs "
+                             "increasing times)")
+        self._last_time = when
+        if last is None or self.rows_only:
+            return False
+        if self._step is None:
+            self._step = when - last
+            return False
+        return when - last != self._step
+
+    def _flush_tail(self, stretches: list[Any]) -> None:
+        """Keep the last ``window - 1`` steps of the last stretch as the next batch's tail."""
+        tail, tail_raw, steps = stretches[-1]
+        if steps:
+            raw = np.vstack([tail_raw, np.stack([s[2] for s in steps])])
+            scaled = np.vstack([tail, self._scaled(np.stack([s[2] for s in steps]))])
+        else:
+            raw, scaled = tail_raw, tail
+        keep = self.window - 1
+        self._tail, self._tail_raw = scaled[-keep:].copy(), raw[-keep:].copy()
+
+    def _score_stretch(self, tail: np.ndarray, tail_raw: np.ndarray,
+                       steps: list[tuple[int, Mapping[str, Any], np.ndarray, Any]],
+                       explain: int | None, all_steps: bool) -> list[dict[str, Any]]:
+        new_raw = np.stack([s[2] for s in steps])
+        series = np.vstack([tail, self._scaled(new_raw)])
+        first = self._counts["steps"]
+        self._counts["steps"] += len(steps)
+        n_windows = len(series) - self.window + 1
+        n_warm = len(steps) - max(n_windows, 0)
+        self._counts["warming_up"] += n_warm
+        if n_windows <= 0:
+            return []
+        det = self.pipeline.detector_
+        with self._lock:
+            scores = np.asarray(det.window_scores(series), dtype=np.float64)
+            flags, calibrated, severity = self._verdicts(scores)
+        self._counts["scored"] += n_windows
+        self._counts["flagged"] += int(flags.sum())
+        shown = np.flatnonzero(flags == 1) if not all_steps else np.arange(n_windows)
+        why: dict[int, tuple[str, str]] = {}
+        if explain is not None:
+            raw = np.vstack([tail_raw, new_raw])
+            for k in np.flatnonzero(flags == 1).tolist():
+                why[k] = self._why(series[k:k + self.window], raw[k + self.window - 1], explain)
+        threshold = self.threshold
+        alerts = []
+        for k in shown.tolist():
+            line, _row, _raw, stamp = steps[n_warm + k]
+            alert: dict[str, Any] = {"row": first + n_warm + k, "line": line}
+            if self.timestamp_col is not None:
+                alert["timestamp"] = stamp
+            alert.update({"score": float(scores[k]), "threshold": threshold,
+                          "calibrated": float(calibrated[k]), "severity": str(severity[k])})
+            if all_steps:
+                alert["flag"] = int(flags[k])
+            if explain is not None:
+                alert["top_channel"], alert["why"] = why.get(k, (None, None))
+            alerts.append(alert)
+        return alerts
+
+    def _why(self, window: np.ndarray, raw: np.ndarray, top: int) -> tuple[str, str]:
+        """The channels with the largest parts of one window's score (its last step quoted)."""
+        from hourglass.explain.timeseries import StepErrors, why_steps
+
+        det = self.pipeline.detector_
+        scores, parts, expected = det.score_channels(window, return_scores=True, return_expected=True)
+        k = len(self.channels)
+        exp = expected[-1:].copy()
+        exp[:, :k] = exp[:, :k] * self._scale + self._offset
+        values = np.concatenate([raw, window[-1, k:].astype(np.float64)])[None, :]
+        names = [*self.channels, *(f"{c}__missing" for c in self.pipeline.features_.masked_)]
+        normal = None
+        if getattr(det, "score_norm", "none") == "channel":
+            normal = det.module_.error_scale.detach().cpu().numpy().astype(np.float64)
+        errors = StepErrors(pd.RangeIndex(1), scores[-1:], np.ones(1, dtype=int), parts[-1:],
+                            names, values, normal, exp)
+        top_channel, text = why_steps(errors, np.array([0]), top=top)
+        return top_channel[0], text[0]
