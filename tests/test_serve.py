@@ -166,7 +166,8 @@ def test_bad_rows_get_the_library_message_never_a_traceback(client: TestClient, 
     (b'{"rows": "all"}', 422, "rows: Input should be a valid array"),
     (b"", 400, "body: not valid JSON (EOF while parsing"),
     (b'{"explain": 2}', 422, 'body: expected a JSON object {"rows": [{column: value, ...}, ...]}'),
-    (b'{"rows": [], "top": 3}', 422, "top: unknown field; the body takes 'rows' and 'explain'"),
+    (b'{"rows": [], "top": 3}', 422,
+         "top: unknown field; the body takes 'rows', 'explain' and 'alert_format'"),
     (b'{"rows": [{"a": 1}], "explain": 0}', 422, "explain: Input should be greater than or equal to 1"),
     (b"[]", 422, 'body: expected a JSON object {"rows": [{column: value, ...}, ...]}'),
 ])
@@ -326,11 +327,11 @@ def test_openapi_documents_the_body_the_key_and_the_answers(client: TestClient) 
     post = spec["paths"]["/score"]["post"]
     ref = post["requestBody"]["content"]["application/json"]["schema"]["$ref"]
     body = spec["components"]["schemas"][ref.rsplit("/", 1)[1]]
-    assert set(body["properties"]) == {"rows", "explain"} and body["required"] == ["rows"]
+    assert set(body["properties"]) == {"rows", "explain", "alert_format"} and body["required"] == ["rows"]
     assert post["security"] == [{"APIKeyHeader": []}]
     assert spec["components"]["securitySchemes"]["APIKeyHeader"]["name"] == "X-API-Key"
-    answer = post["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
-    assert answer.endswith("/ScoreResponse")
+    answers = post["responses"]["200"]["content"]["application/json"]["schema"]["anyOf"]
+    assert [a["$ref"].rsplit("/", 1)[1] for a in answers] == ["ScoreResponse", "EcsResponse"]
     assert {"401", "413", "422", "500"} <= set(post["responses"])
     assert "security" not in spec["paths"]["/health"]["get"]
     assert client.get("/docs").status_code == 200

@@ -132,7 +132,7 @@ def test_nan_and_wrong_shapes_for_a_series(ts: TestClient) -> None:
         'body: expected a JSON object {"rows": [{column: value, ...}, ...]} (one per time step)')
     r = _post(ts, {"rows": rows, "top": 2})
     assert (r.status_code, r.json()["detail"]) == (
-        422, "top: unknown field; the body takes 'rows', 'explain' and 'explain_all'")
+        422, "top: unknown field; the body takes 'rows', 'explain', 'explain_all' and 'alert_format'")
 
 
 # -- raw log lines ----------------------------------------------------------------------------
@@ -239,11 +239,13 @@ def test_openapi_shows_the_request_shape_of_the_kind(ts: TestClient, logs: TestC
                                           "SeriesResponse"),
                                          (logs, "LinesRequest", {"lines", "explain"}, "LogResponse"),
                                          (keys, "SessionsRequest", {"sessions", "explain"}, "LogResponse")):
+        fields = {*fields, "alert_format"}
         spec = client.get("/openapi.json").json()
         post = spec["paths"]["/score"]["post"]
         ref = post["requestBody"]["content"]["application/json"]["schema"]["$ref"]
         assert ref.endswith(f"/{name}") and set(spec["components"]["schemas"][name]["properties"]) == fields
-        assert post["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith(answer)
+        answers = post["responses"]["200"]["content"]["application/json"]["schema"]["anyOf"]
+        assert [a["$ref"].rsplit("/", 1)[1] for a in answers] == [answer, "EcsResponse"]
         assert post["security"] == [{"APIKeyHeader": []}]
         assert client.get("/docs").status_code == 200
 

@@ -11,7 +11,7 @@ run time, and the key check's refers to a local.
 
 import logging
 import os
-from typing import Annotated, Any
+from typing import Annotated, Any, Union
 
 from fastapi import Depends, FastAPI, HTTPException, Request, Response
 from fastapi.concurrency import run_in_threadpool
@@ -23,9 +23,12 @@ from pydantic import BaseModel, ValidationError
 
 import hourglass
 from hourglass.errors import InputError
+from hourglass.serve.ecs import AlertRule
 from hourglass.serve.schemas import (
+    ALERT_FORMATS,
     BODIES,
     BodyShape,
+    EcsResponse,
     EventRowsRequest,
     HealthResponse,
     LinesRequest,
@@ -94,6 +97,9 @@ def validation_message(errors: list[dict[str, Any]], body: BodyShape = BODIES[Sc
     >>> validation_message([{"type": "json_invalid", "loc": (), "msg": "Invalid JSON",
     ...                      "ctx": {"error": "EOF while parsing a value at line 1 column 0"}}])
     (400, 'body: not valid JSON (EOF while parsing a value at line 1 column 0)')
+    >>> validation_message([{"type": "literal_error", "loc": ("alert_format",), "input": "cef",
+    ...                      "ctx": {"expected": "'hourglass' or 'ecs'"}}])
+    (422, "alert_format: expected 'hourglass' or 'ecs', got 'cef'")
     >>> validation_message([{"type": "int_type", "loc": ("sessions", 0, 2), "input": "x",
     ...                      "msg": "Input should be a valid integer"}], BODIES[SessionsRequest])
     (422, "session 1, key 3: expected an integer key >= 0, got 'x'")
@@ -115,6 +121,9 @@ def validation_message(errors: list[dict[str, Any]], body: BodyShape = BODIES[Sc
         return 422, f"{where}: expected an integer key >= 0, got {str(first.get('input'))[:40]!r}"
     if where.startswith("session "):
         return 422, f"{where}: expected an array of integer keys, got {_json_type(first.get('input'))}"
+    if kind == "literal_error":  # alert_format
+        expected = (first.get("ctx") or {}).get("expected", "one of the allowed values")
+        return 422, f"{where}: expected {expected}, got {str(first.get('input'))[:40]!r}"
     if kind == "extra_forbidden":
         names = [f"'{f}'" for f in body.fields]
         takes = " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 2 else names)
@@ -163,6 +172,7 @@ def create_app(model_dir: str | os.PathLike[str], *, api_key: str,
     scorer = load_scorer(model_dir)
     request_model, response_model = _shapes(scorer)
     body = BODIES[request_model]
+    rule = AlertRule.from_model(model_dir, scorer.pipeline)  # rule.* of the ECS alerts
     logger.debug("serving %s (%s, %s input)", model_dir, scorer.model_name, scorer.kind)
 
     kind_text = {"tabular": "table", "timeseries": "time-series", "events": "log"}[scorer.kind]
@@ -189,7 +199,8 @@ def create_app(model_dir: str | os.PathLike[str], *, api_key: str,
         """The model this service holds, its input kind, what a request must contain (columns,
         log format, fewest rows of a series) and the limits."""
         return {"status": "ok", **scorer.describe(), "max_rows": max_rows,
-                "max_body_bytes": max_body_bytes, "hourglass": hourglass.__version__}
+                "max_body_bytes": max_body_bytes, "alert_formats": list(ALERT_FORMATS),
+                "hourglass": hourglass.__version__}
 
     def score_body(raw: bytes, media: str) -> tuple[int, dict[str, Any]]:
         """(status, JSON content) for a request body: parsed and validated in one pass by
@@ -207,6 +218,8 @@ def create_app(model_dir: str | os.PathLike[str], *, api_key: str,
             return 413, {"detail": f"too many {what} ({len(items):,}; the limit is {max_rows:,}, "
                                    "--max-rows): split the request"}
         try:
+            if request.alert_format == "ecs":  # type: ignore[attr-defined]
+                return 200, scorer.score_ecs(items, rule, explain=request.explain)  # type: ignore[attr-defined]
             if scorer.kind == "events":
                 return 200, scorer.score(items, explain=request.explain)  # type: ignore[call-arg]
             if scorer.kind == "timeseries":
@@ -219,7 +232,8 @@ def create_app(model_dir: str | os.PathLike[str], *, api_key: str,
             logger.exception("scoring %d %s failed", len(items), body.field)
             return 500, {"detail": "internal error while scoring; the server log has the details"}
 
-    @app.post("/score", response_model=response_model, response_model_exclude_none=True,
+    @app.post("/score", response_model=Union[response_model, EcsResponse],  # noqa: UP007
+              response_model_exclude_none=True,
               dependencies=[Depends(require_key)], responses=_ERRORS,
               openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
                   "schema": {"$ref": f"#/components/schemas/{request_model.__name__}"}}}}})
@@ -229,14 +243,17 @@ def create_app(model_dir: str | os.PathLike[str], *, api_key: str,
         row of the series (with ``explain``, the top channels of each flagged row's step); for a
         log model, the same per session (with ``explain``, a flagged session's first unexpected
         event) and the parse counts. The numbers are those
-        ``hourglass score`` writes for the same input."""
+        ``hourglass score`` writes for the same input. With ``"alert_format": "ecs"``, the
+        flagged rows, time steps or sessions as Elastic Common Schema alert documents
+        (``alerts``, ``count`` and the counts of what was scored), for a SIEM forwarder."""
         raw = await request.body()  # at most max_body_bytes: BodyLimit has counted it
         media = request.headers.get("content-type", "").split(";")[0].strip().lower()
         # parsing and scoring in the thread pool: neither blocks the event loop
         status, content = await run_in_threadpool(score_body, raw, media)
         if status != 200:
             return JSONResponse(content, status_code=status)
-        return Response(response_model.model_validate(content).model_dump_json(exclude_none=True),
+        shape = EcsResponse if "alerts" in content else response_model
+        return Response(shape.model_validate(content).model_dump_json(exclude_none=True),
                         media_type="application/json")
 
     def openapi() -> dict[str, Any]:

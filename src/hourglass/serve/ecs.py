@@ -259,8 +259,10 @@ def _message(alert: Mapping[str, Any], rule: AlertRule, threshold: float | None)
     if "unexpected" in alert:  # a whole session (score, or stream of a session model)
         return (f"hourglass {rule.name}: anomalous log session {alert.get('session')} ({how}): "
                 f"{event_text(alert['unexpected'])}")
-    if "session" in alert:  # one event as it arrived (DeepLog stream)
+    if "session" in alert and "key" in alert:  # one event as it arrived (DeepLog stream)
         return f"hourglass {rule.name}: session {alert['session']} ({how}): {event_text(alert)}"
+    if "session" in alert:  # a whole session, not explained (the service without 'explain')
+        return f"hourglass {rule.name}: anomalous log session {alert['session']} ({how})"
     what = (f"time step {alert['timestamp']}" if "timestamp" in alert else
             f"time step {alert['step']}" if "step" in alert else f"row {alert.get('row')}")
     why = f": {alert['why']}" if alert.get("why") else ""

@@ -10,8 +10,9 @@ flagged session can be explained with its first unexpected event
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -19,6 +20,9 @@ import pandas as pd
 from hourglass.errors import InputError
 from hourglass.features.sessions import Sessions
 from hourglass.serve.scoring import ModelScorer
+
+if TYPE_CHECKING:
+    from hourglass.serve.ecs import AlertRule
 
 __all__ = ["LogScorer"]
 
@@ -157,6 +161,22 @@ class LogScorer(ModelScorer):
                 "unknown_templates": int(stats.get("unknown_template") or 0),
                 "parse": {k: None if v is None else int(v) for k, v in stats.items()
                           if v is None or isinstance(v, (int, np.integer))}}
+
+    def score_ecs(self, items: Sequence[Any], rule: AlertRule, *, explain: Any = False,
+                  now: dt.datetime | None = None) -> dict[str, Any]:
+        """One ECS document per flagged session (its ``session``, ``score``, ``calibrated``,
+        ``severity``, ``n_events``, ``first_line`` and, with ``explain``, ``unexpected`` event
+        under ``hourglass``; the scoring time as ``@timestamp``), and the counts of
+        :meth:`score` (``sessions``: how many were scored)."""
+        from hourglass.serve.ecs import to_ecs
+
+        result = self.score(items, explain=bool(explain))
+        now = now or dt.datetime.now(dt.UTC)
+        docs = [to_ecs({k: v for k, v in s.items() if k != "flag"}, rule, now=now)
+                for s in result["sessions"] if s["flag"] == 1]
+        return {"alerts": docs, "count": len(docs), "sessions": len(result["sessions"]),
+                "unparsed_lines": result["unparsed_lines"],
+                "unknown_templates": result["unknown_templates"], "parse": result["parse"]}
 
 
 def _counts_text(stats: Mapping[str, Any]) -> str:

@@ -5,17 +5,28 @@ the rows of an event table. :func:`~hourglass.serve.app.create_app` picks the on
 
 from __future__ import annotations
 
-from typing import Annotated, Any, NamedTuple
+from typing import Annotated, Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
-__all__ = ["BODIES", "BodyShape", "Column", "EventRowsRequest", "HealthResponse", "LinesRequest",
+__all__ = ["ALERT_FORMATS", "BODIES", "BodyShape", "Column", "EcsResponse", "EventRowsRequest",
+           "HealthResponse", "LinesRequest",
            "LogResponse", "ScoreRequest", "ScoreResponse", "SeriesRequest", "SeriesResponse",
            "SessionScore", "SessionsRequest"]
 
 Value = str | int | float | bool | None
 #: a DeepLog key: a non-negative integer (JSON numbers above 2**53 lose precision in most clients)
 Key = Annotated[int, Field(strict=True, ge=0, le=2**53)]
+#: what ``alert_format`` takes: hourglass' own lists (the default) or ECS alert documents
+ALERT_FORMATS = ("hourglass", "ecs")
+AlertFormat = Literal["hourglass", "ecs"]
+
+
+def _alert_format() -> Any:
+    return Field(default="hourglass", description=(
+        "'hourglass' (default): the lists below. 'ecs': {\"alerts\": [one Elastic Common Schema "
+        "8.x alert document per flagged row, time step or session], \"count\": n, ...} for a SIEM "
+        "forwarder (EcsResponse); 'rule.id' is the served artefact's content hash."))
 
 
 class ScoreRequest(BaseModel):
@@ -32,6 +43,7 @@ class ScoreRequest(BaseModel):
         description="Name this many columns per row in 'why', largest share first: of the "
                     "reconstruction error for autoencoder-type models, of the integrated-gradient "
                     "attributions for other differentiable ones (Deep SVDD, GANomaly, ...).")
+    alert_format: AlertFormat = _alert_format()
 
 
 class ScoreResponse(BaseModel):
@@ -67,6 +79,7 @@ class SeriesRequest(BaseModel):
                     "their score by channel (autoencoders, forecaster; GET /health says 'explain').")
     explain_all: StrictBool = Field(
         default=False, description="With 'explain': explain every row, not only the flagged ones.")
+    alert_format: AlertFormat = _alert_format()
 
 
 class SeriesResponse(BaseModel):
@@ -106,6 +119,7 @@ class LinesRequest(BaseModel):
     explain: StrictBool = Field(
         default=False, description="Add each flagged session's first unexpected event, its "
                                    "template and the keys the model expected there.")
+    alert_format: AlertFormat = _alert_format()
 
 
 class SessionsRequest(BaseModel):
@@ -120,6 +134,7 @@ class SessionsRequest(BaseModel):
     explain: StrictBool = Field(
         default=False, description="Add each flagged session's first unexpected event and the "
                                    "keys the model expected there.")
+    alert_format: AlertFormat = _alert_format()
 
 
 class EventRowsRequest(BaseModel):
@@ -134,6 +149,7 @@ class EventRowsRequest(BaseModel):
     explain: StrictBool = Field(
         default=False, description="Add each flagged session's first unexpected event and the "
                                    "keys the model expected there.")
+    alert_format: AlertFormat = _alert_format()
 
 
 class SessionScore(BaseModel):
@@ -162,6 +178,24 @@ class LogResponse(BaseModel):
     parse: dict[str, int | None] = Field(description="All parse and grouping counts.")
 
 
+class EcsResponse(BaseModel):
+    """The answer with ``"alert_format": "ecs"``: the flagged rows, time steps or sessions as ECS
+    alert documents (``hourglass.serve.ecs.to_ecs``), and the counts of what was scored."""
+
+    alerts: list[dict[str, Any]] = Field(description="One ECS 8.x document per flagged row (table), "
+                                                     "time step (series) or session (log), in order.")
+    count: int = Field(description="Number of alerts.")
+    rows: int | None = Field(default=None, description="Tables and series: rows scored.")
+    steps: int | None = Field(default=None, description="Series: time steps scored.")
+    sessions: int | None = Field(default=None, description="Logs: sessions scored.")
+    unparsed_lines: int | None = Field(default=None, description="Logs: lines that matched no "
+                                                                 "header format (not scored).")
+    unknown_templates: int | None = Field(default=None, description="Logs: events whose template "
+                                                                    "was never seen in training.")
+    parse: dict[str, int | None] | None = Field(default=None, description="Logs: all parse and "
+                                                                          "grouping counts.")
+
+
 class Column(BaseModel):
     name: str
     role: str
@@ -182,6 +216,8 @@ class HealthResponse(BaseModel):
                                        "columns: reconstruction-error or integrated-gradients.")
     max_rows: int
     max_body_bytes: int
+    alert_formats: list[str] = Field(default=list(ALERT_FORMATS), description="What a request's "
+                                     "'alert_format' takes: hourglass (default) or ecs.")
     hourglass: str
     timestamp_column: str | None = None
     freq: str | None = None
@@ -203,12 +239,14 @@ class BodyShape(NamedTuple):
 
 #: the body field, its shape in words and its fields, per request class
 BODIES: dict[type[BaseModel], BodyShape] = {
-    ScoreRequest: BodyShape("rows", '{"rows": [{column: value, ...}, ...]}', ("rows", "explain")),
+    ScoreRequest: BodyShape("rows", '{"rows": [{column: value, ...}, ...]}',
+                            ("rows", "explain", "alert_format")),
     SeriesRequest: BodyShape("rows", '{"rows": [{column: value, ...}, ...]} (one per time step)',
-                             ("rows", "explain", "explain_all")),
-    LinesRequest: BodyShape("lines", '{"lines": ["raw log line", ...]}', ("lines", "explain")),
+                             ("rows", "explain", "explain_all", "alert_format")),
+    LinesRequest: BodyShape("lines", '{"lines": ["raw log line", ...]}',
+                            ("lines", "explain", "alert_format")),
     SessionsRequest: BodyShape("sessions", '{"sessions": [[key, key, ...], ...]}',
-                               ("sessions", "explain")),
+                               ("sessions", "explain", "alert_format")),
     EventRowsRequest: BodyShape("rows", '{"rows": [{column: value, ...}, ...]} (one per event)',
-                                ("rows", "explain")),
+                                ("rows", "explain", "alert_format")),
 }

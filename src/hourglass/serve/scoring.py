@@ -7,6 +7,7 @@ writes for the same rows, or raises :class:`~hourglass.errors.InputError` with a
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import threading
@@ -19,6 +20,7 @@ import pandas as pd
 from hourglass.errors import InputError
 
 if TYPE_CHECKING:
+    from hourglass.serve.ecs import AlertRule
     from hourglass.serve.log_scoring import LogScorer
     from hourglass.serve.series_scoring import SeriesScorer
 
@@ -130,6 +132,12 @@ class ModelScorer:
         return {"model": self.model_name, "input": self.kind,
                 "threshold": self.pipeline.threshold_.describe(),
                 "threshold_value": float(self.pipeline.threshold_.value_), "explain": explain}
+
+    def score_ecs(self, items: Sequence[Any], rule: AlertRule, *, explain: Any = None,
+                  now: dt.datetime | None = None) -> dict[str, Any]:
+        """The flagged rows, time steps or sessions of ``items`` (what :meth:`score` takes) as ECS
+        alert documents (``alerts``, ``count``) and the counts of what was scored."""
+        raise NotImplementedError
 
     def _verdicts(self, scores: np.ndarray, flags: Any = None
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -245,3 +253,44 @@ class TableScorer(ModelScorer):
                                             why["why"].astype(str), strict=True):
                         result["top_column"][i], result["why"][i] = top, text
         return result
+
+    def score_ecs(self, items: Sequence[Mapping[str, Any]], rule: AlertRule, *, explain: Any = None,
+                  now: dt.datetime | None = None) -> dict[str, Any]:
+        """One ECS document per flagged row (``hourglass.row``: its position in ``items``, from
+        0). A row's keys that are no model column (``src_ip``, ``site``...), and its model columns
+        with an ECS name (:data:`~hourglass.serve.ecs.ECS_FIELDS`: ``proto``, ``dst_port``...), go
+        with the alert: to their ECS field, or under ``hourglass.fields``; the model's timestamp
+        column, when the row has it, is the event time (``@timestamp``).
+
+        Examples
+        --------
+        >>> import tempfile, numpy as np, pandas as pd
+        >>> from pathlib import Path
+        >>> from hourglass import Pipeline, AutoEncoder
+        >>> from hourglass.serve.ecs import AlertRule
+        >>> df = pd.DataFrame({"bytes": np.arange(60.0), "proto": ["tcp", "udp"] * 30})
+        >>> out = Path(tempfile.mkdtemp()) / "model"
+        >>> Pipeline(AutoEncoder(hidden=(4, 2), epochs=2, verbose=0)).fit(df).save(out)
+        >>> scorer = TableScorer(out)
+        >>> answer = scorer.score_ecs([{"bytes": 3.0, "proto": "tcp"}, {"bytes": 9e9, "proto": "tcp",
+        ...                            "src_ip": "10.0.0.5"}], AlertRule.from_model(out, scorer.pipeline))
+        >>> answer["count"], answer["rows"], answer["alerts"][0]["source"], answer["alerts"][0]["network"]
+        (1, 2, {'ip': '10.0.0.5'}, {'transport': 'tcp'})
+        """
+        from hourglass.serve.ecs import ECS_FIELDS, to_ecs
+
+        result = self.score(items, explain=explain, explain_flagged=True)
+        now = now or dt.datetime.now(dt.UTC)
+        docs = []
+        for i in np.flatnonzero(np.asarray(result["flags"]) == 1).tolist():
+            alert = {"row": i, "score": result["scores"][i], "calibrated": result["calibrated"][i],
+                     "severity": result["severity"][i]}
+            if explain is not None:
+                alert["top_column"], alert["why"] = result["top_column"][i], result["why"][i]
+            fields = {k: v for k, v in items[i].items()
+                      if k not in self._needed or k.strip().lower() in ECS_FIELDS}
+            try:
+                docs.append(to_ecs(alert, rule, fields=fields, now=now))
+            except InputError as exc:  # an event time that is no time
+                raise InputError(f"row {i + 1}: {exc}") from None
+        return {"alerts": docs, "count": len(docs), "rows": len(items)}

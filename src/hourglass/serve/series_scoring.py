@@ -10,8 +10,9 @@ step.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -19,6 +20,9 @@ import pandas as pd
 from hourglass._times import parse_timestamps
 from hourglass.errors import InputError
 from hourglass.serve.scoring import ModelScorer, records_frame
+
+if TYPE_CHECKING:
+    from hourglass.serve.ecs import AlertRule
 
 __all__ = ["SeriesScorer", "window_steps"]
 
@@ -134,6 +138,12 @@ class SeriesScorer(ModelScorer):
         >>> result["top_channel"][0] in ("cpu", "mem"), result["why"][0].count("%")
         (True, 1)
         """
+        return self._score(rows, explain=explain, explain_flagged=explain_flagged)[0]
+
+    def _score(self, rows: Sequence[Mapping[str, Any]], *, explain: int | None,
+               explain_flagged: bool) -> tuple[dict[str, Any], np.ndarray, dict[str, Any]]:
+        """:meth:`score`'s answer, each row's grid step, and the grid's ``index``, ``scores``,
+        ``flags``, ``calibrated`` and ``severity`` per step."""
         if explain is not None and self.explain_unavailable is not None:
             raise InputError(f"explain: {self.explain_unavailable}")
         df = self.frame(rows)
@@ -157,7 +167,55 @@ class SeriesScorer(ModelScorer):
             "steps": len(index)}
         if errors is not None:
             result.update(self._explain(errors, at, flags, int(explain), explain_flagged))  # type: ignore[arg-type]
-        return result
+        grid = {"index": index, "scores": scores, "flags": flags, "calibrated": calibrated,
+                "severity": severity}
+        return result, at, grid
+
+    def score_ecs(self, items: Sequence[Mapping[str, Any]], rule: AlertRule, *, explain: Any = None,
+                  now: dt.datetime | None = None) -> dict[str, Any]:
+        """One ECS document per flagged time step of the series, as ``hourglass score
+        --alert-format ecs`` writes: the step's time (a model with a timestamp column; else its
+        ``step`` number) is ``@timestamp``, ``hourglass.rows`` lists the positions (from 0) of the
+        rows sent that fall in the step; with ``explain``, the step's ``top_channel`` and ``why``.
+
+        Examples
+        --------
+        >>> import tempfile, numpy as np, pandas as pd
+        >>> from pathlib import Path
+        >>> from hourglass import Pipeline
+        >>> from hourglass.detectors import LSTMAutoEncoder
+        >>> from hourglass.features.timeseries import TimeSeriesPreprocessor
+        >>> from hourglass.serve.ecs import AlertRule
+        >>> t = pd.date_range("2024-01-01", periods=80, freq="1min")
+        >>> series = pd.DataFrame({"ts": t.astype(str), "cpu": np.sin(np.arange(80) / 4)})
+        >>> out = Path(tempfile.mkdtemp()) / "model"
+        >>> Pipeline(LSTMAutoEncoder(window=8, hidden=4, epochs=1, verbose=0),
+        ...          features=TimeSeriesPreprocessor("ts")).fit(series).save(out)
+        >>> scorer = SeriesScorer(out)
+        >>> rows = series.iloc[:10].to_dict("records")
+        >>> rows[4]["cpu"] = 50.0
+        >>> answer = scorer.score_ecs(rows, AlertRule.from_model(out, scorer.pipeline))
+        >>> answer["rows"], answer["steps"], "2024-01-01T00:04:00.000Z" in [
+        ...     a["@timestamp"] for a in answer["alerts"]]
+        (10, 10, True)
+        """
+        from hourglass.serve.ecs import to_ecs
+
+        result, at, grid = self._score(items, explain=explain, explain_flagged=True)
+        now = now or dt.datetime.now(dt.UTC)
+        docs = []
+        for k in np.flatnonzero(grid["flags"] == 1).tolist():
+            alert: dict[str, Any] = ({"timestamp": grid["index"][k]} if self.timestamp_col
+                                     else {"step": k})
+            alert.update(score=float(grid["scores"][k]), calibrated=float(grid["calibrated"][k]),
+                         severity=str(grid["severity"][k]))
+            rows_in = np.flatnonzero(at == k).tolist()
+            first = rows_in[0] if rows_in else None
+            if explain is not None and first is not None and result["why"][first] is not None:
+                alert["top_channel"], alert["why"] = result["top_channel"][first], result["why"][first]
+            alert["rows"] = rows_in
+            docs.append(to_ecs(alert, rule, now=now))
+        return {"alerts": docs, "count": len(docs), "rows": len(items), "steps": result["steps"]}
 
     @staticmethod
     def _explain(errors: Any, at: np.ndarray, flags: np.ndarray, top: int,
