@@ -170,6 +170,23 @@ def test_calibration_is_monotone_and_matches_normal_rarity() -> None:
     np.testing.assert_array_equal(back.transform(grid), p)
 
 
+def test_calibration_of_few_normal_scores_still_ranks_far_scores_as_rare() -> None:
+    # 40 held-out scores: too few peaks for the GPD tail. Up to the largest normal score the map
+    # is the empirical one (at most 1 - 0.5/40: 'low'); beyond it an exponential tail, so a
+    # score thousands of times past every normal one is 'critical', not 'low'.
+    normal = np.random.default_rng(3).exponential(size=40)
+    cal = Calibrator().fit(normal)
+    assert cal.tail_ is None
+    top = float(normal.max())
+    grid = np.r_[np.linspace(0, top, 200), top * np.array([1.0001, 1.2, 2.0, 5.0, 1000.0])]
+    p = cal.transform(grid)
+    assert np.all(np.diff(p) >= 0) and p.max() <= 1
+    assert p[199] == pytest.approx(1 - 0.5 / 40) and p[200] == pytest.approx(p[199], abs=1e-4)
+    assert cal.severity([top]).tolist() == ["low"] and cal.severity([1000 * top]).tolist() == ["critical"]
+    back = Calibrator.from_dict(json.loads(json.dumps(cal.to_dict())))
+    np.testing.assert_array_equal(back.transform(grid), p)
+
+
 def test_no_warnings_on_regular_fits() -> None:
     s = np.random.default_rng(8).normal(size=10_000)
     with warnings.catch_warnings():

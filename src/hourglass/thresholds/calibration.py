@@ -3,8 +3,12 @@
 The probability of a score is the share of held-out normal scores below it (so 0.999 means
 "higher than 99.9 % of normal traffic"). Above the ``level`` quantile the empirical share is
 replaced by a POT fit (GPD tail), which keeps the map smooth and resolves probabilities far
-beyond ``1 - 1/n``. The map is monotone, so ranking is unchanged, and the same probability
-means the same rarity for every model and every retrain.
+beyond ``1 - 1/n``. Where that fit is not possible (a small held-out set has too few peaks),
+scores above the largest normal one get an exponential tail: the rarity left above that score
+(``0.5 / n``) shrinks by ``exp(-excess / sigma)``, ``sigma`` being the mean excess of the top fifth
+of the normal scores over their 80th percentile. A score far beyond everything normal is then
+rare, not merely "above the 1 - 1/n share". The map is monotone, so ranking is unchanged, and
+the same probability means the same rarity for every model and every retrain.
 """
 
 from __future__ import annotations
@@ -86,8 +90,21 @@ class Calibrator:
         if self.tail_ is not None:
             hi = s > self.tail_.t
             p[hi] = 1.0 - self.tail_.survival(s[hi])
+        else:
+            top = s > self.knots_[-1]
+            if top.any():  # beyond every normal score: an exponential tail (see the module)
+                excess = (s[top] - self.knots_[-1]) / self._tail_scale()
+                p[top] = 1.0 - (0.5 / self.n_fit_) * np.exp(-excess)
         p[np.isnan(s)] = np.nan
         return p
+
+    def _tail_scale(self) -> float:
+        """Mean excess of the top fifth of the normal scores over their 80th percentile (from
+        the quantile knots); a floor keeps it positive when the normal scores are all alike."""
+        u = float(np.interp(0.8, self.knot_probs_ / max(self.knot_probs_[-1], 1e-12), self.knots_))
+        above = self.knots_[self.knots_ > u]
+        sigma = float(np.mean(above - u)) if above.size else 0.0
+        return max(sigma, 1e-9 * max(abs(float(self.knots_[-1])), 1.0))
 
     def severity(self, scores: object, *, probabilities: bool = False) -> np.ndarray:
         """``low`` / ``medium`` / ``high`` / ``critical`` per score (or per probability)."""
