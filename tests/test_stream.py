@@ -6,7 +6,6 @@ import json
 import os
 import re
 import select
-import signal
 import subprocess
 import sys
 import threading
@@ -20,6 +19,7 @@ from typer.testing import CliRunner
 
 from hourglass.cli.app import app
 from hourglass.cli.stream import LineBatcher
+from tests._procs import interrupt, reaped
 
 runner = CliRunner()
 SRC = str(Path(__file__).resolve().parents[1] / "src")
@@ -235,7 +235,7 @@ def test_a_slow_producer_gets_alerts_before_eof_and_ctrl_c_ends_with_the_summary
     proc = subprocess.Popen([sys.executable, "-m", "hourglass", "stream", str(files["model"]), "--all",
                              "--max-delay-ms", "50"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, env=env)
-    try:
+    with reaped(proc):
         assert proc.stdin is not None and proc.stdout is not None
         proc.stdin.write((rows[0] + "\n").encode())
         proc.stdin.flush()
@@ -244,17 +244,7 @@ def test_a_slow_producer_gets_alerts_before_eof_and_ctrl_c_ends_with_the_summary
         first = json.loads(proc.stdout.readline())
         assert first["row"] == 0 and first["flag"] in (0, 1)
         assert proc.poll() is None  # still running: stdin is open
-        proc.send_signal(signal.SIGINT)
-        # wait with stdin still open: communicate() would close it, and a loaded machine could
-        # then read end of input before the signal and end normally (exit code 0)
-        proc.wait(timeout=60)
-        err = proc.stderr.read() if proc.stderr is not None else b""
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        if proc.stdin is not None:
-            proc.stdin.close()
+        err = interrupt(proc)
     assert proc.returncode == 130, err
     text = err.decode()
     assert "streamed 1 rows" in text and "Traceback" not in text

@@ -17,6 +17,7 @@ from hourglass.features.sessions import EventSessions
 from hourglass.features.sessions.live import LiveSessions
 from hourglass.pipeline import Pipeline
 from hourglass.serve.log_stream import LogStreamScorer
+from tests._procs import interrupt, reaped
 from tests.test_logs import FAILURE, hdfs_log
 
 REGEX = r"blk_-?\d+"
@@ -224,7 +225,6 @@ def test_an_unexpected_event_is_alerted_while_the_log_is_still_open(model_dir) -
     idle for --idle-timeout while the log is quiet; Ctrl-C ends with the summary, exit code 130."""
     import os
     import select
-    import signal
     import subprocess
     import sys
     from pathlib import Path
@@ -250,7 +250,7 @@ def test_an_unexpected_event_is_alerted_while_the_log_is_still_open(model_dir) -
         line, got = got.split(b"\n", 1)
         return json.loads(line)
 
-    try:
+    with reaped(proc):
         assert proc.stdin is not None and proc.stdout is not None
         # block 0, block 1's two lines, block 2's first line; then the log goes quiet
         proc.stdin.write(("\n".join(lines[:8]) + "\n").encode())
@@ -265,15 +265,7 @@ def test_an_unexpected_event_is_alerted_while_the_log_is_still_open(model_dir) -
             idle.append(alert)
         assert all(a["key"] == "<end>" and a["closed"] == "idle" for a in idle)
         assert proc.poll() is None
-        proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=60)  # stdin still open: closing it first could race the signal
-        err = proc.stderr.read() if proc.stderr is not None else b""
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        if proc.stdin is not None:
-            proc.stdin.close()
+        err = interrupt(proc)
     text = err.decode()
     assert proc.returncode == 130, text
     assert "streamed 8 lines" in text and "Traceback" not in text

@@ -1,0 +1,30 @@
+"""Helpers for tests that run the CLI as a real process."""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import subprocess
+from collections.abc import Iterator
+
+
+def interrupt(proc: subprocess.Popen[bytes], timeout: float = 60) -> bytes:
+    """Send Ctrl-C (SIGINT) and wait for ``proc`` to end with its stdin still open (closing it
+    first, as ``communicate()`` does, could let a loaded machine read end of input before the
+    signal and end normally); return what it wrote on stderr."""
+    proc.send_signal(signal.SIGINT)
+    proc.wait(timeout=timeout)
+    return proc.stderr.read() if proc.stderr is not None else b""
+
+
+@contextlib.contextmanager
+def reaped(proc: subprocess.Popen[bytes]) -> Iterator[subprocess.Popen[bytes]]:
+    """``proc`` killed if a test left it running, and its stdin closed, whatever happens."""
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        if proc.stdin is not None:
+            proc.stdin.close()
