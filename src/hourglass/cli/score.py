@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -25,8 +23,10 @@ from hourglass.cli._options import (
     FormatOpt,
     ModelArg,
     QuietOpt,
+    SqliteTableOpt,
     StrictOpt,
     alert_format_is_ecs,
+    sqlite_table,
 )
 from hourglass.cli._output import err, out, report_skipped, setup_logging, user_errors
 from hourglass.errors import HourglassError
@@ -38,7 +38,8 @@ def score(
     data: DataArg,
     output: Annotated[Path, typer.Option(
         "--output", "-o", help="CSV/TSV/Parquet/JSONL to write, by extension (+ .gz: gzip, "
-                               "except Parquet, compressed inside).")],
+                               "except Parquet, compressed inside), or a SQLite database "
+                               "(.sqlite, .sqlite3, .db; replaced whole).")],
     dataset: DatasetOpt = None,
     anomalies_only: Annotated[bool, typer.Option(
         "--anomalies-only", help="Write only the flagged rows.")] = False,
@@ -49,6 +50,7 @@ def score(
     on_bad_rows: BadRowsOpt = "error",
     chunk_mb: ChunkMbOpt = 16.0,
     alert_format: AlertFormatOpt = "hourglass",
+    table: SqliteTableOpt = "alerts",
     quiet: QuietOpt = False,
 ) -> None:
     """Score DATA with a saved model; write score, flag (0/1), calibrated and severity per row.
@@ -61,14 +63,21 @@ def score(
     With --alert-format ecs and a JSONL --output, each flagged row, session or time step is one
     Elastic Common Schema document (event.kind "alert", risk score, rule = the model and its
     content hash; --keep columns such as src_ip map to ECS fields), ready for a SIEM.
+
+    A .sqlite/.sqlite3/.db --output is a SQLite database with one table (--sqlite-table, default
+    'alerts') of typed columns: the rows a CSV would hold (times as ISO-8601 text); a log
+    model's alerts, as the JSONL has them (session, score, line, key, template ... and the whole
+    alert as JSON in 'doc'); with --alert-format ecs the main ECS fields (timestamp, severity,
+    risk_score, rule, message, source/destination ip ...) and the whole document in 'doc'.
     """
     import numpy as np  # the library is imported here, not for 'hourglass --help'
 
     from hourglass.cli import logs as log_cli
     from hourglass.cli import timeseries as ts_cli
     from hourglass.cli.tables import resolve_spec, score_chunks
-    from hourglass.ingest import ReadStats, atomic_output
-    from hourglass.ingest.readers import detect_format, open_output
+    from hourglass.ingest import ReadStats
+    from hourglass.ingest.readers import detect_format
+    from hourglass.ingest.sqlite import is_sqlite
     from hourglass.ingest.writers import chunk_writer
     from hourglass.pipeline import load
 
@@ -82,9 +91,10 @@ def score(
         check_output_type(output)
         refuse_kept_outputs(keep, {"row", "score", "flag", "calibrated", "severity"})
         ecs = alert_format_is_ecs(alert_format)
-        if ecs and detect_format(output) != "jsonl":
+        table = sqlite_table(table, output)
+        if ecs and detect_format(output) != "jsonl" and not is_sqlite(output):
             raise HourglassError(f"--alert-format ecs: writes JSON alerts to a .jsonl (or .jsonl.gz) "
-                                 f"--output, got {output.name}")
+                                 f"or .sqlite --output, got {output.name}")
         pipe = load(model)
         rule = None
         if ecs:
@@ -99,18 +109,21 @@ def score(
                                  "per session, with its id)")
         if getattr(pipe.features_, "output", "tabular") == "timeseries":
             summary = ts_cli.score_command(pipe, data, output, dataset=dataset, keep=keep,
-                                           anomalies_only=anomalies_only, ecs_rule=rule)
+                                           anomalies_only=anomalies_only, ecs_rule=rule,
+                                           table=table)
         if getattr(pipe.features_, "output", "tabular") == "events":
             summary = log_cli.score_logs(pipe, data, output, strict=strict,
-                                         anomalies_only=anomalies_only, ecs_rule=rule)
+                                         anomalies_only=anomalies_only, ecs_rule=rule, table=table)
     if getattr(pipe.features_, "output", "tabular") in ("events", "timeseries"):
         err.print(summary, highlight=False)
         out.print(f"wrote {output}", highlight=False)
         return
     with user_errors():
         spec, _, _ = resolve_spec(dataset, None, None, fmt, data)
-        with (chunk_writer(output) if rule is None else _ecs_lines(output, atomic_output,
-                                                                   open_output)) as writer:
+        if rule is not None:
+            from hourglass.serve.sinks import alert_columns, alert_file
+        with (chunk_writer(output, table=table) if rule is None else
+              alert_file(output, alert_columns("table", ecs=True), table=table)) as writer:
             for df, result in score_chunks(pipe, data, spec, on_bad_rows, stats,
                                             chunk_bytes=max(1024, int(chunk_mb * 2**20))):
                 missing = [c for c in keep or [] if c not in df.columns]
@@ -131,23 +144,6 @@ def score(
     err.print(f"scored {n_rows} rows ({spec.name if spec else 'table'}), {flagged} flagged",
               highlight=False)
     out.print(f"wrote {output}", highlight=False)
-
-
-@contextlib.contextmanager
-def _ecs_lines(output: Path, atomic_output: Any, open_output: Any) -> Iterator[Any]:
-    """A writer of JSON documents, one a line, to a temporary file renamed to ``output``."""
-    import json
-
-    class Lines:
-        def __init__(self, fh: Any) -> None:
-            self.fh = fh
-
-        def write(self, docs: list[dict[str, Any]]) -> None:
-            for doc in docs:
-                self.fh.write(json.dumps(doc) + "\n")
-
-    with atomic_output(output) as tmp, open_output(tmp, output) as fh:
-        yield Lines(fh)
 
 
 def _ecs_docs(result: Any, df: Any, rule: Any, keep: list[str] | None) -> list[dict[str, Any]]:

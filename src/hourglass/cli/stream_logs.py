@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from hourglass.cli._output import err
 from hourglass.errors import HourglassError
@@ -78,14 +78,13 @@ def summary_line(counts: dict[str, Any], where: str, seconds: float, mode: str) 
             f"{counts['alerts']:,} alerts ({how}), {rate:,.0f} events/s")
 
 
-def run(scorer: Any, read: Callable[[int], bytes], sink: IO[bytes], *, where: str, batch: int,
+def run(scorer: Any, read: Callable[[int], bytes], sink: Any, *, where: str, batch: int,
         max_delay: float, on_bad_rows: str, output: Path | None,
         idle_timeout: float | None = None,
         render: Callable[[dict[str, Any]], dict[str, Any]] | None = None) -> None:
-    """Stream the lines of ``read`` through ``scorer`` and write the alerts to ``sink`` (each
-    made into what ``render`` returns for it, when given: an ECS document)."""
-    import json
-
+    """Stream the lines of ``read`` through ``scorer`` and write the alerts to ``sink`` (an
+    alert sink of :mod:`hourglass.serve.sinks`; each alert made into what ``render`` returns for
+    it, when given: an ECS document)."""
     from hourglass.cli.stream import LineBatcher, stream_guard
 
     start = time.perf_counter()
@@ -96,11 +95,7 @@ def run(scorer: Any, read: Callable[[int], bytes], sink: IO[bytes], *, where: st
                   highlight=False, soft_wrap=True)
 
     def write(alerts: list[dict[str, Any]]) -> None:
-        if alerts:
-            if render is not None:
-                alerts = [render(a) for a in alerts]
-            sink.write(("\n".join(json.dumps(a) for a in alerts) + "\n").encode())
-        sink.flush()
+        sink.write([render(a) for a in alerts] if render is not None else alerts)
 
     with stream_guard(sink, output, summary, lambda: started):
         tick = None if idle_timeout is None else min(max(idle_timeout / 4, 0.05), 1.0)
