@@ -16,11 +16,13 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from hourglass.errors import HourglassError
 from hourglass.ingest.readers import atomic_output, open_output
 from hourglass.ingest.sqlite import check_table_name, connect, ensure_table, insert_rows, is_sqlite
 
@@ -138,8 +140,12 @@ class SQLiteSink:
     def write(self, alerts: Sequence[Mapping[str, Any]]) -> None:
         """Append ``alerts`` in one transaction (all of them or, on an error, none)."""
         if alerts:
-            insert_rows(self._conn, self.table, [c.name for c in self.columns],
-                        [self._row(a) for a in alerts])
+            rows = [self._row(a) for a in alerts]
+            try:
+                insert_rows(self._conn, self.table, [c.name for c in self.columns], rows)
+            except sqlite3.OperationalError as exc:  # locked for longer than the timeout, disk full
+                raise HourglassError(f"{self.path}: could not append to table {self.table!r} "
+                                     f"({exc})") from None
             self.rows += len(alerts)
 
     def fileno(self) -> int:
