@@ -52,8 +52,8 @@ _WHY_NOT = {
 def _check_kind(pipe: Any, model_dir: str) -> None:
     kind = getattr(pipe.features_, "output", "tabular")
     if kind != "tabular":
-        name = pipe.info.get("model") or type(pipe.detector_).__name__
-        raise InputError(f"{model_dir}: Spark batch scoring takes table models; this model ({name}) "
+        raise InputError(f"{model_dir}: Spark batch scoring takes table models; this model "
+                         f"({pipe.model_name}) "
                          f"reads {kind} data: {_WHY_NOT.get(kind, 'its rows are not independent')}")
 
 
