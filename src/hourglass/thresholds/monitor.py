@@ -308,6 +308,8 @@ class AlertRateMonitor:
                 "held-out normal data")
         if self.rows < self.min_rows:
             return f"{head}; too few rows for the drift check (needs {self.min_rows:,})"
+        if self.n_ref is not None and self.n_ref < 1000:
+            head += f" (a rate estimated from only {self.n_ref:,} held-out scores: loose)"
         if not self.episodes:
             return f"{head}; no drift warning (window {self.window:,} rows)"
         first = self.events[0]
