@@ -135,7 +135,7 @@ class DriftEvent:
         return (f"alert rate {_pct(self.rate)} over the last {self.window_rows:,} rows (row "
                 f"{self.row:,}) vs {_pct(self.expected)} expected on held-out normal data "
                 f"({_p(self.p_value)}): normal traffic may have drifted from training, or an attack "
-                "is under way; if the alerts look benign, retrain (see README, Retraining)")
+                "is under way; if the alerts look benign, retrain (see README, Drift and retraining)")
 
 
 def _pct(x: float) -> str:
@@ -317,7 +317,7 @@ class AlertRateMonitor:
         return (f"{head}; drift warning fired {self.episodes} time(s) (at row {rows}; peak "
                 f"{_pct(self.peak_rate)} over {self.window:,} rows, first {_p(first.p_value)}"
                 f"{', still on at the end' if self.in_episode else ''}): normal traffic may have "
-                "drifted from training, or an attack is under way; see README, Retraining")
+                "drifted from training, or an attack is under way; see README, Drift and retraining")
 
     @classmethod
     def from_threshold(cls, threshold: Any, normal_scores: object | None = None, window: int = 1000,
