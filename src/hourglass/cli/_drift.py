@@ -7,6 +7,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from hourglass.errors import HourglassError
+
 __all__ = ["DriftCheck"]
 
 logger = logging.getLogger("hourglass")
@@ -33,8 +35,11 @@ class DriftCheck:
             from hourglass.thresholds.monitor import mean_run_length
 
             run_length = mean_run_length(det.threshold_predict(np.asarray(det.val_scores_)))
-        self.monitor = AlertRateMonitor.from_threshold(det.threshold_, det.val_scores_, window,
-                                                       run_length=run_length)
+        try:
+            self.monitor = AlertRateMonitor.from_threshold(det.threshold_, det.val_scores_, window,
+                                                           run_length=run_length)
+        except HourglassError as exc:  # the check is an aid: scoring goes on without it, said once
+            logger.warning("drift check off: %s", exc)
 
     def update(self, flags: Any) -> None:
         """Feed the 0/1 flags of the next rows, in order; a warning line when the check fires,

@@ -92,7 +92,6 @@ def score(
             raise HourglassError(f"--alert-format ecs: writes JSON alerts to a .jsonl (or .jsonl.gz) "
                                  f"--output, got {output.name}")
         pipe = load(model)
-        drift = DriftCheck(pipe, drift_window)
         rule = None
         if ecs:
             from hourglass.serve.ecs import AlertRule
@@ -104,6 +103,7 @@ def score(
         if getattr(pipe.features_, "output", "tabular") == "events" and keep:
             raise HourglassError("--keep: not available for log models (the output has one row "
                                  "per session, with its id)")
+        drift = DriftCheck(pipe, drift_window)
         if getattr(pipe.features_, "output", "tabular") == "timeseries":
             summary = ts_cli.score_command(pipe, data, output, dataset=dataset, keep=keep,
                                            anomalies_only=anomalies_only, ecs_rule=rule,

@@ -57,8 +57,8 @@ def expected_alert_rate(threshold: Any, normal_scores: object | None = None) -> 
     The rule's own promise where it has one: ``Percentile(q)`` → ``1 - q/100``,
     ``Contamination(c)`` → ``c``, ``POT``/``SPOT``/``DSPOT`` → the risk ``q``, ``AlertBudget`` →
     its risk (budget / events). Any other rule (fixed, best-F1 ...) → its measured rate on the
-    held-out normal scores ``normal_scores`` (never below ``0.5 / n``: none of ``n`` flagged
-    bounds the rate, it does not make it zero). A threshold fitted on training scores (nothing
+    held-out normal scores ``normal_scores`` (kept within ``0.5 / n`` of 0 and 1: none of ``n``
+    flagged bounds the rate, it does not make it zero). A threshold fitted on training scores (nothing
     held out) understates the rate on fresh normal rows: the source says so.
 
     Examples
@@ -94,7 +94,8 @@ def expected_alert_rate(threshold: Any, normal_scores: object | None = None) -> 
         if s.size == 0:
             raise InputError("expected_alert_rate: no held-out normal scores")
         k = int((threshold.predict(s) == 1).sum())
-        rate, n_fit = max(k, 0.5) / s.size, int(s.size)
+        # none (all) of n flagged bounds the rate, it does not make it 0 (1)
+        rate, n_fit = min(max(k, 0.5), s.size - 0.5) / s.size, int(s.size)
         source = f"its rate on {s.size:,} held-out normal scores ({threshold.describe()})"
     if getattr(threshold, "fitted_on_", None) == "training scores (no held-out rows)":
         source += ("; fitted on training scores, which fresh normal rows exceed more often: the "
