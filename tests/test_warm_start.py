@@ -175,3 +175,25 @@ def test_cli_warm_start_records_provenance_and_refuses_cleanly(tmp_path: Path) -
     assert res.exit_code == 0, res.output
     _one_line_error(["train", str(f["new"]), "--warm-start", str(tmp_path / "lif"), "-o",
                      str(tmp_path / "m3")], "latent-iforest cannot continue training", tmp_path / "m3")
+
+
+def test_a_labelled_threshold_is_refitted_on_labelled_rows_of_the_new_data() -> None:
+    from hourglass.thresholds import BestF1
+
+    def labelled(seed: int, shift: float) -> tuple[pd.DataFrame, np.ndarray]:
+        rows = _frame(200, shift, seed)
+        rows.loc[:19, "a"] = 40.0
+        return rows, (np.arange(200) < 20).astype(int)
+
+    X_val, y_val = labelled(13, 0.0)
+    pipe = Pipeline(AutoEncoder(**AE), threshold=BestF1()).fit(_frame(600, 0.0, 12), X_val=X_val,
+                                                                y_val=y_val)
+    new = _frame(400, 1.0, 14)
+    with pytest.raises(InputError, match="needs labelled validation rows"):
+        pipe.warm_start(new)
+    X_new, y_new = labelled(15, 1.0)
+    child = pipe.warm_start(new, X_val=X_new, y_val=y_new, epochs=3)
+    assert child.threshold_.describe() == pipe.threshold_.describe()
+    assert child.info["threshold_fit"]["anomalous"] == 20
+    assert child.predict(X_new)[:20].mean() > 0.9 and child.predict(X_new)[20:].mean() < 0.1
+    assert "continued on 400 rows" in child.model_card()["warm start"]

@@ -244,7 +244,7 @@ class Pipeline:
         fit_on = info.get("threshold_fit", {})
         versions = info.get("versions") or {}
         feats = self.features_
-        return {
+        card = {
             "data": (f"{info.get('source', 'n/a')} ({info.get('dataset') or 'generic layout'}); "
                      f"{info.get('n_train_rows', 'n/a')} training rows"
                      + (f", label column {info['label_col']!r}" if info.get("label_col") else "")
@@ -265,6 +265,17 @@ class Pipeline:
                                else "unknown"),
             "library versions": ", ".join(f"{k} {v}" for k, v in versions.items()) or "n/a",
         }
+        ws = info.get("warm_start")
+        if ws:
+            parent = ws.get("parent") or {}
+            card["warm start"] = (
+                f"continued on {ws.get('rows')} rows on {ws.get('date')} from "
+                f"{parent.get('path') or 'a model in memory'}"
+                + (f" (content hash {str(parent['content_hash'])[:12]})"
+                   if parent.get("content_hash") else "")
+                + f", itself trained on {parent.get('n_train_rows')} rows; preprocessing frozen"
+                + ("; itself a warm start" if ws.get("previous") else ""))
+        return card
 
     @property
     def threshold_(self) -> Threshold:
