@@ -59,7 +59,6 @@ def warm_start_command(
         split_labels,
         unlabelled_rows,
     )
-    from hourglass.detectors import registry
     from hourglass.detectors.base import warm_start_models
     from hourglass.ingest import ReadStats, label_strings
     from hourglass.pipeline import load
@@ -71,7 +70,7 @@ def warm_start_command(
                              "to another directory (the parent is kept as it is)")
     parent = load(parent_dir)
     kind = model_kind(parent)
-    name = str(parent.info.get("model") or registry.name_of(type(parent.detector_)))
+    name = parent.model_name
     if kind != "table":
         raise HourglassError(f"--warm-start {parent_dir}: {name} is a {kind} model; warm start "
                              f"supports table models: {', '.join(warm_start_models())}")
