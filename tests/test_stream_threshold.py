@@ -128,3 +128,15 @@ def test_an_artefact_without_a_stream_threshold_streams_with_the_averaged_one(
     assert res.exit_code == 0, res.output
     assert res.stderr.count("retrain to fit a stream threshold") == 2  # the warning, the summary
     assert "warning" in res.stderr.splitlines()[0]
+
+
+@pytest.mark.filterwarnings("ignore:POT")
+def test_a_rule_the_causal_scores_cannot_fit_leaves_no_stream_threshold_and_says_why() -> None:
+    # DSPOT(depth=48, min_peaks=5) needs 98 scores: the tail's 100 averaged ones, not its 93 causal
+    det = TCNAutoEncoder(window=WINDOW, channels=(8,), epochs=1, validation_fraction=0.25,
+                         verbose=0, random_state=0)
+    pipe = Pipeline(det, features=TimeSeriesPreprocessor(),
+                    threshold=thresholds.DSPOT(q=1e-2, depth=48, min_peaks=5)).fit(_series(400))
+    assert pipe.stream_threshold_ is None
+    note = SeriesStreamScorer.from_pipeline(pipe).threshold_note
+    assert "could not be fitted on the causal scores" in note and "93 scores are too few" in note

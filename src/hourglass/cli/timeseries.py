@@ -316,9 +316,9 @@ def report_train(pipe: Pipeline, output: Path, err: Console, out: Console) -> No
               f"({len(pipe.features_.feature_names_)} channels) in {info['fit_seconds']:.1f}s; "
               f"threshold {threshold_text(info)}", highlight=False)
     if "stream_threshold" in info:
-        err.print(f"stream threshold (hourglass stream: each step scored by the window ending at "
-                  f"it) {threshold_text({'threshold': info['stream_threshold'], 'threshold_value': info['stream_threshold_value']})}",
-                  highlight=False)
+        stream = {"threshold": info["stream_threshold"],
+                  "threshold_value": info["stream_threshold_value"]}
+        err.print(f"stream threshold {threshold_text(stream)}", highlight=False)
     det = pipe.detector_
     scores = getattr(det, "linear_path_scores_", None)
     if scores:
