@@ -244,7 +244,7 @@ def test_table_scorer_refuses_a_log_model_which_create_app_serves(tmp_path: Path
     Pipeline(EventCountAutoEncoder(hidden=(4, 2), epochs=2, verbose=0),
              features=EventSessions(session_column="user", key_column="event")).fit(events).save(
         tmp_path / "logs")
-    with pytest.raises(InputError, match=r"serves table models; this model \(EventCountAutoEncoder\) "
+    with pytest.raises(InputError, match=r"serves table models; this model \(event-count-autoencoder\) "
                                          r"reads events data"):
         TableScorer(tmp_path / "logs")
     assert TestClient(create_app(tmp_path / "logs", api_key=KEY)).get("/health").json()["input"] == "events"

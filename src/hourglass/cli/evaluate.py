@@ -140,7 +140,7 @@ def evaluate(
         if json_out is not None and report is not None and json_out.resolve() == report.resolve():
             raise HourglassError(f"--json and --report: both are {json_out}; give two paths")
         pipe = load(model)
-        refuse_unused(evaluate, model_kind(pipe), str(pipe.info.get("model")), {
+        refuse_unused(evaluate, model_kind(pipe), pipe.model_name, {
             "dataset": dataset, "normal": normal, "timestamp_col": time_col,
             "events_per_day": events_per_day, "fmt": fmt, "on_bad_rows": on_bad_rows,
             "id_col": id_col, "strict": strict})

@@ -34,7 +34,7 @@ def explain_series(pipe: Any, model: Path, data: Path, *, command: Any, dataset:
     score by channel, print the ``limit`` highest-scoring (flagged) steps with their top channels,
     and how often each channel was the main reason among the flagged steps; ``output`` gets
     every explained step (written atomically)."""
-    name = str(pipe.info.get("model") or type(pipe.detector_).__name__)
+    name = pipe.model_name
     refuse_unused(command, "time-series", name, unused)
     method = unused.get("method", "auto")
     if method not in ("auto", "reconstruction"):

@@ -91,7 +91,7 @@ def score(
             from hourglass.serve.ecs import AlertRule
 
             rule = AlertRule.from_model(model, pipe)
-        refuse_unused(score, model_kind(pipe), str(pipe.info.get("model")), {
+        refuse_unused(score, model_kind(pipe), pipe.model_name, {
             "dataset": dataset, "strict": strict, "fmt": fmt, "on_bad_rows": on_bad_rows,
             "chunk_mb": chunk_mb})
         if getattr(pipe.features_, "output", "tabular") == "events" and keep:

@@ -197,6 +197,30 @@ class Pipeline:
                                      "window ending at it)")}
 
     @property
+    def model_name(self) -> str:
+        """The model's name as the CLI, the service and alerts give it: the registry name it
+        was trained under (``info["model"]``), else its detector's registry name.
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> from hourglass import AutoEncoder
+        >>> df = pd.DataFrame({"a": np.arange(40.0), "b": np.arange(40.0) % 5})
+        >>> Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0)).fit(df).model_name
+        'autoencoder'
+        """
+        self._check_fitted()
+        name = self.info.get("model")
+        if name:
+            return str(name)
+        from hourglass.detectors import registry
+
+        try:
+            return registry.name_of(type(self.detector_))
+        except (KeyError, ValueError):
+            return type(self.detector_).__name__
+
+    @property
     def threshold_(self) -> Threshold:
         """The fitted threshold object."""
         self._check_fitted()

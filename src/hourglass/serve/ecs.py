@@ -124,17 +124,11 @@ class AlertRule:
         >>> rule.name, rule.input, len(rule.id)
         ('autoencoder', 'table', 64)
         """
-        from hourglass.detectors import registry
         from hourglass.pipeline.artefact import CONFIG
 
         config = json.loads((Path(model) / CONFIG).read_text(encoding="utf-8"))
         info = getattr(pipe, "info", {}) or {}
-        name = info.get("model")
-        if not name:
-            try:
-                name = registry.name_of(type(pipe.detector_))
-            except (KeyError, ValueError):
-                name = type(pipe.detector_).__name__
+        name = pipe.model_name
         output = getattr(pipe.features_, "output", "tabular")
         return cls(name=str(name), id=str(config["content_hash"]),
                    input=_DATASETS.get(output, output), data_format=info.get("dataset"),

@@ -112,7 +112,7 @@ class ModelScorer:
 
     def _adopt(self, pipe: Any, source: str) -> None:
         kind = getattr(pipe.features_, "output", "tabular")
-        name = str(pipe.info.get("model") or type(pipe.detector_).__name__)
+        name = pipe.model_name
         if kind != self.kind:
             raise InputError(f"{source}: {type(self).__name__} serves {self.serves}; this model "
                              f"({name}) reads {kind} data (load_scorer picks its scorer)")
