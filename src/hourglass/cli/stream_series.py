@@ -66,8 +66,8 @@ def summary_line(counts: dict[str, int], bad: list[int], where: str, seconds: fl
     >>> line.split(", ")[-1]
     'skipped 1 malformed line(s) (lines 5); 6 rows/s'
     >>> summary_line({"rows": 1, "steps": 1, "scored": 0, "warming_up": 1, "flagged": 0,
-    ...               "restarts": 0, "bad": 0}, [], "-", 1.0, 8, 2.0, False).split(", ")[3]
-    '0 flagged (threshold 2 fitted on averaged scores: retrain to fit a stream threshold)'
+    ...               "restarts": 0, "bad": 0}, [], "-", 1.0, 8, 2.0, False).split(", ")[4]
+    '0 flagged (threshold 2 fitted on averaged scores: retrain to fit a stream threshold); 1 rows/s'
     """
     parts = [f"{counts['steps']:,} steps",
              f"{counts['scored']:,} scored (each from the window of {window} ending at it, not the "
