@@ -257,6 +257,7 @@ class Pipeline:
                                     f"{fit_on.get('rows', det.val_scores_.size)} rows "
                                     f"({fit_on.get('normal', det.val_scores_.size)} normal, "
                                     f"{fit_on.get('anomalous', 0)} anomalous)"),
+            **self._stream_card(),
             "calibration": (f"anomaly probability = share of {det.calibrator_.n_fit_} "
                             f"{det.val_scores_source()} below the score, GPD tail above the 0.98 "
                             "quantile"),
@@ -276,6 +277,19 @@ class Pipeline:
                 + f", itself trained on {parent.get('n_train_rows')} rows; preprocessing frozen"
                 + ("; itself a warm start" if ws.get("previous") else ""))
         return card
+
+    def _stream_card(self) -> dict[str, str]:
+        """The model card's line on the stream threshold (time-series models only)."""
+        det = self.detector_
+        if not callable(getattr(det, "stream_threshold_missing", None)):
+            return {}
+        stream = self.stream_threshold_
+        if stream is None:
+            return {"stream threshold": (f"none ({det.stream_threshold_missing()}); "
+                                         "'hourglass stream' applies the threshold above")}
+        return {"stream threshold": (f"{stream.describe()} = {stream.value_:.6g} ('hourglass "
+                                     f"stream': {stream.n_fit_} steps, each scored by the one "
+                                     "window ending at it)")}
 
     @property
     def model_name(self) -> str:
@@ -306,6 +320,30 @@ class Pipeline:
         """The fitted threshold object."""
         self._check_fitted()
         return self.detector_.threshold_
+
+    @property
+    def stream_threshold_(self) -> Threshold | None:
+        """The threshold ``hourglass stream`` applies to a time-series model's causal scores
+        (each step scored by the one window ending at it): the rule of :attr:`threshold_`
+        fitted on the causal scores of the held-out tail. ``None`` for other models, and for a
+        time-series model saved before stream thresholds existed (or whose rule could not be
+        fitted on those scores): the stream then applies :attr:`threshold_`.
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> from hourglass import Pipeline, thresholds
+        >>> from hourglass.detectors import LSTMAutoEncoder
+        >>> from hourglass.features.timeseries import TimeSeriesPreprocessor
+        >>> series = pd.DataFrame({"cpu": np.sin(np.arange(200) / 4)})
+        >>> pipe = Pipeline(LSTMAutoEncoder(window=8, hidden=4, epochs=1, verbose=0),
+        ...                 features=TimeSeriesPreprocessor(), threshold=thresholds.Percentile(99)
+        ...                 ).fit(series)
+        >>> pipe.stream_threshold_.describe()
+        'percentile 99 of causal held-out normal scores (the window ending at each step)'
+        """
+        self._check_fitted()
+        return getattr(self.detector_, "stream_threshold_", None)
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the artefact directory (``config.json`` + ``weights.safetensors``)."""
