@@ -168,3 +168,27 @@ def test_stream_warns_once_and_its_alerts_are_unchanged(files: dict[str, Path]) 
     assert on.stdout == off.stdout and json.loads(on.stdout.splitlines()[0])["row"] >= 0
     assert sum(ln.startswith("warning: drift check") for ln in on.stderr.splitlines()) == 1
     assert "drift warning fired" in on.stderr and "drift check" not in off.stderr
+
+
+def test_series_stream_alerts_are_unchanged_by_the_check(tmp_path: Path) -> None:
+    from hourglass import Pipeline
+    from hourglass.detectors import TCNAutoEncoder
+    from hourglass.features.timeseries import TimeSeriesPreprocessor
+
+    def metrics(n: int, seed: int, level: float = 0.0) -> pd.DataFrame:
+        rng, t = np.random.default_rng(seed), np.arange(n)
+        return pd.DataFrame({"cpu": 50 + 20 * np.sin(t / 6) + rng.normal(0, 1, n) + level,
+                             "disk": 5 + rng.normal(0, 0.2, n)})
+
+    Pipeline(TCNAutoEncoder(window=8, channels=(8,), epochs=3, verbose=0, random_state=0),
+             features=TimeSeriesPreprocessor(freq="rows")).fit(metrics(400, 0)).save(tmp_path / "m")
+    live = pd.concat([metrics(200, 1), metrics(400, 2, level=30.0)])
+    live.to_json(tmp_path / "live.jsonl", orient="records", lines=True)
+    args = ["stream", str(tmp_path / "m"), "--input", str(tmp_path / "live.jsonl"), "--batch", "50"]
+    for extra in ([], ["--all"]):
+        on = runner.invoke(app, [*args, *extra, "--drift-window", "200"])
+        off = runner.invoke(app, [*args, *extra, "--drift-window", "0"])
+        assert on.exit_code == 0 and off.exit_code == 0, on.output
+        assert on.stdout == off.stdout
+        assert "drift check: alert rate" in on.stderr and "drift check" not in off.stderr
+    assert "warning: drift check" in on.stderr  # the level shift

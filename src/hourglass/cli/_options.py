@@ -19,7 +19,7 @@ __all__ = ["LOG_FORMAT_HELP", "OPTION_OF_PARAM", "AllSessionsOpt", "BadRowsOpt",
            "ModelArg", "NormalOpt", "QuietOpt", "RoleOpt", "ScalerOpt", "SessionColOpt", "SessionRegexOpt",
            "StepOpt", "StreamBadRowsOpt", "StrictOpt", "TimestampOpt", "WindowOpt", "option_message",
            "parse_roles", "timestamp_option"]
-__all__ += ["AlertFormatOpt", "ExplainMethodOpt", "alert_format_is_ecs"]
+__all__ += ["AlertFormatOpt", "ExplainMethodOpt", "WarmStartOpt", "alert_format_is_ecs"]
 
 #: Library parameter → the CLI option that sets it. An error about such a parameter (an
 #: ``InputError(..., param=...)`` or a detector's "epochs must be ...") names the option instead,
@@ -148,6 +148,11 @@ FillOpt = Annotated[str | None, typer.Option(
     "--fill", help="Time series: fill gaps with ffill, interpolate or zero.")]
 FillLimitOpt = Annotated[int | None, typer.Option(
     "--fill-limit", help="Time series: longest gap (steps) --fill may bridge.")]
+WarmStartOpt = Annotated[Path | None, typer.Option(
+    "--warm-start", metavar="MODEL",
+    help="Tables: continue training this saved model (autoencoders, VAE, Deep SVDD) on DATA's "
+         "normal rows; its preprocessing, features and threshold rule stay as they are (frozen); "
+         "the threshold is refitted on a fresh held-out slice of DATA.")]
 ExtraNormalOpt = Annotated[list[Path] | None, typer.Option(
     "--extra-normal", help="Time series: another recording of normal operation, same columns "
                            "(e.g. SKAB's anomaly-free.csv), trained on beside DATA's training "

@@ -357,7 +357,7 @@ def stream(
     from hourglass.cli._drift import DriftCheck
 
     with user_errors():
-        drift = DriftCheck(scorer.pipeline, drift_window)
+        drift = DriftCheck(scorer.pipeline, drift_window, causal=True)
     if getattr(scorer, "kind", None) == "timeseries":
         from hourglass.cli.stream_series import run as run_series
 

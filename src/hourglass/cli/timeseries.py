@@ -122,6 +122,10 @@ def train_timeseries(
                      "which": "the last steps of the training series (a contiguous tail)"},
         "threshold": pipe.threshold_.describe(), "threshold_value": pipe.threshold_.value_,
     })
+    stream = pipe.stream_threshold_
+    if stream is not None:  # what 'hourglass stream' applies (one window ending at each step)
+        pipe.info.update({"stream_threshold": stream.describe(),
+                          "stream_threshold_value": stream.value_})
     return pipe
 
 
@@ -311,6 +315,10 @@ def report_train(pipe: Pipeline, output: Path, err: Console, out: Console) -> No
               f"{f'(incl. {extra} extra normal) ' if extra else ''}"
               f"({len(pipe.features_.feature_names_)} channels) in {info['fit_seconds']:.1f}s; "
               f"threshold {threshold_text(info)}", highlight=False)
+    if "stream_threshold" in info:
+        stream = {"threshold": info["stream_threshold"],
+                  "threshold_value": info["stream_threshold_value"]}
+        err.print(f"stream threshold {threshold_text(stream)}", highlight=False)
     det = pipe.detector_
     scores = getattr(det, "linear_path_scores_", None)
     if scores:
