@@ -178,3 +178,23 @@ def test_bad_input_gives_clear_errors(fitted) -> None:  # type: ignore[no-untype
         det.score(data["test_normal"][:0])
     with pytest.raises(InputError):
         make(name).fit(np.full((20, 3), np.inf))
+
+
+def test_warm_start_continues_or_is_refused(fitted) -> None:  # type: ignore[no-untyped-def]
+    """Detectors tagged ``warm_start`` continue from their weights into a new fitted detector
+    (the parent unchanged, the planted anomalies still found); the others refuse in one line."""
+    name, det, data = fitted
+    before = det.score(data["test_normal"])
+    if not det.get_tags()["warm_start"]:
+        with pytest.raises(InputError, match="cannot continue training") as info:
+            det.warm_start(data["train"])
+        assert "\n" not in str(info.value) and "autoencoder" in str(info.value)
+        return
+    assert det.get_tags()["input"] == "tabular", "warm start is built for tables only"
+    new = det.warm_start(data["train"], epochs=2)
+    assert new is not det and isinstance(new, type(det))
+    assert np.array_equal(det.score(data["test_normal"]), before), "the parent must not change"
+    normal, anomal = new.score(data["test_normal"]), new.score(data["test_anomaly"])
+    auc = roc_auc_score(np.r_[np.zeros(len(normal)), np.ones(len(anomal))], np.r_[normal, anomal])
+    assert auc > 0.9, f"{name}: ROC-AUC {auc:.3f} after a warm start"
+    assert new.get_params()["epochs"] == 2 and det.get_params()["epochs"] != 2

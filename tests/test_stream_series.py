@@ -74,7 +74,9 @@ def test_each_step_scores_as_the_window_that_ends_at_it(pipe: Pipeline, batch: i
     assert got[0]["timestamp"] == df["ts"][WINDOW - 1] and got[0]["line"] == WINDOW
     flags = [a["row"] for a in got if a["flag"]]
     assert set(range(100, 100 + WINDOW)) <= set(flags)  # every window holding the spike
-    assert [a["flag"] for a in got] == det.threshold_predict(np.array(want)).tolist()
+    # the stream threshold (fitted on causal held-out scores), not the averaged scores' one
+    assert [a["flag"] for a in got] == pipe.stream_threshold_.predict(np.array(want)).tolist()
+    assert {a["threshold"] for a in got} == {pipe.stream_threshold_.value_}
     assert stream.counts() == {"rows": 150, "steps": 150, "scored": 143, "warming_up": 7,
                                "flagged": len(flags), "restarts": 0, "bad": 0}
 
@@ -136,8 +138,9 @@ def test_cli_end_to_end(model_dir: Path, pipe: Pipeline, tmp_path: Path) -> None
     assert set(range(40, 40 + WINDOW)) <= {a["row"] for a in alerts}
     assert set(alerts[0]) == {"row", "line", "timestamp", "score", "threshold", "calibrated",
                               "severity", "top_channel", "why"}
-    assert alerts[0]["threshold"] == pytest.approx(float(pipe.threshold_.value_))
+    assert alerts[0]["threshold"] == pytest.approx(float(pipe.stream_threshold_.value_))
     assert "streamed 60 rows" in res.stderr and "ending at it" in res.stderr
+    assert "fitted on causal held-out scores" in res.stderr and "warning" not in res.stderr
     # a bad line stops with its number (error is the default); skip counts it
     broken = [*lines[:10], "{nope", *lines[10:20]]
     res = _cli(model_dir, "\n".join(broken) + "\n")

@@ -19,8 +19,8 @@ __all__ = ["LOG_FORMAT_HELP", "OPTION_OF_PARAM", "AllSessionsOpt", "BadRowsOpt",
            "ModelArg", "NormalOpt", "QuietOpt", "RoleOpt", "ScalerOpt", "SessionColOpt", "SessionRegexOpt",
            "StepOpt", "StreamBadRowsOpt", "StrictOpt", "TimestampOpt", "WindowOpt", "option_message",
            "parse_roles", "timestamp_option"]
-__all__ += ["AlertFormatOpt", "ExplainMethodOpt", "SqliteTableOpt", "alert_format_is_ecs",
-            "sqlite_table"]
+__all__ += ["AlertFormatOpt", "ExplainMethodOpt", "SqliteTableOpt", "WarmStartOpt",
+            "alert_format_is_ecs", "sqlite_table"]
 
 #: Library parameter → the CLI option that sets it. An error about such a parameter (an
 #: ``InputError(..., param=...)`` or a detector's "epochs must be ...") names the option instead,
@@ -149,6 +149,11 @@ FillOpt = Annotated[str | None, typer.Option(
     "--fill", help="Time series: fill gaps with ffill, interpolate or zero.")]
 FillLimitOpt = Annotated[int | None, typer.Option(
     "--fill-limit", help="Time series: longest gap (steps) --fill may bridge.")]
+WarmStartOpt = Annotated[Path | None, typer.Option(
+    "--warm-start", metavar="MODEL",
+    help="Tables: continue training this saved model (autoencoders, VAE, Deep SVDD) on DATA's "
+         "normal rows; its preprocessing, features and threshold rule stay as they are (frozen); "
+         "the threshold is refitted on a fresh held-out slice of DATA.")]
 ExtraNormalOpt = Annotated[list[Path] | None, typer.Option(
     "--extra-normal", help="Time series: another recording of normal operation, same columns "
                            "(e.g. SKAB's anomaly-free.csv), trained on beside DATA's training "
@@ -228,3 +233,13 @@ def parse_roles(items: list[str] | None) -> dict[str, str]:
             raise HourglassError(f"--role: expected COL=ROLE, got {item!r}")
         roles[col] = value
     return roles
+
+
+__all__ += ["DriftWindowOpt"]
+
+DriftWindowOpt = Annotated[int, typer.Option(
+    "--drift-window", min=0, help="Drift check: warn on stderr (once per episode) when the share "
+                                  "of flagged rows among the last N scored rows is far above the "
+                                  "rate the threshold promises on held-out normal data (p < 1e-6); "
+                                  "rates and warnings in the end summary. 0: off. Outputs are "
+                                  "never changed.")]

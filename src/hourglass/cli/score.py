@@ -20,6 +20,7 @@ from hourglass.cli._options import (
     ChunkMbOpt,
     DataArg,
     DatasetOpt,
+    DriftWindowOpt,
     FormatOpt,
     ModelArg,
     QuietOpt,
@@ -52,6 +53,7 @@ def score(
     alert_format: AlertFormatOpt = "hourglass",
     table: SqliteTableOpt = "alerts",
     quiet: QuietOpt = False,
+    drift_window: DriftWindowOpt = 1000,
 ) -> None:
     """Score DATA with a saved model; write score, flag (0/1), calibrated and severity per row.
 
@@ -69,11 +71,15 @@ def score(
     model's alerts, as the JSONL has them (session, score, line, key, template ... and the whole
     alert as JSON in 'doc'); with --alert-format ecs the main ECS fields (timestamp, severity,
     risk_score, rule, message, source/destination ip ...) and the whole document in 'doc'.
+
+    A drift check (--drift-window) compares the share of flagged rows with the rate the threshold
+    promises on held-out normal data and says on stderr when it is far higher.
     """
     import numpy as np  # the library is imported here, not for 'hourglass --help'
 
     from hourglass.cli import logs as log_cli
     from hourglass.cli import timeseries as ts_cli
+    from hourglass.cli._drift import DriftCheck
     from hourglass.cli.tables import resolve_spec, score_chunks
     from hourglass.ingest import ReadStats
     from hourglass.ingest.readers import detect_format
@@ -107,15 +113,18 @@ def score(
         if getattr(pipe.features_, "output", "tabular") == "events" and keep:
             raise HourglassError("--keep: not available for log models (the output has one row "
                                  "per session, with its id)")
+        drift = DriftCheck(pipe, drift_window)
         if getattr(pipe.features_, "output", "tabular") == "timeseries":
             summary = ts_cli.score_command(pipe, data, output, dataset=dataset, keep=keep,
                                            anomalies_only=anomalies_only, ecs_rule=rule,
-                                           table=table)
+                                           drift=drift, table=table)
         if getattr(pipe.features_, "output", "tabular") == "events":
             summary = log_cli.score_logs(pipe, data, output, strict=strict,
-                                         anomalies_only=anomalies_only, ecs_rule=rule, table=table)
+                                         anomalies_only=anomalies_only, ecs_rule=rule,
+                                         drift=drift, table=table)
     if getattr(pipe.features_, "output", "tabular") in ("events", "timeseries"):
         err.print(summary, highlight=False)
+        drift.summary()
         out.print(f"wrote {output}", highlight=False)
         return
     with user_errors():
@@ -132,6 +141,7 @@ def score(
                 result.insert(0, "row", np.arange(n_rows, n_rows + len(df)))
                 n_rows += len(df)
                 flagged += int((result["flag"] == 1).sum())
+                drift.update(result["flag"].to_numpy())
                 if rule is not None:
                     writer.write(_ecs_docs(result, df, rule, keep))
                     continue
@@ -143,6 +153,7 @@ def score(
     report_skipped(stats, data)
     err.print(f"scored {n_rows} rows ({spec.name if spec else 'table'}), {flagged} flagged",
               highlight=False)
+    drift.summary()
     out.print(f"wrote {output}", highlight=False)
 
 

@@ -42,23 +42,32 @@ def open_series_scorer(pipe: Any, model: Path, *, explain: int | None, keep: lis
         raise HourglassError(f"{model}: {exc}") from None
     if explain is not None and scorer.explain_unavailable is not None:
         raise HourglassError(f"--explain: {scorer.explain_unavailable}")
+    if scorer.threshold_note is not None:
+        err.print(f"warning: {model}: {scorer.threshold_note}", highlight=False, soft_wrap=True)
     return scorer
 
 
 def summary_line(counts: dict[str, int], bad: list[int], where: str, seconds: float,
-                 window: int) -> str:
-    """The end-of-stream summary (stderr).
+                 window: int, threshold: float | None = None, stream_threshold: bool = True) -> str:
+    """The end-of-stream summary (stderr). ``stream_threshold``: whether ``threshold`` is the
+    model's stream threshold (fitted on causal scores) or, for a model saved before those
+    existed, the one fitted on averaged scores.
 
     Examples
     --------
     >>> line = summary_line({"rows": 12, "steps": 11, "scored": 4, "warming_up": 7, "flagged": 1,
-    ...                      "restarts": 0, "bad": 1}, [5], "<stdin>", 2.0, 8)
+    ...                      "restarts": 0, "bad": 1}, [5], "<stdin>", 2.0, 8, 1.5)
     >>> line.split(", ")[1]
     '4 scored (each from the window of 8 ending at it'
     >>> line.split(", ")[3]
     '7 without a full window yet'
+    >>> line.split(", ")[4]
+    '1 flagged (threshold 1.5 fitted on causal held-out scores)'
     >>> line.split(", ")[-1]
     'skipped 1 malformed line(s) (lines 5); 6 rows/s'
+    >>> summary_line({"rows": 1, "steps": 1, "scored": 0, "warming_up": 1, "flagged": 0,
+    ...               "restarts": 0, "bad": 0}, [], "-", 1.0, 8, 2.0, False).split(", ")[4]
+    '0 flagged (threshold 2 fitted on averaged scores: retrain to fit a stream threshold); 1 rows/s'
     """
     parts = [f"{counts['steps']:,} steps",
              f"{counts['scored']:,} scored (each from the window of {window} ending at it, not the "
@@ -66,7 +75,14 @@ def summary_line(counts: dict[str, int], bad: list[int], where: str, seconds: fl
              f"{counts['warming_up']:,} without a full window yet"]
     if counts.get("restarts"):
         parts.append(f"{counts['restarts']:,} window restart(s) at a time gap")
-    parts.append(f"{counts['flagged']:,} flagged")
+    if threshold is None:
+        parts.append(f"{counts['flagged']:,} flagged")
+    elif stream_threshold:
+        parts.append(f"{counts['flagged']:,} flagged (threshold {threshold:.6g} fitted on causal "
+                     "held-out scores)")
+    else:
+        parts.append(f"{counts['flagged']:,} flagged (threshold {threshold:.6g} fitted on averaged "
+                     "scores: retrain to fit a stream threshold)")
     if bad:
         more = " ..." if len(bad) > _SHOWN_BAD else ""
         parts.append(f"skipped {len(bad):,} malformed line(s) (lines "
@@ -77,9 +93,10 @@ def summary_line(counts: dict[str, int], bad: list[int], where: str, seconds: fl
 
 def run(scorer: Any, read: Callable[[int], bytes], sink: Any, *, where: str, batch: int,
         max_delay: float, on_bad_rows: str, output: Path | None, explain: int | None,
-        keep: list[str] | None, all_rows: bool) -> None:
+        keep: list[str] | None, all_rows: bool, drift: Any = None) -> None:
     """Stream the JSON lines of ``read`` through ``scorer``; alerts to ``sink`` (an alert sink of
-    :mod:`hourglass.serve.sinks`), one write per batch."""
+    :mod:`hourglass.serve.sinks`), one write per batch; ``drift`` (a
+    :class:`~hourglass.cli._drift.DriftCheck`) gets every scored step's flag."""
     from hourglass.cli.stream import LineBatcher, _parse, stream_guard
 
     start = time.perf_counter()
@@ -87,14 +104,23 @@ def run(scorer: Any, read: Callable[[int], bytes], sink: Any, *, where: str, bat
 
     def summary() -> None:
         err.print(summary_line(scorer.counts(), sorted(bad), where, time.perf_counter() - start,
-                               scorer.window), highlight=False, soft_wrap=True)
+                               scorer.window, scorer.threshold, scorer.threshold_note is None),
+                  highlight=False, soft_wrap=True)
+        if drift is not None:
+            drift.summary()
 
     with stream_guard(sink, output, summary, lambda: bool(scorer.counts()["rows"] or bad)):
         for lines_batch in LineBatcher(read, batch, max_delay):
             rows, lines, problem = _parse(lines_batch, where, on_bad_rows, bad)
             by_line = dict(zip(lines, rows, strict=True))
+            watch = drift is not None and drift.monitor is not None
             alerts, bad_rows = scorer.feed(list(zip(lines, rows, strict=True)), explain=explain,
-                                           all_steps=all_rows, stop_at_bad=on_bad_rows == "error")
+                                           all_steps=all_rows or watch,
+                                           stop_at_bad=on_bad_rows == "error")
+            if watch:  # every scored step came back, with its flag: the check sees them all
+                drift.update([a["flag"] for a in alerts])
+                if not all_rows:  # then only the flagged ones, as without the check
+                    alerts = [{k: v for k, v in a.items() if k != "flag"} for a in alerts if a["flag"]]
             for alert in alerts:
                 row = by_line[alert["line"]]
                 for c in keep or []:

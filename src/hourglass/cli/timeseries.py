@@ -122,6 +122,10 @@ def train_timeseries(
                      "which": "the last steps of the training series (a contiguous tail)"},
         "threshold": pipe.threshold_.describe(), "threshold_value": pipe.threshold_.value_,
     })
+    stream = pipe.stream_threshold_
+    if stream is not None:  # what 'hourglass stream' applies (one window ending at each step)
+        pipe.info.update({"stream_threshold": stream.describe(),
+                          "stream_threshold_value": stream.value_})
     return pipe
 
 
@@ -311,6 +315,10 @@ def report_train(pipe: Pipeline, output: Path, err: Console, out: Console) -> No
               f"{f'(incl. {extra} extra normal) ' if extra else ''}"
               f"({len(pipe.features_.feature_names_)} channels) in {info['fit_seconds']:.1f}s; "
               f"threshold {threshold_text(info)}", highlight=False)
+    if "stream_threshold" in info:
+        stream = {"threshold": info["stream_threshold"],
+                  "threshold_value": info["stream_threshold_value"]}
+        err.print(f"stream threshold {threshold_text(stream)}", highlight=False)
     det = pipe.detector_
     scores = getattr(det, "linear_path_scores_", None)
     if scores:
@@ -322,14 +330,17 @@ def report_train(pipe: Pipeline, output: Path, err: Console, out: Console) -> No
 
 def score_command(pipe: Pipeline, data: Path, output: Path, *, dataset: str | None,
                   keep: list[str] | None, anomalies_only: bool, ecs_rule: Any = None,
-                  table: str = "alerts") -> str:
+                  drift: Any = None, table: str = "alerts") -> str:
     """``hourglass score`` for a time-series model; returns the summary line. With ``ecs_rule``
-    (an :class:`~hourglass.serve.ecs.AlertRule`), one ECS document per flagged step (JSONL)."""
+    (an :class:`~hourglass.serve.ecs.AlertRule`), one ECS document per flagged step (JSONL);
+    ``drift`` (a :class:`~hourglass.cli._drift.DriftCheck`) gets the steps' flags."""
     if keep:
         raise HourglassError("--keep: not available for time-series models (the output has one "
                              "row per time step, with its timestamp)")
     result = score_timeseries(pipe, read_series(data, dataset or pipe.info.get("dataset")))
     n, flagged = len(result), int(result["flag"].sum())
+    if drift is not None:
+        drift.update(result["flag"].to_numpy())
     if ecs_rule is not None:
         from hourglass.serve.ecs import frame_alerts
         from hourglass.serve.sinks import alert_columns, alert_file

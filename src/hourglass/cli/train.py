@@ -32,6 +32,7 @@ from hourglass.cli._options import (
     StepOpt,
     StrictOpt,
     TimestampOpt,
+    WarmStartOpt,
     WindowOpt,
     parse_roles,
     timestamp_option,
@@ -112,9 +113,14 @@ def train(
     fill: FillOpt = None,
     fill_limit: FillLimitOpt = None,
     extra_normal: ExtraNormalOpt = None,
+    warm_start: WarmStartOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
-    """Train a detector on normal DATA (table rows, log sessions or a time series); save it."""
+    """Train a detector on normal DATA (table rows, log sessions or a time series); save it.
+
+    With --warm-start MODEL: continue training a saved table model from its weights on DATA's
+    normal rows (preprocessing frozen) and save it as a new model to --output.
+    """
     from hourglass.cli import logs as log_cli
     from hourglass.cli import timeseries as ts_cli
     from hourglass.cli.tables import read_for_training, resolve_spec, train_pipeline
@@ -123,6 +129,23 @@ def train(
     from hourglass.thresholds import threshold_from_spec
 
     setup_logging(quiet)
+    if warm_start is not None:
+        from hourglass.cli.warm import refuse_frozen, warm_start_command
+
+        with user_errors():
+            refuse_frozen(train, {
+                "model": model, "hidden": hidden, "threshold": threshold, "categorical": categorical,
+                "drop": drop, "param": param, "role": role, "scaler": scaler, "time_col": time_col,
+                "timestamp_col": timestamp_col, "events_per_day": events_per_day,
+                "val_fraction": val_fraction, "session_regex": session_regex,
+                "session_col": session_col, "window": window, "step": step, "strict": strict,
+                "key_col": key_col, "message_col": message_col, "freq": freq, "fill": fill,
+                "fill_limit": fill_limit, "extra_normal": extra_normal}, warm_start)
+            warm_start_command(data, output, warm_start, dataset=dataset, label_col=label_col,
+                               normal=normal, fmt=str(fmt), on_bad_rows=on_bad_rows, epochs=epochs,
+                               batch_size=batch_size, lr=lr, seed=seed, device=device, quiet=quiet,
+                               memory_budget=memory_budget, sample_rows=sample_rows)
+        return
     with user_errors():
         timestamp_col = timestamp_option(timestamp_col, time_col)
         for opt, value in (("--events-per-day", events_per_day), ("--memory-budget", memory_budget),

@@ -340,7 +340,7 @@ class AutoEncoder(ReconstructionMixin, DeepDetector):
     """
 
     _tags: ClassVar[dict[str, Any]] = {"supports_explain": True, "supports_labels": True,
-                                       "onnx_export": True, "gradients": True}
+                                       "onnx_export": True, "gradients": True, "warm_start": True}
     # Adam as one fused kernel per step (same update rule, different float rounding): a sixth
     # less CPU per step than the loop's foreach Adam on this small network (benchmarks/fit_time.py)
     _fused_adam: ClassVar[bool] = True
@@ -414,6 +414,18 @@ class AutoEncoder(ReconstructionMixin, DeepDetector):
         else:
             self.input_offset_ = self.input_scale_ = None
         super()._fit(X, X_val, y)
+        self._fit_error_scale(X, X_val)
+
+    def _fit_more(self, X: np.ndarray, X_val: np.ndarray | None, y: np.ndarray | None) -> None:
+        # the standardisation stays the parent's (frozen inputs): only the weights move
+        X = self._model_input(X)
+        X_val = None if X_val is None else self._model_input(X_val)
+        super()._fit_more(X, X_val, y)
+        self._fit_error_scale(X, X_val)
+
+    def _fit_error_scale(self, X: np.ndarray, X_val: np.ndarray | None) -> None:
+        """``score_norm="feature"``: each feature's mean squared error on the held-out rows (model
+        inputs) becomes its divisor."""
         if self.score_norm == "feature":
             ref = X_val if X_val is not None and len(X_val) else X
             err = predict_batches(self.module_.raw_errors, [ref], device=self.device_)

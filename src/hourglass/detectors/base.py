@@ -13,6 +13,7 @@ hold more than a torch module).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import numbers
 import warnings
@@ -29,7 +30,7 @@ from hourglass.features.validation import check_array, check_labels
 from hourglass.nn import TrainConfig, TrainHistory, predict_batches, resolve_device, train_module
 from hourglass.thresholds import HELD_OUT, TRAINING, Calibrator, Percentile, Threshold, threshold_from_dict
 
-__all__ = ["BaseDetector", "DeepDetector"]
+__all__ = ["WARM_START_PARAMS", "BaseDetector", "DeepDetector", "warm_start_models"]
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +44,26 @@ class _ModuleScore(torch.nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.module.score((x,))  # type: ignore[operator, no-any-return]
+
+
+WARM_START_PARAMS: tuple[str, ...] = (
+    "epochs", "batch_size", "lr", "weight_decay", "patience", "validation_fraction", "threshold",
+    "device", "verbose", "random_state")
+"""Parameters a :meth:`BaseDetector.warm_start` may change: training settings, never the model's
+shape or inputs."""
+
+
+def warm_start_models() -> list[str]:
+    """Registered detector names tagged ``warm_start`` (importing their classes).
+
+    Examples
+    --------
+    >>> "autoencoder" in warm_start_models()
+    True
+    """
+    from hourglass.detectors import registry
+
+    return [name for name in registry.available() if registry.get(name).get_tags()["warm_start"]]
 
 
 def check_at_least_one(det: object, *names: str) -> None:
@@ -141,6 +162,8 @@ class BaseDetector(BaseEstimator):
         # the score is a differentiable torch function of the feature matrix
         # (``gradient_module()``): what gradient attributions (``hourglass.explain``) need
         "gradients": False,
+        # ``warm_start(X)`` continues training a fitted model from its weights on new rows
+        "warm_start": False,
     }
 
     #: Why this detector's score has no gradient (said when gradient attributions are refused).
@@ -169,8 +192,51 @@ class BaseDetector(BaseEstimator):
         A share ``validation_fraction`` of the rows is held out: deep models watch its loss for
         early stopping, and the threshold is fitted on its scores.
         """
+        return self._fit_rows(X, y, warm=False)
+
+    def warm_start(self, X: object, y: object | None = None, **params: Any) -> BaseDetector:
+        """A new detector: this fitted one trained further, from its weights, on rows ``X``.
+
+        The copy keeps the input schema and every fitted input transformation (for the
+        autoencoders: the standardisation of the first training rows); only the network's
+        weights move. A fresh seeded share ``validation_fraction`` of ``X`` is held out for early
+        stopping, and the threshold rule and the calibration are fitted again on its scores.
+        The optimiser starts afresh (Adam's moment estimates are not saved with a model), and
+        the parent's weights are kept when no epoch improves the held-out loss.
+        ``self`` is left unchanged. ``params`` may change the training settings only
+        (:data:`WARM_START_PARAMS`, e.g. ``epochs``, ``lr``, ``random_state``); detectors not
+        tagged ``warm_start`` refuse (:class:`~hourglass.errors.InputError`).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from hourglass.detectors import AutoEncoder
+        >>> rng = np.random.default_rng(0)
+        >>> old = rng.normal(size=(400, 4)).astype("float32")
+        >>> ae = AutoEncoder(hidden=(8, 2), epochs=5, verbose=0).fit(old)
+        >>> ae2 = ae.warm_start(old + 0.5, epochs=3)
+        >>> ae2 is not ae, bool(np.array_equal(ae2.input_scale_, ae.input_scale_))
+        (True, True)
+        """
+        self._check_fitted()
+        name = type(self).__name__
+        if not self.get_tags()["warm_start"]:
+            raise InputError(f"{name}: cannot continue training from saved weights (warm start); "
+                             f"supported by {', '.join(warm_start_models())}. Train a new model")
+        unknown = sorted(set(params) - set(WARM_START_PARAMS))
+        if unknown:
+            raise ValueError(f"warm_start: {unknown[0]!r} cannot change in a warm start (the "
+                             f"model's shape and inputs stay); it takes {', '.join(WARM_START_PARAMS)}")
+        new = self.clone()
+        new.set_state(*self.get_state())
+        new.set_params(**params)
+        return new._fit_rows(X, y, warm=True)
+
+    def _fit_rows(self, X: object, y: object | None, *, warm: bool) -> BaseDetector:
+        """``fit`` (``warm=False``) or ``warm_start`` on the copy (``warm=True``: the fitted
+        input schema is checked, not reset, and ``_fit_more`` continues from the weights)."""
         check_numeric_params(self)
-        Xa = self._validate(X, reset=True)
+        Xa = self._validate(X, reset=not warm)
         n = self._n_samples(Xa)
         if n < 2 and self.get_tags()["input"] == "tabular":  # batch norm, scales, a spread: none from one row
             raise InputError(f"{type(self).__name__}: 1 training row; fitting needs at least 2")
@@ -193,8 +259,8 @@ class BaseDetector(BaseEstimator):
         y_train = None if labels is None else labels[train_idx]
         # held-out rows given to ``_fit`` (early stopping) are normal ones: labels say which
         fit_val = val_idx if labels is None else val_idx[labels[val_idx] == 0]
-        self._fit(self._take(Xa, train_idx), self._take(Xa, fit_val) if len(fit_val) else None,
-                  y_train)
+        (self._fit_more if warm else self._fit)(
+            self._take(Xa, train_idx), self._take(Xa, fit_val) if len(fit_val) else None, y_train)
         if n_val:
             val_scores = self._score(self._take(Xa, val_idx))
             if labels is not None:
@@ -372,6 +438,10 @@ class BaseDetector(BaseEstimator):
     def _fit(self, X: np.ndarray, X_val: np.ndarray | None, y: np.ndarray | None) -> None:
         raise NotImplementedError
 
+    def _fit_more(self, X: np.ndarray, X_val: np.ndarray | None, y: np.ndarray | None) -> None:
+        """Continue training the fitted model on ``X`` (detectors tagged ``warm_start``)."""
+        raise NotImplementedError
+
     def _score(self, X: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
@@ -470,6 +540,8 @@ class DeepDetector(BaseDetector):
     # inherited: a subclass keeps the 1,024 cap it was benchmarked with unless it sets its own).
     # ``lr`` is the rate of batches up to 1,024 rows and scales linearly beyond.
     _auto_batch_largest: ClassVar[int] = 1024
+    #: A warm start keeps batch-norm layers' running statistics (see :class:`TrainConfig`).
+    _warm_freeze_batch_norm: ClassVar[bool] = True
 
     def _train_config(self, n_rows: int | None = None) -> TrainConfig:
         bs, lr = self.batch_size, float(self.lr)
@@ -528,15 +600,30 @@ class DeepDetector(BaseDetector):
         """Set data-dependent state of a freshly built module (default: nothing)."""
 
     def _fit(self, X: np.ndarray, X_val: np.ndarray | None, y: np.ndarray | None) -> None:
+        self._train(X, X_val, y, module=None)
+
+    def _fit_more(self, X: np.ndarray, X_val: np.ndarray | None, y: np.ndarray | None) -> None:
+        self._train(X, X_val, y, module=self.module_)
+
+    def _train(self, X: np.ndarray, X_val: np.ndarray | None, y: np.ndarray | None,
+               module: torch.nn.Module | None) -> None:
+        """Train a new module (``module=None``) or continue training ``module`` (warm start:
+        its data-dependent state, a centre or scales, is kept; the loop's best-epoch choice
+        starts from its current weights)."""
         self._check_common()
         device = resolve_device(self.device)
         seed = self._seed()
         devices = [device.index or 0] if device.type == "cuda" else []
+        warm = module is not None
         with torch.random.fork_rng(devices=devices):
             torch.manual_seed(seed)
-            module = self._build_module(self.n_features_in_).to(device)
+            if module is None:
+                module = self._build_module(self.n_features_in_).to(device)
+            else:
+                module = module.to(device)
             train = tuple(t.to(device) for t in self._train_tensors(X, y))
-            self._init_module(module, train)
+            if not warm:
+                self._init_module(module, train)
             val = None
             # Early stopping watches the label-free loss of held-out normal rows (``fit`` passes
             # only the normal ones when labels are given), so labels cannot buy their margin
@@ -544,9 +631,12 @@ class DeepDetector(BaseDetector):
             if X_val is not None and self._n_samples(X_val) > 0:
                 val = tuple(t.to(device) for t in self._train_tensors(X_val, None))
             gen = torch.Generator().manual_seed(seed)
+            config = self._train_config(self._n_samples(X))
+            if warm:
+                config = dataclasses.replace(config, keep_initial=True,
+                                             freeze_batch_norm=bool(self._warm_freeze_batch_norm))
             self.history_: TrainHistory = train_module(
-                module, train, val, self._train_config(self._n_samples(X)), generator=gen,
-                description=type(self).__name__)
+                module, train, val, config, generator=gen, description=type(self).__name__)
         self.module_ = module
         self.device_ = device
 

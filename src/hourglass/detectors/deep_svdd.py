@@ -70,7 +70,8 @@ label_weight, threshold, device, verbose, random_state
     True
     """
 
-    _tags: ClassVar[dict[str, Any]] = {"supports_labels": True, "onnx_export": True, "gradients": True}
+    _tags: ClassVar[dict[str, Any]] = {"supports_labels": True, "onnx_export": True, "gradients": True,
+                                       "warm_start": True}
 
     def __init__(
         self,

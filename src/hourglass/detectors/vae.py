@@ -89,7 +89,7 @@ label_margin, label_weight, threshold, device, verbose, random_state
     """
 
     _tags: ClassVar[dict[str, Any]] = {"supports_explain": True, "supports_labels": True, "onnx_export": True,
-                                       "gradients": True}
+                                       "gradients": True, "warm_start": True}
 
     def __init__(
         self,

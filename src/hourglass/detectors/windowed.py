@@ -31,9 +31,10 @@ from hourglass.features.timeseries import (
 )
 from hourglass.features.validation import check_array
 from hourglass.nn import predict_batches
+from hourglass.thresholds import HELD_OUT, Calibrator, Threshold, threshold_from_dict
 
-__all__ = ["AUTO_MARGIN", "MAX_PCA_RANK", "ChannelScaled", "PCAResidual", "Reconstruction",
-           "WindowDetector"]
+__all__ = ["AUTO_MARGIN", "CAUSAL_HELD_OUT", "CAUSAL_TRAINING", "MAX_PCA_RANK", "ChannelScaled",
+           "PCAResidual", "Reconstruction", "WindowDetector"]
 
 logger = logging.getLogger(__name__)
 
@@ -91,6 +92,15 @@ MAX_PCA_RANK = 256  # most principal directions a PCA path keeps (its basis is a
 AUTO_MARGIN = 0.01
 AUTO_MIN_WINDOWS = 8
 AUTO_MAX_WINDOWS = 512
+
+#: What a stream threshold is fitted on (its ``fitted_on_``): the causal scores of the held-out
+#: tail, each step's score that of the one window ending at it (what ``hourglass stream`` gives).
+CAUSAL_HELD_OUT = "causal held-out normal scores (the window ending at each step)"
+#: ... when nothing was held out: the causal scores of the training series itself.
+CAUSAL_TRAINING = "causal training scores (no held-out rows)"
+#: Why a model loaded from an artefact has no stream threshold, when its state does not say.
+NO_STREAM_THRESHOLD = ("saved before stream thresholds existed; retrain to fit a stream threshold "
+                       "on causal scores")
 
 
 class PCAResidual(Reconstruction):
@@ -277,10 +287,55 @@ class WindowDetector(DeepDetector):
         """
         self._seams = self._check_seams(seams)
         try:
-            return super().fit(X, y)  # type: ignore[return-value]
+            super().fit(X, y)
         finally:
             for attr in ("_seams", "_seam_head"):  # fit-time only: not part of the fitted state
                 self.__dict__.pop(attr, None)
+        Xa = self._validate(X, reset=False)
+        # the scores a live stream gives: one window ending at each step of the held-out tail
+        # (windows inside the tail only, as the averaged held-out scores are)
+        tail = self._take(Xa, self.val_index_) if len(self.val_index_) else Xa
+        self.stream_val_scores_ = np.asarray(self._window_scores(tail), dtype=np.float64)
+        self.stream_calibrator_: Calibrator | None = Calibrator().fit(self.stream_val_scores_)
+        self._fit_stream_threshold(self.threshold_)
+        return self
+
+    def _fit_stream_threshold(self, rule: Threshold) -> None:
+        """A fresh copy of ``rule`` fitted on ``stream_val_scores_`` as ``stream_threshold_``;
+        ``None`` (and the reason in ``stream_threshold_why_``) when the rule cannot be fitted on
+        them (e.g. DSPOT's depth needs more scores than the tail's windows give)."""
+        fresh = type(rule)(**rule.get_params())
+        on = CAUSAL_HELD_OUT if self.val_scores_source() == HELD_OUT else CAUSAL_TRAINING
+        self.stream_threshold_: Threshold | None = None
+        self.stream_threshold_why_: str | None = None
+        try:
+            self.stream_threshold_ = fresh.fit(self.stream_val_scores_, on=on)
+        except InputError as exc:
+            self.stream_threshold_why_ = f"the rule could not be fitted on the causal scores ({exc})"
+            logger.warning("%s: no stream threshold: %s", type(self).__name__,
+                           self.stream_threshold_why_)
+
+    def stream_threshold_missing(self) -> str | None:
+        """``None`` when :attr:`stream_threshold_` exists, else why it does not (one line)."""
+        self._check_fitted()
+        if getattr(self, "stream_threshold_", None) is not None:
+            return None
+        return getattr(self, "stream_threshold_why_", None) or NO_STREAM_THRESHOLD
+
+    def set_threshold(self, threshold: Threshold, scores: object | None = None,
+                      y: object | None = None) -> WindowDetector:
+        """Replace the threshold (see :meth:`BaseDetector.set_threshold`); the stream threshold
+        follows: the same rule refitted on the causal held-out scores when ``scores`` is not
+        given, none when it is (given validation scores are averaged ones, with no causal
+        counterpart: the stream then applies the threshold fitted on them)."""
+        super().set_threshold(threshold, scores, y)
+        if scores is None and getattr(self, "stream_val_scores_", None) is not None:
+            self._fit_stream_threshold(self.threshold_)
+        elif scores is not None:
+            self.stream_threshold_ = None
+            self.stream_threshold_why_ = ("the threshold was fitted on given validation scores "
+                                          "(averaged over windows), which have no causal counterpart")
+        return self
 
     @staticmethod
     def _check_seams(seams: Sequence[int] | None) -> tuple[int, ...]:
@@ -390,6 +445,13 @@ class WindowDetector(DeepDetector):
         if hasattr(self, "linear_path"):
             meta["linear_path"] = self.linear_path_
             meta["linear_path_scores"] = dict(self.linear_path_scores_)
+        if getattr(self, "stream_val_scores_", None) is not None:
+            stream = self.stream_threshold_
+            meta["stream_threshold"] = None if stream is None else stream.to_dict()
+            meta["stream_threshold_why"] = self.stream_threshold_why_
+            meta["stream_calibration"] = (None if self.stream_calibrator_ is None
+                                          else self.stream_calibrator_.to_dict())
+            arrays["stream_val_scores"] = self.stream_val_scores_.astype(np.float64)
         return meta, arrays
 
     def _set_state(self, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
@@ -402,6 +464,14 @@ class WindowDetector(DeepDetector):
             self.linear_path_ = str(path)
             self.linear_path_scores_ = {str(k): float(v)
                                         for k, v in meta.get("linear_path_scores", {}).items()}
+        # artefacts saved before stream thresholds hold none: the stream says so and applies
+        # the threshold fitted on the averaged scores
+        stream, cal = meta.get("stream_threshold"), meta.get("stream_calibration")
+        self.stream_threshold_ = None if stream is None else threshold_from_dict(stream)
+        self.stream_threshold_why_ = meta.get("stream_threshold_why")
+        self.stream_calibrator_ = None if cal is None else Calibrator.from_dict(cal)
+        scores = arrays.get("stream_val_scores")
+        self.stream_val_scores_ = None if scores is None else np.asarray(scores, dtype=np.float64)
         super()._set_state(meta, arrays)
 
     def window_scores(self, X: object) -> np.ndarray:

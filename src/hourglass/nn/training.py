@@ -70,6 +70,14 @@ class TrainConfig:
     one) rather than after each, so that there are about ``epochs`` checks, as on data large
     enough not to need the floor; ``patience`` then counts checks.
 
+    ``keep_initial`` (continuing to train a fitted model: a warm start) judges the module's
+    weights before the first step too, as epoch 0, when there are validation rows: when no
+    epoch beats them on the validation loss, they are what the loop restores
+    (``TrainHistory.best_epoch`` is then 0). ``freeze_batch_norm`` keeps batch-norm layers in
+    evaluation mode throughout: they normalise with the running statistics the module came with
+    and never update them (fine-tuning a trained network: statistics re-estimated on new rows
+    would shift every layer after them before the weights could follow).
+
     Examples
     --------
     >>> TrainConfig(epochs=5).batch_size
@@ -88,6 +96,8 @@ class TrainConfig:
     ema_decay: float | None = None
     min_steps: int = 0
     group_epochs: bool = False
+    keep_initial: bool = False
+    freeze_batch_norm: bool = False
 
 
 @dataclass(frozen=True)
@@ -186,14 +196,20 @@ class _Modes:
     flags are set directly on the list of submodules collected once (the same end state);
     otherwise ``module.train(mode)`` is called as usual."""
 
-    def __init__(self, module: nn.Module) -> None:
+    def __init__(self, module: nn.Module, freeze_batch_norm: bool = False) -> None:
         self.module = module
         subs = list(module.modules())
+        self.norms = ([m for m in subs if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+                      if freeze_batch_norm else [])
         self.plain = subs if all(type(m).train is nn.Module.train for m in subs) else None
+        if self.plain is not None and self.norms:
+            self.plain = [m for m in self.plain if not any(m is n for n in self.norms)]
 
     def set(self, mode: bool) -> None:
         if self.plain is None:
             self.module.train(mode)
+            for m in self.norms:  # frozen: normalised with their running statistics, never updated
+                m.eval()
             return
         for m in self.plain:
             object.__setattr__(m, "training", mode)
@@ -396,7 +412,14 @@ def train_module(
     epochs = max(config.epochs, math.ceil(config.min_steps / steps_per_epoch))
     group = max(1, epochs // config.epochs) if config.group_epochs else 1
     progress = _progress(config.verbose, epochs, description)
-    modes = _Modes(module)
+    modes = _Modes(module, config.freeze_batch_norm)
+    for m in modes.norms:
+        m.eval()
+    if config.keep_initial and val is not None and val[0].shape[0] > 0:
+        # the weights the loop starts from compete as epoch 0 on the held-out loss (with a
+        # weight average, the average starts equal to them)
+        best = _mean_loss(module, tuple(val), config.batch_size, modes)
+        best_state = _snapshot(module, None)
     task = None
     if progress is not None:
         progress.start()

@@ -270,4 +270,6 @@ def load(path: str | os.PathLike[str]) -> Any:
     pipe.detector_ = det
     pipe.info = _decode(config.get("info", {}))
     pipe.info.setdefault("versions", config.get("versions", {}))
+    # where it came from (what a warm start records as its parent); not saved with it
+    pipe.artefact_ = {"path": str(path), "content_hash": config.get("content_hash")}
     return pipe

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from typing import Any
 
 import numpy as np
@@ -104,21 +105,104 @@ class Pipeline:
         elif self.threshold is not None:
             self.detector_.set_params(threshold=self.threshold)
         self.detector_.fit(X, y)
-        if X_val is not None:
-            labels = np.asarray(y_val).ravel()
-            val_scores = self.detector_.score(self.features_.transform(X_val))
-            self.detector_.set_threshold(rule if rule is not None else self.detector_.threshold_,
-                                         scores=val_scores, y=labels)
-            self.info["threshold_fit"] = {
-                "on": "labelled validation rows carved from the training data",
-                "rows": int(labels.size), "anomalous": int((labels == 1).sum()),
-                "normal": int((labels == 0).sum())}
-        else:
-            self.info["threshold_fit"] = threshold_fit_info(self.detector_)
+        self._fit_threshold(rule, X_val, y_val)
         per_row = isinstance(df, pd.DataFrame) and kind != "events"  # an event table: sessions
         self.info.setdefault("n_train_rows", len(df) if per_row else len(X))
         self.info.setdefault("n_features", len(self.features_.feature_names_))
         return self
+
+    def _fit_threshold(self, rule: Threshold | None, X_val: pd.DataFrame | None,
+                       y_val: object | None) -> None:
+        """Fit ``rule`` on the labelled validation rows when given (the detector's own fit has
+        already fitted it on its held-out normal rows otherwise); record which in ``info``."""
+        if X_val is None:
+            self.info["threshold_fit"] = threshold_fit_info(self.detector_)
+            return
+        labels = np.asarray(y_val).ravel()
+        val_scores = self.detector_.score(self.features_.transform(X_val))
+        self.detector_.set_threshold(rule if rule is not None else self.detector_.threshold_,
+                                     scores=val_scores, y=labels)
+        self.info["threshold_fit"] = {
+            "on": "labelled validation rows carved from the training data",
+            "rows": int(labels.size), "anomalous": int((labels == 1).sum()),
+            "normal": int((labels == 0).sum())}
+
+    def warm_start(self, df: pd.DataFrame, y: object | None = None, *,
+                   X_val: pd.DataFrame | None = None, y_val: object | None = None,
+                   **params: Any) -> Pipeline:
+        """A new pipeline: this fitted one's detector trained further on (normal) rows ``df``.
+
+        The preprocessing stays **frozen**: the same columns, features and scaling as this
+        pipeline's (``df`` must have this model's input columns, checked as :meth:`score`
+        checks them; a category value never seen in the first training data stays "unseen").
+        The detector continues from its weights (:meth:`BaseDetector.warm_start
+        <hourglass.detectors.base.BaseDetector.warm_start>`; detectors tagged ``warm_start``
+        only) with a fresh held-out slice of ``df`` for early stopping; the threshold rule
+        and the calibration are fitted again on that slice (or on ``X_val``/``y_val``, as in
+        :meth:`fit`, which a rule needing labels requires). Adam restarts (its state is not
+        saved). ``params``: training settings to change (``epochs``, ``lr``,
+        ``random_state``, ...). ``info["warm_start"]`` records the parent (its artefact's
+        content hash when it was loaded from one), the rows used and the date. ``self`` is
+        unchanged.
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> from hourglass import Pipeline, AutoEncoder
+        >>> rng = np.random.default_rng(0)
+        >>> old = pd.DataFrame({"bytes": rng.exponential(100, 400), "proto": ["tcp"] * 400})
+        >>> pipe = Pipeline(AutoEncoder(hidden=(8, 4), epochs=20, verbose=0)).fit(old)
+        >>> new = pd.DataFrame({"bytes": rng.exponential(300, 400), "proto": ["tcp"] * 400})
+        >>> pipe2 = pipe.warm_start(new, epochs=10)
+        >>> pipe2.info["warm_start"]["rows"], pipe2.features_.feature_names_ == pipe.features_.feature_names_
+        (400, True)
+        """
+        import datetime
+
+        from hourglass.features.registry import features_from_dict
+
+        self._check_fitted()
+        det = self.detector_
+        if not det.get_tags()["warm_start"]:
+            det.warm_start(df)  # raises the one-line refusal naming what is supported
+        start = time.perf_counter()
+        X = self.transform(df)
+        old = det.threshold_
+        rule = params.pop("threshold", type(old)(**old.get_params()))
+        needs_labels = rule is not None and rule.requires_labels
+        if (X_val is None) != (y_val is None):
+            raise InputError("Pipeline.warm_start: give both X_val and y_val (labelled validation rows)")
+        if needs_labels and X_val is None:
+            raise InputError(f"the model's threshold rule {rule.describe()} needs labelled "
+                             "validation rows: Pipeline.warm_start(df, X_val=..., y_val=...) with "
+                             "both normal and anomalous rows carved from the new data")
+        new = Pipeline(detector=self.detector, features=self.features, threshold=self.threshold)
+        new.features_ = features_from_dict(self.features_.to_dict())  # frozen: a copy of the fitted state
+        new.detector_ = det.warm_start(X, y, threshold=None if needs_labels else rule, **params)
+        new.info = {k: v for k, v in self.info.items()
+                    if k not in ("versions", "threshold_fit", "fit_seconds", "warm_start")}
+        new._fit_threshold(rule, X_val, y_val)
+        history = getattr(new.detector_, "history_", None)
+        parent = getattr(self, "artefact_", None) or {}
+        new.info.update({
+            "n_train_rows": len(df) if isinstance(df, pd.DataFrame) else len(X),
+            "fit_seconds": time.perf_counter() - start,
+            "threshold": new.threshold_.describe(), "threshold_value": new.threshold_.value_,
+            "warm_start": {
+                "parent": {"content_hash": parent.get("content_hash"), "path": parent.get("path"),
+                           "n_train_rows": self.info.get("n_train_rows"),
+                           "source": self.info.get("source")},
+                "rows": len(df) if isinstance(df, pd.DataFrame) else len(X),
+                "held_out_rows": int(len(new.detector_.val_index_)),
+                "epochs_run": None if history is None else len(history.train_loss),
+                "best_epoch": None if history is None else history.best_epoch,
+                "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+                "preprocessing": "frozen: the parent's columns, features and scaling",
+                "optimiser": "Adam restarted from zero moments (optimiser state is not saved)",
+                "previous": self.info.get("warm_start"),
+            },
+        })
+        return new
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "detector_"):
@@ -160,7 +244,7 @@ class Pipeline:
         fit_on = info.get("threshold_fit", {})
         versions = info.get("versions") or {}
         feats = self.features_
-        return {
+        card = {
             "data": (f"{info.get('source', 'n/a')} ({info.get('dataset') or 'generic layout'}); "
                      f"{info.get('n_train_rows', 'n/a')} training rows"
                      + (f", label column {info['label_col']!r}" if info.get("label_col") else "")
@@ -173,6 +257,7 @@ class Pipeline:
                                     f"{fit_on.get('rows', det.val_scores_.size)} rows "
                                     f"({fit_on.get('normal', det.val_scores_.size)} normal, "
                                     f"{fit_on.get('anomalous', 0)} anomalous)"),
+            **self._stream_card(),
             "calibration": (f"anomaly probability = share of {det.calibrator_.n_fit_} "
                             f"{det.val_scores_source()} below the score, GPD tail above the 0.98 "
                             "quantile"),
@@ -181,6 +266,30 @@ class Pipeline:
                                else "unknown"),
             "library versions": ", ".join(f"{k} {v}" for k, v in versions.items()) or "n/a",
         }
+        ws = info.get("warm_start")
+        if ws:
+            parent = ws.get("parent") or {}
+            card["warm start"] = (
+                f"continued on {ws.get('rows')} rows on {ws.get('date')} from "
+                f"{parent.get('path') or 'a model in memory'}"
+                + (f" (content hash {str(parent['content_hash'])[:12]})"
+                   if parent.get("content_hash") else "")
+                + f", itself trained on {parent.get('n_train_rows')} rows; preprocessing frozen"
+                + ("; itself a warm start" if ws.get("previous") else ""))
+        return card
+
+    def _stream_card(self) -> dict[str, str]:
+        """The model card's line on the stream threshold (time-series models only)."""
+        det = self.detector_
+        if not callable(getattr(det, "stream_threshold_missing", None)):
+            return {}
+        stream = self.stream_threshold_
+        if stream is None:
+            return {"stream threshold": (f"none ({det.stream_threshold_missing()}); "
+                                         "'hourglass stream' applies the threshold above")}
+        return {"stream threshold": (f"{stream.describe()} = {stream.value_:.6g} ('hourglass "
+                                     f"stream': {stream.n_fit_} steps, each scored by the one "
+                                     "window ending at it)")}
 
     @property
     def model_name(self) -> str:
@@ -211,6 +320,30 @@ class Pipeline:
         """The fitted threshold object."""
         self._check_fitted()
         return self.detector_.threshold_
+
+    @property
+    def stream_threshold_(self) -> Threshold | None:
+        """The threshold ``hourglass stream`` applies to a time-series model's causal scores
+        (each step scored by the one window ending at it): the rule of :attr:`threshold_`
+        fitted on the causal scores of the held-out tail. ``None`` for other models, and for a
+        time-series model saved before stream thresholds existed (or whose rule could not be
+        fitted on those scores): the stream then applies :attr:`threshold_`.
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> from hourglass import Pipeline, thresholds
+        >>> from hourglass.detectors import LSTMAutoEncoder
+        >>> from hourglass.features.timeseries import TimeSeriesPreprocessor
+        >>> series = pd.DataFrame({"cpu": np.sin(np.arange(200) / 4)})
+        >>> pipe = Pipeline(LSTMAutoEncoder(window=8, hidden=4, epochs=1, verbose=0),
+        ...                 features=TimeSeriesPreprocessor(), threshold=thresholds.Percentile(99)
+        ...                 ).fit(series)
+        >>> pipe.stream_threshold_.describe()
+        'percentile 99 of causal held-out normal scores (the window ending at each step)'
+        """
+        self._check_fitted()
+        return getattr(self.detector_, "stream_threshold_", None)
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the artefact directory (``config.json`` + ``weights.safetensors``)."""

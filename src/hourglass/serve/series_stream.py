@@ -4,10 +4,14 @@
 full window is there, is scored **causally**: by the model's score of the one window that *ends*
 at it. ``hourglass score`` on a whole series gives a step the mean (or max) over *every* window
 covering it, which needs up to ``window - 1`` future steps; a live stream cannot wait for them,
-so its scores are not those of ``score`` on the same file (a single window's score varies more
-than a mean of many; the threshold is the one fitted at training on the averaged scores). The
-first ``window - 1`` steps (and those after a restart) have no full window yet and are not
-scored.
+so its scores are not those of ``score`` on the same file: a single window's score varies more
+than a mean of many. So the stream applies the model's **stream threshold**
+(``Pipeline.stream_threshold_``): the same rule as ``score``'s threshold, fitted at training on
+the causal scores of the held-out tail (the window ending at each of its steps); its calibrated
+probability and severity come from those causal scores too. A model saved before stream
+thresholds existed has none: the stream then applies the threshold fitted on the averaged
+scores, and :attr:`SeriesStreamScorer.threshold_note` says so. The first ``window - 1`` steps
+(and those after a restart) have no full window yet and are not scored.
 
 A step goes through the model's fitted preprocessing (channel order, scaling, clipping; a
 missing-value mask channel is 0). What the stream does not do: resample (a model trained with
@@ -76,6 +80,17 @@ class SeriesStreamScorer(ModelScorer):
         self.timestamp_col: str | None = None if pre.timestamp_col is None else str(pre.timestamp_col)
         self.rows_only = pre.freq == "rows"
         self.window = window_steps(det)
+        missing = det.stream_threshold_missing() if callable(
+            getattr(det, "stream_threshold_missing", None)) else "the model has none"
+        self._stream = None if missing is not None else det.stream_threshold_
+        # calibration from the causal held-out scores where the model has them
+        self._calibrator = getattr(det, "stream_calibrator_", None) or det.calibrator_
+        #: ``None`` when the stream threshold is applied, else one line on why the threshold
+        #: fitted on averaged scores is
+        self.threshold_note: str | None = None if missing is None else (
+            f"no stream threshold ({missing}): the threshold fitted on averaged scores "
+            f"({float(pipe.threshold_.value_):.6g}) is applied to causal scores, so its false-alarm "
+            "rate is not the rule's")
         self._offset = np.asarray(pre.offset_, dtype=np.float64)
         self._scale = np.asarray(pre.scale_, dtype=np.float64)
         from hourglass.explain.timeseries import series_explainable
@@ -91,8 +106,21 @@ class SeriesStreamScorer(ModelScorer):
 
     @property
     def threshold(self) -> float:
-        """The model's threshold on a step's score."""
-        return float(self.pipeline.threshold_.value_)
+        """The threshold on a step's causal score: the model's stream threshold, or the one
+        fitted on averaged scores when it has none (:attr:`threshold_note`)."""
+        rule = self._stream if self._stream is not None else self.pipeline.threshold_
+        return float(rule.value_)
+
+    def _verdicts(self, scores: np.ndarray, flags: Any = None
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Flag, calibrated probability and severity of causal scores: from the stream threshold
+        and the calibration on causal held-out scores (the averaged ones' without them)."""
+        if flags is None:
+            flags = (self._stream.predict(scores) if self._stream is not None
+                     else self.pipeline.detector_.threshold_predict(scores))
+        return (np.asarray(flags).astype(int),
+                np.asarray(self._calibrator.transform(scores), dtype=np.float64),
+                np.asarray(self._calibrator.severity(scores)).astype(str))
 
     def counts(self) -> dict[str, int]:
         """Rows read, steps kept, steps scored, steps without a full window yet, flagged steps,
