@@ -229,15 +229,8 @@ class TabularPreprocessor:
             raise InputError(f"expected a pandas DataFrame, got {type(df).__name__}")
         if len(df) == 0:
             raise InputError("no rows to fit the preprocessing on (empty data)")
-        self._check_params()
         self.__dict__.pop("_small_batch", None)  # the small-batch plan of an earlier fit
-        df = df.rename(columns=str)
-        drop = {str(c) for c in self.drop}
-        cols = [c for c in df.columns if c not in drop]
-        if not cols:
-            raise InputError("no feature columns left after dropping " + ", ".join(map(str, drop))
-                             if drop else "no feature columns: the data has no column to learn from")
-        self._assign_roles(df, cols)
+        df, cols = self._prepare(df)
         self.profile_ = {c: {"dtype": str(df[c].dtype), "missing": float(df[c].isna().mean()),
                              "unique": int(df[c].nunique(dropna=True))} for c in cols}
         for c, role in self.roles_.items():
@@ -255,6 +248,20 @@ class TabularPreprocessor:
             raise InputError("no usable feature column: every column is constant, dropped or "
                              f"an identifier{hint}")
         return self
+
+    def _prepare(self, df: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+        """Check the parameters, name the columns as strings and give each kept one its role
+        (what :meth:`fit` and the per-site statistics of :mod:`hourglass.features.statistics`
+        both start with)."""
+        self._check_params()
+        df = df.rename(columns=str)
+        drop = {str(c) for c in self.drop}
+        cols = [c for c in df.columns if c not in drop]
+        if not cols:
+            raise InputError("no feature columns left after dropping " + ", ".join(map(str, drop))
+                             if drop else "no feature columns: the data has no column to learn from")
+        self._assign_roles(df, cols)
+        return df, cols
 
     def _fit_numeric(self, df: pd.DataFrame, num_cols: list[str]) -> None:
         raw = self._numeric_frame(df, num_cols, allow_missing=self.impute != "error")

@@ -1,0 +1,434 @@
+"""The :class:`~hourglass.features.tabular.TabularPreprocessor` fitted from statistics that sites
+compute on their own rows and a server merges, so that several sites share one feature schema
+without sharing a row (federated training, :mod:`hourglass.distributed.federated`).
+
+Two passes, because the scales are fitted after imputation and ``log1p``, which the first pass
+decides:
+
+1. :func:`site_schema` (per site) → :func:`merge_schema` → :func:`schema_preprocessor`: roles,
+   categories with their counts, missing counts, and per numeric column min/max, central moments
+   and a quantile sketch.
+2. :func:`site_scales` (per site, on the numeric block of step 1's preprocessor) →
+   :func:`merge_scales` → :func:`scaled_preprocessor`: per column min/max, mean, co-moments (the
+   correlations that drop near-duplicates) and, for the ``robust``/``quantile`` scalers, a
+   quantile sketch.
+
+What merges exactly (counts, sums, min/max, moments by Chan's pairwise update, co-moments) gives
+the pooled fit's decisions, to float rounding: categories and ``min_frequency``, constant
+columns, missing indicators, the ``log1p="auto"`` decision (its skew comes from the merged third
+moment), near-duplicate columns (on all rows; a pooled fit of more than 100k rows looks at a
+50k-row sample), ``max_features``, and the ``minmax``/``standard`` scales. Approximated, from
+a mixture of per-site quantile sketches (:data:`SKETCH_POINTS` quantiles each): the median
+imputed into missing values, the ``robust`` (median/IQR) and ``quantile`` scalers. One site
+alone gives its exact quantiles. Also approximate: which text columns are hashed rather than
+one-hot encoded when sites disagree (decided from the union of their distinct values), the most
+frequent ports when counts tie at the cut (lower port first), and the descriptive ``profile_``
+(distinct counts of numeric columns are the largest site's). A column whose role differs between
+sites otherwise (numbers at one, text at another) is refused: give ``roles``.
+
+Statistics are aggregates, not rows, but they are not nothing: category values with their
+counts, each numeric column's min, max and quantiles leave the site.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from hourglass.features import TabularPreprocessor
+>>> a = pd.DataFrame({"proto": ["tcp", "udp", "tcp"], "bytes": [10, 2000, 30]})
+>>> b = pd.DataFrame({"proto": ["icmp", "tcp"], "bytes": [5, 70]})
+>>> params = TabularPreprocessor().get_params()
+>>> schema = merge_schema([site_schema(params, a), site_schema(params, b)])
+>>> pre = schema_preprocessor(params, schema)
+>>> pre = scaled_preprocessor(pre, merge_scales([site_scales(pre, a), site_scales(pre, b)]))
+>>> pre.feature_names_ == TabularPreprocessor().fit(pd.concat([a, b])).feature_names_
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from hourglass.errors import InputError
+from hourglass.features.roles import ip_parts, port_numbers, string_values
+from hourglass.features.tabular import _N_QUANTILES, TabularPreprocessor
+
+__all__ = ["SKETCH_POINTS", "merge_scales", "merge_schema", "mixture_quantiles", "scaled_preprocessor",
+           "schema_preprocessor", "site_scales", "site_schema"]
+
+SKETCH_POINTS = 1001
+"""Quantiles per column in a site's sketch (probabilities 0, 0.001, ..., 1): the pooled fit's
+median, quartiles and percentiles are among them, so one site reproduces them exactly."""
+
+_PROBS = np.linspace(0.0, 1.0, SKETCH_POINTS)
+
+
+# -- merging helpers ----------------------------------------------------------------------------
+def _moments(x: np.ndarray) -> dict[str, float]:
+    """Count, mean and the 2nd/3rd central sums of ``x`` (what Chan's update merges)."""
+    n = len(x)
+    if n == 0:
+        return {"n": 0, "mean": 0.0, "m2": 0.0, "m3": 0.0}
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean = float(x.mean())
+        d = x - mean
+        return {"n": n, "mean": mean, "m2": float((d * d).sum()), "m3": float((d * d * d).sum())}
+
+
+def _merge_moments(a: Mapping[str, float], b: Mapping[str, float]) -> dict[str, float]:
+    na, nb = a["n"], b["n"]
+    if na == 0 or nb == 0:
+        return dict(b if na == 0 else a)
+    n = na + nb
+    with np.errstate(over="ignore", invalid="ignore"):
+        d = b["mean"] - a["mean"]
+        mean = a["mean"] + d * nb / n
+        m2 = a["m2"] + b["m2"] + d * d * na * nb / n
+        m3 = (a["m3"] + b["m3"] + d ** 3 * na * nb * (na - nb) / n ** 2
+              + 3 * d * (na * b["m2"] - nb * a["m2"]) / n)
+    return {"n": n, "mean": float(mean), "m2": float(m2), "m3": float(m3)}
+
+
+def _sketch(x: np.ndarray) -> list[float]:
+    return [float(v) for v in np.quantile(x, _PROBS)] if len(x) else []
+
+
+def _cdf(q: np.ndarray, x: np.ndarray, side: str) -> np.ndarray:
+    """CDF of the distribution whose quantiles at evenly spaced probabilities are ``q`` (linear
+    between them; a repeated quantile is a point mass) at ``x``: right-continuous (``P(X <= x)``,
+    ``side="right"``) or its left limit (``P(X < x)``, ``side="left"``)."""
+    p = np.linspace(0.0, 1.0, len(q))
+    idx = np.searchsorted(q, x, side=side)  # quantiles <= x (right) or < x (left)
+    out = np.where(idx >= len(q), 1.0, 0.0)
+    mid = (idx > 0) & (idx < len(q))
+    i = idx[mid]
+    lo, hi = q[i - 1], q[i]
+    frac = np.where(hi > lo, (x[mid] - lo) / np.where(hi > lo, hi - lo, 1.0), 0.0)
+    out[mid] = p[i - 1] + frac * (p[i] - p[i - 1])
+    return out
+
+
+def mixture_quantiles(sketches: Sequence[Sequence[float]], counts: Sequence[int],
+                      probs: Sequence[float]) -> np.ndarray:
+    """Quantiles at ``probs`` of the union of sites' values, from each site's quantile sketch
+    weighted by its count: the inverse of the count-weighted mixture of their CDFs (linear
+    between sketch points, a point mass where a value repeats). One site gives its own
+    quantiles back.
+
+    Examples
+    --------
+    >>> q = list(np.quantile(np.arange(101.0), _PROBS))
+    >>> mixture_quantiles([q], [101], [0.5]).tolist()
+    [50.0]
+    >>> lo, hi = list(np.quantile(np.arange(0.0, 50), _PROBS)), list(np.quantile(np.arange(50.0, 100), _PROBS))
+    >>> round(float(mixture_quantiles([lo, hi], [50, 50], [0.5])[0]), 1)
+    49.5
+    >>> ones = list(np.quantile(np.r_[np.zeros(30), np.ones(70)], _PROBS))
+    >>> mixture_quantiles([ones, ones], [100, 50], [0.5]).tolist()   # the median of 0/1 flags
+    [1.0]
+    """
+    parts = [(np.asarray(s, dtype=np.float64), int(n)) for s, n in zip(sketches, counts) if n and len(s)]
+    if not parts:
+        return np.zeros(len(probs))
+    xs = np.unique(np.concatenate([s for s, _ in parts]))
+    total = sum(n for _, n in parts)
+    right = sum(n * _cdf(s, xs, "right") for s, n in parts) / total
+    left = sum(n * _cdf(s, xs, "left") for s, n in parts) / total
+    out = []
+    eps = 1e-12
+    for t in probs:
+        j = min(int(np.searchsorted(right, t - eps, side="left")), len(xs) - 1)
+        if abs(right[j] - t) <= eps and j + 1 < len(xs) and abs(left[j + 1] - right[j]) <= eps:
+            out.append((xs[j] + xs[j + 1]) / 2)  # the CDF is flat at t up to xs[j + 1]: the middle
+        elif j == 0 or t > left[j] + eps:  # below the first value, or inside the jump at xs[j]
+            out.append(xs[j])
+        else:  # on the linear stretch between xs[j - 1] and xs[j]
+            c0, c1 = right[j - 1], left[j]
+            out.append(xs[j] if c1 <= c0 else xs[j - 1] + (t - c0) / (c1 - c0) * (xs[j] - xs[j - 1]))
+    return np.asarray(out, dtype=np.float64)
+
+
+def _add_counts(into: dict[str, int], more: Mapping[str, int]) -> None:
+    for k, v in more.items():
+        into[k] = into.get(k, 0) + int(v)
+
+
+# -- pass 1: schema -----------------------------------------------------------------------------
+def site_schema(params: Mapping[str, Any], df: pd.DataFrame) -> dict[str, Any]:
+    """One site's first-pass statistics of its (normal) rows, plain JSON.
+
+    ``params`` are the preprocessor's constructor arguments (``TabularPreprocessor.get_params()``),
+    the same at every site.
+    """
+    if not isinstance(df, pd.DataFrame) or len(df) == 0:
+        raise InputError("a site needs a non-empty DataFrame of rows to compute statistics on")
+    pre = TabularPreprocessor(**params)
+    df, cols = pre._prepare(df)
+    num_cols = [c for c in cols if pre.roles_[c] == "numeric"]
+    raw = pre._numeric_frame(df, num_cols, allow_missing=pre.impute != "error")
+    columns: dict[str, Any] = {}
+    for c in cols:
+        role = pre.roles_[c]
+        s = df[c]
+        entry: dict[str, Any] = {"role": role, "why": pre.reasons_[c], "dtype": str(s.dtype),
+                                 "missing": int(s.isna().sum()), "unique": int(s.nunique(dropna=True))}
+        if role == "numeric":
+            v = raw[c]
+            finite = v[np.isfinite(v)]
+            entry.update(finite=len(finite), nonfinite=int(len(v) - len(finite)),
+                         min=float(finite.min()) if len(finite) else None,
+                         max=float(finite.max()) if len(finite) else None,
+                         moments=_moments(finite), sketch=_sketch(finite))
+        elif role in ("categorical", "hash"):
+            if role == "categorical":
+                counts = pd.Series(string_values(s)).value_counts()
+                entry["counts"] = {str(k): int(v) for k, v in counts.items()}
+        elif role == "ip":
+            entry["absent"] = int(ip_parts(s, 1)[3].sum())
+        elif role == "port":
+            ports = port_numbers(s)
+            counts = pd.Series(ports[np.isfinite(ports)]).value_counts()
+            entry["counts"] = {str(int(k)): int(v) for k, v in counts.items()}
+            entry["absent"] = int(np.isnan(ports).sum())
+        columns[c] = entry
+    return {"rows": len(df), "columns": columns}
+
+
+def _merge_role(c: str, entries: list[dict[str, Any]], max_categories: int) -> tuple[str, str]:
+    roles = {e["role"] for e in entries}
+    if len(roles) == 1:
+        return entries[0]["role"], entries[0]["why"]
+    if roles == {"categorical", "hash"}:  # text columns: the union of the values decides
+        if any(e["role"] == "hash" for e in entries):
+            return "hash", "more distinct values than max_categories at one site at least"
+        distinct = set().union(*(e["counts"] for e in entries)) - {"<missing>"}
+        return (("hash", f"{len(distinct)} distinct values > max_categories={max_categories}")
+                if len(distinct) > max_categories else ("categorical", "text values"))
+    raise InputError(f"column {c!r}: the sites read it differently ({', '.join(sorted(roles))}); "
+                     f"give its role, e.g. roles={{{c!r}: 'categorical'}}")
+
+
+def merge_schema(parts: Sequence[Mapping[str, Any]], *, max_categories: int = 50) -> dict[str, Any]:
+    """Merge the sites' :func:`site_schema` statistics (every site must have the same columns;
+    the first site's order is kept). ``max_categories`` is the preprocessor's."""
+    if not parts:
+        raise InputError("no site statistics to merge")
+    order = list(parts[0]["columns"])
+    for i, p in enumerate(parts[1:], start=2):
+        if set(p["columns"]) != set(order):
+            diff = sorted(set(order) ^ set(p["columns"]))
+            raise InputError(f"site {i} has other columns than site 1 (differ: {', '.join(diff[:5])}); "
+                             "every site must send the same columns")
+    merged: dict[str, Any] = {"rows": sum(int(p["rows"]) for p in parts), "sites": len(parts),
+                              "columns": {}}
+    for c in order:
+        entries = [p["columns"][c] for p in parts]
+        role, why = _merge_role(c, entries, max_categories)
+        dtypes = sorted({e["dtype"] for e in entries})
+        m: dict[str, Any] = {"role": role, "why": why, "dtype": "|".join(dtypes),
+                             "missing": sum(e["missing"] for e in entries),
+                             "unique": max(e["unique"] for e in entries)}
+        if role == "numeric":
+            present = [e for e in entries if e["finite"]]
+            mom = {"n": 0, "mean": 0.0, "m2": 0.0, "m3": 0.0}
+            for e in present:
+                mom = _merge_moments(mom, e["moments"])
+            m.update(finite=sum(e["finite"] for e in entries),
+                     nonfinite=sum(e["nonfinite"] for e in entries),
+                     min=min((e["min"] for e in present), default=None),
+                     max=max((e["max"] for e in present), default=None), moments=mom,
+                     sketches=[e["sketch"] for e in present], counts=[e["finite"] for e in present])
+        elif role in ("categorical", "port"):
+            counts: dict[str, int] = {}
+            for e in entries:
+                _add_counts(counts, e.get("counts", {}))
+            m["counts"] = counts
+            if role == "categorical":
+                m["unique"] = len(set(counts) - {"<missing>"})
+        if role in ("ip", "port"):
+            m["absent"] = sum(e["absent"] for e in entries)
+        merged["columns"][c] = m
+    return merged
+
+
+def _skew_from(m: Mapping[str, Any]) -> float:
+    mom = m["moments"]
+    n, m2 = mom["n"], mom["m2"]
+    if n == 0 or not m2 > 0:
+        return 0.0
+    sd = np.sqrt(m2 / n)
+    with np.errstate(over="ignore", invalid="ignore"):
+        skew = (mom["m3"] / n) / sd ** 3
+    return float(skew) if np.isfinite(skew) else 0.0
+
+
+def schema_preprocessor(params: Mapping[str, Any], merged: Mapping[str, Any]) -> TabularPreprocessor:
+    """The preprocessor's decisions that the merged first-pass statistics fix (roles, constant
+    columns, missing indicators, imputation, ``log1p``, categories, ports); its scales come from
+    :func:`scaled_preprocessor`."""
+    pre = TabularPreprocessor(**params)
+    pre._check_params()
+    n = int(merged["rows"])
+    need = pre.min_frequency if pre.min_frequency >= 1 else pre.min_frequency * n
+    cols = list(merged["columns"])
+    info = merged["columns"]
+    pre.roles_ = {c: info[c]["role"] for c in cols}
+    pre.reasons_ = {c: info[c]["why"] for c in cols}
+    pre.profile_ = {c: {"dtype": info[c]["dtype"], "missing": info[c]["missing"] / n,
+                        "unique": int(info[c]["unique"])} for c in cols}
+    num_cols = [c for c in cols if pre.roles_[c] == "numeric"]
+    pre.constant_ = [c for c in num_cols if info[c]["finite"] == 0 or info[c]["max"] == info[c]["min"]]
+    kept = [c for c in num_cols if c not in pre.constant_]
+    pre.indicators_ = [c for c in num_cols if info[c]["nonfinite"] and info[c]["finite"]]
+    pre.impute_ = {c: (float(mixture_quantiles(info[c]["sketches"], info[c]["counts"], [0.5])[0])
+                       if pre.impute == "median" else float(pre.fill_value)) for c in kept}
+    if isinstance(pre.log1p, str):
+        if pre.log1p not in ("auto", "none"):
+            raise InputError(f"log1p: expected 'auto', 'none' or column names, got {pre.log1p!r}",
+                             param="log1p")
+        pre.log1p_ = ([c for c in kept if info[c]["min"] >= 0 and info[c]["max"] > 10
+                       and _skew_from(info[c]) > 2] if pre.log1p == "auto" else [])
+    else:
+        unknown = sorted(set(map(str, pre.log1p)) - set(kept))
+        if unknown:
+            raise InputError(f"log1p: not numeric training column(s): {', '.join(unknown)}", param="log1p")
+        neg = [c for c in map(str, pre.log1p) if info[c]["min"] < 0]
+        if neg:
+            raise InputError(f"log1p: column {neg[0]!r} has negative values", param="log1p")
+        pre.log1p_ = [str(c) for c in pre.log1p]
+    pre.numeric_ = kept
+    pre.categories_, pre.other_, pre.hashed_, pre.ips_, pre.ports_ = {}, {}, {}, {}, {}
+    for c in cols:
+        role = pre.roles_[c]
+        if role == "categorical":
+            counts = info[c]["counts"]
+            pre.categories_[c] = sorted(k for k, v in counts.items() if v >= need)
+            rare = sorted(k for k, v in counts.items() if v < need)
+            if rare:
+                pre.other_[c] = rare
+        elif role == "hash":
+            pre.hashed_[c] = int(pre.hash_buckets)
+        elif role == "ip":
+            pre.ips_[c] = int(pre.hash_buckets)
+            if info[c]["absent"]:
+                pre.indicators_.append(c)
+        elif role == "port":
+            counts = sorted(((-v, int(k)) for k, v in info[c]["counts"].items() if v >= max(need, 0.01 * n)))
+            pre.ports_[c] = sorted(p for _, p in counts[: int(pre.max_ports)])
+            if info[c]["absent"]:
+                pre.indicators_.append(c)
+    pre.columns_ = [c for c in cols if pre.roles_[c] != "drop"]
+    return pre
+
+
+# -- pass 2: scales -----------------------------------------------------------------------------
+def site_scales(pre: TabularPreprocessor, df: pd.DataFrame) -> dict[str, Any]:
+    """One site's second-pass statistics: of the numeric block (imputed, ``log1p``) that the
+    :func:`schema_preprocessor` ``pre`` makes of its rows."""
+    df = df.rename(columns=str)
+    missing = [c for c in pre.numeric_ if c not in df.columns]
+    if missing:
+        raise InputError(f"column(s) missing at this site: {', '.join(missing[:3])}")
+    raw = pre._numeric_frame(df, pre.numeric_, allow_missing=pre.impute != "error")
+    X = pre._numeric_block(raw, len(df), fitted=False)
+    out: dict[str, Any] = {"rows": len(X)}
+    if X.shape[1]:
+        mean = X.mean(axis=0)
+        D = X - mean
+        with np.errstate(over="ignore", invalid="ignore"):
+            out.update(mean=mean.tolist(), comoment=(D.T @ D).tolist(), min=X.min(axis=0).tolist(),
+                       max=X.max(axis=0).tolist())
+        if pre.scaler in ("robust", "quantile"):
+            out["sketch"] = [_sketch(X[:, j]) for j in range(X.shape[1])]
+    return out
+
+
+def merge_scales(parts: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Merge the sites' :func:`site_scales` statistics (exactly, but for the quantile sketches)."""
+    n = 0
+    mean = C = lo = hi = None
+    for p in parts:
+        if "mean" not in p:
+            return {"rows": sum(int(q["rows"]) for q in parts)}
+        nb, mb, Cb = int(p["rows"]), np.asarray(p["mean"]), np.asarray(p["comoment"])
+        if mean is None:
+            n, mean, C, lo, hi = nb, mb, Cb, np.asarray(p["min"]), np.asarray(p["max"])
+            continue
+        d = mb - mean
+        tot = n + nb
+        C = C + Cb + np.outer(d, d) * (n * nb / tot)
+        mean = mean + d * nb / tot
+        lo, hi, n = np.minimum(lo, p["min"]), np.maximum(hi, p["max"]), tot
+    out: dict[str, Any] = {"rows": n, "mean": mean.tolist(), "comoment": C.tolist(),
+                           "min": lo.tolist(), "max": hi.tolist()}
+    if all("sketch" in p for p in parts):
+        out["sketches"] = [p["sketch"] for p in parts]
+        out["counts"] = [int(p["rows"]) for p in parts]
+    return out
+
+
+def scaled_preprocessor(pre: TabularPreprocessor, merged: Mapping[str, Any]) -> TabularPreprocessor:
+    """The fitted preprocessor: ``pre`` (from :func:`schema_preprocessor`) with the near-duplicate
+    columns and the scales that the merged second-pass statistics give."""
+    state = {k: v for k, v in pre.__dict__.items() if k.endswith("_")}
+    out = TabularPreprocessor(**pre.get_params())
+    out.__dict__.update({k: (list(v) if isinstance(v, list) else dict(v) if isinstance(v, dict) else v)
+                         for k, v in state.items()})
+    numeric = list(out.numeric_)
+    k = len(numeric)
+    if k:
+        n = int(merged["rows"])
+        mean, C = np.asarray(merged["mean"]), np.asarray(merged["comoment"])
+        lo, hi = np.asarray(merged["min"]), np.asarray(merged["max"])
+        var = np.diag(C) / n
+    out.duplicates_ = {}
+    if k >= 2 and out.max_corr is not None:
+        sd = np.sqrt(var)
+        ok = np.flatnonzero((sd > 0) & np.isfinite(sd))
+        corr = np.abs(C[np.ix_(ok, ok)] / (n * np.outer(sd[ok], sd[ok])))
+        kept: list[int] = []
+        for j in range(len(ok)):
+            hit = next((i for i in kept if corr[i, j] > out.max_corr), None)
+            if hit is None:
+                kept.append(j)
+            else:
+                out.duplicates_[numeric[ok[j]]] = numeric[ok[hit]]
+    if k and out.max_features is not None and k - len(out.duplicates_) > out.max_features:
+        keep_idx = [i for i, c in enumerate(numeric) if c not in out.duplicates_]
+        span = (hi - lo)[keep_idx]
+        v = var[keep_idx] / np.where(span > 0, span, 1) ** 2
+        for j in np.argsort(-v, kind="stable")[int(out.max_features):]:
+            out.duplicates_[numeric[keep_idx[j]]] = "<low variance>"
+    idx = [i for i, c in enumerate(numeric) if c not in out.duplicates_]
+    out.numeric_ = [numeric[i] for i in idx]
+    out.log1p_ = [c for c in out.log1p_ if c in out.numeric_]
+    out.quantiles_ = {}
+    m = len(idx)
+    if m == 0:
+        out.offset_, out.scale_ = np.zeros(0), np.ones(0)
+    elif out.scaler == "minmax":
+        out.offset_, out.scale_ = lo[idx], np.where(hi[idx] > lo[idx], hi[idx] - lo[idx], 1.0)
+    elif out.scaler == "standard":
+        sd = np.sqrt(var[idx])
+        out.offset_, out.scale_ = mean[idx], np.where(sd > 0, sd, 1.0)
+    else:
+        sketches = merged.get("sketches")
+        if out.scaler in ("robust", "quantile") and sketches is None:
+            raise InputError(f"scaler {out.scaler!r} needs the sites' quantile sketches")
+        out.offset_, out.scale_ = np.zeros(m), np.ones(m)
+        cols = {i: mixture_quantiles([s[i] for s in sketches], merged["counts"],
+                                     np.linspace(0, 1, _N_QUANTILES) if out.scaler == "quantile"
+                                     else [0.25, 0.5, 0.75]) for i in idx} if sketches else {}
+        if out.scaler == "robust":
+            q = np.array([cols[i] for i in idx])
+            iqr, sd = q[:, 2] - q[:, 0], np.sqrt(var[idx])
+            out.offset_, out.scale_ = q[:, 1], np.where(iqr > 0, iqr, np.where(sd > 0, sd, 1.0))
+        elif out.scaler == "quantile":
+            out.quantiles_ = {numeric[i]: [float(v) for v in cols[i]] for i in idx}
+    out.feature_names_ = out._feature_names()
+    if not out.feature_names_:
+        raise InputError("no usable feature column: every column is constant, dropped or an identifier")
+    # through the saved form: what an artefact holds, checked as it is on load
+    return TabularPreprocessor.from_dict(out.to_dict())
