@@ -194,7 +194,8 @@ class BaseDetector(BaseEstimator):
         """
         return self._fit_rows(X, y, warm=False)
 
-    def warm_start(self, X: object, y: object | None = None, **params: Any) -> BaseDetector:
+    def warm_start(self, X: object, y: object | None = None, *, update_batch_norm: bool = False,
+                   **params: Any) -> BaseDetector:
         """A new detector: this fitted one trained further, from its weights, on rows ``X``.
 
         The copy keeps the input schema and every fitted input transformation (for the
@@ -206,6 +207,9 @@ class BaseDetector(BaseEstimator):
         ``self`` is left unchanged. ``params`` may change the training settings only
         (:data:`WARM_START_PARAMS`, e.g. ``epochs``, ``lr``, ``random_state``); detectors not
         tagged ``warm_start`` refuse (:class:`~hourglass.errors.InputError`).
+        ``update_batch_norm=True`` trains batch-norm layers as a fresh fit does (their running
+        statistics follow the new rows) instead of keeping them frozen: what a federated round
+        wants, whose batch-norm statistics are averaged over the sites afterwards.
 
         Examples
         --------
@@ -230,6 +234,7 @@ class BaseDetector(BaseEstimator):
         new = self.clone()
         new.set_state(*self.get_state())
         new.set_params(**params)
+        new._warm_update_batch_norm = bool(update_batch_norm)  # read (and dropped) by _train
         return new._fit_rows(X, y, warm=True)
 
     def _fit_rows(self, X: object, y: object | None, *, warm: bool) -> BaseDetector:
@@ -633,8 +638,10 @@ class DeepDetector(BaseDetector):
             gen = torch.Generator().manual_seed(seed)
             config = self._train_config(self._n_samples(X))
             if warm:
-                config = dataclasses.replace(config, keep_initial=True,
-                                             freeze_batch_norm=bool(self._warm_freeze_batch_norm))
+                update = self.__dict__.pop("_warm_update_batch_norm", False)
+                config = dataclasses.replace(
+                    config, keep_initial=True,
+                    freeze_batch_norm=bool(self._warm_freeze_batch_norm) and not update)
             self.history_: TrainHistory = train_module(
                 module, train, val, config, generator=gen, description=type(self).__name__)
         self.module_ = module

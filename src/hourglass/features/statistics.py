@@ -122,14 +122,16 @@ def mixture_quantiles(sketches: Sequence[Sequence[float]], counts: Sequence[int]
     >>> q = list(np.quantile(np.arange(101.0), _PROBS))
     >>> mixture_quantiles([q], [101], [0.5]).tolist()
     [50.0]
-    >>> lo, hi = list(np.quantile(np.arange(0.0, 50), _PROBS)), list(np.quantile(np.arange(50.0, 100), _PROBS))
+    >>> lo = list(np.quantile(np.arange(0.0, 50), _PROBS))
+    >>> hi = list(np.quantile(np.arange(50.0, 100), _PROBS))
     >>> round(float(mixture_quantiles([lo, hi], [50, 50], [0.5])[0]), 1)
     49.5
     >>> ones = list(np.quantile(np.r_[np.zeros(30), np.ones(70)], _PROBS))
     >>> mixture_quantiles([ones, ones], [100, 50], [0.5]).tolist()   # the median of 0/1 flags
     [1.0]
     """
-    parts = [(np.asarray(s, dtype=np.float64), int(n)) for s, n in zip(sketches, counts) if n and len(s)]
+    parts = [(np.asarray(s, dtype=np.float64), int(n)) for s, n in zip(sketches, counts, strict=True)
+             if n and len(s)]
     if not parts:
         return np.zeros(len(probs))
     xs = np.unique(np.concatenate([s for s, _ in parts]))
@@ -198,14 +200,16 @@ def site_schema(params: Mapping[str, Any], df: pd.DataFrame) -> dict[str, Any]:
 
 def _merge_role(c: str, entries: list[dict[str, Any]], max_categories: int) -> tuple[str, str]:
     roles = {e["role"] for e in entries}
-    if len(roles) == 1:
-        return entries[0]["role"], entries[0]["why"]
-    if roles == {"categorical", "hash"}:  # text columns: the union of the values decides
+    inferred = not any(e["why"].startswith("given") for e in entries)
+    if roles <= {"categorical", "hash"} and inferred and len(entries) > 1:
+        # text columns: the union of the values decides (a pooled fit sees them all)
         if any(e["role"] == "hash" for e in entries):
             return "hash", "more distinct values than max_categories at one site at least"
         distinct = set().union(*(e["counts"] for e in entries)) - {"<missing>"}
         return (("hash", f"{len(distinct)} distinct values > max_categories={max_categories}")
-                if len(distinct) > max_categories else ("categorical", "text values"))
+                if len(distinct) > max_categories else (entries[0]["role"], entries[0]["why"]))
+    if len(roles) == 1:
+        return entries[0]["role"], entries[0]["why"]
     raise InputError(f"column {c!r}: the sites read it differently ({', '.join(sorted(roles))}); "
                      f"give its role, e.g. roles={{{c!r}: 'categorical'}}")
 

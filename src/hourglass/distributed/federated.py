@@ -1,0 +1,444 @@
+"""Federated training of a table model across sites (FedAvg), in Flower's shapes.
+
+Each site keeps its rows; only statistics, weights and held-out scores travel. A run is a
+sequence of rounds that a :class:`FederatedServer` drives and every :class:`Site` answers:
+
+1. ``schema``: each site's first-pass preprocessing statistics (categories with counts, per
+   numeric column min/max, moments, a quantile sketch; :mod:`hourglass.features.statistics`);
+   the server merges them.
+2. ``scales``: from the merged schema each site builds the same partial preprocessor and sends
+   the statistics of its numeric block; the server merges them into THE fitted preprocessor.
+3. ``inputs``: each site encodes its rows with it and sends the feature statistics of its
+   training share (mean, variance, range, a median sketch): the autoencoder's input
+   standardisation and the baseline row of gradient explanations.
+4. ``train`` × ``rounds``: FedAvg. Each site continues the global weights for ``local_epochs``
+   epochs on its training share with the one training loop
+   (:meth:`~hourglass.detectors.base.BaseDetector.warm_start`, batch norm trained as in a fresh
+   fit) and returns its weights, batch-norm buffers included, and its row count; the server
+   averages them weighted by rows.
+5. ``scores``: each site scores its held-out normal rows (never trained on) with the final
+   global model; the server fits the threshold and the calibration on their union. These are
+   scores, not rows, but they leave the site.
+
+The result is an ordinary :class:`~hourglass.pipeline.Pipeline`: ``save`` it and
+``hourglass score`` uses it unchanged.
+
+Messages are what Flower carries: a :class:`Site` has the methods of Flower's ``NumPyClient``
+(``get_parameters``, ``fit``, ``evaluate``: lists of NumPy arrays and a config dict of scalars),
+and :class:`FederatedServer` gives each round's parameters and config and aggregates the
+replies (a strategy's ``configure_fit``/``aggregate_fit``). :func:`run_federated` drives them in
+one process; ``flower_client``/``flower_strategy`` wrap them for Flower (see the README).
+Nothing here imports Flower at module level.
+
+Only the autoencoder family (tabular, deep, warm-startable detectors without data-dependent
+initial state): other detectors are refused.
+
+Examples
+--------
+>>> import numpy as np, pandas as pd
+>>> from hourglass.detectors import AutoEncoder
+>>> rng = np.random.default_rng(0)
+>>> sites = [pd.DataFrame({"bytes": rng.exponential(100, 300), "proto": ["tcp"] * 300})
+...          for _ in range(2)]
+>>> pipe = run_federated(sites, AutoEncoder(hidden=(8, 4), verbose=0), rounds=3, local_epochs=20)
+>>> pipe.info["federated"]["sites"], pipe.predict(pd.DataFrame({"bytes": [100.0], "proto": ["udp"]})).tolist()
+(2, [1])
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+
+from hourglass.detectors.base import BaseDetector, DeepDetector
+from hourglass.errors import InputError
+from hourglass.features.statistics import (
+    SKETCH_POINTS,
+    merge_scales,
+    merge_schema,
+    mixture_quantiles,
+    scaled_preprocessor,
+    schema_preprocessor,
+    site_scales,
+    site_schema,
+)
+from hourglass.features.tabular import TabularPreprocessor
+from hourglass.pipeline import Pipeline
+from hourglass.thresholds import HELD_OUT, Percentile
+from hourglass.thresholds.calibration import Calibrator
+
+__all__ = ["FederatedServer", "Site", "check_federated_detector", "decode", "encode", "fedavg",
+           "run_federated"]
+
+logger = logging.getLogger(__name__)
+
+PHASES = ("schema", "scales", "inputs", "train", "scores")
+
+
+def encode(obj: Any) -> np.ndarray:
+    """A JSON-able object as a uint8 array (how statistics ride in Flower's parameter lists)."""
+    return np.frombuffer(json.dumps(obj).encode("utf-8"), dtype=np.uint8).copy()
+
+
+def decode(arr: np.ndarray) -> Any:
+    """The inverse of :func:`encode`."""
+    return json.loads(np.asarray(arr, dtype=np.uint8).tobytes().decode("utf-8"))
+
+
+def check_federated_detector(detector: BaseDetector) -> None:
+    """Refuse (``InputError``) a detector that federated training does not support: it must be a
+    tabular torch detector that can continue from given weights (tag ``warm_start``) and whose
+    fresh network needs no data (no ``_init_module`` of its own), i.e. the autoencoder family."""
+    tags = detector.get_tags()
+    name = type(detector).__name__
+    if not (tags["input"] == "tabular" and tags["deep"] and tags["warm_start"]):
+        raise InputError(f"{name}: federated training supports table models that continue from "
+                         "given weights (autoencoder, vae); train this one on pooled rows")
+    if type(detector)._init_module is not DeepDetector._init_module:
+        raise InputError(f"{name}: its network is initialised from training rows, which the "
+                         "federated server does not see; use autoencoder or vae")
+
+
+def _spec(detector: BaseDetector, features: TabularPreprocessor) -> str:
+    from hourglass.detectors import registry
+    from hourglass.pipeline.artefact import _encode
+
+    params = {k: v for k, v in detector.get_params(deep=False).items()
+              if k not in ("threshold", "verbose", "device")}
+    return json.dumps({"detector": registry.name_of(type(detector)), "params": _encode(params),
+                       "features": _encode(features.get_params())}, sort_keys=True)
+
+
+def _module_keys(detector: BaseDetector, n_features: int) -> list[str]:
+    return list(detector._build_module(n_features).state_dict())  # type: ignore[attr-defined]
+
+
+def _placeholder_state(n_features: int) -> dict[str, Any]:
+    """The bookkeeping a fitted detector holds besides its weights, for a detector rebuilt from
+    global weights only (its own threshold is never used: the server fits the real one)."""
+    s = np.zeros(2)
+    return {"n_features_in": n_features, "threshold": Percentile(99.0).fit(s).to_dict(),
+            "calibration": Calibrator().fit(s).to_dict()}
+
+
+def _detector_from(template: BaseDetector, n_features: int, arrays: Sequence[np.ndarray],
+                   keys: Sequence[str]) -> BaseDetector:
+    """A fitted copy of ``template`` holding the global parameters ``arrays`` (input offset,
+    input scale, then the network's state in ``keys`` order)."""
+    if len(arrays) != len(keys) + 2:
+        raise InputError(f"expected {len(keys) + 2} weight arrays, got {len(arrays)}")
+    named = {f"module.{k}": np.asarray(a) for k, a in zip(keys, arrays[2:], strict=True)}
+    if np.size(arrays[1]):
+        named["input_offset"], named["input_scale"] = (np.asarray(arrays[0], np.float32),
+                                                       np.asarray(arrays[1], np.float32))
+    det = template.clone()
+    det.set_state(_placeholder_state(n_features),
+                  {"val_scores": np.zeros(2), "val_index": np.zeros(0, np.int64), **named})
+    return det
+
+
+def fedavg(replies: Sequence[tuple[Sequence[np.ndarray], int]]) -> list[np.ndarray]:
+    """Row-weighted average of the sites' arrays (integer buffers, e.g. batch-norm counters,
+    rounded back to integers).
+
+    Examples
+    --------
+    >>> [a.tolist() for a in fedavg([([np.array([0.0, 4.0])], 1), ([np.array([4.0, 8.0])], 3)])]
+    [[3.0, 7.0]]
+    """
+    total = sum(int(n) for _, n in replies)
+    if total <= 0:
+        raise InputError("no training rows at any site")
+    out = []
+    for parts in zip(*(arrays for arrays, _ in replies), strict=True):
+        acc = sum(np.asarray(a, dtype=np.float64) * (int(n) / total)
+                  for a, (_, n) in zip(parts, replies, strict=True))
+        kind = np.asarray(parts[0]).dtype
+        out.append(np.rint(acc).astype(kind) if np.issubdtype(kind, np.integer)
+                   else np.asarray(acc, dtype=kind))
+    return out
+
+
+class Site:
+    """One site of a federated run: its rows stay here; it answers the server's rounds.
+
+    Its methods are those of Flower's ``NumPyClient`` (``fit(parameters, config)`` returns
+    ``(parameters, num_examples, metrics)``), so it plugs into Flower as it is (see
+    ``flower_client``) or is driven in one process by :func:`run_federated`.
+
+    Parameters
+    ----------
+    data
+        The site's normal rows.
+    detector
+        The model, unfitted, with the same parameters at every site (the server checks).
+        ``validation_fraction`` and ``random_state`` fix this site's held-out rows: never
+        trained on, they watch the local epochs and, at the end, give the scores the threshold
+        is fitted on.
+    features
+        The preprocessing, unfitted (default: :class:`TabularPreprocessor` with its defaults).
+    """
+
+    def __init__(self, data: pd.DataFrame, detector: BaseDetector,
+                 features: TabularPreprocessor | None = None) -> None:
+        self.data = data
+        self.detector = detector
+        self.features = features
+
+    # -- NumPyClient ------------------------------------------------------------------------
+    def get_parameters(self, config: Mapping[str, Any]) -> list[np.ndarray]:
+        """No site-side initial weights: the server starts the model."""
+        return []
+
+    def fit(self, parameters: list[np.ndarray], config: Mapping[str, Any]
+            ) -> tuple[list[np.ndarray], int, dict[str, Any]]:
+        """Answer the round ``config["phase"]`` (one of ``schema``, ``scales``, ``inputs``,
+        ``train``, ``scores``)."""
+        phase = config.get("phase")
+        if phase == "schema":
+            spec = _spec(self.detector, self._features())
+            if config.get("spec") not in (None, spec):
+                raise InputError("this site's model or preprocessing settings differ from the "
+                                 f"server's: site {spec}, server {config.get('spec')}")
+            check_federated_detector(self.detector)
+            return [encode(site_schema(self._features().get_params(), self.data))], len(self.data), {}
+        if phase == "scales":
+            pre = schema_preprocessor(self._features().get_params(), decode(parameters[0]))
+            return [encode(site_scales(pre, self.data))], len(self.data), {}
+        if phase == "inputs":
+            return self._inputs(decode(parameters[0]))
+        if phase == "train":
+            return self._train(parameters, int(config["local_epochs"]))
+        if phase == "scores":
+            det = self._global(parameters)
+            scores = det.score(self.X_[self.val_idx_])
+            return [scores.astype(np.float64)], len(scores), {}
+        raise InputError(f"unknown federated phase {phase!r}; expected one of {', '.join(PHASES)}")
+
+    def evaluate(self, parameters: list[np.ndarray], config: Mapping[str, Any]
+                 ) -> tuple[float, int, dict[str, Any]]:
+        """Mean score of this site's held-out normal rows under ``parameters`` (lower: the
+        global model fits this site's normal traffic better)."""
+        scores = self._global(parameters).score(self.X_[self.val_idx_])
+        return float(scores.mean()) if len(scores) else 0.0, len(scores), {}
+
+    # -- phases -----------------------------------------------------------------------------
+    def _features(self) -> TabularPreprocessor:
+        return self.features if self.features is not None else TabularPreprocessor()
+
+    def _inputs(self, state: dict[str, Any]) -> tuple[list[np.ndarray], int, dict[str, Any]]:
+        self.features_ = TabularPreprocessor.from_dict(state)
+        self.X_ = self.features_.transform(self.data)
+        det = self.detector
+        frac = float(getattr(det, "validation_fraction", 0.1))
+        self.train_idx_, self.val_idx_ = det._split(len(self.X_), frac, np.random.default_rng(det._seed()))
+        X = self.X_[self.train_idx_].astype(np.float64)
+        stats = {"rows": len(X), "mean": X.mean(axis=0).tolist(),
+                 "m2": ((X - X.mean(axis=0)) ** 2).sum(axis=0).tolist(),
+                 "min": X.min(axis=0).tolist(), "max": X.max(axis=0).tolist(),
+                 "sketch": [np.quantile(X[:, j], np.linspace(0, 1, SKETCH_POINTS)).tolist()
+                            for j in range(X.shape[1])]}
+        return [encode(stats)], len(X), {}
+
+    def _global(self, parameters: Sequence[np.ndarray]) -> BaseDetector:
+        d = self.X_.shape[1]
+        return _detector_from(self.detector, d, parameters, _module_keys(self.detector, d))
+
+    def _train(self, parameters: list[np.ndarray], epochs: int
+               ) -> tuple[list[np.ndarray], int, dict[str, Any]]:
+        det = self._global(parameters)
+        # the split inside warm_start is seeded as in _inputs: the same held-out rows every round
+        new = det.warm_start(self.X_, epochs=epochs, update_batch_norm=True)
+        _, arrays = new.get_state()
+        keys = _module_keys(self.detector, self.X_.shape[1])
+        out = [np.asarray(parameters[0]), np.asarray(parameters[1])] + [arrays[f"module.{k}"] for k in keys]
+        hist = new.history_
+        metrics = {"held_out_loss": float(min(hist.val_loss)) if hist.val_loss else float("nan")}
+        return out, len(self.train_idx_), metrics
+
+
+class FederatedServer:
+    """The server side of a federated run: what each round sends and how replies merge.
+
+    ``configure(round)`` gives the round's ``(parameters, config)`` for every site and
+    ``aggregate(round, replies)`` takes their ``(parameters, num_examples, metrics)`` (Flower's
+    ``configure_fit``/``aggregate_fit``). Rounds: 1 ``schema``, 2 ``scales``, 3 ``inputs``,
+    then ``rounds`` of ``train``, then ``scores``: :attr:`n_rounds` in all. :meth:`pipeline`
+    gives the fitted result.
+
+    Parameters
+    ----------
+    detector
+        The model (unfitted; the sites' must have the same parameters). Its ``threshold``
+        (default ``Percentile(99)``) is fitted on the union of the sites' held-out scores.
+    features
+        The preprocessing (unfitted).
+    rounds
+        FedAvg rounds.
+    local_epochs
+        Epochs each site trains per round (early stopping on its held-out rows still applies).
+    """
+
+    def __init__(self, detector: BaseDetector, features: TabularPreprocessor | None = None, *,
+                 rounds: int = 10, local_epochs: int = 1) -> None:
+        check_federated_detector(detector)
+        if int(rounds) < 1 or int(local_epochs) < 1:
+            raise ValueError(f"rounds and local_epochs must be >= 1, got {rounds}, {local_epochs}")
+        self.detector = detector
+        self.features = features if features is not None else TabularPreprocessor()
+        self.rounds = int(rounds)
+        self.local_epochs = int(local_epochs)
+        self.params_ = self.features.get_params()
+        self.history_: list[dict[str, Any]] = []
+        self._start = time.perf_counter()
+
+    @property
+    def n_rounds(self) -> int:
+        """All rounds of a run (statistics, FedAvg, scores)."""
+        return self.rounds + 4
+
+    def phase(self, server_round: int) -> str:
+        """The phase of round ``server_round`` (from 1)."""
+        r = int(server_round)
+        if not 1 <= r <= self.n_rounds:
+            raise InputError(f"round {r} is past the last of this run ({self.n_rounds})")
+        return {1: "schema", 2: "scales", 3: "inputs", self.n_rounds: "scores"}.get(r, "train")
+
+    def configure(self, server_round: int) -> tuple[list[np.ndarray], dict[str, Any]]:
+        """The parameters and config every site gets in round ``server_round``."""
+        phase = self.phase(server_round)
+        config: dict[str, Any] = {"phase": phase}
+        if phase == "schema":
+            config["spec"] = _spec(self.detector, self.features)
+            return [], config
+        if phase == "scales":
+            return [encode(self.schema_)], config
+        if phase == "inputs":
+            return [encode(self.features_.to_dict())], config
+        if phase == "train":
+            config["local_epochs"] = self.local_epochs
+        return list(self.weights_), config
+
+    def aggregate(self, server_round: int,
+                  replies: Sequence[tuple[Sequence[np.ndarray], int, Mapping[str, Any]]]) -> None:
+        """Merge the sites' replies to round ``server_round``."""
+        phase = self.phase(server_round)
+        if not replies:
+            raise InputError(f"round {server_round} ({phase}): no site answered")
+        if phase == "schema":
+            self.site_rows_ = [int(n) for _, n, _ in replies]
+            self.schema_ = merge_schema([decode(p[0]) for p, _, _ in replies],
+                                        max_categories=int(self.params_["max_categories"]))
+        elif phase == "scales":
+            pre = schema_preprocessor(self.params_, self.schema_)
+            self.features_ = scaled_preprocessor(pre, merge_scales([decode(p[0]) for p, _, _ in replies]))
+        elif phase == "inputs":
+            self._start_weights([decode(p[0]) for p, _, _ in replies])
+        elif phase == "train":
+            self.weights_ = fedavg([(list(p), int(n)) for p, n, _ in replies])
+            losses = [float(m.get("held_out_loss", np.nan)) for _, _, m in replies]
+            self.history_.append({"round": int(server_round) - 3, "held_out_loss": losses,
+                                  "rows": [int(n) for _, n, _ in replies]})
+            logger.info("federated round %d: sites' held-out losses %s", server_round - 3,
+                        ", ".join(f"{v:.4g}" for v in losses))
+        else:
+            self.scores_ = np.concatenate([np.asarray(p[0], dtype=np.float64) for p, _, _ in replies])
+            self.site_held_out_ = [int(n) for _, n, _ in replies]
+
+    def _start_weights(self, stats: list[dict[str, Any]]) -> None:
+        """The initial global model: a freshly seeded network and, for ``standardize``, the
+        input scales of the pooled training shares (merged exactly: counts, sums, squares,
+        min, max); the median row of gradient explanations from the merged sketches."""
+        n = np.array([s["rows"] for s in stats], dtype=np.float64)
+        means = np.array([s["mean"] for s in stats])
+        mean = (n[:, None] * means).sum(axis=0) / n.sum()
+        m2 = sum(np.asarray(s["m2"]) + s["rows"] * (np.asarray(s["mean"]) - mean) ** 2 for s in stats)
+        sd = np.sqrt(m2 / n.sum())
+        ptp = np.max([s["max"] for s in stats], axis=0) - np.min([s["min"] for s in stats], axis=0)
+        d = len(mean)
+        self.baseline_ = np.array([mixture_quantiles([s["sketch"][j] for s in stats], n.tolist(), [0.5])[0]
+                                   for j in range(d)], dtype=np.float32)
+        self.train_rows_ = int(n.sum())
+        det = self.detector
+        if getattr(det, "standardize", False):
+            from hourglass.detectors.autoencoder import STANDARDIZE_FLOOR
+
+            sd = np.maximum(sd, STANDARDIZE_FLOOR * ptp)  # as AutoEncoder's own fit
+            offset, scale = mean.astype(np.float32), np.where(sd > 1e-12, sd, 1.0).astype(np.float32)
+        else:
+            offset = scale = np.zeros(0, np.float32)
+        with torch.random.fork_rng():
+            torch.manual_seed(det._seed())
+            module = det._build_module(d)  # type: ignore[attr-defined]
+        self.weights_ = [offset, scale] + [v.detach().cpu().numpy().copy()
+                                           for v in module.state_dict().values()]
+
+    def pipeline(self) -> Pipeline:
+        """The fitted :class:`~hourglass.pipeline.Pipeline`: the merged preprocessing, the final
+        global weights, the threshold and the calibration fitted on the union of the sites'
+        held-out normal scores."""
+        if not hasattr(self, "scores_"):
+            raise InputError("the federated run has not finished (no held-out scores yet)")
+        d = len(self.features_.feature_names_)
+        det = _detector_from(self.detector, d, self.weights_, _module_keys(self.detector, d))
+        rule = self.detector.threshold if self.detector.threshold is not None else Percentile(99.0)
+        det.threshold_ = type(rule)(**rule.get_params()).fit(self.scores_, on=HELD_OUT)
+        det.calibrator_ = Calibrator().fit(self.scores_)
+        det.val_scores_ = self.scores_
+        # the sites' held-out rows, in site order (their positions stay at the sites)
+        det.val_index_ = np.arange(len(self.scores_), dtype=np.int64)
+        if det.get_tags()["gradients"]:
+            det.gradient_baseline_ = self.baseline_
+        pipe = Pipeline(detector=self.detector, features=self.features)
+        pipe.features_ = self.features_
+        pipe.detector_ = det
+        n = len(self.scores_)
+        pipe.info = {
+            "n_train_rows": int(self.schema_["rows"]), "n_features": d,
+            "threshold_fit": {"on": "held-out normal rows of every site (never trained on), scored "
+                                    "by the final global model", "scores": HELD_OUT, "rows": n,
+                              "anomalous": 0, "normal": n},
+            "federated": {"sites": len(self.site_rows_), "rows": self.site_rows_,
+                          "held_out_rows": self.site_held_out_, "rounds": self.rounds,
+                          "local_epochs": self.local_epochs, "aggregation": "FedAvg weighted by rows",
+                          "seconds": round(time.perf_counter() - self._start, 3),
+                          "history": self.history_},
+        }
+        return pipe
+
+
+def run_federated(sites: Sequence[pd.DataFrame | Site], detector: BaseDetector,
+                  features: TabularPreprocessor | None = None, *, rounds: int = 10,
+                  local_epochs: int = 1) -> Pipeline:
+    """Federated training in one process: every round, each site answers the server in turn.
+
+    The same messages as over Flower (lists of arrays and scalar configs), so a model trained
+    here and one trained over the network from the same sites are the same model. Each site
+    holds out ``detector.validation_fraction`` of its rows (seeded by ``random_state``) for its
+    early stopping and the threshold.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from hourglass.detectors import AutoEncoder
+    >>> rng = np.random.default_rng(1)
+    >>> sites = [pd.DataFrame({"a": rng.normal(size=200), "b": rng.normal(size=200)}) for _ in range(3)]
+    >>> pipe = run_federated(sites, AutoEncoder(hidden=(4, 2), verbose=0), rounds=2)
+    >>> pipe.info["federated"]["rows"], len(pipe.detector_.val_scores_)
+    ([200, 200, 200], 60)
+    """
+    if len(sites) < 1:
+        raise InputError("federated training needs at least one site")
+    server = FederatedServer(detector, features, rounds=rounds, local_epochs=local_epochs)
+    clients = [s if isinstance(s, Site) else Site(s, detector, features) for s in sites]
+    for r in range(1, server.n_rounds + 1):
+        parameters, config = server.configure(r)
+        server.aggregate(r, [c.fit(parameters, config) for c in clients])
+    return server.pipeline()

@@ -1,0 +1,189 @@
+"""Federated training: the preprocessing from merged per-site statistics against a pooled fit,
+FedAvg rounds, the artefact, and the refusals."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import roc_auc_score
+from typer.testing import CliRunner
+
+import hourglass
+from hourglass.cli.app import app
+from hourglass.detectors import AutoEncoder, DeepSVDD, DenoisingAutoEncoder, VariationalAutoEncoder
+from hourglass.distributed.federated import (
+    FederatedServer,
+    Site,
+    decode,
+    encode,
+    fedavg,
+    run_federated,
+)
+from hourglass.errors import InputError
+from hourglass.features import TabularPreprocessor
+from hourglass.features.statistics import (
+    merge_scales,
+    merge_schema,
+    scaled_preprocessor,
+    schema_preprocessor,
+    site_scales,
+    site_schema,
+)
+
+runner = CliRunner()
+
+
+def _mixed(n: int, seed: int) -> pd.DataFrame:
+    """Every role and fit decision: heavy tails (log1p), missing values (indicator, median), a
+    near-duplicate column, a rare category, a port and an IP column, a constant column."""
+    rng = np.random.default_rng(seed)
+    bytes_ = rng.lognormal(6, 2, n).round()
+    dur = rng.exponential(2.0, n)
+    dur[rng.random(n) < 0.05] = np.nan
+    return pd.DataFrame({
+        "proto": rng.choice(["tcp", "udp", "icmp", "gre"], n, p=[0.6, 0.3, 0.099, 0.001]),
+        "bytes": bytes_, "bytes_copy": bytes_ * 2.0 + 1.0, "duration": dur,
+        "rate": rng.uniform(0, 1, n), "flag": rng.integers(0, 2, n), "const": 7.0,
+        "dport": rng.choice([80, 443, 53, 22, 8080, 51515], n),
+        "src_ip": [f"10.0.{rng.integers(0, 4)}.{rng.integers(1, 255)}" for _ in range(n)],
+    })
+
+
+def _federated(params: dict, sites: list[pd.DataFrame]) -> TabularPreprocessor:
+    schema = merge_schema([site_schema(params, s) for s in sites], max_categories=params["max_categories"])
+    pre = schema_preprocessor(params, json.loads(json.dumps(schema)))  # through JSON, as on the wire
+    return scaled_preprocessor(pre, merge_scales([site_scales(pre, s) for s in sites]))
+
+
+@pytest.mark.parametrize("scaler", ["minmax", "standard"])
+def test_merged_statistics_give_the_pooled_preprocessing(scaler: str) -> None:
+    df = _mixed(3000, 0)
+    sites = [df.iloc[:500], df.iloc[500:1800], df.iloc[1800:]]
+    params = TabularPreprocessor(scaler=scaler, impute="constant").get_params()
+    pooled = TabularPreprocessor(**params).fit(df)
+    fed = _federated(params, sites)
+    a, b = pooled.to_dict(), fed.to_dict()
+    for key in ("columns", "roles", "numeric", "constant", "duplicates", "indicators", "log1p",
+                "categories", "other", "hashed", "ips", "ports", "feature_names", "impute"):
+        assert a[key] == b[key], key
+    assert b["duplicates"] == {"bytes_copy": "bytes"} and "bytes" in b["log1p"] and b["indicators"]
+    np.testing.assert_allclose(b["offset"], a["offset"], rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(b["scale"], a["scale"], rtol=1e-9)
+    test = _mixed(400, 1)
+    np.testing.assert_allclose(fed.transform(test), pooled.transform(test), rtol=1e-5, atol=1e-6)
+
+
+def test_sketched_statistics_are_near_the_pooled_ones_and_exact_for_one_site() -> None:
+    df = _mixed(3000, 2)
+    for scaler in ("robust", "quantile"):
+        params = TabularPreprocessor(scaler=scaler).get_params()
+        pooled = TabularPreprocessor(**params).fit(df)
+        one = _federated(params, [df])  # one site: its sketch holds the exact quantiles
+        np.testing.assert_allclose(one.transform(df), pooled.transform(df), atol=1e-5)
+        assert one.impute_ == pytest.approx(pooled.impute_)
+        sites = [g for _, g in df.groupby("proto")]  # non-IID: one site per protocol
+        fed = _federated(params, sites)
+        assert fed.feature_names_ == pooled.feature_names_
+        gap = np.abs(fed.transform(df) - pooled.transform(df)).max()
+        assert gap < 0.05, (scaler, gap)  # documented approximation: a mixture of sketches
+
+
+def test_sites_that_disagree_are_refused_clearly() -> None:
+    params = TabularPreprocessor().get_params()
+    a = pd.DataFrame({"x": [1.0, 2.0, 3.0], "y": ["a", "b", "a"]})
+    b = pd.DataFrame({"x": ["p", "q", "p"], "y": ["a", "b", "b"]})
+    with pytest.raises(InputError, match=r"column 'x'.*roles="):
+        merge_schema([site_schema(params, a), site_schema(params, b)])
+    with pytest.raises(InputError, match="site 2 has other columns"):
+        merge_schema([site_schema(params, a), site_schema(params, a.drop(columns="y"))])
+    # text columns: one-hot at each site (30 values each), hashed once pooled (60 > 50): the
+    # union of the values decides, as the pooled fit would
+    a = pd.DataFrame({"x": np.arange(200.0), "y": [f"a{i % 30}" for i in range(200)]})
+    b = pd.DataFrame({"x": np.arange(200.0), "y": [f"b{i % 30}" for i in range(200)]})
+    merged = merge_schema([site_schema(params, a), site_schema(params, b)])
+    assert [site_schema(params, s)["columns"]["y"]["role"] for s in (a, b)] == ["categorical"] * 2
+    assert merged["columns"]["y"]["role"] == "hash"
+    assert TabularPreprocessor().fit(pd.concat([a, b])).roles_["y"] == "hash"
+
+
+def _sites(seed: int = 0) -> list[pd.DataFrame]:
+    df = _mixed(1800, seed)
+    return [df.iloc[:400], df.iloc[400:1000], df.iloc[1000:]]
+
+
+@pytest.fixture(scope="module")
+def fed_pipe() -> hourglass.Pipeline:
+    det = AutoEncoder(hidden=(16, 4), epochs=1, verbose=0, device="cpu", random_state=0)
+    return run_federated(_sites(), det, rounds=4, local_epochs=4)
+
+
+def test_federated_autoencoder_trains_saves_and_scores(fed_pipe: hourglass.Pipeline, tmp_path: Path) -> None:
+    info = fed_pipe.info["federated"]
+    assert info["sites"] == 3 and info["rows"] == [400, 600, 800] and len(info["history"]) == 4
+    assert len(fed_pipe.detector_.val_scores_) == 40 + 60 + 80  # every site's 10% held out
+    test = _mixed(300, 5)
+    y = np.zeros(len(test), int)
+    y[::5] = 1
+    test.loc[y == 1, "rate"] = 5.0  # far outside [0, 1]
+    test.loc[y == 1, "proto"] = "esp"
+    scores = fed_pipe.score(test)
+    assert roc_auc_score(y, scores) > 0.9
+    assert fed_pipe.predict(test)[y == 1].mean() > 0.8
+    fed_pipe.save(tmp_path / "model")
+    loaded = hourglass.load(tmp_path / "model")
+    np.testing.assert_array_equal(loaded.score(test), scores)
+    test.to_csv(tmp_path / "test.csv", index=False)
+    res = runner.invoke(app, ["score", str(tmp_path / "model"), str(tmp_path / "test.csv"),
+                              "-o", str(tmp_path / "alerts.jsonl")])
+    assert res.exit_code == 0, res.output
+    alerts = [json.loads(x) for x in (tmp_path / "alerts.jsonl").read_text().splitlines()]
+    assert {a["row"] for a in alerts} >= set(np.flatnonzero(y == 1)[:10].tolist())
+
+
+def test_rounds_are_deterministic_and_fedavg_is_row_weighted() -> None:
+    det = VariationalAutoEncoder(hidden=(8, 2), epochs=1, verbose=0, device="cpu")
+    a = run_federated(_sites(1)[:2], det, rounds=2, local_epochs=1)
+    b = run_federated(_sites(1)[:2], det, rounds=2, local_epochs=1)
+    test = _mixed(50, 3)
+    np.testing.assert_array_equal(a.score(test), b.score(test))
+    avg = fedavg([([np.ones(3, np.float32), np.array(4, np.int64)], 100),
+                  ([np.zeros(3, np.float32), np.array(8, np.int64)], 300)])
+    assert avg[0].dtype == np.float32 and avg[0].tolist() == [0.25] * 3 and int(avg[1]) == 7
+
+
+def test_a_training_round_moves_batch_norm_statistics_that_then_average() -> None:
+    sites = _sites(2)
+    det = AutoEncoder(hidden=(8, 4), verbose=0, device="cpu")
+    server = FederatedServer(det, rounds=1, local_epochs=2)
+    clients = [Site(s, det) for s in sites]
+    for r in (1, 2, 3):
+        params, config = server.configure(r)
+        server.aggregate(r, [c.fit(params, config) for c in clients])
+    before = [w.copy() for w in server.weights_]
+    params, config = server.configure(4)
+    replies = [c.fit(params, config) for c in clients]
+    keys = list(det._build_module(len(server.features_.feature_names_)).state_dict())
+    mean_at = 2 + next(i for i, k in enumerate(keys) if k.endswith("running_mean"))
+    assert not np.array_equal(replies[0][0][mean_at], before[mean_at])  # not frozen
+    assert [n for _, n, _ in replies] == [360, 540, 720]
+    server.aggregate(4, replies)
+    expect = sum(p[mean_at] * n for p, n, _ in replies) / 1620
+    np.testing.assert_allclose(server.weights_[mean_at], expect, rtol=1e-5)
+
+
+def test_models_and_settings_that_cannot_federate_are_refused() -> None:
+    for det in (DeepSVDD(hidden=(4,), verbose=0), DenoisingAutoEncoder(hidden=(4, 2), verbose=0)):
+        with pytest.raises(InputError, match=r"federated|initialised from training rows"):
+            run_federated(_sites(), det, rounds=1)
+    server = FederatedServer(AutoEncoder(hidden=(8, 4), verbose=0))
+    _, config = server.configure(1)
+    other = Site(_sites()[0], AutoEncoder(hidden=(8, 2), verbose=0))
+    with pytest.raises(InputError, match="settings differ"):
+        other.fit([], config)
+    with pytest.raises(ValueError, match="rounds"):
+        FederatedServer(AutoEncoder(), rounds=0)
+    assert decode(encode({"a": [1, 2.5]})) == {"a": [1, 2.5]}
