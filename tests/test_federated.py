@@ -187,3 +187,20 @@ def test_models_and_settings_that_cannot_federate_are_refused() -> None:
     with pytest.raises(ValueError, match="rounds"):
         FederatedServer(AutoEncoder(), rounds=0)
     assert decode(encode({"a": [1, 2.5]})) == {"a": [1, 2.5]}
+
+
+def test_the_flower_wrappers_say_how_to_get_flower_when_it_is_absent() -> None:
+    try:
+        import flwr  # noqa: F401
+    except ImportError:
+        from hourglass.distributed.flower import flower_client, flower_strategy
+
+        with pytest.raises(InputError, match="pip install flwr"):
+            flower_client(Site(_sites()[0], AutoEncoder()))
+        with pytest.raises(InputError, match="pip install flwr"):
+            flower_strategy(FederatedServer(AutoEncoder()), sites=2)
+    else:  # Flower present: the wrappers build (benchmarks/federated_flower.py runs them)
+        from hourglass.distributed.flower import flower_client, flower_strategy
+
+        assert flower_client(Site(_sites()[0], AutoEncoder())) is not None
+        assert flower_strategy(FederatedServer(AutoEncoder()), sites=2) is not None
