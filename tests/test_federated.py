@@ -133,6 +133,7 @@ def test_federated_autoencoder_trains_saves_and_scores(fed_pipe: hourglass.Pipel
     scores = fed_pipe.score(test)
     assert roc_auc_score(y, scores) > 0.9
     assert fed_pipe.predict(test)[y == 1].mean() > 0.8
+    assert fed_pipe.model_card()["federated"].startswith("3 sites (400 + 600 + 800 rows), FedAvg")
     fed_pipe.save(tmp_path / "model")
     loaded = hourglass.load(tmp_path / "model")
     np.testing.assert_array_equal(loaded.score(test), scores)

@@ -401,14 +401,15 @@ class FederatedServer:
         pipe.detector_ = det
         n = len(self.scores_)
         pipe.info = {
+            "source": "federated training (rows stay at the sites)",
             "n_train_rows": int(self.schema_["rows"]), "n_features": d,
+            "fit_seconds": round(time.perf_counter() - self._start, 3),
             "threshold_fit": {"on": "held-out normal rows of every site (never trained on), scored "
                                     "by the final global model", "scores": HELD_OUT, "rows": n,
                               "anomalous": 0, "normal": n},
             "federated": {"sites": len(self.site_rows_), "rows": self.site_rows_,
                           "held_out_rows": self.site_held_out_, "rounds": self.rounds,
                           "local_epochs": self.local_epochs, "aggregation": "FedAvg weighted by rows",
-                          "seconds": round(time.perf_counter() - self._start, 3),
                           "history": self.history_},
         }
         return pipe

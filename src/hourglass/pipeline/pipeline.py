@@ -276,6 +276,12 @@ class Pipeline:
                    if parent.get("content_hash") else "")
                 + f", itself trained on {parent.get('n_train_rows')} rows; preprocessing frozen"
                 + ("; itself a warm start" if ws.get("previous") else ""))
+        fed = info.get("federated")
+        if fed:
+            card["federated"] = (
+                f"{fed.get('sites')} sites ({' + '.join(map(str, fed.get('rows', [])))} rows), "
+                f"{fed.get('aggregation', 'FedAvg')}, {fed.get('rounds')} rounds x "
+                f"{fed.get('local_epochs')} local epochs; preprocessing from merged site statistics")
         return card
 
     def _stream_card(self) -> dict[str, str]:
