@@ -218,8 +218,9 @@ def parse_roles(items: list[str] | None) -> dict[str, str]:
 __all__ += ["DriftWindowOpt"]
 
 DriftWindowOpt = Annotated[int, typer.Option(
-    "--drift-window", min=0, help="Drift check: warn on stderr (once per episode) when the share "
-                                  "of flagged rows among the last N scored rows is far above the "
-                                  "rate the threshold promises on held-out normal data (p < 1e-6); "
-                                  "rates and warnings in the end summary. 0: off. Outputs are "
-                                  "never changed.")]
+    "--drift-window", min=0, help="Drift check over the last N scored rows (sessions, steps): the "
+                                  "share flagged against the rate the threshold promises on "
+                                  "held-out normal data. score and stream warn on stderr once per "
+                                  "episode when it is far higher (p < 1e-6) and give the rates in "
+                                  "the end summary; serve reports it in GET /health. 0: off. "
+                                  "Outputs are never changed.")]

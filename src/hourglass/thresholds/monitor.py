@@ -290,6 +290,26 @@ class AlertRateMonitor:
         self.flagged += int(f.sum())
         return events
 
+    def status(self) -> dict[str, Any]:
+        """The state now, as plain JSON: the last window's rate and p-value, the run's totals.
+
+        Examples
+        --------
+        >>> mon = AlertRateMonitor(expected=0.01, window=100)
+        >>> _ = mon.update([0] * 150 + [1] * 50)
+        >>> st = mon.status()
+        >>> st["window_rate"], st["warning"], st["warnings"], st["p_value"] < 1e-6
+        (0.5, True, 1, True)
+        """
+        n = min(self.rows, self.window)
+        count = int(self._buf.sum())
+        return {"window": self.window, "rows": self.rows, "flagged": self.flagged,
+                "alert_rate": self.flagged / self.rows if self.rows else None,
+                "window_rows": n, "window_rate": count / n if n else None,
+                "expected_rate": self.expected,
+                "p_value": self.p_value(count, n) if n >= self.min_rows else None,
+                "warning": self.in_episode, "warnings": self.episodes}
+
     def _event(self, kind: str, i: int, count: int, n: int) -> DriftEvent:
         return DriftEvent(kind, self.rows + i, float(count) / float(n), int(n), self.expected,
                           self.p_value(int(count), int(n)))
