@@ -220,3 +220,13 @@ def parse_roles(items: list[str] | None) -> dict[str, str]:
             raise HourglassError(f"--role: expected COL=ROLE, got {item!r}")
         roles[col] = value
     return roles
+
+
+__all__ += ["DriftWindowOpt"]
+
+DriftWindowOpt = Annotated[int, typer.Option(
+    "--drift-window", min=0, help="Drift check: warn on stderr (once per episode) when the share "
+                                  "of flagged rows among the last N scored rows is far above the "
+                                  "rate the threshold promises on held-out normal data (p < 1e-6); "
+                                  "rates and warnings in the end summary. 0: off. Outputs are "
+                                  "never changed.")]

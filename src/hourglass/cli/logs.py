@@ -146,15 +146,18 @@ def _read_sessions(features: EventSessions, data: Path, *, strict: bool) -> Sess
 
 
 def score_logs(pipe: Pipeline, data: Path, output: Path, *, strict: bool,
-               anomalies_only: bool, ecs_rule: Any = None) -> str:
+               anomalies_only: bool, ecs_rule: Any = None, drift: Any = None) -> str:
     """Score the sessions of the log ``data``; write alerts (JSONL) or a score table; with
-    ``ecs_rule`` (an :class:`~hourglass.serve.ecs.AlertRule`), the alerts as ECS documents."""
+    ``ecs_rule`` (an :class:`~hourglass.serve.ecs.AlertRule`), the alerts as ECS documents;
+    ``drift`` (a :class:`~hourglass.cli._drift.DriftCheck`) gets the sessions' flags."""
     features = pipe.features_
     sessions = _read_sessions(features, data, strict=strict)
     start = time.perf_counter()
     scores = pipe.detector_.score(sessions.sequences)
     flags = pipe.detector_.threshold_predict(scores)
     seconds = time.perf_counter() - start
+    if drift is not None:
+        drift.update(np.asarray(flags))
     if detect_format(output) == "jsonl":
         alerts = session_alerts(pipe.detector_, sessions, scores, flags, features.templates())
         if ecs_rule is not None:

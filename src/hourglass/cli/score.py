@@ -22,6 +22,7 @@ from hourglass.cli._options import (
     ChunkMbOpt,
     DataArg,
     DatasetOpt,
+    DriftWindowOpt,
     FormatOpt,
     ModelArg,
     QuietOpt,
@@ -50,6 +51,7 @@ def score(
     chunk_mb: ChunkMbOpt = 16.0,
     alert_format: AlertFormatOpt = "hourglass",
     quiet: QuietOpt = False,
+    drift_window: DriftWindowOpt = 1000,
 ) -> None:
     """Score DATA with a saved model; write score, flag (0/1), calibrated and severity per row.
 
@@ -61,11 +63,15 @@ def score(
     With --alert-format ecs and a JSONL --output, each flagged row, session or time step is one
     Elastic Common Schema document (event.kind "alert", risk score, rule = the model and its
     content hash; --keep columns such as src_ip map to ECS fields), ready for a SIEM.
+
+    A drift check (--drift-window) compares the share of flagged rows with the rate the threshold
+    promises on held-out normal data and says on stderr when it is far higher.
     """
     import numpy as np  # the library is imported here, not for 'hourglass --help'
 
     from hourglass.cli import logs as log_cli
     from hourglass.cli import timeseries as ts_cli
+    from hourglass.cli._drift import DriftCheck
     from hourglass.cli.tables import resolve_spec, score_chunks
     from hourglass.ingest import ReadStats, atomic_output
     from hourglass.ingest.readers import detect_format, open_output
@@ -97,14 +103,18 @@ def score(
         if getattr(pipe.features_, "output", "tabular") == "events" and keep:
             raise HourglassError("--keep: not available for log models (the output has one row "
                                  "per session, with its id)")
+        drift = DriftCheck(pipe, drift_window)
         if getattr(pipe.features_, "output", "tabular") == "timeseries":
             summary = ts_cli.score_command(pipe, data, output, dataset=dataset, keep=keep,
-                                           anomalies_only=anomalies_only, ecs_rule=rule)
+                                           anomalies_only=anomalies_only, ecs_rule=rule,
+                                           drift=drift)
         if getattr(pipe.features_, "output", "tabular") == "events":
             summary = log_cli.score_logs(pipe, data, output, strict=strict,
-                                         anomalies_only=anomalies_only, ecs_rule=rule)
+                                         anomalies_only=anomalies_only, ecs_rule=rule,
+                                         drift=drift)
     if getattr(pipe.features_, "output", "tabular") in ("events", "timeseries"):
         err.print(summary, highlight=False)
+        drift.summary()
         out.print(f"wrote {output}", highlight=False)
         return
     with user_errors():
@@ -119,6 +129,7 @@ def score(
                 result.insert(0, "row", np.arange(n_rows, n_rows + len(df)))
                 n_rows += len(df)
                 flagged += int((result["flag"] == 1).sum())
+                drift.update(result["flag"].to_numpy())
                 if rule is not None:
                     writer.write(_ecs_docs(result, df, rule, keep))
                     continue
@@ -130,6 +141,7 @@ def score(
     report_skipped(stats, data)
     err.print(f"scored {n_rows} rows ({spec.name if spec else 'table'}), {flagged} flagged",
               highlight=False)
+    drift.summary()
     out.print(f"wrote {output}", highlight=False)
 
 

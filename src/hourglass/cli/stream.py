@@ -27,6 +27,7 @@ import typer
 
 from hourglass.cli._options import (
     AlertFormatOpt,
+    DriftWindowOpt,
     IdleTimeoutOpt,
     MaxSessionsOpt,
     ModelArg,
@@ -302,6 +303,7 @@ def stream(
     on_bad_rows: StreamBadRowsOpt = None,
     alert_format: AlertFormatOpt = "hourglass",
     quiet: QuietOpt = False,
+    drift_window: DriftWindowOpt = 1000,
 ) -> None:
     """Score JSON rows or live log lines as they arrive; one JSON alert per flagged row or event.
 
@@ -335,6 +337,10 @@ def stream(
 
     With --alert-format ecs each alert is an Elastic Common Schema document instead (the alert
     above under "hourglass"; --keep fields such as src_ip mapped to ECS fields).
+
+    A drift check watches the share of flagged rows (steps, sessions) among the last
+    --drift-window ones: a warning on stderr when it is far above the rate the threshold promises
+    on held-out normal data (once per episode), the rates and warnings beside the summary.
     """
     from hourglass.errors import InputError  # the library is imported here, not for --help
     from hourglass.serve import TableScorer
@@ -348,12 +354,16 @@ def stream(
     except KeyboardInterrupt:
         raise typer.Exit(130) from None
     where = str(input_file) if input_file is not None else "<stdin>"
+    from hourglass.cli._drift import DriftCheck
+
+    with user_errors():
+        drift = DriftCheck(scorer.pipeline, drift_window, causal=True)
     if getattr(scorer, "kind", None) == "timeseries":
         from hourglass.cli.stream_series import run as run_series
 
         return run_series(scorer, read, sink, where=where, batch=batch, max_delay=max_delay_ms / 1000,
                           on_bad_rows=on_bad_rows or "error", output=output, explain=explain,
-                          keep=keep, all_rows=all_rows)
+                          keep=keep, all_rows=all_rows, drift=drift)
     if not isinstance(scorer, TableScorer):
         from hourglass.cli.stream_logs import run
 
@@ -366,7 +376,7 @@ def stream(
 
         return run(scorer, read, sink, where=where, batch=batch, max_delay=max_delay_ms / 1000,
                    on_bad_rows=on_bad_rows or "skip", output=output, idle_timeout=idle_timeout,
-                   render=render)
+                   render=render, drift=drift)
     if rule is not None:
         from hourglass.serve.ecs import to_ecs
     on_bad_rows = on_bad_rows or "error"
@@ -387,6 +397,7 @@ def stream(
         err.print(f"streamed {n_rows:,} rows from {where}, {flagged:,} flagged{skipped}, "
                   f"{n_rows / took if took > 0 else 0:,.0f} rows/s{moved}", highlight=False,
                   soft_wrap=True)
+        drift.summary()
 
     with stream_guard(sink, output, summary, lambda: bool(n_rows or bad)):
         for lines_batch in LineBatcher(read, batch, max_delay_ms / 1000):
@@ -427,6 +438,7 @@ def stream(
                     out_lines.append(json.dumps({**alert, **kept}))
                 n_rows += len(rows)
                 flagged += sum(result["flags"])
+                drift.update(result["flags"])
                 if out_lines:
                     sink.write(("\n".join(out_lines) + "\n").encode())
                 sink.flush()

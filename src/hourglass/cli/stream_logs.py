@@ -81,21 +81,37 @@ def summary_line(counts: dict[str, Any], where: str, seconds: float, mode: str) 
 def run(scorer: Any, read: Callable[[int], bytes], sink: IO[bytes], *, where: str, batch: int,
         max_delay: float, on_bad_rows: str, output: Path | None,
         idle_timeout: float | None = None,
-        render: Callable[[dict[str, Any]], dict[str, Any]] | None = None) -> None:
+        render: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+        drift: Any = None) -> None:
     """Stream the lines of ``read`` through ``scorer`` and write the alerts to ``sink`` (each
-    made into what ``render`` returns for it, when given: an ECS document)."""
+    made into what ``render`` returns for it, when given: an ECS document). ``drift`` (a
+    :class:`~hourglass.cli._drift.DriftCheck`) gets the flags of the sessions as they close
+    (whole-session models; the flagged ones last within a micro-batch); event-by-event models
+    (DeepLog) are not checked: their threshold's rate is per session, their alerts per event."""
     import json
+
+    import numpy as np
 
     from hourglass.cli.stream import LineBatcher, stream_guard
 
     start = time.perf_counter()
     started = False
+    watch = drift is not None and drift.monitor is not None and scorer.mode == "session"
+    closed = [0]
 
     def summary() -> None:
         err.print(summary_line(scorer.counts(), where, time.perf_counter() - start, scorer.mode),
                   highlight=False, soft_wrap=True)
+        if watch:
+            drift.summary()
 
     def write(alerts: list[dict[str, Any]]) -> None:
+        if watch:
+            c = scorer.counts()
+            n = c["sessions"] - c["live"] - closed[0]
+            closed[0] += n
+            k = min(len(alerts), n)
+            drift.update(np.r_[np.zeros(n - k, dtype=np.int8), np.ones(k, dtype=np.int8)])
         if alerts:
             if render is not None:
                 alerts = [render(a) for a in alerts]

@@ -93,8 +93,9 @@ def summary_line(counts: dict[str, int], bad: list[int], where: str, seconds: fl
 
 def run(scorer: Any, read: Callable[[int], bytes], sink: IO[bytes], *, where: str, batch: int,
         max_delay: float, on_bad_rows: str, output: Path | None, explain: int | None,
-        keep: list[str] | None, all_rows: bool) -> None:
-    """Stream the JSON lines of ``read`` through ``scorer``; alerts to ``sink``, flushed per batch."""
+        keep: list[str] | None, all_rows: bool, drift: Any = None) -> None:
+    """Stream the JSON lines of ``read`` through ``scorer``; alerts to ``sink``, flushed per batch;
+    ``drift`` (a :class:`~hourglass.cli._drift.DriftCheck`) gets every scored step's flag."""
     import json
 
     from hourglass.cli.stream import LineBatcher, _parse, stream_guard
@@ -106,13 +107,21 @@ def run(scorer: Any, read: Callable[[int], bytes], sink: IO[bytes], *, where: st
         err.print(summary_line(scorer.counts(), sorted(bad), where, time.perf_counter() - start,
                                scorer.window, scorer.threshold, scorer.threshold_note is None),
                   highlight=False, soft_wrap=True)
+        if drift is not None:
+            drift.summary()
 
     with stream_guard(sink, output, summary, lambda: bool(scorer.counts()["rows"] or bad)):
         for lines_batch in LineBatcher(read, batch, max_delay):
             rows, lines, problem = _parse(lines_batch, where, on_bad_rows, bad)
             by_line = dict(zip(lines, rows, strict=True))
+            watch = drift is not None and drift.monitor is not None
             alerts, bad_rows = scorer.feed(list(zip(lines, rows, strict=True)), explain=explain,
-                                           all_steps=all_rows, stop_at_bad=on_bad_rows == "error")
+                                           all_steps=all_rows or watch,
+                                           stop_at_bad=on_bad_rows == "error")
+            if watch:  # every scored step came back, with its flag: the check sees them all
+                drift.update([a["flag"] for a in alerts])
+                if not all_rows:  # then only the flagged ones, as without the check
+                    alerts = [{k: v for k, v in a.items() if k != "flag"} for a in alerts if a["flag"]]
             out = []
             for alert in alerts:
                 row = by_line[alert["line"]]

@@ -329,14 +329,18 @@ def report_train(pipe: Pipeline, output: Path, err: Console, out: Console) -> No
 
 
 def score_command(pipe: Pipeline, data: Path, output: Path, *, dataset: str | None,
-                  keep: list[str] | None, anomalies_only: bool, ecs_rule: Any = None) -> str:
+                  keep: list[str] | None, anomalies_only: bool, ecs_rule: Any = None,
+                  drift: Any = None) -> str:
     """``hourglass score`` for a time-series model; returns the summary line. With ``ecs_rule``
-    (an :class:`~hourglass.serve.ecs.AlertRule`), one ECS document per flagged step (JSONL)."""
+    (an :class:`~hourglass.serve.ecs.AlertRule`), one ECS document per flagged step (JSONL);
+    ``drift`` (a :class:`~hourglass.cli._drift.DriftCheck`) gets the steps' flags."""
     if keep:
         raise HourglassError("--keep: not available for time-series models (the output has one "
                              "row per time step, with its timestamp)")
     result = score_timeseries(pipe, read_series(data, dataset or pipe.info.get("dataset")))
     n, flagged = len(result), int(result["flag"].sum())
+    if drift is not None:
+        drift.update(result["flag"].to_numpy())
     if ecs_rule is not None:
         import json
 

@@ -24,9 +24,10 @@ from hourglass.thresholds.base import (
 )
 from hourglass.thresholds.budget import AlertBudget, events_per_day
 from hourglass.thresholds.calibration import SEVERITIES, Calibrator
+from hourglass.thresholds.monitor import AlertRateMonitor, DriftEvent, expected_alert_rate
 from hourglass.thresholds.pot import DSPOT, POT, SPOT
 from hourglass.thresholds.supervised import BestF1, BestFBeta
 
-__all__ = ["DSPOT", "HELD_OUT", "POT", "SEVERITIES", "SPOT", "TRAINING", "AlertBudget", "BestF1",
-           "BestFBeta", "Calibrator", "Contamination", "Fixed", "Percentile", "Threshold", "events_per_day",
-           "threshold_from_dict", "threshold_from_spec"]
+__all__ = ["DSPOT", "HELD_OUT", "POT", "SEVERITIES", "SPOT", "TRAINING", "AlertBudget", "AlertRateMonitor",
+           "BestF1", "BestFBeta", "Calibrator", "Contamination", "DriftEvent", "Fixed", "Percentile",
+           "Threshold", "events_per_day", "expected_alert_rate", "threshold_from_dict", "threshold_from_spec"]

@@ -1,0 +1,337 @@
+"""Alert-rate monitor: says, without labels, when the traffic no longer matches the model's normal.
+
+A threshold fitted on held-out normal scores promises a false-alarm rate (``Percentile(99)``:
+about 1 % of normal rows). When normal traffic drifts away from the training data, the rate of
+flagged rows climbs above that promise and the analyst drowns. :class:`AlertRateMonitor` watches
+the flags of the last ``window`` scored rows and fires (once per episode) when their count is too
+high to be the threshold's promised rate by chance.
+
+Why the flag rate and a binomial test, not a KS/PSI test on calibrated scores: the flag rate is
+the quantity the analyst lives with, it works for every threshold rule, and its test has one
+interpretable knob. A KS or PSI test on calibrated scores (uniform on held-out normal data) also
+moves when the bulk of the score distribution shifts without any change in alerts, and on windows
+of thousands of rows it turns significant for shifts nobody would act on.
+
+Why a beta-binomial rather than a plain binomial: the threshold was estimated from ``n_ref``
+held-out normal scores, so its true rate on fresh normal rows is itself uncertain (a percentile
+of 500 scores can flag 1.5 % instead of 1 %). The count of flags in ``n`` rows is then
+beta-binomial with mean ``n * expected`` and the rate's sampling spread ``expected (1 - expected)
+/ n_ref``; with ``n_ref=None`` it is the plain binomial. Rows are taken as independent; where
+alerts come in runs (time series scored from overlapping windows), ``run_length`` (the mean run
+of consecutive alerts on normal data, see :func:`mean_run_length`) shrinks the sample to runs.
+A burst of real attacks also raises the rate: the monitor says "not the normal the model
+knows", and the analyst decides whether it is an attack or a drift that calls for retraining.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from hourglass.errors import InputError
+
+__all__ = ["AlertRateMonitor", "DriftEvent", "ExpectedRate", "expected_alert_rate", "mean_run_length"]
+
+_GRID = 64  # partial windows are tested at about this many sizes (conservatively rounded up)
+
+
+@dataclass(frozen=True)
+class ExpectedRate:
+    """The alert rate a fitted threshold promises on normal data, and where it comes from.
+
+    ``n_ref`` is how many held-out normal scores that promise rests on (``None``: taken as exact).
+    """
+
+    rate: float
+    n_ref: int | None
+    source: str
+
+
+def expected_alert_rate(threshold: Any, normal_scores: object | None = None) -> ExpectedRate:
+    """The share of normal rows ``threshold`` is expected to flag.
+
+    The rule's own promise where it has one: ``Percentile(q)`` → ``1 - q/100``,
+    ``Contamination(c)`` → ``c``, ``POT``/``SPOT``/``DSPOT`` → the risk ``q``, ``AlertBudget`` →
+    its risk (budget / events). Any other rule (fixed, best-F1 ...) → its measured rate on the
+    held-out normal scores ``normal_scores`` (kept within ``0.5 / n`` of 0 and 1: none of ``n``
+    flagged bounds the rate, it does not make it zero). A threshold fitted on training scores (nothing
+    held out) understates the rate on fresh normal rows: the source says so.
+
+    Examples
+    --------
+    >>> from hourglass.thresholds import Fixed, Percentile
+    >>> s = np.arange(1000.0)
+    >>> r = expected_alert_rate(Percentile(99).fit(s))
+    >>> round(r.rate, 4), r.n_ref
+    (0.01, 1000)
+    >>> expected_alert_rate(Fixed(949.5).fit(s), s).rate
+    0.05
+    """
+    name = type(threshold).__name__
+    if not hasattr(threshold, "value_"):
+        raise InputError(f"expected_alert_rate: the {name} threshold is not fitted")
+    n_fit = int(getattr(threshold, "n_fit_", 0)) or None
+    rate: float | None = None
+    if name == "Percentile":
+        rate = round(1.0 - float(threshold.q) / 100.0, 12)
+    elif name == "Contamination":
+        rate = float(threshold.c)
+    elif name in ("POT", "SPOT", "DSPOT"):
+        rate = float(threshold.q)
+    elif name == "AlertBudget" and hasattr(threshold, "q_"):
+        rate = float(threshold.q_)
+    if rate is not None:
+        source = f"its rule ({threshold.describe()})"
+    else:
+        if normal_scores is None:
+            raise InputError(f"expected_alert_rate: a {name} threshold promises no rate; pass the "
+                             "held-out normal scores to measure it on")
+        s = np.asarray(normal_scores, dtype=np.float64).ravel()
+        if s.size == 0:
+            raise InputError("expected_alert_rate: no held-out normal scores")
+        k = int((threshold.predict(s) == 1).sum())
+        # none (all) of n flagged bounds the rate, it does not make it 0 (1)
+        rate, n_fit = min(max(k, 0.5), s.size - 0.5) / s.size, int(s.size)
+        source = f"its rate on {s.size:,} held-out normal scores ({threshold.describe()})"
+    if getattr(threshold, "fitted_on_", None) == "training scores (no held-out rows)":
+        source += ("; fitted on training scores, which fresh normal rows exceed more often: the "
+                   "monitor may fire on normal traffic")
+    return ExpectedRate(float(rate), n_fit, source)
+
+
+def mean_run_length(flags: object) -> float:
+    """Mean length of the runs of consecutive 1s in ``flags`` (1.0 when there are none).
+
+    Examples
+    --------
+    >>> mean_run_length([0, 1, 1, 0, 1, 0, 0, 1, 1, 1])
+    2.0
+    """
+    f = np.asarray(flags).ravel().astype(bool)
+    starts = int(f[0]) + int((f[1:] & ~f[:-1]).sum()) if f.size else 0
+    return float(f.sum() / starts) if starts else 1.0
+
+
+@dataclass(frozen=True)
+class DriftEvent:
+    """The monitor fired (``kind="fired"``) or its episode ended (``"cleared"``) at ``row``
+    (counted from 0 over every row the monitor saw), with the window's rate and p-value."""
+
+    kind: str
+    row: int
+    rate: float
+    window_rows: int
+    expected: float
+    p_value: float
+
+    def describe(self) -> str:
+        """One line for a person, e.g. for stderr."""
+        if self.kind == "cleared":
+            return (f"alert rate back to {_pct(self.rate)} over the last {self.window_rows:,} rows "
+                    f"(row {self.row:,}; {_pct(self.expected)} expected)")
+        return (f"alert rate {_pct(self.rate)} over the last {self.window_rows:,} rows (row "
+                f"{self.row:,}) vs {_pct(self.expected)} expected on held-out normal data "
+                f"({_p(self.p_value)}): normal traffic may have drifted from training, or an attack "
+                "is under way; if the alerts look benign, retrain (see README, Drift and retraining)")
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.2g}%" if x < 0.001 else f"{100 * x:.1f}%"
+
+
+def _p(p: float) -> str:
+    return "p < 1e-6" if p < 1e-6 else f"p = {p:.1g}"
+
+
+class AlertRateMonitor:
+    """Fire when the flag rate over the last ``window`` rows is too high for the threshold.
+
+    After each row (once at least ``min_rows`` have been seen) the count of flags among the last
+    ``min(window, rows seen)`` rows is tested one-sided against the ``expected`` rate
+    (beta-binomial, see the module notes). The monitor fires when the p-value falls below
+    ``alpha`` and stays in that episode until the p-value is back above ``clear_alpha``
+    (hysteresis: one warning per episode, not one per row). ``alpha`` is small because the test
+    is repeated after every row. Scores, flags and outputs are never changed.
+
+    Parameters
+    ----------
+    expected
+        Share of normal rows the threshold flags, in (0, 1) (see :func:`expected_alert_rate`).
+    window
+        Rows in the sliding window.
+    n_ref
+        Held-out normal scores the expected rate was estimated from (``None``: exact).
+    alpha, clear_alpha
+        p-value below which the monitor fires; above which an episode ends.
+    run_length
+        Mean length of alert runs on normal data (1 for independent rows).
+    min_rows
+        Fewest rows before the first test (default ``window // 4``).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> mon = AlertRateMonitor(expected=0.01, window=1000)
+    >>> mon.update(rng.random(5000) < 0.01)          # normal traffic: about 1 % flagged
+    []
+    >>> [e.kind for e in mon.update(rng.random(5000) < 0.07)]   # drift: 7 % flagged
+    ['fired']
+    >>> [e.kind for e in mon.update(rng.random(5000) < 0.01)]   # back to normal
+    ['cleared']
+    >>> mon.episodes, mon.rows
+    (1, 15000)
+    """
+
+    def __init__(self, expected: float, window: int = 1000, *, n_ref: int | None = None,
+                 alpha: float = 1e-6, clear_alpha: float = 1e-2, run_length: float = 1.0,
+                 min_rows: int | None = None) -> None:
+        self.expected = float(expected)
+        self.window = int(window)
+        self.n_ref = None if n_ref is None else int(n_ref)
+        self.alpha = float(alpha)
+        self.clear_alpha = float(clear_alpha)
+        self.run_length = float(run_length)
+        self.min_rows = self.window // 4 if min_rows is None else int(min_rows)
+        if not 0 < self.expected < 1:
+            raise InputError(f"AlertRateMonitor: expected must be in (0, 1), got {expected}")
+        if self.window < 1:
+            raise InputError(f"AlertRateMonitor: window must be >= 1 rows, got {window}")
+        if self.n_ref is not None and self.n_ref < 1:
+            raise InputError(f"AlertRateMonitor: n_ref must be >= 1 or None, got {n_ref}")
+        if not 0 < self.alpha < self.clear_alpha < 1:
+            raise InputError(f"AlertRateMonitor: need 0 < alpha < clear_alpha < 1, got alpha={alpha}, "
+                             f"clear_alpha={clear_alpha}")
+        if not self.run_length >= 1:
+            raise InputError(f"AlertRateMonitor: run_length must be >= 1, got {run_length}")
+        self.min_rows = min(max(self.min_rows, 1), self.window)
+        self._buf = np.zeros(self.window, dtype=np.int8)  # ring buffer of the last window flags
+        self._pos = 0
+        self.rows = 0
+        self.flagged = 0
+        self.episodes = 0
+        self.in_episode = False
+        self.events: list[DriftEvent] = []  # the fired events of the run (cleared ones not kept)
+        self.peak_rate = 0.0
+        step = max(1, math.ceil(self.window / _GRID))
+        # window sizes tested: a partial window of n rows uses the critical counts of the next
+        # size up (more rows, higher counts: conservative); the full window its own
+        self._sizes = np.unique(np.r_[np.arange(step, self.window, step), self.window])
+        self._fire, self._clear = self._critical_counts(self._sizes)
+
+    def _dist(self, n: np.ndarray | int) -> Any:
+        from scipy import stats  # scipy only when a monitor is built
+
+        n_eff = np.maximum(np.floor(np.asarray(n) / self.run_length), 1).astype(np.int64)
+        if self.n_ref is None:
+            return stats.binom(n_eff, self.expected)
+        return stats.betabinom(n_eff, self.expected * self.n_ref, (1 - self.expected) * self.n_ref)
+
+    def _critical_counts(self, sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Fewest flags (in rows) with a p-value below ``alpha`` / below ``clear_alpha``."""
+        dist = self._dist(sizes)
+        # isf(q) is the smallest k with P(X > k) <= q, so a count of k + 1 has p-value <= q
+        fire = (np.asarray(dist.isf(self.alpha), dtype=np.float64) + 1) * self.run_length
+        clear = (np.asarray(dist.isf(self.clear_alpha), dtype=np.float64) + 1) * self.run_length
+        return np.ceil(fire - 1e-9), np.ceil(clear - 1e-9)
+
+    def p_value(self, count: int, n: int) -> float:
+        """One-sided p-value of ``count`` flags among ``n`` rows under the expected rate."""
+        return float(self._dist(n).sf(math.ceil(count / self.run_length) - 1))
+
+    def update(self, flags: Iterable[int] | np.ndarray) -> list[DriftEvent]:
+        """Take the flags (0/1) of the next rows, in order; the events they caused (usually none)."""
+        f = np.asarray(flags if isinstance(flags, np.ndarray) else list(flags)).ravel()
+        if f.size == 0:
+            return []
+        if not np.isin(f, (0, 1)).all():
+            raise InputError("AlertRateMonitor.update: flags must be 0 or 1")
+        f = f.astype(np.int8)
+        w = self.window
+        past = np.roll(self._buf, -self._pos)  # the last w flags, oldest first (zeros at start)
+        cs = np.concatenate([[0], np.cumsum(np.concatenate([past, f]), dtype=np.int64)])
+        idx = np.arange(f.size) + w + 1  # cumsum index just past each new row
+        counts = cs[idx] - cs[idx - w]
+        seen = np.minimum(self.rows + np.arange(1, f.size + 1), w)
+        which = np.searchsorted(self._sizes, seen, side="left")
+        fire_at, clear_at = self._fire[which], self._clear[which]
+        tested = seen >= self.min_rows
+        events: list[DriftEvent] = []
+        i = 0
+        while i < f.size:
+            if not self.in_episode:
+                hits = np.flatnonzero(tested[i:] & (counts[i:] >= fire_at[i:]))
+                if not hits.size:
+                    break
+                i += int(hits[0])
+                self.in_episode, self.episodes = True, self.episodes + 1
+                ev = self._event("fired", i, counts[i], seen[i])
+                self.events.append(ev)
+            else:
+                hits = np.flatnonzero(counts[i:] < clear_at[i:])
+                if not hits.size:
+                    break
+                i += int(hits[0])
+                self.in_episode = False
+                ev = self._event("cleared", i, counts[i], seen[i])
+            events.append(ev)
+            i += 1
+        if tested.any():
+            self.peak_rate = max(self.peak_rate, float((counts[tested] / seen[tested]).max()))
+        # keep the last w flags in the ring buffer
+        tail = f[-w:]
+        pos = (self._pos + np.arange(f.size - tail.size, f.size)) % w
+        self._buf[pos] = tail
+        self._pos = int((self._pos + f.size) % w)
+        self.rows += int(f.size)
+        self.flagged += int(f.sum())
+        return events
+
+    def _event(self, kind: str, i: int, count: int, n: int) -> DriftEvent:
+        return DriftEvent(kind, self.rows + i, float(count) / float(n), int(n), self.expected,
+                          self.p_value(int(count), int(n)))
+
+    def summary(self) -> str:
+        """The run's alert rate beside the expected one and the episodes, in one line.
+
+        Examples
+        --------
+        >>> mon = AlertRateMonitor(expected=0.01, window=100)
+        >>> _ = mon.update(([0] * 99 + [1]) * 10)   # one flag in a hundred
+        >>> mon.summary().split("; ")[1]
+        'no drift warning (window 100 rows)'
+        """
+        rate = self.flagged / self.rows if self.rows else 0.0
+        head = (f"alert rate {_pct(rate)} over {self.rows:,} rows vs {_pct(self.expected)} expected on "
+                "held-out normal data")
+        if self.rows < self.min_rows:
+            return f"{head}; too few rows for the drift check (needs {self.min_rows:,})"
+        if self.n_ref is not None and self.n_ref < 1000:
+            head += f" (a rate estimated from only {self.n_ref:,} held-out scores: loose)"
+        if not self.episodes:
+            return f"{head}; no drift warning (window {self.window:,} rows)"
+        first = self.events[0]
+        rows = ", ".join(f"{e.row:,}" for e in self.events[:5]) + (" ..." if self.episodes > 5 else "")
+        return (f"{head}; drift warning fired {self.episodes} time(s) (at row {rows}; peak "
+                f"{_pct(self.peak_rate)} over {self.window:,} rows, first {_p(first.p_value)}"
+                f"{', still on at the end' if self.in_episode else ''}): normal traffic may have "
+                "drifted from training, or an attack is under way; see README, Drift and retraining")
+
+    @classmethod
+    def from_threshold(cls, threshold: Any, normal_scores: object | None = None, window: int = 1000,
+                       **kwargs: Any) -> AlertRateMonitor:
+        """A monitor for a fitted threshold (its rate from :func:`expected_alert_rate`).
+
+        Examples
+        --------
+        >>> from hourglass.thresholds import Percentile
+        >>> mon = AlertRateMonitor.from_threshold(Percentile(99).fit(np.arange(5000.0)))
+        >>> mon.expected, mon.n_ref
+        (0.01, 5000)
+        """
+        exp = expected_alert_rate(threshold, normal_scores)
+        kwargs.setdefault("n_ref", exp.n_ref)
+        return cls(exp.rate, window, **kwargs)
