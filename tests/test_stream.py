@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -271,3 +272,121 @@ def test_a_reader_that_goes_away_stops_the_stream_with_one_line(files: dict[str,
             proc.wait()
     assert proc.returncode == 1, err
     assert "output closed by its reader; stopping" in err and "Traceback" not in err
+
+
+# SQLite alert sink: 'score -o x.sqlite' and 'stream -o x.sqlite'
+
+def _sqlite_rows(path: Path, table: str = "alerts") -> pd.DataFrame:
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        return pd.read_sql_query(f"SELECT * FROM {table}", conn)
+
+
+def test_score_to_sqlite_holds_the_rows_the_jsonl_holds(files: dict[str, Path]) -> None:
+    d = files["dir"]
+    for out in (d / "scored.jsonl", d / "scored.sqlite"):
+        res = runner.invoke(app, ["score", str(files["model"]), str(files["csv"]), "-o", str(out),
+                                  "--keep", "label", "--keep", "proto", "-q"])
+        assert res.exit_code == 0, res.output
+    want = pd.read_json(d / "scored.jsonl", lines=True)
+    got = _sqlite_rows(d / "scored.sqlite")
+    assert len(got) == 60 and got["flag"].sum() >= 10
+    pd.testing.assert_frame_equal(got, want, check_dtype=False)
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(d / "scored.sqlite")) as conn:
+        types = {r[1]: r[2] for r in conn.execute("PRAGMA table_info(alerts)")}
+    assert types == {"row": "INTEGER", "score": "REAL", "flag": "INTEGER", "calibrated": "REAL",
+                     "severity": "TEXT", "label": "TEXT", "proto": "TEXT"}
+    # ECS documents: the main fields as columns, the whole document as JSON
+    res = runner.invoke(app, ["score", str(files["model"]), str(files["csv"]), "-o",
+                              str(d / "ecs.sqlite"), "--alert-format", "ecs", "--sqlite-table", "ecs"])
+    assert res.exit_code == 0, res.output
+    ecs = _sqlite_rows(d / "ecs.sqlite", "ecs")
+    assert len(ecs) == int(want["flag"].sum())
+    docs = [json.loads(x) for x in ecs["doc"]]
+    assert ecs["score"].tolist() == [doc["hourglass"]["score"] for doc in docs]
+    assert sorted(doc["hourglass"]["row"] for doc in docs) == want.loc[want["flag"] == 1, "row"].tolist()
+    assert ecs["risk_score"].notna().all() and ecs["rule_id"].notna().all()
+
+
+def test_score_to_sqlite_leaves_no_file_on_error(files: dict[str, Path]) -> None:
+    d = files["dir"] / "err"
+    d.mkdir()
+    res = runner.invoke(app, ["score", str(files["model"]), str(files["csv"]), "-o", str(d / "a.sqlite"),
+                              "--keep", "nope", "-q"])
+    assert res.exit_code == 2 and "--keep: no column 'nope'" in res.stderr
+    assert list(d.iterdir()) == []
+    for args, message in ((["-o", str(d / "a.sqlite.gz")], "uncompressed"),
+                          (["-o", str(d / "a.csv"), "--sqlite-table", "x"], "only for a SQLite"),
+                          (["-o", str(d / "a.db"), "--sqlite-table", "x y"], "letters, digits")):
+        res = runner.invoke(app, ["score", str(files["model"]), str(files["csv"]), *args])
+        assert res.exit_code == 2 and message in res.stderr and len(res.stderr.strip().splitlines()) == 1
+    assert list(d.iterdir()) == []
+
+
+def test_stream_to_sqlite_appends_and_refuses_a_table_of_other_columns(files: dict[str, Path]) -> None:
+    import sqlite3
+
+    db = files["dir"] / "stream.sqlite"
+    res = _stream(files, "-o", str(db), "--keep", "proto", "--batch", "7")
+    assert res.exit_code == 0, res.output
+    assert res.stdout == ""
+    want = _alerts(_stream(files, "--keep", "proto").stdout)
+    got = _sqlite_rows(db)
+    assert got["row"].tolist() == [a["row"] for a in want]
+    np.testing.assert_allclose(got["score"], [a["score"] for a in want], rtol=1e-6)
+    assert got["proto"].tolist() == [a["proto"] for a in want] and got["why"].isna().all()
+    res = _stream(files, "-o", str(db), "--keep", "proto", "--explain", "1")  # same columns: appended
+    assert res.exit_code == 0, res.output
+    got = _sqlite_rows(db)
+    assert len(got) == 2 * len(want) and got["why"].notna().sum() == len(want)
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    res = _stream(files, "-o", str(db))  # no 'proto' column this time: a different table
+    assert res.exit_code == 2 and "Traceback" not in res.output
+    assert res.stderr.startswith("error:") and "table 'alerts' has columns" in res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1
+    assert len(_sqlite_rows(db)) == 2 * len(want)  # untouched
+    res = _stream(files, "-o", str(db), "--sqlite-table", "plain")  # another table in the same file
+    assert res.exit_code == 0 and len(_sqlite_rows(db, "plain")) == len(want)
+    (files["dir"] / "text.db").write_text("not a database\n" * 100)
+    res = _stream(files, "-o", str(files["dir"] / "text.db"))
+    assert res.exit_code == 2 and "cannot open it as a SQLite database" in res.stderr
+
+
+def test_stream_to_sqlite_can_be_read_while_it_runs_and_keeps_batches_on_ctrl_c(
+        files: dict[str, Path]) -> None:
+    import sqlite3
+
+    db = files["dir"] / "live.sqlite"
+    rows = files["jsonl"].read_text().splitlines()
+    env = {**os.environ, "PYTHONPATH": SRC + os.pathsep + os.environ.get("PYTHONPATH", ""),
+           "OMP_NUM_THREADS": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "hourglass", "stream", str(files["model"]), "--all",
+                             "--max-delay-ms", "20", "-o", str(db)], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    with reaped(proc):
+        assert proc.stdin is not None
+        seen = 0
+        for first, last in ((0, 5), (5, 25)):
+            proc.stdin.write(("\n".join(rows[first:last]) + "\n").encode())
+            proc.stdin.flush()
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:  # a reader queries while the writer runs
+                if db.exists():
+                    with contextlib.closing(sqlite3.connect(db, timeout=5)) as conn:
+                        with contextlib.suppress(sqlite3.OperationalError):  # table not there yet
+                            seen = conn.execute("SELECT count(*) FROM alerts").fetchone()[0]
+                if seen == last:
+                    break
+                time.sleep(0.05)
+            assert seen == last, f"{seen} rows in the database, expected {last}"
+            assert proc.poll() is None
+        err = interrupt(proc)
+    assert proc.returncode == 130, err
+    assert "streamed 25 rows" in err.decode()
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert [r[0] for r in conn.execute("SELECT row FROM alerts")] == list(range(25))

@@ -318,3 +318,33 @@ def test_cli_stream_whole_session_keys_model(tmp_path) -> None:  # type: ignore[
     out = [json.loads(x) for x in r.stdout.splitlines() if x.startswith("{")]
     assert [(a["session"], a["closed"]) for a in out] == [("2", "end")]
     assert "sessions scored as they closed" in r.stderr and "5 keys never seen in training" in r.stderr
+
+
+def test_log_alerts_to_sqlite_stream_and_score(model_dir, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import sqlite3
+
+    lines, broken = live_log(20, seed=7)
+    src = tmp_path / "live.log"
+    src.write_text("\n".join(lines) + "\n")
+    runner = CliRunner()
+    r = runner.invoke(app, ["stream", str(model_dir), "--input", str(src), "--batch", "8"])
+    want = [json.loads(x) for x in r.stdout.splitlines() if x.startswith("{")]
+    db = tmp_path / "alerts.db"
+    r = runner.invoke(app, ["stream", str(model_dir), "--input", str(src), "--batch", "8", "-o", str(db)])
+    assert r.exit_code == 0 and r.stdout == "", r.output
+    conn = sqlite3.connect(db)
+    got = conn.execute("SELECT session, line, key, template, seen_in_training, score, doc FROM alerts "
+                       "ORDER BY rowid").fetchall()
+    assert [json.loads(g[-1]) for g in got] == want and {g[0] for g in got} >= broken
+    assert [g[:5] for g in got] == [(a["session"], a["line"], a["key"], a["template"],
+                                     int(a["seen_in_training"])) for a in want]
+    # 'score' on the whole log: one alert per flagged session, as its JSONL has them
+    for out in (tmp_path / "scored.jsonl", tmp_path / "scored.sqlite"):
+        r = runner.invoke(app, ["score", str(model_dir), str(src), "-o", str(out), "-q"])
+        assert r.exit_code == 0, r.output
+    want = [json.loads(x) for x in (tmp_path / "scored.jsonl").read_text().splitlines()]
+    conn = sqlite3.connect(tmp_path / "scored.sqlite")
+    got = conn.execute("SELECT session, line, key, n_events, doc FROM alerts ORDER BY rowid").fetchall()
+    assert [json.loads(g[-1]) for g in got] == want and len(want) >= len(broken)
+    assert [g[:4] for g in got] == [(a["session"], a["unexpected"]["line"], a["unexpected"]["key"],
+                                     a["n_events"]) for a in want]

@@ -181,3 +181,23 @@ def test_a_forecaster_without_timestamps_scores_its_context_plus_horizon_window(
     want = [float(pipe.detector_.score(X[t - 6:t + 1])[-1]) for t in range(6, 40)]
     assert [a["row"] for a in got] == list(range(6, 40)) and "timestamp" not in got[0]
     np.testing.assert_allclose([a["score"] for a in got], want, rtol=1e-5, atol=1e-7)
+
+
+def test_cli_stream_to_sqlite(model_dir: Path, tmp_path: Path) -> None:
+    import sqlite3
+
+    text = "\n".join(json.dumps(r) for r in _rows(_metrics(60, seed=4, spike_at=40))) + "\n"
+    want = [json.loads(x) for x in _cli(model_dir, text, "--keep", "mem", "--all").stdout.splitlines()]
+    db = tmp_path / "alerts.sqlite"
+    for _ in range(2):  # a second run appends to the same table
+        res = _cli(model_dir, text, "--keep", "mem", "--all", "-o", str(db))
+        assert res.exit_code == 0 and res.stdout == "", res.output
+    got = pd.read_sql_query("SELECT * FROM alerts", sqlite3.connect(db))
+    assert list(got.columns) == ["row", "line", "timestamp", "score", "threshold", "flag", "calibrated",
+                                 "severity", "top_channel", "why", "mem"]
+    assert len(got) == 2 * len(want) and len(want) == 60 - WINDOW + 1
+    first = got.head(len(want))
+    for key in ("row", "line", "timestamp", "flag", "severity", "mem"):
+        assert first[key].tolist() == [a[key] for a in want], key
+    np.testing.assert_allclose(first["score"], [a["score"] for a in want], rtol=1e-6)
+    assert first["why"].isna().all()

@@ -57,6 +57,15 @@ def test_train_and_evaluate_a_skab_file(skab_file: Path, tmp_path: Path) -> None
                               "-o", str(scores)])
     assert res.exit_code == 0, res.output
     assert list(pd.read_csv(scores).columns) == ["datetime", "score", "flag"]
+    res = runner.invoke(app, ["score", str(model), str(skab_file), "--dataset", "skab",
+                              "-o", str(tmp_path / "s.sqlite")])  # times as ISO-8601 text
+    assert res.exit_code == 0, res.output
+    import sqlite3
+
+    db = pd.read_sql_query("SELECT * FROM alerts", sqlite3.connect(tmp_path / "s.sqlite"))
+    want = pd.read_csv(scores)
+    assert db["datetime"].tolist() == pd.to_datetime(want["datetime"]).map(pd.Timestamp.isoformat).tolist()
+    np.testing.assert_allclose(db["score"], want["score"], rtol=1e-6)
     for args in (["score", str(model), str(skab_file), "-o", str(tmp_path / "x.csv"), "--on-bad-rows",
                   "skip"], ["evaluate", str(model), str(skab_file), "--events-per-day", "100"]):
         res = runner.invoke(app, args)   # options time-series models do not use: refused, not ignored

@@ -204,7 +204,7 @@ def check_not_input(output: Path | None, option: str, data: Path | None = None,
                              "another path")
 
 
-_OUTPUT_TYPES = ("csv", "tsv", "txt", "parquet", "pq", "jsonl", "ndjson", "json")
+_OUTPUT_TYPES = ("csv", "tsv", "txt", "parquet", "pq", "jsonl", "ndjson", "json", "sqlite", "sqlite3", "db")
 
 
 def check_output_type(output: Path, option: str = "--output") -> None:
@@ -220,11 +220,15 @@ def check_output_type(output: Path, option: str = "--output") -> None:
     ...     print(str(exc)[:47])
     --output scores.xlsx: unknown file type '.xlsx'
     """
+    gz = output.name.lower().endswith(".gz")
     name = output.name.lower().removesuffix(".gz")
     suffix = name.rsplit(".", 1)[-1] if "." in name else ""
     if suffix and suffix not in _OUTPUT_TYPES:
         raise HourglassError(f"{option} {output}: unknown file type '.{suffix}'; use .csv, .tsv, "
-                             ".parquet or .jsonl (each optionally .gz)")
+                             ".parquet or .jsonl (each optionally .gz), or .sqlite")
+    if gz and suffix in ("sqlite", "sqlite3", "db"):
+        raise HourglassError(f"{option} {output}: a SQLite database is written uncompressed; drop "
+                             "the .gz")
 
 
 def refuse_kept_outputs(keep: list[str] | None, outputs: set[str]) -> None:

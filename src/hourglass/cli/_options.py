@@ -19,8 +19,8 @@ __all__ = ["LOG_FORMAT_HELP", "OPTION_OF_PARAM", "AllSessionsOpt", "BadRowsOpt",
            "ModelArg", "NormalOpt", "QuietOpt", "RoleOpt", "ScalerOpt", "SessionColOpt", "SessionRegexOpt",
            "StepOpt", "StreamBadRowsOpt", "StrictOpt", "TimestampOpt", "WindowOpt", "option_message",
            "parse_roles", "timestamp_option"]
-__all__ += ["AlertFormatOpt", "ExplainMethodOpt", "ReplayDataOpt", "ReplayOpt", "WarmStartOpt",
-            "alert_format_is_ecs"]
+__all__ += ["AlertFormatOpt", "ExplainMethodOpt", "ReplayDataOpt", "ReplayOpt", "SqliteTableOpt",
+            "WarmStartOpt", "alert_format_is_ecs", "sqlite_table"]
 
 #: Library parameter → the CLI option that sets it. An error about such a parameter (an
 #: ``InputError(..., param=...)`` or a detector's "epochs must be ...") names the option instead,
@@ -169,6 +169,25 @@ AlertFormatOpt = Annotated[str, typer.Option(
     "--alert-format", help="hourglass: the alerts as described here; ecs: one Elastic Common "
                            "Schema 8.x document per alert (flagged rows only), for a SIEM "
                            "(Elastic, OpenSearch, Splunk).")]
+
+SqliteTableOpt = Annotated[str, typer.Option(
+    "--sqlite-table", help="Table the alerts go to when the output is a .sqlite/.sqlite3/.db "
+                           "file (SQLite).")]
+
+
+def sqlite_table(table: str, output: Path | None) -> str:
+    """``--sqlite-table``'s value, checked; refused unless ``output`` is a SQLite file.
+
+    Examples
+    --------
+    >>> sqlite_table("alerts", Path("out.jsonl")), sqlite_table("ids", Path("out.sqlite"))
+    ('alerts', 'ids')
+    """
+    from hourglass.ingest.sqlite import check_table_name, is_sqlite
+
+    if table != "alerts" and (output is None or not is_sqlite(output)):
+        raise HourglassError("--sqlite-table: only for a SQLite --output (.sqlite, .sqlite3 or .db)")
+    return check_table_name(table)
 
 
 def alert_format_is_ecs(value: str) -> bool:

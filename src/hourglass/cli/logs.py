@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from pathlib import Path
@@ -20,8 +19,8 @@ from hourglass.errors import HourglassError
 from hourglass.evaluate import evaluate_scores
 from hourglass.explain import session_alerts
 from hourglass.features.sessions import EventSessions, Sessions
-from hourglass.ingest import atomic_output
-from hourglass.ingest.readers import detect_format, open_output, write_table
+from hourglass.ingest.readers import detect_format, write_table
+from hourglass.ingest.sqlite import is_sqlite
 from hourglass.ingest.tables import READ_ERRORS
 from hourglass.pipeline import Pipeline
 from hourglass.thresholds import threshold_from_spec
@@ -146,10 +145,12 @@ def _read_sessions(features: EventSessions, data: Path, *, strict: bool) -> Sess
 
 
 def score_logs(pipe: Pipeline, data: Path, output: Path, *, strict: bool,
-               anomalies_only: bool, ecs_rule: Any = None, drift: Any = None) -> str:
-    """Score the sessions of the log ``data``; write alerts (JSONL) or a score table; with
-    ``ecs_rule`` (an :class:`~hourglass.serve.ecs.AlertRule`), the alerts as ECS documents;
-    ``drift`` (a :class:`~hourglass.cli._drift.DriftCheck`) gets the sessions' flags."""
+               anomalies_only: bool, ecs_rule: Any = None, drift: Any = None,
+               table: str = "alerts") -> str:
+    """Score the sessions of the log ``data``; write alerts (JSONL, or SQLite ``table``) or a
+    score table; with ``ecs_rule`` (an :class:`~hourglass.serve.ecs.AlertRule`), the alerts as
+    ECS documents; ``drift`` (a :class:`~hourglass.cli._drift.DriftCheck`) gets the sessions'
+    flags."""
     features = pipe.features_
     sessions = _read_sessions(features, data, strict=strict)
     start = time.perf_counter()
@@ -158,16 +159,17 @@ def score_logs(pipe: Pipeline, data: Path, output: Path, *, strict: bool,
     seconds = time.perf_counter() - start
     if drift is not None:
         drift.update(np.asarray(flags))
-    if detect_format(output) == "jsonl":
+    if detect_format(output) == "jsonl" or is_sqlite(output):
+        from hourglass.serve.sinks import alert_columns, alert_file
+
         alerts = session_alerts(pipe.detector_, sessions, scores, flags, features.templates())
         if ecs_rule is not None:
             from hourglass.serve.ecs import to_ecs, with_verdict
 
             alerts = [to_ecs(with_verdict(a, pipe.detector_), ecs_rule) for a in alerts]
         # alerts.jsonl.gz is gzip, as score tables are
-        with atomic_output(output) as tmp, open_output(tmp, output) as fh:
-            for a in alerts:
-                fh.write(json.dumps(a) + "\n")
+        with alert_file(output, alert_columns("log", ecs=ecs_rule is not None), table=table) as sink:
+            sink.write(alerts)
     else:
         table = pd.DataFrame({"session": sessions.ids, "score": scores, "flag": flags,
                               "n_events": [len(s) for s in sessions.sequences],

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -26,8 +24,10 @@ from hourglass.cli._options import (
     FormatOpt,
     ModelArg,
     QuietOpt,
+    SqliteTableOpt,
     StrictOpt,
     alert_format_is_ecs,
+    sqlite_table,
 )
 from hourglass.cli._output import err, out, report_skipped, setup_logging, user_errors
 from hourglass.errors import HourglassError
@@ -39,7 +39,8 @@ def score(
     data: DataArg,
     output: Annotated[Path, typer.Option(
         "--output", "-o", help="CSV/TSV/Parquet/JSONL to write, by extension (+ .gz: gzip, "
-                               "except Parquet, compressed inside).")],
+                               "except Parquet, compressed inside), or a SQLite database "
+                               "(.sqlite, .sqlite3, .db; replaced whole).")],
     dataset: DatasetOpt = None,
     anomalies_only: Annotated[bool, typer.Option(
         "--anomalies-only", help="Write only the flagged rows.")] = False,
@@ -50,6 +51,7 @@ def score(
     on_bad_rows: BadRowsOpt = "error",
     chunk_mb: ChunkMbOpt = 16.0,
     alert_format: AlertFormatOpt = "hourglass",
+    table: SqliteTableOpt = "alerts",
     quiet: QuietOpt = False,
     drift_window: DriftWindowOpt = 1000,
 ) -> None:
@@ -64,6 +66,12 @@ def score(
     Elastic Common Schema document (event.kind "alert", risk score, rule = the model and its
     content hash; --keep columns such as src_ip map to ECS fields), ready for a SIEM.
 
+    A .sqlite/.sqlite3/.db --output is a SQLite database with one table (--sqlite-table, default
+    'alerts') of typed columns: the rows a CSV would hold (times as ISO-8601 text); a log
+    model's alerts, as the JSONL has them (session, score, line, key, template ... and the whole
+    alert as JSON in 'doc'); with --alert-format ecs the main ECS fields (timestamp, severity,
+    risk_score, rule, message, source/destination ip ...) and the whole document in 'doc'.
+
     A drift check (--drift-window) compares the share of flagged rows with the rate the threshold
     promises on held-out normal data and says on stderr when it is far higher.
     """
@@ -73,8 +81,9 @@ def score(
     from hourglass.cli import timeseries as ts_cli
     from hourglass.cli._drift import DriftCheck
     from hourglass.cli.tables import resolve_spec, score_chunks
-    from hourglass.ingest import ReadStats, atomic_output
-    from hourglass.ingest.readers import detect_format, open_output
+    from hourglass.ingest import ReadStats
+    from hourglass.ingest.readers import detect_format
+    from hourglass.ingest.sqlite import is_sqlite
     from hourglass.ingest.writers import chunk_writer
     from hourglass.pipeline import load
 
@@ -88,9 +97,10 @@ def score(
         check_output_type(output)
         refuse_kept_outputs(keep, {"row", "score", "flag", "calibrated", "severity"})
         ecs = alert_format_is_ecs(alert_format)
-        if ecs and detect_format(output) != "jsonl":
+        table = sqlite_table(table, output)
+        if ecs and detect_format(output) != "jsonl" and not is_sqlite(output):
             raise HourglassError(f"--alert-format ecs: writes JSON alerts to a .jsonl (or .jsonl.gz) "
-                                 f"--output, got {output.name}")
+                                 f"or .sqlite --output, got {output.name}")
         pipe = load(model)
         rule = None
         if ecs:
@@ -107,11 +117,11 @@ def score(
         if getattr(pipe.features_, "output", "tabular") == "timeseries":
             summary = ts_cli.score_command(pipe, data, output, dataset=dataset, keep=keep,
                                            anomalies_only=anomalies_only, ecs_rule=rule,
-                                           drift=drift)
+                                           drift=drift, table=table)
         if getattr(pipe.features_, "output", "tabular") == "events":
             summary = log_cli.score_logs(pipe, data, output, strict=strict,
                                          anomalies_only=anomalies_only, ecs_rule=rule,
-                                         drift=drift)
+                                         drift=drift, table=table)
     if getattr(pipe.features_, "output", "tabular") in ("events", "timeseries"):
         err.print(summary, highlight=False)
         drift.summary()
@@ -119,8 +129,10 @@ def score(
         return
     with user_errors():
         spec, _, _ = resolve_spec(dataset, None, None, fmt, data)
-        with (chunk_writer(output) if rule is None else _ecs_lines(output, atomic_output,
-                                                                   open_output)) as writer:
+        if rule is not None:
+            from hourglass.serve.sinks import alert_columns, alert_file
+        with (chunk_writer(output, table=table) if rule is None else
+              alert_file(output, alert_columns("table", ecs=True), table=table)) as writer:
             for df, result in score_chunks(pipe, data, spec, on_bad_rows, stats,
                                             chunk_bytes=max(1024, int(chunk_mb * 2**20))):
                 missing = [c for c in keep or [] if c not in df.columns]
@@ -143,23 +155,6 @@ def score(
               highlight=False)
     drift.summary()
     out.print(f"wrote {output}", highlight=False)
-
-
-@contextlib.contextmanager
-def _ecs_lines(output: Path, atomic_output: Any, open_output: Any) -> Iterator[Any]:
-    """A writer of JSON documents, one a line, to a temporary file renamed to ``output``."""
-    import json
-
-    class Lines:
-        def __init__(self, fh: Any) -> None:
-            self.fh = fh
-
-        def write(self, docs: list[dict[str, Any]]) -> None:
-            for doc in docs:
-                self.fh.write(json.dumps(doc) + "\n")
-
-    with atomic_output(output) as tmp, open_output(tmp, output) as fh:
-        yield Lines(fh)
 
 
 def _ecs_docs(result: Any, df: Any, rule: Any, keep: list[str] | None) -> list[dict[str, Any]]:

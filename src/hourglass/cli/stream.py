@@ -21,7 +21,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
@@ -32,8 +32,10 @@ from hourglass.cli._options import (
     MaxSessionsOpt,
     ModelArg,
     QuietOpt,
+    SqliteTableOpt,
     StreamBadRowsOpt,
     alert_format_is_ecs,
+    sqlite_table,
 )
 from hourglass.cli._output import err, setup_logging, user_errors
 from hourglass.errors import HourglassError
@@ -190,13 +192,18 @@ def _line_message(exc: Exception, where: str, lines: list[int]) -> str:
 def _open(model: Path, input_file: Path | None, output: Path | None, explain: int | None,
           keep: list[str] | None, adapt: bool, on_bad_rows: str | None, all_rows: bool = False,
           max_sessions: int = 100_000, idle_timeout: float | None = None, ecs: bool = False,
-          ) -> tuple[Any, Callable[[int], bytes], IO[bytes], Any]:
+          table: str = "alerts") -> tuple[Any, Callable[[int], bytes], Any, Any]:
     """Check the options, load the model, open the input and output (one line on error). The
-    scorer is a :class:`TableScorer`, or a ``LogStreamScorer`` for a log model; the last item
-    the :class:`~hourglass.serve.ecs.AlertRule` of ECS alerts (``None`` without ``ecs``)."""
+    scorer is a :class:`TableScorer`, or a ``LogStreamScorer`` for a log model; the sink a
+    :class:`~hourglass.serve.sinks.JsonLinesSink` (stdout or appended to ``output``) or, for a
+    ``.sqlite``/``.db`` output, a :class:`~hourglass.serve.sinks.SQLiteSink` into ``table``; the
+    last item the :class:`~hourglass.serve.ecs.AlertRule` of ECS alerts (``None`` without
+    ``ecs``)."""
     from hourglass.cli._common import model_kind, refuse_kept_outputs  # the library, here only
+    from hourglass.ingest.sqlite import is_sqlite
     from hourglass.pipeline import load
     from hourglass.serve import TableScorer
+    from hourglass.serve.sinks import JsonLinesSink, SQLiteSink, alert_columns
 
     with user_errors():
         if on_bad_rows not in (None, "error", "skip"):
@@ -204,6 +211,7 @@ def _open(model: Path, input_file: Path | None, output: Path | None, explain: in
         refuse_kept_outputs(keep, {"row", "score", "severity", "calibrated", "top_column", "why", "flag"})
         if output is not None and output.is_dir():
             raise HourglassError(f"--output {output}: is a directory, expected a file name")
+        table = sqlite_table(table, output)
         if ecs and all_rows:
             raise HourglassError("--all: writes unflagged rows too; --alert-format ecs writes "
                                  "alerts only (drop one of them)")
@@ -239,13 +247,16 @@ def _open(model: Path, input_file: Path | None, output: Path | None, explain: in
             from hourglass.serve.ecs import AlertRule
 
             rule = AlertRule.from_model(model, pipe)
-        sink: IO[bytes] = (open(output, "ab") if output is not None
-                           else sys.stdout.buffer)
+        if output is not None and is_sqlite(output):
+            sink: Any = SQLiteSink(output, alert_columns(kind, ecs=ecs, keep=keep or ()),
+                                   table=table)
+        else:
+            sink = JsonLinesSink(open(output, "ab") if output is not None else sys.stdout.buffer)
     return scorer, read, sink, rule
 
 
 @contextlib.contextmanager
-def stream_guard(sink: IO[bytes], output: Path | None, summary: Callable[[], None],
+def stream_guard(sink: Any, output: Path | None, summary: Callable[[], None],
                  begun: Callable[[], bool]) -> Iterator[None]:
     """How a stream ends, whatever it scores: the summary on stderr at the end of input; Ctrl-C
     (exit code 130) and a reader that closed the output (exit code 1, said once) with the
@@ -279,7 +290,8 @@ def stream(
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="Append the alerts to this file instead of stdout, flushed after "
                                "each batch (a live stream: not written to a temporary file and "
-                               "renamed like 'score' does).")] = None,
+                               "renamed like 'score' does); a .sqlite/.sqlite3/.db file gets them "
+                               "in a SQLite table, one transaction per batch.")] = None,
     batch: Annotated[int, typer.Option(
         "--batch", min=1, help="Most rows scored together.")] = 1024,
     max_delay_ms: Annotated[float, typer.Option(
@@ -302,6 +314,7 @@ def stream(
     idle_timeout: IdleTimeoutOpt = None,
     on_bad_rows: StreamBadRowsOpt = None,
     alert_format: AlertFormatOpt = "hourglass",
+    table: SqliteTableOpt = "alerts",
     quiet: QuietOpt = False,
     drift_window: DriftWindowOpt = 1000,
 ) -> None:
@@ -338,6 +351,12 @@ def stream(
     With --alert-format ecs each alert is an Elastic Common Schema document instead (the alert
     above under "hourglass"; --keep fields such as src_ip mapped to ECS fields).
 
+    With a .sqlite/.sqlite3/.db --output the alerts are appended to a SQLite table (--sqlite-table,
+    default 'alerts'; created if absent, refused if it exists with other columns) in one
+    transaction per batch, in write-ahead-log mode: query it while the stream runs; Ctrl-C keeps
+    every batch written before it. Columns: the alert's fields above (NULL where absent), the
+    --keep fields, and for log alerts and ECS documents the whole alert as JSON in 'doc'.
+
     A drift check watches the share of flagged rows (steps, sessions) among the last
     --drift-window ones: a warning on stderr when it is far above the rate the threshold promises
     on held-out normal data (once per episode), the rates and warnings beside the summary.
@@ -350,7 +369,8 @@ def stream(
         ecs = alert_format_is_ecs(alert_format)
     try:
         scorer, read, sink, rule = _open(model, input_file, output, explain, keep, adapt,
-                                         on_bad_rows, all_rows, max_sessions, idle_timeout, ecs)
+                                         on_bad_rows, all_rows, max_sessions, idle_timeout, ecs,
+                                         table)
     except KeyboardInterrupt:
         raise typer.Exit(130) from None
     where = str(input_file) if input_file is not None else "<stdin>"
@@ -408,7 +428,7 @@ def stream(
                                           adapt=adapt)
                 except InputError as exc:
                     raise HourglassError(_line_message(exc, where, lines)) from None
-                out_lines = []
+                out_docs: list[dict[str, Any]] = []
                 for i, row in enumerate(rows):
                     flag = result["flags"][i]
                     if not flag and not all_rows:
@@ -433,14 +453,12 @@ def stream(
                                          fields=kept, timestamp=when)
                         except InputError as exc:
                             raise HourglassError(f"{where} line {lines[i]}: {exc}") from None
-                        out_lines.append(json.dumps(doc))
+                        out_docs.append(doc)
                         continue
-                    out_lines.append(json.dumps({**alert, **kept}))
+                    out_docs.append({**alert, **kept})
                 n_rows += len(rows)
                 flagged += sum(result["flags"])
                 drift.update(result["flags"])
-                if out_lines:
-                    sink.write(("\n".join(out_lines) + "\n").encode())
-                sink.flush()
+                sink.write(out_docs)  # one flush, or one transaction, per batch
             if problem is not None:
                 raise problem

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from hourglass.cli._output import err
 from hourglass.errors import HourglassError
@@ -78,18 +78,17 @@ def summary_line(counts: dict[str, Any], where: str, seconds: float, mode: str) 
             f"{counts['alerts']:,} alerts ({how}), {rate:,.0f} events/s")
 
 
-def run(scorer: Any, read: Callable[[int], bytes], sink: IO[bytes], *, where: str, batch: int,
+def run(scorer: Any, read: Callable[[int], bytes], sink: Any, *, where: str, batch: int,
         max_delay: float, on_bad_rows: str, output: Path | None,
         idle_timeout: float | None = None,
         render: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
         drift: Any = None) -> None:
-    """Stream the lines of ``read`` through ``scorer`` and write the alerts to ``sink`` (each
-    made into what ``render`` returns for it, when given: an ECS document). ``drift`` (a
-    :class:`~hourglass.cli._drift.DriftCheck`) gets the flags of the sessions as they close
-    (whole-session models; the flagged ones last within a micro-batch); event-by-event models
-    (DeepLog) are not checked: their threshold's rate is per session, their alerts per event."""
-    import json
-
+    """Stream the lines of ``read`` through ``scorer`` and write the alerts to ``sink`` (an
+    alert sink of :mod:`hourglass.serve.sinks`; each alert made into what ``render`` returns for
+    it, when given: an ECS document). ``drift`` (a :class:`~hourglass.cli._drift.DriftCheck`)
+    gets the flags of the sessions as they close (whole-session models; the flagged ones last
+    within a micro-batch); event-by-event models (DeepLog) are not checked: their threshold's
+    rate is per session, their alerts per event."""
     import numpy as np
 
     from hourglass.cli.stream import LineBatcher, stream_guard
@@ -112,11 +111,7 @@ def run(scorer: Any, read: Callable[[int], bytes], sink: IO[bytes], *, where: st
             closed[0] += n
             k = min(len(alerts), n)
             drift.update(np.r_[np.zeros(n - k, dtype=np.int8), np.ones(k, dtype=np.int8)])
-        if alerts:
-            if render is not None:
-                alerts = [render(a) for a in alerts]
-            sink.write(("\n".join(json.dumps(a) for a in alerts) + "\n").encode())
-        sink.flush()
+        sink.write([render(a) for a in alerts] if render is not None else alerts)
 
     with stream_guard(sink, output, summary, lambda: started):
         tick = None if idle_timeout is None else min(max(idle_timeout / 4, 0.05), 1.0)

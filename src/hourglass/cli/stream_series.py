@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from hourglass.cli._output import err
 from hourglass.errors import HourglassError
@@ -91,13 +91,12 @@ def summary_line(counts: dict[str, int], bad: list[int], where: str, seconds: fl
     return f"streamed {counts['rows']:,} rows from {where}: {', '.join(parts)}; {rate:,.0f} rows/s"
 
 
-def run(scorer: Any, read: Callable[[int], bytes], sink: IO[bytes], *, where: str, batch: int,
+def run(scorer: Any, read: Callable[[int], bytes], sink: Any, *, where: str, batch: int,
         max_delay: float, on_bad_rows: str, output: Path | None, explain: int | None,
         keep: list[str] | None, all_rows: bool, drift: Any = None) -> None:
-    """Stream the JSON lines of ``read`` through ``scorer``; alerts to ``sink``, flushed per batch;
-    ``drift`` (a :class:`~hourglass.cli._drift.DriftCheck`) gets every scored step's flag."""
-    import json
-
+    """Stream the JSON lines of ``read`` through ``scorer``; alerts to ``sink`` (an alert sink of
+    :mod:`hourglass.serve.sinks`), one write per batch; ``drift`` (a
+    :class:`~hourglass.cli._drift.DriftCheck`) gets every scored step's flag."""
     from hourglass.cli.stream import LineBatcher, _parse, stream_guard
 
     start = time.perf_counter()
@@ -122,17 +121,13 @@ def run(scorer: Any, read: Callable[[int], bytes], sink: IO[bytes], *, where: st
                 drift.update([a["flag"] for a in alerts])
                 if not all_rows:  # then only the flagged ones, as without the check
                     alerts = [{k: v for k, v in a.items() if k != "flag"} for a in alerts if a["flag"]]
-            out = []
             for alert in alerts:
                 row = by_line[alert["line"]]
                 for c in keep or []:
                     if c not in row:
                         raise HourglassError(f"--keep: no field {c!r} on {where} line {alert['line']}")
                     alert[c] = row[c]
-                out.append(json.dumps(alert))
-            if out:
-                sink.write(("\n".join(out) + "\n").encode())
-            sink.flush()
+            sink.write(alerts)
             if bad_rows and on_bad_rows == "error":
                 line, message = bad_rows[0]
                 raise HourglassError(f"{where} line {line}: {message}")

@@ -330,7 +330,7 @@ def report_train(pipe: Pipeline, output: Path, err: Console, out: Console) -> No
 
 def score_command(pipe: Pipeline, data: Path, output: Path, *, dataset: str | None,
                   keep: list[str] | None, anomalies_only: bool, ecs_rule: Any = None,
-                  drift: Any = None) -> str:
+                  drift: Any = None, table: str = "alerts") -> str:
     """``hourglass score`` for a time-series model; returns the summary line. With ``ecs_rule``
     (an :class:`~hourglass.serve.ecs.AlertRule`), one ECS document per flagged step (JSONL);
     ``drift`` (a :class:`~hourglass.cli._drift.DriftCheck`) gets the steps' flags."""
@@ -342,11 +342,8 @@ def score_command(pipe: Pipeline, data: Path, output: Path, *, dataset: str | No
     if drift is not None:
         drift.update(result["flag"].to_numpy())
     if ecs_rule is not None:
-        import json
-
-        from hourglass.ingest import atomic_output
-        from hourglass.ingest.readers import open_output
         from hourglass.serve.ecs import frame_alerts
+        from hourglass.serve.sinks import alert_columns, alert_file
 
         det = pipe.detector_
         time_col = str(result.columns[0])
@@ -355,11 +352,10 @@ def score_command(pipe: Pipeline, data: Path, output: Path, *, dataset: str | No
         steps["calibrated"] = det.calibrate(result["score"].to_numpy())
         steps["severity"] = det.severity(result["score"].to_numpy())
         times = list(result[time_col]) if pipe.features_.timestamp_col else None
-        with atomic_output(output) as tmp, open_output(tmp, output) as fh:
-            for doc in frame_alerts(steps, ecs_rule, times=times):
-                fh.write(json.dumps(doc) + "\n")
+        with alert_file(output, alert_columns("time-series", ecs=True), table=table) as sink:
+            sink.write(frame_alerts(steps, ecs_rule, times=times))
         return f"scored {n} time steps, {flagged} flagged"
     if anomalies_only:
         result = result[result["flag"] == 1]
-    write_table(result, output)
+    write_table(result, output, table=table)
     return f"scored {n} time steps, {flagged} flagged"

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from hourglass.errors import InputError
+from hourglass.ingest.sqlite import SQLiteWriter, is_sqlite
 from hourglass.ingest.tables import ReadStats, iter_table
 
 __all__ = ["atomic_output", "check_path", "default_mode", "detect_format", "open_output", "read_table",
@@ -193,9 +194,10 @@ def open_output(tmp: Path, target: str | os.PathLike[str], *, text: bool = True)
     return io.TextIOWrapper(gz, encoding="utf-8") if text else gz
 
 
-def write_table(df: pd.DataFrame, path: str | os.PathLike[str]) -> None:
-    """Write ``df`` as CSV, TSV, Parquet or JSONL (by extension; ``.gz`` compresses CSV, TSV
-    and JSONL), atomically: a failure leaves no half-written file.
+def write_table(df: pd.DataFrame, path: str | os.PathLike[str], *, table: str = "alerts") -> None:
+    """Write ``df`` as CSV, TSV, Parquet, JSONL or SQLite (by extension; ``.gz`` compresses CSV,
+    TSV and JSONL; a ``.sqlite``/``.db`` file gets one table named ``table``), atomically: a
+    failure leaves no half-written file.
 
     Examples
     --------
@@ -208,6 +210,13 @@ def write_table(df: pd.DataFrame, path: str | os.PathLike[str]) -> None:
     """
     fmt = detect_format(path)
     with atomic_output(path) as tmp:
+        if is_sqlite(path):
+            writer = SQLiteWriter(tmp, table)
+            try:
+                writer.write(df)
+            finally:
+                writer.close()
+            return
         if fmt == "parquet":
             df.to_parquet(tmp, index=False)
             return

@@ -1,5 +1,6 @@
-"""Incremental, atomic table output: chunks are appended to a temporary file that is renamed
-into place only when every chunk has been written (no half-written output, ever)."""
+"""Incremental, atomic table output: chunks are appended to a temporary file (CSV, TSV, Parquet,
+JSONL or SQLite) that is renamed into place only when every chunk has been written (no
+half-written output, ever)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from hourglass.ingest.readers import atomic_output, detect_format, open_output
+from hourglass.ingest.sqlite import SQLiteWriter, is_sqlite
 
 __all__ = ["ChunkWriter", "chunk_writer"]
 
@@ -73,8 +75,11 @@ class ChunkWriter:
 
 
 @contextlib.contextmanager
-def chunk_writer(path: str | os.PathLike[str]) -> Iterator[ChunkWriter]:
-    """A :class:`ChunkWriter` on a temporary file, renamed to ``path`` if the block succeeds.
+def chunk_writer(path: str | os.PathLike[str], *, table: str = "alerts",
+                 ) -> Iterator[ChunkWriter | SQLiteWriter]:
+    """A :class:`ChunkWriter` on a temporary file, renamed to ``path`` if the block succeeds
+    (a :class:`~hourglass.ingest.sqlite.SQLiteWriter` into ``table`` for a ``.sqlite``/``.db``
+    name).
 
     Examples
     --------
@@ -89,7 +94,8 @@ def chunk_writer(path: str | os.PathLike[str]) -> Iterator[ChunkWriter]:
     fmt = detect_format(path)
     gz = str(path).lower().endswith(".gz")
     with atomic_output(path) as tmp:
-        writer = ChunkWriter(tmp, fmt, gz, target=path)
+        writer: ChunkWriter | SQLiteWriter = (SQLiteWriter(tmp, table) if is_sqlite(path)
+                                              else ChunkWriter(tmp, fmt, gz, target=path))
         try:
             yield writer
         finally:

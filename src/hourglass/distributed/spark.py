@@ -1,0 +1,235 @@
+"""Batch scoring on Spark with a saved model: ``spark_df.mapInPandas(fn, schema)``.
+
+:func:`score_partitions` returns the function Spark runs on each partition: it loads the
+artefact once per call (once per task), then scores every pandas batch of the partition with the
+pipeline, giving the columns ``hourglass score`` writes. :func:`output_schema` gives the Spark
+DDL schema of what it yields. Nothing here imports pyspark: the function takes and yields pandas
+DataFrames, so it runs (and is tested) without Spark, and hourglass does not depend on it::
+
+    from hourglass.distributed.spark import output_schema, score_partitions
+    flows = spark.read.parquet("s3://bucket/flows/")
+    fn = score_partitions("/shared/models/flows", keep=["flow_id", "src_ip"], explain=2)
+    schema = output_schema("/shared/models/flows", keep={"flow_id": "bigint", "src_ip": "string"},
+                           explain=2)
+    flows.mapInPandas(fn, schema).where("flag = 1").write.parquet("s3://bucket/alerts/")
+
+Only table models: a time-series model scores each step from the windows around it, and a log
+model each session from all of its events, so neither can score the rows of one batch on their
+own (Spark cuts partitions and batches anywhere, in no set order).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from hourglass.errors import InputError
+
+__all__ = ["PartitionScorer", "output_schema", "score_partitions"]
+
+logger = logging.getLogger(__name__)
+
+#: The columns every batch gets, with their Spark SQL types (as ``hourglass score`` writes them,
+#: less ``row``: a partition knows no global row number; keep an id column instead).
+SCORE_COLUMNS = (("score", "double"), ("flag", "int"), ("calibrated", "double"), ("severity", "string"))
+EXPLAIN_COLUMNS = (("top_column", "string"), ("why", "string"))
+
+_WHY_NOT = {
+    "timeseries": "a time-series model scores each step from the windows of steps around it, and "
+                  "Spark cuts partitions and batches anywhere, in no set order, so a batch's edge "
+                  "steps would be scored without their neighbours; score whole series with "
+                  "'hourglass score' or Pipeline.score",
+    "events": "a log model scores each session from all of its events, which Spark spreads over "
+              "partitions and batches; score the log with 'hourglass score' or Pipeline.score",
+}
+
+
+def _check_kind(pipe: Any, model_dir: str) -> None:
+    kind = getattr(pipe.features_, "output", "tabular")
+    if kind != "tabular":
+        raise InputError(f"{model_dir}: Spark batch scoring takes table models; this model "
+                         f"({pipe.model_name}) "
+                         f"reads {kind} data: {_WHY_NOT.get(kind, 'its rows are not independent')}")
+
+
+def _check_options(keep: Sequence[str], explain: int) -> None:
+    if isinstance(explain, bool) or not isinstance(explain, int) or explain < 0:
+        raise ValueError(f"explain: expected a number of columns >= 0, got {explain!r}")
+    own = {c for c, _ in SCORE_COLUMNS + EXPLAIN_COLUMNS}
+    taken = sorted(own & set(keep))
+    if taken:
+        raise ValueError(f"keep: {taken[0]!r} is one of the output's own columns; rename it first")
+
+
+class PartitionScorer:
+    """The function :func:`score_partitions` returns (picklable: Spark ships it to executors).
+
+    Calling it with an iterator of pandas DataFrames loads the model once and yields, for each
+    batch, its score, flag, calibrated, severity (and top_column, why) columns, then the kept
+    columns.
+    """
+
+    def __init__(self, model_dir: str, keep: tuple[str, ...], explain: int, anomalies_only: bool,
+                 threads: int | None) -> None:
+        self.model_dir, self.keep, self.explain = model_dir, keep, explain
+        self.anomalies_only, self.threads = anomalies_only, threads
+
+    def __call__(self, batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        from hourglass.pipeline import load
+
+        if self.threads is not None:
+            import torch
+
+            torch.set_num_threads(self.threads)
+        pipe = load(self.model_dir)  # once per task, not per batch
+        _check_kind(pipe, self.model_dir)
+        columns = list(pipe.features_.columns_)
+        meta = [c for c in (pipe.info.get("label_col"), pipe.info.get("time_col")) if c]
+        for batch in batches:
+            yield self._score(pipe, batch, columns, meta)
+
+    def _score(self, pipe: Any, batch: pd.DataFrame, columns: list[str], meta: list[str]) -> pd.DataFrame:
+        missing = [c for c in self.keep if c not in batch.columns]
+        if missing:
+            raise InputError(f"keep: no column {missing[0]!r} in the batch (columns: "
+                             f"{', '.join(map(str, batch.columns[:8]))})")
+        out = pd.DataFrame({c: pd.Series(dtype=t) for c, t in (
+            ("score", "float64"), ("flag", "int32"), ("calibrated", "float64"), ("severity", object))})
+        if self.explain:
+            out["top_column"] = pd.Series(dtype=object)
+            out["why"] = pd.Series(dtype=object)
+        if len(batch) == 0:
+            for c in self.keep:
+                out[c] = batch[c]
+            return out
+        # the model's columns only when all are there (else the pipeline names what is missing);
+        # the label and time columns were never features, as for 'hourglass score'
+        feats = (batch[columns] if set(columns) <= set(batch.columns)
+                 else batch.drop(columns=[c for c in meta if c in batch.columns]))
+        det = pipe.detector_
+        scores = np.asarray(pipe.score(feats), dtype=np.float64)
+        flags = np.asarray(det.threshold_predict(scores)).astype(np.int32)
+        out = pd.DataFrame({"score": scores, "flag": flags,
+                            "calibrated": np.asarray(det.calibrate(scores), dtype=np.float64),
+                            "severity": np.asarray(det.severity(scores)).astype(str).astype(object)})
+        if self.explain:
+            from hourglass.explain import explain_rows
+
+            out["top_column"] = pd.Series([None] * len(out), dtype=object)
+            out["why"] = pd.Series([None] * len(out), dtype=object)
+            pick = flags == 1  # the flagged rows: explaining costs more than scoring
+            if pick.any():
+                why = explain_rows(pipe, feats.loc[pick] if not pick.all() else feats, top=self.explain)
+                out.loc[pick, "top_column"] = why["top_column"].astype(str).to_numpy()
+                out.loc[pick, "why"] = why["why"].astype(str).to_numpy()
+        for c in self.keep:
+            out[c] = batch[c].to_numpy()
+        if self.anomalies_only:
+            out = out[flags == 1].reset_index(drop=True)
+        return out
+
+
+def score_partitions(model_dir: str | os.PathLike[str], *, keep: Sequence[str] | Mapping[str, str] = (),
+                     explain: int = 0, anomalies_only: bool = False, threads: int | None = None,
+                     check: bool = True) -> PartitionScorer:
+    """The function to give ``spark_df.mapInPandas`` to score a Spark DataFrame with a saved
+    table model.
+
+    Parameters
+    ----------
+    model_dir
+        The artefact (``hourglass train -o DIR`` / :meth:`Pipeline.save`), at a path every
+        executor can read (shared storage, or the same path on each node). Each task loads it
+        once, checking its content hash as :func:`hourglass.load` does.
+    keep
+        Input columns copied into the output after the score columns (ids, addresses...); a
+        mapping (column → Spark type, as :func:`output_schema` takes it) works too.
+    explain
+        With ``n > 0``, ``top_column`` and ``why`` (the ``n`` columns with the largest share, as
+        ``hourglass explain`` gives them) for each flagged row; ``None`` for the others.
+    anomalies_only
+        Yield only the flagged rows.
+    threads
+        Torch threads per task (``torch.set_num_threads``); Spark runs several tasks per
+        executor, so 1 or 2 avoids oversubscribing its cores. ``None``: torch's default.
+    check
+        Load the model here once (on the driver) to refuse a model that is no table model, or
+        cannot explain, before Spark starts; ``False`` skips it.
+
+    Returns
+    -------
+    PartitionScorer
+        ``fn(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]``, with the columns
+        ``score`` (double), ``flag`` (int, 0/1), ``calibrated`` (double), ``severity`` (string),
+        ``top_column`` and ``why`` with ``explain``, then ``keep``: what ``hourglass score``
+        writes for the same rows, less its ``row`` number (a partition knows no global order).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from hourglass import Pipeline, AutoEncoder
+    >>> df = pd.DataFrame({"bytes": np.arange(60.0), "proto": ["tcp", "udp"] * 30, "id": range(60)})
+    >>> out = Path(tempfile.mkdtemp()) / "model"
+    >>> Pipeline(AutoEncoder(hidden=(4, 2), epochs=2, verbose=0)).fit(df[["bytes", "proto"]]).save(out)
+    >>> fn = score_partitions(out, keep=["id"])
+    >>> batches = fn(iter([df.head(25), df.tail(35)]))   # what Spark hands one task
+    >>> [(list(b.columns), len(b)) for b in batches]  # doctest: +NORMALIZE_WHITESPACE
+    [(['score', 'flag', 'calibrated', 'severity', 'id'], 25),
+     (['score', 'flag', 'calibrated', 'severity', 'id'], 35)]
+    >>> output_schema(out, keep={"id": "bigint"})
+    '`score` double, `flag` int, `calibrated` double, `severity` string, `id` bigint'
+    """
+    names = tuple(keep.keys() if isinstance(keep, Mapping) else keep)
+    _check_options(names, explain)
+    if threads is not None and threads < 1:
+        raise ValueError(f"threads: expected >= 1 or None, got {threads}")
+    path = os.fspath(model_dir)
+    if check:
+        from hourglass.explain import explainable
+        from hourglass.pipeline import load
+
+        pipe = load(path)
+        _check_kind(pipe, path)
+        if explain and explainable(pipe) is not None:
+            raise InputError(f"explain: {explainable(pipe)}")
+    return PartitionScorer(path, names, explain, anomalies_only, threads)
+
+
+def _ddl_name(name: str) -> str:
+    return "`" + name.replace("`", "``") + "`"
+
+
+def output_schema(model_dir: str | os.PathLike[str] | None = None, *,
+                  keep: Mapping[str, str] | Sequence[tuple[str, str]] = (), explain: int = 0) -> str:
+    """The Spark DDL schema of what :func:`score_partitions` yields (the second argument of
+    ``mapInPandas``).
+
+    Parameters
+    ----------
+    model_dir
+        The artefact; when given, checked to be a table model (the schema does not depend on it).
+    keep
+        The kept columns with their Spark SQL types, in order: ``{"flow_id": "bigint"}`` (the
+        types of the input DataFrame's columns: ``dict(spark_df.dtypes)`` gives them).
+    explain
+        As given to :func:`score_partitions` (adds ``top_column`` and ``why``).
+
+    Examples
+    --------
+    >>> output_schema(keep=[("src_ip", "string")], explain=2).split(", ")[3:]
+    ['`severity` string', '`top_column` string', '`why` string', '`src_ip` string']
+    """
+    pairs = list(keep.items() if isinstance(keep, Mapping) else keep)
+    _check_options([n for n, _ in pairs], explain)
+    if model_dir is not None:
+        from hourglass.pipeline import load
+
+        _check_kind(load(model_dir), os.fspath(model_dir))
+    cols = [*SCORE_COLUMNS, *(EXPLAIN_COLUMNS if explain else ()), *pairs]
+    return ", ".join(f"{_ddl_name(n)} {t}" for n, t in cols)

@@ -1,0 +1,200 @@
+"""SQLite output (stdlib :mod:`sqlite3`): a table of typed columns that any SQL tool can query.
+
+A table is described by ``(name, type)`` pairs (``INTEGER``, ``REAL``, ``TEXT``, or ``""`` for a
+column that keeps each value's own type). :func:`ensure_table` creates it, or checks that an
+existing table has exactly those columns; :class:`SQLiteWriter` appends DataFrames to one, each
+call one transaction, the columns taken from the first frame's dtypes.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import sqlite3
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from hourglass.errors import InputError
+
+__all__ = ["SQLITE_SUFFIXES", "SQLiteWriter", "check_table_name", "connect", "ensure_table",
+           "insert_rows", "is_sqlite", "sql_type", "sql_value"]
+
+#: File name endings written as a SQLite database.
+SQLITE_SUFFIXES = ("sqlite", "sqlite3", "db")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
+def is_sqlite(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` names a SQLite database (``.sqlite``, ``.sqlite3`` or ``.db``).
+
+    Examples
+    --------
+    >>> is_sqlite("alerts.sqlite"), is_sqlite("alerts.DB"), is_sqlite("alerts.jsonl")
+    (True, True, False)
+    """
+    name = Path(path).name.lower()
+    return "." in name and name.rsplit(".", 1)[-1] in SQLITE_SUFFIXES
+
+
+def check_table_name(table: str, option: str = "--sqlite-table") -> str:
+    """``table`` if it is a plain SQL name (letters, digits, underscores; not a digit first).
+
+    Examples
+    --------
+    >>> check_table_name("alerts_2026")
+    'alerts_2026'
+    >>> check_table_name("alerts; drop")
+    Traceback (most recent call last):
+    ...
+    hourglass.errors.InputError: --sqlite-table: expected a name of letters, digits and ...
+    """
+    if not _NAME.match(table) or table.lower().startswith("sqlite_"):
+        raise InputError(f"{option}: expected a name of letters, digits and underscores, got "
+                         f"{table!r}")
+    return table
+
+
+def sql_type(dtype: Any) -> str:
+    """The SQLite column type of a pandas dtype (booleans are 0/1 integers, times ISO-8601 text).
+
+    Examples
+    --------
+    >>> [sql_type(t) for t in (np.int64, np.float32, bool, object, "datetime64[ns]")]
+    ['INTEGER', 'REAL', 'INTEGER', 'TEXT', 'TEXT']
+    """
+    kind = np.dtype(dtype).kind if not isinstance(dtype, pd.api.extensions.ExtensionDtype) \
+        else getattr(dtype, "kind", "O")
+    return {"i": "INTEGER", "u": "INTEGER", "b": "INTEGER", "f": "REAL"}.get(kind, "TEXT")
+
+
+def sql_value(value: Any) -> Any:
+    """A value SQLite stores as is: numpy scalars as Python numbers, NaN and NA as NULL, lists
+    and dicts as JSON text, times as ISO-8601 text.
+
+    Examples
+    --------
+    >>> sql_value(np.int64(3)), sql_value(float("nan")), sql_value({"a": [1]}), sql_value(True)
+    (3, None, '{"a": [1]}', 1)
+    """
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        return int(value)
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float):
+        return None if math.isnan(value) else value
+    if isinstance(value, (dict, list, tuple)):
+        return json.dumps(value, default=str)
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def connect(path: str | os.PathLike[str], *, wal: bool = False) -> sqlite3.Connection:
+    """A connection to the database at ``path`` (created if absent); ``wal`` turns on write-ahead
+    logging, so readers can query while a writer appends. A file that is no database raises
+    :class:`InputError`."""
+    try:
+        conn = sqlite3.connect(path, timeout=30.0)
+        if wal:
+            conn.execute("PRAGMA journal_mode=WAL").fetchone()
+        else:
+            conn.execute("PRAGMA schema_version").fetchone()  # fails here on a non-database file
+    except sqlite3.DatabaseError as exc:
+        raise InputError(f"{path}: cannot open it as a SQLite database ({exc})") from None
+    return conn
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def ensure_table(conn: sqlite3.Connection, table: str, columns: Sequence[tuple[str, str]],
+                 where: str) -> None:
+    """Create ``table`` with ``columns`` (name, type), or check that the existing one has
+    exactly those; a different table raises :class:`InputError` naming both column lists.
+
+    Examples
+    --------
+    >>> conn = sqlite3.connect(":memory:")
+    >>> ensure_table(conn, "alerts", [("row", "INTEGER"), ("score", "REAL")], "a.db")
+    >>> ensure_table(conn, "alerts", [("row", "INTEGER"), ("score", "REAL")], "a.db")  # same: fine
+    >>> try:
+    ...     ensure_table(conn, "alerts", [("row", "INTEGER")], "a.db")
+    ... except InputError as exc:
+    ...     print(str(exc)[:63])
+    a.db: table 'alerts' has columns (row INTEGER, score REAL), not
+    """
+    with conn:
+        have = [(r[1], r[2].upper()) for r in conn.execute(f"PRAGMA table_info({_quote(table)})")]
+        want = [(n, t.upper()) for n, t in columns]
+        if not have:
+            cols = ", ".join(f"{_quote(n)} {t}".rstrip() for n, t in columns)
+            conn.execute(f"CREATE TABLE IF NOT EXISTS {_quote(table)} ({cols})")
+            return
+    if have != want:
+        def text(cols: list[tuple[str, str]]) -> str:
+            return ", ".join(f"{n} {t}".rstrip() for n, t in cols)
+
+        raise InputError(f"{where}: table {table!r} has columns ({text(have)}), not the "
+                         f"({text(want)}) written here; choose another table name or file")
+
+
+def insert_rows(conn: sqlite3.Connection, table: str, names: Sequence[str],
+                rows: Iterable[Sequence[Any]]) -> None:
+    """Append ``rows`` (values in the order of ``names``) to ``table`` in one transaction."""
+    sql = (f"INSERT INTO {_quote(table)} ({', '.join(map(_quote, names))}) "
+           f"VALUES ({', '.join('?' * len(names))})")
+    with conn:
+        conn.executemany(sql, ([sql_value(v) for v in row] for row in rows))
+
+
+class SQLiteWriter:
+    """Appends DataFrames (same columns each time) to ``table`` of the database at ``path``, one
+    transaction per frame; the table's columns come from the first frame.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "scores.sqlite"
+    >>> w = SQLiteWriter(path)
+    >>> w.write(pd.DataFrame({"row": [0, 1], "score": [0.5, float("nan")], "severity": ["low", "high"]}))
+    >>> w.close()
+    >>> sqlite3.connect(path).execute("SELECT row, score, severity FROM alerts").fetchall()
+    [(0, 0.5, 'low'), (1, None, 'high')]
+    """
+
+    def __init__(self, path: str | os.PathLike[str], table: str = "alerts") -> None:
+        self.path, self.table = Path(path), check_table_name(table)
+        self._conn: sqlite3.Connection | None = None
+        self._names: list[str] | None = None
+        self.rows = 0
+
+    def write(self, df: pd.DataFrame) -> None:
+        """Append ``df``."""
+        if self._conn is None:
+            self._conn = connect(self.path)
+            self._conn.execute("PRAGMA synchronous=OFF")  # a temporary file: renamed once complete
+            self._names = [str(c) for c in df.columns]
+            ensure_table(self._conn, self.table, [(str(c), sql_type(t)) for c, t in df.dtypes.items()],
+                         str(self.path))
+        elif [str(c) for c in df.columns] != self._names:
+            raise ValueError(f"SQLiteWriter: columns changed from {self._names} to {list(df.columns)}")
+        self.rows += len(df)
+        insert_rows(self._conn, self.table, self._names or [],
+                    df.astype(object).itertuples(index=False, name=None))
+
+    def close(self) -> None:
+        """Close the database (an empty result still gets a file, with no table)."""
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None

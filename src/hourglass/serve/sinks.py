@@ -1,0 +1,229 @@
+"""Alert sinks: where ``hourglass stream`` (and ``score``'s alert outputs) put their alerts.
+
+:class:`JsonLinesSink` writes one JSON object a line to a binary file (stdout by default).
+:class:`SQLiteSink` appends them to a table of a SQLite database, one transaction per batch, in
+write-ahead-log mode so that a reader can query the table while the stream runs; a batch is
+either all there or not at all, so Ctrl-C leaves every committed batch and nothing half-written.
+
+A SQLite table has typed columns for an alert's fields (:func:`alert_columns`: the fields of
+the table, time-series or log alerts, or the main ECS fields), each ``--keep`` field (stored with
+its own type), and for alerts with nested fields (log alerts, ECS documents) a ``doc`` column
+with the whole alert as JSON text.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sqlite3
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from hourglass.errors import HourglassError
+from hourglass.ingest.readers import atomic_output, open_output
+from hourglass.ingest.sqlite import check_table_name, connect, ensure_table, insert_rows, is_sqlite
+
+__all__ = ["Column", "JsonLinesSink", "SQLiteSink", "alert_columns", "alert_file"]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One SQLite column of an alert table: its ``name``, SQLite ``type`` (``""``: each value's
+    own) and the ``paths`` into the alert where its value may be (the first present wins)."""
+
+    name: str
+    type: str
+    paths: tuple[tuple[str, ...], ...]
+
+
+def _cols(*spec: tuple[str, str] | tuple[str, str, tuple[tuple[str, ...], ...]]) -> tuple[Column, ...]:
+    return tuple(Column(s[0], s[1], s[2] if len(s) > 2 else ((s[0],),)) for s in spec)  # type: ignore[misc]
+
+
+_TABLE = _cols(("row", "INTEGER"), ("score", "REAL"), ("flag", "INTEGER"), ("calibrated", "REAL"),
+               ("severity", "TEXT"), ("top_column", "TEXT"), ("why", "TEXT"))
+_SERIES = _cols(("row", "INTEGER"), ("line", "INTEGER"), ("timestamp", ""), ("score", "REAL"),
+                ("threshold", "REAL"), ("flag", "INTEGER"), ("calibrated", "REAL"),
+                ("severity", "TEXT"), ("top_channel", "TEXT"), ("why", "TEXT"))
+# a streamed event's alert has these at the top; a scored session's under "unexpected"
+_LOG = _cols(("session", "TEXT"), ("score", "REAL"), ("threshold", "REAL"),
+             *((name, kind, ((name,), ("unexpected", name))) for name, kind in (
+                 ("line", "INTEGER"), ("position", "INTEGER"), ("key", ""), ("template", "TEXT"),
+                 ("seen_in_training", "INTEGER"), ("rank", "INTEGER"))),
+             ("n_events", "INTEGER"), ("first_line", "INTEGER"), ("closed", "TEXT"))
+_ECS = _cols(("timestamp", "TEXT", (("@timestamp",),)), ("severity", "TEXT", (("hourglass", "severity"),)),
+             ("event_severity", "INTEGER", (("event", "severity"),)),
+             ("risk_score", "REAL", (("event", "risk_score"),)),
+             ("score", "REAL", (("hourglass", "score"),)), ("rule_name", "TEXT", (("rule", "name"),)),
+             ("rule_id", "TEXT", (("rule", "id"),)), ("message", "TEXT"),
+             ("source_ip", "TEXT", (("source", "ip"),)), ("destination_ip", "TEXT", (("destination", "ip"),)),
+             ("host_name", "TEXT", (("host", "name"),)), ("user_name", "TEXT", (("user", "name"),)))
+_DOC = Column("doc", "TEXT", ())
+
+
+def alert_columns(kind: str, *, ecs: bool = False, keep: Sequence[str] = ()) -> tuple[Column, ...]:
+    """The SQLite columns of the alerts of a ``kind`` model (``table``, ``time-series`` or
+    ``log``), or of their ECS documents with ``ecs``; ``keep``: the kept input fields.
+
+    Examples
+    --------
+    >>> [c.name for c in alert_columns("table", keep=["src_ip"])]
+    ['row', 'score', 'flag', 'calibrated', 'severity', 'top_column', 'why', 'src_ip']
+    >>> [c.name for c in alert_columns("table", ecs=True)][:4], alert_columns("log")[-1].name
+    (['timestamp', 'severity', 'event_severity', 'risk_score'], 'doc')
+    """
+    if ecs:  # kept fields are inside the document (mapped to ECS fields or under hourglass.fields)
+        return (*_ECS, _DOC)
+    if kind == "log":
+        return (*_LOG, _DOC)
+    base = {"table": _TABLE, "time-series": _SERIES}[kind]
+    taken = {c.name for c in base}
+    return base + tuple(Column(k, "", ((k,),)) for k in keep if k not in taken)
+
+
+def _find(alert: Mapping[str, Any], paths: tuple[tuple[str, ...], ...]) -> Any:
+    for path in paths:
+        value: Any = alert
+        for key in path:
+            if not isinstance(value, Mapping) or key not in value:
+                break
+            value = value[key]
+        else:
+            return value
+    return None
+
+
+class SQLiteSink:
+    """Appends alerts to ``table`` of the SQLite database at ``path`` (created if absent), one
+    transaction per :meth:`write`.
+
+    An existing table with other columns is refused (:class:`~hourglass.errors.InputError`),
+    as is a file that is no SQLite database. With ``wal`` (the default) the database is in
+    write-ahead-log mode: readers query it while the sink appends.
+
+    Examples
+    --------
+    >>> import sqlite3, tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "alerts.sqlite"
+    >>> with SQLiteSink(path, alert_columns("table", keep=["src_ip"])) as sink:
+    ...     sink.write([{"row": 7, "score": 4.2, "calibrated": 0.99, "severity": "high",
+    ...                  "src_ip": "10.0.0.5"}])
+    >>> sqlite3.connect(path).execute("SELECT row, severity, src_ip, why FROM alerts").fetchall()
+    [(7, 'high', '10.0.0.5', None)]
+    """
+
+    def __init__(self, path: str | os.PathLike[str], columns: Sequence[Column], *,
+                 table: str = "alerts", wal: bool = True) -> None:
+        self.path, self.table, self.columns = Path(path), check_table_name(table), tuple(columns)
+        self._doc = any(c.name == "doc" and not c.paths for c in self.columns)
+        self._known = {c.paths[0][0] for c in self.columns if c.paths}
+        self._conn = connect(self.path, wal=wal)
+        try:
+            ensure_table(self._conn, self.table, [(c.name, c.type) for c in self.columns],
+                         str(self.path))
+        except BaseException:
+            self._conn.close()
+            raise
+        self.rows = 0
+
+    def _row(self, alert: Mapping[str, Any]) -> list[Any]:
+        if not self._doc:  # every field has a column: none may be dropped unseen
+            extra = sorted(set(alert) - self._known)
+            if extra:
+                raise ValueError(f"SQLiteSink: alert fields {extra} have no column in {self.table!r}")
+        return [json.dumps(alert, default=str) if not c.paths else _find(alert, c.paths)
+                for c in self.columns]
+
+    def write(self, alerts: Sequence[Mapping[str, Any]]) -> None:
+        """Append ``alerts`` in one transaction (all of them or, on an error, none)."""
+        if alerts:
+            rows = [self._row(a) for a in alerts]
+            try:
+                insert_rows(self._conn, self.table, [c.name for c in self.columns], rows)
+            except sqlite3.OperationalError as exc:  # locked for longer than the timeout, disk full
+                raise HourglassError(f"{self.path}: could not append to table {self.table!r} "
+                                     f"({exc})") from None
+            self.rows += len(alerts)
+
+    def fileno(self) -> int:
+        """No file descriptor: a database is not a pipe."""
+        raise OSError("a SQLite sink has no file descriptor")
+
+    def close(self) -> None:
+        """Close the database (committed batches stay)."""
+        self._conn.close()
+
+    def __enter__(self) -> SQLiteSink:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class JsonLinesSink:
+    """Writes alerts as JSON lines to a binary file (``sys.stdout.buffer`` or an opened file),
+    flushed after each :meth:`write`.
+
+    Examples
+    --------
+    >>> import io
+    >>> buf = io.BytesIO()
+    >>> JsonLinesSink(buf).write([{"row": 1, "score": 2.5}])
+    >>> buf.getvalue()
+    b'{"row": 1, "score": 2.5}\\n'
+    """
+
+    def __init__(self, fh: IO[bytes]) -> None:
+        self.fh = fh
+
+    def write(self, alerts: Sequence[Mapping[str, Any]]) -> None:
+        """Write ``alerts``, one a line, and flush."""
+        if alerts:
+            self.fh.write(("\n".join(json.dumps(a) for a in alerts) + "\n").encode())
+        self.fh.flush()
+
+    def fileno(self) -> int:
+        """The file's descriptor."""
+        return self.fh.fileno()
+
+    def close(self) -> None:
+        """Close the file."""
+        self.fh.close()
+
+
+@contextlib.contextmanager
+def alert_file(path: str | os.PathLike[str], columns: Sequence[Column], *,
+               table: str = "alerts") -> Iterator[SQLiteSink | _TextLines]:
+    """A sink on a temporary file renamed to ``path`` when the block succeeds: a SQLite table
+    (``columns``) for a ``.sqlite``/``.db`` name, else JSON lines (``.gz``: gzip).
+
+    Examples
+    --------
+    >>> import sqlite3, tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "alerts.db"
+    >>> with alert_file(path, alert_columns("log")) as sink:
+    ...     sink.write([{"session": "blk_1", "score": 3.0, "unexpected": {"line": 12, "key": 4}}])
+    >>> sqlite3.connect(path).execute("SELECT session, line, key, doc FROM alerts").fetchone()[:3]
+    ('blk_1', 12, 4)
+    """
+    with atomic_output(path) as tmp:
+        if is_sqlite(path):
+            with SQLiteSink(tmp, columns, table=table, wal=False) as sink:
+                yield sink
+        else:
+            with open_output(tmp, path) as fh:
+                yield _TextLines(fh)
+
+
+class _TextLines:
+    """JSON lines to an open text file."""
+
+    def __init__(self, fh: IO[str]) -> None:
+        self.fh = fh
+
+    def write(self, alerts: Sequence[Mapping[str, Any]]) -> None:
+        for a in alerts:
+            self.fh.write(json.dumps(a) + "\n")
