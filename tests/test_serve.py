@@ -374,3 +374,64 @@ def test_cli_serve_refuses_a_port_in_use_with_one_line(model: Path, tmp_path: Pa
     assert res.exit_code == 2, res.output
     lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
     assert len(lines) == 1 and f"--port {port}: cannot listen on 127.0.0.1" in lines[0], res.stderr
+
+
+FIXTURES = Path(__file__).parent / "fixtures"  # a self-signed pair for localhost / 127.0.0.1, tests only
+
+
+def test_cli_serve_speaks_https_with_a_certificate(model: Path, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """--tls-cert/--tls-key reach uvicorn, and the server they configure answers over HTTPS
+    to a client that trusts the certificate."""
+    import socket
+    import ssl
+    import threading
+    import time
+    import urllib.request
+
+    import uvicorn
+
+    seen: dict[str, Any] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: seen.update(app=app, **kw))
+    (tmp_path / "key").write_text(KEY + "\n")
+    cert, key = FIXTURES / "tls-test.crt", FIXTURES / "tls-test.key"
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    res = runner.invoke(cli, ["serve", str(model), "--api-key-file", str(tmp_path / "key"),
+                              "--port", str(port), "--tls-cert", str(cert), "--tls-key", str(key)])
+    assert res.exit_code == 0, res.output
+    assert f"on https://127.0.0.1:{port}" in " ".join(res.stderr.split())
+    assert (seen["ssl_certfile"], seen["ssl_keyfile"]) == (str(cert), str(key))
+    server = uvicorn.Server(uvicorn.Config(seen["app"], host="127.0.0.1", port=port, log_config=None,
+                                           log_level="warning", ssl_certfile=seen["ssl_certfile"],
+                                           ssl_keyfile=seen["ssl_keyfile"]))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        for _ in range(200):
+            if server.started:
+                break
+            time.sleep(0.05)
+        trust = ssl.create_default_context(cafile=str(cert))
+        with urllib.request.urlopen(f"https://127.0.0.1:{port}/health", context=trust, timeout=10) as r:
+            assert r.status == 200 and json.loads(r.read())["model"] == "autoencoder"
+        with pytest.raises(OSError):  # plain HTTP on the TLS port gets no answer
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=10).read()
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def test_cli_serve_refuses_an_unusable_certificate_with_one_line(model: Path, tmp_path: Path) -> None:
+    env = {"HOURGLASS_API_KEY": KEY}
+    cert, key = FIXTURES / "tls-test.crt", FIXTURES / "tls-test.key"
+    _one_line_exit_2(["serve", str(model), "--tls-key", str(key)], "--tls-key: give the certificate",
+                     env=env)
+    _one_line_exit_2(["serve", str(model), "--tls-cert", str(tmp_path / "nope.crt")],
+                     "--tls-cert " + str(tmp_path / "nope.crt") + ": no such file", env=env)
+    _one_line_exit_2(["serve", str(model), "--tls-cert", str(cert)],
+                     "--tls-cert (no --tls-key: the key must be in it): cannot use", env=env)
+    (tmp_path / "junk.key").write_text("not a key\n")
+    _one_line_exit_2(["serve", str(model), "--tls-cert", str(cert), "--tls-key", str(tmp_path / "junk.key")],
+                     "--tls-cert/--tls-key: cannot use", env=env)
