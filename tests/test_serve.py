@@ -298,13 +298,14 @@ def test_cli_serve_runs_uvicorn_with_the_app(model: Path, tmp_path: Path,
     monkeypatch.setattr(uvicorn, "run", lambda app, **kw: seen.update(app=app, **kw))
     (tmp_path / "key").write_text(KEY + "\n")
     res = runner.invoke(cli, ["serve", str(model), "--api-key-file", str(tmp_path / "key"), "--port",
-                              "9123", "--max-rows", "7", "--max-body-mb", "0.5"])
+                              "9123", "--max-rows", "7", "--max-body-mb", "0.5", "--rate-limit", "120"])
     assert res.exit_code == 0, res.output
     assert (seen["host"], seen["port"]) == ("127.0.0.1", 9123) and KEY not in res.output
     assert "(autoencoder, 4 columns) on http://127.0.0.1:9123" in " ".join(res.stderr.split())
     with TestClient(seen["app"]) as c:
         health = c.get("/health").json()
         assert (health["max_rows"], health["max_body_bytes"]) == (7, 2**19)
+        assert health["rate_limit_per_minute"] == 120
         assert c.post("/score", json={"rows": _rows(1)}, headers=AUTH).status_code == 200
         assert c.get("/docs").status_code == 200
         assert "/score" in c.get("/openapi.json").json()["paths"]
@@ -435,3 +436,22 @@ def test_cli_serve_refuses_an_unusable_certificate_with_one_line(model: Path, tm
     (tmp_path / "junk.key").write_text("not a key\n")
     _one_line_exit_2(["serve", str(model), "--tls-cert", str(cert), "--tls-key", str(tmp_path / "junk.key")],
                      "--tls-cert/--tls-key: cannot use", env=env)
+
+
+def test_rate_limit_answers_429_with_retry_after_per_client(model: Path) -> None:
+    app = create_app(model, api_key=KEY, rate_limit=60)  # bursts of 10, one more a second
+    with TestClient(app) as c:
+        assert c.get("/health").json()["rate_limit_per_minute"] == 60
+        codes = [c.post("/score", json={"rows": _rows(1)}, headers=AUTH).status_code for _ in range(11)]
+        assert codes[:9] == [200] * 9 and codes[-1] == 429  # /health took one of the 10
+        r = c.post("/score", json={"rows": _rows(1)}, headers=AUTH)
+        assert r.status_code == 429 and int(r.headers["retry-after"]) >= 1
+        assert "--rate-limit" in r.json()["detail"]
+        assert c.post("/score", json={"rows": _rows(1)}).status_code == 429  # keys guessed slowly too
+    other = TestClient(app, client=("10.9.8.7", 5000))  # another address has its own bucket
+    assert other.post("/score", json={"rows": _rows(1)}, headers=AUTH).status_code == 200
+    with TestClient(create_app(model, api_key=KEY)) as c:  # the default: no limit, not reported
+        assert "rate_limit_per_minute" not in c.get("/health").json()
+        assert {c.get("/health").status_code for _ in range(30)} == {200}
+    with pytest.raises(ValueError, match="rate_limit"):
+        create_app(model, api_key=KEY, rate_limit=-1)

@@ -30,6 +30,10 @@ def serve(
     max_rows: Annotated[int, typer.Option(
         "--max-rows", min=1, help="Most rows (log lines, sessions) per request; more is refused "
                                   "(413).")] = 100_000,
+    rate_limit: Annotated[float, typer.Option(
+        "--rate-limit", min=0, help="Most requests a minute from one client address (bursts of a "
+                                    "sixth of it); more get 429 with Retry-After. 0: no limit. "
+                                    "Behind a proxy it limits the proxy.")] = 0.0,
     tls_cert: Annotated[Path | None, typer.Option(
         "--tls-cert", help="PEM certificate (or chain) file: serve HTTPS instead of plain HTTP.")] = None,
     tls_key: Annotated[Path | None, typer.Option(
@@ -69,7 +73,7 @@ def serve(
         check_tls(tls_cert, tls_key)
         check_port(host, port)
         app = create_app(model, api_key=key, max_body_bytes=max(1, int(max_body_mb * 2**20)),
-                         max_rows=max_rows, drift_window=drift_window)
+                         max_rows=max_rows, drift_window=drift_window, rate_limit=rate_limit)
     if host not in _LOOPBACK and tls_cert is None:
         logging.getLogger("hourglass").warning(
             "listening on %s: plain HTTP, the API key travels in clear; use --tls-cert or put a "
