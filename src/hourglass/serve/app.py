@@ -11,6 +11,7 @@ run time, and the key check's refers to a local.
 
 import logging
 import os
+import threading
 from typing import Annotated, Any, Union
 
 from fastapi import Depends, FastAPI, HTTPException, Request, Response
@@ -40,7 +41,7 @@ from hourglass.serve.schemas import (
     SessionsRequest,
 )
 from hourglass.serve.scoring import load_scorer
-from hourglass.serve.security import BodyLimit, check_api_key, key_matches
+from hourglass.serve.security import BodyLimit, RateLimit, check_api_key, key_matches
 
 __all__ = ["DEFAULT_MAX_BODY_BYTES", "DEFAULT_MAX_ROWS", "HealthResponse", "ScoreRequest",
            "ScoreResponse", "create_app", "validation_message"]
@@ -132,7 +133,8 @@ def validation_message(errors: list[dict[str, Any]], body: BodyShape = BODIES[Sc
 
 
 def create_app(model_dir: str | os.PathLike[str], *, api_key: str,
-               max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, max_rows: int = DEFAULT_MAX_ROWS) -> FastAPI:
+               max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, max_rows: int = DEFAULT_MAX_ROWS,
+               drift_window: int = 1000, rate_limit: float = 0.0) -> FastAPI:
     """The scoring service for the model saved in ``model_dir``: a table, time-series or log
     model (:func:`~hourglass.serve.scoring.load_scorer`); ``/score`` takes the request shape of
     its input kind (``/health`` and ``/docs`` say which).
@@ -147,6 +149,13 @@ def create_app(model_dir: str | os.PathLike[str], *, api_key: str,
         Largest request body accepted (checked before parsing); larger is ``413``.
     max_rows
         Most rows (log lines, sessions) per request; more is ``413``.
+    drift_window
+        ``/health`` reports the flag rate of the last this many scored rows (sessions) beside the
+        rate the threshold promises, with the drift check's p-value and warning
+        (:func:`~hourglass.serve.drift.drift_monitor`); 0: not reported.
+    rate_limit
+        Most requests a minute from one client address (bursts of a sixth of it), more is
+        ``429`` with ``Retry-After`` (:class:`~hourglass.serve.security.RateLimit`); 0: no limit.
 
     Examples
     --------
@@ -169,10 +178,14 @@ def create_app(model_dir: str | os.PathLike[str], *, api_key: str,
     for name, value in (("max_body_bytes", max_body_bytes), ("max_rows", max_rows)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+    if isinstance(rate_limit, bool) or not isinstance(rate_limit, (int, float)) or not rate_limit >= 0:
+        raise ValueError(f"rate_limit must be a number >= 0, got {rate_limit!r}")
     scorer = load_scorer(model_dir)
     request_model, response_model = _shapes(scorer)
     body = BODIES[request_model]
     rule = AlertRule.from_model(model_dir, scorer.pipeline)  # rule.* of the ECS alerts
+    drift = _drift_monitor(scorer.pipeline, drift_window)
+    drift_lock = threading.Lock()
     logger.debug("serving %s (%s, %s input)", model_dir, scorer.model_name, scorer.kind)
 
     kind_text = {"tabular": "table", "timeseries": "time-series", "events": "log"}[scorer.kind]
@@ -182,6 +195,8 @@ def create_app(model_dir: str | os.PathLike[str], *, api_key: str,
                               "GET /health says what the model expects.")
     app.state.scorer = scorer
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
+    if rate_limit:
+        app.add_middleware(RateLimit, per_minute=rate_limit)  # added last: runs first
     header = APIKeyHeader(name=KEY_HEADER, auto_error=False,
                           description="The key the service was started with.")
 
@@ -198,9 +213,22 @@ def create_app(model_dir: str | os.PathLike[str], *, api_key: str,
     def health() -> dict[str, Any]:
         """The model this service holds, its input kind, what a request must contain (columns,
         log format, fewest rows of a series) and the limits."""
+        with drift_lock:
+            state = None if drift is None else drift.status()
         return {"status": "ok", **scorer.describe(), "max_rows": max_rows,
-                "max_body_bytes": max_body_bytes, "alert_formats": list(ALERT_FORMATS),
-                "hourglass": hourglass.__version__}
+                "max_body_bytes": max_body_bytes, "rate_limit_per_minute": rate_limit or None,
+                "alert_formats": list(ALERT_FORMATS),
+                "hourglass": hourglass.__version__, "drift": state}
+
+    def watch(content: dict[str, Any]) -> dict[str, Any]:
+        """Feed the flags of a scored request to the drift check; ``content`` unchanged."""
+        if drift is not None:
+            flags = _flags_of(content)
+            with drift_lock:
+                for event in drift.update(flags):
+                    log = logger.warning if event.kind == "fired" else logger.info
+                    log("drift check: %s", event.describe())
+        return content
 
     def score_body(raw: bytes, media: str) -> tuple[int, dict[str, Any]]:
         """(status, JSON content) for a request body: parsed and validated in one pass by
@@ -219,13 +247,13 @@ def create_app(model_dir: str | os.PathLike[str], *, api_key: str,
                                    "--max-rows): split the request"}
         try:
             if request.alert_format == "ecs":  # type: ignore[attr-defined]
-                return 200, scorer.score_ecs(items, rule, explain=request.explain)  # type: ignore[attr-defined]
+                return 200, watch(scorer.score_ecs(items, rule, explain=request.explain))  # type: ignore[attr-defined]
             if scorer.kind == "events":
-                return 200, scorer.score(items, explain=request.explain)  # type: ignore[call-arg]
+                return 200, watch(scorer.score(items, explain=request.explain))  # type: ignore[call-arg]
             if scorer.kind == "timeseries":
-                return 200, scorer.score(items, explain=request.explain,  # type: ignore[call-arg]
-                                         explain_flagged=not request.explain_all)  # type: ignore[attr-defined]
-            return 200, scorer.score(items, explain=request.explain)  # type: ignore[call-arg]
+                return 200, watch(scorer.score(items, explain=request.explain,  # type: ignore[call-arg]
+                                               explain_flagged=not request.explain_all))  # type: ignore[attr-defined]
+            return 200, watch(scorer.score(items, explain=request.explain))  # type: ignore[call-arg]
         except InputError as exc:
             return 422, {"detail": _one_line(exc)}
         except Exception:
@@ -281,6 +309,32 @@ def _shapes(scorer: Any) -> tuple[type[BaseModel], type[BaseModel]]:
                    "rows": EventRowsRequest}[scorer.body]
         return request, LogResponse
     return ScoreRequest, ScoreResponse
+
+
+def _drift_monitor(pipe: Any, window: int) -> Any:
+    """The drift check of ``/health`` (``None`` with ``window`` 0, or when the threshold's
+    rate cannot be known: said in the log)."""
+    from hourglass.serve.drift import drift_monitor
+
+    if window <= 0:
+        return None
+    try:
+        return drift_monitor(pipe, window)
+    except InputError as exc:
+        logger.warning("drift check off: %s", exc)
+        return None
+
+
+def _flags_of(content: dict[str, Any]) -> list[int]:
+    """The 0/1 flags of a scored request's answer, in order (an ECS answer: its alert count
+    among the rows or sessions scored, the flagged ones last)."""
+    if "alerts" in content:
+        n = int(content.get("sessions") or content.get("rows") or 0)
+        k = min(int(content["count"]), n)
+        return [0] * (n - k) + [1] * k
+    if "flags" in content:
+        return [int(f) for f in content["flags"]]
+    return [int(s["flag"]) for s in content.get("sessions", [])]
 
 
 def _one_line(exc: Exception) -> str:

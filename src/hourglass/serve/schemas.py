@@ -216,6 +216,9 @@ class HealthResponse(BaseModel):
                                        "columns: reconstruction-error or integrated-gradients.")
     max_rows: int
     max_body_bytes: int
+    rate_limit_per_minute: float | None = Field(
+        default=None, description="Most requests a minute from one client address (429 above); "
+                                  "absent: no limit.")
     alert_formats: list[str] = Field(default=list(ALERT_FORMATS), description="What a request's "
                                      "'alert_format' takes: hourglass (default) or ecs.")
     hourglass: str
@@ -227,6 +230,13 @@ class HealthResponse(BaseModel):
                                                          "(or keys, or table).")
     sessions: dict[str, Any] | None = Field(default=None, description="Logs: how events group "
                                                                       "into sessions.")
+    drift: dict[str, Any] | None = Field(default=None, description="The drift check: the flag rate "
+                                         "of the last 'window' scored rows (sessions) beside the "
+                                         "rate the threshold promises on held-out normal data "
+                                         "('expected_rate'), its one-sided p-value, 'warning' "
+                                         "(true while the rate is far too high: normal traffic may "
+                                         "have drifted from training, or an attack is under way) "
+                                         "and the warnings so far.")
 
 
 class BodyShape(NamedTuple):
