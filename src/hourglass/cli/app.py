@@ -1,7 +1,8 @@
 """The ``hourglass`` typer app: global options and the commands, registered in help order.
 
-The commands live beside it: ``train`` (train, demo), ``score``, ``stream``, ``evaluate``, ``benchmark``, ``explain``,
-``serve``, ``export``, ``info`` (models, formats, inspect); ``tables``, ``logs`` and
+The commands live beside it: ``train`` (train, demo), ``score``, ``stream``, ``evaluate``,
+``benchmark``, ``explain``, ``serve``, ``export``, ``info`` (models, formats, inspect);
+``tables``, ``logs`` and
 ``timeseries`` hold the work per input kind, ``_options`` the shared option types and ``_output``
 the consoles, errors and tables.
 """
@@ -40,7 +41,8 @@ from hourglass.cli.stream import stream
 from hourglass.cli.train import demo, train
 
 __all__ = ["BadRowsOpt", "DataArg", "DatasetOpt", "DeprecatedTimeColOpt", "FormatOpt", "LabelOpt",
-           "ModelArg", "NormalOpt", "QuietOpt", "app", "benchmark", "demo", "err", "evaluate", "explain", "export",
+           "ModelArg", "NormalOpt", "QuietOpt", "app", "benchmark", "demo", "err", "evaluate", "explain",
+           "export",
            "formats", "idle_threads", "inspect", "main", "models", "out", "score", "serve", "stream", "train"]
 
 app = typer.Typer(
