@@ -219,9 +219,9 @@ class Benchmark:
         if max_train is not None and max_train < 2:
             raise InputError(f"--max-train: must be >= 2, got {max_train}")
         if threshold is not None and threshold.requires_labels:
-            raise InputError(f"--threshold: {threshold.describe()} needs labelled validation rows; "
-                             "benchmark fits every threshold on held-out normal training rows only "
-                             "(use percentile, contamination, pot or budget:N/10k)")
+            raise InputError(f"--threshold: {threshold.describe()}: benchmark fits every threshold on "
+                             "held-out normal training rows only, never on labelled rows (use "
+                             "percentile, contamination, pot or budget:N/10k)")
         for where, df in ((train_name, train), (test_name, test)):
             _is_anomaly(df, label_col, normal, where)  # the label column is there
         train = _drop_unlabelled(train, label_col, normal, train_name)
@@ -342,10 +342,12 @@ class Benchmark:
             "thresholds: each model's rule fitted on its held-out normal training rows (deep "
             f"models: their validation_fraction; baselines: a seeded {BASELINE_HOLD_OUT:.0%} "
             "of the normal training rows, fitted on the rest), never on test rows",
-            f"test labels of {self.test_name} ({len(self.y_test_):,} rows, "
-            f"{int(self.y_test_.sum()):,} anomalous) were used only to compute the metrics",
-            "same preprocessing for every model (fitted on the training rows per run); "
-            f"mean ± std over seeds {', '.join(map(str, self.seeds))} (std with ddof=1)",
+            f"test labels of {self.test_name}: {len(self.y_test_):,} rows, "
+            f"{int(self.y_test_.sum()):,} anomalous; used only to compute the metrics",
+            "same preprocessing for every model (fitted on its training rows per run; fit s and "
+            "rows/s include it, rows/s on the test rows in one call); "
+            + (f"mean ± std (ddof=1) over seeds {', '.join(map(str, self.seeds))}"
+               if len(self.seeds) > 1 else f"one seed ({self.seeds[0]}): no spread shown"),
         ]
 
 
