@@ -4,6 +4,7 @@ notes, determinism, and each bad input as one line and exit code 2 with no JSON 
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -47,9 +48,11 @@ def _run(args: list[str]) -> tuple[str, str]:
 
 def test_benchmark_prints_every_model_beside_the_baseline_and_writes_json(data: dict[str, Path]) -> None:
     js = data["dir"] / "bench.json"
+    level = logging.getLogger("hourglass").level
     stdout, _ = _run([str(data["flows"]), "--label-col", "label", "--normal", "benign",
                       "--models", "autoencoder,vae,deep-svdd", "--seeds", "2", "--json", str(js),
                       *FAST])
+    assert logging.getLogger("hourglass").level == level  # quieted during the runs only
     for name in ("autoencoder", "vae", "deep-svdd", "iforest (baseline)", "ROC-AUC", "rows/s"):
         assert name in stdout, name
     flat = " ".join(stdout.split())

@@ -244,8 +244,10 @@ def benchmark(
             progress.update(task, description=f"{name} seed {s}", completed=len(runs))
 
     start = time.perf_counter()
+    log = logging.getLogger("hourglass")
+    level = log.level
     if not quiet:  # per-run training lines would repeat for every model and seed: the table says it
-        logging.getLogger("hourglass").setLevel(logging.WARNING)
+        log.setLevel(logging.WARNING)
     try:
         with user_errors():
             if progress is not None:
@@ -254,6 +256,7 @@ def benchmark(
                 for run in bench.runs(on_start):
                     runs.append(run)
             finally:
+                log.setLevel(level)
                 if progress is not None:
                     progress.stop()
     except KeyboardInterrupt:

@@ -253,6 +253,10 @@ class Benchmark:
         self.features = features if features is not None else TabularPreprocessor()
         self.params, self.max_train = dict(params or {}), max_train
         self.categories = dict(categories or {})
+        for name in self.models:
+            unused = sorted(set(self.params) - set(registry.get(name)().get_params()))
+            if unused:
+                logger.warning("%s takes no %s: its own setting stands", name, ", ".join(unused))
         self.n_train_rows_, self.n_train_anomalies_ = len(train), int(is_anom.sum())
         self.train_name, self.test_name = train_name, test_name
 
