@@ -15,6 +15,8 @@ confirmed as normal; every figure is measured on B only.
   rows held out for early stopping, the threshold and calibration refitted on them.
 * ``scratch``: hourglass defaults trained from nothing on KDDTrain+ normal + A normal rows; its
   preprocessing is refitted on both (so categories first seen in A are features of their own).
+* ``M2 + replay``: the warm start on A's normal rows plus as many KDDTrain+ normal rows that M
+  trained on (seeded sample): against forgetting the old normal traffic.
 * ablations of M2 (same split): Adam at a tenth of the learning rate; batch-norm statistics
   re-estimated on A (not frozen). Their held-out A loss (no B rows) is shown beside them.
 
@@ -88,21 +90,26 @@ def run_seed(nsl: NslKddFiles, seed: int) -> list[dict[str, Any]]:
     m = Pipeline(ae(), features=nsl.preprocessor()).fit(train_normal)
     m_s = time.perf_counter() - t
     s_b = m.score(x_b)
+    # forgetting: KDDTrain+ normal rows M held out (no model but scratch trained on them)
+    old_hold = train_normal.iloc[m.detector_.val_index_]
     rows.append(evaluate("M (KDDTrain+ normal)", s_b, m.predict(x_b), y_b, m_s,
-                         {"threshold": m.threshold_.value_, "epochs": m.detector_.history_.best_epoch}))
+                         {"threshold": m.threshold_.value_, "epochs": m.detector_.history_.best_epoch,
+                          "old FPR": float(m.predict(old_hold).mean())}))
     rethr = Percentile(99).fit(m.score(a_normal))
     rows.append(evaluate("M, threshold on A normal", s_b, rethr.predict(s_b), y_b, 0.0,
-                         {"threshold": rethr.value_, "epochs": "-"}))
+                         {"threshold": rethr.value_, "epochs": "-",
+                          "old FPR": float(rethr.predict(m.score(old_hold)).mean())}))
 
-    def warm(name: str, **params: Any) -> Pipeline:
+    def warm(name: str, rows_in: pd.DataFrame = a_normal, **params: Any) -> Pipeline:
         t = time.perf_counter()
-        m2 = m.warm_start(a_normal, random_state=seed, **params)
+        m2 = m.warm_start(rows_in, random_state=seed, **params)
         secs = time.perf_counter() - t
         h = m2.detector_.history_
         rows.append(evaluate(name, m2.score(x_b), m2.predict(x_b), y_b, secs,
                              {"threshold": m2.threshold_.value_,
                               "epochs": f"{h.best_epoch} of {len(h.train_loss)}",
-                              "held-out A loss": held_loss(m2)}))
+                              "held-out A loss": held_loss(m2),
+                              "old FPR": float(m2.predict(old_hold).mean())}))
         return m2
 
     m2 = warm("M2 = warm start on A normal")
@@ -115,7 +122,13 @@ def run_seed(nsl: NslKddFiles, seed: int) -> list[dict[str, Any]]:
     rows.append(evaluate("scratch (KDDTrain+ + A normal)", scratch.score(x_b), scratch.predict(x_b),
                          y_b, time.perf_counter() - t,
                          {"threshold": scratch.threshold_.value_,
-                          "epochs": scratch.detector_.history_.best_epoch}))
+                          "epochs": scratch.detector_.history_.best_epoch,
+                          "old FPR": f"{float(scratch.predict(old_hold).mean()):.4f} (mostly trained on)"}))
+    # replay: as many old normal rows as A has, drawn from those M trained on (not its held-out)
+    trained_on = np.setdiff1d(np.arange(len(train_normal)), m.detector_.val_index_)
+    pick = np.random.default_rng(seed).choice(trained_on, size=len(a_normal), replace=False)
+    warm("M2 + replay (A normal + as many KDDTrain+ normal rows)",
+         pd.concat([a_normal, train_normal.iloc[pick]], ignore_index=True))
     warm("ablation: M2 at lr/10", lr=float(m.detector_.lr) / 10)
     frozen = AutoEncoder._warm_freeze_batch_norm
     try:
@@ -151,13 +164,16 @@ def main() -> None:
         cells.append(f"{statistics.median(fits):.1f}")
         loss = [r.get("held-out A loss") for r in mine]
         cells.append("-" if loss[0] is None else f"{statistics.mean(loss):.5f}")
+        old = [r["old FPR"] for r in mine]
+        cells.append(f"{statistics.mean(old):.4f}" if isinstance(old[0], float) else
+                     f"{statistics.mean(float(o.split()[0]) for o in old):.4f} (mostly trained on)")
         summary.append(cells)
-    summary_table = markdown_table(["model", *metrics, "fit s (median)", "held-out A loss (mean)"],
-                                   summary)
+    summary_table = markdown_table(["model", *metrics, "fit s (median)", "held-out A loss (mean)",
+                                    "FPR old normal (mean)"], summary)
     per_seed = markdown_table(
-        ["seed", "model", *metrics, "threshold", "epochs (best of run)", "fit s"],
+        ["seed", "model", *metrics, "threshold", "epochs (best of run)", "fit s", "FPR old normal"],
         [[r["seed"], r["model"], *(r[k] for k in metrics), float(r["threshold"]), r["epochs"],
-          round(float(r["fit s"]), 1)] for r in rows])
+          round(float(r["fit s"]), 1), r["old FPR"]] for r in rows])
     text = (header("Warm start on NSL-KDD: continuing a model on analyst-confirmed normal rows")
             + f"""
 **Not the Foundation protocol.** This uses labelled rows of the test file: KDDTest+ is split into
@@ -175,12 +191,19 @@ held-out normal scores; features: TabularPreprocessor with the nsl-kdd format's 
   with batch-norm statistics kept, Adam restarted, a fresh 10% of A's normal rows held out
   for early stopping; threshold and calibration refitted on that slice. Its parent's weights
   compete as epoch 0. `fit s` is the warm start alone.
+- **M2 + replay**: the same warm start on A's normal rows plus as many KDDTrain+ normal rows
+  (a seeded sample of those M trained on; `hourglass train --warm-start --replay-data`): the
+  threshold's held-out slice then mixes both.
 - **scratch**: trained from nothing on KDDTrain+ + A normal rows; it refits the preprocessing
   on both (categories first seen in A become features), so its features differ from M's.
 - ablations of M2, same split: Adam at a tenth of M's learning rate; batch-norm running
   statistics re-estimated on A. `held-out A loss` is each warm start's restored-epoch loss on
   its held-out A normal rows (for M: its reconstruction error on the same rows), data a user
-  has without B: it is what one would choose settings by.
+  has without B: it is what one would choose settings by (for M2 + replay its held-out
+  slice mixes A and KDDTrain+ rows: not comparable).
+- `FPR old normal`: the share flagged of the KDDTrain+ normal rows M held out (6,734; never
+  trained on by M or the warm starts; the scratch model trained on most of them): how much of
+  the old normal traffic a model now flags, i.e. what a warm start on new rows only forgets.
 
 Seeds {', '.join(map(str, seeds))} (the seed sets both the A/B split and the models' seeds).
 Mean ± population std over seeds; fit seconds are medians on a shared 2-core machine

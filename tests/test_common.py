@@ -41,7 +41,8 @@ def test_registry_entry_matches_the_class(name: str) -> None:
     assert registry.name_of(cls) == name
     tags = cls.get_tags()
     can = tuple(c for c, tag in (("labels", "supports_labels"), ("explain", "supports_explain"),
-                                 ("onnx", "onnx_export"), ("gradients", "gradients")) if tags.get(tag))
+                                 ("onnx", "onnx_export"), ("gradients", "gradients"),
+                                 ("retrain", "warm_start")) if tags.get(tag))
     assert registry.CAPABILITIES.get(name, ()) == can, "registry CAPABILITIES differ from the tags"
 
 

@@ -192,3 +192,26 @@ def test_series_stream_alerts_are_unchanged_by_the_check(tmp_path: Path) -> None
         assert on.stdout == off.stdout
         assert "drift check: alert rate" in on.stderr and "drift check" not in off.stderr
     assert "warning: drift check" in on.stderr  # the level shift
+
+
+def test_health_reports_the_recent_alert_rate(files: dict[str, Path]) -> None:
+    from fastapi.testclient import TestClient
+
+    from hourglass.serve.app import create_app
+
+    key = {"X-API-Key": "0123456789abcdef"}
+    client = TestClient(create_app(files["model"], api_key=key["X-API-Key"], drift_window=400))
+    assert client.get("/health").json()["drift"]["rows"] == 0
+    shifted = pd.read_csv(files["shifted"]).drop(columns=["label"]).to_dict("records")
+    flags = []
+    for lo in range(0, 600, 200):
+        r = client.post("/score", json={"rows": shifted[lo:lo + 200]}, headers=key)
+        assert r.status_code == 200
+        flags += r.json()["flags"]
+    drift = client.get("/health").json()["drift"]
+    assert drift["rows"] == 600 and drift["window_rows"] == 400
+    assert drift["window_rate"] == pytest.approx(np.mean(flags[-400:]))
+    assert drift["warning"] is True and drift["warnings"] == 1 and drift["p_value"] < 1e-6
+    assert drift["expected_rate"] == pytest.approx(0.01)
+    off = TestClient(create_app(files["model"], api_key=key["X-API-Key"], drift_window=0))
+    assert "drift" not in off.get("/health").json()

@@ -165,6 +165,15 @@ def test_cli_warm_start_records_provenance_and_refuses_cleanly(tmp_path: Path) -
     assert ws["date"][:4].isdigit() and ws["epochs_run"] == 3
     assert cfg["schema"] == parent_cfg["schema"]
     assert load(m2).score(pd.read_csv(f["new"]).drop(columns=["label"])).shape == (600,)
+    m3 = tmp_path / "m3r"
+    res = runner.invoke(app, ["train", str(f["new"]), "--warm-start", str(f["m1"]), "-o", str(m3),
+                              "--epochs", "2", "--replay-data", str(f["old"]), "--replay", "0.5", "-q"])
+    assert res.exit_code == 0, res.output
+    ws = json.loads((m3 / "config.json").read_text())["info"]["warm_start"]
+    assert ws["new_rows"] == 570 and ws["rows"] == 570 + 285
+    assert ws["replay"]["rows"] == 285 and ws["replay"]["source"] == str(f["old"])
+    _one_line_error(["train", str(f["new"]), "-o", str(tmp_path / "m3"), "--replay-data", str(f["old"])],
+                    "only with --warm-start", tmp_path / "m3")
     _one_line_error(["train", str(f["bad"]), "--warm-start", str(f["m1"]), "-o", str(tmp_path / "m3")],
                     "missing: c", tmp_path / "m3")
     _one_line_error(["train", str(f["new"]), "--warm-start", str(f["m1"]), "-o", str(tmp_path / "m3"),

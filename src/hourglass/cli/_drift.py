@@ -15,35 +15,18 @@ logger = logging.getLogger("hourglass")
 
 
 class DriftCheck:
-    """The monitor of a loaded pipeline (``window=0``: a check that does nothing).
-
-    Time-series models raise alerts in runs of neighbouring steps; their monitor counts runs
-    (``run_length`` measured on the held-out normal scores, in time order). With ``causal`` (the
-    step-by-step stream), a series model's stream threshold and its causal held-out scores are
-    the reference, where the model has them: those are what flags the streamed steps.
-    """
+    """The monitor of a loaded pipeline (:func:`~hourglass.serve.drift.drift_monitor`; ``causal``
+    for the step-by-step stream); ``window=0``: a check that does nothing."""
 
     def __init__(self, pipe: Any, window: int, *, causal: bool = False) -> None:
-        import numpy as np
-
+        from hourglass.serve.drift import drift_monitor
         from hourglass.thresholds import AlertRateMonitor
 
         self.monitor: AlertRateMonitor | None = None
         if window <= 0:
             return
-        det = pipe.detector_
-        threshold, normal = det.threshold_, det.val_scores_
-        run_length = 1.0
-        if getattr(pipe.features_, "output", "tabular") == "timeseries":
-            from hourglass.thresholds.monitor import mean_run_length
-
-            stream = getattr(det, "stream_threshold_", None)
-            if causal and stream is not None and getattr(det, "stream_val_scores_", None) is not None:
-                threshold, normal = stream, det.stream_val_scores_
-            run_length = mean_run_length(threshold.predict(np.asarray(normal)))
         try:
-            self.monitor = AlertRateMonitor.from_threshold(threshold, normal, window,
-                                                           run_length=run_length)
+            self.monitor = drift_monitor(pipe, window, causal=causal)
         except HourglassError as exc:  # the check is an aid: scoring goes on without it, said once
             logger.warning("drift check off: %s", exc)
 

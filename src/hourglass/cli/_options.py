@@ -19,8 +19,8 @@ __all__ = ["LOG_FORMAT_HELP", "OPTION_OF_PARAM", "AllSessionsOpt", "BadRowsOpt",
            "ModelArg", "NormalOpt", "QuietOpt", "RoleOpt", "ScalerOpt", "SessionColOpt", "SessionRegexOpt",
            "StepOpt", "StreamBadRowsOpt", "StrictOpt", "TimestampOpt", "WindowOpt", "option_message",
            "parse_roles", "timestamp_option"]
-__all__ += ["AlertFormatOpt", "ExplainMethodOpt", "SqliteTableOpt", "WarmStartOpt",
-            "alert_format_is_ecs", "sqlite_table"]
+__all__ += ["AlertFormatOpt", "ExplainMethodOpt", "ReplayDataOpt", "ReplayOpt", "SqliteTableOpt",
+            "WarmStartOpt", "alert_format_is_ecs", "sqlite_table"]
 
 #: Library parameter → the CLI option that sets it. An error about such a parameter (an
 #: ``InputError(..., param=...)`` or a detector's "epochs must be ...") names the option instead,
@@ -154,6 +154,12 @@ WarmStartOpt = Annotated[Path | None, typer.Option(
     help="Tables: continue training this saved model (autoencoders, VAE, Deep SVDD) on DATA's "
          "normal rows; its preprocessing, features and threshold rule stay as they are (frozen); "
          "the threshold is refitted on a fresh held-out slice of DATA.")]
+ReplayDataOpt = Annotated[Path | None, typer.Option(
+    "--replay-data", metavar="OLD",
+    help="With --warm-start: also train on a seeded sample of OLD's normal rows (e.g. the "
+         "model's training file), so the old normal traffic is not forgotten.")]
+ReplayOpt = Annotated[float, typer.Option(
+    "--replay", help="With --replay-data: old rows sampled, as a multiple of DATA's normal rows.")]
 ExtraNormalOpt = Annotated[list[Path] | None, typer.Option(
     "--extra-normal", help="Time series: another recording of normal operation, same columns "
                            "(e.g. SKAB's anomaly-free.csv), trained on beside DATA's training "
@@ -238,11 +244,12 @@ def parse_roles(items: list[str] | None) -> dict[str, str]:
 __all__ += ["DriftWindowOpt"]
 
 DriftWindowOpt = Annotated[int, typer.Option(
-    "--drift-window", min=0, help="Drift check: warn on stderr (once per episode) when the share "
-                                  "of flagged rows among the last N scored rows is far above the "
-                                  "rate the threshold promises on held-out normal data (p < 1e-6); "
-                                  "rates and warnings in the end summary. 0: off. Outputs are "
-                                  "never changed.")]
+    "--drift-window", min=0, help="Drift check over the last N scored rows (sessions, steps): the "
+                                  "share flagged against the rate the threshold promises on "
+                                  "held-out normal data. score and stream warn on stderr once per "
+                                  "episode when it is far higher (p < 1e-6) and give the rates in "
+                                  "the end summary; serve reports it in GET /health. 0: off. "
+                                  "Outputs are never changed.")]
 
 # hourglass benchmark (hourglass.pipeline.benchmark does the work)
 __all__ += ["BenchBaselinesOpt", "BenchDataArg", "BenchDataDirOpt", "BenchEpochsOpt", "BenchJsonOpt",

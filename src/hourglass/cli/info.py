@@ -45,7 +45,8 @@ def models() -> None:
         t.add_row(name, entry.input, " ".join(registry.CAPABILITIES.get(name, ())) or "-", entry.summary)
     out.print(t)
     out.print("also: labels = fit uses known anomalies (y=1); explain = says why a row or session was "
-              "flagged; onnx = hourglass export --onnx", highlight=False)
+              "flagged; onnx = hourglass export --onnx; gradients = explain by integrated gradients; "
+              "retrain = hourglass train NEW --warm-start MODEL", highlight=False)
 
 
 def formats() -> None:

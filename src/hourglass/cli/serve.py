@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from hourglass.cli._options import ModelArg, QuietOpt
+from hourglass.cli._options import DriftWindowOpt, ModelArg, QuietOpt
 from hourglass.cli._output import err, setup_logging, user_errors
 from hourglass.errors import HourglassError
 
@@ -31,6 +31,7 @@ def serve(
         "--max-rows", min=1, help="Most rows (log lines, sessions) per request; more is refused "
                                   "(413).")] = 100_000,
     quiet: QuietOpt = False,
+    drift_window: DriftWindowOpt = 1000,
 ) -> None:
     """Serve MODEL over HTTP: POST /score scores JSON (header X-API-Key), GET /health says
     what the model expects, GET /docs is the OpenAPI page.
@@ -41,7 +42,9 @@ def serve(
 
     The service refuses to start without an API key (--api-key-file or
     $HOURGLASS_API_KEY, at least 16 characters). Scores, flags, calibrated probabilities and
-    severities are those 'hourglass score' writes for the same rows.
+    severities are those 'hourglass score' writes for the same rows. GET /health also reports
+    the drift check: the flag rate of the last --drift-window scored rows beside the rate the
+    threshold promises, and whether it is far too high.
     """
     setup_logging(quiet)
     with user_errors():
@@ -58,7 +61,7 @@ def serve(
         key = read_api_key(api_key_file)
         check_port(host, port)
         app = create_app(model, api_key=key, max_body_bytes=max(1, int(max_body_mb * 2**20)),
-                         max_rows=max_rows)
+                         max_rows=max_rows, drift_window=drift_window)
     if host not in _LOOPBACK:
         logging.getLogger("hourglass").warning(
             "listening on %s: plain HTTP, the API key travels in clear; put a TLS proxy in front", host)

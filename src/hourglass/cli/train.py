@@ -25,6 +25,8 @@ from hourglass.cli._options import (
     MessageColOpt,
     NormalOpt,
     QuietOpt,
+    ReplayDataOpt,
+    ReplayOpt,
     RoleOpt,
     ScalerOpt,
     SessionColOpt,
@@ -114,6 +116,8 @@ def train(
     fill_limit: FillLimitOpt = None,
     extra_normal: ExtraNormalOpt = None,
     warm_start: WarmStartOpt = None,
+    replay_data: ReplayDataOpt = None,
+    replay: ReplayOpt = 1.0,
     quiet: QuietOpt = False,
 ) -> None:
     """Train a detector on normal DATA (table rows, log sessions or a time series); save it.
@@ -144,9 +148,12 @@ def train(
             warm_start_command(data, output, warm_start, dataset=dataset, label_col=label_col,
                                normal=normal, fmt=str(fmt), on_bad_rows=on_bad_rows, epochs=epochs,
                                batch_size=batch_size, lr=lr, seed=seed, device=device, quiet=quiet,
-                               memory_budget=memory_budget, sample_rows=sample_rows)
+                               memory_budget=memory_budget, sample_rows=sample_rows,
+                               replay_data=replay_data, replay=replay)
         return
     with user_errors():
+        if replay_data is not None or replay != 1.0:
+            raise HourglassError("--replay-data/--replay: only with --warm-start MODEL")
         timestamp_col = timestamp_option(timestamp_col, time_col)
         for opt, value in (("--events-per-day", events_per_day), ("--memory-budget", memory_budget),
                            ("--sample-rows", sample_rows)):

@@ -46,24 +46,67 @@ def refuse_frozen(command: Any, values: dict[str, Any], model: Path) -> None:
                                  "preprocessing and threshold rule; leave it out")
 
 
-def warm_start_command(
-    data: Path, output: Path, parent_dir: Path, *, dataset: str | None, label_col: str | None,
-    normal: list[str] | None, fmt: str, on_bad_rows: str, epochs: int | None,
-    batch_size: int | None, lr: float | None, seed: int, device: str, quiet: bool,
-    memory_budget: float, sample_rows: int,
-) -> None:
-    """Load ``parent_dir``, train it further on the normal rows of ``data``, save to ``output``."""
+def _normal_rows(path: Path, parent: Any, *, dataset: str | None, label_col: str | None,
+                 normal: list[str] | None, fmt: str, on_bad_rows: str, stats: Any,
+                 memory_budget: float, sample_rows: int, seed: int,
+                 ) -> tuple[Any, Any, str | None, list[str], dict[str, Any] | None]:
+    """The normal rows of table ``path`` as ``train`` finds them (label options, or the parent
+    model's label column when the file has it), after checking them against the parent's
+    schema: (rows, format spec, label column, normal values, sample note)."""
     from hourglass.cli.tables import (
         read_for_training,
         resolve_spec,
         split_labels,
         unlabelled_rows,
     )
-    from hourglass.detectors.base import warm_start_models
-    from hourglass.ingest import ReadStats, label_strings
-    from hourglass.pipeline import load
+    from hourglass.ingest import label_strings
 
     log = logging.getLogger("hourglass")
+    spec, label_col, normal_values = resolve_spec(dataset, label_col, normal, fmt, path)
+    df, sampled = read_for_training(path, spec, on_bad_rows, stats, memory_budget, sample_rows, seed)
+    inherited = label_col is None and parent.info.get("label_col") in df.columns
+    if inherited:
+        label_col, normal_values = parent.info["label_col"], list(parent.info.get("normal") or [])
+    time_col = parent.info.get("time_col")
+    if time_col is not None and time_col in df.columns:
+        df = df.drop(columns=[time_col])
+    # the schema first (the same error as 'hourglass score'), before any other message
+    parent.transform(df.drop(columns=[label_col]).head(64) if label_col in df.columns else df.head(64))
+    if inherited:
+        log.info("%s: label column %r (as the parent model's), normal = %s", path, label_col,
+                 normal_values)
+    if label_col is not None and label_col in df.columns:
+        labelled = unlabelled_rows(label_strings(df[label_col]), normal_values, label_col, str(path),
+                                   "not trained on")
+        df = df if labelled.all() else df.loc[labelled].reset_index(drop=True)
+    feats, _, is_anom = split_labels(df, label_col, normal_values, str(path))
+    if is_anom is not None:
+        log.info("%s: %d normal rows of %d (label column %r)", path, int((is_anom == 0).sum()),
+                 len(feats), label_col)
+        feats = feats.loc[is_anom == 0]
+    return feats, spec, label_col, normal_values, sampled
+
+
+def warm_start_command(
+    data: Path, output: Path, parent_dir: Path, *, dataset: str | None, label_col: str | None,
+    normal: list[str] | None, fmt: str, on_bad_rows: str, epochs: int | None,
+    batch_size: int | None, lr: float | None, seed: int, device: str, quiet: bool,
+    memory_budget: float, sample_rows: int, replay_data: Path | None = None, replay: float = 1.0,
+) -> None:
+    """Load ``parent_dir``, train it further on the normal rows of ``data`` (plus, with
+    ``replay_data``, a seeded sample of ``replay`` times as many normal rows of that file, so
+    that the old normal traffic is not forgotten), save to ``output``."""
+    import numpy as np
+    import pandas as pd
+
+    from hourglass.detectors.base import warm_start_models
+    from hourglass.ingest import ReadStats
+    from hourglass.pipeline import load
+
+    if not replay > 0:
+        raise HourglassError(f"--replay: must be > 0, got {replay}")
+    if replay != 1.0 and replay_data is None:
+        raise HourglassError("--replay: give the old rows to replay with --replay-data OLD")
     check_model_dir(output)
     if output.resolve() == parent_dir.resolve():
         raise HourglassError(f"--output {output}: is the --warm-start model; write the new model "
@@ -81,34 +124,30 @@ def warm_start_command(
         raise HourglassError(f"--warm-start {parent_dir}: its threshold ({parent.threshold_.describe()}) "
                              "needs a labelled validation slice, which a warm start from the command "
                              "line does not carve; use Pipeline.warm_start(df, X_val=..., y_val=...)")
-    spec, label_col, normal_values = resolve_spec(dataset, label_col, normal, fmt, data)
+    reading = {"dataset": dataset, "label_col": label_col, "normal": normal, "fmt": fmt,
+               "on_bad_rows": on_bad_rows, "memory_budget": memory_budget,
+               "sample_rows": sample_rows, "seed": seed}
     stats = ReadStats()
-    df, sampled = read_for_training(data, spec, on_bad_rows, stats, memory_budget, sample_rows, seed)
-    inherited = label_col is None and parent.info.get("label_col") in df.columns
-    if inherited:
-        label_col, normal_values = parent.info["label_col"], list(parent.info.get("normal") or [])
-    time_col = parent.info.get("time_col")
-    if time_col is not None and time_col in df.columns:
-        df = df.drop(columns=[time_col])
-    # the schema first (the same error as 'hourglass score'), before any other message
-    parent.transform(df.drop(columns=[label_col]).head(64) if label_col in df.columns else df.head(64))
-    if inherited:
-        log.info("%s: label column %r (as the parent model's), normal = %s", data, label_col,
-                 normal_values)
-    if label_col is not None and label_col in df.columns:
-        labelled = unlabelled_rows(label_strings(df[label_col]), normal_values, label_col, str(data),
-                                   "not trained on")
-        df = df if labelled.all() else df.loc[labelled].reset_index(drop=True)
-    feats, _, is_anom = split_labels(df, label_col, normal_values, str(data))
-    if is_anom is not None:
-        log.info("training on %d normal rows of %d (label column %r)", int((is_anom == 0).sum()),
-                 len(feats), label_col)
-        feats = feats.loc[is_anom == 0]
+    feats, spec, label_col, normal_values, sampled = _normal_rows(data, parent, stats=stats, **reading)
+    n_new = len(feats)
+    replayed: dict[str, Any] | None = None
+    if replay_data is not None:
+        old_stats = ReadStats()
+        old, *_ = _normal_rows(replay_data, parent, stats=old_stats, **reading)
+        want = min(len(old), int(round(replay * n_new)))
+        pick = np.sort(np.random.default_rng(seed).choice(len(old), size=want, replace=False))
+        feats = pd.concat([feats, old.iloc[pick]], ignore_index=True)
+        replayed = {"source": str(replay_data), "fraction": replay, "rows": want,
+                    "of": len(old), "seed": seed, "skipped_rows": old_stats.bad_rows}
+        report_skipped(old_stats, replay_data)
     params = base_params(seed=seed, device=device, quiet=quiet, epochs=epochs,
                          batch_size=batch_size, lr=lr)
     pipe = parent.warm_start(feats, **params)
     held = len(pipe.detector_.val_index_)
-    pipe.info["warm_start"]["parent"]["path"] = str(parent_dir)
+    ws = pipe.info["warm_start"]
+    ws["parent"]["path"] = str(parent_dir)
+    ws["new_rows"] = n_new
+    ws["replay"] = replayed
     pipe.info.update({
         "source": str(data), "format": spec.name if spec else None, "sampled": sampled,
         "skipped_rows": stats.bad_rows, "label_col": label_col, "normal": normal_values,
@@ -117,15 +156,15 @@ def warm_start_command(
                      "used_for": ("early stopping, calibration and the threshold; never trained on"
                                   if held else "none held out: calibration and the threshold use "
                                   "training scores"),
-                     "which": "positions among the new normal training rows, in "
-                              "weights.safetensors as detector.val_index"},
+                     "which": "positions among the new normal training rows (then the replayed "
+                              "ones), in weights.safetensors as detector.val_index"},
     })
     pipe.save(output)
     report_skipped(stats, data)
     info = pipe.info
-    ws = info["warm_start"]
+    extra = f" + {replayed['rows']:,} replayed from {replay_data}" if replayed else ""
     err.print(f"continued {name} from {parent_dir} on {fitted_text(info['n_train_rows'], held)} "
-              f"of {data} ({ws['epochs_run']} epochs, best {ws['best_epoch']}; preprocessing "
-              f"frozen) in {info['fit_seconds']:.1f}s; threshold {threshold_text(info)}",
-              highlight=False)
+              f"of {data}{extra} ({ws['epochs_run']} epochs, best {ws['best_epoch']}; "
+              f"preprocessing frozen) in {info['fit_seconds']:.1f}s; threshold "
+              f"{threshold_text(info)}", highlight=False)
     out.print(f"model saved to {output}", highlight=False)

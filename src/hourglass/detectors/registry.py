@@ -86,13 +86,14 @@ _ENTRIES: dict[str, Entry] = {
 #: why (``hourglass explain`` for tables and time series, the unexpected event in ``hourglass score``
 #: for logs; tag ``supports_explain``); ``onnx`` — ``hourglass export --onnx`` (tag ``onnx_export``);
 #: ``gradients`` — ``hourglass explain`` by integrated gradients of the score (tag ``gradients``;
-#: an ensemble only when every member has them and its calibration is z-score).
+#: an ensemble only when every member has them and its calibration is z-score); ``retrain`` —
+#: ``hourglass train NEW --warm-start MODEL`` continues from its weights (tag ``warm_start``).
 CAPABILITIES: dict[str, tuple[str, ...]] = {
-    "autoencoder": ("labels", "explain", "onnx", "gradients"),
-    "sparse-autoencoder": ("labels", "explain", "onnx", "gradients"),
-    "denoising-autoencoder": ("labels", "explain", "onnx", "gradients"),
-    "vae": ("labels", "explain", "onnx", "gradients"),
-    "deep-svdd": ("labels", "onnx", "gradients"),
+    "autoencoder": ("labels", "explain", "onnx", "gradients", "retrain"),
+    "sparse-autoencoder": ("labels", "explain", "onnx", "gradients", "retrain"),
+    "denoising-autoencoder": ("labels", "explain", "onnx", "gradients", "retrain"),
+    "vae": ("labels", "explain", "onnx", "gradients", "retrain"),
+    "deep-svdd": ("labels", "onnx", "gradients", "retrain"),
     "ensemble": ("labels", "gradients"),
     "deeplog": ("explain",),
     "sequence-autoencoder": ("explain",),

@@ -11,6 +11,7 @@ run time, and the key check's refers to a local.
 
 import logging
 import os
+import threading
 from typing import Annotated, Any, Union
 
 from fastapi import Depends, FastAPI, HTTPException, Request, Response
@@ -132,7 +133,8 @@ def validation_message(errors: list[dict[str, Any]], body: BodyShape = BODIES[Sc
 
 
 def create_app(model_dir: str | os.PathLike[str], *, api_key: str,
-               max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, max_rows: int = DEFAULT_MAX_ROWS) -> FastAPI:
+               max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, max_rows: int = DEFAULT_MAX_ROWS,
+               drift_window: int = 1000) -> FastAPI:
     """The scoring service for the model saved in ``model_dir``: a table, time-series or log
     model (:func:`~hourglass.serve.scoring.load_scorer`); ``/score`` takes the request shape of
     its input kind (``/health`` and ``/docs`` say which).
@@ -147,6 +149,10 @@ def create_app(model_dir: str | os.PathLike[str], *, api_key: str,
         Largest request body accepted (checked before parsing); larger is ``413``.
     max_rows
         Most rows (log lines, sessions) per request; more is ``413``.
+    drift_window
+        ``/health`` reports the flag rate of the last this many scored rows (sessions) beside the
+        rate the threshold promises, with the drift check's p-value and warning
+        (:func:`~hourglass.serve.drift.drift_monitor`); 0: not reported.
 
     Examples
     --------
@@ -173,6 +179,8 @@ def create_app(model_dir: str | os.PathLike[str], *, api_key: str,
     request_model, response_model = _shapes(scorer)
     body = BODIES[request_model]
     rule = AlertRule.from_model(model_dir, scorer.pipeline)  # rule.* of the ECS alerts
+    drift = _drift_monitor(scorer.pipeline, drift_window)
+    drift_lock = threading.Lock()
     logger.debug("serving %s (%s, %s input)", model_dir, scorer.model_name, scorer.kind)
 
     kind_text = {"tabular": "table", "timeseries": "time-series", "events": "log"}[scorer.kind]
@@ -198,9 +206,21 @@ def create_app(model_dir: str | os.PathLike[str], *, api_key: str,
     def health() -> dict[str, Any]:
         """The model this service holds, its input kind, what a request must contain (columns,
         log format, fewest rows of a series) and the limits."""
+        with drift_lock:
+            state = None if drift is None else drift.status()
         return {"status": "ok", **scorer.describe(), "max_rows": max_rows,
                 "max_body_bytes": max_body_bytes, "alert_formats": list(ALERT_FORMATS),
-                "hourglass": hourglass.__version__}
+                "hourglass": hourglass.__version__, "drift": state}
+
+    def watch(content: dict[str, Any]) -> dict[str, Any]:
+        """Feed the flags of a scored request to the drift check; ``content`` unchanged."""
+        if drift is not None:
+            flags = _flags_of(content)
+            with drift_lock:
+                for event in drift.update(flags):
+                    log = logger.warning if event.kind == "fired" else logger.info
+                    log("drift check: %s", event.describe())
+        return content
 
     def score_body(raw: bytes, media: str) -> tuple[int, dict[str, Any]]:
         """(status, JSON content) for a request body: parsed and validated in one pass by
@@ -219,13 +239,13 @@ def create_app(model_dir: str | os.PathLike[str], *, api_key: str,
                                    "--max-rows): split the request"}
         try:
             if request.alert_format == "ecs":  # type: ignore[attr-defined]
-                return 200, scorer.score_ecs(items, rule, explain=request.explain)  # type: ignore[attr-defined]
+                return 200, watch(scorer.score_ecs(items, rule, explain=request.explain))  # type: ignore[attr-defined]
             if scorer.kind == "events":
-                return 200, scorer.score(items, explain=request.explain)  # type: ignore[call-arg]
+                return 200, watch(scorer.score(items, explain=request.explain))  # type: ignore[call-arg]
             if scorer.kind == "timeseries":
-                return 200, scorer.score(items, explain=request.explain,  # type: ignore[call-arg]
-                                         explain_flagged=not request.explain_all)  # type: ignore[attr-defined]
-            return 200, scorer.score(items, explain=request.explain)  # type: ignore[call-arg]
+                return 200, watch(scorer.score(items, explain=request.explain,  # type: ignore[call-arg]
+                                               explain_flagged=not request.explain_all))  # type: ignore[attr-defined]
+            return 200, watch(scorer.score(items, explain=request.explain))  # type: ignore[call-arg]
         except InputError as exc:
             return 422, {"detail": _one_line(exc)}
         except Exception:
@@ -281,6 +301,32 @@ def _shapes(scorer: Any) -> tuple[type[BaseModel], type[BaseModel]]:
                    "rows": EventRowsRequest}[scorer.body]
         return request, LogResponse
     return ScoreRequest, ScoreResponse
+
+
+def _drift_monitor(pipe: Any, window: int) -> Any:
+    """The drift check of ``/health`` (``None`` with ``window`` 0, or when the threshold's
+    rate cannot be known: said in the log)."""
+    from hourglass.serve.drift import drift_monitor
+
+    if window <= 0:
+        return None
+    try:
+        return drift_monitor(pipe, window)
+    except InputError as exc:
+        logger.warning("drift check off: %s", exc)
+        return None
+
+
+def _flags_of(content: dict[str, Any]) -> list[int]:
+    """The 0/1 flags of a scored request's answer, in order (an ECS answer: its alert count
+    among the rows or sessions scored, the flagged ones last)."""
+    if "alerts" in content:
+        n = int(content.get("sessions") or content.get("rows") or 0)
+        k = min(int(content["count"]), n)
+        return [0] * (n - k) + [1] * k
+    if "flags" in content:
+        return [int(f) for f in content["flags"]]
+    return [int(s["flag"]) for s in content.get("sessions", [])]
 
 
 def _one_line(exc: Exception) -> str:

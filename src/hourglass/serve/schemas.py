@@ -227,6 +227,13 @@ class HealthResponse(BaseModel):
                                                          "(or keys, or table).")
     sessions: dict[str, Any] | None = Field(default=None, description="Logs: how events group "
                                                                       "into sessions.")
+    drift: dict[str, Any] | None = Field(default=None, description="The drift check: the flag rate "
+                                         "of the last 'window' scored rows (sessions) beside the "
+                                         "rate the threshold promises on held-out normal data "
+                                         "('expected_rate'), its one-sided p-value, 'warning' "
+                                         "(true while the rate is far too high: normal traffic may "
+                                         "have drifted from training, or an attack is under way) "
+                                         "and the warnings so far.")
 
 
 class BodyShape(NamedTuple):

@@ -119,7 +119,8 @@ def mean_run_length(flags: object) -> float:
 @dataclass(frozen=True)
 class DriftEvent:
     """The monitor fired (``kind="fired"``) or its episode ended (``"cleared"``) at ``row``
-    (counted from 0 over every row the monitor saw), with the window's rate and p-value."""
+    (counted from 0 over every row the monitor saw), with the window's rate and p-value;
+    ``unit`` names what a row is (rows, steps, sessions) in :meth:`describe`."""
 
     kind: str
     row: int
@@ -127,13 +128,15 @@ class DriftEvent:
     window_rows: int
     expected: float
     p_value: float
+    unit: str = "rows"
 
     def describe(self) -> str:
         """One line for a person, e.g. for stderr."""
+        one = self.unit.removesuffix("s")
         if self.kind == "cleared":
-            return (f"alert rate back to {_pct(self.rate)} over the last {self.window_rows:,} rows "
-                    f"(row {self.row:,}; {_pct(self.expected)} expected)")
-        return (f"alert rate {_pct(self.rate)} over the last {self.window_rows:,} rows (row "
+            return (f"alert rate back to {_pct(self.rate)} over the last {self.window_rows:,} "
+                    f"{self.unit} ({one} {self.row:,}; {_pct(self.expected)} expected)")
+        return (f"alert rate {_pct(self.rate)} over the last {self.window_rows:,} {self.unit} ({one} "
                 f"{self.row:,}) vs {_pct(self.expected)} expected on held-out normal data "
                 f"({_p(self.p_value)}): normal traffic may have drifted from training, or an attack "
                 "is under way; if the alerts look benign, retrain (see README, Drift and retraining)")
@@ -171,6 +174,8 @@ class AlertRateMonitor:
         Mean length of alert runs on normal data (1 for independent rows).
     min_rows
         Fewest rows before the first test (default ``window // 4``).
+    unit
+        What a row is, in the messages: ``"rows"``, ``"steps"``, ``"sessions"``.
 
     Examples
     --------
@@ -188,7 +193,7 @@ class AlertRateMonitor:
 
     def __init__(self, expected: float, window: int = 1000, *, n_ref: int | None = None,
                  alpha: float = 1e-6, clear_alpha: float = 1e-2, run_length: float = 1.0,
-                 min_rows: int | None = None) -> None:
+                 min_rows: int | None = None, unit: str = "rows") -> None:
         self.expected = float(expected)
         self.window = int(window)
         self.n_ref = None if n_ref is None else int(n_ref)
@@ -196,6 +201,7 @@ class AlertRateMonitor:
         self.clear_alpha = float(clear_alpha)
         self.run_length = float(run_length)
         self.min_rows = self.window // 4 if min_rows is None else int(min_rows)
+        self.unit = str(unit)
         if not 0 < self.expected < 1:
             raise InputError(f"AlertRateMonitor: expected must be in (0, 1), got {expected}")
         if self.window < 1:
@@ -290,9 +296,29 @@ class AlertRateMonitor:
         self.flagged += int(f.sum())
         return events
 
+    def status(self) -> dict[str, Any]:
+        """The state now, as plain JSON: the last window's rate and p-value, the run's totals.
+
+        Examples
+        --------
+        >>> mon = AlertRateMonitor(expected=0.01, window=100)
+        >>> _ = mon.update([0] * 150 + [1] * 50)
+        >>> st = mon.status()
+        >>> st["window_rate"], st["warning"], st["warnings"], st["p_value"] < 1e-6
+        (0.5, True, 1, True)
+        """
+        n = min(self.rows, self.window)
+        count = int(self._buf.sum())
+        return {"window": self.window, "rows": self.rows, "flagged": self.flagged,
+                "alert_rate": self.flagged / self.rows if self.rows else None,
+                "window_rows": n, "window_rate": count / n if n else None,
+                "expected_rate": self.expected,
+                "p_value": self.p_value(count, n) if n >= self.min_rows else None,
+                "warning": self.in_episode, "warnings": self.episodes}
+
     def _event(self, kind: str, i: int, count: int, n: int) -> DriftEvent:
         return DriftEvent(kind, self.rows + i, float(count) / float(n), int(n), self.expected,
-                          self.p_value(int(count), int(n)))
+                          self.p_value(int(count), int(n)), self.unit)
 
     def summary(self) -> str:
         """The run's alert rate beside the expected one and the episodes, in one line.
@@ -305,18 +331,19 @@ class AlertRateMonitor:
         'no drift warning (window 100 rows)'
         """
         rate = self.flagged / self.rows if self.rows else 0.0
-        head = (f"alert rate {_pct(rate)} over {self.rows:,} rows vs {_pct(self.expected)} expected on "
+        u, one = self.unit, self.unit.removesuffix("s")
+        head = (f"alert rate {_pct(rate)} over {self.rows:,} {u} vs {_pct(self.expected)} expected on "
                 "held-out normal data")
         if self.rows < self.min_rows:
-            return f"{head}; too few rows for the drift check (needs {self.min_rows:,})"
+            return f"{head}; too few {u} for the drift check (needs {self.min_rows:,})"
         if self.n_ref is not None and self.n_ref < 1000:
             head += f" (a rate estimated from only {self.n_ref:,} held-out scores: loose)"
         if not self.episodes:
-            return f"{head}; no drift warning (window {self.window:,} rows)"
+            return f"{head}; no drift warning (window {self.window:,} {u})"
         first = self.events[0]
         rows = ", ".join(f"{e.row:,}" for e in self.events[:5]) + (" ..." if self.episodes > 5 else "")
-        return (f"{head}; drift warning fired {self.episodes} time(s) (at row {rows}; peak "
-                f"{_pct(self.peak_rate)} over {self.window:,} rows, first {_p(first.p_value)}"
+        return (f"{head}; drift warning fired {self.episodes} time(s) (at {one} {rows}; peak "
+                f"{_pct(self.peak_rate)} over {self.window:,} {u}, first {_p(first.p_value)}"
                 f"{', still on at the end' if self.in_episode else ''}): normal traffic may have "
                 "drifted from training, or an attack is under way; see README, Drift and retraining")
 

@@ -1,0 +1,45 @@
+"""The drift check of a loaded model: an :class:`~hourglass.thresholds.AlertRateMonitor` whose
+reference is the threshold that flags what is being scored (used by ``hourglass score``,
+``hourglass stream`` and the ``/health`` of the scoring service)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from hourglass.thresholds import AlertRateMonitor
+from hourglass.thresholds.monitor import mean_run_length
+
+__all__ = ["drift_monitor"]
+
+
+def drift_monitor(pipe: Any, window: int = 1000, *, causal: bool = False) -> AlertRateMonitor:
+    """A monitor of the flags ``pipe`` gives, against the rate its threshold promises.
+
+    Time-series models raise alerts in runs of neighbouring steps: the monitor counts runs
+    (``run_length`` measured on the held-out normal scores, in time order). With ``causal`` (a
+    step-by-step stream), a series model's stream threshold and its causal held-out scores are
+    the reference where the model has them, since those flag the streamed steps. Raises
+    :class:`~hourglass.errors.InputError` when the threshold's rate cannot be known.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from hourglass import Pipeline, AutoEncoder
+    >>> df = pd.DataFrame({"bytes": np.arange(200.0), "proto": ["tcp", "udp"] * 100})
+    >>> pipe = Pipeline(AutoEncoder(hidden=(4, 2), epochs=2, verbose=0)).fit(df)
+    >>> mon = drift_monitor(pipe, 500)
+    >>> round(mon.expected, 4), mon.n_ref, mon.window
+    (0.01, 20, 500)
+    """
+    det = pipe.detector_
+    threshold, normal = det.threshold_, det.val_scores_
+    run_length = 1.0
+    if getattr(pipe.features_, "output", "tabular") == "timeseries":
+        stream = getattr(det, "stream_threshold_", None)
+        if causal and stream is not None and getattr(det, "stream_val_scores_", None) is not None:
+            threshold, normal = stream, det.stream_val_scores_
+        run_length = mean_run_length(threshold.predict(np.asarray(normal)))
+    unit = {"timeseries": "steps", "events": "sessions"}.get(getattr(pipe.features_, "output", ""), "rows")
+    return AlertRateMonitor.from_threshold(threshold, normal, window, run_length=run_length, unit=unit)
