@@ -298,13 +298,14 @@ def test_cli_serve_runs_uvicorn_with_the_app(model: Path, tmp_path: Path,
     monkeypatch.setattr(uvicorn, "run", lambda app, **kw: seen.update(app=app, **kw))
     (tmp_path / "key").write_text(KEY + "\n")
     res = runner.invoke(cli, ["serve", str(model), "--api-key-file", str(tmp_path / "key"), "--port",
-                              "9123", "--max-rows", "7", "--max-body-mb", "0.5"])
+                              "9123", "--max-rows", "7", "--max-body-mb", "0.5", "--rate-limit", "120"])
     assert res.exit_code == 0, res.output
     assert (seen["host"], seen["port"]) == ("127.0.0.1", 9123) and KEY not in res.output
     assert "(autoencoder, 4 columns) on http://127.0.0.1:9123" in " ".join(res.stderr.split())
     with TestClient(seen["app"]) as c:
         health = c.get("/health").json()
         assert (health["max_rows"], health["max_body_bytes"]) == (7, 2**19)
+        assert health["rate_limit_per_minute"] == 120
         assert c.post("/score", json={"rows": _rows(1)}, headers=AUTH).status_code == 200
         assert c.get("/docs").status_code == 200
         assert "/score" in c.get("/openapi.json").json()["paths"]
@@ -374,3 +375,83 @@ def test_cli_serve_refuses_a_port_in_use_with_one_line(model: Path, tmp_path: Pa
     assert res.exit_code == 2, res.output
     lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
     assert len(lines) == 1 and f"--port {port}: cannot listen on 127.0.0.1" in lines[0], res.stderr
+
+
+FIXTURES = Path(__file__).parent / "fixtures"  # a self-signed pair for localhost / 127.0.0.1, tests only
+
+
+def test_cli_serve_speaks_https_with_a_certificate(model: Path, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """--tls-cert/--tls-key reach uvicorn, and the server they configure answers over HTTPS
+    to a client that trusts the certificate."""
+    import socket
+    import ssl
+    import threading
+    import time
+    import urllib.request
+
+    import uvicorn
+
+    seen: dict[str, Any] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: seen.update(app=app, **kw))
+    (tmp_path / "key").write_text(KEY + "\n")
+    cert, key = FIXTURES / "tls-test.crt", FIXTURES / "tls-test.key"
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    res = runner.invoke(cli, ["serve", str(model), "--api-key-file", str(tmp_path / "key"),
+                              "--port", str(port), "--tls-cert", str(cert), "--tls-key", str(key)])
+    assert res.exit_code == 0, res.output
+    assert f"on https://127.0.0.1:{port}" in " ".join(res.stderr.split())
+    assert (seen["ssl_certfile"], seen["ssl_keyfile"]) == (str(cert), str(key))
+    server = uvicorn.Server(uvicorn.Config(seen["app"], host="127.0.0.1", port=port, log_config=None,
+                                           log_level="warning", ssl_certfile=seen["ssl_certfile"],
+                                           ssl_keyfile=seen["ssl_keyfile"]))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        for _ in range(200):
+            if server.started:
+                break
+            time.sleep(0.05)
+        trust = ssl.create_default_context(cafile=str(cert))
+        with urllib.request.urlopen(f"https://127.0.0.1:{port}/health", context=trust, timeout=10) as r:
+            assert r.status == 200 and json.loads(r.read())["model"] == "autoencoder"
+        with pytest.raises(OSError):  # plain HTTP on the TLS port gets no answer
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=10).read()
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def test_cli_serve_refuses_an_unusable_certificate_with_one_line(model: Path, tmp_path: Path) -> None:
+    env = {"HOURGLASS_API_KEY": KEY}
+    cert, key = FIXTURES / "tls-test.crt", FIXTURES / "tls-test.key"
+    _one_line_exit_2(["serve", str(model), "--tls-key", str(key)], "--tls-key: give the certificate",
+                     env=env)
+    _one_line_exit_2(["serve", str(model), "--tls-cert", str(tmp_path / "nope.crt")],
+                     "--tls-cert " + str(tmp_path / "nope.crt") + ": no such file", env=env)
+    _one_line_exit_2(["serve", str(model), "--tls-cert", str(cert)],
+                     "--tls-cert (no --tls-key: the key must be in it): cannot use", env=env)
+    (tmp_path / "junk.key").write_text("not a key\n")
+    _one_line_exit_2(["serve", str(model), "--tls-cert", str(cert), "--tls-key", str(tmp_path / "junk.key")],
+                     "--tls-cert/--tls-key: cannot use", env=env)
+
+
+def test_rate_limit_answers_429_with_retry_after_per_client(model: Path) -> None:
+    app = create_app(model, api_key=KEY, rate_limit=60)  # bursts of 10, one more a second
+    with TestClient(app) as c:
+        assert c.get("/health").json()["rate_limit_per_minute"] == 60
+        codes = [c.post("/score", json={"rows": _rows(1)}, headers=AUTH).status_code for _ in range(11)]
+        assert codes[:9] == [200] * 9 and codes[-1] == 429  # /health took one of the 10
+        r = c.post("/score", json={"rows": _rows(1)}, headers=AUTH)
+        assert r.status_code == 429 and int(r.headers["retry-after"]) >= 1
+        assert "--rate-limit" in r.json()["detail"]
+        assert c.post("/score", json={"rows": _rows(1)}).status_code == 429  # keys guessed slowly too
+    other = TestClient(app, client=("10.9.8.7", 5000))  # another address has its own bucket
+    assert other.post("/score", json={"rows": _rows(1)}, headers=AUTH).status_code == 200
+    with TestClient(create_app(model, api_key=KEY)) as c:  # the default: no limit, not reported
+        assert "rate_limit_per_minute" not in c.get("/health").json()
+        assert {c.get("/health").status_code for _ in range(30)} == {200}
+    with pytest.raises(ValueError, match="rate_limit"):
+        create_app(model, api_key=KEY, rate_limit=-1)

@@ -201,3 +201,27 @@ def test_cli_stream_to_sqlite(model_dir: Path, tmp_path: Path) -> None:
         assert first[key].tolist() == [a[key] for a in want], key
     np.testing.assert_allclose(first["score"], [a["score"] for a in want], rtol=1e-6)
     assert first["why"].isna().all()
+
+
+def test_cli_stream_ecs_alerts(model_dir: Path, pipe: Pipeline) -> None:
+    """--alert-format ecs: the same alerts as plain JSON, each as an ECS document whose
+    @timestamp is the step's own time and whose kept fields map to ECS names."""
+    df = _metrics(60, seed=4, spike_at=40)
+    rows = [{**r, "host": "db-1"} for r in _rows(df)]
+    text = "\n".join(json.dumps(r) for r in rows) + "\n"
+    plain = _cli(model_dir, text, "--batch", "16", "--explain", "1", "--keep", "host")
+    ecs = _cli(model_dir, text, "--batch", "16", "--explain", "1", "--keep", "host",
+               "--alert-format", "ecs")
+    assert plain.exit_code == 0 and ecs.exit_code == 0, ecs.output
+    alerts = [json.loads(x) for x in plain.stdout.splitlines()]
+    docs = [json.loads(x) for x in ecs.stdout.splitlines()]
+    assert len(docs) == len(alerts) > 0
+    for alert, doc in zip(alerts, docs, strict=True):
+        assert doc["@timestamp"] == alert["timestamp"] + ".000Z"
+        assert doc["event"]["dataset"] == "hourglass.timeseries"
+        assert doc["rule"]["name"] == "tcn-ae" and doc["host"] == {"name": "db-1"}
+        assert doc["hourglass"]["score"] == alert["score"]
+        assert doc["hourglass"]["threshold"] == pytest.approx(float(pipe.stream_threshold_.value_))
+        assert doc["hourglass"]["top_channel"] == alert["top_channel"]
+    res = _cli(model_dir, text, "--alert-format", "ecs", "--all")
+    assert res.exit_code == 2 and "--alert-format ecs writes alerts only" in res.stderr

@@ -30,6 +30,15 @@ def serve(
     max_rows: Annotated[int, typer.Option(
         "--max-rows", min=1, help="Most rows (log lines, sessions) per request; more is refused "
                                   "(413).")] = 100_000,
+    rate_limit: Annotated[float, typer.Option(
+        "--rate-limit", min=0, help="Most requests a minute from one client address (bursts of a "
+                                    "sixth of it); more get 429 with Retry-After. 0: no limit. "
+                                    "Behind a proxy it limits the proxy.")] = 0.0,
+    tls_cert: Annotated[Path | None, typer.Option(
+        "--tls-cert", help="PEM certificate (or chain) file: serve HTTPS instead of plain HTTP.")] = None,
+    tls_key: Annotated[Path | None, typer.Option(
+        "--tls-key", help="PEM private key of --tls-cert, when it is not in the certificate "
+                          "file.")] = None,
     quiet: QuietOpt = False,
     drift_window: DriftWindowOpt = 1000,
 ) -> None:
@@ -41,7 +50,9 @@ def serve(
     sessions as in training), or {"sessions": [[5, 5, 22], ...]} (integer keys) for --format keys.
 
     The service refuses to start without an API key (--api-key-file or
-    $HOURGLASS_API_KEY, at least 16 characters). Scores, flags, calibrated probabilities and
+    $HOURGLASS_API_KEY, at least 16 characters). With --tls-cert (and --tls-key) it speaks
+    HTTPS, so the key does not travel in clear; without it, put a TLS proxy in front of any
+    address other than localhost. Scores, flags, calibrated probabilities and
     severities are those 'hourglass score' writes for the same rows. GET /health also reports
     the drift check: the flag rate of the last --drift-window scored rows beside the rate the
     threshold promises, and whether it is far too high.
@@ -59,12 +70,16 @@ def serve(
             raise HourglassError(f"hourglass serve needs {exc.name or 'fastapi'}: "
                                  "pip install 'hourglass[serve]'") from None
         key = read_api_key(api_key_file)
+        check_tls(tls_cert, tls_key)
         check_port(host, port)
         app = create_app(model, api_key=key, max_body_bytes=max(1, int(max_body_mb * 2**20)),
-                         max_rows=max_rows, drift_window=drift_window)
-    if host not in _LOOPBACK:
+                         max_rows=max_rows, drift_window=drift_window, rate_limit=rate_limit)
+    if host not in _LOOPBACK and tls_cert is None:
         logging.getLogger("hourglass").warning(
-            "listening on %s: plain HTTP, the API key travels in clear; put a TLS proxy in front", host)
+            "listening on %s: plain HTTP, the API key travels in clear; use --tls-cert or put a "
+            "TLS proxy in front", host)
+    tls = {} if tls_cert is None else {
+        "ssl_certfile": str(tls_cert), "ssl_keyfile": str(tls_key) if tls_key is not None else None}
     scorer = app.state.scorer
     if scorer.kind == "timeseries":
         what = f"time series of {len(scorer.columns)} columns, at least {scorer.min_rows} rows"
@@ -73,9 +88,41 @@ def serve(
     else:
         what = f"{len(scorer.columns)} columns"
     err.print(f"serving {model} ({scorer.model_name}, {what}) on "
-              f"http://{host}:{port} (docs: /docs); Ctrl-C stops", highlight=False)
+              f"{'https' if tls else 'http'}://{host}:{port} (docs: /docs); Ctrl-C stops",
+              highlight=False)
     uvicorn.run(app, host=host, port=port, log_level="warning" if quiet else "info",
-                server_header=False, log_config=None)
+                server_header=False, log_config=None, **tls)
+
+
+def check_tls(cert: Path | None, key: Path | None) -> None:
+    """Refuse, in one line, a certificate or key the server could not use (missing, unreadable,
+    not PEM, a key that does not match the certificate) before the model is loaded.
+
+    Examples
+    --------
+    >>> check_tls(None, None)
+    >>> check_tls(None, Path("server.key"))
+    Traceback (most recent call last):
+    ...
+    hourglass.errors.HourglassError: --tls-key: give the certificate too (--tls-cert)
+    """
+    if cert is None:
+        if key is not None:
+            raise HourglassError("--tls-key: give the certificate too (--tls-cert)")
+        return
+    import ssl
+
+    for path, option in ((cert, "--tls-cert"), (key, "--tls-key")):
+        if path is not None and not path.is_file():
+            raise HourglassError(f"{option} {path}: no such file")
+    try:
+        ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(cert, key)
+    except (ssl.SSLError, OSError) as exc:
+        what = ("--tls-cert/--tls-key" if key is not None
+                else "--tls-cert (no --tls-key: the key must be in it)")
+        raise HourglassError(f"{what}: cannot use {cert}"
+                             f"{f' with {key}' if key is not None else ''} "
+                             f"({getattr(exc, 'reason', None) or exc})") from None
 
 
 def check_port(host: str, port: int) -> None:

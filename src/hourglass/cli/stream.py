@@ -383,7 +383,7 @@ def stream(
 
         return run_series(scorer, read, sink, where=where, batch=batch, max_delay=max_delay_ms / 1000,
                           on_bad_rows=on_bad_rows or "error", output=output, explain=explain,
-                          keep=keep, all_rows=all_rows, drift=drift)
+                          keep=keep, all_rows=all_rows, drift=drift, rule=rule)
     if not isinstance(scorer, TableScorer):
         from hourglass.cli.stream_logs import run
 

@@ -27,11 +27,10 @@ def open_series_scorer(pipe: Any, model: Path, *, explain: int | None, keep: lis
     refused (one line)."""
     from hourglass.serve.series_stream import SeriesStreamScorer
 
-    for given, option in ((adapt, "--adapt"), (ecs, "--alert-format ecs"),
-                          (idle_timeout is not None, "--idle-timeout")):
+    for given, option in ((adapt, "--adapt"), (idle_timeout is not None, "--idle-timeout")):
         if given:
             raise HourglassError(f"{option}: not for time-series models (they take --explain, "
-                                 "--keep, --all, --on-bad-rows)")
+                                 "--keep, --all, --on-bad-rows, --alert-format)")
     taken = sorted({"line", "timestamp", "threshold", "top_channel"} & set(keep or []))
     if taken:
         raise HourglassError(f"--keep {taken[0]}: the alerts of a time-series model already have "
@@ -93,10 +92,15 @@ def summary_line(counts: dict[str, int], bad: list[int], where: str, seconds: fl
 
 def run(scorer: Any, read: Callable[[int], bytes], sink: Any, *, where: str, batch: int,
         max_delay: float, on_bad_rows: str, output: Path | None, explain: int | None,
-        keep: list[str] | None, all_rows: bool, drift: Any = None) -> None:
+        keep: list[str] | None, all_rows: bool, drift: Any = None, rule: Any = None) -> None:
     """Stream the JSON lines of ``read`` through ``scorer``; alerts to ``sink`` (an alert sink of
     :mod:`hourglass.serve.sinks`), one write per batch; ``drift`` (a
-    :class:`~hourglass.cli._drift.DriftCheck`) gets every scored step's flag."""
+    :class:`~hourglass.cli._drift.DriftCheck`) gets every scored step's flag. With ``rule`` (an
+    :class:`~hourglass.serve.ecs.AlertRule`) each alert is written as an ECS document, its kept
+    fields mapped to ECS names where they have one and its step's timestamp as ``@timestamp``."""
+    if rule is not None:
+        from hourglass.serve.ecs import to_ecs
+
     from hourglass.cli.stream import LineBatcher, _parse, stream_guard
 
     start = time.perf_counter()
@@ -127,6 +131,9 @@ def run(scorer: Any, read: Callable[[int], bytes], sink: Any, *, where: str, bat
                     if c not in row:
                         raise HourglassError(f"--keep: no field {c!r} on {where} line {alert['line']}")
                     alert[c] = row[c]
+            if rule is not None:
+                alerts = [to_ecs({k: v for k, v in a.items() if k not in (keep or ())}, rule,
+                                 fields={c: a[c] for c in keep or ()}) for a in alerts]
             sink.write(alerts)
             if bad_rows and on_bad_rows == "error":
                 line, message = bad_rows[0]

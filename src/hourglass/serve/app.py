@@ -41,7 +41,7 @@ from hourglass.serve.schemas import (
     SessionsRequest,
 )
 from hourglass.serve.scoring import load_scorer
-from hourglass.serve.security import BodyLimit, check_api_key, key_matches
+from hourglass.serve.security import BodyLimit, RateLimit, check_api_key, key_matches
 
 __all__ = ["DEFAULT_MAX_BODY_BYTES", "DEFAULT_MAX_ROWS", "HealthResponse", "ScoreRequest",
            "ScoreResponse", "create_app", "validation_message"]
@@ -134,7 +134,7 @@ def validation_message(errors: list[dict[str, Any]], body: BodyShape = BODIES[Sc
 
 def create_app(model_dir: str | os.PathLike[str], *, api_key: str,
                max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, max_rows: int = DEFAULT_MAX_ROWS,
-               drift_window: int = 1000) -> FastAPI:
+               drift_window: int = 1000, rate_limit: float = 0.0) -> FastAPI:
     """The scoring service for the model saved in ``model_dir``: a table, time-series or log
     model (:func:`~hourglass.serve.scoring.load_scorer`); ``/score`` takes the request shape of
     its input kind (``/health`` and ``/docs`` say which).
@@ -153,6 +153,9 @@ def create_app(model_dir: str | os.PathLike[str], *, api_key: str,
         ``/health`` reports the flag rate of the last this many scored rows (sessions) beside the
         rate the threshold promises, with the drift check's p-value and warning
         (:func:`~hourglass.serve.drift.drift_monitor`); 0: not reported.
+    rate_limit
+        Most requests a minute from one client address (bursts of a sixth of it), more is
+        ``429`` with ``Retry-After`` (:class:`~hourglass.serve.security.RateLimit`); 0: no limit.
 
     Examples
     --------
@@ -175,6 +178,8 @@ def create_app(model_dir: str | os.PathLike[str], *, api_key: str,
     for name, value in (("max_body_bytes", max_body_bytes), ("max_rows", max_rows)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+    if isinstance(rate_limit, bool) or not isinstance(rate_limit, (int, float)) or not rate_limit >= 0:
+        raise ValueError(f"rate_limit must be a number >= 0, got {rate_limit!r}")
     scorer = load_scorer(model_dir)
     request_model, response_model = _shapes(scorer)
     body = BODIES[request_model]
@@ -190,6 +195,8 @@ def create_app(model_dir: str | os.PathLike[str], *, api_key: str,
                               "GET /health says what the model expects.")
     app.state.scorer = scorer
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
+    if rate_limit:
+        app.add_middleware(RateLimit, per_minute=rate_limit)  # added last: runs first
     header = APIKeyHeader(name=KEY_HEADER, auto_error=False,
                           description="The key the service was started with.")
 
@@ -209,7 +216,8 @@ def create_app(model_dir: str | os.PathLike[str], *, api_key: str,
         with drift_lock:
             state = None if drift is None else drift.status()
         return {"status": "ok", **scorer.describe(), "max_rows": max_rows,
-                "max_body_bytes": max_body_bytes, "alert_formats": list(ALERT_FORMATS),
+                "max_body_bytes": max_body_bytes, "rate_limit_per_minute": rate_limit or None,
+                "alert_formats": list(ALERT_FORMATS),
                 "hourglass": hourglass.__version__, "drift": state}
 
     def watch(content: dict[str, Any]) -> dict[str, Any]:

@@ -216,6 +216,9 @@ class HealthResponse(BaseModel):
                                        "columns: reconstruction-error or integrated-gradients.")
     max_rows: int
     max_body_bytes: int
+    rate_limit_per_minute: float | None = Field(
+        default=None, description="Most requests a minute from one client address (429 above); "
+                                  "absent: no limit.")
     alert_formats: list[str] = Field(default=list(ALERT_FORMATS), description="What a request's "
                                      "'alert_format' takes: hourglass (default) or ecs.")
     hourglass: str

@@ -7,7 +7,9 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import math
 import os
+import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
 from typing import Any
@@ -16,7 +18,8 @@ from hourglass.errors import InputError
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["KEY_ENV", "MIN_KEY_CHARS", "BodyLimit", "check_api_key", "key_matches", "read_api_key"]
+__all__ = ["KEY_ENV", "MIN_KEY_CHARS", "BodyLimit", "RateLimit", "check_api_key", "key_matches",
+           "read_api_key"]
 
 #: Environment variable the CLI reads the key from when no ``--api-key-file`` is given.
 KEY_ENV = "HOURGLASS_API_KEY"
@@ -159,10 +162,73 @@ class BodyLimit:
                 "--max-body-mb): send fewer rows per request")
 
 
-async def _refuse(send: Send, status: int, detail: str) -> None:
+class RateLimit:
+    """ASGI middleware: at most ``per_minute`` requests a minute from one client address, in
+    bursts of at most ``burst``; more is ``429`` with ``Retry-After`` (seconds), before the body
+    is read or the key checked (so a client guessing keys is slowed down too).
+
+    A token bucket per client address: it holds ``burst`` requests and refills at
+    ``per_minute / 60`` a second. Behind a proxy every client has the proxy's address, so the
+    limit is then the proxy's. At most ``max_clients`` buckets are kept; the oldest-touched ones
+    go first (a full bucket is the same as none).
+
+    Examples
+    --------
+    >>> bucket = RateLimit(None, per_minute=60, burst=2)  # type: ignore[arg-type]
+    >>> [bucket.wait("10.0.0.1", now=100.0) for _ in range(3)]
+    [0.0, 0.0, 1.0]
+    >>> bucket.wait("10.0.0.1", now=101.0), bucket.wait("10.0.0.2", now=101.0)
+    (0.0, 0.0)
+    """
+
+    def __init__(self, app: ASGIApp, per_minute: float, burst: int | None = None,
+                 max_clients: int = 10_000) -> None:
+        if not per_minute > 0:
+            raise ValueError(f"per_minute must be > 0, got {per_minute!r}")
+        self.app = app
+        self.rate = float(per_minute) / 60.0
+        self.burst = float(burst if burst is not None else max(1, math.ceil(per_minute / 6)))
+        if self.burst < 1:
+            raise ValueError(f"burst must be >= 1, got {burst!r}")
+        self.max_clients = max_clients
+        self._buckets: dict[str, tuple[float, float]] = {}  # client -> (tokens, when), oldest first
+
+    def wait(self, client: str, now: float | None = None) -> float:
+        """Take one request from ``client``'s bucket: 0.0 when allowed, else the seconds until
+        one is (nothing taken)."""
+        now = time.monotonic() if now is None else now
+        tokens, when = self._buckets.pop(client, (self.burst, now))
+        tokens = min(self.burst, tokens + (now - when) * self.rate)
+        if tokens >= 1.0:
+            tokens -= 1.0
+            wait = 0.0
+        else:
+            wait = (1.0 - tokens) / self.rate
+        self._buckets[client] = (tokens, now)  # re-inserted: the dict stays oldest-touched first
+        while len(self._buckets) > self.max_clients:
+            del self._buckets[next(iter(self._buckets))]
+        return wait
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get("method") == "OPTIONS":
+            await self.app(scope, receive, send)
+            return
+        client = scope.get("client")
+        wait = self.wait(str(client[0]) if client else "unknown")
+        if wait > 0:
+            retry = max(1, math.ceil(wait))
+            await _refuse(send, 429, f"too many requests from this address (limit "
+                                     f"{self.rate * 60:g} a minute, --rate-limit): retry in {retry} s",
+                          extra=[(b"retry-after", str(retry).encode("ascii"))])
+            return
+        await self.app(scope, receive, send)
+
+
+async def _refuse(send: Send, status: int, detail: str,
+                  extra: list[tuple[bytes, bytes]] | None = None) -> None:
     body = json.dumps({"detail": detail}).encode("utf-8")
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"),
                             (b"content-length", str(len(body)).encode("ascii")),
-                            (b"connection", b"close")]})
+                            (b"connection", b"close"), *(extra or [])]})
     await send({"type": "http.response.body", "body": body})
