@@ -89,6 +89,16 @@ def test_benchmark_with_a_test_file_is_deterministic_with_seed(data: dict[str, P
     assert results[0]["test_fraction"] is None and results[0]["models"][0]["roc_auc"]["mean"] > 0.9
 
 
+def test_one_threshold_rule_for_every_model_fitted_on_held_out_normal_rows(data: dict[str, Path]) -> None:
+    js = data["dir"] / "rule.json"
+    _run([str(data["flows"]), "--label-col", "label", "--normal", "benign", "--models", "deep-svdd",
+          "--seeds", "1", "--threshold", "contamination:0.05", "--json", str(js), *FAST])
+    runs = json.loads(js.read_text())["runs"]
+    assert [r["model"] for r in runs] == ["deep-svdd", "iforest"]
+    for r in runs:
+        assert r["threshold"] == "contamination 0.05 (flags that share of the held-out normal scores)"
+
+
 def _fails_cleanly(args: list[str], match: str, js: Path, env: dict[str, str] | None = None) -> None:
     res = runner.invoke(app, ["benchmark", *args, "--json", str(js), *FAST], env=env)
     assert res.exit_code == 2, res.output
@@ -113,6 +123,7 @@ def test_benchmark_refuses_bad_input_in_one_line(data: dict[str, Path]) -> None:
     _fails_cleanly([flows, *labelled, "--baselines", "knn"], "unknown baseline 'knn'", js)
     _fails_cleanly([flows, "--test", str(data["fewer"]), *labelled], "lacks column(s) 'rate'", js)
     _fails_cleanly([flows, *labelled, "--threshold", "best-f1"], "never on labelled rows", js)
+    _fails_cleanly([flows, *labelled, "--threshold", "budget:5/day"], "use budget:N/10k", js)
     _fails_cleanly([flows], "--label-col", js)
     _fails_cleanly(["--suite", "nsl-kdd"], "--data DIR or the HOURGLASS_DATA variable", js,
                    env={"HOURGLASS_DATA": ""})

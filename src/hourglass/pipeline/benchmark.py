@@ -22,7 +22,7 @@ from hourglass.evaluate import binary_metrics, per_class_detection
 from hourglass.features.tabular import TabularPreprocessor
 from hourglass.ingest import label_strings
 from hourglass.pipeline.pipeline import Pipeline
-from hourglass.thresholds import TRAINING, Percentile, Threshold
+from hourglass.thresholds import HELD_OUT, TRAINING, Percentile, Threshold
 
 __all__ = ["BASELINES", "DEFAULT_MODELS", "METRICS", "TEST_FRACTION", "Benchmark", "check_baselines",
            "check_models", "split_labelled", "summarize", "table_models"]
@@ -222,6 +222,9 @@ class Benchmark:
             raise InputError(f"--threshold: {threshold.describe()}: benchmark fits every threshold on "
                              "held-out normal training rows only, never on labelled rows (use "
                              "percentile, contamination, pot or budget:N/10k)")
+        if getattr(threshold, "per", None) == "day" and getattr(threshold, "events_per_day", None) is None:
+            raise InputError("--threshold: a per-day alert budget needs the event rate, which "
+                             "benchmark does not take; use budget:N/10k")
         for where, df in ((train_name, train), (test_name, test)):
             _is_anomaly(df, label_col, normal, where)  # the label column is there
         train = _drop_unlabelled(train, label_col, normal, train_name)
@@ -326,7 +329,7 @@ class Benchmark:
         base = self.threshold if self.threshold is not None else Percentile(99.0)
         rule = type(base)(**base.get_params())
         if n_hold:
-            rule.fit(sign * getattr(model, method)(Xt[hold]))
+            rule.fit(sign * getattr(model, method)(Xt[hold]), on=HELD_OUT)
         else:
             rule.fit(sign * getattr(model, method)(Xt), on=TRAINING)
         seconds = time.perf_counter() - start
