@@ -250,3 +250,45 @@ DriftWindowOpt = Annotated[int, typer.Option(
                                   "episode when it is far higher (p < 1e-6) and give the rates in "
                                   "the end summary; serve reports it in GET /health. 0: off. "
                                   "Outputs are never changed.")]
+
+# hourglass benchmark (hourglass.pipeline.benchmark does the work)
+__all__ += ["BenchBaselinesOpt", "BenchDataArg", "BenchDataDirOpt", "BenchEpochsOpt", "BenchJsonOpt",
+            "BenchMaxTrainOpt", "BenchModelsOpt", "BenchSeedOpt", "BenchSeedsOpt", "BenchSuiteOpt",
+            "BenchTestFractionOpt", "BenchTestOpt", "BenchThresholdOpt", "DeviceOpt"]
+
+BenchDataArg = Annotated[Path | None, typer.Argument(
+    help="Labelled table (CSV/TSV/Parquet/JSONL, .gz read directly); not with --suite.")]
+BenchTestOpt = Annotated[Path | None, typer.Option(
+    "--test", help="Labelled test table with DATA's columns (default: a seeded stratified "
+                   "--test-fraction of DATA).")]
+BenchTestFractionOpt = Annotated[float, typer.Option(
+    "--test-fraction", help="Without --test: share of DATA's rows kept for testing (stratified by "
+                            "normal/anomaly, split with --seed); models train on the normal rows "
+                            "of the rest.")]
+BenchModelsOpt = Annotated[str, typer.Option(
+    "--models", help="Comma-separated table detectors ('hourglass models').")]
+BenchBaselinesOpt = Annotated[str, typer.Option(
+    "--baselines", help="Comma-separated baselines on the same features: iforest (scikit-learn); "
+                        "pyod-ecod, pyod-copod, pyod-hbos, pyod-iforest, pyod-knn, pyod-lof, "
+                        "pyod-pca if PyOD is installed; 'none' for no baseline.")]
+BenchSeedsOpt = Annotated[int, typer.Option(
+    "--seeds", min=1, help="Runs per model, with seeds --seed, --seed+1, ... (mean ± std).")]
+BenchSeedOpt = Annotated[int, typer.Option("--seed", help="First seed (also the split's).")]
+BenchThresholdOpt = Annotated[str | None, typer.Option(
+    "--threshold", help="Threshold rule for every model, fitted on its held-out normal training "
+                        "rows: percentile:Q, contamination:C, pot:RISK, budget:N/10k, fixed:VALUE "
+                        "(default: each model's own, percentile 99).")]
+BenchJsonOpt = Annotated[Path | None, typer.Option(
+    "--json", help="Write the table, the runs per seed and the notes as JSON.")]
+BenchMaxTrainOpt = Annotated[int | None, typer.Option(
+    "--max-train", min=2, help="At most N normal training rows (a uniform sample per seed).")]
+BenchEpochsOpt = Annotated[int | None, typer.Option(
+    "--epochs", min=1, help="Maximum training epochs of the deep models (default: each model's).")]
+DeviceOpt = Annotated[str, typer.Option("--device", help="auto, cpu or cuda.")]
+BenchSuiteOpt = Annotated[str | None, typer.Option(
+    "--suite", help="nsl-kdd: KDDTrain+ -> KDDTest+ from the folder given by --data or "
+                    "HOURGLASS_DATA; nsl-kdd-sample: the bundled NSL-KDD sample (no download).")]
+BenchDataDirOpt = Annotated[Path | None, typer.Option(
+    "--data", envvar="HOURGLASS_DATA",
+    help="--suite nsl-kdd: folder holding KDDTrain+.txt(.gz) and KDDTest+.txt(.gz) (or its "
+         "nsl_kdd/ subfolder).")]

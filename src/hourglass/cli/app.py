@@ -1,7 +1,8 @@
 """The ``hourglass`` typer app: global options and the commands, registered in help order.
 
-The commands live beside it: ``train`` (train, demo), ``score``, ``stream``, ``evaluate``, ``explain``,
-``serve``, ``export``, ``info`` (models, formats, inspect); ``tables``, ``logs`` and
+The commands live beside it: ``train`` (train, demo), ``score``, ``stream``, ``evaluate``,
+``benchmark``, ``explain``, ``serve``, ``export``, ``info`` (models, formats, inspect);
+``tables``, ``logs`` and
 ``timeseries`` hold the work per input kind, ``_options`` the shared option types and ``_output``
 the consoles, errors and tables.
 """
@@ -29,6 +30,7 @@ from hourglass.cli._options import (
     QuietOpt,
 )
 from hourglass.cli._output import err, out
+from hourglass.cli.benchmark import benchmark
 from hourglass.cli.evaluate import evaluate
 from hourglass.cli.explain import explain
 from hourglass.cli.export import export
@@ -39,7 +41,8 @@ from hourglass.cli.stream import stream
 from hourglass.cli.train import demo, train
 
 __all__ = ["BadRowsOpt", "DataArg", "DatasetOpt", "DeprecatedTimeColOpt", "FormatOpt", "LabelOpt",
-           "ModelArg", "NormalOpt", "QuietOpt", "app", "demo", "err", "evaluate", "explain", "export",
+           "ModelArg", "NormalOpt", "QuietOpt", "app", "benchmark", "demo", "err", "evaluate", "explain",
+           "export",
            "formats", "idle_threads", "inspect", "main", "models", "out", "score", "serve", "stream", "train"]
 
 app = typer.Typer(
@@ -116,7 +119,8 @@ def unwrap_help(doc: str | None) -> str | None:
     return "\n\n".join(" ".join(p.split()) for p in _inspect.cleandoc(doc).split("\n\n"))
 
 
-for _command in (train, score, stream, evaluate, explain, serve, export, models, formats, inspect, demo):
+for _command in (train, score, stream, evaluate, benchmark, explain, serve, export, models, formats, inspect,
+                 demo):
     _command.__doc__ = unwrap_help(_command.__doc__)
     app.command()(_command)
 

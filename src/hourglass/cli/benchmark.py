@@ -1,0 +1,290 @@
+"""``hourglass benchmark``: table detectors and baselines side by side on the user's labelled data.
+
+The work (split, training, thresholds, metrics, summary) is :class:`hourglass.pipeline.benchmark.Benchmark`;
+this module reads the files, shows progress and prints the table.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from hourglass.cli._common import check_not_input
+from hourglass.cli._options import (
+    BadRowsOpt,
+    BenchBaselinesOpt,
+    BenchDataArg,
+    BenchDataDirOpt,
+    BenchEpochsOpt,
+    BenchJsonOpt,
+    BenchMaxTrainOpt,
+    BenchModelsOpt,
+    BenchSeedOpt,
+    BenchSeedsOpt,
+    BenchSuiteOpt,
+    BenchTestFractionOpt,
+    BenchTestOpt,
+    BenchThresholdOpt,
+    CategoricalOpt,
+    DatasetOpt,
+    DeviceOpt,
+    DropOpt,
+    FormatOpt,
+    LabelOpt,
+    NormalOpt,
+    QuietOpt,
+    RoleOpt,
+    ScalerOpt,
+    parse_roles,
+)
+from hourglass.cli._output import err, out, setup_logging, user_errors
+from hourglass.errors import HourglassError
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+__all__ = ["benchmark", "results_table", "suite_files"]
+
+SUITES = ("nsl-kdd", "nsl-kdd-sample")
+_COLUMNS = (("roc_auc", "ROC-AUC", 3), ("pr_auc", "PR-AUC", 3), ("f1", "F1", 3),
+            ("precision", "prec.", 3), ("recall", "recall", 3), ("fpr", "FPR", 3),
+            ("fit_seconds", "fit s", 2), ("rows_per_second", "rows/s", -1))
+
+
+def _find(folder: Path, stem: str) -> Path | None:
+    for name in (f"{stem}.txt.gz", f"{stem}.txt"):
+        if (folder / name).is_file():
+            return folder / name
+    return None
+
+
+def suite_files(suite: str, data_dir: Path | None) -> tuple[Path, Path]:
+    """(train, test) files of a ``--suite``.
+
+    Examples
+    --------
+    >>> [p.name for p in suite_files("nsl-kdd-sample", None)]
+    ['nsl_kdd_demo_train.txt.gz', 'nsl_kdd_demo_test.txt.gz']
+    """
+    if suite == "nsl-kdd-sample":
+        from hourglass.ingest import demo_path
+
+        return demo_path("train"), demo_path("test")
+    if suite != "nsl-kdd":
+        raise HourglassError(f"--suite: unknown suite {suite!r}; known: {', '.join(SUITES)}")
+    if data_dir is None:
+        raise HourglassError("--suite nsl-kdd: give the folder holding KDDTrain+.txt.gz and "
+                             "KDDTest+.txt.gz with --data DIR or the HOURGLASS_DATA variable")
+    for folder in (data_dir, data_dir / "nsl_kdd"):
+        train, test = _find(folder, "KDDTrain+"), _find(folder, "KDDTest+")
+        if train is not None and test is not None:
+            return train, test
+    raise HourglassError(f"--data {data_dir}: no KDDTrain+.txt(.gz) and KDDTest+.txt(.gz) there "
+                         "(nor in its nsl_kdd/ folder)")
+
+
+def _number(value: float, digits: int) -> str:
+    """``value`` with ``digits`` decimals; ``digits=-1``: a rate, in k or M.
+
+    Examples
+    --------
+    >>> _number(0.91234, 3), _number(52310.0, -1), _number(2_400_000.0, -1), _number(950.0, -1)
+    ('0.912', '52k', '2.4M', '950')
+    """
+    if digits >= 0:
+        return f"{value:.{digits}f}"
+    if value >= 1e6:
+        return f"{value / 1e6:.1f}M"
+    return f"{value / 1e3:.0f}k" if value >= 1e4 else f"{value:,.0f}"
+
+
+def _cell(stat: dict[str, float] | None, digits: int, seeds: int) -> str:
+    """The mean, and under it ``±std`` when there are several seeds (narrow columns: the table
+    fits 80 characters)."""
+    if stat is None:
+        return "n/a"
+    mean = _number(stat["mean"], digits)
+    return mean if seeds < 2 else f"{mean}\n±{_number(stat['std'], digits)}"
+
+
+def results_table(title: str, rows: list[dict[str, Any]]) -> Table:
+    """The summary rows as one rich table (mean ± std over seeds); baselines are marked."""
+    from rich import box
+    from rich.table import Table
+
+    t = Table(title=title, header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 0, 0, 1))
+    t.add_column("model", overflow="fold", min_width=11)
+    for _, header, _ in _COLUMNS:
+        t.add_column(header, justify="right")
+    for r in rows:
+        name = r["model"] + (" (baseline)" if r["kind"] == "baseline" else "")
+        t.add_row(name, *(_cell(r[key], d, len(r["seeds"])) for key, _, d in _COLUMNS))
+    return t
+
+
+def _category_table(rows: list[dict[str, Any]]) -> Table | None:
+    from rich import box
+    from rich.table import Table
+
+    cats = sorted({c for r in rows for c in r.get("per_category", {})})
+    if not cats:
+        return None
+    t = Table(title="detection rate per attack category (mean over seeds)", header_style="bold",
+              box=box.SIMPLE_HEAD)
+    t.add_column("model")
+    for c in cats:
+        t.add_column(c, justify="right")
+    for r in rows:
+        t.add_row(r["model"], *(f"{r['per_category'].get(c, 0.0):.3f}" for c in cats))
+    return t
+
+
+def _split_names(text: str) -> list[str]:
+    return [n.strip() for n in text.split(",") if n.strip() and n.strip().lower() != "none"]
+
+
+def benchmark(
+    data: BenchDataArg = None,
+    test: BenchTestOpt = None,
+    dataset: DatasetOpt = None,
+    label_col: LabelOpt = None,
+    normal: NormalOpt = None,
+    models: BenchModelsOpt = "autoencoder,vae,deep-svdd",
+    baselines: BenchBaselinesOpt = "iforest",
+    seeds: BenchSeedsOpt = 3,
+    seed: BenchSeedOpt = 0,
+    threshold: BenchThresholdOpt = None,
+    json_out: BenchJsonOpt = None,
+    max_train: BenchMaxTrainOpt = None,
+    test_fraction: BenchTestFractionOpt = 0.3,
+    epochs: BenchEpochsOpt = None,
+    device: DeviceOpt = "auto",
+    suite: BenchSuiteOpt = None,
+    data_dir: BenchDataDirOpt = None,
+    fmt: FormatOpt = "auto",
+    on_bad_rows: BadRowsOpt = "error",
+    categorical: CategoricalOpt = None,
+    drop: DropOpt = None,
+    role: RoleOpt = None,
+    scaler: ScalerOpt = "minmax",
+    quiet: QuietOpt = False,
+) -> None:
+    """Compare table detectors and baselines on labelled DATA: ROC-AUC, PR-AUC, F1, precision,
+    recall and FPR at each model's own threshold, fit time and scoring speed (mean ± std over seeds).
+
+    Every model trains on the same normal training rows with the same preprocessing; each
+    threshold is fitted on held-out normal training rows; test labels are used only for the
+    metrics. Without --test, a seeded stratified 30% (--test-fraction) of DATA is the test part.
+    --suite nsl-kdd runs KDDTrain+ -> KDDTest+ from --data DIR (or HOURGLASS_DATA).
+    """
+    import logging
+    import time
+
+    from hourglass.cli._schema import preprocessor_for
+    from hourglass.cli.tables import read_data, resolve_spec
+    from hourglass.ingest import ReadStats, atomic_output
+    from hourglass.pipeline.benchmark import Benchmark, split_labelled, summarize
+    from hourglass.thresholds import threshold_from_spec
+
+    setup_logging(quiet)
+    with user_errors():
+        if suite is not None:
+            if data is not None or test is not None:
+                raise HourglassError(f"--suite {suite}: takes no DATA or --test (it names its files)")
+            if dataset is not None and dataset != "nsl-kdd":
+                raise HourglassError(f"--suite {suite}: reads NSL-KDD; leave out --dataset {dataset}")
+            data, test = suite_files(suite, data_dir)
+            dataset = "nsl-kdd"
+        elif data is None:
+            raise HourglassError("DATA: give a labelled table, or --suite nsl-kdd")
+        check_not_input(json_out, "--json", data)
+        check_not_input(json_out, "--json", test)
+        spec, label_col, normal_values = resolve_spec(dataset, label_col, normal, fmt, data)
+        if label_col is None:
+            raise HourglassError("--label-col: benchmark needs labelled data (or --dataset)")
+        rule = threshold_from_spec(threshold) if threshold else None
+        names, base = _split_names(models), _split_names(baselines)
+        stats = ReadStats()
+        df = read_data(data, spec, on_bad_rows, stats)
+        if test is None:
+            train_df, test_df = split_labelled(df, label_col, normal_values, test_fraction=test_fraction,
+                                               seed=seed, where=str(data))
+            train_name = f"{data.name} (training {1 - test_fraction:.0%})"
+            test_name = f"{data.name} (test {test_fraction:.0%}, stratified, seed {seed})"
+        else:
+            test_spec, _, _ = resolve_spec(dataset, label_col, normal, fmt, test)
+            train_df, test_df = df, read_data(test, test_spec, on_bad_rows, stats)
+            train_name, test_name = data.name, test.name
+        features = preprocessor_for(train_df.drop(columns=[label_col], errors="ignore"), str(data),
+                                    spec=spec, categorical=categorical or [], drop=drop or [],
+                                    roles=parse_roles(role), scaler=scaler)
+        params: dict[str, Any] = {"device": device}
+        if epochs is not None:
+            params["epochs"] = epochs
+        bench = Benchmark(train_df, test_df, label_col=label_col, normal=normal_values, models=names,
+                          baselines=base, seeds=range(seed, seed + seeds), threshold=rule,
+                          features=features, params=params, max_train=max_train,
+                          categories=getattr(spec, "categories", None) or None,
+                          train_name=train_name, test_name=test_name)
+    plan = bench.plan()
+    runs: list[dict[str, Any]] = []
+    progress = None
+    if err.is_terminal and not quiet:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                            TimeElapsedColumn(), console=err, transient=True)
+    task = progress.add_task("benchmark", total=len(plan)) if progress else None
+
+    def on_start(name: str, kind: str, s: int) -> None:
+        if progress is not None and task is not None:
+            progress.update(task, description=f"{name} seed {s}", completed=len(runs))
+
+    start = time.perf_counter()
+    log = logging.getLogger("hourglass")
+    level = log.level
+    if not quiet:  # per-run training lines would repeat for every model and seed: the table says it
+        log.setLevel(logging.WARNING)
+    try:
+        with user_errors():
+            if progress is not None:
+                progress.start()
+            try:
+                for run in bench.runs(on_start):
+                    runs.append(run)
+            finally:
+                log.setLevel(level)
+                if progress is not None:
+                    progress.stop()
+    except KeyboardInterrupt:
+        err.print(f"interrupted: {len(runs)} of {len(plan)} runs finished; no --json written",
+                  highlight=False)
+        if runs:
+            out.print(results_table(f"{test_name}: finished runs only", summarize(runs)))
+        raise typer.Exit(130) from None
+    rows = summarize(runs)
+    notes = bench.notes()
+    if json_out is not None:
+        with user_errors(), atomic_output(json_out) as tmp:
+            tmp.write_text(json.dumps({
+                "train": str(data), "test": str(test) if test is not None else None,
+                "test_fraction": None if test is not None else test_fraction,
+                "label_col": label_col, "normal": normal_values, "seeds": list(bench.seeds),
+                "threshold": threshold, "max_train": max_train, "epochs": epochs,
+                "seconds": time.perf_counter() - start, "models": rows, "runs": runs,
+                "notes": notes}, indent=2), encoding="utf-8")
+    out.print(results_table(f"{test_name}: mean ± std over {len(bench.seeds)} seed(s)", rows))
+    cats = _category_table(rows)
+    if cats is not None:
+        out.print(cats)
+    for r in rows:
+        out.print(f"  {r['model']}: threshold {r['threshold']}", highlight=False, soft_wrap=True)
+    for line in notes:
+        out.print(f"note: {line}", highlight=False, soft_wrap=True)
+    if stats.bad_rows:
+        err.print(f"skipped {stats.bad_rows} malformed row(s)", highlight=False)
+    if json_out is not None:
+        err.print(f"results written to {json_out}", highlight=False)
