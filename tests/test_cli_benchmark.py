@@ -145,3 +145,23 @@ def test_ctrl_c_prints_the_runs_that_finished(data: dict[str, Path],
     assert res.exit_code == 130, res.output
     assert "interrupted: 1 of 2 runs finished" in res.stderr and "autoencoder" in res.stdout
     assert not js.exists()
+
+
+def test_suite_nsl_kdd_reads_the_folder_and_reports_attack_categories(tmp_path: Path) -> None:
+    import shutil
+
+    from hourglass.ingest import demo_path
+
+    folder = tmp_path / "nsl_kdd"  # the layout of the data folder: --data may name it or its parent
+    folder.mkdir()
+    shutil.copy(demo_path("train"), folder / "KDDTrain+.txt.gz")
+    shutil.copy(demo_path("test"), folder / "KDDTest+.txt.gz")
+    js = tmp_path / "nsl.json"
+    stdout, _ = _run(["--suite", "nsl-kdd", "--data", str(tmp_path), "--models", "autoencoder",
+                      "--baselines", "none", "--seeds", "1", "--max-train", "1000", "--json", str(js),
+                      "--epochs", "1", "-q"])
+    assert "detection rate per attack category" in stdout and "KDDTest+" in stdout
+    result = json.loads(js.read_text())
+    (row,) = result["models"]
+    assert set(row["per_category"]) == {"DoS", "Probe", "R2L", "U2R"}
+    assert result["label_col"] and result["normal"] == ["normal"] and row["roc_auc"]["mean"] > 0.8
