@@ -82,13 +82,14 @@ def evaluate(model: str, split: str, pipe: Pipeline, x: pd.DataFrame, y: np.ndar
             "FPR": m["fpr"], "fit s": secs, **extra}
 
 
-def run_seed(nsl: NslKddFiles, seed: int, schedules: list[tuple[int, int]]) -> list[dict[str, Any]]:
+def run_seed(nsl: NslKddFiles, seed: int, schedules: list[tuple[int, int]],
+             batch_norm: bool = True) -> list[dict[str, Any]]:
     normal = nsl.normal("KDDTrain+")
     test = nsl.files["KDDTest+"]
     x, y = test.drop(columns=["label"]), (test.label != "normal").to_numpy().astype(int)
 
     def ae(**kw: Any) -> AutoEncoder:
-        return AutoEncoder(verbose=0, device="cpu", random_state=seed, **kw)
+        return AutoEncoder(verbose=0, device="cpu", random_state=seed, batch_norm=batch_norm, **kw)
 
     rows = []
     t = time.perf_counter()
@@ -135,6 +136,8 @@ def main() -> None:
     ap.add_argument("--seeds", default="0,1,2")
     ap.add_argument("--schedules", default="20x2,10x4",
                     help="federated schedules, ROUNDSxLOCAL_EPOCHS, comma-separated")
+    ap.add_argument("--no-batch-norm", action="store_true", help="every model without batch norm")
+    ap.add_argument("--out", default="federated")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
     warnings.filterwarnings("ignore", category=UserWarning)
@@ -143,21 +146,24 @@ def main() -> None:
     seeds = [int(s) for s in args.seeds.split(",")]
     start = time.perf_counter()
     schedules = [(int(a), int(b)) for a, b in (x.split("x") for x in args.schedules.split(","))]
-    runs = [run_seed(nsl, s, schedules) for s in seeds]
+    runs = [run_seed(nsl, s, schedules, batch_norm=not args.no_batch_norm) for s in seeds]
     table = markdown_table(["split", "model", "training rows", "epochs", "ROC-AUC", "PR-AUC",
                             "F1 @ threshold", "FPR", "fit s", "MB sent", "features"], summarise(runs))
     text = (header("Federated training on NSL-KDD: 3 sites, FedAvg, against pooled and site-alone")
             + "\n" + (__doc__ or "").split("\n\n", 1)[1].rsplit("\n\n", 1)[0] + "\n\n"
             + f"Seeds {', '.join(map(str, seeds))} (the split's shuffle and every model's seed); "
-            f"federated schedules (rounds x local epochs) {args.schedules}; mean ± population std over "
+            f"federated schedules (rounds x local epochs) {args.schedules}"
+            + ("; **every model without batch norm** (`batch_norm=False`)" if args.no_batch_norm else "")
+            + "; mean ± population std over "
             "seeds, fit seconds are medians (one process, one torch thread, `nice -n 10`, on a shared "
             "2-core machine: compare them within this table). Federated seconds are the whole run "
             "in one process (sites in turn), not a networked deployment.\n\n"
             + table + "\n\n"
             + f"Command: `OMP_NUM_THREADS=1 nice -n 10 python benchmarks/federated.py --seeds {args.seeds} "
-            f"--schedules {args.schedules}`; total "
+            f"--schedules {args.schedules}{' --no-batch-norm' if args.no_batch_norm else ''}"
+            + (f" --out {args.out}" if args.out != "federated" else "") + "`; total "
             f"{time.perf_counter() - start:.0f} s.\n")
-    print(write_result("federated", text))
+    print(write_result(args.out, text))
 
 
 if __name__ == "__main__":
