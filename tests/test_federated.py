@@ -125,6 +125,8 @@ def test_federated_autoencoder_trains_saves_and_scores(fed_pipe: hourglass.Pipel
     info = fed_pipe.info["federated"]
     assert info["sites"] == 3 and info["rows"] == [400, 600, 800] and len(info["history"]) == 4
     assert len(fed_pipe.detector_.val_scores_) == 40 + 60 + 80  # every site's 10% held out
+    assert [h["rows"] for h in info["held_out"]] == [40, 60, 80]
+    assert all(0 <= h["flagged"] < 0.1 for h in info["held_out"])  # like sites: ~1% each
     test = _mixed(300, 5)
     y = np.zeros(len(test), int)
     y[::5] = 1

@@ -349,7 +349,8 @@ class FederatedServer:
             logger.info("federated round %d: sites' held-out losses %s", server_round - 3,
                         ", ".join(f"{v:.4g}" for v in losses))
         else:
-            self.scores_ = np.concatenate([np.asarray(p[0], dtype=np.float64) for p, _, _ in replies])
+            self.site_scores_ = [np.asarray(p[0], dtype=np.float64) for p, _, _ in replies]
+            self.scores_ = np.concatenate(self.site_scores_)
             self.site_held_out_ = [int(n) for _, n, _ in replies]
 
     def _start_weights(self, stats: list[dict[str, Any]]) -> None:
@@ -396,6 +397,15 @@ class FederatedServer:
         det.val_index_ = np.arange(len(self.scores_), dtype=np.int64)
         if det.get_tags()["gradients"]:
             det.gradient_baseline_ = self.baseline_
+        per_site = []
+        for k, sc in enumerate(self.site_scores_, start=1):
+            flagged = float(det.threshold_.predict(sc).mean()) if len(sc) else 0.0
+            per_site.append({"rows": len(sc), "median": float(np.median(sc)) if len(sc) else None,
+                             "flagged": round(flagged, 6)})
+            if len(sc) and flagged > 0.1:
+                logger.warning("site %d: %.0f%% of its held-out normal rows are above the shared "
+                               "threshold: the global model fits its traffic badly (unlike sites?)",
+                               k, 100 * flagged)
         pipe = Pipeline(detector=self.detector, features=self.features)
         pipe.features_ = self.features_
         pipe.detector_ = det
@@ -408,7 +418,7 @@ class FederatedServer:
                                     "by the final global model", "scores": HELD_OUT, "rows": n,
                               "anomalous": 0, "normal": n},
             "federated": {"sites": len(self.site_rows_), "rows": self.site_rows_,
-                          "held_out_rows": self.site_held_out_, "rounds": self.rounds,
+                          "held_out": per_site, "rounds": self.rounds,
                           "local_epochs": self.local_epochs, "aggregation": "FedAvg weighted by rows",
                           "history": self.history_},
         }
