@@ -174,6 +174,8 @@ def test_a_training_round_moves_batch_norm_statistics_that_then_average() -> Non
     assert not np.array_equal(replies[0][0][mean_at], before[mean_at])  # not frozen
     assert [n for _, n, _ in replies] == [360, 540, 720]
     server.aggregate(4, replies)
+    mean_score, n_held, _ = clients[0].evaluate(server.weights_, {})
+    assert n_held == 40 and 0 < mean_score < 10
     expect = sum(p[mean_at] * n for p, n, _ in replies) / 1620
     np.testing.assert_allclose(server.weights_[mean_at], expect, rtol=1e-5)
 

@@ -31,7 +31,10 @@ one process; ``flower_client``/``flower_strategy`` wrap them for Flower (see the
 Nothing here imports Flower at module level.
 
 Only the autoencoder family (tabular, deep, warm-startable detectors without data-dependent
-initial state): other detectors are refused.
+initial state: ``autoencoder``, ``sparse-autoencoder``, ``vae``): other detectors are refused.
+With ``score_norm="feature"`` the per-feature error scales are each site's (fitted on its
+held-out rows after its local epochs) and averaged with the weights: an approximation.
+Each round a site trains with the same seed, so its batches come in the same order every round.
 
 Examples
 --------
@@ -100,10 +103,11 @@ def check_federated_detector(detector: BaseDetector) -> None:
     name = type(detector).__name__
     if not (tags["input"] == "tabular" and tags["deep"] and tags["warm_start"]):
         raise InputError(f"{name}: federated training supports table models that continue from "
-                         "given weights (autoencoder, vae); train this one on pooled rows")
+                         "given weights (autoencoder, sparse-autoencoder, vae); train this one on "
+                         "pooled rows")
     if type(detector)._init_module is not DeepDetector._init_module:
         raise InputError(f"{name}: its network is initialised from training rows, which the "
-                         "federated server does not see; use autoencoder or vae")
+                         "federated server does not see; use autoencoder, sparse-autoencoder or vae")
 
 
 def _spec(detector: BaseDetector, features: TabularPreprocessor) -> str:

@@ -27,7 +27,9 @@ frequent ports when counts tie at the cut (lower port first), and the descriptiv
 sites otherwise (numbers at one, text at another) is refused: give ``roles``.
 
 Statistics are aggregates, not rows, but they are not nothing: category values with their
-counts, each numeric column's min, max and quantiles leave the site.
+counts, each numeric column's min, max and quantiles leave the site. A site with fewer rows
+than :data:`SKETCH_POINTS` sends, in its sketches, every value of each numeric column (column by
+column, not joined into rows). No differential privacy or secure aggregation is applied.
 
 Examples
 --------
