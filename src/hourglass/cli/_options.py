@@ -151,9 +151,11 @@ FillLimitOpt = Annotated[int | None, typer.Option(
     "--fill-limit", help="Time series: longest gap (steps) --fill may bridge.")]
 WarmStartOpt = Annotated[Path | None, typer.Option(
     "--warm-start", metavar="MODEL",
-    help="Tables: continue training this saved model (autoencoders, VAE, Deep SVDD) on DATA's "
-         "normal rows; its preprocessing, features and threshold rule stay as they are (frozen); "
-         "the threshold is refitted on a fresh held-out slice of DATA.")]
+    help="Continue training this saved model (tables: autoencoders, VAE, Deep SVDD; time "
+         "series: lstm-ae, gru-ae, lstm-forecaster, tcn-ae, conv2d-ae, cnn-lstm) on DATA's normal "
+         "rows or series; its preprocessing, window, architecture and threshold rule stay as they "
+         "are (frozen); the thresholds are refitted on a fresh held-out part of DATA (a series: "
+         "its last steps).")]
 ReplayDataOpt = Annotated[Path | None, typer.Option(
     "--replay-data", metavar="OLD",
     help="With --warm-start: also train on a seeded sample of OLD's normal rows (e.g. the "

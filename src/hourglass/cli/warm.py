@@ -1,5 +1,6 @@
-"""``hourglass train NEW_DATA --warm-start MODEL``: continue training a saved table model on new
-normal rows, with its preprocessing frozen, and save the result as a new model."""
+"""``hourglass train NEW_DATA --warm-start MODEL``: continue training a saved table or time-series
+model on new normal rows (a new normal series), with its preprocessing frozen, and save the result
+as a new model."""
 
 from __future__ import annotations
 
@@ -114,12 +115,25 @@ def warm_start_command(
     parent = load(parent_dir)
     kind = model_kind(parent)
     name = parent.model_name
-    if kind != "table":
+    if kind not in ("table", "time-series"):
         raise HourglassError(f"--warm-start {parent_dir}: {name} is a {kind} model; warm start "
-                             f"supports table models: {', '.join(warm_start_models())}")
+                             f"supports table and time-series models: {', '.join(warm_start_models())}")
     if not parent.detector_.get_tags()["warm_start"]:
         raise HourglassError(f"--warm-start {parent_dir}: {name} cannot continue training from "
                              f"its weights; warm start supports {', '.join(warm_start_models())}")
+    if kind == "time-series":
+        given = {"--normal": normal, "--format": None if fmt == "auto" else fmt,
+                 "--on-bad-rows": None if on_bad_rows == "error" else on_bad_rows,
+                 "--replay-data": replay_data}
+        for opt, value in given.items():
+            if value:
+                raise HourglassError(f"{opt}: not for a time-series model ({name}); a series warm "
+                                     "start takes --dataset, --label-col and training settings")
+        params = base_params(seed=seed, device=device, quiet=quiet, epochs=epochs,
+                             batch_size=batch_size, lr=lr)
+        _warm_series(data, output, parent, parent_dir, dataset=dataset, label_col=label_col,
+                     params=params)
+        return
     if parent.threshold_.requires_labels:
         raise HourglassError(f"--warm-start {parent_dir}: its threshold ({parent.threshold_.describe()}) "
                              "needs a labelled validation slice, which a warm start from the command "
@@ -167,4 +181,62 @@ def warm_start_command(
               f"of {data}{extra} ({ws['epochs_run']} epochs, best {ws['best_epoch']}; "
               f"preprocessing frozen) in {info['fit_seconds']:.1f}s; threshold "
               f"{threshold_text(info)}", highlight=False)
+    out.print(f"model saved to {output}", highlight=False)
+
+
+def _warm_series(data: Path, output: Path, parent: Any, parent_dir: Path, *, dataset: str | None,
+                 label_col: str | None, params: dict[str, Any]) -> None:
+    """The time-series warm start: read NEW's series as ``train`` does (with ``--dataset``, its
+    reader and the protocol's training part; else the parent's dataset reader, if any, and the
+    whole file), refuse labelled anomalies in it, continue training, save to ``output``."""
+    import numpy as np
+
+    from hourglass.cli import timeseries as ts_cli
+    from hourglass.ingest import label_strings
+
+    name = parent.model_name
+    reader = dataset or parent.info.get("dataset")
+    df = ts_cli.read_series(data, reader)
+    label = label_col or parent.info.get("label_col")
+    if label_col is not None and label_col not in df.columns:
+        raise HourglassError(f"{data}: no label column {label_col!r}")
+    part = df
+    if dataset is not None:
+        ds = ts_cli._dataset(dataset)
+        part = ds.train_part(df) if ds is not None else df
+    if label is not None and label in part.columns:
+        marks = label_strings(part[label])
+        anomalous = int(np.isin(marks, ["0", "", "normal", "False", "false"], invert=True).sum())
+        if anomalous:
+            raise HourglassError(f"{data}: label column {label!r} marks {anomalous} of the {len(part)} "
+                                 "steps trained on as anomalous; a warm start trains on a normal "
+                                 "stretch (give --dataset NAME for its protocol's normal training "
+                                 "part, or a file of normal steps)")
+        part = part.drop(columns=[label])
+    pipe = parent.warm_start(part, **params)
+    det = pipe.detector_
+    held = len(det.val_index_)
+    ws = pipe.info["warm_start"]
+    ws["parent"]["path"] = str(parent_dir)
+    ws["new_rows"] = int(len(part))
+    ws["frozen"] = {"window": int(det.window), "linear_path": getattr(det, "linear_path_", None),
+                    "channels": list(pipe.features_.feature_names_)}
+    pipe.info.update({
+        "source": str(data), "dataset": reader, "label_col": label, "n_train_rows": int(len(part)),
+        "held_out": {"fraction": float(getattr(det, "validation_fraction", 0.0)), "rows": held,
+                     "used_for": ("early stopping, the threshold and the stream threshold; never "
+                                  "trained on" if held else "none held out: the thresholds use "
+                                  "training scores"),
+                     "which": "the last steps of the new training series (a contiguous tail)"},
+    })
+    pipe.save(output)
+    info = pipe.info
+    err.print(f"continued {name} from {parent_dir} on "
+              f"{fitted_text(int(len(part)), held, 'steps')} of {data} ({ws['epochs_run']} epochs, "
+              f"best {ws['best_epoch']}; preprocessing, window and architecture frozen) in "
+              f"{info['fit_seconds']:.1f}s; threshold {threshold_text(info)}", highlight=False)
+    if "stream_threshold" in info:
+        stream = {"threshold": info["stream_threshold"],
+                  "threshold_value": info["stream_threshold_value"]}
+        err.print(f"stream threshold {threshold_text(stream)}", highlight=False)
     out.print(f"model saved to {output}", highlight=False)

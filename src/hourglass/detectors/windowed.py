@@ -178,7 +178,8 @@ class WindowDetector(DeepDetector):
     :meth:`_span` (the steps a window's score is about).
     """
 
-    _tags: ClassVar[dict[str, Any]] = {"input": "timeseries", "supports_explain": True}
+    _tags: ClassVar[dict[str, Any]] = {"input": "timeseries", "supports_explain": True,
+                                       "warm_start": True}
     #: why :meth:`score_channels` is refused, for a subclass whose score has no part per channel
     explain_refusal: ClassVar[str | None] = None
 
@@ -291,6 +292,12 @@ class WindowDetector(DeepDetector):
         finally:
             for attr in ("_seams", "_seam_head"):  # fit-time only: not part of the fitted state
                 self.__dict__.pop(attr, None)
+        return self
+
+    def _fit_rows(self, X: object, y: object | None, *, warm: bool) -> WindowDetector:
+        """``fit`` or ``warm_start`` (see :meth:`BaseDetector._fit_rows`), then the stream
+        threshold and calibration on the causal scores of the (new) held-out tail."""
+        super()._fit_rows(X, y, warm=warm)
         Xa = self._validate(X, reset=False)
         # the scores a live stream gives: one window ending at each step of the held-out tail
         # (windows inside the tail only, as the averaged held-out scores are)
@@ -299,6 +306,31 @@ class WindowDetector(DeepDetector):
         self.stream_calibrator_: Calibrator | None = Calibrator().fit(self.stream_val_scores_)
         self._fit_stream_threshold(self.threshold_)
         return self
+
+    def warm_start(self, X: object, y: object | None = None, *, update_batch_norm: bool = False,
+                   **params: Any) -> WindowDetector:
+        """A new detector: this fitted one trained further, from its weights, on the series ``X``
+        (see :meth:`BaseDetector.warm_start`).
+
+        The window, the architecture and a ``linear_path="pca"`` window PCA stay frozen; the
+        held-out tail is the contiguous last ``validation_fraction`` of ``X``, as in a first
+        fit. On that tail the network's error scales (``score_norm="channel"``), the threshold
+        and calibration (averaged per-step scores) and the stream threshold and calibration
+        (causal scores: the window ending at each step) are fitted again.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from hourglass.detectors import LSTMAutoEncoder
+        >>> t = np.arange(400)
+        >>> X = np.c_[np.sin(t / 5)].astype("float32")
+        >>> det = LSTMAutoEncoder(window=16, hidden=8, epochs=2, verbose=0).fit(X)
+        >>> det2 = det.warm_start(X + 0.3, epochs=1)
+        >>> det2.window, int(det2.val_index_[0]), det2.stream_threshold_ is not None
+        (16, 360, True)
+        """
+        return super().warm_start(X, y, update_batch_norm=update_batch_norm,  # type: ignore[return-value]
+                                  **params)
 
     def _fit_stream_threshold(self, rule: Threshold) -> None:
         """A fresh copy of ``rule`` fitted on ``stream_val_scores_`` as ``stream_threshold_``;
@@ -376,6 +408,15 @@ class WindowDetector(DeepDetector):
             self._fit_auto(X, X_val, y)
         else:
             self._fit_variant(str(getattr(self, "linear_path", "none")), X, X_val, y)
+
+    def _fit_more(self, X: np.ndarray, X_val: np.ndarray | None, y: np.ndarray | None) -> None:
+        """Warm start: continue training the module (its window PCA, if any, stays frozen: a
+        buffer), then refit the error scales on the new held-out tail as :meth:`_fit` does."""
+        if X_val is not None and X_val.shape[0] < self._length():
+            X_val = None
+        super()._fit_more(X, X_val, y)
+        if getattr(self, "score_norm", "none") == "channel":
+            self._fit_error_scale(X_val if X_val is not None else X)
 
     def _fit_variant(self, path: str, X: np.ndarray, X_val: np.ndarray | None,
                      y: np.ndarray | None) -> None:

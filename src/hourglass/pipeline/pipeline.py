@@ -145,6 +145,12 @@ class Pipeline:
         content hash when it was loaded from one), the rows used and the date. ``self`` is
         unchanged.
 
+        For a time-series pipeline ``df`` is the new series: its channels, scaling, time grid
+        (``freq``) and fill stay the parent's, the held-out slice is the contiguous last
+        ``validation_fraction`` of its steps (as in a first fit), and the stream threshold is
+        fitted again on that tail's causal scores (:meth:`WindowDetector.warm_start
+        <hourglass.detectors.windowed.WindowDetector.warm_start>`).
+
         Examples
         --------
         >>> import numpy as np, pandas as pd
@@ -184,6 +190,12 @@ class Pipeline:
         new._fit_threshold(rule, X_val, y_val)
         history = getattr(new.detector_, "history_", None)
         parent = getattr(self, "artefact_", None) or {}
+        series = getattr(self.features_, "output", "tabular") == "timeseries"
+        for key in ("stream_threshold", "stream_threshold_value"):
+            new.info.pop(key, None)  # the parent's; refitted below when the detector has one
+        stream = getattr(new.detector_, "stream_threshold_", None)
+        if stream is not None:  # what 'hourglass stream' applies (one window ending at each step)
+            new.info.update({"stream_threshold": stream.describe(), "stream_threshold_value": stream.value_})
         new.info.update({
             "n_train_rows": len(df) if isinstance(df, pd.DataFrame) else len(X),
             "fit_seconds": time.perf_counter() - start,
@@ -197,7 +209,8 @@ class Pipeline:
                 "epochs_run": None if history is None else len(history.train_loss),
                 "best_epoch": None if history is None else history.best_epoch,
                 "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-                "preprocessing": "frozen: the parent's columns, features and scaling",
+                "preprocessing": ("frozen: the parent's channels, scaling, time grid (freq) and fill"
+                                  if series else "frozen: the parent's columns, features and scaling"),
                 "optimiser": "Adam restarted from zero moments (optimiser state is not saved)",
                 "previous": self.info.get("warm_start"),
             },
