@@ -199,3 +199,6 @@ def test_warm_start_continues_or_is_refused(fitted) -> None:  # type: ignore[no-
     auc = roc_auc_score(np.r_[np.zeros(len(normal)), np.ones(len(anomal))], np.r_[normal, anomal])
     assert auc > 0.9, f"{name}: ROC-AUC {auc:.3f} after a warm start"
     assert new.get_params()["epochs"] == 2 and det.get_params()["epochs"] != 2
+    if det.get_tags()["input"] == "timeseries":  # the stream threshold follows the new tail
+        tail = data["train"][int(new.val_index_[0]):]
+        assert len(new.val_index_) and np.allclose(new.stream_val_scores_, new.window_scores(tail))
