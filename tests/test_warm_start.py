@@ -17,6 +17,7 @@ from hourglass.detectors import AutoEncoder, LatentIForest
 from hourglass.errors import InputError
 from hourglass.nn import TrainConfig, train_module
 from hourglass.thresholds import Percentile
+from tests._cli import one_line_error as _one_line_error
 
 runner = CliRunner()
 AE = {"hidden": (16, 4), "epochs": 30, "batch_size": 64, "verbose": 0}
@@ -138,15 +139,6 @@ def _cli_files(d: Path) -> dict[str, Path]:
                               "--normal", "benign", "--epochs", "5", "--hidden", "8,4", "-q"])
     assert res.exit_code == 0, res.output
     return {"old": d / "old.csv", "new": d / "new.csv", "bad": d / "bad.csv", "m1": d / "m1"}
-
-
-def _one_line_error(args: list[str], match: str, out: Path) -> None:
-    res = runner.invoke(app, args)
-    assert res.exit_code == 2, res.output
-    lines = [ln for ln in res.stderr.strip().splitlines() if ln.strip()]
-    assert len(lines) == 1 and "Traceback" not in res.stderr, res.stderr
-    assert match in lines[0], lines[0]
-    assert not out.exists()
 
 
 def test_cli_warm_start_records_provenance_and_refuses_cleanly(tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ from hourglass.detectors import GRUAutoEncoder, LSTMAutoEncoder, TCNAutoEncoder
 from hourglass.errors import InputError
 from hourglass.features.timeseries import TimeSeriesPreprocessor
 from hourglass.thresholds import Percentile
+from tests._cli import one_line_error as _one_line_error
 
 runner = CliRunner()
 FAST = {"window": 16, "hidden": 16, "code": 8, "epochs": 8, "batch_size": 64, "verbose": 0}
@@ -103,15 +104,6 @@ def test_reproducible_and_refusals(parent: Pipeline) -> None:
         gan.warm_start(X)
     tcn = TCNAutoEncoder(window=16, channels=(8,), code=4, epochs=2, verbose=0).fit(X)
     assert tcn.warm_start(X + 0.2, epochs=1).score(X).shape == (400,)
-
-
-def _one_line_error(args: list[str], match: str, out: Path) -> None:
-    res = runner.invoke(app, args)
-    assert res.exit_code == 2, res.output
-    lines = [ln for ln in res.stderr.strip().splitlines() if ln.strip()]
-    assert len(lines) == 1 and "Traceback" not in res.stderr, res.stderr
-    assert match in lines[0], lines[0]
-    assert not out.exists()
 
 
 def test_cli_warm_start_of_a_series_model(tmp_path: Path) -> None:

@@ -22,8 +22,8 @@ from hourglass.errors import HourglassError
 if TYPE_CHECKING:
     from hourglass.ingest import ReadStats
 
-__all__ = ["StderrHandler", "class_table", "err", "metrics_table", "out", "report_skipped",
-           "setup_logging", "threshold_text", "user_errors"]
+__all__ = ["StderrHandler", "class_table", "err", "metrics_table", "out", "print_stream_threshold",
+           "report_skipped", "setup_logging", "threshold_text", "user_errors"]
 
 out = Console()
 err = Console(stderr=True)
@@ -84,6 +84,15 @@ def threshold_text(info: dict[str, Any]) -> str:
     """
     rule = str(info["threshold"])
     return rule if rule.startswith("fixed at") else f"{rule} = {info['threshold_value']:.6g}"
+
+
+def print_stream_threshold(info: dict[str, Any]) -> None:
+    """The stream threshold of a time-series model, as ``train`` reports it (stderr); nothing for
+    a model without one."""
+    if "stream_threshold" in info:
+        stream = {"threshold": info["stream_threshold"],
+                  "threshold_value": info["stream_threshold_value"]}
+        err.print(f"stream threshold {threshold_text(stream)}", highlight=False)
 
 
 def fitted_text(n_rows: int, held_out: int, unit: str = "rows") -> str:

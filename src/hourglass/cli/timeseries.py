@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from hourglass.cli._common import base_params, check_model_dir, finish_params, hidden_param
-from hourglass.cli._output import fitted_text, threshold_text
+from hourglass.cli._output import fitted_text, print_stream_threshold, threshold_text
 from hourglass.detectors import registry
 from hourglass.errors import HourglassError, InputError
 from hourglass.evaluate import timeseries_metrics, tsb_sliding_window
@@ -315,10 +315,7 @@ def report_train(pipe: Pipeline, output: Path, err: Console, out: Console) -> No
               f"{f'(incl. {extra} extra normal) ' if extra else ''}"
               f"({len(pipe.features_.feature_names_)} channels) in {info['fit_seconds']:.1f}s; "
               f"threshold {threshold_text(info)}", highlight=False)
-    if "stream_threshold" in info:
-        stream = {"threshold": info["stream_threshold"],
-                  "threshold_value": info["stream_threshold_value"]}
-        err.print(f"stream threshold {threshold_text(stream)}", highlight=False)
+    print_stream_threshold(info)
     det = pipe.detector_
     scores = getattr(det, "linear_path_scores_", None)
     if scores:

@@ -10,7 +10,14 @@ from pathlib import Path
 from typing import Any
 
 from hourglass.cli._common import base_params, check_model_dir, model_kind
-from hourglass.cli._output import err, fitted_text, out, report_skipped, threshold_text
+from hourglass.cli._output import (
+    err,
+    fitted_text,
+    out,
+    print_stream_threshold,
+    report_skipped,
+    threshold_text,
+)
 from hourglass.errors import HourglassError
 
 __all__ = ["FROZEN_OPTIONS", "warm_start_command"]
@@ -235,8 +242,5 @@ def _warm_series(data: Path, output: Path, parent: Any, parent_dir: Path, *, dat
               f"{fitted_text(int(len(part)), held, 'steps')} of {data} ({ws['epochs_run']} epochs, "
               f"best {ws['best_epoch']}; preprocessing, window and architecture frozen) in "
               f"{info['fit_seconds']:.1f}s; threshold {threshold_text(info)}", highlight=False)
-    if "stream_threshold" in info:
-        stream = {"threshold": info["stream_threshold"],
-                  "threshold_value": info["stream_threshold_value"]}
-        err.print(f"stream threshold {threshold_text(stream)}", highlight=False)
+    print_stream_threshold(info)
     out.print(f"model saved to {output}", highlight=False)

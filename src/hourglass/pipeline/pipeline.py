@@ -31,6 +31,21 @@ def threshold_fit_info(detector: BaseDetector) -> dict[str, Any]:
     return {"on": on, "scores": detector.val_scores_source(), "rows": n, "anomalous": 0, "normal": n}
 
 
+def _needs_labelled_rows(rule: Threshold | None, X_val: object, y_val: object, method: str,
+                         data: str) -> bool:
+    """Whether ``rule`` is fitted on labelled validation rows; refuses ``X_val`` without ``y_val``
+    (or the reverse), and a rule that needs them without them (``method``, ``data``: for the
+    message)."""
+    needs_labels = rule is not None and bool(getattr(rule, "requires_labels", False))
+    if (X_val is None) != (y_val is None):
+        raise InputError(f"{method}: give both X_val and y_val (labelled validation rows)")
+    if rule is not None and needs_labels and X_val is None:
+        raise InputError(f"the threshold rule {rule.describe()} needs labelled validation rows: "
+                         f"{method}(df, X_val=..., y_val=...) with both normal and anomalous rows "
+                         f"carved from {data}")
+    return needs_labels
+
+
 class Pipeline:
     """Preprocessing, detector and threshold as one object, saved as one artefact.
 
@@ -92,13 +107,7 @@ class Pipeline:
         self.features_ = type(template)(**template.get_params())
         X = self.features_.fit_transform(df)
         rule = self.threshold if self.threshold is not None else detector.get_params().get("threshold")
-        needs_labels = rule is not None and getattr(rule, "requires_labels", False)
-        if (X_val is None) != (y_val is None):
-            raise InputError("Pipeline.fit: give both X_val and y_val (labelled validation rows)")
-        if needs_labels and X_val is None:
-            raise InputError(f"{rule.describe()} needs labelled validation rows: "
-                             "Pipeline.fit(df, X_val=..., y_val=...) with both normal and "
-                             "anomalous rows carved from the training data")
+        needs_labels = _needs_labelled_rows(rule, X_val, y_val, "Pipeline.fit", "the training data")
         self.detector_ = detector.clone()
         if needs_labels:
             self.detector_.set_params(threshold=None)  # placeholder until the labelled fit below
@@ -175,13 +184,7 @@ class Pipeline:
         X = self.transform(df)
         old = det.threshold_
         rule = params.pop("threshold", type(old)(**old.get_params()))
-        needs_labels = rule is not None and rule.requires_labels
-        if (X_val is None) != (y_val is None):
-            raise InputError("Pipeline.warm_start: give both X_val and y_val (labelled validation rows)")
-        if needs_labels and X_val is None:
-            raise InputError(f"the model's threshold rule {rule.describe()} needs labelled "
-                             "validation rows: Pipeline.warm_start(df, X_val=..., y_val=...) with "
-                             "both normal and anomalous rows carved from the new data")
+        needs_labels = _needs_labelled_rows(rule, X_val, y_val, "Pipeline.warm_start", "the new data")
         new = Pipeline(detector=self.detector, features=self.features, threshold=self.threshold)
         new.features_ = features_from_dict(self.features_.to_dict())  # frozen: a copy of the fitted state
         new.detector_ = det.warm_start(X, y, threshold=None if needs_labels else rule, **params)
