@@ -191,7 +191,7 @@ def test_warm_start_continues_or_is_refused(fitted) -> None:  # type: ignore[no-
             det.warm_start(data["train"])
         assert "\n" not in str(info.value) and "autoencoder" in str(info.value)
         return
-    assert det.get_tags()["input"] in ("tabular", "timeseries"), "warm start: tables and series"
+    assert det.get_tags()["input"] in ("tabular", "timeseries", "events"), "warm start: tables, series, logs"
     new = det.warm_start(data["train"], epochs=2)
     assert new is not det and isinstance(new, type(det))
     assert np.array_equal(det.score(data["test_normal"]), before), "the parent must not change"

@@ -152,9 +152,10 @@ FillLimitOpt = Annotated[int | None, typer.Option(
 WarmStartOpt = Annotated[Path | None, typer.Option(
     "--warm-start", metavar="MODEL",
     help="Continue training this saved model (tables: autoencoders, VAE, Deep SVDD; time "
-         "series: lstm-ae, gru-ae, lstm-forecaster, tcn-ae, conv2d-ae, cnn-lstm) on DATA's normal "
-         "rows or series; its preprocessing, window, architecture and threshold rule stay as they "
-         "are (frozen); the thresholds are refitted on a fresh held-out part of DATA (a series: "
+         "series: lstm-ae, gru-ae, lstm-forecaster, tcn-ae, conv2d-ae, cnn-lstm; logs: deeplog, "
+         "sequence-autoencoder, event-count-autoencoder) on DATA's normal rows, series or log "
+         "sessions; its preprocessing (a log's templates and keys), window, architecture and "
+         "threshold rule stay as they are (frozen); the thresholds are refitted on a fresh held-out part of DATA (a series: "
          "its last steps).")]
 ReplayDataOpt = Annotated[Path | None, typer.Option(
     "--replay-data", metavar="OLD",

@@ -122,9 +122,10 @@ def train(
 ) -> None:
     """Train a detector on normal DATA (table rows, log sessions or a time series); save it.
 
-    With --warm-start MODEL: continue training a saved table or time-series model from its
-    weights on DATA's normal rows or series (preprocessing, window and architecture frozen;
-    thresholds refitted on the new held-out part) and save it as a new model to --output.
+    With --warm-start MODEL: continue training a saved table, time-series or log model from its
+    weights on DATA's normal rows, series or log sessions (preprocessing, window, templates and
+    architecture frozen; thresholds refitted on the new held-out part) and save it as a new
+    model to --output.
     """
     from hourglass.cli import logs as log_cli
     from hourglass.cli import timeseries as ts_cli

@@ -1,6 +1,6 @@
-"""``hourglass train NEW_DATA --warm-start MODEL``: continue training a saved table or time-series
-model on new normal rows (a new normal series), with its preprocessing frozen, and save the result
-as a new model."""
+"""``hourglass train NEW_DATA --warm-start MODEL``: continue training a saved table, time-series or
+log model on new normal rows (a new normal series, a new log's sessions), with its preprocessing
+frozen, and save the result as a new model."""
 
 from __future__ import annotations
 
@@ -122,9 +122,6 @@ def warm_start_command(
     parent = load(parent_dir)
     kind = model_kind(parent)
     name = parent.model_name
-    if kind not in ("table", "time-series"):
-        raise HourglassError(f"--warm-start {parent_dir}: {name} is a {kind} model; warm start "
-                             f"supports table and time-series models: {', '.join(warm_start_models())}")
     if not parent.detector_.get_tags()["warm_start"]:
         raise HourglassError(f"--warm-start {parent_dir}: {name} cannot continue training from "
                              f"its weights; warm start supports {', '.join(warm_start_models())}")
@@ -140,6 +137,22 @@ def warm_start_command(
                              batch_size=batch_size, lr=lr)
         _warm_series(data, output, parent, parent_dir, dataset=dataset, label_col=label_col,
                      params=params)
+        return
+    if kind == "log":
+        parsed = parent.info.get("format")
+        given = {"--dataset": dataset, "--label-col": label_col, "--normal": normal,
+                 "--format": None if fmt in ("auto", parsed) else fmt,
+                 "--on-bad-rows": None if on_bad_rows == "error" else on_bad_rows,
+                 "--replay-data": replay_data}
+        for opt, value in given.items():
+            if value:
+                why = (f"a warm start parses NEW as {parent_dir} was trained ({parsed})"
+                       if opt == "--format" else "a log warm start trains on NEW's sessions as "
+                       "'train' does (no labels) and takes training settings only")
+                raise HourglassError(f"{opt}: not for a log model ({name}); {why}")
+        params = base_params(seed=seed, device=device, quiet=quiet, epochs=epochs,
+                             batch_size=batch_size, lr=lr)
+        _warm_logs(data, output, parent, parent_dir, params=params)
         return
     if parent.threshold_.requires_labels:
         raise HourglassError(f"--warm-start {parent_dir}: its threshold ({parent.threshold_.describe()}) "
@@ -243,4 +256,50 @@ def _warm_series(data: Path, output: Path, parent: Any, parent_dir: Path, *, dat
               f"best {ws['best_epoch']}; preprocessing, window and architecture frozen) in "
               f"{info['fit_seconds']:.1f}s; threshold {threshold_text(info)}", highlight=False)
     print_stream_threshold(info)
+    out.print(f"model saved to {output}", highlight=False)
+
+
+#: Share of NEW's sessions holding a key the model never saw above which the CLI advises a new model.
+STALE_VOCABULARY = 0.05
+
+
+def _warm_logs(data: Path, output: Path, parent: Any, parent_dir: Path, *,
+               params: dict[str, Any]) -> None:
+    """The log warm start: parse NEW with the parent's session rule and template miner (frozen:
+    a new template is the "unknown" key), continue training on the sessions without an
+    unknown key, refit the threshold on a fresh held-out slice, save to ``output``."""
+    if not data.exists():
+        raise HourglassError(f"{data}: no such file")
+    name = parent.model_name
+    pipe = parent.warm_start(str(data), **params)
+    det = pipe.detector_
+    held = len(det.val_index_)
+    ws = pipe.info["warm_start"]
+    ws["parent"]["path"] = str(parent_dir)
+    unknown = ws["unknown"]
+    pipe.info.update({
+        "source": str(data), "parse": ws["parse"],
+        "held_out": {"fraction": float(getattr(det, "validation_fraction", 0.0)), "rows": held,
+                     "used_for": ("early stopping, calibration and the threshold; never trained on"
+                                  if held else "none held out: calibration and the threshold use "
+                                  "training scores"),
+                     "which": "positions among NEW's sessions without an unknown key, in "
+                              "weights.safetensors as detector.val_index"},
+    })
+    pipe.save(output)
+    log = logging.getLogger("hourglass")
+    share = unknown["sessions_with_unknown"] / max(unknown["sessions"], 1)
+    if share > STALE_VOCABULARY:
+        log.warning("%s: %.1f%% of the sessions hold a key %s never saw; its template set and "
+                    "vocabulary look stale: consider training a new model on recent logs", data,
+                    100 * share, parent_dir)
+    tmpl = ws["parse"].get("unknown_template", 0)
+    err.print(f"continued {name} from {parent_dir} on "
+              f"{fitted_text(pipe.info['n_train_rows'], held, 'sessions')} of {data} "
+              f"({ws['epochs_run']} epochs, best {ws['best_epoch']}; session rule, templates and "
+              f"vocabulary frozen) in {pipe.info['fit_seconds']:.1f}s; unknown keys: "
+              f"{unknown['unknown_events']:,} of {unknown['events']:,} events"
+              f"{f' ({tmpl:,} log lines of a template it never saw)' if tmpl else ''}, "
+              f"{unknown['sessions_with_unknown']:,} sessions left out; threshold "
+              f"{threshold_text(pipe.info)}", highlight=False)
     out.print(f"model saved to {output}", highlight=False)

@@ -102,7 +102,7 @@ class DeepLog(EventsInput, DeepDetector):
     """
 
     _tags: ClassVar[dict[str, Any]] = {"input": "events", "supports_explain": True,
-                                       "online_events": True}
+                                       "online_events": True, "warm_start": True}
 
     def __init__(
         self,

@@ -141,6 +141,52 @@ class EventsInput:
             self.n_features_in_ = len(self.vocab_)
         return Packed(self._map_keys(packed.flat), packed.lengths)
 
+    def warm_start(self, X: object, y: object | None = None, **params: Any) -> Any:
+        """Continue training from the weights on the sessions ``X`` with the vocabulary frozen.
+
+        A key never seen in the first training is this model's "unknown" key, as at scoring
+        time. Sessions holding one are left out of the training (learning them would teach the
+        network that never-seen events are normal) and counted in the new detector's
+        ``warm_unknown_``: many of them say the vocabulary is stale (train a new model instead).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from hourglass.detectors import DeepLog
+        >>> old = [np.array([1, 2, 3, 4])] * 40
+        >>> det = DeepLog(window=2, top_g=1, hidden=8, epochs=5, verbose=0).fit(old)
+        >>> new = det.warm_start([np.array([1, 2, 3, 4])] * 30 + [np.array([1, 9, 3, 4])] * 2, epochs=2)
+        >>> new.warm_unknown_["sessions_with_unknown"], new.warm_unknown_["trained_sessions"]
+        (2, 30)
+        """
+        self._check_fitted()  # type: ignore[attr-defined]
+        if not self.get_tags()["warm_start"]:  # type: ignore[attr-defined]
+            return super().warm_start(X, y, **params)  # type: ignore[misc]  # the refusal
+        packed = self._pack_raw(X)
+        dense = self._map_keys(packed.flat)
+        unknown = dense == len(self.vocab_)
+        per_session = np.bincount(packed.session_of_event()[unknown], minlength=len(packed))
+        keep = np.flatnonzero(per_session == 0)
+        stats = {"sessions": len(packed), "events": int(len(packed.flat)),
+                 "unknown_events": int(unknown.sum()),
+                 "sessions_with_unknown": int((per_session > 0).sum()),
+                 "trained_sessions": int(len(keep))}
+        if not len(keep):
+            raise InputError(f"{type(self).__name__}: every one of the {len(packed)} new sessions "
+                             "holds a key the model never saw; its vocabulary is stale: train a "
+                             "new model")
+        sub = packed.take(keep)
+        sessions = np.split(sub.flat, sub.starts[1:])
+        labels = None
+        if y is not None:
+            labels = np.asarray(y).ravel()
+            if len(labels) != len(packed):
+                raise InputError(f"y: {len(labels)} labels for {len(packed)} sessions")
+            labels = labels[keep]
+        new = super().warm_start(sessions, labels, **params)  # type: ignore[misc]
+        new.warm_unknown_ = stats
+        return new
+
     def _n_samples(self, X: Any) -> int:
         return len(X)
 

@@ -96,7 +96,7 @@ class SequenceAutoEncoder(EventsInput, DeepDetector):
     True
     """
 
-    _tags: ClassVar[dict[str, Any]] = {"input": "events", "supports_explain": True}
+    _tags: ClassVar[dict[str, Any]] = {"input": "events", "supports_explain": True, "warm_start": True}
 
     def __init__(
         self,
@@ -267,10 +267,9 @@ validation_fraction, threshold, device, verbose, random_state
     True
     """
 
-    # not "onnx_export": its input is sessions, counted and log1p'd in ``_validate`` (Python);
-    # not "warm_start": continuing a log model (key vocabulary, sessions) is not built yet
+    # not "onnx_export": its input is sessions, counted and log1p'd in ``_validate`` (Python)
     _tags: ClassVar[dict[str, Any]] = {"input": "events", "supports_explain": True,
-                                       "onnx_export": False, "gradients": False, "warm_start": False}
+                                       "onnx_export": False, "gradients": False, "warm_start": True}
     # log1p key counts go to the network as they are (no ``standardize`` parameter here)
     _params_before_added: ClassVar[dict[str, Any]] = {}
 

@@ -20,6 +20,14 @@ __all__ = ["Pipeline", "threshold_fit_info"]
 
 logger = logging.getLogger(__name__)
 
+#: What a warm start keeps of the parent's preprocessing, per input kind (``info["warm_start"]``).
+_FROZEN = {
+    "table": "frozen: the parent's columns, features and scaling",
+    "series": "frozen: the parent's channels, scaling, time grid (freq) and fill",
+    "events": ("frozen: the parent's session rule, template miner and key vocabulary (a template "
+               "or key it never saw is its 'unknown' key; sessions holding one are not trained on)"),
+}
+
 
 def threshold_fit_info(detector: BaseDetector) -> dict[str, Any]:
     """``info["threshold_fit"]`` for a threshold fitted by the detector's own ``fit``: on its
@@ -160,6 +168,13 @@ class Pipeline:
         fitted again on that tail's causal scores (:meth:`WindowDetector.warm_start
         <hourglass.detectors.windowed.WindowDetector.warm_start>`).
 
+        For a log pipeline ``df`` is the new log (or event table): it is parsed with the
+        parent's session rule and template miner, whose templates stay as they are (a template
+        first seen here becomes the "unknown" key, as at scoring time); the detector's key
+        vocabulary is frozen too, and sessions holding an unknown key are counted
+        (``info["warm_start"]["unknown"]``) and left out of the training
+        (:meth:`EventsInput.warm_start <hourglass.detectors.events.EventsInput.warm_start>`).
+
         Examples
         --------
         >>> import numpy as np, pandas as pd
@@ -181,7 +196,17 @@ class Pipeline:
         if not det.get_tags()["warm_start"]:
             det.warm_start(df)  # raises the one-line refusal naming what is supported
         start = time.perf_counter()
-        X = self.transform(df)
+        events = getattr(self.features_, "output", "tabular") == "events"
+        parse = None
+        if events:  # the parent's session rule and template miner: a new template is "unknown"
+            sessions = self.features_.sessions(df)
+            if not len(sessions):
+                raise InputError("warm start: no sessions found in the new log (every line was "
+                                 "skipped or had no session id)")
+            X = sessions.sequences
+            parse = {k: v for k, v in sessions.stats.items() if k != "sessions"}
+        else:
+            X = self.transform(df)
         old = det.threshold_
         rule = params.pop("threshold", type(old)(**old.get_params()))
         needs_labels = _needs_labelled_rows(rule, X_val, y_val, "Pipeline.warm_start", "the new data")
@@ -194,30 +219,33 @@ class Pipeline:
         history = getattr(new.detector_, "history_", None)
         parent = getattr(self, "artefact_", None) or {}
         series = getattr(self.features_, "output", "tabular") == "timeseries"
+        n_new = len(X) if events or not isinstance(df, pd.DataFrame) else len(df)
         for key in ("stream_threshold", "stream_threshold_value"):
             new.info.pop(key, None)  # the parent's; refitted below when the detector has one
         stream = getattr(new.detector_, "stream_threshold_", None)
         if stream is not None:  # what 'hourglass stream' applies (one window ending at each step)
             new.info.update({"stream_threshold": stream.describe(), "stream_threshold_value": stream.value_})
         new.info.update({
-            "n_train_rows": len(df) if isinstance(df, pd.DataFrame) else len(X),
+            "n_train_rows": n_new,
             "fit_seconds": time.perf_counter() - start,
             "threshold": new.threshold_.describe(), "threshold_value": new.threshold_.value_,
             "warm_start": {
                 "parent": {"content_hash": parent.get("content_hash"), "path": parent.get("path"),
                            "n_train_rows": self.info.get("n_train_rows"),
                            "source": self.info.get("source")},
-                "rows": len(df) if isinstance(df, pd.DataFrame) else len(X),
+                "rows": n_new,
                 "held_out_rows": int(len(new.detector_.val_index_)),
                 "epochs_run": None if history is None else len(history.train_loss),
                 "best_epoch": None if history is None else history.best_epoch,
                 "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-                "preprocessing": ("frozen: the parent's channels, scaling, time grid (freq) and fill"
-                                  if series else "frozen: the parent's columns, features and scaling"),
+                "preprocessing": _FROZEN["series" if series else "events" if events else "table"],
                 "optimiser": "Adam restarted from zero moments (optimiser state is not saved)",
                 "previous": self.info.get("warm_start"),
             },
         })
+        if events:
+            new.info["warm_start"].update({"parse": parse, "unknown": new.detector_.warm_unknown_})
+            new.info["n_train_rows"] = new.detector_.warm_unknown_["trained_sessions"]
         return new
 
     def _check_fitted(self) -> None:
@@ -292,6 +320,11 @@ class Pipeline:
                    if parent.get("content_hash") else "")
                 + f", itself trained on {parent.get('n_train_rows')} rows; preprocessing frozen"
                 + ("; itself a warm start" if ws.get("previous") else ""))
+            unknown = ws.get("unknown")
+            if unknown:  # a log model: how much of the new log its frozen vocabulary missed
+                card["warm start"] += (
+                    f"; {unknown['unknown_events']} of {unknown['events']} new events had an "
+                    f"unknown key ({unknown['sessions_with_unknown']} sessions, not trained on)")
         fed = info.get("federated")
         if fed:
             card["federated"] = (
