@@ -7,7 +7,10 @@ Protocol (fixed before any figure was seen):
 
 * Training pool: the normal sessions of deep-loglizer's ``train`` split (its labels are used for
   this selection only, as ``hourglass train`` on a file of normal sessions would be given).
-  In file order, its first half is OLD, its second half NEW.
+  In file order, its first half is OLD, its second half NEW. The file lists the sessions of
+  deep-loglizer's random split, in an order not known to be time order (the CSV has no
+  timestamps): OLD and NEW are best read as two halves of the same period, so little drift is
+  expected; the question is whether a warm start loses anything, and what it saves.
 * ``M``: a model trained on OLD (its own seeded 10% held out for early stopping and the
   threshold). ``M2 = M.warm_start(NEW)``: vocabulary frozen (a key M never saw is its
   "unknown" key; sessions holding one are counted and not trained on), training continued from
