@@ -155,8 +155,8 @@ WarmStartOpt = Annotated[Path | None, typer.Option(
          "series: lstm-ae, gru-ae, lstm-forecaster, tcn-ae, conv2d-ae, cnn-lstm; logs: deeplog, "
          "sequence-autoencoder, event-count-autoencoder) on DATA's normal rows, series or log "
          "sessions; its preprocessing (a log's templates and keys), window, architecture and "
-         "threshold rule stay as they are (frozen); the thresholds are refitted on a fresh held-out part of DATA (a series: "
-         "its last steps).")]
+         "threshold rule stay as they are (frozen); the thresholds are refitted on a fresh "
+         "held-out part of DATA (a series: its last steps).")]
 ReplayDataOpt = Annotated[Path | None, typer.Option(
     "--replay-data", metavar="OLD",
     help="With --warm-start: also train on a seeded sample of OLD's normal rows (e.g. the "
