@@ -120,6 +120,12 @@ def test_cli_log_warm_start_end_to_end(tmp_path: Path) -> None:
     assert "1 of 151 new events had an unknown key" in pipe.model_card()["warm start"]
     res = runner.invoke(app, ["score", str(m2), str(new), "-o", str(tmp_path / "s.csv")])
     assert res.exit_code == 0, res.output
+    stale = _log(tmp_path / "stale.log", 20, 2000,
+                 "".join(f"delete everything blk_{2000 + i} done\n" for i in range(5)))
+    res = runner.invoke(app, ["train", str(stale), "--warm-start", str(m1), "-o", str(tmp_path / "m4"),
+                              "--epochs", "2"])
+    assert res.exit_code == 0, res.output
+    assert "25.0% of the sessions hold a key" in " ".join(res.stderr.split()), res.stderr
     m3 = tmp_path / "m3"
     for args, match in ((["--session-regex", "x"], "--session-regex: a warm start keeps"),
                         (["--model", "deeplog"], "--model: a warm start keeps"),
