@@ -194,18 +194,40 @@ def test_models_and_settings_that_cannot_federate_are_refused() -> None:
     assert decode(encode({"a": [1, 2.5]})) == {"a": [1, 2.5]}
 
 
+def test_a_site_rebuilt_between_rounds_resumes_from_the_shared_preprocessing() -> None:
+    # Flower's ClientApp may rebuild the site each round: load_inputs must resume it exactly
+    det = AutoEncoder(hidden=(4, 2), epochs=1, verbose=0)
+    server = FederatedServer(det, rounds=1)
+    sites = _sites()
+    clients = [Site(rows, det) for rows in sites]
+    for r in (1, 2, 3):
+        params, config = server.configure(r)
+        server.aggregate(r, [c.fit(params, config) for c in clients])
+    rebuilt = Site(sites[0], det)
+    rebuilt.load_inputs(server.features_.to_dict())
+    params, config = server.configure(4)
+    kept, again = clients[0].fit(params, config), rebuilt.fit(params, config)
+    assert np.array_equal(rebuilt.val_idx_, clients[0].val_idx_)
+    assert kept[1] == again[1] and all(np.array_equal(a, b) for a, b in zip(kept[0], again[0], strict=True))
+
+
 def test_the_flower_wrappers_say_how_to_get_flower_when_it_is_absent() -> None:
+    from hourglass.distributed.flower import (
+        flower_client,
+        flower_client_app,
+        flower_server_app,
+        flower_strategy,
+    )
+
+    builders = [lambda: flower_client(Site(_sites()[0], AutoEncoder())),
+                lambda: flower_strategy(FederatedServer(AutoEncoder()), sites=2),
+                lambda: flower_client_app(lambda context: Site(_sites()[0], AutoEncoder())),
+                lambda: flower_server_app(FederatedServer(AutoEncoder()), sites=2)]
     try:
         import flwr  # noqa: F401
     except ImportError:
-        from hourglass.distributed.flower import flower_client, flower_strategy
-
-        with pytest.raises(InputError, match="pip install flwr"):
-            flower_client(Site(_sites()[0], AutoEncoder()))
-        with pytest.raises(InputError, match="pip install flwr"):
-            flower_strategy(FederatedServer(AutoEncoder()), sites=2)
+        for build in builders:
+            with pytest.raises(InputError, match="pip install flwr"):
+                build()
     else:  # Flower present: the wrappers build (benchmarks/federated_flower.py runs them)
-        from hourglass.distributed.flower import flower_client, flower_strategy
-
-        assert flower_client(Site(_sites()[0], AutoEncoder())) is not None
-        assert flower_strategy(FederatedServer(AutoEncoder()), sites=2) is not None
+        assert all(build() is not None for build in builders)

@@ -237,12 +237,18 @@ class Site:
     def _features(self) -> TabularPreprocessor:
         return self.features if self.features is not None else TabularPreprocessor()
 
-    def _inputs(self, state: dict[str, Any]) -> tuple[list[np.ndarray], int, dict[str, Any]]:
+    def load_inputs(self, state: dict[str, Any]) -> None:
+        """Take the shared preprocessing ``state`` (``TabularPreprocessor.to_dict()``, sent in
+        the ``inputs`` round): transform the rows and split off the seeded held-out rows. A site
+        rebuilt between rounds (Flower's ``ClientApp``) calls it to resume."""
         self.features_ = TabularPreprocessor.from_dict(state)
         self.X_ = self.features_.transform(self.data)
         det = self.detector
         frac = float(getattr(det, "validation_fraction", 0.1))
         self.train_idx_, self.val_idx_ = det._split(len(self.X_), frac, np.random.default_rng(det._seed()))
+
+    def _inputs(self, state: dict[str, Any]) -> tuple[list[np.ndarray], int, dict[str, Any]]:
+        self.load_inputs(state)
         X = self.X_[self.train_idx_].astype(np.float64)
         stats = {"rows": len(X), "mean": X.mean(axis=0).tolist(),
                  "m2": ((X - X.mean(axis=0)) ** 2).sum(axis=0).tolist(),
@@ -435,7 +441,8 @@ def run_federated(sites: Sequence[pd.DataFrame | Site], detector: BaseDetector,
     """Federated training in one process: every round, each site answers the server in turn.
 
     The same messages as over Flower (lists of arrays and scalar configs), so a model trained
-    here and one trained over the network from the same sites are the same model. Each site
+    here and one trained over the network from the same sites, whose replies the server takes in
+    the same order, are the same model (FedAvg's float sums depend on the order). Each site
     holds out ``detector.validation_fraction`` of its rows (seeded by ``random_state``) for its
     early stopping and the threshold.
 

@@ -1,35 +1,46 @@
-"""Flower wrappers of the federated run: a ``NumPyClient`` per site and a ``Strategy`` on the
-server, so the rounds of :mod:`hourglass.distributed.federated` travel over Flower.
+"""Flower wrappers of the federated run, so the rounds of :mod:`hourglass.distributed.federated`
+travel over Flower.
 
 Flower is the user's (``pip install flwr``, a separate environment: its own pins of typer, rich
 and protobuf conflict with hourglass' stack today); this module imports it only when called.
 The wrappers only carry messages: the logic, and its tests, are in
 :class:`~hourglass.distributed.federated.Site` and
 :class:`~hourglass.distributed.federated.FederatedServer`. Every site must answer every round
-(the statistics and the held-out scores need them all); a failed site stops the run::
+(the statistics and the held-out scores need them all); a failed site stops the run.
 
-    # server
-    import flwr as fl
-    from hourglass.distributed.flower import flower_strategy
+Flower's current API (Message API, flwr >= 1.21): :func:`flower_server_app` and
+:func:`flower_client_app` give a ``ServerApp`` and a ``ClientApp`` for ``flwr run`` (local
+SuperLink + SuperNodes) or ``flwr.simulation.run_simulation``::
+
+    # app.py (the same module on the server and every site)
+    from hourglass.distributed.flower import flower_client_app, flower_server_app
     server = FederatedServer(AutoEncoder(), TabularPreprocessor(), rounds=10, local_epochs=2)
-    fl.server.start_server(server_address="0.0.0.0:8080", strategy=flower_strategy(server, sites=3),
-                           config=fl.server.ServerConfig(num_rounds=server.n_rounds))
-    server.pipeline().save("model/")
+    server_app = flower_server_app(server, sites=3, save="model/")
+    client_app = flower_client_app(
+        lambda context: Site(read_rows(context.node_config["data"]), AutoEncoder(), TabularPreprocessor()))
 
-    # each site
-    from hourglass.distributed.flower import flower_client
-    fl.client.start_client(server_address="server:8080",
-                           client=flower_client(Site(my_rows, AutoEncoder(), TabularPreprocessor())))
+The older :func:`flower_strategy` and :func:`flower_client` (a ``Strategy`` and a
+``NumPyClient`` for ``fl.server.start_server``/``fl.client.start_client``, deprecated by Flower
+since 1.13) still work.
 """
 
 from __future__ import annotations
 
+import json
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from hourglass.distributed.federated import FederatedServer, Site
 from hourglass.errors import InputError
 
-__all__ = ["flower_client", "flower_strategy"]
+__all__ = ["flower_client", "flower_client_app", "flower_server_app", "flower_strategy"]
+
+logger = logging.getLogger(__name__)
 
 
 def _flwr() -> Any:
@@ -42,7 +53,8 @@ def _flwr() -> Any:
 
 
 def flower_client(site: Site) -> Any:
-    """The site as a Flower client (``NumPyClient(...).to_client()``)."""
+    """The site as a Flower client (``NumPyClient(...).to_client()``) for
+    ``fl.client.start_client``, which Flower deprecates: prefer :func:`flower_client_app`."""
     flwr = _flwr()
 
     class _SiteClient(flwr.client.NumPyClient):  # type: ignore[misc,name-defined]
@@ -60,7 +72,8 @@ def flower_client(site: Site) -> Any:
 
 def flower_strategy(server: FederatedServer, *, sites: int) -> Any:
     """A Flower ``Strategy`` that runs ``server``'s rounds with exactly ``sites`` clients (it
-    waits for all of them each round); ``ServerConfig(num_rounds=server.n_rounds)``."""
+    waits for all of them each round); ``ServerConfig(num_rounds=server.n_rounds)``. For
+    ``fl.server.start_server``, which Flower deprecates: prefer :func:`flower_server_app`."""
     flwr = _flwr()
     from flwr.common import FitIns, ndarrays_to_parameters, parameters_to_ndarrays
 
@@ -96,3 +109,86 @@ def flower_strategy(server: FederatedServer, *, sites: int) -> Any:
             return None
 
     return _Strategy()
+
+
+# -- Flower's Message API (ServerApp / ClientApp) -----------------------------------------------
+_STATE = "hourglass"  # the ConfigRecord in a node's context.state that keeps the shared preprocessing
+
+
+def flower_client_app(make_site: Callable[[Any], Site]) -> Any:
+    """A Flower ``ClientApp`` whose ``train`` messages are answered by a :class:`Site`.
+
+    ``make_site(context)`` builds the site from Flower's ``Context`` (e.g. its rows from
+    ``context.node_config["partition-id"]`` in a simulation, or a path the SuperNode was started
+    with, ``flower-supernode --node-config "data='rows.csv'"``). Flower may rebuild the app between
+    rounds: the site is kept per node in this process, and the shared preprocessing in the node's
+    ``context.state``, so a rebuilt site resumes (:meth:`Site.load_inputs`).
+    """
+    flwr = _flwr()
+    from flwr.app import ArrayRecord, ConfigRecord, Message, MetricRecord, RecordDict
+
+    sites: dict[tuple[int, int], Site] = {}
+    app = flwr.clientapp.ClientApp()
+
+    @app.train()  # type: ignore[untyped-decorator]
+    def train(msg: Any, context: Any) -> Any:
+        key = (int(context.run_id), int(context.node_id))
+        site = sites.get(key)
+        if site is None:
+            site = sites[key] = make_site(context)
+            if _STATE in context.state and not hasattr(site, "X_"):
+                site.load_inputs(json.loads(str(context.state[_STATE]["features"])))
+        config = dict(msg.content["config"])
+        arrays, n, metrics = site.fit(msg.content["arrays"].to_numpy_ndarrays(), config)
+        if config.get("phase") == "inputs":
+            context.state[_STATE] = ConfigRecord({"features": json.dumps(site.features_.to_dict())})
+        reply = RecordDict({"arrays": ArrayRecord([np.asarray(a) for a in arrays]),
+                            "metrics": MetricRecord({**metrics, "num-examples": int(n)})})
+        return Message(content=reply, reply_to=msg)
+
+    return app
+
+
+def flower_server_app(server: FederatedServer, *, sites: int, save: str | Path | None = None,
+                      timeout: float | None = None) -> Any:
+    """A Flower ``ServerApp`` that runs ``server``'s rounds with exactly ``sites`` SuperNodes.
+
+    It waits until ``sites`` nodes are connected, then sends every round to all of them and
+    needs every reply (``timeout`` seconds per round, ``None``: wait); a missing or failed reply
+    stops the run with ``InputError``. When it ends ``server.pipeline()`` is the model; with
+    ``save`` it is also saved there (the ServerApp runs in its own process under ``flwr run``).
+    """
+    flwr = _flwr()
+    from flwr.app import ArrayRecord, ConfigRecord, Message, MessageType, RecordDict
+
+    if int(sites) < 1:
+        raise ValueError(f"sites must be >= 1, got {sites}")
+    n_sites = int(sites)
+    app = flwr.serverapp.ServerApp()
+
+    @app.main()  # type: ignore[untyped-decorator]
+    def main(grid: Any, context: Any) -> None:
+        while len(nodes := sorted(grid.get_node_ids())) < n_sites:
+            logger.info("waiting for sites: %d of %d connected", len(nodes), n_sites)
+            time.sleep(1)
+        nodes = nodes[:n_sites]
+        for rnd in range(1, server.n_rounds + 1):
+            arrays, config = server.configure(rnd)
+            content = RecordDict({"arrays": ArrayRecord([np.asarray(a) for a in arrays]),
+                                  "config": ConfigRecord(config)})
+            msgs = [Message(content=content, message_type=MessageType.TRAIN, dst_node_id=node)
+                    for node in nodes]
+            replies = list(grid.send_and_receive(msgs, timeout=timeout))
+            failed = [m for m in replies if m.has_error()]
+            if failed or len(replies) != n_sites:
+                reasons = "; ".join(str(m.error.reason) for m in failed)
+                raise InputError(f"federated round {rnd}: {len(replies) - len(failed)} of {n_sites} "
+                                 f"sites answered{': ' + reasons if reasons else ''}; every site must answer")
+            replies.sort(key=lambda m: nodes.index(m.metadata.src_node_id))
+            server.aggregate(rnd, [(m.content["arrays"].to_numpy_ndarrays(),
+                                    int(m.content["metrics"]["num-examples"]), dict(m.content["metrics"]))
+                                   for m in replies])
+        if save is not None:
+            server.pipeline().save(save)
+
+    return app
