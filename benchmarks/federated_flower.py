@@ -22,10 +22,15 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import platform
+import socket
+import subprocess
 import sys
+import tempfile
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -71,18 +76,74 @@ def _app(server: FederatedServer, det: AutoEncoder, sites: list[pd.DataFrame]) -
                                    "init_args": {"num_cpus": 2}})
 
 
+def _wait_port(port: int, seconds: float = 60.0) -> None:
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.5)
+    raise SystemExit(f"nothing listens on 127.0.0.1:{port} after {seconds:.0f} s")
+
+
+def _deployment(server: FederatedServer, det: AutoEncoder, sites: list[pd.DataFrame]) -> list[pd.DataFrame]:
+    """A local deployment: ``flower-superlink``, one ``flower-supernode`` per site (its rows in a
+    CSV), ``flwr run benchmarks/flower_app``; the ServerApp (its own process) saves the model,
+    loaded back here into ``server``'s place. Returns the sites as the SuperNodes read them."""
+    import hourglass
+
+    tmp = Path(tempfile.mkdtemp(prefix="hourglass-flower-"))
+    (tmp / "home").mkdir()
+    (tmp / "home" / "config.toml").write_text('[superlink]\ndefault = "local-deployment"\n\n'
+                                              '[superlink.local-deployment]\naddress = "127.0.0.1:8000"\n'
+                                              'insecure = true\n')
+    bindir = str(Path(sys.executable).parent)
+    env = {**os.environ, "PATH": bindir + os.pathsep + os.environ.get("PATH", ""),
+           "FLWR_HOME": str(tmp / "home"), "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
+    for i, rows in enumerate(sites):
+        rows.to_csv(tmp / f"site{i}.csv", index=False)
+    link = [f"{bindir}/flower-superlink", "--insecure", "--database", str(tmp / "state.db")]
+    procs = [subprocess.Popen(link, env=env, stdout=open(tmp / "superlink.log", "w"),
+                              stderr=subprocess.STDOUT)]
+    try:
+        _wait_port(8000)
+        for i in range(len(sites)):
+            procs.append(subprocess.Popen(
+                [f"{bindir}/flower-supernode", "--insecure", "--superlink", "127.0.0.1:8000",
+                 "--port", str(9094 + i), "--node-config", f"data='{tmp / f'site{i}.csv'}'"],
+                env=env, stdout=open(tmp / f"supernode{i}.log", "w"), stderr=subprocess.STDOUT))
+        run = subprocess.run([f"{bindir}/flwr", "run", str(Path(__file__).parent / "flower_app"),
+                              "local-deployment", "--stream", "-c", f"save='{tmp / 'model'}'"],
+                             env=env, capture_output=True, text=True, timeout=600)
+        if run.returncode != 0 or not (tmp / "model").exists():
+            raise SystemExit(f"flwr run failed (logs in {tmp}):\n{run.stdout[-3000:]}{run.stderr[-3000:]}")
+    finally:
+        for proc in reversed(procs):
+            proc.terminate()
+            proc.wait(timeout=30)
+    pipe = hourglass.load(tmp / "model")
+    server.site_rows_ = list(pipe.info["federated"]["rows"])
+    server.pipeline = lambda: pipe  # type: ignore[method-assign]
+    return [pd.read_csv(tmp / f"site{i}.csv") for i in range(len(sites))]
+
+
 def main() -> None:
     import flwr
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--api", choices=("legacy", "app"), default="legacy",
-                    help="legacy: start_server/start_client (deprecated); app: ServerApp/ClientApp")
+    ap.add_argument("--api", choices=("legacy", "app", "deployment"), default="legacy",
+                    help="legacy: start_server/start_client (deprecated); app: ServerApp/ClientApp "
+                         "under run_simulation; deployment: the same apps under flwr run with a local "
+                         "SuperLink and SuperNodes")
     args = ap.parse_args()
     det = AutoEncoder(hidden=(16, 4), epochs=1, verbose=0, device="cpu")
     sites = [_flows(n, seed) for seed, n in enumerate((400, 600, 800))]
     server = FederatedServer(det, rounds=3, local_epochs=2)
     start = time.perf_counter()
-    (_legacy if args.api == "legacy" else _app)(server, det, sites)
+    if args.api == "deployment":
+        sites = _deployment(server, det, sites)
+    else:
+        (_legacy if args.api == "legacy" else _app)(server, det, sites)
     seconds = time.perf_counter() - start
     test = _flows(200, 9)
     # FedAvg sums the sites' weights in reply order (Flower's: node ids), and float sums depend on
@@ -94,10 +155,16 @@ def main() -> None:
     same_flags = np.array_equal(flower_pipe.predict(test), local_pipe.predict(test))
     logging.getLogger(__name__).warning("Flower (%s): %d rounds in %.1f s; scores identical to the "
                                         "in-process run: %s", args.api, server.n_rounds, seconds, same)
-    how = ("`fl.server.start_server` + `fl.client.start_client` (deprecated upstream), gRPC on "
-           "localhost, sites in threads (incl. a 4 s start delay)" if args.api == "legacy" else
-           "`flower_server_app` + `flower_client_app` (Message API) under "
-           "`flwr.simulation.run_simulation`, 3 SuperNodes on Ray")
+    how = {"legacy": "`fl.server.start_server` + `fl.client.start_client` (deprecated upstream), gRPC "
+                     "on localhost, sites in threads (incl. a 4 s start delay)",
+           "app": "`flower_server_app` + `flower_client_app` (Message API) under "
+                  "`flwr.simulation.run_simulation` (deprecated upstream in favour of `flwr run`), 3 "
+                  "SuperNodes on Ray",
+           "deployment": "`flower_server_app` + `flower_client_app` (Message API) in "
+                         "`benchmarks/flower_app` under `flwr run`, with a local `flower-superlink` "
+                         "and 3 `flower-supernode` processes (each site's rows a CSV); the ServerApp "
+                         "saves the model, loaded back for the check. Wall time includes the SuperLink "
+                         "start and the app install"}[args.api]
     write_result(f"federated_flower_{args.api}", f"""# Federated rounds over Flower ({args.api} API)
 
 `PYTHONPATH=src python benchmarks/federated_flower.py --api {args.api}` (flwr {flwr.__version__},

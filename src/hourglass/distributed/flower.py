@@ -155,8 +155,9 @@ def flower_server_app(server: FederatedServer, *, sites: int, save: str | Path |
 
     It waits until ``sites`` nodes are connected, then sends every round to all of them and
     needs every reply (``timeout`` seconds per round, ``None``: wait); a missing or failed reply
-    stops the run with ``InputError``. When it ends ``server.pipeline()`` is the model; with
-    ``save`` it is also saved there (the ServerApp runs in its own process under ``flwr run``).
+    stops the run with ``InputError``. When it ends ``server.pipeline()`` is the model; it is
+    also saved to ``save`` or, without it, to the run config's ``save`` key if set
+    (``flwr run . -c "save='model'"``; under ``flwr run`` the ServerApp is its own process).
     """
     flwr = _flwr()
     from flwr.app import ArrayRecord, ConfigRecord, Message, MessageType, RecordDict
@@ -188,7 +189,9 @@ def flower_server_app(server: FederatedServer, *, sites: int, save: str | Path |
             server.aggregate(rnd, [(m.content["arrays"].to_numpy_ndarrays(),
                                     int(m.content["metrics"]["num-examples"]), dict(m.content["metrics"]))
                                    for m in replies])
-        if save is not None:
-            server.pipeline().save(save)
+        target = save if save is not None else context.run_config.get("save")
+        if target:
+            server.pipeline().save(str(target))
+            logger.info("federated model saved to %s", target)
 
     return app
