@@ -13,7 +13,9 @@ it from an environment that has it, e.g. a venv that adds flwr beside the projec
 ``--api legacy`` (default): ``fl.server.start_server`` + ``fl.client.start_client`` (deprecated
 by Flower) on localhost gRPC, the sites in threads. ``--api app``: the current Message API,
 ``flower_server_app`` + ``flower_client_app`` under ``flwr.simulation.run_simulation`` (three
-SuperNodes in Ray). It checks that the model trained over Flower scores as the one
+SuperNodes in Ray; ``run_simulation`` is itself deprecated upstream). ``--api deployment``: the
+same apps (``benchmarks/flower_app``) under ``flwr run`` with a local ``flower-superlink`` and one
+``flower-supernode`` per site, no Ray. It checks that the model trained over Flower scores as the one
 :func:`run_federated` trains in one process from the same sites, and writes
 ``benchmarks/results/federated_flower_<api>.md``.
 """

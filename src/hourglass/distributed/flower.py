@@ -8,7 +8,7 @@ The wrappers only carry messages: the logic, and its tests, are in
 :class:`~hourglass.distributed.federated.FederatedServer`. Every site must answer every round
 (the statistics and the held-out scores need them all); a failed site stops the run.
 
-Flower's current API (Message API, flwr >= 1.21): :func:`flower_server_app` and
+Flower's current API (the Message API; checked with flwr 1.42): :func:`flower_server_app` and
 :func:`flower_client_app` give a ``ServerApp`` and a ``ClientApp`` for ``flwr run`` (local
 SuperLink + SuperNodes) or ``flwr.simulation.run_simulation``::
 
