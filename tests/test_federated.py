@@ -231,3 +231,11 @@ def test_the_flower_wrappers_say_how_to_get_flower_when_it_is_absent() -> None:
                 build()
     else:  # Flower present: the wrappers build (benchmarks/federated_flower.py runs them)
         assert all(build() is not None for build in builders)
+
+
+def test_a_failed_sites_traceback_is_cut_to_the_line_that_names_its_error() -> None:
+    from hourglass.distributed.flower import _last_line
+
+    reason = 'Traceback (most recent call last):\n  File "site.py", line 3\nInputError: columns differ\n\n'
+    assert _last_line(reason) == "InputError: columns differ"
+    assert _last_line("  \n") == "(no reason given)"

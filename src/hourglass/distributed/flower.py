@@ -115,6 +115,12 @@ def flower_strategy(server: FederatedServer, *, sites: int) -> Any:
 _STATE = "hourglass"  # the ConfigRecord in a node's context.state that keeps the shared preprocessing
 
 
+def _last_line(reason: str) -> str:
+    """A Flower error reason may be a whole traceback: its last line names the site's error."""
+    lines = [ln.strip() for ln in reason.splitlines() if ln.strip()]
+    return lines[-1] if lines else "(no reason given)"
+
+
 def flower_client_app(make_site: Callable[[Any], Site]) -> Any:
     """A Flower ``ClientApp`` whose ``train`` messages are answered by a :class:`Site`.
 
@@ -182,7 +188,7 @@ def flower_server_app(server: FederatedServer, *, sites: int, save: str | Path |
             replies = list(grid.send_and_receive(msgs, timeout=timeout))
             failed = [m for m in replies if m.has_error()]
             if failed or len(replies) != n_sites:
-                reasons = "; ".join(str(m.error.reason) for m in failed)
+                reasons = "; ".join(_last_line(str(m.error.reason)) for m in failed)
                 raise InputError(f"federated round {rnd}: {len(replies) - len(failed)} of {n_sites} "
                                  f"sites answered{': ' + reasons if reasons else ''}; every site must answer")
             replies.sort(key=lambda m: nodes.index(m.metadata.src_node_id))
