@@ -15,7 +15,7 @@ from hourglass import Pipeline, load
 from hourglass.cli import app
 from hourglass.detectors import GRUAutoEncoder, LSTMAutoEncoder, TCNAutoEncoder
 from hourglass.errors import InputError
-from hourglass.features.timeseries import TimeSeriesPreprocessor
+from hourglass.features.timeseries import TimeSeriesPreprocessor, window_starts
 from hourglass.thresholds import Percentile
 from tests._cli import one_line_error as _one_line_error
 
@@ -144,6 +144,64 @@ def test_cli_warm_start_of_a_series_model(tmp_path: Path) -> None:
         _one_line_error(["train", str(tmp_path / "new.csv"), "--warm-start", str(m1), "-o", str(out),
                          *opt], f"{opt[0]}: a warm start keeps", out)
     _one_line_error(["train", str(tmp_path / "new.csv"), "--warm-start", str(m1), "-o", str(out),
-                     "--replay-data", str(tmp_path / "old.csv")], "not for a time-series model", out)
+                     "--normal", "0"], "--normal: not for a time-series model", out)
     _one_line_error(["train", str(tmp_path / "labelled.csv"), "--warm-start", str(m1), "-o", str(out),
                      "--label-col", "label"], "marks 10 of the 600 steps", out)
+
+
+def test_replay_keeps_the_old_normal_series(parent: Pipeline) -> None:
+    old, new = _series(800, 0.0, 0), _series(600, 1.5, 7)
+    plain = parent.warm_start(new, epochs=15, random_state=1)
+    replayed = parent.warm_start(new, replay=old, epochs=15, random_state=1)
+    ws = replayed.info["warm_start"]
+    assert ws["replay"] == {"steps": 800, "new_steps": 600} and "replay" not in plain.info["warm_start"]
+    det = replayed.detector_
+    # the held-out tail is still the last 10% of the NEW steps, after the 800 replayed ones
+    assert det.val_index_.tolist() == list(range(800 + 540, 1400))
+    unseen_old = _series(400, 0.0, 11)
+    assert replayed.score(unseen_old).mean() < 0.5 * plain.score(unseen_old).mean()
+    assert replayed.score(new).mean() < 2 * plain.score(new).mean()  # the new series is learnt too
+    with pytest.raises(InputError, match="missing: b"):
+        parent.warm_start(new, replay=old.drop(columns=["b"]))
+    with pytest.raises(InputError, match="shorter than one window"):
+        parent.warm_start(new, replay=old.head(10))
+
+
+def test_replay_windows_never_span_the_join(parent: Pipeline) -> None:
+    X_old, X_new = parent.transform(_series(100, 0.0, 0)), parent.transform(_series(300, 1.0, 2))
+    det = parent.detector_
+    child = det._warm_copy(False, {"epochs": 1})
+    child._seams = (100,)
+    child._seam_head = np.concatenate([X_old, X_new])
+    windows = child._train_tensors(child._seam_head, None)[0].numpy()
+    inside = [s for s in window_starts(400, 16, int(child.stride)) if not s < 100 < s + 16]
+    assert len(windows) == len(inside) < len(window_starts(400, 16, int(child.stride)))
+    for w, s in zip(windows, inside, strict=True):  # every window lies inside one recording
+        assert np.array_equal(w, child._seam_head[s:s + 16])
+
+
+def test_cli_replay_for_a_series_warm_start(tmp_path: Path) -> None:
+    old, new = _series(700, 0.0, 5), _series(300, 1.0, 6)
+    old.to_csv(tmp_path / "old.csv", index=False)
+    new.to_csv(tmp_path / "new.csv", index=False)
+    old.drop(columns=["b"]).to_csv(tmp_path / "bad.csv", index=False)
+    old.head(10).to_csv(tmp_path / "short.csv", index=False)
+    m1, m2 = tmp_path / "m1", tmp_path / "m2"
+    res = runner.invoke(app, ["train", str(tmp_path / "old.csv"), "-m", "lstm-ae", "--timestamp-col",
+                              "ts", "--window", "16", "--epochs", "2", "-o", str(m1), "-q"])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["train", str(tmp_path / "new.csv"), "--warm-start", str(m1), "-o",
+                              str(m2), "--epochs", "2", "--replay-data", str(tmp_path / "old.csv"),
+                              "--replay", "2"])
+    assert res.exit_code == 0, res.output
+    assert "+ 600 replayed steps of" in " ".join(res.stderr.split())
+    info = json.loads((m2 / "config.json").read_text())["info"]
+    rp = info["warm_start"]["replay"]
+    assert rp["source"] == str(tmp_path / "old.csv") and rp["multiple"] == 2.0
+    assert rp["rows"] == 600 and rp["of"] == 700 and rp["steps"] == 600 and rp["new_steps"] == 300
+    assert info["held_out"]["rows"] == 30 and info["n_train_rows"] == 900
+    out = tmp_path / "m3"
+    base = ["train", str(tmp_path / "new.csv"), "--warm-start", str(m1), "-o", str(out), "--replay-data"]
+    _one_line_error([*base, str(tmp_path / "bad.csv")], f"--replay-data {tmp_path / 'bad.csv'}: ", out)
+    _one_line_error([*base, str(tmp_path / "bad.csv")], "missing: b", out)
+    _one_line_error([*base, str(tmp_path / "short.csv")], "shorter than one window", out)

@@ -160,9 +160,11 @@ WarmStartOpt = Annotated[Path | None, typer.Option(
 ReplayDataOpt = Annotated[Path | None, typer.Option(
     "--replay-data", metavar="OLD",
     help="With --warm-start: also train on a seeded sample of OLD's normal rows (e.g. the "
-         "model's training file), so the old normal traffic is not forgotten.")]
+         "model's training file), so the old normal traffic is not forgotten. A series model: "
+         "OLD's last steps, as a separate recording.")]
 ReplayOpt = Annotated[float, typer.Option(
-    "--replay", help="With --replay-data: old rows sampled, as a multiple of DATA's normal rows.")]
+    "--replay", help="With --replay-data: old rows sampled (a series: OLD's last rows taken), as a "
+                     "multiple of DATA's normal rows.")]
 ExtraNormalOpt = Annotated[list[Path] | None, typer.Option(
     "--extra-normal", help="Time series: another recording of normal operation, same columns "
                            "(e.g. SKAB's anomaly-free.csv), trained on beside DATA's training "

@@ -127,16 +127,16 @@ def warm_start_command(
                              f"its weights; warm start supports {', '.join(warm_start_models())}")
     if kind == "time-series":
         given = {"--normal": normal, "--format": None if fmt == "auto" else fmt,
-                 "--on-bad-rows": None if on_bad_rows == "error" else on_bad_rows,
-                 "--replay-data": replay_data}
+                 "--on-bad-rows": None if on_bad_rows == "error" else on_bad_rows}
         for opt, value in given.items():
             if value:
                 raise HourglassError(f"{opt}: not for a time-series model ({name}); a series warm "
-                                     "start takes --dataset, --label-col and training settings")
+                                     "start takes --dataset, --label-col, --replay-data, --replay "
+                                     "and training settings")
         params = base_params(seed=seed, device=device, quiet=quiet, epochs=epochs,
                              batch_size=batch_size, lr=lr)
         _warm_series(data, output, parent, parent_dir, dataset=dataset, label_col=label_col,
-                     params=params)
+                     params=params, replay_data=replay_data, replay=replay)
         return
     if kind == "log":
         parsed = parent.info.get("format")
@@ -204,45 +204,81 @@ def warm_start_command(
     out.print(f"model saved to {output}", highlight=False)
 
 
-def _warm_series(data: Path, output: Path, parent: Any, parent_dir: Path, *, dataset: str | None,
-                 label_col: str | None, params: dict[str, Any]) -> None:
-    """The time-series warm start: read NEW's series as ``train`` does (with ``--dataset``, its
-    reader and the protocol's training part; else the parent's dataset reader, if any, and the
-    whole file), refuse labelled anomalies in it, continue training, save to ``output``."""
+def _normal_series(path: Path, reader: str | None, train_part: bool, label: str | None,
+                   label_col: str | None, what: str) -> Any:
+    """The series of ``path`` read with ``reader`` (its protocol's training part when
+    ``train_part``), labelled anomalies refused, the label column dropped."""
     import numpy as np
 
     from hourglass.cli import timeseries as ts_cli
     from hourglass.ingest import label_strings
 
-    name = parent.model_name
-    reader = dataset or parent.info.get("dataset")
-    df = ts_cli.read_series(data, reader)
-    label = label_col or parent.info.get("label_col")
+    df = ts_cli.read_series(path, reader)
     if label_col is not None and label_col not in df.columns:
-        raise HourglassError(f"{data}: no label column {label_col!r}")
+        raise HourglassError(f"{what}: no label column {label_col!r}")
     part = df
-    if dataset is not None:
-        ds = ts_cli._dataset(dataset)
+    if train_part:
+        ds = ts_cli._dataset(reader)
         part = ds.train_part(df) if ds is not None else df
     if label is not None and label in part.columns:
         marks = label_strings(part[label])
         anomalous = int(np.isin(marks, ["0", "", "normal", "False", "false"], invert=True).sum())
         if anomalous:
-            raise HourglassError(f"{data}: label column {label!r} marks {anomalous} of the {len(part)} "
+            raise HourglassError(f"{what}: label column {label!r} marks {anomalous} of the {len(part)} "
                                  "steps trained on as anomalous; a warm start trains on a normal "
                                  "stretch (give --dataset NAME for its protocol's normal training "
                                  "part, or a file of normal steps)")
         part = part.drop(columns=[label])
-    pipe = parent.warm_start(part, **params)
+    return part
+
+
+def _warm_series(data: Path, output: Path, parent: Any, parent_dir: Path, *, dataset: str | None,
+                 label_col: str | None, params: dict[str, Any], replay_data: Path | None = None,
+                 replay: float = 1.0) -> None:
+    """The time-series warm start: read NEW's series as ``train`` does (with ``--dataset``, its
+    reader and the protocol's training part; else the parent's dataset reader, if any, and the
+    whole file), refuse labelled anomalies in it, continue training, save to ``output``.
+
+    ``replay_data``: an old normal series read like the parent's data (its dataset reader and
+    that protocol's training part, if any), of which the last ``replay`` times as many rows as
+    NEW's (all of it when shorter) are trained on too, as a separate recording in front of NEW."""
+    from hourglass.errors import InputError
+
+    name = parent.model_name
+    reader = dataset or parent.info.get("dataset")
+    label = label_col or parent.info.get("label_col")
+    part = _normal_series(data, reader, dataset is not None, label, label_col, str(data))
+    old = None
+    replayed: dict[str, Any] | None = None
+    if replay_data is not None:
+        old = _normal_series(replay_data, reader, reader is not None, label, label_col,
+                             f"--replay-data {replay_data}")
+        want = min(len(old), int(round(replay * len(part))))
+        replayed = {"source": str(replay_data), "multiple": replay, "rows": want, "of": len(old),
+                    "which": f"the last {want} rows of {replay_data} (a contiguous stretch), "
+                             "trained on as a separate recording in front of the new series"}
+        old = old.iloc[len(old) - want:]
+        try:  # its channels and length first, naming the file at fault
+            steps = len(parent.transform(old))
+        except InputError as exc:
+            raise HourglassError(f"--replay-data {replay_data}: {exc}") from None
+        length = int(parent.detector_._length())
+        if steps < length:
+            raise HourglassError(f"--replay-data {replay_data}: {steps} steps to replay, shorter than "
+                                 f"one window of {parent_dir} ({length} steps)")
+    pipe = parent.warm_start(part, replay=old, **params)
     det = pipe.detector_
     held = len(det.val_index_)
     ws = pipe.info["warm_start"]
     ws["parent"]["path"] = str(parent_dir)
     ws["new_rows"] = int(len(part))
+    if replayed is not None:
+        ws["replay"] = {**replayed, **ws.get("replay", {})}
     ws["frozen"] = {"window": int(det.window), "linear_path": getattr(det, "linear_path_", None),
                     "channels": list(pipe.features_.feature_names_)}
     pipe.info.update({
-        "source": str(data), "dataset": reader, "label_col": label, "n_train_rows": int(len(part)),
+        "source": str(data), "dataset": reader, "label_col": label,
+        "n_train_rows": int(len(part)) + (replayed["rows"] if replayed else 0),
         "held_out": {"fraction": float(getattr(det, "validation_fraction", 0.0)), "rows": held,
                      "used_for": ("early stopping, the threshold and the stream threshold; never "
                                   "trained on" if held else "none held out: the thresholds use "
@@ -251,8 +287,10 @@ def _warm_series(data: Path, output: Path, parent: Any, parent_dir: Path, *, dat
     })
     pipe.save(output)
     info = pipe.info
+    extra = (f" + {ws['replay']['steps']:,} replayed steps of {replay_data}" if replayed is not None
+             else "")
     err.print(f"continued {name} from {parent_dir} on "
-              f"{fitted_text(int(len(part)), held, 'steps')} of {data} ({ws['epochs_run']} epochs, "
+              f"{fitted_text(int(len(part)), held, 'steps')} of {data}{extra} ({ws['epochs_run']} epochs, "
               f"best {ws['best_epoch']}; preprocessing, window and architecture frozen) in "
               f"{info['fit_seconds']:.1f}s; threshold {threshold_text(info)}", highlight=False)
     print_stream_threshold(info)

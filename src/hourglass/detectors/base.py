@@ -222,6 +222,11 @@ class BaseDetector(BaseEstimator):
         >>> ae2 is not ae, bool(np.array_equal(ae2.input_scale_, ae.input_scale_))
         (True, True)
         """
+        return self._warm_copy(update_batch_norm, params)._fit_rows(X, y, warm=True)
+
+    def _warm_copy(self, update_batch_norm: bool, params: dict[str, Any]) -> BaseDetector:
+        """The copy a :meth:`warm_start` trains: this detector's state, ``params`` set (checked
+        against :data:`WARM_START_PARAMS`)."""
         self._check_fitted()
         name = type(self).__name__
         if not self.get_tags()["warm_start"]:
@@ -235,7 +240,7 @@ class BaseDetector(BaseEstimator):
         new.set_state(*self.get_state())
         new.set_params(**params)
         new._warm_update_batch_norm = bool(update_batch_norm)  # read (and dropped) by _train
-        return new._fit_rows(X, y, warm=True)
+        return new
 
     def _fit_rows(self, X: object, y: object | None, *, warm: bool) -> BaseDetector:
         """``fit`` (``warm=False``) or ``warm_start`` on the copy (``warm=True``: the fitted

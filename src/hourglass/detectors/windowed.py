@@ -308,15 +308,17 @@ class WindowDetector(DeepDetector):
         return self
 
     def warm_start(self, X: object, y: object | None = None, *, update_batch_norm: bool = False,
-                   **params: Any) -> WindowDetector:
+                   seams: Sequence[int] | None = None, **params: Any) -> WindowDetector:
         """A new detector: this fitted one trained further, from its weights, on the series ``X``
         (see :meth:`BaseDetector.warm_start`).
 
         The window, the architecture and a ``linear_path="pca"`` window PCA stay frozen; the
         held-out tail is the contiguous last ``validation_fraction`` of ``X``, as in a first
-        fit. On that tail the network's error scales (``score_norm="channel"``), the threshold
-        and calibration (averaged per-step scores) and the stream threshold and calibration
-        (causal scores: the window ending at each step) are fitted again.
+        fit (after the last of ``seams``, as in :meth:`fit`: e.g. old normal steps replayed in
+        front of the new series, no window spanning the join). On that tail the network's
+        error scales (``score_norm="channel"``), the threshold and calibration (averaged
+        per-step scores) and the stream threshold and calibration (causal scores: the window
+        ending at each step) are fitted again.
 
         Examples
         --------
@@ -329,8 +331,14 @@ class WindowDetector(DeepDetector):
         >>> det2.window, int(det2.val_index_[0]), det2.stream_threshold_ is not None
         (16, 360, True)
         """
-        return super().warm_start(X, y, update_batch_norm=update_batch_norm,  # type: ignore[return-value]
-                                  **params)
+        new = self._warm_copy(update_batch_norm, params)
+        new._seams = self._check_seams(seams)
+        try:
+            new._fit_rows(X, y, warm=True)
+        finally:
+            for attr in ("_seams", "_seam_head"):  # fit-time only: not part of the fitted state
+                new.__dict__.pop(attr, None)
+        return new  # type: ignore[return-value]
 
     def _fit_stream_threshold(self, rule: Threshold) -> None:
         """A fresh copy of ``rule`` fitted on ``stream_val_scores_`` as ``stream_threshold_``;
@@ -393,7 +401,7 @@ class WindowDetector(DeepDetector):
         view = series.unfold(0, length, 1)  # (n - length + 1, C, length), a view
         return (view[torch.from_numpy(starts)].transpose(1, 2).contiguous(),)
 
-    def _fit(self, X: np.ndarray, X_val: np.ndarray | None, y: np.ndarray | None) -> None:
+    def _check_last_series(self, X: np.ndarray) -> None:
         seams = getattr(self, "_seams", ())
         if seams and X.shape[0] < seams[-1] + self._length():
             raise InputError(f"the last joined series starts at step {seams[-1]} and training stops "
@@ -401,6 +409,9 @@ class WindowDetector(DeepDetector):
                              f"least {self._length()} training steps of its own before the tail; "
                              "pass a longer last series")
         self._seam_head = X
+
+    def _fit(self, X: np.ndarray, X_val: np.ndarray | None, y: np.ndarray | None) -> None:
+        self._check_last_series(X)
         if X_val is not None and X_val.shape[0] < self._length():
             X_val = None
         self.linear_path_scores_: dict[str, float] = {}
@@ -412,6 +423,7 @@ class WindowDetector(DeepDetector):
     def _fit_more(self, X: np.ndarray, X_val: np.ndarray | None, y: np.ndarray | None) -> None:
         """Warm start: continue training the module (its window PCA, if any, stays frozen: a
         buffer), then refit the error scales on the new held-out tail as :meth:`_fit` does."""
+        self._check_last_series(X)
         if X_val is not None and X_val.shape[0] < self._length():
             X_val = None
         super()._fit_more(X, X_val, y)

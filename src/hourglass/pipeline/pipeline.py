@@ -146,7 +146,7 @@ class Pipeline:
 
     def warm_start(self, df: pd.DataFrame, y: object | None = None, *,
                    X_val: pd.DataFrame | None = None, y_val: object | None = None,
-                   **params: Any) -> Pipeline:
+                   replay: pd.DataFrame | None = None, **params: Any) -> Pipeline:
         """A new pipeline: this fitted one's detector trained further on (normal) rows ``df``.
 
         The preprocessing stays **frozen**: the same columns, features and scaling as this
@@ -166,7 +166,12 @@ class Pipeline:
         (``freq``) and fill stay the parent's, the held-out slice is the contiguous last
         ``validation_fraction`` of its steps (as in a first fit), and the stream threshold is
         fitted again on that tail's causal scores (:meth:`WindowDetector.warm_start
-        <hourglass.detectors.windowed.WindowDetector.warm_start>`).
+        <hourglass.detectors.windowed.WindowDetector.warm_start>`). ``replay`` (series only):
+        an old normal series (e.g. part of the parent's training data) trained on too, against
+        forgetting: transformed with the frozen preprocessing on its own and put in front of
+        ``df`` as a separate recording (no window spans the join); the held-out tail stays
+        the last ``validation_fraction`` of ``df``'s steps. ``info["warm_start"]["replay"]``
+        records its steps.
 
         For a log pipeline ``df`` is the new log (or event table): it is parsed with the
         parent's session rule and template miner, whose templates stay as they are (a template
@@ -207,6 +212,10 @@ class Pipeline:
             parse = {k: v for k, v in sessions.stats.items() if k != "sessions"}
         else:
             X = self.transform(df)
+        n_new = len(X) if events or not isinstance(df, pd.DataFrame) else len(df)
+        replayed = None
+        if replay is not None:
+            X, params, replayed = self._with_replay(X, replay, params)
         old = det.threshold_
         rule = params.pop("threshold", type(old)(**old.get_params()))
         needs_labels = _needs_labelled_rows(rule, X_val, y_val, "Pipeline.warm_start", "the new data")
@@ -219,7 +228,6 @@ class Pipeline:
         history = getattr(new.detector_, "history_", None)
         parent = getattr(self, "artefact_", None) or {}
         series = getattr(self.features_, "output", "tabular") == "timeseries"
-        n_new = len(X) if events or not isinstance(df, pd.DataFrame) else len(df)
         for key in ("stream_threshold", "stream_threshold_value"):
             new.info.pop(key, None)  # the parent's; refitted below when the detector has one
         stream = getattr(new.detector_, "stream_threshold_", None)
@@ -243,10 +251,32 @@ class Pipeline:
                 "previous": self.info.get("warm_start"),
             },
         })
+        if replayed is not None:
+            new.info["warm_start"]["replay"] = replayed
         if events:
             new.info["warm_start"].update({"parse": parse, "unknown": new.detector_.warm_unknown_})
             new.info["n_train_rows"] = new.detector_.warm_unknown_["trained_sessions"]
         return new
+
+    def _with_replay(self, X: np.ndarray, replay: pd.DataFrame, params: dict[str, Any],
+                     ) -> tuple[np.ndarray, dict[str, Any], dict[str, int]]:
+        """:meth:`warm_start`'s ``replay``: the old series transformed on its own and joined in
+        front of the new one ``X``, the join passed as a seam, ``validation_fraction`` scaled so
+        that the held-out tail stays that share of the new steps."""
+        if getattr(self.features_, "output", "tabular") != "timeseries":
+            raise InputError("warm start: replay is for time-series pipelines; for a table, "
+                             "concatenate old normal rows to the new ones")
+        X_old = self.transform(replay)
+        length = int(self.detector_._length())
+        if len(X_old) < length:
+            raise InputError(f"warm start: the replayed series has {len(X_old)} steps, shorter than "
+                             f"one window ({length})")
+        frac = float(params.get("validation_fraction",
+                                self.detector_.get_params().get("validation_fraction", 0.0)))
+        joined = np.concatenate([X_old, X])
+        params = {**params, "seams": [len(X_old)],
+                  "validation_fraction": frac * len(X) / len(joined)}
+        return joined, params, {"steps": int(len(X_old)), "new_steps": int(len(X))}
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "detector_"):
