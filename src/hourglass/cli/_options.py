@@ -32,7 +32,7 @@ OPTION_OF_PARAM = {"scaler": "--scaler", "roles": "--role", "fill": "--fill", "f
                    "window": "--window", "step": "--step", "key_column": "--key-col",
                    "message_column": "--message-col", "time_column": "--timestamp-col",
                    "opset": "--opset", "check_rows": "--check-rows",
-                   "idle_timeout": "--idle-timeout"}
+                   "idle_timeout": "--idle-timeout", "strict": "--strict"}
 
 
 def option_message(message: str, param: str | tuple[str, ...] | None) -> str:

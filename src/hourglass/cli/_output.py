@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from hourglass.cli._options import option_message
 from hourglass.errors import HourglassError
@@ -22,11 +23,24 @@ from hourglass.errors import HourglassError
 if TYPE_CHECKING:
     from hourglass.ingest import ReadStats
 
-__all__ = ["StderrHandler", "class_table", "err", "metrics_table", "out", "print_stream_threshold",
-           "report_skipped", "setup_logging", "threshold_text", "user_errors"]
+__all__ = ["StderrHandler", "class_table", "err", "error_line", "metrics_table", "out",
+           "print_stream_threshold", "report_skipped", "setup_logging", "threshold_text", "user_errors"]
 
 out = Console()
-err = Console(stderr=True)
+# soft_wrap: a stderr line stays one line in a pipe or a log file (rich wraps at 80 columns there)
+err = Console(stderr=True, soft_wrap=True)
+
+
+def error_line(message: str) -> Text:
+    r"""``error: MESSAGE`` for stderr, the message as plain text: rich markup (even escaped)
+    would eat the backslash of a ``\[`` in a regular expression the user typed.
+
+    Examples
+    --------
+    >>> print(error_line(r"--format: '^\[(?P<x>\w+)\]' is wrong").plain)
+    error: --format: '^\[(?P<x>\w+)\]' is wrong
+    """
+    return Text.assemble(("error:", "bold red"), " ", message)
 
 
 @contextlib.contextmanager
@@ -37,7 +51,7 @@ def user_errors() -> Iterator[None]:
     except (HourglassError, ValueError, FileNotFoundError, PermissionError) as exc:
         msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         msg = option_message(msg, getattr(exc, "param", None))
-        err.print(f"[bold red]error:[/] {escape(msg)}", highlight=False, soft_wrap=True)
+        err.print(error_line(msg), highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
 
 

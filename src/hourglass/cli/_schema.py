@@ -14,7 +14,7 @@ from hourglass.features.tabular import TabularPreprocessor
 from hourglass.ingest import DatasetSpec, resolve_format
 from hourglass.ingest.logs import LOG_FORMATS
 
-__all__ = ["is_log_format", "preprocessor_for", "resolve_spec"]
+__all__ = ["check_format_name", "is_log_format", "preprocessor_for", "resolve_spec"]
 
 
 def is_log_format(fmt: str | None) -> bool:
@@ -26,6 +26,32 @@ def is_log_format(fmt: str | None) -> bool:
     (True, False, True)
     """
     return fmt is not None and (fmt in LOG_FORMATS or fmt == "keys" or "(?P<" in fmt)
+
+
+def check_format_name(fmt: str | None) -> None:
+    """Refuse a ``--format`` that is neither a table format, a named dataset nor a log format,
+    listing both kinds (a typo such as ``hdfs2`` is otherwise read as a table format, or as a
+    header regex without its ``content`` group).
+
+    Examples
+    --------
+    >>> check_format_name("hdfs"), check_format_name("csv"), check_format_name("auto")
+    (None, None, None)
+    >>> check_format_name("hdfs2")
+    Traceback (most recent call last):
+    ...
+    hourglass.errors.HourglassError: --format: unknown format 'hdfs2'; tables: auto, ...
+    """
+    from hourglass.ingest import all_formats
+
+    if fmt is None or fmt == "auto" or is_log_format(fmt) or fmt.strip().lower() in all_formats():
+        return
+    if any(c in fmt for c in "()[]\\^$*+?"):  # meant as a header regex
+        raise HourglassError(f"--format: the regular expression '{fmt}' needs a named group "
+                             "(?P<content>...) holding the message")
+    raise HourglassError(f"--format: unknown format '{fmt}'; tables: auto, {', '.join(all_formats())}; "
+                         f"logs: {', '.join(LOG_FORMATS)}, keys, or a header regular expression with "
+                         "a (?P<content>...) group")
 
 
 def resolve_spec(dataset: str | None, label_col: str | None, normal: list[str] | None,

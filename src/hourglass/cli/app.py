@@ -16,7 +16,6 @@ import sys
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
 from hourglass.cli._options import (
     BadRowsOpt,
@@ -29,7 +28,7 @@ from hourglass.cli._options import (
     NormalOpt,
     QuietOpt,
 )
-from hourglass.cli._output import err, out
+from hourglass.cli._output import err, error_line, out
 from hourglass.cli.benchmark import benchmark
 from hourglass.cli.evaluate import evaluate
 from hourglass.cli.explain import explain
@@ -142,8 +141,7 @@ def main() -> None:
             raise
         ctx = getattr(exc, "ctx", None)
         hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
-        err.print(f"[bold red]error:[/] {escape(exc.format_message())}{hint}", highlight=False,
-                  soft_wrap=True)
+        err.print(error_line(f"{exc.format_message()}{hint}"), highlight=False, soft_wrap=True)
         sys.exit(int(getattr(exc, "exit_code", 2)))
     except BaseException as exc:
         if type(exc).__name__ == "Abort":

@@ -96,6 +96,10 @@ def explain(
                            unused={"fmt": fmt, "on_bad_rows": on_bad_rows, "chunk_mb": chunk_mb,
                                    "keep": keep, "method": method})
             return
+        if getattr(pipe.features_, "output", "tabular") == "events":
+            raise HourglassError(f"{model}: a log model ({pipe.model_name}) explains its alerts in "
+                                 f"'hourglass score {model} LOG -o alerts.jsonl': each flagged "
+                                 "session's unexpected event, its template and the keys expected")
         why_not = explainable(pipe, method)
         if why_not is not None:
             raise HourglassError(f"{model}: {why_not}")

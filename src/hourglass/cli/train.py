@@ -129,6 +129,7 @@ def train(
     """
     from hourglass.cli import logs as log_cli
     from hourglass.cli import timeseries as ts_cli
+    from hourglass.cli._schema import check_format_name
     from hourglass.cli.tables import read_for_training, resolve_spec, train_pipeline
     from hourglass.detectors import registry
     from hourglass.ingest import ReadStats
@@ -165,6 +166,7 @@ def train(
         time_col = None if timeseries else timestamp_col
         if extra_normal and not timeseries:
             raise HourglassError(f"--extra-normal is for time-series models ({ts_cli._TS_MODELS})")
+        check_format_name(fmt)
         logs = log_cli.is_log_format(fmt) or key_col is not None or message_col is not None
         refuse_unused(train, "time-series" if timeseries else "log" if logs else "table", model, {
             "dataset": dataset, "label_col": label_col, "normal": normal, "drop": drop,

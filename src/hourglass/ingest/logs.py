@@ -225,10 +225,10 @@ class LogParser:
         try:
             header = re.compile(pattern)
         except re.error as exc:
-            raise InputError(f"--format: {fmt!r} is neither a known format ({', '.join(LOG_FORMATS)}) "
+            raise InputError(f"--format: '{fmt}' is neither a known format ({', '.join(LOG_FORMATS)}) "
                              f"nor a valid regular expression ({exc})") from None
         if "content" not in header.groupindex:
-            raise InputError(f"--format: the regular expression {fmt!r} needs a named group "
+            raise InputError(f"--format: the regular expression '{fmt}' needs a named group "
                              "(?P<content>...) holding the message")
         masks = DEFAULT_MASKS if self.masks is None else tuple(tuple(m) for m in self.masks)
         compiled = []
@@ -289,6 +289,8 @@ class LogParser:
         self._compiled = self._compile()
         self.drain_ = self._new_drain()
         yield from self._chunks(lines, learn=True, chunk_size=chunk_size)
+        if not self.stats_.lines:
+            raise InputError("the log is empty (no lines to learn templates from)")
         if not self.stats_.parsed:
             raise InputError(f"no log line matched the header format {self.format!r} "
                              f"({self.stats_.summary()})")

@@ -141,6 +141,9 @@ class EventSessions(EventTables):
         raise InputError(f"expected a log file path or lines of text, got {type(data).__name__}")
 
     def _check_options(self) -> None:
+        if self.step is not None and self.window is None:
+            raise InputError("step: slides time windows; give window too (or leave step out)",
+                             param=("step", "window"))
         if self.session_regex is None and self.session_column is None and self.window is None:
             raise InputError("sessions: give session_regex, session_column or window to group "
                              "log lines into sessions", param=("session_regex", "session_column", "window"))
@@ -164,6 +167,11 @@ class EventSessions(EventTables):
         self.key_names_: list[str] | None = None
         self.columns_: list[str] = []
         if self.format == "keys" and not self.is_table:
+            given = [name for name in ("session_regex", "session_column", "window", "step", "strict")
+                     if getattr(self, name) not in (None, False)]
+            if given:  # a key file is one session per line: these would be silently ignored
+                raise InputError(f"{given[0]}: not for format 'keys' (each line of a key file is "
+                                 "one session of integer keys)", param=given[0])
             self.parser_ = None
             self.feature_names_: list[str] = []
             return None
@@ -248,11 +256,13 @@ class EventSessions(EventTables):
 
     def transform(self, data: Any) -> list[np.ndarray]:
         """Key sequences of ``data`` (one int64 array per session)."""
-        out = self.sessions(data).sequences
-        if not out:
+        sessions = self.sessions(data)
+        if not sessions.sequences:
+            if not sessions.stats.get("lines"):
+                raise InputError("no sessions found: the log is empty (no lines)")
             raise InputError("no sessions found in the log (every line was skipped or had no "
                              "session id)")
-        return out
+        return sessions.sequences
 
     def fit_transform(self, data: Any) -> list[np.ndarray]:
         """``fit(data)`` then the training sessions (the training log is parsed once)."""

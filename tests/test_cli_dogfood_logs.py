@@ -1,0 +1,89 @@
+"""What a user pointing the CLI at raw logs and key files ran into: options silently ignored,
+messages that mangled what was typed or pointed the wrong way, misleading one-class metrics."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from hourglass.cli import app
+from tests._cli import one_line_error, runner
+from tests.test_logs import _normal, hdfs_log
+
+HDFS = ["--format", "hdfs", "--session-regex", r"blk_-?\d+"]
+FAST = ["--model", "deeplog", "--epochs", "1", "--hidden", "8", "-q"]
+
+
+@pytest.fixture(scope="module")
+def logs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    d = tmp_path_factory.mktemp("logs")
+    log, keys, empty = d / "hdfs.log", d / "keys", d / "empty.log"
+    log.write_text("\n".join(hdfs_log(20)) + "\n")
+    keys.write_text("\n".join(" ".join(map(str, s)) for s in _normal(40)) + "\n")
+    empty.write_text("")
+    model = d / "M"
+    r = runner.invoke(app, ["train", str(keys), "--format", "keys", *FAST, "-o", str(model)])
+    assert r.exit_code == 0, r.output
+    return {"log": log, "keys": keys, "empty": empty, "model": model, "dir": d}
+
+
+def test_options_a_log_cannot_use_are_refused_not_ignored(logs: dict[str, Path]) -> None:
+    out = logs["dir"] / "X"
+    one_line_error(["train", str(logs["log"]), *HDFS, "--step", "60", *FAST, "-o", str(out)],
+                   "--step: slides time windows; give --window too", out)
+    for extra, opt in ((["--session-regex", "blk"], "--session-regex"),
+                       (["--session-col", "pid"], "--session-col"),
+                       (["--window", "60"], "--window"), (["--strict"], "--strict")):
+        one_line_error(["train", str(logs["keys"]), "--format", "keys", *extra, *FAST, "-o", str(out)],
+                       f"{opt}: not for format 'keys'", out)
+
+
+def test_a_format_typo_or_a_regex_without_content_says_so(logs: dict[str, Path]) -> None:
+    out = logs["dir"] / "X"
+    one_line_error(["train", str(logs["log"]), "--format", "hdfs2", "--session-col", "pid", *FAST,
+                    "-o", str(out)], "unknown format 'hdfs2'; tables: auto,", out)
+    one_line_error(["train", str(logs["log"]), "--format", "hdfs2", *FAST, "-o", str(out)],
+                   "logs: hdfs, bgl, syslog, raw, keys, or a header regular expression", out)
+    one_line_error(["train", str(logs["log"]), "--format", r"^(\S+) (.*)$", "--session-col", "x",
+                    *FAST, "-o", str(out)],
+                   r"the regular expression '^(\S+) (.*)$' needs a named group (?P<content>...)", out)
+
+
+def test_a_regex_in_an_error_is_shown_as_typed(logs: dict[str, Path]) -> None:
+    # the backslash before '[' used to be doubled (repr) or eaten (rich markup)
+    bad = r"^\[(?P<time>[^\]+"
+    one_line_error(["train", str(logs["log"]), "--format", bad, "--session-col", "time", *FAST,
+                    "-o", str(logs["dir"] / "X")], f"--format: '{bad}' is neither a known format")
+
+
+def test_explain_on_a_log_model_points_to_score(logs: dict[str, Path]) -> None:
+    one_line_error(["explain", str(logs["model"]), str(logs["keys"])],
+                   "a log model (deeplog) explains its alerts in 'hourglass score")
+
+
+def test_an_empty_log_is_called_empty(logs: dict[str, Path]) -> None:
+    out = logs["dir"] / "X"
+    one_line_error(["train", str(logs["empty"]), *HDFS, *FAST, "-o", str(out)], "the log is empty", out)
+    one_line_error(["train", str(logs["empty"]), "--format", "keys", *FAST, "-o", str(out)],
+                   "the log is empty", out)
+
+
+def test_one_class_evaluation_leaves_undefined_metrics_out(logs: dict[str, Path]) -> None:
+    js = logs["dir"] / "m.json"
+    for label, defined, undefined in (("normal", "fpr", ("precision", "recall", "f1")),
+                                      ("anomaly", "recall", ("precision", "fpr", "f1"))):
+        r = runner.invoke(app, ["evaluate", str(logs["model"]), str(logs["keys"]), "--all-sessions",
+                                label, "--json", str(js)])
+        assert r.exit_code == 0, r.output
+        m = json.loads(js.read_text())
+        assert m[defined] is not None and all(m[k] is None for k in undefined), m
+
+
+def test_stderr_lines_are_not_wrapped_in_a_pipe(logs: dict[str, Path]) -> None:
+    r = runner.invoke(app, ["train", str(logs["log"]), *HDFS, "--model", "deeplog", "--epochs", "1",
+                            "--hidden", "8", "-o", str(logs["dir"] / "W")])
+    assert r.exit_code == 0, r.output
+    line = next(ln for ln in r.stderr.splitlines() if ln.startswith("trained deeplog"))
+    assert "threshold fixed at" in line
