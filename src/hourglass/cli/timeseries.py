@@ -114,7 +114,7 @@ def train_timeseries(
     pipe.info.update({
         "source": str(data), "dataset": ds.name if ds else None, "label_col": label,
         "normal": [], "model": registry.name_of(cls), "input": "timeseries",
-        "fit_seconds": time.perf_counter() - start, "n_train_rows": len(train_df) + sum(n_extra),
+        "fit_seconds": time.perf_counter() - start, "n_train_rows": pipe.info["n_train_rows"],
         "extra_normal": [{"source": str(p), "rows": n} for p, n in zip(extra_normal or (), n_extra,
                                                                         strict=True)],
         "held_out": {"fraction": held, "rows": len(pipe.detector_.val_index_),
@@ -180,6 +180,7 @@ def _fit_with_extra(pipe: Pipeline, own: pd.DataFrame, extras: list[pd.DataFrame
     frac = float(pipe.detector_.get_params().get("validation_fraction", 0.0))
     pipe.detector_.set_params(validation_fraction=frac * len(X_own) / len(X))
     pipe.detector_.fit(X, seams=seams)
+    pipe.info["n_train_rows"] = len(X)  # time steps, the extra recordings' included
     pipe.info["threshold_fit"] = threshold_fit_info(pipe.detector_)
     pipe.info.setdefault("n_features", len(pipe.features_.feature_names_))
 

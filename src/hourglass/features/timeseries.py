@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
+from pandas.tseries.frequencies import to_offset
 
 from hourglass._params import check_numeric_params
 from hourglass._times import parse_timestamps
@@ -376,11 +377,12 @@ class TimeSeriesPreprocessor:
             if not (steps == steps[0]).all():
                 i = int(np.flatnonzero(steps != steps[0])[0])
                 unit = frame.index.unit  # asi8 counts this unit (pandas 3 parses to µs)
+                first = _span(pd.Timedelta(int(steps[0]), unit))
                 raise InputError(
-                    f"timestamps are irregular (step {pd.Timedelta(int(steps[0]), unit)} but "
-                    f"{pd.Timedelta(int(steps[i]), unit)} after {frame.index[i]}); set freq (--freq), "
-                    "e.g. freq='1min' to resample onto a grid, or freq='rows' to treat rows as "
-                    "equally spaced")
+                    f"timestamps are irregular (step {first} but "
+                    f"{_span(pd.Timedelta(int(steps[i]), unit))} after {frame.index[i]}); set freq "
+                    f"(--freq), e.g. freq='{first}' to resample onto a grid of the first step, or "
+                    "freq='rows' to treat rows as equally spaced")
         return frame
 
     def _fill(self, frame: pd.DataFrame) -> pd.DataFrame:
@@ -573,3 +575,15 @@ class TimeSeriesPreprocessor:
             raise InputError(f"preprocessing state is malformed (offset/scale: {n} finite values "
                              "expected, scales non-zero)")
         return self
+
+
+def _span(step: pd.Timedelta) -> str:
+    """A time step as a ``freq`` string (what ``--freq`` takes), not pandas' ``0 days 00:01:00``.
+
+    Examples
+    --------
+    >>> _span(pd.Timedelta("60s")), _span(pd.Timedelta("11min")), _span(pd.Timedelta("1500ms"))
+    ('1min', '11min', '1500ms')
+    """
+    text = to_offset(step).freqstr
+    return text if text[:1].isdigit() else f"1{text}"

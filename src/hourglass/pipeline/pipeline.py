@@ -123,7 +123,8 @@ class Pipeline:
             self.detector_.set_params(threshold=self.threshold)
         self.detector_.fit(X, y)
         self._fit_threshold(rule, X_val, y_val)
-        per_row = isinstance(df, pd.DataFrame) and kind != "events"  # an event table: sessions
+        # an event table counts sessions, a series its time steps (duplicates merged, resampled)
+        per_row = isinstance(df, pd.DataFrame) and kind == "tabular"
         self.info.setdefault("n_train_rows", len(df) if per_row else len(X))
         self.info.setdefault("n_features", len(self.features_.feature_names_))
         return self
