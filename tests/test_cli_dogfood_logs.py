@@ -87,3 +87,40 @@ def test_stderr_lines_are_not_wrapped_in_a_pipe(logs: dict[str, Path]) -> None:
     assert r.exit_code == 0, r.output
     line = next(ln for ln in r.stderr.splitlines() if ln.startswith("trained deeplog"))
     assert "threshold fixed at" in line
+
+
+def _bgl(n_windows: int, alert_windows: tuple[int, ...] = ()) -> list[str]:
+    """BGL lines, 6 per 60-s window; the listed windows hold one alert line (label KERNDTLB)."""
+    lines = []
+    for w in range(n_windows):
+        for k in range(6):
+            t = 1117838520 + 60 * w + 5 * k  # windows start on whole minutes
+            label, text = "-", f"instruction cache parity error corrected {k}"
+            if w in alert_windows and k == 3:
+                label, text = "KERNDTLB", "data TLB error interrupt"
+            lines.append(f"{label} {t} 2005.06.03 R02-M1-N0 2005-06-03-15.42.50.675872 R02-M1-N0 "
+                         f"RAS KERNEL {'FATAL' if label != '-' else 'INFO'} {text}")
+    return lines
+
+
+def test_evaluate_a_log_labelled_line_by_line(tmp_path: Path) -> None:
+    log = tmp_path / "bgl.log"
+    log.write_text("\n".join(_bgl(30, alert_windows=(4, 17))) + "\n")
+    model, js = tmp_path / "B", tmp_path / "b.json"
+    r = runner.invoke(app, ["train", str(log), "--format", "bgl", "--window", "60", "--model",
+                            "event-count-autoencoder", "--epochs", "1", "-q", "-o", str(model)])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["evaluate", str(model), str(log), "--label-field", "label", "--json", str(js)])
+    assert r.exit_code == 0, r.output
+    m = json.loads(js.read_text())
+    assert (m["n"], m["n_anomalies"]) == (30, 2) and m["per_class"]["KERNDTLB"]["n"] == 2
+    assert m["labels"] == "line field 'label' (normal: -, Normal, normal, 0)"
+    one_line_error(["evaluate", str(model), str(log), "--label-field", "lbl", "--json", str(js)],
+                   "--label-field: no field 'lbl' in the 'bgl' header; its fields are label,")
+
+
+def test_an_event_table_without_a_session_rule_is_told_its_own_options(tmp_path: Path) -> None:
+    table = tmp_path / "events.csv"
+    table.write_text("user,event\nalice,login\nbob,login\nalice,logout\n")
+    one_line_error(["train", str(table), "--key-col", "event", *FAST, "-o", str(tmp_path / "M")],
+                   "--session-col, or --window with --timestamp-col: say how the events of the table")

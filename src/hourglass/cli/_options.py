@@ -14,7 +14,8 @@ from hourglass.errors import HourglassError
 __all__ = ["LOG_FORMAT_HELP", "OPTION_OF_PARAM", "AllSessionsOpt", "BadRowsOpt", "CategoricalOpt",
            "ChunkMbOpt", "DataArg", "DatasetOpt", "DeprecatedTimeColOpt", "DropOpt", "ExtraNormalOpt",
            "FillLimitOpt", "FillOpt",
-           "FormatOpt", "FreqOpt", "IdColOpt", "IdleTimeoutOpt", "KeyColOpt", "LabelOpt", "LabelsOpt",
+           "FormatOpt", "FreqOpt", "IdColOpt", "IdleTimeoutOpt", "KeyColOpt", "LabelFieldOpt", "LabelOpt",
+           "LabelsOpt",
            "MaxSessionsOpt", "MessageColOpt",
            "ModelArg", "NormalOpt", "QuietOpt", "RoleOpt", "ScalerOpt", "SessionColOpt", "SessionRegexOpt",
            "StepOpt", "StreamBadRowsOpt", "StrictOpt", "TimestampOpt", "WindowOpt", "option_message",
@@ -32,7 +33,8 @@ OPTION_OF_PARAM = {"scaler": "--scaler", "roles": "--role", "fill": "--fill", "f
                    "window": "--window", "step": "--step", "key_column": "--key-col",
                    "message_column": "--message-col", "time_column": "--timestamp-col",
                    "opset": "--opset", "check_rows": "--check-rows",
-                   "idle_timeout": "--idle-timeout", "strict": "--strict"}
+                   "idle_timeout": "--idle-timeout", "strict": "--strict",
+                   "label_field": "--label-field"}
 
 
 def option_message(message: str, param: str | tuple[str, ...] | None) -> str:
@@ -115,7 +117,8 @@ LOG_FORMAT_HELP = {  # the log --format values, for 'hourglass formats'
 SessionRegexOpt = Annotated[str | None, typer.Option(
     "--session-regex", help=r"Logs: session id in the message, e.g. 'blk_-?\d+' (HDFS).")]
 SessionColOpt = Annotated[str | None, typer.Option(
-    "--session-col", help="Logs: header field holding the session id (e.g. node, pid).")]
+    "--session-col", help="Logs: header field holding the session id (e.g. node, pid); an event "
+                          "table: the column holding it (e.g. user, host).")]
 WindowOpt = Annotated[float | None, typer.Option(
     "--window", help="Logs: sessions are time windows of this many seconds. Time series: the "
                      "window length in steps.")]
@@ -135,6 +138,11 @@ LabelsOpt = Annotated[Path | None, typer.Option(
                      "column (--label-col, default Label), e.g. HDFS anomaly_label.csv.")]
 IdColOpt = Annotated[str, typer.Option(
     "--id-col", help="Logs: session-id column of the --labels file.")]
+LabelFieldOpt = Annotated[str | None, typer.Option(
+    "--label-field", help="Logs: header field of each line holding its label, e.g. label for "
+                          "--format bgl ('-' normal, else the alert category): a session is "
+                          "anomalous when one of its lines is (--normal: the normal values, "
+                          "default -, Normal, normal, 0).")]
 AllSessionsOpt = Annotated[str | None, typer.Option(
     "--all-sessions", help="Logs: every session of DATA has this label, normal or anomaly (for "
                            "files without ids, e.g. DeepLog key files).")]
@@ -142,7 +150,9 @@ AllSessionsOpt = Annotated[str | None, typer.Option(
 # Time series (hourglass.cli.timeseries does the work)
 TimestampOpt = Annotated[str | None, typer.Option(
     "--timestamp-col", help="Column with timestamps: the time axis of a time series; for a table, "
-                            "the event rate (alerts per day), not a feature.")]
+                            "the event rate (alerts per day), not a feature; for an event table "
+                            "(--key-col/--message-col), the events' order in a session and the "
+                            "time of --window.")]
 FreqOpt = Annotated[str | None, typer.Option(
     "--freq", help="Time series: resample onto this grid (e.g. 1min), or 'rows'.")]
 FillOpt = Annotated[str | None, typer.Option(

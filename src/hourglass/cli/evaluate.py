@@ -20,6 +20,7 @@ from hourglass.cli._options import (
     DeprecatedTimeColOpt,
     FormatOpt,
     IdColOpt,
+    LabelFieldOpt,
     LabelOpt,
     LabelsOpt,
     ModelArg,
@@ -109,6 +110,7 @@ def evaluate(
     labels: LabelsOpt = None,
     id_col: IdColOpt = "BlockId",
     all_sessions: AllSessionsOpt = None,
+    label_field: LabelFieldOpt = None,
     strict: StrictOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
@@ -116,7 +118,8 @@ def evaluate(
 
     For a log model, DATA is a log (or key) file and labels are per session: --labels FILE (a
     CSV with --id-col and --label-col, --normal values; default Normal or 0) or --all-sessions
-    normal|anomaly. Sessions without a label are counted and left out of the metrics.
+    normal|anomaly, or --label-field FIELD for a log whose lines carry their label (BGL: label).
+    Sessions without a label are counted and left out of the metrics.
     """
     import numpy as np  # the library is imported here, not for 'hourglass --help'
     import pandas as pd
@@ -145,13 +148,13 @@ def evaluate(
             "events_per_day": events_per_day, "fmt": fmt, "on_bad_rows": on_bad_rows,
             "id_col": id_col, "strict": strict})
         is_logs = getattr(pipe.features_, "output", "tabular") == "events"
-        if not is_logs and (labels is not None or all_sessions is not None):
-            raise HourglassError("--labels/--all-sessions: only for log models; label a table "
-                                 "with --label-col")
+        if not is_logs and (labels is not None or all_sessions is not None or label_field is not None):
+            raise HourglassError("--labels/--all-sessions/--label-field: only for log models; label "
+                                 "a table with --label-col")
         if is_logs:
             log_summary, log_arrays = log_cli.evaluate_logs(
                 pipe, data, labels=labels, id_col=id_col, label_col=label_col, normal=normal,
-                all_sessions=all_sessions, strict=strict)
+                all_sessions=all_sessions, strict=strict, label_field=label_field)
             page = log_cli.report_page(pipe, data, log_summary, log_arrays) if report else None
             _write_metrics(json_out, log_summary, report, page)
     if is_logs:

@@ -78,6 +78,9 @@ def train_logs(data: Path, output: Path, *, fmt: str, model: str, epochs: int | 
     if table and session_regex is not None:
         raise HourglassError("--session-regex: an event table groups by --session-col (or "
                              "--window with --timestamp-col)")
+    if table and session_col is None and window is None:
+        raise HourglassError("--session-col, or --window with --timestamp-col: say how the events "
+                             "of the table group into sessions (e.g. --session-col user)")
     if fmt != "keys" and session_regex is None and session_col is None and window is None:
         raise HourglassError("--session-regex, --session-col or --window: say how log lines "
                              "group into sessions (e.g. --session-regex 'blk_-?\\d+' for HDFS)")
@@ -220,25 +223,34 @@ def read_session_labels(path: Path, *, id_col: str, label_col: str) -> pd.Series
 
 def evaluate_logs(pipe: Pipeline, data: Path, *, labels: Path | None, id_col: str,
                   label_col: str | None, normal: list[str] | None, all_sessions: str | None,
-                  strict: bool) -> tuple[dict[str, Any], dict[str, Any]]:
+                  strict: bool, label_field: str | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
     """Score the sessions of the log ``data`` against session labels.
 
-    Labels come from ``labels`` (id → label) or ``all_sessions`` (``normal``/``anomaly`` for
-    every session). Returns ``(summary, arrays)``: the JSON-ready metrics and, for the report,
+    Labels come from ``labels`` (id → label), ``all_sessions`` (``normal``/``anomaly`` for
+    every session) or ``label_field``, a header field of each line (BGL's ``label``: a session
+    is anomalous when one of its lines has a value other than ``normal``, default ``-``, and its
+    class is the first such value). Returns ``(summary, arrays)``: the JSON-ready metrics and, for the report,
     ``y``, ``score``, ``flag``, ``classes`` and ``normal`` of the labelled sessions. Sessions
     without a label are left out of the metrics and counted in ``summary["unlabelled_sessions"]``.
     """
-    if (labels is None) == (all_sessions is None):
-        raise HourglassError("--labels FILE or --all-sessions normal|anomaly: evaluating a log "
-                             "model needs session labels (give exactly one)")
+    if sum(x is not None for x in (labels, all_sessions, label_field)) != 1:
+        raise HourglassError("--labels FILE, --all-sessions normal|anomaly or --label-field FIELD: "
+                             "evaluating a log model needs session labels (give exactly one)")
     if all_sessions is not None and all_sessions not in ("normal", "anomaly"):
         raise HourglassError(f"--all-sessions: expected normal or anomaly, got {all_sessions!r}")
     table = None
     if labels is not None:
         table = read_session_labels(labels, id_col=id_col, label_col=label_col or "Label")
+    if label_field is not None:  # checked (and read) before the sessions are
+        normal_values = list(normal) if normal else ["-", *DEFAULT_NORMAL]
+        marked = pipe.features_.line_labels(data, label_field, normal_values)
     sessions = _read_sessions(pipe.features_, data, strict=strict)
     n = len(sessions)
-    if table is None:
+    if label_field is not None:
+        classes = np.array([next((marked[int(x)] for x in lines if int(x) in marked), normal_values[0])
+                            for lines in sessions.lines], dtype=object)
+        has = np.ones(n, dtype=bool)
+    elif table is None:
         classes = np.full(n, all_sessions, dtype=object)
         normal_values = ["normal"]
         has = np.ones(n, dtype=bool)
@@ -272,7 +284,8 @@ def evaluate_logs(pipe: Pipeline, data: Path, *, labels: Path | None, id_col: st
         "threshold_value": pipe.threshold_.value_, "sessions": n,
         "labelled_sessions": int(has.sum()), "unlabelled_sessions": len(unlabelled),
         "unlabelled_examples": unlabelled[:5],
-        "labels": str(labels) if labels is not None else f"all {all_sessions}",
+        "labels": str(labels) if labels is not None else f"all {all_sessions}"
+        if label_field is None else f"line field {label_field!r} (normal: {', '.join(normal_values)})",
         "parse": sessions.stats, "score_seconds": seconds,
     }
     arrays = {"y": y, "score": scores, "flag": flags, "classes": classes, "normal": normal_values}

@@ -228,6 +228,41 @@ class EventSessions(EventTables):
             out.text_of = lambda wanted: self._texts(data, wanted)
         return out
 
+    def line_labels(self, data: Any, field: str, normal: Iterable[str]) -> dict[int, str]:
+        """The header ``field`` of each line of the log ``data`` whose value is not one of
+        ``normal`` (line number → value): labels a log carries itself, such as BGL's first
+        field (``-`` on a normal line, the alert category otherwise).
+
+        Only those lines are kept, so the memory grows with the labelled lines, not the log.
+
+        Examples
+        --------
+        >>> lines = ["- 1117838570 2005.06.03 R02 2005-06-03-15.42.50.675872 R02 RAS KERNEL INFO ok",
+        ...          "KERNDTLB 1117838573 2005.06.03 R02 2005-06-03-15.42.53.276129 R02 RAS KERNEL "
+        ...          "FATAL data TLB error interrupt"]
+        >>> pre = EventSessions(format="bgl", window=60).fit(lines)
+        >>> pre.line_labels(lines, "label", ["-"])
+        {2: 'KERNDTLB'}
+        """
+        if not hasattr(self, "parser_"):
+            raise NotFittedError("EventSessions is not fitted; call fit(log) first")
+        if self.is_table or self.format == "keys":
+            raise InputError("label_field: only a log read with a header format has fields "
+                             "(not a key file or an event table)", param="label_field")
+        header = self.parser_._compile().header
+        if field not in header.groupindex:
+            raise InputError(f"label_field: no field {field!r} in the {self.format!r} header; its "
+                             f"fields are {', '.join(header.groupindex)}", param="label_field")
+        skip = set(normal)
+        lines, _ = self._lines(data)
+        out: dict[int, str] = {}
+        for lineno, line in enumerate(lines, 1):
+            m = header.match(line)
+            value = None if m is None else m.group(field)
+            if value is not None and value.strip() not in skip:
+                out[lineno] = value.strip()
+        return out
+
     def _texts(self, data: Any, wanted: set[int]) -> dict[int, str]:
         """Message text (``content``) of the lines numbered ``wanted``, read again from ``data``."""
         if not wanted:
