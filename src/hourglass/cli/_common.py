@@ -132,9 +132,10 @@ def refuse_unused(command: Any, kind: str, model: str, values: dict[str, Any]) -
 
 
 def model_kind(pipe: Any) -> str:
-    """``table``, ``time-series`` or ``log``: the kind of input a loaded model takes."""
+    """``table``, ``time-series``, ``log`` or ``entity`` (table rows per entity per time bucket):
+    the kind of input a loaded model takes."""
     output = getattr(pipe.features_, "output", "tabular")
-    return {"timeseries": "time-series", "events": "log"}.get(output, "table")
+    return {"timeseries": "time-series", "events": "log", "entity": "entity"}.get(output, "table")
 
 
 def finish_params(cls: type, model: str, params: dict[str, Any], extra: list[str]) -> dict[str, Any]:
