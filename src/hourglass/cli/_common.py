@@ -87,22 +87,28 @@ UNUSED_BY: dict[str, dict[str, tuple[str, ...]]] = {
                         "session_col", "step", "strict"),
         "log": ("dataset", "label_col", "normal", "events_per_day", "val_fraction", "categorical",
                 "role", "scaler", "drop", "on_bad_rows", "memory_budget", "sample_rows"),
+        "entity": ("dataset", "events_per_day", "val_fraction", "categorical", "role",
+                   "memory_budget", "sample_rows", "session_regex", "session_col", "window", "step",
+                   "strict", "key_col", "message_col", "freq", "fill", "fill_limit", "extra_normal"),
     },
     "score": {
         "table": ("strict",),
         "time-series": ("fmt", "on_bad_rows", "chunk_mb", "strict"),
         "log": ("dataset", "fmt", "on_bad_rows", "chunk_mb"),
+        "entity": ("dataset", "strict", "chunk_mb"),
     },
     "explain": {
         "table": (),
         "time-series": ("fmt", "on_bad_rows", "chunk_mb", "keep"),
         "log": (),
+        "entity": (),
     },
     "evaluate": {
         "table": ("strict", "id_col"),
         "time-series": ("normal", "timestamp_col", "events_per_day", "fmt", "on_bad_rows", "id_col",
                         "strict"),
         "log": ("dataset", "timestamp_col", "events_per_day", "fmt", "on_bad_rows"),
+        "entity": ("dataset", "timestamp_col", "events_per_day", "id_col", "strict"),
     },
 }
 _OPTION_NAMES = {"fmt": "--format"}

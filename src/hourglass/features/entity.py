@@ -58,6 +58,22 @@ def parse_bucket(bucket: str) -> pd.Timedelta:
     return td
 
 
+def _times(s: pd.Series, column: str) -> pd.DatetimeIndex:
+    """:func:`parse_timestamps`, and epoch seconds read as text (a CSV column with one bad
+    value) as numbers, so that the bad value is the one named."""
+    s = s.reset_index(drop=True)
+    if s.dtype == object or pd.api.types.is_string_dtype(s):
+        num = pd.to_numeric(s, errors="coerce")
+        if num.notna().mean() >= 0.5:
+            bad = num.isna().to_numpy()
+            if bad.any():
+                i = int(np.flatnonzero(bad)[0])
+                raise InputError(f"column {column!r}: row {i + 1} is not a timestamp ({s.iloc[i]!r}; "
+                                 "the column holds epoch seconds)")
+            s = num
+    return parse_timestamps(s, column)
+
+
 def _symlog(x: np.ndarray) -> np.ndarray:
     return np.sign(x) * np.log1p(np.abs(x))
 
@@ -249,7 +265,7 @@ class EntityWindows:
 
     def _aggregate(self, df: pd.DataFrame) -> pd.DataFrame:
         td = parse_bucket(self.bucket)
-        ts = parse_timestamps(df[self.timestamp_col], self.timestamp_col)
+        ts = _times(df[self.timestamp_col], self.timestamp_col)
         ent_codes, ent_names = factorize_strings(df[self.entity_col].reset_index(drop=True))
         frame = pd.DataFrame({"_e": ent_codes, "_b": ts.floor(td)})
         for c in self.numeric_:
@@ -283,6 +299,24 @@ class EntityWindows:
                 values[k] = _symlog(values[k].to_numpy())
         out = pd.concat([out, values], axis=1).iloc[order].reset_index(drop=True)
         return out
+
+    def row_keys(self, df: pd.DataFrame) -> tuple[np.ndarray, pd.DatetimeIndex]:
+        """Per row of ``df``: its entity (as the key text) and its bucket start (what joins row
+        labels to :meth:`aggregate`'s rows). Needs only the parameters, not a fit.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> ent, start = EntityWindows("host", "ts", bucket="1min").row_keys(
+        ...     pd.DataFrame({"host": ["a", "b"], "ts": [59, 61]}))
+        >>> ent.tolist(), start.strftime("%H:%M").tolist()
+        (['a', 'b'], ['00:00', '00:01'])
+        """
+        self._check_params()
+        df = self._check_frame(df, "group")
+        codes, names = factorize_strings(df[self.entity_col].reset_index(drop=True))
+        ts = _times(df[self.timestamp_col], self.timestamp_col)
+        return names[codes], ts.floor(parse_bucket(self.bucket))
 
     def aggregate(self, df: pd.DataFrame) -> pd.DataFrame:
         """The (entity, bucket) rows of ``df``: the key columns :data:`KEYS` (entity as text,
