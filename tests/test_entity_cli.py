@@ -95,3 +95,12 @@ def test_bad_rows_named_and_nothing_written(files: dict[str, Path], tmp_path: Pa
     pd.read_csv(files["test"]).drop(columns=["ts"]).to_csv(no_ts, index=False)
     one_line_error(["score", str(files["model"]), str(no_ts), "-o", str(out)], "no column 'ts'", out)
     one_line_error(["stream", str(files["model"])], "reads entity data")
+    one_line_error(["explain", str(files["model"]), str(files["test"])], "reads entity data")
+
+
+def test_row_scorers_refuse_an_entity_model(files: dict[str, Path]) -> None:
+    from hourglass.errors import InputError
+    from hourglass.serve.scoring import load_scorer
+
+    with pytest.raises(InputError, match="reads entity data"):
+        load_scorer(files["model"])

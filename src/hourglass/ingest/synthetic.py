@@ -3,7 +3,9 @@
 Normal traffic: ``hosts`` internal clients, each opening flows at a rate that follows a daily
 rhythm (quiet at night, busy in the afternoon): mostly web, DNS and file-share flows to a few
 servers, and a share of short "misc" flows to random ports anywhere in 1-65535 (peer-to-peer,
-ephemeral replies). The scan: one host, in one bucket, opens ``scan_flows`` short flows to
+ephemeral replies); now and then (``bursts``: share of a host's buckets) a burst of many flows to
+one service of one server (a page load, a file copy, an update), so that volume alone is not
+suspicious. The scan: one host, in one bucket, opens ``scan_flows`` short flows to
 distinct random ports of one server, each drawn exactly like a normal "misc" flow: no single
 row gives it away; only their number and the spread of ports per (host, bucket) do.
 """
@@ -21,8 +23,8 @@ _MISC = 1.0 - sum(s[2] for s in _SERVICES)
 
 
 def _flows(rng: np.random.Generator, n: int, host: str, start: np.ndarray, *,
-           misc_only: bool = False, server: str | None = None) -> pd.DataFrame:
-    kinds = (np.full(n, len(_SERVICES)) if misc_only else
+           kind: int | None = None, server: str | None = None) -> pd.DataFrame:
+    kinds = (np.full(n, kind) if kind is not None else
              rng.choice(len(_SERVICES) + 1, size=n, p=[*(s[2] for s in _SERVICES), _MISC]))
     misc = kinds == len(_SERVICES)
     port = np.array([s[0] for s in _SERVICES] + [0])[kinds]
@@ -39,15 +41,18 @@ def _flows(rng: np.random.Generator, n: int, host: str, start: np.ndarray, *,
 
 
 def port_scan_flows(*, hosts: int = 8, days: float = 2.0, bucket_s: int = 300,
-                    flows_per_bucket: float = 6.0, scan_flows: int = 60, scan_day: float | None = None,
-                    seed: int = 0) -> tuple[pd.DataFrame, dict[str, object]]:
+                    flows_per_bucket: float = 6.0, bursts: float = 0.01, burst_flows: float = 50.0,
+                    scan_flows: int = 60, scan_day: float | None = None, seed: int = 0,
+                    ) -> tuple[pd.DataFrame, dict[str, object]]:
     """(flows, scan): a flow table over ``days`` days and where its port scan is.
 
     ``ts`` is epoch seconds from 2024-01-01 00:00 UTC; the scan (when ``scan_flows`` > 0) is
     on the last day (``scan_day``: which day, 0-based) at 14:00-14:05 by host ``10.0.0.3``.
     ``scan`` holds ``host``, ``start`` (epoch seconds of the bucket start), ``rows`` and the
     0/1 array ``is_scan`` per flow. A host's flows per bucket are Poisson with mean
-    ``flows_per_bucket`` times a daily rhythm (0.25 at 02:00, 1.75 at 14:00).
+    ``flows_per_bucket`` times a daily rhythm (0.25 at 02:00, 1.75 at 14:00); a share ``bursts``
+    of its buckets also hold a burst of Poisson(``burst_flows``) flows to port 443 or 445 of one
+    server.
 
     Examples
     --------
@@ -65,13 +70,18 @@ def port_scan_flows(*, hosts: int = 8, days: float = 2.0, bucket_s: int = 300,
         counts = rng.poisson(flows_per_bucket * rhythm * rng.uniform(0.7, 1.3))
         start = np.repeat(t0 + starts, counts) + rng.uniform(0, bucket_s, int(counts.sum())).round(3)
         parts.append(_flows(rng, len(start), f"10.0.0.{h}", start))
+        for b in np.flatnonzero(rng.random(len(starts)) < bursts):
+            n = int(rng.poisson(burst_flows))
+            ts = t0 + starts[b] + np.sort(rng.uniform(0, bucket_s, n)).round(3)
+            server = f"10.0.1.{int(rng.integers(1, 9))}"
+            parts.append(_flows(rng, n, f"10.0.0.{h}", ts, kind=int(rng.choice([0, 3])), server=server))
     flows = pd.concat(parts, ignore_index=True)
     flows["is_scan"] = 0
     day = int(np.ceil(days) - 1) if scan_day is None else int(scan_day)
     scan_start = t0 + day * 86400 + 14 * 3600
     if scan_flows > 0:
         ts = scan_start + np.sort(rng.uniform(0, min(bucket_s, 300), scan_flows)).round(3)
-        scan = _flows(rng, scan_flows, "10.0.0.3", ts, misc_only=True, server="10.0.1.5")
+        scan = _flows(rng, scan_flows, "10.0.0.3", ts, kind=len(_SERVICES), server="10.0.1.5")
         scan["dst_port"] = rng.choice(np.arange(1, 65536), scan_flows, replace=False)
         scan["is_scan"] = 1
         flows = pd.concat([flows, scan], ignore_index=True)
