@@ -122,11 +122,11 @@ def proximal_term(module: nn.Module, mu: float) -> Callable[[nn.Module], torch.T
     >>> from torch import nn
     >>> lin = nn.Linear(2, 1)
     >>> term = proximal_term(lin, 2.0)
-    >>> float(term(lin))
+    >>> float(term(lin).detach())
     0.0
     >>> with torch.no_grad():
     ...     _ = lin.bias.add_(3.0)
-    >>> float(term(lin))  # 2 / 2 * 3 ** 2
+    >>> float(term(lin).detach())  # 2 / 2 * 3 ** 2
     9.0
     """
     if not float(mu) >= 0:
