@@ -67,7 +67,7 @@ def test_evaluate_log_model_bad_labels(hdfs_model: Path, tmp_path: Path) -> None
         (["--labels", str(bad)], "no column --id-col 'BlockId' or --label-col 'Label'"),
         (["--labels", str(bad), "--id-col", "block", "--label-col", "state", "--normal", "ok"],
          "no label in ['ok']"),
-        ([], "--labels FILE or --all-sessions"),
+        ([], "--labels FILE, --all-sessions normal|anomaly or --label-field FIELD"),
         (["--all-sessions", "weird"], "expected normal or anomaly"),
         (["--labels", str(tmp_path / "none.csv")], "no such file"),
     ]
