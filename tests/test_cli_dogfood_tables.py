@@ -80,3 +80,18 @@ def test_stream_reads_a_nested_value_as_its_json_text_not_a_traceback(files: dic
     res = runner.invoke(app, ["stream", str(files["model"]), "--input", str(nested)])
     assert res.exit_code == 2 and "Traceback" not in res.stderr
     assert "column 'bytes': expected numbers, found '[1, 2]' (line 1)" in res.stderr.splitlines()[0]
+
+
+def test_evaluate_takes_an_attack_capture_without_normal_rows(files: dict[str, Path]) -> None:
+    attacks = _flows(200, 2, attacks=40)
+    path, out = files["dir"] / "attacks.csv", files["dir"] / "attacks.json"
+    attacks[attacks.label == "attack"].to_csv(path, index=False)
+    res = runner.invoke(app, ["evaluate", str(files["model"]), str(path), "--json", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "no row has label in ['benign'] (values seen: attack): every row counts as an anomaly" \
+        in res.stderr
+    metrics = json.loads(out.read_text())
+    assert metrics["n"] == metrics["n_anomalies"] == 40 and metrics["roc_auc"] is None
+    assert metrics["tp"] + metrics["fn"] == 40
+    one_line_error(["evaluate", str(files["model"]), str(path), "--report", str(files["dir"] / "r.html")],
+                   "needs both normal and anomalous rows", files["dir"] / "r.html")
