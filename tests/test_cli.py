@@ -230,6 +230,22 @@ def test_the_cli_imports_the_library_only_when_a_command_runs(tmp_path: Path) ->
         assert shows in res.stdout and res.stdout.strip().endswith("False"), (command, res.stdout)
 
 
+def test_version_names_the_package_and_the_numeric_stack_without_importing_torch() -> None:
+    import subprocess
+    import sys
+
+    import hourglass
+
+    code = ("import sys\nfrom hourglass.cli import app\n"
+            "try:\n    app(['--version'])\nexcept SystemExit as e:\n    print('exit', e.code)\n"
+            "print('torch' in sys.modules)\n")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                         check=True)
+    lines = res.stdout.strip().splitlines()
+    assert lines[0].startswith(f"hourglass {hourglass.__version__}, torch ") and "python 3." in lines[0]
+    assert lines[1:] == ["exit 0", "False"], res.stdout
+
+
 def test_train_without_held_out_rows_says_the_threshold_saw_training_scores(
         files: dict[str, Path]) -> None:
     model = files["dir"] / "no-holdout"

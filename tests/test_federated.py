@@ -239,3 +239,72 @@ def test_a_failed_sites_traceback_is_cut_to_the_line_that_names_its_error() -> N
     reason = 'Traceback (most recent call last):\n  File "site.py", line 3\nInputError: columns differ\n\n'
     assert _last_line(reason) == "InputError: columns differ"
     assert _last_line("  \n") == "(no reason given)"
+
+
+def _train_round(server: FederatedServer, clients: list[Site]) -> list:
+    for r in (1, 2, 3):
+        params, config = server.configure(r)
+        server.aggregate(r, [c.fit(params, config) for c in clients])
+    params, config = server.configure(4)
+    return [c.fit(params, config) for c in clients]
+
+
+def _unlike_sites() -> list[pd.DataFrame]:
+    a, b = _mixed(300, 7), _mixed(900, 8)
+    b["rate"] = b["rate"] * 4 + 2  # site 2's traffic is unlike site 1's
+    b["proto"] = "udp"
+    return [a, b]
+
+
+def test_fedprox_keeps_each_sites_local_weights_near_the_global_ones() -> None:
+    det = AutoEncoder(hidden=(8, 4), verbose=0, device="cpu", random_state=0)
+    sites = _unlike_sites()
+    moved = {}
+    for mu in (0.0, 1.0):
+        server = FederatedServer(det, rounds=1, local_epochs=3, proximal_mu=mu)
+        replies = _train_round(server, [Site(s, det) for s in sites])
+        _, config = server.configure(4)
+        assert ("proximal_mu" in config) == (mu > 0)  # the default round config is unchanged
+        moved[mu] = [sum(float(((np.asarray(a, np.float64) - g) ** 2).sum())
+                         for a, g in zip(p, server.weights_, strict=True)) for p, _, _ in replies]
+    assert all(m1 < m0 for m0, m1 in zip(moved[0.0], moved[1.0], strict=True))
+    for bad in ({"proximal_mu": -0.1}, {"proximal_mu": float("nan")}, {"weighting": "bytes"}):
+        with pytest.raises(ValueError, match=next(iter(bad))):
+            FederatedServer(det, **bad)
+
+
+def test_defaults_are_plain_fedavg_and_equal_weighting_averages_parameters_not_buffers() -> None:
+    det = AutoEncoder(hidden=(8, 4), epochs=1, verbose=0, device="cpu", random_state=0)
+    sites = _unlike_sites()
+    test = _mixed(50, 3)
+    a = run_federated(sites, det, rounds=2, local_epochs=1)
+    b = run_federated(sites, det, rounds=2, local_epochs=1, proximal_mu=0.0, weighting="rows")
+    np.testing.assert_array_equal(a.score(test), b.score(test))
+    assert a.info["federated"]["aggregation"] == "FedAvg weighted by rows"
+    server = FederatedServer(det, rounds=1, local_epochs=1, weighting="sites")
+    replies = _train_round(server, [Site(s, det) for s in sites])
+    server.aggregate(4, replies)
+    keys = list(det._build_module(len(server.features_.feature_names_)).state_dict())
+    weight_at = 2 + keys.index("encoder.0.weight")
+    mean_at = 2 + next(i for i, k in enumerate(keys) if k.endswith("running_mean"))
+    (p1, n1, _), (p2, n2, _) = replies
+    np.testing.assert_allclose(server.weights_[weight_at], (p1[weight_at] + p2[weight_at]) / 2, rtol=1e-5)
+    np.testing.assert_allclose(server.weights_[mean_at],
+                               (p1[mean_at] * n1 + p2[mean_at] * n2) / (n1 + n2), rtol=1e-5)
+
+
+def test_each_site_can_take_the_threshold_of_its_own_held_out_scores() -> None:
+    det = AutoEncoder(hidden=(8, 4), verbose=0, device="cpu", random_state=0)
+    server = FederatedServer(det, rounds=2, local_epochs=3)
+    server.run([Site(s, det) for s in _unlike_sites()])
+    shared = server.pipeline()
+    own = [server.pipeline(site=k) for k in (1, 2)]
+    for k, pipe in enumerate(own):
+        scores = server.site_scores_[k]
+        assert pipe.info["federated"]["threshold"] == f"site {k + 1}"
+        assert pipe.detector_.threshold_.predict(scores).mean() <= 0.05  # p99 of its own scores
+        np.testing.assert_array_equal(pipe.detector_.val_scores_, scores)
+        np.testing.assert_array_equal(pipe.score(_mixed(20, 4)), shared.score(_mixed(20, 4)))  # one model
+    assert shared.info["federated"]["threshold"] == "shared"
+    with pytest.raises(InputError, match="sites 1 to 2"):
+        server.pipeline(site=3)

@@ -238,3 +238,29 @@ def test_gradient_clipping_matches_torch_bit_for_bit() -> None:
         grads.append([p.grad.clone() for p in net.parameters()])
     assert all(torch.equal(a, b) for a, b in zip(*grads, strict=True))
     assert float(torch.linalg.vector_norm(torch.stack([g.norm() for g in grads[0]]))) <= 5.0 + 1e-4
+
+
+def _distance(module: nn.Module, start: list[torch.Tensor]) -> float:
+    return float(sum(((p.detach() - s) ** 2).sum() for p, s in zip(module.parameters(), start, strict=True)))
+
+
+def test_a_proximal_term_pulls_the_weights_toward_the_start_and_none_changes_nothing() -> None:
+    from hourglass.nn import proximal_term
+
+    X, y = _data()
+    config = TrainConfig(epochs=20, lr=0.05, patience=None, verbose=0)
+    runs = {}
+    for mu in (None, 0.0, 0.1, 10.0):
+        torch.manual_seed(0)
+        m = Linear()
+        start = [p.detach().clone() for p in m.parameters()]
+        cfg = config if mu is None else replace(config, extra_loss=proximal_term(m, mu))
+        h = train_module(m, (X, y), None, cfg, generator=torch.Generator().manual_seed(0))
+        runs[mu] = (_distance(m, start), h.train_loss[-1], [p.detach().clone() for p in m.parameters()])
+    # mu = 0 adds a zero term: the same steps, bit for bit, as no term
+    assert all(torch.equal(a, b) for a, b in zip(runs[None][2], runs[0.0][2], strict=True))
+    # a larger mu keeps the weights nearer the start, at the price of the data loss
+    assert runs[10.0][0] < runs[0.1][0] < runs[None][0]
+    assert runs[10.0][1] > runs[None][1]
+    with pytest.raises(ValueError, match="proximal_mu"):
+        proximal_term(Linear(), -1.0)

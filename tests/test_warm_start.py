@@ -198,3 +198,22 @@ def test_a_labelled_threshold_is_refitted_on_labelled_rows_of_the_new_data() -> 
     assert child.info["threshold_fit"]["anomalous"] == 20
     assert child.predict(X_new)[:20].mean() > 0.9 and child.predict(X_new)[20:].mean() < 0.1
     assert "continued on 400 rows" in child.model_card()["warm start"]
+
+
+def test_warm_start_proximal_mu_keeps_the_weights_near_the_parents() -> None:
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(400, 4)).astype("float32")
+    ae = AutoEncoder(hidden=(8, 2), epochs=3, verbose=0, random_state=0).fit(X)
+    shifted = X * 2 + 1
+
+    def moved(det: AutoEncoder) -> float:
+        return float(sum(((a - b) ** 2).sum() for a, b in zip(
+            det.module_.parameters(), ae.module_.parameters(), strict=True)).detach())
+
+    plain = ae.warm_start(shifted, epochs=5)
+    zero = ae.warm_start(shifted, epochs=5, proximal_mu=0.0)
+    near = ae.warm_start(shifted, epochs=5, proximal_mu=10.0)
+    np.testing.assert_array_equal(plain.score(X), zero.score(X))
+    assert moved(near) < moved(plain)
+    with pytest.raises(ValueError, match="proximal_mu"):
+        ae.warm_start(shifted, proximal_mu=-0.5)

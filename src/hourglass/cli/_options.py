@@ -32,7 +32,8 @@ OPTION_OF_PARAM = {"scaler": "--scaler", "roles": "--role", "fill": "--fill", "f
                    "window": "--window", "step": "--step", "key_column": "--key-col",
                    "message_column": "--message-col", "time_column": "--timestamp-col",
                    "opset": "--opset", "check_rows": "--check-rows",
-                   "idle_timeout": "--idle-timeout"}
+                   "idle_timeout": "--idle-timeout", "entity_col": "--entity-col",
+                   "timestamp_col": "--timestamp-col", "bucket": "--bucket"}
 
 
 def option_message(message: str, param: str | tuple[str, ...] | None) -> str:
@@ -297,3 +298,21 @@ BenchDataDirOpt = Annotated[Path | None, typer.Option(
     "--data", envvar="HOURGLASS_DATA",
     help="--suite nsl-kdd: folder holding KDDTrain+.txt(.gz) and KDDTest+.txt(.gz) (or its "
          "nsl_kdd/ subfolder).")]
+
+# Entity buckets: a table's rows per entity per time bucket (hourglass.cli.entity does the work)
+__all__ += ["AggregateOpt", "BucketOpt", "DistinctOpt", "EntityColOpt"]
+
+EntityColOpt = Annotated[str | None, typer.Option(
+    "--entity-col", help="Tables: score each entity (this column: source IP, host, user) per time "
+                         "bucket instead of each row: the rows of an (entity, --bucket) pair are "
+                         "aggregated (row count, sums/means/maxima, distinct values) into one; "
+                         "needs --timestamp-col.")]
+BucketOpt = Annotated[str | None, typer.Option(
+    "--bucket", help="With --entity-col: bucket length, e.g. 1min, 5min, 1h (default 5min).")]
+AggregateOpt = Annotated[list[str] | None, typer.Option(
+    "--aggregate", help="With --entity-col: numeric column summed, averaged and maximised per "
+                        "bucket (repeatable; default, with no --distinct either: inferred from "
+                        "the column roles).")]
+DistinctOpt = Annotated[list[str] | None, typer.Option(
+    "--distinct", help="With --entity-col: column whose distinct values (and top-value share) are "
+                       "counted per bucket, e.g. dst_port, dst_ip, EventID (repeatable).")]

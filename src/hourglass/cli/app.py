@@ -81,9 +81,30 @@ def idle_threads(default: int, cpus: int | None, load: float | None) -> int:
 _NO_TORCH = frozenset({"formats", "inspect", "models"})
 
 
+def _print_version(value: bool) -> None:
+    """``--version``: the package version and the versions that decide a model's numbers."""
+    if not value:
+        return
+    from importlib.metadata import PackageNotFoundError, version
+
+    from hourglass import __version__
+
+    parts = [f"hourglass {__version__}"]
+    for dist in ("torch", "numpy"):
+        try:
+            parts.append(f"{dist} {version(dist)}")
+        except PackageNotFoundError:  # pragma: no cover - both are dependencies
+            continue
+    out.print(", ".join(parts) + f", python {sys.version.split()[0]}", highlight=False)
+    raise typer.Exit()
+
+
 @app.callback()
 def _global_options(
     ctx: typer.Context,
+    _version: Annotated[bool, typer.Option(
+        "--version", is_eager=True, callback=_print_version,
+        help="Print hourglass' version (with torch's, numpy's and python's) and exit.")] = False,
     threads: Annotated[int | None, typer.Option(
         "--threads", envvar="HOURGLASS_THREADS", min=1,
         help="CPU threads for torch (default: the CPUs not busy with other jobs, at most "

@@ -146,6 +146,33 @@ def evaluate(
             "events_per_day": events_per_day, "fmt": fmt, "on_bad_rows": on_bad_rows,
             "id_col": id_col, "strict": strict})
         is_logs = getattr(pipe.features_, "output", "tabular") == "events"
+        if model_kind(pipe) == "entity":
+            from hourglass.cli.entity import evaluate_entity
+
+            if labels is not None or all_sessions is not None:
+                raise HourglassError("--labels/--all-sessions: only for log models; label the "
+                                     "rows with --label-col (a bucket is anomalous if any row is)")
+            ent_summary, ent_arrays, stats = evaluate_entity(
+                pipe, data, label_col=label_col, normal=list(normal or []), fmt=str(fmt),
+                on_bad_rows=on_bad_rows)
+            page = None
+            if report is not None:
+                from hourglass.evaluate.report import render_report
+
+                page, _ = render_report(
+                    y_true=ent_arrays["y"], scores=ent_arrays["score"], y_pred=ent_arrays["flag"],
+                    threshold=pipe.threshold_.value_, threshold_rule=pipe.threshold_.describe(),
+                    classes=ent_arrays["classes"], model_card=pipe.model_card(),
+                    data_name=f"{data} ({ent_summary['buckets']} entity buckets)",
+                    title=f"hourglass evaluation: {pipe.model_name} (entity buckets) on {data.name}")
+            _write_metrics(json_out, ent_summary, report, page)
+    if model_kind(pipe) == "entity":
+        report_skipped(stats, data)
+        out.print(metrics_table(f"{data.name} per (entity, bucket): threshold "
+                                f"{pipe.threshold_.describe()}", ent_summary, unit="buckets"))
+        _say_written(json_out, report)
+        return
+    with user_errors():
         if not is_logs and (labels is not None or all_sessions is not None):
             raise HourglassError("--labels/--all-sessions: only for log models; label a table "
                                  "with --label-col")

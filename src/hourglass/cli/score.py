@@ -113,6 +113,20 @@ def score(
         if getattr(pipe.features_, "output", "tabular") == "events" and keep:
             raise HourglassError("--keep: not available for log models (the output has one row "
                                  "per session, with its id)")
+        if model_kind(pipe) == "entity":
+            from hourglass.cli.entity import score_entity
+
+            if keep or ecs:
+                raise HourglassError("--keep/--alert-format ecs: not available for entity-bucket "
+                                     "models (one output row per entity and bucket)")
+            summary, stats = score_entity(pipe, data, output, fmt=str(fmt), on_bad_rows=on_bad_rows,
+                                          anomalies_only=anomalies_only, table=table)
+    if model_kind(pipe) == "entity":
+        report_skipped(stats, data)
+        err.print(summary, highlight=False)
+        out.print(f"wrote {output}", highlight=False)
+        return
+    with user_errors():
         drift = DriftCheck(pipe, drift_window)
         if getattr(pipe.features_, "output", "tabular") == "timeseries":
             summary = ts_cli.score_command(pipe, data, output, dataset=dataset, keep=keep,

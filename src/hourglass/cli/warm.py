@@ -122,6 +122,9 @@ def warm_start_command(
     parent = load(parent_dir)
     kind = model_kind(parent)
     name = parent.model_name
+    if kind == "entity":
+        raise HourglassError(f"--warm-start {parent_dir}: an entity-bucket model cannot be warm "
+                             "started yet; train a new one with --entity-col")
     if not parent.detector_.get_tags()["warm_start"]:
         raise HourglassError(f"--warm-start {parent_dir}: {name} cannot continue training from "
                              f"its weights; warm start supports {', '.join(warm_start_models())}")

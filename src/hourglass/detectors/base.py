@@ -27,7 +27,14 @@ from sklearn.base import clone as sk_clone
 from hourglass._params import check_numeric_params
 from hourglass.errors import InputError, NotFittedError
 from hourglass.features.validation import check_array, check_labels
-from hourglass.nn import TrainConfig, TrainHistory, predict_batches, resolve_device, train_module
+from hourglass.nn import (
+    TrainConfig,
+    TrainHistory,
+    predict_batches,
+    proximal_term,
+    resolve_device,
+    train_module,
+)
 from hourglass.thresholds import HELD_OUT, TRAINING, Calibrator, Percentile, Threshold, threshold_from_dict
 
 __all__ = ["WARM_START_PARAMS", "BaseDetector", "DeepDetector", "warm_start_models"]
@@ -195,7 +202,7 @@ class BaseDetector(BaseEstimator):
         return self._fit_rows(X, y, warm=False)
 
     def warm_start(self, X: object, y: object | None = None, *, update_batch_norm: bool = False,
-                   **params: Any) -> BaseDetector:
+                   proximal_mu: float = 0.0, **params: Any) -> BaseDetector:
         """A new detector: this fitted one trained further, from its weights, on rows ``X``.
 
         The copy keeps the input schema and every fitted input transformation (for the
@@ -210,6 +217,10 @@ class BaseDetector(BaseEstimator):
         ``update_batch_norm=True`` trains batch-norm layers as a fresh fit does (their running
         statistics follow the new rows) instead of keeping them frozen: what a federated round
         wants, whose batch-norm statistics are averaged over the sites afterwards.
+        ``proximal_mu > 0`` adds ``proximal_mu / 2 * ||w - w0||^2`` to every step's loss, ``w0``
+        this detector's weights (FedProx's proximal term, :func:`hourglass.nn.proximal_term`):
+        the new weights stay near the parent's (a federated site's local epochs near the global
+        model); 0 trains exactly as without it.
 
         Examples
         --------
@@ -222,12 +233,16 @@ class BaseDetector(BaseEstimator):
         >>> ae2 is not ae, bool(np.array_equal(ae2.input_scale_, ae.input_scale_))
         (True, True)
         """
-        return self._warm_copy(update_batch_norm, params)._fit_rows(X, y, warm=True)
+        return self._warm_copy(update_batch_norm, params, proximal_mu)._fit_rows(X, y, warm=True)
 
-    def _warm_copy(self, update_batch_norm: bool, params: dict[str, Any]) -> BaseDetector:
+    def _warm_copy(self, update_batch_norm: bool, params: dict[str, Any],
+                   proximal_mu: float = 0.0) -> BaseDetector:
         """The copy a :meth:`warm_start` trains: this detector's state, ``params`` set (checked
         against :data:`WARM_START_PARAMS`)."""
         self._check_fitted()
+        mu = float(proximal_mu)
+        if not mu >= 0 or not np.isfinite(mu):
+            raise ValueError(f"proximal_mu must be a finite number >= 0, got {proximal_mu}")
         name = type(self).__name__
         if not self.get_tags()["warm_start"]:
             raise InputError(f"{name}: cannot continue training from saved weights (warm start); "
@@ -240,6 +255,10 @@ class BaseDetector(BaseEstimator):
         new.set_state(*self.get_state())
         new.set_params(**params)
         new._warm_update_batch_norm = bool(update_batch_norm)  # read (and dropped) by _train
+        if mu > 0:
+            if not self.get_tags()["deep"]:
+                raise ValueError(f"proximal_mu: {name} has no network weights to pull toward")
+            new._warm_proximal_mu = mu  # read (and dropped) by _train
         return new
 
     def _fit_rows(self, X: object, y: object | None, *, warm: bool) -> BaseDetector:
@@ -644,9 +663,11 @@ class DeepDetector(BaseDetector):
             config = self._train_config(self._n_samples(X))
             if warm:
                 update = self.__dict__.pop("_warm_update_batch_norm", False)
+                mu = float(self.__dict__.pop("_warm_proximal_mu", 0.0))
                 config = dataclasses.replace(
                     config, keep_initial=True,
-                    freeze_batch_norm=bool(self._warm_freeze_batch_norm) and not update)
+                    freeze_batch_norm=bool(self._warm_freeze_batch_norm) and not update,
+                    extra_loss=proximal_term(module, mu) if mu > 0 else None)
             self.history_: TrainHistory = train_module(
                 module, train, val, config, generator=gen, description=type(self).__name__)
         self.module_ = module

@@ -219,7 +219,8 @@ class Site:
         if phase == "inputs":
             return self._inputs(decode(parameters[0]))
         if phase == "train":
-            return self._train(parameters, int(config["local_epochs"]))
+            return self._train(parameters, int(config["local_epochs"]),
+                               float(config.get("proximal_mu", 0.0)))
         if phase == "scores":
             det = self._global(parameters)
             scores = det.score(self.X_[self.val_idx_])
@@ -261,11 +262,11 @@ class Site:
         d = self.X_.shape[1]
         return _detector_from(self.detector, d, parameters, _module_keys(self.detector, d))
 
-    def _train(self, parameters: list[np.ndarray], epochs: int
+    def _train(self, parameters: list[np.ndarray], epochs: int, proximal_mu: float = 0.0
                ) -> tuple[list[np.ndarray], int, dict[str, Any]]:
         det = self._global(parameters)
         # the split inside warm_start is seeded as in _inputs: the same held-out rows every round
-        new = det.warm_start(self.X_, epochs=epochs, update_batch_norm=True)
+        new = det.warm_start(self.X_, epochs=epochs, update_batch_norm=True, proximal_mu=proximal_mu)
         _, arrays = new.get_state()
         keys = _module_keys(self.detector, self.X_.shape[1])
         out = [np.asarray(parameters[0]), np.asarray(parameters[1])] + [arrays[f"module.{k}"] for k in keys]
@@ -294,13 +295,31 @@ class FederatedServer:
         FedAvg rounds.
     local_epochs
         Epochs each site trains per round (early stopping on its held-out rows still applies).
+    proximal_mu
+        FedProx (Li et al. 2020): each site's local loss gets ``proximal_mu / 2 *
+        ||w - w_global||^2``, pulling its weights toward the round's global ones (sent to the
+        sites in the round's config). 0 (default): plain FedAvg.
+    weighting
+        How the sites' weights average: ``"rows"`` (default, FedAvg: by training rows) or
+        ``"sites"`` (equally). With ``local_epochs`` a site takes steps in proportion to its
+        rows, so weighting by rows too counts its rows twice: the averaged model follows the
+        largest site far more than a pooled fit would (the objective inconsistency of Wang et
+        al. 2020, FedNova); equal weights make each site's pull proportional to its rows, as in
+        a pooled fit. Batch-norm buffers (statistics, not steps) are always averaged by rows.
     """
 
     def __init__(self, detector: BaseDetector, features: TabularPreprocessor | None = None, *,
-                 rounds: int = 10, local_epochs: int = 1) -> None:
+                 rounds: int = 10, local_epochs: int = 1, proximal_mu: float = 0.0,
+                 weighting: str = "rows") -> None:
         check_federated_detector(detector)
         if int(rounds) < 1 or int(local_epochs) < 1:
             raise ValueError(f"rounds and local_epochs must be >= 1, got {rounds}, {local_epochs}")
+        if not (float(proximal_mu) >= 0 and np.isfinite(float(proximal_mu))):
+            raise ValueError(f"proximal_mu must be a finite number >= 0, got {proximal_mu}")
+        if weighting not in ("rows", "sites"):
+            raise ValueError(f"weighting must be 'rows' or 'sites', got {weighting!r}")
+        self.proximal_mu = float(proximal_mu)
+        self.weighting = weighting
         self.detector = detector
         self.features = features if features is not None else TabularPreprocessor()
         self.rounds = int(rounds)
@@ -334,6 +353,8 @@ class FederatedServer:
             return [encode(self.features_.to_dict())], config
         if phase == "train":
             config["local_epochs"] = self.local_epochs
+            if self.proximal_mu > 0:
+                config["proximal_mu"] = self.proximal_mu
         return list(self.weights_), config
 
     def aggregate(self, server_round: int,
@@ -353,6 +374,12 @@ class FederatedServer:
             self._start_weights([decode(p[0]) for p, _, _ in replies])
         elif phase == "train":
             self.weights_ = fedavg([(list(p), int(n)) for p, n, _ in replies])
+            if self.weighting == "sites":
+                # equal weights for the parameters; buffers (batch-norm statistics) stay by rows
+                equal = fedavg([(list(p), 1) for p, _, _ in replies])
+                buffers = self._buffer_positions()
+                self.weights_ = [w if i in buffers else e
+                                 for i, (w, e) in enumerate(zip(self.weights_, equal, strict=True))]
             losses = [float(m.get("held_out_loss", np.nan)) for _, _, m in replies]
             self.history_.append({"round": int(server_round) - 3, "held_out_loss": losses,
                                   "rows": [int(n) for _, n, _ in replies]})
@@ -362,6 +389,16 @@ class FederatedServer:
             self.site_scores_ = [np.asarray(p[0], dtype=np.float64) for p, _, _ in replies]
             self.scores_ = np.concatenate(self.site_scores_)
             self.site_held_out_ = [int(n) for _, n, _ in replies]
+
+    def _buffer_positions(self) -> set[int]:
+        """Positions in the weight list of the network's buffers (batch-norm statistics and
+        counters), which are not trained by steps; the input offset and scale (0, 1) are the
+        same at every site."""
+        d = len(self.features_.feature_names_)
+        with torch.random.fork_rng():
+            module = self.detector._build_module(d)  # type: ignore[attr-defined]
+        names = {n for n, _ in module.named_buffers()}
+        return {0, 1} | {2 + i for i, k in enumerate(module.state_dict()) if k in names}
 
     def _start_weights(self, stats: list[dict[str, Any]]) -> None:
         """The initial global model: a freshly seeded network and, for ``standardize``, the
@@ -391,20 +428,44 @@ class FederatedServer:
         self.weights_ = [offset, scale] + [v.detach().cpu().numpy().copy()
                                            for v in module.state_dict().values()]
 
-    def pipeline(self) -> Pipeline:
+    def run(self, sites: Sequence[Site]) -> FederatedServer:
+        """Drive every round in this process, each site answering in turn; returns ``self``
+        (then :meth:`pipeline`)."""
+        for r in range(1, self.n_rounds + 1):
+            parameters, config = self.configure(r)
+            self.aggregate(r, [s.fit(parameters, config) for s in sites])
+        return self
+
+    def pipeline(self, site: int | None = None) -> Pipeline:
         """The fitted :class:`~hourglass.pipeline.Pipeline`: the merged preprocessing, the final
         global weights, the threshold and the calibration fitted on the union of the sites'
-        held-out normal scores."""
+        held-out normal scores.
+
+        ``site=k`` (from 1, in the order of the replies): the same model with the threshold and
+        the calibration fitted on site ``k``'s held-out scores only, the model site ``k``
+        deploys on its own traffic. Unlike sites score on unlike scales under one global model
+        (a site whose normal traffic is fitted worse scores higher): a shared threshold is then
+        set by that site's tail and flags little elsewhere, while each site's own threshold
+        keeps its false-positive rate near the rule's (``Percentile(99)``: 1 %) and its
+        calibrated scores (:meth:`~hourglass.pipeline.Pipeline.calibrated_score`) comparable
+        with the other sites'.
+        """
         if not hasattr(self, "scores_"):
             raise InputError("the federated run has not finished (no held-out scores yet)")
+        if site is not None and not 1 <= int(site) <= len(self.site_scores_):
+            raise InputError(f"site {site}: this run has sites 1 to {len(self.site_scores_)}")
+        fit_on = self.scores_ if site is None else self.site_scores_[int(site) - 1]
+        if len(fit_on) < 2:
+            raise InputError(f"site {site}: {len(fit_on)} held-out rows; its own threshold needs "
+                             "at least 2 (raise validation_fraction or use the shared threshold)")
         d = len(self.features_.feature_names_)
         det = _detector_from(self.detector, d, self.weights_, _module_keys(self.detector, d))
         rule = self.detector.threshold if self.detector.threshold is not None else Percentile(99.0)
-        det.threshold_ = type(rule)(**rule.get_params()).fit(self.scores_, on=HELD_OUT)
-        det.calibrator_ = Calibrator().fit(self.scores_)
-        det.val_scores_ = self.scores_
-        # the sites' held-out rows, in site order (their positions stay at the sites)
-        det.val_index_ = np.arange(len(self.scores_), dtype=np.int64)
+        det.threshold_ = type(rule)(**rule.get_params()).fit(fit_on, on=HELD_OUT)
+        det.calibrator_ = Calibrator().fit(fit_on)
+        det.val_scores_ = fit_on
+        # the held-out rows (of every site, in site order; their positions stay at the sites)
+        det.val_index_ = np.arange(len(fit_on), dtype=np.int64)
         if det.get_tags()["gradients"]:
             det.gradient_baseline_ = self.baseline_
         per_site = []
@@ -412,39 +473,46 @@ class FederatedServer:
             flagged = float(det.threshold_.predict(sc).mean()) if len(sc) else 0.0
             per_site.append({"rows": len(sc), "median": float(np.median(sc)) if len(sc) else None,
                              "flagged": round(flagged, 6)})
-            if len(sc) and flagged > 0.1:
+            if site is None and len(sc) and flagged > 0.1:
                 logger.warning("site %d: %.0f%% of its held-out normal rows are above the shared "
-                               "threshold: the global model fits its traffic badly (unlike sites?)",
+                               "threshold: the global model fits its traffic badly (unlike sites?); "
+                               "consider each site's own threshold (pipeline(site=k))",
                                k, 100 * flagged)
         pipe = Pipeline(detector=self.detector, features=self.features)
         pipe.features_ = self.features_
         pipe.detector_ = det
-        n = len(self.scores_)
+        n = len(fit_on)
+        on = ("held-out normal rows of every site (never trained on), scored by the final global model"
+              if site is None else f"held-out normal rows of site {site} (never trained on), scored "
+              "by the final global model")
         pipe.info = {
             "source": "federated training (rows stay at the sites)",
             "n_train_rows": int(self.schema_["rows"]), "n_features": d,
             "fit_seconds": round(time.perf_counter() - self._start, 3),
-            "threshold_fit": {"on": "held-out normal rows of every site (never trained on), scored "
-                                    "by the final global model", "scores": HELD_OUT, "rows": n,
+            "threshold_fit": {"on": on, "scores": HELD_OUT, "rows": n,
                               "anomalous": 0, "normal": n},
             "federated": {"sites": len(self.site_rows_), "rows": self.site_rows_,
                           "held_out": per_site, "rounds": self.rounds,
-                          "local_epochs": self.local_epochs, "aggregation": "FedAvg weighted by rows",
-                          "history": self.history_},
+                          "local_epochs": self.local_epochs,
+                          "aggregation": f"FedAvg weighted by {self.weighting}" + (
+                              f", FedProx proximal_mu={self.proximal_mu:g}" if self.proximal_mu > 0 else ""),
+                          "history": self.history_,
+                          "threshold": "shared" if site is None else f"site {site}"},
         }
         return pipe
 
 
 def run_federated(sites: Sequence[pd.DataFrame | Site], detector: BaseDetector,
                   features: TabularPreprocessor | None = None, *, rounds: int = 10,
-                  local_epochs: int = 1) -> Pipeline:
+                  local_epochs: int = 1, proximal_mu: float = 0.0, weighting: str = "rows") -> Pipeline:
     """Federated training in one process: every round, each site answers the server in turn.
 
     The same messages as over Flower (lists of arrays and scalar configs), so a model trained
     here and one trained over the network from the same sites, whose replies the server takes in
     the same order, are the same model (FedAvg's float sums depend on the order). Each site
     holds out ``detector.validation_fraction`` of its rows (seeded by ``random_state``) for its
-    early stopping and the threshold.
+    early stopping and the threshold. ``proximal_mu > 0``: FedProx's local loss;
+    ``weighting="sites"``: sites averaged equally (see :class:`FederatedServer`).
 
     Examples
     --------
@@ -458,9 +526,7 @@ def run_federated(sites: Sequence[pd.DataFrame | Site], detector: BaseDetector,
     """
     if len(sites) < 1:
         raise InputError("federated training needs at least one site")
-    server = FederatedServer(detector, features, rounds=rounds, local_epochs=local_epochs)
+    server = FederatedServer(detector, features, rounds=rounds, local_epochs=local_epochs,
+                             proximal_mu=proximal_mu, weighting=weighting)
     clients = [s if isinstance(s, Site) else Site(s, detector, features) for s in sites]
-    for r in range(1, server.n_rounds + 1):
-        parameters, config = server.configure(r)
-        server.aggregate(r, [c.fit(parameters, config) for c in clients])
-    return server.pipeline()
+    return server.run(clients).pipeline()

@@ -5,8 +5,15 @@ from hourglass.nn.conv import TCN, CausalConv1d, TemporalBlock, conv1d_stack, tc
 from hourglass.nn.device import resolve_device
 from hourglass.nn.losses import labelled_margin_loss
 from hourglass.nn.recurrent import RNNDecoder, RNNEncoder, make_rnn
-from hourglass.nn.training import Phase, TrainConfig, TrainHistory, predict_batches, train_module
+from hourglass.nn.training import (
+                                   Phase,
+                                   TrainConfig,
+                                   TrainHistory,
+                                   predict_batches,
+                                   proximal_term,
+                                   train_module,
+)
 
 __all__ = ["TCN", "CausalConv1d", "Phase", "RNNDecoder", "RNNEncoder", "TemporalBlock", "TrainConfig",
            "TrainHistory", "conv1d_stack", "labelled_margin_loss", "make_rnn", "mlp",
-           "predict_batches", "resolve_device", "tcn_receptive_field", "train_module"]
+           "predict_batches", "proximal_term", "resolve_device", "tcn_receptive_field", "train_module"]

@@ -24,6 +24,10 @@ With ``TrainConfig.ema_decay`` the loop also keeps an exponential moving average
 returned weights are the averaged ones, while the optimisers keep stepping the live weights. An
 adversarial game does not converge to a point but circles around it; the average sits nearer
 the centre than any single iterate, so the model kept depends less on where the last step landed.
+
+``TrainConfig.extra_loss`` adds a term of the module's weights to every optimiser step's loss
+(not to the recorded or validation losses): e.g. :func:`proximal_term`, FedProx's pull toward
+the weights a federated round started from.
 """
 
 from __future__ import annotations
@@ -42,7 +46,7 @@ from torch import nn
 
 from hourglass.nn.optim import Adam
 
-__all__ = ["Phase", "TrainConfig", "TrainHistory", "predict_batches", "train_module"]
+__all__ = ["Phase", "TrainConfig", "TrainHistory", "predict_batches", "proximal_term", "train_module"]
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +82,11 @@ class TrainConfig:
     and never update them (fine-tuning a trained network: statistics re-estimated on new rows
     would shift every layer after them before the weights could follow).
 
+    ``extra_loss(module)`` (default ``None``: nothing) is added to the loss of every optimiser
+    step: a regulariser of the weights such as :func:`proximal_term`. Training and validation
+    losses are recorded without it, so early stopping judges the fit of the data alone. Not
+    with multi-optimiser models (``phases()``).
+
     Examples
     --------
     >>> TrainConfig(epochs=5).batch_size
@@ -98,6 +107,39 @@ class TrainConfig:
     group_epochs: bool = False
     keep_initial: bool = False
     freeze_batch_norm: bool = False
+    extra_loss: Callable[[nn.Module], torch.Tensor] | None = None
+
+
+def proximal_term(module: nn.Module, mu: float) -> Callable[[nn.Module], torch.Tensor]:
+    """FedProx's proximal term (Li et al. 2020): ``mu / 2 * ||w - w0||^2`` over the trainable
+    parameters ``w`` of ``module``, ``w0`` their values now (copied), for
+    ``TrainConfig.extra_loss``. A local fit that starts from the global weights is pulled back
+    toward them: sites with unlike data drift less apart between two averagings.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from torch import nn
+    >>> lin = nn.Linear(2, 1)
+    >>> term = proximal_term(lin, 2.0)
+    >>> float(term(lin).detach())
+    0.0
+    >>> with torch.no_grad():
+    ...     _ = lin.bias.add_(3.0)
+    >>> float(term(lin).detach())  # 2 / 2 * 3 ** 2
+    9.0
+    """
+    if not float(mu) >= 0:
+        raise ValueError(f"proximal_mu must be >= 0, got {mu}")
+    anchors = {name: p.detach().clone() for name, p in module.named_parameters() if p.requires_grad}
+    half_mu = float(mu) / 2
+
+    def term(m: nn.Module) -> torch.Tensor:
+        params = [(p, anchors[name]) for name, p in m.named_parameters() if name in anchors]
+        total = torch.stack([((p - a) ** 2).sum() for p, a in params]).sum()
+        return half_mu * total
+
+    return term
 
 
 @dataclass(frozen=True)
@@ -401,6 +443,10 @@ def train_module(
     train = tuple(train)
     n = train[0].shape[0]
     steps = _optimisers(module, config)
+    extra = config.extra_loss
+    if extra is not None and steps[0][0] is not None:
+        raise ValueError(f"extra_loss: {type(module).__name__} trains in phases(); an extra loss "
+                         "term is only for single-optimiser models")
     frozen = _other_phases(steps)
     history = TrainHistory()
     average = None if config.ema_decay is None else _ParameterAverage(module, config.ema_decay)
@@ -442,7 +488,10 @@ def train_module(
                         loss = (module.loss(batch) if name is None  # type: ignore[operator]
                                 else module.phase_loss(name, batch))  # type: ignore[operator]
                         opt.zero_grad(set_to_none=True)
-                        loss.backward()
+                        if extra is None:
+                            loss.backward()
+                        else:
+                            (loss + extra(module)).backward()
                     finally:
                         _require_grad(others, True)
                     if config.clip_grad_norm is not None:

@@ -113,8 +113,10 @@ class Pipeline:
             raise InputError(f"{type(detector).__name__} takes {kind} input: pass the matching "
                              "preprocessing as Pipeline(features=...)")
         template = self.features if self.features is not None else TabularPreprocessor()
-        if getattr(template, "output", "tabular") != kind:
-            raise InputError(f"{type(template).__name__} produces {template.output} input but "
+        # entity features produce (entity, bucket) rows, which a tabular detector reads
+        produces = getattr(template, "detector_input", getattr(template, "output", "tabular"))
+        if produces != kind:
+            raise InputError(f"{type(template).__name__} produces {produces} input but "
                              f"{type(detector).__name__} takes {kind} input")
         self.features_ = type(template)(**template.get_params())
         X = self.features_.fit_transform(df)
