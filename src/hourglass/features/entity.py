@@ -32,7 +32,20 @@ KEYS = ("entity", "bucket_start", "bucket_end", "rows")
 _STATS = ("sum", "mean", "max")
 _LOG1P = ("counts", "all", "none")
 # numeric by value, but codes: their distinct count means something, their sum does not
-_CODE_NAME = re.compile(r"(id|code|pid|tid|ppid|port)$")
+_CODE_NAME = re.compile(r"(id|code|pid|tid|ppid|port|number|idx|index|guid|sid)$")
+_TIME_NAME = re.compile(r"(time|date|timestamp)$")
+
+
+def _is_time(name: str, s: pd.Series) -> bool:
+    """Whether column ``name`` holds times (by name, or text that reads as date-times): a time's
+    distinct count per bucket is the row count again, its sum means nothing."""
+    if _TIME_NAME.search(name.lower().replace("_", "")):
+        return True
+    if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+        return False
+    sample = s.dropna().astype(str).str.strip().iloc[:200]
+    sample = sample[sample.str.contains(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}", regex=True)]
+    return len(sample) > 0 and len(sample) >= 0.95 * min(200, int(s.notna().sum()))
 
 
 def parse_bucket(bucket: str) -> pd.Timedelta:
@@ -107,8 +120,9 @@ class EntityWindows:
     numeric
         Columns summed / averaged / maximised per bucket. ``None`` with ``categorical`` also
         ``None``: inferred from the column roles of :func:`~hourglass.features.roles.infer_role`
-        (numeric values → numeric, except names ending in id/code/port; text, IP addresses,
-        ports and codes → categorical; identifiers, timestamps and near-unique text left out).
+        (numeric values → numeric, except names ending in id, code, port, number, index, guid,
+        sid: those are codes; text, IP addresses, ports and codes → categorical; identifiers,
+        times and near-unique text left out).
     categorical
         Columns whose distinct values are counted per bucket (destination ports or IPs,
         EventIDs, process images).
@@ -223,6 +237,8 @@ class EntityWindows:
             if c in skip:
                 continue
             role, why = infer_role(c, df[c], max_categories=50)
+            if role != "drop" and _is_time(c, df[c]):
+                role, why = "drop", "times"
             if role == "numeric" and _CODE_NAME.search(c.lower()) is None:
                 num.append(c)
             elif role != "drop":
