@@ -100,7 +100,8 @@ class EntityWindows:
     column ``<col>:distinct`` (distinct values, a missing value counting as one) and
     ``<col>:top_share`` (share of the rows holding its most frequent value). Buckets are
     ``[start, start + bucket)`` aligned on the epoch (``10:00``, ``10:05``, ... for ``5min``);
-    an entity with no row in a bucket has no row for it (silence is not scored). The aggregate
+    an entity with no row in a bucket has no row for it (silence is not scored); rows without
+    an entity value share the entity ``"<missing>"``. The aggregate
     table goes through a :class:`TabularPreprocessor` (every column numeric; imputation, missing
     indicators, ``scaler``, dropping constant and near-duplicate columns).
 
@@ -309,10 +310,11 @@ class EntityWindows:
                             "bucket_end": start + td, "rows": size.to_numpy(dtype=np.int64)})
         order = np.lexsort((start.asi8, out["entity"].to_numpy(dtype=str)))
         values = pd.DataFrame(cols)
-        skip = {"none": tuple(cols), "counts": (":mean", ":max", ":top_share"), "all": (":top_share",)}
-        for k in cols:  # counts and sums are heavy-tailed; shares are not
-            if not k.endswith(skip[self.log1p]):
-                values[k] = _symlog(values[k].to_numpy())
+        if self.log1p != "none":  # counts and sums are heavy-tailed; shares are not
+            keep = (":top_share",) if self.log1p == "all" else (":mean", ":max", ":top_share")
+            for k in cols:
+                if not k.endswith(keep):
+                    values[k] = _symlog(values[k].to_numpy())
         out = pd.concat([out, values], axis=1).iloc[order].reset_index(drop=True)
         return out
 
