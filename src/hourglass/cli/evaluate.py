@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -232,8 +233,20 @@ def evaluate(
         if not labelled.all():
             result = result.loc[labelled].reset_index(drop=True)
             all_labels = all_labels[labelled]
-        _, labels, is_anom = split_labels(pd.DataFrame({label_col: all_labels}),
-                                           label_col, normal_values, str(data))
+        if not np.isin(all_labels, normal_values).any() and normal_values:
+            # an attack capture alone is worth evaluating (detection rate per class); train needs
+            # normal rows, evaluate does not, but a --normal typo must not pass unseen
+            seen = sorted(set(all_labels.tolist()))
+            what = (f"{data}: no row has {label_col} in {normal_values} (values seen: "
+                    f"{', '.join(seen[:8])}{' ...' if len(seen) > 8 else ''})")
+            if report is not None:
+                raise HourglassError(f"--report: needs both normal and anomalous rows; {what}")
+            logging.getLogger("hourglass").warning(
+                "%s: every row counts as an anomaly; FPR and the AUCs need normal rows", what)
+            labels, is_anom = all_labels, np.ones(len(all_labels), dtype=np.int8)
+        else:
+            _, labels, is_anom = split_labels(pd.DataFrame({label_col: all_labels}),
+                                               label_col, normal_values, str(data))
         assert labels is not None and is_anom is not None
         categories = spec.categories if spec is not None and getattr(spec, "categories", None) else None
         metrics = evaluate_scores(is_anom, result["score"], result["flag"], classes=labels,
