@@ -124,3 +124,10 @@ def test_an_event_table_without_a_session_rule_is_told_its_own_options(tmp_path:
     table.write_text("user,event\nalice,login\nbob,login\nalice,logout\n")
     one_line_error(["train", str(table), "--key-col", "event", *FAST, "-o", str(tmp_path / "M")],
                    "--session-col, or --window with --timestamp-col: say how the events of the table")
+
+
+def test_a_binary_file_given_as_a_log_is_one_error_line(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.log"
+    junk.write_bytes(b"\x00\x01\xff\xfe binary\n" + bytes(range(256)) * 4)
+    one_line_error(["train", str(junk), *HDFS, *FAST, "-o", str(tmp_path / "M")],
+                   "no log line matched the header format 'hdfs'", tmp_path / "M")

@@ -41,3 +41,13 @@ def test_irregular_steps_are_named_as_freq_strings(tmp_path: Path) -> None:
                     "-o", str(tmp_path / "M")],
                    "timestamps are irregular (step 1min but 6min after 2024-05-01 00:39:00); set freq "
                    "(--freq), e.g. freq='1min'", tmp_path / "M")
+
+
+def test_series_options_that_would_be_ignored_are_refused(tmp_path: Path) -> None:
+    path, out = tmp_path / "m.csv", tmp_path / "M"
+    _metrics(60, "1min").to_csv(path, index=False)
+    base = ["train", str(path), "--model", "lstm-ae", "--timestamp-col", "ts", "--window", "8",
+            "-o", str(out)]
+    one_line_error([*base, "--fill-limit", "5"], "--fill-limit: bounds the gaps --fill bridges", out)
+    one_line_error([*base, "--key-col", "cpu"], "--key-col: not used by time-series models", out)
+    one_line_error([*base, "--message-col", "cpu"], "--message-col: not used by time-series models", out)

@@ -84,7 +84,7 @@ UNUSED_BY: dict[str, dict[str, tuple[str, ...]]] = {
         "table": ("strict",),
         "time-series": ("normal", "events_per_day", "val_fraction", "categorical", "role", "scaler",
                         "fmt", "on_bad_rows", "memory_budget", "sample_rows", "session_regex",
-                        "session_col", "step", "strict"),
+                        "session_col", "step", "strict", "key_col", "message_col"),
         "log": ("dataset", "label_col", "normal", "events_per_day", "val_fraction", "categorical",
                 "role", "scaler", "drop", "on_bad_rows", "memory_budget", "sample_rows"),
         "entity": ("dataset", "events_per_day", "val_fraction", "categorical", "role",

@@ -289,6 +289,9 @@ def train_command(
                                  f">= 2, got {window:g}")
         kwargs["window"] = int(window)
     finish_params(cls, model, kwargs, params)
+    if fill_limit is not None and fill in (None, "none"):  # would be silently ignored
+        raise HourglassError("--fill-limit: bounds the gaps --fill bridges; give --fill ffill, "
+                             "interpolate or zero too")
     per_day = None
     if threshold:
         rule = threshold_from_spec(threshold)

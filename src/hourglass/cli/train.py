@@ -224,7 +224,8 @@ def train(
             "events_per_day": events_per_day, "val_fraction": val_fraction, "fmt": fmt,
             "categorical": categorical, "role": role, "scaler": scaler, "on_bad_rows": on_bad_rows,
             "memory_budget": memory_budget, "sample_rows": sample_rows, "strict": strict,
-            "session_regex": session_regex, "session_col": session_col, "step": step})
+            "session_regex": session_regex, "session_col": session_col, "step": step,
+            "key_col": key_col, "message_col": message_col})
     if timeseries:
         with user_errors():
             pipe = ts_cli.train_command(

@@ -402,7 +402,8 @@ class TimeSeriesPreprocessor:
         where = (f"timestamp {frame.index[row]}" if self.timestamp_col is not None
                  else f"row {row + 1}")
         hint = ("set fill (--fill ffill|interpolate|zero) to fill gaps" if self.fill == "none"
-                else f"the gap is longer than fill_limit={self.fill_limit} or is at the start")
+                else f"the gap is longer than fill_limit={self.fill_limit} (--fill-limit) or is at the "
+                     "start")
         raise InputError(f"column {col!r}: {int(na.sum())} missing value(s), first at {where}; "
                          f"{hint}")
 

@@ -444,7 +444,7 @@ class LogParser:
         if stats.unmatched and stats.parsed:  # none parsed: the caller's error says it all
             logger.warning("%d of %d lines matched no %r header (first: line %d); skipped",
                            stats.unmatched, stats.lines, self.format, stats.first_unmatched)
-        if stats.bad_encoding:
+        if stats.bad_encoding and stats.parsed:  # none parsed: the caller's error counts them
             logger.warning("%d line(s) had bytes that are not UTF-8; replaced with U+FFFD",
                            stats.bad_encoding)
 
