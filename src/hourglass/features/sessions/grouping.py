@@ -99,8 +99,9 @@ class SessionGrouper:
             w = float(window)
             st = w if step is None else float(step)
             if not (w > 0 and 0 < st <= w and math.isfinite(w)):
-                raise InputError(f"window/step: need 0 < step <= window, got window={window}, "
-                                 f"step={step}", param=("window", "step"))
+                given = f"window={window}" + (f", step={step}" if step is not None else "")
+                raise InputError(f"window/step: need 0 < step <= window, got {given}",
+                                 param=("window", "step"))
             self._w, self._s = w, st
         self.order_by_time = order_by_time
         self.index: dict[str, int] = {}
