@@ -95,3 +95,23 @@ def test_evaluate_takes_an_attack_capture_without_normal_rows(files: dict[str, P
     assert metrics["tp"] + metrics["fn"] == 40
     one_line_error(["evaluate", str(files["model"]), str(path), "--report", str(files["dir"] / "r.html")],
                    "needs both normal and anomalous rows", files["dir"] / "r.html")
+
+
+def test_warm_start_on_a_file_without_the_parents_label_column_says_so(files: dict[str, Path]) -> None:
+    path, out = files["dir"] / "unlabelled.csv", files["dir"] / "m2"
+    _flows(120, 3).drop(columns=["label"]).to_csv(path, index=False)
+    res = runner.invoke(app, ["train", str(path), "--warm-start", str(files["model"]), "-o", str(out),
+                              "--epochs", "1"])
+    assert res.exit_code == 0, res.output
+    assert "no label column 'label' (the parent model's): every row is trained on as normal" in res.stderr
+
+
+def test_inspect_says_when_a_dropped_column_keeps_its_missing_indicator(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    pd.DataFrame({"x": np.arange(50.0), "c": [np.nan] * 45 + [1.0] * 5}).to_csv(path, index=False)
+    out = tmp_path / "s.json"
+    res = runner.invoke(app, ["inspect", str(path), "--json", str(out)])
+    assert res.exit_code == 0, res.output
+    col = {d["column"]: d for d in json.loads(out.read_text())["columns"]}["c"]
+    assert col["features"] == 1
+    assert col["note"] == "dropped: constant in training (its missing indicator kept)"
