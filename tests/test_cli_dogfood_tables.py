@@ -115,3 +115,39 @@ def test_inspect_says_when_a_dropped_column_keeps_its_missing_indicator(tmp_path
     col = {d["column"]: d for d in json.loads(out.read_text())["columns"]}["c"]
     assert col["features"] == 1
     assert col["note"] == "dropped: constant in training (its missing indicator kept)"
+
+
+def test_keep_a_json_field_that_first_chunks_lack(files: dict[str, Path], tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    import hourglass.ingest.tables as tables
+
+    monkeypatch.setattr(tables, "_JSONL_CHUNK_ROWS", 10)  # chunks of 10 rows, as 50,000 in a big file
+    rows = _flows(30, 4).drop(columns=["label"]).to_dict(orient="records")
+    for i, row in enumerate(rows[20:]):
+        row["src_ip"] = f"10.0.0.{i}"
+    data = tmp_path / "flows.jsonl"
+    data.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    for name in ("s.parquet", "s.csv", "s.jsonl"):
+        res = runner.invoke(app, ["score", str(files["model"]), str(data), "--keep", "src_ip",
+                                  "-o", str(tmp_path / name), "-q"])
+        assert res.exit_code == 0, res.output
+    out = pd.read_parquet(tmp_path / "s.parquet")
+    assert len(out) == 30 and out.src_ip.notna().sum() == 10 and out.src_ip.iloc[20] == "10.0.0.0"
+    res = runner.invoke(app, ["explain", str(files["model"]), str(data), "--keep", "src_ip", "--all",
+                              "-o", str(tmp_path / "why.csv"), "-q"])
+    assert res.exit_code == 0, res.output
+    assert pd.read_csv(tmp_path / "why.csv").src_ip.notna().sum() == 10
+
+
+    def fails(keep: str, out: Path, match: str) -> None:  # one error line after the extra-column warning
+        res = runner.invoke(app, ["score", str(files["model"]), str(data), "--keep", keep, "-o", str(out)])
+        assert res.exit_code == 2 and "Traceback" not in res.stderr, res.output
+        lines = [ln for ln in res.stderr.splitlines() if not ln.startswith("ignoring")]
+        assert len(lines) == 1 and match in lines[0], res.stderr
+        assert not out.exists()
+
+    fails("dst_ip", tmp_path / "x.csv", "--keep: no column 'dst_ip' in")
+    for i, row in enumerate(rows):  # numbers first, text later: one line, not an arrow traceback
+        row["site"] = i if i < 10 else f"lab-{i}"
+    data.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    fails("site", tmp_path / "y.parquet", "output column(s) site: values of another type than in the rows")
