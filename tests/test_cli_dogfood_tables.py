@@ -151,3 +151,51 @@ def test_keep_a_json_field_that_first_chunks_lack(files: dict[str, Path], tmp_pa
         row["site"] = i if i < 10 else f"lab-{i}"
     data.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
     fails("site", tmp_path / "y.parquet", "output column(s) site: values of another type than in the rows")
+
+
+def test_a_json_lines_file_whose_first_chunks_lack_a_model_field(files: dict[str, Path], tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    import hourglass.ingest.tables as tables
+
+    train = tmp_path / "train.jsonl"
+    rows = _flows(200, 5).drop(columns=["label"]).to_dict(orient="records")
+    for i, row in enumerate(rows):
+        row["app"] = ["web", "dns"][i % 2]
+    train.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    model = tmp_path / "m"
+    res = runner.invoke(app, ["train", str(train), "-o", str(model), "--hidden", "8,4", "--epochs", "1",
+                              "-q"])
+    assert res.exit_code == 0, res.output
+    test = tmp_path / "test.jsonl"
+    shown = [{k: v for k, v in r.items() if k != "app" or i >= 20} for i, r in enumerate(rows[:30])]
+    test.write_text("\n".join(json.dumps(r) for r in shown) + "\n")
+    whole = tmp_path / "whole.csv"
+    res = runner.invoke(app, ["score", str(model), str(test), "-o", str(whole), "-q"])
+    assert res.exit_code == 0, res.output  # one chunk: 'app' is a column, missing in rows 0-19
+    monkeypatch.setattr(tables, "_JSONL_CHUNK_ROWS", 10)  # chunks of 10 rows: the first two lack 'app'
+    for args in (["score", str(model), str(test), "-o", str(tmp_path / "s.csv")],
+                 ["explain", str(model), str(test), "--all", "-o", str(tmp_path / "why.csv")]):
+        res = runner.invoke(app, [*args, "-q"])
+        assert res.exit_code == 0, res.output
+    assert np.allclose(pd.read_csv(tmp_path / "s.csv").score, pd.read_csv(whole).score, rtol=1e-5)
+    test.write_text("\n".join(json.dumps({k: v for k, v in r.items() if k != "app"})
+                               for r in rows[:30]) + "\n")
+    one_line_error(["score", str(model), str(test), "-o", str(tmp_path / "x.csv")],
+                   "column(s) the model needs are missing: app", tmp_path / "x.csv")
+
+
+def test_zeek_json_lines_leave_unset_fields_out_and_still_stream(tmp_path: Path) -> None:
+    rows = [{"ts": 1714557600 + i, "uid": f"C{i}", "id.orig_h": f"10.0.0.{i % 9}", "id.orig_p": 40000 + i,
+             "id.resp_h": "192.168.1.1", "id.resp_p": [53, 443][i % 2], "proto": ["udp", "tcp"][i % 2],
+             "conn_state": "SF", "orig_pkts": 1 + i % 5, **({"service": "dns"} if i % 2 == 0 else {}),
+             **({"duration": 0.01 * (i % 7)} if i % 3 else {})} for i in range(120)]
+    data = tmp_path / "conn.log"
+    data.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    model = tmp_path / "m"
+    res = runner.invoke(app, ["train", str(data), "-o", str(model), "--hidden", "8,4", "--epochs", "1",
+                              "-q"])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["stream", str(model), "--input", str(data), "--all",
+                              "-o", str(tmp_path / "a.jsonl")])
+    assert res.exit_code == 0, res.output  # every other line has no 'service', a third no 'duration'
+    assert len((tmp_path / "a.jsonl").read_text().splitlines()) == 120

@@ -101,7 +101,8 @@ def explain(
             raise HourglassError(f"{model}: {why_not}")
         spec, _, _ = resolve_spec(dataset, None, None, fmt, data)
         drop = [c for c in (pipe.info.get("label_col"), pipe.info.get("time_col")) if c]
-        kept = KeptColumns(keep, data, lenient=rows_vary_in_columns(pipe, spec, data))
+        vary = rows_vary_in_columns(pipe, spec, data)
+        kept = KeptColumns(keep, data, lenient=vary)
         with (chunk_writer(output) if output is not None else _NoWriter()) as writer:
             for df, result in score_chunks(pipe, data, spec, on_bad_rows, stats,
                                             chunk_bytes=max(1024, int(chunk_mb * 2**20))):
@@ -114,6 +115,7 @@ def explain(
                 if not pick.any():
                     continue
                 chosen = df.loc[pick].drop(columns=[c for c in drop if c in df.columns])
+                chosen = pipe.with_absent_fields(chosen, force=vary)  # as score_chunks scored it
                 why = explain_rows(pipe, chosen, top=top, method=method)
                 used = str(why["method"].iloc[0])
                 reasons.update(why["top_column"][is_flagged[pick]])

@@ -197,12 +197,25 @@ def score_chunks(pipe: Pipeline, data: Path, spec: DatasetSpec | None, on_bad_ro
     chunks = (prefetch(spec.iter_chunks(data, on_bad_rows=on_bad_rows,  # type: ignore[union-attr]
                                         stats=stats, chunk_bytes=chunk_bytes)) if streaming
               else iter([read_data(data, spec, on_bad_rows, stats)]))
+    # a chunk of JSON lines can lack a field that rows further on have: missing in its rows;
+    # only a model column no row of the file has is the usual error, once the file is read
+    vary = streaming and getattr(pipe.features_, "output", "tabular") == "tabular" and \
+        rows_vary_in_columns(pipe, spec, data) and not pipe.sparse_fields
+    needed: list[str] = list(getattr(pipe.features_, "columns_", [])) if vary else []
+    seen: set[str] = set()
     for df in chunks:
         if check_label and label_col not in df.columns:
             split_labels(df, label_col, normal or [], str(data))  # raises the clear error
         meta = [c for c in (label_col, pipe.info.get("time_col"), *extra_drop) if c in df.columns]
         feats = df.drop(columns=meta) if meta else df
+        if vary:
+            seen.update(c for c in needed if c in feats.columns)
+            feats = pipe.with_absent_fields(feats, force=True)
         yield df, scores_frame(pipe, feats)
+    never = [c for c in needed if c not in seen]
+    if never:
+        more = f" (and {len(never) - 3} more)" if len(never) > 3 else ""
+        raise HourglassError(f"{data}: column(s) the model needs are missing: {', '.join(never[:3])}{more}")
 
 
 class KeptColumns:
