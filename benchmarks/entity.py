@@ -231,6 +231,14 @@ def main() -> None:
                 f"on top: {r['chance_top1']:.2f} per recording on average.\n\n"
                 + markdown_table(["scorer", "recordings whose top bucket is a technique bucket",
                                   "mean per-recording ROC-AUC", "pooled ROC-AUC"], table) + "\n")
+        names = list(r["summary"])
+        detail = [[f["recording"], f["buckets"], f["hits"],
+                   *(("-" if f[k][0] is None else ("yes" if f[k][0] else "no"))
+                     + ("" if f[k][1] is None else f" ({f[k][1]:.2f})") for k in names)]
+                  for f in r["per_file"]]
+        part += ("\nPer recording: is the top bucket a technique bucket (ROC-AUC within the "
+                 "recording, when it has both kinds)\n\n"
+                 + markdown_table(["recording", "buckets", "technique", *names], detail) + "\n")
         print(part, flush=True)
         text.append(part)
     out = write_result("entity", "\n".join(text))

@@ -63,9 +63,13 @@ def test_inferred_columns_follow_roles() -> None:
     flows["EventID"] = 4624
     flows.loc[::2, "EventID"] = 4625
     flows["uid"] = np.arange(len(flows)).astype(str)
+    flows["RecordNumber"] = np.arange(len(flows)) % 7
+    flows["UtcTime"] = pd.to_datetime(flows["ts"], unit="s").dt.strftime("%Y-%m-%d %H:%M:%S.%f")
+    flows["received"] = flows["UtcTime"].str[:19]
     ew = EntityWindows("src_ip", "ts").fit(flows)
     assert ew.numeric_ == ["bytes", "packets", "duration"]
-    assert ew.categorical_ == ["dst_ip", "dst_port", "proto", "EventID"]  # uid: an identifier
+    # uid: an identifier; UtcTime, received: times; codes and ports: distinct counts, not sums
+    assert ew.categorical_ == ["dst_ip", "dst_port", "proto", "EventID", "RecordNumber"]
     assert "dst_port:distinct" in ew.aggregates_ and "dst_port:sum" not in ew.aggregates_
 
 

@@ -32,7 +32,20 @@ KEYS = ("entity", "bucket_start", "bucket_end", "rows")
 _STATS = ("sum", "mean", "max")
 _LOG1P = ("counts", "all", "none")
 # numeric by value, but codes: their distinct count means something, their sum does not
-_CODE_NAME = re.compile(r"(id|code|pid|tid|ppid|port)$")
+_CODE_NAME = re.compile(r"(id|code|pid|tid|ppid|port|number|idx|index|guid|sid)$")
+_TIME_NAME = re.compile(r"(time|date|timestamp)$")
+
+
+def _is_time(name: str, s: pd.Series) -> bool:
+    """Whether column ``name`` holds times (by name, or text that reads as date-times): a time's
+    distinct count per bucket is the row count again, its sum means nothing."""
+    if _TIME_NAME.search(name.lower().replace("_", "")):
+        return True
+    if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+        return False
+    sample = s.dropna().astype(str).str.strip().iloc[:200]
+    sample = sample[sample.str.contains(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}", regex=True)]
+    return len(sample) > 0 and len(sample) >= 0.95 * min(200, int(s.notna().sum()))
 
 
 def parse_bucket(bucket: str) -> pd.Timedelta:
@@ -87,7 +100,8 @@ class EntityWindows:
     column ``<col>:distinct`` (distinct values, a missing value counting as one) and
     ``<col>:top_share`` (share of the rows holding its most frequent value). Buckets are
     ``[start, start + bucket)`` aligned on the epoch (``10:00``, ``10:05``, ... for ``5min``);
-    an entity with no row in a bucket has no row for it (silence is not scored). The aggregate
+    an entity with no row in a bucket has no row for it (silence is not scored); rows without
+    an entity value share the entity ``"<missing>"``. The aggregate
     table goes through a :class:`TabularPreprocessor` (every column numeric; imputation, missing
     indicators, ``scaler``, dropping constant and near-duplicate columns).
 
@@ -107,8 +121,9 @@ class EntityWindows:
     numeric
         Columns summed / averaged / maximised per bucket. ``None`` with ``categorical`` also
         ``None``: inferred from the column roles of :func:`~hourglass.features.roles.infer_role`
-        (numeric values → numeric, except names ending in id/code/port; text, IP addresses,
-        ports and codes → categorical; identifiers, timestamps and near-unique text left out).
+        (numeric values → numeric, except names ending in id, code, port, number, index, guid,
+        sid: those are codes; text, IP addresses, ports and codes → categorical; identifiers,
+        times and near-unique text left out).
     categorical
         Columns whose distinct values are counted per bucket (destination ports or IPs,
         EventIDs, process images).
@@ -223,6 +238,8 @@ class EntityWindows:
             if c in skip:
                 continue
             role, why = infer_role(c, df[c], max_categories=50)
+            if role != "drop" and _is_time(c, df[c]):
+                role, why = "drop", "times"
             if role == "numeric" and _CODE_NAME.search(c.lower()) is None:
                 num.append(c)
             elif role != "drop":
@@ -293,10 +310,11 @@ class EntityWindows:
                             "bucket_end": start + td, "rows": size.to_numpy(dtype=np.int64)})
         order = np.lexsort((start.asi8, out["entity"].to_numpy(dtype=str)))
         values = pd.DataFrame(cols)
-        skip = {"none": tuple(cols), "counts": (":mean", ":max", ":top_share"), "all": (":top_share",)}
-        for k in cols:  # counts and sums are heavy-tailed; shares are not
-            if not k.endswith(skip[self.log1p]):
-                values[k] = _symlog(values[k].to_numpy())
+        if self.log1p != "none":  # counts and sums are heavy-tailed; shares are not
+            keep = (":top_share",) if self.log1p == "all" else (":mean", ":max", ":top_share")
+            for k in cols:
+                if not k.endswith(keep):
+                    values[k] = _symlog(values[k].to_numpy())
         out = pd.concat([out, values], axis=1).iloc[order].reset_index(drop=True)
         return out
 
