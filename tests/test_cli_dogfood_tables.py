@@ -95,3 +95,107 @@ def test_evaluate_takes_an_attack_capture_without_normal_rows(files: dict[str, P
     assert metrics["tp"] + metrics["fn"] == 40
     one_line_error(["evaluate", str(files["model"]), str(path), "--report", str(files["dir"] / "r.html")],
                    "needs both normal and anomalous rows", files["dir"] / "r.html")
+
+
+def test_warm_start_on_a_file_without_the_parents_label_column_says_so(files: dict[str, Path]) -> None:
+    path, out = files["dir"] / "unlabelled.csv", files["dir"] / "m2"
+    _flows(120, 3).drop(columns=["label"]).to_csv(path, index=False)
+    res = runner.invoke(app, ["train", str(path), "--warm-start", str(files["model"]), "-o", str(out),
+                              "--epochs", "1"])
+    assert res.exit_code == 0, res.output
+    assert "no label column 'label' (the parent model's): every row is trained on as normal" in res.stderr
+
+
+def test_inspect_says_when_a_dropped_column_keeps_its_missing_indicator(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    pd.DataFrame({"x": np.arange(50.0), "c": [np.nan] * 45 + [1.0] * 5}).to_csv(path, index=False)
+    out = tmp_path / "s.json"
+    res = runner.invoke(app, ["inspect", str(path), "--json", str(out)])
+    assert res.exit_code == 0, res.output
+    col = {d["column"]: d for d in json.loads(out.read_text())["columns"]}["c"]
+    assert col["features"] == 1
+    assert col["note"] == "dropped: constant in training (its missing indicator kept)"
+
+
+def test_keep_a_json_field_that_first_chunks_lack(files: dict[str, Path], tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    import hourglass.ingest.tables as tables
+
+    monkeypatch.setattr(tables, "_JSONL_CHUNK_ROWS", 10)  # chunks of 10 rows, as 50,000 in a big file
+    rows = _flows(30, 4).drop(columns=["label"]).to_dict(orient="records")
+    for i, row in enumerate(rows[20:]):
+        row["src_ip"] = f"10.0.0.{i}"
+    data = tmp_path / "flows.jsonl"
+    data.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    for name in ("s.parquet", "s.csv", "s.jsonl"):
+        res = runner.invoke(app, ["score", str(files["model"]), str(data), "--keep", "src_ip",
+                                  "-o", str(tmp_path / name), "-q"])
+        assert res.exit_code == 0, res.output
+    out = pd.read_parquet(tmp_path / "s.parquet")
+    assert len(out) == 30 and out.src_ip.notna().sum() == 10 and out.src_ip.iloc[20] == "10.0.0.0"
+    res = runner.invoke(app, ["explain", str(files["model"]), str(data), "--keep", "src_ip", "--all",
+                              "-o", str(tmp_path / "why.csv"), "-q"])
+    assert res.exit_code == 0, res.output
+    assert pd.read_csv(tmp_path / "why.csv").src_ip.notna().sum() == 10
+
+
+    def fails(keep: str, out: Path, match: str) -> None:  # one error line after the extra-column warning
+        res = runner.invoke(app, ["score", str(files["model"]), str(data), "--keep", keep, "-o", str(out)])
+        assert res.exit_code == 2 and "Traceback" not in res.stderr, res.output
+        lines = [ln for ln in res.stderr.splitlines() if not ln.startswith("ignoring")]
+        assert len(lines) == 1 and match in lines[0], res.stderr
+        assert not out.exists()
+
+    fails("dst_ip", tmp_path / "x.csv", "--keep: no column 'dst_ip' in")
+    for i, row in enumerate(rows):  # numbers first, text later: one line, not an arrow traceback
+        row["site"] = i if i < 10 else f"lab-{i}"
+    data.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    fails("site", tmp_path / "y.parquet", "output column(s) site: values of another type than in the rows")
+
+
+def test_a_json_lines_file_whose_first_chunks_lack_a_model_field(files: dict[str, Path], tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    import hourglass.ingest.tables as tables
+
+    train = tmp_path / "train.jsonl"
+    rows = _flows(200, 5).drop(columns=["label"]).to_dict(orient="records")
+    for i, row in enumerate(rows):
+        row["app"] = ["web", "dns"][i % 2]
+    train.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    model = tmp_path / "m"
+    res = runner.invoke(app, ["train", str(train), "-o", str(model), "--hidden", "8,4", "--epochs", "1",
+                              "-q"])
+    assert res.exit_code == 0, res.output
+    test = tmp_path / "test.jsonl"
+    shown = [{k: v for k, v in r.items() if k != "app" or i >= 20} for i, r in enumerate(rows[:30])]
+    test.write_text("\n".join(json.dumps(r) for r in shown) + "\n")
+    whole = tmp_path / "whole.csv"
+    res = runner.invoke(app, ["score", str(model), str(test), "-o", str(whole), "-q"])
+    assert res.exit_code == 0, res.output  # one chunk: 'app' is a column, missing in rows 0-19
+    monkeypatch.setattr(tables, "_JSONL_CHUNK_ROWS", 10)  # chunks of 10 rows: the first two lack 'app'
+    for args in (["score", str(model), str(test), "-o", str(tmp_path / "s.csv")],
+                 ["explain", str(model), str(test), "--all", "-o", str(tmp_path / "why.csv")]):
+        res = runner.invoke(app, [*args, "-q"])
+        assert res.exit_code == 0, res.output
+    assert np.allclose(pd.read_csv(tmp_path / "s.csv").score, pd.read_csv(whole).score, rtol=1e-5)
+    test.write_text("\n".join(json.dumps({k: v for k, v in r.items() if k != "app"})
+                               for r in rows[:30]) + "\n")
+    one_line_error(["score", str(model), str(test), "-o", str(tmp_path / "x.csv")],
+                   "column(s) the model needs are missing: app", tmp_path / "x.csv")
+
+
+def test_zeek_json_lines_leave_unset_fields_out_and_still_stream(tmp_path: Path) -> None:
+    rows = [{"ts": 1714557600 + i, "uid": f"C{i}", "id.orig_h": f"10.0.0.{i % 9}", "id.orig_p": 40000 + i,
+             "id.resp_h": "192.168.1.1", "id.resp_p": [53, 443][i % 2], "proto": ["udp", "tcp"][i % 2],
+             "conn_state": "SF", "orig_pkts": 1 + i % 5, **({"service": "dns"} if i % 2 == 0 else {}),
+             **({"duration": 0.01 * (i % 7)} if i % 3 else {})} for i in range(120)]
+    data = tmp_path / "conn.log"
+    data.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    model = tmp_path / "m"
+    res = runner.invoke(app, ["train", str(data), "-o", str(model), "--hidden", "8,4", "--epochs", "1",
+                              "-q"])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["stream", str(model), "--input", str(data), "--all",
+                              "-o", str(tmp_path / "a.jsonl")])
+    assert res.exit_code == 0, res.output  # every other line has no 'service', a third no 'duration'
+    assert len((tmp_path / "a.jsonl").read_text().splitlines()) == 120

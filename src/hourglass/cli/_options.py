@@ -20,6 +20,7 @@ __all__ = ["LOG_FORMAT_HELP", "OPTION_OF_PARAM", "AllSessionsOpt", "BadRowsOpt",
            "ModelArg", "NormalOpt", "QuietOpt", "RoleOpt", "ScalerOpt", "SessionColOpt", "SessionRegexOpt",
            "StepOpt", "StreamBadRowsOpt", "StrictOpt", "TimestampOpt", "WindowOpt", "option_message",
            "parse_roles", "timestamp_option"]
+__all__ += ["TableDatasetOpt", "TableFormatOpt"]
 __all__ += ["AlertFormatOpt", "ExplainMethodOpt", "ReplayDataOpt", "ReplayOpt", "SqliteTableOpt",
             "WarmStartOpt", "alert_format_is_ecs", "sqlite_table"]
 
@@ -71,13 +72,22 @@ DatasetOpt = Annotated[str | None, typer.Option(
 LabelOpt = Annotated[str | None, typer.Option("--label-col", help="Column holding the label.")]
 NormalOpt = Annotated[list[str] | None, typer.Option(
     "--normal", help="Label value of normal rows (repeat for several).")]
-QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Only warnings and errors.")]
+QuietOpt = Annotated[bool, typer.Option(
+    "--quiet", "-q", help="No progress or info lines: only warnings, errors and the command's "
+    "one-line summary on stderr (results still go to stdout or --output).")]
 DeprecatedTimeColOpt = Annotated[str | None, typer.Option(
     "--time-col", hidden=True, help="Deprecated alias of --timestamp-col.")]
 FormatOpt = Annotated[str, typer.Option(
     "--format", help="auto (sniffed), nsl-kdd, unsw-nb15, cicflowmeter, zeek-conn, csv, tsv, "
     "parquet, jsonl ('hourglass formats' lists all); logs: hdfs, bgl, syslog, raw, keys (DeepLog "
     "key sequences) or a header regex with a (?P<content>...) group.")]
+# commands that read tables only (benchmark, inspect): no log formats or time-series datasets
+TableDatasetOpt = Annotated[str | None, typer.Option(
+    "--dataset", help="Named table layout (alias of --format): fills in columns, label column "
+    "and normal value: nsl-kdd, unsw-nb15, cicflowmeter, zeek-conn, windows-json, evtx.")]
+TableFormatOpt = Annotated[str, typer.Option(
+    "--format", help="auto (sniffed), nsl-kdd, unsw-nb15, cicflowmeter, zeek-conn, windows-json, "
+    "evtx, csv, tsv, parquet, jsonl ('hourglass formats' lists all).")]
 ChunkMbOpt = Annotated[float, typer.Option(help="MB of input per streamed chunk (> 0).")]
 BadRowsOpt = Annotated[str, typer.Option(
     "--on-bad-rows", help="error: stop at a malformed row (naming file and line); skip: skip "

@@ -15,13 +15,13 @@ from hourglass.cli._options import (
     BadRowsOpt,
     CategoricalOpt,
     DataArg,
-    DatasetOpt,
     DropOpt,
-    FormatOpt,
     LabelOpt,
     NormalOpt,
     RoleOpt,
     ScalerOpt,
+    TableDatasetOpt,
+    TableFormatOpt,
     TimestampOpt,
     parse_roles,
 )
@@ -69,8 +69,8 @@ def formats() -> None:
 
 def inspect(
     data: DataArg,
-    fmt: FormatOpt = "auto",
-    dataset: DatasetOpt = None,
+    fmt: TableFormatOpt = "auto",
+    dataset: TableDatasetOpt = None,
     label_col: LabelOpt = None,
     normal: NormalOpt = None,
     categorical: CategoricalOpt = None,

@@ -19,8 +19,9 @@ from hourglass.thresholds import HELD_OUT, Threshold
 __all__ = ["Pipeline", "threshold_fit_info"]
 
 #: Formats whose rows carry only some of the table's fields (Windows events: each event type
-#: its own ``EventData``): a field absent from the data is a missing value, not an error.
-SPARSE_FORMATS = frozenset({"evtx", "windows-json"})
+#: its own ``EventData``; Zeek's JSON logs leave unset fields out): a field absent from the data
+#: is a missing value, not an error.
+SPARSE_FORMATS = frozenset({"evtx", "windows-json", "zeek-conn"})
 
 logger = logging.getLogger(__name__)
 
@@ -294,7 +295,8 @@ class Pipeline:
         """Whether a column the model reads may be absent from the data and is then read as
         missing values (imputed as in training): so for models trained on Windows events
         (``evtx``, ``windows-json``), where each event type carries only its own fields and a
-        file without, say, a Sysmon event has no ``Image`` at all. Other tables must carry
+        file without, say, a Sysmon event has no ``Image`` at all, and on Zeek conn logs
+        (``zeek-conn``), whose JSON form leaves unset fields out. Other tables must carry
         every column the model was trained on.
 
         Examples
@@ -313,11 +315,12 @@ class Pipeline:
         return self.info.get("dataset") in SPARSE_FORMATS and \
             getattr(self.features_, "output", "tabular") == "tabular"
 
-    def with_absent_fields(self, df: pd.DataFrame) -> pd.DataFrame:
+    def with_absent_fields(self, df: pd.DataFrame, *, force: bool = False) -> pd.DataFrame:
         """``df`` with each model column it lacks added as missing values when the model's
-        fields are sparse (:attr:`sparse_fields`), else ``df`` itself. Data that has none of
-        the model's columns is left as it is (then refused as another kind of data)."""
-        if not self.sparse_fields or not isinstance(df, pd.DataFrame):
+        fields are sparse (:attr:`sparse_fields`) or ``force`` (a chunk of a JSON-lines file
+        whose other rows have the field), else ``df`` itself. Data that has none of the model's
+        columns is left as it is (then refused as another kind of data)."""
+        if not (force or self.sparse_fields) or not isinstance(df, pd.DataFrame):
             return df
         have = set(map(str, df.columns))
         absent = [c for c in self.features_.columns_ if c not in have]
