@@ -131,3 +131,13 @@ def test_a_binary_file_given_as_a_log_is_one_error_line(tmp_path: Path) -> None:
     junk.write_bytes(b"\x00\x01\xff\xfe binary\n" + bytes(range(256)) * 4)
     one_line_error(["train", str(junk), *HDFS, *FAST, "-o", str(tmp_path / "M")],
                    "no log line matched the header format 'hdfs'", tmp_path / "M")
+
+
+def test_threshold_rules_a_log_model_cannot_fit_say_what_to_use(logs: dict[str, Path]) -> None:
+    out = logs["dir"] / "X"
+    base = ["train", str(logs["log"]), *HDFS, *FAST, "-o", str(out)]
+    one_line_error([*base, "--threshold", "budget:5/day"],
+                   "a per-day budget needs an event rate, which log sessions do not have; use "
+                   "budget:N/10k", out)
+    one_line_error([*base, "--threshold", "best-f1"],   # said Pipeline.fit(df, X_val=..., y_val=...)
+                   "--threshold best-f1: needs labelled validation sessions", out)

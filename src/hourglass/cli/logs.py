@@ -67,6 +67,13 @@ def train_logs(data: Path, output: Path, *, fmt: str, model: str, epochs: int | 
     kwargs = _params(cls, model, epochs=epochs, batch_size=batch_size, lr=lr, hidden=hidden,
                      seed=seed, device=device, quiet=quiet, extra=params)
     thr = threshold_from_spec(threshold) if threshold else None
+    if thr is not None and thr.requires_labels:
+        raise HourglassError(f"--threshold {threshold}: needs labelled validation sessions, and a log "
+                             "model trains without labels; use percentile, pot, spot, dspot, "
+                             "contamination, budget:N/10k or fixed")
+    if getattr(thr, "per", None) == "day":
+        raise HourglassError(f"--threshold {threshold}: a per-day budget needs an event rate, which "
+                             "log sessions do not have; use budget:N/10k (alerts per 10,000 sessions)")
     table = key_col is not None or message_col is not None
     if time_col is not None and not table:
         raise HourglassError("--timestamp-col: not used by log models, except to order an event "
