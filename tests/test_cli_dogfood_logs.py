@@ -141,3 +141,11 @@ def test_threshold_rules_a_log_model_cannot_fit_say_what_to_use(logs: dict[str, 
                    "budget:N/10k", out)
     one_line_error([*base, "--threshold", "best-f1"],   # said Pipeline.fit(df, X_val=..., y_val=...)
                    "--threshold best-f1: needs labelled validation sessions", out)
+
+
+def test_stream_says_why_a_table_option_is_not_for_a_log_model(logs: dict[str, Path]) -> None:
+    # said "--adapt: for table models; a log model's alerts already name the unexpected event"
+    res = runner.invoke(app, ["stream", str(logs["model"]), "--adapt"], input="1 2 3\n")
+    assert res.exit_code == 2 and "Traceback" not in res.stderr
+    assert res.stderr.strip() == ("error: --adapt: not for a log model (its threshold is not refitted "
+                                  "online); log models take --max-sessions, --idle-timeout, --on-bad-rows")

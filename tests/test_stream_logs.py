@@ -192,7 +192,7 @@ def test_cli_stream_log_model(model_dir, tmp_path) -> None:  # type: ignore[no-u
     assert r.exit_code == 2 and "line 11: does not match the 'hdfs' header format" in r.stderr
     assert "Traceback" not in r.output
     r = CliRunner().invoke(app, ["stream", str(model_dir), "--input", str(src), "--explain", "3"])
-    assert r.exit_code == 2 and "--explain" in r.stderr and "table models" in r.stderr
+    assert r.exit_code == 2 and "--explain" in r.stderr and "not for a log model" in r.stderr
 
 
 def test_cli_stream_keys_model(tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -25,12 +25,16 @@ def open_log_scorer(pipe: Any, model: Path, *, explain: int | None, keep: list[s
     """The online scorer of a loaded log model; table-only options refused (one line)."""
     from hourglass.serve.log_stream import LogStreamScorer
 
-    for given, option in ((explain is not None, "--explain"), (bool(keep), "--keep"),
-                          (adapt, "--adapt"), (all_rows, "--all")):
+    for given, option, why in (
+            (explain is not None, "--explain", "its alerts already name the unexpected event and "
+                                               "the keys expected"),
+            (bool(keep), "--keep", "a log line has no fields to copy"),
+            (adapt, "--adapt", "its threshold is not refitted online"),
+            (all_rows, "--all", "it writes one alert per unexpected event; 'hourglass score' "
+                                "scores every session")):
         if given:
-            raise HourglassError(f"{option}: for table models; a log model's alerts already name "
-                                 "the unexpected event and the expected ones (log models take "
-                                 "--max-sessions, --idle-timeout, --on-bad-rows)")
+            raise HourglassError(f"{option}: not for a log model ({why}); log models take "
+                                 "--max-sessions, --idle-timeout, --on-bad-rows")
     try:
         return LogStreamScorer(pipe, max_sessions=max_sessions, idle_timeout=idle_timeout)
     except HourglassError as exc:
