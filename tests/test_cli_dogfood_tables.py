@@ -199,3 +199,12 @@ def test_zeek_json_lines_leave_unset_fields_out_and_still_stream(tmp_path: Path)
                               "-o", str(tmp_path / "a.jsonl")])
     assert res.exit_code == 0, res.output  # every other line has no 'service', a third no 'duration'
     assert len((tmp_path / "a.jsonl").read_text().splitlines()) == 120
+
+
+@pytest.mark.parametrize("name,text", [("h.csv", "proto,bytes,flag,label\n"), ("b.jsonl", "\n\n")])
+def test_score_and_explain_of_a_file_without_data_rows_fail_cleanly(files: dict[str, Path], name: str,
+                                                                    text: str) -> None:
+    data, out = files["dir"] / name, files["dir"] / "out.csv"
+    data.write_text(text)  # was: an empty output and exit 0 (score, explain), or 'columns missing'
+    one_line_error(["score", str(files["model"]), str(data), "-o", str(out)], f"{name}: no data rows", out)
+    one_line_error(["explain", str(files["model"]), str(data), "-o", str(out)], f"{name}: no data rows", out)

@@ -137,6 +137,9 @@ def explain(
                         heapq.heappush(best, item)
                     elif limit and item[:2] > best[0][:2]:
                         heapq.heapreplace(best, item)
+            if n_rows == 0:  # as evaluate and inspect say it, and nothing written
+                raise HourglassError(f"{data}: no data rows" + (
+                    f" ({stats.bad_rows} malformed row(s) skipped)" if stats.bad_rows else ""))
             kept.check()
     report_skipped(stats, data)
     if limit and best:

@@ -163,6 +163,9 @@ def score(
                 if anomalies_only:
                     result = result[result["flag"] == 1]
                 writer.write(result)
+            if n_rows == 0:  # as evaluate and inspect say it, and nothing written
+                raise HourglassError(f"{data}: no data rows" + (
+                    f" ({stats.bad_rows} malformed row(s) skipped)" if stats.bad_rows else ""))
             kept.check()
     report_skipped(stats, data)
     err.print(f"scored {n_rows} rows ({spec.name if spec else 'table'}), {flagged} flagged",

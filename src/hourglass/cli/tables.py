@@ -212,7 +212,7 @@ def score_chunks(pipe: Pipeline, data: Path, spec: DatasetSpec | None, on_bad_ro
             seen.update(c for c in needed if c in feats.columns)
             feats = pipe.with_absent_fields(feats, force=True)
         yield df, scores_frame(pipe, feats)
-    never = [c for c in needed if c not in seen]
+    never = [c for c in needed if c not in seen] if seen else []  # no rows at all: the caller says so
     if never:
         more = f" (and {len(never) - 3} more)" if len(never) > 3 else ""
         raise HourglassError(f"{data}: column(s) the model needs are missing: {', '.join(never[:3])}{more}")

@@ -187,7 +187,7 @@ class TableScorer(ModelScorer):
 
         self.columns: list[str] = list(pipe.features_.columns_)
         self._needed = frozenset(self.columns)
-        # Windows events carry only their own fields: a key left out is a missing value
+        # Windows events and Zeek logs carry only the fields they have: a key left out is missing
         self.sparse_fields: bool = pipe.sparse_fields
         # the label and time columns were never features: dropped from a request, as score does
         self._meta = [c for c in (pipe.info.get("label_col"), pipe.info.get("time_col")) if c]
@@ -210,8 +210,8 @@ class TableScorer(ModelScorer):
             **self._describe(self.explain_unavailable is None),
             "explain_method": self.explain_method,
             "request": ('{"rows": [{column: value, ...}, ...]}: one object per row with the '
-                        "columns below (a column left out is a missing value, as Windows events "
-                        "carry only their own fields)" if self.sparse_fields else
+                        "columns below (a column left out is a missing value: Windows events and "
+                        "Zeek logs carry only the fields they have)" if self.sparse_fields else
                         '{"rows": [{column: value, ...}, ...]}: one object per row with every '
                         "column below"),
             "columns": [{"name": c, "role": roles.get(c, "numeric")} for c in self.columns],
@@ -220,8 +220,8 @@ class TableScorer(ModelScorer):
     def frame(self, rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
         """``rows`` as the table the model reads; every row must carry every model column
         (``null`` is a missing value, imputed as in training; a key left out is an error) —
-        except for Windows events (:attr:`Pipeline.sparse_fields`), where a key left out is a
-        missing value too, and a row must carry at least one model column."""
+        except for Windows events and Zeek logs (:attr:`Pipeline.sparse_fields`), where a key
+        left out is a missing value too, and a row must carry at least one model column."""
         if self.sparse_fields:
             if len(rows) == 0:
                 raise InputError("rows: no rows to score (empty list)")
