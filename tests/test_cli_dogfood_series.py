@@ -30,7 +30,7 @@ def test_train_counts_time_steps_not_input_rows(tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
     info = json.loads((tmp_path / "M" / "config.json").read_text())["info"]
     assert info["n_train_rows"] == 100 and info["held_out"]["rows"] == 10
-    assert "trained lstm-ae on 90 rows (+10 held out)" in r.stderr
+    assert "trained lstm-ae on 90 steps (+10 held out)" in r.stderr
 
 
 def test_irregular_steps_are_named_as_freq_strings(tmp_path: Path) -> None:

@@ -315,7 +315,7 @@ def report_train(pipe: Pipeline, output: Path, err: Console, out: Console) -> No
     info = pipe.info
     extra = sum(e["rows"] for e in info.get("extra_normal", []))
     err.print(f"trained {info['model']} on "
-              f"{fitted_text(info['n_train_rows'], len(pipe.detector_.val_index_))} "
+              f"{fitted_text(info['n_train_rows'], len(pipe.detector_.val_index_), 'steps')} "
               f"{f'(incl. {extra} extra normal) ' if extra else ''}"
               f"({len(pipe.features_.feature_names_)} channels) in {info['fit_seconds']:.1f}s; "
               f"threshold {threshold_text(info)}", highlight=False)
