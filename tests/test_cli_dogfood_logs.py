@@ -149,3 +149,14 @@ def test_stream_says_why_a_table_option_is_not_for_a_log_model(logs: dict[str, P
     assert res.exit_code == 2 and "Traceback" not in res.stderr
     assert res.stderr.strip() == ("error: --adapt: not for a log model (its threshold is not refitted "
                                   "online); log models take --max-sessions, --idle-timeout, --on-bad-rows")
+
+
+def test_a_header_regex_timestamp_may_be_date_text() -> None:
+    # log4j's "2015-07-29 17:41:44,747" read as NaN: --window found no readable time stamp
+    from hourglass.features import EventSessions
+
+    lines = [f"2015-07-29 17:{m:02d}:{s:02d},747 - INFO [main] - step {k} done"
+             for m in range(3) for s in (5, 25) for k in (1, 2)]
+    pre = EventSessions(format=r"^(?P<timestamp>\S+ \S+) - (?P<level>\w+) \[(?P<thread>[^\]]*)\] - "
+                               r"(?P<content>.*)$", window=60).fit(lines)
+    assert [len(s) for s in pre.transform(lines)] == [4, 4, 4]  # one session per minute

@@ -128,7 +128,7 @@ LOG_FORMAT_HELP = {  # the log --format values, for 'hourglass formats'
     "syslog": "log: syslog header (Mon dd hh:mm:ss host program[pid]: message)",
     "raw": "log: the whole line is the message",
     "keys": "log: DeepLog key sequences, one session of integer keys a line",
-    "(?P<content>...)": "log: your header regex; (?P<timestamp>...) in epoch seconds optional",
+    "(?P<content>...)": "log: your header regex; (?P<timestamp>...) optional (epoch s or date text)",
 }
 SessionRegexOpt = Annotated[str | None, typer.Option(
     "--session-regex", help=r"Logs: session id in the message, e.g. 'blk_-?\d+' (HDFS).")]

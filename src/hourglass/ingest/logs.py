@@ -15,6 +15,7 @@ import io
 import logging
 import os
 import re
+import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -177,8 +178,8 @@ class LogParser:
     ----------
     format
         ``"hdfs"``, ``"bgl"``, ``"syslog"``, ``"raw"`` (the whole line is the message), or a
-        regular expression with a named group ``content`` (optionally ``timestamp``, epoch
-        seconds) for other layouts.
+        regular expression with a named group ``content`` (optionally ``timestamp``: epoch
+        seconds or date-time text, UTC unless it has an offset) for other layouts.
     masks
         ``(NAME, regex)`` pairs applied to the message before template mining; ``None`` uses
         :data:`DEFAULT_MASKS` (block ids, IPs, hex, paths, numbers); ``()`` masks nothing.
@@ -442,7 +443,7 @@ class LogParser:
         if not frames:  # a micro-batch of a live log: its caller reports the counts
             return
         if stats.unmatched and stats.parsed:  # none parsed: the caller's error says it all
-            logger.warning("%d of %d lines matched no %r header (first: line %d); skipped",
+            logger.warning("%d of %d lines matched no '%s' header (first: line %d); skipped",
                            stats.unmatched, stats.lines, self.format, stats.first_unmatched)
         if stats.bad_encoding and stats.parsed:  # none parsed: the caller's error counts them
             logger.warning("%d line(s) had bytes that are not UTF-8; replaced with U+FFFD",
@@ -454,7 +455,11 @@ class LogParser:
         if fmt is None or n == 0:
             return np.full(n, np.nan)
         if fmt == "epoch":
-            v = pd.to_numeric(pd.Series(fields["timestamp"]), errors="coerce").to_numpy(np.float64)
+            raw = pd.Series(fields["timestamp"], dtype=object)
+            v = pd.to_numeric(raw, errors="coerce").to_numpy(np.float64, copy=True)
+            text = np.isnan(v) & (raw.str.strip() != "").to_numpy()
+            if text.any():  # date-time text in a header regex's timestamp group, not epoch seconds
+                v[text] = _text_seconds(raw[text])
             return np.where(np.abs(v) < 9.2e9, v, np.nan)  # beyond year 2262 is no time stamp
         if self.format == "hdfs":
             text = pd.Series(fields["date"]) + " " + pd.Series(fields["time"])
@@ -544,6 +549,24 @@ class _Counted:
 
     def __iter__(self) -> Iterator[str]:
         return read_lines(self.path, self.stats)
+
+
+def _text_seconds(text: pd.Series) -> np.ndarray:
+    """Seconds since the epoch (UTC; a time without an offset is taken as UTC) of date-time
+    text such as ``2015-07-29 17:41:44,747`` (a comma before the milliseconds, as log4j writes
+    it); NaN where unreadable.
+
+    Examples
+    --------
+    >>> _text_seconds(pd.Series(["1970-01-01 00:01:40,500", "1970-01-01T00:00:10+01:00", "x"])).tolist()
+    [100.5, -3590.0, nan]
+    """
+    clean = text.astype(str).str.strip().str.replace(r"(\d:\d\d),(\d+)", r"\1.\2", regex=True)
+    with warnings.catch_warnings():  # pandas: "could not infer format" for mixed layouts
+        warnings.simplefilter("ignore")
+        t = pd.to_datetime(clean, errors="coerce", utc=True, format="mixed")
+    secs = (t - pd.Timestamp("1970-01-01", tz="UTC")).dt.total_seconds()
+    return secs.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
 def file_lines(path: str | os.PathLike[str]) -> Iterable[str]:
