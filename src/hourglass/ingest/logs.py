@@ -564,7 +564,10 @@ def _text_seconds(text: pd.Series) -> np.ndarray:
     clean = text.astype(str).str.strip().str.replace(r"(\d:\d\d),(\d+)", r"\1.\2", regex=True)
     with warnings.catch_warnings():  # pandas: "could not infer format" for mixed layouts
         warnings.simplefilter("ignore")
-        t = pd.to_datetime(clean, errors="coerce", utc=True, format="mixed")
+        t = pd.to_datetime(clean, errors="coerce", utc=True)  # the first value's layout: vectorised
+        rest = t.isna().to_numpy()
+        if rest.any():  # other layouts, value by value (slow, but only for those)
+            t[rest] = pd.to_datetime(clean[rest], errors="coerce", utc=True, format="mixed")
     secs = (t - pd.Timestamp("1970-01-01", tz="UTC")).dt.total_seconds()
     return secs.to_numpy(dtype=np.float64, na_value=np.nan)
 
