@@ -6,7 +6,7 @@ Every problem with what a user handed in (data, options, artefacts) is an :class
 
 from __future__ import annotations
 
-__all__ = ["ArtefactError", "HourglassError", "InputError", "NotFittedError"]
+__all__ = ["ArtefactError", "HourglassError", "InputError", "NotFittedError", "json_problem"]
 
 
 class HourglassError(Exception):
@@ -73,3 +73,24 @@ class NotFittedError(HourglassError, AttributeError):
     ...
     hourglass.errors.NotFittedError: AutoEncoder is not fitted; call fit(X) first
     """
+
+
+def json_problem(exc: Exception) -> str:
+    """What is wrong with a line that is not valid JSON, with the column where the parser
+    stopped (``json``'s own message ends in a dangling "at" once its position is cut off).
+
+    Examples
+    --------
+    >>> import json
+    >>> try:
+    ...     json.loads('{"a": "x')
+    ... except ValueError as exc:
+    ...     print(json_problem(exc))
+    Unterminated string starting at column 7
+    >>> json_problem(ValueError("expected a JSON object, got list"))
+    'expected a JSON object, got list'
+    """
+    msg, col = getattr(exc, "msg", None), getattr(exc, "colno", None)
+    if not isinstance(msg, str) or not isinstance(col, int):
+        return str(exc) or type(exc).__name__
+    return f"{msg.removesuffix(' at')} at column {col}"

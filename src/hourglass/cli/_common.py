@@ -87,22 +87,28 @@ UNUSED_BY: dict[str, dict[str, tuple[str, ...]]] = {
                         "session_col", "step", "strict"),
         "log": ("dataset", "label_col", "normal", "events_per_day", "val_fraction", "categorical",
                 "role", "scaler", "drop", "on_bad_rows", "memory_budget", "sample_rows"),
+        "entity": ("dataset", "events_per_day", "val_fraction", "categorical", "role",
+                   "memory_budget", "sample_rows", "session_regex", "session_col", "window", "step",
+                   "strict", "key_col", "message_col", "freq", "fill", "fill_limit", "extra_normal"),
     },
     "score": {
         "table": ("strict",),
         "time-series": ("fmt", "on_bad_rows", "chunk_mb", "strict"),
         "log": ("dataset", "fmt", "on_bad_rows", "chunk_mb"),
+        "entity": ("dataset", "strict", "chunk_mb"),
     },
     "explain": {
         "table": (),
         "time-series": ("fmt", "on_bad_rows", "chunk_mb", "keep"),
         "log": (),
+        "entity": (),
     },
     "evaluate": {
         "table": ("strict", "id_col"),
         "time-series": ("normal", "timestamp_col", "events_per_day", "fmt", "on_bad_rows", "id_col",
                         "strict"),
         "log": ("dataset", "timestamp_col", "events_per_day", "fmt", "on_bad_rows"),
+        "entity": ("dataset", "timestamp_col", "events_per_day", "id_col", "strict"),
     },
 }
 _OPTION_NAMES = {"fmt": "--format"}
@@ -132,9 +138,10 @@ def refuse_unused(command: Any, kind: str, model: str, values: dict[str, Any]) -
 
 
 def model_kind(pipe: Any) -> str:
-    """``table``, ``time-series`` or ``log``: the kind of input a loaded model takes."""
+    """``table``, ``time-series``, ``log`` or ``entity`` (table rows per entity per time bucket):
+    the kind of input a loaded model takes."""
     output = getattr(pipe.features_, "output", "tabular")
-    return {"timeseries": "time-series", "events": "log"}.get(output, "table")
+    return {"timeseries": "time-series", "events": "log", "entity": "entity"}.get(output, "table")
 
 
 def finish_params(cls: type, model: str, params: dict[str, Any], extra: list[str]) -> dict[str, Any]:

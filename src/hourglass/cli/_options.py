@@ -19,6 +19,7 @@ __all__ = ["LOG_FORMAT_HELP", "OPTION_OF_PARAM", "AllSessionsOpt", "BadRowsOpt",
            "ModelArg", "NormalOpt", "QuietOpt", "RoleOpt", "ScalerOpt", "SessionColOpt", "SessionRegexOpt",
            "StepOpt", "StreamBadRowsOpt", "StrictOpt", "TimestampOpt", "WindowOpt", "option_message",
            "parse_roles", "timestamp_option"]
+__all__ += ["TableDatasetOpt", "TableFormatOpt"]
 __all__ += ["AlertFormatOpt", "ExplainMethodOpt", "ReplayDataOpt", "ReplayOpt", "SqliteTableOpt",
             "WarmStartOpt", "alert_format_is_ecs", "sqlite_table"]
 
@@ -32,7 +33,8 @@ OPTION_OF_PARAM = {"scaler": "--scaler", "roles": "--role", "fill": "--fill", "f
                    "window": "--window", "step": "--step", "key_column": "--key-col",
                    "message_column": "--message-col", "time_column": "--timestamp-col",
                    "opset": "--opset", "check_rows": "--check-rows",
-                   "idle_timeout": "--idle-timeout"}
+                   "idle_timeout": "--idle-timeout", "entity_col": "--entity-col",
+                   "timestamp_col": "--timestamp-col", "bucket": "--bucket"}
 
 
 def option_message(message: str, param: str | tuple[str, ...] | None) -> str:
@@ -68,13 +70,22 @@ DatasetOpt = Annotated[str | None, typer.Option(
 LabelOpt = Annotated[str | None, typer.Option("--label-col", help="Column holding the label.")]
 NormalOpt = Annotated[list[str] | None, typer.Option(
     "--normal", help="Label value of normal rows (repeat for several).")]
-QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Only warnings and errors.")]
+QuietOpt = Annotated[bool, typer.Option(
+    "--quiet", "-q", help="No progress or info lines: only warnings, errors and the command's "
+    "one-line summary on stderr (results still go to stdout or --output).")]
 DeprecatedTimeColOpt = Annotated[str | None, typer.Option(
     "--time-col", hidden=True, help="Deprecated alias of --timestamp-col.")]
 FormatOpt = Annotated[str, typer.Option(
     "--format", help="auto (sniffed), nsl-kdd, unsw-nb15, cicflowmeter, zeek-conn, csv, tsv, "
     "parquet, jsonl ('hourglass formats' lists all); logs: hdfs, bgl, syslog, raw, keys (DeepLog "
     "key sequences) or a header regex with a (?P<content>...) group.")]
+# commands that read tables only (benchmark, inspect): no log formats or time-series datasets
+TableDatasetOpt = Annotated[str | None, typer.Option(
+    "--dataset", help="Named table layout (alias of --format): fills in columns, label column "
+    "and normal value: nsl-kdd, unsw-nb15, cicflowmeter, zeek-conn, windows-json, evtx.")]
+TableFormatOpt = Annotated[str, typer.Option(
+    "--format", help="auto (sniffed), nsl-kdd, unsw-nb15, cicflowmeter, zeek-conn, windows-json, "
+    "evtx, csv, tsv, parquet, jsonl ('hourglass formats' lists all).")]
 ChunkMbOpt = Annotated[float, typer.Option(help="MB of input per streamed chunk (> 0).")]
 BadRowsOpt = Annotated[str, typer.Option(
     "--on-bad-rows", help="error: stop at a malformed row (naming file and line); skip: skip "
@@ -297,3 +308,21 @@ BenchDataDirOpt = Annotated[Path | None, typer.Option(
     "--data", envvar="HOURGLASS_DATA",
     help="--suite nsl-kdd: folder holding KDDTrain+.txt(.gz) and KDDTest+.txt(.gz) (or its "
          "nsl_kdd/ subfolder).")]
+
+# Entity buckets: a table's rows per entity per time bucket (hourglass.cli.entity does the work)
+__all__ += ["AggregateOpt", "BucketOpt", "DistinctOpt", "EntityColOpt"]
+
+EntityColOpt = Annotated[str | None, typer.Option(
+    "--entity-col", help="Tables: score each entity (this column: source IP, host, user) per time "
+                         "bucket instead of each row: the rows of an (entity, --bucket) pair are "
+                         "aggregated (row count, sums/means/maxima, distinct values) into one; "
+                         "needs --timestamp-col.")]
+BucketOpt = Annotated[str | None, typer.Option(
+    "--bucket", help="With --entity-col: bucket length, e.g. 1min, 5min, 1h (default 5min).")]
+AggregateOpt = Annotated[list[str] | None, typer.Option(
+    "--aggregate", help="With --entity-col: numeric column summed, averaged and maximised per "
+                        "bucket (repeatable; default, with no --distinct either: inferred from "
+                        "the column roles).")]
+DistinctOpt = Annotated[list[str] | None, typer.Option(
+    "--distinct", help="With --entity-col: column whose distinct values (and top-value share) are "
+                       "counted per bucket, e.g. dst_port, dst_ip, EventID (repeatable).")]

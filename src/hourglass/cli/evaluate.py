@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -145,6 +146,33 @@ def evaluate(
             "events_per_day": events_per_day, "fmt": fmt, "on_bad_rows": on_bad_rows,
             "id_col": id_col, "strict": strict})
         is_logs = getattr(pipe.features_, "output", "tabular") == "events"
+        if model_kind(pipe) == "entity":
+            from hourglass.cli.entity import evaluate_entity
+
+            if labels is not None or all_sessions is not None:
+                raise HourglassError("--labels/--all-sessions: only for log models; label the "
+                                     "rows with --label-col (a bucket is anomalous if any row is)")
+            ent_summary, ent_arrays, stats = evaluate_entity(
+                pipe, data, label_col=label_col, normal=list(normal or []), fmt=str(fmt),
+                on_bad_rows=on_bad_rows)
+            page = None
+            if report is not None:
+                from hourglass.evaluate.report import render_report
+
+                page, _ = render_report(
+                    y_true=ent_arrays["y"], scores=ent_arrays["score"], y_pred=ent_arrays["flag"],
+                    threshold=pipe.threshold_.value_, threshold_rule=pipe.threshold_.describe(),
+                    classes=ent_arrays["classes"], model_card=pipe.model_card(),
+                    data_name=f"{data} ({ent_summary['buckets']} entity buckets)",
+                    title=f"hourglass evaluation: {pipe.model_name} (entity buckets) on {data.name}")
+            _write_metrics(json_out, ent_summary, report, page)
+    if model_kind(pipe) == "entity":
+        report_skipped(stats, data)
+        out.print(metrics_table(f"{data.name} per (entity, bucket): threshold "
+                                f"{pipe.threshold_.describe()}", ent_summary, unit="buckets"))
+        _say_written(json_out, report)
+        return
+    with user_errors():
         if not is_logs and (labels is not None or all_sessions is not None):
             raise HourglassError("--labels/--all-sessions: only for log models; label a table "
                                  "with --label-col")
@@ -205,8 +233,20 @@ def evaluate(
         if not labelled.all():
             result = result.loc[labelled].reset_index(drop=True)
             all_labels = all_labels[labelled]
-        _, labels, is_anom = split_labels(pd.DataFrame({label_col: all_labels}),
-                                           label_col, normal_values, str(data))
+        if not np.isin(all_labels, normal_values).any() and normal_values:
+            # an attack capture alone is worth evaluating (detection rate per class); train needs
+            # normal rows, evaluate does not, but a --normal typo must not pass unseen
+            seen = sorted(set(all_labels.tolist()))
+            what = (f"{data}: no row has {label_col} in {normal_values} (values seen: "
+                    f"{', '.join(seen[:8])}{' ...' if len(seen) > 8 else ''})")
+            if report is not None:
+                raise HourglassError(f"--report: needs both normal and anomalous rows; {what}")
+            logging.getLogger("hourglass").warning(
+                "%s: every row counts as an anomaly; FPR and the AUCs need normal rows", what)
+            labels, is_anom = all_labels, np.ones(len(all_labels), dtype=np.int8)
+        else:
+            _, labels, is_anom = split_labels(pd.DataFrame({label_col: all_labels}),
+                                               label_col, normal_values, str(data))
         assert labels is not None and is_anom is not None
         categories = spec.categories if spec is not None and getattr(spec, "categories", None) else None
         metrics = evaluate_scores(is_anom, result["score"], result["flag"], classes=labels,

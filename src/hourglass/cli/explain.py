@@ -68,7 +68,7 @@ def explain(
     import pandas as pd
 
     from hourglass.cli._output import rich_table
-    from hourglass.cli.tables import resolve_spec, score_chunks
+    from hourglass.cli.tables import KeptColumns, resolve_spec, rows_vary_in_columns, score_chunks
     from hourglass.explain import explain_rows, explainable
     from hourglass.ingest import ReadStats
     from hourglass.ingest.writers import chunk_writer
@@ -101,12 +101,12 @@ def explain(
             raise HourglassError(f"{model}: {why_not}")
         spec, _, _ = resolve_spec(dataset, None, None, fmt, data)
         drop = [c for c in (pipe.info.get("label_col"), pipe.info.get("time_col")) if c]
+        vary = rows_vary_in_columns(pipe, spec, data)
+        kept = KeptColumns(keep, data, lenient=vary)
         with (chunk_writer(output) if output is not None else _NoWriter()) as writer:
             for df, result in score_chunks(pipe, data, spec, on_bad_rows, stats,
                                             chunk_bytes=max(1024, int(chunk_mb * 2**20))):
-                missing = [c for c in keep or [] if c not in df.columns]
-                if missing:
-                    raise HourglassError(f"--keep: no column {missing[0]!r} in {data}")
+                kept_df = kept.add(df[[c for c in keep or [] if c in df.columns]])
                 rows = np.arange(n_rows, n_rows + len(df))
                 n_rows += len(df)
                 is_flagged = result["flag"].to_numpy() == 1
@@ -115,6 +115,7 @@ def explain(
                 if not pick.any():
                     continue
                 chosen = df.loc[pick].drop(columns=[c for c in drop if c in df.columns])
+                chosen = pipe.with_absent_fields(chosen, force=vary)  # as score_chunks scored it
                 why = explain_rows(pipe, chosen, top=top, method=method)
                 used = str(why["method"].iloc[0])
                 reasons.update(why["top_column"][is_flagged[pick]])
@@ -126,7 +127,7 @@ def explain(
                                       "why": why["why"].to_numpy(),
                                       "method": why["method"].to_numpy()})
                 for c in keep or []:
-                    frame[c] = df.loc[pick, c].to_numpy()
+                    frame[c] = kept_df.loc[pick, c].to_numpy()
                 writer.write(frame)
                 for rec in frame.itertuples(index=False):
                     cells = [str(rec.row), f"{rec.score:.4g}", str(rec.severity),
@@ -136,6 +137,10 @@ def explain(
                         heapq.heappush(best, item)
                     elif limit and item[:2] > best[0][:2]:
                         heapq.heapreplace(best, item)
+            if n_rows == 0:  # as evaluate and inspect say it, and nothing written
+                raise HourglassError(f"{data}: no data rows" + (
+                    f" ({stats.bad_rows} malformed row(s) skipped)" if stats.bad_rows else ""))
+            kept.check()
     report_skipped(stats, data)
     if limit and best:
         shown = sorted(best, key=lambda t: t[:2], reverse=True)

@@ -15,13 +15,13 @@ from hourglass.cli._options import (
     BadRowsOpt,
     CategoricalOpt,
     DataArg,
-    DatasetOpt,
     DropOpt,
-    FormatOpt,
     LabelOpt,
     NormalOpt,
     RoleOpt,
     ScalerOpt,
+    TableDatasetOpt,
+    TableFormatOpt,
     TimestampOpt,
     parse_roles,
 )
@@ -69,8 +69,8 @@ def formats() -> None:
 
 def inspect(
     data: DataArg,
-    fmt: FormatOpt = "auto",
-    dataset: DatasetOpt = None,
+    fmt: TableFormatOpt = "auto",
+    dataset: TableDatasetOpt = None,
     label_col: LabelOpt = None,
     normal: NormalOpt = None,
     categorical: CategoricalOpt = None,
@@ -88,6 +88,7 @@ def inspect(
 
     The schema options of 'hourglass train' (--categorical, --drop, --role, --scaler,
     --timestamp-col) apply here too: the table previews the features train would build."""
+    import numpy as np
     import pandas as pd
 
     from hourglass.cli._schema import is_log_format, preprocessor_for, resolve_spec
@@ -114,10 +115,15 @@ def inspect(
         if n == 0:
             raise HourglassError(f"{data}: no data rows")
         df = pd.concat(parts, ignore_index=True)
-        labels = None
+        labels, fitted_on = None, None
         if label_col is not None and label_col in df.columns:
-            labels = pd.Series(label_strings(df[label_col])).value_counts()
+            values = label_strings(df[label_col])
+            labels = pd.Series(values).value_counts()
             df = df.drop(columns=[label_col])
+            normal_rows = np.isin(values, normal_values or [])
+            if normal_rows.any():  # train fits the preprocessing on the normal rows only
+                df = df.loc[normal_rows].reset_index(drop=True)
+                fitted_on = int(normal_rows.sum())
         pre = preprocessor_for(df, str(data), spec=spec, categorical=categorical or [],
                                drop=drop or [], roles=parse_roles(role), scaler=scaler,
                                time_col=timestamp_col)
@@ -131,7 +137,8 @@ def inspect(
                   else None, "dropped_by_format": format_drop,
                   "dropped_by_option": list(drop or []), "timestamp_col": timestamp_col,
                   "columns": schema,
-                  "n_features": len(pre.feature_names_)}
+                  "n_features": len(pre.feature_names_),
+                  "fitted_on_normal_rows": fitted_on}
         if json_out is not None:
             with atomic_output(json_out) as tmp:
                 tmp.write_text(json.dumps(report, indent=2))
@@ -142,6 +149,11 @@ def inspect(
         shown = ", ".join(f"{k} ({v:,})" for k, v in labels.head(8).items())
         out.print(f"label column {label_col!r} (normal: {', '.join(normal_values) or '?'}): "
                   f"{shown}{' ...' if len(labels) > 8 else ''}", highlight=False)
+        out.print(f"features fitted on the {fitted_on:,} normal rows, as train fits them"
+                  if fitted_on is not None else
+                  f"no row has a normal label value ({', '.join(normal_values) or 'none given'}): "
+                  "features fitted on every row; train would refuse this file (--normal)",
+                  highlight=False)
     t = Table(header_style="bold")
     for h in ("column", "dtype", "missing", "distinct", "role", "why", "features", "encoding"):
         t.add_column(h, justify="right" if h in ("missing", "distinct", "features") else "left")

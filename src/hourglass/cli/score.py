@@ -80,7 +80,7 @@ def score(
     from hourglass.cli import logs as log_cli
     from hourglass.cli import timeseries as ts_cli
     from hourglass.cli._drift import DriftCheck
-    from hourglass.cli.tables import resolve_spec, score_chunks
+    from hourglass.cli.tables import KeptColumns, resolve_spec, rows_vary_in_columns, score_chunks
     from hourglass.ingest import ReadStats
     from hourglass.ingest.readers import detect_format
     from hourglass.ingest.sqlite import is_sqlite
@@ -113,6 +113,20 @@ def score(
         if getattr(pipe.features_, "output", "tabular") == "events" and keep:
             raise HourglassError("--keep: not available for log models (the output has one row "
                                  "per session, with its id)")
+        if model_kind(pipe) == "entity":
+            from hourglass.cli.entity import score_entity
+
+            if keep or ecs:
+                raise HourglassError("--keep/--alert-format ecs: not available for entity-bucket "
+                                     "models (one output row per entity and bucket)")
+            summary, stats = score_entity(pipe, data, output, fmt=str(fmt), on_bad_rows=on_bad_rows,
+                                          anomalies_only=anomalies_only, table=table)
+    if model_kind(pipe) == "entity":
+        report_skipped(stats, data)
+        err.print(summary, highlight=False)
+        out.print(f"wrote {output}", highlight=False)
+        return
+    with user_errors():
         drift = DriftCheck(pipe, drift_window)
         if getattr(pipe.features_, "output", "tabular") == "timeseries":
             summary = ts_cli.score_command(pipe, data, output, dataset=dataset, keep=keep,
@@ -131,13 +145,12 @@ def score(
         spec, _, _ = resolve_spec(dataset, None, None, fmt, data)
         if rule is not None:
             from hourglass.serve.sinks import alert_columns, alert_file
+        kept = KeptColumns(keep, data, lenient=rows_vary_in_columns(pipe, spec, data))
         with (chunk_writer(output, table=table) if rule is None else
               alert_file(output, alert_columns("table", ecs=True), table=table)) as writer:
             for df, result in score_chunks(pipe, data, spec, on_bad_rows, stats,
                                             chunk_bytes=max(1024, int(chunk_mb * 2**20))):
-                missing = [c for c in keep or [] if c not in df.columns]
-                if missing:
-                    raise HourglassError(f"--keep: no column {missing[0]!r} in {data}")
+                df = kept.add(df)
                 result.insert(0, "row", np.arange(n_rows, n_rows + len(df)))
                 n_rows += len(df)
                 flagged += int((result["flag"] == 1).sum())
@@ -150,6 +163,10 @@ def score(
                 if anomalies_only:
                     result = result[result["flag"] == 1]
                 writer.write(result)
+            if n_rows == 0:  # as evaluate and inspect say it, and nothing written
+                raise HourglassError(f"{data}: no data rows" + (
+                    f" ({stats.bad_rows} malformed row(s) skipped)" if stats.bad_rows else ""))
+            kept.check()
     report_skipped(stats, data)
     err.print(f"scored {n_rows} rows ({spec.name if spec else 'table'}), {flagged} flagged",
               highlight=False)

@@ -38,7 +38,7 @@ from hourglass.cli._options import (
     sqlite_table,
 )
 from hourglass.cli._output import err, setup_logging, user_errors
-from hourglass.errors import HourglassError
+from hourglass.errors import HourglassError, json_problem
 
 __all__ = ["LineBatcher", "stream"]
 
@@ -152,7 +152,7 @@ def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
             row = json.loads(raw)
             problem = None if isinstance(row, dict) else f"expected a JSON object, got {_kind(row)}"
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            problem = f"not valid JSON ({getattr(exc, 'msg', None) or exc.__class__.__name__})"
+            problem = f"not valid JSON ({json_problem(exc)})"
         if problem is None:
             rows.append(row)
             lines.append(number)
@@ -171,6 +171,15 @@ def _stdin_reader() -> Callable[[int], bytes]:
     except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is both of the last two
         buffer = sys.stdin.buffer
         return getattr(buffer, "read1", buffer.read)
+
+
+def _flat(row: dict[str, Any]) -> dict[str, Any]:
+    """``row`` with each nested object or array as its JSON text, as a JSON-lines file is read
+    for ``train`` and ``score`` (Windows event exports nest tags and details)."""
+    if not any(isinstance(v, dict | list) for v in row.values()):
+        return row
+    return {k: json.dumps(v, sort_keys=True) if isinstance(v, dict | list) else v
+            for k, v in row.items()}
 
 
 def _kind(value: object) -> str:
@@ -424,7 +433,8 @@ def stream(
             rows, lines, problem = _parse(lines_batch, where, on_bad_rows, bad)
             if rows:
                 try:
-                    result = scorer.score(rows, explain=explain, explain_flagged=not all_rows,
+                    result = scorer.score([_flat(r) for r in rows], explain=explain,
+                                          explain_flagged=not all_rows,
                                           adapt=adapt)
                 except InputError as exc:
                     raise HourglassError(_line_message(exc, where, lines)) from None
@@ -443,9 +453,9 @@ def stream(
                         alert["why"] = result["why"][i]
                     kept: dict[str, Any] = {}
                     for c in keep or []:
-                        if c not in row:
+                        if c not in row and not scorer.sparse_fields:  # Windows events: null
                             raise HourglassError(f"--keep: no field {c!r} on {where} line {lines[i]}")
-                        kept[c] = row[c]
+                        kept[c] = row.get(c)
                     if rule is not None:
                         when = row.get(rule.time_field) if rule.time_field else None
                         try:

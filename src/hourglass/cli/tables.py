@@ -197,9 +197,71 @@ def score_chunks(pipe: Pipeline, data: Path, spec: DatasetSpec | None, on_bad_ro
     chunks = (prefetch(spec.iter_chunks(data, on_bad_rows=on_bad_rows,  # type: ignore[union-attr]
                                         stats=stats, chunk_bytes=chunk_bytes)) if streaming
               else iter([read_data(data, spec, on_bad_rows, stats)]))
+    # a chunk of JSON lines can lack a field that rows further on have: missing in its rows;
+    # only a model column no row of the file has is the usual error, once the file is read
+    vary = streaming and getattr(pipe.features_, "output", "tabular") == "tabular" and \
+        rows_vary_in_columns(pipe, spec, data) and not pipe.sparse_fields
+    needed: list[str] = list(getattr(pipe.features_, "columns_", [])) if vary else []
+    seen: set[str] = set()
     for df in chunks:
         if check_label and label_col not in df.columns:
             split_labels(df, label_col, normal or [], str(data))  # raises the clear error
         meta = [c for c in (label_col, pipe.info.get("time_col"), *extra_drop) if c in df.columns]
         feats = df.drop(columns=meta) if meta else df
+        if vary:
+            seen.update(c for c in needed if c in feats.columns)
+            feats = pipe.with_absent_fields(feats, force=True)
         yield df, scores_frame(pipe, feats)
+    never = [c for c in needed if c not in seen] if seen else []  # no rows at all: the caller says so
+    if never:
+        more = f" (and {len(never) - 3} more)" if len(never) > 3 else ""
+        raise HourglassError(f"{data}: column(s) the model needs are missing: {', '.join(never[:3])}{more}")
+
+
+class KeptColumns:
+    """The ``--keep`` columns of each scored chunk. A JSON-lines file (or a Windows event log)
+    may lack a field in a whole chunk of rows and have it further on: there a field absent from
+    a chunk is empty in its rows, and only a field no row of the file has is an error (raised by
+    :meth:`check`, inside the output's atomic block, so nothing is written). Other tables have
+    the same columns in every chunk: a column a chunk lacks is an error at once.
+
+    Examples
+    --------
+    >>> kept = KeptColumns(["src_ip"], "flows.jsonl", lenient=True)
+    >>> kept.add(pd.DataFrame({"bytes": [1]}))["src_ip"].tolist()
+    [None]
+    >>> kept.check()
+    Traceback (most recent call last):
+    ...
+    hourglass.errors.HourglassError: --keep: no column 'src_ip' in flows.jsonl
+    """
+
+    def __init__(self, keep: list[str] | None, data: Any, *, lenient: bool) -> None:
+        self.keep, self.data, self.lenient = list(keep or []), data, lenient
+        self.seen: set[str] = set()
+
+    def add(self, df: pd.DataFrame) -> pd.DataFrame:
+        """``df`` with every kept column (absent ones empty, where that is allowed)."""
+        missing = [c for c in self.keep if c not in df.columns]
+        self.seen.update(c for c in self.keep if c in df.columns)
+        if missing and not self.lenient:
+            raise HourglassError(f"--keep: no column {missing[0]!r} in {self.data}")
+        if not missing:
+            return df
+        return pd.concat([df, pd.DataFrame({c: np.full(len(df), None, dtype=object) for c in missing},
+                                           index=df.index)], axis=1)
+
+    def check(self) -> None:
+        """Raise if a kept column was in no chunk at all."""
+        never = [c for c in self.keep if c not in self.seen]
+        if never:
+            raise HourglassError(f"--keep: no column {never[0]!r} in {self.data}")
+
+
+def rows_vary_in_columns(pipe: Pipeline, spec: DatasetSpec | None, data: Path) -> bool:
+    """Whether the rows of ``data`` may each have their own fields (JSON lines, Windows events),
+    so that a chunk of them can lack a field the file has."""
+    from hourglass.ingest.readers import detect_format
+
+    fmt = getattr(spec, "fmt", None) or detect_format(data)
+    return pipe.sparse_fields or fmt in ("jsonl", "evtx")

@@ -9,12 +9,16 @@ import typer
 
 from hourglass.cli._common import base_params, check_model_dir, finish_params, hidden_param, refuse_unused
 from hourglass.cli._options import (
+    AggregateOpt,
     BadRowsOpt,
+    BucketOpt,
     CategoricalOpt,
     DataArg,
     DatasetOpt,
     DeprecatedTimeColOpt,
+    DistinctOpt,
     DropOpt,
+    EntityColOpt,
     ExtraNormalOpt,
     FillLimitOpt,
     FillOpt,
@@ -118,15 +122,24 @@ def train(
     warm_start: WarmStartOpt = None,
     replay_data: ReplayDataOpt = None,
     replay: ReplayOpt = 1.0,
+    entity_col: EntityColOpt = None,
+    bucket: BucketOpt = None,
+    aggregate: AggregateOpt = None,
+    distinct: DistinctOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Train a detector on normal DATA (table rows, log sessions or a time series); save it.
+
+    With --entity-col COL --timestamp-col TS --bucket 5min: one score per entity per time bucket
+    (a port scan, a burst of logons) instead of one per row; a bucket holding any anomalous row
+    (--label-col/--normal) is left out of training.
 
     With --warm-start MODEL: continue training a saved table, time-series or log model from its
     weights on DATA's normal rows, series or log sessions (preprocessing, window, templates and
     architecture frozen; thresholds refitted on the new held-out part) and save it as a new
     model to --output.
     """
+    from hourglass.cli import entity as entity_cli
     from hourglass.cli import logs as log_cli
     from hourglass.cli import timeseries as ts_cli
     from hourglass.cli.tables import read_for_training, resolve_spec, train_pipeline
@@ -139,6 +152,9 @@ def train(
         from hourglass.cli.warm import refuse_frozen, warm_start_command
 
         with user_errors():
+            if entity_col is not None or bucket is not None or aggregate or distinct:
+                raise HourglassError("--entity-col/--bucket/--aggregate/--distinct: a warm start "
+                                     "keeps the parent's features; leave them out")
             refuse_frozen(train, {
                 "model": model, "hidden": hidden, "threshold": threshold, "categorical": categorical,
                 "drop": drop, "param": param, "role": role, "scaler": scaler, "time_col": time_col,
@@ -161,6 +177,41 @@ def train(
                            ("--sample-rows", sample_rows)):
             if value is not None and not value > 0:
                 raise HourglassError(f"{opt}: must be > 0, got {value}")
+        if entity_cli.wants_entity(entity_col, bucket, timestamp_col):
+            refuse_unused(train, "entity", model, {
+                "dataset": dataset, "events_per_day": events_per_day, "val_fraction": val_fraction,
+                "categorical": categorical, "role": role, "memory_budget": memory_budget,
+                "sample_rows": sample_rows, "session_regex": session_regex,
+                "session_col": session_col, "window": window, "step": step, "strict": strict,
+                "key_col": key_col, "message_col": message_col, "freq": freq, "fill": fill,
+                "fill_limit": fill_limit, "extra_normal": extra_normal})
+            cls = registry.get(model)
+            params = base_params(seed=seed, device=device, quiet=quiet, epochs=epochs,
+                                 batch_size=batch_size, lr=lr)
+            if hidden:
+                params["hidden"] = hidden_param(cls, model, hidden)
+            finish_params(cls, model, params, param or [])
+            assert timestamp_col is not None
+            pipe, stats = entity_cli.train_entity(
+                data, output, entity_col=str(entity_col), timestamp_col=timestamp_col,
+                bucket=bucket or "5min", model=model, params=params, threshold=threshold,
+                label_col=label_col, normal=list(normal or []), fmt=str(fmt),
+                on_bad_rows=on_bad_rows, numeric=aggregate, distinct=distinct, drop=drop or [],
+                scaler=scaler)
+    if entity_col is not None:
+        report_skipped(stats, data)
+        info = pipe.info
+        held = len(pipe.detector_.val_index_)
+        err.print(f"trained {info['model']} on "
+                  f"{fitted_text(info['n_train_rows'], held, '(entity, bucket) rows')} "
+                  f"({info['entity']['entities']} entities, {info['entity']['rows_trained']} rows, "
+                  f"{len(pipe.features_.feature_names_)} features) in {info['fit_seconds']:.1f}s; "
+                  f"threshold {threshold_text(info)}", highlight=False)
+        out.print(f"model saved to {output}", highlight=False)
+        return
+    with user_errors():
+        if aggregate or distinct:
+            raise HourglassError("--aggregate/--distinct: only with --entity-col COLUMN")
         timeseries = ts_cli.wants_timeseries(model, dataset, freq, fill, fill_limit)
         time_col = None if timeseries else timestamp_col
         if extra_normal and not timeseries:

@@ -83,6 +83,10 @@ def _normal_rows(path: Path, parent: Any, *, dataset: str | None, label_col: str
     if inherited:
         log.info("%s: label column %r (as the parent model's), normal = %s", path, label_col,
                  normal_values)
+    elif label_col is None and parent.info.get("label_col"):  # attack rows would be trained on
+        log.warning("%s: no label column %r (the parent model's): every row is trained on as "
+                    "normal; give --label-col and --normal if the file holds labels", path,
+                    parent.info["label_col"])
     if label_col is not None and label_col in df.columns:
         labelled = unlabelled_rows(label_strings(df[label_col]), normal_values, label_col, str(path),
                                    "not trained on")
@@ -122,6 +126,9 @@ def warm_start_command(
     parent = load(parent_dir)
     kind = model_kind(parent)
     name = parent.model_name
+    if kind == "entity":
+        raise HourglassError(f"--warm-start {parent_dir}: an entity-bucket model cannot be warm "
+                             "started yet; train a new one with --entity-col")
     if not parent.detector_.get_tags()["warm_start"]:
         raise HourglassError(f"--warm-start {parent_dir}: {name} cannot continue training from "
                              f"its weights; warm start supports {', '.join(warm_start_models())}")

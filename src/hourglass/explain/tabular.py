@@ -244,7 +244,7 @@ def explain_rows(pipe: Pipeline, df: pd.DataFrame, *, top: int = 3, method: str 
     share = np.divide(weights, total[:, None], out=np.zeros_like(weights), where=total[:, None] > 0)
     k = min(int(top), len(columns))
     order = np.argsort(-weights, axis=1, kind="stable")[:, :k]
-    frame = df.reset_index(drop=True)
+    frame = pipe.with_absent_fields(df.reset_index(drop=True))  # Windows events: absent = missing
     present = {c for c in columns if c in frame.columns}
     why = []
     for i, row in enumerate(order):

@@ -20,6 +20,7 @@ _ENTRIES: dict[str, str] = {
     "TabularPreprocessor": "hourglass.features.tabular:TabularPreprocessor",
     "TimeSeriesPreprocessor": "hourglass.features.timeseries:TimeSeriesPreprocessor",
     "EventSessions": "hourglass.features.sessions:EventSessions",
+    "EntityWindows": "hourglass.features.entity:EntityWindows",
 }
 
 

@@ -622,10 +622,11 @@ class TabularPreprocessor:
             feats = [f for f in self.feature_names_ if f == c or f.startswith((f"{c}=", f"{c}:",
                                                                                 f"{c}#", f"{c}/"))]
             note = ""
+            kept = " (its missing indicator kept)" if c in self.indicators_ else ""
             if c in self.constant_:
-                note = "dropped: constant in training"
+                note = f"dropped: constant in training{kept}"
             elif c in self.duplicates_:
-                note = f"dropped: near-duplicate of {self.duplicates_[c]}"
+                note = f"dropped: near-duplicate of {self.duplicates_[c]}{kept}"
             elif role == "drop":
                 note = "dropped"
             else:

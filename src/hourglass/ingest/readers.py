@@ -26,13 +26,14 @@ _FORMATS = ("csv", "tsv", "parquet", "jsonl", "evtx")
 
 
 def detect_format(path: str | os.PathLike[str]) -> str:
-    """Format from the file name: ``.csv``, ``.tsv``/``.txt``, ``.parquet``, ``.jsonl``/``.ndjson``,
-    ``.evtx`` (a trailing ``.gz`` is ignored); anything else is read as CSV.
+    """Format from the file name: ``.tsv``, ``.parquet``/``.pq``, ``.jsonl``/``.ndjson``/``.json``
+    (JSON lines), ``.evtx`` (a trailing ``.gz`` is ignored); anything else, ``.csv`` and ``.txt``
+    included (NSL-KDD's ``KDDTrain+.txt``), is read as CSV.
 
     Examples
     --------
-    >>> detect_format("flows.jsonl.gz")
-    'jsonl'
+    >>> detect_format("flows.jsonl.gz"), detect_format("KDDTrain+.txt")
+    ('jsonl', 'csv')
     """
     name = Path(path).name.lower()
     if name.endswith(".gz"):

@@ -28,7 +28,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from hourglass.errors import InputError
+from hourglass.errors import InputError, json_problem
 
 __all__ = ["BAD_ROWS", "CHUNK_BYTES", "READ_ERRORS", "ReadStats", "check_text", "dedupe_names",
            "iter_table", "open_text", "prefetch", "read_head"]
@@ -420,7 +420,7 @@ def _iter_jsonl_lines(path: Path, *, on_bad_rows: str, stats: ReadStats) -> Iter
                     line = line.removeprefix("\ufeff")  # a UTF-8 byte-order mark
                 if not line.strip():
                     continue
-                obj = json.loads(line)
+                obj = json.loads(line.rstrip("\r\n"))  # a cut line: "unterminated", not "control character"
                 if not isinstance(obj, dict):
                     raise ValueError(f"expected a JSON object, got {type(obj).__name__}")
             except (UnicodeDecodeError, ValueError) as exc:
@@ -428,7 +428,7 @@ def _iter_jsonl_lines(path: Path, *, on_bad_rows: str, stats: ReadStats) -> Iter
                     stats.skipped(lineno)
                     continue
                 why = ("undecodable bytes (not UTF-8)" if isinstance(exc, UnicodeDecodeError) else
-                       f"malformed JSON ({getattr(exc, 'msg', exc)})")
+                       f"malformed JSON ({json_problem(exc)})")
                 raise InputError(f"{path}: line {lineno}: {why} "
                                  "(use --on-bad-rows skip to skip such rows)") from None
             rows.append(obj)

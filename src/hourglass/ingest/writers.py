@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from hourglass.errors import InputError
 from hourglass.ingest.readers import atomic_output, detect_format, open_output
 from hourglass.ingest.sqlite import SQLiteWriter, is_sqlite
 
@@ -49,7 +50,12 @@ class ChunkWriter:
             return
         table = pa.Table.from_pandas(df, preserve_index=False)
         if self._schema is None:
-            self._schema = table.schema
+            # a column empty in the first chunk (a kept JSON field no row of it has) is text, so
+            # that the values of later chunks fit; a null column could hold nothing else
+            self._schema = pa.schema([f.with_type(pa.string()) if pa.types.is_null(f.type) else f
+                                      for f in table.schema])
+            if self._schema != table.schema:
+                table = table.cast(self._schema)
             if self._fmt == "parquet":
                 self._writer = pq.ParquetWriter(self._tmp, self._schema)
             else:
@@ -59,7 +65,14 @@ class ChunkWriter:
                                           quoting_style="needed")
                 self._writer = pacsv.CSVWriter(self._sink, self._schema, write_options=opts)
         elif table.schema != self._schema:
-            table = table.cast(self._schema)
+            try:
+                table = table.cast(self._schema)
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError, ValueError) as exc:
+                changed = [f.name for f, g in zip(table.schema, self._schema, strict=False)
+                           if f.type != g.type and not pa.types.is_null(f.type)]
+                raise InputError(f"output column(s) {', '.join(changed) or '?'}: values of another "
+                                 f"type than in the rows before ({exc}); write JSON lines "
+                                 "(.jsonl) to keep them as they are") from None
         self._writer.write_table(table)
 
     def close(self) -> None:

@@ -18,6 +18,11 @@ from hourglass.thresholds import HELD_OUT, Threshold
 
 __all__ = ["Pipeline", "threshold_fit_info"]
 
+#: Formats whose rows carry only some of the table's fields (Windows events: each event type
+#: its own ``EventData``; Zeek's JSON logs leave unset fields out): a field absent from the data
+#: is a missing value, not an error.
+SPARSE_FORMATS = frozenset({"evtx", "windows-json", "zeek-conn"})
+
 logger = logging.getLogger(__name__)
 
 #: What a warm start keeps of the parent's preprocessing, per input kind (``info["warm_start"]``).
@@ -109,8 +114,10 @@ class Pipeline:
             raise InputError(f"{type(detector).__name__} takes {kind} input: pass the matching "
                              "preprocessing as Pipeline(features=...)")
         template = self.features if self.features is not None else TabularPreprocessor()
-        if getattr(template, "output", "tabular") != kind:
-            raise InputError(f"{type(template).__name__} produces {template.output} input but "
+        # entity features produce (entity, bucket) rows, which a tabular detector reads
+        produces = getattr(template, "detector_input", getattr(template, "output", "tabular"))
+        if produces != kind:
+            raise InputError(f"{type(template).__name__} produces {produces} input but "
                              f"{type(detector).__name__} takes {kind} input")
         self.features_ = type(template)(**template.get_params())
         X = self.features_.fit_transform(df)
@@ -282,9 +289,51 @@ class Pipeline:
         if not hasattr(self, "detector_"):
             raise NotFittedError("Pipeline is not fitted; call fit(df) first")
 
+    @property
+    def sparse_fields(self) -> bool:
+        """Whether a column the model reads may be absent from the data and is then read as
+        missing values (imputed as in training): so for models trained on Windows events
+        (``evtx``, ``windows-json``), where each event type carries only its own fields and a
+        file without, say, a Sysmon event has no ``Image`` at all, and on Zeek conn logs
+        (``zeek-conn``), whose JSON form leaves unset fields out. Other tables must carry
+        every column the model was trained on.
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> from hourglass import AutoEncoder
+        >>> df = pd.DataFrame({"EventID": [4624, 4688] * 20, "Image": [None, "cmd.exe"] * 20})
+        >>> pipe = Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0)).fit(df)
+        >>> pipe.sparse_fields
+        False
+        >>> pipe.info["dataset"] = "windows-json"
+        >>> pipe.score(pd.DataFrame({"EventID": [4624]})).shape
+        (1,)
+        """
+        self._check_fitted()
+        return self.info.get("dataset") in SPARSE_FORMATS and \
+            getattr(self.features_, "output", "tabular") == "tabular"
+
+    def with_absent_fields(self, df: pd.DataFrame, *, force: bool = False) -> pd.DataFrame:
+        """``df`` with each model column it lacks added as missing values when the model's
+        fields are sparse (:attr:`sparse_fields`) or ``force`` (a chunk of a JSON-lines file
+        whose other rows have the field), else ``df`` itself. Data that has none of the model's
+        columns is left as it is (then refused as another kind of data)."""
+        if not (force or self.sparse_fields) or not isinstance(df, pd.DataFrame):
+            return df
+        have = set(map(str, df.columns))
+        absent = [c for c in self.features_.columns_ if c not in have]
+        if not absent or len(absent) == len(self.features_.columns_):
+            return df
+        roles = self.features_.roles_
+        fill = {c: (np.full(len(df), np.nan) if roles.get(c, "numeric") == "numeric"
+                    else np.full(len(df), None, dtype=object)) for c in absent}
+        return pd.concat([df, pd.DataFrame(fill, index=df.index)], axis=1)  # one block, not one insert each
+
     def transform(self, df: pd.DataFrame) -> np.ndarray:
         """The feature matrix the detector sees for ``df``."""
         self._check_fitted()
+        df = self.with_absent_fields(df)
         X = self.features_.transform(df)
         extra = self.features_.extra_columns(df)
         if extra and tuple(extra) != getattr(self, "_warned_extra", None):

@@ -187,6 +187,8 @@ class TableScorer(ModelScorer):
 
         self.columns: list[str] = list(pipe.features_.columns_)
         self._needed = frozenset(self.columns)
+        # Windows events and Zeek logs carry only the fields they have: a key left out is missing
+        self.sparse_fields: bool = pipe.sparse_fields
         # the label and time columns were never features: dropped from a request, as score does
         self._meta = [c for c in (pipe.info.get("label_col"), pipe.info.get("time_col")) if c]
         self.explain_unavailable: str | None = explainable(pipe)
@@ -207,15 +209,29 @@ class TableScorer(ModelScorer):
         return {
             **self._describe(self.explain_unavailable is None),
             "explain_method": self.explain_method,
-            "request": '{"rows": [{column: value, ...}, ...]}: one object per row with every '
-                       "column below",
+            "request": ('{"rows": [{column: value, ...}, ...]}: one object per row with the '
+                        "columns below (a column left out is a missing value: Windows events and "
+                        "Zeek logs carry only the fields they have)" if self.sparse_fields else
+                        '{"rows": [{column: value, ...}, ...]}: one object per row with every '
+                        "column below"),
             "columns": [{"name": c, "role": roles.get(c, "numeric")} for c in self.columns],
         }
 
     def frame(self, rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
         """``rows`` as the table the model reads; every row must carry every model column
-        (``null`` is a missing value, imputed as in training; a key left out is an error)."""
-        df = records_frame(rows, self.columns, self._needed)
+        (``null`` is a missing value, imputed as in training; a key left out is an error) —
+        except for Windows events and Zeek logs (:attr:`Pipeline.sparse_fields`), where a key
+        left out is a missing value too, and a row must carry at least one model column."""
+        if self.sparse_fields:
+            if len(rows) == 0:
+                raise InputError("rows: no rows to score (empty list)")
+            for i, row in enumerate(rows):
+                if self._needed.isdisjoint(row.keys()):
+                    shown = ", ".join(self.columns[:_SHOWN_COLUMNS])
+                    raise InputError(f"row {i + 1}: none of the model's columns ({shown} ...)")
+            df = self.pipeline.with_absent_fields(pd.DataFrame.from_records(rows))
+        else:
+            df = records_frame(rows, self.columns, self._needed)
         meta = [c for c in self._meta if c in df.columns]
         return df.drop(columns=meta) if meta else df
 

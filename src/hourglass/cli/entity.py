@@ -1,0 +1,207 @@
+"""The entity side of ``hourglass train`` / ``score`` / ``evaluate``: a table's rows grouped per
+entity (``--entity-col``) per time bucket (``--bucket`` on ``--timestamp-col``), one score per
+(entity, bucket)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from hourglass.cli.tables import read_data, resolve_spec, split_labels, unlabelled_rows
+from hourglass.detectors import registry
+from hourglass.errors import HourglassError
+from hourglass.features.entity import EntityWindows, parse_bucket
+from hourglass.ingest import ReadStats, label_strings
+from hourglass.pipeline import Pipeline
+from hourglass.thresholds import threshold_from_spec
+
+__all__ = ["bucket_labels", "evaluate_entity", "score_entity", "train_entity", "wants_entity"]
+
+
+def wants_entity(entity_col: str | None, bucket: str | None, timestamp_col: str | None) -> bool:
+    """Whether ``train`` builds an entity-bucket model (``--entity-col``; ``--bucket`` and
+    ``--timestamp-col`` go with it)."""
+    if entity_col is None:
+        if bucket is not None:
+            raise HourglassError("--bucket: groups rows per entity; give --entity-col COLUMN "
+                                 "and --timestamp-col COLUMN with it")
+        return False
+    if timestamp_col is None:
+        raise HourglassError("--entity-col: needs --timestamp-col COLUMN (the rows' times) to "
+                             "cut buckets")
+    return True
+
+
+def _read(data: Path, fmt: str, on_bad_rows: str, stats: ReadStats) -> pd.DataFrame:
+    spec, _, _ = resolve_spec(None, None, None, fmt, data)
+    df = read_data(data, spec, on_bad_rows, stats)
+    if len(df) == 0:
+        raise HourglassError(f"{data}: no data rows")
+    return df
+
+
+def bucket_labels(features: EntityWindows, df: pd.DataFrame, labels: np.ndarray,
+                  is_anom: np.ndarray, keys: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Per row of ``keys`` (entity, bucket start): 1 when any of its rows is anomalous, and its
+    label (the most frequent anomalous label of its rows, else the normal one)."""
+    ent, start = features.row_keys(df)
+    rows = pd.DataFrame({"entity": ent, "bucket_start": start, "y": is_anom, "label": labels})
+    y = rows.groupby(["entity", "bucket_start"], sort=False)["y"].max()
+    bad = rows[rows["y"] == 1]
+    top = (bad.groupby(["entity", "bucket_start"], sort=False)["label"]
+           .agg(lambda s: s.value_counts().index[0]))
+    normal = rows.loc[rows["y"] == 0, "label"]
+    first_normal = str(normal.iloc[0]) if len(normal) else "normal"
+    idx = pd.MultiIndex.from_frame(keys[["entity", "bucket_start"]])
+    y_b = y.reindex(idx).to_numpy(dtype=np.int8)
+    lab = top.reindex(idx).to_numpy(dtype=object)
+    lab = np.where(pd.isna(lab), first_normal, lab).astype(str)
+    return y_b, lab
+
+
+def _buckets_per_day(keys: pd.DataFrame, bucket: str) -> float:
+    span = (keys["bucket_end"].max() - keys["bucket_start"].min()) / pd.Timedelta("1D")
+    return float(len(keys) / max(span, parse_bucket(bucket) / pd.Timedelta("1D")))
+
+
+def train_entity(data: Path, output: Path, *, entity_col: str, timestamp_col: str, bucket: str,
+                 model: str, params: dict[str, Any], threshold: str | None, label_col: str | None,
+                 normal: list[str], fmt: str, on_bad_rows: str, numeric: list[str] | None,
+                 distinct: list[str] | None, drop: list[str], scaler: str) -> tuple[Pipeline, ReadStats]:
+    """Train and save an entity-bucket model on DATA's (normal) rows."""
+    from hourglass.cli._common import check_model_dir
+    from hourglass.cli.logs import check_tabular_model
+
+    parse_bucket(bucket)
+    cls = registry.get(model)
+    check_tabular_model(cls, model)
+    check_model_dir(output)
+    stats = ReadStats()
+    df = _read(data, fmt, on_bad_rows, stats)
+    given = bool(numeric or distinct)
+    features = EntityWindows(entity_col, timestamp_col, bucket=bucket,
+                             numeric=tuple(numeric or ()) if given else None,
+                             categorical=tuple(distinct or ()) if given else None,
+                             scaler=scaler, drop=tuple(d for d in drop if d != label_col))
+    n_rows, left_out = len(df), 0
+    if label_col is not None:
+        labels = label_strings(df[label_col]) if label_col in df.columns else None
+        if labels is not None:
+            keep = unlabelled_rows(labels, normal, label_col, str(data), "not trained on")
+            df = df.loc[keep].reset_index(drop=True)
+        feats, labels, is_anom = split_labels(df, label_col, normal, str(data))
+        assert is_anom is not None
+        # a bucket holding any attack row is left out whole: a thinned bucket is not normal
+        probe = EntityWindows(entity_col, timestamp_col, bucket=bucket, numeric=(), categorical=())
+        ent, start = probe.row_keys(feats)
+        bad = pd.DataFrame({"e": ent, "b": start, "y": is_anom}).groupby(["e", "b"])["y"].transform("max")
+        left_out = int(bad.to_numpy().sum())
+        df = feats.loc[bad.to_numpy() == 0].reset_index(drop=True)
+        if not len(df):
+            raise HourglassError(f"{data}: every bucket holds an anomalous row; nothing normal to "
+                                 "train on")
+    drop_cols = [c for c in drop if c in df.columns and c not in (entity_col, timestamp_col)]
+    if drop_cols:
+        df = df.drop(columns=drop_cols)
+    ent, starts = features.row_keys(df)
+    keys = pd.DataFrame({"entity": ent, "bucket_start": starts}).drop_duplicates()
+    keys["bucket_end"] = keys["bucket_start"] + parse_bucket(bucket)
+    per_day = _buckets_per_day(keys, bucket)  # the alert rate of a per-day budget
+    rule = threshold_from_spec(threshold, events_per_day=per_day) if threshold else None
+    if rule is not None and rule.requires_labels:
+        raise HourglassError(f"--threshold {threshold}: a labelled threshold is not available "
+                             "for entity-bucket models; use percentile, contamination, pot or budget")
+    pipe = Pipeline(detector=cls(**params), features=features, threshold=rule)
+    start_t = time.perf_counter()
+    pipe.fit(df)
+    held = len(pipe.detector_.val_index_)
+    pipe.info.update({
+        "source": str(data), "dataset": None, "format": None, "label_col": label_col,
+        "normal": normal, "model": registry.name_of(cls), "fit_seconds": time.perf_counter() - start_t,
+        "n_train_rows": len(keys),
+        "entity": {"entity_col": entity_col, "timestamp_col": timestamp_col, "bucket": bucket,
+                   "rows": n_rows, "rows_trained": len(df), "rows_left_out_with_attacks": left_out,
+                   "buckets": len(keys), "entities": int(keys["entity"].nunique())},
+        "held_out": {"fraction": float(getattr(pipe.detector_, "validation_fraction", 0.0)),
+                     "rows": held, "seed": params.get("random_state", 0),
+                     "used_for": "early stopping, calibration and the threshold; never trained on",
+                     "which": "positions among the training (entity, bucket) rows"},
+        "threshold": pipe.threshold_.describe(), "threshold_value": pipe.threshold_.value_,
+        "time_col": None, "events_per_day": per_day, "skipped_rows": stats.bad_rows,
+    })
+    pipe.save(output)
+    return pipe, stats
+
+
+def _scored(pipe: Pipeline, df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(keys, output rows): the (entity, bucket) keys of ``df`` and, per bucket, its keys with
+    times as ISO-8601 text, score, flag, calibrated probability and severity."""
+    keys, X = pipe.features_.transform_with_keys(df)
+    scores = pipe.detector_.score(X)
+    det = pipe.detector_
+    out = keys.copy()
+    for c in ("bucket_start", "bucket_end"):
+        out[c] = pd.DatetimeIndex(out[c]).strftime("%Y-%m-%dT%H:%M:%S")
+        if pd.DatetimeIndex(keys[c]).tz is not None:
+            out[c] = out[c] + "Z"
+    out["score"] = scores
+    out["flag"] = det.threshold_predict(scores)
+    out["calibrated"] = det.calibrate(scores)
+    out["severity"] = det.severity(scores)
+    return keys, out
+
+
+def score_entity(pipe: Pipeline, data: Path, output: Path, *, fmt: str, on_bad_rows: str,
+                 anomalies_only: bool, table: str) -> tuple[str, ReadStats]:
+    """Score DATA's (entity, bucket) rows; write one row (a JSON line) per bucket."""
+    from hourglass.ingest.writers import chunk_writer
+
+    stats = ReadStats()
+    df = _read(data, fmt, on_bad_rows, stats)
+    _, result = _scored(pipe, df)
+    n, flagged = len(result), int(result["flag"].sum())
+    if anomalies_only:
+        result = result[result["flag"] == 1]
+    with chunk_writer(output, table=table) as writer:
+        writer.write(result.reset_index(drop=True))
+    return (f"scored {len(df)} rows as {n} (entity, {pipe.features_.bucket} bucket) rows, "
+            f"{flagged} flagged"), stats
+
+
+def evaluate_entity(pipe: Pipeline, data: Path, *, label_col: str | None, normal: list[str],
+                    fmt: str, on_bad_rows: str) -> tuple[dict[str, Any], dict[str, Any], ReadStats]:
+    """Metrics per (entity, bucket): a bucket is anomalous when any of its rows is."""
+    from hourglass.evaluate import evaluate_scores
+
+    label_col = label_col or pipe.info.get("label_col")
+    normal = normal or list(pipe.info.get("normal") or [])
+    if label_col is None:
+        raise HourglassError("--label-col: evaluate needs a row label column (the model was "
+                             "trained without one)")
+    stats = ReadStats()
+    df = _read(data, fmt, on_bad_rows, stats)
+    labels_all = label_strings(df[label_col]) if label_col in df.columns else None
+    if labels_all is not None:
+        keep = unlabelled_rows(labels_all, normal, label_col, str(data), "left out of the metrics")
+        df = df.loc[keep].reset_index(drop=True)
+    feats, labels, is_anom = split_labels(df, label_col, normal, str(data))
+    assert labels is not None and is_anom is not None
+    start = time.perf_counter()
+    keys, result = _scored(pipe, feats)
+    seconds = time.perf_counter() - start
+    y, classes = bucket_labels(pipe.features_, feats, labels, is_anom, keys)
+    per_day = pipe.info.get("events_per_day")
+    metrics = evaluate_scores(y, result["score"], result["flag"], classes=classes,
+                              normal=tuple(normal), events_per_day=per_day)
+    summary = {**metrics, "unit": "entity buckets", "buckets": len(result),
+               "anomalous_buckets": int(y.sum()), "rows": len(feats),
+               "anomalous_rows": int(is_anom.sum()),
+               "bucket_label": "anomalous when any of its rows is",
+               "threshold": pipe.threshold_.describe(), "threshold_value": pipe.threshold_.value_,
+               "score_seconds": seconds}
+    return summary, {"y": y, "score": result["score"].to_numpy(), "flag": result["flag"].to_numpy(),
+                     "classes": classes}, stats

@@ -1,0 +1,416 @@
+"""Entity features: table rows aggregated per entity (host, source IP, user) per fixed time bucket.
+
+A row-level model sees one flow or one event at a time; a port scan or a brute-force burst is
+many rows that each look normal. :class:`EntityWindows` turns the rows of each (entity, bucket)
+pair into one row of counts, sums, means, maxima and distinct counts, and hands that table to
+the ordinary :class:`~hourglass.features.tabular.TabularPreprocessor` (imputation, scaling).
+The detector then scores "host X during 10:00-10:05". Grouping *events* into per-session key
+counts is :class:`~hourglass.features.EventSessions`' job, not this one's.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from hourglass._times import parse_timestamps
+from hourglass.errors import InputError, NotFittedError
+from hourglass.features.roles import factorize_strings, infer_role
+from hourglass.features.tabular import TabularPreprocessor
+
+__all__ = ["KEYS", "EntityWindows", "parse_bucket"]
+
+logger = logging.getLogger(__name__)
+
+#: The key columns of :meth:`EntityWindows.aggregate` (and of the CLI's per-bucket output).
+KEYS = ("entity", "bucket_start", "bucket_end", "rows")
+_STATS = ("sum", "mean", "max")
+_LOG1P = ("counts", "all", "none")
+# numeric by value, but codes: their distinct count means something, their sum does not
+_CODE_NAME = re.compile(r"(id|code|pid|tid|ppid|port|number|idx|index|guid|sid)$")
+_TIME_NAME = re.compile(r"(time|date|timestamp)$")
+
+
+def _is_time(name: str, s: pd.Series) -> bool:
+    """Whether column ``name`` holds times (by name, or text that reads as date-times): a time's
+    distinct count per bucket is the row count again, its sum means nothing."""
+    if _TIME_NAME.search(name.lower().replace("_", "")):
+        return True
+    if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+        return False
+    sample = s.dropna().astype(str).str.strip().iloc[:200]
+    sample = sample[sample.str.contains(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}", regex=True)]
+    return len(sample) > 0 and len(sample) >= 0.95 * min(200, int(s.notna().sum()))
+
+
+def parse_bucket(bucket: str) -> pd.Timedelta:
+    """The bucket length of a string such as ``"5min"``, ``"1h"``, ``"30s"`` or ``"1D"``.
+
+    Examples
+    --------
+    >>> parse_bucket("5min"), parse_bucket("1h")
+    (Timedelta('0 days 00:05:00'), Timedelta('0 days 01:00:00'))
+    >>> parse_bucket("soon")
+    Traceback (most recent call last):
+    ...
+    hourglass.errors.InputError: bucket: expected a fixed time length such as 30s, 5min, 1h or 1D, got 'soon'
+    """
+    text = str(bucket).strip()
+    try:
+        td = pd.Timedelta(text) if text and not text.lstrip("+-").replace(".", "").isdigit() else None
+    except (ValueError, TypeError):
+        td = None
+    if td is None or pd.isna(td) or td <= pd.Timedelta(0):
+        raise InputError(f"bucket: expected a fixed time length such as 30s, 5min, 1h or 1D, "
+                         f"got {bucket!r}", param="bucket")
+    return td
+
+
+def _times(s: pd.Series, column: str) -> pd.DatetimeIndex:
+    """:func:`parse_timestamps`, and epoch seconds read as text (a CSV column with one bad
+    value) as numbers, so that the bad value is the one named."""
+    s = s.reset_index(drop=True)
+    if s.dtype == object or pd.api.types.is_string_dtype(s):
+        num = pd.to_numeric(s, errors="coerce")
+        if num.notna().mean() >= 0.5:
+            bad = num.isna().to_numpy()
+            if bad.any():
+                i = int(np.flatnonzero(bad)[0])
+                raise InputError(f"column {column!r}: row {i + 1} is not a timestamp ({s.iloc[i]!r}; "
+                                 "the column holds epoch seconds)")
+            s = num
+    return parse_timestamps(s, column)
+
+
+def _symlog(x: np.ndarray) -> np.ndarray:
+    return np.sign(x) * np.log1p(np.abs(x))
+
+
+class EntityWindows:
+    """One row per (entity, time bucket): counts and aggregates of the table rows that fall in it,
+    then tabular preprocessing of those rows.
+
+    For each (entity, bucket) the aggregate row holds ``count`` (the row count), for each numeric
+    column ``<col>:sum``, ``<col>:mean``, ``<col>:max`` (``stats``), and for each categorical
+    column ``<col>:distinct`` (distinct values, a missing value counting as one) and
+    ``<col>:top_share`` (share of the rows holding its most frequent value). Buckets are
+    ``[start, start + bucket)`` aligned on the epoch (``10:00``, ``10:05``, ... for ``5min``);
+    an entity with no row in a bucket has no row for it (silence is not scored); rows without
+    an entity value share the entity ``"<missing>"``. The aggregate
+    table goes through a :class:`TabularPreprocessor` (every column numeric; imputation, missing
+    indicators, ``scaler``, dropping constant and near-duplicate columns).
+
+    :meth:`transform` returns the feature matrix in the order of :meth:`aggregate`'s rows
+    (sorted by entity, then bucket start), whose key columns (:data:`KEYS`) map each score
+    back to its entity and bucket.
+
+    Parameters
+    ----------
+    entity_col
+        Column naming the entity (source IP, host name, user).
+    timestamp_col
+        Column with the rows' times (epoch seconds or date-time text; see
+        :func:`hourglass._times.parse_timestamps`).
+    bucket
+        Fixed bucket length: ``"30s"``, ``"5min"``, ``"1h"``, ``"1D"``...
+    numeric
+        Columns summed / averaged / maximised per bucket. ``None`` with ``categorical`` also
+        ``None``: inferred from the column roles of :func:`~hourglass.features.roles.infer_role`
+        (numeric values → numeric, except names ending in id, code, port, number, index, guid,
+        sid: those are codes; text, IP addresses, ports and codes → categorical; identifiers,
+        times and near-unique text left out).
+    categorical
+        Columns whose distinct values are counted per bucket (destination ports or IPs,
+        EventIDs, process images).
+    stats
+        Numeric aggregates, any of ``"sum"``, ``"mean"``, ``"max"``.
+    top_share
+        Also give each categorical column's top-value share.
+    log1p
+        ``"counts"``: ``log1p`` of the row count, distinct counts and sums (a sign-preserving
+        ``log1p(|x|)`` for negative sums); ``"all"``: also of means and maxima; ``"none"``.
+    scaler
+        Scaling of the aggregate columns (see :class:`TabularPreprocessor`).
+    drop
+        Columns never aggregated when the columns are inferred.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"src": ["a", "a", "b", "a"], "ts": [0, 10, 20, 400],
+    ...                    "bytes": [10, 20, 5, 7], "dport": [80, 443, 80, 80]})
+    >>> ew = EntityWindows("src", "ts", bucket="5min", log1p="none")
+    >>> agg = ew.fit(df).aggregate(df)
+    >>> agg[["entity", "rows", "bytes:sum", "dport:distinct"]].values.tolist()
+    [['a', 2, 30.0, 2.0], ['a', 1, 7.0, 1.0], ['b', 1, 5.0, 1.0]]
+    >>> ew.transform(df).shape[0]
+    3
+    """
+
+    output = "entity"  # what a model of these features scores: (entity, bucket) rows
+    detector_input = "tabular"  # what the detector reads
+
+    def __init__(
+        self,
+        entity_col: str | None = None,
+        timestamp_col: str | None = None,
+        bucket: str = "5min",
+        numeric: Sequence[str] | None = None,
+        categorical: Sequence[str] | None = None,
+        stats: Sequence[str] = _STATS,
+        top_share: bool = True,
+        log1p: str = "counts",
+        scaler: str = "minmax",
+        drop: Sequence[str] = (),
+    ) -> None:
+        self.entity_col = entity_col
+        self.timestamp_col = timestamp_col
+        self.bucket = bucket
+        self.numeric = numeric
+        self.categorical = categorical
+        self.stats = stats
+        self.top_share = top_share
+        self.log1p = log1p
+        self.scaler = scaler
+        self.drop = drop
+
+    def get_params(self) -> dict[str, Any]:
+        """Constructor arguments (JSON-ready)."""
+        return {"entity_col": self.entity_col, "timestamp_col": self.timestamp_col,
+                "bucket": self.bucket,
+                "numeric": None if self.numeric is None else list(self.numeric),
+                "categorical": None if self.categorical is None else list(self.categorical),
+                "stats": list(self.stats), "top_share": bool(self.top_share), "log1p": self.log1p,
+                "scaler": self.scaler, "drop": list(self.drop)}
+
+    # -- fit ----------------------------------------------------------------------------------
+    def _check_params(self) -> None:
+        for name in ("entity_col", "timestamp_col"):
+            if not isinstance(getattr(self, name), str) or not getattr(self, name):
+                raise InputError(f"{name}: give the column holding the "
+                                 f"{'entity' if name == 'entity_col' else 'timestamps'}", param=name)
+        if self.entity_col == self.timestamp_col:
+            raise InputError(f"entity_col and timestamp_col are both {self.entity_col!r}",
+                             param=("entity_col", "timestamp_col"))
+        parse_bucket(self.bucket)
+        bad = [s for s in self.stats if s not in _STATS]
+        if bad or not len(self.stats):
+            raise InputError(f"stats: expected some of {', '.join(_STATS)}, got {list(self.stats)}",
+                             param="stats")
+        if self.log1p not in _LOG1P:
+            raise InputError(f"log1p: expected one of {', '.join(_LOG1P)}, got {self.log1p!r}",
+                             param="log1p")
+
+    def _check_frame(self, df: pd.DataFrame, what: str) -> pd.DataFrame:
+        if not isinstance(df, pd.DataFrame):
+            raise InputError(f"expected a pandas DataFrame, got {type(df).__name__}")
+        if len(df) == 0:
+            raise InputError(f"no rows to {what} (empty data)")
+        df = df.rename(columns=str)
+        for name in ("entity_col", "timestamp_col"):
+            col = getattr(self, name)
+            if col not in df.columns:
+                have = ", ".join(list(df.columns)[:6])
+                raise InputError(f"{name}: no column {col!r} in the data (columns: {have}"
+                                 f"{' ...' if df.shape[1] > 6 else ''})", param=name)
+        return df
+
+    def _resolve_columns(self, df: pd.DataFrame) -> tuple[list[str], list[str]]:
+        keys = {self.entity_col, self.timestamp_col}
+        if self.numeric is not None or self.categorical is not None:
+            num, cat = [str(c) for c in self.numeric or ()], [str(c) for c in self.categorical or ()]
+            missing = [c for c in (*num, *cat) if c not in df.columns]
+            if missing:
+                raise InputError(f"column(s) to aggregate not in the data: {', '.join(missing)}")
+            both = sorted((set(num) & set(cat)) | (set(num + cat) & keys))
+            if both:
+                raise InputError(f"column {both[0]!r} is given twice (numeric, categorical, "
+                                 "entity or timestamp)")
+            return num, cat
+        num, cat = [], []
+        skip = keys | {str(c) for c in self.drop}
+        for c in df.columns:
+            if c in skip:
+                continue
+            role, why = infer_role(c, df[c], max_categories=50)
+            if role != "drop" and _is_time(c, df[c]):
+                role, why = "drop", "times"
+            if role == "numeric" and _CODE_NAME.search(c.lower()) is None:
+                num.append(c)
+            elif role != "drop":
+                cat.append(c)
+            else:
+                logger.info("entity features: column %r not aggregated (%s)", c, why)
+        return num, cat
+
+    def fit(self, df: pd.DataFrame) -> EntityWindows:
+        """Choose the columns, aggregate the training rows and fit the tabular preprocessing."""
+        self._check_params()
+        df = self._check_frame(df, "fit the entity features on")
+        self.numeric_, self.categorical_ = self._resolve_columns(df)
+        self.columns_ = [self.entity_col, self.timestamp_col, *self.numeric_, *self.categorical_]
+        agg = self._aggregate(df)
+        values = agg.drop(columns=list(KEYS))
+        self.aggregates_ = list(values.columns)
+        self.tabular_ = TabularPreprocessor(
+            roles=dict.fromkeys(self.aggregates_, "numeric"), log1p="none", scaler=self.scaler)
+        self.tabular_.fit(values)
+        self.feature_names_ = list(self.tabular_.feature_names_)
+        self.n_buckets_ = len(agg)
+        logger.info("entity features: %d rows -> %d (entity, %s bucket) rows, %d entities",
+                    len(df), len(agg), self.bucket, agg["entity"].nunique())
+        return self
+
+    # -- transform ----------------------------------------------------------------------------
+    def _numbers(self, s: pd.Series, c: str) -> np.ndarray:
+        if pd.api.types.is_bool_dtype(s):
+            return s.to_numpy(dtype=np.float64)
+        v = pd.to_numeric(s, errors="coerce")
+        bad = v.isna().to_numpy() & s.notna().to_numpy()
+        if bad.any():
+            text = s.astype("string").str.strip()
+            bad &= (text != "").fillna(False).to_numpy()
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise InputError(f"column {c!r}: data row {i + 1} is not a number ({s.iloc[i]!r})")
+        return v.to_numpy(dtype=np.float64, na_value=np.nan)
+
+    def _aggregate(self, df: pd.DataFrame) -> pd.DataFrame:
+        td = parse_bucket(self.bucket)
+        ts = _times(df[self.timestamp_col], self.timestamp_col)
+        ent_codes, ent_names = factorize_strings(df[self.entity_col].reset_index(drop=True))
+        frame = pd.DataFrame({"_e": ent_codes, "_b": ts.floor(td)})
+        for c in self.numeric_:
+            frame[f"n:{c}"] = self._numbers(df[c].reset_index(drop=True), c)
+        for c in self.categorical_:
+            frame[f"c:{c}"] = factorize_strings(df[c].reset_index(drop=True))[0]
+        g = frame.groupby(["_e", "_b"], sort=False)
+        size = g.size()
+        cols: dict[str, Any] = {"count": size.to_numpy(dtype=np.float64)}
+        if self.numeric_:
+            parts = {s: getattr(g[[f"n:{c}" for c in self.numeric_]], s)(
+                **({"min_count": 1} if s == "sum" else {})) for s in self.stats}
+            for c in self.numeric_:
+                for s in self.stats:
+                    cols[f"{c}:{s}"] = parts[s][f"n:{c}"].reindex(size.index).to_numpy(np.float64)
+        for c in self.categorical_:
+            cols[f"{c}:distinct"] = g[f"c:{c}"].nunique().reindex(size.index).to_numpy(np.float64)
+            if self.top_share:
+                top = frame.groupby(["_e", "_b", f"c:{c}"], sort=False).size()
+                top = top.groupby(level=[0, 1], sort=False).max().reindex(size.index)
+                cols[f"{c}:top_share"] = top.to_numpy(np.float64) / cols["count"]
+        keys = size.index.to_frame(index=False)
+        start = pd.DatetimeIndex(keys["_b"])
+        out = pd.DataFrame({"entity": ent_names[keys["_e"].to_numpy()], "bucket_start": start,
+                            "bucket_end": start + td, "rows": size.to_numpy(dtype=np.int64)})
+        order = np.lexsort((start.asi8, out["entity"].to_numpy(dtype=str)))
+        values = pd.DataFrame(cols)
+        if self.log1p != "none":  # counts and sums are heavy-tailed; shares are not
+            keep = (":top_share",) if self.log1p == "all" else (":mean", ":max", ":top_share")
+            for k in cols:
+                if not k.endswith(keep):
+                    values[k] = _symlog(values[k].to_numpy())
+        out = pd.concat([out, values], axis=1).iloc[order].reset_index(drop=True)
+        return out
+
+    def row_keys(self, df: pd.DataFrame) -> tuple[np.ndarray, pd.DatetimeIndex]:
+        """Per row of ``df``: its entity (as the key text) and its bucket start (what joins row
+        labels to :meth:`aggregate`'s rows). Needs only the parameters, not a fit.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> ent, start = EntityWindows("host", "ts", bucket="1min").row_keys(
+        ...     pd.DataFrame({"host": ["a", "b"], "ts": [59, 61]}))
+        >>> ent.tolist(), start.strftime("%H:%M").tolist()
+        (['a', 'b'], ['00:00', '00:01'])
+        """
+        self._check_params()
+        df = self._check_frame(df, "group")
+        codes, names = factorize_strings(df[self.entity_col].reset_index(drop=True))
+        ts = _times(df[self.timestamp_col], self.timestamp_col)
+        return names[codes], ts.floor(parse_bucket(self.bucket))
+
+    def aggregate(self, df: pd.DataFrame) -> pd.DataFrame:
+        """The (entity, bucket) rows of ``df``: the key columns :data:`KEYS` (entity as text,
+        bucket start and end, row count) and the aggregates the features are made from, sorted by
+        entity then bucket start."""
+        self._check_fitted()
+        return self._aggregate(self._checked(df))
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "feature_names_"):
+            raise NotFittedError("EntityWindows is not fitted; call fit(df) first")
+
+    def _checked(self, df: pd.DataFrame) -> pd.DataFrame:
+        df = self._check_frame(df, "score")
+        missing = [c for c in self.columns_ if c not in df.columns]
+        if missing:
+            raise InputError(f"column(s) the model needs are missing: {', '.join(missing[:3])}"
+                             f"{' ...' if len(missing) > 3 else ''}")
+        return df
+
+    def encode(self, agg: pd.DataFrame) -> np.ndarray:
+        """The feature matrix of an :meth:`aggregate` table."""
+        self._check_fitted()
+        return self.tabular_.transform(agg[self.aggregates_])
+
+    def transform_with_keys(self, df: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+        """(key columns, feature matrix) of ``df``'s (entity, bucket) rows, aggregated once."""
+        agg = self.aggregate(df)
+        return agg[list(KEYS)], self.encode(agg)
+
+    def transform(self, df: pd.DataFrame) -> np.ndarray:
+        """The feature matrix: one row per (entity, bucket), in :meth:`aggregate`'s order."""
+        return self.transform_with_keys(df)[1]
+
+    def fit_transform(self, df: pd.DataFrame) -> np.ndarray:
+        """``fit(df)`` then ``transform(df)``."""
+        return self.fit(df).transform(df)
+
+    def extra_columns(self, df: pd.DataFrame) -> list[str]:
+        """Columns of ``df`` that the fitted features do not read (ignored)."""
+        known = set(self.columns_)
+        return [str(c) for c in df.columns if str(c) not in known]
+
+    # -- state --------------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-JSON fitted state (the tabular preprocessing's inside)."""
+        self._check_fitted()
+        return {"class": "EntityWindows", "params": self.get_params(), "numeric": self.numeric_,
+                "categorical": self.categorical_, "columns": self.columns_,
+                "aggregates": self.aggregates_, "tabular": self.tabular_.to_dict(),
+                "feature_names": self.feature_names_, "n_buckets": self.n_buckets_}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> EntityWindows:
+        """Rebuild from :meth:`to_dict` output.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"host": ["a", "b", "a"], "ts": [0, 0, 600], "n": [1.0, 2.0, 5.0]})
+        >>> ew = EntityWindows("host", "ts").fit(df)
+        >>> EntityWindows.from_dict(ew.to_dict()).transform(df).tolist() == ew.transform(df).tolist()
+        True
+        """
+        try:
+            self = cls(**d["params"])
+            self._check_params()
+            self.numeric_ = [str(c) for c in d["numeric"]]
+            self.categorical_ = [str(c) for c in d["categorical"]]
+            self.columns_ = [str(c) for c in d["columns"]]
+            self.aggregates_ = [str(c) for c in d["aggregates"]]
+            self.tabular_ = TabularPreprocessor.from_dict(d["tabular"])
+            self.feature_names_ = [str(c) for c in d["feature_names"]]
+            self.n_buckets_ = int(d.get("n_buckets", 0))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise InputError(f"entity feature state is malformed ({exc})") from None
+        if self.feature_names_ != self.tabular_.feature_names_:
+            raise InputError("entity feature state is malformed (feature names do not match)")
+        return self

@@ -1,0 +1,106 @@
+"""``hourglass train/score/evaluate --entity-col``: end to end on synthetic flows with a port
+scan, and the one-line errors on bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from hourglass.cli import app
+from hourglass.ingest.synthetic import port_scan_flows
+from tests._cli import one_line_error, runner
+
+FAST = ["--epochs", "30", "--hidden", "16,8", "-q"]
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    d = tmp_path_factory.mktemp("entity")
+    train, _ = port_scan_flows(days=2, scan_flows=0, seed=1)
+    train["label"] = "normal"
+    attack = train.index[train["src_ip"] == "10.0.0.2"][:3]
+    train.loc[attack, "label"] = "exfil"  # a labelled attack row: its bucket is not trained on
+    train.to_csv(d / "train.csv", index=False)
+    test, scan = port_scan_flows(days=1, scan_flows=60, seed=2)
+    test["label"] = ["scan" if v else "normal" for v in scan["is_scan"]]
+    test.to_csv(d / "test.csv", index=False)
+    model = d / "M"
+    res = runner.invoke(app, ["train", str(d / "train.csv"), "--entity-col", "src_ip",
+                              "--timestamp-col", "ts", "--bucket", "5min", "--label-col", "label",
+                              "--normal", "normal", "-o", str(model), *FAST])
+    assert res.exit_code == 0, res.output
+    return {"dir": d, "train": d / "train.csv", "test": d / "test.csv", "model": model,
+            "scan_start": pd.Timestamp(scan["start"], unit="s")}
+
+
+def test_train_score_evaluate(files: dict[str, Path]) -> None:
+    config = json.loads((files["model"] / "config.json").read_text())
+    assert config["features"]["class"] == "EntityWindows"
+    info = config["info"]["entity"]
+    assert info["rows_left_out_with_attacks"] >= 1 and info["entities"] == 8
+    alerts = files["dir"] / "alerts.jsonl"
+    res = runner.invoke(app, ["score", str(files["model"]), str(files["test"]), "-o", str(alerts)])
+    assert res.exit_code == 0, res.output
+    rows = [json.loads(line) for line in alerts.read_text().splitlines()]
+    assert set(rows[0]) == {"entity", "bucket_start", "bucket_end", "rows", "score", "flag",
+                            "calibrated", "severity"}
+    assert sum(r["rows"] for r in rows) == len(pd.read_csv(files["test"]))
+    top = max(rows, key=lambda r: r["score"])
+    assert (top["entity"], top["bucket_start"], top["flag"]) == (
+        "10.0.0.3", files["scan_start"].strftime("%Y-%m-%dT%H:%M:%S"), 1)
+    assert top["bucket_end"] == (files["scan_start"] + pd.Timedelta("5min")).strftime("%Y-%m-%dT%H:%M:%S")
+    flagged = files["dir"] / "flagged.csv"
+    res = runner.invoke(app, ["score", str(files["model"]), str(files["test"]), "-o", str(flagged),
+                              "--anomalies-only"])
+    assert res.exit_code == 0 and (pd.read_csv(flagged)["flag"] == 1).all()
+    metrics = files["dir"] / "m.json"
+    res = runner.invoke(app, ["evaluate", str(files["model"]), str(files["test"]),
+                              "--label-col", "label", "--normal", "normal", "--json", str(metrics)])
+    assert res.exit_code == 0, res.output
+    m = json.loads(metrics.read_text())
+    assert (m["unit"], m["anomalous_buckets"], m["tp"], m["roc_auc"]) == ("entity buckets", 1, 1, 1.0)
+    assert m["buckets"] == len(rows)
+
+
+@pytest.mark.parametrize(("args", "match"), [
+    (["--entity-col", "host", "--timestamp-col", "ts"], "--entity-col: no column 'host'"),
+    (["--entity-col", "src_ip", "--timestamp-col", "when"], "--timestamp-col: no column 'when'"),
+    (["--entity-col", "src_ip"], "--entity-col: needs --timestamp-col"),
+    (["--bucket", "5min"], "--bucket: groups rows per entity"),
+    (["--entity-col", "src_ip", "--timestamp-col", "ts", "--bucket", "soon"], "--bucket: expected"),
+    (["--entity-col", "src_ip", "--timestamp-col", "ts", "--session-col", "x"], "--session-col: not used"),
+    (["--distinct", "dst_port"], "--aggregate/--distinct: only with --entity-col"),
+])
+def test_train_errors(files: dict[str, Path], tmp_path: Path, args: list[str], match: str) -> None:
+    one_line_error(["train", str(files["train"]), "-o", str(tmp_path / "M"), *args, *FAST], match,
+                   tmp_path / "M")
+
+
+def test_bad_rows_named_and_nothing_written(files: dict[str, Path], tmp_path: Path) -> None:
+    head = files["test"].read_text().splitlines()[:6]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("\n".join([*head, "yesterday,10.0.0.1,10.0.1.1,80,tcp,1,1,0.1,normal"]) + "\n")
+    out = tmp_path / "alerts.jsonl"
+    one_line_error(["score", str(files["model"]), str(bad), "-o", str(out)],
+                   "column 'ts': row 6 is not a timestamp ('yesterday'", out)
+    empty = tmp_path / "empty.csv"
+    empty.write_text(head[0] + "\n")
+    one_line_error(["score", str(files["model"]), str(empty), "-o", str(out)], "no data rows", out)
+    one_line_error(["score", str(files["model"]), str(files["test"]), "-o", str(out), "--keep", "proto"],
+                   "--keep/--alert-format ecs: not available for entity-bucket models", out)
+    no_ts = tmp_path / "no_ts.csv"
+    pd.read_csv(files["test"]).drop(columns=["ts"]).to_csv(no_ts, index=False)
+    one_line_error(["score", str(files["model"]), str(no_ts), "-o", str(out)], "no column 'ts'", out)
+    one_line_error(["stream", str(files["model"])], "reads entity data")
+    one_line_error(["explain", str(files["model"]), str(files["test"])], "reads entity data")
+
+
+def test_row_scorers_refuse_an_entity_model(files: dict[str, Path]) -> None:
+    from hourglass.errors import InputError
+    from hourglass.serve.scoring import load_scorer
+
+    with pytest.raises(InputError, match="reads entity data"):
+        load_scorer(files["model"])
