@@ -94,7 +94,6 @@ def test_bad_rows_named_and_nothing_written(files: dict[str, Path], tmp_path: Pa
     no_ts = tmp_path / "no_ts.csv"
     pd.read_csv(files["test"]).drop(columns=["ts"]).to_csv(no_ts, index=False)
     one_line_error(["score", str(files["model"]), str(no_ts), "-o", str(out)], "no column 'ts'", out)
-    one_line_error(["stream", str(files["model"])], "reads entity data")
     one_line_error(["explain", str(files["model"]), str(files["test"])], "reads entity data")
 
 

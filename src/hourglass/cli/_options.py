@@ -20,6 +20,7 @@ __all__ = ["LOG_FORMAT_HELP", "OPTION_OF_PARAM", "AllSessionsOpt", "BadRowsOpt",
            "StepOpt", "StreamBadRowsOpt", "StrictOpt", "TimestampOpt", "WindowOpt", "option_message",
            "parse_roles", "timestamp_option"]
 __all__ += ["TableDatasetOpt", "TableFormatOpt"]
+__all__ += ["LatenessOpt"]
 __all__ += ["AlertFormatOpt", "ExplainMethodOpt", "ReplayDataOpt", "ReplayOpt", "SqliteTableOpt",
             "WarmStartOpt", "alert_format_is_ecs", "sqlite_table"]
 
@@ -98,6 +99,10 @@ MaxSessionsOpt = Annotated[int, typer.Option(
     "--max-sessions", min=1, help="Log models: most live sessions kept; the least recently seen "
     "beyond it is closed (its end checked or, for whole-session models, scored) and counted as "
     "evicted.")]
+LatenessOpt = Annotated[str | None, typer.Option(
+    "--lateness", help="Entity-bucket models: how far behind the newest time a row may arrive; "
+    "a bucket is closed and scored once the newest time minus this passes its end (default: one "
+    "bucket; 0: close at once). A row of a closed bucket is dropped and counted.")]
 IdleTimeoutOpt = Annotated[float | None, typer.Option(
     "--idle-timeout", min=0, help="Log models: close a session (checking its end, or scoring "
     "it) after this many seconds without an event, even while the input is quiet; default: "

@@ -29,6 +29,7 @@ from hourglass.cli._options import (
     AlertFormatOpt,
     DriftWindowOpt,
     IdleTimeoutOpt,
+    LatenessOpt,
     MaxSessionsOpt,
     ModelArg,
     QuietOpt,
@@ -208,7 +209,7 @@ def _open(model: Path, input_file: Path | None, output: Path | None, explain: in
     ``.sqlite``/``.db`` output, a :class:`~hourglass.serve.sinks.SQLiteSink` into ``table``; the
     last item the :class:`~hourglass.serve.ecs.AlertRule` of ECS alerts (``None`` without
     ``ecs``)."""
-    from hourglass.cli._common import model_kind, refuse_kept_outputs  # the library, here only
+    from hourglass.cli._common import model_kind, refuse_kept_outputs, refuse_unused  # here only
     from hourglass.ingest.sqlite import is_sqlite
     from hourglass.pipeline import load
     from hourglass.serve import TableScorer
@@ -226,6 +227,8 @@ def _open(model: Path, input_file: Path | None, output: Path | None, explain: in
                                  "alerts only (drop one of them)")
         pipe = load(model)
         kind = model_kind(pipe)
+        refuse_unused(stream, kind, pipe.model_name, {"max_sessions": max_sessions,
+                                                      "idle_timeout": idle_timeout})
         if kind == "log":
             from hourglass.cli.stream_logs import open_log_scorer
 
@@ -237,8 +240,13 @@ def _open(model: Path, input_file: Path | None, output: Path | None, explain: in
 
             scorer = open_series_scorer(pipe, model, explain=explain, keep=keep, adapt=adapt,
                                         ecs=ecs, idle_timeout=idle_timeout)
+        elif kind == "entity":
+            from hourglass.cli.stream_entity import open_entity_scorer
+
+            scorer = open_entity_scorer(pipe, explain=explain, keep=keep, adapt=adapt, ecs=ecs,
+                                        idle_timeout=idle_timeout)
         elif kind != "table":
-            raise HourglassError(f"{model}: stream scores table, time-series and log models; this "
+            raise HourglassError(f"{model}: stream scores table, entity, time-series and log models; this "
                                  f"model ({pipe.info.get('model')}) reads {kind} data (use "
                                  "'hourglass score' on a file)")
         else:
@@ -326,6 +334,7 @@ def stream(
     table: SqliteTableOpt = "alerts",
     quiet: QuietOpt = False,
     drift_window: DriftWindowOpt = 1000,
+    lateness: LatenessOpt = None,
 ) -> None:
     """Score JSON rows or live log lines as they arrive; one JSON alert per flagged row or event.
 
@@ -357,6 +366,12 @@ def stream(
     A step not after the previous one, or with a missing or null channel, is a bad line; a gap in
     regular timestamps restarts the window. Models trained with a resampling --freq are refused.
 
+    An entity-bucket model (trained with --entity-col) gathers the rows into (entity, bucket)
+    accumulators and writes one line per closed bucket, as 'score' does: a bucket closes once the
+    newest time seen minus --lateness (default one bucket) passes its end, or at the end of input;
+    a row of a closed bucket is late (dropped, counted). On time-ordered rows the output equals
+    'score' on the same rows.
+
     With --alert-format ecs each alert is an Elastic Common Schema document instead (the alert
     above under "hourglass"; --keep fields such as src_ip mapped to ECS fields).
 
@@ -386,7 +401,19 @@ def stream(
     from hourglass.cli._drift import DriftCheck
 
     with user_errors():
+        if getattr(scorer, "kind", None) == "entity":
+            from hourglass.cli.stream_entity import parse_lateness
+
+            scorer.set_lateness(parse_lateness(lateness, scorer.bucket))
+        elif lateness is not None:
+            raise HourglassError("--lateness: for entity-bucket models only (trained with --entity-col)")
         drift = DriftCheck(scorer.pipeline, drift_window, causal=True)
+    if getattr(scorer, "kind", None) == "entity":
+        from hourglass.cli.stream_entity import run as run_entity
+
+        return run_entity(scorer, read, sink, where=where, batch=batch, max_delay=max_delay_ms / 1000,
+                          on_bad_rows=on_bad_rows or "error", output=output, all_rows=all_rows,
+                          drift=drift)
     if getattr(scorer, "kind", None) == "timeseries":
         from hourglass.cli.stream_series import run as run_series
 

@@ -41,5 +41,6 @@ def drift_monitor(pipe: Any, window: int = 1000, *, causal: bool = False) -> Ale
         if causal and stream is not None and getattr(det, "stream_val_scores_", None) is not None:
             threshold, normal = stream, det.stream_val_scores_
         run_length = mean_run_length(threshold.predict(np.asarray(normal)))
-    unit = {"timeseries": "steps", "events": "sessions"}.get(getattr(pipe.features_, "output", ""), "rows")
+    unit = {"timeseries": "steps", "events": "sessions", "entity": "buckets"}.get(
+        getattr(pipe.features_, "output", ""), "rows")
     return AlertRateMonitor.from_threshold(threshold, normal, window, run_length=run_length, unit=unit)

@@ -48,6 +48,8 @@ _TABLE = _cols(("row", "INTEGER"), ("score", "REAL"), ("flag", "INTEGER"), ("cal
 _SERIES = _cols(("row", "INTEGER"), ("line", "INTEGER"), ("timestamp", ""), ("score", "REAL"),
                 ("threshold", "REAL"), ("flag", "INTEGER"), ("calibrated", "REAL"),
                 ("severity", "TEXT"), ("top_channel", "TEXT"), ("why", "TEXT"))
+_ENTITY = _cols(("entity", "TEXT"), ("bucket_start", "TEXT"), ("bucket_end", "TEXT"), ("rows", "INTEGER"),
+                ("score", "REAL"), ("flag", "INTEGER"), ("calibrated", "REAL"), ("severity", "TEXT"))
 # a streamed event's alert has these at the top; a scored session's under "unexpected"
 _LOG = _cols(("session", "TEXT"), ("score", "REAL"), ("threshold", "REAL"),
              *((name, kind, ((name,), ("unexpected", name))) for name, kind in (
@@ -65,8 +67,8 @@ _DOC = Column("doc", "TEXT", ())
 
 
 def alert_columns(kind: str, *, ecs: bool = False, keep: Sequence[str] = ()) -> tuple[Column, ...]:
-    """The SQLite columns of the alerts of a ``kind`` model (``table``, ``time-series`` or
-    ``log``), or of their ECS documents with ``ecs``; ``keep``: the kept input fields.
+    """The SQLite columns of the alerts of a ``kind`` model (``table``, ``time-series``,
+    ``entity`` or ``log``), or of their ECS documents with ``ecs``; ``keep``: the kept input fields.
 
     Examples
     --------
@@ -79,7 +81,7 @@ def alert_columns(kind: str, *, ecs: bool = False, keep: Sequence[str] = ()) -> 
         return (*_ECS, _DOC)
     if kind == "log":
         return (*_LOG, _DOC)
-    base = {"table": _TABLE, "time-series": _SERIES}[kind]
+    base = {"table": _TABLE, "time-series": _SERIES, "entity": _ENTITY}[kind]
     taken = {c.name for c in base}
     return base + tuple(Column(k, "", ((k,),)) for k in keep if k not in taken)
 

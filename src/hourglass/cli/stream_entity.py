@@ -1,0 +1,300 @@
+"""``hourglass stream`` for an entity-bucket model: JSON rows in, one JSON line per closed
+(entity, time bucket) out.
+
+Each row goes into the open bucket of its timestamp. Buckets close by event time: the
+*watermark* is the newest timestamp seen minus the allowed lateness (``--lateness``, default one
+bucket), and every bucket that ends at or before the watermark is closed, aggregated with the
+model's fitted :class:`~hourglass.features.entity.EntityWindows` and scored, exactly as
+``hourglass score`` scores that bucket. A row whose bucket is already closed is late: dropped and
+counted (warned once). At the end of input every open bucket is closed. Only the rows of open
+buckets are kept, so memory is bounded by the rows that fall within ``bucket + lateness`` of the
+newest time seen.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from hourglass.cli._output import err
+from hourglass.errors import HourglassError, InputError
+
+__all__ = ["EntityStream", "open_entity_scorer", "parse_lateness", "run"]
+
+_SHOWN_BAD = 10
+
+
+def parse_lateness(text: str | None, bucket: pd.Timedelta) -> pd.Timedelta:
+    """The allowed lateness of ``--lateness`` (a time length, ``0`` allowed); one ``bucket``
+    when not given.
+
+    Examples
+    --------
+    >>> parse_lateness(None, pd.Timedelta("5min")), parse_lateness("90s", pd.Timedelta("5min"))
+    (Timedelta('0 days 00:05:00'), Timedelta('0 days 00:01:30'))
+    >>> parse_lateness("0", pd.Timedelta("5min"))
+    Timedelta('0 days 00:00:00')
+    """
+    if text is None:
+        return bucket
+    s = str(text).strip()
+    try:
+        number: float | None = float(s)
+    except ValueError:
+        number = None
+    td: pd.Timedelta | None = None
+    if number is not None:  # a bare number has no unit: only 0 means something
+        td = pd.Timedelta(0) if number == 0 else None
+    else:
+        try:
+            td = pd.Timedelta(s)
+        except (ValueError, TypeError):
+            td = None
+    if td is None or pd.isna(td) or td < pd.Timedelta(0):
+        raise HourglassError(f"--lateness: expected a time length such as 0, 30s, 5min or 1h, got {text!r}")
+    return td
+
+
+def _not_number(value: Any) -> bool:
+    """Whether a JSON value of a numeric column is neither a number, null nor blank / numeric text
+    (what ``score`` would refuse at that row)."""
+    if value is None or isinstance(value, bool | int | float):
+        return False
+    if isinstance(value, str):
+        return bool(value.strip()) and pd.isna(pd.to_numeric(pd.Series([value]), errors="coerce").iloc[0])
+    return True
+
+
+class EntityStream:
+    """The open (entity, bucket) accumulators of a stream through a loaded entity-bucket
+    pipeline, closed by an event-time watermark (see the module docstring).
+
+    :meth:`feed` takes parsed rows with their input line numbers and returns the closed buckets'
+    output rows (the columns ``hourglass score`` writes for an entity model) and the bad rows;
+    :meth:`close_all` closes what is left at the end of input.
+    """
+
+    kind = "entity"
+
+    def __init__(self, pipe: Any, lateness: pd.Timedelta | None = None) -> None:
+        from hourglass.features.entity import parse_bucket
+
+        self.pipeline = pipe
+        f = pipe.features_
+        self.entity_col, self.timestamp_col = str(f.entity_col), str(f.timestamp_col)
+        self.columns = list(f.columns_)
+        self.numeric = list(f.numeric_)
+        self.bucket = parse_bucket(f.bucket)
+        self.set_lateness(lateness if lateness is not None else self.bucket)
+        self.open: dict[int, list[dict[str, Any]]] = {}  # bucket start (ns) -> its rows, in arrival order
+        self.newest: int | None = None
+        self.closed_before: int | None = None  # every bucket starting before this is closed
+        self.aware: bool | None = None  # whether the times carry a UTC offset (fixed by the first row)
+        self.counts = {"rows": 0, "late": 0, "buckets": 0, "flagged": 0}
+        self.first_late: tuple[int, str] | None = None
+
+    def set_lateness(self, lateness: pd.Timedelta) -> None:
+        """The allowed lateness (the watermark trails the newest time by this much)."""
+        self.lateness = int(pd.Timedelta(lateness).value)
+
+    @property
+    def open_rows(self) -> int:
+        """Rows held in open buckets."""
+        return sum(len(v) for v in self.open.values())
+
+    def _times(self, rows: list[dict[str, Any]]) -> tuple[list[int | None], list[str | None]]:
+        """Per row: its time in ns (UTC for times with an offset), or ``None`` and why not."""
+        from hourglass.features.entity import _times
+
+        values = [r.get(self.timestamp_col) for r in rows]
+        try:
+            ts = _times(pd.Series(values, dtype=object), self.timestamp_col)
+            parsed: list[Any] = [ts]
+        except InputError:  # find the bad ones one by one (only when there are some)
+            parsed = []
+        if parsed:
+            aware = parsed[0].tz is not None
+            if self.aware is None:
+                self.aware = aware
+            if aware == self.aware:
+                return [int(v) for v in parsed[0].as_unit("ns").asi8], [None] * len(rows)
+        out: list[int | None] = []
+        why: list[str | None] = []
+        for v in values:
+            try:
+                one = _times(pd.Series([v], dtype=object), self.timestamp_col)
+            except InputError:
+                out.append(None)
+                why.append(f"field {self.timestamp_col!r} is not a timestamp ({v!r})")
+                continue
+            aware = one.tz is not None
+            if self.aware is None:
+                self.aware = aware
+            if aware != self.aware:
+                out.append(None)
+                why.append(f"field {self.timestamp_col!r} ({v!r}) has {'a' if aware else 'no'} UTC "
+                           f"offset but earlier rows {'have one' if self.aware else 'none'}")
+                continue
+            out.append(int(one.as_unit("ns").asi8[0]))
+            why.append(None)
+        return out, why
+
+    def _problem(self, row: dict[str, Any]) -> str | None:
+        for col in (self.entity_col, self.timestamp_col):
+            if row.get(col) is None:
+                return f"no field {col!r} (the model's {'entity' if col == self.entity_col else 'time'})"
+        for col in self.numeric:
+            if _not_number(row.get(col)):
+                return f"field {col!r} is not a number ({row.get(col)!r})"
+        return None
+
+    def feed(self, rows: list[dict[str, Any]], lines: list[int], *, stop_at_bad: bool = True,
+             ) -> tuple[pd.DataFrame | None, list[tuple[int, str]]]:
+        """Add ``rows`` (read from input ``lines``); return the output rows of the buckets the
+        watermark closed (``None`` if none) and the bad rows as (line, problem). With
+        ``stop_at_bad`` the rows after the first bad one are not taken."""
+        bad: list[tuple[int, str]] = []
+        checked = [(self._problem(r), r, n) for r, n in zip(rows, lines, strict=True)]
+        good = [(r, n) for p, r, n in checked if p is None]
+        times, why = self._times([r for r, _ in good]) if good else ([], [])
+        problems = {n: p for p, _, n in checked if p is not None}
+        problems.update({n: w for (_, n), w in zip(good, why, strict=True) if w is not None})
+        by_line = dict(zip([n for _, n in good], times, strict=True))
+        td, late = int(self.bucket.value), self.lateness
+        for row, number in zip(rows, lines, strict=True):
+            if number in problems:
+                bad.append((number, problems[number]))
+                if stop_at_bad:
+                    break
+                continue
+            t = by_line[number]
+            assert t is not None
+            start = t - t % td
+            self.counts["rows"] += 1
+            if self.closed_before is not None and start < self.closed_before:
+                self.counts["late"] += 1
+                if self.first_late is None:
+                    self.first_late = (number, str(pd.Timestamp(self.closed_before)))
+                continue
+            self.open.setdefault(start, []).append(row)
+            if self.newest is None or t > self.newest:
+                self.newest = t
+                mark = t - late
+                mark -= mark % td
+                if self.closed_before is None or mark > self.closed_before:
+                    self.closed_before = mark
+        if self.closed_before is None:
+            return None, bad
+        due = [s for s in self.open if s < self.closed_before]
+        return self._close(due), bad
+
+    def close_all(self) -> pd.DataFrame | None:
+        """Close every open bucket (end of input)."""
+        return self._close(list(self.open))
+
+    def _close(self, starts: list[int]) -> pd.DataFrame | None:
+        from hourglass.cli.entity import _scored
+
+        if not starts:
+            return None
+        rows = [r for s in sorted(starts) for r in self.open.pop(s)]
+        df = pd.DataFrame.from_records(rows, columns=self.columns)
+        try:
+            keys, out = _scored(self.pipeline, df)
+        except InputError as exc:
+            raise HourglassError(f"buckets from {pd.Timestamp(min(starts))}: {exc}") from None
+        starts_ns = pd.DatetimeIndex(keys["bucket_start"]).as_unit("ns").asi8
+        order = np.lexsort((out["entity"].to_numpy(dtype=str), starts_ns))
+        out = out.iloc[order].reset_index(drop=True)
+        self.counts["buckets"] += len(out)
+        self.counts["flagged"] += int(out["flag"].sum())
+        return out
+
+
+def open_entity_scorer(pipe: Any, *, explain: int | None, keep: list[str] | None, adapt: bool,
+                       ecs: bool, idle_timeout: float | None) -> EntityStream:
+    """The bucket accumulator of a loaded entity-bucket model; options it has no use for
+    refused (one line)."""
+    for given, option in ((explain is not None, "--explain"), (bool(keep), "--keep"),
+                          (adapt, "--adapt"), (ecs, "--alert-format ecs"),
+                          (idle_timeout is not None, "--idle-timeout")):
+        if given:
+            raise HourglassError(f"{option}: not available for entity-bucket models (they take "
+                                 "--lateness, --all, --on-bad-rows, --batch, --output)")
+    return EntityStream(pipe)
+
+
+def _records(out: pd.DataFrame | None, all_rows: bool) -> tuple[list[dict[str, Any]], list[int]]:
+    """(alerts, flags of every closed bucket)."""
+    if out is None or not len(out):
+        return [], []
+    flags = [int(v) for v in out["flag"]]
+    docs = [{"entity": str(e), "bucket_start": str(s), "bucket_end": str(t), "rows": int(n),
+             "score": float(sc), "flag": int(fl), "calibrated": float(c), "severity": str(sv)}
+            for e, s, t, n, sc, fl, c, sv in zip(
+                out["entity"], out["bucket_start"], out["bucket_end"], out["rows"], out["score"],
+                out["flag"], out["calibrated"], out["severity"], strict=True)
+            if all_rows or fl]
+    return docs, flags
+
+
+def run(scorer: EntityStream, read: Callable[[int], bytes], sink: Any, *, where: str, batch: int,
+        max_delay: float, on_bad_rows: str, output: Path | None, all_rows: bool,
+        drift: Any = None) -> None:
+    """Stream the JSON lines of ``read`` into ``scorer``'s buckets; one output line per closed
+    bucket (flagged ones only unless ``all_rows``) to ``sink``, one write per batch."""
+    from hourglass.cli.stream import LineBatcher, _flat, _parse, stream_guard
+
+    start = time.perf_counter()
+    bad: list[int] = []
+    warned = False
+    c = scorer.counts
+
+    def summary() -> None:
+        took = time.perf_counter() - start
+        parts = [f"{c['buckets']:,} (entity, {scorer.pipeline.features_.bucket} bucket) rows scored",
+                 f"{c['flagged']:,} flagged"]
+        if c["late"]:
+            parts.append(f"{c['late']:,} late row(s) dropped (their bucket was closed)")
+        if scorer.open:
+            parts.append(f"{scorer.open_rows:,} row(s) of {len(scorer.open):,} open bucket time(s) "
+                         "not scored (the stream stopped before their end)")
+        if bad:
+            more = " ..." if len(bad) > _SHOWN_BAD else ""
+            parts.append(f"skipped {len(bad):,} malformed line(s) (lines "
+                         f"{', '.join(map(str, bad[:_SHOWN_BAD]))}{more})")
+        err.print(f"streamed {c['rows']:,} rows from {where}: {', '.join(parts)}; "
+                  f"{c['rows'] / took if took > 0 else 0:,.0f} rows/s", highlight=False, soft_wrap=True)
+        if drift is not None:
+            drift.summary()
+
+    def emit(out: pd.DataFrame | None) -> None:
+        docs, flags = _records(out, all_rows)
+        if flags and drift is not None:
+            drift.update(flags)
+        sink.write(docs)
+
+    with stream_guard(sink, output, summary, lambda: bool(c["rows"] or bad)):
+        for lines_batch in LineBatcher(read, batch, max_delay):
+            rows, lines, problem = _parse(lines_batch, where, on_bad_rows, bad)
+            out, bad_rows = scorer.feed([_flat(r) for r in rows], lines,
+                                        stop_at_bad=on_bad_rows == "error")
+            if scorer.first_late is not None and not warned:
+                warned = True
+                line, mark = scorer.first_late
+                err.print(f"warning: {where} line {line}: late row (its bucket closed; buckets before "
+                          f"{mark} are closed); late rows are dropped and counted",
+                          highlight=False, soft_wrap=True)
+            emit(out)
+            if bad_rows and on_bad_rows == "error":
+                line, message = bad_rows[0]
+                raise HourglassError(f"{where} line {line}: {message}")
+            bad.extend(line for line, _ in bad_rows)
+            if problem is not None:
+                raise problem
+        emit(scorer.close_all())

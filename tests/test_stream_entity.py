@@ -1,0 +1,151 @@
+"""``hourglass stream`` of an entity-bucket model: rows into (entity, bucket) accumulators closed by
+an event-time watermark, one line per closed bucket, equal to ``hourglass score``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hourglass.cli import app
+from hourglass.ingest.synthetic import port_scan_flows
+from tests._cli import runner
+
+FAST = ["--epochs", "20", "--hidden", "16,8", "-q"]
+
+
+def _jsonl(df: pd.DataFrame, path: Path) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in df.to_dict("records")))  # floats round-trip
+    return path
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    d = tmp_path_factory.mktemp("entity_stream")
+    train, _ = port_scan_flows(hosts=5, days=1.5, scan_flows=0, seed=1)
+    train.to_csv(d / "train.csv", index=False)
+    test, scan = port_scan_flows(hosts=5, days=0.7, scan_flows=60, scan_day=0, seed=2)
+    test = test.sort_values("ts", kind="stable").reset_index(drop=True)
+    test.to_csv(d / "test.csv", index=False)
+    res = runner.invoke(app, ["train", str(d / "train.csv"), "--entity-col", "src_ip", "--timestamp-col",
+                              "ts", "--bucket", "5min", "-o", str(d / "M"), *FAST])
+    assert res.exit_code == 0, res.output
+    return {"dir": d, "model": d / "M", "csv": d / "test.csv", "jsonl": _jsonl(test, d / "test.jsonl"),
+            "scan_start": pd.Timestamp(scan["start"], unit="s").strftime("%Y-%m-%dT%H:%M:%S")}
+
+
+def _stream(files: dict[str, Path], *args: str, input_text: str | None = None):
+    src = [] if input_text is not None else ["--input", str(files["jsonl"])]
+    return runner.invoke(app, ["stream", str(files["model"]), *src, *args], input=input_text)
+
+
+def _lines(text: str) -> list[dict]:
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def test_stream_equals_score_per_entity_bucket(files: dict[str, Path]) -> None:
+    out = files["dir"] / "scored.jsonl"
+    res = runner.invoke(app, ["score", str(files["model"]), str(files["csv"]), "-o", str(out), "-q"])
+    assert res.exit_code == 0, res.output
+    want = {(r["entity"], r["bucket_start"]): r for r in _lines(out.read_text())}
+    res = _stream(files, "--all", "--batch", "37")
+    assert res.exit_code == 0, res.output
+    got_rows = _lines(res.stdout)
+    got = {(r["entity"], r["bucket_start"]): r for r in got_rows}
+    assert len(got) == len(got_rows) and got.keys() == want.keys()
+    keys = sorted(want)
+    for field in ("bucket_end", "rows", "flag", "severity"):
+        assert [got[k][field] for k in keys] == [want[k][field] for k in keys], field
+    for field in ("score", "calibrated"):  # the model scores another batch size: float32 rounding
+        np.testing.assert_allclose([got[k][field] for k in keys], [want[k][field] for k in keys],
+                                   rtol=1e-6, err_msg=field)
+    starts = [r["bucket_start"] for r in got_rows]
+    assert starts == sorted(starts)  # buckets come out as they close, in time order
+    assert f"streamed {len(pd.read_csv(files['csv'])):,} rows" in res.stderr
+    assert f"{len(want):,} (entity, 5min bucket) rows scored" in res.stderr
+    res = _stream(files)  # flagged buckets only, by default; the port scan among them
+    flagged = _lines(res.stdout)
+    assert flagged and all(r["flag"] == 1 for r in flagged)
+    assert ("10.0.0.3", files["scan_start"]) in {(r["entity"], r["bucket_start"]) for r in flagged}
+    assert len(flagged) == sum(r["flag"] for r in want.values())
+
+
+def test_watermark_closes_buckets_and_drops_late_rows(files: dict[str, Path]) -> None:
+    from hourglass.cli.stream_entity import EntityStream
+    from hourglass.pipeline import load
+
+    stream = EntityStream(load(files["model"]))  # lateness: one bucket (5 min)
+    row = json.loads(files["jsonl"].read_text().splitlines()[0])
+    t0 = 1_704_067_200
+
+    def feed(*offsets: float) -> list[str]:
+        rows = [{**row, "ts": t0 + o} for o in offsets]
+        out, bad = stream.feed(rows, list(range(1, len(rows) + 1)))
+        assert bad == []
+        return [] if out is None else out["bucket_start"].str[11:16].tolist()
+
+    assert feed(0, 10, 301, 599) == []  # newest 09:59 - 5 min: the 00:00 bucket may still get rows
+    assert len(stream.open) == 2
+    assert feed(600) == ["00:00"]  # watermark 00:05 reaches its end
+    assert feed(5) == [] and stream.counts["late"] == 1  # its bucket is closed: dropped, counted
+    assert feed(300) == [] and stream.counts["late"] == 1  # 00:05 is still open
+    assert feed(10_000) == ["00:05", "00:10"] and len(stream.open) == 1  # memory: open buckets only
+    stream.set_lateness(pd.Timedelta(0))
+    assert feed(10_200) == ["02:45"]
+    rest = stream.close_all()
+    assert rest is not None and rest["bucket_start"].str[11:16].tolist() == ["02:50"] and not stream.open
+    assert stream.counts["rows"] == 9 and stream.counts["buckets"] == 5
+
+
+def test_out_of_order_input_warns_once_and_counts_late_rows(files: dict[str, Path]) -> None:
+    lines = files["jsonl"].read_text().splitlines()[:400]
+    text = "\n".join([*lines[200:], *lines[:200]]) + "\n"  # the first half arrives late
+    res = _stream(files, "--all", "--lateness", "0", input_text=text)
+    assert res.exit_code == 0, res.output
+    assert res.stderr.count("warning: <stdin> line 201: late row") == 1  # warned once
+    late = int(res.stderr.split(" late row(s) dropped")[0].rsplit(" ", 1)[1].replace(",", ""))
+    assert 0 < late <= 200
+    assert sum(r["rows"] for r in _lines(res.stdout)) == 400 - late
+    res = _stream(files, "--lateness", "soon", input_text=text)
+    assert res.exit_code == 2 and "--lateness: expected a time length" in res.stderr
+
+
+def test_bad_lines_stop_with_their_number_or_are_skipped(files: dict[str, Path]) -> None:
+    good = files["jsonl"].read_text().splitlines()[:5]
+    row = json.loads(good[0])
+    cases = [("{not json", "line 3: not valid JSON"),
+             (json.dumps({k: v for k, v in row.items() if k != "src_ip"}), "line 3: no field 'src_ip'"),
+             (json.dumps({**row, "ts": "yesterday"}), "line 3: field 'ts' is not a timestamp ('yesterday')"),
+             (json.dumps({**row, "ts": None}), "line 3: no field 'ts'"),
+             (json.dumps({**row, "bytes": "lots"}), "line 3: field 'bytes' is not a number ('lots')")]
+    for bad, message in cases:
+        text = "\n".join([*good[:2], bad, *good[2:]]) + "\n"
+        res = _stream(files, "--all", input_text=text)
+        assert res.exit_code == 2 and message in res.stderr, (message, res.stderr)
+        assert "Traceback" not in res.stderr and res.stdout == ""  # its rows' bucket was never closed
+        res = _stream(files, "--all", "--on-bad-rows", "skip", input_text=text)
+        assert res.exit_code == 0, res.output
+        assert sum(r["rows"] for r in _lines(res.stdout)) == 5
+        assert "skipped 1 malformed line(s) (lines 3)" in res.stderr
+
+
+def test_options_entity_models_do_not_take_are_refused(files: dict[str, Path]) -> None:
+    for args in (["--keep", "proto"], ["--explain", "2"], ["--alert-format", "ecs"]):
+        res = _stream(files, *args, input_text="")
+        assert res.exit_code == 2 and "not available for entity-bucket models" in res.stderr, res.stderr
+
+
+def test_stream_to_sqlite(files: dict[str, Path]) -> None:
+    import sqlite3
+
+    db = files["dir"] / "alerts.sqlite"
+    res = _stream(files, "--all", "-o", str(db))
+    assert res.exit_code == 0, res.output
+    with sqlite3.connect(db) as conn:
+        got = pd.read_sql("SELECT * FROM alerts", conn)
+    want = pd.DataFrame(_lines(_stream(files, "--all").stdout))
+    assert got[["entity", "bucket_start", "rows", "flag"]].values.tolist() == \
+        want[["entity", "bucket_start", "rows", "flag"]].values.tolist()
