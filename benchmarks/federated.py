@@ -40,7 +40,7 @@ pooled preprocessing's features on KDDTest+ (0: identical). ``MB`` counts both d
 every federated message (statistics, weights, scores).
 
     OMP_NUM_THREADS=1 nice -n 10 python benchmarks/federated.py [--data DIR] [--seeds 0,1,2] \\
-        [--schedules 20x2,10x4] [--new-schedule 10x4] [--mus 0.01,0.1,1]
+        [--schedules 20x2,10x4] [--new-schedule 10x4] [--mus 0.01,0.1,1,10]
 """
 
 from __future__ import annotations
@@ -221,7 +221,7 @@ def main() -> None:
                     help="federated schedules, ROUNDSxLOCAL_EPOCHS, comma-separated")
     ap.add_argument("--new-schedule", default="10x4",
                     help="the schedule of the FedProx / equal-weight / per-site rows ('' for none)")
-    ap.add_argument("--mus", default="0.01,0.1,1", help="FedProx mu grid, chosen on validation")
+    ap.add_argument("--mus", default="0.01,0.1,1,10", help="FedProx mu grid, chosen on validation")
     ap.add_argument("--no-batch-norm", action="store_true", help="every model without batch norm")
     ap.add_argument("--out", default="federated")
     args = ap.parse_args()

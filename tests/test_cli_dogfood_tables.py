@@ -208,3 +208,32 @@ def test_score_and_explain_of_a_file_without_data_rows_fail_cleanly(files: dict[
     data.write_text(text)  # was: an empty output and exit 0 (score, explain), or 'columns missing'
     one_line_error(["score", str(files["model"]), str(data), "-o", str(out)], f"{name}: no data rows", out)
     one_line_error(["explain", str(files["model"]), str(data), "-o", str(out)], f"{name}: no data rows", out)
+
+
+def test_a_text_column_given_as_timestamp_is_one_line_without_pandas_hint(files: dict[str, Path]) -> None:
+    out = files["dir"] / "mt"
+    one_line_error(["train", str(files["train"]), "--label-col", "label", "--normal", "benign",
+                    "--timestamp-col", "proto", "-o", str(out)],
+                   "column 'proto': row 1 is not a timestamp", out)  # was preceded by pandas' warning
+
+
+def test_pot_with_too_few_peaks_warns_once(files: dict[str, Path]) -> None:
+    res = runner.invoke(app, ["train", str(files["train"]), "--label-col", "label", "--normal", "benign",
+                              "--threshold", "pot:1e-4", "--hidden", "8,4", "--epochs", "1",
+                              "-o", str(files["dir"] / "mp")])
+    assert res.exit_code == 0, res.output
+    assert [ln for ln in res.stderr.splitlines() if "POT:" in ln] == [
+        "POT: only 1 peaks above the 0.98 quantile of 16 scores (need 10); used the empirical quantile "
+        "instead of a GPD tail fit"]
+
+
+@pytest.mark.parametrize("args,match", [
+    (["stream", "{model}", "--input", "{jsonl}", "--max-sessions", "5"], "--max-sessions: not used by table"),
+    (["stream", "{model}", "--input", "{jsonl}", "--idle-timeout", "3"], "--idle-timeout: not used by table"),
+    (["train", "{train}", "--label-col", "label", "--normal", "benign", "--val-fraction", "0.3",
+      "-o", "{dir}/mv"], "--val-fraction: only a labelled threshold"),
+])
+def test_options_that_would_be_ignored_are_refused(files: dict[str, Path], args: list[str],
+                                                   match: str) -> None:
+    given = {k: str(v) for k, v in files.items()}
+    one_line_error([a.format(**given) for a in args], match, files["dir"] / "mv")

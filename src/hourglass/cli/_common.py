@@ -103,6 +103,12 @@ UNUSED_BY: dict[str, dict[str, tuple[str, ...]]] = {
         "log": (),
         "entity": (),
     },
+    "stream": {
+        "table": ("max_sessions", "idle_timeout"),
+        "time-series": ("max_sessions",),
+        "log": (),
+        "entity": (),
+    },
     "evaluate": {
         "table": ("strict", "id_col"),
         "time-series": ("normal", "timestamp_col", "events_per_day", "fmt", "on_bad_rows", "id_col",

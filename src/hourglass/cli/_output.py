@@ -68,6 +68,9 @@ def setup_logging(quiet: bool) -> None:
     logging.basicConfig(level=logging.WARNING if quiet else logging.INFO, handlers=[handler],
                         force=True)
     warnings.showwarning = _warning_line
+    # pandas' hint to pass a date format when it parses times one by one: hourglass reads a time
+    # column its own way and names a bad value itself; the hint is noise before that one line
+    warnings.filterwarnings("ignore", message="Could not infer format", category=UserWarning)
 
 
 def threshold_text(info: dict[str, Any]) -> str:

@@ -209,7 +209,7 @@ def _open(model: Path, input_file: Path | None, output: Path | None, explain: in
     ``.sqlite``/``.db`` output, a :class:`~hourglass.serve.sinks.SQLiteSink` into ``table``; the
     last item the :class:`~hourglass.serve.ecs.AlertRule` of ECS alerts (``None`` without
     ``ecs``)."""
-    from hourglass.cli._common import model_kind, refuse_kept_outputs  # the library, here only
+    from hourglass.cli._common import model_kind, refuse_kept_outputs, refuse_unused  # here only
     from hourglass.ingest.sqlite import is_sqlite
     from hourglass.pipeline import load
     from hourglass.serve import TableScorer
@@ -227,6 +227,8 @@ def _open(model: Path, input_file: Path | None, output: Path | None, explain: in
                                  "alerts only (drop one of them)")
         pipe = load(model)
         kind = model_kind(pipe)
+        refuse_unused(stream, kind, pipe.model_name, {"max_sessions": max_sessions,
+                                                      "idle_timeout": idle_timeout})
         if kind == "log":
             from hourglass.cli.stream_logs import open_log_scorer
 

@@ -256,11 +256,14 @@ def train(
         if hidden:
             params["hidden"] = hidden_param(cls, model, hidden)
         finish_params(cls, model, params, param or [])
-        if threshold:
-            rule = threshold_from_spec(threshold, events_per_day=events_per_day)
-            if getattr(rule, "per", None) == "day" and events_per_day is None and time_col is None:
-                raise HourglassError(f"--threshold {threshold}: a per-day budget needs the event "
-                                     "rate: give --timestamp-col COLUMN or --events-per-day N")
+        rule = threshold_from_spec(threshold, events_per_day=events_per_day) if threshold else None
+        if rule is not None and getattr(rule, "per", None) == "day" and events_per_day is None \
+                and time_col is None:
+            raise HourglassError(f"--threshold {threshold}: a per-day budget needs the event "
+                                 "rate: give --timestamp-col COLUMN or --events-per-day N")
+        if val_fraction != 0.2 and not getattr(rule, "requires_labels", False):
+            raise HourglassError("--val-fraction: only a labelled threshold (--threshold best-f1 "
+                                 "or best-fbeta:B) carves a validation slice; leave it out")
         check_model_dir(output)
         log_cli.check_tabular_model(cls, model)
         stats = ReadStats()

@@ -180,11 +180,10 @@ def tail_quantile(scores: np.ndarray, q: float, level: float = 0.98,
             logger.debug("POT: only %d peaks above the %.4g quantile of %d scores; empirical "
                          "quantile used", peaks.size, level, n)
             return float(np.quantile(s, 1.0 - q)), None
-        logger.warning("POT: only %d peaks above the %.4g quantile of %d scores (need %d); "
-                       "falling back to the empirical quantile", peaks.size, level, n, min_peaks)
-        warnings.warn(f"POT: only {peaks.size} peaks over the initial threshold (need {min_peaks});"
-                      " used the empirical quantile instead of a GPD tail fit", UserWarning,
-                      stacklevel=3)
+        # one warning (the CLI prints it as one line; a log record beside it said it twice)
+        warnings.warn(f"POT: only {peaks.size} peaks above the {level:.4g} quantile of {n} scores "
+                      f"(need {min_peaks}); used the empirical quantile instead of a GPD tail fit",
+                      UserWarning, stacklevel=3)
         return float(np.quantile(s, 1.0 - q)), None
     gamma, sigma = fit_gpd(peaks)
     fit = GPDFit(t=t, gamma=gamma, sigma=sigma, n_peaks=int(peaks.size), n=int(n))
