@@ -178,3 +178,10 @@ def test_score_of_a_time_ordered_file_reads_chunks_with_identical_results(
     assert outs[0] == outs[1] and len(_lines(outs[0].decode())) == len(want_keys)
     np.testing.assert_array_equal([r["score"] for r in _lines(outs[0].decode())],
                                   np.round(pipe.detector_.score(want_X), 10))
+    monkeypatch.setattr(entity_cli, "SCORE_CHUNK_BYTES", 20_000)  # the bad row in a later chunk
+    bad = files["dir"] / "bad_late.csv"
+    broken = df.astype({"ts": object})
+    broken.loc[3000, "ts"] = "yesterday"
+    broken.to_csv(bad, index=False)
+    res = runner.invoke(app, ["score", str(files["model"]), str(bad), "-o", str(files["dir"] / "x.jsonl")])
+    assert res.exit_code == 2 and "column 'ts': row 3001 is not a timestamp" in res.stderr, res.stderr

@@ -14,7 +14,7 @@ import pandas as pd
 
 from hourglass.cli.tables import read_data, resolve_spec, split_labels, unlabelled_rows
 from hourglass.detectors import registry
-from hourglass.errors import HourglassError
+from hourglass.errors import HourglassError, InputError
 from hourglass.features.entity import KEYS, EntityWindows, parse_bucket
 from hourglass.ingest import ReadStats, label_strings
 from hourglass.pipeline import Pipeline
@@ -235,10 +235,14 @@ def score_entity(pipe: Pipeline, data: Path, output: Path, *, fmt: str, on_bad_r
     spec, _, _ = resolve_spec(None, None, None, fmt, data)
     done = None
     if spec is not None and hasattr(spec, "iter_chunks") and not rows_vary_in_columns(pipe, spec, data):
-        done = _in_chunks(pipe, spec.iter_chunks(data, on_bad_rows=on_bad_rows, stats=stats,
-                                                 chunk_bytes=SCORE_CHUNK_BYTES or CHUNK_BYTES))
+        try:
+            done = _in_chunks(pipe, spec.iter_chunks(data, on_bad_rows=on_bad_rows, stats=stats,
+                                                     chunk_bytes=SCORE_CHUNK_BYTES or CHUNK_BYTES))
+            if done is None:
+                logger.info("%s: rows not in time order (within %s): read whole", data, CHUNK_LATENESS)
+        except InputError:  # a bad value: the whole read names its row in the file, not in a chunk
+            done = None
         if done is None:
-            logger.info("%s: rows not in time order (within %s): read whole", data, CHUNK_LATENESS)
             stats = ReadStats()
     if done is None:
         df = _read(data, fmt, on_bad_rows, stats)
