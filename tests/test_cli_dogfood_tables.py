@@ -237,3 +237,15 @@ def test_options_that_would_be_ignored_are_refused(files: dict[str, Path], args:
                                                    match: str) -> None:
     given = {k: str(v) for k, v in files.items()}
     one_line_error([a.format(**given) for a in args], match, files["dir"] / "mv")
+
+
+def test_models_and_formats_never_cut_a_name_in_a_narrow_pipe() -> None:
+    from hourglass.detectors import registry
+
+    wanted = (("models", list(registry.entries())), ("formats", ["windows-json", "cicflowmeter"]))
+    for command, names in wanted:
+        res = runner.invoke(app, [command], env={"COLUMNS": "80"})
+        assert res.exit_code == 0, res.output
+        assert "…" not in res.stdout
+        shown = {ln.split("│")[1].strip() for ln in res.stdout.splitlines() if ln.startswith("│")}
+        assert set(names) <= shown, set(names) - shown

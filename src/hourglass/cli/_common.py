@@ -107,7 +107,7 @@ UNUSED_BY: dict[str, dict[str, tuple[str, ...]]] = {
         "table": ("max_sessions", "idle_timeout"),
         "time-series": ("max_sessions",),
         "log": (),
-        "entity": (),
+        "entity": ("max_sessions",),
     },
     "evaluate": {
         "table": ("strict", "id_col"),

@@ -37,11 +37,13 @@ def models() -> None:
     from hourglass.detectors import registry  # its data only: no detector, no torch is imported
 
     t = Table(title="hourglass detectors", header_style="bold")
-    t.add_column("name")
+    names = registry.entries()
+    # a name is what '--model' takes: never cut to 'denoising-autoenco…' (a pipe is 80 wide)
+    t.add_column("name", no_wrap=True, min_width=max(map(len, names)))
     t.add_column("input")
     t.add_column("also")
-    t.add_column("description")
-    for name, entry in registry.entries().items():
+    t.add_column("description", overflow="fold")
+    for name, entry in names.items():
         t.add_row(name, entry.input, " ".join(registry.CAPABILITIES.get(name, ())) or "-", entry.summary)
     out.print(t)
     out.print("also: labels = fit uses known anomalies (y=1); explain = says why a row or session was "
@@ -55,7 +57,7 @@ def formats() -> None:
     from hourglass.ingest import all_formats
 
     t = Table(title="hourglass input formats", header_style="bold")
-    t.add_column("name")
+    t.add_column("name", no_wrap=True, min_width=max(map(len, [*all_formats(), *LOG_FORMAT_HELP])))
     t.add_column("label column")
     t.add_column("normal")
     t.add_column("description")
