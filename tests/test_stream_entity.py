@@ -149,3 +149,39 @@ def test_stream_to_sqlite(files: dict[str, Path]) -> None:
     want = pd.DataFrame(_lines(_stream(files, "--all").stdout))
     assert got[["entity", "bucket_start", "rows", "flag"]].values.tolist() == \
         want[["entity", "bucket_start", "rows", "flag"]].values.tolist()
+
+
+def test_score_of_a_time_ordered_file_reads_chunks_with_identical_results(
+        files: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    import hourglass.cli.entity as entity_cli
+    from hourglass.pipeline import load
+
+    pipe = load(files["model"])
+    df = pd.read_csv(files["csv"])
+    want_keys, want_X = pipe.features_.transform_with_keys(df)  # the whole file at once
+    def chunks(frame: pd.DataFrame) -> list[pd.DataFrame]:
+        return [frame.iloc[i:i + 700] for i in range(0, len(frame), 700)]
+
+    done = entity_cli._in_chunks(pipe, chunks(df))
+    assert done is not None
+    keys, X, n_rows = done
+    assert n_rows == len(df) and keys.equals(want_keys) and np.array_equal(X, want_X)
+    shuffled = df.sample(frac=1.0, random_state=0)  # out of time order: only a whole read groups it
+    assert entity_cli._in_chunks(pipe, chunks(shuffled)) is None
+    outs = []
+    for size in (20_000, 0):  # small chunks; the readers' default (one chunk here)
+        monkeypatch.setattr(entity_cli, "SCORE_CHUNK_BYTES", size)
+        out = files["dir"] / f"chunked{size}.jsonl"
+        res = runner.invoke(app, ["score", str(files["model"]), str(files["csv"]), "-o", str(out), "-q"])
+        assert res.exit_code == 0, res.output
+        outs.append(out.read_bytes())
+    assert outs[0] == outs[1] and len(_lines(outs[0].decode())) == len(want_keys)
+    np.testing.assert_array_equal([r["score"] for r in _lines(outs[0].decode())],
+                                  np.round(pipe.detector_.score(want_X), 10))
+    monkeypatch.setattr(entity_cli, "SCORE_CHUNK_BYTES", 20_000)  # the bad row in a later chunk
+    bad = files["dir"] / "bad_late.csv"
+    broken = df.astype({"ts": object})
+    broken.loc[3000, "ts"] = "yesterday"
+    broken.to_csv(bad, index=False)
+    res = runner.invoke(app, ["score", str(files["model"]), str(bad), "-o", str(files["dir"] / "x.jsonl")])
+    assert res.exit_code == 2 and "column 'ts': row 3001 is not a timestamp" in res.stderr, res.stderr

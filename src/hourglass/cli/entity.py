@@ -4,6 +4,7 @@ entity (``--entity-col``) per time bucket (``--bucket`` on ``--timestamp-col``),
 
 from __future__ import annotations
 
+import logging
 import time
 from pathlib import Path
 from typing import Any
@@ -13,13 +14,21 @@ import pandas as pd
 
 from hourglass.cli.tables import read_data, resolve_spec, split_labels, unlabelled_rows
 from hourglass.detectors import registry
-from hourglass.errors import HourglassError
-from hourglass.features.entity import EntityWindows, parse_bucket
+from hourglass.errors import HourglassError, InputError
+from hourglass.features.entity import KEYS, EntityWindows, parse_bucket
 from hourglass.ingest import ReadStats, label_strings
 from hourglass.pipeline import Pipeline
 from hourglass.thresholds import threshold_from_spec
 
-__all__ = ["bucket_labels", "evaluate_entity", "score_entity", "train_entity", "wants_entity"]
+__all__ = ["CHUNK_LATENESS", "bucket_labels", "evaluate_entity", "score_entity", "train_entity",
+           "wants_entity"]
+
+logger = logging.getLogger("hourglass")
+
+#: How far out of time order ``score`` reads a file in chunks (rows of buckets within this of the
+#: newest time are held); a row older than that makes it read the file whole.
+CHUNK_LATENESS = "1h"
+SCORE_CHUNK_BYTES = 0  # the readers' default; tests set a small one
 
 
 def wants_entity(entity_col: str | None, bucket: str | None, timestamp_col: str | None) -> bool:
@@ -141,6 +150,12 @@ def _scored(pipe: Pipeline, df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFram
     """(keys, output rows): the (entity, bucket) keys of ``df`` and, per bucket, its keys with
     times as ISO-8601 text, score, flag, calibrated probability and severity."""
     keys, X = pipe.features_.transform_with_keys(df)
+    return keys, _output_rows(pipe, keys, X)
+
+
+def _output_rows(pipe: Pipeline, keys: pd.DataFrame, X: np.ndarray) -> pd.DataFrame:
+    """Per (entity, bucket) of ``keys``: its keys with times as ISO-8601 text, score, flag,
+    calibrated probability and severity from the feature rows ``X``."""
     scores = pipe.detector_.score(X)
     det = pipe.detector_
     out = keys.copy()
@@ -152,23 +167,98 @@ def _scored(pipe: Pipeline, df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFram
     out["flag"] = det.threshold_predict(scores)
     out["calibrated"] = det.calibrate(scores)
     out["severity"] = det.severity(scores)
-    return keys, out
+    return out
+
+
+def _in_chunks(pipe: Pipeline, chunks: Any) -> tuple[pd.DataFrame, np.ndarray, int] | None:
+    """(keys, features, rows) of every (entity, bucket) of ``chunks``, holding only the rows of
+    the buckets within :data:`CHUNK_LATENESS` of the newest time read (a bucket is aggregated once
+    the newest time minus that passes its end); ``None`` at the first row older than that (a
+    file not in time order), when only a whole read can group its rows."""
+    f = pipe.features_
+    td = int(parse_bucket(f.bucket).value)
+    late = max(int(pd.Timedelta(CHUNK_LATENESS).value), td)
+    open_: dict[int, list[pd.DataFrame]] = {}
+    keys: list[pd.DataFrame] = []
+    feats: list[np.ndarray] = []
+    newest = closed_before = None
+    n_rows = 0
+
+    def close(starts: list[int]) -> None:
+        df = pd.concat([p for s in sorted(starts) for p in open_.pop(s)], ignore_index=True)
+        agg = f.aggregate(df)
+        keys.append(agg[list(KEYS)])
+        feats.append(f.encode(agg))
+
+    for chunk in chunks:
+        if not len(chunk):
+            continue
+        chunk = chunk.reset_index(drop=True)
+        _, starts = f.row_keys(chunk)
+        t_ns = starts.as_unit("ns").asi8  # bucket starts
+        if closed_before is not None and int(t_ns.min()) < closed_before:
+            return None
+        n_rows += len(chunk)
+        for start, pos in pd.Series(t_ns).groupby(t_ns).indices.items():
+            open_.setdefault(int(start), []).append(chunk.take(pos))
+        top = int(t_ns.max()) + td  # the newest row's bucket end bounds its time from above
+        newest = top if newest is None else max(newest, top)
+        mark = newest - td - late  # a lower bound of (newest time - lateness), on the bucket grid
+        mark -= mark % td
+        closed_before = mark if closed_before is None else max(closed_before, mark)
+        due = [s for s in open_ if s < closed_before]
+        if due:
+            close(due)
+    if open_:
+        close(list(open_))
+    if not keys:
+        return pd.DataFrame(columns=list(KEYS)), np.zeros((0, len(f.feature_names_))), 0
+    k = pd.concat(keys, ignore_index=True)
+    X = np.concatenate(feats)
+    start = pd.DatetimeIndex(k["bucket_start"])
+    order = np.lexsort((start.as_unit("ns").asi8, k["entity"].to_numpy(dtype=str)))  # as aggregate()
+    return k.iloc[order].reset_index(drop=True), X[order], n_rows
 
 
 def score_entity(pipe: Pipeline, data: Path, output: Path, *, fmt: str, on_bad_rows: str,
                  anomalies_only: bool, table: str) -> tuple[str, ReadStats]:
-    """Score DATA's (entity, bucket) rows; write one row (a JSON line) per bucket."""
+    """Score DATA's (entity, bucket) rows; write one row (a JSON line) per bucket.
+
+    A file in time order (within :data:`CHUNK_LATENESS`) is read in chunks, memory following
+    the buckets rather than the rows; other files, and JSON lines (whose chunks may lack fields
+    later rows have), are read whole. The scores are the same either way."""
+    from hourglass.cli.tables import rows_vary_in_columns
+    from hourglass.ingest.tables import CHUNK_BYTES
     from hourglass.ingest.writers import chunk_writer
 
     stats = ReadStats()
-    df = _read(data, fmt, on_bad_rows, stats)
-    _, result = _scored(pipe, df)
+    spec, _, _ = resolve_spec(None, None, None, fmt, data)
+    done = None
+    if spec is not None and hasattr(spec, "iter_chunks") and not rows_vary_in_columns(pipe, spec, data):
+        try:
+            done = _in_chunks(pipe, spec.iter_chunks(data, on_bad_rows=on_bad_rows, stats=stats,
+                                                     chunk_bytes=SCORE_CHUNK_BYTES or CHUNK_BYTES))
+            if done is None:
+                logger.info("%s: rows not in time order (within %s): read whole", data, CHUNK_LATENESS)
+        except InputError:  # a bad value: the whole read names its row in the file, not in a chunk
+            done = None
+        if done is None:
+            stats = ReadStats()
+    if done is None:
+        df = _read(data, fmt, on_bad_rows, stats)
+        keys, X = pipe.features_.transform_with_keys(df)
+        n_rows = len(df)
+    else:
+        keys, X, n_rows = done
+        if n_rows == 0:
+            raise HourglassError(f"{data}: no data rows")
+    result = _output_rows(pipe, keys, X)
     n, flagged = len(result), int(result["flag"].sum())
     if anomalies_only:
         result = result[result["flag"] == 1]
     with chunk_writer(output, table=table) as writer:
         writer.write(result.reset_index(drop=True))
-    return (f"scored {len(df)} rows as {n} (entity, {pipe.features_.bucket} bucket) rows, "
+    return (f"scored {n_rows} rows as {n} (entity, {pipe.features_.bucket} bucket) rows, "
             f"{flagged} flagged"), stats
 
 
