@@ -205,3 +205,19 @@ def test_cli_replay_for_a_series_warm_start(tmp_path: Path) -> None:
     _one_line_error([*base, str(tmp_path / "bad.csv")], f"--replay-data {tmp_path / 'bad.csv'}: ", out)
     _one_line_error([*base, str(tmp_path / "bad.csv")], "missing: b", out)
     _one_line_error([*base, str(tmp_path / "short.csv")], "shorter than one window", out)
+
+
+def test_proximal_mu_pulls_a_series_model_toward_its_parent_weights() -> None:
+    t = np.arange(600)
+    X = np.c_[np.sin(t / 5), np.cos(t / 7)].astype("float32")
+    det = TCNAutoEncoder(window=16, epochs=2, verbose=0, random_state=0).fit(X)
+
+    def moved(new: TCNAutoEncoder) -> float:
+        return float(sum(((a - b) ** 2).sum() for a, b in zip(
+            new.module_.parameters(), det.module_.parameters(), strict=True)).detach())
+
+    plain = det.warm_start(X * 2 + 1, epochs=2)
+    near = det.warm_start(X * 2 + 1, epochs=2, proximal_mu=100.0)
+    assert moved(near) < moved(plain)
+    with pytest.raises(ValueError, match="proximal_mu"):
+        det.warm_start(X, proximal_mu=-1.0)

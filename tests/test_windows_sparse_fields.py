@@ -102,3 +102,20 @@ def test_scorer_takes_rows_without_the_fields_of_other_event_types(model: Path) 
     assert scorer.score(rows)["scores"] == scorer.score(nulls)["scores"]
     with pytest.raises(InputError, match="row 2: none of the model's columns"):
         scorer.score([rows[0], {"src_ip": "10.0.0.1"}])
+
+
+def test_the_service_reads_nested_values_as_score_reads_the_file(model: Path, tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from hourglass.serve import create_app
+
+    rows = [_event(i, sysmon=i % 2 == 0) for i in range(20)]  # 'tags' is an array in every row
+    data = _write(tmp_path / "live.jsonl", rows)
+    res = runner.invoke(app, ["score", str(model), str(data), "-o", str(tmp_path / "s.csv"), "-q"])
+    assert res.exit_code == 0, res.output
+    key = "k" * 32
+    with TestClient(create_app(model, api_key=key)) as client:
+        r = client.post("/score", json={"rows": rows}, headers={"X-API-Key": key})
+    assert r.status_code == 200, r.text
+    np.testing.assert_allclose(r.json()["scores"], pd.read_csv(tmp_path / "s.csv").score.to_numpy(),
+                               rtol=1e-5)

@@ -308,7 +308,8 @@ class WindowDetector(DeepDetector):
         return self
 
     def warm_start(self, X: object, y: object | None = None, *, update_batch_norm: bool = False,
-                   seams: Sequence[int] | None = None, **params: Any) -> WindowDetector:
+                   seams: Sequence[int] | None = None, proximal_mu: float = 0.0,
+                   **params: Any) -> WindowDetector:
         """A new detector: this fitted one trained further, from its weights, on the series ``X``
         (see :meth:`BaseDetector.warm_start`).
 
@@ -318,7 +319,8 @@ class WindowDetector(DeepDetector):
         front of the new series, no window spanning the join). On that tail the network's
         error scales (``score_norm="channel"``), the threshold and calibration (averaged
         per-step scores) and the stream threshold and calibration (causal scores: the window
-        ending at each step) are fitted again.
+        ending at each step) are fitted again. ``update_batch_norm`` and ``proximal_mu`` (a
+        pull toward the current weights) as in :meth:`BaseDetector.warm_start`.
 
         Examples
         --------
@@ -331,7 +333,7 @@ class WindowDetector(DeepDetector):
         >>> det2.window, int(det2.val_index_[0]), det2.stream_threshold_ is not None
         (16, 360, True)
         """
-        new = self._warm_copy(update_batch_norm, params)
+        new = self._warm_copy(update_batch_norm, params, proximal_mu)
         new._seams = self._check_seams(seams)
         try:
             new._fit_rows(X, y, warm=True)

@@ -31,7 +31,7 @@ import pyarrow.parquet as pq
 from hourglass.errors import InputError, json_problem
 
 __all__ = ["BAD_ROWS", "CHUNK_BYTES", "READ_ERRORS", "ReadStats", "check_text", "dedupe_names",
-           "iter_table", "open_text", "prefetch", "read_head"]
+           "iter_table", "nested_as_text", "open_text", "prefetch", "read_head"]
 
 BAD_ROWS = ("error", "skip")
 CHUNK_BYTES = 16 << 20
@@ -439,15 +439,28 @@ def _iter_jsonl_lines(path: Path, *, on_bad_rows: str, stats: ReadStats) -> Iter
         yield _json_frame(rows)
 
 
-def _json_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    """Records as a frame; a nested object or array becomes its JSON text (one value of a
-    text column, as Windows event exports and Zeek JSON hold), never an unhashable cell."""
-    df = pd.DataFrame.from_records(rows)
+def nested_as_text(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` (records read from JSON) with each nested object or array cell replaced, in place,
+    by its JSON text (keys sorted): one value of a text column, as Windows event exports and
+    Zeek JSON hold, never an unhashable cell. ``hourglass score`` of a JSON-lines file,
+    ``stream`` and the service's ``/score`` read nested values this one way.
+
+    Examples
+    --------
+    >>> df = nested_as_text(pd.DataFrame.from_records([{"tags": {"b": 1, "a": [2]}, "n": 3}]))
+    >>> df.loc[0, "tags"], int(df.loc[0, "n"])
+    ('{"a": [2], "b": 1}', 3)
+    """
     for c in df.columns[[pd.api.types.is_object_dtype(t) for t in df.dtypes]]:
         nested = df[c].map(lambda v: isinstance(v, dict | list))
         if nested.any():
             df.loc[nested, c] = df.loc[nested, c].map(lambda v: json.dumps(v, sort_keys=True))
     return df
+
+
+def _json_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """Records as a frame, nested values as their JSON text (:func:`nested_as_text`)."""
+    return nested_as_text(pd.DataFrame.from_records(rows))
 
 
 def _plain(value: Any) -> Any:

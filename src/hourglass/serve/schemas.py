@@ -15,6 +15,9 @@ __all__ = ["ALERT_FORMATS", "BODIES", "BodyShape", "Column", "EcsResponse", "Eve
            "SessionScore", "SessionsRequest"]
 
 Value = str | int | float | bool | None
+#: a table row's value: also a nested object or array (Windows event exports nest tags and
+#: details), read as its JSON text, as ``hourglass score`` reads a JSON-lines file
+RowValue = str | int | float | bool | None | list[Any] | dict[str, Any]
 #: a DeepLog key: a non-negative integer (JSON numbers above 2**53 lose precision in most clients)
 Key = Annotated[int, Field(strict=True, ge=0, le=2**53)]
 #: what ``alert_format`` takes: hourglass' own lists (the default) or ECS alert documents
@@ -35,9 +38,11 @@ class ScoreRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
         {"rows": [{"duration": 0, "protocol_type": "tcp", "src_bytes": 491}], "explain": 3}]})
 
-    rows: list[dict[str, Value]] = Field(
+    rows: list[dict[str, RowValue]] = Field(
         description="One object per row with every column the model needs (GET /health lists "
-                    "them); null is a missing value, imputed as in training. Other keys are ignored.")
+                    "them); null is a missing value, imputed as in training (for Windows event and "
+                    "Zeek models a field left out is missing too). A nested object or array is read "
+                    "as its JSON text. Other keys are ignored.")
     explain: StrictInt | None = Field(
         default=None, ge=1, le=100,
         description="Name this many columns per row in 'why', largest share first: of the "

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from hourglass.errors import InputError
+from hourglass.ingest.tables import nested_as_text
 
 if TYPE_CHECKING:
     from hourglass.serve.ecs import AlertRule
@@ -232,6 +233,7 @@ class TableScorer(ModelScorer):
             df = self.pipeline.with_absent_fields(pd.DataFrame.from_records(rows))
         else:
             df = records_frame(rows, self.columns, self._needed)
+        df = nested_as_text(df)  # a nested object or array is its JSON text, as score reads a file
         meta = [c for c in self._meta if c in df.columns]
         return df.drop(columns=meta) if meta else df
 
