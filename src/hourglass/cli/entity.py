@@ -178,39 +178,38 @@ def _in_chunks(pipe: Pipeline, chunks: Any) -> tuple[pd.DataFrame, np.ndarray, i
     f = pipe.features_
     td = int(parse_bucket(f.bucket).value)
     late = max(int(pd.Timedelta(CHUNK_LATENESS).value), td)
-    open_: dict[int, list[pd.DataFrame]] = {}
+    pending: pd.DataFrame | None = None  # the rows of open buckets, in input order
+    pending_starts = np.zeros(0, dtype=np.int64)
     keys: list[pd.DataFrame] = []
     feats: list[np.ndarray] = []
     newest = closed_before = None
     n_rows = 0
 
-    def close(starts: list[int]) -> None:
-        df = pd.concat([p for s in sorted(starts) for p in open_.pop(s)], ignore_index=True)
-        agg = f.aggregate(df)
+    def close(df: pd.DataFrame) -> None:
+        agg = f.aggregate(df.reset_index(drop=True))
         keys.append(agg[list(KEYS)])
         feats.append(f.encode(agg))
 
     for chunk in chunks:
         if not len(chunk):
             continue
-        chunk = chunk.reset_index(drop=True)
-        _, starts = f.row_keys(chunk)
-        t_ns = starts.as_unit("ns").asi8  # bucket starts
+        t_ns = f.row_keys(chunk)[1].as_unit("ns").asi8  # bucket starts
         if closed_before is not None and int(t_ns.min()) < closed_before:
             return None
         n_rows += len(chunk)
-        for start, pos in pd.Series(t_ns).groupby(t_ns).indices.items():
-            open_.setdefault(int(start), []).append(chunk.take(pos))
+        pending = chunk if pending is None else pd.concat([pending, chunk], ignore_index=True)
+        pending_starts = np.concatenate([pending_starts, t_ns])
         top = int(t_ns.max()) + td  # the newest row's bucket end bounds its time from above
         newest = top if newest is None else max(newest, top)
-        mark = newest - td - late  # a lower bound of (newest time - lateness), on the bucket grid
+        mark = newest - td - late  # at most (newest time - lateness), on the bucket grid
         mark -= mark % td
         closed_before = mark if closed_before is None else max(closed_before, mark)
-        due = [s for s in open_ if s < closed_before]
-        if due:
-            close(due)
-    if open_:
-        close(list(open_))
+        due = pending_starts < closed_before
+        if due.any():  # every row of these buckets is here: a later one would be late (above)
+            close(pending.loc[due])
+            pending, pending_starts = pending.loc[~due].reset_index(drop=True), pending_starts[~due]
+    if pending is not None and len(pending):
+        close(pending)
     if not keys:
         return pd.DataFrame(columns=list(KEYS)), np.zeros((0, len(f.feature_names_))), 0
     k = pd.concat(keys, ignore_index=True)
