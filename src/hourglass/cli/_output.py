@@ -23,8 +23,20 @@ from hourglass.errors import HourglassError
 if TYPE_CHECKING:
     from hourglass.ingest import ReadStats
 
-__all__ = ["StderrHandler", "class_table", "err", "error_line", "metrics_table", "out",
-           "print_stream_threshold", "report_skipped", "setup_logging", "threshold_text", "user_errors"]
+__all__ = [
+    "StderrHandler",
+    "class_table",
+    "err",
+    "error_line",
+    "metrics_table",
+    "out",
+    "print_stream_threshold",
+    "report_skipped",
+    "setup_logging",
+    "skipped_lines_text",
+    "threshold_text",
+    "user_errors",
+]
 
 out = Console()
 # soft_wrap: a stderr line stays one line in a pipe or a log file (rich wraps at 80 columns there)
@@ -134,6 +146,25 @@ def report_skipped(stats: ReadStats, path: Path) -> None:
         more = " ..." if stats.bad_rows > len(stats.bad_lines) else ""
         lines = f" (lines {', '.join(map(str, stats.bad_lines))}{more})" if stats.bad_lines else ""
         err.print(f"skipped {stats.bad_rows} malformed row(s) in {path}{lines}", highlight=False)
+
+
+#: malformed line numbers a stream's end summary names
+SHOWN_BAD_LINES = 10
+
+
+def skipped_lines_text(bad: list[int]) -> str:
+    """A stream summary's part for the malformed lines it skipped (``--on-bad-rows skip``).
+
+    Examples
+    --------
+    >>> skipped_lines_text([5, 9])
+    'skipped 2 malformed line(s) (lines 5, 9)'
+    >>> skipped_lines_text(list(range(1, 1201)))
+    'skipped 1,200 malformed line(s) (lines 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 ...)'
+    """
+    more = " ..." if len(bad) > SHOWN_BAD_LINES else ""
+    return (f"skipped {len(bad):,} malformed line(s) (lines "
+            f"{', '.join(map(str, bad[:SHOWN_BAD_LINES]))}{more})")
 
 
 def metrics_table(title: str, metrics: dict[str, Any], unit: str = "rows") -> Table:

@@ -38,13 +38,12 @@ from hourglass.cli._options import (
     alert_format_is_ecs,
     sqlite_table,
 )
-from hourglass.cli._output import err, setup_logging, user_errors
+from hourglass.cli._output import err, setup_logging, skipped_lines_text, user_errors
 from hourglass.errors import HourglassError, json_problem
 
 __all__ = ["LineBatcher", "stream"]
 
 _EOF = object()
-_SHOWN_BAD = 10
 _READ_BYTES = 1 << 16
 _ROW_REF = re.compile(r"\brow (\d+)\b")
 
@@ -444,11 +443,7 @@ def stream(
 
     def summary() -> None:
         took = time.perf_counter() - start
-        skipped = ""
-        if bad:
-            more = " ..." if len(bad) > _SHOWN_BAD else ""
-            shown = ", ".join(map(str, bad[:_SHOWN_BAD]))
-            skipped = f", skipped {len(bad)} malformed line(s) (lines {shown}{more})"
+        skipped = f", {skipped_lines_text(bad)}" if bad else ""
         moved = f"; threshold {first_value:.6g} -> {float(threshold.value_):.6g} (--adapt)" if adapt else ""
         err.print(f"streamed {n_rows:,} rows from {where}, {flagged:,} flagged{skipped}, "
                   f"{n_rows / took if took > 0 else 0:,.0f} rows/s{moved}", highlight=False,

@@ -21,12 +21,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hourglass.cli._output import err
+from hourglass.cli._output import err, skipped_lines_text
 from hourglass.errors import HourglassError, InputError
 
 __all__ = ["EntityStream", "open_entity_scorer", "parse_lateness", "run"]
 
-_SHOWN_BAD = 10
 
 
 def parse_lateness(text: str | None, bucket: pd.Timedelta) -> pd.Timedelta:
@@ -265,9 +264,7 @@ def run(scorer: EntityStream, read: Callable[[int], bytes], sink: Any, *, where:
             parts.append(f"{scorer.open_rows:,} row(s) of {len(scorer.open):,} open bucket time(s) "
                          "not scored (the stream stopped before their end)")
         if bad:
-            more = " ..." if len(bad) > _SHOWN_BAD else ""
-            parts.append(f"skipped {len(bad):,} malformed line(s) (lines "
-                         f"{', '.join(map(str, bad[:_SHOWN_BAD]))}{more})")
+            parts.append(skipped_lines_text(bad))
         err.print(f"streamed {c['rows']:,} rows from {where}: {', '.join(parts)}; "
                   f"{c['rows'] / took if took > 0 else 0:,.0f} rows/s", highlight=False, soft_wrap=True)
         if drift is not None:

@@ -13,12 +13,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from hourglass.cli._output import err
+from hourglass.cli._output import err, skipped_lines_text
 from hourglass.errors import HourglassError
 
 __all__ = ["open_series_scorer", "run", "summary_line"]
 
-_SHOWN_BAD = 10
 
 
 def open_series_scorer(pipe: Any, model: Path, *, explain: int | None, keep: list[str] | None,
@@ -83,9 +82,7 @@ def summary_line(counts: dict[str, int], bad: list[int], where: str, seconds: fl
         parts.append(f"{counts['flagged']:,} flagged (threshold {threshold:.6g} fitted on averaged "
                      "scores: retrain to fit a stream threshold)")
     if bad:
-        more = " ..." if len(bad) > _SHOWN_BAD else ""
-        parts.append(f"skipped {len(bad):,} malformed line(s) (lines "
-                     f"{', '.join(map(str, bad[:_SHOWN_BAD]))}{more})")
+        parts.append(skipped_lines_text(bad))
     rate = counts["rows"] / seconds if seconds > 0 else 0.0
     return f"streamed {counts['rows']:,} rows from {where}: {', '.join(parts)}; {rate:,.0f} rows/s"
 
