@@ -160,3 +160,9 @@ def test_a_header_regex_timestamp_may_be_date_text() -> None:
     pre = EventSessions(format=r"^(?P<timestamp>\S+ \S+) - (?P<level>\w+) \[(?P<thread>[^\]]*)\] - "
                                r"(?P<content>.*)$", window=60).fit(lines)
     assert [len(s) for s in pre.transform(lines)] == [4, 4, 4]  # one session per minute
+
+
+def test_quiet_log_evaluation_prints_no_parse_counts(logs: dict[str, Path]) -> None:
+    r = runner.invoke(app, ["evaluate", str(logs["model"]), str(logs["keys"]), "--all-sessions",
+                            "normal", "-q"])
+    assert r.exit_code == 0 and r.stderr.strip() == "", r.stderr

@@ -186,7 +186,9 @@ def evaluate(
             page = log_cli.report_page(pipe, data, log_summary, log_arrays) if report else None
             _write_metrics(json_out, log_summary, report, page)
     if is_logs:
-        for line in log_cli.evaluate_notes(log_summary, data):
+        parsed, *left_out = log_cli.evaluate_notes(log_summary, data)
+        logging.getLogger("hourglass").info("%s", parsed)  # the parse counts: not with --quiet
+        for line in left_out:
             err.print(line, highlight=False)
         out.print(metrics_table(f"{data.name}: threshold {pipe.threshold_.describe()}",
                                  log_summary, unit="sessions"))
