@@ -10,7 +10,7 @@ from hourglass.cli._options import OPTION_OF_PARAM
 from hourglass.errors import HourglassError
 
 __all__ = ["UNUSED_BY", "base_params", "check_model_dir", "check_not_input", "check_output_type",
-           "finish_params", "hidden_param", "model_kind", "parse_hidden", "parse_value",
+           "finish_params", "hidden_param", "model_kind", "model_params", "parse_hidden", "parse_value",
            "refuse_kept_outputs", "refuse_unused"]
 
 _PYTHON_WORDS: dict[str, Any] = {"True": True, "False": False, "None": None}
@@ -178,6 +178,28 @@ def finish_params(cls: type, model: str, params: dict[str, Any], extra: list[str
         raise HourglassError(f"--param {', '.join(i.partition('=')[0].strip() for i in extra)}: "
                              f"invalid value ({exc})") from None
     return params
+
+
+def model_params(cls: type, model: str, *, seed: int, device: str, quiet: bool, epochs: int | None,
+                 batch_size: int | None, lr: float | None, hidden: str | None, extra: list[str],
+                 **fixed: Any) -> dict[str, Any]:
+    """``model``'s keyword arguments from ``train``'s options: :func:`base_params`, ``--hidden``
+    (:func:`hidden_param`), the command's own ``fixed`` ones (e.g. ``window``), then the
+    ``--param`` items (:func:`finish_params`: unknown keys refused, values validated).
+
+    Examples
+    --------
+    >>> from hourglass.detectors import registry
+    >>> model_params(registry.get("autoencoder"), "autoencoder", seed=1, device="cpu", quiet=True,
+    ...              epochs=None, batch_size=None, lr=None, hidden="8,4", extra=["dropout=0.1"])
+    {'random_state': 1, 'device': 'cpu', 'verbose': 0, 'hidden': (8, 4), 'dropout': 0.1}
+    """
+    params = base_params(seed=seed, device=device, quiet=quiet, epochs=epochs,
+                         batch_size=batch_size, lr=lr)
+    if hidden:
+        params["hidden"] = hidden_param(cls, model, hidden)
+    params.update(fixed)
+    return finish_params(cls, model, params, extra)
 
 
 def check_model_dir(output: Path) -> None:

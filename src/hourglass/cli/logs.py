@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from rich.console import Console
 
-from hourglass.cli._common import base_params, check_model_dir, finish_params, hidden_param
+from hourglass.cli._common import check_model_dir, model_params
 from hourglass.cli._output import fitted_text, threshold_text
 from hourglass.cli._schema import is_log_format
 from hourglass.detectors import registry
@@ -40,16 +40,6 @@ def check_tabular_model(cls: type, model: str) -> None:
                              "(hdfs, bgl, syslog, raw, keys or a header regex)")
 
 
-def _params(cls: type, model: str, *, epochs: int | None, batch_size: int | None,
-            lr: float | None, hidden: str | None, seed: int, device: str, quiet: bool,
-            extra: list[str]) -> dict[str, Any]:
-    params = base_params(seed=seed, device=device, quiet=quiet, epochs=epochs,
-                         batch_size=batch_size, lr=lr)
-    if hidden:
-        params["hidden"] = hidden_param(cls, model, hidden)
-    return finish_params(cls, model, params, extra)
-
-
 def train_logs(data: Path, output: Path, *, fmt: str, model: str, epochs: int | None,
                batch_size: int | None, lr: float | None, hidden: str | None,
                threshold: str | None, seed: int, device: str, params: list[str],
@@ -64,8 +54,8 @@ def train_logs(data: Path, output: Path, *, fmt: str, model: str, epochs: int | 
                          if registry.get(n).get_tags()["input"] == "events"]
         raise HourglassError(f"--model {model} takes {cls.get_tags()['input']} input; for logs use "
                              f"one of {', '.join(events_models)}")
-    kwargs = _params(cls, model, epochs=epochs, batch_size=batch_size, lr=lr, hidden=hidden,
-                     seed=seed, device=device, quiet=quiet, extra=params)
+    kwargs = model_params(cls, model, epochs=epochs, batch_size=batch_size, lr=lr, hidden=hidden,
+                          seed=seed, device=device, quiet=quiet, extra=params)
     thr = threshold_from_spec(threshold) if threshold else None
     if thr is not None and thr.requires_labels:
         raise HourglassError(f"--threshold {threshold}: needs labelled validation sessions, and a log "

@@ -14,7 +14,7 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
-from hourglass.cli._common import base_params, check_model_dir, finish_params, hidden_param
+from hourglass.cli._common import check_model_dir, model_params
 from hourglass.cli._output import fitted_text, print_stream_threshold, threshold_text
 from hourglass.detectors import registry
 from hourglass.errors import HourglassError, InputError
@@ -279,16 +279,12 @@ def train_command(
 ) -> Pipeline:
     """``hourglass train`` for a time-series model: check everything, train, save."""
     cls = registry.get(model)
-    kwargs = base_params(seed=seed, device=device, quiet=quiet, epochs=epochs,
-                         batch_size=batch_size, lr=lr)
-    if hidden:
-        kwargs["hidden"] = hidden_param(cls, model, hidden)
-    if window is not None:
-        if window != int(window) or window < 2:
-            raise HourglassError(f"--window: a time-series window is a whole number of steps "
-                                 f">= 2, got {window:g}")
-        kwargs["window"] = int(window)
-    finish_params(cls, model, kwargs, params)
+    if window is not None and (window != int(window) or window < 2):
+        raise HourglassError(f"--window: a time-series window is a whole number of steps "
+                             f">= 2, got {window:g}")
+    kwargs = model_params(cls, model, seed=seed, device=device, quiet=quiet, epochs=epochs,
+                          batch_size=batch_size, lr=lr, hidden=hidden, extra=params,
+                          **({} if window is None else {"window": int(window)}))
     if fill_limit is not None and fill in (None, "none"):  # would be silently ignored
         raise HourglassError("--fill-limit: bounds the gaps --fill bridges; give --fill ffill, "
                              "interpolate or zero too")

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from hourglass.cli._common import base_params, check_model_dir, finish_params, hidden_param, refuse_unused
+from hourglass.cli._common import check_model_dir, model_params, refuse_unused
 from hourglass.cli._options import (
     AggregateOpt,
     BadRowsOpt,
@@ -186,12 +186,9 @@ def train(
                 "session_col": session_col, "window": window, "step": step, "strict": strict,
                 "key_col": key_col, "message_col": message_col, "freq": freq, "fill": fill,
                 "fill_limit": fill_limit, "extra_normal": extra_normal})
-            cls = registry.get(model)
-            params = base_params(seed=seed, device=device, quiet=quiet, epochs=epochs,
-                                 batch_size=batch_size, lr=lr)
-            if hidden:
-                params["hidden"] = hidden_param(cls, model, hidden)
-            finish_params(cls, model, params, param or [])
+            params = model_params(registry.get(model), model, seed=seed, device=device, quiet=quiet,
+                                  epochs=epochs, batch_size=batch_size, lr=lr, hidden=hidden,
+                                  extra=param or [])
             assert timestamp_col is not None
             pipe, stats = entity_cli.train_entity(
                 data, output, entity_col=str(entity_col), timestamp_col=timestamp_col,
@@ -254,11 +251,8 @@ def train(
         spec, label_col, normal_values = resolve_spec(dataset, label_col, normal, fmt, data)
         roles = parse_roles(role)
         cls = registry.get(model)
-        params = base_params(seed=seed, device=device, quiet=quiet, epochs=epochs,
-                             batch_size=batch_size, lr=lr)
-        if hidden:
-            params["hidden"] = hidden_param(cls, model, hidden)
-        finish_params(cls, model, params, param or [])
+        params = model_params(cls, model, seed=seed, device=device, quiet=quiet, epochs=epochs,
+                              batch_size=batch_size, lr=lr, hidden=hidden, extra=param or [])
         rule = threshold_from_spec(threshold, events_per_day=events_per_day) if threshold else None
         if rule is not None and getattr(rule, "per", None) == "day" and events_per_day is None \
                 and time_col is None:
