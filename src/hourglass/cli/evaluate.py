@@ -247,7 +247,8 @@ def evaluate(
             if report is not None:
                 raise HourglassError(f"--report: needs both normal and anomalous rows; {what}")
             logging.getLogger("hourglass").warning(
-                "%s: every row counts as an anomaly; FPR and the AUCs need normal rows", what)
+                "%s: every row counts as an anomaly; precision, F1, FPR and the AUCs need normal "
+                "rows (n/a)", what)
             labels, is_anom = all_labels, np.ones(len(all_labels), dtype=np.int8)
         else:
             _, labels, is_anom = split_labels(pd.DataFrame({label_col: all_labels}),

@@ -272,9 +272,6 @@ def evaluate_logs(pipe: Pipeline, data: Path, *, labels: Path | None, id_col: st
     seconds = time.perf_counter() - start
     y = (~np.isin(classes, normal_values)).astype(np.int8)
     metrics = evaluate_scores(y, scores, flags, classes=classes, normal=tuple(normal_values))
-    if not 0 < y.sum() < y.size:  # one class: only the recall (anomalies) or the FPR (normal) means anything
-        metrics.update(dict.fromkeys(("precision", "f1", "fpr") if y.all() else
-                                     ("precision", "f1", "recall", "detection_rate")))
     unlabelled = [sessions.ids[i] for i in np.flatnonzero(~has)]
     summary: dict[str, Any] = {
         **metrics, "threshold": pipe.threshold_.describe(),

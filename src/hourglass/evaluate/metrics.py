@@ -190,14 +190,26 @@ def evaluate_scores(
     """Everything ``hourglass evaluate`` reports: :func:`binary_metrics`, alert volume,
     precision@k, and detection per class / per category when class names are given.
 
+    With one class only (an attack capture, or normal traffic alone) the metrics that need the
+    other class are ``None`` (shown as n/a), not a trivial 1 or 0: without normal rows the
+    precision, F1 and false-positive rate; without anomalies the precision, F1, recall and
+    detection rate.
+
     Examples
     --------
     >>> r = evaluate_scores([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8], [0, 1, 0, 1], ks=(1,))
     >>> r["precision_at_k"], r["alerts_per_10k"]
     ({'1': 1.0}, 5000.0)
+    >>> r = evaluate_scores([1, 1, 1], [0.2, 0.9, 0.8], [0, 1, 1])
+    >>> r["recall"], r["fpr"], r["precision"]
+    (0.6666666666666666, None, None)
     """
     s = np.asarray(scores, dtype=np.float64).ravel()
     out = binary_metrics(y_true, s, y_pred)
+    y = np.asarray(y_true).ravel()
+    if y.size and not 0 < int(np.count_nonzero(y)) < y.size:  # one class: see above
+        out.update(dict.fromkeys(("precision", "f1", "fpr") if np.all(y != 0) else
+                                 ("precision", "f1", "recall", "detection_rate")))
     out.update(alert_volume(y_pred, events_per_day))
     out["events_per_day"] = events_per_day
     out["precision_at_k"] = {str(k): precision_at_k(y_true, s, k) for k in ks if k <= s.size}
