@@ -249,3 +249,12 @@ def test_models_and_formats_never_cut_a_name_in_a_narrow_pipe() -> None:
         assert "…" not in res.stdout
         shown = {ln.split("│")[1].strip() for ln in res.stdout.splitlines() if ln.startswith("│")}
         assert set(names) <= shown, set(names) - shown
+
+
+def test_a_log_given_to_a_table_model_is_called_a_log(files: dict[str, Path]) -> None:
+    log = files["dir"] / "hdfs.log"
+    log.write_text("081109 203615 148 INFO dfs.DataNode$PacketResponder: PacketResponder 1 for block "
+                   "blk_38865049064139660 terminating\n" * 3)
+    one_line_error(["score", str(files["model"]), str(log), "-o", str(files["dir"] / "log.csv")],
+                   "the data reads as one text column (first line '081109 203615 148 INFO",
+                   files["dir"] / "log.csv")

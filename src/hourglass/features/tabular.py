@@ -488,6 +488,12 @@ class TabularPreprocessor:
         if missing:
             more = f" (and {len(missing) - 3} more)" if len(missing) > 3 else ""
             have = ", ".join(map(str, list(df.columns)[:4]))[:80]  # another kind of data? say so
+            if df.shape[1] == 1 and len(str(df.columns[0]).split()) >= 4:  # a header that is a sentence
+                raise InputError(f"column(s) the model needs are missing: {', '.join(missing[:3])}{more}; "
+                                 f"the data reads as one text column (first line {have!r}): a log? "
+                                 "this model scores table columns; a log needs a log model "
+                                 "(train --format hdfs, bgl, syslog, raw or a header regex, "
+                                 "--model deeplog ...)")
             raise InputError(f"column(s) the model needs are missing: {', '.join(missing[:3])}{more}; "
                              f"the data has {have}{' ...' if df.shape[1] > 4 else ''}")
         raw = self._numeric_frame(df, self._numeric_inputs(), allow_missing=self.impute != "error")
