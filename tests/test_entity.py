@@ -155,3 +155,19 @@ def test_port_scan_found_by_entity_windows_not_by_rows(scan, tmp_path: Path) -> 
     back = load(tmp_path / "m")
     assert isinstance(back.features_, EntityWindows)
     np.testing.assert_array_equal(back.score(test), scores)
+
+
+def test_explain_buckets_uses_the_pipelines_scores(scan) -> None:  # type: ignore[no-untyped-def]
+    from hourglass.explain import explain_buckets, explain_rows
+
+    ae = AutoEncoder(hidden=(16, 8), epochs=30, verbose=0, random_state=1)
+    pipe = Pipeline(ae, features=EntityWindows("src_ip", "ts", bucket="5min", **FLOW_COLS)).fit(scan["train"])
+    every = explain_buckets(pipe, scan["test"], top=1)
+    np.testing.assert_array_equal(every["score"].to_numpy(), pipe.score(scan["test"]))
+    flagged = explain_buckets(pipe, scan["test"], top=1, flagged_only=True)
+    assert (flagged["flag"] == 1).all() and len(flagged) == int(every["flag"].sum())
+    top = flagged.loc[flagged["score"].idxmax()]
+    assert (top["entity"], top["top_feature"]) == (scan["where"]["host"], "dst_port:distinct")
+    assert top["why"].startswith("distinct dst_port=") and top["why"].count("%") == 1
+    with pytest.raises(InputError, match="explain_buckets"):
+        explain_rows(pipe, scan["test"])

@@ -94,7 +94,52 @@ def test_bad_rows_named_and_nothing_written(files: dict[str, Path], tmp_path: Pa
     no_ts = tmp_path / "no_ts.csv"
     pd.read_csv(files["test"]).drop(columns=["ts"]).to_csv(no_ts, index=False)
     one_line_error(["score", str(files["model"]), str(no_ts), "-o", str(out)], "no column 'ts'", out)
-    one_line_error(["explain", str(files["model"]), str(files["test"])], "reads entity data")
+    why = tmp_path / "why.jsonl"
+    one_line_error(["explain", str(files["model"]), str(bad), "-o", str(why)],
+                   "column 'ts': row 6 is not a timestamp ('yesterday'", why)
+    one_line_error(["explain", str(files["model"]), str(empty), "-o", str(why)], "no data rows", why)
+    one_line_error(["explain", str(files["model"]), str(no_ts), "-o", str(why)], "no column 'ts'", why)
+    for args, match in ((["--keep", "proto"], "--keep: not used by entity models"),
+                        (["--chunk-mb", "4"], "--chunk-mb: not used by entity models"),
+                        (["--dataset", "nsl-kdd"], "--dataset: not used by entity models")):
+        one_line_error(["explain", str(files["model"]), str(files["test"]), "-o", str(why), *args],
+                       match, why)
+
+
+def test_explain_names_the_scan_buckets_distinct_ports(files: dict[str, Path]) -> None:
+    test = pd.read_csv(files["test"])
+    in_scan = ((test["src_ip"] == "10.0.0.3")
+               & (pd.to_datetime(test["ts"], unit="s").dt.floor("5min") == files["scan_start"]))
+    ports, rows = test.loc[in_scan, "dst_port"].nunique(), int(in_scan.sum())
+    start = files["scan_start"].strftime("%Y-%m-%dT%H:%M:%S")
+    found = {}
+    for method in ("reconstruction", "gradients"):
+        out = files["dir"] / f"why-{method}.jsonl"
+        res = runner.invoke(app, ["explain", str(files["model"]), str(files["test"]), "-o", str(out),
+                                  "--method", method, "--top", "2"])
+        assert res.exit_code == 0, res.output
+        assert "main reason among" in res.stdout and "10.0.0.3" in res.stdout
+        why = pd.read_json(out, lines=True, dtype={"bucket_start": str, "bucket_end": str})
+        assert set(why.columns) == {"entity", "bucket_start", "bucket_end", "rows", "score", "flag",
+                                    "severity", "top_feature", "why", "method"}
+        assert (why["flag"] == 1).all() and why["why"].str.count("%").eq(2).all()
+        scan = why[(why["entity"] == "10.0.0.3") & (why["bucket_start"] == start)].iloc[0]
+        assert scan["rows"] == rows
+        found[method] = scan
+    # the scan bucket is explained by the ports it touched, named as an analyst reads them
+    assert found["gradients"]["top_feature"] == "dst_port:distinct"
+    assert found["gradients"]["why"].startswith(f"distinct dst_port={ports} (")
+    assert f"distinct dst_port={ports} (" in found["reconstruction"]["why"]  # among its top 2
+    # --all explains every bucket with the scores 'score' gives them, bit for bit
+    every, scored = files["dir"] / "why-all.jsonl", files["dir"] / "scored.jsonl"
+    assert runner.invoke(app, ["explain", str(files["model"]), str(files["test"]), "--all",
+                               "-o", str(every), "--limit", "0"]).exit_code == 0
+    assert runner.invoke(app, ["score", str(files["model"]), str(files["test"]),
+                               "-o", str(scored)]).exit_code == 0
+    a = [json.loads(line) for line in every.read_text().splitlines()]
+    b = [json.loads(line) for line in scored.read_text().splitlines()]
+    assert [(r["entity"], r["bucket_start"], r["score"], r["flag"]) for r in a] == \
+        [(r["entity"], r["bucket_start"], r["score"], r["flag"]) for r in b]
 
 
 def test_row_scorers_refuse_an_entity_model(files: dict[str, Path]) -> None:

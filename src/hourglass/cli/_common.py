@@ -101,7 +101,7 @@ UNUSED_BY: dict[str, dict[str, tuple[str, ...]]] = {
         "table": (),
         "time-series": ("fmt", "on_bad_rows", "chunk_mb", "keep"),
         "log": (),
-        "entity": (),
+        "entity": ("dataset", "chunk_mb", "keep"),
     },
     "stream": {
         "table": ("max_sessions", "idle_timeout"),

@@ -63,6 +63,10 @@ def explain(
     For time-series models (lstm-ae, gru-ae, lstm-forecaster, tcn-ae, conv2d-ae, cnn-lstm), DATA is
     a series: each flagged time step is explained by each channel's share of the step's score,
     with the channels' values and the timestamp; rows are time steps.
+
+    For entity-bucket models (trained with --entity-col), DATA is a table: each flagged (entity,
+    bucket) is explained by its bucket features (rows, distinct COL, sum COL, top COL share...)
+    with their values as counted, e.g. "distinct dst_port=64 (57%)"; the scores are score's.
     """
     import numpy as np  # the library is imported here, not for 'hourglass --help'
     import pandas as pd
@@ -95,6 +99,13 @@ def explain(
                            output=output, all_rows=all_rows, limit=limit,
                            unused={"fmt": fmt, "on_bad_rows": on_bad_rows, "chunk_mb": chunk_mb,
                                    "keep": keep, "method": method})
+            return
+        if getattr(pipe.features_, "output", "tabular") == "entity":  # (entity, bucket) rows
+            from hourglass.cli.explain_entity import explain_entity
+
+            explain_entity(pipe, model, data, command=explain, top=top, method=method, output=output,
+                           all_rows=all_rows, limit=limit, fmt=fmt, on_bad_rows=on_bad_rows,
+                           unused={"dataset": dataset, "chunk_mb": chunk_mb, "keep": keep})
             return
         if getattr(pipe.features_, "output", "tabular") == "events":
             raise HourglassError(f"{model}: a log model ({pipe.model_name}) explains its alerts in "

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from hourglass.pipeline import Pipeline
 
 __all__ = ["METHODS", "column_attributions", "column_errors", "explain_rows", "explainable",
-           "explanation_method"]
+           "explanation_method", "feature_weights", "top_shares"]
 
 _MAX_VALUE_CHARS = 40
 
@@ -67,8 +67,8 @@ def explanation_method(pipe: Pipeline, method: str = "auto") -> str:
         raise InputError(f"method: expected one of {', '.join(METHODS)}, got {method!r}")
     det = pipe.detector_
     name = type(det).__name__
-    if getattr(pipe.features_, "output", "tabular") != "tabular":
-        raise InputError(f"explanations are for table models; this model ({name}) reads "
+    if getattr(pipe.features_, "output", "tabular") not in ("tabular", "entity"):
+        raise InputError(f"explanations are for table and entity-bucket models; this model ({name}) reads "
                          f"{pipe.features_.output} data")
     recon = _has_reconstruction(det)
     if method == "reconstruction" or (method == "auto" and recon):
@@ -119,6 +119,32 @@ def _column_map(pipe: Pipeline) -> tuple[np.ndarray, list[str]]:
     return onehot, columns
 
 
+def feature_weights(pipe: Pipeline, X: np.ndarray, chosen: str, *, steps: int = 64
+                    ) -> tuple[np.ndarray, list[str], np.ndarray]:
+    """(weights, columns, totals) of the feature rows ``X``: per row and input column (for an
+    entity model, per aggregate such as ``dst_port:distinct``) its reconstruction error or its
+    integrated-gradient attribution (``chosen``, as :func:`explanation_method` gives it), and
+    per row what its shares are taken of (the error; the sum of absolute attributions)."""
+    onehot, columns = _column_map(pipe)
+    if chosen == "reconstruction":
+        weights = np.asarray(pipe.detector_.score_features(X), dtype=np.float64) @ onehot
+        return weights, columns, weights.sum(axis=1)
+    from hourglass.explain.gradients import attributions
+
+    weights = attributions(pipe.detector_, X, steps=steps).values @ onehot
+    return weights, columns, np.abs(weights).sum(axis=1)
+
+
+def top_shares(weights: np.ndarray, total: np.ndarray, top: int) -> tuple[np.ndarray, np.ndarray]:
+    """(order, share): per row the indices of its ``top`` largest weights, largest first, and
+    every weight's share of the row's total (0 where the total is 0)."""
+    if isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1:
+        raise ValueError(f"top must be an integer >= 1, got {top!r}")
+    share = np.divide(weights, total[:, None], out=np.zeros_like(weights), where=total[:, None] > 0)
+    k = min(int(top), weights.shape[1])
+    return np.argsort(-weights, axis=1, kind="stable")[:, :k], share
+
+
 def column_errors(pipe: Pipeline, df: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
     """Reconstruction error per input column (rows × columns) and the column names.
 
@@ -138,9 +164,8 @@ def column_errors(pipe: Pipeline, df: pd.DataFrame) -> tuple[np.ndarray, list[st
     ((2, 2), ['x', 'proto'])
     """
     explanation_method(pipe, "reconstruction")
-    per_feature = np.asarray(pipe.detector_.score_features(pipe.transform(df)), dtype=np.float64)
-    onehot, columns = _column_map(pipe)
-    return per_feature @ onehot, columns
+    weights, columns, _ = feature_weights(pipe, pipe.transform(df), "reconstruction")
+    return weights, columns
 
 
 def column_attributions(pipe: Pipeline, df: pd.DataFrame, *, steps: int = 64
@@ -161,12 +186,9 @@ def column_attributions(pipe: Pipeline, df: pd.DataFrame, *, steps: int = 64
     >>> attr.shape, columns
     ((2, 2), ['x', 'proto'])
     """
-    from hourglass.explain.gradients import attributions
-
     explanation_method(pipe, "gradients")
-    a = attributions(pipe.detector_, pipe.transform(df), steps=steps)
-    onehot, columns = _column_map(pipe)
-    return a.values @ onehot, columns
+    weights, columns, _ = feature_weights(pipe, pipe.transform(df), "gradients", steps=steps)
+    return weights, columns
 
 
 def _value_text(value: Any) -> str:
@@ -235,15 +257,11 @@ def explain_rows(pipe: Pipeline, df: pd.DataFrame, *, top: int = 3, method: str 
     if isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1:
         raise ValueError(f"top must be an integer >= 1, got {top!r}")
     chosen = explanation_method(pipe, method)
-    if chosen == "reconstruction":
-        weights, columns = column_errors(pipe, df)
-        total = weights.sum(axis=1)
-    else:
-        weights, columns = column_attributions(pipe, df, steps=steps)
-        total = np.abs(weights).sum(axis=1)
-    share = np.divide(weights, total[:, None], out=np.zeros_like(weights), where=total[:, None] > 0)
-    k = min(int(top), len(columns))
-    order = np.argsort(-weights, axis=1, kind="stable")[:, :k]
+    if getattr(pipe.features_, "output", "tabular") == "entity":
+        raise InputError("an entity-bucket model explains (entity, bucket) rows: use "
+                         "hourglass.explain.explain_buckets")
+    weights, columns, total = feature_weights(pipe, pipe.transform(df), chosen, steps=steps)
+    order, share = top_shares(weights, total, top)
     frame = pipe.with_absent_fields(df.reset_index(drop=True))  # Windows events: absent = missing
     present = {c for c in columns if c in frame.columns}
     why = []

@@ -373,6 +373,53 @@ class EntityWindows:
         """``fit(df)`` then ``transform(df)``."""
         return self.fit(df).transform(df)
 
+    def feature_columns(self) -> list[str]:
+        """The aggregate (:meth:`aggregate` column, e.g. ``dst_port:distinct``) each feature comes
+        from, in the order of ``feature_names_`` (a missing indicator maps to its aggregate)."""
+        self._check_fitted()
+        return self.tabular_.feature_columns()
+
+    def raw_values(self, agg: pd.DataFrame) -> pd.DataFrame:
+        """The aggregates of an :meth:`aggregate` table as counted, without the ``log1p``:
+        ``rows`` (the ``count``), distinct counts and sums as numbers of rows, values, bytes.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"src": ["a", "a", "a", "b"], "ts": [0, 1, 2, 3],
+        ...                    "dport": [22, 23, 24, 22]})
+        >>> ew = EntityWindows("src", "ts").fit(df)
+        >>> [round(float(v), 6) for v in ew.raw_values(ew.aggregate(df)).iloc[0]]
+        [3.0, 3.0, 0.333333]
+        """
+        self._check_fitted()
+        values = agg[self.aggregates_].astype(np.float64)
+        if self.log1p != "none":
+            keep = (":top_share",) if self.log1p == "all" else (":mean", ":max", ":top_share")
+            for k in self.aggregates_:
+                if not k.endswith(keep):
+                    x = values[k].to_numpy()
+                    values[k] = np.sign(x) * np.expm1(np.abs(x))
+        return values
+
+    @staticmethod
+    def readable(name: str) -> str:
+        """An aggregate's name as a person reads it: ``count`` → ``rows``,
+        ``dst_port:distinct`` → ``distinct dst_port``, ``bytes:sum`` → ``sum bytes``,
+        ``proto:top_share`` → ``top proto share``.
+
+        Examples
+        --------
+        >>> [EntityWindows.readable(n) for n in ("count", "dst_port:distinct", "bytes:max")]
+        ['rows', 'distinct dst_port', 'max bytes']
+        """
+        if name == "count":
+            return "rows"
+        column, _, stat = name.rpartition(":")
+        if stat == "top_share":
+            return f"top {column} share"
+        return f"{stat} {column}" if column else name
+
     def extra_columns(self, df: pd.DataFrame) -> list[str]:
         """Columns of ``df`` that the fitted features do not read (ignored)."""
         known = set(self.columns_)

@@ -1,0 +1,73 @@
+"""``hourglass explain`` for an entity-bucket model: which bucket features (distinct ports, row
+count, summed bytes...) made each flagged (entity, bucket) anomalous."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from hourglass.cli._common import refuse_unused
+from hourglass.cli._output import err, out, report_skipped, rich_table
+from hourglass.errors import HourglassError
+
+__all__ = ["explain_entity"]
+
+_MAIN_REASONS_SHOWN = 5
+
+
+def explain_entity(pipe: Any, model: Path, data: Path, *, command: Any, top: int, method: str,
+                   output: Path | None, all_rows: bool, limit: int, fmt: str, on_bad_rows: str,
+                   unused: dict[str, Any]) -> None:
+    """Score DATA's (entity, bucket) rows as ``hourglass score`` does, explain the flagged ones
+    (every one with ``all_rows``) with :func:`~hourglass.explain.bucket_reasons`, print the
+    ``limit`` highest-scoring with their reasons and how often each feature was the main reason;
+    ``output`` gets every explained bucket (written atomically)."""
+    import pandas as pd
+
+    from hourglass.cli.entity import _output_rows, _read
+    from hourglass.explain import bucket_reasons, explainable
+    from hourglass.ingest import ReadStats
+    from hourglass.ingest.writers import chunk_writer
+
+    name = pipe.model_name
+    refuse_unused(command, "entity", name, unused)
+    why_not = explainable(pipe, method)
+    if why_not is not None:
+        raise HourglassError(f"{model}: {why_not}")
+    f = pipe.features_
+    stats = ReadStats()
+    df = _read(data, fmt, on_bad_rows, stats)
+    agg = f.aggregate(pipe.with_absent_fields(df))
+    X = f.encode(agg)
+    result = _output_rows(pipe, agg[["entity", "bucket_start", "bucket_end", "rows"]], X)
+    is_flagged = result["flag"].to_numpy() == 1
+    pick = np.ones(len(result), dtype=bool) if all_rows else is_flagged
+    why = bucket_reasons(pipe, agg.loc[pick], X[pick], top=top, method=method)
+    frame = result.loc[pick, ["entity", "bucket_start", "bucket_end", "rows", "score", "flag",
+                              "severity"]]
+    frame = pd.concat([frame, why], axis=1).reset_index(drop=True)
+    if output is not None:
+        with chunk_writer(output) as writer:
+            writer.write(frame)
+    report_skipped(stats, data)
+    what = "buckets" if all_rows else "flagged buckets"
+    if limit and len(frame):
+        shown = frame.sort_values("score", ascending=False, kind="stable").head(limit)
+        out.print(rich_table(f"{len(shown)} highest-scoring {what} of {len(result):,}",
+                             ["entity", "bucket_start", "rows", "score", "severity", "why"],
+                             [[str(r.entity), str(r.bucket_start), str(r.rows), f"{r.score:.4g}",
+                               str(r.severity), str(r.why)] for r in shown.itertuples(index=False)]))
+    if len(frame):
+        out.print(f"method: {frame['method'].iloc[0]}", highlight=False)
+    flagged = int(is_flagged.sum())
+    reasons = Counter(f.readable(c) for c in why["top_feature"][is_flagged[pick]])
+    if reasons:
+        share = ", ".join(f"{c} {k / flagged:.0%}" for c, k in reasons.most_common(_MAIN_REASONS_SHOWN))
+        out.print(f"main reason among {flagged:,} flagged buckets: {share}", highlight=False)
+    err.print(f"explained {len(df):,} rows as {len(result):,} (entity, {f.bucket} bucket) rows, "
+              f"{flagged:,} flagged", highlight=False)
+    if output is not None:
+        out.print(f"wrote {output}", highlight=False)
