@@ -81,7 +81,7 @@ def explain_buckets(pipe: Pipeline, df: pd.DataFrame, *, top: int = 3, method: s
     >>> ew = EntityWindows("src_ip", "ts", numeric=("bytes",), categorical=("dst_port",))
     >>> pipe = Pipeline(AutoEncoder(hidden=(8, 4), epochs=2, verbose=0), features=ew).fit(flows)
     >>> out = explain_buckets(pipe, flows.head(50), top=2)
-    >>> list(out.columns)[:6], out["why"].str.count("%").min()
+    >>> list(out.columns)[:6], int(out["why"].str.count("%").min())
     (['entity', 'bucket_start', 'bucket_end', 'rows', 'score', 'flag'], 2)
     """
     _entity_pipe(pipe, method)
