@@ -193,3 +193,18 @@ def test_no_warnings_on_regular_fits() -> None:
         warnings.simplefilter("error")
         POT(1e-4).fit(s)
         Calibrator().fit(s)
+
+
+def test_dspot_depth_from_the_cli_spec_and_the_hint_when_too_few_scores() -> None:
+    import numpy as np
+    import pytest
+
+    from hourglass.errors import InputError
+    from hourglass.thresholds import threshold_from_spec
+
+    t = threshold_from_spec("dspot:1e-2/5")
+    assert t.depth == 5 and np.isfinite(t.fit(np.random.default_rng(0).normal(size=300)).value_)
+    with pytest.raises(InputError, match=r"dspot:Q/DEPTH"):
+        threshold_from_spec("dspot:1e-2").fit(np.zeros(60))
+    with pytest.raises(InputError, match="depth 'x' is not a whole number"):
+        threshold_from_spec("dspot:1e-2/x")

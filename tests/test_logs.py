@@ -61,6 +61,9 @@ def test_default_masks_and_templates() -> None:
      "instruction cache parity error corrected"),
     ("syslog", "Jun 14 15:16:01 combo sshd(pam_unix)[19939]: check pass; user unknown",
      "check pass; user unknown"),
+    ("syslog", "Jun 19 04:09:11 combo syslogd 1.4.1: restart.", "restart."),  # a component with a space
+    ("syslog", "Jul  3 17:10:11 mac BezelServices 255.10[94]: ASSERTION FAILED: dvcAddrRef",
+     "ASSERTION FAILED: dvcAddrRef"),
     (r"^(?P<timestamp>\d+) \| (?P<content>.*)$", "1700000000 | disk sda1 full",
      "disk sda1 full"),
 ])

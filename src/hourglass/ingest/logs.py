@@ -43,7 +43,7 @@ LOG_FORMATS: dict[str, tuple[str, str | None]] = {
             r"(?P<level>\S+) ?(?P<content>.*)$",
             "epoch"),
     "syslog": (r"^(?P<month>[A-Z][a-z]{2}) +(?P<day>\d{1,2}) (?P<time>\d{2}:\d{2}:\d{2}) "
-               r"(?P<host>\S+) (?P<component>[^\s:\[]+)(?:\[(?P<pid>\d+)\])?: ?(?P<content>.*)$",
+               r"(?P<host>\S+) (?P<component>[^:\[\s][^:\[]*?)(?:\[(?P<pid>\d+)\])?: ?(?P<content>.*)$",
                "%b %d %H:%M:%S"),
     "raw": (r"^(?P<content>.*)$", None),
 }

@@ -269,7 +269,8 @@ def threshold_from_spec(spec: str, *, events_per_day: float | None = None) -> Th
     """Parse a CLI spec into a threshold rule.
 
     ``percentile:99.5``, ``contamination:0.01``, ``pot:1e-4`` (risk q), ``spot:1e-4``,
-    ``dspot:1e-4``, ``budget:50/day`` (needs ``events_per_day``), ``budget:5/10k``,
+    ``dspot:1e-4`` (or ``dspot:1e-4/20``: a moving-average depth of 20), ``budget:50/day``
+    (needs ``events_per_day``), ``budget:5/10k``,
     ``best-f1`` or ``best-fbeta:0.5`` (labelled validation set), ``fixed:3.5`` (a given
     cut-off). A name without a value takes the rule's default (``percentile`` is 99).
 
@@ -283,6 +284,8 @@ def threshold_from_spec(spec: str, *, events_per_day: float | None = None) -> Th
     fixed at 3.5
     >>> threshold_from_spec("budget:5/10k")
     alert budget 5 per 10k on normal traffic
+    >>> threshold_from_spec("dspot:1e-3/20").depth
+    20
     """
     from hourglass.thresholds.budget import AlertBudget
     from hourglass.thresholds.pot import DSPOT, POT, SPOT
@@ -296,7 +299,7 @@ def threshold_from_spec(spec: str, *, events_per_day: float | None = None) -> Th
         "fixed": Fixed}
     if kind not in makers:
         raise InputError(f"--threshold: unknown rule {kind!r}; use percentile:Q, contamination:C, "
-                         "pot:Q, spot:Q, dspot:Q, budget:N/day, budget:N/10k, best-f1, "
+                         "pot:Q, spot:Q, dspot:Q[/DEPTH], budget:N/day, budget:N/10k, best-f1, "
                          "best-fbeta:BETA or fixed:VALUE")
     arg = arg.strip()
     if kind == "best-f1":
@@ -321,10 +324,20 @@ def threshold_from_spec(spec: str, *, events_per_day: float | None = None) -> Th
         return _checked(t, spec)
     if not arg:
         return makers[kind]()
+    depth = None
+    if kind == "dspot" and "/" in arg:  # dspot:Q/DEPTH
+        arg, _, depth_text = arg.partition("/")
+        try:
+            depth = int(depth_text)
+        except ValueError:
+            raise InputError(f"--threshold: DSPOT's depth {depth_text!r} is not a whole number "
+                             f"(in {spec!r}; expected dspot:Q/DEPTH)") from None
     try:
         value = float(arg)
     except ValueError:
         raise InputError(f"--threshold: {arg!r} is not a number (in {spec!r})") from None
+    if depth is not None:
+        return _checked(makers[kind](value, depth=depth), spec)  # type: ignore[call-arg]
     return _checked(makers[kind](value), spec)
 
 

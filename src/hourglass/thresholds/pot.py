@@ -243,7 +243,8 @@ class DSPOT(SPOT):
         d = int(self.depth)
         if scores.size < d + 10 * int(self.min_peaks):
             raise InputError(f"DSPOT: {scores.size} scores are too few for depth {d}; need at "
-                             f"least {d + 10 * int(self.min_peaks)}")
+                             f"least {d + 10 * int(self.min_peaks)}: choose a smaller depth "
+                             "(--threshold dspot:Q/DEPTH) or hold out more normal data")
         csum = np.concatenate([[0.0], np.cumsum(scores)])
         means = (csum[d:-1] - csum[:-d - 1]) / d
         self._init_tail(scores[d:] - means)
