@@ -132,8 +132,27 @@ def test_bad_lines_stop_with_their_number_or_are_skipped(files: dict[str, Path])
         assert "skipped 1 malformed line(s) (lines 3)" in res.stderr
 
 
+def test_stream_explains_flagged_buckets_as_explain_does(files: dict[str, Path]) -> None:
+    res = _stream(files, "--explain", "2", "--all")
+    assert res.exit_code == 0, res.output
+    rows = _lines(res.stdout)
+    plain = _lines(_stream(files, "--all").stdout)
+    assert [(r["entity"], r["bucket_start"], r["score"], r["flag"]) for r in rows] == \
+        [(r["entity"], r["bucket_start"], r["score"], r["flag"]) for r in plain]  # scores unchanged
+    assert all((r["why"] is None) == (r["flag"] == 0) for r in rows)
+    out = files["dir"] / "why.jsonl"
+    res = runner.invoke(app, ["explain", str(files["model"]), str(files["csv"]), "--top", "2",
+                              "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    want = {(r["entity"], r["bucket_start"]): r for r in _lines(out.read_text())}
+    got = {(r["entity"], r["bucket_start"]): r for r in rows if r["flag"] == 1}
+    assert got.keys() == want.keys() and ("10.0.0.3", files["scan_start"]) in got
+    assert [got[k]["top_feature"] for k in sorted(got)] == [want[k]["top_feature"] for k in sorted(got)]
+    assert "distinct dst_port=" in got[("10.0.0.3", files["scan_start"])]["why"]
+
+
 def test_options_entity_models_do_not_take_are_refused(files: dict[str, Path]) -> None:
-    for args in (["--keep", "proto"], ["--explain", "2"], ["--alert-format", "ecs"]):
+    for args in (["--keep", "proto"], ["--alert-format", "ecs"]):
         res = _stream(files, *args, input_text="")
         assert res.exit_code == 2 and "not available for entity-bucket models" in res.stderr, res.stderr
 

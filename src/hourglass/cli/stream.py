@@ -319,7 +319,8 @@ def stream(
     explain: Annotated[int | None, typer.Option(
         "--explain", min=1, help="Add 'top_column' and 'why' (this many columns, largest share "
                                  "first, as 'hourglass explain --method auto' gives them); table "
-                                 "models with a reconstruction error or gradients.")] = None,
+                                 "models with a reconstruction error or gradients; entity-bucket "
+                                 "models add 'top_feature' and 'why' to flagged buckets.")] = None,
     keep: Annotated[list[str] | None, typer.Option(
         "--keep", help="Input field to copy into each alert (repeatable).")] = None,
     adapt: Annotated[bool, typer.Option(

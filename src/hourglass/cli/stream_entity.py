@@ -80,10 +80,12 @@ class EntityStream:
 
     kind = "entity"
 
-    def __init__(self, pipe: Any, lateness: pd.Timedelta | None = None) -> None:
+    def __init__(self, pipe: Any, lateness: pd.Timedelta | None = None, explain: int | None = None
+                 ) -> None:
         from hourglass.features.entity import parse_bucket
 
         self.pipeline = pipe
+        self.explain = explain  # top features named per flagged bucket ('top_feature', 'why')
         f = pipe.features_
         self.entity_col, self.timestamp_col = str(f.entity_col), str(f.timestamp_col)
         self.columns = list(f.columns_)
@@ -196,6 +198,26 @@ class EntityStream:
         """Close every open bucket (end of input)."""
         return self._close(list(self.open))
 
+    def _explained(self, df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """:func:`~hourglass.cli.entity._scored`'s (keys, output rows), plus ``top_feature`` and
+        ``why`` (:func:`~hourglass.explain.bucket_reasons`) for the flagged buckets, ``None``
+        for the others."""
+        from hourglass.cli.entity import _output_rows
+        from hourglass.explain import bucket_reasons
+        from hourglass.features.entity import KEYS
+
+        f = self.pipeline.features_
+        agg = f.aggregate(df)  # what transform_with_keys does: the same features, the same scores
+        keys, X = agg[list(KEYS)], f.encode(agg)
+        out = _output_rows(self.pipeline, keys, X)
+        pick = out["flag"].to_numpy() == 1
+        why = bucket_reasons(self.pipeline, agg.loc[pick], X[pick], top=int(self.explain or 3))
+        for c in ("top_feature", "why"):  # None where not flagged (JSON null)
+            column = np.full(len(out), None, dtype=object)
+            column[pick] = why[c].to_numpy(dtype=object)
+            out[c] = column
+        return keys, out
+
     def _close(self, starts: list[int]) -> pd.DataFrame | None:
         from hourglass.cli.entity import _scored
 
@@ -204,7 +226,10 @@ class EntityStream:
         rows = [r for s in sorted(starts) for r in self.open.pop(s)]
         df = pd.DataFrame.from_records(rows, columns=self.columns)
         try:
-            keys, out = _scored(self.pipeline, df)
+            if self.explain is None:
+                keys, out = _scored(self.pipeline, df)
+            else:
+                keys, out = self._explained(df)
         except InputError as exc:
             raise HourglassError(f"buckets from {pd.Timestamp(min(starts))}: {exc}") from None
         starts_ns = pd.DatetimeIndex(keys["bucket_start"]).as_unit("ns").asi8
@@ -219,13 +244,18 @@ def open_entity_scorer(pipe: Any, *, explain: int | None, keep: list[str] | None
                        ecs: bool, idle_timeout: float | None) -> EntityStream:
     """The bucket accumulator of a loaded entity-bucket model; options it has no use for
     refused (one line)."""
-    for given, option in ((explain is not None, "--explain"), (bool(keep), "--keep"),
-                          (adapt, "--adapt"), (ecs, "--alert-format ecs"),
+    for given, option in ((bool(keep), "--keep"), (adapt, "--adapt"), (ecs, "--alert-format ecs"),
                           (idle_timeout is not None, "--idle-timeout")):
         if given:
             raise HourglassError(f"{option}: not available for entity-bucket models (they take "
-                                 "--lateness, --all, --on-bad-rows, --batch, --output)")
-    return EntityStream(pipe)
+                                 "--lateness, --all, --explain, --on-bad-rows, --batch, --output)")
+    if explain is not None:
+        from hourglass.explain import explainable
+
+        why_not = explainable(pipe)
+        if why_not is not None:
+            raise HourglassError(f"--explain: {why_not}")
+    return EntityStream(pipe, explain=explain)
 
 
 def _records(out: pd.DataFrame | None, all_rows: bool) -> tuple[list[dict[str, Any]], list[int]]:
@@ -233,12 +263,18 @@ def _records(out: pd.DataFrame | None, all_rows: bool) -> tuple[list[dict[str, A
     if out is None or not len(out):
         return [], []
     flags = [int(v) for v in out["flag"]]
+    explained = "why" in out.columns
     docs = [{"entity": str(e), "bucket_start": str(s), "bucket_end": str(t), "rows": int(n),
              "score": float(sc), "flag": int(fl), "calibrated": float(c), "severity": str(sv)}
             for e, s, t, n, sc, fl, c, sv in zip(
                 out["entity"], out["bucket_start"], out["bucket_end"], out["rows"], out["score"],
                 out["flag"], out["calibrated"], out["severity"], strict=True)
             if all_rows or fl]
+    if explained:
+        pairs = [(tf, w) for tf, w, fl in zip(out["top_feature"], out["why"], out["flag"], strict=True)
+                 if all_rows or fl]
+        for doc, (tf, w) in zip(docs, pairs, strict=True):
+            doc["top_feature"], doc["why"] = (tf, w) if isinstance(w, str) else (None, None)
     return docs, flags
 
 
