@@ -279,3 +279,11 @@ def test_inspect_previews_the_schema_train_builds_with_the_same_options(files: d
     _fails_cleanly(["inspect", str(files["train"]), "--role", "proto=nope"],
                    "--role: column 'proto' has unknown role 'nope'")
     _fails_cleanly(["inspect", str(files["train"]), "--drop", "prto"], "--drop: no column 'prto'")
+
+
+def test_every_command_prints_its_help() -> None:
+    """Rich reads '[...]' in a help text as markup: a stray '[/X]' crashed 'train --help'."""
+    for command in ("train", "score", "stream", "evaluate", "benchmark", "explain", "serve", "export",
+                    "models", "formats", "inspect", "demo"):
+        res = runner.invoke(app, [command, "--help"])
+        assert res.exit_code == 0 and "Usage" in res.output, (command, res.output[-300:])
