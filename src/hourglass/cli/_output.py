@@ -32,6 +32,7 @@ __all__ = [
     "out",
     "print_stream_threshold",
     "report_skipped",
+    "settle_bad_lines",
     "setup_logging",
     "skipped_lines_text",
     "threshold_text",
@@ -165,6 +166,30 @@ def skipped_lines_text(bad: list[int]) -> str:
     more = " ..." if len(bad) > SHOWN_BAD_LINES else ""
     return (f"skipped {len(bad):,} malformed line(s) (lines "
             f"{', '.join(map(str, bad[:SHOWN_BAD_LINES]))}{more})")
+
+
+def settle_bad_lines(bad_rows: list[tuple[int, str]], bad: list[int], on_bad_rows: str,
+                     where: str, problem: Exception | None = None) -> None:
+    """A stream batch's malformed lines under ``--on-bad-rows``: ``error`` stops at the first
+    (its line and message), ``skip`` adds their numbers to ``bad``; then ``problem``, an error
+    the batch deferred until its good lines were written, is raised.
+
+    Examples
+    --------
+    >>> bad = []
+    >>> settle_bad_lines([(4, "not JSON")], bad, "skip", "stdin"); bad
+    [4]
+    >>> settle_bad_lines([(4, "not JSON")], bad, "error", "stdin")
+    Traceback (most recent call last):
+    ...
+    hourglass.errors.HourglassError: stdin line 4: not JSON
+    """
+    if bad_rows and on_bad_rows == "error":
+        line, message = bad_rows[0]
+        raise HourglassError(f"{where} line {line}: {message}")
+    bad.extend(line for line, _ in bad_rows)
+    if problem is not None:
+        raise problem
 
 
 def metrics_table(title: str, metrics: dict[str, Any], unit: str = "rows") -> Table:

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hourglass.cli._output import err, skipped_lines_text
+from hourglass.cli._output import err, settle_bad_lines, skipped_lines_text
 from hourglass.errors import HourglassError, InputError
 
 __all__ = ["EntityStream", "open_entity_scorer", "parse_lateness", "run"]
@@ -324,10 +324,5 @@ def run(scorer: EntityStream, read: Callable[[int], bytes], sink: Any, *, where:
                           f"{mark} are closed); late rows are dropped and counted",
                           highlight=False, soft_wrap=True)
             emit(out)
-            if bad_rows and on_bad_rows == "error":
-                line, message = bad_rows[0]
-                raise HourglassError(f"{where} line {line}: {message}")
-            bad.extend(line for line, _ in bad_rows)
-            if problem is not None:
-                raise problem
+            settle_bad_lines(bad_rows, bad, on_bad_rows, where, problem)
         emit(scorer.close_all())

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from hourglass.cli._output import err, skipped_lines_text
+from hourglass.cli._output import err, settle_bad_lines, skipped_lines_text
 from hourglass.errors import HourglassError
 
 __all__ = ["open_series_scorer", "run", "summary_line"]
@@ -132,10 +132,5 @@ def run(scorer: Any, read: Callable[[int], bytes], sink: Any, *, where: str, bat
                 alerts = [to_ecs({k: v for k, v in a.items() if k not in (keep or ())}, rule,
                                  fields={c: a[c] for c in keep or ()}) for a in alerts]
             sink.write(alerts)
-            if bad_rows and on_bad_rows == "error":
-                line, message = bad_rows[0]
-                raise HourglassError(f"{where} line {line}: {message}")
-            bad.extend(line for line, _ in bad_rows)
-            if problem is not None:
-                raise problem
+            settle_bad_lines(bad_rows, bad, on_bad_rows, where, problem)
     return None
