@@ -20,8 +20,8 @@ from hourglass.ingest import ReadStats, label_strings
 from hourglass.pipeline import Pipeline
 from hourglass.thresholds import threshold_from_spec
 
-__all__ = ["CHUNK_LATENESS", "bucket_labels", "evaluate_entity", "score_entity", "train_entity",
-           "wants_entity"]
+__all__ = ["CHUNK_LATENESS", "bucket_labels", "evaluate_entity", "normal_buckets", "score_entity",
+           "train_entity", "wants_entity"]
 
 logger = logging.getLogger("hourglass")
 
@@ -87,6 +87,30 @@ def _buckets_per_day(keys: pd.DataFrame, bucket: str) -> float:
     return float(len(keys) / max(span, parse_bucket(bucket) / pd.Timedelta("1D")))
 
 
+def normal_buckets(df: pd.DataFrame, features: EntityWindows, label_col: str | None,
+                   normal: list[str], data: Path) -> tuple[pd.DataFrame, int]:
+    """(rows, rows left out): ``df`` without its label column and without every (entity, bucket)
+    of ``features``' grouping that holds an anomalous row (a thinned bucket is not normal);
+    rows without a label are left out too. No ``label_col``: ``df`` as it is."""
+    if label_col is None:
+        return df, 0
+    labels = label_strings(df[label_col]) if label_col in df.columns else None
+    if labels is not None:
+        keep = unlabelled_rows(labels, normal, label_col, str(data), "not trained on")
+        df = df.loc[keep].reset_index(drop=True)
+    feats, labels, is_anom = split_labels(df, label_col, normal, str(data))
+    assert is_anom is not None
+    probe = EntityWindows(features.entity_col, features.timestamp_col, bucket=features.bucket,
+                          numeric=(), categorical=())
+    ent, start = probe.row_keys(feats)
+    bad = pd.DataFrame({"e": ent, "b": start, "y": is_anom}).groupby(["e", "b"])["y"].transform("max")
+    rows = feats.loc[bad.to_numpy() == 0].reset_index(drop=True)
+    if not len(rows):
+        raise HourglassError(f"{data}: every bucket holds an anomalous row; nothing normal to "
+                             "train on")
+    return rows, int(bad.to_numpy().sum())
+
+
 def train_entity(data: Path, output: Path, *, entity_col: str, timestamp_col: str, bucket: str,
                  model: str, params: dict[str, Any], threshold: str | None, label_col: str | None,
                  normal: list[str], fmt: str, on_bad_rows: str, numeric: list[str] | None,
@@ -106,23 +130,8 @@ def train_entity(data: Path, output: Path, *, entity_col: str, timestamp_col: st
                              numeric=tuple(numeric or ()) if given else None,
                              categorical=tuple(distinct or ()) if given else None,
                              scaler=scaler, drop=tuple(d for d in drop if d != label_col))
-    n_rows, left_out = len(df), 0
-    if label_col is not None:
-        labels = label_strings(df[label_col]) if label_col in df.columns else None
-        if labels is not None:
-            keep = unlabelled_rows(labels, normal, label_col, str(data), "not trained on")
-            df = df.loc[keep].reset_index(drop=True)
-        feats, labels, is_anom = split_labels(df, label_col, normal, str(data))
-        assert is_anom is not None
-        # a bucket holding any attack row is left out whole: a thinned bucket is not normal
-        probe = EntityWindows(entity_col, timestamp_col, bucket=bucket, numeric=(), categorical=())
-        ent, start = probe.row_keys(feats)
-        bad = pd.DataFrame({"e": ent, "b": start, "y": is_anom}).groupby(["e", "b"])["y"].transform("max")
-        left_out = int(bad.to_numpy().sum())
-        df = feats.loc[bad.to_numpy() == 0].reset_index(drop=True)
-        if not len(df):
-            raise HourglassError(f"{data}: every bucket holds an anomalous row; nothing normal to "
-                                 "train on")
+    n_rows = len(df)
+    df, left_out = normal_buckets(df, features, label_col, normal, data)
     drop_cols = [c for c in drop if c in df.columns and c not in (entity_col, timestamp_col)]
     if drop_cols:
         df = df.drop(columns=drop_cols)
