@@ -1,6 +1,7 @@
-"""``hourglass train NEW_DATA --warm-start MODEL``: continue training a saved table, time-series or
-log model on new normal rows (a new normal series, a new log's sessions), with its preprocessing
-frozen, and save the result as a new model."""
+"""``hourglass train NEW_DATA --warm-start MODEL``: continue training a saved table, time-series,
+log or entity-bucket model on new normal rows (a new normal series, a new log's sessions, new
+rows grouped into the model's (entity, bucket) rows: :mod:`hourglass.cli.warm_entity`), with its
+preprocessing frozen, and save the result as a new model."""
 
 from __future__ import annotations
 
