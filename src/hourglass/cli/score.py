@@ -116,11 +116,11 @@ def score(
         if model_kind(pipe) == "entity":
             from hourglass.cli.entity import score_entity
 
-            if keep or ecs:
-                raise HourglassError("--keep/--alert-format ecs: not available for entity-bucket "
-                                     "models (one output row per entity and bucket)")
+            if keep:
+                raise HourglassError("--keep: not available for entity-bucket models (one output "
+                                     "row per entity and bucket)")
             summary, stats = score_entity(pipe, data, output, fmt=str(fmt), on_bad_rows=on_bad_rows,
-                                          anomalies_only=anomalies_only, table=table)
+                                          anomalies_only=anomalies_only, table=table, ecs_rule=rule)
     if model_kind(pipe) == "entity":
         report_skipped(stats, data)
         err.print(summary, highlight=False)

@@ -242,7 +242,7 @@ def _open(model: Path, input_file: Path | None, output: Path | None, explain: in
         elif kind == "entity":
             from hourglass.cli.stream_entity import open_entity_scorer
 
-            scorer = open_entity_scorer(pipe, explain=explain, keep=keep, adapt=adapt, ecs=ecs,
+            scorer = open_entity_scorer(pipe, explain=explain, keep=keep, adapt=adapt,
                                         idle_timeout=idle_timeout)
         elif kind != "table":
             raise HourglassError(f"{model}: stream scores table, entity, time-series and log models; this "
@@ -413,7 +413,7 @@ def stream(
 
         return run_entity(scorer, read, sink, where=where, batch=batch, max_delay=max_delay_ms / 1000,
                           on_bad_rows=on_bad_rows or "error", output=output, all_rows=all_rows,
-                          drift=drift)
+                          drift=drift, rule=rule)
     if getattr(scorer, "kind", None) == "timeseries":
         from hourglass.cli.stream_series import run as run_series
 
