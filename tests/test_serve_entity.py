@@ -150,3 +150,15 @@ def test_bad_entity_requests_get_one_line(client: TestClient, kit: dict[str, Any
     r = _post(client, {"rows": edit(kit["rows"][:5])})
     assert r.status_code == 422 and r.json()["detail"].startswith(detail), r.text
     assert "\n" not in r.json()["detail"]
+
+
+def test_cli_serve_names_what_an_entity_model_takes(kit: dict[str, Any],
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    import uvicorn
+
+    seen: dict[str, Any] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: seen.update(app=app, **kw))
+    res = runner.invoke(cli, ["serve", str(kit["model"]), "--port", "0"], env={"HOURGLASS_API_KEY": KEY})
+    assert res.exit_code == 0, res.output
+    assert "(autoencoder, rows per (src_ip, 5min bucket))" in " ".join(res.stderr.split())
+    assert seen["app"].state.scorer.kind == "entity"
