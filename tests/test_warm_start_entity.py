@@ -71,6 +71,7 @@ def test_warm_start_adapts_to_the_shifted_traffic_and_still_finds_the_scan(files
     assert ws["rows"] == info["n_train_rows"] == info["entity"]["buckets"]
     assert ws["held_out_rows"] > 0 and ws["parent"]["path"] == str(files["model"])
     assert ws["preprocessing"].startswith("frozen: the parent's entity column")
+    assert f"continued on {ws['rows']} (entity, bucket) rows" in warm.model_card()["warm start"]
     assert info["threshold_value"] != parent.info["threshold_value"]  # refitted on new buckets
     # NEW's normal buckets: the warm model scores them lower than its parent (it learnt the shift)
     before = _scores(files["model"], files["new"], d / "before.jsonl")
