@@ -20,6 +20,7 @@ import pandas as pd
 
 from hourglass._times import parse_timestamps
 from hourglass.errors import InputError, NotFittedError
+from hourglass.features._grouped import Groups, distinct_top, numeric_stats
 from hourglass.features.roles import factorize_strings, infer_role
 from hourglass.features.tabular import TabularPreprocessor
 
@@ -85,6 +86,25 @@ def _times(s: pd.Series, column: str) -> pd.DatetimeIndex:
                                  "the column holds epoch seconds)")
             s = num
     return parse_timestamps(s, column)
+
+
+def _group_key(codes: np.ndarray, names: np.ndarray, starts: pd.DatetimeIndex,
+               bucket: pd.Timedelta) -> np.ndarray:
+    """An integer per row that sorts as (entity name, bucket start) does: the order of
+    :meth:`EntityWindows.aggregate`'s rows (names are distinct, so the order is total)."""
+    rank = np.empty(len(names), dtype=np.int64)
+    rank[np.argsort(names.astype(str), kind="stable")] = np.arange(len(names))
+    at = starts.asi8
+    lo = int(at.min())
+    step = int(bucket // pd.Timedelta(1, unit=starts.unit))
+    if step < 1 or ((at - lo) % step).any():  # bucket starts are multiples of the bucket
+        step = int(np.gcd.reduce(at - lo)) or 1
+    index = (at - lo) // step
+    n_buckets = int(index.max()) + 1
+    if len(names) * n_buckets >= 1 << 62:
+        index = np.unique(at, return_inverse=True)[1].reshape(-1)
+        n_buckets = int(index.max()) + 1
+    return rank[codes] * n_buckets + index
 
 
 def _symlog(x: np.ndarray) -> np.ndarray:
@@ -284,39 +304,30 @@ class EntityWindows:
         td = parse_bucket(self.bucket)
         ts = _times(df[self.timestamp_col], self.timestamp_col)
         ent_codes, ent_names = factorize_strings(df[self.entity_col].reset_index(drop=True))
-        frame = pd.DataFrame({"_e": ent_codes, "_b": ts.floor(td)})
-        for c in self.numeric_:
-            frame[f"n:{c}"] = self._numbers(df[c].reset_index(drop=True), c)
-        for c in self.categorical_:
-            frame[f"c:{c}"] = factorize_strings(df[c].reset_index(drop=True))[0]
-        g = frame.groupby(["_e", "_b"], sort=False)
-        size = g.size()
-        cols: dict[str, Any] = {"count": size.to_numpy(dtype=np.float64)}
+        starts = ts.floor(td)
+        groups = Groups(_group_key(ent_codes, ent_names, starts, td))
+        size = groups.sizes
+        cols: dict[str, Any] = {"count": size.astype(np.float64)}
         if self.numeric_:
-            parts = {s: getattr(g[[f"n:{c}" for c in self.numeric_]], s)(
-                **({"min_count": 1} if s == "sum" else {})) for s in self.stats}
-            for c in self.numeric_:
+            x = np.vstack([self._numbers(df[c].reset_index(drop=True), c) for c in self.numeric_])
+            parts = numeric_stats(groups, x, tuple(self.stats))
+            for j, c in enumerate(self.numeric_):
                 for s in self.stats:
-                    cols[f"{c}:{s}"] = parts[s][f"n:{c}"].reindex(size.index).to_numpy(np.float64)
+                    cols[f"{c}:{s}"] = parts[s][j]
         for c in self.categorical_:
-            cols[f"{c}:distinct"] = g[f"c:{c}"].nunique().reindex(size.index).to_numpy(np.float64)
+            distinct, top = distinct_top(groups, factorize_strings(df[c].reset_index(drop=True))[0])
+            cols[f"{c}:distinct"] = distinct.astype(np.float64)
             if self.top_share:
-                top = frame.groupby(["_e", "_b", f"c:{c}"], sort=False).size()
-                top = top.groupby(level=[0, 1], sort=False).max().reindex(size.index)
-                cols[f"{c}:top_share"] = top.to_numpy(np.float64) / cols["count"]
-        keys = size.index.to_frame(index=False)
-        start = pd.DatetimeIndex(keys["_b"])
-        out = pd.DataFrame({"entity": ent_names[keys["_e"].to_numpy()], "bucket_start": start,
-                            "bucket_end": start + td, "rows": size.to_numpy(dtype=np.int64)})
-        order = np.lexsort((start.asi8, out["entity"].to_numpy(dtype=str)))
-        values = pd.DataFrame(cols)
+                cols[f"{c}:top_share"] = top.astype(np.float64) / cols["count"]
         if self.log1p != "none":  # counts and sums are heavy-tailed; shares are not
             keep = (":top_share",) if self.log1p == "all" else (":mean", ":max", ":top_share")
             for k in cols:
                 if not k.endswith(keep):
-                    values[k] = _symlog(values[k].to_numpy())
-        out = pd.concat([out, values], axis=1).iloc[order].reset_index(drop=True)
-        return out
+                    cols[k] = _symlog(cols[k])
+        first = groups.first_rows
+        start = starts[first]
+        return pd.DataFrame({"entity": ent_names[ent_codes[first]], "bucket_start": start,
+                             "bucket_end": start + td, "rows": size.astype(np.int64), **cols})
 
     def row_keys(self, df: pd.DataFrame) -> tuple[np.ndarray, pd.DatetimeIndex]:
         """Per row of ``df``: its entity (as the key text) and its bucket start (what joins row
