@@ -50,8 +50,19 @@ evaluate M BIG.csv`` (a time-ordered labelled flow file of ``--big-days`` days (
 ``--before-src DIR`` also runs them with another source tree (e.g. a checkout of the commit
 before chunked evaluate) for a before/after table.
 
+``--part speed`` (``results/entity_speed.md``): the cost of the aggregation (``EntityWindows``'
+per (entity, bucket) counts, sums, means, maxima, distinct counts, top shares) with this tree and
+with ``--before-src`` (e.g. the commit before the numpy aggregation), each figure in fresh
+processes, the trees alternating, ``--rounds`` rounds, medians: ``aggregate`` alone on the first
+100 / 8,192 / 1,000,000 rows of the large file (its output digested: identical?),
+``hourglass stream --all`` rows/s on its first ``--stream-rows`` rows (default batch and
+``--batch 8192``), ``hourglass score`` wall time on the whole file, and the in-process
+``EntityScorer`` (the REST service without HTTP) per request of 100 and 1,000 time-ordered rows.
+Score and stream outputs of the two trees are compared byte for byte.
+
     OMP_NUM_THREADS=1 nice -n 10 python benchmarks/entity.py --part warm [--seeds 0,1,2]
     OMP_NUM_THREADS=1 nice -n 10 python benchmarks/entity.py --part evaluate --before-src OLD/src
+    OMP_NUM_THREADS=1 nice -n 10 python benchmarks/entity.py --part speed --before-src OLD/src
 """
 
 from __future__ import annotations
@@ -333,6 +344,135 @@ def _evaluate_part(tmp: Path, days: float, hosts: int, before: str | None) -> st
             + f"\n\nMetrics per source tree: {metrics}; identical: {same}.\n")
 
 
+_AGG_SNIPPET = """
+import hashlib, json, logging, sys, time
+import numpy as np, pandas as pd
+from hourglass.features import EntityWindows
+logging.disable(logging.WARNING)
+train, big = pd.read_csv(sys.argv[1]), pd.read_csv(sys.argv[2], nrows=1_000_000).drop(columns="label")
+ew = EntityWindows("src_ip", "ts", bucket="5min").fit(train)
+out = {}
+for n, reps in ((100, 200), (8192, 40), (1_000_000, 3)):
+    part = big.iloc[:n]
+    took = []
+    for _ in range(reps):
+        t = time.perf_counter(); agg = ew.aggregate(part); took.append(time.perf_counter() - t)
+    h = hashlib.sha256(str(list(zip(agg.columns, map(str, agg.dtypes)))).encode())
+    for c in agg.columns:
+        v = agg[c].to_numpy()
+        if v.dtype == np.float64:  # a NaN is a NaN (its sign bit means nothing)
+            v = np.where(np.isnan(v), np.nan, v)
+        h.update(np.ascontiguousarray(v).tobytes() if v.dtype != object else str(v.tolist()).encode())
+    out[n] = {"ms": float(np.median(took)) * 1e3, "digest": h.hexdigest()[:16]}
+print(json.dumps(out))
+"""
+
+_SERVE_SNIPPET = """
+import hashlib, json, logging, sys, time
+import numpy as np, pandas as pd
+from hourglass.serve import EntityScorer
+logging.disable(logging.WARNING)
+records = pd.read_csv(sys.argv[2], nrows=200_000).drop(columns="label").to_dict("records")
+scorer = EntityScorer(sys.argv[1])
+out = {}
+for n, k in ((100, 200), (1000, 40)):
+    batches = [records[i * n:(i + 1) * n] for i in range(min(k, len(records) // n))]
+    h = hashlib.sha256(json.dumps([scorer.score(b) for b in batches], sort_keys=True,
+                                  default=str).encode())
+    took = []
+    for b in batches:
+        t = time.perf_counter(); scorer.score(b); took.append(time.perf_counter() - t)
+    out[n] = {"ms": float(np.median(took)) * 1e3, "digest": h.hexdigest()[:16]}
+print(json.dumps(out))
+"""
+
+
+def speed_part(days: float, hosts: int, before: str | None, rounds: int, stream_rows: int) -> str:
+    import shutil
+    import tempfile
+
+    tmp = Path(tempfile.mkdtemp(prefix="hourglass-entity-speed-"))
+    try:
+        return _speed_part(tmp, days, hosts, before, rounds, stream_rows)
+    finally:
+        shutil.rmtree(tmp)
+
+
+def _speed_part(tmp: Path, days: float, hosts: int, before: str | None, rounds: int,
+                stream_rows: int) -> str:
+    import filecmp
+    import json
+    import re
+
+    train, _ = port_scan_flows(days=1, hosts=hosts, scan_flows=0, seed=1)
+    train.to_csv(tmp / "train.csv", index=False)
+    big, scan = port_scan_flows(days=days, hosts=hosts, scan_flows=60, seed=2)
+    big["label"] = np.where(scan["is_scan"] == 1, "scan", "normal")
+    big.to_csv(tmp / "big.csv", index=False)
+    big.drop(columns="label").iloc[:stream_rows].to_json(tmp / "stream.jsonl", orient="records", lines=True)
+    cli = [sys.executable, "-m", "hourglass"]
+    run_measured([*cli, "train", str(tmp / "train.csv"), "--entity-col", "src_ip", "--timestamp-col",
+                  "ts", "--bucket", "5min", "-o", str(tmp / "M"), "--epochs", "30", "--hidden", "16,8",
+                  "-q"])
+    trees = [("after", None)] + ([("before", before)] if before else [])
+    figures: dict[str, dict[str, list[float]]] = {label: {} for label, _ in trees}
+    digests: dict[str, dict[str, str]] = {label: {} for label, _ in trees}
+
+    def note(label: str, key: str, value: float) -> None:
+        figures[label].setdefault(key, []).append(value)
+
+    for r in range(rounds):
+        for label, src in (trees if r % 2 == 0 else trees[::-1]):
+            env = {"PYTHONPATH": src} if src else None
+            _, _, out = run_measured([sys.executable, "-c", _AGG_SNIPPET, str(tmp / "train.csv"),
+                                      str(tmp / "big.csv")], env=env)
+            for n, v in json.loads(out.strip().splitlines()[-1]).items():
+                note(label, f"aggregate {int(n):,} rows (ms)", v["ms"])
+                digests[label][f"aggregate {n}"] = v["digest"]
+            _, _, out = run_measured([sys.executable, "-c", _SERVE_SNIPPET, str(tmp / "M"),
+                                      str(tmp / "big.csv")], env=env)
+            for n, v in json.loads(out.strip().splitlines()[-1]).items():
+                note(label, f"EntityScorer, {int(n):,}-row request (ms)", v["ms"])
+                digests[label][f"serve {n}"] = v["digest"]
+            for batch in (None, 8192):
+                name = tmp / f"stream-{label}-{batch}-{r}.jsonl"  # -o appends: a new file each run
+                extra = ["--batch", str(batch)] if batch else []
+                _, _, out = run_measured([*cli, "stream", str(tmp / "M"), "--input",
+                                          str(tmp / "stream.jsonl"), "--all", "-o", str(name), *extra],
+                                         env=env)
+                rate = float(re.search(r"([\d,]+) rows/s", out).group(1).replace(",", ""))
+                note(label, f"stream --batch {batch or 1024} (rows/s)", rate)
+            wall, _, _ = run_measured([*cli, "score", str(tmp / "M"), str(tmp / "big.csv"), "-o",
+                                       str(tmp / f"scores-{label}-{r}.jsonl"), "-q"], env=env)
+            note(label, f"score {len(big):,} rows (s)", wall)
+    same = {"aggregate and service outputs":
+            len({json.dumps(d, sort_keys=True) for d in digests.values()}) == 1}
+    if before:
+        same["score output (cmp)"] = all(filecmp.cmp(tmp / f"scores-after-{r}.jsonl",
+                                                     tmp / f"scores-before-{r}.jsonl", shallow=False)
+                                         for r in range(rounds))
+        same["stream output (cmp)"] = all(filecmp.cmp(tmp / f"stream-after-{b}-{r}.jsonl",
+                                                      tmp / f"stream-before-{b}-{r}.jsonl", shallow=False)
+                                          for b in (None, 8192) for r in range(rounds))
+    keys = list(figures["after"])
+    rows = []
+    for k in keys:
+        after = float(np.median(figures["after"][k]))
+        row = [k, f"{after:,.1f}"]
+        if before:
+            old = float(np.median(figures["before"][k]))
+            ratio = old / after if "rows/s" not in k else after / old
+            row = [k, f"{old:,.1f}", f"{after:,.1f}", f"{ratio:.2f}x"]
+        rows.append(row)
+    head = ["figure", "before", "after", "speed-up"] if before else ["figure", "this tree"]
+    return (f"\n## Aggregation cost ({days:g}-day file: {len(big):,} flow rows, {hosts} hosts)\n\n"
+            f"Medians over {rounds} round(s), each figure in a fresh process, trees alternating; "
+            f"stream on the first {stream_rows:,} rows; shared 2-core machine (other jobs running: "
+            "compare the columns with each other). before = "
+            f"{before or '-'}.\n\n" + markdown_table(head, rows)
+            + f"\n\nIdentical outputs: {same}.\n")
+
+
 def json_key(d: dict[str, Any]) -> str:
     import json
 
@@ -345,7 +485,9 @@ def main() -> None:
     ap.add_argument("--seeds", default="0,1,2")
     ap.add_argument("--scan-flows", default="60,25,12")
     ap.add_argument("--buckets", default="10s,1min")
-    ap.add_argument("--part", choices=("scan-otrf", "warm", "evaluate"), default="scan-otrf")
+    ap.add_argument("--part", choices=("scan-otrf", "warm", "evaluate", "speed"), default="scan-otrf")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--stream-rows", type=int, default=100_000)
     ap.add_argument("--big-days", default="14,28")
     ap.add_argument("--big-hosts", type=int, default=60)
     ap.add_argument("--before-src")
@@ -356,6 +498,15 @@ def main() -> None:
 
     torch.set_num_threads(1)
     seeds = [int(s) for s in args.seeds.split(",")]
+    if args.part == "speed":
+        body = speed_part(float(args.big_days.split(",")[0]), args.big_hosts, args.before_src, args.rounds,
+                          args.stream_rows)
+        intro = __doc__.split("``--part speed``", 1)[1].split("\n\n", 1)[0]
+        print(body, flush=True)
+        out = write_result("entity_speed", "\n".join([header("Entity models: the cost of the aggregation"),
+                                                       "``--part speed``" + intro, body]))
+        print(f"written to {out}")
+        return
     if args.part != "scan-otrf":
         body = (warm_part(seeds) if args.part == "warm"
                 else "".join(evaluate_part(float(d), args.big_hosts, args.before_src)
