@@ -142,6 +142,7 @@ class EntityScorer(ModelScorer):
         if len(rows) == 0:
             raise InputError("rows: no rows to score (empty list)")
         df = nested_as_text(pd.DataFrame.from_records(rows))
+        df = self.pipeline.with_absent_fields(df)  # Windows events: a field no row has is missing
         for col, role in ((self.entity_col, "entity"), (self.timestamp_col, "timestamp")):
             if col in df.columns:  # a column no row has: the features' own message, below
                 absent = df[col].isna().to_numpy()
