@@ -19,6 +19,7 @@ __all__ = ["parse_timestamps"]
 
 _OFFSET = re.compile(r"(Z|[+-]\d{2}:?\d{2})$")
 _MAX_EPOCH_S = 9.2e9  # pandas' Timestamp range ends in 2262
+_CLOCK = r"\d{1,2}:\d{2}(:\d{2}([.,]\d*)?)?"  # 06:55:46, a time of day alone
 
 
 def _no_missing(s: pd.Series, column: str) -> None:
@@ -52,6 +53,11 @@ def parse_timestamps(values: object, column: str) -> pd.DatetimeIndex:
     ... except InputError as exc:
     ...     print(exc)
     column 'ts': row 2 has no time (missing); every row needs one (1 row(s) lack it)
+    >>> try:
+    ...     parse_timestamps(pd.Series(["06:55:46", "06:55:47"]), "Time")
+    ... except InputError as exc:
+    ...     print(str(exc)[:65])
+    column 'Time': row 1 ('06:55:46') is a time of day without a date
     """
     s = values if isinstance(values, pd.Series) else pd.Series(np.asarray(values).ravel())
     s = s.reset_index(drop=True)
@@ -68,6 +74,12 @@ def parse_timestamps(values: object, column: str) -> pd.DatetimeIndex:
                              "numbers are read as epoch seconds)")
         return pd.DatetimeIndex(pd.to_datetime(v, unit="s"))
     text = s.astype("string").str.strip()
+    clock = text.iloc[:100].str.fullmatch(_CLOCK).fillna(False).to_numpy(dtype=bool)
+    if clock.any():  # pandas would date it today: other days' data would fall on the same one
+        i = int(np.flatnonzero(clock)[0])
+        raise InputError(f"column {column!r}: row {i + 1} ({text.iloc[i]!r}) is a time of day without "
+                         "a date; give a column with the date and the time (e.g. join a log's date "
+                         "and time fields into one)")
     try:
         ts = pd.DatetimeIndex(pd.to_datetime(text, errors="coerce"))
     except (ValueError, TypeError):  # different UTC offsets: the instants are still well defined
