@@ -80,6 +80,9 @@ def test_a_file_without_some_event_types_is_scored(files: dict[str, Path]) -> No
         assert res.exit_code == 0, res.output
         rows = [json.loads(line) for line in out.read_text().splitlines()]
         assert len(rows) > 0 and {r["entity"] for r in rows} <= {f"WS{i}.corp.local" for i in range(4)}
+    res = runner.invoke(app, ["train", str(logons), "--warm-start", str(files["model"]), "-o",
+                              str(files["dir"] / "M2"), "--epochs", "2"])
+    assert res.exit_code == 0, res.output
 
 
 def test_a_plain_json_lines_model_still_needs_its_columns(tmp_path: Path) -> None:
