@@ -132,7 +132,8 @@ def test_rows_without_a_time_or_an_entity(tmp_path: Path, files: dict[str, Path]
     rows[6]["@timestamp"] = None
     bad = _write(tmp_path / "nots.jsonl", rows)
     one_line_error(["score", str(files["model"]), str(bad), "-o", str(tmp_path / "o.jsonl")],
-                   "column '@timestamp': row 7 has no time (missing); every row needs one", tmp_path / "o.jsonl")
+                   "column '@timestamp': row 7 has no time (missing); every row needs one",
+                   tmp_path / "o.jsonl")
     no_col = _write(tmp_path / "nocol.jsonl", [{k: v for k, v in r.items() if k != "@timestamp"}
                                                for r in _events(5, seed=4)])
     one_line_error(["score", str(files["model"]), str(no_col), "-o", str(tmp_path / "o.jsonl")],

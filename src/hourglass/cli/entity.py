@@ -133,7 +133,7 @@ def warn_few_buckets(n_buckets: int, n_entities: int, n_features: int, bucket: s
     if n_buckets < FEW_BUCKETS:
         logger.warning(
             "%s: only %d (entity, %s bucket) rows to train on (%d entities over %s) for %d "
-            "features: the model and its threshold mean little; use a shorter --bucket, more "
+            "feature(s): the model and its threshold mean little; use a shorter --bucket, more "
             "data, or fewer columns (--distinct/--aggregate)", where, n_buckets, bucket,
             n_entities, _span_text(span), n_features)
 

@@ -234,8 +234,8 @@ class EntityWindows:
                 have = ", ".join(list(df.columns)[:6]) + (" ..." if df.shape[1] > 6 else "")
                 if hasattr(self, "feature_names_"):  # scoring: not an option the user just typed
                     role = "entity" if name == "entity_col" else "timestamp"
-                    raise InputError(f"no column {col!r} in the data: the model's {role} column, "
-                                     f"which every row needs (columns: {have})")
+                    raise InputError(f"no column {col!r} in the data: the model's {role} column "
+                                     f"(columns: {have})")
                 raise InputError(f"{name}: no column {col!r} in the data (columns: {have})", param=name)
         return df
 

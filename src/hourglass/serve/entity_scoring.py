@@ -93,10 +93,11 @@ class EntityScorer(ModelScorer):
     >>> result = scorer.score(flows.head(30).to_dict("records"))
     >>> result["rows"], sum(b["rows"] for b in result["buckets"]), sorted(result["buckets"][0])
     (30, 30, ['bucket_end', 'bucket_start', 'calibrated', 'entity', 'flag', 'rows', 'score', 'severity'])
-    >>> scorer.score([{"ts": 0, "bytes": 5}])
-    Traceback (most recent call last):
-    ...
-    hourglass.errors.InputError: entity_col: no column 'src_ip' in the data (columns: ts, bytes)
+    >>> try:
+    ...     scorer.score([{"ts": 0, "bytes": 5}])
+    ... except InputError as exc:
+    ...     print(exc)
+    no column 'src_ip' in the data: the model's entity column (columns: ts, bytes)
     """
 
     kind = "entity"
