@@ -1,8 +1,8 @@
 """Federated training of a table model across sites (FedAvg), in Flower's shapes.
 
-Each site keeps its rows; only statistics, weights and threshold summaries (held-out scores, unless
-``held_out="summaries"``) travel. A run is a
-sequence of rounds that a :class:`FederatedServer` drives and every :class:`Site` answers:
+Each site keeps its rows; only statistics, weights and threshold summaries (and held-out scores,
+unless ``held_out="summaries"``) travel. A run is a sequence of rounds that a
+:class:`FederatedServer` drives and every :class:`Site` answers:
 
 1. ``schema``: each site's first-pass preprocessing statistics (categories with counts, per
    numeric column min/max, moments, a quantile sketch; :mod:`hourglass.features.statistics`);
@@ -240,6 +240,9 @@ class Site:
                                float(config.get("proximal_mu", 0.0)))
         if phase == "scores":
             scores = self._global(parameters).score(self.X_[self.val_idx_]).astype(np.float64)
+            if "threshold" not in config:
+                raise InputError("the scores round came without the threshold rule: the server runs "
+                                 "an older hourglass than this site; use the same version everywhere")
             rule = threshold_from_dict(json.loads(str(config["threshold"])))
             mode = str(config.get("held_out", "scores"))
             if mode not in HELD_OUT_MODES:
@@ -337,7 +340,7 @@ class FederatedServer:
         fitted on their union (exact: the pooled fit's). ``"summaries"``: no score; the shared
         ones are fitted on a pseudo-union of as many values, the quantiles of the count-weighted
         mixture of the sites' knots (:func:`~hourglass.features.statistics.mixture_quantiles`):
-        near the union's, not equal (exact in the body to the knots' spacing; measured in
+        near the union's, not equal (linear between knots; measured in
         ``benchmarks/results/federated.md``); the share of each site above the shared threshold
         is then read from its calibration. The models then keep no held-out score
         (``val_scores_`` is empty: ``set_threshold`` needs ``scores=``).
