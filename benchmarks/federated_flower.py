@@ -212,7 +212,7 @@ process from the same sites, in the order Flower's replies came ({rows} rows; Fe
 float sums depend on the order: in another order the scores differ by ~1e-3). The server saves the
 shared model to `model/` and each site's own (threshold and calibration fitted at the site) to
 `model-site-<name>/` (a simulated site is named `partition-<id>`; otherwise its position among the
-node ids); each is loaded back and checked against the in-process run's `pipeline(site=k)`.
+node or client ids); each is loaded back and checked against the in-process run's `pipeline(site=k)`.
 
 | check | result |
 |---|---|

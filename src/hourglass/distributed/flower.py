@@ -94,8 +94,11 @@ def flower_strategy(server: FederatedServer, *, sites: int) -> Any:
             if failures or len(results) != int(sites):
                 raise InputError(f"federated round {server_round}: {len(results)} of {sites} sites "
                                  f"answered ({len(failures)} failed); every site must answer")
+            # replies in one order every round (by client id; they arrive in any order): FedAvg's
+            # float sums depend on it, and site k of the last round must be site k of the first
+            ordered = sorted(results, key=lambda cr: str(cr[0].cid))
             server.aggregate(server_round, [(parameters_to_ndarrays(r.parameters), r.num_examples,
-                                             r.metrics) for _, r in results])
+                                             r.metrics) for _, r in ordered])
             weights = server.weights_ if hasattr(server, "weights_") else []
             return ndarrays_to_parameters(list(weights)), {}
 
