@@ -90,7 +90,9 @@ def test_bad_rows_named_and_nothing_written(files: dict[str, Path], tmp_path: Pa
     empty.write_text(head[0] + "\n")
     one_line_error(["score", str(files["model"]), str(empty), "-o", str(out)], "no data rows", out)
     one_line_error(["score", str(files["model"]), str(files["test"]), "-o", str(out), "--keep", "proto"],
-                   "--keep/--alert-format ecs: not available for entity-bucket models", out)
+                   "--keep: not available for entity-bucket models", out)
+    one_line_error(["score", str(files["model"]), str(files["test"]), "-o", str(tmp_path / "a.csv"),
+                    "--alert-format", "ecs"], "--alert-format ecs: writes JSON alerts", tmp_path / "a.csv")
     no_ts = tmp_path / "no_ts.csv"
     pd.read_csv(files["test"]).drop(columns=["ts"]).to_csv(no_ts, index=False)
     one_line_error(["score", str(files["model"]), str(no_ts), "-o", str(out)], "no column 'ts'", out)

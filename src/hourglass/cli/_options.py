@@ -108,7 +108,10 @@ LatenessOpt = Annotated[str | None, typer.Option(
 IdleTimeoutOpt = Annotated[float | None, typer.Option(
     "--idle-timeout", min=0, help="Log models: close a session (checking its end, or scoring "
     "it) after this many seconds without an event, even while the input is quiet; default: "
-    "only on eviction or at the end of input.")]
+    "only on eviction or at the end of input. Entity-bucket models: after this many seconds "
+    "without a line, let event time run on with the wall clock from the newest row's arrival "
+    "and close the buckets then due (end <= newest time + seconds since - --lateness); later "
+    "rows of those buckets are late. Default: buckets close only as newer rows arrive.")]
 
 # Table schema: how columns become features (train, and inspect to preview it)
 CategoricalOpt = Annotated[list[str] | None, typer.Option(

@@ -220,8 +220,10 @@ def _in_chunks(pipe: Pipeline, chunks: Any) -> tuple[pd.DataFrame, np.ndarray, i
 
 
 def score_entity(pipe: Pipeline, data: Path, output: Path, *, fmt: str, on_bad_rows: str,
-                 anomalies_only: bool, table: str) -> tuple[str, ReadStats]:
-    """Score DATA's (entity, bucket) rows; write one row (a JSON line) per bucket.
+                 anomalies_only: bool, table: str, ecs_rule: Any = None) -> tuple[str, ReadStats]:
+    """Score DATA's (entity, bucket) rows; write one row (a JSON line) per bucket, or with
+    ``ecs_rule`` (an :class:`~hourglass.serve.ecs.AlertRule`) one ECS alert document per flagged
+    bucket.
 
     A file in time order (within :data:`CHUNK_LATENESS`) is read in chunks, memory following
     the buckets rather than the rows; other files, and JSON lines (whose chunks may lack fields
@@ -253,10 +255,17 @@ def score_entity(pipe: Pipeline, data: Path, output: Path, *, fmt: str, on_bad_r
             raise HourglassError(f"{data}: no data rows")
     result = _output_rows(pipe, keys, X)
     n, flagged = len(result), int(result["flag"].sum())
-    if anomalies_only:
-        result = result[result["flag"] == 1]
-    with chunk_writer(output, table=table) as writer:
-        writer.write(result.reset_index(drop=True))
+    if ecs_rule is not None:
+        from hourglass.serve.ecs import frame_alerts
+        from hourglass.serve.sinks import alert_columns, alert_file
+
+        with alert_file(output, alert_columns("entity", ecs=True), table=table) as sink:
+            sink.write(frame_alerts(result, ecs_rule))
+    else:
+        if anomalies_only:
+            result = result[result["flag"] == 1]
+        with chunk_writer(output, table=table) as writer:
+            writer.write(result.reset_index(drop=True))
     return (f"scored {n_rows} rows as {n} (entity, {pipe.features_.bucket} bucket) rows, "
             f"{flagged} flagged"), stats
 

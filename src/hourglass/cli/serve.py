@@ -43,7 +43,8 @@ def serve(
     drift_window: DriftWindowOpt = 1000,
 ) -> None:
     """Serve MODEL over HTTP: POST /score scores JSON (header X-API-Key), GET /health says
-    what the model expects, GET /docs is the OpenAPI page.
+    what the model expects, GET /metrics gives Prometheus counters (the key as X-API-Key or
+    Authorization: Bearer), GET /docs is the OpenAPI page.
 
     A table model takes {"rows": [{column: value}, ...]}; a time-series model the rows of one
     series (at least one window); a log model {"lines": [...]} of raw log lines (grouped into

@@ -2,7 +2,8 @@
 
 ``GET /health`` (no key) says what the model expects; ``POST /score`` (header ``X-API-Key``)
 scores JSON rows (a table's rows, or one time series), raw log lines or key sequences;
-``GET /docs`` is the OpenAPI page. Every input error is a ``4xx`` with a
+``GET /metrics`` (the key, as ``X-API-Key`` or ``Authorization: Bearer``) gives the service's
+counters in Prometheus' text format; ``GET /docs`` is the OpenAPI page. Every input error is a ``4xx`` with a
 one-line ``detail``; anything unexpected is a ``500`` with a generic message, logged here.
 
 No ``from __future__ import annotations`` here: FastAPI reads the endpoints' annotations at
@@ -12,19 +13,21 @@ run time, and the key check's refers to a local.
 import logging
 import os
 import threading
+import time
 from typing import Annotated, Any, Union
 
 from fastapi import Depends, FastAPI, HTTPException, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 from fastapi.security import APIKeyHeader
 from pydantic import BaseModel, ValidationError
 
 import hourglass
 from hourglass.errors import InputError
 from hourglass.serve.ecs import AlertRule
+from hourglass.serve.metrics import RequestCounter, ServiceMetrics
 from hourglass.serve.schemas import (
     ALERT_FORMATS,
     BODIES,
@@ -51,6 +54,7 @@ logger = logging.getLogger(__name__)
 DEFAULT_MAX_BODY_BYTES = 8 * 2**20
 DEFAULT_MAX_ROWS = 100_000
 KEY_HEADER = "X-API-Key"
+_METRICS_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 
 class _Detail(BaseModel):
@@ -194,9 +198,14 @@ def create_app(model_dir: str | os.PathLike[str], *, api_key: str,
                               f"POST /score takes {body.text} and needs the {KEY_HEADER} header; "
                               "GET /health says what the model expects.")
     app.state.scorer = scorer
+    metrics = ServiceMetrics(model=scorer.model_name, kind=kind_text,
+                             unit="sessions" if scorer.kind == "events" else "rows",
+                             model_id=rule.id, version=hourglass.__version__)
+    app.state.metrics = metrics
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
     if rate_limit:
-        app.add_middleware(RateLimit, per_minute=rate_limit)  # added last: runs first
+        app.add_middleware(RateLimit, per_minute=rate_limit)
+    app.add_middleware(RequestCounter, metrics=metrics)  # added last: runs first, sees every answer
     header = APIKeyHeader(name=KEY_HEADER, auto_error=False,
                           description="The key the service was started with.")
 
@@ -220,10 +229,30 @@ def create_app(model_dir: str | os.PathLike[str], *, api_key: str,
                 "alert_formats": list(ALERT_FORMATS),
                 "hourglass": hourglass.__version__, "drift": state}
 
-    def watch(content: dict[str, Any]) -> dict[str, Any]:
-        """Feed the flags of a scored request to the drift check; ``content`` unchanged."""
+    @app.get("/metrics", response_class=PlainTextResponse,
+             responses={401: _ERRORS[401], 200: {"content": {"text/plain": {}},
+                                                 "description": "Prometheus text format."}})
+    def metrics_text(request: Request) -> Response:
+        """The service's counters in Prometheus' text format: requests by path and status,
+        items scored and flagged, scoring time (a histogram) and the drift check's state. Needs
+        the key, as the ``X-API-Key`` header or ``Authorization: Bearer <key>`` (what a
+        Prometheus scrape job's ``authorization`` sends)."""
+        bearer = request.headers.get("authorization", "")
+        given = request.headers.get(KEY_HEADER.lower())
+        if given is None and bearer[:7].lower() == "bearer ":
+            given = bearer[7:].strip()
+        if not key_matches(given, key):
+            return JSONResponse({"detail": f"missing or wrong API key (header {KEY_HEADER} or "
+                                           "Authorization: Bearer)"}, status_code=401)
+        with drift_lock:
+            state = None if drift is None else drift.status()
+        return PlainTextResponse(metrics.render(state), media_type=_METRICS_TYPE)
+
+    def watch(content: dict[str, Any], started: float) -> dict[str, Any]:
+        """Count a scored request and feed its flags to the drift check; ``content`` unchanged."""
+        flags = _flags_of(content)
+        metrics.count_scored(time.perf_counter() - started, scored=len(flags), flagged=sum(flags))
         if drift is not None:
-            flags = _flags_of(content)
             with drift_lock:
                 for event in drift.update(flags):
                     log = logger.warning if event.kind == "fired" else logger.info
@@ -233,6 +262,7 @@ def create_app(model_dir: str | os.PathLike[str], *, api_key: str,
     def score_body(raw: bytes, media: str) -> tuple[int, dict[str, Any]]:
         """(status, JSON content) for a request body: parsed and validated in one pass by
         pydantic (half the time of FastAPI's json.loads then validate), then scored."""
+        started = time.perf_counter()
         if not media.endswith("json"):
             return 415, {"detail": f"Content-Type: expected application/json, got {media or 'none'}"}
         try:
@@ -247,13 +277,13 @@ def create_app(model_dir: str | os.PathLike[str], *, api_key: str,
                                    "--max-rows): split the request"}
         try:
             if request.alert_format == "ecs":  # type: ignore[attr-defined]
-                return 200, watch(scorer.score_ecs(items, rule, explain=request.explain))  # type: ignore[attr-defined]
+                return 200, watch(scorer.score_ecs(items, rule, explain=request.explain), started)  # type: ignore[attr-defined]
             if scorer.kind == "events":
-                return 200, watch(scorer.score(items, explain=request.explain))  # type: ignore[call-arg]
+                return 200, watch(scorer.score(items, explain=request.explain), started)  # type: ignore[call-arg]
             if scorer.kind == "timeseries":
                 return 200, watch(scorer.score(items, explain=request.explain,  # type: ignore[call-arg]
-                                               explain_flagged=not request.explain_all))  # type: ignore[attr-defined]
-            return 200, watch(scorer.score(items, explain=request.explain))  # type: ignore[call-arg]
+                                               explain_flagged=not request.explain_all), started)  # type: ignore[attr-defined]
+            return 200, watch(scorer.score(items, explain=request.explain), started)  # type: ignore[call-arg]
         except InputError as exc:
             return 422, {"detail": _one_line(exc)}
         except Exception:
