@@ -87,6 +87,20 @@ def test_kept_columns_map_to_ecs_fields_and_the_rest_stays_under_hourglass() -> 
     assert zeek["event"]["category"] == ["intrusion_detection", "network"]
 
 
+def test_windows_event_fields_map_as_winlogbeat_maps_them() -> None:
+    doc = to_ecs({"row": 0, "score": 3.0, "severity": "high", "calibrated": 0.99}, RULE, fields={
+        "IpAddress": "10.1.2.3", "IpPort": "50123", "SubjectUserName": "WS01$",
+        "TargetUserName": "alice", "Computer": "dc01.corp.local", "WorkstationName": "WS01"})
+    check_document(doc)
+    assert doc["source"] == {"ip": "10.1.2.3", "port": 50123}
+    assert doc["user"] == {"name": "WS01$", "target": {"name": "alice"}}
+    assert doc["related"]["user"] == ["WS01$", "alice"] and doc["related"]["hosts"] == ["dc01.corp.local"]
+    assert doc["hourglass"]["fields"] == {"WorkstationName": "WS01"}
+    local = to_ecs({"row": 0, "score": 3.0}, RULE, fields={"IpAddress": "-", "SourceIp": "fe80::1"})
+    assert local["source"] == {"ip": "fe80::1"}  # '-' (a local logon) is no address: kept as given
+    assert local["hourglass"]["fields"] == {"IpAddress": "-"}
+
+
 def test_entity_bucket_alerts_map_the_entity_by_its_column() -> None:
     now = dt.datetime(2026, 5, 1, 12, 0, tzinfo=dt.UTC)
     alert = {"entity": "web-01", "bucket_start": "2024-03-01T10:00:00Z", "bucket_end": "2024-03-01T10:01:00Z",

@@ -150,6 +150,9 @@ def warm_start_command(
             if key in entity:
                 raise HourglassError(f"{FROZEN_OPTIONS[key]}: a warm start keeps {parent_dir}'s model, "
                                      "preprocessing and threshold rule; leave it out")
+        if kind in ("time-series", "log") and {"memory_budget", "sample_rows"} & set(entity):
+            raise HourglassError(f"--memory-budget/--sample-rows: not for a {kind} model ({name}); "
+                                 "its warm start reads the whole file, as 'train' does")
         if {"entity_col", "bucket", "aggregate", "distinct"} & set(entity):
             raise HourglassError("--entity-col/--bucket/--aggregate/--distinct: a warm start "
                                  f"keeps the parent's features ({parent_dir} is a {kind} model); "

@@ -410,12 +410,14 @@ class Pipeline:
         ws = info.get("warm_start")
         if ws:
             parent = ws.get("parent") or {}
+            unit = ("(entity, bucket) rows" if getattr(self.features_, "output", "") == "entity"
+                    else "rows")
             card["warm start"] = (
-                f"continued on {ws.get('rows')} rows on {ws.get('date')} from "
+                f"continued on {ws.get('rows')} {unit} on {ws.get('date')} from "
                 f"{parent.get('path') or 'a model in memory'}"
                 + (f" (content hash {str(parent['content_hash'])[:12]})"
                    if parent.get("content_hash") else "")
-                + f", itself trained on {parent.get('n_train_rows')} rows; preprocessing frozen"
+                + f", itself trained on {parent.get('n_train_rows')} {unit}; preprocessing frozen"
                 + ("; itself a warm start" if ws.get("previous") else ""))
             unknown = ws.get("unknown")
             if unknown:  # a log model: how much of the new log its frozen vocabulary missed

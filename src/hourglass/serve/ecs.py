@@ -53,17 +53,23 @@ ECS_VERSION = "8.11.0"
 #: hourglass severity level -> ``event.severity`` (larger is worse).
 SEVERITY_NUMBERS = {"low": 21, "medium": 47, "high": 73, "critical": 99}
 
+# Windows event fields: IpAddress/IpPort (4624/4625 logons), SourceIp/DestinationIp (Sysmon 3),
+# SourceAddress/DestAddress (5156), SubjectUserName (who acted) and TargetUserName (whom it acted
+# on: the account logging on in 4624/4625) as winlogbeat's security module maps them.
 _TARGETS = {
-    "source.ip": ("src_ip", "srcip", "source_ip", "src_addr", "saddr", "id.orig_h", "src ip"),
-    "source.port": ("src_port", "sport", "srcport", "source_port", "id.orig_p", "src port"),
+    "source.ip": ("src_ip", "srcip", "source_ip", "src_addr", "saddr", "id.orig_h", "src ip",
+                  "ipaddress", "sourceip", "sourceaddress"),
+    "source.port": ("src_port", "sport", "srcport", "source_port", "id.orig_p", "src port", "ipport",
+                    "sourceport"),
     "destination.ip": ("dst_ip", "dstip", "dest_ip", "destination_ip", "dst_addr", "daddr",
-                       "id.resp_h", "dst ip"),
+                       "id.resp_h", "dst ip", "destinationip", "destaddress"),
     "destination.port": ("dst_port", "dsport", "dport", "dstport", "dest_port", "destination_port",
-                         "id.resp_p", "dst port"),
+                         "id.resp_p", "dst port", "destinationport", "destport"),
     "network.transport": ("proto", "protocol", "protocol_type"),
     "network.protocol": ("service",),
     "host.name": ("host", "hostname", "host_name", "computer"),
-    "user.name": ("user", "username", "user_name"),
+    "user.name": ("user", "username", "user_name", "subjectusername"),
+    "user.target.name": ("targetusername",),
 }
 #: kept input field (matched without regard to case) -> ECS field. A field already named as its
 #: ECS field (``source.ip``...) maps to itself.
@@ -226,7 +232,7 @@ def _map_fields(doc: dict[str, Any], fields: Mapping[str, Any]) -> dict[str, Any
             rest[str(key)] = _plain(value)
             continue
         _set(doc, target, mapped)  # type: ignore[arg-type]
-        related = {"ip": "related.ip", "name": "related.user" if target == "user.name" else
+        related = {"ip": "related.ip", "name": "related.user" if target.startswith("user.") else  # type: ignore[union-attr]
                    "related.hosts"}.get(target.rsplit(".", 1)[-1])  # type: ignore[union-attr]
         if related:
             seen = doc.setdefault("related", {}).setdefault(related.split(".")[1], [])
