@@ -144,12 +144,13 @@ def test_explain_names_the_scan_buckets_distinct_ports(files: dict[str, Path]) -
         [(r["entity"], r["bucket_start"], r["score"], r["flag"]) for r in b]
 
 
-def test_row_scorers_refuse_an_entity_model(files: dict[str, Path]) -> None:
+def test_the_table_scorer_refuses_an_entity_model_which_load_scorer_serves(files: dict[str, Path]) -> None:
     from hourglass.errors import InputError
-    from hourglass.serve.scoring import load_scorer
+    from hourglass.serve.scoring import TableScorer, load_scorer
 
     with pytest.raises(InputError, match="reads entity data"):
-        load_scorer(files["model"])
+        TableScorer(files["model"])
+    assert load_scorer(files["model"]).kind == "entity"
 
 
 def test_evaluate_reads_a_time_ordered_file_in_chunks_with_the_whole_reads_metrics(

@@ -174,19 +174,11 @@ def _scored(pipe: Pipeline, df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFram
 
 def _output_rows(pipe: Pipeline, keys: pd.DataFrame, X: np.ndarray) -> pd.DataFrame:
     """Per (entity, bucket) of ``keys``: its keys with times as ISO-8601 text, score, flag,
-    calibrated probability and severity from the feature rows ``X``."""
-    scores = pipe.detector_.score(X)
-    det = pipe.detector_
-    out = keys.copy()
-    for c in ("bucket_start", "bucket_end"):
-        out[c] = pd.DatetimeIndex(out[c]).strftime("%Y-%m-%dT%H:%M:%S")
-        if pd.DatetimeIndex(keys[c]).tz is not None:
-            out[c] = out[c] + "Z"
-    out["score"] = scores
-    out["flag"] = det.threshold_predict(scores)
-    out["calibrated"] = det.calibrate(scores)
-    out["severity"] = det.severity(scores)
-    return out
+    calibrated probability and severity from the feature rows ``X`` (the service's
+    :func:`~hourglass.serve.entity_scoring.bucket_rows`: one function for both)."""
+    from hourglass.serve.entity_scoring import bucket_rows
+
+    return bucket_rows(pipe, keys, X)
 
 
 #: Hidden columns carrying each row's label and 0/1 anomaly mark through ``evaluate``'s chunks.

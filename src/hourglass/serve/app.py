@@ -1,7 +1,9 @@
-"""The scoring service: a FastAPI app over one saved model (table, time-series or log).
+"""The scoring service: a FastAPI app over one saved model (table, time-series, log or
+entity-bucket).
 
 ``GET /health`` (no key) says what the model expects; ``POST /score`` (header ``X-API-Key``)
-scores JSON rows (a table's rows, or one time series), raw log lines or key sequences;
+scores JSON rows (a table's rows, one time series, or rows grouped per entity and time bucket),
+raw log lines or key sequences;
 ``GET /metrics`` (the key, as ``X-API-Key`` or ``Authorization: Bearer``) gives the service's
 counters in Prometheus' text format; ``GET /docs`` is the OpenAPI page. Every input error is a ``4xx`` with a
 one-line ``detail``; anything unexpected is a ``500`` with a generic message, logged here.
@@ -33,6 +35,8 @@ from hourglass.serve.schemas import (
     BODIES,
     BodyShape,
     EcsResponse,
+    EntityRequest,
+    EntityResponse,
     EventRowsRequest,
     HealthResponse,
     LinesRequest,
@@ -67,7 +71,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
         (413, "Body or row count over the service's limit."),
         (415, "Body not sent as application/json."),
         (422, "Input the model cannot score (missing column, text in a numeric column, a series "
-              "shorter than one window, no log sessions, ...)."),
+              "shorter than one window, no log sessions, a timestamp that is no time, ...)."),
         (500, "Unexpected server error (details in the server log)."))}
 
 
@@ -139,9 +143,9 @@ def validation_message(errors: list[dict[str, Any]], body: BodyShape = BODIES[Sc
 def create_app(model_dir: str | os.PathLike[str], *, api_key: str,
                max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, max_rows: int = DEFAULT_MAX_ROWS,
                drift_window: int = 1000, rate_limit: float = 0.0) -> FastAPI:
-    """The scoring service for the model saved in ``model_dir``: a table, time-series or log
-    model (:func:`~hourglass.serve.scoring.load_scorer`); ``/score`` takes the request shape of
-    its input kind (``/health`` and ``/docs`` say which).
+    """The scoring service for the model saved in ``model_dir``: a table, time-series, log or
+    entity-bucket model (:func:`~hourglass.serve.scoring.load_scorer`); ``/score`` takes the
+    request shape of its input kind (``/health`` and ``/docs`` say which).
 
     Parameters
     ----------
@@ -154,7 +158,8 @@ def create_app(model_dir: str | os.PathLike[str], *, api_key: str,
     max_rows
         Most rows (log lines, sessions) per request; more is ``413``.
     drift_window
-        ``/health`` reports the flag rate of the last this many scored rows (sessions) beside the
+        ``/health`` reports the flag rate of the last this many scored rows (sessions, buckets)
+        beside the
         rate the threshold promises, with the drift check's p-value and warning
         (:func:`~hourglass.serve.drift.drift_monitor`); 0: not reported.
     rate_limit
@@ -192,14 +197,15 @@ def create_app(model_dir: str | os.PathLike[str], *, api_key: str,
     drift_lock = threading.Lock()
     logger.debug("serving %s (%s, %s input)", model_dir, scorer.model_name, scorer.kind)
 
-    kind_text = {"tabular": "table", "timeseries": "time-series", "events": "log"}[scorer.kind]
+    kind_text = {"tabular": "table", "timeseries": "time-series", "events": "log",
+                 "entity": "entity-bucket"}[scorer.kind]
     app = FastAPI(title="hourglass scoring service", version=hourglass.__version__,
                   description=f"Anomaly scores from the {kind_text} model {scorer.model_name}. "
                               f"POST /score takes {body.text} and needs the {KEY_HEADER} header; "
                               "GET /health says what the model expects.")
     app.state.scorer = scorer
     metrics = ServiceMetrics(model=scorer.model_name, kind=kind_text,
-                             unit="sessions" if scorer.kind == "events" else "rows",
+                             unit={"events": "sessions", "entity": "buckets"}.get(scorer.kind, "rows"),
                              model_id=rule.id, version=hourglass.__version__)
     app.state.metrics = metrics
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
@@ -280,6 +286,9 @@ def create_app(model_dir: str | os.PathLike[str], *, api_key: str,
                 return 200, watch(scorer.score_ecs(items, rule, explain=request.explain), started)  # type: ignore[attr-defined]
             if scorer.kind == "events":
                 return 200, watch(scorer.score(items, explain=request.explain), started)  # type: ignore[call-arg]
+            if scorer.kind == "entity":
+                return 200, watch(scorer.score(items, explain=request.explain,  # type: ignore[call-arg]
+                                               explain_all=request.explain_all), started)  # type: ignore[attr-defined]
             if scorer.kind == "timeseries":
                 return 200, watch(scorer.score(items, explain=request.explain,  # type: ignore[call-arg]
                                                explain_flagged=not request.explain_all), started)  # type: ignore[attr-defined]
@@ -300,9 +309,10 @@ def create_app(model_dir: str | os.PathLike[str], *, api_key: str,
         per row (with ``explain``, each row's top columns); for a time-series model, the same per
         row of the series (with ``explain``, the top channels of each flagged row's step); for a
         log model, the same per session (with ``explain``, a flagged session's first unexpected
-        event) and the parse counts. The numbers are those
-        ``hourglass score`` writes for the same input. With ``"alert_format": "ecs"``, the
-        flagged rows, time steps or sessions as Elastic Common Schema alert documents
+        event) and the parse counts; for an entity-bucket model, the same per (entity, bucket) of
+        the request's rows (with ``explain``, a flagged bucket's top features). The numbers are
+        those ``hourglass score`` writes for the same input. With ``"alert_format": "ecs"``, the
+        flagged rows, time steps, sessions or buckets as Elastic Common Schema alert documents
         (``alerts``, ``count`` and the counts of what was scored), for a SIEM forwarder."""
         raw = await request.body()  # at most max_body_bytes: BodyLimit has counted it
         media = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -338,6 +348,8 @@ def _shapes(scorer: Any) -> tuple[type[BaseModel], type[BaseModel]]:
         request = {"lines": LinesRequest, "sessions": SessionsRequest,
                    "rows": EventRowsRequest}[scorer.body]
         return request, LogResponse
+    if scorer.kind == "entity":
+        return EntityRequest, EntityResponse
     return ScoreRequest, ScoreResponse
 
 
@@ -357,14 +369,16 @@ def _drift_monitor(pipe: Any, window: int) -> Any:
 
 def _flags_of(content: dict[str, Any]) -> list[int]:
     """The 0/1 flags of a scored request's answer, in order (an ECS answer: its alert count
-    among the rows or sessions scored, the flagged ones last)."""
+    among the rows, sessions or buckets scored, the flagged ones last)."""
     if "alerts" in content:
-        n = int(content.get("sessions") or content.get("rows") or 0)
+        n = int(content.get("buckets") or content.get("sessions") or content.get("rows") or 0)
         k = min(int(content["count"]), n)
         return [0] * (n - k) + [1] * k
     if "flags" in content:
         return [int(f) for f in content["flags"]]
-    return [int(s["flag"]) for s in content.get("sessions", [])]
+    buckets = content.get("buckets")
+    items = buckets if isinstance(buckets, list) else content.get("sessions", [])
+    return [int(s["flag"]) for s in items]
 
 
 def _one_line(exc: Exception) -> str:
