@@ -30,6 +30,28 @@ bucket is a technique bucket (chance: the mean of hits/buckets), the mean per-re
 (recordings with both kinds of bucket), and the pooled ROC-AUC (scores of 15 models pooled).
 
     OMP_NUM_THREADS=1 nice -n 10 python benchmarks/entity.py [--data DIR] [--seeds 0,1,2]
+
+Two more parts, each writing its own result file:
+
+``--part warm`` (``results/entity_warm_start.md``): warm start of an entity model on shifted
+traffic. ``M``: the entity AE trained on 2 days of normal flows (``port_scan_flows``). Then the
+traffic shifts: 14 instead of 6 flows per host-bucket on average, 3× the bytes per flow. ``NEW``:
+one shifted normal day (days 3). Test: a later shifted day (day 4) with the 60-flow scan planted,
+and an unshifted day with a scan (the old traffic: what a model forgets). Compared on the same
+rows: ``M`` as it is; ``M2 = M.warm_start(NEW)`` (defaults: 30 epochs, p99 threshold refitted on
+a fresh 10% of NEW's buckets); ``M2 + replay`` (as many of the old days' buckets replayed);
+``scratch`` (a new model on the old days + NEW) and ``scratch, NEW only``. Figures: ROC-AUC of
+the scan bucket against the day's other buckets (one positive: 1 - (rank - 1) / (buckets - 1)),
+the scan bucket's rank, buckets flagged in the day, fit seconds.
+
+``--part evaluate`` (``results/entity_evaluate.md``): peak RSS and wall time of ``hourglass
+evaluate M BIG.csv`` (a time-ordered labelled flow file of ``--big-days`` days (each) of
+``--big-hosts`` hosts) and, for reference, ``hourglass score`` on it, each in a fresh process;
+``--before-src DIR`` also runs them with another source tree (e.g. a checkout of the commit
+before chunked evaluate) for a before/after table.
+
+    OMP_NUM_THREADS=1 nice -n 10 python benchmarks/entity.py --part warm [--seeds 0,1,2]
+    OMP_NUM_THREADS=1 nice -n 10 python benchmarks/entity.py --part evaluate --before-src OLD/src
 """
 
 from __future__ import annotations
@@ -50,7 +72,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from sklearn.ensemble import IsolationForest
 from sklearn.metrics import roc_auc_score
 
-from _common import data_dir, header, markdown_table, write_result
+from _common import data_dir, header, markdown_table, run_measured, write_result
 from hourglass import Pipeline
 from hourglass.detectors import AutoEncoder
 from hourglass.features import EntityWindows
@@ -183,12 +205,150 @@ def otrf(events: pd.DataFrame, bucket: str, seed: int) -> dict[str, Any]:
             "hits": int(y_all.sum()), "chance_top1": chance}
 
 
+DAY = 86400
+
+
+def _shifted(days: float, scan_flows: int, seed: int, day0: int) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Flows with the shifted normal traffic (more flows, 3x the bytes), from day ``day0`` on."""
+    flows, scan = port_scan_flows(days=days, scan_flows=scan_flows, seed=seed, flows_per_bucket=14)
+    flows["bytes"] = flows["bytes"] * 3
+    flows["ts"] = flows["ts"] + day0 * DAY
+    return flows, {**scan, "start": scan["start"] + day0 * DAY}
+
+
+def _scan_figures(pipe: Pipeline, test: pd.DataFrame, where: dict[str, Any]) -> tuple[float, float, int]:
+    """(ROC-AUC of the scan bucket, its rank, buckets flagged) of ``pipe`` on ``test``."""
+    keys, X = pipe.features_.transform_with_keys(test)
+    hit = ((keys["entity"] == where["host"])
+           & (keys["bucket_start"] == pd.Timestamp(where["start"], unit="s"))).to_numpy()
+    s = pipe.detector_.score(X)
+    return (roc_auc_score(hit, s), _rank(s, hit), int(pipe.detector_.threshold_predict(s).sum()))
+
+
+def warm(seed: int) -> list[dict[str, Any]]:
+    old, _ = port_scan_flows(days=2, scan_flows=0, seed=10 * seed + 1)
+    new, _ = _shifted(1, 0, 10 * seed + 3, day0=2)
+    test, where = _shifted(1, 60, 10 * seed + 4, day0=3)
+    old_test, old_where = port_scan_flows(days=1, scan_flows=60, seed=10 * seed + 2)
+
+    def entity_ae() -> Pipeline:
+        return Pipeline(AutoEncoder(epochs=30, random_state=seed, **AE),
+                        features=EntityWindows("src_ip", "ts", bucket="5min", **FLOW_COLS))
+
+    def timed(fit: Any) -> tuple[Pipeline, float]:
+        t0 = time.perf_counter()
+        pipe = fit()
+        return pipe, time.perf_counter() - t0
+
+    parent, parent_s = timed(lambda: entity_ae().fit(old))
+    models = {"M (parent, as it is)": (parent, parent_s),
+              "M2 = warm start on NEW": timed(lambda: parent.warm_start(new, random_state=seed)),
+              "M2 + replay (old buckets, 1x)": timed(lambda: parent.warm_start(
+                  new, replay=_replayed(parent, old, new, seed), random_state=seed)),
+              "scratch on old days + NEW": timed(lambda: entity_ae().fit(pd.concat([old, new]))),
+              "scratch on NEW only": timed(lambda: entity_ae().fit(new))}
+    rows = []
+    for name, (pipe, fit_s) in models.items():
+        auc, rank, flagged = _scan_figures(pipe, test, where)
+        old_auc, old_rank, old_flagged = _scan_figures(pipe, old_test, old_where)
+        rows.append({"model": name, "auc": auc, "rank": rank, "flagged": flagged, "old_auc": old_auc,
+                     "old_rank": old_rank, "old_flagged": old_flagged, "fit_s": fit_s,
+                     "buckets": int(len(pipe.features_.transform(test)))})
+    return rows
+
+
+def _replayed(parent: Pipeline, old: pd.DataFrame, new: pd.DataFrame, seed: int) -> pd.DataFrame:
+    """The rows of a seeded sample of ``old``'s buckets, as many as ``new`` has (what
+    ``--replay-data OLD`` takes)."""
+    f = parent.features_
+    n_new = len(pd.MultiIndex.from_arrays(f.row_keys(new)).unique())
+    codes = pd.MultiIndex.from_arrays(f.row_keys(old)).factorize()[0]
+    pick = np.random.default_rng(seed).choice(int(codes.max()) + 1, size=n_new, replace=False)
+    return old.loc[np.isin(codes, pick)].reset_index(drop=True)
+
+
+def warm_part(seeds: list[int]) -> str:
+    runs = [r for seed in seeds for r in warm(seed)]
+    table = []
+    for name in dict.fromkeys(r["model"] for r in runs):
+        mine = [r for r in runs if r["model"] == name]
+
+        def per_seed(key: str, fmt: str, rows: list[dict[str, Any]] = mine) -> str:
+            return " / ".join(format(r[key], fmt) for r in rows)
+
+        table.append([name, per_seed("auc", ".4f"), per_seed("rank", "g"), per_seed("flagged", "d"),
+                      per_seed("old_auc", ".4f"), per_seed("old_flagged", "d"),
+                      f"{np.median([r['fit_s'] for r in mine]):.2f}"])
+    return ("\n## Warm start on shifted traffic (seeds " + ", ".join(map(str, seeds)) + ")\n\n"
+            + markdown_table(["model", "ROC-AUC scan bucket, shifted day (per seed)", "scan rank",
+                              "buckets flagged, shifted day", "ROC-AUC, old-traffic day",
+                              "buckets flagged, old-traffic day", "fit s (median)"], table)
+            + f"\n\n~{runs[0]['buckets']:,} (host, bucket) rows per test day; fit seconds on a "
+              "shared 2-core machine (M's own fit for M; the warm start's alone for M2).\n")
+
+
+def evaluate_part(days: float, hosts: int, before: str | None) -> str:
+    import shutil
+    import tempfile
+
+    tmp = Path(tempfile.mkdtemp(prefix="hourglass-entity-eval-"))
+    try:
+        return _evaluate_part(tmp, days, hosts, before)
+    finally:
+        shutil.rmtree(tmp)
+
+
+def _evaluate_part(tmp: Path, days: float, hosts: int, before: str | None) -> str:
+    train, _ = port_scan_flows(days=1, hosts=hosts, scan_flows=0, seed=1)
+    train.to_csv(tmp / "train.csv", index=False)
+    big, scan = port_scan_flows(days=days, hosts=hosts, scan_flows=60, seed=2)
+    big["label"] = np.where(scan["is_scan"] == 1, "scan", "normal")
+    big.to_csv(tmp / "big.csv", index=False)
+    mb = (tmp / "big.csv").stat().st_size / 2**20
+    cli = [sys.executable, "-m", "hourglass"]
+    run_measured([*cli, "train", str(tmp / "train.csv"), "--entity-col", "src_ip", "--timestamp-col",
+                  "ts", "--bucket", "5min", "-o", str(tmp / "M"), "--epochs", "30", "--hidden", "16,8",
+                  "-q"])
+    trees = [("after (this tree)", None)] + ([("before (" + before + ")", before)] if before else [])
+    rows, metrics = [], {}
+    for label, src in trees:
+        env = {"PYTHONPATH": src} if src else None
+        for command, args in (("evaluate", ["--label-col", "label", "--normal", "normal", "--json",
+                                            str(tmp / f"m-{len(rows)}.json")]),
+                              ("score", ["-o", str(tmp / "scores.jsonl")])):
+            wall, rss, _ = run_measured([*cli, command, str(tmp / "M"), str(tmp / "big.csv"), *args, "-q"],
+                                        env=env)
+            rows.append([label, command, f"{wall:.1f}", f"{rss:,.0f}"])
+            if command == "evaluate":
+                import json
+
+                m = json.loads((tmp / f"m-{len(rows) - 1}.json").read_text())
+                metrics[label] = {k: m[k] for k in ("roc_auc", "pr_auc", "tp", "fp", "tn", "fn", "buckets")}
+    same = len({json_key(v) for v in metrics.values()}) == 1
+    return (f"\n## evaluate on a large time-ordered file ({days:g} days)\n\n"
+            f"{len(big):,} flow rows ({mb:.0f} MB CSV, "
+            f"{hosts} hosts, {days:g} days), 5-minute buckets; each command in a fresh process "
+            "(peak RSS of the child); shared 2-core machine.\n\n"
+            + markdown_table(["source", "command", "wall s", "peak RSS MB"], rows)
+            + f"\n\nMetrics per source tree: {metrics}; identical: {same}.\n")
+
+
+def json_key(d: dict[str, Any]) -> str:
+    import json
+
+    return json.dumps(d, sort_keys=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data")
     ap.add_argument("--seeds", default="0,1,2")
     ap.add_argument("--scan-flows", default="60,25,12")
     ap.add_argument("--buckets", default="10s,1min")
+    ap.add_argument("--part", choices=("scan-otrf", "warm", "evaluate"), default="scan-otrf")
+    ap.add_argument("--big-days", default="14,28")
+    ap.add_argument("--big-hosts", type=int, default=60)
+    ap.add_argument("--before-src")
     args = ap.parse_args()
     logging.disable(logging.WARNING)
     warnings.filterwarnings("ignore")
@@ -196,6 +356,18 @@ def main() -> None:
 
     torch.set_num_threads(1)
     seeds = [int(s) for s in args.seeds.split(",")]
+    if args.part != "scan-otrf":
+        body = (warm_part(seeds) if args.part == "warm"
+                else "".join(evaluate_part(float(d), args.big_hosts, args.before_src)
+                             for d in args.big_days.split(",")))
+        intro = __doc__.split("Two more parts, each writing its own result file:\n\n", 1)[1]
+        title = ("Entity models: warm start on shifted traffic" if args.part == "warm"
+                 else "Entity models: evaluate of a large file, read in chunks")
+        print(body, flush=True)
+        out = write_result("entity_warm_start" if args.part == "warm" else "entity_evaluate",
+                           "\n".join([header(title), intro, body]))
+        print(f"written to {out}")
+        return
     text = [header("Entity buckets (EntityWindows) against row-level scoring"), __doc__.split("\n\n", 1)[1]]
     for n in (int(v) for v in args.scan_flows.split(",")):
         runs = [synthetic(seed, n) for seed in seeds]

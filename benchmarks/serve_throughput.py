@@ -11,7 +11,11 @@ HTTP, no JSON) show what the service adds:
   requests of 64 rows (a monitor sending the last minute) and of the whole file;
 * logs: ``deeplog`` trained on Loghub's raw ``HDFS_2k.log`` (sessions by block id), requests of
   200 raw lines and of the whole 2,000-line file; and ``deeplog`` on the DeepLog HDFS key
-  sequences (``--format keys``), 1,000 sessions per request.
+  sequences (``--format keys``), 1,000 sessions per request;
+* entity buckets: an autoencoder on synthetic flows grouped per (source IP, 5-minute bucket)
+  (``--entity-col``), requests of 1,000 and of 100 time-ordered flow rows (grouped per bucket
+  within each request). Written as its own section of the result file, which ``--only entity``
+  updates without touching the other parts' table (and the other parts without touching it).
 
     OMP_NUM_THREADS=1 nice -n 10 python benchmarks/serve_throughput.py [--runs 5] [--only logs]
         [--data ../shared/data]
@@ -201,16 +205,53 @@ def bench_logs(work: Path, runs: int, port: int, env: dict[str, str], data: Path
     return out
 
 
+def bench_entity(work: Path, runs: int, port: int, env: dict[str, str]) -> list[list[Any]]:
+    from hourglass.ingest.synthetic import port_scan_flows
+    from hourglass.serve import EntityScorer
+
+    train, _ = port_scan_flows(hosts=8, days=2, scan_flows=0, seed=1)
+    train.to_csv(work / "entity_train.csv", index=False)
+    model = work / "entity"
+    _train([str(work / "entity_train.csv"), "--entity-col", "src_ip", "--timestamp-col", "ts",
+            "--bucket", "5min", "--epochs", "20", "-o", str(model)], env)
+    test, _ = port_scan_flows(hosts=8, days=1, scan_flows=60, seed=2)
+    records = test.sort_values("ts", kind="stable").to_dict("records")
+    cases = {1000: 10, 100: 50}  # rows per request → requests per run
+    batches = {n: [records[i * n:(i + 1) * n] for i in range(k)] for n, k in cases.items()}
+    scorer = EntityScorer(model)
+    n_buckets = {n: sum(len(scorer.score(b)["buckets"]) for b in batches[n]) / k for n, k in cases.items()}
+    http = _http(model, {f"{n} rows": [json.dumps({"rows": b}).encode() for b in batches[n]]
+                         for n in cases}, port, runs, env)
+    kind = "entity buckets (autoencoder, src_ip per 5min, 7 flow columns)"
+    out = [_rows("HTTP", kind, f"{n} rows ({n_buckets[n]:.0f} buckets)", k, n, http[f"{n} rows"], "rows")
+           for n, k in cases.items()]
+    out += [_rows("in-process", kind, f"{n} rows ({n_buckets[n]:.0f} buckets)", k, n,
+                  _in_process(scorer.score, batches[n], runs), "rows") for n, k in cases.items()]
+    return out
+
+
+_ENTITY_SECTION = "\n## Entity-bucket model\n"
+
+
+def _merged(old: str, main: str | None, entity: str | None) -> str:
+    """The result file from its ``old`` text: the other parts' text replaced by ``main`` and the
+    entity section by ``entity`` where given, each kept as it was otherwise."""
+    old_main, _, old_entity = old.partition(_ENTITY_SECTION)
+    body = (main if main is not None else old_main).rstrip("\n") + "\n"
+    section = entity if entity is not None else (old_entity and _ENTITY_SECTION.lstrip("\n") + old_entity)
+    return body + ("\n" + section.rstrip("\n") + "\n" if section else "")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--port", type=int, default=18081)
     ap.add_argument("--epochs", type=int, default=3)
     ap.add_argument("--data", default=None, help="data folder (default: $HOURGLASS_DATA or ../shared/data)")
-    ap.add_argument("--only", choices=("table", "timeseries", "logs"), action="append",
+    ap.add_argument("--only", choices=("table", "timeseries", "logs", "entity"), action="append",
                     help="run only these parts (repeatable; default: all)")
     args = ap.parse_args()
-    parts = args.only or ["table", "timeseries", "logs"]
+    parts = args.only or ["table", "timeseries", "logs", "entity"]
     work = Path(tempfile.mkdtemp(prefix="hourglass-serve-bench-"))
     env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
     rows: list[list[Any]] = []
@@ -222,11 +263,34 @@ def main() -> None:
             rows += bench_series(work, args.runs, args.port, env, data)
         if "logs" in parts:
             rows += bench_logs(work, args.runs, args.port, env, data)
-
-    table = markdown_table(["model", "path", "request", "requests/run", "requests/s", "throughput",
-                            "ms/request"], rows)
+    columns = ["model", "path", "request", "requests/run", "requests/s", "throughput", "ms/request"]
     threads = os.environ.get("OMP_NUM_THREADS", "torch default")
-    text = (header("Scoring service throughput (POST /score)")
+    entity = None
+    if "entity" in parts:
+        entity = ("#" + header("Entity-bucket model")
+                  + f"\nMedian of {args.runs} runs, as above (OMP_NUM_THREADS="
+                  f"{threads}). An autoencoder (default architecture, 20 epochs) trained with "
+                  "--entity-col src_ip --timestamp-col ts --bucket 5min on two days of synthetic flows "
+                  "(benchmarks/entity.py's generator: 8 hosts, 7 flow columns), sent consecutive slices "
+                  "of a third day's time-ordered flows; each request's rows are grouped per (host, "
+                  "5-minute bucket) within that request (the bucket counts in brackets, per request), "
+                  "aggregated, scored and answered per bucket. Throughput counts the flow rows sent.\n\n"
+                  + markdown_table(columns, bench_entity(work, args.runs, args.port, env)) + "\n")
+    path = REPO / "benchmarks" / "results" / "serve_throughput.md"
+    old = path.read_text() if path.exists() else ""
+    main_text = None
+    if rows:
+        main_text = _main_text(args, parts, markdown_table(columns, rows), threads)
+    text = _merged(old, main_text, entity)
+    path = write_result("serve_throughput", text)
+    print(text)
+    print(f"wrote {path}")
+
+
+def _main_text(args: Any, parts: list[str], table: str, threads: str) -> str:
+    """The text of the table, series and log parts."""
+    parts = [p for p in parts if p != "entity"]
+    return (header("Scoring service throughput (POST /score)")
             + f"\nMedian of {args.runs} runs; one client sends the requests one after the other on one "
             "keep-alive connection, client and server on the same machine "
             f"(OMP_NUM_THREADS={threads}). 'HTTP' is uvicorn + JSON + scoring; 'in-process' is the "
@@ -242,9 +306,6 @@ def main() -> None:
             "appear in one line only: its sessions are mostly one event long (a line naming two "
             "blocks joins both sessions, hence more sessions than lines). "
             f"Parts run: {', '.join(parts)}.\n\n{table}\n")
-    path = write_result("serve_throughput", text)
-    print(text)
-    print(f"wrote {path}")
 
 
 if __name__ == "__main__":

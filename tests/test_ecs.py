@@ -87,6 +87,54 @@ def test_kept_columns_map_to_ecs_fields_and_the_rest_stays_under_hourglass() -> 
     assert zeek["event"]["category"] == ["intrusion_detection", "network"]
 
 
+def test_windows_event_fields_map_as_winlogbeat_maps_them() -> None:
+    doc = to_ecs({"row": 0, "score": 3.0, "severity": "high", "calibrated": 0.99}, RULE, fields={
+        "IpAddress": "10.1.2.3", "IpPort": "50123", "SubjectUserName": "WS01$",
+        "TargetUserName": "alice", "Computer": "dc01.corp.local", "WorkstationName": "WS01"})
+    check_document(doc)
+    assert doc["source"] == {"ip": "10.1.2.3", "port": 50123}
+    assert doc["user"] == {"name": "WS01$", "target": {"name": "alice"}}
+    assert doc["related"]["user"] == ["WS01$", "alice"] and doc["related"]["hosts"] == ["dc01.corp.local"]
+    assert doc["hourglass"]["fields"] == {"WorkstationName": "WS01"}
+    local = to_ecs({"row": 0, "score": 3.0}, RULE, fields={"IpAddress": "-", "SourceIp": "fe80::1"})
+    assert local["source"] == {"ip": "fe80::1"}  # '-' (a local logon) is no address: kept as given
+    assert local["hourglass"]["fields"] == {"IpAddress": "-"}
+
+
+def test_entity_bucket_alerts_map_the_entity_by_its_column() -> None:
+    now = dt.datetime(2026, 5, 1, 12, 0, tzinfo=dt.UTC)
+    alert = {"entity": "web-01", "bucket_start": "2024-03-01T10:00:00Z", "bucket_end": "2024-03-01T10:01:00Z",
+             "rows": 1, "score": 2.0, "flag": 1, "calibrated": 0.97, "severity": "high",
+             "top_feature": "EventID:distinct", "why": "distinct EventID=9 (61%)"}
+
+    def doc(column: str | None, entity: str = "web-01") -> dict:  # type: ignore[type-arg]
+        rule = AlertRule("autoencoder", "ab", "entity", threshold=1.0, entity_field=column)
+        return to_ecs({**alert, "entity": entity}, rule, now=now)
+
+    d = doc("Hostname")
+    check_document(d, "hourglass.entity")
+    assert d["@timestamp"] == d["event"]["start"] == "2024-03-01T10:00:00.000Z"
+    assert d["event"]["end"] == "2024-03-01T10:01:00.000Z" and d["event"]["duration"] == 60 * 10**9
+    assert d["event"]["created"] == "2026-05-01T12:00:00.000Z" and d["hourglass"]["timestamp_from"] == "data"
+    assert d["host"] == {"name": "web-01"} and d["related"] == {"hosts": ["web-01"]}
+    assert d["event"]["category"] == ["intrusion_detection"] and d["event"]["severity"] == 73
+    assert d["message"] == ("hourglass autoencoder: anomalous Hostname web-01 in bucket 2024-03-01T10:00:00Z "
+                            "to 2024-03-01T10:01:00Z (score 2 > threshold 1, high, 1 row): "
+                            "distinct EventID=9 (61%)")
+    assert d["hourglass"]["entity"] == "web-01" and d["hourglass"]["rows"] == 1
+    assert doc("user", "alice")["user"] == {"name": "alice"}
+    d = doc("dst_ip", "10.1.2.3")
+    assert d["destination"] == {"ip": "10.1.2.3"} and "network" in d["event"]["category"]
+    d = doc("client", "10.1.2.3")  # a column of no known name: only related.ip, as an address
+    assert d["related"] == {"ip": ["10.1.2.3"]} and "source" not in d and "destination" not in d
+    d = doc("client")  # neither a known column nor an address: under hourglass only
+    assert "related" not in d and "host" not in d and d["hourglass"]["entity"] == "web-01"
+    d = doc("src_ip", "gateway")  # not a valid address for source.ip: not mapped
+    assert "source" not in d and "related" not in d
+    d = doc(None, "10.1.2.3")
+    assert "anomalous entity 10.1.2.3" in d["message"] and d["related"] == {"ip": ["10.1.2.3"]}
+
+
 @pytest.fixture(scope="module")
 def log_model(tmp_path_factory: pytest.TempPathFactory) -> tuple[Pipeline, Path]:
     train = live_log(120, seed=10, broken_ones=False)[0]

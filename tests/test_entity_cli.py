@@ -90,7 +90,9 @@ def test_bad_rows_named_and_nothing_written(files: dict[str, Path], tmp_path: Pa
     empty.write_text(head[0] + "\n")
     one_line_error(["score", str(files["model"]), str(empty), "-o", str(out)], "no data rows", out)
     one_line_error(["score", str(files["model"]), str(files["test"]), "-o", str(out), "--keep", "proto"],
-                   "--keep/--alert-format ecs: not available for entity-bucket models", out)
+                   "--keep: not available for entity-bucket models", out)
+    one_line_error(["score", str(files["model"]), str(files["test"]), "-o", str(tmp_path / "a.csv"),
+                    "--alert-format", "ecs"], "--alert-format ecs: writes JSON alerts", tmp_path / "a.csv")
     no_ts = tmp_path / "no_ts.csv"
     pd.read_csv(files["test"]).drop(columns=["ts"]).to_csv(no_ts, index=False)
     one_line_error(["score", str(files["model"]), str(no_ts), "-o", str(out)], "no column 'ts'", out)
@@ -142,9 +144,66 @@ def test_explain_names_the_scan_buckets_distinct_ports(files: dict[str, Path]) -
         [(r["entity"], r["bucket_start"], r["score"], r["flag"]) for r in b]
 
 
-def test_row_scorers_refuse_an_entity_model(files: dict[str, Path]) -> None:
+def test_the_table_scorer_refuses_an_entity_model_which_load_scorer_serves(files: dict[str, Path]) -> None:
     from hourglass.errors import InputError
-    from hourglass.serve.scoring import load_scorer
+    from hourglass.serve.scoring import TableScorer, load_scorer
 
     with pytest.raises(InputError, match="reads entity data"):
-        load_scorer(files["model"])
+        TableScorer(files["model"])
+    assert load_scorer(files["model"]).kind == "entity"
+
+
+def test_evaluate_reads_a_time_ordered_file_in_chunks_with_the_whole_reads_metrics(
+        files: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import numpy as np
+
+    import hourglass.cli.entity as entity_cli
+    from hourglass.ingest import ReadStats
+    from hourglass.pipeline import load
+
+    test = pd.read_csv(files["test"])
+    test.loc[(test.index % 7 == 0) & (test["label"] == "normal"), "label"] = "benign"  # 2nd normal value
+    test.loc[test.index[5:9], "label"] = None  # unlabelled rows: left out, one warning
+    labelled = tmp_path / "labelled.csv"
+    test.to_csv(labelled, index=False)
+    pipe = load(files["model"])
+    args = {"label_col": "label", "normal": ["benign", "normal"], "fmt": "auto", "on_bad_rows": "error"}
+    read = entity_cli._read_in_chunks
+    chunked: list[int] = []
+
+    def spy(*a, **k):  # type: ignore[no-untyped-def]
+        done, stats = read(*a, **k)
+        chunked.append(done is not None)
+        return done, stats
+
+    monkeypatch.setattr(entity_cli, "_read_in_chunks", spy)
+    monkeypatch.setattr(entity_cli, "SCORE_CHUNK_BYTES", 20_000)  # ~40 chunks of this file
+    small, small_arrays, _ = entity_cli.evaluate_entity(pipe, labelled, **args)
+    monkeypatch.setattr(entity_cli, "_read_in_chunks", lambda *a, **k: (None, ReadStats()))
+    whole, whole_arrays, _ = entity_cli.evaluate_entity(pipe, labelled, **args)
+    assert chunked == [True] and labelled.stat().st_size > 20 * 20_000
+    for s in (small, whole):
+        s.pop("score_seconds")
+    assert small == whole and small["rows"] == len(test) - 4 and small["tp"] == 1
+    for k in ("y", "score", "flag", "classes"):
+        np.testing.assert_array_equal(small_arrays[k], whole_arrays[k])
+    assert set(small_arrays["classes"]) == {"scan", "benign"}  # clean buckets: the first normal label (row 1)
+    # the CLI, default chunks against small ones: the same metrics file, the warning once
+    monkeypatch.setattr(entity_cli, "_read_in_chunks", read)
+    outs = []
+    for size in (20_000, 0):
+        monkeypatch.setattr(entity_cli, "SCORE_CHUNK_BYTES", size)
+        out = tmp_path / f"m{size}.json"
+        res = runner.invoke(app, ["evaluate", str(files["model"]), str(labelled), "--label-col", "label",
+                                  "--normal", "benign", "--normal", "normal", "--json", str(out)])
+        assert res.exit_code == 0, res.output
+        assert res.stderr.count("4 row(s) have no value in label column 'label' (first: data row 6)") == 1
+        m = json.loads(out.read_text())
+        m.pop("score_seconds")
+        outs.append(m)
+    assert outs[0] == outs[1]
+    monkeypatch.setattr(entity_cli, "SCORE_CHUNK_BYTES", 20_000)
+    one_line_error(["evaluate", str(files["model"]), str(files["test"]), "--label-col", "verdict",
+                    "--normal", "normal"], "no label column 'verdict'")
+    one_line_error(["evaluate", str(files["model"]), str(files["test"]), "--label-col", "label",
+                    "--normal", "clean"], "no rows with label in ['clean']")

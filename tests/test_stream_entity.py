@@ -152,9 +152,183 @@ def test_stream_explains_flagged_buckets_as_explain_does(files: dict[str, Path])
 
 
 def test_options_entity_models_do_not_take_are_refused(files: dict[str, Path]) -> None:
-    for args in (["--keep", "proto"], ["--alert-format", "ecs"]):
+    for args in (["--keep", "proto"], ["--adapt"]):
         res = _stream(files, *args, input_text="")
         assert res.exit_code == 2 and "not available for entity-bucket models" in res.stderr, res.stderr
+    res = _stream(files, "--idle-timeout", "0", input_text="")
+    assert res.exit_code == 2 and "--idle-timeout: must be > 0 seconds, got 0" in res.stderr, res.stderr
+    res = _stream(files, "--alert-format", "ecs", "--all", input_text="")
+    assert res.exit_code == 2 and "--alert-format ecs writes alerts only" in res.stderr, res.stderr
+
+
+def test_idle_timeout_closes_buckets_by_the_wall_clock_and_later_rows_are_late(
+        files: dict[str, Path]) -> None:
+    """A fake clock: after --idle-timeout seconds without a line, the event time runs on with the
+    wall clock from the newest row's arrival, minus the lateness; a row of a bucket closed so is
+    late, a row of a later bucket is not."""
+    from hourglass.cli.stream_entity import EntityStream
+    from hourglass.pipeline import load
+
+    now = [100.0]
+    stream = EntityStream(load(files["model"]), idle_timeout=30, clock=lambda: now[0])  # lateness 5 min
+    row = json.loads(files["jsonl"].read_text().splitlines()[0])
+    t0 = 1_704_067_200
+
+    def feed(*offsets: float) -> list[str]:
+        out, bad = stream.feed([{**row, "ts": t0 + o} for o in offsets], list(range(len(offsets))))
+        assert bad == []
+        return [] if out is None else out["bucket_start"].str[11:16].tolist()
+
+    def tick() -> list[str]:
+        out = stream.tick()
+        return [] if out is None else out["bucket_start"].str[11:16].tolist()
+
+    assert feed(0, 250, 400) == []  # newest 00:06:40 arrives at wall 100 s; buckets 00:00, 00:05 open
+    now[0] = 129.0
+    assert tick() == []  # 29 s without a line: not idle yet
+    now[0] = 130.0  # idle; event time 00:07:10, watermark 00:02:10: no bucket ends by then
+    assert tick() == [] and len(stream.open) == 2
+    now[0] = 100.0 + 200  # event time 00:10:00, watermark 00:05:00: the 00:00 bucket is due
+    assert tick() == ["00:00"] and list(stream.open) == [(t0 + 300) * 10**9]
+    assert feed(100) == [] and stream.counts["late"] == 1  # its bucket was closed: late, counted
+    now[0] = 310.0  # the late row was a line: the clock waits for 30 s of quiet again
+    assert tick() == []
+    now[0] = 341.0
+    assert feed(700) == []  # 00:11:40, bucket 00:10: not late (after the last closed bucket)
+    assert len(stream.open) == 2
+    now[0] = 371.0 + 600  # 10 min after that row: event time 00:21:40, watermark 00:16:40
+    assert tick() == ["00:05", "00:10"] and not stream.open
+    assert stream.counts["idle_closed"] == 3 and stream.counts["buckets"] == 3
+    assert stream.counts["late"] == 1
+    assert EntityStream(load(files["model"])).tick() is None  # no --idle-timeout: never
+
+
+def test_a_quiet_pipe_gets_its_scan_bucket_before_the_input_ends(files: dict[str, Path]) -> None:
+    """The real loop on a read() that pauses (a quiet ``tail -F``): with --idle-timeout the scan
+    bucket comes out during the pause, not at the end of input; a row for it afterwards is late.
+    Without --idle-timeout it comes only at the end of input."""
+    import threading
+    import time
+
+    from hourglass.cli.stream_entity import EntityStream, run
+    from hourglass.pipeline import load
+
+    rows = _lines(files["jsonl"].read_text())
+    start = pd.Timestamp(files["scan_start"]).value // 10**9
+    end = start + 300
+    part1 = [r for r in rows if r["ts"] < end]
+    part1.append({**part1[-1], "src_ip": "10.0.0.1", "ts": end - 0.2})  # newest: just before its end
+    late = {**part1[-1], "src_ip": "10.0.0.3", "ts": start + 10}
+    part2 = [late, *[r for r in rows if r["ts"] >= end][:20]]
+
+    def text(rs: list[dict]) -> bytes:  # type: ignore[type-arg]
+        return "".join(json.dumps(r) + "\n" for r in rs).encode()
+
+    pipe = load(files["model"])
+
+    def stream(idle: float | None) -> tuple[bool, EntityStream, list[dict]]:  # type: ignore[type-arg]
+        written: list[dict] = []  # type: ignore[type-arg]
+        seen = threading.Event()
+
+        class Sink:
+            def write(self, docs: list[dict]) -> None:  # type: ignore[type-arg]
+                written.extend(docs)
+                if any((d["entity"], d["bucket_start"]) == ("10.0.0.3", files["scan_start"]) for d in docs):
+                    seen.set()
+
+        chunks = [text(part1), None, text(part2)]
+        during_pause = [False]
+
+        def read(_: int) -> bytes:
+            if not chunks:
+                return b""
+            chunk = chunks.pop(0)
+            if chunk is None:  # the pause: 1 s of quiet (20 s at most, until the bucket is out)
+                during_pause[0] = seen.wait(1.0 if idle is None else 20.0)
+                time.sleep(0.3)  # the rows of the pause are fed in a batch of their own
+                chunk = chunks.pop(0)
+            return chunk
+
+        scorer = EntityStream(pipe, lateness=pd.Timedelta(0), idle_timeout=idle)
+        run(scorer, read, Sink(), where="<pipe>", batch=4096, max_delay=0.05, on_bad_rows="error",
+            output=None, all_rows=True)
+        return during_pause[0], scorer, written
+
+    during, scorer, written = stream(0.2)
+    assert during, "the scan bucket did not come out while the input was quiet"
+    scan = [d for d in written if (d["entity"], d["bucket_start"]) == ("10.0.0.3", files["scan_start"])]
+    assert len(scan) == 1 and scan[0]["flag"] == 1
+    assert scorer.counts["late"] == 1 and scorer.counts["idle_closed"] >= 1
+    assert scorer.counts["rows"] == len(part1) + len(part2)
+    during, scorer, plain = stream(None)
+    assert not during and scorer.counts["late"] == 0 and scorer.counts["idle_closed"] == 0
+    key = ("10.0.0.3", files["scan_start"])
+    assert next(d for d in plain if (d["entity"], d["bucket_start"]) == key)["rows"] == scan[0]["rows"] + 1
+
+
+def test_idle_timeout_on_a_busy_input_changes_nothing(files: dict[str, Path]) -> None:
+    plain = _stream(files, "--all")
+    idle = _stream(files, "--all", "--idle-timeout", "3600")
+    assert plain.exit_code == idle.exit_code == 0, idle.output
+    assert idle.stdout == plain.stdout and "closed by --idle-timeout" not in idle.stderr
+
+
+def test_stream_and_score_write_ecs_alerts_of_entity_buckets(files: dict[str, Path]) -> None:
+    import sqlite3
+
+    from tests.test_ecs import check_document
+
+    model_id = json.loads((files["model"] / "config.json").read_text())["content_hash"]
+    plain = _lines(_stream(files, "--explain", "2").stdout)
+    res = _stream(files, "--explain", "2", "--alert-format", "ecs")
+    assert res.exit_code == 0, res.output
+    docs = _lines(res.stdout)
+    assert len(docs) == len(plain) > 0
+    for doc, alert in zip(docs, plain, strict=True):
+        check_document(doc, "hourglass.entity")
+        ev = doc["event"]
+        start, end = (pd.Timestamp(alert[k]).strftime("%Y-%m-%dT%H:%M:%S.000Z") for k in
+                      ("bucket_start", "bucket_end"))
+        assert doc["@timestamp"] == ev["start"] == start and ev["end"] == end
+        assert ev["duration"] == 300 * 10**9 and "network" in ev["category"]
+        assert doc["source"] == {"ip": alert["entity"]} and doc["related"] == {"ip": [alert["entity"]]}
+        assert doc["rule"]["id"] == model_id and doc["hourglass"]["timestamp_from"] == "data"
+        assert {k: doc["hourglass"][k] for k in alert} == alert  # the plain alert, under hourglass
+        assert alert["why"] in doc["message"] and f"{alert['rows']} row" in doc["message"]
+    scan = [d for d in docs if (d["source"]["ip"], d["hourglass"]["bucket_start"]) ==
+            ("10.0.0.3", files["scan_start"])]
+    assert len(scan) == 1 and "distinct dst_port=" in scan[0]["message"]
+    out = files["dir"] / "buckets.ecs.jsonl"  # score: the same documents, without the explanation
+    res = runner.invoke(app, ["score", str(files["model"]), str(files["csv"]), "-o", str(out),
+                              "--alert-format", "ecs", "-q"])
+    assert res.exit_code == 0, res.output
+    scored = _lines(out.read_text())
+    for doc in scored:
+        check_document(doc, "hourglass.entity")
+    assert sorted((d["source"]["ip"], d["@timestamp"], d["event"]["severity"]) for d in scored) == \
+        sorted((d["source"]["ip"], d["@timestamp"], d["event"]["severity"]) for d in docs)
+    db = files["dir"] / "buckets.ecs.sqlite"
+    res = runner.invoke(app, ["score", str(files["model"]), str(files["csv"]), "-o", str(db),
+                              "--alert-format", "ecs", "-q"])
+    assert res.exit_code == 0, res.output
+    with sqlite3.connect(db) as conn:
+        got = conn.execute("SELECT timestamp, source_ip, message, doc FROM alerts").fetchall()
+    assert len(got) == len(scored) and all(json.loads(d)["event"]["end"] for *_, d in got)
+    assert sorted((t, ip) for t, ip, _, _ in got) == \
+        sorted((d["@timestamp"], d["source"]["ip"]) for d in scored)
+
+
+def test_stream_explained_buckets_into_sqlite(files: dict[str, Path]) -> None:
+    import sqlite3
+
+    db = files["dir"] / "explained.sqlite"
+    res = _stream(files, "--explain", "2", "--all", "-o", str(db))
+    assert res.exit_code == 0, res.output
+    with sqlite3.connect(db) as conn:
+        got = conn.execute("SELECT entity, bucket_start, flag, top_feature, why FROM alerts").fetchall()
+    want = _lines(_stream(files, "--explain", "2", "--all").stdout)
+    assert got == [(r["entity"], r["bucket_start"], r["flag"], r["top_feature"], r["why"]) for r in want]
+    assert any(w is not None for *_, w in got)
 
 
 def test_stream_to_sqlite(files: dict[str, Path]) -> None:

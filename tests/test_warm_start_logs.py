@@ -130,5 +130,6 @@ def test_cli_log_warm_start_end_to_end(tmp_path: Path) -> None:
     for args, match in ((["--session-regex", "x"], "--session-regex: a warm start keeps"),
                         (["--model", "deeplog"], "--model: a warm start keeps"),
                         (["--format", "hdfs"], "--format: not for a log model"),
-                        (["--normal", "0"], "--normal: not for a log model")):
+                        (["--normal", "0"], "--normal: not for a log model"),
+                        (["--sample-rows", "10"], "--memory-budget/--sample-rows: not for a log")):
         one_line_error(["train", str(new), "--warm-start", str(m1), "-o", str(m3), *args], match, m3)

@@ -145,6 +145,9 @@ def test_cli_warm_start_of_a_series_model(tmp_path: Path) -> None:
                          *opt], f"{opt[0]}: a warm start keeps", out)
     _one_line_error(["train", str(tmp_path / "new.csv"), "--warm-start", str(m1), "-o", str(out),
                      "--normal", "0"], "--normal: not for a time-series model", out)
+    for opt in (["--sample-rows", "100"], ["--memory-budget", "64"]):  # not silently ignored
+        _one_line_error(["train", str(tmp_path / "new.csv"), "--warm-start", str(m1), "-o", str(out),
+                         *opt], "--memory-budget/--sample-rows: not for a time-series model", out)
     _one_line_error(["train", str(tmp_path / "labelled.csv"), "--warm-start", str(m1), "-o", str(out),
                      "--label-col", "label"], "marks 10 of the 600 steps", out)
 

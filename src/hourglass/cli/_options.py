@@ -108,7 +108,10 @@ LatenessOpt = Annotated[str | None, typer.Option(
 IdleTimeoutOpt = Annotated[float | None, typer.Option(
     "--idle-timeout", min=0, help="Log models: close a session (checking its end, or scoring "
     "it) after this many seconds without an event, even while the input is quiet; default: "
-    "only on eviction or at the end of input.")]
+    "only on eviction or at the end of input. Entity-bucket models: after this many seconds "
+    "without a line, let event time run on with the wall clock from the newest row's arrival "
+    "and close the buckets then due (end <= newest time + seconds since - --lateness); later "
+    "rows of those buckets are late. Default: buckets close only as newer rows arrive.")]
 
 # Table schema: how columns become features (train, and inspect to preview it)
 CategoricalOpt = Annotated[list[str] | None, typer.Option(
@@ -179,18 +182,21 @@ WarmStartOpt = Annotated[Path | None, typer.Option(
     "--warm-start", metavar="MODEL",
     help="Continue training this saved model (tables: autoencoders, VAE, Deep SVDD; time "
          "series: lstm-ae, gru-ae, lstm-forecaster, tcn-ae, conv2d-ae, cnn-lstm; logs: deeplog, "
-         "sequence-autoencoder, event-count-autoencoder) on DATA's normal rows, series or log "
-         "sessions; its preprocessing (a log's templates and keys), window, architecture and "
+         "sequence-autoencoder, event-count-autoencoder; entity-bucket models of those tables) on "
+         "DATA's normal rows, series, log sessions or (entity, bucket) rows; its preprocessing (a "
+         "log's templates and keys; an entity model's entity, timestamp column, bucket and "
+         "aggregates), window, architecture and "
          "threshold rule stay as they are (frozen); the thresholds are refitted on a fresh "
          "held-out part of DATA (a series: its last steps).")]
 ReplayDataOpt = Annotated[Path | None, typer.Option(
     "--replay-data", metavar="OLD",
     help="With --warm-start: also train on a seeded sample of OLD's normal rows (e.g. the "
          "model's training file), so the old normal traffic is not forgotten. A series model: "
-         "OLD's last steps, as a separate recording.")]
+         "OLD's last steps, as a separate recording; an entity model: a sample of OLD's normal "
+         "buckets.")]
 ReplayOpt = Annotated[float, typer.Option(
-    "--replay", help="With --replay-data: old rows sampled (a series: OLD's last rows taken), as a "
-                     "multiple of DATA's normal rows.")]
+    "--replay", help="With --replay-data: old rows sampled (a series: OLD's last rows taken; an "
+                     "entity model: old buckets), as a multiple of DATA's normal rows (buckets).")]
 ExtraNormalOpt = Annotated[list[Path] | None, typer.Option(
     "--extra-normal", help="Time series: another recording of normal operation, same columns "
                            "(e.g. SKAB's anomaly-free.csv), trained on beside DATA's training "

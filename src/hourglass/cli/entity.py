@@ -20,8 +20,8 @@ from hourglass.ingest import ReadStats, label_strings
 from hourglass.pipeline import Pipeline
 from hourglass.thresholds import threshold_from_spec
 
-__all__ = ["CHUNK_LATENESS", "bucket_labels", "evaluate_entity", "score_entity", "train_entity",
-           "wants_entity"]
+__all__ = ["CHUNK_LATENESS", "bucket_labels", "evaluate_entity", "normal_buckets", "score_entity",
+           "train_entity", "wants_entity"]
 
 logger = logging.getLogger("hourglass")
 
@@ -53,28 +53,62 @@ def _read(data: Path, fmt: str, on_bad_rows: str, stats: ReadStats) -> pd.DataFr
     return df
 
 
-def bucket_labels(features: EntityWindows, df: pd.DataFrame, labels: np.ndarray,
+def _bucket_marks(features: EntityWindows, df: pd.DataFrame, labels: np.ndarray,
                   is_anom: np.ndarray, keys: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Per row of ``keys`` (entity, bucket start): 1 when any of its rows is anomalous, and its
-    label (the most frequent anomalous label of its rows, else the normal one)."""
+    """Per row of ``keys``: 1 when any of its rows in ``df`` is anomalous, and the most frequent
+    anomalous label of its rows (``None`` for a bucket without one)."""
     ent, start = features.row_keys(df)
     rows = pd.DataFrame({"entity": ent, "bucket_start": start, "y": is_anom, "label": labels})
     y = rows.groupby(["entity", "bucket_start"], sort=False)["y"].max()
     bad = rows[rows["y"] == 1]
     top = (bad.groupby(["entity", "bucket_start"], sort=False)["label"]
            .agg(lambda s: s.value_counts().index[0]))
-    normal = rows.loc[rows["y"] == 0, "label"]
-    first_normal = str(normal.iloc[0]) if len(normal) else "normal"
     idx = pd.MultiIndex.from_frame(keys[["entity", "bucket_start"]])
-    y_b = y.reindex(idx).to_numpy(dtype=np.int8)
     lab = top.reindex(idx).to_numpy(dtype=object)
-    lab = np.where(pd.isna(lab), first_normal, lab).astype(str)
-    return y_b, lab
+    return y.reindex(idx).to_numpy(dtype=np.int8), np.where(pd.isna(lab), None, lab)
+
+
+def bucket_labels(features: EntityWindows, df: pd.DataFrame, labels: np.ndarray,
+                  is_anom: np.ndarray, keys: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Per row of ``keys`` (entity, bucket start): 1 when any of its rows is anomalous, and its
+    label (the most frequent anomalous label of its rows, else the normal one)."""
+    y_b, lab = _bucket_marks(features, df, labels, is_anom, keys)
+    normal = labels[np.asarray(is_anom) == 0]
+    return y_b, _normal_filled(lab, str(normal[0]) if len(normal) else "normal")
+
+
+def _normal_filled(lab: np.ndarray, first_normal: str) -> np.ndarray:
+    """The bucket labels ``lab``, the first normal row's label where a bucket has no anomalous one."""
+    return np.where(pd.isna(lab), first_normal, lab).astype(str)
 
 
 def _buckets_per_day(keys: pd.DataFrame, bucket: str) -> float:
     span = (keys["bucket_end"].max() - keys["bucket_start"].min()) / pd.Timedelta("1D")
     return float(len(keys) / max(span, parse_bucket(bucket) / pd.Timedelta("1D")))
+
+
+def normal_buckets(df: pd.DataFrame, features: EntityWindows, label_col: str | None,
+                   normal: list[str], data: Path) -> tuple[pd.DataFrame, int]:
+    """(rows, rows left out): ``df`` without its label column and without every (entity, bucket)
+    of ``features``' grouping that holds an anomalous row (a thinned bucket is not normal);
+    rows without a label are left out too. No ``label_col``: ``df`` as it is."""
+    if label_col is None:
+        return df, 0
+    labels = label_strings(df[label_col]) if label_col in df.columns else None
+    if labels is not None:
+        keep = unlabelled_rows(labels, normal, label_col, str(data), "not trained on")
+        df = df.loc[keep].reset_index(drop=True)
+    feats, labels, is_anom = split_labels(df, label_col, normal, str(data))
+    assert is_anom is not None
+    probe = EntityWindows(features.entity_col, features.timestamp_col, bucket=features.bucket,
+                          numeric=(), categorical=())
+    ent, start = probe.row_keys(feats)
+    bad = pd.DataFrame({"e": ent, "b": start, "y": is_anom}).groupby(["e", "b"])["y"].transform("max")
+    rows = feats.loc[bad.to_numpy() == 0].reset_index(drop=True)
+    if not len(rows):
+        raise HourglassError(f"{data}: every bucket holds an anomalous row; nothing normal to "
+                             "train on")
+    return rows, int(bad.to_numpy().sum())
 
 
 def train_entity(data: Path, output: Path, *, entity_col: str, timestamp_col: str, bucket: str,
@@ -96,23 +130,8 @@ def train_entity(data: Path, output: Path, *, entity_col: str, timestamp_col: st
                              numeric=tuple(numeric or ()) if given else None,
                              categorical=tuple(distinct or ()) if given else None,
                              scaler=scaler, drop=tuple(d for d in drop if d != label_col))
-    n_rows, left_out = len(df), 0
-    if label_col is not None:
-        labels = label_strings(df[label_col]) if label_col in df.columns else None
-        if labels is not None:
-            keep = unlabelled_rows(labels, normal, label_col, str(data), "not trained on")
-            df = df.loc[keep].reset_index(drop=True)
-        feats, labels, is_anom = split_labels(df, label_col, normal, str(data))
-        assert is_anom is not None
-        # a bucket holding any attack row is left out whole: a thinned bucket is not normal
-        probe = EntityWindows(entity_col, timestamp_col, bucket=bucket, numeric=(), categorical=())
-        ent, start = probe.row_keys(feats)
-        bad = pd.DataFrame({"e": ent, "b": start, "y": is_anom}).groupby(["e", "b"])["y"].transform("max")
-        left_out = int(bad.to_numpy().sum())
-        df = feats.loc[bad.to_numpy() == 0].reset_index(drop=True)
-        if not len(df):
-            raise HourglassError(f"{data}: every bucket holds an anomalous row; nothing normal to "
-                                 "train on")
+    n_rows = len(df)
+    df, left_out = normal_buckets(df, features, label_col, normal, data)
     drop_cols = [c for c in drop if c in df.columns and c not in (entity_col, timestamp_col)]
     if drop_cols:
         df = df.drop(columns=drop_cols)
@@ -155,26 +174,25 @@ def _scored(pipe: Pipeline, df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFram
 
 def _output_rows(pipe: Pipeline, keys: pd.DataFrame, X: np.ndarray) -> pd.DataFrame:
     """Per (entity, bucket) of ``keys``: its keys with times as ISO-8601 text, score, flag,
-    calibrated probability and severity from the feature rows ``X``."""
-    scores = pipe.detector_.score(X)
-    det = pipe.detector_
-    out = keys.copy()
-    for c in ("bucket_start", "bucket_end"):
-        out[c] = pd.DatetimeIndex(out[c]).strftime("%Y-%m-%dT%H:%M:%S")
-        if pd.DatetimeIndex(keys[c]).tz is not None:
-            out[c] = out[c] + "Z"
-    out["score"] = scores
-    out["flag"] = det.threshold_predict(scores)
-    out["calibrated"] = det.calibrate(scores)
-    out["severity"] = det.severity(scores)
-    return out
+    calibrated probability and severity from the feature rows ``X`` (the service's
+    :func:`~hourglass.serve.entity_scoring.bucket_rows`: one function for both)."""
+    from hourglass.serve.entity_scoring import bucket_rows
+
+    return bucket_rows(pipe, keys, X)
 
 
-def _in_chunks(pipe: Pipeline, chunks: Any) -> tuple[pd.DataFrame, np.ndarray, int] | None:
+#: Hidden columns carrying each row's label and 0/1 anomaly mark through ``evaluate``'s chunks.
+_LABEL, _ANOM = "\x00label", "\x00anomalous"
+
+
+def _in_chunks(pipe: Pipeline, chunks: Any, *, marks: bool = False,
+               ) -> tuple[pd.DataFrame, np.ndarray, int] | None:
     """(keys, features, rows) of every (entity, bucket) of ``chunks``, holding only the rows of
     the buckets within :data:`CHUNK_LATENESS` of the newest time read (a bucket is aggregated once
     the newest time minus that passes its end); ``None`` at the first row older than that (a
-    file not in time order), when only a whole read can group its rows."""
+    file not in time order), when only a whole read can group its rows. ``marks``: the chunks
+    carry each row's label and anomaly mark in the hidden columns ``_LABEL`` and ``_ANOM``, and
+    the keys get each bucket's ``y`` and top anomalous ``label`` (:func:`_bucket_marks`)."""
     f = pipe.features_
     td = int(parse_bucket(f.bucket).value)
     late = max(int(pd.Timedelta(CHUNK_LATENESS).value), td)
@@ -186,8 +204,13 @@ def _in_chunks(pipe: Pipeline, chunks: Any) -> tuple[pd.DataFrame, np.ndarray, i
     n_rows = 0
 
     def close(df: pd.DataFrame) -> None:
-        agg = f.aggregate(df.reset_index(drop=True))
-        keys.append(agg[list(KEYS)])
+        df = df.reset_index(drop=True)
+        agg = f.aggregate(df)
+        k = agg[list(KEYS)]
+        if marks:
+            k = k.copy()
+            k["y"], k["label"] = _bucket_marks(f, df, df[_LABEL].to_numpy(), df[_ANOM].to_numpy(), k)
+        keys.append(k)
         feats.append(f.encode(agg))
 
     for chunk in chunks:
@@ -219,30 +242,46 @@ def _in_chunks(pipe: Pipeline, chunks: Any) -> tuple[pd.DataFrame, np.ndarray, i
     return k.iloc[order].reset_index(drop=True), X[order], n_rows
 
 
+def _read_in_chunks(pipe: Pipeline, data: Path, *, fmt: str, on_bad_rows: str, prepare: Any = None,
+                    ) -> tuple[tuple[pd.DataFrame, np.ndarray, int] | None, ReadStats]:
+    """:func:`_in_chunks` over DATA read in chunks, with its read counts; ``None`` (and fresh
+    counts) for a file to read whole: not time-ordered, JSON lines (whose chunks may lack fields
+    later rows have), a format without a chunked reader, or a bad value (the whole read names
+    its row in the file, not in a chunk). ``prepare``: a generator of chunks from chunks (with
+    the :data:`_LABEL`/:data:`_ANOM` columns: marked keys); its :class:`HourglassError` too
+    makes the file read whole, so that every error is the whole read's."""
+    from hourglass.cli.tables import rows_vary_in_columns
+    from hourglass.ingest.tables import CHUNK_BYTES
+
+    stats = ReadStats()
+    spec, _, _ = resolve_spec(None, None, None, fmt, data)
+    if spec is None or not hasattr(spec, "iter_chunks") or rows_vary_in_columns(pipe, spec, data):
+        return None, stats
+    try:
+        chunks = spec.iter_chunks(data, on_bad_rows=on_bad_rows, stats=stats,
+                                  chunk_bytes=SCORE_CHUNK_BYTES or CHUNK_BYTES)
+        done = _in_chunks(pipe, chunks if prepare is None else prepare(chunks), marks=prepare is not None)
+        if done is None:
+            logger.info("%s: rows not in time order (within %s): read whole", data, CHUNK_LATENESS)
+    except HourglassError as exc:
+        if isinstance(exc, _NoLabelColumn) or (prepare is None and not isinstance(exc, InputError)):
+            raise
+        done = None
+    return done, stats if done is not None else ReadStats()
+
+
 def score_entity(pipe: Pipeline, data: Path, output: Path, *, fmt: str, on_bad_rows: str,
-                 anomalies_only: bool, table: str) -> tuple[str, ReadStats]:
-    """Score DATA's (entity, bucket) rows; write one row (a JSON line) per bucket.
+                 anomalies_only: bool, table: str, ecs_rule: Any = None) -> tuple[str, ReadStats]:
+    """Score DATA's (entity, bucket) rows; write one row (a JSON line) per bucket, or with
+    ``ecs_rule`` (an :class:`~hourglass.serve.ecs.AlertRule`) one ECS alert document per flagged
+    bucket.
 
     A file in time order (within :data:`CHUNK_LATENESS`) is read in chunks, memory following
     the buckets rather than the rows; other files, and JSON lines (whose chunks may lack fields
     later rows have), are read whole. The scores are the same either way."""
-    from hourglass.cli.tables import rows_vary_in_columns
-    from hourglass.ingest.tables import CHUNK_BYTES
     from hourglass.ingest.writers import chunk_writer
 
-    stats = ReadStats()
-    spec, _, _ = resolve_spec(None, None, None, fmt, data)
-    done = None
-    if spec is not None and hasattr(spec, "iter_chunks") and not rows_vary_in_columns(pipe, spec, data):
-        try:
-            done = _in_chunks(pipe, spec.iter_chunks(data, on_bad_rows=on_bad_rows, stats=stats,
-                                                     chunk_bytes=SCORE_CHUNK_BYTES or CHUNK_BYTES))
-            if done is None:
-                logger.info("%s: rows not in time order (within %s): read whole", data, CHUNK_LATENESS)
-        except InputError:  # a bad value: the whole read names its row in the file, not in a chunk
-            done = None
-        if done is None:
-            stats = ReadStats()
+    done, stats = _read_in_chunks(pipe, data, fmt=fmt, on_bad_rows=on_bad_rows)
     if done is None:
         df = _read(data, fmt, on_bad_rows, stats)
         keys, X = pipe.features_.transform_with_keys(df)
@@ -253,17 +292,79 @@ def score_entity(pipe: Pipeline, data: Path, output: Path, *, fmt: str, on_bad_r
             raise HourglassError(f"{data}: no data rows")
     result = _output_rows(pipe, keys, X)
     n, flagged = len(result), int(result["flag"].sum())
-    if anomalies_only:
-        result = result[result["flag"] == 1]
-    with chunk_writer(output, table=table) as writer:
-        writer.write(result.reset_index(drop=True))
+    if ecs_rule is not None:
+        from hourglass.serve.ecs import frame_alerts
+        from hourglass.serve.sinks import alert_columns, alert_file
+
+        with alert_file(output, alert_columns("entity", ecs=True), table=table) as sink:
+            sink.write(frame_alerts(result, ecs_rule))
+    else:
+        if anomalies_only:
+            result = result[result["flag"] == 1]
+        with chunk_writer(output, table=table) as writer:
+            writer.write(result.reset_index(drop=True))
     return (f"scored {n_rows} rows as {n} (entity, {pipe.features_.bucket} bucket) rows, "
             f"{flagged} flagged"), stats
 
 
+class _LabelledChunks:
+    """``evaluate``'s chunks: per chunk, the rows without a label left out and the label column
+    replaced by the hidden :data:`_LABEL`/:data:`_ANOM` columns, with the counts the whole read's
+    checks and warning need (:meth:`finish` applies them, with the whole read's words)."""
+
+    def __init__(self, label_col: str, normal: list[str], where: str) -> None:
+        self.label_col, self.normal, self.where = label_col, normal, where
+        self.rows = self.unlabelled = self.anomalous = 0
+        self.first_unlabelled: int | None = None
+        self.first_normal: str | None = None
+
+    def __call__(self, chunks: Any) -> Any:
+        for chunk in chunks:
+            if not len(chunk):
+                continue
+            if self.label_col not in chunk.columns:
+                try:
+                    split_labels(chunk, self.label_col, self.normal, self.where)
+                except HourglassError as exc:  # the whole read's one-line error
+                    raise _NoLabelColumn(str(exc)) from None
+            labels = label_strings(chunk[self.label_col])
+            keep = np.ones(len(labels), dtype=bool) if "" in self.normal else labels != ""
+            if not keep.all():
+                if self.first_unlabelled is None:
+                    self.first_unlabelled = self.rows + int(np.flatnonzero(~keep)[0]) + 1
+                self.unlabelled += int((~keep).sum())
+            self.rows += len(chunk)
+            labels = labels[keep]
+            anom = (~np.isin(labels, self.normal)).astype(np.int8)
+            self.anomalous += int(anom.sum())
+            if self.first_normal is None and (anom == 0).any():
+                self.first_normal = str(labels[anom == 0][0])
+            out = chunk.loc[keep].drop(columns=[self.label_col]).reset_index(drop=True)
+            out[_LABEL], out[_ANOM] = labels, anom
+            yield out
+
+    def finish(self) -> bool:
+        """Whether the whole read's checks (:func:`unlabelled_rows`, :func:`split_labels`) pass on
+        the counts (its warning, if any, said); ``False``: read whole for the whole read's error."""
+        if not self.normal or self.first_normal is None or self.unlabelled == self.rows:
+            return False
+        if self.unlabelled:
+            logger.warning("%s: %d row(s) have no value in label column %r (first: data row %d); "
+                           "left out of the metrics", self.where, self.unlabelled, self.label_col,
+                           self.first_unlabelled)
+        return True
+
+
+class _NoLabelColumn(HourglassError):
+    """No label column in the file: said at once, not after reading a large file whole."""
+
+
 def evaluate_entity(pipe: Pipeline, data: Path, *, label_col: str | None, normal: list[str],
                     fmt: str, on_bad_rows: str) -> tuple[dict[str, Any], dict[str, Any], ReadStats]:
-    """Metrics per (entity, bucket): a bucket is anomalous when any of its rows is."""
+    """Metrics per (entity, bucket): a bucket is anomalous when any of its rows is.
+
+    DATA is read as ``score`` reads it: a time-ordered table in chunks (memory following the
+    buckets), anything else whole; the metrics are the same either way."""
     from hourglass.evaluate import evaluate_scores
 
     label_col = label_col or pipe.info.get("label_col")
@@ -271,24 +372,34 @@ def evaluate_entity(pipe: Pipeline, data: Path, *, label_col: str | None, normal
     if label_col is None:
         raise HourglassError("--label-col: evaluate needs a row label column (the model was "
                              "trained without one)")
-    stats = ReadStats()
-    df = _read(data, fmt, on_bad_rows, stats)
-    labels_all = label_strings(df[label_col]) if label_col in df.columns else None
-    if labels_all is not None:
-        keep = unlabelled_rows(labels_all, normal, label_col, str(data), "left out of the metrics")
-        df = df.loc[keep].reset_index(drop=True)
-    feats, labels, is_anom = split_labels(df, label_col, normal, str(data))
-    assert labels is not None and is_anom is not None
     start = time.perf_counter()
-    keys, result = _scored(pipe, feats)
+    marked = _LabelledChunks(label_col, normal, str(data))
+    done, stats = _read_in_chunks(pipe, data, fmt=fmt, on_bad_rows=on_bad_rows, prepare=marked)
+    if done is not None and done[2] and marked.finish():
+        keys, X, n_rows = done
+        y, classes = keys["y"].to_numpy(dtype=np.int8), _normal_filled(keys["label"].to_numpy(),
+                                                                      str(marked.first_normal))
+        keys, n_anom = keys[list(KEYS)], marked.anomalous
+    else:
+        stats = ReadStats()
+        df = _read(data, fmt, on_bad_rows, stats)
+        labels_all = label_strings(df[label_col]) if label_col in df.columns else None
+        if labels_all is not None:
+            keep = unlabelled_rows(labels_all, normal, label_col, str(data), "left out of the metrics")
+            df = df.loc[keep].reset_index(drop=True)
+        feats, labels, is_anom = split_labels(df, label_col, normal, str(data))
+        assert labels is not None and is_anom is not None
+        start = time.perf_counter()
+        keys, X = pipe.features_.transform_with_keys(feats)
+        y, classes = bucket_labels(pipe.features_, feats, labels, is_anom, keys)
+        n_rows, n_anom = len(feats), int(is_anom.sum())
+    result = _output_rows(pipe, keys, X)
     seconds = time.perf_counter() - start
-    y, classes = bucket_labels(pipe.features_, feats, labels, is_anom, keys)
     per_day = pipe.info.get("events_per_day")
     metrics = evaluate_scores(y, result["score"], result["flag"], classes=classes,
                               normal=tuple(normal), events_per_day=per_day)
     summary = {**metrics, "unit": "entity buckets", "buckets": len(result),
-               "anomalous_buckets": int(y.sum()), "rows": len(feats),
-               "anomalous_rows": int(is_anom.sum()),
+               "anomalous_buckets": int(y.sum()), "rows": n_rows, "anomalous_rows": n_anom,
                "bucket_label": "anomalous when any of its rows is",
                "threshold": pipe.threshold_.describe(), "threshold_value": pipe.threshold_.value_,
                "score_seconds": seconds}

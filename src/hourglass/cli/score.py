@@ -62,9 +62,10 @@ def score(
     model, DATA is a log file and --output gets one JSON alert per flagged session (.jsonl) with
     its unexpected event, or a table of every session's score (.csv/.parquet).
 
-    With --alert-format ecs and a JSONL --output, each flagged row, session or time step is one
-    Elastic Common Schema document (event.kind "alert", risk score, rule = the model and its
-    content hash; --keep columns such as src_ip map to ECS fields), ready for a SIEM.
+    With --alert-format ecs and a JSONL --output, each flagged row, session, time step or
+    (entity, bucket) is one Elastic Common Schema document (event.kind "alert", risk score, rule =
+    the model and its content hash; --keep columns such as src_ip map to ECS fields), ready for a
+    SIEM.
 
     A .sqlite/.sqlite3/.db --output is a SQLite database with one table (--sqlite-table, default
     'alerts') of typed columns: the rows a CSV would hold (times as ISO-8601 text); a log
@@ -116,11 +117,11 @@ def score(
         if model_kind(pipe) == "entity":
             from hourglass.cli.entity import score_entity
 
-            if keep or ecs:
-                raise HourglassError("--keep/--alert-format ecs: not available for entity-bucket "
-                                     "models (one output row per entity and bucket)")
+            if keep:
+                raise HourglassError("--keep: not available for entity-bucket models (one output "
+                                     "row per entity and bucket)")
             summary, stats = score_entity(pipe, data, output, fmt=str(fmt), on_bad_rows=on_bad_rows,
-                                          anomalies_only=anomalies_only, table=table)
+                                          anomalies_only=anomalies_only, table=table, ecs_rule=rule)
     if model_kind(pipe) == "entity":
         report_skipped(stats, data)
         err.print(summary, highlight=False)

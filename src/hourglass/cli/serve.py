@@ -43,11 +43,14 @@ def serve(
     drift_window: DriftWindowOpt = 1000,
 ) -> None:
     """Serve MODEL over HTTP: POST /score scores JSON (header X-API-Key), GET /health says
-    what the model expects, GET /docs is the OpenAPI page.
+    what the model expects, GET /metrics gives Prometheus counters (the key as X-API-Key or
+    Authorization: Bearer), GET /docs is the OpenAPI page.
 
     A table model takes {"rows": [{column: value}, ...]}; a time-series model the rows of one
     series (at least one window); a log model {"lines": [...]} of raw log lines (grouped into
-    sessions as in training), or {"sessions": [[5, 5, 22], ...]} (integer keys) for --format keys.
+    sessions as in training), or {"sessions": [[5, 5, 22], ...]} (integer keys) for --format keys;
+    an entity-bucket model (--entity-col) table rows, grouped per (entity, bucket) within each
+    request (for live traffic, 'hourglass stream' keeps buckets open across rows).
 
     The service refuses to start without an API key (--api-key-file or
     $HOURGLASS_API_KEY, at least 16 characters). With --tls-cert (and --tls-key) it speaks
@@ -85,6 +88,8 @@ def serve(
         what = f"time series of {len(scorer.columns)} columns, at least {scorer.min_rows} rows"
     elif scorer.kind == "events":
         what = f"log {scorer.body}"
+    elif scorer.kind == "entity":
+        what = f"rows per ({scorer.entity_col}, {scorer.bucket} bucket)"
     else:
         what = f"{len(scorer.columns)} columns"
     err.print(f"serving {model} ({scorer.model_name}, {what}) on "

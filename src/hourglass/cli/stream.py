@@ -242,7 +242,7 @@ def _open(model: Path, input_file: Path | None, output: Path | None, explain: in
         elif kind == "entity":
             from hourglass.cli.stream_entity import open_entity_scorer
 
-            scorer = open_entity_scorer(pipe, explain=explain, keep=keep, adapt=adapt, ecs=ecs,
+            scorer = open_entity_scorer(pipe, explain=explain, keep=keep, adapt=adapt,
                                         idle_timeout=idle_timeout)
         elif kind != "table":
             raise HourglassError(f"{model}: stream scores table, entity, time-series and log models; this "
@@ -370,10 +370,14 @@ def stream(
     accumulators and writes one line per closed bucket, as 'score' does: a bucket closes once the
     newest time seen minus --lateness (default one bucket) passes its end, or at the end of input;
     a row of a closed bucket is late (dropped, counted). On time-ordered rows the output equals
-    'score' on the same rows.
+    'score' on the same rows. With --idle-timeout S, once no line has come for S seconds, event
+    time runs on with the wall clock from the newest row's arrival, so the last buckets of a
+    quiet input close (and their alerts come out) without waiting for more rows.
 
     With --alert-format ecs each alert is an Elastic Common Schema document instead (the alert
-    above under "hourglass"; --keep fields such as src_ip mapped to ECS fields).
+    above under "hourglass"; --keep fields such as src_ip mapped to ECS fields; an entity
+    bucket's times in event.start/end, its entity in source.ip, host.name or user.name when its
+    column names one).
 
     With a .sqlite/.sqlite3/.db --output the alerts are appended to a SQLite table (--sqlite-table,
     default 'alerts'; created if absent, refused if it exists with other columns) in one
@@ -413,7 +417,7 @@ def stream(
 
         return run_entity(scorer, read, sink, where=where, batch=batch, max_delay=max_delay_ms / 1000,
                           on_bad_rows=on_bad_rows or "error", output=output, all_rows=all_rows,
-                          drift=drift)
+                          drift=drift, rule=rule)
     if getattr(scorer, "kind", None) == "timeseries":
         from hourglass.cli.stream_series import run as run_series
 

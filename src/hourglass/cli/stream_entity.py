@@ -9,6 +9,14 @@ model's fitted :class:`~hourglass.features.entity.EntityWindows` and scored, exa
 counted (warned once). At the end of input every open bucket is closed. Only the rows of open
 buckets are kept, so memory is bounded by the rows that fall within ``bucket + lateness`` of the
 newest time seen.
+
+A quiet input would leave its last buckets open until more rows come. With ``--idle-timeout S``,
+once no line has come for ``S`` seconds, the event time is taken to run on with the wall clock
+from the moment the newest row arrived: every bucket ending at or before *newest time + seconds
+since it arrived - lateness* is closed and scored, as a row of that time would have closed it.
+Only elapsed wall-clock seconds count, never the clock's reading against the rows' times (a
+sensor's clock offset or time zone changes nothing; a replay of old rows works alike). A row that
+comes later for a bucket closed so is late, as any other.
 """
 
 from __future__ import annotations
@@ -80,7 +88,8 @@ class EntityStream:
 
     kind = "entity"
 
-    def __init__(self, pipe: Any, lateness: pd.Timedelta | None = None, explain: int | None = None
+    def __init__(self, pipe: Any, lateness: pd.Timedelta | None = None, explain: int | None = None,
+                 idle_timeout: float | None = None, clock: Callable[[], float] = time.monotonic,
                  ) -> None:
         from hourglass.features.entity import parse_bucket
 
@@ -96,8 +105,12 @@ class EntityStream:
         self.newest: int | None = None
         self.closed_before: int | None = None  # every bucket starting before this is closed
         self.aware: bool | None = None  # whether the times carry a UTC offset (fixed by the first row)
-        self.counts = {"rows": 0, "late": 0, "buckets": 0, "flagged": 0}
+        self.counts = {"rows": 0, "late": 0, "buckets": 0, "flagged": 0, "idle_closed": 0}
         self.first_late: tuple[int, str] | None = None
+        self.idle_timeout = idle_timeout  # seconds without a line before the wall clock moves time on
+        self.clock = clock  # seconds, for elapsed times only (tests give a fake one)
+        self.last_line: float | None = None  # clock() when the last lines were fed
+        self.newest_at: float | None = None  # clock() when the newest time arrived
 
     def set_lateness(self, lateness: pd.Timedelta) -> None:
         """The allowed lateness (the watermark trails the newest time by this much)."""
@@ -160,6 +173,7 @@ class EntityStream:
         watermark closed (``None`` if none) and the bad rows as (line, problem). With
         ``stop_at_bad`` the rows after the first bad one are not taken."""
         bad: list[tuple[int, str]] = []
+        now = self.last_line = self.clock()
         checked = [(self._problem(r), r, n) for r, n in zip(rows, lines, strict=True)]
         good = [(r, n) for p, r, n in checked if p is None]
         times, why = self._times([r for r, _ in good]) if good else ([], [])
@@ -184,7 +198,7 @@ class EntityStream:
                 continue
             self.open.setdefault(start, []).append(row)
             if self.newest is None or t > self.newest:
-                self.newest = t
+                self.newest, self.newest_at = t, now
                 mark = t - late
                 mark -= mark % td
                 if self.closed_before is None or mark > self.closed_before:
@@ -193,6 +207,29 @@ class EntityStream:
             return None, bad
         due = [s for s in self.open if s < self.closed_before]
         return self._close(due), bad
+
+    def tick(self) -> pd.DataFrame | None:
+        """Close the buckets due by the wall clock when no line has come for ``idle_timeout``
+        seconds (see the module docstring); their output rows, ``None`` if none (always without
+        ``idle_timeout``)."""
+        if self.idle_timeout is None or self.newest is None or not self.open:
+            return None
+        assert self.last_line is not None and self.newest_at is not None and self.closed_before is not None
+        now = self.clock()
+        if now - self.last_line < self.idle_timeout:
+            return None
+        td = int(self.bucket.value)
+        mark = self.newest + int((now - self.newest_at) * 1e9) - self.lateness
+        mark -= mark % td
+        due = [s for s in self.open if s < mark]
+        if not due:
+            return None
+        # closed up to the end of the last bucket closed here: rows of later buckets still count
+        self.closed_before = max(self.closed_before, max(due) + td)
+        out = self._close(due)
+        if out is not None:
+            self.counts["idle_closed"] += len(out)
+        return out
 
     def close_all(self) -> pd.DataFrame | None:
         """Close every open bucket (end of input)."""
@@ -241,21 +278,23 @@ class EntityStream:
 
 
 def open_entity_scorer(pipe: Any, *, explain: int | None, keep: list[str] | None, adapt: bool,
-                       ecs: bool, idle_timeout: float | None) -> EntityStream:
+                       idle_timeout: float | None) -> EntityStream:
     """The bucket accumulator of a loaded entity-bucket model; options it has no use for
     refused (one line)."""
-    for given, option in ((bool(keep), "--keep"), (adapt, "--adapt"), (ecs, "--alert-format ecs"),
-                          (idle_timeout is not None, "--idle-timeout")):
+    for given, option in ((bool(keep), "--keep"), (adapt, "--adapt")):
         if given:
             raise HourglassError(f"{option}: not available for entity-bucket models (they take "
-                                 "--lateness, --all, --explain, --on-bad-rows, --batch, --output)")
+                                 "--lateness, --idle-timeout, --all, --explain, --alert-format, "
+                                 "--on-bad-rows, --batch, --output)")
+    if idle_timeout is not None and not idle_timeout > 0:
+        raise HourglassError(f"--idle-timeout: must be > 0 seconds, got {idle_timeout:g}")
     if explain is not None:
         from hourglass.explain import explainable
 
         why_not = explainable(pipe)
         if why_not is not None:
             raise HourglassError(f"--explain: {why_not}")
-    return EntityStream(pipe, explain=explain)
+    return EntityStream(pipe, explain=explain, idle_timeout=idle_timeout)
 
 
 def _records(out: pd.DataFrame | None, all_rows: bool) -> tuple[list[dict[str, Any]], list[int]]:
@@ -280,9 +319,11 @@ def _records(out: pd.DataFrame | None, all_rows: bool) -> tuple[list[dict[str, A
 
 def run(scorer: EntityStream, read: Callable[[int], bytes], sink: Any, *, where: str, batch: int,
         max_delay: float, on_bad_rows: str, output: Path | None, all_rows: bool,
-        drift: Any = None) -> None:
+        drift: Any = None, rule: Any = None) -> None:
     """Stream the JSON lines of ``read`` into ``scorer``'s buckets; one output line per closed
-    bucket (flagged ones only unless ``all_rows``) to ``sink``, one write per batch."""
+    bucket (flagged ones only unless ``all_rows``) to ``sink``, one write per batch (and one per
+    idle tick that closes buckets). With ``rule`` (an :class:`~hourglass.serve.ecs.AlertRule`)
+    each flagged bucket is written as an ECS alert document."""
     from hourglass.cli.stream import LineBatcher, _flat, _parse, stream_guard
 
     start = time.perf_counter()
@@ -292,7 +333,9 @@ def run(scorer: EntityStream, read: Callable[[int], bytes], sink: Any, *, where:
 
     def summary() -> None:
         took = time.perf_counter() - start
-        parts = [f"{c['buckets']:,} (entity, {scorer.pipeline.features_.bucket} bucket) rows scored",
+        idle = (f" ({c['idle_closed']:,} closed by --idle-timeout while the input was quiet)"
+                if c["idle_closed"] else "")
+        parts = [f"{c['buckets']:,} (entity, {scorer.pipeline.features_.bucket} bucket) rows scored{idle}",
                  f"{c['flagged']:,} flagged"]
         if c["late"]:
             parts.append(f"{c['late']:,} late row(s) dropped (their bucket was closed)")
@@ -310,10 +353,21 @@ def run(scorer: EntityStream, read: Callable[[int], bytes], sink: Any, *, where:
         docs, flags = _records(out, all_rows)
         if flags and drift is not None:
             drift.update(flags)
+        if rule is not None:
+            from hourglass.serve.ecs import to_ecs
+
+            docs = [to_ecs(d, rule) for d in docs]
         sink.write(docs)
 
     with stream_guard(sink, output, summary, lambda: bool(c["rows"] or bad)):
-        for lines_batch in LineBatcher(read, batch, max_delay):
+        idle = scorer.idle_timeout
+        tick = None if idle is None else min(max(idle / 4, 0.05), 1.0)
+        for lines_batch in LineBatcher(read, batch, max_delay, idle_tick=tick):
+            if not lines_batch:  # the input is quiet: buckets may be due by the wall clock
+                due = scorer.tick()
+                if due is not None:
+                    emit(due)
+                continue
             rows, lines, problem = _parse(lines_batch, where, on_bad_rows, bad)
             out, bad_rows = scorer.feed([_flat(r) for r in rows], lines,
                                         stop_at_bad=on_bad_rows == "error")

@@ -135,10 +135,10 @@ def train(
     (a port scan, a burst of logons) instead of one per row; a bucket holding any anomalous row
     (--label-col/--normal) is left out of training.
 
-    With --warm-start MODEL: continue training a saved table, time-series or log model from its
-    weights on DATA's normal rows, series or log sessions (preprocessing, window, templates and
-    architecture frozen; thresholds refitted on the new held-out part) and save it as a new
-    model to --output.
+    With --warm-start MODEL: continue training a saved table, time-series, log or entity-bucket
+    model from its weights on DATA's normal rows, series, log sessions or (entity, bucket) rows
+    (preprocessing, window, templates, buckets and architecture frozen; thresholds refitted on
+    the new held-out part) and save it as a new model to --output.
     """
     from hourglass.cli import entity as entity_cli
     from hourglass.cli import logs as log_cli
@@ -151,16 +151,13 @@ def train(
 
     setup_logging(quiet)
     if warm_start is not None:
-        from hourglass.cli.warm import refuse_frozen, warm_start_command
+        from hourglass.cli.warm import given_options, refuse_frozen, warm_start_command
 
         with user_errors():
-            if entity_col is not None or bucket is not None or aggregate or distinct:
-                raise HourglassError("--entity-col/--bucket/--aggregate/--distinct: a warm start "
-                                     "keeps the parent's features; leave them out")
             refuse_frozen(train, {
                 "model": model, "hidden": hidden, "threshold": threshold, "categorical": categorical,
-                "drop": drop, "param": param, "role": role, "scaler": scaler, "time_col": time_col,
-                "timestamp_col": timestamp_col, "events_per_day": events_per_day,
+                "drop": drop, "param": param, "role": role, "scaler": scaler,
+                "events_per_day": events_per_day,
                 "val_fraction": val_fraction, "session_regex": session_regex,
                 "session_col": session_col, "window": window, "step": step, "strict": strict,
                 "key_col": key_col, "message_col": message_col, "freq": freq, "fill": fill,
@@ -169,7 +166,12 @@ def train(
                                normal=normal, fmt=str(fmt), on_bad_rows=on_bad_rows, epochs=epochs,
                                batch_size=batch_size, lr=lr, seed=seed, device=device, quiet=quiet,
                                memory_budget=memory_budget, sample_rows=sample_rows,
-                               replay_data=replay_data, replay=replay)
+                               replay_data=replay_data, replay=replay,
+                               entity=given_options(train, {
+                                   "entity_col": entity_col, "timestamp_col": timestamp_col,
+                                   "time_col": time_col, "bucket": bucket, "aggregate": aggregate,
+                                   "distinct": distinct, "memory_budget": memory_budget,
+                                   "sample_rows": sample_rows}))
         return
     with user_errors():
         if replay_data is not None or replay != 1.0:
@@ -217,6 +219,8 @@ def train(
             raise HourglassError(f"--extra-normal is for time-series models ({ts_cli._TS_MODELS})")
         check_format_name(fmt)
         logs = log_cli.is_log_format(fmt) or key_col is not None or message_col is not None
+        if logs:  # a table model named for a log: that, not an option it would ignore, is the error
+            log_cli.check_events_model(model)
         refuse_unused(train, "time-series" if timeseries else "log" if logs else "table", model, {
             "dataset": dataset, "label_col": label_col, "normal": normal, "drop": drop,
             "events_per_day": events_per_day, "val_fraction": val_fraction, "fmt": fmt,

@@ -1,6 +1,7 @@
-"""``hourglass train NEW_DATA --warm-start MODEL``: continue training a saved table, time-series or
-log model on new normal rows (a new normal series, a new log's sessions), with its preprocessing
-frozen, and save the result as a new model."""
+"""``hourglass train NEW_DATA --warm-start MODEL``: continue training a saved table, time-series,
+log or entity-bucket model on new normal rows (a new normal series, a new log's sessions, new
+rows grouped into the model's (entity, bucket) rows: :mod:`hourglass.cli.warm_entity`), with its
+preprocessing frozen, and save the result as a new model."""
 
 from __future__ import annotations
 
@@ -20,19 +21,33 @@ from hourglass.cli._output import (
 )
 from hourglass.errors import HourglassError
 
-__all__ = ["FROZEN_OPTIONS", "warm_start_command"]
+__all__ = ["FROZEN_OPTIONS", "given_options", "warm_start_command"]
 
 #: ``train`` options a warm start cannot honour (they change the model's shape, preprocessing or
 #: threshold rule, which stay the parent's): parameter name → option.
 FROZEN_OPTIONS = {
     "model": "--model", "hidden": "--hidden", "threshold": "--threshold", "categorical": "--categorical",
     "drop": "--drop", "param": "--param", "role": "--role", "scaler": "--scaler",
-    "time_col": "--timestamp-col", "timestamp_col": "--timestamp-col", "events_per_day": "--events-per-day",
+    "time_col": "--time-col", "timestamp_col": "--timestamp-col", "events_per_day": "--events-per-day",
     "val_fraction": "--val-fraction", "session_regex": "--session-regex", "session_col": "--session-col",
     "window": "--window", "step": "--step", "strict": "--strict", "key_col": "--key-col",
     "message_col": "--message-col", "freq": "--freq", "fill": "--fill", "fill_limit": "--fill-limit",
     "extra_normal": "--extra-normal",
 }
+
+
+def given_options(command: Any, values: dict[str, Any]) -> dict[str, Any]:
+    """The items of ``values`` (parameter name → value) that differ from ``command``'s defaults.
+
+    Examples
+    --------
+    >>> def train(bucket: str | None = None, sample_rows: int = 10) -> None: ...
+    >>> given_options(train, {"bucket": "5min", "sample_rows": 10})
+    {'bucket': '5min'}
+    """
+    defaults = {n: p.default for n, p in inspect.signature(command).parameters.items()}
+    return {name: value for name, value in values.items()
+            if value is not None and value != [] and value != defaults.get(name)}
 
 
 def refuse_frozen(command: Any, values: dict[str, Any], model: Path) -> None:
@@ -47,11 +62,9 @@ def refuse_frozen(command: Any, values: dict[str, Any], model: Path) -> None:
     ...
     hourglass.errors.HourglassError: --hidden: a warm start keeps m's model, preprocessing and ...
     """
-    defaults = {n: p.default for n, p in inspect.signature(command).parameters.items()}
-    for name, value in values.items():
-        if value is not None and value != [] and value != defaults.get(name):
-            raise HourglassError(f"{FROZEN_OPTIONS[name]}: a warm start keeps {model}'s model, "
-                                 "preprocessing and threshold rule; leave it out")
+    for name in given_options(command, values):
+        raise HourglassError(f"{FROZEN_OPTIONS[name]}: a warm start keeps {model}'s model, "
+                             "preprocessing and threshold rule; leave it out")
 
 
 def _normal_rows(path: Path, parent: Any, *, dataset: str | None, label_col: str | None,
@@ -104,10 +117,15 @@ def warm_start_command(
     normal: list[str] | None, fmt: str, on_bad_rows: str, epochs: int | None,
     batch_size: int | None, lr: float | None, seed: int, device: str, quiet: bool,
     memory_budget: float, sample_rows: int, replay_data: Path | None = None, replay: float = 1.0,
+    entity: dict[str, Any] | None = None,
 ) -> None:
     """Load ``parent_dir``, train it further on the normal rows of ``data`` (plus, with
     ``replay_data``, a seeded sample of ``replay`` times as many normal rows of that file, so
-    that the old normal traffic is not forgotten), save to ``output``."""
+    that the old normal traffic is not forgotten), save to ``output``.
+
+    ``entity``: the entity options typed (:data:`~hourglass.cli.warm_entity._OPTIONS` and
+    ``--memory-budget``/``--sample-rows``, parameter name → value): an entity-bucket parent
+    accepts the ones that agree with it; any other parent refuses them."""
     import numpy as np
     import pandas as pd
 
@@ -126,12 +144,34 @@ def warm_start_command(
     parent = load(parent_dir)
     kind = model_kind(parent)
     name = parent.model_name
-    if kind == "entity":
-        raise HourglassError(f"--warm-start {parent_dir}: an entity-bucket model cannot be warm "
-                             "started yet; train a new one with --entity-col")
+    entity = dict(entity or {})
+    if kind != "entity":
+        for key in ("timestamp_col", "time_col"):
+            if key in entity:
+                raise HourglassError(f"{FROZEN_OPTIONS[key]}: a warm start keeps {parent_dir}'s model, "
+                                     "preprocessing and threshold rule; leave it out")
+        if kind in ("time-series", "log") and {"memory_budget", "sample_rows"} & set(entity):
+            raise HourglassError(f"--memory-budget/--sample-rows: not for a {kind} model ({name}); "
+                                 "its warm start reads the whole file, as 'train' does")
+        if {"entity_col", "bucket", "aggregate", "distinct"} & set(entity):
+            raise HourglassError("--entity-col/--bucket/--aggregate/--distinct: a warm start "
+                                 f"keeps the parent's features ({parent_dir} is a {kind} model); "
+                                 "leave them out")
     if not parent.detector_.get_tags()["warm_start"]:
         raise HourglassError(f"--warm-start {parent_dir}: {name} cannot continue training from "
                              f"its weights; warm start supports {', '.join(warm_start_models())}")
+    if kind == "entity":
+        from hourglass.cli.warm_entity import check_entity_options, warm_entity
+
+        check_entity_options(parent, parent_dir, entity)
+        if dataset is not None:
+            raise HourglassError(f"--dataset: not used by entity models ({name}); leave it out")
+        params = base_params(seed=seed, device=device, quiet=quiet, epochs=epochs,
+                             batch_size=batch_size, lr=lr)
+        warm_entity(data, output, parent, parent_dir, label_col=label_col, normal=normal, fmt=fmt,
+                    on_bad_rows=on_bad_rows, params=params, replay_data=replay_data,
+                    replay=replay, seed=seed)
+        return
     if kind == "time-series":
         given = {"--normal": normal, "--format": None if fmt == "auto" else fmt,
                  "--on-bad-rows": None if on_bad_rows == "error" else on_bad_rows}

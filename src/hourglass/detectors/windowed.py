@@ -228,8 +228,8 @@ class WindowDetector(DeepDetector):
         length = self._length()
         if Xa.shape[0] < length:
             raise InputError(f"series has {Xa.shape[0]} time steps, shorter than one window of "
-                             f"{length} (window={self.window}); pass a longer series or a "
-                             "smaller window")
+                             f"{length} (window={self.window}); pass a longer series (or train "
+                             "a model with a smaller --window)")
         return Xa
 
     def _split(self, n: int, frac: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:

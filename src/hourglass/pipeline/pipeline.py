@@ -29,6 +29,8 @@ logger = logging.getLogger(__name__)
 _FROZEN = {
     "table": "frozen: the parent's columns, features and scaling",
     "series": "frozen: the parent's channels, scaling, time grid (freq) and fill",
+    "entity": ("frozen: the parent's entity column, timestamp column, bucket, aggregated columns "
+               "and the scaling of the bucket features"),
     "events": ("frozen: the parent's session rule, template miner and key vocabulary (a template "
                "or key it never saw is its 'unknown' key; sessions holding one are not trained on)"),
 }
@@ -174,12 +176,20 @@ class Pipeline:
         (``freq``) and fill stay the parent's, the held-out slice is the contiguous last
         ``validation_fraction`` of its steps (as in a first fit), and the stream threshold is
         fitted again on that tail's causal scores (:meth:`WindowDetector.warm_start
-        <hourglass.detectors.windowed.WindowDetector.warm_start>`). ``replay`` (series only):
+        <hourglass.detectors.windowed.WindowDetector.warm_start>`). ``replay`` (series):
         an old normal series (e.g. part of the parent's training data) trained on too, against
         forgetting: transformed with the frozen preprocessing on its own and put in front of
         ``df`` as a separate recording (no window spans the join); the held-out tail stays
         the last ``validation_fraction`` of ``df``'s steps. ``info["warm_start"]["replay"]``
         records its steps.
+
+        For an entity-bucket pipeline (:class:`~hourglass.features.EntityWindows`) ``df`` holds
+        the new table rows: they are grouped with the parent's entity column, timestamp column
+        and bucket, aggregated over the parent's columns and scaled as the parent scaled its
+        buckets; the held-out slice is a seeded share of the new (entity, bucket) rows, and
+        ``info["warm_start"]["rows"]`` counts buckets. ``replay``: old normal rows, aggregated
+        on their own (an old bucket never merges with a new one of the same entity and time)
+        and trained on beside the new buckets; ``info["warm_start"]["replay"]`` counts them.
 
         For a log pipeline ``df`` is the new log (or event table): it is parsed with the
         parent's session rule and template miner, whose templates stay as they are (a template
@@ -220,7 +230,8 @@ class Pipeline:
             parse = {k: v for k, v in sessions.stats.items() if k != "sessions"}
         else:
             X = self.transform(df)
-        n_new = len(X) if events or not isinstance(df, pd.DataFrame) else len(df)
+        entity = getattr(self.features_, "output", "tabular") == "entity"
+        n_new = len(X) if events or entity or not isinstance(df, pd.DataFrame) else len(df)
         replayed = None
         if replay is not None:
             X, params, replayed = self._with_replay(X, replay, params)
@@ -254,7 +265,8 @@ class Pipeline:
                 "epochs_run": None if history is None else len(history.train_loss),
                 "best_epoch": None if history is None else history.best_epoch,
                 "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-                "preprocessing": _FROZEN["series" if series else "events" if events else "table"],
+                "preprocessing": _FROZEN["series" if series else "events" if events
+                                         else "entity" if entity else "table"],
                 "optimiser": "Adam restarted from zero moments (optimiser state is not saved)",
                 "previous": self.info.get("warm_start"),
             },
@@ -271,9 +283,14 @@ class Pipeline:
         """:meth:`warm_start`'s ``replay``: the old series transformed on its own and joined in
         front of the new one ``X``, the join passed as a seam, ``validation_fraction`` scaled so
         that the held-out tail stays that share of the new steps."""
-        if getattr(self.features_, "output", "tabular") != "timeseries":
-            raise InputError("warm start: replay is for time-series pipelines; for a table, "
-                             "concatenate old normal rows to the new ones")
+        kind = getattr(self.features_, "output", "tabular")
+        if kind == "entity":  # old buckets as aggregated on their own: none merges with a new one
+            X_old = self.transform(replay)
+            return (np.concatenate([X, X_old]), params,
+                    {"buckets": int(len(X_old)), "new_buckets": int(len(X))})
+        if kind != "timeseries":
+            raise InputError("warm start: replay is for time-series and entity-bucket pipelines; "
+                             "for a table, concatenate old normal rows to the new ones")
         X_old = self.transform(replay)
         length = int(self.detector_._length())
         if len(X_old) < length:
@@ -393,12 +410,14 @@ class Pipeline:
         ws = info.get("warm_start")
         if ws:
             parent = ws.get("parent") or {}
+            unit = ("(entity, bucket) rows" if getattr(self.features_, "output", "") == "entity"
+                    else "rows")
             card["warm start"] = (
-                f"continued on {ws.get('rows')} rows on {ws.get('date')} from "
+                f"continued on {ws.get('rows')} {unit} on {ws.get('date')} from "
                 f"{parent.get('path') or 'a model in memory'}"
                 + (f" (content hash {str(parent['content_hash'])[:12]})"
                    if parent.get("content_hash") else "")
-                + f", itself trained on {parent.get('n_train_rows')} rows; preprocessing frozen"
+                + f", itself trained on {parent.get('n_train_rows')} {unit}; preprocessing frozen"
                 + ("; itself a warm start" if ws.get("previous") else ""))
             unknown = ws.get("unknown")
             if unknown:  # a log model: how much of the new log its frozen vocabulary missed

@@ -4,21 +4,22 @@
 FastAPI is imported only when it is asked for, so ``import hourglass.serve`` stays light.
 The scorers need no web framework: :class:`TableScorer` (JSON rows → scores),
 :class:`SeriesScorer` (the rows of one time series → a score per row), :class:`LogScorer` (raw
-log lines or key sequences → a score per session); :func:`load_scorer` picks the one a saved
-model needs.
+log lines or key sequences → a score per session), :class:`EntityScorer` (table rows → a score
+per entity per time bucket); :func:`load_scorer` picks the one a saved model needs.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from hourglass.serve.entity_scoring import EntityScorer
 from hourglass.serve.log_scoring import LogScorer
 from hourglass.serve.scoring import TableScorer, load_scorer
 from hourglass.serve.security import check_api_key, key_matches, read_api_key
 from hourglass.serve.series_scoring import SeriesScorer
 
-__all__ = ["LogScorer", "SeriesScorer", "TableScorer", "check_api_key", "create_app", "key_matches",
-           "load_scorer", "read_api_key"]
+__all__ = ["EntityScorer", "LogScorer", "SeriesScorer", "TableScorer", "check_api_key", "create_app",
+           "key_matches", "load_scorer", "read_api_key"]
 
 
 def __getattr__(name: str) -> Any:

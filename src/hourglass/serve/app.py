@@ -1,8 +1,11 @@
-"""The scoring service: a FastAPI app over one saved model (table, time-series or log).
+"""The scoring service: a FastAPI app over one saved model (table, time-series, log or
+entity-bucket).
 
 ``GET /health`` (no key) says what the model expects; ``POST /score`` (header ``X-API-Key``)
-scores JSON rows (a table's rows, or one time series), raw log lines or key sequences;
-``GET /docs`` is the OpenAPI page. Every input error is a ``4xx`` with a
+scores JSON rows (a table's rows, one time series, or rows grouped per entity and time bucket),
+raw log lines or key sequences;
+``GET /metrics`` (the key, as ``X-API-Key`` or ``Authorization: Bearer``) gives the service's
+counters in Prometheus' text format; ``GET /docs`` is the OpenAPI page. Every input error is a ``4xx`` with a
 one-line ``detail``; anything unexpected is a ``500`` with a generic message, logged here.
 
 No ``from __future__ import annotations`` here: FastAPI reads the endpoints' annotations at
@@ -12,24 +15,28 @@ run time, and the key check's refers to a local.
 import logging
 import os
 import threading
+import time
 from typing import Annotated, Any, Union
 
 from fastapi import Depends, FastAPI, HTTPException, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 from fastapi.security import APIKeyHeader
 from pydantic import BaseModel, ValidationError
 
 import hourglass
 from hourglass.errors import InputError
 from hourglass.serve.ecs import AlertRule
+from hourglass.serve.metrics import RequestCounter, ServiceMetrics
 from hourglass.serve.schemas import (
     ALERT_FORMATS,
     BODIES,
     BodyShape,
     EcsResponse,
+    EntityRequest,
+    EntityResponse,
     EventRowsRequest,
     HealthResponse,
     LinesRequest,
@@ -51,6 +58,7 @@ logger = logging.getLogger(__name__)
 DEFAULT_MAX_BODY_BYTES = 8 * 2**20
 DEFAULT_MAX_ROWS = 100_000
 KEY_HEADER = "X-API-Key"
+_METRICS_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 
 class _Detail(BaseModel):
@@ -63,7 +71,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
         (413, "Body or row count over the service's limit."),
         (415, "Body not sent as application/json."),
         (422, "Input the model cannot score (missing column, text in a numeric column, a series "
-              "shorter than one window, no log sessions, ...)."),
+              "shorter than one window, no log sessions, a timestamp that is no time, ...)."),
         (500, "Unexpected server error (details in the server log)."))}
 
 
@@ -135,9 +143,9 @@ def validation_message(errors: list[dict[str, Any]], body: BodyShape = BODIES[Sc
 def create_app(model_dir: str | os.PathLike[str], *, api_key: str,
                max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, max_rows: int = DEFAULT_MAX_ROWS,
                drift_window: int = 1000, rate_limit: float = 0.0) -> FastAPI:
-    """The scoring service for the model saved in ``model_dir``: a table, time-series or log
-    model (:func:`~hourglass.serve.scoring.load_scorer`); ``/score`` takes the request shape of
-    its input kind (``/health`` and ``/docs`` say which).
+    """The scoring service for the model saved in ``model_dir``: a table, time-series, log or
+    entity-bucket model (:func:`~hourglass.serve.scoring.load_scorer`); ``/score`` takes the
+    request shape of its input kind (``/health`` and ``/docs`` say which).
 
     Parameters
     ----------
@@ -150,7 +158,8 @@ def create_app(model_dir: str | os.PathLike[str], *, api_key: str,
     max_rows
         Most rows (log lines, sessions) per request; more is ``413``.
     drift_window
-        ``/health`` reports the flag rate of the last this many scored rows (sessions) beside the
+        ``/health`` reports the flag rate of the last this many scored rows (sessions, buckets)
+        beside the
         rate the threshold promises, with the drift check's p-value and warning
         (:func:`~hourglass.serve.drift.drift_monitor`); 0: not reported.
     rate_limit
@@ -188,15 +197,21 @@ def create_app(model_dir: str | os.PathLike[str], *, api_key: str,
     drift_lock = threading.Lock()
     logger.debug("serving %s (%s, %s input)", model_dir, scorer.model_name, scorer.kind)
 
-    kind_text = {"tabular": "table", "timeseries": "time-series", "events": "log"}[scorer.kind]
+    kind_text = {"tabular": "table", "timeseries": "time-series", "events": "log",
+                 "entity": "entity-bucket"}[scorer.kind]
     app = FastAPI(title="hourglass scoring service", version=hourglass.__version__,
                   description=f"Anomaly scores from the {kind_text} model {scorer.model_name}. "
                               f"POST /score takes {body.text} and needs the {KEY_HEADER} header; "
                               "GET /health says what the model expects.")
     app.state.scorer = scorer
+    metrics = ServiceMetrics(model=scorer.model_name, kind=kind_text,
+                             unit={"events": "sessions", "entity": "buckets"}.get(scorer.kind, "rows"),
+                             model_id=rule.id, version=hourglass.__version__)
+    app.state.metrics = metrics
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
     if rate_limit:
-        app.add_middleware(RateLimit, per_minute=rate_limit)  # added last: runs first
+        app.add_middleware(RateLimit, per_minute=rate_limit)
+    app.add_middleware(RequestCounter, metrics=metrics)  # added last: runs first, sees every answer
     header = APIKeyHeader(name=KEY_HEADER, auto_error=False,
                           description="The key the service was started with.")
 
@@ -220,10 +235,30 @@ def create_app(model_dir: str | os.PathLike[str], *, api_key: str,
                 "alert_formats": list(ALERT_FORMATS),
                 "hourglass": hourglass.__version__, "drift": state}
 
-    def watch(content: dict[str, Any]) -> dict[str, Any]:
-        """Feed the flags of a scored request to the drift check; ``content`` unchanged."""
+    @app.get("/metrics", response_class=PlainTextResponse,
+             responses={401: _ERRORS[401], 200: {"content": {"text/plain": {}},
+                                                 "description": "Prometheus text format."}})
+    def metrics_text(request: Request) -> Response:
+        """The service's counters in Prometheus' text format: requests by path and status,
+        items scored and flagged, scoring time (a histogram) and the drift check's state. Needs
+        the key, as the ``X-API-Key`` header or ``Authorization: Bearer <key>`` (what a
+        Prometheus scrape job's ``authorization`` sends)."""
+        bearer = request.headers.get("authorization", "")
+        given = request.headers.get(KEY_HEADER.lower())
+        if given is None and bearer[:7].lower() == "bearer ":
+            given = bearer[7:].strip()
+        if not key_matches(given, key):
+            return JSONResponse({"detail": f"missing or wrong API key (header {KEY_HEADER} or "
+                                           "Authorization: Bearer)"}, status_code=401)
+        with drift_lock:
+            state = None if drift is None else drift.status()
+        return PlainTextResponse(metrics.render(state), media_type=_METRICS_TYPE)
+
+    def watch(content: dict[str, Any], started: float) -> dict[str, Any]:
+        """Count a scored request and feed its flags to the drift check; ``content`` unchanged."""
+        flags = _flags_of(content)
+        metrics.count_scored(time.perf_counter() - started, scored=len(flags), flagged=sum(flags))
         if drift is not None:
-            flags = _flags_of(content)
             with drift_lock:
                 for event in drift.update(flags):
                     log = logger.warning if event.kind == "fired" else logger.info
@@ -233,6 +268,7 @@ def create_app(model_dir: str | os.PathLike[str], *, api_key: str,
     def score_body(raw: bytes, media: str) -> tuple[int, dict[str, Any]]:
         """(status, JSON content) for a request body: parsed and validated in one pass by
         pydantic (half the time of FastAPI's json.loads then validate), then scored."""
+        started = time.perf_counter()
         if not media.endswith("json"):
             return 415, {"detail": f"Content-Type: expected application/json, got {media or 'none'}"}
         try:
@@ -247,13 +283,16 @@ def create_app(model_dir: str | os.PathLike[str], *, api_key: str,
                                    "--max-rows): split the request"}
         try:
             if request.alert_format == "ecs":  # type: ignore[attr-defined]
-                return 200, watch(scorer.score_ecs(items, rule, explain=request.explain))  # type: ignore[attr-defined]
+                return 200, watch(scorer.score_ecs(items, rule, explain=request.explain), started)  # type: ignore[attr-defined]
             if scorer.kind == "events":
-                return 200, watch(scorer.score(items, explain=request.explain))  # type: ignore[call-arg]
+                return 200, watch(scorer.score(items, explain=request.explain), started)  # type: ignore[call-arg]
+            if scorer.kind == "entity":
+                return 200, watch(scorer.score(items, explain=request.explain,  # type: ignore[call-arg]
+                                               explain_all=request.explain_all), started)  # type: ignore[attr-defined]
             if scorer.kind == "timeseries":
                 return 200, watch(scorer.score(items, explain=request.explain,  # type: ignore[call-arg]
-                                               explain_flagged=not request.explain_all))  # type: ignore[attr-defined]
-            return 200, watch(scorer.score(items, explain=request.explain))  # type: ignore[call-arg]
+                                               explain_flagged=not request.explain_all), started)  # type: ignore[attr-defined]
+            return 200, watch(scorer.score(items, explain=request.explain), started)  # type: ignore[call-arg]
         except InputError as exc:
             return 422, {"detail": _one_line(exc)}
         except Exception:
@@ -270,9 +309,10 @@ def create_app(model_dir: str | os.PathLike[str], *, api_key: str,
         per row (with ``explain``, each row's top columns); for a time-series model, the same per
         row of the series (with ``explain``, the top channels of each flagged row's step); for a
         log model, the same per session (with ``explain``, a flagged session's first unexpected
-        event) and the parse counts. The numbers are those
-        ``hourglass score`` writes for the same input. With ``"alert_format": "ecs"``, the
-        flagged rows, time steps or sessions as Elastic Common Schema alert documents
+        event) and the parse counts; for an entity-bucket model, the same per (entity, bucket) of
+        the request's rows (with ``explain``, a flagged bucket's top features). The numbers are
+        those ``hourglass score`` writes for the same input. With ``"alert_format": "ecs"``, the
+        flagged rows, time steps, sessions or buckets as Elastic Common Schema alert documents
         (``alerts``, ``count`` and the counts of what was scored), for a SIEM forwarder."""
         raw = await request.body()  # at most max_body_bytes: BodyLimit has counted it
         media = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -308,6 +348,8 @@ def _shapes(scorer: Any) -> tuple[type[BaseModel], type[BaseModel]]:
         request = {"lines": LinesRequest, "sessions": SessionsRequest,
                    "rows": EventRowsRequest}[scorer.body]
         return request, LogResponse
+    if scorer.kind == "entity":
+        return EntityRequest, EntityResponse
     return ScoreRequest, ScoreResponse
 
 
@@ -327,14 +369,16 @@ def _drift_monitor(pipe: Any, window: int) -> Any:
 
 def _flags_of(content: dict[str, Any]) -> list[int]:
     """The 0/1 flags of a scored request's answer, in order (an ECS answer: its alert count
-    among the rows or sessions scored, the flagged ones last)."""
+    among the rows, sessions or buckets scored, the flagged ones last)."""
     if "alerts" in content:
-        n = int(content.get("sessions") or content.get("rows") or 0)
+        n = int(content.get("buckets") or content.get("sessions") or content.get("rows") or 0)
         k = min(int(content["count"]), n)
         return [0] * (n - k) + [1] * k
     if "flags" in content:
         return [int(f) for f in content["flags"]]
-    return [int(s["flag"]) for s in content.get("sessions", [])]
+    buckets = content.get("buckets")
+    items = buckets if isinstance(buckets, list) else content.get("sessions", [])
+    return [int(s["flag"]) for s in items]
 
 
 def _one_line(exc: Exception) -> str:

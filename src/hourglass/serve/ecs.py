@@ -1,8 +1,8 @@
 """Alerts as Elastic Common Schema (ECS 8.x) documents, for a SIEM (Elastic, OpenSearch, Splunk).
 
 :func:`to_ecs` turns one hourglass alert (a table row, a log session or unexpected event, a
-time-series step) into one ECS document; :class:`AlertRule` says which model raised it
-(:meth:`AlertRule.from_model` reads it from a saved artefact).
+time-series step, an entity's time bucket) into one ECS document; :class:`AlertRule` says which
+model raised it (:meth:`AlertRule.from_model` reads it from a saved artefact).
 
 What goes where:
 
@@ -11,8 +11,13 @@ What goes where:
   ``hourglass.timestamp_from`` says which (``"data"`` or ``"scoring"``). Log alerts carry no time
   of their own (they name line numbers) and use the scoring time. ``event.created`` is always
   the scoring time.
+* An entity bucket (``entity``, ``bucket_start``, ``bucket_end``, ``rows``): ``@timestamp`` and
+  ``event.start`` its start, ``event.end`` its end, ``event.duration`` its length (ns); the
+  entity in the ECS field its column names (:data:`ECS_FIELDS`: ``src_ip`` -> ``source.ip``,
+  ``hostname`` -> ``host.name``, ``user`` -> ``user.name``...), else only ``hourglass.entity``
+  (an IP address there also goes to ``related.ip``).
 * ``event.kind`` ``"alert"``, ``event.module`` ``"hourglass"``, ``event.dataset``
-  ``"hourglass.table"`` / ``"hourglass.log"`` / ``"hourglass.timeseries"``;
+  ``"hourglass.table"`` / ``"hourglass.log"`` / ``"hourglass.timeseries"`` / ``"hourglass.entity"``;
   ``event.category`` ``["intrusion_detection"]`` (plus ``"network"`` for a flow table: a model
   trained on a flow format, or a row with source/destination fields) and ``event.type``
   ``["info"]``.
@@ -48,17 +53,23 @@ ECS_VERSION = "8.11.0"
 #: hourglass severity level -> ``event.severity`` (larger is worse).
 SEVERITY_NUMBERS = {"low": 21, "medium": 47, "high": 73, "critical": 99}
 
+# Windows event fields: IpAddress/IpPort (4624/4625 logons), SourceIp/DestinationIp (Sysmon 3),
+# SourceAddress/DestAddress (5156), SubjectUserName (who acted) and TargetUserName (whom it acted
+# on: the account logging on in 4624/4625) as winlogbeat's security module maps them.
 _TARGETS = {
-    "source.ip": ("src_ip", "srcip", "source_ip", "src_addr", "saddr", "id.orig_h", "src ip"),
-    "source.port": ("src_port", "sport", "srcport", "source_port", "id.orig_p", "src port"),
+    "source.ip": ("src_ip", "srcip", "source_ip", "src_addr", "saddr", "id.orig_h", "src ip",
+                  "ipaddress", "sourceip", "sourceaddress"),
+    "source.port": ("src_port", "sport", "srcport", "source_port", "id.orig_p", "src port", "ipport",
+                    "sourceport"),
     "destination.ip": ("dst_ip", "dstip", "dest_ip", "destination_ip", "dst_addr", "daddr",
-                       "id.resp_h", "dst ip"),
+                       "id.resp_h", "dst ip", "destinationip", "destaddress"),
     "destination.port": ("dst_port", "dsport", "dport", "dstport", "dest_port", "destination_port",
-                         "id.resp_p", "dst port"),
+                         "id.resp_p", "dst port", "destinationport", "destport"),
     "network.transport": ("proto", "protocol", "protocol_type"),
     "network.protocol": ("service",),
     "host.name": ("host", "hostname", "host_name", "computer"),
-    "user.name": ("user", "username", "user_name"),
+    "user.name": ("user", "username", "user_name", "subjectusername"),
+    "user.target.name": ("targetusername",),
 }
 #: kept input field (matched without regard to case) -> ECS field. A field already named as its
 #: ECS field (``source.ip``...) maps to itself.
@@ -67,7 +78,7 @@ ECS_FIELDS: dict[str, str] = {alias: target for target, aliases in _TARGETS.item
 
 _NETWORK_FORMATS = frozenset({"nsl-kdd", "unsw-nb15", "cicflowmeter", "zeek-conn"})
 _DATASETS = {"tabular": "table", "table": "table", "events": "log", "log": "log",
-             "timeseries": "timeseries"}
+             "timeseries": "timeseries", "entity": "entity"}
 
 
 @dataclass(frozen=True)
@@ -81,7 +92,8 @@ class AlertRule:
     id
         The artefact's content hash (``rule.id``), so an analyst can trace which model fired.
     input
-        ``"table"``, ``"log"`` or ``"timeseries"`` (``event.dataset`` is ``hourglass.<input>``).
+        ``"table"``, ``"log"``, ``"timeseries"`` or ``"entity"`` (``event.dataset`` is
+        ``hourglass.<input>``).
     data_format
         Named data layout the model was trained on (``"nsl-kdd"``, ``"zeek-conn"``...), if any;
         a flow format makes the alerts ``event.category`` network.
@@ -89,6 +101,9 @@ class AlertRule:
         The model's threshold, for alerts that do not carry their own.
     time_field
         The input field holding each event's time (the model's ``--timestamp-col``), if any.
+    entity_field
+        An entity-bucket model's entity column (``--entity-col``): it says which ECS field the
+        entity of an alert goes to.
 
     Examples
     --------
@@ -102,10 +117,12 @@ class AlertRule:
     data_format: str | None = None
     threshold: float | None = None
     time_field: str | None = None
+    entity_field: str | None = None
 
     @property
     def dataset(self) -> str:
-        """``event.dataset``: ``hourglass.table``, ``hourglass.log`` or ``hourglass.timeseries``."""
+        """``event.dataset``: ``hourglass.table``, ``hourglass.log``, ``hourglass.timeseries`` or
+        ``hourglass.entity``."""
         return f"hourglass.{_DATASETS.get(self.input, self.input)}"
 
     @classmethod
@@ -130,10 +147,11 @@ class AlertRule:
         info = getattr(pipe, "info", {}) or {}
         name = pipe.model_name
         output = getattr(pipe.features_, "output", "tabular")
+        entity = getattr(pipe.features_, "entity_col", None) if output == "entity" else None
         return cls(name=str(name), id=str(config["content_hash"]),
                    input=_DATASETS.get(output, output), data_format=info.get("dataset"),
                    threshold=float(pipe.detector_.threshold_.value_),
-                   time_field=info.get("time_col"))
+                   time_field=info.get("time_col"), entity_field=None if entity is None else str(entity))
 
 
 def _iso(value: dt.datetime) -> str:
@@ -141,6 +159,11 @@ def _iso(value: dt.datetime) -> str:
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
     return value.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _parse_iso(text: str) -> dt.datetime:
+    """An :func:`_iso` text back as a datetime."""
+    return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def _timestamp(value: Any, field: str) -> str:
@@ -209,7 +232,7 @@ def _map_fields(doc: dict[str, Any], fields: Mapping[str, Any]) -> dict[str, Any
             rest[str(key)] = _plain(value)
             continue
         _set(doc, target, mapped)  # type: ignore[arg-type]
-        related = {"ip": "related.ip", "name": "related.user" if target == "user.name" else
+        related = {"ip": "related.ip", "name": "related.user" if target.startswith("user.") else  # type: ignore[union-attr]
                    "related.hosts"}.get(target.rsplit(".", 1)[-1])  # type: ignore[union-attr]
         if related:
             seen = doc.setdefault("related", {}).setdefault(related.split(".")[1], [])
@@ -257,6 +280,12 @@ def _message(alert: Mapping[str, Any], rule: AlertRule, threshold: float | None)
         return f"hourglass {rule.name}: session {alert['session']} ({how}): {event_text(alert)}"
     if "session" in alert:  # a whole session, not explained (the service without 'explain')
         return f"hourglass {rule.name}: anomalous log session {alert['session']} ({how})"
+    if "bucket_start" in alert:  # an entity's time bucket
+        n = alert.get("rows")
+        rows = "" if n is None else f", {n} row" if n == 1 else f", {n} rows"
+        why = f": {alert['why']}" if alert.get("why") else ""
+        return (f"hourglass {rule.name}: anomalous {rule.entity_field or 'entity'} {alert.get('entity')} "
+                f"in bucket {alert['bucket_start']} to {alert.get('bucket_end')} ({how}{rows}){why}")
     what = (f"time step {alert['timestamp']}" if "timestamp" in alert else
             f"time step {alert['step']}" if "step" in alert else f"row {alert.get('row')}")
     why = f": {alert['why']}" if alert.get("why") else ""
@@ -273,7 +302,9 @@ def to_ecs(alert: Mapping[str, Any], rule: AlertRule, *, fields: Mapping[str, An
         The alert as hourglass writes it: a table row's ``{"row", "score", "severity",
         "calibrated", "top_column", "why"}``, a log session's ``{"session", "score",
         "threshold", "unexpected": {...}}``, a streamed event's ``{"session", "line", "key",
-        "template", "expected", ...}``, or a time step's ``{"timestamp", "score", ...}``.
+        "template", "expected", ...}``, a time step's ``{"timestamp", "score", ...}``, or an entity
+        bucket's ``{"entity", "bucket_start", "bucket_end", "rows", "score", ...}`` (with a rule of
+        input ``"entity"``).
         ``calibrated`` (0–1) gives ``event.risk_score``; ``severity`` gives ``event.severity``.
     rule
         The model that raised it (``rule.*``, ``event.dataset``).
@@ -308,6 +339,15 @@ def to_ecs(alert: Mapping[str, Any], rule: AlertRule, *, fields: Mapping[str, An
     'hourglass autoencoder: anomalous row 7 (score 4.2 > threshold 1.5, high): dst_bytes=9e6 (81%)'
     >>> to_ecs({"row": 0, "score": 2.0}, rule, now=dt.datetime(2026, 1, 2, 3, 4, 5))["@timestamp"]
     '2026-01-02T03:04:05.000Z'
+    >>> bucket = to_ecs({"entity": "10.0.0.3", "bucket_start": "2024-01-01T14:00:00",
+    ...                  "bucket_end": "2024-01-01T14:05:00", "rows": 72, "score": 1.06,
+    ...                  "calibrated": 1.0, "severity": "critical"},
+    ...                 AlertRule("autoencoder", "3f9a", "entity", threshold=0.44, entity_field="src_ip"))
+    >>> bucket["@timestamp"], bucket["event"]["end"], bucket["source"], bucket["event"]["dataset"]
+    ('2024-01-01T14:00:00.000Z', '2024-01-01T14:05:00.000Z', {'ip': '10.0.0.3'}, 'hourglass.entity')
+    >>> bucket["message"]  # doctest: +NORMALIZE_WHITESPACE
+    'hourglass autoencoder: anomalous src_ip 10.0.0.3 in bucket 2024-01-01T14:00:00 to
+     2024-01-01T14:05:00 (score 1.06 > threshold 0.44, critical, 72 rows)'
     """
     created = _iso(now or dt.datetime.now(dt.UTC))
     fields = dict(fields or {})
@@ -317,6 +357,9 @@ def to_ecs(alert: Mapping[str, Any], rule: AlertRule, *, fields: Mapping[str, An
         timestamp = kept_time
     if timestamp is None and rule.input == "timeseries" and alert.get("timestamp") is not None:
         timestamp, field = alert["timestamp"], "timestamp"
+    bucket = rule.input == "entity" and alert.get("bucket_start") is not None
+    if timestamp is None and bucket:
+        timestamp, field = alert["bucket_start"], "bucket_start"
     when = _timestamp(timestamp, field) if timestamp is not None else created
     original = {k: _plain(v) for k, v in alert.items()}
     threshold = original.get("threshold", rule.threshold)
@@ -324,6 +367,8 @@ def to_ecs(alert: Mapping[str, Any], rule: AlertRule, *, fields: Mapping[str, An
         original["threshold"] = threshold
     mapped: dict[str, Any] = {}
     rest = _map_fields(mapped, fields)
+    if bucket:
+        _entity_fields(mapped, rule.entity_field, original.get("entity"))
     network = rule.data_format in _NETWORK_FORMATS or any(k in mapped for k in ("source", "destination"))
     doc: dict[str, Any] = {"@timestamp": when, "ecs": {"version": ECS_VERSION}}
     event: dict[str, Any] = {
@@ -332,6 +377,12 @@ def to_ecs(alert: Mapping[str, Any], rule: AlertRule, *, fields: Mapping[str, An
         "created": created}
     if original.get("severity") in SEVERITY_NUMBERS:
         event["severity"] = SEVERITY_NUMBERS[original["severity"]]
+    if bucket:
+        event["start"] = _timestamp(alert["bucket_start"], "bucket_start")
+        if alert.get("bucket_end") is not None:
+            event["end"] = _timestamp(alert["bucket_end"], "bucket_end")
+            length = _parse_iso(event["end"]) - _parse_iso(event["start"])
+            event["duration"] = int(length / dt.timedelta(microseconds=1)) * 1000  # ECS: nanoseconds
     calibrated = original.get("calibrated")
     if isinstance(calibrated, (int, float)) and calibrated == calibrated:
         event["risk_score"] = round(min(max(float(calibrated), 0.0), 1.0) * 100, 2)
@@ -344,6 +395,22 @@ def to_ecs(alert: Mapping[str, Any], rule: AlertRule, *, fields: Mapping[str, An
     original["timestamp_from"] = "data" if timestamp is not None else "scoring"
     doc["hourglass"] = original
     return doc
+
+
+def _entity_fields(doc: dict[str, Any], column: str | None, entity: Any) -> None:
+    """Put an entity bucket's ``entity`` into the ECS field its ``column`` names (``src_ip``:
+    ``source.ip``...); an entity of another column that is an IP address goes to ``related.ip``
+    (it stays under ``hourglass.entity`` in every case)."""
+    if entity is None:
+        return
+    if column is not None and str(column).strip().lower() in ECS_FIELDS and \
+            not _map_fields(doc, {column: entity}):
+        return  # mapped (a value not valid for its ECS field is not)
+    ip = _ecs_value("related.ip", entity)
+    if ip is not None:
+        seen = doc.setdefault("related", {}).setdefault("ip", [])
+        if ip not in seen:
+            seen.append(ip)
 
 
 def with_verdict(alert: Mapping[str, Any], detector: Any) -> dict[str, Any]:

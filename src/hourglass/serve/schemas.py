@@ -1,6 +1,7 @@
 """The service's request and answer shapes (pydantic models, shown on ``/docs``), one request
-shape per input kind: table rows, the rows of one time series, raw log lines, key sequences, or
-the rows of an event table. :func:`~hourglass.serve.app.create_app` picks the one its model reads.
+shape per input kind: table rows, the rows of one time series, raw log lines, key sequences,
+the rows of an event table, or the rows an entity-bucket model groups per (entity, bucket).
+:func:`~hourglass.serve.app.create_app` picks the one its model reads.
 """
 
 from __future__ import annotations
@@ -9,8 +10,8 @@ from typing import Annotated, Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
-__all__ = ["ALERT_FORMATS", "BODIES", "BodyShape", "Column", "EcsResponse", "EventRowsRequest",
-           "HealthResponse", "LinesRequest",
+__all__ = ["ALERT_FORMATS", "BODIES", "BodyShape", "BucketScore", "Column", "EcsResponse",
+           "EntityRequest", "EntityResponse", "EventRowsRequest", "HealthResponse", "LinesRequest",
            "LogResponse", "ScoreRequest", "ScoreResponse", "SeriesRequest", "SeriesResponse",
            "SessionScore", "SessionsRequest"]
 
@@ -183,16 +184,71 @@ class LogResponse(BaseModel):
     parse: dict[str, int | None] = Field(description="All parse and grouping counts.")
 
 
+class EntityRequest(BaseModel):
+    """Table rows for an entity-bucket model: grouped per (entity, time bucket) as in training."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"rows": [{"ts": 1704117600, "src_ip": "10.0.0.3", "dst_ip": "10.0.1.2", "dst_port": 22,
+                   "proto": "tcp", "bytes": 60}], "explain": 2}]})
+
+    rows: list[dict[str, RowValue]] = Field(
+        description="One object per row (a flow, an event) with the entity column, the timestamp "
+                    "column and the aggregated columns (GET /health lists them; a column left out "
+                    "of a row is a missing value). The rows are grouped per (entity, bucket) "
+                    "within this request only: a bucket whose rows come in two requests is "
+                    "scored as two partial buckets. A nested object or array is read as its JSON "
+                    "text. Other keys are ignored.")
+    explain: StrictInt | None = Field(
+        default=None, ge=1, le=100,
+        description="Name this many bucket features (distinct dst_port, rows, sum bytes...) per "
+                    "flagged bucket in 'why', largest share of its score first, with their values "
+                    "as counted, as 'hourglass explain --top k' names them.")
+    explain_all: StrictBool = Field(
+        default=False, description="With 'explain': explain every bucket, not only the flagged ones.")
+    alert_format: AlertFormat = _alert_format()
+
+
+class BucketScore(BaseModel):
+    entity: str = Field(description="The entity (the entity column's value; '<missing>' for rows "
+                                    "without one).")
+    bucket_start: str = Field(description="Bucket start, ISO-8601 ('Z' when the times carry a UTC "
+                                          "offset); buckets are aligned on the epoch.")
+    bucket_end: str = Field(description="Bucket end (exclusive).")
+    rows: int = Field(description="Rows of this request in the bucket.")
+    score: float = Field(description="Anomaly score, higher = more anomalous.")
+    flag: int = Field(description="1 = above the model's threshold, else 0.")
+    calibrated: float = Field(description="Anomaly probability in [0, 1].")
+    severity: str = Field(description="low / medium / high / critical.")
+    top_feature: str | None = Field(default=None, description="With 'explain': the bucket feature "
+                                    "with the largest share of the score (an aggregate's name, "
+                                    "e.g. 'dst_port:distinct'); absent for a bucket not explained.")
+    why: str | None = Field(default=None, description="With 'explain': the top features with their "
+                            "values as counted and their shares, e.g. 'distinct dst_port=57 (81%); "
+                            "rows=64 (9%)'; absent for a bucket not explained.")
+
+
+class EntityResponse(BaseModel):
+    """One entry per (entity, bucket) of the request's rows, sorted by entity then bucket start
+    (as ``hourglass score`` writes them)."""
+
+    buckets: list[BucketScore]
+    rows: int = Field(description="Rows scored (grouped into the buckets).")
+
+
 class EcsResponse(BaseModel):
     """The answer with ``"alert_format": "ecs"``: the flagged rows, time steps or sessions as ECS
     alert documents (``hourglass.serve.ecs.to_ecs``), and the counts of what was scored."""
 
     alerts: list[dict[str, Any]] = Field(description="One ECS 8.x document per flagged row (table), "
-                                                     "time step (series) or session (log), in order.")
+                                                     "time step (series), session (log) or (entity, "
+                                                     "bucket) (entity-bucket model), in order.")
     count: int = Field(description="Number of alerts.")
-    rows: int | None = Field(default=None, description="Tables and series: rows scored.")
+    rows: int | None = Field(default=None, description="Tables, series and entity buckets: rows "
+                                                       "scored.")
     steps: int | None = Field(default=None, description="Series: time steps scored.")
     sessions: int | None = Field(default=None, description="Logs: sessions scored.")
+    buckets: int | None = Field(default=None, description="Entity-bucket models: (entity, bucket) "
+                                                          "pairs scored.")
     unparsed_lines: int | None = Field(default=None, description="Logs: lines that matched no "
                                                                  "header format (not scored).")
     unknown_templates: int | None = Field(default=None, description="Logs: events whose template "
@@ -211,14 +267,15 @@ class HealthResponse(BaseModel):
 
     status: str
     model: str
-    input: str = Field(description="tabular, timeseries or events.")
+    input: str = Field(description="tabular, timeseries, events or entity.")
     request: str = Field(description="What POST /score takes for this model.")
     threshold: str
     threshold_value: float
     columns: list[Column]
     explain: bool
-    explain_method: str | None = Field(default=None, description="Tables: how 'explain' names "
-                                       "columns: reconstruction-error or integrated-gradients.")
+    explain_method: str | None = Field(default=None, description="Tables and entity buckets: how "
+                                       "'explain' names columns (features): reconstruction-error "
+                                       "or integrated-gradients.")
     max_rows: int
     max_body_bytes: int
     rate_limit_per_minute: float | None = Field(
@@ -228,6 +285,10 @@ class HealthResponse(BaseModel):
                                      "'alert_format' takes: hourglass (default) or ecs.")
     hourglass: str
     timestamp_column: str | None = None
+    entity_column: str | None = Field(default=None, description="Entity buckets: the column naming "
+                                                                "the entity (host, IP, user).")
+    bucket: str | None = Field(default=None, description="Entity buckets: the bucket length "
+                                                         "(5min, 1h...).")
     freq: str | None = None
     min_rows: int | None = Field(default=None, description="Time series: the fewest rows (time "
                                                            "steps) a request may send: one window.")
@@ -236,7 +297,7 @@ class HealthResponse(BaseModel):
     sessions: dict[str, Any] | None = Field(default=None, description="Logs: how events group "
                                                                       "into sessions.")
     drift: dict[str, Any] | None = Field(default=None, description="The drift check: the flag rate "
-                                         "of the last 'window' scored rows (sessions) beside the "
+                                         "of the last 'window' scored rows (sessions, buckets) beside the "
                                          "rate the threshold promises on held-out normal data "
                                          "('expected_rate'), its one-sided p-value, 'warning' "
                                          "(true while the rate is far too high: normal traffic may "
@@ -264,4 +325,6 @@ BODIES: dict[type[BaseModel], BodyShape] = {
                                ("sessions", "explain", "alert_format")),
     EventRowsRequest: BodyShape("rows", '{"rows": [{column: value, ...}, ...]} (one per event)',
                                 ("rows", "explain", "alert_format")),
+    EntityRequest: BodyShape("rows", '{"rows": [{column: value, ...}, ...]} (grouped per entity '
+                                     "and time bucket)", ("rows", "explain", "explain_all", "alert_format")),
 }

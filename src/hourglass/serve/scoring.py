@@ -22,6 +22,7 @@ from hourglass.ingest.tables import nested_as_text
 
 if TYPE_CHECKING:
     from hourglass.serve.ecs import AlertRule
+    from hourglass.serve.entity_scoring import EntityScorer
     from hourglass.serve.log_scoring import LogScorer
     from hourglass.serve.series_scoring import SeriesScorer
 
@@ -57,10 +58,12 @@ def records_frame(rows: Sequence[Mapping[str, Any]], columns: Sequence[str],
     return pd.DataFrame.from_records(rows)
 
 
-def load_scorer(model_dir: str | os.PathLike[str]) -> TableScorer | SeriesScorer | LogScorer:
+def load_scorer(model_dir: str | os.PathLike[str]
+                ) -> TableScorer | SeriesScorer | LogScorer | EntityScorer:
     """The scorer for the model saved in ``model_dir``, whatever input it reads: a
-    :class:`TableScorer`, :class:`~hourglass.serve.series_scoring.SeriesScorer` or
-    :class:`~hourglass.serve.log_scoring.LogScorer`.
+    :class:`TableScorer`, :class:`~hourglass.serve.series_scoring.SeriesScorer`,
+    :class:`~hourglass.serve.log_scoring.LogScorer` or
+    :class:`~hourglass.serve.entity_scoring.EntityScorer` (per entity per time bucket).
 
     Examples
     --------
@@ -78,17 +81,19 @@ def load_scorer(model_dir: str | os.PathLike[str]) -> TableScorer | SeriesScorer
     ('timeseries', 8)
     """
     from hourglass.pipeline import load
+    from hourglass.serve.entity_scoring import EntityScorer
     from hourglass.serve.log_scoring import LogScorer
     from hourglass.serve.series_scoring import SeriesScorer
 
     pipe = load(model_dir)
     kind = getattr(pipe.features_, "output", "tabular")
-    cls = {"timeseries": SeriesScorer, "events": LogScorer}.get(kind, TableScorer)
-    return cls.from_pipeline(pipe, str(model_dir))
+    cls: type[ModelScorer] = {"timeseries": SeriesScorer, "events": LogScorer,
+                              "entity": EntityScorer}.get(kind, TableScorer)
+    return cls.from_pipeline(pipe, str(model_dir))  # type: ignore[return-value]
 
 
 class ModelScorer:
-    """What the three scorers share: loading a saved model once, refusing one of another input
+    """What the scorers share: loading a saved model once, refusing one of another input
     kind, one request at a time through the model, and the per-score verdicts.
 
     A subclass sets :attr:`kind` (the ``features_.output`` it serves) and :attr:`serves` (for the

@@ -49,7 +49,8 @@ _SERIES = _cols(("row", "INTEGER"), ("line", "INTEGER"), ("timestamp", ""), ("sc
                 ("threshold", "REAL"), ("flag", "INTEGER"), ("calibrated", "REAL"),
                 ("severity", "TEXT"), ("top_channel", "TEXT"), ("why", "TEXT"))
 _ENTITY = _cols(("entity", "TEXT"), ("bucket_start", "TEXT"), ("bucket_end", "TEXT"), ("rows", "INTEGER"),
-                ("score", "REAL"), ("flag", "INTEGER"), ("calibrated", "REAL"), ("severity", "TEXT"))
+                ("score", "REAL"), ("flag", "INTEGER"), ("calibrated", "REAL"), ("severity", "TEXT"),
+                ("top_feature", "TEXT"), ("why", "TEXT"))
 # a streamed event's alert has these at the top; a scored session's under "unexpected"
 _LOG = _cols(("session", "TEXT"), ("score", "REAL"), ("threshold", "REAL"),
              *((name, kind, ((name,), ("unexpected", name))) for name, kind in (

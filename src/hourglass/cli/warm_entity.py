@@ -1,0 +1,162 @@
+"""``hourglass train NEW --warm-start MODEL`` for an entity-bucket model: NEW's rows grouped and
+aggregated as MODEL grouped its own (entity column, timestamp column, bucket, aggregated columns
+and their scaling frozen), the detector trained further on the normal buckets, a new model saved."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from hourglass.cli._output import err, fitted_text, out, report_skipped, threshold_text
+from hourglass.errors import HourglassError
+
+__all__ = ["warm_entity"]
+
+#: The entity options of ``train``: parameter name → option.
+_OPTIONS = {"entity_col": "--entity-col", "timestamp_col": "--timestamp-col", "time_col": "--time-col",
+            "bucket": "--bucket", "aggregate": "--aggregate", "distinct": "--distinct"}
+
+
+def check_entity_options(parent: Any, parent_dir: Path, given: dict[str, Any]) -> None:
+    """Refuse an entity option of ``given`` (parameter name → value, the options typed) that
+    contradicts ``parent``'s grouping; the same value is accepted (and changes nothing).
+    ``--memory-budget``/``--sample-rows`` are refused: an entity model reads its data whole."""
+    from hourglass.features.entity import parse_bucket
+
+    f = parent.features_
+    frozen = "a warm start keeps its entity column, timestamp column, bucket and aggregated columns"
+    for name, value in given.items():
+        if name in ("memory_budget", "sample_rows"):
+            raise HourglassError(f"--{name.replace('_', '-')}: not used by entity models "
+                                 f"({parent.model_name}); leave it out")
+        if name == "entity_col" and value != f.entity_col:
+            raise HourglassError(f"--entity-col {value}: {parent_dir} groups rows per "
+                                 f"{f.entity_col!r}; {frozen}")
+        if name in ("timestamp_col", "time_col") and value != f.timestamp_col:
+            raise HourglassError(f"{_OPTIONS[name]} {value}: {parent_dir} reads the times in "
+                                 f"{f.timestamp_col!r}; {frozen}")
+        if name == "bucket" and parse_bucket(value) != parse_bucket(f.bucket):
+            raise HourglassError(f"--bucket {value}: {parent_dir} cuts {f.bucket} buckets; {frozen} "
+                                 "(train a new model for another bucket length)")
+        if name in ("aggregate", "distinct"):
+            have = f.numeric_ if name == "aggregate" else f.categorical_
+            if sorted(value) != sorted(have):
+                raise HourglassError(f"{_OPTIONS[name]}: {parent_dir} "
+                                     f"{'aggregates' if name == 'aggregate' else 'counts distinct'} "
+                                     f"{', '.join(have) or 'no columns'}; {frozen}")
+
+
+def _rows(path: Path, parent: Any, parent_dir: Path, *, label_col: str | None,
+          normal: list[str] | None, fmt: str, on_bad_rows: str, stats: Any, what: str,
+          ) -> tuple[Any, dict[str, Any]]:
+    """The rows of ``path`` in the parent's normal buckets (a bucket holding a labelled attack
+    row left out whole, as ``train`` does), checked against the parent's columns first; and
+    what was read (rows, label column, normal values, rows left out)."""
+    from hourglass.cli.entity import _read, normal_buckets
+
+    f = parent.features_
+    df = _read(path, fmt, on_bad_rows, stats)
+    for col, role in ((f.entity_col, "entity"), (f.timestamp_col, "timestamp")):
+        if col not in df.columns:
+            have = ", ".join(map(str, list(df.columns)[:6]))
+            raise HourglassError(f"{what}: no column {col!r} (the {role} column of {parent_dir}; "
+                                 f"columns: {have}{' ...' if df.shape[1] > 6 else ''})")
+    inherited = label_col is None and parent.info.get("label_col") in df.columns
+    if inherited:
+        label_col, normal = parent.info["label_col"], list(parent.info.get("normal") or [])
+    needed = [c for c in f.columns_ if c not in df.columns]
+    if needed:  # as 'hourglass score' words it
+        raise HourglassError(f"{what}: column(s) the model needs are missing: {', '.join(needed[:3])}"
+                             f"{' ...' if len(needed) > 3 else ''}")
+    n_rows = len(df)
+    if label_col is None and parent.info.get("label_col"):  # a bad time's error before the warning
+        f.row_keys(df)
+    rows, left_out = normal_buckets(df, f, label_col, list(normal or []), path)
+    notes: list[tuple[int, str]] = []  # said once every file has been read: errors come alone
+    if inherited:
+        notes.append((logging.INFO, f"{path}: label column {label_col!r} (as the parent model's), "
+                                    f"normal = {normal}"))
+    elif label_col is None and parent.info.get("label_col"):  # attack buckets would be trained on
+        notes.append((logging.WARNING, f"{path}: no label column {parent.info['label_col']!r} (the "
+                                       "parent model's): every bucket is trained on as normal; give "
+                                       "--label-col and --normal if the file holds labels"))
+    return rows, {"label_col": label_col, "normal": list(normal or []), "rows": n_rows,
+                  "rows_trained": len(rows), "rows_left_out_with_attacks": left_out, "notes": notes}
+
+
+def warm_entity(data: Path, output: Path, parent: Any, parent_dir: Path, *, label_col: str | None,
+                normal: list[str] | None, fmt: str, on_bad_rows: str, params: dict[str, Any],
+                replay_data: Path | None, replay: float, seed: int) -> None:
+    """The entity-bucket warm start: NEW's normal buckets (and, with ``replay_data``, a seeded
+    sample of ``replay`` times as many of OLD's, aggregated on their own), the detector trained
+    further from its weights, the threshold and calibration refitted on a fresh held-out slice
+    of the buckets, saved to ``output``."""
+    import numpy as np
+    import pandas as pd
+
+    from hourglass.ingest import ReadStats
+
+    if parent.threshold_.requires_labels:  # not reachable from 'train': refused there
+        raise HourglassError(f"--warm-start {parent_dir}: its threshold needs labelled buckets")
+    name = parent.model_name
+    f = parent.features_
+    reading = {"label_col": label_col, "normal": normal, "fmt": fmt, "on_bad_rows": on_bad_rows}
+    stats = ReadStats()
+    rows, seen = _rows(data, parent, parent_dir, stats=stats, what=str(data), **reading)
+    old = None
+    replayed: dict[str, Any] | None = None
+    if replay_data is not None:
+        old_stats = ReadStats()
+        old_rows, old_seen = _rows(replay_data, parent, parent_dir, stats=old_stats,
+                                   what=f"--replay-data {replay_data}", **reading)
+        seen["notes"] += old_seen["notes"]
+        n_new = len(pd.MultiIndex.from_arrays(f.row_keys(rows)).unique())
+        codes = pd.MultiIndex.from_arrays(f.row_keys(old_rows)).factorize()[0]
+        n_old = int(codes.max()) + 1
+        want = min(n_old, int(round(replay * n_new)))
+        pick = np.random.default_rng(seed).choice(n_old, size=want, replace=False)
+        old = old_rows.loc[np.isin(codes, pick)].reset_index(drop=True)
+        replayed = {"source": str(replay_data), "multiple": replay, "buckets": want, "of": n_old,
+                    "seed": seed, "skipped_rows": old_stats.bad_rows,
+                    "which": "a seeded sample of OLD's normal (entity, bucket) rows, aggregated on "
+                             "their own (none merges with a new bucket)"}
+    pipe = parent.warm_start(rows, replay=old, **params)
+    for level, note in seen["notes"]:
+        logging.getLogger("hourglass").log(level, "%s", note)
+    if replayed is not None:
+        report_skipped(old_stats, replay_data)
+    det = pipe.detector_
+    held = len(det.val_index_)
+    ws = pipe.info["warm_start"]
+    ws["parent"]["path"] = str(parent_dir)
+    ws["new_rows"] = seen["rows_trained"]
+    if replayed is not None:
+        ws["replay"] = {**replayed, **ws.get("replay", {})}
+    buckets = int(ws["rows"])
+    ent = f.row_keys(rows)[0]
+    pipe.info.update({
+        "source": str(data), "format": None, "label_col": seen["label_col"], "normal": seen["normal"],
+        "skipped_rows": stats.bad_rows,
+        "n_train_rows": buckets + (replayed["buckets"] if replayed else 0),
+        "entity": {"entity_col": f.entity_col, "timestamp_col": f.timestamp_col, "bucket": f.bucket,
+                   "rows": seen["rows"], "rows_trained": seen["rows_trained"],
+                   "rows_left_out_with_attacks": seen["rows_left_out_with_attacks"],
+                   "buckets": buckets, "entities": int(pd.unique(ent).size)},
+        "held_out": {"fraction": float(getattr(det, "validation_fraction", 0.0)), "rows": held,
+                     "seed": seed,
+                     "used_for": ("early stopping, calibration and the threshold; never trained on"
+                                  if held else "none held out: calibration and the threshold use "
+                                  "training scores"),
+                     "which": "positions among the new (entity, bucket) rows (then the replayed "
+                              "ones), in weights.safetensors as detector.val_index"},
+    })
+    pipe.save(output)
+    report_skipped(stats, data)
+    extra = f" + {replayed['buckets']:,} replayed buckets of {replay_data}" if replayed else ""
+    err.print(f"continued {name} from {parent_dir} on "
+              f"{fitted_text(pipe.info['n_train_rows'], held, '(entity, bucket) rows')} of {data}{extra} "
+              f"({seen['rows_trained']:,} rows; {ws['epochs_run']} epochs, best {ws['best_epoch']}; "
+              f"entity, bucket, aggregates and scaling frozen) in {pipe.info['fit_seconds']:.1f}s; "
+              f"threshold {threshold_text(pipe.info)}", highlight=False)
+    out.print(f"model saved to {output}", highlight=False)

@@ -1,0 +1,231 @@
+"""The model side of the service for entity-bucket models: table rows in, one score per
+(entity, time bucket) out.
+
+A request's rows are grouped and aggregated with the model's fitted
+:class:`~hourglass.features.entity.EntityWindows` (entity column, timestamp column, bucket) as
+``hourglass score`` groups a file's, and each bucket gets the score, flag, calibrated probability
+and severity ``score`` writes for it (:func:`bucket_rows`: one function for both). Only the
+request's rows are grouped: a bucket whose rows come in two requests is scored twice, as two
+partial buckets (``hourglass stream`` keeps buckets open across rows).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from hourglass.errors import InputError
+from hourglass.ingest.tables import nested_as_text
+from hourglass.serve.scoring import ModelScorer
+
+if TYPE_CHECKING:
+    from hourglass.serve.ecs import AlertRule
+
+__all__ = ["EntityScorer", "bucket_rows"]
+
+_KEYS = ["entity", "bucket_start", "bucket_end", "rows"]
+
+
+def bucket_rows(pipe: Any, keys: pd.DataFrame, X: np.ndarray) -> pd.DataFrame:
+    """Per (entity, bucket) of ``keys`` (:data:`~hourglass.features.entity.KEYS`): its keys with
+    the bucket times as ISO-8601 text (``Z`` for times with a UTC offset), and the ``score``,
+    ``flag``, ``calibrated`` probability and ``severity`` of its feature row in ``X`` — the rows
+    ``hourglass score`` writes for an entity-bucket model.
+
+    Examples
+    --------
+    >>> from hourglass import Pipeline
+    >>> from hourglass.detectors import AutoEncoder
+    >>> from hourglass.features.entity import EntityWindows
+    >>> from hourglass.ingest.synthetic import port_scan_flows
+    >>> flows, _ = port_scan_flows(hosts=2, days=0.3, scan_flows=0)
+    >>> pipe = Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0),
+    ...                 features=EntityWindows("src_ip", "ts")).fit(flows)
+    >>> out = bucket_rows(pipe, *pipe.features_.transform_with_keys(flows.head(20)))
+    >>> list(out.columns)
+    ['entity', 'bucket_start', 'bucket_end', 'rows', 'score', 'flag', 'calibrated', 'severity']
+    >>> out["bucket_start"].iloc[0]
+    '2024-01-01T00:00:00'
+    """
+    det = pipe.detector_
+    scores = det.score(X)
+    out = keys.copy()
+    for c in ("bucket_start", "bucket_end"):
+        times = pd.DatetimeIndex(keys[c])
+        out[c] = times.strftime("%Y-%m-%dT%H:%M:%S")
+        if times.tz is not None:
+            out[c] = out[c] + "Z"
+    out["score"] = scores
+    out["flag"] = det.threshold_predict(scores)
+    out["calibrated"] = det.calibrate(scores)
+    out["severity"] = det.severity(scores)
+    return out
+
+
+class EntityScorer(ModelScorer):
+    """A saved entity-bucket model (``hourglass train --entity-col``), loaded once, that scores
+    table rows sent as JSON, one answer per (entity, bucket) they fall in.
+
+    Parameters
+    ----------
+    model_dir
+        Directory written by ``hourglass train --entity-col COL --timestamp-col COL``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from hourglass import Pipeline
+    >>> from hourglass.detectors import AutoEncoder
+    >>> from hourglass.features.entity import EntityWindows
+    >>> from hourglass.ingest.synthetic import port_scan_flows
+    >>> flows, _ = port_scan_flows(hosts=2, days=0.3, scan_flows=0)
+    >>> out = Path(tempfile.mkdtemp()) / "model"
+    >>> Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0),
+    ...          features=EntityWindows("src_ip", "ts", bucket="5min")).fit(flows).save(out)
+    >>> scorer = EntityScorer(out)
+    >>> scorer.entity_col, scorer.timestamp_col, scorer.bucket
+    ('src_ip', 'ts', '5min')
+    >>> result = scorer.score(flows.head(30).to_dict("records"))
+    >>> result["rows"], sum(b["rows"] for b in result["buckets"]), sorted(result["buckets"][0])
+    (30, 30, ['bucket_end', 'bucket_start', 'calibrated', 'entity', 'flag', 'rows', 'score', 'severity'])
+    >>> scorer.score([{"ts": 0, "bytes": 5}])
+    Traceback (most recent call last):
+    ...
+    hourglass.errors.InputError: entity_col: no column 'src_ip' in the data (columns: ts, bytes)
+    """
+
+    kind = "entity"
+    serves = "entity-bucket models"
+
+    def _setup(self, pipe: Any) -> None:
+        from hourglass.explain import explainable
+
+        f = pipe.features_
+        self.features = f
+        self.entity_col, self.timestamp_col = str(f.entity_col), str(f.timestamp_col)
+        self.bucket: str = str(f.bucket)
+        self.columns: list[str] = [str(c) for c in f.columns_]
+        self.explain_unavailable: str | None = explainable(pipe)
+        self.explain_method: str | None = None
+        if self.explain_unavailable is None:
+            from hourglass.explain.tabular import METHOD_NAMES, explanation_method
+
+            self.explain_method = METHOD_NAMES[explanation_method(pipe)]
+
+    def describe(self) -> dict[str, Any]:
+        """What a client needs to know before sending rows (the ``/health`` body)."""
+        f = self.features
+        roles = {self.entity_col: "entity", self.timestamp_col: "timestamp",
+                 **dict.fromkeys(f.numeric_, "aggregated"), **dict.fromkeys(f.categorical_, "distinct")}
+        return {
+            **self._describe(self.explain_unavailable is None),
+            "explain_method": self.explain_method,
+            "request": (f'{{"rows": [{{column: value, ...}}, ...]}}: one object per row with '
+                        f"{self.entity_col!r} (the entity), {self.timestamp_col!r} (its time) and "
+                        "the columns below; the rows are grouped per (entity, "
+                        f"{self.bucket} bucket) within this request only"),
+            "columns": [{"name": c, "role": roles.get(c, "aggregated")} for c in self.columns],
+            "entity_column": self.entity_col,
+            "timestamp_column": self.timestamp_col,
+            "bucket": self.bucket,
+        }
+
+    def frame(self, rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+        """``rows`` as the table ``hourglass score`` reads from a JSON-lines file of them (a key
+        left out of a row is a missing value; a nested object or array is its JSON text); every
+        row must name its entity and time (as ``hourglass stream`` requires)."""
+        if len(rows) == 0:
+            raise InputError("rows: no rows to score (empty list)")
+        df = nested_as_text(pd.DataFrame.from_records(rows))
+        for col, role in ((self.entity_col, "entity"), (self.timestamp_col, "timestamp")):
+            if col in df.columns:  # a column no row has: the features' own message, below
+                absent = df[col].isna().to_numpy()
+                if absent.any():
+                    raise InputError(f"row {int(np.flatnonzero(absent)[0]) + 1}: no value for {col!r} "
+                                     f"(the model's {role} column)")
+        return df
+
+    def score(self, rows: Sequence[Mapping[str, Any]], *, explain: int | None = None,
+              explain_all: bool = False) -> dict[str, Any]:
+        """One entry per (entity, bucket) of ``rows`` (sorted by entity, then bucket start, as
+        ``hourglass score`` writes them): ``entity``, ``bucket_start``, ``bucket_end``, ``rows``,
+        ``score``, ``flag``, ``calibrated``, ``severity``; and ``rows``, the rows scored. With
+        ``explain`` (bucket features named per bucket), ``top_feature`` and ``why`` of each
+        flagged bucket (every bucket with ``explain_all``), as ``hourglass explain --top
+        explain`` names them; ``None`` for a bucket not explained."""
+        return self._score(rows, explain=explain, explain_all=explain_all)[0]
+
+    def _score(self, rows: Sequence[Mapping[str, Any]], *, explain: int | None, explain_all: bool,
+               ) -> tuple[dict[str, Any], pd.DataFrame]:
+        """:meth:`score`'s answer and the scored frame (one row per bucket, with ``top_feature``
+        and ``why`` when explained)."""
+        if explain is not None and self.explain_unavailable is not None:
+            raise InputError(f"explain: {self.explain_unavailable}")
+        df = self.frame(rows)
+        f = self.features
+        reasons: dict[int, tuple[str, str]] = {}
+        with self._lock:
+            agg = f.aggregate(df)
+            X = f.encode(agg)
+            out = bucket_rows(self.pipeline, agg[_KEYS], X)
+            if explain is not None:
+                from hourglass.explain import bucket_reasons
+
+                pick = (np.ones(len(out), dtype=bool) if explain_all
+                        else out["flag"].to_numpy() == 1)
+                why = bucket_reasons(self.pipeline, agg.loc[pick], X[pick], top=int(explain))
+                reasons = dict(zip(np.flatnonzero(pick).tolist(),
+                                   zip(why["top_feature"].astype(str), why["why"].astype(str),
+                                       strict=True), strict=True))
+        buckets = []
+        for i, r in enumerate(out.to_dict("records")):
+            entry: dict[str, Any] = {
+                "entity": str(r["entity"]), "bucket_start": str(r["bucket_start"]),
+                "bucket_end": str(r["bucket_end"]), "rows": int(r["rows"]), "score": float(r["score"]),
+                "flag": int(r["flag"]), "calibrated": float(r["calibrated"]), "severity": str(r["severity"])}
+            if explain is not None:
+                entry["top_feature"], entry["why"] = reasons.get(i, (None, None))
+            buckets.append(entry)
+        if reasons:  # the frame carries them for the ECS documents (flagged buckets: all explained)
+            out["top_feature"] = [reasons.get(i, ("", ""))[0] for i in range(len(out))]
+            out["why"] = [reasons.get(i, ("", ""))[1] for i in range(len(out))]
+        return {"buckets": buckets, "rows": len(df)}, out
+
+    def score_ecs(self, items: Sequence[Mapping[str, Any]], rule: AlertRule, *, explain: Any = None,
+                  now: dt.datetime | None = None) -> dict[str, Any]:
+        """One ECS document per flagged (entity, bucket), the document ``hourglass score
+        --alert-format ecs`` writes for it (bucket start as ``@timestamp``, the entity in the ECS
+        field its column names); with ``explain``, its ``top_feature`` and ``why`` too (as
+        ``hourglass stream --explain`` adds them). Also ``rows`` and ``buckets``: what was scored.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> from hourglass import Pipeline
+        >>> from hourglass.detectors import AutoEncoder
+        >>> from hourglass.features.entity import EntityWindows
+        >>> from hourglass.ingest.synthetic import port_scan_flows
+        >>> from hourglass.serve.ecs import AlertRule
+        >>> flows, _ = port_scan_flows(hosts=2, days=0.3, scan_flows=0)
+        >>> out = Path(tempfile.mkdtemp()) / "model"
+        >>> Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0),
+        ...          features=EntityWindows("src_ip", "ts")).fit(flows).save(out)
+        >>> scorer = EntityScorer(out)
+        >>> rows = flows.head(20).to_dict("records")
+        >>> rows += [{**rows[0], "dst_port": p, "bytes": 9e9} for p in range(200)]  # a scan
+        >>> answer = scorer.score_ecs(rows, AlertRule.from_model(out, scorer.pipeline))
+        >>> answer["rows"], answer["count"] >= 1, answer["alerts"][0]["event"]["dataset"]
+        (220, True, 'hourglass.entity')
+        """
+        from hourglass.serve.ecs import frame_alerts
+
+        result, out = self._score(items, explain=explain, explain_all=False)
+        docs = frame_alerts(out, rule, now=now or dt.datetime.now(dt.UTC))
+        return {"alerts": docs, "count": len(docs), "rows": result["rows"],
+                "buckets": len(result["buckets"])}

@@ -1,0 +1,183 @@
+"""The service's counters for a monitoring system: ``GET /metrics`` in Prometheus' text format.
+
+What an operator graphs and alerts on: requests by endpoint and status (``401`` bursts, ``413``
+and ``429`` refusals included: they are counted before the guards answer), what was scored and
+flagged, how long scoring took, and the drift check's state (the flag rate of the last window
+beside the rate the threshold promises). Plain text written here — the format is a few lines
+per metric (https://prometheus.io/docs/instrumenting/exposition_formats/), not worth a
+dependency. No web framework is imported here (the request counter is plain ASGI middleware).
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from hourglass.serve.security import ASGIApp, Message, Receive, Scope, Send
+
+__all__ = ["LATENCY_BUCKETS", "RequestCounter", "ServiceMetrics"]
+
+#: Upper bounds (seconds) of the scoring-time histogram's buckets.
+LATENCY_BUCKETS: tuple[float, ...] = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
+                                      2.5, 5.0, 10.0)
+
+#: Paths counted under their own label; anything else is ``other`` (a scanner probing a thousand
+#: URLs must not make a thousand series).
+_PATHS = frozenset({"/score", "/health", "/metrics", "/docs", "/openapi.json"})
+
+
+def _label(value: object) -> str:
+    """A label value, escaped as the text format wants (backslash, quote, newline)."""
+    return str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+def _number(value: float) -> str:
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "+Inf" if value > 0 else "-Inf"
+    return repr(float(value)) if not float(value).is_integer() else str(int(value))
+
+
+class ServiceMetrics:
+    """Counters of one service process, rendered in Prometheus' text format (version 0.0.4).
+
+    Thread-safe: requests are scored in a worker pool and counted from the event loop.
+
+    Parameters
+    ----------
+    model
+        The served model's name (``hourglass_model_info``'s ``model`` label).
+    kind
+        Its input kind as the service says it (``table``, ``time-series``, ``log``).
+    unit
+        What one scored item is (``rows``, ``sessions``): the ``unit`` label of the counts.
+    model_id
+        The artefact's content hash, so a dashboard shows which model answered.
+    version
+        hourglass' version.
+
+    Examples
+    --------
+    >>> m = ServiceMetrics(model="autoencoder", kind="table", unit="rows", model_id="ab12",
+    ...                    version="0.1")
+    >>> m.count_request("/score", 200)
+    >>> m.count_scored(0.004, scored=10, flagged=1)
+    >>> text = m.render()
+    >>> 'hourglass_requests_total{path="/score",status="200"} 1' in text
+    True
+    >>> 'hourglass_scored_total{unit="rows"} 10' in text, 'hourglass_flagged_total{unit="rows"} 1' in text
+    (True, True)
+    >>> 'hourglass_scoring_seconds_bucket{le="0.005"} 1' in text
+    True
+    """
+
+    def __init__(self, *, model: str, kind: str, unit: str, model_id: str, version: str,
+                 buckets: Iterable[float] = LATENCY_BUCKETS) -> None:
+        self.model, self.kind, self.unit, self.model_id, self.version = model, kind, unit, model_id, version
+        self.buckets = tuple(sorted(float(b) for b in buckets))
+        self.started = time.time()
+        self._lock = threading.Lock()
+        self._requests: dict[tuple[str, int], int] = {}
+        self._scored = 0
+        self._flagged = 0
+        self._latency_counts = [0] * (len(self.buckets) + 1)  # the last: +Inf
+        self._latency_sum = 0.0
+        self._latency_n = 0
+
+    def count_request(self, path: str, status: int) -> None:
+        """One answered request to ``path`` (any path outside the service's own: ``other``)."""
+        key = (path if path in _PATHS else "other", int(status))
+        with self._lock:
+            self._requests[key] = self._requests.get(key, 0) + 1
+
+    def count_scored(self, seconds: float, *, scored: int, flagged: int) -> None:
+        """One scored request: its scoring time and how many items it scored and flagged."""
+        i = next((k for k, b in enumerate(self.buckets) if seconds <= b), len(self.buckets))
+        with self._lock:
+            self._scored += int(scored)
+            self._flagged += int(flagged)
+            self._latency_counts[i] += 1
+            self._latency_sum += float(seconds)
+            self._latency_n += 1
+
+    def render(self, drift: Mapping[str, Any] | None = None) -> str:
+        """The text format of every metric; ``drift`` is the drift check's
+        :meth:`~hourglass.thresholds.AlertRateMonitor.status` (``None``: the check is off)."""
+        with self._lock:
+            requests = sorted(self._requests.items())
+            scored, flagged = self._scored, self._flagged
+            counts, total, n = list(self._latency_counts), self._latency_sum, self._latency_n
+        unit = f'unit="{_label(self.unit)}"'
+        lines: list[str] = []
+
+        def metric(name: str, kind: str, text: str, samples: Iterable[tuple[str, float]]) -> None:
+            lines.extend((f"# HELP {name} {text}", f"# TYPE {name} {kind}"))
+            lines.extend(f"{name}{labels} {_number(value)}" for labels, value in samples)
+
+        metric("hourglass_model_info", "gauge", "The model this service holds (value always 1).",
+               [(f'{{model="{_label(self.model)}",input="{_label(self.kind)}",'
+                 f'id="{_label(self.model_id)}",version="{_label(self.version)}"}}', 1)])
+        metric("hourglass_start_time_seconds", "gauge", "When the service started (Unix time).",
+               [("", self.started)])
+        metric("hourglass_requests_total", "counter", "Requests answered, by path and HTTP status.",
+               [(f'{{path="{_label(p)}",status="{s}"}}', c) for (p, s), c in requests])
+        metric("hourglass_scored_total", "counter", "Items scored by /score.", [(f"{{{unit}}}", scored)])
+        metric("hourglass_flagged_total", "counter", "Items /score flagged as anomalous.",
+               [(f"{{{unit}}}", flagged)])
+        cumulative, samples = 0, []
+        for bound, count in zip((*self.buckets, math.inf), counts, strict=True):
+            cumulative += count
+            samples.append((f'_bucket{{le="{_number(bound)}"}}', cumulative))
+        lines.extend(("# HELP hourglass_scoring_seconds Time to parse and score one /score request.",
+                      "# TYPE hourglass_scoring_seconds histogram"))
+        lines.extend(f"hourglass_scoring_seconds{labels} {_number(v)}" for labels, v in samples)
+        lines.extend((f"hourglass_scoring_seconds_sum {_number(total)}",
+                      f"hourglass_scoring_seconds_count {n}"))
+        if drift is not None:
+            gauges = (("hourglass_drift_expected_rate", "expected_rate",
+                       "The flag rate the threshold promises on normal data."),
+                      ("hourglass_drift_window_rate", "window_rate",
+                       "The flag rate of the drift check's last window (absent until it has items)."),
+                      ("hourglass_drift_p_value", "p_value",
+                       "P-value of the last window's flag count under the promised rate."))
+            for name, key, text in gauges:
+                if drift.get(key) is not None:
+                    metric(name, "gauge", text, [("", float(drift[key]))])
+            metric("hourglass_drift_warning", "gauge",
+                   "1 while the flag rate is significantly above the promised one, else 0.",
+                   [("", int(bool(drift.get("warning"))))])
+            metric("hourglass_drift_warnings_total", "counter", "Drift warnings raised since start.",
+                   [("", int(drift.get("warnings") or 0))])
+        return "\n".join(lines) + "\n"
+
+
+class RequestCounter:
+    """ASGI middleware that counts every HTTP answer by path and status into ``metrics``.
+
+    Added outermost, it sees the guards' refusals (``413``, ``429``) as well as the app's answers.
+    """
+
+    def __init__(self, app: ASGIApp, metrics: ServiceMetrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        status = 500  # an exception before any answer: what the server sends
+
+        async def counted(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, counted)
+        finally:
+            self.metrics.count_request(scope.get("path", ""), status)
