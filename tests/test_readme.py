@@ -22,6 +22,7 @@ TEXT = README.read_text(encoding="utf-8")
 #: that it shows as a mistake
 NOT_HOURGLASS = {
     "--runs": "benchmarks/serve_throughput.py",
+    "--only": "benchmarks/serve_throughput.py",
     "--api": "benchmarks/federated_flower.py",
     "--insecure": "flower-superlink / flower-supernode",
     "--superlink": "flower-supernode",
