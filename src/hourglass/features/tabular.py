@@ -717,10 +717,13 @@ class TabularPreprocessor:
             self.constant_ = list(d["constant"])
             self.log1p_ = list(d["log1p"])
             # the artefact writes JSON with sorted keys: restore the column order, which fixes
-            # the order of the one-hot blocks
+            # the order of the one-hot, hashed, IP and port blocks
             pos = {str(c): i for i, c in enumerate(self.columns_)}
-            self.categories_ = {k: list(v) for k, v in sorted(
-                d["categories"].items(), key=lambda kv: pos.get(kv[0], len(pos)))}
+
+            def in_order(blocks: dict[str, Any]) -> list[tuple[str, Any]]:
+                return sorted(blocks.items(), key=lambda kv: pos.get(kv[0], len(pos)))
+
+            self.categories_ = {k: list(v) for k, v in in_order(d["categories"])}
             self.offset_ = np.asarray(d["offset"], dtype=np.float64)
             self.scale_ = np.asarray(d["scale"], dtype=np.float64)
             self.feature_names_ = list(d["feature_names"])
@@ -735,13 +738,13 @@ class TabularPreprocessor:
                 self.impute_.setdefault(c, 0.0)
             self.indicators_ = list(d.get("indicators", []))
             self.other_ = {k: list(v) for k, v in d.get("other", {}).items()}
-            self.hashed_ = {k: int(v) for k, v in d.get("hashed", {}).items()}
-            self.ips_ = {k: int(v) for k, v in d.get("ips", {}).items()}
-            self.ports_ = {k: [int(p) for p in v] for k, v in d.get("ports", {}).items()}
+            self.hashed_ = {k: int(v) for k, v in in_order(d.get("hashed", {}))}
+            self.ips_ = {k: int(v) for k, v in in_order(d.get("ips", {}))}
+            self.ports_ = {k: [int(p) for p in v] for k, v in in_order(d.get("ports", {}))}
             self.quantiles_ = {k: [float(q) for q in v] for k, v in d.get("quantiles", {}).items()}
         except (KeyError, TypeError, ValueError) as exc:
             raise InputError(f"preprocessing state is malformed ({exc})") from None
-        if len(self._feature_names()) != len(self.feature_names_):
+        if self._feature_names() != self.feature_names_:  # the blocks in another order: wrong scores
             raise InputError("preprocessing state is malformed (feature names do not match)")
         n = len(self.numeric_)
         if not (self.offset_.shape == self.scale_.shape == (n,) and np.isfinite(self.offset_).all()
