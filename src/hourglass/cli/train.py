@@ -219,7 +219,7 @@ def train(
             raise HourglassError(f"--extra-normal is for time-series models ({ts_cli._TS_MODELS})")
         check_format_name(fmt)
         logs = log_cli.is_log_format(fmt) or key_col is not None or message_col is not None
-        if logs:  # a table model named for a log: that, not an option it would ignore, is the error
+        if logs and not timeseries:  # a table model named for a log: that is the error, not an option
             log_cli.check_events_model(model)
         refuse_unused(train, "time-series" if timeseries else "log" if logs else "table", model, {
             "dataset": dataset, "label_col": label_col, "normal": normal, "drop": drop,
