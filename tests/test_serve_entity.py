@@ -135,9 +135,9 @@ def test_ecs_alerts_are_the_documents_score_writes(client: TestClient, kit: dict
 @pytest.mark.parametrize(("edit", "detail"), [
     (lambda rows: [], "rows: no rows to score (empty list)"),
     (lambda rows: [{k: v for k, v in r.items() if k != "src_ip"} for r in rows],
-     "entity_col: no column 'src_ip' in the data"),
+     "no column 'src_ip' in the data: the model's entity column"),
     (lambda rows: [{k: v for k, v in r.items() if k != "ts"} for r in rows],
-     "timestamp_col: no column 'ts' in the data"),
+     "no column 'ts' in the data: the model's timestamp column"),
     (lambda rows: [rows[0], {**rows[1], "ts": "soon"}, *rows[2:]],
      "column 'ts': row 2 is not a timestamp ('soon'"),
     (lambda rows: [rows[0], {k: v for k, v in rows[1].items() if k != "ts"}],

@@ -184,7 +184,7 @@ def train(
         if entity_cli.wants_entity(entity_col, bucket, timestamp_col):
             refuse_unused(train, "entity", model, {
                 "dataset": dataset, "events_per_day": events_per_day, "val_fraction": val_fraction,
-                "categorical": categorical, "role": role, "memory_budget": memory_budget,
+                "categorical": categorical, "memory_budget": memory_budget,
                 "sample_rows": sample_rows, "session_regex": session_regex,
                 "session_col": session_col, "window": window, "step": step, "strict": strict,
                 "key_col": key_col, "message_col": message_col, "freq": freq, "fill": fill,
@@ -198,7 +198,7 @@ def train(
                 bucket=bucket or "5min", model=model, params=params, threshold=threshold,
                 label_col=label_col, normal=list(normal or []), fmt=str(fmt),
                 on_bad_rows=on_bad_rows, numeric=aggregate, distinct=distinct, drop=drop or [],
-                scaler=scaler)
+                scaler=scaler, roles=parse_roles(role))
     if entity_col is not None:
         report_skipped(stats, data)
         info = pipe.info

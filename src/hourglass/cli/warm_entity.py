@@ -65,6 +65,7 @@ def _rows(path: Path, parent: Any, parent_dir: Path, *, label_col: str | None,
     inherited = label_col is None and parent.info.get("label_col") in df.columns
     if inherited:
         label_col, normal = parent.info["label_col"], list(parent.info.get("normal") or [])
+    df = parent.with_absent_fields(df)  # Windows events: a field no row has is missing, as in score
     needed = [c for c in f.columns_ if c not in df.columns]
     if needed:  # as 'hourglass score' words it
         raise HourglassError(f"{what}: column(s) the model needs are missing: {', '.join(needed[:3])}"

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hourglass._times import parse_timestamps
+from hourglass._times import _no_missing, parse_timestamps
 from hourglass.errors import InputError, NotFittedError
 from hourglass.features.roles import factorize_strings, infer_role
 from hourglass.features.tabular import TabularPreprocessor
@@ -32,7 +32,8 @@ KEYS = ("entity", "bucket_start", "bucket_end", "rows")
 _STATS = ("sum", "mean", "max")
 _LOG1P = ("counts", "all", "none")
 # numeric by value, but codes: their distinct count means something, their sum does not
-_CODE_NAME = re.compile(r"(id|code|pid|tid|ppid|port|number|idx|index|guid|sid)$")
+_CODE_NAME = re.compile(r"(id|code|pid|tid|ppid|port|number|idx|index|guid|sid|type)$")
+_ROLES = ("numeric", "categorical", "drop")
 _TIME_NAME = re.compile(r"(time|date|timestamp)$")
 
 
@@ -75,6 +76,7 @@ def _times(s: pd.Series, column: str) -> pd.DatetimeIndex:
     """:func:`parse_timestamps`, and epoch seconds read as text (a CSV column with one bad
     value) as numbers, so that the bad value is the one named."""
     s = s.reset_index(drop=True)
+    _no_missing(s, column)
     if s.dtype == object or pd.api.types.is_string_dtype(s):
         num = pd.to_numeric(s, errors="coerce")
         if num.notna().mean() >= 0.5:
@@ -122,7 +124,7 @@ class EntityWindows:
         Columns summed / averaged / maximised per bucket. ``None`` with ``categorical`` also
         ``None``: inferred from the column roles of :func:`~hourglass.features.roles.infer_role`
         (numeric values → numeric, except names ending in id, code, port, number, index, guid,
-        sid: those are codes; text, IP addresses, ports and codes → categorical; identifiers,
+        sid, type: those are codes; text, IP addresses, ports and codes → categorical; identifiers,
         times and near-unique text left out).
     categorical
         Columns whose distinct values are counted per bucket (destination ports or IPs,
@@ -138,6 +140,12 @@ class EntityWindows:
         Scaling of the aggregate columns (see :class:`TabularPreprocessor`).
     drop
         Columns never aggregated when the columns are inferred.
+    roles
+        When the columns are inferred: column → ``"numeric"`` (summed, averaged, maximised),
+        ``"categorical"`` (distinct values counted) or ``"drop"`` (not aggregated), overriding
+        the inferred role of those columns (a file format's own roles: Windows record numbers
+        and process ids dropped, event ids, tasks and opcodes counted as codes); columns the
+        data lacks are ignored.
 
     Examples
     --------
@@ -167,6 +175,7 @@ class EntityWindows:
         log1p: str = "counts",
         scaler: str = "minmax",
         drop: Sequence[str] = (),
+        roles: dict[str, str] | None = None,
     ) -> None:
         self.entity_col = entity_col
         self.timestamp_col = timestamp_col
@@ -178,6 +187,7 @@ class EntityWindows:
         self.log1p = log1p
         self.scaler = scaler
         self.drop = drop
+        self.roles = roles
 
     def get_params(self) -> dict[str, Any]:
         """Constructor arguments (JSON-ready)."""
@@ -186,7 +196,8 @@ class EntityWindows:
                 "numeric": None if self.numeric is None else list(self.numeric),
                 "categorical": None if self.categorical is None else list(self.categorical),
                 "stats": list(self.stats), "top_share": bool(self.top_share), "log1p": self.log1p,
-                "scaler": self.scaler, "drop": list(self.drop)}
+                "scaler": self.scaler, "drop": list(self.drop),
+                "roles": None if self.roles is None else {str(k): str(v) for k, v in self.roles.items()}}
 
     # -- fit ----------------------------------------------------------------------------------
     def _check_params(self) -> None:
@@ -205,6 +216,11 @@ class EntityWindows:
         if self.log1p not in _LOG1P:
             raise InputError(f"log1p: expected one of {', '.join(_LOG1P)}, got {self.log1p!r}",
                              param="log1p")
+        bad_roles = {k: v for k, v in (self.roles or {}).items() if v not in _ROLES}
+        if bad_roles:
+            k, v = next(iter(bad_roles.items()))
+            raise InputError(f"roles: column {k!r}: expected one of {', '.join(_ROLES)}, got {v!r}",
+                             param="roles")
 
     def _check_frame(self, df: pd.DataFrame, what: str) -> pd.DataFrame:
         if not isinstance(df, pd.DataFrame):
@@ -215,9 +231,12 @@ class EntityWindows:
         for name in ("entity_col", "timestamp_col"):
             col = getattr(self, name)
             if col not in df.columns:
-                have = ", ".join(list(df.columns)[:6])
-                raise InputError(f"{name}: no column {col!r} in the data (columns: {have}"
-                                 f"{' ...' if df.shape[1] > 6 else ''})", param=name)
+                have = ", ".join(list(df.columns)[:6]) + (" ..." if df.shape[1] > 6 else "")
+                if hasattr(self, "feature_names_"):  # scoring: not an option the user just typed
+                    role = "entity" if name == "entity_col" else "timestamp"
+                    raise InputError(f"no column {col!r} in the data: the model's {role} column "
+                                     f"(columns: {have})")
+                raise InputError(f"{name}: no column {col!r} in the data (columns: {have})", param=name)
         return df
 
     def _resolve_columns(self, df: pd.DataFrame) -> tuple[list[str], list[str]]:
@@ -234,11 +253,18 @@ class EntityWindows:
             return num, cat
         num, cat = [], []
         skip = keys | {str(c) for c in self.drop}
+        given = {str(k): v for k, v in (self.roles or {}).items()}
         for c in df.columns:
             if c in skip:
                 continue
-            role, why = infer_role(c, df[c], max_categories=50)
-            if role != "drop" and _is_time(c, df[c]):
+            if c in given:
+                role, why = given[c], f"role {given[c]!r} given"
+                if role == "numeric":  # summed as given, even with a code's name
+                    num.append(c)
+                    continue
+            else:
+                role, why = infer_role(c, df[c], max_categories=50)
+            if c not in given and role != "drop" and _is_time(c, df[c]):
                 role, why = "drop", "times"
             if role == "numeric" and _CODE_NAME.search(c.lower()) is None:
                 num.append(c)

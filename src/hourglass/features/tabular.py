@@ -65,6 +65,18 @@ def _known(values: list[str]) -> pd.Index:
     return _known_index(tuple(values))
 
 
+def _listed(names: list[str], most: int = 12) -> str:
+    """``names`` joined for a log line: the first ``most``, then how many more (a wide event
+    table drops hundreds; the saved model's config lists them all).
+
+    Examples
+    --------
+    >>> _listed(["a", "b", "c"], most=2)
+    'a, b ... and 1 more'
+    """
+    more = f" ... and {len(names) - most} more" if len(names) > most else ""
+    return ", ".join(names[:most]) + more
+
 class TabularPreprocessor:
     """Turn a DataFrame of mixed columns into a finite float32 matrix for the detectors.
 
@@ -270,7 +282,7 @@ class TabularPreprocessor:
                           if len(finite[c]) == 0 or finite[c].max() == finite[c].min()]
         if self.constant_:
             logger.info("dropping %d column(s) constant in training: %s", len(self.constant_),
-                        ", ".join(self.constant_))
+                        _listed(self.constant_))
         kept = [c for c in num_cols if c not in self.constant_]
         self.indicators_ = [c for c in num_cols
                             if not np.isfinite(raw[c]).all() and np.isfinite(raw[c]).any()]
@@ -317,7 +329,7 @@ class TabularPreprocessor:
                 self.duplicates_[self.numeric_[keep_idx[j]]] = "<low variance>"
         if self.duplicates_:
             logger.info("dropping %d near-duplicate/low-variance column(s): %s", len(self.duplicates_),
-                        ", ".join(f"{c} (~{o})" for c, o in self.duplicates_.items()))
+                        _listed([f"{c} (~{o})" for c, o in self.duplicates_.items()]))
             idx = [i for i, c in enumerate(self.numeric_) if c not in self.duplicates_]
             self.numeric_ = [self.numeric_[i] for i in idx]
             self.log1p_ = [c for c in self.log1p_ if c in self.numeric_]

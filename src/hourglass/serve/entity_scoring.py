@@ -93,10 +93,11 @@ class EntityScorer(ModelScorer):
     >>> result = scorer.score(flows.head(30).to_dict("records"))
     >>> result["rows"], sum(b["rows"] for b in result["buckets"]), sorted(result["buckets"][0])
     (30, 30, ['bucket_end', 'bucket_start', 'calibrated', 'entity', 'flag', 'rows', 'score', 'severity'])
-    >>> scorer.score([{"ts": 0, "bytes": 5}])
-    Traceback (most recent call last):
-    ...
-    hourglass.errors.InputError: entity_col: no column 'src_ip' in the data (columns: ts, bytes)
+    >>> try:
+    ...     scorer.score([{"ts": 0, "bytes": 5}])
+    ... except InputError as exc:
+    ...     print(exc)
+    no column 'src_ip' in the data: the model's entity column (columns: ts, bytes)
     """
 
     kind = "entity"
@@ -142,6 +143,7 @@ class EntityScorer(ModelScorer):
         if len(rows) == 0:
             raise InputError("rows: no rows to score (empty list)")
         df = nested_as_text(pd.DataFrame.from_records(rows))
+        df = self.pipeline.with_absent_fields(df)  # Windows events: a field no row has is missing
         for col, role in ((self.entity_col, "entity"), (self.timestamp_col, "timestamp")):
             if col in df.columns:  # a column no row has: the features' own message, below
                 absent = df[col].isna().to_numpy()
