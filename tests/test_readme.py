@@ -259,3 +259,10 @@ def test_the_readme_federated_examples_run(tmp_path: Path, monkeypatch: pytest.M
     exec(_python_block("proximal_mu=1.0"), ns)  # the README's own example
     assert len(ns["own"]) == 3
     np.testing.assert_array_equal(ns["own"][0].score(ns["rows_a"]), ns["shared"].score(ns["rows_a"]))
+
+
+def test_every_registered_detector_is_named_in_the_readme() -> None:
+    from hourglass.detectors import registry
+
+    missing = [n for n in registry.available() if f"`{n}`" not in TEXT]
+    assert not missing, f"registered detectors the README never names: {missing}"
