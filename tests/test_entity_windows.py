@@ -83,6 +83,7 @@ def test_a_file_without_some_event_types_is_scored(files: dict[str, Path]) -> No
     res = runner.invoke(app, ["train", str(logons), "--warm-start", str(files["model"]), "-o",
                               str(files["dir"] / "M2"), "--epochs", "2"])
     assert res.exit_code == 0, res.output
+    assert "rows to train on" in res.stderr and "use more data (--replay-data adds old buckets)" in res.stderr
 
 
 def test_a_plain_json_lines_model_still_needs_its_columns(tmp_path: Path) -> None:

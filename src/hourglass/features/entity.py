@@ -132,8 +132,8 @@ class EntityWindows:
         Columns summed / averaged / maximised per bucket. ``None`` with ``categorical`` also
         ``None``: inferred from the column roles of :func:`~hourglass.features.roles.infer_role`
         (numeric values → numeric, except names ending in id, code, port, number, index, guid,
-        sid, type, status, flags: those are codes; text, IP addresses, ports and codes → categorical; identifiers,
-        times and near-unique text left out).
+        sid, type, status, flags: those are codes; text, IP addresses, ports and codes →
+        categorical; identifiers, times and near-unique text left out).
     categorical
         Columns whose distinct values are counted per bucket (destination ports or IPs,
         EventIDs, process images).
