@@ -204,3 +204,22 @@ def test_rows_without_an_entity_stream_and_serve_as_score_groups_them(
     answer = client.post("/score", json={"rows": rows}, headers={"X-API-Key": "k" * 32})
     assert answer.status_code == 200, answer.text
     assert sorted(map(key, answer.json()["buckets"])) == sorted(map(key, scored))
+
+
+def test_inspect_previews_what_an_entity_model_aggregates(tmp_path: Path, files: dict[str, Path]) -> None:
+    report = tmp_path / "i.json"
+    res = runner.invoke(app, ["inspect", str(files["train"]), "--entity-col", "Hostname",
+                              "--timestamp-col", "@timestamp", "--bucket", "1min", "--json", str(report)])
+    assert res.exit_code == 0, res.output
+    assert "(Hostname, 1min bucket) rows of 4 entities" in res.stdout
+    got = json.loads(report.read_text())
+    roles = {c["column"]: (c["role"], c["why"]) for c in got["columns"]}
+    assert roles["RecordNumber"][0] == "-" and roles["EventID"] == ("categorical", "the format's role")
+    assert roles["LogonType"][0] == "categorical" and roles["Hostname"][0] == "entity"
+    model = json.loads((files["model"] / "config.json").read_text())["features"]
+    assert got["n_features"] == len(model["feature_names"])  # what train built
+    assert 900 < got["buckets"] <= 4 * 240  # 4 hosts, 240 minutes, an event every 2-4 s
+    one_line_error(["inspect", str(files["train"]), "--entity-col", "Hostname"],
+                   "--entity-col: needs --timestamp-col")
+    one_line_error(["inspect", str(files["train"]), "--distinct", "EventID"],
+                   "--aggregate/--distinct: only with --entity-col")

@@ -487,3 +487,51 @@ def evaluate_entity(pipe: Pipeline, data: Path, *, label_col: str | None, normal
                "score_seconds": seconds}
     return summary, {"y": y, "score": result["score"].to_numpy(), "flag": result["flag"].to_numpy(),
                      "classes": classes}, stats
+
+
+def inspect_entity(df: pd.DataFrame, spec: Any, *, entity_col: str, timestamp_col: str,
+                   bucket: str, numeric: list[str] | None, distinct: list[str] | None,
+                   drop: list[str], roles: dict[str, str], scaler: str) -> dict[str, Any]:
+    """What ``train --entity-col`` would build from ``df`` (the inspected rows): per column, the
+    aggregates it gives per (entity, bucket), or why it gives none; the buckets and entities;
+    the features left after scaling (constant and near-duplicate aggregates dropped)."""
+    given = bool(numeric or distinct)
+    if given and roles:
+        raise HourglassError("--role: sets the roles of inferred columns; with --aggregate/--distinct "
+                             "the columns are the ones named")
+    parse_bucket(bucket)
+    keys = (entity_col, timestamp_col)
+    features = EntityWindows(entity_col, timestamp_col, bucket=bucket,
+                             numeric=tuple(numeric or ()) if given else None,
+                             categorical=tuple(distinct or ()) if given else None,
+                             scaler=scaler, drop=tuple(drop),
+                             roles=None if given else entity_roles(spec, roles, df, keys))
+    features.fit(df)
+    kept: dict[str, int] = {}
+    for agg in features.feature_columns():
+        column = agg.rpartition(":")[0] or agg
+        kept[column] = kept.get(column, 0) + 1
+    ent, starts = features.row_keys(df)
+    buckets = pd.DataFrame({"e": ent, "b": starts}).drop_duplicates()
+    columns = []
+    for c in map(str, df.columns):
+        if c in keys:
+            role, per_bucket, why = ("entity" if c == entity_col else "timestamp"), "", "given"
+        elif c in features.numeric_:
+            role, per_bucket = "numeric", ", ".join(f"{s}" for s in features.stats)
+            why = "--aggregate" if given else (roles.get(c) and f"--role {c}={roles[c]}") or \
+                ("the format's role" if c in (getattr(spec, "roles", None) or {}) else "numbers")
+        elif c in features.categorical_:
+            role, per_bucket = "categorical", "distinct" + (", top share" if features.top_share else "")
+            why = "--distinct" if given else (roles.get(c) and f"--role {c}={roles[c]}") or \
+                ("the format's role" if c in (getattr(spec, "roles", None) or {}) else
+                 "a code, text, address or port")
+        else:
+            role, per_bucket = "-", ""
+            why = features.not_aggregated_.get(c, "not named (--aggregate/--distinct)")
+        columns.append({"column": c, "role": role, "per_bucket": per_bucket, "why": why,
+                        "features": kept.get(c, 0) if role in ("numeric", "categorical") else 0})
+    return {"entity_col": entity_col, "timestamp_col": timestamp_col, "bucket": bucket,
+            "rows": len(df), "buckets": len(buckets), "entities": int(buckets["e"].nunique()),
+            "row_count_feature": "count" in kept, "columns": columns,
+            "n_features": len(features.feature_names_)}

@@ -261,6 +261,7 @@ class EntityWindows:
             return num, cat
         num, cat = [], []
         skip = keys | {str(c) for c in self.drop}
+        self.not_aggregated_.update({str(c): "--drop" for c in self.drop if str(c) in df.columns})
         given = {str(k): v for k, v in (self.roles or {}).items()}
         for c in df.columns:
             if c in skip:
@@ -280,12 +281,14 @@ class EntityWindows:
                 cat.append(c)
             else:
                 logger.info("entity features: column %r not aggregated (%s)", c, why)
+                self.not_aggregated_[c] = why
         return num, cat
 
     def fit(self, df: pd.DataFrame) -> EntityWindows:
         """Choose the columns, aggregate the training rows and fit the tabular preprocessing."""
         self._check_params()
         df = self._check_frame(df, "fit the entity features on")
+        self.not_aggregated_: dict[str, str] = {}  # column -> why (this fit's; not saved)
         self.numeric_, self.categorical_ = self._resolve_columns(df)
         logger.info("entity features: per (%s, %s bucket): sum/mean/max of %d column(s)%s; distinct "
                     "values of %d%s", self.entity_col, self.bucket, len(self.numeric_),
