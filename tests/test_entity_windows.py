@@ -172,3 +172,32 @@ def test_a_time_of_day_without_a_date_is_refused(tmp_path: Path) -> None:
     one_line_error(["train", str(data), "--entity-col", "Pid", "--timestamp-col", "Time", "-o",
                     str(tmp_path / "M"), *FAST],
                    "column 'Time': row 1 ('06:55:46') is a time of day without a date", tmp_path / "M")
+
+
+def test_rows_without_an_entity_stream_and_serve_as_score_groups_them(
+        tmp_path: Path, files: dict[str, Path]) -> None:
+    """A per-user model over Windows events: many events name no user. score, stream and serve
+    all group them as the entity '<missing>' (stream used to stop at the first such line)."""
+    from fastapi.testclient import TestClient
+
+    from hourglass.serve import create_app
+
+    rows = _events(30, seed=5)
+    for r in rows[1::3]:
+        r.pop("Hostname")
+    data = _write(tmp_path / "some.jsonl", rows)
+    out = tmp_path / "s.jsonl"
+    assert runner.invoke(app, ["score", str(files["model"]), str(data), "-o", str(out)]).exit_code == 0
+    scored = [json.loads(line) for line in out.read_text().splitlines()]
+    res = runner.invoke(app, ["stream", str(files["model"]), "--all"], input=data.read_text())
+    assert res.exit_code == 0, res.output
+    streamed = [json.loads(line) for line in res.stdout.splitlines()]
+    key = lambda r: (r["entity"], r["bucket_start"], r["rows"])  # noqa: E731
+    assert sorted(map(key, streamed)) == sorted(map(key, scored))
+    assert any(r["entity"] == "<missing>" for r in streamed)
+    assert f"{len(rows[1::3])} row(s) without a 'Hostname' value scored as the entity '<missing>'" \
+        in res.stderr
+    client = TestClient(create_app(files["model"], api_key="k" * 32))
+    answer = client.post("/score", json={"rows": rows}, headers={"X-API-Key": "k" * 32})
+    assert answer.status_code == 200, answer.text
+    assert sorted(map(key, answer.json()["buckets"])) == sorted(map(key, scored))

@@ -139,17 +139,18 @@ class EntityScorer(ModelScorer):
     def frame(self, rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
         """``rows`` as the table ``hourglass score`` reads from a JSON-lines file of them (a key
         left out of a row is a missing value; a nested object or array is its JSON text); every
-        row must name its entity and time (as ``hourglass stream`` requires)."""
+        row must have a time (as ``hourglass stream`` requires); rows without an entity value are
+        grouped as the entity ``<missing>``, as ``hourglass score`` groups them."""
         if len(rows) == 0:
             raise InputError("rows: no rows to score (empty list)")
         df = nested_as_text(pd.DataFrame.from_records(rows))
         df = self.pipeline.with_absent_fields(df)  # Windows events: a field no row has is missing
-        for col, role in ((self.entity_col, "entity"), (self.timestamp_col, "timestamp")):
-            if col in df.columns:  # a column no row has: the features' own message, below
-                absent = df[col].isna().to_numpy()
-                if absent.any():
-                    raise InputError(f"row {int(np.flatnonzero(absent)[0]) + 1}: no value for {col!r} "
-                                     f"(the model's {role} column)")
+        col = self.timestamp_col
+        if col in df.columns:  # a column no row has: the features' own message, below
+            absent = df[col].isna().to_numpy()
+            if absent.any():
+                raise InputError(f"row {int(np.flatnonzero(absent)[0]) + 1}: no value for {col!r} "
+                                 "(the model's timestamp column)")
         return df
 
     def score(self, rows: Sequence[Mapping[str, Any]], *, explain: int | None = None,
