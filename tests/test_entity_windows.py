@@ -83,6 +83,7 @@ def test_a_file_without_some_event_types_is_scored(files: dict[str, Path]) -> No
     res = runner.invoke(app, ["train", str(logons), "--warm-start", str(files["model"]), "-o",
                               str(files["dir"] / "M2"), "--epochs", "2"])
     assert res.exit_code == 0, res.output
+    assert "rows to train on" in res.stderr and "use more data (--replay-data adds old buckets)" in res.stderr
 
 
 def test_a_plain_json_lines_model_still_needs_its_columns(tmp_path: Path) -> None:
@@ -119,9 +120,11 @@ def test_role_sets_an_inferred_columns_role(tmp_path: Path, files: dict[str, Pat
 
 def test_entity_windows_roles_override_inference() -> None:
     df = pd.DataFrame({"host": ["a", "b"] * 20, "ts": np.arange(40) * 10.0,
-                       "LogonType": [2, 3] * 20, "bytes": np.arange(40.0), "Status": [0, 1] * 20})
+                       "LogonType": [2, 3] * 20, "bytes": np.arange(40.0), "Status": [0, 1] * 20,
+                       "QueryStatus": [0, 9] * 20, "tcp_flags": [2, 18] * 20, "n": np.arange(40.0)})
     ew = EntityWindows("host", "ts", roles={"bytes": "categorical", "Status": "drop"}).fit(df)
-    assert ew.numeric_ == [] and ew.categorical_ == ["LogonType", "bytes"]  # LogonType: a *Type code
+    assert ew.numeric_ == ["n"]  # *Type, *Status, *Flags: codes
+    assert ew.categorical_ == ["LogonType", "bytes", "QueryStatus", "tcp_flags"]
     assert EntityWindows("host", "ts", roles={"LogonType": "numeric"}).fit(df).numeric_[0] == "LogonType"
     with pytest.raises(InputError, match="roles: column 'bytes': expected one of numeric, categorical"):
         EntityWindows("host", "ts", roles={"bytes": "ip"}).fit(df)

@@ -128,14 +128,16 @@ def warn_missing_entity(keys: pd.DataFrame, entity_col: str, n_rows: int, where:
 
 
 def warn_few_buckets(n_buckets: int, n_entities: int, n_features: int, bucket: str,
-                     span: pd.Timedelta, where: object) -> None:
-    """Warn when a model is trained on fewer than :data:`FEW_BUCKETS` (entity, bucket) rows."""
+                     span: pd.Timedelta, where: object, *, warm: bool = False) -> None:
+    """Warn when a model is trained on fewer than :data:`FEW_BUCKETS` (entity, bucket) rows
+    (``warm``: a warm start, whose bucket and columns are the parent's)."""
     if n_buckets < FEW_BUCKETS:
+        hint = ("more data (--replay-data adds old buckets)" if warm else
+                "a shorter --bucket, more data, or fewer columns (--distinct/--aggregate)")
         logger.warning(
             "%s: only %d (entity, %s bucket) rows to train on (%d entities over %s) for %d "
-            "feature(s): the model and its threshold mean little; use a shorter --bucket, more "
-            "data, or fewer columns (--distinct/--aggregate)", where, n_buckets, bucket,
-            n_entities, _span_text(span), n_features)
+            "feature(s): the model and its threshold mean little; use %s", where, n_buckets,
+            bucket, n_entities, _span_text(span), n_features, hint)
 
 
 def _span_text(span: pd.Timedelta) -> str:

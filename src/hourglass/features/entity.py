@@ -32,7 +32,7 @@ KEYS = ("entity", "bucket_start", "bucket_end", "rows")
 _STATS = ("sum", "mean", "max")
 _LOG1P = ("counts", "all", "none")
 # numeric by value, but codes: their distinct count means something, their sum does not
-_CODE_NAME = re.compile(r"(id|code|pid|tid|ppid|port|number|idx|index|guid|sid|type)$")
+_CODE_NAME = re.compile(r"(id|code|pid|tid|ppid|port|number|idx|index|guid|sid|type|status|flags)$")
 _ROLES = ("numeric", "categorical", "drop")
 _TIME_NAME = re.compile(r"(time|date|timestamp)$")
 
@@ -89,6 +89,14 @@ def _times(s: pd.Series, column: str) -> pd.DatetimeIndex:
     return parse_timestamps(s, column)
 
 
+def _named(columns: list[str], most: int = 8) -> str:
+    """`` (a, b ... and 3 more)`` for a log line; empty for no columns."""
+    if not columns:
+        return ""
+    more = f" ... and {len(columns) - most} more" if len(columns) > most else ""
+    return f" ({', '.join(columns[:most])}{more})"
+
+
 def _symlog(x: np.ndarray) -> np.ndarray:
     return np.sign(x) * np.log1p(np.abs(x))
 
@@ -124,8 +132,8 @@ class EntityWindows:
         Columns summed / averaged / maximised per bucket. ``None`` with ``categorical`` also
         ``None``: inferred from the column roles of :func:`~hourglass.features.roles.infer_role`
         (numeric values → numeric, except names ending in id, code, port, number, index, guid,
-        sid, type: those are codes; text, IP addresses, ports and codes → categorical; identifiers,
-        times and near-unique text left out).
+        sid, type, status, flags: those are codes; text, IP addresses, ports and codes →
+        categorical; identifiers, times and near-unique text left out).
     categorical
         Columns whose distinct values are counted per bucket (destination ports or IPs,
         EventIDs, process images).
@@ -279,6 +287,9 @@ class EntityWindows:
         self._check_params()
         df = self._check_frame(df, "fit the entity features on")
         self.numeric_, self.categorical_ = self._resolve_columns(df)
+        logger.info("entity features: per (%s, %s bucket): sum/mean/max of %d column(s)%s; distinct "
+                    "values of %d%s", self.entity_col, self.bucket, len(self.numeric_),
+                    _named(self.numeric_), len(self.categorical_), _named(self.categorical_))
         self.columns_ = [self.entity_col, self.timestamp_col, *self.numeric_, *self.categorical_]
         agg = self._aggregate(df)
         values = agg.drop(columns=list(KEYS))
