@@ -26,6 +26,9 @@ New variants (one schedule, ``--new-schedule``, default 10x4), beside FedAvg in 
   to choose);
 * **FedAvg, sites weighted equally**: ``weighting="sites"`` (parameters averaged with equal
   weights, batch-norm buffers by rows);
+* **shared threshold from site summaries**: ``held_out="summaries"``, no held-out score leaves a
+  site; the shared p99 and calibration are fitted on a pseudo-union rebuilt from the quantile
+  knots of the sites' calibrations (otherwise the same run as FedAvg);
 * **own threshold per site** (non-IID only, where a test row's site is known: its protocol):
   the same global model, each site with the threshold and calibration fitted on its own
   held-out normal scores (``FederatedServer.pipeline(site=k)``); each KDDTest+ row is judged by
@@ -64,6 +67,8 @@ from hourglass import Pipeline
 from hourglass.detectors import AutoEncoder
 from hourglass.distributed.federated import FederatedServer, Site
 from hourglass.evaluate import binary_metrics
+from hourglass.thresholds import HELD_OUT, Percentile
+from hourglass.thresholds.calibration import Calibrator
 
 
 def splits(normal: pd.DataFrame, seed: int) -> dict[str, list[pd.DataFrame]]:
@@ -100,12 +105,34 @@ def validation_auc(server: FederatedServer, attacks: pd.DataFrame) -> float:
     return float(roc_auc_score(np.r_[np.zeros(len(normal)), np.ones(len(bad))], np.r_[normal, bad]))
 
 
+# per-site thresholds fitted at the sites against the server-side fit on the sites' scores (the
+# way before): (|difference|, calibrations equal) per site and model
+SITE_CHECKS: list[tuple[float, bool]] = []
+# shared threshold from the sites' summaries against the one on the union of their scores
+SHARED_CHECKS: list[dict[str, Any]] = []
+
+
+def check_site_threshold(server: FederatedServer, k: int, pipe: Pipeline,
+                         reference: FederatedServer | None = None) -> None:
+    """Site ``k``'s threshold and calibration, fitted at the site, against those fitted on the
+    server from its held-out scores (``reference``'s scores: a ``held_out="scores"`` run)."""
+    ref = reference if reference is not None else server
+    scores = ref.site_scores_[k - 1]
+    old_t = Percentile(99).fit(scores, on=HELD_OUT)
+    old_c = Calibrator().fit(scores)
+    det = pipe.detector_
+    SITE_CHECKS.append((abs(det.threshold_.value_ - old_t.value_),
+                        det.threshold_.to_dict() == old_t.to_dict()
+                        and det.calibrator_.to_dict() == old_c.to_dict()))
+
+
 def per_site(server: FederatedServer, sites: list[pd.DataFrame], x: pd.DataFrame, y: np.ndarray,
              ) -> dict[str, Any]:
     """Each test row judged by its protocol's site: that site's threshold and calibration."""
     cal, pred = np.zeros(len(x)), np.zeros(len(x), dtype=int)
     for k, site in enumerate(sites, start=1):
         pipe = server.pipeline(site=k)
+        check_site_threshold(server, k, pipe)
         mask = (x.protocol_type == site.protocol_type.iloc[0]).to_numpy()
         cal[mask], pred[mask] = pipe.calibrated_score(x[mask]), pipe.predict(x[mask])
     m = binary_metrics(y, cal, pred)
@@ -184,6 +211,20 @@ def run_seed(nsl: NslKddFiles, seed: int, schedules: list[tuple[int, int]],
                 servers["FedProx, mu on validation"] = server
             servers["FedAvg, sites weighted equally"] = fed_row(
                 "FedAvg, sites weighted equally", rounds, local_epochs, weighting="sites")
+            # no held-out score leaves a site: the shared threshold from the sites' summaries
+            base = servers["federated"]
+            summ = fed_row("federated, shared threshold from site summaries", rounds, local_epochs,
+                           held_out="summaries")
+            t_new = summ.pipeline().detector_.threshold_.value_
+            t_old = base.pipeline().detector_.threshold_.value_
+            SHARED_CHECKS.append({
+                "split": split, "seed": seed, "old": t_old, "new": t_new,
+                "same weights": all(np.array_equal(a, b) for a, b in zip(summ.weights_, base.weights_,
+                                                                         strict=True)),
+                "flagged old": base.pipeline().predict(x).mean(),
+                "flagged new": summ.pipeline().predict(x).mean()})
+            for k in range(1, len(sites) + 1):  # the sites' own: as in the run that sent scores
+                check_site_threshold(summ, k, summ.pipeline(site=k), reference=base)
             if split.startswith("non"):
                 for model, server in servers.items():
                     rows.append({"split": split, "model": f"{model}, own threshold per site",
@@ -251,6 +292,23 @@ def main() -> None:
             "2-core machine: compare them within this table). Federated seconds are the whole run "
             "in one process (sites in turn), not a networked deployment.\n\n"
             + table + "\n\n"
+            + (f"Each site's own threshold and calibration are fitted at the site (the rule it gets "
+               "from the server) and only they are sent back; against the way before (fitted on the "
+               "server from the site's held-out scores): largest |threshold difference| "
+               f"{max(d for d, _ in SITE_CHECKS):.3g} over {len(SITE_CHECKS)} site models (sites x "
+               f"models x seeds, both `held_out` modes), threshold and calibration state equal in "
+               f"{sum(e for _, e in SITE_CHECKS)} of {len(SITE_CHECKS)}.\n\n" if SITE_CHECKS else "")
+            + ("**shared threshold from site summaries** (`held_out=\"summaries\"`: no held-out score "
+               "leaves a site; the shared p99 and calibration fitted on a pseudo-union rebuilt from the "
+               "quantile knots of the sites' calibrations) against the shared threshold on the union "
+               "of the scores, same run otherwise (global weights identical: "
+               f"{all(c['same weights'] for c in SHARED_CHECKS)}):\n\n"
+               + markdown_table(["split", "seed", "p99 on the union of scores", "p99 from summaries",
+                                 "relative difference", "KDDTest+ flagged (union)", "(summaries)"],
+                                [[c["split"], c["seed"], f"{c['old']:.6g}", f"{c['new']:.6g}",
+                                  f"{(c['new'] - c['old']) / c['old']:+.2%}", f"{c['flagged old']:.4f}",
+                                  f"{c['flagged new']:.4f}"] for c in SHARED_CHECKS]) + "\n\n"
+               if SHARED_CHECKS else "")
             + (f"FedProx mu chosen from {args.mus} on validation (sites' held-out KDDTrain+ normal rows "
                "vs KDDTrain+ attacks): " + "; ".join(chosen) + ".\n\n" if chosen else "")
             + f"Command: `OMP_NUM_THREADS=1 nice -n 10 python benchmarks/federated.py --seeds {args.seeds} "

@@ -38,9 +38,10 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parent))
+import hourglass
 from _common import write_result
 from hourglass.detectors import AutoEncoder
-from hourglass.distributed.federated import FederatedServer, Site, run_federated
+from hourglass.distributed.federated import FederatedServer, Site
 from hourglass.distributed.flower import flower_client, flower_client_app, flower_server_app, flower_strategy
 
 ADDRESS = "127.0.0.1:18089"
@@ -52,7 +53,7 @@ def _flows(n: int, seed: int) -> pd.DataFrame:
                          "bytes": rng.lognormal(6, 2, n).round(), "rate": rng.uniform(0, 1, n)})
 
 
-def _legacy(server: FederatedServer, det: AutoEncoder, sites: list[pd.DataFrame]) -> None:
+def _legacy(server: FederatedServer, det: AutoEncoder, sites: list[pd.DataFrame], save: Path) -> None:
     import flwr as fl
 
     def client(rows: object) -> None:
@@ -66,13 +67,14 @@ def _legacy(server: FederatedServer, det: AutoEncoder, sites: list[pd.DataFrame]
                            config=fl.server.ServerConfig(num_rounds=server.n_rounds))
     for t in threads:
         t.join()
+    server.save(save)
 
 
-def _app(server: FederatedServer, det: AutoEncoder, sites: list[pd.DataFrame]) -> None:
+def _app(server: FederatedServer, det: AutoEncoder, sites: list[pd.DataFrame], save: Path) -> None:
     from flwr.simulation import run_simulation
 
     client_app = flower_client_app(lambda context: Site(sites[int(context.node_config["partition-id"])], det))
-    run_simulation(server_app=flower_server_app(server, sites=len(sites)), client_app=client_app,
+    run_simulation(server_app=flower_server_app(server, sites=len(sites), save=save), client_app=client_app,
                    num_supernodes=len(sites),
                    backend_config={"client_resources": {"num_cpus": 1, "num_gpus": 0.0},
                                    "init_args": {"num_cpus": 2}})
@@ -88,13 +90,12 @@ def _wait_port(port: int, seconds: float = 60.0) -> None:
     raise SystemExit(f"nothing listens on 127.0.0.1:{port} after {seconds:.0f} s")
 
 
-def _deployment(server: FederatedServer, det: AutoEncoder, sites: list[pd.DataFrame]) -> list[pd.DataFrame]:
+def _deployment(server: FederatedServer, det: AutoEncoder, sites: list[pd.DataFrame], save: Path
+                ) -> list[pd.DataFrame]:
     """A local deployment: ``flower-superlink``, one ``flower-supernode`` per site (its rows in a
-    CSV), ``flwr run benchmarks/flower_app``; the ServerApp (its own process) saves the model,
-    loaded back here into ``server``'s place. Returns the sites as the SuperNodes read them."""
-    import hourglass
-
-    tmp = Path(tempfile.mkdtemp(prefix="hourglass-flower-"))
+    CSV), ``flwr run benchmarks/flower_app``; the ServerApp (its own process) saves the models to
+    ``save``. Returns the sites as the SuperNodes read them."""
+    tmp = save.parent
     (tmp / "home").mkdir()
     (tmp / "home" / "config.toml").write_text('[superlink]\ndefault = "local-deployment"\n\n'
                                               '[superlink.local-deployment]\naddress = "127.0.0.1:8000"\n'
@@ -115,18 +116,34 @@ def _deployment(server: FederatedServer, det: AutoEncoder, sites: list[pd.DataFr
                  "--port", str(9094 + i), "--node-config", f"data='{tmp / f'site{i}.csv'}'"],
                 env=env, stdout=open(tmp / f"supernode{i}.log", "w"), stderr=subprocess.STDOUT))
         run = subprocess.run([f"{bindir}/flwr", "run", str(Path(__file__).parent / "flower_app"),
-                              "local-deployment", "--stream", "-c", f"save='{tmp / 'model'}'"],
+                              "local-deployment", "--stream", "-c", f"save='{save}'"],
                              env=env, capture_output=True, text=True, timeout=600)
-        if run.returncode != 0 or not (tmp / "model").exists():
+        if run.returncode != 0 or not save.exists():
             raise SystemExit(f"flwr run failed (logs in {tmp}):\n{run.stdout[-3000:]}{run.stderr[-3000:]}")
     finally:
         for proc in reversed(procs):
             proc.terminate()
             proc.wait(timeout=30)
-    pipe = hourglass.load(tmp / "model")
-    server.site_rows_ = list(pipe.info["federated"]["rows"])
-    server.pipeline = lambda: pipe  # type: ignore[method-assign]
     return [pd.read_csv(tmp / f"site{i}.csv") for i in range(len(sites))]
+
+
+def _site_models(save: Path, local: FederatedServer, test: pd.DataFrame) -> list[dict[str, object]]:
+    """Each site's own model the server saved beside the shared one (``<save>-site-<name>``),
+    loaded and checked against the in-process run's ``pipeline(site=k)`` (the site with as many
+    held-out rows)."""
+    import hourglass
+
+    out = []
+    for path in sorted(save.parent.glob(f"{save.name}-site-*")):
+        pipe = hourglass.load(path)
+        k = local.site_held_out_.index(int(pipe.info["threshold_fit"]["rows"])) + 1
+        ref = local.pipeline(site=k)
+        same = (np.array_equal(pipe.calibrated_score(test), ref.calibrated_score(test))
+                and np.array_equal(pipe.predict(test), ref.predict(test)))
+        out.append({"dir": path.name, "threshold": pipe.detector_.threshold_.value_,
+                     "same threshold": pipe.detector_.threshold_.value_ == ref.detector_.threshold_.value_,
+                     "same scores": bool(same)})
+    return out
 
 
 def main() -> None:
@@ -137,26 +154,39 @@ def main() -> None:
                     help="legacy: start_server/start_client (deprecated); app: ServerApp/ClientApp "
                          "under run_simulation; deployment: the same apps under flwr run with a local "
                          "SuperLink and SuperNodes")
+    ap.add_argument("--held-out", choices=("scores", "summaries"), default="scores",
+                    help="what of its held-out scores a site sends (FederatedServer(held_out=...)); "
+                         "legacy and app only: the deployment's app module builds its own server")
     args = ap.parse_args()
+    if args.api == "deployment" and args.held_out != "scores":
+        raise SystemExit("--held-out summaries: with --api legacy or app")
     det = AutoEncoder(hidden=(16, 4), epochs=1, verbose=0, device="cpu")
     sites = [_flows(n, seed) for seed, n in enumerate((400, 600, 800))]
-    server = FederatedServer(det, rounds=3, local_epochs=2)
+    server = FederatedServer(det, rounds=3, local_epochs=2, held_out=args.held_out)
+    save = Path(tempfile.mkdtemp(prefix="hourglass-flower-")) / "model"
     start = time.perf_counter()
     if args.api == "deployment":
-        sites = _deployment(server, det, sites)
+        sites = _deployment(server, det, sites, save)
     else:
-        (_legacy if args.api == "legacy" else _app)(server, det, sites)
+        (_legacy if args.api == "legacy" else _app)(server, det, sites, save)
     seconds = time.perf_counter() - start
     test = _flows(200, 9)
+    # the model the server saved (under flwr run the ServerApp is its own process)
+    flower_pipe = hourglass.load(save)
     # FedAvg sums the sites' weights in reply order (Flower's: node ids), and float sums depend on
     # order: compare with the in-process run over the sites in that order (row counts differ)
-    order = sorted(sites, key=lambda rows: server.site_rows_.index(len(rows)))
-    flower_pipe, local_pipe = server.pipeline(), run_federated(order, det, rounds=3, local_epochs=2)
+    rows = list(flower_pipe.info["federated"]["rows"])
+    order = sorted(sites, key=lambda site: rows.index(len(site)))
+    local = FederatedServer(det, rounds=3, local_epochs=2, held_out=args.held_out).run(
+        [Site(s, det) for s in order])
+    local_pipe = local.pipeline()
+    own = _site_models(save, local, test)
     flower_scores, local_scores = flower_pipe.score(test), local_pipe.score(test)
     same = np.array_equal(flower_scores, local_scores)
     same_flags = np.array_equal(flower_pipe.predict(test), local_pipe.predict(test))
     logging.getLogger(__name__).warning("Flower (%s): %d rounds in %.1f s; scores identical to the "
-                                        "in-process run: %s", args.api, server.n_rounds, seconds, same)
+                                        "in-process run: %s; site models %s", args.api, server.n_rounds,
+                                        seconds, same, own)
     how = {"legacy": "`fl.server.start_server` + `fl.client.start_client` (deprecated upstream), gRPC "
                      "on localhost, sites in threads (incl. a 4 s start delay)",
            "app": "`flower_server_app` + `flower_client_app` (Message API) under "
@@ -167,16 +197,22 @@ def main() -> None:
                          "and 3 `flower-supernode` processes (each site's rows a CSV); the ServerApp "
                          "saves the model, loaded back for the check. Wall time includes the SuperLink "
                          "start and the app install"}[args.api]
-    write_result(f"federated_flower_{args.api}", f"""# Federated rounds over Flower ({args.api} API)
+    suffix = "" if args.held_out == "scores" else "_summaries"
+    flag = "" if args.held_out == "scores" else " --held-out summaries"
+    name = f"federated_flower_{args.api}{suffix}"
+    write_result(name, f"""# Federated rounds over Flower ({args.api} API{flag})
 
-`PYTHONPATH=src python benchmarks/federated_flower.py --api {args.api}` (flwr {flwr.__version__},
+`PYTHONPATH=src python benchmarks/federated_flower.py --api {args.api}{flag}` (flwr {flwr.__version__},
 Python {platform.python_version()}, CPU, shared 2-core machine). {how}.
 
 3 sites of generated flows (400, 600, 800 rows: proto, bytes, rate), `AutoEncoder(hidden=(16, 4))`,
 3 FedAvg rounds of 2 local epochs ({server.n_rounds} Flower rounds with the statistics and scores).
 Test: 200 generated rows scored by the model trained over Flower and by `run_federated` in one
-process from the same sites, in the order Flower's replies came ({server.site_rows_} rows; FedAvg's
-float sums depend on the order: in another order the scores differ by ~1e-3).
+process from the same sites, in the order Flower's replies came ({rows} rows; FedAvg's
+float sums depend on the order: in another order the scores differ by ~1e-3). The server saves the
+shared model to `model/` and each site's own (threshold and calibration fitted at the site) to
+`model-site-<name>/` (a simulated site is named `partition-<id>`; otherwise its position among the
+node or client ids); each is loaded back and checked against the in-process run's `pipeline(site=k)`.
 
 | check | result |
 |---|---|
@@ -184,9 +220,14 @@ float sums depend on the order: in another order the scores differ by ~1e-3).
 | max abs score difference | {float(np.max(np.abs(flower_scores - local_scores))):.3g} |
 | 0/1 flags identical (the threshold fitted on the sites' held-out scores) | {same_flags} |
 | wall seconds (Flower run, shared machine) | {seconds:.1f} |
+| per-site models saved (directories) | {len(own)}: {", ".join(str(o["dir"]) for o in own)} |
+| per-site thresholds = the in-process `pipeline(site=k)`'s | {all(o["same threshold"] for o in own)} |
+| per-site calibrated scores and flags identical | {all(o["same scores"] for o in own)} |
 """)
     if not (same and same_flags):
         raise SystemExit("the model trained over Flower differs from the in-process one")
+    if len(own) != len(sites) or not all(o["same threshold"] and o["same scores"] for o in own):
+        raise SystemExit(f"the per-site models saved over Flower are missing or differ: {own}")
 
 
 if __name__ == "__main__":

@@ -100,6 +100,22 @@ def test_expected_rate_of_each_rule() -> None:
     assert "fire on normal traffic" in expected_alert_rate(Percentile(99).fit(s, on=TRAINING)).source
 
 
+def test_messages_name_training_scores_when_nothing_was_held_out() -> None:
+    """A threshold fitted on training scores (no held-out rows): the warning and the summary say
+    so instead of 'expected on held-out normal data'."""
+    s = np.random.default_rng(0).exponential(size=500)
+    flags = (np.random.default_rng(1).random(2000) < 0.2).astype(int)
+    held = AlertRateMonitor.from_threshold(Percentile(99).fit(s), s, window=500)
+    train = AlertRateMonitor.from_threshold(Percentile(99).fit(s, on=TRAINING), s, window=500)
+    assert "expected on held-out normal data" in held.update(flags)[0].describe()
+    assert "from only 500 held-out scores" in held.summary()
+    said = train.update(flags)[0].describe()
+    assert "expected on training scores (no held-out rows)" in said and "held-out" not in said.split("(no")[0]
+    summary = train.summary()
+    assert "expected on training scores (no held-out rows)" in summary
+    assert "from only 500 scores" in summary and "held-out normal data" not in summary
+
+
 @pytest.mark.parametrize("kwargs", [{"expected": 0.0}, {"expected": 1.0}, {"window": 0},
                                     {"alpha": 0.1, "clear_alpha": 0.01}, {"run_length": 0.5},
                                     {"n_ref": 0}])

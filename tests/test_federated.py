@@ -23,6 +23,7 @@ from hourglass.distributed.federated import (
     fedavg,
     run_federated,
 )
+from hourglass.distributed.summaries import calibration_sketch
 from hourglass.errors import InputError
 from hourglass.features import TabularPreprocessor
 from hourglass.features.statistics import (
@@ -33,6 +34,8 @@ from hourglass.features.statistics import (
     site_scales,
     site_schema,
 )
+from hourglass.thresholds import Percentile
+from hourglass.thresholds.calibration import Calibrator
 
 runner = CliRunner()
 
@@ -308,3 +311,86 @@ def test_each_site_can_take_the_threshold_of_its_own_held_out_scores() -> None:
     assert shared.info["federated"]["threshold"] == "shared"
     with pytest.raises(InputError, match="sites 1 to 2"):
         server.pipeline(site=3)
+
+
+def _drive(server: FederatedServer, clients: list[Site]) -> list:
+    """Every round; returns the sites' replies to the last (scores) round."""
+    for r in range(1, server.n_rounds + 1):
+        params, config = server.configure(r)
+        replies = [c.fit(params, config) for c in clients]
+        server.aggregate(r, replies)
+    return replies
+
+
+def test_sites_fit_their_own_thresholds_and_summaries_keep_every_score_at_the_site(tmp_path: Path) -> None:
+    det = AutoEncoder(hidden=(8, 4), verbose=0, device="cpu", random_state=0)
+    runs, last = {}, {}
+    for mode in ("scores", "summaries"):
+        runs[mode] = FederatedServer(det, rounds=2, local_epochs=3, held_out=mode)
+        last[mode] = _drive(runs[mode], [Site(s, det) for s in _unlike_sites()])
+    sent = [decode(p[0]) for p, _, _ in last["summaries"]]
+    assert all(p[1].size == 0 for p, _, _ in last["summaries"])  # no score leaves a site
+    assert [set(s) for s in sent] == [{"rows", "median", "threshold", "calibration"}] * 2
+    full, summ = runs["scores"], runs["summaries"]
+    test = _mixed(40, 4)
+    for k in (1, 2):
+        scores = full.site_scores_[k - 1]
+        # the site's own threshold and calibration, fitted at the site: the server-side fit on its
+        # scores (the way before), bit for bit, whichever mode
+        for server in (full, summ):
+            det_k = server.pipeline(site=k).detector_
+            assert det_k.threshold_.value_ == Percentile(99).fit(scores).value_
+            assert det_k.calibrator_.to_dict() == Calibrator().fit(scores).to_dict()
+        np.testing.assert_array_equal(full.pipeline(site=k).detector_.val_scores_, scores)
+        assert summ.pipeline(site=k).detector_.val_scores_.size == 0
+        np.testing.assert_array_equal(calibration_sketch(sent[k - 1]["calibration"]),
+                                      np.quantile(scores, np.linspace(0, 1, 257)))
+    # the shared threshold: exact on the union of the scores, near it from the summaries
+    a, b = full.pipeline(), summ.pipeline()
+    assert a.detector_.threshold_.value_ == Percentile(99).fit(full.scores_).value_
+    assert b.detector_.threshold_.value_ == pytest.approx(a.detector_.threshold_.value_, rel=0.05)
+    np.testing.assert_array_equal(a.score(test), b.score(test))  # one model
+    assert np.abs(a.calibrated_score(test) - b.calibrated_score(test)).max() < 0.05
+    flagged = [[h["flagged"] for h in p.info["federated"]["held_out"]] for p in (a, b)]
+    np.testing.assert_allclose(flagged[1], flagged[0], atol=0.05)
+    assert b.info["federated"]["held_out_sent"] == "summaries"
+    assert "pseudo-union" in b.info["threshold_fit"]["on"]
+    b.save(tmp_path / "m")
+    loaded = hourglass.load(tmp_path / "m")
+    np.testing.assert_array_equal(loaded.predict(test), b.predict(test))
+    with pytest.raises(InputError, match="keeps no held-out scores"):
+        loaded.detector_.set_threshold(Percentile(95))
+    with pytest.raises(ValueError, match="held_out"):
+        FederatedServer(det, held_out="none")
+
+
+def test_the_server_saves_the_shared_model_and_each_sites_own(tmp_path: Path) -> None:
+    det = AutoEncoder(hidden=(8, 4), epochs=1, verbose=0, device="cpu", random_state=0)
+    sites = _unlike_sites()
+    server = FederatedServer(det, rounds=1, local_epochs=2)
+    server.run([Site(sites[0], det, name="east"), Site(sites[1], det, name="west-2")])
+    paths = server.save(tmp_path / "model")
+    assert {k: p.name for k, p in paths.items()} == {
+        "shared": "model", "east": "model-site-east", "west-2": "model-site-west-2"}
+    test = _mixed(60, 6)
+    test.to_csv(tmp_path / "test.csv", index=False)
+    for name, k in (("east", 1), ("west-2", 2)):
+        live = server.pipeline(site=name)
+        assert live.detector_.threshold_ == server.pipeline(site=k).detector_.threshold_
+        loaded = hourglass.load(paths[name])
+        assert loaded.info["federated"]["threshold"] == f"site {name}"
+        assert loaded.detector_.threshold_.value_ == live.detector_.threshold_.value_
+        np.testing.assert_array_equal(loaded.predict(test), live.predict(test))
+        res = runner.invoke(app, ["score", str(paths[name]), str(tmp_path / "test.csv"),
+                                  "-o", str(tmp_path / f"{name}.jsonl")])
+        assert res.exit_code == 0, res.output
+        out = [json.loads(line) for line in (tmp_path / f"{name}.jsonl").read_text().splitlines()]
+        assert [a["flag"] for a in out] == live.predict(test).tolist()
+    assert hourglass.load(paths["shared"]).info["federated"]["threshold"] == "shared"
+    # unnamed sites are numbered; names must be unique and fit in a path
+    unnamed = FederatedServer(det, rounds=1).run([Site(s, det) for s in sites])
+    assert unnamed.site_names_ == ["1", "2"]
+    for names, match in ((["a", "a"], "repeat"), (["../x", "b"], "site name")):
+        with pytest.raises(InputError, match=match):
+            FederatedServer(det, rounds=1).run([Site(s, det, name=n)
+                                                for s, n in zip(sites, names, strict=True)])

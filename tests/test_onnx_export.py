@@ -160,6 +160,14 @@ def test_export_command_round_trip(tmp_path: Path) -> None:
     pipe = load(model)
     got = _session(out).run(["score"], {"features": pipe.transform(_frame(20, seed=2))})[0]
     assert _close(got.astype(np.float64), pipe.score(_frame(20, seed=2)), pipe.threshold_.value_)
+    assert "flags were compared on one side" not in res.stderr
+    far = tmp_path / "far.csv"
+    _anomalies(40).to_csv(far, index=False)
+    res = runner.invoke(app, ["export", str(model), "--onnx", str(out), "--check-data", str(far)])
+    assert res.exit_code == 0, res.output
+    said = " ".join(res.stderr.split())
+    assert "(40 flagged)" in said and "every one of the 40 rows checked was flagged" in said, said
+    assert "--check-data FILE" in said
 
 
 def _fails_cleanly(args: list[str], match: str, out: Path) -> None:

@@ -135,14 +135,13 @@ def test_ecs_alerts_are_the_documents_score_writes(client: TestClient, kit: dict
 @pytest.mark.parametrize(("edit", "detail"), [
     (lambda rows: [], "rows: no rows to score (empty list)"),
     (lambda rows: [{k: v for k, v in r.items() if k != "src_ip"} for r in rows],
-     "entity_col: no column 'src_ip' in the data"),
+     "no column 'src_ip' in the data: the model's entity column"),
     (lambda rows: [{k: v for k, v in r.items() if k != "ts"} for r in rows],
-     "timestamp_col: no column 'ts' in the data"),
+     "no column 'ts' in the data: the model's timestamp column"),
     (lambda rows: [rows[0], {**rows[1], "ts": "soon"}, *rows[2:]],
      "column 'ts': row 2 is not a timestamp ('soon'"),
     (lambda rows: [rows[0], {k: v for k, v in rows[1].items() if k != "ts"}],
      "row 2: no value for 'ts' (the model's timestamp column)"),
-    (lambda rows: [rows[0], {**rows[1], "src_ip": None}], "row 2: no value for 'src_ip' (the model's entity"),
     (lambda rows: [{**rows[0], "bytes": "lots"}], "column 'bytes': data row 1 is not a number ('lots')"),
 ])
 def test_bad_entity_requests_get_one_line(client: TestClient, kit: dict[str, Any], edit: Any,

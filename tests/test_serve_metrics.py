@@ -72,7 +72,7 @@ def test_metrics_count_requests_scored_rows_flags_and_scoring_time(model: Path) 
     assert s["hourglass_drift_window_rate"] == pytest.approx(3 * flagged / 60)
     assert s["hourglass_drift_warning"] in (0, 1)
     info = next(k for k in s if k.startswith("hourglass_model_info"))
-    assert re.search(r'model="autoencoder",input="table",id="[0-9a-f]{8,}"', info)
+    assert re.search(r'model="autoencoder",input="tabular",id="[0-9a-f]{8,}"', info)
 
 
 def test_metrics_need_the_key_either_header(model: Path) -> None:

@@ -178,3 +178,18 @@ def test_train_with_linear_path_auto_reports_and_saves_the_choice(skab_file: Pat
     res = runner.invoke(app, ["score", str(model), str(skab_file), "--dataset", "skab",
                               "-o", str(tmp_path / "s.csv")])
     assert res.exit_code == 0, res.output
+
+
+def test_train_names_the_protocol_prefix_only_when_there_is_one(skab_file: Path, tmp_path: Path) -> None:
+    """'trained on the first 400 of 700 rows' for a dataset protocol's training part; a plain
+    series trains on all of its rows and is not told 'the first 700 of 700'."""
+    fast = ["--model", "lstm-ae", "--window", "16", "--epochs", "1", "--param", "hidden=8"]
+    res = runner.invoke(app, ["train", str(skab_file), "--dataset", "skab", *fast, "-o", str(tmp_path / "a")])
+    assert res.exit_code == 0, res.output
+    assert "trained on the first 400 of 700 rows" in res.output
+    plain = tmp_path / "plain.csv"
+    pd.read_csv(skab_file, sep=";").drop(columns=["anomaly", "changepoint"]).to_csv(plain, index=False)
+    res = runner.invoke(app, ["train", str(plain), "--timestamp-col", "datetime", *fast,
+                              "-o", str(tmp_path / "b")])
+    assert res.exit_code == 0, res.output
+    assert "trained on the first" not in res.output and "lstm-ae on 630 steps" in res.output

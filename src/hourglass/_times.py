@@ -19,6 +19,19 @@ __all__ = ["parse_timestamps"]
 
 _OFFSET = re.compile(r"(Z|[+-]\d{2}:?\d{2})$")
 _MAX_EPOCH_S = 9.2e9  # pandas' Timestamp range ends in 2262
+_CLOCK = r"\d{1,2}:\d{2}(:\d{2}([.,]\d*)?)?"  # 06:55:46, a time of day alone
+
+
+def _no_missing(s: pd.Series, column: str) -> None:
+    """:class:`InputError` naming the first row of ``s`` without a time (null, NaN, empty text)."""
+    absent = np.array(s.isna(), dtype=bool)
+    if s.dtype == object or pd.api.types.is_string_dtype(s):
+        absent = absent | (s.astype("string").str.strip() == "").fillna(True).to_numpy(dtype=bool)
+    if absent.any():
+        i = int(np.flatnonzero(absent)[0])
+        what = "missing" if pd.isna(s.iloc[i]) else "empty"
+        raise InputError(f"column {column!r}: row {i + 1} has no time ({what}); every row needs one "
+                         f"({int(absent.sum())} row(s) lack it)")
 
 
 def parse_timestamps(values: object, column: str) -> pd.DatetimeIndex:
@@ -35,12 +48,23 @@ def parse_timestamps(values: object, column: str) -> pd.DatetimeIndex:
     ... except InputError as exc:
     ...     print(str(exc)[:60])
     column 'ts': row 2 ('2020-01-01 00:00:01') has no UTC offset
+    >>> try:
+    ...     parse_timestamps(pd.Series(["2020-01-01 00:00:00", None]), "ts")
+    ... except InputError as exc:
+    ...     print(exc)
+    column 'ts': row 2 has no time (missing); every row needs one (1 row(s) lack it)
+    >>> try:
+    ...     parse_timestamps(pd.Series(["06:55:46", "06:55:47"]), "Time")
+    ... except InputError as exc:
+    ...     print(str(exc)[:65])
+    column 'Time': row 1 ('06:55:46') is a time of day without a date
     """
     s = values if isinstance(values, pd.Series) else pd.Series(np.asarray(values).ravel())
     s = s.reset_index(drop=True)
     if isinstance(s.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(s):
         ts = pd.DatetimeIndex(s)
         return ts.tz_convert("UTC") if ts.tz is not None else ts
+    _no_missing(s, column)
     if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
         v = s.to_numpy(dtype=np.float64, na_value=np.nan)
         bad = ~(np.abs(v) < _MAX_EPOCH_S)
@@ -50,6 +74,12 @@ def parse_timestamps(values: object, column: str) -> pd.DatetimeIndex:
                              "numbers are read as epoch seconds)")
         return pd.DatetimeIndex(pd.to_datetime(v, unit="s"))
     text = s.astype("string").str.strip()
+    clock = text.iloc[:100].str.fullmatch(_CLOCK).fillna(False).to_numpy(dtype=bool)
+    if clock.any():  # pandas would date it today: other days' data would fall on the same one
+        i = int(np.flatnonzero(clock)[0])
+        raise InputError(f"column {column!r}: row {i + 1} ({text.iloc[i]!r}) is a time of day without "
+                         "a date; give a column with the date and the time (e.g. join a log's date "
+                         "and time fields into one)")
     try:
         ts = pd.DatetimeIndex(pd.to_datetime(text, errors="coerce"))
     except (ValueError, TypeError):  # different UTC offsets: the instants are still well defined

@@ -120,7 +120,8 @@ DropOpt = Annotated[list[str] | None, typer.Option(
     "--drop", help="Tables and time series: column to ignore (repeatable).")]
 RoleOpt = Annotated[list[str] | None, typer.Option(
     "--role", help="Tables: column role COL=ROLE (numeric, categorical, hash, ip, port, drop), "
-                   "repeatable.")]
+                   "repeatable; with --entity-col: numeric (summed, averaged, maximised per "
+                   "bucket), categorical (distinct values counted) or drop.")]
 ScalerOpt = Annotated[str, typer.Option(
     "--scaler", help="Tables: numeric scaling, minmax, standard, robust, quantile or none.")]
 

@@ -46,11 +46,39 @@ def wants_entity(entity_col: str | None, bucket: str | None, timestamp_col: str 
 
 
 def _read(data: Path, fmt: str, on_bad_rows: str, stats: ReadStats) -> pd.DataFrame:
+    return _read_spec(data, fmt, on_bad_rows, stats)[0]
+
+
+def _read_spec(data: Path, fmt: str, on_bad_rows: str, stats: ReadStats) -> tuple[pd.DataFrame, Any]:
+    """(rows, format spec) of DATA."""
     spec, _, _ = resolve_spec(None, None, None, fmt, data)
     df = read_data(data, spec, on_bad_rows, stats)
     if len(df) == 0:
         raise HourglassError(f"{data}: no data rows")
-    return df
+    return df, spec
+
+
+_ENTITY_ROLES = ("numeric", "categorical", "drop")
+
+
+def entity_roles(spec: Any, given: dict[str, str], df: pd.DataFrame, keys: tuple[str, ...],
+                 ) -> dict[str, str] | None:
+    """The column roles an entity model's inferred columns start from: the format's own (Windows
+    events: record numbers and process ids dropped, event ids, tasks, opcodes as codes) for the
+    columns ``df`` has, then ``--role`` (a column ``df`` lacks, or a key column, is refused)."""
+    roles = {c: r for c, r in (getattr(spec, "roles", None) or {}).items()
+             if c in df.columns and c not in keys}
+    roles = {c: ("categorical" if r in ("hash", "ip", "port") else r) for c, r in roles.items()}
+    for col, role in given.items():
+        if role not in _ENTITY_ROLES:
+            raise HourglassError(f"--role {col}={role}: an entity model's roles are "
+                                 f"{', '.join(_ENTITY_ROLES)}")
+        if col in keys:
+            raise HourglassError(f"--role {col}={role}: {col!r} is the entity or timestamp column")
+        if col not in df.columns:
+            raise HourglassError(f"--role {col}={role}: no column {col!r} in the data")
+        roles[col] = role
+    return roles or None
 
 
 def _bucket_marks(features: EntityWindows, df: pd.DataFrame, labels: np.ndarray,
@@ -80,6 +108,47 @@ def bucket_labels(features: EntityWindows, df: pd.DataFrame, labels: np.ndarray,
 def _normal_filled(lab: np.ndarray, first_normal: str) -> np.ndarray:
     """The bucket labels ``lab``, the first normal row's label where a bucket has no anomalous one."""
     return np.where(pd.isna(lab), first_normal, lab).astype(str)
+
+
+#: Fewer training (entity, bucket) rows than this get a warning: a detector of tens of
+#: features fitted on a handful of rows, with a threshold from one or two held-out ones.
+FEW_BUCKETS = 100
+
+
+def warn_missing_entity(keys: pd.DataFrame, entity_col: str, n_rows: int, where: object) -> None:
+    """Warn when rows without an entity value were grouped as the entity ``<missing>`` (a field
+    absent from some events, a null IP): they are scored together, as one host would be."""
+    from hourglass.features.roles import MISSING
+
+    rows = int(keys.loc[keys["entity"] == MISSING, "rows"].sum()) if "rows" in keys else 0
+    if rows:
+        logger.warning("%s: %d of %d rows (%.1f%%) have no %r value; they are grouped as the one "
+                       "entity %r", where, rows, n_rows, 100.0 * rows / max(n_rows, 1), entity_col,
+                       MISSING)
+
+
+def warn_few_buckets(n_buckets: int, n_entities: int, n_features: int, bucket: str,
+                     span: pd.Timedelta, where: object, *, warm: bool = False) -> None:
+    """Warn when a model is trained on fewer than :data:`FEW_BUCKETS` (entity, bucket) rows
+    (``warm``: a warm start, whose bucket and columns are the parent's)."""
+    if n_buckets < FEW_BUCKETS:
+        hint = ("more data (--replay-data adds old buckets)" if warm else
+                "a shorter --bucket, more data, or fewer columns (--distinct/--aggregate)")
+        logger.warning(
+            "%s: only %d (entity, %s bucket) rows to train on (%d entities over %s) for %d "
+            "feature(s): the model and its threshold mean little; use %s", where, n_buckets,
+            bucket, n_entities, _span_text(span), n_features, hint)
+
+
+def _span_text(span: pd.Timedelta) -> str:
+    """A time span as a person says it: ``2 min 24 s``, ``3 h 5 min``, ``2 days 4 h``."""
+    secs = max(int(span.total_seconds()), 0)
+    days, rest = divmod(secs, 86_400)
+    hours, rest = divmod(rest, 3_600)
+    mins, secs = divmod(rest, 60)
+    parts = [(days, " days" if days != 1 else " day"), (hours, " h"), (mins, " min"), (secs, " s")]
+    shown = [f"{v}{unit}" for v, unit in parts if v][:2]
+    return " ".join(shown) or "0 s"
 
 
 def _buckets_per_day(keys: pd.DataFrame, bucket: str) -> float:
@@ -114,7 +183,8 @@ def normal_buckets(df: pd.DataFrame, features: EntityWindows, label_col: str | N
 def train_entity(data: Path, output: Path, *, entity_col: str, timestamp_col: str, bucket: str,
                  model: str, params: dict[str, Any], threshold: str | None, label_col: str | None,
                  normal: list[str], fmt: str, on_bad_rows: str, numeric: list[str] | None,
-                 distinct: list[str] | None, drop: list[str], scaler: str) -> tuple[Pipeline, ReadStats]:
+                 distinct: list[str] | None, drop: list[str], scaler: str,
+                 roles: dict[str, str] | None = None) -> tuple[Pipeline, ReadStats]:
     """Train and save an entity-bucket model on DATA's (normal) rows."""
     from hourglass.cli._common import check_model_dir
     from hourglass.cli.logs import check_tabular_model
@@ -124,12 +194,17 @@ def train_entity(data: Path, output: Path, *, entity_col: str, timestamp_col: st
     check_tabular_model(cls, model)
     check_model_dir(output)
     stats = ReadStats()
-    df = _read(data, fmt, on_bad_rows, stats)
+    df, spec = _read_spec(data, fmt, on_bad_rows, stats)
     given = bool(numeric or distinct)
+    if given and roles:
+        raise HourglassError("--role: sets the roles of inferred columns; with --aggregate/--distinct "
+                             "the columns are the ones named")
     features = EntityWindows(entity_col, timestamp_col, bucket=bucket,
                              numeric=tuple(numeric or ()) if given else None,
                              categorical=tuple(distinct or ()) if given else None,
-                             scaler=scaler, drop=tuple(d for d in drop if d != label_col))
+                             scaler=scaler, drop=tuple(d for d in drop if d != label_col),
+                             roles=None if given else entity_roles(
+                                 spec, roles or {}, df, (entity_col, timestamp_col, label_col or "")))
     n_rows = len(df)
     df, left_out = normal_buckets(df, features, label_col, normal, data)
     drop_cols = [c for c in drop if c in df.columns and c not in (entity_col, timestamp_col)]
@@ -147,8 +222,13 @@ def train_entity(data: Path, output: Path, *, entity_col: str, timestamp_col: st
     start_t = time.perf_counter()
     pipe.fit(df)
     held = len(pipe.detector_.val_index_)
+    counts = pd.DataFrame({"entity": ent}).value_counts("entity").rename("rows").reset_index()
+    warn_missing_entity(counts, entity_col, len(df), data)
+    warn_few_buckets(len(keys), int(keys["entity"].nunique()), len(pipe.features_.feature_names_),
+                     bucket, keys["bucket_end"].max() - keys["bucket_start"].min(), data)
     pipe.info.update({
-        "source": str(data), "dataset": None, "format": None, "label_col": label_col,
+        "source": str(data), "dataset": spec.name if spec is not None else None, "format": None,
+        "label_col": label_col,
         "normal": normal, "model": registry.name_of(cls), "fit_seconds": time.perf_counter() - start_t,
         "n_train_rows": len(keys),
         "entity": {"entity_col": entity_col, "timestamp_col": timestamp_col, "bucket": bucket,
@@ -284,13 +364,14 @@ def score_entity(pipe: Pipeline, data: Path, output: Path, *, fmt: str, on_bad_r
     done, stats = _read_in_chunks(pipe, data, fmt=fmt, on_bad_rows=on_bad_rows)
     if done is None:
         df = _read(data, fmt, on_bad_rows, stats)
-        keys, X = pipe.features_.transform_with_keys(df)
+        keys, X = pipe.features_.transform_with_keys(pipe.with_absent_fields(df))
         n_rows = len(df)
     else:
         keys, X, n_rows = done
         if n_rows == 0:
             raise HourglassError(f"{data}: no data rows")
     result = _output_rows(pipe, keys, X)
+    warn_missing_entity(keys, pipe.features_.entity_col, n_rows, data)
     n, flagged = len(result), int(result["flag"].sum())
     if ecs_rule is not None:
         from hourglass.serve.ecs import frame_alerts
@@ -390,11 +471,12 @@ def evaluate_entity(pipe: Pipeline, data: Path, *, label_col: str | None, normal
         feats, labels, is_anom = split_labels(df, label_col, normal, str(data))
         assert labels is not None and is_anom is not None
         start = time.perf_counter()
-        keys, X = pipe.features_.transform_with_keys(feats)
+        keys, X = pipe.features_.transform_with_keys(pipe.with_absent_fields(feats))
         y, classes = bucket_labels(pipe.features_, feats, labels, is_anom, keys)
         n_rows, n_anom = len(feats), int(is_anom.sum())
     result = _output_rows(pipe, keys, X)
     seconds = time.perf_counter() - start
+    warn_missing_entity(keys, pipe.features_.entity_col, n_rows, data)
     per_day = pipe.info.get("events_per_day")
     metrics = evaluate_scores(y, result["score"], result["flag"], classes=classes,
                               normal=tuple(normal), events_per_day=per_day)
@@ -405,3 +487,51 @@ def evaluate_entity(pipe: Pipeline, data: Path, *, label_col: str | None, normal
                "score_seconds": seconds}
     return summary, {"y": y, "score": result["score"].to_numpy(), "flag": result["flag"].to_numpy(),
                      "classes": classes}, stats
+
+
+def inspect_entity(df: pd.DataFrame, spec: Any, *, entity_col: str, timestamp_col: str,
+                   bucket: str, numeric: list[str] | None, distinct: list[str] | None,
+                   drop: list[str], roles: dict[str, str], scaler: str) -> dict[str, Any]:
+    """What ``train --entity-col`` would build from ``df`` (the inspected rows): per column, the
+    aggregates it gives per (entity, bucket), or why it gives none; the buckets and entities;
+    the features left after scaling (constant and near-duplicate aggregates dropped)."""
+    given = bool(numeric or distinct)
+    if given and roles:
+        raise HourglassError("--role: sets the roles of inferred columns; with --aggregate/--distinct "
+                             "the columns are the ones named")
+    parse_bucket(bucket)
+    keys = (entity_col, timestamp_col)
+    features = EntityWindows(entity_col, timestamp_col, bucket=bucket,
+                             numeric=tuple(numeric or ()) if given else None,
+                             categorical=tuple(distinct or ()) if given else None,
+                             scaler=scaler, drop=tuple(drop),
+                             roles=None if given else entity_roles(spec, roles, df, keys))
+    features.fit(df)
+    kept: dict[str, int] = {}
+    for agg in features.feature_columns():
+        column = agg.rpartition(":")[0] or agg
+        kept[column] = kept.get(column, 0) + 1
+    ent, starts = features.row_keys(df)
+    buckets = pd.DataFrame({"e": ent, "b": starts}).drop_duplicates()
+    columns = []
+    for c in map(str, df.columns):
+        if c in keys:
+            role, per_bucket, why = ("entity" if c == entity_col else "timestamp"), "", "given"
+        elif c in features.numeric_:
+            role, per_bucket = "numeric", ", ".join(f"{s}" for s in features.stats)
+            why = "--aggregate" if given else (roles.get(c) and f"--role {c}={roles[c]}") or \
+                ("the format's role" if c in (getattr(spec, "roles", None) or {}) else "numbers")
+        elif c in features.categorical_:
+            role, per_bucket = "categorical", "distinct" + (", top share" if features.top_share else "")
+            why = "--distinct" if given else (roles.get(c) and f"--role {c}={roles[c]}") or \
+                ("the format's role" if c in (getattr(spec, "roles", None) or {}) else
+                 "a code, text, address or port")
+        else:
+            role, per_bucket = "-", ""
+            why = features.not_aggregated_.get(c, "not named (--aggregate/--distinct)")
+        columns.append({"column": c, "role": role, "per_bucket": per_bucket, "why": why,
+                        "features": kept.get(c, 0) if role in ("numeric", "categorical") else 0})
+    return {"entity_col": entity_col, "timestamp_col": timestamp_col, "bucket": bucket,
+            "rows": len(df), "buckets": len(buckets), "entities": int(buckets["e"].nunique()),
+            "row_count_feature": "count" in kept, "columns": columns,
+            "n_features": len(features.feature_names_)}

@@ -48,7 +48,7 @@ def explain(
     chunk_mb: ChunkMbOpt = 16.0,
     quiet: QuietOpt = False,
 ) -> None:
-    """Explain the flagged rows of DATA: each input column's share of what made the row's score high.
+    """Explain the flagged rows, time steps or (entity, bucket)s of DATA: what made each score high.
 
     Autoencoder-type models (autoencoder, sparse-autoencoder, denoising-autoencoder, vae): each
     column's share of the reconstruction error. Other differentiable models (deep-svdd, ganomaly,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -85,5 +86,11 @@ def export(
     err.print(f"parity on {done.rows_checked:,} {what} ({done.flagged:,} flagged): max "
               f"relative difference {done.max_rel_diff:.2g} (tolerance {RTOL:g}), max absolute "
               f"{done.max_abs_diff:.2g}; flags identical", highlight=False)
+    if done.flagged in (0, done.rows_checked):  # the flag comparison saw one side only
+        side = "none" if done.flagged == 0 else "every one"
+        logging.getLogger(__name__).warning(
+            "%s of the %s rows checked was flagged, so the flags were compared on one side of the "
+            "threshold only: check with rows of your own data (--check-data FILE)", side,
+            f"{done.rows_checked:,}")
     out.print(f"wrote {done.path} ({done.model}, {done.n_features} features, opset {opset})",
               highlight=False)

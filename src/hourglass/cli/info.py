@@ -12,10 +12,14 @@ from rich.table import Table
 
 from hourglass.cli._common import check_not_input
 from hourglass.cli._options import (
+    AggregateOpt,
     BadRowsOpt,
+    BucketOpt,
     CategoricalOpt,
     DataArg,
+    DistinctOpt,
     DropOpt,
+    EntityColOpt,
     LabelOpt,
     NormalOpt,
     RoleOpt,
@@ -85,11 +89,17 @@ def inspect(
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the schema as JSON.")
                         ] = None,
     on_bad_rows: BadRowsOpt = "error",
+    entity_col: EntityColOpt = None,
+    bucket: BucketOpt = None,
+    aggregate: AggregateOpt = None,
+    distinct: DistinctOpt = None,
 ) -> None:
     """Print the inferred schema of DATA: format, label, and each column's role and encoding.
 
     The schema options of 'hourglass train' (--categorical, --drop, --role, --scaler,
-    --timestamp-col) apply here too: the table previews the features train would build."""
+    --timestamp-col) apply here too: the table previews the features train would build.
+    With --entity-col COL --timestamp-col TS [--bucket 5min --aggregate/--distinct]: what an
+    entity-bucket model would aggregate per (entity, bucket) from each column, or why not."""
     import numpy as np
     import pandas as pd
 
@@ -117,6 +127,22 @@ def inspect(
         if n == 0:
             raise HourglassError(f"{data}: no data rows")
         df = pd.concat(parts, ignore_index=True)
+        if entity_col is not None or bucket is not None:  # imports the models' side: only then
+            from hourglass.cli import entity as entity_cli
+
+            entity_cli.wants_entity(entity_col, bucket, timestamp_col)  # the options' own errors
+            if categorical:
+                raise HourglassError("--categorical: not for entity-bucket models (--distinct "
+                                     "COL counts a column's values per bucket)")
+            assert entity_col is not None and timestamp_col is not None
+            df = entity_cli._read(data, fmt, on_bad_rows, ReadStats()).iloc[:rows]  # as train reads it
+            _inspect_entity(df, spec, data, label_col=label_col, normal_values=normal_values,
+                            entity_col=entity_col, timestamp_col=timestamp_col, bucket=bucket or "5min",
+                            aggregate=aggregate, distinct=distinct, drop=drop or [],
+                            roles=parse_roles(role), scaler=scaler, json_out=json_out)
+            return
+        if aggregate or distinct:
+            raise HourglassError("--aggregate/--distinct: only with --entity-col COLUMN")
         labels, fitted_on = None, None
         if label_col is not None and label_col in df.columns:
             values = label_strings(df[label_col])
@@ -170,3 +196,46 @@ def inspect(
         out.print(f"not features (--drop): {', '.join(drop)}", highlight=False)
     if timestamp_col is not None:
         out.print(f"timestamp column {timestamp_col!r}: the event rate, not a feature", highlight=False)
+
+
+def _inspect_entity(df: object, spec: object, data: Path, *, label_col: str | None,
+                    normal_values: list[str], entity_col: str, timestamp_col: str, bucket: str,
+                    aggregate: list[str] | None, distinct: list[str] | None, drop: list[str],
+                    roles: dict[str, str], scaler: str, json_out: Path | None) -> None:
+    """``inspect --entity-col``: the per-(entity, bucket) aggregates train would build."""
+    import pandas as pd
+
+    from hourglass.cli.entity import FEW_BUCKETS, inspect_entity
+    from hourglass.ingest import atomic_output, label_strings
+
+    assert isinstance(df, pd.DataFrame)
+    fitted_on = None
+    if label_col is not None and label_col in df.columns:  # train aggregates the normal rows
+        normal_rows = pd.Series(label_strings(df[label_col])).isin(normal_values or []).to_numpy()
+        df = df.drop(columns=[label_col])
+        if normal_rows.any():
+            df, fitted_on = df.loc[normal_rows].reset_index(drop=True), int(normal_rows.sum())
+    df = df.drop(columns=[c for c in drop if c in df.columns and c not in (entity_col, timestamp_col)])
+    report = {"file": str(data), "format": getattr(spec, "name", None), "label_col": label_col,
+              "fitted_on_normal_rows": fitted_on,
+              **inspect_entity(df, spec, entity_col=entity_col, timestamp_col=timestamp_col,
+                               bucket=bucket, numeric=aggregate, distinct=distinct, drop=drop,
+                               roles=roles, scaler=scaler)}
+    if json_out is not None:
+        with atomic_output(json_out) as tmp:
+            tmp.write_text(json.dumps(report, indent=2))
+    wide = out if out.is_terminal else Console(width=150)
+    out.print(f"{data}: format [bold]{report['format']}[/], {report['rows']:,} rows → "
+              f"{report['buckets']:,} ({entity_col}, {bucket} bucket) rows of {report['entities']:,} "
+              f"entities → {report['n_features']} features", highlight=False)
+    t = Table(header_style="bold")
+    for h in ("column", "role", "per bucket", "why", "features"):
+        t.add_column(h, justify="right" if h == "features" else "left")
+    t.add_row("(rows)", "count", "rows", "every bucket's row count",
+              "1" if report["row_count_feature"] else "0")
+    for d in report["columns"]:
+        t.add_row(d["column"], d["role"], d["per_bucket"], d["why"], str(d["features"]))
+    wide.print(t)
+    if report["buckets"] < FEW_BUCKETS:
+        out.print(f"only {report['buckets']} (entity, bucket) rows in the inspected rows: train warns "
+                  f"below {FEW_BUCKETS} (a shorter --bucket, or more data)", highlight=False)

@@ -25,7 +25,8 @@ from hourglass.ingest.tables import READ_ERRORS
 from hourglass.pipeline import Pipeline
 from hourglass.thresholds import threshold_from_spec
 
-__all__ = ["evaluate_logs", "is_log_format", "read_session_labels", "report_page", "score_logs", "train_logs"]
+__all__ = ["check_events_model", "evaluate_logs", "is_log_format", "read_session_labels", "report_page",
+           "score_logs", "train_logs"]
 
 logger = logging.getLogger("hourglass")
 
@@ -40,6 +41,17 @@ def check_tabular_model(cls: type, model: str) -> None:
                              "(hdfs, bgl, syslog, raw, keys or a header regex)")
 
 
+def check_events_model(model: str) -> None:
+    """Refuse a ``--model`` that does not take log sessions (the default, ``autoencoder``, takes
+    tables), naming the log models: checked before any log option, so that it is the one line."""
+    cls = registry.get(model)
+    if cls.get_tags()["input"] != "events":
+        events_models = [n for n in registry.available()
+                         if registry.get(n).get_tags()["input"] == "events"]
+        raise HourglassError(f"--model {model} takes {cls.get_tags()['input']} input; for logs use "
+                             f"one of {', '.join(events_models)}")
+
+
 def train_logs(data: Path, output: Path, *, fmt: str, model: str, epochs: int | None,
                batch_size: int | None, lr: float | None, hidden: str | None,
                threshold: str | None, seed: int, device: str, params: list[str],
@@ -48,12 +60,8 @@ def train_logs(data: Path, output: Path, *, fmt: str, model: str, epochs: int | 
                message_col: str | None = None, time_col: str | None = None) -> Pipeline:
     """Parse the log ``data`` (or read the event table ``data`` when ``key_col`` or
     ``message_col`` is given), build sessions, train the events model and save the artefact."""
+    check_events_model(model)
     cls = registry.get(model)
-    if cls.get_tags()["input"] != "events":
-        events_models = [n for n in registry.available()
-                         if registry.get(n).get_tags()["input"] == "events"]
-        raise HourglassError(f"--model {model} takes {cls.get_tags()['input']} input; for logs use "
-                             f"one of {', '.join(events_models)}")
     kwargs = model_params(cls, model, epochs=epochs, batch_size=batch_size, lr=lr, hidden=hidden,
                           seed=seed, device=device, quiet=quiet, extra=params)
     thr = threshold_from_spec(threshold) if threshold else None

@@ -336,7 +336,8 @@ def stream(
     drift_window: DriftWindowOpt = 1000,
     lateness: LatenessOpt = None,
 ) -> None:
-    """Score JSON rows or live log lines as they arrive; one JSON alert per flagged row or event.
+    """Score JSON rows or live log lines as they arrive; one JSON alert per flagged row, event,
+    time step or (entity, bucket).
 
     Each input line is one JSON object with the model's columns (as in training; other keys are
     ignored). Rows are scored in micro-batches of up to --batch rows, or what arrived within

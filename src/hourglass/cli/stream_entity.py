@@ -105,7 +105,8 @@ class EntityStream:
         self.newest: int | None = None
         self.closed_before: int | None = None  # every bucket starting before this is closed
         self.aware: bool | None = None  # whether the times carry a UTC offset (fixed by the first row)
-        self.counts = {"rows": 0, "late": 0, "buckets": 0, "flagged": 0, "idle_closed": 0}
+        self.counts = {"rows": 0, "late": 0, "buckets": 0, "flagged": 0, "idle_closed": 0,
+                       "no_entity": 0}
         self.first_late: tuple[int, str] | None = None
         self.idle_timeout = idle_timeout  # seconds without a line before the wall clock moves time on
         self.clock = clock  # seconds, for elapsed times only (tests give a fake one)
@@ -159,9 +160,9 @@ class EntityStream:
         return out, why
 
     def _problem(self, row: dict[str, Any]) -> str | None:
-        for col in (self.entity_col, self.timestamp_col):
-            if row.get(col) is None:
-                return f"no field {col!r} (the model's {'entity' if col == self.entity_col else 'time'})"
+        if row.get(self.timestamp_col) is None:
+            return f"no field {self.timestamp_col!r} (the model's time)"
+        # a row without an entity value joins the entity '<missing>', as 'score' groups it
         for col in self.numeric:
             if _not_number(row.get(col)):
                 return f"field {col!r} is not a number ({row.get(col)!r})"
@@ -191,6 +192,8 @@ class EntityStream:
             assert t is not None
             start = t - t % td
             self.counts["rows"] += 1
+            if row.get(self.entity_col) is None or str(row[self.entity_col]).strip() == "":
+                self.counts["no_entity"] += 1
             if self.closed_before is not None and start < self.closed_before:
                 self.counts["late"] += 1
                 if self.first_late is None:
@@ -339,6 +342,9 @@ def run(scorer: EntityStream, read: Callable[[int], bytes], sink: Any, *, where:
                  f"{c['flagged']:,} flagged"]
         if c["late"]:
             parts.append(f"{c['late']:,} late row(s) dropped (their bucket was closed)")
+        if c["no_entity"]:
+            parts.append(f"{c['no_entity']:,} row(s) without a {scorer.entity_col!r} value scored as "
+                         "the entity '<missing>'")
         if scorer.open:
             parts.append(f"{scorer.open_rows:,} row(s) of {len(scorer.open):,} open bucket time(s) "
                          "not scored (the stream stopped before their end)")

@@ -109,7 +109,8 @@ def train_timeseries(
     else:
         pipe.fit(own)
     held = float(getattr(pipe.detector_, "validation_fraction", 0.0))
-    logger.info("trained on the first %d of %d rows of %s", len(train_df), len(df), data)
+    if len(train_df) < len(df):  # a dataset protocol's training part
+        logger.info("trained on the first %d of %d rows of %s", len(train_df), len(df), data)
     n_extra = [int(len(x)) for x in extras]
     pipe.info.update({
         "source": str(data), "dataset": ds.name if ds else None, "label_col": label,

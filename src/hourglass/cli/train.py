@@ -184,7 +184,7 @@ def train(
         if entity_cli.wants_entity(entity_col, bucket, timestamp_col):
             refuse_unused(train, "entity", model, {
                 "dataset": dataset, "events_per_day": events_per_day, "val_fraction": val_fraction,
-                "categorical": categorical, "role": role, "memory_budget": memory_budget,
+                "categorical": categorical, "memory_budget": memory_budget,
                 "sample_rows": sample_rows, "session_regex": session_regex,
                 "session_col": session_col, "window": window, "step": step, "strict": strict,
                 "key_col": key_col, "message_col": message_col, "freq": freq, "fill": fill,
@@ -198,7 +198,7 @@ def train(
                 bucket=bucket or "5min", model=model, params=params, threshold=threshold,
                 label_col=label_col, normal=list(normal or []), fmt=str(fmt),
                 on_bad_rows=on_bad_rows, numeric=aggregate, distinct=distinct, drop=drop or [],
-                scaler=scaler)
+                scaler=scaler, roles=parse_roles(role))
     if entity_col is not None:
         report_skipped(stats, data)
         info = pipe.info
@@ -219,6 +219,8 @@ def train(
             raise HourglassError(f"--extra-normal is for time-series models ({ts_cli._TS_MODELS})")
         check_format_name(fmt)
         logs = log_cli.is_log_format(fmt) or key_col is not None or message_col is not None
+        if logs and not timeseries:  # a table model named for a log: that is the error, not an option
+            log_cli.check_events_model(model)
         refuse_unused(train, "time-series" if timeseries else "log" if logs else "table", model, {
             "dataset": dataset, "label_col": label_col, "normal": normal, "drop": drop,
             "events_per_day": events_per_day, "val_fraction": val_fraction, "fmt": fmt,

@@ -65,6 +65,7 @@ def _rows(path: Path, parent: Any, parent_dir: Path, *, label_col: str | None,
     inherited = label_col is None and parent.info.get("label_col") in df.columns
     if inherited:
         label_col, normal = parent.info["label_col"], list(parent.info.get("normal") or [])
+    df = parent.with_absent_fields(df)  # Windows events: a field no row has is missing, as in score
     needed = [c for c in f.columns_ if c not in df.columns]
     if needed:  # as 'hourglass score' words it
         raise HourglassError(f"{what}: column(s) the model needs are missing: {', '.join(needed[:3])}"
@@ -95,6 +96,8 @@ def warm_entity(data: Path, output: Path, parent: Any, parent_dir: Path, *, labe
     import numpy as np
     import pandas as pd
 
+    from hourglass.cli.entity import warn_few_buckets
+    from hourglass.features.entity import parse_bucket
     from hourglass.ingest import ReadStats
 
     if parent.threshold_.requires_labels:  # not reachable from 'train': refused there
@@ -153,6 +156,10 @@ def warm_entity(data: Path, output: Path, parent: Any, parent_dir: Path, *, labe
     })
     pipe.save(output)
     report_skipped(stats, data)
+    starts = f.row_keys(rows)[1]
+    warn_few_buckets(int(pipe.info["n_train_rows"]), int(pd.unique(ent).size),
+                     len(f.feature_names_), f.bucket,
+                     starts.max() - starts.min() + parse_bucket(f.bucket), data, warm=True)
     extra = f" + {replayed['buckets']:,} replayed buckets of {replay_data}" if replayed else ""
     err.print(f"continued {name} from {parent_dir} on "
               f"{fitted_text(pipe.info['n_train_rows'], held, '(entity, bucket) rows')} of {data}{extra} "

@@ -371,6 +371,10 @@ class BaseDetector(BaseEstimator):
         if scores is None:
             if y is not None:
                 raise InputError("set_threshold: labels y given without scores")
+            if self.val_scores_.size == 0:
+                raise InputError("set_threshold: this model keeps no held-out scores (a federated "
+                                 "model whose sites kept theirs: held_out='summaries'); give "
+                                 "scores=... of normal rows to fit the threshold on")
             fresh.fit(self.val_scores_, on=self.val_scores_source())
         elif y is None:
             fresh.fit(scores, on="the validation scores given")

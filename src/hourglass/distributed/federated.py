@@ -1,7 +1,8 @@
 """Federated training of a table model across sites (FedAvg), in Flower's shapes.
 
-Each site keeps its rows; only statistics, weights and held-out scores travel. A run is a
-sequence of rounds that a :class:`FederatedServer` drives and every :class:`Site` answers:
+Each site keeps its rows; only statistics, weights and threshold summaries (and held-out scores,
+unless ``held_out="summaries"``) travel. A run is a sequence of rounds that a
+:class:`FederatedServer` drives and every :class:`Site` answers:
 
 1. ``schema``: each site's first-pass preprocessing statistics (categories with counts, per
    numeric column min/max, moments, a quantile sketch; :mod:`hourglass.features.statistics`);
@@ -17,8 +18,13 @@ sequence of rounds that a :class:`FederatedServer` drives and every :class:`Site
    fit) and returns its weights, batch-norm buffers included, and its row count; the server
    averages them weighted by rows.
 5. ``scores``: each site scores its held-out normal rows (never trained on) with the final
-   global model; the server fits the threshold and the calibration on their union. These are
-   scores, not rows, but they leave the site.
+   global model and fits its own threshold and calibration on them, there; it sends back those
+   fitted objects (a threshold value; the calibration's quantile knots and tail) and its row
+   count. The shared threshold and calibration are fitted on the union of the sites' held-out
+   scores (``held_out="scores"``, the default: the scores leave the site) or on a pseudo-union
+   rebuilt from the quantile knots the sites' calibrations hold (``held_out="summaries"``: no
+   score leaves a site beyond what its calibration stores; an approximation, see
+   :class:`FederatedServer`).
 
 The result is an ordinary :class:`~hourglass.pipeline.Pipeline`: ``save`` it and
 ``hourglass score`` uses it unchanged.
@@ -52,8 +58,10 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -61,6 +69,7 @@ import pandas as pd
 import torch
 
 from hourglass.detectors.base import BaseDetector, DeepDetector
+from hourglass.distributed.summaries import pseudo_union, site_summary
 from hourglass.errors import InputError
 from hourglass.features.statistics import (
     SKETCH_POINTS,
@@ -74,7 +83,7 @@ from hourglass.features.statistics import (
 )
 from hourglass.features.tabular import TabularPreprocessor
 from hourglass.pipeline import Pipeline
-from hourglass.thresholds import HELD_OUT, Percentile
+from hourglass.thresholds import HELD_OUT, Percentile, Threshold, threshold_from_dict
 from hourglass.thresholds.calibration import Calibrator
 
 __all__ = ["FederatedServer", "Site", "check_federated_detector", "decode", "encode", "fedavg",
@@ -83,6 +92,8 @@ __all__ = ["FederatedServer", "Site", "check_federated_detector", "decode", "enc
 logger = logging.getLogger(__name__)
 
 PHASES = ("schema", "scales", "inputs", "train", "scores")
+HELD_OUT_MODES = ("scores", "summaries")
+_NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 
 
 def encode(obj: Any) -> np.ndarray:
@@ -188,13 +199,18 @@ class Site:
         is fitted on.
     features
         The preprocessing, unfitted (default: :class:`TabularPreprocessor` with its defaults).
+    name
+        The site's name, sent to the server in round 1 (letters, digits, ``_.-``; default: its
+        position among the replies, from 1): it names the site's own model
+        (:meth:`FederatedServer.pipeline`, :meth:`FederatedServer.save`).
     """
 
     def __init__(self, data: pd.DataFrame, detector: BaseDetector,
-                 features: TabularPreprocessor | None = None) -> None:
+                 features: TabularPreprocessor | None = None, name: str | None = None) -> None:
         self.data = data
         self.detector = detector
         self.features = features
+        self.name = name
 
     # -- NumPyClient ------------------------------------------------------------------------
     def get_parameters(self, config: Mapping[str, Any]) -> list[np.ndarray]:
@@ -212,7 +228,8 @@ class Site:
                 raise InputError("this site's model or preprocessing settings differ from the "
                                  f"server's: site {spec}, server {config.get('spec')}")
             check_federated_detector(self.detector)
-            return [encode(site_schema(self._features().get_params(), self.data))], len(self.data), {}
+            named = [] if self.name is None else [encode(str(self.name))]
+            return [encode(site_schema(self._features().get_params(), self.data)), *named], len(self.data), {}
         if phase == "scales":
             pre = schema_preprocessor(self._features().get_params(), decode(parameters[0]))
             return [encode(site_scales(pre, self.data))], len(self.data), {}
@@ -222,9 +239,16 @@ class Site:
             return self._train(parameters, int(config["local_epochs"]),
                                float(config.get("proximal_mu", 0.0)))
         if phase == "scores":
-            det = self._global(parameters)
-            scores = det.score(self.X_[self.val_idx_])
-            return [scores.astype(np.float64)], len(scores), {}
+            scores = self._global(parameters).score(self.X_[self.val_idx_]).astype(np.float64)
+            if "threshold" not in config:
+                raise InputError("the scores round came without the threshold rule: the server runs "
+                                 "an older hourglass than this site; use the same version everywhere")
+            rule = threshold_from_dict(json.loads(str(config["threshold"])))
+            mode = str(config.get("held_out", "scores"))
+            if mode not in HELD_OUT_MODES:
+                raise InputError(f"held_out={mode!r}: expected one of {', '.join(HELD_OUT_MODES)}")
+            kept = scores if mode == "scores" else np.zeros(0, np.float64)
+            return [encode(site_summary(scores, rule)), kept], len(scores), {}
         raise InputError(f"unknown federated phase {phase!r}; expected one of {', '.join(PHASES)}")
 
     def evaluate(self, parameters: list[np.ndarray], config: Mapping[str, Any]
@@ -288,7 +312,8 @@ class FederatedServer:
     ----------
     detector
         The model (unfitted; the sites' must have the same parameters). Its ``threshold``
-        (default ``Percentile(99)``) is fitted on the union of the sites' held-out scores.
+        (default ``Percentile(99)``) is the rule every site fits on its own held-out scores and
+        the shared threshold is fitted with (see ``held_out``).
     features
         The preprocessing (unfitted).
     rounds
@@ -306,11 +331,24 @@ class FederatedServer:
         largest site far more than a pooled fit would (the objective inconsistency of Wang et
         al. 2020, FedNova); equal weights make each site's pull proportional to its rows, as in
         a pooled fit. Batch-norm buffers (statistics, not steps) are always averaged by rows.
+    held_out
+        What of its held-out normal scores a site sends in the last round. Either way each site
+        fits its own threshold and calibration there (the rule of ``detector.threshold``) and
+        sends them fitted: a threshold value, the calibration's quantile knots (257 at most) and
+        GPD tail, its count and median; :meth:`pipeline` ``(site=k)`` uses them as they came.
+        ``"scores"`` (default): the scores too, and the shared threshold and calibration are
+        fitted on their union (exact: the pooled fit's). ``"summaries"``: no score; the shared
+        ones are fitted on a pseudo-union of as many values, the quantiles of the count-weighted
+        mixture of the sites' knots (:func:`~hourglass.features.statistics.mixture_quantiles`):
+        near the union's, not equal (linear between knots; measured in
+        ``benchmarks/results/federated.md``); the share of each site above the shared threshold
+        is then read from its calibration. The models then keep no held-out score
+        (``val_scores_`` is empty: ``set_threshold`` needs ``scores=``).
     """
 
     def __init__(self, detector: BaseDetector, features: TabularPreprocessor | None = None, *,
                  rounds: int = 10, local_epochs: int = 1, proximal_mu: float = 0.0,
-                 weighting: str = "rows") -> None:
+                 weighting: str = "rows", held_out: str = "scores") -> None:
         check_federated_detector(detector)
         if int(rounds) < 1 or int(local_epochs) < 1:
             raise ValueError(f"rounds and local_epochs must be >= 1, got {rounds}, {local_epochs}")
@@ -318,6 +356,9 @@ class FederatedServer:
             raise ValueError(f"proximal_mu must be a finite number >= 0, got {proximal_mu}")
         if weighting not in ("rows", "sites"):
             raise ValueError(f"weighting must be 'rows' or 'sites', got {weighting!r}")
+        if held_out not in HELD_OUT_MODES:
+            raise ValueError(f"held_out must be 'scores' or 'summaries', got {held_out!r}")
+        self.held_out = held_out
         self.proximal_mu = float(proximal_mu)
         self.weighting = weighting
         self.detector = detector
@@ -355,7 +396,14 @@ class FederatedServer:
             config["local_epochs"] = self.local_epochs
             if self.proximal_mu > 0:
                 config["proximal_mu"] = self.proximal_mu
+        if phase == "scores":
+            config["threshold"] = json.dumps(self._rule().to_dict())
+            config["held_out"] = self.held_out
         return list(self.weights_), config
+
+    def _rule(self) -> Threshold:
+        rule = self.detector.threshold if self.detector.threshold is not None else Percentile(99.0)
+        return type(rule)(**rule.get_params())
 
     def aggregate(self, server_round: int,
                   replies: Sequence[tuple[Sequence[np.ndarray], int, Mapping[str, Any]]]) -> None:
@@ -365,6 +413,7 @@ class FederatedServer:
             raise InputError(f"round {server_round} ({phase}): no site answered")
         if phase == "schema":
             self.site_rows_ = [int(n) for _, n, _ in replies]
+            self.site_names_ = _site_names([decode(p[1]) if len(p) > 1 else None for p, _, _ in replies])
             self.schema_ = merge_schema([decode(p[0]) for p, _, _ in replies],
                                         max_categories=int(self.params_["max_categories"]))
         elif phase == "scales":
@@ -386,9 +435,14 @@ class FederatedServer:
             logger.info("federated round %d: sites' held-out losses %s", server_round - 3,
                         ", ".join(f"{v:.4g}" for v in losses))
         else:
-            self.site_scores_ = [np.asarray(p[0], dtype=np.float64) for p, _, _ in replies]
-            self.scores_ = np.concatenate(self.site_scores_)
+            if any(len(p) != 2 for p, _, _ in replies):
+                raise InputError("scores round: every site must send its threshold summary and its "
+                                 "scores (none with held_out='summaries'); a site runs another version?")
+            self.site_summaries_ = [decode(p[0]) for p, _, _ in replies]
             self.site_held_out_ = [int(n) for _, n, _ in replies]
+            if self.held_out == "scores":
+                self.site_scores_ = [np.asarray(p[1], dtype=np.float64) for p, _, _ in replies]
+                self.scores_ = np.concatenate(self.site_scores_)
 
     def _buffer_positions(self) -> set[int]:
         """Positions in the weight list of the network's buffers (batch-norm statistics and
@@ -436,55 +490,48 @@ class FederatedServer:
             self.aggregate(r, [s.fit(parameters, config) for s in sites])
         return self
 
-    def pipeline(self, site: int | None = None) -> Pipeline:
+    def pipeline(self, site: int | str | None = None) -> Pipeline:
         """The fitted :class:`~hourglass.pipeline.Pipeline`: the merged preprocessing, the final
-        global weights, the threshold and the calibration fitted on the union of the sites'
-        held-out normal scores.
+        global weights, and the shared threshold and calibration (fitted on the union of the
+        sites' held-out normal scores, or on their summaries: ``held_out``).
 
-        ``site=k`` (from 1, in the order of the replies): the same model with the threshold and
-        the calibration fitted on site ``k``'s held-out scores only, the model site ``k``
-        deploys on its own traffic. Unlike sites score on unlike scales under one global model
-        (a site whose normal traffic is fitted worse scores higher): a shared threshold is then
-        set by that site's tail and flags little elsewhere, while each site's own threshold
-        keeps its false-positive rate near the rule's (``Percentile(99)``: 1 %) and its
-        calibrated scores (:meth:`~hourglass.pipeline.Pipeline.calibrated_score`) comparable
-        with the other sites'.
+        ``site=k`` (from 1, in the order of the replies; or the site's ``name``): the same model
+        with the threshold and the calibration site ``k`` fitted on its own held-out scores (at
+        the site), the model site ``k`` deploys on its own traffic. Unlike sites score on unlike
+        scales under one global model (a site whose normal traffic is fitted worse scores
+        higher): a shared threshold is then set by that site's tail and flags little elsewhere,
+        while each site's own threshold keeps its false-positive rate near the rule's
+        (``Percentile(99)``: 1 %) and its calibrated scores
+        (:meth:`~hourglass.pipeline.Pipeline.calibrated_score`) comparable with the other sites'.
         """
-        if not hasattr(self, "scores_"):
-            raise InputError("the federated run has not finished (no held-out scores yet)")
-        if site is not None and not 1 <= int(site) <= len(self.site_scores_):
-            raise InputError(f"site {site}: this run has sites 1 to {len(self.site_scores_)}")
-        fit_on = self.scores_ if site is None else self.site_scores_[int(site) - 1]
-        if len(fit_on) < 2:
-            raise InputError(f"site {site}: {len(fit_on)} held-out rows; its own threshold needs "
-                             "at least 2 (raise validation_fraction or use the shared threshold)")
+        if not hasattr(self, "site_summaries_"):
+            raise InputError("the federated run has not finished (no held-out summaries yet)")
+        k = None if site is None else self._site_index(site)
         d = len(self.features_.feature_names_)
         det = _detector_from(self.detector, d, self.weights_, _module_keys(self.detector, d))
-        rule = self.detector.threshold if self.detector.threshold is not None else Percentile(99.0)
-        det.threshold_ = type(rule)(**rule.get_params()).fit(fit_on, on=HELD_OUT)
-        det.calibrator_ = Calibrator().fit(fit_on)
-        det.val_scores_ = fit_on
+        if k is None:
+            det.threshold_, det.calibrator_, kept, n, on = self._shared()
+        else:
+            summary = self.site_summaries_[k]
+            if summary["threshold"] is None:
+                raise InputError(f"site {self.site_names_[k]}: {summary['rows']} held-out rows; its own "
+                                 "threshold needs at least 2 (raise validation_fraction or use the "
+                                 "shared threshold)")
+            det.threshold_ = threshold_from_dict(summary["threshold"])
+            det.calibrator_ = Calibrator.from_dict(summary["calibration"])
+            kept = self.site_scores_[k] if self.held_out == "scores" else np.zeros(0, np.float64)
+            n = int(summary["rows"])
+            on = (f"held-out normal rows of site {self.site_names_[k]} (never trained on), scored by the "
+                  "final global model; threshold and calibration fitted at the site")
+        det.val_scores_ = kept  # empty with held_out="summaries": the scores stayed at the sites
         # the held-out rows (of every site, in site order; their positions stay at the sites)
-        det.val_index_ = np.arange(len(fit_on), dtype=np.int64)
+        det.val_index_ = np.arange(n, dtype=np.int64)
         if det.get_tags()["gradients"]:
             det.gradient_baseline_ = self.baseline_
-        per_site = []
-        for k, sc in enumerate(self.site_scores_, start=1):
-            flagged = float(det.threshold_.predict(sc).mean()) if len(sc) else 0.0
-            per_site.append({"rows": len(sc), "median": float(np.median(sc)) if len(sc) else None,
-                             "flagged": round(flagged, 6)})
-            if site is None and len(sc) and flagged > 0.1:
-                logger.warning("site %d: %.0f%% of its held-out normal rows are above the shared "
-                               "threshold: the global model fits its traffic badly (unlike sites?); "
-                               "consider each site's own threshold (pipeline(site=k))",
-                               k, 100 * flagged)
+        per_site = self._per_site(det.threshold_, warn=k is None)
         pipe = Pipeline(detector=self.detector, features=self.features)
         pipe.features_ = self.features_
         pipe.detector_ = det
-        n = len(fit_on)
-        on = ("held-out normal rows of every site (never trained on), scored by the final global model"
-              if site is None else f"held-out normal rows of site {site} (never trained on), scored "
-              "by the final global model")
         pipe.info = {
             "source": "federated training (rows stay at the sites)",
             "n_train_rows": int(self.schema_["rows"]), "n_features": d,
@@ -492,19 +539,112 @@ class FederatedServer:
             "threshold_fit": {"on": on, "scores": HELD_OUT, "rows": n,
                               "anomalous": 0, "normal": n},
             "federated": {"sites": len(self.site_rows_), "rows": self.site_rows_,
-                          "held_out": per_site, "rounds": self.rounds,
+                          "site_names": self.site_names_,
+                          "held_out": per_site, "held_out_sent": self.held_out, "rounds": self.rounds,
                           "local_epochs": self.local_epochs,
                           "aggregation": f"FedAvg weighted by {self.weighting}" + (
                               f", FedProx proximal_mu={self.proximal_mu:g}" if self.proximal_mu > 0 else ""),
                           "history": self.history_,
-                          "threshold": "shared" if site is None else f"site {site}"},
+                          "threshold": "shared" if k is None else f"site {self.site_names_[k]}"},
         }
         return pipe
+
+    def _site_index(self, site: int | str) -> int:
+        """Position (from 0) of ``site``: a number from 1, or a site's name."""
+        if isinstance(site, str) and site in self.site_names_:
+            return self.site_names_.index(site)
+        if not isinstance(site, str) and 1 <= int(site) <= len(self.site_summaries_):
+            return int(site) - 1
+        raise InputError(f"site {site!r}: this run has sites 1 to {len(self.site_summaries_)} "
+                         f"(named {', '.join(self.site_names_)})")
+
+    def _shared(self) -> tuple[Threshold, Calibrator, np.ndarray, int, str]:
+        """The shared threshold and calibration, the scores kept with them, their count and
+        what they were fitted on."""
+        if self.held_out == "scores":
+            fit_on = self.scores_
+            on = "held-out normal rows of every site (never trained on), scored by the final global model"
+            kept = fit_on
+        else:
+            fit_on = pseudo_union(self.site_summaries_)
+            on = ("a pseudo-union of the held-out normal scores of every site (scored by the final "
+                  "global model), rebuilt from the quantile knots of the sites' calibrations")
+            kept = np.zeros(0, np.float64)
+        if len(fit_on) < 2:
+            raise InputError(f"{len(fit_on)} held-out rows in all; the shared threshold needs at least 2")
+        return (self._rule().fit(fit_on, on=HELD_OUT), Calibrator().fit(fit_on), kept, len(fit_on), on)
+
+    def _per_site(self, threshold: Threshold, *, warn: bool) -> list[dict[str, Any]]:
+        """Each site's held-out rows, median score and share above ``threshold`` (from its
+        scores, or from its calibration with ``held_out="summaries"``)."""
+        out = []
+        for k, summary in enumerate(self.site_summaries_):
+            rows = int(summary["rows"])
+            if self.held_out == "scores":
+                sc = self.site_scores_[k]
+                flagged = float(threshold.predict(sc).mean()) if len(sc) else 0.0
+            elif summary["calibration"] is not None:
+                cal = Calibrator.from_dict(summary["calibration"])
+                flagged = 1.0 - float(cal.transform([threshold.value_])[0])
+            else:
+                flagged = 0.0
+            out.append({"rows": rows, "median": summary["median"], "flagged": round(flagged, 6)})
+            if warn and rows and flagged > 0.1:
+                logger.warning("site %s: %.0f%% of its held-out normal rows are above the shared "
+                               "threshold: the global model fits its traffic badly (unlike sites?); "
+                               "consider each site's own threshold (pipeline(site=k))",
+                               self.site_names_[k], 100 * flagged)
+        return out
+
+    def save(self, path: str | Path) -> dict[str, Path]:
+        """Save the shared model to ``path`` and each site's own (:meth:`pipeline` ``(site=k)``)
+        beside it, to ``<path>-site-<name>`` (``name``: the site's, else its position from 1);
+        each an ordinary artefact (``hourglass.load``, ``hourglass score``). A site with under 2
+        held-out rows has no model of its own: skipped with a warning. Returns the paths, by
+        ``"shared"`` and the site names.
+
+        Examples
+        --------
+        >>> import tempfile, numpy as np, pandas as pd
+        >>> from hourglass.detectors import AutoEncoder
+        >>> det = AutoEncoder(hidden=(4, 2), epochs=1, verbose=0)
+        >>> rng = np.random.default_rng(0)
+        >>> server = FederatedServer(det, rounds=1).run(
+        ...     [Site(pd.DataFrame({"a": rng.normal(size=50)}), det, name=n) for n in ("east", "west")])
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     sorted(p.name for p in server.save(f"{tmp}/model").values())
+        ['model', 'model-site-east', 'model-site-west']
+        """
+        base = Path(path)
+        out = {"shared": base}
+        self.pipeline().save(base)
+        for k, name in enumerate(self.site_names_):
+            if self.site_summaries_[k]["threshold"] is None:
+                logger.warning("site %s: %d held-out rows, no model of its own saved (needs 2)",
+                               name, self.site_summaries_[k]["rows"])
+                continue
+            target = base.with_name(f"{base.name}-site-{name}")
+            self.pipeline(site=k + 1).save(target)
+            out[name] = target
+        return out
+
+
+def _site_names(sent: Sequence[Any]) -> list[str]:
+    """The sites' names (a site that sent none: its position from 1); unique and safe in a path."""
+    names = [str(k) if n is None else str(n) for k, n in enumerate(sent, start=1)]
+    bad = [n for n in names if not _NAME.fullmatch(n)]
+    if bad:
+        raise InputError(f"site name {bad[0]!r}: use 1 to 64 letters, digits, '_', '.' or '-' "
+                         "(it names the site's model directory)")
+    if len(set(names)) != len(names):
+        raise InputError(f"site names repeat: {', '.join(names)}; every site needs its own")
+    return names
 
 
 def run_federated(sites: Sequence[pd.DataFrame | Site], detector: BaseDetector,
                   features: TabularPreprocessor | None = None, *, rounds: int = 10,
-                  local_epochs: int = 1, proximal_mu: float = 0.0, weighting: str = "rows") -> Pipeline:
+                  local_epochs: int = 1, proximal_mu: float = 0.0, weighting: str = "rows",
+                  held_out: str = "scores") -> Pipeline:
     """Federated training in one process: every round, each site answers the server in turn.
 
     The same messages as over Flower (lists of arrays and scalar configs), so a model trained
@@ -512,7 +652,8 @@ def run_federated(sites: Sequence[pd.DataFrame | Site], detector: BaseDetector,
     the same order, are the same model (FedAvg's float sums depend on the order). Each site
     holds out ``detector.validation_fraction`` of its rows (seeded by ``random_state``) for its
     early stopping and the threshold. ``proximal_mu > 0``: FedProx's local loss;
-    ``weighting="sites"``: sites averaged equally (see :class:`FederatedServer`).
+    ``weighting="sites"``: sites averaged equally; ``held_out="summaries"``: no held-out score
+    leaves a site (see :class:`FederatedServer`).
 
     Examples
     --------
@@ -527,6 +668,6 @@ def run_federated(sites: Sequence[pd.DataFrame | Site], detector: BaseDetector,
     if len(sites) < 1:
         raise InputError("federated training needs at least one site")
     server = FederatedServer(detector, features, rounds=rounds, local_epochs=local_epochs,
-                             proximal_mu=proximal_mu, weighting=weighting)
+                             proximal_mu=proximal_mu, weighting=weighting, held_out=held_out)
     clients = [s if isinstance(s, Site) else Site(s, detector, features) for s in sites]
     return server.run(clients).pipeline()

@@ -94,8 +94,11 @@ def flower_strategy(server: FederatedServer, *, sites: int) -> Any:
             if failures or len(results) != int(sites):
                 raise InputError(f"federated round {server_round}: {len(results)} of {sites} sites "
                                  f"answered ({len(failures)} failed); every site must answer")
+            # replies in one order every round (by client id; they arrive in any order): FedAvg's
+            # float sums depend on it, and site k of the last round must be site k of the first
+            ordered = sorted(results, key=lambda cr: str(cr[0].cid))
             server.aggregate(server_round, [(parameters_to_ndarrays(r.parameters), r.num_examples,
-                                             r.metrics) for _, r in results])
+                                             r.metrics) for _, r in ordered])
             weights = server.weights_ if hasattr(server, "weights_") else []
             return ndarrays_to_parameters(list(weights)), {}
 
@@ -128,7 +131,9 @@ def flower_client_app(make_site: Callable[[Any], Site]) -> Any:
     ``context.node_config["partition-id"]`` in a simulation, or a path the SuperNode was started
     with, ``flower-supernode --node-config "data='rows.csv'"``). Flower may rebuild the app between
     rounds: the site is kept per node in this process, and the shared preprocessing in the node's
-    ``context.state``, so a rebuilt site resumes (:meth:`Site.load_inputs`).
+    ``context.state``, so a rebuilt site resumes (:meth:`Site.load_inputs`). A site without a
+    ``name`` is named ``partition-<id>`` where the node config has a ``partition-id`` (Flower's
+    simulation): its own model is saved under that name (:func:`flower_server_app`).
     """
     flwr = _flwr()
     from flwr.app import ArrayRecord, ConfigRecord, Message, MetricRecord, RecordDict
@@ -142,6 +147,8 @@ def flower_client_app(make_site: Callable[[Any], Site]) -> Any:
         site = sites.get(key)
         if site is None:
             site = sites[key] = make_site(context)
+            if site.name is None and "partition-id" in context.node_config:
+                site.name = f"partition-{int(context.node_config['partition-id'])}"
             if _STATE in context.state and not hasattr(site, "X_"):
                 site.load_inputs(json.loads(str(context.state[_STATE]["features"])))
         config = dict(msg.content["config"])
@@ -161,8 +168,11 @@ def flower_server_app(server: FederatedServer, *, sites: int, save: str | Path |
 
     It waits until ``sites`` nodes are connected, then sends every round to all of them and
     needs every reply (``timeout`` seconds per round, ``None``: wait); a missing or failed reply
-    stops the run with ``InputError``. When it ends ``server.pipeline()`` is the model; it is
-    also saved to ``save`` or, without it, to the run config's ``save`` key if set
+    stops the run with ``InputError``. When it ends ``server.pipeline()`` is the shared model
+    and ``server.pipeline(site=k)`` site ``k``'s own; all are saved (:meth:`FederatedServer.save`:
+    ``save`` holds the shared model, ``<save>-site-<name>`` each site's, named by the site's
+    ``name``, else ``partition-<id>`` in a simulation, else its position among the sorted node
+    ids from 1) to ``save`` or, without it, to the run config's ``save`` key if set
     (``flwr run . -c "save='model'"``; under ``flwr run`` the ServerApp is its own process).
     """
     flwr = _flwr()
@@ -197,7 +207,7 @@ def flower_server_app(server: FederatedServer, *, sites: int, save: str | Path |
                                    for m in replies])
         target = save if save is not None else context.run_config.get("save")
         if target:
-            server.pipeline().save(str(target))
-            logger.info("federated model saved to %s", target)
+            paths = server.save(str(target))
+            logger.info("federated models saved: %s", ", ".join(f"{k} {v}" for k, v in paths.items()))
 
     return app

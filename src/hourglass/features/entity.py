@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hourglass._times import parse_timestamps
+from hourglass._times import _no_missing, parse_timestamps
 from hourglass.errors import InputError, NotFittedError
 from hourglass.features._grouped import Groups, distinct_top, numeric_stats
 from hourglass.features.roles import factorize_strings, infer_role
@@ -33,7 +33,8 @@ KEYS = ("entity", "bucket_start", "bucket_end", "rows")
 _STATS = ("sum", "mean", "max")
 _LOG1P = ("counts", "all", "none")
 # numeric by value, but codes: their distinct count means something, their sum does not
-_CODE_NAME = re.compile(r"(id|code|pid|tid|ppid|port|number|idx|index|guid|sid)$")
+_CODE_NAME = re.compile(r"(id|code|pid|tid|ppid|port|number|idx|index|guid|sid|type|status|flags)$")
+_ROLES = ("numeric", "categorical", "drop")
 _TIME_NAME = re.compile(r"(time|date|timestamp)$")
 
 
@@ -76,6 +77,7 @@ def _times(s: pd.Series, column: str) -> pd.DatetimeIndex:
     """:func:`parse_timestamps`, and epoch seconds read as text (a CSV column with one bad
     value) as numbers, so that the bad value is the one named."""
     s = s.reset_index(drop=True)
+    _no_missing(s, column)
     if s.dtype == object or pd.api.types.is_string_dtype(s):
         num = pd.to_numeric(s, errors="coerce")
         if num.notna().mean() >= 0.5:
@@ -105,6 +107,14 @@ def _group_key(codes: np.ndarray, names: np.ndarray, starts: pd.DatetimeIndex,
         index = np.unique(at, return_inverse=True)[1].reshape(-1)
         n_buckets = int(index.max()) + 1
     return rank[codes] * n_buckets + index
+
+
+def _named(columns: list[str], most: int = 8) -> str:
+    """`` (a, b ... and 3 more)`` for a log line; empty for no columns."""
+    if not columns:
+        return ""
+    more = f" ... and {len(columns) - most} more" if len(columns) > most else ""
+    return f" ({', '.join(columns[:most])}{more})"
 
 
 def _symlog(x: np.ndarray) -> np.ndarray:
@@ -142,8 +152,8 @@ class EntityWindows:
         Columns summed / averaged / maximised per bucket. ``None`` with ``categorical`` also
         ``None``: inferred from the column roles of :func:`~hourglass.features.roles.infer_role`
         (numeric values → numeric, except names ending in id, code, port, number, index, guid,
-        sid: those are codes; text, IP addresses, ports and codes → categorical; identifiers,
-        times and near-unique text left out).
+        sid, type, status, flags: those are codes; text, IP addresses, ports and codes →
+        categorical; identifiers, times and near-unique text left out).
     categorical
         Columns whose distinct values are counted per bucket (destination ports or IPs,
         EventIDs, process images).
@@ -158,6 +168,12 @@ class EntityWindows:
         Scaling of the aggregate columns (see :class:`TabularPreprocessor`).
     drop
         Columns never aggregated when the columns are inferred.
+    roles
+        When the columns are inferred: column → ``"numeric"`` (summed, averaged, maximised),
+        ``"categorical"`` (distinct values counted) or ``"drop"`` (not aggregated), overriding
+        the inferred role of those columns (a file format's own roles: Windows record numbers
+        and process ids dropped, event ids, tasks and opcodes counted as codes); columns the
+        data lacks are ignored.
 
     Examples
     --------
@@ -187,6 +203,7 @@ class EntityWindows:
         log1p: str = "counts",
         scaler: str = "minmax",
         drop: Sequence[str] = (),
+        roles: dict[str, str] | None = None,
     ) -> None:
         self.entity_col = entity_col
         self.timestamp_col = timestamp_col
@@ -198,6 +215,7 @@ class EntityWindows:
         self.log1p = log1p
         self.scaler = scaler
         self.drop = drop
+        self.roles = roles
 
     def get_params(self) -> dict[str, Any]:
         """Constructor arguments (JSON-ready)."""
@@ -206,7 +224,8 @@ class EntityWindows:
                 "numeric": None if self.numeric is None else list(self.numeric),
                 "categorical": None if self.categorical is None else list(self.categorical),
                 "stats": list(self.stats), "top_share": bool(self.top_share), "log1p": self.log1p,
-                "scaler": self.scaler, "drop": list(self.drop)}
+                "scaler": self.scaler, "drop": list(self.drop),
+                "roles": None if self.roles is None else {str(k): str(v) for k, v in self.roles.items()}}
 
     # -- fit ----------------------------------------------------------------------------------
     def _check_params(self) -> None:
@@ -225,6 +244,11 @@ class EntityWindows:
         if self.log1p not in _LOG1P:
             raise InputError(f"log1p: expected one of {', '.join(_LOG1P)}, got {self.log1p!r}",
                              param="log1p")
+        bad_roles = {k: v for k, v in (self.roles or {}).items() if v not in _ROLES}
+        if bad_roles:
+            k, v = next(iter(bad_roles.items()))
+            raise InputError(f"roles: column {k!r}: expected one of {', '.join(_ROLES)}, got {v!r}",
+                             param="roles")
 
     def _check_frame(self, df: pd.DataFrame, what: str) -> pd.DataFrame:
         if not isinstance(df, pd.DataFrame):
@@ -235,9 +259,12 @@ class EntityWindows:
         for name in ("entity_col", "timestamp_col"):
             col = getattr(self, name)
             if col not in df.columns:
-                have = ", ".join(list(df.columns)[:6])
-                raise InputError(f"{name}: no column {col!r} in the data (columns: {have}"
-                                 f"{' ...' if df.shape[1] > 6 else ''})", param=name)
+                have = ", ".join(list(df.columns)[:6]) + (" ..." if df.shape[1] > 6 else "")
+                if hasattr(self, "feature_names_"):  # scoring: not an option the user just typed
+                    role = "entity" if name == "entity_col" else "timestamp"
+                    raise InputError(f"no column {col!r} in the data: the model's {role} column "
+                                     f"(columns: {have})")
+                raise InputError(f"{name}: no column {col!r} in the data (columns: {have})", param=name)
         return df
 
     def _resolve_columns(self, df: pd.DataFrame) -> tuple[list[str], list[str]]:
@@ -254,11 +281,19 @@ class EntityWindows:
             return num, cat
         num, cat = [], []
         skip = keys | {str(c) for c in self.drop}
+        self.not_aggregated_.update({str(c): "--drop" for c in self.drop if str(c) in df.columns})
+        given = {str(k): v for k, v in (self.roles or {}).items()}
         for c in df.columns:
             if c in skip:
                 continue
-            role, why = infer_role(c, df[c], max_categories=50)
-            if role != "drop" and _is_time(c, df[c]):
+            if c in given:
+                role, why = given[c], f"role {given[c]!r} given"
+                if role == "numeric":  # summed as given, even with a code's name
+                    num.append(c)
+                    continue
+            else:
+                role, why = infer_role(c, df[c], max_categories=50)
+            if c not in given and role != "drop" and _is_time(c, df[c]):
                 role, why = "drop", "times"
             if role == "numeric" and _CODE_NAME.search(c.lower()) is None:
                 num.append(c)
@@ -266,13 +301,18 @@ class EntityWindows:
                 cat.append(c)
             else:
                 logger.info("entity features: column %r not aggregated (%s)", c, why)
+                self.not_aggregated_[c] = why
         return num, cat
 
     def fit(self, df: pd.DataFrame) -> EntityWindows:
         """Choose the columns, aggregate the training rows and fit the tabular preprocessing."""
         self._check_params()
         df = self._check_frame(df, "fit the entity features on")
+        self.not_aggregated_: dict[str, str] = {}  # column -> why (this fit's; not saved)
         self.numeric_, self.categorical_ = self._resolve_columns(df)
+        logger.info("entity features: per (%s, %s bucket): sum/mean/max of %d column(s)%s; distinct "
+                    "values of %d%s", self.entity_col, self.bucket, len(self.numeric_),
+                    _named(self.numeric_), len(self.categorical_), _named(self.categorical_))
         self.columns_ = [self.entity_col, self.timestamp_col, *self.numeric_, *self.categorical_]
         agg = self._aggregate(df)
         values = agg.drop(columns=list(KEYS))

@@ -65,6 +65,18 @@ def _known(values: list[str]) -> pd.Index:
     return _known_index(tuple(values))
 
 
+def _listed(names: list[str], most: int = 12) -> str:
+    """``names`` joined for a log line: the first ``most``, then how many more (a wide event
+    table drops hundreds; the saved model's config lists them all).
+
+    Examples
+    --------
+    >>> _listed(["a", "b", "c"], most=2)
+    'a, b ... and 1 more'
+    """
+    more = f" ... and {len(names) - most} more" if len(names) > most else ""
+    return ", ".join(names[:most]) + more
+
 class TabularPreprocessor:
     """Turn a DataFrame of mixed columns into a finite float32 matrix for the detectors.
 
@@ -270,7 +282,7 @@ class TabularPreprocessor:
                           if len(finite[c]) == 0 or finite[c].max() == finite[c].min()]
         if self.constant_:
             logger.info("dropping %d column(s) constant in training: %s", len(self.constant_),
-                        ", ".join(self.constant_))
+                        _listed(self.constant_))
         kept = [c for c in num_cols if c not in self.constant_]
         self.indicators_ = [c for c in num_cols
                             if not np.isfinite(raw[c]).all() and np.isfinite(raw[c]).any()]
@@ -317,7 +329,7 @@ class TabularPreprocessor:
                 self.duplicates_[self.numeric_[keep_idx[j]]] = "<low variance>"
         if self.duplicates_:
             logger.info("dropping %d near-duplicate/low-variance column(s): %s", len(self.duplicates_),
-                        ", ".join(f"{c} (~{o})" for c, o in self.duplicates_.items()))
+                        _listed([f"{c} (~{o})" for c, o in self.duplicates_.items()]))
             idx = [i for i, c in enumerate(self.numeric_) if c not in self.duplicates_]
             self.numeric_ = [self.numeric_[i] for i in idx]
             self.log1p_ = [c for c in self.log1p_ if c in self.numeric_]
@@ -705,10 +717,13 @@ class TabularPreprocessor:
             self.constant_ = list(d["constant"])
             self.log1p_ = list(d["log1p"])
             # the artefact writes JSON with sorted keys: restore the column order, which fixes
-            # the order of the one-hot blocks
+            # the order of the one-hot, hashed, IP and port blocks
             pos = {str(c): i for i, c in enumerate(self.columns_)}
-            self.categories_ = {k: list(v) for k, v in sorted(
-                d["categories"].items(), key=lambda kv: pos.get(kv[0], len(pos)))}
+
+            def in_order(blocks: dict[str, Any]) -> list[tuple[str, Any]]:
+                return sorted(blocks.items(), key=lambda kv: pos.get(kv[0], len(pos)))
+
+            self.categories_ = {k: list(v) for k, v in in_order(d["categories"])}
             self.offset_ = np.asarray(d["offset"], dtype=np.float64)
             self.scale_ = np.asarray(d["scale"], dtype=np.float64)
             self.feature_names_ = list(d["feature_names"])
@@ -723,13 +738,13 @@ class TabularPreprocessor:
                 self.impute_.setdefault(c, 0.0)
             self.indicators_ = list(d.get("indicators", []))
             self.other_ = {k: list(v) for k, v in d.get("other", {}).items()}
-            self.hashed_ = {k: int(v) for k, v in d.get("hashed", {}).items()}
-            self.ips_ = {k: int(v) for k, v in d.get("ips", {}).items()}
-            self.ports_ = {k: [int(p) for p in v] for k, v in d.get("ports", {}).items()}
+            self.hashed_ = {k: int(v) for k, v in in_order(d.get("hashed", {}))}
+            self.ips_ = {k: int(v) for k, v in in_order(d.get("ips", {}))}
+            self.ports_ = {k: [int(p) for p in v] for k, v in in_order(d.get("ports", {}))}
             self.quantiles_ = {k: [float(q) for q in v] for k, v in d.get("quantiles", {}).items()}
         except (KeyError, TypeError, ValueError) as exc:
             raise InputError(f"preprocessing state is malformed ({exc})") from None
-        if len(self._feature_names()) != len(self.feature_names_):
+        if self._feature_names() != self.feature_names_:  # the blocks in another order: wrong scores
             raise InputError("preprocessing state is malformed (feature names do not match)")
         n = len(self.numeric_)
         if not (self.offset_.shape == self.scale_.shape == (n,) and np.isfinite(self.offset_).all()

@@ -144,9 +144,10 @@ def _sample(pipe: Pipeline, sample: pd.DataFrame | np.ndarray | None, n_rows: in
 
 
 def _straddle(det: Any, X: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """``X`` with its last quarter replaced by points on segments from an unflagged row (the
-    lowest-scoring one if none is) to a flagged one: scores on both sides of the threshold and
-    close to it, where a flag could flip, whatever share of the generated rows is flagged."""
+    """``X`` with its last quarter replaced by points on segments from an unflagged row to a
+    flagged one: scores on both sides of the threshold and close to it, where a flag could flip.
+    When every row is flagged the segments start at the lowest-scoring one and stay on the
+    flagged side (``hourglass export`` then warns: check with rows of your own data)."""
     k = len(X) // 4
     scores = det.score(X)
     high = np.flatnonzero(scores > det.threshold_.value_)

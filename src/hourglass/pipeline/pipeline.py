@@ -314,7 +314,8 @@ class Pipeline:
         (``evtx``, ``windows-json``), where each event type carries only its own fields and a
         file without, say, a Sysmon event has no ``Image`` at all, and on Zeek conn logs
         (``zeek-conn``), whose JSON form leaves unset fields out. Other tables must carry
-        every column the model was trained on.
+        every column the model was trained on. An entity-bucket model trained on such data reads
+        it the same way (every row still needs its entity and time).
 
         Examples
         --------
@@ -330,7 +331,7 @@ class Pipeline:
         """
         self._check_fitted()
         return self.info.get("dataset") in SPARSE_FORMATS and \
-            getattr(self.features_, "output", "tabular") == "tabular"
+            getattr(self.features_, "output", "tabular") in ("tabular", "entity")
 
     def with_absent_fields(self, df: pd.DataFrame, *, force: bool = False) -> pd.DataFrame:
         """``df`` with each model column it lacks added as missing values when the model's
@@ -340,10 +341,16 @@ class Pipeline:
         if not (force or self.sparse_fields) or not isinstance(df, pd.DataFrame):
             return df
         have = set(map(str, df.columns))
-        absent = [c for c in self.features_.columns_ if c not in have]
-        if not absent or len(absent) == len(self.features_.columns_):
+        f = self.features_
+        if getattr(f, "output", "tabular") == "entity":  # every row needs its entity and time
+            keys = {f.entity_col, f.timestamp_col}
+            absent = [c for c in f.columns_ if c not in have and c not in keys]
+            roles = dict.fromkeys(f.categorical_, "categorical")
+        else:
+            absent = [c for c in f.columns_ if c not in have]
+            roles = f.roles_
+        if not absent or len(absent) == len(f.columns_):
             return df
-        roles = self.features_.roles_
         fill = {c: (np.full(len(df), np.nan) if roles.get(c, "numeric") == "numeric"
                     else np.full(len(df), None, dtype=object)) for c in absent}
         return pd.concat([df, pd.DataFrame(fill, index=df.index)], axis=1)  # one block, not one insert each

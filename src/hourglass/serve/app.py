@@ -204,7 +204,7 @@ def create_app(model_dir: str | os.PathLike[str], *, api_key: str,
                               f"POST /score takes {body.text} and needs the {KEY_HEADER} header; "
                               "GET /health says what the model expects.")
     app.state.scorer = scorer
-    metrics = ServiceMetrics(model=scorer.model_name, kind=kind_text,
+    metrics = ServiceMetrics(model=scorer.model_name, kind=scorer.kind,  # as /health's "input"
                              unit={"events": "sessions", "entity": "buckets"}.get(scorer.kind, "rows"),
                              model_id=rule.id, version=hourglass.__version__)
     app.state.metrics = metrics

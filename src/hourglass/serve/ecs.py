@@ -397,11 +397,24 @@ def to_ecs(alert: Mapping[str, Any], rule: AlertRule, *, fields: Mapping[str, An
     return doc
 
 
+_MISSING_ENTITY = "<missing>"  # hourglass.features.roles.MISSING, without importing pandas here
+
+
 def _entity_fields(doc: dict[str, Any], column: str | None, entity: Any) -> None:
     """Put an entity bucket's ``entity`` into the ECS field its ``column`` names (``src_ip``:
     ``source.ip``...); an entity of another column that is an IP address goes to ``related.ip``
-    (it stays under ``hourglass.entity`` in every case)."""
-    if entity is None:
+    (it stays under ``hourglass.entity`` in every case). The ``<missing>`` entity (the rows
+    without an entity value, grouped together) names no host or user: no ECS field gets it.
+
+    Examples
+    --------
+    >>> doc: dict = {}
+    >>> _entity_fields(doc, "TargetUserName", "<missing>"); doc
+    {}
+    >>> _entity_fields(doc, "TargetUserName", "alice"); doc["user"]
+    {'target': {'name': 'alice'}}
+    """
+    if entity is None or entity == _MISSING_ENTITY:
         return
     if column is not None and str(column).strip().lower() in ECS_FIELDS and \
             not _map_fields(doc, {column: entity}):

@@ -93,10 +93,11 @@ class EntityScorer(ModelScorer):
     >>> result = scorer.score(flows.head(30).to_dict("records"))
     >>> result["rows"], sum(b["rows"] for b in result["buckets"]), sorted(result["buckets"][0])
     (30, 30, ['bucket_end', 'bucket_start', 'calibrated', 'entity', 'flag', 'rows', 'score', 'severity'])
-    >>> scorer.score([{"ts": 0, "bytes": 5}])
-    Traceback (most recent call last):
-    ...
-    hourglass.errors.InputError: entity_col: no column 'src_ip' in the data (columns: ts, bytes)
+    >>> try:
+    ...     scorer.score([{"ts": 0, "bytes": 5}])
+    ... except InputError as exc:
+    ...     print(exc)
+    no column 'src_ip' in the data: the model's entity column (columns: ts, bytes)
     """
 
     kind = "entity"
@@ -138,16 +139,18 @@ class EntityScorer(ModelScorer):
     def frame(self, rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
         """``rows`` as the table ``hourglass score`` reads from a JSON-lines file of them (a key
         left out of a row is a missing value; a nested object or array is its JSON text); every
-        row must name its entity and time (as ``hourglass stream`` requires)."""
+        row must have a time (as ``hourglass stream`` requires); rows without an entity value are
+        grouped as the entity ``<missing>``, as ``hourglass score`` groups them."""
         if len(rows) == 0:
             raise InputError("rows: no rows to score (empty list)")
         df = nested_as_text(pd.DataFrame.from_records(rows))
-        for col, role in ((self.entity_col, "entity"), (self.timestamp_col, "timestamp")):
-            if col in df.columns:  # a column no row has: the features' own message, below
-                absent = df[col].isna().to_numpy()
-                if absent.any():
-                    raise InputError(f"row {int(np.flatnonzero(absent)[0]) + 1}: no value for {col!r} "
-                                     f"(the model's {role} column)")
+        df = self.pipeline.with_absent_fields(df)  # Windows events: a field no row has is missing
+        col = self.timestamp_col
+        if col in df.columns:  # a column no row has: the features' own message, below
+            absent = df[col].isna().to_numpy()
+            if absent.any():
+                raise InputError(f"row {int(np.flatnonzero(absent)[0]) + 1}: no value for {col!r} "
+                                 "(the model's timestamp column)")
         return df
 
     def score(self, rows: Sequence[Mapping[str, Any]], *, explain: int | None = None,

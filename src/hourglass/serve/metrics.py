@@ -52,9 +52,10 @@ class ServiceMetrics:
     model
         The served model's name (``hourglass_model_info``'s ``model`` label).
     kind
-        Its input kind as the service says it (``table``, ``time-series``, ``log``).
+        Its input kind, as ``/health``'s ``input`` says it (``tabular``, ``timeseries``, ``events``,
+        ``entity``).
     unit
-        What one scored item is (``rows``, ``sessions``): the ``unit`` label of the counts.
+        What one scored item is (``rows``, ``sessions``, ``buckets``): the ``unit`` label of the counts.
     model_id
         The artefact's content hash, so a dashboard shows which model answered.
     version

@@ -129,6 +129,7 @@ class DriftEvent:
     expected: float
     p_value: float
     unit: str = "rows"
+    reference: str = "held-out normal data"
 
     def describe(self) -> str:
         """One line for a person, e.g. for stderr."""
@@ -137,7 +138,7 @@ class DriftEvent:
             return (f"alert rate back to {_pct(self.rate)} over the last {self.window_rows:,} "
                     f"{self.unit} ({one} {self.row:,}; {_pct(self.expected)} expected)")
         return (f"alert rate {_pct(self.rate)} over the last {self.window_rows:,} {self.unit} ({one} "
-                f"{self.row:,}) vs {_pct(self.expected)} expected on held-out normal data "
+                f"{self.row:,}) vs {_pct(self.expected)} expected on {self.reference} "
                 f"({_p(self.p_value)}): normal traffic may have drifted from training, or an attack "
                 "is under way; if the alerts look benign, retrain (see README, Drift and retraining)")
 
@@ -193,7 +194,8 @@ class AlertRateMonitor:
 
     def __init__(self, expected: float, window: int = 1000, *, n_ref: int | None = None,
                  alpha: float = 1e-6, clear_alpha: float = 1e-2, run_length: float = 1.0,
-                 min_rows: int | None = None, unit: str = "rows") -> None:
+                 min_rows: int | None = None, unit: str = "rows",
+                 reference: str = "held-out normal data") -> None:
         self.expected = float(expected)
         self.window = int(window)
         self.n_ref = None if n_ref is None else int(n_ref)
@@ -202,6 +204,7 @@ class AlertRateMonitor:
         self.run_length = float(run_length)
         self.min_rows = self.window // 4 if min_rows is None else int(min_rows)
         self.unit = str(unit)
+        self.reference = str(reference)  # what the expected rate was measured on, for the messages
         if not 0 < self.expected < 1:
             raise InputError(f"AlertRateMonitor: expected must be in (0, 1), got {expected}")
         if self.window < 1:
@@ -318,7 +321,7 @@ class AlertRateMonitor:
 
     def _event(self, kind: str, i: int, count: int, n: int) -> DriftEvent:
         return DriftEvent(kind, self.rows + i, float(count) / float(n), int(n), self.expected,
-                          self.p_value(int(count), int(n)), self.unit)
+                          self.p_value(int(count), int(n)), self.unit, self.reference)
 
     def summary(self) -> str:
         """The run's alert rate beside the expected one and the episodes, in one line.
@@ -333,11 +336,12 @@ class AlertRateMonitor:
         rate = self.flagged / self.rows if self.rows else 0.0
         u, one = self.unit, self.unit.removesuffix("s")
         head = (f"alert rate {_pct(rate)} over {self.rows:,} {u} vs {_pct(self.expected)} expected on "
-                "held-out normal data")
+                f"{self.reference}")
         if self.rows < self.min_rows:
             return f"{head}; too few {u} for the drift check (needs {self.min_rows:,})"
         if self.n_ref is not None and self.n_ref < 1000:
-            head += f" (a rate estimated from only {self.n_ref:,} held-out scores: loose)"
+            held = "held-out " if self.reference == "held-out normal data" else ""
+            head += f" (a rate estimated from only {self.n_ref:,} {held}scores: loose)"
         if not self.episodes:
             return f"{head}; no drift warning (window {self.window:,} {u})"
         first = self.events[0]
@@ -361,4 +365,6 @@ class AlertRateMonitor:
         """
         exp = expected_alert_rate(threshold, normal_scores)
         kwargs.setdefault("n_ref", exp.n_ref)
+        if getattr(threshold, "fitted_on_", None) == "training scores (no held-out rows)":
+            kwargs.setdefault("reference", "training scores (no held-out rows)")
         return cls(exp.rate, window, **kwargs)
