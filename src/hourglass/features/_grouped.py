@@ -13,11 +13,12 @@ a group); every reduction then works on slices of that order:
   pandas versions differ in how they reset the compensation), are handed to pandas itself;
 * maxima: ``np.maximum.reduceat`` with NaN skipped, then the sign of a zero maximum set to that
   of the group's first zero (pandas keeps the first of equal values, ``-0.0 == 0.0``);
-* distinct counts and top-value counts: one sort (or a dense count table, for few values) of
-  (group, value code) pairs.
+* distinct counts and top-value counts: one hash factorisation (or a dense count table, for few
+  values) of the (group, value code) pairs.
 
 pandas 3.1 takes a shortcut for sums, means and maxima when each group's rows are contiguous
-(its group ids are monotonic) and a column holds no NaN: ``np.add.reduceat`` (pairwise) and
+(its group ids are monotonic) and a column (the old code's frame held each column in a block of
+its own) holds no NaN: ``np.add.reduceat`` (pairwise) and
 ``np.maximum.reduceat`` over the column, then sum / rows for the mean. Those columns get the
 same calls here (:data:`PANDAS_REDUCEAT` says whether the installed pandas has the shortcut), so
 that the aggregates, and the scores, are the ones pandas gave.
