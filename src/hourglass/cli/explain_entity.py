@@ -40,12 +40,13 @@ def explain_entity(pipe: Any, model: Path, data: Path, *, command: Any, top: int
     f = pipe.features_
     stats = ReadStats()
     df = _read(data, fmt, on_bad_rows, stats)
-    agg = f.aggregate(pipe.with_absent_fields(df))
+    full = pipe.with_absent_fields(df)
+    agg = f.aggregate(full)
     X = f.encode(agg)
     result = _output_rows(pipe, agg[["entity", "bucket_start", "bucket_end", "rows"]], X)
     is_flagged = result["flag"].to_numpy() == 1
     pick = np.ones(len(result), dtype=bool) if all_rows else is_flagged
-    why = bucket_reasons(pipe, agg.loc[pick], X[pick], top=top, method=method)
+    why = bucket_reasons(pipe, agg.loc[pick], X[pick], rows=full, top=top, method=method)
     frame = result.loc[pick, ["entity", "bucket_start", "bucket_end", "rows", "score", "flag",
                               "severity"]]
     frame = pd.concat([frame, why], axis=1).reset_index(drop=True)

@@ -251,7 +251,7 @@ class EntityStream:
         keys, X = agg[list(KEYS)], f.encode(agg)
         out = _output_rows(self.pipeline, keys, X)
         pick = out["flag"].to_numpy() == 1
-        why = bucket_reasons(self.pipeline, agg.loc[pick], X[pick], top=int(self.explain or 3))
+        why = bucket_reasons(self.pipeline, agg.loc[pick], X[pick], rows=df, top=int(self.explain or 3))
         for c in ("top_feature", "why"):  # None where not flagged (JSON null)
             column = np.full(len(out), None, dtype=object)
             column[pick] = why[c].to_numpy(dtype=object)

@@ -1,6 +1,6 @@
 """Explanations: why a row, a time step or a session was flagged."""
 
-from hourglass.explain.entity import bucket_reasons, explain_buckets
+from hourglass.explain.entity import bucket_reasons, explain_buckets, top_values
 from hourglass.explain.events import session_alerts
 from hourglass.explain.tabular import (
     METHODS,
@@ -19,4 +19,4 @@ from hourglass.explain.timeseries import (
 
 __all__ = ["METHODS", "bucket_reasons", "column_attributions", "column_errors", "explain_buckets",
            "explain_rows", "explain_steps", "explainable", "explanation_method", "flagged_stretches",
-           "series_explainable", "session_alerts", "step_errors"]
+           "series_explainable", "session_alerts", "step_errors", "top_values"]

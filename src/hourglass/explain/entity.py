@@ -4,7 +4,10 @@ The same two methods as table rows (:mod:`hourglass.explain.tabular`: reconstruc
 shares, or integrated gradients), with the features summed back to the aggregate they came from
 (``dst_port:distinct``, ``count``, ``bytes:sum``), and each aggregate named with its value as
 counted (no ``log1p``): ``distinct dst_port=57 (81%); rows=64 (9%)`` — this host touched 57
-distinct ports in the bucket.
+distinct ports in the bucket. A top-value share names its value, read from the bucket's rows:
+``top dst_ip=10.0.0.9 share=0.86 (25%)``, ``top CallerProcessId=<missing> share=0.98 (40%)``
+(the field was absent from 98% of the rows), ``top dst_port=22 (+2 tied) share=0.33`` (three
+values as frequent; the first seen is named).
 """
 
 from __future__ import annotations
@@ -16,11 +19,16 @@ import pandas as pd
 
 from hourglass.errors import InputError
 from hourglass.explain.tabular import METHOD_NAMES, explanation_method, feature_weights, top_shares
+from hourglass.features.roles import factorize_strings
 
 if TYPE_CHECKING:
+    from hourglass.features.entity import EntityWindows
     from hourglass.pipeline import Pipeline
 
-__all__ = ["bucket_reasons", "explain_buckets"]
+__all__ = ["bucket_reasons", "explain_buckets", "top_values"]
+
+#: A named top value longer than this is cut (a command line, a path) and ends in ``…``.
+LONGEST_VALUE = 40
 
 
 def _number(value: float, share: bool = False) -> str:
@@ -33,6 +41,58 @@ def _number(value: float, share: bool = False) -> str:
     return f"{value:.4g}"
 
 
+def top_values(features: EntityWindows, rows: pd.DataFrame, agg: pd.DataFrame, column: str) -> list[str]:
+    """Per row of ``agg`` (rows of the :meth:`~hourglass.features.entity.EntityWindows.aggregate`
+    table of the table rows ``rows``): the most frequent value of categorical ``column`` among
+    the bucket's rows, as the aggregation counts values (stripped text, ``80.0`` as ``80``,
+    missing or empty as ``<missing>``), so that its count over the bucket's rows is the printed
+    ``top_share``. Of values as frequent, the first seen (in row order) is named, followed by
+    `` (+N tied)``; a value longer than :data:`LONGEST_VALUE` characters is cut. Only the rows
+    of ``agg``'s buckets are counted; ``ValueError`` if ``rows`` lack some of their rows.
+
+    Examples
+    --------
+    >>> from hourglass.features.entity import EntityWindows
+    >>> df = pd.DataFrame({"host": ["a"] * 4 + ["b"] * 3, "ts": [0, 1, 2, 3, 4, 5, 6],
+    ...                    "user": [None, "x", None, "", "y", "z", "y"]})
+    >>> ew = EntityWindows("host", "ts", categorical=("user",)).fit(df)
+    >>> top_values(ew, df, ew.aggregate(df), "user")
+    ['<missing>', 'y']
+    >>> top_values(ew, df.iloc[[4, 5]], ew.aggregate(df.iloc[[4, 5]]), "user")
+    ['y (+1 tied)']
+    """
+    if len(agg) == 0:
+        return []
+    entity, start = features.row_keys(rows)
+    buckets = pd.MultiIndex.from_arrays([agg["entity"].to_numpy(dtype=object),
+                                         pd.DatetimeIndex(agg["bucket_start"])])
+    where = buckets.get_indexer(pd.MultiIndex.from_arrays([entity, start]))
+    take = np.flatnonzero(where >= 0)
+    bucket = where[take]
+    if not np.array_equal(np.bincount(bucket, minlength=len(agg)), agg["rows"].to_numpy()):
+        raise ValueError("top_values: rows are not the table rows agg was aggregated from")
+    values = rows.rename(columns=str)[column].iloc[take].reset_index(drop=True)
+    codes, uniques = factorize_strings(values)
+    # (bucket, value) pairs in the order first seen: within a bucket, its values in row order
+    pair, first = pd.factorize(bucket * (int(codes.max()) + 1) + codes)
+    count = np.bincount(pair, minlength=len(first))
+    pair_bucket, pair_code = first // (int(codes.max()) + 1), first % (int(codes.max()) + 1)
+    order = np.lexsort((np.arange(len(first)), -count, pair_bucket))  # most frequent, then first seen
+    lead = np.ones(len(order), dtype=bool)
+    lead[1:] = pair_bucket[order][1:] != pair_bucket[order][:-1]
+    best = order[lead]
+    top = np.zeros(len(agg), dtype=np.int64)
+    top[pair_bucket[best]] = count[best]
+    tied = np.bincount(pair_bucket, weights=count == top[pair_bucket], minlength=len(agg)).astype(int) - 1
+    out = [""] * len(agg)
+    for b, code in zip(pair_bucket[best].tolist(), pair_code[best].tolist(), strict=True):
+        text = str(uniques[code])
+        if len(text) > LONGEST_VALUE:
+            text = text[:LONGEST_VALUE - 1] + "…"
+        out[b] = text + (f" (+{tied[b]} tied)" if tied[b] else "")
+    return out
+
+
 def _entity_pipe(pipe: Pipeline, method: str) -> str:
     if getattr(pipe.features_, "output", "tabular") != "entity":
         raise InputError("explain_buckets: the model is not an entity-bucket model; use "
@@ -40,13 +100,16 @@ def _entity_pipe(pipe: Pipeline, method: str) -> str:
     return explanation_method(pipe, method)
 
 
-def bucket_reasons(pipe: Pipeline, agg: pd.DataFrame, X: np.ndarray, *, top: int = 3,
-                   method: str = "auto", steps: int = 64) -> pd.DataFrame:
+def bucket_reasons(pipe: Pipeline, agg: pd.DataFrame, X: np.ndarray, *, rows: pd.DataFrame | None = None,
+                   top: int = 3, method: str = "auto", steps: int = 64) -> pd.DataFrame:
     """``top_feature``, ``why`` and ``method`` per row of an :meth:`EntityWindows.aggregate
     <hourglass.features.entity.EntityWindows.aggregate>` table ``agg`` whose feature rows
     (``encode(agg)``) are ``X``; same index as ``agg``. ``top_feature`` is the aggregate's name
     (``dst_port:distinct``), ``why`` names the ``top`` largest shares as
-    ``distinct dst_port=57 (81%)``."""
+    ``distinct dst_port=57 (81%)``. ``rows``: the table rows ``agg`` was aggregated from (every
+    row of its buckets; rows of other buckets are ignored); a top-value share shown then names
+    its value (:func:`top_values`): ``top dst_ip=10.0.0.9 share=0.86 (25%)``; without ``rows``,
+    ``top dst_ip share=0.86 (25%)``."""
     chosen = _entity_pipe(pipe, method)
     f = pipe.features_
     if len(agg) == 0:
@@ -56,9 +119,24 @@ def bucket_reasons(pipe: Pipeline, agg: pd.DataFrame, X: np.ndarray, *, top: int
     raw = f.raw_values(agg).to_numpy(dtype=np.float64)
     where = {c: i for i, c in enumerate(f.aggregates_)}
     names = [f.readable(c) for c in columns]
-    why = ["; ".join(f"{names[j]}={_number(raw[i, where[columns[j]]], columns[j].endswith(':top_share'))} "
-                     f"({share[i, j]:.0%})"
-                     for j in row) for i, row in enumerate(order)]
+    named: dict[int, list[str]] = {}  # top-share feature → its value per bucket
+    if rows is not None:
+        for j in np.unique(order):
+            if columns[j].endswith(":top_share"):
+                shown = np.flatnonzero((order == j).any(axis=1))
+                values = top_values(f, rows, agg.iloc[shown], columns[j].rpartition(":")[0])
+                named[int(j)] = [""] * len(agg)
+                for i, v in zip(shown.tolist(), values, strict=True):
+                    named[int(j)][i] = v
+
+    def reason(i: int, j: int) -> str:
+        c = columns[j]
+        value = _number(raw[i, where[c]], c.endswith(":top_share"))
+        if j in named:
+            return f"top {c.rpartition(':')[0]}={named[j][i]} share={value} ({share[i, j]:.0%})"
+        return f"{names[j]}={value} ({share[i, j]:.0%})"
+
+    why = ["; ".join(reason(i, int(j)) for j in row) for i, row in enumerate(order)]
     return pd.DataFrame({"top_feature": [columns[j] for j in order[:, 0]], "why": why,
                          "method": METHOD_NAMES[chosen]}, index=agg.index)
 
@@ -86,7 +164,8 @@ def explain_buckets(pipe: Pipeline, df: pd.DataFrame, *, top: int = 3, method: s
     """
     _entity_pipe(pipe, method)
     f = pipe.features_
-    agg = f.aggregate(pipe.with_absent_fields(df))
+    df = pipe.with_absent_fields(df)
+    agg = f.aggregate(df)
     X = f.encode(agg)
     scores = pipe.detector_.score(X)
     flags = np.asarray(pipe.detector_.threshold_predict(scores))
@@ -94,5 +173,5 @@ def explain_buckets(pipe: Pipeline, df: pd.DataFrame, *, top: int = 3, method: s
     out["score"] = scores
     out["flag"] = flags
     pick = flags == 1 if flagged_only else np.ones(len(agg), dtype=bool)
-    why = bucket_reasons(pipe, agg.loc[pick], X[pick], top=top, method=method, steps=steps)
+    why = bucket_reasons(pipe, agg.loc[pick], X[pick], rows=df, top=top, method=method, steps=steps)
     return pd.concat([out.loc[pick], why], axis=1).reset_index(drop=True)

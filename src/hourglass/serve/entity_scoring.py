@@ -181,7 +181,7 @@ class EntityScorer(ModelScorer):
 
                 pick = (np.ones(len(out), dtype=bool) if explain_all
                         else out["flag"].to_numpy() == 1)
-                why = bucket_reasons(self.pipeline, agg.loc[pick], X[pick], top=int(explain))
+                why = bucket_reasons(self.pipeline, agg.loc[pick], X[pick], rows=df, top=int(explain))
                 reasons = dict(zip(np.flatnonzero(pick).tolist(),
                                    zip(why["top_feature"].astype(str), why["why"].astype(str),
                                        strict=True), strict=True))
