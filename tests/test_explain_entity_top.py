@@ -6,7 +6,6 @@ service."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -95,7 +94,7 @@ def test_bucket_reasons_name_a_real_and_a_missing_top_value() -> None:
 def sparse(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     d = tmp_path_factory.mktemp("top_value")
     train, _ = port_scan_flows(hosts=4, days=1.0, scan_flows=0, seed=1)
-    test, scan = port_scan_flows(hosts=4, days=0.3, scan_flows=60, scan_day=0, seed=2)
+    test, _ = port_scan_flows(hosts=4, days=0.3, scan_flows=60, scan_day=0, seed=2)
     for df in (train, test):  # a sparse field: absent from most rows
         df["user"] = np.where(np.arange(len(df)) % 5 == 0, "svc", None)
     test = test.sort_values("ts", kind="stable").reset_index(drop=True)
