@@ -187,22 +187,25 @@ def _compensated(groups: Groups, xs: np.ndarray) -> tuple[np.ndarray, np.ndarray
     y = np.empty_like(s)
     t = np.empty_like(s)
     nobs = np.zeros((k_cols, len(order)), dtype=np.int64) if has_nan else None
-    for k in range(steps):
-        n = int(active[k])
-        v = steps_major[:, offset[k]:offset[k] + n]
-        sn, cn, yn, tn = s[:, :n], c[:, :n], y[:, :n], t[:, :n]
-        np.subtract(v, cn, out=yn)
-        np.add(sn, yn, out=tn)
-        if nobs is None:
-            np.subtract(tn, sn, out=cn)
-            np.subtract(cn, yn, out=cn)  # (t - sumx) - y: the order pandas' C code evaluates in
-            sn[...] = tn
-        else:
-            ok = ~np.isnan(v)
-            comp = (tn - sn) - yn
-            np.copyto(cn, comp, where=ok)
-            np.copyto(sn, tn, where=ok)
-            nobs[:, :n] += ok
+    # inf - inf on the way is NaN, not a warning: a group whose sum leaves the finite range is
+    # handed to pandas below
+    with np.errstate(invalid="ignore", over="ignore"):
+        for k in range(steps):
+            n = int(active[k])
+            v = steps_major[:, offset[k]:offset[k] + n]
+            sn, cn, yn, tn = s[:, :n], c[:, :n], y[:, :n], t[:, :n]
+            np.subtract(v, cn, out=yn)
+            np.add(sn, yn, out=tn)
+            if nobs is None:
+                np.subtract(tn, sn, out=cn)
+                np.subtract(cn, yn, out=cn)  # (t - sumx) - y: the order pandas' C code evaluates in
+                sn[...] = tn
+            else:
+                ok = ~np.isnan(v)
+                comp = (tn - sn) - yn
+                np.copyto(cn, comp, where=ok)
+                np.copyto(sn, tn, where=ok)
+                nobs[:, :n] += ok
     if nobs is None:
         nobs = np.broadcast_to(sz, s.shape)
     sums = np.full((k_cols, n_g), np.nan)
