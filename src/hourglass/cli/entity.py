@@ -18,6 +18,7 @@ from hourglass.errors import HourglassError, InputError
 from hourglass.features.entity import KEYS, EntityWindows, parse_bucket
 from hourglass.ingest import ReadStats, label_strings
 from hourglass.pipeline import Pipeline
+from hourglass.serve.entity_scoring import bucket_rows
 from hourglass.thresholds import threshold_from_spec
 
 __all__ = ["CHUNK_LATENESS", "bucket_labels", "evaluate_entity", "normal_buckets", "score_entity",
@@ -245,22 +246,6 @@ def train_entity(data: Path, output: Path, *, entity_col: str, timestamp_col: st
     return pipe, stats
 
 
-def _scored(pipe: Pipeline, df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(keys, output rows): the (entity, bucket) keys of ``df`` and, per bucket, its keys with
-    times as ISO-8601 text, score, flag, calibrated probability and severity."""
-    keys, X = pipe.features_.transform_with_keys(df)
-    return keys, _output_rows(pipe, keys, X)
-
-
-def _output_rows(pipe: Pipeline, keys: pd.DataFrame, X: np.ndarray) -> pd.DataFrame:
-    """Per (entity, bucket) of ``keys``: its keys with times as ISO-8601 text, score, flag,
-    calibrated probability and severity from the feature rows ``X`` (the service's
-    :func:`~hourglass.serve.entity_scoring.bucket_rows`: one function for both)."""
-    from hourglass.serve.entity_scoring import bucket_rows
-
-    return bucket_rows(pipe, keys, X)
-
-
 #: Hidden columns carrying each row's label and 0/1 anomaly mark through ``evaluate``'s chunks.
 _LABEL, _ANOM = "\x00label", "\x00anomalous"
 
@@ -370,7 +355,7 @@ def score_entity(pipe: Pipeline, data: Path, output: Path, *, fmt: str, on_bad_r
         keys, X, n_rows = done
         if n_rows == 0:
             raise HourglassError(f"{data}: no data rows")
-    result = _output_rows(pipe, keys, X)
+    result = bucket_rows(pipe, keys, X)
     warn_missing_entity(keys, pipe.features_.entity_col, n_rows, data)
     n, flagged = len(result), int(result["flag"].sum())
     if ecs_rule is not None:
@@ -474,7 +459,7 @@ def evaluate_entity(pipe: Pipeline, data: Path, *, label_col: str | None, normal
         keys, X = pipe.features_.transform_with_keys(pipe.with_absent_fields(feats))
         y, classes = bucket_labels(pipe.features_, feats, labels, is_anom, keys)
         n_rows, n_anom = len(feats), int(is_anom.sum())
-    result = _output_rows(pipe, keys, X)
+    result = bucket_rows(pipe, keys, X)
     seconds = time.perf_counter() - start
     warn_missing_entity(keys, pipe.features_.entity_col, n_rows, data)
     per_day = pipe.info.get("events_per_day")

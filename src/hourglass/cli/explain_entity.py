@@ -27,10 +27,12 @@ def explain_entity(pipe: Any, model: Path, data: Path, *, command: Any, top: int
     ``output`` gets every explained bucket (written atomically)."""
     import pandas as pd
 
-    from hourglass.cli.entity import _output_rows, _read
+    from hourglass.cli.entity import _read
     from hourglass.explain import bucket_reasons, explainable
+    from hourglass.features.entity import KEYS
     from hourglass.ingest import ReadStats
     from hourglass.ingest.writers import chunk_writer
+    from hourglass.serve.entity_scoring import bucket_rows
 
     name = pipe.model_name
     refuse_unused(command, "entity", name, unused)
@@ -43,7 +45,7 @@ def explain_entity(pipe: Any, model: Path, data: Path, *, command: Any, top: int
     full = pipe.with_absent_fields(df)
     agg = f.aggregate(full)
     X = f.encode(agg)
-    result = _output_rows(pipe, agg[["entity", "bucket_start", "bucket_end", "rows"]], X)
+    result = bucket_rows(pipe, agg[list(KEYS)], X)
     is_flagged = result["flag"].to_numpy() == 1
     pick = np.ones(len(result), dtype=bool) if all_rows else is_flagged
     why = bucket_reasons(pipe, agg.loc[pick], X[pick], rows=full, top=top, method=method)

@@ -238,38 +238,15 @@ class EntityStream:
         """Close every open bucket (end of input)."""
         return self._close(list(self.open))
 
-    def _explained(self, df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """:func:`~hourglass.cli.entity._scored`'s (keys, output rows), plus ``top_feature`` and
-        ``why`` (:func:`~hourglass.explain.bucket_reasons`) for the flagged buckets, ``None``
-        for the others."""
-        from hourglass.cli.entity import _output_rows
-        from hourglass.explain import bucket_reasons
-        from hourglass.features.entity import KEYS
-
-        f = self.pipeline.features_
-        agg = f.aggregate(df)  # what transform_with_keys does: the same features, the same scores
-        keys, X = agg[list(KEYS)], f.encode(agg)
-        out = _output_rows(self.pipeline, keys, X)
-        pick = out["flag"].to_numpy() == 1
-        why = bucket_reasons(self.pipeline, agg.loc[pick], X[pick], rows=df, top=int(self.explain or 3))
-        for c in ("top_feature", "why"):  # None where not flagged (JSON null)
-            column = np.full(len(out), None, dtype=object)
-            column[pick] = why[c].to_numpy(dtype=object)
-            out[c] = column
-        return keys, out
-
     def _close(self, starts: list[int]) -> pd.DataFrame | None:
-        from hourglass.cli.entity import _scored
+        from hourglass.serve.entity_scoring import scored_buckets
 
         if not starts:
             return None
         rows = [r for s in sorted(starts) for r in self.open.pop(s)]
         df = pd.DataFrame.from_records(rows, columns=self.columns)
-        try:
-            if self.explain is None:
-                keys, out = _scored(self.pipeline, df)
-            else:
-                keys, out = self._explained(df)
+        try:  # flagged buckets explained: top_feature and why, None for the others
+            keys, out = scored_buckets(self.pipeline, df, explain=self.explain)
         except InputError as exc:
             raise HourglassError(f"buckets from {pd.Timestamp(min(starts))}: {exc}") from None
         starts_ns = pd.DatetimeIndex(keys["bucket_start"]).as_unit("ns").asi8

@@ -19,6 +19,7 @@ import pandas as pd
 
 from hourglass.errors import InputError
 from hourglass.explain.tabular import METHOD_NAMES, explanation_method, feature_weights, top_shares
+from hourglass.features.entity import KEYS
 from hourglass.features.roles import factorize_strings
 
 if TYPE_CHECKING:
@@ -169,7 +170,7 @@ def explain_buckets(pipe: Pipeline, df: pd.DataFrame, *, top: int = 3, method: s
     X = f.encode(agg)
     scores = pipe.detector_.score(X)
     flags = np.asarray(pipe.detector_.threshold_predict(scores))
-    out: pd.DataFrame = agg[["entity", "bucket_start", "bucket_end", "rows"]].copy()
+    out: pd.DataFrame = agg[list(KEYS)].copy()
     out["score"] = scores
     out["flag"] = flags
     pick = flags == 1 if flagged_only else np.ones(len(agg), dtype=bool)

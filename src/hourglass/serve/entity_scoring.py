@@ -19,15 +19,14 @@ import numpy as np
 import pandas as pd
 
 from hourglass.errors import InputError
+from hourglass.features.entity import KEYS
 from hourglass.ingest.tables import nested_as_text
 from hourglass.serve.scoring import ModelScorer
 
 if TYPE_CHECKING:
     from hourglass.serve.ecs import AlertRule
 
-__all__ = ["EntityScorer", "bucket_rows"]
-
-_KEYS = ["entity", "bucket_start", "bucket_end", "rows"]
+__all__ = ["EntityScorer", "bucket_rows", "scored_buckets"]
 
 
 def bucket_rows(pipe: Any, keys: pd.DataFrame, X: np.ndarray) -> pd.DataFrame:
@@ -64,6 +63,46 @@ def bucket_rows(pipe: Any, keys: pd.DataFrame, X: np.ndarray) -> pd.DataFrame:
     out["calibrated"] = det.calibrate(scores)
     out["severity"] = det.severity(scores)
     return out
+
+
+def scored_buckets(pipe: Any, df: pd.DataFrame, *, explain: int | None = None,
+                   explain_all: bool = False, method: str = "auto",
+                   ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(keys, rows) of the table rows ``df`` grouped per (entity, bucket): the key columns
+    (:data:`~hourglass.features.entity.KEYS`, bucket times as times) and :func:`bucket_rows`'
+    output. With ``explain``, the rows also get ``top_feature`` and ``why``
+    (:func:`~hourglass.explain.bucket_reasons` with ``top=explain``) for each flagged bucket
+    (every bucket with ``explain_all``), ``None`` for the others — what ``hourglass explain``,
+    ``stream --explain`` and the service's ``explain`` give.
+
+    Examples
+    --------
+    >>> from hourglass import Pipeline
+    >>> from hourglass.detectors import AutoEncoder
+    >>> from hourglass.features.entity import EntityWindows
+    >>> from hourglass.ingest.synthetic import port_scan_flows
+    >>> flows, _ = port_scan_flows(hosts=2, days=0.3, scan_flows=0)
+    >>> pipe = Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0),
+    ...                 features=EntityWindows("src_ip", "ts")).fit(flows)
+    >>> keys, out = scored_buckets(pipe, flows.head(20), explain=2, explain_all=True)
+    >>> len(keys) == len(out), int(out["why"].str.count("%").min())
+    (True, 2)
+    """
+    f = pipe.features_
+    agg = f.aggregate(df)
+    X = f.encode(agg)
+    keys = agg[list(KEYS)]
+    out = bucket_rows(pipe, keys, X)
+    if explain is not None:
+        from hourglass.explain import bucket_reasons
+
+        pick = np.ones(len(out), dtype=bool) if explain_all else out["flag"].to_numpy() == 1
+        why = bucket_reasons(pipe, agg.loc[pick], X[pick], rows=df, top=int(explain), method=method)
+        for c in ("top_feature", "why"):
+            column = np.full(len(out), None, dtype=object)
+            column[pick] = why[c].to_numpy(dtype=object)
+            out[c] = column
+    return keys, out
 
 
 class EntityScorer(ModelScorer):
@@ -170,33 +209,18 @@ class EntityScorer(ModelScorer):
         if explain is not None and self.explain_unavailable is not None:
             raise InputError(f"explain: {self.explain_unavailable}")
         df = self.frame(rows)
-        f = self.features
-        reasons: dict[int, tuple[str, str]] = {}
         with self._lock:
-            agg = f.aggregate(df)
-            X = f.encode(agg)
-            out = bucket_rows(self.pipeline, agg[_KEYS], X)
-            if explain is not None:
-                from hourglass.explain import bucket_reasons
-
-                pick = (np.ones(len(out), dtype=bool) if explain_all
-                        else out["flag"].to_numpy() == 1)
-                why = bucket_reasons(self.pipeline, agg.loc[pick], X[pick], rows=df, top=int(explain))
-                reasons = dict(zip(np.flatnonzero(pick).tolist(),
-                                   zip(why["top_feature"].astype(str), why["why"].astype(str),
-                                       strict=True), strict=True))
+            _, out = scored_buckets(self.pipeline, df, explain=explain, explain_all=explain_all)
         buckets = []
-        for i, r in enumerate(out.to_dict("records")):
+        for r in out.to_dict("records"):
             entry: dict[str, Any] = {
                 "entity": str(r["entity"]), "bucket_start": str(r["bucket_start"]),
                 "bucket_end": str(r["bucket_end"]), "rows": int(r["rows"]), "score": float(r["score"]),
                 "flag": int(r["flag"]), "calibrated": float(r["calibrated"]), "severity": str(r["severity"])}
-            if explain is not None:
-                entry["top_feature"], entry["why"] = reasons.get(i, (None, None))
+            if explain is not None:  # a bucket not explained: None (pandas may hold it as NaN)
+                tf, why = r["top_feature"], r["why"]
+                entry["top_feature"], entry["why"] = (tf, why) if isinstance(why, str) else (None, None)
             buckets.append(entry)
-        if reasons:  # the frame carries them for the ECS documents (flagged buckets: all explained)
-            out["top_feature"] = [reasons.get(i, ("", ""))[0] for i in range(len(out))]
-            out["why"] = [reasons.get(i, ("", ""))[1] for i in range(len(out))]
         return {"buckets": buckets, "rows": len(df)}, out
 
     def score_ecs(self, items: Sequence[Mapping[str, Any]], rule: AlertRule, *, explain: Any = None,

@@ -10,6 +10,7 @@ dependency. No web framework is imported here (the request counter is plain ASGI
 
 from __future__ import annotations
 
+import bisect
 import math
 import threading
 import time
@@ -97,7 +98,7 @@ class ServiceMetrics:
 
     def count_scored(self, seconds: float, *, scored: int, flagged: int) -> None:
         """One scored request: its scoring time and how many items it scored and flagged."""
-        i = next((k for k, b in enumerate(self.buckets) if seconds <= b), len(self.buckets))
+        i = bisect.bisect_left(self.buckets, seconds)  # the first bucket with seconds <= its bound
         with self._lock:
             self._scored += int(scored)
             self._flagged += int(flagged)
