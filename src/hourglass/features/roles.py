@@ -122,7 +122,9 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int) -> tuple[str, st
     return "categorical", "text values"
 
 
-_SEPARATED = r"[+-]?(?:\d{1,3}(?:[,' \u00a0]\d{3})+(?:[.,]\d+)?|\d+,\d+)"
+# the no-break space is the character itself, not the escape '\u00a0': pandas hands the pattern to
+# pyarrow's RE2 for Arrow-backed strings, and some RE2 builds refuse '\u' escapes
+_SEPARATED = r"[+-]?(?:\d{1,3}(?:[,' " "\u00a0" r"]\d{3})+(?:[.,]\d+)?|\d+,\d+)"
 
 
 def separated_number(s: pd.Series) -> str | None:
