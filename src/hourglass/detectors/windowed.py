@@ -153,8 +153,8 @@ class PCAResidual(Reconstruction):
         mean = flat.mean(dim=0)
         _, sv, vt = torch.linalg.svd(flat - mean, full_matrices=False)
         share = torch.cumsum(sv.pow(2), 0) / sv.pow(2).sum().clamp_min(1e-300)
-        k = min(int(torch.searchsorted(share, torch.tensor(variance, dtype=share.dtype) - 1e-12)) + 1,
-                self.pca_basis.shape[0], vt.shape[0])
+        target = torch.tensor(variance, dtype=share.dtype, device=share.device) - 1e-12
+        k = min(int(torch.searchsorted(share, target)) + 1, self.pca_basis.shape[0], vt.shape[0])
         self.pca_mean.copy_(mean.float())
         self.pca_basis.zero_()
         self.pca_basis[:k] = vt[:k].float()
