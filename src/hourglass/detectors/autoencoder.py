@@ -458,13 +458,14 @@ class AutoEncoder(ReconstructionMixin, DeepDetector):
 
     def score_module(self) -> nn.Module:
         """The scoring path as one ``nn.Module`` on raw rows: the folded network that
-        :meth:`score` runs (batch norms and the standardisation folded into the linear layers).
+        :meth:`score` runs (batch norms and the standardisation folded into the linear layers),
+        on the detector's device (``device_``).
 
         Examples
         --------
         >>> import numpy as np, torch
         >>> X = np.random.default_rng(0).normal(size=(300, 4)).astype("float32")
-        >>> ae = AutoEncoder(hidden=(8, 2), epochs=3, verbose=0).fit(X)
+        >>> ae = AutoEncoder(hidden=(8, 2), epochs=3, verbose=0, device="cpu").fit(X)
         >>> with torch.no_grad():
         ...     s = ae.score_module()(torch.from_numpy(X[:5])).numpy()
         >>> bool(np.allclose(s, ae.score(X[:5]), rtol=1e-5))

@@ -30,6 +30,7 @@ from hourglass.features.validation import check_array, check_labels
 from hourglass.nn import (
     TrainConfig,
     TrainHistory,
+    deterministic_cudnn,
     predict_batches,
     proximal_term,
     resolve_device,
@@ -648,7 +649,7 @@ class DeepDetector(BaseDetector):
         seed = self._seed()
         devices = [device.index or 0] if device.type == "cuda" else []
         warm = module is not None
-        with torch.random.fork_rng(devices=devices):
+        with torch.random.fork_rng(devices=devices), deterministic_cudnn(device):
             torch.manual_seed(seed)
             if module is None:
                 module = self._build_module(self.n_features_in_).to(device)
