@@ -158,6 +158,6 @@ def test_folded_scoring_equals_the_module_on_standardised_rows(kw: dict) -> None
     rng = np.random.default_rng(0)
     X = (rng.normal(size=(600, 7)) * rng.uniform(0.1, 50, 7) + rng.uniform(-5, 5, 7)).astype(np.float32)
     ae = AutoEncoder(hidden=(16, 8, 4), epochs=3, verbose=0, **kw).fit(X)
-    reference = predict_batches(ae.module_.score, [ae._model_input(X)])
+    reference = predict_batches(ae.module_.score, [ae._model_input(X)], device=ae.device_)
     np.testing.assert_allclose(ae.score(X), reference, rtol=1e-4, atol=1e-7)
     np.testing.assert_allclose(ae.score_features(X).mean(axis=1), reference, rtol=1e-4, atol=1e-7)

@@ -165,7 +165,7 @@ def test_invalid_hyper_parameters_raise_at_fit(name: str, params: dict, param: s
 # -- model-specific structure -------------------------------------------------------------
 def test_deep_svdd_has_no_biases_and_centre_from_the_initial_pass() -> None:
     data = tabular_data()
-    det = _make("deep-svdd", epochs=1).fit(data["train"])
+    det = _make("deep-svdd", epochs=1, device="cpu").fit(data["train"])
     linears = [m for m in det.module_.modules() if isinstance(m, torch.nn.Linear)]
     assert linears and all(m.bias is None for m in linears)
     centre = det.module_.center
@@ -186,15 +186,15 @@ def test_denoising_noise_is_scaled_per_feature() -> None:
     X = data["train"] * np.array([1, 10, 100, 1, 1, 1], dtype=np.float32)
     det = _make("denoising-autoencoder", epochs=1).fit(X)
     train_rows = np.setdiff1d(np.arange(len(X)), det.val_index_)
-    np.testing.assert_allclose(det.module_.scale.numpy(), X[train_rows].std(axis=0, ddof=1),
+    np.testing.assert_allclose(det.module_.scale.cpu().numpy(), X[train_rows].std(axis=0, ddof=1),
                                rtol=1e-4)
 
 
 def test_sparse_code_is_sparse_with_kl() -> None:
     data = tabular_data()
-    dense = _make("sparse-autoencoder", sparsity_weight=0.0, hidden=(16, 32)).fit(data["train"])
+    dense = _make("sparse-autoencoder", sparsity_weight=0.0, hidden=(16, 32), device="cpu").fit(data["train"])
     sparse = _make("sparse-autoencoder", sparsity="kl", rho=0.05, sparsity_weight=1.0,
-                   hidden=(16, 32)).fit(data["train"])
+                   hidden=(16, 32), device="cpu").fit(data["train"])
     with torch.no_grad():
         x = torch.from_numpy(data["test_normal"])
         assert sparse.module_.code(x).mean() < 0.5 * dense.module_.code(x).mean()

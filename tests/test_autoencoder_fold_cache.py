@@ -16,7 +16,8 @@ X = np.random.default_rng(0).normal(size=(300, 6)).astype(np.float32)
 
 
 def _fitted(**kw: object) -> AutoEncoder:
-    return AutoEncoder(hidden=(8, 3), epochs=2, verbose=0, **kw).fit(X)  # type: ignore[arg-type]
+    # device='cpu': these tests feed CPU tensors to the module and edit its layers in place
+    return AutoEncoder(hidden=(8, 3), epochs=2, verbose=0, device="cpu", **kw).fit(X)  # type: ignore[arg-type]
 
 
 def _fresh(ae: AutoEncoder) -> np.ndarray:
@@ -102,7 +103,7 @@ def test_the_sign_of_a_zero_weight_does_not_change_the_score() -> None:
 def test_refit_and_set_state_score_with_their_own_weights() -> None:
     ae = _fitted()
     ae.score(X[:20])
-    other = AutoEncoder(hidden=(8, 3), epochs=2, verbose=0, random_state=7).fit(X)
+    other = AutoEncoder(hidden=(8, 3), epochs=2, verbose=0, random_state=7, device="cpu").fit(X)
     ae.set_state(*other.get_state())
     assert ae.score(X[:20]).tobytes() == other.score(X[:20]).tobytes()
     before = ae.score(X[:20])

@@ -125,8 +125,8 @@ def test_plain_mse_parts_are_the_squared_errors() -> None:
     det = LSTMAutoEncoder(window=10, hidden=8, epochs=1, score_norm="none", verbose=0).fit(X)
     with torch.inference_mode():
         w = torch.from_numpy(np.lib.stride_tricks.sliding_window_view(X, 10, axis=0)
-                             .transpose(0, 2, 1).copy())
-        sq = (det.module_(w) - w).pow(2).numpy()
+                             .transpose(0, 2, 1).copy()).to(det.device_)
+        sq = (det.module_(w) - w).pow(2).cpu().numpy()
     per_window = sq.sum(axis=1) / (10 * len(CHANNELS))
     want = windows_to_points_channels(per_window, 200, np.arange(len(w)), span=(0, 10))
     np.testing.assert_allclose(det.score_channels(X), want, rtol=1e-4, atol=1e-7)

@@ -53,7 +53,8 @@ def test_anogan_search_is_batched_row_independent_and_lowers_the_loss() -> None:
 
 def test_anogan_prior_adds_the_latent_codes_mean_square_to_the_score() -> None:
     data = tabular_data()
-    det = AnoGAN(**{**FAST[AnoGAN], "epochs": 3, "search_steps": 0, "prior": 0.0}).fit(data["train"])
+    det = AnoGAN(**{**FAST[AnoGAN], "epochs": 3, "search_steps": 0, "prior": 0.0, "device": "cpu"}).fit(
+        data["train"])
     X = np.r_[data["test_normal"], data["test_anomaly"]]
     plain = det.score(X)
     with torch.no_grad():
@@ -65,8 +66,8 @@ def test_anogan_prior_adds_the_latent_codes_mean_square_to_the_score() -> None:
 def test_anogan_standardize_keeps_the_training_scale_in_the_saved_weights() -> None:
     X = tabular_data()["train"] * 50.0 + 7.0
     det = AnoGAN(**{**FAST[AnoGAN], "epochs": 2, "standardize": True}).fit(X)
-    offset = det.module_.input_offset.numpy()
-    scale = det.module_.input_scale.numpy()
+    offset = det.module_.input_offset.cpu().numpy()
+    scale = det.module_.input_scale.cpu().numpy()
     fit_rows = np.delete(X, det.val_index_, axis=0)  # statistics of the rows trained on
     np.testing.assert_allclose(offset, fit_rows.mean(0), rtol=1e-4)
     assert np.all(scale >= fit_rows.std(0) * (1 - 1e-4)) and np.all(scale > 1.0)
@@ -87,7 +88,7 @@ def test_another_seed_gives_other_scores() -> None:
 def test_generator_covers_both_modes_and_scores_separate_them() -> None:
     X = two_moons(n=400)
     det = AnoGAN(hidden=(32, 32), latent_dim=2, epochs=40, min_steps=0, batch_size=64, patience=None,
-                 verbose=0).fit(X)
+                 verbose=0, device="cpu").fit(X)
     with torch.no_grad():
         fake = det.module_.generator(torch.randn(1000, 2, generator=torch.Generator().manual_seed(0)))
         fake = fake * det.module_.input_scale + det.module_.input_offset  # back to input units
@@ -137,7 +138,7 @@ def _disc_grad_norm(disc: torch.nn.Module, X: np.ndarray) -> float:
 def test_r1_penalty_flattens_the_discriminator_on_real_rows_and_still_detects() -> None:
     data = tabular_data()
     X = data["train"]
-    params = {**FAST[GANomaly], "epochs": 8, "spectral_norm": False, "ema_decay": None}
+    params = {**FAST[GANomaly], "epochs": 8, "spectral_norm": False, "ema_decay": None, "device": "cpu"}
     free = GANomaly(**params).fit(X)
     r1 = GANomaly(**{**params, "gradient_penalty": 10.0}).fit(X)
     assert _disc_grad_norm(r1.module_.disc, X) < 0.5 * _disc_grad_norm(free.module_.disc, X)

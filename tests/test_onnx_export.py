@@ -240,7 +240,7 @@ def test_score_module_of_an_autoencoder_whose_module_scores_its_own_way() -> Non
             return _AbsModule(n_features, (8, 4), "relu", 0.0, True)
 
     X = np.random.default_rng(0).normal(3, 2, size=(300, 5)).astype(np.float32)
-    det = _AbsAE(epochs=3, verbose=0).fit(X)
+    det = _AbsAE(epochs=3, verbose=0, device="cpu").fit(X)
     assert det.input_scale_ is not None
     with torch.no_grad():
         got = det.score_module()(torch.from_numpy(X)).numpy()

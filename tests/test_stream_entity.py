@@ -59,9 +59,11 @@ def test_stream_equals_score_per_entity_bucket(files: dict[str, Path]) -> None:
     keys = sorted(want)
     for field in ("bucket_end", "rows", "flag", "severity"):
         assert [got[k][field] for k in keys] == [want[k][field] for k in keys], field
-    for field in ("score", "calibrated"):  # the model scores another batch size: float32 rounding
+    # the model scores another batch size: float32 rounding (up to ~2e-6 relative on a GPU, which
+    # the calibration's steep parts magnify ~10x)
+    for field, rtol in (("score", 1e-5), ("calibrated", 1e-4)):
         np.testing.assert_allclose([got[k][field] for k in keys], [want[k][field] for k in keys],
-                                   rtol=1e-6, err_msg=field)
+                                   rtol=rtol, err_msg=field)
     starts = [r["bucket_start"] for r in got_rows]
     assert starts == sorted(starts)  # buckets come out as they close, in time order
     assert f"streamed {len(pd.read_csv(files['csv'])):,} rows" in res.stderr

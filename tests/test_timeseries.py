@@ -157,7 +157,7 @@ def test_channel_score_norm_lets_a_quiet_channel_speak_over_a_noisy_one() -> Non
                              verbose=0, score_norm=norm).fit(train)
         auc[norm] = timeseries_metrics(y, det.score(test), det.predict(test),
                                        sliding_window=None)["roc_auc"]
-        scale = det.module_.error_scale.numpy()
+        scale = det.module_.error_scale.cpu().numpy()
         if norm == "channel":     # the noise channel's unit is far larger than the sine's
             assert scale[1] > 10 * scale[0]
         else:
@@ -267,7 +267,7 @@ def test_linear_path_is_window_pca_and_extrapolates_a_drift_the_autoencoder_cann
     flat = W.reshape(len(W), -1)
     pca = PCA(n_components=0.9).fit(flat)
     with torch.no_grad():
-        ours = det.module_.linear(torch.from_numpy(np.ascontiguousarray(W))).numpy()
+        ours = det.module_.linear(torch.from_numpy(np.ascontiguousarray(W)).to(det.device_)).cpu().numpy()
     assert np.allclose(ours.reshape(len(W), -1), pca.inverse_transform(pca.transform(flat)), atol=1e-3)
     # the drifted normal half scores far below the anomaly with the PCA path, not without it
     ratio = {}
@@ -290,7 +290,7 @@ def test_no_training_window_spans_a_seam(monkeypatch) -> None:  # type: ignore[n
     real = base_mod.train_module
 
     def spy(module, train, val, *args, **kwargs):  # type: ignore[no-untyped-def]
-        seen.append(train[0].numpy().copy())
+        seen.append(train[0].cpu().numpy().copy())
         return real(module, train, val, *args, **kwargs)
 
     monkeypatch.setattr(base_mod, "train_module", spy)

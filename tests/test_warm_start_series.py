@@ -64,9 +64,11 @@ def test_preprocessing_window_and_pca_stay_frozen(parent: Pipeline) -> None:
     det2 = det.warm_start(X + 0.5, epochs=2)
     assert det2.linear_path_ == "pca"
     for name in ("pca_mean", "pca_basis"):
-        assert np.array_equal(getattr(det.module_, name).numpy(), getattr(det2.module_, name).numpy())
+        assert np.array_equal(getattr(det.module_, name).cpu().numpy(),
+                              getattr(det2.module_, name).cpu().numpy())
     key = "inner.encoder.rnn.weight_ih_l0"  # the network itself moves
-    assert not np.array_equal(det.module_.state_dict()[key].numpy(), det2.module_.state_dict()[key].numpy())
+    assert not np.array_equal(det.module_.state_dict()[key].cpu().numpy(),
+                              det2.module_.state_dict()[key].cpu().numpy())
 
 
 def test_thresholds_and_stream_threshold_refitted_on_the_new_tail(parent: Pipeline) -> None:
