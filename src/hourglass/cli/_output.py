@@ -39,8 +39,9 @@ __all__ = [
     "user_errors",
 ]
 
-out = Console()
-# soft_wrap: a stderr line stays one line in a pipe or a log file (rich wraps at 80 columns there)
+# soft_wrap: a line stays one line in a pipe or a log file (rich wraps at 80 columns there, which
+# broke the paths and commands it prints); tables still fit the width
+out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
 
