@@ -26,6 +26,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 from torch.nn.utils import parametrize
+from torch.nn.utils.parametrizations import _SpectralNorm
 
 from hourglass.nn.blocks import ACTIVATIONS, mlp
 from hourglass.nn.optim import Adam
@@ -37,6 +38,52 @@ __all__ = ["AnoGANModule", "Discriminator", "EncoderGANModule", "GANomalyModule"
 Batch = tuple[torch.Tensor, ...]
 _BETAS = {"betas": (0.5, 0.999)}  # the usual GAN momentum: a short memory for a moving target
 _Z_BOUND = 3.0  # AnoGAN's latent search stays inside [-3, 3]^latent_dim
+
+
+def _normalize_(x: torch.Tensor, eps: float, out: torch.Tensor) -> None:
+    """``F.normalize(x, dim=0, eps=eps, out=out)`` for a vector: the same kernels (the norm,
+    the clamp, the division), without its Python layers."""
+    torch.div(x, torch.linalg.vector_norm(x, 2, [0], True).clamp_min_(eps), out=out)
+
+
+def _linear_weight(layer: nn.Linear) -> torch.Tensor:
+    """``layer.weight``; for a weight spectrally normalised by
+    ``nn.utils.parametrizations.spectral_norm`` (its only parametrisation), evaluated here with
+    the operations that parametrisation runs, in its order (a power iteration step in training
+    mode, updating ``_u`` and ``_v`` in place, then ``W / (u · W v)``), without its module calls:
+    on small batches those calls cost more than the arithmetic."""
+    if not parametrize.is_parametrized(layer, "weight"):
+        return layer.weight
+    chain = layer.parametrizations["weight"]
+    sn = chain[0]
+    w = chain.original
+    if len(chain) != 1 or not isinstance(sn, _SpectralNorm) or w.ndim != 2 or sn.dim != 0:
+        return layer.weight
+    if sn.training:
+        with torch.no_grad():
+            for _ in range(sn.n_power_iterations):
+                _normalize_(torch.mv(w, sn._v), sn.eps, sn._u)
+                _normalize_(torch.mv(w.H, sn._u), sn.eps, sn._v)
+    u = sn._u.clone(memory_format=torch.contiguous_format)
+    v = sn._v.clone(memory_format=torch.contiguous_format)
+    return w / torch.vdot(u, torch.mv(w, v))
+
+
+def _sequential_forward(net: nn.Sequential, h: torch.Tensor,
+                        weights: Sequence[torch.Tensor] | None = None) -> torch.Tensor:
+    """``net(h)`` for a stack of linear layers and activations, calling the functions those
+    layers call (the same operations, bit for bit) without the per-module call overhead;
+    ``weights``: the linear layers' weights, in order (default: their own)."""
+    i = 0
+    for layer in net:
+        if isinstance(layer, nn.Linear):
+            h = F.linear(h, layer.weight if weights is None else weights[i], layer.bias)
+            i += 1
+        elif type(layer) is nn.LeakyReLU:
+            h = F.leaky_relu(h, layer.negative_slope, layer.inplace)
+        else:
+            h = layer(h)
+    return h
 
 
 def sn_mlp(sizes: Sequence[int], *, spectral_norm: bool = True, activation: str = "leaky_relu",
@@ -82,8 +129,22 @@ class Discriminator(nn.Module):
         feats = self.body(x)
         return self.head(feats).squeeze(1), feats
 
+    def weights(self) -> list[torch.Tensor]:
+        """The weights of the linear layers (body first, then the head) as the forward pass
+        sees them: spectrally normalised ones evaluated now (in training mode with a power
+        iteration step), each once; for :meth:`forward_with`."""
+        return [_linear_weight(m) for m in (*self.body, self.head) if isinstance(m, nn.Linear)]
 
-def r1_penalty(disc: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    def forward_with(self, x: torch.Tensor, weights: Sequence[torch.Tensor],
+                     ) -> tuple[torch.Tensor, torch.Tensor]:
+        """:meth:`forward` with the linear layers' weights given (from :meth:`weights`): the same
+        operations, bit for bit, without evaluating the spectral normalisation again."""
+        feats = _sequential_forward(self.body, x, weights[:-1])
+        return F.linear(feats, weights[-1], self.head.bias).squeeze(1), feats
+
+
+def r1_penalty(disc: Callable[[torch.Tensor], tuple[torch.Tensor, torch.Tensor]],
+               x: torch.Tensor) -> torch.Tensor:
     """R1 gradient penalty: mean over rows of ``‖∇ₓ logit(x)‖²`` at the (real) rows ``x``.
 
     ``disc`` maps ``x`` to ``(logit, features)``; the result keeps the graph, so it can be added
@@ -200,58 +261,65 @@ class AnoGANModule(nn.Module):
     def _noise(self, x: torch.Tensor) -> torch.Tensor:
         return torch.randn(x.shape[0], self.latent_dim, device=x.device)
 
-    @_once_per_call
     def phase_loss(self, name: str, batch: Batch) -> torch.Tensor:
         # real and generated rows go through the discriminator in one pass (one set of kernel
         # launches instead of two: on small data a step costs its calls, not its arithmetic);
-        # the real rows' features are detached where the original takes them under no_grad
+        # the real rows' features are detached where the original takes them under no_grad.
+        # The networks run through _sequential_forward and the discriminator's weights are
+        # evaluated once per call (Discriminator.weights): the operations of the modules'
+        # own forward passes, bit for bit, without their Python overhead
         x = self._input(batch[0])
         n = x.shape[0]
         if name == "d":
             with torch.no_grad():
-                fake = self.generator(self._noise(x))
-            logits = self.disc(torch.cat([x, fake]))[0]
+                fake = _sequential_forward(self.generator, self._noise(x))
+            weights = self.disc.weights()
+            logits = self.disc.forward_with(torch.cat([x, fake]), weights)[0]
             d_loss = _bce(logits[:n], True) + _bce(logits[n:], False)
-            return d_loss + self.gp / 2 * r1_penalty(self.disc, x) if self.gp else d_loss
+            if not self.gp:
+                return d_loss
+            return d_loss + self.gp / 2 * r1_penalty(lambda h: self.disc.forward_with(h, weights), x)
         # generator and encoder in one pass: the generator's loss (non-saturating + feature
         # matching on generated rows) reaches only the generator; the encoder's (izi_f: the
         # row and its features against those of G(E(x))) reaches only the encoder, through a
         # copy of the generator with detached weights
-        fake = self.generator(self._noise(x))
-        x_hat = _detached_forward(self.generator, self.encoder(x))
+        fake = _sequential_forward(self.generator, self._noise(x))
+        x_hat = _detached_forward(self.generator, _sequential_forward(self.encoder, x))
         with _frozen_mode(self.disc):
-            logits, feats = self.disc(torch.cat([fake, x_hat, x]))
+            logits, feats = self.disc.forward_with(torch.cat([fake, x_hat, x]), self.disc.weights())
         f_fake, f_hat, f_real = feats[:n], feats[n:2 * n], feats[2 * n:].detach()
         g_loss = _bce(logits[:n], True) + (f_real.mean(0) - f_fake.mean(0)).pow(2).mean()
         return g_loss + (x_hat - x).pow(2).mean() + self.kappa * (f_hat - f_real).pow(2).mean()
 
     def loss(self, batch: Batch) -> torch.Tensor:
         x = self._input(batch[0])
-        return (self.generator(self.encoder(x)) - x).pow(2).mean()
+        return (_sequential_forward(self.generator, _sequential_forward(self.encoder, x)) - x).pow(2).mean()
 
-    def _anomaly_loss(self, x: torch.Tensor, f_x: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
-        g = self.generator(z)
-        out = (1 - self.lam) * (x - g).abs().mean(1) + self.lam * (f_x - self.disc(g)[1]).abs().mean(1)
+    def _anomaly_loss(self, x: torch.Tensor, f_x: torch.Tensor, z: torch.Tensor,
+                      weights: Sequence[torch.Tensor]) -> torch.Tensor:
+        g = _sequential_forward(self.generator, z)
+        out = ((1 - self.lam) * (x - g).abs().mean(1)
+               + self.lam * (f_x - self.disc.forward_with(g, weights)[1]).abs().mean(1))
         # MAP rather than nearest point: a row the generator makes only from an unlikely code
         # (far out under the N(0, I) prior) is itself unlikely
         return out + self.prior * z.pow(2).mean(1) if self.prior else out
 
-    @_once_per_call
     def score(self, batch: Batch) -> torch.Tensor:
         # The search needs gradients with respect to z even when called under inference mode;
         # a clone made outside inference mode is an ordinary tensor autograd can record.
         with torch.inference_mode(False), torch.enable_grad():
             x = self._input(batch[0]).clone()
             with torch.no_grad():
-                f_x = self.disc(x)[1]
-                z0 = self.encoder(x)
+                weights = self.disc.weights()  # once for the whole search
+                f_x = self.disc.forward_with(x, weights)[1]
+                z0 = _sequential_forward(self.encoder, x)
             # codes stay where the N(0, I) prior has nearly all its mass: far outside it the
             # generator only extrapolates, and could "make" any row
             z = z0.clamp(-_Z_BOUND, _Z_BOUND).requires_grad_(True)
             opt = Adam([z], lr=self.search_lr)  # element-wise: rows stay independent
             best = torch.full((x.shape[0],), torch.inf, device=x.device)
             for _ in range(self.search_steps):
-                loss = self._anomaly_loss(x, f_x, z)
+                loss = self._anomaly_loss(x, f_x, z, weights)
                 (grad,) = torch.autograd.grad(loss.sum(), z)
                 best = torch.minimum(best, loss.detach())
                 z.grad = grad
@@ -260,7 +328,7 @@ class AnoGANModule(nn.Module):
                     z.clamp_(-_Z_BOUND, _Z_BOUND)
             with torch.no_grad():
                 # Adam is not monotone for every row: keep each row's lowest loss on the way
-                return torch.minimum(best, self._anomaly_loss(x, f_x, z))
+                return torch.minimum(best, self._anomaly_loss(x, f_x, z, weights))
 
 
 class GANomalyModule(nn.Module):
