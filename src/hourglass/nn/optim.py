@@ -65,6 +65,18 @@ class Adam:
         self.lr, self.betas, self.eps, self.weight_decay = float(lr), betas, float(eps), float(weight_decay)
         # created on a parameter's first gradient, as torch.optim.Adam does
         self._state: dict[int, tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = {}
+        # the foreach update's step counts, kept in Python: torch.optim.Adam keeps float32 tensors
+        # and reads them back with .item() on every step (one call per parameter)
+        self._counts: dict[int, int] = {}
+        # float32/float64 parameters: the update's scalars as 0-dim tensors of that type. A
+        # Python number is wrapped in a tensor and cast to that type once per parameter, a
+        # tensor operand is not: the same value either way, so the same results. (Half
+        # precision computes with the number in float32: it keeps the Python numbers.)
+        dtype, device = self.params[0].dtype, self.params[0].device
+        self._scalars = dtype in (torch.float32, torch.float64)
+        self._beta2 = torch.tensor(float(betas[1]), dtype=dtype, device=device)
+        self._eps = torch.tensor(self.eps, dtype=dtype, device=device)
+        self._scale = torch.zeros((), dtype=dtype, device=device)  # refilled on every step
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Drop (or zero) every parameter's gradient."""
@@ -79,7 +91,7 @@ class Adam:
     @torch.no_grad()
     def step(self) -> None:
         """One Adam update of the parameters that have a gradient."""
-        params, grads, avgs, sqs, steps = [], [], [], [], []
+        params, grads, avgs, sqs, steps, counts = [], [], [], [], [], []
         for i, p in enumerate(self.params):
             if p.grad is None:
                 continue
@@ -87,18 +99,21 @@ class Adam:
                 raise RuntimeError("Adam does not support sparse gradients")
             state = self._state.get(i)
             if state is None:
-                # the step count lives on the parameter's device for the fused kernel and
-                # on the CPU for the foreach update, as in torch.optim.Adam
+                # the fused kernel's step count lives on the parameter's device, as in
+                # torch.optim.Adam; the foreach update counts in self._counts
                 state = (torch.zeros_like(p, memory_format=torch.preserve_format),
                          torch.zeros_like(p, memory_format=torch.preserve_format),
-                         torch.zeros((), dtype=torch.float32,
-                                     device=p.device if self.fused else "cpu"))
+                         torch.zeros((), dtype=torch.float32, device=p.device))
                 self._state[i] = state
             params.append(p)
             grads.append(p.grad)
             avgs.append(state[0])
             sqs.append(state[1])
             steps.append(state[2])
+            if not self.fused:
+                # a float32 count stops at 2**24 (adding 1 there rounds back down): so does this
+                self._counts[i] = count = min(self._counts.get(i, 0) + 1, 2 ** 24)
+                counts.append(count)
         if not params:
             return
         beta1, beta2 = self.betas
@@ -109,18 +124,21 @@ class Adam:
                                eps=self.eps, maximize=False, grad_scale=None, found_inf=None)
             return
         # torch.optim.Adam's foreach update (not capturable, no AMSGrad), operation for operation
-        torch._foreach_add_(steps, torch.tensor(1.0, device="cpu"), alpha=1.0)
         if self.weight_decay != 0:
             grads = list(torch._foreach_add(grads, params, alpha=self.weight_decay))
         torch._foreach_lerp_(avgs, grads, 1 - beta1)
-        torch._foreach_mul_(sqs, beta2)
+        torch._foreach_mul_(sqs, self._beta2 if self._scalars else beta2)
         torch._foreach_addcmul_(sqs, grads, grads, 1 - beta2)
-        counts = [float(s.item()) for s in steps]
-        step_size = [(self.lr / (1 - beta1 ** t)) * -1 for t in counts]
-        bias2_sqrt = [(1 - beta2 ** t) ** 0.5 for t in counts]
+        step_size = [(self.lr / (1 - beta1 ** float(t))) * -1 for t in counts]
         denom = torch._foreach_sqrt(sqs)
-        torch._foreach_div_(denom, bias2_sqrt)
-        torch._foreach_add_(denom, self.eps)
+        if self._scalars and all(t == counts[0] for t in counts):  # one divisor for all
+            torch._foreach_div_(denom, self._scale.fill_((1 - beta2 ** float(counts[0])) ** 0.5))
+        else:
+            torch._foreach_div_(denom, [(1 - beta2 ** float(t)) ** 0.5 for t in counts])
+        if self._scalars:
+            torch._foreach_add_(denom, self._eps, alpha=1.0)  # alpha: the tensor overload
+        else:
+            torch._foreach_add_(denom, self.eps)
         torch._foreach_addcdiv_(params, avgs, denom, step_size)
 
 
