@@ -59,13 +59,14 @@ def _linear_weight(layer: nn.Linear) -> torch.Tensor:
     w = chain.original
     if len(chain) != 1 or not isinstance(sn, _SpectralNorm) or w.ndim != 2 or sn.dim != 0:
         return layer.weight
+    u, v = sn._u, sn._v
     if sn.training:
         with torch.no_grad():
             for _ in range(sn.n_power_iterations):
-                _normalize_(torch.mv(w, sn._v), sn.eps, sn._u)
-                _normalize_(torch.mv(w.H, sn._u), sn.eps, sn._v)
-    u = sn._u.clone(memory_format=torch.contiguous_format)
-    v = sn._v.clone(memory_format=torch.contiguous_format)
+                _normalize_(torch.mv(w, v), sn.eps, u)
+                _normalize_(torch.mv(w.H, u), sn.eps, v)
+    u = u.clone(memory_format=torch.contiguous_format)
+    v = v.clone(memory_format=torch.contiguous_format)
     return w / torch.vdot(u, torch.mv(w, v))
 
 

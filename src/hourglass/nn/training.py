@@ -285,6 +285,9 @@ class _ParameterAverage:
         self.decay = decay
         self.steps = 0
         self.live = [p for p in module.parameters() if p.is_floating_point()]
+        # detached views of the live parameters, made once: they share the parameters' storage
+        # (steps and swaps write it in place), so they always read the current values
+        self._live = [p.detach() for p in self.live]
         self.average = [p.detach().clone() for p in self.live]
         self._spare = [torch.empty_like(a) for a in self.average]
 
@@ -292,13 +295,13 @@ class _ParameterAverage:
     def update(self) -> None:
         self.steps += 1
         decay = min(self.decay, (1 + self.steps) / (10 + self.steps))
-        torch._foreach_lerp_(self.average, [p.detach() for p in self.live], 1.0 - decay)
+        torch._foreach_lerp_(self.average, self._live, 1.0 - decay)
 
     @torch.no_grad()
     def swap(self) -> None:
         """Exchange the live and the averaged values in place (call twice to undo): three
         all-tensor copies through a spare buffer allocated once, not a clone per tensor."""
-        live = [p.detach() for p in self.live]
+        live = self._live
         torch._foreach_copy_(self._spare, live)
         torch._foreach_copy_(live, self.average)
         torch._foreach_copy_(self.average, self._spare)
