@@ -68,6 +68,11 @@ class Adam:
         # the foreach update's step counts, kept in Python: torch.optim.Adam keeps float32 tensors
         # and reads them back with .item() on every step (one call per parameter)
         self._counts: dict[int, int] = {}
+        # after a step where every parameter had a gradient and all counts were equal: the state
+        # lists of that step and the shared count (the next such step reuses them instead of
+        # gathering them parameter by parameter; self._counts is written back on leaving it)
+        self._every: tuple[list[torch.Tensor], list[torch.Tensor], list[torch.Tensor]] | None = None
+        self._count = 0
         # float32/float64 parameters: the update's scalars as 0-dim tensors of that type. A
         # Python number is wrapped in a tensor and cast to that type once per parameter, a
         # tensor operand is not: the same value either way, so the same results. (Half
@@ -91,11 +96,22 @@ class Adam:
     @torch.no_grad()
     def step(self) -> None:
         """One Adam update of the parameters that have a gradient."""
+        every = [p.grad for p in self.params]
+        if self._every is not None and all(g is not None for g in every):
+            if any(g.is_sparse for g in every):
+                raise RuntimeError("Adam does not support sparse gradients")
+            avgs, sqs, steps = self._every
+            self._count = min(self._count + 1, 2 ** 24)
+            self._update(self.params, every, avgs, sqs, steps, [self._count])
+            return
+        if self._every is not None:  # back to counting parameter by parameter
+            self._counts = dict.fromkeys(range(len(self.params)), self._count)
+            self._every = None
         params, grads, avgs, sqs, steps, counts = [], [], [], [], [], []
-        for i, p in enumerate(self.params):
-            if p.grad is None:
+        for i, (p, grad) in enumerate(zip(self.params, every, strict=True)):
+            if grad is None:
                 continue
-            if p.grad.is_sparse:
+            if grad.is_sparse:
                 raise RuntimeError("Adam does not support sparse gradients")
             state = self._state.get(i)
             if state is None:
@@ -106,7 +122,7 @@ class Adam:
                          torch.zeros((), dtype=torch.float32, device=p.device))
                 self._state[i] = state
             params.append(p)
-            grads.append(p.grad)
+            grads.append(grad)
             avgs.append(state[0])
             sqs.append(state[1])
             steps.append(state[2])
@@ -116,6 +132,16 @@ class Adam:
                 counts.append(count)
         if not params:
             return
+        if len(params) == len(self.params) and all(t == counts[0] for t in counts):
+            self._every, self._count = (avgs, sqs, steps), counts[0] if counts else 0
+            counts = counts[:1]
+        self._update(params, grads, avgs, sqs, steps, counts)
+
+    def _update(self, params: list[torch.nn.Parameter], grads: list[torch.Tensor],
+                avgs: list[torch.Tensor], sqs: list[torch.Tensor], steps: list[torch.Tensor],
+                counts: list[int]) -> None:
+        """The update proper; ``counts``: the foreach update's step count per parameter, or one
+        shared by all (unused by the fused kernel, which counts in ``steps``)."""
         beta1, beta2 = self.betas
         if self.fused:
             torch._foreach_add_(steps, 1)
@@ -130,11 +156,14 @@ class Adam:
         torch._foreach_mul_(sqs, self._beta2 if self._scalars else beta2)
         torch._foreach_addcmul_(sqs, grads, grads, 1 - beta2)
         step_size = [(self.lr / (1 - beta1 ** float(t))) * -1 for t in counts]
+        if len(counts) == 1:
+            step_size *= len(params)
         denom = torch._foreach_sqrt(sqs)
         if self._scalars and all(t == counts[0] for t in counts):  # one divisor for all
             torch._foreach_div_(denom, self._scale.fill_((1 - beta2 ** float(counts[0])) ** 0.5))
         else:
-            torch._foreach_div_(denom, [(1 - beta2 ** float(t)) ** 0.5 for t in counts])
+            torch._foreach_div_(denom, [(1 - beta2 ** float(t)) ** 0.5 for t in counts] * (
+                len(params) if len(counts) == 1 else 1))
         if self._scalars:
             torch._foreach_add_(denom, self._eps, alpha=1.0)  # alpha: the tensor overload
         else:

@@ -355,15 +355,19 @@ def _optimisers(module: nn.Module, config: TrainConfig,
 
 
 @torch.no_grad()
-def _clip_grad_norm(params: list[nn.Parameter], max_norm: float) -> None:
+def _clip_grad_norm(params: list[nn.Parameter], max_norm: float, uniform: bool | None = None) -> None:
     """``nn.utils.clip_grad_norm_(params, max_norm, foreach=True)``: one norm call for all
     tensors (CPU defaults to one per tensor), and when the gradients share one device and type
     the same kernels called directly (torch's wrapper regroups the tensors on every call, a
-    sizeable share of a small step); the same norms and scaling, bit for bit."""
+    sizeable share of a small step); the same norms and scaling, bit for bit. ``uniform``:
+    whether the parameters share one device and type, if the caller knows (a gradient has its
+    parameter's device and type, so the loop works it out once, not on every step)."""
     grads = [p.grad for p in params if p.grad is not None]
     if not grads:
         return
-    if any(g.device != grads[0].device or g.dtype != grads[0].dtype for g in grads):
+    if uniform is None:
+        uniform = all(g.device == grads[0].device and g.dtype == grads[0].dtype for g in grads)
+    if not uniform:
         nn.utils.clip_grad_norm_(params, max_norm, foreach=True)
         return
     total = torch.linalg.vector_norm(torch.stack(torch._foreach_norm(grads, 2.0)), 2.0)
@@ -451,6 +455,7 @@ def train_module(
         raise ValueError(f"extra_loss: {type(module).__name__} trains in phases(); an extra loss "
                          "term is only for single-optimiser models")
     frozen = _other_phases(steps)
+    uniform = [len({(p.device, p.dtype) for p in params}) == 1 for _, params, _ in steps]
     history = TrainHistory()
     average = None if config.ema_decay is None else _ParameterAverage(module, config.ema_decay)
     best = math.inf
@@ -482,7 +487,7 @@ def train_module(
             running = torch.zeros((), device=train[0].device)
             for lo, hi in _batches(n, config.batch_size):
                 batch = tuple(t[lo:hi] for t in shuffled)
-                for (name, params, opt), others in zip(steps, frozen, strict=True):
+                for (name, params, opt), others, same in zip(steps, frozen, uniform, strict=True):
                     # the other phases' parameters do not record a graph in this phase: their
                     # gradients would be discarded (each optimiser zeroes its own before its
                     # backward), and the ones kept are the same, bit for bit
@@ -498,7 +503,7 @@ def train_module(
                     finally:
                         _require_grad(others, True)
                     if config.clip_grad_norm is not None:
-                        _clip_grad_norm(params, config.clip_grad_norm)
+                        _clip_grad_norm(params, config.clip_grad_norm, same)
                     opt.step()
                     running += loss.detach() * (hi - lo)
                 if average is not None:
