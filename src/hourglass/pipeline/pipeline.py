@@ -381,6 +381,12 @@ class Pipeline:
         scores = self.score(df)
         return self.detector_.threshold_predict(scores)
 
+    def predict_proba(self, df: pd.DataFrame) -> np.ndarray:
+        """``[P(normal), P(anomaly)]`` per row (rows × 2), the anomaly column being
+        :meth:`calibrated_score` (as the detectors' ``predict_proba``)."""
+        p = self.calibrated_score(df)
+        return np.column_stack([1.0 - p, p])
+
     def model_card(self) -> dict[str, str]:
         """What a reader of a report needs to know about this model, as plain strings."""
         self._check_fitted()
