@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -123,6 +124,14 @@ def test_apply_refuses_a_non_empty_output_unless_forced(files: dict[str, Path]) 
                               "--force"])
     assert res.exit_code == 0, res.output
     assert load(new).threshold_.describe() == "percentile 90.0 of held-out normal scores"
+    one_line_error(["threshold", str(model), "--threshold", "percentile:90", "-o", str(model / "sub")],
+                   "is inside the model directory", model / "sub")
+    in_place = files["dir"] / "M-in-place"
+    shutil.copytree(model, in_place)
+    res = runner.invoke(app, ["threshold", str(in_place), "--threshold", "percentile:90", "-o",
+                              str(in_place), "--force"])
+    assert res.exit_code == 0, res.output
+    assert load(in_place).info["rethresholded_from"]["content_hash"] == load(model).artefact_["content_hash"]
     other = files["dir"] / "not-a-model"
     other.mkdir()
     (other / "notes.txt").write_text("mine")
@@ -199,6 +208,13 @@ def test_bad_input_is_one_line_and_exit_2(files: dict[str, Path], args: list[str
                    match, out)
 
 
+def test_help_lists_the_options() -> None:
+    res = runner.invoke(app, ["threshold", "--help"], env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    for option in ("--threshold", "--output", "--events-per-day", "--force", "dspot:RISK/DEPTH"):
+        assert option in res.stdout, option
+
+
 def test_bad_models_are_one_line_and_exit_2(files: dict[str, Path]) -> None:
     d = files["dir"]
     one_line_error(["threshold", str(d / "nowhere")], "not a model directory")
@@ -222,7 +238,8 @@ def test_with_threshold_leaves_the_pipeline_alone_and_refuses_labelled_rules(
         files: dict[str, Path]) -> None:
     pipe = load(files["model"])
     new = pipe.with_threshold(thresholds.FalseAlarmBound(0.02))
-    assert type(new.threshold_) is thresholds.FalseAlarmBound and type(pipe.threshold_) is thresholds.Percentile
+    assert type(new.threshold_) is thresholds.FalseAlarmBound
+    assert type(pipe.threshold_) is thresholds.Percentile
     assert new.detector_ is not pipe.detector_ and "rethresholded_from" not in pipe.info
     assert new.info["rethresholded_from"]["content_hash"] == pipe.artefact_["content_hash"]
     with pytest.raises(InputError, match="needs labelled validation rows"):

@@ -356,9 +356,10 @@ __all__ += ["ForceOpt", "RethresholdEventsOpt", "RethresholdOutputOpt", "Rethres
 RethresholdSpecOpt = Annotated[list[str] | None, typer.Option(
     "--threshold", help="Rule to try (repeatable; default: the model's own, percentile:99, "
                         "percentile:99.9, fpr:0.01, fpr:0.001, pot:1e-4 and, with a known event "
-                        "rate, budget:10/day): percentile:Q, fpr:RATE[@CONFIDENCE], contamination:C, "
-                        "pot:RISK, spot:RISK, dspot:RISK[/DEPTH], budget:N/day, budget:N/10k, "
-                        "fixed:VALUE. With -o: exactly one, the rule to apply.")]
+                        "rate, budget:10/day): percentile:Q, fpr:RATE or fpr:RATE@CONFIDENCE, "
+                        "contamination:C, pot:RISK, spot:RISK, dspot:RISK or dspot:RISK/DEPTH, "
+                        "budget:N/day, budget:N/10k, fixed:VALUE. With -o: exactly one, the rule "
+                        "to apply.")]
 RethresholdOutputOpt = Annotated[Path | None, typer.Option(
     "--output", "-o", help="Write a copy of MODEL with the --threshold rule fitted on its held-out "
                            "normal scores to this directory (no retraining).")]

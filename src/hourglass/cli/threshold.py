@@ -70,6 +70,10 @@ def threshold(
         if events_per_day is not None and not events_per_day > 0:
             raise HourglassError(f"--events-per-day: must be > 0, got {events_per_day}")
         if output is not None:
+            inside = output.resolve().is_relative_to(model.resolve())
+            if inside and output.resolve() != model.resolve():
+                raise HourglassError(f"-o {output}: is inside the model directory {model}; choose "
+                                     "another path")
             check_model_dir(output)
             if output.is_dir() and any(output.iterdir()) and not force:
                 raise HourglassError(f"-o {output}: exists and is not empty; choose another path or "
