@@ -165,7 +165,7 @@ def main() -> None:
             raise
         ctx = getattr(exc, "ctx", None)
         hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
-        err.print(error_line(f"{exc.format_message()}{hint}"), highlight=False, soft_wrap=True)
+        err.print(error_line(f"{exc.format_message()}{hint}"), highlight=False)
         sys.exit(int(getattr(exc, "exit_code", 2)))
     except BaseException as exc:
         if type(exc).__name__ == "Abort":

@@ -282,9 +282,9 @@ def benchmark(
     if cats is not None:
         wide.print(cats)
     for r in rows:
-        out.print(f"  {r['model']}: threshold {r['threshold']}", highlight=False, soft_wrap=True)
+        out.print(f"  {r['model']}: threshold {r['threshold']}", highlight=False)
     for line in notes:
-        out.print(f"note: {line}", highlight=False, soft_wrap=True)
+        out.print(f"note: {line}", highlight=False)
     if stats.bad_rows:
         err.print(f"skipped {stats.bad_rows} malformed row(s)", highlight=False)
     if json_out is not None:
