@@ -247,3 +247,26 @@ def test_with_threshold_leaves_the_pipeline_alone_and_refuses_labelled_rules(
     twice = new.with_threshold("percentile:99")
     assert twice.threshold_.value_ == pipe.threshold_.value_
     assert twice.info["rethresholded_from"]["previous"]["threshold"] == pipe.threshold_.describe()
+
+
+def test_an_entity_bucket_model_takes_its_bucket_rate_for_a_per_day_budget(tmp_path: Path) -> None:
+    rng = np.random.default_rng(1)
+    n = 4000
+    rows = pd.DataFrame({"ts": pd.date_range("2024-01-01", periods=n, freq="10s"),
+                         "src": rng.choice(["a", "b", "c", "d"], n), "bytes": rng.exponential(100, n)})
+    data, model, new = tmp_path / "flows.csv", tmp_path / "E", tmp_path / "E2"
+    rows.to_csv(data, index=False)
+    res = runner.invoke(app, ["train", str(data), "--entity-col", "src", "--timestamp-col", "ts",
+                              "--bucket", "5min", *FAST, "-o", str(model)])
+    assert res.exit_code == 0, res.output
+    rate = load(model).info["events_per_day"]  # (entity, bucket) rows per day
+    res = runner.invoke(app, ["threshold", str(model), "--threshold", "budget:2/day", "-o", str(new)])
+    assert res.exit_code == 0, res.output
+    pipe = load(new)
+    want = thresholds.AlertBudget(2, per="day", events_per_day=rate).fit(pipe.detector_.val_scores_)
+    assert pipe.threshold_.value_ == want.value_ and "2 alerts/day expected" in res.stderr
+    scored = tmp_path / "b.csv"
+    res = runner.invoke(app, ["score", str(new), str(data), "-o", str(scored)])
+    assert res.exit_code == 0, res.output
+    out = pd.read_csv(scored)
+    assert (out["flag"] == (out["score"] > want.value_).astype(int)).all()
