@@ -287,3 +287,24 @@ def test_every_command_prints_its_help() -> None:
                     "models", "formats", "inspect", "demo"):
         res = runner.invoke(app, [command, "--help"])
         assert res.exit_code == 0 and "Usage" in res.output, (command, res.output[-300:])
+
+
+def test_help_texts_keep_their_square_brackets() -> None:
+    """rich reads ``[word]`` in a help text as markup and drops it (``fpr:RATE[@CONFIDENCE]`` came
+    out as ``fpr:RATE``): every bracketed part of every option's help shows in ``--help``."""
+    import re
+
+    import click
+    import typer
+
+    group = typer.main.get_command(app)
+    ctx = click.Context(group)
+    lost = []
+    for name in group.list_commands(ctx):  # type: ignore[attr-defined]
+        command = group.get_command(ctx, name)  # type: ignore[attr-defined]
+        shown = " ".join(runner.invoke(app, [name, "--help"], env={"COLUMNS": "400"}).stdout.split())
+        for param in command.params:
+            for part in re.findall(r"\[[^\]\s]+\]", getattr(param, "help", None) or ""):
+                if part not in shown:
+                    lost.append(f"{name} {param.opts[0]}: {part}")
+    assert not lost, lost

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from pathlib import Path
 
 import numpy as np
@@ -55,6 +56,8 @@ def test_benchmark_prints_every_model_beside_the_baseline_and_writes_json(data: 
     assert logging.getLogger("hourglass").level == level  # quieted during the runs only
     for name in ("autoencoder", "vae", "deep-svdd", "iforest (baseline)", "ROC-AUC", "rows/s"):
         assert name in stdout, name
+    # a pipe gets whole table rows (150 columns): the name and its eight figures on one line
+    assert re.search(r"iforest \(baseline\)(\s+[\d.,]+k?){8}", stdout), stdout
     flat = " ".join(stdout.split())
     assert "used only to compute the metrics" in flat and "held-out normal training rows" in flat
     result = json.loads(js.read_text())

@@ -118,6 +118,9 @@ def test_planted_anomalies_score_higher(fitted) -> None:  # type: ignore[no-unty
     assert set(np.unique(det.predict(data["test_anomaly"]))) <= {0, 1}
     assert det.predict(data["test_anomaly"]).mean() > det.predict(data["test_normal"]).mean()
     assert np.array_equal(det.decision_function(data["test_normal"]), normal)
+    proba = det.predict_proba(data["test_anomaly"])  # PyOD's layout: [P(normal), P(anomaly)]
+    assert proba.shape == (len(anomal), 2) and np.allclose(proba.sum(axis=1), 1.0)
+    assert np.array_equal(proba[:, 1], det.calibrate(anomal))
 
 
 def test_same_seed_same_scores(fitted) -> None:  # type: ignore[no-untyped-def]

@@ -145,7 +145,8 @@ def test_export_command_round_trip(tmp_path: Path) -> None:
     _frame().assign(label="benign").to_csv(table, index=False)
     pd.concat([_frame(200, seed=4).assign(label="benign"), _anomalies(50).assign(label="attack")]
               ).to_csv(test, index=False)
-    model, out = tmp_path / "model", tmp_path / "model.onnx"
+    # a name long enough that a line folded at 80 columns would split the path printed after 'wrote'
+    model, out = tmp_path / "model", tmp_path / f"{'exported_' * 8}model.onnx"
     res = runner.invoke(app, ["train", str(table), "-o", str(model), "--epochs", "5", "--hidden", "8,4",
                               "--label-col", "label", "--normal", "benign", "-q"])
     assert res.exit_code == 0, res.output

@@ -101,6 +101,9 @@ def test_pipeline_detects_planted_rows(fitted) -> None:  # type: ignore[no-untyp
     odd = df.head(20).assign(bytes=1e9, proto="gre")
     assert pipe.predict(odd).mean() == 1.0
     assert pipe.predict(df).mean() < 0.05
+    proba = pipe.predict_proba(odd)
+    assert proba.shape == (20, 2) and np.array_equal(proba[:, 1], pipe.calibrated_score(odd))
+    assert (proba[:, 1] > 0.99).all()
 
 
 def test_round_trip_keeps_one_hot_order(tmp_path: Path) -> None:

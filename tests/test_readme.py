@@ -217,6 +217,18 @@ def test_the_readme_ensemble_example_runs() -> None:
     assert ns["top"].shape == (20,) and ((0 <= ns["top"]) & (ns["top"] < 5)).all()
 
 
+def test_the_readme_pyod_example_runs() -> None:
+    """'Coming from PyOD', as written, on generated rows: planted rows rank and flag above normal ones."""
+    rng = np.random.default_rng(0)
+    X_train = rng.normal(size=(4000, 6)).astype(np.float32)
+    X_test = np.r_[rng.normal(size=(200, 6)), rng.normal(size=(20, 6)) + 6].astype(np.float32)
+    ns: dict[str, Any] = {"X_train": X_train, "X_test": X_test}
+    exec(_python_block("clf.predict_proba(X_test)"), ns)  # the README's own example
+    assert ns["scores"][200:].min() > np.median(ns["scores"][:200])
+    assert ns["labels"][200:].mean() == 1.0 and ns["labels"][:200].mean() < 0.05
+    assert (ns["risk"][200:] > 0.99).all() and ns["clf"].threshold_.k_ > 0
+
+
 def test_the_readme_serve_answer_has_the_fields_it_shows(tmp_path: Path) -> None:
     """The table ``/score`` answer the README shows: its keys, for a model of proto/bytes/duration."""
     from hourglass import AutoEncoder, Pipeline

@@ -314,7 +314,9 @@ BenchSeedsOpt = Annotated[int, typer.Option(
 BenchSeedOpt = Annotated[int, typer.Option("--seed", help="First seed (also the split's).")]
 BenchThresholdOpt = Annotated[str | None, typer.Option(
     "--threshold", help="Threshold rule for every model, fitted on its held-out normal training "
-                        "rows: percentile:Q, contamination:C, pot:RISK, budget:N/10k, fixed:VALUE "
+                        "rows: percentile:Q, fpr:RATE or fpr:RATE@CONFIDENCE, contamination:C, pot:RISK, "
+                        "budget:N/10k, "
+                        "fixed:VALUE "
                         "(default: each model's own, percentile 99).")]
 BenchJsonOpt = Annotated[Path | None, typer.Option(
     "--json", help="Write the table, the runs per seed and the notes as JSON.")]
@@ -348,3 +350,23 @@ AggregateOpt = Annotated[list[str] | None, typer.Option(
 DistinctOpt = Annotated[list[str] | None, typer.Option(
     "--distinct", help="With --entity-col: column whose distinct values (and top-value share) are "
                        "counted per bucket, e.g. dst_port, dst_ip, EventID (repeatable).")]
+
+# hourglass threshold (re-threshold a saved model; hourglass.cli.threshold)
+__all__ += ["ForceOpt", "RethresholdEventsOpt", "RethresholdOutputOpt", "RethresholdSpecOpt"]
+
+RethresholdSpecOpt = Annotated[list[str] | None, typer.Option(
+    "--threshold", help="Rule to try (repeatable; default: the model's own, percentile:99, "
+                        "percentile:99.9, fpr:0.01, fpr:0.001, pot:1e-4 and, with a known event "
+                        "rate, budget:10/day): percentile:Q, fpr:RATE or fpr:RATE@CONFIDENCE, "
+                        "contamination:C, pot:RISK, spot:RISK, dspot:RISK or dspot:RISK/DEPTH, "
+                        "budget:N/day, budget:N/10k, fixed:VALUE. With -o: exactly one, the rule "
+                        "to apply.")]
+RethresholdOutputOpt = Annotated[Path | None, typer.Option(
+    "--output", "-o", help="Write a copy of MODEL with the --threshold rule fitted on its held-out "
+                           "normal scores to this directory (no retraining).")]
+RethresholdEventsOpt = Annotated[float | None, typer.Option(
+    "--events-per-day", help="Event rate (rows, sessions, steps or buckets per day) for alerts per "
+                             "day and budget:N/day (default: the model's, from its training "
+                             "--events-per-day, --timestamp-col or --freq grid).")]
+ForceOpt = Annotated[bool, typer.Option(
+    "--force", help="With -o: replace an existing model directory (MODEL itself included).")]

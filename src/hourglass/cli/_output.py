@@ -35,6 +35,7 @@ __all__ = [
     "settle_bad_lines",
     "setup_logging",
     "skipped_lines_text",
+    "table_console",
     "threshold_text",
     "user_errors",
 ]
@@ -43,6 +44,12 @@ __all__ = [
 # broke the paths and commands it prints); tables still fit the width
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
+
+
+def table_console() -> Console:
+    """The console for wide tables: ``out`` on a terminal, else one 150 columns wide, so that a
+    pipe or a file gets the whole table rather than cells folded to fit 80 columns."""
+    return out if out.is_terminal else Console(width=150, soft_wrap=True)
 
 
 def error_line(message: str) -> Text:

@@ -1,7 +1,8 @@
 """The ``hourglass`` typer app: global options and the commands, registered in help order.
 
 The commands live beside it: ``train`` (train, demo), ``score``, ``stream``, ``evaluate``,
-``benchmark``, ``explain``, ``serve``, ``export``, ``info`` (models, formats, inspect);
+``benchmark``, ``explain``, ``threshold`` (what-if thresholds, re-threshold a saved model),
+``serve``, ``export``, ``info`` (models, formats, inspect);
 ``tables``, ``logs`` and
 ``timeseries`` hold the work per input kind, ``_options`` the shared option types and ``_output``
 the consoles, errors and tables.
@@ -37,12 +38,14 @@ from hourglass.cli.info import formats, inspect, models
 from hourglass.cli.score import score
 from hourglass.cli.serve import serve
 from hourglass.cli.stream import stream
+from hourglass.cli.threshold import threshold
 from hourglass.cli.train import demo, train
 
 __all__ = ["BadRowsOpt", "DataArg", "DatasetOpt", "DeprecatedTimeColOpt", "FormatOpt", "LabelOpt",
            "ModelArg", "NormalOpt", "QuietOpt", "app", "benchmark", "demo", "err", "evaluate", "explain",
            "export",
-           "formats", "idle_threads", "inspect", "main", "models", "out", "score", "serve", "stream", "train"]
+           "formats", "idle_threads", "inspect", "main", "models", "out", "score", "serve", "stream",
+           "threshold", "train"]
 
 app = typer.Typer(
     name="hourglass",
@@ -139,8 +142,8 @@ def unwrap_help(doc: str | None) -> str | None:
     return "\n\n".join(" ".join(p.split()) for p in _inspect.cleandoc(doc).split("\n\n"))
 
 
-for _command in (train, score, stream, evaluate, benchmark, explain, serve, export, models, formats, inspect,
-                 demo):
+for _command in (train, score, stream, evaluate, benchmark, explain, threshold, serve, export, models,
+                 formats, inspect, demo):
     _command.__doc__ = unwrap_help(_command.__doc__)
     app.command()(_command)
 
@@ -162,7 +165,7 @@ def main() -> None:
             raise
         ctx = getattr(exc, "ctx", None)
         hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
-        err.print(error_line(f"{exc.format_message()}{hint}"), highlight=False, soft_wrap=True)
+        err.print(error_line(f"{exc.format_message()}{hint}"), highlight=False)
         sys.exit(int(getattr(exc, "exit_code", 2)))
     except BaseException as exc:
         if type(exc).__name__ == "Abort":

@@ -40,7 +40,7 @@ from hourglass.cli._options import (
     TableFormatOpt,
     parse_roles,
 )
-from hourglass.cli._output import err, out, setup_logging, user_errors
+from hourglass.cli._output import err, out, setup_logging, table_console, user_errors
 from hourglass.errors import HourglassError
 
 if TYPE_CHECKING:
@@ -263,7 +263,7 @@ def benchmark(
         err.print(f"interrupted: {len(runs)} of {len(plan)} runs finished; no --json written",
                   highlight=False)
         if runs:
-            out.print(results_table(f"{test_name}: finished runs only", summarize(runs)))
+            table_console().print(results_table(f"{test_name}: finished runs only", summarize(runs)))
         raise typer.Exit(130) from None
     rows = summarize(runs)
     notes = bench.notes()
@@ -276,14 +276,15 @@ def benchmark(
                 "threshold": threshold, "max_train": max_train, "epochs": epochs,
                 "seconds": time.perf_counter() - start, "models": rows, "runs": runs,
                 "notes": notes}, indent=2), encoding="utf-8")
-    out.print(results_table(f"{test_name}: mean ± std over {len(bench.seeds)} seed(s)", rows))
+    wide = table_console()
+    wide.print(results_table(f"{test_name}: mean ± std over {len(bench.seeds)} seed(s)", rows))
     cats = _category_table(rows)
     if cats is not None:
-        out.print(cats)
+        wide.print(cats)
     for r in rows:
-        out.print(f"  {r['model']}: threshold {r['threshold']}", highlight=False, soft_wrap=True)
+        out.print(f"  {r['model']}: threshold {r['threshold']}", highlight=False)
     for line in notes:
-        out.print(f"note: {line}", highlight=False, soft_wrap=True)
+        out.print(f"note: {line}", highlight=False)
     if stats.bad_rows:
         err.print(f"skipped {stats.bad_rows} malformed row(s)", highlight=False)
     if json_out is not None:

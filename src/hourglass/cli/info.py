@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from hourglass.cli._common import check_not_input
@@ -29,7 +28,7 @@ from hourglass.cli._options import (
     TimestampOpt,
     parse_roles,
 )
-from hourglass.cli._output import out, setup_logging, user_errors
+from hourglass.cli._output import out, setup_logging, table_console, user_errors
 from hourglass.errors import HourglassError
 
 # The library is imported inside the commands, so that 'hourglass --help' answers at once.
@@ -170,7 +169,7 @@ def inspect(
         if json_out is not None:
             with atomic_output(json_out) as tmp:
                 tmp.write_text(json.dumps(report, indent=2))
-    wide = out if out.is_terminal else Console(width=150)  # a pipe gets the whole table
+    wide = table_console()
     out.print(f"{data}: format [bold]{report['format']}[/], {n:,} rows inspected, "
               f"{len(df.columns)} columns → {report['n_features']} features", highlight=False)
     if labels is not None:
@@ -224,7 +223,7 @@ def _inspect_entity(df: object, spec: object, data: Path, *, label_col: str | No
     if json_out is not None:
         with atomic_output(json_out) as tmp:
             tmp.write_text(json.dumps(report, indent=2))
-    wide = out if out.is_terminal else Console(width=150)
+    wide = table_console()
     out.print(f"{data}: format [bold]{report['format']}[/], {report['rows']:,} rows → "
               f"{report['buckets']:,} ({entity_col}, {bucket} bucket) rows of {report['entities']:,} "
               f"entities → {report['n_features']} features", highlight=False)

@@ -286,7 +286,7 @@ def stream_guard(sink: Any, output: Path | None, summary: Callable[[], None],
         raise typer.Exit(130) from None
     except BrokenPipeError:  # whoever read the alerts has gone: stop, say so once
         os.dup2(os.open(os.devnull, os.O_WRONLY), sink.fileno())  # no second error at exit
-        err.print("output closed by its reader; stopping", highlight=False, soft_wrap=True)
+        err.print("output closed by its reader; stopping", highlight=False)
         summary()
         raise typer.Exit(1) from None
     except typer.Exit:
@@ -452,8 +452,7 @@ def stream(
         skipped = f", {skipped_lines_text(bad)}" if bad else ""
         moved = f"; threshold {first_value:.6g} -> {float(threshold.value_):.6g} (--adapt)" if adapt else ""
         err.print(f"streamed {n_rows:,} rows from {where}, {flagged:,} flagged{skipped}, "
-                  f"{n_rows / took if took > 0 else 0:,.0f} rows/s{moved}", highlight=False,
-                  soft_wrap=True)
+                  f"{n_rows / took if took > 0 else 0:,.0f} rows/s{moved}", highlight=False)
         drift.summary()
 
     with stream_guard(sink, output, summary, lambda: bool(n_rows or bad)):

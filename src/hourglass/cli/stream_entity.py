@@ -328,7 +328,7 @@ def run(scorer: EntityStream, read: Callable[[int], bytes], sink: Any, *, where:
         if bad:
             parts.append(skipped_lines_text(bad))
         err.print(f"streamed {c['rows']:,} rows from {where}: {', '.join(parts)}; "
-                  f"{c['rows'] / took if took > 0 else 0:,.0f} rows/s", highlight=False, soft_wrap=True)
+                  f"{c['rows'] / took if took > 0 else 0:,.0f} rows/s", highlight=False)
         if drift is not None:
             drift.summary()
 
@@ -359,7 +359,7 @@ def run(scorer: EntityStream, read: Callable[[int], bytes], sink: Any, *, where:
                 line, mark = scorer.first_late
                 err.print(f"warning: {where} line {line}: late row (its bucket closed; buckets before "
                           f"{mark} are closed); late rows are dropped and counted",
-                          highlight=False, soft_wrap=True)
+                          highlight=False)
             emit(out)
             settle_bad_lines(bad_rows, bad, on_bad_rows, where, problem)
         emit(scorer.close_all())

@@ -104,7 +104,7 @@ def run(scorer: Any, read: Callable[[int], bytes], sink: Any, *, where: str, bat
 
     def summary() -> None:
         err.print(summary_line(scorer.counts(), where, time.perf_counter() - start, scorer.mode),
-                  highlight=False, soft_wrap=True)
+                  highlight=False)
         if watch:
             drift.summary()
 

@@ -41,7 +41,7 @@ def open_series_scorer(pipe: Any, model: Path, *, explain: int | None, keep: lis
     if explain is not None and scorer.explain_unavailable is not None:
         raise HourglassError(f"--explain: {scorer.explain_unavailable}")
     if scorer.threshold_note is not None:
-        err.print(f"warning: {model}: {scorer.threshold_note}", highlight=False, soft_wrap=True)
+        err.print(f"warning: {model}: {scorer.threshold_note}", highlight=False)
     return scorer
 
 
@@ -106,7 +106,7 @@ def run(scorer: Any, read: Callable[[int], bytes], sink: Any, *, where: str, bat
     def summary() -> None:
         err.print(summary_line(scorer.counts(), sorted(bad), where, time.perf_counter() - start,
                                scorer.window, scorer.threshold, scorer.threshold_note is None),
-                  highlight=False, soft_wrap=True)
+                  highlight=False)
         if drift is not None:
             drift.summary()
 

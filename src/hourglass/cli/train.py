@@ -80,8 +80,9 @@ def train(
              "models and DeepLog (default: the model's).")] = None,
     threshold: Annotated[str | None, typer.Option(
         help="Threshold rule (default: percentile:99; DeepLog: its top-g rank): percentile:Q, "
-             "contamination:C, pot:RISK (e.g. pot:1e-4), spot:RISK, dspot:RISK or dspot:RISK/DEPTH "
-             "(moving-mean depth, default 50), budget:N/day (tables: needs "
+             "fpr:RATE or fpr:RATE@CONFIDENCE (false-alarm rate at most RATE with that confidence, "
+             "default 0.95), contamination:C, pot:RISK (e.g. pot:1e-4), spot:RISK, dspot:RISK or "
+             "dspot:RISK/DEPTH (moving-mean depth, default 50), budget:N/day (tables: needs "
              "--timestamp-col or --events-per-day; time series: a --freq grid), budget:N/10k, "
              "best-f1 or best-fbeta:BETA (tables: labelled validation slice carved from DATA), "
              "fixed:VALUE.")] = None,

@@ -349,6 +349,25 @@ class BaseDetector(BaseEstimator):
         (GPD-smoothed in the tail). Monotone in :meth:`score`, comparable across models."""
         return self.calibrate(self.score(X))
 
+    def predict_proba(self, X: object) -> np.ndarray:
+        """``[P(normal), P(anomaly)]`` per row (rows × 2, PyOD's and scikit-learn's layout), the
+        anomaly column being :meth:`calibrated_score`: the share of held-out normal scores below
+        the row's score. Unlike PyOD's ``predict_proba`` it is not rescaled from the training
+        scores' range, so it reads as a rarity among normal rows.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from hourglass.detectors import AutoEncoder
+        >>> X = np.random.default_rng(0).normal(size=(300, 4)).astype("float32")
+        >>> ae = AutoEncoder(hidden=(8, 2), epochs=3, verbose=0, device="cpu").fit(X)
+        >>> proba = ae.predict_proba(np.r_[X[:2], X[:1] + 20])
+        >>> proba.shape, bool(np.allclose(proba.sum(axis=1), 1.0)), bool(proba[2, 1] > 0.99)
+        ((3, 2), True, True)
+        """
+        p = self.calibrated_score(X)
+        return np.column_stack([1.0 - p, p])
+
     def calibrate(self, scores: np.ndarray) -> np.ndarray:
         """Map raw scores already computed to anomaly probabilities (see :meth:`calibrated_score`)."""
         self._check_fitted()

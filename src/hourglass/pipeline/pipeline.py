@@ -278,6 +278,87 @@ class Pipeline:
             new.info["n_train_rows"] = new.detector_.warm_unknown_["trained_sessions"]
         return new
 
+    def with_threshold(self, rule: Threshold | str, *, events_per_day: float | None = None) -> Pipeline:
+        """A copy of this fitted pipeline with another threshold rule, fitted on the held-out
+        normal scores the model keeps (``detector_.val_scores_``): no retraining, no data.
+
+        ``rule`` is a :class:`~hourglass.thresholds.Threshold` or a spec such as ``"fpr:0.001"``
+        (:func:`~hourglass.thresholds.threshold_from_spec`; a per-day budget takes its event rate
+        from ``events_per_day``, else from ``info["events_per_day"]``). A time-series model's
+        stream threshold is fitted with the same rule on its causal held-out scores. Refused: a
+        rule that needs labels (best F1: fit with ``X_val``/``y_val`` instead), a model that
+        keeps no held-out scores (federated with ``held_out="summaries"``), a time-series model
+        saved without causal held-out scores (its stream threshold could not follow), and a rule
+        that cannot be fitted on the scores (e.g. ``fpr:0.001`` on too few). ``info`` records
+        the new rule and, in ``info["rethresholded_from"]``, the previous rule and value and the
+        parent (its artefact's content hash when it was loaded from one). ``self`` is unchanged.
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> from hourglass import Pipeline, AutoEncoder
+        >>> rng = np.random.default_rng(0)
+        >>> df = pd.DataFrame({"bytes": rng.exponential(100, 4000), "port": rng.integers(0, 9, 4000)})
+        >>> pipe = Pipeline(AutoEncoder(hidden=(8, 4), epochs=2, verbose=0)).fit(df)
+        >>> quiet = pipe.with_threshold("fpr:0.01")
+        >>> quiet.threshold_.value_ > pipe.threshold_.value_, pipe.threshold_.describe()
+        (True, 'percentile 99.0 of held-out normal scores')
+        >>> quiet.info["rethresholded_from"]["threshold"]
+        'percentile 99.0 of held-out normal scores'
+        """
+        import copy
+        import datetime
+
+        from hourglass.thresholds import threshold_from_spec
+
+        self._check_fitted()
+        rate = events_per_day if events_per_day is not None else self.info.get("events_per_day")
+        if isinstance(rule, str):
+            rule = threshold_from_spec(rule, events_per_day=rate)
+        if not isinstance(rule, Threshold):
+            raise InputError(f"with_threshold: expected a Threshold or a spec string, got {rule!r}")
+        det = self.detector_
+        if rule.requires_labels:
+            raise InputError(f"{rule.describe()}: needs labelled validation rows, which a saved "
+                             "model does not keep; fit it with Pipeline.fit(df, X_val=..., y_val=...)")
+        if det.val_scores_.size == 0:
+            raise InputError("this model keeps no held-out scores to fit a threshold on (a "
+                             "federated model trained with held_out='summaries')")
+        if callable(getattr(det, "stream_threshold_missing", None)) \
+                and getattr(det, "stream_val_scores_", None) is None:
+            raise InputError("this time-series model keeps no causal held-out scores (saved before "
+                             "stream thresholds existed), so its stream threshold could not follow "
+                             "a new rule; retrain it")
+        if getattr(rule, "per", None) == "day" and getattr(rule, "events_per_day", None) is None:
+            rule = type(rule)(**{**rule.get_params(), "events_per_day": rate})
+            if rate is None:
+                raise InputError(f"{rule.describe()}: a per-day budget needs the event rate, which "
+                                 "this model does not know; pass events_per_day")
+        new = Pipeline(detector=self.detector, features=self.features, threshold=rule)
+        new.features_ = copy.deepcopy(self.features_)
+        new.detector_ = copy.deepcopy(det).set_threshold(rule)
+        old = self.threshold_
+        parent = getattr(self, "artefact_", None) or {}
+        new.info = copy.deepcopy(self.info)
+        for key in ("stream_threshold", "stream_threshold_value"):
+            new.info.pop(key, None)
+        stream = getattr(new.detector_, "stream_threshold_", None)
+        if stream is not None:
+            new.info.update({"stream_threshold": stream.describe(), "stream_threshold_value": stream.value_})
+        if events_per_day is not None:
+            new.info["events_per_day"] = float(events_per_day)
+        new.info.update({
+            "threshold": new.threshold_.describe(), "threshold_value": new.threshold_.value_,
+            "threshold_fit": threshold_fit_info(new.detector_),
+            "rethresholded_from": {
+                "content_hash": parent.get("content_hash"), "path": parent.get("path"),
+                "threshold": old.describe(), "threshold_value": old.value_,
+                "threshold_fit": self.info.get("threshold_fit"),
+                "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+                "previous": self.info.get("rethresholded_from")},
+        })
+        return new
+
     def _with_replay(self, X: np.ndarray, replay: pd.DataFrame, params: dict[str, Any],
                      ) -> tuple[np.ndarray, dict[str, Any], dict[str, int]]:
         """:meth:`warm_start`'s ``replay``: the old series transformed on its own and joined in
@@ -381,6 +462,12 @@ class Pipeline:
         scores = self.score(df)
         return self.detector_.threshold_predict(scores)
 
+    def predict_proba(self, df: pd.DataFrame) -> np.ndarray:
+        """``[P(normal), P(anomaly)]`` per row (rows × 2), the anomaly column being
+        :meth:`calibrated_score` (as the detectors' ``predict_proba``)."""
+        p = self.calibrated_score(df)
+        return np.column_stack([1.0 - p, p])
+
     def model_card(self) -> dict[str, str]:
         """What a reader of a report needs to know about this model, as plain strings."""
         self._check_fitted()
@@ -431,6 +518,12 @@ class Pipeline:
                 card["warm start"] += (
                     f"; {unknown['unknown_events']} of {unknown['events']} new events had an "
                     f"unknown key ({unknown['sessions_with_unknown']} sessions, not trained on)")
+        rt = info.get("rethresholded_from")
+        if rt:
+            card["re-thresholded"] = (
+                f"on {rt.get('date')} from {rt.get('threshold')} = {rt.get('threshold_value'):.6g}"
+                + (f" (content hash {str(rt['content_hash'])[:12]})" if rt.get("content_hash") else "")
+                + "; refitted on the same held-out scores, not retrained")
         fed = info.get("federated")
         if fed:
             card["federated"] = (

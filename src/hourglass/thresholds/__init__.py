@@ -22,6 +22,7 @@ from hourglass.thresholds.base import (
     threshold_from_dict,
     threshold_from_spec,
 )
+from hourglass.thresholds.bound import FalseAlarmBound, min_normal_scores
 from hourglass.thresholds.budget import AlertBudget, events_per_day
 from hourglass.thresholds.calibration import SEVERITIES, Calibrator
 from hourglass.thresholds.monitor import AlertRateMonitor, DriftEvent, expected_alert_rate
@@ -29,5 +30,6 @@ from hourglass.thresholds.pot import DSPOT, POT, SPOT
 from hourglass.thresholds.supervised import BestF1, BestFBeta
 
 __all__ = ["DSPOT", "HELD_OUT", "POT", "SEVERITIES", "SPOT", "TRAINING", "AlertBudget", "AlertRateMonitor",
-           "BestF1", "BestFBeta", "Calibrator", "Contamination", "DriftEvent", "Fixed", "Percentile",
-           "Threshold", "events_per_day", "expected_alert_rate", "threshold_from_dict", "threshold_from_spec"]
+           "BestF1", "BestFBeta", "Calibrator", "Contamination", "DriftEvent", "FalseAlarmBound", "Fixed",
+           "Percentile", "Threshold", "events_per_day", "expected_alert_rate", "min_normal_scores",
+           "threshold_from_dict", "threshold_from_spec"]

@@ -268,7 +268,8 @@ class Fixed(Threshold):
 def threshold_from_spec(spec: str, *, events_per_day: float | None = None) -> Threshold:
     """Parse a CLI spec into a threshold rule.
 
-    ``percentile:99.5``, ``contamination:0.01``, ``pot:1e-4`` (risk q), ``spot:1e-4``,
+    ``percentile:99.5``, ``fpr:0.01`` (false-alarm rate at most 0.01 with 95% confidence;
+    ``fpr:0.01@0.99`` for 99%), ``contamination:0.01``, ``pot:1e-4`` (risk q), ``spot:1e-4``,
     ``dspot:1e-4`` (or ``dspot:1e-4/20``: a moving-average depth of 20), ``budget:50/day``
     (needs ``events_per_day``), ``budget:5/10k``,
     ``best-f1`` or ``best-fbeta:0.5`` (labelled validation set), ``fixed:3.5`` (a given
@@ -286,7 +287,10 @@ def threshold_from_spec(spec: str, *, events_per_day: float | None = None) -> Th
     alert budget 5 per 10k on normal traffic
     >>> threshold_from_spec("dspot:1e-3/20").depth
     20
+    >>> threshold_from_spec("fpr:0.001@0.99")
+    false-alarm rate <= 0.001 with 99% confidence
     """
+    from hourglass.thresholds.bound import FalseAlarmBound
     from hourglass.thresholds.budget import AlertBudget
     from hourglass.thresholds.pot import DSPOT, POT, SPOT
     from hourglass.thresholds.supervised import BestF1, BestFBeta
@@ -296,12 +300,20 @@ def threshold_from_spec(spec: str, *, events_per_day: float | None = None) -> Th
     makers: dict[str, type[Threshold]] = {
         "percentile": Percentile, "contamination": Contamination, "pot": POT, "spot": SPOT,
         "dspot": DSPOT, "budget": AlertBudget, "best-f1": BestF1, "best-fbeta": BestFBeta,
-        "fixed": Fixed}
+        "fixed": Fixed, "fpr": FalseAlarmBound}
     if kind not in makers:
-        raise InputError(f"--threshold: unknown rule {kind!r}; use percentile:Q, contamination:C, "
-                         "pot:Q, spot:Q, dspot:Q[/DEPTH], budget:N/day, budget:N/10k, best-f1, "
-                         "best-fbeta:BETA or fixed:VALUE")
+        raise InputError(f"--threshold: unknown rule {kind!r}; use percentile:Q, fpr:RATE[@CONFIDENCE], "
+                         "contamination:C, pot:Q, spot:Q, dspot:Q[/DEPTH], budget:N/day, budget:N/10k, "
+                         "best-f1, best-fbeta:BETA or fixed:VALUE")
     arg = arg.strip()
+    if kind == "fpr" and "@" in arg:  # fpr:RATE@CONFIDENCE
+        rate_text, _, conf_text = arg.partition("@")
+        try:
+            rate, conf = float(rate_text), float(conf_text)
+        except ValueError:
+            raise InputError(f"--threshold: expected fpr:RATE@CONFIDENCE with two numbers, e.g. "
+                             f"fpr:0.01@0.95, got {spec!r}") from None
+        return _checked(FalseAlarmBound(rate, confidence=conf), spec)
     if kind == "best-f1":
         if arg:
             raise InputError(f"--threshold: best-f1 takes no value (got {spec!r})")

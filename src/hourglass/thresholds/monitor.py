@@ -56,7 +56,8 @@ def expected_alert_rate(threshold: Any, normal_scores: object | None = None) -> 
 
     The rule's own promise where it has one: ``Percentile(q)`` → ``1 - q/100``,
     ``Contamination(c)`` → ``c``, ``POT``/``SPOT``/``DSPOT`` → the risk ``q``, ``AlertBudget`` →
-    its risk (budget / events). Any other rule (fixed, best-F1 ...) → its measured rate on the
+    its risk (budget / events), ``FalseAlarmBound`` → its mean rate ``expected_rate_`` (below the
+    bound ``alpha``). Any other rule (fixed, best-F1 ...) → its measured rate on the
     held-out normal scores ``normal_scores`` (kept within ``0.5 / n`` of 0 and 1: none of ``n``
     flagged bounds the rate, it does not make it zero). A threshold fitted on training scores (nothing
     held out) understates the rate on fresh normal rows: the source says so.
@@ -84,6 +85,8 @@ def expected_alert_rate(threshold: Any, normal_scores: object | None = None) -> 
         rate = float(threshold.q)
     elif name == "AlertBudget" and hasattr(threshold, "q_"):
         rate = float(threshold.q_)
+    elif name == "FalseAlarmBound" and hasattr(threshold, "expected_rate_"):
+        rate = float(threshold.expected_rate_)  # its mean rate; alpha is the bound above it
     if rate is not None:
         source = f"its rule ({threshold.describe()})"
     else:

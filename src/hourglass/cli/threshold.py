@@ -1,0 +1,308 @@
+"""``hourglass threshold``: what-if thresholds of a saved model, or a copy with another rule.
+
+Every figure comes from the held-out normal scores the model keeps (``detector_.val_scores_``);
+no data is read, no labels are used and nothing is retrained.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from hourglass.cli._options import (
+    ForceOpt,
+    ModelArg,
+    QuietOpt,
+    RethresholdEventsOpt,
+    RethresholdOutputOpt,
+    RethresholdSpecOpt,
+)
+from hourglass.cli._output import err, out, setup_logging, table_console, user_errors
+from hourglass.errors import HourglassError
+
+if TYPE_CHECKING:
+    from hourglass.pipeline import Pipeline
+    from hourglass.thresholds import Threshold
+
+# The library (torch, pandas: seconds to import) is imported inside the functions, so that
+# ``hourglass --help`` answers at once.
+
+__all__ = ["threshold"]
+
+#: What-if rules tried when no --threshold is given (the model's own comes first).
+DEFAULT_SPECS = ("percentile:99", "percentile:99.9", "fpr:0.01", "fpr:0.001", "pot:1e-4")
+#: ... and this per-day budget when the event rate is known (and well above it).
+DEFAULT_BUDGET = 10
+
+_UNIT = {"table": "rows", "time-series": "steps", "log": "sessions", "entity": "buckets"}
+
+
+def threshold(
+    model: ModelArg,
+    rules: RethresholdSpecOpt = None,
+    output: RethresholdOutputOpt = None,
+    events_per_day: RethresholdEventsOpt = None,
+    force: ForceOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Re-threshold a saved model without retraining, from the held-out normal scores it keeps.
+
+    Without -o: one row per --threshold rule (default: the model's own and a few common ones):
+    its cut-off, the share of the held-out normal scores it flags, its expected false-alarm
+    rate and the alerts per 10k events (and per day, when the event rate is known). No labels
+    are used.
+
+    With -o NEW and one --threshold: write a copy of MODEL with that rule fitted on the same
+    held-out scores (a time-series model's stream threshold too, on its causal held-out scores);
+    MODEL is unchanged and NEW records it (info.rethresholded_from).
+    """
+    from hourglass.cli._common import check_model_dir
+    from hourglass.pipeline.artefact import load
+
+    setup_logging(quiet)
+    specs = list(rules or [])
+    with user_errors():
+        if output is not None and len(specs) != 1:
+            raise HourglassError(f"-o {output}: give exactly one --threshold rule to apply "
+                                 f"(got {len(specs)}); without -o, several are compared")
+        if force and output is None:
+            raise HourglassError("--force: only with -o NEW (it replaces an existing model there)")
+        if events_per_day is not None and not events_per_day > 0:
+            raise HourglassError(f"--events-per-day: must be > 0, got {events_per_day}")
+        if output is not None:
+            inside = output.resolve().is_relative_to(model.resolve())
+            if inside and output.resolve() != model.resolve():
+                raise HourglassError(f"-o {output}: is inside the model directory {model}; choose "
+                                     "another path")
+            check_model_dir(output)
+            if output.is_dir() and any(output.iterdir()) and not force:
+                raise HourglassError(f"-o {output}: exists and is not empty; choose another path or "
+                                     "pass --force to replace the model there")
+        pipe = load(model)
+        rate = _event_rate(pipe, events_per_day)
+        parsed = [(spec, _parse(spec, pipe, rate, model)) for spec in specs]
+        if pipe.detector_.val_scores_.size == 0:
+            raise HourglassError(f"{model}: keeps no held-out scores to fit a threshold on (a "
+                                 "federated model trained with held_out='summaries'); retrain it, "
+                                 "or keep the held-out scores (held_out='scores')")
+        if output is not None:
+            spec, rule = parsed[0]
+            _fit_or_refuse(spec, rule, pipe)  # the rule's own refusal, naming the spec
+            new = pipe.with_threshold(rule, events_per_day=events_per_day)
+            new.save(output)
+        else:
+            rows, notes = _what_if(pipe, parsed, rate)
+    if output is not None:
+        _report_apply(pipe, new, output, rate)
+        return
+    _print_table(pipe, model, rows, notes, rate)
+
+
+def _event_rate(pipe: Pipeline, given: float | None) -> float | None:
+    """Events (rows, sessions, steps, buckets) per day: ``--events-per-day``, else the model's
+    (``info["events_per_day"]``, or a time series' ``freq`` grid), else ``None``."""
+    if given is not None:
+        return float(given)
+    rate = pipe.info.get("events_per_day")
+    if rate:
+        return float(rate)
+    freq = getattr(pipe.features_, "freq", None)
+    if getattr(pipe.features_, "output", "") == "timeseries" and freq not in (None, "rows"):
+        import pandas as pd
+
+        try:
+            step = pd.Timedelta(pd.tseries.frequencies.to_offset(freq))
+        except (ValueError, TypeError):
+            return None
+        return float(pd.Timedelta("1D") / step) if step > pd.Timedelta(0) else None
+    return None
+
+
+def _parse(spec: str, pipe: Pipeline, rate: float | None, model: Path) -> Threshold:
+    """``spec`` as a rule that can be fitted on the model's held-out normal scores, or the one
+    line saying why not."""
+    from hourglass.thresholds import threshold_from_spec
+
+    rule = threshold_from_spec(spec, events_per_day=rate)
+    if rule.requires_labels:
+        raise HourglassError(f"--threshold {spec}: needs a labelled validation set, which a saved "
+                             "model does not keep; train with 'hourglass train DATA --threshold "
+                             f"{spec.strip()} ...' on labelled data instead")
+    if getattr(rule, "per", None) == "day" and rate is None:
+        raise HourglassError(f"--threshold {spec}: a per-day budget needs the event rate, which "
+                             f"{model} does not know (trained without --events-per-day or "
+                             "--timestamp-col): give --events-per-day N, or use budget:N/10k")
+    return rule
+
+
+def _fit(rule: Threshold, scores: Any, on: str) -> Threshold:
+    """A fresh copy of ``rule`` fitted on ``scores``."""
+    return type(rule)(**rule.get_params()).fit(scores, on=on)
+
+
+def _fit_or_refuse(spec: str, rule: Threshold, pipe: Pipeline) -> Threshold:
+    """``rule`` fitted on the model's held-out normal scores, or its refusal naming ``spec``."""
+    from hourglass.errors import InputError
+
+    det = pipe.detector_
+    try:
+        return _fit(rule, det.val_scores_, det.val_scores_source())
+    except InputError as exc:
+        raise HourglassError(f"--threshold {spec}: {exc}") from None
+
+
+def _row(label: str, fitted: Threshold, scores: Any, stream: Threshold | None, current: bool,
+         rate: float | None) -> dict[str, Any]:
+    """One what-if row: the fitted rule's cut-off, the share of ``scores`` above it, its
+    expected false-alarm rate and the alerts that makes."""
+    from hourglass.thresholds import expected_alert_rate
+
+    expected = expected_alert_rate(fitted, scores).rate
+    flagged = int((scores > fitted.value_).sum())
+    return {"spec": label, "rule": fitted.describe(), "value": fitted.value_, "current": current,
+            "flagged": flagged, "share": flagged / scores.size, "expected": expected,
+            "per_10k": 1e4 * expected, "per_day": None if rate is None else rate * expected,
+            "stream": None if stream is None else stream.value_,
+            "ties": int((scores == fitted.value_).sum())}
+
+
+def _what_if(pipe: Pipeline, parsed: list[tuple[str, Threshold]], rate: float | None,
+             ) -> tuple[list[dict[str, Any]], list[str]]:
+    """The rows of the what-if table (the model's own rule first when no rule was given) and
+    the notes on rules that could not be fitted."""
+    from hourglass.errors import InputError
+
+    det = pipe.detector_
+    scores, on = det.val_scores_, det.val_scores_source()
+    causal = getattr(det, "stream_val_scores_", None)
+    current = det.threshold_
+    explicit = bool(parsed)
+    if not explicit:
+        specs = list(DEFAULT_SPECS)
+        if rate is not None and rate >= 10 * DEFAULT_BUDGET:
+            specs.append(f"budget:{DEFAULT_BUDGET}/day")
+        parsed = [(s, _parse(s, pipe, rate, Path("MODEL"))) for s in specs]
+    rows = [] if explicit else [_row("(current)", current, scores, pipe.stream_threshold_, True, rate)]
+    notes: list[str] = []
+    for spec, rule in parsed:
+        same = type(rule) is type(current) and rule.get_params() == current.get_params()
+        if same and not explicit:
+            continue  # the model's own rule is the first row
+        if explicit:
+            fitted = _fit_or_refuse(spec, rule, pipe)
+        else:
+            try:
+                fitted = _fit(rule, scores, on)
+            except InputError as exc:
+                notes.append(f"{spec}: not shown: {exc}")
+                continue
+        stream = None
+        if causal is not None:
+            try:
+                stream = _fit(rule, causal, on)
+            except InputError:
+                stream = None
+        rows.append(_row(spec, fitted, scores, stream, same, rate))
+    return rows, notes
+
+
+def _pct(x: float) -> str:
+    """A rate as a percentage with 3 significant digits.
+
+    Examples
+    --------
+    >>> _pct(0.01), _pct(0.000123), _pct(0.0)
+    ('1%', '0.0123%', '0%')
+    """
+    return f"{100 * x:.3g}%"
+
+
+def _print_table(pipe: Pipeline, model: Path, rows: list[dict[str, Any]], notes: list[str],
+                 rate: float | None) -> None:
+    from hourglass.cli._common import model_kind
+    from hourglass.cli._output import rich_table
+    from hourglass.thresholds import HELD_OUT
+
+    det = pipe.detector_
+    n, unit = int(det.val_scores_.size), _UNIT[model_kind(pipe)]
+    series = getattr(det, "stream_val_scores_", None) is not None
+    headers = ["", "spec", "rule", "cut-off", "flagged (held-out)", "expected rate",
+               f"alerts /10k {unit}"]
+    if rate is not None:
+        headers.append("alerts /day")
+    if series:
+        headers.append("stream cut-off")
+    cells = []
+    for r in rows:
+        row = ["*" if r["current"] else "", r["spec"], r["rule"], f"{r['value']:.6g}",
+               f"{_pct(r['share'])} ({r['flagged']:,})", _pct(r["expected"]), f"{r['per_10k']:,.3g}"]
+        if rate is not None:
+            row.append(f"{r['per_day']:,.4g}")
+        if series:
+            row.append("n/a" if r["stream"] is None else f"{r['stream']:.6g}")
+        cells.append(row)
+    table = rich_table(f"thresholds for {model} ({pipe.model_name})", headers, cells)
+    table_console().print(table)
+    held = det.val_scores_source() == HELD_OUT
+    marked = any(r["current"] for r in rows)
+    current = det.threshold_
+    foot = [("* the model's current rule. " if marked else
+             f"The model's current rule: {current.describe()} = {current.value_:.6g}. ")
+            + f"Figures from {n:,} "
+            + (f"held-out normal {unit} (never trained on)" if held else
+               f"training {unit} (no held-out rows: fresh normal {unit} exceed these cut-offs "
+               "more often)")
+            + " kept in the model; no labels used. flagged: the share of them above the cut-off; "
+            "expected rate: the false-alarm rate the rule promises on fresh normal traffic (measured "
+            "on those scores for a fixed cut-off)."]
+    if rate is not None:
+        foot.append(f"alerts /day at {rate:,.6g} {unit} per day (false alarms only; attacks come on "
+                    "top).")
+    if series:
+        foot.append(f"stream cut-off: the same rule on {det.stream_val_scores_.size:,} causal held-out "
+                    "scores (the window ending at each step), what 'hourglass stream' applies.")
+    if hasattr(det, "top_g") and type(det.threshold_).__name__ == "Fixed":
+        foot.append(f"the current rule is DeepLog's top-g rank (g = {det.top_g}: an event is flagged "
+                    "when its key is not among the g likeliest); the other rules cut its session "
+                    "scores (rank - p) at a level fitted on held-out normal sessions instead.")
+    tied = [r for r in rows if r["ties"] > 1 and r["share"] < r["expected"] / 2]
+    if tied:
+        foot.append(f"{', '.join(r['spec'] for r in tied)}: up to {max(r['ties'] for r in tied):,} "
+                    "held-out scores equal the cut-off (tied scores, e.g. identical normal "
+                    "sessions), so fewer of them are flagged than the expected rate; the rate a rule "
+                    "promises does not hold for tied scores.")
+    foot.extend(notes)
+    foot.append(f"apply one: hourglass threshold {model} --threshold SPEC -o NEW")
+    for line in foot:
+        out.print(line, highlight=False)
+
+
+def _report_apply(old: Pipeline, new: Pipeline, output: Path, rate: float | None) -> None:
+    """What ``-o`` changed: the rule and value before and after, the share of the held-out
+    normal scores each flags, and the stream threshold of a time-series model."""
+    from hourglass.cli._common import model_kind
+    from hourglass.thresholds import expected_alert_rate
+
+    scores = old.detector_.val_scores_
+    unit = _UNIT[model_kind(old)]
+
+    def text(t: Threshold) -> str:
+        flagged = float((scores > t.value_).mean())
+        expected = expected_alert_rate(t, scores).rate
+        per_day = "" if rate is None else f", {rate * expected:,.4g} alerts/day expected"
+        return (f"{t.describe()} = {t.value_:.6g} (flags {_pct(flagged)} of {scores.size:,} held-out "
+                f"normal {unit}{per_day})")
+
+    err.print(f"threshold: {text(old.threshold_)}\n        -> {text(new.threshold_)}", highlight=False)
+    if getattr(old.detector_, "stream_val_scores_", None) is not None:
+        before, after = old.stream_threshold_, new.stream_threshold_
+        missing = new.detector_.stream_threshold_missing()
+        err.print("stream threshold: "
+                  + ("none" if before is None else f"{before.describe()} = {before.value_:.6g}")
+                  + "\n        -> "
+                  + (f"none ({missing}); 'hourglass stream' applies the threshold above"
+                     if after is None else f"{after.describe()} = {after.value_:.6g}"), highlight=False)
+    parent = (getattr(old, "artefact_", None) or {}).get("content_hash")
+    out.print(f"model saved to {output}"
+              + (f" (re-thresholded from content hash {str(parent)[:12]})" if parent else ""),
+              highlight=False)

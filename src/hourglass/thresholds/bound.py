@@ -1,0 +1,109 @@
+"""A false-alarm rate bounded with a stated confidence, from held-out normal scores alone.
+
+``Percentile(99)`` flags 1% of normal events *on average*: its cut-off is estimated from a finite
+held-out set, so on fresh normal traffic it flags more than 1% about half the time (with 600
+held-out scores, 1% ± 0.4%). :class:`FalseAlarmBound` picks the order statistic of the held-out
+normal scores that keeps the false-alarm rate at or below ``alpha`` with probability
+``confidence``, whatever the score distribution: the rank of a fresh normal score among ``n``
+exchangeable held-out ones is uniform, so ``F(s_(k))`` follows a Beta(``k``, ``n + 1 - k``) law and
+``P(rate > alpha) = P(Binomial(n, 1 - alpha) >= k)``. It is the split-conformal bound of
+distribution-free tolerance limits (Wilks, 1941), as conformal anomaly detection uses it.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, ClassVar
+
+import numpy as np
+from scipy.stats import binom
+
+from hourglass.errors import InputError
+from hourglass.thresholds.base import Threshold
+
+__all__ = ["FalseAlarmBound", "min_normal_scores"]
+
+
+def min_normal_scores(alpha: float, confidence: float) -> int:
+    """How many held-out normal scores bound the false-alarm rate at ``alpha`` with
+    ``confidence``: the smallest ``n`` with ``(1 - alpha) ** n <= 1 - confidence`` (then the
+    largest score is the cut-off).
+
+    Examples
+    --------
+    >>> min_normal_scores(0.01, 0.95)
+    299
+    >>> min_normal_scores(0.001, 0.99)
+    4603
+    """
+    return math.ceil(math.log1p(-confidence) / math.log1p(-alpha) - 1e-9)
+
+
+class FalseAlarmBound(Threshold):
+    """Flag at most a share ``alpha`` of normal events, with probability ``confidence``.
+
+    The cut-off is the ``k``-th smallest of the ``n`` held-out normal scores, ``k`` the smallest
+    rank with ``P(Binomial(n, 1 - alpha) >= k) <= 1 - confidence``; a score strictly above it is
+    flagged. The guarantee holds for any score distribution (ties aside) as long as fresh normal
+    rows resemble the held-out ones (exchangeability): it is about the false-alarm rate, not the
+    detection rate. The price is a cut-off a little above ``Percentile(100 * (1 - alpha))``: on
+    average the rule flags ``expected_rate_`` < ``alpha`` of normal events. Fitting refuses a
+    held-out set too small to give the bound (:func:`min_normal_scores`).
+
+    Examples
+    --------
+    >>> held_out = np.random.default_rng(0).exponential(size=2000)
+    >>> t = FalseAlarmBound(0.01, confidence=0.95).fit(held_out)
+    >>> t.k_, round(t.expected_rate_, 4)
+    (1988, 0.0065)
+    >>> t.describe()
+    'false-alarm rate <= 0.01 with 95% confidence (rank 1,988 of 2,000 held-out normal scores)'
+    >>> fresh = np.random.default_rng(1).exponential(size=100000)
+    >>> float(t.predict(fresh).mean()) <= 0.01
+    True
+    """
+
+    _params: ClassVar[tuple[str, ...]] = ("alpha", "confidence")
+
+    def __init__(self, alpha: float = 0.01, confidence: float = 0.95) -> None:
+        self.alpha = alpha
+        self.confidence = confidence
+
+    def _check_params(self) -> None:
+        if not 0 < float(self.alpha) < 1:
+            raise InputError(f"FalseAlarmBound: alpha (the false-alarm rate) must be in (0, 1), "
+                             f"got {self.alpha}")
+        if not 0 < float(self.confidence) < 1:
+            raise InputError(f"FalseAlarmBound: confidence must be in (0, 1), got {self.confidence}")
+
+    def _fit(self, scores: np.ndarray, y: object | None) -> float:
+        n, alpha, confidence = scores.size, float(self.alpha), float(self.confidence)
+        need = min_normal_scores(alpha, confidence)
+        if n < need:
+            raise InputError(
+                f"FalseAlarmBound: {n:,} held-out normal scores cannot bound the false-alarm rate "
+                f"at {alpha:g} with {100 * confidence:g}% confidence; that needs at least {need:,} (more "
+                f"normal training rows, a larger validation_fraction, a higher alpha or a lower "
+                f"confidence)")
+        # P(rate > alpha) for the cut-off at rank k, k = 1..n: P(Binomial(n, 1 - alpha) >= k)
+        risk = binom.sf(np.arange(n), n, 1.0 - alpha)
+        k = int(np.flatnonzero(risk <= 1.0 - confidence)[0]) + 1
+        self.k_ = k
+        self.expected_rate_ = (n + 1 - k) / (n + 1)  # the mean of the Beta(n + 1 - k, k) rate
+        return float(np.partition(scores, k - 1)[k - 1])
+
+    def _extra_state(self) -> dict[str, Any]:
+        if not hasattr(self, "k_"):
+            return {}
+        return {"k": self.k_, "expected_rate": self.expected_rate_}
+
+    def _load_extra_state(self, d: dict[str, Any]) -> None:
+        if "k" in d:
+            self.k_ = int(d["k"])
+            self.expected_rate_ = float(d["expected_rate"])
+
+    def describe(self) -> str:
+        text = f"false-alarm rate <= {self.alpha} with {100 * float(self.confidence):g}% confidence"
+        if hasattr(self, "k_"):
+            text += f" (rank {self.k_:,} of {self.n_fit_:,} {self._fitted_on()})"
+        return text
