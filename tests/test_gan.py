@@ -162,3 +162,33 @@ def test_encoder_gan_latent_cycle_discriminator_is_optional_and_saved() -> None:
     assert any(k.startswith("module.d_zz.") for k in arrays)
     assert without.module_.d_zz is None
     assert not np.allclose(with_zz.score(X[:20]), without.score(X[:20]))
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_discriminator_forward_with_its_weights_is_its_forward_bit_for_bit(training: bool) -> None:
+    """AnoGAN evaluates the spectrally normalised weights itself (Discriminator.weights) and runs
+    the layers' functions (forward_with, _sequential_forward): the same logits, features, power
+    iteration state and gradients as the modules' own forward pass, to the bit."""
+    import copy
+
+    from hourglass.nn.blocks import mlp
+    from hourglass.nn.gan import Discriminator, _sequential_forward
+
+    torch.manual_seed(0)
+    ref = Discriminator(5, (8, 4)).train(training)
+    ours = copy.deepcopy(ref)
+    x = torch.randn(7, 5)
+    for _ in range(3):  # power-iteration steps accumulate in the _u / _v buffers
+        outs = []
+        for disc, run in ((ref, ref), (ours, lambda h: ours.forward_with(h, ours.weights()))):
+            disc.zero_grad(set_to_none=True)
+            logit, feats = run(x)
+            (logit.sum() + feats.pow(2).sum()).backward()
+            outs.append((logit.detach(), feats.detach(), [p.grad for p in disc.parameters()],
+                         [b.clone() for b in disc.buffers()]))
+        (l1, f1, g1, b1), (l2, f2, g2, b2) = outs
+        assert torch.equal(l1, l2) and torch.equal(f1, f2)
+        assert all(torch.equal(a, b) for a, b in zip(g1, g2, strict=True))
+        assert all(torch.equal(a, b) for a, b in zip(b1, b2, strict=True)) and len(b1) == 6
+    net = mlp([5, 8, 3], activation="leaky_relu")  # AnoGAN's generator and encoder
+    assert torch.equal(_sequential_forward(net, x), net(x))
