@@ -46,12 +46,13 @@ def _normalize_(x: torch.Tensor, eps: float, out: torch.Tensor) -> None:
     torch.div(x, torch.linalg.vector_norm(x, 2, [0], True).clamp_min_(eps), out=out)
 
 
-def _linear_weight(layer: nn.Linear) -> torch.Tensor:
+def _linear_weight(layer: nn.Linear, power_iteration: bool = True) -> torch.Tensor:
     """``layer.weight``; for a weight spectrally normalised by
     ``nn.utils.parametrizations.spectral_norm`` (its only parametrisation), evaluated here with
     the operations that parametrisation runs, in its order (a power iteration step in training
     mode, updating ``_u`` and ``_v`` in place, then ``W / (u · W v)``), without its module calls:
-    on small batches those calls cost more than the arithmetic."""
+    on small batches those calls cost more than the arithmetic. ``power_iteration=False``: as in
+    eval mode, whatever the mode."""
     if not parametrize.is_parametrized(layer, "weight"):
         return layer.weight
     chain = layer.parametrizations["weight"]
@@ -60,7 +61,7 @@ def _linear_weight(layer: nn.Linear) -> torch.Tensor:
     if len(chain) != 1 or not isinstance(sn, _SpectralNorm) or w.ndim != 2 or sn.dim != 0:
         return layer.weight
     u, v = sn._u, sn._v
-    if sn.training:
+    if sn.training and power_iteration:
         with torch.no_grad():
             for _ in range(sn.n_power_iterations):
                 _normalize_(torch.mv(w, v), sn.eps, u)
@@ -130,11 +131,17 @@ class Discriminator(nn.Module):
         feats = self.body(x)
         return self.head(feats).squeeze(1), feats
 
-    def weights(self) -> list[torch.Tensor]:
+    def weights(self, power_iteration: bool = True) -> list[torch.Tensor]:
         """The weights of the linear layers (body first, then the head) as the forward pass
         sees them: spectrally normalised ones evaluated now (in training mode with a power
-        iteration step), each once; for :meth:`forward_with`."""
-        return [_linear_weight(m) for m in (*self.body, self.head) if isinstance(m, nn.Linear)]
+        iteration step, unless ``power_iteration=False``), each once; for :meth:`forward_with`."""
+        return [_linear_weight(m, power_iteration) for m in (*self.body, self.head)
+                if isinstance(m, nn.Linear)]
+
+    def mode_free(self) -> bool:
+        """Whether the body is linear layers and leaky ReLUs only: its forward pass then does
+        not depend on the training flags (only spectral normalisation's power iteration does)."""
+        return all(isinstance(m, nn.Linear) or type(m) is nn.LeakyReLU for m in self.body)
 
     def forward_with(self, x: torch.Tensor, weights: Sequence[torch.Tensor],
                      ) -> tuple[torch.Tensor, torch.Tensor]:
@@ -286,8 +293,13 @@ class AnoGANModule(nn.Module):
         # copy of the generator with detached weights
         fake = _sequential_forward(self.generator, self._noise(x))
         x_hat = _detached_forward(self.generator, _sequential_forward(self.encoder, x))
-        with _frozen_mode(self.disc):
-            logits, feats = self.disc.forward_with(torch.cat([fake, x_hat, x]), self.disc.weights())
+        if self.disc.mode_free():  # eval mode's forward pass without switching the flags
+            logits, feats = self.disc.forward_with(torch.cat([fake, x_hat, x]),
+                                                   self.disc.weights(power_iteration=False))
+        else:
+            with _frozen_mode(self.disc):
+                logits, feats = self.disc.forward_with(torch.cat([fake, x_hat, x]),
+                                                       self.disc.weights())
         f_fake, f_hat, f_real = feats[:n], feats[n:2 * n], feats[2 * n:].detach()
         g_loss = _bce(logits[:n], True) + (f_real.mean(0) - f_fake.mean(0)).pow(2).mean()
         return g_loss + (x_hat - x).pow(2).mean() + self.kappa * (f_hat - f_real).pow(2).mean()

@@ -73,12 +73,13 @@ class Adam:
         # gathering them parameter by parameter; self._counts is written back on leaving it)
         self._every: tuple[list[torch.Tensor], list[torch.Tensor], list[torch.Tensor]] | None = None
         self._count = 0
-        # float32/float64 parameters: the update's scalars as 0-dim tensors of that type. A
-        # Python number is wrapped in a tensor and cast to that type once per parameter, a
-        # tensor operand is not: the same value either way, so the same results. (Half
-        # precision computes with the number in float32: it keeps the Python numbers.)
+        # float32/float64 parameters on the CPU: the update's scalars as 0-dim tensors of that
+        # type. There the foreach operations loop over the tensors, wrapping a Python number in
+        # a tensor and casting it for each; a tensor operand is used as is: the same value
+        # either way, so the same results. (Half precision computes with the number in float32,
+        # and other devices' foreach kernels take the numbers directly: both keep them.)
         dtype, device = self.params[0].dtype, self.params[0].device
-        self._scalars = dtype in (torch.float32, torch.float64)
+        self._scalars = dtype in (torch.float32, torch.float64) and device.type == "cpu"
         self._beta2 = torch.tensor(float(betas[1]), dtype=dtype, device=device)
         self._eps = torch.tensor(self.eps, dtype=dtype, device=device)
         self._scale = torch.zeros((), dtype=dtype, device=device)  # refilled on every step
