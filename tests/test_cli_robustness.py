@@ -402,3 +402,29 @@ def test_a_bad_extra_normal_file_is_the_one_named(kit: dict[str, Path], tmp_path
     _fails_cleanly(["train", str(kit["series"]), "--timestamp-col", "ts", "--model", "lstm-ae",
                     "--extra-normal", str(extra), "-o", str(tmp_path / "m"), *TS],
                    f"--extra-normal {extra}: column 'a': expected numbers", tmp_path / "m")
+
+
+@pytest.mark.parametrize(("error", "match"), [
+    ("cuda", "GPU out of memory (CUDA out of memory. Tried to allocate 2.00 GiB): train with a lower "
+             "--batch-size, or use --device cpu"),
+    ("cpu", "out of memory: train with a lower --batch-size, or on a sample"),
+])
+def test_running_out_of_memory_is_one_line_and_exit_1(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                      error: str, match: str) -> None:
+    import torch
+
+    import hourglass.detectors.base as base_mod
+
+    def boom(*args: object, **kwargs: object) -> None:
+        if error == "cuda":
+            raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB\nmore")
+        raise MemoryError
+
+    monkeypatch.setattr(base_mod, "train_module", boom)
+    data, out = tmp_path / "flows.csv", tmp_path / "m"
+    _frame().to_csv(data, index=False)
+    res = runner.invoke(app, ["train", str(data), *LABELS, "-o", str(out), *TAB])
+    assert res.exit_code == 1, res.output
+    lines = [ln for ln in res.stderr.strip().splitlines() if ln.strip()]
+    assert len(lines) == 1 and "Traceback" not in res.stderr and match in lines[0], res.stderr
+    assert not out.exists()

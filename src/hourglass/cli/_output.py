@@ -30,6 +30,8 @@ __all__ = [
     "error_line",
     "metrics_table",
     "out",
+    "out_of_memory",
+    "out_of_memory_text",
     "print_stream_threshold",
     "report_skipped",
     "settle_bad_lines",
@@ -66,14 +68,52 @@ def error_line(message: str) -> Text:
 
 @contextlib.contextmanager
 def user_errors() -> Iterator[None]:
-    """Turn input errors into one line on stderr and exit code 2 (no traceback)."""
+    """Turn input errors into one line on stderr and exit code 2 (no traceback); running out of
+    memory (the CPU's or the GPU's) into one line with what to change and exit code 1."""
     try:
         yield
     except (HourglassError, ValueError, FileNotFoundError, PermissionError) as exc:
         msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         msg = option_message(msg, getattr(exc, "param", None))
-        err.print(error_line(msg), highlight=False, soft_wrap=True)
+        err.print(error_line(msg), highlight=False)
         raise typer.Exit(2) from None
+    except (MemoryError, RuntimeError) as exc:
+        if not out_of_memory(exc):
+            raise
+        err.print(error_line(out_of_memory_text(exc)), highlight=False)
+        raise typer.Exit(1) from None
+
+
+def out_of_memory(exc: BaseException) -> bool:
+    """Whether ``exc`` says memory ran out: Python's ``MemoryError``, torch's
+    ``OutOfMemoryError`` (CUDA) or its CPU allocator's error (a plain ``RuntimeError``).
+
+    Examples
+    --------
+    >>> out_of_memory(RuntimeError("DefaultCPUAllocator: can't allocate memory: you tried to ..."))
+    True
+    >>> out_of_memory(RuntimeError("mat1 and mat2 shapes cannot be multiplied"))
+    False
+    """
+    text = str(exc)
+    return (isinstance(exc, MemoryError) or type(exc).__name__ == "OutOfMemoryError"
+            or "out of memory" in text.lower() or "can't allocate memory" in text)
+
+
+def out_of_memory_text(exc: BaseException) -> str:
+    """One line for :func:`out_of_memory` errors: which memory, and the options that use less.
+
+    Examples
+    --------
+    >>> out_of_memory_text(MemoryError())
+    'out of memory: train with a lower --batch-size, or on a sample (--memory-budget GB, --sample-rows N)'
+    """
+    cuda = type(exc).__name__ == "OutOfMemoryError" or "CUDA" in str(exc)
+    first = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else ""
+    where = f"GPU out of memory ({first})" if cuda else "out of memory"
+    advice = ("train with a lower --batch-size, or use --device cpu" if cuda else
+              "train with a lower --batch-size, or on a sample (--memory-budget GB, --sample-rows N)")
+    return f"{where}: {advice}"
 
 
 class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
