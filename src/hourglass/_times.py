@@ -15,7 +15,7 @@ import pandas as pd
 
 from hourglass.errors import InputError
 
-__all__ = ["parse_timestamps"]
+__all__ = ["parse_timestamps", "steps_per_day"]
 
 _OFFSET = re.compile(r"(Z|[+-]\d{2}:?\d{2})$")
 _MAX_EPOCH_S = 9.2e9  # pandas' Timestamp range ends in 2262
@@ -98,3 +98,21 @@ def parse_timestamps(values: object, column: str) -> pd.DatetimeIndex:
                     "give every time an offset, or none")
         raise InputError(f"column {column!r}: row {i + 1} is not a timestamp ({s.iloc[i]!r})")
     return ts.tz_convert("UTC") if ts.tz is not None else ts
+
+
+def steps_per_day(freq: str | None) -> float | None:
+    """Steps per day of a fixed time grid (``"30min"``, ``"1h"``), or ``None`` when ``freq`` is
+    not one (``None``, ``"rows"``, unreadable or not positive).
+
+    Examples
+    --------
+    >>> steps_per_day("30min"), steps_per_day("rows")
+    (48.0, None)
+    """
+    if not freq or freq == "rows":
+        return None
+    try:
+        step = pd.Timedelta(pd.tseries.frequencies.to_offset(freq))
+    except (ValueError, TypeError):
+        return None
+    return float(pd.Timedelta("1D") / step) if step > pd.Timedelta(0) else None

@@ -106,15 +106,10 @@ def _event_rate(pipe: Pipeline, given: float | None) -> float | None:
     rate = pipe.info.get("events_per_day")
     if rate:
         return float(rate)
-    freq = getattr(pipe.features_, "freq", None)
-    if getattr(pipe.features_, "output", "") == "timeseries" and freq not in (None, "rows"):
-        import pandas as pd
+    if getattr(pipe.features_, "output", "") == "timeseries":
+        from hourglass._times import steps_per_day
 
-        try:
-            step = pd.Timedelta(pd.tseries.frequencies.to_offset(freq))
-        except (ValueError, TypeError):
-            return None
-        return float(pd.Timedelta("1D") / step) if step > pd.Timedelta(0) else None
+        return steps_per_day(getattr(pipe.features_, "freq", None))
     return None
 
 

@@ -260,15 +260,13 @@ def _steps_per_day(freq: str | None, threshold: str) -> float:
     >>> _steps_per_day("30min", "budget:5/day")
     48.0
     """
-    try:
-        step = pd.Timedelta(pd.tseries.frequencies.to_offset(freq)) if freq and freq != "rows" \
-            else None
-    except (ValueError, TypeError):
-        step = None
-    if step is None or step <= pd.Timedelta(0):
+    from hourglass._times import steps_per_day
+
+    steps = steps_per_day(freq)
+    if steps is None:
         raise HourglassError(f"--threshold {threshold}: a per-day budget on a time series needs "
                              "a fixed --freq grid (e.g. --freq 1min); or use budget:N/10k")
-    return pd.Timedelta("1D") / step
+    return steps
 
 
 def train_command(
