@@ -370,3 +370,21 @@ RethresholdEventsOpt = Annotated[float | None, typer.Option(
                              "--events-per-day, --timestamp-col or --freq grid).")]
 ForceOpt = Annotated[bool, typer.Option(
     "--force", help="With -o: replace an existing model directory (MODEL itself included).")]
+
+__all__ += ["GroupByOpt", "GroupTimeOpt", "GroupWindowOpt", "MaxGroupsOpt"]
+
+GroupByOpt = Annotated[str | None, typer.Option(
+    "--group-by", help="Table models: one grouped alert per value of these columns (comma-"
+                       "separated, e.g. src_ip or src_ip,dst_port) and --group-window, with the "
+                       "count of flagged rows, first/last row and time, the highest score, "
+                       "severity and calibrated probability, and the top row's fields.")]
+GroupWindowOpt = Annotated[str | None, typer.Option(
+    "--group-window", help="With --group-by: the window of a group, a time length (30s, 10m, 1h; "
+                           "needs the rows' times: --timestamp-col or the model's) or a number of "
+                           "rows (1000). Default: 10m with times, else 10000 rows.")]
+GroupTimeOpt = Annotated[str | None, typer.Option(
+    "--timestamp-col", help="With --group-by: the column with each row's time (default: the "
+                            "model's --timestamp-col).")]
+MaxGroupsOpt = Annotated[int, typer.Option(
+    "--max-groups", min=1, help="With --group-by: most open groups held; beyond it the one with "
+                                "the oldest first row is written early (counted).")]

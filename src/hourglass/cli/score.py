@@ -22,6 +22,9 @@ from hourglass.cli._options import (
     DatasetOpt,
     DriftWindowOpt,
     FormatOpt,
+    GroupByOpt,
+    GroupTimeOpt,
+    GroupWindowOpt,
     ModelArg,
     QuietOpt,
     SqliteTableOpt,
@@ -54,6 +57,9 @@ def score(
     table: SqliteTableOpt = "alerts",
     quiet: QuietOpt = False,
     drift_window: DriftWindowOpt = 1000,
+    group_by: GroupByOpt = None,
+    group_window: GroupWindowOpt = None,
+    timestamp_col: GroupTimeOpt = None,
 ) -> None:
     """Score DATA with a saved model; write score, flag (0/1), calibrated and severity per row.
 
@@ -75,6 +81,14 @@ def score(
     model's alerts, as the JSONL has them (session, score, line, key, template ... and the whole
     alert as JSON in 'doc'); with --alert-format ecs the main ECS fields (timestamp, severity,
     risk_score, rule, message, source/destination ip ...) and the whole document in 'doc'.
+
+    With --group-by COLS (table models; a .jsonl or SQLite --output) the flagged rows are
+    grouped: one alert per value of COLS and --group-window (a time length, by the rows' times in
+    --timestamp-col or the model's, or a number of rows), with the count, first/last row and
+    time, the highest score, severity and calibrated probability, and the highest-scoring row's
+    kept fields (with --alert-format ecs, one ECS document per group). Groups are written as soon
+    as time passes their window's end while the rows come in time order; once a row goes back in
+    time, the open groups are kept until the end.
 
     A drift check (--drift-window) compares the share of flagged rows with the rate the threshold
     promises on held-out normal data and says on stderr when it is far higher.
@@ -106,6 +120,13 @@ def score(
             raise HourglassError(f"--alert-format ecs: writes JSON alerts to a .jsonl (or .jsonl.gz) "
                                  f"or .sqlite --output, got {output.name}")
         pipe = load(model)
+        from hourglass.cli._groups import check_group_options
+
+        check_group_options(group_by, group_window, model_kind(pipe), pipe.model_name,
+                            timestamp_col=timestamp_col)
+        if group_by is not None and detect_format(output) != "jsonl" and not is_sqlite(output):
+            raise HourglassError(f"--group-by: writes grouped JSON alerts to a .jsonl (or .jsonl.gz) "
+                                 f"or .sqlite --output, got {output.name}")
         rule = None
         if ecs:
             from hourglass.serve.ecs import AlertRule
@@ -150,6 +171,18 @@ def score(
         if rule is not None:
             from hourglass.serve.sinks import alert_columns, alert_file
         kept = KeptColumns(keep, data, lenient=rows_vary_in_columns(pipe, spec, data))
+        if group_by is not None:
+            summary = _score_grouped(pipe, data, output, spec, stats, kept, keep=keep, rule=rule,
+                                     table=table, chunk_mb=chunk_mb, on_bad_rows=on_bad_rows,
+                                     drift=drift, group_by=group_by, group_window=group_window,
+                                     timestamp_col=timestamp_col)
+    if group_by is not None:
+        report_skipped(stats, data)
+        err.print(summary, highlight=False)
+        drift.summary()
+        out.print(f"wrote {output}", highlight=False)
+        return
+    with user_errors():
         with (chunk_writer(output, table=table) if rule is None else
               alert_file(output, alert_columns("table", ecs=True), table=table)) as writer:
             for df, result in score_chunks(pipe, data, spec, on_bad_rows, stats,
@@ -187,3 +220,55 @@ def _ecs_docs(result: Any, df: Any, rule: Any, keep: list[str] | None) -> list[d
     if rule.time_field and rule.time_field in df.columns:
         times = parse_timestamps(df[rule.time_field], rule.time_field)
     return frame_alerts(result, rule, fields=df[keep] if keep else None, times=times)
+
+
+def _score_grouped(pipe: Any, data: Path, output: Path, spec: Any, stats: Any, kept: Any, *,
+                   keep: list[str] | None, rule: Any, table: str, chunk_mb: float, on_bad_rows: str,
+                   drift: Any, group_by: str, group_window: str | None,
+                   timestamp_col: str | None) -> str:
+    """Score DATA and write one alert per group of flagged rows (see ``score``'s docstring);
+    the stderr summary."""
+    import numpy as np
+
+    from hourglass.cli._groups import Grouping
+    from hourglass.cli.tables import score_chunks
+    from hourglass.serve.sinks import alert_columns, alert_file
+
+    time_col = timestamp_col or pipe.info.get("time_col")
+    grouping = Grouping.from_options(group_by, group_window, time_col, ordered=True,
+                                     keep=keep or (), rule=rule)
+    columns = (alert_columns("table", ecs=True) if rule is not None else
+               alert_columns("group", keep=[*grouping.keys, *(keep or [])]))
+    n_rows = flagged = 0
+    with alert_file(output, columns, table=table) as writer:
+        for df, result in score_chunks(pipe, data, spec, on_bad_rows, stats,
+                                        chunk_bytes=max(1024, int(chunk_mb * 2**20))):
+            df = kept.add(df)
+            grouping.check_columns(list(df.columns), str(data))
+            times = grouping.times(df[grouping.time_col], n_rows, str(data)) \
+                if grouping.time_col else None
+            flags = result["flag"].to_numpy()
+            drift.update(flags)
+            idx = np.flatnonzero(flags == 1)
+            flagged += len(idx)
+            keys = list(zip(*(df[c].to_numpy()[idx] for c in grouping.keys), strict=True))
+            alerts = [{"row": n_rows + int(i), "score": float(s), "severity": str(v),
+                       "calibrated": float(c)} for i, s, v, c in zip(
+                          idx, result["score"].to_numpy()[idx], result["severity"].to_numpy()[idx],
+                          result["calibrated"].to_numpy()[idx], strict=True)]
+            for c in keep or []:
+                for a, value in zip(alerts, df[c].to_numpy()[idx], strict=True):
+                    a[c] = value.item() if hasattr(value, "item") else value
+            early = grouping.add(alerts, keys, [int(times[i]) for i in idx] if times is not None
+                                 else [None] * len(idx))
+            n_rows += len(df)
+            due = grouping.groups.advance(times=times.tolist()) if times is not None else \
+                grouping.groups.advance(rows=n_rows)
+            writer.write(grouping.render(early + due))
+        if n_rows == 0:
+            raise HourglassError(f"{data}: no data rows" + (
+                f" ({stats.bad_rows} malformed row(s) skipped)" if stats.bad_rows else ""))
+        kept.check()
+        writer.write(grouping.render(grouping.groups.close()))
+    return (f"scored {n_rows} rows ({spec.name if spec else 'table'}), {flagged} flagged; "
+            + grouping.summary())

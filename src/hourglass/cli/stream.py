@@ -28,8 +28,12 @@ import typer
 from hourglass.cli._options import (
     AlertFormatOpt,
     DriftWindowOpt,
+    GroupByOpt,
+    GroupTimeOpt,
+    GroupWindowOpt,
     IdleTimeoutOpt,
     LatenessOpt,
+    MaxGroupsOpt,
     MaxSessionsOpt,
     ModelArg,
     QuietOpt,
@@ -201,7 +205,8 @@ def _line_message(exc: Exception, where: str, lines: list[int]) -> str:
 def _open(model: Path, input_file: Path | None, output: Path | None, explain: int | None,
           keep: list[str] | None, adapt: bool, on_bad_rows: str | None, all_rows: bool = False,
           max_sessions: int = 100_000, idle_timeout: float | None = None, ecs: bool = False,
-          table: str = "alerts") -> tuple[Any, Callable[[int], bytes], Any, Any]:
+          table: str = "alerts", group: tuple[str | None, str | None, str | None] = (None, None, None),
+          ) -> tuple[Any, Callable[[int], bytes], Any, Any]:
     """Check the options, load the model, open the input and output (one line on error). The
     scorer is a :class:`TableScorer`, or a ``LogStreamScorer`` for a log model; the sink a
     :class:`~hourglass.serve.sinks.JsonLinesSink` (stdout or appended to ``output``) or, for a
@@ -212,6 +217,7 @@ def _open(model: Path, input_file: Path | None, output: Path | None, explain: in
     from hourglass.ingest.sqlite import is_sqlite
     from hourglass.pipeline import load
     from hourglass.serve import TableScorer
+    from hourglass.serve.grouping import parse_group_by
     from hourglass.serve.sinks import JsonLinesSink, SQLiteSink, alert_columns
 
     with user_errors():
@@ -226,8 +232,13 @@ def _open(model: Path, input_file: Path | None, output: Path | None, explain: in
                                  "alerts only (drop one of them)")
         pipe = load(model)
         kind = model_kind(pipe)
+        from hourglass.cli._groups import check_group_options
+
+        check_group_options(group[0], group[1], kind, pipe.model_name, timestamp_col=group[2],
+                            all_rows=all_rows)
+        grouped = group[0] is not None and kind == "table"  # closes groups by --idle-timeout
         refuse_unused(stream, kind, pipe.model_name, {"max_sessions": max_sessions,
-                                                      "idle_timeout": idle_timeout})
+                                                      "idle_timeout": None if grouped else idle_timeout})
         if kind == "log":
             from hourglass.cli.stream_logs import open_log_scorer
 
@@ -264,8 +275,10 @@ def _open(model: Path, input_file: Path | None, output: Path | None, explain: in
 
             rule = AlertRule.from_model(model, pipe)
         if output is not None and is_sqlite(output):
-            sink: Any = SQLiteSink(output, alert_columns(kind, ecs=ecs, keep=keep or ()),
-                                   table=table)
+            columns = (alert_columns("group", keep=[*parse_group_by(group[0]), *(keep or [])])
+                       if group[0] is not None and not ecs else
+                       alert_columns(kind, ecs=ecs, keep=keep or ()))
+            sink: Any = SQLiteSink(output, columns, table=table)
         else:
             sink = JsonLinesSink(open(output, "ab") if output is not None else sys.stdout.buffer)
     return scorer, read, sink, rule
@@ -335,6 +348,10 @@ def stream(
     quiet: QuietOpt = False,
     drift_window: DriftWindowOpt = 1000,
     lateness: LatenessOpt = None,
+    group_by: GroupByOpt = None,
+    group_window: GroupWindowOpt = None,
+    timestamp_col: GroupTimeOpt = None,
+    max_groups: MaxGroupsOpt = 100_000,
 ) -> None:
     """Score JSON rows or live log lines as they arrive; one JSON alert per flagged row, event,
     time step or (entity, bucket).
@@ -386,6 +403,14 @@ def stream(
     every batch written before it. Columns: the alert's fields above (NULL where absent), the
     --keep fields, and for log alerts and ECS documents the whole alert as JSON in 'doc'.
 
+    With --group-by COLS (table models) the flagged rows are grouped as 'score --group-by' groups
+    them: each group is held until its window closes, by the newest time seen (--timestamp-col or
+    the model's) or the rows seen (--group-window N), then written; with --idle-timeout S, once
+    no line has come for S seconds, event time runs on with the wall clock from the newest row's
+    arrival (as for entity buckets). At most --max-groups groups are held (the one with the
+    oldest first row is written early, counted). End of input and Ctrl-C write the open groups.
+    A row of a window already written starts a second group for it (counted).
+
     A drift check watches the share of flagged rows (steps, sessions) among the last
     --drift-window ones: a warning on stderr when it is far above the rate the threshold promises
     on held-out normal data (once per episode), the rates and warnings beside the summary.
@@ -399,7 +424,7 @@ def stream(
     try:
         scorer, read, sink, rule = _open(model, input_file, output, explain, keep, adapt,
                                          on_bad_rows, all_rows, max_sessions, idle_timeout, ecs,
-                                         table)
+                                         table, (group_by, group_window, timestamp_col))
     except KeyboardInterrupt:
         raise typer.Exit(130) from None
     where = str(input_file) if input_file is not None else "<stdin>"
@@ -441,6 +466,18 @@ def stream(
     if rule is not None:
         from hourglass.serve.ecs import to_ecs
     on_bad_rows = on_bad_rows or "error"
+    grouping = None
+    if group_by is not None:
+        from hourglass.cli._groups import Grouping
+
+        with user_errors():
+            grouping = Grouping.from_options(
+                group_by, group_window, timestamp_col or scorer.pipeline.info.get("time_col"),
+                ordered=False, max_groups=max_groups, keep=keep or (), rule=rule)
+        return _run_grouped(scorer, read, sink, grouping, where=where, batch=batch,
+                            max_delay=max_delay_ms / 1000, on_bad_rows=on_bad_rows, output=output,
+                            explain=explain, keep=keep, adapt=adapt, drift=drift,
+                            idle_timeout=idle_timeout)
     n_rows = flagged = 0
     bad: list[int] = []
     start = time.perf_counter()
@@ -499,3 +536,86 @@ def stream(
                 sink.write(out_docs)  # one flush, or one transaction, per batch
             if problem is not None:
                 raise problem
+
+
+def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping: Any, *, where: str,
+                 batch: int, max_delay: float, on_bad_rows: str, output: Path | None,
+                 explain: int | None, keep: list[str] | None, adapt: bool, drift: Any,
+                 idle_timeout: float | None) -> None:
+    """A table model's stream with ``--group-by``: flagged rows counted into groups, each
+    written once its window closes (see ``stream``'s docstring)."""
+    from hourglass.errors import InputError
+
+    n_rows = flagged = 0
+    bad: list[int] = []
+    start = time.perf_counter()
+    last_line = newest_at = time.monotonic()
+    newest = None
+
+    def summary() -> None:
+        took = time.perf_counter() - start
+        skipped = f", {skipped_lines_text(bad)}" if bad else ""
+        err.print(f"streamed {n_rows:,} rows from {where}, {flagged:,} flagged{skipped}, "
+                  f"{n_rows / took if took > 0 else 0:,.0f} rows/s; {grouping.summary()}",
+                  highlight=False)
+        drift.summary()
+
+    tick = None if idle_timeout is None else min(max(idle_timeout / 4, 0.05), 1.0)
+    with stream_guard(sink, output, summary, lambda: bool(n_rows or bad)):
+        try:
+            for lines_batch in LineBatcher(read, batch, max_delay, idle_tick=tick):
+                now = time.monotonic()
+                if not lines_batch:  # quiet input: groups may be due by the wall clock
+                    if idle_timeout is not None and now - last_line >= idle_timeout:
+                        sink.write(grouping.render(grouping.groups.elapse(now - newest_at)))
+                    continue
+                last_line = now
+                rows, lines, problem = _parse(lines_batch, where, on_bad_rows, bad)
+                if rows:
+                    for i, row in enumerate(rows):
+                        missing = [k for k in grouping.keys if k not in row]
+                        if missing and not scorer.sparse_fields:
+                            raise HourglassError(f"--group-by: no field {missing[0]!r} on {where} line "
+                                                 f"{lines[i]}; its fields are {', '.join(map(str, row))}")
+                    times = (grouping.times([r.get(grouping.time_col) for r in rows], n_rows, where,
+                                            lines=lines) if grouping.time_col else None)
+                    try:
+                        result = scorer.score([_flat(r) for r in rows], explain=explain,
+                                              explain_flagged=True, adapt=adapt)
+                    except InputError as exc:
+                        raise HourglassError(_line_message(exc, where, lines)) from None
+                    alerts, keys, at = [], [], []
+                    for i, row in enumerate(rows):
+                        if not result["flags"][i]:
+                            continue
+                        alert: dict[str, Any] = {"row": n_rows + i, "score": result["scores"][i],
+                                                 "severity": result["severity"][i],
+                                                 "calibrated": result["calibrated"][i]}
+                        if explain is not None:
+                            alert["top_column"] = result["top_column"][i]
+                            alert["why"] = result["why"][i]
+                        for c in keep or []:
+                            if c not in row and not scorer.sparse_fields:
+                                raise HourglassError(f"--keep: no field {c!r} on {where} line {lines[i]}")
+                            alert[c] = row.get(c)
+                        alerts.append(alert)
+                        keys.append(tuple(row.get(k) for k in grouping.keys))
+                        at.append(int(times[i]) if times is not None else None)
+                    n_rows += len(rows)
+                    flagged += sum(result["flags"])
+                    drift.update(result["flags"])
+                    early = grouping.add(alerts, keys, at)
+                    if times is not None:
+                        top = int(times.max())
+                        if newest is None or top > newest:
+                            newest, newest_at = top, now
+                        due = grouping.groups.advance(times=times.tolist())
+                    else:
+                        due = grouping.groups.advance(rows=n_rows)
+                    sink.write(grouping.render(early + due))  # one flush, or transaction, per batch
+                if problem is not None:
+                    raise problem
+        except KeyboardInterrupt:  # Ctrl-C: the open groups still go out
+            sink.write(grouping.render(grouping.groups.close()))
+            raise
+        sink.write(grouping.render(grouping.groups.close()))

@@ -45,6 +45,10 @@ def _cols(*spec: tuple[str, str] | tuple[str, str, tuple[tuple[str, ...], ...]])
 
 _TABLE = _cols(("row", "INTEGER"), ("score", "REAL"), ("flag", "INTEGER"), ("calibrated", "REAL"),
                ("severity", "TEXT"), ("top_column", "TEXT"), ("why", "TEXT"))
+_GROUP = _cols(("group_by", "TEXT"), ("count", "INTEGER"), ("first_row", "INTEGER"), ("last_row", "INTEGER"),
+               ("first_time", "TEXT"), ("last_time", "TEXT"), ("window_start", ""), ("window_end", ""),
+               ("max_score", "REAL"), ("severity", "TEXT"), ("max_calibrated", "REAL"),
+               ("top_row", "INTEGER"), ("top_column", "TEXT"), ("why", "TEXT"))
 _SERIES = _cols(("row", "INTEGER"), ("line", "INTEGER"), ("timestamp", ""), ("score", "REAL"),
                 ("threshold", "REAL"), ("flag", "INTEGER"), ("calibrated", "REAL"),
                 ("severity", "TEXT"), ("top_channel", "TEXT"), ("why", "TEXT"))
@@ -69,7 +73,8 @@ _DOC = Column("doc", "TEXT", ())
 
 def alert_columns(kind: str, *, ecs: bool = False, keep: Sequence[str] = ()) -> tuple[Column, ...]:
     """The SQLite columns of the alerts of a ``kind`` model (``table``, ``time-series``,
-    ``entity`` or ``log``), or of their ECS documents with ``ecs``; ``keep``: the kept input fields.
+    ``entity`` or ``log``; ``group``: grouped table alerts, their key columns in ``keep``), or of
+    their ECS documents with ``ecs``; ``keep``: the kept input fields.
 
     Examples
     --------
@@ -82,7 +87,7 @@ def alert_columns(kind: str, *, ecs: bool = False, keep: Sequence[str] = ()) -> 
         return (*_ECS, _DOC)
     if kind == "log":
         return (*_LOG, _DOC)
-    base = {"table": _TABLE, "time-series": _SERIES, "entity": _ENTITY}[kind]
+    base = {"table": _TABLE, "time-series": _SERIES, "entity": _ENTITY, "group": _GROUP}[kind]
     taken = {c.name for c in base}
     return base + tuple(Column(k, "", ((k,),)) for k in keep if k not in taken)
 

@@ -1,0 +1,143 @@
+"""``--group-by`` / ``--group-window`` of ``hourglass score`` and ``stream``: the options checked,
+the rows' key values and times read, the grouped alerts rendered (hourglass or ECS)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from hourglass.errors import HourglassError, InputError
+from hourglass.serve.grouping import AlertGroups, group_to_ecs, parse_group_by, parse_group_window
+
+__all__ = ["Grouping", "check_group_options"]
+
+_ROW = re.compile(r"\brow (\d+)\b")
+
+
+def check_group_options(group_by: str | None, group_window: str | None, kind: str, model: str,
+                        *, timestamp_col: str | None = None, all_rows: bool = False) -> None:
+    """Refuse the grouping options where they do not apply (before any output is opened)."""
+    if group_by is None:
+        for value, name in ((group_window, "--group-window"), (timestamp_col, "--timestamp-col")):
+            if value is not None:
+                raise HourglassError(f"{name}: groups alerts; give --group-by COLS with it")
+        return
+    if kind != "table":
+        raise HourglassError(f"--group-by: groups the alerts of table models; this model ({model}) "
+                             f"is a {kind} model")
+    if all_rows:
+        raise HourglassError("--all: writes every row; --group-by writes one alert per group of "
+                             "flagged rows (drop one of them)")
+
+
+@dataclass
+class Grouping:
+    """The grouping of one run: key columns, window, the time column and the open groups."""
+
+    keys: list[str]
+    window: tuple[str, int]
+    time_col: str | None
+    groups: AlertGroups
+    kept: tuple[str, ...] = ()
+    rule: Any = None  # an AlertRule: render ECS documents
+    window_text: str = "10m"
+
+    @classmethod
+    def from_options(cls, group_by: str, group_window: str | None, time_col: str | None, *,
+                     ordered: bool, max_groups: int | None = None, keep: Sequence[str] = (),
+                     rule: Any = None) -> Grouping:
+        """Parse the options; a time window needs a time column."""
+        keys = parse_group_by(group_by)
+        if group_window is None:
+            window = ("time", int(pd.Timedelta("10min").value)) if time_col else ("rows", 10_000)
+        else:
+            window = parse_group_window(group_window)
+        if window[0] == "time" and time_col is None:
+            raise HourglassError(f"--group-window {group_window}: a time window needs each row's "
+                                 "time: give --timestamp-col (the model has none), or a number of "
+                                 "rows such as --group-window 1000")
+        if window[0] == "rows":
+            time_col = None
+        groups = AlertGroups(keys, window, ordered=ordered, max_groups=max_groups)  # type: ignore[arg-type]
+        text = group_window.strip() if group_window is not None else \
+            ("10m" if window[0] == "time" else "10000")
+        return cls(keys, window, time_col, groups, tuple(keep), rule, text)
+
+    def check_columns(self, columns: Sequence[str], where: str) -> None:
+        """Refuse a key or time column the data lacks, naming the columns it has."""
+        missing = [c for c in (*self.keys, *([self.time_col] if self.time_col else [])) if c not in columns]
+        if missing:
+            option = "--group-by" if missing[0] in self.keys else "--timestamp-col"
+            have = list(columns)
+            raise HourglassError(f"{option}: no column {missing[0]!r} in {where}; columns are "
+                                 f"{', '.join(map(str, have[:12]))}{' ...' if len(have) > 12 else ''}")
+
+    def times(self, values: Any, first_row: int, where: str, lines: Sequence[int] | None = None,
+              ) -> np.ndarray | None:
+        """The times (ns) of a chunk's rows; an unreadable one names its data row (1-based
+        within the file, as the rest of hourglass does) or its input line (``lines``)."""
+        if self.time_col is None:
+            return None
+        from hourglass._times import parse_timestamps
+
+        try:
+            ts = parse_timestamps(values if isinstance(values, pd.Series) else pd.Series(list(values)),
+                                  self.time_col)
+        except InputError as exc:
+            def place(m: re.Match[str]) -> str:
+                i = int(m.group(1)) - 1
+                if lines is not None:
+                    return f"line {lines[i]}" if 0 <= i < len(lines) else m.group(0)
+                return f"data row {first_row + i + 1}"
+
+            raise HourglassError(f"{where}: {_ROW.sub(place, str(exc))}") from None
+        if ts.tz is not None:
+            self.groups.aware = True
+        return np.asarray(ts.as_unit("ns").asi8)
+
+    def add(self, alerts: Sequence[dict[str, Any]], keys: Sequence[tuple[Any, ...]],
+            times: Sequence[int | None]) -> list[dict[str, Any]]:
+        """Count flagged rows' alerts in; the groups handed back early."""
+        out: list[dict[str, Any]] = []
+        for alert, key, t in zip(alerts, keys, times, strict=True):
+            out += self.groups.add(alert, key=tuple(_plain(v) for v in key), time_ns=t)
+        return out
+
+    def render(self, groups: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The grouped alerts as written: as they are, or ECS documents."""
+        if self.rule is None:
+            return groups
+        return [group_to_ecs(g, self.rule, kept=self.kept) for g in groups]
+
+    def summary(self) -> str:
+        """``N flagged rows -> M grouped alerts (...)``."""
+        c = self.groups.counts
+        unit = (f"{self.window_text} windows" if self.window[0] == "time"
+                else f"windows of {self.window[1]:,} rows")
+        extra = [f"{c['evicted']:,} written early (--max-groups)"] if c["evicted"] else []
+        if c["late"]:
+            extra.append(f"{c['late']:,} flagged row(s) came after their window was written "
+                         "(out of time order) and started a second group")
+        more = f"; {'; '.join(extra)}" if extra else ""
+        return (f"grouped {c['flagged']:,} flagged rows -> {c['groups']:,} alerts "
+                f"(by {','.join(self.keys)}, {unit}){more}")
+
+
+def _plain(value: Any) -> Any:
+    """A key value as JSON holds it (numpy scalars plain, NaN/NA -> None)."""
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        try:
+            value = value.item()
+        except (ValueError, AttributeError):
+            pass
+    try:
+        if value is None or pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return value

@@ -1,0 +1,311 @@
+"""Alert grouping: one alert per (key values, time window) instead of one per flagged row.
+
+A port scan or a brute force from one source flags thousands of rows; an analyst wants one
+alert per source and window with a count (what SIEMs call alert grouping or throttling).
+:class:`AlertGroups` gathers the flagged rows' alerts (as ``hourglass score`` / ``stream`` build
+them: ``row``, ``score``, ``severity``, ``calibrated``, optional ``top_column``/``why`` and kept
+fields) by the values of the ``--group-by`` columns within tumbling windows and gives back one
+grouped alert per (key values, window):
+
+``group_by`` (the key columns), each key column and its value, ``count`` (flagged rows),
+``first_row``/``last_row`` (row numbers as ``score`` counts them, from 0), ``first_time``/
+``last_time`` (time windows), ``window_start``/``window_end`` (its window: times, or row numbers
+for row windows; the end is not in it), ``max_score``, ``severity``
+(the highest), ``max_calibrated``, ``top_row`` (the highest-scoring row) with its
+``top_column``/``why`` and kept fields.
+
+Windows are aligned to the epoch (``10m``: 14:00-14:10, 14:10-14:20...), or, for a window of
+``N`` rows (a bare number, for data without times), rows ``0..N-1``, ``N..2N-1``... A group is
+handed back once its window has closed: for time windows when the newest time seen passes its
+end, for row windows when that many rows have been seen; the rest at :meth:`close`. With
+``ordered=True`` (``hourglass score``) time closes windows only while the rows' times never went
+back; from the first row that does, every group is kept until the end (a row for a window
+already handed back then starts a second group for it, counted in ``late``). A stream
+(``ordered=False``) closes by the newest time whatever the order (late rows likewise). At most
+``max_groups`` groups stay open: beyond it the one with the oldest first row is handed back
+early (counted in ``evicted``). Groups handed back together come in the order of their first row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from hourglass.errors import InputError
+
+__all__ = ["GROUP_FIELDS", "AlertGroups", "group_to_ecs", "parse_group_by", "parse_group_window"]
+
+#: The fields of a grouped alert besides its key columns and kept fields.
+GROUP_FIELDS = ("group_by", "count", "first_row", "last_row", "first_time", "last_time",
+                "window_start", "window_end", "max_score", "severity", "max_calibrated", "top_row",
+                "top_column", "why")
+_RANK = {"low": 1, "medium": 2, "high": 3, "critical": 4}
+_OWN = {"row", "score", "severity", "calibrated", "top_column", "why", "flag"}
+
+
+def parse_group_by(text: str | Sequence[str]) -> list[str]:
+    """The key columns of ``--group-by`` (comma-separated, repeatable).
+
+    Examples
+    --------
+    >>> parse_group_by("src_ip, dst_port"), parse_group_by(["src_ip", "user"])
+    (['src_ip', 'dst_port'], ['src_ip', 'user'])
+    """
+    parts = [text] if isinstance(text, str) else list(text)
+    cols = [c.strip() for p in parts for c in p.split(",")]
+    if not cols or any(not c for c in cols):
+        raise InputError(f"--group-by: expected column names separated by commas, got {text!r}")
+    taken = sorted(set(cols) & set(GROUP_FIELDS))
+    if taken:
+        raise InputError(f"--group-by {taken[0]}: a grouped alert has its own {taken[0]!r} field; "
+                         "rename the input column to group by it")
+    if len(set(cols)) != len(cols):
+        raise InputError(f"--group-by: a column is named twice in {text!r}")
+    return cols
+
+
+def parse_group_window(text: str) -> tuple[str, int]:
+    """``("time", nanoseconds)`` for a time length (``30s``, ``10m``, ``1h``), ``("rows", N)``
+    for a bare whole number of rows.
+
+    Examples
+    --------
+    >>> parse_group_window("10m"), parse_group_window("1000")
+    (('time', 600000000000), ('rows', 1000))
+    >>> parse_group_window("10x")
+    Traceback (most recent call last):
+    ...
+    hourglass.errors.InputError: --group-window: expected a time length such as 30s, 10m or 1h, \
+or a number of rows such as 1000, got '10x'
+    """
+    import pandas as pd
+
+    s = str(text).strip()
+    if s.isdigit():
+        if int(s) > 0:
+            return "rows", int(s)
+    else:
+        try:
+            td = pd.Timedelta(s)
+        except (ValueError, TypeError):
+            td = None
+        if td is not None and not pd.isna(td) and td > pd.Timedelta(0) and s[-1:].isalpha():
+            return "time", int(td.value)
+    raise InputError("--group-window: expected a time length such as 30s, 10m or 1h, or a number "
+                     f"of rows such as 1000, got {text!r}")
+
+
+@dataclass
+class _Group:
+    key: tuple[Any, ...]
+    window: int  # window start (ns, or row number)
+    first_row: int
+    first_time: int | None
+    top: dict[str, Any]  # the highest-scoring row's alert
+    count: int = 0
+    last_row: int = -1
+    last_time: int | None = None
+    max_calibrated: float = float("-inf")
+    rank: int = 0
+    severity: Any = None
+    kept: dict[str, Any] = field(default_factory=dict)
+
+
+class AlertGroups:
+    """Flagged rows' alerts gathered per (key values, window); see the module docstring.
+
+    Parameters
+    ----------
+    group_by
+        The key columns (their values come with each :meth:`add`).
+    window
+        ``("time", ns)`` or ``("rows", n)``, as :func:`parse_group_window` gives it.
+    ordered
+        Close time windows only while the times seen never went back (batch scoring).
+    max_groups
+        Most open groups; beyond it the oldest is handed back early.
+    aware
+        Whether the times are UTC (ISO text with ``+00:00``) or naive.
+
+    Examples
+    --------
+    >>> g = AlertGroups(["src_ip"], ("rows", 100))
+    >>> for row, score in [(3, 2.0), (7, 5.0), (150, 1.0)]:
+    ...     _ = g.add({"row": row, "score": score, "severity": "high", "calibrated": 0.99},
+    ...               key=("10.0.0.5",))
+    >>> [(a["count"], a["max_score"], a["first_row"]) for a in g.advance(rows=120)]
+    [(2, 5.0, 3)]
+    >>> [(a["src_ip"], a["count"], a["window_start"]) for a in g.close()]
+    [('10.0.0.5', 1, 100)]
+    """
+
+    def __init__(self, group_by: Sequence[str], window: tuple[str, int], *, ordered: bool = True,
+                 max_groups: int | None = None, aware: bool = False) -> None:
+        self.group_by, (self.unit, self.size) = list(group_by), window
+        self.ordered, self.max_groups, self.aware = ordered, max_groups, aware
+        self.open: dict[tuple[tuple[Any, ...], int], _Group] = {}
+        self.newest: int | None = None  # newest time (or rows) seen
+        self.in_order = True
+        self.closed_before: int | None = None  # windows starting before this were handed back
+        self.counts = {"flagged": 0, "groups": 0, "evicted": 0, "late": 0}
+
+    def _window(self, row: int, time_ns: int | None) -> int:
+        if self.unit == "rows":
+            return row - row % self.size
+        if time_ns is None:
+            raise InputError(f"row {row}: no time to place it in a --group-window")
+        return time_ns - time_ns % self.size
+
+    def add(self, alert: Mapping[str, Any], *, key: tuple[Any, ...], time_ns: int | None = None,
+            ) -> list[dict[str, Any]]:
+        """Count one flagged row's ``alert`` into its group; the groups handed back early
+        (beyond ``max_groups``), usually none."""
+        row = int(alert["row"])
+        window = self._window(row, time_ns)
+        if self.closed_before is not None and window < self.closed_before and \
+                (key, window) not in self.open:
+            self.counts["late"] += 1
+        g = self.open.get((key, window))
+        if g is None:
+            g = self.open[(key, window)] = _Group(key, window, row, time_ns, dict(alert))
+        self.counts["flagged"] += 1
+        g.count += 1
+        g.last_row = max(g.last_row, row)
+        g.first_row = min(g.first_row, row)
+        if time_ns is not None:
+            g.first_time = time_ns if g.first_time is None else min(g.first_time, time_ns)
+            g.last_time = time_ns if g.last_time is None else max(g.last_time, time_ns)
+        score = float(alert["score"])
+        if score > float(g.top["score"]) or g.count == 1:
+            g.top = dict(alert)
+        calibrated = alert.get("calibrated")
+        if calibrated is not None:
+            g.max_calibrated = max(g.max_calibrated, float(calibrated))
+        rank = _RANK.get(str(alert.get("severity")), 0)
+        if g.severity is None or rank > g.rank:
+            g.rank, g.severity = rank, alert.get("severity")
+        if self.max_groups is not None and len(self.open) > self.max_groups:
+            oldest = min(self.open, key=lambda k: self.open[k].first_row)
+            self.counts["evicted"] += 1
+            return self._emit([self.open.pop(oldest)])
+        return []
+
+    def advance(self, *, times: Iterable[int] | None = None, rows: int | None = None,
+                ) -> list[dict[str, Any]]:
+        """Note the times of the rows just scored (every row, flagged or not) or the number of
+        rows scored so far; hand back the groups whose window has closed."""
+        if rows is not None:
+            mark = rows
+        else:
+            mark_t = self.newest
+            for t in times or ():
+                if mark_t is not None and t < mark_t:
+                    self.in_order = False
+                mark_t = t if mark_t is None else max(mark_t, t)
+            if mark_t is None or (self.ordered and not self.in_order):
+                self.newest = mark_t
+                return []
+            mark = mark_t
+        self.newest = mark
+        return self._close_before(mark)
+
+    def _close_before(self, mark: int) -> list[dict[str, Any]]:
+        """Hand back the groups whose window ends at or before ``mark``."""
+        due = [k for k, g in self.open.items() if g.window + self.size <= mark]
+        start = mark - mark % self.size
+        self.closed_before = start if self.closed_before is None else max(self.closed_before, start)
+        return self._emit([self.open.pop(k) for k in due])
+
+    def elapse(self, seconds: float) -> list[dict[str, Any]]:
+        """Let event time run on ``seconds`` past the newest time seen (a quiet stream's wall
+        clock) and hand back the groups then due; the newest time itself is not moved."""
+        if self.unit != "time" or self.newest is None:
+            return []
+        return self._close_before(self.newest + int(seconds * 1e9))
+
+    def close(self) -> list[dict[str, Any]]:
+        """Hand back every open group (end of input)."""
+        groups = list(self.open.values())
+        self.open.clear()
+        return self._emit(groups)
+
+    def _time(self, ns: int | None) -> str | None:
+        if ns is None:
+            return None
+        import pandas as pd
+
+        return pd.Timestamp(ns, tz="UTC" if self.aware else None).round("us").isoformat()
+
+    def _emit(self, groups: list[_Group]) -> list[dict[str, Any]]:
+        out = []
+        for g in sorted(groups, key=lambda g: g.first_row):
+            doc: dict[str, Any] = {"group_by": ",".join(self.group_by)}
+            doc.update(zip(self.group_by, g.key, strict=True))
+            timed = self.unit == "time"
+            doc.update({
+                "count": g.count, "first_row": g.first_row, "last_row": g.last_row,
+                "first_time": self._time(g.first_time), "last_time": self._time(g.last_time),
+                "window_start": self._time(g.window) if timed else g.window,
+                "window_end": self._time(g.window + self.size) if timed else g.window + self.size,
+                "max_score": float(g.top["score"]), "severity": g.severity,
+                "max_calibrated": None if g.max_calibrated == float("-inf") else g.max_calibrated,
+                "top_row": int(g.top["row"])})
+            if not timed:
+                del doc["first_time"], doc["last_time"]
+            for k in ("top_column", "why"):
+                if k in g.top:
+                    doc[k] = g.top[k]
+            doc.update({k: v for k, v in g.top.items() if k not in _OWN and k not in doc})
+            out.append(doc)
+        self.counts["groups"] += len(out)
+        return out
+
+
+def group_to_ecs(group: Mapping[str, Any], rule: Any, *, kept: Sequence[str] = (),
+                 now: Any = None) -> dict[str, Any]:
+    """A grouped alert as one ECS document: ``@timestamp`` and ``event.start`` its first time,
+    ``event.end`` its last, ``event.duration`` between them (ns); ``event.severity`` and
+    ``event.risk_score`` from its highest severity and calibrated probability; the key columns
+    and ``kept`` fields in their ECS fields (``src_ip`` -> ``source.ip``...); the count (ECS
+    has no count field) in ``hourglass.count`` and the message.
+
+    Examples
+    --------
+    >>> from hourglass.serve.ecs import AlertRule
+    >>> g = {"group_by": "src_ip", "src_ip": "10.0.0.5", "count": 812, "first_row": 100,
+    ...      "last_row": 911, "first_time": "2024-01-01T14:00:03", "last_time": "2024-01-01T14:09:58",
+    ...      "window_start": "2024-01-01T14:00:00", "window_end": "2024-01-01T14:10:00",
+    ...      "max_score": 4.2, "severity": "critical", "max_calibrated": 0.9999, "top_row": 340}
+    >>> doc = group_to_ecs(g, AlertRule("autoencoder", "3f9a", threshold=1.5))
+    >>> doc["source"], doc["event"]["end"], doc["event"]["severity"], doc["hourglass"]["count"]
+    ({'ip': '10.0.0.5'}, '2024-01-01T14:09:58.000Z', 99, 812)
+    >>> doc["message"]
+    'hourglass autoencoder: 812 anomalous rows from src_ip=10.0.0.5, rows 100-911 (highest: row 340, \
+score 4.2 > threshold 1.5, critical)'
+    """
+    from hourglass.serve.ecs import _parse_iso, _timestamp, to_ecs
+
+    keys = [k for k in str(group["group_by"]).split(",") if k]
+    fields = {k: group.get(k) for k in (*keys, *kept)}
+    alert = {k: v for k, v in group.items() if k not in fields}
+    alert["score"], alert["calibrated"] = group["max_score"], group.get("max_calibrated")
+    doc = to_ecs(alert, rule, fields=fields, timestamp=group.get("first_time"), now=now)
+    hg = doc["hourglass"]
+    hg.pop("score", None), hg.pop("calibrated", None)
+    hg["group"] = {k: group.get(k) for k in keys}
+    if group.get("first_time") is not None:
+        event = doc["event"]
+        event["start"] = _timestamp(group["first_time"], "first_time")
+        event["end"] = _timestamp(group["last_time"], "last_time")
+        event["duration"] = int((_parse_iso(event["end"]) - _parse_iso(event["start"])).total_seconds()
+                                * 1e6) * 1000
+    who = ", ".join(f"{k}={group.get(k)}" for k in keys)
+    n = group["count"]
+    level = f", {group['severity']}" if group.get("severity") else ""
+    vs = f" > threshold {rule.threshold:.4g}" if rule.threshold is not None else ""
+    why = f": {group['why']}" if group.get("why") else ""
+    doc["message"] = (f"hourglass {rule.name}: {n} anomalous row{'s' if n != 1 else ''} from {who}, "
+                      f"rows {group['first_row']}-{group['last_row']} (highest: row {group['top_row']}, "
+                      f"score {float(group['max_score']):.4g}{vs}{level}){why}")
+    return doc
