@@ -28,8 +28,8 @@ def check_group_options(group_by: str | None, group_window: str | None, kind: st
                 raise HourglassError(f"{name}: groups alerts; give --group-by COLS with it")
         return
     if kind != "table":
-        raise HourglassError(f"--group-by: groups the alerts of table models; this model ({model}) "
-                             f"is a {kind} model")
+        raise HourglassError(f"--group-by: groups the alerts of table models, not of {kind} models "
+                             f"({model}); leave it out")
     if all_rows:
         raise HourglassError("--all: writes every row; --group-by writes one alert per group of "
                              "flagged rows (drop one of them)")
