@@ -140,7 +140,8 @@ def test_ecs_documents_carry_the_group(files: dict[str, Path]) -> None:
     assert d["event"]["end"] == "2024-01-01T00:08:00.500Z"
     assert d["event"]["duration"] == 380 * 10**9
     assert 99 <= d["event"]["risk_score"] <= 100
-    assert d["message"].startswith(f"hourglass autoencoder: 20 anomalous rows from src_ip={SCANNER}, rows 100-480")
+    assert d["message"].startswith(
+        f"hourglass autoencoder: 20 anomalous rows from src_ip={SCANNER}, rows 100-480")
     assert d["rule"]["ruleset"] == "hourglass" and len(d["rule"]["id"]) == 64
 
 
@@ -180,7 +181,8 @@ def test_a_row_window_needs_no_times(files: dict[str, Path]) -> None:
     res = _score(files, out, "--group-by", "src_ip", "--group-window", "600", "-q")
     assert res.exit_code == 0, res.output
     scanner = [g for g in _lines(out) if g["src_ip"] == SCANNER]
-    assert [(g["count"], g["window_start"], g["window_end"]) for g in scanner] == [(20, 0, 600), (10, 600, 1200)]
+    got = [(g["count"], g["window_start"], g["window_end"]) for g in scanner]
+    assert got == [(20, 0, 600), (10, 600, 1200)]
     assert "first_time" not in scanner[0]
 
 
@@ -193,7 +195,8 @@ def test_library_groups_out_of_order_rows_until_the_end_and_a_stream_closes_by_t
               time_ns=minute * ns)
         assert g.advance(times=[minute * ns]) == []
     done = g.close()
-    assert [(x["count"], x["first_row"], x["max_score"]) for x in done] == [(2, 0, 3.0), (1, 1, 2.0), (1, 3, 4.0)]
+    got = [(x["count"], x["first_row"], x["max_score"]) for x in done]
+    assert got == [(2, 0, 3.0), (1, 1, 2.0), (1, 3, 4.0)]
     ordered = AlertGroups(["ip"], ten)
     ordered.add({"row": 0, "score": 1.0, "severity": "low"}, key=("a",), time_ns=ns)
     assert [x["count"] for x in ordered.advance(times=[ns, 10 * ns])] == [1]  # in order: closed at once
