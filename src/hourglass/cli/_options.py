@@ -111,7 +111,8 @@ IdleTimeoutOpt = Annotated[float | None, typer.Option(
     "only on eviction or at the end of input. Entity-bucket models: after this many seconds "
     "without a line, let event time run on with the wall clock from the newest row's arrival "
     "and close the buckets then due (end <= newest time + seconds since - --lateness); later "
-    "rows of those buckets are late. Default: buckets close only as newer rows arrive.")]
+    "rows of those buckets are late. Default: buckets close only as newer rows arrive. Table "
+    "models with --group-by: the same for the groups of time windows.")]
 
 # Table schema: how columns become features (train, and inspect to preview it)
 CategoricalOpt = Annotated[list[str] | None, typer.Option(

@@ -262,7 +262,7 @@ def _score_grouped(pipe: Any, data: Path, output: Path, spec: Any, stats: Any, k
             early = grouping.add(alerts, keys, [int(times[i]) for i in idx] if times is not None
                                  else [None] * len(idx))
             n_rows += len(df)
-            due = grouping.groups.advance(times=times.tolist()) if times is not None else \
+            due = grouping.groups.advance(times=times) if times is not None else \
                 grouping.groups.advance(rows=n_rows)
             writer.write(grouping.render(early + due))
         if n_rows == 0:

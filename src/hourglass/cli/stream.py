@@ -609,7 +609,7 @@ def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping:
                         top = int(times.max())
                         if newest is None or top > newest:
                             newest, newest_at = top, now
-                        due = grouping.groups.advance(times=times.tolist())
+                        due = grouping.groups.advance(times=times)
                     else:
                         due = grouping.groups.advance(rows=n_rows)
                     sink.write(grouping.render(early + due))  # one flush, or transaction, per batch
