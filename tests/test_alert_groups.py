@@ -4,7 +4,12 @@ values, window) instead of one per flagged row."""
 from __future__ import annotations
 
 import json
+import os
+import select
 import sqlite3
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +20,7 @@ from hourglass.cli.app import app
 from hourglass.errors import InputError
 from hourglass.serve.grouping import AlertGroups, parse_group_window
 from tests._cli import runner
+from tests._procs import interrupt, reaped
 
 T0 = 1_704_067_200  # 2024-01-01 00:00 UTC
 SCANNER, OTHER = "10.0.0.66", "10.0.0.77"
@@ -176,6 +182,40 @@ def test_stream_max_groups_writes_the_oldest_early_and_eof_writes_the_rest(files
     assert len([g for g in streamed if g["src_ip"] == SCANNER]) > 1  # evicted, then a new group
 
 
+def test_a_quiet_stream_closes_a_window_by_the_clock_and_ctrl_c_writes_the_open_groups(
+        files: dict[str, Path]) -> None:
+    """A real process on a pipe: rows up to 2.5 s of event time before the first window's end,
+    then quiet: with --idle-timeout the window closes once that much wall-clock time has passed,
+    the input still open; Ctrl-C then writes the groups still open (exit code 130)."""
+    lines = files["jsonl"].read_text().splitlines()
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src") + os.pathsep
+           + os.environ.get("PYTHONPATH", ""), "OMP_NUM_THREADS": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "hourglass", "stream", str(files["model"]), "--group-by",
+                             "src_ip", "--group-window", "10m", "--idle-timeout", "0.5", "--max-delay-ms",
+                             "20"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env=env)
+    with reaped(proc):
+        assert proc.stdin is not None and proc.stdout is not None
+        proc.stdin.write(("\n".join(lines[:598]) + "\n").encode())
+        proc.stdin.flush()
+        first: list[dict] = []
+        deadline = time.monotonic() + 60
+        while not any(g["src_ip"] == SCANNER for g in first) and time.monotonic() < deadline:
+            ready, _, _ = select.select([proc.stdout], [], [], 1.0)
+            if ready:
+                first.append(json.loads(proc.stdout.readline()))
+        assert [g["count"] for g in first if g["src_ip"] == SCANNER] == [20]
+        assert proc.poll() is None  # still running: stdin is open
+        proc.stdin.write(("\n".join(lines[598:701]) + "\n").encode())
+        proc.stdin.flush()
+        time.sleep(1.0)
+        err = interrupt(proc).decode()
+        rest = [json.loads(x) for x in proc.stdout.read().decode().splitlines() if x.strip()]
+    assert proc.returncode == 130, err
+    assert [g["count"] for g in rest if g["src_ip"] == SCANNER] == [1]  # row 700, its window open
+    assert "grouped" in err and "Traceback" not in err
+
+
 def test_a_row_window_needs_no_times(files: dict[str, Path]) -> None:
     out = files["dir"] / "rows_window.jsonl"
     res = _score(files, out, "--group-by", "src_ip", "--group-window", "600", "-q")
@@ -209,7 +249,8 @@ def test_library_groups_out_of_order_rows_until_the_end_and_a_stream_closes_by_t
 @pytest.mark.parametrize(("args", "message"), [
     (["--group-by", "host"], "--group-by: no column 'host' in"),
     (["--group-by", "src_ip", "--group-window", "10x"], "--group-window: expected a time length"),
-    (["--group-window", "10m"], "--group-window: groups alerts; give --group-by COLS"),
+    (["--group-window", "10m"], "--group-window: the window of grouped alerts; give --group-by COLS"),
+    (["--timestamp-col", "ts"], "--timestamp-col: the time column of grouped alerts; give --group-by"),
     (["--group-by", "src_ip", "--timestamp-col", "when"], "--timestamp-col: no column 'when'"),
     (["--group-by", "count"], "--group-by count: a grouped alert has its own 'count'"),
 ])

@@ -23,9 +23,11 @@ def check_group_options(group_by: str | None, group_window: str | None, kind: st
                         *, timestamp_col: str | None = None, all_rows: bool = False) -> None:
     """Refuse the grouping options where they do not apply (before any output is opened)."""
     if group_by is None:
-        for value, name in ((group_window, "--group-window"), (timestamp_col, "--timestamp-col")):
+        for value, name, what in ((group_window, "--group-window", "window"),
+                                  (timestamp_col, "--timestamp-col", "time column")):
             if value is not None:
-                raise HourglassError(f"{name}: groups alerts; give --group-by COLS with it")
+                raise HourglassError(f"{name}: the {what} of grouped alerts; give --group-by COLS "
+                                     "with it")
         return
     if kind != "table":
         raise HourglassError(f"--group-by: groups the alerts of table models, not of {kind} models "

@@ -237,6 +237,10 @@ def _open(model: Path, input_file: Path | None, output: Path | None, explain: in
         check_group_options(group[0], group[1], kind, pipe.model_name, timestamp_col=group[2],
                             all_rows=all_rows)
         grouped = group[0] is not None and kind == "table"  # closes groups by --idle-timeout
+        if kind == "table" and not grouped and idle_timeout is not None:
+            raise HourglassError(f"--idle-timeout: not used by table models ({pipe.model_name}) "
+                                 "without --group-by (it writes the groups of a quiet stream); "
+                                 "leave it out")
         refuse_unused(stream, kind, pipe.model_name, {"max_sessions": max_sessions,
                                                       "idle_timeout": None if grouped else idle_timeout})
         if kind == "log":
