@@ -216,6 +216,25 @@ def test_a_quiet_stream_closes_a_window_by_the_clock_and_ctrl_c_writes_the_open_
     assert "grouped" in err and "Traceback" not in err
 
 
+def test_json_lines_without_the_key_in_a_whole_chunk_group_under_null(files: dict[str, Path],
+                                                                       tmp_path: Path) -> None:
+    rows = [json.loads(x) for x in files["jsonl"].read_text().splitlines()]
+    for r in rows[:600]:
+        del r["src_ip"]
+    sparse = tmp_path / "sparse.jsonl"
+    sparse.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    out = tmp_path / "g.jsonl"
+    res = runner.invoke(app, ["score", str(files["model"]), str(sparse), "-o", str(out), "--group-by",
+                              "src_ip", "--chunk-mb", "0.02", "-q"])
+    assert res.exit_code == 0, res.output
+    groups = _lines(out)
+    assert next(g["count"] for g in groups if g["src_ip"] is None) >= 25  # both bursts, source unknown
+    assert [g["count"] for g in groups if g["src_ip"] == SCANNER] == [10]
+    res = runner.invoke(app, ["score", str(files["model"]), str(sparse), "-o", str(out), "--group-by",
+                              "host", "--chunk-mb", "0.02"])
+    assert res.exit_code == 2 and "--group-by: no column 'host'" in res.output and "src_ip" in res.output
+
+
 def test_a_row_window_needs_no_times(files: dict[str, Path]) -> None:
     out = files["dir"] / "rows_window.jsonl"
     res = _score(files, out, "--group-by", "src_ip", "--group-window", "600", "-q")

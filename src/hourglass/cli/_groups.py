@@ -70,6 +70,24 @@ class Grouping:
             ("10m" if window[0] == "time" else "10000")
         return cls(keys, window, time_col, groups, tuple(keep), rule, text)
 
+    def with_keys(self, df: pd.DataFrame, where: str, *, lenient: bool = False) -> pd.DataFrame:
+        """``df`` with its key columns. With ``lenient`` (JSON lines, whose rows each have their
+        own fields) a key field absent from a whole chunk is empty (null) in its rows, and only
+        a field no row of the file has is an error (:meth:`check_seen`)."""
+        self._seen = getattr(self, "_seen", set()) | {c for c in self.keys if c in df.columns}
+        self._columns = list(dict.fromkeys([*getattr(self, "_columns", []), *map(str, df.columns)]))
+        absent = [c for c in self.keys if c not in df.columns]
+        if not lenient or not absent:
+            self.check_columns(list(df.columns), where)
+            return df
+        self.check_columns([*df.columns, *absent], where)
+        return df.assign(**{c: np.full(len(df), None, dtype=object) for c in absent})
+
+    def check_seen(self, where: str) -> None:
+        """Refuse a key column that no chunk had (after :meth:`with_keys` with ``lenient``)."""
+        self.check_columns([*getattr(self, "_columns", []),
+                            *(c for c in self.keys if c in getattr(self, "_seen", set()))], where)
+
     def check_columns(self, columns: Sequence[str], where: str) -> None:
         """Refuse a key or time column the data lacks, naming the columns it has."""
         missing = [c for c in (*self.keys, *([self.time_col] if self.time_col else [])) if c not in columns]

@@ -243,8 +243,7 @@ def _score_grouped(pipe: Any, data: Path, output: Path, spec: Any, stats: Any, k
     with alert_file(output, columns, table=table) as writer:
         for df, result in score_chunks(pipe, data, spec, on_bad_rows, stats,
                                         chunk_bytes=max(1024, int(chunk_mb * 2**20))):
-            df = kept.add(df)
-            grouping.check_columns(list(df.columns), str(data))
+            df = grouping.with_keys(kept.add(df), str(data), lenient=kept.lenient)
             times = grouping.times(df[grouping.time_col], n_rows, str(data)) \
                 if grouping.time_col else None
             flags = result["flag"].to_numpy()
@@ -269,6 +268,7 @@ def _score_grouped(pipe: Any, data: Path, output: Path, spec: Any, stats: Any, k
             raise HourglassError(f"{data}: no data rows" + (
                 f" ({stats.bad_rows} malformed row(s) skipped)" if stats.bad_rows else ""))
         kept.check()
+        grouping.check_seen(str(data))
         writer.write(grouping.render(grouping.groups.close()))
     return (f"scored {n_rows} rows ({spec.name if spec else 'table'}), {flagged} flagged; "
             + grouping.summary())
