@@ -160,6 +160,18 @@ def test_sqlite_output_has_a_row_per_group(files: dict[str, Path]) -> None:
     assert got == [(20, 100, "2024-01-01T00:00:00"), (10, 700, "2024-01-01T00:10:00")]
 
 
+def test_a_kept_key_column_in_sqlite_and_a_kept_column_named_like_a_group_field(files: dict[str, Path],
+                                                                              tmp_path: Path) -> None:
+    res = runner.invoke(app, ["stream", str(files["model"]), "--input", str(files["jsonl"]), "--group-by",
+                              "src_ip", "--keep", "src_ip", "-o", str(tmp_path / "live.db")])
+    assert res.exit_code == 0, res.output
+    got = sqlite3.connect(tmp_path / "live.db").execute(
+        "SELECT count FROM alerts WHERE src_ip = ?", (SCANNER,)).fetchall()
+    assert got == [(20,), (10,)]
+    res = _score(files, tmp_path / "k.jsonl", "--group-by", "src_ip", "--keep", "max_score")
+    assert res.exit_code == 2 and "--keep max_score: the output has its own" in res.output
+
+
 def test_stream_gives_the_groups_score_gives(files: dict[str, Path]) -> None:
     scored = files["dir"] / "ten_keep.jsonl"
     res = _score(files, scored, "--group-by", "src_ip", "--group-window", "10m", "--keep", "bytes", "-q")

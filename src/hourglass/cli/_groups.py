@@ -20,7 +20,8 @@ _ROW = re.compile(r"\brow (\d+)\b")
 
 
 def check_group_options(group_by: str | None, group_window: str | None, kind: str, model: str,
-                        *, timestamp_col: str | None = None, all_rows: bool = False) -> None:
+                        *, timestamp_col: str | None = None, all_rows: bool = False,
+                        keep: Sequence[str] | None = None) -> None:
     """Refuse the grouping options where they do not apply (before any output is opened)."""
     if group_by is None:
         for value, name, what in ((group_window, "--group-window", "window"),
@@ -32,6 +33,11 @@ def check_group_options(group_by: str | None, group_window: str | None, kind: st
     if kind != "table":
         raise HourglassError(f"--group-by: groups the alerts of table models, not of {kind} models "
                              f"({model}); leave it out")
+    if keep:
+        from hourglass.cli._common import refuse_kept_outputs
+        from hourglass.serve.grouping import GROUP_FIELDS
+
+        refuse_kept_outputs(keep, set(GROUP_FIELDS))
     if all_rows:
         raise HourglassError("--all: writes every row; --group-by writes one alert per group of "
                              "flagged rows (drop one of them)")

@@ -123,7 +123,7 @@ def score(
         from hourglass.cli._groups import check_group_options
 
         check_group_options(group_by, group_window, model_kind(pipe), pipe.model_name,
-                            timestamp_col=timestamp_col)
+                            timestamp_col=timestamp_col, keep=keep)
         if group_by is not None and detect_format(output) != "jsonl" and not is_sqlite(output):
             raise HourglassError(f"--group-by: writes grouped JSON alerts to a .jsonl (or .jsonl.gz) "
                                  f"or .sqlite --output, got {output.name}")
@@ -238,7 +238,7 @@ def _score_grouped(pipe: Any, data: Path, output: Path, spec: Any, stats: Any, k
     grouping = Grouping.from_options(group_by, group_window, time_col, ordered=True,
                                      keep=keep or (), rule=rule)
     columns = (alert_columns("table", ecs=True) if rule is not None else
-               alert_columns("group", keep=[*grouping.keys, *(keep or [])]))
+               alert_columns("group", keep=list(dict.fromkeys([*grouping.keys, *(keep or [])]))))
     n_rows = flagged = 0
     with alert_file(output, columns, table=table) as writer:
         for df, result in score_chunks(pipe, data, spec, on_bad_rows, stats,

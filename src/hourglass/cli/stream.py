@@ -235,7 +235,7 @@ def _open(model: Path, input_file: Path | None, output: Path | None, explain: in
         from hourglass.cli._groups import check_group_options
 
         check_group_options(group[0], group[1], kind, pipe.model_name, timestamp_col=group[2],
-                            all_rows=all_rows)
+                            all_rows=all_rows, keep=keep)
         grouped = group[0] is not None and kind == "table"  # closes groups by --idle-timeout
         if kind == "table" and not grouped and idle_timeout is not None:
             raise HourglassError(f"--idle-timeout: not used by table models ({pipe.model_name}) "
@@ -279,7 +279,9 @@ def _open(model: Path, input_file: Path | None, output: Path | None, explain: in
 
             rule = AlertRule.from_model(model, pipe)
         if output is not None and is_sqlite(output):
-            columns = (alert_columns("group", keep=[*parse_group_by(group[0]), *(keep or [])])
+            fields = list(dict.fromkeys([*parse_group_by(group[0]), *(keep or [])])) \
+                if group[0] is not None else []
+            columns = (alert_columns("group", keep=fields)
                        if group[0] is not None and not ecs else
                        alert_columns(kind, ecs=ecs, keep=keep or ()))
             sink: Any = SQLiteSink(output, columns, table=table)
