@@ -182,6 +182,11 @@ def test_stream_gives_the_groups_score_gives(files: dict[str, Path]) -> None:
     streamed = [json.loads(x) for x in res.stdout.splitlines() if x.strip()]
     assert streamed == _lines(scored)
     assert "grouped" in res.stderr and "-> " in res.stderr
+    res = runner.invoke(app, ["stream", str(files["model"]), "--input", str(files["jsonl"]), "--group-by",
+                              "src_ip", "--explain", "2"])
+    assert res.exit_code == 0, res.output
+    top = next(json.loads(x) for x in res.stdout.splitlines() if SCANNER in x)
+    assert top["top_column"] in ("bytes", "rate") and top["why"].startswith(top["top_column"] + "=")
 
 
 def test_stream_max_groups_writes_the_oldest_early_and_eof_writes_the_rest(files: dict[str, Path]) -> None:
