@@ -104,7 +104,8 @@ def _reduceat(groups: Groups, column: np.ndarray, ufunc: np.ufunc) -> np.ndarray
     order = np.argsort(first)
     out = np.empty(groups.n_groups)
     block = np.ascontiguousarray(column, dtype=np.float64).reshape(1, -1)
-    out[order] = ufunc.reduceat(block, first[order], axis=1)[0]
+    with np.errstate(over="ignore", invalid="ignore"):  # a sum past 1.8e308 is inf, as in pandas
+        out[order] = ufunc.reduceat(block, first[order], axis=1)[0]
     return out
 
 
