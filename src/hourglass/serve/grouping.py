@@ -81,19 +81,17 @@ def parse_group_window(text: str) -> tuple[str, int]:
     hourglass.errors.InputError: --group-window: expected a time length such as 30s, 10m or 1h, \
 or a number of rows such as 1000, got '10x'
     """
-    import pandas as pd
+    from hourglass.features.entity import parse_bucket
 
     s = str(text).strip()
     if s.isdigit():
         if int(s) > 0:
             return "rows", int(s)
-    else:
+    elif s[-1:].isalpha():
         try:
-            td = pd.Timedelta(s)
-        except (ValueError, TypeError):
-            td = None
-        if td is not None and not pd.isna(td) and td > pd.Timedelta(0) and s[-1:].isalpha():
-            return "time", int(td.value)
+            return "time", int(parse_bucket(s).value)  # the entity buckets' time lengths
+        except InputError:
+            pass
     raise InputError("--group-window: expected a time length such as 30s, 10m or 1h, or a number "
                      f"of rows such as 1000, got {text!r}")
 
