@@ -3,10 +3,20 @@ result, a traceback or a misleading message before."""
 
 from __future__ import annotations
 
-import pandas as pd
+import errno
+import json
+from pathlib import Path
 
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from hourglass.cli import app
+from hourglass.explain.events import MAX_PARAMETERS, MAX_TEXT
 from hourglass.features import EventSessions
 from hourglass.ingest.logs import LogParser
+from hourglass.serve import sinks
+from tests.test_logs import hdfs_log
 
 
 def _windows_messages() -> list[str]:
@@ -33,3 +43,60 @@ def test_multi_line_messages_of_an_event_table_are_mined_not_dropped() -> None:
     s = pre.sessions(df)
     assert s.stats["parsed"] == len(msgs) and sum(len(x) for x in s.sequences) == len(msgs)
     assert len(pre.templates()) == 3
+
+
+# -- the CLI ------------------------------------------------------------------------------------
+runner = CliRunner()
+
+
+def _ok(args: list[object]) -> str:
+    res = runner.invoke(app, [str(a) for a in args])
+    assert res.exit_code == 0, res.output
+    return res.stderr
+
+
+@pytest.fixture(scope="module")
+def kit(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    d = tmp_path_factory.mktemp("audit_logs")
+    (d / "hdfs.log").write_text("\n".join(hdfs_log(30)) + "\n")
+    _ok(["train", d / "hdfs.log", "--format", "hdfs", "--session-regex", r"blk_-?\d+", "--model",
+         "deeplog", "--epochs", "1", "--param", "top_g=2", "-o", d / "m", "-q"])
+    return {"dir": d, "log": d / "hdfs.log", "model": d / "m"}
+
+
+def test_a_long_line_naming_many_sessions_gives_bounded_alerts(kit: dict[str, Path],
+                                                               tmp_path: Path) -> None:
+    # one line naming 3,000 blocks was quoted whole in each of their 3,000 alerts (a 4 MB line
+    # filled a disk): the alert keeps the start of the text, template and parameters
+    blocks = " ".join(f"blk_{10**12 + i}" for i in range(3000))
+    log = tmp_path / "long.log"
+    text = kit["log"].read_text()
+    n = text.count("\n") + 1  # the long line's number
+    log.write_text(text + f"081109 203615 148 INFO dfs.DataNode: drop {blocks}\n")
+    for cmd in (["score", kit["model"], log, "-o", tmp_path / "a.jsonl"],
+                ["stream", kit["model"], "-i", log, "-o", tmp_path / "s.jsonl"]):
+        _ok([*cmd, "-q"] if cmd[0] == "score" else cmd)
+    alerts = [json.loads(x) for x in (tmp_path / "a.jsonl").read_text().splitlines()]
+    long = [a["unexpected"] for a in alerts if a["first_line"] == n]
+    assert len(long) == 3000
+    for u in long:
+        assert len(u["text"]) < MAX_TEXT + 40 and u["text"].endswith("more characters]")
+        assert len(u.get("parameters", [])) <= MAX_PARAMETERS
+    streamed = [json.loads(x) for x in (tmp_path / "s.jsonl").read_text().splitlines()]
+    assert sum(a["line"] == n for a in streamed) == 3000
+    assert max(len(a.get("text", "")) for a in streamed) < MAX_TEXT + 40
+    assert max(len(json.dumps(a)) for a in alerts + streamed) < 4 * MAX_TEXT
+
+
+def test_a_full_disk_is_one_line_and_leaves_no_partial_output(kit: dict[str, Path], tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    def full(self: object, alerts: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(sinks._TextLines, "write", full)
+    out = tmp_path / "a.jsonl"
+    res = runner.invoke(app, ["score", str(kit["model"]), str(kit["log"]), "-o", str(out)])
+    lines = [x for x in res.stderr.splitlines() if x.strip()]
+    assert res.exit_code == 1 and "Traceback" not in res.stderr
+    assert lines[-1] == "error: no space left on device: free some space or write the output elsewhere"
+    assert not out.exists() and not list(tmp_path.glob(".a.jsonl*"))
