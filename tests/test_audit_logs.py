@@ -4,6 +4,7 @@ result, a traceback or a misleading message before."""
 from __future__ import annotations
 
 import errno
+import gzip
 import json
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from hourglass.explain.events import MAX_PARAMETERS, MAX_TEXT
 from hourglass.features import EventSessions
 from hourglass.ingest.logs import LogParser
 from hourglass.serve import sinks
+from tests.test_cli import _fails_cleanly
 from tests.test_logs import hdfs_log
 
 
@@ -100,3 +102,39 @@ def test_a_full_disk_is_one_line_and_leaves_no_partial_output(kit: dict[str, Pat
     assert res.exit_code == 1 and "Traceback" not in res.stderr
     assert lines[-1] == "error: no space left on device: free some space or write the output elsewhere"
     assert not out.exists() and not list(tmp_path.glob(".a.jsonl*"))
+
+
+def test_stream_reads_a_gzip_input_and_names_input_and_output_problems(kit: dict[str, Path],
+                                                                       tmp_path: Path) -> None:
+    text = kit["log"].read_bytes()
+    gz = tmp_path / "log.gz"
+    gz.write_bytes(gzip.compress(text, mtime=0))
+    plain = runner.invoke(app, ["stream", str(kit["model"]), "-i", str(kit["log"])])
+    packed = runner.invoke(app, ["stream", str(kit["model"]), "-i", str(gz)])  # read as bytes before
+    assert packed.exit_code == 0 and packed.stdout == plain.stdout and plain.stdout
+    n = text.count(b"\n")
+    assert f"streamed {n} lines" in packed.stderr and "warning" not in packed.stderr
+    # a gzip cut short (a copy interrupted): the lines before the cut are scored, then one line
+    cut = tmp_path / "cut.gz"
+    cut.write_bytes(gzip.compress(text, mtime=0)[:-40])
+    res = runner.invoke(app, ["stream", str(kit["model"]), "-i", str(cut)])
+    assert res.exit_code == 2 and "Traceback" not in res.stderr and res.stdout
+    assert res.stderr.startswith(f"error: --input {cut}: cannot read the gzip stream")
+    m = str(kit["model"])
+    none = tmp_path / "none.log"
+    _fails_cleanly(["stream", m, "-i", str(none)], f"--input {none}: no such file")
+    _fails_cleanly(["stream", m, "-i", str(kit["log"]), "-o", str(tmp_path / "no" / "a.jsonl")],
+                   f"output folder {tmp_path / 'no'} does not exist")
+    before = kit["log"].read_bytes()
+    _fails_cleanly(["stream", m, "-i", str(kit["log"]), "-o", str(kit["log"])], "is the input file")
+    assert kit["log"].read_bytes() == before
+
+
+def test_stream_warns_when_no_line_fits_the_model(kit: dict[str, Path], tmp_path: Path) -> None:
+    other = tmp_path / "bgl.log"
+    other.write_text("- 1117838570 2005.06.03 R02-M1-N0 2005-06-03-15.42.50.675872 R02-M1-N0 RAS "
+                     "KERNEL INFO instruction cache parity error corrected\n" * 5)
+    res = runner.invoke(app, ["stream", str(kit["model"]), "-i", str(other)])
+    assert res.exit_code == 0 and res.stdout == ""
+    assert res.stderr.splitlines()[-1] == ("warning: no line matched the model's 'hdfs' header "
+                                           "format; is this the kind of log the model was trained on?")
