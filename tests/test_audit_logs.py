@@ -138,3 +138,13 @@ def test_stream_warns_when_no_line_fits_the_model(kit: dict[str, Path], tmp_path
     assert res.exit_code == 0 and res.stdout == ""
     assert res.stderr.splitlines()[-1] == ("warning: no line matched the model's 'hdfs' header "
                                            "format; is this the kind of log the model was trained on?")
+
+
+def test_too_few_sessions_to_hold_out_says_sessions(caplog: pytest.LogCaptureFixture) -> None:
+    import numpy as np
+
+    from hourglass.detectors.deeplog import DeepLog
+
+    with caplog.at_level("WARNING", logger="hourglass"):
+        DeepLog(window=2, top_g=1, hidden=4, epochs=1, verbose=0).fit([np.array([1, 2, 3])] * 3)
+    assert "DeepLog: no held-out sessions (only 3 sessions), so the threshold" in caplog.text

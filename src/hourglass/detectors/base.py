@@ -296,9 +296,10 @@ class BaseDetector(BaseEstimator):
             if labels is not None:
                 val_scores = val_scores[labels[val_idx] == 0]
         else:
-            why = f"only {n} rows" if n < 10 else f"validation_fraction={frac}"
-            logger.warning("%s: no held-out rows (%s), so the threshold is fitted on training "
-                           "scores", type(self).__name__, why)
+            unit = "sessions" if self.get_tags()["input"] == "events" else "rows"
+            why = f"only {n} {unit[:-1] if n == 1 else unit}" if n < 10 else f"validation_fraction={frac}"
+            logger.warning("%s: no held-out %s (%s), so the threshold is fitted on training "
+                           "scores", type(self).__name__, unit, why)
             val_scores = self._score(Xa)
         self.val_scores_ = np.asarray(val_scores, dtype=np.float64)
         self.val_index_ = np.asarray(val_idx, dtype=np.int64)  # which rows were held out
