@@ -11,7 +11,7 @@ from hourglass.errors import HourglassError
 
 __all__ = ["UNUSED_BY", "base_params", "check_model_dir", "check_not_input", "check_output_type",
            "finish_params", "hidden_param", "model_kind", "model_params", "parse_hidden", "parse_value",
-           "refuse_kept_outputs", "refuse_unused"]
+           "refuse_existing_model", "refuse_kept_outputs", "refuse_unused"]
 
 _PYTHON_WORDS: dict[str, Any] = {"True": True, "False": False, "None": None}
 
@@ -200,6 +200,26 @@ def model_params(cls: type, model: str, *, seed: int, device: str, quiet: bool, 
         params["hidden"] = hidden_param(cls, model, hidden)
     params.update(fixed)
     return finish_params(cls, model, params, extra)
+
+
+def refuse_existing_model(output: Path, force: bool) -> None:
+    """Refuse to replace a model already saved at ``output`` unless ``force`` (said before any
+    work: a retrained model silently replacing a deployed one is a mistake to catch early).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "config.json").write_text("{}")
+    >>> refuse_existing_model(folder, force=True)
+    >>> refuse_existing_model(folder, force=False)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    hourglass.errors.HourglassError: --output ...: a model is saved there already; pass --force ...
+    """
+    if not force and output.is_dir() and (output / "config.json").exists():
+        raise HourglassError(f"--output {output}: a model is saved there already; pass --force to "
+                             "replace it, or choose another --output")
 
 
 def check_model_dir(output: Path) -> None:
