@@ -148,3 +148,28 @@ def test_too_few_sessions_to_hold_out_says_sessions(caplog: pytest.LogCaptureFix
     with caplog.at_level("WARNING", logger="hourglass"):
         DeepLog(window=2, top_g=1, hidden=4, epochs=1, verbose=0).fit([np.array([1, 2, 3])] * 3)
     assert "DeepLog: no held-out sessions (only 3 sessions), so the threshold" in caplog.text
+
+
+def test_windows_identifiers_are_dropped_and_codes_and_ports_read_as_such(tmp_path: Path) -> None:
+    # a new logon or process has new ids: one-hot, every scored event carried an unseen value
+    rows = [{"@timestamp": f"2020-10-18T19:50:{i % 60:02d}.000Z", "EventID": [4624, 5156][i % 2],
+             "Channel": "Security", "Hostname": "WS1", "TargetLogonId": f"0x{1000 + i:x}",
+             "LogonGuid": f"{{{i:08d}-0000-0000-0000-000000000000}}", "LogonType": [3, 10][i % 2],
+             "ProcessGuid": f"{{{i:08d}-1111-0000-0000-000000000000}}", "Protocol": [6, 17][i % 2],
+             "DestPort": str([443, 3389][i % 2]), "Application": "svchost.exe"} for i in range(40)]
+    path = tmp_path / "win.json.gz"
+    with gzip.open(path, "wt") as fh:
+        fh.write("\n".join(json.dumps(r) for r in rows) + "\n")
+    model = tmp_path / "m"
+    _ok(["train", path, "-o", model, "--epochs", "1", "-q"])
+    from hourglass import load
+    from hourglass.cli.entity import entity_roles
+    from hourglass.ingest.formats import sniff_format
+
+    roles = load(model).features_.roles_
+    assert {c: roles[c] for c in ("TargetLogonId", "LogonGuid", "ProcessGuid")} == dict.fromkeys(
+        ("TargetLogonId", "LogonGuid", "ProcessGuid"), "drop")
+    assert roles["LogonType"] == roles["Protocol"] == "categorical" and roles["DestPort"] == "port"
+    # an entity model still counts distinct logons and processes per bucket: not given to it
+    given = entity_roles(sniff_format(path), {}, pd.DataFrame(rows), ("Hostname", "@timestamp")) or {}
+    assert not {"TargetLogonId", "LogonGuid", "ProcessGuid", "LogonType", "DestPort"} & set(given)
