@@ -18,6 +18,7 @@ from hourglass.features import EventSessions
 from hourglass.ingest.logs import LogParser
 from hourglass.serve import sinks
 from tests.test_cli import _fails_cleanly
+from tests.test_evtx import SAMPLES
 from tests.test_logs import hdfs_log
 
 
@@ -173,3 +174,12 @@ def test_windows_identifiers_are_dropped_and_codes_and_ports_read_as_such(tmp_pa
     # an entity model still counts distinct logons and processes per bucket: not given to it
     given = entity_roles(sniff_format(path), {}, pd.DataFrame(rows), ("Hostname", "@timestamp")) or {}
     assert not {"TargetLogonId", "LogonGuid", "ProcessGuid", "LogonType", "DestPort"} & set(given)
+
+
+@pytest.mark.skipif(not SAMPLES.is_dir(), reason="shared EVTX samples not present")
+def test_an_evtx_copy_cut_short_is_named_as_such(tmp_path: Path) -> None:
+    cut = tmp_path / "Security.evtx"  # said 'no data rows'
+    cut.write_bytes((SAMPLES / "command_and_control" / "DE_RDP_Tunnel_5156.evtx").read_bytes()[:30_000])
+    _fails_cleanly(["train", str(cut), "-o", str(tmp_path / "m")],
+                   "no event record could be read, and its 30,000 bytes are not a 4 KiB header and "
+                   "whole 64 KiB chunks: a copy cut short?")

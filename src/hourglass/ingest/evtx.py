@@ -53,6 +53,7 @@ EVTX_ROLES = {
     **{c: "port" for c in ("SourcePort", "DestPort", "DestinationPort", "IpPort")},
 }
 _CHUNK_ROWS = 50_000
+_HEADER_BYTES, _CHUNK_BYTES = 4096, 65536  # an .evtx file: a header, then chunks of records
 _MAX_BAD_IN_A_ROW = 1_000  # a parser stuck on damage raises again and again: stop, don't spin
 
 
@@ -229,3 +230,7 @@ def iter_evtx(path: str | Path, *, on_bad_rows: str = "error", stats: Any = None
             rows = []
     if rows:
         yield pd.DataFrame.from_records(rows)
+    elif position == 1 and (p.stat().st_size - _HEADER_BYTES) % _CHUNK_BYTES:
+        raise InputError(f"{p}: no event record could be read, and its {p.stat().st_size:,} bytes "
+                         "are not a 4 KiB header and whole 64 KiB chunks: a copy cut short? "
+                         "(copy the log again, or export it with wevtutil epl)")
