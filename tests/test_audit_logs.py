@@ -183,3 +183,10 @@ def test_an_evtx_copy_cut_short_is_named_as_such(tmp_path: Path) -> None:
     _fails_cleanly(["train", str(cut), "-o", str(tmp_path / "m")],
                    "no event record could be read, and its 30,000 bytes are not a 4 KiB header and "
                    "whole 64 KiB chunks: a copy cut short?")
+
+
+def test_on_bad_rows_on_a_log_points_to_strict(kit: dict[str, Path], tmp_path: Path) -> None:
+    # 'stream' takes --on-bad-rows for logs, 'train'/'score' --strict: the one line says so
+    _fails_cleanly(["score", str(kit["model"]), str(kit["log"]), "-o", str(tmp_path / "a.jsonl"),
+                    "--on-bad-rows", "skip"], "counted and skipped; --strict stops at the first",
+                   tmp_path / "a.jsonl")
