@@ -163,6 +163,8 @@ class GANomaly1D(WindowDetector):
         "no part per channel; train a reconstruction or forecasting model (lstm-ae, gru-ae, tcn-ae, "
         "conv2d-ae, cnn-lstm, lstm-forecaster) to explain time steps")
 
+    module_: _GANomaly1DModule
+
     def __init__(
         self,
         window: int = 32,
