@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -286,7 +287,7 @@ def check_output_type(output: Path, option: str = "--output") -> None:
                              "the .gz")
 
 
-def refuse_kept_outputs(keep: list[str] | None, outputs: set[str]) -> None:
+def refuse_kept_outputs(keep: Sequence[str] | None, outputs: set[str]) -> None:
     """Refuse a ``--keep`` column that would replace one of the command's own output columns.
 
     Examples
