@@ -8,6 +8,7 @@ import gzip
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -142,8 +143,6 @@ def test_stream_warns_when_no_line_fits_the_model(kit: dict[str, Path], tmp_path
 
 
 def test_too_few_sessions_to_hold_out_says_sessions(caplog: pytest.LogCaptureFixture) -> None:
-    import numpy as np
-
     from hourglass.detectors.deeplog import DeepLog
 
     with caplog.at_level("WARNING", logger="hourglass"):
@@ -190,3 +189,32 @@ def test_on_bad_rows_on_a_log_points_to_strict(kit: dict[str, Path], tmp_path: P
     _fails_cleanly(["score", str(kit["model"]), str(kit["log"]), "-o", str(tmp_path / "a.jsonl"),
                     "--on-bad-rows", "skip"], "counted and skipped; --strict stops at the first",
                    tmp_path / "a.jsonl")
+
+
+def test_syslog_with_rfc3339_time_stamps() -> None:
+    # rsyslog's default file format on current distributions: 'matched no header format' before
+    lines = ["2024-05-01T12:00:00.000123+02:00 web01 sshd[1000]: Accepted publickey for alice",
+             "2024-05-01T10:00:30Z web01 sshd[1000]: session closed for user alice",
+             "May  1 10:01:00 web01 CRON[77]: (root) CMD (run-parts /etc/cron.hourly)"]
+    ev = LogParser("syslog").fit(lines).events_
+    assert ev["content"].tolist() == ["Accepted publickey for alice", "session closed for user alice",
+                                      "(root) CMD (run-parts /etc/cron.hourly)"]
+    assert ev["pid"].tolist() == ["1000", "1000", "77"] and ev["host"].tolist() == ["web01"] * 3
+    t0 = pd.Timestamp("2024-05-01T10:00:00.000123Z").timestamp()
+    assert ev["time"].iloc[0] == pytest.approx(t0) and ev["time"].iloc[1] == pytest.approx(t0 + 30, abs=1e-3)
+    assert np.isfinite(ev["time"].iloc[2])  # a BSD time stamp as before (no year: 1900)
+
+
+def test_an_unseen_key_name_of_an_event_table_is_quoted(tmp_path: Path) -> None:
+    # the alert said '<template never seen in training>' without saying which name it was
+    rows = [f"u{u},{e},{u * 10 + k}" for u in range(30)
+            for k, e in enumerate(("login", "open", "read", "close", "logout"))]
+    (tmp_path / "ev.csv").write_text("user,event,ts\n" + "\n".join(rows) + "\n")
+    (tmp_path / "new.csv").write_text("user,event,ts\nbad,login,1\nbad,sudo,2\nbad,logout,3\n")
+    _ok(["train", tmp_path / "ev.csv", "--session-col", "user", "--key-col", "event", "--timestamp-col",
+         "ts", "--model", "deeplog", "--param", "top_g=2", "--epochs", "30", "-o", tmp_path / "m", "-q"])
+    _ok(["score", tmp_path / "m", tmp_path / "new.csv", "-o", tmp_path / "a.jsonl", "-q"])
+    alert = json.loads((tmp_path / "a.jsonl").read_text().splitlines()[0])
+    assert alert["session"] == "bad" and alert["unexpected"]["line"] == 2
+    assert alert["unexpected"]["template"] == "<template never seen in training>"
+    assert alert["unexpected"]["text"] == "sudo"

@@ -42,7 +42,10 @@ LOG_FORMATS: dict[str, tuple[str, str | None]] = {
             r"(?P<node>\S+) (?P<time>\S+) (?P<node_repeat>\S+) (?P<type>\S+) (?P<component>\S+) "
             r"(?P<level>\S+) ?(?P<content>.*)$",
             "epoch"),
-    "syslog": (r"^(?P<month>[A-Z][a-z]{2}) +(?P<day>\d{1,2}) (?P<time>\d{2}:\d{2}:\d{2}) "
+    # BSD time stamps (``Jun 14 15:16:01``), or RFC 3339 ones as rsyslog writes by default on
+    # current distributions (``2024-05-01T12:00:00.123456+00:00``)
+    "syslog": (r"^(?:(?P<month>[A-Z][a-z]{2}) +(?P<day>\d{1,2}) (?P<time>\d{2}:\d{2}:\d{2})|"
+               r"(?P<timestamp>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?)) "
                r"(?P<host>\S+) (?P<component>[^:\[\s][^:\[]*?)(?:\[(?P<pid>\d+)\])?: ?(?P<content>.*)$",
                "%b %d %H:%M:%S"),
     # (?s): a message from an event table's column may span lines (Windows events' Message)
@@ -464,12 +467,16 @@ class LogParser:
             return np.where(np.abs(v) < 9.2e9, v, np.nan)  # beyond year 2262 is no time stamp
         if self.format == "hdfs":
             text = pd.Series(fields["date"]) + " " + pd.Series(fields["time"])
-        else:  # syslog: no year in the header
+        else:  # syslog: no year in a BSD header
             text = pd.Series(fields["month"]) + " " + pd.Series(fields["day"]) + " " + \
                 pd.Series(fields["time"])
         t = pd.to_datetime(text, format=fmt, errors="coerce")
         secs = (t - pd.Timestamp("1970-01-01")).dt.total_seconds()
-        return secs.to_numpy(dtype=np.float64, na_value=np.nan)
+        out = secs.to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
+        stamped = (pd.Series(fields.get("timestamp", [""] * n), dtype=object) != "").to_numpy()
+        if stamped.any():  # syslog with RFC 3339 time stamps
+            out[stamped] = _text_seconds(pd.Series(fields["timestamp"], dtype=object)[stamped])
+        return out
 
     # -- results ------------------------------------------------------------------------------
     def templates(self) -> dict[int, str]:

@@ -197,22 +197,26 @@ class EventTables:
             raise InputError(f"{source}: column {self.message_column!r} (message_column) holds no "
                              "message text", param="message_column")
         out = self._finish(grouper, stats)
-        if self.message_column is not None:
+        # an alert quotes its event's message, or its key's name (an unseen name is key 0: the
+        # name says what it was)
+        column = self.message_column if self.message_column is not None else \
+            self.key_column if getattr(self, "key_names_", None) else None
+        if column is not None:
             if isinstance(data, pd.DataFrame):
-                messages = data[self.message_column]
+                messages = data[column]
                 out.text_of = lambda wanted: {int(r): str(messages.iloc[int(r) - 1]) for r in wanted}
             else:
-                out.text_of = lambda wanted: self._table_texts(data, wanted)
+                out.text_of = lambda wanted: self._table_texts(data, wanted, column)
         return out
 
-    def _table_texts(self, data: Any, wanted: set[int]) -> dict[int, str]:
-        """Message text of the table rows numbered ``wanted``, read again chunk by chunk."""
+    def _table_texts(self, data: Any, wanted: set[int], column: str) -> dict[int, str]:
+        """Text of ``column`` in the table rows numbered ``wanted``, read again chunk by chunk."""
         out: dict[int, str] = {}
         offset = 0
         for df, _ in self._table_frames(data):
             rows = [r for r in wanted if offset < r <= offset + len(df)]
             for r in rows:
-                out[r] = str(df[self.message_column].iloc[r - offset - 1])
+                out[r] = str(df[column].iloc[r - offset - 1])
             offset += len(df)
             if offset >= max(wanted, default=0):
                 break
