@@ -104,7 +104,7 @@ def train_logs(data: Path, output: Path, *, fmt: str, model: str, epochs: int | 
     pipe.fit(str(data))
     stats = getattr(pipe.features_, "fit_stats_", {})
     if stats:
-        logger.info("%s", _summary_line(stats))
+        logger.info("%s", _summary_line(stats, pipe.features_))
     pipe.info.update({
         "source": str(data), "format": fmt, "model": registry.name_of(cls),
         "fit_seconds": time.perf_counter() - start, "parse": stats,
@@ -126,11 +126,16 @@ def report_train(pipe: Pipeline, output: Path, err: Console, out: Console) -> No
     out.print(f"model saved to {output}", highlight=False)
 
 
-def _summary_line(stats: dict[str, Any]) -> str:
-    parts = [f"{stats.get('lines', 0)} lines"]
-    for key, label in (("unmatched", "matched no header format"),
+def _summary_line(stats: dict[str, Any], features: Any = None) -> str:
+    """The parse counts of a log (``features``: the model's, for the words of key files and
+    event tables with a key column)."""
+    keys = getattr(features, "format", None) == "keys"
+    named = getattr(features, "key_column", None) is not None
+    parts = [f"{stats.get('lines', 0)} {'rows' if named else 'lines'}"]
+    for key, label in (("unmatched", "were not key sequences" if keys else "matched no header format"),
                        ("bad_encoding", "had bad encoding (replaced)"),
-                       ("unknown_template", "had a template unseen in training"),
+                       ("unknown_template", "had a key unseen in training" if keys or named else
+                        "had a template unseen in training"),
                        ("events_without_session", "events had no session id"),
                        ("events_without_key", "rows had an empty key or message"),
                        ("empty_sessions_skipped", "empty sessions skipped")):
@@ -150,7 +155,7 @@ def _read_sessions(features: EventSessions, data: Path, *, strict: bool) -> Sess
     sessions = features.sessions(str(data))
     if not len(sessions):
         fmt = "table" if features.is_table else features.format
-        raise HourglassError(f"{data}: no sessions found ({_summary_line(sessions.stats)}); the "
+        raise HourglassError(f"{data}: no sessions found ({_summary_line(sessions.stats, features)}); the "
                              f"model reads {fmt!r} input")
     return sessions
 
@@ -190,7 +195,7 @@ def score_logs(pipe: Pipeline, data: Path, output: Path, *, strict: bool,
         write_table(frame, output)
     n = len(sessions)
     rate = n / seconds if seconds > 0 else float("inf")
-    return (f"{_summary_line(sessions.stats)}; scored {n} sessions ({rate:,.0f}/s), "
+    return (f"{_summary_line(sessions.stats, features)}; scored {n} sessions ({rate:,.0f}/s), "
             f"{int(np.sum(flags))} flagged")
 
 
