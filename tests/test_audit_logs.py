@@ -229,3 +229,11 @@ def test_a_key_file_summary_speaks_of_key_sequences(tmp_path: Path) -> None:
     (tmp_path / "new").write_text("1 2 3 4\n1 x 3\n")
     said = _ok(["score", tmp_path / "m", tmp_path / "new", "-o", tmp_path / "s.csv", "-q"])
     assert "2 lines, 1 were not key sequences; scored 1 sessions" in said  # said 'matched no header'
+
+
+def test_the_drift_peak_counts_no_more_rows_than_were_scored() -> None:
+    from hourglass.thresholds.monitor import AlertRateMonitor
+
+    mon = AlertRateMonitor(expected=0.02, window=1000, unit="sessions")
+    mon.update([1] * 173 + [0] * 127)  # said 'peak 57.7% over 1,000 sessions' of 300
+    assert "peak 69.2% over up to 300 sessions" in mon.summary()

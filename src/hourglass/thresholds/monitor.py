@@ -349,8 +349,10 @@ class AlertRateMonitor:
             return f"{head}; no drift warning (window {self.window:,} {u})"
         first = self.events[0]
         rows = ", ".join(f"{e.row:,}" for e in self.events[:5]) + (" ..." if self.episodes > 5 else "")
+        # fewer rows than a window: the windows tested were partial ones, of at least min_rows
+        span = f"{self.window:,} {u}" if self.rows >= self.window else f"up to {self.rows:,} {u}"
         return (f"{head}; drift warning fired {self.episodes} time(s) (at {one} {rows}; peak "
-                f"{_pct(self.peak_rate)} over {self.window:,} {u}, first {_p(first.p_value)}"
+                f"{_pct(self.peak_rate)} over {span}, first {_p(first.p_value)}"
                 f"{', still on at the end' if self.in_episode else ''}): normal traffic may have "
                 "drifted from training, or an attack is under way; see README, Drift and retraining")
 
