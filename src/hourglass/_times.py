@@ -54,6 +54,11 @@ def parse_timestamps(values: object, column: str) -> pd.DatetimeIndex:
     ...     print(exc)
     column 'ts': row 2 has no time (missing); every row needs one (1 row(s) lack it)
     >>> try:
+    ...     parse_timestamps(pd.Series(pd.to_datetime(["2020-01-01", None])), "ts")
+    ... except InputError as exc:
+    ...     print(exc)
+    column 'ts': row 2 has no time (missing); every row needs one (1 row(s) lack it)
+    >>> try:
     ...     parse_timestamps(pd.Series(["06:55:46", "06:55:47"]), "Time")
     ... except InputError as exc:
     ...     print(str(exc)[:65])
@@ -61,10 +66,10 @@ def parse_timestamps(values: object, column: str) -> pd.DatetimeIndex:
     """
     s = values if isinstance(values, pd.Series) else pd.Series(np.asarray(values).ravel())
     s = s.reset_index(drop=True)
+    _no_missing(s, column)  # also a NaT in a column a reader already typed as times (CSV, Parquet)
     if isinstance(s.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(s):
         ts = pd.DatetimeIndex(s)
         return ts.tz_convert("UTC") if ts.tz is not None else ts
-    _no_missing(s, column)
     if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
         v = s.to_numpy(dtype=np.float64, na_value=np.nan)
         bad = ~(np.abs(v) < _MAX_EPOCH_S)
