@@ -48,3 +48,31 @@ def test_a_blank_time_in_a_csv_column_read_as_times_is_named(tmp_path: Path) -> 
     one_line_error(["train", str(tmp_path / "blank.parquet"), "--model", "lstm-ae", "--timestamp-col",
                     "ts", "--window", str(WINDOW), "-o", str(tmp_path / "M")], want, tmp_path / "M")
 
+
+def test_scoring_a_gap_names_the_training_option_not_one_score_lacks(model: Path,
+                                                                     tmp_path: Path) -> None:
+    gap = _metrics(100).drop(index=range(40, 45))
+    gap.to_csv(tmp_path / "gap.csv", index=False)
+    nan = _metrics(100)
+    nan.loc[50, "mem"] = np.nan
+    nan.to_csv(tmp_path / "nan.csv", index=False)
+    for cmd in (["score", str(model), str(tmp_path / "gap.csv"), "-o", str(tmp_path / "s.csv")],
+                ["explain", str(model), str(tmp_path / "gap.csv"), "-o", str(tmp_path / "s.csv")]):
+        one_line_error(cmd, "the model was trained on regular steps (no freq): retrain it with "
+                            "--freq (e.g. --freq 1min", tmp_path / "s.csv")
+    one_line_error(["score", str(model), str(tmp_path / "nan.csv"), "-o", str(tmp_path / "s.csv")],
+                   "column 'mem': 1 missing value(s), first at timestamp 2024-05-01 00:50:00; the "
+                   "model was trained without a fill policy: retrain it with --fill", tmp_path / "s.csv")
+
+
+def test_irregular_steps_suggest_the_usual_step_not_the_first(tmp_path: Path) -> None:
+    # NAB's TravelTime_387 starts with a 14 min step, then mostly 10 min ones
+    times = pd.Timestamp("2015-07-10 14:24") + pd.to_timedelta([0, *range(14, 14 + 10 * 99, 10)], unit="min")
+    times = times.delete(60)  # and a gap later on
+    df = pd.DataFrame({"ts": times.strftime("%Y-%m-%d %H:%M:%S"), "v": np.arange(len(times), dtype=float)})
+    df.to_csv(tmp_path / "t.csv", index=False)
+    one_line_error(["train", str(tmp_path / "t.csv"), "--model", "lstm-ae", "--timestamp-col", "ts",
+                    "-o", str(tmp_path / "M")],
+                   "timestamps are irregular (step 10min but 14min after 2015-07-10 14:24:00); set "
+                   "freq (--freq), e.g. freq='10min'", tmp_path / "M")
+
