@@ -76,3 +76,11 @@ def test_irregular_steps_suggest_the_usual_step_not_the_first(tmp_path: Path) ->
                    "timestamps are irregular (step 10min but 14min after 2015-07-10 14:24:00); set "
                    "freq (--freq), e.g. freq='10min'", tmp_path / "M")
 
+
+def test_a_held_out_tail_of_one_window_is_warned_about(tmp_path: Path) -> None:
+    _metrics(100).to_csv(tmp_path / "short.csv", index=False)  # 10 steps held out: one window of 10
+    err = _train(tmp_path / "short.csv", tmp_path / "M", window=10)
+    assert "the held-out tail (the last 10 steps) holds only 1 window(s) of 10 steps" in err, err
+    _metrics(300).to_csv(tmp_path / "long.csv", index=False)  # 30 held out: 23 windows of 8
+    assert "held-out tail" not in _train(tmp_path / "long.csv", tmp_path / "M2")
+
