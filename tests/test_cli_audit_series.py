@@ -33,6 +33,14 @@ def _train(data: Path, out: Path, window: int = WINDOW) -> str:
     return r.stderr
 
 
+@pytest.fixture(scope="module")
+def model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("audit_series")
+    _metrics(200).to_csv(root / "train.csv", index=False)
+    _train(root / "train.csv", root / "M")
+    return root / "M"
+
+
 def test_a_blank_time_in_a_csv_column_read_as_times_is_named(tmp_path: Path) -> None:
     # the CSV reader types the column as times and the blank as NaT: it was dropped or sorted
     # last, and the error spoke of unsorted or irregular timestamps instead
@@ -84,3 +92,20 @@ def test_a_held_out_tail_of_one_window_is_warned_about(tmp_path: Path) -> None:
     _metrics(300).to_csv(tmp_path / "long.csv", index=False)  # 30 held out: 23 windows of 8
     assert "held-out tail" not in _train(tmp_path / "long.csv", tmp_path / "M2")
 
+
+def test_stream_refuses_times_with_and_without_an_offset(model: Path) -> None:
+    rows = _metrics(40).to_dict("records")
+    for i in range(20, 40):
+        rows[i]["ts"] = rows[i]["ts"].replace(" ", "T") + "Z"
+    text = "".join(json.dumps(r) + "\n" for r in rows)
+    for batch in ("1", "64"):
+        r = runner.invoke(app, ["stream", str(model), "--batch", batch], input=text)
+        assert r.exit_code == 2, r.output
+        assert ("line 21: timestamp 'ts': '2024-05-01T00:20:00Z' has a UTC offset but earlier steps "
+                "none; give every time an offset, or none") in r.stderr, r.stderr
+        assert "Traceback" not in r.stderr
+    # one kind throughout is fine, either kind
+    for i in range(20):
+        rows[i]["ts"] = rows[i]["ts"].replace(" ", "T") + "Z"
+    r = runner.invoke(app, ["stream", str(model)], input="".join(json.dumps(x) + "\n" for x in rows))
+    assert r.exit_code == 0, r.output
