@@ -109,3 +109,29 @@ def test_stream_refuses_times_with_and_without_an_offset(model: Path) -> None:
         rows[i]["ts"] = rows[i]["ts"].replace(" ", "T") + "Z"
     r = runner.invoke(app, ["stream", str(model)], input="".join(json.dumps(x) + "\n" for x in rows))
     assert r.exit_code == 0, r.output
+
+
+def test_score_and_explain_name_columns_the_model_ignores_or_lacks(model: Path, tmp_path: Path) -> None:
+    df = _metrics(60).assign(disk=1.0)  # a sensor added since training: not modelled
+    df.to_csv(tmp_path / "new.csv", index=False)
+    for cmd in ("score", "explain"):
+        r = runner.invoke(app, [cmd, str(model), str(tmp_path / "new.csv"), "-o", str(tmp_path / "o.csv")])
+        assert r.exit_code == 0, r.output
+        assert "ignoring 1 column(s) the model was not trained on: disk" in r.stderr, r.stderr
+    df.drop(columns=["mem"]).to_csv(tmp_path / "lacks.csv", index=False)
+    one_line_error(["score", str(model), str(tmp_path / "lacks.csv"), "-o", str(tmp_path / "s.csv")],
+                   "column(s) the model needs are missing: mem; the data has ts, cpu, disk",
+                   tmp_path / "s.csv")
+
+
+def test_training_on_labelled_anomalies_is_said(tmp_path: Path) -> None:
+    df = _metrics(120).assign(label=0)
+    df.loc[70:74, "label"] = 1
+    df.to_csv(tmp_path / "lab.csv", index=False)
+    r = runner.invoke(app, ["train", str(tmp_path / "lab.csv"), "--model", "lstm-ae", "--timestamp-col",
+                            "ts", "--label-col", "label", "--window", str(WINDOW), "--hidden", "8",
+                            "--epochs", "1", "-o", str(tmp_path / "M")])
+    assert r.exit_code == 0, r.output
+    assert ("5 of the 120 rows of the training series are not labelled normal in 'label' (first: "
+            "row 71); a time-series model trains on every step") in r.stderr, r.stderr
+

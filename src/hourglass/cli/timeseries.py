@@ -28,7 +28,7 @@ from hourglass.thresholds import threshold_from_spec
 
 __all__ = ["evaluate_timeseries", "is_timeseries_dataset", "read_series", "report_train",
            "score_command", "score_timeseries", "train_command", "train_timeseries",
-           "wants_timeseries"]
+           "wants_timeseries", "warn_extra_columns"]
 
 logger = logging.getLogger("hourglass")
 
@@ -89,6 +89,8 @@ def train_timeseries(
     train_df = ds.train_part(df) if ds is not None else df
     if label_col is not None and label_col not in df.columns:
         raise HourglassError(f"{data}: no label column {label_col!r}")
+    if label is not None and label in train_df.columns:
+        _warn_labelled_training(train_df[label], label, data, protocol=len(train_df) < len(df))
     missing = [c for c in drop if c not in df.columns]
     if missing:  # a typo would silently keep the channel the user meant to drop
         raise HourglassError(f"--drop: no column {missing[0]!r} in {data}; columns are "
@@ -128,6 +130,19 @@ def train_timeseries(
         pipe.info.update({"stream_threshold": stream.describe(),
                           "stream_threshold_value": stream.value_})
     return pipe
+
+
+def _warn_labelled_training(labels: pd.Series, label: str, data: Path, *, protocol: bool) -> None:
+    """A series cannot leave its anomalous steps out (windows need consecutive steps): say that
+    the model trains on them, rather than let --label-col look like it filtered them."""
+    y = pd.to_numeric(labels, errors="coerce")
+    bad = (y.fillna(1) != 0).to_numpy()  # text or a missing label: not known to be normal
+    if bad.any():
+        first = int(np.flatnonzero(bad)[0])
+        part = "the protocol's training part" if protocol else "the training series"
+        logger.warning("%s: %d of the %d rows of %s are not labelled normal in %r (first: row %d); "
+                       "a time-series model trains on every step, these included: train on a "
+                       "normal stretch", data, int(bad.sum()), len(labels), part, label, first + 1)
 
 
 def _read_extra(path: Path, ds: TimeSeriesDataset | None, label: str | None,
@@ -186,6 +201,16 @@ def _fit_with_extra(pipe: Pipeline, own: pd.DataFrame, extras: list[pd.DataFrame
     pipe.info.setdefault("n_features", len(pipe.features_.feature_names_))
 
 
+def warn_extra_columns(pipe: Pipeline, df: pd.DataFrame) -> None:
+    """One warning line naming the columns of ``df`` the model does not read (a channel added
+    since training is not modelled), as table models say it."""
+    label = pipe.info.get("label_col")
+    extra = [c for c in pipe.features_.extra_columns(df) if c != label]
+    if extra:
+        logger.warning("ignoring %d column(s) the model was not trained on: %s", len(extra),
+                       ", ".join(extra[:5]) + (" ..." if len(extra) > 5 else ""))
+
+
 def score_timeseries(pipe: Pipeline, df: pd.DataFrame, grid_out: list[np.ndarray] | None = None,
                      ) -> pd.DataFrame:
     """Score and flag per grid step, with the step's timestamp (or row number).
@@ -194,6 +219,7 @@ def score_timeseries(pipe: Pipeline, df: pd.DataFrame, grid_out: list[np.ndarray
     label = pipe.info.get("label_col")
     feats = df.drop(columns=[label]) if label in df.columns else df
     grid = pipe.features_.transform_frame(feats)
+    warn_extra_columns(pipe, feats)  # after the checks: an error stays the one line
     values = grid.to_numpy(dtype=np.float32)
     if grid_out is not None:
         grid_out.append(values)

@@ -328,7 +328,10 @@ class TimeSeriesPreprocessor:
         df = df.rename(columns=str)
         missing = [c for c in cols if c not in df.columns]
         if missing:
-            raise InputError(f"column(s) the model needs are missing: {', '.join(missing[:3])}")
+            have = [str(c) for c in df.columns]
+            raise InputError(f"column(s) the model needs are missing: {', '.join(missing[:3])}"
+                             f"{' ...' if len(missing) > 3 else ''}; the data has "
+                             f"{', '.join(have[:8])}{' ...' if len(have) > 8 else ''}")
         values = {}
         for c in cols:
             s = df[c]
