@@ -135,3 +135,11 @@ def test_training_on_labelled_anomalies_is_said(tmp_path: Path) -> None:
     assert ("5 of the 120 rows of the training series are not labelled normal in 'label' (first: "
             "row 71); a time-series model trains on every step") in r.stderr, r.stderr
 
+
+def test_a_nab_series_outside_nabs_layout_says_what_to_do(tmp_path: Path) -> None:
+    df = _metrics(100).rename(columns={"ts": "timestamp", "cpu": "value"}).drop(columns=["mem"])
+    df.to_csv(tmp_path / "cpu.csv", index=False)
+    one_line_error(["train", str(tmp_path / "cpu.csv"), "--dataset", "nab", "--model", "lstm-ae",
+                    "-o", str(tmp_path / "M")],
+                   "labels/combined_windows.json not found in the folders above the file; keep NAB's "
+                   "layout", tmp_path / "M")
