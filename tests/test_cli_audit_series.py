@@ -143,3 +143,25 @@ def test_a_nab_series_outside_nabs_layout_says_what_to_do(tmp_path: Path) -> Non
                     "-o", str(tmp_path / "M")],
                    "labels/combined_windows.json not found in the folders above the file; keep NAB's "
                    "layout", tmp_path / "M")
+
+
+def test_freq_agg_chooses_how_a_grid_step_combines_its_rows(tmp_path: Path) -> None:
+    n = 600  # every 10 s, a request spike every 5 min: a 1min mean dilutes it sixfold
+    t = pd.date_range("2024-05-01", periods=n, freq="10s")
+    req = np.where(np.arange(n) % 30 == 0, 20.0, 1.0)
+    pd.DataFrame({"ts": t, "req": req}).to_csv(tmp_path / "m.csv", index=False)
+    base = ["train", str(tmp_path / "m.csv"), "--model", "lstm-ae", "--timestamp-col", "ts",
+            "--freq", "1min", "--window", str(WINDOW), "--hidden", "8", "--epochs", "1"]
+    seen = {}
+    for agg in ("max", None):
+        out = tmp_path / f"M{agg}"
+        r = runner.invoke(app, [*base, *(["--freq-agg", agg] if agg else []), "-o", str(out)])
+        assert r.exit_code == 0, r.output
+        pre = json.loads((out / "config.json").read_text())["features"]
+        seen[agg] = (pre["params"]["agg"], pre["offset"][0])
+    assert seen["max"] == ("max", pytest.approx(20.0 * 0.2 + 1.0 * 0.8))  # 1 min in 5 holds a spike
+    assert seen[None] == ("mean", pytest.approx((20.0 + 5.0) / 6 * 0.2 + 1.0 * 0.8))
+    one_line_error([*base, "--freq-agg", "maximum", "-o", str(tmp_path / "X")],
+                   "--freq-agg: unknown 'maximum'; choose from mean, max", tmp_path / "X")
+    one_line_error(["train", str(tmp_path / "m.csv"), "--freq-agg", "max", "-o", str(tmp_path / "X")],
+                   "--freq/--fill/--fill-limit/--freq-agg are for time-series models", tmp_path / "X")

@@ -42,7 +42,8 @@ def wants_timeseries(model: str, dataset: str | None, *ts_options: object) -> bo
         raise HourglassError(f"--dataset {dataset} is a time series: choose a time-series model "
                              f"(--model {_TS_MODELS})")
     if not is_ts_model and any(o is not None for o in ts_options):
-        raise HourglassError(f"--freq/--fill/--fill-limit are for time-series models ({_TS_MODELS})")
+        raise HourglassError(f"--freq/--fill/--fill-limit/--freq-agg are for time-series models "
+                             f"({_TS_MODELS})")
     return is_ts_model
 
 
@@ -75,6 +76,7 @@ def train_timeseries(
     threshold: str | None, timestamp_col: str | None, freq: str | None, fill: str | None,
     fill_limit: int | None, label_col: str | None, drop: list[str],
     extra_normal: list[Path] | None = None, events_per_day: float | None = None,
+    agg: str | None = None,
 ) -> Pipeline:
     """Train a time-series pipeline on DATA (a named dataset's protocol training part).
 
@@ -98,7 +100,8 @@ def train_timeseries(
                              f"{' ...' if df.shape[1] > 8 else ''}")
     features = TimeSeriesPreprocessor(
         timestamp_col=timestamp_col or (ds.timestamp_col if ds else None),
-        freq=freq or (ds.freq if ds else None), fill=fill or "none", fill_limit=fill_limit,
+        freq=freq or (ds.freq if ds else None), agg=agg or "mean", fill=fill or "none",
+        fill_limit=fill_limit,
         drop=tuple(c for c in (*drop, *(ds.drop if ds else ()), label) if c))
     cls = registry.get(model)
     thr = threshold_from_spec(threshold, events_per_day=events_per_day) if threshold else None
@@ -301,6 +304,7 @@ def train_command(
     seed: int, device: str, params: list[str], timestamp_col: str | None, freq: str | None,
     fill: str | None, fill_limit: int | None, label_col: str | None, drop: list[str],
     quiet: bool, extra_normal: list[Path] | None = None, hidden: str | None = None,
+    agg: str | None = None,
 ) -> Pipeline:
     """``hourglass train`` for a time-series model: check everything, train, save."""
     cls = registry.get(model)
@@ -326,7 +330,7 @@ def train_command(
     pipe = train_timeseries(data, dataset=dataset, model=model, params=kwargs,
                             threshold=threshold, timestamp_col=timestamp_col, freq=freq,
                             fill=fill, fill_limit=fill_limit, label_col=label_col, drop=drop,
-                            extra_normal=extra_normal, events_per_day=per_day)
+                            extra_normal=extra_normal, events_per_day=per_day, agg=agg)
     pipe.save(output)
     return pipe
 
