@@ -165,3 +165,13 @@ def test_freq_agg_chooses_how_a_grid_step_combines_its_rows(tmp_path: Path) -> N
                    "--freq-agg: unknown 'maximum'; choose from mean, max", tmp_path / "X")
     one_line_error(["train", str(tmp_path / "m.csv"), "--freq-agg", "max", "-o", str(tmp_path / "X")],
                    "--freq/--fill/--fill-limit/--freq-agg are for time-series models", tmp_path / "X")
+
+
+def test_epoch_milliseconds_are_named_plainly(tmp_path: Path) -> None:
+    df = _metrics(60)
+    df["ts"] = (pd.to_datetime(df["ts"]) - pd.Timestamp("1970-01-01")) // pd.Timedelta("1ms")
+    df.to_csv(tmp_path / "ms.csv", index=False)
+    one_line_error(["train", str(tmp_path / "ms.csv"), "--model", "lstm-ae", "--timestamp-col", "ts",
+                    "-o", str(tmp_path / "M")],
+                   "column 'ts': row 1 is not a timestamp (1714521600000; numbers are read as epoch "
+                   "seconds; milliseconds? divide the column by 1000)", tmp_path / "M")

@@ -59,6 +59,11 @@ def parse_timestamps(values: object, column: str) -> pd.DatetimeIndex:
     ...     print(exc)
     column 'ts': row 2 has no time (missing); every row needs one (1 row(s) lack it)
     >>> try:
+    ...     parse_timestamps(pd.Series([1_714_521_600_000]), "ts")
+    ... except InputError as exc:
+    ...     print(str(exc)[:52], "...", str(exc).split("; ")[-1])
+    column 'ts': row 1 is not a timestamp (1714521600000 ... milliseconds? divide the column by 1000)
+    >>> try:
     ...     parse_timestamps(pd.Series(["06:55:46", "06:55:47"]), "Time")
     ... except InputError as exc:
     ...     print(str(exc)[:65])
@@ -75,8 +80,12 @@ def parse_timestamps(values: object, column: str) -> pd.DatetimeIndex:
         bad = ~(np.abs(v) < _MAX_EPOCH_S)
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
-            raise InputError(f"column {column!r}: row {i + 1} is not a timestamp ({s.iloc[i]!r}; "
-                             "numbers are read as epoch seconds)")
+            x = s.iloc[i]
+            x = x.item() if isinstance(x, np.generic) else x  # 1714521600000, not np.int64(...)
+            # 1e11-1e14: epoch milliseconds of 1973-5138 (seconds of those years are 1e8-1e11)
+            unit = "; milliseconds? divide the column by 1000" if 1e11 <= abs(v[i]) < 1e14 else ""
+            raise InputError(f"column {column!r}: row {i + 1} is not a timestamp ({x!r}; numbers "
+                             f"are read as epoch seconds{unit})")
         return pd.DatetimeIndex(pd.to_datetime(v, unit="s"))
     text = s.astype("string").str.strip()
     clock = text.iloc[:100].str.fullmatch(_CLOCK).fillna(False).to_numpy(dtype=bool)
