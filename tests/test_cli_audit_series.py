@@ -175,3 +175,21 @@ def test_epoch_milliseconds_are_named_plainly(tmp_path: Path) -> None:
                     "-o", str(tmp_path / "M")],
                    "column 'ts': row 1 is not a timestamp (1714521600000; numbers are read as epoch "
                    "seconds; milliseconds? divide the column by 1000)", tmp_path / "M")
+
+
+def test_aggregating_a_text_column_points_to_distinct(tmp_path: Path) -> None:
+    n = 200
+    flows = pd.DataFrame({"ts": 1_704_067_200 + np.arange(n) * 7.0,
+                          "src_ip": [f"10.0.0.{i % 4}" for i in range(n)],
+                          "proto": ["tcp", "udp"] * (n // 2), "bytes": np.arange(n, dtype=float)})
+    flows.to_csv(tmp_path / "f.csv", index=False)
+    one_line_error(["train", str(tmp_path / "f.csv"), "--entity-col", "src_ip", "--timestamp-col", "ts",
+                    "--aggregate", "proto", "-o", str(tmp_path / "M")],
+                   "column 'proto': data row 1 is not a number ('tcp'): a column of text cannot be summed "
+                   "(numeric, --aggregate); count its values with --distinct proto", tmp_path / "M")
+    flows["bytes"] = flows["bytes"].astype(object)
+    flows.loc[5, "bytes"] = "lots"  # a stray word in a column of numbers: no such hint
+    flows.to_csv(tmp_path / "g.csv", index=False)
+    one_line_error(["train", str(tmp_path / "g.csv"), "--entity-col", "src_ip", "--timestamp-col", "ts",
+                    "--aggregate", "bytes", "--quiet", "-o", str(tmp_path / "M")],
+                   "column 'bytes': data row 6 is not a number ('lots')", tmp_path / "M")
