@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ from hourglass.errors import HourglassError
 
 __all__ = ["UNUSED_BY", "base_params", "check_model_dir", "check_not_input", "check_output_type",
            "finish_params", "hidden_param", "model_kind", "model_params", "parse_hidden", "parse_value",
-           "refuse_kept_outputs", "refuse_unused"]
+           "refuse_existing_model", "refuse_kept_outputs", "refuse_unused"]
 
 _PYTHON_WORDS: dict[str, Any] = {"True": True, "False": False, "None": None}
 
@@ -203,6 +204,26 @@ def model_params(cls: type, model: str, *, seed: int, device: str, quiet: bool, 
     return finish_params(cls, model, params, extra)
 
 
+def refuse_existing_model(output: Path, force: bool) -> None:
+    """Refuse to replace a model already saved at ``output`` unless ``force`` (said before any
+    work: a retrained model silently replacing a deployed one is a mistake to catch early).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "config.json").write_text("{}")
+    >>> refuse_existing_model(folder, force=True)
+    >>> refuse_existing_model(folder, force=False)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    hourglass.errors.HourglassError: --output ...: a model is saved there already; pass --force ...
+    """
+    if not force and output.is_dir() and (output / "config.json").exists():
+        raise HourglassError(f"--output {output}: a model is saved there already; pass --force to "
+                             "replace it, or choose another --output")
+
+
 def check_model_dir(output: Path) -> None:
     """Refuse an ``--output`` that exists and is neither an empty folder nor a model directory,
     or whose parent folder does not exist (said before training, not after)."""
@@ -267,7 +288,7 @@ def check_output_type(output: Path, option: str = "--output") -> None:
                              "the .gz")
 
 
-def refuse_kept_outputs(keep: list[str] | None, outputs: set[str]) -> None:
+def refuse_kept_outputs(keep: Sequence[str] | None, outputs: set[str]) -> None:
     """Refuse a ``--keep`` column that would replace one of the command's own output columns.
 
     Examples

@@ -359,7 +359,7 @@ DistinctOpt = Annotated[list[str] | None, typer.Option(
                        "counted per bucket, e.g. dst_port, dst_ip, EventID (repeatable).")]
 
 # hourglass threshold (re-threshold a saved model; hourglass.cli.threshold)
-__all__ += ["ForceOpt", "RethresholdEventsOpt", "RethresholdOutputOpt", "RethresholdSpecOpt"]
+__all__ += ["ForceOpt", "RethresholdEventsOpt", "RethresholdOutputOpt", "RethresholdSpecOpt", "TrainForceOpt"]
 
 RethresholdSpecOpt = Annotated[list[str] | None, typer.Option(
     "--threshold", help="Rule to try (repeatable; default: the model's own, percentile:99, "
@@ -377,6 +377,9 @@ RethresholdEventsOpt = Annotated[float | None, typer.Option(
                              "--events-per-day, --timestamp-col or --freq grid).")]
 ForceOpt = Annotated[bool, typer.Option(
     "--force", help="With -o: replace an existing model directory (MODEL itself included).")]
+TrainForceOpt = Annotated[bool, typer.Option(
+    "--force", help="Replace a model already saved at --output (without it, that is refused "
+                    "before any work).")]
 
 __all__ += ["GroupByOpt", "GroupTimeOpt", "GroupWindowOpt", "MaxGroupsOpt"]
 

@@ -94,7 +94,8 @@ def _bucket_marks(features: EntityWindows, df: pd.DataFrame, labels: np.ndarray,
            .agg(lambda s: s.value_counts().index[0]))
     idx = pd.MultiIndex.from_frame(keys[["entity", "bucket_start"]])
     lab = top.reindex(idx).to_numpy(dtype=object)
-    return y.reindex(idx).to_numpy(dtype=np.int8), np.where(pd.isna(lab), None, lab)
+    lab[pd.isna(lab)] = None
+    return y.reindex(idx).to_numpy(dtype=np.int8), lab
 
 
 def bucket_labels(features: EntityWindows, df: pd.DataFrame, labels: np.ndarray,

@@ -351,7 +351,7 @@ class LogParser:
             raise InputError("LogParser is not fitted")
         self._compiled = getattr(self, "_compiled", None) or self._compile()
         for part in self._chunks(lines, learn=False, chunk_size=len(lines) + 1, frames=False):
-            return part  # type: ignore[return-value]
+            return part
         return [], [], [], {g: [] for g in self._extra()}
 
     def _frame(self, chunks: Iterable[pd.DataFrame]) -> pd.DataFrame:

@@ -72,7 +72,7 @@ class LogStreamScorer:
     def __init__(self, pipeline: Any, *, max_sessions: int = 100_000,
                  idle_timeout: float | None = None, max_events: int = 100_000) -> None:
         features = getattr(pipeline, "features_", None)
-        if getattr(features, "output", None) != "events":
+        if features is None or getattr(features, "output", None) != "events":
             raise InputError("LogStreamScorer: the model is not a log model (its features are not "
                              "log sessions)")
         if features.is_table:
