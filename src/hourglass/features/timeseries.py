@@ -381,8 +381,8 @@ class TimeSeriesPreprocessor:
             if not (steps == steps[0]).all():
                 # the usual step, not the first one (NAB's TravelTime_387 starts with 14 min of
                 # mostly 10 min steps): what a user would resample to
-                values, counts = np.unique(steps, return_counts=True)
-                usual = int(values[np.argmax(counts)])
+                seen, counts = np.unique(steps, return_counts=True)
+                usual = int(seen[np.argmax(counts)])
                 i = int(np.flatnonzero(steps != usual)[0])
                 unit = frame.index.unit  # asi8 counts this unit (pandas 3 parses to µs)
                 step = _span(pd.Timedelta(usual, unit))
