@@ -193,3 +193,18 @@ def test_aggregating_a_text_column_points_to_distinct(tmp_path: Path) -> None:
     one_line_error(["train", str(tmp_path / "g.csv"), "--entity-col", "src_ip", "--timestamp-col", "ts",
                     "--aggregate", "bytes", "--quiet", "-o", str(tmp_path / "M")],
                    "column 'bytes': data row 6 is not a number ('lots')", tmp_path / "M")
+
+
+def test_evaluate_names_an_ignored_column_but_not_its_label_column(model: Path, tmp_path: Path) -> None:
+    df = _metrics(60).assign(label=0, disk=1.0)
+    df.loc[30:33, "label"] = 1
+    df.to_csv(tmp_path / "lab.csv", index=False)
+    r = runner.invoke(app, ["evaluate", str(model), str(tmp_path / "lab.csv"), "--label-col", "label"])
+    assert r.exit_code == 0, r.output
+    assert "ignoring 1 column(s) the model was not trained on: disk" in r.stderr, r.stderr
+    df["label"] = df["label"].astype(object)
+    df.loc[3, "label"] = "oops"  # the label error is the one line, the warning not before it
+    df.to_csv(tmp_path / "bad.csv", index=False)
+    one_line_error(["evaluate", str(model), str(tmp_path / "bad.csv"), "--label-col", "label"],
+                   "label column 'label': row 4 holds 'oops'")
+

@@ -207,25 +207,29 @@ def _fit_with_extra(pipe: Pipeline, own: pd.DataFrame, extras: list[pd.DataFrame
     pipe.info.setdefault("n_features", len(pipe.features_.feature_names_))
 
 
-def warn_extra_columns(pipe: Pipeline, df: pd.DataFrame) -> None:
+def warn_extra_columns(pipe: Pipeline, df: pd.DataFrame, label: str | None = None) -> None:
     """One warning line naming the columns of ``df`` the model does not read (a channel added
-    since training is not modelled), as table models say it."""
-    label = pipe.info.get("label_col")
-    extra = [c for c in pipe.features_.extra_columns(df) if c != label]
+    since training is not modelled), as table models say it; the model's label column and
+    ``label`` (evaluate's) aside."""
+    labels = {pipe.info.get("label_col"), label}
+    extra = [c for c in pipe.features_.extra_columns(df) if c not in labels]
     if extra:
         logger.warning("ignoring %d column(s) the model was not trained on: %s", len(extra),
                        ", ".join(extra[:5]) + (" ..." if len(extra) > 5 else ""))
 
 
 def score_timeseries(pipe: Pipeline, df: pd.DataFrame, grid_out: list[np.ndarray] | None = None,
-                     ) -> pd.DataFrame:
+                     *, warn_extra: bool = True) -> pd.DataFrame:
     """Score and flag per grid step, with the step's timestamp (or row number).
 
-    ``grid_out``, when given, receives the aligned, scaled series the detector saw."""
+    ``grid_out``, when given, receives the aligned, scaled series the detector saw.
+    ``warn_extra``: warn about columns the model does not read (evaluate does it once its
+    labels are checked, so that an error stays the one line)."""
     label = pipe.info.get("label_col")
     feats = df.drop(columns=[label]) if label in df.columns else df
     grid = pipe.features_.transform_frame(feats)
-    warn_extra_columns(pipe, feats)  # after the checks: an error stays the one line
+    if warn_extra:  # after the checks: an error stays the one line
+        warn_extra_columns(pipe, feats)
     values = grid.to_numpy(dtype=np.float32)
     if grid_out is not None:
         grid_out.append(values)
@@ -254,9 +258,10 @@ def evaluate_timeseries(pipe: Pipeline, data: Path, dataset: str | None,
         raise HourglassError(f"--label-col: {data} has no label column {label!r}")
     start = time.perf_counter()
     grid: list[np.ndarray] = []
-    result = score_timeseries(pipe, df, grid)
+    result = score_timeseries(pipe, df, grid, warn_extra=False)
     seconds = time.perf_counter() - start
     y = pipe.features_.align_labels(df, df[label].to_numpy(), column=f"label column {label!r}")
+    warn_extra_columns(pipe, df, label)
     # VUS-PR's largest buffer as TSB-AD's benchmarks choose it: the ACF period of channel one
     metrics = timeseries_metrics(y, result["score"].to_numpy(), result["flag"].to_numpy(),
                                  sliding_window=tsb_sliding_window(grid[0]))
