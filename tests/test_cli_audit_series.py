@@ -208,3 +208,16 @@ def test_evaluate_names_an_ignored_column_but_not_its_label_column(model: Path, 
     one_line_error(["evaluate", str(model), str(tmp_path / "bad.csv"), "--label-col", "label"],
                    "label column 'label': row 4 holds 'oops'")
 
+
+def test_stream_checks_its_input_and_output_paths_first(model: Path, tmp_path: Path) -> None:
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text("".join(json.dumps(r) + "\n" for r in _metrics(20).to_dict("records")))
+    for args, want in (
+            (["--input", str(tmp_path / "nosuch.jsonl")], "--input " + str(tmp_path / "nosuch.jsonl")
+             + ": no such file"),
+            (["--input", str(tmp_path)], "is a directory, expected a file of JSON lines"),
+            (["--input", str(rows), "-o", str(tmp_path / "no" / "a.jsonl")], "output folder"),
+            # appending alerts to the file it reads: the stream would read its own alerts
+            (["--input", str(rows), "-o", str(rows)], "is the input file")):
+        one_line_error(["stream", str(model), *args], want)
+    assert not (tmp_path / "no").exists() and len(rows.read_text().splitlines()) == 20
