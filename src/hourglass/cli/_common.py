@@ -142,7 +142,13 @@ def refuse_unused(command: Any, kind: str, model: str, values: dict[str, Any]) -
         value = values.get(name)
         if value is not None and value != [] and value != defaults.get(name):
             option = _OPTION_NAMES.get(name, "--" + name.replace("_", "-"))
-            raise HourglassError(f"{option}: not used by {kind} models ({model}); leave it out")
+            instead = _INSTEAD.get((kind, name), "leave it out")
+            raise HourglassError(f"{option}: not used by {kind} models ({model}); {instead}")
+
+
+# what a user reaching for an option another kind of model takes wants instead
+_INSTEAD = {("log", "on_bad_rows"): "lines that match no header format are counted and skipped; "
+                                    "--strict stops at the first"}
 
 
 def model_kind(pipe: Any) -> str:

@@ -94,7 +94,8 @@ TableFormatOpt = Annotated[str, typer.Option(
 ChunkMbOpt = Annotated[float, typer.Option(help="MB of input per streamed chunk (> 0).")]
 BadRowsOpt = Annotated[str, typer.Option(
     "--on-bad-rows", help="error: stop at a malformed row (naming file and line); skip: skip "
-    "and count them.")]
+    "and count them. Tables and event files; a log's lines that match no header format are "
+    "counted and skipped (--strict: stop at the first).")]
 StreamBadRowsOpt = Annotated[str | None, typer.Option(
     "--on-bad-rows", help="error: stop at a malformed row (naming file and line); skip: skip "
     "and count them. Default: error for table models; skip for log models (a line matching no "

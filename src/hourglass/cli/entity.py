@@ -67,8 +67,10 @@ def entity_roles(spec: Any, given: dict[str, str], df: pd.DataFrame, keys: tuple
     """The column roles an entity model's inferred columns start from: the format's own (Windows
     events: record numbers and process ids dropped, event ids, tasks, opcodes as codes) for the
     columns ``df`` has, then ``--role`` (a column ``df`` lacks, or a key column, is refused)."""
+    from hourglass.ingest.evtx import ROW_ONLY_ROLES
+
     roles = {c: r for c, r in (getattr(spec, "roles", None) or {}).items()
-             if c in df.columns and c not in keys}
+             if c in df.columns and c not in keys and c not in ROW_ONLY_ROLES}
     roles = {c: ("categorical" if r in ("hash", "ip", "port") else r) for c, r in roles.items()}
     for col, role in given.items():
         if role not in _ENTITY_ROLES:

@@ -49,8 +49,10 @@ def check_events_model(model: str) -> None:
     if cls.get_tags()["input"] != "events":
         events_models = [n for n in registry.available()
                          if registry.get(n).get_tags()["input"] == "events"]
-        raise HourglassError(f"--model {model} takes {cls.get_tags()['input']} input; for logs use "
-                             f"one of {', '.join(events_models)}")
+        default = " (the default model)" if model == "autoencoder" else ""
+        raise HourglassError(f"--model {model}{default} takes {cls.get_tags()['input']} input; a "
+                             f"log needs a log model: --model {events_models[0]} (or "
+                             f"{', '.join(events_models[1:])})")
 
 
 def train_logs(data: Path, output: Path, *, fmt: str, model: str, epochs: int | None,
