@@ -237,3 +237,18 @@ def test_the_drift_peak_counts_no_more_rows_than_were_scored() -> None:
     mon = AlertRateMonitor(expected=0.02, window=1000, unit="sessions")
     mon.update([1] * 173 + [0] * 127)  # said 'peak 57.7% over 1,000 sessions' of 300
     assert "peak 69.2% over up to 300 sessions" in mon.summary()
+
+
+def test_plain_text_named_gz_and_a_utf16_stream(kit: dict[str, Path], tmp_path: Path) -> None:
+    fake = tmp_path / "app.log.gz"  # said 'cannot read (Not a gzipped file (b'08'))'
+    fake.write_bytes(kit["log"].read_bytes())
+    _fails_cleanly(["score", str(kit["model"]), str(fake), "-o", str(tmp_path / "a.jsonl")],
+                   "not gzip-compressed, though its name ends in .gz", tmp_path / "a.jsonl")
+    # a UTF-16 log (as Windows tools write one) streams as 'score' reads it: no line lost to its
+    # byte-order mark, no line counted as badly encoded
+    u16 = tmp_path / "u16.log"
+    u16.write_bytes(kit["log"].read_text().encode("utf-16"))
+    plain = runner.invoke(app, ["stream", str(kit["model"]), "-i", str(kit["log"])])
+    wide = runner.invoke(app, ["stream", str(kit["model"]), "-i", str(u16)])
+    assert wide.exit_code == 0 and wide.stdout == plain.stdout
+    assert "bad encoding" not in wide.stderr and "matched no header" not in wide.stderr

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import io
 import json
 import os
 import queue
@@ -186,7 +187,8 @@ def _stdin_reader() -> Callable[[int], bytes]:
 
 def _input_reader(path: Path) -> Callable[[int], bytes]:
     """Reads of ``--input``: a named pipe or a file as it is, a gzip-compressed file decompressed
-    (as 'score' reads it, whatever its name); a missing file, a directory, or a truncated or
+    and a UTF-16 one (with a byte-order mark) decoded (as 'score' reads them, whatever the name:
+    UTF-8 bytes out); a missing file, a directory, or a truncated or
     corrupt gzip stream is one line naming ``--input``.
 
     Examples
@@ -205,7 +207,11 @@ def _input_reader(path: Path) -> Callable[[int], bytes]:
     if path.is_dir():
         raise HourglassError(f"--input {path}: is a directory, expected a file or a named pipe")
     fd = os.open(path, os.O_RDONLY)
-    if not path.is_file() or os.pread(fd, 2, 0) != b"\x1f\x8b":
+    head = os.pread(fd, 2, 0) if path.is_file() else b""
+    if head in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 with a byte-order mark (Windows tools)
+        text = io.TextIOWrapper(os.fdopen(fd, "rb"), encoding="utf-16", errors="replace", newline="")
+        return lambda n: text.read(max(n // 4, 1)).encode("utf-8")
+    if head != b"\x1f\x8b":
         return functools.partial(os.read, fd)
     gz = gzip.GzipFile(fileobj=os.fdopen(fd, "rb"))
 

@@ -112,8 +112,11 @@ def read_lines(path: str | os.PathLike[str], stats: ParseStats | None = None) ->
     if p.is_dir():
         raise InputError(f"{p}: is a directory, expected a log file")
     try:
-        with open(p, "rb") as probe:  # gzip by its magic bytes too: 'app.log' may be compressed
-            gz = p.name.lower().endswith(".gz") or probe.read(2) == b"\x1f\x8b"
+        with open(p, "rb") as probe:  # gzip by its magic bytes: 'app.log' may be compressed
+            gz = probe.read(2) == b"\x1f\x8b"
+        if not gz and p.name.lower().endswith(".gz") and p.stat().st_size:
+            raise InputError(f"{p}: not gzip-compressed, though its name ends in .gz; rename it "
+                             "without .gz (or compress it)")
         with (gzip.open if gz else open)(p, "rb") as fh:
             if fh.peek(2)[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 (Windows tools write it)
                 yield from _utf16_lines(fh, stats)
