@@ -77,3 +77,14 @@ def test_train_names_the_file_row_of_junk_among_the_normal_rows(tmp_path: Path) 
     df.to_csv(p, index=False)
     one_line_error(["train", str(p), "--label-col", "label", "--normal", "benign", "-o", str(tmp_path / "m"),
                     *TAB], "found 'n/a?' (row 302)", tmp_path / "m")
+
+
+def test_an_unknown_normal_value_names_the_label_it_looks_like(tmp_path: Path) -> None:
+    # NSL-KDD style: 'normal' sorts after eight attack names, so the list alone hid it
+    df = _flows(200)
+    attacks = ["back", "imap", "ipsweep", "land", "mailbomb", "multihop", "neptune", "nmap", "pod"]
+    df["label"] = np.where(np.arange(200) % 2 == 0, "normal", np.array(attacks)[np.arange(200) % 9])
+    p = tmp_path / "t.csv"
+    df.to_csv(p, index=False)
+    one_line_error(["train", str(p), "--label-col", "label", "--normal", "Normal", "-o", str(tmp_path / "m"),
+                    *TAB], "nmap ... (did you mean 'normal'?)", tmp_path / "m")

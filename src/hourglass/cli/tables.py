@@ -21,6 +21,7 @@ from hourglass.ingest import (
     DatasetSpec,
     ReadStats,
     label_strings,
+    labels_seen,
     read_table,
     reservoir_sample,
 )
@@ -82,8 +83,7 @@ def split_labels(
     is_normal = np.isin(labels, normal)
     if not is_normal.any():
         seen = sorted(set(labels.tolist()))
-        raise HourglassError(f"{where}: no rows with {label_col} in {normal}; values seen: "
-                             f"{', '.join(seen[:8])}{' ...' if len(seen) > 8 else ''}")
+        raise HourglassError(f"{where}: no rows with {label_col} in {normal}; {labels_seen(seen, normal)}")
     return df.drop(columns=[label_col]), labels, (~is_normal).astype(np.int8)
 
 
