@@ -166,7 +166,7 @@ def main() -> None:
         hg = [sys.executable, "-m", "hourglass"]
         train_wall, train_rss, _ = measured(
             [*hg, "train", str(train_log), "--format", "hdfs", "--session-regex", r"blk_-?\d+",
-             "--model", "deeplog", "--epochs", str(args.epochs), "-o", str(model), "-q"])
+             "--model", "deeplog", "--epochs", str(args.epochs), "--force", "-o", str(model), "-q"])
         print(f"train: {train_wall:.0f}s, {train_rss:.0f} MB", flush=True)
         alerts = work / "alerts.jsonl"
         wall, rss, out = measured([*hg, "score", str(model), str(big_log), "-o", str(alerts)])
@@ -182,7 +182,7 @@ def main() -> None:
         base_wall, base_rss, _ = measured([sys.executable, "-c", BASELINE, str(model)])
         big_wall, big_rss, _ = measured(
             [*hg, "train", str(big_log), "--format", "hdfs", "--session-regex", r"blk_-?\d+",
-             "--model", "deeplog", "--epochs", "1", "-o", str(work / "model_big"), "-q"])
+             "--model", "deeplog", "--epochs", "1", "--force", "-o", str(work / "model_big"), "-q"])
         print(f"train on the big log: {big_wall:.0f}s, {big_rss:.0f} MB", flush=True)
         table = work / "events.csv"
         generate(table, args.table_lines, seed=2, fail_rate=0.03, table=True)
@@ -193,8 +193,8 @@ def main() -> None:
             tab[how] = measured([sys.executable, "-c", TABLE_GROUP, str(table), how])
         tab_train = measured(
             [*hg, "train", str(table), "--session-col", "block", "--key-col", "event",
-             "--timestamp-col", "ts", "--model", "deeplog", "--epochs", "1", "-o",
-             str(work / "model_table"), "-q"])
+             "--timestamp-col", "ts", "--model", "deeplog", "--epochs", "1", "--force",
+             "-o", str(work / "model_table"), "-q"])
         print(f"event table: {tab['stream'][:2]} streamed, {tab['whole'][:2]} whole, train "
               f"{tab_train[:2]}", flush=True)
         rows = [

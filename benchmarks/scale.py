@@ -156,7 +156,7 @@ def main() -> None:
     print(f"baseline (hourglass models: imports only): peak RSS {import_rss:,.0f} MB", flush=True)
     model = args.dir / "model"
     train_s, train_rss, _ = run_measured([
-        *cli, "train", str(data), "-o", str(model), "--label-col", "label", "--normal", "benign",
+        *cli, "train", str(data), "--force", "-o", str(model), "--label-col", "label", "--normal", "benign",
         "--memory-budget", str(min(256.0, size_mb / 2)), "--sample-rows", str(args.sample_rows),
         "--epochs", str(args.epochs), "-q"])
     print(f"train (reservoir sample of {args.sample_rows:,}): {train_s:.1f}s, peak RSS "

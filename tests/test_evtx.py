@@ -172,4 +172,4 @@ def test_windows_events_as_json_lines_get_the_same_roles(tmp_path: Path) -> None
 
     roles = load(model).features_.roles_
     assert roles["EventID"] == "categorical" and roles["RecordNumber"] == "drop"
-    assert roles["ProcessId"] == "drop" and roles["LogonType"] == "numeric"
+    assert roles["ProcessId"] == "drop" and roles["LogonType"] == "categorical"

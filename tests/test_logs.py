@@ -275,11 +275,13 @@ def test_cli_keys_format_and_mismatched_model(tmp_path) -> None:  # type: ignore
     assert r.exit_code == 0 and "1 empty sessions skipped" in r.output
     r = runner.invoke(app, ["train", str(keys), "--format", "keys", "--model", "autoencoder",
                             "-o", str(tmp_path / "X")])
-    assert r.exit_code == 2 and "for logs use" in r.output
+    assert r.exit_code == 2 and "a log needs a log model: --model deeplog" in r.output
     # with an option log models do not use, the model is still what the one line names (not
     # '--drop: not used by log models (autoencoder)')
     r = runner.invoke(app, ["train", str(keys), "--format", "keys", "--drop", "x", "-o", str(tmp_path / "X")])
-    assert r.exit_code == 2 and "--model autoencoder takes tabular input; for logs use" in r.output, r.output
+    assert r.exit_code == 2 and ("--model autoencoder (the default model) takes tabular input; a log "
+                                 "needs a log model: --model deeplog (or sequence-autoencoder, "
+                                 "event-count-autoencoder, event-ensemble)") in r.output, r.output
     r = runner.invoke(app, ["train", str(keys), "--format", "hdfs", "--model", "deeplog",
                             "-o", str(tmp_path / "Y")])
     assert r.exit_code == 2 and "--session-regex" in r.output

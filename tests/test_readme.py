@@ -278,3 +278,27 @@ def test_every_registered_detector_is_named_in_the_readme() -> None:
 
     missing = [n for n in registry.available() if f"`{n}`" not in TEXT]
     assert not missing, f"registered detectors the README never names: {missing}"
+
+
+def _anchor(heading: str) -> str:
+    """GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def test_every_link_within_the_readme_names_a_heading() -> None:
+    """The contents line and the cross-references point at headings that exist, and the contents
+    line lists every section."""
+    anchors = {_anchor(h) for h in re.findall(r"^#{1,6} (.+)$", TEXT, re.M)}
+    links = re.findall(r"\]\(#([^)]+)\)", TEXT)
+    assert links and not set(links) - anchors, set(links) - anchors
+    contents = TEXT[TEXT.index("**Contents:**"):TEXT.index("## Use it")]
+    assert {_anchor(h) for h in re.findall(r"^## (.+)$", TEXT, re.M)} <= set(
+        re.findall(r"\]\(#([^)]+)\)", contents))
+
+
+def test_every_relative_file_link_in_the_readme_exists() -> None:
+    """Links to files of the repository (benchmark results, docs) point at files that exist."""
+    targets = [t for t in re.findall(r"\]\(([^)#:]+)(?:#[^)]*)?\)", TEXT)]
+    assert targets
+    missing = [t for t in targets if not (README.parent / t).exists()]
+    assert not missing, missing

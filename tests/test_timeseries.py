@@ -311,3 +311,13 @@ def test_no_training_window_spans_a_seam(monkeypatch) -> None:  # type: ignore[n
         det.fit(np.concatenate([a, b]), seams=[395])
     with pytest.raises(ValueError, match="seams"):
         det.fit(np.concatenate([a, b]), seams=[0])
+
+
+def test_a_pca_linear_path_needs_a_window_autoencoder() -> None:
+    # the PCA path wraps a reconstruction network; a forecaster's network is refused by name
+    det = LSTMForecaster(window=8, hidden=4)
+    det.linear_path_ = "pca"
+    with pytest.raises(ValueError, match="linear_path='pca': LSTMForecaster's network"):
+        det._build_module(2)
+    det.linear_path_ = "none"
+    assert type(det._build_module(2)).__name__ == "_ForecastModule"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ from hourglass.errors import HourglassError
 
 __all__ = ["UNUSED_BY", "base_params", "check_model_dir", "check_not_input", "check_output_type",
            "finish_params", "hidden_param", "model_kind", "model_params", "parse_hidden", "parse_value",
-           "refuse_kept_outputs", "refuse_unused"]
+           "refuse_existing_model", "refuse_kept_outputs", "refuse_unused"]
 
 _PYTHON_WORDS: dict[str, Any] = {"True": True, "False": False, "None": None}
 
@@ -140,7 +141,13 @@ def refuse_unused(command: Any, kind: str, model: str, values: dict[str, Any]) -
         value = values.get(name)
         if value is not None and value != [] and value != defaults.get(name):
             option = _OPTION_NAMES.get(name, "--" + name.replace("_", "-"))
-            raise HourglassError(f"{option}: not used by {kind} models ({model}); leave it out")
+            instead = _INSTEAD.get((kind, name), "leave it out")
+            raise HourglassError(f"{option}: not used by {kind} models ({model}); {instead}")
+
+
+# what a user reaching for an option another kind of model takes wants instead
+_INSTEAD = {("log", "on_bad_rows"): "lines that match no header format are counted and skipped; "
+                                    "--strict stops at the first"}
 
 
 def model_kind(pipe: Any) -> str:
@@ -200,6 +207,26 @@ def model_params(cls: type, model: str, *, seed: int, device: str, quiet: bool, 
         params["hidden"] = hidden_param(cls, model, hidden)
     params.update(fixed)
     return finish_params(cls, model, params, extra)
+
+
+def refuse_existing_model(output: Path, force: bool) -> None:
+    """Refuse to replace a model already saved at ``output`` unless ``force`` (said before any
+    work: a retrained model silently replacing a deployed one is a mistake to catch early).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "config.json").write_text("{}")
+    >>> refuse_existing_model(folder, force=True)
+    >>> refuse_existing_model(folder, force=False)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    hourglass.errors.HourglassError: --output ...: a model is saved there already; pass --force ...
+    """
+    if not force and output.is_dir() and (output / "config.json").exists():
+        raise HourglassError(f"--output {output}: a model is saved there already; pass --force to "
+                             "replace it, or choose another --output")
 
 
 def check_model_dir(output: Path) -> None:
@@ -266,7 +293,7 @@ def check_output_type(output: Path, option: str = "--output") -> None:
                              "the .gz")
 
 
-def refuse_kept_outputs(keep: list[str] | None, outputs: set[str]) -> None:
+def refuse_kept_outputs(keep: Sequence[str] | None, outputs: set[str]) -> None:
     """Refuse a ``--keep`` column that would replace one of the command's own output columns.
 
     Examples

@@ -71,7 +71,7 @@ class Grouping:
                                  "rows such as --group-window 1000")
         if window[0] == "rows":
             time_col = None
-        groups = AlertGroups(keys, window, ordered=ordered, max_groups=max_groups)  # type: ignore[arg-type]
+        groups = AlertGroups(keys, window, ordered=ordered, max_groups=max_groups)
         text = group_window.strip() if group_window is not None else \
             ("10m" if window[0] == "time" else "10000")
         return cls(keys, window, time_col, groups, tuple(keep), rule, text)

@@ -92,7 +92,8 @@ TableFormatOpt = Annotated[str, typer.Option(
 ChunkMbOpt = Annotated[float, typer.Option(help="MB of input per streamed chunk (> 0).")]
 BadRowsOpt = Annotated[str, typer.Option(
     "--on-bad-rows", help="error: stop at a malformed row (naming file and line); skip: skip "
-    "and count them.")]
+    "and count them. Tables and event files; a log's lines that match no header format are "
+    "counted and skipped (--strict: stop at the first).")]
 StreamBadRowsOpt = Annotated[str | None, typer.Option(
     "--on-bad-rows", help="error: stop at a malformed row (naming file and line); skip: skip "
     "and count them. Default: error for table models; skip for log models (a line matching no "
@@ -353,7 +354,7 @@ DistinctOpt = Annotated[list[str] | None, typer.Option(
                        "counted per bucket, e.g. dst_port, dst_ip, EventID (repeatable).")]
 
 # hourglass threshold (re-threshold a saved model; hourglass.cli.threshold)
-__all__ += ["ForceOpt", "RethresholdEventsOpt", "RethresholdOutputOpt", "RethresholdSpecOpt"]
+__all__ += ["ForceOpt", "RethresholdEventsOpt", "RethresholdOutputOpt", "RethresholdSpecOpt", "TrainForceOpt"]
 
 RethresholdSpecOpt = Annotated[list[str] | None, typer.Option(
     "--threshold", help="Rule to try (repeatable; default: the model's own, percentile:99, "
@@ -371,6 +372,9 @@ RethresholdEventsOpt = Annotated[float | None, typer.Option(
                              "--events-per-day, --timestamp-col or --freq grid).")]
 ForceOpt = Annotated[bool, typer.Option(
     "--force", help="With -o: replace an existing model directory (MODEL itself included).")]
+TrainForceOpt = Annotated[bool, typer.Option(
+    "--force", help="Replace a model already saved at --output (without it, that is refused "
+                    "before any work).")]
 
 __all__ += ["GroupByOpt", "GroupTimeOpt", "GroupWindowOpt", "MaxGroupsOpt"]
 

@@ -4,12 +4,13 @@ logging to stderr, and the metrics tables."""
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import sys
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 import typer
 from rich.console import Console
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 __all__ = [
     "StderrHandler",
     "class_table",
+    "disk_full_text",
     "err",
     "error_line",
     "metrics_table",
@@ -69,7 +71,8 @@ def error_line(message: str) -> Text:
 @contextlib.contextmanager
 def user_errors() -> Iterator[None]:
     """Turn input errors into one line on stderr and exit code 2 (no traceback); running out of
-    memory (the CPU's or the GPU's) into one line with what to change and exit code 1."""
+    memory (the CPU's or the GPU's) or of disk space into one line with what to change and exit
+    code 1."""
     try:
         yield
     except (HourglassError, ValueError, FileNotFoundError, PermissionError) as exc:
@@ -82,6 +85,28 @@ def user_errors() -> Iterator[None]:
             raise
         err.print(error_line(out_of_memory_text(exc)), highlight=False)
         raise typer.Exit(1) from None
+    except OSError as exc:
+        if exc.errno not in _DISK_FULL:
+            raise
+        err.print(error_line(disk_full_text(exc)), highlight=False)
+        raise typer.Exit(1) from None
+
+
+_DISK_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+
+
+def disk_full_text(exc: OSError) -> str:
+    """One line for a write that found the disk full (or a quota or file-size limit reached):
+    exit code 1 like running out of memory, the input was fine ('score' removes its partial
+    output; 'stream' keeps the alerts written before).
+
+    Examples
+    --------
+    >>> disk_full_text(OSError(28, "No space left on device"))
+    'no space left on device: free some space or write the output elsewhere'
+    """
+    what = (exc.strerror or "no space left on device").rstrip(".")
+    return f"{what[:1].lower()}{what[1:]}: free some space or write the output elsewhere"
 
 
 def out_of_memory(exc: BaseException) -> bool:
@@ -116,15 +141,15 @@ def out_of_memory_text(exc: BaseException) -> str:
     return f"{where}: {advice}"
 
 
-class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+class StderrHandler(logging.StreamHandler):
     """Writes to whatever ``sys.stderr`` is at the time of the record (test runners swap it)."""
 
-    @property  # type: ignore[override]
-    def stream(self):  # type: ignore[no-untyped-def]
+    @property
+    def stream(self) -> TextIO:
         return sys.stderr
 
     @stream.setter
-    def stream(self, value) -> None:  # type: ignore[no-untyped-def]
+    def stream(self, value: TextIO) -> None:
         pass
 
 

@@ -67,8 +67,10 @@ def entity_roles(spec: Any, given: dict[str, str], df: pd.DataFrame, keys: tuple
     """The column roles an entity model's inferred columns start from: the format's own (Windows
     events: record numbers and process ids dropped, event ids, tasks, opcodes as codes) for the
     columns ``df`` has, then ``--role`` (a column ``df`` lacks, or a key column, is refused)."""
+    from hourglass.ingest.evtx import ROW_ONLY_ROLES
+
     roles = {c: r for c, r in (getattr(spec, "roles", None) or {}).items()
-             if c in df.columns and c not in keys}
+             if c in df.columns and c not in keys and c not in ROW_ONLY_ROLES}
     roles = {c: ("categorical" if r in ("hash", "ip", "port") else r) for c, r in roles.items()}
     for col, role in given.items():
         if role not in _ENTITY_ROLES:
@@ -94,7 +96,8 @@ def _bucket_marks(features: EntityWindows, df: pd.DataFrame, labels: np.ndarray,
            .agg(lambda s: s.value_counts().index[0]))
     idx = pd.MultiIndex.from_frame(keys[["entity", "bucket_start"]])
     lab = top.reindex(idx).to_numpy(dtype=object)
-    return y.reindex(idx).to_numpy(dtype=np.int8), np.where(pd.isna(lab), None, lab)
+    lab[pd.isna(lab)] = None
+    return y.reindex(idx).to_numpy(dtype=np.int8), lab
 
 
 def bucket_labels(features: EntityWindows, df: pd.DataFrame, labels: np.ndarray,

@@ -238,6 +238,8 @@ def evaluate(
         if not labelled.all():
             result = result.loc[labelled].reset_index(drop=True)
             all_labels = all_labels[labelled]
+        classes: np.ndarray | None  # each row's label (not --labels, the log models' label file)
+        is_anom: np.ndarray | None
         if not np.isin(all_labels, normal_values).any() and normal_values:
             # an attack capture alone is worth evaluating (detection rate per class); train needs
             # normal rows, evaluate does not, but a --normal typo must not pass unseen
@@ -248,13 +250,13 @@ def evaluate(
             logging.getLogger("hourglass").warning(
                 "%s: every row counts as an anomaly; precision, F1, FPR and the AUCs need normal "
                 "rows (n/a)", what)
-            labels, is_anom = all_labels, np.ones(len(all_labels), dtype=np.int8)
+            classes, is_anom = all_labels, np.ones(len(all_labels), dtype=np.int8)
         else:
-            _, labels, is_anom = split_labels(pd.DataFrame({label_col: all_labels}),
-                                               label_col, normal_values, str(data))
-        assert labels is not None and is_anom is not None
+            _, classes, is_anom = split_labels(pd.DataFrame({label_col: all_labels}),
+                                                label_col, normal_values, str(data))
+        assert classes is not None and is_anom is not None
         categories = spec.categories if spec is not None and getattr(spec, "categories", None) else None
-        metrics = evaluate_scores(is_anom, result["score"], result["flag"], classes=labels,
+        metrics = evaluate_scores(is_anom, result["score"], result["flag"], classes=classes,
                                   categories=categories, normal=tuple(normal_values),
                                   events_per_day=events_per_day)
         summary: dict[str, Any] = {
@@ -271,7 +273,7 @@ def evaluate(
             page, _ = render_report(
                 y_true=is_anom, scores=result["score"].to_numpy(), y_pred=result["flag"].to_numpy(),
                 threshold=pipe.threshold_.value_, threshold_rule=pipe.threshold_.describe(),
-                classes=labels, categories=categories, normal=normal_values,
+                classes=classes, categories=categories, normal=normal_values,
                 events_per_day=events_per_day, model_card=pipe.model_card(), data_name=str(data),
                 title=f"hourglass evaluation: {pipe.info.get('model', 'model')} on {data.name}")
         _write_metrics(json_out, summary, report, page)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -197,7 +197,7 @@ def inspect(
         out.print(f"timestamp column {timestamp_col!r}: the event rate, not a feature", highlight=False)
 
 
-def _inspect_entity(df: object, spec: object, data: Path, *, label_col: str | None,
+def _inspect_entity(df: Any, spec: object, data: Path, *, label_col: str | None,
                     normal_values: list[str], entity_col: str, timestamp_col: str, bucket: str,
                     aggregate: list[str] | None, distinct: list[str] | None, drop: list[str],
                     roles: dict[str, str], scaler: str, json_out: Path | None) -> None:

@@ -15,6 +15,7 @@ from hourglass.cli._common import check_model_dir, model_params
 from hourglass.cli._output import fitted_text, threshold_text
 from hourglass.cli._schema import is_log_format
 from hourglass.detectors import registry
+from hourglass.detectors.base import BaseDetector
 from hourglass.errors import HourglassError
 from hourglass.evaluate import evaluate_scores
 from hourglass.explain import session_alerts
@@ -34,7 +35,7 @@ logger = logging.getLogger("hourglass")
 DEFAULT_NORMAL = ("Normal", "normal", "0")
 
 
-def check_tabular_model(cls: type, model: str) -> None:
+def check_tabular_model(cls: type[BaseDetector], model: str) -> None:
     """Refuse an events model on a table (it needs a log --format)."""
     if cls.get_tags()["input"] == "events":
         raise HourglassError(f"--model {model} learns from log sessions: give a log --format "
@@ -48,8 +49,10 @@ def check_events_model(model: str) -> None:
     if cls.get_tags()["input"] != "events":
         events_models = [n for n in registry.available()
                          if registry.get(n).get_tags()["input"] == "events"]
-        raise HourglassError(f"--model {model} takes {cls.get_tags()['input']} input; for logs use "
-                             f"one of {', '.join(events_models)}")
+        default = " (the default model)" if model == "autoencoder" else ""
+        raise HourglassError(f"--model {model}{default} takes {cls.get_tags()['input']} input; a "
+                             f"log needs a log model: --model {events_models[0]} (or "
+                             f"{', '.join(events_models[1:])})")
 
 
 def train_logs(data: Path, output: Path, *, fmt: str, model: str, epochs: int | None,
@@ -179,12 +182,12 @@ def score_logs(pipe: Pipeline, data: Path, output: Path, *, strict: bool,
         with alert_file(output, alert_columns("log", ecs=ecs_rule is not None), table=table) as sink:
             sink.write(alerts)
     else:
-        table = pd.DataFrame({"session": sessions.ids, "score": scores, "flag": flags,
+        frame = pd.DataFrame({"session": sessions.ids, "score": scores, "flag": flags,
                               "n_events": [len(s) for s in sessions.sequences],
                               "first_line": [int(x[0]) for x in sessions.lines]})
         if anomalies_only:
-            table = table[table["flag"] == 1]
-        write_table(table, output)
+            frame = frame[frame["flag"] == 1]
+        write_table(frame, output)
     n = len(sessions)
     rate = n / seconds if seconds > 0 else float("inf")
     return (f"{_summary_line(sessions.stats)}; scored {n} sessions ({rate:,.0f}/s), "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -81,7 +81,7 @@ def serve(
         logging.getLogger("hourglass").warning(
             "listening on %s: plain HTTP, the API key travels in clear; use --tls-cert or put a "
             "TLS proxy in front", host)
-    tls = {} if tls_cert is None else {
+    tls: dict[str, Any] = {} if tls_cert is None else {
         "ssl_certfile": str(tls_cert), "ssl_keyfile": str(tls_key) if tls_key is not None else None}
     scorer = app.state.scorer
     if scorer.kind == "timeseries":

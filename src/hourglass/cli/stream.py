@@ -60,9 +60,10 @@ class LineBatcher:
     A daemon thread reads into a queue of at most ``2 * size`` lines (the reader waits when the
     scorer falls behind), so a slow producer's rows are scored within the delay and a fast one's
     never pile up in memory. It reads the raw descriptor, not ``sys.stdin``'s buffered reader,
-    whose lock a reader blocked at exit would hold. A read error ends the batches by raising it.
-    With ``idle_tick``, an empty batch comes after that many seconds without a line (for work
-    that is due with time, such as closing idle log sessions).
+    whose lock a reader blocked at exit would hold. A read error ends the batches by raising it
+    (after a batch of the lines read before it). With ``idle_tick``, an empty batch comes after
+    that many seconds without a line (for work that is due with time, such as closing idle log
+    sessions).
 
     Examples
     --------
@@ -111,7 +112,10 @@ class LineBatcher:
     def __iter__(self) -> Iterator[list[tuple[int, bytes]]]:
         number = 0
         done = False
+        failed: BaseException | None = None
         while not done:
+            if failed is not None:  # the lines read before a read error were scored first
+                raise failed
             item = self._get(self.idle_tick)
             if item is None:  # no line within idle_tick: an empty batch, for time-based work
                 yield []
@@ -123,7 +127,10 @@ class LineBatcher:
                     done = True
                     break
                 if isinstance(item, BaseException):
-                    raise item
+                    if not batch:
+                        raise item
+                    failed = item
+                    break
                 if item is not None:
                     number += 1
                     batch.append((number, item))  # type: ignore[arg-type]
@@ -175,6 +182,40 @@ def _stdin_reader() -> Callable[[int], bytes]:
     except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is both of the last two
         buffer = sys.stdin.buffer
         return getattr(buffer, "read1", buffer.read)
+
+
+def _input_reader(path: Path) -> Callable[[int], bytes]:
+    """Reads of ``--input``: a named pipe or a file as it is, a gzip-compressed file decompressed
+    (as 'score' reads it, whatever its name); a missing file, a directory, or a truncated or
+    corrupt gzip stream is one line naming ``--input``.
+
+    Examples
+    --------
+    >>> import gzip, tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "log.gz"
+    >>> _ = p.write_bytes(gzip.compress(b"line 1\\nline 2\\n"))
+    >>> _input_reader(p)(100)
+    b'line 1\\nline 2\\n'
+    """
+    import gzip
+    import zlib
+
+    if not path.exists():
+        raise HourglassError(f"--input {path}: no such file")
+    if path.is_dir():
+        raise HourglassError(f"--input {path}: is a directory, expected a file or a named pipe")
+    fd = os.open(path, os.O_RDONLY)
+    if not path.is_file() or os.pread(fd, 2, 0) != b"\x1f\x8b":
+        return functools.partial(os.read, fd)
+    gz = gzip.GzipFile(fileobj=os.fdopen(fd, "rb"))
+
+    def read(n: int) -> bytes:
+        try:
+            return gz.read1(n)
+        except (EOFError, OSError, zlib.error) as exc:
+            raise HourglassError(f"--input {path}: cannot read the gzip stream ({exc})") from None
+
+    return read
 
 
 def _flat(row: dict[str, Any]) -> dict[str, Any]:
@@ -271,8 +312,10 @@ def _open(model: Path, input_file: Path | None, output: Path | None, explain: in
                 raise HourglassError(f"--adapt: the threshold of {model} "
                                      f"({pipe.threshold_.describe()}) does not adapt; train with "
                                      "--threshold spot:Q or dspot:Q")
-        read = (functools.partial(os.read, os.open(input_file, os.O_RDONLY)) if input_file is not None
-                else _stdin_reader())
+        from hourglass.cli._common import check_not_input
+
+        check_not_input(output, "--output", data=input_file)  # appending to what it reads: a loop
+        read = _input_reader(input_file) if input_file is not None else _stdin_reader()
         rule = None
         if ecs:
             from hourglass.serve.ecs import AlertRule

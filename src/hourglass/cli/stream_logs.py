@@ -103,8 +103,14 @@ def run(scorer: Any, read: Callable[[int], bytes], sink: Any, *, where: str, bat
     closed = [0]
 
     def summary() -> None:
-        err.print(summary_line(scorer.counts(), where, time.perf_counter() - start, scorer.mode),
+        counts = scorer.counts()
+        err.print(summary_line(counts, where, time.perf_counter() - start, scorer.mode),
                   highlight=False)
+        if not counts["parsed"] and counts["lines"] > counts["blank"]:
+            what = ("is a key sequence" if counts.get("unknown_key") is not None else
+                    f"matched the model's {str(scorer.features.format)[:60]!r} header format")
+            err.print(f"warning: no line {what}; is this the kind of log the model was trained "
+                      "on?", highlight=False)
         if watch:
             drift.summary()
 

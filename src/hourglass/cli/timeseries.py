@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from rich.table import Table
 from hourglass.cli._common import check_model_dir, model_params
 from hourglass.cli._output import fitted_text, print_stream_threshold, threshold_text
 from hourglass.detectors import registry
+from hourglass.detectors.windowed import WindowDetector
 from hourglass.errors import HourglassError, InputError
 from hourglass.evaluate import timeseries_metrics, tsb_sliding_window
 from hourglass.features.timeseries import TimeSeriesPreprocessor
@@ -131,7 +133,7 @@ def train_timeseries(
 
 
 def _read_extra(path: Path, ds: TimeSeriesDataset | None, label: str | None,
-                own: pd.DataFrame, data: Path, ignored: tuple[str, ...]) -> pd.DataFrame:
+                own: pd.DataFrame, data: Path, ignored: Sequence[str]) -> pd.DataFrame:
     """An ``--extra-normal`` file: read like DATA, its labels (if any) all normal, the same
     columns as DATA's training part (labels and the ``ignored`` columns aside: dropped ones,
     which it may lack)."""
@@ -180,6 +182,7 @@ def _fit_with_extra(pipe: Pipeline, own: pd.DataFrame, extras: list[pd.DataFrame
     # the held-out tail is validation_fraction of DATA's own rows, not of the joined series
     frac = float(pipe.detector_.get_params().get("validation_fraction", 0.0))
     pipe.detector_.set_params(validation_fraction=frac * len(X_own) / len(X))
+    assert isinstance(pipe.detector_, WindowDetector)  # --extra-normal: time-series models only
     pipe.detector_.fit(X, seams=seams)
     pipe.info["n_train_rows"] = len(X)  # time steps, the extra recordings' included
     pipe.info["threshold_fit"] = threshold_fit_info(pipe.detector_)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from hourglass.cli._common import check_model_dir, model_params, refuse_unused
+from hourglass.cli._common import check_model_dir, model_params, refuse_existing_model, refuse_unused
 from hourglass.cli._options import (
     AggregateOpt,
     BadRowsOpt,
@@ -38,6 +38,7 @@ from hourglass.cli._options import (
     StepOpt,
     StrictOpt,
     TimestampOpt,
+    TrainForceOpt,
     WarmStartOpt,
     WindowOpt,
     parse_roles,
@@ -128,6 +129,7 @@ def train(
     bucket: BucketOpt = None,
     aggregate: AggregateOpt = None,
     distinct: DistinctOpt = None,
+    force: TrainForceOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
     """Train a detector on normal DATA (table rows, log sessions or a time series); save it.
@@ -151,6 +153,10 @@ def train(
     from hourglass.thresholds import threshold_from_spec
 
     setup_logging(quiet)
+    in_place = warm_start is not None and output.resolve() == warm_start.resolve()
+    with user_errors():
+        if not in_place:  # a warm start in place has its own refusal: the parent is kept
+            refuse_existing_model(output, force)
     if warm_start is not None:
         from hourglass.cli.warm import given_options, refuse_frozen, warm_start_command
 

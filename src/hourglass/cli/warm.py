@@ -173,7 +173,7 @@ def warm_start_command(
                     replay=replay, seed=seed)
         return
     if kind == "time-series":
-        given = {"--normal": normal, "--format": None if fmt == "auto" else fmt,
+        given: dict[str, object] = {"--normal": normal, "--format": None if fmt == "auto" else fmt,
                  "--on-bad-rows": None if on_bad_rows == "error" else on_bad_rows}
         for opt, value in given.items():
             if value:
@@ -205,7 +205,7 @@ def warm_start_command(
         raise HourglassError(f"--warm-start {parent_dir}: its threshold ({parent.threshold_.describe()}) "
                              "needs a labelled validation slice, which a warm start from the command "
                              "line does not carve; use Pipeline.warm_start(df, X_val=..., y_val=...)")
-    reading = {"dataset": dataset, "label_col": label_col, "normal": normal, "fmt": fmt,
+    reading: dict[str, Any] = {"dataset": dataset, "label_col": label_col, "normal": normal, "fmt": fmt,
                "on_bad_rows": on_bad_rows, "memory_budget": memory_budget,
                "sample_rows": sample_rows, "seed": seed}
     stats = ReadStats()

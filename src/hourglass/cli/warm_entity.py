@@ -104,7 +104,8 @@ def warm_entity(data: Path, output: Path, parent: Any, parent_dir: Path, *, labe
         raise HourglassError(f"--warm-start {parent_dir}: its threshold needs labelled buckets")
     name = parent.model_name
     f = parent.features_
-    reading = {"label_col": label_col, "normal": normal, "fmt": fmt, "on_bad_rows": on_bad_rows}
+    reading: dict[str, Any] = {"label_col": label_col, "normal": normal, "fmt": fmt,
+                               "on_bad_rows": on_bad_rows}
     stats = ReadStats()
     rows, seen = _rows(data, parent, parent_dir, stats=stats, what=str(data), **reading)
     old = None
@@ -127,7 +128,7 @@ def warm_entity(data: Path, output: Path, parent: Any, parent_dir: Path, *, labe
     pipe = parent.warm_start(rows, replay=old, **params)
     for level, note in seen["notes"]:
         logging.getLogger("hourglass").log(level, "%s", note)
-    if replayed is not None:
+    if replay_data is not None:  # then replayed is not None
         report_skipped(old_stats, replay_data)
     det = pipe.detector_
     held = len(det.val_index_)

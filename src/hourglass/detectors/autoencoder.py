@@ -11,7 +11,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from hourglass.detectors._reconstruction import ReconstructionMixin
-from hourglass.detectors.base import DeepDetector, check_dropout, check_hidden
+from hourglass.detectors.base import DeepDetector, check_dropout, check_hidden, module_score
 from hourglass.nn import TrainConfig, labelled_margin_loss, mlp, predict_batches
 from hourglass.nn.optim import FusedAdam
 from hourglass.thresholds import Threshold
@@ -46,6 +46,8 @@ def fused_adam(params: list[nn.Parameter], **kwargs: Any) -> FusedAdam:
 class _AEModule(nn.Module):
     """Encoder ``d -> hidden...`` and mirrored decoder ``... -> d``."""
 
+    error_scale: torch.Tensor  # a buffer
+
     def __init__(self, n_features: int, hidden: tuple[int, ...], activation: str,
                  dropout: float, batch_norm: bool, label_margin: float = 10.0,
                  label_weight: float = 1.0) -> None:
@@ -60,7 +62,7 @@ class _AEModule(nn.Module):
         # the weights; set after training when ``score_norm="feature"``.
         self.register_buffer("error_scale", torch.ones(n_features))
 
-    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
         # weights saved before ``error_scale`` existed were plain-MSE models: keep the ones
         state_dict.setdefault(prefix + "error_scale", self.error_scale.detach().clone())
         super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
@@ -128,11 +130,12 @@ class _FoldedScorer:
                 self.steps.append(linears[-1])
             elif isinstance(layer, nn.BatchNorm1d):  # the linear layer just before absorbs it
                 W, b = linears[-1]
-                g = (layer.weight if layer.affine else torch.ones_like(layer.running_var)).detach()
-                beta = (layer.bias if layer.affine else torch.zeros_like(layer.running_var)).detach()
-                k = g / torch.sqrt(layer.running_var + layer.eps)
+                running_mean, running_var = _running_stats(layer)
+                g = (layer.weight if layer.affine else torch.ones_like(running_var)).detach()
+                beta = (layer.bias if layer.affine else torch.zeros_like(running_var)).detach()
+                k = g / torch.sqrt(running_var + layer.eps)
                 W.mul_(k[:, None])
-                b.sub_(layer.running_mean).mul_(k).add_(beta)
+                b.sub_(running_mean).mul_(k).add_(beta)
             elif not isinstance(layer, nn.Dropout):  # dropout: identity at scoring time
                 self.steps.append(layer)
         d = linears[0][0].shape[1]
@@ -165,6 +168,13 @@ class _FoldedScorer:
         return torch.mv(h.sub_(x).square_(), self.weights)
 
 
+def _running_stats(layer: nn.BatchNorm1d) -> tuple[torch.Tensor, torch.Tensor]:
+    """A batch norm's running mean and variance (what folding it needs)."""
+    if layer.running_mean is None or layer.running_var is None:
+        raise TypeError("cannot fold a batch norm without running statistics")
+    return layer.running_mean, layer.running_var
+
+
 def _fold_inputs(module: _AEModule) -> tuple[list[nn.Module], list[torch.Tensor], list[Any]]:
     """Everything :class:`_FoldedScorer` reads of ``module``: its layers, their tensors (the
     error scale last) and the plain attributes it folds in."""
@@ -176,7 +186,7 @@ def _fold_inputs(module: _AEModule) -> tuple[list[nn.Module], list[torch.Tensor]
             tensors += [layer.weight] + ([layer.bias] if layer.bias is not None else [])
             attrs.append(layer.bias is None)
         elif isinstance(layer, nn.BatchNorm1d):
-            tensors += [layer.running_mean, layer.running_var]
+            tensors += list(_running_stats(layer))
             tensors += [layer.weight, layer.bias] if layer.affine else []
             attrs += [layer.eps, layer.affine]
     tensors.append(module.error_scale)
@@ -232,6 +242,9 @@ class _FoldCache:
 class _Affine(nn.Module):
     """``h @ Wt + b`` with fixed (folded) weights."""
 
+    Wt: torch.Tensor  # buffers
+    b: torch.Tensor
+
     def __init__(self, Wt: torch.Tensor, b: torch.Tensor) -> None:
         super().__init__()
         self.register_buffer("Wt", Wt)
@@ -244,6 +257,8 @@ class _Affine(nn.Module):
 class _FoldedModule(nn.Module):
     """A :class:`_FoldedScorer` as an ``nn.Module`` without in-place operations (what export
     traces): raw rows in, the detector's score out, with the same arithmetic."""
+
+    weights: torch.Tensor  # a buffer
 
     def __init__(self, scorer: _FoldedScorer) -> None:
         super().__init__()
@@ -260,6 +275,9 @@ class _FoldedModule(nn.Module):
 class _Standardized(nn.Module):
     """``module.score`` of standardised rows, for an autoencoder whose module scores its own way."""
 
+    offset: torch.Tensor  # buffers
+    scale: torch.Tensor
+
     def __init__(self, module: nn.Module, offset: np.ndarray, scale: np.ndarray) -> None:
         super().__init__()
         self.module = module
@@ -267,7 +285,7 @@ class _Standardized(nn.Module):
         self.register_buffer("scale", torch.from_numpy(scale))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.module.score(((x - self.offset) / self.scale,))  # type: ignore[operator, no-any-return]
+        return module_score(self.module)(((x - self.offset) / self.scale,))
 
 
 class AutoEncoder(ReconstructionMixin, DeepDetector):
@@ -348,6 +366,11 @@ class AutoEncoder(ReconstructionMixin, DeepDetector):
 
     # artefacts saved before ``standardize`` existed hold models trained on raw inputs
     _params_before_added: ClassVar[dict[str, Any]] = {"standardize": False}
+
+    module_: _AEModule
+    # the standardisation of the inputs (None without ``standardize``)
+    input_offset_: np.ndarray | None
+    input_scale_: np.ndarray | None
 
     def __init__(
         self,
@@ -436,9 +459,10 @@ class AutoEncoder(ReconstructionMixin, DeepDetector):
 
     def _model_input(self, X: np.ndarray) -> np.ndarray:
         """Rows as the network sees them (standardised when ``standardize``)."""
-        if getattr(self, "input_scale_", None) is None:
+        offset, scale = getattr(self, "input_offset_", None), getattr(self, "input_scale_", None)
+        if scale is None:
             return X
-        return ((X - self.input_offset_) / self.input_scale_).astype(np.float32, copy=False)
+        return ((X - offset) / scale).astype(np.float32, copy=False)
 
     def _score(self, X: np.ndarray) -> np.ndarray:
         # the network in its scoring form: raw rows in, no standardised copy of X, no norm
@@ -483,8 +507,9 @@ class AutoEncoder(ReconstructionMixin, DeepDetector):
 
     def _get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         meta, arrays = super()._get_state()
-        if getattr(self, "input_scale_", None) is not None:
-            arrays = {**arrays, "input_offset": self.input_offset_, "input_scale": self.input_scale_}
+        offset, scale = getattr(self, "input_offset_", None), getattr(self, "input_scale_", None)
+        if scale is not None and offset is not None:  # set together
+            arrays = {**arrays, "input_offset": offset, "input_scale": scale}
         return meta, arrays
 
     def _set_state(self, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:

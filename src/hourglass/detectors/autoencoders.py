@@ -54,6 +54,8 @@ class _SparseModule(_AEModule):
 class _DenoisingModule(_AEModule):
     """Autoencoder trained to reconstruct clean rows from corrupted ones."""
 
+    scale: torch.Tensor  # a buffer
+
     def __init__(self, n_features: int, hidden: tuple[int, ...], activation: str, dropout: float,
                  batch_norm: bool, label_margin: float, label_weight: float, noise: str,
                  noise_std: float, mask_rate: float) -> None:
@@ -245,6 +247,7 @@ random_state
                                 float(self.noise_std), float(self.mask_rate))
 
     def _init_module(self, module: nn.Module, train: tuple[torch.Tensor, ...]) -> None:
+        assert isinstance(module, _DenoisingModule)  # built by _build_module
         x = train[0]
         std = x.std(dim=0) if x.shape[0] > 1 else torch.ones_like(x[0])
-        module.scale.copy_(torch.where(std > 0, std, torch.ones_like(std)))  # type: ignore[operator]
+        module.scale.copy_(torch.where(std > 0, std, torch.ones_like(std)))

@@ -17,7 +17,8 @@ import dataclasses
 import logging
 import numbers
 import warnings
-from typing import Any, ClassVar
+from collections.abc import Callable
+from typing import Any, ClassVar, cast
 
 import numpy as np
 import torch
@@ -43,6 +44,12 @@ __all__ = ["WARM_START_PARAMS", "BaseDetector", "DeepDetector", "warm_start_mode
 logger = logging.getLogger(__name__)
 
 
+def module_score(module: torch.nn.Module) -> Callable[[tuple[torch.Tensor, ...]], torch.Tensor]:
+    """``module.score``: the method every detector's module has (:class:`DeepDetector`), typed
+    (torch types a module's other attributes as tensors or submodules)."""
+    return cast("Callable[[tuple[torch.Tensor, ...]], torch.Tensor]", module.score)
+
+
 class _ModuleScore(torch.nn.Module):
     """``module.score((x,))`` as a module of one tensor argument (traceable for export)."""
 
@@ -51,7 +58,7 @@ class _ModuleScore(torch.nn.Module):
         self.module = module
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.module.score((x,))  # type: ignore[operator, no-any-return]
+        return module_score(self.module)((x,))
 
 
 WARM_START_PARAMS: tuple[str, ...] = (
@@ -107,7 +114,7 @@ def check_batch_size(det: Any) -> None:
         if bs != "auto":
             raise ValueError(f"batch_size must be 'auto' or an integer >= 1, got {bs!r}")
     elif (isinstance(bs, bool) or not isinstance(bs, numbers.Real)
-          or not float(bs).is_integer() or int(bs) < 1):
+          or not float(bs).is_integer() or float(bs) < 1):
         raise ValueError(f"batch_size must be 'auto' or an integer >= 1, got {bs!r}")
 
 
@@ -155,6 +162,9 @@ class BaseDetector(BaseEstimator):
     #: Values that parameters added after a release take when an artefact saved before they
     #: existed is loaded (its config lacks them): the model it describes was built without them.
     _params_before_added: ClassVar[dict[str, Any]] = {}
+
+    #: The threshold rule (``None``: :meth:`_default_threshold`); every detector stores it.
+    threshold: Threshold | None
 
     _tags: ClassVar[dict[str, Any]] = {
         "input": "tabular",
@@ -296,9 +306,10 @@ class BaseDetector(BaseEstimator):
             if labels is not None:
                 val_scores = val_scores[labels[val_idx] == 0]
         else:
-            why = f"only {n} rows" if n < 10 else f"validation_fraction={frac}"
-            logger.warning("%s: no held-out rows (%s), so the threshold is fitted on training "
-                           "scores", type(self).__name__, why)
+            unit = "sessions" if self.get_tags()["input"] == "events" else "rows"
+            why = f"only {n} {unit[:-1] if n == 1 else unit}" if n < 10 else f"validation_fraction={frac}"
+            logger.warning("%s: no held-out %s (%s), so the threshold is fitted on training "
+                           "scores", type(self).__name__, unit, why)
             val_scores = self._score(Xa)
         self.val_scores_ = np.asarray(val_scores, dtype=np.float64)
         self.val_index_ = np.asarray(val_idx, dtype=np.int64)  # which rows were held out
@@ -399,7 +410,7 @@ class BaseDetector(BaseEstimator):
         elif y is None:
             fresh.fit(scores, on="the validation scores given")
         else:
-            fresh.fit(scores, check_labels(y, np.size(scores)),
+            fresh.fit(scores, check_labels(y, np.asarray(scores).size),
                       on=None if fresh.requires_labels else "normal scores of a labelled validation set")
         self.threshold = threshold
         self.threshold_ = fresh
@@ -460,7 +471,8 @@ class BaseDetector(BaseEstimator):
 
     # -- hooks --------------------------------------------------------------------------------
     # Input handling is a hook too, so sequence and event detectors reuse ``fit``: they
-    # override ``_validate``, ``_n_samples``, ``_split`` and ``_take``.
+    # override ``_validate``, ``_n_samples``, ``_split`` and ``_take``. The ``X`` the other
+    # hooks get is what ``_validate`` returns (a float32 matrix, a series, packed sessions).
     def _validate(self, X: object, *, reset: bool) -> Any:
         """Check input; on ``reset`` record ``n_features_in_``, else compare with it."""
         if reset:
@@ -488,14 +500,14 @@ class BaseDetector(BaseEstimator):
     def _check_params(self) -> None:
         """Validate hyper-parameters at fit time; raise ``ValueError`` naming the parameter."""
 
-    def _fit(self, X: np.ndarray, X_val: np.ndarray | None, y: np.ndarray | None) -> None:
+    def _fit(self, X: Any, X_val: Any | None, y: np.ndarray | None) -> None:
         raise NotImplementedError
 
-    def _fit_more(self, X: np.ndarray, X_val: np.ndarray | None, y: np.ndarray | None) -> None:
+    def _fit_more(self, X: Any, X_val: Any | None, y: np.ndarray | None) -> None:
         """Continue training the fitted model on ``X`` (detectors tagged ``warm_start``)."""
         raise NotImplementedError
 
-    def _score(self, X: np.ndarray) -> np.ndarray:
+    def _score(self, X: Any) -> np.ndarray:
         raise NotImplementedError
 
     # -- state (for artefacts) ------------------------------------------------------------
@@ -589,6 +601,9 @@ class DeepDetector(BaseDetector):
     """
 
     _tags: ClassVar[dict[str, Any]] = {"deep": True}
+
+    #: The fitted network: it has ``loss(batch)`` and ``score(batch)`` (subclasses name its class).
+    module_: torch.nn.Module
     # ``batch_size="auto"``: the largest batch, read from the class's own namespace (not
     # inherited: a subclass keeps the 1,024 cap it was benchmarked with unless it sets its own).
     # ``lr`` is the rate of batches up to 1,024 rows and scales linearly beyond.
@@ -644,7 +659,7 @@ class DeepDetector(BaseDetector):
     def _build_module(self, n_features: int) -> torch.nn.Module:
         raise NotImplementedError
 
-    def _train_tensors(self, X: np.ndarray, y: np.ndarray | None) -> tuple[torch.Tensor, ...]:
+    def _train_tensors(self, X: Any, y: np.ndarray | None) -> tuple[torch.Tensor, ...]:
         if y is None or not self.get_tags()["supports_labels"] or not np.any(y):
             return (torch.from_numpy(X),)
         return (torch.from_numpy(X), torch.from_numpy(np.asarray(y, dtype=np.float32)))
@@ -652,13 +667,13 @@ class DeepDetector(BaseDetector):
     def _init_module(self, module: torch.nn.Module, train: tuple[torch.Tensor, ...]) -> None:
         """Set data-dependent state of a freshly built module (default: nothing)."""
 
-    def _fit(self, X: np.ndarray, X_val: np.ndarray | None, y: np.ndarray | None) -> None:
+    def _fit(self, X: Any, X_val: Any | None, y: np.ndarray | None) -> None:
         self._train(X, X_val, y, module=None)
 
-    def _fit_more(self, X: np.ndarray, X_val: np.ndarray | None, y: np.ndarray | None) -> None:
+    def _fit_more(self, X: Any, X_val: Any | None, y: np.ndarray | None) -> None:
         self._train(X, X_val, y, module=self.module_)
 
-    def _train(self, X: np.ndarray, X_val: np.ndarray | None, y: np.ndarray | None,
+    def _train(self, X: Any, X_val: Any | None, y: np.ndarray | None,
                module: torch.nn.Module | None) -> None:
         """Train a new module (``module=None``) or continue training ``module`` (warm start:
         its data-dependent state, a centre or scales, is kept; the loop's best-epoch choice
@@ -697,9 +712,9 @@ class DeepDetector(BaseDetector):
         self.module_ = module
         self.device_ = device
 
-    def _score(self, X: np.ndarray) -> np.ndarray:
+    def _score(self, X: Any) -> np.ndarray:
         self.module_.eval()
-        return predict_batches(self.module_.score, [X], device=self.device_,
+        return predict_batches(module_score(self.module_), [X], device=self.device_,
                                batch_size=self._score_batch_size())
 
     def score_module(self) -> torch.nn.Module:

@@ -41,7 +41,7 @@ class _TCNAEModule(Reconstruction):
         h = self.encoder(x.transpose(1, 2)).flatten(1)  # (B, width * length)
         code = torch.tanh(self.to_code(h))
         h = torch.relu(self.from_code(code)).view(x.shape[0], self.width, self.length)
-        return self.head(self.decoder(h)).transpose(1, 2)  # type: ignore[no-any-return]
+        return self.head(self.decoder(h)).transpose(1, 2)
 
     def output_layer(self) -> nn.Module:
         return self.head
@@ -142,7 +142,7 @@ class _Conv2DAEModule(Reconstruction):
         b = x.shape[0]
         code = torch.tanh(self.to_code(self.encoder(x.unsqueeze(1)).flatten(1)))
         h = torch.relu(self.from_code(code)).view(b, self.filters, self.length, self.n_channels)
-        return self.decoder(h).squeeze(1)  # type: ignore[no-any-return]
+        return self.decoder(h).squeeze(1)
 
     def output_layer(self) -> nn.Module:
         return self.decoder[-1]
@@ -228,7 +228,7 @@ class _CNNLSTMModule(Reconstruction):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         f = self.features(x.transpose(1, 2)).transpose(1, 2)  # (B, L, filters)
         code = torch.tanh(self.to_code(self.encoder(f)[1]))
-        return self.decoder(code, x.shape[1])  # type: ignore[no-any-return]
+        return self.decoder(code, x.shape[1])
 
     def output_layer(self) -> nn.Module:
         return self.decoder.head

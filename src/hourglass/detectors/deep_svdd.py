@@ -17,6 +17,8 @@ __all__ = ["DeepSVDD"]
 class _SVDDModule(nn.Module):
     """Bias-free network ``phi`` and a fixed centre ``c`` (a buffer, saved with the weights)."""
 
+    center: torch.Tensor  # a buffer
+
     def __init__(self, n_features: int, hidden: tuple[int, ...], activation: str,
                  label_margin: float, label_weight: float) -> None:
         super().__init__()
@@ -73,6 +75,8 @@ label_weight, threshold, device, verbose, random_state
     _tags: ClassVar[dict[str, Any]] = {"supports_labels": True, "onnx_export": True, "gradients": True,
                                        "warm_start": True}
 
+    module_: _SVDDModule
+
     def __init__(
         self,
         hidden: tuple[int, ...] = (64, 32),
@@ -118,6 +122,7 @@ label_weight, threshold, device, verbose, random_state
                            float(self.label_margin), float(self.label_weight))
 
     def _init_module(self, module: nn.Module, train: tuple[torch.Tensor, ...]) -> None:
+        assert isinstance(module, _SVDDModule)  # built by _build_module
         x = train[0] if len(train) < 2 else train[0][train[1] == 0]
         module.eval()
         with torch.no_grad():
@@ -125,4 +130,4 @@ label_weight, threshold, device, verbose, random_state
                                ).mean(dim=0)
         eps = float(self.center_eps)
         center = torch.where(center.abs() < eps, torch.where(center < 0, -eps, eps), center)
-        module.center.copy_(center)  # type: ignore[operator]
+        module.center.copy_(center)

@@ -104,6 +104,8 @@ class DeepLog(EventsInput, DeepDetector):
     _tags: ClassVar[dict[str, Any]] = {"input": "events", "supports_explain": True,
                                        "online_events": True, "warm_start": True}
 
+    module_: _DeepLogNet
+
     def __init__(
         self,
         window: int = 10,

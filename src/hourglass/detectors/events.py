@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
+import numpy.typing as npt
 
 from hourglass.errors import InputError
 
@@ -193,7 +194,7 @@ class EventsInput:
     def _take(self, X: Any, idx: np.ndarray) -> Any:
         return X.take(idx)
 
-    def _raw_keys(self, dense: np.ndarray) -> list[int | None]:
+    def _raw_keys(self, dense: npt.ArrayLike) -> list[int | None]:
         """Dense indices back to raw keys (``None`` for the unknown index)."""
         V = len(self.vocab_)
         return [int(self.vocab_[k]) if 0 <= k < V else None for k in np.asarray(dense).tolist()]

@@ -194,6 +194,8 @@ class AnoGAN(_GANDetector):
     _weights: ClassVar[tuple[str, ...]] = ("lam", "kappa", "prior")
     _group_epochs: ClassVar[bool] = True
 
+    module_: AnoGANModule
+
     def __init__(
         self,
         hidden: tuple[int, ...] = (64, 32),
@@ -258,6 +260,7 @@ class AnoGAN(_GANDetector):
                             standardize=bool(self.standardize), **self._common())
 
     def _init_module(self, module: nn.Module, train: tuple[torch.Tensor, ...]) -> None:
+        assert isinstance(module, AnoGANModule)  # built by _build_module
         if self.standardize:
             x = train[0]
             # the AutoEncoder's rule: a scale of at least 0.1 x the feature's range, so that a
@@ -295,6 +298,8 @@ class GANomaly(_GANDetector):
     _tags: ClassVar[dict[str, Any]] = {"onnx_export": True, "gradients": True}  # one pass, no search
 
     _weights: ClassVar[tuple[str, ...]] = ("w_adv", "w_con", "w_enc")
+
+    module_: GANomalyModule
 
     def __init__(
         self,
@@ -391,6 +396,8 @@ class EncoderGAN(_GANDetector):
     _params_before_added: ClassVar[dict[str, Any]] = {"latent_cycle": False}
 
     _weights: ClassVar[tuple[str, ...]] = ("lam", "w_rec")
+
+    module_: EncoderGANModule
 
     def __init__(
         self,

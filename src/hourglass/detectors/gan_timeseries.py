@@ -57,10 +57,10 @@ class _ConvEncoder(nn.Module):
             nn.utils.parametrizations.spectral_norm(self.out)
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
-        return self.body(x.transpose(1, 2)).flatten(1)  # type: ignore[no-any-return]
+        return self.body(x.transpose(1, 2)).flatten(1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.out(self.features(x))  # type: ignore[no-any-return]
+        return self.out(self.features(x))
 
 
 class _ConvCritic(_ConvEncoder):
@@ -96,7 +96,7 @@ class _ConvDecoder(nn.Module):
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         h = torch.nn.functional.leaky_relu(self.inp(z)).view(z.shape[0], *self.shape)
-        return self.body(h).transpose(1, 2)  # type: ignore[no-any-return]
+        return self.body(h).transpose(1, 2)
 
 
 class _GANomaly1DModule(GANomalyModule):
@@ -108,9 +108,9 @@ class _GANomaly1DModule(GANomalyModule):
         nn.Module.__init__(self)
         self.lr, self.lr_d, self.gp = lr, lr_d, gp
         self.w_adv, self.w_con, self.w_enc = w_adv, w_con, w_enc
-        self.encoder1 = _ConvEncoder(n_channels, length, filters, kernel_size, latent_dim)
+        self.encoder1 = encoder1 = _ConvEncoder(n_channels, length, filters, kernel_size, latent_dim)
         self.decoder = _ConvDecoder(latent_dim, n_channels, length, filters, kernel_size,
-                                    self.encoder1.shape)
+                                    encoder1.shape)
         self.encoder2 = _ConvEncoder(n_channels, length, filters, kernel_size, latent_dim)
         self.disc = _ConvCritic(n_channels, length, filters, kernel_size, spectral_norm)
         self.register_buffer("latent_scale", torch.ones(latent_dim))
@@ -162,6 +162,8 @@ class GANomaly1D(WindowDetector):
         "GANomaly1D scores a window by the distance between its latent codes (‖z − ẑ‖²), which has "
         "no part per channel; train a reconstruction or forecasting model (lstm-ae, gru-ae, tcn-ae, "
         "conv2d-ae, cnn-lstm, lstm-forecaster) to explain time steps")
+
+    module_: _GANomaly1DModule
 
     def __init__(
         self,

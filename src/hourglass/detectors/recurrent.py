@@ -30,7 +30,7 @@ class _RNNAEModule(Reconstruction):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         code = torch.tanh(self.to_code(self.encoder(x)[1]))
-        return self.decoder(code, x.shape[1])  # type: ignore[no-any-return]
+        return self.decoder(code, x.shape[1])
 
     def output_layer(self) -> nn.Module:
         return self.decoder.head

@@ -145,7 +145,7 @@ def get(name: str) -> type[BaseDetector]:
         raise InputError(f"unknown model {name!r}; available: {', '.join(_ENTRIES)}")
     module_name, _, cls_name = _ENTRIES[key].path.partition(":")
     cls = getattr(importlib.import_module(module_name), cls_name)
-    return cls  # type: ignore[no-any-return]
+    return cls
 
 
 def name_of(cls: type) -> str:

@@ -44,7 +44,7 @@ class _SeqAENet(nn.Module):
 
     def logits(self, keys: torch.Tensor) -> torch.Tensor:
         _, summary = self.encoder(self.embed(keys))
-        return self.decoder(torch.tanh(self.code(summary)), keys.shape[1])  # type: ignore[no-any-return]
+        return self.decoder(torch.tanh(self.code(summary)), keys.shape[1])
 
     def nll(self, keys: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Per-position negative log-likelihood (0 on padding) and the padding mask."""
@@ -97,6 +97,8 @@ class SequenceAutoEncoder(EventsInput, DeepDetector):
     """
 
     _tags: ClassVar[dict[str, Any]] = {"input": "events", "supports_explain": True, "warm_start": True}
+
+    module_: _SeqAENet
 
     def __init__(
         self,

@@ -20,7 +20,7 @@ import torch
 from sklearn.metrics import roc_auc_score
 from torch import nn
 
-from hourglass.detectors.base import DeepDetector, check_at_least_one
+from hourglass.detectors.base import DeepDetector, check_at_least_one, module_score
 from hourglass.errors import InputError
 from hourglass.features.injection import channel_scale, inject_anomalies
 from hourglass.features.timeseries import (
@@ -46,10 +46,12 @@ class ChannelScaled(nn.Module):
     each divided by that channel's entry of the ``error_scale`` buffer (ones unless the detector
     sets it: ``score_norm="channel"``). Call :meth:`_init_error_scale` in ``__init__``."""
 
+    error_scale: torch.Tensor  # a buffer
+
     def _init_error_scale(self, n_channels: int) -> None:
         self.register_buffer("error_scale", torch.ones(n_channels))
 
-    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
         # weights saved before ``error_scale`` existed scored with plain errors: keep the ones
         state_dict.setdefault(prefix + "error_scale", self.error_scale.detach().clone())
         super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
@@ -134,6 +136,9 @@ class PCAResidual(Reconstruction):
     True
     """
 
+    pca_mean: torch.Tensor  # buffers
+    pca_basis: torch.Tensor
+
     def __init__(self, inner: Reconstruction, n_channels: int, length: int) -> None:
         super().__init__()
         self.inner = inner
@@ -166,7 +171,7 @@ class PCAResidual(Reconstruction):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         lin = self.linear(x)
-        return lin + self.inner(x - lin)  # type: ignore[no-any-return]
+        return lin + self.inner(x - lin)
 
 
 class WindowDetector(DeepDetector):
@@ -259,6 +264,9 @@ class WindowDetector(DeepDetector):
     def _build_module(self, n_features: int) -> nn.Module:
         module = self._build_window_module(n_features)
         if getattr(self, "linear_path_", "none") == "pca":
+            if not isinstance(module, Reconstruction):
+                raise ValueError(f"linear_path='pca': {type(self).__name__}'s network is not a "
+                                 "window autoencoder")
             return PCAResidual(module, n_features, self._length())
         return module
 
@@ -302,7 +310,8 @@ class WindowDetector(DeepDetector):
         # the scores a live stream gives: one window ending at each step of the held-out tail
         # (windows inside the tail only, as the averaged held-out scores are)
         tail = self._take(Xa, self.val_index_) if len(self.val_index_) else Xa
-        self.stream_val_scores_ = np.asarray(self._window_scores(tail), dtype=np.float64)
+        # None in a model saved before stream thresholds existed
+        self.stream_val_scores_: np.ndarray | None = np.asarray(self._window_scores(tail), dtype=np.float64)
         self.stream_calibrator_: Calibrator | None = Calibrator().fit(self.stream_val_scores_)
         self._fit_stream_threshold(self.threshold_)
         return self
@@ -340,7 +349,7 @@ class WindowDetector(DeepDetector):
         finally:
             for attr in ("_seams", "_seam_head"):  # fit-time only: not part of the fitted state
                 new.__dict__.pop(attr, None)
-        return new  # type: ignore[return-value]
+        return new
 
     def _fit_stream_threshold(self, rule: Threshold) -> None:
         """A fresh copy of ``rule`` fitted on ``stream_val_scores_`` as ``stream_threshold_``;
@@ -472,7 +481,7 @@ class WindowDetector(DeepDetector):
             self._fit_variant(path, X, X_val, y)
             self.module_.eval()
             scores = np.concatenate([
-                predict_batches(self.module_.score, [w], device=self.device_,
+                predict_batches(module_score(self.module_), [w], device=self.device_,
                                 batch_size=self._score_batch_size()) for w in (clean, corrupted)])
             self.linear_path_scores_[path] = float(roc_auc_score(truth, scores))
             fitted[path] = (self.module_, self.history_)
@@ -488,25 +497,30 @@ class WindowDetector(DeepDetector):
         unit its error is scored in, so a channel that is always hard to predict (noise) does not
         drown one that is normally exact. Floored at 1% of the channels' mean (a channel
         reconstructed exactly must not divide by ~0)."""
-        self.module_.eval()
-        err = predict_batches(self.module_.channel_errors, [sliding_windows(X, self._length())],
+        module = self.module_
+        if not isinstance(module, ChannelScaled):
+            raise ValueError(f"score_norm='channel': {type(self).__name__}'s network gives no "
+                             "error per channel")
+        module.eval()
+        err = predict_batches(module.channel_errors, [sliding_windows(X, self._length())],
                               device=self.device_, batch_size=self._score_batch_size())
         scale = err.mean(axis=0)
         scale = np.maximum(scale, max(float(scale.mean()), 1e-12) * 1e-2)
-        self.module_.error_scale.copy_(torch.from_numpy(scale.astype(np.float32)))
+        module.error_scale.copy_(torch.from_numpy(scale.astype(np.float32)))
 
     def _get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         meta, arrays = super()._get_state()
         if hasattr(self, "linear_path"):
             meta["linear_path"] = self.linear_path_
             meta["linear_path_scores"] = dict(self.linear_path_scores_)
-        if getattr(self, "stream_val_scores_", None) is not None:
+        stream_scores = getattr(self, "stream_val_scores_", None)
+        if stream_scores is not None:
             stream = self.stream_threshold_
             meta["stream_threshold"] = None if stream is None else stream.to_dict()
             meta["stream_threshold_why"] = self.stream_threshold_why_
             meta["stream_calibration"] = (None if self.stream_calibrator_ is None
                                           else self.stream_calibrator_.to_dict())
-            arrays["stream_val_scores"] = self.stream_val_scores_.astype(np.float64)
+            arrays["stream_val_scores"] = stream_scores.astype(np.float64)
         return meta, arrays
 
     def _set_state(self, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
@@ -537,7 +551,7 @@ class WindowDetector(DeepDetector):
     def _window_scores(self, X: np.ndarray) -> np.ndarray:
         self.module_.eval()
         view = sliding_windows(X, self._length())  # no copy; batches are materialised one by one
-        return predict_batches(self.module_.score, [view], device=self.device_,
+        return predict_batches(module_score(self.module_), [view], device=self.device_,
                                batch_size=self._score_batch_size())
 
     def _score(self, X: np.ndarray) -> np.ndarray:
@@ -604,10 +618,11 @@ class WindowDetector(DeepDetector):
         """
         self._check_fitted()
         why_not = self.explain_unavailable()
-        if why_not is None and not callable(getattr(self.module_, "channel_errors", None)):
-            why_not = f"{type(self).__name__}'s network gives no error per channel"
         if why_not is not None:
             raise InputError(why_not)
+        module = self.module_
+        if not isinstance(module, ChannelScaled):
+            raise InputError(f"{type(self).__name__}'s network gives no error per channel")
         Xa = self._validate(X, reset=False)
         self.module_.eval()
         n = Xa.shape[0]
@@ -621,7 +636,6 @@ class WindowDetector(DeepDetector):
             """Each channel's part of the window scores of ``batch`` and, last, the scores
             ``(B, C + 1)``, computed as :meth:`ChannelScaled.score` computes them; the
             predictions are added into ``total`` on the way."""
-            module = self.module_
             errors, pred = module.errors_and_prediction(batch)
             if total is not None and count is not None:
                 p = pred.double().cpu().numpy()

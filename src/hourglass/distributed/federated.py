@@ -132,7 +132,7 @@ def _spec(detector: BaseDetector, features: TabularPreprocessor) -> str:
 
 
 def _module_keys(detector: BaseDetector, n_features: int) -> list[str]:
-    return list(detector._build_module(n_features).state_dict())  # type: ignore[attr-defined]
+    return list(detector._build_module(n_features).state_dict())
 
 
 def _placeholder_state(n_features: int) -> dict[str, Any]:
@@ -450,7 +450,7 @@ class FederatedServer:
         same at every site."""
         d = len(self.features_.feature_names_)
         with torch.random.fork_rng():
-            module = self.detector._build_module(d)  # type: ignore[attr-defined]
+            module = self.detector._build_module(d)
         names = {n for n, _ in module.named_buffers()}
         return {0, 1} | {2 + i for i, k in enumerate(module.state_dict()) if k in names}
 
@@ -478,7 +478,7 @@ class FederatedServer:
             offset = scale = np.zeros(0, np.float32)
         with torch.random.fork_rng():
             torch.manual_seed(det._seed())
-            module = det._build_module(d)  # type: ignore[attr-defined]
+            module = det._build_module(d)
         self.weights_ = [offset, scale] + [v.detach().cpu().numpy().copy()
                                            for v in module.state_dict().values()]
 

@@ -56,8 +56,9 @@ def flower_client(site: Site) -> Any:
     """The site as a Flower client (``NumPyClient(...).to_client()``) for
     ``fl.client.start_client``, which Flower deprecates: prefer :func:`flower_client_app`."""
     flwr = _flwr()
+    numpy_client: Any = flwr.client.NumPyClient  # a base class read at run time
 
-    class _SiteClient(flwr.client.NumPyClient):  # type: ignore[misc,name-defined]
+    class _SiteClient(numpy_client):
         def get_parameters(self, config: dict[str, Any]) -> Any:
             return site.get_parameters(config)
 
@@ -80,7 +81,9 @@ def flower_strategy(server: FederatedServer, *, sites: int) -> Any:
     if int(sites) < 1:
         raise ValueError(f"sites must be >= 1, got {sites}")
 
-    class _Strategy(flwr.server.strategy.Strategy):  # type: ignore[misc,name-defined]
+    strategy: Any = flwr.server.strategy.Strategy  # a base class read at run time
+
+    class _Strategy(strategy):
         def initialize_parameters(self, client_manager: Any) -> Any:
             return ndarrays_to_parameters([])
 
@@ -141,7 +144,7 @@ def flower_client_app(make_site: Callable[[Any], Site]) -> Any:
     sites: dict[tuple[int, int], Site] = {}
     app = flwr.clientapp.ClientApp()
 
-    @app.train()  # type: ignore[untyped-decorator]
+    @app.train()
     def train(msg: Any, context: Any) -> Any:
         key = (int(context.run_id), int(context.node_id))
         site = sites.get(key)
@@ -183,7 +186,7 @@ def flower_server_app(server: FederatedServer, *, sites: int, save: str | Path |
     n_sites = int(sites)
     app = flwr.serverapp.ServerApp()
 
-    @app.main()  # type: ignore[untyped-decorator]
+    @app.main()
     def main(grid: Any, context: Any) -> None:
         while len(nodes := sorted(grid.get_node_ids())) < n_sites:
             logger.info("waiting for sites: %d of %d connected", len(nodes), n_sites)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import io
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import matplotlib
 
@@ -15,8 +16,8 @@ from sklearn.metrics import precision_recall_curve, roc_curve
 
 __all__ = ["confusion_figure", "histogram_figure", "pr_figure", "roc_figure", "threshold_figure"]
 
-_OP = dict(color="#d62728", marker="o", ms=8, ls="none", zorder=5)
-_COLORS = plt.get_cmap("tab10").colors
+_OP: dict[str, Any] = dict(color="#d62728", marker="o", ms=8, ls="none", zorder=5)
+_COLORS = matplotlib.color_sequences["tab10"]  # the colours of the tab10 colormap
 
 
 def _png(fig: plt.Figure) -> str:
@@ -78,8 +79,9 @@ def histogram_figure(s: np.ndarray, groups: Mapping[str, np.ndarray], threshold:
         if vals.size == 0:
             continue
         w = np.full(vals.size, 1.0 / vals.size)
-        ax.hist(vals, bins=edges, weights=w, histtype="step", lw=1.8, color=_COLORS[i % 10],
-                label=f"{name} ({vals.size:,})")
+        # matplotlib's stub omits arrays from bins (documented: int, sequence or str)
+        ax.hist(vals, bins=edges, weights=w, histtype="step",  # type: ignore[arg-type]
+                lw=1.8, color=_COLORS[i % 10], label=f"{name} ({vals.size:,})")
     ax.axvline(threshold, color="#d62728", ls="--", lw=1.5, label=f"threshold {threshold:.4g}")
     ax.set(xlabel="anomaly score" + (" (log scale)" if log else ""), ylabel="share of the class's rows",
            title="Score distribution per class")

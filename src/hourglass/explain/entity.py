@@ -12,7 +12,7 @@ values as frequent; the first seen is named).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import pandas as pd
@@ -112,7 +112,7 @@ def bucket_reasons(pipe: Pipeline, agg: pd.DataFrame, X: np.ndarray, *, rows: pd
     its value (:func:`top_values`): ``top dst_ip=10.0.0.9 share=0.86 (25%)``; without ``rows``,
     ``top dst_ip share=0.86 (25%)``."""
     chosen = _entity_pipe(pipe, method)
-    f = pipe.features_
+    f = cast("EntityWindows", pipe.features_)  # entity-bucket features (checked just above)
     if len(agg) == 0:
         return pd.DataFrame({"top_feature": [], "why": [], "method": []}, index=agg.index)
     weights, columns, total = feature_weights(pipe, X, chosen, steps=steps)
@@ -164,7 +164,7 @@ def explain_buckets(pipe: Pipeline, df: pd.DataFrame, *, top: int = 3, method: s
     (['entity', 'bucket_start', 'bucket_end', 'rows', 'score', 'flag'], 2)
     """
     _entity_pipe(pipe, method)
-    f = pipe.features_
+    f = cast("EntityWindows", pipe.features_)  # entity-bucket features (checked just above)
     df = pipe.with_absent_fields(df)
     agg = f.aggregate(df)
     X = f.encode(agg)

@@ -11,9 +11,30 @@ from hourglass.errors import InputError
 from hourglass.features.sessions import Sessions
 from hourglass.ingest.logs import LogParser
 
-__all__ = ["session_alerts"]
+__all__ = ["MAX_PARAMETERS", "MAX_TEXT", "clip", "session_alerts"]
 
 _BATCH = 2048
+# An alert quotes its line, template and parameters; one line can belong to many sessions (an
+# HDFS delete names up to ~100 blocks), so an unbounded quote multiplies a long line into every
+# alert of every session it names (a crafted 4 MB line once filled a disk). Past these sizes the
+# alert keeps the start and says how much it left out; its "line" locates the whole text.
+MAX_TEXT = 2048
+MAX_PARAMETERS = 64
+
+
+def clip(text: str, limit: int = MAX_TEXT) -> str:
+    """``text``, or its first ``limit`` characters and how many more there were.
+
+    Examples
+    --------
+    >>> clip("short")
+    'short'
+    >>> clip("x" * 12, limit=5)
+    'xxxxx… [7 more characters]'
+    """
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… [{len(text) - limit:,} more characters]"
 
 
 def _template(templates: dict[int, str], key: Any) -> str:
@@ -22,8 +43,20 @@ def _template(templates: dict[int, str], key: Any) -> str:
     if key == "<end>":
         return "<end of session>"
     if isinstance(key, int) and key in templates:
-        return templates[key]
+        return clip(templates[key])
     return "<unknown template>" if key == 0 and templates else f"key {key}"
+
+
+def _quote(template: str, content: str) -> dict[str, Any]:
+    """An event's ``text`` and ``parameters`` (the values of ``template``'s variable parts, the
+    whole template's) for its alert, both clipped (:data:`MAX_TEXT`, :data:`MAX_PARAMETERS`;
+    ``parameters_omitted`` counts those left out)."""
+    params = LogParser.parameters(template, content)
+    out: dict[str, Any] = {"text": clip(content),
+                           "parameters": [clip(p, 256) for p in params[:MAX_PARAMETERS]]}
+    if len(params) > MAX_PARAMETERS:
+        out["parameters_omitted"] = len(params) - MAX_PARAMETERS
+    return out
 
 
 def session_alerts(detector: Any, sessions: Sessions, scores: np.ndarray, flags: np.ndarray,
@@ -82,6 +115,7 @@ def session_alerts(detector: Any, sessions: Sessions, scores: np.ndarray, flags:
         else:  # read the few lines again rather than keep the whole log's text
             content_by_line = sessions.text_of(wanted)  # type: ignore[misc]
     alerts = []
+    quoted: dict[tuple[int, str], dict[str, Any]] = {}  # a line in many sessions is read once
     for i, e in zip(flagged, explained, strict=True):
         lines = sessions.lines[i]
         pos = int(e["position"])
@@ -93,8 +127,9 @@ def session_alerts(detector: Any, sessions: Sessions, scores: np.ndarray, flags:
             key = int(sessions.sequences[i][pos])  # the raw key the model never saw in training
         if seen or (key in templates and key != 0):
             template = _template(templates, key)
+            full = templates.get(key, template) if isinstance(key, int) else template  # unclipped
         else:
-            template = _template(templates, None)
+            template = full = _template(templates, None)
         unexpected: dict[str, Any] = {
             "position": pos, "line": line, "key": key, "template": template,
             "seen_in_training": seen, "score": round(float(e["score"]), 6),
@@ -102,8 +137,9 @@ def session_alerts(detector: Any, sessions: Sessions, scores: np.ndarray, flags:
         if "rank" in e:
             unexpected["rank"] = e["rank"]
         if line is not None and line in content_by_line:
-            unexpected["text"] = content_by_line[line]
-            unexpected["parameters"] = LogParser.parameters(template, content_by_line[line])
+            if (line, full) not in quoted:
+                quoted[(line, full)] = _quote(full, content_by_line[line])
+            unexpected.update(quoted[(line, full)])
         probs = e.get("expected_p") or [None] * len(e["expected"])
         unexpected["expected"] = [
             {"key": k, "template": _template(templates, k), **({"p": p} if p is not None else {})}

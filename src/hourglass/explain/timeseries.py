@@ -11,7 +11,7 @@ the model expected there.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, cast
 
 import numpy as np
 import pandas as pd
@@ -19,6 +19,7 @@ import pandas as pd
 from hourglass.errors import InputError
 
 if TYPE_CHECKING:
+    from hourglass.features.timeseries import TimeSeriesPreprocessor
     from hourglass.pipeline import Pipeline
 
 __all__ = ["StepErrors", "explain_steps", "flagged_stretches", "series_explainable", "step_errors",
@@ -103,11 +104,11 @@ def step_errors(pipe: Pipeline, df: pd.DataFrame) -> StepErrors:
         raise InputError(why_not)
     label = pipe.info.get("label_col")
     feats = df.drop(columns=[label]) if label and label in df.columns else df
-    scaled, raw = pipe.features_.transform_with_values(feats)
+    pre = cast("TimeSeriesPreprocessor", pipe.features_)  # time-series features (checked above)
+    scaled, raw = pre.transform_with_values(feats)
     det = pipe.detector_
     scores, parts, expected = det.score_channels(scaled.to_numpy(dtype=np.float32),
                                                  return_scores=True, return_expected=True)
-    pre = pipe.features_
     k = len(pre.channels_)  # scaled channels first, then any 0/1 missing-mask channels
     expected[:, :k] = expected[:, :k] * np.asarray(pre.scale_) + np.asarray(pre.offset_)
     channels = [str(c) for c in scaled.columns]
@@ -219,9 +220,10 @@ def explain_steps(pipe: Pipeline, df: pd.DataFrame, *, top: int = 3,
     >>> bool(why.loc[300:310, "top_channel"].eq("mem").all())
     True
     """
-    errors = step_errors(pipe, df)
+    errors = step_errors(pipe, df)  # checks the features are a time series'
     steps = np.flatnonzero(errors.flags == 1) if flagged_only else np.arange(len(errors.scores))
-    return steps_table(errors, steps, top=top, timestamp_col=pipe.features_.timestamp_col)
+    timestamp_col = cast("TimeSeriesPreprocessor", pipe.features_).timestamp_col
+    return steps_table(errors, steps, top=top, timestamp_col=timestamp_col)
 
 
 def steps_table(errors: StepErrors, steps: np.ndarray, *, top: int = 3,

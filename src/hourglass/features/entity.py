@@ -307,6 +307,7 @@ class EntityWindows:
     def fit(self, df: pd.DataFrame) -> EntityWindows:
         """Choose the columns, aggregate the training rows and fit the tabular preprocessing."""
         self._check_params()
+        assert self.entity_col is not None and self.timestamp_col is not None  # _check_params: text
         df = self._check_frame(df, "fit the entity features on")
         self.not_aggregated_: dict[str, str] = {}  # column -> why (this fit's; not saved)
         self.numeric_, self.categorical_ = self._resolve_columns(df)
@@ -342,6 +343,7 @@ class EntityWindows:
 
     def _aggregate(self, df: pd.DataFrame) -> pd.DataFrame:
         td = parse_bucket(self.bucket)
+        assert self.entity_col is not None and self.timestamp_col is not None  # checked at fit
         ts = _times(df[self.timestamp_col], self.timestamp_col)
         ent_codes, ent_names = factorize_strings(df[self.entity_col].reset_index(drop=True))
         starts = ts.floor(td)
@@ -382,6 +384,7 @@ class EntityWindows:
         (['a', 'b'], ['00:00', '00:01'])
         """
         self._check_params()
+        assert self.entity_col is not None and self.timestamp_col is not None  # _check_params: text
         df = self._check_frame(df, "group")
         codes, names = factorize_strings(df[self.entity_col].reset_index(drop=True))
         ts = _times(df[self.timestamp_col], self.timestamp_col)

@@ -35,7 +35,7 @@ def features_class(name: str) -> type:
     if name not in _ENTRIES:
         raise InputError(f"unknown preprocessing class {name!r}; known: {', '.join(_ENTRIES)}")
     module, _, cls = _ENTRIES[name].partition(":")
-    return getattr(importlib.import_module(module), cls)  # type: ignore[no-any-return]
+    return getattr(importlib.import_module(module), cls)
 
 
 def features_from_dict(d: dict[str, Any]) -> Any:

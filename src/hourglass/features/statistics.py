@@ -48,7 +48,7 @@ True
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -97,7 +97,7 @@ def _sketch(x: np.ndarray) -> list[float]:
     return [float(v) for v in np.quantile(x, _PROBS)] if len(x) else []
 
 
-def _cdf(q: np.ndarray, x: np.ndarray, side: str) -> np.ndarray:
+def _cdf(q: np.ndarray, x: np.ndarray, side: Literal["left", "right"]) -> np.ndarray:
     """CDF of the distribution whose quantiles at evenly spaced probabilities are ``q`` (linear
     between them; a repeated quantile is a point mass) at ``x``: right-continuous (``P(X <= x)``,
     ``side="right"``) or its left limit (``P(X < x)``, ``side="left"``)."""
@@ -112,8 +112,8 @@ def _cdf(q: np.ndarray, x: np.ndarray, side: str) -> np.ndarray:
     return out
 
 
-def mixture_quantiles(sketches: Sequence[Sequence[float]], counts: Sequence[int],
-                      probs: Sequence[float]) -> np.ndarray:
+def mixture_quantiles(sketches: Sequence[Sequence[float] | np.ndarray], counts: Sequence[int],
+                      probs: Sequence[float] | np.ndarray) -> np.ndarray:
     """Quantiles at ``probs`` of the union of sites' values, from each site's quantile sketch
     weighted by its count: the inverse of the count-weighted mixture of their CDFs (linear
     between sketch points, a point mass where a value repeats). One site gives its own
@@ -138,8 +138,9 @@ def mixture_quantiles(sketches: Sequence[Sequence[float]], counts: Sequence[int]
         return np.zeros(len(probs))
     xs = np.unique(np.concatenate([s for s, _ in parts]))
     total = sum(n for _, n in parts)
-    right = sum(n * _cdf(s, xs, "right") for s, n in parts) / total
-    left = sum(n * _cdf(s, xs, "left") for s, n in parts) / total
+    zero = np.zeros(len(xs))  # the sums' start (0 + x is x exactly): arrays, not the int 0
+    right = sum((n * _cdf(s, xs, "right") for s, n in parts), zero) / total
+    left = sum((n * _cdf(s, xs, "left") for s, n in parts), zero) / total
     out = []
     eps = 1e-12
     for t in probs:
@@ -353,15 +354,15 @@ def site_scales(pre: TabularPreprocessor, df: pd.DataFrame) -> dict[str, Any]:
 
 def merge_scales(parts: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """Merge the sites' :func:`site_scales` statistics (exactly, but for the quantile sketches)."""
-    n = 0
-    mean = C = lo = hi = None
-    for p in parts:
-        if "mean" not in p:
-            return {"rows": sum(int(q["rows"]) for q in parts)}
+    if not parts:
+        raise ValueError("merge_scales: no site statistics to merge")
+    if any("mean" not in p for p in parts):
+        return {"rows": sum(int(q["rows"]) for q in parts)}
+    first = parts[0]
+    n, mean, C = int(first["rows"]), np.asarray(first["mean"]), np.asarray(first["comoment"])
+    lo, hi = np.asarray(first["min"]), np.asarray(first["max"])
+    for p in parts[1:]:
         nb, mb, Cb = int(p["rows"]), np.asarray(p["mean"]), np.asarray(p["comoment"])
-        if mean is None:
-            n, mean, C, lo, hi = nb, mb, Cb, np.asarray(p["min"]), np.asarray(p["max"])
-            continue
         d = mb - mean
         tot = n + nb
         C = C + Cb + np.outer(d, d) * (n * nb / tot)

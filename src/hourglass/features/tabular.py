@@ -344,7 +344,7 @@ class TabularPreprocessor:
             sd = X.std(axis=0)
             self.offset_, self.scale_ = X.mean(axis=0), np.where(sd > 0, sd, 1.0)
         elif self.scaler == "robust":
-            q25, med, q75 = np.percentile(X, [25, 50, 75], axis=0) if len(X) else (0, 0, 0)
+            q25, med, q75 = np.percentile(X, [25, 50, 75], axis=0)  # X has rows: X.size > 0
             iqr, sd = q75 - q25, X.std(axis=0)
             self.offset_, self.scale_ = med, np.where(iqr > 0, iqr, np.where(sd > 0, sd, 1.0))
         else:

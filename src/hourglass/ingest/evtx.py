@@ -22,25 +22,38 @@ import pandas as pd
 
 from hourglass.errors import InputError
 
-__all__ = ["EVTX_MAGIC", "EVTX_ROLES", "SYSTEM_COLUMNS", "flatten_event", "iter_evtx",
+__all__ = ["EVTX_MAGIC", "EVTX_ROLES", "ROW_ONLY_ROLES", "SYSTEM_COLUMNS", "flatten_event", "iter_evtx",
            "looks_like_windows_json"]
 
 EVTX_MAGIC = b"ElfFile\x00"
 SYSTEM_COLUMNS = ("timestamp", "EventRecordID", "EventID", "Provider", "Channel", "Computer",
                   "Level", "Task", "Opcode", "Keywords", "Version", "ProcessID", "ThreadID", "UserID")
-# How the table models read Windows event fields: record numbers, process/thread ids and the
-# export's own times identify, they do not measure; event ids, levels, tasks, opcodes and
-# versions are codes, not magnitudes. The names are those of the EVTX system columns and of the
+# How the table models read Windows event fields: record numbers, process/thread/logon/handle
+# ids, GUIDs and the export's own times identify, they do not measure (each new logon or process
+# has new ones: as categories every scored event would carry an unseen value); event ids,
+# levels, tasks, opcodes, versions, logon types and protocol numbers are codes, not magnitudes.
+# The names are those of the EVTX system columns, of the Security/Sysmon event data and of the
 # flat JSON exports (OTRF/Mordor, NXLog/Winlogbeat-like); names absent from a file are ignored.
+_ROW_IDS = ("EventData.ProcessID", "NewProcessId", "ParentProcessId", "SubjectLogonId", "TargetLogonId",
+            "TargetLinkedLogonId", "LogonId", "LogonGuid", "TargetLogonGuid", "ProcessGuid",
+            "ParentProcessGuid", "SourceProcessGuid", "SourceProcessGUID", "TargetProcessGuid",
+            "TargetProcessGUID", "HandleId", "ActivityID", "RelatedActivityID")
+# Of the roles below, those only a row's features take: an entity model counts an entity's
+# distinct logon ids or processes per bucket (many logons in five minutes mean something) and
+# keeps its own reading of ports and codes.
+ROW_ONLY_ROLES = frozenset((*_ROW_IDS, "LogonType", "Protocol", "SourcePort", "DestPort",
+                            "DestinationPort", "IpPort"))
 EVTX_ROLES = {
     **{c: "drop" for c in ("EventRecordID", "RecordNumber", "ProcessID", "ProcessId", "ThreadID",
                            "ThreadId", "ExecutionProcessID", "SourceProcessId", "TargetProcessId",
                            "SourceThreadId", "port", "@timestamp", "TimeCreated", "EventTime",
-                           "EventReceivedTime", "UtcTime")},
+                           "EventReceivedTime", "UtcTime", *_ROW_IDS)},
     **{c: "categorical" for c in ("EventID", "Level", "Task", "Opcode", "OpcodeValue", "Version",
-                                  "Keywords", "SeverityValue")},
+                                  "Keywords", "SeverityValue", "LogonType", "Protocol")},
+    **{c: "port" for c in ("SourcePort", "DestPort", "DestinationPort", "IpPort")},
 }
 _CHUNK_ROWS = 50_000
+_HEADER_BYTES, _CHUNK_BYTES = 4096, 65536  # an .evtx file: a header, then chunks of records
 _MAX_BAD_IN_A_ROW = 1_000  # a parser stuck on damage raises again and again: stop, don't spin
 
 
@@ -217,3 +230,7 @@ def iter_evtx(path: str | Path, *, on_bad_rows: str = "error", stats: Any = None
             rows = []
     if rows:
         yield pd.DataFrame.from_records(rows)
+    elif position == 1 and (p.stat().st_size - _HEADER_BYTES) % _CHUNK_BYTES:
+        raise InputError(f"{p}: no event record could be read, and its {p.stat().st_size:,} bytes "
+                         "are not a 4 KiB header and whole 64 KiB chunks: a copy cut short? "
+                         "(copy the log again, or export it with wevtutil epl)")

@@ -45,7 +45,8 @@ LOG_FORMATS: dict[str, tuple[str, str | None]] = {
     "syslog": (r"^(?P<month>[A-Z][a-z]{2}) +(?P<day>\d{1,2}) (?P<time>\d{2}:\d{2}:\d{2}) "
                r"(?P<host>\S+) (?P<component>[^:\[\s][^:\[]*?)(?:\[(?P<pid>\d+)\])?: ?(?P<content>.*)$",
                "%b %d %H:%M:%S"),
-    "raw": (r"^(?P<content>.*)$", None),
+    # (?s): a message from an event table's column may span lines (Windows events' Message)
+    "raw": (r"(?s)^(?P<content>.*)$", None),
 }
 
 # Applied in this order; each match becomes ``<NAME>`` in the template.
@@ -351,7 +352,7 @@ class LogParser:
             raise InputError("LogParser is not fitted")
         self._compiled = getattr(self, "_compiled", None) or self._compile()
         for part in self._chunks(lines, learn=False, chunk_size=len(lines) + 1, frames=False):
-            return part  # type: ignore[return-value]
+            return part
         return [], [], [], {g: [] for g in self._extra()}
 
     def _frame(self, chunks: Iterable[pd.DataFrame]) -> pd.DataFrame:
@@ -494,7 +495,7 @@ class LogParser:
         parts = re.split(r"(<\*>|<[A-Z]+>)", template)
         rx = "".join("(.*?)" if i % 2 else re.escape(s) for i, s in enumerate(parts))
         rx = re.sub(r"(\\ )+", r"\\s+", rx)
-        m = re.fullmatch(rx, content.strip())
+        m = re.fullmatch(rx, content.strip(), flags=re.S)
         return [] if m is None else [g.strip() for g in m.groups()]
 
     # -- state --------------------------------------------------------------------------------

@@ -192,7 +192,9 @@ def open_output(tmp: Path, target: str | os.PathLike[str], *, text: bool = True)
     if not str(target).lower().endswith(".gz"):
         return open(tmp, "w", encoding="utf-8") if text else open(tmp, "wb")
     gz = _GzipWriter(tmp, Path(target).name)
-    return io.TextIOWrapper(gz, encoding="utf-8") if text else gz
+    if text:
+        return io.TextIOWrapper(gz, encoding="utf-8")
+    return gz  # type: ignore[return-value]  # a binary file object; typeshed's GzipFile is no IO[bytes]
 
 
 def write_table(df: pd.DataFrame, path: str | os.PathLike[str], *, table: str = "alerts") -> None:

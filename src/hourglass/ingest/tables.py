@@ -75,7 +75,7 @@ class ReadStats:
 def open_text(path: Path) -> io.BufferedIOBase:
     """Binary handle on ``path``, gunzipping ``.gz`` files."""
     if path.name.lower().endswith(".gz"):
-        return gzip.open(path, "rb")  # type: ignore[return-value]
+        return gzip.open(path, "rb")
     return open(path, "rb")
 
 

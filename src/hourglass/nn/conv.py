@@ -109,7 +109,7 @@ class TCN(nn.Module):
         self.receptive_field = tcn_receptive_field(kernel_size, len(channels))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.net(x)  # type: ignore[no-any-return]
+        return self.net(x)
 
 
 def conv1d_stack(sizes: Sequence[int], *, kernel_size: int = 3, stride: int = 1,

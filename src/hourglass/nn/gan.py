@@ -20,7 +20,7 @@ import contextlib
 import functools
 import itertools
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import Any, cast
 
 import torch
 from torch import nn
@@ -55,10 +55,11 @@ def _linear_weight(layer: nn.Linear, power_iteration: bool = True) -> torch.Tens
     eval mode, whatever the mode."""
     if not parametrize.is_parametrized(layer, "weight"):
         return layer.weight
-    chain = layer.parametrizations["weight"]
-    sn = chain[0]
-    w = chain.original
-    if len(chain) != 1 or not isinstance(sn, _SpectralNorm) or w.ndim != 2 or sn.dim != 0:
+    chain = cast(nn.ModuleDict, layer.parametrizations)["weight"]
+    if not isinstance(chain, parametrize.ParametrizationList) or len(chain) != 1:
+        return layer.weight
+    sn, w = chain[0], chain.original
+    if not isinstance(sn, _SpectralNorm) or w.ndim != 2 or sn.dim != 0:
         return layer.weight
     u, v = sn._u, sn._v
     if sn.training and power_iteration:
@@ -125,7 +126,9 @@ class Discriminator(nn.Module):
         super().__init__()
         self.body = sn_mlp([n_in, *hidden], spectral_norm=spectral_norm, dropout=dropout)
         head = nn.Linear(hidden[-1], 1)
-        self.head = nn.utils.parametrizations.spectral_norm(head) if spectral_norm else head
+        if spectral_norm:
+            nn.utils.parametrizations.spectral_norm(head)  # in place (it returns ``head``)
+        self.head = head
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         feats = self.body(x)
@@ -237,6 +240,9 @@ class AnoGANModule(nn.Module):
     >>> tuple(m.score((torch.zeros(3, 5),)).shape)
     (3,)
     """
+
+    input_offset: torch.Tensor  # buffers, with standardize
+    input_scale: torch.Tensor
 
     def __init__(self, n_features: int, hidden: Sequence[int], *, latent_dim: int = 8,
                  lr: float = 1e-3, lr_d: float = 4e-3, lam: float = 0.1, kappa: float = 1.0,
@@ -359,6 +365,8 @@ class GANomalyModule(nn.Module):
     (3,)
     """
 
+    latent_scale: torch.Tensor  # a buffer
+
     def __init__(self, n_features: int, hidden: Sequence[int], *, latent_dim: int = 8,
                  lr: float = 1e-3, lr_d: float = 4e-3, w_adv: float = 1.0, w_con: float = 50.0,
                  w_enc: float = 1.0, spectral_norm: bool = True, gp: float = 0.0) -> None:
@@ -366,10 +374,11 @@ class GANomalyModule(nn.Module):
         hidden = tuple(hidden)
         self.lr, self.lr_d, self.gp = lr, lr_d, gp
         self.w_adv, self.w_con, self.w_enc = w_adv, w_con, w_enc
-        self.encoder1 = mlp([n_features, *hidden, latent_dim], activation="leaky_relu")
-        self.decoder = mlp([latent_dim, *reversed(hidden), n_features], activation="leaky_relu")
-        self.encoder2 = mlp([n_features, *hidden, latent_dim], activation="leaky_relu")
-        self.disc = Discriminator(n_features, hidden, spectral_norm=spectral_norm)
+        # nn.Module: the windowed GANomaly (GANomaly1D) puts convolutional networks here
+        self.encoder1: nn.Module = mlp([n_features, *hidden, latent_dim], activation="leaky_relu")
+        self.decoder: nn.Module = mlp([latent_dim, *reversed(hidden), n_features], activation="leaky_relu")
+        self.encoder2: nn.Module = mlp([n_features, *hidden, latent_dim], activation="leaky_relu")
+        self.disc: nn.Module = Discriminator(n_features, hidden, spectral_norm=spectral_norm)
         # spread of z - ẑ per latent unit on normal rows (set after training): the score weighs
         # units equally instead of letting the few with the widest range dominate
         self.register_buffer("latent_scale", torch.ones(latent_dim))

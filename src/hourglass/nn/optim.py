@@ -48,7 +48,7 @@ class Adam:
     True
     """
 
-    def __init__(self, params: Iterable[torch.nn.Parameter], lr: float = 1e-3,
+    def __init__(self, params: Iterable[torch.Tensor], lr: float = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.0, fused: bool = False) -> None:
         self.params = list(params)
@@ -98,12 +98,13 @@ class Adam:
     def step(self) -> None:
         """One Adam update of the parameters that have a gradient."""
         every = [p.grad for p in self.params]
-        if self._every is not None and all(g is not None for g in every):
-            if any(g.is_sparse for g in every):
+        present = [g for g in every if g is not None]
+        if self._every is not None and len(present) == len(every):
+            if any(g.is_sparse for g in present):
                 raise RuntimeError("Adam does not support sparse gradients")
             avgs, sqs, steps = self._every
             self._count = min(self._count + 1, 2 ** 24)
-            self._update(self.params, every, avgs, sqs, steps, [self._count])
+            self._update(self.params, present, avgs, sqs, steps, [self._count])
             return
         if self._every is not None:  # back to counting parameter by parameter
             self._counts = dict.fromkeys(range(len(self.params)), self._count)
@@ -138,7 +139,7 @@ class Adam:
             counts = counts[:1]
         self._update(params, grads, avgs, sqs, steps, counts)
 
-    def _update(self, params: list[torch.nn.Parameter], grads: list[torch.Tensor],
+    def _update(self, params: list[torch.Tensor], grads: list[torch.Tensor],
                 avgs: list[torch.Tensor], sqs: list[torch.Tensor], steps: list[torch.Tensor],
                 counts: list[int]) -> None:
         """The update proper; ``counts``: the foreach update's step count per parameter, or one
@@ -182,7 +183,7 @@ class FusedAdam(Adam):
     True
     """
 
-    def __init__(self, params: Iterable[torch.nn.Parameter], lr: float = 1e-3,
+    def __init__(self, params: Iterable[torch.Tensor], lr: float = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.0) -> None:
         super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, fused=True)

@@ -13,7 +13,7 @@ from torch import nn
 
 __all__ = ["CELLS", "RNNDecoder", "RNNEncoder", "make_rnn"]
 
-CELLS: dict[str, type[nn.RNNBase]] = {"lstm": nn.LSTM, "gru": nn.GRU}
+CELLS: dict[str, type[nn.LSTM] | type[nn.GRU]] = {"lstm": nn.LSTM, "gru": nn.GRU}
 
 
 def make_rnn(cell: str, n_in: int, hidden: int, *, num_layers: int = 1,
@@ -93,4 +93,4 @@ class RNNDecoder(nn.Module):
         inp = torch.cat([code.unsqueeze(1).expand(b, length, code.shape[1]),
                          pos.view(1, length, 1).expand(b, length, 1)], dim=2)
         steps, _ = self.rnn(inp)
-        return self.head(steps)  # type: ignore[no-any-return]
+        return self.head(steps)

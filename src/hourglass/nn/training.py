@@ -38,13 +38,16 @@ import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import torch
 from torch import nn
 
 from hourglass.nn.optim import Adam
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 __all__ = ["Phase", "TrainConfig", "TrainHistory", "predict_batches", "proximal_term", "train_module"]
 
@@ -212,7 +215,7 @@ def _batches(n: int, batch_size: int) -> list[tuple[int, int]]:
     return bounds
 
 
-def _progress(verbose: int, total: int, description: str):  # type: ignore[no-untyped-def]
+def _progress(verbose: int, total: int, description: str) -> Progress | None:
     """A rich progress bar on an interactive terminal, else ``None``."""
     if verbose <= 0 or not sys.stderr.isatty():
         return None
@@ -250,8 +253,8 @@ class _Modes:
     def set(self, mode: bool) -> None:
         if self.plain is None:
             self.module.train(mode)
-            for m in self.norms:  # frozen: normalised with their running statistics, never updated
-                m.eval()
+            for norm in self.norms:  # frozen: normalised with their running statistics, never updated
+                norm.eval()
             return
         for m in self.plain:
             object.__setattr__(m, "training", mode)

@@ -170,7 +170,7 @@ _LAYOUT: dict[str, tuple[type, bool]] = {
     "versions": (dict, False), "schema": (dict, False),
     "detector.name": (str, True), "detector.params": (dict, True), "detector.state": (dict, False),
 }
-_JSON_NAMES = {dict: "an object", str: "a string"}
+_JSON_NAMES: dict[type, str] = {dict: "an object", str: "a string"}
 
 
 def _check_layout(p: Path, config: dict[str, Any]) -> None:

@@ -335,7 +335,7 @@ class Benchmark:
         seconds = time.perf_counter() - start
 
         def score(df: pd.DataFrame) -> np.ndarray:
-            return sign * getattr(model, method)(features.transform(df))  # type: ignore[no-any-return]
+            return sign * getattr(model, method)(features.transform(df))
 
         return score, rule, seconds
 

@@ -183,12 +183,15 @@ def _trace(module: torch.nn.Module, n_features: int, opset: int) -> onnx.ModelPr
     module = _baked(module)
     buf = io.BytesIO()
     # torch 2.5+ takes ``dynamo`` (its default turned True in 2.9); earlier ones trace anyway
-    legacy = {"dynamo": False} if "dynamo" in inspect.signature(torch.onnx.export).parameters else {}
+    legacy: dict[str, Any] = (
+        {"dynamo": False} if "dynamo" in inspect.signature(torch.onnx.export).parameters else {})
     with warnings.catch_warnings(), torch.no_grad():
         # "legacy TorchScript-based ONNX export": chosen on purpose (see the module docstring)
         warnings.simplefilter("ignore", DeprecationWarning)
-        torch.onnx.export(module, (torch.zeros(2, n_features),), buf, input_names=["features"],
-                          output_names=["score"], opset_version=opset, do_constant_folding=True,
+        # torch's annotation names paths only; the exporter writes to a file object as documented
+        torch.onnx.export(module, (torch.zeros(2, n_features),), buf,  # type: ignore[arg-type]
+                          input_names=["features"], output_names=["score"], opset_version=opset,
+                          do_constant_folding=True,
                           dynamic_axes={"features": {0: "batch"}, "score": {0: "batch"}}, **legacy)
     proto = onnx.load_from_string(buf.getvalue())
     onnx.checker.check_model(proto)
@@ -287,7 +290,7 @@ def export_onnx(model: Pipeline | str | os.PathLike[str], path: str | os.PathLik
         raise ParityError(f"ONNX graph gave scores of shape {got.shape} for {len(X)} rows")
     diff = np.abs(got - want)
     value = float(pipe.threshold_.value_)
-    rel = diff / np.maximum(np.abs(want), max(abs(value), np.finfo(np.float32).tiny))
+    rel = diff / np.maximum(np.abs(want), max(abs(value), float(np.finfo(np.float32).tiny)))
     max_abs, max_rel = float(diff.max()), float(rel.max()) if np.isfinite(rel).all() else float("inf")
     flags_got, flags_want = det.threshold_predict(got), det.threshold_predict(want)
     n_flip = int((flags_got != flags_want).sum())

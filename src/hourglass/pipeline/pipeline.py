@@ -89,6 +89,8 @@ class Pipeline:
     [1]
     """
 
+    artefact_: dict[str, Any]  # set by load(): the artefact's path and content hash
+
     def __init__(
         self,
         detector: BaseDetector | None = None,
@@ -121,7 +123,7 @@ class Pipeline:
         if produces != kind:
             raise InputError(f"{type(template).__name__} produces {produces} input but "
                              f"{type(detector).__name__} takes {kind} input")
-        self.features_ = type(template)(**template.get_params())
+        self.features_: Any = type(template)(**template.get_params())  # any preprocessing class
         X = self.features_.fit_transform(df)
         rule = self.threshold if self.threshold is not None else detector.get_params().get("threshold")
         needs_labels = _needs_labelled_rows(rule, X_val, y_val, "Pipeline.fit", "the training data")

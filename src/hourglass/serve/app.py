@@ -16,7 +16,8 @@ import logging
 import os
 import threading
 import time
-from typing import Annotated, Any, Union
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Annotated, Any, Union, cast
 
 from fastapi import Depends, FastAPI, HTTPException, Request, Response
 from fastapi.concurrency import run_in_threadpool
@@ -49,6 +50,10 @@ from hourglass.serve.schemas import (
 )
 from hourglass.serve.scoring import load_scorer
 from hourglass.serve.security import BodyLimit, RateLimit, check_api_key, key_matches
+
+if TYPE_CHECKING:
+    from hourglass.serve.entity_scoring import EntityScorer
+    from hourglass.serve.series_scoring import SeriesScorer
 
 __all__ = ["DEFAULT_MAX_BODY_BYTES", "DEFAULT_MAX_ROWS", "HealthResponse", "ScoreRequest",
            "ScoreResponse", "create_app", "validation_message"]
@@ -89,10 +94,11 @@ def _location(loc: tuple[Any, ...]) -> str:
 
 
 def _json_type(value: object) -> str:
-    return {dict: "an object", list: "an array"}.get(type(value), type(value).__name__)
+    names: dict[type, str] = {dict: "an object", list: "an array"}
+    return names.get(type(value), type(value).__name__)
 
 
-def validation_message(errors: list[dict[str, Any]], body: BodyShape = BODIES[ScoreRequest],
+def validation_message(errors: Sequence[Mapping[str, Any]], body: BodyShape = BODIES[ScoreRequest],
                        ) -> tuple[int, str]:
     """HTTP status and one line for pydantic's request errors (the first error; a value that fits
     none of a row's value types is one error, not one per type). ``body`` is the shape of the
@@ -272,7 +278,7 @@ def create_app(model_dir: str | os.PathLike[str], *, api_key: str,
         if not media.endswith("json"):
             return 415, {"detail": f"Content-Type: expected application/json, got {media or 'none'}"}
         try:
-            request = request_model.model_validate_json(raw)
+            request: Any = request_model.model_validate_json(raw)  # the fields of its kind's model
         except ValidationError as exc:
             status, message = validation_message(exc.errors(include_url=False), body)
             return status, {"detail": message}
@@ -282,17 +288,19 @@ def create_app(model_dir: str | os.PathLike[str], *, api_key: str,
             return 413, {"detail": f"too many {what} ({len(items):,}; the limit is {max_rows:,}, "
                                    "--max-rows): split the request"}
         try:
-            if request.alert_format == "ecs":  # type: ignore[attr-defined]
-                return 200, watch(scorer.score_ecs(items, rule, explain=request.explain), started)  # type: ignore[attr-defined]
+            if request.alert_format == "ecs":
+                return 200, watch(scorer.score_ecs(items, rule, explain=request.explain), started)
             if scorer.kind == "events":
-                return 200, watch(scorer.score(items, explain=request.explain), started)  # type: ignore[call-arg]
+                return 200, watch(scorer.score(items, explain=request.explain), started)
             if scorer.kind == "entity":
-                return 200, watch(scorer.score(items, explain=request.explain,  # type: ignore[call-arg]
-                                               explain_all=request.explain_all), started)  # type: ignore[attr-defined]
+                entity = cast("EntityScorer", scorer)  # the scorer of an entity model
+                return 200, watch(entity.score(items, explain=request.explain,
+                                               explain_all=request.explain_all), started)
             if scorer.kind == "timeseries":
-                return 200, watch(scorer.score(items, explain=request.explain,  # type: ignore[call-arg]
-                                               explain_flagged=not request.explain_all), started)  # type: ignore[attr-defined]
-            return 200, watch(scorer.score(items, explain=request.explain), started)  # type: ignore[call-arg]
+                series = cast("SeriesScorer", scorer)  # the scorer of a time-series model
+                return 200, watch(series.score(items, explain=request.explain,
+                                               explain_flagged=not request.explain_all), started)
+            return 200, watch(scorer.score(items, explain=request.explain), started)
         except InputError as exc:
             return 422, {"detail": _one_line(exc)}
         except Exception:
@@ -345,9 +353,9 @@ def _shapes(scorer: Any) -> tuple[type[BaseModel], type[BaseModel]]:
     if scorer.kind == "timeseries":
         return SeriesRequest, SeriesResponse
     if scorer.kind == "events":
-        request = {"lines": LinesRequest, "sessions": SessionsRequest,
-                   "rows": EventRowsRequest}[scorer.body]
-        return request, LogResponse
+        requests: dict[str, type[BaseModel]] = {"lines": LinesRequest, "sessions": SessionsRequest,
+                                                "rows": EventRowsRequest}
+        return requests[scorer.body], LogResponse
     if scorer.kind == "entity":
         return EntityRequest, EntityResponse
     return ScoreRequest, ScoreResponse

@@ -39,6 +39,7 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import json
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -126,7 +127,7 @@ class AlertRule:
         return f"hourglass.{_DATASETS.get(self.input, self.input)}"
 
     @classmethod
-    def from_model(cls, model: str | Path, pipe: Any) -> AlertRule:
+    def from_model(cls, model: str | os.PathLike[str], pipe: Any) -> AlertRule:
         """The rule of the saved model in directory ``model``, loaded as ``pipe``.
 
         Examples

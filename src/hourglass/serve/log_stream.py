@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from hourglass.errors import InputError
-from hourglass.explain.events import _template, session_alerts
+from hourglass.explain.events import _template, clip, session_alerts
 from hourglass.features.sessions import Sessions, read_key_sequences
 from hourglass.features.sessions.live import ClosedSession, LiveSessions, line_events
 
@@ -72,7 +72,7 @@ class LogStreamScorer:
     def __init__(self, pipeline: Any, *, max_sessions: int = 100_000,
                  idle_timeout: float | None = None, max_events: int = 100_000) -> None:
         features = getattr(pipeline, "features_", None)
-        if getattr(features, "output", None) != "events":
+        if features is None or getattr(features, "output", None) != "events":
             raise InputError("LogStreamScorer: the model is not a log model (its features are not "
                              "log sessions)")
         if features.is_table:
@@ -232,7 +232,7 @@ class LogStreamScorer:
             "expected": [{"key": k, "template": _template(self.templates, k), "p": p}
                          for k, p in zip(expected, expected_p, strict=True)]}
         if content:
-            alert["text"] = content
+            alert["text"] = clip(content)
         if closed is not None:
             alert["closed"] = closed
         return alert

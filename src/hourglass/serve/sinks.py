@@ -40,7 +40,7 @@ class Column:
 
 
 def _cols(*spec: tuple[str, str] | tuple[str, str, tuple[tuple[str, ...], ...]]) -> tuple[Column, ...]:
-    return tuple(Column(s[0], s[1], s[2] if len(s) > 2 else ((s[0],),)) for s in spec)  # type: ignore[misc]
+    return tuple(Column(s[0], s[1], s[2] if len(s) > 2 else ((s[0],),)) for s in spec)
 
 
 _TABLE = _cols(("row", "INTEGER"), ("score", "REAL"), ("flag", "INTEGER"), ("calibrated", "REAL"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 import numpy as np
@@ -150,7 +151,7 @@ class Threshold(ABC):
         return self.describe()
 
     def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and self.to_dict() == other.to_dict()  # type: ignore[union-attr]
+        return type(other) is type(self) and self.to_dict() == other.to_dict()
 
     __hash__ = None  # type: ignore[assignment]
 
@@ -297,7 +298,8 @@ def threshold_from_spec(spec: str, *, events_per_day: float | None = None) -> Th
 
     kind, _, arg = spec.partition(":")
     kind = kind.strip().lower().replace("_", "-")
-    makers: dict[str, type[Threshold]] = {
+    # constructors: each rule takes its own arguments
+    makers: dict[str, Callable[..., Threshold]] = {
         "percentile": Percentile, "contamination": Contamination, "pot": POT, "spot": SPOT,
         "dspot": DSPOT, "budget": AlertBudget, "best-f1": BestF1, "best-fbeta": BestFBeta,
         "fixed": Fixed, "fpr": FalseAlarmBound}
@@ -326,7 +328,7 @@ def threshold_from_spec(spec: str, *, events_per_day: float | None = None) -> Th
             n = float(count)
         except ValueError:
             raise InputError(f"--threshold: {count!r} is not a number (in {spec!r})") from None
-        t: Threshold = AlertBudget(n, per=per.strip().lower(), events_per_day=events_per_day)
+        t = AlertBudget(n, per=per.strip().lower(), events_per_day=events_per_day)
         if t.per in ("day", "d") and events_per_day is None:
             t.per = "day"  # the rate may come later (from a timestamp column); checked at fit
             if not n > 0:
@@ -349,7 +351,7 @@ def threshold_from_spec(spec: str, *, events_per_day: float | None = None) -> Th
     except ValueError:
         raise InputError(f"--threshold: {arg!r} is not a number (in {spec!r})") from None
     if depth is not None:
-        return _checked(makers[kind](value, depth=depth), spec)  # type: ignore[call-arg]
+        return _checked(makers[kind](value, depth=depth), spec)
     return _checked(makers[kind](value), spec)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import math
 from collections import deque
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -65,7 +65,7 @@ class POT(Threshold):
     True
     """
 
-    _params = ("q", "level", "min_peaks")
+    _params: ClassVar[tuple[str, ...]] = ("q", "level", "min_peaks")
 
     def __init__(self, q: float = 1e-4, level: float = 0.98, min_peaks: int = 10) -> None:
         self.q = q
@@ -115,7 +115,7 @@ class SPOT(POT):
     True
     """
 
-    _params = ("q", "level", "min_peaks", "refit_every", "max_peaks")
+    _params: ClassVar[tuple[str, ...]] = ("q", "level", "min_peaks", "refit_every", "max_peaks")
 
     def __init__(self, q: float = 1e-4, level: float = 0.98, min_peaks: int = 10,
                  refit_every: int = 10, max_peaks: int = 5000) -> None:
@@ -226,7 +226,7 @@ class DSPOT(SPOT):
     True
     """
 
-    _params = ("q", "depth", "level", "min_peaks", "refit_every", "max_peaks")
+    _params: ClassVar[tuple[str, ...]] = ("q", "depth", "level", "min_peaks", "refit_every", "max_peaks")
 
     def __init__(self, q: float = 1e-4, depth: int = 50, level: float = 0.98, min_peaks: int = 10,
                  refit_every: int = 10, max_peaks: int = 5000) -> None:

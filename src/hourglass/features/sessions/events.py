@@ -217,13 +217,15 @@ class EventSessions(EventTables):
         lines, _ = self._lines(data)
         grouper = self._grouper()
         kept: list[pd.DataFrame] = []
-        for chunk in self.parser_.parse_chunks(lines, self.chunk_lines):
+        parser = self.parser_
+        assert parser is not None  # fit on a log (not a key file or a table) always sets it
+        for chunk in parser.parse_chunks(lines, self.chunk_lines):
             grouper.add(chunk)
             if keep_events:
                 kept.append(chunk)
-        out = self._finish(grouper, self.parser_.stats_.to_dict())
+        out = self._finish(grouper, parser.stats_.to_dict())
         if keep_events:
-            out.events = self.parser_._frame(kept)
+            out.events = parser._frame(kept)
         elif isinstance(data, (str, os.PathLike, list, tuple)):
             out.text_of = lambda wanted: self._texts(data, wanted)
         return out
@@ -249,6 +251,7 @@ class EventSessions(EventTables):
         if self.is_table or self.format == "keys":
             raise InputError("label_field: only a log read with a header format has fields "
                              "(not a key file or an event table)", param="label_field")
+        assert self.parser_ is not None  # fit on a log (not a key file or a table) always sets it
         header = self.parser_._compile().header
         if field not in header.groupindex:
             raise InputError(f"label_field: no field {field!r} in the {self.format!r} header; its "
@@ -267,6 +270,7 @@ class EventSessions(EventTables):
         """Message text (``content``) of the lines numbered ``wanted``, read again from ``data``."""
         if not wanted:
             return {}
+        assert self.parser_ is not None  # only sessions() of a log (fitted on a log) reads texts
         header = self.parser_._compile().header
         last = max(wanted)
         lines, _ = self._lines(data)

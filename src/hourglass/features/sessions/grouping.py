@@ -142,7 +142,7 @@ class SessionGrouper:
             self.counts["events_without_session"] += int((~ok).sum())
             rows = np.flatnonzero(ok)
             codes = t[rows]  # time stamps; windows are cut in finish()
-        part = (keys[rows], lines[rows], codes)
+        part: tuple[np.ndarray, ...] = (keys[rows], lines[rows], codes)
         if self.order_by_time:
             part += (events["time"].to_numpy(dtype=np.float64)[rows],)
         self.parts.append(part)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from typing import TypedDict
 
 import numpy as np
 
@@ -14,8 +15,17 @@ __all__ = ["count_vectors", "read_key_sequences"]
 logger = logging.getLogger(__name__)
 
 
+class KeyCounts(TypedDict):
+    """What :func:`read_key_sequences` counted (``first_unmatched``: None when every line matched)."""
+
+    lines: int
+    empty_sessions_skipped: int
+    unmatched: int
+    first_unmatched: int | None
+
+
 def read_key_sequences(lines: Iterable[str], *, strict: bool = False,
-                       source: str = "input") -> tuple[list[str], list[np.ndarray], dict[str, int]]:
+                       source: str = "input") -> tuple[list[str], list[np.ndarray], KeyCounts]:
     """DeepLog key-sequence lines (space-separated non-negative integers, one session a line).
 
     Empty lines are skipped and counted; a line with anything but integers is counted and
@@ -29,7 +39,7 @@ def read_key_sequences(lines: Iterable[str], *, strict: bool = False,
     """
     ids: list[str] = []
     seqs: list[np.ndarray] = []
-    counts = {"lines": 0, "empty_sessions_skipped": 0, "unmatched": 0, "first_unmatched": None}
+    counts: KeyCounts = {"lines": 0, "empty_sessions_skipped": 0, "unmatched": 0, "first_unmatched": None}
     for lineno, line in enumerate(lines, 1):
         counts["lines"] += 1
         text = line.strip()

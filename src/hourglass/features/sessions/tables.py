@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from hourglass.errors import InputError
+from hourglass.errors import InputError, NotFittedError
 from hourglass.features.sessions.grouping import SessionGrouper, Sessions
 from hourglass.ingest.logs import UNKNOWN, LogParser
 
@@ -102,6 +102,8 @@ class EventTables:
             if learn and self.parser_ is None:  # the first chunk starts Drain, the next ones go on
                 self.parser_ = self._parser()
                 chunks = self.parser_.fit_chunks(text, len(text) + 1)
+            elif self.parser_ is None:  # a fit that failed (e.g. on an empty table) left none
+                raise NotFittedError("EventSessions is not fitted; call fit(log) first")
             elif learn:
                 chunks = self.parser_.learn_chunks(text, len(text) + 1)
             else:
