@@ -19,6 +19,15 @@ runner = CliRunner()
 TAB = ["--epochs", "1", "--hidden", "8,4", "-q"]
 
 
+def _error_line(args: list[str], match: str, out: Path) -> None:
+    """Exit code 2, no traceback, nothing written; the last stderr line is the error (warnings
+    about the data may come before it)."""
+    res = runner.invoke(app, args)
+    assert res.exit_code == 2 and "Traceback" not in res.stderr, res.output
+    assert match in res.stderr.strip().splitlines()[-1], res.stderr
+    assert not out.exists()
+
+
 def _flows(n: int = 200, seed: int = 0) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     return pd.DataFrame({"proto": rng.choice(["tcp", "udp"], n), "bytes": rng.lognormal(5, 1, n).round(),
@@ -88,3 +97,25 @@ def test_an_unknown_normal_value_names_the_label_it_looks_like(tmp_path: Path) -
     df.to_csv(p, index=False)
     one_line_error(["train", str(p), "--label-col", "label", "--normal", "Normal", "-o", str(tmp_path / "m"),
                     *TAB], "nmap ... (did you mean 'normal'?)", tmp_path / "m")
+
+
+def test_a_warm_start_names_the_file_row_of_junk_among_the_normal_rows(model: Path, tmp_path: Path) -> None:
+    df = _flows(400, seed=2)
+    df["bytes"] = df["bytes"].astype(object)
+    df.loc[301, "bytes"] = "n/a?"  # past the rows checked against the parent's schema up front
+    df.loc[5, "label"] = None  # an unlabelled row left out before it: still the file's row
+    p = tmp_path / "new.csv"
+    df.to_csv(p, index=False)
+    _error_line(["train", str(p), "--warm-start", str(model), "-o", str(tmp_path / "m2"), "--epochs", "1",
+                    "-q"], "found 'n/a?' (row 302)", tmp_path / "m2")
+
+
+def test_junk_in_the_carved_validation_rows_names_the_file_row(tmp_path: Path) -> None:
+    df = _flows(400, seed=3)
+    df["bytes"] = df["bytes"].astype(object)
+    df.loc[200, "bytes"] = "n/a?"  # an attack row: only the labelled validation slice may hold it
+    p = tmp_path / "t.csv"
+    df.to_csv(p, index=False)
+    _error_line(["train", str(p), "--label-col", "label", "--normal", "benign", "--threshold", "best-f1",
+                    "--val-fraction", "0.99", "-o", str(tmp_path / "m"), *TAB],
+                   "found 'n/a?' (row 201)", tmp_path / "m")

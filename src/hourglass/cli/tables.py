@@ -139,6 +139,7 @@ def train_pipeline(
         rows = rows[labelled]
     feats, _, is_anom = split_labels(df, label_col, normal, source)
     X_val = y_val = None
+    val_rows = rows[:0]
     carve: dict[str, Any] = {}
     if thr is not None and thr.requires_labels:
         if is_anom is None:
@@ -156,7 +157,7 @@ def train_pipeline(
                                  f"({int(in_val.sum())} rows) needs both normal and attack rows; "
                                  "raise --val-fraction or use a file with attacks")
         X_val = feats.loc[in_val]
-        feats, is_anom, rows = feats.loc[~in_val], is_anom[~in_val], rows[~in_val]
+        feats, is_anom, rows, val_rows = feats.loc[~in_val], is_anom[~in_val], rows[~in_val], rows[in_val]
         carve = {"source": source, "fraction": val_fraction, "seed": params.get("random_state", 0),
                  "note": "carved from the training file before training; never trained on"}
     if is_anom is not None:
@@ -170,9 +171,8 @@ def train_pipeline(
     try:
         pipe.fit(feats, X_val=X_val, y_val=y_val)
     except InputError as exc:  # a row number counts the rows trained on: tell the file's row
-        if X_val is not None and hasattr(pipe, "detector_"):
-            raise  # from the carved validation rows: no row of feats
-        raise at_file_rows(exc, rows) from None
+        from_val = X_val is not None and hasattr(pipe, "detector_")  # scoring the carved rows
+        raise at_file_rows(exc, val_rows if from_val else rows) from None
     held = float(getattr(detector, "validation_fraction", 0.0))
     pipe.info["threshold_fit"].update(carve)
     pipe.info.update({
