@@ -54,6 +54,16 @@ def parse_timestamps(values: object, column: str) -> pd.DatetimeIndex:
     ...     print(exc)
     column 'ts': row 2 has no time (missing); every row needs one (1 row(s) lack it)
     >>> try:
+    ...     parse_timestamps(pd.Series(pd.to_datetime(["2020-01-01", None])), "ts")
+    ... except InputError as exc:
+    ...     print(exc)
+    column 'ts': row 2 has no time (missing); every row needs one (1 row(s) lack it)
+    >>> try:
+    ...     parse_timestamps(pd.Series([1_714_521_600_000]), "ts")
+    ... except InputError as exc:
+    ...     print(str(exc)[:52], "...", str(exc).split("; ")[-1])
+    column 'ts': row 1 is not a timestamp (1714521600000 ... milliseconds? divide the column by 1000)
+    >>> try:
     ...     parse_timestamps(pd.Series(["06:55:46", "06:55:47"]), "Time")
     ... except InputError as exc:
     ...     print(str(exc)[:65])
@@ -61,17 +71,21 @@ def parse_timestamps(values: object, column: str) -> pd.DatetimeIndex:
     """
     s = values if isinstance(values, pd.Series) else pd.Series(np.asarray(values).ravel())
     s = s.reset_index(drop=True)
+    _no_missing(s, column)  # also a NaT in a column a reader already typed as times (CSV, Parquet)
     if isinstance(s.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(s):
         ts = pd.DatetimeIndex(s)
         return ts.tz_convert("UTC") if ts.tz is not None else ts
-    _no_missing(s, column)
     if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
         v = s.to_numpy(dtype=np.float64, na_value=np.nan)
         bad = ~(np.abs(v) < _MAX_EPOCH_S)
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
-            raise InputError(f"column {column!r}: row {i + 1} is not a timestamp ({s.iloc[i]!r}; "
-                             "numbers are read as epoch seconds)")
+            x = s.iloc[i]
+            x = x.item() if isinstance(x, np.generic) else x  # 1714521600000, not np.int64(...)
+            # 1e11-1e14: epoch milliseconds of 1973-5138 (seconds of those years are 1e8-1e11)
+            unit = "; milliseconds? divide the column by 1000" if 1e11 <= abs(v[i]) < 1e14 else ""
+            raise InputError(f"column {column!r}: row {i + 1} is not a timestamp ({x!r}; numbers "
+                             f"are read as epoch seconds{unit})")
         return pd.DatetimeIndex(pd.to_datetime(v, unit="s"))
     text = s.astype("string").str.strip()
     clock = text.iloc[:100].str.fullmatch(_CLOCK).fillna(False).to_numpy(dtype=bool)

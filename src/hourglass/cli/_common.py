@@ -90,7 +90,8 @@ UNUSED_BY: dict[str, dict[str, tuple[str, ...]]] = {
                 "role", "scaler", "drop", "on_bad_rows", "memory_budget", "sample_rows"),
         "entity": ("dataset", "events_per_day", "val_fraction", "categorical", "role",
                    "memory_budget", "sample_rows", "session_regex", "session_col", "window", "step",
-                   "strict", "key_col", "message_col", "freq", "fill", "fill_limit", "extra_normal"),
+                   "strict", "key_col", "message_col", "freq", "fill", "fill_limit", "freq_agg",
+                   "extra_normal"),
     },
     "score": {
         "table": ("strict",),

@@ -22,6 +22,7 @@ __all__ = ["LOG_FORMAT_HELP", "OPTION_OF_PARAM", "AllSessionsOpt", "BadRowsOpt",
            "parse_roles", "timestamp_option"]
 __all__ += ["TableDatasetOpt", "TableFormatOpt"]
 __all__ += ["LatenessOpt"]
+__all__ += ["FreqAggOpt"]
 __all__ += ["AlertFormatOpt", "ExplainMethodOpt", "ReplayDataOpt", "ReplayOpt", "SqliteTableOpt",
             "WarmStartOpt", "alert_format_is_ecs", "sqlite_table"]
 
@@ -29,7 +30,8 @@ __all__ += ["AlertFormatOpt", "ExplainMethodOpt", "ReplayDataOpt", "ReplayOpt", 
 #: ``InputError(..., param=...)`` or a detector's "epochs must be ...") names the option instead,
 #: so the user reads what they typed; the Python API keeps the parameter's name.
 OPTION_OF_PARAM = {"scaler": "--scaler", "roles": "--role", "fill": "--fill", "freq": "--freq",
-                   "fill_limit": "--fill-limit", "epochs": "--epochs", "batch_size": "--batch-size",
+                   "fill_limit": "--fill-limit", "agg": "--freq-agg", "epochs": "--epochs",
+                   "batch_size": "--batch-size",
                    "lr": "--lr", "hidden": "--hidden", "random_state": "--seed", "device": "--device",
                    "session_regex": "--session-regex", "session_column": "--session-col",
                    "window": "--window", "step": "--step", "key_column": "--key-col",
@@ -181,6 +183,10 @@ FillOpt = Annotated[str | None, typer.Option(
     "--fill", help="Time series: fill gaps with ffill, interpolate or zero.")]
 FillLimitOpt = Annotated[int | None, typer.Option(
     "--fill-limit", help="Time series: longest gap (steps) --fill may bridge.")]
+FreqAggOpt = Annotated[str | None, typer.Option(
+    "--freq-agg", help="Time series: how the values of one --freq grid step, and rows with the same "
+                  "timestamp, are combined: mean (default), max, min, median, sum, first or last "
+                  "(e.g. max keeps a short spike that a 5min mean would smooth away).")]
 WarmStartOpt = Annotated[Path | None, typer.Option(
     "--warm-start", metavar="MODEL",
     help="Continue training this saved model (tables: autoencoders, VAE, Deep SVDD; time "

@@ -11,7 +11,7 @@ import numpy as np
 
 from hourglass.cli._common import refuse_unused
 from hourglass.cli._output import err, out, rich_table
-from hourglass.cli.timeseries import read_series
+from hourglass.cli.timeseries import read_series, warn_extra_columns
 from hourglass.errors import HourglassError
 from hourglass.explain.timeseries import (
     flagged_stretches,
@@ -46,6 +46,7 @@ def explain_series(pipe: Any, model: Path, data: Path, *, command: Any, dataset:
         raise HourglassError(f"{model}: {why_not}")
     df = read_series(data, dataset or pipe.info.get("dataset"))
     errors = step_errors(pipe, df)
+    warn_extra_columns(pipe, df)
     flagged = np.flatnonzero(errors.flags == 1)
     steps = np.arange(len(errors.scores)) if all_rows else flagged
     ts = pipe.features_.timestamp_col

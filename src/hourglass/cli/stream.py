@@ -254,7 +254,12 @@ def _open(model: Path, input_file: Path | None, output: Path | None, explain: in
     ``.sqlite``/``.db`` output, a :class:`~hourglass.serve.sinks.SQLiteSink` into ``table``; the
     last item the :class:`~hourglass.serve.ecs.AlertRule` of ECS alerts (``None`` without
     ``ecs``)."""
-    from hourglass.cli._common import model_kind, refuse_kept_outputs, refuse_unused  # here only
+    from hourglass.cli._common import (  # here only
+        check_not_input,
+        model_kind,
+        refuse_kept_outputs,
+        refuse_unused,
+    )
     from hourglass.ingest.sqlite import is_sqlite
     from hourglass.pipeline import load
     from hourglass.serve import TableScorer
@@ -265,8 +270,12 @@ def _open(model: Path, input_file: Path | None, output: Path | None, explain: in
         if on_bad_rows not in (None, "error", "skip"):
             raise HourglassError(f"--on-bad-rows: expected error or skip, got {on_bad_rows!r}")
         refuse_kept_outputs(keep, {"row", "score", "severity", "calibrated", "top_column", "why", "flag"})
-        if output is not None and output.is_dir():
-            raise HourglassError(f"--output {output}: is a directory, expected a file name")
+        if input_file is not None and not input_file.exists():  # a named pipe is fine
+            raise HourglassError(f"--input {input_file}: no such file")
+        if input_file is not None and input_file.is_dir():
+            raise HourglassError(f"--input {input_file}: is a directory, expected a file of JSON lines")
+        # a missing folder, or the input itself (the stream would read its own alerts)
+        check_not_input(output, "--output", data=input_file, model=model)
         table = sqlite_table(table, output)
         if ecs and all_rows:
             raise HourglassError("--all: writes unflagged rows too; --alert-format ecs writes "

@@ -30,7 +30,7 @@ from hourglass.thresholds import threshold_from_spec
 
 __all__ = ["evaluate_timeseries", "is_timeseries_dataset", "read_series", "report_train",
            "score_command", "score_timeseries", "train_command", "train_timeseries",
-           "wants_timeseries"]
+           "wants_timeseries", "warn_extra_columns"]
 
 logger = logging.getLogger("hourglass")
 
@@ -44,7 +44,8 @@ def wants_timeseries(model: str, dataset: str | None, *ts_options: object) -> bo
         raise HourglassError(f"--dataset {dataset} is a time series: choose a time-series model "
                              f"(--model {_TS_MODELS})")
     if not is_ts_model and any(o is not None for o in ts_options):
-        raise HourglassError(f"--freq/--fill/--fill-limit are for time-series models ({_TS_MODELS})")
+        raise HourglassError(f"--freq/--fill/--fill-limit/--freq-agg are for time-series models "
+                             f"({_TS_MODELS})")
     return is_ts_model
 
 
@@ -77,6 +78,7 @@ def train_timeseries(
     threshold: str | None, timestamp_col: str | None, freq: str | None, fill: str | None,
     fill_limit: int | None, label_col: str | None, drop: list[str],
     extra_normal: list[Path] | None = None, events_per_day: float | None = None,
+    agg: str | None = None,
 ) -> Pipeline:
     """Train a time-series pipeline on DATA (a named dataset's protocol training part).
 
@@ -91,6 +93,8 @@ def train_timeseries(
     train_df = ds.train_part(df) if ds is not None else df
     if label_col is not None and label_col not in df.columns:
         raise HourglassError(f"{data}: no label column {label_col!r}")
+    if label is not None and label in train_df.columns:
+        _warn_labelled_training(train_df[label], label, data, protocol=len(train_df) < len(df))
     missing = [c for c in drop if c not in df.columns]
     if missing:  # a typo would silently keep the channel the user meant to drop
         raise HourglassError(f"--drop: no column {missing[0]!r} in {data}; columns are "
@@ -98,7 +102,8 @@ def train_timeseries(
                              f"{' ...' if df.shape[1] > 8 else ''}")
     features = TimeSeriesPreprocessor(
         timestamp_col=timestamp_col or (ds.timestamp_col if ds else None),
-        freq=freq or (ds.freq if ds else None), fill=fill or "none", fill_limit=fill_limit,
+        freq=freq or (ds.freq if ds else None), agg=agg or "mean", fill=fill or "none",
+        fill_limit=fill_limit,
         drop=tuple(c for c in (*drop, *(ds.drop if ds else ()), label) if c))
     cls = registry.get(model)
     thr = threshold_from_spec(threshold, events_per_day=events_per_day) if threshold else None
@@ -130,6 +135,19 @@ def train_timeseries(
         pipe.info.update({"stream_threshold": stream.describe(),
                           "stream_threshold_value": stream.value_})
     return pipe
+
+
+def _warn_labelled_training(labels: pd.Series, label: str, data: Path, *, protocol: bool) -> None:
+    """A series cannot leave its anomalous steps out (windows need consecutive steps): say that
+    the model trains on them, rather than let --label-col look like it filtered them."""
+    y = pd.to_numeric(labels, errors="coerce")
+    bad = (y.fillna(1) != 0).to_numpy()  # text or a missing label: not known to be normal
+    if bad.any():
+        first = int(np.flatnonzero(bad)[0])
+        part = "the protocol's training part" if protocol else "the training series"
+        logger.warning("%s: %d of the %d rows of %s are not labelled normal in %r (first: row %d); "
+                       "a time-series model trains on every step, these included: train on a "
+                       "normal stretch", data, int(bad.sum()), len(labels), part, label, first + 1)
 
 
 def _read_extra(path: Path, ds: TimeSeriesDataset | None, label: str | None,
@@ -189,14 +207,29 @@ def _fit_with_extra(pipe: Pipeline, own: pd.DataFrame, extras: list[pd.DataFrame
     pipe.info.setdefault("n_features", len(pipe.features_.feature_names_))
 
 
+def warn_extra_columns(pipe: Pipeline, df: pd.DataFrame, label: str | None = None) -> None:
+    """One warning line naming the columns of ``df`` the model does not read (a channel added
+    since training is not modelled), as table models say it; the model's label column and
+    ``label`` (evaluate's) aside."""
+    labels = {pipe.info.get("label_col"), label}
+    extra = [c for c in pipe.features_.extra_columns(df) if c not in labels]
+    if extra:
+        logger.warning("ignoring %d column(s) the model was not trained on: %s", len(extra),
+                       ", ".join(extra[:5]) + (" ..." if len(extra) > 5 else ""))
+
+
 def score_timeseries(pipe: Pipeline, df: pd.DataFrame, grid_out: list[np.ndarray] | None = None,
-                     ) -> pd.DataFrame:
+                     *, warn_extra: bool = True) -> pd.DataFrame:
     """Score and flag per grid step, with the step's timestamp (or row number).
 
-    ``grid_out``, when given, receives the aligned, scaled series the detector saw."""
+    ``grid_out``, when given, receives the aligned, scaled series the detector saw.
+    ``warn_extra``: warn about columns the model does not read (evaluate does it once its
+    labels are checked, so that an error stays the one line)."""
     label = pipe.info.get("label_col")
     feats = df.drop(columns=[label]) if label in df.columns else df
     grid = pipe.features_.transform_frame(feats)
+    if warn_extra:  # after the checks: an error stays the one line
+        warn_extra_columns(pipe, feats)
     values = grid.to_numpy(dtype=np.float32)
     if grid_out is not None:
         grid_out.append(values)
@@ -225,9 +258,10 @@ def evaluate_timeseries(pipe: Pipeline, data: Path, dataset: str | None,
         raise HourglassError(f"--label-col: {data} has no label column {label!r}")
     start = time.perf_counter()
     grid: list[np.ndarray] = []
-    result = score_timeseries(pipe, df, grid)
+    result = score_timeseries(pipe, df, grid, warn_extra=False)
     seconds = time.perf_counter() - start
     y = pipe.features_.align_labels(df, df[label].to_numpy(), column=f"label column {label!r}")
+    warn_extra_columns(pipe, df, label)
     # VUS-PR's largest buffer as TSB-AD's benchmarks choose it: the ACF period of channel one
     metrics = timeseries_metrics(y, result["score"].to_numpy(), result["flag"].to_numpy(),
                                  sliding_window=tsb_sliding_window(grid[0]))
@@ -278,6 +312,7 @@ def train_command(
     seed: int, device: str, params: list[str], timestamp_col: str | None, freq: str | None,
     fill: str | None, fill_limit: int | None, label_col: str | None, drop: list[str],
     quiet: bool, extra_normal: list[Path] | None = None, hidden: str | None = None,
+    agg: str | None = None,
 ) -> Pipeline:
     """``hourglass train`` for a time-series model: check everything, train, save."""
     cls = registry.get(model)
@@ -303,7 +338,7 @@ def train_command(
     pipe = train_timeseries(data, dataset=dataset, model=model, params=kwargs,
                             threshold=threshold, timestamp_col=timestamp_col, freq=freq,
                             fill=fill, fill_limit=fill_limit, label_col=label_col, drop=drop,
-                            extra_normal=extra_normal, events_per_day=per_day)
+                            extra_normal=extra_normal, events_per_day=per_day, agg=agg)
     pipe.save(output)
     return pipe
 

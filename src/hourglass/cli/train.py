@@ -23,6 +23,7 @@ from hourglass.cli._options import (
     FillLimitOpt,
     FillOpt,
     FormatOpt,
+    FreqAggOpt,
     FreqOpt,
     KeyColOpt,
     LabelOpt,
@@ -121,6 +122,7 @@ def train(
     freq: FreqOpt = None,
     fill: FillOpt = None,
     fill_limit: FillLimitOpt = None,
+    freq_agg: FreqAggOpt = None,
     extra_normal: ExtraNormalOpt = None,
     warm_start: WarmStartOpt = None,
     replay_data: ReplayDataOpt = None,
@@ -168,7 +170,7 @@ def train(
                 "val_fraction": val_fraction, "session_regex": session_regex,
                 "session_col": session_col, "window": window, "step": step, "strict": strict,
                 "key_col": key_col, "message_col": message_col, "freq": freq, "fill": fill,
-                "fill_limit": fill_limit, "extra_normal": extra_normal}, warm_start)
+                "fill_limit": fill_limit, "freq_agg": freq_agg, "extra_normal": extra_normal}, warm_start)
             warm_start_command(data, output, warm_start, dataset=dataset, label_col=label_col,
                                normal=normal, fmt=str(fmt), on_bad_rows=on_bad_rows, epochs=epochs,
                                batch_size=batch_size, lr=lr, seed=seed, device=device, quiet=quiet,
@@ -195,7 +197,7 @@ def train(
                 "sample_rows": sample_rows, "session_regex": session_regex,
                 "session_col": session_col, "window": window, "step": step, "strict": strict,
                 "key_col": key_col, "message_col": message_col, "freq": freq, "fill": fill,
-                "fill_limit": fill_limit, "extra_normal": extra_normal})
+                "fill_limit": fill_limit, "freq_agg": freq_agg, "extra_normal": extra_normal})
             params = model_params(registry.get(model), model, seed=seed, device=device, quiet=quiet,
                                   epochs=epochs, batch_size=batch_size, lr=lr, hidden=hidden,
                                   extra=param or [])
@@ -220,7 +222,7 @@ def train(
     with user_errors():
         if aggregate or distinct:
             raise HourglassError("--aggregate/--distinct: only with --entity-col COLUMN")
-        timeseries = ts_cli.wants_timeseries(model, dataset, freq, fill, fill_limit)
+        timeseries = ts_cli.wants_timeseries(model, dataset, freq, fill, fill_limit, freq_agg)
         time_col = None if timeseries else timestamp_col
         if extra_normal and not timeseries:
             raise HourglassError(f"--extra-normal is for time-series models ({ts_cli._TS_MODELS})")
@@ -242,7 +244,7 @@ def train(
                 lr=lr, window=window, threshold=threshold, seed=seed, device=device,
                 params=[*(param or [])], timestamp_col=timestamp_col, freq=freq, fill=fill,
                 fill_limit=fill_limit, label_col=label_col, drop=[*(drop or [])], quiet=quiet,
-                extra_normal=extra_normal, hidden=hidden)
+                extra_normal=extra_normal, hidden=hidden, agg=freq_agg)
         ts_cli.report_train(pipe, output, err, out)
         return
     if logs:

@@ -32,7 +32,7 @@ FROZEN_OPTIONS = {
     "val_fraction": "--val-fraction", "session_regex": "--session-regex", "session_col": "--session-col",
     "window": "--window", "step": "--step", "strict": "--strict", "key_col": "--key-col",
     "message_col": "--message-col", "freq": "--freq", "fill": "--fill", "fill_limit": "--fill-limit",
-    "extra_normal": "--extra-normal",
+    "freq_agg": "--freq-agg", "extra_normal": "--extra-normal",
 }
 
 

@@ -93,6 +93,10 @@ MAX_PCA_RANK = 256  # most principal directions a PCA path keeps (its basis is a
 # AUTO_MAX_WINDOWS of them (evenly spaced) are corrupted and scored.
 AUTO_MARGIN = 0.01
 AUTO_MIN_WINDOWS = 8
+#: Fewer windows than this in the held-out tail: ``fit`` warns that the threshold (and the
+#: channels' error scales) rest on too few of them (one window: every held-out step gets the same
+#: score, and the threshold is that score).
+FEW_HELD_OUT_WINDOWS = 8
 AUTO_MAX_WINDOWS = 512
 
 #: What a stream threshold is fitted on (its ``fitted_on_``): the causal scores of the held-out
@@ -306,6 +310,7 @@ class WindowDetector(DeepDetector):
         """``fit`` or ``warm_start`` (see :meth:`BaseDetector._fit_rows`), then the stream
         threshold and calibration on the causal scores of the (new) held-out tail."""
         super()._fit_rows(X, y, warm=warm)
+        self._warn_few_held_out()
         Xa = self._validate(X, reset=False)
         # the scores a live stream gives: one window ending at each step of the held-out tail
         # (windows inside the tail only, as the averaged held-out scores are)
@@ -315,6 +320,19 @@ class WindowDetector(DeepDetector):
         self.stream_calibrator_: Calibrator | None = Calibrator().fit(self.stream_val_scores_)
         self._fit_stream_threshold(self.threshold_)
         return self
+
+    def _warn_few_held_out(self) -> None:
+        """Say so when the held-out tail holds fewer than :data:`FEW_HELD_OUT_WINDOWS` windows:
+        the threshold is then (nearly) one window's score, and flags much of normal data."""
+        n_val, length = len(self.val_index_), self._length()
+        n_win = n_val - length + 1
+        if n_val == 0 or n_win >= FEW_HELD_OUT_WINDOWS:
+            return
+        logger.warning("%s: the held-out tail (the last %d steps) holds only %d window(s) of %d "
+                       "steps, and the threshold rests on them (it may flag much of normal data); "
+                       "hold out at least %d steps (a longer series, or a larger share: --param "
+                       "validation_fraction=F) or use a smaller window (--window)",
+                       type(self).__name__, n_val, n_win, length, length + FEW_HELD_OUT_WINDOWS - 1)
 
     def warm_start(self, X: object, y: object | None = None, *, update_batch_norm: bool = False,
                    seams: Sequence[int] | None = None, proximal_mu: float = 0.0,

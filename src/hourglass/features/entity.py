@@ -311,6 +311,7 @@ class EntityWindows:
         df = self._check_frame(df, "fit the entity features on")
         self.not_aggregated_: dict[str, str] = {}  # column -> why (this fit's; not saved)
         self.numeric_, self.categorical_ = self._resolve_columns(df)
+        self._refuse_text_to_sum(df)
         logger.info("entity features: per (%s, %s bucket): sum/mean/max of %d column(s)%s; distinct "
                     "values of %d%s", self.entity_col, self.bucket, len(self.numeric_),
                     _named(self.numeric_), len(self.categorical_), _named(self.categorical_))
@@ -326,6 +327,22 @@ class EntityWindows:
         logger.info("entity features: %d rows -> %d (entity, %s bucket) rows, %d entities",
                     len(df), len(agg), self.bucket, agg["entity"].nunique())
         return self
+
+    def _refuse_text_to_sum(self, df: pd.DataFrame) -> None:
+        """A column of text named to be summed (``numeric``, the CLI's ``--aggregate``) is an
+        error that says to count its values (``--distinct``) instead; a stray word in a column
+        of numbers is left to :meth:`_numbers` (it names the row)."""
+        for c in map(str, self.numeric or ()):
+            s = df[c]
+            if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+                continue
+            present = s.dropna().iloc[:2000]
+            if len(present) and pd.to_numeric(present, errors="coerce").notna().mean() < 0.5:
+                bad = (pd.to_numeric(s, errors="coerce").isna() & s.notna()).to_numpy()
+                i = int(np.flatnonzero(bad)[0])
+                raise InputError(f"column {c!r}: data row {i + 1} is not a number ({s.iloc[i]!r}): a "
+                                 "column of text cannot be summed (numeric, --aggregate); count its "
+                                 f"values with --distinct {c} (categorical) instead")
 
     # -- transform ----------------------------------------------------------------------------
     def _numbers(self, s: pd.Series, c: str) -> np.ndarray:

@@ -318,8 +318,9 @@ class TimeSeriesPreprocessor:
                                  "'5min' (or 'rows')", param="freq") from None
 
     # -- alignment ----------------------------------------------------------------------------
-    def _frame(self, df: pd.DataFrame, cols: Sequence[str]) -> pd.DataFrame:
-        """The numeric channels on the time grid, missing values still NaN."""
+    def _frame(self, df: pd.DataFrame, cols: Sequence[str], fitting: bool = False) -> pd.DataFrame:
+        """The numeric channels on the time grid, missing values still NaN. ``fitting``: the
+        errors name the options to set (``freq``); else the fitted model's, to retrain with."""
         if not isinstance(df, pd.DataFrame):
             raise InputError(f"expected a pandas DataFrame, got {type(df).__name__}")
         if len(df) == 0:
@@ -327,7 +328,10 @@ class TimeSeriesPreprocessor:
         df = df.rename(columns=str)
         missing = [c for c in cols if c not in df.columns]
         if missing:
-            raise InputError(f"column(s) the model needs are missing: {', '.join(missing[:3])}")
+            have = [str(c) for c in df.columns]
+            raise InputError(f"column(s) the model needs are missing: {', '.join(missing[:3])}"
+                             f"{' ...' if len(missing) > 3 else ''}; the data has "
+                             f"{', '.join(have[:8])}{' ...' if len(have) > 8 else ''}")
         values = {}
         for c in cols:
             s = df[c]
@@ -375,14 +379,23 @@ class TimeSeriesPreprocessor:
         if len(frame) > 2:
             steps = np.diff(frame.index.asi8)
             if not (steps == steps[0]).all():
-                i = int(np.flatnonzero(steps != steps[0])[0])
+                # the usual step, not the first one (NAB's TravelTime_387 starts with 14 min of
+                # mostly 10 min steps): what a user would resample to
+                seen, counts = np.unique(steps, return_counts=True)
+                usual = int(seen[np.argmax(counts)])
+                i = int(np.flatnonzero(steps != usual)[0])
                 unit = frame.index.unit  # asi8 counts this unit (pandas 3 parses to µs)
-                first = _span(pd.Timedelta(int(steps[0]), unit))
+                step = _span(pd.Timedelta(usual, unit))
+                what = (f"timestamps are irregular (step {step} but "
+                        f"{_span(pd.Timedelta(int(steps[i]), unit))} after {frame.index[i]})")
+                if not fitting:  # score/evaluate/explain have no --freq: it is the model's
+                    raise InputError(
+                        f"{what}; the model was trained on regular steps (no freq): retrain it "
+                        f"with --freq (e.g. --freq {step} to resample onto a grid, or --freq rows "
+                        "to treat rows as equally spaced), or give it regular steps")
                 raise InputError(
-                    f"timestamps are irregular (step {first} but "
-                    f"{_span(pd.Timedelta(int(steps[i]), unit))} after {frame.index[i]}); set freq "
-                    f"(--freq), e.g. freq='{first}' to resample onto a grid of the first step, or "
-                    "freq='rows' to treat rows as equally spaced")
+                    f"{what}; set freq (--freq), e.g. freq='{step}' to resample onto a grid of "
+                    "that step, or freq='rows' to treat rows as equally spaced")
         return frame
 
     def _fill(self, frame: pd.DataFrame) -> pd.DataFrame:
@@ -392,7 +405,7 @@ class TimeSeriesPreprocessor:
             frame = frame.interpolate(limit=self.fill_limit, limit_area="inside")
         return frame
 
-    def _raise_missing(self, frame: pd.DataFrame) -> None:
+    def _raise_missing(self, frame: pd.DataFrame, fitting: bool = False) -> None:
         na = frame.isna().to_numpy()
         if not na.any():
             return
@@ -401,18 +414,26 @@ class TimeSeriesPreprocessor:
         col, row = frame.columns[cols[first]], rows[first]
         where = (f"timestamp {frame.index[row]}" if self.timestamp_col is not None
                  else f"row {row + 1}")
-        hint = ("set fill (--fill ffill|interpolate|zero) to fill gaps" if self.fill == "none"
-                else f"the gap is longer than fill_limit={self.fill_limit} (--fill-limit) or is at the "
-                     "start")
+        if self.fill != "none":
+            hint = (f"the gap is longer than fill_limit={self.fill_limit} (--fill-limit) or is at "
+                    "the start")
+            if not fitting:
+                hint += " (the model's fill policy: retrain with another one, or fill the data)"
+        elif fitting:
+            hint = "set fill (--fill ffill|interpolate|zero) to fill gaps"
+        else:  # score/evaluate/explain have no --fill: it is the model's
+            hint = ("the model was trained without a fill policy: retrain it with --fill "
+                    "ffill|interpolate|zero, or fill the gaps in the data")
         raise InputError(f"column {col!r}: {int(na.sum())} missing value(s), first at {where}; "
                          f"{hint}")
 
-    def _grid(self, df: pd.DataFrame, cols: Sequence[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    def _grid(self, df: pd.DataFrame, cols: Sequence[str], fitting: bool = False,
+              ) -> tuple[pd.DataFrame, pd.DataFrame]:
         """The channels on the grid, raw (NaN where missing) and filled (gaps checked)."""
-        frame = self._frame(df, cols)
+        frame = self._frame(df, cols, fitting)
         filled = self._fill(frame)
         if self.fill != "zero":
-            self._raise_missing(filled)
+            self._raise_missing(filled, fitting)
         return frame, filled
 
     # -- fit / transform ----------------------------------------------------------------------
@@ -436,7 +457,7 @@ class TimeSeriesPreprocessor:
                 logger.warning("ignoring non-numeric column(s): %s", ", ".join(ignored[:5]))
         if not cols:
             raise InputError("no numeric channels to model")
-        frame, filled = self._grid(df, cols)
+        frame, filled = self._grid(df, cols, fitting=True)
         self.masked_ = [c for c in cols if self.missing_mask and frame[c].isna().any()]
         X = filled.to_numpy(dtype=np.float64)
         with np.errstate(over="ignore", invalid="ignore"):  # an overflow is named below

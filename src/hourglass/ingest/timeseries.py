@@ -90,8 +90,9 @@ def read_nab(path: str | os.PathLike[str], windows: str | os.PathLike[str] | Non
         raise InputError(f"{p}: expected NAB columns timestamp,value; found {', '.join(df.columns)}")
     wpath = Path(windows) if windows else _find_upwards(p.parent, "labels/combined_windows.json")
     if wpath is None:
-        raise InputError(f"{p}: labels/combined_windows.json not found above the file; "
-                         "pass its path")
+        raise InputError(f"{p}: NAB's labels/combined_windows.json not found in the folders above "
+                         "the file; keep NAB's layout (data/<category>/<series>.csv beside labels/), "
+                         "or give the series a 0/1 label column and leave --dataset out")
     try:
         table = json.loads(wpath.read_text())
     except (OSError, json.JSONDecodeError) as exc:

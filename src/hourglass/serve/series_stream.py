@@ -100,6 +100,7 @@ class SeriesStreamScorer(ModelScorer):
         self._tail = np.empty((0, width), dtype=np.float32)  # the last window - 1 scaled steps
         self._tail_raw = np.empty((0, len(self.channels)), dtype=np.float64)
         self._last_time: int | None = None
+        self._aware: bool | None = None  # whether the stream's times carry a UTC offset
         self._step: int | None = None
         self._counts = {"rows": 0, "steps": 0, "scored": 0, "warming_up": 0, "flagged": 0,
                         "restarts": 0, "bad": 0}
@@ -161,7 +162,19 @@ class SeriesStreamScorer(ModelScorer):
                 out[i] = self._times([rows[i]])[0] if len(have) > 1 else InputError(
                     f"timestamp {ts!r}: not a time ({rows[i][1][ts]!r})")
             return out
-        if when.tz is not None:
+        aware = when.tz is not None
+        if have and self._aware is None:
+            self._aware = aware
+        if have and aware != self._aware:  # as 'score' refuses a file mixing them
+            if len(have) > 1:  # one parse per row, to name the first that differs
+                for i in have:
+                    out[i] = self._times([rows[i]])[0]
+                return out
+            return [InputError(f"timestamp {ts!r}: {rows[have[0]][1][ts]!r} has "
+                               f"{'a' if aware else 'no'} UTC offset but earlier steps "
+                               f"{'have one' if self._aware else 'none'}; give every time an "
+                               "offset, or none")]
+        if aware:
             when = when.tz_convert("UTC").tz_localize(None)
         for i, v in zip(have, when.as_unit("ns").asi8.tolist(), strict=True):
             out[i] = v
