@@ -119,3 +119,11 @@ def test_junk_in_the_carved_validation_rows_names_the_file_row(tmp_path: Path) -
     _error_line(["train", str(p), "--label-col", "label", "--normal", "benign", "--threshold", "best-f1",
                     "--val-fraction", "0.99", "-o", str(tmp_path / "m"), *TAB],
                    "found 'n/a?' (row 201)", tmp_path / "m")
+
+
+def test_too_few_held_out_scores_for_a_bound_name_what_to_change_in_the_users_words() -> None:
+    from hourglass.errors import InputError
+    from hourglass.thresholds import FalseAlarmBound
+
+    with pytest.raises(InputError, match=r"--param validation_fraction=0\.2.*fpr:RATE@CONFIDENCE"):
+        FalseAlarmBound(0.01).fit(np.arange(100.0))
