@@ -127,3 +127,15 @@ def test_too_few_held_out_scores_for_a_bound_name_what_to_change_in_the_users_wo
 
     with pytest.raises(InputError, match=r"--param validation_fraction=0\.2.*fpr:RATE@CONFIDENCE"):
         FalseAlarmBound(0.01).fit(np.arange(100.0))
+
+
+def test_a_semicolon_separated_table_is_named_as_such(model: Path, tmp_path: Path) -> None:
+    # a European spreadsheet export: the whole header is one column name
+    p = tmp_path / "semi.csv"
+    _flows(50).to_csv(p, sep=";", index=False)
+    one_line_error(["train", str(p), "--label-col", "label", "--normal", "benign", "-o", str(tmp_path / "m"),
+                    *TAB], "the file seems ';'-separated", tmp_path / "m")
+    one_line_error(["score", str(model), str(p), "-o", str(tmp_path / "s.csv")], "';'-separated?",
+                   tmp_path / "s.csv")
+    one_line_error(["train", str(p), "-o", str(tmp_path / "m"), *TAB],
+                   "tables are read comma-separated (csv) or tab-separated (tsv)", tmp_path / "m")

@@ -68,6 +68,25 @@ def read_data(path: Path, spec: DatasetSpec | None, on_bad_rows: str = "error",
     return spec.read(path, on_bad_rows=on_bad_rows, stats=stats)
 
 
+def _columns_are(df: pd.DataFrame) -> str:
+    """``columns are a, b, ...``, or what a one-column header says about the file's separator.
+
+    Examples
+    --------
+    >>> _columns_are(pd.DataFrame(columns=["a", "b"]))
+    'columns are a, b'
+    >>> "the file seems ';'-separated" in _columns_are(pd.DataFrame(columns=["a;b;label"]))
+    True
+    """
+    cols = [str(c) for c in df.columns]
+    if len(cols) == 1:
+        sep = next((s for s in (";", "|") if s in cols[0]), None)
+        if sep is not None:
+            return (f"one column, {cols[0][:60]!r}: the file seems {sep!r}-separated; tables are "
+                    "read comma-separated (csv) or tab-separated (tsv)")
+    return f"columns are {', '.join(cols[:8])}{' ...' if len(cols) > 8 else ''}"
+
+
 def split_labels(
     df: pd.DataFrame, label_col: str | None, normal: list[str], where: str
 ) -> tuple[pd.DataFrame, np.ndarray | None, np.ndarray | None]:
@@ -75,8 +94,7 @@ def split_labels(
     if label_col is None:
         return df, None, None
     if label_col not in df.columns:
-        raise HourglassError(f"{where}: no label column {label_col!r}; columns are "
-                             f"{', '.join(list(df.columns)[:8])}{' ...' if df.shape[1] > 8 else ''}")
+        raise HourglassError(f"{where}: no label column {label_col!r}; {_columns_are(df)}")
     if not normal:
         raise HourglassError("--normal: give the label value(s) of normal rows")
     labels = label_strings(df[label_col])
@@ -124,6 +142,8 @@ def train_pipeline(
     per-day alert budgets and reports; it is never a feature.
     """
     log = logging.getLogger("hourglass")
+    if "seems" in (cols := _columns_are(df)):  # one text column would train a model of nothing
+        raise HourglassError(f"{source}: {cols}")
     features = preprocessor_for(df, source, spec=spec, categorical=categorical, drop=drop,
                                 roles=roles, scaler=scaler, time_col=time_col)  # before any work
     if time_col is not None:
