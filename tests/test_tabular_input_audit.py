@@ -139,3 +139,19 @@ def test_a_semicolon_separated_table_is_named_as_such(model: Path, tmp_path: Pat
                    tmp_path / "s.csv")
     one_line_error(["train", str(p), "-o", str(tmp_path / "m"), *TAB],
                    "tables are read comma-separated (csv) or tab-separated (tsv)", tmp_path / "m")
+
+
+def test_a_first_data_line_of_another_width_asks_about_the_layout(tmp_path: Path) -> None:
+    # KDDTest+ read as --dataset unsw-nb15 said only "use --on-bad-rows skip", which skips every row
+    from hourglass.errors import InputError
+    from hourglass.ingest import get_format
+
+    short = tmp_path / "short.txt"
+    short.write_text("0,tcp,http\n1,udp,dns\n")
+    with pytest.raises(InputError, match=r"line 1: expected 43 fields, found 3 \(the first data line: is the "
+                                         r"file in this layout \(--format, --dataset\)\?"):
+        get_format("nsl-kdd").read(short)
+    later = tmp_path / "later.csv"
+    later.write_text("a,b,c\n1,2,3\n1,2\n")
+    with pytest.raises(InputError, match=r"line 3: expected 3 fields, found 2 \(use --on-bad-rows skip"):
+        list(iter_table(later, fmt="csv"))

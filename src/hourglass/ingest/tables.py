@@ -322,8 +322,11 @@ def _iter_csv(
         if pending:
             line = pending["line"] or _line_of(path, pending["text"])
             where = f"line {line}" if line else f"row {pending['text'][:60]!r}"
+            # the first data line already: the whole file is likely in another layout
+            layout = ("the first data line: is the file in this layout (--format, --dataset)? "
+                      if line == skip_rows + 1 else "")
             return InputError(f"{path}: {where}: expected {pending['expected']} fields, found "
-                              f"{pending['actual']} (use --on-bad-rows skip to skip such rows)")
+                              f"{pending['actual']} ({layout}use --on-bad-rows skip to skip such rows)")
         msg = str(exc)
         if "straddl" in msg:  # a row longer than pyarrow's block
             block = min(chunk_bytes, _BLOCK_BYTES)
