@@ -129,7 +129,7 @@ def evaluate(
     from hourglass.cli import timeseries as ts_cli
     from hourglass.cli.tables import resolve_spec, score_chunks, split_labels, unlabelled_rows
     from hourglass.evaluate import evaluate_scores
-    from hourglass.ingest import ReadStats, label_strings
+    from hourglass.ingest import ReadStats, label_strings, labels_seen
     from hourglass.pipeline import load
     from hourglass.thresholds import events_per_day as events_per_day_from
 
@@ -244,8 +244,7 @@ def evaluate(
             # an attack capture alone is worth evaluating (detection rate per class); train needs
             # normal rows, evaluate does not, but a --normal typo must not pass unseen
             seen = sorted(set(all_labels.tolist()))
-            what = (f"{data}: no row has {label_col} in {normal_values} (values seen: "
-                    f"{', '.join(seen[:8])}{' ...' if len(seen) > 8 else ''})")
+            what = f"{data}: no row has {label_col} in {normal_values} ({labels_seen(seen, normal_values)})"
             if report is not None:
                 raise HourglassError(f"--report: needs both normal and anomalous rows; {what}")
             logging.getLogger("hourglass").warning(

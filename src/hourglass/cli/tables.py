@@ -4,6 +4,7 @@ named format), split off its labels, train a pipeline on its normal rows, score 
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,11 +16,12 @@ import pandas as pd
 from hourglass.cli._output import err
 from hourglass.cli._schema import preprocessor_for, resolve_spec
 from hourglass.detectors import registry
-from hourglass.errors import HourglassError
+from hourglass.errors import HourglassError, InputError
 from hourglass.ingest import (
     DatasetSpec,
     ReadStats,
     label_strings,
+    labels_seen,
     read_table,
     reservoir_sample,
 )
@@ -29,8 +31,33 @@ from hourglass.pipeline import Pipeline
 from hourglass.thresholds import events_per_day as events_per_day_from
 from hourglass.thresholds import threshold_from_spec
 
-__all__ = ["preprocessor_for", "read_data", "read_for_training", "resolve_spec", "score_chunks",
+__all__ = ["at_file_rows", "preprocessor_for", "read_data", "read_for_training", "resolve_spec",
+           "score_chunks",
            "scores_frame", "split_labels", "train_pipeline", "unlabelled_rows"]
+
+
+_ROW_REF = re.compile(r"\brow (\d+)\b")
+
+
+def at_file_rows(exc: InputError, rows: int | np.ndarray) -> InputError:
+    """``exc`` with each ``row N`` (the N-th row of the frame that was read, scored or trained
+    on) told as the file's data row: ``rows`` is the file position (from 0) of the frame's first
+    row (a chunk), or of each of its rows (the normal rows a model trains on).
+
+    Examples
+    --------
+    >>> str(at_file_rows(InputError("column 'b': expected numbers, found 'x' (row 2)"), 100))
+    "column 'b': expected numbers, found 'x' (row 102)"
+    >>> str(at_file_rows(InputError("column 'b': 1 missing value(s), first at row 1"), np.array([4, 9])))
+    "column 'b': 1 missing value(s), first at row 5"
+    """
+    def file_row(m: re.Match[str]) -> str:
+        i = int(m.group(1)) - 1
+        if isinstance(rows, int):
+            return f"row {rows + i + 1}"
+        return f"row {int(rows[i]) + 1}" if 0 <= i < len(rows) else m.group(0)
+
+    return InputError(_ROW_REF.sub(file_row, str(exc)), param=exc.param)
 
 
 def read_data(path: Path, spec: DatasetSpec | None, on_bad_rows: str = "error",
@@ -41,6 +68,25 @@ def read_data(path: Path, spec: DatasetSpec | None, on_bad_rows: str = "error",
     return spec.read(path, on_bad_rows=on_bad_rows, stats=stats)
 
 
+def _columns_are(df: pd.DataFrame) -> str:
+    """``columns are a, b, ...``, or what a one-column header says about the file's separator.
+
+    Examples
+    --------
+    >>> _columns_are(pd.DataFrame(columns=["a", "b"]))
+    'columns are a, b'
+    >>> "the file seems ';'-separated" in _columns_are(pd.DataFrame(columns=["a;b;label"]))
+    True
+    """
+    cols = [str(c) for c in df.columns]
+    if len(cols) == 1:
+        sep = next((s for s in (";", "|") if s in cols[0]), None)
+        if sep is not None:
+            return (f"one column, {cols[0][:60]!r}: the file seems {sep!r}-separated; tables are "
+                    "read comma-separated (csv) or tab-separated (tsv)")
+    return f"columns are {', '.join(cols[:8])}{' ...' if len(cols) > 8 else ''}"
+
+
 def split_labels(
     df: pd.DataFrame, label_col: str | None, normal: list[str], where: str
 ) -> tuple[pd.DataFrame, np.ndarray | None, np.ndarray | None]:
@@ -48,16 +94,14 @@ def split_labels(
     if label_col is None:
         return df, None, None
     if label_col not in df.columns:
-        raise HourglassError(f"{where}: no label column {label_col!r}; columns are "
-                             f"{', '.join(list(df.columns)[:8])}{' ...' if df.shape[1] > 8 else ''}")
+        raise HourglassError(f"{where}: no label column {label_col!r}; {_columns_are(df)}")
     if not normal:
         raise HourglassError("--normal: give the label value(s) of normal rows")
     labels = label_strings(df[label_col])
     is_normal = np.isin(labels, normal)
     if not is_normal.any():
         seen = sorted(set(labels.tolist()))
-        raise HourglassError(f"{where}: no rows with {label_col} in {normal}; values seen: "
-                             f"{', '.join(seen[:8])}{' ...' if len(seen) > 8 else ''}")
+        raise HourglassError(f"{where}: no rows with {label_col} in {normal}; {labels_seen(seen, normal)}")
     return df.drop(columns=[label_col]), labels, (~is_normal).astype(np.int8)
 
 
@@ -98,6 +142,8 @@ def train_pipeline(
     per-day alert budgets and reports; it is never a feature.
     """
     log = logging.getLogger("hourglass")
+    if "seems" in (cols := _columns_are(df)):  # one text column would train a model of nothing
+        raise HourglassError(f"{source}: {cols}")
     features = preprocessor_for(df, source, spec=spec, categorical=categorical, drop=drop,
                                 roles=roles, scaler=scaler, time_col=time_col)  # before any work
     if time_col is not None:
@@ -105,12 +151,15 @@ def train_pipeline(
         events_per_day = events_per_day if events_per_day is not None else rate
         df = df.drop(columns=[time_col])
     thr = threshold_from_spec(threshold, events_per_day=events_per_day) if threshold else None
+    rows = np.arange(len(df))  # each row's position in the file, for row numbers in errors
     if label_col is not None and label_col in df.columns:
         labelled = unlabelled_rows(label_strings(df[label_col]), normal, label_col, source,
                                    "not trained on")
         df = df if labelled.all() else df.loc[labelled].reset_index(drop=True)
+        rows = rows[labelled]
     feats, _, is_anom = split_labels(df, label_col, normal, source)
     X_val = y_val = None
+    val_rows = rows[:0]
     carve: dict[str, Any] = {}
     if thr is not None and thr.requires_labels:
         if is_anom is None:
@@ -128,18 +177,22 @@ def train_pipeline(
                                  f"({int(in_val.sum())} rows) needs both normal and attack rows; "
                                  "raise --val-fraction or use a file with attacks")
         X_val = feats.loc[in_val]
-        feats, is_anom = feats.loc[~in_val], is_anom[~in_val]
+        feats, is_anom, rows, val_rows = feats.loc[~in_val], is_anom[~in_val], rows[~in_val], rows[in_val]
         carve = {"source": source, "fraction": val_fraction, "seed": params.get("random_state", 0),
                  "note": "carved from the training file before training; never trained on"}
     if is_anom is not None:
         n_all = len(feats)
-        feats = feats.loc[is_anom == 0]
+        feats, rows = feats.loc[is_anom == 0], rows[is_anom == 0]
         log.info("training on %d normal rows of %d (label column %r)", len(feats), n_all, label_col)
     cls = registry.get(model)
     detector = cls(**params)
     pipe = Pipeline(detector=detector, features=features, threshold=thr)
     start = time.perf_counter()
-    pipe.fit(feats, X_val=X_val, y_val=y_val)
+    try:
+        pipe.fit(feats, X_val=X_val, y_val=y_val)
+    except InputError as exc:  # a row number counts the rows trained on: tell the file's row
+        from_val = X_val is not None and hasattr(pipe, "detector_")  # scoring the carved rows
+        raise at_file_rows(exc, val_rows if from_val else rows) from None
     held = float(getattr(detector, "validation_fraction", 0.0))
     pipe.info["threshold_fit"].update(carve)
     pipe.info.update({
@@ -203,6 +256,7 @@ def score_chunks(pipe: Pipeline, data: Path, spec: DatasetSpec | None, on_bad_ro
         rows_vary_in_columns(pipe, spec, data) and not pipe.sparse_fields
     needed: list[str] = list(getattr(pipe.features_, "columns_", [])) if vary else []
     seen: set[str] = set()
+    offset = 0
     for df in chunks:
         if check_label and label_col not in df.columns:
             split_labels(df, label_col, normal or [], str(data))  # raises the clear error
@@ -211,7 +265,12 @@ def score_chunks(pipe: Pipeline, data: Path, spec: DatasetSpec | None, on_bad_ro
         if vary:
             seen.update(c for c in needed if c in feats.columns)
             feats = pipe.with_absent_fields(feats, force=True)
-        yield df, scores_frame(pipe, feats)
+        try:
+            result = scores_frame(pipe, feats)
+        except InputError as exc:  # its row numbers count from this chunk's first row
+            raise (at_file_rows(exc, offset) if offset else exc) from None
+        offset += len(df)
+        yield df, result
     never = [c for c in needed if c not in seen] if seen else []  # no rows at all: the caller says so
     if never:
         more = f" (and {len(never) - 3} more)" if len(never) > 3 else ""

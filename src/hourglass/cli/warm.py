@@ -19,7 +19,7 @@ from hourglass.cli._output import (
     report_skipped,
     threshold_text,
 )
-from hourglass.errors import HourglassError
+from hourglass.errors import HourglassError, InputError
 
 __all__ = ["FROZEN_OPTIONS", "given_options", "warm_start_command"]
 
@@ -103,7 +103,7 @@ def _normal_rows(path: Path, parent: Any, *, dataset: str | None, label_col: str
     if label_col is not None and label_col in df.columns:
         labelled = unlabelled_rows(label_strings(df[label_col]), normal_values, label_col, str(path),
                                    "not trained on")
-        df = df if labelled.all() else df.loc[labelled].reset_index(drop=True)
+        df = df if labelled.all() else df.loc[labelled]  # the index stays the file's row
     feats, _, is_anom = split_labels(df, label_col, normal_values, str(path))
     if is_anom is not None:
         log.info("%s: %d normal rows of %d (label column %r)", path, int((is_anom == 0).sum()),
@@ -129,6 +129,7 @@ def warm_start_command(
     import numpy as np
     import pandas as pd
 
+    from hourglass.cli.tables import at_file_rows
     from hourglass.detectors.base import warm_start_models
     from hourglass.ingest import ReadStats
     from hourglass.pipeline import load
@@ -223,7 +224,12 @@ def warm_start_command(
         report_skipped(old_stats, replay_data)
     params = base_params(seed=seed, device=device, quiet=quiet, epochs=epochs,
                          batch_size=batch_size, lr=lr)
-    pipe = parent.warm_start(feats, **params)
+    try:
+        pipe = parent.warm_start(feats, **params)
+    except InputError as exc:  # a row number counts the rows trained on: tell NEW's data row
+        if replayed is not None or sampled is not None:
+            raise
+        raise at_file_rows(exc, feats.index.to_numpy()) from None
     held = len(pipe.detector_.val_index_)
     ws = pipe.info["warm_start"]
     ws["parent"]["path"] = str(parent_dir)

@@ -255,8 +255,9 @@ class TabularPreprocessor:
         if not self.feature_names_:
             hint = ""
             if len(cols) == 1:  # a log or a ';'-separated file read as a one-column table
-                hint = (f" (one column only, {cols[0][:50]!r}: a log file needs a log --format, "
-                        "a ';'-separated SKAB series --dataset skab)")
+                hint = (f" (one column only, {cols[0][:50]!r}: a log file needs a log --format; "
+                        "tables are read comma-separated (csv) or tab-separated (tsv), a "
+                        "';'-separated SKAB series with --dataset skab)")
             raise InputError("no usable feature column: every column is constant, dropped or "
                              f"an identifier{hint}")
         return self
@@ -506,6 +507,11 @@ class TabularPreprocessor:
                                  "this model scores table columns; a log needs a log model "
                                  "(train --format hdfs, bgl, syslog, raw or a header regex, "
                                  "--model deeplog ...)")
+            sep = next((s for s in (";", "|") if s in str(df.columns[0])), None) if df.shape[1] == 1 else None
+            if sep is not None:  # a table with another separator, read as one column
+                raise InputError(f"column(s) the model needs are missing: {', '.join(missing[:3])}{more}; "
+                                 f"the data reads as one column ({have!r}): {sep!r}-separated? tables "
+                                 "are read comma-separated (csv) or tab-separated (tsv)")
             raise InputError(f"column(s) the model needs are missing: {', '.join(missing[:3])}{more}; "
                              f"the data has {have}{' ...' if df.shape[1] > 4 else ''}")
         raw = self._numeric_frame(df, self._numeric_inputs(), allow_missing=self.impute != "error")

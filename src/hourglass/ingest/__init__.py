@@ -6,6 +6,7 @@ from hourglass.ingest.formats import (
     all_formats,
     get_format,
     label_strings,
+    labels_seen,
     register_format,
     resolve_format,
     sniff_format,
@@ -15,5 +16,6 @@ from hourglass.ingest.sampling import reservoir_sample
 from hourglass.ingest.tables import ReadStats, iter_table
 
 __all__ = ["DATASETS", "FORMATS", "DatasetSpec", "ReadStats", "all_formats", "atomic_output",
-           "demo_path", "get_dataset", "get_format", "iter_table", "label_strings", "read_table",
-           "register_format", "reservoir_sample", "resolve_format", "sniff_format", "write_table"]
+           "demo_path", "get_dataset", "get_format", "iter_table", "label_strings", "labels_seen",
+           "read_table", "register_format", "reservoir_sample", "resolve_format", "sniff_format",
+           "write_table"]

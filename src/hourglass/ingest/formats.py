@@ -10,6 +10,7 @@ events) add theirs with :func:`register_format`. The named datasets of
 
 from __future__ import annotations
 
+import difflib
 import os
 from typing import Any
 
@@ -23,7 +24,7 @@ from hourglass.ingest.flows import CICFLOWMETER, UNSW_NB15, ZEEK_CONN
 from hourglass.ingest.readers import check_path, detect_format
 from hourglass.ingest.tables import check_text, read_head
 
-__all__ = ["FORMATS", "all_formats", "get_format", "label_strings", "register_format",
+__all__ = ["FORMATS", "all_formats", "get_format", "label_strings", "labels_seen", "register_format",
            "resolve_format", "sniff_format"]
 
 
@@ -148,6 +149,35 @@ def resolve_format(name: str | None, path: str | os.PathLike[str] | None = None)
             raise InputError("--format auto needs a file to look at")
         return sniff_format(path)
     return get_format(name)
+
+
+def labels_seen(seen: Any, wanted: Any, n: int = 8) -> str:
+    """``values seen: ...`` for a ``--normal`` that matched no label: the first ``n`` values, and
+    the ones that look like a wanted value (another case, a near spelling) named first, since the
+    value meant is often not among the first ``n`` in order.
+
+    Examples
+    --------
+    >>> labels_seen(["back", "ipsweep", "neptune", "normal"], ["Normal"], n=2)
+    "values seen: back, ipsweep ... (did you mean 'normal'?)"
+    >>> labels_seen(["0", "1"], ["benign"]), labels_seen(["0", "1"], ["0.0"])
+    ('values seen: 0, 1', "values seen: 0, 1 (did you mean '0'?)")
+    """
+    values = sorted({str(v) for v in seen})
+    near: list[str] = []
+    for w in (str(v) for v in wanted):
+        near += [v for v in values if v not in near and (v.strip().lower() == w.strip().lower()
+                                                         or _same_number(v, w))]
+        near += [v for v in difflib.get_close_matches(w, values, n=3, cutoff=0.8) if v not in near]
+    text = f"values seen: {', '.join(values[:n])}{' ...' if len(values) > n else ''}"
+    return text + (f" (did you mean {' or '.join(repr(v) for v in near[:3])}?)" if near else "")
+
+
+def _same_number(a: str, b: str) -> bool:
+    try:
+        return float(a) == float(b)
+    except ValueError:
+        return False
 
 
 def label_strings(labels: pd.Series) -> np.ndarray:

@@ -254,6 +254,31 @@ def _csv_header(path: Path, sep: str, skip_rows: int) -> list[str]:
         raise InputError(f"{path}: line {skip_rows + 1}: unreadable header ({exc})") from None
 
 
+def _has_rows(path: Path, skip_rows: int, comment: str | None) -> bool:
+    """Whether a line after the first ``skip_rows`` holds anything (a ``comment`` line does not).
+
+    A header-only file must not reach pyarrow's streaming reader: with torch loaded, a reader
+    that found no rows made the interpreter's exit abort now and then ("terminate called without
+    an active exception", exit code 134) after the one-line error had been printed.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = p.write_text("a,b\\n\\n")
+    >>> _has_rows(p, 1, None), _has_rows(p, 0, None)
+    (False, True)
+    """
+    with open_text(path) as fh:
+        for _ in range(skip_rows):
+            fh.readline()
+        for raw in fh:
+            line = raw.strip()
+            if line and not (comment is not None and line.startswith(comment.encode())):
+                return True
+    return False
+
+
 def _iter_csv(
     path: Path, *, sep: str, names: Sequence[str] | None, skip_rows: int, on_bad_rows: str,
     chunk_bytes: int, stats: ReadStats, null_values: Sequence[str], quote: bool,
@@ -262,6 +287,8 @@ def _iter_csv(
     if names is None:
         names = _csv_header(path, sep, skip_rows)
         skip_rows += 1
+    if not _has_rows(path, skip_rows, comment):
+        return
     names = list(names)
     pending: dict[str, Any] = {}
     probing = [True]  # the type-inference pass must not count skipped rows
@@ -295,8 +322,11 @@ def _iter_csv(
         if pending:
             line = pending["line"] or _line_of(path, pending["text"])
             where = f"line {line}" if line else f"row {pending['text'][:60]!r}"
+            # the first data line already: the whole file is likely in another layout
+            layout = ("the first data line: is the file in this layout (--format, --dataset)? "
+                      if line == skip_rows + 1 else "")
             return InputError(f"{path}: {where}: expected {pending['expected']} fields, found "
-                              f"{pending['actual']} (use --on-bad-rows skip to skip such rows)")
+                              f"{pending['actual']} ({layout}use --on-bad-rows skip to skip such rows)")
         msg = str(exc)
         if "straddl" in msg:  # a row longer than pyarrow's block
             block = min(chunk_bytes, _BLOCK_BYTES)

@@ -20,7 +20,7 @@ from hourglass.detectors import registry
 from hourglass.errors import InputError
 from hourglass.evaluate import binary_metrics, per_class_detection
 from hourglass.features.tabular import TabularPreprocessor
-from hourglass.ingest import label_strings
+from hourglass.ingest import label_strings, labels_seen
 from hourglass.pipeline.pipeline import Pipeline
 from hourglass.thresholds import HELD_OUT, TRAINING, Percentile, Threshold
 
@@ -233,7 +233,7 @@ class Benchmark:
         if not (is_anom == 0).any():
             seen = sorted(set(labels.tolist()))
             raise InputError(f"{train_name}: no normal rows ({label_col} in {list(normal)}) to train "
-                             f"on; values seen: {', '.join(seen[:8])}{' ...' if len(seen) > 8 else ''}")
+                             f"on; {labels_seen(seen, normal)}")
         self.test_labels_, self.y_test_ = _is_anomaly(test, label_col, normal, test_name)
         if not self.y_test_.any():
             raise InputError(f"{test_name}: no anomalous rows (all {label_col} in {list(normal)}): "

@@ -83,8 +83,9 @@ class FalseAlarmBound(Threshold):
             raise InputError(
                 f"FalseAlarmBound: {n:,} held-out normal scores cannot bound the false-alarm rate "
                 f"at {alpha:g} with {100 * confidence:g}% confidence; that needs at least {need:,} (more "
-                f"normal training rows, a larger validation_fraction, a higher alpha or a lower "
-                f"confidence)")
+                f"normal training rows, a larger validation_fraction (--param "
+                f"validation_fraction=0.2), a higher rate alpha or a lower confidence "
+                f"(fpr:RATE@CONFIDENCE))")
         # P(rate > alpha) for the cut-off at rank k, k = 1..n: P(Binomial(n, 1 - alpha) >= k)
         risk = binom.sf(np.arange(n), n, 1.0 - alpha)
         k = int(np.flatnonzero(risk <= 1.0 - confidence)[0]) + 1
