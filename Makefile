@@ -19,6 +19,7 @@ demo: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/python -m mypy
 
 test: $(STAMP) lint
 	$(BIN)/python -m pytest tests --doctest-modules src/hourglass -p no:cacheprovider
