@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -20,3 +21,9 @@ def one_line_error(args: list[str], match: str, out: Path | None = None) -> None
     assert len(lines) == 1 and "Traceback" not in res.stderr, res.stderr
     assert match in lines[0], lines[0]
     assert out is None or not out.exists()
+
+
+def digest(model: Path) -> str:
+    """SHA-256 of a saved model's config and weights (to check that a command left it alone)."""
+    return hashlib.sha256((model / "config.json").read_bytes()
+                          + (model / "weights.safetensors").read_bytes()).hexdigest()

@@ -3,7 +3,6 @@ and a copy of the model with another rule (no retraining), with its bad-input er
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -15,15 +14,10 @@ import pytest
 from hourglass import load, thresholds
 from hourglass.cli import app
 from hourglass.errors import InputError
-from tests._cli import one_line_error, runner
+from tests._cli import digest, one_line_error, runner
 from tests.test_logs import _normal
 
 FAST = ["--epochs", "2", "-q"]
-
-
-def _digest(model: Path) -> str:
-    return hashlib.sha256((model / "config.json").read_bytes()
-                          + (model / "weights.safetensors").read_bytes()).hexdigest()
 
 
 @pytest.fixture(scope="module")
@@ -87,12 +81,12 @@ def test_the_default_what_if_starts_with_the_current_rule_and_says_what_it_canno
 
 def test_apply_writes_a_copy_whose_flags_follow_the_new_cut_off(files: dict[str, Path]) -> None:
     model, new = files["model"], files["dir"] / "M-quiet"
-    before = _digest(model)
+    before = digest(model)
     res = runner.invoke(app, ["threshold", str(model), "--threshold", "fpr:0.01", "-o", str(new)])
     assert res.exit_code == 0, res.output
     assert "percentile 99.0 of held-out normal scores" in res.stderr and "-> false-alarm" in res.stderr
     assert f"model saved to {new}" in res.stdout
-    assert _digest(model) == before  # the original is untouched
+    assert digest(model) == before  # the original is untouched
     old_pipe, pipe = load(model), load(new)
     want = thresholds.FalseAlarmBound(0.01).fit(old_pipe.detector_.val_scores_)
     assert pipe.threshold_.value_ == want.value_ and pipe.threshold_.k_ == want.k_
@@ -116,10 +110,10 @@ def test_apply_refuses_a_non_empty_output_unless_forced(files: dict[str, Path]) 
     model, new = files["model"], files["dir"] / "M-forced"
     res = runner.invoke(app, ["threshold", str(model), "--threshold", "percentile:95", "-o", str(new)])
     assert res.exit_code == 0, res.output
-    before = _digest(new)
+    before = digest(new)
     one_line_error(["threshold", str(model), "--threshold", "percentile:90", "-o", str(new)],
                    "exists and is not empty; choose another path or pass --force")
-    assert _digest(new) == before
+    assert digest(new) == before
     res = runner.invoke(app, ["threshold", str(model), "--threshold", "percentile:90", "-o", str(new),
                               "--force"])
     assert res.exit_code == 0, res.output

@@ -3,7 +3,6 @@ before any work, for every kind of model (tables, time series, warm starts in pl
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import numpy as np
@@ -12,14 +11,9 @@ import pytest
 
 from hourglass import load
 from hourglass.cli import app
-from tests._cli import one_line_error, runner
+from tests._cli import digest, one_line_error, runner
 
 FAST = ["--epochs", "2", "-q"]
-
-
-def _digest(model: Path) -> str:
-    return hashlib.sha256((model / "config.json").read_bytes()
-                          + (model / "weights.safetensors").read_bytes()).hexdigest()
 
 
 @pytest.fixture(scope="module")
@@ -37,14 +31,14 @@ def test_a_saved_table_model_is_kept_unless_forced(files: dict[str, Path]) -> No
     model = files["dir"] / "M"
     res = runner.invoke(app, ["train", str(files["table"]), *FAST, "-o", str(model)])
     assert res.exit_code == 0, res.output
-    before = _digest(model)
+    before = digest(model)
     one_line_error(["train", str(files["table"]), *FAST, "--seed", "1", "-o", str(model)],
                    f"--output {model}: a model is saved there already; pass --force")
-    assert _digest(model) == before
+    assert digest(model) == before
     res = runner.invoke(app, ["train", str(files["table"]), *FAST, "--seed", "1", "-o", str(model),
                               "--force"])
     assert res.exit_code == 0, res.output
-    assert _digest(model) != before and load(model).detector_.random_state == 1
+    assert digest(model) != before and load(model).detector_.random_state == 1
 
 
 def test_the_refusal_comes_before_reading_the_data(files: dict[str, Path]) -> None:
@@ -62,21 +56,21 @@ def test_time_series_models_and_warm_starts_in_place_need_force(files: dict[str,
             *FAST, "-o", str(series)]
     res = runner.invoke(app, args)
     assert res.exit_code == 0, res.output
-    before = _digest(series)
+    before = digest(series)
     one_line_error(args, "a model is saved there already")
-    assert _digest(series) == before
+    assert digest(series) == before
     parent, table = files["dir"] / "P", files["dir"] / "W"
     for out in (parent, table):
         res = runner.invoke(app, ["train", str(files["table"]), *FAST, "-o", str(out)])
         assert res.exit_code == 0, res.output
     warm = ["train", str(files["table"]), "--warm-start", str(parent), "--epochs", "1", "-q",
             "-o", str(table)]
-    before = _digest(table)
+    before = digest(table)
     one_line_error(warm, "a model is saved there already")
-    assert _digest(table) == before
+    assert digest(table) == before
     res = runner.invoke(app, [*warm, "--force"])
     assert res.exit_code == 0, res.output
-    assert _digest(table) != before and "warm_start" in load(table).info
+    assert digest(table) != before and "warm_start" in load(table).info
     # in place: the parent is always kept, --force or not, and the message says so
     for extra in ([], ["--force"]):
         one_line_error([*warm[:-1], str(parent), *extra], "is the --warm-start model")
