@@ -8,18 +8,34 @@ row.
 
 from __future__ import annotations
 
+import logging
 import re
+import warnings
 
 import numpy as np
 import pandas as pd
 
 from hourglass.errors import InputError
 
-__all__ = ["parse_timestamps", "steps_per_day"]
+__all__ = ["DateOrderError", "infer_dayfirst", "parse_timestamps", "steps_per_day"]
+
+logger = logging.getLogger(__name__)
+_WARNED: set[str] = set()  # columns whose ambiguous date order was already said (once a run)
 
 _OFFSET = re.compile(r"(Z|[+-]\d{2}:?\d{2})$")
 _MAX_EPOCH_S = 9.2e9  # pandas' Timestamp range ends in 2262
 _CLOCK = r"\d{1,2}:\d{2}(:\d{2}([.,]\d*)?)?"  # 06:55:46, a time of day alone
+# 01/02/2026, 1.2.26, 01-02-2026: day and month in an order the text does not say
+_NUMERIC_DATE = r"(?P<a>\d{1,2})(?P<sep>[/.-])(?P<b>\d{1,2})(?P=sep)(?:\d{4}|\d{2})(?!\d)"
+
+
+class DateOrderError(InputError):
+    """A numeric date in the other day/month order than the one it is read in (``detail``: what
+    is wrong with the value, without the column and row, for one-value callers)."""
+
+    def __init__(self, message: str, detail: str) -> None:
+        super().__init__(message)
+        self.detail = detail
 
 
 def _no_missing(s: pd.Series, column: str) -> None:
@@ -34,8 +50,116 @@ def _no_missing(s: pd.Series, column: str) -> None:
                          f"({int(absent.sum())} row(s) lack it)")
 
 
-def parse_timestamps(values: object, column: str) -> pd.DatetimeIndex:
+def _text(values: object) -> pd.Series:
+    s = values if isinstance(values, pd.Series) else pd.Series(np.asarray(values).ravel())
+    return s.reset_index(drop=True).astype("string").str.strip()
+
+
+class _Dates:
+    """The numeric dates of a text column, read once per distinct date (a long series repeats
+    each day many times; a regular expression over every row would cost seconds a million rows).
+
+    ``day_rows`` / ``month_rows``: the rows whose first / second number is above 12; ``dates``:
+    the distinct date texts; ``first_row``, ``sep``: the first row with a date and its separator.
+    """
+
+    def __init__(self, text: pd.Series) -> None:
+        codes, uniq = pd.factorize(text.str.slice(0, 10))  # a date is at most 10 characters
+        parts = pd.Series(uniq, dtype="string").str.extract(f"^(?P<date>{_NUMERIC_DATE})")
+        first = pd.to_numeric(parts["a"], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+        second = pd.to_numeric(parts["b"], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+
+        def rows(which: np.ndarray) -> np.ndarray:
+            return np.flatnonzero(np.isin(codes, np.flatnonzero(which))) if which.any() else which[:0]
+
+        self.day_rows, self.month_rows = rows(first > 12), rows(second > 12)
+        dated = rows(~np.isnan(first))
+        self.first_row = int(dated[0]) if len(dated) else -1
+        self.sep = str(parts["sep"].iloc[codes[self.first_row]]) if len(dated) else ""
+        self.dates = pd.Series(parts["date"].dropna().unique(), dtype="string")
+
+    def span(self, dayfirst: bool) -> pd.Timedelta | None:
+        """From the first to the last date read in that order (``None``: unreadable)."""
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            ts = pd.to_datetime(self.dates, errors="coerce", dayfirst=dayfirst)
+        lo, hi = ts.min(), ts.max()
+        return None if pd.isna(lo) or pd.isna(hi) else pd.Timedelta(hi - lo)
+
+
+def infer_dayfirst(values: object, column: str) -> bool | None:
+    """Whether the dates in ``values`` put the day first (``01/02/2026`` = 1 February), from the
+    data: ``None`` when they are not numeric day/month dates (ISO 8601, epoch seconds, names).
+
+    A day above 12 in the first place means day first, in the second month first; a column with
+    both is an :class:`InputError` naming one row of each. When no value tells (every day and
+    month is 12 or less), the order under which the times span at most half as long as the other
+    way wins (data is collected over one stretch: hourly rows from 1 to 8 February read month
+    first would spread over 7 months); failing that, dotted dates (``01.02.2026``) are read day
+    first, as that form is written, and ``/`` or ``-`` dates month first. Either way a warning
+    (once per column) says which and why.
+
+    Examples
+    --------
+    >>> infer_dayfirst(pd.Series(["01/02/2026 10:00", "13/02/2026 10:00"]), "ts")
+    True
+    >>> infer_dayfirst(pd.Series(["02/01/2026", "02/13/2026"]), "ts")
+    False
+    >>> infer_dayfirst(pd.Series(["2026-02-13 10:00"]), "ts") is None
+    True
+    >>> try:
+    ...     infer_dayfirst(pd.Series(["13/02/2026", "02/13/2026"]), "ts")
+    ... except InputError as exc:
+    ...     print(str(exc)[:62])
+    column 'ts': row 1 ('13/02/2026') puts the day first but row 2
+    """
+    s = values if isinstance(values, pd.Series) else pd.Series(np.asarray(values).ravel())
+    if not (s.dtype == object or pd.api.types.is_string_dtype(s)):
+        return None  # numbers (epoch seconds) or times already
+    if not _text(s.iloc[:100]).str.match(_NUMERIC_DATE).fillna(False).any():
+        return None
+    text = _text(s)
+    dates = _Dates(text)
+    day_first, month_first = dates.day_rows, dates.month_rows
+    if len(day_first) and len(month_first):
+        i, j = int(day_first[0]), int(month_first[0])
+        raise InputError(f"column {column!r}: row {i + 1} ({text.iloc[i]!r}) puts the day first but "
+                         f"row {j + 1} ({text.iloc[j]!r}) the month; give one date order (ISO 8601, "
+                         "YYYY-MM-DD, says it plainly)")
+    if len(day_first) or len(month_first):
+        return bool(len(day_first))
+    k = dates.first_row
+    spans = {order: dates.span(order) for order in (True, False)}
+    d, m = spans[True], spans[False]
+    if d is not None and m is not None and (d * 2 <= m or m * 2 <= d):
+        choice, why = d < m, (f"the times then span {_human(min(d, m))}, the other way "
+                              f"{_human(max(d, m))}")
+    else:  # the written convention: dotted dates are day first, 01/02/2026 month first in pandas
+        choice, why = dates.sep == ".", "as such dates are usually written"
+    if column not in _WARNED:
+        _WARNED.add(column)
+        logger.warning("column %r: no day above 12 tells whether %r is day or month first; read %s "
+                       "(%s). Write the times as ISO 8601 (YYYY-MM-DD) to be sure", column,
+                       text.iloc[k], "day first (DD/MM/YYYY)" if choice else "month first "
+                       "(MM/DD/YYYY)", why)
+    return bool(choice)
+
+
+def _human(span: pd.Timedelta) -> str:
+    """``span`` in the largest whole unit: 8 days, 5 hours, 30 minutes."""
+    for unit, name in (("1D", "day"), ("1h", "hour"), ("1min", "minute")):
+        n = int(span // pd.Timedelta(unit))
+        if n >= 1:
+            return f"{n} {name}{'s' if n > 1 else ''}"
+    return f"{span.total_seconds():g} seconds"
+
+
+def parse_timestamps(values: object, column: str, dayfirst: bool | None = None
+                     ) -> pd.DatetimeIndex:
     """The times in ``values`` (a column), or :class:`InputError` naming the first bad row.
+
+    Numeric day/month dates (``01/02/2026``) are read in the order ``dayfirst`` gives (a model
+    passes the order of its training data), or else in the order :func:`infer_dayfirst` finds.
 
     Examples
     --------
@@ -68,6 +192,13 @@ def parse_timestamps(values: object, column: str) -> pd.DatetimeIndex:
     ... except InputError as exc:
     ...     print(str(exc)[:65])
     column 'Time': row 1 ('06:55:46') is a time of day without a date
+    >>> parse_timestamps(pd.Series(["01/02/2026", "13/02/2026"]), "ts")[0]
+    Timestamp('2026-02-01 00:00:00')
+    >>> try:
+    ...     parse_timestamps(pd.Series(["02/13/2026"]), "ts", dayfirst=True)
+    ... except InputError as exc:
+    ...     print(str(exc).split("; ")[-1])
+    dates are read day first (DD/MM/YYYY), the order of the model's training data
     """
     s = values if isinstance(values, pd.Series) else pd.Series(np.asarray(values).ravel())
     s = s.reset_index(drop=True)
@@ -94,10 +225,26 @@ def parse_timestamps(values: object, column: str) -> pd.DatetimeIndex:
         raise InputError(f"column {column!r}: row {i + 1} ({text.iloc[i]!r}) is a time of day without "
                          "a date; give a column with the date and the time (e.g. join a log's date "
                          "and time fields into one)")
-    try:
-        ts = pd.DatetimeIndex(pd.to_datetime(text, errors="coerce"))
-    except (ValueError, TypeError):  # different UTC offsets: the instants are still well defined
-        ts = pd.DatetimeIndex(pd.to_datetime(text, errors="coerce", utc=True))
+    numeric = bool(text.iloc[:100].str.match(_NUMERIC_DATE).fillna(False).any())
+    if numeric and dayfirst is None:
+        dayfirst = infer_dayfirst(text, column)
+    elif numeric:  # the model's order: pandas would quietly swap a date that does not fit it
+        dates = _Dates(text)
+        against = dates.month_rows if dayfirst else dates.day_rows
+        if len(against):
+            i = int(against[0])
+            detail = (f"puts the {'month' if dayfirst else 'day'} first; dates are read "
+                      f"{'day first (DD/MM/YYYY)' if dayfirst else 'month first (MM/DD/YYYY)'}, "
+                      "the order of the model's training data")
+            raise DateOrderError(f"column {column!r}: row {i + 1} ({text.iloc[i]!r}) {detail}",
+                                 detail)
+    order = bool(dayfirst) and numeric  # pandas' dayfirst would also read 2026-02-01 as 2 Jan
+    with warnings.catch_warnings():  # pandas' notes on formats: the errors below say what counts
+        warnings.simplefilter("ignore", UserWarning)
+        try:
+            ts = pd.DatetimeIndex(pd.to_datetime(text, errors="coerce", dayfirst=order))
+        except (ValueError, TypeError):  # different UTC offsets: the instants are still defined
+            ts = pd.DatetimeIndex(pd.to_datetime(text, errors="coerce", utc=True, dayfirst=order))
     bad = np.asarray(ts.isna())
     if bad.any():
         i = int(np.flatnonzero(bad)[0])

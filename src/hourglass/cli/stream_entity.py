@@ -97,6 +97,7 @@ class EntityStream:
         self.explain = explain  # top features named per flagged bucket ('top_feature', 'why')
         f = pipe.features_
         self.entity_col, self.timestamp_col = str(f.entity_col), str(f.timestamp_col)
+        self.dayfirst: bool | None = getattr(f, "dayfirst_", None)  # numeric dates as in training
         self.columns = list(f.columns_)
         self.numeric = list(f.numeric_)
         self.bucket = parse_bucket(f.bucket)
@@ -124,11 +125,12 @@ class EntityStream:
 
     def _times(self, rows: list[dict[str, Any]]) -> tuple[list[int | None], list[str | None]]:
         """Per row: its time in ns (UTC for times with an offset), or ``None`` and why not."""
+        from hourglass._times import DateOrderError
         from hourglass.features.entity import _times
 
         values = [r.get(self.timestamp_col) for r in rows]
         try:
-            ts = _times(pd.Series(values, dtype=object), self.timestamp_col)
+            ts = _times(pd.Series(values, dtype=object), self.timestamp_col, self.dayfirst)
             parsed: list[Any] = [ts]
         except InputError:  # find the bad ones one by one (only when there are some)
             parsed = []
@@ -142,10 +144,12 @@ class EntityStream:
         why: list[str | None] = []
         for v in values:
             try:
-                one = _times(pd.Series([v], dtype=object), self.timestamp_col)
-            except InputError:
+                one = _times(pd.Series([v], dtype=object), self.timestamp_col, self.dayfirst)
+            except InputError as exc:
                 out.append(None)
-                why.append(f"field {self.timestamp_col!r} is not a timestamp ({v!r})")
+                why.append(f"field {self.timestamp_col!r}: {v!r} {exc.detail}"
+                           if isinstance(exc, DateOrderError)
+                           else f"field {self.timestamp_col!r} is not a timestamp ({v!r})")
                 continue
             aware = one.tz is not None
             if self.aware is None:

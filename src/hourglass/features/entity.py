@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hourglass._times import _no_missing, parse_timestamps
+from hourglass._times import _no_missing, infer_dayfirst, parse_timestamps
 from hourglass.errors import InputError, NotFittedError
 from hourglass.features._grouped import Groups, distinct_top, numeric_stats
 from hourglass.features.roles import factorize_strings, infer_role
@@ -73,9 +73,10 @@ def parse_bucket(bucket: str) -> pd.Timedelta:
     return td
 
 
-def _times(s: pd.Series, column: str) -> pd.DatetimeIndex:
-    """:func:`parse_timestamps`, and epoch seconds read as text (a CSV column with one bad
-    value) as numbers, so that the bad value is the one named."""
+def _times(s: pd.Series, column: str, dayfirst: bool | None = None) -> pd.DatetimeIndex:
+    """:func:`parse_timestamps` (``dayfirst``: the order of numeric dates), and epoch seconds
+    read as text (a CSV column with one bad value) as numbers, so that the bad value is the one
+    named."""
     s = s.reset_index(drop=True)
     _no_missing(s, column)
     if s.dtype == object or pd.api.types.is_string_dtype(s):
@@ -87,7 +88,7 @@ def _times(s: pd.Series, column: str) -> pd.DatetimeIndex:
                 raise InputError(f"column {column!r}: row {i + 1} is not a timestamp ({s.iloc[i]!r}; "
                                  "the column holds epoch seconds)")
             s = num
-    return parse_timestamps(s, column)
+    return parse_timestamps(s, column, dayfirst=dayfirst)
 
 
 def _group_key(codes: np.ndarray, names: np.ndarray, starts: pd.DatetimeIndex,
@@ -312,6 +313,8 @@ class EntityWindows:
         self.not_aggregated_: dict[str, str] = {}  # column -> why (this fit's; not saved)
         self.numeric_, self.categorical_ = self._resolve_columns(df)
         self._refuse_text_to_sum(df)
+        # the training data's date order, kept so that later data is read alike
+        self.dayfirst_ = infer_dayfirst(df[self.timestamp_col], self.timestamp_col)
         logger.info("entity features: per (%s, %s bucket): sum/mean/max of %d column(s)%s; distinct "
                     "values of %d%s", self.entity_col, self.bucket, len(self.numeric_),
                     _named(self.numeric_), len(self.categorical_), _named(self.categorical_))
@@ -361,7 +364,7 @@ class EntityWindows:
     def _aggregate(self, df: pd.DataFrame) -> pd.DataFrame:
         td = parse_bucket(self.bucket)
         assert self.entity_col is not None and self.timestamp_col is not None  # checked at fit
-        ts = _times(df[self.timestamp_col], self.timestamp_col)
+        ts = _times(df[self.timestamp_col], self.timestamp_col, getattr(self, "dayfirst_", None))
         ent_codes, ent_names = factorize_strings(df[self.entity_col].reset_index(drop=True))
         starts = ts.floor(td)
         groups = Groups(_group_key(ent_codes, ent_names, starts, td))
@@ -404,7 +407,7 @@ class EntityWindows:
         assert self.entity_col is not None and self.timestamp_col is not None  # _check_params: text
         df = self._check_frame(df, "group")
         codes, names = factorize_strings(df[self.entity_col].reset_index(drop=True))
-        ts = _times(df[self.timestamp_col], self.timestamp_col)
+        ts = _times(df[self.timestamp_col], self.timestamp_col, getattr(self, "dayfirst_", None))
         return names[codes], ts.floor(parse_bucket(self.bucket))
 
     def aggregate(self, df: pd.DataFrame) -> pd.DataFrame:
@@ -503,7 +506,8 @@ class EntityWindows:
         return {"class": "EntityWindows", "params": self.get_params(), "numeric": self.numeric_,
                 "categorical": self.categorical_, "columns": self.columns_,
                 "aggregates": self.aggregates_, "tabular": self.tabular_.to_dict(),
-                "feature_names": self.feature_names_, "n_buckets": self.n_buckets_}
+                "feature_names": self.feature_names_, "n_buckets": self.n_buckets_,
+                **({} if getattr(self, "dayfirst_", None) is None else {"dayfirst": self.dayfirst_})}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> EntityWindows:
@@ -527,6 +531,7 @@ class EntityWindows:
             self.tabular_ = TabularPreprocessor.from_dict(d["tabular"])
             self.feature_names_ = [str(c) for c in d["feature_names"]]
             self.n_buckets_ = int(d.get("n_buckets", 0))
+            self.dayfirst_ = None if d.get("dayfirst") is None else bool(d["dayfirst"])
         except (KeyError, TypeError, ValueError) as exc:
             raise InputError(f"entity feature state is malformed ({exc})") from None
         if self.feature_names_ != self.tabular_.feature_names_:

@@ -28,7 +28,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from pandas.tseries.frequencies import to_offset
 
 from hourglass._params import check_numeric_params
-from hourglass._times import parse_timestamps
+from hourglass._times import infer_dayfirst, parse_timestamps
 from hourglass.errors import InputError, NotFittedError
 
 __all__ = ["TimeSeriesPreprocessor", "sliding_windows", "window_starts", "windows_to_points",
@@ -354,7 +354,10 @@ class TimeSeriesPreprocessor:
         if ts_col not in df.columns:
             raise InputError(f"timestamp column {ts_col!r} not found; columns are "
                              f"{', '.join(list(df.columns)[:8])}")
-        frame = pd.DataFrame(values, index=parse_timestamps(df[ts_col], ts_col).rename(ts_col))
+        if fitting:  # the training data's date order, kept so that later data is read alike
+            self.dayfirst_ = infer_dayfirst(df[ts_col], ts_col)
+        times = parse_timestamps(df[ts_col], ts_col, dayfirst=getattr(self, "dayfirst_", None))
+        frame = pd.DataFrame(values, index=times.rename(ts_col))
         if not frame.index.is_monotonic_increasing:
             logger.warning("timestamps are not sorted; sorting %d rows by %s", len(frame), ts_col)
             frame = frame.sort_index(kind="stable")
@@ -550,8 +553,10 @@ class TimeSeriesPreprocessor:
             raise InputError(f"{y.size} labels for {len(df)} rows")
         lab = pd.DataFrame({"y": y, **({str(self.timestamp_col): df[str(self.timestamp_col)]
                                         .to_numpy()} if self.timestamp_col else {})})
-        grid = TimeSeriesPreprocessor(self.timestamp_col, self.freq, agg="max", fill="zero",
-                                      scaler="none", columns=("y",))._frame(lab, ["y"])
+        pre = TimeSeriesPreprocessor(self.timestamp_col, self.freq, agg="max", fill="zero",
+                                     scaler="none", columns=("y",))
+        pre.dayfirst_ = getattr(self, "dayfirst_", None)  # the times read as the series' are
+        grid = pre._frame(lab, ["y"])
         return grid["y"].fillna(0).to_numpy().astype(np.int8)
 
     def extra_columns(self, df: pd.DataFrame) -> list[str]:
@@ -567,7 +572,8 @@ class TimeSeriesPreprocessor:
         return {"class": "TimeSeriesPreprocessor", "params": self.get_params(),
                 "channels": self.channels_, "masked": self.masked_, "columns": self.columns_,
                 "feature_names": self.feature_names_,
-                "offset": [float(v) for v in self.offset_], "scale": [float(v) for v in self.scale_]}
+                "offset": [float(v) for v in self.offset_], "scale": [float(v) for v in self.scale_],
+                **({} if getattr(self, "dayfirst_", None) is None else {"dayfirst": self.dayfirst_})}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> TimeSeriesPreprocessor:
@@ -588,6 +594,7 @@ class TimeSeriesPreprocessor:
             self.feature_names_ = list(d["feature_names"])
             self.offset_ = np.asarray(d["offset"], dtype=np.float64)
             self.scale_ = np.asarray(d["scale"], dtype=np.float64)
+            self.dayfirst_ = None if d.get("dayfirst") is None else bool(d["dayfirst"])
         except (KeyError, TypeError, ValueError) as exc:
             raise InputError(f"preprocessing state is malformed ({exc})") from None
         self._check_params()  # a freq or fill that no longer parses: said at load, not at scoring

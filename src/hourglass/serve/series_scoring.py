@@ -241,7 +241,7 @@ class SeriesScorer(ModelScorer):
         ts = self.timestamp_col
         if ts is None:
             return np.arange(n)
-        times = parse_timestamps(df[ts], ts)
+        times = parse_timestamps(df[ts], ts, dayfirst=getattr(self.pipeline.features_, "dayfirst_", None))
         if self.pipeline.features_.freq == "rows":  # sorted, never merged: one step per row
             order = np.argsort(times.asi8, kind="stable")
             at = np.empty(n, dtype=np.int64)

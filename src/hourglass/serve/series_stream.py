@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hourglass._times import parse_timestamps
+from hourglass._times import DateOrderError, parse_timestamps
 from hourglass.errors import InputError
 from hourglass.features.timeseries import _CLIP
 from hourglass.serve.scoring import ModelScorer
@@ -78,6 +78,7 @@ class SeriesStreamScorer(ModelScorer):
         self.channels: list[str] = [str(c) for c in pre.channels_]
         self.n_masked = len(pre.masked_)
         self.timestamp_col: str | None = None if pre.timestamp_col is None else str(pre.timestamp_col)
+        self.dayfirst: bool | None = getattr(pre, "dayfirst_", None)  # numeric dates as in training
         self.rows_only = pre.freq == "rows"
         self.window = window_steps(det)
         missing = det.stream_threshold_missing() if callable(
@@ -156,11 +157,14 @@ class SeriesStreamScorer(ModelScorer):
         out: list[int | InputError] = [InputError(f"missing timestamp {ts!r}")] * len(rows)
         have = [i for i, (_, row) in enumerate(rows) if row.get(ts) is not None]
         try:
-            when = parse_timestamps(pd.Series([rows[i][1][ts] for i in have], dtype=object), ts)
-        except InputError:  # one bad value: each on its own, to name it
+            when = parse_timestamps(pd.Series([rows[i][1][ts] for i in have], dtype=object), ts,
+                                    dayfirst=self.dayfirst)
+        except InputError as exc:  # one bad value: each on its own, to name it
             for i in have:
+                value = rows[i][1][ts]
                 out[i] = self._times([rows[i]])[0] if len(have) > 1 else InputError(
-                    f"timestamp {ts!r}: not a time ({rows[i][1][ts]!r})")
+                    f"timestamp {ts!r}: {value!r} {exc.detail}" if isinstance(exc, DateOrderError)
+                    else f"timestamp {ts!r}: not a time ({value!r})")
             return out
         aware = when.tz is not None
         if have and self._aware is None:
