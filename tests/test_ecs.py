@@ -298,3 +298,44 @@ def test_stream_log_model_ecs(log_model: tuple[Pipeline, Path], tmp_path: Path) 
         check_document(d, "hourglass.log")
         assert {k: d["hourglass"][k] for k in a} == a  # the original alert, unchanged
         assert d["hourglass"]["session"] in broken and a["template"] in d["message"]
+
+
+def _conn_rows(n: int) -> list[dict]:
+    return [{"ts": 1714557600 + 60 * i, "uid": f"C{i}", "id.orig_h": f"10.0.0.{i % 9}",
+             "id.orig_p": 40000 + i, "id.resp_h": "192.168.1.1", "id.resp_p": [53, 443][i % 2],
+             "proto": ["udp", "tcp"][i % 2], "conn_state": "SF", "orig_pkts": 1 + i % 5,
+             "duration": 0.01 * (i % 7)} for i in range(n)]
+
+
+def test_a_zeek_models_alerts_carry_each_flows_own_time(tmp_path: Path) -> None:
+    # the format's 'ts' is the event time without --timestamp-col (was: the scoring time)
+    rows = _conn_rows(120)
+    (tmp_path / "conn.log").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    rows[5].update(orig_pkts=5000, proto="icmp")
+    (tmp_path / "new.log").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    model = tmp_path / "m"
+    res = runner.invoke(app, ["train", str(tmp_path / "conn.log"), "-o", str(model), "--hidden",
+                              "8,4", "--epochs", "1"])
+    assert res.exit_code == 0, res.output
+    assert "event time from column 'ts' (the zeek-conn format's own)" in res.stderr
+    assert json.loads((model / "config.json").read_text())["info"]["time_col"] == "ts"
+    out = tmp_path / "alerts.jsonl"
+    res = runner.invoke(app, ["score", str(model), str(tmp_path / "new.log"), "-o", str(out),
+                              "--alert-format", "ecs"])
+    assert res.exit_code == 0, res.output
+    docs = {d["hourglass"]["row"]: d for d in _docs(out.read_text())}
+    assert docs[5]["@timestamp"] == "2024-05-01T10:05:00.000Z"
+    assert docs[5]["hourglass"]["timestamp_from"] == "data"
+
+
+def test_a_format_time_column_that_does_not_read_is_left_out_with_a_warning(tmp_path: Path) -> None:
+    rows = _conn_rows(60)
+    for r in rows:
+        r["ts"] = 1714557600  # every flow at one instant: no event rate, no span
+    (tmp_path / "conn.log").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    model = tmp_path / "m"
+    res = runner.invoke(app, ["train", str(tmp_path / "conn.log"), "-o", str(model), "--hidden",
+                              "8,4", "--epochs", "1"])
+    assert res.exit_code == 0, res.output
+    assert "not using 'ts' as the event time" in res.stderr and "all timestamps are equal" in res.stderr
+    assert json.loads((model / "config.json").read_text())["info"]["time_col"] is None

@@ -149,7 +149,12 @@ def train(
     from hourglass.cli import logs as log_cli
     from hourglass.cli import timeseries as ts_cli
     from hourglass.cli._schema import check_format_name
-    from hourglass.cli.tables import read_for_training, resolve_spec, train_pipeline
+    from hourglass.cli.tables import (
+        format_time_column,
+        read_for_training,
+        resolve_spec,
+        train_pipeline,
+    )
     from hourglass.detectors import registry
     from hourglass.ingest import ReadStats
     from hourglass.thresholds import threshold_from_spec
@@ -280,6 +285,8 @@ def train(
         stats = ReadStats()
         df, sampled = read_for_training(data, spec, on_bad_rows, stats, memory_budget,
                                          sample_rows, seed)
+        if time_col is None and spec is not None:
+            time_col = format_time_column(df, spec)
         pipe = train_pipeline(df, spec=spec, label_col=label_col, normal=normal_values,
                               model=model, params=params, threshold=threshold,
                               categorical=categorical or [], drop=drop or [], source=str(data),

@@ -86,6 +86,10 @@ class DatasetSpec:
         format (``--format auto``)?
     text_columns
         Columns always read as text (e.g. ports written in hex in some rows).
+    time_col
+        The column holding each record's own time (Zeek's ``ts``), when the format has one:
+        ``train`` takes it as ``--timestamp-col`` unless told otherwise, so that alerts carry
+        the event's time, not the time it was scored.
 
     Examples
     --------
@@ -117,6 +121,7 @@ class DatasetSpec:
     category_col: str | None = None
     sniffer: Callable[[bytes], bool] | None = None
     text_columns: tuple[str, ...] = ()
+    time_col: str | None = None
 
     def sniff(self, head: bytes) -> bool:
         """Whether a file starting with ``head`` looks like this format."""

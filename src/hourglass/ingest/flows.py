@@ -79,6 +79,7 @@ UNSW_NB15 = _Unsw(
     category_col="attack_cat",
     sniffer=_sniff_unsw,
     text_columns=("sport", "dsport"),
+    time_col="stime",
 )
 
 
@@ -97,6 +98,7 @@ CICFLOWMETER = DatasetSpec(
            "Source IP": "ip", "Destination IP": "ip", "Src Port": "port", "Dst Port": "port",
            "Source Port": "port", "Destination Port": "port", "Protocol": "categorical"},
     sniffer=_sniff_cic,
+    time_col="Timestamp",
 )
 
 
@@ -180,4 +182,5 @@ ZEEK_CONN = ZeekSpec(
            "proto": "categorical", "service": "categorical", "conn_state": "categorical",
            "history": "hash"},
     sniffer=_sniff_zeek,
+    time_col="ts",
 )
