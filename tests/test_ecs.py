@@ -326,6 +326,11 @@ def test_a_zeek_models_alerts_carry_each_flows_own_time(tmp_path: Path) -> None:
     docs = {d["hourglass"]["row"]: d for d in _docs(out.read_text())}
     assert docs[5]["@timestamp"] == "2024-05-01T10:05:00.000Z"
     assert docs[5]["hourglass"]["timestamp_from"] == "data"
+    # a per-day alert budget takes its event rate from the same field (one flow a minute)
+    res = runner.invoke(app, ["train", str(tmp_path / "conn.log"), "-o", str(tmp_path / "b"),
+                              "--hidden", "8,4", "--epochs", "1", "--threshold", "budget:5/day"])
+    assert res.exit_code == 0, res.output
+    assert "1,452 events/day" in res.stderr  # 120 flows over 119 minutes
 
 
 def test_a_format_time_column_that_does_not_read_is_left_out_with_a_warning(tmp_path: Path) -> None:

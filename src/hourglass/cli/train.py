@@ -273,10 +273,12 @@ def train(
         params = model_params(cls, model, seed=seed, device=device, quiet=quiet, epochs=epochs,
                               batch_size=batch_size, lr=lr, hidden=hidden, extra=param or [])
         rule = threshold_from_spec(threshold, events_per_day=events_per_day) if threshold else None
-        if rule is not None and getattr(rule, "per", None) == "day" and events_per_day is None \
-                and time_col is None:
-            raise HourglassError(f"--threshold {threshold}: a per-day budget needs the event "
-                                 "rate: give --timestamp-col COLUMN or --events-per-day N")
+        per_day = rule is not None and getattr(rule, "per", None) == "day" \
+            and events_per_day is None
+        no_rate = HourglassError(f"--threshold {threshold}: a per-day budget needs the event rate: "
+                                 "give --timestamp-col COLUMN or --events-per-day N")
+        if per_day and time_col is None and getattr(spec, "time_col", None) is None:
+            raise no_rate  # said before reading (a flow format's own time field is read below)
         if val_fraction != 0.2 and not getattr(rule, "requires_labels", False):
             raise HourglassError("--val-fraction: only a labelled threshold (--threshold best-f1 "
                                  "or best-fbeta:B) carves a validation slice; leave it out")
@@ -287,6 +289,8 @@ def train(
                                          sample_rows, seed)
         if time_col is None and spec is not None:
             time_col = format_time_column(df, spec)
+            if per_day and time_col is None:
+                raise no_rate
         pipe = train_pipeline(df, spec=spec, label_col=label_col, normal=normal_values,
                               model=model, params=params, threshold=threshold,
                               categorical=categorical or [], drop=drop or [], source=str(data),
