@@ -3,6 +3,7 @@ cannot tell, kept in the model, and later data is read in the training data's or
 
 from __future__ import annotations
 
+import json
 import logging
 import warnings
 from pathlib import Path
@@ -143,3 +144,42 @@ def test_a_stream_reads_numeric_dates_in_the_training_order() -> None:
     us = _series("2026-03-13", 2, "%m/%d/%Y %H:%M").to_dict("records")
     _, bad = stream.feed(list(enumerate(us, start=21)))
     assert [line for line, _ in bad] == [21, 22] and "puts the month first" in bad[0][1]
+
+
+def _flows(start: str, n: int, fmt: str, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame({"ts": pd.date_range(start, periods=n, freq="1h").strftime(fmt),
+                         "src": [f"10.0.0.{i % 4}" for i in range(n)],
+                         "bytes": rng.normal(100, 5, n), "pkts": rng.normal(10, 1, n)})
+
+
+def test_a_table_models_time_column_keeps_its_order_for_alert_times(tmp_path: Path) -> None:
+    _flows("2026-02-01", 480, "%d/%m/%Y %H:%M").to_csv(tmp_path / "train.csv", index=False)
+    new = _flows("2026-03-01", 100, "%d/%m/%Y %H:%M", seed=1)
+    new.loc[30, "bytes"] = 10_000.0  # 2 March 06:00
+    new.to_csv(tmp_path / "new.csv", index=False)
+    model = tmp_path / "M"
+    r = runner.invoke(app, ["train", str(tmp_path / "train.csv"), "--timestamp-col", "ts", "--drop",
+                            "src", "--hidden", "8,4", "--epochs", "2", "-q", "-o", str(model)])
+    assert r.exit_code == 0, r.output
+    out = tmp_path / "a.jsonl"
+    r = runner.invoke(app, ["score", str(model), str(tmp_path / "new.csv"), "-o", str(out),
+                            "--alert-format", "ecs"])
+    assert r.exit_code == 0, r.output
+    docs = {d["hourglass"]["row"]: d for d in map(json.loads, out.read_text().splitlines())}
+    assert docs[30]["@timestamp"] == "2026-03-02T06:00:00.000Z"  # not 3 February
+    groups = tmp_path / "g.jsonl"
+    r = runner.invoke(app, ["score", str(model), str(tmp_path / "new.csv"), "-o", str(groups),
+                            "--group-by", "src", "--keep", "src"])
+    assert r.exit_code == 0, r.output
+    first = [json.loads(line) for line in groups.read_text().splitlines()]
+    assert any(g["first_time"].startswith("2026-03-02T06:00") for g in first), first
+
+
+def test_one_alerts_time_is_read_in_the_rules_order() -> None:
+    from hourglass.serve.ecs import AlertRule, to_ecs
+
+    for dayfirst, want in ((True, "2026-03-01T10:00:00.000Z"), (False, "2026-01-03T10:00:00.000Z")):
+        rule = AlertRule("autoencoder", "ab", time_field="ts", time_dayfirst=dayfirst)
+        doc = to_ecs({"row": 0, "score": 2.0}, rule, fields={"ts": "01/03/2026 10:00"})
+        assert doc["@timestamp"] == want and doc["hourglass"]["timestamp_from"] == "data"

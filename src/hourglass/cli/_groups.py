@@ -54,12 +54,14 @@ class Grouping:
     kept: tuple[str, ...] = ()
     rule: Any = None  # an AlertRule: render ECS documents
     window_text: str = "10m"
+    dayfirst: bool | None = None  # numeric dates in the model's training order (its time column)
 
     @classmethod
     def from_options(cls, group_by: str, group_window: str | None, time_col: str | None, *,
                      ordered: bool, max_groups: int | None = None, keep: Sequence[str] = (),
-                     rule: Any = None) -> Grouping:
-        """Parse the options; a time window needs a time column."""
+                     rule: Any = None, dayfirst: bool | None = None) -> Grouping:
+        """Parse the options; a time window needs a time column (``dayfirst``: the order of its
+        numeric dates, when it is the model's own)."""
         keys = parse_group_by(group_by)
         if group_window is None:
             window = ("time", int(pd.Timedelta("10min").value)) if time_col else ("rows", 10_000)
@@ -74,7 +76,7 @@ class Grouping:
         groups = AlertGroups(keys, window, ordered=ordered, max_groups=max_groups)
         text = group_window.strip() if group_window is not None else \
             ("10m" if window[0] == "time" else "10000")
-        return cls(keys, window, time_col, groups, tuple(keep), rule, text)
+        return cls(keys, window, time_col, groups, tuple(keep), rule, text, dayfirst)
 
     def with_keys(self, df: pd.DataFrame, where: str, *, lenient: bool = False) -> pd.DataFrame:
         """``df`` with its key columns. With ``lenient`` (JSON lines, whose rows each have their
@@ -113,7 +115,7 @@ class Grouping:
 
         try:
             ts = parse_timestamps(values if isinstance(values, pd.Series) else pd.Series(list(values)),
-                                  self.time_col)
+                                  self.time_col, dayfirst=self.dayfirst)
         except InputError as exc:
             def place(m: re.Match[str]) -> str:
                 i = int(m.group(1)) - 1

@@ -218,7 +218,7 @@ def _ecs_docs(result: Any, df: Any, rule: Any, keep: list[str] | None) -> list[d
 
     times = None
     if rule.time_field and rule.time_field in df.columns:
-        times = parse_timestamps(df[rule.time_field], rule.time_field)
+        times = parse_timestamps(df[rule.time_field], rule.time_field, dayfirst=rule.time_dayfirst)
     return frame_alerts(result, rule, fields=df[keep] if keep else None, times=times)
 
 
@@ -235,8 +235,10 @@ def _score_grouped(pipe: Any, data: Path, output: Path, spec: Any, stats: Any, k
     from hourglass.serve.sinks import alert_columns, alert_file
 
     time_col = timestamp_col or pipe.info.get("time_col")
+    own = time_col == pipe.info.get("time_col")  # the model's: its dates' order is known
     grouping = Grouping.from_options(group_by, group_window, time_col, ordered=True,
-                                     keep=keep or (), rule=rule)
+                                     keep=keep or (), rule=rule,
+                                     dayfirst=pipe.info.get("time_dayfirst") if own else None)
     columns = (alert_columns("table", ecs=True) if rule is not None else
                alert_columns("group", keep=list(dict.fromkeys([*grouping.keys, *(keep or [])]))))
     n_rows = flagged = 0

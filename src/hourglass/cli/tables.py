@@ -164,7 +164,11 @@ def train_pipeline(
         raise HourglassError(f"{source}: {cols}")
     features = preprocessor_for(df, source, spec=spec, categorical=categorical, drop=drop,
                                 roles=roles, scaler=scaler, time_col=time_col)  # before any work
+    dayfirst = None
     if time_col is not None:
+        from hourglass._times import infer_dayfirst
+
+        dayfirst = infer_dayfirst(df[time_col], time_col)  # kept: later files are read alike
         rate = events_per_day_from(df[time_col], column=time_col)
         events_per_day = events_per_day if events_per_day is not None else rate
         df = df.drop(columns=[time_col])
@@ -227,6 +231,7 @@ def train_pipeline(
                               "as detector.val_index"},
         "threshold": pipe.threshold_.describe(), "threshold_value": pipe.threshold_.value_,
         "time_col": time_col, "events_per_day": events_per_day,
+        **({} if dayfirst is None else {"time_dayfirst": dayfirst}),
     })
     return pipe
 

@@ -105,6 +105,9 @@ class AlertRule:
     entity_field
         An entity-bucket model's entity column (``--entity-col``): it says which ECS field the
         entity of an alert goes to.
+    time_dayfirst
+        Whether ``time_field``'s numeric dates (``01/02/2026``) put the day first, as in the
+        model's training data (``None``: not such dates, or not known).
 
     Examples
     --------
@@ -119,6 +122,7 @@ class AlertRule:
     threshold: float | None = None
     time_field: str | None = None
     entity_field: str | None = None
+    time_dayfirst: bool | None = None
 
     @property
     def dataset(self) -> str:
@@ -152,7 +156,8 @@ class AlertRule:
         return cls(name=str(name), id=str(config["content_hash"]),
                    input=_DATASETS.get(output, output), data_format=info.get("dataset"),
                    threshold=float(pipe.detector_.threshold_.value_),
-                   time_field=info.get("time_col"), entity_field=None if entity is None else str(entity))
+                   time_field=info.get("time_col"), entity_field=None if entity is None else str(entity),
+                   time_dayfirst=info.get("time_dayfirst"))
 
 
 def _iso(value: dt.datetime) -> str:
@@ -167,7 +172,7 @@ def _parse_iso(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
-def _timestamp(value: Any, field: str) -> str:
+def _timestamp(value: Any, field: str, dayfirst: bool | None = None) -> str:
     """An event time (epoch seconds, ISO text, datetime or pandas Timestamp) as ISO-8601 UTC."""
     if isinstance(value, dt.datetime):
         return _iso(value)
@@ -182,7 +187,7 @@ def _timestamp(value: Any, field: str) -> str:
     from hourglass.errors import InputError
 
     try:
-        return _iso(parse_timestamps([value], field)[0].to_pydatetime())
+        return _iso(parse_timestamps([value], field, dayfirst=dayfirst)[0].to_pydatetime())
     except InputError:
         raise InputError(f"field {field!r}: cannot read {value!r} as a time (epoch seconds or "
                          "an ISO-8601 date-time expected)") from None
@@ -361,7 +366,8 @@ def to_ecs(alert: Mapping[str, Any], rule: AlertRule, *, fields: Mapping[str, An
     bucket = rule.input == "entity" and alert.get("bucket_start") is not None
     if timestamp is None and bucket:
         timestamp, field = alert["bucket_start"], "bucket_start"
-    when = _timestamp(timestamp, field) if timestamp is not None else created
+    when = _timestamp(timestamp, field, rule.time_dayfirst if field == rule.time_field else None) \
+        if timestamp is not None else created
     original = {k: _plain(v) for k, v in alert.items()}
     threshold = original.get("threshold", rule.threshold)
     if threshold is not None:
