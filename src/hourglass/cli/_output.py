@@ -6,7 +6,9 @@ from __future__ import annotations
 import contextlib
 import errno
 import logging
+import os
 import sys
+import traceback
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -72,10 +74,12 @@ def error_line(message: str) -> Text:
 def user_errors() -> Iterator[None]:
     """Turn input errors into one line on stderr and exit code 2 (no traceback); running out of
     memory (the CPU's or the GPU's) or of disk space into one line with what to change and exit
-    code 1."""
+    code 1. With ``HOURGLASS_DEBUG=1`` in the environment the traceback comes first (for a bug
+    report: an error the line blames on the input may be hourglass' own)."""
     try:
         yield
     except (HourglassError, ValueError, FileNotFoundError, PermissionError) as exc:
+        _debug_traceback()
         msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         msg = option_message(msg, getattr(exc, "param", None))
         err.print(error_line(msg), highlight=False)
@@ -83,16 +87,25 @@ def user_errors() -> Iterator[None]:
     except (MemoryError, RuntimeError) as exc:
         if not out_of_memory(exc):
             raise
+        _debug_traceback()
         err.print(error_line(out_of_memory_text(exc)), highlight=False)
         raise typer.Exit(1) from None
     except OSError as exc:
         if exc.errno not in _DISK_FULL:
             raise
+        _debug_traceback()
         err.print(error_line(disk_full_text(exc)), highlight=False)
         raise typer.Exit(1) from None
 
 
 _DISK_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+
+
+def _debug_traceback() -> None:
+    """With ``HOURGLASS_DEBUG`` set (not ``0``/empty), the handled exception's traceback on
+    stderr."""
+    if os.environ.get("HOURGLASS_DEBUG", "").strip() not in ("", "0"):
+        traceback.print_exc(file=sys.stderr)
 
 
 def disk_full_text(exc: OSError) -> str:
