@@ -155,3 +155,15 @@ def test_a_first_data_line_of_another_width_asks_about_the_layout(tmp_path: Path
     later.write_text("a,b,c\n1,2,3\n1,2\n")
     with pytest.raises(InputError, match=r"line 3: expected 3 fields, found 2 \(use --on-bad-rows skip"):
         list(iter_table(later, fmt="csv"))
+
+
+def test_a_repeated_header_name_is_said_once_unless_it_is_a_format_quirk(tmp_path: Path) -> None:
+    rows = "".join(f"{i},{i + 1},{i + 2},benign\n" for i in range(20))
+    (tmp_path / "dup.csv").write_text("a,b,a,label\n" + rows)
+    res = runner.invoke(app, ["inspect", str(tmp_path / "dup.csv")])
+    assert res.exit_code == 0, res.output
+    said = [ln for ln in res.stderr.splitlines() if "more than once" in ln]
+    assert len(said) == 1 and "('a' 2 times: read as 'a', 'a.1')" in said[0]
+    (tmp_path / "cic.csv").write_text("Fwd Header Length,b,Fwd Header Length,label\n" + rows)
+    res = runner.invoke(app, ["inspect", str(tmp_path / "cic.csv")])
+    assert res.exit_code == 0 and "more than once" not in res.stderr

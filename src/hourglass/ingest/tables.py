@@ -13,6 +13,7 @@ import csv
 import gzip
 import io
 import json
+import logging
 import os
 import queue
 import sys
@@ -29,6 +30,11 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from hourglass.errors import InputError, json_problem
+
+logger = logging.getLogger(__name__)
+# a repeated header name that is a known quirk of a format (CICFlowMeter), not a mistake
+_KNOWN_REPEATS = frozenset({"Fwd Header Length"})
+_SAID_REPEATS: set[str] = set()  # files whose repeated header names were said (once a run)
 
 __all__ = ["BAD_ROWS", "CHUNK_BYTES", "READ_ERRORS", "ReadStats", "check_text", "dedupe_names",
            "iter_table", "nested_as_text", "open_text", "prefetch", "read_head"]
@@ -249,9 +255,21 @@ def _csv_header(path: Path, sep: str, skip_rows: int) -> list[str]:
     if not text.strip():
         raise InputError(f"{path}: empty file")
     try:
-        return dedupe_names(next(iter(csv.reader([text], delimiter=sep))))
+        raw_names = [str(n).strip() for n in next(iter(csv.reader([text], delimiter=sep)))]
     except csv.Error as exc:
         raise InputError(f"{path}: line {skip_rows + 1}: unreadable header ({exc})") from None
+    names = dedupe_names(raw_names)
+    repeated = [n for n in dict.fromkeys(raw_names) if n and raw_names.count(n) > 1]
+    if set(repeated) - _KNOWN_REPEATS and str(path) not in _SAID_REPEATS:
+        _SAID_REPEATS.add(str(path))
+        first = repeated[0]
+        logger.warning("%s: the header names %s more than once (%r %d times: read as %s); "
+                       "rename the columns if they are different data", path,
+                       ", ".join(map(repr, repeated[:3])) + (" ..." if len(repeated) > 3 else ""),
+                       first, raw_names.count(first),
+                       ", ".join(repr(n) for n, r in zip(names, raw_names, strict=True)
+                                 if r == first))
+    return names
 
 
 def _has_rows(path: Path, skip_rows: int, comment: str | None) -> bool:
