@@ -212,7 +212,8 @@ def test_stream_table_ecs_end_to_end(table_model: dict[str, Path]) -> None:
     for doc, alert in zip(docs, alerts, strict=True):
         check_document(doc)
         row = int(doc["hourglass"]["row"])
-        assert row == alert["row"] and doc["hourglass"]["score"] == alert["score"]
+        # batches of 7 rows against 1024: the same score to float32 rounding
+        assert row == alert["row"] and doc["hourglass"]["score"] == pytest.approx(alert["score"], rel=1e-5)
         assert doc["rule"]["id"] == content_hash and doc["rule"]["name"] == "autoencoder"
         assert doc["source"]["ip"] == test.loc[row, "src_ip"] == alert["src_ip"]
         assert doc["hourglass"]["fields"] == {"site": "lab"}
