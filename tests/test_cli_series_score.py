@@ -1,6 +1,6 @@
 """``hourglass score`` / ``train`` / ``stream`` on a time-series model, brought up to the table
-side: the calibrated probability and severity per step, and the summary of a resampled
-series."""
+side: the calibrated probability and severity per step, the summary of a resampled series, and
+a time column left undeclared that would have become a channel."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ import pandas as pd
 import pytest
 
 from hourglass.cli import app
-from tests._cli import runner
+from hourglass.features.timeseries import epoch_channel
+from tests._cli import one_line_error, runner
 
 WINDOW = 8
 FAST = ["--model", "lstm-ae", "--window", str(WINDOW), "--hidden", "8", "--epochs", "1"]
@@ -123,3 +124,60 @@ def test_the_summary_says_a_resampled_series_came_from_more_rows(root: Path, tmp
     # ECS alerts: the same line
     summary = _score(tmp_path / "M", tmp_path / "new.csv", tmp_path / "a.jsonl", "--alert-format", "ecs")
     assert "scored 60 time steps (resampled from 300 rows to 5min)" in summary
+
+
+def _epoch_frame(n: int = 200) -> pd.DataFrame:
+    df = _metrics(n).drop(columns="ts")
+    df.insert(0, "ts", 1_714_521_600 + 60 * np.arange(n))
+    return df
+
+
+def test_train_refuses_epoch_seconds_taken_for_a_channel(tmp_path: Path) -> None:
+    df = _epoch_frame()
+    df.to_csv(tmp_path / "named.csv", index=False)
+    one_line_error(["train", str(tmp_path / "named.csv"), *FAST, "-o", str(tmp_path / "M")],
+                   "column 'ts' looks like epoch-second timestamps", tmp_path / "M")
+    r = runner.invoke(app, ["train", str(tmp_path / "named.csv"), *FAST, "-o", str(tmp_path / "M")])
+    assert "--timestamp-col ts" in r.stderr and "anomalous" in r.stderr
+    # whatever its name: strictly increasing whole seconds on a regular clock
+    df.rename(columns={"ts": "when_recorded"}).to_parquet(tmp_path / "unnamed.parquet")
+    one_line_error(["train", str(tmp_path / "unnamed.parquet"), *FAST, "-o", str(tmp_path / "M")],
+                   "--timestamp-col when_recorded", tmp_path / "M")
+    # what the message suggests works, and so does leaving the column out
+    _train(tmp_path / "named.csv", tmp_path / "M1", "--timestamp-col", "ts")
+    _train(tmp_path / "named.csv", tmp_path / "M2", "--drop", "ts")
+    assert json.loads((tmp_path / "M2" / "config.json").read_text())["info"]["n_features"] == 2
+
+
+def test_ordinary_increasing_columns_still_train(tmp_path: Path) -> None:
+    df = _metrics(200).drop(columns="ts")
+    df["requests_total"] = np.arange(200) * 3 + 17  # a small counter, regular steps
+    rng = np.random.default_rng(3)  # a large counter: grows by what it counts, irregularly
+    df["bytes_total"] = 2_000_000_000 + np.cumsum(rng.integers(1, 50_000, 200))
+    df["ts"] = np.arange(200)  # named as a time, but not epoch seconds
+    df.to_csv(tmp_path / "counters.csv", index=False)
+    _train(tmp_path / "counters.csv", tmp_path / "M")
+    cfg = json.loads((tmp_path / "M" / "config.json").read_text())
+    assert cfg["info"]["n_features"] == 5
+
+
+def test_a_text_time_column_left_undeclared_names_the_option(tmp_path: Path) -> None:
+    _metrics(200).to_csv(tmp_path / "train.csv", index=False)
+    stderr = _train(tmp_path / "train.csv", tmp_path / "M")
+    assert "ignoring non-numeric column(s): ts ('ts' holds times" in stderr
+    assert "--timestamp-col ts" in stderr
+
+
+@pytest.mark.parametrize(("name", "values", "epoch"), [
+    ("ts", [1_714_521_600, 1_714_521_600, 1_714_521_660], True),       # a repeated second
+    ("Timestamp", [1.7e9, 1.7e9 + 5, 1.7e9 + 9], True),                 # irregular, but named
+    ("event_timestamp", [1_714_521_600, 1_714_521_601, 1_714_521_602], True),
+    ("ts", [3, 4, 5], False),                                           # too small for epoch
+    ("ts", [1_714_521_660, 1_714_521_600, 1_714_521_720], False),       # goes back
+    ("ts", [1.7e9 + 0.5, 1.7e9 + 1.5, 1.7e9 + 2.5], False),             # not whole seconds
+    ("runtime", [1.7e9, 1.7e9 + 5, 1.7e9 + 9], False),                  # irregular, not named
+    ("value", [1_714_521_600] * 5, False),                              # constant
+    ("ts", [1_714_521_600, np.nan, 1_714_521_720], False),              # a missing value
+])
+def test_epoch_channel(name: str, values: list[float], epoch: bool) -> None:
+    assert (epoch_channel(name, pd.Series(values)) is not None) == epoch
