@@ -56,7 +56,7 @@ def test_train_and_evaluate_a_skab_file(skab_file: Path, tmp_path: Path) -> None
     res = runner.invoke(app, ["score", str(model), str(skab_file), "--dataset", "skab",
                               "-o", str(scores)])
     assert res.exit_code == 0, res.output
-    assert list(pd.read_csv(scores).columns) == ["datetime", "score", "flag"]
+    assert list(pd.read_csv(scores).columns) == ["datetime", "score", "flag", "calibrated", "severity"]
     res = runner.invoke(app, ["score", str(model), str(skab_file), "--dataset", "skab",
                               "-o", str(tmp_path / "s.sqlite")])  # times as ISO-8601 text
     assert res.exit_code == 0, res.output

@@ -69,7 +69,10 @@ def score(
     its unexpected event, or a table of every session's score (.csv/.parquet). For an
     entity-bucket model (trained with --entity-col), DATA is a table and --output gets one row
     per (entity, time bucket): entity, bucket_start, bucket_end, rows, score, flag, calibrated,
-    severity (--keep is refused; 'hourglass explain' says why a bucket was flagged).
+    severity (--keep is refused; 'hourglass explain' says why a bucket was flagged). For a
+    time-series model, --output gets one row per time step (per grid step of the model's --freq,
+    the summary saying from how many input rows when that differs): the model's timestamp column
+    (or step, counted from 0, without one), score, flag, calibrated, severity.
 
     With --alert-format ecs and a JSONL --output, each flagged row, session, time step or
     (entity, bucket) is one Elastic Common Schema document (event.kind "alert", risk score, rule =

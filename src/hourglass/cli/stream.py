@@ -188,8 +188,8 @@ def _stdin_reader() -> Callable[[int], bytes]:
 def _input_reader(path: Path) -> Callable[[int], bytes]:
     """Reads of ``--input``: a named pipe or a file as it is, a gzip-compressed file decompressed
     and a UTF-16 one (with a byte-order mark) decoded (as 'score' reads them, whatever the name:
-    UTF-8 bytes out); a missing file, a directory, or a truncated or
-    corrupt gzip stream is one line naming ``--input``.
+    UTF-8 bytes out); a truncated or corrupt gzip stream is one line naming ``--input`` (a
+    missing file or a directory is refused before, by ``_open``).
 
     Examples
     --------
@@ -202,10 +202,6 @@ def _input_reader(path: Path) -> Callable[[int], bytes]:
     import gzip
     import zlib
 
-    if not path.exists():
-        raise HourglassError(f"--input {path}: no such file")
-    if path.is_dir():
-        raise HourglassError(f"--input {path}: is a directory, expected a file or a named pipe")
     fd = os.open(path, os.O_RDONLY)
     head = os.pread(fd, 2, 0) if path.is_file() else b""
     if head in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 with a byte-order mark (Windows tools)
@@ -327,9 +323,6 @@ def _open(model: Path, input_file: Path | None, output: Path | None, explain: in
                 raise HourglassError(f"--adapt: the threshold of {model} "
                                      f"({pipe.threshold_.describe()}) does not adapt; train with "
                                      "--threshold spot:Q or dspot:Q")
-        from hourglass.cli._common import check_not_input
-
-        check_not_input(output, "--output", data=input_file)  # appending to what it reads: a loop
         read = _input_reader(input_file) if input_file is not None else _stdin_reader()
         rule = None
         if ecs:

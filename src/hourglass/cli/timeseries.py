@@ -29,8 +29,8 @@ from hourglass.pipeline.pipeline import threshold_fit_info
 from hourglass.thresholds import threshold_from_spec
 
 __all__ = ["evaluate_timeseries", "is_timeseries_dataset", "read_series", "report_train",
-           "score_command", "score_timeseries", "train_command", "train_timeseries",
-           "wants_timeseries", "warn_extra_columns"]
+           "score_command", "score_timeseries", "scored_steps_text", "train_command",
+           "train_timeseries", "wants_timeseries", "warn_extra_columns"]
 
 logger = logging.getLogger("hourglass")
 
@@ -220,7 +220,8 @@ def warn_extra_columns(pipe: Pipeline, df: pd.DataFrame, label: str | None = Non
 
 def score_timeseries(pipe: Pipeline, df: pd.DataFrame, grid_out: list[np.ndarray] | None = None,
                      *, warn_extra: bool = True) -> pd.DataFrame:
-    """Score and flag per grid step, with the step's timestamp (or row number).
+    """Score, flag, calibrated anomaly probability and severity per grid step, with the step's
+    timestamp (or row number): the columns a table model's rows get, one row per step.
 
     ``grid_out``, when given, receives the aligned, scaled series the detector saw.
     ``warn_extra``: warn about columns the model does not read (evaluate does it once its
@@ -233,8 +234,10 @@ def score_timeseries(pipe: Pipeline, df: pd.DataFrame, grid_out: list[np.ndarray
     values = grid.to_numpy(dtype=np.float32)
     if grid_out is not None:
         grid_out.append(values)
-    scores = pipe.detector_.score(values)
-    out = pd.DataFrame({"score": scores, "flag": pipe.detector_.threshold_predict(scores)})
+    det = pipe.detector_
+    scores = det.score(values)
+    out = pd.DataFrame({"score": scores, "flag": det.threshold_predict(scores),
+                        "calibrated": det.calibrate(scores), "severity": det.severity(scores)})
     name = pipe.features_.timestamp_col or "step"
     out.insert(0, str(name), grid.index.to_numpy() if pipe.features_.timestamp_col else
                np.arange(len(grid)))
@@ -371,25 +374,46 @@ def score_command(pipe: Pipeline, data: Path, output: Path, *, dataset: str | No
     if keep:
         raise HourglassError("--keep: not available for time-series models (the output has one "
                              "row per time step, with its timestamp)")
-    result = score_timeseries(pipe, read_series(data, dataset or pipe.info.get("dataset")))
-    n, flagged = len(result), int(result["flag"].sum())
+    df = read_series(data, dataset or pipe.info.get("dataset"))
+    result = score_timeseries(pipe, df)
+    line = scored_steps_text(len(result), len(df), pipe.features_.freq, int(result["flag"].sum()))
     if drift is not None:
         drift.update(result["flag"].to_numpy())
     if ecs_rule is not None:
         from hourglass.serve.ecs import frame_alerts
         from hourglass.serve.sinks import alert_columns, alert_file
 
-        det = pipe.detector_
         time_col = str(result.columns[0])
         steps = result.rename(columns={time_col: "timestamp" if pipe.features_.timestamp_col
                                        else "step"})
-        steps["calibrated"] = det.calibrate(result["score"].to_numpy())
-        steps["severity"] = det.severity(result["score"].to_numpy())
         times = list(result[time_col]) if pipe.features_.timestamp_col else None
         with alert_file(output, alert_columns("time-series", ecs=True), table=table) as sink:
             sink.write(frame_alerts(steps, ecs_rule, times=times))
-        return f"scored {n} time steps, {flagged} flagged"
+        return line
     if anomalies_only:
         result = result[result["flag"] == 1]
     write_table(result, output, table=table)
-    return f"scored {n} time steps, {flagged} flagged"
+    return line
+
+
+def scored_steps_text(steps: int, rows: int, freq: str | None, flagged: int) -> str:
+    """The summary of ``score`` on a series: the steps scored and flagged, and the input rows
+    they came from where those are another number (resampled to ``freq``, or duplicate times
+    merged).
+
+    Examples
+    --------
+    >>> scored_steps_text(480, 1440, "5min", 3)
+    'scored 480 time steps (resampled from 1,440 rows to 5min), 3 flagged'
+    >>> scored_steps_text(98, 100, None, 0)
+    'scored 98 time steps (from 100 rows: rows at one time merged), 0 flagged'
+    >>> scored_steps_text(100, 100, "1min", 1)
+    'scored 100 time steps, 1 flagged'
+    """
+    if steps == rows:
+        how = ""
+    elif freq and freq != "rows":
+        how = f" (resampled from {rows:,} rows to {freq})"
+    else:
+        how = f" (from {rows:,} rows: rows at one time merged)"
+    return f"scored {steps} time steps{how}, {flagged} flagged"

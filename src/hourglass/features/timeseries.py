@@ -13,7 +13,10 @@ Choices (documented, tested):
 * irregular timestamps without ``freq`` are an error naming the option (``freq="5min"`` resamples
   onto a grid, ``freq="rows"`` treats consecutive rows as equally spaced);
 * missing values (in the data or created by resampling) without a ``fill`` policy are an error
-  naming the column and the first timestamp.
+  naming the column and the first timestamp;
+* without ``timestamp_col``, a column picked as a channel that is evidently epoch seconds
+  (:func:`epoch_channel`) is an error naming ``timestamp_col`` (every later time would look
+  anomalous); a text column of date-times is ignored with a warning that names it.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from hourglass._params import check_numeric_params
 from hourglass._times import infer_dayfirst, parse_timestamps
 from hourglass.errors import InputError, NotFittedError
 
-__all__ = ["TimeSeriesPreprocessor", "sliding_windows", "window_starts", "windows_to_points",
+__all__ = ["TimeSeriesPreprocessor", "epoch_channel", "sliding_windows", "window_starts", "windows_to_points",
            "windows_to_points_channels"]
 
 logger = logging.getLogger(__name__)
@@ -221,6 +224,61 @@ def _numeric_channel(s: pd.Series) -> bool:
     present = s.dropna().astype("string").str.strip()
     present = present[present != ""]
     return bool(len(present)) and pd.to_numeric(present.iloc[:2000], errors="coerce").notna().mean() >= 0.99
+
+
+# names a time column goes by (lower case; '_', '-', ' ', '.' and '@' removed), and its prefixes
+# and suffixes ('unix_ts', 'epoch_s', 'event_timestamp')
+_TIME_NAMES = frozenset({"t", "ts", "time", "times", "timestamp", "datetime", "date", "epoch"})
+_TIME_PREFIXES = ("epoch", "unix")
+_TIME_SUFFIXES = ("timestamp", "epoch")
+_EPOCH_MIN, _EPOCH_MAX = 1e8, 9.2e9          # epoch seconds of 1973 to 2261 (pandas' range)
+_CLOCK_MIN, _CLOCK_MAX = 946_684_800, 4_102_444_800  # 2000-01-01 to 2100-01-01, for unnamed ones
+
+
+def epoch_channel(name: str, s: pd.Series) -> str | None:
+    """Why column ``name`` reads as epoch-second timestamps rather than a measurement, or ``None``.
+
+    Conservative, as a channel it would be refused: either it is named as a time (``ts``,
+    ``time``, ``timestamp``, ``epoch``, ``unix_ts`` ...) and never decreases, not constant,
+    with whole values between 1e8 and 9.2e9; or, whatever its name, it is strictly increasing in whole
+    seconds of 2000-2100 on a regular clock (at least 90% of its steps the same, of 1 s to 1 day).
+    A counter that grows by what it counts (bytes, requests) has irregular steps.
+
+    Examples
+    --------
+    >>> epoch_channel("ts", pd.Series([1_714_521_600, 1_714_521_660, 1_714_521_720]))
+    'named as a time, whole numbers from 1714521600 to 1714521720, never decreasing'
+    >>> epoch_channel("value", pd.Series(range(1_714_521_600, 1_714_521_900, 60)))
+    'strictly increasing whole numbers from 1714521600 to 1714521840 on a regular 60 s clock'
+    >>> epoch_channel("requests", pd.Series([10, 20, 35, 41])) is None
+    True
+    >>> epoch_channel("bytes", pd.Series([1.0e9, 1.2e9, 1.21e9, 1.5e9, 1.9e9])) is None
+    True
+    """
+    v = pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    if len(v) < 3 or not np.isfinite(v).all() or not (v == np.round(v)).all():
+        return None
+    d = np.diff(v)
+    lo, hi = float(v[0]), float(v[-1])
+    key = "".join(ch for ch in str(name).lower() if ch not in "_- @.")
+    named = key in _TIME_NAMES or key.startswith(_TIME_PREFIXES) or key.endswith(_TIME_SUFFIXES)
+    if named and (d >= 0).all() and hi > lo and _EPOCH_MIN <= lo and hi < _EPOCH_MAX:
+        return f"named as a time, whole numbers from {lo:.0f} to {hi:.0f}, never decreasing"
+    if not ((d > 0).all() and _CLOCK_MIN <= lo and hi <= _CLOCK_MAX):
+        return None
+    step = float(np.median(d))
+    if 1 <= step <= 86_400 and (d == step).mean() >= 0.9:
+        return (f"strictly increasing whole numbers from {lo:.0f} to {hi:.0f} on a regular "
+                f"{step:g} s clock")
+    return None
+
+
+def _reads_as_times(s: pd.Series) -> bool:
+    """Whether text column ``s`` holds date-times (``2024-05-01 00:00``, ISO 8601) in (nearly)
+    every row."""
+    present = s.dropna().astype("string").str.strip().iloc[:200]
+    dated = present.str.contains(r"^\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}", regex=True)
+    return bool(len(present)) and float(dated.fillna(False).mean()) >= 0.95
 
 
 class TimeSeriesPreprocessor:
@@ -457,7 +515,19 @@ class TimeSeriesPreprocessor:
             cols = [str(c) for c in df.columns if str(c) not in skip and _numeric_channel(df[c])]
             ignored = [str(c) for c in df.columns if str(c) not in skip and str(c) not in cols]
             if ignored:
-                logger.warning("ignoring non-numeric column(s): %s", ", ".join(ignored[:5]))
+                times = [c for c in ignored if self.timestamp_col is None and _reads_as_times(df[c])]
+                hint = (f" ({times[0]!r} holds times: to use them, set timestamp_col "
+                        f"(--timestamp-col {times[0]}); rows are taken as equally spaced steps)"
+                        if times else "")
+                logger.warning("ignoring non-numeric column(s): %s%s", ", ".join(ignored[:5]), hint)
+            if self.timestamp_col is None:  # a time as a channel: every later step looks new
+                for c in cols:  # (channels named in ``columns`` are the caller's choice)
+                    why = epoch_channel(c, df[c])
+                    if why is not None:
+                        raise InputError(
+                            f"column {c!r} looks like epoch-second timestamps ({why}): as a "
+                            "channel, every time after training would look anomalous; set it as "
+                            f"the timestamp column (--timestamp-col {c}), or drop it (--drop {c})")
         if not cols:
             raise InputError("no numeric channels to model")
         frame, filled = self._grid(df, cols, fitting=True)
