@@ -183,3 +183,14 @@ def test_one_alerts_time_is_read_in_the_rules_order() -> None:
         rule = AlertRule("autoencoder", "ab", time_field="ts", time_dayfirst=dayfirst)
         doc = to_ecs({"row": 0, "score": 2.0}, rule, fields={"ts": "01/03/2026 10:00"})
         assert doc["@timestamp"] == want and doc["hourglass"]["timestamp_from"] == "data"
+
+
+def test_inspect_says_the_time_span_and_the_date_order(tmp_path: Path) -> None:
+    _flows("2026-02-01", 300, "%d/%m/%Y %H:%M").to_csv(tmp_path / "t.csv", index=False)
+    js = tmp_path / "schema.json"
+    r = runner.invoke(app, ["inspect", str(tmp_path / "t.csv"), "--timestamp-col", "ts", "--drop",
+                            "src", "--json", str(js)])
+    assert r.exit_code == 0, r.output
+    assert ("timestamp column 'ts': 2026-02-01 00:00:00 to 2026-02-13 11:00:00 (dates read day "
+            "first)") in r.stdout
+    assert json.loads(js.read_text())["timestamps"]["dayfirst"] is True

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from hourglass.errors import HourglassError
+from hourglass.errors import HourglassError, InputError
 from hourglass.features.tabular import TabularPreprocessor
 from hourglass.ingest import DatasetSpec, resolve_format
 from hourglass.ingest.logs import LOG_FORMATS
@@ -67,6 +67,26 @@ def resolve_spec(dataset: str | None, label_col: str | None, normal: list[str] |
         label_col = label_col or spec.label_col
         normal = normal or list(spec.normal)
     return spec, label_col, list(normal or [])
+
+
+def format_time_column(df: pd.DataFrame, spec: DatasetSpec) -> str | None:
+    """The format's own event-time column (Zeek's ``ts``) when ``df`` has one that reads as
+    times: ``train`` keeps it as the model's time column (alerts then carry each record's time,
+    per-day budgets get the event rate). One that does not read is left out with a warning."""
+    from hourglass.thresholds import events_per_day
+
+    col = spec.time_col
+    if col is None or col not in df.columns:
+        return None
+    try:
+        events_per_day(df[col], column=col)
+    except InputError as exc:
+        logging.getLogger("hourglass").warning(
+            "not using %r as the event time (%s); alerts will carry the scoring time", col, exc)
+        return None
+    logging.getLogger("hourglass").info("event time from column %r (the %s format's own)", col,
+                                        spec.name)
+    return col
 
 
 def preprocessor_for(df: pd.DataFrame, source: str, *, spec: DatasetSpec | None,

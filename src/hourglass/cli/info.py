@@ -102,7 +102,12 @@ def inspect(
     import numpy as np
     import pandas as pd
 
-    from hourglass.cli._schema import is_log_format, preprocessor_for, resolve_spec
+    from hourglass.cli._schema import (
+        format_time_column,
+        is_log_format,
+        preprocessor_for,
+        resolve_spec,
+    )
     from hourglass.ingest import ReadStats, atomic_output, label_strings, read_table
     from hourglass.ingest.timeseries import TIMESERIES_DATASETS
 
@@ -154,7 +159,11 @@ def inspect(
         pre = preprocessor_for(df, str(data), spec=spec, categorical=categorical or [],
                                drop=drop or [], roles=parse_roles(role), scaler=scaler,
                                time_col=timestamp_col)
+        if timestamp_col is None and spec is not None:  # as train: the format's own time field
+            timestamp_col = format_time_column(df, spec)
+        times = None
         if timestamp_col is not None:  # the event time: never a feature (as in train)
+            times = _time_summary(df[timestamp_col], timestamp_col)
             df = df.drop(columns=[timestamp_col])
         format_drop = list(getattr(spec, "drop", ()) or ())
         schema = pre.fit(df).describe()
@@ -163,6 +172,7 @@ def inspect(
                   "labels": {str(k): int(v) for k, v in labels.items()} if labels is not None
                   else None, "dropped_by_format": format_drop,
                   "dropped_by_option": list(drop or []), "timestamp_col": timestamp_col,
+                  "timestamps": times,
                   "columns": schema,
                   "n_features": len(pre.feature_names_),
                   "fitted_on_normal_rows": fitted_on}
@@ -194,7 +204,23 @@ def inspect(
     if drop:
         out.print(f"not features (--drop): {', '.join(drop)}", highlight=False)
     if timestamp_col is not None:
-        out.print(f"timestamp column {timestamp_col!r}: the event rate, not a feature", highlight=False)
+        span: dict[str, Any] = times or {}
+        read = "" if not span else (
+            f" {span['first']} to {span['last']}"
+            + ("" if span["dayfirst"] is None else
+               f" (dates read {'day' if span['dayfirst'] else 'month'} first)") + ";")
+        out.print(f"timestamp column {timestamp_col!r}:{read} the event rate and alert times, not a "
+                  "feature", highlight=False)
+
+
+def _time_summary(values: Any, column: str) -> dict[str, Any]:
+    """First and last time of a timestamp column and the order its numeric dates are read in
+    (``None``: not such dates), as ``train`` reads them; unreadable times are an error, as there."""
+    from hourglass._times import infer_dayfirst, parse_timestamps
+
+    dayfirst = infer_dayfirst(values, column)
+    ts = parse_timestamps(values, column, dayfirst=dayfirst)
+    return {"first": str(ts.min()), "last": str(ts.max()), "dayfirst": dayfirst}
 
 
 def _inspect_entity(df: Any, spec: object, data: Path, *, label_col: str | None,

@@ -128,24 +128,6 @@ def unlabelled_rows(labels: np.ndarray, normal: list[str], label_col: str, where
     return labelled
 
 
-def format_time_column(df: pd.DataFrame, spec: DatasetSpec) -> str | None:
-    """The format's own event-time column (Zeek's ``ts``) when ``df`` has one that reads as
-    times: ``train`` keeps it as the model's time column (alerts then carry each record's time,
-    per-day budgets get the event rate). One that does not read is left out with a warning."""
-    col = spec.time_col
-    if col is None or col not in df.columns:
-        return None
-    try:
-        events_per_day_from(df[col], column=col)
-    except InputError as exc:
-        logging.getLogger("hourglass").warning(
-            "not using %r as the event time (%s); alerts will carry the scoring time", col, exc)
-        return None
-    logging.getLogger("hourglass").info("event time from column %r (the %s format's own)", col,
-                                        spec.name)
-    return col
-
-
 def train_pipeline(
     df: pd.DataFrame, *, spec: DatasetSpec | None, label_col: str | None, normal: list[str],
     model: str, params: dict[str, Any], threshold: str | None, categorical: list[str],

@@ -148,13 +148,8 @@ def train(
     from hourglass.cli import entity as entity_cli
     from hourglass.cli import logs as log_cli
     from hourglass.cli import timeseries as ts_cli
-    from hourglass.cli._schema import check_format_name
-    from hourglass.cli.tables import (
-        format_time_column,
-        read_for_training,
-        resolve_spec,
-        train_pipeline,
-    )
+    from hourglass.cli._schema import check_format_name, format_time_column
+    from hourglass.cli.tables import read_for_training, resolve_spec, train_pipeline
     from hourglass.detectors import registry
     from hourglass.ingest import ReadStats
     from hourglass.thresholds import threshold_from_spec
