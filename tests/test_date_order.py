@@ -194,3 +194,20 @@ def test_inspect_says_the_time_span_and_the_date_order(tmp_path: Path) -> None:
     assert ("timestamp column 'ts': 2026-02-01 00:00:00 to 2026-02-13 11:00:00 (dates read day "
             "first)") in r.stdout
     assert json.loads(js.read_text())["timestamps"]["dayfirst"] is True
+
+
+def test_an_entity_stream_reads_numeric_dates_in_the_training_order(tmp_path: Path) -> None:
+    train = _flows("2026-02-01", 400, "%d/%m/%Y %H:%M")
+    train.to_csv(tmp_path / "train.csv", index=False)
+    model = tmp_path / "M"
+    r = runner.invoke(app, ["train", str(tmp_path / "train.csv"), "--entity-col", "src",
+                            "--timestamp-col", "ts", "--bucket", "1h", "--hidden", "8,4",
+                            "--epochs", "2", "-q", "-o", str(model)])
+    assert r.exit_code == 0, r.output
+    # one day, 01/03/2026: on its own it tells nothing (read month first it is 3 January)
+    later = _flows("2026-03-01", 20, "%d/%m/%Y %H:%M", seed=1)
+    lines = "".join(json.dumps(row) + "\n" for row in later.to_dict("records"))
+    r = runner.invoke(app, ["stream", str(model), "--all"], input=lines)
+    assert r.exit_code == 0, r.output
+    starts = {json.loads(line)["bucket_start"][:10] for line in r.stdout.splitlines() if line}
+    assert starts == {"2026-03-01"}
