@@ -344,3 +344,17 @@ def test_a_format_time_column_that_does_not_read_is_left_out_with_a_warning(tmp_
     assert res.exit_code == 0, res.output
     assert "not using 'ts' as the event time" in res.stderr and "all timestamps are equal" in res.stderr
     assert json.loads((model / "config.json").read_text())["info"]["time_col"] is None
+
+
+def test_a_sampled_training_files_event_rate_counts_the_whole_file(tmp_path: Path) -> None:
+    # 3,000 flows a minute apart sampled to 500 rows: the rate is the file's (about 1,440 a day),
+    # not the sample's (240 a day, which made a per-day budget six times too loose)
+    rows = _conn_rows(3000)
+    (tmp_path / "big.log").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    model = tmp_path / "m"
+    res = runner.invoke(app, ["train", str(tmp_path / "big.log"), "-o", str(model), "--hidden",
+                              "8,4", "--epochs", "1", "--memory-budget", "0.1", "--sample-rows",
+                              "500", "--threshold", "budget:5/day", "-q"])
+    assert res.exit_code == 0, res.output
+    info = json.loads((model / "config.json").read_text())["info"]
+    assert info["sampled"]["of"] == 3000 and 1400 < info["events_per_day"] < 1480

@@ -232,6 +232,23 @@ def read_for_training(path: Path, spec: DatasetSpec | None, on_bad_rows: str, st
     return sample, {"rows": len(sample), "of": seen, "seed": seed}
 
 
+def sampled_event_rate(times: pd.Series, column: str, sampled: dict[str, Any]) -> float:
+    """Events per day of the whole file from a uniform sample of its rows: the sample spans
+    about the file's time but holds ``rows`` of its ``of`` rows, so its own rate is scaled up.
+
+    Examples
+    --------
+    >>> ts = pd.Series(range(0, 86_400, 864))  # 100 rows over one day: a 1-in-10 sample
+    >>> round(sampled_event_rate(ts, "ts", {"rows": 100, "of": 1000}))
+    1010
+    """
+    rate = events_per_day_from(times, column=column) * sampled["of"] / max(sampled["rows"], 1)
+    logging.getLogger("hourglass").info(
+        "event rate %.4g per day: the %s rows of the sample scaled to the file's %s", rate,
+        f"{sampled['rows']:,}", f"{sampled['of']:,}")
+    return float(rate)
+
+
 def scores_frame(pipe: Pipeline, df: pd.DataFrame) -> pd.DataFrame:
     """Raw score, 0/1 flag, calibrated anomaly probability and severity per row."""
     scores = pipe.score(df)

@@ -149,7 +149,12 @@ def train(
     from hourglass.cli import logs as log_cli
     from hourglass.cli import timeseries as ts_cli
     from hourglass.cli._schema import check_format_name, format_time_column
-    from hourglass.cli.tables import read_for_training, resolve_spec, train_pipeline
+    from hourglass.cli.tables import (
+        read_for_training,
+        resolve_spec,
+        sampled_event_rate,
+        train_pipeline,
+    )
     from hourglass.detectors import registry
     from hourglass.ingest import ReadStats
     from hourglass.thresholds import threshold_from_spec
@@ -286,6 +291,8 @@ def train(
             time_col = format_time_column(df, spec)
             if per_day and time_col is None:
                 raise no_rate
+        if sampled and time_col is not None and events_per_day is None and time_col in df.columns:
+            events_per_day = sampled_event_rate(df[time_col], time_col, sampled)
         pipe = train_pipeline(df, spec=spec, label_col=label_col, normal=normal_values,
                               model=model, params=params, threshold=threshold,
                               categorical=categorical or [], drop=drop or [], source=str(data),
