@@ -63,13 +63,13 @@ def formats() -> None:
     t.add_column("name", no_wrap=True, min_width=max(map(len, [*all_formats(), *LOG_FORMAT_HELP])))
     t.add_column("label column")
     t.add_column("normal")
-    t.add_column("time")
     t.add_column("description")
     for name, spec in all_formats().items():
+        time_col = getattr(spec, "time_col", None)
         t.add_row(name, str(spec.label_col or "-"), ", ".join(spec.normal) or "-",
-                  str(getattr(spec, "time_col", None) or "-"), getattr(spec, "description", ""))
+                  getattr(spec, "description", "") + (f"; time field {time_col}" if time_col else ""))
     for name, desc in LOG_FORMAT_HELP.items():
-        t.add_row(name, "-", "-", "-", desc)
+        t.add_row(name, "-", "-", desc)
     out.print(t)
 
 
