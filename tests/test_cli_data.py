@@ -51,7 +51,9 @@ def test_format_is_sniffed_and_its_defaults_used(cic: dict[str, Path]) -> None:
     assert info["format"] == "cicflowmeter" and info["label_col"] == "Label"
     assert info["n_train_rows"] == 360  # the BENIGN rows
     roles = load(cic["model"]).features_.roles_
-    assert roles["Flow ID"] == "drop" and roles["Timestamp"] == "drop"
+    # the format's own time field is the model's time column (alert times), never a feature
+    assert info["time_col"] == "Timestamp" and "Timestamp" not in roles
+    assert roles["Flow ID"] == "drop"
     assert roles["Src IP"] == "ip" and roles["Dst Port"] == "port"
     assert roles["Fwd Header Length.1"] == "numeric"
 
