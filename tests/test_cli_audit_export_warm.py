@@ -1,0 +1,61 @@
+"""Bad input to ``export``, ``inspect``, ``benchmark`` and ``train --warm-start``: each is one line
+naming the option or file, exit code 2, and nothing written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hourglass.cli import app
+from tests._cli import one_line_error, runner
+
+FAST = ["--epochs", "1", "-q"]
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    d = tmp_path_factory.mktemp("audit")
+    rng = np.random.default_rng(0)
+    n = 400
+    table = pd.DataFrame({"bytes": rng.exponential(100, n), "dur": rng.exponential(1, n),
+                          "proto": rng.choice(["tcp", "udp"], n), "label": "benign"})
+    table.loc[:19, ["bytes", "label"]] = [5000.0, "attack"]
+    table.to_csv(d / "train.csv", index=False)
+    table.assign(bytes=table["bytes"] * 1.2).to_csv(d / "new.csv", index=False)
+    table.iloc[:0].to_csv(d / "header.csv", index=False)
+    ops = ["open file", "read block", "close file"]
+    (d / "old.log").write_text("".join(f"{ops[i % 3]} blk_{i // 3} done\n" for i in range(120)))
+    model, logs = d / "M", d / "L"
+    res = runner.invoke(app, ["train", str(d / "train.csv"), "--label-col", "label", "--normal",
+                              "benign", "--hidden", "4,2", *FAST, "-o", str(model)])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["train", str(d / "old.log"), "--format", "raw", "--session-regex",
+                              r"blk_\d+", "-m", "event-count-autoencoder", *FAST, "-o", str(logs)])
+    assert res.exit_code == 0, res.output
+    return {"dir": d, "model": model, "logs": logs, "train": d / "train.csv", "new": d / "new.csv",
+            "header": d / "header.csv"}
+
+
+def test_export_refuses_reading_options_without_check_data(files: dict[str, Path]) -> None:
+    out = files["dir"] / "m.onnx"
+    for args, match in ((["--format", "zeek-conn"], "--format zeek-conn: says how to read --check-data"),
+                        (["--dataset", "nsl-kdd"], "--dataset nsl-kdd: says how to read --check-data"),
+                        (["--on-bad-rows", "skip"], "--on-bad-rows skip: says how to read")):
+        one_line_error(["export", str(files["model"]), "--onnx", str(out), *args], match, out)
+
+
+def test_export_names_a_header_only_check_data_file(files: dict[str, Path]) -> None:
+    out = files["dir"] / "m.onnx"
+    one_line_error(["export", str(files["model"]), "--onnx", str(out), "--check-data",
+                    str(files["header"])], f"--check-data {files['header']}: no data rows", out)
+
+
+def test_export_help_lists_table_formats_only() -> None:
+    res = runner.invoke(app, ["export", "--help"], env={"COLUMNS": "200"})
+    assert res.exit_code == 0
+    text = " ".join(res.stdout.split())
+    assert "hdfs" not in text and "skab" not in text  # logs and series cannot be --check-data
+    assert "--dataset, --format and --on-bad-rows say how to read --check-data" in text
