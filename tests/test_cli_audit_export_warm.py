@@ -59,3 +59,18 @@ def test_export_help_lists_table_formats_only() -> None:
     text = " ".join(res.stdout.split())
     assert "hdfs" not in text and "skab" not in text  # logs and series cannot be --check-data
     assert "--dataset, --format and --on-bad-rows say how to read --check-data" in text
+
+
+def test_inspect_refuses_a_label_column_the_file_lacks(files: dict[str, Path]) -> None:
+    one_line_error(["inspect", str(files["train"]), "--label-col", "nosuch"],
+                   "no label column 'nosuch' (--label-col); columns are bytes, dur, proto, label")
+    res = runner.invoke(app, ["inspect", str(files["train"]), "--label-col", "label", "--normal",
+                              "benign"])
+    assert res.exit_code == 0, res.output
+    assert "benign (380), attack (20)" in res.stdout
+
+
+def test_inspect_help_does_not_promise_logs() -> None:
+    res = runner.invoke(app, ["inspect", "--help"], env={"COLUMNS": "200"})
+    assert res.exit_code == 0
+    assert "not a log" in " ".join(res.stdout.split())
