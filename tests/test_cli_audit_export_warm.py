@@ -74,3 +74,15 @@ def test_inspect_help_does_not_promise_logs() -> None:
     res = runner.invoke(app, ["inspect", "--help"], env={"COLUMNS": "200"})
     assert res.exit_code == 0
     assert "not a log" in " ".join(res.stdout.split())
+
+
+def test_benchmark_refuses_options_that_would_mislead(files: dict[str, Path]) -> None:
+    base = ["benchmark", str(files["train"]), "--label-col", "label", "--normal", "benign",
+            "--models", "autoencoder", "--seeds", "1", "--epochs", "1"]
+    out = files["dir"] / "bench.json"
+    one_line_error([*base, "--test", str(files["train"]), "--json", str(out)],
+                   "is DATA itself: the models would be scored on the rows they trained on", out)
+    one_line_error([*base, "--test", str(files["new"]), "--test-fraction", "0.5", "--json", str(out)],
+                   f"--test-fraction 0.5: splits DATA when there is no test file; {files['new']}", out)
+    one_line_error([*base, "--device", "tpu", "--json", str(out)],
+                   "--device: unknown device 'tpu'", out)
