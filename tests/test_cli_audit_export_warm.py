@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from hourglass.cli import app
-from tests._cli import one_line_error, runner
+from tests._cli import digest, one_line_error, runner
 
 FAST = ["--epochs", "1", "-q"]
 
@@ -86,3 +86,51 @@ def test_benchmark_refuses_options_that_would_mislead(files: dict[str, Path]) ->
                    f"--test-fraction 0.5: splits DATA when there is no test file; {files['new']}", out)
     one_line_error([*base, "--device", "tpu", "--json", str(out)],
                    "--device: unknown device 'tpu'", out)
+
+
+def test_warm_start_refuses_an_output_inside_the_parent(files: dict[str, Path]) -> None:
+    for parent, data in ((files["model"], files["new"]), (files["logs"], files["dir"] / "old.log")):
+        before = digest(parent)
+        one_line_error(["train", str(data), "--warm-start", str(parent), "-o", str(parent / "v2"),
+                        *FAST], f"is inside the --warm-start model {parent}", parent / "v2")
+        assert digest(parent) == before and sorted(p.name for p in parent.iterdir()) == [
+            "config.json", "weights.safetensors"]
+
+
+@pytest.mark.parametrize(("args", "match"), [
+    (["--epochs", "0"], "--epochs must be >= 1, got 0"),
+    (["--lr", "-1"], "--lr must be > 0"),
+    (["--batch-size", "0"], "--batch-size must be"),
+    (["--device", "tpu"], "--device: unknown device 'tpu'"),
+    (["--label-col", "nosuch"], "no label column 'nosuch'; columns are bytes, dur, proto, label"),
+])
+def test_warm_start_names_the_option_of_a_bad_setting(files: dict[str, Path], args: list[str],
+                                                      match: str) -> None:
+    out = files["dir"] / "W"
+    one_line_error(["train", str(files["new"]), "--warm-start", str(files["model"]), "-o", str(out),
+                    "-q", *args], match, out)
+
+
+def test_log_warm_start_without_sessions_names_the_file(files: dict[str, Path]) -> None:
+    out = files["dir"] / "WL"
+    res = runner.invoke(app, ["train", str(files["train"]), "--warm-start", str(files["logs"]),
+                              "-o", str(out), *FAST])
+    assert res.exit_code == 2 and "Traceback" not in res.stderr
+    last = res.stderr.strip().splitlines()[-1]
+    assert f"{files['train']}: warm start: no sessions found" in last, last
+    assert not out.exists()
+
+
+def test_warm_start_interrupted_leaves_no_model(files: dict[str, Path],
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from hourglass.pipeline import Pipeline
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Pipeline, "warm_start", interrupted)
+    out = files["dir"] / "WI"
+    res = runner.invoke(app, ["train", str(files["new"]), "--warm-start", str(files["model"]), "-o",
+                              str(out), *FAST])
+    assert res.exit_code != 0 and "Traceback" not in res.stderr
+    assert not out.exists() and not list(files["dir"].glob(".WI*"))
