@@ -202,7 +202,7 @@ ReplayDataOpt = Annotated[Path | None, typer.Option(
     help="With --warm-start: also train on a seeded sample of OLD's normal rows (e.g. the "
          "model's training file), so the old normal traffic is not forgotten. A series model: "
          "OLD's last steps, as a separate recording; an entity model: a sample of OLD's normal "
-         "buckets.")]
+         "buckets. Not for log models.")]
 ReplayOpt = Annotated[float, typer.Option(
     "--replay", help="With --replay-data: old rows sampled (a series: OLD's last rows taken; an "
                      "entity model: old buckets), as a multiple of DATA's normal rows (buckets).")]

@@ -142,6 +142,17 @@ def _category_table(rows: list[dict[str, Any]]) -> Table | None:
     return t
 
 
+def _check_device(device: str) -> None:
+    """Refuse an unknown or unavailable ``--device`` before any file is read."""
+    from hourglass.errors import InputError
+    from hourglass.nn.device import resolve_device
+
+    try:
+        resolve_device(device)
+    except InputError as exc:  # "device: unknown device 'x'" -> "--device: unknown device 'x'"
+        raise HourglassError(f"--{exc}") from None
+
+
 def _split_names(text: str) -> list[str]:
     return [n.strip() for n in text.split(",") if n.strip() and n.strip().lower() != "none"]
 
@@ -202,6 +213,14 @@ def benchmark(
             raise HourglassError("DATA: give a labelled table, or --suite nsl-kdd")
         check_not_input(json_out, "--json", data)
         check_not_input(json_out, "--json", test)
+        if test is not None and test_fraction != 0.3:  # the default: a test file was given instead
+            raise HourglassError(f"--test-fraction {test_fraction:g}: splits DATA when there is no "
+                                 f"test file; {test} is the test part here: leave it out")
+        if test is not None and test.resolve() == data.resolve():
+            raise HourglassError(f"--test {test}: is DATA itself: the models would be scored on the "
+                                 "rows they trained on; give another file, or leave --test out "
+                                 "for a stratified split of DATA")
+        _check_device(device)
         spec, label_col, normal_values = resolve_spec(dataset, label_col, normal, fmt, data)
         if label_col is None:
             raise HourglassError("--label-col: benchmark needs labelled data (or --dataset)")

@@ -9,7 +9,13 @@ from typing import Annotated, Any
 import typer
 
 from hourglass.cli._common import check_not_input
-from hourglass.cli._options import BadRowsOpt, DatasetOpt, FormatOpt, ModelArg, QuietOpt
+from hourglass.cli._options import (
+    BadRowsOpt,
+    ModelArg,
+    QuietOpt,
+    TableDatasetOpt,
+    TableFormatOpt,
+)
 from hourglass.cli._output import err, out, setup_logging, user_errors
 from hourglass.errors import HourglassError
 
@@ -37,6 +43,8 @@ def _first_rows(model: Path, data: Path, n: int, dataset: str | None, fmt: str,
         frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
     else:
         frame = read_data(data, spec, on_bad_rows)
+    if frame.empty:  # said here, naming the file, not as the parity check's 'empty data'
+        raise HourglassError(f"--check-data {data}: no data rows")
     info = read_config(model)[0].get("info", {})
     meta = [c for c in (info.get("label_col"), info.get("time_col")) if c and c in frame.columns]
     return frame.drop(columns=meta).head(n)
@@ -54,8 +62,8 @@ def export(
     check_data: Annotated[Path | None, typer.Option(
         "--check-data", help="Check parity on the first --check-rows rows of this table "
                              "(preprocessed as the model does) instead of generated rows.")] = None,
-    dataset: DatasetOpt = None,
-    fmt: FormatOpt = "auto",
+    dataset: TableDatasetOpt = None,
+    fmt: TableFormatOpt = "auto",
     on_bad_rows: BadRowsOpt = "error",
     opset: Annotated[int, typer.Option("--opset", help="ONNX opset version, 9 to 20.")] = 17,
     quiet: QuietOpt = False,
@@ -69,11 +77,17 @@ def export(
     state, the threshold (flag = score > threshold), the model name and the artefact's content
     hash. Before writing, onnxruntime and torch score --check-rows generated rows (or rows of
     --check-data): every score must agree within 1e-5 (relative) and every flag exactly, or
-    nothing is written.
+    nothing is written. --dataset, --format and --on-bad-rows say how to read --check-data.
     """
     setup_logging(quiet)
     with user_errors():
         check_not_input(onnx_path, "--onnx", data=check_data, model=model)
+        if check_data is None:  # they read --check-data: given without it, they would do nothing
+            for opt, value, default in (("--dataset", dataset, None), ("--format", fmt, "auto"),
+                                        ("--on-bad-rows", on_bad_rows, "error")):
+                if value != default:
+                    raise HourglassError(f"{opt} {value}: says how to read --check-data FILE; give "
+                                         "--check-data, or leave it out")
         try:  # the library is imported here, not for 'hourglass --help'
             from hourglass.pipeline.export import RTOL, export_onnx
         except ImportError as exc:

@@ -15,7 +15,6 @@ from hourglass.cli._options import (
     BadRowsOpt,
     BucketOpt,
     CategoricalOpt,
-    DataArg,
     DistinctOpt,
     DropOpt,
     EntityColOpt,
@@ -74,7 +73,9 @@ def formats() -> None:
 
 
 def inspect(
-    data: DataArg,
+    data: Annotated[Path, typer.Argument(
+        help="CSV/TSV/Parquet/JSONL table, flow or event file, or a time series as a table (.gz "
+             "read directly); not a log (its lines have no column roles).")],
     fmt: TableFormatOpt = "auto",
     dataset: TableDatasetOpt = None,
     label_col: LabelOpt = None,
@@ -119,6 +120,7 @@ def inspect(
                 raise HourglassError(f"{opt} {name}: inspect describes tables (flows, CSV/TSV/"
                                      "Parquet/JSONL); logs and time series have no column roles")
         check_not_input(json_out, "--json", data)
+        typed_label = label_col
         spec, label_col, normal_values = resolve_spec(dataset, label_col, normal, fmt, data)
         stats = ReadStats()
         parts, n = [], 0
@@ -132,6 +134,10 @@ def inspect(
         if n == 0:
             raise HourglassError(f"{data}: no data rows")
         df = pd.concat(parts, ignore_index=True)
+        if typed_label is not None and typed_label not in df.columns:  # as train and benchmark
+            raise HourglassError(f"{data}: no label column {typed_label!r} (--label-col); columns "
+                                 f"are {', '.join(map(str, list(df.columns)[:8]))}"
+                                 f"{' ...' if df.shape[1] > 8 else ''}")
         if entity_col is not None or bucket is not None:  # imports the models' side: only then
             from hourglass.cli import entity as entity_cli
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from hourglass.cli._common import base_params, check_model_dir, model_kind
+from hourglass.cli._options import OPTION_OF_PARAM
 from hourglass.cli._output import (
     err,
     fitted_text,
@@ -67,6 +68,20 @@ def refuse_frozen(command: Any, values: dict[str, Any], model: Path) -> None:
                              "preprocessing and threshold rule; leave it out")
 
 
+def _check_settings(parent: Any, params: dict[str, Any]) -> None:
+    """Refuse a bad training setting (``--epochs 0``, ``--lr -1``, ``--device tpu``) before any
+    data is read, naming the option as ``train`` does."""
+    det = parent.detector_
+    try:
+        type(det)(**{**det.get_params(), **params}).validate_params()
+    except (ValueError, TypeError) as exc:
+        msg = str(exc)
+        first = msg.split(" ", 1)[0].rstrip(":")
+        if first in OPTION_OF_PARAM:  # "epochs must be >= 1" -> "--epochs must be >= 1"
+            msg = OPTION_OF_PARAM[first] + msg[len(first):]
+        raise HourglassError(msg) from None
+
+
 def _normal_rows(path: Path, parent: Any, *, dataset: str | None, label_col: str | None,
                  normal: list[str] | None, fmt: str, on_bad_rows: str, stats: Any,
                  memory_budget: float, sample_rows: int, seed: int,
@@ -91,6 +106,8 @@ def _normal_rows(path: Path, parent: Any, *, dataset: str | None, label_col: str
     time_col = parent.info.get("time_col")
     if time_col is not None and time_col in df.columns:
         df = df.drop(columns=[time_col])
+    if label_col is not None and label_col not in df.columns:  # alone: not after the schema
+        split_labels(df, label_col, normal_values, str(path))   # check's 'ignoring column' warning
     # the schema first (the same error as 'hourglass score'), before any other message
     parent.transform(df.drop(columns=[label_col]).head(64) if label_col in df.columns else df.head(64))
     if inherited:
@@ -142,6 +159,9 @@ def warm_start_command(
     if output.resolve() == parent_dir.resolve():
         raise HourglassError(f"--output {output}: is the --warm-start model; write the new model "
                              "to another directory (the parent is kept as it is)")
+    if output.resolve().is_relative_to(parent_dir.resolve()):
+        raise HourglassError(f"--output {output}: is inside the --warm-start model {parent_dir}; "
+                             "write the new model to another directory")
     parent = load(parent_dir)
     kind = model_kind(parent)
     name = parent.model_name
@@ -161,6 +181,8 @@ def warm_start_command(
     if not parent.detector_.get_tags()["warm_start"]:
         raise HourglassError(f"--warm-start {parent_dir}: {name} cannot continue training from "
                              f"its weights; warm start supports {', '.join(warm_start_models())}")
+    _check_settings(parent, base_params(seed=seed, device=device, quiet=quiet, epochs=epochs,
+                                        batch_size=batch_size, lr=lr))
     if kind == "entity":
         from hourglass.cli.warm_entity import check_entity_options, warm_entity
 

@@ -226,8 +226,9 @@ class Pipeline:
         if events:  # the parent's session rule and template miner: a new template is "unknown"
             sessions = self.features_.sessions(df)
             if not len(sessions):
-                raise InputError("warm start: no sessions found in the new log (every line was "
-                                 "skipped or had no session id)")
+                where = f"{df}: " if isinstance(df, str | os.PathLike) else ""  # a file: name it
+                raise InputError(f"{where}warm start: no sessions found in the new log (every line "
+                                 "was skipped or had no session id)")
             X = sessions.sequences
             parse = {k: v for k, v in sessions.stats.items() if k != "sessions"}
         else:
