@@ -17,7 +17,8 @@ import pandas as pd
 
 from hourglass.errors import InputError
 
-__all__ = ["DateOrderError", "infer_dayfirst", "parse_timestamps", "steps_per_day"]
+__all__ = ["DateOrderError", "infer_dayfirst", "parse_timestamps", "read_timestamps",
+           "steps_per_day"]
 
 logger = logging.getLogger(__name__)
 _WARNED: set[str] = set()  # columns whose ambiguous date order was already said (once a run)
@@ -116,9 +117,18 @@ def infer_dayfirst(values: object, column: str) -> bool | None:
     s = values if isinstance(values, pd.Series) else pd.Series(np.asarray(values).ravel())
     if not (s.dtype == object or pd.api.types.is_string_dtype(s)):
         return None  # numbers (epoch seconds) or times already
-    if not _text(s.iloc[:100]).str.match(_NUMERIC_DATE).fillna(False).any():
+    if not _numeric_dates(_text(s.iloc[:100])):
         return None
-    text = _text(s)
+    return _infer_order(_text(s), column)
+
+
+def _numeric_dates(text: pd.Series) -> bool:
+    """Whether the first values of ``text`` hold numeric day/month dates."""
+    return bool(text.iloc[:100].str.match(_NUMERIC_DATE).fillna(False).any())
+
+
+def _infer_order(text: pd.Series, column: str) -> bool:
+    """:func:`infer_dayfirst` of a column of numeric dates, already text and stripped."""
     dates = _Dates(text)
     day_first, month_first = dates.day_rows, dates.month_rows
     if len(day_first) and len(month_first):
@@ -156,7 +166,8 @@ def _human(span: pd.Timedelta) -> str:
 
 def parse_timestamps(values: object, column: str, dayfirst: bool | None = None
                      ) -> pd.DatetimeIndex:
-    """The times in ``values`` (a column), or :class:`InputError` naming the first bad row.
+    """The times in ``values`` (a column), or :class:`InputError` naming the first bad row
+    (:func:`read_timestamps` without the order).
 
     Numeric day/month dates (``01/02/2026``) are read in the order ``dayfirst`` gives (a model
     passes the order of its training data), or else in the order :func:`infer_dayfirst` finds.
@@ -200,12 +211,29 @@ def parse_timestamps(values: object, column: str, dayfirst: bool | None = None
     ...     print(str(exc).split("; ")[-1])
     dates are read day first (DD/MM/YYYY), the order of the model's training data
     """
+    return read_timestamps(values, column, dayfirst)[0]
+
+
+def read_timestamps(values: object, column: str, dayfirst: bool | None = None
+                    ) -> tuple[pd.DatetimeIndex, bool | None]:
+    """:func:`parse_timestamps`, and the day/month order its numeric dates were read in
+    (``None``: the column holds none): what a model fitted on the column keeps, found in the
+    same pass.
+
+    Examples
+    --------
+    >>> ts, dayfirst = read_timestamps(pd.Series(["01/02/2026", "13/02/2026"]), "ts")
+    >>> ts[0], dayfirst
+    (Timestamp('2026-02-01 00:00:00'), True)
+    >>> read_timestamps(pd.Series(["2026-02-01"]), "ts")[1] is None
+    True
+    """
     s = values if isinstance(values, pd.Series) else pd.Series(np.asarray(values).ravel())
     s = s.reset_index(drop=True)
     _no_missing(s, column)  # also a NaT in a column a reader already typed as times (CSV, Parquet)
     if isinstance(s.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(s):
         ts = pd.DatetimeIndex(s)
-        return ts.tz_convert("UTC") if ts.tz is not None else ts
+        return (ts.tz_convert("UTC") if ts.tz is not None else ts), None
     if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
         v = s.to_numpy(dtype=np.float64, na_value=np.nan)
         bad = ~(np.abs(v) < _MAX_EPOCH_S)
@@ -217,7 +245,7 @@ def parse_timestamps(values: object, column: str, dayfirst: bool | None = None
             unit = "; milliseconds? divide the column by 1000" if 1e11 <= abs(v[i]) < 1e14 else ""
             raise InputError(f"column {column!r}: row {i + 1} is not a timestamp ({x!r}; numbers "
                              f"are read as epoch seconds{unit})")
-        return pd.DatetimeIndex(pd.to_datetime(v, unit="s"))
+        return pd.DatetimeIndex(pd.to_datetime(v, unit="s")), None
     text = s.astype("string").str.strip()
     clock = text.iloc[:100].str.fullmatch(_CLOCK).fillna(False).to_numpy(dtype=bool)
     if clock.any():  # pandas would date it today: other days' data would fall on the same one
@@ -225,9 +253,9 @@ def parse_timestamps(values: object, column: str, dayfirst: bool | None = None
         raise InputError(f"column {column!r}: row {i + 1} ({text.iloc[i]!r}) is a time of day without "
                          "a date; give a column with the date and the time (e.g. join a log's date "
                          "and time fields into one)")
-    numeric = bool(text.iloc[:100].str.match(_NUMERIC_DATE).fillna(False).any())
+    numeric = _numeric_dates(text)
     if numeric and dayfirst is None:
-        dayfirst = infer_dayfirst(text, column)
+        dayfirst = _infer_order(text, column)
     elif numeric:  # the model's order: pandas would quietly swap a date that does not fit it
         dates = _Dates(text)
         against = dates.month_rows if dayfirst else dates.day_rows
@@ -258,7 +286,7 @@ def parse_timestamps(values: object, column: str, dayfirst: bool | None = None
                     f"UTC offset but row {j + 1} ({text.iloc[j]!r}) {'has one' if had else 'none'}; "
                     "give every time an offset, or none")
         raise InputError(f"column {column!r}: row {i + 1} is not a timestamp ({s.iloc[i]!r})")
-    return ts.tz_convert("UTC") if ts.tz is not None else ts
+    return (ts.tz_convert("UTC") if ts.tz is not None else ts), (bool(dayfirst) if numeric else None)
 
 
 def steps_per_day(freq: str | None) -> float | None:

@@ -59,9 +59,9 @@ class Grouping:
     @classmethod
     def from_options(cls, group_by: str, group_window: str | None, time_col: str | None, *,
                      ordered: bool, max_groups: int | None = None, keep: Sequence[str] = (),
-                     rule: Any = None, dayfirst: bool | None = None) -> Grouping:
-        """Parse the options; a time window needs a time column (``dayfirst``: the order of its
-        numeric dates, when it is the model's own)."""
+                     rule: Any = None, info: dict[str, Any] | None = None) -> Grouping:
+        """Parse the options; a time window needs a time column (``info``: the model's, whose
+        time column's numeric dates are read in its training order)."""
         keys = parse_group_by(group_by)
         if group_window is None:
             window = ("time", int(pd.Timedelta("10min").value)) if time_col else ("rows", 10_000)
@@ -76,6 +76,8 @@ class Grouping:
         groups = AlertGroups(keys, window, ordered=ordered, max_groups=max_groups)
         text = group_window.strip() if group_window is not None else \
             ("10m" if window[0] == "time" else "10000")
+        info = info or {}
+        dayfirst = info.get("time_dayfirst") if time_col == info.get("time_col") else None
         return cls(keys, window, time_col, groups, tuple(keep), rule, text, dayfirst)
 
     def with_keys(self, df: pd.DataFrame, where: str, *, lenient: bool = False) -> pd.DataFrame:

@@ -223,10 +223,9 @@ def inspect(
 def _time_summary(values: Any, column: str) -> dict[str, Any]:
     """First and last time of a timestamp column and the order its numeric dates are read in
     (``None``: not such dates), as ``train`` reads them; unreadable times are an error, as there."""
-    from hourglass._times import infer_dayfirst, parse_timestamps
+    from hourglass._times import read_timestamps
 
-    dayfirst = infer_dayfirst(values, column)
-    ts = parse_timestamps(values, column, dayfirst=dayfirst)
+    ts, dayfirst = read_timestamps(values, column)
     return {"first": str(ts.min()), "last": str(ts.max()), "dayfirst": dayfirst}
 
 

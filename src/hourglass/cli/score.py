@@ -238,10 +238,8 @@ def _score_grouped(pipe: Any, data: Path, output: Path, spec: Any, stats: Any, k
     from hourglass.serve.sinks import alert_columns, alert_file
 
     time_col = timestamp_col or pipe.info.get("time_col")
-    own = time_col == pipe.info.get("time_col")  # the model's: its dates' order is known
     grouping = Grouping.from_options(group_by, group_window, time_col, ordered=True,
-                                     keep=keep or (), rule=rule,
-                                     dayfirst=pipe.info.get("time_dayfirst") if own else None)
+                                     keep=keep or (), rule=rule, info=pipe.info)
     columns = (alert_columns("table", ecs=True) if rule is not None else
                alert_columns("group", keep=list(dict.fromkeys([*grouping.keys, *(keep or [])]))))
     n_rows = flagged = 0

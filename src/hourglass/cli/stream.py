@@ -528,12 +528,10 @@ def stream(
         from hourglass.cli._groups import Grouping
 
         with user_errors():
-            info = scorer.pipeline.info
-            time_col = timestamp_col or info.get("time_col")
             grouping = Grouping.from_options(
-                group_by, group_window, time_col, ordered=False, max_groups=max_groups,
-                keep=keep or (), rule=rule,
-                dayfirst=info.get("time_dayfirst") if time_col == info.get("time_col") else None)
+                group_by, group_window, timestamp_col or scorer.pipeline.info.get("time_col"),
+                ordered=False, max_groups=max_groups, keep=keep or (), rule=rule,
+                info=scorer.pipeline.info)
         return _run_grouped(scorer, read, sink, grouping, where=where, batch=batch,
                             max_delay=max_delay_ms / 1000, on_bad_rows=on_bad_rows, output=output,
                             explain=explain, keep=keep, adapt=adapt, drift=drift,

@@ -133,13 +133,15 @@ def train_pipeline(
     model: str, params: dict[str, Any], threshold: str | None, categorical: list[str],
     drop: list[str], source: str, roles: dict[str, str] | None = None, scaler: str = "minmax",
     time_col: str | None = None, events_per_day: float | None = None, val_fraction: float = 0.2,
+    sampled: dict[str, Any] | None = None,
 ) -> Pipeline:
     """Train a pipeline on the normal rows of ``df`` (the shared core of train and demo).
 
     With a labelled threshold rule (best-f1), a seeded share ``val_fraction`` of *all* rows of
     ``df`` (attacks included) is carved out first: the model never trains on it and the
     threshold is fitted on its scores and labels. ``time_col`` gives the event rate for
-    per-day alert budgets and reports; it is never a feature.
+    per-day alert budgets and reports; it is never a feature. ``sampled`` (``rows`` of ``of``):
+    ``df`` is a uniform sample of the file, whose event rate is the file's.
     """
     log = logging.getLogger("hourglass")
     if "seems" in (cols := _columns_are(df)):  # one text column would train a model of nothing
@@ -148,10 +150,12 @@ def train_pipeline(
                                 roles=roles, scaler=scaler, time_col=time_col)  # before any work
     dayfirst = None
     if time_col is not None:
-        from hourglass._times import infer_dayfirst
+        from hourglass._times import read_timestamps
 
-        dayfirst = infer_dayfirst(df[time_col], time_col)  # kept: later files are read alike
-        rate = events_per_day_from(df[time_col], column=time_col)
+        times, dayfirst = read_timestamps(df[time_col], time_col)  # order kept: later files alike
+        # a uniform sample spans about the file's time but holds a share of its rows
+        share = sampled["of"] / max(sampled["rows"], 1) if sampled else 1.0
+        rate = events_per_day_from(times, column=time_col) * share
         events_per_day = events_per_day if events_per_day is not None else rate
         df = df.drop(columns=[time_col])
     thr = threshold_from_spec(threshold, events_per_day=events_per_day) if threshold else None
@@ -230,23 +234,6 @@ def read_for_training(path: Path, spec: DatasetSpec | None, on_bad_rows: str, st
     err.print(f"{path} is ~{size / 2**20:,.0f} MB (> --memory-budget {budget_mb:,.0f} MB): "
               f"training on a uniform sample of {len(sample):,} of {seen:,} rows", highlight=False)
     return sample, {"rows": len(sample), "of": seen, "seed": seed}
-
-
-def sampled_event_rate(times: pd.Series, column: str, sampled: dict[str, Any]) -> float:
-    """Events per day of the whole file from a uniform sample of its rows: the sample spans
-    about the file's time but holds ``rows`` of its ``of`` rows, so its own rate is scaled up.
-
-    Examples
-    --------
-    >>> ts = pd.Series(range(0, 86_400, 864))  # 100 rows over one day: a 1-in-10 sample
-    >>> round(sampled_event_rate(ts, "ts", {"rows": 100, "of": 1000}))
-    1010
-    """
-    rate = events_per_day_from(times, column=column) * sampled["of"] / max(sampled["rows"], 1)
-    logging.getLogger("hourglass").info(
-        "event rate %.4g per day: the %s rows of the sample scaled to the file's %s", rate,
-        f"{sampled['rows']:,}", f"{sampled['of']:,}")
-    return float(rate)
 
 
 def scores_frame(pipe: Pipeline, df: pd.DataFrame) -> pd.DataFrame:

@@ -152,7 +152,6 @@ def train(
     from hourglass.cli.tables import (
         read_for_training,
         resolve_spec,
-        sampled_event_rate,
         train_pipeline,
     )
     from hourglass.detectors import registry
@@ -291,13 +290,12 @@ def train(
             time_col = format_time_column(df, spec)
             if per_day and time_col is None:
                 raise no_rate
-        if sampled and time_col is not None and events_per_day is None and time_col in df.columns:
-            events_per_day = sampled_event_rate(df[time_col], time_col, sampled)
         pipe = train_pipeline(df, spec=spec, label_col=label_col, normal=normal_values,
                               model=model, params=params, threshold=threshold,
                               categorical=categorical or [], drop=drop or [], source=str(data),
                               roles=roles, scaler=scaler, time_col=time_col,
-                              events_per_day=events_per_day, val_fraction=val_fraction)
+                              events_per_day=events_per_day, val_fraction=val_fraction,
+                              sampled=sampled)
         pipe.info.update({"format": spec.name if spec else None, "sampled": sampled,
                           "skipped_rows": stats.bad_rows})
         pipe.save(output)

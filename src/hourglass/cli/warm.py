@@ -10,8 +10,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from hourglass.cli._common import base_params, check_model_dir, model_kind
-from hourglass.cli._options import OPTION_OF_PARAM
+from hourglass.cli._common import base_params, check_model_dir, finish_params, model_kind
 from hourglass.cli._output import (
     err,
     fitted_text,
@@ -72,14 +71,7 @@ def _check_settings(parent: Any, params: dict[str, Any]) -> None:
     """Refuse a bad training setting (``--epochs 0``, ``--lr -1``, ``--device tpu``) before any
     data is read, naming the option as ``train`` does."""
     det = parent.detector_
-    try:
-        type(det)(**{**det.get_params(), **params}).validate_params()
-    except (ValueError, TypeError) as exc:
-        msg = str(exc)
-        first = msg.split(" ", 1)[0].rstrip(":")
-        if first in OPTION_OF_PARAM:  # "epochs must be >= 1" -> "--epochs must be >= 1"
-            msg = OPTION_OF_PARAM[first] + msg[len(first):]
-        raise HourglassError(msg) from None
+    finish_params(type(det), parent.model_name, {**det.get_params(), **params}, [])
 
 
 def _normal_rows(path: Path, parent: Any, *, dataset: str | None, label_col: str | None,

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hourglass._times import _no_missing, infer_dayfirst, parse_timestamps
+from hourglass._times import _no_missing, read_timestamps
 from hourglass.errors import InputError, NotFittedError
 from hourglass.features._grouped import Groups, distinct_top, numeric_stats
 from hourglass.features.roles import factorize_strings, infer_role
@@ -77,6 +77,12 @@ def _times(s: pd.Series, column: str, dayfirst: bool | None = None) -> pd.Dateti
     """:func:`parse_timestamps` (``dayfirst``: the order of numeric dates), and epoch seconds
     read as text (a CSV column with one bad value) as numbers, so that the bad value is the one
     named."""
+    return _read_times(s, column, dayfirst)[0]
+
+
+def _read_times(s: pd.Series, column: str, dayfirst: bool | None = None
+                ) -> tuple[pd.DatetimeIndex, bool | None]:
+    """:func:`_times` and the order of its numeric dates (:func:`read_timestamps`)."""
     s = s.reset_index(drop=True)
     _no_missing(s, column)
     if s.dtype == object or pd.api.types.is_string_dtype(s):
@@ -88,7 +94,7 @@ def _times(s: pd.Series, column: str, dayfirst: bool | None = None) -> pd.Dateti
                 raise InputError(f"column {column!r}: row {i + 1} is not a timestamp ({s.iloc[i]!r}; "
                                  "the column holds epoch seconds)")
             s = num
-    return parse_timestamps(s, column, dayfirst=dayfirst)
+    return read_timestamps(s, column, dayfirst=dayfirst)
 
 
 def _group_key(codes: np.ndarray, names: np.ndarray, starts: pd.DatetimeIndex,
@@ -314,12 +320,12 @@ class EntityWindows:
         self.numeric_, self.categorical_ = self._resolve_columns(df)
         self._refuse_text_to_sum(df)
         # the training data's date order, kept so that later data is read alike
-        self.dayfirst_ = infer_dayfirst(df[self.timestamp_col], self.timestamp_col)
+        ts, self.dayfirst_ = _read_times(df[self.timestamp_col], self.timestamp_col)
         logger.info("entity features: per (%s, %s bucket): sum/mean/max of %d column(s)%s; distinct "
                     "values of %d%s", self.entity_col, self.bucket, len(self.numeric_),
                     _named(self.numeric_), len(self.categorical_), _named(self.categorical_))
         self.columns_ = [self.entity_col, self.timestamp_col, *self.numeric_, *self.categorical_]
-        agg = self._aggregate(df)
+        agg = self._aggregate(df, ts)
         values = agg.drop(columns=list(KEYS))
         self.aggregates_ = list(values.columns)
         self.tabular_ = TabularPreprocessor(
@@ -361,10 +367,12 @@ class EntityWindows:
             raise InputError(f"column {c!r}: data row {i + 1} is not a number ({s.iloc[i]!r})")
         return v.to_numpy(dtype=np.float64, na_value=np.nan)
 
-    def _aggregate(self, df: pd.DataFrame) -> pd.DataFrame:
+    def _aggregate(self, df: pd.DataFrame, ts: pd.DatetimeIndex | None = None) -> pd.DataFrame:
+        """The (entity, bucket) rows of ``df`` (``ts``: its times, when already read)."""
         td = parse_bucket(self.bucket)
         assert self.entity_col is not None and self.timestamp_col is not None  # checked at fit
-        ts = _times(df[self.timestamp_col], self.timestamp_col, getattr(self, "dayfirst_", None))
+        if ts is None:
+            ts = _times(df[self.timestamp_col], self.timestamp_col, getattr(self, "dayfirst_", None))
         ent_codes, ent_names = factorize_strings(df[self.entity_col].reset_index(drop=True))
         starts = ts.floor(td)
         groups = Groups(_group_key(ent_codes, ent_names, starts, td))

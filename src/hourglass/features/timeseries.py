@@ -31,7 +31,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from pandas.tseries.frequencies import to_offset
 
 from hourglass._params import check_numeric_params
-from hourglass._times import infer_dayfirst, parse_timestamps
+from hourglass._times import parse_timestamps, read_timestamps
 from hourglass.errors import InputError, NotFittedError
 
 __all__ = ["TimeSeriesPreprocessor", "epoch_channel", "sliding_windows", "window_starts", "windows_to_points",
@@ -413,8 +413,9 @@ class TimeSeriesPreprocessor:
             raise InputError(f"timestamp column {ts_col!r} not found; columns are "
                              f"{', '.join(list(df.columns)[:8])}")
         if fitting:  # the training data's date order, kept so that later data is read alike
-            self.dayfirst_ = infer_dayfirst(df[ts_col], ts_col)
-        times = parse_timestamps(df[ts_col], ts_col, dayfirst=getattr(self, "dayfirst_", None))
+            times, self.dayfirst_ = read_timestamps(df[ts_col], ts_col)
+        else:
+            times = parse_timestamps(df[ts_col], ts_col, dayfirst=getattr(self, "dayfirst_", None))
         frame = pd.DataFrame(values, index=times.rename(ts_col))
         if not frame.index.is_monotonic_increasing:
             logger.warning("timestamps are not sorted; sorting %d rows by %s", len(frame), ts_col)
