@@ -22,7 +22,7 @@ lint: $(STAMP)
 	$(BIN)/python -m mypy
 
 test: $(STAMP) lint
-	$(BIN)/python -m pytest tests --doctest-modules src/hourglass -p no:cacheprovider
+	$(BIN)/python -m pytest tests --doctest-modules src/hourglass -p no:cacheprovider -n auto --dist loadscope
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install -q -c constraints.txt -e ".[dev,bench]"
