@@ -290,3 +290,22 @@ def test_log_alerts_to_a_gz_name_are_gzip(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     with gzip.open(out, "rt") as fh:                      # was plain text under a .gz name
         assert all(json.loads(line)["session"] for line in fh)
+
+
+def test_ctrl_c_is_one_line_exit_130_and_leaves_no_model(monkeypatch: pytest.MonkeyPatch,
+                                                         capsys: pytest.CaptureFixture[str],
+                                                         flows: Path, tmp_path: Path) -> None:
+    """Ctrl-C during training: one line and the shell's 130, not a silent exit 1 (click's Abort)."""
+    from hourglass.cli.app import main
+    from hourglass.detectors.autoencoder import AutoEncoder
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+    monkeypatch.setattr(AutoEncoder, "fit", interrupted)
+    monkeypatch.setattr("sys.argv", ["hourglass", "train", str(flows), "-o", str(tmp_path / "m")])
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    assert exit_.value.code == 130
+    lines = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
+    assert len(lines) == 1 and "interrupted" in lines[-1] and "no output was written" in lines[-1], lines
+    assert not (tmp_path / "m").exists() and list(tmp_path.iterdir()) == []

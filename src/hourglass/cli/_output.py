@@ -32,6 +32,8 @@ __all__ = [
     "disk_full_text",
     "err",
     "error_line",
+    "interrupted",
+    "interruption_reported",
     "metrics_table",
     "out",
     "out_of_memory",
@@ -56,6 +58,30 @@ def table_console() -> Console:
     """The console for wide tables: ``out`` on a terminal, else one 150 columns wide, so that a
     pipe or a file gets the whole table rather than cells folded to fit 80 columns."""
     return out if out.is_terminal else Console(width=150, soft_wrap=True)
+
+
+_INTERRUPT = {"reported": False}
+
+
+def interrupted() -> typer.Exit:
+    """Exit code 130 for a command that has caught Ctrl-C and said what it finished (a stream's
+    summary, benchmark's finished runs); without it the console script says the command was
+    interrupted and nothing was written.
+
+    Examples
+    --------
+    >>> interrupted().exit_code
+    130
+    """
+    _INTERRUPT["reported"] = True
+    return typer.Exit(130)
+
+
+def interruption_reported() -> bool:
+    """Whether a command raised :func:`interrupted` (it has said what Ctrl-C stopped) since the
+    last call; the call clears the mark."""
+    reported, _INTERRUPT["reported"] = _INTERRUPT["reported"], False
+    return reported
 
 
 def error_line(message: str) -> Text:

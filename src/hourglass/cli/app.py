@@ -29,7 +29,7 @@ from hourglass.cli._options import (
     NormalOpt,
     QuietOpt,
 )
-from hourglass.cli._output import err, error_line, out
+from hourglass.cli._output import err, error_line, interruption_reported, out
 from hourglass.cli.benchmark import benchmark
 from hourglass.cli.evaluate import evaluate
 from hourglass.cli.explain import explain
@@ -153,11 +153,13 @@ def main() -> None:
 
     A usage error (an unknown option such as ``--threshhold``, a value of the wrong type, a
     missing argument) is one line on stderr and exit code 2, like bad input, instead of
-    click's usage box; ``hourglass`` alone still prints the help.
+    click's usage box; ``hourglass`` alone still prints the help. Ctrl-C is one line and exit
+    code 130 (the streaming commands and ``benchmark`` first say what they finished).
     """
     if not sys.argv[1:]:
         app()
         return
+    interruption_reported()  # a mark left by an earlier in-process run does not count
     try:
         rv = app(standalone_mode=False)
     except Exception as exc:  # click's exceptions (vendored by newer typer): duck-typed
@@ -171,4 +173,7 @@ def main() -> None:
         if type(exc).__name__ == "Abort":
             sys.exit(1)
         raise
+    if rv == 130 and not interruption_reported():  # Ctrl-C, turned into exit code 130 by typer
+        err.print(error_line("interrupted before the command finished; no output was written "
+                             "(models and files appear only when complete)"), highlight=False)
     sys.exit(rv if isinstance(rv, int) else 0)

@@ -10,8 +10,6 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import typer
-
 from hourglass.cli._common import check_not_input
 from hourglass.cli._options import (
     BadRowsOpt,
@@ -40,7 +38,7 @@ from hourglass.cli._options import (
     TableFormatOpt,
     parse_roles,
 )
-from hourglass.cli._output import err, out, setup_logging, table_console, user_errors
+from hourglass.cli._output import err, interrupted, out, setup_logging, table_console, user_errors
 from hourglass.errors import HourglassError
 
 if TYPE_CHECKING:
@@ -283,7 +281,7 @@ def benchmark(
                   highlight=False)
         if runs:
             table_console().print(results_table(f"{test_name}: finished runs only", summarize(runs)))
-        raise typer.Exit(130) from None
+        raise interrupted() from None
     rows = summarize(runs)
     notes = bench.notes()
     if json_out is not None:

@@ -43,7 +43,7 @@ from hourglass.cli._options import (
     alert_format_is_ecs,
     sqlite_table,
 )
-from hourglass.cli._output import err, setup_logging, skipped_lines_text, user_errors
+from hourglass.cli._output import err, interrupted, setup_logging, skipped_lines_text, user_errors
 from hourglass.errors import HourglassError, json_problem
 
 __all__ = ["LineBatcher", "stream"]
@@ -353,7 +353,7 @@ def stream_guard(sink: Any, output: Path | None, summary: Callable[[], None],
             yield
     except KeyboardInterrupt:
         summary()
-        raise typer.Exit(130) from None
+        raise interrupted() from None
     except BrokenPipeError:  # whoever read the alerts has gone: stop, say so once
         os.dup2(os.open(os.devnull, os.O_WRONLY), sink.fileno())  # no second error at exit
         err.print("output closed by its reader; stopping", highlight=False)
