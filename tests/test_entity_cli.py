@@ -73,6 +73,10 @@ def test_train_score_evaluate(files: dict[str, Path]) -> None:
     (["--entity-col", "src_ip", "--timestamp-col", "ts", "--bucket", "soon"], "--bucket: expected"),
     (["--entity-col", "src_ip", "--timestamp-col", "ts", "--session-col", "x"], "--session-col: not used"),
     (["--distinct", "dst_port"], "--aggregate/--distinct: only with --entity-col"),
+    (["--entity-col", "src_ip", "--timestamp-col", "ts", "--aggregate", "byts"],
+     "--aggregate: no column 'byts' in the data (columns: ts, src_ip,"),  # was 'column(s) to aggregate'
+    (["--entity-col", "src_ip", "--timestamp-col", "ts", "--distinct", "dport"],
+     "--distinct: no column 'dport' in the data"),
 ])
 def test_train_errors(files: dict[str, Path], tmp_path: Path, args: list[str], match: str) -> None:
     one_line_error(["train", str(files["train"]), "-o", str(tmp_path / "M"), *args, *FAST], match,

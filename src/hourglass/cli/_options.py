@@ -29,7 +29,8 @@ __all__ += ["AlertFormatOpt", "ExplainMethodOpt", "ReplayDataOpt", "ReplayOpt", 
 #: Library parameter → the CLI option that sets it. An error about such a parameter (an
 #: ``InputError(..., param=...)`` or a detector's "epochs must be ...") names the option instead,
 #: so the user reads what they typed; the Python API keeps the parameter's name.
-OPTION_OF_PARAM = {"scaler": "--scaler", "roles": "--role", "fill": "--fill", "freq": "--freq",
+OPTION_OF_PARAM = {"scaler": "--scaler", "numeric": "--aggregate", "categorical": "--distinct",
+                   "roles": "--role", "fill": "--fill", "freq": "--freq",
                    "fill_limit": "--fill-limit", "agg": "--freq-agg", "epochs": "--epochs",
                    "batch_size": "--batch-size",
                    "lr": "--lr", "hidden": "--hidden", "random_state": "--seed", "device": "--device",

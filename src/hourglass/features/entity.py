@@ -278,9 +278,12 @@ class EntityWindows:
         keys = {self.entity_col, self.timestamp_col}
         if self.numeric is not None or self.categorical is not None:
             num, cat = [str(c) for c in self.numeric or ()], [str(c) for c in self.categorical or ()]
-            missing = [c for c in (*num, *cat) if c not in df.columns]
-            if missing:
-                raise InputError(f"column(s) to aggregate not in the data: {', '.join(missing)}")
+            for name, cols in (("numeric", num), ("categorical", cat)):
+                missing = [c for c in cols if c not in df.columns]
+                if missing:
+                    have = ", ".join(list(df.columns)[:6]) + (" ..." if df.shape[1] > 6 else "")
+                    raise InputError(f"{name}: no column {', '.join(map(repr, missing))} in the data "
+                                     f"(columns: {have})", param=name)
             both = sorted((set(num) & set(cat)) | (set(num + cat) & keys))
             if both:
                 raise InputError(f"column {both[0]!r} is given twice (numeric, categorical, "
