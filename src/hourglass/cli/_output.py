@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 __all__ = [
     "StderrHandler",
     "class_table",
+    "data_on_stdout",
     "disk_full_text",
     "err",
     "error_line",
@@ -39,7 +40,9 @@ __all__ = [
     "out_of_memory",
     "out_of_memory_text",
     "print_stream_threshold",
+    "release_stdout",
     "report_skipped",
+    "say_wrote",
     "settle_bad_lines",
     "setup_logging",
     "skipped_lines_text",
@@ -56,8 +59,29 @@ err = Console(stderr=True, soft_wrap=True)
 
 def table_console() -> Console:
     """The console for wide tables: ``out`` on a terminal, else one 150 columns wide, so that a
-    pipe or a file gets the whole table rather than cells folded to fit 80 columns."""
-    return out if out.is_terminal else Console(width=150, soft_wrap=True)
+    pipe or a file gets the whole table rather than cells folded to fit 80 columns (on stderr
+    while :func:`data_on_stdout` holds standard output for data)."""
+    if out.is_terminal:
+        return out
+    return Console(width=150, soft_wrap=True, stderr=_STDOUT_FOR_DATA["on"])
+
+
+_STDOUT_FOR_DATA = {"on": False}
+
+
+def data_on_stdout(*paths: str | os.PathLike[str] | None) -> None:
+    """When one of a command's outputs is ``-`` (standard output), send the command's own lines
+    and tables to stderr until the command ends, so that stdout carries the data alone (``--json -
+    | jq``); the CLI's group callback registers :func:`release_stdout` for the command's end."""
+    if any(p is not None and str(p) == "-" for p in paths):
+        out.file = sys.stderr
+        _STDOUT_FOR_DATA["on"] = True
+
+
+def release_stdout() -> None:
+    """Undo :func:`data_on_stdout`: the console follows ``sys.stdout`` again."""
+    out.file = None  # type: ignore[assignment]  # None: rich follows sys.stdout again
+    _STDOUT_FOR_DATA["on"] = False
 
 
 _INTERRUPT = {"reported": False}
@@ -82,6 +106,15 @@ def interruption_reported() -> bool:
     last call; the call clears the mark."""
     reported, _INTERRUPT["reported"] = _INTERRUPT["reported"], False
     return reported
+
+
+def say_wrote(path: str | os.PathLike[str], detail: str = "") -> None:
+    """``wrote PATH`` on stdout, or on stderr when PATH is standard output (``-``), a device or a
+    pipe, so that the line does not end up inside the data written there."""
+    from hourglass.ingest.readers import is_stream_output
+
+    text = f"wrote {'standard output' if str(path) == '-' else path}{detail}"
+    (err if is_stream_output(path) else out).print(text, highlight=False)
 
 
 def error_line(message: str) -> Text:

@@ -29,7 +29,7 @@ from hourglass.cli._options import (
     NormalOpt,
     QuietOpt,
 )
-from hourglass.cli._output import err, error_line, interruption_reported, out
+from hourglass.cli._output import err, error_line, interruption_reported, out, release_stdout
 from hourglass.cli.benchmark import benchmark
 from hourglass.cli.evaluate import evaluate
 from hourglass.cli.explain import explain
@@ -113,6 +113,8 @@ def _global_options(
              "torch's choice).")] = None,
 ) -> None:
     """Deep-learning anomaly detection for security telemetry."""
+    release_stdout()  # a command that writes data to '-' moves its own lines to stderr ...
+    ctx.call_on_close(release_stdout)  # ... until it ends
     if "torch" not in sys.modules and ("--help" in sys.argv[1:] or ctx.invoked_subcommand in _NO_TORCH):
         return  # nothing will run torch ('COMMAND --help', 'formats', ...): not worth its import
     import torch

@@ -38,7 +38,15 @@ from hourglass.cli._options import (
     TableFormatOpt,
     parse_roles,
 )
-from hourglass.cli._output import err, interrupted, out, setup_logging, table_console, user_errors
+from hourglass.cli._output import (
+    data_on_stdout,
+    err,
+    interrupted,
+    out,
+    setup_logging,
+    table_console,
+    user_errors,
+)
 from hourglass.errors import HourglassError
 
 if TYPE_CHECKING:
@@ -189,6 +197,7 @@ def benchmark(
     metrics. Without --test, a seeded stratified 30% (--test-fraction) of DATA is the test part.
     --suite nsl-kdd runs KDDTrain+ -> KDDTest+ from --data DIR (or HOURGLASS_DATA).
     """
+    data_on_stdout(json_out)  # '-': the data alone on stdout, the command's lines on stderr
     import logging
     import time
 

@@ -32,6 +32,7 @@ from hourglass.cli._options import (
 )
 from hourglass.cli._output import (
     class_table,
+    data_on_stdout,
     err,
     metrics_table,
     out,
@@ -122,6 +123,7 @@ def evaluate(
     normal|anomaly, or --label-field FIELD for a log whose lines carry their label (BGL: label).
     Sessions without a label are counted and left out of the metrics.
     """
+    data_on_stdout(json_out, report)  # '-': the data alone on stdout, the command's lines on stderr
     import numpy as np  # the library is imported here, not for 'hourglass --help'
     import pandas as pd
 

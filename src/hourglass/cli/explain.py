@@ -20,7 +20,15 @@ from hourglass.cli._options import (
     ModelArg,
     QuietOpt,
 )
-from hourglass.cli._output import err, out, report_skipped, setup_logging, user_errors
+from hourglass.cli._output import (
+    data_on_stdout,
+    err,
+    out,
+    report_skipped,
+    say_wrote,
+    setup_logging,
+    user_errors,
+)
 from hourglass.errors import HourglassError
 
 __all__ = ["explain"]
@@ -68,6 +76,7 @@ def explain(
     bucket) is explained by its bucket features (rows, distinct COL, sum COL, top COL share...)
     with their values as counted, e.g. "distinct dst_port=64 (57%)"; the scores are score's.
     """
+    data_on_stdout(output)  # '-': the data alone on stdout, the command's lines on stderr
     import numpy as np  # the library is imported here, not for 'hourglass --help'
     import pandas as pd
 
@@ -171,7 +180,7 @@ def explain(
     err.print(f"explained {n_rows:,} rows ({spec.name if spec else 'table'}), {flagged:,} flagged",
               highlight=False)
     if output is not None:
-        out.print(f"wrote {output}", highlight=False)
+        say_wrote(output)
 
 
 class _NoWriter:

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from hourglass.cli._common import refuse_unused
-from hourglass.cli._output import err, out, report_skipped, rich_table
+from hourglass.cli._output import err, out, report_skipped, rich_table, say_wrote
 from hourglass.errors import HourglassError
 
 __all__ = ["explain_entity"]
@@ -73,4 +73,4 @@ def explain_entity(pipe: Any, model: Path, data: Path, *, command: Any, top: int
     err.print(f"explained {len(df):,} rows as {len(result):,} (entity, {f.bucket} bucket) rows, "
               f"{flagged:,} flagged", highlight=False)
     if output is not None:
-        out.print(f"wrote {output}", highlight=False)
+        say_wrote(output)

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from hourglass.cli._common import refuse_unused
-from hourglass.cli._output import err, out, rich_table
+from hourglass.cli._output import err, out, rich_table, say_wrote
 from hourglass.cli.timeseries import read_series, warn_extra_columns
 from hourglass.errors import HourglassError
 from hourglass.explain.timeseries import (
@@ -83,4 +83,4 @@ def explain_series(pipe: Any, model: Path, data: Path, *, command: Any, dataset:
     err.print(f"explained {len(errors.scores):,} time steps ({len(errors.channels)} channels), "
               f"{len(flagged):,} flagged", highlight=False)
     if output is not None:
-        out.print(f"wrote {output}", highlight=False)
+        say_wrote(output)

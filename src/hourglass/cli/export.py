@@ -16,7 +16,7 @@ from hourglass.cli._options import (
     TableDatasetOpt,
     TableFormatOpt,
 )
-from hourglass.cli._output import err, out, setup_logging, user_errors
+from hourglass.cli._output import data_on_stdout, err, say_wrote, setup_logging, user_errors
 from hourglass.errors import HourglassError
 
 __all__ = ["export"]
@@ -79,6 +79,7 @@ def export(
     --check-data): every score must agree within 1e-5 (relative) and every flag exactly, or
     nothing is written. --dataset, --format and --on-bad-rows say how to read --check-data.
     """
+    data_on_stdout(onnx_path)  # '-': the data alone on stdout, the command's lines on stderr
     setup_logging(quiet)
     with user_errors():
         check_not_input(onnx_path, "--onnx", data=check_data, model=model)
@@ -106,5 +107,4 @@ def export(
             "%s of the %s rows checked was flagged, so the flags were compared on one side of the "
             "threshold only: check with rows of your own data (--check-data FILE)", side,
             f"{done.rows_checked:,}")
-    out.print(f"wrote {done.path} ({done.model}, {done.n_features} features, opset {opset})",
-              highlight=False)
+    say_wrote(done.path, f" ({done.model}, {done.n_features} features, opset {opset})")

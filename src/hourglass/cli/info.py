@@ -27,7 +27,7 @@ from hourglass.cli._options import (
     TimestampOpt,
     parse_roles,
 )
-from hourglass.cli._output import out, setup_logging, table_console, user_errors
+from hourglass.cli._output import data_on_stdout, out, setup_logging, table_console, user_errors
 from hourglass.errors import HourglassError
 
 # The library is imported inside the commands, so that 'hourglass --help' answers at once.
@@ -101,6 +101,7 @@ def inspect(
     --timestamp-col) apply here too: the table previews the features train would build.
     With --entity-col COL --timestamp-col TS [--bucket 5min --aggregate/--distinct]: what an
     entity-bucket model would aggregate per (entity, bucket) from each column, or why not."""
+    data_on_stdout(json_out)  # '-': the data alone on stdout, the command's lines on stderr
     import numpy as np
     import pandas as pd
 

@@ -32,7 +32,7 @@ from hourglass.cli._options import (
     alert_format_is_ecs,
     sqlite_table,
 )
-from hourglass.cli._output import err, out, report_skipped, setup_logging, user_errors
+from hourglass.cli._output import data_on_stdout, err, report_skipped, say_wrote, setup_logging, user_errors
 from hourglass.errors import HourglassError
 
 __all__ = ["score"]
@@ -96,6 +96,7 @@ def score(
     A drift check (--drift-window) compares the share of flagged rows with the rate the threshold
     promises on held-out normal data and says on stderr when it is far higher.
     """
+    data_on_stdout(output)  # '-': the data alone on stdout, the command's lines on stderr
     import numpy as np  # the library is imported here, not for 'hourglass --help'
 
     from hourglass.cli import logs as log_cli
@@ -152,7 +153,7 @@ def score(
     if model_kind(pipe) == "entity":
         report_skipped(stats, data)
         err.print(summary, highlight=False)
-        out.print(f"wrote {output}", highlight=False)
+        say_wrote(output)
         return
     with user_errors():
         drift = DriftCheck(pipe, drift_window)
@@ -167,7 +168,7 @@ def score(
     if getattr(pipe.features_, "output", "tabular") in ("events", "timeseries"):
         err.print(summary, highlight=False)
         drift.summary()
-        out.print(f"wrote {output}", highlight=False)
+        say_wrote(output)
         return
     with user_errors():
         spec, _, _ = resolve_spec(dataset, None, None, fmt, data)
@@ -183,7 +184,7 @@ def score(
         report_skipped(stats, data)
         err.print(summary, highlight=False)
         drift.summary()
-        out.print(f"wrote {output}", highlight=False)
+        say_wrote(output)
         return
     with user_errors():
         with (chunk_writer(output, table=table) if rule is None else
@@ -211,7 +212,7 @@ def score(
     err.print(f"scored {n_rows} rows ({spec.name if spec else 'table'}), {flagged} flagged",
               highlight=False)
     drift.summary()
-    out.print(f"wrote {output}", highlight=False)
+    say_wrote(output)
 
 
 def _ecs_docs(result: Any, df: Any, rule: Any, keep: list[str] | None) -> list[dict[str, Any]]:

@@ -472,6 +472,8 @@ def stream(
     --drift-window ones: a warning on stderr when it is far above the rate the threshold promises
     on held-out normal data (once per episode), the rates and warnings beside the summary.
     """
+    input_file = None if input_file is not None and str(input_file) == "-" else input_file  # '-':
+    output = None if output is not None and str(output) == "-" else output  # stdin / stdout
     from hourglass.errors import InputError  # the library is imported here, not for --help
     from hourglass.serve import TableScorer
 

@@ -11,11 +11,12 @@ from hourglass.ingest.formats import (
     resolve_format,
     sniff_format,
 )
-from hourglass.ingest.readers import atomic_output, read_table, write_table
+from hourglass.ingest.readers import atomic_output, is_stream_output, read_table, write_table
 from hourglass.ingest.sampling import reservoir_sample
 from hourglass.ingest.tables import ReadStats, iter_table
 
 __all__ = ["DATASETS", "FORMATS", "DatasetSpec", "ReadStats", "all_formats", "atomic_output",
-           "demo_path", "get_dataset", "get_format", "iter_table", "label_strings", "labels_seen",
+           "demo_path", "get_dataset", "get_format", "is_stream_output", "iter_table", "label_strings",
+           "labels_seen",
            "read_table", "register_format", "reservoir_sample", "resolve_format", "sniff_format",
            "write_table"]

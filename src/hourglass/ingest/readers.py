@@ -7,6 +7,9 @@ import contextlib
 import gzip
 import io
 import os
+import shutil
+import stat
+import sys
 import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -19,8 +22,8 @@ from hourglass.errors import InputError
 from hourglass.ingest.sqlite import SQLiteWriter, is_sqlite
 from hourglass.ingest.tables import ReadStats, iter_table
 
-__all__ = ["atomic_output", "check_path", "default_mode", "detect_format", "open_output", "read_table",
-           "write_table"]
+__all__ = ["atomic_output", "check_path", "default_mode", "detect_format", "is_stream_output",
+           "open_output", "read_table", "write_table"]
 
 _FORMATS = ("csv", "tsv", "parquet", "jsonl", "evtx")
 
@@ -131,9 +134,32 @@ def default_mode(*, directory: bool) -> int:
     return (0o777 if directory else 0o666) & ~mask
 
 
+def is_stream_output(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is ``-`` (standard output) or an existing path that is neither a regular
+    file nor a folder: a device such as ``/dev/null`` or ``/dev/stdout``, a named pipe, a socket
+    (symbolic links followed). Such an output is written through, not replaced by a rename.
+
+    Examples
+    --------
+    >>> is_stream_output("-"), is_stream_output("/dev/null"), is_stream_output("scores.csv")
+    (True, True, False)
+    """
+    if str(path) == "-":
+        return True
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:  # not there yet (or unreadable): an ordinary new file
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
 @contextlib.contextmanager
 def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it to ``path`` only if the block succeeds.
+
+    ``-`` is standard output, and a device or a named pipe (``/dev/null``, ``/dev/stdout``) is
+    written into rather than replaced: the temporary file then lives in the system's temporary
+    folder and its bytes are copied out when the block succeeds, so a failure sends nothing.
 
     Examples
     --------
@@ -143,7 +169,14 @@ def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
     ...     _ = tmp.write_text("done")
     >>> open(target).read()
     'done'
+    >>> with atomic_output("/dev/null") as tmp:   # /dev/null stays the device
+    ...     _ = tmp.write_text("gone")
+    >>> os.path.isfile("/dev/null")
+    False
     """
+    if is_stream_output(path):
+        yield from _through_output(str(path))
+        return
     target = Path(path)
     if target.is_dir():
         raise InputError(f"{target}: is a directory, expected a file name")
@@ -159,6 +192,25 @@ def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
+
+
+def _through_output(target: str) -> Iterator[Path]:
+    """:func:`atomic_output` for standard output (``-``), a device or a named pipe."""
+    folder = Path(tempfile.mkdtemp(prefix="hourglass-output-"))
+    tmp_path = folder / "output"
+    tmp_path.touch()
+    try:
+        yield tmp_path
+        with open(tmp_path, "rb") as src:
+            if target == "-":
+                sys.stdout.flush()
+                shutil.copyfileobj(src, sys.stdout.buffer)
+                sys.stdout.buffer.flush()
+            else:
+                with open(target, "wb") as dst:
+                    shutil.copyfileobj(src, dst)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 class _GzipWriter(gzip.GzipFile):
