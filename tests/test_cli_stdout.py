@@ -98,3 +98,9 @@ def test_stream_dash_means_stdin_and_stdout(kit: dict[str, Path], tmp_path: Path
     assert res.exit_code == 0, res.output
     assert len([json.loads(x) for x in res.stdout.splitlines() if x.strip()]) == 40
     assert not Path("-").exists()
+
+
+def test_a_model_cannot_go_to_stdout(kit: dict[str, Path], tmp_path: Path) -> None:
+    from tests._cli import one_line_error
+    one_line_error(["train", str(kit["data"]), "-o", "-", *FAST], "--output -: a model is a folder")
+    assert not Path("-").exists()

@@ -232,7 +232,11 @@ def refuse_existing_model(output: Path, force: bool) -> None:
 
 def check_model_dir(output: Path) -> None:
     """Refuse an ``--output`` that exists and is neither an empty folder nor a model directory,
-    or whose parent folder does not exist (said before training, not after)."""
+    or whose parent folder does not exist (said before training, not after); ``-`` (standard
+    output elsewhere) is refused: a model is a folder."""
+    if str(output) == "-":
+        raise HourglassError("--output -: a model is a folder (config.json + weights), not a "
+                             "stream; give the folder's path")
     if not output.parent.is_dir():
         raise HourglassError(f"{output}: output folder {output.parent} does not exist")
     if output.exists() and not (output / "config.json").exists() and (
