@@ -104,3 +104,18 @@ def test_a_model_cannot_go_to_stdout(kit: dict[str, Path], tmp_path: Path) -> No
     from tests._cli import one_line_error
     one_line_error(["train", str(kit["data"]), "-o", "-", *FAST], "--output -: a model is a folder")
     assert not Path("-").exists()
+
+
+@pytest.mark.parametrize("args", [
+    ["score", "MODEL", "-", "-o", "OUT"],
+    ["train", "-", "-o", "OUT"],
+    ["train", "-", "--format", "hdfs", "--model", "deeplog", "--session-regex", "blk", "-o", "OUT"],
+    ["train", "-", "--dataset", "skab", "--model", "lstm-ae", "-o", "OUT"],
+    ["inspect", "-"],
+])
+def test_standard_input_as_data_says_where_it_is_read(kit: dict[str, Path], tmp_path: Path,
+                                                      args: list[str]) -> None:
+    from tests._cli import one_line_error
+    out = tmp_path / "o.csv"
+    args = [str(kit["model"]) if a == "MODEL" else str(out) if a == "OUT" else a for a in args]
+    one_line_error(args, "-: standard input is not read here", out)  # was '-: no such file'
