@@ -39,6 +39,7 @@ __all__ = [
     "out",
     "out_of_memory",
     "out_of_memory_text",
+    "output_name",
     "print_stream_threshold",
     "release_stdout",
     "report_skipped",
@@ -108,12 +109,23 @@ def interruption_reported() -> bool:
     return reported
 
 
+def output_name(path: str | os.PathLike[str]) -> str:
+    """An output as a message names it: ``-`` is "standard output".
+
+    Examples
+    --------
+    >>> output_name("-"), output_name("alerts.jsonl")
+    ('standard output', 'alerts.jsonl')
+    """
+    return "standard output" if str(path) == "-" else str(path)
+
+
 def say_wrote(path: str | os.PathLike[str], detail: str = "") -> None:
     """``wrote PATH`` on stdout, or on stderr when PATH is standard output (``-``), a device or a
     pipe, so that the line does not end up inside the data written there."""
     from hourglass.ingest.readers import is_stream_output
 
-    text = f"wrote {'standard output' if str(path) == '-' else path}{detail}"
+    text = f"wrote {output_name(path)}{detail}"
     (err if is_stream_output(path) else out).print(text, highlight=False)
 
 

@@ -43,6 +43,7 @@ from hourglass.cli._output import (
     err,
     interrupted,
     out,
+    output_name,
     setup_logging,
     table_console,
     user_errors,
@@ -314,4 +315,4 @@ def benchmark(
     if stats.bad_rows:
         err.print(f"skipped {stats.bad_rows} malformed row(s)", highlight=False)
     if json_out is not None:
-        err.print(f"results written to {json_out}", highlight=False)
+        err.print(f"results written to {output_name(json_out)}", highlight=False)

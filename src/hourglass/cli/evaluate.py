@@ -36,6 +36,7 @@ from hourglass.cli._output import (
     err,
     metrics_table,
     out,
+    output_name,
     report_skipped,
     setup_logging,
     user_errors,
@@ -86,9 +87,9 @@ def _write_metrics(json_out: Path | None, summary: dict[str, Any], report: Path 
 
 def _say_written(json_out: Path | None, report: Path | None) -> None:
     if json_out is not None:
-        err.print(f"metrics written to {json_out}", highlight=False)
+        err.print(f"metrics written to {output_name(json_out)}", highlight=False)
     if report is not None:
-        err.print(f"report written to {report}", highlight=False)
+        err.print(f"report written to {output_name(report)}", highlight=False)
 
 
 def evaluate(
