@@ -110,7 +110,23 @@ def bucket_reasons(pipe: Pipeline, agg: pd.DataFrame, X: np.ndarray, *, rows: pd
     ``distinct dst_port=57 (81%)``. ``rows``: the table rows ``agg`` was aggregated from (every
     row of its buckets; rows of other buckets are ignored); a top-value share shown then names
     its value (:func:`top_values`): ``top dst_ip=10.0.0.9 share=0.86 (25%)``; without ``rows``,
-    ``top dst_ip share=0.86 (25%)``."""
+    ``top dst_ip share=0.86 (25%)``.
+
+    Examples
+    --------
+    >>> from hourglass import Pipeline
+    >>> from hourglass.detectors import AutoEncoder
+    >>> from hourglass.features.entity import EntityWindows
+    >>> from hourglass.ingest.synthetic import port_scan_flows
+    >>> flows, _ = port_scan_flows(hosts=3, days=0.5, scan_flows=0)
+    >>> ew = EntityWindows("src_ip", "ts", numeric=("bytes",), categorical=("dst_port",))
+    >>> pipe = Pipeline(AutoEncoder(hidden=(8, 4), epochs=2, verbose=0), features=ew).fit(flows)
+    >>> fitted = pipe.features_   # the pipeline's own fitted copy of ew
+    >>> agg = fitted.aggregate(flows.head(50))
+    >>> why = bucket_reasons(pipe, agg, fitted.encode(agg), rows=flows.head(50), top=2)
+    >>> list(why.columns), bool(why.index.equals(agg.index)), int(why["why"].str.count("%").min())
+    (['top_feature', 'why', 'method'], True, 2)
+    """
     chosen = _entity_pipe(pipe, method)
     f = cast("EntityWindows", pipe.features_)  # entity-bucket features (checked just above)
     if len(agg) == 0:

@@ -123,7 +123,15 @@ def mean_run_length(flags: object) -> float:
 class DriftEvent:
     """The monitor fired (``kind="fired"``) or its episode ended (``"cleared"``) at ``row``
     (counted from 0 over every row the monitor saw), with the window's rate and p-value;
-    ``unit`` names what a row is (rows, steps, sessions) in :meth:`describe`."""
+    ``unit`` names what a row is (rows, steps, sessions) in :meth:`describe`.
+
+    Examples
+    --------
+    >>> event = DriftEvent("cleared", row=7000, rate=0.011, window_rows=1000, expected=0.01,
+    ...                    p_value=0.4)
+    >>> event.describe()
+    'alert rate back to 1.1% over the last 1,000 rows (row 7,000; 1.0% expected)'
+    """
 
     kind: str
     row: int
