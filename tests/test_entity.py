@@ -99,7 +99,7 @@ def test_bad_input_is_named(change, match: str) -> None:  # type: ignore[no-unty
     ({"log1p": "yes"}, "log1p"),
     ({"entity_col": None}, "entity_col: give"),
     ({"timestamp_col": "host"}, "both 'host'"),
-    ({"numeric": ("nope",)}, "not in the data: nope"),
+    ({"numeric": ("nope",)}, "numeric: no column 'nope' in the data"),
     ({"numeric": ("bytes",), "categorical": ("bytes",)}, "given twice"),
 ])
 def test_bad_params(params: dict[str, object], match: str) -> None:
