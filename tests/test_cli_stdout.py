@@ -106,16 +106,31 @@ def test_a_model_cannot_go_to_stdout(kit: dict[str, Path], tmp_path: Path) -> No
     assert not Path("-").exists()
 
 
-@pytest.mark.parametrize("args", [
-    ["score", "MODEL", "-", "-o", "OUT"],
-    ["train", "-", "-o", "OUT"],
-    ["train", "-", "--format", "hdfs", "--model", "deeplog", "--session-regex", "blk", "-o", "OUT"],
-    ["train", "-", "--dataset", "skab", "--model", "lstm-ae", "-o", "OUT"],
-    ["inspect", "-"],
-])
-def test_standard_input_as_data_says_where_it_is_read(kit: dict[str, Path], tmp_path: Path,
-                                                      args: list[str]) -> None:
-    from tests._cli import one_line_error
+def test_data_from_standard_input_scores_as_the_file_does(kit: dict[str, Path]) -> None:
+    import gzip
+    whole = runner.invoke(app, ["score", str(kit["model"]), str(kit["data"]), "-o", "-"])
+    piped = runner.invoke(app, ["score", str(kit["model"]), "-", "-o", "-"],
+                          input=kit["data"].read_bytes())  # was '-: no such file'
+    zipped = runner.invoke(app, ["score", str(kit["model"]), "-", "-o", "-"],
+                           input=gzip.compress(kit["data"].read_bytes()))  # told by its bytes
+    assert whole.exit_code == piped.exit_code == zipped.exit_code == 0, piped.output
+    assert piped.stdout == whole.stdout == zipped.stdout and len(whole.stdout.splitlines()) == 301
+    js = kit["folder"] / "flows.jsonl"
+    pd.read_csv(kit["data"]).to_json(js, orient="records", lines=True)
+    res = runner.invoke(app, ["evaluate", str(kit["model"]), "-", "--format", "jsonl", "--label-col",
+                              "label", "--normal", "normal", "--json", "-"], input=js.read_bytes())
+    assert res.exit_code == 0 and json.loads(res.stdout)["n_anomalies"] == 10, res.output
+
+
+def test_empty_standard_input_is_one_line(kit: dict[str, Path], tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    from hourglass.cli.app import main
     out = tmp_path / "o.csv"
-    args = [str(kit["model"]) if a == "MODEL" else str(out) if a == "OUT" else a for a in args]
-    one_line_error(args, "-: standard input is not read here", out)  # was '-: no such file'
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"")))
+    monkeypatch.setattr("sys.argv", ["hourglass", "score", str(kit["model"]), "-", "-o", str(out)])
+    with pytest.raises(SystemExit) as exit_:
+        main()                                   # the console script: usage errors are one line
+    lines = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
+    assert exit_.value.code == 2 and len(lines) == 1 and "standard input is empty" in lines[0], lines
+    assert not out.exists()

@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from hourglass.cli._spool import stdin_as_file
 from hourglass.errors import HourglassError
 
 __all__ = ["LOG_FORMAT_HELP", "OPTION_OF_PARAM", "AllSessionsOpt", "BadRowsOpt", "CategoricalOpt",
@@ -67,7 +68,9 @@ def option_message(message: str, param: str | tuple[str, ...] | None) -> str:
 
 
 DataArg = Annotated[Path, typer.Argument(
-    help="CSV/TSV/Parquet/JSONL table, a log file or a time series (.gz read directly).")]
+    callback=stdin_as_file,
+    help="CSV/TSV/Parquet/JSONL table, a log file or a time series (.gz read directly); - reads "
+         "standard input.")]
 ModelArg = Annotated[Path, typer.Argument(help="Model directory written by 'hourglass train'.")]
 DatasetOpt = Annotated[str | None, typer.Option(
     "--dataset", help="Named layout: fills in columns, label column and normal value. Tables: "
@@ -304,7 +307,9 @@ __all__ += ["BenchBaselinesOpt", "BenchDataArg", "BenchDataDirOpt", "BenchEpochs
             "BenchTestFractionOpt", "BenchTestOpt", "BenchThresholdOpt", "DeviceOpt"]
 
 BenchDataArg = Annotated[Path | None, typer.Argument(
-    help="Labelled table (CSV/TSV/Parquet/JSONL, .gz read directly); not with --suite.")]
+    callback=stdin_as_file,
+    help="Labelled table (CSV/TSV/Parquet/JSONL, .gz read directly; - reads standard input); not "
+         "with --suite.")]
 BenchTestOpt = Annotated[Path | None, typer.Option(
     "--test", help="Labelled test table with DATA's columns (default: a seeded stratified "
                    "--test-fraction of DATA).")]

@@ -30,6 +30,7 @@ from hourglass.cli._options import (
     QuietOpt,
 )
 from hourglass.cli._output import err, error_line, interruption_reported, out, release_stdout
+from hourglass.cli._spool import remove_spooled
 from hourglass.cli.benchmark import benchmark
 from hourglass.cli.evaluate import evaluate
 from hourglass.cli.explain import explain
@@ -115,6 +116,7 @@ def _global_options(
     """Deep-learning anomaly detection for security telemetry."""
     release_stdout()  # a command that writes data to '-' moves its own lines to stderr ...
     ctx.call_on_close(release_stdout)  # ... until it ends
+    ctx.call_on_close(remove_spooled)  # and DATA '-' (standard input) is copied to a file until then
     if "torch" not in sys.modules and ("--help" in sys.argv[1:] or ctx.invoked_subcommand in _NO_TORCH):
         return  # nothing will run torch ('COMMAND --help', 'formats', ...): not worth its import
     import torch

@@ -28,6 +28,7 @@ from hourglass.cli._options import (
     parse_roles,
 )
 from hourglass.cli._output import data_on_stdout, out, setup_logging, table_console, user_errors
+from hourglass.cli._spool import stdin_as_file
 from hourglass.errors import HourglassError
 
 # The library is imported inside the commands, so that 'hourglass --help' answers at once.
@@ -74,8 +75,9 @@ def formats() -> None:
 
 def inspect(
     data: Annotated[Path, typer.Argument(
+        callback=stdin_as_file,
         help="CSV/TSV/Parquet/JSONL table, flow or event file, or a time series as a table (.gz "
-             "read directly); not a log (its lines have no column roles).")],
+             "read directly; - reads standard input); not a log (its lines have no column roles).")],
     fmt: TableFormatOpt = "auto",
     dataset: TableDatasetOpt = None,
     label_col: LabelOpt = None,

@@ -1,0 +1,69 @@
+"""``-`` as a command's DATA: standard input saved to a temporary file first.
+
+``train``, ``score``, ``evaluate``, ``explain``, ``inspect`` and ``benchmark`` read their data
+more than once (the format is sniffed, a sample fitted, then every row scored), which a pipe
+cannot give, so ``zcat flows.csv.gz | hourglass score MODEL - -o -`` copies the pipe into a file
+in the system's temporary folder, removed when the command ends. ``hourglass stream`` reads
+standard input as it arrives instead.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import typer
+
+__all__ = ["remove_spooled", "stdin_as_file"]
+
+_FOLDERS: list[Path] = []
+_CHUNK = 1 << 20
+
+
+def stdin_as_file(value: Path | None) -> Path | None:
+    """A DATA argument's callback: ``-`` becomes a temporary copy of standard input, named
+    ``stdin`` (tables read as CSV unless ``--format`` says otherwise: ``--format jsonl``) or, by
+    its first bytes, ``stdin.gz``, ``stdin.parquet`` or ``stdin.evtx``; any other value is
+    returned unchanged.
+
+    Examples
+    --------
+    >>> str(stdin_as_file(Path("flows.csv")))  # a file name is left alone
+    'flows.csv'
+    """
+    if value is None or str(value) != "-":
+        return value
+    stream = sys.stdin
+    if stream is None:
+        raise typer.BadParameter("'-' reads standard input, and this process has none")
+    if stream.isatty():
+        raise typer.BadParameter("'-' reads standard input, which is a terminal here; pipe the "
+                                 "data in (zcat flows.csv.gz | hourglass score MODEL - -o -)")
+    folder = Path(tempfile.mkdtemp(prefix="hourglass-stdin-"))
+    _FOLDERS.append(folder)
+    path = folder / "stdin"
+    source = getattr(stream, "buffer", None)
+    with open(path, "wb") as dst:
+        if source is not None:
+            shutil.copyfileobj(source, dst, _CHUNK)
+        else:  # a text stream without bytes underneath (embedded use)
+            for text in iter(lambda: stream.read(_CHUNK), ""):
+                dst.write(text.encode("utf-8"))
+    if path.stat().st_size == 0:
+        raise typer.BadParameter("'-': standard input is empty")
+    with open(path, "rb") as fh:
+        head = fh.read(8)
+    suffix = next((s for magic, s in _MAGIC if head.startswith(magic)), "")
+    return path.rename(path.with_name(f"stdin{suffix}")) if suffix else path
+
+
+# what the readers tell by the name, told here by the first bytes
+_MAGIC = ((b"\x1f\x8b", ".gz"), (b"PAR1", ".parquet"), (b"ElfFile\x00", ".evtx"))
+
+
+def remove_spooled() -> None:
+    """Delete the copies :func:`stdin_as_file` made (called when a command ends)."""
+    while _FOLDERS:
+        shutil.rmtree(_FOLDERS.pop(), ignore_errors=True)
