@@ -1,0 +1,158 @@
+"""An audit of 'hourglass serve' as a client would meet it, across the four model kinds (table,
+time series, raw log lines, entity buckets): hostile bodies get a JSON ``4xx`` with one line,
+never a ``500``; compressed or non-UTF-8 bodies are named as such; an unexpected error anywhere is
+a JSON ``500``; start-up refuses a bad ``--host``, an infinite limit or rate in one line."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from hourglass.ingest.synthetic import port_scan_flows
+from hourglass.serve import create_app
+from tests._cli import runner
+from tests.test_cli_robustness import _series
+from tests.test_logs import hdfs_log
+from tests.test_serve import AUTH, KEY, _flows, _rows, cli
+
+JSON = {**AUTH, "Content-Type": "application/json"}
+
+
+def _ok(args: list[Any]) -> None:
+    res = runner.invoke(cli, [str(a) for a in args])
+    assert res.exit_code == 0, res.output
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny table autoencoder, on tests/test_serve.py's flows (label column, categorical proto)."""
+    d = tmp_path_factory.mktemp("serve_audit_table")
+    _flows(200, 0).to_csv(d / "train.csv", index=False)
+    _ok(["train", d / "train.csv", "-o", d / "model", "--model", "autoencoder", "--hidden", "8,4",
+         "--epochs", "2", "--label-col", "label", "--normal", "benign", "-q"])
+    return d / "model"
+
+
+@pytest.fixture(scope="module")
+def kinds(tmp_path_factory: pytest.TempPathFactory, model: Path) -> dict[str, Path]:
+    """One tiny model of each kind the service serves, trained by the CLI."""
+    d = tmp_path_factory.mktemp("serve_audit")
+    _series(80).to_csv(d / "series.csv", index=False)
+    _ok(["train", d / "series.csv", "--timestamp-col", "ts", "--model", "lstm-ae", "--window", "8",
+         "--epochs", "1", "--param", "hidden=8", "-o", d / "ts", "-q"])
+    (d / "train.log").write_text("\n".join(hdfs_log(20)) + "\n")
+    _ok(["train", d / "train.log", "--format", "hdfs", "--session-regex", r"blk_-?\d+", "--model",
+         "deeplog", "--epochs", "1", "--param", "window=3", "--param", "top_g=1", "--hidden", "8",
+         "--param", "layers=1", "-o", d / "log", "-q"])
+    flows, _ = port_scan_flows(hosts=3, days=0.5, scan_flows=0, seed=1)
+    flows.to_csv(d / "flows.csv", index=False)
+    _ok(["train", d / "flows.csv", "--entity-col", "src_ip", "--timestamp-col", "ts", "--bucket",
+         "5min", "--epochs", "2", "--hidden", "8,4", "-o", d / "entity", "-q"])
+    return {"table": model, "ts": d / "ts", "log": d / "log", "entity": d / "entity"}
+
+
+@pytest.fixture(scope="module")
+def clients(kinds: dict[str, Path]) -> Iterator[dict[str, TestClient]]:
+    apps = {kind: TestClient(create_app(path, api_key=KEY, max_body_bytes=200_000, max_rows=500),
+                             raise_server_exceptions=False) for kind, path in kinds.items()}
+    yield apps
+    for c in apps.values():
+        c.close()
+
+
+def _good_body(kind: str) -> dict[str, Any]:
+    """A body each kind scores (200)."""
+    if kind == "table":
+        return {"rows": _rows(3)}
+    if kind == "ts":
+        return {"rows": _series(12).to_dict("records")}
+    if kind == "log":
+        return {"lines": hdfs_log(2)}
+    flows, _ = port_scan_flows(hosts=2, days=0.02, scan_flows=0, seed=3)
+    return {"rows": flows.head(10).to_dict("records")}
+
+
+KINDS = ("table", "ts", "log", "entity")
+
+
+def _assert_one_line(r: Any, status: int | set[int]) -> str:
+    """A JSON answer ``{"detail": one line}`` with ``status`` (or one of them), no traceback, the
+    key nowhere in it."""
+    assert r.status_code == status if isinstance(status, int) else r.status_code in status, r.text
+    assert r.headers["content-type"].startswith("application/json"), r.headers
+    body = r.json()
+    assert set(body) == {"detail"} and isinstance(body["detail"], str) and body["detail"], body
+    assert "\n" not in body["detail"] and "Traceback" not in r.text and KEY not in r.text
+    return str(body["detail"])
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_kind_scores_and_needs_the_key_in_its_header(clients: dict[str, TestClient],
+                                                           kind: str) -> None:
+    c, body = clients[kind], _good_body(kind)
+    assert c.post("/score", json=body, headers=AUTH).status_code == 200
+    for headers in ({}, {"X-API-Key": ""}, {"X-API-Key": "wrong-key-0123456789"},
+                    {"X-API-Key": f" {KEY}x"}, {"Authorization": f"Bearer {KEY}"},
+                    {"X-Api-Token": KEY}):
+        r = c.post("/score", json=body, headers=headers)
+        assert _assert_one_line(r, 401) == "missing or wrong API key (header X-API-Key)", headers
+    assert c.post("/score?api_key=" + KEY, json=body).status_code == 401  # a key in the URL: no
+    assert c.post("/score", json=body, headers={"x-api-key": KEY}).status_code == 200  # any case
+
+
+HOSTILE: list[tuple[str, bytes, int | set[int]]] = [
+    ("empty body", b"", 400),
+    ("not JSON", b"{rows: [", 400),
+    ("a list", b"[]", 422),
+    ("a string", b'"rows"', 422),
+    ("null", b"null", 422),
+    ("nested 5000 deep", b'{"rows": ' + b"[" * 5000 + b"]" * 5000 + b"}", 400),
+    ("the field null", b'{"rows": null, "lines": null}', 422),
+    ("NaN and Infinity literals", b'{"rows": [{"a": NaN, "b": Infinity, "ts": -Infinity}], '
+                                  b'"lines": [NaN]}', {200, 422}),
+    ("a number past float", b'{"rows": [{"a": 1e400}], "lines": [1e400]}', 422),
+    ("unknown field", b'{"top": 3}', 422),
+    ("a lone surrogate", b'{"lines": ["\\ud800"], "rows": [{"a": "\\ud800"}]}', 400),
+]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize(("name", "raw", "status"), HOSTILE, ids=[h[0] for h in HOSTILE])
+def test_hostile_bodies_get_a_json_4xx_with_one_line_never_a_500(
+        clients: dict[str, TestClient], kind: str, name: str, raw: bytes, status: int | set[int]) -> None:
+    r = clients[kind].post("/score", content=raw, headers=JSON)
+    if r.status_code == 200:  # NaN as a missing value where the model imputes it
+        assert isinstance(status, set) and 200 in status
+        return
+    _assert_one_line(r, status if isinstance(status, int) else status - {200})
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_values_of_every_json_type_in_every_column_never_give_a_500(
+        clients: dict[str, TestClient], kind: str) -> None:
+    if kind == "log":
+        body = _good_body(kind)
+        for value in (None, 5, 1.5, True, [1], {"a": 1}, "\u4e2d\u00e9 \U0001f600", "x" * 50_000):
+            r = clients[kind].post("/score", json={"lines": [*body["lines"], value]}, headers=AUTH)
+            assert r.status_code in (200, 422), (value, r.text)
+            if r.status_code == 422:
+                _assert_one_line(r, 422)
+        return
+    rows = _good_body(kind)["rows"]
+    for column in rows[0]:
+        for value in (None, "", "lots", "\u4e2d", True, 10**40, -(10**40), 1e308, [1, [2]],
+                      {"n": {"m": 1}}):
+            edited = [dict(r) for r in rows]
+            edited[1][column] = value
+            r = clients[kind].post("/score", json={"rows": edited}, headers=AUTH)
+            assert r.status_code in (200, 422), (column, value, r.text)
+            if r.status_code == 422:
+                _assert_one_line(r, 422)
+            else:
+                scores = r.json().get("scores") or [b["score"] for b in r.json()["buckets"]]
+                assert all(isinstance(s, float) and math.isfinite(s) for s in scores), (column, value)
