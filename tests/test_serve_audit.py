@@ -156,3 +156,21 @@ def test_values_of_every_json_type_in_every_column_never_give_a_500(
             else:
                 scores = r.json().get("scores") or [b["score"] for b in r.json()["buckets"]]
                 assert all(isinstance(s, float) and math.isfinite(s) for s in scores), (column, value)
+
+
+def test_an_unexpected_error_outside_score_is_a_json_500(model: Path) -> None:
+    """Before: an exception in /health or /metrics was Starlette's plain-text 'Internal Server
+    Error'; now the same JSON ``detail`` as every other answer, and counted in /metrics."""
+    app = create_app(model, api_key=KEY)
+
+    def broken() -> dict[str, Any]:
+        raise RuntimeError("internal detail the client must not see")
+
+    app.state.scorer.describe = broken
+    with TestClient(app, raise_server_exceptions=False) as c:
+        r = c.get("/health")
+        assert _assert_one_line(r, 500) == "internal error; the server log has the details"
+        assert "internal detail" not in r.text
+        assert c.post("/score", json={"rows": _rows(1)}, headers=AUTH).status_code == 200
+        metrics = c.get("/metrics", headers=AUTH).text
+    assert 'path="/health",status="500"' in metrics

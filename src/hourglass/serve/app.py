@@ -230,6 +230,13 @@ def create_app(model_dir: str | os.PathLike[str], *, api_key: str,
         status, message = validation_message(list(exc.errors()), body)
         return JSONResponse({"detail": message}, status_code=status)
 
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        # an error outside /score's own handling (/health, /metrics): a JSON body like every
+        # other answer, not Starlette's plain text; the server logs the traceback (re-raised)
+        return JSONResponse({"detail": "internal error; the server log has the details"},
+                            status_code=500)
+
     @app.get("/health", response_model=HealthResponse, response_model_exclude_none=True)
     def health() -> dict[str, Any]:
         """The model this service holds, its input kind, what a request must contain (columns,
