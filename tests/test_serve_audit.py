@@ -5,6 +5,8 @@ a JSON ``500``; start-up refuses a bad ``--host``, an infinite limit or rate in 
 
 from __future__ import annotations
 
+import gzip
+import json
 import math
 from collections.abc import Iterator
 from pathlib import Path
@@ -158,6 +160,37 @@ def test_values_of_every_json_type_in_every_column_never_give_a_500(
                 assert all(isinstance(s, float) and math.isfinite(s) for s in scores), (column, value)
 
 
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_compressed_body_is_refused_as_compressed(clients: dict[str, TestClient], kind: str) -> None:
+    """Before: a gzip body (Logstash's http output with compression on) was '400 body: not
+    valid JSON (expected value at line 1 column 1)'."""
+    c, raw = clients[kind], json.dumps(_good_body(kind)).encode()
+    for encoding in ("gzip", "deflate, gzip", "br"):
+        r = c.post("/score", content=gzip.compress(raw), headers={**JSON, "Content-Encoding": encoding})
+        assert _assert_one_line(r, 415) == (f"Content-Encoding: {encoding} is not supported; "
+                                            "send the body uncompressed")
+    r = c.post("/score", content=raw, headers={**JSON, "Content-Encoding": "identity"})
+    assert r.status_code == 200, r.text
+    r = c.post("/score", content=gzip.compress(raw), headers={"Content-Encoding": "gzip"})
+    assert r.status_code == 401  # the key first, as for every other refusal
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_utf8_bom_is_skipped_and_another_encoding_is_named(clients: dict[str, TestClient],
+                                                             kind: str) -> None:
+    """Before: a body with a UTF-8 byte-order mark (PowerShell, Notepad) or in UTF-16 / Latin-1
+    was '400 body: not valid JSON (expected value at line 1 column 1)'."""
+    c, text = clients[kind], json.dumps(_good_body(kind), ensure_ascii=False)
+    plain = c.post("/score", content=text.encode(), headers=JSON)
+    with_bom = c.post("/score", content=b"\xef\xbb\xbf" + text.encode(), headers=JSON)
+    assert plain.status_code == with_bom.status_code == 200 and plain.json() == with_bom.json()
+    for encoded in (text.encode("utf-16"), text.replace("]", ', "caf\u00e9"]', 1).encode("latin-1")):
+        r = c.post("/score", content=encoded, headers=JSON)
+        assert _assert_one_line(r, 400) == "body: not UTF-8 text; send the JSON encoded as UTF-8"
+    r = c.post("/score", content=b"{not json", headers=JSON)  # UTF-8 but bad: the parser's words
+    assert _assert_one_line(r, 400).startswith("body: not valid JSON (key must be a string")
+
+
 def test_an_unexpected_error_outside_score_is_a_json_500(model: Path) -> None:
     """Before: an exception in /health or /metrics was Starlette's plain-text 'Internal Server
     Error'; now the same JSON ``detail`` as every other answer, and counted in /metrics."""
@@ -174,3 +207,10 @@ def test_an_unexpected_error_outside_score_is_a_json_500(model: Path) -> None:
         assert c.post("/score", json={"rows": _rows(1)}, headers=AUTH).status_code == 200
         metrics = c.get("/metrics", headers=AUTH).text
     assert 'path="/health",status="500"' in metrics
+
+
+def test_openapi_says_what_415_covers_and_docs_are_served(clients: dict[str, TestClient]) -> None:
+    for c in clients.values():
+        spec = c.get("/openapi.json").json()
+        assert "Content-Encoding" in spec["paths"]["/score"]["post"]["responses"]["415"]["description"]
+        assert c.get("/docs").status_code == 200 and c.get("/health").status_code == 200

@@ -64,6 +64,7 @@ DEFAULT_MAX_BODY_BYTES = 8 * 2**20
 DEFAULT_MAX_ROWS = 100_000
 KEY_HEADER = "X-API-Key"
 _METRICS_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+_UTF8_BOM = b"\xef\xbb\xbf"
 
 
 class _Detail(BaseModel):
@@ -74,7 +75,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": _Detail, "description": text} for code, text in (
         (400, "Body is not valid JSON."), (401, "Missing or wrong API key."),
         (413, "Body or row count over the service's limit."),
-        (415, "Body not sent as application/json."),
+        (415, "Body not sent as application/json, or compressed (Content-Encoding)."),
         (422, "Input the model cannot score (missing column, text in a numeric column, a series "
               "shorter than one window, no log sessions, a timestamp that is no time, ...)."),
         (500, "Unexpected server error (details in the server log)."))}
@@ -284,10 +285,14 @@ def create_app(model_dir: str | os.PathLike[str], *, api_key: str,
         started = time.perf_counter()
         if not media.endswith("json"):
             return 415, {"detail": f"Content-Type: expected application/json, got {media or 'none'}"}
+        raw = raw.removeprefix(_UTF8_BOM)  # as RFC 8259 allows: Windows tools write one
         try:
             request: Any = request_model.model_validate_json(raw)  # the fields of its kind's model
         except ValidationError as exc:
-            status, message = validation_message(exc.errors(include_url=False), body)
+            errors = exc.errors(include_url=False)
+            if errors[0].get("type") == "json_invalid" and not _is_utf8(raw):
+                return 400, {"detail": "body: not UTF-8 text; send the JSON encoded as UTF-8"}
+            status, message = validation_message(errors, body)
             return status, {"detail": message}
         items = getattr(request, body.field)
         if len(items) > max_rows:
@@ -329,6 +334,10 @@ def create_app(model_dir: str | os.PathLike[str], *, api_key: str,
         those ``hourglass score`` writes for the same input. With ``"alert_format": "ecs"``, the
         flagged rows, time steps, sessions or buckets as Elastic Common Schema alert documents
         (``alerts``, ``count`` and the counts of what was scored), for a SIEM forwarder."""
+        encoding = request.headers.get("content-encoding", "").strip().lower()
+        if encoding not in ("", "identity"):  # else a compressed body reads as 'not valid JSON'
+            return JSONResponse({"detail": f"Content-Encoding: {encoding[:40]} is not supported; "
+                                           "send the body uncompressed"}, status_code=415)
         raw = await request.body()  # at most max_body_bytes: BodyLimit has counted it
         media = request.headers.get("content-type", "").split(";")[0].strip().lower()
         # parsing and scoring in the thread pool: neither blocks the event loop
@@ -394,6 +403,14 @@ def _flags_of(content: dict[str, Any]) -> list[int]:
     buckets = content.get("buckets")
     items = buckets if isinstance(buckets, list) else content.get("sessions", [])
     return [int(s["flag"]) for s in items]
+
+
+def _is_utf8(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _one_line(exc: Exception) -> str:
