@@ -8,6 +8,7 @@ from __future__ import annotations
 import gzip
 import json
 import math
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from hourglass.serve import create_app
 from tests._cli import runner
 from tests.test_cli_robustness import _series
 from tests.test_logs import hdfs_log
-from tests.test_serve import AUTH, KEY, _flows, _rows, cli
+from tests.test_serve import AUTH, KEY, _flows, _one_line_exit_2, _rows, cli
 
 JSON = {**AUTH, "Content-Type": "application/json"}
 
@@ -207,6 +208,35 @@ def test_an_unexpected_error_outside_score_is_a_json_500(model: Path) -> None:
         assert c.post("/score", json={"rows": _rows(1)}, headers=AUTH).status_code == 200
         metrics = c.get("/metrics", headers=AUTH).text
     assert 'path="/health",status="500"' in metrics
+
+
+def test_an_infinite_rate_limit_or_body_limit_is_refused_at_start(
+        model: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before: ``rate_limit=inf`` built a service whose every request failed (500, empty body),
+    and ``--max-body-mb inf`` was a traceback (exit code 1)."""
+    for bad in (math.inf, math.nan, -1):
+        with pytest.raises(ValueError, match="rate_limit must be a finite number >= 0"):
+            create_app(model, api_key=KEY, rate_limit=bad)
+    env = {"HOURGLASS_API_KEY": KEY}
+    _one_line_exit_2(["serve", str(model), "--rate-limit", "inf"],
+                     "--rate-limit: must be finite (0: no limit), got inf", env=env)
+    _one_line_exit_2(["serve", str(model), "--max-body-mb", "inf"],
+                     "--max-body-mb: must be > 0 and finite, got inf", env=env)
+    _one_line_exit_2(["serve", str(model), "--max-body-mb", "nan"],
+                     "--max-body-mb: must be > 0 and finite, got nan", env=env)
+
+
+def test_cli_serve_blames_the_host_when_the_host_is_at_fault(model: Path) -> None:
+    """Before: '--host a..b' was 'encoding with 'idna' codec failed (...)' and an address not on
+    this machine was '--port 8080: cannot listen on ...'."""
+    env = {"HOURGLASS_API_KEY": KEY}
+    _one_line_exit_2(["serve", str(model), "--host", "a..b"],
+                     "--host a..b: not a valid host name or address", env=env)
+    with socket.socket() as s:  # a free port, so only the address can be at fault
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    _one_line_exit_2(["serve", str(model), "--host", "192.0.2.1", "--port", str(port)],  # TEST-NET-1
+                     "--host 192.0.2.1: not an address of this machine", env=env)
 
 
 def test_openapi_says_what_415_covers_and_docs_are_served(clients: dict[str, TestClient]) -> None:

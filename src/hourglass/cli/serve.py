@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import logging
+import math
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -62,8 +64,10 @@ def serve(
     """
     setup_logging(quiet)
     with user_errors():
-        if not max_body_mb > 0:
-            raise HourglassError(f"--max-body-mb: must be > 0, got {max_body_mb}")
+        if not 0 < max_body_mb < math.inf:
+            raise HourglassError(f"--max-body-mb: must be > 0 and finite, got {max_body_mb}")
+        if not rate_limit < math.inf:  # typer has checked >= 0
+            raise HourglassError(f"--rate-limit: must be finite (0: no limit), got {rate_limit}")
         try:  # the library is imported here, not for 'hourglass --help'
             import uvicorn
 
@@ -137,6 +141,10 @@ def check_port(host: str, port: int) -> None:
     Examples
     --------
     >>> check_port("127.0.0.1", 0)
+    >>> check_port("a..b", 8080)
+    Traceback (most recent call last):
+    ...
+    hourglass.errors.HourglassError: --host a..b: not a valid host name or address
     """
     import socket
 
@@ -146,11 +154,16 @@ def check_port(host: str, port: int) -> None:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except OSError as exc:
         raise HourglassError(f"--host {host}: {exc.strerror or exc}") from None
+    except UnicodeError:  # a name the IDNA codec refuses ('a..b', a label over 63 characters)
+        raise HourglassError(f"--host {host}: not a valid host name or address") from None
     family, _, _, _, address = infos[0]
     with socket.socket(family, socket.SOCK_STREAM) as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
         try:
             sock.bind(address)
         except OSError as exc:
+            if exc.errno == errno.EADDRNOTAVAIL:  # the host's fault, not the port's
+                raise HourglassError(f"--host {host}: not an address of this machine "
+                                     f"({exc.strerror or exc})") from None
             raise HourglassError(f"--port {port}: cannot listen on {host} "
                                  f"({exc.strerror or exc})") from None

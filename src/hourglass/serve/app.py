@@ -13,6 +13,7 @@ run time, and the key check's refers to a local.
 """
 
 import logging
+import math
 import os
 import threading
 import time
@@ -194,8 +195,9 @@ def create_app(model_dir: str | os.PathLike[str], *, api_key: str,
     for name, value in (("max_body_bytes", max_body_bytes), ("max_rows", max_rows)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
-    if isinstance(rate_limit, bool) or not isinstance(rate_limit, (int, float)) or not rate_limit >= 0:
-        raise ValueError(f"rate_limit must be a number >= 0, got {rate_limit!r}")
+    if (isinstance(rate_limit, bool) or not isinstance(rate_limit, (int, float))
+            or not 0 <= rate_limit < math.inf):  # inf: every request would fail in RateLimit
+        raise ValueError(f"rate_limit must be a finite number >= 0, got {rate_limit!r}")
     scorer = load_scorer(model_dir)
     request_model, response_model = _shapes(scorer)
     body = BODIES[request_model]
