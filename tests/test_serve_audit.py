@@ -17,7 +17,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from hourglass.ingest.synthetic import port_scan_flows
-from hourglass.serve import create_app
+from hourglass.serve import create_app, read_api_key
 from tests._cli import runner
 from tests.test_cli_robustness import _series
 from tests.test_logs import hdfs_log
@@ -237,6 +237,27 @@ def test_cli_serve_blames_the_host_when_the_host_is_at_fault(model: Path) -> Non
         port = s.getsockname()[1]
     _one_line_exit_2(["serve", str(model), "--host", "192.0.2.1", "--port", str(port)],  # TEST-NET-1
                      "--host 192.0.2.1: not an address of this machine", env=env)
+
+
+def test_a_key_from_the_environment_loses_surrounding_whitespace_like_the_files(
+        model: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before: a key in $HOURGLASS_API_KEY with a trailing newline (a Kubernetes secret made
+    from a file) was refused ('only printable ASCII without spaces') though the same file
+    given as --api-key-file worked."""
+    import uvicorn
+
+    assert read_api_key(None, {"HOURGLASS_API_KEY": f"  {KEY}\n"}) == KEY
+    assert read_api_key(None, {"HOURGLASS_API_KEY": f"{KEY}\r\n"}) == KEY
+    seen: dict[str, Any] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: seen.update(app=app, **kw))
+    res = runner.invoke(cli, ["serve", str(model), "--port", "0"], env={"HOURGLASS_API_KEY": KEY + "\n"})
+    assert res.exit_code == 0, res.output
+    assert KEY not in res.output and KEY not in res.stderr
+    with TestClient(seen["app"]) as c:
+        assert c.post("/score", json={"rows": _rows(1)}, headers=AUTH).status_code == 200
+    _one_line_exit_2(["serve", str(model)], "API key: none given", env={"HOURGLASS_API_KEY": " \n"})
+    _one_line_exit_2(["serve", str(model)], "API key: only printable ASCII without spaces",
+                     env={"HOURGLASS_API_KEY": "key with spaces inside it"})
 
 
 def test_openapi_says_what_415_covers_and_docs_are_served(clients: dict[str, TestClient]) -> None:

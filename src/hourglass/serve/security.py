@@ -60,9 +60,10 @@ def check_api_key(key: object) -> str:
 
 def read_api_key(key_file: str | os.PathLike[str] | None = None,
                  environ: MutableMapping[str, str] | None = None) -> str:
-    """The API key from ``key_file`` (its first line, surrounding whitespace removed), else from
-    ``$HOURGLASS_API_KEY``; an :class:`InputError` when neither gives a usable key. The key is
-    never taken from the command line (other users see it in the process list) and never logged.
+    """The API key from ``key_file`` (its first line), else from ``$HOURGLASS_API_KEY``, either
+    with surrounding whitespace removed; an :class:`InputError` when neither gives a usable key.
+    The key is never taken from the command line (other users see it in the process list) and
+    never logged.
 
     Examples
     --------
@@ -88,7 +89,8 @@ def read_api_key(key_file: str | os.PathLike[str] | None = None,
         if os.name == "posix" and path.stat().st_mode & 0o077:
             logger.warning("--api-key-file %s: other users may read it (chmod 600 %s)", path, path)
         return check_api_key(lines[0].strip())
-    return check_api_key(environ.get(KEY_ENV))
+    value = environ.get(KEY_ENV)  # surrounding whitespace dropped as from the file: a secret
+    return check_api_key(value.strip() if value is not None else None)  # file's newline
 
 
 def key_matches(given: str | None, expected: str) -> bool:
