@@ -21,7 +21,7 @@ from hourglass.serve import create_app, read_api_key
 from tests._cli import runner
 from tests.test_cli_robustness import _series
 from tests.test_logs import hdfs_log
-from tests.test_serve import AUTH, KEY, _flows, _one_line_exit_2, _rows, cli
+from tests.test_serve import AUTH, FIXTURES, KEY, _flows, _one_line_exit_2, _rows, cli
 
 JSON = {**AUTH, "Content-Type": "application/json"}
 
@@ -265,3 +265,26 @@ def test_openapi_says_what_415_covers_and_docs_are_served(clients: dict[str, Tes
         spec = c.get("/openapi.json").json()
         assert "Content-Encoding" in spec["paths"]["/score"]["post"]["responses"]["415"]["description"]
         assert c.get("/docs").status_code == 200 and c.get("/health").status_code == 200
+
+
+def test_cli_serve_refuses_an_encrypted_tls_key_without_prompting(model: Path, tmp_path: Path) -> None:
+    """Before: a key with a pass phrase made OpenSSL prompt 'Enter PEM pass phrase:' on the
+    terminal (a service start blocked on it; without a terminal the prompt still printed), then
+    failed with '([Errno 22] Invalid argument)'; uvicorn would have prompted again. Now: one line
+    that says the key is encrypted and how to write it unencrypted. (tls-test-encrypted.key is
+    tls-test.key under the pass phrase 'secretpw'.)"""
+    env = {"HOURGLASS_API_KEY": KEY}
+    cert, encrypted = FIXTURES / "tls-test.crt", FIXTURES / "tls-test-encrypted.key"
+    res = runner.invoke(cli, ["serve", str(model), "--tls-cert", str(cert), "--tls-key", str(encrypted)],
+                        env=env, input="secretpw\n")
+    assert res.exit_code == 2 and "pass phrase:" not in res.output, res.output
+    lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and lines[0].startswith(
+        f"error: --tls-key {encrypted}: the private key is encrypted (needs a pass phrase); give it "
+        f"unencrypted, readable by this user only: openssl pkey -in {encrypted} -out server.key"), lines
+    both = tmp_path / "both.pem"  # certificate and encrypted key in one file: --tls-cert is named
+    both.write_text(cert.read_text() + encrypted.read_text())
+    _one_line_exit_2(["serve", str(model), "--tls-cert", str(both)],
+                     f"--tls-cert {both}: the private key is encrypted", env=env)
+    _one_line_exit_2(["serve", str(model), "--tls-cert", str(tmp_path)], f"--tls-cert {tmp_path}: not a file",
+                     env=env)

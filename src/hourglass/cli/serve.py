@@ -103,9 +103,13 @@ def serve(
                 server_header=False, log_config=None, **tls)
 
 
+class _EncryptedKey(Exception):
+    """The TLS private key asked for a pass phrase."""
+
+
 def check_tls(cert: Path | None, key: Path | None) -> None:
     """Refuse, in one line, a certificate or key the server could not use (missing, unreadable,
-    not PEM, a key that does not match the certificate) before the model is loaded.
+    not PEM, encrypted, a key that does not match the certificate) before the model is loaded.
 
     Examples
     --------
@@ -123,9 +127,19 @@ def check_tls(cert: Path | None, key: Path | None) -> None:
 
     for path, option in ((cert, "--tls-cert"), (key, "--tls-key")):
         if path is not None and not path.is_file():
-            raise HourglassError(f"{option} {path}: no such file")
+            raise HourglassError(f"{option} {path}: {'not a file' if path.exists() else 'no such file'}")
+
+    def no_pass_phrase() -> str:  # else OpenSSL prompts on the terminal, and uvicorn again
+        raise _EncryptedKey
+
     try:
-        ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(cert, key)
+        ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(
+            cert, key, password=no_pass_phrase)
+    except _EncryptedKey:
+        option, path = ("--tls-key", key) if key is not None else ("--tls-cert", cert)
+        raise HourglassError(f"{option} {path}: the private key is encrypted (needs a pass "
+                             f"phrase); give it unencrypted, readable by this user only: openssl "
+                             f"pkey -in {path} -out server.key && chmod 600 server.key") from None
     except (ssl.SSLError, OSError) as exc:
         what = ("--tls-cert/--tls-key" if key is not None
                 else "--tls-cert (no --tls-key: the key must be in it)")
