@@ -288,3 +288,21 @@ def test_cli_serve_refuses_an_encrypted_tls_key_without_prompting(model: Path, t
                      f"--tls-cert {both}: the private key is encrypted", env=env)
     _one_line_exit_2(["serve", str(model), "--tls-cert", str(tmp_path)], f"--tls-cert {tmp_path}: not a file",
                      env=env)
+
+
+def test_cli_serve_start_line_shows_the_path_and_a_usable_url(model: Path, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before: a model path with '[...]' lost it to rich markup ('models/[prod]/m' printed as
+    'models//m'), and an IPv6 host gave 'http://::1:8080', not a URL."""
+    import shutil
+
+    import uvicorn
+
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: None)
+    odd = tmp_path / "[red]prod" / "model"
+    shutil.copytree(model, odd)
+    res = runner.invoke(cli, ["serve", str(odd), "--host", "::1", "--port", "0"],
+                        env={"HOURGLASS_API_KEY": KEY})
+    assert res.exit_code == 0, res.output
+    line = " ".join(res.stderr.split())
+    assert f"serving {odd} (autoencoder, 4 columns) on http://[::1]:0 (docs: /docs)" in line, line

@@ -96,9 +96,10 @@ def serve(
         what = f"rows per ({scorer.entity_col}, {scorer.bucket} bucket)"
     else:
         what = f"{len(scorer.columns)} columns"
-    err.print(f"serving {model} ({scorer.model_name}, {what}) on "
-              f"{'https' if tls else 'http'}://{host}:{port} (docs: /docs); Ctrl-C stops",
-              highlight=False)
+    address = f"[{host}]" if ":" in host else host  # an IPv6 literal goes in brackets in a URL
+    err.print(f"serving {model} ({scorer.model_name}, {what}) on "  # markup off: a path's '[x]'
+              f"{'https' if tls else 'http'}://{address}:{port} (docs: /docs); Ctrl-C stops",
+              highlight=False, markup=False)
     uvicorn.run(app, host=host, port=port, log_level="warning" if quiet else "info",
                 server_header=False, log_config=None, **tls)
 
