@@ -306,3 +306,19 @@ def test_cli_serve_start_line_shows_the_path_and_a_usable_url(model: Path, tmp_p
     assert res.exit_code == 0, res.output
     line = " ".join(res.stderr.split())
     assert f"serving {odd} (autoencoder, 4 columns) on http://[::1]:0 (docs: /docs)" in line, line
+
+
+def test_a_log_text_sent_as_one_line_is_named(clients: dict[str, TestClient]) -> None:
+    """Before: a whole log in one item of "lines" (jq -Rs, a file read whole) was 'lines: no
+    sessions found in 1 lines (1 matched no header format)', and among good lines it was counted
+    unparsed without a word."""
+    lines = hdfs_log(3)
+    c = clients["log"]
+    for body in (["\n".join(lines) + "\n"], [*lines[:2], "\r\n".join(lines[2:5]), *lines[5:]]):
+        r = c.post("/score", json={"lines": body}, headers=AUTH)
+        n, where = (len(lines), 1) if len(body) == 1 else (3, 3)
+        assert _assert_one_line(r, 422) == (f"line {where}: holds {n} log lines (line breaks inside); "
+                                            'send one log line per item of "lines"')
+    ends = c.post("/score", json={"lines": [ln + "\r\n" for ln in lines]}, headers=AUTH)  # readlines()
+    plain = c.post("/score", json={"lines": lines}, headers=AUTH)
+    assert ends.status_code == plain.status_code == 200 and ends.json() == plain.json()

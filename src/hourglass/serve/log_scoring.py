@@ -118,6 +118,11 @@ class LogScorer(ModelScorer):
                                  f"{', '.join(self.columns)})")
         else:
             data = list(items)
+            for i, line in enumerate(data):  # a whole file in one item ('jq -Rs'): say so
+                breaks = line.rstrip("\r\n").count("\n")
+                if breaks:
+                    raise InputError(f"line {i + 1}: holds {breaks + 1} log lines (line breaks "
+                                     f"inside); send one log line per item of \"lines\"")
         out = self.features.sessions(data)
         if not len(out):
             stats = out.stats
