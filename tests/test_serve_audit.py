@@ -322,3 +322,52 @@ def test_a_log_text_sent_as_one_line_is_named(clients: dict[str, TestClient]) ->
     ends = c.post("/score", json={"lines": [ln + "\r\n" for ln in lines]}, headers=AUTH)  # readlines()
     plain = c.post("/score", json={"lines": lines}, headers=AUTH)
     assert ends.status_code == plain.status_code == 200 and ends.json() == plain.json()
+
+
+def test_a_post_without_the_key_is_refused_before_its_body_is_read(model: Path) -> None:
+    """Before: the body (up to --max-body-mb) was read and buffered, and an over-size one answered
+    413, before the key was checked: any client could make the service hold 8 MB per connection.
+    Now a POST /score without the key is 401 with the body unread and the connection closed."""
+    import asyncio
+
+    app = create_app(model, api_key=KEY, max_body_bytes=64_000)
+
+    def call(headers: list[tuple[bytes, bytes]], body: bytes) -> tuple[int, bytes, int]:
+        reads = 0
+        sent: list[dict[str, Any]] = []
+
+        async def receive() -> dict[str, Any]:
+            nonlocal reads
+            reads += 1
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        async def send(message: dict[str, Any]) -> None:
+            sent.append(message)
+
+        scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+                 "scheme": "http", "path": "/score", "raw_path": b"/score", "query_string": b"",
+                 "root_path": "", "headers": headers, "client": ("10.0.0.9", 5000),
+                 "server": ("127.0.0.1", 8080)}
+        asyncio.run(app(scope, receive, send))
+        start = next(m for m in sent if m["type"] == "http.response.start")
+        return start["status"], b"".join(m.get("body", b"") for m in sent), reads
+
+    json_type = (b"content-type", b"application/json")
+    big = json.dumps({"rows": _rows(1) * 2000}).encode()
+    bearer = (b"authorization", f"Bearer {KEY}".encode())
+    for key in ([], [(b"x-api-key", b"wrong-key-0123456789")], [bearer]):
+        for length in ([(b"content-length", str(len(big)).encode())], []):  # declared, or chunked
+            status, text, reads = call([json_type, *key, *length], big)
+            assert (status, reads) == (401, 0), (key, length)
+            assert json.loads(text) == {"detail": "missing or wrong API key (header X-API-Key)"}
+    status, text, reads = call([json_type, (b"x-api-key", KEY.encode()),
+                                (b"content-length", str(len(big)).encode())], big)
+    assert status == 413 and reads == 0  # with the key: the size limit, still unread
+    small = json.dumps({"rows": _rows(2)}).encode()
+    status, text, reads = call([json_type, (b"x-api-key", KEY.encode())], small)
+    assert status == 200 and len(json.loads(text)["scores"]) == 2 and reads >= 1
+    with TestClient(app) as c:  # through HTTP, and counted in /metrics as before
+        r = c.post("/score", content=big, headers={"Content-Type": "application/json"})
+        assert _assert_one_line(r, 401) == "missing or wrong API key (header X-API-Key)"
+        assert c.post("/health", headers={}).status_code == 405  # other paths as before
+        assert 'path="/score",status="401"' in c.get("/metrics", headers=AUTH).text

@@ -50,7 +50,7 @@ from hourglass.serve.schemas import (
     SessionsRequest,
 )
 from hourglass.serve.scoring import load_scorer
-from hourglass.serve.security import BodyLimit, RateLimit, check_api_key, key_matches
+from hourglass.serve.security import BodyLimit, KeyGuard, RateLimit, check_api_key, key_matches
 
 if TYPE_CHECKING:
     from hourglass.serve.entity_scoring import EntityScorer
@@ -218,6 +218,7 @@ def create_app(model_dir: str | os.PathLike[str], *, api_key: str,
                              model_id=rule.id, version=hourglass.__version__)
     app.state.metrics = metrics
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
+    app.add_middleware(KeyGuard, key=key, path="/score", header=KEY_HEADER)  # before the body
     if rate_limit:
         app.add_middleware(RateLimit, per_minute=rate_limit)
     app.add_middleware(RequestCounter, metrics=metrics)  # added last: runs first, sees every answer

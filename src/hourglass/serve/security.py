@@ -1,6 +1,6 @@
-"""The service's guards: where the API key comes from, how it is compared, and the request-size
-limit enforced before any body is parsed. No web framework is imported here (the limit is plain
-ASGI middleware)."""
+"""The service's guards: where the API key comes from, how it is compared, and the key check and
+request-size limit enforced before any body is read. No web framework is imported here (the
+guards are plain ASGI middleware)."""
 
 from __future__ import annotations
 
@@ -18,8 +18,8 @@ from hourglass.errors import InputError
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["KEY_ENV", "MIN_KEY_CHARS", "BodyLimit", "RateLimit", "check_api_key", "key_matches",
-           "read_api_key"]
+__all__ = ["KEY_ENV", "MIN_KEY_CHARS", "BodyLimit", "KeyGuard", "RateLimit", "check_api_key",
+           "key_matches", "read_api_key"]
 
 #: Environment variable the CLI reads the key from when no ``--api-key-file`` is given.
 KEY_ENV = "HOURGLASS_API_KEY"
@@ -104,6 +104,43 @@ def key_matches(given: str | None, expected: str) -> bool:
     if given is None:
         return False
     return hmac.compare_digest(given.encode("utf-8", "surrogateescape"), expected.encode("utf-8"))
+
+
+class KeyGuard:
+    """ASGI middleware: a ``POST`` to ``path`` without the service's key in ``header`` is refused
+    (``401``, the connection closed) before its body is read, so a client without the key cannot
+    make the service buffer bodies up to the size limit (nor learn the limit from a ``413``). The
+    app checks the key again (its endpoint's dependency, shown on ``/docs``).
+
+    Examples
+    --------
+    >>> guard = KeyGuard(None, key="0123456789abcdef", path="/score")  # type: ignore[arg-type]
+    >>> guard.allows({"method": "POST", "path": "/score", "headers": [(b"x-api-key", b"nope")]})
+    False
+    >>> guard.allows({"method": "GET", "path": "/health", "headers": []})
+    True
+    """
+
+    def __init__(self, app: ASGIApp, key: str, path: str, header: str = "X-API-Key") -> None:
+        self.app = app
+        self.key = key
+        self.path = path
+        self.header = header
+        self._name = header.lower().encode("latin-1")
+
+    def allows(self, scope: Scope) -> bool:
+        """Whether the request may go on: not a ``POST`` to ``path``, or one with the key."""
+        if scope.get("method") != "POST" or scope.get("path") != self.path:
+            return True
+        given = next((value.decode("latin-1") for name, value in scope.get("headers", ())
+                      if name == self._name), None)  # the first, as Starlette's headers.get
+        return key_matches(given, self.key)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not self.allows(scope):
+            await _refuse(send, 401, f"missing or wrong API key (header {self.header})")
+            return
+        await self.app(scope, receive, send)
 
 
 class BodyLimit:
