@@ -89,8 +89,8 @@ def read_api_key(key_file: str | os.PathLike[str] | None = None,
         if os.name == "posix" and path.stat().st_mode & 0o077:
             logger.warning("--api-key-file %s: other users may read it (chmod 600 %s)", path, path)
         return check_api_key(lines[0].strip())
-    value = environ.get(KEY_ENV)  # surrounding whitespace dropped as from the file: a secret
-    return check_api_key(value.strip() if value is not None else None)  # file's newline
+    value = environ.get(KEY_ENV)  # stripped as the file's line is: a secret made from a file
+    return check_api_key(value.strip() if value is not None else None)  # keeps its newline
 
 
 def key_matches(given: str | None, expected: str) -> bool:
