@@ -407,3 +407,37 @@ def test_keys_the_model_does_not_read_are_not_made_into_a_table(
         r = big.post("/score", json={"rows": many}, headers=AUTH)
     assert r.status_code == 200, r.text
     assert widths and max(widths) <= len(rows[0]) + 6, widths  # the model's columns, not 2,000 more
+
+
+def test_event_rows_of_a_log_model_keep_only_the_model_columns(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same for a log model trained on an event table (--key-col): its rows' other keys were
+    made into columns too."""
+    import numpy as np
+    import pandas as pd
+
+    from hourglass import Pipeline
+    from hourglass.detectors.sequence_ae import EventCountAutoEncoder
+    from hourglass.features.sessions import EventSessions
+
+    events = pd.DataFrame({"user": np.repeat(list("abcdef"), 4),
+                           "event": ["login", "read", "write", "logout"] * 6})
+    Pipeline(EventCountAutoEncoder(hidden=(4, 2), epochs=2, verbose=0),
+             features=EventSessions(session_column="user", key_column="event")).fit(events).save(
+        tmp_path / "m")
+    rows = events.head(8).to_dict("records")
+    tagged = [{**r, f"id_{i}": i} for i, r in enumerate(rows)]
+    seen: list[list[str]] = []
+    real = EventSessions.sessions
+
+    def spy(self: Any, data: Any, **kw: Any) -> Any:
+        seen.append([str(c) for c in data.columns])
+        return real(self, data, **kw)
+
+    monkeypatch.setattr(EventSessions, "sessions", spy)
+    with TestClient(create_app(tmp_path / "m", api_key=KEY)) as c:
+        plain, extra = (c.post("/score", json={"rows": b}, headers=AUTH) for b in (rows, tagged))
+        assert plain.status_code == extra.status_code == 200 and plain.json() == extra.json()
+        assert seen == [["user", "event"]] * 2  # the rows the features see: the model's columns
+        r = c.post("/score", json={"rows": [{"user": "a", "other": 1}]}, headers=AUTH)
+        assert _assert_one_line(r, 422).startswith("rows: no row has column 'event'")
