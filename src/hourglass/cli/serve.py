@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import logging
+import math
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -62,8 +64,10 @@ def serve(
     """
     setup_logging(quiet)
     with user_errors():
-        if not max_body_mb > 0:
-            raise HourglassError(f"--max-body-mb: must be > 0, got {max_body_mb}")
+        if not 0 < max_body_mb < math.inf:
+            raise HourglassError(f"--max-body-mb: must be > 0 and finite, got {max_body_mb}")
+        if not rate_limit < math.inf:  # typer has checked >= 0
+            raise HourglassError(f"--rate-limit: must be finite (0: no limit), got {rate_limit}")
         try:  # the library is imported here, not for 'hourglass --help'
             import uvicorn
 
@@ -92,16 +96,21 @@ def serve(
         what = f"rows per ({scorer.entity_col}, {scorer.bucket} bucket)"
     else:
         what = f"{len(scorer.columns)} columns"
-    err.print(f"serving {model} ({scorer.model_name}, {what}) on "
-              f"{'https' if tls else 'http'}://{host}:{port} (docs: /docs); Ctrl-C stops",
-              highlight=False)
+    address = f"[{host}]" if ":" in host else host  # an IPv6 literal goes in brackets in a URL
+    err.print(f"serving {model} ({scorer.model_name}, {what}) on "  # markup off: a path's '[x]'
+              f"{'https' if tls else 'http'}://{address}:{port} (docs: /docs); Ctrl-C stops",
+              highlight=False, markup=False)
     uvicorn.run(app, host=host, port=port, log_level="warning" if quiet else "info",
                 server_header=False, log_config=None, **tls)
 
 
+class _EncryptedKey(Exception):
+    """The TLS private key asked for a pass phrase."""
+
+
 def check_tls(cert: Path | None, key: Path | None) -> None:
     """Refuse, in one line, a certificate or key the server could not use (missing, unreadable,
-    not PEM, a key that does not match the certificate) before the model is loaded.
+    not PEM, encrypted, a key that does not match the certificate) before the model is loaded.
 
     Examples
     --------
@@ -119,9 +128,19 @@ def check_tls(cert: Path | None, key: Path | None) -> None:
 
     for path, option in ((cert, "--tls-cert"), (key, "--tls-key")):
         if path is not None and not path.is_file():
-            raise HourglassError(f"{option} {path}: no such file")
+            raise HourglassError(f"{option} {path}: {'not a file' if path.exists() else 'no such file'}")
+
+    def no_pass_phrase() -> str:  # else OpenSSL prompts on the terminal, and uvicorn again
+        raise _EncryptedKey
+
     try:
-        ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(cert, key)
+        ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(
+            cert, key, password=no_pass_phrase)
+    except _EncryptedKey:
+        option, path = ("--tls-key", key) if key is not None else ("--tls-cert", cert)
+        raise HourglassError(f"{option} {path}: the private key is encrypted (needs a pass "
+                             f"phrase); give it unencrypted, readable by this user only: openssl "
+                             f"pkey -in {path} -out server.key && chmod 600 server.key") from None
     except (ssl.SSLError, OSError) as exc:
         what = ("--tls-cert/--tls-key" if key is not None
                 else "--tls-cert (no --tls-key: the key must be in it)")
@@ -137,6 +156,10 @@ def check_port(host: str, port: int) -> None:
     Examples
     --------
     >>> check_port("127.0.0.1", 0)
+    >>> check_port("a..b", 8080)
+    Traceback (most recent call last):
+    ...
+    hourglass.errors.HourglassError: --host a..b: not a valid host name or address
     """
     import socket
 
@@ -146,11 +169,16 @@ def check_port(host: str, port: int) -> None:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except OSError as exc:
         raise HourglassError(f"--host {host}: {exc.strerror or exc}") from None
+    except UnicodeError:  # a name the IDNA codec refuses ('a..b', a label over 63 characters)
+        raise HourglassError(f"--host {host}: not a valid host name or address") from None
     family, _, _, _, address = infos[0]
     with socket.socket(family, socket.SOCK_STREAM) as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
         try:
             sock.bind(address)
         except OSError as exc:
+            if exc.errno == errno.EADDRNOTAVAIL:  # the host's fault, not the port's
+                raise HourglassError(f"--host {host}: not an address of this machine "
+                                     f"({exc.strerror or exc})") from None
             raise HourglassError(f"--port {port}: cannot listen on {host} "
                                  f"({exc.strerror or exc})") from None

@@ -13,6 +13,7 @@ run time, and the key check's refers to a local.
 """
 
 import logging
+import math
 import os
 import threading
 import time
@@ -49,7 +50,7 @@ from hourglass.serve.schemas import (
     SessionsRequest,
 )
 from hourglass.serve.scoring import load_scorer
-from hourglass.serve.security import BodyLimit, RateLimit, check_api_key, key_matches
+from hourglass.serve.security import BodyLimit, KeyGuard, RateLimit, check_api_key, key_matches
 
 if TYPE_CHECKING:
     from hourglass.serve.entity_scoring import EntityScorer
@@ -64,6 +65,7 @@ DEFAULT_MAX_BODY_BYTES = 8 * 2**20
 DEFAULT_MAX_ROWS = 100_000
 KEY_HEADER = "X-API-Key"
 _METRICS_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+_UTF8_BOM = b"\xef\xbb\xbf"
 
 
 class _Detail(BaseModel):
@@ -74,7 +76,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": _Detail, "description": text} for code, text in (
         (400, "Body is not valid JSON."), (401, "Missing or wrong API key."),
         (413, "Body or row count over the service's limit."),
-        (415, "Body not sent as application/json."),
+        (415, "Body not sent as application/json, or compressed (Content-Encoding)."),
         (422, "Input the model cannot score (missing column, text in a numeric column, a series "
               "shorter than one window, no log sessions, a timestamp that is no time, ...)."),
         (500, "Unexpected server error (details in the server log)."))}
@@ -193,8 +195,9 @@ def create_app(model_dir: str | os.PathLike[str], *, api_key: str,
     for name, value in (("max_body_bytes", max_body_bytes), ("max_rows", max_rows)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
-    if isinstance(rate_limit, bool) or not isinstance(rate_limit, (int, float)) or not rate_limit >= 0:
-        raise ValueError(f"rate_limit must be a number >= 0, got {rate_limit!r}")
+    if (isinstance(rate_limit, bool) or not isinstance(rate_limit, (int, float))
+            or not 0 <= rate_limit < math.inf):  # inf: every request would fail in RateLimit
+        raise ValueError(f"rate_limit must be a finite number >= 0, got {rate_limit!r}")
     scorer = load_scorer(model_dir)
     request_model, response_model = _shapes(scorer)
     body = BODIES[request_model]
@@ -215,6 +218,7 @@ def create_app(model_dir: str | os.PathLike[str], *, api_key: str,
                              model_id=rule.id, version=hourglass.__version__)
     app.state.metrics = metrics
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
+    app.add_middleware(KeyGuard, key=key, path="/score", header=KEY_HEADER)  # before the body
     if rate_limit:
         app.add_middleware(RateLimit, per_minute=rate_limit)
     app.add_middleware(RequestCounter, metrics=metrics)  # added last: runs first, sees every answer
@@ -229,6 +233,13 @@ def create_app(model_dir: str | os.PathLike[str], *, api_key: str,
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         status, message = validation_message(list(exc.errors()), body)
         return JSONResponse({"detail": message}, status_code=status)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        # an error outside /score's own handling (/health, /metrics): a JSON body like every
+        # other answer, not Starlette's plain text; the server logs the traceback (re-raised)
+        return JSONResponse({"detail": "internal error; the server log has the details"},
+                            status_code=500)
 
     @app.get("/health", response_model=HealthResponse, response_model_exclude_none=True)
     def health() -> dict[str, Any]:
@@ -277,10 +288,14 @@ def create_app(model_dir: str | os.PathLike[str], *, api_key: str,
         started = time.perf_counter()
         if not media.endswith("json"):
             return 415, {"detail": f"Content-Type: expected application/json, got {media or 'none'}"}
+        raw = raw.removeprefix(_UTF8_BOM)  # as RFC 8259 allows: Windows tools write one
         try:
             request: Any = request_model.model_validate_json(raw)  # the fields of its kind's model
         except ValidationError as exc:
-            status, message = validation_message(exc.errors(include_url=False), body)
+            errors = exc.errors(include_url=False)
+            if errors[0].get("type") == "json_invalid" and not _is_utf8(raw):
+                return 400, {"detail": "body: not UTF-8 text; send the JSON encoded as UTF-8"}
+            status, message = validation_message(errors, body)
             return status, {"detail": message}
         items = getattr(request, body.field)
         if len(items) > max_rows:
@@ -322,6 +337,10 @@ def create_app(model_dir: str | os.PathLike[str], *, api_key: str,
         those ``hourglass score`` writes for the same input. With ``"alert_format": "ecs"``, the
         flagged rows, time steps, sessions or buckets as Elastic Common Schema alert documents
         (``alerts``, ``count`` and the counts of what was scored), for a SIEM forwarder."""
+        encoding = request.headers.get("content-encoding", "").strip().lower()
+        if encoding not in ("", "identity"):  # else a compressed body reads as 'not valid JSON'
+            return JSONResponse({"detail": f"Content-Encoding: {encoding[:40]} is not supported; "
+                                           "send the body uncompressed"}, status_code=415)
         raw = await request.body()  # at most max_body_bytes: BodyLimit has counted it
         media = request.headers.get("content-type", "").split(";")[0].strip().lower()
         # parsing and scoring in the thread pool: neither blocks the event loop
@@ -387,6 +406,14 @@ def _flags_of(content: dict[str, Any]) -> list[int]:
     buckets = content.get("buckets")
     items = buckets if isinstance(buckets, list) else content.get("sessions", [])
     return [int(s["flag"]) for s in items]
+
+
+def _is_utf8(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _one_line(exc: Exception) -> str:

@@ -21,7 +21,7 @@ import pandas as pd
 from hourglass.errors import InputError
 from hourglass.features.entity import KEYS
 from hourglass.ingest.tables import nested_as_text
-from hourglass.serve.scoring import ModelScorer
+from hourglass.serve.scoring import ModelScorer, model_records
 
 if TYPE_CHECKING:
     from hourglass.serve.ecs import AlertRule
@@ -182,7 +182,7 @@ class EntityScorer(ModelScorer):
         grouped as the entity ``<missing>``, as ``hourglass score`` groups them."""
         if len(rows) == 0:
             raise InputError("rows: no rows to score (empty list)")
-        df = nested_as_text(pd.DataFrame.from_records(rows))
+        df = nested_as_text(model_records(rows, self.columns, others=6))  # 6: for a message
         df = self.pipeline.with_absent_fields(df)  # Windows events: a field no row has is missing
         col = self.timestamp_col
         if col in df.columns:  # a column no row has: the features' own message, below

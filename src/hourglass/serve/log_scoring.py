@@ -15,11 +15,10 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from hourglass.errors import InputError
 from hourglass.features.sessions import Sessions
-from hourglass.serve.scoring import ModelScorer
+from hourglass.serve.scoring import ModelScorer, model_records
 
 if TYPE_CHECKING:
     from hourglass.serve.ecs import AlertRule
@@ -111,13 +110,18 @@ class LogScorer(ModelScorer):
             lines = [np.full(len(s), i + 1, dtype=np.int64) for i, s in enumerate(seqs)]
             return Sessions(ids, seqs, lines, {"lines": len(seqs), "sessions": len(seqs)})
         if self.body == "rows":
-            data: Any = pd.DataFrame.from_records(items)
+            data: Any = model_records(items, self.columns)  # other keys: not made into columns
             missing = [c for c in self.columns if c not in data.columns]
             if missing:
                 raise InputError(f"rows: no row has column {missing[0]!r} (each row needs "
                                  f"{', '.join(self.columns)})")
         else:
             data = list(items)
+            for i, line in enumerate(data):  # a whole file in one item ('jq -Rs'): say so
+                breaks = line.rstrip("\r\n").count("\n")
+                if breaks:
+                    raise InputError(f"line {i + 1}: holds {breaks + 1} log lines (line breaks "
+                                     f"inside); send one log line per item of \"lines\"")
         out = self.features.sessions(data)
         if not len(out):
             stats = out.stats

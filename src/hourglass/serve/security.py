@@ -1,6 +1,6 @@
-"""The service's guards: where the API key comes from, how it is compared, and the request-size
-limit enforced before any body is parsed. No web framework is imported here (the limit is plain
-ASGI middleware)."""
+"""The service's guards: where the API key comes from, how it is compared, and the key check and
+request-size limit enforced before any body is read. No web framework is imported here (the
+guards are plain ASGI middleware)."""
 
 from __future__ import annotations
 
@@ -18,8 +18,8 @@ from hourglass.errors import InputError
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["KEY_ENV", "MIN_KEY_CHARS", "BodyLimit", "RateLimit", "check_api_key", "key_matches",
-           "read_api_key"]
+__all__ = ["KEY_ENV", "MIN_KEY_CHARS", "BodyLimit", "KeyGuard", "RateLimit", "check_api_key",
+           "key_matches", "read_api_key"]
 
 #: Environment variable the CLI reads the key from when no ``--api-key-file`` is given.
 KEY_ENV = "HOURGLASS_API_KEY"
@@ -60,9 +60,10 @@ def check_api_key(key: object) -> str:
 
 def read_api_key(key_file: str | os.PathLike[str] | None = None,
                  environ: MutableMapping[str, str] | None = None) -> str:
-    """The API key from ``key_file`` (its first line, surrounding whitespace removed), else from
-    ``$HOURGLASS_API_KEY``; an :class:`InputError` when neither gives a usable key. The key is
-    never taken from the command line (other users see it in the process list) and never logged.
+    """The API key from ``key_file`` (its first line), else from ``$HOURGLASS_API_KEY``, either
+    with surrounding whitespace removed; an :class:`InputError` when neither gives a usable key.
+    The key is never taken from the command line (other users see it in the process list) and
+    never logged.
 
     Examples
     --------
@@ -88,7 +89,8 @@ def read_api_key(key_file: str | os.PathLike[str] | None = None,
         if os.name == "posix" and path.stat().st_mode & 0o077:
             logger.warning("--api-key-file %s: other users may read it (chmod 600 %s)", path, path)
         return check_api_key(lines[0].strip())
-    return check_api_key(environ.get(KEY_ENV))
+    value = environ.get(KEY_ENV)  # stripped as the file's line is: a secret made from a file
+    return check_api_key(value.strip() if value is not None else None)  # keeps its newline
 
 
 def key_matches(given: str | None, expected: str) -> bool:
@@ -102,6 +104,43 @@ def key_matches(given: str | None, expected: str) -> bool:
     if given is None:
         return False
     return hmac.compare_digest(given.encode("utf-8", "surrogateescape"), expected.encode("utf-8"))
+
+
+class KeyGuard:
+    """ASGI middleware: a ``POST`` to ``path`` without the service's key in ``header`` is refused
+    (``401``, the connection closed) before its body is read, so a client without the key cannot
+    make the service buffer bodies up to the size limit (nor learn the limit from a ``413``). The
+    app checks the key again (its endpoint's dependency, shown on ``/docs``).
+
+    Examples
+    --------
+    >>> guard = KeyGuard(None, key="0123456789abcdef", path="/score")  # type: ignore[arg-type]
+    >>> guard.allows({"method": "POST", "path": "/score", "headers": [(b"x-api-key", b"nope")]})
+    False
+    >>> guard.allows({"method": "GET", "path": "/health", "headers": []})
+    True
+    """
+
+    def __init__(self, app: ASGIApp, key: str, path: str, header: str = "X-API-Key") -> None:
+        self.app = app
+        self.key = key
+        self.path = path
+        self.header = header
+        self._name = header.lower().encode("latin-1")
+
+    def allows(self, scope: Scope) -> bool:
+        """Whether the request may go on: not a ``POST`` to ``path``, or one with the key."""
+        if scope.get("method") != "POST" or scope.get("path") != self.path:
+            return True
+        given = next((value.decode("latin-1") for name, value in scope.get("headers", ())
+                      if name == self._name), None)  # the first, as Starlette's headers.get
+        return key_matches(given, self.key)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not self.allows(scope):
+            await _refuse(send, 401, f"missing or wrong API key (header {self.header})")
+            return
+        await self.app(scope, receive, send)
 
 
 class BodyLimit:
