@@ -1,0 +1,47 @@
+"""What a fresh look at ``hourglass explain`` and ``hourglass evaluate`` found, as a threat
+hunter uses them: times in JSON lines, a file with nothing flagged, a mistyped --method, a report
+over one class only, and a session labels file with blank labels."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from hourglass.cli import app
+from tests._cli import runner
+from tests.test_cli_audit_series import _metrics
+from tests.test_cli_audit_series import model as series_model  # noqa: F401  (a fixture)
+from tests.test_explain_tabular import _factor_frame
+
+
+@pytest.fixture(scope="module")
+def table(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    d = tmp_path_factory.mktemp("audit_explain")
+    _factor_frame(400).to_csv(d / "train.csv", index=False)
+    res = runner.invoke(app, ["train", str(d / "train.csv"), "--model", "autoencoder", "--epochs",
+                              "5", "--hidden", "16,4", "-o", str(d / "M"), "-q"])
+    assert res.exit_code == 0, res.output
+    test = _factor_frame(60, seed=8)
+    test["when"] = pd.date_range("2024-05-01 10:00", periods=60, freq="1s").strftime("%Y-%m-%d %H:%M:%S")
+    test.to_csv(d / "test.csv", index=False)
+    return {"dir": d, "model": d / "M", "test": d / "test.csv"}
+
+
+def test_json_lines_carry_times_as_iso_text_not_epoch_milliseconds(
+        series_model: Path, table: dict[str, Path], tmp_path: Path) -> None:  # noqa: F811
+    # pandas wrote a time column as 1714521600000: a number in a SIEM, its UTC offset lost
+    _metrics(60).to_csv(tmp_path / "series.csv", index=False)
+    out = tmp_path / "why.jsonl"
+    res = runner.invoke(app, ["explain", str(series_model), str(tmp_path / "series.csv"), "--all",
+                              "--limit", "0", "-o", str(out), "-q"])
+    assert res.exit_code == 0, res.output
+    first = json.loads(out.read_text().splitlines()[0])
+    assert first["ts"] == "2024-05-01T00:00:00", first
+    kept = tmp_path / "kept.jsonl.gz"
+    res = runner.invoke(app, ["explain", str(table["model"]), str(table["test"]), "--all", "--keep",
+                              "when", "--limit", "0", "-o", str(kept), "-q"])
+    assert res.exit_code == 0, res.output
+    assert pd.read_json(kept, lines=True, dtype=False)["when"].iloc[1] == "2024-05-01T10:00:01"
