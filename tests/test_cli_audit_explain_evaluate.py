@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from hourglass.cli import app
-from tests._cli import runner
+from tests._cli import one_line_error, runner
 from tests.test_cli_audit_series import _metrics
 from tests.test_cli_audit_series import model as series_model  # noqa: F401  (a fixture)
 from tests.test_explain_tabular import _factor_frame
@@ -45,3 +45,29 @@ def test_json_lines_carry_times_as_iso_text_not_epoch_milliseconds(
                               "when", "--limit", "0", "-o", str(kept), "-q"])
     assert res.exit_code == 0, res.output
     assert pd.read_json(kept, lines=True, dtype=False)["when"].iloc[1] == "2024-05-01T10:00:01"
+
+
+def test_explain_with_nothing_flagged_writes_the_columns_not_an_empty_file(
+        table: dict[str, Path], tmp_path: Path) -> None:
+    scored = tmp_path / "s.csv"
+    res = runner.invoke(app, ["score", str(table["model"]), str(table["test"]), "-o", str(scored), "-q"])
+    assert res.exit_code == 0, res.output
+    quiet = pd.read_csv(table["test"])[pd.read_csv(scored)["flag"].eq(0).to_numpy()].head(5)
+    assert len(quiet)
+    quiet.to_csv(tmp_path / "quiet.csv", index=False)
+    columns = ["row", "score", "flag", "severity", "top_column", "why", "method", "when"]
+    for name in ("why.parquet", "why.csv"):  # a 0-byte .parquet is no Parquet file at all
+        out = tmp_path / name
+        res = runner.invoke(app, ["explain", str(table["model"]), str(tmp_path / "quiet.csv"),
+                                  "--keep", "when", "-o", str(out)])
+        assert res.exit_code == 0, res.output
+        assert "0 flagged" in res.stderr
+        got = pd.read_parquet(out) if name.endswith(".parquet") else pd.read_csv(out)
+        assert list(got.columns) == columns and got.empty
+
+
+def test_a_mistyped_method_names_the_option(table: dict[str, Path], tmp_path: Path) -> None:
+    out = tmp_path / "why.csv"
+    one_line_error(["explain", str(table["model"]), str(table["test"]), "--method", "gradient",
+                    "-o", str(out)],
+                   "--method gradient: expected one of auto, reconstruction, gradients", out)
