@@ -15,6 +15,10 @@ from tests._cli import one_line_error, runner
 from tests.test_cli_audit_series import _metrics
 from tests.test_cli_audit_series import model as series_model  # noqa: F401  (a fixture)
 from tests.test_explain_tabular import _factor_frame
+from tests.test_logs_evaluate import (
+    _test_log,
+    hdfs_model,  # noqa: F401  (a fixture)
+)
 
 
 @pytest.fixture(scope="module")
@@ -71,3 +75,26 @@ def test_a_mistyped_method_names_the_option(table: dict[str, Path], tmp_path: Pa
     one_line_error(["explain", str(table["model"]), str(table["test"]), "--method", "gradient",
                     "-o", str(out)],
                    "--method gradient: expected one of auto, reconstruction, gradients", out)
+
+
+def test_a_report_over_one_class_names_the_option_and_writes_nothing(
+        series_model: Path, hdfs_model: Path, tmp_path: Path) -> None:  # noqa: F811
+    js, html = tmp_path / "m.json", tmp_path / "r.html"
+    _metrics(60).assign(label=0).to_csv(tmp_path / "calm.csv", index=False)
+    one_line_error(["evaluate", str(series_model), str(tmp_path / "calm.csv"), "--json", str(js),
+                    "--report", str(html)],
+                   f"--report {html}: needs both normal and anomalous time steps; every one of the "
+                   "60 labelled time steps", html)
+    assert not js.exists()
+    log, labels = _test_log(tmp_path)
+    normal = tmp_path / "normal.csv"
+    normal.write_text("".join(line.replace("Anomaly", "Normal") + "\n"
+                              for line in labels.read_text().splitlines()))
+    one_line_error(["evaluate", str(hdfs_model), str(log), "--labels", str(normal), "--json", str(js),
+                    "--report", str(html)],
+                   f"--report {html}: needs both normal and anomalous sessions", html)
+    assert not js.exists()
+    # --json alone still writes the metrics of a calm series
+    res = runner.invoke(app, ["evaluate", str(series_model), str(tmp_path / "calm.csv"), "--json", str(js)])
+    assert res.exit_code == 0, res.output
+    assert json.loads(js.read_text())["n_anomalies"] == 0

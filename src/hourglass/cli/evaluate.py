@@ -71,6 +71,21 @@ def _timeseries_page(pipe: Pipeline, data: Path, ts_report: dict[str, Any],
     return page
 
 
+def _check_report_classes(report: Path | None, y: Any, data: Path, unit: str) -> None:
+    """Refuse ``--report`` (before anything is written) when ``y`` holds one class only: the
+    report's curves and AUCs compare anomalies with normal ``unit``."""
+    import numpy as np
+
+    labels = np.asarray(y).ravel()
+    anomalous = int(np.count_nonzero(labels))
+    if report is None or 0 < anomalous < labels.size:
+        return
+    every = "anomalous" if anomalous else "normal"
+    raise HourglassError(f"--report {report}: needs both normal and anomalous {unit}; every one of "
+                         f"the {labels.size:,} labelled {unit} of {data} is {every} (--json alone "
+                         "writes the metrics)")
+
+
 def _write_metrics(json_out: Path | None, summary: dict[str, Any], report: Path | None,
                    page: str | None) -> None:
     """Write ``--json`` (the summary) and ``--report`` (the HTML page): both files or neither."""
@@ -158,6 +173,7 @@ def evaluate(
             ent_summary, ent_arrays, stats = evaluate_entity(
                 pipe, data, label_col=label_col, normal=list(normal or []), fmt=str(fmt),
                 on_bad_rows=on_bad_rows)
+            _check_report_classes(report, ent_arrays["y"], data, "buckets")
             page = None
             if report is not None:
                 from hourglass.evaluate.report import render_report
@@ -183,6 +199,7 @@ def evaluate(
             log_summary, log_arrays = log_cli.evaluate_logs(
                 pipe, data, labels=labels, id_col=id_col, label_col=label_col, normal=normal,
                 all_sessions=all_sessions, strict=strict, label_field=label_field)
+            _check_report_classes(report, log_arrays["y"], data, "sessions")
             page = log_cli.report_page(pipe, data, log_summary, log_arrays) if report else None
             _write_metrics(json_out, log_summary, report, page)
     if is_logs:
@@ -199,6 +216,7 @@ def evaluate(
         if getattr(pipe.features_, "output", "tabular") == "timeseries":
             arrays: dict[str, Any] = {}
             ts_report, table = ts_cli.evaluate_timeseries(pipe, data, dataset, label_col, arrays)
+            _check_report_classes(report, arrays["y"], data, "time steps")
             page = _timeseries_page(pipe, data, ts_report, arrays) if report is not None else None
             _write_metrics(json_out, ts_report, report, page)
     if getattr(pipe.features_, "output", "tabular") == "timeseries":
