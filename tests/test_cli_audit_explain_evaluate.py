@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -98,3 +99,24 @@ def test_a_report_over_one_class_names_the_option_and_writes_nothing(
     res = runner.invoke(app, ["evaluate", str(series_model), str(tmp_path / "calm.csv"), "--json", str(js)])
     assert res.exit_code == 0, res.output
     assert json.loads(js.read_text())["n_anomalies"] == 0
+
+
+def test_a_blank_session_label_is_no_label_not_an_anomaly(hdfs_model: Path,  # noqa: F811
+                                                         tmp_path: Path) -> None:
+    log, labels = _test_log(tmp_path)  # blocks 3 and 7 fail
+    rows = labels.read_text().splitlines()
+    blank = tmp_path / "blank.csv"
+    # block 3's label left blank, and a normal one's
+    blank.write_text("\n".join([rows[0], *[r.split(",")[0] + "," if r.startswith(("blk_-1003,", "blk_1004,"))
+                                           else r for r in rows[1:]]]) + "\n")
+    js = tmp_path / "m.json"
+    res = runner.invoke(app, ["evaluate", str(hdfs_model), str(log), "--labels", str(blank), "--json",
+                              str(js)])
+    assert res.exit_code == 0, res.output
+    m = json.loads(js.read_text())
+    assert (m["labelled_sessions"], m["n_anomalies"], m["unlabelled_sessions"]) == (9, 1, 3)
+    header = tmp_path / "header.csv"
+    header.write_text("BlockId,Label\n")
+    one_line_error(["evaluate", str(hdfs_model), str(log), "--labels", str(header), "--json", str(js)],
+                   f"--labels {header}: no labelled rows (a header only, or every label blank)")
+    assert np.isfinite(m["roc_auc"])
