@@ -120,3 +120,36 @@ def test_a_blank_session_label_is_no_label_not_an_anomaly(hdfs_model: Path,  # n
     one_line_error(["evaluate", str(hdfs_model), str(log), "--labels", str(header), "--json", str(js)],
                    f"--labels {header}: no labelled rows (a header only, or every label blank)")
     assert np.isfinite(m["roc_auc"])
+
+
+def test_a_series_labelled_with_one_class_gets_n_a_not_a_trivial_0_and_its_fpr(
+        series_model: Path, tmp_path: Path) -> None:  # noqa: F811
+    # a calm series showed point F1 0.0000 and event recall 0.0000, and no FPR at all
+    js = tmp_path / "m.json"
+    for label, gone, kept in ((0, ("f1", "precision", "recall", "event_recall", "pa_f1"), "fpr"),
+                              (1, ("f1", "precision", "fpr", "pa_f1"), "recall")):
+        _metrics(60).assign(label=label).to_csv(tmp_path / "one.csv", index=False)
+        res = runner.invoke(app, ["evaluate", str(series_model), str(tmp_path / "one.csv"), "--json",
+                                  str(js)])
+        assert res.exit_code == 0, res.output
+        m = json.loads(js.read_text())
+        assert all(m[k] is None for k in gone), m
+        assert m[kept] is not None
+        flagged = m["tp"] + m["fp"]
+        assert f"{m['tp']} / {m['fp']} / {m['tn']} / {m['fn']}" in res.stdout and flagged <= 60
+        assert "point FPR" in res.stdout
+    # with both classes, every figure is there and equals scikit-learn's on the same steps
+    from sklearn.metrics import f1_score, roc_auc_score
+
+    labelled = _metrics(60).assign(label=0)
+    labelled.loc[40:49, "label"] = 1
+    labelled.loc[40:49, "cpu"] += 5.0
+    labelled.to_csv(tmp_path / "both.csv", index=False)
+    scored = tmp_path / "s.csv"
+    shown = runner.invoke(app, ["evaluate", str(series_model), str(tmp_path / "both.csv"), "--json", str(js)])
+    res = runner.invoke(app, ["score", str(series_model), str(tmp_path / "both.csv"), "-o", str(scored)])
+    assert shown.exit_code == 0 and res.exit_code == 0, (shown.output, res.output)
+    m, s = json.loads(js.read_text()), pd.read_csv(scored)
+    assert np.isclose(m["roc_auc"], roc_auc_score(labelled["label"], s["score"]))
+    assert np.isclose(m["f1"], f1_score(labelled["label"], s["flag"]))
+    assert shown.stdout.index("point F1") < shown.stdout.index("point-adjusted")  # honest one first
