@@ -5,6 +5,7 @@ over one class only, and a session labels file with blank labels."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -153,3 +154,22 @@ def test_a_series_labelled_with_one_class_gets_n_a_not_a_trivial_0_and_its_fpr(
     assert np.isclose(m["roc_auc"], roc_auc_score(labelled["label"], s["score"]))
     assert np.isclose(m["f1"], f1_score(labelled["label"], s["flag"]))
     assert shown.stdout.index("point F1") < shown.stdout.index("point-adjusted")  # honest one first
+
+
+def test_evaluate_shows_the_detection_rate_of_each_label_value(table: dict[str, Path],
+                                                              tmp_path: Path) -> None:
+    # the rates were in --json only: the screen showed them for a dataset's categories and logs
+    test = _factor_frame(90, seed=8)
+    test["label"] = np.repeat(["benign", "scan", "exfil"], 30)
+    test.loc[test["label"] != "benign", "c5"] += 20.0
+    test.to_csv(tmp_path / "labelled.csv", index=False)
+    js = tmp_path / "m.json"
+    res = runner.invoke(app, ["evaluate", str(table["model"]), str(tmp_path / "labelled.csv"), "--label-col",
+                              "label", "--normal", "benign", "--json", str(js)])
+    assert res.exit_code == 0, res.output
+    per_class = json.loads(js.read_text())["per_class"]
+    assert "flagged per class (normal: FPR)" in res.stdout
+    for name, v in per_class.items():
+        shown = f"{name} (normal)" if name == "benign" else name
+        row = rf"│ {re.escape(shown)} +│ +{v['n']} │ +{v['detected']} │ +{v['rate']:.3f} │"
+        assert re.search(row, res.stdout), (row, res.stdout)

@@ -46,6 +46,8 @@ if TYPE_CHECKING:
 
 __all__ = ["evaluate"]
 
+_CLASSES_SHOWN = 30  # label values listed on screen with their detection rate
+
 def _timeseries_page(pipe: Pipeline, data: Path, ts_report: dict[str, Any],
                      arrays: dict[str, Any]) -> str:
     """HTML report of a time-series model: point metrics, curves, and the event-wise table."""
@@ -299,4 +301,9 @@ def evaluate(
     out.print(metrics_table(f"{data.name}: threshold {pipe.threshold_.describe()}", metrics))
     if "per_category" in summary:
         out.print(class_table(summary["per_category"], normal_values))
+    elif len(summary.get("per_class", {})) <= _CLASSES_SHOWN:  # as for log models
+        out.print(class_table(summary.get("per_class", {}), normal_values))
+    else:
+        out.print(f"{len(summary['per_class']):,} label values: the detection rate of each is in --json",
+                  highlight=False)
     _say_written(json_out, report)
