@@ -173,3 +173,18 @@ def test_evaluate_shows_the_detection_rate_of_each_label_value(table: dict[str, 
         shown = f"{name} (normal)" if name == "benign" else name
         row = rf"│ {re.escape(shown)} +│ +{v['n']} │ +{v['detected']} │ +{v['rate']:.3f} │"
         assert re.search(row, res.stdout), (row, res.stdout)
+
+
+@pytest.mark.parametrize(("values", "normal", "want"), [
+    (("false", "true"), "false", "give --normal False"),  # the CSV reader types them as booleans
+    (("Benign", "ATTACK"), "benign", "give --normal Benign"),
+])
+def test_a_normal_value_in_another_spelling_is_refused_not_read_as_an_attack_capture(
+        table: dict[str, Path], tmp_path: Path, values: tuple[str, str], normal: str, want: str) -> None:
+    # every row counted as an anomaly, a warning line and exit 0: metrics of nothing in --json
+    test = _factor_frame(40, seed=8)
+    test["label"] = np.where(np.arange(40) < 30, *values)
+    test.to_csv(tmp_path / "labelled.csv", index=False)
+    js = tmp_path / "m.json"
+    one_line_error(["evaluate", str(table["model"]), str(tmp_path / "labelled.csv"), "--label-col", "label",
+                    "--normal", normal, "--json", str(js)], want, js)

@@ -147,6 +147,7 @@ def evaluate(
     from hourglass.cli.tables import resolve_spec, score_chunks, split_labels, unlabelled_rows
     from hourglass.evaluate import evaluate_scores
     from hourglass.ingest import ReadStats, label_strings, labels_seen
+    from hourglass.ingest.formats import other_spellings
     from hourglass.pipeline import load
     from hourglass.thresholds import events_per_day as events_per_day_from
 
@@ -265,6 +266,10 @@ def evaluate(
             # normal rows, evaluate does not, but a --normal typo must not pass unseen
             seen = sorted(set(all_labels.tolist()))
             what = f"{data}: no row has {label_col} in {normal_values} ({labels_seen(seen, normal_values)})"
+            spelt = other_spellings(seen, normal_values)
+            if spelt:  # 'false' for False, 'Benign' for benign: a --normal slip, not an attack capture
+                raise HourglassError(f"{what}; give --normal {spelt[0]} (counting every row as an "
+                                     "anomaly would hide it)")
             if report is not None:
                 raise HourglassError(f"--report: needs both normal and anomalous rows; {what}")
             logging.getLogger("hourglass").warning(
