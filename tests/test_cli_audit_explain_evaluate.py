@@ -188,3 +188,12 @@ def test_a_normal_value_in_another_spelling_is_refused_not_read_as_an_attack_cap
     js = tmp_path / "m.json"
     one_line_error(["evaluate", str(table["model"]), str(tmp_path / "labelled.csv"), "--label-col", "label",
                     "--normal", normal, "--json", str(js)], want, js)
+
+
+def test_evaluate_of_a_log_with_a_table_model_calls_it_a_log(table: dict[str, Path], tmp_path: Path) -> None:
+    # score and explain said so; evaluate listed the first log line as the file's columns
+    log, _ = _test_log(tmp_path)
+    one_line_error(["evaluate", str(table["model"]), str(log), "--label-col", "label", "--normal", "benign"],
+                   "the data reads as one text column (first line '081109 ")
+    one_line_error(["evaluate", str(table["model"]), str(log), "--label-col", "label", "--normal", "benign"],
+                   "a log? a table model reads table columns; a log needs a log model")
