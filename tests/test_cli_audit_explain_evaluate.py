@@ -197,3 +197,14 @@ def test_evaluate_of_a_log_with_a_table_model_calls_it_a_log(table: dict[str, Pa
                    "the data reads as one text column (first line '081109 ")
     one_line_error(["evaluate", str(table["model"]), str(log), "--label-col", "label", "--normal", "benign"],
                    "a log? a table model reads table columns; a log needs a log model")
+
+
+def test_evaluate_refuses_a_report_or_json_name_of_another_type(table: dict[str, Path],
+                                                               tmp_path: Path) -> None:
+    # an HTML page was written to report.pdf, JSON to metrics.csv
+    base = ["evaluate", str(table["model"]), str(table["test"]), "--label-col", "when", "--normal", "x"]
+    one_line_error([*base, "--report", str(tmp_path / "report.pdf")],
+                   "report.pdf: writes HTML, not '.pdf'; name it report.html", tmp_path / "report.pdf")
+    one_line_error([*base, "--json", str(tmp_path / "m.csv"), "--report", str(tmp_path / "r.html")],
+                   "m.csv: writes JSON, not '.csv'; name it m.json", tmp_path / "r.html")
+    assert not (tmp_path / "m.csv").exists()

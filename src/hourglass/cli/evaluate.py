@@ -156,9 +156,13 @@ def evaluate(
         time_col = timestamp_option(timestamp_col, time_col)
         if events_per_day is not None and not events_per_day > 0:
             raise HourglassError(f"--events-per-day: must be > 0, got {events_per_day}")
-        for opt, path in (("--json", json_out), ("--report", report)):
+        for opt, path, kinds in (("--json", json_out, (".json",)), ("--report", report, (".html", ".htm"))):
             check_not_input(path, opt, data, model)
             check_not_input(path, opt, labels)
+            if path is not None and path.suffix and path.suffix.lower() not in kinds:
+                # a report.pdf of HTML opens in no PDF viewer (as --output refuses scores.xlsx)
+                raise HourglassError(f"{opt} {path}: writes {kinds[0][1:].upper()}, not "
+                                     f"'{path.suffix}'; name it {path.stem}{kinds[0]}")
         if json_out is not None and report is not None and json_out.resolve() == report.resolve():
             raise HourglassError(f"--json and --report: both are {json_out}; give two paths")
         pipe = load(model)
