@@ -208,3 +208,10 @@ def test_evaluate_refuses_a_report_or_json_name_of_another_type(table: dict[str,
     one_line_error([*base, "--json", str(tmp_path / "m.csv"), "--report", str(tmp_path / "r.html")],
                    "m.csv: writes JSON, not '.csv'; name it m.json", tmp_path / "r.html")
     assert not (tmp_path / "m.csv").exists()
+
+
+def test_a_label_column_the_model_scores_is_named_as_such(table: dict[str, Path], tmp_path: Path) -> None:
+    # it said 'column(s) the model needs are missing: c3' of a file that has c3
+    js = tmp_path / "m.json"
+    one_line_error(["evaluate", str(table["model"]), str(table["test"]), "--label-col", "c3", "--normal",
+                    "0", "--json", str(js)], "--label-col c3: is a column the model scores, not a label", js)

@@ -237,6 +237,9 @@ def evaluate(
         if label_col is None:
             raise HourglassError("--label-col: evaluate needs labels (the model was trained "
                                  "without a label column)")
+        if label_col in getattr(pipe.features_, "columns_", ()):  # it said the column was missing
+            raise HourglassError(f"--label-col {label_col}: is a column the model scores, not a "
+                                 "label; give the column that marks each row normal or not")
         time_col = time_col or pipe.info.get("time_col")
         stats = ReadStats()
         label_parts, result_parts, time_parts = [], [], []
