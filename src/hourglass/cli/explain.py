@@ -91,7 +91,7 @@ def explain(
         if not chunk_mb > 0:
             raise HourglassError(f"--chunk-mb: must be > 0, got {chunk_mb}")
         if method not in METHODS:  # said before loading the model, naming the option
-            raise HourglassError(f"--method {method}: expected one of {', '.join(METHODS)}")
+            raise HourglassError(f"--method: expected one of {', '.join(METHODS)}, got {method!r}")
         if output is not None:
             check_not_input(output, "--output", data, model)
             check_output_type(output)
