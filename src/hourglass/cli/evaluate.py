@@ -48,6 +48,8 @@ if TYPE_CHECKING:
 
 __all__ = ["evaluate"]
 
+_CLASSES_SHOWN = 30  # label values listed on screen with their detection rate
+
 def _timeseries_page(pipe: Pipeline, data: Path, ts_report: dict[str, Any],
                      arrays: dict[str, Any]) -> str:
     """HTML report of a time-series model: point metrics, curves, and the event-wise table."""
@@ -71,6 +73,21 @@ def _timeseries_page(pipe: Pipeline, data: Path, ts_report: dict[str, Any],
         title=f"hourglass evaluation: {pipe.info.get('model', 'model')} on {data.name}",
         event_metrics=events)
     return page
+
+
+def _check_report_classes(report: Path | None, y: Any, data: Path, unit: str) -> None:
+    """Refuse ``--report`` (before anything is written) when ``y`` holds one class only: the
+    report's curves and AUCs compare anomalies with normal ``unit``."""
+    import numpy as np
+
+    labels = np.asarray(y).ravel()
+    anomalous = int(np.count_nonzero(labels))
+    if report is None or 0 < anomalous < labels.size:
+        return
+    every = "anomalous" if anomalous else "normal"
+    raise HourglassError(f"--report {report}: needs both normal and anomalous {unit}; every one of "
+                         f"the {labels.size:,} labelled {unit} of {data} is {every} (--json alone "
+                         "writes the metrics)")
 
 
 def _write_metrics(json_out: Path | None, summary: dict[str, Any], report: Path | None,
@@ -133,6 +150,7 @@ def evaluate(
     from hourglass.cli.tables import resolve_spec, score_chunks, split_labels, unlabelled_rows
     from hourglass.evaluate import evaluate_scores
     from hourglass.ingest import ReadStats, label_strings, labels_seen
+    from hourglass.ingest.formats import other_spellings
     from hourglass.pipeline import load
     from hourglass.thresholds import events_per_day as events_per_day_from
 
@@ -141,9 +159,13 @@ def evaluate(
         time_col = timestamp_option(timestamp_col, time_col)
         if events_per_day is not None and not events_per_day > 0:
             raise HourglassError(f"--events-per-day: must be > 0, got {events_per_day}")
-        for opt, path in (("--json", json_out), ("--report", report)):
+        for opt, path, kinds in (("--json", json_out, (".json",)), ("--report", report, (".html", ".htm"))):
             check_not_input(path, opt, data, model)
             check_not_input(path, opt, labels)
+            if path is not None and path.suffix and path.suffix.lower() not in kinds:
+                # a report.pdf of HTML opens in no PDF viewer (as --output refuses scores.xlsx)
+                raise HourglassError(f"{opt} {path}: writes {kinds[0][1:].upper()}, not "
+                                     f"'{path.suffix}'; name it {path.stem}{kinds[0]}")
         if json_out is not None and report is not None and json_out.resolve() == report.resolve():
             raise HourglassError(f"--json and --report: both are {json_out}; give two paths")
         pipe = load(model)
@@ -161,6 +183,7 @@ def evaluate(
             ent_summary, ent_arrays, stats = evaluate_entity(
                 pipe, data, label_col=label_col, normal=list(normal or []), fmt=str(fmt),
                 on_bad_rows=on_bad_rows)
+            _check_report_classes(report, ent_arrays["y"], data, "buckets")
             page = None
             if report is not None:
                 from hourglass.evaluate.report import render_report
@@ -186,6 +209,7 @@ def evaluate(
             log_summary, log_arrays = log_cli.evaluate_logs(
                 pipe, data, labels=labels, id_col=id_col, label_col=label_col, normal=normal,
                 all_sessions=all_sessions, strict=strict, label_field=label_field)
+            _check_report_classes(report, log_arrays["y"], data, "sessions")
             page = log_cli.report_page(pipe, data, log_summary, log_arrays) if report else None
             _write_metrics(json_out, log_summary, report, page)
     if is_logs:
@@ -202,6 +226,7 @@ def evaluate(
         if getattr(pipe.features_, "output", "tabular") == "timeseries":
             arrays: dict[str, Any] = {}
             ts_report, table = ts_cli.evaluate_timeseries(pipe, data, dataset, label_col, arrays)
+            _check_report_classes(report, arrays["y"], data, "time steps")
             page = _timeseries_page(pipe, data, ts_report, arrays) if report is not None else None
             _write_metrics(json_out, ts_report, report, page)
     if getattr(pipe.features_, "output", "tabular") == "timeseries":
@@ -215,6 +240,9 @@ def evaluate(
         if label_col is None:
             raise HourglassError("--label-col: evaluate needs labels (the model was trained "
                                  "without a label column)")
+        if label_col in getattr(pipe.features_, "columns_", ()):  # it said the column was missing
+            raise HourglassError(f"--label-col {label_col}: is a column the model scores, not a "
+                                 "label; give the column that marks each row normal or not")
         time_col = time_col or pipe.info.get("time_col")
         stats = ReadStats()
         label_parts, result_parts, time_parts = [], [], []
@@ -248,6 +276,10 @@ def evaluate(
             # normal rows, evaluate does not, but a --normal typo must not pass unseen
             seen = sorted(set(all_labels.tolist()))
             what = f"{data}: no row has {label_col} in {normal_values} ({labels_seen(seen, normal_values)})"
+            spelt = other_spellings(seen, normal_values)
+            if spelt:  # 'false' for False, 'Benign' for benign: a --normal slip, not an attack capture
+                raise HourglassError(f"{what}; give --normal {spelt[0]} (counting every row as an "
+                                     "anomaly would hide it)")
             if report is not None:
                 raise HourglassError(f"--report: needs both normal and anomalous rows; {what}")
             logging.getLogger("hourglass").warning(
@@ -284,4 +316,9 @@ def evaluate(
     out.print(metrics_table(f"{data.name}: threshold {pipe.threshold_.describe()}", metrics))
     if "per_category" in summary:
         out.print(class_table(summary["per_category"], normal_values))
+    elif len(summary.get("per_class", {})) <= _CLASSES_SHOWN:  # as for log models
+        out.print(class_table(summary.get("per_class", {}), normal_values))
+    else:
+        out.print(f"{len(summary['per_class']):,} label values: the detection rate of each is in --json",
+                  highlight=False)
     _say_written(json_out, report)

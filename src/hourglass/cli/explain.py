@@ -5,7 +5,7 @@ from __future__ import annotations
 import heapq
 from collections import Counter
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -30,6 +30,9 @@ from hourglass.cli._output import (
     user_errors,
 )
 from hourglass.errors import HourglassError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["explain"]
 
@@ -82,7 +85,7 @@ def explain(
 
     from hourglass.cli._output import rich_table
     from hourglass.cli.tables import KeptColumns, resolve_spec, rows_vary_in_columns, score_chunks
-    from hourglass.explain import explain_rows, explainable
+    from hourglass.explain import METHODS, explain_rows, explainable
     from hourglass.ingest import ReadStats
     from hourglass.ingest.writers import chunk_writer
     from hourglass.pipeline import load
@@ -96,6 +99,8 @@ def explain(
     with user_errors():
         if not chunk_mb > 0:
             raise HourglassError(f"--chunk-mb: must be > 0, got {chunk_mb}")
+        if method not in METHODS:  # said before loading the model, naming the option
+            raise HourglassError(f"--method: expected one of {', '.join(METHODS)}, got {method!r}")
         if output is not None:
             check_not_input(output, "--output", data, model)
             check_output_type(output)
@@ -165,6 +170,8 @@ def explain(
                 raise HourglassError(f"{data}: no data rows" + (
                     f" ({stats.bad_rows} malformed row(s) skipped)" if stats.bad_rows else ""))
             kept.check()
+            if not used:  # nothing flagged: a file with the columns (as score writes), not 0 bytes
+                writer.write(_no_rows(keep or []))
     report_skipped(stats, data)
     if limit and best:
         shown = sorted(best, key=lambda t: t[:2], reverse=True)
@@ -181,6 +188,17 @@ def explain(
               highlight=False)
     if output is not None:
         say_wrote(output)
+
+
+def _no_rows(keep: list[str]) -> pd.DataFrame:
+    """The output table without rows: its columns, typed as when rows are explained."""
+    import numpy as np
+    import pandas as pd
+
+    text = np.array([], dtype=object)
+    return pd.DataFrame({"row": np.array([], dtype=np.int64), "score": np.array([], dtype=np.float64),
+                         "flag": np.array([], dtype=np.int8), "severity": text, "top_column": text,
+                         "why": text, "method": text, **dict.fromkeys(keep, text)})
 
 
 class _NoWriter:

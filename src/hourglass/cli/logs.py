@@ -271,6 +271,10 @@ def evaluate_logs(pipe: Pipeline, data: Path, *, labels: Path | None, id_col: st
         has = np.ones(n, dtype=bool)
     else:
         normal_values = list(normal) if normal else list(DEFAULT_NORMAL)
+        table = table[table != ""]  # a blank label is no label (not an anomaly): left out
+        if not len(table):
+            raise HourglassError(f"--labels {labels}: no labelled rows (a header only, or every "
+                                 "label blank)")
         if not table.isin(normal_values).any():
             seen = sorted(set(table.tolist()))
             raise HourglassError(f"--labels {labels}: no label in {normal_values}; values seen: "

@@ -24,8 +24,8 @@ from hourglass.ingest.flows import CICFLOWMETER, UNSW_NB15, ZEEK_CONN
 from hourglass.ingest.readers import check_path, detect_format
 from hourglass.ingest.tables import check_text, read_head
 
-__all__ = ["FORMATS", "all_formats", "get_format", "label_strings", "labels_seen", "register_format",
-           "resolve_format", "sniff_format"]
+__all__ = ["FORMATS", "all_formats", "get_format", "label_strings", "labels_seen", "other_spellings",
+           "register_format", "resolve_format", "sniff_format"]
 
 
 def _table(fmt: str, what: str) -> DatasetSpec:
@@ -166,11 +166,25 @@ def labels_seen(seen: Any, wanted: Any, n: int = 8) -> str:
     values = sorted({str(v) for v in seen})
     near: list[str] = []
     for w in (str(v) for v in wanted):
-        near += [v for v in values if v not in near and (v.strip().lower() == w.strip().lower()
-                                                         or _same_number(v, w))]
+        near += [v for v in other_spellings(values, [w]) if v not in near]
         near += [v for v in difflib.get_close_matches(w, values, n=3, cutoff=0.8) if v not in near]
     text = f"values seen: {', '.join(values[:n])}{' ...' if len(values) > n else ''}"
     return text + (f" (did you mean {' or '.join(repr(v) for v in near[:3])}?)" if near else "")
+
+
+def other_spellings(seen: Any, wanted: Any) -> list[str]:
+    """The values of ``seen`` that are a ``wanted`` value in another case or number spelling
+    (``False`` for ``false``: a CSV reader types a true/false column as booleans; ``1.0`` for
+    ``1``), sorted.
+
+    Examples
+    --------
+    >>> other_spellings(["False", "True", "attack"], ["false"]), other_spellings(["0.0"], ["0"])
+    (['False'], ['0.0'])
+    """
+    wants = [str(w) for w in wanted]
+    return sorted({str(v) for v in seen if str(v) not in wants and any(
+        str(v).strip().lower() == w.strip().lower() or _same_number(str(v), w) for w in wants)})
 
 
 def _same_number(a: str, b: str) -> bool:

@@ -23,7 +23,7 @@ from hourglass.ingest.sqlite import SQLiteWriter, is_sqlite
 from hourglass.ingest.tables import ReadStats, iter_table
 
 __all__ = ["atomic_output", "check_path", "default_mode", "detect_format", "is_stream_output",
-           "open_output", "read_table", "write_table"]
+           "json_lines", "open_output", "read_table", "write_table"]
 
 _FORMATS = ("csv", "tsv", "parquet", "jsonl", "evtx")
 
@@ -268,6 +268,31 @@ def open_output(tmp: Path, target: str | os.PathLike[str], *, text: bool = True)
     return gz  # type: ignore[return-value]  # a binary file object; typeshed's GzipFile is no IO[bytes]
 
 
+def json_lines(df: pd.DataFrame) -> str:
+    """``df`` as JSON lines (one object per row, each line ending in a newline; ``""`` for no
+    rows), times as ISO 8601 text as the CSV and SQLite outputs write them, not pandas' epoch
+    milliseconds (which drop a UTC offset and read as a number in a SIEM).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"ts": pd.to_datetime(["2024-05-01 00:01:00", None]), "score": [1.5, 2.0]})
+    >>> print(json_lines(df), end="")
+    {"ts":"2024-05-01T00:01:00","score":1.5}
+    {"ts":null,"score":2.0}
+    """
+    if not len(df):
+        return ""
+    times = [c for c in df.columns if pd.api.types.is_datetime64_any_dtype(df[c])
+             or isinstance(df[c].dtype, pd.DatetimeTZDtype)]
+    if times:
+        df = df.copy()
+        for c in times:
+            df[c] = df[c].map(lambda v: None if pd.isna(v) else v.isoformat()).astype(object)
+    text = df.to_json(orient="records", lines=True)
+    # whether pandas ends ``lines=True`` output with a newline depends on its version
+    return text if text.endswith("\n") else text + "\n"
+
+
 def write_table(df: pd.DataFrame, path: str | os.PathLike[str], *, table: str = "alerts") -> None:
     """Write ``df`` as CSV, TSV, Parquet, JSONL or SQLite (by extension; ``.gz`` compresses CSV,
     TSV and JSONL; a ``.sqlite``/``.db`` file gets one table named ``table``), atomically: a
@@ -296,6 +321,6 @@ def write_table(df: pd.DataFrame, path: str | os.PathLike[str], *, table: str = 
             return
         with open_output(tmp, path) as fh:
             if fmt == "jsonl":
-                df.to_json(fh, orient="records", lines=True)
+                fh.write(json_lines(df))
             else:
                 df.to_csv(fh, sep="\t" if fmt == "tsv" else ",", index=False)

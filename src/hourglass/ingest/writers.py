@@ -16,7 +16,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from hourglass.errors import InputError
-from hourglass.ingest.readers import atomic_output, detect_format, open_output
+from hourglass.ingest.readers import atomic_output, detect_format, json_lines, open_output
 from hourglass.ingest.sqlite import SQLiteWriter, is_sqlite
 
 __all__ = ["ChunkWriter", "chunk_writer"]
@@ -42,11 +42,7 @@ class ChunkWriter:
         if self._fmt == "jsonl":
             if self._text is None:
                 self._text = open_output(self._tmp, self._target)
-            if len(df):
-                # one JSON object per line, no blank lines between chunks: whether pandas ends
-                # ``lines=True`` output with a newline depends on its version
-                text = df.to_json(orient="records", lines=True)
-                self._text.write(text if text.endswith("\n") else text + "\n")
+            self._text.write(json_lines(df))  # no blank lines between chunks
             return
         table = pa.Table.from_pandas(df, preserve_index=False)
         if self._schema is None:
