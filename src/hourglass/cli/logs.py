@@ -20,7 +20,7 @@ from hourglass.errors import HourglassError
 from hourglass.evaluate import evaluate_scores
 from hourglass.explain import session_alerts
 from hourglass.features.sessions import EventSessions, Sessions
-from hourglass.ingest.readers import detect_format, refuse_stdin, write_table
+from hourglass.ingest.readers import detect_format, write_table
 from hourglass.ingest.sqlite import is_sqlite
 from hourglass.ingest.tables import READ_ERRORS
 from hourglass.pipeline import Pipeline
@@ -93,7 +93,6 @@ def train_logs(data: Path, output: Path, *, fmt: str, model: str, epochs: int | 
         raise HourglassError("--session-regex, --session-col or --window: say how log lines "
                              "group into sessions (e.g. --session-regex 'blk_-?\\d+' for HDFS)")
     check_model_dir(output)
-    refuse_stdin(data)
     if not data.exists():
         raise HourglassError(f"{data}: no such file")
     features = EventSessions(format="table" if table else fmt, session_regex=session_regex,
@@ -151,7 +150,6 @@ def _read_sessions(features: EventSessions, data: Path, *, strict: bool) -> Sess
         features.strict = True
         if features.parser_ is not None:
             features.parser_.strict = True
-    refuse_stdin(data)
     if not data.exists():
         raise HourglassError(f"{data}: no such file")
     sessions = features.sessions(str(data))

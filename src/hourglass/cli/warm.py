@@ -373,9 +373,6 @@ def _warm_logs(data: Path, output: Path, parent: Any, parent_dir: Path, *,
     """The log warm start: parse NEW with the parent's session rule and template miner (frozen:
     a new template is the "unknown" key), continue training on the sessions without an
     unknown key, refit the threshold on a fresh held-out slice, save to ``output``."""
-    from hourglass.ingest.readers import refuse_stdin
-
-    refuse_stdin(data)
     if not data.exists():
         raise HourglassError(f"{data}: no such file")
     name = parent.model_name

@@ -26,7 +26,6 @@ import pandas as pd
 
 from hourglass._params import check_numeric_params
 from hourglass.errors import InputError
-from hourglass.ingest.readers import refuse_stdin
 from hourglass.ingest.tables import READ_ERRORS
 
 __all__ = ["DEFAULT_MASKS", "LOG_FORMATS", "LogParser", "ParseStats", "read_lines"]
@@ -108,7 +107,6 @@ def read_lines(path: str | os.PathLike[str], stats: ParseStats | None = None) ->
     (['ok', 'bad \\ufffd\\ufffd byte'], 1)
     """
     p = Path(path)
-    refuse_stdin(p)
     if not p.exists():
         raise InputError(f"{p}: no such file")
     if p.is_dir():

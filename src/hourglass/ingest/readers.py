@@ -104,28 +104,9 @@ def read_table(
     return _restore_integers(df) if fmt in ("csv", "tsv") else df
 
 
-def refuse_stdin(path: str | os.PathLike[str]) -> None:
-    """:class:`InputError` for ``-``: a command that reads its data more than once (sniffing,
-    fitting, then scoring) needs a file; ``hourglass stream`` is the one that reads stdin.
-
-    Examples
-    --------
-    >>> refuse_stdin("flows.csv")
-    >>> refuse_stdin("-")  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    hourglass.errors.InputError: -: standard input is not read here ...
-    """
-    if str(path) == "-":
-        raise InputError("-: standard input is not read here (a pipe can be read once only and "
-                         "this command reads its data more than once); save the data to a file, "
-                         "or score rows or log lines from standard input with 'hourglass stream'")
-
-
 def check_path(path: str | os.PathLike[str]) -> Path:
     """``path`` as a :class:`Path` if it is an existing file, else :class:`InputError`."""
     p = Path(path)
-    refuse_stdin(path)
     if not p.exists():
         raise InputError(f"{p}: no such file")
     if p.is_dir():

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from hourglass.errors import InputError
-from hourglass.ingest.readers import read_table, refuse_stdin
+from hourglass.ingest.readers import read_table
 from hourglass.ingest.tables import READ_ERRORS
 
 __all__ = ["TIMESERIES_DATASETS", "TimeSeriesDataset", "get_timeseries_dataset",
@@ -50,7 +50,6 @@ def read_skab(path: str | os.PathLike[str]) -> pd.DataFrame:
     ['datetime', 'A', 'label', 'changepoint']
     """
     p = Path(path)
-    refuse_stdin(p)
     if not p.is_file():
         raise InputError(f"{p}: no such file")
     try:
@@ -123,7 +122,6 @@ def read_smd(path: str | os.PathLike[str]) -> pd.DataFrame:
     [[0.1, 0.0], [0.3, 1.0]]
     """
     p = Path(path)
-    refuse_stdin(p)
     if not p.is_file():
         raise InputError(f"{p}: no such file")
     try:
