@@ -134,3 +134,19 @@ def test_empty_standard_input_is_one_line(kit: dict[str, Path], tmp_path: Path,
     lines = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
     assert exit_.value.code == 2 and len(lines) == 1 and "standard input is empty" in lines[0], lines
     assert not out.exists()
+
+
+def test_piped_data_is_named_standard_input_not_its_temporary_copy(kit: dict[str, Path],
+                                                                   tmp_path: Path) -> None:
+    bad = b"proto,bytes,pkts,label\ntcp,1,2,normal\ntcp,1,2,3,normal\n"
+    res = runner.invoke(app, ["evaluate", str(kit["model"]), "-", "--label-col", "label",
+                              "--normal", "normal"], input=bad)
+    assert res.exit_code == 2 and "error: standard input: line 3:" in res.stderr, res.output
+    assert "hourglass-stdin" not in res.output  # was the temporary copy's path
+    res = runner.invoke(app, ["inspect", "-"], input=kit["data"].read_bytes())
+    assert res.exit_code == 0 and res.stdout.startswith("standard input: format"), res.output
+    model = tmp_path / "piped"
+    res = runner.invoke(app, ["train", "-", "--label-col", "label", "--normal", "normal",
+                              "-o", str(model), *FAST], input=kit["data"].read_bytes())
+    assert res.exit_code == 0, res.output
+    assert json.loads((model / "config.json").read_text())["info"]["source"] == "standard input"

@@ -21,6 +21,7 @@ from rich.table import Table
 from rich.text import Text
 
 from hourglass.cli._options import option_message
+from hourglass.cli._spool import shown
 from hourglass.errors import HourglassError
 
 if TYPE_CHECKING:
@@ -52,10 +53,19 @@ __all__ = [
     "user_errors",
 ]
 
+
+class _Console(Console):
+    """A console whose text lines name DATA given as ``-`` "standard input", not by its
+    temporary copy (:func:`hourglass.cli._spool.shown`)."""
+
+    def print(self, *objects: Any, **kwargs: Any) -> None:
+        super().print(*(shown(o) if isinstance(o, str) else o for o in objects), **kwargs)
+
+
 # soft_wrap: a line stays one line in a pipe or a log file (rich wraps at 80 columns there, which
 # broke the paths and commands it prints); tables still fit the width
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+out = _Console(soft_wrap=True)
+err = _Console(stderr=True, soft_wrap=True)
 
 
 def table_console() -> Console:
@@ -131,14 +141,15 @@ def say_wrote(path: str | os.PathLike[str], detail: str = "") -> None:
 
 def error_line(message: str) -> Text:
     r"""``error: MESSAGE`` for stderr, the message as plain text: rich markup (even escaped)
-    would eat the backslash of a ``\[`` in a regular expression the user typed.
+    would eat the backslash of a ``\[`` in a regular expression the user typed. DATA given as
+    ``-`` is named "standard input", not by its temporary copy.
 
     Examples
     --------
     >>> print(error_line(r"--format: '^\[(?P<x>\w+)\]' is wrong").plain)
     error: --format: '^\[(?P<x>\w+)\]' is wrong
     """
-    return Text.assemble(("error:", "bold red"), " ", message)
+    return Text.assemble(("error:", "bold red"), " ", shown(message))
 
 
 @contextlib.contextmanager
@@ -226,7 +237,11 @@ def out_of_memory_text(exc: BaseException) -> str:
 
 
 class StderrHandler(logging.StreamHandler):
-    """Writes to whatever ``sys.stderr`` is at the time of the record (test runners swap it)."""
+    """Writes to whatever ``sys.stderr`` is at the time of the record (test runners swap it);
+    DATA given as ``-`` is named "standard input", not by its temporary copy."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return shown(super().format(record))
 
     @property
     def stream(self) -> TextIO:

@@ -16,9 +16,13 @@ from pathlib import Path
 
 import typer
 
-__all__ = ["remove_spooled", "stdin_as_file"]
+__all__ = ["STDIN_NAME", "remove_spooled", "shown", "stdin_as_file"]
+
+STDIN_NAME = "standard input"
+"""How messages, model cards and reports name DATA given as ``-``."""
 
 _FOLDERS: list[Path] = []
+_FILES: list[str] = []
 _CHUNK = 1 << 20
 
 
@@ -56,7 +60,27 @@ def stdin_as_file(value: Path | None) -> Path | None:
     with open(path, "rb") as fh:
         head = fh.read(8)
     suffix = next((s for magic, s in _MAGIC if head.startswith(magic)), "")
-    return path.rename(path.with_name(f"stdin{suffix}")) if suffix else path
+    if suffix:
+        path = path.rename(path.with_name(f"stdin{suffix}"))
+    _FILES.append(str(path))
+    return path
+
+
+def shown(value: object) -> str:
+    """``str(value)`` with the temporary copy of standard input named as the user gave it
+    (:data:`STDIN_NAME`): for messages, model cards and reports about DATA ``-``.
+
+    Examples
+    --------
+    >>> shown(Path("flows.csv"))
+    'flows.csv'
+    >>> shown("/tmp/x.csv: line 2: expected 3 fields, found 4")
+    '/tmp/x.csv: line 2: expected 3 fields, found 4'
+    """
+    text = str(value)
+    for name in _FILES:
+        text = text.replace(name, STDIN_NAME)
+    return text
 
 
 # what the readers tell by the name, told here by the first bytes
@@ -67,3 +91,4 @@ def remove_spooled() -> None:
     """Delete the copies :func:`stdin_as_file` made (called when a command ends)."""
     while _FOLDERS:
         shutil.rmtree(_FOLDERS.pop(), ignore_errors=True)
+    _FILES.clear()

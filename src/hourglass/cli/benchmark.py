@@ -48,6 +48,7 @@ from hourglass.cli._output import (
     table_console,
     user_errors,
 )
+from hourglass.cli._spool import shown
 from hourglass.errors import HourglassError
 
 if TYPE_CHECKING:
@@ -297,7 +298,7 @@ def benchmark(
     if json_out is not None:
         with user_errors(), atomic_output(json_out) as tmp:
             tmp.write_text(json.dumps({
-                "train": str(data), "test": str(test) if test is not None else None,
+                "train": shown(data), "test": shown(test) if test is not None else None,
                 "test_fraction": None if test is not None else test_fraction,
                 "label_col": label_col, "normal": normal_values, "seeds": list(bench.seeds),
                 "threshold": threshold, "max_train": max_train, "epochs": epochs,

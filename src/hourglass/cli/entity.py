@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hourglass.cli._spool import shown
 from hourglass.cli.tables import read_data, resolve_spec, split_labels, unlabelled_rows
 from hourglass.detectors import registry
 from hourglass.errors import HourglassError, InputError
@@ -231,7 +232,7 @@ def train_entity(data: Path, output: Path, *, entity_col: str, timestamp_col: st
     warn_few_buckets(len(keys), int(keys["entity"].nunique()), len(pipe.features_.feature_names_),
                      bucket, keys["bucket_end"].max() - keys["bucket_start"].min(), data)
     pipe.info.update({
-        "source": str(data), "dataset": spec.name if spec is not None else None, "format": None,
+        "source": shown(data), "dataset": spec.name if spec is not None else None, "format": None,
         "label_col": label_col,
         "normal": normal, "model": registry.name_of(cls), "fit_seconds": time.perf_counter() - start_t,
         "n_train_rows": len(keys),

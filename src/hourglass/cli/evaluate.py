@@ -41,6 +41,7 @@ from hourglass.cli._output import (
     setup_logging,
     user_errors,
 )
+from hourglass.cli._spool import shown
 from hourglass.errors import HourglassError
 
 if TYPE_CHECKING:
@@ -69,7 +70,7 @@ def _timeseries_page(pipe: Pipeline, data: Path, ts_report: dict[str, Any],
     page, _ = render_report(
         y_true=y, scores=arrays["score"], y_pred=arrays["flag"], threshold=pipe.threshold_.value_,
         threshold_rule=pipe.threshold_.describe(), classes=np.where(y == 1, "anomaly", "normal"),
-        model_card=pipe.model_card(), data_name=f"{data} ({ts_report.get('evaluated_rows', '')})",
+        model_card=pipe.model_card(), data_name=f"{shown(data)} ({ts_report.get('evaluated_rows', '')})",
         title=f"hourglass evaluation: {pipe.info.get('model', 'model')} on {data.name}",
         event_metrics=events)
     return page
@@ -192,7 +193,7 @@ def evaluate(
                     y_true=ent_arrays["y"], scores=ent_arrays["score"], y_pred=ent_arrays["flag"],
                     threshold=pipe.threshold_.value_, threshold_rule=pipe.threshold_.describe(),
                     classes=ent_arrays["classes"], model_card=pipe.model_card(),
-                    data_name=f"{data} ({ent_summary['buckets']} entity buckets)",
+                    data_name=f"{shown(data)} ({ent_summary['buckets']} entity buckets)",
                     title=f"hourglass evaluation: {pipe.model_name} (entity buckets) on {data.name}")
             _write_metrics(json_out, ent_summary, report, page)
     if model_kind(pipe) == "entity":
@@ -309,7 +310,7 @@ def evaluate(
                 y_true=is_anom, scores=result["score"].to_numpy(), y_pred=result["flag"].to_numpy(),
                 threshold=pipe.threshold_.value_, threshold_rule=pipe.threshold_.describe(),
                 classes=classes, categories=categories, normal=normal_values,
-                events_per_day=events_per_day, model_card=pipe.model_card(), data_name=str(data),
+                events_per_day=events_per_day, model_card=pipe.model_card(), data_name=shown(data),
                 title=f"hourglass evaluation: {pipe.info.get('model', 'model')} on {data.name}")
         _write_metrics(json_out, summary, report, page)
     report_skipped(stats, data)

@@ -28,7 +28,7 @@ from hourglass.cli._options import (
     parse_roles,
 )
 from hourglass.cli._output import data_on_stdout, out, setup_logging, table_console, user_errors
-from hourglass.cli._spool import stdin_as_file
+from hourglass.cli._spool import shown, stdin_as_file
 from hourglass.errors import HourglassError
 
 # The library is imported inside the commands, so that 'hourglass --help' answers at once.
@@ -177,7 +177,7 @@ def inspect(
             df = df.drop(columns=[timestamp_col])
         format_drop = list(getattr(spec, "drop", ()) or ())
         schema = pre.fit(df).describe()
-        report = {"file": str(data), "format": spec.name if spec else None, "rows_inspected": n,
+        report = {"file": shown(data), "format": spec.name if spec else None, "rows_inspected": n,
                   "label_col": label_col, "normal": normal_values,
                   "labels": {str(k): int(v) for k, v in labels.items()} if labels is not None
                   else None, "dropped_by_format": format_drop,
@@ -190,12 +190,12 @@ def inspect(
             with atomic_output(json_out) as tmp:
                 tmp.write_text(json.dumps(report, indent=2))
     wide = table_console()
-    out.print(f"{data}: format [bold]{report['format']}[/], {n:,} rows inspected, "
+    out.print(f"{shown(data)}: format [bold]{report['format']}[/], {n:,} rows inspected, "
               f"{len(df.columns)} columns → {report['n_features']} features", highlight=False)
     if labels is not None:
-        shown = ", ".join(f"{k} ({v:,})" for k, v in labels.head(8).items())
+        counts = ", ".join(f"{k} ({v:,})" for k, v in labels.head(8).items())
         out.print(f"label column {label_col!r} (normal: {', '.join(normal_values) or '?'}): "
-                  f"{shown}{' ...' if len(labels) > 8 else ''}", highlight=False)
+                  f"{counts}{' ...' if len(labels) > 8 else ''}", highlight=False)
         out.print(f"features fitted on the {fitted_on:,} normal rows, as train fits them"
                   if fitted_on is not None else
                   f"no row has a normal label value ({', '.join(normal_values) or 'none given'}): "
@@ -250,7 +250,7 @@ def _inspect_entity(df: Any, spec: object, data: Path, *, label_col: str | None,
         if normal_rows.any():
             df, fitted_on = df.loc[normal_rows].reset_index(drop=True), int(normal_rows.sum())
     df = df.drop(columns=[c for c in drop if c in df.columns and c not in (entity_col, timestamp_col)])
-    report = {"file": str(data), "format": getattr(spec, "name", None), "label_col": label_col,
+    report = {"file": shown(data), "format": getattr(spec, "name", None), "label_col": label_col,
               "fitted_on_normal_rows": fitted_on,
               **inspect_entity(df, spec, entity_col=entity_col, timestamp_col=timestamp_col,
                                bucket=bucket, numeric=aggregate, distinct=distinct, drop=drop,
@@ -259,7 +259,7 @@ def _inspect_entity(df: Any, spec: object, data: Path, *, label_col: str | None,
         with atomic_output(json_out) as tmp:
             tmp.write_text(json.dumps(report, indent=2))
     wide = table_console()
-    out.print(f"{data}: format [bold]{report['format']}[/], {report['rows']:,} rows → "
+    out.print(f"{shown(data)}: format [bold]{report['format']}[/], {report['rows']:,} rows → "
               f"{report['buckets']:,} ({entity_col}, {bucket} bucket) rows of {report['entities']:,} "
               f"entities → {report['n_features']} features", highlight=False)
     t = Table(header_style="bold")

@@ -14,6 +14,7 @@ from rich.console import Console
 from hourglass.cli._common import check_model_dir, model_params
 from hourglass.cli._output import fitted_text, threshold_text
 from hourglass.cli._schema import is_log_format
+from hourglass.cli._spool import shown
 from hourglass.detectors import registry
 from hourglass.detectors.base import BaseDetector
 from hourglass.errors import HourglassError
@@ -106,7 +107,7 @@ def train_logs(data: Path, output: Path, *, fmt: str, model: str, epochs: int | 
     if stats:
         logger.info("%s", _summary_line(stats, pipe.features_))
     pipe.info.update({
-        "source": str(data), "format": fmt, "model": registry.name_of(cls),
+        "source": shown(data), "format": fmt, "model": registry.name_of(cls),
         "fit_seconds": time.perf_counter() - start, "parse": stats,
         "sessions": {"regex": session_regex, "column": session_col, "window": window,
                      "step": step, "key_column": key_col, "message_column": message_col,
@@ -324,7 +325,7 @@ def report_page(pipe: Pipeline, data: Path, summary: dict[str, Any], arrays: dic
         y_true=arrays["y"], scores=arrays["score"], y_pred=arrays["flag"],
         threshold=pipe.threshold_.value_, threshold_rule=pipe.threshold_.describe(),
         classes=arrays["classes"], normal=arrays["normal"], model_card=pipe.model_card(),
-        data_name=f"{data} ({summary['labelled_sessions']} labelled sessions of "
+        data_name=f"{shown(data)} ({summary['labelled_sessions']} labelled sessions of "
                   f"{summary['sessions']})",
         title=f"hourglass evaluation: {pipe.info.get('model', 'model')} on {data.name}")
     return page

@@ -17,6 +17,7 @@ from rich.table import Table
 
 from hourglass.cli._common import check_model_dir, model_params
 from hourglass.cli._output import fitted_text, print_stream_threshold, threshold_text
+from hourglass.cli._spool import shown
 from hourglass.detectors import registry
 from hourglass.detectors.windowed import WindowDetector
 from hourglass.errors import HourglassError, InputError
@@ -120,10 +121,10 @@ def train_timeseries(
         logger.info("trained on the first %d of %d rows of %s", len(train_df), len(df), data)
     n_extra = [int(len(x)) for x in extras]
     pipe.info.update({
-        "source": str(data), "dataset": ds.name if ds else None, "label_col": label,
+        "source": shown(data), "dataset": ds.name if ds else None, "label_col": label,
         "normal": [], "model": registry.name_of(cls), "input": "timeseries",
         "fit_seconds": time.perf_counter() - start, "n_train_rows": pipe.info["n_train_rows"],
-        "extra_normal": [{"source": str(p), "rows": n} for p, n in zip(extra_normal or (), n_extra,
+        "extra_normal": [{"source": shown(p), "rows": n} for p, n in zip(extra_normal or (), n_extra,
                                                                         strict=True)],
         "held_out": {"fraction": held, "rows": len(pipe.detector_.val_index_),
                      "used_for": "early stopping and the threshold; never trained on",

@@ -56,6 +56,7 @@ from hourglass.cli._output import (
     threshold_text,
     user_errors,
 )
+from hourglass.cli._spool import shown
 from hourglass.errors import HourglassError
 
 # The library (torch, scikit-learn, pandas: seconds to import) is imported inside the commands,
@@ -292,7 +293,7 @@ def train(
                 raise no_rate
         pipe = train_pipeline(df, spec=spec, label_col=label_col, normal=normal_values,
                               model=model, params=params, threshold=threshold,
-                              categorical=categorical or [], drop=drop or [], source=str(data),
+                              categorical=categorical or [], drop=drop or [], source=shown(data),
                               roles=roles, scaler=scaler, time_col=time_col,
                               events_per_day=events_per_day, val_fraction=val_fraction,
                               sampled=sampled)

@@ -19,6 +19,7 @@ from hourglass.cli._output import (
     report_skipped,
     threshold_text,
 )
+from hourglass.cli._spool import shown
 from hourglass.errors import HourglassError, InputError
 
 __all__ = ["FROZEN_OPTIONS", "given_options", "warm_start_command"]
@@ -233,7 +234,7 @@ def warm_start_command(
         want = min(len(old), int(round(replay * n_new)))
         pick = np.sort(np.random.default_rng(seed).choice(len(old), size=want, replace=False))
         feats = pd.concat([feats, old.iloc[pick]], ignore_index=True)
-        replayed = {"source": str(replay_data), "fraction": replay, "rows": want,
+        replayed = {"source": shown(replay_data), "fraction": replay, "rows": want,
                     "of": len(old), "seed": seed, "skipped_rows": old_stats.bad_rows}
         report_skipped(old_stats, replay_data)
     params = base_params(seed=seed, device=device, quiet=quiet, epochs=epochs,
@@ -250,7 +251,7 @@ def warm_start_command(
     ws["new_rows"] = n_new
     ws["replay"] = replayed
     pipe.info.update({
-        "source": str(data), "format": spec.name if spec else None, "sampled": sampled,
+        "source": shown(data), "format": spec.name if spec else None, "sampled": sampled,
         "skipped_rows": stats.bad_rows, "label_col": label_col, "normal": normal_values,
         "held_out": {"fraction": float(getattr(pipe.detector_, "validation_fraction", 0.0)),
                      "rows": held, "seed": seed,
@@ -321,7 +322,7 @@ def _warm_series(data: Path, output: Path, parent: Any, parent_dir: Path, *, dat
         old = _normal_series(replay_data, reader, reader is not None, label, label_col,
                              f"--replay-data {replay_data}")
         want = min(len(old), int(round(replay * len(part))))
-        replayed = {"source": str(replay_data), "multiple": replay, "rows": want, "of": len(old),
+        replayed = {"source": shown(replay_data), "multiple": replay, "rows": want, "of": len(old),
                     "which": f"the last {want} rows of {replay_data} (a contiguous stretch), "
                              "trained on as a separate recording in front of the new series"}
         old = old.iloc[len(old) - want:]
@@ -344,7 +345,7 @@ def _warm_series(data: Path, output: Path, parent: Any, parent_dir: Path, *, dat
     ws["frozen"] = {"window": int(det.window), "linear_path": getattr(det, "linear_path_", None),
                     "channels": list(pipe.features_.feature_names_)}
     pipe.info.update({
-        "source": str(data), "dataset": reader, "label_col": label,
+        "source": shown(data), "dataset": reader, "label_col": label,
         "n_train_rows": int(len(part)) + (replayed["rows"] if replayed else 0),
         "held_out": {"fraction": float(getattr(det, "validation_fraction", 0.0)), "rows": held,
                      "used_for": ("early stopping, the threshold and the stream threshold; never "
@@ -383,7 +384,7 @@ def _warm_logs(data: Path, output: Path, parent: Any, parent_dir: Path, *,
     ws["parent"]["path"] = str(parent_dir)
     unknown = ws["unknown"]
     pipe.info.update({
-        "source": str(data), "parse": ws["parse"],
+        "source": shown(data), "parse": ws["parse"],
         "held_out": {"fraction": float(getattr(det, "validation_fraction", 0.0)), "rows": held,
                      "used_for": ("early stopping, calibration and the threshold; never trained on"
                                   if held else "none held out: calibration and the threshold use "

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from hourglass.cli._output import err, fitted_text, out, report_skipped, threshold_text
+from hourglass.cli._spool import shown
 from hourglass.errors import HourglassError
 
 __all__ = ["warm_entity"]
@@ -121,7 +122,7 @@ def warm_entity(data: Path, output: Path, parent: Any, parent_dir: Path, *, labe
         want = min(n_old, int(round(replay * n_new)))
         pick = np.random.default_rng(seed).choice(n_old, size=want, replace=False)
         old = old_rows.loc[np.isin(codes, pick)].reset_index(drop=True)
-        replayed = {"source": str(replay_data), "multiple": replay, "buckets": want, "of": n_old,
+        replayed = {"source": shown(replay_data), "multiple": replay, "buckets": want, "of": n_old,
                     "seed": seed, "skipped_rows": old_stats.bad_rows,
                     "which": "a seeded sample of OLD's normal (entity, bucket) rows, aggregated on "
                              "their own (none merges with a new bucket)"}
@@ -140,7 +141,7 @@ def warm_entity(data: Path, output: Path, parent: Any, parent_dir: Path, *, labe
     buckets = int(ws["rows"])
     ent = f.row_keys(rows)[0]
     pipe.info.update({
-        "source": str(data), "format": None, "label_col": seen["label_col"], "normal": seen["normal"],
+        "source": shown(data), "format": None, "label_col": seen["label_col"], "normal": seen["normal"],
         "skipped_rows": stats.bad_rows,
         "n_train_rows": buckets + (replayed["buckets"] if replayed else 0),
         "entity": {"entity_col": f.entity_col, "timestamp_col": f.timestamp_col, "bucket": f.bucket,
