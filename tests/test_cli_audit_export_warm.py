@@ -134,3 +134,18 @@ def test_warm_start_interrupted_leaves_no_model(files: dict[str, Path],
                               str(out), *FAST])
     assert res.exit_code != 0 and "Traceback" not in res.stderr
     assert not out.exists() and not list(files["dir"].glob(".WI*"))
+
+
+def test_a_missing_column_names_the_file_that_lacks_it(files: dict[str, Path]) -> None:
+    d = files["dir"]
+    pd.read_csv(files["new"]).drop(columns=["dur"]).to_csv(d / "no_dur.csv", index=False)
+    out = d / "m.onnx"
+    one_line_error(["export", str(files["model"]), "--onnx", str(out), "--check-data",
+                    str(d / "no_dur.csv")],
+                   f"--check-data {d / 'no_dur.csv'}: column(s) the model needs are missing: dur", out)
+    for new, replay in ((d / "no_dur.csv", files["new"]), (files["new"], d / "no_dur.csv")):
+        one_line_error(["train", str(new), "--warm-start", str(files["model"]), "--replay-data",
+                        str(replay), *FAST, "-o", str(d / "M2")],
+                       f"{d / 'no_dur.csv'}: column(s) the model needs are missing: dur", d / "M2")
+    one_line_error(["score", str(files["model"]), str(d / "no_dur.csv"), "-o", str(d / "s.csv")],
+                   f"{d / 'no_dur.csv'}: column(s) the model needs are missing: dur", d / "s.csv")

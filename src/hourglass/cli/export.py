@@ -17,7 +17,7 @@ from hourglass.cli._options import (
     TableFormatOpt,
 )
 from hourglass.cli._output import data_on_stdout, err, say_wrote, setup_logging, user_errors
-from hourglass.errors import HourglassError
+from hourglass.errors import HourglassError, InputError
 
 __all__ = ["export"]
 
@@ -29,7 +29,8 @@ def _first_rows(model: Path, data: Path, n: int, dataset: str | None, fmt: str,
     import pandas as pd
 
     from hourglass.cli._schema import resolve_spec
-    from hourglass.cli.tables import read_data
+    from hourglass.cli.tables import about_file, read_data
+    from hourglass.pipeline import load
     from hourglass.pipeline.artefact import read_config
 
     spec, _, _ = resolve_spec(dataset, None, None, fmt, data)
@@ -47,7 +48,12 @@ def _first_rows(model: Path, data: Path, n: int, dataset: str | None, fmt: str,
         raise HourglassError(f"--check-data {data}: no data rows")
     info = read_config(model)[0].get("info", {})
     meta = [c for c in (info.get("label_col"), info.get("time_col")) if c and c in frame.columns]
-    return frame.drop(columns=meta).head(n)
+    rows = frame.drop(columns=meta).head(n)
+    try:  # the schema checked here, so that its error names the file
+        load(model).transform(rows.head(64))
+    except InputError as exc:
+        raise about_file(exc, f"--check-data {data}") from None
+    return rows
 
 
 def export(

@@ -15,6 +15,7 @@ import pandas as pd
 
 from hourglass.cli._output import err
 from hourglass.cli._schema import preprocessor_for, resolve_spec
+from hourglass.cli._spool import shown
 from hourglass.detectors import registry
 from hourglass.errors import HourglassError, InputError
 from hourglass.ingest import (
@@ -31,7 +32,7 @@ from hourglass.pipeline import Pipeline
 from hourglass.thresholds import events_per_day as events_per_day_from
 from hourglass.thresholds import threshold_from_spec
 
-__all__ = ["at_file_rows", "preprocessor_for", "read_data", "read_for_training", "resolve_spec",
+__all__ = ["about_file", "at_file_rows", "preprocessor_for", "read_data", "read_for_training", "resolve_spec",
            "score_chunks",
            "scores_frame", "split_labels", "train_pipeline", "unlabelled_rows"]
 
@@ -58,6 +59,24 @@ def at_file_rows(exc: InputError, rows: int | np.ndarray) -> InputError:
         return f"row {int(rows[i]) + 1}" if 0 <= i < len(rows) else m.group(0)
 
     return InputError(_ROW_REF.sub(file_row, str(exc)), param=exc.param)
+
+
+def about_file(exc: InputError, name: object) -> InputError:
+    """``exc`` with the file it is about in front (``NAME: message``), unless it names it there
+    already: a missing column or a bad value is then told of the right file when a command reads
+    two (warm start's NEW and ``--replay-data``, ``export --check-data``).
+
+    Examples
+    --------
+    >>> str(about_file(InputError("column(s) the model needs are missing: b"), "new.csv"))
+    'new.csv: column(s) the model needs are missing: b'
+    >>> str(about_file(InputError("new.csv: line 3: expected 2 fields"), "new.csv"))
+    'new.csv: line 3: expected 2 fields'
+    """
+    text, name = str(exc), shown(name)
+    if text.startswith(f"{name}:") or text.startswith(f"{name} "):
+        return exc
+    return InputError(f"{name}: {text}", param=exc.param)
 
 
 def read_data(path: Path, spec: DatasetSpec | None, on_bad_rows: str = "error",
@@ -283,7 +302,7 @@ def score_chunks(pipe: Pipeline, data: Path, spec: DatasetSpec | None, on_bad_ro
         try:
             result = scores_frame(pipe, feats)
         except InputError as exc:  # its row numbers count from this chunk's first row
-            raise (at_file_rows(exc, offset) if offset else exc) from None
+            raise about_file(at_file_rows(exc, offset) if offset else exc, data) from None
         offset += len(df)
         yield df, result
     never = [c for c in needed if c not in seen] if seen else []  # no rows at all: the caller says so

@@ -83,6 +83,7 @@ def _normal_rows(path: Path, parent: Any, *, dataset: str | None, label_col: str
     model's label column when the file has it), after checking them against the parent's
     schema: (rows, format spec, label column, normal values, sample note)."""
     from hourglass.cli.tables import (
+        about_file,
         read_for_training,
         resolve_spec,
         split_labels,
@@ -102,7 +103,11 @@ def _normal_rows(path: Path, parent: Any, *, dataset: str | None, label_col: str
     if label_col is not None and label_col not in df.columns:  # alone: not after the schema
         split_labels(df, label_col, normal_values, str(path))   # check's 'ignoring column' warning
     # the schema first (the same error as 'hourglass score'), before any other message
-    parent.transform(df.drop(columns=[label_col]).head(64) if label_col in df.columns else df.head(64))
+    try:
+        parent.transform(df.drop(columns=[label_col]).head(64) if label_col in df.columns
+                         else df.head(64))
+    except InputError as exc:  # NEW or --replay-data: say which
+        raise about_file(exc, path) from None
     if inherited:
         log.info("%s: label column %r (as the parent model's), normal = %s", path, label_col,
                  normal_values)
