@@ -150,3 +150,16 @@ def test_piped_data_is_named_standard_input_not_its_temporary_copy(kit: dict[str
                               "-o", str(model), *FAST], input=kit["data"].read_bytes())
     assert res.exit_code == 0, res.output
     assert json.loads((model / "config.json").read_text())["info"]["source"] == "standard input"
+
+
+def test_ecs_and_grouped_alerts_go_to_standard_output(kit: dict[str, Path]) -> None:
+    res = runner.invoke(app, ["score", str(kit["model"]), str(kit["data"]), "-o", "-",
+                              "--alert-format", "ecs", "--anomalies-only"])  # was refused
+    assert res.exit_code == 0, res.output
+    docs = [json.loads(x) for x in res.stdout.splitlines() if x.strip()]
+    assert docs and all(d["event"]["kind"] == "alert" for d in docs)
+    res = runner.invoke(app, ["score", str(kit["model"]), str(kit["data"]), "-o", "-",
+                              "--group-by", "proto"])
+    assert res.exit_code == 0, res.output
+    groups = [json.loads(x) for x in res.stdout.splitlines() if x.strip()]
+    assert groups and {g["group_by"] for g in groups} == {"proto"}

@@ -120,17 +120,20 @@ def score(
         refuse_kept_outputs(keep, {"row", "score", "flag", "calibrated", "severity"})
         ecs = alert_format_is_ecs(alert_format)
         table = sqlite_table(table, output)
-        if ecs and detect_format(output) != "jsonl" and not is_sqlite(output):
+        json_out = detect_format(output) == "jsonl" or is_sqlite(output) or str(output) == "-"
+        if ecs and not json_out:
             raise HourglassError(f"--alert-format ecs: writes JSON alerts to a .jsonl (or .jsonl.gz) "
-                                 f"or .sqlite --output, got {output.name}")
+                                 f"or .sqlite --output, or to standard output (-o -), got "
+                                 f"{output.name}")
         pipe = load(model)
         from hourglass.cli._groups import check_group_options
 
         check_group_options(group_by, group_window, model_kind(pipe), pipe.model_name,
                             timestamp_col=timestamp_col, keep=keep)
-        if group_by is not None and detect_format(output) != "jsonl" and not is_sqlite(output):
+        if group_by is not None and not json_out:
             raise HourglassError(f"--group-by: writes grouped JSON alerts to a .jsonl (or .jsonl.gz) "
-                                 f"or .sqlite --output, got {output.name}")
+                                 f"or .sqlite --output, or to standard output (-o -), got "
+                                 f"{output.name}")
         rule = None
         if ecs:
             from hourglass.serve.ecs import AlertRule
