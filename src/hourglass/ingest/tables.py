@@ -19,7 +19,7 @@ import queue
 import sys
 import threading
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,7 +37,7 @@ _KNOWN_REPEATS = frozenset({"Fwd Header Length"})
 _SAID_REPEATS: set[str] = set()  # files whose repeated header names were said (once a run)
 
 __all__ = ["BAD_ROWS", "CHUNK_BYTES", "READ_ERRORS", "ReadStats", "check_text", "dedupe_names",
-           "iter_table", "nested_as_text", "open_text", "prefetch", "read_head"]
+           "flat_record", "flatten_json", "iter_table", "open_text", "prefetch", "read_head"]
 
 BAD_ROWS = ("error", "skip")
 CHUNK_BYTES = 16 << 20
@@ -487,28 +487,82 @@ def _iter_jsonl_lines(path: Path, *, on_bad_rows: str, stats: ReadStats) -> Iter
         yield _json_frame(rows)
 
 
-def nested_as_text(df: pd.DataFrame) -> pd.DataFrame:
-    """``df`` (records read from JSON) with each nested object or array cell replaced, in place,
-    by its JSON text (keys sorted): one value of a text column, as Windows event exports and
-    Zeek JSON hold, never an unhashable cell. ``hourglass score`` of a JSON-lines file,
-    ``stream`` and the service's ``/score`` read nested values this one way.
+def flat_record(record: Mapping[str, Any]) -> dict[str, Any]:
+    """``record`` with each nested object's fields as keys of their own, named by their path
+    (``{"source": {"ip": "10.0.0.5"}}`` → ``{"source.ip": "10.0.0.5"}``), as Elastic Common
+    Schema names fields, so that a nested and a dotted export of the same events read alike. A
+    key the record already spells out wins over the same path from a nested object; an empty
+    object adds no key; arrays are left as they are (:func:`flatten_json` makes them text).
 
     Examples
     --------
-    >>> df = nested_as_text(pd.DataFrame.from_records([{"tags": {"b": 1, "a": [2]}, "n": 3}]))
-    >>> df.loc[0, "tags"], int(df.loc[0, "n"])
-    ('{"a": [2], "b": 1}', 3)
+    >>> flat_record({"source": {"ip": "10.0.0.5", "geo": {"cc": "FR"}}, "bytes": 5})
+    {'bytes': 5, 'source.ip': '10.0.0.5', 'source.geo.cc': 'FR'}
+    >>> flat_record({"a.b": 1, "a": {"b": 2, "c": 3}})
+    {'a.b': 1, 'a.c': 3}
     """
+    if not any(isinstance(v, dict) for v in record.values()):
+        return record if isinstance(record, dict) else dict(record)
+    out = {k: v for k, v in record.items() if not isinstance(v, dict)}
+    for key, value in record.items():
+        if isinstance(value, dict):
+            for sub, v in flat_record(value).items():
+                out.setdefault(f"{key}.{sub}", v)
+    return out
+
+
+def flatten_json(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` (records read from JSON) with each nested object's fields as columns of their own,
+    named by their path as :func:`flat_record` names them (``source.ip``; a column the records
+    spell out wins, and a column left with no other value is dropped), and each array cell as its
+    JSON text (keys sorted): one value of a text column, never an unhashable cell. ``hourglass
+    score`` of a JSON-lines file, ``stream`` and the service's ``/score`` read JSON this one way.
+
+    Examples
+    --------
+    >>> df = flatten_json(pd.DataFrame.from_records([
+    ...     {"source": {"ip": "10.0.0.5", "port": 443}, "tags": ["b", {"a": 1}], "n": 3}]))
+    >>> df.to_dict("records")
+    [{'tags': '["b", {"a": 1}]', 'n': 3, 'source.ip': '10.0.0.5', 'source.port': 443}]
+    """
+    added: dict[str, pd.Series] = {}
+    emptied: list[str] = []
     for c in df.columns[[pd.api.types.is_object_dtype(t) for t in df.dtypes]]:
-        nested = df[c].map(lambda v: isinstance(v, dict | list))
-        if nested.any():
-            df.loc[nested, c] = df.loc[nested, c].map(lambda v: json.dumps(v, sort_keys=True))
+        is_dict = df[c].map(type).isin([dict]).to_numpy(bool)
+        if not is_dict.any():
+            continue
+        sub = pd.DataFrame.from_records(
+            [flat_record(v) if d else {} for v, d in zip(df[c].to_numpy(), is_dict, strict=True)],
+            index=df.index)
+        for name in sub.columns:
+            full = f"{c}.{name}"
+            added[full] = sub[name] if full not in added else added[full].combine_first(sub[name])
+        rest = df[c].mask(is_dict)
+        if rest.notna().any():
+            df[c] = rest.infer_objects()
+        else:
+            emptied.append(c)
+    if added or emptied:
+        df = df.drop(columns=emptied)
+        new = {}
+        for name, values in added.items():
+            if name in df.columns:  # spelled out by the records: theirs wins
+                df[name] = df[name].combine_first(values)
+            else:
+                new[name] = values
+        if new:
+            df = pd.concat([df, pd.DataFrame(new, index=df.index)], axis=1)
+    for c in df.columns[[pd.api.types.is_object_dtype(t) for t in df.dtypes]]:
+        is_list = df[c].map(type).isin([list]).to_numpy(bool)
+        if is_list.any():
+            df.loc[is_list, c] = df.loc[is_list, c].map(lambda v: json.dumps(v, sort_keys=True))
     return df
 
 
 def _json_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    """Records as a frame, nested values as their JSON text (:func:`nested_as_text`)."""
-    return nested_as_text(pd.DataFrame.from_records(rows))
+    """Records as a frame, nested objects as columns and arrays as JSON text
+    (:func:`flatten_json`)."""
+    return flatten_json(pd.DataFrame.from_records(rows))
 
 
 def _plain(value: Any) -> Any:
@@ -523,13 +577,17 @@ def _plain(value: Any) -> Any:
 
 
 def _batch_frame(batch: pa.RecordBatch) -> pd.DataFrame:
-    """A Parquet batch as a frame; a list, struct or map column becomes the JSON text of each
-    value (as nested JSON lines do), never an unhashable cell."""
-    df = batch.to_pandas()
-    for f in batch.schema:
+    """A Parquet batch as a frame: a struct column's fields become columns named by their path
+    (``source.ip``, as nested JSON objects do); a list or map column becomes the JSON text of
+    each value (as JSON arrays do), never an unhashable cell."""
+    table = pa.Table.from_batches([batch])
+    while any(pa.types.is_struct(f.type) for f in table.schema):
+        table = table.flatten()
+    df = table.to_pandas()
+    for i, f in enumerate(table.schema):
         if pa.types.is_nested(f.type):
-            df[f.name] = df[f.name].map(
-                lambda v: v if v is None else json.dumps(_plain(v), sort_keys=True, default=str))
+            df.isetitem(i, df.iloc[:, i].map(
+                lambda v: v if v is None else json.dumps(_plain(v), sort_keys=True, default=str)))
     return df
 
 

@@ -30,6 +30,7 @@ from pydantic import BaseModel, ValidationError
 
 import hourglass
 from hourglass.errors import InputError
+from hourglass.ingest.tables import flat_record
 from hourglass.serve.ecs import AlertRule
 from hourglass.serve.metrics import RequestCounter, ServiceMetrics
 from hourglass.serve.schemas import (
@@ -298,6 +299,8 @@ def create_app(model_dir: str | os.PathLike[str], *, api_key: str,
             status, message = validation_message(errors, body)
             return status, {"detail": message}
         items = getattr(request, body.field)
+        if body.field == "rows":  # {"source": {"ip": ...}} is source.ip, as in a file
+            items = [flat_record(row) for row in items]
         if len(items) > max_rows:
             what = {"lines": "lines", "sessions": "sessions"}.get(body.field, "rows")
             return 413, {"detail": f"too many {what} ({len(items):,}; the limit is {max_rows:,}, "

@@ -20,7 +20,7 @@ import pandas as pd
 
 from hourglass.errors import InputError
 from hourglass.features.entity import KEYS
-from hourglass.ingest.tables import nested_as_text
+from hourglass.ingest.tables import flat_record, flatten_json
 from hourglass.serve.scoring import ModelScorer, model_records
 
 if TYPE_CHECKING:
@@ -177,12 +177,14 @@ class EntityScorer(ModelScorer):
 
     def frame(self, rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
         """``rows`` as the table ``hourglass score`` reads from a JSON-lines file of them (a key
-        left out of a row is a missing value; a nested object or array is its JSON text); every
-        row must have a time (as ``hourglass stream`` requires); rows without an entity value are
-        grouped as the entity ``<missing>``, as ``hourglass score`` groups them."""
+        left out of a row is a missing value; a nested object's fields are columns, ``source.ip``,
+        and an array is its JSON text); every row must have a time (as ``hourglass stream``
+        requires); rows without an entity value are grouped as the entity ``<missing>``, as
+        ``hourglass score`` groups them."""
+        rows = [flat_record(row) for row in rows]  # source.ip, as a JSON-lines file
         if len(rows) == 0:
             raise InputError("rows: no rows to score (empty list)")
-        df = nested_as_text(model_records(rows, self.columns, others=6))  # 6: for a message
+        df = flatten_json(model_records(rows, self.columns, others=6))  # 6: for a message
         df = self.pipeline.with_absent_fields(df)  # Windows events: a field no row has is missing
         col = self.timestamp_col
         if col in df.columns:  # a column no row has: the features' own message, below

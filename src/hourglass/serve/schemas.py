@@ -16,8 +16,8 @@ __all__ = ["ALERT_FORMATS", "BODIES", "BodyShape", "BucketScore", "Column", "Ecs
            "SessionScore", "SessionsRequest"]
 
 Value = str | int | float | bool | None
-#: a table row's value: also a nested object or array (Windows event exports nest tags and
-#: details), read as its JSON text, as ``hourglass score`` reads a JSON-lines file
+#: a table row's value: also a nested object (its fields become columns named by their path,
+#: ``source.ip``) or an array (read as its JSON text), as ``hourglass score`` reads JSON lines
 RowValue = str | int | float | bool | None | list[Any] | dict[str, Any]
 #: a DeepLog key: a non-negative integer (JSON numbers above 2**53 lose precision in most clients)
 Key = Annotated[int, Field(strict=True, ge=0, le=2**53)]
@@ -42,8 +42,9 @@ class ScoreRequest(BaseModel):
     rows: list[dict[str, RowValue]] = Field(
         description="One object per row with every column the model needs (GET /health lists "
                     "them); null is a missing value, imputed as in training (for Windows event and "
-                    "Zeek models a field left out is missing too). A nested object or array is read "
-                    "as its JSON text. Other keys are ignored.")
+                    "Zeek models a field left out is missing too). A nested object's fields are "
+                    "columns named by their path ({\"source\": {\"ip\": ...}} is source.ip); an "
+                    "array is read as its JSON text. Other keys are ignored.")
     explain: StrictInt | None = Field(
         default=None, ge=1, le=100,
         description="Name this many columns per row in 'why', largest share first: of the "

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from hourglass.errors import InputError
-from hourglass.ingest.tables import nested_as_text
+from hourglass.ingest.tables import flat_record, flatten_json
 
 if TYPE_CHECKING:
     from hourglass.serve.ecs import AlertRule
@@ -252,6 +252,7 @@ class TableScorer(ModelScorer):
         (``null`` is a missing value, imputed as in training; a key left out is an error) —
         except for Windows events and Zeek logs (:attr:`Pipeline.sparse_fields`), where a key
         left out is a missing value too, and a row must carry at least one model column."""
+        rows = [flat_record(row) for row in rows]  # source.ip, as a JSON-lines file
         if self.sparse_fields:
             if len(rows) == 0:
                 raise InputError("rows: no rows to score (empty list)")
@@ -262,7 +263,7 @@ class TableScorer(ModelScorer):
             df = self.pipeline.with_absent_fields(model_records(rows, self.columns))
         else:
             df = records_frame(rows, self.columns, self._needed)
-        df = nested_as_text(df)  # a nested object or array is its JSON text, as score reads a file
+        df = flatten_json(df)  # arrays as JSON text, as score reads a file (objects: flat_record)
         meta = [c for c in self._meta if c in df.columns]
         return df.drop(columns=meta) if meta else df
 

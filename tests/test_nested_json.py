@@ -1,0 +1,116 @@
+"""Nested JSON (Elastic Common Schema exports, Suricata EVE): a nested object's fields are
+columns named by their path (``source.ip``), the same in ``train``/``score`` of a JSON-lines or
+Parquet file, ``stream`` and the service's ``/score``; arrays stay one JSON-text column."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from fastapi.testclient import TestClient
+
+from hourglass.cli import app
+from hourglass.ingest.tables import flat_record, flatten_json, iter_table
+from hourglass.serve import create_app
+from tests._cli import runner
+
+FAST = ["--epochs", "3", "--hidden", "8,4", "--batch-size", "64", "-q"]
+KEY = "k" * 32
+
+
+def _event(rng: np.random.Generator, attack: bool) -> dict[str, Any]:
+    size = rng.lognormal(12 if attack else 6, 0.3)
+    return {"@timestamp": "2026-01-01T00:00:00Z",
+            "source": {"ip": f"10.0.0.{rng.integers(1, 9)}", "port": int(rng.integers(1024, 65535))},
+            "destination": {"port": int(rng.choice([53, 443] if not attack else [4444])),
+                            "geo": {"country_iso_code": "FR" if not attack else "KP"}},
+            "network": {"transport": str(rng.choice(["tcp", "udp"])), "bytes": round(size, 1),
+                        "packets": int(size // 500) + 1},
+            "tags": ["flow", "zeek"], "label": "attack" if attack else "normal"}
+
+
+@pytest.fixture(scope="module")
+def kit(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    folder = tmp_path_factory.mktemp("nested")
+    rng = np.random.default_rng(3)
+    events = [_event(rng, attack=i % 25 == 0) for i in range(500)]
+    nested = folder / "flows.jsonl"
+    nested.write_text("".join(json.dumps(e) + "\n" for e in events))
+    model = folder / "m"
+    res = runner.invoke(app, ["train", str(nested), "--label-col", "label", "--normal", "normal",
+                              "-o", str(model), *FAST])
+    assert res.exit_code == 0, res.output
+    return {"folder": folder, "events": events, "nested": nested, "model": model}
+
+
+def _scores(model: Path, data: Path) -> pd.DataFrame:
+    res = runner.invoke(app, ["score", str(model), str(data), "-o", "-"])
+    assert res.exit_code == 0, res.output
+    return pd.read_csv(io.StringIO(res.stdout))
+
+
+def test_flat_record_names_fields_by_their_path() -> None:
+    assert flat_record({"a": {"b": {"c": 1}, "d": []}, "e": 2}) == {"e": 2, "a.d": [], "a.b.c": 1}
+    assert flat_record({"a.b": 1, "a": {"b": 2}}) == {"a.b": 1}  # spelled out wins
+    assert flat_record({"a": {}, "b": None}) == {"b": None}  # an empty object adds nothing
+    row = {"a": 1}
+    assert flat_record(row) is row  # nothing nested: no copy
+
+
+def test_a_frame_and_its_records_flatten_alike() -> None:
+    rows = [{"s": {"ip": "x", "n": 1}, "t": [1]}, {"s": "plain", "t": None}, {"u": 2}]
+    frame = flatten_json(pd.DataFrame.from_records(rows))
+    by_row = flatten_json(pd.DataFrame.from_records([flat_record(r) for r in rows]))
+    assert sorted(frame.columns) == sorted(by_row.columns) == ["s", "s.ip", "s.n", "t", "u"]
+    pd.testing.assert_frame_equal(frame[sorted(frame.columns)], by_row[sorted(by_row.columns)])
+    assert frame.loc[0, "t"] == "[1]" and frame.loc[1, "s"] == "plain"
+
+
+def test_training_on_nested_json_uses_the_nested_fields(kit: dict[str, Any]) -> None:
+    card = json.loads((kit["model"] / "config.json").read_text())
+    columns = json.dumps(card)
+    for name in ("network.bytes", "network.packets", "destination.port", "network.transport"):
+        assert name in columns, name
+    scores = _scores(kit["model"], kit["nested"])
+    labels = np.array([e["label"] == "attack" for e in kit["events"]])
+    from sklearn.metrics import roc_auc_score
+    assert roc_auc_score(labels, scores["score"]) > 0.95  # the nested byte counts are used
+
+
+def test_dotted_json_parquet_stream_and_service_score_as_the_nested_file(
+        kit: dict[str, Any]) -> None:
+    folder, events = kit["folder"], kit["events"]
+    expected = _scores(kit["model"], kit["nested"])
+    dotted = folder / "dotted.jsonl"  # the same events exported with dotted keys
+    dotted.write_text("".join(json.dumps(flat_record(e)) + "\n" for e in events))
+    pd.testing.assert_frame_equal(_scores(kit["model"], dotted), expected)
+
+    table = pa.Table.from_pylist(events)
+    pq.write_table(table, folder / "flows.parquet")  # struct and list columns
+    parquet = _scores(kit["model"], folder / "flows.parquet")
+    np.testing.assert_allclose(parquet["score"], expected["score"], rtol=1e-6)
+
+    res = runner.invoke(app, ["stream", str(kit["model"]), "-i", str(kit["nested"]), "-o", "-",
+                              "--all"])
+    assert res.exit_code == 0, res.output
+    streamed = [json.loads(x) for x in res.stdout.splitlines() if x.strip()]
+    np.testing.assert_allclose([a["score"] for a in streamed], expected["score"], rtol=1e-6)
+
+    client = TestClient(create_app(kit["model"], api_key=KEY))
+    got = client.post("/score", json={"rows": events[:50]}, headers={"X-API-Key": KEY})
+    assert got.status_code == 200, got.text
+    np.testing.assert_allclose(got.json()["scores"], expected["score"][:50], rtol=1e-6)
+
+
+def test_reading_nested_json_keeps_arrays_as_text(tmp_path: Path) -> None:
+    path = tmp_path / "e.jsonl"
+    path.write_text('{"a": {"b": [1, 2]}, "c": 1}\n{"a": {"b": null}, "c": 2}\n')
+    (df,) = list(iter_table(path, fmt="jsonl"))
+    assert list(df.columns) == ["c", "a.b"] and df.loc[0, "a.b"] == "[1, 2]"
