@@ -69,13 +69,18 @@ def test_a_broken_json_line_names_the_column_where_it_breaks(files: dict[str, Pa
     assert "line 2: not valid JSON (Unterminated string starting at column 16)" in res.stderr
 
 
-def test_stream_reads_a_nested_value_as_its_json_text_not_a_traceback(files: dict[str, Path]) -> None:
+def test_stream_reads_a_nested_value_as_its_fields_not_a_traceback(files: dict[str, Path]) -> None:
     row = json.loads(files["jsonl"].read_text().splitlines()[0])
     nested = files["dir"] / "nested.jsonl"
-    nested.write_text(json.dumps({**row, "proto": {"name": "tcp"}}) + "\n")  # a text column: unseen value
+    nested.write_text(json.dumps({**row, "tags": {"name": "tcp"}}) + "\n")  # an extra column: ignored
     res = runner.invoke(app, ["stream", str(files["model"]), "--input", str(nested), "--all"])
     assert res.exit_code == 0, res.output
     assert len([ln for ln in res.stdout.splitlines() if ln.strip()]) == 1
+    nested.write_text(json.dumps({**row, "proto": {"name": "tcp"}}) + "\n")  # a model column
+    res = runner.invoke(app, ["stream", str(files["model"]), "--input", str(nested)])
+    assert res.exit_code == 2 and "Traceback" not in res.stderr
+    assert "missing column 'proto': the row has 'proto' as a nested object, read as its fields " \
+           "(proto.name)" in res.stderr.splitlines()[0]
     nested.write_text(json.dumps({**row, "bytes": [1, 2]}) + "\n")  # a numeric column: the usual error
     res = runner.invoke(app, ["stream", str(files["model"]), "--input", str(nested)])
     assert res.exit_code == 2 and "Traceback" not in res.stderr

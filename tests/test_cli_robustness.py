@@ -117,7 +117,7 @@ def test_an_empty_header_cell_gets_a_name(tmp_path: Path) -> None:
     assert res.exit_code == 0 and "Unnamed: 1" in res.stdout, res.output
 
 
-def test_nested_parquet_columns_become_text(tmp_path: Path) -> None:
+def test_nested_parquet_lists_become_text_and_structs_columns(tmp_path: Path) -> None:
     f = _frame()
     pq.write_table(pa.table({**{c: f[c] for c in f.columns}, "lst": pa.array([[1, 2]] * len(f)),
                              "st": pa.array([{"x": 1}] * len(f)),
@@ -126,7 +126,8 @@ def test_nested_parquet_columns_become_text(tmp_path: Path) -> None:
     _ok(["train", tmp_path / "n.parquet", *LABELS, "-o", tmp_path / "m", *TAB])  # was TypeError
     schema = json.loads(_ok_json(tmp_path / "n.parquet", tmp_path / "i.json"))
     roles = {c["column"]: c["role"] for c in schema["columns"]}
-    assert roles["lst"] == roles["st"] == "categorical" and roles["when"] == "drop"
+    assert roles["lst"] == "categorical" and roles["when"] == "drop" and "st" not in roles
+    assert "st.x" in roles  # a struct's fields are columns, as nested JSON objects are
 
 
 def _ok_json(data: Path, out: Path) -> str:

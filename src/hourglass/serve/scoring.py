@@ -78,6 +78,11 @@ def records_frame(rows: Sequence[Mapping[str, Any]], columns: Sequence[str],
         if not needed <= row.keys():  # a set comparison in C: no loop per column in Python
             absent = next(c for c in columns if c not in row)
             shown = ", ".join(columns[:_SHOWN_COLUMNS]) + (" ..." if len(columns) > _SHOWN_COLUMNS else "")
+            nested = [k for k in row if str(k).startswith(f"{absent}.")][:3]
+            if nested:  # {"proto": {"name": "tcp"}} was read as proto.name
+                raise InputError(f"row {i + 1}: missing column {absent!r}: the row has "
+                                 f"{absent!r} as a nested object, read as its fields "
+                                 f"({', '.join(nested)}); send {absent!r} as a plain value")
             raise InputError(f"row {i + 1}: missing column {absent!r} (each row needs {shown})")
     return model_records(rows, columns)
 
