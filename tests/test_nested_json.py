@@ -25,9 +25,9 @@ FAST = ["--epochs", "3", "--hidden", "8,4", "--batch-size", "64", "-q"]
 KEY = "k" * 32
 
 
-def _event(rng: np.random.Generator, attack: bool) -> dict[str, Any]:
+def _event(rng: np.random.Generator, i: int, attack: bool) -> dict[str, Any]:
     size = rng.lognormal(12 if attack else 6, 0.3)
-    return {"@timestamp": "2026-01-01T00:00:00Z",
+    return {"@timestamp": f"2026-01-01T{i // 3600:02d}:{i // 60 % 60:02d}:{i % 60:02d}Z",
             "source": {"ip": f"10.0.0.{rng.integers(1, 9)}", "port": int(rng.integers(1024, 65535))},
             "destination": {"port": int(rng.choice([53, 443] if not attack else [4444])),
                             "geo": {"country_iso_code": "FR" if not attack else "KP"}},
@@ -40,7 +40,7 @@ def _event(rng: np.random.Generator, attack: bool) -> dict[str, Any]:
 def kit(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     folder = tmp_path_factory.mktemp("nested")
     rng = np.random.default_rng(3)
-    events = [_event(rng, attack=i % 25 == 0) for i in range(500)]
+    events = [_event(rng, i, attack=i % 25 == 0) for i in range(500)]
     nested = folder / "flows.jsonl"
     nested.write_text("".join(json.dumps(e) + "\n" for e in events))
     model = folder / "m"
@@ -114,3 +114,17 @@ def test_reading_nested_json_keeps_arrays_as_text(tmp_path: Path) -> None:
     path.write_text('{"a": {"b": [1, 2]}, "c": 1}\n{"a": {"b": null}, "c": 2}\n')
     (df,) = list(iter_table(path, fmt="jsonl"))
     assert list(df.columns) == ["c", "a.b"] and df.loc[0, "a.b"] == "[1, 2]"
+
+
+def test_ecs_timestamp_is_the_event_time_of_alerts(kit: dict[str, Any]) -> None:
+    card = json.loads((kit["model"] / "config.json").read_text())
+    assert card["info"]["time_col"] == "@timestamp"  # Elastic's event time, as Zeek's ts
+    res = runner.invoke(app, ["score", str(kit["model"]), str(kit["nested"]), "-o", "-",
+                              "--alert-format", "ecs", "--anomalies-only", "--keep", "source.ip"])
+    assert res.exit_code == 0, res.output
+    alerts = [json.loads(x) for x in res.stdout.splitlines() if x.strip()]
+    first = alerts[0]
+    row = first["hourglass"]["row"]
+    assert first["@timestamp"].startswith(kit["events"][row]["@timestamp"][:19])
+    assert first["hourglass"]["timestamp_from"] == "data"
+    assert first["source"]["ip"] == kit["events"][row]["source"]["ip"]  # ECS field from source.ip

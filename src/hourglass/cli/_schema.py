@@ -70,12 +70,15 @@ def resolve_spec(dataset: str | None, label_col: str | None, normal: list[str] |
 
 
 def format_time_column(df: pd.DataFrame, spec: DatasetSpec) -> str | None:
-    """The format's own event-time column (Zeek's ``ts``) when ``df`` has one that reads as
-    times: ``train`` keeps it as the model's time column (alerts then carry each record's time,
-    per-day budgets get the event rate). One that does not read is left out with a warning."""
+    """The format's own event-time column (Zeek's ``ts``), else Elastic Common Schema's
+    ``@timestamp``, when ``df`` has one that reads as times: ``train`` keeps it as the model's
+    time column (alerts then carry each record's time, per-day budgets get the event rate). One
+    that does not read is left out with a warning."""
     from hourglass.thresholds import events_per_day
 
-    col = spec.time_col
+    col, whose = spec.time_col, f"the {spec.name} format's own"
+    if col is None and ECS_TIME in df.columns:
+        col, whose = ECS_TIME, "Elastic Common Schema's event time"
     if col is None or col not in df.columns:
         return None
     try:
@@ -84,9 +87,12 @@ def format_time_column(df: pd.DataFrame, spec: DatasetSpec) -> str | None:
         logging.getLogger("hourglass").warning(
             "not using %r as the event time (%s); alerts will carry the scoring time", col, exc)
         return None
-    logging.getLogger("hourglass").info("event time from column %r (the %s format's own)", col,
-                                        spec.name)
+    logging.getLogger("hourglass").info("event time from column %r (%s)", col, whose)
     return col
+
+
+#: Elastic Common Schema's event time: the time column of a table whose format has none of its own
+ECS_TIME = "@timestamp"
 
 
 def preprocessor_for(df: pd.DataFrame, source: str, *, spec: DatasetSpec | None,
