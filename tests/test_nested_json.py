@@ -128,3 +128,16 @@ def test_ecs_timestamp_is_the_event_time_of_alerts(kit: dict[str, Any]) -> None:
     assert first["@timestamp"].startswith(kit["events"][row]["@timestamp"][:19])
     assert first["hourglass"]["timestamp_from"] == "data"
     assert first["source"]["ip"] == kit["events"][row]["source"]["ip"]  # ECS field from source.ip
+
+
+def test_a_model_column_that_arrives_nested_is_named_as_such(kit: dict[str, Any],
+                                                           tmp_path: Path) -> None:
+    row = flat_record(kit["events"][0])
+    row["network.transport"] = {"name": "tcp"}  # the model's text column, now an object
+    path = tmp_path / "n.jsonl"
+    path.write_text(json.dumps(row) + "\n")
+    res = runner.invoke(app, ["score", str(kit["model"]), str(path), "-o", str(tmp_path / "s.csv")])
+    assert res.exit_code == 2 and not (tmp_path / "s.csv").exists(), res.output
+    assert res.stderr.splitlines()[-1].endswith(
+        "column(s) the model needs are missing: network.transport; the data has "
+        "'network.transport' as a nested object, read as its fields (network.transport.name)")

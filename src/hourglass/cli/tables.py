@@ -27,7 +27,7 @@ from hourglass.ingest import (
     reservoir_sample,
 )
 from hourglass.ingest.readers import check_path
-from hourglass.ingest.tables import CHUNK_BYTES, prefetch
+from hourglass.ingest.tables import CHUNK_BYTES, nested_note, prefetch
 from hourglass.pipeline import Pipeline
 from hourglass.thresholds import events_per_day as events_per_day_from
 from hourglass.thresholds import threshold_from_spec
@@ -290,6 +290,7 @@ def score_chunks(pipe: Pipeline, data: Path, spec: DatasetSpec | None, on_bad_ro
         rows_vary_in_columns(pipe, spec, data) and not pipe.sparse_fields
     needed: list[str] = list(getattr(pipe.features_, "columns_", [])) if vary else []
     seen: set[str] = set()
+    present: set[str] = set()  # every column of the file, for the error below
     offset = 0
     for df in chunks:
         if check_label and label_col not in df.columns:
@@ -298,6 +299,7 @@ def score_chunks(pipe: Pipeline, data: Path, spec: DatasetSpec | None, on_bad_ro
         feats = df.drop(columns=meta) if meta else df
         if vary:
             seen.update(c for c in needed if c in feats.columns)
+            present.update(map(str, feats.columns))
             feats = pipe.with_absent_fields(feats, force=True)
         try:
             result = scores_frame(pipe, feats)
@@ -308,7 +310,9 @@ def score_chunks(pipe: Pipeline, data: Path, spec: DatasetSpec | None, on_bad_ro
     never = [c for c in needed if c not in seen] if seen else []  # no rows at all: the caller says so
     if never:
         more = f" (and {len(never) - 3} more)" if len(never) > 3 else ""
-        raise HourglassError(f"{data}: column(s) the model needs are missing: {', '.join(never[:3])}{more}")
+        nested = nested_note(never, present)
+        raise HourglassError(f"{shown(data)}: column(s) the model needs are missing: "
+                             f"{', '.join(never[:3])}{more}{f'; {nested}' if nested else ''}")
 
 
 class KeptColumns:

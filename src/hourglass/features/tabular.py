@@ -512,6 +512,12 @@ class TabularPreprocessor:
                 raise InputError(f"column(s) the model needs are missing: {', '.join(missing[:3])}{more}; "
                                  f"the data reads as one column ({have!r}): {sep!r}-separated? tables "
                                  "are read comma-separated (csv) or tab-separated (tsv)")
+            from hourglass.ingest.tables import nested_note
+
+            nested = nested_note(missing, df.columns)  # {"proto": {"name": "tcp"}}: proto.name
+            if nested:
+                raise InputError(f"column(s) the model needs are missing: {', '.join(missing[:3])}{more}; "
+                                 f"{nested}")
             raise InputError(f"column(s) the model needs are missing: {', '.join(missing[:3])}{more}; "
                              f"the data has {have}{' ...' if df.shape[1] > 4 else ''}")
         raw = self._numeric_frame(df, self._numeric_inputs(), allow_missing=self.impute != "error")

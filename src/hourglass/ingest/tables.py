@@ -37,7 +37,7 @@ _KNOWN_REPEATS = frozenset({"Fwd Header Length"})
 _SAID_REPEATS: set[str] = set()  # files whose repeated header names were said (once a run)
 
 __all__ = ["BAD_ROWS", "CHUNK_BYTES", "READ_ERRORS", "ReadStats", "check_text", "dedupe_names",
-           "flat_record", "flatten_json", "iter_table", "open_text", "prefetch", "read_head"]
+           "flat_record", "flatten_json", "iter_table", "nested_note", "open_text", "prefetch", "read_head"]
 
 BAD_ROWS = ("error", "skip")
 CHUNK_BYTES = 16 << 20
@@ -509,6 +509,26 @@ def flat_record(record: Mapping[str, Any]) -> dict[str, Any]:
             for sub, v in flat_record(value).items():
                 out.setdefault(f"{key}.{sub}", v)
     return out
+
+
+def nested_note(missing: Sequence[str], columns: Iterable[object]) -> str:
+    """For an error about ``missing`` model columns: when the data has one of them as a nested
+    object (read as its fields, ``proto.name``), a sentence that says so, else ``""``.
+
+    Examples
+    --------
+    >>> nested_note(["proto"], ["bytes", "proto.name"])
+    "the data has 'proto' as a nested object, read as its fields (proto.name)"
+    >>> nested_note(["proto"], ["bytes"])
+    ''
+    """
+    names = [str(c) for c in columns]
+    for col in missing:
+        fields = [n for n in names if n.startswith(f"{col}.")]
+        if fields:
+            return (f"the data has {col!r} as a nested object, read as its fields "
+                    f"({', '.join(fields[:3])}{' ...' if len(fields) > 3 else ''})")
+    return ""
 
 
 def flatten_json(df: pd.DataFrame) -> pd.DataFrame:

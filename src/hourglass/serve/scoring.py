@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from hourglass.errors import InputError
-from hourglass.ingest.tables import flat_record, flatten_json
+from hourglass.ingest.tables import flat_record, flatten_json, nested_note
 
 if TYPE_CHECKING:
     from hourglass.serve.ecs import AlertRule
@@ -78,11 +78,11 @@ def records_frame(rows: Sequence[Mapping[str, Any]], columns: Sequence[str],
         if not needed <= row.keys():  # a set comparison in C: no loop per column in Python
             absent = next(c for c in columns if c not in row)
             shown = ", ".join(columns[:_SHOWN_COLUMNS]) + (" ..." if len(columns) > _SHOWN_COLUMNS else "")
-            nested = [k for k in row if str(k).startswith(f"{absent}.")][:3]
-            if nested:  # {"proto": {"name": "tcp"}} was read as proto.name
-                raise InputError(f"row {i + 1}: missing column {absent!r}: the row has "
-                                 f"{absent!r} as a nested object, read as its fields "
-                                 f"({', '.join(nested)}); send {absent!r} as a plain value")
+            nested = nested_note([absent], row)  # {"proto": {"name": "tcp"}}: proto.name
+            if nested:
+                raise InputError(f"row {i + 1}: missing column {absent!r}: "
+                                 f"{nested.replace('the data has', 'the row has')}; send "
+                                 f"{absent!r} as a plain value")
             raise InputError(f"row {i + 1}: missing column {absent!r} (each row needs {shown})")
     return model_records(rows, columns)
 
