@@ -141,3 +141,21 @@ def test_a_model_column_that_arrives_nested_is_named_as_such(kit: dict[str, Any]
     assert res.stderr.splitlines()[-1].endswith(
         "column(s) the model needs are missing: network.transport; the data has "
         "'network.transport' as a nested object, read as its fields (network.transport.name)")
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["score", "--keep", "source"], "--keep: no column 'source' in"),
+    (["score", "--group-by", "source"], "--group-by: no column 'source' in"),
+    (["train", "--drop", "network"], "--drop: no column 'network' in"),
+])
+def test_an_option_naming_a_nested_object_is_told_its_fields(kit: dict[str, Any], tmp_path: Path,
+                                                             args: list[str], message: str) -> None:
+    from tests._cli import one_line_error
+    out = tmp_path / ("o.jsonl" if args[0] == "score" else "m")
+    where = [str(kit["model"]), str(kit["nested"])] if args[0] == "score" else [str(kit["nested"])]
+    obj = args[-1]
+    fields = "source.ip, source.port" if obj == "source" else "network.transport, network.bytes"
+    one_line_error([args[0], *where, *args[1:], "-o", str(out), *(FAST if args[0] == "train" else [])],
+                   f"{message}", out)
+    res = runner.invoke(app, [args[0], *where, *args[1:], "-o", str(out)])
+    assert f"the data has {obj!r} as a nested object, read as its fields ({fields}" in res.stderr

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from hourglass.errors import HourglassError, InputError
+from hourglass.ingest.tables import nested_note
 from hourglass.serve.grouping import AlertGroups, group_to_ecs, parse_group_by, parse_group_window
 
 __all__ = ["Grouping", "check_group_options"]
@@ -104,6 +105,9 @@ class Grouping:
         if missing:
             option = "--group-by" if missing[0] in self.keys else "--timestamp-col"
             have = list(columns)
+            nested = nested_note(missing[:1], have)  # --group-by source, read as source.ip ...
+            if nested:
+                raise HourglassError(f"{option}: no column {missing[0]!r} in {where}; {nested}")
             raise HourglassError(f"{option}: no column {missing[0]!r} in {where}; columns are "
                                  f"{', '.join(map(str, have[:12]))}{' ...' if len(have) > 12 else ''}")
 

@@ -13,6 +13,7 @@ from hourglass.errors import HourglassError, InputError
 from hourglass.features.tabular import TabularPreprocessor
 from hourglass.ingest import DatasetSpec, resolve_format
 from hourglass.ingest.logs import LOG_FORMATS
+from hourglass.ingest.tables import nested_note
 
 __all__ = ["check_format_name", "is_log_format", "preprocessor_for", "resolve_spec"]
 
@@ -108,6 +109,9 @@ def preprocessor_for(df: pd.DataFrame, source: str, *, spec: DatasetSpec | None,
     for opt, cols in (("--drop", drop), ("--role", list(roles or {})), ("--categorical", categorical),
                       ("--timestamp-col", [time_col] if time_col is not None else [])):
         missing = [c for c in cols if c not in df.columns]
+        nested = nested_note(missing[:1], df.columns)  # --drop source, read as source.ip ...
+        if nested:
+            raise HourglassError(f"{opt}: no column {missing[0]!r} in {source}; {nested}")
         if missing:
             raise HourglassError(f"{opt}: no column {missing[0]!r} in {source}; columns are "
                                  f"{', '.join(map(str, list(df.columns)[:8]))}"

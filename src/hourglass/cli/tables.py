@@ -336,13 +336,16 @@ class KeptColumns:
     def __init__(self, keep: list[str] | None, data: Any, *, lenient: bool) -> None:
         self.keep, self.data, self.lenient = list(keep or []), data, lenient
         self.seen: set[str] = set()
+        self.columns: dict[str, None] = {}  # every column read, in order, for the error's note
 
     def add(self, df: pd.DataFrame) -> pd.DataFrame:
         """``df`` with every kept column (absent ones empty, where that is allowed)."""
         missing = [c for c in self.keep if c not in df.columns]
         self.seen.update(c for c in self.keep if c in df.columns)
+        if missing:
+            self.columns.update(dict.fromkeys(map(str, df.columns)))
         if missing and not self.lenient:
-            raise HourglassError(f"--keep: no column {missing[0]!r} in {self.data}")
+            raise self._error(missing[0])
         if not missing:
             return df
         return pd.concat([df, pd.DataFrame({c: np.full(len(df), None, dtype=object) for c in missing},
@@ -352,7 +355,12 @@ class KeptColumns:
         """Raise if a kept column was in no chunk at all."""
         never = [c for c in self.keep if c not in self.seen]
         if never:
-            raise HourglassError(f"--keep: no column {never[0]!r} in {self.data}")
+            raise self._error(never[0])
+
+    def _error(self, column: str) -> HourglassError:
+        nested = nested_note([column], self.columns)  # --keep source, read as source.ip ...
+        return HourglassError(f"--keep: no column {column!r} in {self.data}"
+                              f"{f'; {nested}' if nested else ''}")
 
 
 def rows_vary_in_columns(pipe: Pipeline, spec: DatasetSpec | None, data: Path) -> bool:
