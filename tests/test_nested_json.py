@@ -146,7 +146,7 @@ def test_a_model_column_that_arrives_nested_is_named_as_such(kit: dict[str, Any]
 @pytest.mark.parametrize(("args", "message"), [
     (["score", "--keep", "source"], "--keep: no column 'source' in"),
     (["score", "--group-by", "source"], "--group-by: no column 'source' in"),
-    (["train", "--drop", "network"], "--drop: no column 'network' in"),
+    (["train", "--categorical", "network"], "--categorical: no column 'network' in"),
 ])
 def test_an_option_naming_a_nested_object_is_told_its_fields(kit: dict[str, Any], tmp_path: Path,
                                                              args: list[str], message: str) -> None:
@@ -159,3 +159,11 @@ def test_an_option_naming_a_nested_object_is_told_its_fields(kit: dict[str, Any]
                    f"{message}", out)
     res = runner.invoke(app, [args[0], *where, *args[1:], "-o", str(out)])
     assert f"the data has {obj!r} as a nested object, read as its fields ({fields}" in res.stderr
+
+
+def test_dropping_a_nested_object_drops_its_fields(kit: dict[str, Any], tmp_path: Path) -> None:
+    res = runner.invoke(app, ["train", str(kit["nested"]), "--label-col", "label", "--normal",
+                              "normal", "--drop", "destination", "-o", str(tmp_path / "m"), *FAST])
+    assert res.exit_code == 0, res.output
+    used = json.loads((tmp_path / "m" / "config.json").read_text())["features"]["columns"]
+    assert "network.bytes" in used and not any(c.startswith("destination.") for c in used), used

@@ -100,12 +100,16 @@ def preprocessor_for(df: pd.DataFrame, source: str, *, spec: DatasetSpec | None,
                      categorical: list[str], drop: list[str], roles: dict[str, str] | None,
                      scaler: str, time_col: str | None = None) -> TabularPreprocessor:
     """The (unfitted) preprocessing ``train`` fits on ``df``, and ``inspect`` previews: the
-    options ``--categorical``/``--drop``/``--role``/``--scaler`` on top of the format's own.
+    options ``--categorical``/``--drop``/``--role``/``--scaler`` on top of the format's own
+    (``--drop`` of a nested JSON object, ``agent``, drops each of its fields, ``agent.id`` ...).
 
     Checks the options first: an unknown scaler or role, or a column ``df`` lacks (a typo would
     silently keep the column the user meant to drop or recast), is an error naming the option.
     """
     TabularPreprocessor(roles=roles or None, scaler=scaler)._check_params()
+    names = [str(c) for c in df.columns]
+    drop = [f for c in drop for f in (  # --drop agent: every field of the nested object agent
+        [c] if c in names else [n for n in names if n.startswith(f"{c}.")] or [c])]
     for opt, cols in (("--drop", drop), ("--role", list(roles or {})), ("--categorical", categorical),
                       ("--timestamp-col", [time_col] if time_col is not None else [])):
         missing = [c for c in cols if c not in df.columns]
