@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import Any, ClassVar, cast
 
 import numpy as np
+import pandas as pd
 import torch
 from sklearn.base import BaseEstimator
 from sklearn.base import clone as sk_clone
@@ -39,7 +40,7 @@ from hourglass.nn import (
 )
 from hourglass.thresholds import HELD_OUT, TRAINING, Calibrator, Percentile, Threshold, threshold_from_dict
 
-__all__ = ["WARM_START_PARAMS", "BaseDetector", "DeepDetector", "warm_start_models"]
+__all__ = ["WARM_START_PARAMS", "BaseDetector", "DeepDetector", "frame_names", "warm_start_models"]
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +80,21 @@ def warm_start_models() -> list[str]:
     from hourglass.detectors import registry
 
     return [name for name in registry.available() if registry.get(name).get_tags()["warm_start"]]
+
+
+def frame_names(X: object) -> list[str] | None:
+    """The column names of a DataFrame whose column names are all strings (scikit-learn's rule
+    for ``feature_names_in_``), else ``None``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> frame_names(pd.DataFrame({"bytes": [1.0], "rate": [2.0]})), frame_names([[1.0, 2.0]])
+    (['bytes', 'rate'], None)
+    """
+    if not isinstance(X, pd.DataFrame) or not len(X.columns):
+        return None
+    return list(X.columns) if all(isinstance(c, str) for c in X.columns) else None
 
 
 def check_at_least_one(det: object, *names: str) -> None:
@@ -474,12 +490,40 @@ class BaseDetector(BaseEstimator):
     # override ``_validate``, ``_n_samples``, ``_split`` and ``_take``. The ``X`` the other
     # hooks get is what ``_validate`` returns (a float32 matrix, a series, packed sessions).
     def _validate(self, X: object, *, reset: bool) -> Any:
-        """Check input; on ``reset`` record ``n_features_in_``, else compare with it."""
+        """Check input; on ``reset`` record ``n_features_in_`` (and ``feature_names_in_``), else
+        compare with them."""
         if reset:
             Xa = check_array(X)
             self.n_features_in_ = Xa.shape[1]
+            self._record_column_names(X)
             return Xa
+        self._check_column_names(X)
         return check_array(X, n_features=self.n_features_in_)
+
+    def _record_column_names(self, X: object) -> None:
+        """Record ``feature_names_in_`` when ``X`` is a DataFrame with string column names (as
+        scikit-learn does); forget an earlier fit's names otherwise."""
+        names = frame_names(X)
+        if names is None:
+            self.__dict__.pop("feature_names_in_", None)
+        else:
+            self.feature_names_in_ = np.asarray(names, dtype=object)
+
+    def _check_column_names(self, X: object, what: str = "X") -> None:
+        """A DataFrame scored by a detector fitted on one must have the fit's columns in the
+        fit's order: a column moved would silently be read as another feature."""
+        fitted = getattr(self, "feature_names_in_", None)
+        names = frame_names(X)
+        if fitted is None or names is None or list(fitted) == names:
+            return
+        missing = [n for n in fitted if n not in names]
+        unexpected = [n for n in names if n not in set(fitted)]
+        if missing or unexpected:
+            parts = ([f"missing {', '.join(map(repr, missing[:5]))}"] if missing else []) + (
+                [f"not seen at fit {', '.join(map(repr, unexpected[:5]))}"] if unexpected else [])
+            raise InputError(f"{what}: the columns differ from those at fit ({'; '.join(parts)})")
+        raise InputError(f"{what}: the columns are in another order than at fit; reorder them as "
+                         "in detector.feature_names_in_")
 
     def _n_samples(self, X: Any) -> int:
         return int(X.shape[0])
@@ -526,6 +570,8 @@ class BaseDetector(BaseEstimator):
         meta = {"n_features_in": int(self.n_features_in_),
                 "threshold": self.threshold_.to_dict(),
                 "calibration": self.calibrator_.to_dict(), **meta}
+        if getattr(self, "feature_names_in_", None) is not None:
+            meta["feature_names_in"] = [str(n) for n in self.feature_names_in_]
         arrays = {"val_scores": self.val_scores_.astype(np.float64),
                   "val_index": self.val_index_.astype(np.int64), **arrays}
         if getattr(self, "gradient_baseline_", None) is not None:
@@ -536,6 +582,10 @@ class BaseDetector(BaseEstimator):
         """Restore what :meth:`get_state` returned (on a detector built with the same params)."""
         try:
             self.n_features_in_ = int(meta["n_features_in"])
+            if meta.get("feature_names_in") is not None:
+                self.feature_names_in_ = np.asarray(meta["feature_names_in"], dtype=object)
+            else:
+                self.__dict__.pop("feature_names_in_", None)
             self.threshold_ = threshold_from_dict(meta["threshold"])
             self.val_scores_ = np.asarray(arrays["val_scores"], dtype=np.float64)
             self.val_index_ = np.asarray(arrays["val_index"], dtype=np.int64)
