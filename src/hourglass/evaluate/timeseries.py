@@ -25,7 +25,13 @@ from typing import Any
 
 import numpy as np
 
-from hourglass.evaluate.metrics import _confusion, _precision_recall_f1, _safe_div, binary_metrics
+from hourglass.evaluate.metrics import (
+    _confusion,
+    _precision_recall_f1,
+    _safe_div,
+    binary_metrics,
+    check_scores,
+)
 from hourglass.evaluate.vus import vus_volumes
 from hourglass.features.validation import check_labels
 
@@ -113,7 +119,7 @@ def timeseries_metrics(y_true: object, scores: object, y_pred: object,
     >>> m["f1"], m["pa_f1"], m["event_recall"], m["time_to_detect"]
     (0.4, 1.0, 1.0, [1])
     """
-    s = np.asarray(scores, dtype=np.float64).ravel()
+    s = check_scores(scores)
     y = check_labels(y_true, s.size, what="y_true")
     p = check_labels(y_pred, s.size, what="y_pred")
     out = binary_metrics(y, s, p)
