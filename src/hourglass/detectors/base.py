@@ -353,8 +353,31 @@ class BaseDetector(BaseEstimator):
             raise NotFittedError(f"{type(self).__name__} is not fitted; call fit(X) first")
         return HELD_OUT if len(self.val_index_) else TRAINING
 
-    def score(self, X: object) -> np.ndarray:
-        """Anomaly score per row; higher is more anomalous."""
+    def score(self, X: object, y: object | None = None) -> np.ndarray:
+        """Anomaly score per row; higher is more anomalous.
+
+        Not scikit-learn's ``score(X, y)`` (one number rating a fitted model): ``y`` is refused
+        with a ``TypeError``. To rate or select models with labels in scikit-learn, give a scorer,
+        e.g. ``cross_val_score(det, X, y, scoring="roc_auc")``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from hourglass.detectors import AutoEncoder
+        >>> X = np.random.default_rng(0).normal(size=(200, 3)).astype("float32")
+        >>> ae = AutoEncoder(hidden=(4, 2), epochs=2, verbose=0).fit(X)
+        >>> ae.score(X[:2]).shape
+        (2,)
+        >>> ae.score(X[:2], [0, 1])
+        Traceback (most recent call last):
+        ...
+        TypeError: AutoEncoder.score(X) gives one anomaly score per row and takes no labels y; to rate the model with labels, use a metric (hourglass.evaluate.binary_metrics) or, in scikit-learn, scoring="roc_auc"
+        """
+        if y is not None:
+            raise TypeError(f"{type(self).__name__}.score(X) gives one anomaly score per row and "
+                            "takes no labels y; to rate the model with labels, use a metric "
+                            "(hourglass.evaluate.binary_metrics) or, in scikit-learn, "
+                            'scoring="roc_auc"')
         self._check_fitted()
         return np.asarray(self._score(self._validate(X, reset=False)), dtype=np.float64)
 
