@@ -312,6 +312,11 @@ class BaseDetector(BaseEstimator):
             raise ValueError(f"validation_fraction must be in [0, 1), got {frac}")
         train_idx, val_idx = self._split(n, frac, np.random.default_rng(self._seed()))
         n_val = len(val_idx)
+        if labels is not None and n_val and not (labels[val_idx] == 0).any():
+            unit = "sessions" if self.get_tags()["input"] == "events" else "rows"
+            raise InputError(f"y: every held-out {unit[:-1]} ({n_val} of {n}) is labelled an "
+                             "anomaly (1), which leaves no normal scores to fit the threshold on; "
+                             f"give more normal {unit} or a larger validation_fraction")
         y_train = None if labels is None else labels[train_idx]
         # held-out rows given to ``_fit`` (early stopping) are normal ones: labels say which
         fit_val = val_idx if labels is None else val_idx[labels[val_idx] == 0]
