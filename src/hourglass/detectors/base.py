@@ -373,10 +373,10 @@ class BaseDetector(BaseEstimator):
         >>> ae = AutoEncoder(hidden=(4, 2), epochs=2, verbose=0).fit(X)
         >>> ae.score(X[:2]).shape
         (2,)
-        >>> ae.score(X[:2], [0, 1])
+        >>> ae.score(X[:2], [0, 1])  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
-        TypeError: AutoEncoder.score(X) gives one anomaly score per row and takes no labels y; to rate the model with labels, use a metric (hourglass.evaluate.binary_metrics) or, in scikit-learn, scoring="roc_auc"
+        TypeError: AutoEncoder.score(X) gives one anomaly score per row and takes no labels y; ...
         """
         if y is not None:
             raise TypeError(f"{type(self).__name__}.score(X) gives one anomaly score per row and "

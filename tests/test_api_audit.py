@@ -1,0 +1,203 @@
+"""The Python API as a notebook user coming from PyOD / scikit-learn calls it, found by an audit
+of ``import hourglass``: each case gave a raw numpy/pandas/scikit-learn error, a misleading
+message or a silently wrong answer before."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+from sklearn.base import clone
+from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from hourglass.detectors import AutoEncoder, LSTMAutoEncoder
+from hourglass.errors import InputError
+from hourglass.evaluate import alert_volume, binary_metrics, per_class_detection, precision_at_k
+from hourglass.features.validation import check_labels
+
+COLS = ["bytes", "packets", "rate", "duration"]
+
+
+def _ae(**extra: object) -> AutoEncoder:
+    return AutoEncoder(**{"hidden": (8, 2), "epochs": 2, "batch_size": 64, "verbose": 0, **extra})
+
+
+@pytest.fixture(scope="module")
+def data() -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(0)
+    z = rng.normal(size=(240, 2))
+    X = (z @ rng.normal(size=(2, 4)) + 0.05 * rng.normal(size=(240, 4))).astype(np.float32)
+    return X[:200], X[200:]
+
+
+@pytest.fixture(scope="module")
+def fitted(data: tuple[np.ndarray, np.ndarray]) -> AutoEncoder:
+    return _ae().fit(data[0])
+
+
+# -- inputs ---------------------------------------------------------------------------------------
+def test_valid_layouts_and_dtypes_score_exactly_as_float32(
+    fitted: AutoEncoder, data: tuple[np.ndarray, np.ndarray]
+) -> None:
+    Xt = data[1]
+    base = fitted.score(Xt)
+    wide = np.zeros((2 * len(Xt), 8), dtype=np.float32)
+    wide[::2, ::2] = Xt
+    for X in (
+        Xt.astype(np.float64),
+        np.asfortranarray(Xt),
+        wide[::2, ::2],
+        Xt.tolist(),
+        pd.DataFrame(Xt),
+        np.ma.masked_array(Xt),
+    ):
+        assert np.array_equal(fitted.score(X), base)
+    assert fitted.score(Xt[:1]).shape == (1,)
+
+
+@pytest.mark.parametrize(
+    ("X", "match"),
+    [
+        (np.ones((3, 4)) + 1j, "complex numbers are not supported"),
+        (pd.DataFrame(np.ones((3, 4)) + 1j, columns=COLS), "column 'bytes' holds complex numbers"),
+        (
+            sp.csr_matrix(np.ones((3, 4))),
+            r"sparse matrices are not supported; pass a dense array \(X.toarray\(\)\)",
+        ),
+        (
+            np.ma.masked_array(np.ones((3, 4)), mask=np.eye(3, 4, dtype=bool)),
+            "masked arrays are not supported",
+        ),
+        (np.array([[1.0, 2.0, 3.0, 1e300]]), r"value 1e\+300 at row 0, column 3 is too large for float32"),
+        (
+            pd.DataFrame([[1.0, 2.0, 3.0, -1e39]], columns=COLS),
+            "value -1e\\+39 at row 0, column 'duration' is too large",
+        ),
+        ([[1.0, 2.0, 3.0, 4.0], [1.0]], "rows of different lengths"),
+        (None, r"expected an array of numbers \(rows × features\), got None"),
+    ],
+)
+def test_unusable_arrays_are_named(fitted: AutoEncoder, X: object, match: str) -> None:
+    # complex values lost their imaginary part, sparse matrices and ragged lists said
+    # "setting an array element with a sequence", 1e300 said "NaN or inf", masks were ignored
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no ComplexWarning / overflow RuntimeWarning on the way
+        with pytest.raises(InputError, match=f"^X: {match}"):
+            fitted.score(X)
+
+
+def test_a_repeated_column_name_is_no_pandas_crash(
+    fitted: AutoEncoder, data: tuple[np.ndarray, np.ndarray]
+) -> None:
+    # AttributeError: 'DataFrame' object has no attribute 'dtype' before
+    df = pd.DataFrame(data[1], columns=["a", "a", "b", "c"])
+    assert np.array_equal(fitted.score(df), fitted.score(data[1]))
+    text = pd.concat([pd.DataFrame({"a": ["x"] * len(df)}), df.iloc[:, 1:]], axis=1)
+    with pytest.raises(InputError, match=r"column 'a' is not numeric \(dtype"):
+        fitted.score(text)
+
+
+def test_labels_name_the_odd_value_plainly() -> None:
+    with pytest.raises(InputError, match=r"found 2$"):  # was np.float64(2.0)
+        check_labels([0, 1, 2], 3)
+    with pytest.raises(InputError, match=r"found 'attack'$"):
+        check_labels(["0", "1", "attack"], 3)
+
+
+def test_held_out_rows_all_anomalous_is_said_before_training() -> None:
+    # 10 rows hold out 1; with random_state=1 it is labelled 1: "Percentile: no scores to fit
+    # the threshold on" came after training
+    X = np.random.RandomState(0).uniform(size=(10, 3))
+    y = np.r_[np.zeros(5), np.ones(5)]
+    with pytest.raises(InputError, match=r"^y: every held-out row \(1 of 10\) is labelled an anomaly"):
+        _ae(random_state=1).fit(X, y)
+
+
+# -- feature names ----------------------------------------------------------------------------------
+def test_feature_names_are_recorded_and_a_moved_column_is_refused(
+    fitted: AutoEncoder, data: tuple[np.ndarray, np.ndarray]
+) -> None:
+    X, Xt = data
+    det = _ae().fit(pd.DataFrame(X, columns=COLS))
+    assert det.feature_names_in_.tolist() == COLS
+    test = pd.DataFrame(Xt, columns=COLS)
+    base = det.score(test)
+    assert np.array_equal(base, fitted.score(Xt))  # the names change nothing in the maths
+    assert np.array_equal(det.score(Xt), base)  # a bare array is read by position, as fitted
+    with pytest.raises(InputError, match=r"^X: the columns are in another order than at fit"):
+        det.score(test[COLS[::-1]])  # scored as if bytes were duration before
+    with pytest.raises(InputError, match=r"missing 'rate'; not seen at fit 'Rate'"):
+        det.score(test.rename(columns={"rate": "Rate"}))
+    twin = _ae().set_state(*det.get_state())
+    assert twin.feature_names_in_.tolist() == COLS
+    with pytest.raises(InputError, match="another order"):
+        twin.score(test[COLS[::-1]])
+    assert not hasattr(det.fit(X), "feature_names_in_")  # refitted on an array: names forgotten
+
+
+def test_a_series_detector_refuses_moved_channels() -> None:
+    t = np.arange(120)
+    df = pd.DataFrame({"cpu": np.sin(t / 5), "mem": np.cos(t / 5)}, dtype=np.float32)
+    det = LSTMAutoEncoder(window=8, hidden=4, code=2, epochs=1, verbose=0).fit(df)
+    assert det.feature_names_in_.tolist() == ["cpu", "mem"]
+    with pytest.raises(InputError, match=r"^series: the columns are in another order"):
+        det.score(df[["mem", "cpu"]])
+
+
+# -- scikit-learn -----------------------------------------------------------------------------------
+def _labelled(data: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    X = np.r_[data[0], 3 * np.random.default_rng(1).normal(size=(40, 4)).astype(np.float32)]
+    return X, np.r_[np.zeros(200), np.ones(40)]
+
+
+def test_score_with_labels_points_to_a_scorer(
+    fitted: AutoEncoder, data: tuple[np.ndarray, np.ndarray]
+) -> None:
+    # cross_val_score without scoring= calls score(X, y): "takes 2 positional arguments but 3
+    # were given" before
+    X, y = _labelled(data)
+    with pytest.raises(TypeError, match=r'score\(X\) gives one anomaly score per row.*scoring="roc_auc"'):
+        fitted.score(X, y)
+    cv = StratifiedKFold(2, shuffle=True, random_state=0)
+    with pytest.raises(TypeError, match='scoring="roc_auc"'):
+        cross_val_score(_ae(), X, y, cv=cv, error_score="raise")
+    auc = cross_val_score(_ae(), X, y, cv=cv, scoring="roc_auc", error_score="raise")
+    assert auc.shape == (2,) and (auc > 0.5).all()
+
+
+def test_sklearn_tools_work(data: tuple[np.ndarray, np.ndarray]) -> None:
+    X, y = _labelled(data)
+    det = _ae(lr=2e-3)
+    assert clone(det).get_params() == det.get_params()
+    assert AutoEncoder().set_params(**det.get_params()).get_params() == det.get_params()
+    pipe = make_pipeline(StandardScaler(), _ae()).fit(X[:200])
+    assert pipe.decision_function(X).shape == (240,) and set(pipe.predict(X)) <= {0, 1}
+    grid = GridSearchCV(
+        _ae(),
+        {"hidden": [(8, 2), (4, 2)]},
+        scoring="roc_auc",
+        cv=StratifiedKFold(2, shuffle=True, random_state=0),
+        error_score="raise",
+    )
+    assert grid.fit(X, y).best_params_["hidden"] in ((8, 2), (4, 2))
+
+
+# -- evaluation -------------------------------------------------------------------------------------
+def test_metrics_name_bad_scores_and_arguments() -> None:
+    y, s, p = [0, 0, 1, 1], [0.1, float("nan"), 0.3, 0.9], [0, 0, 0, 1]
+    with pytest.raises(InputError, match=r"^scores: 1 NaN or infinite score\(s\); first at row 1"):
+        binary_metrics(y, s, p)  # scikit-learn's "Input contains NaN." before
+    with pytest.raises(InputError, match=r"^scores: expected numbers"):
+        binary_metrics(y, ["a", "b", "c", "d"], p)
+    with pytest.raises(InputError, match=r"k must be an integer >= 1, got 2\.5"):
+        precision_at_k(y, [0.1, 0.2, 0.3, 0.9], 2.5)  # read as 2 before
+    assert precision_at_k(y, [0.1, 0.2, 0.3, 0.9], 2.0) == 1.0
+    with pytest.raises(InputError, match="events_per_day must be a number > 0, got -1"):
+        alert_volume(p, events_per_day=-1)  # -0.25 alerts per day before
+    with pytest.raises(InputError, match=r"^y_pred: labels must be 0"):
+        per_class_detection(["normal", "dos", "dos", "dos"], [0, 2, 0, 1])
