@@ -11,12 +11,14 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 from sklearn.base import clone
+from sklearn.exceptions import NotFittedError as SklearnNotFittedError
 from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from sklearn.utils.estimator_checks import check_estimator
 
 from hourglass.detectors import AutoEncoder, LSTMAutoEncoder
-from hourglass.errors import InputError
+from hourglass.errors import InputError, NotFittedError
 from hourglass.evaluate import alert_volume, binary_metrics, per_class_detection, precision_at_k
 from hourglass.features.validation import check_labels
 
@@ -201,3 +203,40 @@ def test_metrics_name_bad_scores_and_arguments() -> None:
         alert_volume(p, events_per_day=-1)  # -0.25 alerts per day before
     with pytest.raises(InputError, match=r"^y_pred: labels must be 0"):
         per_class_detection(["normal", "dos", "dos", "dos"], [0, 2, 0, 1])
+
+
+def test_unfitted_detectors_raise_sklearns_not_fitted_error_too() -> None:
+    # hourglass's NotFittedError alone: `except sklearn.exceptions.NotFittedError` missed it
+    with pytest.raises(SklearnNotFittedError, match="AutoEncoder is not fitted"):
+        _ae().decision_function(np.ones((2, 4)))
+    with pytest.raises(NotFittedError):
+        _ae().predict(np.ones((2, 4)))
+
+
+# the checks scikit-learn's estimator_checks run that the detector contract allows; the others pass
+# 0/1/2 class labels as y (detectors take 0/1 anomaly labels), expect scikit-learn's own wording,
+# score(X, y) to return one number, or decision_function to be bit-identical on a subset (float32)
+SKLEARN_CHECKS = {
+    "check_estimators_unfitted",
+    "check_estimator_sparse_array",
+    "check_estimator_sparse_matrix",
+    "check_estimator_sparse_tag",
+    "check_fit_check_is_fitted",
+    "check_fit_idempotent",
+    "check_get_params_invariance",
+    "check_n_features_in",
+    "check_no_attributes_set_in_init",
+    "check_parameters_default_constructible",
+    "check_set_params",
+    "check_estimators_pickle",
+    "check_estimator_cloneable",
+    "check_do_not_raise_errors_in_init_or_set_params",
+}
+
+
+def test_sklearn_estimator_checks_that_the_contract_allows_pass() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        results = check_estimator(_ae(), on_fail=None)
+    passed = {r["check_name"] for r in results if r["status"] == "passed"}
+    assert SKLEARN_CHECKS <= passed, sorted(SKLEARN_CHECKS - passed)
