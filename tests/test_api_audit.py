@@ -5,6 +5,7 @@ message or a silently wrong answer before."""
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -17,8 +18,10 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import check_estimator
 
+import hourglass
+from hourglass import Pipeline, thresholds
 from hourglass.detectors import AutoEncoder, LSTMAutoEncoder
-from hourglass.errors import InputError, NotFittedError
+from hourglass.errors import ArtefactError, InputError, NotFittedError
 from hourglass.evaluate import alert_volume, binary_metrics, per_class_detection, precision_at_k
 from hourglass.features.validation import check_labels
 
@@ -240,3 +243,31 @@ def test_sklearn_estimator_checks_that_the_contract_allows_pass() -> None:
         results = check_estimator(_ae(), on_fail=None)
     passed = {r["check_name"] for r in results if r["status"] == "passed"}
     assert SKLEARN_CHECKS <= passed, sorted(SKLEARN_CHECKS - passed)
+
+
+# -- artefacts --------------------------------------------------------------------------------------
+def test_save_load_scores_identically_and_refuses_tampering_and_non_paths(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame(
+        {
+            "proto": rng.choice(["tcp", "udp"], 150),
+            "bytes": rng.lognormal(5, 1, 150),
+            "syn": rng.random(150) > 0.5,
+            "svc": pd.Categorical(rng.choice(["a", "b"], 150)),
+        }
+    )
+    df.loc[3, "bytes"] = np.nan
+    pipe = Pipeline(_ae(), threshold=thresholds.Percentile(99)).fit(df)
+    pipe.save(tmp_path / "m")
+    again = hourglass.load(tmp_path / "m")
+    assert np.array_equal(again.score(df), pipe.score(df))
+    assert np.array_equal(again.predict(df), pipe.predict(df))
+    weights = tmp_path / "m" / "weights.safetensors"
+    weights.write_bytes(weights.read_bytes()[:-1] + b"x")
+    with pytest.raises(ArtefactError, match="content hash mismatch"):
+        hourglass.load(tmp_path / "m")
+    # pathlib's "expected str, bytes or os.PathLike object, not int" before
+    with pytest.raises(TypeError, match=r"^path: expected a model directory \(str or os.PathLike\), got int"):
+        hourglass.load(3)
+    with pytest.raises(TypeError, match=r"^path: .*got NoneType"):
+        pipe.save(None)  # type: ignore[arg-type]
