@@ -123,6 +123,32 @@ def test_held_out_rows_all_anomalous_is_said_before_training() -> None:
         _ae(random_state=1).fit(X, y)
 
 
+@pytest.mark.parametrize(
+    ("params", "match"),
+    [
+        ({"threshold": 0.05}, r"^threshold must be a hourglass Threshold \(e\.g\. thresholds\.Percentile"),
+        ({"threshold": thresholds.Percentile}, r"\(an instance, e\.g\. Percentile\(\.\.\.\)\)"),
+        ({"random_state": -1}, r"^random_state must be None or an integer in \[0, 2\*\*64\), got -1"),
+    ],
+)
+def test_wrong_threshold_or_seed_is_said_before_training(
+    params: dict[str, object],
+    match: str,
+    data: tuple[np.ndarray, np.ndarray],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # a PyOD-style threshold=0.05 was refused only after the whole training run; random_state=-1
+    # gave numpy's "expected non-negative integer"
+    det = _ae(**params)
+
+    def no_training(*a: object, **k: object) -> None:
+        raise AssertionError("trained before the parameters were checked")
+
+    monkeypatch.setattr(det, "_fit", no_training)
+    with pytest.raises(ValueError, match=match):
+        det.fit(data[0])
+
+
 # -- feature names ----------------------------------------------------------------------------------
 def test_feature_names_are_recorded_and_a_moved_column_is_refused(
     fitted: AutoEncoder, data: tuple[np.ndarray, np.ndarray]

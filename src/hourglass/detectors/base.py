@@ -327,6 +327,7 @@ class BaseDetector(BaseEstimator):
                               UserWarning, stacklevel=2)
                 labels = None
         self._check_params()
+        self._threshold_rule()  # before training: a wrong rule would be said only after it
         frac = float(getattr(self, "validation_fraction", 0.1))
         if not 0 <= frac < 1:
             raise ValueError(f"validation_fraction must be in [0, 1), got {frac}")
@@ -357,18 +358,25 @@ class BaseDetector(BaseEstimator):
         if self.get_tags()["gradients"] and isinstance(Xa, np.ndarray) and Xa.ndim == 2:
             # the baseline of integrated gradients: a typical training row, feature by feature
             self.gradient_baseline_ = np.median(self._take(Xa, train_idx), axis=0).astype(np.float32)
+        threshold = self._threshold_rule()
+        self.threshold_ = type(threshold)(**threshold.get_params()).fit(
+            self.val_scores_, on=self.val_scores_source())
+        self.calibrator_ = Calibrator().fit(self.val_scores_)
+        return self
+
+    def _threshold_rule(self) -> Threshold:
+        """The threshold rule ``fit`` fits (``threshold``, or the detector's default), checked."""
         threshold = self.threshold if self.threshold is not None else self._default_threshold()
         if not isinstance(threshold, Threshold):
-            raise ValueError(f"threshold must be a hourglass Threshold, got {threshold!r}")
+            hint = (f"an instance, e.g. {threshold.__name__}(...)" if isinstance(threshold, type)
+                    else "e.g. thresholds.Percentile(99.5) or thresholds.Contamination(0.01)")
+            raise ValueError(f"threshold must be a hourglass Threshold ({hint}), got {threshold!r}")
         if threshold.requires_labels:
             raise InputError(f"{threshold.describe()} needs labelled validation scores: fit with "
                              "another threshold, then call set_threshold(rule, scores=..., y=...) "
                              "on a labelled validation slice (Pipeline.fit does this given X_val, "
                              "y_val)")
-        self.threshold_ = type(threshold)(**threshold.get_params()).fit(
-            self.val_scores_, on=self.val_scores_source())
-        self.calibrator_ = Calibrator().fit(self.val_scores_)
-        return self
+        return threshold
 
     def val_scores_source(self) -> str:
         """What ``val_scores_`` (the scores the threshold and the calibration are fitted on)
@@ -609,7 +617,10 @@ class BaseDetector(BaseEstimator):
 
     def _seed(self) -> int:
         rs = getattr(self, "random_state", 0)
-        return 0 if rs is None else int(rs)
+        seed = 0 if rs is None else int(rs)
+        if not 0 <= seed < 2**64:  # numpy's and torch's seeds
+            raise ValueError(f"random_state must be None or an integer in [0, 2**64), got {rs!r}")
+        return seed
 
     def get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         """Fitted state as (plain-JSON dict, named arrays) — what an artefact stores."""
