@@ -297,3 +297,10 @@ def test_save_load_scores_identically_and_refuses_tampering_and_non_paths(tmp_pa
         hourglass.load(3)
     with pytest.raises(TypeError, match=r"^path: .*got NoneType"):
         pipe.save(None)  # type: ignore[arg-type]
+
+
+def test_a_pipeline_given_an_array_says_how_to_make_a_table() -> None:
+    with pytest.raises(InputError, match=r"got ndarray; wrap it as pd\.DataFrame\(X, columns="):
+        Pipeline(_ae()).fit(np.ones((30, 2)))
+    with pytest.raises(InputError, match=r"got Series; make one column a table with series\.to_frame\(\)"):
+        Pipeline(_ae()).fit(pd.Series([1.0, 2.0]))
