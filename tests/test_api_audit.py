@@ -20,7 +20,7 @@ from sklearn.utils.estimator_checks import check_estimator
 
 import hourglass
 from hourglass import Pipeline, thresholds
-from hourglass.detectors import AutoEncoder, LSTMAutoEncoder
+from hourglass.detectors import AutoEncoder, DeepLog, LSTMAutoEncoder
 from hourglass.errors import ArtefactError, InputError, NotFittedError
 from hourglass.evaluate import alert_volume, binary_metrics, per_class_detection, precision_at_k
 from hourglass.features.validation import check_labels
@@ -304,3 +304,13 @@ def test_a_pipeline_given_an_array_says_how_to_make_a_table() -> None:
         Pipeline(_ae()).fit(np.ones((30, 2)))
     with pytest.raises(InputError, match=r"got Series; make one column a table with series\.to_frame\(\)"):
         Pipeline(_ae()).fit(pd.Series([1.0, 2.0]))
+
+
+def test_an_events_detector_given_an_event_table_points_to_event_sessions() -> None:
+    sessions = [np.array([1, 2, 3, 1, 2, 3])] * 20
+    det = DeepLog(window=2, top_g=1, embed=4, hidden=4, layers=1, epochs=1, verbose=0).fit(sessions)
+    with pytest.raises(
+        InputError,
+        match=r"got DataFrame; an event table goes through Pipeline\(detector, features=EventSessions",
+    ):
+        det.score(pd.DataFrame({"user": ["a"], "event": ["login"]}))
