@@ -96,6 +96,18 @@ def test_unusable_arrays_are_named(fitted: AutoEncoder, X: object, match: str) -
             fitted.score(X)
 
 
+def test_a_single_row_as_a_1d_array_is_told_to_reshape_as_a_row(
+    fitted: AutoEncoder, data: tuple[np.ndarray, np.ndarray]
+) -> None:
+    # PyOD users call det.predict(x) on one row; the hint said reshape(-1, 1) (one feature)
+    with pytest.raises(InputError, match=r"got 1-D of length 4; use X\.reshape\(1, -1\) for a single row"):
+        fitted.predict(data[1][0])
+    with pytest.raises(
+        InputError, match=r"got 1-D of length 3; use X\.reshape\(-1, 1\) for a single feature"
+    ):
+        fitted.score(data[1][0, :3])
+
+
 def test_a_repeated_column_name_is_no_pandas_crash(
     fitted: AutoEncoder, data: tuple[np.ndarray, np.ndarray]
 ) -> None:

@@ -74,8 +74,11 @@ def check_array(
                                  "array (rows × features)") from None
             raise InputError(f"{what}: expected an array of numbers ({exc})") from None
     if arr.ndim == 1:
+        # one row of a model of that many features (a PyOD habit: det.predict(x)) or one feature
+        hint = ("X.reshape(1, -1) for a single row" if n_features is not None and n_features > 1
+                and arr.shape[0] == n_features else "X.reshape(-1, 1) for a single feature")
         raise InputError(f"{what}: expected a 2-D array (rows × features), got 1-D of length "
-                         f"{arr.shape[0]}; use X.reshape(-1, 1) for a single feature")
+                         f"{arr.shape[0]}; use {hint}")
     if arr.ndim != 2:
         raise InputError(f"{what}: expected a 2-D array (rows × features), got {arr.ndim}-D")
     if arr.shape[0] == 0:
