@@ -22,7 +22,15 @@ import hourglass
 from hourglass import Pipeline, thresholds
 from hourglass.detectors import AutoEncoder, DeepLog, LSTMAutoEncoder
 from hourglass.errors import ArtefactError, InputError, NotFittedError
-from hourglass.evaluate import alert_volume, binary_metrics, per_class_detection, precision_at_k
+from hourglass.evaluate import (
+    alert_volume,
+    binary_metrics,
+    events,
+    per_class_detection,
+    point_adjust,
+    precision_at_k,
+    time_to_detect,
+)
 from hourglass.features.validation import check_labels
 
 COLS = ["bytes", "packets", "rate", "duration"]
@@ -244,6 +252,23 @@ def test_metrics_name_bad_scores_and_arguments() -> None:
         alert_volume(p, events_per_day=-1)  # -0.25 alerts per day before
     with pytest.raises(InputError, match=r"^y_pred: labels must be 0"):
         per_class_detection(["normal", "dos", "dos", "dos"], [0, 2, 0, 1])
+
+
+def test_event_metrics_and_thresholds_check_what_they_are_given() -> None:
+    # point_adjust([0, 1], [0, 1, 1]) answered for the first two steps; [0, 1, 2] raised zip()'s error
+    with pytest.raises(InputError, match=r"^y_pred: has 3 labels for 2 rows"):
+        point_adjust([0, 1], [0, 1, 1])
+    with pytest.raises(InputError, match=r"^y_true: labels must be 0 \(normal\) or 1 \(anomaly\), found 2"):
+        point_adjust([0, 1, 2], [0, 1, 1])
+    with pytest.raises(InputError, match=r"^y_pred: has 2 labels for 3 rows"):
+        time_to_detect([0, 1, 1], [0, 0])
+    assert events([True, True, False]) == [(0, 2)]
+    with pytest.raises(InputError, match=r"^Percentile: scores must be numbers"):
+        thresholds.Percentile(99).fit(["low", "high"])
+    with pytest.raises(
+        TypeError, match=r"^threshold spec: expected a string such as 'percentile:99', got int"
+    ):
+        thresholds.threshold_from_spec(99)  # type: ignore[arg-type]
 
 
 def test_unfitted_detectors_raise_sklearns_not_fitted_error_too() -> None:

@@ -46,7 +46,7 @@ def events(labels: object) -> list[tuple[int, int]]:
     >>> events([0, 1, 1, 0, 0, 1])
     [(1, 3), (5, 6)]
     """
-    y = np.asarray(labels).astype(np.int8).ravel()
+    y = check_labels(labels, np.asarray(labels).size, what="labels")
     edges = np.diff(np.r_[0, y, 0])
     return list(zip(np.flatnonzero(edges == 1).tolist(), np.flatnonzero(edges == -1).tolist(),
                     strict=True))
@@ -60,8 +60,8 @@ def point_adjust(y_true: object, y_pred: object) -> np.ndarray:
     >>> point_adjust([0, 1, 1, 1, 0], [0, 0, 1, 0, 1]).tolist()
     [0, 1, 1, 1, 1]
     """
-    y = np.asarray(y_true).astype(np.int8).ravel()
-    p = np.asarray(y_pred).astype(np.int8).ravel().copy()
+    y = check_labels(y_true, np.asarray(y_true).size, what="y_true")
+    p = check_labels(y_pred, y.size, what="y_pred").copy()
     for lo, hi in events(y):
         if p[lo:hi].any():
             p[lo:hi] = 1
@@ -76,9 +76,10 @@ def time_to_detect(y_true: object, y_pred: object) -> list[int | None]:
     >>> time_to_detect([0, 1, 1, 1, 0, 1, 1], [0, 0, 0, 1, 0, 0, 0])
     [2, None]
     """
-    p = np.asarray(y_pred).astype(np.int8).ravel()
+    y = check_labels(y_true, np.asarray(y_true).size, what="y_true")
+    p = check_labels(y_pred, y.size, what="y_pred")
     out: list[int | None] = []
-    for lo, hi in events(y_true):
+    for lo, hi in events(y):
         hits = np.flatnonzero(p[lo:hi])
         out.append(int(hits[0]) if hits.size else None)
     return out
