@@ -351,3 +351,22 @@ def test_an_events_detector_given_an_event_table_points_to_event_sessions() -> N
         match=r"got DataFrame; an event table goes through Pipeline\(detector, features=EventSessions",
     ):
         det.score(pd.DataFrame({"user": ["a"], "event": ["login"]}))
+
+
+def test_a_wrong_y_val_is_named_before_training(monkeypatch: pytest.MonkeyPatch) -> None:
+    # it was called "y" and said only after the detector had trained
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"proto": rng.choice(["tcp", "udp"], 120), "bytes": rng.lognormal(5, 1, 120)})
+    val, y_val = df.iloc[:30], (np.arange(30) % 5 == 0).astype(int)
+
+    def no_training(*a: object, **k: object) -> None:
+        raise AssertionError("trained before y_val was checked")
+
+    monkeypatch.setattr(AutoEncoder, "fit", no_training)
+    pipe = Pipeline(_ae(), threshold=thresholds.BestF1())
+    with pytest.raises(InputError, match=r"^y_val: has 5 labels for 30 rows"):
+        pipe.fit(df, X_val=val, y_val=y_val[:5])
+    with pytest.raises(
+        InputError, match=r"^y_val: labels must be 0 \(normal\) or 1 \(anomaly\), found 'attack'"
+    ):
+        pipe.fit(df, X_val=val, y_val=np.where(y_val, "attack", "normal"))
