@@ -324,7 +324,7 @@ class BaseDetector(BaseEstimator):
                                  "rows (0)")
             if not self.get_tags()["supports_labels"]:
                 warnings.warn(f"{type(self).__name__} does not use labels; y is ignored",
-                              UserWarning, stacklevel=2)
+                              UserWarning, stacklevel=3)  # fit(), then its caller
                 labels = None
         self._check_params()
         self._threshold_rule()  # before training: a wrong rule would be said only after it
