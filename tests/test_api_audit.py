@@ -93,6 +93,10 @@ def test_valid_layouts_and_dtypes_score_exactly_as_float32(
         ),
         ([[1.0, 2.0, 3.0, 4.0], [1.0]], "rows of different lengths"),
         (None, r"expected an array of numbers \(rows × features\), got None"),
+        (
+            np.full((2, 4), np.datetime64("2024-01-01")),
+            r"dates and durations \(dtype datetime64\[D\]\) are not numbers",
+        ),
     ],
 )
 def test_unusable_arrays_are_named(fitted: AutoEncoder, X: object, match: str) -> None:

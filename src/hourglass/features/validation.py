@@ -65,6 +65,9 @@ def check_array(
     else:
         if isinstance(X, np.ndarray) and np.iscomplexobj(X):
             raise InputError(f"{what}: complex numbers are not supported; expected real numbers")
+        if isinstance(X, np.ndarray) and X.dtype.kind in "mM":  # as a DataFrame's are refused
+            raise InputError(f"{what}: dates and durations (dtype {X.dtype}) are not numbers; "
+                             "convert them first or use a Pipeline")
         try:
             with np.errstate(over="ignore"):  # a value beyond float32 is named below
                 arr = np.asarray(X, dtype=np.float32)
