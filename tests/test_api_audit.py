@@ -20,7 +20,7 @@ from sklearn.utils.estimator_checks import check_estimator
 
 import hourglass
 from hourglass import Pipeline, thresholds
-from hourglass.detectors import AutoEncoder, DeepLog, LatentIForest, LSTMAutoEncoder
+from hourglass.detectors import AutoEncoder, DeepLog, Ensemble, LatentIForest, LSTMAutoEncoder
 from hourglass.errors import ArtefactError, InputError, NotFittedError
 from hourglass.evaluate import (
     alert_volume,
@@ -383,3 +383,12 @@ def test_the_ignored_labels_warning_points_at_the_callers_line() -> None:
     with pytest.warns(UserWarning, match="LatentIForest does not use labels; y is ignored") as record:
         det.fit(X, np.zeros(60))
     assert record[0].filename == __file__
+
+
+def test_an_ensemble_member_with_a_mistyped_parameter_is_named_by_position() -> None:
+    # Python's "DeepSVDD.__init__() got an unexpected keyword argument 'hiden'" before
+    ens = Ensemble(detectors=(("autoencoder", {"hidden": (4, 2)}), ("deep-svdd", {"hiden": (4,)})), epochs=1)
+    with pytest.raises(
+        ValueError, match=r"^detectors\[1\]: deep-svdd has no parameter 'hiden'; it takes .*hidden"
+    ):
+        ens.fit(np.ones((30, 2)))
