@@ -65,13 +65,17 @@ class ArtefactError(InputError):
 class NotFittedError(HourglassError, AttributeError):
     """A method that needs a fitted estimator was called before ``fit``.
 
+    Detectors raise its subclass :class:`~hourglass.detectors.base.DetectorNotFittedError`, which
+    is scikit-learn's ``NotFittedError`` too.
+
     Examples
     --------
     >>> from hourglass.detectors import AutoEncoder
-    >>> AutoEncoder().score([[0.0, 1.0]])
-    Traceback (most recent call last):
-    ...
-    hourglass.errors.NotFittedError: AutoEncoder is not fitted; call fit(X) first
+    >>> try:
+    ...     AutoEncoder().score([[0.0, 1.0]])
+    ... except NotFittedError as exc:
+    ...     print(exc)
+    AutoEncoder is not fitted; call fit(X) first
     """
 
 

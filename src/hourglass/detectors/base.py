@@ -21,9 +21,11 @@ from collections.abc import Callable
 from typing import Any, ClassVar, cast
 
 import numpy as np
+import pandas as pd
 import torch
 from sklearn.base import BaseEstimator
 from sklearn.base import clone as sk_clone
+from sklearn.exceptions import NotFittedError as SklearnNotFittedError
 
 from hourglass._params import check_numeric_params
 from hourglass.errors import InputError, NotFittedError
@@ -39,9 +41,28 @@ from hourglass.nn import (
 )
 from hourglass.thresholds import HELD_OUT, TRAINING, Calibrator, Percentile, Threshold, threshold_from_dict
 
-__all__ = ["WARM_START_PARAMS", "BaseDetector", "DeepDetector", "warm_start_models"]
+__all__ = ["WARM_START_PARAMS", "BaseDetector", "DeepDetector", "DetectorNotFittedError", "frame_names",
+           "warm_start_models"]
 
 logger = logging.getLogger(__name__)
+
+
+class DetectorNotFittedError(NotFittedError, SklearnNotFittedError):
+    """A detector used before ``fit``: hourglass's :class:`~hourglass.errors.NotFittedError` that
+    is scikit-learn's ``NotFittedError`` too, so ``except sklearn.exceptions.NotFittedError`` and
+    scikit-learn's estimator checks recognise it (errors.py cannot import scikit-learn: seconds
+    for every CLI start).
+
+    Examples
+    --------
+    >>> from sklearn.exceptions import NotFittedError as SkNotFitted
+    >>> from hourglass.detectors import AutoEncoder
+    >>> try:
+    ...     AutoEncoder().score([[0.0, 1.0]])
+    ... except SkNotFitted as exc:
+    ...     print(isinstance(exc, NotFittedError), exc)
+    True AutoEncoder is not fitted; call fit(X) first
+    """
 
 
 def module_score(module: torch.nn.Module) -> Callable[[tuple[torch.Tensor, ...]], torch.Tensor]:
@@ -79,6 +100,21 @@ def warm_start_models() -> list[str]:
     from hourglass.detectors import registry
 
     return [name for name in registry.available() if registry.get(name).get_tags()["warm_start"]]
+
+
+def frame_names(X: object) -> list[str] | None:
+    """The column names of a DataFrame whose column names are all strings (scikit-learn's rule
+    for ``feature_names_in_``), else ``None``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> frame_names(pd.DataFrame({"bytes": [1.0], "rate": [2.0]})), frame_names([[1.0, 2.0]])
+    (['bytes', 'rate'], None)
+    """
+    if not isinstance(X, pd.DataFrame) or not len(X.columns):
+        return None
+    return list(X.columns) if all(isinstance(c, str) for c in X.columns) else None
 
 
 def check_at_least_one(det: object, *names: str) -> None:
@@ -288,14 +324,20 @@ class BaseDetector(BaseEstimator):
                                  "rows (0)")
             if not self.get_tags()["supports_labels"]:
                 warnings.warn(f"{type(self).__name__} does not use labels; y is ignored",
-                              UserWarning, stacklevel=2)
+                              UserWarning, stacklevel=3)  # fit(), then its caller
                 labels = None
         self._check_params()
+        self._threshold_rule()  # before training: a wrong rule would be said only after it
         frac = float(getattr(self, "validation_fraction", 0.1))
         if not 0 <= frac < 1:
             raise ValueError(f"validation_fraction must be in [0, 1), got {frac}")
         train_idx, val_idx = self._split(n, frac, np.random.default_rng(self._seed()))
         n_val = len(val_idx)
+        if labels is not None and n_val and not (labels[val_idx] == 0).any():
+            unit = "sessions" if self.get_tags()["input"] == "events" else "rows"
+            raise InputError(f"y: every held-out {unit[:-1]} ({n_val} of {n}) is labelled an "
+                             "anomaly (1), which leaves no normal scores to fit the threshold on; "
+                             f"give more normal {unit} or a larger validation_fraction")
         y_train = None if labels is None else labels[train_idx]
         # held-out rows given to ``_fit`` (early stopping) are normal ones: labels say which
         fit_val = val_idx if labels is None else val_idx[labels[val_idx] == 0]
@@ -316,29 +358,59 @@ class BaseDetector(BaseEstimator):
         if self.get_tags()["gradients"] and isinstance(Xa, np.ndarray) and Xa.ndim == 2:
             # the baseline of integrated gradients: a typical training row, feature by feature
             self.gradient_baseline_ = np.median(self._take(Xa, train_idx), axis=0).astype(np.float32)
+        threshold = self._threshold_rule()
+        self.threshold_ = type(threshold)(**threshold.get_params()).fit(
+            self.val_scores_, on=self.val_scores_source())
+        self.calibrator_ = Calibrator().fit(self.val_scores_)
+        return self
+
+    def _threshold_rule(self) -> Threshold:
+        """The threshold rule ``fit`` fits (``threshold``, or the detector's default), checked."""
         threshold = self.threshold if self.threshold is not None else self._default_threshold()
         if not isinstance(threshold, Threshold):
-            raise ValueError(f"threshold must be a hourglass Threshold, got {threshold!r}")
+            hint = (f"an instance, e.g. {threshold.__name__}(...)" if isinstance(threshold, type)
+                    else "e.g. thresholds.Percentile(99.5) or thresholds.Contamination(0.01)")
+            raise ValueError(f"threshold must be a hourglass Threshold ({hint}), got {threshold!r}")
         if threshold.requires_labels:
             raise InputError(f"{threshold.describe()} needs labelled validation scores: fit with "
                              "another threshold, then call set_threshold(rule, scores=..., y=...) "
                              "on a labelled validation slice (Pipeline.fit does this given X_val, "
                              "y_val)")
-        self.threshold_ = type(threshold)(**threshold.get_params()).fit(
-            self.val_scores_, on=self.val_scores_source())
-        self.calibrator_ = Calibrator().fit(self.val_scores_)
-        return self
+        return threshold
 
     def val_scores_source(self) -> str:
         """What ``val_scores_`` (the scores the threshold and the calibration are fitted on)
         are: :data:`~hourglass.thresholds.HELD_OUT`, or :data:`~hourglass.thresholds.TRAINING`
         when nothing was held out (``validation_fraction=0`` or under 10 rows)."""
         if not hasattr(self, "val_index_"):
-            raise NotFittedError(f"{type(self).__name__} is not fitted; call fit(X) first")
+            raise DetectorNotFittedError(f"{type(self).__name__} is not fitted; call fit(X) first")
         return HELD_OUT if len(self.val_index_) else TRAINING
 
-    def score(self, X: object) -> np.ndarray:
-        """Anomaly score per row; higher is more anomalous."""
+    def score(self, X: object, y: object | None = None) -> np.ndarray:
+        """Anomaly score per row; higher is more anomalous.
+
+        Not scikit-learn's ``score(X, y)`` (one number rating a fitted model): ``y`` is refused
+        with a ``TypeError``. To rate or select models with labels in scikit-learn, give a scorer,
+        e.g. ``cross_val_score(det, X, y, scoring="roc_auc")``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from hourglass.detectors import AutoEncoder
+        >>> X = np.random.default_rng(0).normal(size=(200, 3)).astype("float32")
+        >>> ae = AutoEncoder(hidden=(4, 2), epochs=2, verbose=0).fit(X)
+        >>> ae.score(X[:2]).shape
+        (2,)
+        >>> ae.score(X[:2], [0, 1])  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        TypeError: AutoEncoder.score(X) gives one anomaly score per row and takes no labels y; ...
+        """
+        if y is not None:
+            raise TypeError(f"{type(self).__name__}.score(X) gives one anomaly score per row and "
+                            "takes no labels y; to rate the model with labels, use a metric "
+                            "(hourglass.evaluate.binary_metrics) or, in scikit-learn, "
+                            'scoring="roc_auc"')
         self._check_fitted()
         return np.asarray(self._score(self._validate(X, reset=False)), dtype=np.float64)
 
@@ -474,12 +546,40 @@ class BaseDetector(BaseEstimator):
     # override ``_validate``, ``_n_samples``, ``_split`` and ``_take``. The ``X`` the other
     # hooks get is what ``_validate`` returns (a float32 matrix, a series, packed sessions).
     def _validate(self, X: object, *, reset: bool) -> Any:
-        """Check input; on ``reset`` record ``n_features_in_``, else compare with it."""
+        """Check input; on ``reset`` record ``n_features_in_`` (and ``feature_names_in_``), else
+        compare with them."""
         if reset:
             Xa = check_array(X)
             self.n_features_in_ = Xa.shape[1]
+            self._record_column_names(X)
             return Xa
+        self._check_column_names(X)
         return check_array(X, n_features=self.n_features_in_)
+
+    def _record_column_names(self, X: object) -> None:
+        """Record ``feature_names_in_`` when ``X`` is a DataFrame with string column names (as
+        scikit-learn does); forget an earlier fit's names otherwise."""
+        names = frame_names(X)
+        if names is None:
+            self.__dict__.pop("feature_names_in_", None)
+        else:
+            self.feature_names_in_ = np.asarray(names, dtype=object)
+
+    def _check_column_names(self, X: object, what: str = "X") -> None:
+        """A DataFrame scored by a detector fitted on one must have the fit's columns in the
+        fit's order: a column moved would silently be read as another feature."""
+        fitted = getattr(self, "feature_names_in_", None)
+        names = frame_names(X)
+        if fitted is None or names is None or list(fitted) == names:
+            return
+        missing = [n for n in fitted if n not in names]
+        unexpected = [n for n in names if n not in set(fitted)]
+        if missing or unexpected:
+            parts = ([f"missing {', '.join(map(repr, missing[:5]))}"] if missing else []) + (
+                [f"not seen at fit {', '.join(map(repr, unexpected[:5]))}"] if unexpected else [])
+            raise InputError(f"{what}: the columns differ from those at fit ({'; '.join(parts)})")
+        raise InputError(f"{what}: the columns are in another order than at fit; reorder them as "
+                         "in detector.feature_names_in_")
 
     def _n_samples(self, X: Any) -> int:
         return int(X.shape[0])
@@ -513,11 +613,14 @@ class BaseDetector(BaseEstimator):
     # -- state (for artefacts) ------------------------------------------------------------
     def _check_fitted(self) -> None:
         if not hasattr(self, "threshold_"):
-            raise NotFittedError(f"{type(self).__name__} is not fitted; call fit(X) first")
+            raise DetectorNotFittedError(f"{type(self).__name__} is not fitted; call fit(X) first")
 
     def _seed(self) -> int:
         rs = getattr(self, "random_state", 0)
-        return 0 if rs is None else int(rs)
+        seed = 0 if rs is None else int(rs)
+        if not 0 <= seed < 2**64:  # numpy's and torch's seeds
+            raise ValueError(f"random_state must be None or an integer in [0, 2**64), got {rs!r}")
+        return seed
 
     def get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         """Fitted state as (plain-JSON dict, named arrays) — what an artefact stores."""
@@ -526,6 +629,8 @@ class BaseDetector(BaseEstimator):
         meta = {"n_features_in": int(self.n_features_in_),
                 "threshold": self.threshold_.to_dict(),
                 "calibration": self.calibrator_.to_dict(), **meta}
+        if getattr(self, "feature_names_in_", None) is not None:
+            meta["feature_names_in"] = [str(n) for n in self.feature_names_in_]
         arrays = {"val_scores": self.val_scores_.astype(np.float64),
                   "val_index": self.val_index_.astype(np.int64), **arrays}
         if getattr(self, "gradient_baseline_", None) is not None:
@@ -536,6 +641,10 @@ class BaseDetector(BaseEstimator):
         """Restore what :meth:`get_state` returned (on a detector built with the same params)."""
         try:
             self.n_features_in_ = int(meta["n_features_in"])
+            if meta.get("feature_names_in") is not None:
+                self.feature_names_in_ = np.asarray(meta["feature_names_in"], dtype=object)
+            else:
+                self.__dict__.pop("feature_names_in_", None)
             self.threshold_ = threshold_from_dict(meta["threshold"])
             self.val_scores_ = np.asarray(arrays["val_scores"], dtype=np.float64)
             self.val_index_ = np.asarray(arrays["val_index"], dtype=np.int64)

@@ -46,7 +46,12 @@ def _member(spec: object, position: int) -> BaseDetector:
         return registry.get(spec)()
     if (isinstance(spec, (tuple, list)) and len(spec) == 2 and isinstance(spec[0], str)
             and isinstance(spec[1], dict)):
-        return registry.get(spec[0])(**spec[1])
+        cls = registry.get(spec[0])
+        unknown = sorted(set(spec[1]) - set(cls().get_params()))
+        if unknown:  # else Python's "__init__() got an unexpected keyword argument", no position
+            raise ValueError(f"detectors[{position}]: {spec[0]} has no parameter {unknown[0]!r}; it "
+                             f"takes {', '.join(sorted(cls().get_params()))}")
+        return cls(**spec[1])
     raise ValueError(f"detectors[{position}] must be a detector, a registered name or a "
                      f"(name, params) pair, got {spec!r}")
 

@@ -100,8 +100,10 @@ class EventsInput:
             raise InputError("events input: expected a list of key sequences (one per session), "
                              f"got a {X.ndim}-D array; wrap a single session as [keys]")
         if not isinstance(X, Sequence | np.ndarray) or isinstance(X, str | bytes):
+            hint = ("; an event table goes through Pipeline(detector, features=EventSessions("
+                    "session_column=..., key_column=...))" if type(X).__name__ == "DataFrame" else "")
             raise InputError(f"events input: expected a list of integer key sequences, got "
-                             f"{type(X).__name__}")
+                             f"{type(X).__name__}{hint}")
         if len(X) == 0:
             raise InputError("events input: no sessions (empty data)")
         arrays = []

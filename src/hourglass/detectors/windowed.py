@@ -231,9 +231,12 @@ class WindowDetector(DeepDetector):
     # -- input hooks --------------------------------------------------------------------------
     def _validate(self, X: object, *, reset: bool) -> np.ndarray:
         self._check_window()
+        if not reset:
+            self._check_column_names(X, what="series")
         Xa = check_array(X, n_features=None if reset else self.n_features_in_, what="series")
         if reset:
             self.n_features_in_ = Xa.shape[1]
+            self._record_column_names(X)
         length = self._length()
         if Xa.shape[0] < length:
             raise InputError(f"series has {Xa.shape[0]} time steps, shorter than one window of "

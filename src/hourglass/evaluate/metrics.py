@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Mapping
 from typing import Any
 
@@ -11,11 +12,32 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 from hourglass.errors import InputError
 from hourglass.features.validation import check_labels
 
-__all__ = ["binary_metrics", "per_class_detection"]
+__all__ = ["binary_metrics", "check_scores", "per_class_detection"]
 
 
 def _safe_div(a: float, b: float) -> float:
     return float(a / b) if b else 0.0
+
+
+def check_scores(scores: object, what: str = "scores") -> np.ndarray:
+    """``scores`` as a flat float64 array, or :class:`InputError` naming the first score that is
+    not a finite number (scikit-learn's metrics would say only "Input contains NaN").
+
+    Examples
+    --------
+    >>> check_scores([0.5, float("nan")])
+    Traceback (most recent call last):
+    ...
+    hourglass.errors.InputError: scores: 1 NaN or infinite score(s); first at row 1
+    """
+    try:
+        s = np.asarray(scores, dtype=np.float64).ravel()
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"{what}: expected numbers ({exc})") from None
+    bad = np.flatnonzero(~np.isfinite(s))
+    if bad.size:
+        raise InputError(f"{what}: {bad.size} NaN or infinite score(s); first at row {int(bad[0])}")
+    return s
 
 
 def _confusion(y: np.ndarray, p: np.ndarray) -> tuple[int, int, int, int]:
@@ -54,7 +76,7 @@ def binary_metrics(y_true: object, scores: object, y_pred: object) -> dict[str, 
     >>> m["roc_auc"], m["f1"], m["fpr"]
     (0.75, 0.5, 0.5)
     """
-    s = np.asarray(scores, dtype=np.float64).ravel()
+    s = check_scores(scores)
     y = check_labels(y_true, s.size, what="y_true")
     p = check_labels(y_pred, s.size, what="y_pred")
     if s.size == 0:
@@ -100,9 +122,10 @@ def per_class_detection(
     {'n': 2, 'detected': 1, 'rate': 0.5}
     """
     names = np.asarray(classes).astype(str).ravel()
-    pred = np.asarray(y_pred).ravel().astype(np.int64)
+    pred = np.asarray(y_pred).ravel()
     if names.size != pred.size:
         raise InputError(f"{names.size} class labels for {pred.size} predictions")
+    pred = check_labels(pred, pred.size, what="y_pred").astype(np.int64)
     if mapping:
         names = np.array([mapping.get(v, v) if v not in normal else v for v in names])
     out: dict[str, dict[str, float | int]] = {}
@@ -122,10 +145,11 @@ def precision_at_k(y_true: object, scores: object, k: int) -> float:
     >>> precision_at_k([0, 1, 1, 0], [0.1, 0.9, 0.8, 0.7], 2)
     1.0
     """
-    s = np.asarray(scores, dtype=np.float64).ravel()
+    s = check_scores(scores)
     y = check_labels(y_true, s.size, what="y_true")
-    if not 0 < int(k):
-        raise InputError(f"precision@k: k must be >= 1, got {k}")
+    if isinstance(k, bool) or not isinstance(k, numbers.Integral | float) or not float(k).is_integer() \
+            or not 0 < k:
+        raise InputError(f"precision@k: k must be an integer >= 1, got {k!r}")
     top = np.argsort(-s, kind="stable")[: int(k)]
     return float(y[top].mean())
 
@@ -141,6 +165,10 @@ def alert_volume(y_pred: object, events_per_day: float | None = None) -> dict[st
     p = np.asarray(y_pred).ravel()
     if p.size == 0:
         raise InputError("no rows to count alerts on")
+    p = check_labels(p, p.size, what="y_pred")
+    if events_per_day is not None and (isinstance(events_per_day, bool) or not isinstance(
+            events_per_day, numbers.Real) or not 0 < float(events_per_day) < float("inf")):
+        raise InputError(f"events_per_day must be a number > 0, got {events_per_day!r}")
     share = float(p.astype(np.float64).mean())
     return {"alerts_per_10k": 1e4 * share,
             "alerts_per_day": None if events_per_day is None else share * float(events_per_day)}
@@ -159,7 +187,7 @@ def threshold_curve(y_true: object, scores: object, n_points: int = 200) -> dict
     >>> c["recall"].tolist()[0], c["alert_share"].tolist()[-1]
     (1.0, 0.0)
     """
-    s = np.asarray(scores, dtype=np.float64).ravel()
+    s = check_scores(scores)
     y = check_labels(y_true, s.size, what="y_true")
     thr = np.unique(np.quantile(s, np.linspace(0, 1, int(n_points))))
     order = np.sort(s)
@@ -204,7 +232,7 @@ def evaluate_scores(
     >>> r["recall"], r["fpr"], r["precision"]
     (0.6666666666666666, None, None)
     """
-    s = np.asarray(scores, dtype=np.float64).ravel()
+    s = check_scores(scores)
     out = binary_metrics(y_true, s, y_pred)
     y = np.asarray(y_true).ravel()
     if y.size and not 0 < int(np.count_nonzero(y)) < y.size:  # one class: see above

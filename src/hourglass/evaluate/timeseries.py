@@ -25,7 +25,13 @@ from typing import Any
 
 import numpy as np
 
-from hourglass.evaluate.metrics import _confusion, _precision_recall_f1, _safe_div, binary_metrics
+from hourglass.evaluate.metrics import (
+    _confusion,
+    _precision_recall_f1,
+    _safe_div,
+    binary_metrics,
+    check_scores,
+)
 from hourglass.evaluate.vus import vus_volumes
 from hourglass.features.validation import check_labels
 
@@ -40,7 +46,7 @@ def events(labels: object) -> list[tuple[int, int]]:
     >>> events([0, 1, 1, 0, 0, 1])
     [(1, 3), (5, 6)]
     """
-    y = np.asarray(labels).astype(np.int8).ravel()
+    y = check_labels(labels, np.asarray(labels).size, what="labels")
     edges = np.diff(np.r_[0, y, 0])
     return list(zip(np.flatnonzero(edges == 1).tolist(), np.flatnonzero(edges == -1).tolist(),
                     strict=True))
@@ -54,8 +60,8 @@ def point_adjust(y_true: object, y_pred: object) -> np.ndarray:
     >>> point_adjust([0, 1, 1, 1, 0], [0, 0, 1, 0, 1]).tolist()
     [0, 1, 1, 1, 1]
     """
-    y = np.asarray(y_true).astype(np.int8).ravel()
-    p = np.asarray(y_pred).astype(np.int8).ravel().copy()
+    y = check_labels(y_true, np.asarray(y_true).size, what="y_true")
+    p = check_labels(y_pred, y.size, what="y_pred").copy()
     for lo, hi in events(y):
         if p[lo:hi].any():
             p[lo:hi] = 1
@@ -70,9 +76,10 @@ def time_to_detect(y_true: object, y_pred: object) -> list[int | None]:
     >>> time_to_detect([0, 1, 1, 1, 0, 1, 1], [0, 0, 0, 1, 0, 0, 0])
     [2, None]
     """
-    p = np.asarray(y_pred).astype(np.int8).ravel()
+    y = check_labels(y_true, np.asarray(y_true).size, what="y_true")
+    p = check_labels(y_pred, y.size, what="y_pred")
     out: list[int | None] = []
-    for lo, hi in events(y_true):
+    for lo, hi in events(y):
         hits = np.flatnonzero(p[lo:hi])
         out.append(int(hits[0]) if hits.size else None)
     return out
@@ -113,7 +120,7 @@ def timeseries_metrics(y_true: object, scores: object, y_pred: object,
     >>> m["f1"], m["pa_f1"], m["event_recall"], m["time_to_detect"]
     (0.4, 1.0, 1.0, [1])
     """
-    s = np.asarray(scores, dtype=np.float64).ravel()
+    s = check_scores(scores)
     y = check_labels(y_true, s.size, what="y_true")
     p = check_labels(y_pred, s.size, what="y_pred")
     out = binary_metrics(y, s, p)

@@ -77,6 +77,14 @@ def _listed(names: list[str], most: int = 12) -> str:
     more = f" ... and {len(names) - most} more" if len(names) > most else ""
     return ", ".join(names[:most]) + more
 
+def _not_a_frame(df: object) -> str:
+    """The message for a table that is not a DataFrame, with the way to make one of an array."""
+    hint = ("; wrap it as pd.DataFrame(X, columns=[...]), or give the numeric array to a detector "
+            "directly" if isinstance(df, np.ndarray | list) else
+            "; make one column a table with series.to_frame()" if isinstance(df, pd.Series) else "")
+    return f"expected a pandas DataFrame, got {type(df).__name__}{hint}"
+
+
 class TabularPreprocessor:
     """Turn a DataFrame of mixed columns into a finite float32 matrix for the detectors.
 
@@ -238,7 +246,7 @@ class TabularPreprocessor:
     def fit(self, df: pd.DataFrame) -> TabularPreprocessor:
         """Learn roles, imputation, categories, transforms and scales from training rows."""
         if not isinstance(df, pd.DataFrame):
-            raise InputError(f"expected a pandas DataFrame, got {type(df).__name__}")
+            raise InputError(_not_a_frame(df))
         if len(df) == 0:
             raise InputError("no rows to fit the preprocessing on (empty data)")
         self.__dict__.pop("_small_batch", None)  # the small-batch plan of an earlier fit
@@ -485,7 +493,7 @@ class TabularPreprocessor:
         if not hasattr(self, "feature_names_"):
             raise NotFittedError("TabularPreprocessor is not fitted; call fit(df) first")
         if not isinstance(df, pd.DataFrame):
-            raise InputError(f"expected a pandas DataFrame, got {type(df).__name__}")
+            raise InputError(_not_a_frame(df))
         if len(df) == 0:
             raise InputError("no rows to score (empty data)")
         if len(df) <= SMALL_ROWS:

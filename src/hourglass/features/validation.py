@@ -37,24 +37,51 @@ def check_array(
     >>> check_array([[1, 2], [3, 4]]).dtype
     dtype('float32')
     """
+    if X is None:
+        raise InputError(f"{what}: expected an array of numbers (rows × features), got None")
+    if type(X).__module__.startswith("scipy.sparse"):
+        raise InputError(f"{what}: sparse matrices are not supported; pass a dense array "
+                         "(X.toarray())")
+    if isinstance(X, np.ma.MaskedArray) and np.ma.getmaskarray(X).any():
+        raise InputError(f"{what}: masked arrays are not supported; fill the masked values first "
+                         "(X.filled(...))")
     if isinstance(X, pd.DataFrame):
         names = [str(c) for c in X.columns]
-        bad = [c for c in X.columns if not pd.api.types.is_numeric_dtype(X[c])]
+        # by position, not by name: a repeated column name selects a frame, not a column
+        dtypes = list(X.dtypes)
+        bad = [i for i, dt in enumerate(dtypes) if not pd.api.types.is_numeric_dtype(dt)]
         if bad:
             raise InputError(
-                f"{what}: column {bad[0]!r} is not numeric (dtype {X[bad[0]].dtype}); "
+                f"{what}: column {X.columns[bad[0]]!r} is not numeric (dtype {dtypes[bad[0]]}); "
                 "preprocess it first or use a Pipeline"
             )
+        cplx = [i for i, dt in enumerate(dtypes) if pd.api.types.is_complex_dtype(dt)]
+        if cplx:
+            raise InputError(f"{what}: column {X.columns[cplx[0]]!r} holds complex numbers; "
+                             "expected real numbers")
         feature_names = feature_names or names
-        arr = X.to_numpy(dtype=np.float32)
+        with np.errstate(over="ignore"):  # a value beyond float32 is named below
+            arr = X.to_numpy(dtype=np.float32)
     else:
+        if isinstance(X, np.ndarray) and np.iscomplexobj(X):
+            raise InputError(f"{what}: complex numbers are not supported; expected real numbers")
+        if isinstance(X, np.ndarray) and X.dtype.kind in "mM":  # as a DataFrame's are refused
+            raise InputError(f"{what}: dates and durations (dtype {X.dtype}) are not numbers; "
+                             "convert them first or use a Pipeline")
         try:
-            arr = np.asarray(X, dtype=np.float32)
+            with np.errstate(over="ignore"):  # a value beyond float32 is named below
+                arr = np.asarray(X, dtype=np.float32)
         except (TypeError, ValueError) as exc:
+            if "inhomogeneous" in str(exc):
+                raise InputError(f"{what}: rows of different lengths; expected a rectangular "
+                                 "array (rows × features)") from None
             raise InputError(f"{what}: expected an array of numbers ({exc})") from None
     if arr.ndim == 1:
+        # one row of a model of that many features (a PyOD habit: det.predict(x)) or one feature
+        hint = ("X.reshape(1, -1) for a single row" if n_features is not None and n_features > 1
+                and arr.shape[0] == n_features else "X.reshape(-1, 1) for a single feature")
         raise InputError(f"{what}: expected a 2-D array (rows × features), got 1-D of length "
-                         f"{arr.shape[0]}; use X.reshape(-1, 1) for a single feature")
+                         f"{arr.shape[0]}; use {hint}")
     if arr.ndim != 2:
         raise InputError(f"{what}: expected a 2-D array (rows × features), got {arr.ndim}-D")
     if arr.shape[0] == 0:
@@ -69,11 +96,32 @@ def check_array(
         rows, cols = np.nonzero(~np.isfinite(arr))
         r, c = int(rows[0]), int(cols[0])
         name = feature_names[c] if feature_names is not None and c < len(feature_names) else c
+        value = _original(X, r, c)
+        if value is not None and np.isfinite(value):
+            raise InputError(f"{what}: value {value:.6g} at row {r}, column {name!r} is too large "
+                             f"for float32 (|x| > {float(np.finfo(np.float32).max):.4g}); rescale it")
         raise InputError(
             f"{what}: {int(rows.size)} non-finite value(s) (NaN or inf); first at row {r}, "
             f"column {name!r}"
         )
     return np.ascontiguousarray(arr)
+
+
+def _original(X: object, r: int, c: int) -> float | None:
+    """The value at row ``r``, column ``c`` of ``X`` as given (before the cast to float32), or
+    ``None`` when it cannot be read as a float."""
+    try:
+        value = X.iloc[r, c] if isinstance(X, pd.DataFrame) else np.asarray(X)[r, c]
+        return float(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+def _is_binary(value: object) -> bool:
+    try:
+        return float(value) in (0.0, 1.0)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
 
 
 def check_labels(y: object, n_rows: int, *, what: str = "y") -> np.ndarray:
@@ -90,8 +138,9 @@ def check_labels(y: object, n_rows: int, *, what: str = "y") -> np.ndarray:
     try:
         values = arr.astype(np.float64)
     except (TypeError, ValueError):
-        raise InputError(f"{what}: labels must be 0 (normal) or 1 (anomaly)") from None
+        odd = next((v for v in arr.tolist() if not _is_binary(v)), None)
+        raise InputError(f"{what}: labels must be 0 (normal) or 1 (anomaly), found {odd!r}") from None
     if not np.isin(values, (0.0, 1.0)).all():
-        odd = values[~np.isin(values, (0.0, 1.0))][0]
-        raise InputError(f"{what}: labels must be 0 (normal) or 1 (anomaly), found {odd!r}")
+        odd = float(values[~np.isin(values, (0.0, 1.0))][0])
+        raise InputError(f"{what}: labels must be 0 (normal) or 1 (anomaly), found {odd:g}")
     return values.astype(np.int8)

@@ -98,6 +98,15 @@ def _content_hash(config: dict[str, Any], weights: bytes) -> str:
     return hashlib.sha256(canon + b"\0" + weights).hexdigest()
 
 
+def _model_path(path: object) -> Path:
+    """``path`` as a :class:`Path`, or a ``TypeError`` that names it (pathlib's says only
+    "expected str, bytes or os.PathLike object, not int")."""
+    if not isinstance(path, str | os.PathLike):
+        raise TypeError(f"path: expected a model directory (str or os.PathLike), got "
+                        f"{type(path).__name__}")
+    return Path(path)
+
+
 def save(pipe: Any, path: str | os.PathLike[str]) -> Path:
     """Save a fitted :class:`~hourglass.pipeline.Pipeline` to directory ``path``.
 
@@ -117,7 +126,7 @@ def save(pipe: Any, path: str | os.PathLike[str]) -> Path:
     True
     """
     pipe._check_fitted()
-    target = Path(path)
+    target = _model_path(path)
     if target.exists() and (not target.is_dir() or (any(target.iterdir())
                                                    and not (target / CONFIG).exists())):
         raise InputError(f"{target}: exists and is not a hourglass model directory; "
@@ -188,7 +197,7 @@ def _check_layout(p: Path, config: dict[str, Any]) -> None:
 
 def read_config(path: str | os.PathLike[str]) -> tuple[dict[str, Any], bytes]:
     """Read and verify an artefact's config and weight bytes (hash and format checked)."""
-    p = Path(path)
+    p = _model_path(path)
     if not p.is_dir():
         raise ArtefactError(f"{p}: not a model directory (train one with 'hourglass train')")
     if not (p / CONFIG).is_file() or not (p / WEIGHTS).is_file():

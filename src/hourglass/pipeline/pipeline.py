@@ -14,6 +14,7 @@ from hourglass.detectors.autoencoder import AutoEncoder
 from hourglass.detectors.base import BaseDetector
 from hourglass.errors import InputError, NotFittedError
 from hourglass.features.tabular import TabularPreprocessor
+from hourglass.features.validation import check_labels
 from hourglass.thresholds import HELD_OUT, Threshold
 
 __all__ = ["Pipeline", "threshold_fit_info"]
@@ -128,27 +129,39 @@ class Pipeline:
         rule = self.threshold if self.threshold is not None else detector.get_params().get("threshold")
         needs_labels = _needs_labelled_rows(rule, X_val, y_val, "Pipeline.fit", "the training data")
         self.detector_ = detector.clone()
+        # before training, so that a wrong y_val is said now (after detector_: the CLI reads an
+        # error raised from here on as one about the validation rows)
+        val = self._validation_rows(X_val, y_val)
         if needs_labels:
             self.detector_.set_params(threshold=None)  # placeholder until the labelled fit below
         elif self.threshold is not None:
             self.detector_.set_params(threshold=self.threshold)
         self.detector_.fit(X, y)
-        self._fit_threshold(rule, X_val, y_val)
+        self._fit_threshold(rule, val)
         # an event table counts sessions, a series its time steps (duplicates merged, resampled)
         per_row = isinstance(df, pd.DataFrame) and kind == "tabular"
         self.info.setdefault("n_train_rows", len(df) if per_row else len(X))
         self.info.setdefault("n_features", len(self.features_.feature_names_))
         return self
 
-    def _fit_threshold(self, rule: Threshold | None, X_val: pd.DataFrame | None,
-                       y_val: object | None) -> None:
-        """Fit ``rule`` on the labelled validation rows when given (the detector's own fit has
-        already fitted it on its held-out normal rows otherwise); record which in ``info``."""
+    def _validation_rows(self, X_val: pd.DataFrame | None,
+                         y_val: object | None) -> tuple[Any, np.ndarray] | None:
+        """``X_val`` through the fitted features, and ``y_val`` checked against it (one 0/1 label
+        per row, session or step the detector scores); ``None`` without validation rows."""
         if X_val is None:
+            return None
+        Xv = self.features_.transform(X_val)
+        return Xv, check_labels(y_val, len(Xv), what="y_val")
+
+    def _fit_threshold(self, rule: Threshold | None, val: tuple[Any, np.ndarray] | None) -> None:
+        """Fit ``rule`` on the labelled validation rows ``val`` (:meth:`_validation_rows`) when
+        given (the detector's own fit has already fitted it on its held-out normal rows
+        otherwise); record which in ``info``."""
+        if val is None:
             self.info["threshold_fit"] = threshold_fit_info(self.detector_)
             return
-        labels = np.asarray(y_val).ravel()
-        val_scores = self.detector_.score(self.features_.transform(X_val))
+        Xv, labels = val
+        val_scores = self.detector_.score(Xv)
         self.detector_.set_threshold(rule if rule is not None else self.detector_.threshold_,
                                      scores=val_scores, y=labels)
         self.info["threshold_fit"] = {
@@ -243,10 +256,11 @@ class Pipeline:
         needs_labels = _needs_labelled_rows(rule, X_val, y_val, "Pipeline.warm_start", "the new data")
         new = Pipeline(detector=self.detector, features=self.features, threshold=self.threshold)
         new.features_ = features_from_dict(self.features_.to_dict())  # frozen: a copy of the fitted state
+        val = new._validation_rows(X_val, y_val)
         new.detector_ = det.warm_start(X, y, threshold=None if needs_labels else rule, **params)
         new.info = {k: v for k, v in self.info.items()
                     if k not in ("versions", "threshold_fit", "fit_seconds", "warm_start")}
-        new._fit_threshold(rule, X_val, y_val)
+        new._fit_threshold(rule, val)
         history = getattr(new.detector_, "history_", None)
         parent = getattr(self, "artefact_", None) or {}
         series = getattr(self.features_, "output", "tabular") == "timeseries"

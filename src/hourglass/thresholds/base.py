@@ -73,7 +73,10 @@ class Threshold(ABC):
         'percentile 99 of training scores (no held-out rows)'
         """
         name = type(self).__name__
-        s = np.asarray(scores, dtype=np.float64).ravel()
+        try:
+            s = np.asarray(scores, dtype=np.float64).ravel()
+        except (TypeError, ValueError) as exc:
+            raise InputError(f"{name}: scores must be numbers ({exc})") from None
         if s.size == 0:
             raise InputError(f"{name}: no scores to fit the threshold on")
         if not np.isfinite(s).all():
@@ -296,6 +299,9 @@ def threshold_from_spec(spec: str, *, events_per_day: float | None = None) -> Th
     from hourglass.thresholds.pot import DSPOT, POT, SPOT
     from hourglass.thresholds.supervised import BestF1, BestFBeta
 
+    if not isinstance(spec, str):
+        raise TypeError(f"threshold spec: expected a string such as 'percentile:99', got "
+                        f"{type(spec).__name__}")
     kind, _, arg = spec.partition(":")
     kind = kind.strip().lower().replace("_", "-")
     # constructors: each rule takes its own arguments
