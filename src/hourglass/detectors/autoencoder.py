@@ -342,7 +342,8 @@ class AutoEncoder(ReconstructionMixin, DeepDetector):
     verbose
         0 silences the progress bar (it only shows on a terminal anyway).
     random_state
-        Seed for weights, shuffling and the held-out split; same seed, same scores.
+        Seed for weights, shuffling and the held-out split; same seed, same scores (``None`` is
+        seed 0, as the default: not a fresh random seed as in scikit-learn).
 
     Examples
     --------
