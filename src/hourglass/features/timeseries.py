@@ -59,7 +59,8 @@ def window_starts(n: int, length: int, stride: int = 1) -> np.ndarray:
     if length < 1 or stride < 1:
         raise ValueError(f"window length and stride must be >= 1, got {length} and {stride}")
     if n < length:
-        raise InputError(f"series has {n} time steps, shorter than one window of {length}")
+        raise InputError(f"series has {n} time step{'' if n == 1 else 's'}, shorter than one "
+                         f"window of {length}")
     starts = np.arange(0, n - length + 1, stride, dtype=np.int64)
     if starts[-1] != n - length:
         starts = np.append(starts, n - length)
