@@ -167,3 +167,16 @@ def test_dropping_a_nested_object_drops_its_fields(kit: dict[str, Any], tmp_path
     assert res.exit_code == 0, res.output
     used = json.loads((tmp_path / "m" / "config.json").read_text())["features"]["columns"]
     assert "network.bytes" in used and not any(c.startswith("destination.") for c in used), used
+
+
+def test_a_map_keyed_by_values_is_warned_about(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    path = tmp_path / "map.jsonl"
+    path.write_text("".join(json.dumps({"bytes": float(rng.lognormal(6, 1)),
+                                        "seen": {f"host-{i % 150}": 1}}) + "\n" for i in range(300)))
+    res = runner.invoke(app, ["inspect", str(path)])
+    assert res.exit_code == 0, res.output
+    assert "150 columns come from the nested object 'seen' (seen.host-0, seen.host-1, ...)" \
+        in res.stderr and "--drop seen" in res.stderr
+    res = runner.invoke(app, ["inspect", str(path), "--drop", "seen"])
+    assert res.exit_code == 0 and "nested object" not in res.stderr, res.output

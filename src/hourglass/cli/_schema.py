@@ -5,6 +5,7 @@ so ``hourglass inspect`` answers without it."""
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from pathlib import Path
 
 import pandas as pd
@@ -96,6 +97,24 @@ def format_time_column(df: pd.DataFrame, spec: DatasetSpec) -> str | None:
 ECS_TIME = "@timestamp"
 
 
+#: a nested object with more fields than this is likely a map keyed by values (hosts, ids)
+WIDE_OBJECT = 100
+
+
+def _warn_wide_objects(names: list[str], source: str) -> None:
+    """Warn about a nested JSON object whose fields became more than :data:`WIDE_OBJECT`
+    columns: ``{"seen": {"host-17": 3}}`` keyed by hosts or ids makes one column per key."""
+    counts = Counter(n.split(".", 1)[0] for n in names if "." in n.strip("."))
+    for prefix, n in counts.most_common():
+        if n <= WIDE_OBJECT:
+            break
+        first = [c for c in names if c.startswith(f"{prefix}.")][:2]
+        logging.getLogger("hourglass").warning(
+            "%s: %d columns come from the nested object %r (%s, ...): a map keyed by values "
+            "(hosts, ids) rather than fields? each key is a column of its own; leave it out with "
+            "--drop %s", source, n, prefix, ", ".join(first), prefix)
+
+
 def preprocessor_for(df: pd.DataFrame, source: str, *, spec: DatasetSpec | None,
                      categorical: list[str], drop: list[str], roles: dict[str, str] | None,
                      scaler: str, time_col: str | None = None) -> TabularPreprocessor:
@@ -120,6 +139,7 @@ def preprocessor_for(df: pd.DataFrame, source: str, *, spec: DatasetSpec | None,
             raise HourglassError(f"{opt}: no column {missing[0]!r} in {source}; columns are "
                                  f"{', '.join(map(str, list(df.columns)[:8]))}"
                                  f"{' ...' if df.shape[1] > 8 else ''}")
+    _warn_wide_objects([n for n in names if n not in set(drop)], source)
     cats = [*categorical, *(spec.categorical if spec else ())]
     all_roles = {**(getattr(spec, "roles", None) or {}), **(roles or {})}
     return TabularPreprocessor(categorical=cats or None, drop=(*drop, *(spec.drop if spec else ())),
