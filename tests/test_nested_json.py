@@ -180,3 +180,14 @@ def test_a_map_keyed_by_values_is_warned_about(tmp_path: Path) -> None:
         in res.stderr and "--drop seen" in res.stderr
     res = runner.invoke(app, ["inspect", str(path), "--drop", "seen"])
     assert res.exit_code == 0 and "nested object" not in res.stderr, res.output
+
+
+def test_spark_struct_columns_score_as_the_nested_file(kit: dict[str, Any]) -> None:
+    from hourglass.distributed import score_partitions
+    expected = _scores(kit["model"], kit["nested"])
+    # mapInPandas hands struct columns over as dicts, arrays as lists
+    batch = pd.DataFrame.from_records(kit["events"])
+    fn = score_partitions(kit["model"], keep=["source.ip"])
+    (got,) = list(fn(iter([batch])))
+    np.testing.assert_allclose(got["score"], expected["score"], rtol=1e-6)
+    assert got["source.ip"].tolist() == [e["source"]["ip"] for e in kit["events"]]

@@ -13,6 +13,9 @@ DataFrames, so it runs (and is tested) without Spark, and hourglass does not dep
                            explain=2)
     flows.mapInPandas(fn, schema).where("flag = 1").write.parquet("s3://bucket/alerts/")
 
+Struct columns (``spark.read.json`` of nested JSON) are read as ``hourglass score`` reads nested
+JSON: each field a column named by its path (``source.ip``).
+
 Only table models: a time-series model scores each step from the windows around it, and a log
 model each session from all of its events, so neither can score the rows of one batch on their
 own (Spark cuts partitions and batches anywhere, in no set order).
@@ -94,6 +97,10 @@ class PartitionScorer:
             yield self._score(pipe, batch, columns, meta)
 
     def _score(self, pipe: Any, batch: pd.DataFrame, columns: list[str], meta: list[str]) -> pd.DataFrame:
+        if not {*columns, *self.keep} <= set(batch.columns):  # struct columns (nested JSON)?
+            from hourglass.ingest.tables import flatten_json
+
+            batch = flatten_json(batch.copy())  # their fields as source.ip ..., as score reads
         missing = [c for c in self.keep if c not in batch.columns]
         if missing:
             raise InputError(f"keep: no column {missing[0]!r} in the batch (columns: "
