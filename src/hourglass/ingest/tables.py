@@ -548,35 +548,49 @@ def flatten_json(df: pd.DataFrame) -> pd.DataFrame:
     added: dict[str, pd.Series] = {}
     emptied: list[str] = []
     for c in df.columns[[pd.api.types.is_object_dtype(t) for t in df.dtypes]]:
-        is_dict = df[c].map(type).isin([dict]).to_numpy(bool)
-        if not is_dict.any():
-            continue
-        sub = pd.DataFrame.from_records(
-            [flat_record(v) if d else {} for v, d in zip(df[c].to_numpy(), is_dict, strict=True)],
-            index=df.index)
-        for name in sub.columns:
-            full = f"{c}.{name}"
-            added[full] = sub[name] if full not in added else added[full].combine_first(sub[name])
-        rest = df[c].mask(is_dict)
-        if rest.notna().any():
+        kinds = df[c].map(type)  # one pass per text column: dicts and lists told apart from it
+        is_dict = kinds.isin([dict]).to_numpy(bool)
+        if is_dict.any():
+            sub = pd.DataFrame.from_records(
+                [flat_record(v) if d else {} for v, d in zip(df[c].to_numpy(), is_dict, strict=True)],
+                index=df.index)
+            for name in sub.columns:
+                full = f"{c}.{name}"
+                added[full] = sub[name] if full not in added else added[full].combine_first(sub[name])
+            rest = df[c].mask(is_dict)
+            if not rest.notna().any():
+                emptied.append(c)
+                continue
             df[c] = rest.infer_objects()
-        else:
-            emptied.append(c)
+        col = df[c]
+        text = _lists_as_text(col, kinds)
+        if text is not col:
+            df[c] = text
     if added or emptied:
         df = df.drop(columns=emptied)
         new = {}
         for name, values in added.items():
+            values = _lists_as_text(values)
             if name in df.columns:  # spelled out by the records: theirs wins
                 df[name] = df[name].combine_first(values)
             else:
                 new[name] = values
         if new:
             df = pd.concat([df, pd.DataFrame(new, index=df.index)], axis=1)
-    for c in df.columns[[pd.api.types.is_object_dtype(t) for t in df.dtypes]]:
-        is_list = df[c].map(type).isin([list]).to_numpy(bool)
-        if is_list.any():
-            df.loc[is_list, c] = df.loc[is_list, c].map(lambda v: json.dumps(v, sort_keys=True))
     return df
+
+
+def _lists_as_text(col: pd.Series, kinds: pd.Series | None = None) -> pd.Series:
+    """``col`` with each array (list) cell as its JSON text, keys sorted (``kinds``: the type of
+    each cell, when known)."""
+    if not pd.api.types.is_object_dtype(col.dtype):
+        return col
+    is_list = (col.map(type) if kinds is None else kinds).isin([list]).to_numpy(bool)
+    if not is_list.any():
+        return col
+    col = col.copy()
+    col[is_list] = col[is_list].map(lambda v: json.dumps(v, sort_keys=True))
+    return col
 
 
 def _json_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
