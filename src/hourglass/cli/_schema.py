@@ -139,7 +139,8 @@ def preprocessor_for(df: pd.DataFrame, source: str, *, spec: DatasetSpec | None,
             raise HourglassError(f"{opt}: no column {missing[0]!r} in {source}; columns are "
                                  f"{', '.join(map(str, list(df.columns)[:8]))}"
                                  f"{' ...' if df.shape[1] > 8 else ''}")
-    _warn_wide_objects([n for n in names if n not in set(drop)], source)
+    dropped = set(drop)
+    _warn_wide_objects([n for n in names if n not in dropped], source)
     cats = [*categorical, *(spec.categorical if spec else ())]
     all_roles = {**(getattr(spec, "roles", None) or {}), **(roles or {})}
     return TabularPreprocessor(categorical=cats or None, drop=(*drop, *(spec.drop if spec else ())),
