@@ -191,3 +191,16 @@ def test_spark_struct_columns_score_as_the_nested_file(kit: dict[str, Any]) -> N
     (got,) = list(fn(iter([batch])))
     np.testing.assert_allclose(got["score"], expected["score"], rtol=1e-6)
     assert got["source.ip"].tolist() == [e["source"]["ip"] for e in kit["events"]]
+
+
+def test_stream_keeps_and_groups_by_a_nested_field(kit: dict[str, Any]) -> None:
+    res = runner.invoke(app, ["stream", str(kit["model"]), "-i", str(kit["nested"]), "--keep",
+                              "source.ip"])  # was "--keep: no field 'source.ip'"
+    assert res.exit_code == 0, res.output
+    alerts = [json.loads(x) for x in res.stdout.splitlines() if x.strip()]
+    assert alerts and all(a["source.ip"] == kit["events"][a["row"]]["source"]["ip"] for a in alerts)
+    res = runner.invoke(app, ["stream", str(kit["model"]), "-i", str(kit["nested"]), "--group-by",
+                              "source.ip"])
+    assert res.exit_code == 0, res.output
+    groups = [json.loads(x) for x in res.stdout.splitlines() if x.strip()]
+    assert groups and {g["group_by"] for g in groups} == {"source.ip"}

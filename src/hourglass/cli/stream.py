@@ -155,6 +155,8 @@ def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
     """The rows of a batch and their line numbers (blank lines skipped); with ``on_bad_rows``
     ``error`` the rows before the first bad line and the error, with ``skip`` every good row
     (bad line numbers appended to ``bad``)."""
+    from hourglass.ingest.tables import flat_record
+
     rows: list[dict[str, Any]] = []
     lines: list[int] = []
     for number, raw in batch:
@@ -166,7 +168,7 @@ def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             problem = f"not valid JSON ({json_problem(exc)})"
         if problem is None:
-            rows.append(row)
+            rows.append(flat_record(row))  # source.ip for --keep and --group-by, as a file is read
             lines.append(number)
         elif on_bad_rows == "skip":
             bad.append(number)
