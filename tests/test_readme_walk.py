@@ -72,3 +72,21 @@ def test_entity_evaluate_names_a_label_column_the_model_aggregates(table: dict[s
     js = tmp_path / "m.json"
     one_line_error(["evaluate", str(m), str(table["flows"]), "--label-col", "label", "--normal", "normal",
                     "--json", str(js)], "--label-col label: is a column the model aggregates, not a label", js)
+
+
+def test_train_warns_when_a_label_column_would_be_a_feature(table: dict[str, Path], tmp_path: Path) -> None:
+    # 'hourglass train flows.csv -o model/' on a labelled file trained on every row, attacks
+    # included, with the label one-hot encoded as a feature, and said nothing
+    base = ["--hidden", "8,4", "--epochs", "1", "--drop", "ts", "--drop", "src_ip"]
+    res = runner.invoke(app, ["train", str(table["flows"]), *base, "-o", str(tmp_path / "a")])
+    assert res.exit_code == 0, res.output
+    assert "column 'label' looks like a label" in res.stderr and "--label-col label" in res.stderr
+    for extra in (["--label-col", "label", "--normal", "normal"], ["--drop", "label"]):
+        res = runner.invoke(app, ["train", str(table["flows"]), *base, *extra, "-o", str(tmp_path / "b"),
+                                  "--force"])
+        assert res.exit_code == 0, res.output
+        assert "looks like a label" not in res.stderr, res.stderr
+    res = runner.invoke(app, ["train", str(table["flows"]), "--entity-col", "src_ip", "--timestamp-col", "ts",
+                              "--hidden", "8,4", "--epochs", "1", "-o", str(tmp_path / "e")])
+    assert res.exit_code == 0, res.output
+    assert "column 'label' looks like a label" in res.stderr, res.stderr

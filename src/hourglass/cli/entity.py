@@ -12,7 +12,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hourglass.cli.tables import read_data, resolve_spec, split_labels, unlabelled_rows
+from hourglass.cli.tables import (
+    read_data,
+    resolve_spec,
+    split_labels,
+    unlabelled_rows,
+    warn_label_as_feature,
+)
 from hourglass.detectors import registry
 from hourglass.errors import HourglassError, InputError
 from hourglass.features.entity import KEYS, EntityWindows, parse_bucket
@@ -226,6 +232,7 @@ def train_entity(data: Path, output: Path, *, entity_col: str, timestamp_col: st
     start_t = time.perf_counter()
     pipe.fit(df)
     held = len(pipe.detector_.val_index_)
+    warn_label_as_feature(pipe.features_.columns_[2:], label_col, str(data))  # after the keys
     counts = pd.DataFrame({"entity": ent}).value_counts("entity").rename("rows").reset_index()
     warn_missing_entity(counts, entity_col, len(df), data)
     warn_few_buckets(len(keys), int(keys["entity"].nunique()), len(pipe.features_.feature_names_),

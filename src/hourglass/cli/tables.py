@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -134,6 +134,23 @@ def unlabelled_rows(labels: np.ndarray, normal: list[str], label_col: str, where
     return labelled
 
 
+# Column names that usually hold a row's verdict: trained on as a feature they teach the model
+# the labels (attack rows included), which train would do without a word.
+_LABEL_NAMES = frozenset({"label", "labels", "class", "attack", "attack_cat", "attack_type",
+                          "is_attack", "is_anomaly", "anomaly", "malicious"})
+
+
+def warn_label_as_feature(features: Sequence[str], label_col: str | None, source: str) -> None:
+    """Warn when, without a label column, a column named like one (``label``, ``attack_cat``...)
+    was trained on as one of ``features`` (the input columns the model uses)."""
+    named = [str(c) for c in features if str(c).strip().lower() in _LABEL_NAMES]
+    if label_col is None and named:
+        logging.getLogger("hourglass").warning(
+            "%s: column %r looks like a label, and without --label-col it was trained on as a "
+            "feature, with every row (attacks included); give --label-col %s --normal VALUE to "
+            "train on the normal rows only, or --drop %s", source, named[0], named[0], named[0])
+
+
 def train_pipeline(
     df: pd.DataFrame, *, spec: DatasetSpec | None, label_col: str | None, normal: list[str],
     model: str, params: dict[str, Any], threshold: str | None, categorical: list[str],
@@ -207,6 +224,7 @@ def train_pipeline(
     except InputError as exc:  # a row number counts the rows trained on: tell the file's row
         from_val = X_val is not None and hasattr(pipe, "detector_")  # scoring the carved rows
         raise at_file_rows(exc, val_rows if from_val else rows) from None
+    warn_label_as_feature(list(getattr(pipe.features_, "roles_", {})), label_col, source)
     held = float(getattr(detector, "validation_fraction", 0.0))
     pipe.info["threshold_fit"].update(carve)
     pipe.info.update({
