@@ -16,23 +16,44 @@ from tests._cli import one_line_error, runner
 
 def _flows(n: int, seed: int) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
-    return pd.DataFrame({
-        "ts": 1_700_000_000 + np.arange(n) * 2.0,
-        "src_ip": [f"10.0.0.{i}" for i in rng.integers(1, 6, n)],
-        "proto": rng.choice(["tcp", "udp"], n, p=[0.8, 0.2]),
-        "bytes": rng.lognormal(6, 1, n).round(),
-        "duration": rng.exponential(0.3, n).round(3),
-        "label": "normal",
-    })
+    return pd.DataFrame(
+        {
+            "ts": 1_700_000_000 + np.arange(n) * 2.0,
+            "src_ip": [f"10.0.0.{i}" for i in rng.integers(1, 6, n)],
+            "proto": rng.choice(["tcp", "udp"], n, p=[0.8, 0.2]),
+            "bytes": rng.lognormal(6, 1, n).round(),
+            "duration": rng.exponential(0.3, n).round(3),
+            "label": "normal",
+        }
+    )
 
 
 @pytest.fixture(scope="module")
 def table(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     d = tmp_path_factory.mktemp("readme_walk")
     _flows(400, 0).to_csv(d / "flows.csv", index=False)
-    res = runner.invoke(app, ["train", str(d / "flows.csv"), "--label-col", "label", "--normal", "normal",
-                              "--drop", "ts", "--drop", "src_ip", "--hidden", "8,4", "--epochs", "2",
-                              "-o", str(d / "model"), "-q"])
+    res = runner.invoke(
+        app,
+        [
+            "train",
+            str(d / "flows.csv"),
+            "--label-col",
+            "label",
+            "--normal",
+            "normal",
+            "--drop",
+            "ts",
+            "--drop",
+            "src_ip",
+            "--hidden",
+            "8,4",
+            "--epochs",
+            "2",
+            "-o",
+            str(d / "model"),
+            "-q",
+        ],
+    )
     assert res.exit_code == 0, res.output
     return {"dir": d, "model": d / "model", "flows": d / "flows.csv"}
 
@@ -42,8 +63,7 @@ def test_stream_writes_the_alerts_of_the_rows_before_a_refused_row(table: dict[s
     # A row missing a column (or with text in a numeric one) dropped its whole micro-batch:
     # 'streamed 0 rows', nothing written for the good rows piped before it.
     good = _flows(3, 1).drop(columns=["ts", "label"]).to_dict(orient="records")
-    for bad in ({"proto": "tcp", "duration": 0.2},
-                {"proto": "tcp", "bytes": "lots", "duration": 0.2}):
+    for bad in ({"proto": "tcp", "duration": 0.2}, {"proto": "tcp", "bytes": "lots", "duration": 0.2}):
         text = "".join(json.dumps(r) + "\n" for r in [*good, bad, *good])
         res = runner.invoke(app, ["stream", str(table["model"]), "--all"], input=text)
         assert res.exit_code == 2, res.output
@@ -56,22 +76,55 @@ def test_stream_writes_the_alerts_of_the_rows_before_a_refused_row(table: dict[s
     res = runner.invoke(app, ["stream", str(table["model"]), "--all", "--keep", "src_ip"], input=text)
     assert res.exit_code == 2, res.output
     assert [json.loads(x)["src_ip"] for x in res.stdout.splitlines() if x.strip()] == [
-        r["src_ip"] for r in good]
+        r["src_ip"] for r in good
+    ]
     assert "--keep: no field 'src_ip' on <stdin> line 4" in res.stderr, res.stderr
 
 
-def test_entity_evaluate_names_a_label_column_the_model_aggregates(table: dict[str, Path],
-                                                                   tmp_path: Path) -> None:
+def test_entity_evaluate_names_a_label_column_the_model_aggregates(
+    table: dict[str, Path], tmp_path: Path
+) -> None:
     # README, entity features: 'hourglass train flows.csv --entity-col src_ip ... -o m/' on a file
     # with a label column, then 'hourglass evaluate m/ test.csv --label-col label' said
     # 'column(s) the model needs are missing: label' of a file that has it
     m = tmp_path / "m"
-    res = runner.invoke(app, ["train", str(table["flows"]), "--entity-col", "src_ip", "--timestamp-col",
-                              "ts", "--bucket", "5min", "--hidden", "8,4", "--epochs", "2", "-o", str(m), "-q"])
+    res = runner.invoke(
+        app,
+        [
+            "train",
+            str(table["flows"]),
+            "--entity-col",
+            "src_ip",
+            "--timestamp-col",
+            "ts",
+            "--bucket",
+            "5min",
+            "--hidden",
+            "8,4",
+            "--epochs",
+            "2",
+            "-o",
+            str(m),
+            "-q",
+        ],
+    )
     assert res.exit_code == 0, res.output
     js = tmp_path / "m.json"
-    one_line_error(["evaluate", str(m), str(table["flows"]), "--label-col", "label", "--normal", "normal",
-                    "--json", str(js)], "--label-col label: is a column the model aggregates, not a label", js)
+    one_line_error(
+        [
+            "evaluate",
+            str(m),
+            str(table["flows"]),
+            "--label-col",
+            "label",
+            "--normal",
+            "normal",
+            "--json",
+            str(js),
+        ],
+        "--label-col label: is a column the model aggregates, not a label",
+        js,
+    )
 
 
 def test_train_warns_when_a_label_column_would_be_a_feature(table: dict[str, Path], tmp_path: Path) -> None:
@@ -82,11 +135,46 @@ def test_train_warns_when_a_label_column_would_be_a_feature(table: dict[str, Pat
     assert res.exit_code == 0, res.output
     assert "column 'label' looks like a label" in res.stderr and "--label-col label" in res.stderr
     for extra in (["--label-col", "label", "--normal", "normal"], ["--drop", "label"]):
-        res = runner.invoke(app, ["train", str(table["flows"]), *base, *extra, "-o", str(tmp_path / "b"),
-                                  "--force"])
+        res = runner.invoke(
+            app, ["train", str(table["flows"]), *base, *extra, "-o", str(tmp_path / "b"), "--force"]
+        )
         assert res.exit_code == 0, res.output
         assert "looks like a label" not in res.stderr, res.stderr
-    res = runner.invoke(app, ["train", str(table["flows"]), "--entity-col", "src_ip", "--timestamp-col", "ts",
-                              "--hidden", "8,4", "--epochs", "1", "-o", str(tmp_path / "e")])
+    res = runner.invoke(
+        app,
+        [
+            "train",
+            str(table["flows"]),
+            "--entity-col",
+            "src_ip",
+            "--timestamp-col",
+            "ts",
+            "--hidden",
+            "8,4",
+            "--epochs",
+            "1",
+            "-o",
+            str(tmp_path / "e"),
+        ],
+    )
     assert res.exit_code == 0, res.output
     assert "column 'label' looks like a label" in res.stderr, res.stderr
+
+
+def test_serve_names_what_a_body_of_another_model_kind_has(table: dict[str, Path]) -> None:
+    # README, Serving: a log model's {"lines": [...]} sent to a table model was answered 'body:
+    # expected a JSON object {"rows": ...}' of a body that is a JSON object
+    from fastapi.testclient import TestClient
+
+    from hourglass.serve import create_app
+
+    key = "k" * 32
+    with TestClient(create_app(table["model"], api_key=key)) as client:
+        r = client.post("/score", json={"lines": ["081109 203615 148 INFO x"]}, headers={"X-API-Key": key})
+        assert r.status_code == 422, r.text
+        assert r.json()["detail"] == (
+            'body: expected a JSON object {"rows": [{column: value, ...}, ...]}; it has '
+            "'lines' but no 'rows' (GET /health says what this model takes)"
+        )
+        r = client.post("/score", json={}, headers={"X-API-Key": key})
+        assert r.json()["detail"] == 'body: expected a JSON object {"rows": [{column: value, ...}, ...]}'
