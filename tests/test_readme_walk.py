@@ -178,3 +178,18 @@ def test_serve_names_what_a_body_of_another_model_kind_has(table: dict[str, Path
         )
         r = client.post("/score", json={}, headers={"X-API-Key": key})
         assert r.json()["detail"] == 'body: expected a JSON object {"rows": [{column: value, ...}, ...]}'
+
+
+def test_an_invalid_format_regex_is_called_invalid(tmp_path: Path) -> None:
+    # README, Logs: '--format' takes a regular expression with a (?P<content>...) group; a typo
+    # such as an unclosed bracket was told it 'needs a named group (?P<content>...)'
+    log = tmp_path / "app.log"
+    log.write_text("2024-01-01 10:00:00 INFO started blk_1\n")
+    base = ["train", str(log), "--session-regex", r"blk_\d+", "--model", "deeplog", "-o", str(tmp_path / "m")]
+    for typo in (r"^(?P<ts>\S+ \S+) (?P<msg>.*", r"^(?P<ts>\S+ \S+ (?P<content>.*)"):
+        one_line_error(
+            [*base, "--format", typo],
+            "nor a valid regular expression (missing ), unterminated",
+            tmp_path / "m",
+        )
+    one_line_error([*base, "--format", "(?P<msg>.*)"], "needs a named group (?P<content>...)", tmp_path / "m")

@@ -5,6 +5,7 @@ so ``hourglass inspect`` answers without it."""
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -47,6 +48,12 @@ def check_format_name(fmt: str | None) -> None:
     if fmt is None or fmt == "auto" or is_log_format(fmt) or fmt.strip().lower() in all_formats():
         return
     if any(c in fmt for c in "()[]\\^$*+?"):  # meant as a header regex
+        try:
+            re.compile(fmt)
+        except re.error as exc:  # 'needs a (?P<content>...) group' of 'abc(' sent users astray
+            raise HourglassError(f"--format: '{fmt}' is neither a known format "
+                                 f"({', '.join(LOG_FORMATS)}) nor a valid regular expression ({exc})"
+                                 ) from None
         raise HourglassError(f"--format: the regular expression '{fmt}' needs a named group "
                              "(?P<content>...) holding the message")
     raise HourglassError(f"--format: unknown format '{fmt}'; tables: auto, {', '.join(all_formats())}; "
