@@ -193,3 +193,22 @@ def test_an_invalid_format_regex_is_called_invalid(tmp_path: Path) -> None:
             tmp_path / "m",
         )
     one_line_error([*base, "--format", "(?P<msg>.*)"], "needs a named group (?P<content>...)", tmp_path / "m")
+
+
+def test_log_evaluate_counts_sessions_in_its_class_table(tmp_path: Path) -> None:
+    # README, Logs: 'hourglass evaluate' of a log model counts sessions ('sessions (anomalies)'),
+    # but its per-class table headed the counts 'rows'
+    keys = tmp_path / "train_keys"
+    keys.write_text("".join("5 5 22 11 9 11 9 26 26\n" for _ in range(60)))
+    test = tmp_path / "abnormal_keys"
+    test.write_text("5 5 22 7 7 7\n5 5 22 11 9 11 9 26 26\n")
+    m = tmp_path / "m"
+    res = runner.invoke(
+        app,
+        ["train", str(keys), "--format", "keys", "--model", "deeplog", "--epochs", "1", "-o", str(m), "-q"],
+    )
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["evaluate", str(m), str(test), "--all-sessions", "anomaly"])
+    assert res.exit_code == 0, res.output
+    header = next(line for line in res.stdout.splitlines() if "class" in line and "rate" in line)
+    assert "sessions" in header and "rows" not in header, res.stdout
