@@ -159,6 +159,8 @@ def test_train_warns_when_a_label_column_would_be_a_feature(table: dict[str, Pat
     )
     assert res.exit_code == 0, res.output
     assert "column 'label' looks like a label" in res.stderr, res.stderr
+    res = runner.invoke(app, ["inspect", str(table["flows"])])  # its preview warns as train does
+    assert res.exit_code == 0 and "column 'label' looks like a label" in res.stderr, res.output
 
 
 def test_serve_names_what_a_body_of_another_model_kind_has(table: dict[str, Path]) -> None:

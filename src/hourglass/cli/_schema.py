@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -59,6 +60,23 @@ def check_format_name(fmt: str | None) -> None:
     raise HourglassError(f"--format: unknown format '{fmt}'; tables: auto, {', '.join(all_formats())}; "
                          f"logs: {', '.join(LOG_FORMATS)}, keys, or a header regular expression with "
                          "a (?P<content>...) group")
+
+
+# Column names that usually hold a row's verdict: trained on as a feature they teach the model
+# the labels (attack rows included), which train would do without a word.
+_LABEL_NAMES = frozenset({"label", "labels", "class", "attack", "attack_cat", "attack_type",
+                          "is_attack", "is_anomaly", "anomaly", "malicious"})
+
+
+def warn_label_as_feature(features: Sequence[str], label_col: str | None, source: str) -> None:
+    """Warn when, without a label column, a column named like one (``label``, ``attack_cat``...)
+    is one of ``features`` (the input columns the model uses, or inspect shows)."""
+    named = [str(c) for c in features if str(c).strip().lower() in _LABEL_NAMES]
+    if label_col is None and named:
+        logging.getLogger("hourglass").warning(
+            "%s: column %r looks like a label, and without --label-col it is a feature, and "
+            "every row (attacks included) is trained on; give --label-col %s --normal VALUE to "
+            "train on the normal rows only, or --drop %s", source, named[0], named[0], named[0])
 
 
 def resolve_spec(dataset: str | None, label_col: str | None, normal: list[str] | None,

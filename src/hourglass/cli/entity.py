@@ -12,13 +12,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hourglass.cli.tables import (
-    read_data,
-    resolve_spec,
-    split_labels,
-    unlabelled_rows,
-    warn_label_as_feature,
-)
+from hourglass.cli._schema import warn_label_as_feature
+from hourglass.cli.tables import read_data, resolve_spec, split_labels, unlabelled_rows
 from hourglass.detectors import registry
 from hourglass.errors import HourglassError, InputError
 from hourglass.features.entity import KEYS, EntityWindows, parse_bucket

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from hourglass.cli._output import err
-from hourglass.cli._schema import preprocessor_for, resolve_spec
+from hourglass.cli._schema import preprocessor_for, resolve_spec, warn_label_as_feature
 from hourglass.detectors import registry
 from hourglass.errors import HourglassError, InputError
 from hourglass.ingest import (
@@ -132,23 +132,6 @@ def unlabelled_rows(labels: np.ndarray, normal: list[str], label_col: str, where
         "%s: %d row(s) have no value in label column %r (first: data row %d); %s",
         where, int((~labelled).sum()), label_col, first, fate)
     return labelled
-
-
-# Column names that usually hold a row's verdict: trained on as a feature they teach the model
-# the labels (attack rows included), which train would do without a word.
-_LABEL_NAMES = frozenset({"label", "labels", "class", "attack", "attack_cat", "attack_type",
-                          "is_attack", "is_anomaly", "anomaly", "malicious"})
-
-
-def warn_label_as_feature(features: Sequence[str], label_col: str | None, source: str) -> None:
-    """Warn when, without a label column, a column named like one (``label``, ``attack_cat``...)
-    was trained on as one of ``features`` (the input columns the model uses)."""
-    named = [str(c) for c in features if str(c).strip().lower() in _LABEL_NAMES]
-    if label_col is None and named:
-        logging.getLogger("hourglass").warning(
-            "%s: column %r looks like a label, and without --label-col it was trained on as a "
-            "feature, with every row (attacks included); give --label-col %s --normal VALUE to "
-            "train on the normal rows only, or --drop %s", source, named[0], named[0], named[0])
 
 
 def train_pipeline(
