@@ -214,3 +214,24 @@ def test_log_evaluate_counts_sessions_in_its_class_table(tmp_path: Path) -> None
     assert res.exit_code == 0, res.output
     header = next(line for line in res.stdout.splitlines() if "class" in line and "rate" in line)
     assert "sessions" in header and "rows" not in header, res.stdout
+
+
+def test_a_session_regex_that_finds_nothing_names_the_header_fields(tmp_path: Path) -> None:
+    # README, Logs: --session-regex 'sshd\[\d+\]' on a syslog file found no session (the pid is
+    # in the header, which the regex never sees) and said only 'no sessions found'
+    log = tmp_path / "auth.log"
+    log.write_text(
+        "".join(
+            f"Dec 10 06:55:{i % 60:02d} host sshd[{100 + i % 7}]: Accepted password for u{i}\n"
+            for i in range(40)
+        )
+    )
+    out = tmp_path / "m"
+    base = ["train", str(log), "--format", "syslog", "--model", "deeplog", "--epochs", "1", "-o", str(out)]
+    res = runner.invoke(app, [*base, "--session-regex", r"sshd\[\d+\]"])
+    assert res.exit_code == 2 and not out.exists(), res.output
+    last = res.stderr.strip().splitlines()[-1]  # after the count of events without a session id
+    assert last.startswith("error: no sessions found in the training log"), res.stderr
+    assert "use --session-col: month, day, time, timestamp, host, component, pid" in last, last
+    res = runner.invoke(app, [*base, "--session-col", "pid", "-q"])
+    assert res.exit_code == 0, res.output
