@@ -235,3 +235,22 @@ def test_a_session_regex_that_finds_nothing_names_the_header_fields(tmp_path: Pa
     assert "use --session-col: month, day, time, timestamp, host, component, pid" in last, last
     res = runner.invoke(app, [*base, "--session-col", "pid", "-q"])
     assert res.exit_code == 0, res.output
+
+
+def test_stream_refuses_an_output_named_for_another_file_type(table: dict[str, Path], tmp_path: Path) -> None:
+    # README, Streaming: '-o FILE' is appended to as JSON lines; 'alerts.csv' got JSON lines, and
+    # 'alerts.jsonl.gz' plain text that zcat refuses ('not in gzip format')
+    rows = "".join(
+        json.dumps(r) + "\n" for r in _flows(3, 1).drop(columns=["ts", "label"]).to_dict(orient="records")
+    )
+    for name, match in (
+        ("alerts.csv", "stream appends JSON lines, not CSV; name it alerts.jsonl"),
+        ("alerts.jsonl.gz", "not .gz-compressed); name it alerts.jsonl"),
+    ):
+        res = runner.invoke(app, ["stream", str(table["model"]), "-o", str(tmp_path / name)], input=rows)
+        assert res.exit_code == 2 and match in res.stderr, res.output
+        assert not (tmp_path / name).exists()
+    res = runner.invoke(
+        app, ["stream", str(table["model"]), "--all", "-o", str(tmp_path / "a.jsonl")], input=rows
+    )
+    assert res.exit_code == 0 and len((tmp_path / "a.jsonl").read_text().splitlines()) == 3, res.output

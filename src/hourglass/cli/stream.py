@@ -41,6 +41,7 @@ from hourglass.cli._options import (
     SqliteTableOpt,
     StreamBadRowsOpt,
     alert_format_is_ecs,
+    check_stream_output,
     sqlite_table,
 )
 from hourglass.cli._output import err, interrupted, setup_logging, skipped_lines_text, user_errors
@@ -300,6 +301,7 @@ def _open(model: Path, input_file: Path | None, output: Path | None, explain: in
             raise HourglassError(f"--input {input_file}: is a directory, expected a file of JSON lines")
         # a missing folder, or the input itself (the stream would read its own alerts)
         check_not_input(output, "--output", data=input_file, model=model)
+        check_stream_output(output)
         table = sqlite_table(table, output)
         if ecs and all_rows:
             raise HourglassError("--all: writes unflagged rows too; --alert-format ecs writes "
