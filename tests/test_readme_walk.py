@@ -254,3 +254,15 @@ def test_stream_refuses_an_output_named_for_another_file_type(table: dict[str, P
         app, ["stream", str(table["model"]), "--all", "-o", str(tmp_path / "a.jsonl")], input=rows
     )
     assert res.exit_code == 0 and len((tmp_path / "a.jsonl").read_text().splitlines()) == 3, res.output
+
+
+def test_export_refuses_an_onnx_name_of_another_type(table: dict[str, Path], tmp_path: Path) -> None:
+    # README, Errors: an output whose suffix is of another type than what is written is refused;
+    # 'export --onnx model.txt' wrote an ONNX graph there
+    pytest.importorskip("onnx")
+    out = tmp_path / "model.txt"
+    one_line_error(
+        ["export", str(table["model"]), "--onnx", str(out)],
+        "--onnx " + str(out) + ": writes an ONNX model, not '.txt'; name it model.onnx",
+        out,
+    )
