@@ -266,3 +266,27 @@ def test_export_refuses_an_onnx_name_of_another_type(table: dict[str, Path], tmp
         "--onnx " + str(out) + ": writes an ONNX model, not '.txt'; name it model.onnx",
         out,
     )
+
+
+def test_json_lines_on_standard_input_are_read_as_json_lines(table: dict[str, Path], tmp_path: Path) -> None:
+    # README, Errors: 'zcat flows.jsonl.gz | hourglass score model/ - -o -' read the JSON lines as
+    # CSV: 'column(s) the model needs are missing ...; the data has {"ts":1700000000.0, ...', and
+    # 'train -' trained a model on columns named '{"ts":1700000000.0' and 'src_ip:"10.0.0.3"'
+    import gzip
+
+    flows = _flows(20, 2).drop(columns="label")
+    text = flows.to_json(orient="records", lines=True)
+    for data in (text.encode(), gzip.compress(text.encode()), b"\xef\xbb\xbf" + text.encode()):
+        res = runner.invoke(app, ["score", str(table["model"]), "-", "-o", "-", "-q"], input=data)
+        assert res.exit_code == 0, res.output
+        assert res.stdout.splitlines()[0] == '"row","score","flag","calibrated","severity"'
+        assert len(res.stdout.splitlines()) == 21
+    csv = flows.to_csv(index=False)  # a CSV on standard input is read as before
+    res = runner.invoke(app, ["score", str(table["model"]), "-", "-o", "-", "-q"], input=csv)
+    assert res.exit_code == 0 and len(res.stdout.splitlines()) == 21, res.output
+    tmp_path.joinpath("s.jsonl").write_text(text)
+    file_scores = runner.invoke(
+        app, ["score", str(table["model"]), str(tmp_path / "s.jsonl"), "-o", "-", "-q"]
+    )
+    piped = runner.invoke(app, ["score", str(table["model"]), "-", "-o", "-", "-q"], input=text)
+    assert piped.stdout == file_scores.stdout
