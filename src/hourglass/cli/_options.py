@@ -240,6 +240,39 @@ def sqlite_table(table: str, output: Path | None) -> str:
     return check_table_name(table)
 
 
+# Suffixes of files that are not plain JSON lines: stream appends JSON lines (or SQLite rows)
+_NOT_JSON_LINES = {".csv": "CSV", ".tsv": "TSV", ".parquet": "Parquet", ".pq": "Parquet",
+                   ".xlsx": "Excel", ".xls": "Excel", ".html": "HTML", ".htm": "HTML"}
+_COMPRESSED = (".gz", ".bz2", ".xz", ".zst", ".zip")
+
+
+def check_stream_output(output: Path | None) -> None:
+    """Refuse a ``stream --output`` named for another file type: the stream appends plain JSON
+    lines, flushed per batch (``alerts.csv`` would hold JSON, ``alerts.jsonl.gz`` text no
+    ``zcat`` reads).
+
+    Examples
+    --------
+    >>> check_stream_output(Path("alerts.jsonl")), check_stream_output(Path("live.sqlite"))
+    (None, None)
+    >>> check_stream_output(Path("alerts.csv"))
+    Traceback (most recent call last):
+    ...
+    hourglass.errors.HourglassError: --output alerts.csv: stream appends JSON lines, not CSV; ...
+    """
+    if output is None:
+        return
+    suffix = output.suffix.lower()
+    if suffix in _COMPRESSED:
+        raise HourglassError(f"--output {output}: stream appends plain JSON lines, flushed as they "
+                             f"come (not {suffix}-compressed); name it {output.stem}, and compress it "
+                             "when you rotate it")
+    if suffix in _NOT_JSON_LINES:
+        raise HourglassError(f"--output {output}: stream appends JSON lines, not "
+                             f"{_NOT_JSON_LINES[suffix]}; name it {output.stem}.jsonl (or .sqlite "
+                             "for a SQLite table)")
+
+
 def alert_format_is_ecs(value: str) -> bool:
     """Whether ``--alert-format`` asks for ECS documents (refuses an unknown value).
 

@@ -399,11 +399,12 @@ def rich_table(title: str, headers: list[str], rows: list[list[str]]) -> Table:
     return t
 
 
-def class_table(per_class: dict[str, dict[str, Any]], normal: list[str]) -> Table:
-    """Flagged count and rate per class (the FPR for the normal ones)."""
+def class_table(per_class: dict[str, dict[str, Any]], normal: list[str], unit: str = "rows") -> Table:
+    """Flagged count and rate per class (the FPR for the normal ones); ``unit`` names what was
+    counted (``sessions`` for a log model)."""
     t = Table(title="flagged per class (normal: FPR)", header_style="bold")
     t.add_column("class")
-    t.add_column("rows", justify="right")
+    t.add_column(unit, justify="right")
     t.add_column("flagged", justify="right")
     t.add_column("rate", justify="right")
     for c, v in per_class.items():

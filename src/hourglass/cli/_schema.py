@@ -5,7 +5,9 @@ so ``hourglass inspect`` answers without it."""
 from __future__ import annotations
 
 import logging
+import re
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -49,11 +51,34 @@ def check_format_name(fmt: str | None) -> None:
     if fmt is None or fmt == "auto" or is_log_format(fmt) or fmt.strip().lower() in all_formats():
         return
     if any(c in fmt for c in "()[]\\^$*+?"):  # meant as a header regex
+        try:
+            re.compile(fmt)
+        except re.error as exc:  # 'needs a (?P<content>...) group' of 'abc(' sent users astray
+            raise HourglassError(f"--format: '{fmt}' is neither a known format "
+                                 f"({', '.join(LOG_FORMATS)}) nor a valid regular expression ({exc})"
+                                 ) from None
         raise HourglassError(f"--format: the regular expression '{fmt}' needs a named group "
                              "(?P<content>...) holding the message")
     raise HourglassError(f"--format: unknown format '{fmt}'; tables: auto, {', '.join(all_formats())}; "
                          f"logs: {', '.join(LOG_FORMATS)}, keys, or a header regular expression with "
                          "a (?P<content>...) group")
+
+
+# Column names that usually hold a row's verdict: trained on as a feature they teach the model
+# the labels (attack rows included), which train would do without a word.
+_LABEL_NAMES = frozenset({"label", "labels", "class", "attack", "attack_cat", "attack_type",
+                          "is_attack", "is_anomaly", "anomaly", "malicious"})
+
+
+def warn_label_as_feature(features: Sequence[str], label_col: str | None, source: str) -> None:
+    """Warn when, without a label column, a column named like one (``label``, ``attack_cat``...)
+    is one of ``features`` (the input columns the model uses, or inspect shows)."""
+    named = [str(c) for c in features if str(c).strip().lower() in _LABEL_NAMES]
+    if label_col is None and named:
+        logging.getLogger("hourglass").warning(
+            "%s: column %r looks like a label, and without --label-col it is a feature, and "
+            "every row (attacks included) is trained on; give --label-col %s --normal VALUE to "
+            "train on the normal rows only, or --drop %s", source, named[0], named[0], named[0])
 
 
 def resolve_spec(dataset: str | None, label_col: str | None, normal: list[str] | None,

@@ -9,9 +9,11 @@ standard input as it arrives instead.
 
 from __future__ import annotations
 
+import gzip
 import shutil
 import sys
 import tempfile
+import zlib
 from pathlib import Path
 
 import typer
@@ -28,9 +30,9 @@ _CHUNK = 1 << 20
 
 def stdin_as_file(value: Path | None) -> Path | None:
     """A DATA argument's callback: ``-`` becomes a temporary copy of standard input, named
-    ``stdin`` (tables read as CSV unless ``--format`` says otherwise: ``--format jsonl``) or, by
-    its first bytes, ``stdin.gz``, ``stdin.parquet`` or ``stdin.evtx``; any other value is
-    returned unchanged.
+    ``stdin`` (tables read as CSV unless ``--format`` says otherwise) or, by its first bytes,
+    ``stdin.gz``, ``stdin.parquet``, ``stdin.evtx`` or, starting with ``{``, ``stdin.jsonl``
+    (``stdin.jsonl.gz``); any other value is returned unchanged.
 
     Examples
     --------
@@ -60,6 +62,8 @@ def stdin_as_file(value: Path | None) -> Path | None:
     with open(path, "rb") as fh:
         head = fh.read(8)
     suffix = next((s for magic, s in _MAGIC if head.startswith(magic)), "")
+    if suffix in ("", ".gz") and _json_lines(path, suffix):  # read as CSV, '{"a": 1' made a column
+        suffix = ".jsonl" + suffix
     if suffix:
         path = path.rename(path.with_name(f"stdin{suffix}"))
     _FILES.append(str(path))
@@ -81,6 +85,17 @@ def shown(value: object) -> str:
     for name in _FILES:
         text = text.replace(name, STDIN_NAME)
     return text
+
+
+def _json_lines(path: Path, suffix: str) -> bool:
+    """Whether the (gunzipped) copy starts, blanks and a byte-order mark aside, with ``{``: JSON
+    lines, which no CSV header does."""
+    try:
+        with (gzip.open(path, "rb") if suffix == ".gz" else open(path, "rb")) as fh:
+            head = fh.read(4096)
+    except (OSError, EOFError, zlib.error):  # a damaged gzip stream: the reader says so
+        return False
+    return head.removeprefix(b"\xef\xbb\xbf").lstrip().startswith(b"{")
 
 
 # what the readers tell by the name, told here by the first bytes

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hourglass.cli._schema import warn_label_as_feature
 from hourglass.cli._spool import shown
 from hourglass.cli.tables import read_data, resolve_spec, split_labels, unlabelled_rows
 from hourglass.detectors import registry
@@ -227,6 +228,7 @@ def train_entity(data: Path, output: Path, *, entity_col: str, timestamp_col: st
     start_t = time.perf_counter()
     pipe.fit(df)
     held = len(pipe.detector_.val_index_)
+    warn_label_as_feature(pipe.features_.columns_[2:], label_col, str(data))  # after the keys
     counts = pd.DataFrame({"entity": ent}).value_counts("entity").rename("rows").reset_index()
     warn_missing_entity(counts, entity_col, len(df), data)
     warn_few_buckets(len(keys), int(keys["entity"].nunique()), len(pipe.features_.feature_names_),
@@ -442,6 +444,10 @@ def evaluate_entity(pipe: Pipeline, data: Path, *, label_col: str | None, normal
     if label_col is None:
         raise HourglassError("--label-col: evaluate needs a row label column (the model was "
                              "trained without one)")
+    if label_col in pipe.features_.columns_:  # else 'the model needs are missing' of a file with it
+        raise HourglassError(f"--label-col {label_col}: is a column the model aggregates, not a "
+                             "label (it was trained without --label-col); give the column that "
+                             "marks each row normal or not, or retrain with --label-col")
     start = time.perf_counter()
     marked = _LabelledChunks(label_col, normal, str(data))
     done, stats = _read_in_chunks(pipe, data, fmt=fmt, on_bad_rows=on_bad_rows, prepare=marked)

@@ -220,7 +220,7 @@ def evaluate(
             err.print(line, highlight=False)
         out.print(metrics_table(f"{data.name}: threshold {pipe.threshold_.describe()}",
                                  log_summary, unit="sessions"))
-        out.print(class_table(log_summary["per_class"], log_arrays["normal"]))
+        out.print(class_table(log_summary["per_class"], log_arrays["normal"], unit="sessions"))
         _say_written(json_out, report)
         return
     with user_errors():

@@ -89,6 +89,9 @@ def export(
     setup_logging(quiet)
     with user_errors():
         check_not_input(onnx_path, "--onnx", data=check_data, model=model)
+        if onnx_path.suffix and onnx_path.suffix.lower() != ".onnx":  # as evaluate's --report
+            raise HourglassError(f"--onnx {onnx_path}: writes an ONNX model, not '{onnx_path.suffix}'; "
+                                 f"name it {onnx_path.stem}.onnx")
         if check_data is None:  # they read --check-data: given without it, they would do nothing
             for opt, value, default in (("--dataset", dataset, None), ("--format", fmt, "auto"),
                                         ("--on-bad-rows", on_bad_rows, "error")):

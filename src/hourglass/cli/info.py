@@ -112,6 +112,7 @@ def inspect(
         is_log_format,
         preprocessor_for,
         resolve_spec,
+        warn_label_as_feature,
     )
     from hourglass.ingest import ReadStats, atomic_output, label_strings, read_table
     from hourglass.ingest.timeseries import TIMESERIES_DATASETS
@@ -177,6 +178,7 @@ def inspect(
             df = df.drop(columns=[timestamp_col])
         format_drop = list(getattr(spec, "drop", ()) or ())
         schema = pre.fit(df).describe()
+        warn_label_as_feature([d["column"] for d in schema if d["role"] != "drop"], label_col, str(data))
         report = {"file": shown(data), "format": spec.name if spec else None, "rows_inspected": n,
                   "label_col": label_col, "normal": normal_values,
                   "labels": {str(k): int(v) for k, v in labels.items()} if labels is not None

@@ -41,6 +41,7 @@ from hourglass.cli._options import (
     SqliteTableOpt,
     StreamBadRowsOpt,
     alert_format_is_ecs,
+    check_stream_output,
     sqlite_table,
 )
 from hourglass.cli._output import err, interrupted, setup_logging, skipped_lines_text, user_errors
@@ -250,6 +251,28 @@ def _line_message(exc: Exception, where: str, lines: list[int]) -> str:
     return f"{where} {_ROW_REF.sub(line, text)}"
 
 
+def _score_before_bad(score: Callable[[list[dict[str, Any]]], dict[str, Any]],
+                      rows: list[dict[str, Any]], lines: list[int], where: str,
+                      ) -> tuple[list[dict[str, Any]], list[int], dict[str, Any] | None,
+                                 HourglassError | None]:
+    """Score a batch's rows; when the scorer refuses one (a missing column, text in a numeric
+    one), the rows before it are scored instead and the error comes back with them, so their
+    alerts are written before the stream stops, as for a malformed line."""
+    from hourglass.errors import InputError
+
+    problem = None
+    while rows:
+        try:
+            return rows, lines, score(rows), problem
+        except InputError as exc:
+            problem = HourglassError(_line_message(exc, where, lines))
+            m = _ROW_REF.search(str(exc))
+            i = int(m.group(1)) - 1 if m else 0
+            i = i if 0 < i < len(rows) else 0
+            rows, lines = rows[:i], lines[:i]
+    return rows, lines, None, problem
+
+
 def _open(model: Path, input_file: Path | None, output: Path | None, explain: int | None,
           keep: list[str] | None, adapt: bool, on_bad_rows: str | None, all_rows: bool = False,
           max_sessions: int = 100_000, idle_timeout: float | None = None, ecs: bool = False,
@@ -283,6 +306,7 @@ def _open(model: Path, input_file: Path | None, output: Path | None, explain: in
             raise HourglassError(f"--input {input_file}: is a directory, expected a file of JSON lines")
         # a missing folder, or the input itself (the stream would read its own alerts)
         check_not_input(output, "--output", data=input_file, model=model)
+        check_stream_output(output)
         table = sqlite_table(table, output)
         if ecs and all_rows:
             raise HourglassError("--all: writes unflagged rows too; --alert-format ecs writes "
@@ -560,13 +584,18 @@ def stream(
     with stream_guard(sink, output, summary, lambda: bool(n_rows or bad)):
         for lines_batch in LineBatcher(read, batch, max_delay_ms / 1000):
             rows, lines, problem = _parse(lines_batch, where, on_bad_rows, bad)
-            if rows:
-                try:
-                    result = scorer.score([_flat(r) for r in rows], explain=explain,
-                                          explain_flagged=not all_rows,
-                                          adapt=adapt)
-                except InputError as exc:
-                    raise HourglassError(_line_message(exc, where, lines)) from None
+            for i, row in enumerate(rows if keep and not scorer.sparse_fields else ()):
+                absent = next((c for c in keep or [] if c not in row), None)
+                if absent is not None:  # Windows events: null; else the stream stops at this line
+                    problem = HourglassError(f"--keep: no field {absent!r} on {where} line {lines[i]}")
+                    rows, lines = rows[:i], lines[:i]
+                    break
+            rows, lines, result, refused = _score_before_bad(
+                lambda rs: scorer.score([_flat(r) for r in rs], explain=explain,
+                                        explain_flagged=not all_rows, adapt=adapt),
+                rows, lines, where)
+            problem = refused or problem  # a refused row comes before any malformed line
+            if rows and result is not None:
                 out_docs: list[dict[str, Any]] = []
                 for i, row in enumerate(rows):
                     flag = result["flags"][i]
@@ -580,11 +609,7 @@ def stream(
                     if explain is not None:
                         alert["top_column"] = result["top_column"][i]
                         alert["why"] = result["why"][i]
-                    kept: dict[str, Any] = {}
-                    for c in keep or []:
-                        if c not in row and not scorer.sparse_fields:  # Windows events: null
-                            raise HourglassError(f"--keep: no field {c!r} on {where} line {lines[i]}")
-                        kept[c] = row.get(c)
+                    kept = {c: row.get(c) for c in keep or []}  # checked above
                     if rule is not None:
                         when = row.get(rule.time_field) if rule.time_field else None
                         try:

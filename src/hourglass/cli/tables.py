@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from hourglass.cli._output import err
-from hourglass.cli._schema import preprocessor_for, resolve_spec
+from hourglass.cli._schema import preprocessor_for, resolve_spec, warn_label_as_feature
 from hourglass.cli._spool import shown
 from hourglass.detectors import registry
 from hourglass.errors import HourglassError, InputError
@@ -226,6 +226,7 @@ def train_pipeline(
     except InputError as exc:  # a row number counts the rows trained on: tell the file's row
         from_val = X_val is not None and hasattr(pipe, "detector_")  # scoring the carved rows
         raise at_file_rows(exc, val_rows if from_val else rows) from None
+    warn_label_as_feature(list(getattr(pipe.features_, "roles_", {})), label_col, source)
     held = float(getattr(detector, "validation_fraction", 0.0))
     pipe.info["threshold_fit"].update(carve)
     pipe.info.update({

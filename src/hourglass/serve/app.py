@@ -118,6 +118,9 @@ def validation_message(errors: Sequence[Mapping[str, Any]], body: BodyShape = BO
     >>> validation_message([{"type": "literal_error", "loc": ("alert_format",), "input": "cef",
     ...                      "ctx": {"expected": "'hourglass' or 'ecs'"}}])
     (422, "alert_format: expected 'hourglass' or 'ecs', got 'cef'")
+    >>> print(validation_message([{"type": "missing", "loc": ("body", "rows"),
+    ...                              "input": {"lines": ["x"]}}])[1])  # doctest: +ELLIPSIS
+    body: expected a JSON object {"rows": ...}; it has 'lines' but no 'rows' (GET /health says ...)
     >>> validation_message([{"type": "int_type", "loc": ("sessions", 0, 2), "input": "x",
     ...                      "msg": "Input should be a valid integer"}], BODIES[SessionsRequest])
     (422, "session 1, key 3: expected an integer key >= 0, got 'x'")
@@ -129,6 +132,11 @@ def validation_message(errors: Sequence[Mapping[str, Any]], body: BodyShape = BO
         return 400, f"body: not valid JSON ({reason})"
     where = _location(loc)
     if loc in ((), ("body",)) or (kind == "missing" and loc[-1:] == (body.field,)):
+        sent = first.get("input")
+        if kind == "missing" and isinstance(sent, dict) and sent:  # another model kind's body?
+            has = ", ".join(f"'{k}'" for k in list(sent)[:3])
+            return 422, (f"body: expected a JSON object {body.text}; it has {has} but no "
+                         f"'{body.field}' (GET /health says what this model takes)")
         return 422, f"body: expected a JSON object {body.text}"
     if where.startswith("row ") and ", column " in where:
         return 422, (f"{where}: expected a number, text, true/false or null, got "

@@ -309,8 +309,20 @@ class EventSessions(EventTables):
         if sessions is None:
             return self.transform(data)
         if not len(sessions):
-            raise InputError("no sessions found in the training log")
+            raise InputError("no sessions found in the training log" + self._no_session_hint())
         return sessions.sequences
+
+    def _no_session_hint(self) -> str:
+        """Where ``session_regex`` looked, when it found no id: a syslog process id, say, is in
+        the header, which the regex never sees."""
+        parser = getattr(self, "parser_", None)
+        if self.session_regex is None or parser is None or self.is_table:
+            return ""
+        fields = [f for f in parser._compile().header.groupindex if f != "content"]
+        if not fields:
+            return ""
+        return (f" (--session-regex is searched in each line's message, after the {self.format!r} "
+                f"header; to group by a header field use --session-col: {', '.join(fields)})")
 
     def extra_columns(self, data: Any) -> list[str]:
         """Sessions have no columns to ignore."""
