@@ -204,3 +204,45 @@ def test_stream_keeps_and_groups_by_a_nested_field(kit: dict[str, Any]) -> None:
     assert res.exit_code == 0, res.output
     groups = [json.loads(x) for x in res.stdout.splitlines() if x.strip()]
     assert groups and {g["group_by"] for g in groups} == {"source.ip"}
+
+
+def test_a_field_missing_in_training_may_be_left_out_of_a_row(tmp_path: Path) -> None:
+    rng = np.random.default_rng(5)
+    events = []
+    for i in range(300):
+        e = {"network": {"bytes": float(rng.lognormal(6, 0.5))}, "source": {"ip": f"10.0.0.{i % 7}"}}
+        if i % 3:  # Elastic leaves an empty field out: no geo for most rows
+            e["destination"] = {"geo": {"country_iso_code": str(rng.choice(["FR", "DE"]))}}
+        events.append(e)
+    data = tmp_path / "ecs.jsonl"
+    data.write_text("".join(json.dumps(e) + "\n" for e in events))
+    model = tmp_path / "m"
+    res = runner.invoke(app, ["train", str(data), "-o", str(model), *FAST])
+    assert res.exit_code == 0, res.output
+    client = TestClient(create_app(model, api_key=KEY))
+    health = client.get("/health", headers={"X-API-Key": KEY}).json()
+    optional = {c["name"] for c in health["columns"] if c.get("optional")}
+    assert optional == {"destination.geo.country_iso_code"}
+    rows = [{"network": {"bytes": 400.0}, "source": {"ip": "10.0.0.1"}},  # geo left out
+            {"network": {"bytes": 400.0}, "source": {"ip": "10.0.0.1"},
+             "destination": {"geo": {"country_iso_code": None}}}]           # geo null
+    got = client.post("/score", json={"rows": rows}, headers={"X-API-Key": KEY})
+    assert got.status_code == 200, got.text
+    assert got.json()["scores"][0] == got.json()["scores"][1]
+    got = client.post("/score", json={"rows": [{"source": {"ip": "10.0.0.1"}}]},
+                      headers={"X-API-Key": KEY})  # a field never missing in training: required
+    assert got.status_code == 422 and "missing column 'network.bytes'" in got.json()["detail"]
+    stream_in = tmp_path / "rows.jsonl"
+    stream_in.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    res = runner.invoke(app, ["stream", str(model), "-i", str(stream_in), "--all"])
+    assert res.exit_code == 0, res.output
+    assert len([x for x in res.stdout.splitlines() if x.strip()]) == 2
+
+
+def test_warm_start_adds_the_new_rows_optional_fields() -> None:
+    from hourglass import AutoEncoder, Pipeline
+    old = pd.DataFrame({"bytes": [1.0, 2.0] * 20, "geo": ["FR", None] * 20, "port": [80.0] * 40})
+    pipe = Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0)).fit(old)
+    assert pipe.optional_fields == ["geo"]
+    new = old.assign(port=[80.0, None] * 20)
+    assert pipe.warm_start(new, epochs=1).optional_fields == ["geo", "port"]

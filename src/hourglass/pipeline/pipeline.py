@@ -37,6 +37,11 @@ _FROZEN = {
 }
 
 
+def _missing_in(df: pd.DataFrame, columns: Any) -> list[str]:
+    """The ``columns`` of ``df`` holding a missing value (``None``, NaN) in some row."""
+    return [str(c) for c in columns if c in df.columns and bool(df[c].isna().any())]
+
+
 def threshold_fit_info(detector: BaseDetector) -> dict[str, Any]:
     """``info["threshold_fit"]`` for a threshold fitted by the detector's own ``fit``: on its
     held-out normal rows, or on its training rows when it held none out."""
@@ -142,6 +147,8 @@ class Pipeline:
         per_row = isinstance(df, pd.DataFrame) and kind == "tabular"
         self.info.setdefault("n_train_rows", len(df) if per_row else len(X))
         self.info.setdefault("n_features", len(self.features_.feature_names_))
+        if per_row and getattr(self.features_, "output", "tabular") == "tabular":
+            self.info["optional_fields"] = _missing_in(df, self.features_.columns_)
         return self
 
     def _validation_rows(self, X_val: pd.DataFrame | None,
@@ -260,6 +267,9 @@ class Pipeline:
         new.detector_ = det.warm_start(X, y, threshold=None if needs_labels else rule, **params)
         new.info = {k: v for k, v in self.info.items()
                     if k not in ("versions", "threshold_fit", "fit_seconds", "warm_start")}
+        if "optional_fields" in new.info and isinstance(df, pd.DataFrame):  # and the new rows'
+            seen = {*_missing_in(df, self.features_.columns_), *new.info["optional_fields"]}
+            new.info["optional_fields"] = [c for c in self.features_.columns_ if c in seen]
         new._fit_threshold(rule, val)
         history = getattr(new.detector_, "history_", None)
         parent = getattr(self, "artefact_", None) or {}
@@ -430,6 +440,23 @@ class Pipeline:
         self._check_fitted()
         return self.info.get("dataset") in SPARSE_FORMATS and \
             getattr(self.features_, "output", "tabular") in ("tabular", "entity")
+
+    @property
+    def optional_fields(self) -> list[str]:
+        """The columns a row sent to ``stream`` or the service may leave out, as a missing value:
+        those with missing values in the training rows (JSON exporters such as Elastic's omit an
+        empty field rather than write ``null``). The model's other columns are required in every
+        row (unless its fields are all sparse, :attr:`sparse_fields`).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from hourglass import AutoEncoder
+        >>> df = pd.DataFrame({"bytes": [1.0, 2.0] * 20, "geo": ["FR", None] * 20})
+        >>> Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0)).fit(df).optional_fields
+        ['geo']
+        """
+        return list(self.info.get("optional_fields") or [])
 
     def with_absent_fields(self, df: pd.DataFrame, *, force: bool = False) -> pd.DataFrame:
         """``df`` with each model column it lacks added as missing values when the model's

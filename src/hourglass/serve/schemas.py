@@ -41,8 +41,9 @@ class ScoreRequest(BaseModel):
 
     rows: list[dict[str, RowValue]] = Field(
         description="One object per row with every column the model needs (GET /health lists "
-                    "them); null is a missing value, imputed as in training (for Windows event and "
-                    "Zeek models a field left out is missing too). A nested object's fields are "
+                    "them); null is a missing value, imputed as in training, and so is a column left "
+                    "out that /health marks optional (missing in some training rows; for Windows "
+                    "event and Zeek models any field left out is missing). A nested object's fields are "
                     "columns named by their path ({\"source\": {\"ip\": ...}} is source.ip); an "
                     "array is read as its JSON text. Other keys are ignored.")
     explain: StrictInt | None = Field(
@@ -261,6 +262,9 @@ class EcsResponse(BaseModel):
 class Column(BaseModel):
     name: str
     role: str
+    optional: bool | None = Field(default=None, description="Tables: true when a row may leave the "
+                                                            "column out (it was missing in some "
+                                                            "training rows): a missing value.")
 
 
 class HealthResponse(BaseModel):

@@ -76,7 +76,7 @@ def records_frame(rows: Sequence[Mapping[str, Any]], columns: Sequence[str],
     needed = frozenset(columns) if needed is None else needed
     for i, row in enumerate(rows):
         if not needed <= row.keys():  # a set comparison in C: no loop per column in Python
-            absent = next(c for c in columns if c not in row)
+            absent = next(c for c in columns if c in needed and c not in row)
             shown = ", ".join(columns[:_SHOWN_COLUMNS]) + (" ..." if len(columns) > _SHOWN_COLUMNS else "")
             nested = nested_note([absent], row)  # {"proto": {"name": "tcp"}}: proto.name
             if nested:
@@ -221,7 +221,9 @@ class TableScorer(ModelScorer):
         from hourglass.explain import explainable
 
         self.columns: list[str] = list(pipe.features_.columns_)
-        self._needed = frozenset(self.columns)
+        # a column seen missing in training may be left out of a row (Elastic omits empty fields)
+        self.optional: frozenset[str] = frozenset(pipe.optional_fields)
+        self._needed = frozenset(self.columns) - self.optional
         # Windows events and Zeek logs carry only the fields they have: a key left out is missing
         self.sparse_fields: bool = pipe.sparse_fields
         # the label and time columns were never features: dropped from a request, as score does
@@ -248,8 +250,10 @@ class TableScorer(ModelScorer):
                         "columns below (a column left out is a missing value: Windows events and "
                         "Zeek logs carry only the fields they have)" if self.sparse_fields else
                         '{"rows": [{column: value, ...}, ...]}: one object per row with every '
-                        "column below"),
-            "columns": [{"name": c, "role": roles.get(c, "numeric")} for c in self.columns],
+                        "column below" + (" ('optional': true ones may be left out, as a missing "
+                                          "value)" if self.optional else "")),
+            "columns": [{"name": c, "role": roles.get(c, "numeric"),
+                         **({"optional": True} if c in self.optional else {})} for c in self.columns],
         }
 
     def frame(self, rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
@@ -268,6 +272,8 @@ class TableScorer(ModelScorer):
             df = self.pipeline.with_absent_fields(model_records(rows, self.columns))
         else:
             df = records_frame(rows, self.columns, self._needed)
+            if self.optional:  # one left out of every row: missing there, as null would be
+                df = self.pipeline.with_absent_fields(df, force=True)
         df = flatten_json(df)  # arrays as JSON text, as score reads a file (objects: flat_record)
         meta = [c for c in self._meta if c in df.columns]
         return df.drop(columns=meta) if meta else df
