@@ -31,6 +31,22 @@ def _check_type(name: str, value: object, default: object, prefix: str,
                     f"got {value!r}")
 
 
+def _check_none(name: str, value: object, param: inspect.Parameter | None, prefix: str,
+                error: type[Exception]) -> None:
+    """Refuse ``None`` for a parameter whose default is a number or a tuple of numbers and whose
+    annotation does not admit ``None`` (``epochs: int = 10``; ``int()`` would refuse it deep
+    inside ``fit``). ``patience: int | None = 5`` takes it; an unannotated parameter is not checked."""
+    if value is not None or param is None or param.annotation is inspect.Parameter.empty:
+        return
+    default, annotation = param.default, param.annotation
+    if "None" in str(annotation) or isinstance(default, bool):
+        return
+    if _is_number(default):
+        raise error(f"{prefix}{name} must be a number, got None")
+    if isinstance(default, tuple | list) and default and all(map(_is_number, default)):
+        raise error(f"{prefix}{name} must be a list of numbers such as {list(default)}, got None")
+
+
 def _check_number(name: str, value: object, default: object, prefix: str,
                   error: type[Exception]) -> None:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
@@ -42,7 +58,8 @@ def _check_number(name: str, value: object, default: object, prefix: str,
         raise error(f"{prefix}{name} must be an integer, got {value}")
 
 
-def check_numeric_params(est: Any, prefix: str = "", error: type[Exception] = ValueError) -> None:
+def check_numeric_params(est: Any, prefix: str = "", error: type[Exception] = ValueError,
+                         refuse_none: bool = False) -> None:
     """Raise ``ValueError`` naming the first numeric hyper-parameter that is NaN/inf, that is
     a fractional number where the default is an integer (also inside tuples such as ``hidden``),
     or whose kind does not match its default's: text for a number or a flag, a single number
@@ -52,6 +69,8 @@ def check_numeric_params(est: Any, prefix: str = "", error: type[Exception] = Va
     (detectors, thresholds, preprocessors; a ``get_params()`` without ``deep`` works too);
     ``prefix`` starts the message (e.g. ``"POT: "``); ``error`` is the exception class raised
     (``InputError`` for preprocessing options that come from the command line).
+    ``refuse_none``: also refuse ``None`` for a parameter whose default is a number or a tuple of
+    numbers unless its annotation admits ``None`` (``epochs=None``; ``patience=None`` is fine).
     Range checks (``lr > 0``, ``dropout`` in [0, 1), ...) stay with each detector; this generic
     pass makes sure none of them is ever handed a NaN, which compares false with everything.
 
@@ -70,6 +89,10 @@ def check_numeric_params(est: Any, prefix: str = "", error: type[Exception] = Va
     Traceback (most recent call last):
     ...
     ValueError: standardize must be true or false, got 'False'
+    >>> check_numeric_params(AutoEncoder(epochs=None, patience=None), refuse_none=True)
+    Traceback (most recent call last):
+    ...
+    ValueError: epochs must be a number, got None
     """
     params = inspect.signature(type(est).__init__).parameters
     takes_deep = "deep" in inspect.signature(est.get_params).parameters
@@ -77,6 +100,8 @@ def check_numeric_params(est: Any, prefix: str = "", error: type[Exception] = Va
     for name, value in values.items():
         default = params[name].default if name in params else None
         _check_type(name, value, default, prefix, error)
+        if refuse_none:
+            _check_none(name, value, params.get(name), prefix, error)
         if isinstance(value, tuple | list):
             inner = default[0] if isinstance(default, tuple | list) and default else None
             for item in value:

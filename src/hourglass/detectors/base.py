@@ -311,7 +311,7 @@ class BaseDetector(BaseEstimator):
     def _fit_rows(self, X: object, y: object | None, *, warm: bool) -> BaseDetector:
         """``fit`` (``warm=False``) or ``warm_start`` on the copy (``warm=True``: the fitted
         input schema is checked, not reset, and ``_fit_more`` continues from the weights)."""
-        check_numeric_params(self)
+        check_numeric_params(self, refuse_none=True)
         Xa = self._validate(X, reset=not warm)
         n = self._n_samples(Xa)
         if n < 2 and self.get_tags()["input"] == "tabular":  # batch norm, scales, a spread: none from one row
@@ -490,7 +490,7 @@ class BaseDetector(BaseEstimator):
 
     def validate_params(self) -> None:
         """Check hyper-parameters now (``fit`` does it too); raises ``ValueError`` naming one."""
-        check_numeric_params(self)
+        check_numeric_params(self, refuse_none=True)
         self._check_params()
 
     # -- gradients (for attributions) ----------------------------------------------------------
@@ -736,7 +736,7 @@ class DeepDetector(BaseDetector):
         )
 
     def validate_params(self) -> None:
-        check_numeric_params(self)  # kinds first: the range checks below compare numbers
+        check_numeric_params(self, refuse_none=True)  # kinds first: the range checks below compare numbers
         self._check_common()
         super().validate_params()
 
