@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, NoReturn
 
 import numpy as np
 import torch
@@ -11,6 +11,8 @@ from torch import nn
 from hourglass.detectors.base import check_at_least_one
 from hourglass.detectors.gan import adversarial_train_config, check_adversarial
 from hourglass.detectors.windowed import WindowDetector, store_params
+from hourglass.errors import InputError
+from hourglass.features.timeseries import window_starts
 from hourglass.nn import TrainConfig, conv1d_stack
 from hourglass.nn.gan import GANomalyModule
 from hourglass.thresholds import Threshold
@@ -216,8 +218,19 @@ class GANomaly1D(WindowDetector):
         return adversarial_train_config(self, n_rows)
 
     def _fit(self, X: np.ndarray, X_val: np.ndarray | None, y: np.ndarray | None) -> None:
+        n_windows = len(window_starts(X.shape[0], self._length(), int(self.stride)))
+        if n_windows < 2:  # the latent scale is a spread over training windows: none from one
+            self._few_windows(n_windows, X.shape[0])
         super()._fit(X, X_val, y)
         windows = self._train_tensors(X, None)[0]
+        if len(windows) < 2:  # fewer once windows spanning a seam are left out
+            self._few_windows(len(windows), X.shape[0])
         rows = np.sort(np.random.default_rng(self._seed()).permutation(len(windows))
                        [:_CALIBRATION_WINDOWS])
         self.module_.calibrate(windows[torch.from_numpy(rows)].to(self.device_))
+
+    def _few_windows(self, n_windows: int, n_steps: int) -> NoReturn:
+        raise InputError(f"{type(self).__name__}: {n_steps} training steps give {n_windows} "
+                         f"training window(s) of {self.window} (stride={self.stride}); fitting "
+                         "needs at least 2 (its latent error scale is a spread over windows): "
+                         "pass a longer series or use a smaller window or stride")
