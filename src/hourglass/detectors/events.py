@@ -8,6 +8,7 @@ seen in training maps to one shared "unknown" index ``V`` (the number of known k
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -119,8 +120,7 @@ class EventsInput:
                 if a.dtype.kind == "f" and np.isfinite(a).all() and (a == np.round(a)).all():
                     a = a.astype(np.int64)
                 else:
-                    bad = a[0] if a.dtype.kind != "f" else a[~np.isfinite(a) | (a != np.round(a))][0]
-                    raise InputError(f"session {i}: keys must be integers, found {bad!r}")
+                    a = EventsInput._object_keys(a, i)
             arrays.append(a.astype(np.int64, copy=False))
         lengths = np.fromiter((len(a) for a in arrays), dtype=np.int64, count=len(arrays))
         flat = np.concatenate(arrays)
@@ -129,6 +129,24 @@ class EventsInput:
             sess = int(np.searchsorted(np.cumsum(lengths), pos, side="right"))
             raise InputError(f"session {sess}: keys must be >= 0, found {int(flat[pos])}")
         return Packed(flat, lengths)
+
+    @staticmethod
+    def _object_keys(a: np.ndarray, i: int) -> np.ndarray:
+        """Session ``i`` that is no integer or float array: int64 keys when every item is a
+        Python/NumPy integer in the int64 range (a mix with ``None`` or a key above ``2**63``
+        makes an object array), else an error naming the first item that is not."""
+        if a.dtype.kind == "f":
+            bad = a[~np.isfinite(a) | (a != np.round(a))][0]
+            raise InputError(f"session {i}: keys must be integers, found {bad!r}")
+        if a.dtype.kind == "O":
+            for v in a.tolist():
+                if isinstance(v, bool) or not isinstance(v, numbers.Integral):
+                    raise InputError(f"session {i}: keys must be integers, found {v!r}")
+                if not -2**63 <= int(v) < 2**63:
+                    raise InputError(f"session {i}: key {v} does not fit a 64-bit integer; map the "
+                                     "keys to smaller ids")
+            return a.astype(np.int64)
+        raise InputError(f"session {i}: keys must be integers, found {a[0]!r}")
 
     def _map_keys(self, flat: np.ndarray) -> np.ndarray:
         vocab = self.vocab_
