@@ -419,7 +419,9 @@ class TimeSeriesPreprocessor:
             times = parse_timestamps(df[ts_col], ts_col, dayfirst=getattr(self, "dayfirst_", None))
         frame = pd.DataFrame(values, index=times.rename(ts_col))
         if not frame.index.is_monotonic_increasing:
-            logger.warning("timestamps are not sorted; sorting %d rows by %s", len(frame), ts_col)
+            logger.warning("timestamps are not sorted; sorting %d rows by %s (the output, and a "
+                           "detector's scores, follow the sorted time order, not the input's rows)",
+                           len(frame), ts_col)
             frame = frame.sort_index(kind="stable")
         if self.freq == "rows":
             return frame
@@ -513,6 +515,10 @@ class TimeSeriesPreprocessor:
         skip = {*map(str, self.drop), str(self.timestamp_col)}
         if self.columns is not None:
             cols = [str(c) for c in self.columns]
+            if self.timestamp_col is not None and str(self.timestamp_col) in cols:
+                raise InputError(f"columns: {str(self.timestamp_col)!r} is the timestamp column "
+                                 "(timestamp_col), not a channel; leave it out of columns",
+                                 param="columns")
         else:
             cols = [str(c) for c in df.columns if str(c) not in skip and _numeric_channel(df[c])]
             ignored = [str(c) for c in df.columns if str(c) not in skip and str(c) not in cols]
