@@ -204,8 +204,15 @@ def tsb_sliding_window(x: object, max_lag: int = 400) -> int:
     >>> tsb_sliding_window(np.zeros(100))
     125
     """
-    a = np.asarray(x, dtype=np.float64)
+    try:
+        a = np.asarray(x, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise InputError("x: expected a numeric series (it holds values that are not numbers)") from None
     v = (a[:, 0] if a.ndim == 2 else a.ravel())[:20000]
+    if not np.isfinite(v).all():
+        bad = int(np.flatnonzero(~np.isfinite(v))[0])
+        raise InputError(f"x: {int((~np.isfinite(v)).sum())} NaN or infinite value(s) in the "
+                         f"(first channel of the) series, first at step {bad}")
     v = v - v.mean()
     denom = float(np.dot(v, v))
     if v.size < 8 or denom == 0.0:
