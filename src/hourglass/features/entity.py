@@ -23,6 +23,7 @@ from hourglass.errors import InputError, NotFittedError
 from hourglass.features._grouped import Groups, distinct_top, numeric_stats
 from hourglass.features.roles import factorize_strings, infer_role
 from hourglass.features.tabular import TabularPreprocessor
+from hourglass.features.validation import check_name_lists
 
 __all__ = ["KEYS", "EntityWindows", "parse_bucket"]
 
@@ -244,6 +245,7 @@ class EntityWindows:
             raise InputError(f"entity_col and timestamp_col are both {self.entity_col!r}",
                              param=("entity_col", "timestamp_col"))
         parse_bucket(self.bucket)
+        check_name_lists(self, "numeric", "categorical", "stats", "drop")
         bad = [s for s in self.stats if s not in _STATS]
         if bad or not len(self.stats):
             raise InputError(f"stats: expected some of {', '.join(_STATS)}, got {list(self.stats)}",

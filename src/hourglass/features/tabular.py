@@ -30,6 +30,7 @@ from hourglass.features.roles import (
     string_values,
 )
 from hourglass.features.small_batch import SMALL_ROWS, transform_small
+from hourglass.features.validation import check_name_lists
 
 __all__ = ["TabularPreprocessor"]
 
@@ -202,6 +203,7 @@ class TabularPreprocessor:
     # -- fit ----------------------------------------------------------------------------------
     def _check_params(self) -> None:
         check_numeric_params(self, error=InputError)
+        check_name_lists(self, "categorical", "drop")
         if self.scaler not in _SCALERS:
             raise InputError(f"scaler: unknown {self.scaler!r}; choose from {', '.join(_SCALERS)}",
                              param="scaler")

@@ -33,6 +33,7 @@ from pandas.tseries.frequencies import to_offset
 from hourglass._params import check_numeric_params
 from hourglass._times import parse_timestamps, read_timestamps
 from hourglass.errors import InputError, NotFittedError
+from hourglass.features.validation import check_name_lists
 
 __all__ = ["TimeSeriesPreprocessor", "epoch_channel", "sliding_windows", "window_starts", "windows_to_points",
            "windows_to_points_channels"]
@@ -357,6 +358,7 @@ class TimeSeriesPreprocessor:
 
     def _check_params(self) -> None:
         check_numeric_params(self, error=InputError)
+        check_name_lists(self, "columns", "drop")
         if self.fill not in _FILLS:
             raise InputError(f"fill: unknown {self.fill!r}; choose from {', '.join(_FILLS)}",
                              param="fill")

@@ -9,7 +9,7 @@ import pandas as pd
 
 from hourglass.errors import InputError
 
-__all__ = ["check_array", "check_labels"]
+__all__ = ["check_array", "check_labels", "check_name_lists"]
 
 
 def check_array(
@@ -144,3 +144,24 @@ def check_labels(y: object, n_rows: int, *, what: str = "y") -> np.ndarray:
         odd = float(values[~np.isin(values, (0.0, 1.0))][0])
         raise InputError(f"{what}: labels must be 0 (normal) or 1 (anomaly), found {odd:g}")
     return values.astype(np.int8)
+
+
+def check_name_lists(est: object, *names: str) -> None:
+    """Refuse a bare string for the parameters ``names`` of ``est`` that take a list of names
+    (columns, statistics): Python reads ``drop="label"`` as the letters l, a, b, e, l, so the
+    column would silently stay in.
+
+    Examples
+    --------
+    >>> from hourglass.features.tabular import TabularPreprocessor
+    >>> try:
+    ...     check_name_lists(TabularPreprocessor(drop="label"), "drop")
+    ... except InputError as e:
+    ...     print(e)
+    drop: expected a list of names, got the string 'label' (read as its letters); write ['label']
+    """
+    for name in names:
+        value = getattr(est, name)
+        if isinstance(value, str | bytes):
+            raise InputError(f"{name}: expected a list of names, got the string {value!r} (read as "
+                             f"its letters); write [{value!r}]", param=name)
