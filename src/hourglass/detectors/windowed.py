@@ -20,6 +20,7 @@ import torch
 from sklearn.metrics import roc_auc_score
 from torch import nn
 
+from hourglass._params import check_numeric_params
 from hourglass.detectors.base import DeepDetector, check_at_least_one, module_score
 from hourglass.errors import InputError
 from hourglass.features.injection import channel_scale, inject_anomalies
@@ -225,6 +226,7 @@ class WindowDetector(DeepDetector):
             raise ValueError(f"linear_path must be 'none', 'pca' or 'auto', got {self.linear_path!r}")
 
     def validate_params(self) -> None:
+        check_numeric_params(self, refuse_none=True)  # kinds first: window=None is named, not int()'s
         self._check_window()
         super().validate_params()
 
