@@ -21,7 +21,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from hourglass.detectors.base import DeepDetector, check_at_least_one, check_dropout
-from hourglass.detectors.events import EventsInput, Packed, dedup_rows, with_end
+from hourglass.detectors.events import EventsInput, Packed, check_top, dedup_rows, with_end
 from hourglass.errors import InputError
 from hourglass.nn import predict_batches
 from hourglass.thresholds import Fixed, Threshold
@@ -331,8 +331,8 @@ class DeepLog(EventsInput, DeepDetector):
         (2, 4, [3])
         """
         self._check_fitted()
+        top = int(self.top_g) if top is None else check_top(top)
         Xp = self._with_end(self._validate(X, reset=False))
-        top = int(self.top_g if top is None else top)
         scores = self._event_scores(Xp)
         thr = float(self.threshold_.value_)
         out = []

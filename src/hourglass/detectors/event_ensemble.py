@@ -16,7 +16,7 @@ import numpy as np
 
 from hourglass.detectors import registry
 from hourglass.detectors.ensemble import Ensemble
-from hourglass.detectors.events import EventsInput
+from hourglass.detectors.events import EventsInput, check_top
 from hourglass.thresholds import Threshold
 
 __all__ = ["EventEnsemble"]
@@ -121,6 +121,7 @@ class EventEnsemble(Ensemble):
         'event-count-autoencoder'
         """
         self._check_fitted()
+        top = check_top(top)
         sessions = self._validate(X, reset=False)
         best = np.argmax(self._calibrated(sessions), axis=0)
         out: list[dict[str, Any]] = [{} for _ in sessions]

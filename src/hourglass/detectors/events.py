@@ -18,7 +18,7 @@ import numpy.typing as npt
 
 from hourglass.errors import InputError
 
-__all__ = ["EventsInput", "Packed", "dedup_rows", "with_end"]
+__all__ = ["EventsInput", "Packed", "check_top", "dedup_rows", "with_end"]
 
 
 @dataclass
@@ -84,6 +84,24 @@ def dedup_rows(M: np.ndarray, base: int) -> tuple[np.ndarray, np.ndarray, np.nda
         return M[first], inv.ravel(), counts
     uniq, inv, counts = np.unique(M, axis=0, return_inverse=True, return_counts=True)
     return uniq, inv.ravel(), counts
+
+
+def check_top(top: object) -> int:
+    """``explain``'s ``top`` (how many expected keys to list) as an int ``>= 0``; anything else
+    (``-1`` listed all keys but the last, or failed in torch's ``topk``) is refused by name.
+
+    Examples
+    --------
+    >>> check_top(3)
+    3
+    >>> check_top(-1)
+    Traceback (most recent call last):
+    ...
+    ValueError: top must be an integer >= 0 (how many expected keys to list), got -1
+    """
+    if isinstance(top, bool) or not isinstance(top, numbers.Integral) or int(top) < 0:
+        raise ValueError(f"top must be an integer >= 0 (how many expected keys to list), got {top!r}")
+    return int(top)
 
 
 class EventsInput:

@@ -20,7 +20,7 @@ from torch import nn
 
 from hourglass.detectors.autoencoder import AutoEncoder
 from hourglass.detectors.base import DeepDetector, check_at_least_one, check_dropout
-from hourglass.detectors.events import EventsInput, Packed, dedup_rows, with_end
+from hourglass.detectors.events import EventsInput, Packed, check_top, dedup_rows, with_end
 from hourglass.features.sessions import count_vectors
 from hourglass.nn import RNNDecoder, RNNEncoder, predict_batches
 from hourglass.thresholds import Threshold
@@ -206,6 +206,7 @@ class SequenceAutoEncoder(EventsInput, DeepDetector):
         [4]
         """
         self._check_fitted()
+        top = check_top(top)
         Xp = self._validate(X, reset=False)
         M, sess = self._chunks(Xp, self.length_)
         end = self.n_features_in_ + 1
@@ -324,6 +325,7 @@ validation_fraction, threshold, device, verbose, random_state
         True
         """
         self._check_fitted()
+        top = check_top(top)
         packed = EventsInput._validate(self, X, reset=False)
         C = np.log1p(count_vectors(np.split(packed.flat, packed.starts[1:]), self.n_features_in_))
         with torch.inference_mode():
