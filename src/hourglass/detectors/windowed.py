@@ -12,6 +12,7 @@ to one score per input row with :func:`~hourglass.features.timeseries.windows_to
 from __future__ import annotations
 
 import logging
+import numbers
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
@@ -415,6 +416,11 @@ class WindowDetector(DeepDetector):
     def _check_seams(seams: Sequence[int] | None) -> tuple[int, ...]:
         if seams is None:
             return ()
+        if isinstance(seams, str | bytes) or not all(
+                (isinstance(s, numbers.Integral) and not isinstance(s, bool))
+                or (isinstance(s, float) and float(s).is_integer()) for s in seams):
+            raise ValueError(f"seams must be a list of whole steps (where a later series starts), "
+                             f"got {seams!r}")
         out = tuple(sorted(int(s) for s in seams))
         if any(s < 1 for s in out):
             raise ValueError(f"seams must be steps >= 1 (where a later series starts), got {seams}")
