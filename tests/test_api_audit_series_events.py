@@ -106,6 +106,13 @@ def test_odd_series_inputs_are_refused_by_name() -> None:
     assert det.score((X * 10).astype(int)).shape == det.score(X > 0).shape == (160,)
 
 
+@pytest.mark.parametrize("seams", ["80", [80.5], [True]])
+def test_seams_that_are_not_whole_steps_are_refused(seams: object) -> None:
+    # "80" was read as the steps 8 and 0 ('seams must be steps >= 1, got 80'); 80.5 cut to 80
+    with pytest.raises(ValueError, match="seams must be a list of whole steps"):
+        LSTMAutoEncoder(window=8, epochs=1, verbose=0).fit(_series(), seams=seams)
+
+
 def test_preprocessor_refuses_the_timestamp_column_as_a_channel() -> None:
     # it became a scaled channel of epoch numbers: every later time looked new
     with pytest.raises(InputError, match="'ts' is the timestamp column"):
@@ -158,6 +165,27 @@ def test_event_keys_that_are_not_integers_are_named() -> None:
     scores = det.score([[1.0, 2.0], [1, 2**62], [1, 99, 3]])
     assert np.isfinite(scores).all() and scores[1] > 2 and scores[2] > 2  # unseen: above top_g
     assert np.array_equal(det.score(ragged), det.score([[1, 2], [1, 2, 3]]))
+
+
+@pytest.fixture(scope="module")
+def explainers() -> dict[str, object]:
+    S = [[1, 2, 3, 4]] * 20
+    return {"deeplog": DeepLog(window=3, top_g=2, hidden=8, epochs=1, verbose=0).fit(S),
+            "sequence-autoencoder": SequenceAutoEncoder(epochs=1, verbose=0).fit(S),
+            "event-count-autoencoder": EventCountAutoEncoder(epochs=1, verbose=0).fit(S),
+            "event-ensemble": registry.get("event-ensemble")(verbose=0).fit(S)}
+
+
+@pytest.mark.parametrize("name", ["deeplog", "sequence-autoencoder", "event-count-autoencoder",
+                                  "event-ensemble"])
+@pytest.mark.parametrize("top", [-1, 1.5, "3"])
+def test_explain_top_must_be_a_count(explainers: dict, name: str, top: object) -> None:
+    # -1: torch's 'selected index k out of range' (DeepLog, SequenceAutoEncoder), or every key
+    # but the last listed (EventCountAutoEncoder)
+    det = explainers[name]
+    with pytest.raises(ValueError, match=r"^top must be an integer >= 0"):
+        det.explain([[1, 2, 9]], top=top)
+    assert det.explain([[1, 2, 9]], top=0)[0]["expected"] == []
 
 
 # -- evaluation ---------------------------------------------------------------------------------
