@@ -23,7 +23,7 @@ from hourglass.detectors import (
     registry,
 )
 from hourglass.errors import InputError
-from hourglass.evaluate import tsb_sliding_window
+from hourglass.evaluate import tsb_sliding_window, vus_roc
 from hourglass.features.entity import EntityWindows
 from hourglass.features.sessions import EventSessions
 from hourglass.features.tabular import TabularPreprocessor
@@ -196,6 +196,16 @@ def test_tsb_sliding_window_refuses_nan_and_text() -> None:
     with pytest.raises(InputError, match="x: expected a numeric series"):
         tsb_sliding_window(["a"] * 50)
     assert tsb_sliding_window(np.sin(2 * np.pi * np.arange(2000) / 50)) == 50
+
+
+def test_vus_refuses_text_scores_and_a_buffer_that_is_no_count() -> None:
+    y, s = [0, 0, 1, 1, 0, 0, 0, 0], [0, .1, .9, .8, .1, 0, 0, .2]
+    with pytest.raises(InputError, match=r"^scores: expected numbers"):  # numpy's ValueError before
+        vus_roc(y, ["a"] * 8)
+    for bad in (None, "4", True):  # None: int()'s TypeError; True was read as 1
+        with pytest.raises(ValueError, match=r"^sliding_window: a whole number of steps >= 0"):
+            vus_roc(y, s, sliding_window=bad)
+    assert vus_roc(y, s, sliding_window=4.0) == vus_roc(y, s, sliding_window=4)
 
 
 # -- save/load and seeds, each kind -----------------------------------------------------------------

@@ -32,12 +32,21 @@ instead of the reference's O((L + 1) · n_thresholds · n).
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from hourglass.errors import InputError
+from hourglass.evaluate.metrics import check_scores
 from hourglass.features.validation import check_labels
 
 __all__ = ["tsb_sliding_window", "vus_pr", "vus_roc", "vus_volumes"]
+
+
+def _whole(value: object) -> bool:
+    """A whole number (``3`` or ``3.0``; not ``None``, text or a flag)."""
+    return (isinstance(value, numbers.Real) and not isinstance(value, bool)
+            and float(value).is_integer())
 
 
 def _ranges(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -129,13 +138,11 @@ def vus_volumes(y_true: object, scores: object, sliding_window: int = 100,
     >>> {k: round(float(x), 4) for k, x in v.items()}
     {'vus_roc': 0.598, 'vus_pr': 0.4621}
     """
-    s = np.asarray(scores, dtype=np.float64).ravel()
+    s = check_scores(scores)  # numbers, finite (text gave numpy's 'could not convert')
     y = check_labels(y_true, s.size, what="y_true")
-    if not np.isfinite(s).all():
-        raise InputError(f"scores: {int((~np.isfinite(s)).sum())} values are NaN or infinite")
-    if int(sliding_window) != sliding_window or sliding_window < 0:
+    if not _whole(sliding_window) or sliding_window < 0:
         raise ValueError(f"sliding_window: a whole number of steps >= 0, got {sliding_window!r}")
-    if int(n_thresholds) != n_thresholds or n_thresholds < 1:
+    if not _whole(n_thresholds) or n_thresholds < 1:
         raise ValueError(f"n_thresholds: a whole number >= 1, got {n_thresholds!r}")
     n, n_thr, max_w = s.size, int(n_thresholds), int(sliding_window)
     n_pos = int(y.sum())
