@@ -167,6 +167,16 @@ def test_event_keys_that_are_not_integers_are_named() -> None:
     assert np.array_equal(det.score(ragged), det.score([[1, 2], [1, 2, 3]]))
 
 
+def test_a_missing_session_id_does_not_rename_the_other_sessions() -> None:
+    # one empty id made the integer column float64: sessions '0.0', '1.0', ... (and a file read
+    # in chunks could split one session into '7' and '7.0')
+    ev = _event_table()
+    pre = EventSessions(session_column="sess", key_column="key").fit(ev)
+    gap = ev.assign(sess=ev.sess.where(ev.index != 7))
+    assert pre.sessions(gap).ids == pre.sessions(ev).ids == [str(i) for i in range(40)]
+    assert pre.sessions(ev.assign(sess=ev.sess + 0.5)).ids[:2] == ["0.5", "1.5"]
+
+
 @pytest.fixture(scope="module")
 def explainers() -> dict[str, object]:
     S = [[1, 2, 3, 4]] * 20

@@ -51,6 +51,26 @@ def _split_by_code(codes: np.ndarray, *arrays: np.ndarray, within: np.ndarray | 
     return groups, [np.split(a[order], cuts) for a in arrays]
 
 
+def _whole_ids(col: pd.Series) -> pd.Series:
+    """Session ids read as floats only because some are missing (an integer column with a gap
+    becomes float64) as integers again: session 7 is ``"7"``, not ``"7.0"``, whether or not
+    another row (or another chunk of the same file) lacks an id.
+
+    Examples
+    --------
+    >>> _whole_ids(pd.Series([7.0, None, 12.0])).dropna().astype(str).tolist()
+    ['7', '12']
+    """
+    if not pd.api.types.is_float_dtype(col):
+        return col
+    v = col.to_numpy(dtype=np.float64, na_value=np.nan)
+    known = v[~np.isnan(v)]
+    if not (np.isfinite(known).all() and (known == np.round(known)).all()
+            and (np.abs(known) < 2**53).all()):
+        return col
+    return col.astype("Int64")
+
+
 class SessionGrouper:
     """Group parsed events into sessions chunk by chunk, keeping only what sessions need.
 
@@ -127,7 +147,7 @@ class SessionGrouper:
                 raise InputError(f"session_column: no field {self.session_column!r}; the input "
                                  f"gives {', '.join(c for c in events.columns if c not in ('key', 'line'))}",
                                  param="session_column")
-            col = events[self.session_column]
+            col = _whole_ids(events[self.session_column])
             text = col.astype(str)
             ok = col.notna().to_numpy() & (text.str.len() > 0).to_numpy()
             self.counts["events_without_session"] += int((~ok).sum())
