@@ -1,0 +1,122 @@
+"""Nested JSON as a SOC engineer brings it (Elastic/Filebeat ECS exports with fields omitted when
+empty, Suricata EVE, Zeek JSON with literal dotted keys): the nested, the dotted and the Parquet
+export of the same events must train the same model and score alike."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from hourglass.cli import app
+from hourglass.ingest.tables import flat_record, iter_table, path_order
+from tests._cli import runner
+
+FAST = ["--epochs", "2", "--hidden", "8,4", "--batch-size", "64", "-q"]
+
+
+def _dotted(record: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in record.items():
+        if isinstance(value, dict):
+            out.update(_dotted(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
+def _ecs_events(n: int = 300) -> list[dict[str, Any]]:
+    """ECS network events as Filebeat writes them: an empty field is left out, so a field seen only
+    in some rows (source.geo) first comes late in a dotted export."""
+    rng = np.random.default_rng(5)
+    events = []
+    for i in range(n):
+        event: dict[str, Any] = {
+            "@timestamp": f"2026-01-01T00:{i // 60 % 60:02d}:{i % 60:02d}Z",
+            "event": {"kind": "event", "category": ["network"], "duration": int(rng.integers(1, 10**6))},
+            "source": {"ip": f"10.0.0.{rng.integers(1, 50)}", "port": int(rng.integers(1024, 65535)),
+                       "bytes": int(rng.integers(100, 5000))},
+            "destination": {"ip": "10.1.0.1", "port": int(rng.choice([22, 443])),
+                            "bytes": int(rng.integers(100, 9000))},
+            "network": {"transport": str(rng.choice(["tcp", "udp"]))}}
+        if i > 40 and i % 7 == 0:
+            event["source"]["geo"] = {"country_iso_code": str(rng.choice(["FR", "DE"]))}
+        if i % 5 == 0:
+            del event["destination"]["bytes"]
+        events.append(event)
+    return events
+
+
+def _write_jsonl(path: Path, records: list[dict[str, Any]]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    return path
+
+
+def test_path_order_groups_an_objects_fields() -> None:
+    assert path_order(["s.ip", "d.ip", "s.geo.cc", "n", "s.port"]) == ["s.ip", "s.geo.cc", "s.port",
+                                                                      "d.ip", "n"]
+    assert path_order(["ts", "id.orig_h", "id.orig_p", "id.resp_h", "proto"]) == \
+        ["ts", "id.orig_h", "id.orig_p", "id.resp_h", "proto"]  # Zeek's dotted keys as they were
+    assert path_order(["b", "a"]) == ["b", "a"]
+
+
+def test_flat_record_keeps_fields_where_their_object_stood() -> None:
+    record = {"a": 1, "source": {"ip": "x", "geo": {"cc": "FR"}, "port": 2}, "z": 3}
+    assert list(flat_record(record)) == list(_dotted(record))
+    assert flat_record({"a.b": 1, "a": {"c": 3, "b": 2}}) == {"a.b": 1, "a.c": 3}  # spelled out wins
+
+
+def test_nested_dotted_and_parquet_read_as_the_same_columns(tmp_path: Path) -> None:
+    events = _ecs_events()
+    nested = _write_jsonl(tmp_path / "ecs.json", events)
+    dotted = _write_jsonl(tmp_path / "ecs_dotted.json", [_dotted(e) for e in events])
+    parquet = tmp_path / "ecs.parquet"
+    pq.write_table(pa.Table.from_pylist(events), parquet)
+    frames = [next(iter_table(nested, fmt="jsonl")), next(iter_table(dotted, fmt="jsonl")),
+              next(iter_table(parquet, fmt="parquet"))]
+    assert list(frames[0].columns) == list(frames[1].columns) == list(frames[2].columns)
+    assert list(frames[0].columns).index("source.geo.country_iso_code") == \
+        list(frames[0].columns).index("source.bytes") + 1
+
+
+def test_nested_dotted_and_parquet_train_the_same_model(tmp_path: Path) -> None:
+    """Before: a dotted export listed a field first seen late (source.geo...) last, so the model's
+    columns came in another order and its weights, threshold and scores differed from the nested
+    file's."""
+    events = _ecs_events()
+    nested = _write_jsonl(tmp_path / "ecs.json", events)
+    dotted = _write_jsonl(tmp_path / "ecs_dotted.json", [_dotted(e) for e in events])
+    parquet = tmp_path / "ecs.parquet"
+    pq.write_table(pa.Table.from_pylist(events), parquet)
+    configs, scores = [], []
+    for data in (nested, dotted, parquet):
+        model = tmp_path / f"m_{data.name}"
+        res = runner.invoke(app, ["train", str(data), "-o", str(model), *FAST])
+        assert res.exit_code == 0, res.output
+        config = json.loads((model / "config.json").read_text())
+        configs.append(config["features"]["columns"])
+        res = runner.invoke(app, ["score", str(model), str(nested), "-o", "-"])
+        assert res.exit_code == 0, res.output
+        scores.append(res.stdout)
+    assert configs[0] == configs[1] == configs[2]
+    assert scores[0] == scores[1] == scores[2]
+
+
+@pytest.mark.parametrize("flat", [False, True])
+def test_zeek_json_dotted_keys_read_as_before(tmp_path: Path, flat: bool) -> None:
+    rows = [{"ts": 1.7e9 + i, "uid": f"C{i}", "id.orig_h": "10.0.0.1", "id.orig_p": 1024 + i,
+             "id.resp_h": "10.0.0.2", "id.resp_p": 443, "proto": "tcp", "orig_bytes": i}
+            for i in range(5)]
+    if not flat:  # a shipper that nests them: the same columns
+        rows = [{**{k: v for k, v in r.items() if not k.startswith("id.")},
+                 "id": {k[3:]: v for k, v in r.items() if k.startswith("id.")}} for r in rows]
+    df = next(iter_table(_write_jsonl(tmp_path / "conn.log", rows), fmt="jsonl"))
+    assert list(df.columns) == ["ts", "uid", "id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p", "proto",
+                                "orig_bytes"] if flat else \
+        ["ts", "uid", "proto", "orig_bytes", "id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p"]
+    assert df["id.orig_p"].dtype.kind == "i"
