@@ -120,3 +120,33 @@ def test_zeek_json_dotted_keys_read_as_before(tmp_path: Path, flat: bool) -> Non
                                 "orig_bytes"] if flat else \
         ["ts", "uid", "proto", "orig_bytes", "id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p"]
     assert df["id.orig_p"].dtype.kind == "i"
+
+
+@pytest.mark.parametrize("command", ["train", "evaluate", "inspect"])
+def test_a_label_column_naming_a_nested_object_is_told_its_fields(tmp_path: Path, command: str) -> None:
+    """Before: 'no label column 'labels'; columns are ...' (eight other columns), where --keep,
+    --drop, --group-by... name the object's fields."""
+    events = [{**e, "labels": {"verdict": "normal"}} for e in _ecs_events(60)]
+    data = _write_jsonl(tmp_path / "ecs.json", events)
+    model = tmp_path / "m"
+    assert runner.invoke(app, ["train", str(data), "-o", str(model), *FAST]).exit_code == 0
+    args = {"train": ["train", str(data), "-o", str(tmp_path / "m2"), *FAST],
+            "evaluate": ["evaluate", str(model), str(data), "--normal", "normal"],
+            "inspect": ["inspect", str(data)]}[command]
+    res = runner.invoke(app, [*args, "--label-col", "labels"] + (["--normal", "normal"] if command == "train"
+                                                                  else []))
+    assert res.exit_code == 2, res.output
+    assert "'labels' as a nested object, read as its fields (labels.verdict)" in res.output
+
+
+def test_entity_and_evaluate_timestamp_options_naming_an_object_are_told_its_fields(tmp_path: Path) -> None:
+    data = _write_jsonl(tmp_path / "ecs.json", _ecs_events(60))
+    res = runner.invoke(app, ["train", str(data), "-o", str(tmp_path / "m"), "--entity-col", "source",
+                              "--timestamp-col", "@timestamp", *FAST])
+    assert res.exit_code == 2 and "'source' as a nested object" in res.output, res.output
+    model = tmp_path / "m2"
+    assert runner.invoke(app, ["train", str(data), "-o", str(model), *FAST]).exit_code == 0
+    labelled = _write_jsonl(tmp_path / "l.json", [{**e, "label": "normal"} for e in _ecs_events(60)])
+    res = runner.invoke(app, ["evaluate", str(model), str(labelled), "--label-col", "label", "--normal",
+                              "normal", "--timestamp-col", "event"])
+    assert res.exit_code == 2 and "'event' as a nested object" in res.output, res.output
