@@ -150,3 +150,37 @@ def test_entity_and_evaluate_timestamp_options_naming_an_object_are_told_its_fie
     res = runner.invoke(app, ["evaluate", str(model), str(labelled), "--label-col", "label", "--normal",
                               "normal", "--timestamp-col", "event"])
     assert res.exit_code == 2 and "'event' as a nested object" in res.output, res.output
+
+
+def test_json_lines_named_log_are_read_as_json_lines(tmp_path: Path) -> None:
+    """Before: Suricata's eve.log or an ECS export named .log was read as CSV ('line 4: expected 23
+    fields, found 22', or a model of garbage columns)."""
+    events = _ecs_events(80)
+    log = _write_jsonl(tmp_path / "ecs.log", events)
+    model = tmp_path / "m"
+    res = runner.invoke(app, ["train", str(log), "-o", str(model), *FAST])
+    assert res.exit_code == 0, res.output
+    assert "source.ip" in json.loads((model / "config.json").read_text())["features"]["columns"]
+    scored = [runner.invoke(app, ["score", str(model), str(p), "-o", "-", "-q"]).stdout
+              for p in (log, _write_jsonl(tmp_path / "ecs.json", events))]
+    assert scored[0] == scored[1] and scored[0].count("\n") == 81
+
+
+def test_zeek_conn_json_with_a_nested_id_is_zeek_conn(tmp_path: Path) -> None:
+    """Before: a shipper's Zeek conn.log with "id": {"orig_h": ...} was read as CSV."""
+    from hourglass.ingest import sniff_format
+
+    rows = [{"ts": 1.7e9 + i, "uid": f"C{i}", "id.orig_h": f"10.0.0.{i % 9 + 1}", "id.orig_p": 1024 + i,
+             "id.resp_h": "10.0.0.2", "id.resp_p": 443, "proto": "tcp", "orig_bytes": i % 7}
+            for i in range(60)]
+    flat = _write_jsonl(tmp_path / "conn.log", rows)
+    (tmp_path / "nested").mkdir()
+    nested = _write_jsonl(tmp_path / "nested" / "conn.log",
+                          [{**{k: v for k, v in r.items() if not k.startswith("id.")},
+                            "id": {k[3:]: v for k, v in r.items() if k.startswith("id.")}} for r in rows])
+    assert sniff_format(flat).name == sniff_format(nested).name == "zeek-conn"
+    model = tmp_path / "m"
+    assert runner.invoke(app, ["train", str(flat), "-o", str(model), *FAST]).exit_code == 0
+    scored = [runner.invoke(app, ["score", str(model), str(p), "-o", "-", "-q"]) for p in (flat, nested)]
+    assert scored[0].exit_code == scored[1].exit_code == 0, scored[1].output
+    assert scored[0].stdout == scored[1].stdout
