@@ -184,3 +184,24 @@ def test_zeek_conn_json_with_a_nested_id_is_zeek_conn(tmp_path: Path) -> None:
     scored = [runner.invoke(app, ["score", str(model), str(p), "-o", "-", "-q"]) for p in (flat, nested)]
     assert scored[0].exit_code == scored[1].exit_code == 0, scored[1].output
     assert scored[0].stdout == scored[1].stdout
+
+
+def test_stream_ecs_alerts_before_an_unreadable_time_are_written(tmp_path: Path) -> None:
+    """Before: an ECS event whose @timestamp is no time stopped the stream and lost the alerts of
+    the rows before it in the same batch (up to --batch of them)."""
+    events = _ecs_events(120)
+    model = tmp_path / "m"
+    res = runner.invoke(app, ["train", str(_write_jsonl(tmp_path / "train.json", events)), "-o", str(model),
+                              *FAST])
+    assert res.exit_code == 0, res.output
+    events = [dict(e) for e in events[:30]]
+    for i in (3, 20):  # flagged
+        events[i]["source"] = {**events[i]["source"], "bytes": 10**9}
+    events[20]["@timestamp"] = "garbage"  # a flagged row's time is read for its alert
+    data = _write_jsonl(tmp_path / "live.json", events)
+    res = runner.invoke(app, ["stream", str(model), "-i", str(data), "--alert-format", "ecs"])
+    assert res.exit_code == 2 and "line 21: field '@timestamp'" in res.output, res.output
+    docs = [json.loads(x) for x in res.stdout.splitlines() if x.startswith("{")]
+    assert 3 in [d["hourglass"]["row"] for d in docs]
+    assert all(d["hourglass"]["row"] < 20 for d in docs)
+    assert docs[0]["@timestamp"].startswith("2026-01-01T00:00:03")
