@@ -113,7 +113,7 @@ def test_reading_nested_json_keeps_arrays_as_text(tmp_path: Path) -> None:
     path = tmp_path / "e.jsonl"
     path.write_text('{"a": {"b": [1, 2]}, "c": 1}\n{"a": {"b": null}, "c": 2}\n')
     (df,) = list(iter_table(path, fmt="jsonl"))
-    assert list(df.columns) == ["c", "a.b"] and df.loc[0, "a.b"] == "[1, 2]"
+    assert list(df.columns) == ["a.b", "c"] and df.loc[0, "a.b"] == "[1, 2]"
 
 
 def test_ecs_timestamp_is_the_event_time_of_alerts(kit: dict[str, Any]) -> None:

@@ -247,9 +247,11 @@ def evaluate(
         time_col = time_col or pipe.info.get("time_col")
         stats = ReadStats()
         label_parts, result_parts, time_parts = [], [], []
+        columns: list[object] = []
         start = time.perf_counter()
         for df, part in score_chunks(pipe, data, spec, on_bad_rows, stats, label_col,
                                       normal_values, extra_drop=(time_col,) if time_col else ()):
+            columns = columns or list(df.columns)
             label_parts.append(label_strings(df[label_col]))
             result_parts.append(part)
             if time_col is not None and time_col in df.columns:
@@ -258,7 +260,11 @@ def evaluate(
         if time_col is not None and time_parts and events_per_day is None:
             events_per_day = events_per_day_from(np.concatenate(time_parts), column=time_col)
         elif time_col is not None and not time_parts and time_col != pipe.info.get("time_col"):
-            raise HourglassError(f"--timestamp-col: no column {time_col!r} in {data}")
+            from hourglass.ingest.tables import nested_note
+
+            nested = nested_note([time_col], columns)  # --timestamp-col event, read as event.created
+            raise HourglassError(f"--timestamp-col: no column {time_col!r} in {data}"
+                                 + (f"; {nested}" if nested else ""))
         if events_per_day is None:
             events_per_day = pipe.info.get("events_per_day")
         if not result_parts or not sum(len(p) for p in result_parts):

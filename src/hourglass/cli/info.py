@@ -139,9 +139,12 @@ def inspect(
             raise HourglassError(f"{data}: no data rows")
         df = pd.concat(parts, ignore_index=True)
         if typed_label is not None and typed_label not in df.columns:  # as train and benchmark
-            raise HourglassError(f"{data}: no label column {typed_label!r} (--label-col); columns "
-                                 f"are {', '.join(map(str, list(df.columns)[:8]))}"
-                                 f"{' ...' if df.shape[1] > 8 else ''}")
+            from hourglass.ingest.tables import nested_note
+
+            nested = nested_note([typed_label], df.columns)  # labels, read as labels.verdict ...
+            raise HourglassError(f"{data}: no label column {typed_label!r} (--label-col); " + (
+                nested or f"columns are {', '.join(map(str, list(df.columns)[:8]))}"
+                          f"{' ...' if df.shape[1] > 8 else ''}"))
         if entity_col is not None or bucket is not None:  # imports the models' side: only then
             from hourglass.cli import entity as entity_cli
 

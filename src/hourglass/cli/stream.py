@@ -615,14 +615,17 @@ def stream(
                         try:
                             doc = to_ecs({**alert, "threshold": float(threshold.value_)}, rule,
                                          fields=kept, timestamp=when)
-                        except InputError as exc:
-                            raise HourglassError(f"{where} line {lines[i]}: {exc}") from None
+                        except InputError as exc:  # a time that is no time: the rows before it go out
+                            problem = HourglassError(f"{where} line {lines[i]}: {exc}")
+                            rows, lines = rows[:i], lines[:i]
+                            break
                         out_docs.append(doc)
                         continue
                     out_docs.append({**alert, **kept})
+                flags = result["flags"][:len(rows)]
                 n_rows += len(rows)
-                flagged += sum(result["flags"])
-                drift.update(result["flags"])
+                flagged += sum(flags)
+                drift.update(flags)
                 sink.write(out_docs)  # one flush, or one transaction, per batch
             if problem is not None:
                 raise problem

@@ -273,7 +273,11 @@ class EntityWindows:
                     role = "entity" if name == "entity_col" else "timestamp"
                     raise InputError(f"no column {col!r} in the data: the model's {role} column "
                                      f"(columns: {have})")
-                raise InputError(f"{name}: no column {col!r} in the data (columns: {have})", param=name)
+                from hourglass.ingest.tables import nested_note
+
+                nested = nested_note([col], df.columns)  # --entity-col source, read as source.ip ...
+                raise InputError(f"{name}: no column {col!r} in the data"
+                                 + (f"; {nested}" if nested else f" (columns: {have})"), param=name)
         return df
 
     def _resolve_columns(self, df: pd.DataFrame) -> tuple[list[str], list[str]]:

@@ -113,6 +113,8 @@ def _sniff_zeek(head: bytes) -> bool:
         obj = json.loads(_first_line(head))
     except ValueError:
         return False
+    if isinstance(obj, dict) and isinstance(obj.get("id"), dict):  # a shipper that nests them
+        obj = {f"id.{k}": v for k, v in obj["id"].items()}
     return isinstance(obj, dict) and "id.orig_h" in obj and "id.resp_h" in obj
 
 

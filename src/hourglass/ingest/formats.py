@@ -100,7 +100,8 @@ def get_format(name: str) -> Any:
 
 def sniff_format(path: str | os.PathLike[str]) -> Any:
     """The named format whose sniffer accepts the file's first bytes, else the plain table
-    format from the file name.
+    format from the file name (JSON lines, whatever the name, when a file read as CSV starts
+    with ``{``: Suricata's and Zeek's ``.log`` files).
 
     Examples
     --------
@@ -129,7 +130,10 @@ def sniff_format(path: str | os.PathLike[str]) -> Any:
                 return spec
         except Exception:  # a sniffer that chokes on these bytes simply does not match
             continue
-    return _GENERIC[detect_format(p)]
+    fmt = detect_format(p)
+    if fmt == "csv" and head.removeprefix(b"\xef\xbb\xbf").lstrip().startswith(b"{"):
+        return _GENERIC["jsonl"]  # eve.log, conn.log of JSON lines: no CSV header starts with '{'
+    return _GENERIC[fmt]
 
 
 def resolve_format(name: str | None, path: str | os.PathLike[str] | None = None) -> Any:

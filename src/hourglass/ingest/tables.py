@@ -37,7 +37,8 @@ _KNOWN_REPEATS = frozenset({"Fwd Header Length"})
 _SAID_REPEATS: set[str] = set()  # files whose repeated header names were said (once a run)
 
 __all__ = ["BAD_ROWS", "CHUNK_BYTES", "READ_ERRORS", "ReadStats", "check_text", "dedupe_names",
-           "flat_record", "flatten_json", "iter_table", "nested_note", "open_text", "prefetch", "read_head"]
+           "flat_record", "flatten_json", "iter_table", "nested_note", "open_text", "path_order", "prefetch",
+           "read_head"]
 
 BAD_ROWS = ("error", "skip")
 CHUNK_BYTES = 16 << 20
@@ -490,25 +491,64 @@ def _iter_jsonl_lines(path: Path, *, on_bad_rows: str, stats: ReadStats) -> Iter
 def flat_record(record: Mapping[str, Any]) -> dict[str, Any]:
     """``record`` with each nested object's fields as keys of their own, named by their path
     (``{"source": {"ip": "10.0.0.5"}}`` → ``{"source.ip": "10.0.0.5"}``), as Elastic Common
-    Schema names fields, so that a nested and a dotted export of the same events read alike. A
-    key the record already spells out wins over the same path from a nested object; an empty
-    object adds no key; arrays are left as they are (:func:`flatten_json` makes them text).
+    Schema names fields, so that a nested and a dotted export of the same events read alike: the
+    fields stand where their object stood, in its order. A key the record already spells out wins
+    over the same path from a nested object; an empty object adds no key; arrays are left as they
+    are (:func:`flatten_json` makes them text).
 
     Examples
     --------
     >>> flat_record({"source": {"ip": "10.0.0.5", "geo": {"cc": "FR"}}, "bytes": 5})
-    {'bytes': 5, 'source.ip': '10.0.0.5', 'source.geo.cc': 'FR'}
+    {'source.ip': '10.0.0.5', 'source.geo.cc': 'FR', 'bytes': 5}
     >>> flat_record({"a.b": 1, "a": {"b": 2, "c": 3}})
     {'a.b': 1, 'a.c': 3}
     """
     if not any(isinstance(v, dict) for v in record.values()):
         return record if isinstance(record, dict) else dict(record)
-    out = {k: v for k, v in record.items() if not isinstance(v, dict)}
+    out: dict[str, Any] = {}
     for key, value in record.items():
         if isinstance(value, dict):
             for sub, v in flat_record(value).items():
-                out.setdefault(f"{key}.{sub}", v)
+                name = f"{key}.{sub}"
+                if name not in record:  # spelled out by the record: that one wins, where it stands
+                    out.setdefault(name, v)
+        else:
+            out[key] = value
     return out
+
+
+def path_order(names: Sequence[str]) -> list[str]:
+    """``names`` with the fields of one object together, in the order each path first comes
+    (``source.geo.cc`` seen late goes after ``source.port``, as a nested object or Parquet struct
+    holds it): so a nested export, a dotted one and Parquet of the same events give a model the
+    same columns in the same order, hence the same weights. Names without dots keep their order.
+
+    Examples
+    --------
+    >>> path_order(["a.x", "b", "a.y", "c.d.e", "a.z.w", "c.f"])
+    ['a.x', 'a.y', 'a.z.w', 'b', 'c.d.e', 'c.f']
+    >>> path_order(["id.orig_h", "id.orig_p", "proto"])
+    ['id.orig_h', 'id.orig_p', 'proto']
+    """
+    if not any("." in str(n) for n in names):
+        return list(names)
+    tree: dict[str, Any] = {}
+    ends: dict[int, str] = {}  # id of a node -> the name that ends there
+    for name in names:
+        node = tree
+        for part in str(name).split("."):
+            node = node.setdefault(part, {})
+        ends.setdefault(id(node), name)
+    out: list[str] = []
+
+    def walk(node: dict[str, Any]) -> None:
+        for child in node.values():
+            if id(child) in ends:
+                out.append(ends[id(child)])
+            walk(child)
+
+    walk(tree)
+    return out if len(out) == len(names) else list(names)  # a name twice: leave them be
 
 
 def nested_note(missing: Sequence[str], columns: Iterable[object]) -> str:
@@ -535,18 +575,22 @@ def flatten_json(df: pd.DataFrame) -> pd.DataFrame:
     """``df`` (records read from JSON) with each nested object's fields as columns of their own,
     named by their path as :func:`flat_record` names them (``source.ip``; a column the records
     spell out wins, and a column left with no other value is dropped), and each array cell as its
-    JSON text (keys sorted): one value of a text column, never an unhashable cell. ``hourglass
-    score`` of a JSON-lines file, ``stream`` and the service's ``/score`` read JSON this one way.
+    JSON text (keys sorted): one value of a text column, never an unhashable cell. Columns come in
+    :func:`path_order` (an object's fields where it stood), so nested and dotted JSON of the same
+    events give the same columns in the same order. ``hourglass score`` of a JSON-lines file,
+    ``stream`` and the service's ``/score`` read JSON this one way.
 
     Examples
     --------
     >>> df = flatten_json(pd.DataFrame.from_records([
     ...     {"source": {"ip": "10.0.0.5", "port": 443}, "tags": ["b", {"a": 1}], "n": 3}]))
     >>> df.to_dict("records")
-    [{'tags': '["b", {"a": 1}]', 'n': 3, 'source.ip': '10.0.0.5', 'source.port': 443}]
+    [{'source.ip': '10.0.0.5', 'source.port': 443, 'tags': '["b", {"a": 1}]', 'n': 3}]
     """
+    original = list(df.columns)
     added: dict[str, pd.Series] = {}
     emptied: list[str] = []
+    order: dict[object, list[str]] = {}  # an object column -> the columns it became, in place
     for c in df.columns[[pd.api.types.is_object_dtype(t) for t in df.dtypes]]:
         kinds = df[c].map(type)  # one pass per text column: dicts and lists told apart from it
         is_dict = kinds.isin([dict]).to_numpy(bool)
@@ -554,9 +598,11 @@ def flatten_json(df: pd.DataFrame) -> pd.DataFrame:
             sub = pd.DataFrame.from_records(
                 [flat_record(v) if d else {} for v, d in zip(df[c].to_numpy(), is_dict, strict=True)],
                 index=df.index)
+            order[c] = [c]
             for name in sub.columns:
                 full = f"{c}.{name}"
                 added[full] = sub[name] if full not in added else added[full].combine_first(sub[name])
+                order[c].append(full)
             rest = df[c].mask(is_dict)
             if not rest.notna().any():
                 emptied.append(c)
@@ -577,7 +623,20 @@ def flatten_json(df: pd.DataFrame) -> pd.DataFrame:
                 new[name] = values
         if new:
             df = pd.concat([df, pd.DataFrame(new, index=df.index)], axis=1)
-    return df
+    return _in_path_order(df, original, order)
+
+
+def _in_path_order(df: pd.DataFrame, original: Sequence[object],
+                   order: Mapping[object, list[str]]) -> pd.DataFrame:
+    """``df`` with its columns in :func:`path_order`, each object's fields first put where the
+    object stood among the ``original`` columns (``order``: an object column -> the columns it
+    became)."""
+    names = [n for c in original for n in order.get(c, [c])]
+    names = [n for n in dict.fromkeys(names) if n in df.columns]
+    if len(names) != df.shape[1] or not all(isinstance(n, str) for n in names):
+        return df  # a name twice, or not a name: left as they are
+    ordered = path_order([str(n) for n in names])
+    return df if ordered == list(df.columns) else df[ordered]
 
 
 def _lists_as_text(col: pd.Series, kinds: pd.Series | None = None) -> pd.Series:
@@ -613,7 +672,8 @@ def _plain(value: Any) -> Any:
 def _batch_frame(batch: pa.RecordBatch) -> pd.DataFrame:
     """A Parquet batch as a frame: a struct column's fields become columns named by their path
     (``source.ip``, as nested JSON objects do); a list or map column becomes the JSON text of
-    each value (as JSON arrays do), never an unhashable cell."""
+    each value (as JSON arrays do), never an unhashable cell; columns in :func:`path_order`, as
+    JSON lines have them."""
     table = pa.Table.from_batches([batch])
     while any(pa.types.is_struct(f.type) for f in table.schema):
         table = table.flatten()
@@ -622,7 +682,7 @@ def _batch_frame(batch: pa.RecordBatch) -> pd.DataFrame:
         if pa.types.is_nested(f.type):
             df.isetitem(i, df.iloc[:, i].map(
                 lambda v: v if v is None else json.dumps(_plain(v), sort_keys=True, default=str)))
-    return df
+    return _in_path_order(df, list(df.columns), {})
 
 
 def _iter_parquet(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:

@@ -21,6 +21,7 @@ from hourglass.errors import InputError
 from hourglass.evaluate import binary_metrics, per_class_detection
 from hourglass.features.tabular import TabularPreprocessor
 from hourglass.ingest import label_strings, labels_seen
+from hourglass.ingest.tables import nested_note
 from hourglass.pipeline.pipeline import Pipeline
 from hourglass.thresholds import HELD_OUT, TRAINING, Percentile, Threshold
 
@@ -123,8 +124,9 @@ def _is_anomaly(df: pd.DataFrame, label_col: str, normal: Sequence[str], where: 
     """(label strings, 0/1 anomaly) of ``df``; the label column must exist."""
     if label_col not in df.columns:
         cols = list(map(str, df.columns))
-        raise InputError(f"{where}: no label column {label_col!r} (--label-col); columns are "
-                         f"{', '.join(cols[:8])}{' ...' if len(cols) > 8 else ''}")
+        raise InputError(f"{where}: no label column {label_col!r} (--label-col); "
+                         + (nested_note([label_col], cols)  # labels, read as labels.verdict ...
+                            or f"columns are {', '.join(cols[:8])}{' ...' if len(cols) > 8 else ''}"))
     labels = label_strings(df[label_col])
     return labels, (~np.isin(labels, list(normal))).astype(np.int8)
 
