@@ -246,3 +246,14 @@ def test_warm_start_adds_the_new_rows_optional_fields() -> None:
     assert pipe.optional_fields == ["geo"]
     new = old.assign(port=[80.0, None] * 20)
     assert pipe.warm_start(new, epochs=1).optional_fields == ["geo", "port"]
+
+
+def test_nested_field_roles_follow_their_last_part() -> None:
+    from hourglass.features.roles import infer_role
+    ports, ips = pd.Series([443, 80, 53]), pd.Series(["x1", "x2", "x3"])
+    assert infer_role("server.port", ports, max_categories=100)[0] == "port"
+    assert infer_role("dest_port", ports, max_categories=100)[0] == "port"  # Suricata EVE
+    assert infer_role("host.ip", ips, max_categories=100)[0] == "ip"
+    assert infer_role("dest_ip", ips, max_categories=100)[0] == "ip"
+    assert infer_role("agent.id", ips, max_categories=100)[0] == "drop"  # Beats' agent id
+    assert infer_role("network.bytes", ports, max_categories=100)[0] == "numeric"

@@ -24,9 +24,9 @@ MISSING = "<missing>"
 
 _ID_NAMES = {"id", "flowid", "uid", "timestamp", "ts", "time", "stime", "ltime", "starttime",
              "endtime", "date", "datetime", "eventtime", "firstseen", "lastseen"}
-_IP_NAMES = {"ip", "srcip", "dstip", "sourceip", "destinationip", "idorigh", "idresph", "saddr",
-             "daddr", "srcaddr", "dstaddr", "clientip", "serverip", "ipsrc", "ipdst"}
-_PORT_NAMES = {"port", "sport", "dport", "dsport", "srcport", "dstport", "sourceport",
+_IP_NAMES = {"ip", "srcip", "dstip", "destip", "sourceip", "destinationip", "idorigh", "idresph",
+             "saddr", "daddr", "srcaddr", "dstaddr", "clientip", "serverip", "ipsrc", "ipdst"}
+_PORT_NAMES = {"port", "sport", "dport", "dsport", "srcport", "dstport", "destport", "sourceport",
                "destinationport", "idorigp", "idrespp", "srcpt", "dstpt"}
 _IPV4 = re.compile(r"^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$")
 
@@ -90,15 +90,25 @@ def stable_hash(values: np.ndarray, buckets: int) -> np.ndarray:
 
 
 def infer_role(name: str, s: pd.Series, *, max_categories: int) -> tuple[str, str]:
-    """(role, reason) for a column from its name and a sample of its values."""
+    """(role, reason) for a column from its name and a sample of its values; a nested JSON
+    field's name is also read by its last part (``server.port``, ``host.ip``, ``agent.id``).
+
+    Examples
+    --------
+    >>> infer_role("server.port", pd.Series([443, 80]), max_categories=100)
+    ('port', 'port name')
+    >>> infer_role("dest_port", pd.Series([443, 80]), max_categories=100)
+    ('port', 'port name')
+    """
     key = _norm(name)
-    if key in _ID_NAMES:
+    leaf = _norm(name.rsplit(".", 1)[-1]) if "." in name else key
+    if key in _ID_NAMES or leaf in _ID_NAMES:
         return "drop", "identifier/timestamp name"
     if pd.api.types.is_datetime64_any_dtype(s) or isinstance(s.dtype, pd.DatetimeTZDtype):
         return "drop", "timestamp values"
-    if key in _IP_NAMES:
+    if key in _IP_NAMES or leaf in _IP_NAMES:
         return "ip", "IP address name"
-    if key in _PORT_NAMES:
+    if key in _PORT_NAMES or leaf in _PORT_NAMES:
         return "port", "port name"
     if pd.api.types.is_bool_dtype(s):
         return "categorical", "boolean"
