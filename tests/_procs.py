@@ -8,6 +8,13 @@ import subprocess
 from collections.abc import Iterator
 
 
+def sigint_default() -> None:
+    """``preexec_fn`` of a process a test will interrupt: Ctrl-C as a terminal delivers it, even
+    when the test run itself was started in the background by a shell without job control, which
+    leaves SIGINT ignored in every child (and Python then installs no KeyboardInterrupt)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def interrupt(proc: subprocess.Popen[bytes], timeout: float = 60) -> bytes:
     """Send Ctrl-C (SIGINT) and wait for ``proc`` to end with its stdin still open (closing it
     first, as ``communicate()`` does, could let a loaded machine read end of input before the

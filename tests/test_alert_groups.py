@@ -20,7 +20,7 @@ from hourglass.cli.app import app
 from hourglass.errors import InputError
 from hourglass.serve.grouping import AlertGroups, parse_group_window
 from tests._cli import runner
-from tests._procs import interrupt, reaped
+from tests._procs import interrupt, reaped, sigint_default
 
 T0 = 1_704_067_200  # 2024-01-01 00:00 UTC
 SCANNER, OTHER = "10.0.0.66", "10.0.0.77"
@@ -210,7 +210,7 @@ def test_a_quiet_stream_closes_a_window_by_the_clock_and_ctrl_c_writes_the_open_
     proc = subprocess.Popen([sys.executable, "-m", "hourglass", "stream", str(files["model"]), "--group-by",
                              "src_ip", "--group-window", "10m", "--idle-timeout", "0.5", "--max-delay-ms",
                              "20"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env=env)
+                            env=env, preexec_fn=sigint_default)
     with reaped(proc):
         assert proc.stdin is not None and proc.stdout is not None
         proc.stdin.write(("\n".join(lines[:598]) + "\n").encode())

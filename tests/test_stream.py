@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 
 from hourglass.cli.app import app
 from hourglass.cli.stream import LineBatcher
-from tests._procs import interrupt, reaped
+from tests._procs import interrupt, reaped, sigint_default
 
 runner = CliRunner()
 SRC = str(Path(__file__).resolve().parents[1] / "src")
@@ -235,7 +235,7 @@ def test_a_slow_producer_gets_alerts_before_eof_and_ctrl_c_ends_with_the_summary
            "OMP_NUM_THREADS": "1"}
     proc = subprocess.Popen([sys.executable, "-m", "hourglass", "stream", str(files["model"]), "--all",
                              "--max-delay-ms", "50"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, env=env)
+                            stderr=subprocess.PIPE, env=env, preexec_fn=sigint_default)
     with reaped(proc):
         assert proc.stdin is not None and proc.stdout is not None
         proc.stdin.write((rows[0] + "\n").encode())
@@ -366,7 +366,8 @@ def test_stream_to_sqlite_can_be_read_while_it_runs_and_keeps_batches_on_ctrl_c(
            "OMP_NUM_THREADS": "1"}
     proc = subprocess.Popen([sys.executable, "-m", "hourglass", "stream", str(files["model"]), "--all",
                              "--max-delay-ms", "20", "-o", str(db)], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+                            preexec_fn=sigint_default)
     with reaped(proc):
         assert proc.stdin is not None
         seen = 0

@@ -17,7 +17,7 @@ from hourglass.features.sessions import EventSessions
 from hourglass.features.sessions.live import LiveSessions
 from hourglass.pipeline import Pipeline
 from hourglass.serve.log_stream import LogStreamScorer
-from tests._procs import interrupt, reaped
+from tests._procs import interrupt, reaped, sigint_default
 from tests.test_logs import FAILURE, hdfs_log
 
 REGEX = r"blk_-?\d+"
@@ -235,7 +235,8 @@ def test_an_unexpected_event_is_alerted_while_the_log_is_still_open(model_dir) -
            "OMP_NUM_THREADS": "1"}
     proc = subprocess.Popen([sys.executable, "-m", "hourglass", "stream", str(model_dir),
                              "--max-delay-ms", "50", "--idle-timeout", "0.5"], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+                            preexec_fn=sigint_default)
     got = b""
 
     def next_alert(timeout: float) -> dict | None:  # type: ignore[type-arg]
