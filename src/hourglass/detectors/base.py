@@ -327,7 +327,7 @@ class BaseDetector(BaseEstimator):
                               UserWarning, stacklevel=3)  # fit(), then its caller
                 labels = None
         self._check_params()
-        self._threshold_rule()  # before training: a wrong rule would be said only after it
+        threshold = self._threshold_rule()  # before training: a wrong rule is said now
         frac = float(getattr(self, "validation_fraction", 0.1))
         if not 0 <= frac < 1:
             raise ValueError(f"validation_fraction must be in [0, 1), got {frac}")
@@ -358,7 +358,6 @@ class BaseDetector(BaseEstimator):
         if self.get_tags()["gradients"] and isinstance(Xa, np.ndarray) and Xa.ndim == 2:
             # the baseline of integrated gradients: a typical training row, feature by feature
             self.gradient_baseline_ = np.median(self._take(Xa, train_idx), axis=0).astype(np.float32)
-        threshold = self._threshold_rule()
         self.threshold_ = type(threshold)(**threshold.get_params()).fit(
             self.val_scores_, on=self.val_scores_source())
         self.calibrator_ = Calibrator().fit(self.val_scores_)
@@ -572,8 +571,9 @@ class BaseDetector(BaseEstimator):
         names = frame_names(X)
         if fitted is None or names is None or list(fitted) == names:
             return
+        seen = set(fitted)
         missing = [n for n in fitted if n not in names]
-        unexpected = [n for n in names if n not in set(fitted)]
+        unexpected = [n for n in names if n not in seen]
         if missing or unexpected:
             parts = ([f"missing {', '.join(map(repr, missing[:5]))}"] if missing else []) + (
                 [f"not seen at fit {', '.join(map(repr, unexpected[:5]))}"] if unexpected else [])

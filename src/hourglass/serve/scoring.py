@@ -223,7 +223,8 @@ class TableScorer(ModelScorer):
         self.columns: list[str] = list(pipe.features_.columns_)
         # a column seen missing in training may be left out of a row (Elastic omits empty fields)
         self.optional: frozenset[str] = frozenset(pipe.optional_fields)
-        self._needed = frozenset(self.columns) - self.optional
+        self._model = frozenset(self.columns)
+        self._needed = self._model - self.optional  # what every row must carry
         # Windows events and Zeek logs carry only the fields they have: a key left out is missing
         self.sparse_fields: bool = pipe.sparse_fields
         # the label and time columns were never features: dropped from a request, as score does
@@ -266,7 +267,7 @@ class TableScorer(ModelScorer):
             if len(rows) == 0:
                 raise InputError("rows: no rows to score (empty list)")
             for i, row in enumerate(rows):
-                if self._needed.isdisjoint(row.keys()):
+                if self._model.isdisjoint(row.keys()):
                     shown = ", ".join(self.columns[:_SHOWN_COLUMNS])
                     raise InputError(f"row {i + 1}: none of the model's columns ({shown} ...)")
             df = self.pipeline.with_absent_fields(model_records(rows, self.columns))
@@ -347,7 +348,7 @@ class TableScorer(ModelScorer):
             if explain is not None:
                 alert["top_column"], alert["why"] = result["top_column"][i], result["why"][i]
             fields = {k: v for k, v in items[i].items()
-                      if k not in self._needed or k.strip().lower() in ECS_FIELDS}
+                      if k not in self._model or k.strip().lower() in ECS_FIELDS}
             try:
                 docs.append(to_ecs(alert, rule, fields=fields, now=now))
             except InputError as exc:  # an event time that is no time
