@@ -21,7 +21,7 @@ from hourglass.errors import InputError
 from hourglass.ingest.datasets import DATASETS, DatasetSpec
 from hourglass.ingest.evtx import EVTX_MAGIC, EVTX_ROLES, looks_like_windows_json
 from hourglass.ingest.flows import CICFLOWMETER, UNSW_NB15, ZEEK_CONN
-from hourglass.ingest.readers import check_path, detect_format
+from hourglass.ingest.readers import check_path, detect_format, table_format
 from hourglass.ingest.tables import check_text, read_head
 
 __all__ = ["FORMATS", "all_formats", "get_format", "label_strings", "labels_seen", "other_spellings",
@@ -130,10 +130,7 @@ def sniff_format(path: str | os.PathLike[str]) -> Any:
                 return spec
         except Exception:  # a sniffer that chokes on these bytes simply does not match
             continue
-    fmt = detect_format(p)
-    if fmt == "csv" and head.removeprefix(b"\xef\xbb\xbf").lstrip().startswith(b"{"):
-        return _GENERIC["jsonl"]  # eve.log, conn.log of JSON lines: no CSV header starts with '{'
-    return _GENERIC[fmt]
+    return _GENERIC[table_format(p)]  # eve.log, conn.log of JSON lines: read as JSON lines
 
 
 def resolve_format(name: str | None, path: str | os.PathLike[str] | None = None) -> Any:

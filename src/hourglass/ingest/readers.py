@@ -20,10 +20,10 @@ import pandas as pd
 
 from hourglass.errors import InputError
 from hourglass.ingest.sqlite import SQLiteWriter, is_sqlite
-from hourglass.ingest.tables import ReadStats, iter_table
+from hourglass.ingest.tables import ReadStats, iter_table, read_head
 
 __all__ = ["atomic_output", "check_path", "default_mode", "detect_format", "is_stream_output",
-           "json_lines", "open_output", "read_table", "write_table"]
+           "json_lines", "open_output", "read_table", "table_format", "write_table"]
 
 _FORMATS = ("csv", "tsv", "parquet", "jsonl", "evtx")
 
@@ -44,6 +44,35 @@ def detect_format(path: str | os.PathLike[str]) -> str:
     suffix = name.rsplit(".", 1)[-1] if "." in name else ""
     return {"tsv": "tsv", "parquet": "parquet", "pq": "parquet", "jsonl": "jsonl",
             "ndjson": "jsonl", "json": "jsonl", "evtx": "evtx"}.get(suffix, "csv")
+
+
+def table_format(path: str | os.PathLike[str]) -> str:
+    """Format of an existing file: its name's (:func:`detect_format`), unless its first bytes
+    say otherwise: Parquet's ``PAR1`` and the ``.evtx`` signature win over any name, and a file
+    the name calls CSV whose text starts with ``{`` is JSON lines (Suricata's ``eve.log``, a
+    metrics export named ``.log`` or ``.txt``): no CSV header starts with ``{``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> d = Path(tempfile.mkdtemp())
+    >>> _ = (d / "cpu.log").write_text('{"t": 1, "cpu": 0.5}\\n')
+    >>> _ = (d / "cpu.csv").write_text("t,cpu\\n1,0.5\\n")
+    >>> detect_format(d / "cpu.log"), table_format(d / "cpu.log"), table_format(d / "cpu.csv")
+    ('csv', 'jsonl', 'csv')
+    """
+    fmt = detect_format(path)
+    if fmt == "parquet":
+        return fmt
+    head = read_head(Path(path), 512)
+    if head.startswith(b"PAR1"):
+        return "parquet"
+    if head.startswith(b"ElfFile\x00"):
+        return "evtx"
+    if fmt == "csv" and head.removeprefix(b"\xef\xbb\xbf").lstrip().startswith(b"{"):
+        return "jsonl"
+    return fmt
 
 
 def _restore_integers(df: pd.DataFrame) -> pd.DataFrame:
@@ -73,7 +102,8 @@ def read_table(
     path
         File to read (``.gz`` is decompressed on the fly).
     fmt
-        ``csv``, ``tsv``, ``parquet``, ``jsonl`` or ``evtx``; inferred from the name when ``None``.
+        ``csv``, ``tsv``, ``parquet``, ``jsonl`` or ``evtx``; when ``None``, from the name,
+        corrected by the first bytes (:func:`table_format`).
     names
         Column names for a header-less CSV/TSV (e.g. NSL-KDD).
     on_bad_rows
@@ -92,7 +122,7 @@ def read_table(
     [{'a': 1, 'b': 'x'}]
     """
     p = check_path(path)
-    fmt = fmt or detect_format(p)
+    fmt = fmt or table_format(p)
     if fmt not in _FORMATS:
         raise InputError(f"unknown format {fmt!r}; use one of {', '.join(_FORMATS)}")
     chunks = list(iter_table(p, fmt=fmt, names=names, on_bad_rows=on_bad_rows, stats=stats,

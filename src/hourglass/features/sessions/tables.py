@@ -52,12 +52,12 @@ class EventTables:
             frames: Iterable[pd.DataFrame] = (data.iloc[lo:lo + step]
                                               for lo in range(0, len(data), step))
         elif isinstance(data, (str, os.PathLike)):
-            from hourglass.ingest.readers import check_path, detect_format
+            from hourglass.ingest.readers import check_path, table_format
             from hourglass.ingest.tables import iter_table
 
             source = str(data)
             frames = (big.iloc[lo:lo + step]  # a reader chunk (~16 MB) in chunk_lines slices
-                      for big in iter_table(check_path(data), fmt=detect_format(data))
+                      for big in iter_table(check_path(data), fmt=table_format(data))
                       for lo in range(0, len(big), step))
         else:
             raise InputError(f"an event table is a DataFrame or a CSV/Parquet/JSONL path, got "
