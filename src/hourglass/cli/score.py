@@ -76,8 +76,8 @@ def score(
 
     With --alert-format ecs and a JSONL --output, each flagged row, session, time step or
     (entity, bucket) is one Elastic Common Schema document (event.kind "alert", risk score, rule =
-    the model and its content hash; --keep columns such as src_ip map to ECS fields), ready for a
-    SIEM.
+    the model and its content hash; a table row's columns with an ECS name, such as src_ip or
+    dest_port, and the --keep columns map to ECS fields), ready for a SIEM.
 
     A .sqlite/.sqlite3/.db --output is a SQLite database with one table (--sqlite-table, default
     'alerts') of typed columns: the rows a CSV would hold (times as ISO-8601 text); a log
@@ -219,14 +219,17 @@ def score(
 
 
 def _ecs_docs(result: Any, df: Any, rule: Any, keep: list[str] | None) -> list[dict[str, Any]]:
-    """ECS documents of a scored chunk's flagged rows (kept columns and event times from ``df``)."""
+    """ECS documents of a scored chunk's flagged rows (kept columns, columns with an ECS name and
+    event times from ``df``)."""
     from hourglass._times import parse_timestamps
-    from hourglass.serve.ecs import frame_alerts
+    from hourglass.serve.ecs import ECS_FIELDS, frame_alerts
 
     times = None
     if rule.time_field and rule.time_field in df.columns:
         times = parse_timestamps(df[rule.time_field], rule.time_field, dayfirst=rule.time_dayfirst)
-    return frame_alerts(result, rule, fields=df[keep] if keep else None, times=times)
+    named = [c for c in df.columns if str(c).strip().lower() in ECS_FIELDS and c not in (keep or ())]
+    return frame_alerts(result, rule, fields=df[keep] if keep else None, times=times,
+                        named=df[named] if named else None)
 
 
 def _score_grouped(pipe: Any, data: Path, output: Path, spec: Any, stats: Any, kept: Any, *,

@@ -479,7 +479,8 @@ def stream(
     quiet input close (and their alerts come out) without waiting for more rows.
 
     With --alert-format ecs each alert is an Elastic Common Schema document instead (the alert
-    above under "hourglass"; --keep fields such as src_ip mapped to ECS fields; an entity
+    above under "hourglass"; a table row's fields with an ECS name, such as src_ip or dest_port,
+    and the --keep fields mapped to ECS fields; an entity
     bucket's times in event.start/end, its entity in source.ip, host.name or user.name when its
     column names one).
 
@@ -552,7 +553,7 @@ def stream(
                    on_bad_rows=on_bad_rows or "skip", output=output, idle_timeout=idle_timeout,
                    render=render, drift=drift)
     if rule is not None:
-        from hourglass.serve.ecs import to_ecs
+        from hourglass.serve.ecs import ecs_named, to_ecs
     on_bad_rows = on_bad_rows or "error"
     grouping = None
     if group_by is not None:
@@ -614,7 +615,7 @@ def stream(
                         when = row.get(rule.time_field) if rule.time_field else None
                         try:
                             doc = to_ecs({**alert, "threshold": float(threshold.value_)}, rule,
-                                         fields=kept, timestamp=when)
+                                         fields={**ecs_named(_flat(row)), **kept}, timestamp=when)
                         except InputError as exc:  # a time that is no time: the rows before it go out
                             problem = HourglassError(f"{where} line {lines[i]}: {exc}")
                             rows, lines = rows[:i], lines[:i]

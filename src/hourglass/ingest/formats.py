@@ -19,6 +19,7 @@ import pandas as pd
 
 from hourglass.errors import InputError
 from hourglass.ingest.datasets import DATASETS, DatasetSpec
+from hourglass.ingest.eve import SURICATA_EVE
 from hourglass.ingest.evtx import EVTX_MAGIC, EVTX_ROLES, looks_like_windows_json
 from hourglass.ingest.flows import CICFLOWMETER, UNSW_NB15, ZEEK_CONN
 from hourglass.ingest.readers import check_path, detect_format, table_format
@@ -65,7 +66,7 @@ WINDOWS_JSON = DatasetSpec(
     sniffer=looks_like_windows_json,
     description="Windows events as JSON lines (EventID, Channel, ...: OTRF/Mordor, log shippers)")
 
-for _spec in (ZEEK_CONN, CICFLOWMETER, UNSW_NB15, WINDOWS_JSON):
+for _spec in (ZEEK_CONN, CICFLOWMETER, UNSW_NB15, WINDOWS_JSON, SURICATA_EVE):
     register_format(_spec)
 
 

@@ -46,8 +46,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["ECS_FIELDS", "ECS_VERSION", "SEVERITY_NUMBERS", "AlertRule", "frame_alerts", "to_ecs",
-           "with_verdict"]
+__all__ = ["ECS_FIELDS", "ECS_VERSION", "SEVERITY_NUMBERS", "AlertRule", "ecs_named", "frame_alerts",
+           "to_ecs", "with_verdict"]
 
 ECS_VERSION = "8.11.0"
 
@@ -77,7 +77,7 @@ _TARGETS = {
 ECS_FIELDS: dict[str, str] = {alias: target for target, aliases in _TARGETS.items()
                               for alias in (target, *aliases)}
 
-_NETWORK_FORMATS = frozenset({"nsl-kdd", "unsw-nb15", "cicflowmeter", "zeek-conn"})
+_NETWORK_FORMATS = frozenset({"nsl-kdd", "unsw-nb15", "cicflowmeter", "zeek-conn", "suricata-eve"})
 _DATASETS = {"tabular": "table", "table": "table", "events": "log", "log": "log",
              "timeseries": "timeseries", "entity": "entity"}
 
@@ -245,6 +245,29 @@ def _map_fields(doc: dict[str, Any], fields: Mapping[str, Any]) -> dict[str, Any
             if mapped not in seen:
                 seen.append(mapped)
     return rest
+
+
+def ecs_named(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``fields`` an alert carries without being asked (``--keep``): those with an ECS name
+    (:data:`ECS_FIELDS`: ``src_ip``, ``dest_port``, ``proto``, ``source.ip``, ``hostname``...) and
+    a value valid there (an address that is an address, a port in 0–65535, text that is not
+    empty); a missing value (``None``, NaN) is left out, not written as null.
+
+    Examples
+    --------
+    >>> ecs_named({"src_ip": "10.0.0.5", "dest_port": 4444.0, "bytes": 10, "proto": float("nan"),
+    ...            "dst_ip": "-", "hostname": "ws1"})
+    {'src_ip': '10.0.0.5', 'dest_port': 4444.0, 'hostname': 'ws1'}
+    """
+    out: dict[str, Any] = {}
+    for key, value in fields.items():
+        target = ECS_FIELDS.get(str(key).strip().lower())
+        if target is None or value is None or (isinstance(value, float) and value != value):
+            continue
+        number = target == "network.transport" and re.fullmatch(r"\d+(\.0)?", str(value).strip())
+        if number or _ecs_value(target, value) is not None:
+            out[key] = value
+    return out
 
 
 def _plain(value: Any) -> Any:
@@ -453,12 +476,14 @@ def with_verdict(alert: Mapping[str, Any], detector: Any) -> dict[str, Any]:
 
 
 def frame_alerts(result: Any, rule: AlertRule, *, fields: Any = None, times: Any = None,
-                 now: dt.datetime | None = None) -> list[dict[str, Any]]:
+                 now: dt.datetime | None = None, named: Any = None) -> list[dict[str, Any]]:
     """ECS documents of the flagged rows of a scored frame (``hourglass score``'s columns:
     ``row``/``timestamp``/``step``, ``score``, ``flag``, ``calibrated``, ``severity``...).
 
     ``fields`` (a frame, same rows) holds the kept input columns; ``times`` (a sequence of
-    datetimes, same rows) each row's event time.
+    datetimes, same rows) each row's event time; ``named`` (a frame, same rows) input columns
+    with an ECS name, each row's valid values of which go to their ECS fields as well
+    (:func:`ecs_named`; a kept column wins).
 
     Examples
     --------
@@ -475,6 +500,9 @@ def frame_alerts(result: Any, rule: AlertRule, *, fields: Any = None, times: Any
     flagged = np.flatnonzero(result["flag"].to_numpy() == 1).tolist()
     records = result.iloc[flagged].drop(columns=["flag"]).to_dict("records")
     kept = fields.iloc[flagged].to_dict("records") if fields is not None else [{}] * len(flagged)
+    if named is not None and named.shape[1]:
+        kept = [{**ecs_named(auto), **own} for auto, own in
+                zip(named.iloc[flagged].to_dict("records"), kept, strict=True)]
     docs = []
     for i, alert, extra in zip(flagged, records, kept, strict=True):
         when = times[i] if times is not None else None

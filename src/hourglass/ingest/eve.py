@@ -1,0 +1,103 @@
+"""Suricata EVE JSON (``eve.json``): one JSON object per event, nested by protocol.
+
+Every event has ``timestamp``, ``event_type`` (``flow``, ``alert``, ``dns``, ``http``, ``tls``,
+``fileinfo``, ``anomaly``, ``stats`` ...) and, for network events, the 5-tuple ``src_ip``,
+``src_port``, ``dest_ip``, ``dest_port``, ``proto``; the protocol's own fields are a nested
+object (``flow.bytes_toserver``, ``dns.rrname``, ``tls.sni`` ...), read as dotted columns like
+any nested JSON. The format adds what the field names alone do not say:
+
+* ``timestamp`` is the event time (alerts carry it; per-day alert budgets count events by it);
+* identifiers and times inside the event are not features: ``flow_id``, ``pcap_cnt``,
+  ``tx_id``, ``parent_id``, ``community_id``, ``flow.start``/``flow.end`` (``flow.age`` has
+  the duration);
+* codes are categories, not magnitudes: ``alert.signature_id``, ``alert.gid``, ``alert.rev``,
+  ``alert.severity``, ICMP types and codes, ``http.status``;
+* TLS fingerprints (``tls.ja3.hash`` ...) are hashed into a fixed number of features (a new
+  client's fingerprint is a new value, not a new column);
+* the sensor's own ``stats`` events (hundreds of nested counters, no 5-tuple) describe the
+  sensor, not the network: their fields are left out (read the file with ``--format jsonl`` to
+  model them).
+
+Examples
+--------
+>>> looks_like_eve(b'{"timestamp": "2026-01-01T00:00:00.000000+0000", "event_type": "flow"}\\n')
+True
+>>> SURICATA_EVE.time_col, SURICATA_EVE.roles["flow_id"], SURICATA_EVE.roles["tls.ja3.hash"]
+('timestamp', 'drop', 'hash')
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+
+import pandas as pd
+
+from hourglass.errors import InputError
+from hourglass.ingest.datasets import DatasetSpec
+
+__all__ = ["EVE_ROLES", "SURICATA_EVE", "looks_like_eve"]
+
+_log = logging.getLogger("hourglass")
+
+#: Column roles of the EVE fields whose names do not say how to read them.
+EVE_ROLES: dict[str, str] = {
+    **{c: "drop" for c in ("timestamp", "flow_id", "pcap_cnt", "tx_id", "parent_id", "community_id",
+                           "flow.start", "flow.end", "netflow.start", "netflow.end", "dns.id",
+                           "dns.tx_id", "tls.notbefore", "tls.notafter", "tls.serial",
+                           "fileinfo.file_id", "fileinfo.tx_id")},
+    **{c: "categorical" for c in ("event_type", "proto", "app_proto", "alert.signature_id",
+                                  "alert.gid", "alert.rev", "alert.severity", "icmp_type",
+                                  "icmp_code", "response_icmp_type", "response_icmp_code",
+                                  "http.status", "dns.rrtype", "dns.rcode")},
+    **{c: "hash" for c in ("tls.ja3.hash", "tls.ja3s.hash", "tls.ja4", "tls.fingerprint",
+                           "ssh.client.hassh.hash", "ssh.server.hassh.hash")},
+    **{c: "port" for c in ("src_port", "dest_port")},
+    **{c: "ip" for c in ("src_ip", "dest_ip")},
+}
+_SENSOR = "stats."  # the sensor's counters: fields of the 'stats' event type
+
+
+def looks_like_eve(head: bytes) -> bool:
+    """Whether a file's first bytes are Suricata EVE JSON lines: the first object has
+    ``timestamp`` and ``event_type``.
+
+    Examples
+    --------
+    >>> looks_like_eve(b'{"ts": 1.0, "uid": "C1"}\\n'), looks_like_eve(b"a,b\\n1,2\\n")
+    (False, False)
+    """
+    for line in head.removeprefix(b"\xef\xbb\xbf").split(b"\n", 8)[:8]:
+        if line.strip():
+            try:
+                obj = json.loads(line)
+            except ValueError:
+                return False
+            return isinstance(obj, dict) and "timestamp" in obj and "event_type" in obj
+    return False
+
+
+class _EveSpec(DatasetSpec):
+    def check(self, df: pd.DataFrame, path: str | os.PathLike[str]) -> None:
+        missing = [c for c in ("timestamp", "event_type") if c not in df.columns]
+        if missing:
+            cols = ", ".join(map(str, list(df.columns)[:6]))
+            raise InputError(f"{path}: no {missing[0]!r} field; is this a Suricata EVE file? "
+                             f"(fields: {cols}{' ...' if df.shape[1] > 6 else ''})")
+        super().check(df, path)
+
+    def normalise(self, df: pd.DataFrame) -> pd.DataFrame:
+        sensor = [c for c in df.columns if str(c).startswith(_SENSOR)]
+        if not sensor:
+            return df
+        _log.info("left out %d field(s) of Suricata 'stats' events (%s, ...): sensor counters, "
+                  "not network events", len(sensor), sensor[0])
+        return df.drop(columns=sensor)
+
+
+#: Suricata's EVE JSON log (``eve.json``).
+SURICATA_EVE = _EveSpec(
+    name="suricata-eve", columns=None, label_col=None, normal=(), fmt="jsonl", roles=EVE_ROLES,
+    sniffer=looks_like_eve, time_col="timestamp",
+    description="Suricata EVE JSON (eve.json: flow, alert, dns, http, tls ... events)")
