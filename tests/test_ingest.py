@@ -143,7 +143,7 @@ def test_zeek_tsv_and_json(tmp_path: Path) -> None:
     other = tmp_path / "x.jsonl"
     other.write_text('{"a": 1}\n')
     assert sniff_format(other).name == "jsonl"
-    with pytest.raises(InputError, match="is this a Zeek conn log"):
+    with pytest.raises(InputError, match="is this a Zeek log"):
         get_format("zeek-conn").read(other)
 
 

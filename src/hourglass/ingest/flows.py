@@ -162,27 +162,41 @@ class ZeekSpec(DatasetSpec):
         else:
             raise InputError(f"{p}: not a Zeek log (expected '#separator'/'#fields' header lines "
                              "or JSON objects)")
-        first = True
+        first, json_lines = True, not head.startswith(b"#")
         for df in chunks:
-            if first:
+            if first:  # a '#fields' header says the file is Zeek's (files.log has no id.orig_h)
                 missing = [c for c in ("id.orig_h", "id.resp_h") if c not in df.columns]
-                if missing and self.name == "zeek-conn":
-                    raise InputError(f"{p}: no {missing[0]!r} field; is this a Zeek conn log?")
+                if missing and json_lines and self.name == "zeek-conn":
+                    raise InputError(f"{p}: no {missing[0]!r} field; is this a Zeek log?")
                 self.check(df, p)
                 first = False
             yield df
 
+
+# The other Zeek logs read by the same spec (dns.log, http.log, ssl.log, files.log ...): their
+# ids (transaction ids, file ids, certificate fingerprints, the connection uids a file came
+# over) identify one event, not a behaviour; their numeric codes (DNS query types and response
+# codes, HTTP status codes) are categories, not magnitudes; TLS client/server fingerprints
+# (JA3/JA3S) are many-valued categories, hashed. Names a file lacks are ignored.
+_ZEEK_OTHER_ROLES = {
+    **{c: "drop" for c in ("trans_id", "fuid", "conn_uids", "orig_fuids", "resp_fuids",
+                           "cert_chain_fuids", "client_cert_chain_fuids", "cert_chain_fps",
+                           "client_cert_chain_fps", "_write_ts", "community_id")},
+    **{c: "categorical" for c in ("qclass", "qtype", "rcode", "status_code", "info_code")},
+    **{c: "hash" for c in ("ja3", "ja3s")},
+}
 
 ZEEK_CONN = ZeekSpec(
     name="zeek-conn",
     columns=None,
     label_col=None,
     normal=(),
-    description="Zeek conn.log, TSV ('#fields' header, '-' unset) or JSON lines",
+    description="Zeek conn.log, TSV ('#fields' header, '-' unset) or JSON lines; dns, http, ssl, "
+                "files ... logs too",
     roles={"ts": "drop", "uid": "drop", "id.orig_h": "ip", "id.resp_h": "ip",
            "id.orig_p": "port", "id.resp_p": "port", "tunnel_parents": "drop",
            "proto": "categorical", "service": "categorical", "conn_state": "categorical",
-           "history": "hash"},
+           "history": "hash", **_ZEEK_OTHER_ROLES},
     sniffer=_sniff_zeek,
     time_col="ts",
 )
