@@ -23,13 +23,13 @@ FAST = ["--epochs", "2", "-q"]
 @pytest.mark.parametrize(("name", "data", "fmt"), [
     ("m.log", b'{"a": 1}\n', "jsonl"),
     ("m.txt", b'\xef\xbb\xbf  {"a": 1}\n', "jsonl"),  # a BOM and blanks before the object
-    ("m.log.gz", gzip.compress(b'{"a": 1}\n'), "jsonl"),
+    ("m.log.gz", gzip.compress(b'{"a": 1}\n', mtime=0), "jsonl"),
     ("m.csv", b"a,b\n1,2\n", "csv"),
     ("m.log", b"a,b\n1,2\n", "csv"),
     ("m.tsv", b"a\tb\n1\t2\n", "tsv"),
     ("m.jsonl", b'{"a": 1}\n', "jsonl"),
     ("m.dat", b"ElfFile\x00" + b"\x00" * 16, "evtx"),
-])
+], ids=["jsonl-log", "jsonl-bom", "jsonl-gz", "csv", "csv-log", "tsv", "jsonl", "evtx-dat"])
 def test_table_format_reads_the_first_bytes(tmp_path: Path, name: str, data: bytes, fmt: str) -> None:
     p = tmp_path / name
     p.write_bytes(data)
