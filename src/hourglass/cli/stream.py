@@ -152,10 +152,13 @@ class LineBatcher:
 
 
 def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
-           bad: list[int]) -> tuple[list[dict[str, Any]], list[int], HourglassError | None]:
+           bad: list[int], cef: bool = False
+           ) -> tuple[list[dict[str, Any]], list[int], HourglassError | None]:
     """The rows of a batch and their line numbers (blank lines skipped); with ``on_bad_rows``
     ``error`` the rows before the first bad line and the error, with ``skip`` every good row
-    (bad line numbers appended to ``bad``)."""
+    (bad line numbers appended to ``bad``). With ``cef`` the lines are CEF records (a model
+    trained on the ``cef`` format), not JSON."""
+    from hourglass.ingest.cef import parse_cef
     from hourglass.ingest.tables import flat_record
 
     rows: list[dict[str, Any]] = []
@@ -163,11 +166,16 @@ def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
     for number, raw in batch:
         if not raw.strip():
             continue
-        try:
-            row = json.loads(raw)
-            problem = None if isinstance(row, dict) else f"expected a JSON object, got {_kind(row)}"
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            problem = f"not valid JSON ({json_problem(exc)})"
+        row: Any
+        if cef:
+            row = parse_cef(raw)
+            problem = None if row is not None else "not a CEF record ('CEF:0|vendor|product|...')"
+        else:
+            try:
+                row = json.loads(raw)
+                problem = None if isinstance(row, dict) else f"expected a JSON object, got {_kind(row)}"
+            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                problem = f"not valid JSON ({json_problem(exc)})"
         if problem is None:
             rows.append(flat_record(row))  # source.ip for --keep and --group-by, as a file is read
             lines.append(number)
@@ -443,7 +451,7 @@ def stream(
     time step or (entity, bucket).
 
     Each input line is one JSON object with the model's columns (as in training; other keys are
-    ignored). Rows are scored in micro-batches of up to --batch rows, or what arrived within
+    ignored); a model trained on the cef format reads CEF lines instead. Rows are scored in micro-batches of up to --batch rows, or what arrived within
     --max-delay-ms, so alerts follow a slow producer within that delay; memory stays bounded
     whatever the input's length. Each alert is a line {"row", "score", "severity", "calibrated"}
     (row counts data rows from 0, as 'score' does), plus "top_column" and "why" with --explain,
@@ -570,6 +578,7 @@ def stream(
                             idle_timeout=idle_timeout)
     n_rows = flagged = 0
     bad: list[int] = []
+    cef = scorer.pipeline.info.get("dataset") == "cef"  # CEF lines, not JSON
     start = time.perf_counter()
     threshold = scorer.pipeline.detector_.threshold_
     first_value = float(threshold.value_)
@@ -584,7 +593,7 @@ def stream(
 
     with stream_guard(sink, output, summary, lambda: bool(n_rows or bad)):
         for lines_batch in LineBatcher(read, batch, max_delay_ms / 1000):
-            rows, lines, problem = _parse(lines_batch, where, on_bad_rows, bad)
+            rows, lines, problem = _parse(lines_batch, where, on_bad_rows, bad, cef=cef)
             for i, row in enumerate(rows if keep and not scorer.sparse_fields else ()):
                 absent = next((c for c in keep or [] if c not in row), None)
                 if absent is not None:  # Windows events: null; else the stream stops at this line
@@ -642,6 +651,7 @@ def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping:
 
     n_rows = flagged = 0
     bad: list[int] = []
+    cef = scorer.pipeline.info.get("dataset") == "cef"  # CEF lines, not JSON
     start = time.perf_counter()
     last_line = newest_at = time.monotonic()
     newest = None
@@ -664,7 +674,7 @@ def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping:
                         sink.write(grouping.render(grouping.groups.elapse(now - newest_at)))
                     continue
                 last_line = now
-                rows, lines, problem = _parse(lines_batch, where, on_bad_rows, bad)
+                rows, lines, problem = _parse(lines_batch, where, on_bad_rows, bad, cef=cef)
                 if rows:
                     for i, row in enumerate(rows):
                         missing = [k for k in grouping.keys if k not in row]
