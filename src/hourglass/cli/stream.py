@@ -451,11 +451,12 @@ def stream(
     time step or (entity, bucket).
 
     Each input line is one JSON object with the model's columns (as in training; other keys are
-    ignored); a model trained on the cef format reads CEF lines instead. Rows are scored in micro-batches of up to --batch rows, or what arrived within
-    --max-delay-ms, so alerts follow a slow producer within that delay; memory stays bounded
-    whatever the input's length. Each alert is a line {"row", "score", "severity", "calibrated"}
-    (row counts data rows from 0, as 'score' does), plus "top_column" and "why" with --explain,
-    "flag" with --all, and the --keep fields. Output is flushed after each batch. A malformed
+    ignored); a model trained on the cef format reads CEF lines instead. Rows are scored in
+    micro-batches of up to --batch rows, or what arrived within --max-delay-ms, so alerts follow
+    a slow producer within that delay; memory stays bounded whatever the input's length. Each
+    alert is a line {"row", "score", "severity", "calibrated"} (row counts data rows from 0, as
+    'score' does), plus "top_column" and "why" with --explain, "flag" with --all, and the --keep
+    fields. Output is flushed after each batch. A malformed
     line stops with exit code 2 naming its line (alerts of the rows before it are already
     written and stay); with --on-bad-rows skip it is counted instead. A summary (rows, flagged,
     skipped, rows/s; with --adapt the threshold's first and last value) goes to stderr at the end

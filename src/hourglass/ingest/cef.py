@@ -56,6 +56,8 @@ CEF_ROLES: dict[str, str] = {
                                   "outcome", "cat", "deviceDirection", "requestMethod", "app")},
 }
 _START = re.compile(rb"CEF:\d+\|")
+_HEADER = re.compile(r"((?:[^|\\]|\\.)*)\|" * 7, re.S)  # seven fields, each ended by an unescaped '|'
+_HEADER_ESCAPE = re.compile(r"\\([|\\])")
 _KEY = re.compile(r"(?:^|(?<=\s))([A-Za-z0-9_.\[\]]+)=")
 _UNESCAPE = re.compile(r"\\(.)", re.S)
 _VALUE_ESCAPES = {"n": "\n", "r": "\r"}
@@ -65,28 +67,18 @@ _MS = re.compile(r"\d{11,14}")  # epoch milliseconds of 1973-5138
 
 def _header(text: str) -> tuple[list[str], str] | None:
     """The seven header fields (escapes undone) and the extension text, or ``None``."""
-    fields: list[str] = []
-    field: list[str] = []
-    i = 0
-    while i < len(text) and len(fields) < 7:
-        ch = text[i]
-        if ch == "\\" and i + 1 < len(text) and text[i + 1] in "|\\":
-            field.append(text[i + 1])
-            i += 2
-            continue
-        if ch == "|":
-            fields.append("".join(field))
-            field = []
-        else:
-            field.append(ch)
-        i += 1
-    if len(fields) < 7:
+    m = _HEADER.match(text)
+    if m is None:
         return None
-    return fields, text[i:]
+    fields = [f if "\\" not in f else _HEADER_ESCAPE.sub(r"\1", f) for f in m.groups()]
+    return fields, text[m.end():]
 
 
 def _value(text: str) -> str:
-    return _UNESCAPE.sub(lambda m: _VALUE_ESCAPES.get(m.group(1), m.group(1)), text.strip())
+    text = text.strip()
+    if "\\" not in text:
+        return text
+    return _UNESCAPE.sub(lambda m: _VALUE_ESCAPES.get(m.group(1), m.group(1)), text)
 
 
 def parse_cef(line: str | bytes) -> dict[str, Any] | None:
@@ -110,15 +102,14 @@ def parse_cef(line: str | bytes) -> dict[str, Any] | None:
         return None
     fields, extension = parsed
     row: dict[str, Any] = dict(zip(CEF_HEADER, fields, strict=True))
-    keys = list(_KEY.finditer(extension))
-    pairs = {m.group(1): _value(extension[m.end():keys[j + 1].start() if j + 1 < len(keys) else None])
-             for j, m in enumerate(keys)}
-    for key, value in pairs.items():
-        if key.endswith("Label") and _CUSTOM.fullmatch(key[:-5]):
-            continue  # its field takes the label as its name
-        label = pairs.get(f"{key}Label") if _CUSTOM.fullmatch(key) else None
-        name = label if label and label not in row and label not in pairs else key
-        row[name] = value
+    parts = _KEY.split(extension)  # [text before the first key, key, value, key, value, ...]
+    pairs = {parts[j]: _value(parts[j + 1]) for j in range(1, len(parts) - 1, 2)}
+    labelled = [k for k in pairs if k.endswith("Label") and _CUSTOM.fullmatch(k[:-5])]
+    for key in labelled:  # cs1Label=Rule cs1=web: the column 'Rule'
+        label = pairs.pop(key)
+        if key[:-5] in pairs and label and label not in row and label not in pairs:
+            pairs[label] = pairs.pop(key[:-5])
+    row.update(pairs)
     rt = row.get("rt")
     if isinstance(rt, str) and _MS.fullmatch(rt):
         row["rt"] = int(rt) / 1000.0
