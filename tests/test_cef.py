@@ -1,7 +1,8 @@
-"""ArcSight CEF lines (firewall, proxy and IDS syslog): parsed into rows (header fields, then the
-extension's keys; custom fields named by their labels; escapes undone), sniffed as ``cef``,
-trained and scored like any table, and streamed as raw lines with the same scores; ``rt`` is the
-event time of the alerts and the 5-tuple goes to the ECS fields."""
+"""ArcSight CEF and QRadar LEEF lines (firewall, proxy and IDS syslog): parsed into rows (header
+fields, then the extension's keys; CEF's custom fields named by their labels; escapes undone;
+LEEF 2.0's delimiters), sniffed as ``cef``/``leef``, trained and scored like any table, and
+streamed as raw lines with the same scores; ``rt``/``devTime`` is the event time of the alerts
+and the 5-tuple goes to the ECS fields."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import pytest
 from sklearn.metrics import roc_auc_score
 
 from hourglass.cli import app
-from hourglass.ingest.cef import parse_cef
+from hourglass.ingest.cef import parse_cef, parse_leef
 from hourglass.ingest.formats import sniff_format
 from tests._cli import one_line_error, runner
 
@@ -129,3 +130,61 @@ def test_a_line_that_is_no_cef_record(kit: dict[str, Any], tmp_path: Path) -> No
     data.write_text("a,b\n1,2\n")
     one_line_error(["train", str(data), "--format", "cef", "-o", str(tmp_path / "m")],
                    "line 1: not a CEF record", tmp_path / "m")
+
+
+@pytest.mark.parametrize("line", [
+    "LEEF:1.0|Acme|FW|1|42|src=10.0.0.1\tdstPort=443\turl=/a?b=c d",
+    "<13>Jan 18 11:07:53 fw LEEF:2.0|Acme|FW|1|42|^|src=10.0.0.1^dstPort=443^url=/a?b=c d",
+    "LEEF:2.0|Acme|FW|1|42|x09|src=10.0.0.1\tdstPort=443\turl=/a?b=c d",
+    "LEEF:2.0|Acme|FW|1|42|0x5E|src=10.0.0.1^dstPort=443^url=/a?b=c d",
+    "LEEF:2.0|Acme|FW|1|42|src=10.0.0.1\tdstPort=443\turl=/a?b=c d",  # delimiter field left out
+    "LEEF:1.0|Acme|FW|1|42|src=10.0.0.1 dstPort=443 url=/a?b=c d",  # spaces, as some senders do
+])
+def test_leef_versions_and_delimiters(line: str) -> None:
+    row = parse_leef(line)
+    assert row is not None
+    assert (row["device_vendor"], row["event_id"], row["src"], row["dstPort"], row["url"]) == (
+        "Acme", "42", "10.0.0.1", "443", "/a?b=c d")
+
+
+def test_leef_dev_time_and_lines_without_a_record() -> None:
+    assert parse_leef("LEEF:1.0|A|B|1|2|devTime=1700000000500")["devTime"] == pytest.approx(1700000000.5)
+    assert parse_leef("LEEF:1.0|A|B|1|2|devTime=Nov 14 2023 22:13:20")["devTime"] == "Nov 14 2023 22:13:20"
+    assert parse_leef("LEEF:1.0|only|three") is None and parse_leef("CEF:0|a|b|c|d|e|f|x=1") is None
+
+
+def _leef(rng: np.random.Generator, i: int, attack: bool) -> str:
+    """The CEF firewall above as a LEEF 2.0 sender writes it."""
+    if attack:
+        dst, port, bytes_out = f"10.0.1.{rng.integers(1, 250)}", int(rng.choice([22, 445, 3389])), 60
+    else:
+        dst, port, bytes_out = "93.184.216.34", int(rng.choice([443, 80])), int(rng.lognormal(8, 0.5))
+    attrs = {"devTime": 1_700_000_000_000 + i * 1000, "src": f"10.0.0.{rng.integers(2, 40)}",
+             "srcPort": int(rng.integers(1024, 65535)), "dst": dst, "dstPort": port, "proto": "TCP",
+             "srcBytes": bytes_out, "dstBytes": 0 if attack else int(rng.lognormal(10, 0.5)),
+             "cat": "deny" if attack else "allow", "usrName": f"user{rng.integers(5)}"}
+    return (f"<13>Nov 14 22:00:00 fw1 LEEF:2.0|Acme|Firewall|2.1|{'THREAT' if attack else 'TRAFFIC'}|^|"
+            + "^".join(f"{k}={v}" for k, v in attrs.items()))
+
+
+def test_leef_file_trains_scores_and_streams(tmp_path: Path) -> None:
+    rng = np.random.default_rng(2)
+    (tmp_path / "fw.leef").write_text("".join(_leef(rng, i, False) + "\n" for i in range(1200)))
+    labels = (np.arange(300) % 10 == 0).astype(int)
+    test = tmp_path / "test.log"
+    test.write_text("".join(_leef(rng, 2000 + i, bool(a)) + "\n" for i, a in enumerate(labels)))
+    assert sniff_format(tmp_path / "fw.leef").name == "leef" and sniff_format(test).name == "leef"
+    model, out = tmp_path / "m", tmp_path / "s.csv"
+    res = runner.invoke(app, ["train", str(tmp_path / "fw.leef"), *FAST, "-o", str(model)])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["score", str(model), str(test), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    scores = pd.read_csv(out)["score"].to_numpy()
+    assert roc_auc_score(labels, scores) > 0.95
+    res = runner.invoke(app, ["stream", str(model), "--all"], input=test.read_text())
+    assert res.exit_code == 0, res.output
+    np.testing.assert_allclose([json.loads(x)["score"] for x in res.stdout.splitlines()], scores, rtol=1e-4)
+    res = runner.invoke(app, ["stream", str(model), "--alert-format", "ecs"], input=test.read_text())
+    doc = json.loads(res.stdout.splitlines()[0])
+    assert doc["@timestamp"].startswith("2023-11-14T22:") and doc["destination"]["port"] in (22, 445, 3389)
+    assert doc["user"]["name"].startswith("user") and doc["source"]["ip"].startswith("10.0.0.")

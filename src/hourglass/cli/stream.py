@@ -152,14 +152,17 @@ class LineBatcher:
 
 
 def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
-           bad: list[int], cef: bool = False
+           bad: list[int], line_format: str | None = None
            ) -> tuple[list[dict[str, Any]], list[int], HourglassError | None]:
     """The rows of a batch and their line numbers (blank lines skipped); with ``on_bad_rows``
     ``error`` the rows before the first bad line and the error, with ``skip`` every good row
-    (bad line numbers appended to ``bad``). With ``cef`` the lines are CEF records (a model
-    trained on the ``cef`` format), not JSON."""
-    from hourglass.ingest.cef import parse_cef
+    (bad line numbers appended to ``bad``). With a ``line_format`` of one record a line
+    (``cef``, ``leef``: the format the model was trained on) the lines are such records, not
+    JSON."""
+    from hourglass.ingest.cef import LINE_PARSERS
     from hourglass.ingest.tables import flat_record
+
+    parse = LINE_PARSERS.get(line_format or "")
 
     rows: list[dict[str, Any]] = []
     lines: list[int] = []
@@ -167,9 +170,10 @@ def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
         if not raw.strip():
             continue
         row: Any
-        if cef:
-            row = parse_cef(raw)
-            problem = None if row is not None else "not a CEF record ('CEF:0|vendor|product|...')"
+        if parse is not None:
+            row = parse(raw)
+            problem = None if row is not None else (f"not a {str(line_format).upper()} record "
+                                                    f"('{str(line_format).upper()}:...|vendor|product|...')")
         else:
             try:
                 row = json.loads(raw)
@@ -451,10 +455,10 @@ def stream(
     time step or (entity, bucket).
 
     Each input line is one JSON object with the model's columns (as in training; other keys are
-    ignored); a model trained on the cef format reads CEF lines instead. Rows are scored in
-    micro-batches of up to --batch rows, or what arrived within --max-delay-ms, so alerts follow
-    a slow producer within that delay; memory stays bounded whatever the input's length. Each
-    alert is a line {"row", "score", "severity", "calibrated"} (row counts data rows from 0, as
+    ignored); a model trained on the cef or leef format reads such lines instead. Rows are
+    scored in micro-batches of up to --batch rows, or what arrived within --max-delay-ms, so
+    alerts follow a slow producer within that delay; memory stays bounded whatever the input's
+    length. Each alert is a line {"row", "score", "severity", "calibrated"} (row counts data rows from 0, as
     'score' does), plus "top_column" and "why" with --explain, "flag" with --all, and the --keep
     fields. Output is flushed after each batch. A malformed
     line stops with exit code 2 naming its line (alerts of the rows before it are already
@@ -579,7 +583,7 @@ def stream(
                             idle_timeout=idle_timeout)
     n_rows = flagged = 0
     bad: list[int] = []
-    cef = scorer.pipeline.info.get("dataset") == "cef"  # CEF lines, not JSON
+    line_format = scorer.pipeline.info.get("dataset")  # CEF/LEEF lines, not JSON, for such a model
     start = time.perf_counter()
     threshold = scorer.pipeline.detector_.threshold_
     first_value = float(threshold.value_)
@@ -594,7 +598,7 @@ def stream(
 
     with stream_guard(sink, output, summary, lambda: bool(n_rows or bad)):
         for lines_batch in LineBatcher(read, batch, max_delay_ms / 1000):
-            rows, lines, problem = _parse(lines_batch, where, on_bad_rows, bad, cef=cef)
+            rows, lines, problem = _parse(lines_batch, where, on_bad_rows, bad, line_format)
             for i, row in enumerate(rows if keep and not scorer.sparse_fields else ()):
                 absent = next((c for c in keep or [] if c not in row), None)
                 if absent is not None:  # Windows events: null; else the stream stops at this line
@@ -652,7 +656,7 @@ def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping:
 
     n_rows = flagged = 0
     bad: list[int] = []
-    cef = scorer.pipeline.info.get("dataset") == "cef"  # CEF lines, not JSON
+    line_format = scorer.pipeline.info.get("dataset")  # CEF/LEEF lines, not JSON, for such a model
     start = time.perf_counter()
     last_line = newest_at = time.monotonic()
     newest = None
@@ -675,7 +679,7 @@ def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping:
                         sink.write(grouping.render(grouping.groups.elapse(now - newest_at)))
                     continue
                 last_line = now
-                rows, lines, problem = _parse(lines_batch, where, on_bad_rows, bad, cef=cef)
+                rows, lines, problem = _parse(lines_batch, where, on_bad_rows, bad, line_format)
                 if rows:
                     for i, row in enumerate(rows):
                         missing = [k for k in grouping.keys if k not in row]

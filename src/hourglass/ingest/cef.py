@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,7 +37,8 @@ from hourglass.ingest.datasets import DatasetSpec
 from hourglass.ingest.readers import check_path
 from hourglass.ingest.tables import CHUNK_BYTES, READ_ERRORS, ReadStats, open_text
 
-__all__ = ["CEF", "CEF_HEADER", "CEF_ROLES", "looks_like_cef", "parse_cef"]
+__all__ = ["CEF", "CEF_HEADER", "CEF_ROLES", "LEEF", "LEEF_HEADER", "LEEF_ROLES", "LINE_PARSERS",
+           "looks_like_cef", "looks_like_leef", "parse_cef", "parse_leef"]
 
 #: The header's fields after ``CEF:`` (the version), in order.
 CEF_HEADER = ("cef_version", "device_vendor", "device_product", "device_version", "signature_id",
@@ -126,15 +127,96 @@ def looks_like_cef(head: bytes) -> bool:
     >>> looks_like_cef(b'{"CEF": 1}\\n'), looks_like_cef(b"a,b\\n")
     (False, False)
     """
+    return _first_line_parses(head, parse_cef)
+
+
+_LEEF_START = re.compile(rb"LEEF:(\d+(?:\.\d+)?)\|")
+_HEX = re.compile(r"(?:0x|x)([0-9A-Fa-f]{1,4})")
+#: The LEEF header's fields after ``LEEF:`` (the version), in order (2.0 adds the delimiter).
+LEEF_HEADER = ("leef_version", "device_vendor", "device_product", "device_version", "event_id")
+# QRadar's predefined attribute names (LEEF guide), read as CEF's are read.
+LEEF_ROLES: dict[str, str] = {
+    **{c: "ip" for c in ("src", "dst", "srcPreNAT", "dstPreNAT", "srcPostNAT", "dstPostNAT",
+                         "identSrc")},
+    **{c: "port" for c in ("srcPort", "dstPort", "srcPreNATPort", "dstPreNATPort",
+                           "srcPostNATPort", "dstPostNATPort")},
+    **{c: "drop" for c in ("leef_version", "devTime", "devTimeFormat")},
+    **{c: "categorical" for c in ("event_id", "device_version", "sev", "cat", "proto", "policy")},
+}
+
+
+def parse_leef(line: str | bytes) -> dict[str, Any] | None:
+    """One LEEF line (IBM QRadar's Log Event Extended Format, 1.0 or 2.0) as a flat row: the
+    header as ``leef_version``, ``device_vendor``, ``device_product``, ``device_version``,
+    ``event_id``, then each ``key=value`` attribute under its key; or ``None`` when the line
+    holds no LEEF record. Attributes are split by tabs (1.0), by the header's delimiter (2.0: a
+    character, or its code as ``x5E``/``0x5E``; a tab where a sender leaves the field out), or
+    by spaces before ``key=`` where the line has none of those. ``devTime`` written as epoch
+    milliseconds is read as seconds.
+
+    Examples
+    --------
+    >>> row = parse_leef("LEEF:2.0|Lancope|StealthWatch|1.0|41|^|src=10.0.1.8^dst=10.0.0.5^"
+    ...                  "sev=5^srcPort=81^url=/a?b=c")
+    >>> row["event_id"], row["src"], row["srcPort"], row["url"]
+    ('41', '10.0.1.8', '81', '/a?b=c')
+    >>> parse_leef("LEEF:1.0|Microsoft|MSExchange|2016|15345|src=10.50.1.1\\tusrName=joe")["usrName"]
+    'joe'
+    """
+    raw = line if isinstance(line, bytes) else line.encode("utf-8", "surrogatepass")
+    start = _LEEF_START.search(raw)
+    if start is None:
+        return None
+    version = start.group(1).decode()
+    text = raw[start.end():].decode("utf-8", "replace").rstrip("\r\n")
+    fields = text.split("|", 4)
+    if len(fields) < 5:
+        return None
+    row: dict[str, Any] = dict(zip(LEEF_HEADER, [version, *fields[:4]], strict=True))
+    attributes, delimiter = fields[4], "\t"
+    if version.startswith("2"):
+        first, bar, rest = attributes.partition("|")
+        if bar and "=" not in first:  # the delimiter field (absent from some senders' lines)
+            attributes = rest
+            hex_code = _HEX.fullmatch(first)
+            delimiter = chr(int(hex_code.group(1), 16)) if hex_code else (first or "\t")
+    if delimiter in attributes:
+        pairs = (a.partition("=") for a in attributes.split(delimiter))
+        row.update((k.strip(), v.strip()) for k, eq, v in pairs if eq and k.strip())
+    else:
+        parts = _KEY.split(attributes)
+        row.update((parts[j], parts[j + 1].strip()) for j in range(1, len(parts) - 1, 2))
+    dev_time = row.get("devTime")
+    if isinstance(dev_time, str) and _MS.fullmatch(dev_time):
+        row["devTime"] = int(dev_time) / 1000.0
+    return row
+
+
+def looks_like_leef(head: bytes) -> bool:
+    """Whether a file's first bytes are LEEF lines (the first non-blank line holds a record).
+
+    Examples
+    --------
+    >>> looks_like_leef(b"<13>Jan 18 11:07:53 host LEEF:1.0|IBM|QRadar|7|42|src=10.0.0.1\\n")
+    True
+    """
+    return _first_line_parses(head, parse_leef)
+
+
+def _first_line_parses(head: bytes, parse: Callable[[bytes], Any]) -> bool:
     for line in head.removeprefix(b"\xef\xbb\xbf").split(b"\n", 8)[:8]:
         if line.strip():
-            return parse_cef(line) is not None
+            return parse(line) is not None
     return False
 
 
 @dataclass(frozen=True)
-class _CefSpec(DatasetSpec):
-    """CEF lines, read line by line into rows (a line that holds no CEF record is malformed)."""
+class _LineSpec(DatasetSpec):
+    """Lines of one record each (CEF, LEEF), read into rows (a line that holds no record is
+    malformed)."""
+
+    parse: Callable[[bytes], dict[str, Any] | None] = parse_cef
+    expected: str = ""
 
     def iter_chunks(self, path: str | os.PathLike[str], *, on_bad_rows: str = "error",
                     chunk_bytes: int = CHUNK_BYTES, stats: ReadStats | None = None,
@@ -147,12 +229,12 @@ class _CefSpec(DatasetSpec):
                 for number, raw in enumerate(fh, start=1):
                     if not raw.strip():
                         continue
-                    row = parse_cef(raw.removeprefix(b"\xef\xbb\xbf") if number == 1 else raw)
+                    row = self.parse(raw.removeprefix(b"\xef\xbb\xbf") if number == 1 else raw)
                     if row is None:
                         if on_bad_rows != "skip":
-                            raise InputError(f"{p}: line {number}: not a CEF record (expected "
-                                             "'CEF:0|vendor|product|version|id|name|severity|"
-                                             "key=value ...'; use --on-bad-rows skip to skip such lines)")
+                            raise InputError(f"{p}: line {number}: not a {self.name.upper()} record "
+                                             f"(expected '{self.expected}'; use --on-bad-rows skip "
+                                             "to skip such lines)")
                         if stats is not None:
                             stats.skipped(number)
                         continue
@@ -167,13 +249,12 @@ class _CefSpec(DatasetSpec):
         if rows or not n_good:
             yield self._frame(rows, stats)
 
-    @staticmethod
-    def _frame(rows: list[dict[str, Any]], stats: ReadStats | None) -> pd.DataFrame:
+    def _frame(self, rows: list[dict[str, Any]], stats: ReadStats | None) -> pd.DataFrame:
         if stats is not None:
             stats.rows += len(rows)
         df = pd.DataFrame.from_records(rows)
         for c in df.columns:  # counts and ports as numbers, as a CSV reader would type them
-            if c in CEF_HEADER[1:5] or c == "name":
+            if c in self.text_columns:
                 continue
             num = pd.to_numeric(df[c], errors="coerce")
             if num.notna().sum() == df[c].notna().sum() and df[c].notna().any():
@@ -181,10 +262,22 @@ class _CefSpec(DatasetSpec):
         return df
 
 
+# fmt "jsonl": rows vary in their fields (each event type has its own keys), as JSON lines do
 #: ArcSight Common Event Format lines (syslog or plain).
-CEF = _CefSpec(
-    # fmt: rows vary in their fields (each event type has its own keys), as JSON lines do
+CEF = _LineSpec(
     name="cef", columns=None, label_col=None, normal=(), fmt="jsonl", roles=CEF_ROLES,
-    sniffer=looks_like_cef, time_col="rt",
+    sniffer=looks_like_cef, time_col="rt", parse=parse_cef,
+    expected="CEF:0|vendor|product|version|id|name|severity|key=value ...",
+    text_columns=(*CEF_HEADER[1:6],),
     description="ArcSight Common Event Format lines (firewalls, proxies, IDS; syslog header "
                 "ignored): header fields, then each key=value as a column")
+#: IBM QRadar's Log Event Extended Format lines, 1.0 and 2.0 (syslog or plain).
+LEEF = _LineSpec(
+    name="leef", columns=None, label_col=None, normal=(), fmt="jsonl", roles=LEEF_ROLES,
+    sniffer=looks_like_leef, time_col="devTime", parse=parse_leef,
+    expected="LEEF:1.0|vendor|product|version|event id|key=value<tab>...",
+    text_columns=(*LEEF_HEADER[1:5],),
+    description="IBM QRadar Log Event Extended Format lines, 1.0 and 2.0 (syslog header "
+                "ignored): header fields, then each key=value as a column")
+#: The formats of one record a line, by name: what ``stream`` parses a line with.
+LINE_PARSERS: dict[str, Callable[[bytes], dict[str, Any] | None]] = {"cef": parse_cef, "leef": parse_leef}

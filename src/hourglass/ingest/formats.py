@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from hourglass.errors import InputError
-from hourglass.ingest.cef import CEF
+from hourglass.ingest.cef import CEF, LEEF
 from hourglass.ingest.datasets import DATASETS, DatasetSpec
 from hourglass.ingest.eve import SURICATA_EVE
 from hourglass.ingest.evtx import EVTX_MAGIC, EVTX_ROLES, looks_like_windows_json
@@ -67,7 +67,7 @@ WINDOWS_JSON = DatasetSpec(
     sniffer=looks_like_windows_json,
     description="Windows events as JSON lines (EventID, Channel, ...: OTRF/Mordor, log shippers)")
 
-for _spec in (ZEEK_CONN, CICFLOWMETER, UNSW_NB15, WINDOWS_JSON, SURICATA_EVE, CEF):
+for _spec in (ZEEK_CONN, CICFLOWMETER, UNSW_NB15, WINDOWS_JSON, SURICATA_EVE, CEF, LEEF):
     register_format(_spec)
 
 

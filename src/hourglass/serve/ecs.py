@@ -69,7 +69,7 @@ _TARGETS = {
     "network.transport": ("proto", "protocol", "protocol_type"),
     "network.protocol": ("service",),
     "host.name": ("host", "hostname", "host_name", "computer"),
-    "user.name": ("user", "username", "user_name", "subjectusername", "suser"),
+    "user.name": ("user", "username", "user_name", "subjectusername", "suser", "usrname"),
     "user.target.name": ("targetusername",),
 }
 #: kept input field (matched without regard to case) -> ECS field. A field already named as its
@@ -77,7 +77,8 @@ _TARGETS = {
 ECS_FIELDS: dict[str, str] = {alias: target for target, aliases in _TARGETS.items()
                               for alias in (target, *aliases)}
 
-_NETWORK_FORMATS = frozenset({"nsl-kdd", "unsw-nb15", "cicflowmeter", "zeek-conn", "suricata-eve", "cef"})
+_NETWORK_FORMATS = frozenset({"nsl-kdd", "unsw-nb15", "cicflowmeter", "zeek-conn", "suricata-eve",
+                              "cef", "leef"})
 _DATASETS = {"tabular": "table", "table": "table", "events": "log", "log": "log",
              "timeseries": "timeseries", "entity": "entity"}
 
