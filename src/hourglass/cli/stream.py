@@ -157,12 +157,12 @@ def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
     """The rows of a batch and their line numbers (blank lines skipped); with ``on_bad_rows``
     ``error`` the rows before the first bad line and the error, with ``skip`` every good row
     (bad line numbers appended to ``bad``). With a ``line_format`` of one record a line
-    (``cef``, ``leef``: the format the model was trained on) the lines are such records, not
-    JSON."""
-    from hourglass.ingest.cef import LINE_PARSERS
+    (``cef``, ``leef``, ``kv``: the format the model was trained on) the lines are such records,
+    not JSON."""
+    from hourglass.ingest.formats import all_formats
     from hourglass.ingest.tables import flat_record
 
-    parse = LINE_PARSERS.get(line_format or "")
+    parse = getattr(all_formats().get(line_format or ""), "parse", None)  # cef, leef, kv
 
     rows: list[dict[str, Any]] = []
     lines: list[int] = []
@@ -455,7 +455,7 @@ def stream(
     time step or (entity, bucket).
 
     Each input line is one JSON object with the model's columns (as in training; other keys are
-    ignored); a model trained on the cef or leef format reads such lines instead. Rows are
+    ignored); a model trained on the cef, leef or kv format reads such lines instead. Rows are
     scored in micro-batches of up to --batch rows, or what arrived within --max-delay-ms, so
     alerts follow a slow producer within that delay; memory stays bounded whatever the input's
     length. Each alert is a line {"row", "score", "severity", "calibrated"} (row counts data rows from 0, as
@@ -583,7 +583,7 @@ def stream(
                             idle_timeout=idle_timeout)
     n_rows = flagged = 0
     bad: list[int] = []
-    line_format = scorer.pipeline.info.get("dataset")  # CEF/LEEF lines, not JSON, for such a model
+    line_format = scorer.pipeline.info.get("dataset")  # CEF/LEEF/kv lines, not JSON, for such a model
     start = time.perf_counter()
     threshold = scorer.pipeline.detector_.threshold_
     first_value = float(threshold.value_)
@@ -656,7 +656,7 @@ def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping:
 
     n_rows = flagged = 0
     bad: list[int] = []
-    line_format = scorer.pipeline.info.get("dataset")  # CEF/LEEF lines, not JSON, for such a model
+    line_format = scorer.pipeline.info.get("dataset")  # CEF/LEEF/kv lines, not JSON, for such a model
     start = time.perf_counter()
     last_line = newest_at = time.monotonic()
     newest = None

@@ -37,8 +37,8 @@ from hourglass.ingest.datasets import DatasetSpec
 from hourglass.ingest.readers import check_path
 from hourglass.ingest.tables import CHUNK_BYTES, READ_ERRORS, ReadStats, open_text
 
-__all__ = ["CEF", "CEF_HEADER", "CEF_ROLES", "LEEF", "LEEF_HEADER", "LEEF_ROLES", "LINE_PARSERS",
-           "looks_like_cef", "looks_like_leef", "parse_cef", "parse_leef"]
+__all__ = ["CEF", "CEF_HEADER", "CEF_ROLES", "LEEF", "LEEF_HEADER", "LEEF_ROLES", "looks_like_cef",
+           "looks_like_leef", "parse_cef", "parse_leef"]
 
 #: The header's fields after ``CEF:`` (the version), in order.
 CEF_HEADER = ("cef_version", "device_vendor", "device_product", "device_version", "signature_id",
@@ -212,8 +212,9 @@ def _first_line_parses(head: bytes, parse: Callable[[bytes], Any]) -> bool:
 
 @dataclass(frozen=True)
 class _LineSpec(DatasetSpec):
-    """Lines of one record each (CEF, LEEF), read into rows (a line that holds no record is
-    malformed)."""
+    """Lines of one record each (CEF, LEEF, key=value), read into rows with ``parse`` (a line
+    that holds no record is malformed); ``stream`` parses a line of such a model's input with
+    the same ``parse``."""
 
     parse: Callable[[bytes], dict[str, Any] | None] = parse_cef
     expected: str = ""
@@ -254,8 +255,8 @@ class _LineSpec(DatasetSpec):
             stats.rows += len(rows)
         df = pd.DataFrame.from_records(rows)
         for c in df.columns:  # counts and ports as numbers, as a CSV reader would type them
-            if c in self.text_columns:
-                continue
+            if c in self.text_columns or self.roles.get(c) in ("categorical", "hash", "drop"):
+                continue  # codes as the sender spells them (logid="0000000013"), as stream reads them
             num = pd.to_numeric(df[c], errors="coerce")
             if num.notna().sum() == df[c].notna().sum() and df[c].notna().any():
                 df[c] = num
@@ -279,5 +280,3 @@ LEEF = _LineSpec(
     text_columns=(*LEEF_HEADER[1:5],),
     description="IBM QRadar Log Event Extended Format lines, 1.0 and 2.0 (syslog header "
                 "ignored): header fields, then each key=value as a column")
-#: The formats of one record a line, by name: what ``stream`` parses a line with.
-LINE_PARSERS: dict[str, Callable[[bytes], dict[str, Any] | None]] = {"cef": parse_cef, "leef": parse_leef}

@@ -1,0 +1,117 @@
+"""Key=value log lines: FortiGate and other firewalls' syslog, Linux netfilter (iptables/UFW)
+kernel lines, and logfmt application logs, one event a line::
+
+    date=2023-11-14 time=22:13:20 devname="FGT-1" logid="0000000013" type="traffic"
+    srcip=10.0.0.5 srcport=51544 dstip=93.184.216.34 dstport=443 proto=6 action="accept"
+    Nov 14 22:13:20 gw kernel: [UFW BLOCK] IN=eth0 OUT= SRC=203.0.113.9 DST=10.0.0.5 PROTO=TCP SPT=4431 DPT=22
+
+Each ``key=value`` pair of a line is a column named by its key (a value in double quotes may
+hold spaces; ``\\"`` and ``\\\\`` inside it are undone; an empty value, ``OUT=``, is missing);
+text before, between and after the pairs (the syslog header, ``[UFW BLOCK]``) is left out. A
+line's event time is the column ``timestamp``: its own ``timestamp`` key, else its
+``eventtime`` (FortiGate: epoch seconds, milli-, micro- or nanoseconds, read as seconds), else
+its ``date`` and ``time`` joined, else its ``ts`` or ``time``.
+
+Examples
+--------
+>>> row = parse_kv('date=2023-11-14 time=22:13:20 devname="FGT 1" srcip=10.0.0.5 dstport=443 '
+...                'msg="said \\\\"hi\\\\"" OUT=')
+>>> row["timestamp"], row["devname"], row["msg"], row["OUT"]
+('2023-11-14 22:13:20', 'FGT 1', 'said "hi"', None)
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from hourglass.ingest.cef import _first_line_parses, _LineSpec
+
+__all__ = ["KV", "KV_ROLES", "looks_like_kv", "parse_kv"]
+
+_PAIR = re.compile(r'(?:^|(?<=[\s,;]))([A-Za-z_][\w.\-]*)=("(?:[^"\\]|\\.)*"|[^\s"]*)')
+_QUOTED_ESCAPE = re.compile(r'\\(["\\])')
+_MIN_PAIRS = 3  # fewer key=value pairs than this: a free-text line that happens to hold a '='
+# How the table models read the keys of FortiGate traffic logs and netfilter lines (names a file
+# lacks are ignored): identifiers and in-event times identify, codes are categories. Addresses
+# and ports named srcip/dstip/srcport/dstport are recognised by their names already.
+KV_ROLES: dict[str, str] = {
+    **{c: "ip" for c in ("SRC", "DST", "transip", "tranip")},
+    **{c: "port" for c in ("SPT", "DPT", "transport", "tranport")},
+    **{c: "drop" for c in ("date", "time", "eventtime", "timestamp", "ts", "sessionid", "ID",
+                           "MAC", "tz", "itime", "poluuid", "srcuuid", "dstuuid", "vd")},
+    **{c: "categorical" for c in ("logid", "policyid", "proto", "PROTO", "type", "subtype",
+                                  "level", "action", "IN", "OUT", "TOS", "PREC", "TTL")},
+}
+
+
+def _epoch_seconds(text: str) -> float | None:
+    """Epoch seconds of an ``eventtime`` written in s, ms, us or ns (FortiOS writes ns)."""
+    if not text.isdigit():
+        return None
+    value = int(text)
+    for scale in (1, 10**3, 10**6, 10**9):
+        if value / scale < 1e11:
+            return value / scale
+    return None
+
+
+def parse_kv(line: str | bytes) -> dict[str, Any] | None:
+    """One key=value line as a flat row (see the module's description), or ``None`` when the
+    line holds fewer than three ``key=value`` pairs.
+
+    Examples
+    --------
+    >>> row = parse_kv("Nov 14 22:13:20 gw kernel: [UFW BLOCK] IN=eth0 OUT= SRC=203.0.113.9 "
+    ...                "DST=10.0.0.5 PROTO=TCP SPT=4431 DPT=22")
+    >>> row["SRC"], row["DPT"], row["OUT"]
+    ('203.0.113.9', '22', None)
+    >>> parse_kv("sshd[7]: Accepted password for bob from 10.0.0.9 port 22") is None
+    True
+    >>> parse_kv("eventtime=1700000000123456789 srcip=10.0.0.5 dstip=10.0.0.6")["timestamp"]
+    1700000000.1234567
+    """
+    text = line.decode("utf-8", "replace") if isinstance(line, bytes) else line
+    pairs = _PAIR.findall(text.removeprefix("\ufeff"))
+    if len(pairs) < _MIN_PAIRS:
+        return None
+    row: dict[str, Any] = {}
+    for key, value in pairs:
+        if len(value) >= 2 and value[0] == '"' and value[-1] == '"':
+            value = value[1:-1]
+            if "\\" in value:
+                value = _QUOTED_ESCAPE.sub(r"\1", value)
+        row.setdefault(key, value if value != "" else None)  # a repeated key: its first value
+    if "timestamp" not in row:  # the event time, under one name whatever the sender calls it
+        seconds = _epoch_seconds(str(row.get("eventtime") or ""))
+        if seconds is not None:
+            row["timestamp"] = seconds
+        elif row.get("date") and row.get("time"):
+            row["timestamp"] = f"{row['date']} {row['time']}"
+        elif row.get("ts") or row.get("time"):
+            row["timestamp"] = row.get("ts") or row.get("time")
+    return row
+
+
+def looks_like_kv(head: bytes) -> bool:
+    """Whether a file's first bytes are key=value lines (three pairs or more on the first
+    non-blank line, which is no JSON object).
+
+    Examples
+    --------
+    >>> looks_like_kv(b'date=2023-11-14 time=22:13:20 srcip=10.0.0.5 action="deny"\\n')
+    True
+    >>> looks_like_kv(b"a,b,c\\n1,2,3\\n"), looks_like_kv(b'{"a": "x=1 y=2 z=3"}\\n')
+    (False, False)
+    """
+    first = head.removeprefix(b"\xef\xbb\xbf").lstrip()
+    return not first.startswith((b"{", b"[")) and _first_line_parses(head, parse_kv)
+
+
+#: Key=value lines (FortiGate, netfilter/UFW, logfmt).
+KV = _LineSpec(
+    name="kv", columns=None, label_col=None, normal=(), fmt="jsonl", roles=KV_ROLES,
+    sniffer=looks_like_kv, parse=parse_kv, time_col="timestamp",
+    expected='key=value key="quoted value" ... (3 pairs or more)',
+    description="key=value lines (FortiGate and firewall syslog, iptables/UFW, logfmt): each "
+                "key a column; eventtime, or date + time, the event time")
