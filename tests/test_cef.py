@@ -188,3 +188,27 @@ def test_leef_file_trains_scores_and_streams(tmp_path: Path) -> None:
     doc = json.loads(res.stdout.splitlines()[0])
     assert doc["@timestamp"].startswith("2023-11-14T22:") and doc["destination"]["port"] in (22, 445, 3389)
     assert doc["user"]["name"].startswith("user") and doc["source"]["ip"].startswith("10.0.0.")
+
+
+def test_service_takes_the_lines_of_a_cef_model(kit: dict[str, Any]) -> None:
+    from fastapi.testclient import TestClient
+
+    from hourglass.serve import create_app
+
+    key = "k" * 32
+    client = TestClient(create_app(kit["model"], api_key=key))
+    health = client.get("/health").json()
+    assert health["format"] == "cef" and health["request"].startswith('{"lines": ["event line"')
+    lines = (kit["dir"] / "test.log").read_text().splitlines()[:40]
+    answer = client.post("/score", json={"lines": lines}, headers={"X-API-Key": key})
+    assert answer.status_code == 200, answer.text
+    res = runner.invoke(app, ["stream", str(kit["model"]), "--all"], input="\n".join(lines) + "\n")
+    streamed = [json.loads(x)["score"] for x in res.stdout.splitlines()]
+    np.testing.assert_allclose(answer.json()["scores"], streamed, rtol=1e-4)
+    bad = client.post("/score", json={"lines": [lines[0], "not cef"]}, headers={"X-API-Key": key})
+    assert bad.status_code == 422 and bad.json()["detail"].startswith("lines[1]: not a CEF record"), bad.text
+    rows = client.post("/score", json={"rows": [{"src": "10.0.0.1"}]}, headers={"X-API-Key": key})
+    assert rows.status_code == 422 and "'lines'" in rows.json()["detail"], rows.text
+    ecs = client.post("/score", json={"lines": lines, "alert_format": "ecs"}, headers={"X-API-Key": key})
+    assert ecs.status_code == 200 and ecs.json()["count"] >= 1
+    assert ecs.json()["alerts"][0]["source"]["ip"].startswith("10.0.0.")

@@ -44,6 +44,7 @@ from hourglass.serve.schemas import (
     HealthResponse,
     LinesRequest,
     LogResponse,
+    RecordLinesRequest,
     ScoreRequest,
     ScoreResponse,
     SeriesRequest,
@@ -55,6 +56,7 @@ from hourglass.serve.security import BodyLimit, KeyGuard, RateLimit, check_api_k
 
 if TYPE_CHECKING:
     from hourglass.serve.entity_scoring import EntityScorer
+    from hourglass.serve.scoring import TableScorer
     from hourglass.serve.series_scoring import SeriesScorer
 
 __all__ = ["DEFAULT_MAX_BODY_BYTES", "DEFAULT_MAX_ROWS", "HealthResponse", "ScoreRequest",
@@ -313,6 +315,14 @@ def create_app(model_dir: str | os.PathLike[str], *, api_key: str,
             what = {"lines": "lines", "sessions": "sessions"}.get(body.field, "rows")
             return 413, {"detail": f"too many {what} ({len(items):,}; the limit is {max_rows:,}, "
                                    "--max-rows): split the request"}
+        if request_model is RecordLinesRequest:  # one row per line, as training read the file
+            table = cast("TableScorer", scorer)  # only a table model's request has such lines
+            rows = [table.line_parse(line) for line in items]
+            bad = next((i for i, row in enumerate(rows) if row is None), None)
+            if bad is not None:
+                name = str(scorer.pipeline.info.get("dataset")).upper()
+                return 422, {"detail": f"lines[{bad}]: not a {name} record ({str(items[bad])[:60]!r})"}
+            items = rows
         try:
             if request.alert_format == "ecs":
                 return 200, watch(scorer.score_ecs(items, rule, explain=request.explain), started)
@@ -388,6 +398,8 @@ def _shapes(scorer: Any) -> tuple[type[BaseModel], type[BaseModel]]:
         return requests[scorer.body], LogResponse
     if scorer.kind == "entity":
         return EntityRequest, EntityResponse
+    if getattr(scorer, "line_parse", None) is not None:  # cef, leef, kv: the lines themselves
+        return RecordLinesRequest, ScoreResponse
     return ScoreRequest, ScoreResponse
 
 

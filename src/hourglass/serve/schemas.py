@@ -12,8 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 __all__ = ["ALERT_FORMATS", "BODIES", "BodyShape", "BucketScore", "Column", "EcsResponse",
            "EntityRequest", "EntityResponse", "EventRowsRequest", "HealthResponse", "LinesRequest",
-           "LogResponse", "ScoreRequest", "ScoreResponse", "SeriesRequest", "SeriesResponse",
-           "SessionScore", "SessionsRequest"]
+           "LogResponse", "RecordLinesRequest", "ScoreRequest", "ScoreResponse", "SeriesRequest",
+           "SeriesResponse", "SessionScore", "SessionsRequest"]
 
 Value = str | int | float | bool | None
 #: a table row's value: also a nested object (its fields become columns named by their path,
@@ -51,6 +51,24 @@ class ScoreRequest(BaseModel):
         description="Name this many columns per row in 'why', largest share first: of the "
                     "reconstruction error for autoencoder-type models, of the integrated-gradient "
                     "attributions for other differentiable ones (Deep SVDD, GANomaly, ...).")
+    alert_format: AlertFormat = _alert_format()
+
+
+class RecordLinesRequest(BaseModel):
+    """Raw event lines of a model trained on a format of one record a line (``cef``, ``leef``,
+    ``kv``), each parsed as training read its file: one row per line."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"lines": ["<134>Nov 14 22:13:20 fw1 CEF:0|Acme|FW|2.1|TRAFFIC|conn|3|src=10.0.0.5 "
+                   "dst=93.184.216.34 dpt=443 act=allow in=5120 out=81234"], "explain": 3}]})
+
+    lines: list[str] = Field(
+        description="One event a line in the model's format (GET /health: 'format'), syslog header "
+                    "and all, as its training file had them; a line that holds no such record is "
+                    "an error naming it.")
+    explain: StrictInt | None = Field(
+        default=None, ge=1, le=100,
+        description="Name this many columns per line in 'why', largest share first (as for rows).")
     alert_format: AlertFormat = _alert_format()
 
 
@@ -298,7 +316,8 @@ class HealthResponse(BaseModel):
     min_rows: int | None = Field(default=None, description="Time series: the fewest rows (time "
                                                            "steps) a request may send: one window.")
     format: str | None = Field(default=None, description="Logs: the header format of the lines "
-                                                         "(or keys, or table).")
+                                                         "(or keys, or table); a table model of "
+                                                         "event lines: their format (cef, leef, kv).")
     sessions: dict[str, Any] | None = Field(default=None, description="Logs: how events group "
                                                                       "into sessions.")
     drift: dict[str, Any] | None = Field(default=None, description="The drift check: the flag rate "
@@ -326,6 +345,8 @@ BODIES: dict[type[BaseModel], BodyShape] = {
                              ("rows", "explain", "explain_all", "alert_format")),
     LinesRequest: BodyShape("lines", '{"lines": ["raw log line", ...]}',
                             ("lines", "explain", "alert_format")),
+    RecordLinesRequest: BodyShape("lines", '{"lines": ["event line", ...]} (one record a line, '
+                                           "in the model's format)", ("lines", "explain", "alert_format")),
     SessionsRequest: BodyShape("sessions", '{"sessions": [[key, key, ...], ...]}',
                                ("sessions", "explain", "alert_format")),
     EventRowsRequest: BodyShape("rows", '{"rows": [{column: value, ...}, ...]} (one per event)',

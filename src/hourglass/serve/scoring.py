@@ -229,6 +229,10 @@ class TableScorer(ModelScorer):
         self.sparse_fields: bool = pipe.sparse_fields
         # the label and time columns were never features: dropped from a request, as score does
         self._meta = [c for c in (pipe.info.get("label_col"), pipe.info.get("time_col")) if c]
+        # a model of a format of one record a line (cef, leef, kv) is sent the lines themselves
+        from hourglass.ingest.formats import all_formats
+
+        self.line_parse: Any = getattr(all_formats().get(str(pipe.info.get("dataset"))), "parse", None)
         self.explain_unavailable: str | None = explainable(pipe)
         self.explain_method: str | None = None
         if self.explain_unavailable is None:
@@ -247,12 +251,16 @@ class TableScorer(ModelScorer):
         return {
             **self._describe(self.explain_unavailable is None),
             "explain_method": self.explain_method,
-            "request": ('{"rows": [{column: value, ...}, ...]}: one object per row with the '
-                        "columns below (a column left out is a missing value: Windows events and "
-                        "Zeek logs carry only the fields they have)" if self.sparse_fields else
+            "request": (f'{{"lines": ["event line", ...]}}: one {self.pipeline.info.get("dataset")} '
+                        "record a line, syslog header and all, as the training file had them "
+                        "(each line one row of the columns below)" if self.line_parse is not None else
+                        '{"rows": [{column: value, ...}, ...]}: one object per row with the '
+                        "columns below (a column left out is a missing value: Windows events, Zeek "
+                        "and Suricata logs carry only the fields they have)" if self.sparse_fields else
                         '{"rows": [{column: value, ...}, ...]}: one object per row with every '
                         "column below" + (" ('optional': true ones may be left out, as a missing "
                                           "value)" if self.optional else "")),
+            **({"format": self.pipeline.info.get("dataset")} if self.line_parse is not None else {}),
             "columns": [{"name": c, "role": roles.get(c, "numeric"),
                          **({"optional": True} if c in self.optional else {})} for c in self.columns],
         }
