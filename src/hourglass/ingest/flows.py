@@ -1,4 +1,5 @@
-"""Flow-record formats and their quirks: UNSW-NB15, CICFlowMeter (CIC-IDS2017/2018), Zeek conn.log.
+"""Flow-record formats and their quirks: UNSW-NB15, CICFlowMeter (CIC-IDS2017/2018), Zeek conn.log,
+AWS VPC Flow Logs.
 
 * ``unsw-nb15``: the partitioned training/testing CSVs (header; ``id`` row number, ``label`` 0/1,
   ``attack_cat``) and the raw ``UNSW-NB15_1..4.csv`` files (no header; the 49 columns of
@@ -11,6 +12,13 @@
 * ``zeek-conn``: Zeek's TSV logs (``#separator``, ``#fields``, ``#types`` header lines, ``-`` for
   unset, ``(empty)``, a ``#close`` trailer) and Zeek JSON logs (one object per line). No label
   column by default; labelled exports (e.g. IoT-23 ``conn.log.labeled``) take ``--label-col``.
+* ``aws-vpc-flow``: Amazon VPC Flow Logs as delivered to S3 (``.log.gz``): space-separated, a
+  header line naming the fields (``version account-id interface-id srcaddr dstaddr srcport
+  dstport protocol packets bytes start end action log-status`` by default; custom formats name
+  more, ``vpc-id``, ``tcp-flags``, ``pkt-srcaddr``, ``flow-direction`` ...), ``-`` where a field
+  has no value (``NODATA``/``SKIPDATA`` records). A header-less file (a CloudWatch Logs export)
+  is read with the default fields. ``start`` (epoch seconds) is the event time; ``duration``
+  (``end - start``) is added, as the aggregation window the record covers.
 """
 
 from __future__ import annotations
@@ -29,7 +37,7 @@ from hourglass.ingest.datasets import DatasetSpec
 from hourglass.ingest.readers import check_path
 from hourglass.ingest.tables import CHUNK_BYTES, NULL_VALUES, ReadStats, iter_table, open_text, read_head
 
-__all__ = ["CICFLOWMETER", "UNSW_NB15", "ZEEK_CONN", "ZeekSpec"]
+__all__ = ["AWS_VPC_FLOW", "CICFLOWMETER", "UNSW_NB15", "VPC_DEFAULT_FIELDS", "ZEEK_CONN", "ZeekSpec"]
 
 # The 49 columns of the raw UNSW-NB15_1..4.csv files (NUSW-NB15_features.csv), lower-cased.
 UNSW_RAW_COLUMNS = (
@@ -99,6 +107,69 @@ CICFLOWMETER = DatasetSpec(
            "Source Port": "port", "Destination Port": "port", "Protocol": "categorical"},
     sniffer=_sniff_cic,
     time_col="Timestamp",
+)
+
+
+VPC_DEFAULT_FIELDS = ("version", "account-id", "interface-id", "srcaddr", "dstaddr", "srcport",
+                      "dstport", "protocol", "packets", "bytes", "start", "end", "action",
+                      "log-status")
+# Names AWS gives the fields (custom formats, versions 2-5): ids of the account, network interface,
+# VPC, subnet, instance and zone are categories (a new interface is news, not a magnitude), as
+# are protocol numbers, TCP flag bitmasks (2 SYN, 18 SYN-ACK ...), actions and statuses.
+_VPC_ROLES = {
+    **{c: "ip" for c in ("srcaddr", "dstaddr", "pkt-srcaddr", "pkt-dstaddr")},
+    **{c: "port" for c in ("srcport", "dstport")},
+    **{c: "drop" for c in ("version", "start", "end", "ecs-task-id")},
+    **{c: "categorical" for c in ("account-id", "interface-id", "vpc-id", "subnet-id", "instance-id",
+                                  "protocol", "tcp-flags", "type", "action", "log-status", "region",
+                                  "az-id", "sublocation-type", "sublocation-id", "flow-direction",
+                                  "traffic-path", "pkt-src-aws-service", "pkt-dst-aws-service")},
+}
+
+
+def _sniff_vpc(head: bytes) -> bool:
+    fields = _first_line(head).split(" ")
+    if "srcaddr" in fields and "dstaddr" in fields and ("action" in fields or "log-status" in fields):
+        return True
+    return (len(fields) == len(VPC_DEFAULT_FIELDS) and fields[0] in ("2", "3", "4", "5")
+            and fields[-1] in ("OK", "NODATA", "SKIPDATA"))
+
+
+@dataclass(frozen=True)
+class _VpcSpec(DatasetSpec):
+    """AWS VPC Flow Logs: space-separated, with or without the header line."""
+
+    def iter_chunks(self, path: str | os.PathLike[str], *, on_bad_rows: str = "error",
+                    chunk_bytes: int = CHUNK_BYTES, stats: ReadStats | None = None,
+                    ) -> Iterator[pd.DataFrame]:
+        p = check_path(path)
+        header = "srcaddr" in _first_line(read_head(p, 8192)).split(" ")
+        first = True
+        for df in iter_table(p, fmt="csv", sep=" ", names=None if header else VPC_DEFAULT_FIELDS,
+                             on_bad_rows=on_bad_rows, chunk_bytes=chunk_bytes, stats=stats,
+                             null_values=(*NULL_VALUES, "-"), quote=False):
+            if first:
+                missing = [c for c in ("srcaddr", "dstaddr") if c not in df.columns]
+                if missing:
+                    raise InputError(f"{p}: no {missing[0]!r} field; is this an AWS VPC flow log? "
+                                     f"(fields: {' '.join(map(str, list(df.columns)[:6]))} ...)")
+                first = False
+            if "start" in df.columns and "end" in df.columns and "duration" not in df.columns:
+                start = pd.to_numeric(df["start"], errors="coerce")
+                df["duration"] = pd.to_numeric(df["end"], errors="coerce") - start
+            yield df
+
+
+AWS_VPC_FLOW = _VpcSpec(
+    name="aws-vpc-flow",
+    columns=None,
+    label_col=None,
+    normal=(),
+    description="AWS VPC Flow Logs (S3 .log.gz, space-separated, '-' for no value; header line "
+                "or the default fields); duration = end - start added",
+    roles=_VPC_ROLES,
+    sniffer=_sniff_vpc,
+    time_col="start",
 )
 
 

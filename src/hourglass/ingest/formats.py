@@ -22,7 +22,7 @@ from hourglass.ingest.cef import CEF, LEEF
 from hourglass.ingest.datasets import DATASETS, DatasetSpec
 from hourglass.ingest.eve import SURICATA_EVE
 from hourglass.ingest.evtx import EVTX_MAGIC, EVTX_ROLES, looks_like_windows_json
-from hourglass.ingest.flows import CICFLOWMETER, UNSW_NB15, ZEEK_CONN
+from hourglass.ingest.flows import AWS_VPC_FLOW, CICFLOWMETER, UNSW_NB15, ZEEK_CONN
 from hourglass.ingest.kv import KV
 from hourglass.ingest.readers import check_path, detect_format, table_format
 from hourglass.ingest.tables import check_text, read_head
@@ -68,7 +68,8 @@ WINDOWS_JSON = DatasetSpec(
     sniffer=looks_like_windows_json,
     description="Windows events as JSON lines (EventID, Channel, ...: OTRF/Mordor, log shippers)")
 
-for _spec in (ZEEK_CONN, CICFLOWMETER, UNSW_NB15, WINDOWS_JSON, SURICATA_EVE, CEF, LEEF, KV):
+for _spec in (ZEEK_CONN, CICFLOWMETER, UNSW_NB15, AWS_VPC_FLOW, WINDOWS_JSON, SURICATA_EVE, CEF, LEEF,
+              KV):
     register_format(_spec)
 
 

@@ -59,11 +59,11 @@ SEVERITY_NUMBERS = {"low": 21, "medium": 47, "high": 73, "critical": 99}
 # on: the account logging on in 4624/4625) as winlogbeat's security module maps them.
 _TARGETS = {
     "source.ip": ("src_ip", "srcip", "source_ip", "src_addr", "saddr", "id.orig_h", "src ip",
-                  "ipaddress", "sourceip", "sourceaddress", "src"),
+                  "ipaddress", "sourceip", "sourceaddress", "src", "srcaddr"),
     "source.port": ("src_port", "sport", "srcport", "source_port", "id.orig_p", "src port", "ipport",
                     "sourceport", "spt"),
     "destination.ip": ("dst_ip", "dstip", "dest_ip", "destination_ip", "dst_addr", "daddr",
-                       "id.resp_h", "dst ip", "destinationip", "destaddress", "dst"),
+                       "id.resp_h", "dst ip", "destinationip", "destaddress", "dst", "dstaddr"),
     "destination.port": ("dst_port", "dsport", "dport", "dstport", "dest_port", "destination_port",
                          "id.resp_p", "dst port", "destinationport", "destport", "dpt"),
     "network.transport": ("proto", "protocol", "protocol_type"),
@@ -77,8 +77,8 @@ _TARGETS = {
 ECS_FIELDS: dict[str, str] = {alias: target for target, aliases in _TARGETS.items()
                               for alias in (target, *aliases)}
 
-_NETWORK_FORMATS = frozenset({"nsl-kdd", "unsw-nb15", "cicflowmeter", "zeek-conn", "suricata-eve",
-                              "cef", "leef"})
+_NETWORK_FORMATS = frozenset({"nsl-kdd", "unsw-nb15", "cicflowmeter", "zeek-conn", "aws-vpc-flow",
+                              "suricata-eve", "cef", "leef"})
 _DATASETS = {"tabular": "table", "table": "table", "events": "log", "log": "log",
              "timeseries": "timeseries", "entity": "entity"}
 
