@@ -17,8 +17,8 @@ AWS VPC Flow Logs.
   dstport protocol packets bytes start end action log-status`` by default; custom formats name
   more, ``vpc-id``, ``tcp-flags``, ``pkt-srcaddr``, ``flow-direction`` ...), ``-`` where a field
   has no value (``NODATA``/``SKIPDATA`` records). A header-less file (a CloudWatch Logs export)
-  is read with the default fields. ``start`` (epoch seconds) is the event time; ``duration``
-  (``end - start``) is added, as the aggregation window the record covers.
+  is read with the default fields. ``start`` (epoch seconds) is the event time; ``start`` and
+  ``end`` (the aggregation window the record covers) are no features.
 """
 
 from __future__ import annotations
@@ -154,9 +154,6 @@ class _VpcSpec(DatasetSpec):
                     raise InputError(f"{p}: no {missing[0]!r} field; is this an AWS VPC flow log? "
                                      f"(fields: {' '.join(map(str, list(df.columns)[:6]))} ...)")
                 first = False
-            if "start" in df.columns and "end" in df.columns and "duration" not in df.columns:
-                start = pd.to_numeric(df["start"], errors="coerce")
-                df["duration"] = pd.to_numeric(df["end"], errors="coerce") - start
             yield df
 
 
@@ -166,7 +163,7 @@ AWS_VPC_FLOW = _VpcSpec(
     label_col=None,
     normal=(),
     description="AWS VPC Flow Logs (S3 .log.gz, space-separated, '-' for no value; header line "
-                "or the default fields); duration = end - start added",
+                "or the default fields)",
     roles=_VPC_ROLES,
     sniffer=_sniff_vpc,
     time_col="start",
