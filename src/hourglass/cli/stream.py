@@ -162,7 +162,8 @@ def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
     from hourglass.ingest.formats import all_formats
     from hourglass.ingest.tables import flat_record
 
-    parse = getattr(all_formats().get(line_format or ""), "parse", None)  # cef, leef, kv
+    spec = all_formats().get(line_format or "")
+    parse = getattr(spec, "parse", None)  # cef, leef, kv
 
     rows: list[dict[str, Any]] = []
     lines: list[int] = []
@@ -173,7 +174,7 @@ def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
         if parse is not None:
             row = parse(raw)
             problem = None if row is not None else (f"not a {str(line_format).upper()} record "
-                                                    f"('{str(line_format).upper()}:...|vendor|product|...')")
+                                                    f"(expected '{getattr(spec, 'expected', '')}')")
         else:
             try:
                 row = json.loads(raw)
@@ -458,11 +459,11 @@ def stream(
     ignored); a model trained on the cef, leef or kv format reads such lines instead. Rows are
     scored in micro-batches of up to --batch rows, or what arrived within --max-delay-ms, so
     alerts follow a slow producer within that delay; memory stays bounded whatever the input's
-    length. Each alert is a line {"row", "score", "severity", "calibrated"} (row counts data rows from 0, as
-    'score' does), plus "top_column" and "why" with --explain, "flag" with --all, and the --keep
-    fields. Output is flushed after each batch. A malformed
-    line stops with exit code 2 naming its line (alerts of the rows before it are already
-    written and stay); with --on-bad-rows skip it is counted instead. A summary (rows, flagged,
+    length. Each alert is a line {"row", "score", "severity", "calibrated"} (row counts data
+    rows from 0, as 'score' does), plus "top_column" and "why" with --explain, "flag" with --all,
+    and the --keep fields. Output is flushed after each batch. A malformed line stops with exit
+    code 2 naming its line (alerts of the rows before it are already written and stay); with
+    --on-bad-rows skip it is counted instead. A summary (rows, flagged,
     skipped, rows/s; with --adapt the threshold's first and last value) goes to stderr at the end
     of input or on Ctrl-C (exit code 130).
 
