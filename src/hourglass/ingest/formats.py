@@ -44,6 +44,7 @@ _GENERIC = {f: _table(f, d) for f, d in (
     ("jsonl", "one JSON object per line"))}
 _GENERIC["evtx"] = DatasetSpec(
     name="evtx", columns=None, label_col=None, normal=(), fmt="evtx", roles=EVTX_ROLES,
+    time_col="timestamp",  # each record's TimeCreated/SystemTime: alerts carry the event's time
     description="Windows event log (.evtx): one flat row per record (needs the 'evtx' extra)")
 
 
