@@ -1,0 +1,109 @@
+"""Reading speed of the event formats: the same synthetic firewall events written as CEF, LEEF,
+key=value (FortiGate-like), Suricata EVE JSON and AWS VPC flow lines, read by their hourglass
+format into a table, beside the same events as a flat CSV and as flat JSON lines read by the
+plain readers (pyarrow) — the baselines of what a reader costs when the columns are given.
+
+Files are generated in a temporary folder (never in the repository). Each read is timed
+``--repeats`` times in this process; the table gives the median rows/s and MB/s of input.
+
+    python benchmarks/formats_read.py [--rows 200000] [--repeats 3] [--out results.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from hourglass.ingest.formats import get_format
+from hourglass.ingest.readers import read_table
+
+
+def _events(n: int, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame({
+        "t": 1_700_000_000 + np.arange(n),
+        "src": [f"10.0.{a}.{b}" for a, b in zip(rng.integers(0, 4, n), rng.integers(2, 250, n), strict=True)],
+        "spt": rng.integers(1024, 65535, n), "dst": "93.184.216.34", "dpt": rng.choice([443, 80, 53], n),
+        "proto": "TCP", "act": rng.choice(["allow", "deny"], n, p=[0.95, 0.05]),
+        "bytes_in": rng.integers(100, 10**6, n), "bytes_out": rng.integers(100, 10**5, n),
+        "rule": rng.choice(["web-out", "dns", "default-deny"], n)})
+
+
+def _write(df: pd.DataFrame, d: Path) -> dict[str, Path]:
+    rows = df.to_dict("records")
+    files = {"csv (baseline)": d / "flows.csv", "jsonl (baseline)": d / "flows.jsonl", "cef": d / "fw.cef",
+             "leef": d / "fw.leef", "kv": d / "fw.kv", "suricata-eve": d / "eve.json",
+             "aws-vpc-flow": d / "vpc.log"}
+    df.to_csv(files["csv (baseline)"], index=False)
+    with open(files["jsonl (baseline)"], "w") as fh:
+        fh.writelines(json.dumps({k: (v.item() if hasattr(v, "item") else v) for k, v in r.items()}) + "\n"
+                      for r in rows)
+    with open(files["cef"], "w") as fh:
+        fh.writelines(f"<134>Nov 14 22:13:20 fw1 CEF:0|Acme|FW|2.1|TRAFFIC|conn|3|rt={r['t']}000 "
+                      f"src={r['src']} spt={r['spt']} dst={r['dst']} dpt={r['dpt']} proto={r['proto']} "
+                      f"act={r['act']} in={r['bytes_in']} out={r['bytes_out']} cs1Label=Rule "
+                      f"cs1={r['rule']}\n" for r in rows)
+    with open(files["leef"], "w") as fh:
+        fh.writelines(f"LEEF:2.0|Acme|FW|2.1|TRAFFIC|^|devTime={r['t']}000^src={r['src']}^srcPort={r['spt']}^"
+                      f"dst={r['dst']}^dstPort={r['dpt']}^proto={r['proto']}^cat={r['act']}^"
+                      f"dstBytes={r['bytes_in']}^srcBytes={r['bytes_out']}^policy={r['rule']}\n"
+                      for r in rows)
+    with open(files["kv"], "w") as fh:
+        fh.writelines(f'date=2023-11-14 time=22:13:20 devname="FGT-1" eventtime={r["t"]} srcip={r["src"]} '
+                      f'srcport={r["spt"]} dstip={r["dst"]} dstport={r["dpt"]} proto=6 action="{r["act"]}" '
+                      f'rcvdbyte={r["bytes_in"]} sentbyte={r["bytes_out"]} policyname="{r["rule"]}"\n'
+                      for r in rows)
+    with open(files["suricata-eve"], "w") as fh:
+        fh.writelines(json.dumps({"timestamp": f"2023-11-14T22:13:20.{i % 1000:03d}000+0000",
+                                  "event_type": "flow", "src_ip": r["src"], "src_port": int(r["spt"]),
+                                  "dest_ip": r["dst"], "dest_port": int(r["dpt"]), "proto": r["proto"],
+                                  "flow": {"bytes_toserver": int(r["bytes_out"]),
+                                           "bytes_toclient": int(r["bytes_in"]), "state": r["act"]}}) + "\n"
+                      for i, r in enumerate(rows))
+    with open(files["aws-vpc-flow"], "w") as fh:
+        fh.write("version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes "
+                 "start end action log-status\n")
+        fh.writelines(f"2 123456789012 eni-0a1b2c3d {r['src']} {r['dst']} {r['spt']} {r['dpt']} 6 "
+                      f"{1 + r['bytes_out'] // 1400} {r['bytes_out']} {r['t']} {r['t'] + 60} "
+                      f"{'ACCEPT' if r['act'] == 'allow' else 'REJECT'} OK\n" for r in rows)
+    return files
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--rows", type=int, default=200_000)
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--out", type=Path, default=None, help="also write the table (markdown) here")
+    args = ap.parse_args(argv)
+    lines = [f"Reading {args.rows:,} events per format (median of {args.repeats} reads)", "",
+             "| format | rows/s | MB/s | columns |", "|---|---:|---:|---:|"]
+    with tempfile.TemporaryDirectory(prefix="hourglass-formats-") as tmp:
+        files = _write(_events(args.rows), Path(tmp))
+        for name, path in files.items():
+            def read(name: str = name, path: Path = path) -> pd.DataFrame:
+                return read_table(path) if "baseline" in name else get_format(name).read(path)
+            took, df = [], None
+            for _ in range(args.repeats):
+                t0 = time.perf_counter()
+                df = read()
+                took.append(time.perf_counter() - t0)
+            med = statistics.median(took)
+            size = path.stat().st_size / 2**20
+            assert df is not None and len(df) == args.rows, (name, None if df is None else len(df))
+            lines.append(f"| {name} | {args.rows / med:,.0f} | {size / med:.1f} | {df.shape[1]} |")
+            print(lines[-1], flush=True)
+    text = "\n".join(lines) + "\n"
+    print("\n" + text)
+    if args.out is not None:
+        args.out.write_text(text)
+
+
+if __name__ == "__main__":
+    main()
