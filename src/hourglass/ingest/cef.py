@@ -68,6 +68,9 @@ _MS = re.compile(r"\d{11,14}")  # epoch milliseconds of 1973-5138
 
 def _header(text: str) -> tuple[list[str], str] | None:
     """The seven header fields (escapes undone) and the extension text, or ``None``."""
+    if "\\" not in text:  # no escapes anywhere: a plain split says the same, faster
+        parts = text.split("|", 7)
+        return (parts[:7], parts[7]) if len(parts) == 8 else None
     m = _HEADER.match(text)
     if m is None:
         return None
