@@ -212,3 +212,10 @@ def test_service_takes_the_lines_of_a_cef_model(kit: dict[str, Any]) -> None:
     ecs = client.post("/score", json={"lines": lines, "alert_format": "ecs"}, headers={"X-API-Key": key})
     assert ecs.status_code == 200 and ecs.json()["count"] >= 1
     assert ecs.json()["alerts"][0]["source"]["ip"].startswith("10.0.0.")
+
+
+def test_a_file_of_blank_lines_has_no_data_rows(tmp_path: Path) -> None:
+    data = tmp_path / "fw.cef"
+    data.write_text("\n\n\n")
+    one_line_error(["train", str(data), "--format", "cef", "-o", str(tmp_path / "m")], "no data rows",
+                   tmp_path / "m")

@@ -227,7 +227,7 @@ class _LineSpec(DatasetSpec):
                     ) -> Iterator[pd.DataFrame]:
         p = check_path(path)
         rows: list[dict[str, Any]] = []
-        size = n_good = 0
+        size = 0
         try:
             with open_text(p) as fh:
                 for number, raw in enumerate(fh, start=1):
@@ -245,12 +245,11 @@ class _LineSpec(DatasetSpec):
                     rows.append(row)
                     size += len(raw)
                     if size >= chunk_bytes:
-                        n_good += len(rows)
                         yield self._frame(rows, stats)
                         rows, size = [], 0
         except READ_ERRORS as exc:
             raise InputError(f"{p}: cannot read ({exc})") from None
-        if rows or not n_good:
+        if rows:  # none at all: the caller says "no data rows"
             yield self._frame(rows, stats)
 
     def _frame(self, rows: list[dict[str, Any]], stats: ReadStats | None) -> pd.DataFrame:
