@@ -15,6 +15,7 @@ import pandas as pd
 from hourglass.errors import HourglassError, InputError
 from hourglass.features.tabular import TabularPreprocessor
 from hourglass.ingest import DatasetSpec, resolve_format
+from hourglass.ingest.formats import format_roles
 from hourglass.ingest.logs import LOG_FORMATS
 from hourglass.ingest.tables import nested_note
 
@@ -167,6 +168,6 @@ def preprocessor_for(df: pd.DataFrame, source: str, *, spec: DatasetSpec | None,
     dropped = set(drop)
     _warn_wide_objects([n for n in names if n not in dropped], source)
     cats = [*categorical, *(spec.categorical if spec else ())]
-    all_roles = {**(getattr(spec, "roles", None) or {}), **(roles or {})}
+    all_roles = {**format_roles(spec, names), **(roles or {})}
     return TabularPreprocessor(categorical=cats or None, drop=(*drop, *(spec.drop if spec else ())),
                                roles=all_roles or None, scaler=scaler)

@@ -23,9 +23,10 @@ from hourglass.ingest.evtx import EVTX_MAGIC, EVTX_ROLES, looks_like_windows_jso
 from hourglass.ingest.flows import CICFLOWMETER, UNSW_NB15, ZEEK_CONN
 from hourglass.ingest.readers import check_path, detect_format
 from hourglass.ingest.tables import check_text, read_head
+from hourglass.ingest.winlogbeat import WINLOGBEAT
 
-__all__ = ["FORMATS", "all_formats", "get_format", "label_strings", "labels_seen", "other_spellings",
-           "register_format", "resolve_format", "sniff_format"]
+__all__ = ["FORMATS", "all_formats", "format_roles", "get_format", "label_strings", "labels_seen",
+           "other_spellings", "register_format", "resolve_format", "sniff_format"]
 
 
 def _table(fmt: str, what: str) -> DatasetSpec:
@@ -65,7 +66,7 @@ WINDOWS_JSON = DatasetSpec(
     sniffer=looks_like_windows_json,
     description="Windows events as JSON lines (EventID, Channel, ...: OTRF/Mordor, log shippers)")
 
-for _spec in (ZEEK_CONN, CICFLOWMETER, UNSW_NB15, WINDOWS_JSON):
+for _spec in (ZEEK_CONN, CICFLOWMETER, UNSW_NB15, WINDOWS_JSON, WINLOGBEAT):
     register_format(_spec)
 
 
@@ -81,6 +82,24 @@ def all_formats() -> dict[str, Any]:
     True
     """
     return {**FORMATS, **{k: v for k, v in DATASETS.items() if k not in FORMATS}, **_GENERIC}
+
+
+def format_roles(spec: Any, columns: Any) -> dict[str, str]:
+    """The column roles a format gives: its ``roles_for(columns)`` where it has one (the
+    Winlogbeat format drops whole shipper objects, ``agent.*``, by the columns a file has), else
+    its ``roles``.
+
+    Examples
+    --------
+    >>> format_roles(get_format("winlogbeat"), ["agent.version", "winlog.event_id"])
+    {'agent.version': 'drop', 'winlog.event_id': 'categorical'}
+    >>> format_roles(get_format("zeek-conn"), ["ts"])["ts"], format_roles(None, ["ts"])
+    ('drop', {})
+    """
+    roles_for = getattr(spec, "roles_for", None)
+    if roles_for is not None:
+        return dict(roles_for([str(c) for c in columns]))
+    return dict(getattr(spec, "roles", None) or {})
 
 
 def get_format(name: str) -> Any:

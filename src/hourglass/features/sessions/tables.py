@@ -53,11 +53,15 @@ class EventTables:
                                               for lo in range(0, len(data), step))
         elif isinstance(data, (str, os.PathLike)):
             from hourglass.ingest.readers import check_path, detect_format
-            from hourglass.ingest.tables import iter_table
+            from hourglass.ingest.tables import iter_table, read_head
 
             source = str(data)
+            path, fmt = check_path(data), detect_format(data)
+            if fmt == "csv" and read_head(path, 4096).removeprefix(b"\xef\xbb\xbf").lstrip() \
+                    .startswith(b"{"):
+                fmt = "jsonl"  # JSON lines named .log (a Kafka dump): no CSV header starts with '{'
             frames = (big.iloc[lo:lo + step]  # a reader chunk (~16 MB) in chunk_lines slices
-                      for big in iter_table(check_path(data), fmt=detect_format(data))
+                      for big in iter_table(path, fmt=fmt)
                       for lo in range(0, len(big), step))
         else:
             raise InputError(f"an event table is a DataFrame or a CSV/Parquet/JSONL path, got "
