@@ -344,3 +344,10 @@ def test_a_file_that_is_not_winlogbeat_is_one_line_and_exit_2(tmp_path: Path) ->
             args = [cmd, str(data), "--format", "winlogbeat"] + (["-o", str(out)] if cmd == "train" else [])
             one_line_error(args, f"{data}: not a Winlogbeat export", out)
             one_line_error(args, match)
+
+
+def test_formats_lists_winlogbeat_with_its_time_field() -> None:
+    res = runner.invoke(app, ["formats"], env={"COLUMNS": "250"})
+    assert res.exit_code == 0, res.output
+    line = next(ln for ln in res.output.splitlines() if "winlogbeat " in ln)
+    assert "Windows events exported by Winlogbeat" in line and "time field @timestamp" in line
