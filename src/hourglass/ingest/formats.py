@@ -2,7 +2,8 @@
 
 A format is any object with ``name``, ``description``, ``label_col``, ``normal``, ``drop``,
 ``categorical``, ``categories``, ``roles``, ``iter_chunks(path, on_bad_rows=, chunk_bytes=,
-stats=)``, ``read(path, on_bad_rows=, stats=)`` and ``sniff(head_bytes)``;
+stats=)``, ``read(path, on_bad_rows=, stats=)`` and ``sniff(head_bytes)``, and optionally
+``roles_for(columns)`` (roles that depend on the columns a file has: :func:`format_roles`);
 :class:`~hourglass.ingest.datasets.DatasetSpec` is the usual one. Other input kinds (log formats,
 events) add theirs with :func:`register_format`. The named datasets of
 :data:`~hourglass.ingest.datasets.DATASETS` are formats too (``--dataset`` is an alias).

@@ -19,6 +19,7 @@ import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import ClassVar
 
 import pandas as pd
 
@@ -162,6 +163,10 @@ class WinlogbeatSpec(DatasetSpec):
     ... # doctest: +NORMALIZE_WHITESPACE
     {'agent.id': 'drop', 'host.os.kernel': 'drop', 'winlog.event_id': 'categorical'}
     """
+
+    #: nested objects whose many columns are fields, not a map keyed by values: ``winlog`` holds
+    #: the event data of every event type (an OTRF recording has some 170 such fields)
+    wide_objects: ClassVar[tuple[str, ...]] = ("winlog",)
 
     def roles_for(self, columns: Iterable[str]) -> dict[str, str]:
         """The format's roles of ``columns``: :attr:`roles` and the dropped shipper objects."""
