@@ -356,8 +356,8 @@ def test_formats_lists_winlogbeat_with_its_time_field() -> None:
 def test_many_event_data_fields_are_not_taken_for_a_map(tmp_path: Path) -> None:
     # an OTRF-sized recording has ~170 event-data fields over its event types: fields, not keys
     rng = random.Random(4)
-    docs = [_doc(rng, START + timedelta(seconds=i), "ws1", 4000 + i, {f"Field{i}_{k}": "x" for k in range(12)})
-            for i in range(12)]
+    docs = [_doc(rng, START + timedelta(seconds=i), "ws1", 4000 + i,
+                 {f"Field{i}_{k}": "x" for k in range(12)}) for i in range(12)]
     res = runner.invoke(app, ["inspect", str(_write(tmp_path / "wide.ndjson", docs))])
     assert res.exit_code == 0, res.output
     assert "format winlogbeat" in res.output and "nested object" not in res.stderr
