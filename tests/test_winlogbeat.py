@@ -276,6 +276,9 @@ def test_stream_scores_as_score_does_and_7x_reads_as_8x(trained: tuple[Path, Pat
     alerts = [json.loads(ln) for ln in (tmp_path / "a.jsonl").read_text().splitlines()]
     np.testing.assert_allclose([a["score"] for a in alerts], s8, rtol=1e-5)
     assert alerts[0]["winlog.computer_name"].endswith(".corp.local")
+    from hourglass.serve import TableScorer  # the service's /score: the documents as Elastic has them
+
+    np.testing.assert_allclose(TableScorer(model).score(docs8[:10])["scores"], s8[:10], rtol=1e-5)
 
 
 def test_ecs_alerts_put_winlogbeat_fields_where_ecs_has_them() -> None:
