@@ -15,6 +15,7 @@ import pandas as pd
 from hourglass.errors import HourglassError, InputError
 from hourglass.features.tabular import TabularPreprocessor
 from hourglass.ingest import DatasetSpec, resolve_format
+from hourglass.ingest.formats import format_roles
 from hourglass.ingest.logs import LOG_FORMATS
 from hourglass.ingest.tables import nested_note
 
@@ -165,8 +166,9 @@ def preprocessor_for(df: pd.DataFrame, source: str, *, spec: DatasetSpec | None,
                                  f"{', '.join(map(str, list(df.columns)[:8]))}"
                                  f"{' ...' if df.shape[1] > 8 else ''}")
     dropped = set(drop)
-    _warn_wide_objects([n for n in names if n not in dropped], source)
+    wide = tuple(getattr(spec, "wide_objects", ()))  # a format's own wide objects (winlog): fields
+    _warn_wide_objects([n for n in names if n not in dropped and n.split(".", 1)[0] not in wide], source)
     cats = [*categorical, *(spec.categorical if spec else ())]
-    all_roles = {**(getattr(spec, "roles", None) or {}), **(roles or {})}
+    all_roles = {**format_roles(spec, names), **(roles or {})}
     return TabularPreprocessor(categorical=cats or None, drop=(*drop, *(spec.drop if spec else ())),
                                roles=all_roles or None, scaler=scaler)

@@ -19,6 +19,7 @@ from hourglass.detectors import registry
 from hourglass.errors import HourglassError, InputError
 from hourglass.features.entity import KEYS, EntityWindows, parse_bucket
 from hourglass.ingest import ReadStats, label_strings
+from hourglass.ingest.formats import format_roles
 from hourglass.pipeline import Pipeline
 from hourglass.serve.entity_scoring import bucket_rows
 from hourglass.thresholds import threshold_from_spec
@@ -70,9 +71,11 @@ def entity_roles(spec: Any, given: dict[str, str], df: pd.DataFrame, keys: tuple
     events: record numbers and process ids dropped, event ids, tasks, opcodes as codes) for the
     columns ``df`` has, then ``--role`` (a column ``df`` lacks, or a key column, is refused)."""
     from hourglass.ingest.evtx import ROW_ONLY_ROLES
+    from hourglass.ingest.winlogbeat import WINLOGBEAT_ROW_ONLY
 
-    roles = {c: r for c, r in (getattr(spec, "roles", None) or {}).items()
-             if c in df.columns and c not in keys and c not in ROW_ONLY_ROLES}
+    roles = {c: r for c, r in format_roles(spec, df.columns).items()
+             if c in df.columns and c not in keys and c not in ROW_ONLY_ROLES
+             and c not in WINLOGBEAT_ROW_ONLY}
     roles = {c: ("categorical" if r in ("hash", "ip", "port") else r) for c, r in roles.items()}
     for col, role in given.items():
         if role not in _ENTITY_ROLES:
@@ -509,17 +512,18 @@ def inspect_entity(df: pd.DataFrame, spec: Any, *, entity_col: str, timestamp_co
     ent, starts = features.row_keys(df)
     buckets = pd.DataFrame({"e": ent, "b": starts}).drop_duplicates()
     columns = []
+    own = format_roles(spec, df.columns)
     for c in map(str, df.columns):
         if c in keys:
             role, per_bucket, why = ("entity" if c == entity_col else "timestamp"), "", "given"
         elif c in features.numeric_:
             role, per_bucket = "numeric", ", ".join(f"{s}" for s in features.stats)
             why = "--aggregate" if given else (roles.get(c) and f"--role {c}={roles[c]}") or \
-                ("the format's role" if c in (getattr(spec, "roles", None) or {}) else "numbers")
+                ("the format's role" if c in own else "numbers")
         elif c in features.categorical_:
             role, per_bucket = "categorical", "distinct" + (", top share" if features.top_share else "")
             why = "--distinct" if given else (roles.get(c) and f"--role {c}={roles[c]}") or \
-                ("the format's role" if c in (getattr(spec, "roles", None) or {}) else
+                ("the format's role" if c in own else
                  "a code, text, address or port")
         else:
             role, per_bucket = "-", ""

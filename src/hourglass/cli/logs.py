@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from pathlib import Path
@@ -96,6 +97,8 @@ def train_logs(data: Path, output: Path, *, fmt: str, model: str, epochs: int | 
     check_model_dir(output)
     if not data.exists():
         raise HourglassError(f"{data}: no such file")
+    if table and time_col is None:
+        time_col = _format_time_col(data, fmt)
     features = EventSessions(format="table" if table else fmt, session_regex=session_regex,
                              session_column=session_col, window=window, step=step, strict=strict,
                              key_column=key_col, message_column=message_col,
@@ -116,6 +119,29 @@ def train_logs(data: Path, output: Path, *, fmt: str, model: str, epochs: int | 
     })
     pipe.save(output)
     return pipe
+
+
+def _format_time_col(data: Path, fmt: str) -> str | None:
+    """The event-time field of an event table's format (Winlogbeat's ``@timestamp``) when the
+    file's first record has it: the events of a session then go in time order, which an export
+    from Elasticsearch or Kafka need not keep. ``None`` for other formats."""
+    from hourglass.ingest import resolve_format
+    from hourglass.ingest.tables import flat_record, read_head
+
+    spec = resolve_format(fmt, data)
+    col = getattr(spec, "time_col", None)
+    if col is None or getattr(spec, "fmt", None) != "jsonl" or not data.is_file():
+        return None
+    lines = read_head(data).removeprefix(b"\xef\xbb\xbf").split(b"\n")
+    try:
+        first = json.loads(next((ln for ln in lines if ln.strip()), b""))
+    except ValueError:
+        return None
+    if not isinstance(first, dict) or col not in flat_record(first):
+        return None
+    logger.info("events ordered by %r, the %s format's event time (--timestamp-col to choose "
+                "another)", col, spec.name)
+    return col
 
 
 def report_train(pipe: Pipeline, output: Path, err: Console, out: Console) -> None:

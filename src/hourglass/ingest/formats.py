@@ -2,7 +2,8 @@
 
 A format is any object with ``name``, ``description``, ``label_col``, ``normal``, ``drop``,
 ``categorical``, ``categories``, ``roles``, ``iter_chunks(path, on_bad_rows=, chunk_bytes=,
-stats=)``, ``read(path, on_bad_rows=, stats=)`` and ``sniff(head_bytes)``;
+stats=)``, ``read(path, on_bad_rows=, stats=)`` and ``sniff(head_bytes)``, and optionally
+``roles_for(columns)`` (roles that depend on the columns a file has: :func:`format_roles`);
 :class:`~hourglass.ingest.datasets.DatasetSpec` is the usual one. Other input kinds (log formats,
 events) add theirs with :func:`register_format`. The named datasets of
 :data:`~hourglass.ingest.datasets.DATASETS` are formats too (``--dataset`` is an alias).
@@ -26,9 +27,10 @@ from hourglass.ingest.flows import AWS_VPC_FLOW, CICFLOWMETER, UNSW_NB15, ZEEK_C
 from hourglass.ingest.kv import KV
 from hourglass.ingest.readers import check_path, detect_format, table_format
 from hourglass.ingest.tables import check_text, read_head
+from hourglass.ingest.winlogbeat import WINLOGBEAT
 
-__all__ = ["FORMATS", "all_formats", "get_format", "label_strings", "labels_seen", "other_spellings",
-           "register_format", "resolve_format", "sniff_format"]
+__all__ = ["FORMATS", "all_formats", "format_roles", "get_format", "label_strings", "labels_seen",
+           "other_spellings", "register_format", "resolve_format", "sniff_format"]
 
 
 def _table(fmt: str, what: str) -> DatasetSpec:
@@ -69,8 +71,8 @@ WINDOWS_JSON = DatasetSpec(
     sniffer=looks_like_windows_json,
     description="Windows events as JSON lines (EventID, Channel, ...: OTRF/Mordor, log shippers)")
 
-for _spec in (ZEEK_CONN, CICFLOWMETER, UNSW_NB15, AWS_VPC_FLOW, WINDOWS_JSON, SURICATA_EVE, CEF, LEEF,
-              KV):
+for _spec in (ZEEK_CONN, CICFLOWMETER, UNSW_NB15, AWS_VPC_FLOW, WINDOWS_JSON, WINLOGBEAT, SURICATA_EVE,
+              CEF, LEEF, KV):
     register_format(_spec)
 
 
@@ -86,6 +88,24 @@ def all_formats() -> dict[str, Any]:
     True
     """
     return {**FORMATS, **{k: v for k, v in DATASETS.items() if k not in FORMATS}, **_GENERIC}
+
+
+def format_roles(spec: Any, columns: Any) -> dict[str, str]:
+    """The column roles a format gives: its ``roles_for(columns)`` where it has one (the
+    Winlogbeat format drops whole shipper objects, ``agent.*``, by the columns a file has), else
+    its ``roles``.
+
+    Examples
+    --------
+    >>> format_roles(get_format("winlogbeat"), ["agent.version", "winlog.event_id"])
+    {'agent.version': 'drop', 'winlog.event_id': 'categorical'}
+    >>> format_roles(get_format("zeek-conn"), ["ts"])["ts"], format_roles(None, ["ts"])
+    ('drop', {})
+    """
+    roles_for = getattr(spec, "roles_for", None)
+    if roles_for is not None:
+        return dict(roles_for([str(c) for c in columns]))
+    return dict(getattr(spec, "roles", None) or {})
 
 
 def get_format(name: str) -> Any:

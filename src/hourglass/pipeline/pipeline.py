@@ -22,7 +22,8 @@ __all__ = ["Pipeline", "threshold_fit_info"]
 #: Formats whose rows carry only some of the table's fields (Windows events: each event type
 #: its own ``EventData``; Zeek's JSON logs leave unset fields out): a field absent from the data
 #: is a missing value, not an error.
-SPARSE_FORMATS = frozenset({"evtx", "windows-json", "zeek-conn", "suricata-eve", "cef", "leef", "kv"})
+SPARSE_FORMATS = frozenset({"evtx", "windows-json", "winlogbeat", "zeek-conn", "suricata-eve", "cef", "leef",
+                            "kv"})
 
 logger = logging.getLogger(__name__)
 
@@ -419,8 +420,8 @@ class Pipeline:
     def sparse_fields(self) -> bool:
         """Whether a column the model reads may be absent from the data and is then read as
         missing values (imputed as in training): so for models trained on Windows events
-        (``evtx``, ``windows-json``), where each event type carries only its own fields and a
-        file without, say, a Sysmon event has no ``Image`` at all, on Zeek conn logs
+        (``evtx``, ``windows-json``, ``winlogbeat``), where each event type carries only its own
+        fields and a file without, say, a Sysmon event has no ``Image`` at all, on Zeek conn logs
         (``zeek-conn``), whose JSON form leaves unset fields out, and on Suricata EVE, CEF, LEEF
         and key=value lines (``suricata-eve``, ``cef``, ``leef``, ``kv``), whose event types each
         carry their own fields. Other tables must carry every column the model was trained on.

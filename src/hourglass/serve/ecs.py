@@ -76,6 +76,13 @@ _TARGETS = {
 #: ECS field (``source.ip``...) maps to itself.
 ECS_FIELDS: dict[str, str] = {alias: target for target, aliases in _TARGETS.items()
                               for alias in (target, *aliases)}
+# The same Windows fields as a Winlogbeat document names them (the format ``winlogbeat`` keeps its
+# dotted columns): winlog.event_data.IpAddress, winlog.computer_name...
+_WINDOWS_FIELDS = ("ipaddress", "ipport", "sourceip", "sourceaddress", "sourceport", "destinationip",
+                   "destaddress", "destinationport", "destport", "protocol", "subjectusername",
+                   "targetusername")
+ECS_FIELDS.update({f"winlog.event_data.{a}": ECS_FIELDS[a] for a in _WINDOWS_FIELDS})
+ECS_FIELDS["winlog.computer_name"] = "host.name"
 
 _NETWORK_FORMATS = frozenset({"nsl-kdd", "unsw-nb15", "cicflowmeter", "zeek-conn", "aws-vpc-flow",
                               "suricata-eve", "cef", "leef"})

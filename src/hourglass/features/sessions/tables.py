@@ -56,8 +56,9 @@ class EventTables:
             from hourglass.ingest.tables import iter_table
 
             source = str(data)
+            path, fmt = check_path(data), table_format(data)  # JSON lines named .log read as such
             frames = (big.iloc[lo:lo + step]  # a reader chunk (~16 MB) in chunk_lines slices
-                      for big in iter_table(check_path(data), fmt=table_format(data))
+                      for big in iter_table(path, fmt=fmt)
                       for lo in range(0, len(big), step))
         else:
             raise InputError(f"an event table is a DataFrame or a CSV/Parquet/JSONL path, got "
