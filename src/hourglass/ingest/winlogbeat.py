@@ -99,6 +99,17 @@ _OWN = {
 _DROPPED_OBJECTS = (("agent.", ()), ("host.", ("host.name",)), ("log.", ("log.level",)),
                     ("data_stream.", ()), ("elastic_agent.", ()), ("related.", ()))
 
+# ECS fields Winlogbeat's pipelines copy from the record it read: the event id as event.code,
+# the provider as event.provider, the computer as host.name, the SID's account as winlog.user.*,
+# and the event data's process, addresses, users, files and registry keys as process.*,
+# source.*, destination.*, user.*, file.*, registry.*, dns.*. Read beside their originals, each
+# fact would count twice in a row's error (and a Winlogbeat reading would score otherwise than
+# the windows-json or .evtx reading of the same events); so a copy is dropped when the file
+# has what it copies. Alerts still carry them (ECS fields of the row go to the alert).
+_ECS_COPIES = (("event.code", "winlog.event_id"), ("event.provider", "winlog.provider_name"),
+               ("host.name", "winlog.computer_name"), ("winlog.user.", "winlog.user.identifier"))
+_ECS_DATA_COPIES = ("process.", "source.", "destination.", "user.", "file.", "registry.", "dns.")
+
 #: How the table models read Winlogbeat columns (those absent from a file are ignored); the
 #: shipper objects of ``_DROPPED_OBJECTS`` are added per file by
 #: :meth:`WinlogbeatSpec.roles_for`.
@@ -162,6 +173,10 @@ class WinlogbeatSpec(DatasetSpec):
     >>> WINLOGBEAT.roles_for(["agent.id", "host.name", "host.os.kernel", "winlog.event_id"])
     ... # doctest: +NORMALIZE_WHITESPACE
     {'agent.id': 'drop', 'host.os.kernel': 'drop', 'winlog.event_id': 'categorical'}
+    >>> WINLOGBEAT.roles_for(["event.code", "winlog.event_id", "process.name",
+    ...                       "winlog.event_data.Image"])  # ECS copies of what the file has
+    ... # doctest: +NORMALIZE_WHITESPACE
+    {'event.code': 'drop', 'winlog.event_id': 'categorical', 'process.name': 'drop'}
     """
 
     #: nested objects whose many columns are fields, not a map keyed by values: ``winlog`` holds
@@ -169,10 +184,20 @@ class WinlogbeatSpec(DatasetSpec):
     wide_objects: ClassVar[tuple[str, ...]] = ("winlog",)
 
     def roles_for(self, columns: Iterable[str]) -> dict[str, str]:
-        """The format's roles of ``columns``: :attr:`roles` and the dropped shipper objects."""
+        """The format's roles of ``columns``: :attr:`roles`, the dropped shipper objects, and
+        the ECS copies of fields the columns hold already (``event.code`` beside
+        ``winlog.event_id``, ``process.*`` beside ``winlog.event_data.*``...) dropped."""
+        names = [str(c) for c in columns]
+        have = set(names)
+        data = any(c.startswith((EVENT_DATA, USER_DATA)) for c in names)
         out: dict[str, str] = {}
-        for c in map(str, columns):
-            if c in self.roles:
+        for c in names:
+            copy = any((c == field or (field.endswith(".") and c.startswith(field) and c != source))
+                       and source in have for field, source in _ECS_COPIES) \
+                or (data and c.startswith(_ECS_DATA_COPIES))
+            if copy:
+                out[c] = "drop"
+            elif c in self.roles:
                 out[c] = self.roles[c]
             elif any(c.startswith(p) and c not in keep for p, keep in _DROPPED_OBJECTS):
                 out[c] = "drop"
