@@ -87,13 +87,18 @@ class LineBatcher:
 
     def _read(self, read: Callable[[int], bytes]) -> None:
         try:
-            rest = b""
-            while chunk := read(_READ_BYTES):
-                *lines, rest = (rest + chunk).split(b"\n")
+            rest: list[bytes] = []  # the pieces of a line not ended yet (joined once: a long
+            while chunk := read(_READ_BYTES):  # line costs its length, not its length squared)
+                if b"\n" not in chunk:
+                    rest.append(chunk)
+                    continue
+                *lines, last = chunk.split(b"\n")
+                lines[0] = b"".join([*rest, lines[0]])
+                rest = [last] if last else []
                 for line in lines:
                     self._queue.put(line)
             if rest:
-                self._queue.put(rest)
+                self._queue.put(b"".join(rest))
         except BaseException as exc:  # handed to the main thread, which reports it
             self._queue.put(exc)
         self._queue.put(_EOF)
