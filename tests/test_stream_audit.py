@@ -4,9 +4,36 @@ appended output file, SIGTERM from systemd or docker, Ctrl-C while a batch waits
 from __future__ import annotations
 
 import io
+import json
 import time
+from pathlib import Path
 
+import pytest
+
+from hourglass.cli import app
 from hourglass.cli.stream import LineBatcher
+from tests._cli import runner
+from tests.test_stream import _flows
+
+ATTACK = {"proto": "tcp", "bytes": 1e7, "duration": 1.0, "rate": 40.0}
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    d = tmp_path_factory.mktemp("stream_audit")
+    _flows(300, 0).to_csv(d / "train.csv", index=False)
+    res = runner.invoke(app, ["train", str(d / "train.csv"), "-o", str(d / "model"), "--hidden", "8,4",
+                              "--epochs", "2", "--label-col", "label", "--normal", "benign", "-q"])
+    assert res.exit_code == 0, res.output
+    return d / "model"
+
+
+def _lines(*rows: object) -> str:
+    return "".join((r if isinstance(r, str) else json.dumps(r)) + "\n" for r in rows)
+
+
+def _alerts(text: str) -> list[dict]:  # type: ignore[type-arg]
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
 def test_a_very_long_line_is_read_in_linear_time() -> None:
@@ -18,3 +45,18 @@ def test_a_very_long_line_is_read_in_linear_time() -> None:
                                                                     max_delay=0.2)]
     assert batches == [[40_000_009, 8]]
     assert time.perf_counter() - start < 5
+
+
+def test_skip_counts_rows_the_model_refuses_and_scores_the_others(model: Path) -> None:
+    # text or true/false in a numeric column and a missing column stopped the stream even with
+    # --on-bad-rows skip
+    text = _lines(ATTACK, {**ATTACK, "bytes": "big"}, "null", {**ATTACK, "bytes": True},
+                  {k: v for k, v in ATTACK.items() if k != "rate"}, ATTACK)
+    for extra in ([], ["--batch", "1"], ["--group-by", "proto", "--group-window", "100"]):
+        res = runner.invoke(app, ["stream", str(model), "--on-bad-rows", "skip", *extra], input=text)
+        assert res.exit_code == 0, res.output
+        assert "streamed 2 rows" in res.stderr and "2 flagged" in res.stderr
+        assert "skipped 4 malformed line(s) (lines 2, 3, 4, 5)" in res.stderr
+        got = _alerts(res.stdout)
+        assert (got[0]["count"], got[0]["last_row"]) == (2, 1) if extra[:1] == ["--group-by"] else \
+            [a["row"] for a in got] == [0, 1]

@@ -258,11 +258,14 @@ def _line_message(exc: Exception, where: str, lines: list[int]) -> str:
 
 def _score_before_bad(score: Callable[[list[dict[str, Any]]], dict[str, Any]],
                       rows: list[dict[str, Any]], lines: list[int], where: str,
+                      skipped: list[int] | None = None,
                       ) -> tuple[list[dict[str, Any]], list[int], dict[str, Any] | None,
                                  HourglassError | None]:
     """Score a batch's rows; when the scorer refuses one (a missing column, text in a numeric
     one), the rows before it are scored instead and the error comes back with them, so their
-    alerts are written before the stream stops, as for a malformed line."""
+    alerts are written before the stream stops, as for a malformed line. With ``skipped``
+    (``--on-bad-rows skip``) a refused row is left out instead (its line appended to
+    ``skipped``) and the others are scored."""
     from hourglass.errors import InputError
 
     problem = None
@@ -270,12 +273,41 @@ def _score_before_bad(score: Callable[[list[dict[str, Any]]], dict[str, Any]],
         try:
             return rows, lines, score(rows), problem
         except InputError as exc:
-            problem = HourglassError(_line_message(exc, where, lines))
             m = _ROW_REF.search(str(exc))
-            i = int(m.group(1)) - 1 if m else 0
+            i = int(m.group(1)) - 1 if m else -1
+            if skipped is not None:
+                if not 0 <= i < len(rows):  # no row named: each row alone, in order
+                    return _score_each(score, rows, lines, skipped)
+                skipped.append(lines[i])
+                rows, lines = rows[:i] + rows[i + 1:], lines[:i] + lines[i + 1:]
+                continue
+            problem = HourglassError(_line_message(exc, where, lines))
             i = i if 0 < i < len(rows) else 0
             rows, lines = rows[:i], lines[:i]
     return rows, lines, None, problem
+
+
+def _score_each(score: Callable[[list[dict[str, Any]]], dict[str, Any]],
+                rows: list[dict[str, Any]], lines: list[int], skipped: list[int],
+                ) -> tuple[list[dict[str, Any]], list[int], dict[str, Any] | None, None]:
+    """Score ``rows`` one at a time (each once, in order: an adapting threshold sees them as in
+    one call), leaving out those the scorer refuses (their lines appended to ``skipped``)."""
+    from hourglass.errors import InputError
+
+    kept: list[dict[str, Any]] = []
+    kept_lines: list[int] = []
+    result: dict[str, list[Any]] = {}
+    for row, line in zip(rows, lines, strict=True):
+        try:
+            one = score([row])
+        except InputError:
+            skipped.append(line)
+            continue
+        kept.append(row)
+        kept_lines.append(line)
+        for key, values in one.items():
+            result.setdefault(key, []).extend(values)
+    return kept, kept_lines, result if kept else None, None
 
 
 def _open(model: Path, input_file: Path | None, output: Path | None, explain: int | None,
@@ -580,7 +612,7 @@ def stream(
 
     def summary() -> None:
         took = time.perf_counter() - start
-        skipped = f", {skipped_lines_text(bad)}" if bad else ""
+        skipped = f", {skipped_lines_text(sorted(bad))}" if bad else ""
         moved = f"; threshold {first_value:.6g} -> {float(threshold.value_):.6g} (--adapt)" if adapt else ""
         err.print(f"streamed {n_rows:,} rows from {where}, {flagged:,} flagged{skipped}, "
                   f"{n_rows / took if took > 0 else 0:,.0f} rows/s{moved}", highlight=False)
@@ -598,7 +630,7 @@ def stream(
             rows, lines, result, refused = _score_before_bad(
                 lambda rs: scorer.score([_flat(r) for r in rs], explain=explain,
                                         explain_flagged=not all_rows, adapt=adapt),
-                rows, lines, where)
+                rows, lines, where, bad if on_bad_rows == "skip" else None)
             problem = refused or problem  # a refused row comes before any malformed line
             if rows and result is not None:
                 out_docs: list[dict[str, Any]] = []
@@ -642,8 +674,6 @@ def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping:
                  idle_timeout: float | None) -> None:
     """A table model's stream with ``--group-by``: flagged rows counted into groups, each
     written once its window closes (see ``stream``'s docstring)."""
-    from hourglass.errors import InputError
-
     n_rows = flagged = 0
     bad: list[int] = []
     start = time.perf_counter()
@@ -652,7 +682,7 @@ def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping:
 
     def summary() -> None:
         took = time.perf_counter() - start
-        skipped = f", {skipped_lines_text(bad)}" if bad else ""
+        skipped = f", {skipped_lines_text(sorted(bad))}" if bad else ""
         err.print(f"streamed {n_rows:,} rows from {where}, {flagged:,} flagged{skipped}, "
                   f"{n_rows / took if took > 0 else 0:,.0f} rows/s; {grouping.summary()}",
                   highlight=False)
@@ -677,11 +707,16 @@ def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping:
                                                  f"{lines[i]}; its fields are {', '.join(map(str, row))}")
                     times = (grouping.times([r.get(grouping.time_col) for r in rows], n_rows, where,
                                             lines=lines) if grouping.time_col else None)
-                    try:
-                        result = scorer.score([_flat(r) for r in rows], explain=explain,
-                                              explain_flagged=True, adapt=adapt)
-                    except InputError as exc:
-                        raise HourglassError(_line_message(exc, where, lines)) from None
+                    read_lines = lines
+                    rows, lines, scored, refused = _score_before_bad(
+                        lambda rs: scorer.score([_flat(r) for r in rs], explain=explain,
+                                                explain_flagged=True, adapt=adapt),
+                        rows, lines, where, bad if on_bad_rows == "skip" else None)
+                    problem = refused or problem  # a refused row comes before any malformed line
+                    if times is not None and len(lines) < len(read_lines):  # rows left out
+                        at_line = {line: j for j, line in enumerate(read_lines)}
+                        times = times[[at_line[line] for line in lines]]
+                    result = scored or {"flags": []}
                     alerts, keys, at = [], [], []
                     for i, row in enumerate(rows):
                         if not result["flags"][i]:
@@ -703,7 +738,7 @@ def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping:
                     flagged += sum(result["flags"])
                     drift.update(result["flags"])
                     early = grouping.add(alerts, keys, at)
-                    if times is not None:
+                    if times is not None and len(times):
                         top = int(times.max())
                         if newest is None or top > newest:
                             newest, newest_at = top, now
