@@ -60,3 +60,17 @@ def test_skip_counts_rows_the_model_refuses_and_scores_the_others(model: Path) -
         got = _alerts(res.stdout)
         assert (got[0]["count"], got[0]["last_row"]) == (2, 1) if extra[:1] == ["--group-by"] else \
             [a["row"] for a in got] == [0, 1]
+
+
+def test_a_grouped_stream_stopped_by_a_bad_line_writes_the_groups_of_the_rows_before_it(
+        model: Path) -> None:
+    # the flagged rows before the bad line were counted in the summary, but their open group
+    # was never written
+    no_proto = {k: v for k, v in ATTACK.items() if k != "proto"}
+    for bad, said in (("{not json", "line 3: not valid JSON"),
+                      (no_proto, "no field 'proto' on <stdin> line 3")):
+        res = runner.invoke(app, ["stream", str(model), "--group-by", "proto", "--group-window", "100"],
+                            input=_lines(ATTACK, ATTACK, bad, ATTACK))
+        assert res.exit_code == 2 and said in res.stderr, res.output
+        assert [(g["proto"], g["count"]) for g in _alerts(res.stdout)] == [("tcp", 2)]
+        assert "2 flagged" in res.stderr and "-> 1 alerts" in res.stderr

@@ -531,8 +531,9 @@ def stream(
     the model's) or the rows seen (--group-window N), then written; with --idle-timeout S, once
     no line has come for S seconds, event time runs on with the wall clock from the newest row's
     arrival (as for entity buckets). At most --max-groups groups are held (the one with the
-    oldest first row is written early, counted). End of input and Ctrl-C write the open groups.
-    A row of a window already written starts a second group for it (counted).
+    oldest first row is written early, counted). End of input, Ctrl-C and a line that stops the
+    stream write the open groups. A row of a window already written starts a second group for it
+    (counted).
 
     A drift check watches the share of flagged rows (steps, sessions) among the last
     --drift-window ones: a warning on stderr when it is far above the rate the threshold promises
@@ -700,11 +701,14 @@ def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping:
                 last_line = now
                 rows, lines, problem = _parse(lines_batch, where, on_bad_rows, bad)
                 if rows:
-                    for i, row in enumerate(rows):
+                    for i, row in enumerate(rows if not scorer.sparse_fields else ()):
                         missing = [k for k in grouping.keys if k not in row]
-                        if missing and not scorer.sparse_fields:
-                            raise HourglassError(f"--group-by: no field {missing[0]!r} on {where} line "
-                                                 f"{lines[i]}; its fields are {', '.join(map(str, row))}")
+                        if missing:  # the stream stops at this line, the rows before it go out
+                            problem = HourglassError(f"--group-by: no field {missing[0]!r} on {where} "
+                                                     f"line {lines[i]}; its fields are "
+                                                     f"{', '.join(map(str, row))}")
+                            rows, lines = rows[:i], lines[:i]
+                            break
                     times = (grouping.times([r.get(grouping.time_col) for r in rows], n_rows, where,
                                             lines=lines) if grouping.time_col else None)
                     read_lines = lines
@@ -748,7 +752,7 @@ def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping:
                     sink.write(grouping.render(early + due))  # one flush, or transaction, per batch
                 if problem is not None:
                     raise problem
-        except KeyboardInterrupt:  # Ctrl-C: the open groups still go out
-            sink.write(grouping.render(grouping.groups.close()))
+        except (KeyboardInterrupt, HourglassError):  # Ctrl-C, a bad line: the open groups still
+            sink.write(grouping.render(grouping.groups.close()))  # go out (their rows came before)
             raise
         sink.write(grouping.render(grouping.groups.close()))
