@@ -74,3 +74,15 @@ def test_a_grouped_stream_stopped_by_a_bad_line_writes_the_groups_of_the_rows_be
         assert res.exit_code == 2 and said in res.stderr, res.output
         assert [(g["proto"], g["count"]) for g in _alerts(res.stdout)] == [("tcp", 2)]
         assert "2 flagged" in res.stderr and "-> 1 alerts" in res.stderr
+
+
+def test_appending_to_a_file_whose_last_line_is_unended_starts_a_new_line(model: Path,
+                                                                          tmp_path: Path) -> None:
+    # the first alert ran into the last line of a stream killed while writing
+    out = tmp_path / "alerts.jsonl"
+    out.write_text('{"row": 7, "score": 1.5}\n{"row": 8, "sco')
+    res = runner.invoke(app, ["stream", str(model), "-o", str(out)], input=_lines(ATTACK))
+    assert res.exit_code == 0, res.output
+    lines = out.read_text().splitlines()
+    assert lines[:2] == ['{"row": 7, "score": 1.5}', '{"row": 8, "sco']
+    assert json.loads(lines[2])["row"] == 0 and len(lines) == 3

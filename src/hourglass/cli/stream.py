@@ -403,8 +403,33 @@ def _open(model: Path, input_file: Path | None, output: Path | None, explain: in
                        alert_columns(kind, ecs=ecs, keep=keep or ()))
             sink: Any = SQLiteSink(output, columns, table=table)
         else:
-            sink = JsonLinesSink(open(output, "ab") if output is not None else sys.stdout.buffer)
+            sink = JsonLinesSink(_append(output) if output is not None else sys.stdout.buffer)
     return scorer, read, sink, rule
+
+
+def _append(path: Path) -> io.BufferedWriter:
+    """``path`` opened to append alert lines to; a file whose last line was left unended (a stream
+    killed while writing, a file edited by hand) gets its line ended first, so that the first
+    alert does not run into it.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "alerts.jsonl"
+    >>> _ = p.write_bytes(b'{"row": 1, "sco')
+    >>> with _append(p) as fh:
+    ...     _ = fh.write(b'{"row": 2}\\n')
+    >>> p.read_bytes()
+    b'{"row": 1, "sco\\n{"row": 2}\\n'
+    """
+    fh = open(path, "ab")
+    if path.is_file() and fh.tell() > 0:
+        with open(path, "rb") as old:
+            old.seek(-1, os.SEEK_END)
+            if old.read(1) != b"\n":
+                fh.write(b"\n")
+                fh.flush()
+    return fh
 
 
 @contextlib.contextmanager
