@@ -5,6 +5,11 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import select
+import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -13,9 +18,11 @@ import pytest
 from hourglass.cli import app
 from hourglass.cli.stream import LineBatcher
 from tests._cli import runner
+from tests._procs import interrupt, reaped, sigint_default
 from tests.test_stream import _flows
 
 ATTACK = {"proto": "tcp", "bytes": 1e7, "duration": 1.0, "rate": 40.0}
+SRC = str(Path(__file__).resolve().parents[1] / "src")
 
 
 @pytest.fixture(scope="module")
@@ -86,3 +93,46 @@ def test_appending_to_a_file_whose_last_line_is_unended_starts_a_new_line(model:
     lines = out.read_text().splitlines()
     assert lines[:2] == ['{"row": 7, "score": 1.5}', '{"row": 8, "sco']
     assert json.loads(lines[2])["row"] == 0 and len(lines) == 3
+
+
+def _waiting_stream(model: Path, *args: str) -> subprocess.Popen[bytes]:
+    """A stream (batches of 3 rows, or what came within a minute) whose first batch is written
+    (with --group-by: in windows of 3 rows) and whose fourth row waits in the next batch."""
+    env = {**os.environ, "PYTHONPATH": SRC + os.pathsep + os.environ.get("PYTHONPATH", ""),
+           "OMP_NUM_THREADS": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "hourglass", "stream", str(model), "--batch", "3",
+                             "--max-delay-ms", "60000", *args], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+                            preexec_fn=sigint_default)
+    assert proc.stdin is not None and proc.stdout is not None
+    proc.stdin.write(_lines(ATTACK, ATTACK, ATTACK).encode())
+    proc.stdin.flush()
+    ready, _, _ = select.select([proc.stdout], [], [], 120)  # the model is loaded: alerts came
+    assert ready, "no alert within 120 s"
+    proc.stdin.write(_lines(ATTACK).encode())
+    proc.stdin.flush()
+    time.sleep(1)  # read, waiting for its batch to fill
+    return proc
+
+
+def test_ctrl_c_scores_the_rows_already_read_before_the_summary(model: Path) -> None:
+    # the rows waiting for their batch to fill were dropped: their alerts never came out
+    with reaped(_waiting_stream(model)) as proc:
+        err = interrupt(proc).decode()
+        out = proc.stdout.read().decode() if proc.stdout is not None else ""
+    assert proc.returncode == 130, err
+    assert [a["row"] for a in _alerts(out)] == [0, 1, 2, 3]
+    assert "streamed 4 rows" in err and "Traceback" not in err
+
+
+def test_sigterm_ends_the_stream_as_ctrl_c_does_then_by_the_signal(model: Path) -> None:
+    # systemd and 'docker stop' send SIGTERM: the process died at once, without the summary,
+    # the waiting rows or the open groups
+    with reaped(_waiting_stream(model, "--group-by", "proto", "--group-window", "3")) as proc:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=60)
+        out = proc.stdout.read().decode() if proc.stdout is not None else ""
+        err = proc.stderr.read().decode() if proc.stderr is not None else ""
+    assert proc.returncode == -signal.SIGTERM, err  # exit status 143 in a shell: a clean stop
+    assert [(g["count"], g["last_row"]) for g in _alerts(out)] == [(3, 2), (1, 3)]
+    assert "streamed 4 rows" in err and "-> 2 alerts" in err and "Traceback" not in err

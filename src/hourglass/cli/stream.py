@@ -17,6 +17,7 @@ import json
 import os
 import queue
 import re
+import signal
 import sys
 import threading
 import time
@@ -50,6 +51,8 @@ from hourglass.errors import HourglassError, json_problem
 __all__ = ["LineBatcher", "stream"]
 
 _EOF = object()
+_STOPPED = object()  # what a wait gives once SIGINT or SIGTERM came (see _stop_signals)
+_STOP: dict[str, int | None] = {"signal": None}
 _READ_BYTES = 1 << 16
 _ROW_REF = re.compile(r"\brow (\d+)\b")
 
@@ -65,7 +68,9 @@ class LineBatcher:
     whose lock a reader blocked at exit would hold. A read error ends the batches by raising it
     (after a batch of the lines read before it). With ``idle_tick``, an empty batch comes after
     that many seconds without a line (for work that is due with time, such as closing idle log
-    sessions).
+    sessions). Once SIGINT or SIGTERM came (noted by :func:`_stop_signals`), the lines already
+    read come as batches, and then the signal as ``KeyboardInterrupt`` (:class:`Terminated` for
+    SIGTERM).
 
     Examples
     --------
@@ -104,10 +109,12 @@ class LineBatcher:
         self._queue.put(_EOF)
 
     def _get(self, timeout: float | None) -> object:
-        """The next item; ``None`` when ``timeout`` passed first. Waits in short steps so that
-        Ctrl-C reaches the main thread at once."""
+        """The next item; ``None`` when ``timeout`` passed first, ``_STOPPED`` once SIGINT or
+        SIGTERM was noted. Waits in short steps so that a signal is seen at once."""
         end = None if timeout is None else time.monotonic() + timeout
         while True:
+            if _STOP["signal"] is not None:
+                return _STOPPED
             step = 0.1 if end is None else min(0.1, end - time.monotonic())
             if step <= 0:
                 return None
@@ -130,6 +137,9 @@ class LineBatcher:
             batch: list[tuple[int, bytes]] = []
             deadline = time.monotonic() + self.max_delay
             while True:
+                if item is _STOPPED:  # SIGINT, SIGTERM: the lines read so far are scored first
+                    yield from self._rest(batch, number)
+                    raise Terminated() if _STOP["signal"] == signal.SIGTERM else KeyboardInterrupt
                 if item is _EOF:
                     done = True
                     break
@@ -154,6 +164,68 @@ class LineBatcher:
                         break
             if batch:
                 yield batch
+
+    def _rest(self, batch: list[tuple[int, bytes]], number: int) -> Iterator[list[tuple[int, bytes]]]:
+        """``batch`` and the lines queued now (at most a queue's worth: a producer that never
+        stops cannot hold the stream), in batches of at most ``size`` lines."""
+        for _ in range(self._queue.maxsize):
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if item is _EOF or isinstance(item, BaseException):
+                break
+            number += 1
+            batch.append((number, item))  # type: ignore[arg-type]
+        for i in range(0, len(batch), self.size):
+            yield batch[i:i + self.size]
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (``systemctl stop``, ``docker stop``) during a stream: it ends as Ctrl-C ends it
+    (the lines read scored, open groups written, the summary), then the process ends by SIGTERM."""
+
+
+def _note_signal(signum: int, frame: object) -> None:
+    """SIGINT or SIGTERM while a stream runs: noted for the batcher; a second one stops at once."""
+    if _STOP["signal"] is not None:
+        raise Terminated() if signum == signal.SIGTERM else KeyboardInterrupt
+    _STOP["signal"] = signum
+
+
+@contextlib.contextmanager
+def _stop_signals() -> Iterator[None]:
+    """SIGINT (Ctrl-C) and SIGTERM noted instead of raised while the block runs, so that no batch
+    is cut off while it is scored or written (a half-written alert line); the
+    :class:`LineBatcher` ends the stream at its next wait. A signal the process ignores (SIGINT
+    of a background job) stays ignored; the handlers before are put back after the block."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    wanted = {signal.SIGINT: signal.default_int_handler, signal.SIGTERM: signal.SIG_DFL}
+    _STOP["signal"] = None
+    try:
+        for s, handler in before.items():
+            if handler is wanted[s]:
+                signal.signal(s, _note_signal)
+        yield
+    finally:
+        for s, handler in before.items():
+            if handler is wanted[s]:
+                signal.signal(s, handler)
+        _STOP["signal"] = None
+
+
+def _end_by_sigterm() -> None:
+    """End the process by SIGTERM, as it would have ended without the stream's handler (exit
+    status 143; a clean stop for systemd), once the summary and the output are out."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    os.kill(os.getpid(), signal.SIGTERM)
+    raise typer.Exit(143)  # not reached where the signal ends the process
 
 
 def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
@@ -436,15 +508,18 @@ def _append(path: Path) -> io.BufferedWriter:
 def stream_guard(sink: Any, output: Path | None, summary: Callable[[], None],
                  begun: Callable[[], bool]) -> Iterator[None]:
     """How a stream ends, whatever it scores: the summary on stderr at the end of input; Ctrl-C
-    (exit code 130) and a reader that closed the output (exit code 1, said once) with the
-    summary; an input error as one line (exit code 2), with the summary once something was read.
-    An output file is closed in every case."""
+    (exit code 130), SIGTERM (the process then ends by it: exit status 143) and a reader that
+    closed the output (exit code 1, said once) with the summary; an input error as one line (exit
+    code 2), with the summary once something was read. An output file is closed in every case."""
+    terminated = False
     try:
-        with user_errors():
+        with user_errors(), _stop_signals():
             yield
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         summary()
-        raise interrupted() from None
+        if not isinstance(exc, Terminated):
+            raise interrupted() from None
+        terminated = True
     except BrokenPipeError:  # whoever read the alerts has gone: stop, say so once
         os.dup2(os.open(os.devnull, os.O_WRONLY), sink.fileno())  # no second error at exit
         err.print("output closed by its reader; stopping", highlight=False)
@@ -457,6 +532,8 @@ def stream_guard(sink: Any, output: Path | None, summary: Callable[[], None],
     finally:
         if output is not None:
             sink.close()
+    if terminated:
+        _end_by_sigterm()
     summary()
 
 
@@ -513,7 +590,9 @@ def stream(
     line stops with exit code 2 naming its line (alerts of the rows before it are already
     written and stay); with --on-bad-rows skip it is counted instead. A summary (rows, flagged,
     skipped, rows/s; with --adapt the threshold's first and last value) goes to stderr at the end
-    of input or on Ctrl-C (exit code 130).
+    of input, on Ctrl-C (exit code 130) or on SIGTERM (systemctl stop, docker stop: the process
+    then ends by the signal, exit status 143); the lines already read are scored and written
+    first (a second signal stops at once).
 
     A log model reads raw log lines instead (the --format and session rule it was trained with;
     key-sequence lines for --format keys). DeepLog checks each event as it arrives against the
