@@ -136,3 +136,22 @@ def test_sigterm_ends_the_stream_as_ctrl_c_does_then_by_the_signal(model: Path) 
     assert proc.returncode == -signal.SIGTERM, err  # exit status 143 in a shell: a clean stop
     assert [(g["count"], g["last_row"]) for g in _alerts(out)] == [(3, 2), (1, 3)]
     assert "streamed 4 rows" in err and "-> 2 alerts" in err and "Traceback" not in err
+
+
+def _strict(text: str) -> list[dict]:  # type: ignore[type-arg]
+    def refuse(name: str) -> None:
+        raise AssertionError(f"{name} is no JSON")
+
+    return [json.loads(line, parse_constant=refuse) for line in text.splitlines() if line.strip()]
+
+
+def test_alerts_are_strict_json_when_a_kept_field_is_nan_or_infinity(model: Path) -> None:
+    # a --keep field of NaN or Infinity (Python's json reads them) went out as bare NaN/Infinity,
+    # which a SIEM's JSON reader refuses
+    text = _lines(ATTACK).replace("}", ', "src": NaN, "x": [Infinity, 1]}')
+    for extra in ([], ["--group-by", "proto"], ["--alert-format", "ecs"]):
+        res = runner.invoke(app, ["stream", str(model), "--keep", "src", "--keep", "x", *extra], input=text)
+        assert res.exit_code == 0, res.output
+        (alert,) = _strict(res.stdout)
+        kept = alert["hourglass"]["fields"] if extra[-1:] == ["ecs"] else alert
+        assert kept["src"] is None and kept["x"] in ([None, 1], "[null, 1]")
