@@ -155,3 +155,10 @@ def test_alerts_are_strict_json_when_a_kept_field_is_nan_or_infinity(model: Path
         (alert,) = _strict(res.stdout)
         kept = alert["hourglass"]["fields"] if extra[-1:] == ["ecs"] else alert
         assert kept["src"] is None and kept["x"] in ([None, 1], "[null, 1]")
+
+
+def test_a_json_array_of_rows_is_refused_with_how_to_send_it(model: Path) -> None:
+    res = runner.invoke(app, ["stream", str(model)], input=f"[{json.dumps(ATTACK)}, {json.dumps(ATTACK)}]\n")
+    assert res.exit_code == 2 and res.stdout == ""
+    (line,) = res.stderr.strip().splitlines()
+    assert "line 1: expected a JSON object, got an array of objects" in line and "jq -c '.[]'" in line

@@ -243,6 +243,8 @@ def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
         try:
             row = json.loads(raw)
             problem = None if isinstance(row, dict) else f"expected a JSON object, got {_kind(row)}"
+            if isinstance(row, list) and row and isinstance(row[0], dict):
+                problem += " of objects (send one object a line, JSON lines: jq -c '.[]')"
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             problem = f"not valid JSON ({json_problem(exc)})"
         if problem is None:
