@@ -173,3 +173,15 @@ def test_a_number_of_more_digits_than_python_reads_is_a_bad_line(model: Path) ->
     assert "set_int_max_str_digits" not in res.stderr
     res = runner.invoke(app, ["stream", str(model), "--on-bad-rows", "skip"], input=huge + "\n")
     assert res.exit_code == 0 and "skipped 1 malformed line(s) (lines 1)" in res.stderr
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (a disk that is full)")
+def test_a_full_disk_is_one_line_and_no_traceback(model: Path) -> None:
+    # the output file's close after the failed write raised again: a traceback after the line
+    env = {**os.environ, "PYTHONPATH": SRC + os.pathsep + os.environ.get("PYTHONPATH", ""),
+           "OMP_NUM_THREADS": "1"}
+    res = subprocess.run([sys.executable, "-m", "hourglass", "stream", str(model), "-o", "/dev/full"],
+                         input=_lines(ATTACK).encode(), capture_output=True, env=env, timeout=120)
+    err = res.stderr.decode()
+    assert res.returncode == 1 and "Traceback" not in err, err
+    assert "error: no space left on device" in err and "streamed 1 rows" in err

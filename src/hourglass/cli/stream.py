@@ -532,8 +532,9 @@ def stream_guard(sink: Any, output: Path | None, summary: Callable[[], None],
             summary()
         raise
     finally:
-        if output is not None:
-            sink.close()
+        if output is not None:  # each batch was flushed (or committed) when written: a close that
+            with contextlib.suppress(OSError):  # fails again after a failed write (a full disk,
+                sink.close()  # said above) loses nothing more and is no second error
     if terminated:
         _end_by_sigterm()
     summary()
