@@ -54,6 +54,16 @@ def test_a_very_long_line_is_read_in_linear_time() -> None:
     assert time.perf_counter() - start < 5
 
 
+def test_a_backlog_goes_in_full_batches_even_with_no_delay() -> None:
+    # with --max-delay-ms 0 every batch was one line, queued lines or not: 336 rows/s instead
+    # of 20,000 on a 3,000-row file
+    data = b"".join(b'{"n": %d}\n' % i for i in range(100))
+    batcher = LineBatcher(io.BytesIO(data).read, size=10, max_delay=0)
+    time.sleep(0.5)  # the reader has queued what the queue holds (20 lines)
+    sizes = [len(b) for b in batcher]
+    assert sizes[0] == 10 and sum(sizes) == 100
+
+
 def test_skip_counts_rows_the_model_refuses_and_scores_the_others(model: Path) -> None:
     # text or true/false in a numeric column and a missing column stopped the stream even with
     # --on-bad-rows skip

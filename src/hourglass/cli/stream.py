@@ -153,15 +153,17 @@ class LineBatcher:
                     batch.append((number, item))  # type: ignore[arg-type]
                 if len(batch) >= self.size:
                     break
+                try:  # what is already queued costs no wait, even once the delay is over (a
+                    item = self._queue.get_nowait()  # backlog goes in full batches, not by the line)
+                    continue
+                except queue.Empty:
+                    pass
                 left = deadline - time.monotonic()
                 if left <= 0:
                     break
-                try:  # what is already queued costs no wait
-                    item = self._queue.get_nowait()
-                except queue.Empty:
-                    item = self._get(left)
-                    if item is None:
-                        break
+                item = self._get(left)
+                if item is None:
+                    break
             if batch:
                 yield batch
 
