@@ -195,3 +195,19 @@ def test_a_full_disk_is_one_line_and_no_traceback(model: Path) -> None:
     err = res.stderr.decode()
     assert res.returncode == 1 and "Traceback" not in err, err
     assert "error: no space left on device" in err and "streamed 1 rows" in err
+
+
+def test_the_sqlite_doc_column_is_strict_json_too(model: Path, tmp_path: Path) -> None:
+    import sqlite3
+
+    text = _lines(ATTACK).replace("}", ', "x": Infinity}')
+    out = tmp_path / "alerts.sqlite"
+    res = runner.invoke(app, ["stream", str(model), "--keep", "x", "--alert-format", "ecs", "-o", str(out)],
+                        input=text)
+    assert res.exit_code == 0, res.output
+    conn = sqlite3.connect(out)
+    try:
+        (doc,) = conn.execute("SELECT doc FROM alerts").fetchone()
+    finally:
+        conn.close()
+    assert _strict(doc)[0]["hourglass"]["fields"]["x"] is None

@@ -17,7 +17,7 @@ import contextlib
 import json
 import os
 import sqlite3
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -142,7 +142,7 @@ class SQLiteSink:
             extra = sorted(set(alert) - self._known)
             if extra:
                 raise ValueError(f"SQLiteSink: alert fields {extra} have no column in {self.table!r}")
-        return [json.dumps(alert, default=str) if not c.paths else _find(alert, c.paths)
+        return [json_line(alert, default=str) if not c.paths else _find(alert, c.paths)
                 for c in self.columns]
 
     def write(self, alerts: Sequence[Mapping[str, Any]]) -> None:
@@ -171,7 +171,7 @@ class SQLiteSink:
         self.close()
 
 
-def json_line(alert: Mapping[str, Any]) -> str:
+def json_line(alert: Mapping[str, Any], default: Callable[[Any], Any] | None = None) -> str:
     """``alert`` as one line of strict JSON: a value that is no finite number (NaN, Infinity:
     from an input line that had them, in a --keep field) is ``null``, since a SIEM's or ``jq``'s
     JSON reader refuses the bare ``NaN`` that Python's ``json`` writes.
@@ -182,9 +182,9 @@ def json_line(alert: Mapping[str, Any]) -> str:
     '{"row": 1, "src": null, "x": [null, 2.5]}'
     """
     try:
-        return json.dumps(alert, allow_nan=False)
+        return json.dumps(alert, allow_nan=False, default=default)
     except ValueError:  # rare: only then is the alert walked
-        return json.dumps(_finite(alert), allow_nan=False)
+        return json.dumps(_finite(alert), allow_nan=False, default=default)
 
 
 def _finite(value: Any) -> Any:
