@@ -246,7 +246,8 @@ def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
             row = json.loads(raw)
             problem = None if isinstance(row, dict) else f"expected a JSON object, got {_kind(row)}"
             if isinstance(row, list) and row and isinstance(row[0], dict):
-                problem += " of objects (send one object a line, JSON lines: jq -c '.[]')"
+                problem = ("expected a JSON object, got an array of objects (send one object a "
+                           "line, JSON lines: jq -c '.[]')")
         except ValueError as exc:  # also bad UTF-8, a number of more digits than Python reads
             problem = f"not valid JSON ({json_problem(exc).split('; use sys.')[0]})"
         if problem is None:
