@@ -211,3 +211,14 @@ def test_the_sqlite_doc_column_is_strict_json_too(model: Path, tmp_path: Path) -
     finally:
         conn.close()
     assert _strict(doc)[0]["hourglass"]["fields"]["x"] is None
+
+
+def test_a_grouped_stream_stopped_by_a_missing_keep_field_writes_the_groups_before_it(
+        model: Path) -> None:
+    # the flagged rows of the batch before the line were neither counted nor written
+    with_ip = {**ATTACK, "src_ip": "10.0.0.7"}
+    res = runner.invoke(app, ["stream", str(model), "--group-by", "proto", "--keep", "src_ip"],
+                        input=_lines(with_ip, with_ip, ATTACK, with_ip))
+    assert res.exit_code == 2 and "--keep: no field 'src_ip' on <stdin> line 3" in res.stderr
+    assert [(g["count"], g["src_ip"]) for g in _alerts(res.stdout)] == [(2, "10.0.0.7")]
+    assert "streamed 2 rows" in res.stderr and "2 flagged" in res.stderr

@@ -841,16 +841,21 @@ def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping:
                         if explain is not None:
                             alert["top_column"] = result["top_column"][i]
                             alert["why"] = result["why"][i]
-                        for c in keep or []:
-                            if c not in row and not scorer.sparse_fields:
-                                raise HourglassError(f"--keep: no field {c!r} on {where} line {lines[i]}")
-                            alert[c] = row.get(c)
+                        absent = next((c for c in keep or [] if c not in row), None)
+                        if absent is not None and not scorer.sparse_fields:  # the stream stops here,
+                            problem = HourglassError(f"--keep: no field {absent!r} on {where} line "
+                                                     f"{lines[i]}")  # the rows before it counted
+                            rows, lines = rows[:i], lines[:i]
+                            break
+                        alert.update({c: row.get(c) for c in keep or []})
                         alerts.append(alert)
                         keys.append(tuple(row.get(k) for k in grouping.keys))
                         at.append(int(times[i]) if times is not None else None)
+                    flags = result["flags"][:len(rows)]
+                    times = times[:len(rows)] if times is not None else None
                     n_rows += len(rows)
-                    flagged += sum(result["flags"])
-                    drift.update(result["flags"])
+                    flagged += sum(flags)
+                    drift.update(flags)
                     early = grouping.add(alerts, keys, at)
                     if times is not None and len(times):
                         top = int(times.max())
