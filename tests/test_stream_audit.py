@@ -222,3 +222,18 @@ def test_a_grouped_stream_stopped_by_a_missing_keep_field_writes_the_groups_befo
     assert res.exit_code == 2 and "--keep: no field 'src_ip' on <stdin> line 3" in res.stderr
     assert [(g["count"], g["src_ip"]) for g in _alerts(res.stdout)] == [(2, "10.0.0.7")]
     assert "streamed 2 rows" in res.stderr and "2 flagged" in res.stderr
+
+
+def test_a_row_without_a_readable_time_stops_a_grouped_stream_after_the_rows_before_it(
+        model: Path) -> None:
+    # the whole batch was dropped; with --on-bad-rows skip it stopped the stream all the same
+    rows = [{**ATTACK, "ts": f"2024-01-01T00:0{i}:00"} for i in range(3)]
+    text = _lines(rows[0], rows[1], {**ATTACK, "ts": "soon"}, rows[2])
+    args = ["stream", str(model), "--group-by", "proto", "--timestamp-col", "ts"]
+    res = runner.invoke(app, args, input=text)
+    assert res.exit_code == 2 and "line 3 is not a timestamp ('soon')" in res.stderr, res.output
+    assert [(g["count"], g["last_time"]) for g in _alerts(res.stdout)] == [(2, "2024-01-01T00:01:00")]
+    for batch in ("1024", "1"):
+        res = runner.invoke(app, [*args, "--on-bad-rows", "skip", "--batch", batch], input=text)
+        assert res.exit_code == 0 and "skipped 1 malformed line(s) (lines 3)" in res.stderr, res.output
+        assert [(g["count"], g["last_time"]) for g in _alerts(res.stdout)] == [(3, "2024-01-01T00:02:00")]

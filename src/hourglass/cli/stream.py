@@ -779,6 +779,31 @@ def stream(
                 raise problem
 
 
+def _group_times(grouping: Any, rows: list[dict[str, Any]], lines: list[int], n_rows: int, where: str,
+                 skipped: list[int] | None) -> tuple[Any, list[dict[str, Any]], list[int],
+                                                     HourglassError | None]:
+    """The times of a batch's rows for ``--group-by`` windows (``None`` without a time column),
+    with the rows and lines they belong to: a row without a readable time stops the batch there
+    (the rows before it kept, the error returned) or, with ``skipped``, is left out (counted)."""
+    while grouping.time_col is not None and rows:
+        try:
+            return (grouping.times([r.get(grouping.time_col) for r in rows], n_rows, where, lines=lines),
+                    rows, lines, None)
+        except HourglassError as exc:
+            named = re.findall(r"\bline (\d+)\b", str(exc))
+            if not named or int(named[-1]) not in lines:
+                raise
+            i = lines.index(int(named[-1]))
+            if skipped is None:
+                rows, lines = rows[:i], lines[:i]
+                times = grouping.times([r.get(grouping.time_col) for r in rows], n_rows, where,
+                                       lines=lines) if rows else None
+                return times, rows, lines, exc
+            skipped.append(lines[i])
+            rows, lines = rows[:i] + rows[i + 1:], lines[:i] + lines[i + 1:]
+    return None, rows, lines, None
+
+
 def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping: Any, *, where: str,
                  batch: int, max_delay: float, on_bad_rows: str, output: Path | None,
                  explain: int | None, keep: list[str] | None, adapt: bool, drift: Any,
@@ -819,8 +844,9 @@ def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping:
                                                      f"{', '.join(map(str, row))}")
                             rows, lines = rows[:i], lines[:i]
                             break
-                    times = (grouping.times([r.get(grouping.time_col) for r in rows], n_rows, where,
-                                            lines=lines) if grouping.time_col else None)
+                    times, rows, lines, late_problem = _group_times(grouping, rows, lines, n_rows, where,
+                                                                    bad if on_bad_rows == "skip" else None)
+                    problem = late_problem or problem  # an unreadable time comes before a malformed line
                     read_lines = lines
                     rows, lines, scored, refused = _score_before_bad(
                         lambda rs: scorer.score([_flat(r) for r in rs], explain=explain,
@@ -857,11 +883,12 @@ def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping:
                     flagged += sum(flags)
                     drift.update(flags)
                     early = grouping.add(alerts, keys, at)
-                    if times is not None and len(times):
-                        top = int(times.max())
-                        if newest is None or top > newest:
-                            newest, newest_at = top, now
-                        due = grouping.groups.advance(times=times)
+                    if grouping.time_col is not None:  # (no times when every row was left out)
+                        if times is not None and len(times):
+                            top = int(times.max())
+                            if newest is None or top > newest:
+                                newest, newest_at = top, now
+                        due = grouping.groups.advance(times=times if times is not None else [])
                     else:
                         due = grouping.groups.advance(rows=n_rows)
                     sink.write(grouping.render(early + due))  # one flush, or transaction, per batch
