@@ -17,6 +17,7 @@ import json
 import os
 import queue
 import re
+import signal
 import sys
 import threading
 import time
@@ -50,6 +51,8 @@ from hourglass.errors import HourglassError, json_problem
 __all__ = ["LineBatcher", "stream"]
 
 _EOF = object()
+_STOPPED = object()  # what a wait gives once SIGINT or SIGTERM came (see _stop_signals)
+_STOP: dict[str, int | None] = {"signal": None}
 _READ_BYTES = 1 << 16
 _ROW_REF = re.compile(r"\brow (\d+)\b")
 
@@ -65,7 +68,9 @@ class LineBatcher:
     whose lock a reader blocked at exit would hold. A read error ends the batches by raising it
     (after a batch of the lines read before it). With ``idle_tick``, an empty batch comes after
     that many seconds without a line (for work that is due with time, such as closing idle log
-    sessions).
+    sessions). Once SIGINT or SIGTERM came (noted by :func:`_stop_signals`), the lines already
+    read come as batches, and then the signal as ``KeyboardInterrupt`` (:class:`Terminated` for
+    SIGTERM).
 
     Examples
     --------
@@ -87,22 +92,29 @@ class LineBatcher:
 
     def _read(self, read: Callable[[int], bytes]) -> None:
         try:
-            rest = b""
-            while chunk := read(_READ_BYTES):
-                *lines, rest = (rest + chunk).split(b"\n")
+            rest: list[bytes] = []  # the pieces of a line not ended yet (joined once: a long
+            while chunk := read(_READ_BYTES):  # line costs its length, not its length squared)
+                if b"\n" not in chunk:
+                    rest.append(chunk)
+                    continue
+                *lines, last = chunk.split(b"\n")
+                lines[0] = b"".join([*rest, lines[0]])
+                rest = [last] if last else []
                 for line in lines:
                     self._queue.put(line)
             if rest:
-                self._queue.put(rest)
+                self._queue.put(b"".join(rest))
         except BaseException as exc:  # handed to the main thread, which reports it
             self._queue.put(exc)
         self._queue.put(_EOF)
 
     def _get(self, timeout: float | None) -> object:
-        """The next item; ``None`` when ``timeout`` passed first. Waits in short steps so that
-        Ctrl-C reaches the main thread at once."""
+        """The next item; ``None`` when ``timeout`` passed first, ``_STOPPED`` once SIGINT or
+        SIGTERM was noted. Waits in short steps so that a signal is seen at once."""
         end = None if timeout is None else time.monotonic() + timeout
         while True:
+            if _STOP["signal"] is not None:
+                return _STOPPED
             step = 0.1 if end is None else min(0.1, end - time.monotonic())
             if step <= 0:
                 return None
@@ -125,6 +137,9 @@ class LineBatcher:
             batch: list[tuple[int, bytes]] = []
             deadline = time.monotonic() + self.max_delay
             while True:
+                if item is _STOPPED:  # SIGINT, SIGTERM: the lines read so far are scored first
+                    yield from self._rest(batch, number)
+                    raise Terminated() if _STOP["signal"] == signal.SIGTERM else KeyboardInterrupt
                 if item is _EOF:
                     done = True
                     break
@@ -138,17 +153,81 @@ class LineBatcher:
                     batch.append((number, item))  # type: ignore[arg-type]
                 if len(batch) >= self.size:
                     break
+                try:  # what is already queued costs no wait, even once the delay is over (a
+                    item = self._queue.get_nowait()  # backlog goes in full batches, not by the line)
+                    continue
+                except queue.Empty:
+                    pass
                 left = deadline - time.monotonic()
                 if left <= 0:
                     break
-                try:  # what is already queued costs no wait
-                    item = self._queue.get_nowait()
-                except queue.Empty:
-                    item = self._get(left)
-                    if item is None:
-                        break
+                item = self._get(left)
+                if item is None:
+                    break
             if batch:
                 yield batch
+
+    def _rest(self, batch: list[tuple[int, bytes]], number: int) -> Iterator[list[tuple[int, bytes]]]:
+        """``batch`` and the lines queued now (at most a queue's worth: a producer that never
+        stops cannot hold the stream), in batches of at most ``size`` lines."""
+        for _ in range(self._queue.maxsize):
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if item is _EOF or isinstance(item, BaseException):
+                break
+            number += 1
+            batch.append((number, item))  # type: ignore[arg-type]
+        for i in range(0, len(batch), self.size):
+            yield batch[i:i + self.size]
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (``systemctl stop``, ``docker stop``) during a stream: it ends as Ctrl-C ends it
+    (the lines read scored, open groups written, the summary), then the process ends by SIGTERM."""
+
+
+def _note_signal(signum: int, frame: object) -> None:
+    """SIGINT or SIGTERM while a stream runs: noted for the batcher; a second one stops at once."""
+    if _STOP["signal"] is not None:
+        raise Terminated() if signum == signal.SIGTERM else KeyboardInterrupt
+    _STOP["signal"] = signum
+
+
+@contextlib.contextmanager
+def _stop_signals() -> Iterator[None]:
+    """SIGINT (Ctrl-C) and SIGTERM noted instead of raised while the block runs, so that no batch
+    is cut off while it is scored or written (a half-written alert line); the
+    :class:`LineBatcher` ends the stream at its next wait. A signal the process ignores (SIGINT
+    of a background job) stays ignored; the handlers before are put back after the block."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    wanted = {signal.SIGINT: signal.default_int_handler, signal.SIGTERM: signal.SIG_DFL}
+    _STOP["signal"] = None
+    try:
+        for s, handler in before.items():
+            if handler is wanted[s]:
+                signal.signal(s, _note_signal)
+        yield
+    finally:
+        for s, handler in before.items():
+            if handler is wanted[s]:
+                signal.signal(s, handler)
+        _STOP["signal"] = None
+
+
+def _end_by_sigterm() -> None:
+    """End the process by SIGTERM, as it would have ended without the stream's handler (exit
+    status 143; a clean stop for systemd), once the summary and the output are out."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    os.kill(os.getpid(), signal.SIGTERM)
+    raise typer.Exit(143)  # not reached where the signal ends the process
 
 
 def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
@@ -179,8 +258,11 @@ def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
             try:
                 row = json.loads(raw)
                 problem = None if isinstance(row, dict) else f"expected a JSON object, got {_kind(row)}"
-            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-                problem = f"not valid JSON ({json_problem(exc)})"
+                if isinstance(row, list) and row and isinstance(row[0], dict):
+                    problem = ("expected a JSON object, got an array of objects (send one object a "
+                               "line, JSON lines: jq -c '.[]')")
+            except ValueError as exc:  # also bad UTF-8, a number of more digits than Python reads
+                problem = f"not valid JSON ({json_problem(exc).split('; use sys.')[0]})"
         if problem is None:
             rows.append(flat_record(row))  # source.ip for --keep and --group-by, as a file is read
             lines.append(number)
@@ -266,11 +348,14 @@ def _line_message(exc: Exception, where: str, lines: list[int]) -> str:
 
 def _score_before_bad(score: Callable[[list[dict[str, Any]]], dict[str, Any]],
                       rows: list[dict[str, Any]], lines: list[int], where: str,
+                      skipped: list[int] | None = None,
                       ) -> tuple[list[dict[str, Any]], list[int], dict[str, Any] | None,
                                  HourglassError | None]:
     """Score a batch's rows; when the scorer refuses one (a missing column, text in a numeric
     one), the rows before it are scored instead and the error comes back with them, so their
-    alerts are written before the stream stops, as for a malformed line."""
+    alerts are written before the stream stops, as for a malformed line. With ``skipped``
+    (``--on-bad-rows skip``) a refused row is left out instead (its line appended to
+    ``skipped``) and the others are scored."""
     from hourglass.errors import InputError
 
     problem = None
@@ -278,12 +363,41 @@ def _score_before_bad(score: Callable[[list[dict[str, Any]]], dict[str, Any]],
         try:
             return rows, lines, score(rows), problem
         except InputError as exc:
-            problem = HourglassError(_line_message(exc, where, lines))
             m = _ROW_REF.search(str(exc))
-            i = int(m.group(1)) - 1 if m else 0
+            i = int(m.group(1)) - 1 if m else -1
+            if skipped is not None:
+                if not 0 <= i < len(rows):  # no row named: each row alone, in order
+                    return _score_each(score, rows, lines, skipped)
+                skipped.append(lines[i])
+                rows, lines = rows[:i] + rows[i + 1:], lines[:i] + lines[i + 1:]
+                continue
+            problem = HourglassError(_line_message(exc, where, lines))
             i = i if 0 < i < len(rows) else 0
             rows, lines = rows[:i], lines[:i]
     return rows, lines, None, problem
+
+
+def _score_each(score: Callable[[list[dict[str, Any]]], dict[str, Any]],
+                rows: list[dict[str, Any]], lines: list[int], skipped: list[int],
+                ) -> tuple[list[dict[str, Any]], list[int], dict[str, Any] | None, None]:
+    """Score ``rows`` one at a time (each once, in order: an adapting threshold sees them as in
+    one call), leaving out those the scorer refuses (their lines appended to ``skipped``)."""
+    from hourglass.errors import InputError
+
+    kept: list[dict[str, Any]] = []
+    kept_lines: list[int] = []
+    result: dict[str, list[Any]] = {}
+    for row, line in zip(rows, lines, strict=True):
+        try:
+            one = score([row])
+        except InputError:
+            skipped.append(line)
+            continue
+        kept.append(row)
+        kept_lines.append(line)
+        for key, values in one.items():
+            result.setdefault(key, []).extend(values)
+    return kept, kept_lines, result if kept else None, None
 
 
 def _open(model: Path, input_file: Path | None, output: Path | None, explain: int | None,
@@ -379,23 +493,51 @@ def _open(model: Path, input_file: Path | None, output: Path | None, explain: in
                        alert_columns(kind, ecs=ecs, keep=keep or ()))
             sink: Any = SQLiteSink(output, columns, table=table)
         else:
-            sink = JsonLinesSink(open(output, "ab") if output is not None else sys.stdout.buffer)
+            sink = JsonLinesSink(_append(output) if output is not None else sys.stdout.buffer)
     return scorer, read, sink, rule
+
+
+def _append(path: Path) -> io.BufferedWriter:
+    """``path`` opened to append alert lines to; a file whose last line was left unended (a stream
+    killed while writing, a file edited by hand) gets its line ended first, so that the first
+    alert does not run into it.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "alerts.jsonl"
+    >>> _ = p.write_bytes(b'{"row": 1, "sco')
+    >>> with _append(p) as fh:
+    ...     _ = fh.write(b'{"row": 2}\\n')
+    >>> p.read_bytes()
+    b'{"row": 1, "sco\\n{"row": 2}\\n'
+    """
+    fh = open(path, "ab")
+    if path.is_file() and fh.tell() > 0:
+        with open(path, "rb") as old:
+            old.seek(-1, os.SEEK_END)
+            if old.read(1) != b"\n":
+                fh.write(b"\n")
+                fh.flush()
+    return fh
 
 
 @contextlib.contextmanager
 def stream_guard(sink: Any, output: Path | None, summary: Callable[[], None],
                  begun: Callable[[], bool]) -> Iterator[None]:
     """How a stream ends, whatever it scores: the summary on stderr at the end of input; Ctrl-C
-    (exit code 130) and a reader that closed the output (exit code 1, said once) with the
-    summary; an input error as one line (exit code 2), with the summary once something was read.
-    An output file is closed in every case."""
+    (exit code 130), SIGTERM (the process then ends by it: exit status 143) and a reader that
+    closed the output (exit code 1, said once) with the summary; an input error as one line (exit
+    code 2), with the summary once something was read. An output file is closed in every case."""
+    terminated = False
     try:
-        with user_errors():
+        with user_errors(), _stop_signals():
             yield
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         summary()
-        raise interrupted() from None
+        if not isinstance(exc, Terminated):
+            raise interrupted() from None
+        terminated = True
     except BrokenPipeError:  # whoever read the alerts has gone: stop, say so once
         os.dup2(os.open(os.devnull, os.O_WRONLY), sink.fileno())  # no second error at exit
         err.print("output closed by its reader; stopping", highlight=False)
@@ -406,8 +548,11 @@ def stream_guard(sink: Any, output: Path | None, summary: Callable[[], None],
             summary()
         raise
     finally:
-        if output is not None:
-            sink.close()
+        if output is not None:  # each batch was flushed (or committed) when written: a close that
+            with contextlib.suppress(OSError):  # fails again after a failed write (a full disk,
+                sink.close()  # said above) loses nothing more and is no second error
+    if terminated:
+        _end_by_sigterm()
     summary()
 
 
@@ -465,7 +610,9 @@ def stream(
     code 2 naming its line (alerts of the rows before it are already written and stay); with
     --on-bad-rows skip it is counted instead. A summary (rows, flagged,
     skipped, rows/s; with --adapt the threshold's first and last value) goes to stderr at the end
-    of input or on Ctrl-C (exit code 130).
+    of input, on Ctrl-C (exit code 130) or on SIGTERM (systemctl stop, docker stop: the process
+    then ends by the signal, exit status 143); the lines already read are scored and written
+    first (a second signal stops at once).
 
     A log model reads raw log lines instead (the --format and session rule it was trained with;
     key-sequence lines for --format keys). DeepLog checks each event as it arrives against the
@@ -509,8 +656,9 @@ def stream(
     the model's) or the rows seen (--group-window N), then written; with --idle-timeout S, once
     no line has come for S seconds, event time runs on with the wall clock from the newest row's
     arrival (as for entity buckets). At most --max-groups groups are held (the one with the
-    oldest first row is written early, counted). End of input and Ctrl-C write the open groups.
-    A row of a window already written starts a second group for it (counted).
+    oldest first row is written early, counted). End of input, Ctrl-C and a line that stops the
+    stream write the open groups. A row of a window already written starts a second group for it
+    (counted).
 
     A drift check watches the share of flagged rows (steps, sessions) among the last
     --drift-window ones: a warning on stderr when it is far above the rate the threshold promises
@@ -591,7 +739,7 @@ def stream(
 
     def summary() -> None:
         took = time.perf_counter() - start
-        skipped = f", {skipped_lines_text(bad)}" if bad else ""
+        skipped = f", {skipped_lines_text(sorted(bad))}" if bad else ""
         moved = f"; threshold {first_value:.6g} -> {float(threshold.value_):.6g} (--adapt)" if adapt else ""
         err.print(f"streamed {n_rows:,} rows from {where}, {flagged:,} flagged{skipped}, "
                   f"{n_rows / took if took > 0 else 0:,.0f} rows/s{moved}", highlight=False)
@@ -609,7 +757,7 @@ def stream(
             rows, lines, result, refused = _score_before_bad(
                 lambda rs: scorer.score([_flat(r) for r in rs], explain=explain,
                                         explain_flagged=not all_rows, adapt=adapt),
-                rows, lines, where)
+                rows, lines, where, bad if on_bad_rows == "skip" else None)
             problem = refused or problem  # a refused row comes before any malformed line
             if rows and result is not None:
                 out_docs: list[dict[str, Any]] = []
@@ -647,14 +795,37 @@ def stream(
                 raise problem
 
 
+def _group_times(grouping: Any, rows: list[dict[str, Any]], lines: list[int], n_rows: int, where: str,
+                 skipped: list[int] | None) -> tuple[Any, list[dict[str, Any]], list[int],
+                                                     HourglassError | None]:
+    """The times of a batch's rows for ``--group-by`` windows (``None`` without a time column),
+    with the rows and lines they belong to: a row without a readable time stops the batch there
+    (the rows before it kept, the error returned) or, with ``skipped``, is left out (counted)."""
+    while grouping.time_col is not None and rows:
+        try:
+            return (grouping.times([r.get(grouping.time_col) for r in rows], n_rows, where, lines=lines),
+                    rows, lines, None)
+        except HourglassError as exc:
+            named = re.findall(r"\bline (\d+)\b", str(exc))
+            if not named or int(named[-1]) not in lines:
+                raise
+            i = lines.index(int(named[-1]))
+            if skipped is None:
+                rows, lines = rows[:i], lines[:i]
+                times = grouping.times([r.get(grouping.time_col) for r in rows], n_rows, where,
+                                       lines=lines) if rows else None
+                return times, rows, lines, exc
+            skipped.append(lines[i])
+            rows, lines = rows[:i] + rows[i + 1:], lines[:i] + lines[i + 1:]
+    return None, rows, lines, None
+
+
 def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping: Any, *, where: str,
                  batch: int, max_delay: float, on_bad_rows: str, output: Path | None,
                  explain: int | None, keep: list[str] | None, adapt: bool, drift: Any,
                  idle_timeout: float | None) -> None:
     """A table model's stream with ``--group-by``: flagged rows counted into groups, each
     written once its window closes (see ``stream``'s docstring)."""
-    from hourglass.errors import InputError
-
     n_rows = flagged = 0
     bad: list[int] = []
     line_format = scorer.pipeline.info.get("dataset")  # CEF/LEEF/kv lines, not JSON, for such a model
@@ -664,7 +835,7 @@ def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping:
 
     def summary() -> None:
         took = time.perf_counter() - start
-        skipped = f", {skipped_lines_text(bad)}" if bad else ""
+        skipped = f", {skipped_lines_text(sorted(bad))}" if bad else ""
         err.print(f"streamed {n_rows:,} rows from {where}, {flagged:,} flagged{skipped}, "
                   f"{n_rows / took if took > 0 else 0:,.0f} rows/s; {grouping.summary()}",
                   highlight=False)
@@ -682,18 +853,27 @@ def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping:
                 last_line = now
                 rows, lines, problem = _parse(lines_batch, where, on_bad_rows, bad, line_format)
                 if rows:
-                    for i, row in enumerate(rows):
+                    for i, row in enumerate(rows if not scorer.sparse_fields else ()):
                         missing = [k for k in grouping.keys if k not in row]
-                        if missing and not scorer.sparse_fields:
-                            raise HourglassError(f"--group-by: no field {missing[0]!r} on {where} line "
-                                                 f"{lines[i]}; its fields are {', '.join(map(str, row))}")
-                    times = (grouping.times([r.get(grouping.time_col) for r in rows], n_rows, where,
-                                            lines=lines) if grouping.time_col else None)
-                    try:
-                        result = scorer.score([_flat(r) for r in rows], explain=explain,
-                                              explain_flagged=True, adapt=adapt)
-                    except InputError as exc:
-                        raise HourglassError(_line_message(exc, where, lines)) from None
+                        if missing:  # the stream stops at this line, the rows before it go out
+                            problem = HourglassError(f"--group-by: no field {missing[0]!r} on {where} "
+                                                     f"line {lines[i]}; its fields are "
+                                                     f"{', '.join(map(str, row))}")
+                            rows, lines = rows[:i], lines[:i]
+                            break
+                    times, rows, lines, late_problem = _group_times(grouping, rows, lines, n_rows, where,
+                                                                    bad if on_bad_rows == "skip" else None)
+                    problem = late_problem or problem  # an unreadable time comes before a malformed line
+                    read_lines = lines
+                    rows, lines, scored, refused = _score_before_bad(
+                        lambda rs: scorer.score([_flat(r) for r in rs], explain=explain,
+                                                explain_flagged=True, adapt=adapt),
+                        rows, lines, where, bad if on_bad_rows == "skip" else None)
+                    problem = refused or problem  # a refused row comes before any malformed line
+                    if times is not None and len(lines) < len(read_lines):  # rows left out
+                        at_line = {line: j for j, line in enumerate(read_lines)}
+                        times = times[[at_line[line] for line in lines]]
+                    result = scored or {"flags": []}
                     alerts, keys, at = [], [], []
                     for i, row in enumerate(rows):
                         if not result["flags"][i]:
@@ -704,28 +884,34 @@ def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping:
                         if explain is not None:
                             alert["top_column"] = result["top_column"][i]
                             alert["why"] = result["why"][i]
-                        for c in keep or []:
-                            if c not in row and not scorer.sparse_fields:
-                                raise HourglassError(f"--keep: no field {c!r} on {where} line {lines[i]}")
-                            alert[c] = row.get(c)
+                        absent = next((c for c in keep or [] if c not in row), None)
+                        if absent is not None and not scorer.sparse_fields:  # the stream stops here,
+                            problem = HourglassError(f"--keep: no field {absent!r} on {where} line "
+                                                     f"{lines[i]}")  # the rows before it counted
+                            rows, lines = rows[:i], lines[:i]
+                            break
+                        alert.update({c: row.get(c) for c in keep or []})
                         alerts.append(alert)
                         keys.append(tuple(row.get(k) for k in grouping.keys))
                         at.append(int(times[i]) if times is not None else None)
+                    flags = result["flags"][:len(rows)]
+                    times = times[:len(rows)] if times is not None else None
                     n_rows += len(rows)
-                    flagged += sum(result["flags"])
-                    drift.update(result["flags"])
+                    flagged += sum(flags)
+                    drift.update(flags)
                     early = grouping.add(alerts, keys, at)
-                    if times is not None:
-                        top = int(times.max())
-                        if newest is None or top > newest:
-                            newest, newest_at = top, now
-                        due = grouping.groups.advance(times=times)
+                    if grouping.time_col is not None:  # (no times when every row was left out)
+                        if times is not None and len(times):
+                            top = int(times.max())
+                            if newest is None or top > newest:
+                                newest, newest_at = top, now
+                        due = grouping.groups.advance(times=times if times is not None else [])
                     else:
                         due = grouping.groups.advance(rows=n_rows)
                     sink.write(grouping.render(early + due))  # one flush, or transaction, per batch
                 if problem is not None:
                     raise problem
-        except KeyboardInterrupt:  # Ctrl-C: the open groups still go out
-            sink.write(grouping.render(grouping.groups.close()))
+        except (KeyboardInterrupt, HourglassError):  # Ctrl-C, a bad line: the open groups still
+            sink.write(grouping.render(grouping.groups.close()))  # go out (their rows came before)
             raise
         sink.write(grouping.render(grouping.groups.close()))

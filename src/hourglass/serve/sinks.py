@@ -17,7 +17,7 @@ import contextlib
 import json
 import os
 import sqlite3
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -26,7 +26,7 @@ from hourglass.errors import HourglassError
 from hourglass.ingest.readers import atomic_output, open_output
 from hourglass.ingest.sqlite import check_table_name, connect, ensure_table, insert_rows, is_sqlite
 
-__all__ = ["Column", "JsonLinesSink", "SQLiteSink", "alert_columns", "alert_file"]
+__all__ = ["Column", "JsonLinesSink", "SQLiteSink", "alert_columns", "alert_file", "json_line"]
 
 
 @dataclass(frozen=True)
@@ -142,7 +142,7 @@ class SQLiteSink:
             extra = sorted(set(alert) - self._known)
             if extra:
                 raise ValueError(f"SQLiteSink: alert fields {extra} have no column in {self.table!r}")
-        return [json.dumps(alert, default=str) if not c.paths else _find(alert, c.paths)
+        return [json_line(alert, default=str) if not c.paths else _find(alert, c.paths)
                 for c in self.columns]
 
     def write(self, alerts: Sequence[Mapping[str, Any]]) -> None:
@@ -171,6 +171,32 @@ class SQLiteSink:
         self.close()
 
 
+def json_line(alert: Mapping[str, Any], default: Callable[[Any], Any] | None = None) -> str:
+    """``alert`` as one line of strict JSON: a value that is no finite number (NaN, Infinity:
+    from an input line that had them, in a --keep field) is ``null``, since a SIEM's or ``jq``'s
+    JSON reader refuses the bare ``NaN`` that Python's ``json`` writes.
+
+    Examples
+    --------
+    >>> json_line({"row": 1, "src": float("nan"), "x": [float("inf"), 2.5]})
+    '{"row": 1, "src": null, "x": [null, 2.5]}'
+    """
+    try:
+        return json.dumps(alert, allow_nan=False, default=default)
+    except ValueError:  # rare: only then is the alert walked
+        return json.dumps(_finite(alert), allow_nan=False, default=default)
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if value - value == 0 else None
+    if isinstance(value, Mapping):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
+
+
 class JsonLinesSink:
     """Writes alerts as JSON lines to a binary file (``sys.stdout.buffer`` or an opened file),
     flushed after each :meth:`write`.
@@ -190,7 +216,7 @@ class JsonLinesSink:
     def write(self, alerts: Sequence[Mapping[str, Any]]) -> None:
         """Write ``alerts``, one a line, and flush."""
         if alerts:
-            self.fh.write(("\n".join(json.dumps(a) for a in alerts) + "\n").encode())
+            self.fh.write(("\n".join(json_line(a) for a in alerts) + "\n").encode())
         self.fh.flush()
 
     def fileno(self) -> int:
@@ -234,4 +260,4 @@ class _TextLines:
 
     def write(self, alerts: Sequence[Mapping[str, Any]]) -> None:
         for a in alerts:
-            self.fh.write(json.dumps(a) + "\n")
+            self.fh.write(json_line(a) + "\n")
