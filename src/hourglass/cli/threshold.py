@@ -116,6 +116,7 @@ def _event_rate(pipe: Pipeline, given: float | None) -> float | None:
 def _parse(spec: str, pipe: Pipeline, rate: float | None, model: Path) -> Threshold:
     """``spec`` as a rule that can be fitted on the model's held-out normal scores, or the one
     line saying why not."""
+    from hourglass.cli._common import model_kind
     from hourglass.thresholds import threshold_from_spec
 
     rule = threshold_from_spec(spec, events_per_day=rate)
@@ -125,9 +126,16 @@ def _parse(spec: str, pipe: Pipeline, rate: float | None, model: Path) -> Thresh
                              f"{spec.strip()} ...' on labelled data instead")
     if getattr(rule, "per", None) == "day" and rate is None:
         raise HourglassError(f"--threshold {spec}: a per-day budget needs the event rate, which "
-                             f"{model} does not know (trained without --events-per-day or "
-                             "--timestamp-col): give --events-per-day N, or use budget:N/10k")
+                             f"{model} does not know ({_NO_RATE[model_kind(pipe)]}): give "
+                             "--events-per-day N, or use budget:N/10k")
     return rule
+
+
+#: Why a model of each kind may not know its event rate (what 'train' would have needed)
+_NO_RATE = {"table": "trained without --events-per-day or --timestamp-col",
+            "time-series": "trained without --freq, which sets its steps per day",
+            "log": "a log model does not record its sessions per day",
+            "entity": "trained without timestamps"}
 
 
 def _fit(rule: Threshold, scores: Any, on: str) -> Threshold:
