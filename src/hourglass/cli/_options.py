@@ -344,8 +344,9 @@ BenchDataArg = Annotated[Path | None, typer.Argument(
     help="Labelled table (CSV/TSV/Parquet/JSONL, .gz read directly; - reads standard input); not "
          "with --suite.")]
 BenchTestOpt = Annotated[Path | None, typer.Option(
-    "--test", help="Labelled test table with DATA's columns (default: a seeded stratified "
-                   "--test-fraction of DATA).")]
+    "--test", callback=stdin_as_file,
+    help="Labelled test table with DATA's columns (default: a seeded stratified --test-fraction "
+         "of DATA; - reads standard input, when DATA is a file).")]
 BenchTestFractionOpt = Annotated[float, typer.Option(
     "--test-fraction", help="Without --test: share of DATA's rows kept for testing (stratified by "
                             "normal/anomaly, split with --seed); models train on the normal rows "
