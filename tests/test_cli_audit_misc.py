@@ -121,3 +121,11 @@ def test_benchmark_reads_its_test_file_from_standard_input(files: dict[str, Path
     assert "stdin" not in res.stdout
     res = runner.invoke(app, ["benchmark", "-", *base[2:]], input=files["flows"].read_text())
     assert res.exit_code == 2 and "only one of them can be -" in res.stderr, res.output
+
+
+def test_threshold_fixed_without_a_value_is_refused(files: dict[str, Path]) -> None:
+    # 'fixed' alone was 'fixed at 0.0': a copy flagging every row, written without a word
+    out = files["dir"] / "F"
+    for spec in ("fixed", "fixed:"):
+        one_line_error(["threshold", str(files["model"]), "--threshold", spec, "-o", str(out)],
+                       f"--threshold {spec}: a fixed cut-off needs its value, e.g. fixed:3.5", out)
