@@ -129,3 +129,21 @@ def test_threshold_fixed_without_a_value_is_refused(files: dict[str, Path]) -> N
     for spec in ("fixed", "fixed:"):
         one_line_error(["threshold", str(files["model"]), "--threshold", spec, "-o", str(out)],
                        f"--threshold {spec}: a fixed cut-off needs its value, e.g. fixed:3.5", out)
+
+
+def test_benchmark_marks_baselines_in_the_category_table_and_formats_says_what_auto_sniffs(
+        tmp_path: Path) -> None:
+    import gzip
+
+    from hourglass.ingest import demo_path
+
+    lines = gzip.open(demo_path("train"), "rt").read().splitlines()
+    (tmp_path / "kdd.txt").write_text("\n".join(lines[:1500]) + "\n")
+    res = runner.invoke(app, ["benchmark", str(tmp_path / "kdd.txt"), "--dataset", "nsl-kdd",
+                              "--models", "none", "--seeds", "1"], env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    table = res.stdout.split("detection rate per attack category")[1]
+    assert "iforest (baseline)" in table  # as in the metrics table above it
+    res = runner.invoke(app, ["formats"], env={"COLUMNS": "200"})
+    assert res.exit_code == 0
+    assert "a log needs its --format" in res.stdout

@@ -146,7 +146,8 @@ def _category_table(rows: list[dict[str, Any]]) -> Table | None:
     for c in cats:
         t.add_column(c, justify="right")
     for r in rows:
-        t.add_row(r["model"], *(f"{r['per_category'].get(c, 0.0):.3f}" for c in cats))
+        name = r["model"] + (" (baseline)" if r["kind"] == "baseline" else "")
+        t.add_row(name, *(f"{r['per_category'].get(c, 0.0):.3f}" for c in cats))
     return t
 
 

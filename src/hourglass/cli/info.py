@@ -55,7 +55,8 @@ def models() -> None:
 
 
 def formats() -> None:
-    """List the input formats ('--format NAME'; 'auto' sniffs them in this order)."""
+    """List the input formats ('--format NAME'; 'auto' sniffs the table formats in this order; a
+    log is never sniffed: give its --format)."""
     from hourglass.cli._options import LOG_FORMAT_HELP
     from hourglass.ingest import all_formats
 
@@ -71,6 +72,9 @@ def formats() -> None:
     for name, desc in LOG_FORMAT_HELP.items():
         t.add_row(name, "-", "-", desc)
     out.print(t)
+    out.print("--format auto (the default) tries the table formats in this order, then reads the "
+              "file by its name; a log needs its --format (hdfs, bgl, syslog, raw, keys or a header "
+              "regex)", highlight=False)
 
 
 def inspect(
