@@ -147,3 +147,19 @@ def test_benchmark_marks_baselines_in_the_category_table_and_formats_says_what_a
     res = runner.invoke(app, ["formats"], env={"COLUMNS": "200"})
     assert res.exit_code == 0
     assert "a log needs its --format" in res.stdout
+
+
+def test_threshold_json_writes_the_what_if_rows(files: dict[str, Path]) -> None:
+    res = runner.invoke(app, ["threshold", str(files["series"]), "--threshold", "percentile:99.5",
+                              "--json", "-"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)  # the JSON alone on stdout; the table went to stderr
+    assert doc["kind"] == "time-series" and doc["unit"] == "steps" and doc["n_scores"] > 0
+    (row,) = doc["rules"]
+    assert row["spec"] == "percentile:99.5" and row["expected"] == pytest.approx(0.005)
+    assert row["stream"] is not None and "thresholds for" in res.stderr
+    out = files["dir"] / "t.json"
+    one_line_error(["threshold", str(files["model"]), "--threshold", "percentile:99.5", "--json", str(out),
+                    "-o", str(files["dir"] / "N")], f"--json {out}: writes the what-if table, which -o "
+                   "does not show", out)
+    assert not (files["dir"] / "N").exists()

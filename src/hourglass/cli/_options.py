@@ -23,6 +23,7 @@ __all__ = ["LOG_FORMAT_HELP", "OPTION_OF_PARAM", "AllSessionsOpt", "BadRowsOpt",
            "parse_roles", "timestamp_option"]
 __all__ += ["TableDatasetOpt", "TableFormatOpt"]
 __all__ += ["LatenessOpt"]
+__all__ += ["RethresholdJsonOpt"]
 __all__ += ["FreqAggOpt"]
 __all__ += ["AlertFormatOpt", "ExplainMethodOpt", "ReplayDataOpt", "ReplayOpt", "SqliteTableOpt",
             "WarmStartOpt", "alert_format_is_ecs", "sqlite_table"]
@@ -416,6 +417,9 @@ RethresholdEventsOpt = Annotated[float | None, typer.Option(
     "--events-per-day", help="Event rate (rows, sessions, steps or buckets per day) for alerts per "
                              "day and budget:N/day (default: the model's, from its training "
                              "--events-per-day, --timestamp-col or --freq grid).")]
+RethresholdJsonOpt = Annotated[Path | None, typer.Option(
+    "--json", help="Without -o: also write the table's rows, the held-out scores they rest on and "
+                   "the notes as JSON (- for standard output; the table then goes to stderr).")]
 ForceOpt = Annotated[bool, typer.Option(
     "--force", help="With -o: replace an existing model directory (MODEL itself included).")]
 TrainForceOpt = Annotated[bool, typer.Option(
