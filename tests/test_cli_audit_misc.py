@@ -163,3 +163,14 @@ def test_threshold_json_writes_the_what_if_rows(files: dict[str, Path]) -> None:
                     "-o", str(files["dir"] / "N")], f"--json {out}: writes the what-if table, which -o "
                    "does not show", out)
     assert not (files["dir"] / "N").exists()
+
+
+def test_models_names_input_kinds_as_the_other_commands_do(files: dict[str, Path]) -> None:
+    res = runner.invoke(app, ["models"], env={"COLUMNS": "200"})
+    assert res.exit_code == 0
+    inputs = {line.split("│")[2].strip() for line in res.stdout.splitlines()
+              if line.startswith("│") and line.split("│")[1].strip()}
+    assert inputs == {"table", "time series", "log"}, inputs  # was tabular, timeseries, events
+    one_line_error(["benchmark", str(files["flows"]), "--label-col", "label", "--normal", "benign",
+                    "--models", "deeplog"],
+                   "--models: deeplog is a log model; benchmark compares table models")

@@ -35,6 +35,10 @@ from hourglass.errors import HourglassError
 
 __all__ = ["formats", "inspect", "models"]
 
+#: The registry's input kinds as the CLI and README name them ('table models', 'a time-series model')
+INPUT_NAMES = {"tabular": "table", "timeseries": "time series", "events": "log"}
+
+
 def models() -> None:
     """List the registered detectors."""
     from hourglass.detectors import registry  # its data only: no detector, no torch is imported
@@ -47,7 +51,8 @@ def models() -> None:
     t.add_column("also")
     t.add_column("description", overflow="fold")
     for name, entry in names.items():
-        t.add_row(name, entry.input, " ".join(registry.CAPABILITIES.get(name, ())) or "-", entry.summary)
+        t.add_row(name, INPUT_NAMES.get(entry.input, entry.input),
+                  " ".join(registry.CAPABILITIES.get(name, ())) or "-", entry.summary)
     out.print(t)
     out.print("also: labels = fit uses known anomalies (y=1); explain = says why a row or session was "
               "flagged; onnx = hourglass export --onnx; gradients = explain by integrated gradients; "
