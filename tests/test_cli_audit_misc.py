@@ -174,3 +174,30 @@ def test_models_names_input_kinds_as_the_other_commands_do(files: dict[str, Path
     one_line_error(["benchmark", str(files["flows"]), "--label-col", "label", "--normal", "benign",
                     "--models", "deeplog"],
                    "--models: deeplog is a log model; benchmark compares table models")
+
+
+def test_threshold_force_in_place_interrupted_between_renames_keeps_the_model(
+        files: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+    import shutil
+
+    from hourglass.pipeline import artefact
+
+    model = tmp_path / "M"
+    shutil.copytree(files["model"], model)
+    before = digest(model)
+    real, calls = os.replace, []
+
+    def replace(src: object, dst: object) -> None:
+        calls.append(dst)
+        if len(calls) == 2:  # the new model's rename into place: Ctrl-C arrives
+            raise KeyboardInterrupt
+        real(src, dst)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(artefact.os, "replace", replace)
+    # the old model was left only as a hidden .M.old, the new one deleted: nothing at MODEL
+    res = runner.invoke(app, ["threshold", str(model), "--threshold", "percentile:99.5", "-o", str(model),
+                              "--force"])
+    assert res.exit_code != 0 and len(calls) == 3
+    assert digest(model) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["M"]
