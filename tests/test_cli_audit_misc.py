@@ -201,3 +201,11 @@ def test_threshold_force_in_place_interrupted_between_renames_keeps_the_model(
     assert res.exit_code != 0 and len(calls) == 3
     assert digest(model) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["M"]
+
+
+@pytest.mark.parametrize("rate", ["inf", "nan", "0", "-5"])
+def test_threshold_refuses_an_event_rate_that_is_not_finite_and_positive(files: dict[str, Path],
+                                                                         rate: str) -> None:
+    out = files["dir"] / "R"  # inf was taken: 'alerts /day at inf', and -o saved it in the model
+    one_line_error(["threshold", str(files["model"]), "--threshold", "budget:5/day", "--events-per-day",
+                    rate, "-o", str(out)], "--events-per-day: must be a finite number > 0, got ", out)

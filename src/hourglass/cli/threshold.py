@@ -82,8 +82,8 @@ def threshold(
                                  f"(got {len(specs)}); without -o, several are compared")
         if force and output is None:
             raise HourglassError("--force: only with -o NEW (it replaces an existing model there)")
-        if events_per_day is not None and not events_per_day > 0:
-            raise HourglassError(f"--events-per-day: must be > 0, got {events_per_day}")
+        if events_per_day is not None and not 0 < events_per_day < float("inf"):  # inf: saved by -o
+            raise HourglassError(f"--events-per-day: must be a finite number > 0, got {events_per_day}")
         if output is not None:
             inside = output.resolve().is_relative_to(model.resolve())
             if inside and output.resolve() != model.resolve():
