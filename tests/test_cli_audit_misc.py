@@ -209,3 +209,11 @@ def test_threshold_refuses_an_event_rate_that_is_not_finite_and_positive(files: 
     out = files["dir"] / "R"  # inf was taken: 'alerts /day at inf', and -o saved it in the model
     one_line_error(["threshold", str(files["model"]), "--threshold", "budget:5/day", "--events-per-day",
                     rate, "-o", str(out)], "--events-per-day: must be a finite number > 0, got ", out)
+
+
+def test_benchmark_refuses_a_negative_seed_naming_it(files: dict[str, Path]) -> None:
+    # was blamed on --test-fraction, with scikit-learn's random_state message
+    res = runner.invoke(app, ["benchmark", str(files["flows"]), "--label-col", "label", "--normal",
+                              "benign", "--seed", "-1", "--models", "none", "--seeds", "1"])
+    assert res.exit_code == 2 and "--test-fraction" not in res.stderr, res.output
+    assert "Invalid value for '--seed'" in res.stderr
