@@ -368,7 +368,8 @@ BenchThresholdOpt = Annotated[str | None, typer.Option(
                         "fixed:VALUE "
                         "(default: each model's own, percentile 99).")]
 BenchJsonOpt = Annotated[Path | None, typer.Option(
-    "--json", help="Write the table, the runs per seed and the notes as JSON.")]
+    "--json", help="Write the table, the runs per seed and the notes as JSON (- for standard "
+                   "output; the table then goes to stderr).")]
 BenchMaxTrainOpt = Annotated[int | None, typer.Option(
     "--max-train", min=2, help="At most N normal training rows (a uniform sample per seed).")]
 BenchEpochsOpt = Annotated[int | None, typer.Option(

@@ -98,8 +98,9 @@ def inspect(
     timestamp_col: TimestampOpt = None,
     rows: Annotated[int, typer.Option(help="Rows to look at (from the start of the file).", min=1)
                     ] = 100_000,
-    json_out: Annotated[Path | None, typer.Option("--json", help="Write the schema as JSON.")
-                        ] = None,
+    json_out: Annotated[Path | None, typer.Option(
+        "--json", help="Write the schema as JSON (- for standard output; the table then goes to "
+                       "stderr).")] = None,
     on_bad_rows: BadRowsOpt = "error",
     entity_col: EntityColOpt = None,
     bucket: BucketOpt = None,
