@@ -208,7 +208,7 @@ def test_threshold_refuses_an_event_rate_that_is_not_finite_and_positive(files: 
                                                                          rate: str) -> None:
     out = files["dir"] / "R"  # inf was taken: 'alerts /day at inf', and -o saved it in the model
     one_line_error(["threshold", str(files["model"]), "--threshold", "budget:5/day", "--events-per-day",
-                    rate, "-o", str(out)], "--events-per-day: must be a finite number > 0, got ", out)
+                    rate, "-o", str(out)], "--events-per-day: must be > 0 and finite, got ", out)
 
 
 def test_benchmark_refuses_a_negative_seed_naming_it(files: dict[str, Path]) -> None:

@@ -83,7 +83,7 @@ def threshold(
         if force and output is None:
             raise HourglassError("--force: only with -o NEW (it replaces an existing model there)")
         if events_per_day is not None and not 0 < events_per_day < float("inf"):  # inf: saved by -o
-            raise HourglassError(f"--events-per-day: must be a finite number > 0, got {events_per_day}")
+            raise HourglassError(f"--events-per-day: must be > 0 and finite, got {events_per_day}")
         if output is not None:
             inside = output.resolve().is_relative_to(model.resolve())
             if inside and output.resolve() != model.resolve():
