@@ -121,7 +121,7 @@ def test_benchmark_refuses_bad_input_in_one_line(data: dict[str, Path]) -> None:
     _fails_cleanly([flows, "--test", str(data["benign"]), *labelled],
                    "no anomalous rows", js)
     _fails_cleanly([flows, *labelled, "--models", "autoencodr"], "unknown model 'autoencodr'", js)
-    _fails_cleanly([flows, *labelled, "--models", "lstm-ae"], "lstm-ae is a timeseries model", js)
+    _fails_cleanly([flows, *labelled, "--models", "lstm-ae"], "lstm-ae is a time-series model", js)
     _fails_cleanly([flows, *labelled, "--models", "deeplog"], "benchmark compares table models", js)
     _fails_cleanly([flows, *labelled, "--baselines", "knn"], "unknown baseline 'knn'", js)
     _fails_cleanly([flows, "--test", str(data["fewer"]), *labelled], "lacks column(s) 'rate'", js)

@@ -23,6 +23,7 @@ __all__ = ["LOG_FORMAT_HELP", "OPTION_OF_PARAM", "AllSessionsOpt", "BadRowsOpt",
            "parse_roles", "timestamp_option"]
 __all__ += ["TableDatasetOpt", "TableFormatOpt"]
 __all__ += ["LatenessOpt"]
+__all__ += ["RethresholdJsonOpt"]
 __all__ += ["FreqAggOpt"]
 __all__ += ["AlertFormatOpt", "ExplainMethodOpt", "ReplayDataOpt", "ReplayOpt", "SqliteTableOpt",
             "WarmStartOpt", "alert_format_is_ecs", "sqlite_table"]
@@ -344,8 +345,9 @@ BenchDataArg = Annotated[Path | None, typer.Argument(
     help="Labelled table (CSV/TSV/Parquet/JSONL, .gz read directly; - reads standard input); not "
          "with --suite.")]
 BenchTestOpt = Annotated[Path | None, typer.Option(
-    "--test", help="Labelled test table with DATA's columns (default: a seeded stratified "
-                   "--test-fraction of DATA).")]
+    "--test", callback=stdin_as_file,
+    help="Labelled test table with DATA's columns (default: a seeded stratified --test-fraction "
+         "of DATA; - reads standard input, when DATA is a file).")]
 BenchTestFractionOpt = Annotated[float, typer.Option(
     "--test-fraction", help="Without --test: share of DATA's rows kept for testing (stratified by "
                             "normal/anomaly, split with --seed); models train on the normal rows "
@@ -358,7 +360,7 @@ BenchBaselinesOpt = Annotated[str, typer.Option(
                         "pyod-pca if PyOD is installed; 'none' for no baseline.")]
 BenchSeedsOpt = Annotated[int, typer.Option(
     "--seeds", min=1, help="Runs per model, with seeds --seed, --seed+1, ... (mean ± std).")]
-BenchSeedOpt = Annotated[int, typer.Option("--seed", help="First seed (also the split's).")]
+BenchSeedOpt = Annotated[int, typer.Option("--seed", min=0, help="First seed (also the split's).")]
 BenchThresholdOpt = Annotated[str | None, typer.Option(
     "--threshold", help="Threshold rule for every model, fitted on its held-out normal training "
                         "rows: percentile:Q, fpr:RATE or fpr:RATE@CONFIDENCE, contamination:C, pot:RISK, "
@@ -366,7 +368,8 @@ BenchThresholdOpt = Annotated[str | None, typer.Option(
                         "fixed:VALUE "
                         "(default: each model's own, percentile 99).")]
 BenchJsonOpt = Annotated[Path | None, typer.Option(
-    "--json", help="Write the table, the runs per seed and the notes as JSON.")]
+    "--json", help="Write the table, the runs per seed and the notes as JSON (- for standard "
+                   "output; the table then goes to stderr).")]
 BenchMaxTrainOpt = Annotated[int | None, typer.Option(
     "--max-train", min=2, help="At most N normal training rows (a uniform sample per seed).")]
 BenchEpochsOpt = Annotated[int | None, typer.Option(
@@ -415,6 +418,9 @@ RethresholdEventsOpt = Annotated[float | None, typer.Option(
     "--events-per-day", help="Event rate (rows, sessions, steps or buckets per day) for alerts per "
                              "day and budget:N/day (default: the model's, from its training "
                              "--events-per-day, --timestamp-col or --freq grid).")]
+RethresholdJsonOpt = Annotated[Path | None, typer.Option(
+    "--json", help="Without -o: also write the table's rows, the held-out scores they rest on and "
+                   "the notes as JSON (- for standard output; the table then goes to stderr).")]
 ForceOpt = Annotated[bool, typer.Option(
     "--force", help="With -o: replace an existing model directory (MODEL itself included).")]
 TrainForceOpt = Annotated[bool, typer.Option(

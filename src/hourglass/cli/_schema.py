@@ -87,7 +87,13 @@ def resolve_spec(dataset: str | None, label_col: str | None, normal: list[str] |
                  ) -> tuple[DatasetSpec | None, str | None, list[str]]:
     """The format (``--format``, or ``--dataset`` as its alias, or sniffed from ``path``) and the
     label column / normal values with the format's defaults filled in."""
+    from hourglass.ingest import all_formats
+
     name = dataset if dataset and fmt in (None, "auto") else fmt
+    if name is not None and name.strip().lower() not in ("auto", *all_formats()):  # the option named
+        opt = "--dataset" if name is dataset else "--format"
+        what = "a log format, not a table format" if is_log_format(name) else "unknown format"
+        raise HourglassError(f"{opt} {name}: {what}; tables: auto, {', '.join(all_formats())}")
     spec = resolve_format(name, path) if name not in (None, "auto") or path is not None else None
     if spec is not None and name in (None, "auto"):
         logging.getLogger("hourglass").debug("%s: read as format %s", path, spec.name)

@@ -44,6 +44,9 @@ def stdin_as_file(value: Path | None) -> Path | None:
     stream = sys.stdin
     if stream is None:
         raise typer.BadParameter("'-' reads standard input, and this process has none")
+    if _FILES:  # benchmark's DATA and --test: a pipe is read once
+        raise typer.BadParameter("'-': standard input is read already for another argument; "
+                                 "only one of them can be -")
     if stream.isatty():
         raise typer.BadParameter("'-' reads standard input, which is a terminal here; pipe the "
                                  "data in (zcat flows.csv.gz | hourglass score MODEL - -o -)")

@@ -48,8 +48,8 @@ from hourglass.cli._output import (
     table_console,
     user_errors,
 )
-from hourglass.cli._spool import shown
-from hourglass.errors import HourglassError
+from hourglass.cli._spool import STDIN_NAME, shown
+from hourglass.errors import HourglassError, InputError
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -146,7 +146,8 @@ def _category_table(rows: list[dict[str, Any]]) -> Table | None:
     for c in cats:
         t.add_column(c, justify="right")
     for r in rows:
-        t.add_row(r["model"], *(f"{r['per_category'].get(c, 0.0):.3f}" for c in cats))
+        name = r["model"] + (" (baseline)" if r["kind"] == "baseline" else "")
+        t.add_row(name, *(f"{r['per_category'].get(c, 0.0):.3f}" for c in cats))
     return t
 
 
@@ -159,6 +160,17 @@ def _check_device(device: str) -> None:
         resolve_device(device)
     except InputError as exc:  # "device: unknown device 'x'" -> "--device: unknown device 'x'"
         raise HourglassError(f"--{exc}") from None
+
+
+def _name(path: Path) -> str:
+    """A file's name in titles and notes; DATA or --test ``-`` is 'standard input'.
+
+    Examples
+    --------
+    >>> _name(Path("/data/flows.csv"))
+    'flows.csv'
+    """
+    return STDIN_NAME if shown(path) == STDIN_NAME else path.name
 
 
 def _split_names(text: str) -> list[str]:
@@ -240,12 +252,12 @@ def benchmark(
         if test is None:
             train_df, test_df = split_labelled(df, label_col, normal_values, test_fraction=test_fraction,
                                                seed=seed, where=str(data))
-            train_name = f"{data.name} (training {1 - test_fraction:.0%})"
-            test_name = f"{data.name} (test {test_fraction:.0%}, stratified, seed {seed})"
+            train_name = f"{_name(data)} (training {1 - test_fraction:.0%})"
+            test_name = f"{_name(data)} (test {test_fraction:.0%}, stratified, seed {seed})"
         else:
             test_spec, _, _ = resolve_spec(dataset, label_col, normal, fmt, test)
             train_df, test_df = df, read_data(test, test_spec, on_bad_rows, stats)
-            train_name, test_name = data.name, test.name
+            train_name, test_name = _name(data), _name(test)
         features = preprocessor_for(train_df.drop(columns=[label_col], errors="ignore"), str(data),
                                     spec=spec, categorical=categorical or [], drop=drop or [],
                                     roles=parse_roles(role), scaler=scaler)
@@ -267,7 +279,10 @@ def benchmark(
                             TimeElapsedColumn(), console=err, transient=True)
     task = progress.add_task("benchmark", total=len(plan)) if progress else None
 
+    running: list[str] = []  # the run under way, named in a threshold rule's refusal
+
     def on_start(name: str, kind: str, s: int) -> None:
+        running[:] = [f"{name} seed {s}"]
         if progress is not None and task is not None:
             progress.update(task, description=f"{name} seed {s}", completed=len(runs))
 
@@ -283,6 +298,10 @@ def benchmark(
             try:
                 for run in bench.runs(on_start):
                     runs.append(run)
+            except InputError as exc:  # e.g. fpr:RATE on too few held-out rows: name the option
+                if rule is None or not str(exc).startswith(f"{type(rule).__name__}:"):
+                    raise
+                raise HourglassError(f"--threshold {threshold}: {running[0]}: {exc}") from None
             finally:
                 log.setLevel(level)
                 if progress is not None:

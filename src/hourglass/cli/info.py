@@ -35,6 +35,10 @@ from hourglass.errors import HourglassError
 
 __all__ = ["formats", "inspect", "models"]
 
+#: The registry's input kinds as the CLI and README name them ('table models', 'a time-series model')
+INPUT_NAMES = {"tabular": "table", "timeseries": "time series", "events": "log"}
+
+
 def models() -> None:
     """List the registered detectors."""
     from hourglass.detectors import registry  # its data only: no detector, no torch is imported
@@ -47,7 +51,8 @@ def models() -> None:
     t.add_column("also")
     t.add_column("description", overflow="fold")
     for name, entry in names.items():
-        t.add_row(name, entry.input, " ".join(registry.CAPABILITIES.get(name, ())) or "-", entry.summary)
+        t.add_row(name, INPUT_NAMES.get(entry.input, entry.input),
+                  " ".join(registry.CAPABILITIES.get(name, ())) or "-", entry.summary)
     out.print(t)
     out.print("also: labels = fit uses known anomalies (y=1); explain = says why a row or session was "
               "flagged; onnx = hourglass export --onnx; gradients = explain by integrated gradients; "
@@ -55,7 +60,8 @@ def models() -> None:
 
 
 def formats() -> None:
-    """List the input formats ('--format NAME'; 'auto' sniffs them in this order)."""
+    """List the input formats ('--format NAME'; 'auto' sniffs the table formats in this order; a
+    log is never sniffed: give its --format)."""
     from hourglass.cli._options import LOG_FORMAT_HELP
     from hourglass.ingest import all_formats
 
@@ -71,6 +77,9 @@ def formats() -> None:
     for name, desc in LOG_FORMAT_HELP.items():
         t.add_row(name, "-", "-", desc)
     out.print(t)
+    out.print("--format auto (the default) tries the table formats in this order, then reads the "
+              "file by its name; a log needs its --format (hdfs, bgl, syslog, raw, keys or a header "
+              "regex)", highlight=False)
 
 
 def inspect(
@@ -89,8 +98,9 @@ def inspect(
     timestamp_col: TimestampOpt = None,
     rows: Annotated[int, typer.Option(help="Rows to look at (from the start of the file).", min=1)
                     ] = 100_000,
-    json_out: Annotated[Path | None, typer.Option("--json", help="Write the schema as JSON.")
-                        ] = None,
+    json_out: Annotated[Path | None, typer.Option(
+        "--json", help="Write the schema as JSON (- for standard output; the table then goes to "
+                       "stderr).")] = None,
     on_bad_rows: BadRowsOpt = "error",
     entity_col: EntityColOpt = None,
     bucket: BucketOpt = None,

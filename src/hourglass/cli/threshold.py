@@ -14,10 +14,19 @@ from hourglass.cli._options import (
     ModelArg,
     QuietOpt,
     RethresholdEventsOpt,
+    RethresholdJsonOpt,
     RethresholdOutputOpt,
     RethresholdSpecOpt,
 )
-from hourglass.cli._output import err, out, setup_logging, table_console, user_errors
+from hourglass.cli._output import (
+    data_on_stdout,
+    err,
+    out,
+    output_name,
+    setup_logging,
+    table_console,
+    user_errors,
+)
 from hourglass.errors import HourglassError
 
 if TYPE_CHECKING:
@@ -43,6 +52,7 @@ def threshold(
     output: RethresholdOutputOpt = None,
     events_per_day: RethresholdEventsOpt = None,
     force: ForceOpt = False,
+    json_out: RethresholdJsonOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Re-threshold a saved model without retraining, from the held-out normal scores it keeps.
@@ -56,19 +66,24 @@ def threshold(
     held-out scores (a time-series model's stream threshold too, on its causal held-out scores);
     MODEL is unchanged and NEW records it (info.rethresholded_from).
     """
-    from hourglass.cli._common import check_model_dir
+    data_on_stdout(json_out)  # '--json -': the JSON alone on stdout, the table on stderr
+    from hourglass.cli._common import check_model_dir, check_not_input
     from hourglass.pipeline.artefact import load
 
     setup_logging(quiet)
     specs = list(rules or [])
     with user_errors():
+        if json_out is not None and output is not None:
+            raise HourglassError(f"--json {json_out}: writes the what-if table, which -o does not "
+                                 "show; leave one of them out")
+        check_not_input(json_out, "--json", model=model)
         if output is not None and len(specs) != 1:
             raise HourglassError(f"-o {output}: give exactly one --threshold rule to apply "
                                  f"(got {len(specs)}); without -o, several are compared")
         if force and output is None:
             raise HourglassError("--force: only with -o NEW (it replaces an existing model there)")
-        if events_per_day is not None and not events_per_day > 0:
-            raise HourglassError(f"--events-per-day: must be > 0, got {events_per_day}")
+        if events_per_day is not None and not 0 < events_per_day < float("inf"):  # inf: saved by -o
+            raise HourglassError(f"--events-per-day: must be > 0 and finite, got {events_per_day}")
         if output is not None:
             inside = output.resolve().is_relative_to(model.resolve())
             if inside and output.resolve() != model.resolve():
@@ -92,10 +107,35 @@ def threshold(
             new.save(output)
         else:
             rows, notes = _what_if(pipe, parsed, rate)
+            if json_out is not None:
+                _write_json(json_out, pipe, model, rows, notes, rate)
     if output is not None:
         _report_apply(pipe, new, output, rate)
         return
     _print_table(pipe, model, rows, notes, rate)
+    if json_out is not None:
+        err.print(f"what-if table written to {output_name(json_out)}", highlight=False)
+
+
+def _write_json(path: Path, pipe: Pipeline, model: Path, rows: list[dict[str, Any]], notes: list[str],
+                rate: float | None) -> None:
+    """The what-if rows as JSON, written atomically: one object per rule, with the held-out
+    scores they were measured on."""
+    import json
+
+    from hourglass.cli._common import model_kind
+    from hourglass.ingest import atomic_output
+
+    det = pipe.detector_
+    current = det.threshold_
+    doc = {"model": str(model), "model_name": pipe.model_name, "kind": model_kind(pipe),
+           "unit": _UNIT[model_kind(pipe)], "scores": det.val_scores_source(),
+           "n_scores": int(det.val_scores_.size), "events_per_day": rate,
+           "current": {"rule": current.describe(), "value": float(current.value_)},
+           "rules": [{**r, "value": float(r["value"]), "per_10k": float(r["per_10k"])} for r in rows],
+           "notes": notes}
+    with atomic_output(path) as tmp:
+        tmp.write_text(json.dumps(doc, indent=2), encoding="utf-8")
 
 
 def _event_rate(pipe: Pipeline, given: float | None) -> float | None:
@@ -116,6 +156,7 @@ def _event_rate(pipe: Pipeline, given: float | None) -> float | None:
 def _parse(spec: str, pipe: Pipeline, rate: float | None, model: Path) -> Threshold:
     """``spec`` as a rule that can be fitted on the model's held-out normal scores, or the one
     line saying why not."""
+    from hourglass.cli._common import model_kind
     from hourglass.thresholds import threshold_from_spec
 
     rule = threshold_from_spec(spec, events_per_day=rate)
@@ -125,9 +166,16 @@ def _parse(spec: str, pipe: Pipeline, rate: float | None, model: Path) -> Thresh
                              f"{spec.strip()} ...' on labelled data instead")
     if getattr(rule, "per", None) == "day" and rate is None:
         raise HourglassError(f"--threshold {spec}: a per-day budget needs the event rate, which "
-                             f"{model} does not know (trained without --events-per-day or "
-                             "--timestamp-col): give --events-per-day N, or use budget:N/10k")
+                             f"{model} does not know ({_NO_RATE[model_kind(pipe)]}): give "
+                             "--events-per-day N, or use budget:N/10k")
     return rule
+
+
+#: Why a model of each kind may not know its event rate (what 'train' would have needed)
+_NO_RATE = {"table": "trained without --events-per-day or --timestamp-col",
+            "time-series": "trained without --freq, which sets its steps per day",
+            "log": "a log model does not record its sessions per day",
+            "entity": "trained without timestamps"}
 
 
 def _fit(rule: Threshold, scores: Any, on: str) -> Threshold:

@@ -309,9 +309,35 @@ def train(
     out.print(f"model saved to {output}", highlight=False)
 
 
+#: ``info["source"]`` of a model ``hourglass demo`` saved: such a model may be replaced by the next demo
+DEMO_SOURCE = "bundled NSL-KDD sample (train)"
+
+
+def _refuse_demo_output(output: Path, force: bool) -> None:
+    """Refuse, before training, an ``--output`` the demo cannot or must not write: a missing
+    parent folder, a file or other folder, or a model that an earlier demo did not save (a
+    model trained on the user's data is never replaced without ``--force``; ``make demo`` run
+    twice replaces its own)."""
+    import json
+
+    check_model_dir(output)
+    config = output / "config.json"
+    if force or not config.is_file():
+        return
+    try:
+        source = json.loads(config.read_text(encoding="utf-8")).get("info", {}).get("source")
+    except (OSError, ValueError, AttributeError):
+        source = None
+    if source != DEMO_SOURCE:
+        raise HourglassError(f"--output {output}: a model is saved there already (not an earlier "
+                             "demo's); pass --force to replace it, or choose another --output")
+
+
 def demo(
-    output: Annotated[Path, typer.Option("--output", "-o", help="Model directory to write.")
-                      ] = Path("demo-model"),
+    output: Annotated[Path, typer.Option(
+        "--output", "-o", help="Model directory to write (an earlier demo's model there is "
+                               "replaced; any other model only with --force).")] = Path("demo-model"),
+    force: TrainForceOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
     """Train the hourglass autoencoder on the bundled NSL-KDD sample and evaluate it."""
@@ -321,12 +347,13 @@ def demo(
 
     setup_logging(quiet)
     with user_errors():
+        _refuse_demo_output(output, force)
         spec = get_dataset("nsl-kdd")
         train_df = spec.read(demo_path("train"))
         pipe = train_pipeline(train_df, spec=spec, label_col=spec.label_col,
                               normal=list(spec.normal), model="autoencoder",
                               params={"verbose": 0 if quiet else 1}, threshold=None,
-                              categorical=[], drop=[], source="bundled NSL-KDD sample (train)")
+                              categorical=[], drop=[], source=DEMO_SOURCE)
         pipe.save(output)
         test_df = spec.read(demo_path("test"))
         feats, labels, is_anom = split_labels(test_df, spec.label_col, list(spec.normal), "demo")

@@ -162,7 +162,11 @@ def save(pipe: Any, path: str | os.PathLike[str]) -> Path:
             old = target.with_name(f".{target.name}.old")
             shutil.rmtree(old, ignore_errors=True)
             os.replace(target, old)
-            os.replace(tmp, target)
+            try:
+                os.replace(tmp, target)
+            except BaseException:  # Ctrl-C or a failure between the renames: the old model returns
+                os.replace(old, target)
+                raise
             shutil.rmtree(old, ignore_errors=True)
         else:
             os.replace(tmp, target)

@@ -77,7 +77,7 @@ def check_models(names: Sequence[str]) -> list[str]:
     >>> check_models(["lstm-ae"])
     Traceback (most recent call last):
     ...
-    hourglass.errors.InputError: --models: lstm-ae is a timeseries model; benchmark compares table models: ...
+    hourglass.errors.InputError: --models: lstm-ae is a time-series model; benchmark compares ...
     """
     entries, tables = registry.entries(), table_models()
     out = []
@@ -88,7 +88,8 @@ def check_models(names: Sequence[str]) -> list[str]:
         if key not in entries:
             raise InputError(f"--models: unknown model {raw!r}; table models: {', '.join(tables)}")
         if entries[key].input != "tabular":
-            raise InputError(f"--models: {key} is a {entries[key].input} model; benchmark compares "
+            kind = {"timeseries": "time-series", "events": "log"}.get(entries[key].input, entries[key].input)
+            raise InputError(f"--models: {key} is a {kind} model; benchmark compares "
                              f"table models: {', '.join(tables)}")
         if key not in out:
             out.append(key)

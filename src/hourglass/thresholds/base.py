@@ -277,7 +277,8 @@ def threshold_from_spec(spec: str, *, events_per_day: float | None = None) -> Th
     ``dspot:1e-4`` (or ``dspot:1e-4/20``: a moving-average depth of 20), ``budget:50/day``
     (needs ``events_per_day``), ``budget:5/10k``,
     ``best-f1`` or ``best-fbeta:0.5`` (labelled validation set), ``fixed:3.5`` (a given
-    cut-off). A name without a value takes the rule's default (``percentile`` is 99).
+    cut-off). A name without a value takes the rule's default (``percentile`` is 99); ``fixed``
+    has none.
 
     Examples
     --------
@@ -343,6 +344,9 @@ def threshold_from_spec(spec: str, *, events_per_day: float | None = None) -> Th
             return t
         return _checked(t, spec)
     if not arg:
+        if kind == "fixed":  # its default cut-off, 0, would flag every score
+            raise InputError(f"--threshold {spec.strip()}: a fixed cut-off needs its value, e.g. "
+                             "fixed:3.5")
         return makers[kind]()
     depth = None
     if kind == "dspot" and "/" in arg:  # dspot:Q/DEPTH
