@@ -59,7 +59,7 @@ CEF_ROLES: dict[str, str] = {
 _START = re.compile(rb"CEF:\d+\|")
 _HEADER = re.compile(r"((?:[^|\\]|\\.)*)\|" * 7, re.S)  # seven fields, each ended by an unescaped '|'
 _HEADER_ESCAPE = re.compile(r"\\([|\\])")
-_KEY = re.compile(r"(?:^|(?<=\s))([A-Za-z0-9_.\[\]]+)=")
+_KEY = re.compile(r"(?<!\S)([A-Za-z0-9_.\[\]]+)=")  # a key starts the text or follows a space
 _UNESCAPE = re.compile(r"\\(.)", re.S)
 _VALUE_ESCAPES = {"n": "\n", "r": "\r"}
 _CUSTOM = re.compile(r"(c[sn]\d+|c6a\d+|cfp\d+|deviceCustomDate\d+|flexString\d+|flexNumber\d+)")
@@ -107,8 +107,10 @@ def parse_cef(line: str | bytes) -> dict[str, Any] | None:
     fields, extension = parsed
     row: dict[str, Any] = dict(zip(CEF_HEADER, fields, strict=True))
     parts = _KEY.split(extension)  # [text before the first key, key, value, key, value, ...]
-    pairs = {parts[j]: _value(parts[j + 1]) for j in range(1, len(parts) - 1, 2)}
-    labelled = [k for k in pairs if k.endswith("Label") and _CUSTOM.fullmatch(k[:-5])]
+    pairs = {parts[j]: (v.strip() if "\\" not in v else _value(v))
+             for j in range(1, len(parts) - 1, 2) for v in (parts[j + 1],)}
+    labelled = [k for k in pairs if k.endswith("Label") and _CUSTOM.fullmatch(k[:-5])] \
+        if "Label=" in extension else []
     for key in labelled:  # cs1Label=Rule cs1=web: the column 'Rule'
         label = pairs.pop(key)
         if key[:-5] in pairs and label and label not in row and label not in pairs:
