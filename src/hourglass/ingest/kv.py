@@ -29,7 +29,7 @@ from hourglass.ingest.cef import _first_line_parses, _LineSpec
 
 __all__ = ["KV", "KV_ROLES", "looks_like_kv", "parse_kv"]
 
-_PAIR = re.compile(r'(?:^|(?<=[\s,;]))([A-Za-z_][\w.\-]*)=("(?:[^"\\]|\\.)*"|[^\s"]*)')
+_PAIR = re.compile(r'(?<!\S)([A-Za-z_][\w.\-]*)=("(?:[^"\\]|\\.)*"|[^\s"]*)')  # space-separated pairs
 _QUOTED_ESCAPE = re.compile(r'\\(["\\])')
 _MIN_PAIRS = 3  # fewer key=value pairs than this: a free-text line that happens to hold a '='
 # How the table models read the keys of FortiGate traffic logs and netfilter lines (names a file
@@ -39,7 +39,7 @@ KV_ROLES: dict[str, str] = {
     **{c: "ip" for c in ("SRC", "DST", "transip", "tranip")},
     **{c: "port" for c in ("SPT", "DPT", "transport", "tranport")},
     **{c: "drop" for c in ("date", "time", "eventtime", "timestamp", "ts", "sessionid", "ID",
-                           "MAC", "tz", "itime", "poluuid", "srcuuid", "dstuuid", "vd")},
+                           "MAC", "tz", "itime", "poluuid", "srcuuid", "dstuuid")},
     **{c: "categorical" for c in ("logid", "policyid", "proto", "PROTO", "type", "subtype",
                                   "level", "action", "IN", "OUT", "TOS", "PREC", "TTL")},
 }
