@@ -19,6 +19,7 @@ from hourglass.cli import app
 from hourglass.ingest.cef import parse_cef, parse_leef
 from hourglass.ingest.formats import sniff_format
 from tests._cli import one_line_error, runner
+from tests._lines import train_score_stream
 
 FAST = ["--epochs", "20", "--hidden", "16,8", "--batch-size", "64", "--seed", "0", "-q"]
 
@@ -174,18 +175,7 @@ def test_leef_file_trains_scores_and_streams(tmp_path: Path) -> None:
     test = tmp_path / "test.log"
     test.write_text("".join(_leef(rng, 2000 + i, bool(a)) + "\n" for i, a in enumerate(labels)))
     assert sniff_format(tmp_path / "fw.leef").name == "leef" and sniff_format(test).name == "leef"
-    model, out = tmp_path / "m", tmp_path / "s.csv"
-    res = runner.invoke(app, ["train", str(tmp_path / "fw.leef"), *FAST, "-o", str(model)])
-    assert res.exit_code == 0, res.output
-    res = runner.invoke(app, ["score", str(model), str(test), "-o", str(out)])
-    assert res.exit_code == 0, res.output
-    scores = pd.read_csv(out)["score"].to_numpy()
-    assert roc_auc_score(labels, scores) > 0.95
-    res = runner.invoke(app, ["stream", str(model), "--all"], input=test.read_text())
-    assert res.exit_code == 0, res.output
-    np.testing.assert_allclose([json.loads(x)["score"] for x in res.stdout.splitlines()], scores, rtol=1e-4)
-    res = runner.invoke(app, ["stream", str(model), "--alert-format", "ecs"], input=test.read_text())
-    doc = json.loads(res.stdout.splitlines()[0])
+    doc = train_score_stream(tmp_path / "fw.leef", test, labels, tmp_path)
     assert doc["@timestamp"].startswith("2023-11-14T22:") and doc["destination"]["port"] in (22, 445, 3389)
     assert doc["user"]["name"].startswith("user") and doc["source"]["ip"].startswith("10.0.0.")
 

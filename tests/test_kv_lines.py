@@ -4,20 +4,17 @@ scores; the event time is ``timestamp`` whatever the sender calls it."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
-from sklearn.metrics import roc_auc_score
 
 from hourglass.cli import app
 from hourglass.ingest.formats import sniff_format
 from hourglass.ingest.kv import parse_kv
 from tests._cli import one_line_error, runner
+from tests._lines import train_score_stream
 
-FAST = ["--epochs", "20", "--hidden", "16,8", "--batch-size", "64", "--seed", "0", "-q"]
 
 
 def test_fortigate_line() -> None:
@@ -81,21 +78,10 @@ def test_fortigate_file_trains_scores_and_streams(tmp_path: Path) -> None:
     labels = (np.arange(300) % 10 == 0).astype(int)
     test = tmp_path / "test.log"
     test.write_text("".join(_line(rng, 2000 + i, bool(a)) + "\n" for i, a in enumerate(labels)))
-    model, out = tmp_path / "m", tmp_path / "s.csv"
-    res = runner.invoke(app, ["train", str(tmp_path / "fw.log"), *FAST, "-o", str(model)])
-    assert res.exit_code == 0, res.output
     res = runner.invoke(app, ["inspect", str(tmp_path / "fw.log")])
     table = {line.split("│")[1].strip(): line for line in res.stdout.splitlines() if line.startswith("│")}
     assert "dropped" in table["sessionid"] and "ip" in table["srcip"] and "categorical" in table["policyid"]
-    res = runner.invoke(app, ["score", str(model), str(test), "-o", str(out)])
-    assert res.exit_code == 0, res.output
-    scores = pd.read_csv(out)["score"].to_numpy()
-    assert roc_auc_score(labels, scores) > 0.95
-    res = runner.invoke(app, ["stream", str(model), "--all"], input=test.read_text())
-    assert res.exit_code == 0, res.output
-    np.testing.assert_allclose([json.loads(x)["score"] for x in res.stdout.splitlines()], scores, rtol=1e-4)
-    res = runner.invoke(app, ["stream", str(model), "--alert-format", "ecs"], input=test.read_text())
-    doc = json.loads(res.stdout.splitlines()[0])
+    doc = train_score_stream(tmp_path / "fw.log", test, labels, tmp_path)
     assert doc["@timestamp"].startswith("2023-11-14T22:") and doc["hourglass"]["timestamp_from"] == "data"
     assert doc["destination"]["port"] in (22, 445, 3389) and doc["source"]["ip"].startswith("10.0.0.")
 

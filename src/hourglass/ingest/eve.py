@@ -28,7 +28,6 @@ True
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 
@@ -36,6 +35,7 @@ import pandas as pd
 
 from hourglass.errors import InputError
 from hourglass.ingest.datasets import DatasetSpec
+from hourglass.ingest.tables import first_json_object
 
 __all__ = ["EVE_ROLES", "SURICATA_EVE", "looks_like_eve"]
 
@@ -68,14 +68,8 @@ def looks_like_eve(head: bytes) -> bool:
     >>> looks_like_eve(b'{"ts": 1.0, "uid": "C1"}\\n'), looks_like_eve(b"a,b\\n1,2\\n")
     (False, False)
     """
-    for line in head.removeprefix(b"\xef\xbb\xbf").split(b"\n", 8)[:8]:
-        if line.strip():
-            try:
-                obj = json.loads(line)
-            except ValueError:
-                return False
-            return isinstance(obj, dict) and "timestamp" in obj and "event_type" in obj
-    return False
+    obj = first_json_object(head)
+    return obj is not None and "timestamp" in obj and "event_type" in obj
 
 
 class _EveSpec(DatasetSpec):

@@ -21,6 +21,7 @@ from typing import Any
 import pandas as pd
 
 from hourglass.errors import InputError
+from hourglass.ingest.tables import first_json_object
 
 __all__ = ["EVTX_MAGIC", "EVTX_ROLES", "ROW_ONLY_ROLES", "SYSTEM_COLUMNS", "flatten_event", "iter_evtx",
            "looks_like_windows_json"]
@@ -156,14 +157,8 @@ def looks_like_windows_json(head: bytes) -> bool:
     >>> looks_like_windows_json(b'{"ts": 1.0, "bytes": 10}\\n')
     False
     """
-    for line in head.split(b"\n", 8)[:8]:
-        if line.strip():
-            try:
-                obj = json.loads(line)
-            except ValueError:
-                return False
-            return isinstance(obj, dict) and "EventID" in obj and "Channel" in obj
-    return False
+    obj = first_json_object(head)
+    return obj is not None and "EventID" in obj and "Channel" in obj
 
 
 def _parser(path: Path) -> Any:

@@ -37,8 +37,8 @@ _KNOWN_REPEATS = frozenset({"Fwd Header Length"})
 _SAID_REPEATS: set[str] = set()  # files whose repeated header names were said (once a run)
 
 __all__ = ["BAD_ROWS", "CHUNK_BYTES", "READ_ERRORS", "ReadStats", "check_text", "dedupe_names",
-           "flat_record", "flatten_json", "iter_table", "nested_note", "open_text", "path_order", "prefetch",
-           "read_head"]
+           "first_json_object", "flat_record", "flatten_json", "iter_table", "nested_note", "open_text",
+           "path_order", "prefetch", "read_head"]
 
 BAD_ROWS = ("error", "skip")
 CHUNK_BYTES = 16 << 20
@@ -84,6 +84,27 @@ def open_text(path: Path) -> io.BufferedIOBase:
     if path.name.lower().endswith(".gz"):
         return gzip.open(path, "rb")
     return open(path, "rb")
+
+
+def first_json_object(head: bytes) -> dict[str, Any] | None:
+    """The first non-blank line of ``head`` (a file's first bytes) as a JSON object, or ``None``
+    when it is no JSON object: what the format sniffers of JSON lines look at.
+
+    Examples
+    --------
+    >>> first_json_object(b'\\xef\\xbb\\xbf\\n{"EventID": 4624}\\n{"EventID": 4625}\\n')
+    {'EventID': 4624}
+    >>> first_json_object(b"a,b\\n1,2\\n") is None, first_json_object(b"[1, 2]\\n") is None
+    (True, True)
+    """
+    for line in head.removeprefix(b"\xef\xbb\xbf").split(b"\n", 8)[:8]:
+        if line.strip():
+            try:
+                obj = json.loads(line)
+            except ValueError:
+                return None
+            return obj if isinstance(obj, dict) else None
+    return None
 
 
 def read_head(path: Path, n_bytes: int = 65536) -> bytes:

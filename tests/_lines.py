@@ -1,0 +1,35 @@
+"""Shared round trip of the event-line formats' tests (CEF, LEEF, key=value)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import roc_auc_score
+
+from hourglass.cli import app
+from tests._cli import runner
+
+FAST = ["--epochs", "20", "--hidden", "16,8", "--batch-size", "64", "--seed", "0", "-q"]
+
+
+def train_score_stream(train: Path, test: Path, labels: np.ndarray, out: Path) -> dict[str, Any]:
+    """Train on ``train``, score ``test`` (ROC-AUC > 0.95 against ``labels``), stream ``test``'s
+    lines (the same scores, line for line) and return the first ECS alert streamed."""
+    model = out / "model"
+    res = runner.invoke(app, ["train", str(train), *FAST, "-o", str(model)])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["score", str(model), str(test), "-o", str(out / "scores.csv")])
+    assert res.exit_code == 0, res.output
+    scores = pd.read_csv(out / "scores.csv")["score"].to_numpy()
+    assert roc_auc_score(labels, scores) > 0.95
+    res = runner.invoke(app, ["stream", str(model), "--all"], input=test.read_text())
+    assert res.exit_code == 0, res.output
+    np.testing.assert_allclose([json.loads(x)["score"] for x in res.stdout.splitlines()], scores, rtol=1e-4)
+    res = runner.invoke(app, ["stream", str(model), "--alert-format", "ecs"], input=test.read_text())
+    assert res.exit_code == 0, res.output
+    doc: dict[str, Any] = json.loads(res.stdout.splitlines()[0])
+    return doc
