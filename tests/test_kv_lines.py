@@ -16,7 +16,6 @@ from tests._cli import one_line_error, runner
 from tests._lines import train_score_stream
 
 
-
 def test_fortigate_line() -> None:
     row = parse_kv('date=2023-11-14 time=22:13:20 devname="FGT 60F" devid="FGT60F" logid="0000000013" '
                    'type="traffic" srcip=10.0.0.5 srcport=51544 dstip=93.184.216.34 dstport=443 proto=6 '
