@@ -171,10 +171,11 @@ def preprocessor_for(df: pd.DataFrame, source: str, *, spec: DatasetSpec | None,
             raise HourglassError(f"{opt}: no column {missing[0]!r} in {source}; columns are "
                                  f"{', '.join(map(str, list(df.columns)[:8]))}"
                                  f"{' ...' if df.shape[1] > 8 else ''}")
-    dropped = set(drop)
+    all_roles = {**format_roles(spec, names), **(roles or {})}
+    # columns --drop or the format leaves out (CloudTrail's requestParameters.*) make no warning
+    dropped = set(drop) | {c for c, role in all_roles.items() if role == "drop"}
     wide = tuple(getattr(spec, "wide_objects", ()))  # a format's own wide objects (winlog): fields
     _warn_wide_objects([n for n in names if n not in dropped and n.split(".", 1)[0] not in wide], source)
     cats = [*categorical, *(spec.categorical if spec else ())]
-    all_roles = {**format_roles(spec, names), **(roles or {})}
     return TabularPreprocessor(categorical=cats or None, drop=(*drop, *(spec.drop if spec else ())),
                                roles=all_roles or None, scaler=scaler)

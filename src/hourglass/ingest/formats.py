@@ -20,6 +20,7 @@ import pandas as pd
 
 from hourglass.errors import InputError
 from hourglass.ingest.cef import CEF, LEEF
+from hourglass.ingest.cloudtrail import CLOUDTRAIL
 from hourglass.ingest.datasets import DATASETS, DatasetSpec
 from hourglass.ingest.eve import SURICATA_EVE
 from hourglass.ingest.evtx import EVTX_MAGIC, EVTX_ROLES, looks_like_windows_json
@@ -72,7 +73,7 @@ WINDOWS_JSON = DatasetSpec(
     description="Windows events as JSON lines (EventID, Channel, ...: OTRF/Mordor, log shippers)")
 
 for _spec in (ZEEK_CONN, CICFLOWMETER, UNSW_NB15, AWS_VPC_FLOW, WINDOWS_JSON, WINLOGBEAT, SURICATA_EVE,
-              CEF, LEEF, KV):
+              CLOUDTRAIL, CEF, LEEF, KV):
     register_format(_spec)
 
 

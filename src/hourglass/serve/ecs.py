@@ -59,7 +59,7 @@ SEVERITY_NUMBERS = {"low": 21, "medium": 47, "high": 73, "critical": 99}
 # on: the account logging on in 4624/4625) as winlogbeat's security module maps them.
 _TARGETS = {
     "source.ip": ("src_ip", "srcip", "source_ip", "src_addr", "saddr", "id.orig_h", "src ip",
-                  "ipaddress", "sourceip", "sourceaddress", "src", "srcaddr"),
+                  "ipaddress", "sourceip", "sourceaddress", "src", "srcaddr", "sourceipaddress"),
     "source.port": ("src_port", "sport", "srcport", "source_port", "id.orig_p", "src port", "ipport",
                     "sourceport", "spt"),
     "destination.ip": ("dst_ip", "dstip", "dest_ip", "destination_ip", "dst_addr", "daddr",

@@ -1,0 +1,170 @@
+"""AWS CloudTrail logs: the files CloudTrail delivers to S3 (one JSON document ``{"Records":
+[event, ...]}``, gzip-compressed) and the JSON lines of one event each that EventBridge, Kinesis,
+CloudTrail Lake or ``jq -c '.Records[]'`` give.
+
+Each event is one row, nested objects as dotted columns (``userIdentity.type``,
+``userIdentity.sessionContext.sessionIssuer.userName``, ``tlsDetails.tlsVersion``). What the
+format adds to the field names:
+
+* ``eventTime`` is the event time;
+* the per-call ids (``eventID``, ``requestID``, ``sharedEventID``), access key ids (a new
+  temporary key for every session), principal ids (an assumed role's carries the session's
+  name; the ARNs say who) and the session's creation time are no features;
+* ``requestParameters.*``, ``responseElements.*``, ``additionalEventData.*``,
+  ``serviceEventDetails.*`` and ``resources`` are no features either: each API has its own
+  (thousands of columns over a month of calls, most values unique: bucket keys, instance ids);
+  ``eventSource`` + ``eventName`` say which call it was;
+* calls, services, regions, account ids, identity types, error codes and TLS versions are
+  categories; ARNs, user names and user agents, many-valued, are hashed; ``sourceIPAddress``
+  is an address (an AWS service calling, ``ec2.amazonaws.com``, reads as no address).
+
+Examples
+--------
+>>> looks_like_cloudtrail(b'{"Records":[{"eventVersion":"1.08","eventSource":"s3.amazonaws.com"')
+True
+>>> CLOUDTRAIL.time_col, CLOUDTRAIL.roles["eventName"], CLOUDTRAIL.roles["userAgent"]
+('eventTime', 'categorical', 'hash')
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from hourglass.errors import InputError
+from hourglass.ingest.datasets import DatasetSpec
+from hourglass.ingest.readers import check_path
+from hourglass.ingest.tables import (
+    CHUNK_BYTES,
+    READ_ERRORS,
+    ReadStats,
+    first_json_object,
+    flatten_json,
+    iter_table,
+    open_text,
+    read_head,
+)
+
+__all__ = ["CLOUDTRAIL", "CLOUDTRAIL_ROLES", "looks_like_cloudtrail"]
+
+_RECORDS = re.compile(rb'^\s*\{\s*"Records"\s*:\s*\[')
+#: The objects of API-specific fields: no features (see the module's description).
+API_OBJECTS = ("requestParameters.", "responseElements.", "additionalEventData.",
+               "serviceEventDetails.")
+CLOUDTRAIL_ROLES: dict[str, str] = {
+    **{c: "drop" for c in ("eventTime", "eventID", "requestID", "sharedEventID", "eventVersion",
+                           "userIdentity.accessKeyId", "userIdentity.principalId",
+                           "userIdentity.sessionContext.attributes.creationDate",
+                           "requestParameters", "responseElements", "additionalEventData",
+                           "serviceEventDetails", "resources", "errorMessage", "edgeDeviceDetails")},
+    **{c: "categorical" for c in ("eventName", "eventSource", "awsRegion", "eventType",
+                                  "eventCategory", "readOnly", "managementEvent", "errorCode",
+                                  "recipientAccountId", "userIdentity.type", "userIdentity.accountId",
+                                  "userIdentity.invokedBy",
+                                  "userIdentity.sessionContext.attributes.mfaAuthenticated",
+                                  "userIdentity.sessionContext.sessionIssuer.type",
+                                  "userIdentity.sessionContext.sessionIssuer.accountId",
+                                  "sessionCredentialFromConsole", "tlsDetails.tlsVersion",
+                                  "tlsDetails.cipherSuite", "vpcEndpointId")},
+    **{c: "hash" for c in ("userIdentity.arn", "userIdentity.userName",
+                           "userIdentity.sessionContext.sessionIssuer.arn",
+                           "userIdentity.sessionContext.sessionIssuer.userName",
+                           "userIdentity.sessionContext.sessionIssuer.principalId", "userAgent",
+                           "tlsDetails.clientProvidedHostHeader")},
+    "sourceIPAddress": "ip",
+}
+_CHUNK_RECORDS = 50_000
+
+
+def looks_like_cloudtrail(head: bytes) -> bool:
+    """Whether a file's first bytes are CloudTrail: a ``{"Records": [`` document, or JSON lines
+    whose first object has ``eventVersion``, ``eventSource`` and ``eventName``.
+
+    Examples
+    --------
+    >>> looks_like_cloudtrail(b'{"eventVersion": "1.08", "eventSource": "iam.amazonaws.com", '
+    ...                       b'"eventName": "CreateUser"}\\n')
+    True
+    >>> looks_like_cloudtrail(b'{"eventName": "x"}\\n')
+    False
+    """
+    if _RECORDS.match(head.removeprefix(b"\xef\xbb\xbf")):
+        return True
+    obj = first_json_object(head)
+    return obj is not None and {"eventVersion", "eventSource", "eventName"} <= obj.keys()
+
+
+@dataclass(frozen=True)
+class _CloudTrailSpec(DatasetSpec):
+    """CloudTrail: a ``Records`` document read whole (CloudTrail's files are small), or JSON
+    lines read in chunks; the API-specific objects left out."""
+
+    def roles_for(self, columns: Any) -> dict[str, str]:
+        """The format's roles of ``columns``: :attr:`roles`, and every field of the
+        API-specific objects dropped."""
+        out: dict[str, str] = {}
+        for c in map(str, columns):
+            if c in self.roles:
+                out[c] = self.roles[c]
+            elif c.startswith(API_OBJECTS):
+                out[c] = "drop"
+        return out
+
+    def iter_chunks(self, path: str | os.PathLike[str], *, on_bad_rows: str = "error",
+                    chunk_bytes: int = CHUNK_BYTES, stats: ReadStats | None = None,
+                    ) -> Iterator[pd.DataFrame]:
+        p = check_path(path)
+        if not _RECORDS.match(read_head(p, 4096).removeprefix(b"\xef\xbb\xbf")):
+            first = True
+            for df in iter_table(p, fmt="jsonl", on_bad_rows=on_bad_rows, chunk_bytes=chunk_bytes,
+                                 stats=stats):
+                if first:
+                    self.check(df, p)
+                    first = False
+                yield df
+            return
+        try:
+            with open_text(p) as fh:
+                records = json.load(fh).get("Records")
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise InputError(f"{p}: not a CloudTrail file: not valid JSON ({exc})") from None
+        except READ_ERRORS as exc:
+            raise InputError(f"{p}: cannot read ({exc})") from None
+        if not isinstance(records, list):
+            raise InputError(f"{p}: not a CloudTrail file: 'Records' is no list")
+        bad = [i for i, r in enumerate(records) if not isinstance(r, dict)]
+        if bad and on_bad_rows != "skip":
+            raise InputError(f"{p}: Records[{bad[0]}] is no JSON object (use --on-bad-rows skip to "
+                             "skip such records)")
+        if stats is not None:
+            for _ in bad:
+                stats.skipped(None)
+        good = [r for r in records if isinstance(r, dict)]
+        for lo in range(0, len(good), _CHUNK_RECORDS):
+            df = flatten_json(pd.DataFrame.from_records(good[lo:lo + _CHUNK_RECORDS]))
+            if lo == 0:
+                self.check(df, p)
+            if stats is not None:
+                stats.rows += len(df)
+            yield df
+
+    def check(self, df: pd.DataFrame, path: str | os.PathLike[str]) -> None:
+        missing = [c for c in ("eventTime", "eventName") if c not in df.columns]
+        if missing:
+            cols = ", ".join(map(str, list(df.columns)[:6]))
+            raise InputError(f"{path}: no {missing[0]!r} field; is this a CloudTrail log? "
+                             f"(fields: {cols}{' ...' if df.shape[1] > 6 else ''})")
+
+
+#: AWS CloudTrail (``--format cloudtrail``).
+CLOUDTRAIL = _CloudTrailSpec(
+    name="cloudtrail", columns=None, label_col=None, normal=(), fmt="jsonl",
+    roles=CLOUDTRAIL_ROLES, sniffer=looks_like_cloudtrail, time_col="eventTime",
+    description="AWS CloudTrail: S3 files ({\"Records\": [...]}) or one event a line; API-specific "
+                "requestParameters/responseElements left out")
