@@ -55,6 +55,25 @@ _STOPPED = object()  # what a wait gives once SIGINT or SIGTERM came (see _stop_
 _STOP: dict[str, int | None] = {"signal": None}
 _READ_BYTES = 1 << 16
 _ROW_REF = re.compile(r"\brow (\d+)\b")
+#: the longest input line kept (bytes): a longer one is a bad line (a producer that never sends
+#: a line break cannot grow the stream's memory without bound)
+MAX_LINE_BYTES = 16 << 20
+
+
+class LongLine(bytes):
+    """A line longer than :data:`MAX_LINE_BYTES`: its first bytes, and its ``length``."""
+
+    length: int
+
+    def __new__(cls, head: bytes, length: int) -> LongLine:
+        line = super().__new__(cls, head)
+        line.length = length
+        return line
+
+
+def _line(head: bytes, length: int) -> bytes:
+    """``head`` (a whole line, or its first bytes) as the line of ``length`` bytes it was."""
+    return head if length <= MAX_LINE_BYTES else LongLine(head[:MAX_LINE_BYTES], length)
 
 
 class LineBatcher:
@@ -93,17 +112,21 @@ class LineBatcher:
     def _read(self, read: Callable[[int], bytes]) -> None:
         try:
             rest: list[bytes] = []  # the pieces of a line not ended yet (joined once: a long
-            while chunk := read(_READ_BYTES):  # line costs its length, not its length squared)
+            size = 0  # line costs its length, not its length squared); and its length so far
+            while chunk := read(_READ_BYTES):
                 if b"\n" not in chunk:
-                    rest.append(chunk)
+                    if size <= MAX_LINE_BYTES:  # past the limit its bytes are counted, not kept
+                        rest.append(chunk)
+                    size += len(chunk)
                     continue
                 *lines, last = chunk.split(b"\n")
-                lines[0] = b"".join([*rest, lines[0]])
-                rest = [last] if last else []
+                first = size + len(lines[0])
+                lines[0] = _line(b"".join([*rest, lines[0]]), first)
+                rest, size = ([last], len(last)) if last else ([], 0)
                 for line in lines:
-                    self._queue.put(line)
+                    self._queue.put(_line(line, len(line)) if type(line) is bytes else line)
             if rest:
-                self._queue.put(b"".join(rest))
+                self._queue.put(_line(b"".join(rest), size))
         except BaseException as exc:  # handed to the main thread, which reports it
             self._queue.put(exc)
         self._queue.put(_EOF)
@@ -247,10 +270,13 @@ def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
     rows: list[dict[str, Any]] = []
     lines: list[int] = []
     for number, raw in batch:
-        if not raw.strip():
+        row: Any = None
+        if isinstance(raw, LongLine):
+            problem: str | None = (f"longer than {MAX_LINE_BYTES >> 20} MiB ({raw.length:,} bytes): "
+                                   "not read")
+        elif not raw.strip():
             continue
-        row: Any
-        if parse is not None:
+        elif parse is not None:
             row = parse(raw)
             problem = None if row is not None else (f"not a {str(line_format).upper()} record "
                                                     f"(expected '{getattr(spec, 'expected', '')}')")
@@ -606,13 +632,13 @@ def stream(
     alerts follow a slow producer within that delay; memory stays bounded whatever the input's
     length. Each alert is a line {"row", "score", "severity", "calibrated"} (row counts data
     rows from 0, as 'score' does), plus "top_column" and "why" with --explain, "flag" with --all,
-    and the --keep fields. Output is flushed after each batch. A malformed line stops with exit
-    code 2 naming its line (alerts of the rows before it are already written and stay); with
-    --on-bad-rows skip it is counted instead. A summary (rows, flagged,
-    skipped, rows/s; with --adapt the threshold's first and last value) goes to stderr at the end
-    of input, on Ctrl-C (exit code 130) or on SIGTERM (systemctl stop, docker stop: the process
-    then ends by the signal, exit status 143); the lines already read are scored and written
-    first (a second signal stops at once).
+    and the --keep fields. Output is flushed after each batch. A malformed line (or one longer
+    than 16 MiB, read no further) stops with exit code 2 naming its line (alerts of the rows
+    before it are already written and stay); with --on-bad-rows skip it is counted instead. A
+    summary (rows, flagged, skipped, rows/s; with --adapt the threshold's first and last value)
+    goes to stderr at the end of input, on Ctrl-C (exit code 130) or on SIGTERM (systemctl
+    stop, docker stop: the process then ends by the signal, exit status 143); the lines already
+    read are scored and written first (a second signal stops at once).
 
     A log model reads raw log lines instead (the --format and session rule it was trained with;
     key-sequence lines for --format keys). DeepLog checks each event as it arrives against the
