@@ -1,30 +1,43 @@
-"""``-`` as a command's DATA: standard input saved to a temporary file first.
+"""``-`` or a folder as a command's DATA: standard input, or the files of the folder, saved to
+one temporary file first.
 
 ``train``, ``score``, ``evaluate``, ``explain``, ``inspect`` and ``benchmark`` read their data
 more than once (the format is sniffed, a sample fitted, then every row scored), which a pipe
 cannot give, so ``zcat flows.csv.gz | hourglass score MODEL - -o -`` copies the pipe into a file
 in the system's temporary folder, removed when the command ends. ``hourglass stream`` reads
 standard input as it arrives instead.
+
+A folder (rotated logs: ``conn.00:00:00-01:00:00.log.gz`` ..., a day of ``eve.json.*``, a
+prefix of CloudTrail files) is read as its files one after the other, in name order: each
+decompressed, a header line the first file had left out of the others (CSV, TSV, VPC flow logs),
+a CloudTrail ``{"Records": [...]}`` file written as its events one a line.
 """
 
 from __future__ import annotations
 
 import gzip
+import io
+import json
+import re
 import shutil
 import sys
 import tempfile
 import zlib
 from pathlib import Path
+from typing import Any
 
 import typer
 
-__all__ = ["STDIN_NAME", "remove_spooled", "shown", "stdin_as_file"]
+__all__ = ["STDIN_NAME", "folder_as_file", "folder_shown", "remove_spooled", "shown", "stdin_as_file"]
 
 STDIN_NAME = "standard input"
 """How messages, model cards and reports name DATA given as ``-``."""
 
 _FOLDERS: list[Path] = []
 _FILES: list[str] = []
+_SHOWN: dict[str, str] = {}  # a folder's copy -> how messages name it
+# a folder's copy -> (its first line, the file, the file's line there) for each file copied
+_STARTS: dict[str, list[tuple[int, str, int]]] = {}
 _CHUNK = 1 << 20
 
 
@@ -39,6 +52,8 @@ def stdin_as_file(value: Path | None) -> Path | None:
     >>> str(stdin_as_file(Path("flows.csv")))  # a file name is left alone
     'flows.csv'
     """
+    if value is not None and str(value) != "-" and value.is_dir():
+        return folder_as_file(value)
     if value is None or str(value) != "-":
         return value
     stream = sys.stdin
@@ -87,7 +102,112 @@ def shown(value: object) -> str:
     text = str(value)
     for name in _FILES:
         text = text.replace(name, STDIN_NAME)
+    for name, folder in _SHOWN.items():
+        starts = _STARTS.get(name, [])
+
+        def in_file(m: re.Match[str], starts: list[tuple[int, str, int]] = starts) -> str:
+            line = int(m.group(1))
+            first, file, own = next(((a, f, o) for a, f, o in reversed(starts) if a <= line),
+                                    (1, "", 1))
+            return f"{file}: line {line - first + own}" if file else m.group(0)
+
+        text = re.sub(re.escape(name) + r": line (\d+)", in_file, text)
+        text = text.replace(name, folder)
     return text
+
+
+def folder_shown(path: object) -> str | None:
+    """How messages name the folder ``path`` is the copy of (``FOLDER/ (N files)``), else ``None``.
+
+    Examples
+    --------
+    >>> folder_shown(Path("flows.csv")) is None
+    True
+    """
+    return _SHOWN.get(str(path))
+
+
+def _open(path: Path) -> Any:
+    with open(path, "rb") as fh:
+        gz = fh.read(2) == b"\x1f\x8b"
+    return gzip.open(path, "rb") if gz else open(path, "rb")
+
+
+def folder_as_file(folder: Path) -> Path:
+    """The files of ``folder`` (not its subfolders, nor hidden files), in name order, as one
+    temporary file (see the module's description); messages name it ``FOLDER/ (N files)``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp())
+    >>> _ = (d / "b.csv").write_text("x,y\\n3,4\\n")
+    >>> _ = (d / "a.csv").write_text("x,y\\n1,2")
+    >>> one = folder_as_file(d)
+    >>> one.read_text(), shown(one).endswith("/ (2 files)")
+    ('x,y\\n1,2\\n3,4\\n', True)
+    >>> remove_spooled()
+    """
+    files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+    if not files:
+        raise typer.BadParameter(f"{folder}: a folder without files (DATA is a file, a folder of "
+                                 "files of one layout, or -)")
+    out_folder = Path(tempfile.mkdtemp(prefix="hourglass-folder-"))
+    _FOLDERS.append(out_folder)
+    header: bytes | None = None
+    kinds: set[str] = set()
+    out = out_folder / "data"
+    starts: list[tuple[int, str, int]] = []
+    lines = 0  # lines written so far
+    try:
+        with open(out, "wb") as dst:
+            for path in files:
+                with _open(path) as fh:
+                    head = fh.peek(16)[:16]
+                    if head.startswith((b"PAR1", b"ElfFile\x00")):
+                        what = "Parquet" if head.startswith(b"PAR1") else "a Windows .evtx log"
+                        raise typer.BadParameter(
+                            f"{folder}: {path.name} is {what}: a folder is read as text files one "
+                            "after the other; give such files one at a time")
+                    src = fh
+                    if head.lstrip().startswith(b'{"Records"'):  # CloudTrail's files are small
+                        text = fh.read()
+                        records = _cloudtrail_records(text)
+                        if records is not None:
+                            kinds.add("cloudtrail")
+                            dst.writelines(json.dumps(r).encode() + b"\n" for r in records)
+                            starts.append((lines + 1, f"{path} (Records)", 1))
+                            lines += len(records)
+                            continue
+                        src = io.BytesIO(text)  # not CloudTrail after all: its text as it is
+                    first = src.readline()
+                    if not first:
+                        continue
+                    kinds.add("text")
+                    line = first.rstrip(b"\r\n")
+                    if header is None:  # a header line: no JSON object, no Zeek '#' line
+                        header = b"" if line.lstrip(b"\xef\xbb\xbf \t").startswith((b"{", b"#")) else line
+                    elif header and line == header:  # the same header again: written once
+                        first = b""
+                    starts.append((lines + 1, str(path), 1 if first else 2))
+                    last = first[-1:]
+                    dst.write(first)
+                    lines += first.count(b"\n")
+                    while chunk := src.read(_CHUNK):
+                        dst.write(chunk)
+                        lines += chunk.count(b"\n")
+                        last = chunk[-1:]
+                    if last not in (b"", b"\n"):
+                        dst.write(b"\n")
+                        lines += 1
+    except OSError as exc:
+        raise typer.BadParameter(f"{folder}: cannot read ({exc})") from None
+    if len(kinds) > 1:
+        raise typer.BadParameter(f"{folder}: holds CloudTrail files and other files; give a folder "
+                                 "of one layout")
+    _SHOWN[str(out)] = f"{folder}/ ({len(files)} files)"
+    _STARTS[str(out)] = starts
+    return out
 
 
 def _json_lines(path: Path, suffix: str) -> bool:
@@ -101,6 +221,17 @@ def _json_lines(path: Path, suffix: str) -> bool:
     return head.removeprefix(b"\xef\xbb\xbf").lstrip().startswith(b"{")
 
 
+def _cloudtrail_records(text: bytes) -> list[Any] | None:
+    """The events of a CloudTrail ``{"Records": [...]}`` file, else ``None``."""
+    if not text.lstrip().startswith(b'{"Records"'):
+        return None
+    try:
+        records = json.loads(text).get("Records")
+    except ValueError:
+        return None
+    return records if isinstance(records, list) else None
+
+
 # what the readers tell by the name, told here by the first bytes
 _MAGIC = ((b"\x1f\x8b", ".gz"), (b"PAR1", ".parquet"), (b"ElfFile\x00", ".evtx"))
 
@@ -110,3 +241,5 @@ def remove_spooled() -> None:
     while _FOLDERS:
         shutil.rmtree(_FOLDERS.pop(), ignore_errors=True)
     _FILES.clear()
+    _SHOWN.clear()
+    _STARTS.clear()
