@@ -110,6 +110,10 @@ def check_federated_detector(detector: BaseDetector) -> None:
     """Refuse (``InputError``) a detector that federated training does not support: it must be a
     tabular torch detector that can continue from given weights (tag ``warm_start``) and whose
     fresh network needs no data (no ``_init_module`` of its own), i.e. the autoencoder family."""
+    if not isinstance(detector, BaseDetector):
+        what = detector.__name__ if isinstance(detector, type) else type(detector).__name__
+        raise InputError(f"{what}: federated training takes an hourglass detector instance, e.g. "
+                         "AutoEncoder() (autoencoder, sparse-autoencoder, vae)")
     tags = detector.get_tags()
     name = type(detector).__name__
     if not (tags["input"] == "tabular" and tags["deep"] and tags["warm_start"]):
