@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from hourglass.detectors import AutoEncoder
-from hourglass.distributed.federated import run_federated
+from hourglass.distributed.federated import FederatedServer, Site, run_federated
 from hourglass.errors import InputError
 
 
@@ -29,3 +29,28 @@ def test_what_is_not_an_hourglass_detector_is_refused_clearly() -> None:
     for det in (AutoEncoder, IsolationForest()):
         with pytest.raises(InputError, match="hourglass detector instance"):
             run_federated(sites, det)  # type: ignore[arg-type]
+
+
+def test_a_bad_site_gets_one_error_that_names_it() -> None:
+    good = [_site(40, 0), _site(30, 1, ("tcp", "udp", "icmp"))]
+    bad = {"no rows": good[0].iloc[:0], "its rows are of type ndarray": good[0].to_numpy(),
+           r"1 row\(s\), 1 to train on": good[0].iloc[:1]}
+    for match, rows in bad.items():
+        with pytest.raises(InputError, match=f"^site 3: {match}"):
+            run_federated([*good, rows], _det(), rounds=1)
+    named = [Site(good[0], _det()), Site(good[1], AutoEncoder(hidden=(8, 2), epochs=1, verbose=0),
+                                          name="east")]
+    with pytest.raises(InputError, match=r"^site east: .*settings differ .*hidden: site \(8, 2\), "
+                                          r"server \(4, 2\)"):
+        FederatedServer(_det(), rounds=1).run(named)
+
+
+def test_a_site_too_small_to_hold_rows_out_trains_without_a_threshold_of_its_own(tmp_path) -> None:
+    server = FederatedServer(_det(), rounds=1).run(
+        [Site(_site(40, 0), _det()), Site(_site(30, 1), _det()), Site(_site(3, 2, ("icmp",)), _det())])
+    pipe = server.pipeline()
+    assert pipe.info["federated"]["rows"] == [40, 30, 3]
+    assert [s["rows"] for s in pipe.info["federated"]["held_out"]] == [4, 3, 0]
+    with pytest.raises(InputError, match="site 3: 0 held-out rows"):
+        server.pipeline(site=3)
+    assert sorted(server.save(tmp_path / "m")) == ["1", "2", "shared"]

@@ -135,6 +135,25 @@ def _spec(detector: BaseDetector, features: TabularPreprocessor) -> str:
                        "features": _encode(features.get_params())}, sort_keys=True)
 
 
+def _spec_diff(site: str, server: str) -> str:
+    """The settings in which a site's :func:`_spec` differs from the server's, named."""
+    try:
+        a, b = json.loads(site), json.loads(server)
+    except (TypeError, ValueError):
+        return f"site {site}, server {server}"
+    def shown(v: Any) -> str:
+        return repr(tuple(v["__tuple__"])) if isinstance(v, dict) and set(v) == {"__tuple__"} else repr(v)
+
+    out = [f"detector: site {a.get('detector')!r}, server {b.get('detector')!r}"] if (
+        a.get("detector") != b.get("detector")) else []
+    for part in ("params", "features"):
+        pa, pb = a.get(part) or {}, b.get(part) or {}
+        for k in sorted(set(pa) | set(pb)):
+            if pa.get(k) != pb.get(k):
+                out.append(f"{k}: site {shown(pa.get(k))}, server {shown(pb.get(k))}")
+    return "; ".join(out) or f"site {site}, server {server}"
+
+
 def _module_keys(detector: BaseDetector, n_features: int) -> list[str]:
     return list(detector._build_module(n_features).state_dict())
 
@@ -225,13 +244,26 @@ class Site:
             ) -> tuple[list[np.ndarray], int, dict[str, Any]]:
         """Answer the round ``config["phase"]`` (one of ``schema``, ``scales``, ``inputs``,
         ``train``, ``scores``)."""
+        if self.name is None:
+            return self._answer(parameters, config)
+        try:
+            return self._answer(parameters, config)
+        except InputError as e:  # the site's name in the message the server (or Flower) shows
+            if str(e).startswith(f"site {self.name}: "):
+                raise
+            raise InputError(f"site {self.name}: {e}", param=e.param) from None
+
+    def _answer(self, parameters: list[np.ndarray], config: Mapping[str, Any]
+                ) -> tuple[list[np.ndarray], int, dict[str, Any]]:
         phase = config.get("phase")
         if phase == "schema":
+            check_federated_detector(self.detector)
+            self._check_rows()
             spec = _spec(self.detector, self._features())
             if config.get("spec") not in (None, spec):
                 raise InputError("this site's model or preprocessing settings differ from the "
-                                 f"server's: site {spec}, server {config.get('spec')}")
-            check_federated_detector(self.detector)
+                                 f"server's ({_spec_diff(spec, str(config.get('spec')))}); every "
+                                 "site must use the server's detector and preprocessing settings")
             named = [] if self.name is None else [encode(str(self.name))]
             return [encode(site_schema(self._features().get_params(), self.data)), *named], len(self.data), {}
         if phase == "scales":
@@ -243,7 +275,7 @@ class Site:
             return self._train(parameters, int(config["local_epochs"]),
                                float(config.get("proximal_mu", 0.0)))
         if phase == "scores":
-            scores = self._global(parameters).score(self.X_[self.val_idx_]).astype(np.float64)
+            scores = self._held_out_scores(parameters)
             if "threshold" not in config:
                 raise InputError("the scores round came without the threshold rule: the server runs "
                                  "an older hourglass than this site; use the same version everywhere")
@@ -259,8 +291,32 @@ class Site:
                  ) -> tuple[float, int, dict[str, Any]]:
         """Mean score of this site's held-out normal rows under ``parameters`` (lower: the
         global model fits this site's normal traffic better)."""
-        scores = self._global(parameters).score(self.X_[self.val_idx_])
+        scores = self._held_out_scores(parameters)
         return float(scores.mean()) if len(scores) else 0.0, len(scores), {}
+
+    def _held_out_scores(self, parameters: Sequence[np.ndarray]) -> np.ndarray:
+        """Scores of this site's held-out rows under ``parameters`` (none under 10 rows: a site
+        that small holds none out, and sends no threshold of its own)."""
+        if not len(self.val_idx_):
+            return np.zeros(0, np.float64)
+        return self._global(parameters).score(self.X_[self.val_idx_]).astype(np.float64)
+
+    def _check_rows(self) -> None:
+        """Refuse rows that are not a DataFrame, or too few to train on after the held-out share."""
+        data = self.data
+        if not isinstance(data, pd.DataFrame):
+            raise InputError(f"its rows are of type {type(data).__name__}; a site's rows must be a pandas "
+                             "DataFrame with the columns every site has")
+        if len(data) == 0:
+            raise InputError("no rows; every site needs rows of its normal traffic (leave an empty "
+                             "site out of the run)")
+        det = self.detector
+        frac = float(getattr(det, "validation_fraction", 0.1))
+        n_train = len(det._split(len(data), frac, np.random.default_rng(0))[0])
+        if n_train < 2:
+            raise InputError(f"{len(data)} row(s), {n_train} to train on after the held-out share "
+                             "(validation_fraction); a site needs at least 2 (leave it out of the "
+                             "run or pool its rows with another site's)")
 
     # -- phases -----------------------------------------------------------------------------
     def _features(self) -> TabularPreprocessor:
@@ -491,7 +547,15 @@ class FederatedServer:
         (then :meth:`pipeline`)."""
         for r in range(1, self.n_rounds + 1):
             parameters, config = self.configure(r)
-            self.aggregate(r, [s.fit(parameters, config) for s in sites])
+            replies = []
+            for k, s in enumerate(sites, start=1):
+                try:
+                    replies.append(s.fit(parameters, config))
+                except InputError as e:
+                    if s.name is not None:  # the site named itself
+                        raise
+                    raise InputError(f"site {k}: {e}", param=e.param) from None
+            self.aggregate(r, replies)
         return self
 
     def pipeline(self, site: int | str | None = None) -> Pipeline:
