@@ -3,6 +3,8 @@ naming the site, and sites too small for a held-out share."""
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -54,3 +56,21 @@ def test_a_site_too_small_to_hold_rows_out_trains_without_a_threshold_of_its_own
     with pytest.raises(InputError, match="site 3: 0 held-out rows"):
         server.pipeline(site=3)
     assert sorted(server.save(tmp_path / "m")) == ["1", "2", "shared"]
+
+
+def test_the_rounds_log_their_progress_and_when_the_model_stops_changing(caplog) -> None:
+    from hourglass.distributed import federated
+
+    server = FederatedServer(_det(), rounds=2)
+    sites = [Site(_site(40, 0), _det()), Site(_site(30, 1), _det())]
+    for r in (1, 2, 3):  # the statistics rounds
+        parameters, config = server.configure(r)
+        server.aggregate(r, [s.fit(parameters, config) for s in sites])
+    with caplog.at_level(logging.INFO, logger=federated.__name__):
+        parameters, config = server.configure(4)
+        replies = [(list(parameters), 20, {"held_out_loss": 0.5})] * 2  # every site sends it back
+        server.aggregate(4, replies)
+        server.aggregate(5, replies)
+    text = caplog.text
+    assert "round 1 of 2" in text and "round 2 of 2" in text
+    assert text.count("the global model did not change") == 1

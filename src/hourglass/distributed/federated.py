@@ -16,7 +16,9 @@ unless ``held_out="summaries"``) travel. A run is a sequence of rounds that a
    epochs on its training share with the one training loop
    (:meth:`~hourglass.detectors.base.BaseDetector.warm_start`, batch norm trained as in a fresh
    fit) and returns its weights, batch-norm buffers included, and its row count; the server
-   averages them weighted by rows.
+   averages them weighted by rows. A site whose local epochs do not beat the global weights on
+   its held-out rows returns those (the warm start keeps the better weights); when no site
+   improves, the global model stays as it was, and so do the later rounds (logged once).
 5. ``scores``: each site scores its held-out normal rows (never trained on) with the final
    global model and fits its own threshold and calibration on them, there; it sends back those
    fitted objects (a threshold value; the calibration's quantile knots and tail) and its row
@@ -427,6 +429,7 @@ class FederatedServer:
         self.local_epochs = int(local_epochs)
         self.params_ = self.features.get_params()
         self.history_: list[dict[str, Any]] = []
+        self._still = False  # a train round has left the global model as it was (logged once)
         self._start = time.perf_counter()
 
     @property
@@ -482,6 +485,7 @@ class FederatedServer:
         elif phase == "inputs":
             self._start_weights([decode(p[0]) for p, _, _ in replies])
         elif phase == "train":
+            before = self.weights_
             self.weights_ = fedavg([(list(p), int(n)) for p, n, _ in replies])
             if self.weighting == "sites":
                 # equal weights for the parameters; buffers (batch-norm statistics) stay by rows
@@ -492,8 +496,15 @@ class FederatedServer:
             losses = [float(m.get("held_out_loss", np.nan)) for _, _, m in replies]
             self.history_.append({"round": int(server_round) - 3, "held_out_loss": losses,
                                   "rows": [int(n) for _, n, _ in replies]})
-            logger.info("federated round %d: sites' held-out losses %s", server_round - 3,
-                        ", ".join(f"{v:.4g}" for v in losses))
+            logger.info("federated round %d of %d: sites' held-out losses %s", server_round - 3,
+                        self.rounds, ", ".join(f"{v:.4g}" for v in losses))
+            unchanged = all(np.array_equal(a, b) for a, b in zip(before, self.weights_, strict=True))
+            if unchanged and not self._still:
+                self._still = True
+                logger.info("federated round %d: the global model did not change (no site's local "
+                            "epochs beat it on the site's held-out rows, so each sent it back); the "
+                            "rounds after it repeat it (each site trains with the same seed every "
+                            "round)", server_round - 3)
         else:
             if any(len(p) != 2 for p, _, _ in replies):
                 raise InputError("scores round: every site must send its threshold summary and its "
