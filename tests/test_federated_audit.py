@@ -74,3 +74,29 @@ def test_the_rounds_log_their_progress_and_when_the_model_stops_changing(caplog)
     text = caplog.text
     assert "round 1 of 2" in text and "round 2 of 2" in text
     assert text.count("the global model did not change") == 1
+
+
+def test_sites_whose_columns_differ_are_told_which_and_how() -> None:
+    a, b = _site(40, 0), _site(30, 1)
+    with pytest.raises(InputError, match=r"^site 2 has other columns than site 1 \(differ: it lacks 'dur'\)"):
+        run_federated([a, b.drop(columns="dur")], _det(), rounds=1)
+    with pytest.raises(InputError, match=r"differ: it has, unlike site 1, 'extra'\)"):
+        run_federated([a, b.assign(extra=1.0)], _det(), rounds=1)
+    with pytest.raises(InputError, match=r"column 'dur': the sites read it differently "
+                                         r"\(categorical at site 3; numeric at sites 1, 2\)"):
+        run_federated([a, b, _site(20, 2).assign(dur="slow")], _det(), rounds=1)
+
+
+def test_sites_with_unlike_dtypes_orders_categories_and_gaps_share_one_model() -> None:
+    a = _site(60, 0)
+    b = _site(40, 1, ("tcp", "udp", "icmp"))[["proto", "dur", "bytes"]]  # another order, a new category
+    b["proto"] = b["proto"].astype("category")
+    c = _site(30, 2, ("tcp",)).assign(bytes=lambda d: d["bytes"].round().astype(int))
+    c.loc[:4, "dur"] = np.nan
+    c.loc[5, "bytes"], c.loc[6, "dur"] = -3, np.inf  # a negative value, an infinite one
+    d = pd.DataFrame({"bytes": 5.0, "dur": 1.0, "proto": "udp"}, index=range(12))  # constant columns
+    pipe = run_federated([a, b, c, d], _det(), rounds=1)
+    assert pipe.info["federated"]["rows"] == [60, 40, 30, 12]
+    assert "icmp" in pipe.features_.categories_["proto"]
+    scores = pipe.score(pd.concat([a.head(3), b.head(3), c.head(3)]))
+    assert np.isfinite(scores).all()

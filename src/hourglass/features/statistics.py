@@ -213,7 +213,9 @@ def _merge_role(c: str, entries: list[dict[str, Any]], max_categories: int) -> t
                 if len(distinct) > max_categories else (entries[0]["role"], entries[0]["why"]))
     if len(roles) == 1:
         return entries[0]["role"], entries[0]["why"]
-    raise InputError(f"column {c!r}: the sites read it differently ({', '.join(sorted(roles))}); "
+    by_role = {r: [str(k) for k, e in enumerate(entries, start=1) if e["role"] == r] for r in sorted(roles)}
+    read = "; ".join(f"{r} at site{'s' if len(ks) > 1 else ''} {', '.join(ks)}" for r, ks in by_role.items())
+    raise InputError(f"column {c!r}: the sites read it differently ({read}); "
                      f"give its role, e.g. roles={{{c!r}: 'categorical'}}")
 
 
@@ -225,9 +227,11 @@ def merge_schema(parts: Sequence[Mapping[str, Any]], *, max_categories: int = 50
     order = list(parts[0]["columns"])
     for i, p in enumerate(parts[1:], start=2):
         if set(p["columns"]) != set(order):
-            diff = sorted(set(order) ^ set(p["columns"]))
-            raise InputError(f"site {i} has other columns than site 1 (differ: {', '.join(diff[:5])}); "
-                             "every site must send the same columns")
+            lacks, extra = sorted(set(order) - set(p["columns"])), sorted(set(p["columns"]) - set(order))
+            what = "; ".join(f"{how} {', '.join(map(repr, cols[:5]))}" + (" ..." if len(cols) > 5 else "")
+                             for how, cols in (("lacks", lacks), ("has, unlike site 1,", extra)) if cols)
+            raise InputError(f"site {i} has other columns than site 1 (differ: it {what}); "
+                             "every site must send the same columns (drop or add them at the site)")
     merged: dict[str, Any] = {"rows": sum(int(p["rows"]) for p in parts), "sites": len(parts),
                               "columns": {}}
     for c in order:
