@@ -100,3 +100,11 @@ def test_sites_with_unlike_dtypes_orders_categories_and_gaps_share_one_model() -
     assert "icmp" in pipe.features_.categories_["proto"]
     scores = pipe.score(pd.concat([a.head(3), b.head(3), c.head(3)]))
     assert np.isfinite(scores).all()
+
+
+@pytest.mark.parametrize("bad", [{"rounds": 0}, {"rounds": 1.5}, {"rounds": "3"}, {"rounds": True},
+                                 {"local_epochs": 0}, {"local_epochs": -2}, {"local_epochs": 2.5}])
+def test_rounds_and_local_epochs_must_be_whole_numbers_from_1(bad: dict) -> None:
+    with pytest.raises(ValueError, match=f"{next(iter(bad))} must be a whole number >= 1"):
+        run_federated([_site(30, 0)], _det(), **bad)
+    assert FederatedServer(_det(), rounds=2.0, local_epochs=np.int64(3)).n_rounds == 6

@@ -60,6 +60,7 @@ from __future__ import annotations
 
 import json
 import logging
+import numbers
 import re
 import time
 from collections.abc import Mapping, Sequence
@@ -412,8 +413,10 @@ class FederatedServer:
                  rounds: int = 10, local_epochs: int = 1, proximal_mu: float = 0.0,
                  weighting: str = "rows", held_out: str = "scores") -> None:
         check_federated_detector(detector)
-        if int(rounds) < 1 or int(local_epochs) < 1:
-            raise ValueError(f"rounds and local_epochs must be >= 1, got {rounds}, {local_epochs}")
+        for name, value in (("rounds", rounds), ("local_epochs", local_epochs)):
+            if (isinstance(value, bool) or not isinstance(value, numbers.Real)
+                    or not float(value).is_integer() or value < 1):
+                raise ValueError(f"{name} must be a whole number >= 1, got {value!r}")
         if not (float(proximal_mu) >= 0 and np.isfinite(float(proximal_mu))):
             raise ValueError(f"proximal_mu must be a finite number >= 0, got {proximal_mu}")
         if weighting not in ("rows", "sites"):
