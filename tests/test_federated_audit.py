@@ -4,6 +4,7 @@ naming the site, and sites too small for a held-out share."""
 from __future__ import annotations
 
 import logging
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -108,3 +109,28 @@ def test_rounds_and_local_epochs_must_be_whole_numbers_from_1(bad: dict) -> None
     with pytest.raises(ValueError, match=f"{next(iter(bad))} must be a whole number >= 1"):
         run_federated([_site(30, 0)], _det(), **bad)
     assert FederatedServer(_det(), rounds=2.0, local_epochs=np.int64(3)).n_rounds == 6
+
+
+def test_a_site_with_no_value_in_a_column_takes_the_role_the_others_give_it() -> None:
+    from hourglass.features import TabularPreprocessor
+    from hourglass.features.statistics import merge_schema, schema_preprocessor, site_schema
+
+    a, b = _site(40, 0), _site(30, 1)
+    c = _site(20, 2).assign(proto=None)  # read alone: numeric, "no values (all missing)"
+    params = TabularPreprocessor().get_params()
+    pre = schema_preprocessor(params, merge_schema([site_schema(params, s) for s in (a, b, c)]))
+    pooled = TabularPreprocessor().fit(pd.concat([a, b, c], ignore_index=True))
+    assert pre.roles_ == pooled.roles_ and pre.categories_ == pooled.categories_
+    pipe = run_federated([a, b, c], _det(), rounds=1)
+    assert pipe.features_.roles_["proto"] == "categorical"
+    assert np.isfinite(pipe.score(c)).all()
+
+
+def test_duplicate_column_names_and_values_near_the_float_range_get_no_deep_error() -> None:
+    a, b = _site(40, 0), _site(30, 1)
+    with pytest.raises(InputError, match="^site 2: column names repeat: 'dur'"):
+        run_federated([a, pd.concat([b, b[["dur"]]], axis=1)], _det(), rounds=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow warning, no OverflowError
+        pipe = run_federated([a, b, _site(20, 2).assign(bytes=1e300)], _det(), rounds=1)
+    assert pipe.info["federated"]["rows"] == [40, 30, 20]

@@ -85,7 +85,7 @@ def _merge_moments(a: Mapping[str, float], b: Mapping[str, float]) -> dict[str, 
         return dict(b if na == 0 else a)
     n = na + nb
     with np.errstate(over="ignore", invalid="ignore"):
-        d = b["mean"] - a["mean"]
+        d = np.float64(b["mean"]) - np.float64(a["mean"])  # NumPy floats: overflow is inf, not an error
         mean = a["mean"] + d * nb / n
         m2 = a["m2"] + b["m2"] + d * d * na * nb / n
         m3 = (a["m3"] + b["m3"] + d ** 3 * na * nb * (na - nb) / n ** 2
@@ -201,6 +201,26 @@ def site_schema(params: Mapping[str, Any], df: pd.DataFrame) -> dict[str, Any]:
     return {"rows": len(df), "columns": columns}
 
 
+_BLANK = "no values (all missing)"  # the reason a column without a value is read as numeric
+
+
+def _blank_as(role: str, e: Mapping[str, Any]) -> dict[str, Any]:
+    """A site's statistics of a column it has no value in (read as numeric there), as a site
+    would send them had it read the column as ``role``: every row missing."""
+    if role == "numeric":
+        return dict(e)
+    rows = int(e["finite"]) + int(e["nonfinite"])
+    out: dict[str, Any] = {"role": role, "why": e["why"], "dtype": e["dtype"], "missing": e["missing"],
+                           "unique": 0}
+    if role == "categorical":
+        out["counts"] = {"<missing>": rows}
+    elif role == "port":
+        out["counts"], out["absent"] = {}, rows
+    elif role == "ip":
+        out["absent"] = rows
+    return out
+
+
 def _merge_role(c: str, entries: list[dict[str, Any]], max_categories: int) -> tuple[str, str]:
     roles = {e["role"] for e in entries}
     inferred = not any(e["why"].startswith("given") for e in entries)
@@ -236,7 +256,13 @@ def merge_schema(parts: Sequence[Mapping[str, Any]], *, max_categories: int = 50
                               "columns": {}}
     for c in order:
         entries = [p["columns"][c] for p in parts]
-        role, why = _merge_role(c, entries, max_categories)
+        blank = [e["why"] == _BLANK for e in entries]
+        mixed = any(blank) and not all(blank)
+        # a site without a value in the column has no say in its role: the others decide
+        role, why = _merge_role(c, [e for e, b in zip(entries, blank, strict=True) if not b]
+                                if mixed else entries, max_categories)
+        if mixed:
+            entries = [_blank_as(role, e) if b else e for e, b in zip(entries, blank, strict=True)]
         dtypes = sorted({e["dtype"] for e in entries})
         m: dict[str, Any] = {"role": role, "why": why, "dtype": "|".join(dtypes),
                              "missing": sum(e["missing"] for e in entries),
@@ -369,7 +395,8 @@ def merge_scales(parts: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         nb, mb, Cb = int(p["rows"]), np.asarray(p["mean"]), np.asarray(p["comoment"])
         d = mb - mean
         tot = n + nb
-        C = C + Cb + np.outer(d, d) * (n * nb / tot)
+        with np.errstate(over="ignore", invalid="ignore"):  # values near the float range: inf
+            C = C + Cb + np.outer(d, d) * (n * nb / tot)
         mean = mean + d * nb / tot
         lo, hi, n = np.minimum(lo, p["min"]), np.maximum(hi, p["max"]), tot
     out: dict[str, Any] = {"rows": n, "mean": mean.tolist(), "comoment": C.tolist(),
