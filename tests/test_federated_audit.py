@@ -56,6 +56,9 @@ def test_a_site_too_small_to_hold_rows_out_trains_without_a_threshold_of_its_own
     assert [s["rows"] for s in pipe.info["federated"]["held_out"]] == [4, 3, 0]
     with pytest.raises(InputError, match="site 3: 0 held-out rows"):
         server.pipeline(site=3)
+    for bad in (1.5, 0, 4, True, "north"):
+        with pytest.raises(InputError, match="this run has sites 1 to 3"):
+            server.pipeline(site=bad)
     assert sorted(server.save(tmp_path / "m")) == ["1", "2", "shared"]
 
 

@@ -635,7 +635,8 @@ class FederatedServer:
         """Position (from 0) of ``site``: a number from 1, or a site's name."""
         if isinstance(site, str) and site in self.site_names_:
             return self.site_names_.index(site)
-        if not isinstance(site, str) and 1 <= int(site) <= len(self.site_summaries_):
+        if (isinstance(site, numbers.Real) and not isinstance(site, bool) and float(site).is_integer()
+                and 1 <= int(site) <= len(self.site_summaries_)):
             return int(site) - 1
         raise InputError(f"site {site!r}: this run has sites 1 to {len(self.site_summaries_)} "
                          f"(named {', '.join(self.site_names_)})")
