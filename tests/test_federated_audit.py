@@ -137,3 +137,26 @@ def test_duplicate_column_names_and_values_near_the_float_range_get_no_deep_erro
         warnings.simplefilter("error")  # no overflow warning, no OverflowError
         pipe = run_federated([a, b, _site(20, 2).assign(bytes=1e300)], _det(), rounds=1)
     assert pipe.info["federated"]["rows"] == [40, 30, 20]
+
+
+def test_no_site_receives_another_sites_sketches_and_the_model_is_the_same(monkeypatch) -> None:
+    from hourglass.distributed import federated
+
+    sites = [_site(40, 0), _site(30, 1, ("tcp", "udp", "icmp"))]
+    sites[1].loc[:3, "dur"] = np.nan  # a median to impute
+    sent: list = []
+    real = federated.Site.fit
+
+    def spy(self, parameters, config):
+        if config.get("phase") == "scales":
+            sent.append(federated.decode(parameters[0]))
+        return real(self, parameters, config)
+
+    monkeypatch.setattr(federated.Site, "fit", spy)
+    pipe = run_federated(sites, _det(), rounds=1)
+    assert sent and all("sketches" not in m and "counts" not in m
+                        for s in sent for m in s["columns"].values() if m["role"] == "numeric")
+    monkeypatch.setattr(federated, "shared_schema", lambda merged: merged)  # as before: every sketch sent
+    before = run_federated(sites, _det(), rounds=1)
+    assert pipe.features_.to_dict() == before.features_.to_dict()
+    assert np.array_equal(pipe.score(sites[1]), before.score(sites[1]))

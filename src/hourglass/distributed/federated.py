@@ -81,6 +81,7 @@ from hourglass.features.statistics import (
     mixture_quantiles,
     scaled_preprocessor,
     schema_preprocessor,
+    shared_schema,
     site_scales,
     site_schema,
 )
@@ -455,7 +456,7 @@ class FederatedServer:
             config["spec"] = _spec(self.detector, self.features)
             return [], config
         if phase == "scales":
-            return [encode(self.schema_)], config
+            return [encode(shared_schema(self.schema_))], config  # pooled: no site's own sketches
         if phase == "inputs":
             return [encode(self.features_.to_dict())], config
         if phase == "train":

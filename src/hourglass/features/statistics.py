@@ -58,7 +58,7 @@ from hourglass.features.roles import ip_parts, port_numbers, string_values
 from hourglass.features.tabular import _N_QUANTILES, TabularPreprocessor
 
 __all__ = ["SKETCH_POINTS", "merge_scales", "merge_schema", "mixture_quantiles", "scaled_preprocessor",
-           "schema_preprocessor", "site_scales", "site_schema"]
+           "schema_preprocessor", "shared_schema", "site_scales", "site_schema"]
 
 SKETCH_POINTS = 1001
 """Quantiles per column in a site's sketch (probabilities 0, 0.001, ..., 1): the pooled fit's
@@ -290,6 +290,33 @@ def merge_schema(parts: Sequence[Mapping[str, Any]], *, max_categories: int = 50
     return merged
 
 
+def shared_schema(merged: Mapping[str, Any]) -> dict[str, Any]:
+    """The merged statistics as a server sends them back to the sites (for
+    :func:`schema_preprocessor`): pooled only. Each numeric column's per-site quantile sketches
+    and counts, which :func:`merge_schema` keeps for the median, are replaced by that median
+    (the mixture's, as :func:`schema_preprocessor` computes it), so that no site receives
+    another's sketches (a site under :data:`SKETCH_POINTS` rows sends every value of a column).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from hourglass.features import TabularPreprocessor
+    >>> params = TabularPreprocessor().get_params()
+    >>> parts = [site_schema(params, pd.DataFrame({"x": v})) for v in ([1.0, 2.0, 3.0], [10.0, 20.0])]
+    >>> col = shared_schema(merge_schema(parts))["columns"]["x"]
+    >>> "sketches" in col, col["median"] == schema_preprocessor(params, merge_schema(parts)).impute_["x"]
+    (False, True)
+    """
+    out = {**merged, "columns": {}}
+    for c, m in merged["columns"].items():
+        m = dict(m)
+        if m["role"] == "numeric":
+            sketches, counts = m.pop("sketches", []), m.pop("counts", [])
+            m["median"] = float(mixture_quantiles(sketches, counts, [0.5])[0])
+        out["columns"][c] = m
+    return out
+
+
 def _skew_from(m: Mapping[str, Any]) -> float:
     mom = m["moments"]
     n, m2 = mom["n"], mom["m2"]
@@ -319,8 +346,9 @@ def schema_preprocessor(params: Mapping[str, Any], merged: Mapping[str, Any]) ->
     pre.constant_ = [c for c in num_cols if info[c]["finite"] == 0 or info[c]["max"] == info[c]["min"]]
     kept = [c for c in num_cols if c not in pre.constant_]
     pre.indicators_ = [c for c in num_cols if info[c]["nonfinite"] and info[c]["finite"]]
-    pre.impute_ = {c: (float(mixture_quantiles(info[c]["sketches"], info[c]["counts"], [0.5])[0])
-                       if pre.impute == "median" else float(pre.fill_value)) for c in kept}
+    pre.impute_ = {c: (float(info[c]["median"]) if "median" in info[c]
+                       else float(mixture_quantiles(info[c]["sketches"], info[c]["counts"], [0.5])[0]))
+                   if pre.impute == "median" else float(pre.fill_value) for c in kept}
     if isinstance(pre.log1p, str):
         if pre.log1p not in ("auto", "none"):
             raise InputError(f"log1p: expected 'auto', 'none' or column names, got {pre.log1p!r}",
