@@ -131,7 +131,7 @@ def test_a_site_with_no_value_in_a_column_takes_the_role_the_others_give_it() ->
 
 def test_duplicate_column_names_and_values_near_the_float_range_get_no_deep_error() -> None:
     a, b = _site(40, 0), _site(30, 1)
-    with pytest.raises(InputError, match="^site 2: column names repeat: 'dur'"):
+    with pytest.raises(InputError, match=r"^site 2: column names repeat: 'dur'"):
         run_federated([a, pd.concat([b, b[["dur"]]], axis=1)], _det(), rounds=1)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no overflow warning, no OverflowError

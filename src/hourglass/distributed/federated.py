@@ -410,6 +410,8 @@ class FederatedServer:
         (``val_scores_`` is empty: ``set_threshold`` needs ``scores=``).
     """
 
+    weights_: list[np.ndarray]  # the global parameters (set in the inputs round)
+
     def __init__(self, detector: BaseDetector, features: TabularPreprocessor | None = None, *,
                  rounds: int = 10, local_epochs: int = 1, proximal_mu: float = 0.0,
                  weighting: str = "rows", held_out: str = "scores") -> None:
@@ -489,7 +491,7 @@ class FederatedServer:
         elif phase == "inputs":
             self._start_weights([decode(p[0]) for p, _, _ in replies])
         elif phase == "train":
-            before = self.weights_
+            before: list[np.ndarray] = list(self.weights_)
             self.weights_ = fedavg([(list(p), int(n)) for p, n, _ in replies])
             if self.weighting == "sites":
                 # equal weights for the parameters; buffers (batch-norm statistics) stay by rows
