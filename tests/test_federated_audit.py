@@ -160,3 +160,15 @@ def test_no_site_receives_another_sites_sketches_and_the_model_is_the_same(monke
     before = run_federated(sites, _det(), rounds=1)
     assert pipe.features_.to_dict() == before.features_.to_dict()
     assert np.array_equal(pipe.score(sites[1]), before.score(sites[1]))
+
+
+def test_settings_that_cannot_give_a_threshold_or_train_are_refused_before_training() -> None:
+    with pytest.raises(ValueError, match="lr must be > 0"):
+        FederatedServer(AutoEncoder(lr=-1.0, verbose=0))  # at once, not after the statistics rounds
+    server = FederatedServer(_det(), rounds=1)
+    sites = [Site(_site(9, 0), _det()), Site(_site(9, 1), _det())]
+    parameters, config = server.configure(1)
+    with pytest.raises(InputError, match=r"0 held-out rows in all \(sites of 9, 9 rows"):
+        server.aggregate(1, [s.fit(parameters, config) for s in sites])  # in round 1, not at the end
+    with pytest.raises(InputError, match="raise validation_fraction"):
+        run_federated([_site(40, 0), _site(30, 1)], AutoEncoder(validation_fraction=0.0, verbose=0))

@@ -416,6 +416,7 @@ class FederatedServer:
                  rounds: int = 10, local_epochs: int = 1, proximal_mu: float = 0.0,
                  weighting: str = "rows", held_out: str = "scores") -> None:
         check_federated_detector(detector)
+        detector.validate_params()  # a bad setting now, not after the statistics rounds
         for name, value in (("rounds", rounds), ("local_epochs", local_epochs)):
             if (isinstance(value, bool) or not isinstance(value, numbers.Real)
                     or not float(value).is_integer() or value < 1):
@@ -485,6 +486,11 @@ class FederatedServer:
             self.site_names_ = _site_names([decode(p[1]) if len(p) > 1 else None for p, _, _ in replies])
             self.schema_ = merge_schema([decode(p[0]) for p, _, _ in replies],
                                         max_categories=int(self.params_["max_categories"]))
+            held = self._held_out_rows(self.site_rows_)
+            if sum(held) < 2:
+                raise InputError(f"{sum(held)} held-out rows in all (sites of {', '.join(map(str, self.site_rows_))} "
+                                 "rows; a site under 10 rows holds none out): the shared threshold needs at "
+                                 "least 2; raise validation_fraction or add rows")
         elif phase == "scales":
             pre = schema_preprocessor(self.params_, self.schema_)
             self.features_ = scaled_preprocessor(pre, merge_scales([decode(p[0]) for p, _, _ in replies]))
@@ -520,6 +526,12 @@ class FederatedServer:
             if self.held_out == "scores":
                 self.site_scores_ = [np.asarray(p[1], dtype=np.float64) for p, _, _ in replies]
                 self.scores_ = np.concatenate(self.site_scores_)
+
+    def _held_out_rows(self, rows: Sequence[int]) -> list[int]:
+        """How many of each site's ``rows`` it holds out (as :meth:`Site.load_inputs` splits)."""
+        det = self.detector
+        frac = float(getattr(det, "validation_fraction", 0.1))
+        return [len(det._split(int(n), frac, np.random.default_rng(0))[1]) for n in rows]
 
     def _buffer_positions(self) -> set[int]:
         """Positions in the weight list of the network's buffers (batch-norm statistics and
