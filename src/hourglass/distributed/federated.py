@@ -488,9 +488,10 @@ class FederatedServer:
                                         max_categories=int(self.params_["max_categories"]))
             held = self._held_out_rows(self.site_rows_)
             if sum(held) < 2:
-                raise InputError(f"{sum(held)} held-out rows in all (sites of {', '.join(map(str, self.site_rows_))} "
-                                 "rows; a site under 10 rows holds none out): the shared threshold needs at "
-                                 "least 2; raise validation_fraction or add rows")
+                rows = ", ".join(map(str, self.site_rows_))
+                raise InputError(f"{sum(held)} held-out rows in all (sites of {rows} rows; a site under 10 "
+                                 "rows holds none out): the shared threshold needs at least 2; raise "
+                                 "validation_fraction or add rows")
         elif phase == "scales":
             pre = schema_preprocessor(self.params_, self.schema_)
             self.features_ = scaled_preprocessor(pre, merge_scales([decode(p[0]) for p, _, _ in replies]))
