@@ -172,3 +172,14 @@ def test_settings_that_cannot_give_a_threshold_or_train_are_refused_before_train
         server.aggregate(1, [s.fit(parameters, config) for s in sites])  # in round 1, not at the end
     with pytest.raises(InputError, match="raise validation_fraction"):
         run_federated([_site(40, 0), _site(30, 1)], AutoEncoder(validation_fraction=0.0, verbose=0))
+
+
+def test_a_server_run_again_starts_afresh() -> None:
+    server = FederatedServer(_det(), rounds=2)
+    server.run([Site(_site(40, 0), _det()), Site(_site(30, 1), _det())])
+    first = server.pipeline()
+    server.run([Site(_site(40, 0), _det()), Site(_site(30, 1), _det())])
+    again = server.pipeline()
+    assert len(again.info["federated"]["history"]) == 2
+    assert again.info["federated"]["history"] == first.info["federated"]["history"]
+    assert np.array_equal(again.detector_.val_scores_, first.detector_.val_scores_)

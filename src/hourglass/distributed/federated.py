@@ -481,7 +481,10 @@ class FederatedServer:
         phase = self.phase(server_round)
         if not replies:
             raise InputError(f"round {server_round} ({phase}): no site answered")
-        if phase == "schema":
+        if phase == "schema":  # a run starts: nothing of an earlier one carries over
+            self.history_, self._still = [], False
+            for stale in ("site_summaries_", "site_scores_", "scores_"):
+                self.__dict__.pop(stale, None)
             self.site_rows_ = [int(n) for _, n, _ in replies]
             self.site_names_ = _site_names([decode(p[1]) if len(p) > 1 else None for p, _, _ in replies])
             self.schema_ = merge_schema([decode(p[0]) for p, _, _ in replies],
