@@ -16,7 +16,9 @@ unless ``held_out="summaries"``) travel. A run is a sequence of rounds that a
    epochs on its training share with the one training loop
    (:meth:`~hourglass.detectors.base.BaseDetector.warm_start`, batch norm trained as in a fresh
    fit) and returns its weights, batch-norm buffers included, and its row count; the server
-   averages them weighted by rows.
+   averages them weighted by rows. A site whose local epochs do not beat the global weights on
+   its held-out rows returns those (the warm start keeps the better weights); when no site
+   improves, the global model stays as it was, and so do the later rounds (logged once).
 5. ``scores``: each site scores its held-out normal rows (never trained on) with the final
    global model and fits its own threshold and calibration on them, there; it sends back those
    fitted objects (a threshold value; the calibration's quantile knots and tail) and its row
@@ -58,6 +60,7 @@ from __future__ import annotations
 
 import json
 import logging
+import numbers
 import re
 import time
 from collections.abc import Mapping, Sequence
@@ -78,6 +81,7 @@ from hourglass.features.statistics import (
     mixture_quantiles,
     scaled_preprocessor,
     schema_preprocessor,
+    shared_schema,
     site_scales,
     site_schema,
 )
@@ -110,6 +114,10 @@ def check_federated_detector(detector: BaseDetector) -> None:
     """Refuse (``InputError``) a detector that federated training does not support: it must be a
     tabular torch detector that can continue from given weights (tag ``warm_start``) and whose
     fresh network needs no data (no ``_init_module`` of its own), i.e. the autoencoder family."""
+    if not isinstance(detector, BaseDetector):
+        what = detector.__name__ if isinstance(detector, type) else type(detector).__name__
+        raise InputError(f"{what}: federated training takes an hourglass detector instance, e.g. "
+                         "AutoEncoder() (autoencoder, sparse-autoencoder, vae)")
     tags = detector.get_tags()
     name = type(detector).__name__
     if not (tags["input"] == "tabular" and tags["deep"] and tags["warm_start"]):
@@ -129,6 +137,25 @@ def _spec(detector: BaseDetector, features: TabularPreprocessor) -> str:
               if k not in ("threshold", "verbose", "device")}
     return json.dumps({"detector": registry.name_of(type(detector)), "params": _encode(params),
                        "features": _encode(features.get_params())}, sort_keys=True)
+
+
+def _spec_diff(site: str, server: str) -> str:
+    """The settings in which a site's :func:`_spec` differs from the server's, named."""
+    try:
+        a, b = json.loads(site), json.loads(server)
+    except (TypeError, ValueError):
+        return f"site {site}, server {server}"
+    def shown(v: Any) -> str:
+        return repr(tuple(v["__tuple__"])) if isinstance(v, dict) and set(v) == {"__tuple__"} else repr(v)
+
+    out = [f"detector: site {a.get('detector')!r}, server {b.get('detector')!r}"] if (
+        a.get("detector") != b.get("detector")) else []
+    for part in ("params", "features"):
+        pa, pb = a.get(part) or {}, b.get(part) or {}
+        for k in sorted(set(pa) | set(pb)):
+            if pa.get(k) != pb.get(k):
+                out.append(f"{k}: site {shown(pa.get(k))}, server {shown(pb.get(k))}")
+    return "; ".join(out) or f"site {site}, server {server}"
 
 
 def _module_keys(detector: BaseDetector, n_features: int) -> list[str]:
@@ -221,13 +248,26 @@ class Site:
             ) -> tuple[list[np.ndarray], int, dict[str, Any]]:
         """Answer the round ``config["phase"]`` (one of ``schema``, ``scales``, ``inputs``,
         ``train``, ``scores``)."""
+        if self.name is None:
+            return self._answer(parameters, config)
+        try:
+            return self._answer(parameters, config)
+        except InputError as e:  # the site's name in the message the server (or Flower) shows
+            if str(e).startswith(f"site {self.name}: "):
+                raise
+            raise InputError(f"site {self.name}: {e}", param=e.param) from None
+
+    def _answer(self, parameters: list[np.ndarray], config: Mapping[str, Any]
+                ) -> tuple[list[np.ndarray], int, dict[str, Any]]:
         phase = config.get("phase")
         if phase == "schema":
+            check_federated_detector(self.detector)
+            self._check_rows()
             spec = _spec(self.detector, self._features())
             if config.get("spec") not in (None, spec):
                 raise InputError("this site's model or preprocessing settings differ from the "
-                                 f"server's: site {spec}, server {config.get('spec')}")
-            check_federated_detector(self.detector)
+                                 f"server's ({_spec_diff(spec, str(config.get('spec')))}); every "
+                                 "site must use the server's detector and preprocessing settings")
             named = [] if self.name is None else [encode(str(self.name))]
             return [encode(site_schema(self._features().get_params(), self.data)), *named], len(self.data), {}
         if phase == "scales":
@@ -239,7 +279,7 @@ class Site:
             return self._train(parameters, int(config["local_epochs"]),
                                float(config.get("proximal_mu", 0.0)))
         if phase == "scores":
-            scores = self._global(parameters).score(self.X_[self.val_idx_]).astype(np.float64)
+            scores = self._held_out_scores(parameters)
             if "threshold" not in config:
                 raise InputError("the scores round came without the threshold rule: the server runs "
                                  "an older hourglass than this site; use the same version everywhere")
@@ -255,8 +295,32 @@ class Site:
                  ) -> tuple[float, int, dict[str, Any]]:
         """Mean score of this site's held-out normal rows under ``parameters`` (lower: the
         global model fits this site's normal traffic better)."""
-        scores = self._global(parameters).score(self.X_[self.val_idx_])
+        scores = self._held_out_scores(parameters)
         return float(scores.mean()) if len(scores) else 0.0, len(scores), {}
+
+    def _held_out_scores(self, parameters: Sequence[np.ndarray]) -> np.ndarray:
+        """Scores of this site's held-out rows under ``parameters`` (none under 10 rows: a site
+        that small holds none out, and sends no threshold of its own)."""
+        if not len(self.val_idx_):
+            return np.zeros(0, np.float64)
+        return self._global(parameters).score(self.X_[self.val_idx_]).astype(np.float64)
+
+    def _check_rows(self) -> None:
+        """Refuse rows that are not a DataFrame, or too few to train on after the held-out share."""
+        data = self.data
+        if not isinstance(data, pd.DataFrame):
+            raise InputError(f"its rows are of type {type(data).__name__}; a site's rows must be a pandas "
+                             "DataFrame with the columns every site has")
+        if len(data) == 0:
+            raise InputError("no rows; every site needs rows of its normal traffic (leave an empty "
+                             "site out of the run)")
+        det = self.detector
+        frac = float(getattr(det, "validation_fraction", 0.1))
+        n_train = len(det._split(len(data), frac, np.random.default_rng(0))[0])
+        if n_train < 2:
+            raise InputError(f"{len(data)} row(s), {n_train} to train on after the held-out share "
+                             "(validation_fraction); a site needs at least 2 (leave it out of the "
+                             "run or pool its rows with another site's)")
 
     # -- phases -----------------------------------------------------------------------------
     def _features(self) -> TabularPreprocessor:
@@ -346,12 +410,17 @@ class FederatedServer:
         (``val_scores_`` is empty: ``set_threshold`` needs ``scores=``).
     """
 
+    weights_: list[np.ndarray]  # the global parameters (set in the inputs round)
+
     def __init__(self, detector: BaseDetector, features: TabularPreprocessor | None = None, *,
                  rounds: int = 10, local_epochs: int = 1, proximal_mu: float = 0.0,
                  weighting: str = "rows", held_out: str = "scores") -> None:
         check_federated_detector(detector)
-        if int(rounds) < 1 or int(local_epochs) < 1:
-            raise ValueError(f"rounds and local_epochs must be >= 1, got {rounds}, {local_epochs}")
+        detector.validate_params()  # a bad setting now, not after the statistics rounds
+        for name, value in (("rounds", rounds), ("local_epochs", local_epochs)):
+            if (isinstance(value, bool) or not isinstance(value, numbers.Real)
+                    or not float(value).is_integer() or value < 1):
+                raise ValueError(f"{name} must be a whole number >= 1, got {value!r}")
         if not (float(proximal_mu) >= 0 and np.isfinite(float(proximal_mu))):
             raise ValueError(f"proximal_mu must be a finite number >= 0, got {proximal_mu}")
         if weighting not in ("rows", "sites"):
@@ -367,6 +436,7 @@ class FederatedServer:
         self.local_epochs = int(local_epochs)
         self.params_ = self.features.get_params()
         self.history_: list[dict[str, Any]] = []
+        self._still = False  # a train round has left the global model as it was (logged once)
         self._start = time.perf_counter()
 
     @property
@@ -389,7 +459,7 @@ class FederatedServer:
             config["spec"] = _spec(self.detector, self.features)
             return [], config
         if phase == "scales":
-            return [encode(self.schema_)], config
+            return [encode(shared_schema(self.schema_))], config  # pooled: no site's own sketches
         if phase == "inputs":
             return [encode(self.features_.to_dict())], config
         if phase == "train":
@@ -411,17 +481,27 @@ class FederatedServer:
         phase = self.phase(server_round)
         if not replies:
             raise InputError(f"round {server_round} ({phase}): no site answered")
-        if phase == "schema":
+        if phase == "schema":  # a run starts: nothing of an earlier one carries over
+            self.history_, self._still = [], False
+            for stale in ("site_summaries_", "site_scores_", "scores_"):
+                self.__dict__.pop(stale, None)
             self.site_rows_ = [int(n) for _, n, _ in replies]
             self.site_names_ = _site_names([decode(p[1]) if len(p) > 1 else None for p, _, _ in replies])
             self.schema_ = merge_schema([decode(p[0]) for p, _, _ in replies],
                                         max_categories=int(self.params_["max_categories"]))
+            held = self._held_out_rows(self.site_rows_)
+            if sum(held) < 2:
+                rows = ", ".join(map(str, self.site_rows_))
+                raise InputError(f"{sum(held)} held-out rows in all (sites of {rows} rows; a site under 10 "
+                                 "rows holds none out): the shared threshold needs at least 2; raise "
+                                 "validation_fraction or add rows")
         elif phase == "scales":
             pre = schema_preprocessor(self.params_, self.schema_)
             self.features_ = scaled_preprocessor(pre, merge_scales([decode(p[0]) for p, _, _ in replies]))
         elif phase == "inputs":
             self._start_weights([decode(p[0]) for p, _, _ in replies])
         elif phase == "train":
+            before: list[np.ndarray] = list(self.weights_)
             self.weights_ = fedavg([(list(p), int(n)) for p, n, _ in replies])
             if self.weighting == "sites":
                 # equal weights for the parameters; buffers (batch-norm statistics) stay by rows
@@ -432,8 +512,15 @@ class FederatedServer:
             losses = [float(m.get("held_out_loss", np.nan)) for _, _, m in replies]
             self.history_.append({"round": int(server_round) - 3, "held_out_loss": losses,
                                   "rows": [int(n) for _, n, _ in replies]})
-            logger.info("federated round %d: sites' held-out losses %s", server_round - 3,
-                        ", ".join(f"{v:.4g}" for v in losses))
+            logger.info("federated round %d of %d: sites' held-out losses %s", server_round - 3,
+                        self.rounds, ", ".join(f"{v:.4g}" for v in losses))
+            unchanged = all(np.array_equal(a, b) for a, b in zip(before, self.weights_, strict=True))
+            if unchanged and not self._still:
+                self._still = True
+                logger.info("federated round %d: the global model did not change (no site's local "
+                            "epochs beat it on the site's held-out rows, so each sent it back); the "
+                            "rounds after it repeat it (each site trains with the same seed every "
+                            "round)", server_round - 3)
         else:
             if any(len(p) != 2 for p, _, _ in replies):
                 raise InputError("scores round: every site must send its threshold summary and its "
@@ -443,6 +530,12 @@ class FederatedServer:
             if self.held_out == "scores":
                 self.site_scores_ = [np.asarray(p[1], dtype=np.float64) for p, _, _ in replies]
                 self.scores_ = np.concatenate(self.site_scores_)
+
+    def _held_out_rows(self, rows: Sequence[int]) -> list[int]:
+        """How many of each site's ``rows`` it holds out (as :meth:`Site.load_inputs` splits)."""
+        det = self.detector
+        frac = float(getattr(det, "validation_fraction", 0.1))
+        return [len(det._split(int(n), frac, np.random.default_rng(0))[1]) for n in rows]
 
     def _buffer_positions(self) -> set[int]:
         """Positions in the weight list of the network's buffers (batch-norm statistics and
@@ -487,7 +580,15 @@ class FederatedServer:
         (then :meth:`pipeline`)."""
         for r in range(1, self.n_rounds + 1):
             parameters, config = self.configure(r)
-            self.aggregate(r, [s.fit(parameters, config) for s in sites])
+            replies = []
+            for k, s in enumerate(sites, start=1):
+                try:
+                    replies.append(s.fit(parameters, config))
+                except InputError as e:
+                    if s.name is not None:  # the site named itself
+                        raise
+                    raise InputError(f"site {k}: {e}", param=e.param) from None
+            self.aggregate(r, replies)
         return self
 
     def pipeline(self, site: int | str | None = None) -> Pipeline:
@@ -553,7 +654,8 @@ class FederatedServer:
         """Position (from 0) of ``site``: a number from 1, or a site's name."""
         if isinstance(site, str) and site in self.site_names_:
             return self.site_names_.index(site)
-        if not isinstance(site, str) and 1 <= int(site) <= len(self.site_summaries_):
+        if (isinstance(site, numbers.Real) and not isinstance(site, bool) and float(site).is_integer()
+                and 1 <= int(site) <= len(self.site_summaries_)):
             return int(site) - 1
         raise InputError(f"site {site!r}: this run has sites 1 to {len(self.site_summaries_)} "
                          f"(named {', '.join(self.site_names_)})")

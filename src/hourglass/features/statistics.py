@@ -58,7 +58,7 @@ from hourglass.features.roles import ip_parts, port_numbers, string_values
 from hourglass.features.tabular import _N_QUANTILES, TabularPreprocessor
 
 __all__ = ["SKETCH_POINTS", "merge_scales", "merge_schema", "mixture_quantiles", "scaled_preprocessor",
-           "schema_preprocessor", "site_scales", "site_schema"]
+           "schema_preprocessor", "shared_schema", "site_scales", "site_schema"]
 
 SKETCH_POINTS = 1001
 """Quantiles per column in a site's sketch (probabilities 0, 0.001, ..., 1): the pooled fit's
@@ -85,7 +85,7 @@ def _merge_moments(a: Mapping[str, float], b: Mapping[str, float]) -> dict[str, 
         return dict(b if na == 0 else a)
     n = na + nb
     with np.errstate(over="ignore", invalid="ignore"):
-        d = b["mean"] - a["mean"]
+        d = np.float64(b["mean"]) - np.float64(a["mean"])  # NumPy floats: overflow is inf, not an error
         mean = a["mean"] + d * nb / n
         m2 = a["m2"] + b["m2"] + d * d * na * nb / n
         m3 = (a["m3"] + b["m3"] + d ** 3 * na * nb * (na - nb) / n ** 2
@@ -201,6 +201,26 @@ def site_schema(params: Mapping[str, Any], df: pd.DataFrame) -> dict[str, Any]:
     return {"rows": len(df), "columns": columns}
 
 
+_BLANK = "no values (all missing)"  # the reason a column without a value is read as numeric
+
+
+def _blank_as(role: str, e: Mapping[str, Any]) -> dict[str, Any]:
+    """A site's statistics of a column it has no value in (read as numeric there), as a site
+    would send them had it read the column as ``role``: every row missing."""
+    if role == "numeric":
+        return dict(e)
+    rows = int(e["finite"]) + int(e["nonfinite"])
+    out: dict[str, Any] = {"role": role, "why": e["why"], "dtype": e["dtype"], "missing": e["missing"],
+                           "unique": 0}
+    if role == "categorical":
+        out["counts"] = {"<missing>": rows}
+    elif role == "port":
+        out["counts"], out["absent"] = {}, rows
+    elif role == "ip":
+        out["absent"] = rows
+    return out
+
+
 def _merge_role(c: str, entries: list[dict[str, Any]], max_categories: int) -> tuple[str, str]:
     roles = {e["role"] for e in entries}
     inferred = not any(e["why"].startswith("given") for e in entries)
@@ -213,7 +233,9 @@ def _merge_role(c: str, entries: list[dict[str, Any]], max_categories: int) -> t
                 if len(distinct) > max_categories else (entries[0]["role"], entries[0]["why"]))
     if len(roles) == 1:
         return entries[0]["role"], entries[0]["why"]
-    raise InputError(f"column {c!r}: the sites read it differently ({', '.join(sorted(roles))}); "
+    by_role = {r: [str(k) for k, e in enumerate(entries, start=1) if e["role"] == r] for r in sorted(roles)}
+    read = "; ".join(f"{r} at site{'s' if len(ks) > 1 else ''} {', '.join(ks)}" for r, ks in by_role.items())
+    raise InputError(f"column {c!r}: the sites read it differently ({read}); "
                      f"give its role, e.g. roles={{{c!r}: 'categorical'}}")
 
 
@@ -225,14 +247,22 @@ def merge_schema(parts: Sequence[Mapping[str, Any]], *, max_categories: int = 50
     order = list(parts[0]["columns"])
     for i, p in enumerate(parts[1:], start=2):
         if set(p["columns"]) != set(order):
-            diff = sorted(set(order) ^ set(p["columns"]))
-            raise InputError(f"site {i} has other columns than site 1 (differ: {', '.join(diff[:5])}); "
-                             "every site must send the same columns")
+            lacks, extra = sorted(set(order) - set(p["columns"])), sorted(set(p["columns"]) - set(order))
+            what = "; ".join(f"{how} {', '.join(map(repr, cols[:5]))}" + (" ..." if len(cols) > 5 else "")
+                             for how, cols in (("lacks", lacks), ("has, unlike site 1,", extra)) if cols)
+            raise InputError(f"site {i} has other columns than site 1 (differ: it {what}); "
+                             "every site must send the same columns (drop or add them at the site)")
     merged: dict[str, Any] = {"rows": sum(int(p["rows"]) for p in parts), "sites": len(parts),
                               "columns": {}}
     for c in order:
         entries = [p["columns"][c] for p in parts]
-        role, why = _merge_role(c, entries, max_categories)
+        blank = [e["why"] == _BLANK for e in entries]
+        mixed = any(blank) and not all(blank)
+        # a site without a value in the column has no say in its role: the others decide
+        role, why = _merge_role(c, [e for e, b in zip(entries, blank, strict=True) if not b]
+                                if mixed else entries, max_categories)
+        if mixed:
+            entries = [_blank_as(role, e) if b else e for e, b in zip(entries, blank, strict=True)]
         dtypes = sorted({e["dtype"] for e in entries})
         m: dict[str, Any] = {"role": role, "why": why, "dtype": "|".join(dtypes),
                              "missing": sum(e["missing"] for e in entries),
@@ -258,6 +288,33 @@ def merge_schema(parts: Sequence[Mapping[str, Any]], *, max_categories: int = 50
             m["absent"] = sum(e["absent"] for e in entries)
         merged["columns"][c] = m
     return merged
+
+
+def shared_schema(merged: Mapping[str, Any]) -> dict[str, Any]:
+    """The merged statistics as a server sends them back to the sites (for
+    :func:`schema_preprocessor`): pooled only. Each numeric column's per-site quantile sketches
+    and counts, which :func:`merge_schema` keeps for the median, are replaced by that median
+    (the mixture's, as :func:`schema_preprocessor` computes it), so that no site receives
+    another's sketches (a site under :data:`SKETCH_POINTS` rows sends every value of a column).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from hourglass.features import TabularPreprocessor
+    >>> params = TabularPreprocessor().get_params()
+    >>> parts = [site_schema(params, pd.DataFrame({"x": v})) for v in ([1.0, 2.0, 3.0], [10.0, 20.0])]
+    >>> col = shared_schema(merge_schema(parts))["columns"]["x"]
+    >>> "sketches" in col, col["median"] == schema_preprocessor(params, merge_schema(parts)).impute_["x"]
+    (False, True)
+    """
+    out = {**merged, "columns": {}}
+    for c, m in merged["columns"].items():
+        m = dict(m)
+        if m["role"] == "numeric":
+            sketches, counts = m.pop("sketches", []), m.pop("counts", [])
+            m["median"] = float(mixture_quantiles(sketches, counts, [0.5])[0])
+        out["columns"][c] = m
+    return out
 
 
 def _skew_from(m: Mapping[str, Any]) -> float:
@@ -289,8 +346,9 @@ def schema_preprocessor(params: Mapping[str, Any], merged: Mapping[str, Any]) ->
     pre.constant_ = [c for c in num_cols if info[c]["finite"] == 0 or info[c]["max"] == info[c]["min"]]
     kept = [c for c in num_cols if c not in pre.constant_]
     pre.indicators_ = [c for c in num_cols if info[c]["nonfinite"] and info[c]["finite"]]
-    pre.impute_ = {c: (float(mixture_quantiles(info[c]["sketches"], info[c]["counts"], [0.5])[0])
-                       if pre.impute == "median" else float(pre.fill_value)) for c in kept}
+    pre.impute_ = {c: (float(info[c]["median"]) if "median" in info[c]
+                       else float(mixture_quantiles(info[c]["sketches"], info[c]["counts"], [0.5])[0]))
+                   if pre.impute == "median" else float(pre.fill_value) for c in kept}
     if isinstance(pre.log1p, str):
         if pre.log1p not in ("auto", "none"):
             raise InputError(f"log1p: expected 'auto', 'none' or column names, got {pre.log1p!r}",
@@ -365,7 +423,8 @@ def merge_scales(parts: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         nb, mb, Cb = int(p["rows"]), np.asarray(p["mean"]), np.asarray(p["comoment"])
         d = mb - mean
         tot = n + nb
-        C = C + Cb + np.outer(d, d) * (n * nb / tot)
+        with np.errstate(over="ignore", invalid="ignore"):  # values near the float range: inf
+            C = C + Cb + np.outer(d, d) * (n * nb / tot)
         mean = mean + d * nb / tot
         lo, hi, n = np.minimum(lo, p["min"]), np.maximum(hi, p["max"]), tot
     out: dict[str, Any] = {"rows": n, "mean": mean.tolist(), "comoment": C.tolist(),

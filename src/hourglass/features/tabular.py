@@ -278,6 +278,10 @@ class TabularPreprocessor:
         both start with)."""
         self._check_params()
         df = df.rename(columns=str)
+        if df.columns.has_duplicates:
+            dup = sorted(set(df.columns[df.columns.duplicated()]))
+            raise InputError(f"column names repeat: {', '.join(map(repr, dup[:5]))} (as text); every "
+                             "column needs its own name")
         drop = {str(c) for c in self.drop}
         cols = [c for c in df.columns if c not in drop]
         if not cols:
