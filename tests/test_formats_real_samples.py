@@ -246,3 +246,20 @@ def test_fortigate_traffic_and_utm() -> None:
     u = parse_kv(FGT_UTM)
     assert u["msg"] == "File is infected." and u["ref"].endswith("vn=EICAR_TEST_FILE")
     assert u["timestamp"] == 1715362801.0  # eventtime in seconds (older FortiOS)
+
+
+def test_netfilter_and_logfmt_lines_and_their_time() -> None:
+    ufw = parse_kv(UFW)
+    assert (ufw["SRC"], ufw["DPT"], ufw["OUT"], ufw["PROTO"]) == ("203.0.113.9", "22", None, "TCP")
+    ipt = parse_kv(IPTABLES_RFC3339)
+    assert ipt["timestamp"] == "2025-03-03T09:14:07.123456+00:00"  # the syslog header's RFC 3339 time
+    assert "timestamp" not in ufw  # a BSD syslog time has no year: no event time, said in the docs
+    lf = parse_kv(LOGFMT)
+    assert (lf["msg"], lf["status"], lf["timestamp"]) == ("request done", "200", "2025-03-03T09:14:07.1234Z")
+
+
+def test_rfc3339_times_with_and_without_fractions_read_as_one_column() -> None:
+    # Go's RFC3339Nano (logfmt) leaves trailing zeros out: 09:14:07.1234Z, then 09:14:08Z
+    ts = parse_timestamps(pd.Series(["2025-03-03T09:14:07.1234Z", "2025-03-03T09:14:08Z",
+                                     "2025-03-03T09:14:09.5Z"]), "ts")
+    assert list(ts.second) == [7, 8, 9] and ts[0].microsecond == 123400

@@ -10,7 +10,10 @@ hold spaces; ``\\"`` and ``\\\\`` inside it are undone; an empty value, ``OUT=``
 text before, between and after the pairs (the syslog header, ``[UFW BLOCK]``) is left out. A
 line's event time is the column ``timestamp``: its own ``timestamp`` key, else its
 ``eventtime`` (FortiGate: epoch seconds, milli-, micro- or nanoseconds, read as seconds), else
-its ``date`` and ``time`` joined, else its ``ts`` or ``time``.
+its ``date`` and ``time`` joined, else its ``ts`` or ``time``, else the RFC 3339 time of a
+syslog header the line starts with (netfilter lines as rsyslog or journald forward them:
+``2025-03-03T09:14:07.123456+00:00 gw kernel: ...``). A BSD syslog time (``Nov 14 22:13:20``) has no year and
+gives no event time.
 
 Examples
 --------
@@ -31,6 +34,9 @@ __all__ = ["KV", "KV_ROLES", "looks_like_kv", "parse_kv"]
 
 _PAIR = re.compile(r'(?<!\S)([A-Za-z_][\w.\-]*)=("(?:[^"\\]|\\.)*"|[^\s"]*)')  # space-separated pairs
 _QUOTED_ESCAPE = re.compile(r'\\(["\\])')
+# a syslog header's RFC 3339 time (rsyslog's and journald's forwarding, RFC 5424): '<6>1 2025-...'
+_HEADER_TIME = re.compile(r"\s*(?:<\d{1,3}>)?(?:1 )?(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?"
+                          r"(?:Z|[+-]\d{2}:?\d{2})?)(?=\s)")
 _SNIFF_LINES = 8  # the lines of a file's head that sniffing reads
 _MIN_PAIRS = 3  # fewer key=value pairs than this: a free-text line that happens to hold a '='
 # How the table models read the keys of FortiGate traffic logs and netfilter lines (names a file
@@ -91,6 +97,8 @@ def parse_kv(line: str | bytes) -> dict[str, Any] | None:
             row["timestamp"] = f"{row['date']} {row['time']}"
         elif row.get("ts") or row.get("time"):
             row["timestamp"] = row.get("ts") or row.get("time")
+        elif (header := _HEADER_TIME.match(text)) is not None:  # netfilter lines: the syslog time
+            row["timestamp"] = header.group(1)
     return row
 
 
