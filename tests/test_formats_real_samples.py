@@ -183,7 +183,6 @@ NOT_EVENTS = {
     "t.csv": "src,dst,bytes\n10.0.0.1,10.0.0.2,100\n",
     "q.csv": "url,n\nhttp://x/?a=1 b=2 c=3,1\n",
     "other.jsonl": '{"host": "a", "msg": "x=1 y=2 z=3"}\n',
-    "digest.json": json.dumps(CLOUDTRAIL_DIGEST) + "\n",
 }
 
 
@@ -263,3 +262,143 @@ def test_rfc3339_times_with_and_without_fractions_read_as_one_column() -> None:
     ts = parse_timestamps(pd.Series(["2025-03-03T09:14:07.1234Z", "2025-03-03T09:14:08Z",
                                      "2025-03-03T09:14:09.5Z"]), "ts")
     assert list(ts.second) == [7, 8, 9] and ts[0].microsecond == 123400
+
+
+# -- end to end: a few hundred lines built on each layout ------------------------------------------
+TINY = ["--epochs", "2", "--hidden", "8,4", "--batch-size", "64", "--seed", "0"]
+
+
+def _pan(i: int, rng: np.random.Generator) -> str:
+    t = pd.Timestamp(1741000000 + 7 * i, unit="s").strftime("%b %d %Y %H:%M:%S")
+    return PAN_CEF.replace("rt=Mar 03 2025 09:14:07 GMT", f"rt={t} GMT").replace(
+        "spt=50112", f"spt={rng.integers(1024, 65535)}").replace("in=5120", f"in={rng.integers(100, 9000)}")
+
+
+def _leef(i: int, rng: np.random.Generator) -> str:
+    return (f"LEEF:2.0|Lancope|StealthWatch|1.0|41|^|src=10.0.1.{rng.integers(2, 60)}^dst=10.0.0.5^sev=5^"
+            f"srcPort={rng.integers(1024, 65535)}^dstPort=21^srcBytes={rng.integers(100, 9000)}^"
+            f"devTime={(1741000000 + 7 * i) * 1000}")
+
+
+def _ufw(i: int, rng: np.random.Generator) -> str:
+    t = pd.Timestamp(1741000000 + 7 * i, unit="s").strftime("%Y-%m-%dT%H:%M:%S.%f") + "+00:00"
+    return IPTABLES_RFC3339.replace("2025-03-03T09:14:07.123456+00:00", t).replace(
+        "SPT=5353", f"SPT={rng.integers(1024, 65535)}").replace("TTL=240", f"TTL={rng.integers(40, 64)}")
+
+
+@pytest.mark.parametrize(("fmt", "make", "time_col"), [("cef", _pan, "rt"), ("leef", _leef, "devTime"),
+                                                       ("kv", _ufw, "timestamp")])
+def test_event_lines_train_score_and_stream(tmp_path: Path, fmt: str, make: object, time_col: str) -> None:
+    rng = np.random.default_rng(0)
+    lines = [make(i, rng) for i in range(300)]  # type: ignore[operator]
+    data = tmp_path / "events.log"
+    data.write_text("\n".join(lines) + "\n")
+    res = runner.invoke(app, ["inspect", str(data)])
+    assert res.exit_code == 0, res.output
+    assert fmt in res.output and time_col in res.output
+    model = tmp_path / "model"
+    res = runner.invoke(app, ["train", str(data), *TINY, "-o", str(model)])
+    assert res.exit_code == 0, res.output
+    assert f"event time from column {time_col!r}" in res.stderr
+    res = runner.invoke(app, ["score", str(model), str(data), "-o", str(tmp_path / "s.csv")])
+    assert res.exit_code == 0, res.output
+    scores = pd.read_csv(tmp_path / "s.csv")["score"].to_numpy()
+    res = runner.invoke(app, ["stream", str(model), "--all"], input="\n".join(lines[:50]) + "\n")
+    assert res.exit_code == 0, res.output
+    streamed = [json.loads(x)["score"] for x in res.stdout.splitlines()]
+    np.testing.assert_allclose(streamed, scores[:50], rtol=1e-4)
+
+
+def _eve(i: int) -> dict[str, object]:
+    e = json.loads(json.dumps(EVE["flow" if i % 3 else "dns"]))
+    e["timestamp"] = pd.Timestamp(1741000000 + i, unit="s").strftime("%Y-%m-%dT%H:%M:%S.%f") + "+0000"
+    e["src_port"] = 40000 + i
+    return e
+
+
+def _trail(i: int) -> dict[str, object]:
+    e = json.loads(json.dumps(CLOUDTRAIL_EVENT))
+    e["eventTime"] = pd.Timestamp(1741000000 + 60 * i, unit="s").strftime("%Y-%m-%dT%H:%M:%SZ")
+    e["eventName"] = ("CreateUser", "ListUsers", "GetUser")[i % 3]
+    e["eventID"] = f"e-{i}"
+    return e
+
+
+def _wlb(i: int) -> dict[str, object]:
+    e = json.loads(json.dumps(WINLOGBEAT_EVENT))
+    e["@timestamp"] = pd.Timestamp(1741000000 + 30 * i, unit="s").strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    e["winlog"]["record_id"] = 1000 + i
+    e["winlog"]["event_data"]["LogonType"] = ("3", "10")[i % 2]
+    return e
+
+
+def _files(tmp_path: Path) -> dict[str, tuple[Path, str]]:
+    n = 240
+    files = {
+        "eve": ("eve.json", "".join(json.dumps(_eve(i)) + "\n" for i in range(n)), "timestamp"),
+        "trail": ("111122223333_CloudTrail_us-east-1_20250303T0915Z_abc.json.gz", None, "eventTime"),
+        "vpc": ("vpc.log", VPC_V5_HEADER + "\n" + "".join(
+            VPC_V5_ROW.replace("1741000000 1741000060", f"{1741000000 + 60 * i} {1741000060 + 60 * i}")
+            .replace("51544", str(40000 + i)) + "\n" for i in range(n)) + VPC_NODATA.replace(
+            "2 111122223333", "5 111122223333") + " - - - - - - - - - - - - - - -\n", "start"),
+        "zeek": ("dns.log", ZEEK_DNS_TSV + _zeek_dns_rows(n), "ts"),
+        "wlb": ("winlogbeat.ndjson", "".join(json.dumps(_wlb(i)) + "\n" for i in range(n)), "@timestamp"),
+    }
+    out = {}
+    for key, (name, text, col) in files.items():
+        p = tmp_path / name
+        if text is None:  # an S3 delivery: one gzip'd {"Records": [...]} document
+            p.write_bytes(gzip.compress(json.dumps({"Records": [_trail(i) for i in range(n)]}).encode()))
+        else:
+            p.write_text(text)
+        out[key] = (p, col)
+    return out
+
+
+def test_json_and_flow_formats_train_and_score_with_their_event_time(tmp_path: Path) -> None:
+    for key, (path, col) in _files(tmp_path).items():
+        model = tmp_path / f"model-{key}"
+        res = runner.invoke(app, ["train", str(path), *TINY, "-o", str(model)])
+        assert res.exit_code == 0, (key, res.output)
+        assert f"event time from column {col!r}" in res.stderr, (key, res.stderr)
+        res = runner.invoke(app, ["score", str(model), str(path), "-o", str(tmp_path / f"{key}.csv")])
+        assert res.exit_code == 0, (key, res.output)
+        assert len(pd.read_csv(tmp_path / f"{key}.csv")) >= 240
+
+
+# -- bad input: one clear line, exit code 2 ---------------------------------------------------------
+def test_a_cloudtrail_digest_file_is_refused_by_name(tmp_path: Path) -> None:
+    p = tmp_path / "111122223333_CloudTrail-Digest_us-east-1_trail_us-east-1_20250303T090000Z.json"
+    p.write_text(json.dumps(CLOUDTRAIL_DIGEST))
+    for fmt in ("auto", "cloudtrail"):  # it was read as a one-row JSON table ("1 training row")
+        one_line_error(["train", str(p), "--format", fmt, *TINY, "-o", str(tmp_path / "m")],
+                       "a CloudTrail digest file", tmp_path / "m")
+
+
+@pytest.mark.parametrize(("name", "text", "match"), [
+    ("cef.log", PAN_CEF + "\n" + PAN_CEF[:60] + "\n", "line 2: not a CEF record"),
+    ("leef.log", LEEF2 + "\nLEEF:2.0|Lancope|Stea\n", "line 2: not a LEEF record"),
+    ("eve.json", json.dumps(EVE["flow"]) + "\n" + json.dumps(EVE["alert"])[:50] + "\n", "line 2: malformed JSON"),
+    ("flow.log", VPC_V5_HEADER + "\n" + VPC_V5_ROW + "\n" + VPC_V5_ROW[:30] + "\n", "line 3: expected 29 fields"),
+    ("dns.log", ZEEK_DNS_TSV + _zeek_dns_rows(3)[:-40], "expected 23 fields, found 22"),
+])
+def test_truncated_lines_fail_cleanly(tmp_path: Path, name: str, text: str, match: str) -> None:
+    (tmp_path / name).write_text(text)
+    one_line_error(["train", str(tmp_path / name), *TINY, "-o", str(tmp_path / "m")], match, tmp_path / "m")
+
+
+def test_a_truncated_cloudtrail_delivery_fails_cleanly(tmp_path: Path) -> None:
+    p = tmp_path / "trail.json.gz"
+    p.write_bytes(gzip.compress(json.dumps({"Records": [CLOUDTRAIL_EVENT] * 3}).encode())[:-30])
+    one_line_error(["train", str(p), *TINY, "-o", str(tmp_path / "m")], "cannot read", tmp_path / "m")
+
+
+# -- hostile lines: linear time -----------------------------------------------------------------------
+@pytest.mark.parametrize("body", ["=" * (1 << 20), "\\" * (1 << 20), '"' * (1 << 20), 'a="x ' * (1 << 18),
+                                  "a=b " * (1 << 18), 'k="\\" ' * (1 << 17)])
+def test_a_megabyte_hostile_line_parses_in_well_under_a_second(body: str) -> None:
+    for parse, prefix in ((parse_kv, ""), (parse_cef, "CEF:0|"), (parse_cef, "CEF:0|a|b|c|d|e|f|"),
+                          (parse_leef, "LEEF:1.0|a|b|c|d|"), (parse_leef, "LEEF:2.0|a|b|c|d|^|")):
+        start = time.perf_counter()
+        parse(prefix + body)
+        assert time.perf_counter() - start < 2.0, (parse.__name__, prefix, body[:8])

@@ -80,11 +80,13 @@ CLOUDTRAIL_ROLES: dict[str, str] = {
     "sourceIPAddress": "ip",
 }
 _CHUNK_RECORDS = 50_000
+_DIGEST = {"digestStartTime", "digestEndTime", "logFiles"}  # the fields of a digest file
 
 
 def looks_like_cloudtrail(head: bytes) -> bool:
-    """Whether a file's first bytes are CloudTrail: a ``{"Records": [`` document, or JSON lines
-    whose first object has ``eventVersion``, ``eventSource`` and ``eventName``.
+    """Whether a file's first bytes are CloudTrail: a ``{"Records": [`` document, JSON lines
+    whose first object has ``eventVersion``, ``eventSource`` and ``eventName``, or a digest file
+    (``digestStartTime``, ``digestEndTime``, ``logFiles``).
 
     Examples
     --------
@@ -93,11 +95,15 @@ def looks_like_cloudtrail(head: bytes) -> bool:
     True
     >>> looks_like_cloudtrail(b'{"eventName": "x"}\\n')
     False
+
+    A digest file is taken, and refused by name when read (it holds no events).
     """
     if _RECORDS.match(head.removeprefix(b"\xef\xbb\xbf")):
         return True
     obj = first_json_object(head)
-    return obj is not None and {"eventVersion", "eventSource", "eventName"} <= obj.keys()
+    # a digest file (CloudTrail-Digest/, beside the logs) is taken too, to be refused by name
+    return obj is not None and ({"eventVersion", "eventSource", "eventName"} <= obj.keys()
+                                or _DIGEST <= obj.keys())
 
 
 @dataclass(frozen=True)
@@ -155,6 +161,9 @@ class _CloudTrailSpec(DatasetSpec):
             yield df
 
     def check(self, df: pd.DataFrame, path: str | os.PathLike[str]) -> None:
+        if _DIGEST <= set(map(str, df.columns)):
+            raise InputError(f"{path}: a CloudTrail digest file (the hashes of log files, under "
+                             "CloudTrail-Digest/), not a log; give the files under CloudTrail/")
         missing = [c for c in ("eventTime", "eventName") if c not in df.columns]
         if missing:
             cols = ", ".join(map(str, list(df.columns)[:6]))
