@@ -18,8 +18,9 @@ import pytest
 
 from hourglass._times import parse_timestamps
 from hourglass.cli import app
+from hourglass.ingest.cef import _bounded_lines as _real_bounded
 from hourglass.ingest.cef import parse_cef, parse_leef
-from hourglass.ingest.formats import get_format, sniff_format
+from hourglass.ingest.formats import sniff_format
 from hourglass.ingest.kv import parse_kv
 from tests._cli import one_line_error, runner
 
@@ -132,9 +133,9 @@ ZEEK_DNS_TSV = ("#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#un
                 "string\tcount\tstring\tbool\tbool\tbool\tbool\tcount\tvector[string]\tvector[interval]\t"
                 "bool\n")
 WINLOGBEAT_EVENT = {
-    "@timestamp": "2025-03-03T09:14:07.123Z", "event": {"code": "4625", "kind": "event",
-                                                       "provider": "Microsoft-Windows-Security-Auditing",
-                                                       "outcome": "failure", "created": "2025-03-03T09:14:08.001Z"},
+    "@timestamp": "2025-03-03T09:14:07.123Z",
+    "event": {"code": "4625", "kind": "event", "provider": "Microsoft-Windows-Security-Auditing",
+              "outcome": "failure", "created": "2025-03-03T09:14:08.001Z"},
     "winlog": {"event_id": "4625", "channel": "Security", "computer_name": "dc01.corp.example",
                "record_id": 123456, "provider_name": "Microsoft-Windows-Security-Auditing",
                "event_data": {"TargetUserName": "administrator", "LogonType": "3", "IpAddress": "203.0.113.9",
@@ -378,8 +379,10 @@ def test_a_cloudtrail_digest_file_is_refused_by_name(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("name", "text", "match"), [
     ("cef.log", PAN_CEF + "\n" + PAN_CEF[:60] + "\n", "line 2: not a CEF record"),
     ("leef.log", LEEF2 + "\nLEEF:2.0|Lancope|Stea\n", "line 2: not a LEEF record"),
-    ("eve.json", json.dumps(EVE["flow"]) + "\n" + json.dumps(EVE["alert"])[:50] + "\n", "line 2: malformed JSON"),
-    ("flow.log", VPC_V5_HEADER + "\n" + VPC_V5_ROW + "\n" + VPC_V5_ROW[:30] + "\n", "line 3: expected 29 fields"),
+    ("eve.json", json.dumps(EVE["flow"]) + "\n" + json.dumps(EVE["alert"])[:50] + "\n",
+     "line 2: malformed JSON"),
+    ("flow.log", VPC_V5_HEADER + "\n" + VPC_V5_ROW + "\n" + VPC_V5_ROW[:30] + "\n",
+     "line 3: expected 29 fields"),
     ("dns.log", ZEEK_DNS_TSV + _zeek_dns_rows(3)[:-40], "expected 23 fields, found 22"),
 ])
 def test_truncated_lines_fail_cleanly(tmp_path: Path, name: str, text: str, match: str) -> None:
@@ -402,3 +405,20 @@ def test_a_megabyte_hostile_line_parses_in_well_under_a_second(body: str) -> Non
         start = time.perf_counter()
         parse(prefix + body)
         assert time.perf_counter() - start < 2.0, (parse.__name__, prefix, body[:8])
+
+
+def test_a_line_longer_than_the_limit_is_a_bad_line_read_in_bounded_memory(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from hourglass.ingest import cef
+
+    monkeypatch.setattr(cef, "_bounded_lines", lambda fh, limit=4096: _real_bounded(fh, limit))
+    p = tmp_path / "cef.log"
+    p.write_text(PAN_CEF + "\n" + "CEF:0|a|b|c|d|e|f|msg=" + "x" * 20000 + "\n" + PAN_CEF + "\n")
+    one_line_error(["train", str(p), *TINY, "-o", str(tmp_path / "m")], "line 2: longer than", tmp_path / "m")
+    fh = (tmp_path / "x").open("wb")
+    fh.write(b"a" * 10000 + b"\nshort\n" + b"b" * 4096 + b"\n" + b"c" * 4095 + b"\n" + b"end")
+    fh.close()
+    with (tmp_path / "x").open("rb") as fh:
+        got = list(_real_bounded(fh, 4096))
+    assert got == [None, b"short\n", b"b" * 4096 + b"\n", b"c" * 4095 + b"\n", b"end"]
+

@@ -215,6 +215,25 @@ def _first_line_parses(head: bytes, parse: Callable[[bytes], Any]) -> bool:
     return False
 
 
+#: The longest line the line formats read (as ``stream`` does): a longer one is a bad line, read
+#: past in bounded pieces (a file without line breaks would otherwise be held whole in memory).
+MAX_LINE_BYTES = 16 << 20
+
+
+def _bounded_lines(fh: Any, limit: int = MAX_LINE_BYTES) -> Iterator[bytes | None]:
+    """The lines of a binary file, each at most ``limit`` bytes; ``None`` for a longer one."""
+    while True:
+        line = fh.readline(limit + 1)
+        if not line:
+            return
+        if len(line) <= limit or (line.endswith(b"\n") and len(line) == limit + 1):
+            yield line
+            continue
+        while line and not line.endswith(b"\n"):  # the rest of the long line, a piece at a time
+            line = fh.readline(1 << 20)
+        yield None
+
+
 @dataclass(frozen=True)
 class _LineSpec(DatasetSpec):
     """Lines of one record each (CEF, LEEF, key=value), read into rows with ``parse`` (a line
@@ -232,7 +251,14 @@ class _LineSpec(DatasetSpec):
         size = 0
         try:
             with open_text(p) as fh:
-                for number, raw in enumerate(fh, start=1):
+                for number, raw in enumerate(_bounded_lines(fh), start=1):
+                    if raw is None:  # longer than the limit: its bytes were read past, not kept
+                        if on_bad_rows != "skip":
+                            raise InputError(f"{p}: line {number}: longer than {MAX_LINE_BYTES >> 20} MiB "
+                                             "(use --on-bad-rows skip to skip such lines)")
+                        if stats is not None:
+                            stats.skipped(number)
+                        continue
                     if not raw.strip():
                         continue
                     row = self.parse(raw.removeprefix(b"\xef\xbb\xbf") if number == 1 else raw)
