@@ -18,6 +18,7 @@ import pytest
 
 from hourglass._times import parse_timestamps
 from hourglass.cli import app
+from hourglass.errors import InputError
 from hourglass.ingest.cef import _bounded_lines as _real_bounded
 from hourglass.ingest.cef import parse_cef, parse_leef
 from hourglass.ingest.formats import sniff_format
@@ -226,6 +227,18 @@ def test_cef_rt_forms_read_as_times(rt: str) -> None:
     rows = [parse_cef(f"CEF:0|A|B|1|x|y|3|rt={rt} src=10.0.0.1") for _ in range(2)]
     ts = parse_timestamps(pd.Series([r["rt"] for r in rows]), "rt")
     assert ts[0].year == 2025
+
+
+def test_a_cef_rt_without_a_year_is_no_event_time(tmp_path: Path) -> None:
+    # 'MMM dd HH:mm:ss' is one of CEF's rt forms; it was read as the year 1 and alerts carried it
+    with pytest.raises(InputError, match="has no year"):
+        parse_timestamps(pd.Series(["Mar 03 09:14:07", "Mar 03 09:15:07"]), "rt")
+    p = tmp_path / "cef.log"
+    p.write_text("".join(f"CEF:0|A|B|1|x|y|3|rt=Mar 03 09:{i // 60:02d}:{i % 60:02d} src=10.0.0.{i % 9} "
+                         f"cnt={i % 5}\n" for i in range(200)))
+    res = runner.invoke(app, ["train", str(p), *TINY, "-o", str(tmp_path / "m")])
+    assert res.exit_code == 0, res.output
+    assert "not using 'rt' as the event time" in res.stderr and "has no year" in res.stderr
 
 
 def test_leef_layouts() -> None:

@@ -287,6 +287,13 @@ def read_timestamps(values: object, column: str, dayfirst: bool | None = None
                     f"UTC offset but row {j + 1} ({text.iloc[j]!r}) {'has one' if had else 'none'}; "
                     "give every time an offset, or none")
         raise InputError(f"column {column!r}: row {i + 1} is not a timestamp ({s.iloc[i]!r})")
+    yearless = np.asarray(ts.year == 1)
+    if yearless.any():
+        yearless &= ~text.str.contains("0001", regex=False).fillna(False).to_numpy(dtype=bool)
+    if yearless.any():  # 'Mar 03 09:14:07' (BSD syslog, CEF's rt): pandas dates it in the year 1
+        i = int(np.flatnonzero(yearless)[0])
+        raise InputError(f"column {column!r}: row {i + 1} ({text.iloc[i]!r}) has no year; give times "
+                         "with the year (pandas would date them in the year 1)")
     return (ts.tz_convert("UTC") if ts.tz is not None else ts), (bool(dayfirst) if numeric else None)
 
 

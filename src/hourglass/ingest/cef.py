@@ -12,7 +12,9 @@ its label gives (``cs1Label=Rule cs1=web`` is the column ``Rule``; without a lab
 ``cs1``), and the label fields themselves are no columns. Escapes are undone (``\\|`` in the
 header; ``\\=``, ``\\\\``, ``\\n``, ``\\r`` in values); whatever precedes ``CEF:`` (the syslog
 header) is left out. ``rt`` (the time the device saw the event) is the event time; written as
-epoch milliseconds, as most devices do, it is read as seconds.
+epoch milliseconds, as most devices do, it is read as seconds; written as a date
+(``Mar 03 2025 09:14:07 GMT``) it is read as one, but the yearless ``MMM dd HH:mm:ss`` form
+is no event time (``train`` says so and uses none).
 
 Examples
 --------
