@@ -389,6 +389,16 @@ def test_a_cloudtrail_digest_file_is_refused_by_name(tmp_path: Path) -> None:
                        "a CloudTrail digest file", tmp_path / "m")
 
 
+def test_eventbridge_events_are_refused_with_the_way_to_their_records(tmp_path: Path) -> None:
+    p = tmp_path / "eb.jsonl"
+    envelope = {"version": "0", "id": "x-1", "detail-type": "AWS API Call via CloudTrail",
+                "source": "aws.iam", "account": "111122223333", "time": "2025-03-03T09:14:07Z",
+                "region": "us-east-1", "resources": [], "detail": CLOUDTRAIL_EVENT}
+    p.write_text(json.dumps(envelope) + "\n")  # it was read as a plain JSON table of detail.* columns
+    assert sniff_format(p).name == "cloudtrail"
+    one_line_error(["train", str(p), *TINY, "-o", str(tmp_path / "m")], "jq -c .detail", tmp_path / "m")
+
+
 @pytest.mark.parametrize(("name", "text", "match"), [
     ("cef.log", PAN_CEF + "\n" + PAN_CEF[:60] + "\n", "line 2: not a CEF record"),
     ("leef.log", LEEF2 + "\nLEEF:2.0|Lancope|Stea\n", "line 2: not a LEEF record"),
