@@ -185,6 +185,9 @@ NOT_EVENTS = {
     "t.csv": "src,dst,bytes\n10.0.0.1,10.0.0.2,100\n",
     "q.csv": "url,n\nhttp://x/?a=1 b=2 c=3,1\n",
     "other.jsonl": '{"host": "a", "msg": "x=1 y=2 z=3"}\n',
+    # Filebeat/Elastic exports of CEF and LEEF syslog: JSON lines whose message holds the record
+    "filebeat-cef.json": json.dumps({"@timestamp": "2025-03-03T09:14:07.000Z", "message": PAN_CEF}) + "\n",
+    "filebeat-leef.json": json.dumps({"@timestamp": "2025-03-03T09:14:07.000Z", "message": LEEF1}) + "\n",
 }
 
 

@@ -26,6 +26,7 @@ Examples
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Callable, Iterator
@@ -133,6 +134,8 @@ def looks_like_cef(head: bytes) -> bool:
     True
     >>> looks_like_cef(b'{"CEF": 1}\\n'), looks_like_cef(b"a,b\\n")
     (False, False)
+    >>> looks_like_cef(b'{"message": "CEF:0|Acme|FW|1|1|x|3|src=10.0.0.1"}\\n')  # JSON lines
+    False
     """
     return _first_line_parses(head, parse_cef)
 
@@ -211,10 +214,21 @@ def looks_like_leef(head: bytes) -> bool:
 
 
 def _first_line_parses(head: bytes, parse: Callable[[bytes], Any]) -> bool:
+    """Whether the first non-blank line of ``head`` parses; a JSON object never does (a Filebeat
+    or Elastic export holds a CEF line in its ``message``: JSON lines, not CEF)."""
     for line in head.removeprefix(b"\xef\xbb\xbf").split(b"\n", 8)[:8]:
         if line.strip():
-            return parse(line) is not None
+            return parse(line) is not None and not _json_object(line)
     return False
+
+
+def _json_object(line: bytes) -> bool:
+    if not line.lstrip().startswith(b"{"):
+        return False
+    try:
+        return isinstance(json.loads(line), dict)
+    except ValueError:
+        return False
 
 
 #: The longest line the line formats read (as ``stream`` does): a longer one is a bad line, read
