@@ -267,13 +267,14 @@ def read_timestamps(values: object, column: str, dayfirst: bool | None = None
             raise DateOrderError(f"column {column!r}: row {i + 1} ({text.iloc[i]!r}) {detail}",
                                  detail)
     order = bool(dayfirst) and numeric  # pandas' dayfirst would also read 2026-02-01 as 2 Jan
-    with warnings.catch_warnings():  # pandas' notes on formats: the errors below say what counts
-        warnings.simplefilter("ignore", UserWarning)
-        try:
-            ts = pd.DatetimeIndex(pd.to_datetime(text, errors="coerce", dayfirst=order))
-        except (ValueError, TypeError):  # different UTC offsets: the instants are still defined
-            ts = pd.DatetimeIndex(pd.to_datetime(text, errors="coerce", utc=True, dayfirst=order))
+    ts = _to_datetime(text, order)
     bad = np.asarray(ts.isna())
+    if bad.any() and not numeric and _one_offset_kind(text):
+        # pandas reads every row in the first row's layout: ISO 8601 times with and without
+        # fractions (Go's RFC3339Nano leaves trailing zeros out: 09:14:07.1234Z, 09:14:08Z) differ
+        iso = _to_datetime(text, order, "ISO8601")
+        if int(iso.isna().sum()) < int(bad.sum()):
+            ts, bad = iso, np.asarray(iso.isna())
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         good = np.flatnonzero(~bad)
@@ -286,7 +287,31 @@ def read_timestamps(values: object, column: str, dayfirst: bool | None = None
                     f"UTC offset but row {j + 1} ({text.iloc[j]!r}) {'has one' if had else 'none'}; "
                     "give every time an offset, or none")
         raise InputError(f"column {column!r}: row {i + 1} is not a timestamp ({s.iloc[i]!r})")
+    yearless = np.asarray(ts.year == 1)
+    if yearless.any():
+        yearless &= ~text.str.contains("0001", regex=False).fillna(False).to_numpy(dtype=bool)
+    if yearless.any():  # 'Mar 03 09:14:07' (BSD syslog, CEF's rt): pandas dates it in the year 1
+        i = int(np.flatnonzero(yearless)[0])
+        raise InputError(f"column {column!r}: row {i + 1} ({text.iloc[i]!r}) has no year; give times "
+                         "with the year (pandas would date them in the year 1)")
     return (ts.tz_convert("UTC") if ts.tz is not None else ts), (bool(dayfirst) if numeric else None)
+
+
+def _one_offset_kind(text: pd.Series) -> bool:
+    """Whether every time of ``text`` has a UTC offset, or none has."""
+    has = text.str.contains(r"(?:Z|[+-]\d{2}:?\d{2})$").fillna(False)  # _OFFSET, no group
+    return bool(has.all() or not has.any())
+
+
+def _to_datetime(text: pd.Series, dayfirst: bool, fmt: str | None = None) -> pd.DatetimeIndex:
+    """``text`` as times (unreadable ones ``NaT``); different UTC offsets as UTC instants."""
+    with warnings.catch_warnings():  # pandas' notes on formats: the caller's errors say what counts
+        warnings.simplefilter("ignore", UserWarning)
+        try:
+            return pd.DatetimeIndex(pd.to_datetime(text, errors="coerce", dayfirst=dayfirst, format=fmt))
+        except (ValueError, TypeError):  # different UTC offsets: the instants are still defined
+            return pd.DatetimeIndex(pd.to_datetime(text, errors="coerce", utc=True, dayfirst=dayfirst,
+                                                   format=fmt))
 
 
 def steps_per_day(freq: str | None) -> float | None:

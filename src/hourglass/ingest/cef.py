@@ -12,7 +12,9 @@ its label gives (``cs1Label=Rule cs1=web`` is the column ``Rule``; without a lab
 ``cs1``), and the label fields themselves are no columns. Escapes are undone (``\\|`` in the
 header; ``\\=``, ``\\\\``, ``\\n``, ``\\r`` in values); whatever precedes ``CEF:`` (the syslog
 header) is left out. ``rt`` (the time the device saw the event) is the event time; written as
-epoch milliseconds, as most devices do, it is read as seconds.
+epoch milliseconds, as most devices do, it is read as seconds; written as a date
+(``Mar 03 2025 09:14:07 GMT``) it is read as one, but the yearless ``MMM dd HH:mm:ss`` form
+is no event time (``train`` says so and uses none).
 
 Examples
 --------
@@ -24,6 +26,7 @@ Examples
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Callable, Iterator
@@ -131,6 +134,8 @@ def looks_like_cef(head: bytes) -> bool:
     True
     >>> looks_like_cef(b'{"CEF": 1}\\n'), looks_like_cef(b"a,b\\n")
     (False, False)
+    >>> looks_like_cef(b'{"message": "CEF:0|Acme|FW|1|1|x|3|src=10.0.0.1"}\\n')  # JSON lines
+    False
     """
     return _first_line_parses(head, parse_cef)
 
@@ -209,10 +214,40 @@ def looks_like_leef(head: bytes) -> bool:
 
 
 def _first_line_parses(head: bytes, parse: Callable[[bytes], Any]) -> bool:
+    """Whether the first non-blank line of ``head`` parses; a JSON object never does (a Filebeat
+    or Elastic export holds a CEF line in its ``message``: JSON lines, not CEF)."""
     for line in head.removeprefix(b"\xef\xbb\xbf").split(b"\n", 8)[:8]:
         if line.strip():
-            return parse(line) is not None
+            return parse(line) is not None and not _json_object(line)
     return False
+
+
+def _json_object(line: bytes) -> bool:
+    if not line.lstrip().startswith(b"{"):
+        return False
+    try:
+        return isinstance(json.loads(line), dict)
+    except ValueError:
+        return False
+
+
+#: The longest line the line formats read (as ``stream`` does): a longer one is a bad line, read
+#: past in bounded pieces (a file without line breaks would otherwise be held whole in memory).
+MAX_LINE_BYTES = 16 << 20
+
+
+def _bounded_lines(fh: Any, limit: int = MAX_LINE_BYTES) -> Iterator[bytes | None]:
+    """The lines of a binary file, each at most ``limit`` bytes; ``None`` for a longer one."""
+    while True:
+        line = fh.readline(limit + 1)
+        if not line:
+            return
+        if len(line) <= limit or (line.endswith(b"\n") and len(line) == limit + 1):
+            yield line
+            continue
+        while line and not line.endswith(b"\n"):  # the rest of the long line, a piece at a time
+            line = fh.readline(1 << 20)
+        yield None
 
 
 @dataclass(frozen=True)
@@ -232,7 +267,14 @@ class _LineSpec(DatasetSpec):
         size = 0
         try:
             with open_text(p) as fh:
-                for number, raw in enumerate(fh, start=1):
+                for number, raw in enumerate(_bounded_lines(fh), start=1):
+                    if raw is None:  # longer than the limit: its bytes were read past, not kept
+                        if on_bad_rows != "skip":
+                            raise InputError(f"{p}: line {number}: longer than {MAX_LINE_BYTES >> 20} MiB "
+                                             "(use --on-bad-rows skip to skip such lines)")
+                        if stats is not None:
+                            stats.skipped(number)
+                        continue
                     if not raw.strip():
                         continue
                     row = self.parse(raw.removeprefix(b"\xef\xbb\xbf") if number == 1 else raw)

@@ -1,6 +1,8 @@
 """AWS CloudTrail logs: the files CloudTrail delivers to S3 (one JSON document ``{"Records":
-[event, ...]}``, gzip-compressed) and the JSON lines of one event each that EventBridge, Kinesis,
-CloudTrail Lake or ``jq -c '.Records[]'`` give.
+[event, ...]}``, gzip-compressed) and JSON lines of one CloudTrail record each (``jq -c
+'.Records[]'``, CloudTrail Lake exports; from EventBridge, the records under each event's
+``detail``: ``jq -c .detail``). An EventBridge event itself, and a digest file, are refused by
+name.
 
 Each event is one row, nested objects as dotted columns (``userIdentity.type``,
 ``userIdentity.sessionContext.sessionIssuer.userName``, ``tlsDetails.tlsVersion``). What the
@@ -80,11 +82,13 @@ CLOUDTRAIL_ROLES: dict[str, str] = {
     "sourceIPAddress": "ip",
 }
 _CHUNK_RECORDS = 50_000
+_DIGEST = {"digestStartTime", "digestEndTime", "logFiles"}  # the fields of a digest file
 
 
 def looks_like_cloudtrail(head: bytes) -> bool:
-    """Whether a file's first bytes are CloudTrail: a ``{"Records": [`` document, or JSON lines
-    whose first object has ``eventVersion``, ``eventSource`` and ``eventName``.
+    """Whether a file's first bytes are CloudTrail: a ``{"Records": [`` document, JSON lines
+    whose first object has ``eventVersion``, ``eventSource`` and ``eventName``, or a digest file
+    (``digestStartTime``, ``digestEndTime``, ``logFiles``).
 
     Examples
     --------
@@ -93,11 +97,17 @@ def looks_like_cloudtrail(head: bytes) -> bool:
     True
     >>> looks_like_cloudtrail(b'{"eventName": "x"}\\n')
     False
+
+    A digest file and an EventBridge event are taken, and refused by name when read.
     """
     if _RECORDS.match(head.removeprefix(b"\xef\xbb\xbf")):
         return True
     obj = first_json_object(head)
-    return obj is not None and {"eventVersion", "eventSource", "eventName"} <= obj.keys()
+    # a digest file (CloudTrail-Digest/, beside the logs) is taken too, to be refused by name
+    if obj is not None and isinstance(obj.get("detail"), dict) and "detail-type" in obj:
+        obj = obj["detail"]  # an EventBridge event: taken, to be refused by name (jq -c .detail)
+    return obj is not None and ({"eventVersion", "eventSource", "eventName"} <= obj.keys()
+                                or _DIGEST <= obj.keys())
 
 
 @dataclass(frozen=True)
@@ -155,6 +165,12 @@ class _CloudTrailSpec(DatasetSpec):
             yield df
 
     def check(self, df: pd.DataFrame, path: str | os.PathLike[str]) -> None:
+        if _DIGEST <= set(map(str, df.columns)):
+            raise InputError(f"{path}: a CloudTrail digest file (the hashes of log files, under "
+                             "CloudTrail-Digest/), not a log; give the files under CloudTrail/")
+        if "detail-type" in df.columns and "detail.eventName" in df.columns:
+            raise InputError(f"{path}: EventBridge events (the CloudTrail record under 'detail'); "
+                             "give the records: jq -c .detail FILE > trail.jsonl")
         missing = [c for c in ("eventTime", "eventName") if c not in df.columns]
         if missing:
             cols = ", ".join(map(str, list(df.columns)[:6]))

@@ -17,7 +17,8 @@ AWS VPC Flow Logs.
   dstport protocol packets bytes start end action log-status`` by default; custom formats name
   more, ``vpc-id``, ``tcp-flags``, ``pkt-srcaddr``, ``flow-direction`` ...), ``-`` where a field
   has no value (``NODATA``/``SKIPDATA`` records). A header-less file (a CloudWatch Logs export)
-  is read with the default fields. ``start`` (epoch seconds) is the event time; ``start`` and
+  is read with the default fields; one in a custom format (more or fewer fields) is refused,
+  naming the header line it needs. ``start`` (epoch seconds) is the event time; ``start`` and
   ``end`` (the aggregation window the record covers) are no features.
 """
 
@@ -131,8 +132,19 @@ def _sniff_vpc(head: bytes) -> bool:
     fields = _first_line(head).split(" ")
     if "srcaddr" in fields and "dstaddr" in fields and ("action" in fields or "log-status" in fields):
         return True
-    return (len(fields) == len(VPC_DEFAULT_FIELDS) and fields[0] in ("2", "3", "4", "5")
-            and fields[-1] in ("OK", "NODATA", "SKIPDATA"))
+    if len(fields) == len(VPC_DEFAULT_FIELDS) and fields[0] in ("2", "3", "4", "5") \
+            and fields[-1] in ("OK", "NODATA", "SKIPDATA"):
+        return True
+    return _custom_without_header(fields)
+
+
+def _custom_without_header(fields: list[str]) -> bool:
+    """Whether a first line's ``fields`` are a record of a custom format without its header line
+    (a CloudWatch Logs export): version, account id, interface id first, but not the default
+    format's 14 fields. Sniffed, to be refused with the way to read it (it was read as a
+    one-column CSV table)."""
+    return (len(fields) > 3 and len(fields) != len(VPC_DEFAULT_FIELDS) and fields[0] in ("2", "3", "4", "5")
+            and len(fields[1]) == 12 and fields[1].isdigit() and fields[2].startswith("eni-"))
 
 
 @dataclass(frozen=True)
@@ -143,7 +155,13 @@ class _VpcSpec(DatasetSpec):
                     chunk_bytes: int = CHUNK_BYTES, stats: ReadStats | None = None,
                     ) -> Iterator[pd.DataFrame]:
         p = check_path(path)
-        header = "srcaddr" in _first_line(read_head(p, 8192)).split(" ")
+        first_fields = _first_line(read_head(p, 8192)).split(" ")
+        header = "srcaddr" in first_fields
+        if not header and _custom_without_header(first_fields):
+            raise InputError(f"{p}: line 1 has {len(first_fields)} fields, not the default format's "
+                             f"{len(VPC_DEFAULT_FIELDS)}: a custom format without its header line; "
+                             "put the format's field names (version account-id interface-id ...) "
+                             "as the first line")
         first = True
         for df in iter_table(p, fmt="csv", sep=" ", names=None if header else VPC_DEFAULT_FIELDS,
                              on_bad_rows=on_bad_rows, chunk_bytes=chunk_bytes, stats=stats,

@@ -10,7 +10,10 @@ hold spaces; ``\\"`` and ``\\\\`` inside it are undone; an empty value, ``OUT=``
 text before, between and after the pairs (the syslog header, ``[UFW BLOCK]``) is left out. A
 line's event time is the column ``timestamp``: its own ``timestamp`` key, else its
 ``eventtime`` (FortiGate: epoch seconds, milli-, micro- or nanoseconds, read as seconds), else
-its ``date`` and ``time`` joined, else its ``ts`` or ``time``.
+its ``date`` and ``time`` joined, else its ``ts`` or ``time``, else the RFC 3339 time of a
+syslog header the line starts with (netfilter lines as rsyslog or journald forward them:
+``2025-03-03T09:14:07.123456+00:00 gw kernel: ...``). A BSD syslog time (``Nov 14 22:13:20``) has no year and
+gives no event time.
 
 Examples
 --------
@@ -25,12 +28,16 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from hourglass.ingest.cef import _first_line_parses, _LineSpec
+from hourglass.ingest.cef import _LineSpec
 
 __all__ = ["KV", "KV_ROLES", "looks_like_kv", "parse_kv"]
 
 _PAIR = re.compile(r'(?<!\S)([A-Za-z_][\w.\-]*)=("(?:[^"\\]|\\.)*"|[^\s"]*)')  # space-separated pairs
 _QUOTED_ESCAPE = re.compile(r'\\(["\\])')
+# a syslog header's RFC 3339 time (rsyslog's and journald's forwarding, RFC 5424): '<6>1 2025-...'
+_HEADER_TIME = re.compile(r"\s*(?:<\d{1,3}>)?(?:1 )?(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?"
+                          r"(?:Z|[+-]\d{2}:?\d{2})?)(?=\s)")
+_SNIFF_LINES = 8  # the lines of a file's head that sniffing reads
 _MIN_PAIRS = 3  # fewer key=value pairs than this: a free-text line that happens to hold a '='
 # How the table models read the keys of FortiGate traffic logs and netfilter lines (names a file
 # lacks are ignored): identifiers and in-event times identify, codes are categories. Addresses
@@ -90,12 +97,16 @@ def parse_kv(line: str | bytes) -> dict[str, Any] | None:
             row["timestamp"] = f"{row['date']} {row['time']}"
         elif row.get("ts") or row.get("time"):
             row["timestamp"] = row.get("ts") or row.get("time")
+        elif (header := _HEADER_TIME.match(text)) is not None:  # netfilter lines: the syslog time
+            row["timestamp"] = header.group(1)
     return row
 
 
 def looks_like_kv(head: bytes) -> bool:
-    """Whether a file's first bytes are key=value lines (three pairs or more on the first
-    non-blank line, which is no JSON object).
+    """Whether a file's first bytes are key=value lines: the first non-blank line is no JSON
+    object, and more than half of the first eight non-blank lines hold three pairs or more (a
+    syslog file whose first line happens to be a PAM message with ``uid=0 euid=0 tty=ssh`` is
+    no key=value log).
 
     Examples
     --------
@@ -103,9 +114,18 @@ def looks_like_kv(head: bytes) -> bool:
     True
     >>> looks_like_kv(b"a,b,c\\n1,2,3\\n"), looks_like_kv(b'{"a": "x=1 y=2 z=3"}\\n')
     (False, False)
+    >>> looks_like_kv(b"host sshd[7]: uid=0 euid=0 tty=ssh\\nhost sshd[7]: Failed password\\n"
+    ...               b"host sshd[7]: Connection closed\\n")
+    False
     """
-    first = head.removeprefix(b"\xef\xbb\xbf").lstrip()
-    return not first.startswith((b"{", b"[")) and _first_line_parses(head, parse_kv)
+    text = head.removeprefix(b"\xef\xbb\xbf")
+    if text.lstrip().startswith((b"{", b"[")):
+        return False
+    lines = text.split(b"\n")
+    if len(lines) > 1:
+        lines = lines[:-1]  # the last line may be cut short by the head's end
+    lines = [ln for ln in lines if ln.strip()][:_SNIFF_LINES]
+    return bool(lines) and 2 * sum(parse_kv(ln) is not None for ln in lines) > len(lines)
 
 
 #: Key=value lines (FortiGate, netfilter/UFW, logfmt).

@@ -347,10 +347,10 @@ def _iter_csv(
 
     on_invalid.undecodable = False  # type: ignore[attr-defined]  # see _note_undecodable_row
 
-    def options(types: dict[str, pa.DataType] | None, block: int) -> dict[str, Any]:
+    def options(types: dict[str, pa.DataType] | None, block: int, threads: bool = True) -> dict[str, Any]:
         return {
             "read_options": pacsv.ReadOptions(column_names=names, skip_rows=skip_rows,
-                                              block_size=block, use_threads=True),
+                                              block_size=block, use_threads=threads),
             "parse_options": pacsv.ParseOptions(delimiter=sep, quote_char='"' if quote else False,
                                                 invalid_row_handler=on_invalid),
             "convert_options": pacsv.ConvertOptions(null_values=list(null_values),
@@ -389,7 +389,9 @@ def _iter_csv(
                           + (f"column {col!r}: " if col else "") + f"malformed value ({detail})")
 
     def infer(source: Any) -> pa.Schema:
-        first = pacsv.open_csv(source, **options(column_types, min(chunk_bytes, 1 << 20)))
+        # one block, read in this thread: a malformed first block then raises with no pyarrow
+        # thread left running (one that is when the interpreter exits aborts it, exit 134)
+        first = pacsv.open_csv(source, **options(column_types, min(chunk_bytes, 1 << 20), threads=False))
         schema = first.schema
         first.close()
         return schema
