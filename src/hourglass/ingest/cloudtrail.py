@@ -182,5 +182,5 @@ class _CloudTrailSpec(DatasetSpec):
 CLOUDTRAIL = _CloudTrailSpec(
     name="cloudtrail", columns=None, label_col=None, normal=(), fmt="jsonl",
     roles=CLOUDTRAIL_ROLES, sniffer=looks_like_cloudtrail, time_col="eventTime",
-    description="AWS CloudTrail: S3 files ({\"Records\": [...]}) or one event a line; API-specific "
-                "requestParameters/responseElements left out")
+    description="AWS CloudTrail: S3 files ({\"Records\": [...]}) or one event a line; the API-specific "
+                "request parameters and response elements left out")
