@@ -41,6 +41,8 @@ def test_netfilter_line_and_free_text() -> None:
                    "DST=10.0.0.5 LEN=60 PROTO=TCP SPT=4431 DPT=22 WINDOW=64240 SYN URGP=0")
     assert row is not None
     assert (row["SRC"], row["DPT"], row["OUT"], row["PROTO"]) == ("203.0.113.9", "22", None, "TCP")
+    assert row["flags"] == "SYN"  # the bare words netfilter writes: a SYN alone marks a scan
+    assert "flags" not in parse_kv("srcip=10.0.0.5 dstip=10.0.0.6 action=deny SYN")  # not netfilter
     assert parse_kv("sshd[7]: Accepted password for bob from 10.0.0.9 port 22 ssh2") is None
     assert parse_kv("x=1 y=2") is None  # two pairs: not enough to call it a key=value line
 

@@ -6,7 +6,8 @@ kernel lines, and logfmt application logs, one event a line::
     Nov 14 22:13:20 gw kernel: [UFW BLOCK] IN=eth0 OUT= SRC=203.0.113.9 DST=10.0.0.5 PROTO=TCP SPT=4431 DPT=22
 
 Each ``key=value`` pair of a line is a column named by its key (a value in double quotes may
-hold spaces; ``\\"`` and ``\\\\`` inside it are undone; an empty value, ``OUT=``, is missing);
+hold spaces; ``\\"`` and ``\\\\`` inside it are undone; an empty value, ``OUT=``, is missing;
+netfilter's bare words, ``DF`` and the TCP flags ``SYN``, ``ACK`` ..., are one ``flags`` column);
 text before, between and after the pairs (the syslog header, ``[UFW BLOCK]``) is left out. A
 line's event time is the column ``timestamp``: its own ``timestamp`` key, else its
 ``eventtime`` (FortiGate: epoch seconds, milli-, micro- or nanoseconds, read as seconds), else
@@ -38,6 +39,9 @@ _QUOTED_ESCAPE = re.compile(r'\\(["\\])')
 _HEADER_TIME = re.compile(r"\s*(?:<\d{1,3}>)?(?:1 )?(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?"
                           r"(?:Z|[+-]\d{2}:?\d{2})?)(?=\s)")
 _SNIFF_LINES = 8  # the lines of a file's head that sniffing reads
+# the words netfilter (iptables/UFW LOG) writes without a value: IP's don't/more-fragments and
+# congestion bits, TCP's flags; one 'flags' column of them (a SYN alone is a scan's mark)
+_NETFILTER_FLAGS = frozenset(("CE", "DF", "MF", "CWR", "ECE", "URG", "ACK", "PSH", "RST", "SYN", "FIN"))
 _MIN_PAIRS = 3  # fewer key=value pairs than this: a free-text line that happens to hold a '='
 # How the table models read the keys of FortiGate traffic logs and netfilter lines (names a file
 # lacks are ignored): identifiers and in-event times identify, codes are categories. Addresses
@@ -47,7 +51,7 @@ KV_ROLES: dict[str, str] = {
     **{c: "port" for c in ("SPT", "DPT", "transport", "tranport")},
     **{c: "drop" for c in ("date", "time", "eventtime", "timestamp", "ts", "sessionid", "ID",
                            "MAC", "tz", "itime", "poluuid", "srcuuid", "dstuuid")},
-    **{c: "categorical" for c in ("logid", "policyid", "proto", "PROTO", "type", "subtype",
+    **{c: "categorical" for c in ("logid", "policyid", "proto", "PROTO", "flags", "type", "subtype",
                                   "level", "action", "IN", "OUT", "TOS", "PREC", "TTL")},
 }
 
@@ -71,8 +75,11 @@ def parse_kv(line: str | bytes) -> dict[str, Any] | None:
     --------
     >>> row = parse_kv("Nov 14 22:13:20 gw kernel: [UFW BLOCK] IN=eth0 OUT= SRC=203.0.113.9 "
     ...                "DST=10.0.0.5 PROTO=TCP SPT=4431 DPT=22")
-    >>> row["SRC"], row["DPT"], row["OUT"]
-    ('203.0.113.9', '22', None)
+    >>> row["SRC"], row["DPT"], row["OUT"], row["flags"]
+    ('203.0.113.9', '22', None, None)
+    >>> parse_kv("kernel: [UFW BLOCK] IN=eth0 OUT= SRC=1.2.3.4 DST=10.0.0.5 TTL=52 DF PROTO=TCP "
+    ...          "SPT=4431 DPT=22 WINDOW=1024 RES=0x00 SYN URGP=0")["flags"]
+    'DF SYN'
     >>> parse_kv("sshd[7]: Accepted password for bob from 10.0.0.9 port 22") is None
     True
     >>> parse_kv("eventtime=1700000000123456789 srcip=10.0.0.5 dstip=10.0.0.6")["timestamp"]
@@ -99,6 +106,10 @@ def parse_kv(line: str | bytes) -> dict[str, Any] | None:
             row["timestamp"] = row.get("ts") or row.get("time")
         elif (header := _HEADER_TIME.match(text)) is not None:  # netfilter lines: the syslog time
             row["timestamp"] = header.group(1)
+    if "PROTO" in row and "flags" not in row:  # netfilter's bare words: DF, and the TCP flags
+        start = text.find("IN=")
+        words = [w for w in text[max(start, 0):].split() if w in _NETFILTER_FLAGS]
+        row["flags"] = " ".join(words) if words else None
     return row
 
 
