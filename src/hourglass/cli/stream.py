@@ -47,6 +47,8 @@ from hourglass.cli._options import (
 )
 from hourglass.cli._output import err, interrupted, setup_logging, skipped_lines_text, user_errors
 from hourglass.errors import HourglassError, json_problem
+from hourglass.ingest.formats import line_format
+from hourglass.ingest.tables import MAX_LINE_BYTES
 
 __all__ = ["LineBatcher", "stream"]
 
@@ -55,9 +57,6 @@ _STOPPED = object()  # what a wait gives once SIGINT or SIGTERM came (see _stop_
 _STOP: dict[str, int | None] = {"signal": None}
 _READ_BYTES = 1 << 16
 _ROW_REF = re.compile(r"\brow (\d+)\b")
-#: the longest input line kept (bytes): a longer one is a bad line (a producer that never sends
-#: a line break cannot grow the stream's memory without bound)
-MAX_LINE_BYTES = 16 << 20
 
 
 class LongLine(bytes):
@@ -254,18 +253,16 @@ def _end_by_sigterm() -> None:
 
 
 def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
-           bad: list[int], line_format: str | None = None
+           bad: list[int], line_spec: Any = None
            ) -> tuple[list[dict[str, Any]], list[int], HourglassError | None]:
     """The rows of a batch and their line numbers (blank lines skipped); with ``on_bad_rows``
     ``error`` the rows before the first bad line and the error, with ``skip`` every good row
-    (bad line numbers appended to ``bad``). With a ``line_format`` of one record a line
-    (``cef``, ``leef``, ``kv``: the format the model was trained on) the lines are such records,
-    not JSON."""
-    from hourglass.ingest.formats import all_formats
+    (bad line numbers appended to ``bad``). With ``line_spec``, a format of one record a line
+    (:func:`~hourglass.ingest.formats.line_format`: the model's ``cef``, ``leef``, ``kv``), the
+    lines are such records, not JSON."""
     from hourglass.ingest.tables import flat_record
 
-    spec = all_formats().get(line_format or "")
-    parse = getattr(spec, "parse", None)  # cef, leef, kv
+    parse = getattr(line_spec, "parse", None)
 
     rows: list[dict[str, Any]] = []
     lines: list[int] = []
@@ -278,8 +275,8 @@ def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
             continue
         elif parse is not None:
             row = parse(raw)
-            problem = None if row is not None else (f"not a {str(line_format).upper()} record "
-                                                    f"(expected '{getattr(spec, 'expected', '')}')")
+            problem = None if row is not None else (f"not a {line_spec.name.upper()} record "
+                                                    f"(expected '{line_spec.expected}')")
         else:
             try:
                 row = json.loads(raw)
@@ -758,7 +755,7 @@ def stream(
                             idle_timeout=idle_timeout)
     n_rows = flagged = 0
     bad: list[int] = []
-    line_format = scorer.pipeline.info.get("dataset")  # CEF/LEEF/kv lines, not JSON, for such a model
+    line_spec = line_format(scorer.pipeline.info.get("dataset"))  # CEF/LEEF/kv lines, not JSON
     start = time.perf_counter()
     threshold = scorer.pipeline.detector_.threshold_
     first_value = float(threshold.value_)
@@ -773,7 +770,7 @@ def stream(
 
     with stream_guard(sink, output, summary, lambda: bool(n_rows or bad)):
         for lines_batch in LineBatcher(read, batch, max_delay_ms / 1000):
-            rows, lines, problem = _parse(lines_batch, where, on_bad_rows, bad, line_format)
+            rows, lines, problem = _parse(lines_batch, where, on_bad_rows, bad, line_spec)
             for i, row in enumerate(rows if keep and not scorer.sparse_fields else ()):
                 absent = next((c for c in keep or [] if c not in row), None)
                 if absent is not None:  # Windows events: null; else the stream stops at this line
@@ -804,7 +801,7 @@ def stream(
                         when = row.get(rule.time_field) if rule.time_field else None
                         try:
                             doc = to_ecs({**alert, "threshold": float(threshold.value_)}, rule,
-                                         fields={**ecs_named(_flat(row)), **kept}, timestamp=when)
+                                         fields={**ecs_named(row), **kept}, timestamp=when)
                         except InputError as exc:  # a time that is no time: the rows before it go out
                             problem = HourglassError(f"{where} line {lines[i]}: {exc}")
                             rows, lines = rows[:i], lines[:i]
@@ -854,7 +851,7 @@ def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping:
     written once its window closes (see ``stream``'s docstring)."""
     n_rows = flagged = 0
     bad: list[int] = []
-    line_format = scorer.pipeline.info.get("dataset")  # CEF/LEEF/kv lines, not JSON, for such a model
+    line_spec = line_format(scorer.pipeline.info.get("dataset"))  # CEF/LEEF/kv lines, not JSON
     start = time.perf_counter()
     last_line = newest_at = time.monotonic()
     newest = None
@@ -877,7 +874,7 @@ def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping:
                         sink.write(grouping.render(grouping.groups.elapse(now - newest_at)))
                     continue
                 last_line = now
-                rows, lines, problem = _parse(lines_batch, where, on_bad_rows, bad, line_format)
+                rows, lines, problem = _parse(lines_batch, where, on_bad_rows, bad, line_spec)
                 if rows:
                     for i, row in enumerate(rows if not scorer.sparse_fields else ()):
                         missing = [k for k in grouping.keys if k not in row]

@@ -38,7 +38,7 @@ import pandas as pd
 from hourglass.errors import InputError
 from hourglass.ingest.datasets import DatasetSpec
 from hourglass.ingest.readers import check_path
-from hourglass.ingest.tables import CHUNK_BYTES, READ_ERRORS, ReadStats, open_text
+from hourglass.ingest.tables import CHUNK_BYTES, MAX_LINE_BYTES, READ_ERRORS, ReadStats, open_text
 
 __all__ = ["CEF", "CEF_HEADER", "CEF_ROLES", "LEEF", "LEEF_HEADER", "LEEF_ROLES", "looks_like_cef",
            "looks_like_leef", "parse_cef", "parse_leef"]
@@ -229,11 +229,6 @@ def _json_object(line: bytes) -> bool:
         return isinstance(json.loads(line), dict)
     except ValueError:
         return False
-
-
-#: The longest line the line formats read (as ``stream`` does): a longer one is a bad line, read
-#: past in bounded pieces (a file without line breaks would otherwise be held whole in memory).
-MAX_LINE_BYTES = 16 << 20
 
 
 def _bounded_lines(fh: Any, limit: int = MAX_LINE_BYTES) -> Iterator[bytes | None]:

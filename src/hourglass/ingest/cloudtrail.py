@@ -40,7 +40,7 @@ from typing import Any
 import pandas as pd
 
 from hourglass.errors import InputError
-from hourglass.ingest.datasets import DatasetSpec
+from hourglass.ingest.datasets import DatasetSpec, require_fields
 from hourglass.ingest.readers import check_path
 from hourglass.ingest.tables import (
     CHUNK_BYTES,
@@ -48,7 +48,6 @@ from hourglass.ingest.tables import (
     ReadStats,
     first_json_object,
     flatten_json,
-    iter_table,
     open_text,
     read_head,
 )
@@ -130,14 +129,9 @@ class _CloudTrailSpec(DatasetSpec):
                     chunk_bytes: int = CHUNK_BYTES, stats: ReadStats | None = None,
                     ) -> Iterator[pd.DataFrame]:
         p = check_path(path)
-        if not _RECORDS.match(read_head(p, 4096).removeprefix(b"\xef\xbb\xbf")):
-            first = True
-            for df in iter_table(p, fmt="jsonl", on_bad_rows=on_bad_rows, chunk_bytes=chunk_bytes,
-                                 stats=stats):
-                if first:
-                    self.check(df, p)
-                    first = False
-                yield df
+        if not _RECORDS.match(read_head(p, 4096).removeprefix(b"\xef\xbb\xbf")):  # one event a line
+            yield from super().iter_chunks(p, on_bad_rows=on_bad_rows, chunk_bytes=chunk_bytes,
+                                           stats=stats)
             return
         try:
             with open_text(p) as fh:
@@ -171,11 +165,7 @@ class _CloudTrailSpec(DatasetSpec):
         if "detail-type" in df.columns and "detail.eventName" in df.columns:
             raise InputError(f"{path}: EventBridge events (the CloudTrail record under 'detail'); "
                              "give the records: jq -c .detail FILE > trail.jsonl")
-        missing = [c for c in ("eventTime", "eventName") if c not in df.columns]
-        if missing:
-            cols = ", ".join(map(str, list(df.columns)[:6]))
-            raise InputError(f"{path}: no {missing[0]!r} field; is this a CloudTrail log? "
-                             f"(fields: {cols}{' ...' if df.shape[1] > 6 else ''})")
+        require_fields(df, path, ("eventTime", "eventName"), "a CloudTrail log")
 
 
 #: AWS CloudTrail (``--format cloudtrail``).

@@ -20,7 +20,7 @@ from hourglass.errors import InputError
 from hourglass.ingest.readers import _restore_integers, check_path
 from hourglass.ingest.tables import CHUNK_BYTES, NULL_VALUES, ReadStats, iter_table, read_head
 
-__all__ = ["DATASETS", "DatasetSpec", "demo_path", "get_dataset"]
+__all__ = ["DATASETS", "DatasetSpec", "demo_path", "get_dataset", "require_fields"]
 
 NSL_KDD_FEATURES = (
     "duration", "protocol_type", "service", "flag", "src_bytes", "dst_bytes", "land",
@@ -45,6 +45,25 @@ NSL_KDD_CATEGORIES = {
     **dict.fromkeys(("buffer_overflow", "httptunnel", "loadmodule", "perl", "ps", "rootkit",
                      "sqlattack", "xterm"), "U2R"),
 }
+
+
+def require_fields(df: pd.DataFrame, path: object, fields: tuple[str, ...], what: str) -> None:
+    """Raise :class:`InputError` naming the first of ``fields`` a format's first chunk lacks:
+    ``PATH: no 'F' field; is this WHAT? (fields: ...)``.
+
+    Examples
+    --------
+    >>> try:
+    ...     require_fields(pd.DataFrame(columns=["ts"]), "x.json", ("timestamp",), "a Suricata EVE file")
+    ... except InputError as exc:
+    ...     print(exc)
+    x.json: no 'timestamp' field; is this a Suricata EVE file? (fields: ts)
+    """
+    missing = [c for c in fields if c not in df.columns]
+    if missing:
+        cols = ", ".join(map(str, list(df.columns)[:6]))
+        raise InputError(f"{path}: no {missing[0]!r} field; is this {what}? "
+                         f"(fields: {cols}{' ...' if df.shape[1] > 6 else ''})")
 
 
 @dataclass(frozen=True)

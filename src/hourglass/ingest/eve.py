@@ -33,8 +33,7 @@ import os
 
 import pandas as pd
 
-from hourglass.errors import InputError
-from hourglass.ingest.datasets import DatasetSpec
+from hourglass.ingest.datasets import DatasetSpec, require_fields
 from hourglass.ingest.tables import first_json_object
 
 __all__ = ["EVE_ROLES", "SURICATA_EVE", "looks_like_eve"]
@@ -74,11 +73,7 @@ def looks_like_eve(head: bytes) -> bool:
 
 class _EveSpec(DatasetSpec):
     def check(self, df: pd.DataFrame, path: str | os.PathLike[str]) -> None:
-        missing = [c for c in ("timestamp", "event_type") if c not in df.columns]
-        if missing:
-            cols = ", ".join(map(str, list(df.columns)[:6]))
-            raise InputError(f"{path}: no {missing[0]!r} field; is this a Suricata EVE file? "
-                             f"(fields: {cols}{' ...' if df.shape[1] > 6 else ''})")
+        require_fields(df, path, ("timestamp", "event_type"), "a Suricata EVE file")
         super().check(df, path)
 
     def normalise(self, df: pd.DataFrame) -> pd.DataFrame:

@@ -34,7 +34,7 @@ import pandas as pd
 import pyarrow as pa
 
 from hourglass.errors import InputError
-from hourglass.ingest.datasets import DatasetSpec
+from hourglass.ingest.datasets import DatasetSpec, require_fields
 from hourglass.ingest.readers import check_path
 from hourglass.ingest.tables import CHUNK_BYTES, NULL_VALUES, ReadStats, iter_table, open_text, read_head
 
@@ -167,10 +167,7 @@ class _VpcSpec(DatasetSpec):
                              on_bad_rows=on_bad_rows, chunk_bytes=chunk_bytes, stats=stats,
                              null_values=(*NULL_VALUES, "-"), quote=False):
             if first:
-                missing = [c for c in ("srcaddr", "dstaddr") if c not in df.columns]
-                if missing:
-                    raise InputError(f"{p}: no {missing[0]!r} field; is this an AWS VPC flow log? "
-                                     f"(fields: {' '.join(map(str, list(df.columns)[:6]))} ...)")
+                require_fields(df, p, ("srcaddr", "dstaddr"), "an AWS VPC flow log")
                 first = False
             yield df
 

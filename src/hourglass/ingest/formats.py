@@ -31,7 +31,7 @@ from hourglass.ingest.tables import check_text, read_head
 from hourglass.ingest.winlogbeat import WINLOGBEAT
 
 __all__ = ["FORMATS", "all_formats", "format_roles", "get_format", "label_strings", "labels_seen",
-           "other_spellings", "register_format", "resolve_format", "sniff_format"]
+           "line_format", "other_spellings", "register_format", "resolve_format", "sniff_format"]
 
 
 def _table(fmt: str, what: str) -> DatasetSpec:
@@ -89,6 +89,20 @@ def all_formats() -> dict[str, Any]:
     True
     """
     return {**FORMATS, **{k: v for k, v in DATASETS.items() if k not in FORMATS}, **_GENERIC}
+
+
+def line_format(name: object) -> Any:
+    """The format called ``name`` when it reads one record a line with a ``parse`` of its own
+    (``cef``, ``leef``, ``kv``: what ``stream`` and the service parse such a model's lines with),
+    else ``None``.
+
+    Examples
+    --------
+    >>> line_format("cef").name, line_format("zeek-conn"), line_format(None)
+    ('cef', None, None)
+    """
+    spec = all_formats().get(str(name).strip().lower()) if name is not None else None
+    return spec if getattr(spec, "parse", None) is not None else None
 
 
 def format_roles(spec: Any, columns: Any) -> dict[str, str]:
@@ -156,7 +170,7 @@ def sniff_format(path: str | os.PathLike[str]) -> Any:
                 return spec
         except Exception:  # a sniffer that chokes on these bytes simply does not match
             continue
-    return _GENERIC[table_format(p)]  # eve.log, conn.log of JSON lines: read as JSON lines
+    return _GENERIC[table_format(p, head)]  # eve.log, conn.log of JSON lines: read as JSON lines
 
 
 def resolve_format(name: str | None, path: str | os.PathLike[str] | None = None) -> Any:

@@ -46,11 +46,12 @@ def detect_format(path: str | os.PathLike[str]) -> str:
             "ndjson": "jsonl", "json": "jsonl", "evtx": "evtx"}.get(suffix, "csv")
 
 
-def table_format(path: str | os.PathLike[str]) -> str:
+def table_format(path: str | os.PathLike[str], head: bytes | None = None) -> str:
     """Format of an existing file: its name's (:func:`detect_format`), unless its first bytes
     say otherwise: Parquet's ``PAR1`` and the ``.evtx`` signature win over any name, and a file
     the name calls CSV whose text starts with ``{`` is JSON lines (Suricata's ``eve.log``, a
-    metrics export named ``.log`` or ``.txt``): no CSV header starts with ``{``.
+    metrics export named ``.log`` or ``.txt``): no CSV header starts with ``{``. ``head``: those
+    first bytes (decompressed), when the caller has read them already.
 
     Examples
     --------
@@ -65,7 +66,8 @@ def table_format(path: str | os.PathLike[str]) -> str:
     fmt = detect_format(path)
     if fmt == "parquet":
         return fmt
-    head = read_head(Path(path), 512)
+    if head is None:  # the file's first bytes, unless the caller read them already
+        head = read_head(Path(path), 512)
     if head.startswith(b"PAR1"):
         return "parquet"
     if head.startswith(b"ElfFile\x00"):

@@ -36,12 +36,15 @@ logger = logging.getLogger(__name__)
 _KNOWN_REPEATS = frozenset({"Fwd Header Length"})
 _SAID_REPEATS: set[str] = set()  # files whose repeated header names were said (once a run)
 
-__all__ = ["BAD_ROWS", "CHUNK_BYTES", "READ_ERRORS", "ReadStats", "check_text", "dedupe_names",
-           "first_json_object", "flat_record", "flatten_json", "iter_table", "nested_note", "open_text",
-           "path_order", "prefetch", "read_head"]
+__all__ = ["BAD_ROWS", "CHUNK_BYTES", "MAX_LINE_BYTES", "READ_ERRORS", "ReadStats", "check_text",
+           "dedupe_names", "first_json_object", "flat_record", "flatten_json", "iter_table", "nested_note",
+           "open_text", "path_order", "prefetch", "read_head"]
 
 BAD_ROWS = ("error", "skip")
 CHUNK_BYTES = 16 << 20
+#: The longest line a line-by-line reader keeps (``stream``, the CEF/LEEF/key=value formats): a
+#: longer one is a bad line, read past, not held (a source without line breaks cannot fill memory)
+MAX_LINE_BYTES = 16 << 20
 # Missing-value spellings (pyarrow's defaults plus the ones seen in flow exports).
 NULL_VALUES = ("", "NaN", "nan", "NA", "N/A", "n/a", "NULL", "null", "None", "-nan", "#N/A", "?")
 _JSONL_CHUNK_ROWS = 50_000

@@ -233,21 +233,33 @@ def _ecs_value(target: str, value: Any) -> Any:
     return text.lower() if target.startswith("network.") else text
 
 
+def _ecs_field(key: Any, value: Any) -> tuple[str, Any] | None:
+    """The ECS field and value ``key``'s ``value`` goes to, or ``None`` (no ECS name, or a value
+    not valid there); a protocol number named as a transport goes to ``network.iana_number``."""
+    target = ECS_FIELDS.get(str(key).strip().lower())
+    if target is None:
+        return None
+    mapped = _ecs_value(target, value)
+    if mapped is not None:
+        return target, mapped
+    if target == "network.transport" and value is not None and \
+            re.fullmatch(r"\d+(\.0)?", str(value).strip()):
+        return "network.iana_number", str(int(float(value)))
+    return None
+
+
 def _map_fields(doc: dict[str, Any], fields: Mapping[str, Any]) -> dict[str, Any]:
     """Put the kept ``fields`` with a known ECS name into ``doc``; return the others."""
     rest: dict[str, Any] = {}
     for key, value in fields.items():
-        target = ECS_FIELDS.get(str(key).strip().lower())
-        mapped = _ecs_value(target, value) if target else None
-        if target == "network.transport" and mapped is None and value is not None and \
-                re.fullmatch(r"\d+(\.0)?", str(value).strip()):
-            target, mapped = "network.iana_number", str(int(float(value)))
-        if mapped is None:
+        field = _ecs_field(key, value)
+        if field is None:
             rest[str(key)] = _plain(value)
             continue
-        _set(doc, target, mapped)  # type: ignore[arg-type]
-        related = {"ip": "related.ip", "name": "related.user" if target.startswith("user.") else  # type: ignore[union-attr]
-                   "related.hosts"}.get(target.rsplit(".", 1)[-1])  # type: ignore[union-attr]
+        target, mapped = field
+        _set(doc, target, mapped)
+        related = {"ip": "related.ip", "name": "related.user" if target.startswith("user.") else
+                   "related.hosts"}.get(target.rsplit(".", 1)[-1])
         if related:
             seen = doc.setdefault("related", {}).setdefault(related.split(".")[1], [])
             if mapped not in seen:
@@ -267,15 +279,8 @@ def ecs_named(fields: Mapping[str, Any]) -> dict[str, Any]:
     ...            "dst_ip": "-", "hostname": "ws1"})
     {'src_ip': '10.0.0.5', 'dest_port': 4444.0, 'hostname': 'ws1'}
     """
-    out: dict[str, Any] = {}
-    for key, value in fields.items():
-        target = ECS_FIELDS.get(str(key).strip().lower())
-        if target is None or value is None or (isinstance(value, float) and value != value):
-            continue
-        number = target == "network.transport" and re.fullmatch(r"\d+(\.0)?", str(value).strip())
-        if number or _ecs_value(target, value) is not None:
-            out[key] = value
-    return out
+    return {key: value for key, value in fields.items()
+            if not (isinstance(value, float) and value != value) and _ecs_field(key, value) is not None}
 
 
 def _plain(value: Any) -> Any:

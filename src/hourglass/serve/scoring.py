@@ -230,9 +230,9 @@ class TableScorer(ModelScorer):
         # the label and time columns were never features: dropped from a request, as score does
         self._meta = [c for c in (pipe.info.get("label_col"), pipe.info.get("time_col")) if c]
         # a model of a format of one record a line (cef, leef, kv) is sent the lines themselves
-        from hourglass.ingest.formats import all_formats
+        from hourglass.ingest.formats import line_format
 
-        self.line_parse: Any = getattr(all_formats().get(str(pipe.info.get("dataset"))), "parse", None)
+        self.line_parse: Any = getattr(line_format(pipe.info.get("dataset")), "parse", None)
         self.explain_unavailable: str | None = explainable(pipe)
         self.explain_method: str | None = None
         if self.explain_unavailable is None:
