@@ -27,6 +27,7 @@ from typing import Annotated, Any
 
 import typer
 
+from hourglass._limits import MAX_LINE_BYTES
 from hourglass.cli._options import (
     AlertFormatOpt,
     DriftWindowOpt,
@@ -47,8 +48,6 @@ from hourglass.cli._options import (
 )
 from hourglass.cli._output import err, interrupted, setup_logging, skipped_lines_text, user_errors
 from hourglass.errors import HourglassError, json_problem
-from hourglass.ingest.formats import line_format
-from hourglass.ingest.tables import MAX_LINE_BYTES
 
 __all__ = ["LineBatcher", "stream"]
 
@@ -755,6 +754,8 @@ def stream(
                             idle_timeout=idle_timeout)
     n_rows = flagged = 0
     bad: list[int] = []
+    from hourglass.ingest.formats import line_format
+
     line_spec = line_format(scorer.pipeline.info.get("dataset"))  # CEF/LEEF/kv lines, not JSON
     start = time.perf_counter()
     threshold = scorer.pipeline.detector_.threshold_
@@ -851,6 +852,8 @@ def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping:
     written once its window closes (see ``stream``'s docstring)."""
     n_rows = flagged = 0
     bad: list[int] = []
+    from hourglass.ingest.formats import line_format
+
     line_spec = line_format(scorer.pipeline.info.get("dataset"))  # CEF/LEEF/kv lines, not JSON
     start = time.perf_counter()
     last_line = newest_at = time.monotonic()

@@ -29,6 +29,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from hourglass._limits import MAX_LINE_BYTES
 from hourglass.errors import InputError, json_problem
 
 logger = logging.getLogger(__name__)
@@ -42,9 +43,6 @@ __all__ = ["BAD_ROWS", "CHUNK_BYTES", "MAX_LINE_BYTES", "READ_ERRORS", "ReadStat
 
 BAD_ROWS = ("error", "skip")
 CHUNK_BYTES = 16 << 20
-#: The longest line a line-by-line reader keeps (``stream``, the CEF/LEEF/key=value formats): a
-#: longer one is a bad line, read past, not held (a source without line breaks cannot fill memory)
-MAX_LINE_BYTES = 16 << 20
 # Missing-value spellings (pyarrow's defaults plus the ones seen in flow exports).
 NULL_VALUES = ("", "NaN", "nan", "NA", "N/A", "n/a", "NULL", "null", "None", "-nan", "#N/A", "?")
 _JSONL_CHUNK_ROWS = 50_000
