@@ -108,7 +108,7 @@ def test_folders_that_cannot_be_one_table(tmp_path: Path, monkeypatch: pytest.Mo
     mixed.mkdir()
     pd.DataFrame({"a": [1, 2]}).to_parquet(mixed / "a.parquet")
     (mixed / "b.csv").write_text("a\n3\n")
-    _usage_error(["inspect", str(mixed)], "a.parquet is Parquet: a folder is read as text files",
+    _usage_error(["inspect", str(mixed)], "a.parquet is Parquet: a folder or a pattern is read as text files",
                  monkeypatch, capsys)
     trail = tmp_path / "trail"
     trail.mkdir()
@@ -125,3 +125,34 @@ def test_a_named_time_series_dataset_takes_one_file(tmp_path: Path) -> None:
                                     + "".join(f"2020-01-01 00:00:{i:02d};{i};0.0;0.0\n" for i in range(40)))
     one_line_error(["train", str(d), "--dataset", "skab", "--model", "lstm-ae", "-o", str(tmp_path / "m")],
                    "--dataset skab: one series a file", tmp_path / "m")
+
+
+def test_a_pattern_reads_the_matching_files_in_path_order(tmp_path: Path) -> None:
+    """Zeek's archive: a folder a day, each with every log type; a pattern picks one type."""
+    rng = np.random.default_rng(3)
+    arch = tmp_path / "zeek"
+    for day, n in (("2024-11-15", 90), ("2024-11-14", 110)):
+        (arch / day).mkdir(parents=True)
+        with gzip.open(arch / day / "conn.00:00:00-01:00:00.csv.gz", "wt") as fh:
+            _rows(rng, n).assign(day=day).to_csv(fh, index=False)
+        (arch / day / "dns.00:00:00-01:00:00.csv").write_text("query\nexample.com\n")
+    model, out = tmp_path / "m", tmp_path / "s.csv"
+    pattern = f"{arch}/*/conn.*.csv.gz"
+    res = runner.invoke(app, ["train", pattern, *FAST, "-o", str(model)])
+    assert res.exit_code == 0, res.output
+    assert f"{pattern} (2 files)" in json.dumps(json.loads((model / "config.json").read_text()))
+    res = runner.invoke(app, ["score", str(model), f"{arch}/**/conn.*", "--keep", "day", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    scored = pd.read_csv(out)
+    assert len(scored) == 200 and list(scored["day"].iloc[[0, -1]]) == ["2024-11-14", "2024-11-15"]
+
+
+def test_patterns_and_folders_of_folders_that_match_nothing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    _usage_error(["inspect", f"{tmp_path}/*/conn.*.log"], "no file matches this pattern", monkeypatch,
+                 capsys)
+    (tmp_path / "archive" / "2024-11-14").mkdir(parents=True)
+    (tmp_path / "archive" / "2024-11-14" / "conn.log").write_text("a\n1\n")
+    _usage_error(["inspect", str(tmp_path / "archive")],
+                 f"give a pattern in quotes, e.g. '{tmp_path / 'archive'}/*/conn.*.log.gz'",
+                 monkeypatch, capsys)

@@ -71,8 +71,8 @@ def option_message(message: str, param: str | tuple[str, ...] | None) -> str:
 DataArg = Annotated[Path, typer.Argument(
     callback=stdin_as_file,
     help="CSV/TSV/Parquet/JSONL table, a log file or a time series (.gz read directly); a folder "
-         "is read as its files one after the other (name order: rotated logs); - reads standard "
-         "input.")]
+         "is read as its files one after the other (name order: rotated logs), a quoted pattern "
+         "('zeek/*/conn.*.log.gz') as the files it matches; - reads standard input.")]
 ModelArg = Annotated[Path, typer.Argument(help="Model directory written by 'hourglass train'.")]
 DatasetOpt = Annotated[str | None, typer.Option(
     "--dataset", help="Named layout: fills in columns, label column and normal value. Tables: "

@@ -10,11 +10,15 @@ standard input as it arrives instead.
 A folder (rotated logs: ``conn.00:00:00-01:00:00.log.gz`` ..., a day of ``eve.json.*``, a
 prefix of CloudTrail files) is read as its files one after the other, in name order: each
 decompressed, a header line the first file had left out of the others (CSV, TSV, VPC flow logs),
-a CloudTrail ``{"Records": [...]}`` file written as its events one a line.
+a CloudTrail ``{"Records": [...]}`` file written as its events one a line. A pattern (quoted, so
+that the shell leaves it alone: ``'zeek/*/conn.*.log.gz'``, ``'trail/**/*.json.gz'``) is read the
+same way, its files in path order: Zeek's archive of one folder a day, each holding every log
+type, gives its connection logs in time order.
 """
 
 from __future__ import annotations
 
+import glob
 import gzip
 import io
 import json
@@ -28,7 +32,8 @@ from typing import Any
 
 import typer
 
-__all__ = ["STDIN_NAME", "folder_as_file", "folder_shown", "remove_spooled", "shown", "stdin_as_file"]
+__all__ = ["STDIN_NAME", "folder_as_file", "folder_shown", "pattern_as_file", "remove_spooled", "shown",
+           "stdin_as_file"]
 
 STDIN_NAME = "standard input"
 """How messages, model cards and reports name DATA given as ``-``."""
@@ -54,6 +59,8 @@ def stdin_as_file(value: Path | None) -> Path | None:
     """
     if value is not None and str(value) != "-" and value.is_dir():
         return folder_as_file(value)
+    if value is not None and not value.exists() and glob.has_magic(str(value)):
+        return pattern_as_file(str(value))
     if value is None or str(value) != "-":
         return value
     stream = sys.stdin
@@ -150,8 +157,43 @@ def folder_as_file(folder: Path) -> Path:
     """
     files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
     if not files:
+        inner = any(p.is_dir() and not p.name.startswith(".") for p in folder.iterdir())
+        hint = (f"; for the files of its subfolders give a pattern in quotes, e.g. "
+                f"'{folder}/*/conn.*.log.gz'" if inner else "")
         raise typer.BadParameter(f"{folder}: a folder without files (DATA is a file, a folder of "
-                                 "files of one layout, or -)")
+                                 f"files of one layout, a pattern, or -){hint}")
+    return _files_as_file(files, str(folder), f"{folder}/ ")
+
+
+def pattern_as_file(pattern: str) -> Path:
+    """The files a glob ``pattern`` matches (``**`` any depth of folders; hidden files and
+    folders only when the pattern names them), in path order, as one temporary file like
+    :func:`folder_as_file`; messages name it ``PATTERN (N files)``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp())
+    >>> for day, text in (("2024-11-15", "x,y\\n3,4\\n"), ("2024-11-14", "x,y\\n1,2\\n")):
+    ...     (d / day).mkdir()
+    ...     _ = (d / day / "conn.csv").write_text(text)
+    ...     _ = (d / day / "dns.csv").write_text("q\\nexample.com\\n")
+    >>> one = pattern_as_file(f"{d}/*/conn.csv")
+    >>> one.read_text(), shown(one).endswith("/*/conn.csv (2 files)")
+    ('x,y\\n1,2\\n3,4\\n', True)
+    >>> remove_spooled()
+    """
+    files = sorted(Path(p) for p in glob.glob(pattern, recursive=True) if Path(p).is_file())
+    if not files:
+        raise typer.BadParameter(f"{pattern}: no file matches this pattern (nor is it a file or "
+                                 "a folder)")
+    return _files_as_file(files, pattern, f"{pattern} ")
+
+
+def _files_as_file(files: list[Path], name: str, label: str) -> Path:
+    """``files`` copied one after the other to one temporary file; ``name`` (a folder, a
+    pattern) is how errors name them all, ``label`` + ``(N files)`` how messages name the copy."""
+    folder = name
     out_folder = Path(tempfile.mkdtemp(prefix="hourglass-folder-"))
     _FOLDERS.append(out_folder)
     header: bytes | None = None
@@ -167,8 +209,8 @@ def folder_as_file(folder: Path) -> Path:
                     if head.startswith((b"PAR1", b"ElfFile\x00")):
                         what = "Parquet" if head.startswith(b"PAR1") else "a Windows .evtx log"
                         raise typer.BadParameter(
-                            f"{folder}: {path.name} is {what}: a folder is read as text files one "
-                            "after the other; give such files one at a time")
+                            f"{folder}: {path.name} is {what}: a folder or a pattern is read as "
+                            "text files one after the other; give such files one at a time")
                     src = fh
                     if head.lstrip().startswith(b'{"Records"'):  # CloudTrail's files are small
                         text = fh.read()
@@ -205,7 +247,7 @@ def folder_as_file(folder: Path) -> Path:
     if len(kinds) > 1:
         raise typer.BadParameter(f"{folder}: holds CloudTrail files and other files; give a folder "
                                  "of one layout")
-    _SHOWN[str(out)] = f"{folder}/ ({len(files)} files)"
+    _SHOWN[str(out)] = f"{label}({len(files)} files)"
     _STARTS[str(out)] = starts
     return out
 

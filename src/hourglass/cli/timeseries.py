@@ -59,8 +59,8 @@ def _read(path: Path, ds: TimeSeriesDataset | None) -> pd.DataFrame:
     from hourglass.cli._spool import folder_shown
 
     if ds is not None and folder_shown(path) is not None:  # SKAB, NAB: each file its own series
-        raise HourglassError(f"--dataset {ds.name}: one series a file, and {folder_shown(path)} is a "
-                             "folder; give its files one at a time")
+        raise HourglassError(f"--dataset {ds.name}: one series a file, and {folder_shown(path)} are "
+                             "several; give them one at a time")
     return ds.read(path) if ds is not None else read_table(path)
 
 
