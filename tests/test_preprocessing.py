@@ -82,6 +82,29 @@ def test_missing_and_inf_are_imputed_with_indicators() -> None:
     assert X[row, j] == pytest.approx(pre.transform(twin)[0, j])
 
 
+def test_inf_in_a_column_that_had_none_in_training_is_extreme_not_imputed() -> None:
+    """"Infinity" in a field (bytes=Infinity in a crafted log line) must not pass for the median:
+    in a column whose training rows were all finite it is the scale's extreme, as 1e300 is;
+    NaN there is still imputed, and a column with inf in training (CICFlowMeter's rates) keeps
+    imputing it beside its indicator."""
+    df = _flows()
+    pre = TabularPreprocessor(log1p="none").fit(df)
+    new = df.iloc[:4].copy()
+    new["bytes"] = [np.inf, -np.inf, np.nan, 1e300]
+    new["rate"] = [np.inf, 1.0, 1.0, 1.0]
+    X = pre.transform(new)
+    assert np.isfinite(X).all()
+    j = pre.feature_names_.index("bytes")
+    big = X[3, j]
+    assert big > 1e8 and X[0, j] == big and X[1, j] == -big
+    med = pre.transform(new.iloc[[2]].assign(bytes=pre.impute_["bytes"]))[0, j]
+    assert X[2, j] == pytest.approx(med)
+    r = pre.feature_names_.index("rate")
+    assert X[0, r] == pytest.approx(pre.transform(new.iloc[[0]].assign(rate=pre.impute_["rate"]))[0, r])
+    assert X[0, pre.feature_names_.index("rate:missing")] == 1.0
+    np.testing.assert_array_equal(pre.transform(pd.concat([new] * 600)[:2048])[:4], X)  # general road
+
+
 def test_categories_rare_unseen_and_hashing_are_stable() -> None:
     pre = TabularPreprocessor(min_frequency=5).fit(_flows())
     new = _flows(4, seed=3).assign(proto=["tcp", "gre", "sctp", None], user_agent="agent-7")

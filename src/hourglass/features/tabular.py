@@ -92,8 +92,10 @@ class TabularPreprocessor:
     Each column gets a role (inferred, or given in ``roles``/``categorical``):
 
     * ``numeric``: NaN and ±inf are imputed (median by default) and, when the column had any in
-      training, a ``<col>:missing`` indicator is added; optional ``log1p`` (``"auto"``: non-negative
-      heavy-tailed columns); then scaling fitted on training rows;
+      training, a ``<col>:missing`` indicator is added; a ±inf in a column that had none in
+      training is not imputed but the extreme of the scale (as a huge number is), so that
+      ``Infinity`` in a field never passes for an ordinary value; optional ``log1p``
+      (``"auto"``: non-negative heavy-tailed columns); then scaling fitted on training rows;
     * ``categorical``: one-hot of the values seen at least ``min_frequency`` times in training;
       rarer training values share ``<col>=<other>``; a value never seen in training sets
       ``<col>=<unseen>`` — an unseen value is itself a signal;
@@ -473,6 +475,13 @@ class TabularPreprocessor:
             X[:, j] = raw[c]
         bad = ~np.isfinite(X)
         if bad.any():
+            # NaN is imputed; ±inf only in a column that had missing or infinite values in
+            # training (its indicator tells the model). Elsewhere ±inf stays, and scaling and
+            # clipping make it the scale's extreme: "Infinity" in a field must not pass for the
+            # median (1e300 does not either).
+            had = set(self.indicators_)
+            seen = np.array([c in had for c in self.numeric_], dtype=bool)
+            bad &= np.isnan(X) | seen
             fill = np.array([self.impute_[c] for c in self.numeric_], dtype=np.float64)
             np.copyto(X, np.broadcast_to(fill, X.shape), where=bad)
         if self.log1p_:
