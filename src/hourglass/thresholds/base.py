@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 from abc import ABC, abstractmethod
 from collections.abc import Callable
@@ -20,6 +21,8 @@ HELD_OUT = "held-out normal scores"
 #: ... when the detector held nothing out (``validation_fraction=0`` or under 10 rows): the
 #: scores of the rows it was trained on, which sit lower than those of unseen normal rows.
 TRAINING = "training scores (no held-out rows)"
+
+logger = logging.getLogger(__name__)
 
 _THRESHOLDS: dict[str, type[Threshold]] = {}
 
@@ -102,7 +105,11 @@ class Threshold(ABC):
         self.value_ = float(self._fit(s, labels))
         self.n_fit_ = int(s.size)
         self.fitted_on_ = on
+        self._check_size()
         return self
+
+    def _check_size(self) -> None:
+        """After a fit: log a warning when ``n_fit_`` scores are too few for the rule."""
 
     def _check_params(self) -> None:
         """Validate constructor arguments (called at fit)."""
@@ -207,6 +214,30 @@ class Percentile(Threshold):
 
     def _fit(self, scores: np.ndarray, y: object | None) -> float:
         return float(np.percentile(scores, float(self.q)))
+
+    def expected_rate(self, n: int) -> float:
+        """The mean share of fresh normal scores above the ``q``-th percentile of ``n``
+        held-out ones: a fresh score's rank among ``n + 1`` exchangeable scores is uniform, so
+        the cut-off at (0-based) position ``q/100 · (n - 1)`` leaves ``(n - pos) / (n + 1)`` above
+        it on average. Near ``1 - q/100`` for large ``n``; more for small ``n``.
+
+        Examples
+        --------
+        >>> round(Percentile(99).expected_rate(30), 4), round(Percentile(99).expected_rate(100_000), 4)
+        (0.0416, 0.01)
+        """
+        pos = float(self.q) / 100.0 * (n - 1)
+        return (n - pos) / (n + 1)
+
+    def _check_size(self) -> None:
+        rate, target = self.expected_rate(self.n_fit_), 1.0 - float(self.q) / 100.0
+        if rate > 1.5 * target:  # 195 scores for a 99th percentile
+            need = math.ceil(2.0 * (1.0 - target) / target - 3.0)
+            logger.warning("percentile %g of %d %s: expect about %.1f%% of normal rows above it, "
+                           "not %.3g%% (%d or more scores bring it within 1.5x: more normal rows, "
+                           "or a larger held-out share, --param validation_fraction=...)",
+                           float(self.q), self.n_fit_, self._fitted_on(), 100 * rate, 100 * target,
+                           need)
 
     def describe(self) -> str:
         return f"percentile {self.q} of {self._fitted_on()}"
