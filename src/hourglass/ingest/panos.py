@@ -16,13 +16,13 @@ then for traffic ``src``, ``dst``, ``natsrc``, ``natdst``, ``rule``, ``srcuser``
 ``result``, ``path``). The fields PAN-OS marks ``FUTURE_USE`` are left out; a field past the
 last one named here (a newer PAN-OS, or a log type whose layout is not listed) is ``extra_N``,
 N its position on the line (the first field is 1); a line with fewer fields (an older PAN-OS)
-simply lacks the rest. An empty field is missing. A field in double quotes may hold commas
-(``""`` inside it is one quote). Whatever precedes the first field (the syslog header) is left
-out, and so is a missing first field (some collectors strip it: the line starts at the receive
-time). A line is a PAN-OS log when its second field is a ``YYYY/MM/DD HH:MM:SS`` time (or an
-ISO 8601 one, as Strata Logging Service forwards them) and its fourth a known log type.
-``time_generated`` (when the dataplane wrote the log; ``receive_time`` where a line has none) is
-the event time.
+simply lacks the rest, and one of more than 1,024 fields is no PAN-OS log. An empty field is
+missing. A field in double quotes may hold commas (``""`` inside it is one quote). Whatever
+precedes the first field (the syslog header) is left out; a line whose first field a collector
+stripped (it starts at the receive time) reads the same. A line is a PAN-OS log when its second
+field is a ``YYYY/MM/DD HH:MM:SS`` time (or an ISO 8601 one, as Strata Logging Service forwards
+them) and its fourth a known log type. ``time_generated`` (when the dataplane wrote the log;
+``receive_time`` where a line has none) is the event time.
 
 Examples
 --------
@@ -113,6 +113,9 @@ PANOS_ROLES: dict[str, str] = {
                                   "src_osfamily", "dst_osfamily", "session_owner")},
 }
 
+# PAN-OS 11 writes about 130 fields a log; a line of thousands is no log (and would be as
+# many columns)
+_MAX_FIELDS = 1024
 # The receive time (field 2) with the serial number and a log type after it; the character
 # before it is the comma after the first field, the syslog header's last space, or nothing.
 _RECORD = re.compile(r"(?<![^\s>,])(\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}"
@@ -156,7 +159,7 @@ def parse_panos(line: str | bytes) -> dict[str, Any] | None:
         values = _fields(text[start:].rstrip("\r\n"))
     else:  # the first field left out by a collector: the line starts at the receive time
         values = ["", *_fields(text[start:].rstrip("\r\n"))]
-    if len(values) < 4 or values[3] != m.group(2):
+    if len(values) < 4 or values[3] != m.group(2) or len(values) > _MAX_FIELDS:
         return None
     names = PANOS_FIELDS.get(values[3], _COMMON)
     row: dict[str, Any] = {}
