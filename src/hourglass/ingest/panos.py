@@ -162,11 +162,11 @@ def parse_panos(line: str | bytes) -> dict[str, Any] | None:
     if len(values) < 4 or values[3] != m.group(2) or len(values) > _MAX_FIELDS:
         return None
     names = PANOS_FIELDS.get(values[3], _COMMON)
-    row: dict[str, Any] = {}
-    for i, value in enumerate(values):
-        name = names[i] if i < len(names) else f"extra_{i + 1}"
-        if name is not None:
-            row[name] = value if value != "" else None
+    kept: list[str | None] = [v or None for v in values]  # an empty field is missing
+    row: dict[Any, Any] = dict(zip(names, kept, strict=False))  # FUTURE_USE fields under None
+    row.pop(None, None)
+    if len(kept) > len(names):
+        row.update((f"extra_{i + 1}", kept[i]) for i in range(len(names), len(kept)))
     if row.get("time_generated") is None:
         row["time_generated"] = row.get("receive_time")
     return row
