@@ -192,6 +192,5 @@ PANOS = _LineSpec(
     name="panos", columns=None, label_col=None, normal=(), fmt="jsonl", roles=PANOS_ROLES,
     sniffer=looks_like_panos, time_col="time_generated", parse=parse_panos,
     expected="1,YYYY/MM/DD HH:MM:SS,serial,TRAFFIC|THREAT|SYSTEM|CONFIG|...,subtype,...",
-    text_columns=("serial", "serialnumber"),
     description="Palo Alto Networks PAN-OS syslog lines (comma-separated; syslog header "
                 "ignored): the log type's fields by their PAN-OS names")
