@@ -1,12 +1,13 @@
 """Reading speed of the event formats: the same synthetic firewall events written as CEF, LEEF,
-key=value (FortiGate-like), Suricata EVE JSON and AWS VPC flow lines, read by their hourglass
+PAN-OS (TRAFFIC logs), key=value (FortiGate-like), Suricata EVE JSON and AWS VPC flow lines, read
+by their hourglass
 format into a table, beside the same events as a flat CSV and as flat JSON lines read by the
 plain readers (pyarrow) — the baselines of what a reader costs when the columns are given.
 
 Files are generated in a temporary folder (never in the repository). Each read is timed
 ``--repeats`` times in this process; the table gives the median rows/s and MB/s of input.
 
-    python benchmarks/formats_read.py [--rows 200000] [--repeats 3] [--out results.md]
+    python benchmarks/formats_read.py [--rows 200000] [--repeats 3] [--formats cef,panos] [--out results.md]
 """
 
 from __future__ import annotations
@@ -39,8 +40,8 @@ def _events(n: int, seed: int = 0) -> pd.DataFrame:
 def _write(df: pd.DataFrame, d: Path) -> dict[str, Path]:
     rows = df.to_dict("records")
     files = {"csv (baseline)": d / "flows.csv", "jsonl (baseline)": d / "flows.jsonl", "cef": d / "fw.cef",
-             "leef": d / "fw.leef", "kv": d / "fw.kv", "suricata-eve": d / "eve.json",
-             "aws-vpc-flow": d / "vpc.log"}
+             "leef": d / "fw.leef", "panos": d / "fw.panos", "kv": d / "fw.kv",
+             "suricata-eve": d / "eve.json", "aws-vpc-flow": d / "vpc.log"}
     df.to_csv(files["csv (baseline)"], index=False)
     with open(files["jsonl (baseline)"], "w") as fh:
         fh.writelines(json.dumps({k: (v.item() if hasattr(v, "item") else v) for k, v in r.items()}) + "\n"
@@ -55,6 +56,15 @@ def _write(df: pd.DataFrame, d: Path) -> dict[str, Path]:
                       f"dst={r['dst']}^dstPort={r['dpt']}^proto={r['proto']}^cat={r['act']}^"
                       f"dstBytes={r['bytes_in']}^srcBytes={r['bytes_out']}^policy={r['rule']}\n"
                       for r in rows)
+    with open(files["panos"], "w") as fh:  # PAN-OS 9.1's TRAFFIC fields, up to the device name
+        for r in rows:
+            t = time.strftime("%Y/%m/%d %H:%M:%S", time.gmtime(r["t"]))
+            fh.write(f"<14>Nov 14 22:13:20 fw1 1,{t},0123456789,TRAFFIC,end,2561,{t},{r['src']},{r['dst']},"
+                     f"203.0.113.5,{r['dst']},{r['rule']},,,ssl,vsys1,trust,untrust,ethernet1/2,ethernet1/1,"
+                     f"fwd,{t},81234,1,{r['spt']},{r['dpt']},40112,{r['dpt']},0x400053,tcp,{r['act']},"
+                     f"{r['bytes_in'] + r['bytes_out']},{r['bytes_out']},{r['bytes_in']},24,{t},21,any,0,"
+                     f"7021345,0x8000000000000000,10.0.0.0-10.255.255.255,United States,0,11,13,tcp-fin,"
+                     f"0,0,0,0,,fw1\n")
     with open(files["kv"], "w") as fh:
         fh.writelines(f'date=2023-11-14 time=22:13:20 devname="FGT-1" eventtime={r["t"]} srcip={r["src"]} '
                       f'srcport={r["spt"]} dstip={r["dst"]} dstport={r["dpt"]} proto=6 action="{r["act"]}" '
@@ -80,13 +90,20 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--rows", type=int, default=200_000)
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--formats", default=None, help="comma-separated rows to run (default: all)")
     ap.add_argument("--out", type=Path, default=None, help="also write the table (markdown) here")
     args = ap.parse_args(argv)
     lines = [f"Reading {args.rows:,} events per format (median of {args.repeats} reads)", "",
              "| format | rows/s | MB/s | columns |", "|---|---:|---:|---:|"]
     with tempfile.TemporaryDirectory(prefix="hourglass-formats-") as tmp:
         files = _write(_events(args.rows), Path(tmp))
+        wanted = None if args.formats is None else {f.strip() for f in args.formats.split(",")}
+        unknown = sorted((wanted or set()) - set(files))
+        if unknown:
+            ap.error(f"--formats: unknown {', '.join(unknown)} (known: {', '.join(files)})")
         for name, path in files.items():
+            if wanted is not None and name not in wanted:
+                continue
             def read(name: str = name, path: Path = path) -> pd.DataFrame:
                 return read_table(path) if "baseline" in name else get_format(name).read(path)
             took, df = [], None

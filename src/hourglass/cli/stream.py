@@ -257,8 +257,8 @@ def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
     """The rows of a batch and their line numbers (blank lines skipped); with ``on_bad_rows``
     ``error`` the rows before the first bad line and the error, with ``skip`` every good row
     (bad line numbers appended to ``bad``). With ``line_spec``, a format of one record a line
-    (:func:`~hourglass.ingest.formats.line_format`: the model's ``cef``, ``leef``, ``kv``), the
-    lines are such records, not JSON."""
+    (:func:`~hourglass.ingest.formats.line_format`: the model's ``cef``, ``leef``, ``panos``,
+    ``kv``), the lines are such records, not JSON."""
     from hourglass.ingest.tables import flat_record
 
     parse = getattr(line_spec, "parse", None)

@@ -26,6 +26,7 @@ from hourglass.ingest.eve import SURICATA_EVE
 from hourglass.ingest.evtx import EVTX_MAGIC, EVTX_ROLES, looks_like_windows_json
 from hourglass.ingest.flows import AWS_VPC_FLOW, CICFLOWMETER, UNSW_NB15, ZEEK_CONN
 from hourglass.ingest.kv import KV
+from hourglass.ingest.panos import PANOS
 from hourglass.ingest.readers import check_path, detect_format, table_format
 from hourglass.ingest.tables import check_text, read_head
 from hourglass.ingest.winlogbeat import WINLOGBEAT
@@ -73,7 +74,7 @@ WINDOWS_JSON = DatasetSpec(
     description="Windows events as JSON lines (EventID, Channel, ...: OTRF/Mordor, log shippers)")
 
 for _spec in (ZEEK_CONN, CICFLOWMETER, UNSW_NB15, AWS_VPC_FLOW, WINDOWS_JSON, WINLOGBEAT, SURICATA_EVE,
-              CLOUDTRAIL, CEF, LEEF, KV):
+              CLOUDTRAIL, CEF, LEEF, PANOS, KV):
     register_format(_spec)
 
 
@@ -93,7 +94,7 @@ def all_formats() -> dict[str, Any]:
 
 def line_format(name: object) -> Any:
     """The format called ``name`` when it reads one record a line with a ``parse`` of its own
-    (``cef``, ``leef``, ``kv``: what ``stream`` and the service parse such a model's lines with),
+    (``cef``, ``leef``, ``panos``, ``kv``: what ``stream`` and the service parse such a model's lines with),
     else ``None``.
 
     Examples

@@ -69,7 +69,8 @@ _TARGETS = {
     "network.transport": ("proto", "protocol", "protocol_type"),
     "network.protocol": ("service",),
     "host.name": ("host", "hostname", "host_name", "computer"),
-    "user.name": ("user", "username", "user_name", "subjectusername", "suser", "usrname"),
+    "user.name": ("user", "username", "user_name", "subjectusername", "suser", "usrname",
+                  "srcuser"),
     "user.target.name": ("targetusername",),
 }
 #: kept input field (matched without regard to case) -> ECS field. A field already named as its
@@ -85,7 +86,7 @@ ECS_FIELDS.update({f"winlog.event_data.{a}": ECS_FIELDS[a] for a in _WINDOWS_FIE
 ECS_FIELDS["winlog.computer_name"] = "host.name"
 
 _NETWORK_FORMATS = frozenset({"nsl-kdd", "unsw-nb15", "cicflowmeter", "zeek-conn", "aws-vpc-flow",
-                              "suricata-eve", "cef", "leef"})
+                              "suricata-eve", "cef", "leef", "panos"})
 _DATASETS = {"tabular": "table", "table": "table", "events": "log", "log": "log",
              "timeseries": "timeseries", "entity": "entity"}
 

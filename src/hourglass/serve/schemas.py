@@ -56,7 +56,7 @@ class ScoreRequest(BaseModel):
 
 class RecordLinesRequest(BaseModel):
     """Raw event lines of a model trained on a format of one record a line (``cef``, ``leef``,
-    ``kv``), each parsed as training read its file: one row per line."""
+    ``panos``, ``kv``), each parsed as training read its file: one row per line."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
         {"lines": ["<134>Nov 14 22:13:20 fw1 CEF:0|Acme|FW|2.1|TRAFFIC|conn|3|src=10.0.0.5 "
@@ -317,7 +317,7 @@ class HealthResponse(BaseModel):
                                                            "steps) a request may send: one window.")
     format: str | None = Field(default=None, description="Logs: the header format of the lines "
                                                          "(or keys, or table); a table model of "
-                                                         "event lines: their format (cef, leef, kv).")
+                                                         "event lines: their format (cef, leef, panos, kv).")
     sessions: dict[str, Any] | None = Field(default=None, description="Logs: how events group "
                                                                       "into sessions.")
     drift: dict[str, Any] | None = Field(default=None, description="The drift check: the flag rate "
