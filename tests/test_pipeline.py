@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -71,6 +72,22 @@ def test_not_an_artefact(tmp_path: Path) -> None:
         hourglass.load(tmp_path / "nope")
     with pytest.raises(ArtefactError, match="missing"):
         hourglass.load(tmp_path)
+
+
+def test_a_save_killed_between_its_renames_is_named_and_then_superseded(  # type: ignore[no-untyped-def]
+        fitted, tmp_path: Path) -> None:
+    """A hard kill between the two renames of a replacing save leaves no model at the path and the
+    replaced one beside it (``.NAME.old``): loading says where it is; the next save removes it."""
+    pipe, df, _ = fitted
+    target = tmp_path / "m"
+    pipe.save(target)
+    aside = tmp_path / ".m.old"
+    target.rename(aside)
+    with pytest.raises(ArtefactError, match=r"a save there was interrupted; the model it was replacing is "
+                       rf"{re.escape(str(aside))} \(rename it back"):
+        hourglass.load(target)
+    pipe.save(target)
+    assert not aside.exists() and np.array_equal(hourglass.load(target).score(df), pipe.score(df))
 
 
 def test_future_format_version_refused(fitted, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

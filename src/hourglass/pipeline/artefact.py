@@ -170,6 +170,8 @@ def save(pipe: Any, path: str | os.PathLike[str]) -> Path:
             shutil.rmtree(old, ignore_errors=True)
         else:
             os.replace(tmp, target)
+            # a model an interrupted save left aside (see read_config): superseded now
+            shutil.rmtree(target.with_name(f".{target.name}.old"), ignore_errors=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     logger.debug("saved model to %s", target)  # the CLI says it on stdout
@@ -203,6 +205,10 @@ def read_config(path: str | os.PathLike[str]) -> tuple[dict[str, Any], bytes]:
     """Read and verify an artefact's config and weight bytes (hash and format checked)."""
     p = _model_path(path)
     if not p.is_dir():
+        old = p.with_name(f".{p.name}.old")
+        if not p.exists() and (old / CONFIG).is_file():  # killed between save's two renames
+            raise ArtefactError(f"{p}: no model here, but a save there was interrupted; the model it "
+                                f"was replacing is {old} (rename it back, or train again)")
         raise ArtefactError(f"{p}: not a model directory (train one with 'hourglass train')")
     if not (p / CONFIG).is_file() or not (p / WEIGHTS).is_file():
         raise ArtefactError(f"{p}: not a hourglass model (missing {CONFIG} or {WEIGHTS})")
