@@ -286,7 +286,8 @@ def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
             except ValueError as exc:  # also bad UTF-8, a number of more digits than Python reads
                 problem = f"not valid JSON ({json_problem(exc).split('; use sys.')[0]})"
         if problem is None:
-            rows.append(flat_record(row))  # source.ip for --keep and --group-by, as a file is read
+            # source.ip for --keep and --group-by, as a file is read (a line format's rows are flat)
+            rows.append(row if parse is not None else flat_record(row))
             lines.append(number)
         elif on_bad_rows == "skip":
             bad.append(number)
@@ -623,7 +624,7 @@ def stream(
     time step or (entity, bucket).
 
     Each input line is one JSON object with the model's columns (as in training; other keys are
-    ignored); a model trained on the cef, leef or kv format reads such lines instead. Rows are
+    ignored); a model trained on the cef, leef, panos or kv format reads such lines instead. Rows are
     scored in micro-batches of up to --batch rows, or what arrived within --max-delay-ms, so
     alerts follow a slow producer within that delay; memory stays bounded whatever the input's
     length. Each alert is a line {"row", "score", "severity", "calibrated"} (row counts data
