@@ -345,9 +345,10 @@ def _flat(row: dict[str, Any]) -> dict[str, Any]:
     """``row`` with each nested object's fields as keys of their own (``source.ip``) and each
     array as its JSON text, as a JSON-lines file is read for ``train`` and ``score``
     (:func:`hourglass.ingest.tables.flatten_json`)."""
-    if not any(isinstance(v, dict | list) for v in row.values()):
+    from hourglass.ingest.tables import flat_record, has_nested
+
+    if not has_nested(row):
         return row
-    from hourglass.ingest.tables import flat_record
 
     return {k: json.dumps(v, sort_keys=True) if isinstance(v, list) else v
             for k, v in flat_record(row).items()}
