@@ -62,6 +62,27 @@ def _read_spec(data: Path, fmt: str, on_bad_rows: str, stats: ReadStats) -> tupl
     return df, spec
 
 
+def skip_unreadable_times(df: pd.DataFrame, column: str, dayfirst: bool | None, on_bad_rows: str,
+                          stats: ReadStats, where: object) -> pd.DataFrame:
+    """``df`` without the rows whose ``column`` holds no readable time, counted in ``stats``
+    as skipped rows, with ``--on-bad-rows skip`` (else ``df``: the read names the first one)."""
+    from hourglass._times import unreadable_times
+
+    if on_bad_rows != "skip" or column not in df.columns:
+        return df
+    bad = unreadable_times(df[column], column, dayfirst)
+    if not bad.any():
+        return df
+    if bad.all():
+        raise HourglassError(f"column {column!r}: no row of {where} holds a readable time "
+                             f"(row 1: {df[column].iloc[0]!r}); is {column!r} the time column?")
+    stats.bad_rows += int(bad.sum())
+    logger.warning("%s: skipped %d row(s) without a readable time in column %r (first: row %d, %r)",
+                   where, int(bad.sum()), column, int(np.flatnonzero(bad)[0]) + 1,
+                   df[column].iloc[int(np.flatnonzero(bad)[0])])
+    return df.loc[~bad].reset_index(drop=True)
+
+
 _ENTITY_ROLES = ("numeric", "categorical", "drop")
 
 
@@ -204,6 +225,7 @@ def train_entity(data: Path, output: Path, *, entity_col: str, timestamp_col: st
     check_model_dir(output)
     stats = ReadStats()
     df, spec = _read_spec(data, fmt, on_bad_rows, stats)
+    df = skip_unreadable_times(df, timestamp_col, None, on_bad_rows, stats, data)
     given = bool(numeric or distinct)
     if given and roles:
         raise HourglassError("--role: sets the roles of inferred columns; with --aggregate/--distinct "
@@ -358,7 +380,10 @@ def score_entity(pipe: Pipeline, data: Path, output: Path, *, fmt: str, on_bad_r
     done, stats = _read_in_chunks(pipe, data, fmt=fmt, on_bad_rows=on_bad_rows)
     if done is None:
         df = _read(data, fmt, on_bad_rows, stats)
-        keys, X = pipe.features_.transform_with_keys(pipe.with_absent_fields(df))
+        f = pipe.features_
+        df = skip_unreadable_times(df, f.timestamp_col, getattr(f, "dayfirst_", None), on_bad_rows,
+                                   stats, data)
+        keys, X = f.transform_with_keys(pipe.with_absent_fields(df))
         n_rows = len(df)
     else:
         keys, X, n_rows = done
@@ -462,6 +487,9 @@ def evaluate_entity(pipe: Pipeline, data: Path, *, label_col: str | None, normal
     else:
         stats = ReadStats()
         df = _read(data, fmt, on_bad_rows, stats)
+        f = pipe.features_
+        df = skip_unreadable_times(df, f.timestamp_col, getattr(f, "dayfirst_", None), on_bad_rows,
+                                   stats, data)
         labels_all = label_strings(df[label_col]) if label_col in df.columns else None
         if labels_all is not None:
             keep = unlabelled_rows(labels_all, normal, label_col, str(data), "left out of the metrics")

@@ -1,0 +1,170 @@
+"""How event times travel through hourglass, as a SOC user hits them: times with and without a
+UTC offset between train and score, offsets that change across a daylight-saving change, epoch
+seconds / milliseconds / microseconds, rows out of order, duplicates, far past and future, and
+unreadable times; and what an ECS alert writes as ``@timestamp`` for each (the policy is in
+:mod:`hourglass._times`)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hourglass._times import epoch_seconds, parse_timestamps
+from hourglass.cli import app
+from hourglass.serve.ecs import _timestamp
+from tests._cli import one_line_error, runner
+
+ISO_UTC = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$"
+START = pd.Timestamp("2026-03-28T00:00:00Z")  # Berlin moves from +01:00 to +02:00 on 29 March
+
+
+def _instants(n: int = 400, seed: int = 0) -> pd.DatetimeIndex:
+    rng = np.random.default_rng(seed)
+    return START + pd.to_timedelta(np.sort(rng.integers(0, 2 * 86_400, n)), unit="s")
+
+
+def _flows(ts: object, n: int = 400, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame({"host": rng.choice(["a", "b", "c"], n), "bytes": rng.integers(100, 1000, n),
+                         "ts": ts})
+
+
+def _forms(t: pd.DatetimeIndex) -> dict[str, object]:
+    """The same instants written the ways telemetry writes them."""
+    berlin = t.tz_convert("Europe/Berlin").strftime("%Y-%m-%dT%H:%M:%S%z")
+    since = t - pd.Timestamp(0, tz="UTC")
+    return {"z": t.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "berlin": berlin.str.replace(r"(\d\d)(\d\d)$", r"\1:\2", regex=True),
+            "naive": t.tz_localize(None).strftime("%Y-%m-%d %H:%M:%S"),
+            "s": since // pd.Timedelta("1s"), "ms": since // pd.Timedelta("1ms"),
+            "us": since // pd.Timedelta("1us")}
+
+
+@pytest.fixture(scope="module")
+def entity(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """An entity-bucket model trained on times with a ``Z``, and the same rows in every form."""
+    d = tmp_path_factory.mktemp("times")
+    files = {}
+    for name, ts in _forms(_instants()).items():
+        files[name] = d / f"{name}.csv"
+        _flows(ts).to_csv(files[name], index=False)
+    res = runner.invoke(app, ["train", str(files["z"]), "--entity-col", "host", "--timestamp-col", "ts",
+                              "--bucket", "1h", "--epochs", "2", "--hidden", "8,4", "-q",
+                              "-o", str(d / "M")])
+    assert res.exit_code == 0, res.output
+    return {"dir": d, "model": d / "M", **files}
+
+
+def _score(model: Path, data: Path, out: Path, *extra: str) -> pd.DataFrame:
+    res = runner.invoke(app, ["score", str(model), str(data), "-o", str(out), *extra])
+    assert res.exit_code == 0, res.output
+    return pd.read_csv(out) if out.suffix == ".csv" else pd.DataFrame(
+        [json.loads(line) for line in out.read_text().splitlines()])
+
+
+def test_epoch_units_are_read_by_size() -> None:
+    s = 1_774_656_051
+    assert epoch_seconds(np.array([s, s * 1e3, s * 1e6, s * 1e9]), "t").tolist() == [s] * 4
+    got = parse_timestamps(pd.Series([s, s * 1000 + 500, s * 1_000_000]), "t")
+    assert list(got) == [pd.Timestamp(s, unit="s"), pd.Timestamp(s * 1000 + 500, unit="ms"),
+                         pd.Timestamp(s, unit="s")]
+    assert parse_timestamps(pd.Series([0, 4_102_444_800]), "t")[1] == pd.Timestamp("2100-01-01")
+
+
+def test_mixed_epoch_units_warn_once_naming_rows(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="hourglass._times"):
+        parse_timestamps(pd.Series([1_774_656_051_000, 1_774_656_052]), "mixed_units_col")
+        parse_timestamps(pd.Series([1_774_656_051_000, 1_774_656_052]), "mixed_units_col")
+    said = [r.getMessage() for r in caplog.records if "mixes epoch units" in r.getMessage()]
+    assert said == ["column 'mixed_units_col' mixes epoch units (row 1 in milliseconds, row 2 in "
+                    "seconds); each value is read in the unit its size gives"]
+
+
+@pytest.mark.parametrize("form", ["berlin", "naive", "s", "ms", "us"])
+def test_every_form_scores_the_same_buckets(entity: dict[str, Path], form: str) -> None:
+    # trained on '...Z' times: offsets, no offset (read as UTC) and epoch units all land on the
+    # same (entity, bucket) rows with the same scores
+    want = _score(entity["model"], entity["z"], entity["dir"] / "want.csv")
+    got = _score(entity["model"], entity[form], entity["dir"] / f"got_{form}.csv")
+    for c in ("bucket_start", "bucket_end"):  # 'Z' only where the input times carried an offset
+        assert list(pd.to_datetime(got[c], utc=True)) == list(pd.to_datetime(want[c], utc=True))
+    np.testing.assert_allclose(got["score"], want["score"], rtol=1e-6)
+    assert list(got["rows"]) == list(want["rows"])
+
+
+def test_rows_out_of_order_and_duplicated_score_as_sorted(entity: dict[str, Path]) -> None:
+    want = _score(entity["model"], entity["z"], entity["dir"] / "want.csv")
+    df = pd.read_csv(entity["z"])
+    df.sample(frac=1, random_state=1).to_csv(entity["dir"] / "shuffled.csv", index=False)
+    got = _score(entity["model"], entity["dir"] / "shuffled.csv", entity["dir"] / "shuffled_out.csv")
+    pd.testing.assert_frame_equal(got, want)
+    pd.concat([df, df.iloc[:40]]).to_csv(entity["dir"] / "dups.csv", index=False)
+    dup = _score(entity["model"], entity["dir"] / "dups.csv", entity["dir"] / "dups_out.csv")
+    assert list(dup["bucket_start"]) == list(want["bucket_start"])
+    assert dup["rows"].sum() == want["rows"].sum() + 40
+
+
+def test_ecs_timestamp_is_iso_utc_for_every_form(entity: dict[str, Path]) -> None:
+    stamps = {}
+    for form in ("z", "berlin", "naive", "s", "ms", "us"):
+        docs = _score(entity["model"], entity[form], entity["dir"] / f"ecs_{form}.jsonl",
+                      "--alert-format", "ecs")
+        assert docs["@timestamp"].str.fullmatch(ISO_UTC).all(), docs["@timestamp"]
+        stamps[form] = list(docs["@timestamp"])
+    assert all(v == stamps["z"] for v in stamps.values())
+
+
+@pytest.mark.parametrize(("value", "want"), [
+    (0, "1970-01-01T00:00:00.000Z"), (4_102_444_800, "2100-01-01T00:00:00.000Z"),
+    (1_774_745_999_500, "2026-03-29T00:59:59.500Z"), (1_774_746_000_000_000, "2026-03-29T01:00:00.000Z"),
+    ("2026-03-29T01:59:59+01:00", "2026-03-29T00:59:59.000Z"),  # the last second of CET
+    ("2026-03-29T03:00:00+02:00", "2026-03-29T01:00:00.000Z"),  # the first of CEST
+    ("1970-01-01 00:00:00", "1970-01-01T00:00:00.000Z"), ("2100-01-01T00:00:00Z", "2100-01-01T00:00:00.000Z"),
+    (pd.Timestamp("2026-03-29 01:00"), "2026-03-29T01:00:00.000Z"),
+])
+def test_ecs_timestamp_of_far_and_odd_times(value: object, want: str) -> None:
+    assert _timestamp(value, "ts") == want
+
+
+def test_unreadable_times_in_a_few_rows(entity: dict[str, Path]) -> None:
+    df = pd.read_csv(entity["z"])
+    df.loc[[5, 100, 300], "ts"] = ["garbage", "2026-13-45T00:00:00Z", ""]
+    df.to_csv(entity["dir"] / "few.csv", index=False)
+    out = entity["dir"] / "few_out.csv"
+    # by default the first one is named, in one line, exit 2, no output
+    one_line_error(["score", str(entity["model"]), str(entity["dir"] / "few.csv"), "-o", str(out)],
+                   "column 'ts': row ", out)
+    res = runner.invoke(app, ["score", str(entity["model"]), str(entity["dir"] / "few.csv"), "-o", str(out),
+                              "--on-bad-rows", "skip"])
+    assert res.exit_code == 0, res.output
+    assert "skipped 3 row(s) without a readable time in column 'ts' (first: row 6, 'garbage')" \
+        in res.stderr and "Traceback" not in res.stderr
+    assert pd.read_csv(out)["rows"].sum() == len(df) - 3
+
+
+@pytest.mark.parametrize("skip", [False, True])
+def test_a_time_column_without_one_time_is_named(entity: dict[str, Path], skip: bool) -> None:
+    df = pd.read_csv(entity["z"]).assign(ts="not a time")
+    df.to_csv(entity["dir"] / "none.csv", index=False)
+    out = entity["dir"] / "none_out.csv"
+    args = ["score", str(entity["model"]), str(entity["dir"] / "none.csv"), "-o", str(out)]
+    one_line_error(args + ["--on-bad-rows", "skip"] * skip, "column 'ts': ", out)
+    res = runner.invoke(app, args + ["--on-bad-rows", "skip"] * skip)
+    assert "is 'ts' the time column?" in res.stderr
+
+
+def test_training_skips_unreadable_times_too(entity: dict[str, Path]) -> None:
+    df = pd.read_csv(entity["naive"])
+    df.loc[[3, 9], "ts"] = ["n/a?", "tomorrow"]
+    df.to_csv(entity["dir"] / "train_bad.csv", index=False)
+    model = entity["dir"] / "M_bad"
+    res = runner.invoke(app, ["train", str(entity["dir"] / "train_bad.csv"), "--entity-col", "host",
+                              "--timestamp-col", "ts", "--bucket", "1h", "--epochs", "1", "--hidden", "4,2",
+                              "--on-bad-rows", "skip", "-o", str(model)])
+    assert res.exit_code == 0, res.output
+    assert json.loads((model / "config.json").read_text())["info"]["skipped_rows"] == 2
