@@ -168,3 +168,21 @@ def test_training_skips_unreadable_times_too(entity: dict[str, Path]) -> None:
                               "--on-bad-rows", "skip", "-o", str(model)])
     assert res.exit_code == 0, res.output
     assert json.loads((model / "config.json").read_text())["info"]["skipped_rows"] == 2
+
+
+def test_event_table_windows_read_epoch_milliseconds(tmp_path: Path) -> None:
+    # --key-col/--timestamp-col/--window sessions: milliseconds were taken for seconds, cutting
+    # 10-minute windows 1000 times too short and dating them in the year 58206
+    rng = np.random.default_rng(0)
+    t = _instants(600) - pd.Timestamp(0, tz="UTC")
+    keys = rng.choice(["E1", "E2", "E3"], len(t))
+    pd.DataFrame({"ts": t // pd.Timedelta("1s"), "key": keys}).to_csv(tmp_path / "s.csv", index=False)
+    pd.DataFrame({"ts": t // pd.Timedelta("1ms"), "key": keys}).to_csv(tmp_path / "ms.csv", index=False)
+    res = runner.invoke(app, ["train", str(tmp_path / "s.csv"), "--key-col", "key", "--timestamp-col", "ts",
+                              "--window", "3600", "--model", "deeplog", "--epochs", "1", "-q",
+                              "-o", str(tmp_path / "M")])
+    assert res.exit_code == 0, res.output
+    want = _score(tmp_path / "M", tmp_path / "s.csv", tmp_path / "s_out.csv")
+    got = _score(tmp_path / "M", tmp_path / "ms.csv", tmp_path / "ms_out.csv")
+    pd.testing.assert_frame_equal(got, want)
+    assert want["session"].str.startswith("2026-03-2").all() and len(want) == 48
