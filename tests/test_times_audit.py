@@ -186,3 +186,40 @@ def test_event_table_windows_read_epoch_milliseconds(tmp_path: Path) -> None:
     got = _score(tmp_path / "M", tmp_path / "ms.csv", tmp_path / "ms_out.csv")
     pd.testing.assert_frame_equal(got, want)
     assert want["session"].str.startswith("2026-03-2").all() and len(want) == 48
+
+
+def test_table_training_skips_rows_without_a_time(tmp_path: Path) -> None:
+    # a table model's --timestamp-col gives the event rate: a few bad times no longer stop it
+    df = _flows(_forms(_instants())["z"]).drop(columns="host")
+    df.loc[[2, 50], "ts"] = ["--", "2026-02-30T00:00:00Z"]
+    df.to_csv(tmp_path / "t.csv", index=False)
+    args = ["train", str(tmp_path / "t.csv"), "--timestamp-col", "ts", "--epochs", "1", "--hidden", "4,2",
+            "-o", str(tmp_path / "M")]
+    one_line_error(args, "column 'ts': row 3 is not a timestamp ('--')", tmp_path / "M")
+    res = runner.invoke(app, [*args, "--on-bad-rows", "skip"])
+    assert res.exit_code == 0, res.output
+    info = json.loads((tmp_path / "M" / "config.json").read_text())["info"]
+    assert info["skipped_rows"] == 2 and info["events_per_day"] == pytest.approx(398 / 2, rel=0.02)
+
+
+def test_table_ecs_alerts_of_rows_without_a_time(tmp_path: Path) -> None:
+    # a table model's ECS alerts: a row whose time does not read stops the run (exit 2), or with
+    # --on-bad-rows skip is still scored and alerted, stamped with the scoring time
+    df = _flows(_forms(_instants())["naive"]).drop(columns="host")
+    df.to_csv(tmp_path / "train.csv", index=False)
+    res = runner.invoke(app, ["train", str(tmp_path / "train.csv"), "--timestamp-col", "ts", "--epochs", "1",
+                              "--hidden", "4,2", "-q", "-o", str(tmp_path / "M")])
+    assert res.exit_code == 0, res.output
+    df.loc[:9, "bytes"] = 10**7  # flagged
+    df.loc[[1, 2], "ts"] = ["garbage", "2026-02-30 00:00:00"]
+    df.to_csv(tmp_path / "test.csv", index=False)
+    out = tmp_path / "alerts.jsonl"
+    args = ["score", str(tmp_path / "M"), str(tmp_path / "test.csv"), "--alert-format", "ecs", "-o", str(out)]
+    one_line_error(args, "column 'ts': row 2 is not a timestamp ('garbage')", out)
+    res = runner.invoke(app, [*args, "--on-bad-rows", "skip"])
+    assert res.exit_code == 0, res.output
+    assert "2 row(s) without a readable time (first: data row 2, 'garbage')" in res.stderr
+    docs = [json.loads(line) for line in out.read_text().splitlines()]
+    stamps = pd.Series([d["@timestamp"] for d in docs])
+    assert stamps.str.fullmatch(ISO_UTC).all()
+    assert [d["hourglass"]["timestamp_from"] for d in docs[:4]] == ["data", "scoring", "scoring", "data"]

@@ -291,7 +291,8 @@ def read_timestamps(values: object, column: str, dayfirst: bool | None = None
         if len(good) and not pd.isna(text.iloc[i]):
             j = int(good[0])
             has, had = bool(_OFFSET.search(str(text.iloc[i]))), bool(_OFFSET.search(str(text.iloc[j])))
-            if has != had:
+            alone = not _to_datetime(text.iloc[i:i + 1], order).isna().all()  # '--' is no time at all
+            if has != had and alone:
                 raise InputError(
                     f"column {column!r}: row {i + 1} ({text.iloc[i]!r}) has {'a' if has else 'no'} "
                     f"UTC offset but row {j + 1} ({text.iloc[j]!r}) {'has one' if had else 'none'}; "

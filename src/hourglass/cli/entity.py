@@ -14,7 +14,7 @@ import pandas as pd
 
 from hourglass.cli._schema import warn_label_as_feature
 from hourglass.cli._spool import shown
-from hourglass.cli.tables import read_data, resolve_spec, split_labels, unlabelled_rows
+from hourglass.cli.tables import read_data, resolve_spec, skip_unreadable_times, split_labels, unlabelled_rows
 from hourglass.detectors import registry
 from hourglass.errors import HourglassError, InputError
 from hourglass.features.entity import KEYS, EntityWindows, parse_bucket
@@ -60,27 +60,6 @@ def _read_spec(data: Path, fmt: str, on_bad_rows: str, stats: ReadStats) -> tupl
     if len(df) == 0:
         raise HourglassError(f"{data}: no data rows")
     return df, spec
-
-
-def skip_unreadable_times(df: pd.DataFrame, column: str, dayfirst: bool | None, on_bad_rows: str,
-                          stats: ReadStats, where: object) -> pd.DataFrame:
-    """``df`` without the rows whose ``column`` holds no readable time, counted in ``stats``
-    as skipped rows, with ``--on-bad-rows skip`` (else ``df``: the read names the first one)."""
-    from hourglass._times import unreadable_times
-
-    if on_bad_rows != "skip" or column not in df.columns:
-        return df
-    bad = unreadable_times(df[column], column, dayfirst)
-    if not bad.any():
-        return df
-    if bad.all():
-        raise HourglassError(f"column {column!r}: no row of {where} holds a readable time "
-                             f"(row 1: {df[column].iloc[0]!r}); is {column!r} the time column?")
-    stats.bad_rows += int(bad.sum())
-    logger.warning("%s: skipped %d row(s) without a readable time in column %r (first: row %d, %r)",
-                   where, int(bad.sum()), column, int(np.flatnonzero(bad)[0]) + 1,
-                   df[column].iloc[int(np.flatnonzero(bad)[0])])
-    return df.loc[~bad].reset_index(drop=True)
 
 
 _ENTITY_ROLES = ("numeric", "categorical", "drop")
