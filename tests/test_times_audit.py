@@ -223,3 +223,25 @@ def test_table_ecs_alerts_of_rows_without_a_time(tmp_path: Path) -> None:
     stamps = pd.Series([d["@timestamp"] for d in docs])
     assert stamps.str.fullmatch(ISO_UTC).all()
     assert [d["hourglass"]["timestamp_from"] for d in docs[:4]] == ["data", "scoring", "scoring", "data"]
+
+
+def test_streaming_a_series_with_epoch_numbers_in_json(tmp_path: Path) -> None:
+    # JSON numbers reached the parser as an object column and were refused at line 1: a series
+    # model could not stream epoch times at all
+    t = pd.date_range(START, periods=200, freq="5min")
+    v = np.sin(np.arange(200) / 12) + np.random.default_rng(0).normal(0, 0.1, 200)
+    pd.DataFrame({"ts": t.strftime("%Y-%m-%dT%H:%M:%SZ"), "v": v}).to_csv(tmp_path / "train.csv", index=False)
+    res = runner.invoke(app, ["train", str(tmp_path / "train.csv"), "--model", "lstm-ae",
+                              "--timestamp-col", "ts", "--window", "12", "--epochs", "1",
+                              "--threshold", "fixed:0", "-q", "-o", str(tmp_path / "M")])
+    assert res.exit_code == 0, res.output
+    since = t - pd.Timestamp(0, tz="UTC")
+    outs = []
+    for ts in (t.strftime("%Y-%m-%dT%H:%M:%SZ"), since // pd.Timedelta("1s"), since // pd.Timedelta("1ms")):
+        lines = pd.DataFrame({"ts": ts, "v": v}).to_json(orient="records", lines=True)
+        res = runner.invoke(app, ["stream", str(tmp_path / "M"), "--alert-format", "ecs"], input=lines)
+        assert res.exit_code == 0, res.output
+        docs = [json.loads(line) for line in res.stdout.splitlines()]
+        outs.append([(d["@timestamp"], d["event"]["risk_score"]) for d in docs])
+    assert outs[0] == outs[1] == outs[2]
+    assert outs[0][0][0] == "2026-03-28T00:55:00.000Z" and len(outs[0]) == 200 - 11  # every step flagged

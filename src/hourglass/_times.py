@@ -245,6 +245,9 @@ def read_timestamps(values: object, column: str, dayfirst: bool | None = None
     if isinstance(s.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(s):
         ts = pd.DatetimeIndex(s)
         return (ts.tz_convert("UTC") if ts.tz is not None else ts), None
+    if s.dtype == object and pd.api.types.infer_dtype(s, skipna=True) in (
+            "integer", "floating", "mixed-integer-float"):  # JSON numbers gathered row by row
+        s = s.astype(np.float64)
     if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
         v = epoch_seconds(s.to_numpy(dtype=np.float64, na_value=np.nan), column)
         bad = ~(np.abs(v) < _MAX_EPOCH_S)
@@ -297,7 +300,8 @@ def read_timestamps(values: object, column: str, dayfirst: bool | None = None
                     f"column {column!r}: row {i + 1} ({text.iloc[i]!r}) has {'a' if has else 'no'} "
                     f"UTC offset but row {j + 1} ({text.iloc[j]!r}) {'has one' if had else 'none'}; "
                     "give every time an offset, or none")
-        none = "" if len(good) else f"; no row of the {len(text)} is (is {column!r} the time column?)"
+        none = "" if len(good) or len(text) < 2 else \
+            f"; no row of the {len(text)} is (is {column!r} the time column?)"
         raise InputError(f"column {column!r}: row {i + 1} is not a timestamp ({s.iloc[i]!r}){none}")
     yearless = np.asarray(ts.year == 1)
     if yearless.any():
