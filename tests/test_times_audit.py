@@ -245,3 +245,20 @@ def test_streaming_a_series_with_epoch_numbers_in_json(tmp_path: Path) -> None:
         outs.append([(d["@timestamp"], d["event"]["risk_score"]) for d in docs])
     assert outs[0] == outs[1] == outs[2]
     assert outs[0][0][0] == "2026-03-28T00:55:00.000Z" and len(outs[0]) == 200 - 11  # every step flagged
+
+
+def test_a_far_future_row_does_not_close_an_entity_stream(entity: dict[str, Path]) -> None:
+    # one row dated 2100 (a device clock gone wrong) moved the watermark there: every later row
+    # was late and dropped (499 of 600); now it is a bad row, and the 1970 one is late as before
+    df = pd.read_csv(entity["z"])
+    df.loc[100, "ts"], df.loc[200, "ts"] = "2100-01-01T00:00:00Z", "1970-01-01T00:00:00Z"
+    lines = df.to_json(orient="records", lines=True)
+    res = runner.invoke(app, ["stream", str(entity["model"])], input=lines)
+    assert res.exit_code == 2
+    assert "line 101: field 'ts' ('2100-01-01T00:00:00Z') is more than 1 day ahead of this " \
+        "machine's clock" in res.stderr
+    res = runner.invoke(app, ["stream", str(entity["model"]), "--on-bad-rows", "skip", "--all"], input=lines)
+    assert res.exit_code == 0, res.output
+    assert "1 late row(s) dropped" in res.stderr and "skipped 1 malformed line(s) (lines 101)" in res.stderr
+    got = pd.DataFrame([json.loads(line) for line in res.stdout.splitlines()])
+    assert got["rows"].sum() == len(df) - 2
