@@ -262,3 +262,21 @@ def test_a_far_future_row_does_not_close_an_entity_stream(entity: dict[str, Path
     assert "1 late row(s) dropped" in res.stderr and "skipped 1 malformed line(s) (lines 101)" in res.stderr
     got = pd.DataFrame([json.loads(line) for line in res.stdout.splitlines()])
     assert got["rows"].sum() == len(df) - 2
+
+
+def test_a_far_future_step_does_not_stop_a_series_stream(tmp_path: Path) -> None:
+    # a series stream refuses a step before the newest: after one dated 2100, every later step
+    t = pd.date_range(START, periods=120, freq="5min")
+    v = np.sin(np.arange(120) / 12)
+    pd.DataFrame({"ts": t.strftime("%Y-%m-%dT%H:%M:%SZ"), "v": v}).to_csv(tmp_path / "train.csv", index=False)
+    res = runner.invoke(app, ["train", str(tmp_path / "train.csv"), "--model", "lstm-ae",
+                              "--timestamp-col", "ts", "--window", "12", "--epochs", "1", "-q",
+                              "-o", str(tmp_path / "M")])
+    assert res.exit_code == 0, res.output
+    ts = list(t.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    ts[50] = "2100-01-01T00:00:00Z"
+    lines = pd.DataFrame({"ts": ts, "v": v}).to_json(orient="records", lines=True)
+    res = runner.invoke(app, ["stream", str(tmp_path / "M"), "--on-bad-rows", "skip", "--all"], input=lines)
+    assert res.exit_code == 0, res.output
+    assert "skipped 1 malformed line(s) (lines 51)" in res.stderr
+    assert len(res.stdout.splitlines()) == 119 - 2 * 11  # the window refills after the gap

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 import warnings
 
 import numpy as np
@@ -31,11 +32,36 @@ import pandas as pd
 
 from hourglass.errors import InputError
 
-__all__ = ["DateOrderError", "epoch_seconds", "infer_dayfirst", "parse_timestamps",
-           "read_timestamps", "steps_per_day", "unreadable_times"]
+__all__ = ["FUTURE_LIMIT", "DateOrderError", "epoch_seconds", "future_problem", "infer_dayfirst",
+           "parse_timestamps", "read_timestamps", "steps_per_day", "unreadable_times"]
 
 logger = logging.getLogger(__name__)
 _WARNED: set[str] = set()  # columns whose date order or epoch units were already said (once a run)
+
+#: how far ahead of the machine's clock a streamed row's time may be (clock skew; a local time
+#: zone mislabelled as UTC is at most 14 hours) before the row is refused: a device clock saying
+#: 2100 would otherwise become a stream's newest time, and every row after it late
+FUTURE_LIMIT = pd.Timedelta("1D")
+
+
+def future_problem(ns: int, value: object, field: str, now: float | None = None) -> str | None:
+    """Why a streamed row's time ``ns`` (UTC nanoseconds; ``value`` as given) is refused: more
+    than :data:`FUTURE_LIMIT` ahead of ``now`` (epoch seconds; default this machine's clock),
+    else ``None``.
+
+    Examples
+    --------
+    >>> future_problem(4_102_444_800 * 10**9, "2100-01-01", "ts", now=1.7e9)[:50]
+    "field 'ts' ('2100-01-01') is more than 1 day ahead"
+    >>> future_problem(1_700_000_000 * 10**9, 1_700_000_000, "ts", now=1.7e9) is None
+    True
+    """
+    now = time.time() if now is None else now
+    if ns <= int(now * 1e9) + int(FUTURE_LIMIT.value):
+        return None
+    return (f"field {field!r} ({value!r}) is more than {FUTURE_LIMIT.days} day ahead of this "
+            "machine's clock (a device clock gone wrong would make every later row late)")
+
 
 _OFFSET = re.compile(r"(Z|[+-]\d{2}:?\d{2})$")
 _MAX_EPOCH_S = 9.2e9  # pandas' Timestamp range ends in 2262

@@ -18,7 +18,7 @@ Only elapsed wall-clock seconds count, never the clock's reading against the row
 sensor's clock offset or time zone changes nothing; a replay of old rows works alike). A row that
 comes later for a bucket closed so is late, as any other.
 
-One check does read the clock: a row more than :data:`FUTURE_LIMIT` ahead of this machine's
+One check does read the clock: a row more than :data:`hourglass._times.FUTURE_LIMIT` ahead of this machine's
 clock (a device whose clock says 2100) is a bad row (``--on-bad-rows``), not the newest time:
 taken as such it would close every open bucket and make every later row late.
 """
@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hourglass._times import future_problem
 from hourglass.cli._output import err, settle_bad_lines, skipped_lines_text
 from hourglass.errors import HourglassError, InputError
 
@@ -79,11 +80,6 @@ def _not_number(value: Any) -> bool:
     if isinstance(value, str):
         return bool(value.strip()) and pd.isna(pd.to_numeric(pd.Series([value]), errors="coerce").iloc[0])
     return True
-
-
-#: how far ahead of this machine's clock a row's time may be (clock skew, a time zone mislabelled
-#: as UTC: at most 14 hours) before it is a bad row
-FUTURE_LIMIT = pd.Timedelta("1D")
 
 
 class EntityStream:
@@ -196,13 +192,13 @@ class EntityStream:
         problems.update({n: w for (_, n), w in zip(good, why, strict=True) if w is not None})
         by_line = dict(zip([n for _, n in good], times, strict=True))
         td, late = int(self.bucket.value), self.lateness
-        horizon = int(self.wall() * 1e9) + int(FUTURE_LIMIT.value)
+        wall = self.wall()
         for row, number in zip(rows, lines, strict=True):
             t = by_line.get(number)
-            if number not in problems and t is not None and t > horizon:
-                problems[number] = (f"field {self.timestamp_col!r} ({row[self.timestamp_col]!r}) is more "
-                                    f"than {FUTURE_LIMIT.days} day ahead of this machine's clock (a "
-                                    "device clock gone wrong would close every open bucket)")
+            ahead = None if number in problems or t is None else \
+                future_problem(t, row[self.timestamp_col], self.timestamp_col, wall)
+            if ahead is not None:
+                problems[number] = ahead
             if number in problems:
                 bad.append((number, problems[number]))
                 if stop_at_bad:
