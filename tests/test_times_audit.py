@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hourglass._times import epoch_seconds, parse_timestamps
+from hourglass._times import epoch_seconds, parse_timestamps, unreadable_times
 from hourglass.cli import app
 from hourglass.serve.ecs import _timestamp
 from tests._cli import one_line_error, runner
@@ -280,3 +280,13 @@ def test_a_far_future_step_does_not_stop_a_series_stream(tmp_path: Path) -> None
     assert res.exit_code == 0, res.output
     assert "skipped 1 malformed line(s) (lines 51)" in res.stderr
     assert len(res.stdout.splitlines()) == 119 - 2 * 11  # the window refills after the gap
+
+
+def test_times_with_and_without_fractions_in_other_layouts() -> None:
+    # pandas reads every row in the first row's layout: '... 00:00:52 UTC' after
+    # '... 00:00:51.123 UTC' (an evtx_dump export) was 'not a timestamp'
+    text = pd.Series(["2026-03-28 00:00:51.123 UTC", "2026-03-28 00:00:52 UTC", "Mar 28 2026 00:00:53 GMT"])
+    got = parse_timestamps(text, "t")
+    assert list(got) == [pd.Timestamp("2026-03-28 00:00:51.123Z"), pd.Timestamp("2026-03-28 00:00:52Z"),
+                         pd.Timestamp("2026-03-28 00:00:53Z")]
+    assert unreadable_times(pd.concat([text, pd.Series(["soon"])]), "t").tolist() == [False] * 3 + [True]

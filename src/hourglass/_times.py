@@ -314,6 +314,8 @@ def read_timestamps(values: object, column: str, dayfirst: bool | None = None
         iso = _to_datetime(text, order, "ISO8601")
         if int(iso.isna().sum()) < int(bad.sum()):
             ts, bad = iso, np.asarray(iso.isna())
+        if bad.any():  # other layouts with and without fractions ('... 00:00:51.123 UTC'), row by row
+            ts, bad = _mixed_layouts(text, ts, bad)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         good = np.flatnonzero(~bad)
@@ -398,13 +400,38 @@ def unreadable_times(values: object, column: str, dayfirst: bool | None = None) 
         coerced = pd.to_numeric(text, errors="coerce")
         if coerced.notna().mean() < 0.5:  # date-time text (else epoch times read as text)
             order = bool(dayfirst) and _numeric_dates(text)
-            bad = np.asarray(_to_datetime(text, order).isna())
+            ts = _to_datetime(text, order)
+            bad = np.asarray(ts.isna())
             if bad.any():
-                bad &= np.asarray(_to_datetime(text, order, "ISO8601").isna())
+                iso = _to_datetime(text, order, "ISO8601")
+                if int(iso.isna().sum()) < int(bad.sum()):
+                    ts, bad = iso, np.asarray(iso.isna())
+            if bad.any() and not order and (~bad).any():
+                bad = _mixed_layouts(text, ts, bad)[1]
             return absent | bad
         num = coerced.to_numpy(dtype=np.float64, na_value=np.nan)
     with np.errstate(invalid="ignore"):
         return absent | ~(np.abs(epoch_seconds(num, column)) < _MAX_EPOCH_S)
+
+
+def _mixed_layouts(text: pd.Series, ts: pd.DatetimeIndex, bad: np.ndarray
+                   ) -> tuple[pd.DatetimeIndex, np.ndarray]:
+    """``ts`` with its unread rows (``bad``) read each in its own layout (pandas' ``mixed``, only
+    for those rows: it parses value by value), when they come out alike aware or naive."""
+    rows = np.flatnonzero(bad)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        try:
+            rest = pd.DatetimeIndex(pd.to_datetime(text.iloc[rows], errors="coerce", format="mixed",
+                                                   utc=ts.tz is not None))
+        except (ValueError, TypeError):
+            return ts, bad
+    if (rest.tz is None) != (ts.tz is None) or rest.isna().all():
+        return ts, bad
+    out = pd.Series(ts.as_unit("ns"))
+    out.iloc[rows] = rest.as_unit("ns")
+    merged = pd.DatetimeIndex(out)
+    return merged, np.asarray(merged.isna())
 
 
 def _one_offset_kind(text: pd.Series) -> bool:
