@@ -167,14 +167,18 @@ def test_freq_agg_chooses_how_a_grid_step_combines_its_rows(tmp_path: Path) -> N
                    "--freq/--fill/--fill-limit/--freq-agg are for time-series models", tmp_path / "X")
 
 
-def test_epoch_milliseconds_are_named_plainly(tmp_path: Path) -> None:
+def test_epoch_out_of_range_is_named_plainly(tmp_path: Path) -> None:
+    # epoch milliseconds are read as such (tests/test_times_audit.py); a number past pandas'
+    # range in every unit is named
     df = _metrics(60)
     df["ts"] = (pd.to_datetime(df["ts"]) - pd.Timestamp("1970-01-01")) // pd.Timedelta("1ms")
+    df.loc[0, "ts"] = -10**16
     df.to_csv(tmp_path / "ms.csv", index=False)
     one_line_error(["train", str(tmp_path / "ms.csv"), "--model", "lstm-ae", "--timestamp-col", "ts",
                     "-o", str(tmp_path / "M")],
-                   "column 'ts': row 1 is not a timestamp (1714521600000; numbers are read as epoch "
-                   "seconds; milliseconds? divide the column by 1000)", tmp_path / "M")
+                   "column 'ts': row 1 is not a timestamp (-1e+16; numbers are read as "
+                   "epoch seconds, milliseconds, microseconds or nanoseconds by their size, up to "
+                   "the year 2262)", tmp_path / "M")
 
 
 def test_aggregating_a_text_column_points_to_distinct(tmp_path: Path) -> None:

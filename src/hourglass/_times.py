@@ -1,15 +1,30 @@
 """Reading a timestamp column one way everywhere (time series, event tables, alert budgets).
 
-Numbers are epoch seconds (pandas alone would read them as nanoseconds after 1970, silently);
-text is a date-time, and times with UTC offsets are converted to UTC. A column that mixes times
-with and without an offset, or holds an unreadable value, is an :class:`InputError` naming the
-row.
+The one policy every command (train, score, stream, serve, explain; tables, entity buckets,
+time series, log events) follows:
+
+- text with a UTC offset (``...Z``, ``+02:00``) is converted to UTC, so rows with different
+  offsets (``+01:00`` and ``+02:00`` across a daylight-saving change) are ordered and bucketed
+  by the instant they name;
+- text without an offset is read as UTC (never as the machine's local time): a model trained on
+  times with offsets scores times without them, and the reverse, on the same buckets, as long
+  as the times without an offset are UTC;
+- numbers are epoch times, each read in the unit its size gives (pandas alone would read them
+  as nanoseconds after 1970, silently): below 1e11 seconds, then milliseconds, microseconds
+  and nanoseconds (CEF's ``rt`` is milliseconds, Zeek's ``ts`` seconds; 1e11 of each unit is
+  the year 5138 of the one before), so train and score files may use different units;
+- a column that mixes times with and without an offset, or holds an unreadable value, is an
+  :class:`InputError` naming the row.
+
+Outputs write UTC: ECS ``@timestamp`` always as ISO-8601 with ``Z``; tables as ISO-8601, with
+``Z`` when the input times carried an offset.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import time
 import warnings
 
 import numpy as np
@@ -17,11 +32,36 @@ import pandas as pd
 
 from hourglass.errors import InputError
 
-__all__ = ["DateOrderError", "infer_dayfirst", "parse_timestamps", "read_timestamps",
-           "steps_per_day"]
+__all__ = ["FUTURE_LIMIT", "DateOrderError", "epoch_seconds", "future_problem", "infer_dayfirst",
+           "parse_timestamps", "read_timestamps", "steps_per_day", "unreadable_times"]
 
 logger = logging.getLogger(__name__)
-_WARNED: set[str] = set()  # columns whose ambiguous date order was already said (once a run)
+_WARNED: set[str] = set()  # columns whose date order or epoch units were already said (once a run)
+
+#: how far ahead of the machine's clock a streamed row's time may be (clock skew; a local time
+#: zone mislabelled as UTC is at most 14 hours) before the row is refused: a device clock saying
+#: 2100 would otherwise become a stream's newest time, and every row after it late
+FUTURE_LIMIT = pd.Timedelta("1D")
+
+
+def future_problem(ns: int, value: object, field: str, now: float | None = None) -> str | None:
+    """Why a streamed row's time ``ns`` (UTC nanoseconds; ``value`` as given) is refused: more
+    than :data:`FUTURE_LIMIT` ahead of ``now`` (epoch seconds; default this machine's clock),
+    else ``None``.
+
+    Examples
+    --------
+    >>> future_problem(4_102_444_800 * 10**9, "2100-01-01", "ts", now=1.7e9)[:50]
+    "field 'ts' ('2100-01-01') is more than 1 day ahead"
+    >>> future_problem(1_700_000_000 * 10**9, 1_700_000_000, "ts", now=1.7e9) is None
+    True
+    """
+    now = time.time() if now is None else now
+    if ns <= int(now * 1e9) + int(FUTURE_LIMIT.value):
+        return None
+    return (f"field {field!r} ({value!r}) is more than {FUTURE_LIMIT.days} day ahead of this "
+            "machine's clock (a device clock gone wrong would make every later row late)")
+
 
 _OFFSET = re.compile(r"(Z|[+-]\d{2}:?\d{2})$")
 _MAX_EPOCH_S = 9.2e9  # pandas' Timestamp range ends in 2262
@@ -193,11 +233,8 @@ def parse_timestamps(values: object, column: str, dayfirst: bool | None = None
     ... except InputError as exc:
     ...     print(exc)
     column 'ts': row 2 has no time (missing); every row needs one (1 row(s) lack it)
-    >>> try:
-    ...     parse_timestamps(pd.Series([1_714_521_600_000]), "ts")
-    ... except InputError as exc:
-    ...     print(str(exc)[:52], "...", str(exc).split("; ")[-1])
-    column 'ts': row 1 is not a timestamp (1714521600000 ... milliseconds? divide the column by 1000)
+    >>> parse_timestamps(pd.Series([1_714_521_600_000, 1_714_521_660]), "ts")[0]
+    Timestamp('2024-05-01 00:00:00')
     >>> try:
     ...     parse_timestamps(pd.Series(["06:55:46", "06:55:47"]), "Time")
     ... except InputError as exc:
@@ -234,17 +271,19 @@ def read_timestamps(values: object, column: str, dayfirst: bool | None = None
     if isinstance(s.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(s):
         ts = pd.DatetimeIndex(s)
         return (ts.tz_convert("UTC") if ts.tz is not None else ts), None
+    if s.dtype == object and pd.api.types.infer_dtype(s, skipna=True) in (
+            "integer", "floating", "mixed-integer-float"):  # JSON numbers gathered row by row
+        s = s.astype(np.float64)
     if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
-        v = s.to_numpy(dtype=np.float64, na_value=np.nan)
+        v = epoch_seconds(s.to_numpy(dtype=np.float64, na_value=np.nan), column)
         bad = ~(np.abs(v) < _MAX_EPOCH_S)
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             x = s.iloc[i]
             x = x.item() if isinstance(x, np.generic) else x  # 1714521600000, not np.int64(...)
-            # 1e11-1e14: epoch milliseconds of 1973-5138 (seconds of those years are 1e8-1e11)
-            unit = "; milliseconds? divide the column by 1000" if 1e11 <= abs(v[i]) < 1e14 else ""
             raise InputError(f"column {column!r}: row {i + 1} is not a timestamp ({x!r}; numbers "
-                             f"are read as epoch seconds{unit})")
+                             "are read as epoch seconds, milliseconds, microseconds or nanoseconds "
+                             "by their size, up to the year 2262)")
         return pd.DatetimeIndex(pd.to_datetime(v, unit="s")), None
     text = s.astype("string").str.strip()
     clock = text.iloc[:100].str.fullmatch(_CLOCK).fillna(False).to_numpy(dtype=bool)
@@ -275,18 +314,23 @@ def read_timestamps(values: object, column: str, dayfirst: bool | None = None
         iso = _to_datetime(text, order, "ISO8601")
         if int(iso.isna().sum()) < int(bad.sum()):
             ts, bad = iso, np.asarray(iso.isna())
+        if bad.any():  # other layouts with and without fractions ('... 00:00:51.123 UTC'), row by row
+            ts, bad = _mixed_layouts(text, ts, bad)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         good = np.flatnonzero(~bad)
         if len(good) and not pd.isna(text.iloc[i]):
             j = int(good[0])
             has, had = bool(_OFFSET.search(str(text.iloc[i]))), bool(_OFFSET.search(str(text.iloc[j])))
-            if has != had:
+            alone = not _to_datetime(text.iloc[i:i + 1], order).isna().all()  # '--' is no time at all
+            if has != had and alone:
                 raise InputError(
                     f"column {column!r}: row {i + 1} ({text.iloc[i]!r}) has {'a' if has else 'no'} "
                     f"UTC offset but row {j + 1} ({text.iloc[j]!r}) {'has one' if had else 'none'}; "
                     "give every time an offset, or none")
-        raise InputError(f"column {column!r}: row {i + 1} is not a timestamp ({s.iloc[i]!r})")
+        none = "" if len(good) or len(text) < 2 else \
+            f"; no row of the {len(text)} is (is {column!r} the time column?)"
+        raise InputError(f"column {column!r}: row {i + 1} is not a timestamp ({s.iloc[i]!r}){none}")
     yearless = np.asarray(ts.year == 1)
     if yearless.any():
         yearless &= ~text.str.contains("0001", regex=False).fillna(False).to_numpy(dtype=bool)
@@ -295,6 +339,99 @@ def read_timestamps(values: object, column: str, dayfirst: bool | None = None
         raise InputError(f"column {column!r}: row {i + 1} ({text.iloc[i]!r}) has no year; give times "
                          "with the year (pandas would date them in the year 1)")
     return (ts.tz_convert("UTC") if ts.tz is not None else ts), (bool(dayfirst) if numeric else None)
+
+
+_UNIT_NAMES = ("seconds", "milliseconds", "microseconds", "nanoseconds")
+
+
+def epoch_seconds(values: np.ndarray, column: str) -> np.ndarray:
+    """Epoch times written in seconds, milliseconds, microseconds or nanoseconds, as seconds:
+    each value in the unit its size gives (below 1e11 seconds, below 1e14 milliseconds, below
+    1e17 microseconds, else nanoseconds; 1e11 of each unit is the year 5138 of the one before).
+
+    A column that mixes units is read value by value, with a warning (once per column) naming a
+    row of each unit: one feed's milliseconds appended to another's seconds.
+
+    Examples
+    --------
+    >>> epoch_seconds(np.array([1.7e9, 1.7e12, 1.7e15, 1.7e18]), "ts").tolist()
+    [1700000000.0, 1700000000.0, 1700000000.0, 1700000000.0]
+    """
+    v = np.asarray(values, dtype=np.float64)
+    size = np.abs(v)
+    level = (size >= 1e11).astype(np.int64) + (size >= 1e14) + (size >= 1e17)
+    if not level.any():
+        return v
+    out = v / np.power(1000.0, level)
+    used = np.unique(level[np.isfinite(v)])
+    readable = bool((np.abs(out) < _MAX_EPOCH_S).all())  # else the caller's error says it all
+    if len(used) > 1 and readable and f"{column}\0units" not in _WARNED:
+        _WARNED.add(f"{column}\0units")
+        first = sorted((int(np.flatnonzero(level == k)[0]), int(k)) for k in used)
+        rows = ", ".join(f"row {i + 1} in {_UNIT_NAMES[k]}" for i, k in first)
+        logger.warning("column %r mixes epoch units (%s); each value is read in the unit its "
+                       "size gives", column, rows)
+    return out
+
+
+def unreadable_times(values: object, column: str, dayfirst: bool | None = None) -> np.ndarray:
+    """Which rows of ``values`` (a column) hold no readable time: missing or empty, text no
+    form reads, a number past pandas' range (the year 2262) in every epoch unit. What
+    ``--on-bad-rows skip`` leaves out; the rest is read by :func:`read_timestamps`, whose
+    column-wide checks (times with and without an offset, dates without a year) still apply.
+
+    Examples
+    --------
+    >>> unreadable_times(pd.Series(["2026-03-29T01:00:00Z", "soon", None]), "ts").tolist()
+    [False, True, True]
+    >>> unreadable_times(pd.Series(["1774656051", "x", "1774656051000"]), "ts").tolist()
+    [False, True, False]
+    """
+    s = values if isinstance(values, pd.Series) else pd.Series(np.asarray(values).ravel())
+    s = s.reset_index(drop=True)
+    absent = np.array(s.isna(), dtype=bool)
+    if isinstance(s.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(s):
+        return absent
+    if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+        num = s.to_numpy(dtype=np.float64, na_value=np.nan)
+    else:
+        text = s.astype("string").str.strip()
+        absent |= (text == "").fillna(True).to_numpy(dtype=bool)
+        coerced = pd.to_numeric(text, errors="coerce")
+        if coerced.notna().mean() < 0.5:  # date-time text (else epoch times read as text)
+            order = bool(dayfirst) and _numeric_dates(text)
+            ts = _to_datetime(text, order)
+            bad = np.asarray(ts.isna())
+            if bad.any():
+                iso = _to_datetime(text, order, "ISO8601")
+                if int(iso.isna().sum()) < int(bad.sum()):
+                    ts, bad = iso, np.asarray(iso.isna())
+            if bad.any() and not order and (~bad).any():
+                bad = _mixed_layouts(text, ts, bad)[1]
+            return absent | bad
+        num = coerced.to_numpy(dtype=np.float64, na_value=np.nan)
+    with np.errstate(invalid="ignore"):
+        return absent | ~(np.abs(epoch_seconds(num, column)) < _MAX_EPOCH_S)
+
+
+def _mixed_layouts(text: pd.Series, ts: pd.DatetimeIndex, bad: np.ndarray
+                   ) -> tuple[pd.DatetimeIndex, np.ndarray]:
+    """``ts`` with its unread rows (``bad``) read each in its own layout (pandas' ``mixed``, only
+    for those rows: it parses value by value), when they come out alike aware or naive."""
+    rows = np.flatnonzero(bad)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        try:
+            rest = pd.DatetimeIndex(pd.to_datetime(text.iloc[rows], errors="coerce", format="mixed",
+                                                   utc=ts.tz is not None))
+        except (ValueError, TypeError):
+            return ts, bad
+    if (rest.tz is None) != (ts.tz is None) or rest.isna().all():
+        return ts, bad
+    out = pd.Series(ts.as_unit("ns"))
+    out.iloc[rows] = rest.as_unit("ns")
+    merged = pd.DatetimeIndex(out)
+    return merged, np.asarray(merged.isna())
 
 
 def _one_offset_kind(text: pd.Series) -> bool:

@@ -14,7 +14,7 @@ import pandas as pd
 
 from hourglass.cli._schema import warn_label_as_feature
 from hourglass.cli._spool import shown
-from hourglass.cli.tables import read_data, resolve_spec, split_labels, unlabelled_rows
+from hourglass.cli.tables import read_data, resolve_spec, skip_unreadable_times, split_labels, unlabelled_rows
 from hourglass.detectors import registry
 from hourglass.errors import HourglassError, InputError
 from hourglass.features.entity import KEYS, EntityWindows, parse_bucket
@@ -204,6 +204,7 @@ def train_entity(data: Path, output: Path, *, entity_col: str, timestamp_col: st
     check_model_dir(output)
     stats = ReadStats()
     df, spec = _read_spec(data, fmt, on_bad_rows, stats)
+    df = skip_unreadable_times(df, timestamp_col, None, on_bad_rows, stats, data)
     given = bool(numeric or distinct)
     if given and roles:
         raise HourglassError("--role: sets the roles of inferred columns; with --aggregate/--distinct "
@@ -358,7 +359,10 @@ def score_entity(pipe: Pipeline, data: Path, output: Path, *, fmt: str, on_bad_r
     done, stats = _read_in_chunks(pipe, data, fmt=fmt, on_bad_rows=on_bad_rows)
     if done is None:
         df = _read(data, fmt, on_bad_rows, stats)
-        keys, X = pipe.features_.transform_with_keys(pipe.with_absent_fields(df))
+        f = pipe.features_
+        df = skip_unreadable_times(df, f.timestamp_col, getattr(f, "dayfirst_", None), on_bad_rows,
+                                   stats, data)
+        keys, X = f.transform_with_keys(pipe.with_absent_fields(df))
         n_rows = len(df)
     else:
         keys, X, n_rows = done
@@ -462,6 +466,9 @@ def evaluate_entity(pipe: Pipeline, data: Path, *, label_col: str | None, normal
     else:
         stats = ReadStats()
         df = _read(data, fmt, on_bad_rows, stats)
+        f = pipe.features_
+        df = skip_unreadable_times(df, f.timestamp_col, getattr(f, "dayfirst_", None), on_bad_rows,
+                                   stats, data)
         labels_all = label_strings(df[label_col]) if label_col in df.columns else None
         if labels_all is not None:
             keep = unlabelled_rows(labels_all, normal, label_col, str(data), "left out of the metrics")

@@ -200,7 +200,8 @@ def score(
                 flagged += int((result["flag"] == 1).sum())
                 drift.update(result["flag"].to_numpy())
                 if rule is not None:
-                    writer.write(_ecs_docs(result, df, rule, keep))
+                    writer.write(_ecs_docs(result, df, rule, keep, skip=on_bad_rows == "skip",
+                                           first_row=n_rows - len(df)))
                     continue
                 for c in keep or []:
                     result[c] = df[c].to_numpy()
@@ -218,15 +219,37 @@ def score(
     say_wrote(output)
 
 
-def _ecs_docs(result: Any, df: Any, rule: Any, keep: list[str] | None) -> list[dict[str, Any]]:
+def _ecs_docs(result: Any, df: Any, rule: Any, keep: list[str] | None, *, skip: bool = False,
+              first_row: int = 0) -> list[dict[str, Any]]:
     """ECS documents of a scored chunk's flagged rows (kept columns, columns with an ECS name and
-    event times from ``df``)."""
-    from hourglass._times import parse_timestamps
+    event times from ``df``). ``skip`` (``--on-bad-rows skip``): a row whose time does not read
+    is still scored, its alert stamped with the scoring time (``timestamp_from`` says so), with
+    a warning; else it stops the run naming it."""
+    import logging
+
+    import numpy as np
+    import pandas as pd
+
+    from hourglass._times import parse_timestamps, unreadable_times
     from hourglass.serve.ecs import ECS_FIELDS, frame_alerts
 
     times = None
     if rule.time_field and rule.time_field in df.columns:
-        times = parse_timestamps(df[rule.time_field], rule.time_field, dayfirst=rule.time_dayfirst)
+        col, day = df[rule.time_field], rule.time_dayfirst
+        bad = unreadable_times(col, rule.time_field, day) if skip else np.zeros(len(col), dtype=bool)
+        if bad.all() and len(col):
+            bad[:] = False  # no time at all: the read's error names the column
+        if bad.any():
+            first = int(np.flatnonzero(bad)[0])
+            logging.getLogger("hourglass").warning(
+                "column %r: %d row(s) without a readable time (first: data row %d, %r); their "
+                "alerts carry the scoring time", rule.time_field, int(bad.sum()),
+                first_row + first + 1, col.iloc[first])
+            times = pd.Series(pd.NaT, index=range(len(col)), dtype=object)
+            times[~bad] = list(parse_timestamps(col[~bad], rule.time_field, dayfirst=day))
+            times = times.tolist()
+        else:
+            times = parse_timestamps(col, rule.time_field, dayfirst=day)
     named = [c for c in df.columns if str(c).strip().lower() in ECS_FIELDS and c not in (keep or ())]
     return frame_alerts(result, rule, fields=df[keep] if keep else None, times=times,
                         named=df[named] if named else None)

@@ -17,6 +17,10 @@ since it arrived - lateness* is closed and scored, as a row of that time would h
 Only elapsed wall-clock seconds count, never the clock's reading against the rows' times (a
 sensor's clock offset or time zone changes nothing; a replay of old rows works alike). A row that
 comes later for a bucket closed so is late, as any other.
+
+One check does read the clock: a row more than :data:`hourglass._times.FUTURE_LIMIT` ahead of this machine's
+clock (a device whose clock says 2100) is a bad row (``--on-bad-rows``), not the newest time:
+taken as such it would close every open bucket and make every later row late.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hourglass._times import future_problem
 from hourglass.cli._output import err, settle_bad_lines, skipped_lines_text
 from hourglass.errors import HourglassError, InputError
 
@@ -90,7 +95,7 @@ class EntityStream:
 
     def __init__(self, pipe: Any, lateness: pd.Timedelta | None = None, explain: int | None = None,
                  idle_timeout: float | None = None, clock: Callable[[], float] = time.monotonic,
-                 ) -> None:
+                 wall: Callable[[], float] = time.time) -> None:
         from hourglass.features.entity import parse_bucket
 
         self.pipeline = pipe
@@ -111,6 +116,7 @@ class EntityStream:
         self.first_late: tuple[int, str] | None = None
         self.idle_timeout = idle_timeout  # seconds without a line before the wall clock moves time on
         self.clock = clock  # seconds, for elapsed times only (tests give a fake one)
+        self.wall = wall  # epoch seconds now: the bound on rows' times (FUTURE_LIMIT)
         self.last_line: float | None = None  # clock() when the last lines were fed
         self.newest_at: float | None = None  # clock() when the newest time arrived
 
@@ -186,13 +192,18 @@ class EntityStream:
         problems.update({n: w for (_, n), w in zip(good, why, strict=True) if w is not None})
         by_line = dict(zip([n for _, n in good], times, strict=True))
         td, late = int(self.bucket.value), self.lateness
+        wall = self.wall()
         for row, number in zip(rows, lines, strict=True):
+            t = by_line.get(number)
+            ahead = None if number in problems or t is None else \
+                future_problem(t, row[self.timestamp_col], self.timestamp_col, wall)
+            if ahead is not None:
+                problems[number] = ahead
             if number in problems:
                 bad.append((number, problems[number]))
                 if stop_at_bad:
                     break
                 continue
-            t = by_line[number]
             assert t is not None
             start = t - t % td
             self.counts["rows"] += 1

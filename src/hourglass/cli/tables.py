@@ -33,8 +33,8 @@ from hourglass.thresholds import events_per_day as events_per_day_from
 from hourglass.thresholds import threshold_from_spec
 
 __all__ = ["about_file", "at_file_rows", "preprocessor_for", "read_data", "read_for_training", "resolve_spec",
-           "score_chunks",
-           "scores_frame", "split_labels", "train_pipeline", "unlabelled_rows"]
+           "score_chunks", "scores_frame", "skip_unreadable_times", "split_labels", "train_pipeline",
+           "unlabelled_rows"]
 
 
 _ROW_REF = re.compile(r"\brow (\d+)\b")
@@ -152,6 +152,29 @@ def unlabelled_rows(labels: np.ndarray, normal: list[str], label_col: str, where
         "%s: %d row(s) have no value in label column %r (first: data row %d); %s",
         where, int((~labelled).sum()), label_col, first, fate)
     return labelled
+
+
+def skip_unreadable_times(df: pd.DataFrame, column: str, dayfirst: bool | None, on_bad_rows: str,
+                          stats: ReadStats, where: object) -> pd.DataFrame:
+    """``df`` without the rows whose ``column`` holds no readable time, counted in ``stats``
+    as skipped rows, with ``--on-bad-rows skip`` (else ``df``: the read names the first one);
+    a column without one readable time is an error naming it, either way."""
+    from hourglass._times import unreadable_times
+
+    if on_bad_rows != "skip" or column not in df.columns:
+        return df
+    bad = unreadable_times(df[column], column, dayfirst)
+    if not bad.any():
+        return df
+    if bad.all():
+        raise HourglassError(f"column {column!r}: no row of {where} holds a readable time "
+                             f"(row 1: {df[column].iloc[0]!r}); is {column!r} the time column?")
+    stats.bad_rows += int(bad.sum())
+    first = int(np.flatnonzero(bad)[0])
+    logging.getLogger("hourglass").warning(
+        "%s: skipped %d row(s) without a readable time in column %r (first: row %d, %r)",
+        where, int(bad.sum()), column, first + 1, df[column].iloc[first])
+    return df.loc[~bad].reset_index(drop=True)
 
 
 def train_pipeline(

@@ -153,6 +153,7 @@ def train(
     from hourglass.cli.tables import (
         read_for_training,
         resolve_spec,
+        skip_unreadable_times,
         train_pipeline,
     )
     from hourglass.detectors import registry
@@ -291,6 +292,8 @@ def train(
             time_col = format_time_column(df, spec)
             if per_day and time_col is None:
                 raise no_rate
+        if time_col is not None:
+            df = skip_unreadable_times(df, time_col, None, on_bad_rows, stats, shown(data))
         pipe = train_pipeline(df, spec=spec, label_col=label_col, normal=normal_values,
                               model=model, params=params, threshold=threshold,
                               categorical=categorical or [], drop=drop or [], source=shown(data),

@@ -75,7 +75,7 @@ def parse_bucket(bucket: str) -> pd.Timedelta:
 
 
 def _times(s: pd.Series, column: str, dayfirst: bool | None = None) -> pd.DatetimeIndex:
-    """:func:`parse_timestamps` (``dayfirst``: the order of numeric dates), and epoch seconds
+    """:func:`parse_timestamps` (``dayfirst``: the order of numeric dates), and epoch times
     read as text (a CSV column with one bad value) as numbers, so that the bad value is the one
     named."""
     return _read_times(s, column, dayfirst)[0]
@@ -93,7 +93,7 @@ def _read_times(s: pd.Series, column: str, dayfirst: bool | None = None
             if bad.any():
                 i = int(np.flatnonzero(bad)[0])
                 raise InputError(f"column {column!r}: row {i + 1} is not a timestamp ({s.iloc[i]!r}; "
-                                 "the column holds epoch seconds)")
+                                 "the column holds epoch times)")
             s = num
     return read_timestamps(s, column, dayfirst=dayfirst)
 
@@ -152,7 +152,7 @@ class EntityWindows:
     entity_col
         Column naming the entity (source IP, host name, user).
     timestamp_col
-        Column with the rows' times (epoch seconds or date-time text; see
+        Column with the rows' times (epoch times or date-time text; see
         :func:`hourglass._times.parse_timestamps`).
     bucket
         Fixed bucket length: ``"30s"``, ``"5min"``, ``"1h"``, ``"1D"``...

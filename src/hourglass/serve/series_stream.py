@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hourglass._times import DateOrderError, parse_timestamps
+from hourglass._times import DateOrderError, future_problem, parse_timestamps
 from hourglass.errors import InputError
 from hourglass.features.timeseries import _CLIP
 from hourglass.serve.scoring import ModelScorer
@@ -181,7 +181,8 @@ class SeriesStreamScorer(ModelScorer):
         if aware:
             when = when.tz_convert("UTC").tz_localize(None)
         for i, v in zip(have, when.as_unit("ns").asi8.tolist(), strict=True):
-            out[i] = v
+            ahead = future_problem(v, rows[i][1][ts], ts)  # a clock saying 2100: all else out of order
+            out[i] = v if ahead is None else InputError(ahead)
         return out
 
     def _scaled(self, raw: np.ndarray) -> np.ndarray:

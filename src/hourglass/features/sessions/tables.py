@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from hourglass._times import epoch_seconds
 from hourglass.errors import InputError, NotFittedError
 from hourglass.features.sessions.grouping import SessionGrouper, Sessions
 from hourglass.ingest.logs import UNKNOWN, LogParser
@@ -82,12 +83,13 @@ class EventTables:
             return np.full(len(df), np.nan)
         col = df[self.time_column]
         if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
-            return col.to_numpy(dtype=np.float64, na_value=np.nan)
+            # epoch milliseconds (CEF's rt) read as seconds would cut windows 1000 times too short
+            return epoch_seconds(col.to_numpy(dtype=np.float64, na_value=np.nan), self.time_column)
         t = pd.to_datetime(col, errors="coerce", utc=True)
         if t.isna().all():
             raise InputError(f"{source}: column {self.time_column!r} (time_column) holds no "
                              f"readable time (e.g. {str(col.iloc[0])[:40]!r}); expected epoch "
-                             "seconds or date-time text", param="time_column")
+                             "times (s, ms, us or ns) or date-time text", param="time_column")
         secs = (t - pd.Timestamp("1970-01-01", tz="UTC")).dt.total_seconds()
         return secs.to_numpy(dtype=np.float64, na_value=np.nan)
 
