@@ -98,7 +98,7 @@ def test_a_percentile_of_few_scores_warns_of_its_real_rate(caplog: pytest.LogCap
         rates = [Percentile(99).fit(rng.normal(size=30)).predict(rng.normal(size=2000)).mean()
                  for _ in range(200)]
     assert np.mean(rates) == pytest.approx(Percentile(99).expected_rate(30), abs=0.004)
-    assert "percentile 99 of 30 held-out normal scores: expect about 4.2% of normal rows" in caplog.text
+    assert "percentile 99 of 30 held-out normal scores: expect about 4.2% of normal data" in caplog.text
     assert "195 or more scores" in caplog.text
     caplog.clear()
     with caplog.at_level(logging.WARNING, logger="hourglass.thresholds.base"):

@@ -233,9 +233,10 @@ class Percentile(Threshold):
         rate, target = self.expected_rate(self.n_fit_), 1.0 - float(self.q) / 100.0
         if rate > 1.5 * target:  # 195 scores for a 99th percentile
             need = math.ceil(2.0 * (1.0 - target) / target - 3.0)
-            logger.warning("percentile %g of %d %s: expect about %.1f%% of normal rows above it, "
-                           "not %.3g%% (%d or more scores bring it within 1.5x: more normal rows, "
-                           "or a larger held-out share, --param validation_fraction=...)",
+            logger.warning("percentile %g of %d %s: expect about %.1f%% of normal data (rows, "
+                           "sessions, windows) to score above it, not %.3g%% (%d or more scores "
+                           "bring it within 1.5x: more normal data, or a larger held-out share, "
+                           "--param validation_fraction=...)",
                            float(self.q), self.n_fit_, self._fitted_on(), 100 * rate, 100 * target,
                            need)
 
