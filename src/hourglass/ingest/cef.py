@@ -34,6 +34,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from hourglass.errors import InputError
 from hourglass.ingest.datasets import DatasetSpec
@@ -298,10 +300,37 @@ class _LineSpec(DatasetSpec):
         for c in df.columns:  # counts and ports as numbers, as a CSV reader would type them
             if c in self.text_columns or self.roles.get(c) in ("categorical", "hash", "drop"):
                 continue  # codes as the sender spells them (logid="0000000013"), as stream reads them
-            num = pd.to_numeric(df[c], errors="coerce")
-            if num.notna().sum() == df[c].notna().sum() and df[c].notna().any():
+            num = _numbers(df[c])
+            if num is not None:
                 df[c] = num
         return df
+
+
+_INTEGER = r"^-?[0-9]{1,15}$"  # within float64's exact integers: a missing value beside them is NaN
+
+
+def _numbers(col: pd.Series) -> pd.Series | None:
+    """``col`` as numbers when every present value is one (as ``pd.to_numeric`` reads them;
+    ``None`` when any is not, or none is present): the first present value is tried alone
+    first (a column of addresses or names fails there, without converting the rest), and a
+    column of Arrow strings that are all plain integers is cast by pyarrow, as ``to_numeric``
+    would read them (int64, or float64 where values are missing)."""
+    present = col.notna().to_numpy()
+    count = int(present.sum())
+    if count == 0:
+        return None
+    first = col.iloc[int(present.argmax())]
+    if pd.isna(pd.to_numeric(pd.Series([first], dtype=object), errors="coerce").iloc[0]):
+        return None  # to_numeric reads each value alone: one that is no number fails the column
+    if isinstance(col.dtype, pd.StringDtype) and col.dtype.storage == "pyarrow":
+        arr = pa.array(col.array)
+        if pc.all(pc.match_substring_regex(arr, _INTEGER)).as_py():  # nulls skipped
+            ints = pc.cast(arr, pa.int64())
+            values = ints.to_numpy() if count == len(col) else \
+                pc.cast(ints, pa.float64()).to_numpy(zero_copy_only=False)
+            return pd.Series(values, index=col.index, name=col.name)
+    num = pd.to_numeric(col, errors="coerce")
+    return num if int(num.notna().sum()) == count else None
 
 
 # fmt "jsonl": rows vary in their fields (each event type has its own keys), as JSON lines do
