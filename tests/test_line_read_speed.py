@@ -65,6 +65,7 @@ def _reference(spec: _LineSpec, path: Path, chunk_bytes: int) -> tuple[list[pd.D
 def _same(got: pd.DataFrame, want: pd.DataFrame) -> None:
     assert list(got.columns) == list(want.columns)
     assert list(got.dtypes) == list(want.dtypes)
+    assert got.columns.dtype == want.columns.dtype and type(got.index) is type(want.index)
     pd.testing.assert_frame_equal(got, want, check_exact=True)
     for c in got.columns:  # None and NaN apart where a column holds Python objects
         if got[c].dtype == object:
@@ -135,7 +136,8 @@ def _kv_lines(rng: random.Random, n: int) -> list[str]:
                          + extra)
         else:
             lines.append(f"Nov 14 22:13:20 gw kernel: [UFW BLOCK] IN=eth0 OUT= SRC=203.0.113.{i % 250} "
-                         f"DST=10.0.0.5 LEN={rng.choice(VALUES)} TTL=52 DF PROTO=TCP SPT={rng.randrange(9999)} "
+                         f"DST=10.0.0.5 LEN={rng.choice(VALUES)} TTL=52 DF PROTO=TCP "
+                         f"SPT={rng.randrange(9999)} "
                          f"DPT={rng.choice(['22', '443', ''])} WINDOW=1024 RES=0x00 SYN URGP=0")
     return lines
 

@@ -260,7 +260,7 @@ class _LineSpec(DatasetSpec):
                     chunk_bytes: int = CHUNK_BYTES, stats: ReadStats | None = None,
                     ) -> Iterator[pd.DataFrame]:
         p = check_path(path)
-        rows: list[dict[str, Any]] = []
+        rows: list[Any] = []
         size = 0
         try:
             with open_text(p) as fh:
@@ -274,7 +274,7 @@ class _LineSpec(DatasetSpec):
                         continue
                     if not raw.strip():
                         continue
-                    row = self.parse(raw.removeprefix(b"\xef\xbb\xbf") if number == 1 else raw)
+                    row = self._record(raw.removeprefix(b"\xef\xbb\xbf") if number == 1 else raw)
                     if row is None:
                         if on_bad_rows != "skip":
                             raise InputError(f"{p}: line {number}: not a {self.name.upper()} record "
@@ -293,10 +293,18 @@ class _LineSpec(DatasetSpec):
         if rows:  # none at all: the caller says "no data rows"
             yield self._frame(rows, stats)
 
-    def _frame(self, rows: list[dict[str, Any]], stats: ReadStats | None) -> pd.DataFrame:
+    def _record(self, raw: bytes) -> Any:
+        """What :meth:`_table` makes a table of, of one line (``None``: no record): its row."""
+        return self.parse(raw)
+
+    def _table(self, records: list[Any]) -> pd.DataFrame:
+        """The rows as a table, as ``pd.DataFrame.from_records`` makes one."""
+        return pd.DataFrame.from_records(records)
+
+    def _frame(self, rows: list[Any], stats: ReadStats | None) -> pd.DataFrame:
         if stats is not None:
             stats.rows += len(rows)
-        df = pd.DataFrame.from_records(rows)
+        df = self._table(rows)
         for c in df.columns:  # counts and ports as numbers, as a CSV reader would type them
             if c in self.text_columns or self.roles.get(c) in ("categorical", "hash", "drop"):
                 continue  # codes as the sender spells them (logid="0000000013"), as stream reads them
