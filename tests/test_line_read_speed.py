@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hourglass.ingest.cef import CEF, LEEF, _LineSpec, _numbers
+from hourglass.ingest import cef
+from hourglass.ingest.cef import CEF, LEEF, _LineSpec, _numbers, parse_cef
 from hourglass.ingest.kv import KV
 from hourglass.ingest.panos import PANOS
 from hourglass.ingest.tables import ReadStats
@@ -222,3 +223,70 @@ def test_numbers_as_to_numeric_reads_them(values: list[str | None], dtype: Any) 
         assert got is not None and got.dtype == want.dtype
         pd.testing.assert_series_equal(got, want, check_exact=True)
         assert np.array_equal(got.isna().to_numpy(), want.isna().to_numpy())
+
+
+KEY_CHARS = "abcs1L=\\ \t.[]_\u2003\x1c|\"x9"
+
+
+def _old_keys(text: str) -> list[tuple[str, str]]:
+    """Keys and stripped values as the look-behind split found them."""
+    parts = cef._KEY.split(text)
+    return [(parts[j], parts[j + 1].strip()) for j in range(1, len(parts) - 1, 2)]
+
+
+def test_keys_split_finds_the_keys_the_look_behind_found() -> None:
+    rng = random.Random(0)
+    texts = ["", "a=1", " a=1", "a=1 b=2", "a= b=", "x a=1  b=2\tc=3", "a=b=c d=e", "a=1\u2003b=2",
+             "a=1\x1cb=2", "[x]=1 .=2", "a\\=1 b=2", "=1 a=2"]
+    texts += ["".join(rng.choice(KEY_CHARS) for _ in range(rng.randrange(30))) for _ in range(20000)]
+    for text in texts:
+        parts = cef._keys_split(text)
+        got = [(parts[j], parts[j + 1].strip()) for j in range(1, len(parts) - 1, 2)]
+        assert got == _old_keys(text), text
+
+
+def test_custom_label_keys() -> None:
+    keys = ["cs1Label", "cn2Label", "c6a3Label", "cfp1Label", "deviceCustomDate1Label", "flexString2Label",
+            "flexNumber1Label", "cs1", "Label", "csLabel", "xcs1Label", "cs1Labelx", "cs1label", "cs12Label",
+            "flexString2LabelLabel", "cs1LabelLabel"]
+    for key in keys:
+        old = key.endswith("Label") and cef._CUSTOM.fullmatch(key[:-5])
+        assert bool(cef._CUSTOM_LABEL.fullmatch(key)) == bool(old)
+
+
+def _old_parse_cef(line: bytes) -> dict[str, Any] | None:
+    """parse_cef as it was before its keys were found without a look-behind."""
+    start = cef._START.search(line)
+    if start is None:
+        return None
+    parsed = cef._header(line[start.start() + 4:].decode("utf-8", "replace").rstrip("\r\n"))
+    if parsed is None:
+        return None
+    fields, extension = parsed
+    row: dict[str, Any] = dict(zip(cef.CEF_HEADER, fields, strict=True))
+    parts = cef._KEY.split(extension)
+    pairs = {parts[j]: (v.strip() if "\\" not in v else cef._value(v))
+             for j in range(1, len(parts) - 1, 2) for v in (parts[j + 1],)}
+    labelled = [k for k in pairs if k.endswith("Label") and cef._CUSTOM.fullmatch(k[:-5])] \
+        if "Label=" in extension else []
+    for key in labelled:
+        label = pairs.pop(key)
+        if key[:-5] in pairs and label and label not in row and label not in pairs:
+            pairs[label] = pairs.pop(key[:-5])
+    row.update(pairs)
+    rt = row.get("rt")
+    if isinstance(rt, str) and cef._MS.fullmatch(rt):
+        row["rt"] = int(rt) / 1000.0
+    return row
+
+
+def test_parse_cef_as_before() -> None:
+    rng = random.Random(1)
+    lines = [line.encode() for line in _cef_lines(rng, 300)]
+    bits = ["src=1", " cs1Label=Rule", " cs1=", "cs2Label=", " x\\=y", " a=b=c", "\t", "  ", "msg=a\\\\b",
+            " rt=1700000000000", "\u2003k=v", " Label=1", " cs3Label=src", " src=2", " cn1Label=n cn1=5"]
+    for _ in range(3000):
+        ext = "".join(rng.choice(bits) for _ in range(rng.randrange(8)))
+        lines.append(f"<1>x CEF:0|A|B\\|c|1|2|n|3|{ext}".encode())
+    for line in lines:
+        assert parse_cef(line) == _old_parse_cef(line), line
