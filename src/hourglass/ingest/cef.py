@@ -349,8 +349,8 @@ def _numbers(col: pd.Series) -> pd.Series | None:
         arr = pa.array(col.array)
         if pc.all(pc.match_substring_regex(arr, _INTEGER)).as_py():  # nulls skipped
             ints = pc.cast(arr, pa.int64())
-            values = ints.to_numpy() if count == len(col) else \
-                pc.cast(ints, pa.float64()).to_numpy(zero_copy_only=False)
+            values = (ints if count == len(col) else pc.cast(ints, pa.float64())).to_numpy(
+                zero_copy_only=False, writable=True)  # NaN where missing; a copy, as to_numeric's
             return pd.Series(values, index=col.index, name=col.name)
     num = pd.to_numeric(col, errors="coerce")
     return num if int(num.notna().sum()) == count else None

@@ -221,11 +221,15 @@ def _layout(kind: str, width: int) -> tuple[tuple[str, int], ...]:
     return tuple(at.items())
 
 
-# pandas' text dtype where it is Arrow strings with NaN for missing (pandas 3), which _PanosSpec
-# builds columns of directly; None where it is not (the rows then go through from_records)
-_STR = pd.Series(["a"]).dtype
-_ARROW_STR = _STR if (isinstance(_STR, pd.StringDtype) and _STR.storage == "pyarrow"
-                      and isinstance(getattr(_STR, "na_value", None), float)) else None
+def _arrow_str() -> Any:
+    """pandas' text dtype where it is Arrow strings with NaN for missing (pandas 3), which
+    _PanosSpec builds columns of directly; ``None`` where it is not (the rows then go through
+    from_records)."""
+    dtype = pd.Series(["a"]).dtype
+    return dtype if (isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"
+                     and isinstance(getattr(dtype, "na_value", None), float)) else None
+
+
 _NULL = pa.scalar(None, pa.large_string())
 
 
@@ -245,7 +249,8 @@ class _PanosSpec(_LineSpec):
         return _values(raw)
 
     def _table(self, records: list[Any]) -> pd.DataFrame:
-        if _ARROW_STR is None:
+        text = _arrow_str()
+        if text is None:
             return pd.DataFrame.from_records([_row(v) for v in records])
         n = len(records)
         groups: dict[tuple[str, int], list[int]] = {}  # the rows of each layout, first seen first
@@ -273,7 +278,7 @@ class _PanosSpec(_LineSpec):
                 arr = pa.concat_arrays([a for a, _ in parts] + [pa.nulls(len(absent), pa.large_string())])
                 arr = arr.take(pa.array(np.argsort(np.concatenate([order, absent]), kind="stable")))
             if arr.null_count < n:
-                columns[name] = ArrowStringArray(arr, dtype=_ARROW_STR)
+                columns[name] = ArrowStringArray(arr, dtype=text)
             elif covered == n:  # every row has the field, always empty: None, as from_records keeps it
                 columns[name] = np.full(n, None, dtype=object)
             else:  # empty in some rows, absent from the others: NaN, as from_records reads that
