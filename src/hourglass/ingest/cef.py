@@ -34,6 +34,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from hourglass.errors import InputError
 from hourglass.ingest.datasets import DatasetSpec
@@ -63,9 +65,13 @@ _START = re.compile(rb"CEF:\d+\|")
 _HEADER = re.compile(r"((?:[^|\\]|\\.)*)\|" * 7, re.S)  # seven fields, each ended by an unescaped '|'
 _HEADER_ESCAPE = re.compile(r"\\([|\\])")
 _KEY = re.compile(r"(?<!\S)([A-Za-z0-9_.\[\]]+)=")  # a key starts the text or follows a space
+# the same keys found faster (no look-behind tried at every character): the space before a key
+# taken with it (values are stripped), and one put before the text for a key that starts it
+_SPACE_KEY = re.compile(r"\s([A-Za-z0-9_.\[\]]+)=")
 _UNESCAPE = re.compile(r"\\(.)", re.S)
 _VALUE_ESCAPES = {"n": "\n", "r": "\r"}
 _CUSTOM = re.compile(r"(c[sn]\d+|c6a\d+|cfp\d+|deviceCustomDate\d+|flexString\d+|flexNumber\d+)")
+_CUSTOM_LABEL = re.compile(_CUSTOM.pattern + "Label")  # the label's key of a custom field
 _MS = re.compile(r"\d{11,14}")  # epoch milliseconds of 1973-5138
 
 
@@ -79,6 +85,14 @@ def _header(text: str) -> tuple[list[str], str] | None:
         return None
     fields = [f if "\\" not in f else _HEADER_ESCAPE.sub(r"\1", f) for f in m.groups()]
     return fields, text[m.end():]
+
+
+def _keys_split(text: str) -> list[str]:
+    """``text`` split at its keys as ``_KEY.split`` splits it, [text before the first key, key,
+    value, key, value, ...], but each value (and the text before the first key) may lack one
+    whitespace character at its end and the first text has a space before it: the same once
+    stripped."""
+    return _SPACE_KEY.split(" " + text)
 
 
 def _value(text: str) -> str:
@@ -109,10 +123,13 @@ def parse_cef(line: str | bytes) -> dict[str, Any] | None:
         return None
     fields, extension = parsed
     row: dict[str, Any] = dict(zip(CEF_HEADER, fields, strict=True))
-    parts = _KEY.split(extension)  # [text before the first key, key, value, key, value, ...]
-    pairs = {parts[j]: (v.strip() if "\\" not in v else _value(v))
-             for j in range(1, len(parts) - 1, 2) for v in (parts[j + 1],)}
-    labelled = [k for k in pairs if k.endswith("Label") and _CUSTOM.fullmatch(k[:-5])] \
+    parts = _keys_split(extension)  # [text before the first key, key, value, key, value, ...]
+    if "\\" in extension:
+        pairs = {parts[j]: (v.strip() if "\\" not in v else _value(v))
+                 for j in range(1, len(parts) - 1, 2) for v in (parts[j + 1],)}
+    else:
+        pairs = dict(zip(parts[1::2], map(str.strip, parts[2::2]), strict=True))
+    labelled = [k for k in pairs if "Label" in k and _CUSTOM_LABEL.fullmatch(k)] \
         if "Label=" in extension else []
     for key in labelled:  # cs1Label=Rule cs1=web: the column 'Rule'
         label = pairs.pop(key)
@@ -194,7 +211,7 @@ def parse_leef(line: str | bytes) -> dict[str, Any] | None:
         pairs = (a.partition("=") for a in attributes.split(delimiter))
         row.update((k.strip(), v.strip()) for k, eq, v in pairs if eq and k.strip())
     else:
-        parts = _KEY.split(attributes)
+        parts = _keys_split(attributes)
         row.update((parts[j], parts[j + 1].strip()) for j in range(1, len(parts) - 1, 2))
     dev_time = row.get("devTime")
     if isinstance(dev_time, str) and _MS.fullmatch(dev_time):
@@ -258,7 +275,7 @@ class _LineSpec(DatasetSpec):
                     chunk_bytes: int = CHUNK_BYTES, stats: ReadStats | None = None,
                     ) -> Iterator[pd.DataFrame]:
         p = check_path(path)
-        rows: list[dict[str, Any]] = []
+        rows: list[Any] = []
         size = 0
         try:
             with open_text(p) as fh:
@@ -272,7 +289,7 @@ class _LineSpec(DatasetSpec):
                         continue
                     if not raw.strip():
                         continue
-                    row = self.parse(raw.removeprefix(b"\xef\xbb\xbf") if number == 1 else raw)
+                    row = self._record(raw.removeprefix(b"\xef\xbb\xbf") if number == 1 else raw)
                     if row is None:
                         if on_bad_rows != "skip":
                             raise InputError(f"{p}: line {number}: not a {self.name.upper()} record "
@@ -291,17 +308,52 @@ class _LineSpec(DatasetSpec):
         if rows:  # none at all: the caller says "no data rows"
             yield self._frame(rows, stats)
 
-    def _frame(self, rows: list[dict[str, Any]], stats: ReadStats | None) -> pd.DataFrame:
+    def _record(self, raw: bytes) -> Any:
+        """What :meth:`_table` makes a table of, of one line (``None``: no record): its row."""
+        return self.parse(raw)
+
+    def _table(self, records: list[Any]) -> pd.DataFrame:
+        """The rows as a table, as ``pd.DataFrame.from_records`` makes one."""
+        return pd.DataFrame.from_records(records)
+
+    def _frame(self, rows: list[Any], stats: ReadStats | None) -> pd.DataFrame:
         if stats is not None:
             stats.rows += len(rows)
-        df = pd.DataFrame.from_records(rows)
+        df = self._table(rows)
         for c in df.columns:  # counts and ports as numbers, as a CSV reader would type them
             if c in self.text_columns or self.roles.get(c) in ("categorical", "hash", "drop"):
                 continue  # codes as the sender spells them (logid="0000000013"), as stream reads them
-            num = pd.to_numeric(df[c], errors="coerce")
-            if num.notna().sum() == df[c].notna().sum() and df[c].notna().any():
+            num = _numbers(df[c])
+            if num is not None:
                 df[c] = num
         return df
+
+
+_INTEGER = r"^-?[0-9]{1,15}$"  # within float64's exact integers: a missing value beside them is NaN
+
+
+def _numbers(col: pd.Series) -> pd.Series | None:
+    """``col`` as numbers when every present value is one (as ``pd.to_numeric`` reads them;
+    ``None`` when any is not, or none is present): the first present value is tried alone
+    first (a column of addresses or names fails there, without converting the rest), and a
+    column of Arrow strings that are all plain integers is cast by pyarrow, as ``to_numeric``
+    would read them (int64, or float64 where values are missing)."""
+    present = col.notna().to_numpy()
+    count = int(present.sum())
+    if count == 0:
+        return None
+    first = col.iloc[int(present.argmax())]
+    if pd.isna(pd.to_numeric(pd.Series([first], dtype=object), errors="coerce").iloc[0]):
+        return None  # to_numeric reads each value alone: one that is no number fails the column
+    if isinstance(col.dtype, pd.StringDtype) and col.dtype.storage == "pyarrow":
+        arr = pa.array(col.array)
+        if pc.all(pc.match_substring_regex(arr, _INTEGER)).as_py():  # nulls skipped
+            ints = pc.cast(arr, pa.int64())
+            values = (ints if count == len(col) else pc.cast(ints, pa.float64())).to_numpy(
+                zero_copy_only=False, writable=True)  # NaN where missing; a copy, as to_numeric's
+            return pd.Series(values, index=col.index, name=col.name)
+    num = pd.to_numeric(col, errors="coerce")
+    return num if int(num.notna().sum()) == count else None
 
 
 # fmt "jsonl": rows vary in their fields (each event type has its own keys), as JSON lines do

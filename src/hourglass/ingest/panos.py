@@ -39,8 +39,16 @@ Examples
 from __future__ import annotations
 
 import csv
+import functools
 import re
+from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+from pandas.arrays import ArrowStringArray
 
 from hourglass.ingest.cef import _first_line_parses, _LineSpec
 
@@ -131,6 +139,25 @@ def _fields(text: str) -> list[str]:
         return text.split(",")
 
 
+def _values(line: str | bytes) -> list[str] | None:
+    """The fields of a PAN-OS line as written (the first one ``""`` where a collector stripped
+    it), or ``None`` when the line holds no PAN-OS log."""
+    text = line.decode("utf-8", "replace") if isinstance(line, bytes) else line
+    m = _RECORD.search(text)
+    if m is None or m.group(2) not in LOG_TYPES:
+        return None
+    start = m.start()
+    if start > 0 and text[start - 1] == ",":  # the first field: back to the syslog header's end
+        start = max(text.rfind(" ", 0, start - 1), text.rfind(">", 0, start - 1),
+                    text.rfind("\t", 0, start - 1)) + 1
+        values = _fields(text[start:].rstrip("\r\n"))
+    else:  # the first field left out by a collector: the line starts at the receive time
+        values = ["", *_fields(text[start:].rstrip("\r\n"))]
+    if len(values) < 4 or values[3] != m.group(2) or len(values) > _MAX_FIELDS:
+        return None
+    return values
+
+
 def parse_panos(line: str | bytes) -> dict[str, Any] | None:
     """One PAN-OS syslog line as a flat row (see the module's description), or ``None`` when
     the line holds no PAN-OS log (no receive time, serial number and known log type).
@@ -148,19 +175,13 @@ def parse_panos(line: str | bytes) -> dict[str, Any] | None:
     >>> parse_panos("a,b,c") is None, parse_panos("1,2024/11/14 22:13:20,x,NOTATYPE,y") is None
     (True, True)
     """
-    text = line.decode("utf-8", "replace") if isinstance(line, bytes) else line
-    m = _RECORD.search(text)
-    if m is None or m.group(2) not in LOG_TYPES:
+    values = _values(line)
+    if values is None:
         return None
-    start = m.start()
-    if start > 0 and text[start - 1] == ",":  # the first field: back to the syslog header's end
-        start = max(text.rfind(" ", 0, start - 1), text.rfind(">", 0, start - 1),
-                    text.rfind("\t", 0, start - 1)) + 1
-        values = _fields(text[start:].rstrip("\r\n"))
-    else:  # the first field left out by a collector: the line starts at the receive time
-        values = ["", *_fields(text[start:].rstrip("\r\n"))]
-    if len(values) < 4 or values[3] != m.group(2) or len(values) > _MAX_FIELDS:
-        return None
+    return _row(values)
+
+
+def _row(values: list[str]) -> dict[str, Any]:
     names = PANOS_FIELDS.get(values[3], _COMMON)
     kept: list[str | None] = [v or None for v in values]  # an empty field is missing
     row: dict[Any, Any] = dict(zip(names, kept, strict=False))  # FUTURE_USE fields under None
@@ -186,9 +207,88 @@ def looks_like_panos(head: bytes) -> bool:
     return _first_line_parses(head, parse_panos)
 
 
+@functools.lru_cache(maxsize=4096)
+def _layout(kind: str, width: int) -> tuple[tuple[str, int], ...]:
+    """The columns of a ``kind`` log of ``width`` fields in :func:`parse_panos`' order, each with
+    the field it is read from (-1 for ``time_generated`` where the line ends before it)."""
+    names = PANOS_FIELDS.get(kind, _COMMON)
+    at: dict[str, int] = {}
+    for i, name in enumerate(names[:width]):  # as dict(zip(...)) keeps them
+        if name is not None:
+            at[name] = i
+    at.update((f"extra_{i + 1}", i) for i in range(len(names), width))
+    at.setdefault("time_generated", -1)
+    return tuple(at.items())
+
+
+def _arrow_str() -> Any:
+    """pandas' text dtype where it is Arrow strings with NaN for missing (pandas 3), which
+    _PanosSpec builds columns of directly; ``None`` where it is not (the rows then go through
+    from_records)."""
+    dtype = pd.Series(["a"]).dtype
+    return dtype if (isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"
+                     and isinstance(getattr(dtype, "na_value", None), float)) else None
+
+
+_NULL = pa.scalar(None, pa.large_string())
+
+
+def _texts(values: tuple[str, ...]) -> pa.Array:
+    arr = pa.array(values, type=pa.large_string())
+    return pc.if_else(pc.equal(arr, ""), _NULL, arr)  # an empty field is missing
+
+
+@dataclass(frozen=True)
+class _PanosSpec(_LineSpec):
+    """PAN-OS lines read into a table a column at a time: each line split into its fields (as
+    :func:`parse_panos` splits it), the lines of one log type and width transposed together, and
+    the columns made Arrow strings directly; the table is the one ``pd.DataFrame.from_records``
+    makes of :func:`parse_panos`' rows (tests/test_line_read_speed.py)."""
+
+    def _record(self, raw: bytes) -> Any:
+        return _values(raw)
+
+    def _table(self, records: list[Any]) -> pd.DataFrame:
+        text = _arrow_str()
+        if text is None:
+            return pd.DataFrame.from_records([_row(v) for v in records])
+        n = len(records)
+        groups: dict[tuple[str, int], list[int]] = {}  # the rows of each layout, first seen first
+        for i, values in enumerate(records):
+            groups.setdefault((values[3], len(values)), []).append(i)
+        pieces: dict[str, list[tuple[pa.Array, list[int]]]] = {}
+        for (kind, width), rows in groups.items():
+            fields = list(zip(*(records if len(groups) == 1 else [records[i] for i in rows]), strict=True))
+            layout = _layout(kind, width)
+            field = {j: _texts(fields[j]) for j in {1, *(j for _, j in layout if j >= 0)}}
+            for name, j in layout:
+                if name == "time_generated":  # the receive time where the line has none
+                    arr = pc.coalesce(field[j], field[1]) if j >= 0 else field[1]
+                else:
+                    arr = field[j]
+                pieces.setdefault(name, []).append((arr, rows))
+        columns: dict[str, Any] = {}
+        for name, parts in pieces.items():
+            covered = sum(len(rows) for _, rows in parts)
+            if len(parts) == 1 and covered == n:
+                arr = parts[0][0]
+            else:  # the pieces back in the rows' order, null where a row has no such field
+                order = np.concatenate([np.asarray(rows, dtype=np.int64) for _, rows in parts])
+                absent = np.setdiff1d(np.arange(n), order) if covered < n else np.empty(0, np.int64)
+                arr = pa.concat_arrays([a for a, _ in parts] + [pa.nulls(len(absent), pa.large_string())])
+                arr = arr.take(pa.array(np.argsort(np.concatenate([order, absent]), kind="stable")))
+            if arr.null_count < n:
+                columns[name] = ArrowStringArray(arr, dtype=text)
+            elif covered == n:  # every row has the field, always empty: None, as from_records keeps it
+                columns[name] = np.full(n, None, dtype=object)
+            else:  # empty in some rows, absent from the others: NaN, as from_records reads that
+                columns[name] = np.full(n, np.nan)
+        return pd.DataFrame(columns)
+
+
 # fmt "jsonl": each log type has its own fields, as JSON lines' rows vary
 #: Palo Alto Networks PAN-OS syslog lines (comma-separated, syslog header or none).
-PANOS = _LineSpec(
+PANOS = _PanosSpec(
     name="panos", columns=None, label_col=None, normal=(), fmt="jsonl", roles=PANOS_ROLES,
     sniffer=looks_like_panos, time_col="time_generated", parse=parse_panos,
     expected="1,YYYY/MM/DD HH:MM:SS,serial,TRAFFIC|THREAT|SYSTEM|CONFIG|...,subtype,...",
