@@ -50,7 +50,9 @@ def stdin_as_file(value: Path | None) -> Path | None:
     """A DATA argument's callback: ``-`` becomes a temporary copy of standard input, named
     ``stdin`` (tables read as CSV unless ``--format`` says otherwise) or, by its first bytes,
     ``stdin.gz``, ``stdin.parquet``, ``stdin.evtx`` or, starting with ``{``, ``stdin.jsonl``
-    (``stdin.jsonl.gz``); any other value is returned unchanged.
+    (``stdin.jsonl.gz``); a folder, and a glob pattern that names no file itself, become one
+    temporary file of their files (:func:`folder_as_file`, :func:`pattern_as_file`); any other
+    value is returned unchanged.
 
     Examples
     --------
