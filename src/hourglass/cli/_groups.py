@@ -15,9 +15,10 @@ from hourglass.errors import HourglassError, InputError
 from hourglass.ingest.tables import nested_note
 from hourglass.serve.grouping import AlertGroups, group_to_ecs, parse_group_by, parse_group_window
 
-__all__ = ["Grouping", "check_group_options"]
+__all__ = ["NO_TIME", "Grouping", "check_group_options"]
 
 _ROW = re.compile(r"\brow (\d+)\b")
+NO_TIME = np.iinfo(np.int64).min  # a row's time in :meth:`Grouping.times` when it does not read (NaT)
 
 
 def check_group_options(group_by: str | None, group_window: str | None, kind: str, model: str,
@@ -56,6 +57,8 @@ class Grouping:
     rule: Any = None  # an AlertRule: render ECS documents
     window_text: str = "10m"
     dayfirst: bool | None = None  # numeric dates in the model's training order (its time column)
+    untimed_rows: int = 0  # rows without a readable time (--on-bad-rows skip)
+    first_untimed: tuple[int, Any] = (0, None)  # the first: data row (from 1), value
 
     @classmethod
     def from_options(cls, group_by: str, group_window: str | None, time_col: str | None, *,
@@ -112,19 +115,30 @@ class Grouping:
                                  f"{', '.join(map(str, have[:12]))}{' ...' if len(have) > 12 else ''}")
 
     def times(self, values: Any, first_row: int, where: str, lines: Sequence[int] | None = None,
-              ) -> np.ndarray | None:
+              *, skip: bool = False) -> np.ndarray | None:
         """The times (ns) of a chunk's rows; an unreadable one names its data row (1-based
-        within the file, as the rest of hourglass does) or its input line (``lines``)."""
+        within the file, as the rest of hourglass does) or its input line (``lines``).
+
+        With ``skip`` (``--on-bad-rows skip``) a row without a readable time is :data:`NO_TIME`
+        instead, counted in ``untimed_rows`` (the first in ``first_untimed``: data row, value);
+        a chunk without one readable time, before any was read, still names its first row."""
         if self.time_col is None:
             return None
-        from hourglass._times import parse_timestamps
+        from hourglass._times import parse_timestamps, unreadable_times
 
+        col = values if isinstance(values, pd.Series) else pd.Series(list(values))
+        col = col.reset_index(drop=True)
+        bad = unreadable_times(col, self.time_col, self.dayfirst) if skip else np.zeros(len(col), bool)
+        if bad.all() and self.groups.newest is None:
+            bad[:] = False  # no time read yet: the column may be the wrong one, named below
+        read = np.flatnonzero(~bad)  # the rows read (a row named in an error is one of them)
         try:
-            ts = parse_timestamps(values if isinstance(values, pd.Series) else pd.Series(list(values)),
-                                  self.time_col, dayfirst=self.dayfirst)
+            ts = parse_timestamps(col.iloc[read] if bad.any() else col, self.time_col,
+                                  dayfirst=self.dayfirst) if len(read) else pd.DatetimeIndex([])
         except InputError as exc:
             def place(m: re.Match[str]) -> str:
                 i = int(m.group(1)) - 1
+                i = int(read[i]) if 0 <= i < len(read) else i
                 if lines is not None:
                     return f"line {lines[i]}" if 0 <= i < len(lines) else m.group(0)
                 return f"data row {first_row + i + 1}"
@@ -132,15 +146,38 @@ class Grouping:
             raise HourglassError(f"{where}: {_ROW.sub(place, str(exc))}") from None
         if ts.tz is not None:
             self.groups.aware = True
-        return np.asarray(ts.as_unit("ns").asi8)
+        if not bad.any():
+            return np.asarray(ts.as_unit("ns").asi8)
+        first = int(np.flatnonzero(bad)[0])
+        if not self.untimed_rows:
+            self.first_untimed = (first_row + first + 1, col.iloc[first])
+        self.untimed_rows += int(bad.sum())
+        out = np.full(len(col), NO_TIME, dtype=np.int64)
+        out[~bad] = np.asarray(ts.as_unit("ns").asi8)
+        return out
 
     def add(self, alerts: Sequence[dict[str, Any]], keys: Sequence[tuple[Any, ...]],
             times: Sequence[int | None]) -> list[dict[str, Any]]:
         """Count flagged rows' alerts in; the groups handed back early."""
         out: list[dict[str, Any]] = []
         for alert, key, t in zip(alerts, keys, times, strict=True):
-            out += self.groups.add(alert, key=tuple(_plain(v) for v in key), time_ns=t)
+            plain = tuple(_plain(v) for v in key)
+            if t is None and self.window[0] == "time":  # no readable time (skip): its own alert
+                out += self.groups.add_untimed(alert, key=plain)
+            else:
+                out += self.groups.add(alert, key=plain, time_ns=t)
         return out
+
+    def untimed_note(self, where: str) -> str | None:
+        """The warning of the rows without a readable time (``times(skip=True)``), or ``None``."""
+        if not self.untimed_rows:
+            return None
+        row, value = self.first_untimed
+        n = self.groups.counts["untimed"]
+        return (f"{where}: {self.untimed_rows:,} row(s) without a readable time in column "
+                f"{self.time_col!r} (first: data row {row}, {value!r}) were scored but placed in no "
+                f"window; {n:,} of them flagged, each written as its own alert without a window "
+                "(window_start null)")
 
     def render(self, groups: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """The grouped alerts as written: as they are, or ECS documents."""
@@ -154,6 +191,9 @@ class Grouping:
         unit = (f"{self.window_text} windows" if self.window[0] == "time"
                 else f"windows of {self.window[1]:,} rows")
         extra = [f"{c['evicted']:,} written early (--max-groups)"] if c["evicted"] else []
+        if c["untimed"]:
+            extra.append(f"{c['untimed']:,} flagged row(s) without a readable time, each its own "
+                         "alert")
         if c["late"]:
             extra.append(f"{c['late']:,} flagged row(s) came after their window was written "
                          "(out of time order) and started a second group")

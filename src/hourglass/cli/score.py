@@ -91,7 +91,9 @@ def score(
     time, the highest score, severity and calibrated probability, and the highest-scoring row's
     kept fields (with --alert-format ecs, one ECS document per group). Groups are written as soon
     as time passes their window's end while the rows come in time order; once a row goes back in
-    time, the open groups are kept until the end.
+    time, the open groups are kept until the end. A row without a readable time stops the run
+    naming it; with --on-bad-rows skip it is scored, and if flagged written as its own alert
+    without a window (window_start null; ECS: the scoring time), counted in a warning.
 
     A drift check (--drift-window) compares the share of flagged rows with the rate the threshold
     promises on held-out normal data and says on stderr when it is far higher.
@@ -260,10 +262,13 @@ def _score_grouped(pipe: Any, data: Path, output: Path, spec: Any, stats: Any, k
                    drift: Any, group_by: str, group_window: str | None,
                    timestamp_col: str | None) -> str:
     """Score DATA and write one alert per group of flagged rows (see ``score``'s docstring);
-    the stderr summary."""
+    the stderr summary. With ``--on-bad-rows skip`` a row whose time does not read is scored,
+    in no window: flagged, it is its own alert (no window, no time), with a warning."""
+    import logging
+
     import numpy as np
 
-    from hourglass.cli._groups import Grouping
+    from hourglass.cli._groups import NO_TIME, Grouping
     from hourglass.cli.tables import score_chunks
     from hourglass.serve.sinks import alert_columns, alert_file
 
@@ -277,8 +282,8 @@ def _score_grouped(pipe: Any, data: Path, output: Path, spec: Any, stats: Any, k
         for df, result in score_chunks(pipe, data, spec, on_bad_rows, stats,
                                         chunk_bytes=max(1024, int(chunk_mb * 2**20))):
             df = grouping.with_keys(kept.add(df), str(data), lenient=kept.lenient)
-            times = grouping.times(df[grouping.time_col], n_rows, str(data)) \
-                if grouping.time_col else None
+            times = grouping.times(df[grouping.time_col], n_rows, str(data),
+                                   skip=on_bad_rows == "skip") if grouping.time_col else None
             flags = result["flag"].to_numpy()
             drift.update(flags)
             idx = np.flatnonzero(flags == 1)
@@ -291,10 +296,10 @@ def _score_grouped(pipe: Any, data: Path, output: Path, spec: Any, stats: Any, k
             for c in keep or []:
                 for a, value in zip(alerts, df[c].to_numpy()[idx], strict=True):
                     a[c] = value.item() if hasattr(value, "item") else value
-            early = grouping.add(alerts, keys, [int(times[i]) for i in idx] if times is not None
-                                 else [None] * len(idx))
+            early = grouping.add(alerts, keys, [None if times[i] == NO_TIME else int(times[i]) for i in idx]
+                                 if times is not None else [None] * len(idx))
             n_rows += len(df)
-            due = grouping.groups.advance(times=times) if times is not None else \
+            due = grouping.groups.advance(times=times[times != NO_TIME]) if times is not None else \
                 grouping.groups.advance(rows=n_rows)
             writer.write(grouping.render(early + due))
         if n_rows == 0:
@@ -303,5 +308,8 @@ def _score_grouped(pipe: Any, data: Path, output: Path, spec: Any, stats: Any, k
         kept.check()
         grouping.check_seen(str(data))
         writer.write(grouping.render(grouping.groups.close()))
+    note = grouping.untimed_note(str(data))
+    if note:
+        logging.getLogger("hourglass").warning("%s", note)
     return (f"scored {n_rows} rows ({spec.name if spec else 'table'}), {flagged} flagged; "
             + grouping.summary())

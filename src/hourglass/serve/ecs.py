@@ -495,9 +495,10 @@ def frame_alerts(result: Any, rule: AlertRule, *, fields: Any = None, times: Any
     ``row``/``timestamp``/``step``, ``score``, ``flag``, ``calibrated``, ``severity``...).
 
     ``fields`` (a frame, same rows) holds the kept input columns; ``times`` (a sequence of
-    datetimes, same rows) each row's event time; ``named`` (a frame, same rows) input columns
-    with an ECS name, each row's valid values of which go to their ECS fields as well
-    (:func:`ecs_named`; a kept column wins).
+    datetimes, same rows) each row's event time (``NaT``/``None``: none, the scoring time; a
+    kept time column's value then stays under ``hourglass.fields``); ``named`` (a frame, same
+    rows) input columns with an ECS name, each row's valid values of which go to their ECS
+    fields as well (:func:`ecs_named`; a kept column wins).
 
     Examples
     --------
@@ -520,6 +521,13 @@ def frame_alerts(result: Any, rule: AlertRule, *, fields: Any = None, times: Any
     docs = []
     for i, alert, extra in zip(flagged, records, kept, strict=True):
         when = times[i] if times is not None else None
-        docs.append(to_ecs(alert, rule, fields=extra, now=now,
-                           timestamp=None if when is None or when != when else when))
+        raw = None
+        if times is not None and (when is None or when != when) and rule.time_field in extra:
+            extra = dict(extra)  # no readable time (--on-bad-rows skip): not the kept value's
+            raw = extra.pop(rule.time_field)
+        doc = to_ecs(alert, rule, fields=extra, now=now,
+                     timestamp=None if when is None or when != when else when)
+        if raw is not None:
+            doc["hourglass"].setdefault("fields", {})[rule.time_field] = raw
+        docs.append(doc)
     return docs

@@ -24,6 +24,11 @@ already handed back then starts a second group for it, counted in ``late``). A s
 (``ordered=False``) closes by the newest time whatever the order (late rows likewise). At most
 ``max_groups`` groups stay open: beyond it the one with the oldest first row is handed back
 early (counted in ``evicted``). Groups handed back together come in the order of their first row.
+
+A flagged row without a time (``hourglass score --on-bad-rows skip`` over a time column with an
+unreadable value) fits no time window: :meth:`AlertGroups.add_untimed` hands it back at once as
+a one-row group whose ``window_start``/``window_end`` and ``first_time``/``last_time`` are
+``None`` (counted in ``untimed``).
 """
 
 from __future__ import annotations
@@ -99,7 +104,7 @@ or a number of rows such as 1000, got '10x'
 @dataclass
 class _Group:
     key: tuple[Any, ...]
-    window: int  # window start (ns, or row number)
+    window: int | None  # window start (ns, or row number); None: a row without a time
     first_row: int
     first_time: int | None
     top: dict[str, Any]  # the highest-scoring row's alert
@@ -148,7 +153,7 @@ class AlertGroups:
         self.newest: int | None = None  # newest time (or rows) seen
         self.in_order = True
         self.closed_before: int | None = None  # windows starting before this were handed back
-        self.counts = {"flagged": 0, "groups": 0, "evicted": 0, "late": 0}
+        self.counts = {"flagged": 0, "groups": 0, "evicted": 0, "late": 0, "untimed": 0}
 
     def _window(self, row: int, time_ns: int | None) -> int:
         if self.unit == "rows":
@@ -191,6 +196,27 @@ class AlertGroups:
             return self._emit([self.open.pop(oldest)])
         return []
 
+    def add_untimed(self, alert: Mapping[str, Any], *, key: tuple[Any, ...]) -> list[dict[str, Any]]:
+        """A flagged row that has no time (time windows): its own one-row group, handed back
+        at once, with no window or time (``None``); counted in ``untimed``.
+
+        Examples
+        --------
+        >>> g = AlertGroups(["src_ip"], ("time", 600 * 10**9))
+        >>> [(a["count"], a["window_start"], a["first_time"]) for a in g.add_untimed(
+        ...     {"row": 4, "score": 3.0, "severity": "high", "calibrated": 0.9}, key=("10.0.0.5",))]
+        [(1, None, None)]
+        """
+        row = int(alert["row"])
+        g = _Group(key, None, row, None, dict(alert), count=1, last_row=row, rank=_RANK.get(
+            str(alert.get("severity")), 0), severity=alert.get("severity"))
+        calibrated = alert.get("calibrated")
+        if calibrated is not None:
+            g.max_calibrated = float(calibrated)
+        self.counts["flagged"] += 1
+        self.counts["untimed"] += 1
+        return self._emit([g])
+
     def advance(self, *, times: Iterable[int] | None = None, rows: int | None = None,
                 ) -> list[dict[str, Any]]:
         """Note the times of the rows just scored (every row, flagged or not) or the number of
@@ -217,7 +243,7 @@ class AlertGroups:
 
     def _close_before(self, mark: int) -> list[dict[str, Any]]:
         """Hand back the groups whose window ends at or before ``mark``."""
-        due = [k for k, g in self.open.items() if g.window + self.size <= mark]
+        due = [k for k, g in self.open.items() if g.window is not None and g.window + self.size <= mark]
         start = mark - mark % self.size
         self.closed_before = start if self.closed_before is None else max(self.closed_before, start)
         return self._emit([self.open.pop(k) for k in due])
@@ -247,11 +273,13 @@ class AlertGroups:
             doc: dict[str, Any] = {"group_by": ",".join(self.group_by)}
             doc.update(zip(self.group_by, g.key, strict=True))
             timed = self.unit == "time"
+            window = None if g.window is None else (self._time(g.window) if timed else g.window)
+            end = None if g.window is None else \
+                (self._time(g.window + self.size) if timed else g.window + self.size)
             doc.update({
                 "count": g.count, "first_row": g.first_row, "last_row": g.last_row,
                 "first_time": self._time(g.first_time), "last_time": self._time(g.last_time),
-                "window_start": self._time(g.window) if timed else g.window,
-                "window_end": self._time(g.window + self.size) if timed else g.window + self.size,
+                "window_start": window, "window_end": end,
                 "max_score": float(g.top["score"]), "severity": g.severity,
                 "max_calibrated": None if g.max_calibrated == float("-inf") else g.max_calibrated,
                 "top_row": int(g.top["row"])})
@@ -294,8 +322,14 @@ score 4.2 > threshold 1.5, critical)'
     fields = {k: group.get(k) for k in (*keys, *kept)}
     alert = {k: v for k, v in group.items() if k not in fields}
     alert["score"], alert["calibrated"] = group["max_score"], group.get("max_calibrated")
+    # a row without a readable time (--on-bad-rows skip): the scoring time, not its kept value
+    untimed = "window_start" in group and group["window_start"] is None
+    raw = fields.pop(rule.time_field) if untimed and rule.time_field in fields and \
+        rule.time_field not in keys else None
     doc = to_ecs(alert, rule, fields=fields, timestamp=group.get("first_time"), now=now)
     hg = doc["hourglass"]
+    if raw is not None:
+        hg.setdefault("fields", {})[rule.time_field] = raw
     hg.pop("score", None), hg.pop("calibrated", None)
     hg["group"] = {k: group.get(k) for k in keys}
     if group.get("first_time") is not None:
@@ -312,4 +346,6 @@ score 4.2 > threshold 1.5, critical)'
     doc["message"] = (f"hourglass {rule.name}: {n} anomalous row{'s' if n != 1 else ''} from {who}, "
                       f"rows {group['first_row']}-{group['last_row']} (highest: row {group['top_row']}, "
                       f"score {float(group['max_score']):.4g}{vs}{level}){why}")
+    if untimed:
+        doc["message"] += " [no readable time: not in a window]"
     return doc
