@@ -13,7 +13,7 @@ import pytest
 
 from hourglass.cli import app
 from hourglass.serve.grouping import AlertGroups
-from tests._cli import runner
+from tests._cli import one_line_error, runner
 
 T0 = 1_704_067_200  # 2024-01-01 00:00 UTC
 SCANNER = "10.0.0.66"
@@ -124,3 +124,66 @@ def test_library_untimed_group_leaves_the_open_windows_alone() -> None:
         [(1, 5.0, "critical", None)]
     assert [a["count"] for a in g.close()] == [1]
     assert g.counts == {"flagged": 2, "groups": 2, "evicted": 0, "late": 0, "untimed": 1}
+
+
+def _events(path: Path, bad: dict[int, object], *, epoch: bool = False) -> Path:
+    """600 events over two days, keys E1-E3; rows ``bad`` (0-based) hold those times."""
+    rng = np.random.default_rng(0)
+    t = pd.Timestamp("2026-03-28T00:00:00Z") + pd.to_timedelta(np.sort(rng.integers(0, 2 * 86400, 600)),
+                                                               unit="s")
+    ts = pd.Series((t - pd.Timestamp(0, tz="UTC")) // pd.Timedelta("1s") if epoch
+                   else t.strftime("%Y-%m-%dT%H:%M:%SZ"), dtype=object)
+    for i, v in bad.items():
+        ts[i] = v
+    pd.DataFrame({"ts": ts, "key": rng.choice(["E1", "E2", "E3"], 600),
+                  "user": rng.choice(["ann", "bob"], 600)}).to_csv(path, index=False)
+    return path
+
+
+def _train_events(data: Path, model: Path, *extra: str) -> list[str]:
+    return ["train", str(data), "--key-col", "key", "--timestamp-col", "ts", "--model", "deeplog",
+            "--epochs", "1", "-o", str(model), *extra]
+
+
+def test_event_table_windows_name_the_rows_without_a_time(tmp_path: Path) -> None:
+    # they were counted as "events had no session id", which hid the cause
+    data = _events(tmp_path / "e.csv", {5: "garbage", 40: "2026-02-30T00:00:00Z", 41: None})
+    res = runner.invoke(app, _train_events(data, tmp_path / "M", "--window", "3600"))
+    assert res.exit_code == 0, res.output
+    want = "3 rows had no readable time in 'ts' (first: row 6, 'garbage')"
+    assert want in res.stderr and "session id" not in res.stderr, res.stderr
+    assert "left out (no time window to place them in)" in res.stderr
+    info = json.loads((tmp_path / "M" / "config.json").read_text())["info"]
+    assert info["parse"]["events_without_time"] == 3 and not info["parse"].get("events_without_session")
+    out = tmp_path / "s.csv"
+    res = runner.invoke(app, ["score", str(tmp_path / "M"), str(data), "-o", str(out)])
+    assert res.exit_code == 0 and want in res.stderr, res.output
+    clean = _events(tmp_path / "clean.csv", {})
+    res = runner.invoke(app, ["score", str(tmp_path / "M"), str(clean), "-o", str(tmp_path / "c.csv")])
+    assert res.exit_code == 0, res.output
+    got, full = pd.read_csv(out), pd.read_csv(tmp_path / "c.csv")
+    assert list(got["session"]) == list(full["session"])  # the same windows, less three events
+
+
+def test_strict_stops_at_the_first_row_without_a_time(tmp_path: Path) -> None:
+    data = _events(tmp_path / "e.csv", {5: "garbage"})
+    one_line_error(_train_events(data, tmp_path / "M", "--window", "3600", "--strict", "-q"),
+                   "row 6: column 'ts' (--timestamp-col) holds no readable time ('garbage'); without "
+                   "--strict such rows are counted and left out", tmp_path / "M")
+    res = runner.invoke(app, _train_events(data, tmp_path / "S", "--session-col", "user", "-q"))
+    assert res.exit_code == 0 and "placed last in their session" in res.stderr, res.output
+
+
+def test_epoch_times_with_one_bad_value_are_read(tmp_path: Path) -> None:
+    # one text value made the epoch column text, and the whole column 'unreadable'
+    data = _events(tmp_path / "e.csv", {5: "x"}, epoch=True)
+    res = runner.invoke(app, _train_events(data, tmp_path / "M", "--window", "3600", "-q"))
+    assert res.exit_code == 0, res.output
+    assert "1 row had no readable time in 'ts' (first: row 6, 'x')" in res.stderr
+
+
+def test_a_column_without_a_time_is_still_named(tmp_path: Path) -> None:
+    data = tmp_path / "e.csv"
+    pd.DataFrame({"ts": ["soon"] * 50, "key": ["E1", "E2"] * 25}).to_csv(data, index=False)
+    one_line_error(_train_events(data, tmp_path / "M", "--window", "3600", "-q"),
+                   "column 'ts' (--timestamp-col) holds no readable time (e.g. 'soon')", tmp_path / "M")

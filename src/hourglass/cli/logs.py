@@ -22,6 +22,7 @@ from hourglass.errors import HourglassError
 from hourglass.evaluate import evaluate_scores
 from hourglass.explain import session_alerts
 from hourglass.features.sessions import EventSessions, Sessions
+from hourglass.features.sessions.tables import timeless_text
 from hourglass.ingest.readers import detect_format, write_table
 from hourglass.ingest.sqlite import is_sqlite
 from hourglass.ingest.tables import READ_ERRORS
@@ -168,6 +169,8 @@ def _summary_line(stats: dict[str, Any], features: Any = None) -> str:
                        ("empty_sessions_skipped", "empty sessions skipped")):
         if stats.get(key):
             parts.append(f"{stats[key]} {label}")
+    if stats.get("events_without_time"):
+        parts.append(timeless_text(stats, getattr(features, "time_column", None)))
     return ", ".join(parts)
 
 

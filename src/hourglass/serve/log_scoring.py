@@ -125,9 +125,10 @@ class LogScorer(ModelScorer):
         out = self.features.sessions(data)
         if not len(out):
             stats = out.stats
+            counts = _counts_text(stats, self.features.time_column)
             raise InputError(
                 f"{self.body}: no sessions found in {stats.get('lines', len(items))} "
-                f"{'rows' if self.body == 'rows' else 'lines'} ({_counts_text(stats)}); the model "
+                f"{'rows' if self.body == 'rows' else 'lines'} ({counts}); the model "
                 f"reads {self.describe()['format']!r} input")
         return out
 
@@ -183,12 +184,16 @@ class LogScorer(ModelScorer):
                 "unknown_templates": result["unknown_templates"], "parse": result["parse"]}
 
 
-def _counts_text(stats: Mapping[str, Any]) -> str:
+def _counts_text(stats: Mapping[str, Any], column: str | None = None) -> str:
     parts = [f"{stats[k]} {label}" for k, label in (
         ("unmatched", "matched no header format"), ("blank", "blank"),
         ("events_without_session", "events had no session id"),
         ("events_without_key", "rows had an empty key or message"),
         ("empty_sessions_skipped", "empty sessions skipped")) if stats.get(k)]
+    if stats.get("events_without_time"):
+        from hourglass.features.sessions.tables import timeless_text
+
+        parts.append(timeless_text(dict(stats), column))
     return ", ".join(parts) or "no events"
 
 

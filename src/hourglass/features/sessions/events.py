@@ -19,7 +19,7 @@ import pandas as pd
 from hourglass.errors import InputError, NotFittedError
 from hourglass.features.sessions.grouping import SessionGrouper, Sessions
 from hourglass.features.sessions.keys import read_key_sequences
-from hourglass.features.sessions.tables import EventTables
+from hourglass.features.sessions.tables import EventTables, timeless_text
 from hourglass.ingest.logs import LogParser, file_lines
 
 __all__ = ["EventSessions"]
@@ -289,6 +289,9 @@ class EventSessions(EventTables):
         if stats.get("events_without_key"):  # an empty key or message cell: not an event
             logger.warning("%d row(s) had an empty %s; left out", stats["events_without_key"],
                            "key (--key-col)" if self.key_column is not None else "message")
+        if stats.get("events_without_time"):  # a time that does not read: no window for it
+            logger.warning("%s; %s; --strict stops at the first",
+                           timeless_text(stats, self.time_column), self._timeless_fate())
         stats.update(counts)
         stats["sessions"] = len(seqs)
         return Sessions(ids, seqs, line_nos, stats)

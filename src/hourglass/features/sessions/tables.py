@@ -16,12 +16,30 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from hourglass._times import epoch_seconds
+from hourglass._times import _MAX_EPOCH_S, epoch_seconds
 from hourglass.errors import InputError, NotFittedError
 from hourglass.features.sessions.grouping import SessionGrouper, Sessions
 from hourglass.ingest.logs import UNKNOWN, LogParser
 
-__all__ = ["EventTables"]
+__all__ = ["EventTables", "timeless_text"]
+
+
+def timeless_text(stats: dict[str, Any], column: str | None) -> str:
+    """The count of events without a readable time in ``column`` (``stats`` of
+    :meth:`EventTables._timeless`): ``3 rows had no readable time in 'ts' (first: row 6,
+    'garbage')``, or ``""``.
+
+    Examples
+    --------
+    >>> timeless_text({"events_without_time": 2, "first_without_time": "row 6, 'x'"}, "ts")
+    "2 rows had no readable time in 'ts' (first: row 6, 'x')"
+    """
+    n = stats.get("events_without_time")
+    if not n:
+        return ""
+    first = stats.get("first_without_time")
+    return (f"{n} {'row' if n == 1 else 'rows'} had no readable time in {column!r}"
+            + (f" (first: {first})" if first else ""))
 
 
 class EventTables:
@@ -32,6 +50,8 @@ class EventTables:
     key_column: str | None
     message_column: str | None
     time_column: str | None
+    window: float | None
+    strict: bool
     parser_: LogParser | None
     key_names_: list[str] | None
     _seen_names: dict[str, int]
@@ -78,20 +98,61 @@ class EventTables:
         if not n:
             raise InputError(f"{source}: no rows")
 
-    def _table_times(self, df: pd.DataFrame, source: str) -> np.ndarray:
+    def _table_times(self, df: pd.DataFrame, source: str, *, first: bool = True) -> np.ndarray:
+        """Each row's time (epoch seconds; NaN where it does not read: missing, empty, text no
+        form reads, beyond the year 2262); a ``first`` chunk without one readable time is an
+        error naming the column (a later one, such as a short last slice, counts its rows)."""
         if self.time_column is None:
             return np.full(len(df), np.nan)
         col = df[self.time_column]
+        num: pd.Series | None = None
         if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
+            num = col
+        elif not pd.api.types.is_bool_dtype(col):  # epoch times read as text (one bad value)
+            coerced = pd.to_numeric(col.astype("string").str.strip(), errors="coerce")
+            if coerced.notna().mean() >= 0.5:
+                num = coerced
+        if num is not None:
             # epoch milliseconds (CEF's rt) read as seconds would cut windows 1000 times too short
-            return epoch_seconds(col.to_numpy(dtype=np.float64, na_value=np.nan), self.time_column)
-        t = pd.to_datetime(col, errors="coerce", utc=True)
-        if t.isna().all():
+            secs = epoch_seconds(num.to_numpy(dtype=np.float64, na_value=np.nan), self.time_column)
+            with np.errstate(invalid="ignore"):
+                secs = np.where(np.abs(secs) < _MAX_EPOCH_S, secs, np.nan)
+        else:
+            t = pd.to_datetime(col, errors="coerce", utc=True)
+            secs = (t - pd.Timestamp("1970-01-01", tz="UTC")).dt.total_seconds().to_numpy(
+                dtype=np.float64, na_value=np.nan)
+        if first and len(secs) and np.isnan(secs).all():
             raise InputError(f"{source}: column {self.time_column!r} (time_column) holds no "
                              f"readable time (e.g. {str(col.iloc[0])[:40]!r}); expected epoch "
                              "times (s, ms, us or ns) or date-time text", param="time_column")
-        secs = (t - pd.Timestamp("1970-01-01", tz="UTC")).dt.total_seconds()
-        return secs.to_numpy(dtype=np.float64, na_value=np.nan)
+        return secs
+
+    def _timeless(self, df: pd.DataFrame, times: np.ndarray, rows: np.ndarray, source: str,
+                  offset: int, stats: dict[str, Any]) -> np.ndarray:
+        """Which of the events ``rows`` of a chunk have no readable time (``times`` NaN),
+        counted in ``stats`` (``events_without_time``, the first in ``first_without_time``);
+        with :attr:`strict`, the first is an error naming its row."""
+        if self.time_column is None:
+            return np.zeros(len(rows), dtype=bool)
+        bad = np.isnan(times[rows])
+        if not bad.any():
+            return bad
+        i = int(rows[np.flatnonzero(bad)[0]])
+        value = df[self.time_column].iloc[i]
+        first = f"row {offset + i + 1}, {str(value)[:40]!r}"
+        if self.strict:
+            raise InputError(f"{source}: row {offset + i + 1}: column {self.time_column!r} "
+                             f"(time_column) holds no readable time ({str(value)[:40]!r}); "
+                             f"without --strict such rows are counted and {self._timeless_fate()}",
+                             param="time_column")
+        stats["events_without_time"] = stats.get("events_without_time", 0) + int(bad.sum())
+        stats.setdefault("first_without_time", first)
+        return bad
+
+    def _timeless_fate(self) -> str:
+        """What becomes of an event without a readable time."""
+        return ("left out (no time window to place them in)" if self.window is not None
+                else "placed last in their session")
 
     def _table_events(self, df: pd.DataFrame, source: str, offset: int, stats: dict[str, Any],
                       *, learn: bool) -> pd.DataFrame:
@@ -148,8 +209,12 @@ class EventTables:
                 stats["unknown_template"] += int((keys == UNKNOWN).sum())
             ev = pd.DataFrame({"key": keys})
             stats["parsed"] += len(ev)
+        times = self._table_times(df, source, first=offset == 0)
+        timeless = self._timeless(df, times, rows, source, offset, stats)
+        if self.window is not None and timeless.any():  # no window to place them in: left out
+            ev, rows = ev.loc[~timeless].reset_index(drop=True), rows[~timeless]
         ev["line"] = offset + rows + 1
-        ev["time"] = self._table_times(df, source)[rows]
+        ev["time"] = times[rows]
         if self.session_column is not None:
             ev[self.session_column] = df[self.session_column].iloc[rows].to_numpy()
         return ev
