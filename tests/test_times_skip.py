@@ -187,3 +187,12 @@ def test_a_column_without_a_time_is_still_named(tmp_path: Path) -> None:
     pd.DataFrame({"ts": ["soon"] * 50, "key": ["E1", "E2"] * 25}).to_csv(data, index=False)
     one_line_error(_train_events(data, tmp_path / "M", "--window", "3600", "-q"),
                    "column 'ts' (--timestamp-col) holds no readable time (e.g. 'soon')", tmp_path / "M")
+
+
+def test_one_column_in_two_event_table_roles_is_named(tmp_path: Path) -> None:
+    """--session-col key --key-col key failed with "invalid literal for int() ... 'E1'"."""
+    data = tmp_path / "same.csv"
+    data.write_text("ts,key\n" + "".join(f"{i},E{i % 3}\n" for i in range(30)))
+    model = tmp_path / "m"
+    one_line_error(["train", str(data), "--model", "deeplog", "--session-col", "key", "--key-col", "key",
+                    "-o", str(model)], "--session-col and --key-col: both are column 'key'", model)

@@ -154,6 +154,16 @@ class EventSessions(EventTables):
             if self.window is not None and self.time_column is None:
                 raise InputError("window on a table needs its time column (time_column)",
                                  param=("window", "time_column"))
+            roles = [(n, c) for n, c in (("session_column", self.session_column),
+                                         ("key_column", self.key_column),
+                                         ("message_column", self.message_column),
+                                         ("time_column", self.time_column)) if c is not None]
+            for i, (name, col) in enumerate(roles):
+                other = next((n for n, c in roles[i + 1:] if c == col), None)
+                if other is not None:
+                    raise InputError(f"{name} and {other}: both are column {col!r}; a session is "
+                                     "named by another column than its events' keys and times",
+                                     param=(name, other))
 
     # -- fit / transform ---------------------------------------------------------------------
     def fit(self, data: Any) -> EventSessions:
