@@ -235,8 +235,8 @@ class Percentile(Threshold):
             need = math.ceil(2.0 * (1.0 - target) / target - 3.0)
             logger.warning("percentile %g of %d %s: expect about %.1f%% of normal data (rows, "
                            "sessions, windows) to score above it, not %.3g%% (%d or more scores "
-                           "bring it within 1.5x: more normal data, or a larger held-out share, "
-                           "--param validation_fraction=...)",
+                           "bring it within 1.5x: more normal data, or a larger held-out share when "
+                           "training, --param validation_fraction=...)",
                            float(self.q), self.n_fit_, self._fitted_on(), 100 * rate, 100 * target,
                            need)
 

@@ -83,7 +83,7 @@ class FalseAlarmBound(Threshold):
             raise InputError(
                 f"FalseAlarmBound: {n:,} held-out normal scores cannot bound the false-alarm rate "
                 f"at {alpha:g} with {100 * confidence:g}% confidence; that needs at least {need:,} (more "
-                f"normal training rows, a larger validation_fraction (--param "
+                f"normal training rows or a larger held-out share when training (--param "
                 f"validation_fraction=0.2), a higher rate alpha or a lower confidence "
                 f"(fpr:RATE@CONFIDENCE))")
         # P(rate > alpha) for the cut-off at rank k, k = 1..n: P(Binomial(n, 1 - alpha) >= k)
