@@ -1,0 +1,91 @@
+"""An audit of the entity-bucket models as a SOC user meets them: ill-suited bucket lengths are
+said, ``explain`` skips unreadable rows as ``score`` does, ``evaluate`` says how mixed buckets
+are labelled."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hourglass.cli import app
+from hourglass.ingest.synthetic import port_scan_flows
+from tests._cli import runner
+
+FAST = ["--epochs", "5", "--hidden", "8,4", "-q"]
+ENTITY = ["--entity-col", "src_ip", "--timestamp-col", "ts"]
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    d = tmp_path_factory.mktemp("entity_audit")
+    train, _ = port_scan_flows(hosts=6, days=1, scan_flows=0, seed=1)
+    train.to_csv(d / "train.csv", index=False)
+    test, scan = port_scan_flows(hosts=6, days=0.7, scan_flows=60, scan_day=0, seed=2)
+    test["label"] = np.where(scan["is_scan"] == 1, "scan", "normal")
+    test = test.sort_values("ts", kind="stable").reset_index(drop=True)
+    test.to_csv(d / "test.csv", index=False)
+    res = runner.invoke(app, ["train", str(d / "train.csv"), *ENTITY, "--bucket", "5min",
+                              "-o", str(d / "M"), *FAST])
+    assert res.exit_code == 0, res.output
+    return {"dir": d, "train": d / "train.csv", "test": d / "test.csv", "model": d / "M"}
+
+
+def _train(files: dict[str, Path], data: Path, bucket: str, out: Path) -> str:
+    res = runner.invoke(app, ["train", str(data), *ENTITY, "--bucket", bucket, "-o", str(out), *FAST])
+    assert res.exit_code == 0, res.output
+    return res.stderr
+
+
+def test_a_bucket_longer_than_the_data_is_said_with_the_datas_span(files: dict[str, Path],
+                                                                   tmp_path: Path) -> None:
+    from hourglass.cli.entity import _span_text
+
+    head = pd.read_csv(files["train"]).sort_values("ts").head(400)  # about 3 h of flows
+    data = tmp_path / "head.csv"
+    head.to_csv(data, index=False)
+    span = _span_text(pd.Timedelta(seconds=float(head["ts"].max() - head["ts"].min())))
+    assert span.startswith("3 h ")
+    said = _train(files, data, "10D", tmp_path / "M")
+    # the few-buckets warning names the rows' span, not the 10 days of the one bucket
+    assert f"only 6 (entity, 10D bucket) rows to train on (6 entities over {span})" in said
+    assert f"--bucket 10D is longer than the data's time span ({span}): each entity has a single" in said
+    assert "longer than the data" not in _train(files, files["train"], "5min", tmp_path / "N")
+
+
+def test_buckets_of_single_rows_and_below_the_times_resolution_are_said(files: dict[str, Path],
+                                                                         tmp_path: Path) -> None:
+    flows = pd.read_csv(files["train"])
+    flows["ts"] = flows["ts"].astype(np.int64)  # whole seconds
+    data = tmp_path / "seconds.csv"
+    flows.to_csv(data, index=False)
+    said = _train(files, data, "500ms", tmp_path / "M")
+    assert "--bucket 500ms is shorter than the resolution of the times (1 s)" in said
+    assert "hold a single table row: the model sees rows one at a time" in said
+    said = _train(files, data, "10s", tmp_path / "N")
+    assert "resolution" not in said and "hold a single table row" in said
+    assert "single table row" not in _train(files, data, "5min", tmp_path / "O")
+
+
+def test_explain_skips_rows_without_a_readable_time_as_score_does(files: dict[str, Path],
+                                                                 tmp_path: Path) -> None:
+    lines = files["test"].read_text().splitlines()
+    bad = tmp_path / "bad.csv"
+    row = lines[1].split(",")
+    bad.write_text("\n".join([*lines[:300], ",".join(["yesterday", *row[1:]]),
+                              ",".join(["", *row[1:]]), *lines[300:]]) + "\n")
+    scored, why = tmp_path / "scored.jsonl", tmp_path / "why.jsonl"
+    every = ["--all", "--limit", "0"]
+    for cmd, out, more in (("score", scored, []), ("explain", why, every)):
+        res = runner.invoke(app, [cmd, str(files["model"]), str(bad), "-o", str(out),
+                                  "--on-bad-rows", "skip", *more])
+        assert res.exit_code == 0, res.output
+        assert "skipped 2 row(s) without a readable time in column 'ts' (first: row 300, 'yesterday')" \
+            in res.stderr
+    a = [json.loads(line) for line in scored.read_text().splitlines()]
+    b = [json.loads(line) for line in why.read_text().splitlines()]
+    assert [(r["entity"], r["bucket_start"], r["rows"], r["score"]) for r in a] == \
+        [(r["entity"], r["bucket_start"], r["rows"], r["score"]) for r in b]
