@@ -25,7 +25,7 @@ from hourglass.serve.entity_scoring import bucket_rows
 from hourglass.thresholds import threshold_from_spec
 
 __all__ = ["CHUNK_LATENESS", "bucket_labels", "evaluate_entity", "normal_buckets", "score_entity",
-           "train_entity", "wants_entity"]
+           "train_entity", "wants_entity", "warn_bucket_length"]
 
 logger = logging.getLogger("hourglass")
 
@@ -149,6 +149,56 @@ def warn_few_buckets(n_buckets: int, n_entities: int, n_features: int, bucket: s
             bucket, n_entities, _span_text(span), n_features, hint)
 
 
+#: A share of single-row (entity, bucket) rows at or above this gets a warning: the buckets are
+#: too short (or the entities too many) for counts per entity to mean anything.
+SINGLE_ROW_SHARE = 0.8
+
+
+def warn_bucket_length(times: pd.DatetimeIndex, rows_per_bucket: np.ndarray, bucket: str,
+                       where: object) -> None:
+    """Warn when ``bucket`` does not suit the training rows: longer than their time span (one
+    bucket per entity), shorter than their times' resolution (whole seconds cut in 100ms
+    buckets), or so short against an entity's rows that most buckets hold one row.
+
+    Parameters
+    ----------
+    times
+        The training rows' times, as read.
+    rows_per_bucket
+        The number of rows of each (entity, bucket).
+    bucket
+        The ``--bucket`` text.
+    where
+        What the warnings name (the data file).
+    """
+    td = parse_bucket(bucket)
+    span = times.max() - times.min()
+    if span < td:
+        logger.warning("%s: --bucket %s is longer than the data's time span (%s): each entity has "
+                       "a single bucket, so the model learns from one row per entity; use a --bucket "
+                       "well under the span", where, bucket, _span_text(span))
+    at = np.unique(times.as_unit("ns").asi8)
+    step = int(np.gcd.reduce(at - at[0])) if len(at) > 1 else 0
+    if td.value < step:
+        logger.warning("%s: --bucket %s is shorter than the resolution of the times (%s): the "
+                       "buckets are %s in effect, most of them empty", where, bucket,
+                       _duration_text(pd.Timedelta(step)), _duration_text(pd.Timedelta(step)))
+    single = float(np.mean(rows_per_bucket == 1)) if len(rows_per_bucket) else 0.0
+    if single >= SINGLE_ROW_SHARE:
+        logger.warning("%s: %.0f%% of the %d (entity, %s bucket) rows hold a single table row: the "
+                       "model sees rows one at a time, not what an entity did per bucket; use a "
+                       "longer --bucket (or an entity column with fewer values)", where,
+                       100.0 * single, len(rows_per_bucket), bucket)
+
+
+def _duration_text(td: pd.Timedelta) -> str:
+    """A short time length as a person says it: ``1 s``, ``250 ms``, ``2 min 30 s``."""
+    if td < pd.Timedelta("1s"):
+        ms = td / pd.Timedelta("1ms")
+        return f"{ms:g} ms" if ms >= 1 else f"{td / pd.Timedelta('1us'):g} us"
+    return _span_text(td)
+
+
 def _span_text(span: pd.Timedelta) -> str:
     """A time span as a person says it: ``2 min 24 s``, ``3 h 5 min``, ``2 days 4 h``."""
     secs = max(int(span.total_seconds()), 0)
@@ -220,8 +270,10 @@ def train_entity(data: Path, output: Path, *, entity_col: str, timestamp_col: st
     drop_cols = [c for c in drop if c in df.columns and c not in (entity_col, timestamp_col)]
     if drop_cols:
         df = df.drop(columns=drop_cols)
-    ent, starts = features.row_keys(df)
-    keys = pd.DataFrame({"entity": ent, "bucket_start": starts}).drop_duplicates()
+    ent, times = features.row_times(df)
+    sizes = (pd.DataFrame({"entity": ent, "bucket_start": times.floor(parse_bucket(bucket))})
+             .groupby(["entity", "bucket_start"], sort=False).size())
+    keys = sizes.index.to_frame(index=False)
     keys["bucket_end"] = keys["bucket_start"] + parse_bucket(bucket)
     per_day = _buckets_per_day(keys, bucket)  # the alert rate of a per-day budget
     rule = threshold_from_spec(threshold, events_per_day=per_day) if threshold else None
@@ -236,7 +288,8 @@ def train_entity(data: Path, output: Path, *, entity_col: str, timestamp_col: st
     counts = pd.DataFrame({"entity": ent}).value_counts("entity").rename("rows").reset_index()
     warn_missing_entity(counts, entity_col, len(df), data)
     warn_few_buckets(len(keys), int(keys["entity"].nunique()), len(pipe.features_.feature_names_),
-                     bucket, keys["bucket_end"].max() - keys["bucket_start"].min(), data)
+                     bucket, times.max() - times.min(), data)  # the data's span, not the buckets'
+    warn_bucket_length(times, sizes.to_numpy(), bucket, data)
     pipe.info.update({
         "source": shown(data), "dataset": spec.name if spec is not None else None, "format": None,
         "label_col": label_col,

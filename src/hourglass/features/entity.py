@@ -420,12 +420,27 @@ class EntityWindows:
         >>> ent.tolist(), start.strftime("%H:%M").tolist()
         (['a', 'b'], ['00:00', '00:01'])
         """
+        entity, ts = self.row_times(df)
+        return entity, ts.floor(parse_bucket(self.bucket))
+
+    def row_times(self, df: pd.DataFrame) -> tuple[np.ndarray, pd.DatetimeIndex]:
+        """Per row of ``df``: its entity (as the key text) and its time, as read (the times
+        :meth:`row_keys` floors to bucket starts). Needs only the parameters, not a fit.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> ent, ts = EntityWindows("host", "ts", bucket="1min").row_times(
+        ...     pd.DataFrame({"host": ["a", "b"], "ts": [59, 61]}))
+        >>> ent.tolist(), ts.strftime("%H:%M:%S").tolist()
+        (['a', 'b'], ['00:00:59', '00:01:01'])
+        """
         self._check_params()
         assert self.entity_col is not None and self.timestamp_col is not None  # _check_params: text
         df = self._check_frame(df, "group")
         codes, names = factorize_strings(df[self.entity_col].reset_index(drop=True))
         ts = _times(df[self.timestamp_col], self.timestamp_col, getattr(self, "dayfirst_", None))
-        return names[codes], ts.floor(parse_bucket(self.bucket))
+        return names[codes], ts
 
     def aggregate(self, df: pd.DataFrame) -> pd.DataFrame:
         """The (entity, bucket) rows of ``df``: the key columns :data:`KEYS` (entity as text,
