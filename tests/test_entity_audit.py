@@ -89,3 +89,26 @@ def test_explain_skips_rows_without_a_readable_time_as_score_does(files: dict[st
     b = [json.loads(line) for line in why.read_text().splitlines()]
     assert [(r["entity"], r["bucket_start"], r["rows"], r["score"]) for r in a] == \
         [(r["entity"], r["bucket_start"], r["rows"], r["score"]) for r in b]
+
+
+def test_evaluate_says_how_mixed_buckets_are_labelled_and_counts_them(files: dict[str, Path],
+                                                                      tmp_path: Path) -> None:
+    test = pd.read_csv(files["test"])
+    bucket = (test["ts"] // 300).astype(np.int64)
+    host = test["src_ip"] == "10.0.0.5"
+    busy = bucket[host].value_counts().index[0]
+    test.loc[test.index[host & (bucket == busy)][:2], "label"] = "exfil"  # 2 of its rows
+    data = tmp_path / "mixed.csv"
+    test.to_csv(data, index=False)
+    metrics = tmp_path / "m.json"
+    res = runner.invoke(app, ["evaluate", str(files["model"]), str(data), "--label-col", "label",
+                              "--normal", "normal", "--json", str(metrics)])
+    assert res.exit_code == 0, res.output
+    m = json.loads(metrics.read_text())
+    # the scan bucket holds the host's own flows too: both anomalous buckets are mixed
+    assert (m["anomalous_buckets"], m["mixed_buckets"]) == (2, 2)
+    assert m["bucket_label"].startswith("anomalous when any of its rows is; its class is its most")
+    assert "a bucket is anomalous when any of its rows is; 2 of the 2 anomalous also hold normal rows" \
+        in res.stdout
+    assert "flagged per class" in res.stdout and "exfil" in res.stdout
+    assert m["per_class"]["exfil"]["n"] == 1 and m["per_class"]["scan"]["n"] == 1

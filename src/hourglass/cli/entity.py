@@ -90,26 +90,29 @@ def entity_roles(spec: Any, given: dict[str, str], df: pd.DataFrame, keys: tuple
 
 
 def _bucket_marks(features: EntityWindows, df: pd.DataFrame, labels: np.ndarray,
-                  is_anom: np.ndarray, keys: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Per row of ``keys``: 1 when any of its rows in ``df`` is anomalous, and the most frequent
-    anomalous label of its rows (``None`` for a bucket without one)."""
+                  is_anom: np.ndarray, keys: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per row of ``keys``: 1 when any of its rows in ``df`` is anomalous, the most frequent
+    anomalous label of its rows (``None`` for a bucket without one), and 1 when it holds both
+    anomalous and normal rows (a mixed bucket)."""
     ent, start = features.row_keys(df)
     rows = pd.DataFrame({"entity": ent, "bucket_start": start, "y": is_anom, "label": labels})
-    y = rows.groupby(["entity", "bucket_start"], sort=False)["y"].max()
+    marks = rows.groupby(["entity", "bucket_start"], sort=False)["y"]
+    y, least = marks.max(), marks.min()
     bad = rows[rows["y"] == 1]
     top = (bad.groupby(["entity", "bucket_start"], sort=False)["label"]
            .agg(lambda s: s.value_counts().index[0]))
     idx = pd.MultiIndex.from_frame(keys[["entity", "bucket_start"]])
     lab = top.reindex(idx).to_numpy(dtype=object)
     lab[pd.isna(lab)] = None
-    return y.reindex(idx).to_numpy(dtype=np.int8), lab
+    y_b = y.reindex(idx).to_numpy(dtype=np.int8)
+    return y_b, lab, ((y_b == 1) & (least.reindex(idx).to_numpy() == 0)).astype(np.int8)
 
 
 def bucket_labels(features: EntityWindows, df: pd.DataFrame, labels: np.ndarray,
                   is_anom: np.ndarray, keys: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Per row of ``keys`` (entity, bucket start): 1 when any of its rows is anomalous, and its
     label (the most frequent anomalous label of its rows, else the normal one)."""
-    y_b, lab = _bucket_marks(features, df, labels, is_anom, keys)
+    y_b, lab, _ = _bucket_marks(features, df, labels, is_anom, keys)
     normal = labels[np.asarray(is_anom) == 0]
     return y_b, _normal_filled(lab, str(normal[0]) if len(normal) else "normal")
 
@@ -320,7 +323,7 @@ def _in_chunks(pipe: Pipeline, chunks: Any, *, marks: bool = False,
     the newest time minus that passes its end); ``None`` at the first row older than that (a
     file not in time order), when only a whole read can group its rows. ``marks``: the chunks
     carry each row's label and anomaly mark in the hidden columns ``_LABEL`` and ``_ANOM``, and
-    the keys get each bucket's ``y`` and top anomalous ``label`` (:func:`_bucket_marks`)."""
+    the keys get each bucket's ``y``, top anomalous ``label`` and ``mixed`` (:func:`_bucket_marks`)."""
     f = pipe.features_
     td = int(parse_bucket(f.bucket).value)
     late = max(int(pd.Timedelta(CHUNK_LATENESS).value), td)
@@ -337,7 +340,8 @@ def _in_chunks(pipe: Pipeline, chunks: Any, *, marks: bool = False,
         k = agg[list(KEYS)]
         if marks:
             k = k.copy()
-            k["y"], k["label"] = _bucket_marks(f, df, df[_LABEL].to_numpy(), df[_ANOM].to_numpy(), k)
+            k["y"], k["label"], k["mixed"] = _bucket_marks(f, df, df[_LABEL].to_numpy(),
+                                                           df[_ANOM].to_numpy(), k)
         keys.append(k)
         feats.append(f.encode(agg))
 
@@ -491,6 +495,25 @@ class _NoLabelColumn(HourglassError):
     """No label column in the file: said at once, not after reading a large file whole."""
 
 
+#: How ``evaluate`` labels an (entity, bucket) from its rows' labels (its metrics JSON says it).
+BUCKET_LABEL = ("anomalous when any of its rows is; its class is its most frequent anomalous label "
+                "(a mixed bucket, holding normal rows too, counts as that class)")
+
+
+def mixed_note(summary: dict[str, Any]) -> str:
+    """The line ``evaluate`` prints under an entity model's metrics: how a bucket was labelled
+    and how many anomalous buckets also hold normal rows.
+
+    Examples
+    --------
+    >>> mixed_note({"anomalous_buckets": 3, "mixed_buckets": 1})
+    'a bucket is anomalous when any of its rows is; 1 of the 3 anomalous also hold normal rows'
+    """
+    n, mixed = int(summary["anomalous_buckets"]), int(summary.get("mixed_buckets", 0))
+    return (f"a bucket is anomalous when any of its rows is; {mixed:,} of the {n:,} anomalous also "
+            "hold normal rows")
+
+
 def evaluate_entity(pipe: Pipeline, data: Path, *, label_col: str | None, normal: list[str],
                     fmt: str, on_bad_rows: str) -> tuple[dict[str, Any], dict[str, Any], ReadStats]:
     """Metrics per (entity, bucket): a bucket is anomalous when any of its rows is.
@@ -515,6 +538,7 @@ def evaluate_entity(pipe: Pipeline, data: Path, *, label_col: str | None, normal
         keys, X, n_rows = done
         y, classes = keys["y"].to_numpy(dtype=np.int8), _normal_filled(keys["label"].to_numpy(),
                                                                       str(marked.first_normal))
+        mixed = keys["mixed"].to_numpy(dtype=np.int8)
         keys, n_anom = keys[list(KEYS)], marked.anomalous
     else:
         stats = ReadStats()
@@ -530,7 +554,9 @@ def evaluate_entity(pipe: Pipeline, data: Path, *, label_col: str | None, normal
         assert labels is not None and is_anom is not None
         start = time.perf_counter()
         keys, X = pipe.features_.transform_with_keys(pipe.with_absent_fields(feats))
-        y, classes = bucket_labels(pipe.features_, feats, labels, is_anom, keys)
+        y, lab, mixed = _bucket_marks(pipe.features_, feats, labels, is_anom, keys)
+        normal_rows = labels[np.asarray(is_anom) == 0]
+        classes = _normal_filled(lab, str(normal_rows[0]) if len(normal_rows) else "normal")
         n_rows, n_anom = len(feats), int(is_anom.sum())
     result = bucket_rows(pipe, keys, X)
     seconds = time.perf_counter() - start
@@ -539,8 +565,8 @@ def evaluate_entity(pipe: Pipeline, data: Path, *, label_col: str | None, normal
     metrics = evaluate_scores(y, result["score"], result["flag"], classes=classes,
                               normal=tuple(normal), events_per_day=per_day)
     summary = {**metrics, "unit": "entity buckets", "buckets": len(result),
-               "anomalous_buckets": int(y.sum()), "rows": n_rows, "anomalous_rows": n_anom,
-               "bucket_label": "anomalous when any of its rows is",
+               "anomalous_buckets": int(y.sum()), "mixed_buckets": int(mixed.sum()), "rows": n_rows,
+               "anomalous_rows": n_anom, "bucket_label": BUCKET_LABEL,
                "threshold": pipe.threshold_.describe(), "threshold_value": pipe.threshold_.value_,
                "score_seconds": seconds}
     return summary, {"y": y, "score": result["score"].to_numpy(), "flag": result["flag"].to_numpy(),
