@@ -112,3 +112,11 @@ def test_evaluate_says_how_mixed_buckets_are_labelled_and_counts_them(files: dic
         in res.stdout
     assert "flagged per class" in res.stdout and "exfil" in res.stdout
     assert m["per_class"]["exfil"]["n"] == 1 and m["per_class"]["scan"]["n"] == 1
+
+
+def test_a_timestamp_column_of_small_numbers_is_said(files: dict[str, Path], tmp_path: Path) -> None:
+    res = runner.invoke(app, ["train", str(files["train"]), "--entity-col", "src_ip", "--timestamp-col",
+                              "bytes", "--bucket", "5min", "-o", str(tmp_path / "M"), *FAST])
+    assert res.exit_code == 0, res.output
+    assert "every time in column 'bytes' falls in 1970 (1970-01-01 00:" in res.stderr
+    assert "1970" not in _train(files, files["train"], "5min", tmp_path / "N")

@@ -194,6 +194,22 @@ def warn_bucket_length(times: pd.DatetimeIndex, rows_per_bucket: np.ndarray, buc
                        100.0 * single, len(rows_per_bucket), bucket)
 
 
+def warn_early_times(times: pd.DatetimeIndex, column: str, where: object) -> None:
+    """Warn when every time of ``column`` falls before 1971: small numbers read as epoch seconds
+    (a byte count or a port given as ``--timestamp-col``), or times relative to a capture's
+    start. Buckets still follow them, but the bucket times written are days of 1970.
+
+    Examples
+    --------
+    >>> warn_early_times(pd.DatetimeIndex(["2024-01-01"]), "ts", "flows.csv")  # says nothing
+    """
+    if len(times) and times.max() < pd.Timestamp("1971-01-01", tz=times.tz):
+        logger.warning("%s: every time in column %r falls in 1970 (%s to %s): numbers this small "
+                       "are read as epoch seconds; check that %r holds the rows' times (relative "
+                       "times bucket alike, but are written as days of 1970)", where, column,
+                       times.min(), times.max(), column)
+
+
 def _duration_text(td: pd.Timedelta) -> str:
     """A short time length as a person says it: ``1 s``, ``250 ms``, ``2 min 30 s``."""
     if td < pd.Timedelta("1s"):
@@ -293,6 +309,7 @@ def train_entity(data: Path, output: Path, *, entity_col: str, timestamp_col: st
     warn_few_buckets(len(keys), int(keys["entity"].nunique()), len(pipe.features_.feature_names_),
                      bucket, times.max() - times.min(), data)  # the data's span, not the buckets'
     warn_bucket_length(times, sizes.to_numpy(), bucket, data)
+    warn_early_times(times, timestamp_col, data)
     pipe.info.update({
         "source": shown(data), "dataset": spec.name if spec is not None else None, "format": None,
         "label_col": label_col,
