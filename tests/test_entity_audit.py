@@ -120,3 +120,30 @@ def test_a_timestamp_column_of_small_numbers_is_said(files: dict[str, Path], tmp
     assert res.exit_code == 0, res.output
     assert "every time in column 'bytes' falls in 1970 (1970-01-01 00:" in res.stderr
     assert "1970" not in _train(files, files["train"], "5min", tmp_path / "N")
+
+
+def test_explain_gives_each_reason_the_training_median_of_its_aggregate(files: dict[str, Path],
+                                                                       tmp_path: Path) -> None:
+    from hourglass.explain.entity import training_medians
+    from hourglass.features.entity import EntityWindows
+    from hourglass.pipeline import load
+
+    why = tmp_path / "why.jsonl"
+    res = runner.invoke(app, ["explain", str(files["model"]), str(files["test"]), "-o", str(why),
+                              "--method", "gradients", "--top", "2", "--limit", "0"])
+    assert res.exit_code == 0, res.output
+    rows = [json.loads(line) for line in why.read_text().splitlines()]
+    # every reason is 'value (share; median m)', the median that of the training buckets
+    assert rows and all(r["why"].count("; median ") == 2 for r in rows)
+    pipe = load(files["model"])
+    medians = training_medians(pipe.features_)
+    train = pd.read_csv(files["train"])
+    per_bucket = train.groupby(["src_ip", train["ts"] // 300])["dst_port"].nunique()
+    assert medians["dst_port:distinct"] == pytest.approx(float(per_bucket.median()), rel=0.1)
+    readable = {EntityWindows.readable(c): c for c in medians}
+    for r in rows:  # 'mean bytes=30524 (33%; median 2570)': the median of that aggregate
+        for reason in r["why"].split("); "):
+            name, _, rest = reason.partition("=")
+            agg = readable.get(name) or f"{name.split()[1]}:top_share"  # 'top dst_ip' names its value
+            median = float(rest.rpartition("median ")[2].rstrip(")"))
+            assert median == pytest.approx(medians[agg], rel=1e-3, abs=5e-3), (reason, medians[agg])
