@@ -147,3 +147,20 @@ def test_explain_gives_each_reason_the_training_median_of_its_aggregate(files: d
             agg = readable.get(name) or f"{name.split()[1]}:top_share"  # 'top dst_ip' names its value
             median = float(rest.rpartition("median ")[2].rstrip(")"))
             assert median == pytest.approx(medians[agg], rel=1e-3, abs=5e-3), (reason, medians[agg])
+
+
+@pytest.mark.parametrize(("bucket", "match"), [
+    ("0s", "--bucket: expected a fixed time length such as 30s, 5min, 1h or 1D, got '0s'"),
+    ("-5min", "got '-5min'"), ("abc", "got 'abc'"), ("1 month", "got '1 month'"), ("5", "got '5'"),
+    ("1000000D", "--bucket: '1000000D' is too long (at most 106,751 days)"),
+])
+def test_bad_bucket_lengths_are_one_line_for_train_inspect_and_warm_start(
+        files: dict[str, Path], tmp_path: Path, bucket: str, match: str) -> None:
+    from tests._cli import one_line_error
+
+    out = tmp_path / "M"
+    one_line_error(["train", str(files["train"]), *ENTITY, "--bucket", bucket, "-o", str(out), *FAST],
+                   match, out)
+    one_line_error(["inspect", str(files["train"]), *ENTITY, "--bucket", bucket], match)
+    one_line_error(["train", str(files["train"]), "--warm-start", str(files["model"]), "--bucket", bucket,
+                    "-o", str(out), "-q"], match, out)

@@ -62,10 +62,17 @@ def parse_bucket(bucket: str) -> pd.Timedelta:
     Traceback (most recent call last):
     ...
     hourglass.errors.InputError: bucket: expected a fixed time length such as 30s, 5min, 1h or 1D, got 'soon'
+    >>> parse_bucket("1000000D")
+    Traceback (most recent call last):
+    ...
+    hourglass.errors.InputError: bucket: '1000000D' is too long (at most 106,751 days)
     """
     text = str(bucket).strip()
     try:
         td = pd.Timedelta(text) if text and not text.lstrip("+-").replace(".", "").isdigit() else None
+    except pd.errors.OutOfBoundsTimedelta:  # '1000000D': a length, past what times can hold
+        raise InputError(f"bucket: {bucket!r} is too long (at most "
+                         f"{pd.Timedelta.max.days:,} days)", param="bucket") from None
     except (ValueError, TypeError):
         td = None
     if td is None or pd.isna(td) or td <= pd.Timedelta(0):
