@@ -164,3 +164,12 @@ def test_bad_bucket_lengths_are_one_line_for_train_inspect_and_warm_start(
     one_line_error(["inspect", str(files["train"]), *ENTITY, "--bucket", bucket], match)
     one_line_error(["train", str(files["train"]), "--warm-start", str(files["model"]), "--bucket", bucket,
                     "-o", str(out), "-q"], match, out)
+
+
+def test_inspect_warns_of_an_ill_suited_bucket_as_train_does(files: dict[str, Path]) -> None:
+    res = runner.invoke(app, ["inspect", str(files["train"]), *ENTITY, "--bucket", "2s"])
+    assert res.exit_code == 0, res.output
+    assert f"{files['train']}: " in res.stderr and "hold a single table row" in res.stderr
+    res = runner.invoke(app, ["inspect", str(files["train"]), *ENTITY, "--bucket", "30D"])
+    assert res.exit_code == 0 and "--bucket 30D is longer than the data's time span (23 h" in res.stderr
+    assert "single table row" not in runner.invoke(app, ["inspect", str(files["train"]), *ENTITY]).stderr

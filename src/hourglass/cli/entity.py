@@ -592,10 +592,12 @@ def evaluate_entity(pipe: Pipeline, data: Path, *, label_col: str | None, normal
 
 def inspect_entity(df: pd.DataFrame, spec: Any, *, entity_col: str, timestamp_col: str,
                    bucket: str, numeric: list[str] | None, distinct: list[str] | None,
-                   drop: list[str], roles: dict[str, str], scaler: str) -> dict[str, Any]:
+                   drop: list[str], roles: dict[str, str], scaler: str, where: object = "inspect",
+                   ) -> dict[str, Any]:
     """What ``train --entity-col`` would build from ``df`` (the inspected rows): per column, the
     aggregates it gives per (entity, bucket), or why it gives none; the buckets and entities;
-    the features left after scaling (constant and near-duplicate aggregates dropped)."""
+    the features left after scaling (constant and near-duplicate aggregates dropped). A bucket
+    that does not suit the rows is warned of as ``train`` warns (naming ``where``)."""
     given = bool(numeric or distinct)
     if given and roles:
         raise HourglassError("--role: sets the roles of inferred columns; with --aggregate/--distinct "
@@ -612,8 +614,11 @@ def inspect_entity(df: pd.DataFrame, spec: Any, *, entity_col: str, timestamp_co
     for agg in features.feature_columns():
         column = agg.rpartition(":")[0] or agg
         kept[column] = kept.get(column, 0) + 1
-    ent, starts = features.row_keys(df)
-    buckets = pd.DataFrame({"e": ent, "b": starts}).drop_duplicates()
+    ent, times = features.row_times(df)
+    sizes = pd.DataFrame({"e": ent, "b": times.floor(parse_bucket(bucket))}).groupby(["e", "b"]).size()
+    buckets = sizes.index.to_frame(index=False)
+    warn_bucket_length(times, sizes.to_numpy(), bucket, where)  # what train would say
+    warn_early_times(times, timestamp_col, where)
     columns = []
     own = format_roles(spec, df.columns)
     for c in map(str, df.columns):
