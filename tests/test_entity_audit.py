@@ -173,3 +173,12 @@ def test_inspect_warns_of_an_ill_suited_bucket_as_train_does(files: dict[str, Pa
     res = runner.invoke(app, ["inspect", str(files["train"]), *ENTITY, "--bucket", "30D"])
     assert res.exit_code == 0 and "--bucket 30D is longer than the data's time span (23 h" in res.stderr
     assert "single table row" not in runner.invoke(app, ["inspect", str(files["train"]), *ENTITY]).stderr
+
+
+def test_one_entity_trains_and_is_named_in_the_singular(files: dict[str, Path], tmp_path: Path) -> None:
+    flows = pd.read_csv(files["train"])
+    one = tmp_path / "one.csv"
+    flows[flows["src_ip"] == "10.0.0.1"].to_csv(one, index=False)
+    said = _train(files, one, "5min", tmp_path / "M")
+    assert "(1 entity, " in said and "1 entities" not in said
+    assert "(6 entities, " in _train(files, files["train"], "5min", tmp_path / "N")

@@ -147,9 +147,10 @@ def warn_few_buckets(n_buckets: int, n_entities: int, n_features: int, bucket: s
         hint = ("more data (--replay-data adds old buckets)" if warm else
                 "a shorter --bucket, more data, or fewer columns (--distinct/--aggregate)")
         logger.warning(
-            "%s: only %d (entity, %s bucket) rows to train on (%d entities over %s) for %d "
+            "%s: only %d (entity, %s bucket) rows to train on (%d %s over %s) for %d "
             "feature(s): the model and its threshold mean little; use %s", where, n_buckets,
-            bucket, n_entities, _span_text(span), n_features, hint)
+            bucket, n_entities, "entity" if n_entities == 1 else "entities", _span_text(span),
+            n_features, hint)
 
 
 #: A share of single-row (entity, bucket) rows at or above this gets a warning: the buckets are
