@@ -1,6 +1,8 @@
-"""An audit of the entity-bucket models as a SOC user meets them: ill-suited bucket lengths are
-said, ``explain`` skips unreadable rows as ``score`` does, ``evaluate`` says how mixed buckets
-are labelled."""
+"""An audit of the entity-bucket models as a SOC user meets them: a bucket that does not suit
+the rows (longer than their span, below their resolution, single-row buckets, times in 1970) is
+said by train and inspect; a bucket too long for times is one line; ``explain`` skips unreadable
+rows as ``score`` does and gives each reason its training median; ``evaluate`` says how mixed
+buckets are labelled and counts them."""
 
 from __future__ import annotations
 
