@@ -25,7 +25,7 @@ from hourglass.serve.entity_scoring import bucket_rows
 from hourglass.thresholds import threshold_from_spec
 
 __all__ = ["CHUNK_LATENESS", "bucket_labels", "evaluate_entity", "normal_buckets", "score_entity",
-           "train_entity", "wants_entity"]
+           "train_entity", "wants_entity", "warn_bucket_length"]
 
 logger = logging.getLogger("hourglass")
 
@@ -90,26 +90,29 @@ def entity_roles(spec: Any, given: dict[str, str], df: pd.DataFrame, keys: tuple
 
 
 def _bucket_marks(features: EntityWindows, df: pd.DataFrame, labels: np.ndarray,
-                  is_anom: np.ndarray, keys: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Per row of ``keys``: 1 when any of its rows in ``df`` is anomalous, and the most frequent
-    anomalous label of its rows (``None`` for a bucket without one)."""
+                  is_anom: np.ndarray, keys: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per row of ``keys``: 1 when any of its rows in ``df`` is anomalous, the most frequent
+    anomalous label of its rows (``None`` for a bucket without one), and 1 when it holds both
+    anomalous and normal rows (a mixed bucket)."""
     ent, start = features.row_keys(df)
     rows = pd.DataFrame({"entity": ent, "bucket_start": start, "y": is_anom, "label": labels})
-    y = rows.groupby(["entity", "bucket_start"], sort=False)["y"].max()
+    marks = rows.groupby(["entity", "bucket_start"], sort=False)["y"]
+    y, least = marks.max(), marks.min()
     bad = rows[rows["y"] == 1]
     top = (bad.groupby(["entity", "bucket_start"], sort=False)["label"]
            .agg(lambda s: s.value_counts().index[0]))
     idx = pd.MultiIndex.from_frame(keys[["entity", "bucket_start"]])
     lab = top.reindex(idx).to_numpy(dtype=object)
     lab[pd.isna(lab)] = None
-    return y.reindex(idx).to_numpy(dtype=np.int8), lab
+    y_b = y.reindex(idx).to_numpy(dtype=np.int8)
+    return y_b, lab, ((y_b == 1) & (least.reindex(idx).to_numpy() == 0)).astype(np.int8)
 
 
 def bucket_labels(features: EntityWindows, df: pd.DataFrame, labels: np.ndarray,
                   is_anom: np.ndarray, keys: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Per row of ``keys`` (entity, bucket start): 1 when any of its rows is anomalous, and its
     label (the most frequent anomalous label of its rows, else the normal one)."""
-    y_b, lab = _bucket_marks(features, df, labels, is_anom, keys)
+    y_b, lab, _ = _bucket_marks(features, df, labels, is_anom, keys)
     normal = labels[np.asarray(is_anom) == 0]
     return y_b, _normal_filled(lab, str(normal[0]) if len(normal) else "normal")
 
@@ -144,9 +147,76 @@ def warn_few_buckets(n_buckets: int, n_entities: int, n_features: int, bucket: s
         hint = ("more data (--replay-data adds old buckets)" if warm else
                 "a shorter --bucket, more data, or fewer columns (--distinct/--aggregate)")
         logger.warning(
-            "%s: only %d (entity, %s bucket) rows to train on (%d entities over %s) for %d "
+            "%s: only %d (entity, %s bucket) rows to train on (%d %s over %s) for %d "
             "feature(s): the model and its threshold mean little; use %s", where, n_buckets,
-            bucket, n_entities, _span_text(span), n_features, hint)
+            bucket, n_entities, "entity" if n_entities == 1 else "entities", _span_text(span),
+            n_features, hint)
+
+
+#: A share of single-row (entity, bucket) rows at or above this gets a warning: the buckets are
+#: too short (or the entities too many) for counts per entity to mean anything.
+SINGLE_ROW_SHARE = 0.8
+
+
+def warn_bucket_length(times: pd.DatetimeIndex, rows_per_bucket: np.ndarray, bucket: str,
+                       where: object) -> None:
+    """Warn when ``bucket`` does not suit the training rows: longer than their time span (one
+    bucket per entity), shorter than their times' resolution (whole seconds cut in 100ms
+    buckets), or so short against an entity's rows that most buckets hold one row.
+
+    Parameters
+    ----------
+    times
+        The training rows' times, as read.
+    rows_per_bucket
+        The number of rows of each (entity, bucket).
+    bucket
+        The ``--bucket`` text.
+    where
+        What the warnings name (the data file).
+    """
+    td = parse_bucket(bucket)
+    span = times.max() - times.min()
+    if span < td:
+        logger.warning("%s: --bucket %s is longer than the data's time span (%s): each entity has "
+                       "a single bucket, so the model learns from one row per entity; use a --bucket "
+                       "well under the span", where, bucket, _span_text(span))
+    at = np.unique(times.as_unit("ns").asi8)
+    step = int(np.gcd.reduce(at - at[0])) if len(at) > 1 else 0
+    if td.value < step:
+        logger.warning("%s: --bucket %s is shorter than the resolution of the times (%s): the "
+                       "buckets are %s in effect, most of them empty", where, bucket,
+                       _duration_text(pd.Timedelta(step)), _duration_text(pd.Timedelta(step)))
+    single = float(np.mean(rows_per_bucket == 1)) if len(rows_per_bucket) else 0.0
+    if single >= SINGLE_ROW_SHARE:
+        logger.warning("%s: %.0f%% of the %d (entity, %s bucket) rows hold a single table row: the "
+                       "model sees rows one at a time, not what an entity did per bucket; use a "
+                       "longer --bucket (or an entity column with fewer values)", where,
+                       100.0 * single, len(rows_per_bucket), bucket)
+
+
+def warn_early_times(times: pd.DatetimeIndex, column: str, where: object) -> None:
+    """Warn when every time of ``column`` falls before 1971: small numbers read as epoch seconds
+    (a byte count or a port given as ``--timestamp-col``), or times relative to a capture's
+    start. Buckets still follow them, but the bucket times written are days of 1970.
+
+    Examples
+    --------
+    >>> warn_early_times(pd.DatetimeIndex(["2024-01-01"]), "ts", "flows.csv")  # says nothing
+    """
+    if len(times) and times.max() < pd.Timestamp("1971-01-01", tz=times.tz):
+        logger.warning("%s: every time in column %r falls in 1970 (%s to %s): numbers this small "
+                       "are read as epoch seconds; check that %r holds the rows' times (relative "
+                       "times bucket alike, but are written as days of 1970)", where, column,
+                       times.min(), times.max(), column)
+
+
+def _duration_text(td: pd.Timedelta) -> str:
+    """A short time length as a person says it: ``1 s``, ``250 ms``, ``2 min 30 s``."""
+    if td < pd.Timedelta("1s"):
+        ms = td / pd.Timedelta("1ms")
+        return f"{ms:g} ms" if ms >= 1 else f"{td / pd.Timedelta('1us'):g} us"
+    return _span_text(td)
 
 
 def _span_text(span: pd.Timedelta) -> str:
@@ -220,8 +290,10 @@ def train_entity(data: Path, output: Path, *, entity_col: str, timestamp_col: st
     drop_cols = [c for c in drop if c in df.columns and c not in (entity_col, timestamp_col)]
     if drop_cols:
         df = df.drop(columns=drop_cols)
-    ent, starts = features.row_keys(df)
-    keys = pd.DataFrame({"entity": ent, "bucket_start": starts}).drop_duplicates()
+    ent, times = features.row_times(df)
+    sizes = (pd.DataFrame({"entity": ent, "bucket_start": times.floor(parse_bucket(bucket))})
+             .groupby(["entity", "bucket_start"], sort=False).size())
+    keys = sizes.index.to_frame(index=False)
     keys["bucket_end"] = keys["bucket_start"] + parse_bucket(bucket)
     per_day = _buckets_per_day(keys, bucket)  # the alert rate of a per-day budget
     rule = threshold_from_spec(threshold, events_per_day=per_day) if threshold else None
@@ -236,7 +308,9 @@ def train_entity(data: Path, output: Path, *, entity_col: str, timestamp_col: st
     counts = pd.DataFrame({"entity": ent}).value_counts("entity").rename("rows").reset_index()
     warn_missing_entity(counts, entity_col, len(df), data)
     warn_few_buckets(len(keys), int(keys["entity"].nunique()), len(pipe.features_.feature_names_),
-                     bucket, keys["bucket_end"].max() - keys["bucket_start"].min(), data)
+                     bucket, times.max() - times.min(), data)  # the data's span, not the buckets'
+    warn_bucket_length(times, sizes.to_numpy(), bucket, data)
+    warn_early_times(times, timestamp_col, data)
     pipe.info.update({
         "source": shown(data), "dataset": spec.name if spec is not None else None, "format": None,
         "label_col": label_col,
@@ -267,7 +341,7 @@ def _in_chunks(pipe: Pipeline, chunks: Any, *, marks: bool = False,
     the newest time minus that passes its end); ``None`` at the first row older than that (a
     file not in time order), when only a whole read can group its rows. ``marks``: the chunks
     carry each row's label and anomaly mark in the hidden columns ``_LABEL`` and ``_ANOM``, and
-    the keys get each bucket's ``y`` and top anomalous ``label`` (:func:`_bucket_marks`)."""
+    the keys get each bucket's ``y``, top anomalous ``label`` and ``mixed`` (:func:`_bucket_marks`)."""
     f = pipe.features_
     td = int(parse_bucket(f.bucket).value)
     late = max(int(pd.Timedelta(CHUNK_LATENESS).value), td)
@@ -284,7 +358,8 @@ def _in_chunks(pipe: Pipeline, chunks: Any, *, marks: bool = False,
         k = agg[list(KEYS)]
         if marks:
             k = k.copy()
-            k["y"], k["label"] = _bucket_marks(f, df, df[_LABEL].to_numpy(), df[_ANOM].to_numpy(), k)
+            k["y"], k["label"], k["mixed"] = _bucket_marks(f, df, df[_LABEL].to_numpy(),
+                                                           df[_ANOM].to_numpy(), k)
         keys.append(k)
         feats.append(f.encode(agg))
 
@@ -438,6 +513,25 @@ class _NoLabelColumn(HourglassError):
     """No label column in the file: said at once, not after reading a large file whole."""
 
 
+#: How ``evaluate`` labels an (entity, bucket) from its rows' labels (its metrics JSON says it).
+BUCKET_LABEL = ("anomalous when any of its rows is; its class is its most frequent anomalous label "
+                "(a mixed bucket, holding normal rows too, counts as that class)")
+
+
+def mixed_note(summary: dict[str, Any]) -> str:
+    """The line ``evaluate`` prints under an entity model's metrics: how a bucket was labelled
+    and how many anomalous buckets also hold normal rows.
+
+    Examples
+    --------
+    >>> mixed_note({"anomalous_buckets": 3, "mixed_buckets": 1})
+    'a bucket is anomalous when any of its rows is; 1 of the 3 anomalous also hold normal rows'
+    """
+    n, mixed = int(summary["anomalous_buckets"]), int(summary.get("mixed_buckets", 0))
+    return (f"a bucket is anomalous when any of its rows is; {mixed:,} of the {n:,} anomalous also "
+            "hold normal rows")
+
+
 def evaluate_entity(pipe: Pipeline, data: Path, *, label_col: str | None, normal: list[str],
                     fmt: str, on_bad_rows: str) -> tuple[dict[str, Any], dict[str, Any], ReadStats]:
     """Metrics per (entity, bucket): a bucket is anomalous when any of its rows is.
@@ -462,6 +556,7 @@ def evaluate_entity(pipe: Pipeline, data: Path, *, label_col: str | None, normal
         keys, X, n_rows = done
         y, classes = keys["y"].to_numpy(dtype=np.int8), _normal_filled(keys["label"].to_numpy(),
                                                                       str(marked.first_normal))
+        mixed = keys["mixed"].to_numpy(dtype=np.int8)
         keys, n_anom = keys[list(KEYS)], marked.anomalous
     else:
         stats = ReadStats()
@@ -477,7 +572,9 @@ def evaluate_entity(pipe: Pipeline, data: Path, *, label_col: str | None, normal
         assert labels is not None and is_anom is not None
         start = time.perf_counter()
         keys, X = pipe.features_.transform_with_keys(pipe.with_absent_fields(feats))
-        y, classes = bucket_labels(pipe.features_, feats, labels, is_anom, keys)
+        y, lab, mixed = _bucket_marks(pipe.features_, feats, labels, is_anom, keys)
+        normal_rows = labels[np.asarray(is_anom) == 0]
+        classes = _normal_filled(lab, str(normal_rows[0]) if len(normal_rows) else "normal")
         n_rows, n_anom = len(feats), int(is_anom.sum())
     result = bucket_rows(pipe, keys, X)
     seconds = time.perf_counter() - start
@@ -486,8 +583,8 @@ def evaluate_entity(pipe: Pipeline, data: Path, *, label_col: str | None, normal
     metrics = evaluate_scores(y, result["score"], result["flag"], classes=classes,
                               normal=tuple(normal), events_per_day=per_day)
     summary = {**metrics, "unit": "entity buckets", "buckets": len(result),
-               "anomalous_buckets": int(y.sum()), "rows": n_rows, "anomalous_rows": n_anom,
-               "bucket_label": "anomalous when any of its rows is",
+               "anomalous_buckets": int(y.sum()), "mixed_buckets": int(mixed.sum()), "rows": n_rows,
+               "anomalous_rows": n_anom, "bucket_label": BUCKET_LABEL,
                "threshold": pipe.threshold_.describe(), "threshold_value": pipe.threshold_.value_,
                "score_seconds": seconds}
     return summary, {"y": y, "score": result["score"].to_numpy(), "flag": result["flag"].to_numpy(),
@@ -496,10 +593,12 @@ def evaluate_entity(pipe: Pipeline, data: Path, *, label_col: str | None, normal
 
 def inspect_entity(df: pd.DataFrame, spec: Any, *, entity_col: str, timestamp_col: str,
                    bucket: str, numeric: list[str] | None, distinct: list[str] | None,
-                   drop: list[str], roles: dict[str, str], scaler: str) -> dict[str, Any]:
+                   drop: list[str], roles: dict[str, str], scaler: str, where: object = "inspect",
+                   ) -> dict[str, Any]:
     """What ``train --entity-col`` would build from ``df`` (the inspected rows): per column, the
     aggregates it gives per (entity, bucket), or why it gives none; the buckets and entities;
-    the features left after scaling (constant and near-duplicate aggregates dropped)."""
+    the features left after scaling (constant and near-duplicate aggregates dropped). A bucket
+    that does not suit the rows is warned of as ``train`` warns (naming ``where``)."""
     given = bool(numeric or distinct)
     if given and roles:
         raise HourglassError("--role: sets the roles of inferred columns; with --aggregate/--distinct "
@@ -516,8 +615,11 @@ def inspect_entity(df: pd.DataFrame, spec: Any, *, entity_col: str, timestamp_co
     for agg in features.feature_columns():
         column = agg.rpartition(":")[0] or agg
         kept[column] = kept.get(column, 0) + 1
-    ent, starts = features.row_keys(df)
-    buckets = pd.DataFrame({"e": ent, "b": starts}).drop_duplicates()
+    ent, times = features.row_times(df)
+    sizes = pd.DataFrame({"e": ent, "b": times.floor(parse_bucket(bucket))}).groupby(["e", "b"]).size()
+    buckets = sizes.index.to_frame(index=False)
+    warn_bucket_length(times, sizes.to_numpy(), bucket, where)  # what train would say
+    warn_early_times(times, timestamp_col, where)
     columns = []
     own = format_roles(spec, df.columns)
     for c in map(str, df.columns):

@@ -198,8 +198,14 @@ def evaluate(
             _write_metrics(json_out, ent_summary, report, page)
     if model_kind(pipe) == "entity":
         report_skipped(stats, data)
+        from hourglass.cli.entity import mixed_note
+
         out.print(metrics_table(f"{data.name} per (entity, bucket): threshold "
                                 f"{pipe.threshold_.describe()}", ent_summary, unit="buckets"))
+        out.print(mixed_note(ent_summary), highlight=False)
+        if len(ent_summary.get("per_class", {})) <= _CLASSES_SHOWN:  # as for rows and sessions
+            normal_values = list(normal or pipe.info.get("normal") or [])
+            out.print(class_table(ent_summary.get("per_class", {}), normal_values, unit="buckets"))
         _say_written(json_out, report)
         return
     with user_errors():

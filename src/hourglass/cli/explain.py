@@ -77,7 +77,8 @@ def explain(
 
     For entity-bucket models (trained with --entity-col), DATA is a table: each flagged (entity,
     bucket) is explained by its bucket features (rows, distinct COL, sum COL, top COL share...)
-    with their values as counted, e.g. "distinct dst_port=64 (57%)"; the scores are score's.
+    with their values as counted and their training medians, e.g. "distinct dst_port=64 (57%;
+    median 3)"; the scores are score's.
     """
     data_on_stdout(output)  # '-': the data alone on stdout, the command's lines on stderr
     import numpy as np  # the library is imported here, not for 'hourglass --help'

@@ -269,7 +269,7 @@ def _inspect_entity(df: Any, spec: object, data: Path, *, label_col: str | None,
               "fitted_on_normal_rows": fitted_on,
               **inspect_entity(df, spec, entity_col=entity_col, timestamp_col=timestamp_col,
                                bucket=bucket, numeric=aggregate, distinct=distinct, drop=drop,
-                               roles=roles, scaler=scaler)}
+                               roles=roles, scaler=scaler, where=data)}
     if json_out is not None:
         with atomic_output(json_out) as tmp:
             tmp.write_text(json.dumps(report, indent=2))

@@ -220,7 +220,9 @@ def train(
         held = len(pipe.detector_.val_index_)
         err.print(f"trained {info['model']} on "
                   f"{fitted_text(info['n_train_rows'], held, '(entity, bucket) rows')} "
-                  f"({info['entity']['entities']} entities, {info['entity']['rows_trained']} rows, "
+                  f"({info['entity']['entities']:,} "
+                  f"{'entity' if info['entity']['entities'] == 1 else 'entities'}, "
+                  f"{info['entity']['rows_trained']:,} rows, "
                   f"{len(pipe.features_.feature_names_)} features) in {info['fit_seconds']:.1f}s; "
                   f"threshold {threshold_text(info)}", highlight=False)
         out.print(f"model saved to {output}", highlight=False)

@@ -3,8 +3,9 @@
 The same two methods as table rows (:mod:`hourglass.explain.tabular`: reconstruction-error
 shares, or integrated gradients), with the features summed back to the aggregate they came from
 (``dst_port:distinct``, ``count``, ``bytes:sum``), and each aggregate named with its value as
-counted (no ``log1p``): ``distinct dst_port=57 (81%); rows=64 (9%)`` — this host touched 57
-distinct ports in the bucket. A top-value share names its value, read from the bucket's rows:
+counted (no ``log1p``) and its median over the training buckets: ``distinct dst_port=57 (81%;
+median 2); rows=64 (9%; median 6)`` — this host touched 57 distinct ports in the bucket, where
+an ordinary bucket touches 2. A top-value share names its value, read from the bucket's rows:
 ``top dst_ip=10.0.0.9 share=0.86 (25%)``, ``top CallerProcessId=<missing> share=0.98 (40%)``
 (the field was absent from 98% of the rows), ``top dst_port=22 (+2 tied) share=0.33`` (three
 values as frequent; the first seen is named).
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
     from hourglass.features.entity import EntityWindows
     from hourglass.pipeline import Pipeline
 
-__all__ = ["bucket_reasons", "explain_buckets", "top_values"]
+__all__ = ["bucket_reasons", "explain_buckets", "top_values", "training_medians"]
 
 #: A named top value longer than this is cut (a command line, a path) and ends in ``…``.
 LONGEST_VALUE = 40
@@ -94,6 +95,27 @@ def top_values(features: EntityWindows, rows: pd.DataFrame, agg: pd.DataFrame, c
     return out
 
 
+def training_medians(features: EntityWindows) -> dict[str, float]:
+    """Per aggregate (``dst_port:distinct``), its median over the training buckets as counted
+    (no ``log1p``): the median the tabular preprocessing imputes with, so a saved model has it.
+    Empty when the preprocessing imputes a constant (no median was kept).
+
+    Examples
+    --------
+    >>> from hourglass.features.entity import EntityWindows
+    >>> df = pd.DataFrame({"host": ["a", "a", "b", "c"], "ts": [0, 1, 2, 3], "port": [22, 23, 22, 80]})
+    >>> ew = EntityWindows("host", "ts", categorical=("port",), top_share=False).fit(df)
+    >>> {k: round(v, 6) for k, v in training_medians(ew).items()}
+    {'count': 1.0, 'port:distinct': 1.0}
+    """
+    tab = features.tabular_
+    if getattr(tab, "impute", "median") != "median" or not tab.impute_:
+        return {}
+    kept = [c for c in features.aggregates_ if c in tab.impute_]
+    raw = features.raw_values(pd.DataFrame([{c: tab.impute_.get(c, np.nan) for c in features.aggregates_}]))
+    return {c: float(raw[c].iloc[0]) for c in kept}
+
+
 def _entity_pipe(pipe: Pipeline, method: str) -> str:
     if getattr(pipe.features_, "output", "tabular") != "entity":
         raise InputError("explain_buckets: the model is not an entity-bucket model; use "
@@ -107,7 +129,9 @@ def bucket_reasons(pipe: Pipeline, agg: pd.DataFrame, X: np.ndarray, *, rows: pd
     <hourglass.features.entity.EntityWindows.aggregate>` table ``agg`` whose feature rows
     (``encode(agg)``) are ``X``; same index as ``agg``. ``top_feature`` is the aggregate's name
     (``dst_port:distinct``), ``why`` names the ``top`` largest shares as
-    ``distinct dst_port=57 (81%)``. ``rows``: the table rows ``agg`` was aggregated from (every
+    ``distinct dst_port=57 (81%; median 2)``: the aggregate's value in the bucket, its share of
+    the score, and its median over the training buckets (:func:`training_medians`), what an
+    ordinary bucket holds. ``rows``: the table rows ``agg`` was aggregated from (every
     row of its buckets; rows of other buckets are ignored); a top-value share shown then names
     its value (:func:`top_values`): ``top dst_ip=10.0.0.9 share=0.86 (25%)``; without ``rows``,
     ``top dst_ip share=0.86 (25%)``.
@@ -136,6 +160,7 @@ def bucket_reasons(pipe: Pipeline, agg: pd.DataFrame, X: np.ndarray, *, rows: pd
     raw = f.raw_values(agg).to_numpy(dtype=np.float64)
     where = {c: i for i, c in enumerate(f.aggregates_)}
     names = [f.readable(c) for c in columns]
+    medians = training_medians(f)
     named: dict[int, list[str]] = {}  # top-share feature → its value per bucket
     if rows is not None:
         for j in np.unique(order):
@@ -149,9 +174,10 @@ def bucket_reasons(pipe: Pipeline, agg: pd.DataFrame, X: np.ndarray, *, rows: pd
     def reason(i: int, j: int) -> str:
         c = columns[j]
         value = _number(raw[i, where[c]], c.endswith(":top_share"))
+        usual = f"; median {_number(medians[c], c.endswith(':top_share'))}" if c in medians else ""
         if j in named:
-            return f"top {c.rpartition(':')[0]}={named[j][i]} share={value} ({share[i, j]:.0%})"
-        return f"{names[j]}={value} ({share[i, j]:.0%})"
+            return f"top {c.rpartition(':')[0]}={named[j][i]} share={value} ({share[i, j]:.0%}{usual})"
+        return f"{names[j]}={value} ({share[i, j]:.0%}{usual})"
 
     why = ["; ".join(reason(i, int(j)) for j in row) for i, row in enumerate(order)]
     return pd.DataFrame({"top_feature": [columns[j] for j in order[:, 0]], "why": why,

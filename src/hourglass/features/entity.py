@@ -62,10 +62,17 @@ def parse_bucket(bucket: str) -> pd.Timedelta:
     Traceback (most recent call last):
     ...
     hourglass.errors.InputError: bucket: expected a fixed time length such as 30s, 5min, 1h or 1D, got 'soon'
+    >>> parse_bucket("1000000D")
+    Traceback (most recent call last):
+    ...
+    hourglass.errors.InputError: bucket: '1000000D' is too long (at most 106,751 days)
     """
     text = str(bucket).strip()
     try:
         td = pd.Timedelta(text) if text and not text.lstrip("+-").replace(".", "").isdigit() else None
+    except pd.errors.OutOfBoundsTimedelta:  # '1000000D': a length, past what times can hold
+        raise InputError(f"bucket: {bucket!r} is too long (at most "
+                         f"{pd.Timedelta.max.days:,} days)", param="bucket") from None
     except (ValueError, TypeError):
         td = None
     if td is None or pd.isna(td) or td <= pd.Timedelta(0):
@@ -420,12 +427,27 @@ class EntityWindows:
         >>> ent.tolist(), start.strftime("%H:%M").tolist()
         (['a', 'b'], ['00:00', '00:01'])
         """
+        entity, ts = self.row_times(df)
+        return entity, ts.floor(parse_bucket(self.bucket))
+
+    def row_times(self, df: pd.DataFrame) -> tuple[np.ndarray, pd.DatetimeIndex]:
+        """Per row of ``df``: its entity (as the key text) and its time, as read (the times
+        :meth:`row_keys` floors to bucket starts). Needs only the parameters, not a fit.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> ent, ts = EntityWindows("host", "ts", bucket="1min").row_times(
+        ...     pd.DataFrame({"host": ["a", "b"], "ts": [59, 61]}))
+        >>> ent.tolist(), ts.strftime("%H:%M:%S").tolist()
+        (['a', 'b'], ['00:00:59', '00:01:01'])
+        """
         self._check_params()
         assert self.entity_col is not None and self.timestamp_col is not None  # _check_params: text
         df = self._check_frame(df, "group")
         codes, names = factorize_strings(df[self.entity_col].reset_index(drop=True))
         ts = _times(df[self.timestamp_col], self.timestamp_col, getattr(self, "dayfirst_", None))
-        return names[codes], ts.floor(parse_bucket(self.bucket))
+        return names[codes], ts
 
     def aggregate(self, df: pd.DataFrame) -> pd.DataFrame:
         """The (entity, bucket) rows of ``df``: the key columns :data:`KEYS` (entity as text,

@@ -243,8 +243,9 @@ class BucketScore(BaseModel):
                                     "with the largest share of the score (an aggregate's name, "
                                     "e.g. 'dst_port:distinct'); absent for a bucket not explained.")
     why: str | None = Field(default=None, description="With 'explain': the top features with their "
-                            "values as counted and their shares, e.g. 'distinct dst_port=57 (81%); "
-                            "rows=64 (9%)'; absent for a bucket not explained.")
+                            "values as counted, their shares and their training medians, e.g. "
+                            "'distinct dst_port=57 (81%; median 2); rows=64 (9%; median 6)'; absent "
+                            "for a bucket not explained.")
 
 
 class EntityResponse(BaseModel):
