@@ -58,7 +58,7 @@ class Grouping:
     window_text: str = "10m"
     dayfirst: bool | None = None  # numeric dates in the model's training order (its time column)
     untimed_rows: int = 0  # rows without a readable time (--on-bad-rows skip)
-    first_untimed: tuple[int, Any] = (0, None)  # the first: data row (from 1), value
+    first_untimed: tuple[str, Any] = ("", None)  # the first: "data row N" (or "line N"), value
 
     @classmethod
     def from_options(cls, group_by: str, group_window: str | None, time_col: str | None, *,
@@ -120,7 +120,8 @@ class Grouping:
         within the file, as the rest of hourglass does) or its input line (``lines``).
 
         With ``skip`` (``--on-bad-rows skip``) a row without a readable time is :data:`NO_TIME`
-        instead, counted in ``untimed_rows`` (the first in ``first_untimed``: data row, value);
+        instead, counted in ``untimed_rows`` (the first in ``first_untimed``: data row or input
+        line, value);
         a chunk without one readable time, before any was read, still names its first row."""
         if self.time_col is None:
             return None
@@ -150,7 +151,8 @@ class Grouping:
             return np.asarray(ts.as_unit("ns").asi8)
         first = int(np.flatnonzero(bad)[0])
         if not self.untimed_rows:
-            self.first_untimed = (first_row + first + 1, col.iloc[first])
+            self.first_untimed = (f"line {lines[first]}" if lines is not None else
+                                  f"data row {first_row + first + 1}", col.iloc[first])
         self.untimed_rows += int(bad.sum())
         out = np.full(len(col), NO_TIME, dtype=np.int64)
         out[~bad] = np.asarray(ts.as_unit("ns").asi8)
@@ -172,10 +174,10 @@ class Grouping:
         """The warning of the rows without a readable time (``times(skip=True)``), or ``None``."""
         if not self.untimed_rows:
             return None
-        row, value = self.first_untimed
+        place, value = self.first_untimed
         n = self.groups.counts["untimed"]
         return (f"{where}: {self.untimed_rows:,} row(s) without a readable time in column "
-                f"{self.time_col!r} (first: data row {row}, {value!r}) were scored but placed in no "
+                f"{self.time_col!r} (first: {place}, {value!r}) were scored but placed in no "
                 f"window; {n:,} of them flagged, each written as its own alert without a window "
                 "(window_start null)")
 

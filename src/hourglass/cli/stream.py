@@ -14,6 +14,7 @@ import contextlib
 import functools
 import io
 import json
+import logging
 import os
 import queue
 import re
@@ -681,8 +682,11 @@ def stream(
     no line has come for S seconds, event time runs on with the wall clock from the newest row's
     arrival (as for entity buckets). At most --max-groups groups are held (the one with the
     oldest first row is written early, counted). End of input, Ctrl-C and a line that stops the
-    stream write the open groups. A row of a window already written starts a second group for it
-    (counted).
+    stream write the open groups. A row without a readable time stops the stream naming its line;
+    with --on-bad-rows skip it is scored as 'score' scores it: flagged, it is written at once as
+    its own one-row alert with null window_start/window_end/first_time/last_time (counted in the
+    summary, a warning names the first). A row of a window already written starts a second group
+    for it (counted).
 
     A drift check watches the share of flagged rows (steps, sessions) among the last
     --drift-window ones: a warning on stderr when it is far above the rate the threshold promises
@@ -822,28 +826,26 @@ def stream(
 
 
 def _group_times(grouping: Any, rows: list[dict[str, Any]], lines: list[int], n_rows: int, where: str,
-                 skipped: list[int] | None) -> tuple[Any, list[dict[str, Any]], list[int],
-                                                     HourglassError | None]:
+                 skip: bool) -> tuple[Any, list[dict[str, Any]], list[int], HourglassError | None]:
     """The times of a batch's rows for ``--group-by`` windows (``None`` without a time column),
     with the rows and lines they belong to: a row without a readable time stops the batch there
-    (the rows before it kept, the error returned) or, with ``skipped``, is left out (counted)."""
-    while grouping.time_col is not None and rows:
-        try:
-            return (grouping.times([r.get(grouping.time_col) for r in rows], n_rows, where, lines=lines),
-                    rows, lines, None)
-        except HourglassError as exc:
-            named = re.findall(r"\bline (\d+)\b", str(exc))
-            if not named or int(named[-1]) not in lines:
-                raise
-            i = lines.index(int(named[-1]))
-            if skipped is None:
-                rows, lines = rows[:i], lines[:i]
-                times = grouping.times([r.get(grouping.time_col) for r in rows], n_rows, where,
-                                       lines=lines) if rows else None
-                return times, rows, lines, exc
-            skipped.append(lines[i])
-            rows, lines = rows[:i] + rows[i + 1:], lines[:i] + lines[i + 1:]
-    return None, rows, lines, None
+    (the rows before it kept, the error returned) or, with ``skip``, is scored as ``score`` does
+    it, its time :data:`~hourglass.cli._groups.NO_TIME` (flagged: its own alert); a batch
+    without one readable time before any time was read still stops at its first row."""
+    if grouping.time_col is None or not rows:
+        return None, rows, lines, None
+    try:
+        return (grouping.times([r.get(grouping.time_col) for r in rows], n_rows, where, lines=lines,
+                               skip=skip), rows, lines, None)
+    except HourglassError as exc:
+        named = re.findall(r"\bline (\d+)\b", str(exc))
+        if not named or int(named[-1]) not in lines:
+            raise
+        i = lines.index(int(named[-1]))
+        rows, lines = rows[:i], lines[:i]
+        times = grouping.times([r.get(grouping.time_col) for r in rows], n_rows, where,
+                               lines=lines) if rows else None
+        return times, rows, lines, exc
 
 
 def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping: Any, *, where: str,
@@ -854,6 +856,7 @@ def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping:
     written once its window closes (see ``stream``'s docstring)."""
     n_rows = flagged = 0
     bad: list[int] = []
+    from hourglass.cli._groups import NO_TIME
     from hourglass.ingest.formats import line_format
 
     line_spec = line_format(scorer.pipeline.info.get("dataset"))  # CEF/LEEF/kv lines, not JSON
@@ -863,6 +866,9 @@ def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping:
 
     def summary() -> None:
         took = time.perf_counter() - start
+        note = grouping.untimed_note(where)
+        if note:  # (as score says it)
+            logging.getLogger("hourglass").warning("%s", note)
         skipped = f", {skipped_lines_text(sorted(bad))}" if bad else ""
         err.print(f"streamed {n_rows:,} rows from {where}, {flagged:,} flagged{skipped}, "
                   f"{n_rows / took if took > 0 else 0:,.0f} rows/s; {grouping.summary()}",
@@ -890,7 +896,7 @@ def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping:
                             rows, lines = rows[:i], lines[:i]
                             break
                     times, rows, lines, late_problem = _group_times(grouping, rows, lines, n_rows, where,
-                                                                    bad if on_bad_rows == "skip" else None)
+                                                                    on_bad_rows == "skip")
                     problem = late_problem or problem  # an unreadable time comes before a malformed line
                     read_lines = lines
                     rows, lines, scored, refused = _score_before_bad(
@@ -921,9 +927,12 @@ def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping:
                         alert.update({c: row.get(c) for c in keep or []})
                         alerts.append(alert)
                         keys.append(tuple(row.get(k) for k in grouping.keys))
-                        at.append(int(times[i]) if times is not None else None)
+                        untimed = times is None or times[i] == NO_TIME  # (skip: its own alert)
+                        at.append(None if untimed else int(times[i]))
                     flags = result["flags"][:len(rows)]
                     times = times[:len(rows)] if times is not None else None
+                    if times is not None:  # (a row without a readable time closes no window)
+                        times = times[times != NO_TIME]
                     n_rows += len(rows)
                     flagged += sum(flags)
                     drift.update(flags)
