@@ -91,3 +91,33 @@ def test_without_skip_the_stream_stops_at_the_row_naming_its_line(untimed: dict[
     assert res.exit_code == 2 and "Traceback" not in res.stderr, res.output
     assert "line 101" in res.stderr and "garbage" in res.stderr, res.stderr
     assert all(g["last_row"] < 100 for g in _docs(res.stdout))
+
+
+def _flows(n: int, entities: int, step_s: int, seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame({"src_ip": [f"10.0.1.{k % entities}" for k in range(n)],
+                         "ts": _iso(T0 + np.arange(n) * step_s),
+                         "bytes": rng.lognormal(6, 0.5, n).round(), "duration": rng.exponential(1.0, n)})
+
+
+def test_the_entity_warm_start_warns_of_its_bucket_as_train_does(tmp_path: Path) -> None:
+    # the parent: 1h buckets of 8 entities over two days; NEW: 60 rows, one per entity each 20 s
+    # (20 min in all): few buckets over 19 min 40 s, the bucket longer than that, single-row buckets
+    _flows(2880, 8, 60, 0).to_csv(tmp_path / "old.csv", index=False)
+    _flows(60, 60, 20, 1).to_csv(tmp_path / "new.csv", index=False)
+    entity = ["--entity-col", "src_ip", "--timestamp-col", "ts", "--bucket", "1h"]
+    fast = ["--hidden", "8,4", "--epochs", "2", "-q"]
+    res = runner.invoke(app, ["train", str(tmp_path / "old.csv"), *entity, "-o", str(tmp_path / "M"), *fast])
+    assert res.exit_code == 0, res.output
+    trained = runner.invoke(app, ["train", str(tmp_path / "new.csv"), *entity, "-o", str(tmp_path / "T"),
+                                  *fast])
+    warm = runner.invoke(app, ["train", str(tmp_path / "new.csv"), "--warm-start", str(tmp_path / "M"),
+                               "-o", str(tmp_path / "W"), "--epochs", "2", "-q"])
+    assert trained.exit_code == 0 and warm.exit_code == 0, (trained.output, warm.output)
+    for res in (trained, warm):  # the rows' span (19 min 40 s), not the buckets' (1 h)
+        assert "only 60 (entity, 1h bucket) rows to train on (60 entities over 19 min 40 s)" in res.stderr
+        assert "is longer than the data's time span (19 min 40 s)" in res.stderr, res.stderr
+        assert "100% of the 60 (entity, 1h bucket) rows hold a single table row" in res.stderr
+    assert "--bucket 1h is longer" in trained.stderr
+    assert "the parent model's bucket 1h is longer" in warm.stderr
+    assert "train a new model (not --warm-start) with a longer --bucket" in warm.stderr

@@ -159,10 +159,11 @@ SINGLE_ROW_SHARE = 0.8
 
 
 def warn_bucket_length(times: pd.DatetimeIndex, rows_per_bucket: np.ndarray, bucket: str,
-                       where: object) -> None:
+                       where: object, *, warm: bool = False) -> None:
     """Warn when ``bucket`` does not suit the training rows: longer than their time span (one
     bucket per entity), shorter than their times' resolution (whole seconds cut in 100ms
-    buckets), or so short against an entity's rows that most buckets hold one row.
+    buckets), or so short against an entity's rows that most buckets hold one row (``warm``: a
+    warm start, whose bucket is the parent's: the advice is a new model).
 
     Parameters
     ----------
@@ -177,22 +178,24 @@ def warn_bucket_length(times: pd.DatetimeIndex, rows_per_bucket: np.ndarray, buc
     """
     td = parse_bucket(bucket)
     span = times.max() - times.min()
+    name, use = (("the parent model's bucket", "train a new model (not --warm-start) with a --bucket")
+                 if warm else ("--bucket", "use a --bucket"))
     if span < td:
-        logger.warning("%s: --bucket %s is longer than the data's time span (%s): each entity has "
-                       "a single bucket, so the model learns from one row per entity; use a --bucket "
-                       "well under the span", where, bucket, _span_text(span))
+        logger.warning("%s: %s %s is longer than the data's time span (%s): each entity has "
+                       "a single bucket, so the model learns from one row per entity; %s "
+                       "well under the span", where, name, bucket, _span_text(span), use)
     at = np.unique(times.as_unit("ns").asi8)
     step = int(np.gcd.reduce(at - at[0])) if len(at) > 1 else 0
     if td.value < step:
-        logger.warning("%s: --bucket %s is shorter than the resolution of the times (%s): the "
-                       "buckets are %s in effect, most of them empty", where, bucket,
+        logger.warning("%s: %s %s is shorter than the resolution of the times (%s): the "
+                       "buckets are %s in effect, most of them empty", where, name, bucket,
                        _duration_text(pd.Timedelta(step)), _duration_text(pd.Timedelta(step)))
     single = float(np.mean(rows_per_bucket == 1)) if len(rows_per_bucket) else 0.0
     if single >= SINGLE_ROW_SHARE:
         logger.warning("%s: %.0f%% of the %d (entity, %s bucket) rows hold a single table row: the "
-                       "model sees rows one at a time, not what an entity did per bucket; use a "
+                       "model sees rows one at a time, not what an entity did per bucket; %s "
                        "longer --bucket (or an entity column with fewer values)", where,
-                       100.0 * single, len(rows_per_bucket), bucket)
+                       100.0 * single, len(rows_per_bucket), bucket, use.replace("a --bucket", "a"))
 
 
 def warn_early_times(times: pd.DatetimeIndex, column: str, where: object) -> None:

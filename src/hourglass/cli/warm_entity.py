@@ -97,7 +97,7 @@ def warm_entity(data: Path, output: Path, parent: Any, parent_dir: Path, *, labe
     import numpy as np
     import pandas as pd
 
-    from hourglass.cli.entity import warn_few_buckets
+    from hourglass.cli.entity import warn_bucket_length, warn_few_buckets
     from hourglass.features.entity import parse_bucket
     from hourglass.ingest import ReadStats
 
@@ -139,7 +139,7 @@ def warm_entity(data: Path, output: Path, parent: Any, parent_dir: Path, *, labe
     if replayed is not None:
         ws["replay"] = {**replayed, **ws.get("replay", {})}
     buckets = int(ws["rows"])
-    ent = f.row_keys(rows)[0]
+    ent, times = f.row_times(rows)  # NEW's normal rows, as train --entity-col words its warnings
     pipe.info.update({
         "source": shown(data), "format": None, "label_col": seen["label_col"], "normal": seen["normal"],
         "skipped_rows": stats.bad_rows,
@@ -158,10 +158,12 @@ def warm_entity(data: Path, output: Path, parent: Any, parent_dir: Path, *, labe
     })
     pipe.save(output)
     report_skipped(stats, data)
-    starts = f.row_keys(rows)[1]
+    sizes = (pd.DataFrame({"entity": ent, "bucket_start": times.floor(parse_bucket(f.bucket))})
+             .groupby(["entity", "bucket_start"], sort=False).size())
     warn_few_buckets(int(pipe.info["n_train_rows"]), int(pd.unique(ent).size),
-                     len(f.feature_names_), f.bucket,
-                     starts.max() - starts.min() + parse_bucket(f.bucket), data, warm=True)
+                     len(f.feature_names_), f.bucket, times.max() - times.min(), data,
+                     warm=True)  # the data's span, not the buckets'
+    warn_bucket_length(times, sizes.to_numpy(), f.bucket, data, warm=True)
     extra = f" + {replayed['buckets']:,} replayed buckets of {replay_data}" if replayed else ""
     err.print(f"continued {name} from {parent_dir} on "
               f"{fitted_text(pipe.info['n_train_rows'], held, '(entity, bucket) rows')} of {data}{extra} "
