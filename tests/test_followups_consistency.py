@@ -121,3 +121,10 @@ def test_the_entity_warm_start_warns_of_its_bucket_as_train_does(tmp_path: Path)
     assert "--bucket 1h is longer" in trained.stderr
     assert "the parent model's bucket 1h is longer" in warm.stderr
     assert "train a new model (not --warm-start) with a longer --bucket" in warm.stderr
+    # and times of 1970 (small numbers given as the time column) are said by the warm start too
+    relative = _flows(60, 60, 20, 2).assign(ts=np.arange(60) * 20)
+    relative.to_csv(tmp_path / "relative.csv", index=False)
+    early = runner.invoke(app, ["train", str(tmp_path / "relative.csv"), "--warm-start", str(tmp_path / "M"),
+                                "-o", str(tmp_path / "W2"), "--epochs", "2", "-q"])
+    assert early.exit_code == 0, early.output
+    assert "every time in column 'ts' falls in 1970" in early.stderr

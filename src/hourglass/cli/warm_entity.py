@@ -97,7 +97,7 @@ def warm_entity(data: Path, output: Path, parent: Any, parent_dir: Path, *, labe
     import numpy as np
     import pandas as pd
 
-    from hourglass.cli.entity import warn_bucket_length, warn_few_buckets
+    from hourglass.cli.entity import warn_bucket_length, warn_early_times, warn_few_buckets
     from hourglass.features.entity import parse_bucket
     from hourglass.ingest import ReadStats
 
@@ -164,6 +164,7 @@ def warm_entity(data: Path, output: Path, parent: Any, parent_dir: Path, *, labe
                      len(f.feature_names_), f.bucket, times.max() - times.min(), data,
                      warm=True)  # the data's span, not the buckets'
     warn_bucket_length(times, sizes.to_numpy(), f.bucket, data, warm=True)
+    warn_early_times(times, f.timestamp_col, data)
     extra = f" + {replayed['buckets']:,} replayed buckets of {replay_data}" if replayed else ""
     err.print(f"continued {name} from {parent_dir} on "
               f"{fitted_text(pipe.info['n_train_rows'], held, '(entity, bucket) rows')} of {data}{extra} "
