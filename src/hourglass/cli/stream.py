@@ -854,12 +854,12 @@ def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping:
                  idle_timeout: float | None) -> None:
     """A table model's stream with ``--group-by``: flagged rows counted into groups, each
     written once its window closes (see ``stream``'s docstring)."""
-    n_rows = flagged = 0
-    bad: list[int] = []
     from hourglass.cli._groups import NO_TIME
     from hourglass.ingest.formats import line_format
 
-    line_spec = line_format(scorer.pipeline.info.get("dataset"))  # CEF/LEEF/kv lines, not JSON
+    n_rows = flagged = 0
+    bad: list[int] = []
+    line_spec = line_format(scorer.pipeline.info.get("dataset"))  # CEF/LEEF/kv/PAN-OS lines, not JSON
     start = time.perf_counter()
     last_line = newest_at = time.monotonic()
     newest = None
