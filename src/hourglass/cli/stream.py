@@ -762,7 +762,7 @@ def stream(
     bad: list[int] = []
     from hourglass.ingest.formats import line_format
 
-    line_spec = line_format(scorer.pipeline.info.get("dataset"))  # CEF/LEEF/kv lines, not JSON
+    line_spec = line_format(scorer.pipeline.info.get("dataset"))  # CEF/LEEF/kv/PAN-OS lines, not JSON
     start = time.perf_counter()
     threshold = scorer.pipeline.detector_.threshold_
     first_value = float(threshold.value_)
