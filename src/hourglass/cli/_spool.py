@@ -195,7 +195,6 @@ def pattern_as_file(pattern: str) -> Path:
 def _files_as_file(files: list[Path], name: str, label: str) -> Path:
     """``files`` copied one after the other to one temporary file; ``name`` (a folder, a
     pattern) is how errors name them all, ``label`` + ``(N files)`` how messages name the copy."""
-    folder = name
     out_folder = Path(tempfile.mkdtemp(prefix="hourglass-folder-"))
     _FOLDERS.append(out_folder)
     header: bytes | None = None
@@ -211,7 +210,7 @@ def _files_as_file(files: list[Path], name: str, label: str) -> Path:
                     if head.startswith((b"PAR1", b"ElfFile\x00")):
                         what = "Parquet" if head.startswith(b"PAR1") else "a Windows .evtx log"
                         raise typer.BadParameter(
-                            f"{folder}: {path.name} is {what}: a folder or a pattern is read as "
+                            f"{name}: {path.name} is {what}: a folder or a pattern is read as "
                             "text files one after the other; give such files one at a time")
                     src = fh
                     if head.lstrip().startswith(b'{"Records"'):  # CloudTrail's files are small
@@ -245,9 +244,9 @@ def _files_as_file(files: list[Path], name: str, label: str) -> Path:
                         dst.write(b"\n")
                         lines += 1
     except OSError as exc:
-        raise typer.BadParameter(f"{folder}: cannot read ({exc})") from None
+        raise typer.BadParameter(f"{name}: cannot read ({exc})") from None
     if len(kinds) > 1:
-        raise typer.BadParameter(f"{folder}: holds CloudTrail files and other files; give a folder "
+        raise typer.BadParameter(f"{name}: holds CloudTrail files and other files; give a folder "
                                  "of one layout")
     _SHOWN[str(out)] = f"{label}({len(files)} files)"
     _STARTS[str(out)] = starts
