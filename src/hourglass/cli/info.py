@@ -192,7 +192,15 @@ def inspect(
         format_drop = list(getattr(spec, "drop", ()) or ())
         schema = pre.fit(df).describe()
         warn_label_as_feature([d["column"] for d in schema if d["role"] != "drop"], label_col, str(data))
-        report = {"file": shown(data), "format": spec.name if spec else None, "rows_inspected": n,
+        shape = spec.name if spec else None
+        if shape == "csv" and Path(data).is_file():  # a European spreadsheet export says so
+            from hourglass.ingest.tables import sniff_dialect
+
+            sep, decimal = sniff_dialect(data)
+            if sep != ",":
+                named = {";": "semicolon", "|": "pipe", "\t": "tab"}[sep]
+                shape = f"csv ({named}-separated{', decimal comma' if decimal == ',' else ''})"
+        report = {"file": shown(data), "format": shape, "rows_inspected": n,
                   "label_col": label_col, "normal": normal_values,
                   "labels": {str(k): int(v) for k, v in labels.items()} if labels is not None
                   else None, "dropped_by_format": format_drop,

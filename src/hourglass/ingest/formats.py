@@ -42,7 +42,7 @@ def _table(fmt: str, what: str) -> DatasetSpec:
 
 FORMATS: dict[str, Any] = {}
 _GENERIC = {f: _table(f, d) for f, d in (
-    ("csv", "comma-separated table with a header line"),
+    ("csv", "comma-separated table with a header line (semicolons, tabs, pipes sniffed)"),
     ("tsv", "tab-separated table with a header line"),
     ("parquet", "Apache Parquet"),
     ("jsonl", "one JSON object per line"))}
