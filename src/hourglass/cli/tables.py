@@ -107,8 +107,8 @@ def _columns_are(df: pd.DataFrame) -> str:
     if len(cols) == 1:
         sep = next((s for s in (";", "|") if s in cols[0]), None)
         if sep is not None:
-            return (f"one column, {cols[0][:60]!r}: the file seems {sep!r}-separated; tables are "
-                    "read comma-separated (csv) or tab-separated (tsv)")
+            return (f"one column, {cols[0][:60]!r}: the file seems {sep!r}-separated; give it a "
+                    "header line that names its columns with that delimiter")
     return f"columns are {', '.join(cols[:8])}{' ...' if len(cols) > 8 else ''}"
 
 

@@ -267,9 +267,8 @@ class TabularPreprocessor:
         if not self.feature_names_:
             hint = ""
             if len(cols) == 1:  # a log or a ';'-separated file read as a one-column table
-                hint = (f" (one column only, {cols[0][:50]!r}: a log file needs a log --format; "
-                        "tables are read comma-separated (csv) or tab-separated (tsv), a "
-                        "';'-separated SKAB series with --dataset skab)")
+                hint = (f" (one column only, {cols[0][:50]!r}: a log file needs a log --format, "
+                        "a table a header line naming its columns)")
             raise InputError("no usable feature column: every column is constant, dropped or "
                              f"an identifier{hint}")
         return self
@@ -533,8 +532,8 @@ class TabularPreprocessor:
             sep = next((s for s in (";", "|") if s in str(df.columns[0])), None) if df.shape[1] == 1 else None
             if sep is not None:  # a table with another separator, read as one column
                 raise InputError(f"column(s) the model needs are missing: {', '.join(missing[:3])}{more}; "
-                                 f"the data reads as one column ({have!r}): {sep!r}-separated? tables "
-                                 "are read comma-separated (csv) or tab-separated (tsv)")
+                                 f"the data reads as one column ({have!r}): {sep!r}-separated? give "
+                                 "it a header line that names its columns with that delimiter")
             from hourglass.ingest.tables import nested_note
 
             nested = nested_note(missing, df.columns)  # {"proto": {"name": "tcp"}}: proto.name
