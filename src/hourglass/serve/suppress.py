@@ -46,7 +46,7 @@ import pandas as pd
 
 from hourglass.errors import InputError
 
-__all__ = ["Condition", "Rule", "Suppressions", "load_suppressions"]
+__all__ = ["Condition", "Rule", "SuppressionError", "Suppressions", "load_suppressions"]
 
 logger = logging.getLogger(__name__)
 
@@ -54,8 +54,16 @@ _KEYS = ("name", "match", "between", "until", "comment")
 _WHOLE_FLOAT = re.compile(r"^(-?\d+)\.0+$")
 _IPV4ISH = re.compile(r"^\d{1,3}(\.\d{1,3}){3}(/\d+)?$")
 _SHOWN = 8
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_NS_MIN, _NS_MAX = -(2**63) + 1, 2**63 - 1  # a time before or after every row
 
 IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+class SuppressionError(InputError):
+    """Suppression rules that cannot be applied to a model (a column it never had, ``between``
+    without a time column, a model that reads no table rows): what a caller that loads the model
+    itself (the scoring service) raises, so that its command line names the rules' option."""
 
 
 def _canonical(value: object) -> str:
@@ -181,10 +189,14 @@ def _utc_ns(value: object, where: str, *, end: bool = False) -> int:
     """
     if isinstance(value, dt.datetime):
         aware = value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
-        return int(pd.Timestamp(aware.astimezone(dt.UTC)).value)
-    if isinstance(value, dt.date):
-        day = pd.Timestamp(value.isoformat(), tz="UTC")
-        return int((day + pd.Timedelta(days=1) if end else day).value)
+    elif isinstance(value, dt.date):
+        aware = dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC)
+        aware += dt.timedelta(days=1) if end and value < dt.date.max else dt.timedelta()
+    else:
+        aware = None
+    if aware is not None:  # in Python's integers: 2999-01-31 is past pandas' range (2262)
+        ns = (aware - _EPOCH) // dt.timedelta(microseconds=1) * 1000
+        return int(min(max(ns, _NS_MIN), _NS_MAX))
     raise InputError(f"{where}: expected a TOML date (2027-01-31) or date-time "
                      f"(2026-12-06T02:00:00Z), got {value!r}")
 
