@@ -399,3 +399,11 @@ def test_models_that_read_no_table_rows_are_refused(tmp_path: Path, files: dict[
                    "supported for time-series models", out)
     with pytest.raises(InputError, match="suppression rules apply to table models"):
         create_app(tmp_path / "ts", api_key=KEY, suppress=load_suppressions(files["rules"]))
+
+
+def test_a_time_that_reads_only_alone_is_read_alone_and_never_stops_a_run() -> None:
+    rules = _rules('[[rule]]\nname = "w"\nbetween = [2026-12-06T02:00:00Z, 2026-12-06T04:00:00Z]\n'
+                   ).for_times("ts", None, "the model")
+    df = pd.DataFrame({"ts": ["2026-12-06T03:00:00Z", "2026-12-06 03:00:00", "soon", None,
+                              "2026-12-06T05:00:00Z"]})  # with and without an offset, unreadable
+    assert rules.names(df).tolist() == ["w", "w", "", "", ""]
