@@ -33,6 +33,7 @@ from hourglass.cli._options import (
     sqlite_table,
 )
 from hourglass.cli._output import data_on_stdout, err, report_skipped, say_wrote, setup_logging, user_errors
+from hourglass.cli._suppress import SuppressOpt
 from hourglass.errors import HourglassError
 
 __all__ = ["score"]
@@ -60,6 +61,7 @@ def score(
     group_by: GroupByOpt = None,
     group_window: GroupWindowOpt = None,
     timestamp_col: GroupTimeOpt = None,
+    suppress: SuppressOpt = None,
 ) -> None:
     """Score DATA with a saved model; write score, flag (0/1), calibrated and severity per row.
 
@@ -95,6 +97,11 @@ def score(
     naming it; with --on-bad-rows skip it is scored, and if flagged written as its own alert
     without a window (window_start null; ECS: the scoring time), counted in a warning.
 
+    With --suppress FILE (table models) a flagged row that a rule of the TOML file matches keeps
+    its score, its flag becomes 0 and the output's 'suppressed' column names the rule (empty
+    otherwise); it is no alert (--anomalies-only, ECS, --group-by leave it out) and the summary
+    counts the silenced rows per rule.
+
     A drift check (--drift-window) compares the share of flagged rows with the rate the threshold
     promises on held-out normal data and says on stderr when it is far higher.
     """
@@ -104,6 +111,7 @@ def score(
     from hourglass.cli import logs as log_cli
     from hourglass.cli import timeseries as ts_cli
     from hourglass.cli._drift import DriftCheck
+    from hourglass.cli._suppress import Silencer, bind_rules, read_rules
     from hourglass.cli.tables import KeptColumns, resolve_spec, rows_vary_in_columns, score_chunks
     from hourglass.ingest import ReadStats
     from hourglass.ingest.readers import detect_format
@@ -119,7 +127,9 @@ def score(
             raise HourglassError(f"--chunk-mb: must be > 0, got {chunk_mb}")
         check_not_input(output, "--output", data, model)
         check_output_type(output)
-        refuse_kept_outputs(keep, {"row", "score", "flag", "calibrated", "severity"})
+        refuse_kept_outputs(keep, {"row", "score", "flag", "calibrated", "severity",
+                                   *(["suppressed"] if suppress is not None else [])})
+        rules = read_rules(suppress)
         ecs = alert_format_is_ecs(alert_format)
         table = sqlite_table(table, output)
         json_out = detect_format(output) == "jsonl" or is_sqlite(output) or str(output) == "-"
@@ -128,6 +138,7 @@ def score(
                                  f"or .sqlite --output, or to standard output (-o -), got "
                                  f"{output.name}")
         pipe = load(model)
+        rules = bind_rules(rules, pipe, model_kind(pipe))
         from hourglass.cli._groups import check_group_options
 
         check_group_options(group_by, group_window, model_kind(pipe), pipe.model_name,
@@ -180,11 +191,12 @@ def score(
         if rule is not None:
             from hourglass.serve.sinks import alert_columns, alert_file
         kept = KeptColumns(keep, data, lenient=rows_vary_in_columns(pipe, spec, data))
+        silencer = Silencer(rules, data, lenient=kept.lenient) if rules is not None else None
         if group_by is not None:
             summary = _score_grouped(pipe, data, output, spec, stats, kept, keep=keep, rule=rule,
                                      table=table, chunk_mb=chunk_mb, on_bad_rows=on_bad_rows,
                                      drift=drift, group_by=group_by, group_window=group_window,
-                                     timestamp_col=timestamp_col)
+                                     timestamp_col=timestamp_col, silencer=silencer)
     if group_by is not None:
         report_skipped(stats, data)
         err.print(summary, highlight=False)
@@ -196,13 +208,16 @@ def score(
               alert_file(output, alert_columns("table", ecs=True), table=table)) as writer:
             for df, result in score_chunks(pipe, data, spec, on_bad_rows, stats,
                                             chunk_bytes=max(1024, int(chunk_mb * 2**20))):
+                if silencer is not None:  # (on the columns read: not the empty --keep ones)
+                    silencer.frame(df, result)
                 df = kept.add(df)
                 result.insert(0, "row", np.arange(n_rows, n_rows + len(df)))
                 n_rows += len(df)
                 flagged += int((result["flag"] == 1).sum())
                 drift.update(result["flag"].to_numpy())
                 if rule is not None:
-                    writer.write(_ecs_docs(result, df, rule, keep, skip=on_bad_rows == "skip",
+                    writer.write(_ecs_docs(result.drop(columns=["suppressed"], errors="ignore"), df,
+                                           rule, keep, skip=on_bad_rows == "skip",
                                            first_row=n_rows - len(df)))
                     continue
                 for c in keep or []:
@@ -214,9 +229,11 @@ def score(
                 raise HourglassError(f"{data}: no data rows" + (
                     f" ({stats.bad_rows} malformed row(s) skipped)" if stats.bad_rows else ""))
             kept.check()
+            if silencer is not None:
+                silencer.check()
     report_skipped(stats, data)
-    err.print(f"scored {n_rows} rows ({spec.name if spec else 'table'}), {flagged} flagged",
-              highlight=False)
+    err.print(f"scored {n_rows} rows ({spec.name if spec else 'table'}), {flagged} flagged"
+              f"{f', {silencer.text()}' if silencer is not None else ''}", highlight=False)
     drift.summary()
     say_wrote(output)
 
@@ -260,7 +277,7 @@ def _ecs_docs(result: Any, df: Any, rule: Any, keep: list[str] | None, *, skip: 
 def _score_grouped(pipe: Any, data: Path, output: Path, spec: Any, stats: Any, kept: Any, *,
                    keep: list[str] | None, rule: Any, table: str, chunk_mb: float, on_bad_rows: str,
                    drift: Any, group_by: str, group_window: str | None,
-                   timestamp_col: str | None) -> str:
+                   timestamp_col: str | None, silencer: Any = None) -> str:
     """Score DATA and write one alert per group of flagged rows (see ``score``'s docstring);
     the stderr summary. With ``--on-bad-rows skip`` a row whose time does not read is scored,
     in no window: flagged, it is its own alert (no window, no time), with a warning."""
@@ -281,6 +298,8 @@ def _score_grouped(pipe: Any, data: Path, output: Path, spec: Any, stats: Any, k
     with alert_file(output, columns, table=table) as writer:
         for df, result in score_chunks(pipe, data, spec, on_bad_rows, stats,
                                         chunk_bytes=max(1024, int(chunk_mb * 2**20))):
+            if silencer is not None:  # a silenced row feeds no group
+                silencer.frame(df, result)
             df = grouping.with_keys(kept.add(df), str(data), lenient=kept.lenient)
             times = grouping.times(df[grouping.time_col], n_rows, str(data),
                                    skip=on_bad_rows == "skip") if grouping.time_col else None
@@ -306,10 +325,12 @@ def _score_grouped(pipe: Any, data: Path, output: Path, spec: Any, stats: Any, k
             raise HourglassError(f"{data}: no data rows" + (
                 f" ({stats.bad_rows} malformed row(s) skipped)" if stats.bad_rows else ""))
         kept.check()
+        if silencer is not None:
+            silencer.check()
         grouping.check_seen(str(data))
         writer.write(grouping.render(grouping.groups.close()))
     note = grouping.untimed_note(str(data))
     if note:
         logging.getLogger("hourglass").warning("%s", note)
-    return (f"scored {n_rows} rows ({spec.name if spec else 'table'}), {flagged} flagged; "
-            + grouping.summary())
+    return (f"scored {n_rows} rows ({spec.name if spec else 'table'}), {flagged} flagged"
+            f"{f', {silencer.text()}' if silencer is not None else ''}; " + grouping.summary())

@@ -12,6 +12,7 @@ import typer
 
 from hourglass.cli._options import DriftWindowOpt, ModelArg, QuietOpt
 from hourglass.cli._output import err, setup_logging, user_errors
+from hourglass.cli._suppress import SuppressOpt
 from hourglass.errors import HourglassError
 
 __all__ = ["serve"]
@@ -43,6 +44,7 @@ def serve(
                           "file.")] = None,
     quiet: QuietOpt = False,
     drift_window: DriftWindowOpt = 1000,
+    suppress: SuppressOpt = None,
 ) -> None:
     """Serve MODEL over HTTP: POST /score scores JSON (header X-API-Key), GET /health says
     what the model expects, GET /metrics gives Prometheus counters (the key as X-API-Key or
@@ -61,6 +63,11 @@ def serve(
     severities are those 'hourglass score' writes for the same rows. GET /health also reports
     the drift check: the flag rate of the last --drift-window scored rows beside the rate the
     threshold promises, and whether it is far too high.
+
+    With --suppress FILE (table models; read once at start) a flagged row that a rule of the
+    TOML file matches is answered with flag 0 and 'suppressed' naming the rule (ECS answers:
+    no alert, 'suppressed' counts per rule); GET /metrics counts them per rule
+    (hourglass_suppressed_total).
     """
     setup_logging(quiet)
     with user_errors():
@@ -76,11 +83,19 @@ def serve(
         except ImportError as exc:
             raise HourglassError(f"hourglass serve needs {exc.name or 'fastapi'}: "
                                  "pip install 'hourglass[serve]'") from None
+        from hourglass.cli._suppress import read_rules
+        from hourglass.serve.suppress import SuppressionError
+
+        rules = read_rules(suppress)
         key = read_api_key(api_key_file)
         check_tls(tls_cert, tls_key)
         check_port(host, port)
-        app = create_app(model, api_key=key, max_body_bytes=max(1, int(max_body_mb * 2**20)),
-                         max_rows=max_rows, drift_window=drift_window, rate_limit=rate_limit)
+        try:
+            app = create_app(model, api_key=key, max_body_bytes=max(1, int(max_body_mb * 2**20)),
+                             max_rows=max_rows, drift_window=drift_window, rate_limit=rate_limit,
+                             suppress=rules)
+        except SuppressionError as exc:
+            raise HourglassError(f"--suppress {exc}") from None
     if host not in _LOOPBACK and tls_cert is None:
         logging.getLogger("hourglass").warning(
             "listening on %s: plain HTTP, the API key travels in clear; use --tls-cert or put a "

@@ -48,6 +48,7 @@ from hourglass.cli._options import (
     sqlite_table,
 )
 from hourglass.cli._output import err, interrupted, setup_logging, skipped_lines_text, user_errors
+from hourglass.cli._suppress import SuppressOpt
 from hourglass.errors import HourglassError, json_problem
 
 __all__ = ["LineBatcher", "stream"]
@@ -429,19 +430,20 @@ def _open(model: Path, input_file: Path | None, output: Path | None, explain: in
           keep: list[str] | None, adapt: bool, on_bad_rows: str | None, all_rows: bool = False,
           max_sessions: int = 100_000, idle_timeout: float | None = None, ecs: bool = False,
           table: str = "alerts", group: tuple[str | None, str | None, str | None] = (None, None, None),
-          ) -> tuple[Any, Callable[[int], bytes], Any, Any]:
+          suppress: Path | None = None) -> tuple[Any, Callable[[int], bytes], Any, Any]:
     """Check the options, load the model, open the input and output (one line on error). The
     scorer is a :class:`TableScorer`, or a ``LogStreamScorer`` for a log model; the sink a
     :class:`~hourglass.serve.sinks.JsonLinesSink` (stdout or appended to ``output``) or, for a
     ``.sqlite``/``.db`` output, a :class:`~hourglass.serve.sinks.SQLiteSink` into ``table``; the
     last item the :class:`~hourglass.serve.ecs.AlertRule` of ECS alerts (``None`` without
-    ``ecs``)."""
+    ``ecs``). With ``suppress``, the table scorer silences the flagged rows its rules match."""
     from hourglass.cli._common import (  # here only
         check_not_input,
         model_kind,
         refuse_kept_outputs,
         refuse_unused,
     )
+    from hourglass.errors import InputError
     from hourglass.ingest.sqlite import is_sqlite
     from hourglass.pipeline import load
     from hourglass.serve import TableScorer
@@ -451,7 +453,11 @@ def _open(model: Path, input_file: Path | None, output: Path | None, explain: in
     with user_errors():
         if on_bad_rows not in (None, "error", "skip"):
             raise HourglassError(f"--on-bad-rows: expected error or skip, got {on_bad_rows!r}")
-        refuse_kept_outputs(keep, {"row", "score", "severity", "calibrated", "top_column", "why", "flag"})
+        refuse_kept_outputs(keep, {"row", "score", "severity", "calibrated", "top_column", "why", "flag",
+                                   *(["suppressed"] if suppress is not None else [])})
+        from hourglass.cli._suppress import bind_rules, read_rules
+
+        rules = read_rules(suppress)
         if input_file is not None and not input_file.exists():  # a named pipe is fine
             raise HourglassError(f"--input {input_file}: no such file")
         if input_file is not None and input_file.is_dir():
@@ -465,6 +471,7 @@ def _open(model: Path, input_file: Path | None, output: Path | None, explain: in
                                  "alerts only (drop one of them)")
         pipe = load(model)
         kind = model_kind(pipe)
+        rules = bind_rules(rules, pipe, kind)
         from hourglass.cli._groups import check_group_options
 
         check_group_options(group[0], group[1], kind, pipe.model_name, timestamp_col=group[2],
@@ -498,6 +505,10 @@ def _open(model: Path, input_file: Path | None, output: Path | None, explain: in
                                  "'hourglass score' on a file)")
         else:
             scorer = TableScorer.from_pipeline(pipe, str(model))
+            try:
+                scorer.suppress_with(rules)
+            except InputError as exc:  # a rule's column the model's data never had
+                raise HourglassError(f"--suppress {exc}") from None
             if explain is not None and scorer.explain_unavailable is not None:
                 raise HourglassError(f"--explain: {scorer.explain_unavailable}")
             if adapt and not scorer.can_adapt:
@@ -621,6 +632,7 @@ def stream(
     group_window: GroupWindowOpt = None,
     timestamp_col: GroupTimeOpt = None,
     max_groups: MaxGroupsOpt = 100_000,
+    suppress: SuppressOpt = None,
 ) -> None:
     """Score JSON rows or live log lines as they arrive; one JSON alert per flagged row, event,
     time step or (entity, bucket).
@@ -688,6 +700,10 @@ def stream(
     summary, a warning names the first). A row of a window already written starts a second group
     for it (counted).
 
+    With --suppress FILE (table models) a flagged row that a rule of the TOML file matches is no
+    alert (with --all it is written with flag 0 and 'suppressed' naming the rule; it feeds no
+    --group-by group); the summary counts the silenced rows per rule.
+
     A drift check watches the share of flagged rows (steps, sessions) among the last
     --drift-window ones: a warning on stderr when it is far above the rate the threshold promises
     on held-out normal data (once per episode), the rates and warnings beside the summary.
@@ -703,7 +719,7 @@ def stream(
     try:
         scorer, read, sink, rule = _open(model, input_file, output, explain, keep, adapt,
                                          on_bad_rows, all_rows, max_sessions, idle_timeout, ecs,
-                                         table, (group_by, group_window, timestamp_col))
+                                         table, (group_by, group_window, timestamp_col), suppress)
     except KeyboardInterrupt:
         raise typer.Exit(130) from None
     where = str(input_file) if input_file is not None else "<stdin>"
@@ -745,6 +761,11 @@ def stream(
     if rule is not None:
         from hourglass.serve.ecs import ecs_named, to_ecs
     on_bad_rows = on_bad_rows or "error"
+    silencer = None
+    if scorer.suppression is not None:
+        from hourglass.cli._suppress import Silencer
+
+        silencer = Silencer(scorer.suppression, where)
     grouping = None
     if group_by is not None:
         from hourglass.cli._groups import Grouping
@@ -757,7 +778,7 @@ def stream(
         return _run_grouped(scorer, read, sink, grouping, where=where, batch=batch,
                             max_delay=max_delay_ms / 1000, on_bad_rows=on_bad_rows, output=output,
                             explain=explain, keep=keep, adapt=adapt, drift=drift,
-                            idle_timeout=idle_timeout)
+                            idle_timeout=idle_timeout, silencer=silencer)
     n_rows = flagged = 0
     bad: list[int] = []
     from hourglass.ingest.formats import line_format
@@ -771,7 +792,8 @@ def stream(
         took = time.perf_counter() - start
         skipped = f", {skipped_lines_text(sorted(bad))}" if bad else ""
         moved = f"; threshold {first_value:.6g} -> {float(threshold.value_):.6g} (--adapt)" if adapt else ""
-        err.print(f"streamed {n_rows:,} rows from {where}, {flagged:,} flagged{skipped}, "
+        silenced = f", {silencer.text()}" if silencer is not None else ""
+        err.print(f"streamed {n_rows:,} rows from {where}, {flagged:,} flagged{silenced}{skipped}, "
                   f"{n_rows / took if took > 0 else 0:,.0f} rows/s{moved}", highlight=False)
         drift.summary()
 
@@ -800,6 +822,8 @@ def stream(
                                              "calibrated": result["calibrated"][i]}
                     if all_rows:
                         alert["flag"] = flag
+                        if silencer is not None:
+                            alert["suppressed"] = result["suppressed"][i]
                     if explain is not None:
                         alert["top_column"] = result["top_column"][i]
                         alert["why"] = result["why"][i]
@@ -819,6 +843,8 @@ def stream(
                 flags = result["flags"][:len(rows)]
                 n_rows += len(rows)
                 flagged += sum(flags)
+                if silencer is not None:
+                    silencer.count(result["suppressed"][:len(rows)])
                 drift.update(flags)
                 sink.write(out_docs)  # one flush, or one transaction, per batch
             if problem is not None:
@@ -851,7 +877,7 @@ def _group_times(grouping: Any, rows: list[dict[str, Any]], lines: list[int], n_
 def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping: Any, *, where: str,
                  batch: int, max_delay: float, on_bad_rows: str, output: Path | None,
                  explain: int | None, keep: list[str] | None, adapt: bool, drift: Any,
-                 idle_timeout: float | None) -> None:
+                 idle_timeout: float | None, silencer: Any = None) -> None:
     """A table model's stream with ``--group-by``: flagged rows counted into groups, each
     written once its window closes (see ``stream``'s docstring)."""
     from hourglass.cli._groups import NO_TIME
@@ -870,7 +896,8 @@ def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping:
         if note:  # (as score says it)
             logging.getLogger("hourglass").warning("%s", note)
         skipped = f", {skipped_lines_text(sorted(bad))}" if bad else ""
-        err.print(f"streamed {n_rows:,} rows from {where}, {flagged:,} flagged{skipped}, "
+        silenced = f", {silencer.text()}" if silencer is not None else ""
+        err.print(f"streamed {n_rows:,} rows from {where}, {flagged:,} flagged{silenced}{skipped}, "
                   f"{n_rows / took if took > 0 else 0:,.0f} rows/s; {grouping.summary()}",
                   highlight=False)
         drift.summary()
@@ -935,6 +962,8 @@ def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping:
                         times = times[times != NO_TIME]
                     n_rows += len(rows)
                     flagged += sum(flags)
+                    if silencer is not None and "suppressed" in result:
+                        silencer.count(result["suppressed"][:len(rows)])
                     drift.update(flags)
                     early = grouping.add(alerts, keys, at)
                     if grouping.time_col is not None:  # (no times when every row was left out)

@@ -58,6 +58,7 @@ if TYPE_CHECKING:
     from hourglass.serve.entity_scoring import EntityScorer
     from hourglass.serve.scoring import TableScorer
     from hourglass.serve.series_scoring import SeriesScorer
+    from hourglass.serve.suppress import Suppressions
 
 __all__ = ["DEFAULT_MAX_BODY_BYTES", "DEFAULT_MAX_ROWS", "HealthResponse", "ScoreRequest",
            "ScoreResponse", "create_app", "validation_message"]
@@ -161,7 +162,8 @@ def validation_message(errors: Sequence[Mapping[str, Any]], body: BodyShape = BO
 
 def create_app(model_dir: str | os.PathLike[str], *, api_key: str,
                max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, max_rows: int = DEFAULT_MAX_ROWS,
-               drift_window: int = 1000, rate_limit: float = 0.0) -> FastAPI:
+               drift_window: int = 1000, rate_limit: float = 0.0,
+               suppress: "Suppressions | None" = None) -> FastAPI:
     """The scoring service for the model saved in ``model_dir``: a table, time-series, log or
     entity-bucket model (:func:`~hourglass.serve.scoring.load_scorer`); ``/score`` takes the
     request shape of its input kind (``/health`` and ``/docs`` say which).
@@ -184,6 +186,10 @@ def create_app(model_dir: str | os.PathLike[str], *, api_key: str,
     rate_limit
         Most requests a minute from one client address (bursts of a sixth of it), more is
         ``429`` with ``Retry-After`` (:class:`~hourglass.serve.security.RateLimit`); 0: no limit.
+    suppress
+        Suppression rules (:func:`~hourglass.serve.suppress.load_suppressions`; table models
+        only): a flagged row a rule matches is answered with flag 0 and the rule's name in
+        ``suppressed``, and counted per rule in ``/metrics`` (``hourglass_suppressed_total``).
 
     Examples
     --------
@@ -210,6 +216,16 @@ def create_app(model_dir: str | os.PathLike[str], *, api_key: str,
             or not 0 <= rate_limit < math.inf):  # inf: every request would fail in RateLimit
         raise ValueError(f"rate_limit must be a finite number >= 0, got {rate_limit!r}")
     scorer = load_scorer(model_dir)
+    if suppress is not None:
+        from hourglass.serve.suppress import SuppressionError
+
+        if scorer.kind != "tabular":
+            raise SuppressionError(f"{suppress.source}: suppression rules apply to table models; this "
+                                   f"model ({scorer.model_name}) reads {scorer.kind} data")
+        try:
+            cast("TableScorer", scorer).suppress_with(suppress)
+        except InputError as exc:
+            raise SuppressionError(str(exc)) from None
     request_model, response_model = _shapes(scorer)
     body = BODIES[request_model]
     rule = AlertRule.from_model(model_dir, scorer.pipeline)  # rule.* of the ECS alerts
@@ -226,7 +242,8 @@ def create_app(model_dir: str | os.PathLike[str], *, api_key: str,
     app.state.scorer = scorer
     metrics = ServiceMetrics(model=scorer.model_name, kind=scorer.kind,  # as /health's "input"
                              unit={"events": "sessions", "entity": "buckets"}.get(scorer.kind, "rows"),
-                             model_id=rule.id, version=hourglass.__version__)
+                             model_id=rule.id, version=hourglass.__version__,
+                             rules=suppress.names_in_force if suppress is not None else None)
     app.state.metrics = metrics
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
     app.add_middleware(KeyGuard, key=key, path="/score", header=KEY_HEADER)  # before the body
@@ -286,6 +303,10 @@ def create_app(model_dir: str | os.PathLike[str], *, api_key: str,
         """Count a scored request and feed its flags to the drift check; ``content`` unchanged."""
         flags = _flags_of(content)
         metrics.count_scored(time.perf_counter() - started, scored=len(flags), flagged=sum(flags))
+        silenced = content.get("suppressed")
+        if silenced:  # a table's answer names each row's rule; an ECS answer counts them
+            metrics.count_suppressed(silenced if isinstance(silenced, dict) else
+                                     {n: silenced.count(n) for n in set(silenced) if n})
         if drift is not None:
             with drift_lock:
                 for event in drift.update(flags):

@@ -61,6 +61,9 @@ class ServiceMetrics:
         The artefact's content hash, so a dashboard shows which model answered.
     version
         hourglass' version.
+    rules
+        The names of the suppression rules in force (``serve --suppress``), each counted in
+        ``hourglass_suppressed_total`` from 0; ``None``: no rules, no such counter.
 
     Examples
     --------
@@ -75,10 +78,15 @@ class ServiceMetrics:
     (True, True)
     >>> 'hourglass_scoring_seconds_bucket{le="0.005"} 1' in text
     True
+    >>> m = ServiceMetrics(model="ae", kind="table", unit="rows", model_id="ab12", version="0.1",
+    ...                    rules=["backup", "scanner"])
+    >>> m.count_suppressed({"backup": 2})
+    >>> [line for line in m.render().splitlines() if line.startswith("hourglass_suppressed_total")]
+    ['hourglass_suppressed_total{rule="backup"} 2', 'hourglass_suppressed_total{rule="scanner"} 0']
     """
 
     def __init__(self, *, model: str, kind: str, unit: str, model_id: str, version: str,
-                 buckets: Iterable[float] = LATENCY_BUCKETS) -> None:
+                 buckets: Iterable[float] = LATENCY_BUCKETS, rules: Iterable[str] | None = None) -> None:
         self.model, self.kind, self.unit, self.model_id, self.version = model, kind, unit, model_id, version
         self.buckets = tuple(sorted(float(b) for b in buckets))
         self.started = time.time()
@@ -89,6 +97,16 @@ class ServiceMetrics:
         self._latency_counts = [0] * (len(self.buckets) + 1)  # the last: +Inf
         self._latency_sum = 0.0
         self._latency_n = 0
+        # every rule from 0: a rule that never fires shows as 0, not as an absent series
+        self._suppressed: dict[str, int] | None = None if rules is None else dict.fromkeys(rules, 0)
+
+    def count_suppressed(self, counts: Mapping[str, int]) -> None:
+        """Alerts silenced by suppression rules in one request, per rule name."""
+        with self._lock:
+            if self._suppressed is None:
+                self._suppressed = {}
+            for name, n in counts.items():
+                self._suppressed[name] = self._suppressed.get(name, 0) + int(n)
 
     def count_request(self, path: str, status: int) -> None:
         """One answered request to ``path`` (any path outside the service's own: ``other``)."""
@@ -113,6 +131,7 @@ class ServiceMetrics:
             requests = sorted(self._requests.items())
             scored, flagged = self._scored, self._flagged
             counts, total, n = list(self._latency_counts), self._latency_sum, self._latency_n
+            suppressed = None if self._suppressed is None else dict(self._suppressed)
         unit = f'unit="{_label(self.unit)}"'
         lines: list[str] = []
 
@@ -130,6 +149,10 @@ class ServiceMetrics:
         metric("hourglass_scored_total", "counter", "Items scored by /score.", [(f"{{{unit}}}", scored)])
         metric("hourglass_flagged_total", "counter", "Items /score flagged as anomalous.",
                [(f"{{{unit}}}", flagged)])
+        if suppressed is not None:
+            metric("hourglass_suppressed_total", "counter",
+                   "Flagged items a suppression rule silenced (not in flagged_total), by rule.",
+                   [(f'{{rule="{_label(r)}"}}', c) for r, c in suppressed.items()])
         cumulative, samples = 0, []
         for bound, count in zip((*self.buckets, math.inf), counts, strict=True):
             cumulative += count

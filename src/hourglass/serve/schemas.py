@@ -84,6 +84,9 @@ class ScoreResponse(BaseModel):
                                          "with the largest share of the row's error (or score rise).")
     why: list[str] | None = Field(default=None, description="With 'explain': the top columns, "
                                   "their values and shares, e.g. 'src_bytes=54540 (71%)'.")
+    suppressed: list[str] | None = Field(default=None, description="With suppression rules "
+                                         "(serve --suppress): the rule that silenced the row's "
+                                         "alert (its flag is then 0), else ''.")
 
 
 class SeriesRequest(BaseModel):
@@ -276,6 +279,8 @@ class EcsResponse(BaseModel):
                                                                     "was never seen in training.")
     parse: dict[str, int | None] | None = Field(default=None, description="Logs: all parse and "
                                                                           "grouping counts.")
+    suppressed: dict[str, int] | None = Field(default=None, description="With suppression rules "
+                                              "(serve --suppress): alerts silenced, per rule.")
 
 
 class Column(BaseModel):

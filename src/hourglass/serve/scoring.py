@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from hourglass.serve.entity_scoring import EntityScorer
     from hourglass.serve.log_scoring import LogScorer
     from hourglass.serve.series_scoring import SeriesScorer
+    from hourglass.serve.suppress import Suppressions
 
 __all__ = ["ModelScorer", "TableScorer", "load_scorer", "model_records", "records_frame"]
 
@@ -239,6 +240,30 @@ class TableScorer(ModelScorer):
             from hourglass.explain.tabular import METHOD_NAMES, explanation_method
 
             self.explain_method = METHOD_NAMES[explanation_method(pipe)]
+        self.suppression: Suppressions | None = None
+
+    @property
+    def input_columns(self) -> list[str]:
+        """Every column of the model's training data: its features, the columns it dropped,
+        its label and time columns (what a row sent to it may be matched on)."""
+        features = self.pipeline.features_
+        info = self.pipeline.info
+        return list(dict.fromkeys(map(str, [*self.columns, *getattr(features, "roles_", {}),
+                                            *getattr(features, "drop", ()),
+                                            *(c for c in (info.get("time_col"), info.get("label_col"))
+                                              if c)])))
+
+    def suppress_with(self, rules: Suppressions | None) -> None:
+        """Silence the flagged rows ``rules`` match from now on (``None``: none): their flag
+        becomes 0 and :meth:`score` names the rule in ``suppressed``. A rule's column the
+        model's training data did not have, or ``between`` without the model's time column, is
+        an :class:`InputError`."""
+        if rules is not None:
+            info = self.pipeline.info
+            rules = rules.for_times(info.get("time_col"), info.get("time_dayfirst"),
+                                    f"the model ({self.model_name})")
+            rules.check_columns(self.input_columns, "the model's training data")
+        self.suppression = rules
 
     @property
     def can_adapt(self) -> bool:
@@ -304,10 +329,15 @@ class TableScorer(ModelScorer):
             scores = self.pipeline.score(df)
             flags, calibrated, severity = self._verdicts(
                 scores, self.pipeline.detector_.threshold_.update(scores) if adapt else None)
+            suppressed = None
+            if self.suppression is not None and flags.any():
+                flags, suppressed = self._suppressed(rows, flags)
             result: dict[str, list[Any]] = {
                 "scores": np.asarray(scores, dtype=np.float64).tolist(), "flags": flags.tolist(),
                 "calibrated": calibrated.tolist(), "severity": severity.tolist(),
             }
+            if self.suppression is not None:
+                result["suppressed"] = [""] * len(df) if suppressed is None else suppressed.tolist()
             if explain is not None:
                 from hourglass.explain import explain_rows
 
@@ -321,6 +351,19 @@ class TableScorer(ModelScorer):
                                             why["why"].astype(str), strict=True):
                         result["top_column"][i], result["why"][i] = top, text
         return result
+
+    def _suppressed(self, rows: Sequence[Mapping[str, Any]], flags: np.ndarray
+                    ) -> tuple[np.ndarray, np.ndarray]:
+        """``flags`` with the flagged rows a suppression rule matches set to 0, and each row's
+        rule (``""``: none); only the flagged rows' rule columns are read into a table."""
+        assert self.suppression is not None
+        rules = self.suppression
+        pick = np.flatnonzero(flags == 1)
+        columns = list(dict.fromkeys([*rules.columns, *([rules.time_col] if rules.uses_time else [])]))
+        sub = pd.DataFrame.from_records([flat_record(rows[i]) for i in pick.tolist()], columns=columns)
+        names = np.full(len(flags), "", dtype=object)
+        names[pick] = rules.names(sub)
+        return np.where(names != "", 0, flags), names
 
     def score_ecs(self, items: Sequence[Mapping[str, Any]], rule: AlertRule, *, explain: Any = None,
                   now: dt.datetime | None = None) -> dict[str, Any]:
@@ -361,4 +404,8 @@ class TableScorer(ModelScorer):
                 docs.append(to_ecs(alert, rule, fields=fields, now=now))
             except InputError as exc:  # an event time that is no time
                 raise InputError(f"row {i + 1}: {exc}") from None
-        return {"alerts": docs, "count": len(docs), "rows": len(items)}
+        answer: dict[str, Any] = {"alerts": docs, "count": len(docs), "rows": len(items)}
+        if "suppressed" in result:  # the alerts a rule silenced, per rule
+            names = [n for n in result["suppressed"] if n]
+            answer["suppressed"] = {n: names.count(n) for n in dict.fromkeys(names)}
+        return answer

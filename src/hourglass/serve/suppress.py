@@ -1,0 +1,491 @@
+"""Alert suppression rules: an allowlist of known benign alerts (a backup server, a vulnerability
+scanner, a maintenance window), read from a TOML file and applied to each scored batch.
+
+A rule names the raw column values (``match``) and/or the stretch of event time (``between``) of
+the rows it silences; a row the model flags that a rule matches keeps its score, its flag
+becomes 0 and ``suppressed`` names the first rule (in file order) that matched it. Rows the
+model did not flag are never named: the counts per rule are alerts silenced.
+
+.. code-block:: toml
+
+    [[rule]]
+    name = "nightly backup"
+    match = { src_ip = "10.0.0.5", service = ["ftp_data", "ftp"] }   # all keys; a list: any of
+    [[rule]]
+    name = "scanner subnet"
+    match = { src_ip = "10.20.0.0/16" }                               # an IP network
+    until = 2027-01-31                                                 # expiry (the day included)
+    [[rule]]
+    name = "patch window"
+    between = [2026-12-06T02:00:00Z, 2026-12-06T04:00:00Z]             # the rows' time, UTC
+
+Matching works per distinct value of a batch's column (a million rows of a few hundred
+addresses cost a few hundred comparisons), on the value as text: whole numbers without ``.0``
+(``21``, ``21.0`` and ``"21"`` are alike), text stripped. A string with ``*`` or ``?`` is a
+glob (case-sensitive); one that reads as an IP address or network (``10.20.0.0/16``,
+``2001:db8::/32``, ``10.0.0.5``) matches the addresses inside it (a cell that is no address does
+not match); anything else matches equal text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fnmatch
+import ipaddress
+import logging
+import re
+import time
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from hourglass.errors import InputError
+
+__all__ = ["Condition", "Rule", "SuppressionError", "Suppressions", "load_suppressions"]
+
+logger = logging.getLogger(__name__)
+
+_KEYS = ("name", "match", "between", "until", "comment")
+_WHOLE_FLOAT = re.compile(r"^(-?\d+)\.0+$")
+# IPv4 as ipaddress reads it: four decimal octets, no leading zeros (010.0.0.1 is refused there)
+_V4_TEXT = r"^(0|[1-9]\d{0,2})(\.(0|[1-9]\d{0,2})){3}$"
+_IPV4ISH = re.compile(r"^\d{1,3}(\.\d{1,3}){3}(/\d+)?$")
+_SHOWN = 8
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_NS_MIN, _NS_MAX = -(2**63) + 1, 2**63 - 1  # a time before or after every row
+
+IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+class SuppressionError(InputError):
+    """Suppression rules that cannot be applied to a model (a column it never had, ``between``
+    without a time column, a model that reads no table rows): what a caller that loads the model
+    itself (the scoring service) raises, so that its command line names the rules' option."""
+
+
+def _canonical(value: object) -> str:
+    """A rule value as the text a cell is compared in: whole numbers without ``.0``.
+
+    Examples
+    --------
+    >>> _canonical(21), _canonical(21.0), _canonical(" 21.00 "), _canonical(0.5), _canonical(True)
+    ('21', '21', '21', '0.5', 'True')
+    """
+    text = str(value).strip()
+    return _WHOLE_FLOAT.sub(r"\1", text)
+
+
+def _network(text: str, where: str) -> IpNetwork | None:
+    """``text`` as an IP network (an address is a network of one), ``None`` when it is no
+    address at all; an :class:`InputError` when it looks like one but is not valid."""
+    looks = _IPV4ISH.match(text) is not None or ("/" in text and ":" in text) or (
+        "/" in text and _is_address(text.split("/", 1)[0]))
+    try:
+        return ipaddress.ip_network(text, strict=True)
+    except ValueError as exc:
+        if ":" in text and "/" not in text and _is_address(text):
+            return ipaddress.ip_network(text)
+        if looks:
+            raise InputError(f"{where}: {text!r} is not a valid IP address or network ({exc})") from None
+        return None
+
+
+def _is_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class Condition:
+    """What one column of a rule accepts: equal texts, globs and IP networks (any of them).
+
+    Examples
+    --------
+    >>> cond = Condition.of(["ftp", "ssh*", 21, "10.0.0.0/8"], "rule 'x', column 'c'")
+    >>> cond.test(np.array(["ftp", "sshd", "21", "10.1.2.3", "11.0.0.1", "FTP"], dtype=object)).tolist()
+    [True, True, True, True, False, False]
+    """
+
+    exact: tuple[str, ...] = ()
+    globs: tuple[str, ...] = ()
+    networks: tuple[IpNetwork, ...] = ()
+
+    @classmethod
+    def of(cls, values: object, where: str) -> Condition:
+        """The condition of a ``match`` entry (a value, or a list of values: any of them)."""
+        items = values if isinstance(values, list) else [values]
+        if not items:
+            raise InputError(f"{where}: an empty list matches nothing; give at least one value")
+        exact: list[str] = []
+        globs: list[str] = []
+        networks: list[IpNetwork] = []
+        for v in items:
+            if isinstance(v, (dict, list, dt.date, dt.time)):
+                kind = "a table" if isinstance(v, dict) else "a list" if isinstance(v, list) else \
+                    "a date or time"
+                raise InputError(f"{where}: expected text, a number or true/false (or a list of "
+                                 f"them), got {kind} ({v!r})")
+            if isinstance(v, str) and ("*" in v or "?" in v):
+                globs.append(v)
+                continue
+            net = _network(v.strip(), where) if isinstance(v, str) else None
+            if net is not None:
+                networks.append(net)
+            else:
+                exact.append(_canonical(v))
+        return cls(tuple(exact), tuple(globs), tuple(networks))
+
+    def test(self, values: np.ndarray) -> np.ndarray:
+        """Which of ``values`` (distinct cells as text, missing ones ``<missing>``) it accepts."""
+        from hourglass.features.roles import MISSING
+
+        mask = np.isin(values, np.array(self.exact, dtype=object)) if self.exact else \
+            np.zeros(len(values), dtype=bool)
+        if self.globs and len(values):
+            text = pd.Series(values, dtype=object).astype(str)
+            for g in self.globs:
+                mask |= text.str.match(fnmatch.translate(g)).to_numpy(dtype=bool)
+        if self.networks and len(values):
+            mask |= self._in_networks(values)
+        return mask & (values != MISSING)
+
+    def _in_networks(self, values: np.ndarray) -> np.ndarray:
+        """Which ``values`` are addresses in one of the networks: IPv4 text read in arrays (a
+        Python ``ip_address`` per value would cost 15 µs each), IPv6 value by value."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        out = np.zeros(len(values), dtype=bool)
+        arr = pa.array(values, type=pa.string())
+        is_v4 = np.asarray(pc.match_substring_regex(arr, _V4_TEXT).fill_null(False), dtype=bool)
+        v4 = [n for n in self.networks if n.version == 4]
+        if v4 and is_v4.any():
+            parts = pc.split_pattern(arr.filter(pa.array(is_v4)), ".")
+            octets = np.asarray(pc.cast(pc.list_flatten(parts), pa.int64())).reshape(-1, 4)
+            address = (octets[:, 0] << 24) | (octets[:, 1] << 16) | (octets[:, 2] << 8) | octets[:, 3]
+            hit = np.zeros(len(address), dtype=bool)
+            for net in v4:
+                hit |= (address & int(net.netmask)) == int(net.network_address)
+            out[is_v4] = hit & (octets <= 255).all(axis=1)
+        v6 = [n for n in self.networks if n.version == 6]
+        for i in np.flatnonzero(~is_v4) if v6 else ():
+            text = values[i]
+            if ":" not in text:
+                continue
+            try:
+                address6 = ipaddress.ip_address(text)
+            except ValueError:
+                continue
+            out[i] = any(address6 in net for net in v6)
+        return out
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One suppression rule: its ``name``, the columns it ``match``es (all of them), the
+    ``between`` stretch of event time (UTC nanoseconds, start included, end excluded) and the
+    ``until`` expiry (UTC nanoseconds, excluded), each optional but not both of match/between."""
+
+    name: str
+    match: Mapping[str, Condition] = field(default_factory=dict)
+    between: tuple[int, int] | None = None
+    until: int | None = None
+
+
+def _utc_ns(value: object, where: str, *, end: bool = False) -> int:
+    """A TOML date or date-time as UTC nanoseconds (a time without an offset is UTC, as every
+    time in hourglass; a date is its midnight, or with ``end`` the next one: the day included).
+
+    Examples
+    --------
+    >>> plus_one = dt.timezone(dt.timedelta(hours=1))
+    >>> _utc_ns(dt.datetime(2026, 12, 6, 3, tzinfo=plus_one), "x") - _utc_ns(dt.datetime(2026, 12, 6, 2), "x")
+    0
+    >>> _utc_ns(dt.date(2026, 12, 6), "x", end=True) - _utc_ns(dt.date(2026, 12, 6), "x")
+    86400000000000
+    """
+    if isinstance(value, dt.datetime):
+        aware = value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+    elif isinstance(value, dt.date):
+        aware = dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC)
+        aware += dt.timedelta(days=1) if end and value < dt.date.max else dt.timedelta()
+    else:
+        aware = None
+    if aware is not None:  # in Python's integers: 2999-01-31 is past pandas' range (2262)
+        ns = (aware - _EPOCH) // dt.timedelta(microseconds=1) * 1000
+        return int(min(max(ns, _NS_MIN), _NS_MAX))
+    raise InputError(f"{where}: expected a TOML date (2027-01-31) or date-time "
+                     f"(2026-12-06T02:00:00Z), got {value!r}")
+
+
+def _flat(table: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """``match``'s keys, a dotted key (``source.ip = ...``, a nested table in TOML) as the one
+    flat column name a JSON row's nested field is read as."""
+    out: dict[str, Any] = {}
+    for k, v in table.items():
+        if isinstance(v, dict):
+            out.update(_flat(v, f"{prefix}{k}."))
+        else:
+            out[f"{prefix}{k}"] = v
+    return out
+
+
+def _rule(raw: object, i: int, source: str) -> Rule:
+    """The ``i``-th (from 1) ``[[rule]]`` table of ``source``, checked."""
+    if not isinstance(raw, dict):
+        raise InputError(f"{source}: 'rule' must be an array of tables ([[rule]]), got {raw!r}")
+    name = raw.get("name")
+    where = f"{source}: rule {i}" + (f" ({name!r})" if isinstance(name, str) and name.strip() else "")
+    unknown = [k for k in raw if k not in _KEYS]
+    if unknown:
+        raise InputError(f"{where}: unknown key {unknown[0]!r} (a rule takes {', '.join(_KEYS)})")
+    if not isinstance(name, str) or not name.strip():
+        raise InputError(f"{where}: no name (give each rule name = \"...\"; alerts and counts "
+                         "name it)")
+    where = f"{source}: rule {name!r}"
+    if "match" not in raw and "between" not in raw:
+        raise InputError(f"{where}: neither 'match' nor 'between': it would silence every alert")
+    match: dict[str, Condition] = {}
+    if "match" in raw:
+        if not isinstance(raw["match"], dict) or not raw["match"]:
+            raise InputError(f"{where}: 'match' must be a table of column = value(s), e.g. "
+                             "match = { src_ip = \"10.0.0.5\" }")
+        match = {str(c): Condition.of(v, f"{where}, column {c!r}") for c, v in _flat(raw["match"]).items()}
+    between = None
+    if "between" in raw:
+        span = raw["between"]
+        if not isinstance(span, list) or len(span) != 2:
+            raise InputError(f"{where}: 'between' must be [start, end], two TOML dates or "
+                             "date-times")
+        lo, hi = _utc_ns(span[0], f"{where}, between"), _utc_ns(span[1], f"{where}, between", end=True)
+        if not lo < hi:
+            raise InputError(f"{where}: 'between' ends ({span[1]}) before it starts ({span[0]})")
+        between = (lo, hi)
+    until = _utc_ns(raw["until"], f"{where}, until", end=True) if "until" in raw else None
+    if "comment" in raw and not isinstance(raw["comment"], str):
+        raise InputError(f"{where}: 'comment' must be text")
+    return Rule(name.strip(), match, between, until)
+
+
+@dataclass(frozen=True)
+class Suppressions:
+    """The rules of a suppression file that are in force, applied to scored batches.
+
+    ``time_col`` (and its ``dayfirst`` order) is the rows' time column that ``between`` reads;
+    set it with :meth:`for_times`.
+
+    Examples
+    --------
+    >>> rules = Suppressions.parse('''
+    ... [[rule]]
+    ... name = "backup"
+    ... match = { src_ip = "10.0.0.5", service = ["ftp", "ftp_data"] }
+    ... [[rule]]
+    ... name = "scanners"
+    ... match = { src_ip = "10.20.0.0/16" }
+    ... ''', "rules.toml")
+    >>> df = pd.DataFrame({"src_ip": ["10.0.0.5", "10.0.0.5", "10.20.3.4", "8.8.8.8"],
+    ...                    "service": ["ftp", "http", "ssh", "ftp"]})
+    >>> rules.names(df).tolist()
+    ['backup', '', 'scanners', '']
+    >>> flags, names = rules.apply(df, np.array([1, 1, 1, 0]))
+    >>> flags.tolist(), names.tolist()
+    ([0, 1, 0, 0], ['backup', '', 'scanners', ''])
+    """
+
+    rules: tuple[Rule, ...]
+    source: str = "suppressions"
+    time_col: str | None = None
+    dayfirst: bool | None = None
+
+    @classmethod
+    def parse(cls, text: str, source: str = "suppressions", now: float | None = None) -> Suppressions:
+        """The rules in TOML ``text`` (``source`` names it in messages); expired ones (``until``
+        before ``now``, epoch seconds, default the clock) are left out with a warning naming them.
+
+        Raises :class:`InputError` for bad TOML (with its line), a rule without a name or with
+        neither ``match`` nor ``between``, an unknown key, a bad IP network or date, and two
+        rules of one name.
+        """
+        try:
+            doc = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise InputError(f"{source}: not valid TOML: {exc}") from None
+        unknown = [k for k in doc if k != "rule"]
+        if unknown:
+            raise InputError(f"{source}: unknown key {unknown[0]!r} (the file holds [[rule]] tables)")
+        raw = doc.get("rule", [])
+        if not isinstance(raw, list) or not raw:
+            raise InputError(f"{source}: no rules (each rule is a [[rule]] table with a name and "
+                             "match and/or between)")
+        rules = [_rule(r, i, source) for i, r in enumerate(raw, start=1)]
+        seen: set[str] = set()
+        for r in rules:
+            if r.name in seen:
+                raise InputError(f"{source}: two rules are named {r.name!r}; give each its own name")
+            seen.add(r.name)
+        now_ns = int((time.time() if now is None else now) * 1e9)
+        expired = [r.name for r in rules if r.until is not None and r.until <= now_ns]
+        if expired:
+            logger.warning("%s: %d rule(s) expired and not applied: %s (their 'until' has passed; "
+                           "renew or remove them)", source, len(expired), ", ".join(map(repr, expired)))
+        return cls(tuple(r for r in rules if r.name not in expired), source)
+
+    @property
+    def columns(self) -> list[str]:
+        """The columns the rules match on, in file order."""
+        return list(dict.fromkeys(c for r in self.rules for c in r.match))
+
+    @property
+    def names_in_force(self) -> list[str]:
+        """The names of the rules applied, in file order."""
+        return [r.name for r in self.rules]
+
+    @property
+    def uses_time(self) -> bool:
+        """Whether a rule reads the rows' time (``between``)."""
+        return any(r.between is not None for r in self.rules)
+
+    def for_times(self, time_col: str | None, dayfirst: bool | None, what: str) -> Suppressions:
+        """These rules reading the time of each row in ``time_col`` (``dayfirst``: the order of
+        its numeric dates); an :class:`InputError` when a rule has ``between`` and there is no
+        such column (``what`` says whose)."""
+        if self.uses_time and time_col is None:
+            name = next(r.name for r in self.rules if r.between is not None)
+            raise InputError(f"{self.source}: rule {name!r} has 'between', but {what} has no time "
+                             "column (train with --timestamp-col, or a format with one)")
+        return replace(self, time_col=time_col, dayfirst=dayfirst)
+
+    def check_columns(self, available: Iterable[str], what: str) -> None:
+        """An :class:`InputError` naming the first rule and column not in ``available`` (the
+        columns ``what``, a file or a model, has), and a few of those there are."""
+        have = list(dict.fromkeys(map(str, available)))
+        known = set(have)
+        needed = [(r.name, c) for r in self.rules for c in r.match]
+        if self.time_col is not None and self.uses_time:
+            needed += [(r.name, self.time_col) for r in self.rules if r.between is not None]
+        for name, column in needed:
+            if column not in known:
+                shown = ", ".join(have[:_SHOWN]) + (" ..." if len(have) > _SHOWN else "")
+                raise InputError(f"{self.source}: rule {name!r} matches column {column!r}, which "
+                                 f"{what} does not have (its columns: {shown})")
+
+    def names(self, df: pd.DataFrame) -> np.ndarray:
+        """The first rule (in file order) each row of ``df`` matches, ``""`` where none does. A
+        column a rule matches that ``df`` lacks, a missing cell, and a row whose time does not
+        read (for ``between``) match nothing."""
+        from hourglass.features.roles import factorize_strings
+
+        out = np.full(len(df), "", dtype=object)
+        if not len(df) or not self.rules:
+            return out
+        open_ = np.ones(len(df), dtype=bool)
+        coded: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        times: np.ndarray | None = None
+        for rule in self.rules:
+            hit = open_.copy()
+            for column, cond in rule.match.items():
+                if column not in df.columns:
+                    hit[:] = False
+                    break
+                if column not in coded:
+                    coded[column] = factorize_strings(df[column].reset_index(drop=True))
+                codes, uniques = coded[column]
+                hit &= cond.test(uniques)[codes]
+                if not hit.any():
+                    break
+            if rule.between is not None and hit.any():
+                if times is None:
+                    times = self._times(df)
+                hit &= (times >= rule.between[0]) & (times < rule.between[1])
+            out[hit] = rule.name
+            open_ &= ~hit
+            if not open_.any():
+                break
+        return out
+
+    def apply(self, df: pd.DataFrame, flags: Any) -> tuple[np.ndarray, np.ndarray]:
+        """``flags`` (0/1 per row of ``df``) with the flagged rows a rule matches set to 0, and
+        each row's rule name (``""``: not suppressed). Only the flagged rows are matched: an
+        alert is what a rule silences."""
+        flags = np.asarray(flags).astype(int)
+        names = np.full(len(flags), "", dtype=object)
+        pick = np.flatnonzero(flags == 1)
+        if len(pick) and self.rules:
+            sub = df.iloc[pick] if len(pick) < len(df) else df
+            names[pick] = self.names(sub)
+            flags = np.where(names != "", 0, flags)
+        return flags, names
+
+    def _times(self, df: pd.DataFrame) -> np.ndarray:
+        """Each row's time as UTC nanoseconds (as every command reads times); the smallest int64
+        where it does not read. A time that reads alone but not with the others (an offset where
+        the others have none) is read alone: a rule never stops a run."""
+        from hourglass._times import parse_timestamps, unreadable_times
+
+        none = np.iinfo(np.int64).min
+        out = np.full(len(df), none, dtype=np.int64)
+        if self.time_col is None or self.time_col not in df.columns:
+            return out
+        col = df[self.time_col].reset_index(drop=True)
+        try:  # the usual case: every time reads, in one pass
+            return _ns(parse_timestamps(col, self.time_col, self.dayfirst))
+        except InputError:
+            pass
+        good = np.flatnonzero(~unreadable_times(col, self.time_col, self.dayfirst))
+        try:
+            out[good] = _ns(parse_timestamps(col.iloc[good], self.time_col, self.dayfirst))
+        except InputError:
+            codes, uniques = pd.factorize(col.iloc[good])
+            each = np.full(len(uniques), none, dtype=np.int64)
+            for j, value in enumerate(uniques):
+                try:
+                    each[j] = _ns(parse_timestamps(pd.Series([value]), self.time_col, self.dayfirst))[0]
+                except InputError:
+                    continue
+            out[good] = each[codes]
+        return out
+
+
+def _ns(ts: pd.DatetimeIndex) -> np.ndarray:
+    """UTC nanoseconds of times read by :func:`~hourglass._times.parse_timestamps` (aware ones
+    are UTC, naive ones are taken as UTC)."""
+    if ts.tz is not None:
+        ts = ts.tz_convert("UTC").tz_localize(None)
+    return np.asarray(ts.as_unit("ns").asi8, dtype=np.int64)
+
+
+def load_suppressions(path: str | Path, now: float | None = None) -> Suppressions:
+    """The rules of the TOML file at ``path`` (see :class:`Suppressions`); an
+    :class:`InputError` for a missing or unreadable file.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "rules.toml"
+    >>> _ = p.write_text('[[rule]]\\nname = "old"\\nmatch = { a = 1 }\\nuntil = 2001-01-01\\n')
+    >>> load_suppressions(p).rules
+    ()
+    >>> load_suppressions(p.with_name("none.toml"))
+    Traceback (most recent call last):
+    ...
+    hourglass.errors.InputError: ...none.toml: no such file
+    """
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"{p}: no such file")
+    if p.is_dir():
+        raise InputError(f"{p}: is a directory, expected a TOML file of [[rule]] tables")
+    try:
+        text = p.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError(f"{p}: not UTF-8 text; a suppression file is TOML") from None
+    return Suppressions.parse(text, str(p), now)
