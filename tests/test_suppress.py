@@ -308,6 +308,9 @@ def test_serve_answers_flag_0_and_the_rule_and_counts_it_in_metrics(files: dict[
         assert r.status_code == 200, r.text
         assert r.json()["count"] == 0 and r.json()["suppressed"] == {"nightly backup": 1}
         text = c.get("/metrics", headers={"X-API-Key": KEY}).text
+        health = c.get("/health").json()
+    assert health["suppression_rules"] == ["nightly backup", "scanner subnet", "v6 lab", "ftp port",
+                                          "ssh glob", "patch window"]
     assert 'hourglass_suppressed_total{rule="nightly backup"} 2' in text
     assert 'hourglass_suppressed_total{rule="patch window"} 0' in text  # in force, never fired
 
@@ -318,6 +321,7 @@ def test_serve_without_rules_answers_as_before(files: dict[str, Path]) -> None:
         body = c.post("/score", json={"rows": rows}, headers={"X-API-Key": KEY}).json()
         assert "suppressed" not in body
         assert "hourglass_suppressed_total" not in c.get("/metrics", headers={"X-API-Key": KEY}).text
+        assert "suppression_rules" not in c.get("/health").json()
 
 
 # ---- errors: exit 2, one line, no output ------------------------------------------------------

@@ -278,7 +278,8 @@ def create_app(model_dir: str | os.PathLike[str], *, api_key: str,
         return {"status": "ok", **scorer.describe(), "max_rows": max_rows,
                 "max_body_bytes": max_body_bytes, "rate_limit_per_minute": rate_limit or None,
                 "alert_formats": list(ALERT_FORMATS),
-                "hourglass": hourglass.__version__, "drift": state}
+                "hourglass": hourglass.__version__, "drift": state,
+                "suppression_rules": suppress.names_in_force if suppress is not None else None}
 
     @app.get("/metrics", response_class=PlainTextResponse,
              responses={401: _ERRORS[401], 200: {"content": {"text/plain": {}},

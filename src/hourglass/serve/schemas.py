@@ -333,6 +333,9 @@ class HealthResponse(BaseModel):
                                          "(true while the rate is far too high: normal traffic may "
                                          "have drifted from training, or an attack is under way) "
                                          "and the warnings so far.")
+    suppression_rules: list[str] | None = Field(
+        default=None, description="With --suppress: the names of the suppression rules in force "
+                                  "(expired ones left out), in file order.")
 
 
 class BodyShape(NamedTuple):
