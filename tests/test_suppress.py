@@ -193,6 +193,24 @@ def test_expired_rules_are_left_out_with_a_warning(caplog: pytest.LogCaptureFixt
     assert "'old scanner', 'kept'" in caplog.text and "expired" in caplog.text
 
 
+def test_a_rule_that_expires_while_in_use_stops_applying(caplog: pytest.LogCaptureFixture) -> None:
+    # a service or stream running for weeks: the rule's 'until' passes mid-run, not only at start
+    import dataclasses
+
+    text = '[[rule]]\nname = "scanner"\nmatch = { ip = "1.2.3.4" }\nuntil = 2026-01-31\n'
+    rules = _rules(text, now=pd.Timestamp("2026-01-31T23:00:00Z").timestamp())
+    df = pd.DataFrame({"ip": ["1.2.3.4", "1.2.3.4"]})
+    assert rules.apply(df, np.array([1, 1]))[0].tolist() == [0, 0]
+    later = dataclasses.replace(rules, now=pd.Timestamp("2026-02-01T00:00:01Z").value)
+    with caplog.at_level(logging.WARNING):
+        for _ in range(2):
+            flags, names = later.apply(df, np.array([1, 1]))
+            assert flags.tolist() == [1, 1] and names.tolist() == ["", ""]
+    assert later.names_in_force == []
+    said = [r for r in caplog.records if "'scanner' expired" in r.getMessage()]
+    assert len(said) == 1, caplog.text  # said once, not per batch
+
+
 @pytest.mark.parametrize(("text", "match"), [
     ('[[rule]]\nname = "a"\nmatch = { ip = \n', "not valid TOML: Invalid value (at line 3"),
     ('[[rule]]\nmatch = { ip = "1.2.3.4" }\n', "rule 1: no name"),

@@ -58,6 +58,7 @@ _IPV4ISH = re.compile(r"^\d{1,3}(\.\d{1,3}){3}(/\d+)?$")
 _SHOWN = 8
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _NS_MIN, _NS_MAX = -(2**63) + 1, 2**63 - 1  # a time before or after every row
+_SAID_EXPIRED: set[tuple[str, str]] = set()  # (source, rule) that expired while in use, said once
 
 IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -305,6 +306,7 @@ class Suppressions:
     source: str = "suppressions"
     time_col: str | None = None
     dayfirst: bool | None = None
+    now: int | None = None  # a fixed clock (UTC nanoseconds) for 'until'; None: the real one
 
     @classmethod
     def parse(cls, text: str, source: str = "suppressions", now: float | None = None) -> Suppressions:
@@ -337,7 +339,8 @@ class Suppressions:
         if expired:
             logger.warning("%s: %d rule(s) expired and not applied: %s (their 'until' has passed; "
                            "renew or remove them)", source, len(expired), ", ".join(map(repr, expired)))
-        return cls(tuple(r for r in rules if r.name not in expired), source)
+        return cls(tuple(r for r in rules if r.name not in expired), source,
+                   now=None if now is None else now_ns)
 
     @property
     def columns(self) -> list[str]:
@@ -346,8 +349,24 @@ class Suppressions:
 
     @property
     def names_in_force(self) -> list[str]:
-        """The names of the rules applied, in file order."""
-        return [r.name for r in self.rules]
+        """The names of the rules applied now (none whose ``until`` has passed), in file order."""
+        now = time.time_ns() if self.now is None else self.now
+        return [r.name for r in self.rules if r.until is None or r.until > now]
+
+    def _in_force(self) -> list[Rule]:
+        """The rules not expired by the clock now: a service or stream that runs past a rule's
+        ``until`` stops applying it then (said once), as a restart would."""
+        now = time.time_ns() if self.now is None else self.now
+        live = []
+        for rule in self.rules:
+            if rule.until is not None and rule.until <= now:
+                if (self.source, rule.name) not in _SAID_EXPIRED:
+                    _SAID_EXPIRED.add((self.source, rule.name))
+                    logger.warning("%s: rule %r expired (its 'until' has passed) and is no longer "
+                                   "applied; renew or remove it", self.source, rule.name)
+                continue
+            live.append(rule)
+        return live
 
     @property
     def uses_time(self) -> bool:
@@ -385,12 +404,13 @@ class Suppressions:
         from hourglass.features.roles import factorize_strings
 
         out = np.full(len(df), "", dtype=object)
-        if not len(df) or not self.rules:
+        rules = self._in_force() if len(df) else []
+        if not rules:
             return out
         open_ = np.ones(len(df), dtype=bool)
         coded: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         times: np.ndarray | None = None
-        for rule in self.rules:
+        for rule in rules:
             hit = open_.copy()
             for column, cond in rule.match.items():
                 if column not in df.columns:
