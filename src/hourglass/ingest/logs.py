@@ -61,6 +61,8 @@ DEFAULT_MASKS: tuple[tuple[str, str], ...] = (
     ("NUM", r"(?<![\w.\-])[-+]?\d+(?:\.\d+)?(?![\w.])"),
 )
 
+RULES = 2  # the parsing rules of a new parser (see LogParser's ``rules``)
+
 
 @dataclass
 class ParseStats:
@@ -195,6 +197,11 @@ class LogParser:
     strict
         Raise :class:`~hourglass.errors.InputError` on the first line that matches no header
         format, instead of counting and skipping it.
+    rules
+        ``2``: a token that holds a mask (``host:<NUM>``) is a value in Drain's prefix tree, as
+        Drain takes a token with a digit to be; ``1`` (parsers saved before this setting existed
+        load as ``1``, so they score as they did): such a token is a branch of the tree, so
+        ``a.com:<NUM>`` and ``b.org:<NUM>`` in first places never share a template.
 
     Examples
     --------
@@ -204,21 +211,22 @@ class LogParser:
     """
 
     def __init__(self, format: str = "raw", masks: tuple[tuple[str, str], ...] | None = None,
-                 sim_th: float = 0.5, depth: int = 4, max_children: int = 100,
-                 strict: bool = False) -> None:
+                 sim_th: float = 0.5, depth: int = 5, max_children: int = 100,
+                 strict: bool = False, rules: int = RULES) -> None:
         self.format = format
         self.masks = masks
         self.sim_th = sim_th
         self.depth = depth
         self.max_children = max_children
         self.strict = strict
+        self.rules = rules
 
     def get_params(self) -> dict[str, Any]:
         """Constructor arguments (JSON-ready)."""
         return {"format": self.format,
                 "masks": None if self.masks is None else [list(m) for m in self.masks],
                 "sim_th": self.sim_th, "depth": self.depth, "max_children": self.max_children,
-                "strict": self.strict}
+                "strict": self.strict, "rules": self.rules}
 
     # -- setup --------------------------------------------------------------------------------
     def _compile(self) -> _Compiled:
@@ -257,10 +265,20 @@ class LogParser:
             raise ValueError(f"depth must be >= 3, got {self.depth}")
         if int(self.max_children) < 1:
             raise ValueError(f"max_children must be >= 1, got {self.max_children}")
+        if int(self.rules) not in (1, 2):
+            raise ValueError(f"rules must be 1 or 2, got {self.rules}")
 
     def _new_drain(self) -> Any:
-        return _drain().Drain(depth=int(self.depth), sim_th=float(self.sim_th),
-                     max_children=int(self.max_children))
+        drain = _drain().Drain(depth=int(self.depth), sim_th=float(self.sim_th),
+                               max_children=int(self.max_children))
+        if int(self.rules) >= 2:
+            # Drain sends a token with a digit down the tree's wildcard branch (it is a value);
+            # masking takes the digits away (``host:5070`` -> ``host:<NUM>``), so without this
+            # every host would get a branch, and a group, of its own.
+            names = tuple(f"<{name}>" for name, _ in self._compiled.masks)
+            digits = drain.has_numbers
+            drain.has_numbers = lambda token: digits(token) or any(n in token for n in names)
+        return drain
 
     def mask(self, content: str) -> str:
         """The message with every mask applied (what Drain sees).
@@ -535,6 +553,7 @@ class LogParser:
             params = dict(d["params"])
             if params.get("masks") is not None:
                 params["masks"] = tuple(tuple(m) for m in params["masks"])
+            params.setdefault("rules", 1)  # saved before the setting existed: the old defaults
             self = cls(**params)
             self._check_params()
             self._compiled = self._compile()
