@@ -28,7 +28,7 @@ from hourglass._params import check_numeric_params
 from hourglass.errors import InputError
 from hourglass.ingest.tables import READ_ERRORS
 
-__all__ = ["DEFAULT_MASKS", "LOG_FORMATS", "LogParser", "ParseStats", "read_lines"]
+__all__ = ["DEFAULT_MASKS", "LEGACY_MASKS", "LOG_FORMATS", "LogParser", "ParseStats", "read_lines"]
 
 logger = logging.getLogger(__name__)
 
@@ -58,8 +58,23 @@ DEFAULT_MASKS: tuple[tuple[str, str], ...] = (
     ("IP", r"(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?(?![\w.])"),
     ("HEX", r"(?<![\w])0[xX][0-9a-fA-F]+(?![\w])"),
     ("PATH", r"(?<![\w.])(?:/[\w.\-]+){2,}/?"),
+    # an id or hash in bare hex (``003a90fc``, ``113d3a99c3da401f``): 8+ hex digits, a letter and
+    # a digit among them (so no word and no decimal number)
+    ("HEX", r"(?<![\w.\-])(?=[0-9a-fA-F]*\d)(?=[0-9a-fA-F]*[a-fA-F])[0-9a-fA-F]{8,}(?![\w.\-])"),
+    ("NUM", r"(?<![\w.\-])[-+]?\d+(?:\.\d+)?(?![\w.])"),
+    ("NUM", r"(?<=[A-Za-z]\.)\d+(?![\w.])"),  # a numbered name: core.2275, messages.3
+)
+
+# The default masks of a parser with ``rules=1`` (all parsers saved before ``rules`` existed).
+LEGACY_MASKS: tuple[tuple[str, str], ...] = (
+    ("BLK", r"blk_-?\d+"),
+    ("IP", r"(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?(?![\w.])"),
+    ("HEX", r"(?<![\w])0[xX][0-9a-fA-F]+(?![\w])"),
+    ("PATH", r"(?<![\w.])(?:/[\w.\-]+){2,}/?"),
     ("NUM", r"(?<![\w.\-])[-+]?\d+(?:\.\d+)?(?![\w.])"),
 )
+
+RULES = 2  # the parsing rules of a new parser (see LogParser's ``rules``)
 
 
 @dataclass
@@ -172,6 +187,27 @@ def _tree_from_json(d: dict[str, Any]) -> Any:
     return node
 
 
+def _seq_distance(param: str) -> Any:
+    """Drain's similarity of a template and a line's tokens, where a place the template already
+    holds as a parameter counts as alike (drain3 counts it only when matching, not when
+    learning): otherwise a short template with two parameters in four places (``iar <*> dear
+    <*>``) can never again reach a similarity above 0.5, and each later line of that event would
+    start a template of its own.
+
+    Examples
+    --------
+    >>> _seq_distance("<*>")(["iar", "<*>", "dear", "<*>"], ["iar", "1", "dear", "2"], False)
+    (1.0, 2)
+    """
+    def distance(template: Any, tokens: Any, include_params: bool) -> tuple[float, int]:
+        if not template:
+            return 1.0, 0
+        params = sum(1 for t in template if t == param)
+        same = sum(1 for t1, t2 in zip(template, tokens, strict=True) if t1 == t2 and t1 != param)
+        return (same + params) / len(template), params
+    return distance
+
+
 @dataclass
 class _Compiled:
     header: re.Pattern[str]
@@ -189,12 +225,21 @@ class LogParser:
         seconds or date-time text, UTC unless it has an offset) for other layouts.
     masks
         ``(NAME, regex)`` pairs applied to the message before template mining; ``None`` uses
-        :data:`DEFAULT_MASKS` (block ids, IPs, hex, paths, numbers); ``()`` masks nothing.
+        :data:`DEFAULT_MASKS` (block ids, IPs, hex, paths, numbers; :data:`LEGACY_MASKS` with
+        ``rules=1``); ``()`` masks nothing.
     sim_th, depth, max_children
         Drain's similarity threshold, prefix-tree depth and fan-out.
     strict
         Raise :class:`~hourglass.errors.InputError` on the first line that matches no header
         format, instead of counting and skipping it.
+    rules
+        ``2``: :data:`DEFAULT_MASKS`; a token that holds a mask (``host:<NUM>``) is a value in
+        Drain's prefix tree, as Drain takes a token with a digit to be; and the places a
+        template already holds as parameters count as alike in the similarity while learning
+        (as drain3 counts them when matching). ``1``, the rules before (parsers saved before this
+        setting existed load as ``1``, so they score as they did): :data:`LEGACY_MASKS`; a
+        token holding a mask is a branch of the tree (``a.com:<NUM>`` and ``b.org:<NUM>`` first
+        never share a template); parameters count as different while learning.
 
     Examples
     --------
@@ -204,21 +249,22 @@ class LogParser:
     """
 
     def __init__(self, format: str = "raw", masks: tuple[tuple[str, str], ...] | None = None,
-                 sim_th: float = 0.5, depth: int = 4, max_children: int = 100,
-                 strict: bool = False) -> None:
+                 sim_th: float = 0.7, depth: int = 5, max_children: int = 100,
+                 strict: bool = False, rules: int = RULES) -> None:
         self.format = format
         self.masks = masks
         self.sim_th = sim_th
         self.depth = depth
         self.max_children = max_children
         self.strict = strict
+        self.rules = rules
 
     def get_params(self) -> dict[str, Any]:
         """Constructor arguments (JSON-ready)."""
         return {"format": self.format,
                 "masks": None if self.masks is None else [list(m) for m in self.masks],
                 "sim_th": self.sim_th, "depth": self.depth, "max_children": self.max_children,
-                "strict": self.strict}
+                "strict": self.strict, "rules": self.rules}
 
     # -- setup --------------------------------------------------------------------------------
     def _compile(self) -> _Compiled:
@@ -238,7 +284,8 @@ class LogParser:
         if "content" not in header.groupindex:
             raise InputError(f"--format: the regular expression '{fmt}' needs a named group "
                              "(?P<content>...) holding the message")
-        masks = DEFAULT_MASKS if self.masks is None else tuple(tuple(m) for m in self.masks)
+        default = DEFAULT_MASKS if int(self.rules) >= 2 else LEGACY_MASKS
+        masks = default if self.masks is None else tuple(tuple(m) for m in self.masks)
         compiled = []
         for m in masks:
             if len(m) != 2:
@@ -257,10 +304,21 @@ class LogParser:
             raise ValueError(f"depth must be >= 3, got {self.depth}")
         if int(self.max_children) < 1:
             raise ValueError(f"max_children must be >= 1, got {self.max_children}")
+        if int(self.rules) not in (1, 2):
+            raise ValueError(f"rules must be 1 or 2, got {self.rules}")
 
     def _new_drain(self) -> Any:
-        return _drain().Drain(depth=int(self.depth), sim_th=float(self.sim_th),
-                     max_children=int(self.max_children))
+        drain = _drain().Drain(depth=int(self.depth), sim_th=float(self.sim_th),
+                               max_children=int(self.max_children))
+        if int(self.rules) >= 2:
+            # Drain sends a token with a digit down the tree's wildcard branch (it is a value);
+            # masking takes the digits away (``host:5070`` -> ``host:<NUM>``), so without this
+            # every host would get a branch, and a group, of its own.
+            names = tuple(f"<{name}>" for name, _ in self._compiled.masks)
+            digits = drain.has_numbers
+            drain.has_numbers = lambda token: digits(token) or any(n in token for n in names)
+            drain.get_seq_distance = _seq_distance(drain.param_str)
+        return drain
 
     def mask(self, content: str) -> str:
         """The message with every mask applied (what Drain sees).
@@ -535,6 +593,7 @@ class LogParser:
             params = dict(d["params"])
             if params.get("masks") is not None:
                 params["masks"] = tuple(tuple(m) for m in params["masks"])
+            params.setdefault("rules", 1)  # saved before the setting existed: the old defaults
             self = cls(**params)
             self._check_params()
             self._compiled = self._compile()

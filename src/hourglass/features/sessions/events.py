@@ -88,7 +88,7 @@ class EventSessions(EventTables):
     def __init__(self, format: str = "raw", session_regex: str | None = None,
                  session_column: str | None = None, window: float | None = None,
                  step: float | None = None, masks: tuple[tuple[str, str], ...] | None = None,
-                 sim_th: float = 0.5, depth: int = 4, strict: bool = False,
+                 sim_th: float = 0.7, depth: int = 5, strict: bool = False,
                  key_column: str | None = None, message_column: str | None = None,
                  time_column: str | None = None) -> None:
         self.format = format
