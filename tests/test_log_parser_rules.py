@@ -97,3 +97,20 @@ def test_a_saved_session_model_keeps_its_parser_rules(monkeypatch: pytest.Monkey
 def test_rules_must_be_known() -> None:
     with pytest.raises(ValueError, match="rules must be 1 or 2"):
         LogParser("raw", rules=3).fit(PROXY)
+
+
+def test_masks_skipped_for_lack_of_their_text_give_the_full_result() -> None:
+    # a built-in mask runs only on a message holding text it needs ('blk_', '/', '0x', '.'):
+    # the result must be what every mask applied in order gives
+    lines = ["Receiving blk_-42 src: /10.0.0.1:50010 dest: /10.0.0.2:50010",
+             "core.2275 generated at 0x1f3A by 003a90fcaa11 in /usr/lib/x.so",
+             "plain words only", "a.b.c 1.2.3 v1.2 x.5 /tmp /a/b/ 0X7f", "10.0.0.256 blk_x 12ab34cd56"]
+    for rules in (1, 2):
+        parser = LogParser("raw", rules=rules)
+        compiled = parser._compile()
+        assert any(compiled.needs)
+        for line in lines:
+            full = line
+            for name, rx in compiled.masks:
+                full = rx.sub(f"<{name}>", full)
+            assert parser.mask(line) == full, (rules, line)
