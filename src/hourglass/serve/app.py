@@ -322,6 +322,10 @@ def create_app(model_dir: str | os.PathLike[str], *, api_key: str,
             if bad is not None:
                 name = str(scorer.pipeline.info.get("dataset")).upper()
                 return 422, {"detail": f"lines[{bad}]: not a {name} record ({str(items[bad])[:60]!r})"}
+            events = table.line_events() if table.line_events is not None else None
+            if events is not None:  # audit records: one row per event, the request's events closed
+                done = [event for i, row in enumerate(rows) for event in events.add(row, i)]
+                rows = [row for _, row in done + events.close()]
             items = rows
         try:
             if request.alert_format == "ecs":
