@@ -22,8 +22,10 @@ res=...`` inside a user-space record's ``msg='...'`` as columns of their own), w
   and ``records``: the types of the event's records, each once, in their order (``SYSCALL
   EXECVE CWD PATH PROCTITLE``; ``EOE`` left out);
 - a summary of the other records: ``path_count`` (its ``PATH`` records, 0 where none),
-  ``path_name`` (the first ``PATH`` record's ``name``), ``cwd``, ``argc`` and ``cmdline``
-  (the ``EXECVE`` record's arguments, joined by spaces), ``proctitle``.
+  ``path_name`` (the first ``PATH`` record's ``name``), ``cwd``, ``argc`` (the ``EXECVE``
+  record's) and ``cmdline``: the ``EXECVE`` record's arguments joined by spaces where the
+  event has one (the program it started), else its ``PROCTITLE`` (the command line of the
+  process that made the call; one column, not two: for an execve they say the same).
 
 Values in double or single quotes are taken as written; a value audit hex-encoded (a bare,
 even-length upper-case hex string in a field audit encodes when it holds spaces, quotes or
@@ -55,8 +57,8 @@ Examples
 >>> login, ls = auditd_events(lines)
 >>> login["type"], login["op"], login["exe"], login["res"], login["timestamp"]
 ('USER_LOGIN', 'login', '/usr/sbin/sshd', 'success', 1700000000.512)
->>> ls["records"], ls["syscall"], ls["key"], ls["argc"], ls["cmdline"], ls["proctitle"]
-('SYSCALL EXECVE PROCTITLE', '59', None, 2, 'ls -l a b', 'ls -l a b')
+>>> ls["records"], ls["syscall"], ls["key"], ls["argc"], ls["cmdline"]
+('SYSCALL EXECVE PROCTITLE', '59', None, 2, 'ls -l a b')
 """
 
 from __future__ import annotations
@@ -105,22 +107,24 @@ _END = frozenset(("EOE", "PROCTITLE", "1320", "1327"))
 _META = ("timestamp", "serial", "node", "type")
 # How the table models read the columns: user and group ids, the syscall number, exit codes and
 # names are identities and codes (categories); process and session ids, register arguments
-# (a0..a3), the serial and the time identify one event.
+# (a0..a3), the serial and the time identify one event. A login's addr is an address; its
+# hostname is the same address (or its DNS name) again.
 AUDITD_ROLES: dict[str, str] = {
+    "addr": "ip",
     **{c: "drop" for c in ("timestamp", "serial", "pid", "ppid", "ses", "a0", "a1", "a2", "a3",
-                           "id", "old-ses", "old-auid", "inode", "dev")},
+                           "old-ses", "inode", "dev", "hostname")},
     **{c: "categorical" for c in (
         "node", "type", "records", "arch", "syscall", "success", "exit", "auid", "uid", "gid",
         "euid", "suid", "fsuid", "egid", "sgid", "fsgid", "tty", "comm", "exe", "subj", "key",
-        "op", "acct", "res", "terminal", "hostname", "addr", "grantors", "path_name", "cwd",
+        "op", "acct", "id", "old-auid", "res", "terminal", "grantors", "path_name", "cwd",
         "ARCH", "SYSCALL", "AUID", "UID", "GID", "EUID", "SUID", "FSUID", "EGID", "SGID",
         "FSGID", "ID", "OAUID", "OUID", "OGID")},
 }
 
 
 def _decoded(value: str) -> str:
-    text = bytes.fromhex(value).decode("utf-8", "replace")
-    return text.replace("\x00", " ").replace("\x01", " ").strip()
+    text = bytes.fromhex(value).rstrip(b"\x00").decode("utf-8", "replace")
+    return text.replace("\x00", " ").replace("\x01", " ")  # arguments' and keys' separators
 
 
 def _pairs(text: str, execve: bool, into: dict[str, Any]) -> None:
@@ -215,15 +219,18 @@ def _event_row(records: list[dict[str, Any]]) -> dict[str, Any]:
     paths = [r for r in records if r["type"] in ("PATH", "1302")]
     row["path_count"] = len(paths)
     for name, value in (("path_name", paths[0].get("name") if paths else None),
-                        ("cwd", _first(records, ("CWD", "1307"), "cwd")),
-                        ("proctitle", _first(records, ("PROCTITLE", "1327"), "proctitle"))):
+                        ("cwd", _first(records, ("CWD", "1307"), "cwd"))):
         if value is not None:
             row.setdefault(name, value)
     execve = next((r for r in records if r["type"] in ("EXECVE", "1309")), None)
-    if execve is not None:
+    if execve is not None:  # the new program's arguments, whole (a proctitle is cut at 128 bytes)
         argc, cmdline = _command_line(execve)
         row.setdefault("argc", argc)
         row.setdefault("cmdline", cmdline)
+    else:  # the process's own command line: its proctitle
+        proctitle = _first(records, ("PROCTITLE", "1327"), "proctitle")
+        if proctitle is not None:
+            row.setdefault("cmdline", proctitle)
     return row
 
 
@@ -362,6 +369,6 @@ AUDITD = _AuditdSpec(
     name="auditd", columns=None, label_col=None, normal=(), fmt="jsonl", roles=AUDITD_ROLES,
     sniffer=looks_like_auditd, time_col="timestamp", parse=parse_auditd,
     expected="type=SYSCALL msg=audit(1700000000.123:4242): key=value ...",
-    text_columns=("comm", "exe", "cwd", "path_name", "proctitle", "cmdline", "key", "acct", "subj"),
+    text_columns=("comm", "exe", "cwd", "path_name", "cmdline", "key", "acct", "subj"),
     description="Linux audit logs (auditd's audit.log, RAW or ENRICHED): one row per event, its "
                 "SYSCALL (or first) record's fields plus its records' types, paths, cwd, command line")
