@@ -295,6 +295,17 @@ def test_finds_the_reverse_shell(kit: dict[str, Any]) -> None:
     assert np.median(scores[shell]) > np.percentile(scores[~shell], 95)
 
 
+def test_events_carry_only_their_own_fields(kit: dict[str, Any], tmp_path: Path) -> None:
+    execs = [line for line in (kit["dir"] / "test.log").read_text().splitlines()
+             if "USER_LOGIN" not in line]  # no login: no op, acct, addr, terminal, res at all
+    data = tmp_path / "execs.log"
+    data.write_text("\n".join(execs) + "\n")
+    res = runner.invoke(app, ["score", str(kit["model"]), str(data), "-o", str(tmp_path / "s.csv")])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["stream", str(kit["model"]), "--all", "--keep", "acct"], input=data.read_text())
+    assert res.exit_code == 0 and json.loads(res.stdout.splitlines()[0])["acct"] is None, res.output
+
+
 def test_stream_reads_the_lines_as_score_reads_the_file(kit: dict[str, Any]) -> None:
     out = kit["dir"] / "all.csv"
     res = runner.invoke(app, ["score", str(kit["model"]), str(kit["dir"] / "test.log"), "-o", str(out)])

@@ -665,7 +665,9 @@ def stream(
     time step or (entity, bucket).
 
     Each input line is one JSON object with the model's columns (as in training; other keys are
-    ignored); a model trained on the cef, leef, panos or kv format reads such lines instead. Rows are
+    ignored); a model trained on the cef, leef, panos, kv or auditd format reads such lines instead
+    (auditd: the records of an event gathered into one row, written once its last record, EOE or
+    PROCTITLE, came, or once later records or the end of input completed it). Rows are
     scored in micro-batches of up to --batch rows, or what arrived within --max-delay-ms, so
     alerts follow a slow producer within that delay; memory stays bounded whatever the input's
     length. Each alert is a line {"row", "score", "severity", "calibrated"} (row counts data
@@ -801,7 +803,7 @@ def stream(
     bad: list[int] = []
     from hourglass.ingest.formats import line_format
 
-    line_spec = line_format(scorer.pipeline.info.get("dataset"))  # CEF/LEEF/kv/PAN-OS lines, not JSON
+    line_spec = line_format(scorer.pipeline.info.get("dataset"))  # CEF/LEEF/kv/PAN-OS/audit lines, not JSON
     events = line_spec.events() if line_spec is not None else None  # audit records: events
     start = time.perf_counter()
     threshold = scorer.pipeline.detector_.threshold_
@@ -899,7 +901,7 @@ def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping:
 
     n_rows = flagged = 0
     bad: list[int] = []
-    line_spec = line_format(scorer.pipeline.info.get("dataset"))  # CEF/LEEF/kv/PAN-OS lines, not JSON
+    line_spec = line_format(scorer.pipeline.info.get("dataset"))  # CEF/LEEF/kv/PAN-OS/audit lines, not JSON
     events = line_spec.events() if line_spec is not None else None  # audit records: events
     start = time.perf_counter()
     last_line = newest_at = time.monotonic()

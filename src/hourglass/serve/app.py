@@ -402,7 +402,7 @@ def _shapes(scorer: Any) -> tuple[type[BaseModel], type[BaseModel]]:
         return requests[scorer.body], LogResponse
     if scorer.kind == "entity":
         return EntityRequest, EntityResponse
-    if getattr(scorer, "line_parse", None) is not None:  # cef, leef, panos, kv: the lines
+    if getattr(scorer, "line_parse", None) is not None:  # cef, leef, panos, kv, auditd: the lines
         return RecordLinesRequest, ScoreResponse
     return ScoreRequest, ScoreResponse
 

@@ -229,7 +229,7 @@ class TableScorer(ModelScorer):
         self.sparse_fields: bool = pipe.sparse_fields
         # the label and time columns were never features: dropped from a request, as score does
         self._meta = [c for c in (pipe.info.get("label_col"), pipe.info.get("time_col")) if c]
-        # a model of a format of one record a line (cef, leef, panos, kv) is sent the lines
+        # a model of a format of one record a line (cef, leef, panos, kv, auditd) is sent the lines
         from hourglass.ingest.formats import line_format
 
         spec = line_format(pipe.info.get("dataset"))
