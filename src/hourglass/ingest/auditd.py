@@ -86,7 +86,8 @@ MAX_OPEN = 1024
 # journald write it), then audit(SECONDS.MILLIS:SERIAL); msg= is absent from kernel lines.
 _HEAD = re.compile(r"(?:node=(\S+) )?type=([A-Za-z0-9_]+) (?:msg=)?"
                    r"audit\((\d{1,12}(?:\.\d{1,9})?):(\d{1,20})\):?")
-_PAIR = re.compile(r"""([A-Za-z_][\w\-]*(?:\[\d+\])?)=("[^"]*"|'[^']*'|[^\s"']*)""")
+# key=value: the value in double quotes, in single quotes, or bare (one group each)
+_PAIR = re.compile(r"""([A-Za-z_][\w\-]*(?:\[\d+\])?)=(?:"([^"]*)"|'([^']*)'|([^\s"']*))""")
 _HEX = re.compile(r"(?:[0-9A-F]{2})+")
 _EXECVE_ARG = re.compile(r"a(\d+)(?:\[(\d+)\])?")
 # Fields audit writes with audit_log_untrustedstring (quoted when plain, hex when not).
@@ -129,17 +130,22 @@ def _decoded(value: str) -> str:
 
 def _pairs(text: str, execve: bool, into: dict[str, Any]) -> None:
     """The ``key=value`` pairs of ``text`` into ``into`` (a repeated key: its first value)."""
-    for key, value in _PAIR.findall(text):
-        if value[:1] == '"' or (value[:1] == "'" and "=" not in value):
-            value = value[1:-1]
-        elif value[:1] == "'":  # msg='op=... acct="..." res=success': the pairs inside
-            _pairs(value[1:-1], execve, into)
-            continue
-        elif value == "(null)" or value == "":
+    for key, quoted, single, bare in _PAIR.findall(text):
+        value: str | None = quoted
+        if single:
+            if "=" in single:  # msg='op=... acct="..." res=success': the pairs inside
+                _pairs(single, execve, into)
+                continue
+            value = single
+        elif bare:
+            value = bare
+            if bare == "(null)":
+                value = None
+            elif (key in _ENCODED or (execve and key[0] == "a" and _EXECVE_ARG.fullmatch(key))) \
+                    and len(bare) % 2 == 0 and _HEX.fullmatch(bare):
+                value = _decoded(bare)
+        elif not quoted:  # key= (or key=""): missing
             value = None
-        elif (key in _ENCODED or (execve and key[0] == "a" and _EXECVE_ARG.fullmatch(key))) \
-                and len(value) % 2 == 0 and _HEX.fullmatch(value):
-            value = _decoded(value)
         if key not in into:
             into[key] = value
 
@@ -205,50 +211,69 @@ class _Open:
     records: list[dict[str, Any]]
 
 
+_SUMMARY = {"SYSCALL": "main", "1300": "main", "PATH": "path", "1302": "path", "CWD": "cwd",
+            "1307": "cwd", "EXECVE": "execve", "1309": "execve", "PROCTITLE": "proctitle",
+            "1327": "proctitle"}
+
+
 def _event_row(records: list[dict[str, Any]]) -> dict[str, Any]:
     """The row of one event's records (see the module's description)."""
-    main = next((r for r in records if r["type"] in ("SYSCALL", "1300")), records[0])
-    kinds = list(dict.fromkeys(r["type"] for r in records if r["type"] not in ("EOE", "1320")))
+    if len(records) == 1:  # (most user-space events)
+        row = dict(records[0])
+        row["records"] = row["type"]
+        row["path_count"] = 0
+        return row
+    main = records[0]
+    found: dict[str, dict[str, Any]] = {}
+    kinds: dict[str, None] = {}
+    paths = 0
+    node = None
+    for r in records:
+        kind = r["type"]
+        kinds[kind] = None
+        role = _SUMMARY.get(kind)
+        if role is not None:
+            found.setdefault(role, r)
+            paths += role == "path"
+        if node is None:
+            node = r.get("node")
+    main = found.get("main", main)
     row: dict[str, Any] = {k: main[k] for k in _META if k in main}
-    if "node" not in row:
-        node = next((r["node"] for r in records if "node" in r), None)
-        if node is not None:
-            row["node"] = node
+    if node is not None:
+        row["node"] = node
     row["records"] = " ".join(kinds)
-    row.update((k, v) for k, v in main.items() if k not in row)
-    paths = [r for r in records if r["type"] in ("PATH", "1302")]
-    row["path_count"] = len(paths)
-    for name, value in (("path_name", paths[0].get("name") if paths else None),
-                        ("cwd", _first(records, ("CWD", "1307"), "cwd"))):
+    row.update(main)
+    row.setdefault("path_count", paths)
+    for name, record, field in (("path_name", "path", "name"), ("cwd", "cwd", "cwd")):
+        value = found[record].get(field) if record in found else None
         if value is not None:
             row.setdefault(name, value)
-    execve = next((r for r in records if r["type"] in ("EXECVE", "1309")), None)
-    if execve is not None:  # the new program's arguments, whole (a proctitle is cut at 128 bytes)
-        argc, cmdline = _command_line(execve)
+    if "execve" in found:  # the new program's arguments, whole (a proctitle is cut at 128 bytes)
+        argc, cmdline = _command_line(found["execve"])
         row.setdefault("argc", argc)
         row.setdefault("cmdline", cmdline)
-    else:  # the process's own command line: its proctitle
-        proctitle = _first(records, ("PROCTITLE", "1327"), "proctitle")
+    elif "proctitle" in found:  # the process's own command line
+        proctitle = found["proctitle"].get("proctitle")
         if proctitle is not None:
             row.setdefault("cmdline", proctitle)
     return row
 
 
-def _first(records: list[dict[str, Any]], kinds: tuple[str, ...], field: str) -> Any:
-    return next((r.get(field) for r in records if r["type"] in kinds), None)
-
-
 def _command_line(execve: dict[str, Any]) -> tuple[int, str]:
     """An ``EXECVE`` record's argument count and arguments joined by spaces (an argument too
     long for one field, ``a1[0]= a1[1]= ...``, joined first)."""
+    argc = execve.get("argc")
+    count = int(argc) if isinstance(argc, str) and argc.isdigit() else -1
+    keys = [f"a{i}" for i in range(count)] if 0 < count <= 4096 else []
+    if keys and all(k in execve for k in keys):  # each argument whole, in its own field
+        return count, " ".join(v for k in keys if (v := execve[k]) is not None)
     args: dict[int, list[tuple[int, str]]] = {}
     for key, value in execve.items():
         m = _EXECVE_ARG.fullmatch(key)
         if m is not None and value is not None:
             args.setdefault(int(m.group(1)), []).append((int(m.group(2) or 0), value))
     text = " ".join("".join(piece for _, piece in sorted(args[i])) for i in sorted(args))
-    argc = execve.get("argc")
-    return (int(argc) if isinstance(argc, str) and argc.isdigit() else len(args)), text
+    return (count if count >= 0 else len(args)), text
 
 
 class AuditEvents:
