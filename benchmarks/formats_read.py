@@ -3,7 +3,8 @@ PAN-OS (TRAFFIC logs), key=value (FortiGate-like), Suricata EVE JSON and AWS VPC
 as many Linux audit events (one in five an SSH login's USER_AUTH or USER_LOGIN record, the others
 an execve's SYSCALL, EXECVE, CWD, two PATH, PROCTITLE and EOE records: 5.8 lines an event, each
 event a row), read by their hourglass format into a table, beside the same events as a flat CSV
-and as flat JSON lines read by the plain readers (pyarrow) — the baselines of what a reader costs when the columns are given.
+and as flat JSON lines read by the plain readers (pyarrow) — the baselines of what a reader
+costs when the columns are given.
 
 Files are generated in a temporary folder (never in the repository). Each read is timed
 ``--repeats`` times in this process; the table gives the median rows/s and MB/s of input.
