@@ -195,6 +195,9 @@ def test_read_in_chunks_is_read_whole(tmp_path: Path) -> None:
     assert len(whole) == 300 and stats.rows == 300
     pd.testing.assert_frame_equal(parts[whole.columns], whole, check_dtype=False)
     assert whole["path_count"].dtype.kind == "i" and whole["uid"].map(type).eq(str).all()  # ids as codes
+    full = pd.DataFrame(auditd_events(lines))  # every field of every record parsed: the same rows
+    for col in ("serial", "records", "exe", "path_name", "cwd", "cmdline", "argc", "path_count"):
+        assert whole[col].astype(str).tolist() == full[col].astype(str).tolist(), col
 
 
 def test_sniffing_takes_audit_logs_and_leaves_key_value_lines_alone(tmp_path: Path) -> None:
