@@ -245,10 +245,10 @@ _SUMMARY = {"SYSCALL": "main", "1300": "main", "PATH": "path", "1302": "path", "
 def _event_row(records: list[dict[str, Any]]) -> dict[str, Any]:
     """The row of one event's records (see the module's description)."""
     if len(records) == 1:  # (most user-space events)
-        row = dict(records[0])
-        row["records"] = row["type"]
-        row["path_count"] = 0
-        return row
+        alone: dict[str, Any] = dict(records[0])
+        alone["records"] = alone["type"]
+        alone["path_count"] = 0
+        return alone
     main = records[0]
     found: dict[str, dict[str, Any]] = {}
     kinds: dict[str, None] = {}
