@@ -327,6 +327,17 @@ def test_stream_reads_the_lines_as_score_reads_the_file(kit: dict[str, Any]) -> 
     assert "/usr/bin/nc.openbsd" in {d["hourglass"]["fields"]["exe"] for d in docs}
 
 
+def test_stream_groups_the_flagged_events(kit: dict[str, Any]) -> None:
+    text = (kit["dir"] / "test.log").read_text()
+    text += "type=SYSCALL msg=audit(1700009999.000:9999): syscall=59 uid=33 auid=4294967295\n"  # no end
+    res = runner.invoke(app, ["stream", str(kit["model"]), "--group-by", "exe", "--group-window", "100000"],
+                        input=text)
+    assert res.exit_code == 0, res.output
+    groups = {g["exe"]: g for g in map(json.loads, res.stdout.splitlines())}
+    assert groups["/usr/bin/nc.openbsd"]["count"] == 8, groups  # the eight reverse shells, one group
+    assert "streamed 201 rows" in res.stderr, res.stderr  # the last event, open at the end, too
+
+
 def test_stream_writes_an_event_once_its_last_record_came() -> None:
     from hourglass.cli.stream import _INPUT_END, _parse
 
