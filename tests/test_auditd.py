@@ -338,6 +338,25 @@ def test_stream_groups_the_flagged_events(kit: dict[str, Any]) -> None:
     assert "streamed 201 rows" in res.stderr, res.stderr  # the last event, open at the end, too
 
 
+def test_per_user_buckets_stream_as_they_score(kit: dict[str, Any], tmp_path: Path) -> None:
+    model = tmp_path / "users"
+    res = runner.invoke(app, ["train", str(kit["dir"] / "audit.log"), "--entity-col", "auid",
+                              "--timestamp-col", "timestamp", "--bucket", "10min", *FAST, "-o", str(model)])
+    assert res.exit_code == 0, res.output
+    out = tmp_path / "buckets.csv"
+    res = runner.invoke(app, ["score", str(model), str(kit["dir"] / "test.log"), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    scored = pd.read_csv(out, dtype={"entity": str})
+    res = runner.invoke(app, ["stream", str(model), "--all"], input=(kit["dir"] / "test.log").read_text())
+    assert res.exit_code == 0, res.output
+    streamed = pd.DataFrame([json.loads(line) for line in res.stdout.splitlines()])
+    key = ["entity", "bucket_start"]
+    both = scored.merge(streamed, on=key, suffixes=("", "_stream"))
+    assert len(both) == len(scored) == len(streamed)
+    np.testing.assert_allclose(both["score_stream"], both["score"], rtol=1e-4)
+    assert "4294967295" in set(scored["entity"])  # the web server's account (no login uid)
+
+
 def test_stream_writes_an_event_once_its_last_record_came() -> None:
     from hourglass.cli.stream import _INPUT_END, _parse
 
