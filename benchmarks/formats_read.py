@@ -1,13 +1,15 @@
 """Reading speed of the event formats: the same synthetic firewall events written as CEF, LEEF,
-PAN-OS (TRAFFIC logs), key=value (FortiGate-like), Suricata EVE JSON and AWS VPC flow lines, read
-by their hourglass
-format into a table, beside the same events as a flat CSV and as flat JSON lines read by the
-plain readers (pyarrow) — the baselines of what a reader costs when the columns are given.
+PAN-OS (TRAFFIC logs), key=value (FortiGate-like), Suricata EVE JSON and AWS VPC flow lines, and
+as many Linux audit events (one in five an SSH login's USER_AUTH or USER_LOGIN record, the others
+an execve's SYSCALL, EXECVE, CWD, two PATH, PROCTITLE and EOE records: 5.8 lines an event, each
+event a row), read by their hourglass format into a table, beside the same events as a flat CSV
+and as flat JSON lines read by the plain readers (pyarrow) — the baselines of what a reader
+costs when the columns are given.
 
 Files are generated in a temporary folder (never in the repository). Each read is timed
 ``--repeats`` times in this process; the table gives the median rows/s and MB/s of input.
 
-    python benchmarks/formats_read.py [--rows 200000] [--repeats 3] [--formats cef,panos] [--out results.md]
+    python benchmarks/formats_read.py [--rows 200000] [--repeats 3] [--formats kv,auditd] [--out results.md]
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ def _write(df: pd.DataFrame, d: Path) -> dict[str, Path]:
     rows = df.to_dict("records")
     files = {"csv (baseline)": d / "flows.csv", "jsonl (baseline)": d / "flows.jsonl", "cef": d / "fw.cef",
              "leef": d / "fw.leef", "panos": d / "fw.panos", "kv": d / "fw.kv",
-             "suricata-eve": d / "eve.json", "aws-vpc-flow": d / "vpc.log"}
+             "suricata-eve": d / "eve.json", "aws-vpc-flow": d / "vpc.log", "auditd": d / "audit.log"}
     df.to_csv(files["csv (baseline)"], index=False)
     with open(files["jsonl (baseline)"], "w") as fh:
         fh.writelines(json.dumps({k: (v.item() if hasattr(v, "item") else v) for k, v in r.items()}) + "\n"
@@ -83,7 +85,45 @@ def _write(df: pd.DataFrame, d: Path) -> dict[str, Path]:
         fh.writelines(f"2 123456789012 eni-0a1b2c3d {r['src']} {r['dst']} {r['spt']} {r['dpt']} 6 "
                       f"{1 + r['bytes_out'] // 1400} {r['bytes_out']} {r['t']} {r['t'] + 60} "
                       f"{'ACCEPT' if r['act'] == 'allow' else 'REJECT'} OK\n" for r in rows)
+    with open(files["auditd"], "w") as fh:
+        for i, r in enumerate(rows):
+            fh.writelines(_audit_event(i, r))
     return files
+
+
+_PROGRAMS = ("/usr/bin/ls", "/usr/bin/cat", "/usr/bin/grep", "/usr/bin/git", "/usr/bin/python3",
+             "/usr/bin/curl")
+
+
+def _audit_event(i: int, r: dict) -> list[str]:
+    """The audit records of one event: a login (one record), or an execve (seven)."""
+    head = f"msg=audit({r['t']}.{i % 1000:03d}:{1000 + i})"
+    uid = 1000 + r["spt"] % 5
+    if i % 5 == 0:
+        kind, op = ("USER_AUTH", "PAM:authentication") if i % 10 else ("USER_LOGIN", "login")
+        res = "success" if r["act"] == "allow" else "failed"
+        return [f"type={kind} {head}: pid={r['spt']} uid=0 auid={uid} ses={i % 90} "
+                f"subj=system_u:system_r:sshd_t:s0-s0:c0.c1023 msg='op={op} acct=\"user{uid}\" "
+                f'exe="/usr/sbin/sshd" hostname={r["src"]} addr={r["src"]} terminal=ssh res={res}\'\n']
+    exe = _PROGRAMS[r["dpt"] % len(_PROGRAMS)]
+    args = [exe.rsplit("/", 1)[1], f"/srv/data/{r['rule']} {r['bytes_out']}.log"]
+    return [
+        f"type=SYSCALL {head}: arch=c000003e syscall=59 success=yes exit=0 a0=55f1c2a0{r['spt']:x} "
+        f"a1=55f1c2a0b470 a2=55f1c2a0b4a0 a3=8 items=2 ppid={r['spt'] - 1} pid={r['spt']} auid={uid} "
+        f"uid={uid} gid={uid} euid={uid} suid={uid} fsuid={uid} egid={uid} sgid={uid} fsgid={uid} "
+        f'tty=pts0 ses={i % 90} comm="{args[0]}" exe="{exe}" '
+        f'subj=unconfined_u:unconfined_r:unconfined_t:s0-s0:c0.c1023 key="exec"\n',
+        f'type=EXECVE {head}: argc=2 a0="{args[0]}" a1={args[1].encode().hex().upper()}\n',
+        f'type=CWD {head}: cwd="/home/user{uid}"\n',
+        f'type=PATH {head}: item=0 name="{exe}" inode={r["bytes_in"]} dev=fd:00 mode=0100755 ouid=0 '
+        "ogid=0 rdev=00:00 obj=system_u:object_r:bin_t:s0 nametype=NORMAL cap_fp=0 cap_fi=0 cap_fe=0 "
+        "cap_fver=0 cap_frootid=0\n",
+        f'type=PATH {head}: item=1 name="/lib64/ld-linux-x86-64.so.2" inode=1057001 dev=fd:00 '
+        "mode=0100755 ouid=0 ogid=0 rdev=00:00 obj=system_u:object_r:ld_so_t:s0 nametype=NORMAL cap_fp=0 "
+        "cap_fi=0 cap_fe=0 cap_fver=0 cap_frootid=0\n",
+        f"type=PROCTITLE {head}: proctitle={chr(0).join(args).encode().hex().upper()}\n",
+        f"type=EOE {head}:\n",
+    ]
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -22,7 +22,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -69,6 +69,28 @@ class LongLine(bytes):
         line = super().__new__(cls, head)
         line.length = length
         return line
+
+
+class _InputEnd(bytes):
+    """The mark a stream's batches end with where its format gathers lines into events (audit
+    records): the events still open are completed there."""
+
+
+_INPUT_END = _InputEnd()
+
+
+def _ended(batches: Iterable[list[tuple[int, bytes]]], events: Any) -> Iterator[list[tuple[int, bytes]]]:
+    """``batches``, then, with ``events``, one batch of :data:`_INPUT_END` at the end of the input
+    (also on Ctrl-C or SIGTERM, before that is raised: the events of the lines read come out)."""
+    if events is None:
+        yield from batches
+        return
+    try:
+        yield from batches
+    except KeyboardInterrupt:
+        yield [(0, _INPUT_END)]
+        raise
+    yield [(0, _INPUT_END)]
 
 
 def _line(head: bytes, length: int) -> bytes:
@@ -254,21 +276,33 @@ def _end_by_sigterm() -> None:
 
 
 def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
-           bad: list[int], line_spec: Any = None
+           bad: list[int], line_spec: Any = None, events: Any = None,
            ) -> tuple[list[dict[str, Any]], list[int], HourglassError | None]:
     """The rows of a batch and their line numbers (blank lines skipped); with ``on_bad_rows``
     ``error`` the rows before the first bad line and the error, with ``skip`` every good row
     (bad line numbers appended to ``bad``). With ``line_spec``, a format of one record a line
     (:func:`~hourglass.ingest.formats.line_format`: the model's ``cef``, ``leef``, ``panos``,
-    ``kv``), the lines are such records, not JSON."""
+    ``kv``, ``auditd``), the lines are such records, not JSON. With ``events`` (the format's
+    ``events()``: audit records) the records are gathered into events: the rows are the events
+    completed, each at the line of its first record; before a bad line that stops the stream,
+    and at :data:`_INPUT_END`, the events still open are completed."""
     from hourglass.ingest.tables import flat_record
 
     parse = getattr(line_spec, "parse", None)
 
     rows: list[dict[str, Any]] = []
     lines: list[int] = []
+
+    def completed(done: list[tuple[int, dict[str, Any]]]) -> None:
+        for line, event in done:
+            rows.append(event)
+            lines.append(line)
+
     for number, raw in batch:
         row: Any = None
+        if raw is _INPUT_END:
+            completed(events.close())
+            continue
         if isinstance(raw, LongLine):
             problem: str | None = (f"longer than {MAX_LINE_BYTES >> 20} MiB ({raw.length:,} bytes): "
                                    "not read")
@@ -288,12 +322,17 @@ def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
             except ValueError as exc:  # also bad UTF-8, a number of more digits than Python reads
                 problem = f"not valid JSON ({json_problem(exc).split('; use sys.')[0]})"
         if problem is None:
+            if events is not None:
+                completed(events.add(row, number))
+                continue
             # source.ip for --keep and --group-by, as a file is read (a line format's rows are flat)
             rows.append(row if parse is not None else flat_record(row))
             lines.append(number)
         elif on_bad_rows == "skip":
             bad.append(number)
         else:
+            if events is not None:  # the events of the records before the bad line go out
+                completed(events.close())
             return rows, lines, HourglassError(f"{where} line {number}: {problem}")
     return rows, lines, None
 
@@ -638,7 +677,9 @@ def stream(
     time step or (entity, bucket).
 
     Each input line is one JSON object with the model's columns (as in training; other keys are
-    ignored); a model trained on the cef, leef, panos or kv format reads such lines instead. Rows are
+    ignored); a model trained on the cef, leef, panos, kv or auditd format reads such lines instead
+    (auditd: the records of an event gathered into one row, written once its last record, EOE or
+    PROCTITLE, came, or once later records or the end of input completed it). Rows are
     scored in micro-batches of up to --batch rows, or what arrived within --max-delay-ms, so
     alerts follow a slow producer within that delay; memory stays bounded whatever the input's
     length. Each alert is a line {"row", "score", "severity", "calibrated"} (row counts data
@@ -783,7 +824,8 @@ def stream(
     bad: list[int] = []
     from hourglass.ingest.formats import line_format
 
-    line_spec = line_format(scorer.pipeline.info.get("dataset"))  # CEF/LEEF/kv/PAN-OS lines, not JSON
+    line_spec = line_format(scorer.pipeline.info.get("dataset"))  # CEF/LEEF/kv/PAN-OS/audit lines, not JSON
+    events = line_spec.events() if line_spec is not None else None  # audit records: events
     start = time.perf_counter()
     threshold = scorer.pipeline.detector_.threshold_
     first_value = float(threshold.value_)
@@ -798,8 +840,8 @@ def stream(
         drift.summary()
 
     with stream_guard(sink, output, summary, lambda: bool(n_rows or bad)):
-        for lines_batch in LineBatcher(read, batch, max_delay_ms / 1000):
-            rows, lines, problem = _parse(lines_batch, where, on_bad_rows, bad, line_spec)
+        for lines_batch in _ended(LineBatcher(read, batch, max_delay_ms / 1000), events):
+            rows, lines, problem = _parse(lines_batch, where, on_bad_rows, bad, line_spec, events)
             for i, row in enumerate(rows if keep and not scorer.sparse_fields else ()):
                 absent = next((c for c in keep or [] if c not in row), None)
                 if absent is not None:  # Windows events: null; else the stream stops at this line
@@ -885,7 +927,8 @@ def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping:
 
     n_rows = flagged = 0
     bad: list[int] = []
-    line_spec = line_format(scorer.pipeline.info.get("dataset"))  # CEF/LEEF/kv/PAN-OS lines, not JSON
+    line_spec = line_format(scorer.pipeline.info.get("dataset"))  # CEF/LEEF/kv/PAN-OS/audit lines, not JSON
+    events = line_spec.events() if line_spec is not None else None  # audit records: events
     start = time.perf_counter()
     last_line = newest_at = time.monotonic()
     newest = None
@@ -905,14 +948,14 @@ def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping:
     tick = None if idle_timeout is None else min(max(idle_timeout / 4, 0.05), 1.0)
     with stream_guard(sink, output, summary, lambda: bool(n_rows or bad)):
         try:
-            for lines_batch in LineBatcher(read, batch, max_delay, idle_tick=tick):
+            for lines_batch in _ended(LineBatcher(read, batch, max_delay, idle_tick=tick), events):
                 now = time.monotonic()
                 if not lines_batch:  # quiet input: groups may be due by the wall clock
                     if idle_timeout is not None and now - last_line >= idle_timeout:
                         sink.write(grouping.render(grouping.groups.elapse(now - newest_at)))
                     continue
                 last_line = now
-                rows, lines, problem = _parse(lines_batch, where, on_bad_rows, bad, line_spec)
+                rows, lines, problem = _parse(lines_batch, where, on_bad_rows, bad, line_spec, events)
                 if rows:
                     for i, row in enumerate(rows if not scorer.sparse_fields else ()):
                         missing = [k for k in grouping.keys if k not in row]

@@ -315,12 +315,18 @@ def _records(out: pd.DataFrame | None, all_rows: bool) -> tuple[list[dict[str, A
 def run(scorer: EntityStream, read: Callable[[int], bytes], sink: Any, *, where: str, batch: int,
         max_delay: float, on_bad_rows: str, output: Path | None, all_rows: bool,
         drift: Any = None, rule: Any = None) -> None:
-    """Stream the JSON lines of ``read`` into ``scorer``'s buckets; one output line per closed
+    """Stream the JSON lines of ``read`` (a model of a format of event lines, ``cef``, ``leef``,
+    ``panos``, ``kv``, ``auditd``: such lines, as ``score`` reads its file; audit records gathered
+    into events) into ``scorer``'s buckets; one output line per closed
     bucket (flagged ones only unless ``all_rows``) to ``sink``, one write per batch (and one per
     idle tick that closes buckets). With ``rule`` (an :class:`~hourglass.serve.ecs.AlertRule`)
     each flagged bucket is written as an ECS alert document."""
-    from hourglass.cli.stream import LineBatcher, _flat, _parse, stream_guard
+    from hourglass.cli.stream import LineBatcher, _ended, _flat, _parse, stream_guard
+    from hourglass.ingest.formats import line_format
 
+    # a model of CEF/LEEF/kv/PAN-OS/audit lines reads such lines, as 'score' read its file
+    line_spec = line_format(scorer.pipeline.info.get("dataset"))
+    events = line_spec.events() if line_spec is not None else None  # audit records: events
     start = time.perf_counter()
     bad: list[int] = []
     warned = False
@@ -360,13 +366,13 @@ def run(scorer: EntityStream, read: Callable[[int], bytes], sink: Any, *, where:
     with stream_guard(sink, output, summary, lambda: bool(c["rows"] or bad)):
         idle = scorer.idle_timeout
         tick = None if idle is None else min(max(idle / 4, 0.05), 1.0)
-        for lines_batch in LineBatcher(read, batch, max_delay, idle_tick=tick):
+        for lines_batch in _ended(LineBatcher(read, batch, max_delay, idle_tick=tick), events):
             if not lines_batch:  # the input is quiet: buckets may be due by the wall clock
                 due = scorer.tick()
                 if due is not None:
                     emit(due)
                 continue
-            rows, lines, problem = _parse(lines_batch, where, on_bad_rows, bad)
+            rows, lines, problem = _parse(lines_batch, where, on_bad_rows, bad, line_spec, events)
             out, bad_rows = scorer.feed([_flat(r) for r in rows], lines,
                                         stop_at_bad=on_bad_rows == "error")
             if scorer.first_late is not None and not warned:

@@ -277,6 +277,7 @@ class _LineSpec(DatasetSpec):
         p = check_path(path)
         rows: list[Any] = []
         size = 0
+        events = self.events()  # records gathered into events (audit), or None: a row a line
         try:
             with open_text(p) as fh:
                 for number, raw in enumerate(_bounded_lines(fh), start=1):
@@ -298,15 +299,34 @@ class _LineSpec(DatasetSpec):
                         if stats is not None:
                             stats.skipped(number)
                         continue
-                    rows.append(row)
+                    if events is None:
+                        rows.append(row)
+                    else:
+                        rows.extend(event for _, event in events.add(row, number))
                     size += len(raw)
                     if size >= chunk_bytes:
                         yield self._frame(rows, stats)
                         rows, size = [], 0
         except READ_ERRORS as exc:
             raise InputError(f"{p}: cannot read ({exc})") from None
+        if events is not None:
+            rows.extend(event for _, event in events.close())
         if rows:  # none at all: the caller says "no data rows"
             yield self._frame(rows, stats)
+
+    def events(self) -> Any:
+        """What gathers the rows of :attr:`parse` into events, where a format's event spans
+        lines (``add(row, line)`` and ``close()``, each giving the (first line, row) of the
+        events they complete: :class:`~hourglass.ingest.auditd.AuditEvents`); ``None`` for
+        one record a line, each line its own row (``stream`` and the service read a model's
+        lines the same way).
+
+        Examples
+        --------
+        >>> CEF.events() is None
+        True
+        """
+        return None
 
     def _record(self, raw: bytes) -> Any:
         """What :meth:`_table` makes a table of, of one line (``None``: no record): its row."""

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from hourglass.errors import InputError
+from hourglass.ingest.auditd import AUDITD
 from hourglass.ingest.cef import CEF, LEEF
 from hourglass.ingest.cloudtrail import CLOUDTRAIL
 from hourglass.ingest.datasets import DATASETS, DatasetSpec
@@ -74,7 +75,7 @@ WINDOWS_JSON = DatasetSpec(
     description="Windows events as JSON lines (EventID, Channel, ...: OTRF/Mordor, log shippers)")
 
 for _spec in (ZEEK_CONN, CICFLOWMETER, UNSW_NB15, AWS_VPC_FLOW, WINDOWS_JSON, WINLOGBEAT, SURICATA_EVE,
-              CLOUDTRAIL, CEF, LEEF, PANOS, KV):
+              CLOUDTRAIL, CEF, LEEF, PANOS, AUDITD, KV):  # (audit lines are key=value lines too)
     register_format(_spec)
 
 
@@ -94,8 +95,8 @@ def all_formats() -> dict[str, Any]:
 
 def line_format(name: object) -> Any:
     """The format called ``name`` when it reads one record a line with a ``parse`` of its own
-    (``cef``, ``leef``, ``panos``, ``kv``: what ``stream`` and the service parse such a model's lines with),
-    else ``None``.
+    (``cef``, ``leef``, ``panos``, ``kv``, ``auditd``: what ``stream`` and the service parse such a
+    model's lines with; ``auditd`` gathers them into events, its ``events()``), else ``None``.
 
     Examples
     --------

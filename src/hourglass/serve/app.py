@@ -344,6 +344,10 @@ def create_app(model_dir: str | os.PathLike[str], *, api_key: str,
             if bad is not None:
                 name = str(scorer.pipeline.info.get("dataset")).upper()
                 return 422, {"detail": f"lines[{bad}]: not a {name} record ({str(items[bad])[:60]!r})"}
+            events = table.line_events() if table.line_events is not None else None
+            if events is not None:  # audit records: one row per event, the request's events closed
+                done = [event for i, row in enumerate(rows) for event in events.add(row, i)]
+                rows = [row for _, row in done + events.close()]
             items = rows
         try:
             if request.alert_format == "ecs":
@@ -420,7 +424,7 @@ def _shapes(scorer: Any) -> tuple[type[BaseModel], type[BaseModel]]:
         return requests[scorer.body], LogResponse
     if scorer.kind == "entity":
         return EntityRequest, EntityResponse
-    if getattr(scorer, "line_parse", None) is not None:  # cef, leef, panos, kv: the lines
+    if getattr(scorer, "line_parse", None) is not None:  # cef, leef, panos, kv, auditd: the lines
         return RecordLinesRequest, ScoreResponse
     return ScoreRequest, ScoreResponse
 

@@ -56,7 +56,8 @@ class ScoreRequest(BaseModel):
 
 class RecordLinesRequest(BaseModel):
     """Raw event lines of a model trained on a format of one record a line (``cef``, ``leef``,
-    ``panos``, ``kv``), each parsed as training read its file: one row per line."""
+    ``panos``, ``kv``, ``auditd``), each parsed as training read its file: one row per line (for
+    ``auditd`` one row per event, the records of the request's lines gathered into events)."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
         {"lines": ["<134>Nov 14 22:13:20 fw1 CEF:0|Acme|FW|2.1|TRAFFIC|conn|3|src=10.0.0.5 "
@@ -323,7 +324,8 @@ class HealthResponse(BaseModel):
                                                            "steps) a request may send: one window.")
     format: str | None = Field(default=None, description="Logs: the header format of the lines "
                                                          "(or keys, or table); a table model of "
-                                                         "event lines: their format (cef, leef, panos, kv).")
+                                                         "event lines: their format (cef, leef, panos, kv, "
+                                                         "auditd).")
     sessions: dict[str, Any] | None = Field(default=None, description="Logs: how events group "
                                                                       "into sessions.")
     drift: dict[str, Any] | None = Field(default=None, description="The drift check: the flag rate "

@@ -230,10 +230,13 @@ class TableScorer(ModelScorer):
         self.sparse_fields: bool = pipe.sparse_fields
         # the label and time columns were never features: dropped from a request, as score does
         self._meta = [c for c in (pipe.info.get("label_col"), pipe.info.get("time_col")) if c]
-        # a model of a format of one record a line (cef, leef, panos, kv) is sent the lines
+        # a model of a format of one record a line (cef, leef, panos, kv, auditd) is sent the lines
         from hourglass.ingest.formats import line_format
 
-        self.line_parse: Any = getattr(line_format(pipe.info.get("dataset")), "parse", None)
+        spec = line_format(pipe.info.get("dataset"))
+        self.line_parse: Any = getattr(spec, "parse", None)
+        # audit records: a request's lines gathered into events, one row each (None: a row a line)
+        self.line_events: Any = spec.events if spec is not None and spec.events() is not None else None
         self.explain_unavailable: str | None = explainable(pipe)
         self.explain_method: str | None = None
         if self.explain_unavailable is None:
@@ -273,12 +276,15 @@ class TableScorer(ModelScorer):
     def describe(self) -> dict[str, Any]:
         """What a client needs to know before sending rows (the ``/health`` answer's body)."""
         roles = self.pipeline.features_.roles_
+        rows_of_lines = ("(the records of each event gathered into one row of the columns below, as "
+                         "training read the file: send an event's records in one request)"
+                         if self.line_events is not None else "(each line one row of the columns below)")
         return {
             **self._describe(self.explain_unavailable is None),
             "explain_method": self.explain_method,
             "request": (f'{{"lines": ["event line", ...]}}: one {self.pipeline.info.get("dataset")} '
                         "record a line, syslog header and all, as the training file had them "
-                        "(each line one row of the columns below)" if self.line_parse is not None else
+                        f"{rows_of_lines}" if self.line_parse is not None else
                         '{"rows": [{column: value, ...}, ...]}: one object per row with the '
                         "columns below (a column left out is a missing value: Windows events, Zeek "
                         "and Suricata logs carry only the fields they have)" if self.sparse_fields else
