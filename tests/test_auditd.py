@@ -374,7 +374,7 @@ def test_stream_writes_an_event_once_its_last_record_came() -> None:
     # a bad line stops the stream: the events of the records before it are written first
     rows, lines, problem = _parse([(1, EXECVE[0].encode()), (2, b"junk")], "<stdin>", "error", bad,
                                   AUDITD, events)
-    assert lines == [1] and problem is not None and "line 2: not a AUDITD record" in str(problem)
+    assert lines == [1] and problem is not None and "line 2: not a Linux audit record" in str(problem)
 
 
 def test_service_takes_the_lines_of_an_auditd_model(kit: dict[str, Any]) -> None:
@@ -394,7 +394,7 @@ def test_service_takes_the_lines_of_an_auditd_model(kit: dict[str, Any]) -> None
     assert len(streamed) == len(answer.json()["scores"]) < len(lines)
     np.testing.assert_allclose(answer.json()["scores"], streamed, rtol=1e-4)
     bad = client.post("/score", json={"lines": [lines[0], "junk"]}, headers={"X-API-Key": key})
-    assert bad.status_code == 422 and bad.json()["detail"].startswith("lines[1]: not a AUDITD record")
+    assert bad.status_code == 422 and bad.json()["detail"].startswith("lines[1]: not a Linux audit record")
 
 
 # -- bad input: one clear line, exit code 2 -----------------------------------------------------
@@ -402,7 +402,7 @@ def test_a_line_that_is_no_audit_record(kit: dict[str, Any], tmp_path: Path) -> 
     lines = (kit["dir"] / "test.log").read_text().splitlines()[:20]
     res = runner.invoke(app, ["stream", str(kit["model"])],
                         input="\n".join([*lines[:3], "not a log", *lines[3:]]))
-    assert res.exit_code == 2 and "line 4: not a AUDITD record" in res.stderr, res.output
+    assert res.exit_code == 2 and "line 4: not a Linux audit record" in res.stderr, res.output
     assert "Traceback" not in res.output
     res = runner.invoke(app, ["stream", str(kit["model"]), "--on-bad-rows", "skip", "--all"],
                         input="\n".join([*lines[:3], "not a log", *lines[3:]]))
@@ -412,15 +412,15 @@ def test_a_line_that_is_no_audit_record(kit: dict[str, Any], tmp_path: Path) -> 
     data = tmp_path / "audit.log"
     data.write_bytes("\n".join([*lines[:3], GARBAGE, *lines[3:]]).encode() + b"\n\xff\xfe\x01junk\n")
     one_line_error(["train", str(data), "--format", "auditd", "-o", str(tmp_path / "m")],
-                   "line 4: not a AUDITD record", tmp_path / "m")
+                   "line 4: not a Linux audit record", tmp_path / "m")
     res = runner.invoke(app, ["train", str(data), "--on-bad-rows", "skip", *FAST, "-o", str(tmp_path / "m")])
     assert res.exit_code == 0 and "Traceback" not in res.output, res.output
 
 
 @pytest.mark.parametrize(("text", "match"), [
     ("", "empty file"), ("\n\n\n", "no data rows"),
-    ("garbage line one\nmore garbage\n", "line 1: not a AUDITD record"),
-    ("date=2023-11-14 srcip=10.0.0.5 dstip=10.0.0.6\n", "line 1: not a AUDITD record"),
+    ("garbage line one\nmore garbage\n", "line 1: not a Linux audit record"),
+    ("date=2023-11-14 srcip=10.0.0.5 dstip=10.0.0.6\n", "line 1: not a Linux audit record"),
 ])
 def test_bad_files_given_as_auditd(tmp_path: Path, text: str, match: str) -> None:
     data = tmp_path / "audit.log"

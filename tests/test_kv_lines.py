@@ -91,4 +91,4 @@ def test_not_key_value_lines_given_as_kv(tmp_path: Path) -> None:
     data = tmp_path / "t.csv"
     data.write_text("a,b\n1,2\n")
     one_line_error(["train", str(data), "--format", "kv", "-o", str(tmp_path / "m")],
-                   "line 1: not a KV record", tmp_path / "m")
+                   "line 1: not a key=value record", tmp_path / "m")

@@ -261,7 +261,7 @@ def test_service_takes_the_lines_of_a_panos_model(kit: dict[str, Any]) -> None:
     np.testing.assert_allclose(answer.json()["scores"], streamed, rtol=1e-4)
     bad = client.post("/score", json={"lines": [lines[0], "a,b,c"]}, headers={"X-API-Key": key})
     assert bad.status_code == 422, bad.text
-    assert bad.json()["detail"].startswith("lines[1]: not a PANOS record"), bad.text
+    assert bad.json()["detail"].startswith("lines[1]: not a PAN-OS record"), bad.text
 
 
 # -- bad input: one clear line, exit code 2 -----------------------------------------------------
@@ -269,22 +269,22 @@ def test_a_line_that_is_no_pan_os_log(kit: dict[str, Any], tmp_path: Path) -> No
     lines = (kit["dir"] / "test.log").read_text().splitlines()[:5]
     res = runner.invoke(app, ["stream", str(kit["model"])],
                         input="\n".join([*lines[:3], "not a log", *lines[3:]]))
-    assert res.exit_code == 2 and "line 4: not a PANOS record" in res.stderr, res.output
+    assert res.exit_code == 2 and "line 4: not a PAN-OS record" in res.stderr, res.output
     res = runner.invoke(app, ["stream", str(kit["model"]), "--on-bad-rows", "skip", "--all"],
                         input="\n".join([*lines[:3], "not a log", *lines[3:]]))
     assert res.exit_code == 0 and len(res.stdout.splitlines()) == 5, res.output
     data = tmp_path / "fw.log"
     data.write_text("\n".join([*lines[:3], "Nov 14 22:13:20 fw1 garbage,,,", *lines[3:]]) + "\n")
     one_line_error(["train", str(data), "--format", "panos", "-o", str(tmp_path / "m")],
-                   "line 4: not a PANOS record", tmp_path / "m")
-    one_line_error(["train", str(data), "-o", str(tmp_path / "m")], "line 4: not a PANOS record",
+                   "line 4: not a PAN-OS record", tmp_path / "m")
+    one_line_error(["train", str(data), "-o", str(tmp_path / "m")], "line 4: not a PAN-OS record",
                    tmp_path / "m")
 
 
 @pytest.mark.parametrize(("text", "match"), [
     ("", "empty file"), ("\n\n\n", "no data rows"),
-    ("garbage line one\nmore garbage\n", "line 1: not a PANOS record"),
-    ("src,dst,bytes\n10.0.0.1,10.0.0.2,100\n", "line 1: not a PANOS record"),
+    ("garbage line one\nmore garbage\n", "line 1: not a PAN-OS record"),
+    ("src,dst,bytes\n10.0.0.1,10.0.0.2,100\n", "line 1: not a PAN-OS record"),
 ])
 def test_bad_files_given_as_panos(tmp_path: Path, text: str, match: str) -> None:
     data = tmp_path / "fw.log"

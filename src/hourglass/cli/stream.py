@@ -286,6 +286,7 @@ def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
     ``events()``: audit records) the records are gathered into events: the rows are the events
     completed, each at the line of its first record; before a bad line that stops the stream,
     and at :data:`_INPUT_END`, the events still open are completed."""
+    from hourglass.ingest.cef import record_noun
     from hourglass.ingest.tables import flat_record
 
     parse = getattr(line_spec, "parse", None)
@@ -310,7 +311,7 @@ def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
             continue
         elif parse is not None:
             row = parse(raw)
-            problem = None if row is not None else (f"not a {line_spec.name.upper()} record "
+            problem = None if row is not None else (f"not a {record_noun(line_spec.name)} record "
                                                     f"(expected '{line_spec.expected}')")
         else:
             try:

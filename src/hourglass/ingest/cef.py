@@ -262,6 +262,20 @@ def _bounded_lines(fh: Any, limit: int = MAX_LINE_BYTES) -> Iterator[bytes | Non
         yield None
 
 
+_RECORD_NOUNS = {"panos": "PAN-OS", "kv": "key=value", "auditd": "Linux audit"}
+
+
+def record_noun(fmt: object) -> str:
+    """How an error names one record of the line format ``fmt``: ``not a CEF record``.
+
+    Examples
+    --------
+    >>> record_noun("cef"), record_noun("panos"), record_noun("auditd")
+    ('CEF', 'PAN-OS', 'Linux audit')
+    """
+    return _RECORD_NOUNS.get(str(fmt), str(fmt).upper())
+
+
 @dataclass(frozen=True)
 class _LineSpec(DatasetSpec):
     """Lines of one record each (CEF, LEEF, key=value), read into rows with ``parse`` (a line
@@ -293,7 +307,7 @@ class _LineSpec(DatasetSpec):
                     row = self._record(raw.removeprefix(b"\xef\xbb\xbf") if number == 1 else raw)
                     if row is None:
                         if on_bad_rows != "skip":
-                            raise InputError(f"{p}: line {number}: not a {self.name.upper()} record "
+                            raise InputError(f"{p}: line {number}: not a {record_noun(self.name)} record "
                                              f"(expected '{self.expected}'; use --on-bad-rows skip "
                                              "to skip such lines)")
                         if stats is not None:

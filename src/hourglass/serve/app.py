@@ -342,7 +342,9 @@ def create_app(model_dir: str | os.PathLike[str], *, api_key: str,
             rows = [table.line_parse(line) for line in items]
             bad = next((i for i, row in enumerate(rows) if row is None), None)
             if bad is not None:
-                name = str(scorer.pipeline.info.get("dataset")).upper()
+                from hourglass.ingest.cef import record_noun
+
+                name = record_noun(scorer.pipeline.info.get("dataset"))
                 return 422, {"detail": f"lines[{bad}]: not a {name} record ({str(items[bad])[:60]!r})"}
             events = table.line_events() if table.line_events is not None else None
             if events is not None:  # audit records: one row per event, the request's events closed
