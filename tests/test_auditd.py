@@ -340,9 +340,12 @@ def test_stream_groups_the_flagged_events(kit: dict[str, Any]) -> None:
 
 def test_per_user_buckets_stream_as_they_score(kit: dict[str, Any], tmp_path: Path) -> None:
     model = tmp_path / "users"
+    # no --timestamp-col: the buckets are cut on the format's own event time ('timestamp')
     res = runner.invoke(app, ["train", str(kit["dir"] / "audit.log"), "--entity-col", "auid",
-                              "--timestamp-col", "timestamp", "--bucket", "10min", *FAST, "-o", str(model)])
+                              "--bucket", "10min", *FAST, "-o", str(model)])
     assert res.exit_code == 0, res.output
+    saved = json.loads((model / "config.json").read_text())
+    assert '"timestamp_col": "timestamp"' in json.dumps(saved), saved.keys()
     out = tmp_path / "buckets.csv"
     res = runner.invoke(app, ["score", str(model), str(kit["dir"] / "test.log"), "-o", str(out)])
     assert res.exit_code == 0, res.output

@@ -24,8 +24,8 @@ from hourglass.pipeline import Pipeline
 from hourglass.serve.entity_scoring import bucket_rows
 from hourglass.thresholds import threshold_from_spec
 
-__all__ = ["CHUNK_LATENESS", "bucket_labels", "evaluate_entity", "normal_buckets", "score_entity",
-           "train_entity", "wants_entity", "warn_bucket_length"]
+__all__ = ["CHUNK_LATENESS", "bucket_labels", "evaluate_entity", "format_time", "normal_buckets",
+           "score_entity", "train_entity", "wants_entity", "warn_bucket_length"]
 
 logger = logging.getLogger("hourglass")
 
@@ -33,6 +33,21 @@ logger = logging.getLogger("hourglass")
 #: newest time are held); a row older than that makes it read the file whole.
 CHUNK_LATENESS = "1h"
 SCORE_CHUNK_BYTES = 0  # the readers' default; tests set a small one
+
+
+def format_time(entity_col: str | None, timestamp_col: str | None, fmt: str | None,
+                data: Path) -> str | None:
+    """``--timestamp-col``, or for an entity model (``--entity-col``) without it the event-time
+    field of DATA's format (CEF's ``rt``, audit's ``timestamp``, CloudTrail's ``eventTime``),
+    said on stderr; ``None`` where the format names none."""
+    if entity_col is None or timestamp_col is not None:
+        return timestamp_col
+    spec, _, _ = resolve_spec(None, None, None, fmt or "auto", data)
+    col = getattr(spec, "time_col", None)
+    if col is not None:
+        logger.info("buckets cut on %r, the %s format's event time (--timestamp-col to choose "
+                    "another)", col, getattr(spec, "name", fmt))
+    return col
 
 
 def wants_entity(entity_col: str | None, bucket: str | None, timestamp_col: str | None) -> bool:
@@ -45,7 +60,7 @@ def wants_entity(entity_col: str | None, bucket: str | None, timestamp_col: str 
         return False
     if timestamp_col is None:
         raise HourglassError("--entity-col: needs --timestamp-col COLUMN (the rows' times) to "
-                             "cut buckets")
+                             "cut buckets; the data's format names no event time of its own")
     return True
 
 

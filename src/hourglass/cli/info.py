@@ -158,6 +158,8 @@ def inspect(
         if entity_col is not None or bucket is not None:  # imports the models' side: only then
             from hourglass.cli import entity as entity_cli
 
+            if timestamp_col is None and entity_col is not None and spec is not None:
+                timestamp_col = spec.time_col  # the format's event time, as train takes it
             entity_cli.wants_entity(entity_col, bucket, timestamp_col)  # the options' own errors
             if categorical:
                 raise HourglassError("--categorical: not for entity-bucket models (--distinct "

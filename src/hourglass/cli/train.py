@@ -192,6 +192,7 @@ def train(
         if replay_data is not None or replay != 1.0:
             raise HourglassError("--replay-data/--replay: only with --warm-start MODEL")
         timestamp_col = timestamp_option(timestamp_col, time_col)
+        timestamp_col = entity_cli.format_time(entity_col, timestamp_col, fmt, data)
         for opt, value in (("--events-per-day", events_per_day), ("--memory-budget", memory_budget),
                            ("--sample-rows", sample_rows)):
             if value is not None and not value > 0:
