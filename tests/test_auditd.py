@@ -324,7 +324,14 @@ def test_stream_reads_the_lines_as_score_reads_the_file(kit: dict[str, Any]) -> 
     docs = [json.loads(line) for line in res.stdout.splitlines()]
     assert docs and all(d["@timestamp"].startswith(("2023-11-14T", "2023-11-15T")) for d in docs)
     assert docs[0]["hourglass"]["timestamp_from"] == "data"
-    assert "/usr/bin/nc.openbsd" in {d["hourglass"]["fields"]["exe"] for d in docs}
+    # audit's own fields in their ECS places (as Auditbeat maps them): 'exe' the executable,
+    # 'node' the machine that logged the event; a login's 'hostname' is its remote client
+    assert "/usr/bin/nc.openbsd" in {d["process"]["executable"] for d in docs}
+    from hourglass.serve.ecs import ecs_named, ecs_target
+
+    assert ecs_target("hostname", "auditd") == "source.domain" and ecs_target("hostname") == "host.name"
+    assert ecs_named({"node": "web1", "uid": "33", "UID": "www-data", "pid": "7"}, "auditd") == {
+        "node": "web1", "uid": "33", "UID": "www-data"}
 
 
 def test_stream_groups_the_flagged_events(kit: dict[str, Any]) -> None:

@@ -358,3 +358,22 @@ def test_a_sampled_training_files_event_rate_counts_the_whole_file(tmp_path: Pat
     assert res.exit_code == 0, res.output
     info = json.loads((model / "config.json").read_text())["info"]
     assert info["sampled"]["of"] == 3000 and 1400 < info["events_per_day"] < 1480
+
+
+def test_a_formats_own_field_names_go_to_their_ecs_places() -> None:
+    # Linux audit: 'node' logged the event, a login's 'hostname' is its remote client (once sent
+    # to host.name, naming the attacker's machine as the host); 'uid' a number, 'UID' a name
+    from hourglass.serve.ecs import AlertRule, to_ecs
+
+    fields = {"node": "web1", "hostname": "evil.example", "addr": "203.0.113.9", "acct": "root",
+              "exe": "/usr/sbin/sshd", "uid": "0", "UID": "root", "res": "failed"}
+    audit = to_ecs({"row": 0, "score": 3.0}, AlertRule("autoencoder", "ab", data_format="auditd"),
+                   fields=fields)
+    assert audit["host"] == {"name": "web1"} and audit["source"] == {"domain": "evil.example",
+                                                                       "ip": "203.0.113.9"}
+    assert audit["user"] == {"name": "root", "id": "0"}
+    assert audit["process"] == {"executable": "/usr/sbin/sshd"}
+    assert audit["related"] == {"hosts": ["web1", "evil.example"], "ip": ["203.0.113.9"], "user": ["root"]}
+    assert audit["hourglass"]["fields"] == {"res": "failed"}
+    other = to_ecs({"row": 0, "score": 3.0}, AlertRule("autoencoder", "ab"), fields=fields)
+    assert other["host"] == {"name": "evil.example"}  # elsewhere 'hostname' is the host

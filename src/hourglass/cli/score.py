@@ -250,7 +250,7 @@ def _ecs_docs(result: Any, df: Any, rule: Any, keep: list[str] | None, *, skip: 
     import pandas as pd
 
     from hourglass._times import parse_timestamps, unreadable_times
-    from hourglass.serve.ecs import ECS_FIELDS, frame_alerts
+    from hourglass.serve.ecs import ecs_target, frame_alerts
 
     times = None
     if rule.time_field and rule.time_field in df.columns:
@@ -269,7 +269,7 @@ def _ecs_docs(result: Any, df: Any, rule: Any, keep: list[str] | None, *, skip: 
             times = times.tolist()
         else:
             times = parse_timestamps(col, rule.time_field, dayfirst=day)
-    named = [c for c in df.columns if str(c).strip().lower() in ECS_FIELDS and c not in (keep or ())]
+    named = [c for c in df.columns if ecs_target(c, rule.data_format) is not None and c not in (keep or ())]
     return frame_alerts(result, rule, fields=df[keep] if keep else None, times=times,
                         named=df[named] if named else None)
 

@@ -875,7 +875,8 @@ def stream(
                         when = row.get(rule.time_field) if rule.time_field else None
                         try:
                             doc = to_ecs({**alert, "threshold": float(threshold.value_)}, rule,
-                                         fields={**ecs_named(row), **kept}, timestamp=when)
+                                         fields={**ecs_named(row, rule.data_format), **kept},
+                                         timestamp=when)
                         except InputError as exc:  # a time that is no time: the rows before it go out
                             problem = HourglassError(f"{where} line {lines[i]}: {exc}")
                             rows, lines = rows[:i], lines[:i]

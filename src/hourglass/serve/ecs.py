@@ -46,7 +46,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["ECS_FIELDS", "ECS_VERSION", "SEVERITY_NUMBERS", "AlertRule", "ecs_named", "frame_alerts",
+__all__ = ["ECS_FIELDS", "ECS_VERSION", "SEVERITY_NUMBERS", "AlertRule", "ecs_named", "ecs_target",
+           "frame_alerts",
            "to_ecs", "with_verdict"]
 
 ECS_VERSION = "8.11.0"
@@ -84,6 +85,33 @@ _WINDOWS_FIELDS = ("ipaddress", "ipport", "sourceip", "sourceaddress", "sourcepo
                    "targetusername")
 ECS_FIELDS.update({f"winlog.event_data.{a}": ECS_FIELDS[a] for a in _WINDOWS_FIELDS})
 ECS_FIELDS["winlog.computer_name"] = "host.name"
+
+# Where a format's own field names mean something else than the same names elsewhere (matched
+# exactly: audit's numeric 'uid' and its ENRICHED 'UID', the account name): Linux audit's
+# 'hostname' is the remote client of a login, and its 'node' the machine that logged it (as
+# Auditbeat maps them). A format absent here uses ECS_FIELDS alone.
+_FORMAT_TARGETS: dict[str, dict[str, str]] = {
+    "auditd": {"node": "host.name", "hostname": "source.domain", "addr": "source.ip",
+               "exe": "process.executable", "comm": "process.name", "uid": "user.id",
+               "UID": "user.name", "acct": "user.name", "cwd": "process.working_directory"},
+}
+
+
+def ecs_target(key: object, fmt: str | None = None) -> str | None:
+    """The ECS field an input field ``key`` of data format ``fmt`` goes to, or ``None``.
+
+    Examples
+    --------
+    >>> ecs_target("hostname"), ecs_target("hostname", "auditd"), ecs_target("node", "auditd")
+    ('host.name', 'source.domain', 'host.name')
+    >>> ecs_target("SRC_IP"), ecs_target("bytes")
+    ('source.ip', None)
+    """
+    own = _FORMAT_TARGETS.get(str(fmt)) if fmt is not None else None
+    if own is not None and str(key) in own:
+        return own[str(key)]
+    return ECS_FIELDS.get(str(key).strip().lower())
+
 
 _NETWORK_FORMATS = frozenset({"nsl-kdd", "unsw-nb15", "cicflowmeter", "zeek-conn", "aws-vpc-flow",
                               "suricata-eve", "cef", "leef", "panos"})
@@ -234,10 +262,11 @@ def _ecs_value(target: str, value: Any) -> Any:
     return text.lower() if target.startswith("network.") else text
 
 
-def _ecs_field(key: Any, value: Any) -> tuple[str, Any] | None:
-    """The ECS field and value ``key``'s ``value`` goes to, or ``None`` (no ECS name, or a value
-    not valid there); a protocol number named as a transport goes to ``network.iana_number``."""
-    target = ECS_FIELDS.get(str(key).strip().lower())
+def _ecs_field(key: Any, value: Any, fmt: str | None = None) -> tuple[str, Any] | None:
+    """The ECS field and value ``key``'s ``value`` (a field of data format ``fmt``) goes to, or
+    ``None`` (no ECS name, or a value not valid there); a protocol number named as a transport
+    goes to ``network.iana_number``."""
+    target = ecs_target(key, fmt)
     if target is None:
         return None
     mapped = _ecs_value(target, value)
@@ -249,18 +278,20 @@ def _ecs_field(key: Any, value: Any) -> tuple[str, Any] | None:
     return None
 
 
-def _map_fields(doc: dict[str, Any], fields: Mapping[str, Any]) -> dict[str, Any]:
-    """Put the kept ``fields`` with a known ECS name into ``doc``; return the others."""
+def _map_fields(doc: dict[str, Any], fields: Mapping[str, Any], fmt: str | None = None) -> dict[str, Any]:
+    """Put the kept ``fields`` (of data format ``fmt``) with a known ECS name into ``doc``;
+    return the others."""
     rest: dict[str, Any] = {}
     for key, value in fields.items():
-        field = _ecs_field(key, value)
+        field = _ecs_field(key, value, fmt)
         if field is None:
             rest[str(key)] = _plain(value)
             continue
         target, mapped = field
         _set(doc, target, mapped)
-        related = {"ip": "related.ip", "name": "related.user" if target.startswith("user.") else
-                   "related.hosts"}.get(target.rsplit(".", 1)[-1])
+        related = ("related.ip" if target.endswith(".ip") else
+                   "related.user" if target.startswith("user.") and target.endswith(".name") else
+                   "related.hosts" if target == "host.name" or target.endswith(".domain") else None)
         if related:
             seen = doc.setdefault("related", {}).setdefault(related.split(".")[1], [])
             if mapped not in seen:
@@ -268,7 +299,7 @@ def _map_fields(doc: dict[str, Any], fields: Mapping[str, Any]) -> dict[str, Any
     return rest
 
 
-def ecs_named(fields: Mapping[str, Any]) -> dict[str, Any]:
+def ecs_named(fields: Mapping[str, Any], fmt: str | None = None) -> dict[str, Any]:
     """The ``fields`` an alert carries without being asked (``--keep``): those with an ECS name
     (:data:`ECS_FIELDS`: ``src_ip``, ``dest_port``, ``proto``, ``source.ip``, ``hostname``...) and
     a value valid there (an address that is an address, a port in 0–65535, text that is not
@@ -281,7 +312,7 @@ def ecs_named(fields: Mapping[str, Any]) -> dict[str, Any]:
     {'src_ip': '10.0.0.5', 'dest_port': 4444.0, 'hostname': 'ws1'}
     """
     return {key: value for key, value in fields.items()
-            if not (isinstance(value, float) and value != value) and _ecs_field(key, value) is not None}
+            if not (isinstance(value, float) and value != value) and _ecs_field(key, value, fmt) is not None}
 
 
 def _plain(value: Any) -> Any:
@@ -410,9 +441,9 @@ def to_ecs(alert: Mapping[str, Any], rule: AlertRule, *, fields: Mapping[str, An
     if threshold is not None:
         original["threshold"] = threshold
     mapped: dict[str, Any] = {}
-    rest = _map_fields(mapped, fields)
+    rest = _map_fields(mapped, fields, rule.data_format)
     if bucket:
-        _entity_fields(mapped, rule.entity_field, original.get("entity"))
+        _entity_fields(mapped, rule.entity_field, original.get("entity"), rule.data_format)
     network = rule.data_format in _NETWORK_FORMATS or any(k in mapped for k in ("source", "destination"))
     doc: dict[str, Any] = {"@timestamp": when, "ecs": {"version": ECS_VERSION}}
     event: dict[str, Any] = {
@@ -444,7 +475,7 @@ def to_ecs(alert: Mapping[str, Any], rule: AlertRule, *, fields: Mapping[str, An
 _MISSING_ENTITY = "<missing>"  # hourglass.features.roles.MISSING, without importing pandas here
 
 
-def _entity_fields(doc: dict[str, Any], column: str | None, entity: Any) -> None:
+def _entity_fields(doc: dict[str, Any], column: str | None, entity: Any, fmt: str | None = None) -> None:
     """Put an entity bucket's ``entity`` into the ECS field its ``column`` names (``src_ip``:
     ``source.ip``...); an entity of another column that is an IP address goes to ``related.ip``
     (it stays under ``hourglass.entity`` in every case). The ``<missing>`` entity (the rows
@@ -460,8 +491,8 @@ def _entity_fields(doc: dict[str, Any], column: str | None, entity: Any) -> None
     """
     if entity is None or entity == _MISSING_ENTITY:
         return
-    if column is not None and str(column).strip().lower() in ECS_FIELDS and \
-            not _map_fields(doc, {column: entity}):
+    if column is not None and ecs_target(column, fmt) is not None and \
+            not _map_fields(doc, {column: entity}, fmt):
         return  # mapped (a value not valid for its ECS field is not)
     ip = _ecs_value("related.ip", entity)
     if ip is not None:
@@ -516,7 +547,7 @@ def frame_alerts(result: Any, rule: AlertRule, *, fields: Any = None, times: Any
     records = result.iloc[flagged].drop(columns=["flag"]).to_dict("records")
     kept = fields.iloc[flagged].to_dict("records") if fields is not None else [{}] * len(flagged)
     if named is not None and named.shape[1]:
-        kept = [{**ecs_named(auto), **own} for auto, own in
+        kept = [{**ecs_named(auto, rule.data_format), **own} for auto, own in
                 zip(named.iloc[flagged].to_dict("records"), kept, strict=True)]
     docs = []
     for i, alert, extra in zip(flagged, records, kept, strict=True):

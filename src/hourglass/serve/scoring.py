@@ -394,7 +394,7 @@ class TableScorer(ModelScorer):
         >>> answer["count"], answer["rows"], answer["alerts"][0]["source"], answer["alerts"][0]["network"]
         (1, 2, {'ip': '10.0.0.5'}, {'transport': 'tcp'})
         """
-        from hourglass.serve.ecs import ECS_FIELDS, to_ecs
+        from hourglass.serve.ecs import ecs_target, to_ecs
 
         result = self.score(items, explain=explain, explain_flagged=True)
         now = now or dt.datetime.now(dt.UTC)
@@ -405,7 +405,7 @@ class TableScorer(ModelScorer):
             if explain is not None:
                 alert["top_column"], alert["why"] = result["top_column"][i], result["why"][i]
             fields = {k: v for k, v in items[i].items()
-                      if k not in self._model or k.strip().lower() in ECS_FIELDS}
+                      if k not in self._model or ecs_target(k, rule.data_format) is not None}
             try:
                 docs.append(to_ecs(alert, rule, fields=fields, now=now))
             except InputError as exc:  # an event time that is no time
