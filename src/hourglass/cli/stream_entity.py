@@ -320,6 +320,9 @@ def run(scorer: EntityStream, read: Callable[[int], bytes], sink: Any, *, where:
     idle tick that closes buckets). With ``rule`` (an :class:`~hourglass.serve.ecs.AlertRule`)
     each flagged bucket is written as an ECS alert document."""
     from hourglass.cli.stream import LineBatcher, _flat, _parse, stream_guard
+    from hourglass.ingest.formats import event_format
+
+    json_spec = event_format(scorer.pipeline.info.get("dataset"))  # Okta, Entra: each row its event
 
     start = time.perf_counter()
     bad: list[int] = []
@@ -366,7 +369,7 @@ def run(scorer: EntityStream, read: Callable[[int], bytes], sink: Any, *, where:
                 if due is not None:
                     emit(due)
                 continue
-            rows, lines, problem = _parse(lines_batch, where, on_bad_rows, bad)
+            rows, lines, problem = _parse(lines_batch, where, on_bad_rows, bad, json_spec)
             out, bad_rows = scorer.feed([_flat(r) for r in rows], lines,
                                         stop_at_bad=on_bad_rows == "error")
             if scorer.first_late is not None and not warned:
