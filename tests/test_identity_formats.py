@@ -379,3 +379,18 @@ def test_a_model_per_user_and_hour(kit: dict[str, Any], fmt: str, entity: str, t
     assert res.exit_code == 0, res.output
     df = pd.read_csv(out)
     assert len(df) > 0 and {"entity", "score"} <= set(df.columns)
+
+
+def test_a_folder_of_api_pages(tmp_path: Path) -> None:
+    okta, graph = tmp_path / "okta", tmp_path / "graph"
+    okta.mkdir()
+    graph.mkdir()
+    for k in range(3):  # pretty-printed pages: each file's first line '[' is no header line
+        (okta / f"page-{k}.json").write_text(json.dumps(OKTA_EVENTS, indent=2))
+        (graph / f"signins-{k}.json").write_text(json.dumps(GRAPH_PAGE) + "\n")
+    res = runner.invoke(app, ["inspect", str(okta)])
+    assert res.exit_code == 0, res.output
+    assert "format okta, 9 rows inspected" in res.output
+    res = runner.invoke(app, ["inspect", str(graph)])
+    assert res.exit_code == 0, res.output
+    assert "format entra-signin, 6 rows inspected" in res.output
