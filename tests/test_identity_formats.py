@@ -394,3 +394,25 @@ def test_a_folder_of_api_pages(tmp_path: Path) -> None:
     res = runner.invoke(app, ["inspect", str(graph)])
     assert res.exit_code == 0, res.output
     assert "format entra-signin, 6 rows inspected" in res.output
+
+
+def test_ecs_alerts_name_the_user_and_address(kit: dict[str, Any]) -> None:
+    d = kit["dir"]
+    if "okta-scores" not in kit or "entra-scores" not in kit:
+        pytest.skip("needs the models of the test above")
+    for fmt, events, address, user in (
+            ("okta", _lines(kit["okta-test"]), ("client", "ipAddress"), ("actor", "alternateId")),
+            ("entra", (d / "entra-test-diag.jsonl").read_text(), ("ipAddress",), ("userPrincipalName",))):
+        res = runner.invoke(app, ["stream", str(d / f"{fmt}-model"), "--alert-format", "ecs"], input=events)
+        assert res.exit_code == 0, res.output
+        doc = json.loads(res.stdout.splitlines()[0])
+        event = kit[f"{fmt}-test"][doc["hourglass"]["row"]]
+        value = event
+        for part in address:
+            value = value[part]
+        assert doc["source"]["ip"] == value
+        value = event
+        for part in user:
+            value = value[part]
+        assert doc["user"]["name"] == value
+        assert doc["event"]["category"] == ["intrusion_detection", "authentication"]

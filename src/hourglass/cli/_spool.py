@@ -11,10 +11,10 @@ A folder (rotated logs: ``conn.00:00:00-01:00:00.log.gz`` ..., a day of ``eve.js
 prefix of CloudTrail files) is read as its files one after the other, in name order: each
 decompressed, a header line the first file had left out of the others (CSV, TSV, VPC flow logs),
 a CloudTrail ``{"Records": [...]}`` file written as its events one a line; API pages (Okta's JSON
-arrays, Microsoft Graph's ``{"value": [...]}``) follow one another, as the formats read them. A pattern (quoted, so
-that the shell leaves it alone: ``'zeek/*/conn.*.log.gz'``, ``'trail/**/*.json.gz'``) is read the
-same way, its files in path order: Zeek's archive of one folder a day, each holding every log
-type, gives its connection logs in time order.
+arrays, Microsoft Graph's ``{"value": [...]}``) follow one another, as the formats read them. A
+pattern (quoted, so that the shell leaves it alone: ``'zeek/*/conn.*.log.gz'``,
+``'trail/**/*.json.gz'``) is read the same way, its files in path order: Zeek's archive of one
+folder a day, each holding every log type, gives its connection logs in time order.
 """
 
 from __future__ import annotations
