@@ -140,13 +140,14 @@ class JsonEventsSpec(DatasetSpec):
             raise InputError(f"{p}: cannot read ({exc})") from None
         decoder = json.JSONDecoder()
         records: list[dict[str, Any]] = []
-        at, page = 0, 0
+        at, page, line, counted = 0, 0, 1, 0
         while True:
             while at < len(text) and text[at].isspace():
                 at += 1
             if at >= len(text):
                 break
-            line = text.count("\n", 0, at) + 1
+            line += text.count("\n", counted, at)  # the line this page starts on
+            counted = at
             try:
                 doc, at = decoder.raw_decode(text, at)
             except ValueError as exc:
