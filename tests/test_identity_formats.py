@@ -416,3 +416,18 @@ def test_ecs_alerts_name_the_user_and_address(kit: dict[str, Any]) -> None:
             value = value[part]
         assert doc["user"]["name"] == value
         assert doc["event"]["category"] == ["intrusion_detection", "authentication"]
+
+
+def test_the_service_scores_nested_events_as_the_file(kit: dict[str, Any]) -> None:
+    from fastapi.testclient import TestClient
+
+    from hourglass.serve import create_app
+
+    d = kit["dir"]
+    if "entra-scores" not in kit:
+        pytest.skip("needs the models of the test above")
+    rows = [_diagnostic(s) for s in kit["entra-test"][:40]]  # envelopes, sign-ins under 'properties'
+    with TestClient(create_app(d / "entra-model", api_key="k" * 32)) as client:
+        r = client.post("/score", json={"rows": rows}, headers={"X-API-Key": "k" * 32})
+    assert r.status_code == 200, r.text
+    np.testing.assert_allclose(r.json()["scores"], kit["entra-scores"][:40], rtol=1e-4)
