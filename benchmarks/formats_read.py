@@ -2,9 +2,10 @@
 PAN-OS (TRAFFIC logs), key=value (FortiGate-like), Suricata EVE JSON and AWS VPC flow lines, and
 as many Linux audit events (one in five an SSH login's USER_AUTH or USER_LOGIN record, the others
 an execve's SYSCALL, EXECVE, CWD, two PATH, PROCTITLE and EOE records: 5.8 lines an event, each
-event a row), read by their hourglass format into a table, beside the same events as a flat CSV
-and as flat JSON lines read by the plain readers (pyarrow) — the baselines of what a reader
-costs when the columns are given.
+event a row), and as the nested JSON of cloud and identity logs (a CloudTrail API call, an Okta
+System Log sign-in, an Entra ID sign-in, per event: source address, time, outcome), read by their
+hourglass format into a table, beside the same events as a flat CSV and as flat JSON lines read by
+the plain readers (pyarrow) — the baselines of what a reader costs when the columns are given.
 
 Files are generated in a temporary folder (never in the repository). Each read is timed
 ``--repeats`` times in this process; the table gives the median rows/s and MB/s of input.
@@ -43,7 +44,10 @@ def _write(df: pd.DataFrame, d: Path) -> dict[str, Path]:
     rows = df.to_dict("records")
     files = {"csv (baseline)": d / "flows.csv", "jsonl (baseline)": d / "flows.jsonl", "cef": d / "fw.cef",
              "leef": d / "fw.leef", "panos": d / "fw.panos", "kv": d / "fw.kv",
-             "suricata-eve": d / "eve.json", "aws-vpc-flow": d / "vpc.log", "auditd": d / "audit.log"}
+             "suricata-eve": d / "eve.json", "aws-vpc-flow": d / "vpc.log", "auditd": d / "audit.log",
+             "cloudtrail": d / "trail.jsonl", "cloudtrail (S3 file)": d / "trail.json",
+             "okta": d / "okta.jsonl", "okta (API pages)": d / "okta-pages.json",
+             "entra-signin": d / "signins.jsonl", "entra-signin (diagnostic)": d / "signins-diag.jsonl"}
     df.to_csv(files["csv (baseline)"], index=False)
     with open(files["jsonl (baseline)"], "w") as fh:
         fh.writelines(json.dumps({k: (v.item() if hasattr(v, "item") else v) for k, v in r.items()}) + "\n"
@@ -88,6 +92,7 @@ def _write(df: pd.DataFrame, d: Path) -> dict[str, Path]:
     with open(files["auditd"], "w") as fh:
         for i, r in enumerate(rows):
             fh.writelines(_audit_event(i, r))
+    _write_identity(rows, files)
     return files
 
 
@@ -126,6 +131,86 @@ def _audit_event(i: int, r: dict) -> list[str]:
     ]
 
 
+def _iso(t: int) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
+
+
+def _write_identity(rows: list[dict[str, object]], files: dict[str, Path]) -> None:
+    """The events as CloudTrail calls, Okta sign-ins and Entra sign-ins (nested as each vendor
+    documents them; ids unique per event)."""
+    trail, okta, entra = [], [], []
+    for i, r in enumerate(rows):
+        t, ok, src, user = int(str(r["t"])), r["act"] == "allow", str(r["src"]), f"user{i % 50}"
+        trail.append({"eventVersion": "1.08", "eventTime": _iso(t), "eventSource": "s3.amazonaws.com",
+                      "eventName": "GetObject" if ok else "PutBucketPolicy", "awsRegion": "us-east-1",
+                      "sourceIPAddress": src, "userAgent": "aws-sdk-java/1.12.500",
+                      "userIdentity": {"type": "AssumedRole", "principalId": f"AROA1:{user}-{i}",
+                                       "arn": f"arn:aws:sts::111122223333:assumed-role/{user}/s",
+                                       "accountId": "111122223333", "accessKeyId": f"ASIA{i:012d}"},
+                      "requestParameters": {"bucketName": str(r["rule"]), "key": f"k/{i}"},
+                      "responseElements": None, "requestID": f"{i:016x}", "eventID": f"e{i:015x}",
+                      "readOnly": ok, "eventType": "AwsApiCall", "recipientAccountId": "111122223333",
+                      **({} if ok else {"errorCode": "AccessDenied"})})
+        okta.append({"uuid": f"{i:08x}-1c9d-11ef-9a7b-0b5c3e1f2a11", "published": _iso(t)[:-1] + ".000Z",
+                     "eventType": "user.session.start", "version": "0", "severity": "INFO" if ok else "WARN",
+                     "displayMessage": "User login to Okta",
+                     "actor": {"id": f"00u{i % 50:017d}", "type": "User",
+                               "alternateId": f"{user}@example.com",
+                               "displayName": user},
+                     "client": {"userAgent": {"rawUserAgent": "Mozilla/5.0 (Windows NT 10.0) Chrome/120.0",
+                                              "os": "Windows 10", "browser": "CHROME"},
+                                "zone": "null", "device": "Computer", "ipAddress": src,
+                                "geographicalContext": {"city": "Toronto", "state": "Ontario",
+                                                        "country": "Canada", "postalCode": "M5H",
+                                                        "geolocation": {"lat": 43.65, "lon": -79.38}}},
+                     "outcome": {"result": "SUCCESS" if ok else "FAILURE",
+                                 "reason": None if ok else "INVALID_CREDENTIALS"},
+                     "target": [{"id": f"0oa{i % 7}", "type": "AppInstance", "alternateId": str(r["rule"])}],
+                     "transaction": {"type": "WEB", "id": f"T{i:019d}", "detail": {}},
+                     "debugContext": {"debugData": {"requestId": f"R{i:019d}", "requestUri": "/api/v1/authn",
+                                                    "threatSuspected": "false", "risk": "{level=LOW}"}},
+                     "authenticationContext": {"authenticationProvider": "OKTA_AUTHENTICATION_PROVIDER",
+                                               "credentialType": "PASSWORD", "authenticationStep": 0,
+                                               "externalSessionId": f"S{i:024d}"},
+                     "securityContext": {"asNumber": 577, "asOrg": "bell canada", "isp": "bell canada",
+                                         "domain": "bell.ca", "isProxy": False}})
+        entra.append({"id": f"{i:08x}-6301-4ee5-be62-ff5a759b8100", "createdDateTime": _iso(t),
+                      "userDisplayName": user, "userPrincipalName": f"{user}@contoso.com",
+                      "userId": f"{i % 50:08x}-2c1b-422c-98fd-5ce52859a4a3",
+                      "appId": "de8bc8b5-d9f9-48b1-a8ad-b748da725064",
+                      "appDisplayName": "Office 365 Exchange Online",
+                      "ipAddress": src, "clientAppUsed": "Browser" if ok else "IMAP4",
+                      "correlationId": f"{i:08x}-1b7c-4b47-9a5b-8a5a0a3f0c36",
+                      "conditionalAccessStatus": "success" if ok else "notApplied", "isInteractive": ok,
+                      "riskDetail": "none", "riskLevelAggregated": "none", "riskLevelDuringSignIn": "none",
+                      "riskState": "none", "resourceDisplayName": "Office 365 Exchange Online",
+                      "resourceId": "00000002-0000-0ff1-ce00-000000000000",
+                      "status": {"errorCode": 0 if ok else 50126, "failureReason": "Other." if ok else
+                                 "Invalid username or password.", "additionalDetails": None},
+                      "deviceDetail": {"deviceId": "", "displayName": None, "operatingSystem": "Windows10",
+                                       "browser": "Edge 120.0.2210", "isCompliant": ok, "isManaged": ok,
+                                       "trustType": "Azure AD joined" if ok else None},
+                      "location": {"city": "Redmond", "state": "Washington", "countryOrRegion": "US",
+                                   "geoCoordinates": {"latitude": 47.67, "longitude": -122.12}},
+                      "appliedConditionalAccessPolicies": []})
+    with open(files["cloudtrail"], "w") as fh:
+        fh.writelines(json.dumps(e) + "\n" for e in trail)
+    with open(files["cloudtrail (S3 file)"], "w") as fh:
+        json.dump({"Records": trail}, fh)
+    with open(files["okta"], "w") as fh:
+        fh.writelines(json.dumps(e) + "\n" for e in okta)
+    with open(files["okta (API pages)"], "w") as fh:  # pages of 1,000 events (the API's limit)
+        fh.writelines(json.dumps(okta[lo:lo + 1000]) + "\n" for lo in range(0, len(okta), 1000))
+    with open(files["entra-signin"], "w") as fh:
+        fh.writelines(json.dumps(e) + "\n" for e in entra)
+    with open(files["entra-signin (diagnostic)"], "w") as fh:
+        fh.writelines(json.dumps({"time": e["createdDateTime"], "category": "SignInLogs",
+                                  "operationName": "Sign-in activity",
+                                  "resultType": str(e["status"]["errorCode"]),
+                                  "callerIpAddress": e["ipAddress"], "correlationId": e["correlationId"],
+                                  "Level": 4, "location": "US", "properties": e}) + "\n" for e in entra)
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--rows", type=int, default=200_000)
@@ -145,7 +230,7 @@ def main(argv: list[str] | None = None) -> None:
             if wanted is not None and name not in wanted:
                 continue
             def read(name: str = name, path: Path = path) -> pd.DataFrame:
-                return read_table(path) if "baseline" in name else get_format(name).read(path)
+                return read_table(path) if "baseline" in name else get_format(name.split(" (")[0]).read(path)
             took, df = [], None
             for _ in range(args.repeats):
                 t0 = time.perf_counter()

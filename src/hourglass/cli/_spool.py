@@ -10,10 +10,11 @@ standard input as it arrives instead.
 A folder (rotated logs: ``conn.00:00:00-01:00:00.log.gz`` ..., a day of ``eve.json.*``, a
 prefix of CloudTrail files) is read as its files one after the other, in name order: each
 decompressed, a header line the first file had left out of the others (CSV, TSV, VPC flow logs),
-a CloudTrail ``{"Records": [...]}`` file written as its events one a line. A pattern (quoted, so
-that the shell leaves it alone: ``'zeek/*/conn.*.log.gz'``, ``'trail/**/*.json.gz'``) is read the
-same way, its files in path order: Zeek's archive of one folder a day, each holding every log
-type, gives its connection logs in time order.
+a CloudTrail ``{"Records": [...]}`` file written as its events one a line; API pages (Okta's JSON
+arrays, Microsoft Graph's ``{"value": [...]}``) follow one another, as the formats read them. A
+pattern (quoted, so that the shell leaves it alone: ``'zeek/*/conn.*.log.gz'``,
+``'trail/**/*.json.gz'``) is read the same way, its files in path order: Zeek's archive of one
+folder a day, each holding every log type, gives its connection logs in time order.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ _SHOWN: dict[str, str] = {}  # a folder's copy -> how messages name it
 # a folder's copy -> (its first line, the file, the file's line there) for each file copied
 _STARTS: dict[str, list[tuple[int, str, int]]] = {}
 _CHUNK = 1 << 20
+_NO_HEADER = (b"{", b"[", b"#")  # a file's first line starting so is no header line
 
 
 def stdin_as_file(value: Path | None) -> Path | None:
@@ -228,8 +230,8 @@ def _files_as_file(files: list[Path], name: str, label: str) -> Path:
                         continue
                     kinds.add("text")
                     line = first.rstrip(b"\r\n")
-                    if header is None:  # a header line: no JSON object, no Zeek '#' line
-                        header = b"" if line.lstrip(b"\xef\xbb\xbf \t").startswith((b"{", b"#")) else line
+                    if header is None:  # a header line: no JSON object or array (API pages), no Zeek '#' line
+                        header = b"" if line.lstrip(b"\xef\xbb\xbf \t").startswith(_NO_HEADER) else line
                     elif header and line == header:  # the same header again: written once
                         first = b""
                     starts.append((lines + 1, str(path), 1 if first else 2))

@@ -282,7 +282,9 @@ def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
     ``error`` the rows before the first bad line and the error, with ``skip`` every good row
     (bad line numbers appended to ``bad``). With ``line_spec``, a format of one record a line
     (:func:`~hourglass.ingest.formats.line_format`: the model's ``cef``, ``leef``, ``panos``,
-    ``kv``, ``auditd``), the lines are such records, not JSON. With ``events`` (the format's
+    ``kv``, ``auditd``), the lines are such records, not JSON; with a format of JSON events of its
+    own (:func:`~hourglass.ingest.formats.event_format`: ``okta``, ``entra-signin``) each JSON
+    object is passed through its ``event``, as the file was read. With ``events`` (the format's
     ``events()``: audit records) the records are gathered into events: the rows are the events
     completed, each at the line of its first record; before a bad line that stops the stream,
     and at :data:`_INPUT_END`, the events still open are completed."""
@@ -290,6 +292,7 @@ def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
     from hourglass.ingest.tables import flat_record
 
     parse = getattr(line_spec, "parse", None)
+    event = getattr(line_spec, "event", None) if parse is None else None
 
     rows: list[dict[str, Any]] = []
     lines: list[int] = []
@@ -327,7 +330,7 @@ def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
                 completed(events.add(row, number))
                 continue
             # source.ip for --keep and --group-by, as a file is read (a line format's rows are flat)
-            rows.append(row if parse is not None else flat_record(row))
+            rows.append(row if parse is not None else flat_record(row if event is None else event(row)))
             lines.append(number)
         elif on_bad_rows == "skip":
             bad.append(number)
@@ -823,10 +826,11 @@ def stream(
                             idle_timeout=idle_timeout, silencer=silencer)
     n_rows = flagged = 0
     bad: list[int] = []
-    from hourglass.ingest.formats import line_format
+    from hourglass.ingest.formats import event_format, line_format
 
-    line_spec = line_format(scorer.pipeline.info.get("dataset"))  # CEF/LEEF/kv/PAN-OS/audit lines, not JSON
-    events = line_spec.events() if line_spec is not None else None  # audit records: events
+    dataset = scorer.pipeline.info.get("dataset")
+    line_spec = line_format(dataset) or event_format(dataset)  # CEF/LEEF/kv/PAN-OS/audit lines, Okta/Entra
+    events = getattr(line_spec, "events", lambda: None)()  # audit records: events, else None
     start = time.perf_counter()
     threshold = scorer.pipeline.detector_.threshold_
     first_value = float(threshold.value_)
@@ -925,12 +929,13 @@ def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping:
     """A table model's stream with ``--group-by``: flagged rows counted into groups, each
     written once its window closes (see ``stream``'s docstring)."""
     from hourglass.cli._groups import NO_TIME
-    from hourglass.ingest.formats import line_format
+    from hourglass.ingest.formats import event_format, line_format
 
     n_rows = flagged = 0
     bad: list[int] = []
-    line_spec = line_format(scorer.pipeline.info.get("dataset"))  # CEF/LEEF/kv/PAN-OS/audit lines, not JSON
-    events = line_spec.events() if line_spec is not None else None  # audit records: events
+    dataset = scorer.pipeline.info.get("dataset")
+    line_spec = line_format(dataset) or event_format(dataset)  # CEF/LEEF/kv/PAN-OS/audit lines, Okta/Entra
+    events = getattr(line_spec, "events", lambda: None)()  # audit records: events, else None
     start = time.perf_counter()
     last_line = newest_at = time.monotonic()
     newest = None

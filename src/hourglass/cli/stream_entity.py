@@ -322,11 +322,13 @@ def run(scorer: EntityStream, read: Callable[[int], bytes], sink: Any, *, where:
     idle tick that closes buckets). With ``rule`` (an :class:`~hourglass.serve.ecs.AlertRule`)
     each flagged bucket is written as an ECS alert document."""
     from hourglass.cli.stream import LineBatcher, _ended, _flat, _parse, stream_guard
-    from hourglass.ingest.formats import line_format
+    from hourglass.ingest.formats import event_format, line_format
 
-    # a model of CEF/LEEF/kv/PAN-OS/audit lines reads such lines, as 'score' read its file
-    line_spec = line_format(scorer.pipeline.info.get("dataset"))
-    events = line_spec.events() if line_spec is not None else None  # audit records: events
+    # a model of CEF/LEEF/kv/PAN-OS/audit lines reads such lines, as 'score' read its file; of
+    # Okta or Entra events, each JSON row passes through its format's event
+    dataset = scorer.pipeline.info.get("dataset")
+    line_spec = line_format(dataset) or event_format(dataset)
+    events = getattr(line_spec, "events", lambda: None)()  # audit records: events, else None
     start = time.perf_counter()
     bad: list[int] = []
     warned = False

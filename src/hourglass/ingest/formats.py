@@ -23,17 +23,20 @@ from hourglass.ingest.auditd import AUDITD
 from hourglass.ingest.cef import CEF, LEEF
 from hourglass.ingest.cloudtrail import CLOUDTRAIL
 from hourglass.ingest.datasets import DATASETS, DatasetSpec
+from hourglass.ingest.entra import ENTRA_SIGNIN
 from hourglass.ingest.eve import SURICATA_EVE
 from hourglass.ingest.evtx import EVTX_MAGIC, EVTX_ROLES, looks_like_windows_json
 from hourglass.ingest.flows import AWS_VPC_FLOW, CICFLOWMETER, UNSW_NB15, ZEEK_CONN
 from hourglass.ingest.kv import KV
+from hourglass.ingest.okta import OKTA
 from hourglass.ingest.panos import PANOS
 from hourglass.ingest.readers import check_path, detect_format, table_format
 from hourglass.ingest.tables import check_text, read_head
 from hourglass.ingest.winlogbeat import WINLOGBEAT
 
-__all__ = ["FORMATS", "all_formats", "format_roles", "get_format", "label_strings", "labels_seen",
-           "line_format", "other_spellings", "register_format", "resolve_format", "sniff_format"]
+__all__ = ["FORMATS", "all_formats", "event_format", "format_roles", "get_format", "label_strings",
+           "labels_seen", "line_format", "other_spellings", "register_format", "resolve_format",
+           "sniff_format"]
 
 
 def _table(fmt: str, what: str) -> DatasetSpec:
@@ -75,7 +78,7 @@ WINDOWS_JSON = DatasetSpec(
     description="Windows events as JSON lines (EventID, Channel, ...: OTRF/Mordor, log shippers)")
 
 for _spec in (ZEEK_CONN, CICFLOWMETER, UNSW_NB15, AWS_VPC_FLOW, WINDOWS_JSON, WINLOGBEAT, SURICATA_EVE,
-              CLOUDTRAIL, CEF, LEEF, PANOS, AUDITD, KV):  # (audit lines are key=value lines too)
+              CLOUDTRAIL, OKTA, ENTRA_SIGNIN, CEF, LEEF, PANOS, AUDITD, KV):  # (audit lines: key=value too)
     register_format(_spec)
 
 
@@ -105,6 +108,21 @@ def line_format(name: object) -> Any:
     """
     spec = all_formats().get(str(name).strip().lower()) if name is not None else None
     return spec if getattr(spec, "parse", None) is not None else None
+
+
+def event_format(name: object) -> Any:
+    """The format called ``name`` when it passes each JSON record through an ``event`` of its
+    own before flattening it (``okta``: the list of targets summarised; ``entra-signin``: a
+    diagnostic envelope's sign-in lifted out): what ``stream`` and the service pass such a
+    model's JSON rows through, as the file was read; else ``None``.
+
+    Examples
+    --------
+    >>> event_format("okta").name, event_format("cloudtrail"), event_format(None)
+    ('okta', None, None)
+    """
+    spec = all_formats().get(str(name).strip().lower()) if name is not None else None
+    return spec if callable(getattr(spec, "event", None)) else None
 
 
 def format_roles(spec: Any, columns: Any) -> dict[str, str]:

@@ -19,8 +19,8 @@ What goes where:
 * ``event.kind`` ``"alert"``, ``event.module`` ``"hourglass"``, ``event.dataset``
   ``"hourglass.table"`` / ``"hourglass.log"`` / ``"hourglass.timeseries"`` / ``"hourglass.entity"``;
   ``event.category`` ``["intrusion_detection"]`` (plus ``"network"`` for a flow table: a model
-  trained on a flow format, or a row with source/destination fields) and ``event.type``
-  ``["info"]``.
+  trained on a flow format, or a row with source/destination fields; ``"authentication"``
+  instead for sign-in logs: ``okta``, ``entra-signin``) and ``event.type`` ``["info"]``.
 * ``event.severity`` from hourglass' severity level: low 21, medium 47, high 73, critical 99
   (:data:`SEVERITY_NUMBERS`: the default risk scores Elastic's detection rules give these
   levels, so larger is worse); ``event.risk_score``: the calibrated anomaly probability × 100
@@ -60,7 +60,8 @@ SEVERITY_NUMBERS = {"low": 21, "medium": 47, "high": 73, "critical": 99}
 # on: the account logging on in 4624/4625) as winlogbeat's security module maps them.
 _TARGETS = {
     "source.ip": ("src_ip", "srcip", "source_ip", "src_addr", "saddr", "id.orig_h", "src ip",
-                  "ipaddress", "sourceip", "sourceaddress", "src", "srcaddr", "sourceipaddress"),
+                  "ipaddress", "sourceip", "sourceaddress", "src", "srcaddr", "sourceipaddress",
+                  "client.ipaddress"),
     "source.port": ("src_port", "sport", "srcport", "source_port", "id.orig_p", "src port", "ipport",
                     "sourceport", "spt"),
     "destination.ip": ("dst_ip", "dstip", "dest_ip", "destination_ip", "dst_addr", "daddr",
@@ -71,7 +72,7 @@ _TARGETS = {
     "network.protocol": ("service",),
     "host.name": ("host", "hostname", "host_name", "computer"),
     "user.name": ("user", "username", "user_name", "subjectusername", "suser", "usrname",
-                  "srcuser"),
+                  "srcuser", "userprincipalname", "actor.alternateid"),
     "user.target.name": ("targetusername",),
 }
 #: kept input field (matched without regard to case) -> ECS field. A field already named as its
@@ -115,6 +116,7 @@ def ecs_target(key: object, fmt: str | None = None) -> str | None:
 
 _NETWORK_FORMATS = frozenset({"nsl-kdd", "unsw-nb15", "cicflowmeter", "zeek-conn", "aws-vpc-flow",
                               "suricata-eve", "cef", "leef", "panos"})
+_SIGN_IN_FORMATS = frozenset({"okta", "entra-signin"})
 _DATASETS = {"tabular": "table", "table": "table", "events": "log", "log": "log",
              "timeseries": "timeseries", "entity": "entity"}
 
@@ -444,11 +446,14 @@ def to_ecs(alert: Mapping[str, Any], rule: AlertRule, *, fields: Mapping[str, An
     rest = _map_fields(mapped, fields, rule.data_format)
     if bucket:
         _entity_fields(mapped, rule.entity_field, original.get("entity"), rule.data_format)
-    network = rule.data_format in _NETWORK_FORMATS or any(k in mapped for k in ("source", "destination"))
+    sign_in = rule.data_format in _SIGN_IN_FORMATS
+    network = not sign_in and (rule.data_format in _NETWORK_FORMATS
+                               or any(k in mapped for k in ("source", "destination")))
     doc: dict[str, Any] = {"@timestamp": when, "ecs": {"version": ECS_VERSION}}
     event: dict[str, Any] = {
         "kind": "alert", "module": "hourglass", "dataset": rule.dataset,
-        "category": ["intrusion_detection", *(["network"] if network else [])], "type": ["info"],
+        "category": ["intrusion_detection", *(["network"] if network else []),
+                     *(["authentication"] if sign_in else [])], "type": ["info"],
         "created": created}
     if original.get("severity") in SEVERITY_NUMBERS:
         event["severity"] = SEVERITY_NUMBERS[original["severity"]]

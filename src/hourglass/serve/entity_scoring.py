@@ -181,7 +181,10 @@ class EntityScorer(ModelScorer):
         and an array is its JSON text); every row must have a time (as ``hourglass stream``
         requires); rows without an entity value are grouped as the entity ``<missing>``, as
         ``hourglass score`` groups them."""
-        rows = [flat_record(row) for row in rows]  # source.ip, as a JSON-lines file
+        from hourglass.ingest.formats import event_format
+
+        event = getattr(event_format(self.pipeline.info.get("dataset")), "event", None)  # Okta, Entra
+        rows = [flat_record(row if event is None else event(row)) for row in rows]  # source.ip, as a file
         if len(rows) == 0:
             raise InputError("rows: no rows to score (empty list)")
         df = flatten_json(model_records(rows, self.columns, others=6))  # 6: for a message

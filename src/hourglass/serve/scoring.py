@@ -301,7 +301,10 @@ class TableScorer(ModelScorer):
         (``null`` is a missing value, imputed as in training; a key left out is an error) —
         except for Windows events and Zeek logs (:attr:`Pipeline.sparse_fields`), where a key
         left out is a missing value too, and a row must carry at least one model column."""
-        rows = [flat_record(row) for row in rows]  # source.ip, as a JSON-lines file
+        from hourglass.ingest.formats import event_format
+
+        event = getattr(event_format(self.pipeline.info.get("dataset")), "event", None)  # Okta, Entra
+        rows = [flat_record(row if event is None else event(row)) for row in rows]  # source.ip, as a file
         if self.sparse_fields:
             if len(rows) == 0:
                 raise InputError("rows: no rows to score (empty list)")

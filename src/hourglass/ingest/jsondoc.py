@@ -1,0 +1,173 @@
+"""Formats of JSON events that come one a line or as the pages of an API: a JSON array of
+events (Okta's System Log API) or an object holding them under a key (Microsoft Graph's
+``{"value": [...]}``, Azure diagnostic settings' ``{"records": [...]}``), each record passed
+through the format's own :meth:`JsonEventsSpec.event` before it is flattened.
+
+A page is read whole (an API page holds at most a few thousand events); a file of several
+pages, one a line (``curl`` in a loop, Event Hub messages), is read page after page. JSON lines
+are read in chunks like any JSON-lines file, malformed lines counted or refused as there.
+``stream`` and the service pass each JSON line through the same ``event``
+(:func:`~hourglass.ingest.formats.event_format`), so a model scores a stream as it scored the
+file.
+
+Examples
+--------
+>>> first_event(b'{"@odata.context": "x", "value": [{"id": "1", "n": 2}, {"id"', ("value",))
+{'id': '1', 'n': 2}
+>>> first_event(b'[{"uuid": "a"}]', ()), first_event(b'{"a": 1}\\n', ("value",))
+({'uuid': 'a'}, {'a': 1})
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from hourglass.errors import InputError
+from hourglass.ingest.datasets import DatasetSpec
+from hourglass.ingest.readers import check_path
+from hourglass.ingest.tables import (
+    CHUNK_BYTES,
+    READ_ERRORS,
+    ReadStats,
+    first_json_object,
+    flatten_json,
+    iter_table,
+    open_text,
+    read_head,
+)
+
+__all__ = ["JsonEventsSpec", "document_start", "first_event"]
+
+_CHUNK_RECORDS = 50_000
+_BOM = b"\xef\xbb\xbf"
+
+
+def _page_pattern(wrappers: tuple[str, ...]) -> re.Pattern[bytes]:
+    """A page's start: ``[`` or ``{`` with, before the events' key, only OData annotations
+    (``"@odata.context": "..."``, ``"@odata.nextLink": "..."``)."""
+    keys = b"|".join(re.escape(k.encode()) for k in wrappers) or b"(?!)"
+    return re.compile(rb'\s*(?:\[|\{\s*(?:"@odata\.[A-Za-z]+"\s*:\s*(?:"[^"]*"|\d+)\s*,\s*)*"(?:'
+                      + keys + rb')"\s*:\s*\[)')
+
+
+def document_start(head: bytes, wrappers: tuple[str, ...]) -> int | None:
+    """Where the first event of a page starting ``head`` begins (after ``[``, or after the
+    ``[`` of one of the ``wrappers`` keys), else ``None`` (JSON lines, or no such page).
+
+    Examples
+    --------
+    >>> document_start(b'{"value": [{"a": 1}]}', ("value",)), document_start(b'{"a": 1}', ("value",))
+    (11, None)
+    """
+    m = _page_pattern(wrappers).match(head.removeprefix(_BOM))
+    return None if m is None else m.end() + (len(_BOM) if head.startswith(_BOM) else 0)
+
+
+def first_event(head: bytes, wrappers: tuple[str, ...]) -> dict[str, Any] | None:
+    """The first event of a file starting ``head``: the first object of a page (a JSON array,
+    or a list under one of the ``wrappers`` keys) when it ends within ``head``, else the first
+    JSON line as an object; ``None`` when there is none (what a sniffer looks at)."""
+    start = document_start(head, wrappers)
+    if start is None:
+        return first_json_object(head)
+    text = head[start:].decode("utf-8", "replace").lstrip()
+    try:
+        obj, _ = json.JSONDecoder().raw_decode(text)
+    except ValueError:  # the first event runs past the head
+        return None
+    return obj if isinstance(obj, dict) else None
+
+
+@dataclass(frozen=True)
+class JsonEventsSpec(DatasetSpec):
+    """A format of JSON events: one a line, or pages of them (a JSON array, or an object
+    holding them under one of :attr:`wrappers`), each record passed through :meth:`event`.
+
+    Attributes
+    ----------
+    wrappers
+        The keys an API page holds its events under (``("value",)`` for Microsoft Graph).
+    kind
+        How messages name a file of the format (``an Okta System Log``).
+    """
+
+    wrappers: tuple[str, ...] = ()
+    kind: str = "a JSON events file"
+
+    def event(self, record: dict[str, Any]) -> dict[str, Any]:
+        """A record as the format's row (the record itself by default); never raises."""
+        return record
+
+    def iter_chunks(self, path: str | os.PathLike[str], *, on_bad_rows: str = "error",
+                    chunk_bytes: int = CHUNK_BYTES, stats: ReadStats | None = None,
+                    ) -> Iterator[pd.DataFrame]:
+        p = check_path(path)
+        if document_start(read_head(p, 4096), self.wrappers) is None:  # one event a line
+            first = True
+            for df in iter_table(p, fmt="jsonl", on_bad_rows=on_bad_rows, chunk_bytes=chunk_bytes,
+                                 stats=stats, event=self.event):
+                if first:
+                    self.check(df, p)
+                    first = False
+                yield df
+            return
+        records = self._page_records(p, on_bad_rows, stats)
+        for lo in range(0, len(records), _CHUNK_RECORDS):
+            df = flatten_json(pd.DataFrame.from_records(records[lo:lo + _CHUNK_RECORDS]))
+            if lo == 0:
+                self.check(df, p)
+            if stats is not None:
+                stats.rows += len(df)
+            yield df
+
+    def _page_records(self, p: Path, on_bad_rows: str,
+                      stats: ReadStats | None) -> list[dict[str, Any]]:
+        """The events of every page in the file (pages one after the other, blanks between)."""
+        try:
+            with open_text(p) as fh:
+                text = fh.read().decode("utf-8").removeprefix("\ufeff")
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{p}: not {self.kind}: undecodable bytes (not UTF-8: {exc})") from None
+        except READ_ERRORS as exc:
+            raise InputError(f"{p}: cannot read ({exc})") from None
+        decoder = json.JSONDecoder()
+        records: list[dict[str, Any]] = []
+        at, page, line, counted = 0, 0, 1, 0
+        while True:
+            while at < len(text) and text[at].isspace():
+                at += 1
+            if at >= len(text):
+                break
+            line += text.count("\n", counted, at)  # the line this page starts on
+            counted = at
+            try:
+                doc, at = decoder.raw_decode(text, at)
+            except ValueError as exc:
+                raise InputError(f"{p}: not {self.kind}: line {line}: not valid JSON ({exc})") from None
+            events = doc if isinstance(doc, list) else next(
+                (doc[k] for k in self.wrappers if isinstance(doc, dict) and k in doc), None)
+            if not isinstance(events, list):
+                keys = " or ".join(repr(k) for k in self.wrappers)
+                raise InputError(f"{p}: line {line}: not a page of events (a JSON array"
+                                 f"{', or an object with ' + keys + ' holding one' if keys else ''})")
+            for i, r in enumerate(events):
+                if not isinstance(r, dict):
+                    if on_bad_rows != "skip":
+                        raise InputError(f"{p}: page {page + 1} (line {line}): event {i} is no JSON "
+                                         "object (use --on-bad-rows skip to skip such events)")
+                    if stats is not None:
+                        stats.skipped(line)
+                    continue
+                records.append(self.event(r))
+            page += 1
+        if not records:
+            raise InputError(f"{p}: no events (empty pages)")
+        return records
