@@ -19,6 +19,10 @@ model did not flag are never named: the counts per rule are alerts silenced.
     name = "patch window"
     between = [2026-12-06T02:00:00Z, 2026-12-06T04:00:00Z]             # the rows' time, UTC
 
+An entity-bucket model (``train --entity-col``) alerts on (entity, bucket) rows, not table rows:
+a rule's ``match`` names the entity column alone (its values are the entities) and ``between``
+reads each bucket's start (:meth:`Suppressions.for_buckets`, :meth:`Suppressions.apply_buckets`).
+
 Matching works per distinct value of a batch's column (a million rows of a few hundred
 addresses cost a few hundred comparisons), on the value as text: whole numbers without ``.0``
 (``21``, ``21.0`` and ``"21"`` are alike), text stripped. A string with ``*`` or ``?`` is a
@@ -58,6 +62,7 @@ _IPV4ISH = re.compile(r"^\d{1,3}(\.\d{1,3}){3}(/\d+)?$")
 _SHOWN = 8
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _NS_MIN, _NS_MAX = -(2**63) + 1, 2**63 - 1  # a time before or after every row
+_BUCKET_START = "<bucket start>"  # the time column of an entity model's buckets (no data column)
 _SAID_EXPIRED: set[tuple[str, str]] = set()  # (source, rule) that expired while in use, said once
 
 IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -307,6 +312,7 @@ class Suppressions:
     time_col: str | None = None
     dayfirst: bool | None = None
     now: int | None = None  # a fixed clock (UTC nanoseconds) for 'until'; None: the real one
+    entity_col: str | None = None  # an entity model's entity column (for_buckets)
 
     @classmethod
     def parse(cls, text: str, source: str = "suppressions", now: float | None = None) -> Suppressions:
@@ -382,6 +388,61 @@ class Suppressions:
             raise InputError(f"{self.source}: rule {name!r} has 'between', but {what} has no time "
                              "column (train with --timestamp-col, or a format with one)")
         return replace(self, time_col=time_col, dayfirst=dayfirst)
+
+    def for_buckets(self, entity_col: str, what: str) -> Suppressions:
+        """These rules applied to an entity-bucket model's (entity, bucket) rows
+        (:meth:`apply_buckets`): ``match`` on ``entity_col`` (the model's entity column, the one
+        value a bucket has), ``between`` on the bucket's start. A rule that matches another
+        column is an :class:`InputError` (``what`` names the model).
+
+        Examples
+        --------
+        >>> rules = Suppressions.parse('[[rule]]\\nname = "lab"\\nmatch = { dst_port = 22 }\\n', "r.toml")
+        >>> try:
+        ...     rules.for_buckets("src_ip", "the model (vae)")
+        ... except InputError as exc:
+        ...     print(exc)  # doctest: +NORMALIZE_WHITESPACE
+        r.toml: rule 'lab' matches column 'dst_port', but the model (vae) is an entity-bucket model:
+        its alerts are (entity, bucket) rows, and only its entity column 'src_ip' can be matched
+        """
+        for rule in self.rules:
+            other = next((c for c in rule.match if c != entity_col), None)
+            if other is not None:
+                raise InputError(f"{self.source}: rule {rule.name!r} matches column {other!r}, but "
+                                 f"{what} is an entity-bucket model: its alerts are (entity, bucket) "
+                                 f"rows, and only its entity column {entity_col!r} can be matched")
+        return replace(self, time_col=_BUCKET_START if self.uses_time else None, dayfirst=None,
+                       entity_col=entity_col)
+
+    def apply_buckets(self, keys: pd.DataFrame, flags: Any) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`apply` to (entity, bucket) rows: ``keys`` holds each bucket's ``entity`` and
+        ``bucket_start`` (times, or ISO-8601 text), ``flags`` its 0/1 flag. A bucket is matched
+        on its entity (as the entity column's value) and, for ``between``, on its start: a bucket
+        is silenced when it starts within [start, end), whatever its end.
+
+        Examples
+        --------
+        >>> rules = Suppressions.parse('''
+        ... [[rule]]
+        ... name = "scanners"
+        ... match = { src_ip = "10.20.0.0/16" }
+        ... [[rule]]
+        ... name = "window"
+        ... between = [2026-12-06T02:00:00Z, 2026-12-06T02:10:00Z]
+        ... ''', "r.toml").for_buckets("src_ip", "the model")
+        >>> keys = pd.DataFrame({"entity": ["10.20.0.9", "10.0.0.1", "10.0.0.1", "10.0.0.1"],
+        ...                      "bucket_start": pd.to_datetime(["2026-12-06 01:00", "2026-12-06 01:55",
+        ...                                                      "2026-12-06 02:05", "2026-12-06 02:10"])})
+        >>> flags, names = rules.apply_buckets(keys, [1, 1, 1, 1])
+        >>> flags.tolist(), names.tolist()
+        ([0, 1, 0, 1], ['scanners', '', 'window', ''])
+        """
+        if self.entity_col is None:
+            raise ValueError("apply_buckets: rules not bound to an entity column (for_buckets)")
+        df = pd.DataFrame({self.entity_col: keys["entity"].to_numpy(dtype=object)})
+        if self.time_col is not None:
+            df[self.time_col] = keys["bucket_start"].reset_index(drop=True)
+        return self.apply(df, flags)
 
     def check_columns(self, available: Iterable[str], what: str) -> None:
         """An :class:`InputError` naming the first rule and column not in ``available`` (the
