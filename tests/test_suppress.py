@@ -417,8 +417,8 @@ def test_models_that_read_no_table_rows_are_refused(tmp_path: Path, files: dict[
     series.to_csv(tmp_path / "series.csv", index=False)
     out = tmp_path / "never.csv"
     one_line_error(["score", str(tmp_path / "ts"), str(tmp_path / "series.csv"), "-o", str(out),
-                    "--suppress", str(files["rules"])], "--suppress: for table models only; not "
-                   "supported for time-series models", out)
+                    "--suppress", str(files["rules"])], "--suppress: for table and entity-bucket "
+                   "models; not supported for time-series models", out)
     with pytest.raises(InputError, match="suppression rules apply to table models"):
         create_app(tmp_path / "ts", api_key=KEY, suppress=load_suppressions(files["rules"]))
 

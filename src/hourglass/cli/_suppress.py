@@ -16,9 +16,10 @@ if TYPE_CHECKING:
 __all__ = ["Silencer", "SuppressOpt", "bind_rules", "read_rules"]
 
 SuppressOpt = Annotated[Path | None, typer.Option(
-    "--suppress", help="TOML file of alert suppression rules (table models): a flagged row a "
-                       "rule matches keeps its score, its flag becomes 0 and 'suppressed' names "
-                       "the rule (README: Suppressing known benign alerts).")]
+    "--suppress", help="TOML file of alert suppression rules (table and entity-bucket models): a "
+                       "flagged row (or entity bucket) a rule matches keeps its score, its flag "
+                       "becomes 0 and 'suppressed' names the rule (README: Suppressing known "
+                       "benign alerts).")]
 
 _SHOWN_RULES = 10
 
@@ -37,15 +38,19 @@ def read_rules(path: Path | None) -> Suppressions | None:
 
 
 def bind_rules(rules: Suppressions | None, pipe: Any, kind: str) -> Suppressions | None:
-    """``rules`` reading the model's time column (for ``between``); refused for a model that
-    does not read table rows, or with ``between`` and no time column."""
+    """``rules`` reading the model's time column (for ``between``), or for an entity-bucket
+    model its buckets (``match`` on the entity column, ``between`` on the bucket start); refused
+    for a model that reads no table rows, with ``between`` and no time column, and for an entity
+    model with a rule on another column than its entity."""
     if rules is None:
         return None
-    if kind != "table":
-        raise HourglassError(f"--suppress: for table models only; not supported for {kind} models "
-                             f"({pipe.model_name})")
+    if kind not in ("table", "entity"):
+        raise HourglassError(f"--suppress: for table and entity-bucket models; not supported for "
+                             f"{kind} models ({pipe.model_name})")
     info = pipe.info
     try:
+        if kind == "entity":
+            return rules.for_buckets(str(pipe.features_.entity_col), f"the model ({pipe.model_name})")
         return rules.for_times(info.get("time_col"), info.get("time_dayfirst"),
                                f"the model ({pipe.model_name})")
     except InputError as exc:
@@ -53,7 +58,8 @@ def bind_rules(rules: Suppressions | None, pipe: Any, kind: str) -> Suppressions
 
 
 class Silencer:
-    """The rules applied to ``score``'s chunks, and the alerts each silenced.
+    """The rules applied to ``score``'s chunks, and the alerts each silenced (for an entity
+    model, :meth:`count` alone: its buckets are silenced as they are scored).
 
     A rule's column is looked for in the data: at the first chunk, or (``lenient``: JSON lines,
     whose chunks may lack a field later rows have) among all chunks' columns at :meth:`check`.

@@ -439,10 +439,13 @@ def _read_in_chunks(pipe: Pipeline, data: Path, *, fmt: str, on_bad_rows: str, p
 
 
 def score_entity(pipe: Pipeline, data: Path, output: Path, *, fmt: str, on_bad_rows: str,
-                 anomalies_only: bool, table: str, ecs_rule: Any = None) -> tuple[str, ReadStats]:
+                 anomalies_only: bool, table: str, ecs_rule: Any = None, rules: Any = None,
+                 ) -> tuple[str, ReadStats]:
     """Score DATA's (entity, bucket) rows; write one row (a JSON line) per bucket, or with
     ``ecs_rule`` (an :class:`~hourglass.serve.ecs.AlertRule`) one ECS alert document per flagged
-    bucket.
+    bucket. With ``rules`` (:class:`~hourglass.serve.suppress.Suppressions` bound to the model's
+    buckets), a flagged bucket a rule matches keeps its score, its flag becomes 0 and the
+    ``suppressed`` column names the rule; the summary counts them per rule.
 
     A file in time order (within :data:`CHUNK_LATENESS`) is read in chunks, memory following
     the buckets rather than the rows; other files, and JSON lines (whose chunks may lack fields
@@ -463,20 +466,28 @@ def score_entity(pipe: Pipeline, data: Path, output: Path, *, fmt: str, on_bad_r
             raise HourglassError(f"{data}: no data rows")
     result = bucket_rows(pipe, keys, X)
     warn_missing_entity(keys, pipe.features_.entity_col, n_rows, data)
-    n, flagged = len(result), int(result["flag"].sum())
+    silencer = None
+    if rules is not None:
+        from hourglass.cli._suppress import Silencer
+
+        silencer = Silencer(rules, data)
+        flags, names = rules.apply_buckets(keys, result["flag"].to_numpy())
+        result["flag"], result["suppressed"] = flags, names
+        silencer.count(names)
+    n, flagged = len(result), int(result["flag"].sum())  # the alerts left
     if ecs_rule is not None:
         from hourglass.serve.ecs import frame_alerts
         from hourglass.serve.sinks import alert_columns, alert_file
 
         with alert_file(output, alert_columns("entity", ecs=True), table=table) as sink:
-            sink.write(frame_alerts(result, ecs_rule))
+            sink.write(frame_alerts(result.drop(columns=["suppressed"], errors="ignore"), ecs_rule))
     else:
         if anomalies_only:
             result = result[result["flag"] == 1]
         with chunk_writer(output, table=table) as writer:
             writer.write(result.reset_index(drop=True))
     return (f"scored {n_rows} rows as {n} (entity, {pipe.features_.bucket} bucket) rows, "
-            f"{flagged} flagged"), stats
+            f"{flagged} flagged{f', {silencer.text()}' if silencer is not None else ''}"), stats
 
 
 class _LabelledChunks:

@@ -97,10 +97,11 @@ def score(
     naming it; with --on-bad-rows skip it is scored, and if flagged written as its own alert
     without a window (window_start null; ECS: the scoring time), counted in a warning.
 
-    With --suppress FILE (table models) a flagged row that a rule of the TOML file matches keeps
-    its score, its flag becomes 0 and the output's 'suppressed' column names the rule (empty
-    otherwise); it is no alert (--anomalies-only, ECS, --group-by leave it out) and the summary
-    counts the silenced rows per rule.
+    With --suppress FILE a flagged row that a rule of the TOML file matches keeps its score, its
+    flag becomes 0 and the output's 'suppressed' column names the rule (empty otherwise); it is
+    no alert (--anomalies-only, ECS, --group-by leave it out) and the summary counts the silenced
+    rows per rule. For an entity-bucket model a rule matches the entity column only, and its
+    'between' the bucket's start.
 
     A drift check (--drift-window) compares the share of flagged rows with the rate the threshold
     promises on held-out normal data and says on stderr when it is far higher.
@@ -165,7 +166,8 @@ def score(
                 raise HourglassError("--keep: not available for entity-bucket models (one output "
                                      "row per entity and bucket)")
             summary, stats = score_entity(pipe, data, output, fmt=str(fmt), on_bad_rows=on_bad_rows,
-                                          anomalies_only=anomalies_only, table=table, ecs_rule=rule)
+                                          anomalies_only=anomalies_only, table=table, ecs_rule=rule,
+                                          rules=rules)
     if model_kind(pipe) == "entity":
         report_skipped(stats, data)
         err.print(summary, highlight=False)

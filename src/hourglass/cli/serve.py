@@ -64,10 +64,11 @@ def serve(
     the drift check: the flag rate of the last --drift-window scored rows beside the rate the
     threshold promises, and whether it is far too high.
 
-    With --suppress FILE (table models; read once at start) a flagged row that a rule of the
-    TOML file matches is answered with flag 0 and 'suppressed' naming the rule (ECS answers:
-    no alert, 'suppressed' counts per rule); GET /metrics counts them per rule
-    (hourglass_suppressed_total).
+    With --suppress FILE (read once at start) a flagged row that a rule of the TOML file matches
+    is answered with flag 0 and 'suppressed' naming the rule (ECS answers: no alert,
+    'suppressed' counts per rule); GET /metrics counts them per rule
+    (hourglass_suppressed_total). For an entity-bucket model a rule matches the entity column
+    only, and its 'between' the bucket's start.
     """
     setup_logging(quiet)
     with user_errors():

@@ -479,7 +479,8 @@ def _open(model: Path, input_file: Path | None, output: Path | None, explain: in
     :class:`~hourglass.serve.sinks.JsonLinesSink` (stdout or appended to ``output``) or, for a
     ``.sqlite``/``.db`` output, a :class:`~hourglass.serve.sinks.SQLiteSink` into ``table``; the
     last item the :class:`~hourglass.serve.ecs.AlertRule` of ECS alerts (``None`` without
-    ``ecs``). With ``suppress``, the table scorer silences the flagged rows its rules match."""
+    ``ecs``). With ``suppress``, the table scorer silences the flagged rows its rules match (an
+    entity model's scorer, its flagged buckets)."""
     from hourglass.cli._common import (  # here only
         check_not_input,
         model_kind,
@@ -541,7 +542,7 @@ def _open(model: Path, input_file: Path | None, output: Path | None, explain: in
             from hourglass.cli.stream_entity import open_entity_scorer
 
             scorer = open_entity_scorer(pipe, explain=explain, keep=keep, adapt=adapt,
-                                        idle_timeout=idle_timeout)
+                                        idle_timeout=idle_timeout, suppress=rules)
         elif kind != "table":
             raise HourglassError(f"{model}: stream scores table, entity, time-series and log models; this "
                                  f"model ({pipe.info.get('model')}) reads {kind} data (use "
@@ -745,9 +746,10 @@ def stream(
     summary, a warning names the first). A row of a window already written starts a second group
     for it (counted).
 
-    With --suppress FILE (table models) a flagged row that a rule of the TOML file matches is no
-    alert (with --all it is written with flag 0 and 'suppressed' naming the rule; it feeds no
-    --group-by group); the summary counts the silenced rows per rule.
+    With --suppress FILE a flagged row that a rule of the TOML file matches is no alert (with
+    --all it is written with flag 0 and 'suppressed' naming the rule; it feeds no --group-by
+    group); the summary counts the silenced rows per rule. For an entity-bucket model a rule
+    matches the entity column only, and its 'between' the bucket's start.
 
     A drift check watches the share of flagged rows (steps, sessions) among the last
     --drift-window ones: a warning on stderr when it is far above the rate the threshold promises

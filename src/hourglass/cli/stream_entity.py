@@ -95,11 +95,14 @@ class EntityStream:
 
     def __init__(self, pipe: Any, lateness: pd.Timedelta | None = None, explain: int | None = None,
                  idle_timeout: float | None = None, clock: Callable[[], float] = time.monotonic,
-                 wall: Callable[[], float] = time.time) -> None:
+                 wall: Callable[[], float] = time.time, suppression: Any = None) -> None:
         from hourglass.features.entity import parse_bucket
 
         self.pipeline = pipe
         self.explain = explain  # top features named per flagged bucket ('top_feature', 'why')
+        # suppression rules bound to the buckets (Suppressions.for_buckets): a flagged bucket a
+        # rule matches closes with flag 0 and 'suppressed' naming the rule
+        self.suppression = suppression
         f = pipe.features_
         self.entity_col, self.timestamp_col = str(f.entity_col), str(f.timestamp_col)
         self.dayfirst: bool | None = getattr(f, "dayfirst_", None)  # numeric dates as in training
@@ -261,21 +264,23 @@ class EntityStream:
         rows = [r for s in sorted(starts) for r in self.open.pop(s)]
         df = pd.DataFrame.from_records(rows, columns=self.columns)
         try:  # flagged buckets explained: top_feature and why, None for the others
-            keys, out = scored_buckets(self.pipeline, df, explain=self.explain)
+            keys, out = scored_buckets(self.pipeline, df, explain=self.explain,
+                                       suppress=self.suppression)
         except InputError as exc:
             raise HourglassError(f"buckets from {pd.Timestamp(min(starts))}: {exc}") from None
         starts_ns = pd.DatetimeIndex(keys["bucket_start"]).as_unit("ns").asi8
         order = np.lexsort((out["entity"].to_numpy(dtype=str), starts_ns))
         out = out.iloc[order].reset_index(drop=True)
         self.counts["buckets"] += len(out)
-        self.counts["flagged"] += int(out["flag"].sum())
+        self.counts["flagged"] += int(out["flag"].sum())  # the alerts left
         return out
 
 
 def open_entity_scorer(pipe: Any, *, explain: int | None, keep: list[str] | None, adapt: bool,
-                       idle_timeout: float | None) -> EntityStream:
-    """The bucket accumulator of a loaded entity-bucket model; options it has no use for
-    refused (one line)."""
+                       idle_timeout: float | None, suppress: Any = None) -> EntityStream:
+    """The bucket accumulator of a loaded entity-bucket model (``suppress``: its rules, bound by
+    :func:`~hourglass.cli._suppress.bind_rules`); options it has no use for refused (one
+    line)."""
     for given, option in ((bool(keep), "--keep"), (adapt, "--adapt")):
         if given:
             raise HourglassError(f"{option}: not available for entity-bucket models (they take "
@@ -289,11 +294,12 @@ def open_entity_scorer(pipe: Any, *, explain: int | None, keep: list[str] | None
         why_not = explainable(pipe)
         if why_not is not None:
             raise HourglassError(f"--explain: {why_not}")
-    return EntityStream(pipe, explain=explain, idle_timeout=idle_timeout)
+    return EntityStream(pipe, explain=explain, idle_timeout=idle_timeout, suppression=suppress)
 
 
 def _records(out: pd.DataFrame | None, all_rows: bool) -> tuple[list[dict[str, Any]], list[int]]:
-    """(alerts, flags of every closed bucket)."""
+    """(alerts, flags of every closed bucket); with ``all_rows`` and suppression rules, each
+    line names its bucket's rule in ``suppressed`` (``""``: none)."""
     if out is None or not len(out):
         return [], []
     flags = [int(v) for v in out["flag"]]
@@ -309,6 +315,9 @@ def _records(out: pd.DataFrame | None, all_rows: bool) -> tuple[list[dict[str, A
                  if all_rows or fl]
         for doc, (tf, w) in zip(docs, pairs, strict=True):
             doc["top_feature"], doc["why"] = (tf, w) if isinstance(w, str) else (None, None)
+    if all_rows and "suppressed" in out.columns:
+        for doc, name in zip(docs, out["suppressed"], strict=True):
+            doc["suppressed"] = str(name)
     return docs, flags
 
 
@@ -320,7 +329,9 @@ def run(scorer: EntityStream, read: Callable[[int], bytes], sink: Any, *, where:
     into events) into ``scorer``'s buckets; one output line per closed
     bucket (flagged ones only unless ``all_rows``) to ``sink``, one write per batch (and one per
     idle tick that closes buckets). With ``rule`` (an :class:`~hourglass.serve.ecs.AlertRule`)
-    each flagged bucket is written as an ECS alert document."""
+    each flagged bucket is written as an ECS alert document. A bucket a suppression rule
+    silenced is no alert (with ``all_rows`` it is written with flag 0 and ``suppressed``); the
+    summary counts them per rule."""
     from hourglass.cli.stream import LineBatcher, _ended, _flat, _parse, stream_guard
     from hourglass.ingest.formats import event_format, line_format
 
@@ -333,13 +344,18 @@ def run(scorer: EntityStream, read: Callable[[int], bytes], sink: Any, *, where:
     bad: list[int] = []
     warned = False
     c = scorer.counts
+    silencer = None
+    if scorer.suppression is not None:
+        from hourglass.cli._suppress import Silencer
+
+        silencer = Silencer(scorer.suppression, where)
 
     def summary() -> None:
         took = time.perf_counter() - start
         idle = (f" ({c['idle_closed']:,} closed by --idle-timeout while the input was quiet)"
                 if c["idle_closed"] else "")
         parts = [f"{c['buckets']:,} (entity, {scorer.pipeline.features_.bucket} bucket) rows scored{idle}",
-                 f"{c['flagged']:,} flagged"]
+                 f"{c['flagged']:,} flagged" + (f", {silencer.text()}" if silencer is not None else "")]
         if c["late"]:
             parts.append(f"{c['late']:,} late row(s) dropped (their bucket was closed)")
         if c["no_entity"]:
@@ -357,7 +373,9 @@ def run(scorer: EntityStream, read: Callable[[int], bytes], sink: Any, *, where:
 
     def emit(out: pd.DataFrame | None) -> None:
         docs, flags = _records(out, all_rows)
-        if flags and drift is not None:
+        if silencer is not None and out is not None and "suppressed" in out.columns:
+            silencer.count(out["suppressed"])
+        if flags and drift is not None:  # the alerts left: a silenced bucket's flag is 0
             drift.update(flags)
         if rule is not None:
             from hourglass.serve.ecs import to_ecs

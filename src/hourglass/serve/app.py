@@ -188,9 +188,11 @@ def create_app(model_dir: str | os.PathLike[str], *, api_key: str,
         Most requests a minute from one client address (bursts of a sixth of it), more is
         ``429`` with ``Retry-After`` (:class:`~hourglass.serve.security.RateLimit`); 0: no limit.
     suppress
-        Suppression rules (:func:`~hourglass.serve.suppress.load_suppressions`; table models
-        only): a flagged row a rule matches is answered with flag 0 and the rule's name in
-        ``suppressed``, and counted per rule in ``/metrics`` (``hourglass_suppressed_total``).
+        Suppression rules (:func:`~hourglass.serve.suppress.load_suppressions`; table and
+        entity-bucket models): a flagged row (bucket) a rule matches is answered with flag 0 and
+        the rule's name in ``suppressed``, and counted per rule in ``/metrics``
+        (``hourglass_suppressed_total``). An entity model's rules match its entity column only
+        (:meth:`~hourglass.serve.suppress.Suppressions.for_buckets`).
 
     Examples
     --------
@@ -220,11 +222,12 @@ def create_app(model_dir: str | os.PathLike[str], *, api_key: str,
     if suppress is not None:
         from hourglass.serve.suppress import SuppressionError
 
-        if scorer.kind != "tabular":
-            raise SuppressionError(f"{suppress.source}: suppression rules apply to table models; this "
-                                   f"model ({scorer.model_name}) reads {scorer.kind} data")
+        if scorer.kind not in ("tabular", "entity"):
+            raise SuppressionError(f"{suppress.source}: suppression rules apply to table models and "
+                                   f"entity-bucket models; this model ({scorer.model_name}) reads "
+                                   f"{scorer.kind} data")
         try:
-            cast("TableScorer", scorer).suppress_with(suppress)
+            cast("TableScorer | EntityScorer", scorer).suppress_with(suppress)
         except InputError as exc:
             raise SuppressionError(str(exc)) from None
     request_model, response_model = _shapes(scorer)
@@ -308,6 +311,9 @@ def create_app(model_dir: str | os.PathLike[str], *, api_key: str,
         flags = _flags_of(content)
         metrics.count_scored(time.perf_counter() - started, scored=len(flags), flagged=sum(flags))
         silenced = content.get("suppressed")
+        buckets = content.get("buckets")
+        if silenced is None and isinstance(buckets, list):  # an entity answer: each bucket's rule
+            silenced = [str(b.get("suppressed") or "") for b in buckets]
         if silenced:  # a table's answer names each row's rule; an ECS answer counts them
             metrics.count_suppressed(silenced if isinstance(silenced, dict) else
                                      {n: silenced.count(n) for n in set(silenced) if n})

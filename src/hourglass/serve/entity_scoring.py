@@ -25,6 +25,7 @@ from hourglass.serve.scoring import ModelScorer, model_records
 
 if TYPE_CHECKING:
     from hourglass.serve.ecs import AlertRule
+    from hourglass.serve.suppress import Suppressions
 
 __all__ = ["EntityScorer", "bucket_rows", "scored_buckets"]
 
@@ -67,13 +68,16 @@ def bucket_rows(pipe: Any, keys: pd.DataFrame, X: np.ndarray) -> pd.DataFrame:
 
 def scored_buckets(pipe: Any, df: pd.DataFrame, *, explain: int | None = None,
                    explain_all: bool = False, method: str = "auto",
-                   ) -> tuple[pd.DataFrame, pd.DataFrame]:
+                   suppress: Suppressions | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(keys, rows) of the table rows ``df`` grouped per (entity, bucket): the key columns
     (:data:`~hourglass.features.entity.KEYS`, bucket times as times) and :func:`bucket_rows`'
     output. With ``explain``, the rows also get ``top_feature`` and ``why``
     (:func:`~hourglass.explain.bucket_reasons` with ``top=explain``) for each flagged bucket
     (every bucket with ``explain_all``), ``None`` for the others — what ``hourglass explain``,
-    ``stream --explain`` and the service's ``explain`` give.
+    ``stream --explain`` and the service's ``explain`` give. With ``suppress`` (rules bound by
+    :meth:`~hourglass.serve.suppress.Suppressions.for_buckets`), a flagged bucket a rule matches
+    gets flag 0 (before explaining: it is no flagged bucket) and ``suppressed`` names the rule
+    (``""`` for the others).
 
     Examples
     --------
@@ -93,6 +97,8 @@ def scored_buckets(pipe: Any, df: pd.DataFrame, *, explain: int | None = None,
     X = f.encode(agg)
     keys = agg[list(KEYS)]
     out = bucket_rows(pipe, keys, X)
+    if suppress is not None:
+        out["flag"], out["suppressed"] = suppress.apply_buckets(keys, out["flag"].to_numpy())
     if explain is not None:
         from hourglass.explain import bucket_reasons
 
@@ -156,6 +162,16 @@ class EntityScorer(ModelScorer):
             from hourglass.explain.tabular import METHOD_NAMES, explanation_method
 
             self.explain_method = METHOD_NAMES[explanation_method(pipe)]
+        self.suppression: Suppressions | None = None
+
+    def suppress_with(self, rules: Suppressions | None) -> None:
+        """Silence the flagged buckets ``rules`` match from now on (``None``: none): their flag
+        becomes 0 and :meth:`score` names the rule in each bucket's ``suppressed``. A rule's
+        ``match`` on another column than the entity column is an :class:`InputError`; its
+        ``between`` reads the bucket's start."""
+        if rules is not None:
+            rules = rules.for_buckets(self.entity_col, f"the model ({self.model_name})")
+        self.suppression = rules
 
     def describe(self) -> dict[str, Any]:
         """What a client needs to know before sending rows (the ``/health`` body)."""
@@ -204,7 +220,9 @@ class EntityScorer(ModelScorer):
         ``score``, ``flag``, ``calibrated``, ``severity``; and ``rows``, the rows scored. With
         ``explain`` (bucket features named per bucket), ``top_feature`` and ``why`` of each
         flagged bucket (every bucket with ``explain_all``), as ``hourglass explain --top
-        explain`` names them; ``None`` for a bucket not explained."""
+        explain`` names them; ``None`` for a bucket not explained. With suppression rules
+        (:meth:`suppress_with`), each bucket's ``suppressed``: the rule that silenced its alert
+        (its flag is then 0), else ``""``."""
         return self._score(rows, explain=explain, explain_all=explain_all)[0]
 
     def _score(self, rows: Sequence[Mapping[str, Any]], *, explain: int | None, explain_all: bool,
@@ -215,7 +233,8 @@ class EntityScorer(ModelScorer):
             raise InputError(f"explain: {self.explain_unavailable}")
         df = self.frame(rows)
         with self._lock:
-            _, out = scored_buckets(self.pipeline, df, explain=explain, explain_all=explain_all)
+            _, out = scored_buckets(self.pipeline, df, explain=explain, explain_all=explain_all,
+                                    suppress=self.suppression)
         buckets = []
         for r in out.to_dict("records"):
             entry: dict[str, Any] = {
@@ -225,6 +244,8 @@ class EntityScorer(ModelScorer):
             if explain is not None:  # a bucket not explained: None (pandas may hold it as NaN)
                 tf, why = r["top_feature"], r["why"]
                 entry["top_feature"], entry["why"] = (tf, why) if isinstance(why, str) else (None, None)
+            if self.suppression is not None:
+                entry["suppressed"] = str(r["suppressed"])
             buckets.append(entry)
         return {"buckets": buckets, "rows": len(df)}, out
 
@@ -233,7 +254,8 @@ class EntityScorer(ModelScorer):
         """One ECS document per flagged (entity, bucket), the document ``hourglass score
         --alert-format ecs`` writes for it (bucket start as ``@timestamp``, the entity in the ECS
         field its column names); with ``explain``, its ``top_feature`` and ``why`` too (as
-        ``hourglass stream --explain`` adds them). Also ``rows`` and ``buckets``: what was scored.
+        ``hourglass stream --explain`` adds them). Also ``rows`` and ``buckets``: what was scored;
+        with suppression rules, ``suppressed``: the alerts they silenced, per rule.
 
         Examples
         --------
@@ -258,6 +280,11 @@ class EntityScorer(ModelScorer):
         from hourglass.serve.ecs import frame_alerts
 
         result, out = self._score(items, explain=explain, explain_all=False)
-        docs = frame_alerts(out, rule, now=now or dt.datetime.now(dt.UTC))
-        return {"alerts": docs, "count": len(docs), "rows": result["rows"],
-                "buckets": len(result["buckets"])}
+        docs = frame_alerts(out.drop(columns=["suppressed"], errors="ignore"), rule,
+                            now=now or dt.datetime.now(dt.UTC))
+        answer: dict[str, Any] = {"alerts": docs, "count": len(docs), "rows": result["rows"],
+                                  "buckets": len(result["buckets"])}
+        if self.suppression is not None:  # the alerts a rule silenced, per rule
+            names = [str(n) for n in out["suppressed"] if n]
+            answer["suppressed"] = {n: names.count(n) for n in dict.fromkeys(names)}
+        return answer

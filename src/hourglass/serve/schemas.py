@@ -250,6 +250,9 @@ class BucketScore(BaseModel):
                             "values as counted, their shares and their training medians, e.g. "
                             "'distinct dst_port=57 (81%; median 2); rows=64 (9%; median 6)'; absent "
                             "for a bucket not explained.")
+    suppressed: str | None = Field(default=None, description="With suppression rules (serve "
+                                   "--suppress): the rule that silenced the bucket's alert (its "
+                                   "flag is then 0), else ''.")
 
 
 class EntityResponse(BaseModel):
