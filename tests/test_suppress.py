@@ -301,6 +301,18 @@ def test_stream_writes_no_alert_for_a_suppressed_row_and_counts_them(files: dict
     assert alerts[5]["flag"] == 1 and alerts[5]["suppressed"] == ""
 
 
+def test_stream_all_into_sqlite_keeps_the_rule_of_each_row(files: dict[str, Path]) -> None:
+    import sqlite3
+
+    db = files["dir"] / "all.sqlite"
+    res = runner.invoke(app, ["stream", str(files["model"]), "--input", str(files["jsonl"]), "-o", str(db),
+                              "--suppress", str(files["rules"]), "--all", "-q"])
+    assert res.exit_code == 0, res.output
+    with sqlite3.connect(db) as conn:
+        got = conn.execute("SELECT row, flag, suppressed FROM alerts ORDER BY row").fetchall()
+    assert got[0] == (0, 0, "nightly backup") and got[5] == (5, 1, "")
+
+
 def test_stream_grouped_suppressed_rows_feed_no_group(files: dict[str, Path]) -> None:
     res = runner.invoke(app, ["stream", str(files["model"]), "--input", str(files["jsonl"]),
                               "--suppress", str(files["rules"]), "--group-by", "src_ip"])
