@@ -106,8 +106,9 @@ def _keys(entities: list[str], starts: list[str]) -> pd.DataFrame:
 
 
 def test_between_silences_a_bucket_that_starts_in_the_window_not_one_that_overlaps_it() -> None:
-    rules = Suppressions.parse('[[rule]]\nname = "w"\nbetween = [2026-12-06T02:00:00Z, 2026-12-06T02:10:00Z]\n',
-                               "r.toml").for_buckets("src_ip", "the model")
+    window = "between = [2026-12-06T02:00:00Z, 2026-12-06T02:10:00Z]"
+    rules = Suppressions.parse(f'[[rule]]\nname = "w"\n{window}\n', "r.toml")
+    rules = rules.for_buckets("src_ip", "the model")
     starts = ["2026-12-06 01:55", "2026-12-06 01:58", "2026-12-06 02:00", "2026-12-06 02:05",
               "2026-12-06 02:09:59.999", "2026-12-06 02:10"]
     flags, names = rules.apply_buckets(_keys(["h"] * 6, starts), np.ones(6, dtype=int))
@@ -116,7 +117,8 @@ def test_between_silences_a_bucket_that_starts_in_the_window_not_one_that_overla
     assert flags.tolist() == [1, 1, 0, 0, 0, 1]
     aware = _keys(["h", "h"], ["2026-12-06T03:00:00+01:00", "2026-12-06T03:10:00+01:00"])  # 02:00, 02:10 UTC
     assert rules.apply_buckets(aware, [1, 1])[1].tolist() == ["w", ""]
-    text = pd.DataFrame({"entity": ["h", "h"], "bucket_start": ["2026-12-06T02:00:00Z", "2026-12-06T02:10:00Z"]})
+    text = pd.DataFrame({"entity": ["h", "h"],
+                         "bucket_start": ["2026-12-06T02:00:00Z", "2026-12-06T02:10:00Z"]})
     assert rules.apply_buckets(text, [1, 1])[1].tolist() == ["w", ""]  # as the output writes them
 
 
@@ -136,8 +138,8 @@ def test_a_rule_on_another_column_is_refused_naming_the_entity_column() -> None:
     rules = Suppressions.parse('[[rule]]\nname = "ok"\nmatch = { src_ip = "10.0.0.5" }\n'
                                '[[rule]]\nname = "ftp"\nmatch = { src_ip = "10.0.0.5", dst_port = 21 }\n',
                                "r.toml")
-    with pytest.raises(InputError, match="rule 'ftp' matches column 'dst_port', but the model .* "
-                                         "only its entity column 'src_ip' can be matched"):
+    with pytest.raises(InputError, match=r"rule 'ftp' matches column 'dst_port', but the model .* "
+                                         r"only its entity column 'src_ip' can be matched"):
         rules.for_buckets("src_ip", "the model (vae)")
     with pytest.raises(ValueError, match="for_buckets"):
         rules.apply_buckets(_keys(["a"], ["2026-12-06"]), [1])
