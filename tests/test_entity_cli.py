@@ -211,3 +211,17 @@ def test_evaluate_reads_a_time_ordered_file_in_chunks_with_the_whole_reads_metri
                     "--normal", "normal"], "no label column 'verdict'")
     one_line_error(["evaluate", str(files["model"]), str(files["test"]), "--label-col", "label",
                     "--normal", "clean"], "no rows with label in ['clean']")
+
+
+def test_score_checks_drift_over_the_buckets(files: dict[str, Path]) -> None:
+    # the entity branch returned before the drift check: --drift-window was taken and ignored
+    outs = {}
+    for window in ("50", "0"):
+        out = files["dir"] / f"drift{window}.csv"
+        res = runner.invoke(app, ["score", str(files["model"]), str(files["test"]), "-o", str(out),
+                                  "--drift-window", window])
+        assert res.exit_code == 0, res.output
+        outs[window] = (out.read_text(), res.stderr)
+    assert outs["50"][0] == outs["0"][0]  # the check changes no score or flag
+    assert "drift check: alert rate" in outs["50"][1] and "buckets" in outs["50"][1], outs["50"][1]
+    assert "drift check" not in outs["0"][1]

@@ -440,12 +440,14 @@ def _read_in_chunks(pipe: Pipeline, data: Path, *, fmt: str, on_bad_rows: str, p
 
 def score_entity(pipe: Pipeline, data: Path, output: Path, *, fmt: str, on_bad_rows: str,
                  anomalies_only: bool, table: str, ecs_rule: Any = None, rules: Any = None,
-                 ) -> tuple[str, ReadStats]:
+                 drift: Any = None) -> tuple[str, ReadStats]:
     """Score DATA's (entity, bucket) rows; write one row (a JSON line) per bucket, or with
     ``ecs_rule`` (an :class:`~hourglass.serve.ecs.AlertRule`) one ECS alert document per flagged
     bucket. With ``rules`` (:class:`~hourglass.serve.suppress.Suppressions` bound to the model's
     buckets), a flagged bucket a rule matches keeps its score, its flag becomes 0 and the
-    ``suppressed`` column names the rule; the summary counts them per rule.
+    ``suppressed`` column names the rule; the summary counts them per rule. ``drift`` (a
+    :class:`~hourglass.cli._drift.DriftCheck`) is fed the buckets' flags (the alerts left) in
+    the order of their start, as ``stream`` closes them.
 
     A file in time order (within :data:`CHUNK_LATENESS`) is read in chunks, memory following
     the buckets rather than the rows; other files, and JSON lines (whose chunks may lack fields
@@ -475,6 +477,9 @@ def score_entity(pipe: Pipeline, data: Path, output: Path, *, fmt: str, on_bad_r
         result["flag"], result["suppressed"] = flags, names
         silencer.count(names)
     n, flagged = len(result), int(result["flag"].sum())  # the alerts left
+    if drift is not None:
+        order = np.argsort(pd.to_datetime(result["bucket_start"]).to_numpy(), kind="stable")
+        drift.update(result["flag"].to_numpy()[order])
     if ecs_rule is not None:
         from hourglass.serve.ecs import frame_alerts
         from hourglass.serve.sinks import alert_columns, alert_file

@@ -165,12 +165,14 @@ def score(
             if keep:
                 raise HourglassError("--keep: not available for entity-bucket models (one output "
                                      "row per entity and bucket)")
+            drift = DriftCheck(pipe, drift_window)
             summary, stats = score_entity(pipe, data, output, fmt=str(fmt), on_bad_rows=on_bad_rows,
                                           anomalies_only=anomalies_only, table=table, ecs_rule=rule,
-                                          rules=rules)
+                                          rules=rules, drift=drift)
     if model_kind(pipe) == "entity":
         report_skipped(stats, data)
         err.print(summary, highlight=False)
+        drift.summary()
         say_wrote(output)
         return
     with user_errors():
