@@ -13,6 +13,7 @@ from __future__ import annotations
 import gzip
 import io
 import logging
+import operator
 import os
 import re
 import warnings
@@ -76,15 +77,20 @@ LEGACY_MASKS: tuple[tuple[str, str], ...] = (
 
 RULES = 2  # the parsing rules of a new parser (see LogParser's ``rules``)
 
-# Text a built-in mask cannot match without (any of): a message lacking it skips the mask's
-# regular expression, the same result at a fraction of the cost (masking is most of parsing).
-_NEEDS: dict[str, tuple[str, ...]] = {
-    r"blk_-?\d+": ("blk_",),
-    r"(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?(?![\w.])": (".",),
-    r"(?<![\w])0[xX][0-9a-fA-F]+(?![\w])": ("0x", "0X"),
-    r"(?<![\w.])(?:/[\w.\-]+){2,}/?": ("/",),
-    r"(?<=[A-Za-z]\.)\d+(?![\w.])": (".",),
+# What a built-in mask cannot match without: a text (or None) and whether a digit; a message
+# lacking it skips the mask's regular expression, the same result at a fraction of the cost
+# (masking is most of parsing). Masks only ever take digits away, so a message without a digit
+# at first has none later.
+_NEEDS: dict[str, tuple[str | None, bool]] = {
+    r"blk_-?\d+": ("blk_", True),
+    r"(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?(?![\w.])": (".", True),
+    r"(?<![\w])0[xX][0-9a-fA-F]+(?![\w])": ("0", True),
+    r"(?<![\w.])(?:/[\w.\-]+){2,}/?": ("/", False),
+    r"(?<![\w.\-])(?=[0-9a-fA-F]*\d)(?=[0-9a-fA-F]*[a-fA-F])[0-9a-fA-F]{8,}(?![\w.\-])": (None, True),
+    r"(?<![\w.\-])[-+]?\d+(?:\.\d+)?(?![\w.])": (None, True),
+    r"(?<=[A-Za-z]\.)\d+(?![\w.])": (".", True),
 }
+_DIGIT = re.compile(r"\d")
 
 
 @dataclass
@@ -212,8 +218,12 @@ def _seq_distance(param: str) -> Any:
     def distance(template: Any, tokens: Any, include_params: bool) -> tuple[float, int]:
         if not template:
             return 1.0, 0
-        params = sum(1 for t in template if t == param)
-        same = sum(1 for t1, t2 in zip(template, tokens, strict=True) if t1 == t2 and t1 != param)
+        if len(template) != len(tokens):
+            raise ValueError("a template and a line of different lengths")  # Drain never asks
+        params = template.count(param)
+        same = sum(map(operator.eq, template, tokens))  # the equal places, counted in C
+        if params and param in tokens:  # a line holding the parameter text itself: counted once
+            same -= sum(1 for t1, t2 in zip(template, tokens, strict=True) if t1 == t2 == param)
         return (same + params) / len(template), params
     return distance
 
@@ -222,7 +232,8 @@ def _seq_distance(param: str) -> Any:
 class _Compiled:
     header: re.Pattern[str]
     masks: list[tuple[str, re.Pattern[str]]] = field(default_factory=list)
-    needs: list[tuple[str, ...]] = field(default_factory=list)  # per mask: _NEEDS, () = always
+    # per mask: its sub, replacement, and _NEEDS' text and digit (None, False: always run)
+    plan: list[tuple[Any, str, str | None, bool]] = field(default_factory=list)
 
 
 class LogParser:
@@ -305,7 +316,8 @@ class LogParser:
                 compiled.append((str(m[0]), re.compile(str(m[1]))))
             except re.error as exc:
                 raise InputError(f"masks: bad regular expression for {m[0]!r} ({exc})") from None
-        return _Compiled(header, compiled, [_NEEDS.get(rx.pattern, ()) for _, rx in compiled])
+        plan = [(rx.sub, f"<{name}>", *_NEEDS.get(rx.pattern, (None, False))) for name, rx in compiled]
+        return _Compiled(header, compiled, plan)
 
     def _check_params(self) -> None:
         check_numeric_params(self)
@@ -326,9 +338,9 @@ class LogParser:
             # masking takes the digits away (``host:5070`` -> ``host:<NUM>``), so without this
             # every host would get a branch, and a group, of its own.
             names = tuple(f"<{name}>" for name, _ in self._compiled.masks)
-            digits = drain.has_numbers
+            digits, masked = drain.has_numbers, re.compile("|".join(map(re.escape, names)) or "(?!)")
             drain.has_numbers = lambda token: digits(token) or ("<" in token
-                                                                and any(n in token for n in names))
+                                                                and masked.search(token) is not None)
             drain.get_seq_distance = _seq_distance(drain.param_str)
         return drain
 
@@ -341,9 +353,11 @@ class LogParser:
         'Receiving <BLK> src: /<IP> size <NUM>'
         """
         compiled = getattr(self, "_compiled", None) or self._compile()
-        for (name, rx), needs in zip(compiled.masks, compiled.needs, strict=True):
-            if not needs or any(n in content for n in needs):
-                content = rx.sub(f"<{name}>", content)
+        digit = _DIGIT.search(content) is not None
+        for sub, repl, text, digits in compiled.plan:
+            if (digits and not digit) or (text is not None and text not in content):
+                continue
+            content = sub(repl, content)
         return content
 
     # -- fit / parse --------------------------------------------------------------------------
