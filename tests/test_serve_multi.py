@@ -95,7 +95,8 @@ def test_models_lists_what_each_takes_and_health_sums_up(kit: dict[str, Path], m
     assert list(models) == ["zeek", "vpc", "hdfs"]
     assert models["zeek"]["model"] == "autoencoder" and models["zeek"]["input"] == "tabular"
     assert models["hdfs"]["model"] == "deeplog" and models["hdfs"]["input"] == "events"
-    assert models["hdfs"]["request"].startswith('{"lines"') and models["zeek"]["request"].startswith('{"rows"')
+    assert models["hdfs"]["request"].startswith('{"lines"')
+    assert models["zeek"]["request"].startswith('{"rows"')
     assert models["vpc"]["score"] == "/models/vpc/score" and models["vpc"]["health"] == "/models/vpc/health"
     assert all(np.isfinite(m["threshold_value"]) and m["threshold"] for m in models.values())
     health = multi.get("/health").json()
@@ -179,7 +180,8 @@ def test_suppression_rules_are_per_model(kit: dict[str, Path]) -> None:
 
 def test_openapi_shows_each_models_route_and_body(multi: TestClient) -> None:
     spec = multi.get("/openapi.json").json()
-    assert {"/models", "/health", "/metrics", "/models/zeek/score", "/models/hdfs/health"} <= set(spec["paths"])
+    assert {"/models", "/health", "/metrics", "/models/zeek/score",
+            "/models/hdfs/health"} <= set(spec["paths"])
     body = spec["paths"]["/models/hdfs/score"]["post"]["requestBody"]["content"]["application/json"]
     assert body["schema"]["$ref"].endswith("/LinesRequest")
     assert {"LinesRequest", "ScoreRequest"} <= set(spec["components"]["schemas"])

@@ -120,8 +120,8 @@ def serve(
             else:
                 from hourglass.serve.multi import create_models_app
 
-                app = create_models_app(dict(models), suppress={n: r for n, r in rules.items() if r is not None},
-                                        **limits)
+                given = {n: r for n, r in rules.items() if r is not None}
+                app = create_models_app(dict(models), suppress=given, **limits)
         except SuppressionError as exc:
             raise HourglassError(f"--suppress {exc}") from None
     if host not in _LOOPBACK and tls_cert is None:
