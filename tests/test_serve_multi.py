@@ -274,3 +274,12 @@ def test_cli_names_the_model_it_cannot_load_before_listening(kit: dict[str, Path
     one_line_error(["serve", str(kit["zeek"]), str(tmp_path / "nope"), "--port", "0"],
                    f"model nope ({tmp_path / 'nope'}): ")
     assert "app" not in served
+
+
+def test_a_drift_warning_names_its_model(kit: dict[str, Path], caplog: pytest.LogCaptureFixture) -> None:
+    rows = [{**row, "bytes": 1e9} for row in _flows(40, 7).to_dict("records")]  # every row flagged
+    with caplog.at_level("WARNING", logger="hourglass.serve.app"), _multi(kit, drift_window=20) as c:
+        assert c.post("/models/vpc/score", json={"rows": rows}, headers=AUTH).status_code == 200
+        states = {m["name"]: m["drift_warning"] for m in c.get("/health").json()["models"]}
+    assert states == {"zeek": False, "vpc": True, "hdfs": False}
+    assert any(r.getMessage().startswith("drift check of vpc: ") for r in caplog.records), caplog.text

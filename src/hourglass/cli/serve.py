@@ -203,8 +203,8 @@ def parse_suppress(values: Sequence[str] | None, names: Sequence[str]) -> dict[s
     --------
     >>> parse_suppress(["rules.toml"], ["zeek"])
     {'zeek': PosixPath('rules.toml')}
-    >>> parse_suppress(["zeek=zeek.toml"], ["zeek", "audit"])
-    {'zeek': PosixPath('zeek.toml')}
+    >>> parse_suppress(["zeek=zeek.toml"], ["zeek", "audit"]), parse_suppress(["zeek=z.toml"], ["zeek"])
+    ({'zeek': PosixPath('zeek.toml')}, {'zeek': PosixPath('z.toml')})
     >>> parse_suppress(["rules.toml"], ["zeek", "audit"])
     Traceback (most recent call last):
     ...

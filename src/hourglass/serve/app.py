@@ -186,12 +186,12 @@ class HostedModel:
 
     The API key and the size, row and rate limits are the service's (:func:`create_app`,
     :func:`~hourglass.serve.multi.create_models_app`); ``max_rows`` is checked here, after
-    parsing.
+    parsing. With ``named_in_log`` (a service of several models) its log lines name it.
     """
 
     def __init__(self, model_dir: str | os.PathLike[str], *, name: str, max_rows: int,
                  drift_window: int, suppress: "Suppressions | None" = None,
-                 metric_paths: frozenset[str] = frozenset()) -> None:
+                 metric_paths: frozenset[str] = frozenset(), named_in_log: bool = False) -> None:
         scorer = load_scorer(model_dir)
         if suppress is not None:
             from hourglass.serve.suppress import SuppressionError
@@ -205,6 +205,7 @@ class HostedModel:
                 raise SuppressionError(str(exc)) from None
         self.name, self.model_dir, self.scorer, self.suppress = name, model_dir, scorer, suppress
         self.max_rows = max_rows
+        self._of = f" of {name}" if named_in_log else ""  # a service of several: which model
         self.request_model, self.response_model = _shapes(scorer)
         self.body = BODIES[self.request_model]
         self.rule = AlertRule.from_model(model_dir, scorer.pipeline)  # rule.* of the ECS alerts
@@ -253,7 +254,7 @@ class HostedModel:
             with self.drift_lock:
                 for event in self.drift.update(flags):
                     log = logger.warning if event.kind == "fired" else logger.info
-                    log("drift check: %s", event.describe())
+                    log("drift check%s: %s", self._of, event.describe())
         return content
 
     def score_body(self, raw: bytes, media: str) -> tuple[int, dict[str, Any]]:
@@ -310,7 +311,7 @@ class HostedModel:
         except InputError as exc:
             return 422, {"detail": _one_line(exc)}
         except Exception:
-            logger.exception("scoring %d %s failed", len(items), body.field)
+            logger.exception("scoring %d %s%s failed", len(items), body.field, self._of)
             return 500, {"detail": "internal error while scoring; the server log has the details"}
 
     async def answer(self, request: Request) -> Response:

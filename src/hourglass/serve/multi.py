@@ -124,7 +124,8 @@ def create_models_app(models: Mapping[str, str | os.PathLike[str]], *, api_key: 
         check_name(name)
         try:
             hosted[name] = HostedModel(model_dir, name=name, max_rows=max_rows,
-                                       drift_window=drift_window, suppress=suppress.get(name))
+                                       drift_window=drift_window, suppress=suppress.get(name),
+                                       named_in_log=True)
         except SuppressionError as exc:  # the CLI's --suppress NAME=FILE
             raise SuppressionError(f"{name}={exc}") from None
         except (HourglassError, ValueError, OSError) as exc:
