@@ -554,7 +554,7 @@ def check_name(name: str) -> str:
 
 
 class ModelSummary(BaseModel):
-    """One model of ``GET /models``."""
+    """One model of GET /models."""
 
     name: str = Field(description="The name in its routes.")
     model: str = Field(description="The detector (autoencoder, lstm, ...).")
