@@ -1,27 +1,38 @@
-"""``hourglass serve``: the REST scoring service for a saved model, run with uvicorn."""
+"""``hourglass serve``: the REST scoring service for one saved model or several, run with uvicorn."""
 
 from __future__ import annotations
 
 import errno
 import logging
 import math
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from hourglass.cli._options import DriftWindowOpt, ModelArg, QuietOpt
+from hourglass.cli._options import DriftWindowOpt, QuietOpt
 from hourglass.cli._output import err, setup_logging, user_errors
-from hourglass.cli._suppress import SuppressOpt
-from hourglass.errors import HourglassError
+from hourglass.errors import HourglassError, InputError
 
-__all__ = ["serve"]
+__all__ = ["parse_models", "parse_suppress", "serve"]
 
 _LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
 
+ModelsArg = Annotated[list[str], typer.Argument(
+    metavar="MODEL", help="Model directory written by 'hourglass train'; several to serve them "
+                             "all on one port, each as DIR (named after the directory) or "
+                             "NAME=DIR, on /models/NAME/score.")]
+ServeSuppressOpt = Annotated[list[str] | None, typer.Option(
+    "--suppress", help="TOML file of alert suppression rules (table and entity-bucket models): a "
+                       "flagged row a rule matches keeps its score, its flag becomes 0 and "
+                       "'suppressed' names the rule (README: Suppressing known benign alerts). With "
+                       "several models NAME=FILE, once per model that has rules.")]
+
+
 def serve(
-    model: ModelArg,
+    model: ModelsArg,
     host: Annotated[str, typer.Option(
         "--host", help="Address to listen on (0.0.0.0: every interface; put TLS in front).")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=0, max=65535, help="TCP port.")] = 8080,
@@ -44,7 +55,7 @@ def serve(
                           "file.")] = None,
     quiet: QuietOpt = False,
     drift_window: DriftWindowOpt = 1000,
-    suppress: SuppressOpt = None,
+    suppress: ServeSuppressOpt = None,
 ) -> None:
     """Serve MODEL over HTTP: POST /score scores JSON (header X-API-Key), GET /health says
     what the model expects, GET /metrics gives Prometheus counters (the key as X-API-Key or
@@ -69,6 +80,13 @@ def serve(
     'suppressed' counts per rule); GET /metrics counts them per rule
     (hourglass_suppressed_total). For an entity-bucket model a rule matches the entity column
     only, and its 'between' the bucket's start.
+
+    Several models (hourglass serve zeek=models/zeek audit=models/audit) share the port, the
+    key and the limits; each has its own routes, POST /models/NAME/score and GET
+    /models/NAME/health, its own drift check and its own rules (--suppress NAME=FILE). GET
+    /models lists them, GET /health gives a line per model, GET /metrics labels each model's
+    series model="NAME". One model answers on those routes too, beside /score and /health.
+    Every model is loaded and checked before the service listens.
     """
     setup_logging(quiet)
     with user_errors():
@@ -87,14 +105,24 @@ def serve(
         from hourglass.cli._suppress import read_rules
         from hourglass.serve.suppress import SuppressionError
 
-        rules = read_rules(suppress)
+        models = parse_models(model)
+        files = parse_suppress(suppress, [name for name, _ in models])
+        rules = {name: read_rules(path) for name, path in files.items()}
         key = read_api_key(api_key_file)
         check_tls(tls_cert, tls_key)
         check_port(host, port)
+        limits: dict[str, Any] = {"api_key": key, "max_body_bytes": max(1, int(max_body_mb * 2**20)),
+                                  "max_rows": max_rows, "drift_window": drift_window,
+                                  "rate_limit": rate_limit}
         try:
-            app = create_app(model, api_key=key, max_body_bytes=max(1, int(max_body_mb * 2**20)),
-                             max_rows=max_rows, drift_window=drift_window, rate_limit=rate_limit,
-                             suppress=rules)
+            if len(models) == 1:
+                (name, path), = models
+                app = create_app(path, name=name, suppress=rules.get(name), **limits)
+            else:
+                from hourglass.serve.multi import create_models_app
+
+                given = {n: r for n, r in rules.items() if r is not None}
+                app = create_models_app(dict(models), suppress=given, **limits)
         except SuppressionError as exc:
             raise HourglassError(f"--suppress {exc}") from None
     if host not in _LOOPBACK and tls_cert is None:
@@ -103,21 +131,106 @@ def serve(
             "TLS proxy in front", host)
     tls: dict[str, Any] = {} if tls_cert is None else {
         "ssl_certfile": str(tls_cert), "ssl_keyfile": str(tls_key) if tls_key is not None else None}
-    scorer = app.state.scorer
-    if scorer.kind == "timeseries":
-        what = f"time series of {len(scorer.columns)} columns, at least {scorer.min_rows} rows"
-    elif scorer.kind == "events":
-        what = f"log {scorer.body}"
-    elif scorer.kind == "entity":
-        what = f"rows per ({scorer.entity_col}, {scorer.bucket} bucket)"
-    else:
-        what = f"{len(scorer.columns)} columns"
     address = f"[{host}]" if ":" in host else host  # an IPv6 literal goes in brackets in a URL
-    err.print(f"serving {model} ({scorer.model_name}, {what}) on "  # markup off: a path's '[x]'
-              f"{'https' if tls else 'http'}://{address}:{port} (docs: /docs); Ctrl-C stops",
-              highlight=False, markup=False)
+    url = f"{'https' if tls else 'http'}://{address}:{port}"
+    if len(models) == 1:
+        scorer = app.state.scorer
+        err.print(f"serving {models[0][1]} ({scorer.model_name}, {_takes(scorer)}) on "  # markup off:
+                  f"{url} (docs: /docs); Ctrl-C stops", highlight=False, markup=False)  # a path's '[x]'
+    else:
+        for name, path in models:
+            scorer = app.state.hosted[name].scorer
+            err.print(f"serving {path} as {name} ({scorer.model_name}, {_takes(scorer)}): "
+                      f"POST /models/{name}/score", highlight=False, markup=False)
+        err.print(f"{len(models)} models on {url} (list: /models, docs: /docs); Ctrl-C stops",
+                  highlight=False, markup=False)
     uvicorn.run(app, host=host, port=port, log_level="warning" if quiet else "info",
                 server_header=False, log_config=None, **tls)
+
+
+def _takes(scorer: Any) -> str:
+    """What a request to ``scorer`` carries, for the start-up line."""
+    if scorer.kind == "timeseries":
+        return f"time series of {len(scorer.columns)} columns, at least {scorer.min_rows} rows"
+    if scorer.kind == "events":
+        return f"log {scorer.body}"
+    if scorer.kind == "entity":
+        return f"rows per ({scorer.entity_col}, {scorer.bucket} bucket)"
+    return f"{len(scorer.columns)} columns"
+
+
+def parse_models(args: Sequence[str]) -> list[tuple[str, Path]]:
+    """``(name, directory)`` of each MODEL argument, ``DIR`` (named after the directory,
+    :func:`~hourglass.serve.app.route_name`) or ``NAME=DIR`` (an existing path with a ``=`` in
+    it is a ``DIR``); two models of one name are refused.
+
+    Examples
+    --------
+    >>> parse_models(["models/zeek", "audit=models/linux-audit/model"])
+    [('zeek', PosixPath('models/zeek')), ('audit', PosixPath('models/linux-audit/model'))]
+    >>> parse_models(["a/model", "b/model"])
+    Traceback (most recent call last):
+    ...
+    hourglass.errors.HourglassError: two models named 'model' (a/model, b/model): name each, NAME=DIR ...
+    """
+    from hourglass.serve.app import check_name, route_name
+
+    out: list[tuple[str, Path]] = []
+    for arg in args:
+        name, sep, rest = arg.partition("=")
+        if sep and not Path(arg).exists():
+            if not rest.strip():
+                raise HourglassError(f"MODEL {arg}: NAME=DIR without the directory after '='")
+            try:
+                out.append((check_name(name), Path(rest)))
+            except InputError as exc:
+                raise HourglassError(f"MODEL {arg}: {exc}") from None
+        else:
+            out.append((route_name(arg), Path(arg)))
+    seen: dict[str, Path] = {}
+    for name, path in out:
+        if name in seen:
+            raise HourglassError(f"two models named {name!r} ({seen[name]}, {path}): name each, "
+                                 f"NAME=DIR (e.g. zeek={seen[name]})")
+        seen[name] = path
+    return out
+
+
+def parse_suppress(values: Sequence[str] | None, names: Sequence[str]) -> dict[str, Path]:
+    """Model name → rules file of the ``--suppress`` options: ``FILE`` with one model,
+    ``NAME=FILE`` (any number of models; one file a model).
+
+    Examples
+    --------
+    >>> parse_suppress(["rules.toml"], ["zeek"])
+    {'zeek': PosixPath('rules.toml')}
+    >>> parse_suppress(["zeek=zeek.toml"], ["zeek", "audit"]), parse_suppress(["zeek=z.toml"], ["zeek"])
+    ({'zeek': PosixPath('zeek.toml')}, {'zeek': PosixPath('z.toml')})
+    >>> parse_suppress(["rules.toml"], ["zeek", "audit"])
+    Traceback (most recent call last):
+    ...
+    hourglass.errors.HourglassError: --suppress rules.toml: with several models say whose rules ...
+    """
+    from hourglass.serve.app import NAME_PATTERN
+
+    out: dict[str, Path] = {}
+    for value in values or ():
+        name, sep, rest = value.partition("=")
+        if sep and NAME_PATTERN.fullmatch(name) and not Path(value).exists():
+            if name not in names:
+                raise HourglassError(f"--suppress {value}: no model named {name!r} (the models: "
+                                     f"{', '.join(names)})")
+            path = Path(rest)
+        elif len(names) == 1:
+            name, path = names[0], Path(value)
+        else:
+            raise HourglassError(f"--suppress {value}: with several models say whose rules these are, "
+                                 f"--suppress NAME=FILE (the models: {', '.join(names)})")
+        if name in out:
+            raise HourglassError(f"--suppress: two files for {name} ({out[name]}, {path}); give one "
+                                 "file a model (it holds any number of rules)")
+        out[name] = path
+    return out
 
 
 class _EncryptedKey(Exception):

@@ -1,6 +1,7 @@
 """Serving a saved model: the REST scoring service (``hourglass serve``).
 
-``create_app`` builds the FastAPI app (the ``serve`` extra: ``pip install 'hourglass[serve]'``);
+``create_app`` builds the FastAPI app of one model, ``create_models_app`` that of several (the
+``serve`` extra: ``pip install 'hourglass[serve]'``);
 FastAPI is imported only when it is asked for, so ``import hourglass.serve`` stays light.
 The scorers need no web framework: :class:`TableScorer` (JSON rows → scores),
 :class:`SeriesScorer` (the rows of one time series → a score per row), :class:`LogScorer` (raw
@@ -19,7 +20,7 @@ from hourglass.serve.security import check_api_key, key_matches, read_api_key
 from hourglass.serve.series_scoring import SeriesScorer
 
 __all__ = ["EntityScorer", "LogScorer", "SeriesScorer", "TableScorer", "check_api_key", "create_app",
-           "key_matches", "load_scorer", "read_api_key"]
+           "create_models_app", "key_matches", "load_scorer", "read_api_key"]
 
 
 def __getattr__(name: str) -> Any:
@@ -27,4 +28,8 @@ def __getattr__(name: str) -> Any:
         from hourglass.serve.app import create_app
 
         return create_app
+    if name == "create_models_app":
+        from hourglass.serve.multi import create_models_app
+
+        return create_models_app
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

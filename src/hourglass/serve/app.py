@@ -15,9 +15,11 @@ run time, and the key check's refers to a local.
 import logging
 import math
 import os
+import re
 import threading
 import time
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Union, cast
 
 from fastapi import Depends, FastAPI, HTTPException, Request, Response
@@ -26,7 +28,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, PlainTextResponse
 from fastapi.security import APIKeyHeader
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 import hourglass
 from hourglass.errors import InputError
@@ -61,8 +63,8 @@ if TYPE_CHECKING:
     from hourglass.serve.series_scoring import SeriesScorer
     from hourglass.serve.suppress import Suppressions
 
-__all__ = ["DEFAULT_MAX_BODY_BYTES", "DEFAULT_MAX_ROWS", "HealthResponse", "ScoreRequest",
-           "ScoreResponse", "create_app", "validation_message"]
+__all__ = ["DEFAULT_MAX_BODY_BYTES", "DEFAULT_MAX_ROWS", "HealthResponse", "HostedModel", "ScoreRequest",
+           "ScoreResponse", "create_app", "route_name", "validation_message"]
 
 logger = logging.getLogger(__name__)
 
@@ -161,13 +163,297 @@ def validation_message(errors: Sequence[Mapping[str, Any]], body: BodyShape = BO
     return 422, f"{where}: {first.get('msg', 'invalid')}"
 
 
+#: A served model's name in ``/models/{name}/...``: what fits in a URL path and a metric label.
+NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+
+
+def route_name(model_dir: str | os.PathLike[str]) -> str:
+    """The default name of a served model: its directory's name, any character a URL path
+    segment would need escaped for turned into ``-``.
+
+    Examples
+    --------
+    >>> route_name("models/zeek-conn"), route_name("/srv/okta sign-ins/"), route_name("[x]")
+    ('zeek-conn', 'okta-sign-ins', 'x')
+    """
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", Path(os.path.abspath(model_dir)).name).strip("-._")
+    return name[:64] or "model"
+
+
+class HostedModel:
+    """One model a service holds: its scorer, the request shape of its input kind, its drift
+    check, counters and suppression rules, and the scoring of one request body.
+
+    The API key and the size, row and rate limits are the service's (:func:`create_app`,
+    :func:`~hourglass.serve.multi.create_models_app`); ``max_rows`` is checked here, after
+    parsing. With ``named_in_log`` (a service of several models) its log lines name it.
+    """
+
+    def __init__(self, model_dir: str | os.PathLike[str], *, name: str, max_rows: int,
+                 drift_window: int, suppress: "Suppressions | None" = None,
+                 metric_paths: frozenset[str] = frozenset(), named_in_log: bool = False) -> None:
+        scorer = load_scorer(model_dir)
+        if suppress is not None:
+            from hourglass.serve.suppress import SuppressionError
+
+            if scorer.kind not in ("tabular", "entity"):
+                raise SuppressionError(f"{suppress.source}: suppression rules apply to table models and "
+                                       f"entity-bucket models; this model ({scorer.model_name}) reads "
+                                       f"{scorer.kind} data")
+            try:
+                cast("TableScorer | EntityScorer", scorer).suppress_with(suppress)
+            except InputError as exc:
+                raise SuppressionError(str(exc)) from None
+        self.name, self.model_dir, self.scorer, self.suppress = name, model_dir, scorer, suppress
+        self.max_rows = max_rows
+        self._of = f" of {name}" if named_in_log else ""  # a service of several: which model
+        self.request_model, self.response_model = _shapes(scorer)
+        self.body = BODIES[self.request_model]
+        self.rule = AlertRule.from_model(model_dir, scorer.pipeline)  # rule.* of the ECS alerts
+        # Okta, Entra sign-ins: each row passed through the format's own event, as the file was read
+        self.event = getattr(event_format(scorer.pipeline.info.get("dataset")), "event", None)
+        self.drift = _drift_monitor(scorer.pipeline, drift_window)
+        self.drift_lock = threading.Lock()
+        self.kind_text = {"tabular": "table", "timeseries": "time-series", "events": "log",
+                          "entity": "entity-bucket"}[scorer.kind]
+        self.metrics = ServiceMetrics(
+            model=scorer.model_name, kind=scorer.kind,  # as /health's "input"
+            unit={"events": "sessions", "entity": "buckets"}.get(scorer.kind, "rows"),
+            model_id=self.rule.id, version=hourglass.__version__,
+            rules=suppress.names_in_force if suppress is not None else None, paths=metric_paths)
+        logger.debug("serving %s as %s (%s, %s input)", model_dir, name, scorer.model_name, scorer.kind)
+
+    def drift_state(self) -> dict[str, Any] | None:
+        """The drift check's state (``None``: the check is off)."""
+        with self.drift_lock:
+            return None if self.drift is None else self.drift.status()
+
+    def health(self, limits: Mapping[str, Any]) -> dict[str, Any]:
+        """The ``/health`` answer of this model, with the service's ``limits``."""
+        state = self.drift_state()
+        return {"status": "ok", **self.scorer.describe(), **limits, "alert_formats": list(ALERT_FORMATS),
+                "hourglass": hourglass.__version__, "drift": state,
+                "suppression_rules": self.suppress.names_in_force if self.suppress is not None else None}
+
+    def summary(self) -> dict[str, Any]:
+        """What ``GET /models`` says of this model."""
+        info = self.scorer.describe()
+        return {"name": self.name, "model": self.scorer.model_name, "input": self.scorer.kind,
+                "threshold": info["threshold"], "threshold_value": info["threshold_value"],
+                "request": info["request"], "score": f"/models/{self.name}/score",
+                "health": f"/models/{self.name}/health"}
+
+    def watch(self, content: dict[str, Any], started: float) -> dict[str, Any]:
+        """Count a scored request and feed its flags to the drift check; ``content`` unchanged."""
+        flags = _flags_of(content)
+        self.metrics.count_scored(time.perf_counter() - started, scored=len(flags), flagged=sum(flags))
+        silenced = content.get("suppressed")
+        buckets = content.get("buckets")
+        if silenced is None and isinstance(buckets, list):  # an entity answer: each bucket's rule
+            silenced = [str(b.get("suppressed") or "") for b in buckets]
+        if silenced:  # a table's answer names each row's rule; an ECS answer counts them
+            self.metrics.count_suppressed(silenced if isinstance(silenced, dict) else
+                                          {n: silenced.count(n) for n in set(silenced) if n})
+        if self.drift is not None:
+            with self.drift_lock:
+                for event in self.drift.update(flags):
+                    log = logger.warning if event.kind == "fired" else logger.info
+                    log("drift check%s: %s", self._of, event.describe())
+        return content
+
+    def score_body(self, raw: bytes, media: str) -> tuple[int, dict[str, Any]]:
+        """(status, JSON content) for a request body: parsed and validated in one pass by
+        pydantic (half the time of FastAPI's json.loads then validate), then scored."""
+        started = time.perf_counter()
+        scorer, body, request_model, max_rows = self.scorer, self.body, self.request_model, self.max_rows
+        if not media.endswith("json"):
+            return 415, {"detail": f"Content-Type: expected application/json, got {media or 'none'}"}
+        raw = raw.removeprefix(_UTF8_BOM)  # as RFC 8259 allows: Windows tools write one
+        try:
+            request: Any = request_model.model_validate_json(raw)  # the fields of its kind's model
+        except ValidationError as exc:
+            errors = exc.errors(include_url=False)
+            if errors[0].get("type") == "json_invalid" and not _is_utf8(raw):
+                return 400, {"detail": "body: not UTF-8 text; send the JSON encoded as UTF-8"}
+            status, message = validation_message(errors, body)
+            return status, {"detail": message}
+        items = getattr(request, body.field)
+        if body.field == "rows":  # {"source": {"ip": ...}} is source.ip, as in a file
+            items = [flat_record(row if self.event is None else self.event(row)) for row in items]
+        if len(items) > max_rows:
+            what = {"lines": "lines", "sessions": "sessions"}.get(body.field, "rows")
+            return 413, {"detail": f"too many {what} ({len(items):,}; the limit is {max_rows:,}, "
+                                   "--max-rows): split the request"}
+        if request_model is RecordLinesRequest:  # one row per line, as training read the file
+            table = cast("TableScorer", scorer)  # only a table model's request has such lines
+            rows = [table.line_parse(line) for line in items]
+            bad = next((i for i, row in enumerate(rows) if row is None), None)
+            if bad is not None:
+                from hourglass.ingest.cef import record_noun
+
+                name = record_noun(scorer.pipeline.info.get("dataset"))
+                return 422, {"detail": f"lines[{bad}]: not a {name} record ({str(items[bad])[:60]!r})"}
+            events = table.line_events() if table.line_events is not None else None
+            if events is not None:  # audit records: one row per event, the request's events closed
+                done = [event for i, row in enumerate(rows) for event in events.add(row, i)]
+                rows = [row for _, row in done + events.close()]
+            items = rows
+        try:
+            if request.alert_format == "ecs":
+                return 200, self.watch(scorer.score_ecs(items, self.rule, explain=request.explain), started)
+            if scorer.kind == "events":
+                return 200, self.watch(scorer.score(items, explain=request.explain), started)
+            if scorer.kind == "entity":
+                entity = cast("EntityScorer", scorer)  # the scorer of an entity model
+                return 200, self.watch(entity.score(items, explain=request.explain,
+                                                    explain_all=request.explain_all), started)
+            if scorer.kind == "timeseries":
+                series = cast("SeriesScorer", scorer)  # the scorer of a time-series model
+                return 200, self.watch(series.score(items, explain=request.explain,
+                                                    explain_flagged=not request.explain_all), started)
+            return 200, self.watch(scorer.score(items, explain=request.explain), started)
+        except InputError as exc:
+            return 422, {"detail": _one_line(exc)}
+        except Exception:
+            logger.exception("scoring %d %s%s failed", len(items), body.field, self._of)
+            return 500, {"detail": "internal error while scoring; the server log has the details"}
+
+    async def answer(self, request: Request) -> Response:
+        """The answer to a ``POST`` of a body to score."""
+        encoding = request.headers.get("content-encoding", "").strip().lower()
+        if encoding not in ("", "identity"):  # else a compressed body reads as 'not valid JSON'
+            return JSONResponse({"detail": f"Content-Encoding: {encoding[:40]} is not supported; "
+                                           "send the body uncompressed"}, status_code=415)
+        raw = await request.body()  # at most max_body_bytes: BodyLimit has counted it
+        media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        # parsing and scoring in the thread pool: neither blocks the event loop
+        status, content = await run_in_threadpool(self.score_body, raw, media)
+        if status != 200:
+            return JSONResponse(content, status_code=status)
+        shape = EcsResponse if "alerts" in content else self.response_model
+        return Response(shape.model_validate(content).model_dump_json(exclude_none=True),
+                        media_type="application/json")
+
+
+def check_limits(max_body_bytes: int, max_rows: int, rate_limit: float) -> None:
+    """Raise ``ValueError`` for a limit the service cannot use."""
+    for name, value in (("max_body_bytes", max_body_bytes), ("max_rows", max_rows)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+    if (isinstance(rate_limit, bool) or not isinstance(rate_limit, (int, float))
+            or not 0 <= rate_limit < math.inf):  # inf: every request would fail in RateLimit
+        raise ValueError(f"rate_limit must be a finite number >= 0, got {rate_limit!r}")
+
+
+def add_guards(app: FastAPI, *, key: str, paths: Sequence[str], max_body_bytes: int, rate_limit: float,
+               metrics: Any) -> None:
+    """The service's middleware: body limit, key check of ``POST`` to ``paths`` (before the
+    body is read), rate limit, and the request counter (outermost: it sees every answer)."""
+    app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
+    app.add_middleware(KeyGuard, key=key, path=tuple(paths), header=KEY_HEADER)  # before the body
+    if rate_limit:
+        app.add_middleware(RateLimit, per_minute=rate_limit)
+    app.add_middleware(RequestCounter, metrics=metrics)  # added last: runs first, sees every answer
+
+
+def add_error_handlers(app: FastAPI, body: BodyShape) -> None:
+    """Request errors as one-line ``detail``; anything unexpected a JSON ``500``."""
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        status, message = validation_message(list(exc.errors()), body)
+        return JSONResponse({"detail": message}, status_code=status)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        # an error outside /score's own handling (/health, /metrics): a JSON body like every
+        # other answer, not Starlette's plain text; the server logs the traceback (re-raised)
+        return JSONResponse({"detail": "internal error; the server log has the details"},
+                            status_code=500)
+
+
+def key_dependency(key: str) -> Any:
+    """The endpoint dependency that checks the ``X-API-Key`` header (shown on ``/docs``)."""
+    header = APIKeyHeader(name=KEY_HEADER, auto_error=False,
+                          description="The key the service was started with.")
+
+    def require_key(given: Annotated[str | None, Depends(header)]) -> None:
+        if not key_matches(given, key):
+            raise HTTPException(401, f"missing or wrong API key (header {KEY_HEADER})")
+
+    return require_key
+
+
+def metrics_key_refusal(request: Request, key: str) -> JSONResponse | None:
+    """``None`` when a ``/metrics`` request carries the key (``X-API-Key`` or ``Authorization:
+    Bearer``), else the ``401`` to answer."""
+    bearer = request.headers.get("authorization", "")
+    given = request.headers.get(KEY_HEADER.lower())
+    if given is None and bearer[:7].lower() == "bearer ":
+        given = bearer[7:].strip()
+    if not key_matches(given, key):
+        return JSONResponse({"detail": f"missing or wrong API key (header {KEY_HEADER} or "
+                                       "Authorization: Bearer)"}, status_code=401)
+    return None
+
+
+METRICS_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: _ERRORS[401], 200: {"content": {"text/plain": {}}, "description": "Prometheus text format."}}
+
+
+def add_score_route(app: FastAPI, hosted: HostedModel, path: str, require_key: Any, *,
+                    summary: str | None = None) -> None:
+    """``POST path``: ``hosted``'s scoring, its request body documented on ``/docs``."""
+
+    async def score(request: Request) -> Response:
+        """Score the request: for a table model, score, flag, calibrated probability and severity
+        per row (with ``explain``, each row's top columns); for a time-series model, the same per
+        row of the series (with ``explain``, the top channels of each flagged row's step); for a
+        log model, the same per session (with ``explain``, a flagged session's first unexpected
+        event) and the parse counts; for an entity-bucket model, the same per (entity, bucket) of
+        the request's rows (with ``explain``, a flagged bucket's top features). The numbers are
+        those ``hourglass score`` writes for the same input. With ``"alert_format": "ecs"``, the
+        flagged rows, time steps, sessions or buckets as Elastic Common Schema alert documents
+        (``alerts``, ``count`` and the counts of what was scored), for a SIEM forwarder."""
+        return await hosted.answer(request)
+
+    app.add_api_route(
+        path, score, methods=["POST"], summary=summary,
+        response_model=Union[hosted.response_model, EcsResponse],  # noqa: UP007
+        response_model_exclude_none=True, dependencies=[Depends(require_key)], responses=_ERRORS,
+        openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
+            "schema": {"$ref": f"#/components/schemas/{hosted.request_model.__name__}"}}}}})
+
+
+def set_openapi(app: FastAPI, request_models: Sequence[type[BaseModel]]) -> None:
+    """FastAPI's schema, plus the request bodies the score routes parse themselves."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(title=app.title, version=app.version, description=app.description,
+                                 routes=app.routes)
+            schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+            for request_model in request_models:
+                found = request_model.model_json_schema(ref_template="#/components/schemas/{model}")
+                schemas.update(found.pop("$defs", {}))
+                schemas[request_model.__name__] = found
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def create_app(model_dir: str | os.PathLike[str], *, api_key: str,
                max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, max_rows: int = DEFAULT_MAX_ROWS,
                drift_window: int = 1000, rate_limit: float = 0.0,
-               suppress: "Suppressions | None" = None) -> FastAPI:
+               suppress: "Suppressions | None" = None, name: str | None = None) -> FastAPI:
     """The scoring service for the model saved in ``model_dir``: a table, time-series, log or
     entity-bucket model (:func:`~hourglass.serve.scoring.load_scorer`); ``/score`` takes the
     request shape of its input kind (``/health`` and ``/docs`` say which).
+
+    The model answers on the routes of a service of several models too
+    (:func:`~hourglass.serve.multi.create_models_app`): ``POST /models/{name}/score`` and ``GET
+    /models/{name}/health`` are ``/score`` and ``/health``, ``GET /models`` lists it.
 
     Parameters
     ----------
@@ -193,6 +479,9 @@ def create_app(model_dir: str | os.PathLike[str], *, api_key: str,
         the rule's name in ``suppressed``, and counted per rule in ``/metrics``
         (``hourglass_suppressed_total``). An entity model's rules match its entity column only
         (:meth:`~hourglass.serve.suppress.Suppressions.for_buckets`).
+    name
+        The model's name in ``/models/{name}/...``; default: the directory's name
+        (:func:`route_name`).
 
     Examples
     --------
@@ -210,219 +499,133 @@ def create_app(model_dir: str | os.PathLike[str], *, api_key: str,
     (200, ['calibrated', 'flags', 'scores', 'severity'])
     >>> client.post("/score", json={"rows": []}).status_code     # no key
     401
+    >>> client.get("/models").json()["models"][0]["score"]
+    '/models/model/score'
     """
     key = check_api_key(api_key)
-    for name, value in (("max_body_bytes", max_body_bytes), ("max_rows", max_rows)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
-    if (isinstance(rate_limit, bool) or not isinstance(rate_limit, (int, float))
-            or not 0 <= rate_limit < math.inf):  # inf: every request would fail in RateLimit
-        raise ValueError(f"rate_limit must be a finite number >= 0, got {rate_limit!r}")
-    scorer = load_scorer(model_dir)
-    if suppress is not None:
-        from hourglass.serve.suppress import SuppressionError
+    check_limits(max_body_bytes, max_rows, rate_limit)
+    name = route_name(model_dir) if name is None else check_name(name)
+    routes = (f"/models/{name}/score", f"/models/{name}/health")
+    hosted = HostedModel(model_dir, name=name, max_rows=max_rows, drift_window=drift_window,
+                         suppress=suppress, metric_paths=frozenset(("/models", *routes)))
+    scorer, body = hosted.scorer, hosted.body
 
-        if scorer.kind not in ("tabular", "entity"):
-            raise SuppressionError(f"{suppress.source}: suppression rules apply to table models and "
-                                   f"entity-bucket models; this model ({scorer.model_name}) reads "
-                                   f"{scorer.kind} data")
-        try:
-            cast("TableScorer | EntityScorer", scorer).suppress_with(suppress)
-        except InputError as exc:
-            raise SuppressionError(str(exc)) from None
-    request_model, response_model = _shapes(scorer)
-    body = BODIES[request_model]
-    rule = AlertRule.from_model(model_dir, scorer.pipeline)  # rule.* of the ECS alerts
-    # Okta, Entra sign-ins: each row passed through the format's own event, as the file was read
-    event = getattr(event_format(scorer.pipeline.info.get("dataset")), "event", None)
-    drift = _drift_monitor(scorer.pipeline, drift_window)
-    drift_lock = threading.Lock()
-    logger.debug("serving %s (%s, %s input)", model_dir, scorer.model_name, scorer.kind)
-
-    kind_text = {"tabular": "table", "timeseries": "time-series", "events": "log",
-                 "entity": "entity-bucket"}[scorer.kind]
     app = FastAPI(title="hourglass scoring service", version=hourglass.__version__,
-                  description=f"Anomaly scores from the {kind_text} model {scorer.model_name}. "
+                  description=f"Anomaly scores from the {hosted.kind_text} model {scorer.model_name}. "
                               f"POST /score takes {body.text} and needs the {KEY_HEADER} header; "
-                              "GET /health says what the model expects.")
+                              "GET /health says what the model expects. The same model answers on "
+                              f"POST {routes[0]} and GET {routes[1]} (GET /models lists it), the "
+                              "routes of a service of several models.")
     app.state.scorer = scorer
-    metrics = ServiceMetrics(model=scorer.model_name, kind=scorer.kind,  # as /health's "input"
-                             unit={"events": "sessions", "entity": "buckets"}.get(scorer.kind, "rows"),
-                             model_id=rule.id, version=hourglass.__version__,
-                             rules=suppress.names_in_force if suppress is not None else None)
+    app.state.hosted = {name: hosted}
+    metrics = hosted.metrics
     app.state.metrics = metrics
-    app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
-    app.add_middleware(KeyGuard, key=key, path="/score", header=KEY_HEADER)  # before the body
-    if rate_limit:
-        app.add_middleware(RateLimit, per_minute=rate_limit)
-    app.add_middleware(RequestCounter, metrics=metrics)  # added last: runs first, sees every answer
-    header = APIKeyHeader(name=KEY_HEADER, auto_error=False,
-                          description="The key the service was started with.")
-
-    def require_key(given: Annotated[str | None, Depends(header)]) -> None:
-        if not key_matches(given, key):
-            raise HTTPException(401, f"missing or wrong API key (header {KEY_HEADER})")
-
-    @app.exception_handler(RequestValidationError)
-    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        status, message = validation_message(list(exc.errors()), body)
-        return JSONResponse({"detail": message}, status_code=status)
-
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        # an error outside /score's own handling (/health, /metrics): a JSON body like every
-        # other answer, not Starlette's plain text; the server logs the traceback (re-raised)
-        return JSONResponse({"detail": "internal error; the server log has the details"},
-                            status_code=500)
+    add_guards(app, key=key, paths=("/score", routes[0]), max_body_bytes=max_body_bytes,
+               rate_limit=rate_limit, metrics=metrics)
+    require_key = key_dependency(key)
+    add_error_handlers(app, body)
+    limits = {"max_rows": max_rows, "max_body_bytes": max_body_bytes,
+              "rate_limit_per_minute": rate_limit or None}
 
     @app.get("/health", response_model=HealthResponse, response_model_exclude_none=True)
     def health() -> dict[str, Any]:
         """The model this service holds, its input kind, what a request must contain (columns,
         log format, fewest rows of a series) and the limits."""
-        with drift_lock:
-            state = None if drift is None else drift.status()
-        return {"status": "ok", **scorer.describe(), "max_rows": max_rows,
-                "max_body_bytes": max_body_bytes, "rate_limit_per_minute": rate_limit or None,
-                "alert_formats": list(ALERT_FORMATS),
-                "hourglass": hourglass.__version__, "drift": state,
-                "suppression_rules": suppress.names_in_force if suppress is not None else None}
+        return hosted.health(limits)
 
-    @app.get("/metrics", response_class=PlainTextResponse,
-             responses={401: _ERRORS[401], 200: {"content": {"text/plain": {}},
-                                                 "description": "Prometheus text format."}})
+    @app.get("/metrics", response_class=PlainTextResponse, responses=METRICS_RESPONSES)
     def metrics_text(request: Request) -> Response:
         """The service's counters in Prometheus' text format: requests by path and status,
         items scored and flagged, scoring time (a histogram) and the drift check's state. Needs
         the key, as the ``X-API-Key`` header or ``Authorization: Bearer <key>`` (what a
         Prometheus scrape job's ``authorization`` sends)."""
-        bearer = request.headers.get("authorization", "")
-        given = request.headers.get(KEY_HEADER.lower())
-        if given is None and bearer[:7].lower() == "bearer ":
-            given = bearer[7:].strip()
-        if not key_matches(given, key):
-            return JSONResponse({"detail": f"missing or wrong API key (header {KEY_HEADER} or "
-                                           "Authorization: Bearer)"}, status_code=401)
-        with drift_lock:
-            state = None if drift is None else drift.status()
-        return PlainTextResponse(metrics.render(state), media_type=_METRICS_TYPE)
+        refusal = metrics_key_refusal(request, key)
+        if refusal is not None:
+            return refusal
+        return PlainTextResponse(metrics.render(hosted.drift_state()), media_type=_METRICS_TYPE)
 
-    def watch(content: dict[str, Any], started: float) -> dict[str, Any]:
-        """Count a scored request and feed its flags to the drift check; ``content`` unchanged."""
-        flags = _flags_of(content)
-        metrics.count_scored(time.perf_counter() - started, scored=len(flags), flagged=sum(flags))
-        silenced = content.get("suppressed")
-        buckets = content.get("buckets")
-        if silenced is None and isinstance(buckets, list):  # an entity answer: each bucket's rule
-            silenced = [str(b.get("suppressed") or "") for b in buckets]
-        if silenced:  # a table's answer names each row's rule; an ECS answer counts them
-            metrics.count_suppressed(silenced if isinstance(silenced, dict) else
-                                     {n: silenced.count(n) for n in set(silenced) if n})
-        if drift is not None:
-            with drift_lock:
-                for event in drift.update(flags):
-                    log = logger.warning if event.kind == "fired" else logger.info
-                    log("drift check: %s", event.describe())
-        return content
-
-    def score_body(raw: bytes, media: str) -> tuple[int, dict[str, Any]]:
-        """(status, JSON content) for a request body: parsed and validated in one pass by
-        pydantic (half the time of FastAPI's json.loads then validate), then scored."""
-        started = time.perf_counter()
-        if not media.endswith("json"):
-            return 415, {"detail": f"Content-Type: expected application/json, got {media or 'none'}"}
-        raw = raw.removeprefix(_UTF8_BOM)  # as RFC 8259 allows: Windows tools write one
-        try:
-            request: Any = request_model.model_validate_json(raw)  # the fields of its kind's model
-        except ValidationError as exc:
-            errors = exc.errors(include_url=False)
-            if errors[0].get("type") == "json_invalid" and not _is_utf8(raw):
-                return 400, {"detail": "body: not UTF-8 text; send the JSON encoded as UTF-8"}
-            status, message = validation_message(errors, body)
-            return status, {"detail": message}
-        items = getattr(request, body.field)
-        if body.field == "rows":  # {"source": {"ip": ...}} is source.ip, as in a file
-            items = [flat_record(row if event is None else event(row)) for row in items]
-        if len(items) > max_rows:
-            what = {"lines": "lines", "sessions": "sessions"}.get(body.field, "rows")
-            return 413, {"detail": f"too many {what} ({len(items):,}; the limit is {max_rows:,}, "
-                                   "--max-rows): split the request"}
-        if request_model is RecordLinesRequest:  # one row per line, as training read the file
-            table = cast("TableScorer", scorer)  # only a table model's request has such lines
-            rows = [table.line_parse(line) for line in items]
-            bad = next((i for i, row in enumerate(rows) if row is None), None)
-            if bad is not None:
-                from hourglass.ingest.cef import record_noun
-
-                name = record_noun(scorer.pipeline.info.get("dataset"))
-                return 422, {"detail": f"lines[{bad}]: not a {name} record ({str(items[bad])[:60]!r})"}
-            events = table.line_events() if table.line_events is not None else None
-            if events is not None:  # audit records: one row per event, the request's events closed
-                done = [event for i, row in enumerate(rows) for event in events.add(row, i)]
-                rows = [row for _, row in done + events.close()]
-            items = rows
-        try:
-            if request.alert_format == "ecs":
-                return 200, watch(scorer.score_ecs(items, rule, explain=request.explain), started)
-            if scorer.kind == "events":
-                return 200, watch(scorer.score(items, explain=request.explain), started)
-            if scorer.kind == "entity":
-                entity = cast("EntityScorer", scorer)  # the scorer of an entity model
-                return 200, watch(entity.score(items, explain=request.explain,
-                                               explain_all=request.explain_all), started)
-            if scorer.kind == "timeseries":
-                series = cast("SeriesScorer", scorer)  # the scorer of a time-series model
-                return 200, watch(series.score(items, explain=request.explain,
-                                               explain_flagged=not request.explain_all), started)
-            return 200, watch(scorer.score(items, explain=request.explain), started)
-        except InputError as exc:
-            return 422, {"detail": _one_line(exc)}
-        except Exception:
-            logger.exception("scoring %d %s failed", len(items), body.field)
-            return 500, {"detail": "internal error while scoring; the server log has the details"}
-
-    @app.post("/score", response_model=Union[response_model, EcsResponse],  # noqa: UP007
-              response_model_exclude_none=True,
-              dependencies=[Depends(require_key)], responses=_ERRORS,
-              openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
-                  "schema": {"$ref": f"#/components/schemas/{request_model.__name__}"}}}}})
-    async def score(request: Request) -> Response:
-        """Score the request: for a table model, score, flag, calibrated probability and severity
-        per row (with ``explain``, each row's top columns); for a time-series model, the same per
-        row of the series (with ``explain``, the top channels of each flagged row's step); for a
-        log model, the same per session (with ``explain``, a flagged session's first unexpected
-        event) and the parse counts; for an entity-bucket model, the same per (entity, bucket) of
-        the request's rows (with ``explain``, a flagged bucket's top features). The numbers are
-        those ``hourglass score`` writes for the same input. With ``"alert_format": "ecs"``, the
-        flagged rows, time steps, sessions or buckets as Elastic Common Schema alert documents
-        (``alerts``, ``count`` and the counts of what was scored), for a SIEM forwarder."""
-        encoding = request.headers.get("content-encoding", "").strip().lower()
-        if encoding not in ("", "identity"):  # else a compressed body reads as 'not valid JSON'
-            return JSONResponse({"detail": f"Content-Encoding: {encoding[:40]} is not supported; "
-                                           "send the body uncompressed"}, status_code=415)
-        raw = await request.body()  # at most max_body_bytes: BodyLimit has counted it
-        media = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        # parsing and scoring in the thread pool: neither blocks the event loop
-        status, content = await run_in_threadpool(score_body, raw, media)
-        if status != 200:
-            return JSONResponse(content, status_code=status)
-        shape = EcsResponse if "alerts" in content else response_model
-        return Response(shape.model_validate(content).model_dump_json(exclude_none=True),
-                        media_type="application/json")
-
-    def openapi() -> dict[str, Any]:
-        """FastAPI's schema, plus the request body /score parses itself."""
-        if app.openapi_schema is None:
-            schema = get_openapi(title=app.title, version=app.version, description=app.description,
-                                 routes=app.routes)
-            found = request_model.model_json_schema(ref_template="#/components/schemas/{model}")
-            schemas = schema.setdefault("components", {}).setdefault("schemas", {})
-            schemas.update(found.pop("$defs", {}))
-            schemas[request_model.__name__] = found
-            app.openapi_schema = schema
-        return app.openapi_schema
-
-    app.openapi = openapi  # type: ignore[method-assign]
+    add_score_route(app, hosted, "/score", require_key)
+    add_model_routes(app, {name: hosted}, limits, require_key)
+    set_openapi(app, [hosted.request_model])
     return app
+
+
+def check_name(name: str) -> str:
+    """``name`` if it can name a served model (letters, digits, ``.``, ``_``, ``-``; at most
+    64; a letter or digit first), else an :class:`InputError`."""
+    if not NAME_PATTERN.fullmatch(name):
+        raise InputError(f"model name {name[:70]!r}: use letters, digits, '.', '_' and '-' (at most "
+                         "64, a letter or digit first), e.g. zeek=models/zeek")
+    return name
+
+
+class ModelSummary(BaseModel):
+    """One model of GET /models."""
+
+    name: str = Field(description="The name in its routes.")
+    model: str = Field(description="The detector (autoencoder, lstm, ...).")
+    input: str = Field(description="tabular, timeseries, events or entity.")
+    threshold: str
+    threshold_value: float
+    request: str = Field(description="What its score route takes.")
+    score: str = Field(description="Its score route (POST, the X-API-Key header).")
+    health: str = Field(description="Its health route: the columns, limits and drift check.")
+
+
+class ModelList(BaseModel):
+    """The models a service holds."""
+
+    models: list[ModelSummary]
+
+
+def _health_of(hosted: HostedModel, limits: Mapping[str, Any]) -> Any:
+    """The ``/models/{name}/health`` endpoint of ``hosted``."""
+
+    def health() -> dict[str, Any]:
+        return hosted.health(limits)
+
+    return health
+
+
+def add_model_routes(app: FastAPI, hosted: Mapping[str, HostedModel], limits: Mapping[str, Any],
+                     require_key: Any) -> None:
+    """``GET /models``, and ``POST /models/{name}/score`` and ``GET /models/{name}/health`` of
+    each model; any other ``/models/...`` path is a ``404`` naming the models there are."""
+    names = ", ".join(hosted)
+
+    @app.get("/models", response_model=ModelList)
+    def models() -> dict[str, Any]:
+        """The models this service holds: name, detector, input kind, threshold, what a request
+        takes and their routes. No key needed."""
+        return {"models": [h.summary() for h in hosted.values()]}
+
+    for name, one in hosted.items():
+        add_score_route(app, one, f"/models/{name}/score", require_key,
+                        summary=f"Score ({name}: {one.kind_text} model {one.scorer.model_name})")
+
+        app.add_api_route(f"/models/{name}/health", _health_of(one, limits), methods=["GET"],
+                          response_model=HealthResponse, response_model_exclude_none=True,
+                          summary=f"Health ({name})",
+                          description=f"What {name} expects (columns, log format, fewest rows of a "
+                                      "series), the limits and its drift check.",
+                          dependencies=[])
+
+    async def unknown(request: Request) -> JSONResponse:
+        name = request.path_params.get("name", "")
+        rest = request.path_params.get("rest", "")
+        if name in hosted and rest in ("score", "health"):  # a known route, another method
+            allow = "POST" if rest == "score" else "GET"
+            return JSONResponse({"detail": "Method Not Allowed"}, status_code=405,
+                                headers={"Allow": allow})
+        if name in hosted:
+            return JSONResponse({"detail": f"no such route; {name}'s are POST /models/{name}/score "
+                                           f"and GET /models/{name}/health"}, status_code=404)
+        return JSONResponse({"detail": f"no model {name[:64]!r} here; the models are: {names} "
+                                       "(GET /models)", "models": list(hosted)}, status_code=404)
+
+    for path in ("/models/{name}", "/models/{name}/{rest:path}"):
+        app.add_api_route(path, unknown, methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"],
+                          include_in_schema=False)
 
 
 def _shapes(scorer: Any) -> tuple[type[BaseModel], type[BaseModel]]:

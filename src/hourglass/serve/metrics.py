@@ -19,7 +19,7 @@ from typing import Any
 
 from hourglass.serve.security import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["LATENCY_BUCKETS", "RequestCounter", "ServiceMetrics"]
+__all__ = ["LATENCY_BUCKETS", "ModelsMetrics", "RequestCounter", "ServiceMetrics", "render_families"]
 
 #: Upper bounds (seconds) of the scoring-time histogram's buckets.
 LATENCY_BUCKETS: tuple[float, ...] = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
@@ -43,6 +43,10 @@ def _number(value: float) -> str:
     return repr(float(value)) if not float(value).is_integer() else str(int(value))
 
 
+#: A metric family: name, type, help text and samples ``(suffix, labels, value)``.
+Family = tuple[str, str, str, list[tuple[str, str, float]]]
+
+
 class ServiceMetrics:
     """Counters of one service process, rendered in Prometheus' text format (version 0.0.4).
 
@@ -64,6 +68,9 @@ class ServiceMetrics:
     rules
         The names of the suppression rules in force (``serve --suppress``), each counted in
         ``hourglass_suppressed_total`` from 0; ``None``: no rules, no such counter.
+    paths
+        Paths counted under their own label besides the service's own (``/score``, ``/health``,
+        ``/metrics``, ``/docs``, ``/openapi.json``).
 
     Examples
     --------
@@ -86,8 +93,10 @@ class ServiceMetrics:
     """
 
     def __init__(self, *, model: str, kind: str, unit: str, model_id: str, version: str,
-                 buckets: Iterable[float] = LATENCY_BUCKETS, rules: Iterable[str] | None = None) -> None:
+                 buckets: Iterable[float] = LATENCY_BUCKETS, rules: Iterable[str] | None = None,
+                 paths: Iterable[str] = ()) -> None:
         self.model, self.kind, self.unit, self.model_id, self.version = model, kind, unit, model_id, version
+        self.paths = _PATHS | frozenset(paths)
         self.buckets = tuple(sorted(float(b) for b in buckets))
         self.started = time.time()
         self._lock = threading.Lock()
@@ -109,8 +118,8 @@ class ServiceMetrics:
                 self._suppressed[name] = self._suppressed.get(name, 0) + int(n)
 
     def count_request(self, path: str, status: int) -> None:
-        """One answered request to ``path`` (any path outside the service's own: ``other``)."""
-        key = (path if path in _PATHS else "other", int(status))
+        """One answered request to ``path`` (any path outside :attr:`paths`: ``other``)."""
+        key = (path if path in self.paths else "other", int(status))
         with self._lock:
             self._requests[key] = self._requests.get(key, 0) + 1
 
@@ -129,39 +138,49 @@ class ServiceMetrics:
         :meth:`~hourglass.thresholds.AlertRateMonitor.status` (``None``: the check is off)."""
         with self._lock:
             requests = sorted(self._requests.items())
+        families = self.families(drift)
+        service: list[Family] = [("hourglass_start_time_seconds", "gauge",
+                                  "When the service started (Unix time).",
+                                  [("", "", self.started)]),
+                                 ("hourglass_requests_total", "counter",
+                                  "Requests answered, by path and HTTP status.",
+                                  [("", f'path="{_label(p)}",status="{s}"', c) for (p, s), c in requests])]
+        return render_families([families[0], *service, *families[1:]])
+
+    def families(self, drift: Mapping[str, Any] | None = None, name: str | None = None) -> list[Family]:
+        """The metrics of the model (all but the start time and the request counts), each
+        ``(name, type, help, [(suffix, labels, value), ...])``; with ``name`` (a service of
+        several models) every sample has the label ``model="name"``, and ``hourglass_model_info``
+        names the detector in ``detector``."""
+        with self._lock:
             scored, flagged = self._scored, self._flagged
             counts, total, n = list(self._latency_counts), self._latency_sum, self._latency_n
             suppressed = None if self._suppressed is None else dict(self._suppressed)
-        unit = f'unit="{_label(self.unit)}"'
-        lines: list[str] = []
+        own = "" if name is None else f'model="{_label(name)}"'
 
-        def metric(name: str, kind: str, text: str, samples: Iterable[tuple[str, float]]) -> None:
-            lines.extend((f"# HELP {name} {text}", f"# TYPE {name} {kind}"))
-            lines.extend(f"{name}{labels} {_number(value)}" for labels, value in samples)
+        def labels(text: str = "") -> str:
+            return ",".join(part for part in (own, text) if part)
 
-        metric("hourglass_model_info", "gauge", "The model this service holds (value always 1).",
-               [(f'{{model="{_label(self.model)}",input="{_label(self.kind)}",'
-                 f'id="{_label(self.model_id)}",version="{_label(self.version)}"}}', 1)])
-        metric("hourglass_start_time_seconds", "gauge", "When the service started (Unix time).",
-               [("", self.started)])
-        metric("hourglass_requests_total", "counter", "Requests answered, by path and HTTP status.",
-               [(f'{{path="{_label(p)}",status="{s}"}}', c) for (p, s), c in requests])
-        metric("hourglass_scored_total", "counter", "Items scored by /score.", [(f"{{{unit}}}", scored)])
-        metric("hourglass_flagged_total", "counter", "Items /score flagged as anomalous.",
-               [(f"{{{unit}}}", flagged)])
+        unit = labels(f'unit="{_label(self.unit)}"')
+        info = (f'{"model" if name is None else "detector"}="{_label(self.model)}",'
+                f'input="{_label(self.kind)}",id="{_label(self.model_id)}",version="{_label(self.version)}"')
+        out: list[Family] = [
+            ("hourglass_model_info", "gauge", "The model this service holds (value always 1)."
+             if name is None else "A model this service holds (value always 1).", [("", labels(info), 1)]),
+            ("hourglass_scored_total", "counter", "Items scored by /score.", [("", unit, scored)]),
+            ("hourglass_flagged_total", "counter", "Items /score flagged as anomalous.",
+             [("", unit, flagged)])]
         if suppressed is not None:
-            metric("hourglass_suppressed_total", "counter",
-                   "Flagged items a suppression rule silenced (not in flagged_total), by rule.",
-                   [(f'{{rule="{_label(r)}"}}', c) for r, c in suppressed.items()])
-        cumulative, samples = 0, []
+            out.append(("hourglass_suppressed_total", "counter",
+                        "Flagged items a suppression rule silenced (not in flagged_total), by rule.",
+                        [("", labels(f'rule="{_label(r)}"'), c) for r, c in suppressed.items()]))
+        cumulative, samples = 0, list[tuple[str, str, float]]()
         for bound, count in zip((*self.buckets, math.inf), counts, strict=True):
             cumulative += count
-            samples.append((f'_bucket{{le="{_number(bound)}"}}', cumulative))
-        lines.extend(("# HELP hourglass_scoring_seconds Time to parse and score one /score request.",
-                      "# TYPE hourglass_scoring_seconds histogram"))
-        lines.extend(f"hourglass_scoring_seconds{labels} {_number(v)}" for labels, v in samples)
-        lines.extend((f"hourglass_scoring_seconds_sum {_number(total)}",
-                      f"hourglass_scoring_seconds_count {n}"))
+            samples.append(("_bucket", labels(f'le="{_number(bound)}"'), cumulative))
+        samples += [("_sum", labels(), total), ("_count", labels(), n)]
+        out.append(("hourglass_scoring_seconds", "histogram", "Time to parse and score one /score request.",
+                    samples))
         if drift is not None:
             gauges = (("hourglass_drift_expected_rate", "expected_rate",
                        "The flag rate the threshold promises on normal data."),
@@ -169,15 +188,95 @@ class ServiceMetrics:
                        "The flag rate of the drift check's last window (absent until it has items)."),
                       ("hourglass_drift_p_value", "p_value",
                        "P-value of the last window's flag count under the promised rate."))
-            for name, key, text in gauges:
+            for metric, key, text in gauges:
                 if drift.get(key) is not None:
-                    metric(name, "gauge", text, [("", float(drift[key]))])
-            metric("hourglass_drift_warning", "gauge",
-                   "1 while the flag rate is significantly above the promised one, else 0.",
-                   [("", int(bool(drift.get("warning"))))])
-            metric("hourglass_drift_warnings_total", "counter", "Drift warnings raised since start.",
-                   [("", int(drift.get("warnings") or 0))])
-        return "\n".join(lines) + "\n"
+                    out.append((metric, "gauge", text, [("", labels(), float(drift[key]))]))
+            out.append(("hourglass_drift_warning", "gauge",
+                        "1 while the flag rate is significantly above the promised one, else 0.",
+                        [("", labels(), int(bool(drift.get("warning"))))]))
+            out.append(("hourglass_drift_warnings_total", "counter", "Drift warnings raised since start.",
+                        [("", labels(), int(drift.get("warnings") or 0))]))
+        return out
+
+
+def render_families(families: Iterable[Family]) -> str:
+    """The text format of ``families``; a name given twice is one family, its samples in order
+    (each family's ``HELP`` and ``TYPE`` once, its samples together, as the format wants)."""
+    merged: dict[str, Family] = {}
+    for name, kind, text, samples in families:
+        if name in merged:
+            merged[name][3].extend(samples)
+        else:
+            merged[name] = (name, kind, text, list(samples))
+    lines: list[str] = []
+    for name, kind, text, samples in merged.values():
+        lines.extend((f"# HELP {name} {text}", f"# TYPE {name} {kind}"))
+        lines.extend(f"{name}{suffix}{{{labels}}} {_number(value)}" if labels else
+                     f"{name}{suffix} {_number(value)}" for suffix, labels, value in samples)
+    return "\n".join(lines) + "\n"
+
+
+class ModelsMetrics:
+    """The counters of a service of several models: the requests by route, model and status,
+    and each model's :class:`ServiceMetrics` (every series labelled ``model="name"``).
+
+    Examples
+    --------
+    >>> zeek = ServiceMetrics(model="autoencoder", kind="tabular", unit="rows", model_id="ab", version="0.1")
+    >>> audit = ServiceMetrics(model="lstm", kind="events", unit="sessions", model_id="cd", version="0.1")
+    >>> m = ModelsMetrics({"zeek": zeek, "audit": audit})
+    >>> m.count_request("/models/zeek/score", 200)
+    >>> m.count_request("/models/nope/score", 404)
+    >>> zeek.count_scored(0.004, scored=10, flagged=1)
+    >>> text = m.render({"zeek": None, "audit": None})
+    >>> 'hourglass_requests_total{path="/models/{name}/score",model="zeek",status="200"} 1' in text
+    True
+    >>> 'hourglass_requests_total{path="/models/{name}/score",status="404"} 1' in text
+    True
+    >>> 'hourglass_scored_total{model="zeek",unit="rows"} 10' in text
+    True
+    >>> 'hourglass_scored_total{model="audit",unit="sessions"} 0' in text
+    True
+    """
+
+    def __init__(self, models: Mapping[str, ServiceMetrics]) -> None:
+        self.models = dict(models)
+        self.started = time.time()
+        self._lock = threading.Lock()
+        self._requests: dict[tuple[str, str, int], int] = {}
+
+    def count_request(self, path: str, status: int) -> None:
+        """One answered request: a model's route under its template and the model's name (an
+        unknown name: the template alone), the service's own paths by name, anything else
+        ``other``."""
+        model = ""
+        parts = path.split("/")
+        if len(parts) >= 3 and parts[1] == "models" and parts[2]:
+            route = parts[3] if len(parts) == 4 and parts[3] in ("score", "health") else None
+            label = "other" if route is None else f"/models/{{name}}/{route}"
+            model = parts[2] if route is not None and parts[2] in self.models else ""
+        else:
+            label = path if path in _PATHS or path == "/models" else "other"
+        key = (label, model, int(status))
+        with self._lock:
+            self._requests[key] = self._requests.get(key, 0) + 1
+
+    def render(self, drift: Mapping[str, Mapping[str, Any] | None]) -> str:
+        """The text format of every metric; ``drift`` the drift check's state of each model."""
+        with self._lock:
+            requests = sorted(self._requests.items())
+        per_model = [fam for name, m in self.models.items() for fam in m.families(drift.get(name), name)]
+        info = [fam for fam in per_model if fam[0] == "hourglass_model_info"]
+        rest = [fam for fam in per_model if fam[0] != "hourglass_model_info"]
+        service: list[Family] = [
+            ("hourglass_start_time_seconds", "gauge", "When the service started (Unix time).",
+             [("", "", self.started)]),
+            ("hourglass_requests_total", "counter", "Requests answered, by path (a model's: its "
+             "route, and the model), and HTTP status.",
+             [("", ",".join(part for part in (f'path="{_label(p)}"', m and f'model="{_label(m)}"',
+                                               f'status="{s}"') if part), c)
+              for (p, m, s), c in requests])]
+        return render_families([*info, *service, *rest])
 
 
 class RequestCounter:

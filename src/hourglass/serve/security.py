@@ -107,7 +107,8 @@ def key_matches(given: str | None, expected: str) -> bool:
 
 
 class KeyGuard:
-    """ASGI middleware: a ``POST`` to ``path`` without the service's key in ``header`` is refused
+    """ASGI middleware: a ``POST`` to ``path`` (or to any of several paths) without the
+    service's key in ``header`` is refused
     (``401``, the connection closed) before its body is read, so a client without the key cannot
     make the service buffer bodies up to the size limit (nor learn the limit from a ``413``). The
     app checks the key again (its endpoint's dependency, shown on ``/docs``).
@@ -121,16 +122,17 @@ class KeyGuard:
     True
     """
 
-    def __init__(self, app: ASGIApp, key: str, path: str, header: str = "X-API-Key") -> None:
+    def __init__(self, app: ASGIApp, key: str, path: str | tuple[str, ...],
+                 header: str = "X-API-Key") -> None:
         self.app = app
         self.key = key
-        self.path = path
+        self.paths = frozenset((path,) if isinstance(path, str) else path)
         self.header = header
         self._name = header.lower().encode("latin-1")
 
     def allows(self, scope: Scope) -> bool:
-        """Whether the request may go on: not a ``POST`` to ``path``, or one with the key."""
-        if scope.get("method") != "POST" or scope.get("path") != self.path:
+        """Whether the request may go on: not a ``POST`` to a guarded path, or one with the key."""
+        if scope.get("method") != "POST" or scope.get("path") not in self.paths:
             return True
         given = next((value.decode("latin-1") for name, value in scope.get("headers", ())
                       if name == self._name), None)  # the first, as Starlette's headers.get
