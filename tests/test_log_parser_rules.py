@@ -138,3 +138,11 @@ def test_the_learning_similarity_counts_as_its_definition_says() -> None:
         n = rng.randint(0, 6)
         template, tokens = [rng.choice(words) for _ in range(n)], [rng.choice(words) for _ in range(n)]
         assert distance(template, tokens, False) == plain(template, tokens), (template, tokens)
+
+
+def test_a_user_mask_named_with_a_digit_keeps_later_masks_running() -> None:
+    # '<1>' puts a digit into a message that had none: the number mask after it must still run
+    from hourglass.ingest.logs import DEFAULT_MASKS
+
+    parser = LogParser("raw", masks=(("1", r"foo"), *DEFAULT_MASKS))
+    assert parser.mask("foo bar") == "<<NUM>> bar"

@@ -79,8 +79,9 @@ RULES = 2  # the parsing rules of a new parser (see LogParser's ``rules``)
 
 # What a built-in mask cannot match without: a text (or None) and whether a digit; a message
 # lacking it skips the mask's regular expression, the same result at a fraction of the cost
-# (masking is most of parsing). Masks only ever take digits away, so a message without a digit
-# at first has none later.
+# (masking is most of parsing). The built-in masks only ever take digits away, so a message
+# without a digit at first has none later (a user mask whose name holds a digit turns the digit
+# check off for the masks after it).
 _NEEDS: dict[str, tuple[str | None, bool]] = {
     r"blk_-?\d+": ("blk_", True),
     r"(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?(?![\w.])": (".", True),
@@ -316,7 +317,12 @@ class LogParser:
                 compiled.append((str(m[0]), re.compile(str(m[1]))))
             except re.error as exc:
                 raise InputError(f"masks: bad regular expression for {m[0]!r} ({exc})") from None
-        plan = [(rx.sub, f"<{name}>", *_NEEDS.get(rx.pattern, (None, False))) for name, rx in compiled]
+        plan: list[tuple[Any, str, str | None, bool]] = []
+        digit_safe = True  # no replacement so far puts a digit back (a mask named 'V2' would)
+        for name, rx in compiled:
+            text, digits = _NEEDS.get(rx.pattern, (None, False))
+            plan.append((rx.sub, f"<{name}>", text, digits and digit_safe))
+            digit_safe = digit_safe and not any(ch.isdigit() for ch in name)
         return _Compiled(header, compiled, plan)
 
     def _check_params(self) -> None:

@@ -16,7 +16,6 @@ import json
 import logging
 import os
 import queue
-import re
 import sys
 import threading
 import zlib
@@ -42,7 +41,7 @@ _SEP_NAMES = {";": "semicolon", "\t": "tab", "|": "pipe", ",": "comma"}
 
 __all__ = ["BAD_ROWS", "CHUNK_BYTES", "MAX_LINE_BYTES", "READ_ERRORS", "ReadStats", "check_text",
            "dedupe_names", "first_json_object", "flat_record", "flatten_json", "has_nested", "iter_table",
-           "nested_note", "open_text", "path_order", "prefetch", "read_head", "sniff_dialect"]
+           "nested_note", "open_text", "path_order", "prefetch", "read_head", "sniff_delimiter"]
 
 BAD_ROWS = ("error", "skip")
 CHUNK_BYTES = 16 << 20
@@ -298,39 +297,42 @@ def _csv_header(path: Path, sep: str, skip_rows: int) -> list[str]:
     return names
 
 
-_DECIMAL_COMMA = re.compile(r"[-+]?\d+,\d+")
-_DECIMAL_POINT = re.compile(r"[-+]?\d*\.\d+(?:[eE][-+]?\d+)?")
+_DELIMITERS = (",", ";", "\t", "|")
 
 
-def sniff_dialect(path: str | os.PathLike[str], skip_rows: int = 0) -> tuple[str, str]:
-    """Delimiter and decimal mark of a CSV file with a header line: ``(",", ".")`` unless the
-    header holds no comma but semicolons, tabs or pipes (the most frequent wins), as
-    spreadsheets set to a European locale export; such a file whose first data lines write
-    numbers as ``3,25`` (and none as ``3.25``) has the decimal comma.
+def _fields(line: str, sep: str) -> int:
+    try:
+        return len(next(csv.reader([line], delimiter=sep)))
+    except (csv.Error, StopIteration):
+        return 0
+
+
+def sniff_delimiter(path: str | os.PathLike[str], skip_rows: int = 0) -> str:
+    """The delimiter of a CSV file with a header line: of comma, semicolon, tab and pipe, the
+    one that splits the header (quotes respected) into the most fields, the same number on the
+    first data line; a tie is a comma. Spreadsheets set to a European locale export ``;``.
+    Decimal commas (``3,25``) are not converted: such a column reads as text, and training says
+    so (a number with a separator, read as text).
 
     Examples
     --------
     >>> import tempfile
     >>> d = Path(tempfile.mkdtemp())
-    >>> _ = (d / "eu.csv").write_text("host;bytes;label\\na;1,5;normal\\n")
+    >>> _ = (d / "eu.csv").write_text('"host, name";bytes;label\\na;15;normal\\n')
     >>> _ = (d / "us.csv").write_text("host,bytes,label\\na,1.5,normal\\n")
-    >>> sniff_dialect(d / "eu.csv"), sniff_dialect(d / "us.csv")
-    ((';', ','), (',', '.'))
+    >>> sniff_delimiter(d / "eu.csv"), sniff_delimiter(d / "us.csv")
+    (';', ',')
     """
     with open_text(Path(path)) as fh:
         for _ in range(skip_rows):
             fh.readline()
-        header = fh.readline().decode("utf-8", "replace")
-        counts = {c: header.count(c) for c in ";\t|"}
-        sep = max(counts, key=lambda c: counts[c])
-        if "," in header or not counts[sep]:
-            return ",", "."
-        comma = point = False
-        for _, raw in zip(range(64), fh, strict=False):
-            cells = [c.strip().strip('"') for c in raw.decode("utf-8", "replace").split(sep)]
-            comma = comma or any(_DECIMAL_COMMA.fullmatch(c) for c in cells)
-            point = point or any(_DECIMAL_POINT.fullmatch(c) for c in cells)
-    return sep, "," if comma and not point else "."
+        header = fh.readline().decode("utf-8", "replace").rstrip("\r\n").removeprefix("\ufeff")
+        first = fh.readline().decode("utf-8", "replace").rstrip("\r\n")
+    counts = {sep: _fields(header, sep) for sep in _DELIMITERS}
+    agree = [sep for sep in _DELIMITERS
+             if counts[sep] > 1 and (not first or _fields(first, sep) == counts[sep])]
+    pool = agree or [sep for sep in _DELIMITERS if counts[sep] > 1]
+    return max(pool, key=lambda sep: counts[sep]) if pool else ","  # max: the first of a tie
 
 
 def _has_rows(path: Path, skip_rows: int, comment: str | None) -> bool:
@@ -361,7 +363,7 @@ def _has_rows(path: Path, skip_rows: int, comment: str | None) -> bool:
 def _iter_csv(
     path: Path, *, sep: str, names: Sequence[str] | None, skip_rows: int, on_bad_rows: str,
     chunk_bytes: int, stats: ReadStats, null_values: Sequence[str], quote: bool,
-    column_types: dict[str, pa.DataType] | None, comment: str | None, decimal: str = ".",
+    column_types: dict[str, pa.DataType] | None, comment: str | None,
 ) -> Iterator[pd.DataFrame]:
     if names is None:
         names = _csv_header(path, sep, skip_rows)
@@ -393,7 +395,7 @@ def _iter_csv(
             "parse_options": pacsv.ParseOptions(delimiter=sep, quote_char='"' if quote else False,
                                                 invalid_row_handler=on_invalid),
             "convert_options": pacsv.ConvertOptions(null_values=list(null_values),
-                                                    strings_can_be_null=True, decimal_point=decimal,
+                                                    strings_can_be_null=True,
                                                     column_types=types or {}),
         }
 
@@ -842,17 +844,18 @@ def iter_table(
 
         chunks = iter_evtx(p, on_bad_rows=on_bad_rows, stats=stats)
     elif fmt in ("csv", "tsv"):
-        decimal = "."
         if sep is None and fmt == "csv" and names is None and p.is_file():
-            sep, decimal = sniff_dialect(p, skip_rows)
+            try:
+                sep = sniff_delimiter(p, skip_rows)
+            except READ_ERRORS as exc:
+                raise InputError(f"{p}: cannot read ({exc})") from None
             if sep != "," and str(p) not in _SAID_DIALECT:
                 _SAID_DIALECT.add(str(p))
-                logger.info("%s: read as %s-separated%s", p, _SEP_NAMES[sep],
-                            ", with decimal commas" if decimal == "," else "")
+                logger.info("%s: read as %s-separated", p, _SEP_NAMES[sep])
         chunks = _iter_csv(p, sep=sep or ("\t" if fmt == "tsv" else ","), names=names,
                            skip_rows=skip_rows, on_bad_rows=on_bad_rows, chunk_bytes=chunk_bytes,
                            stats=stats, null_values=null_values, quote=quote,
-                           column_types=column_types, comment=comment, decimal=decimal)
+                           column_types=column_types, comment=comment)
     else:
         raise InputError(f"unknown table format {fmt!r}; use csv, tsv, parquet, jsonl or evtx")
     for df in chunks:
