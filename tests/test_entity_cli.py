@@ -225,3 +225,15 @@ def test_score_checks_drift_over_the_buckets(files: dict[str, Path]) -> None:
     assert outs["50"][0] == outs["0"][0]  # the check changes no score or flag
     assert "drift check: alert rate" in outs["50"][1] and "buckets" in outs["50"][1], outs["50"][1]
     assert "drift check" not in outs["0"][1]
+
+
+def test_the_formats_own_time_missing_from_the_file_names_the_option(tmp_path: Path) -> None:
+    # CEF's rt is optional: without --timestamp-col the buckets would be cut on it
+    data = tmp_path / "nort.cef"
+    data.write_text("".join(f"CEF:0|V|P|1|100|x|5|src=10.0.0.{i % 3} dst=10.0.0.9 dpt=80\n"
+                            for i in range(30)))
+    res = runner.invoke(app, ["train", str(data), "--entity-col", "src", "-o", str(tmp_path / "m"), *FAST])
+    assert res.exit_code == 2 and "Traceback" not in res.output, res.output
+    assert res.stderr.strip().splitlines()[-1].endswith(
+        "the data format's event time 'rt' is not in the data; give --timestamp-col COLUMN")
+    assert not (tmp_path / "m").exists()

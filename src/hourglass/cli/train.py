@@ -57,7 +57,7 @@ from hourglass.cli._output import (
     user_errors,
 )
 from hourglass.cli._spool import shown
-from hourglass.errors import HourglassError
+from hourglass.errors import HourglassError, InputError
 
 # The library (torch, scikit-learn, pandas: seconds to import) is imported inside the commands,
 # so that ``hourglass --help`` answers at once.
@@ -192,6 +192,7 @@ def train(
         if replay_data is not None or replay != 1.0:
             raise HourglassError("--replay-data/--replay: only with --warm-start MODEL")
         timestamp_col = timestamp_option(timestamp_col, time_col)
+        given_time = timestamp_col
         timestamp_col = entity_cli.format_time(entity_col, timestamp_col, fmt, data)
         for opt, value in (("--events-per-day", events_per_day), ("--memory-budget", memory_budget),
                            ("--sample-rows", sample_rows)):
@@ -209,12 +210,18 @@ def train(
                                   epochs=epochs, batch_size=batch_size, lr=lr, hidden=hidden,
                                   extra=param or [])
             assert timestamp_col is not None
-            pipe, stats = entity_cli.train_entity(
-                data, output, entity_col=str(entity_col), timestamp_col=timestamp_col,
-                bucket=bucket or "5min", model=model, params=params, threshold=threshold,
-                label_col=label_col, normal=list(normal or []), fmt=str(fmt),
-                on_bad_rows=on_bad_rows, numeric=aggregate, distinct=distinct, drop=drop or [],
-                scaler=scaler, roles=parse_roles(role))
+            try:
+                pipe, stats = entity_cli.train_entity(
+                    data, output, entity_col=str(entity_col), timestamp_col=timestamp_col,
+                    bucket=bucket or "5min", model=model, params=params, threshold=threshold,
+                    label_col=label_col, normal=list(normal or []), fmt=str(fmt),
+                    on_bad_rows=on_bad_rows, numeric=aggregate, distinct=distinct, drop=drop or [],
+                    scaler=scaler, roles=parse_roles(role))
+            except InputError as exc:  # the format's own time field, which this file lacks
+                if given_time is None and getattr(exc, "param", None) == "timestamp_col":
+                    raise HourglassError(f"{data}: the data format's event time {timestamp_col!r} "
+                                         "is not in the data; give --timestamp-col COLUMN") from None
+                raise
     if entity_col is not None:
         report_skipped(stats, data)
         info = pipe.info
