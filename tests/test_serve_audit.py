@@ -369,7 +369,11 @@ def test_a_post_without_the_key_is_refused_before_its_body_is_read(model: Path) 
     with TestClient(app) as c:  # through HTTP, and counted in /metrics as before
         r = c.post("/score", content=big, headers={"Content-Type": "application/json"})
         assert _assert_one_line(r, 401) == "missing or wrong API key (header X-API-Key)"
-        assert c.post("/health", headers={}).status_code == 405  # other paths as before
+        # any other path: no keyless body is read there either (an unknown model's score
+        # route, POST /health), while with the key they answer as before
+        assert c.post("/health", headers={}).status_code == 401
+        assert c.post("/models/nope/score", content=big, headers={}).status_code == 401
+        assert c.post("/health", headers=AUTH).status_code == 405
         assert 'path="/score",status="401"' in c.get("/metrics", headers=AUTH).text
 
 

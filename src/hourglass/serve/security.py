@@ -107,8 +107,8 @@ def key_matches(given: str | None, expected: str) -> bool:
 
 
 class KeyGuard:
-    """ASGI middleware: a ``POST`` to ``path`` (or to any of several paths) without the
-    service's key in ``header`` is refused
+    """ASGI middleware: a request that may carry a body (``POST``, ``PUT`` ...: the score paths
+    ``path``, and any other) without the service's key in ``header`` is refused
     (``401``, the connection closed) before its body is read, so a client without the key cannot
     make the service buffer bodies up to the size limit (nor learn the limit from a ``413``). The
     app checks the key again (its endpoint's dependency, shown on ``/docs``).
@@ -131,8 +131,10 @@ class KeyGuard:
         self._name = header.lower().encode("latin-1")
 
     def allows(self, scope: Scope) -> bool:
-        """Whether the request may go on: not a ``POST`` to a guarded path, or one with the key."""
-        if scope.get("method") != "POST" or scope.get("path") not in self.paths:
+        """Whether the request may go on: a ``GET``, ``HEAD`` or ``OPTIONS`` (no body to
+        buffer), or one with the key — a body-carrying request to any other path too (an
+        unknown route, ``POST /health``), so no keyless body is read whatever its path."""
+        if scope.get("method") in ("GET", "HEAD", "OPTIONS"):
             return True
         given = next((value.decode("latin-1") for name, value in scope.get("headers", ())
                       if name == self._name), None)  # the first, as Starlette's headers.get
