@@ -89,9 +89,13 @@ def test_a_saved_session_model_keeps_its_parser_rules(monkeypatch: pytest.Monkey
         pre = EventSessions(format="raw", session_regex=r"s\d", sim_th=0.5, depth=4).fit(lines)
     state = json.loads(json.dumps(pre.to_dict()))
     del state["parser"]["params"]["rules"]
+    state["params"].pop("rules", None)  # nor did the session preprocessing's own params
     back = EventSessions.from_dict(state)
     assert back.parser_ is not None and back.parser_.rules == 1
     assert [s.tolist() for s in back.transform(lines)] == [s.tolist() for s in pre.transform(lines)]
+    # a re-fit of the loaded (old) preprocessing parses by the old rules too, not a mix
+    assert back.rules == 1 and back._parser().rules == 1
+    assert EventSessions().rules == 2 and EventSessions()._parser().rules == 2
 
 
 def test_rules_must_be_known() -> None:

@@ -20,7 +20,7 @@ from hourglass.errors import InputError, NotFittedError
 from hourglass.features.sessions.grouping import SessionGrouper, Sessions
 from hourglass.features.sessions.keys import read_key_sequences
 from hourglass.features.sessions.tables import EventTables, timeless_text
-from hourglass.ingest.logs import LogParser, file_lines
+from hourglass.ingest.logs import RULES, LogParser, file_lines
 
 __all__ = ["EventSessions"]
 
@@ -43,8 +43,10 @@ class EventSessions(EventTables):
         Header field (or table column) holding the session id (e.g. ``node`` for BGL, ``pid``).
     window, step
         Time windows in seconds (fixed when ``step`` is ``None``, sliding otherwise).
-    masks, sim_th, depth
-        Masking and Drain settings of the parser.
+    masks, sim_th, depth, rules
+        Masking and Drain settings of the parser (:class:`~hourglass.ingest.logs.LogParser`;
+        ``rules=1`` and similarity 0.5, depth 4 parse as models saved before ``rules`` existed,
+        which load so).
     strict
         Error on the first line that matches no header format (else count and skip).
     key_column
@@ -90,7 +92,7 @@ class EventSessions(EventTables):
                  step: float | None = None, masks: tuple[tuple[str, str], ...] | None = None,
                  sim_th: float = 0.7, depth: int = 5, strict: bool = False,
                  key_column: str | None = None, message_column: str | None = None,
-                 time_column: str | None = None) -> None:
+                 time_column: str | None = None, rules: int = RULES) -> None:
         self.format = format
         self.session_regex = session_regex
         self.session_column = session_column
@@ -103,6 +105,7 @@ class EventSessions(EventTables):
         self.key_column = key_column
         self.message_column = message_column
         self.time_column = time_column
+        self.rules = rules
 
     def get_params(self) -> dict[str, Any]:
         """Constructor arguments (JSON-ready)."""
@@ -111,7 +114,7 @@ class EventSessions(EventTables):
                 "masks": None if self.masks is None else [list(m) for m in self.masks],
                 "sim_th": self.sim_th, "depth": self.depth, "strict": self.strict,
                 "key_column": self.key_column, "message_column": self.message_column,
-                "time_column": self.time_column}
+                "time_column": self.time_column, "rules": self.rules}
 
     @property
     def is_table(self) -> bool:
@@ -122,7 +125,7 @@ class EventSessions(EventTables):
         masks = None if self.masks is None else tuple(tuple(m) for m in self.masks)
         fmt = "raw" if self.is_table else self.format
         return LogParser(fmt, masks=masks, sim_th=self.sim_th,  # type: ignore[arg-type]
-                         depth=self.depth, strict=self.strict)
+                         depth=self.depth, strict=self.strict, rules=self.rules)
 
     def _grouper(self) -> SessionGrouper:
         return SessionGrouper(session_regex=self.session_regex, session_column=self.session_column,
@@ -370,6 +373,7 @@ class EventSessions(EventTables):
             params = dict(d["params"])
             if params.get("masks") is not None:
                 params["masks"] = tuple(tuple(m) for m in params["masks"])
+            params.setdefault("rules", 1)  # saved before the setting existed: the old rules
             self = cls(**params)
             self.parser_ = None if d["parser"] is None else LogParser.from_dict(d["parser"])
             self.columns_ = []
