@@ -182,6 +182,64 @@ def test_open_events_are_bounded() -> None:
     assert sorted(int(r["serial"]) for _, r in rows) == list(range(500))
 
 
+def _exec_event(when: str, serial: int, node: str | None = None) -> list[str]:
+    """The lines of one execve event at audit time ``when`` (on host ``node``)."""
+    where = f"node={node} " if node else ""
+    return [f"{where}{line.split(' ', 1)[0]} msg=audit({when}:{serial}): {line.split('): ', 1)[1]}"
+            if "): " in line else f"{where}type=EOE msg=audit({when}:{serial}):" for line in EXECVE]
+
+
+def test_hosts_with_clocks_apart_split_no_event() -> None:
+    # node b's clock 3 s (or 5 min) ahead of node a's, their records interleaved
+    a, b = _exec_event("1700000000.100", 10, "a"), _exec_event("1700000003.200", 77, "b")
+    rows = auditd_events([a[0], b[0], *a[1:], *b[1:]])
+    assert [(r["node"], r["serial"], r["records"]) for r in rows] == [
+        ("a", "10", "SYSCALL EXECVE CWD PATH PROCTITLE"), ("b", "77", "SYSCALL EXECVE CWD PATH PROCTITLE")]
+    rows = auditd_events(_exec_event("1700000300.0", 1, "b") + _exec_event("1700000000.5", 2, "a")
+                         + _exec_event("1700000000.6", 3, "a"))
+    assert [r["records"] for r in rows] == ["SYSCALL EXECVE CWD PATH PROCTITLE"] * 3
+
+
+def test_a_clock_stepped_back_splits_no_event() -> None:
+    # an NTP step back of 10 s after one event: the later events are still whole
+    lines = (_exec_event("1700000010.000", 1) + _exec_event("1700000000.500", 2)
+             + _exec_event("1700000000.600", 3))
+    rows = auditd_events(lines)
+    assert [(r["serial"], r["type"], r["path_count"], r["cmdline"]) for r in rows] == [
+        (s, "SYSCALL", 2, "cat /tmp/my notes.txt") for s in ("1", "2", "3")]
+
+
+def test_one_far_future_record_splits_no_later_event() -> None:
+    bad = "type=SYSCALL msg=audit(1900000000.000:9): syscall=2 comm=\"odd\""
+    later = [line for i in range(30) for line in _exec_event(f"{1700000000 + i}.5", 10 + i)]
+    rows = auditd_events([bad, *later])  # (more than 64 records after it: it is complete)
+    assert [(r["serial"], r["records"]) for r in rows] == [
+        *((str(10 + i), "SYSCALL EXECVE CWD PATH PROCTITLE") for i in range(9)), ("9", "SYSCALL"),
+        *((str(10 + i), "SYSCALL EXECVE CWD PATH PROCTITLE") for i in range(9, 30))]
+
+
+def test_late_records_of_a_completed_event_are_dropped(caplog: pytest.LogCaptureFixture) -> None:
+    event = _exec_event("1700000000.100", 10)
+    events = AuditEvents(linger=3)
+    rows = events.add(parse_auditd(event[0]), 1)
+    for i, line in enumerate(LOGIN * 2):  # four records of other events: the SYSCALL's event done
+        rows += events.add(parse_auditd(line.replace(":31", f":{50 + i}")), 2 + i)
+    for i, line in enumerate(event[1:]):  # its other records come late: none is an event
+        rows += events.add(parse_auditd(line), 6 + i)
+    with caplog.at_level("INFO", logger="hourglass.ingest.auditd"):
+        rows += events.close()
+    assert [r["type"] for _, r in rows] == ["USER_AUTH", "USER_LOGIN", "USER_AUTH", "SYSCALL", "USER_LOGIN"]
+    assert events.late == 5 and "5 audit record(s) came after their event was completed" in caplog.text
+    # ... as late as a newer record of the same host (more than two seconds) completed it
+    rows = auditd_events([event[0], "type=USER_END msg=audit(1700000002.2:11): pid=1", *event[1:]])
+    assert [(r["serial"], r["records"]) for r in rows] == [("11", "USER_END"), ("10", "SYSCALL")]
+    # only the last `remember` events completed so are remembered
+    events = AuditEvents(linger=1, remember=2)
+    for i in range(4):
+        events.add(parse_auditd(f"type=SYSCALL msg=audit(1700000000.0:{i}): syscall=2"), i)
+    assert len(events._closed) == 2
+
+
 def test_read_in_chunks_is_read_whole(tmp_path: Path) -> None:
     rng = np.random.default_rng(1)
     lines = [line for i in range(300) for line in _event(rng, i)]

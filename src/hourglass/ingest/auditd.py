@@ -42,10 +42,14 @@ The records of an event are adjacent or near each other: an event ends with its 
 ``PROCTITLE`` record, or with its only record where that is of a kind audit writes alone
 (user-space messages ``USER_*``, ``CRED_*``, ``DAEMON_*``, ``ANOM_*`` ...: the rule of audit's
 own ``audit_is_last_record``); an event without such an end is complete once
-:data:`LINGER_RECORDS` records of other events came after its last one, once a record
-:data:`LINGER_SECONDS` newer (audit time) came, or at the end of the input. At most
-:data:`MAX_OPEN` events are held open (the least recently seen one goes first), so memory is
-bounded whatever the file's length. Rows come in the order their events complete.
+:data:`LINGER_RECORDS` records of other events came after its last one, once a record of the
+same node more than :data:`LINGER_SECONDS` newer (audit time, each host's own clock: a clock
+stepped back or a host whose clock is ahead splits no event) came, or at the end of the input.
+At most :data:`MAX_OPEN` events are held open (the least recently seen one goes first), so
+memory is bounded whatever the file's length. A record that comes after its event was
+completed so, without its end (one of the last :data:`REMEMBER_CLOSED` such events), is dropped
+and counted (logged), not read as an event of its own. Rows come in the order their events
+complete.
 
 Examples
 --------
@@ -64,6 +68,7 @@ Examples
 
 from __future__ import annotations
 
+import logging
 import re
 from collections import OrderedDict
 from collections.abc import Iterable
@@ -72,8 +77,10 @@ from typing import Any
 
 from hourglass.ingest.cef import _first_line_parses, _LineSpec
 
-__all__ = ["AUDITD", "AUDITD_ROLES", "LINGER_RECORDS", "LINGER_SECONDS", "MAX_OPEN", "AuditEvents",
-           "auditd_events", "looks_like_auditd", "parse_auditd"]
+logger = logging.getLogger(__name__)
+
+__all__ = ["AUDITD", "AUDITD_ROLES", "LINGER_RECORDS", "LINGER_SECONDS", "MAX_OPEN", "REMEMBER_CLOSED",
+           "AuditEvents", "auditd_events", "looks_like_auditd", "parse_auditd"]
 
 #: Records of other events after an event's last one that complete it (when no end came).
 LINGER_RECORDS = 64
@@ -82,6 +89,9 @@ LINGER_RECORDS = 64
 LINGER_SECONDS = 2.0
 #: The most events held open at once (the least recently seen one is completed first).
 MAX_OPEN = 1024
+#: The events completed before their end remembered, so that a record of one that comes late
+#: is dropped.
+REMEMBER_CLOSED = 4096
 
 # A record's header: node= (optional), the type (a name, or the kernel's number as dmesg and
 # journald write it), then audit(SECONDS.MILLIS:SERIAL); msg= is absent from kernel lines.
@@ -314,6 +324,9 @@ class AuditEvents:
         Audit time past an event's time that completes it.
     max_open
         The most events held open (beyond it, the least recently seen is completed).
+    remember
+        The events completed before their end remembered: a record of one of them that comes
+        later is dropped.
 
     Examples
     --------
@@ -330,24 +343,37 @@ class AuditEvents:
     """
 
     def __init__(self, linger: int = LINGER_RECORDS, seconds: float = LINGER_SECONDS,
-                 max_open: int = MAX_OPEN) -> None:
+                 max_open: int = MAX_OPEN, remember: int = REMEMBER_CLOSED) -> None:
         self.linger = linger
         self.seconds = seconds
         self.max_open = max_open
+        self.remember = remember
         self._open: OrderedDict[tuple[Any, ...], _Open] = OrderedDict()  # least recently seen first
+        self._closed: OrderedDict[tuple[Any, ...], None] = OrderedDict()  # recently completed
         self._count = 0
-        self._newest = float("-inf")
+        #: Records dropped because their event had already been completed (see :meth:`add`).
+        self.late = 0
+        self._late_said = 0
 
     def add(self, record: dict[str, Any], line: int = 0) -> list[tuple[int, dict[str, Any]]]:
         """Add one record (a row of :func:`parse_auditd`, read at ``line``); the events this
-        completed, each as (the line of its first record, its row)."""
+        completed, each as (the line of its first record, its row). A record of an event
+        completed without its end (one of the last ``remember``) came late: it is dropped
+        (counted in :attr:`late`), not made an event of its own."""
         kind = record["type"]
-        key = (record.get("node"), record["serial"], record["timestamp"])
+        node = record.get("node")
+        now = record["timestamp"]
+        key = (node, record["serial"], now)
         self._count += 1
         done: list[tuple[int, dict[str, Any]]] = []
         event = self._open.get(key)
         if event is None:
             if kind in ("EOE", "1320"):  # after a PROCTITLE that completed its event, or alone
+                return done
+            if key in self._closed:  # its event was completed before it came
+                self.late += 1
+                logger.debug("audit record %s of event %s (line %s) came after its event was "
+                             "completed: dropped", kind, key, line)
                 return done
             if _alone(kind):
                 done.append((line, _event_row([record])))
@@ -361,15 +387,28 @@ class AuditEvents:
         if event is not None and kind in _END:
             del self._open[key]
             done.append((event.first_line, _event_row(event.records)))
-        self._newest = max(self._newest, record["timestamp"])
-        while self._open:  # the least recently seen events that lingered long enough
+            event = None
+        # the least recently seen events that lingered long enough: records of other events
+        # came, too many are open, or a record of the same node (its own clock) is newer by
+        # more than `seconds` (never the event this record went to)
+        while self._open:
             oldest_key, oldest = next(iter(self._open.items()))
-            if (len(self._open) <= self.max_open and self._count - oldest.seen < self.linger
-                    and self._newest - oldest_key[2] <= self.seconds):
+            if oldest is event or (len(self._open) <= self.max_open
+                                   and self._count - oldest.seen < self.linger
+                                   and (oldest_key[0] != node or now - oldest_key[2] <= self.seconds)):
                 break
             del self._open[oldest_key]
+            self._completed(oldest_key)
             done.append((oldest.first_line, _event_row(oldest.records)))
         return done
+
+    def _completed(self, key: tuple[Any, ...]) -> None:
+        """Remember that the event of ``key`` was completed before its end (the last
+        ``remember`` ones)."""
+        closed = self._closed
+        closed[key] = None
+        if len(closed) > self.remember:
+            closed.popitem(last=False)
 
     def close(self) -> list[tuple[int, dict[str, Any]]]:
         """The events still open (the end of the input), least recently seen first.
@@ -381,6 +420,10 @@ class AuditEvents:
         """
         done = [(event.first_line, _event_row(event.records)) for event in self._open.values()]
         self._open.clear()
+        if self.late > self._late_said:
+            logger.info("%d audit record(s) came after their event was completed (a clock step, "
+                        "interleaving beyond the limits): dropped", self.late - self._late_said)
+            self._late_said = self.late
         return done
 
 
