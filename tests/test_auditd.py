@@ -142,6 +142,20 @@ def test_an_event_is_one_row_of_its_records() -> None:
     assert opened["cmdline"] == "cat /tmp/my notes.txt"  # no EXECVE: the process's proctitle
 
 
+def test_a_long_argument_list_over_several_execve_records_is_whole() -> None:
+    head = "type={} msg=audit(1700000000.100:10): "
+    lines = [head.format("SYSCALL") + 'syscall=59 success=yes exe="/usr/bin/gcc" comm="gcc"',
+             head.format("EXECVE") + 'argc=4 a0="gcc" a1="-c"', head.format("EXECVE") + 'a2="x.c" a3="-O2"',
+             head.format("PROCTITLE") + "proctitle=676363", head.format("EOE")]
+    [row] = auditd_events(lines)
+    assert (row["records"], row["argc"], row["cmdline"]) == ("SYSCALL EXECVE PROCTITLE", 4, "gcc -c x.c -O2")
+    # one argument too long for a record: its pieces (a1[0], a1[1] ...) in the next records too
+    lines[1:3] = [head.format("EXECVE") + 'argc=3 a0="echo" a1_len=12 a1[0]=616263',
+                  head.format("EXECVE") + 'a1[1]="def"', head.format("EXECVE") + 'a1[2]="ghijkl" a2="end"']
+    [row] = auditd_events(lines)
+    assert (row["argc"], row["cmdline"]) == (3, "echo abcdefghijkl end")
+
+
 def test_interleaved_events_and_nodes_are_told_apart() -> None:
     a, b = EXECVE[:3], [line.replace(":402)", ":403)").replace("cat", "vim") for line in EXECVE]
     other_host = ["node=db-01 " + line for line in EXECVE]  # the same serial on another host

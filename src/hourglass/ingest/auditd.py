@@ -24,9 +24,10 @@ res=...`` inside a user-space record's ``msg='...'`` as columns of their own), w
   EXECVE CWD PATH PROCTITLE``; ``EOE`` left out);
 - a summary of the other records: ``path_count`` (its ``PATH`` records, 0 where none),
   ``path_name`` (the first ``PATH`` record's ``name``), ``cwd``, ``argc`` (the ``EXECVE``
-  record's) and ``cmdline``: the ``EXECVE`` record's arguments joined by spaces where the
-  event has one (the program it started), else its ``PROCTITLE`` (the command line of the
-  process that made the call; one column, not two: for an execve they say the same).
+  record's) and ``cmdline``: the ``EXECVE`` arguments joined by spaces where the event has one
+  (the program it started; a long argument list, which the kernel splits over several
+  ``EXECVE`` records, whole), else its ``PROCTITLE`` (the command line of the process that
+  made the call; one column, not two: for an execve they say the same).
 
 Values in double or single quotes are taken as written; a value audit hex-encoded (a bare,
 even-length upper-case hex string in a field audit encodes when it holds spaces, quotes or
@@ -264,12 +265,16 @@ def _event_row(records: list[dict[str, Any]]) -> dict[str, Any]:
     kinds: dict[str, None] = {}
     paths = 0
     node = None
+    more: list[dict[str, Any]] = []  # the EXECVE records after the first
     for r in records:
         kind = r["type"]
         kinds[kind] = None
         role = _SUMMARY.get(kind)
         if role is not None:
-            found.setdefault(role, r)
+            if role not in found:
+                found[role] = r
+            elif role == "execve":  # a long argument list: its arguments over several records
+                more.append(r)
             paths += role == "path"
         if node is None:
             node = r.get("node")
@@ -285,7 +290,10 @@ def _event_row(records: list[dict[str, Any]]) -> dict[str, Any]:
         if value is not None:
             row.setdefault(name, value)
     if "execve" in found:  # the new program's arguments, whole (a proctitle is cut at 128 bytes)
-        argc, cmdline = _command_line(found["execve"])
+        execve = found["execve"]
+        if more:  # the fields of every EXECVE record (one in several: the first record's value)
+            execve = {k: v for r in reversed([execve, *more]) for k, v in r.items()}
+        argc, cmdline = _command_line(execve)
         row.setdefault("argc", argc)
         row.setdefault("cmdline", cmdline)
     elif "proctitle" in found:  # the process's own command line
