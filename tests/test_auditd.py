@@ -186,6 +186,19 @@ def test_events_end_by_eoe_proctitle_a_lone_record_or_later_records() -> None:
     assert events.close() == []
 
 
+@pytest.mark.parametrize(("kind", "alone"), [
+    ("USER", True), ("1005", True), ("USER_LOGIN", True), ("1112", True), ("MAC_UNLBL_ALLOW", True),
+    ("1406", True), ("MAC_CIPSOV4_ADD", True), ("MAC_IPSEC_EVENT", True), ("1415", True),
+    ("MAC_CALIPSO_DEL", True), ("1419", True), ("KERNEL", True), ("2000", True),
+    ("ANOM_LOGIN_FAILURES", True), ("2100", True), ("VIRT_CONTROL", True),
+    ("LOGIN", False), ("1006", False), ("MAC_STATUS", False), ("1404", False), ("1420", False),
+    ("ANOM_ABEND", False), ("1701", False), ("INTEGRITY_DATA", False), ("1800", False),
+    ("2001", False), ("SYSCALL", False)])
+def test_records_written_alone_as_audit_is_last_record_says(kind: str, alone: bool) -> None:
+    done = AuditEvents().add(parse_auditd(f"type={kind} msg=audit(1700000000.0:7): pid=1"), 1)
+    assert [r["type"] for _, r in done] == ([kind] if alone else [])
+
+
 def test_open_events_are_bounded() -> None:
     events = AuditEvents(linger=10**9, seconds=10**9, max_open=8)
     rows = []

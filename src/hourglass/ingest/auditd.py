@@ -41,8 +41,8 @@ precedes ``type=`` (a syslog header, ``node=``) is no column.
 
 The records of an event are adjacent or near each other: an event ends with its ``EOE`` or
 ``PROCTITLE`` record, or with its only record where that is of a kind audit writes alone
-(user-space messages ``USER_*``, ``CRED_*``, ``DAEMON_*``, ``ANOM_*`` ...: the rule of audit's
-own ``audit_is_last_record``); an event without such an end is complete once
+(user-space messages ``USER_*``, ``CRED_*``, ``DAEMON_*``, user-space ``ANOM_*`` ...: the rule
+of audit's own ``audit_is_last_record``); an event without such an end is complete once
 :data:`LINGER_RECORDS` records of other events came after its last one, once a record of the
 same node more than :data:`LINGER_SECONDS` newer (audit time, each host's own clock: a clock
 stepped back or a host whose clock is ahead splits no event) came, or at the end of the input.
@@ -107,15 +107,19 @@ _ENCODED = frozenset(("proctitle", "comm", "exe", "cwd", "name", "acct", "cmd", 
                       "data", "key", "vm", "root_dir", "watch", "dir", "grp", "new_group", "cgroup",
                       "old-chardev", "new-chardev", "old-disk", "new-disk", "old-net", "new-net",
                       "old-fs", "new-fs", "device", "sw"))
-# The types of records audit writes alone (an event of one record), by name, after the ranges
-# of audit_is_last_record: user-space messages (1100-1299, 2100-2999), ANOM_* and later
-# kernel messages (1700 on), KERNEL; MAC_UNLBL_ALLOW ... MAC_CALIPSO_DEL.
+# The types of records audit writes alone (an event of one record), by number and by name, after
+# audit's own audit_is_last_record: AUDIT_USER (1005), the user-space messages after AUDIT_LOGIN
+# (1007-1299), NetLabel's MAC_UNLBL_ALLOW ... MAC_CALIPSO_DEL (1406-1419), KERNEL (2000) and
+# from AUDIT_FIRST_ANOM_MSG (2100: user-space anomalies, responses, roles and labels, crypto,
+# virt) on; the kernel's anomalies (1700-1799) and integrity records (1800-) are in a syscall's
+# event, not alone.
 _ALONE_PREFIXES = ("USER_", "CRED_", "DAEMON_", "ANOM_", "RESP_", "ROLE_", "CRYPTO_", "VIRT_",
-                   "INTEGRITY_", "GRP_", "SERVICE_", "SYSTEM_", "ACCT_", "LABEL_", "MAC_UNLBL_",
-                   "MAC_CALIPSO_")
-_ALONE = frozenset(("KERNEL", "USYS_CONFIG", "ADD_USER", "DEL_USER", "ADD_GROUP", "DEL_GROUP",
+                   "GRP_", "SERVICE_", "SYSTEM_", "ACCT_", "LABEL_", "MAC_UNLBL_", "MAC_CIPSOV4_",
+                   "MAC_MAP_", "MAC_IPSEC_", "MAC_CALIPSO_")
+_ALONE = frozenset(("USER", "KERNEL", "USYS_CONFIG", "ADD_USER", "DEL_USER", "ADD_GROUP", "DEL_GROUP",
                     "DAC_CHECK", "CHGRP_ID", "TEST", "TRUSTED_APP", "CHUSER_ID", "SOFTWARE_UPDATE",
                     "DEV_ALLOC", "DEV_DEALLOC", "FS_RELABEL"))
+_KERNEL_ANOM = frozenset(("ANOM_PROMISCUOUS", "ANOM_ABEND", "ANOM_LINK", "ANOM_CREAT"))  # 1700-1703
 _END = frozenset(("EOE", "PROCTITLE", "1320", "1327"))
 _META = ("timestamp", "serial", "node", "type")
 # How the table models read the columns: user and group ids, the syscall number, exit codes and
@@ -230,8 +234,8 @@ def _alone(kind: str) -> bool:
     """Whether audit writes a record of type ``kind`` as an event of its own."""
     if kind.isdigit():
         n = int(kind)
-        return 1006 < n < 1300 or n >= 1700 or 1416 <= n <= 1419  # audit_is_last_record's ranges
-    return kind in _ALONE or kind.startswith(_ALONE_PREFIXES)
+        return n == 1005 or 1006 < n < 1300 or 1406 <= n <= 1419 or n == 2000 or n >= 2100
+    return kind in _ALONE or (kind.startswith(_ALONE_PREFIXES) and kind not in _KERNEL_ANOM)
 
 
 @dataclass
