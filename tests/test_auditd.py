@@ -142,6 +142,20 @@ def test_an_event_is_one_row_of_its_records() -> None:
     assert opened["cmdline"] == "cat /tmp/my notes.txt"  # no EXECVE: the process's proctitle
 
 
+def test_a_long_argument_list_over_several_execve_records_is_whole() -> None:
+    head = "type={} msg=audit(1700000000.100:10): "
+    lines = [head.format("SYSCALL") + 'syscall=59 success=yes exe="/usr/bin/gcc" comm="gcc"',
+             head.format("EXECVE") + 'argc=4 a0="gcc" a1="-c"', head.format("EXECVE") + 'a2="x.c" a3="-O2"',
+             head.format("PROCTITLE") + "proctitle=676363", head.format("EOE")]
+    [row] = auditd_events(lines)
+    assert (row["records"], row["argc"], row["cmdline"]) == ("SYSCALL EXECVE PROCTITLE", 4, "gcc -c x.c -O2")
+    # one argument too long for a record: its pieces (a1[0], a1[1] ...) in the next records too
+    lines[1:3] = [head.format("EXECVE") + 'argc=3 a0="echo" a1_len=12 a1[0]=616263',
+                  head.format("EXECVE") + 'a1[1]="def"', head.format("EXECVE") + 'a1[2]="ghijkl" a2="end"']
+    [row] = auditd_events(lines)
+    assert (row["argc"], row["cmdline"]) == (3, "echo abcdefghijkl end")
+
+
 def test_interleaved_events_and_nodes_are_told_apart() -> None:
     a, b = EXECVE[:3], [line.replace(":402)", ":403)").replace("cat", "vim") for line in EXECVE]
     other_host = ["node=db-01 " + line for line in EXECVE]  # the same serial on another host
@@ -172,6 +186,19 @@ def test_events_end_by_eoe_proctitle_a_lone_record_or_later_records() -> None:
     assert events.close() == []
 
 
+@pytest.mark.parametrize(("kind", "alone"), [
+    ("USER", True), ("1005", True), ("USER_LOGIN", True), ("1112", True), ("MAC_UNLBL_ALLOW", True),
+    ("1406", True), ("MAC_CIPSOV4_ADD", True), ("MAC_IPSEC_EVENT", True), ("1415", True),
+    ("MAC_CALIPSO_DEL", True), ("1419", True), ("KERNEL", True), ("2000", True),
+    ("ANOM_LOGIN_FAILURES", True), ("2100", True), ("VIRT_CONTROL", True),
+    ("LOGIN", False), ("1006", False), ("MAC_STATUS", False), ("1404", False), ("1420", False),
+    ("ANOM_ABEND", False), ("1701", False), ("INTEGRITY_DATA", False), ("1800", False),
+    ("2001", False), ("SYSCALL", False)])
+def test_records_written_alone_as_audit_is_last_record_says(kind: str, alone: bool) -> None:
+    done = AuditEvents().add(parse_auditd(f"type={kind} msg=audit(1700000000.0:7): pid=1"), 1)
+    assert [r["type"] for _, r in done] == ([kind] if alone else [])
+
+
 def test_open_events_are_bounded() -> None:
     events = AuditEvents(linger=10**9, seconds=10**9, max_open=8)
     rows = []
@@ -180,6 +207,64 @@ def test_open_events_are_bounded() -> None:
         assert len(events._open) <= 8
     rows += events.close()
     assert sorted(int(r["serial"]) for _, r in rows) == list(range(500))
+
+
+def _exec_event(when: str, serial: int, node: str | None = None) -> list[str]:
+    """The lines of one execve event at audit time ``when`` (on host ``node``)."""
+    where = f"node={node} " if node else ""
+    return [f"{where}{line.split(' ', 1)[0]} msg=audit({when}:{serial}): {line.split('): ', 1)[1]}"
+            if "): " in line else f"{where}type=EOE msg=audit({when}:{serial}):" for line in EXECVE]
+
+
+def test_hosts_with_clocks_apart_split_no_event() -> None:
+    # node b's clock 3 s (or 5 min) ahead of node a's, their records interleaved
+    a, b = _exec_event("1700000000.100", 10, "a"), _exec_event("1700000003.200", 77, "b")
+    rows = auditd_events([a[0], b[0], *a[1:], *b[1:]])
+    assert [(r["node"], r["serial"], r["records"]) for r in rows] == [
+        ("a", "10", "SYSCALL EXECVE CWD PATH PROCTITLE"), ("b", "77", "SYSCALL EXECVE CWD PATH PROCTITLE")]
+    rows = auditd_events(_exec_event("1700000300.0", 1, "b") + _exec_event("1700000000.5", 2, "a")
+                         + _exec_event("1700000000.6", 3, "a"))
+    assert [r["records"] for r in rows] == ["SYSCALL EXECVE CWD PATH PROCTITLE"] * 3
+
+
+def test_a_clock_stepped_back_splits_no_event() -> None:
+    # an NTP step back of 10 s after one event: the later events are still whole
+    lines = (_exec_event("1700000010.000", 1) + _exec_event("1700000000.500", 2)
+             + _exec_event("1700000000.600", 3))
+    rows = auditd_events(lines)
+    assert [(r["serial"], r["type"], r["path_count"], r["cmdline"]) for r in rows] == [
+        (s, "SYSCALL", 2, "cat /tmp/my notes.txt") for s in ("1", "2", "3")]
+
+
+def test_one_far_future_record_splits_no_later_event() -> None:
+    bad = "type=SYSCALL msg=audit(1900000000.000:9): syscall=2 comm=\"odd\""
+    later = [line for i in range(30) for line in _exec_event(f"{1700000000 + i}.5", 10 + i)]
+    rows = auditd_events([bad, *later])  # (more than 64 records after it: it is complete)
+    assert [(r["serial"], r["records"]) for r in rows] == [
+        *((str(10 + i), "SYSCALL EXECVE CWD PATH PROCTITLE") for i in range(9)), ("9", "SYSCALL"),
+        *((str(10 + i), "SYSCALL EXECVE CWD PATH PROCTITLE") for i in range(9, 30))]
+
+
+def test_late_records_of_a_completed_event_are_dropped(caplog: pytest.LogCaptureFixture) -> None:
+    event = _exec_event("1700000000.100", 10)
+    events = AuditEvents(linger=3)
+    rows = events.add(parse_auditd(event[0]), 1)
+    for i, line in enumerate(LOGIN * 2):  # four records of other events: the SYSCALL's event done
+        rows += events.add(parse_auditd(line.replace(":31", f":{50 + i}")), 2 + i)
+    for i, line in enumerate(event[1:]):  # its other records come late: none is an event
+        rows += events.add(parse_auditd(line), 6 + i)
+    with caplog.at_level("INFO", logger="hourglass.ingest.auditd"):
+        rows += events.close()
+    assert [r["type"] for _, r in rows] == ["USER_AUTH", "USER_LOGIN", "USER_AUTH", "SYSCALL", "USER_LOGIN"]
+    assert events.late == 5 and "5 audit record(s) came after their event was completed" in caplog.text
+    # ... as late as a newer record of the same host (more than two seconds) completed it
+    rows = auditd_events([event[0], "type=USER_END msg=audit(1700000002.2:11): pid=1", *event[1:]])
+    assert [(r["serial"], r["records"]) for r in rows] == [("11", "USER_END"), ("10", "SYSCALL")]
+    # only the last `remember` events completed so are remembered
+    events = AuditEvents(linger=1, remember=2)
+    for i in range(4):
+        events.add(parse_auditd(f"type=SYSCALL msg=audit(1700000000.0:{i}): syscall=2"), i)
+    assert len(events._closed) == 2
 
 
 def test_read_in_chunks_is_read_whole(tmp_path: Path) -> None:

@@ -24,9 +24,10 @@ res=...`` inside a user-space record's ``msg='...'`` as columns of their own), w
   EXECVE CWD PATH PROCTITLE``; ``EOE`` left out);
 - a summary of the other records: ``path_count`` (its ``PATH`` records, 0 where none),
   ``path_name`` (the first ``PATH`` record's ``name``), ``cwd``, ``argc`` (the ``EXECVE``
-  record's) and ``cmdline``: the ``EXECVE`` record's arguments joined by spaces where the
-  event has one (the program it started), else its ``PROCTITLE`` (the command line of the
-  process that made the call; one column, not two: for an execve they say the same).
+  record's) and ``cmdline``: the ``EXECVE`` arguments joined by spaces where the event has one
+  (the program it started; a long argument list, which the kernel splits over several
+  ``EXECVE`` records, whole), else its ``PROCTITLE`` (the command line of the process that
+  made the call; one column, not two: for an execve they say the same).
 
 Values in double or single quotes are taken as written; a value audit hex-encoded (a bare,
 even-length upper-case hex string in a field audit encodes when it holds spaces, quotes or
@@ -40,12 +41,16 @@ precedes ``type=`` (a syslog header, ``node=``) is no column.
 
 The records of an event are adjacent or near each other: an event ends with its ``EOE`` or
 ``PROCTITLE`` record, or with its only record where that is of a kind audit writes alone
-(user-space messages ``USER_*``, ``CRED_*``, ``DAEMON_*``, ``ANOM_*`` ...: the rule of audit's
-own ``audit_is_last_record``); an event without such an end is complete once
-:data:`LINGER_RECORDS` records of other events came after its last one, once a record
-:data:`LINGER_SECONDS` newer (audit time) came, or at the end of the input. At most
-:data:`MAX_OPEN` events are held open (the least recently seen one goes first), so memory is
-bounded whatever the file's length. Rows come in the order their events complete.
+(user-space messages ``USER_*``, ``CRED_*``, ``DAEMON_*``, user-space ``ANOM_*`` ...: the rule
+of audit's own ``audit_is_last_record``); an event without such an end is complete once
+:data:`LINGER_RECORDS` records of other events came after its last one, once a record of the
+same node more than :data:`LINGER_SECONDS` newer (audit time, each host's own clock: a clock
+stepped back or a host whose clock is ahead splits no event) came, or at the end of the input.
+At most :data:`MAX_OPEN` events are held open (the least recently seen one goes first), so
+memory is bounded whatever the file's length. A record that comes after its event was
+completed so, without its end (one of the last :data:`REMEMBER_CLOSED` such events), is dropped
+and counted (logged), not read as an event of its own. Rows come in the order their events
+complete.
 
 Examples
 --------
@@ -64,6 +69,7 @@ Examples
 
 from __future__ import annotations
 
+import logging
 import re
 from collections import OrderedDict
 from collections.abc import Iterable
@@ -72,8 +78,10 @@ from typing import Any
 
 from hourglass.ingest.cef import _first_line_parses, _LineSpec
 
-__all__ = ["AUDITD", "AUDITD_ROLES", "LINGER_RECORDS", "LINGER_SECONDS", "MAX_OPEN", "AuditEvents",
-           "auditd_events", "looks_like_auditd", "parse_auditd"]
+logger = logging.getLogger(__name__)
+
+__all__ = ["AUDITD", "AUDITD_ROLES", "LINGER_RECORDS", "LINGER_SECONDS", "MAX_OPEN", "REMEMBER_CLOSED",
+           "AuditEvents", "auditd_events", "looks_like_auditd", "parse_auditd"]
 
 #: Records of other events after an event's last one that complete it (when no end came).
 LINGER_RECORDS = 64
@@ -82,6 +90,9 @@ LINGER_RECORDS = 64
 LINGER_SECONDS = 2.0
 #: The most events held open at once (the least recently seen one is completed first).
 MAX_OPEN = 1024
+#: The events completed before their end remembered, so that a record of one that comes late
+#: is dropped.
+REMEMBER_CLOSED = 4096
 
 # A record's header: node= (optional), the type (a name, or the kernel's number as dmesg and
 # journald write it), then audit(SECONDS.MILLIS:SERIAL); msg= is absent from kernel lines.
@@ -96,15 +107,19 @@ _ENCODED = frozenset(("proctitle", "comm", "exe", "cwd", "name", "acct", "cmd", 
                       "data", "key", "vm", "root_dir", "watch", "dir", "grp", "new_group", "cgroup",
                       "old-chardev", "new-chardev", "old-disk", "new-disk", "old-net", "new-net",
                       "old-fs", "new-fs", "device", "sw"))
-# The types of records audit writes alone (an event of one record), by name, after the ranges
-# of audit_is_last_record: user-space messages (1100-1299, 2100-2999), ANOM_* and later
-# kernel messages (1700 on), KERNEL; MAC_UNLBL_ALLOW ... MAC_CALIPSO_DEL.
+# The types of records audit writes alone (an event of one record), by number and by name, after
+# audit's own audit_is_last_record: AUDIT_USER (1005), the user-space messages after AUDIT_LOGIN
+# (1007-1299), NetLabel's MAC_UNLBL_ALLOW ... MAC_CALIPSO_DEL (1406-1419), KERNEL (2000) and
+# from AUDIT_FIRST_ANOM_MSG (2100: user-space anomalies, responses, roles and labels, crypto,
+# virt) on; the kernel's anomalies (1700-1799) and integrity records (1800-) are in a syscall's
+# event, not alone.
 _ALONE_PREFIXES = ("USER_", "CRED_", "DAEMON_", "ANOM_", "RESP_", "ROLE_", "CRYPTO_", "VIRT_",
-                   "INTEGRITY_", "GRP_", "SERVICE_", "SYSTEM_", "ACCT_", "LABEL_", "MAC_UNLBL_",
-                   "MAC_CALIPSO_")
-_ALONE = frozenset(("KERNEL", "USYS_CONFIG", "ADD_USER", "DEL_USER", "ADD_GROUP", "DEL_GROUP",
+                   "GRP_", "SERVICE_", "SYSTEM_", "ACCT_", "LABEL_", "MAC_UNLBL_", "MAC_CIPSOV4_",
+                   "MAC_MAP_", "MAC_IPSEC_", "MAC_CALIPSO_")
+_ALONE = frozenset(("USER", "KERNEL", "USYS_CONFIG", "ADD_USER", "DEL_USER", "ADD_GROUP", "DEL_GROUP",
                     "DAC_CHECK", "CHGRP_ID", "TEST", "TRUSTED_APP", "CHUSER_ID", "SOFTWARE_UPDATE",
                     "DEV_ALLOC", "DEV_DEALLOC", "FS_RELABEL"))
+_KERNEL_ANOM = frozenset(("ANOM_PROMISCUOUS", "ANOM_ABEND", "ANOM_LINK", "ANOM_CREAT"))  # 1700-1703
 _END = frozenset(("EOE", "PROCTITLE", "1320", "1327"))
 _META = ("timestamp", "serial", "node", "type")
 # How the table models read the columns: user and group ids, the syscall number, exit codes and
@@ -219,8 +234,8 @@ def _alone(kind: str) -> bool:
     """Whether audit writes a record of type ``kind`` as an event of its own."""
     if kind.isdigit():
         n = int(kind)
-        return 1006 < n < 1300 or n >= 1700 or 1416 <= n <= 1419  # audit_is_last_record's ranges
-    return kind in _ALONE or kind.startswith(_ALONE_PREFIXES)
+        return n == 1005 or 1006 < n < 1300 or 1406 <= n <= 1419 or n == 2000 or n >= 2100
+    return kind in _ALONE or (kind.startswith(_ALONE_PREFIXES) and kind not in _KERNEL_ANOM)
 
 
 @dataclass
@@ -254,12 +269,16 @@ def _event_row(records: list[dict[str, Any]]) -> dict[str, Any]:
     kinds: dict[str, None] = {}
     paths = 0
     node = None
+    more: list[dict[str, Any]] = []  # the EXECVE records after the first
     for r in records:
         kind = r["type"]
         kinds[kind] = None
         role = _SUMMARY.get(kind)
         if role is not None:
-            found.setdefault(role, r)
+            if role not in found:
+                found[role] = r
+            elif role == "execve":  # a long argument list: its arguments over several records
+                more.append(r)
             paths += role == "path"
         if node is None:
             node = r.get("node")
@@ -275,7 +294,10 @@ def _event_row(records: list[dict[str, Any]]) -> dict[str, Any]:
         if value is not None:
             row.setdefault(name, value)
     if "execve" in found:  # the new program's arguments, whole (a proctitle is cut at 128 bytes)
-        argc, cmdline = _command_line(found["execve"])
+        execve = found["execve"]
+        if more:  # the fields of every EXECVE record (one in several: the first record's value)
+            execve = {k: v for r in reversed([execve, *more]) for k, v in r.items()}
+        argc, cmdline = _command_line(execve)
         row.setdefault("argc", argc)
         row.setdefault("cmdline", cmdline)
     elif "proctitle" in found:  # the process's own command line
@@ -314,6 +336,9 @@ class AuditEvents:
         Audit time past an event's time that completes it.
     max_open
         The most events held open (beyond it, the least recently seen is completed).
+    remember
+        The events completed before their end remembered: a record of one of them that comes
+        later is dropped.
 
     Examples
     --------
@@ -330,24 +355,37 @@ class AuditEvents:
     """
 
     def __init__(self, linger: int = LINGER_RECORDS, seconds: float = LINGER_SECONDS,
-                 max_open: int = MAX_OPEN) -> None:
+                 max_open: int = MAX_OPEN, remember: int = REMEMBER_CLOSED) -> None:
         self.linger = linger
         self.seconds = seconds
         self.max_open = max_open
+        self.remember = remember
         self._open: OrderedDict[tuple[Any, ...], _Open] = OrderedDict()  # least recently seen first
+        self._closed: OrderedDict[tuple[Any, ...], None] = OrderedDict()  # recently completed
         self._count = 0
-        self._newest = float("-inf")
+        #: Records dropped because their event had already been completed (see :meth:`add`).
+        self.late = 0
+        self._late_said = 0
 
     def add(self, record: dict[str, Any], line: int = 0) -> list[tuple[int, dict[str, Any]]]:
         """Add one record (a row of :func:`parse_auditd`, read at ``line``); the events this
-        completed, each as (the line of its first record, its row)."""
+        completed, each as (the line of its first record, its row). A record of an event
+        completed without its end (one of the last ``remember``) came late: it is dropped
+        (counted in :attr:`late`), not made an event of its own."""
         kind = record["type"]
-        key = (record.get("node"), record["serial"], record["timestamp"])
+        node = record.get("node")
+        now = record["timestamp"]
+        key = (node, record["serial"], now)
         self._count += 1
         done: list[tuple[int, dict[str, Any]]] = []
         event = self._open.get(key)
         if event is None:
             if kind in ("EOE", "1320"):  # after a PROCTITLE that completed its event, or alone
+                return done
+            if key in self._closed:  # its event was completed before it came
+                self.late += 1
+                logger.debug("audit record %s of event %s (line %s) came after its event was "
+                             "completed: dropped", kind, key, line)
                 return done
             if _alone(kind):
                 done.append((line, _event_row([record])))
@@ -361,15 +399,28 @@ class AuditEvents:
         if event is not None and kind in _END:
             del self._open[key]
             done.append((event.first_line, _event_row(event.records)))
-        self._newest = max(self._newest, record["timestamp"])
-        while self._open:  # the least recently seen events that lingered long enough
+            event = None
+        # the least recently seen events that lingered long enough: records of other events
+        # came, too many are open, or a record of the same node (its own clock) is newer by
+        # more than `seconds` (never the event this record went to)
+        while self._open:
             oldest_key, oldest = next(iter(self._open.items()))
-            if (len(self._open) <= self.max_open and self._count - oldest.seen < self.linger
-                    and self._newest - oldest_key[2] <= self.seconds):
+            if oldest is event or (len(self._open) <= self.max_open
+                                   and self._count - oldest.seen < self.linger
+                                   and (oldest_key[0] != node or now - oldest_key[2] <= self.seconds)):
                 break
             del self._open[oldest_key]
+            self._completed(oldest_key)
             done.append((oldest.first_line, _event_row(oldest.records)))
         return done
+
+    def _completed(self, key: tuple[Any, ...]) -> None:
+        """Remember that the event of ``key`` was completed before its end (the last
+        ``remember`` ones)."""
+        closed = self._closed
+        closed[key] = None
+        if len(closed) > self.remember:
+            closed.popitem(last=False)
 
     def close(self) -> list[tuple[int, dict[str, Any]]]:
         """The events still open (the end of the input), least recently seen first.
@@ -381,6 +432,10 @@ class AuditEvents:
         """
         done = [(event.first_line, _event_row(event.records)) for event in self._open.values()]
         self._open.clear()
+        if self.late > self._late_said:
+            logger.info("%d audit record(s) came after their event was completed (a clock step, "
+                        "interleaving beyond the limits): dropped", self.late - self._late_said)
+            self._late_said = self.late
         return done
 
 
