@@ -366,6 +366,34 @@ def test_stream_of_diagnostic_records_scores_as_the_graph_page(kit: dict[str, An
                                kit["okta-scores"], rtol=1e-4)
 
 
+def test_stream_of_pages_scores_as_the_file(kit: dict[str, Any]) -> None:
+    """Event Hub messages ({"records": [...]}, one a line), Graph pages and Okta arrays, one a
+    line, are read by 'stream' as 'score' reads the file: their events, each at its page's line."""
+    d = kit["dir"]
+    if "entra-scores" not in kit or "okta-scores" not in kit:
+        pytest.skip("needs the models of the test above")
+    diag = [_diagnostic(s) for s in kit["entra-test"]]
+    hub = "".join(json.dumps({"records": diag[lo:lo + 7]}) + "\n" for lo in range(0, len(diag), 7))
+    graph = "".join(json.dumps({"@odata.context": "x", "@odata.nextLink": "y",
+                                "value": kit["entra-test"][lo:lo + 50]}) + "\n"
+                    for lo in range(0, len(diag), 50))
+    okta = "".join(json.dumps(kit["okta-test"][lo:lo + 100]) + "\n" for lo in range(0, 300, 100))
+    for fmt, text in (("entra", hub), ("entra", graph), ("okta", okta)):
+        keep = "userPrincipalName" if fmt == "entra" else "actor.alternateId"
+        res = runner.invoke(app, ["stream", str(d / f"{fmt}-model"), "--all", "--keep", keep,
+                                  "--batch", "16"], input=text)
+        assert res.exit_code == 0, res.output
+        alerts = [json.loads(x) for x in res.stdout.splitlines()]
+        np.testing.assert_allclose([a["score"] for a in alerts], kit[f"{fmt}-scores"], rtol=1e-4)
+        users = [e["userPrincipalName"] if fmt == "entra" else e["actor"]["alternateId"]
+                 for e in kit[f"{fmt}-test"]]
+        assert [a[keep] for a in alerts] == users
+    res = runner.invoke(app, ["stream", str(d / "entra-model")],
+                        input=hub.splitlines()[0] + "\n" + json.dumps({"records": [diag[0], 5]}) + "\n")
+    assert res.exit_code == 2
+    assert "line 2: event 1 of the page is no JSON object (a number)" in res.stderr, res.stderr
+
+
 @pytest.mark.parametrize(("fmt", "entity", "ts"), [("okta", "actor.alternateId", "published"),
                                                 ("entra", "userPrincipalName", None)])
 def test_a_model_per_user_and_hour(kit: dict[str, Any], fmt: str, entity: str, ts: str | None) -> None:
@@ -430,7 +458,16 @@ def test_the_service_scores_nested_events_as_the_file(kit: dict[str, Any]) -> No
     if "entra-scores" not in kit:
         pytest.skip("needs the models of the test above")
     rows = [_diagnostic(s) for s in kit["entra-test"][:40]]  # envelopes, sign-ins under 'properties'
+    pages = [{"records": rows[:15]}, {"records": rows[15:30]},  # Event Hub messages, a Graph page
+             {"@odata.context": "x", "value": kit["entra-test"][30:40]}]
     with TestClient(create_app(d / "entra-model", api_key="k" * 32)) as client:
         r = client.post("/score", json={"rows": rows}, headers={"X-API-Key": "k" * 32})
+        paged = client.post("/score", json={"rows": pages}, headers={"X-API-Key": "k" * 32})
+        bad = client.post("/score", json={"rows": [rows[0], {"records": [rows[1], "x"]}]},
+                          headers={"X-API-Key": "k" * 32})
     assert r.status_code == 200, r.text
     np.testing.assert_allclose(r.json()["scores"], kit["entra-scores"][:40], rtol=1e-4)
+    assert paged.status_code == 200, paged.text
+    np.testing.assert_allclose(paged.json()["scores"], kit["entra-scores"][:40], rtol=1e-4)
+    assert bad.status_code == 422
+    assert bad.json()["detail"] == "rows[1]: event 1 of the page is no JSON object (a string)"

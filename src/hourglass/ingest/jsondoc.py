@@ -6,9 +6,9 @@ through the format's own :meth:`JsonEventsSpec.event` before it is flattened.
 A page is read whole (an API page holds at most a few thousand events); a file of several
 pages, one a line (``curl`` in a loop, Event Hub messages), is read page after page. JSON lines
 are read in chunks like any JSON-lines file, malformed lines counted or refused as there.
-``stream`` and the service pass each JSON line through the same ``event``
-(:func:`~hourglass.ingest.formats.event_format`), so a model scores a stream as it scored the
-file.
+``stream`` and the service pass each JSON line (row) through :meth:`JsonEventsSpec.expand`
+(:func:`~hourglass.ingest.formats.event_format`): a page on one line gives its events, each
+through the same ``event``, so a model scores a stream as it scored the file.
 
 Examples
 --------
@@ -86,6 +86,15 @@ def first_event(head: bytes, wrappers: tuple[str, ...]) -> dict[str, Any] | None
     return obj if isinstance(obj, dict) else None
 
 
+def _json_kind(value: object) -> str:
+    """What a JSON value is, for a message (``a number``, ``a string`` ...)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    return {dict: "an object", list: "an array", str: "a string"}.get(type(value), "a number")
+
+
 @dataclass(frozen=True)
 class JsonEventsSpec(DatasetSpec):
     """A format of JSON events: one a line, or pages of them (a JSON array, or an object
@@ -105,6 +114,36 @@ class JsonEventsSpec(DatasetSpec):
     def event(self, record: dict[str, Any]) -> dict[str, Any]:
         """A record as the format's row (the record itself by default); never raises."""
         return record
+
+    def expand(self, value: object) -> list[dict[str, Any]]:
+        """The rows of one JSON value of a stream's line or a service's row, as the file is read:
+        the events of a page (a JSON array, or an object holding them under one of
+        :attr:`wrappers`: an Event Hub message, a Graph page), else the object itself, each
+        passed through :meth:`event`.
+
+        Raises
+        ------
+        ValueError
+            The value is no JSON object nor page, or one of a page's events is no JSON object
+            (the message says which).
+
+        Examples
+        --------
+        >>> JsonEventsSpec(name="x", columns=None, label_col=None, normal=(), fmt="jsonl",
+        ...                wrappers=("value",)).expand({"@odata.context": "x", "value": [{"a": 1}]})
+        [{'a': 1}]
+        """
+        events: object = value
+        if isinstance(value, dict):
+            events = next((value[k] for k in self.wrappers if isinstance(value.get(k), list)), None)
+            if events is None:
+                return [self.event(value)]
+        if not isinstance(events, list):
+            raise ValueError(f"expected a JSON object, got {_json_kind(value)}")
+        for i, r in enumerate(events):
+            if not isinstance(r, dict):
+                raise ValueError(f"event {i} of the page is no JSON object ({_json_kind(r)})")
+        return [self.event(r) for r in events]
 
     def iter_chunks(self, path: str | os.PathLike[str], *, on_bad_rows: str = "error",
                     chunk_bytes: int = CHUNK_BYTES, stats: ReadStats | None = None,
