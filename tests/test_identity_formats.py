@@ -241,6 +241,13 @@ def test_other_shapes_are_refused_by_name(tmp_path: Path) -> None:
     data, out = tmp_path / "data.json", tmp_path / "m"
     data.write_text(_lines([OKTA_HOOK] * 3))
     one_line_error(["train", str(data), "-o", str(out)], "jq -c '.data.events[]'", out)
+    data.write_text(json.dumps(OKTA_HOOK, indent=2))  # one delivery as a webhook receiver saves it
+    for fmt in ([], ["--format", "okta"]):
+        one_line_error(["train", str(data), *fmt, "-o", str(out)], "Okta Event Hook deliveries", out)
+    pretty = tmp_path / "events.json"  # jq '.data.events[]' without -c: pretty objects, one after another
+    pretty.write_text("\n".join(json.dumps(e, indent=2) for e in OKTA_EVENTS))
+    res = runner.invoke(app, ["inspect", str(pretty)])
+    assert res.exit_code == 0 and "format okta, 3 rows inspected" in res.output, res.output
     data.write_text(_lines([_diagnostic(GRAPH_SIGNIN, "AuditLogs")] * 3))
     one_line_error(["train", str(data), "--format", "entra-signin", "-o", str(out)],
                    "records of category 'AuditLogs', not sign-ins", out)

@@ -44,7 +44,7 @@ from hourglass.ingest.tables import (
     read_head,
 )
 
-__all__ = ["JsonEventsSpec", "document_start", "first_event"]
+__all__ = ["JsonEventsSpec", "document_start", "first_event", "pretty_object"]
 
 _CHUNK_RECORDS = 50_000
 _BOM = b"\xef\xbb\xbf"
@@ -71,14 +71,33 @@ def document_start(head: bytes, wrappers: tuple[str, ...]) -> int | None:
     return None if m is None else m.end() + (len(_BOM) if head.startswith(_BOM) else 0)
 
 
+def pretty_object(head: bytes) -> bool:
+    """Whether a file starting ``head`` starts with a pretty-printed JSON object (its first
+    non-blank line ``{`` alone, as ``json.dumps(indent=...)``, ``jq`` and ``ConvertTo-Json``
+    write one): a document to read whole, not JSON lines.
+
+    Examples
+    --------
+    >>> pretty_object(b'{\\n  "eventType": "com.okta.event_hook"\\n}'), pretty_object(b'{"a": 1}\\n')
+    (True, False)
+    """
+    for line in head.removeprefix(_BOM).split(b"\n", 8)[:8]:
+        if line.strip():
+            return line.strip() == b"{"
+    return False
+
+
 def first_event(head: bytes, wrappers: tuple[str, ...]) -> dict[str, Any] | None:
     """The first event of a file starting ``head``: the first object of a page (a JSON array,
-    or a list under one of the ``wrappers`` keys) when it ends within ``head``, else the first
-    JSON line as an object; ``None`` when there is none (what a sniffer looks at)."""
+    or a list under one of the ``wrappers`` keys) or of a pretty-printed file when it ends
+    within ``head``, else the first JSON line as an object; ``None`` when there is none (what a
+    sniffer looks at)."""
     start = document_start(head, wrappers)
-    if start is None:
+    if start is None and pretty_object(head):
+        start = 0
+    elif start is None:
         return first_json_object(head)
-    text = head[start:].decode("utf-8", "replace").lstrip()
+    text = head[start:].decode("utf-8", "replace").lstrip().removeprefix("\ufeff")
     try:
         obj, _ = json.JSONDecoder().raw_decode(text)
     except ValueError:  # the first event runs past the head
@@ -149,7 +168,9 @@ class JsonEventsSpec(DatasetSpec):
                     chunk_bytes: int = CHUNK_BYTES, stats: ReadStats | None = None,
                     ) -> Iterator[pd.DataFrame]:
         p = check_path(path)
-        if document_start(read_head(p, 4096), self.wrappers) is None:  # one event a line
+        head = read_head(p, 4096)
+        pretty = document_start(head, self.wrappers) is None and pretty_object(head)
+        if document_start(head, self.wrappers) is None and not pretty:  # one event a line
             first = True
             for df in iter_table(p, fmt="jsonl", on_bad_rows=on_bad_rows, chunk_bytes=chunk_bytes,
                                  stats=stats, event=self.event):
@@ -158,7 +179,7 @@ class JsonEventsSpec(DatasetSpec):
                     first = False
                 yield df
             return
-        records = self._page_records(p, on_bad_rows, stats)
+        records = self._page_records(p, on_bad_rows, stats, objects=pretty)
         for lo in range(0, len(records), _CHUNK_RECORDS):
             df = flatten_json(pd.DataFrame.from_records(records[lo:lo + _CHUNK_RECORDS]))
             if lo == 0:
@@ -167,9 +188,11 @@ class JsonEventsSpec(DatasetSpec):
                 stats.rows += len(df)
             yield df
 
-    def _page_records(self, p: Path, on_bad_rows: str,
-                      stats: ReadStats | None) -> list[dict[str, Any]]:
-        """The events of every page in the file (pages one after the other, blanks between)."""
+    def _page_records(self, p: Path, on_bad_rows: str, stats: ReadStats | None, *,
+                      objects: bool = False) -> list[dict[str, Any]]:
+        """The events of every page in the file (pages one after the other, blanks between); with
+        ``objects`` (a pretty-printed file) an object that is no page is one event (an Okta
+        Event Hook delivery, to be refused by name by :meth:`check`)."""
         try:
             with open_text(p) as fh:
                 text = fh.read().decode("utf-8").removeprefix("\ufeff")
@@ -192,7 +215,8 @@ class JsonEventsSpec(DatasetSpec):
             except ValueError as exc:
                 raise InputError(f"{p}: not {self.kind}: line {line}: not valid JSON ({exc})") from None
             events = doc if isinstance(doc, list) else next(
-                (doc[k] for k in self.wrappers if isinstance(doc, dict) and k in doc), None)
+                (doc[k] for k in self.wrappers if isinstance(doc, dict) and k in doc),
+                [doc] if objects and isinstance(doc, dict) else None)
             if not isinstance(events, list):
                 keys = " or ".join(repr(k) for k in self.wrappers)
                 raise InputError(f"{p}: line {line}: not a page of events (a JSON array"
