@@ -258,6 +258,27 @@ def test_other_shapes_are_refused_by_name(tmp_path: Path) -> None:
     one_line_error(["train", str(data), "-o", str(out)], "the Log Analytics SigninLogs table", out)
 
 
+def test_other_records_later_on_are_refused_by_name(tmp_path: Path) -> None:
+    """An AuditLogs record or an Event Hook delivery after the first chunk, or in a stream's
+    line, is refused by name as in the first chunk (not read as a sign-in)."""
+    from hourglass.errors import InputError
+
+    audit, data = _diagnostic(GRAPH_SIGNIN, "AuditLogs"), tmp_path / "data.jsonl"
+    for fmt, good, other, match in (("entra-signin", _diagnostic(GRAPH_SIGNIN), audit, "'AuditLogs'"),
+                                    ("okta", OKTA_SSO, OKTA_HOOK, "Okta Event Hook deliveries")):
+        spec = get_format(fmt)
+        data.write_text(_lines([good] * 200 + [other]))
+        with pytest.raises(InputError, match=match):
+            list(spec.iter_chunks(data, chunk_bytes=4096))
+        data.write_text(json.dumps([good] * 200 + [other]))  # a page, read in chunks of records
+        with pytest.raises(InputError, match=match):
+            list(spec.iter_chunks(data))
+        with pytest.raises(ValueError, match=match):
+            spec.expand(other)
+    with pytest.raises(ValueError, match="event 1 of the page: a record of category 'AuditLogs'"):
+        get_format("entra-signin").expand({"records": [_diagnostic(GRAPH_SIGNIN), audit]})
+
+
 # -- a model of sign-ins: generated events ----------------------------------------------------
 def _okta_event(rng: np.random.Generator, i: int, odd: bool) -> dict[str, Any]:
     user = f"user{rng.integers(20)}@example.com"
@@ -399,6 +420,10 @@ def test_stream_of_pages_scores_as_the_file(kit: dict[str, Any]) -> None:
                         input=hub.splitlines()[0] + "\n" + json.dumps({"records": [diag[0], 5]}) + "\n")
     assert res.exit_code == 2
     assert "line 2: event 1 of the page is no JSON object (a number)" in res.stderr, res.stderr
+    audit = json.dumps(_diagnostic(kit["entra-test"][0], "AuditLogs"))
+    res = runner.invoke(app, ["stream", str(d / "entra-model")], input=f"{json.dumps(diag[0])}\n{audit}\n")
+    assert res.exit_code == 2
+    assert "line 2: a record of category 'AuditLogs', not a sign-in" in res.stderr, res.stderr
 
 
 @pytest.mark.parametrize(("fmt", "entity", "ts"), [("okta", "actor.alternateId", "published"),
@@ -472,9 +497,13 @@ def test_the_service_scores_nested_events_as_the_file(kit: dict[str, Any]) -> No
         paged = client.post("/score", json={"rows": pages}, headers={"X-API-Key": "k" * 32})
         bad = client.post("/score", json={"rows": [rows[0], {"records": [rows[1], "x"]}]},
                           headers={"X-API-Key": "k" * 32})
+        other = [rows[0], _diagnostic(kit["entra-test"][1], "AuditLogs")]
+        audit = client.post("/score", json={"rows": other}, headers={"X-API-Key": "k" * 32})
     assert r.status_code == 200, r.text
     np.testing.assert_allclose(r.json()["scores"], kit["entra-scores"][:40], rtol=1e-4)
     assert paged.status_code == 200, paged.text
     np.testing.assert_allclose(paged.json()["scores"], kit["entra-scores"][:40], rtol=1e-4)
     assert bad.status_code == 422
     assert bad.json()["detail"] == "rows[1]: event 1 of the page is no JSON object (a string)"
+    assert audit.status_code == 422
+    assert audit.json()["detail"].startswith("rows[1]: a record of category 'AuditLogs', not a sign-in")

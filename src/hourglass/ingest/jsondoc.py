@@ -26,7 +26,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
@@ -111,7 +111,8 @@ def _json_kind(value: object) -> str:
         return "null"
     if isinstance(value, bool):
         return "a boolean"
-    return {dict: "an object", list: "an array", str: "a string"}.get(type(value), "a number")
+    kinds: dict[type, str] = {dict: "an object", list: "an array", str: "a string"}
+    return kinds.get(type(value), "a number")
 
 
 @dataclass(frozen=True)
@@ -134,6 +135,12 @@ class JsonEventsSpec(DatasetSpec):
         """A record as the format's row (the record itself by default); never raises."""
         return record
 
+    def refusal(self, record: dict[str, Any]) -> str | None:
+        """Why ``record`` is no event of the format though it looks like one (an Okta Event Hook
+        delivery, an Entra record of another category), named for a message; ``None`` by
+        default."""
+        return None
+
     def expand(self, value: object) -> list[dict[str, Any]]:
         """The rows of one JSON value of a stream's line or a service's row, as the file is read:
         the events of a page (a JSON array, or an object holding them under one of
@@ -143,8 +150,8 @@ class JsonEventsSpec(DatasetSpec):
         Raises
         ------
         ValueError
-            The value is no JSON object nor page, or one of a page's events is no JSON object
-            (the message says which).
+            The value is no JSON object nor page, one of a page's events is no JSON object, or
+            one is refused by :meth:`refusal` (the message says which).
 
         Examples
         --------
@@ -155,13 +162,19 @@ class JsonEventsSpec(DatasetSpec):
         events: object = value
         if isinstance(value, dict):
             events = next((value[k] for k in self.wrappers if isinstance(value.get(k), list)), None)
-            if events is None:
-                return [self.event(value)]
+        if events is None:  # one event
+            problem = self.refusal(cast("dict[str, Any]", value))
+            if problem is not None:
+                raise ValueError(problem)
+            return [self.event(cast("dict[str, Any]", value))]
         if not isinstance(events, list):
             raise ValueError(f"expected a JSON object, got {_json_kind(value)}")
         for i, r in enumerate(events):
             if not isinstance(r, dict):
                 raise ValueError(f"event {i} of the page is no JSON object ({_json_kind(r)})")
+            problem = self.refusal(r)
+            if problem is not None:
+                raise ValueError(f"event {i} of the page: {problem}")
         return [self.event(r) for r in events]
 
     def iter_chunks(self, path: str | os.PathLike[str], *, on_bad_rows: str = "error",
@@ -171,19 +184,15 @@ class JsonEventsSpec(DatasetSpec):
         head = read_head(p, 4096)
         pretty = document_start(head, self.wrappers) is None and pretty_object(head)
         if document_start(head, self.wrappers) is None and not pretty:  # one event a line
-            first = True
             for df in iter_table(p, fmt="jsonl", on_bad_rows=on_bad_rows, chunk_bytes=chunk_bytes,
                                  stats=stats, event=self.event):
-                if first:
-                    self.check(df, p)
-                    first = False
+                self.check(df, p)  # each chunk: records of another kind later on refused too
                 yield df
             return
         records = self._page_records(p, on_bad_rows, stats, objects=pretty)
         for lo in range(0, len(records), _CHUNK_RECORDS):
             df = flatten_json(pd.DataFrame.from_records(records[lo:lo + _CHUNK_RECORDS]))
-            if lo == 0:
-                self.check(df, p)
+            self.check(df, p)
             if stats is not None:
                 stats.rows += len(df)
             yield df
