@@ -371,9 +371,36 @@ def test_a_formats_own_field_names_go_to_their_ecs_places() -> None:
                    fields=fields)
     assert audit["host"] == {"name": "web1"} and audit["source"] == {"domain": "evil.example",
                                                                        "ip": "203.0.113.9"}
-    assert audit["user"] == {"name": "root", "id": "0"}
-    assert audit["process"] == {"executable": "/usr/sbin/sshd"}
+    assert audit["user"] == {"name": "root"}  # the account: 'uid' and 'UID' are the process's
+    assert audit["process"] == {"executable": "/usr/sbin/sshd", "user": {"id": "0", "name": "root"}}
     assert audit["related"] == {"hosts": ["web1", "evil.example"], "ip": ["203.0.113.9"], "user": ["root"]}
     assert audit["hourglass"]["fields"] == {"res": "failed"}
     other = to_ecs({"row": 0, "score": 3.0}, AlertRule("autoencoder", "ab"), fields=fields)
     assert other["host"] == {"name": "evil.example"}  # elsewhere 'hostname' is the host
+
+
+def test_an_audit_alert_names_the_account_and_leaves_audits_no_value_out() -> None:
+    # an ENRICHED USER_AUTH as auditd writes it: sshd (uid 0, UID root) failing alice from an
+    # address without a name (hostname=?), no login session yet (auid and ses unset)
+    from hourglass.ingest.auditd import auditd_events
+    from hourglass.serve.ecs import AlertRule, ecs_named, to_ecs
+
+    line = ("type=USER_AUTH msg=audit(1700000000.5:9): pid=811 uid=0 auid=4294967295 ses=4294967295 "
+            "msg='op=PAM:authentication grantors=? acct=\"alice\" exe=\"/usr/sbin/sshd\" hostname=? "
+            "addr=10.0.0.9 terminal=ssh res=failed'\x1dUID=\"root\" AUID=\"unset\"")
+    row = auditd_events([line])[0]
+    rule = AlertRule("autoencoder", "ab", data_format="auditd")
+    doc = to_ecs({"row": 0, "score": 3.0}, rule, fields=ecs_named(row, "auditd"))
+    assert doc["user"] == {"name": "alice"}
+    assert doc["process"] == {"executable": "/usr/sbin/sshd", "user": {"id": "0", "name": "root"}}
+    assert doc["source"] == {"ip": "10.0.0.9"}  # no domain '?'
+    assert doc["related"] == {"user": ["alice", "root"], "ip": ["10.0.0.9"]}  # no hosts ['?']
+    # a syscall (no account named): its user is the process's, the login's user the audit user
+    syscall = {"uid": "1000", "UID": "bob", "auid": "1000", "AUID": "bob", "tty": "(none)",
+               "exe": "/usr/bin/curl", "hostname": "(none)", "acct": "?"}
+    doc = to_ecs({"row": 0, "score": 3.0}, rule, fields=ecs_named(syscall, "auditd"))
+    assert doc["user"] == {"id": "1000", "name": "bob", "audit": {"id": "1000", "name": "bob"}}
+    assert "source" not in doc and doc["related"] == {"user": ["bob"]}
+    unset = to_ecs({"row": 0, "score": 3.0}, rule,
+                   fields=ecs_named({"uid": 0, "auid": 4294967295.0, "AUID": "unset"}, "auditd"))
+    assert unset["user"] == {"id": "0"}

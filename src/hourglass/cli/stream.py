@@ -284,15 +284,18 @@ def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
     (:func:`~hourglass.ingest.formats.line_format`: the model's ``cef``, ``leef``, ``panos``,
     ``kv``, ``auditd``), the lines are such records, not JSON; with a format of JSON events of its
     own (:func:`~hourglass.ingest.formats.event_format`: ``okta``, ``entra-signin``) each JSON
-    object is passed through its ``event``, as the file was read. With ``events`` (the format's
-    ``events()``: audit records) the records are gathered into events: the rows are the events
-    completed, each at the line of its first record; before a bad line that stops the stream,
-    and at :data:`_INPUT_END`, the events still open are completed."""
+    object is passed through its ``expand``, as the file was read: a page (an Event Hub message
+    ``{"records": [...]}``, a Graph page, an Okta array) gives its events, each at the page's
+    line; a record of another kind (an Entra ``AuditLogs`` record, an Okta Event Hook delivery)
+    is a bad line, named. With ``events`` (the format's ``events()``: audit records) the records
+    are gathered into events: the rows are the events completed, each at the line of its first
+    record; before a bad line that stops the stream, and at :data:`_INPUT_END`, the events still
+    open are completed."""
     from hourglass.ingest.cef import record_noun
     from hourglass.ingest.tables import flat_record
 
     parse = getattr(line_spec, "parse", None)
-    event = getattr(line_spec, "event", None) if parse is None else None
+    expand = getattr(line_spec, "expand", None) if parse is None else None
 
     rows: list[dict[str, Any]] = []
     lines: list[int] = []
@@ -325,13 +328,20 @@ def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
                                "line, JSON lines: jq -c '.[]')")
             except ValueError as exc:  # also bad UTF-8, a number of more digits than Python reads
                 problem = f"not valid JSON ({json_problem(exc).split('; use sys.')[0]})"
+            if expand is not None and isinstance(row, (dict, list)):
+                try:  # a page (Event Hub message, Graph page, Okta array): its events, as a file's
+                    row, problem = expand(row), None
+                except ValueError as exc:
+                    problem = str(exc)
         if problem is None:
             if events is not None:
                 completed(events.add(row, number))
                 continue
-            # source.ip for --keep and --group-by, as a file is read (a line format's rows are flat)
-            rows.append(row if parse is not None else flat_record(row if event is None else event(row)))
-            lines.append(number)
+            # source.ip for --keep and --group-by, as a file is read (a line format's rows are flat);
+            # a page's events each at the page's line
+            for one in row if expand is not None else [row]:
+                rows.append(one if parse is not None else flat_record(one))
+                lines.append(number)
         elif on_bad_rows == "skip":
             bad.append(number)
         else:

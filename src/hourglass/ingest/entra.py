@@ -128,6 +128,12 @@ def looks_like_entra_signin(head: bytes) -> bool:
         bool({"userPrincipalName", "appDisplayName", "clientAppUsed"} & obj.keys())
 
 
+def _category_message(category: object) -> str:
+    """What a record of another category than the sign-ins' is told."""
+    return (f"a record of category {category!r}, not a sign-in; give the sign-in categories only "
+            f"({', '.join(sorted(SIGNIN_CATEGORIES))})")
+
+
 @dataclass(frozen=True)
 class _EntraSpec(JsonEventsSpec):
     """Entra sign-ins: JSON lines read in chunks, Graph pages or Event Hub messages read whole;
@@ -151,6 +157,19 @@ class _EntraSpec(JsonEventsSpec):
             out["createdDateTime"] = record.get("time", record.get("TimeGenerated"))
         out["category"] = record["category"]
         return out
+
+    def refusal(self, record: dict[str, Any]) -> str | None:
+        """A diagnostic record of another category (``AuditLogs``) is refused by name.
+
+        Examples
+        --------
+        >>> ENTRA_SIGNIN.refusal({"time": "2026-01-05T08:00:00Z", "category": "AuditLogs",
+        ...                       "properties": {"activityDisplayName": "Add user"}}).split(";")[0]
+        "a record of category 'AuditLogs', not a sign-in"
+        """
+        if _diagnostic(record) and record["category"] not in SIGNIN_CATEGORIES:
+            return _category_message(record["category"])
+        return None
 
     def roles_for(self, columns: Any) -> dict[str, str]:
         """The format's roles of ``columns``: :attr:`roles`; every other field named ``...Id``

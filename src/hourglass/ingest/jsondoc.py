@@ -6,9 +6,9 @@ through the format's own :meth:`JsonEventsSpec.event` before it is flattened.
 A page is read whole (an API page holds at most a few thousand events); a file of several
 pages, one a line (``curl`` in a loop, Event Hub messages), is read page after page. JSON lines
 are read in chunks like any JSON-lines file, malformed lines counted or refused as there.
-``stream`` and the service pass each JSON line through the same ``event``
-(:func:`~hourglass.ingest.formats.event_format`), so a model scores a stream as it scored the
-file.
+``stream`` and the service pass each JSON line (row) through :meth:`JsonEventsSpec.expand`
+(:func:`~hourglass.ingest.formats.event_format`): a page on one line gives its events, each
+through the same ``event``, so a model scores a stream as it scored the file.
 
 Examples
 --------
@@ -26,7 +26,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
@@ -44,7 +44,7 @@ from hourglass.ingest.tables import (
     read_head,
 )
 
-__all__ = ["JsonEventsSpec", "document_start", "first_event"]
+__all__ = ["JsonEventsSpec", "document_start", "first_event", "pretty_object"]
 
 _CHUNK_RECORDS = 50_000
 _BOM = b"\xef\xbb\xbf"
@@ -71,19 +71,48 @@ def document_start(head: bytes, wrappers: tuple[str, ...]) -> int | None:
     return None if m is None else m.end() + (len(_BOM) if head.startswith(_BOM) else 0)
 
 
+def pretty_object(head: bytes) -> bool:
+    """Whether a file starting ``head`` starts with a pretty-printed JSON object (its first
+    non-blank line ``{`` alone, as ``json.dumps(indent=...)``, ``jq`` and ``ConvertTo-Json``
+    write one): a document to read whole, not JSON lines.
+
+    Examples
+    --------
+    >>> pretty_object(b'{\\n  "eventType": "com.okta.event_hook"\\n}'), pretty_object(b'{"a": 1}\\n')
+    (True, False)
+    """
+    for line in head.removeprefix(_BOM).split(b"\n", 8)[:8]:
+        if line.strip():
+            return line.strip() == b"{"
+    return False
+
+
 def first_event(head: bytes, wrappers: tuple[str, ...]) -> dict[str, Any] | None:
     """The first event of a file starting ``head``: the first object of a page (a JSON array,
-    or a list under one of the ``wrappers`` keys) when it ends within ``head``, else the first
-    JSON line as an object; ``None`` when there is none (what a sniffer looks at)."""
+    or a list under one of the ``wrappers`` keys) or of a pretty-printed file when it ends
+    within ``head``, else the first JSON line as an object; ``None`` when there is none (what a
+    sniffer looks at)."""
     start = document_start(head, wrappers)
-    if start is None:
+    if start is None and pretty_object(head):
+        start = 0
+    elif start is None:
         return first_json_object(head)
-    text = head[start:].decode("utf-8", "replace").lstrip()
+    text = head[start:].decode("utf-8", "replace").lstrip().removeprefix("\ufeff")
     try:
         obj, _ = json.JSONDecoder().raw_decode(text)
     except ValueError:  # the first event runs past the head
         return None
     return obj if isinstance(obj, dict) else None
+
+
+def _json_kind(value: object) -> str:
+    """What a JSON value is, for a message (``a number``, ``a string`` ...)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    kinds: dict[type, str] = {dict: "an object", list: "an array", str: "a string"}
+    return kinds.get(type(value), "a number")
 
 
 @dataclass(frozen=True)
@@ -106,31 +135,73 @@ class JsonEventsSpec(DatasetSpec):
         """A record as the format's row (the record itself by default); never raises."""
         return record
 
+    def refusal(self, record: dict[str, Any]) -> str | None:
+        """Why ``record`` is no event of the format though it looks like one (an Okta Event Hook
+        delivery, an Entra record of another category), named for a message; ``None`` by
+        default."""
+        return None
+
+    def expand(self, value: object) -> list[dict[str, Any]]:
+        """The rows of one JSON value of a stream's line or a service's row, as the file is read:
+        the events of a page (a JSON array, or an object holding them under one of
+        :attr:`wrappers`: an Event Hub message, a Graph page), else the object itself, each
+        passed through :meth:`event`.
+
+        Raises
+        ------
+        ValueError
+            The value is no JSON object nor page, one of a page's events is no JSON object, or
+            one is refused by :meth:`refusal` (the message says which).
+
+        Examples
+        --------
+        >>> JsonEventsSpec(name="x", columns=None, label_col=None, normal=(), fmt="jsonl",
+        ...                wrappers=("value",)).expand({"@odata.context": "x", "value": [{"a": 1}]})
+        [{'a': 1}]
+        """
+        events: object = value
+        if isinstance(value, dict):
+            events = next((value[k] for k in self.wrappers if isinstance(value.get(k), list)), None)
+        if events is None:  # one event
+            problem = self.refusal(cast("dict[str, Any]", value))
+            if problem is not None:
+                raise ValueError(problem)
+            return [self.event(cast("dict[str, Any]", value))]
+        if not isinstance(events, list):
+            raise ValueError(f"expected a JSON object, got {_json_kind(value)}")
+        for i, r in enumerate(events):
+            if not isinstance(r, dict):
+                raise ValueError(f"event {i} of the page is no JSON object ({_json_kind(r)})")
+            problem = self.refusal(r)
+            if problem is not None:
+                raise ValueError(f"event {i} of the page: {problem}")
+        return [self.event(r) for r in events]
+
     def iter_chunks(self, path: str | os.PathLike[str], *, on_bad_rows: str = "error",
                     chunk_bytes: int = CHUNK_BYTES, stats: ReadStats | None = None,
                     ) -> Iterator[pd.DataFrame]:
         p = check_path(path)
-        if document_start(read_head(p, 4096), self.wrappers) is None:  # one event a line
-            first = True
+        head = read_head(p, 4096)
+        pretty = document_start(head, self.wrappers) is None and pretty_object(head)
+        if document_start(head, self.wrappers) is None and not pretty:  # one event a line
             for df in iter_table(p, fmt="jsonl", on_bad_rows=on_bad_rows, chunk_bytes=chunk_bytes,
                                  stats=stats, event=self.event):
-                if first:
-                    self.check(df, p)
-                    first = False
+                self.check(df, p)  # each chunk: records of another kind later on refused too
                 yield df
             return
-        records = self._page_records(p, on_bad_rows, stats)
+        records = self._page_records(p, on_bad_rows, stats, objects=pretty)
         for lo in range(0, len(records), _CHUNK_RECORDS):
             df = flatten_json(pd.DataFrame.from_records(records[lo:lo + _CHUNK_RECORDS]))
-            if lo == 0:
-                self.check(df, p)
+            self.check(df, p)
             if stats is not None:
                 stats.rows += len(df)
             yield df
 
-    def _page_records(self, p: Path, on_bad_rows: str,
-                      stats: ReadStats | None) -> list[dict[str, Any]]:
-        """The events of every page in the file (pages one after the other, blanks between)."""
+    def _page_records(self, p: Path, on_bad_rows: str, stats: ReadStats | None, *,
+                      objects: bool = False) -> list[dict[str, Any]]:
+        """The events of every page in the file (pages one after the other, blanks between); with
+        ``objects`` (a pretty-printed file) an object that is no page is one event (an Okta
+        Event Hook delivery, to be refused by name by :meth:`check`)."""
         try:
             with open_text(p) as fh:
                 text = fh.read().decode("utf-8").removeprefix("\ufeff")
@@ -153,7 +224,8 @@ class JsonEventsSpec(DatasetSpec):
             except ValueError as exc:
                 raise InputError(f"{p}: not {self.kind}: line {line}: not valid JSON ({exc})") from None
             events = doc if isinstance(doc, list) else next(
-                (doc[k] for k in self.wrappers if isinstance(doc, dict) and k in doc), None)
+                (doc[k] for k in self.wrappers if isinstance(doc, dict) and k in doc),
+                [doc] if objects and isinstance(doc, dict) else None)
             if not isinstance(events, list):
                 keys = " or ".join(repr(k) for k in self.wrappers)
                 raise InputError(f"{p}: line {line}: not a page of events (a JSON array"

@@ -74,6 +74,8 @@ OKTA_ROLES: dict[str, str] = {
     "target.count": "numeric",
 }
 _HOOK = "com.okta.event_hook"
+_HOOK_MESSAGE = ("Okta Event Hook deliveries (the events under 'data.events'); give the events: "
+                 "jq -c '.data.events[]'")
 
 
 def looks_like_okta(head: bytes) -> bool:
@@ -123,6 +125,12 @@ class _OktaSpec(JsonEventsSpec):
         out["target.type"] = first.get("type")
         return out
 
+    def refusal(self, record: dict[str, Any]) -> str | None:
+        """An Event Hook delivery is refused by name (its events are under ``data.events``)."""
+        if record.get("eventType") == _HOOK and isinstance(record.get("data"), dict):
+            return _HOOK_MESSAGE
+        return None
+
     def roles_for(self, columns: Any) -> dict[str, str]:
         """The format's roles of ``columns``: :attr:`roles`; every field of ``debugContext.debugData``
         but the stable ones, and of the id and coordinate objects, dropped."""
@@ -136,8 +144,7 @@ class _OktaSpec(JsonEventsSpec):
 
     def check(self, df: pd.DataFrame, path: str | os.PathLike[str]) -> None:
         if "data.events" in df.columns and "eventType" in df.columns and (df["eventType"] == _HOOK).any():
-            raise InputError(f"{path}: Okta Event Hook deliveries (the events under 'data.events'); "
-                             "give the events: jq -c '.data.events[]' FILE > okta.jsonl")
+            raise InputError(f"{path}: {_HOOK_MESSAGE} FILE > okta.jsonl")
         require_fields(df, path, ("published", "eventType"), "an Okta System Log")
 
 

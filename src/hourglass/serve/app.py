@@ -210,8 +210,9 @@ class HostedModel:
         self.request_model, self.response_model = _shapes(scorer)
         self.body = BODIES[self.request_model]
         self.rule = AlertRule.from_model(model_dir, scorer.pipeline)  # rule.* of the ECS alerts
-        # Okta, Entra sign-ins: each row passed through the format's own event, as the file was read
-        self.event = getattr(event_format(scorer.pipeline.info.get("dataset")), "event", None)
+        # Okta, Entra sign-ins: each row passed through the format's own expand, as the file was read
+        # (a page, an Event Hub message {"records": [...]}, gives its events)
+        self.expand = getattr(event_format(scorer.pipeline.info.get("dataset")), "expand", None)
         self.drift = _drift_monitor(scorer.pipeline, drift_window)
         self.drift_lock = threading.Lock()
         self.kind_text = {"tabular": "table", "timeseries": "time-series", "events": "log",
@@ -278,8 +279,16 @@ class HostedModel:
             status, message = validation_message(errors, body)
             return status, {"detail": message}
         items = getattr(request, body.field)
+        if body.field == "rows" and self.expand is not None:
+            expanded: list[dict[str, Any]] = []
+            for i, row in enumerate(items):
+                try:
+                    expanded.extend(self.expand(row))
+                except ValueError as exc:
+                    return 422, {"detail": f"rows[{i}]: {exc}"}
+            items = expanded
         if body.field == "rows":  # {"source": {"ip": ...}} is source.ip, as in a file
-            items = [flat_record(row if self.event is None else self.event(row)) for row in items]
+            items = [flat_record(row) for row in items]
         if len(items) > max_rows:
             what = {"lines": "lines", "sessions": "sessions"}.get(body.field, "rows")
             return 413, {"detail": f"too many {what} ({len(items):,}; the limit is {max_rows:,}, "

@@ -94,8 +94,38 @@ ECS_FIELDS["winlog.computer_name"] = "host.name"
 _FORMAT_TARGETS: dict[str, dict[str, str]] = {
     "auditd": {"node": "host.name", "hostname": "source.domain", "addr": "source.ip",
                "exe": "process.executable", "comm": "process.name", "uid": "user.id",
-               "UID": "user.name", "acct": "user.name", "cwd": "process.working_directory"},
+               "UID": "user.name", "acct": "user.name", "auid": "user.audit.id",
+               "AUID": "user.audit.name", "cwd": "process.working_directory"},
 }
+# Where an audit record names an account (``acct``: the user of a login, an authentication, a
+# sudo), that account is user.name; its ``uid`` and ``UID`` are then the process's own (sshd's
+# root), process.user.*.
+_AUDIT_PROCESS_USER = {"uid": "process.user.id", "UID": "process.user.name"}
+#: audit's "no value": an unset field (``?``, ``(none)``) or id (``4294967295``, ``-1``, and the
+#: ENRICHED name of an unset id, ``unset``)
+_AUDIT_MISSING = frozenset({"?", "(none)", "4294967295", "-1", "unset"})
+
+
+def _audit_missing(value: Any) -> bool:
+    """Whether an audit field's ``value`` is audit's "no value" (:data:`_AUDIT_MISSING`; an id
+    read as a number too).
+
+    Examples
+    --------
+    >>> _audit_missing("?"), _audit_missing(4294967295.0), _audit_missing("alice")
+    (True, True, False)
+    """
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip() in _AUDIT_MISSING
+
+
+def _field_target(key: Any, fields: Mapping[str, Any], fmt: str | None) -> str | None:
+    """:func:`ecs_target` of ``key`` among the record's ``fields``: an audit record's ``uid`` and
+    ``UID`` go to ``process.user.*`` where it has an ``acct``."""
+    if fmt == "auditd" and key in _AUDIT_PROCESS_USER and _ecs_field("acct", fields.get("acct"), fmt):
+        return _AUDIT_PROCESS_USER[key]
+    return ecs_target(key, fmt)
 
 
 def ecs_target(key: object, fmt: str | None = None) -> str | None:
@@ -264,12 +294,16 @@ def _ecs_value(target: str, value: Any) -> Any:
     return text.lower() if target.startswith("network.") else text
 
 
-def _ecs_field(key: Any, value: Any, fmt: str | None = None) -> tuple[str, Any] | None:
-    """The ECS field and value ``key``'s ``value`` (a field of data format ``fmt``) goes to, or
-    ``None`` (no ECS name, or a value not valid there); a protocol number named as a transport
-    goes to ``network.iana_number``."""
-    target = ecs_target(key, fmt)
+def _ecs_field(key: Any, value: Any, fmt: str | None = None,
+               fields: Mapping[str, Any] | None = None) -> tuple[str, Any] | None:
+    """The ECS field and value ``key``'s ``value`` (a field of data format ``fmt``, among the
+    record's ``fields``) goes to, or ``None`` (no ECS name, or a value not valid there: also
+    audit's ``?`` and unset ids); a protocol number named as a transport goes to
+    ``network.iana_number``."""
+    target = ecs_target(key, fmt) if fields is None else _field_target(key, fields, fmt)
     if target is None:
+        return None
+    if fmt == "auditd" and _audit_missing(value):
         return None
     mapped = _ecs_value(target, value)
     if mapped is not None:
@@ -285,14 +319,15 @@ def _map_fields(doc: dict[str, Any], fields: Mapping[str, Any], fmt: str | None 
     return the others."""
     rest: dict[str, Any] = {}
     for key, value in fields.items():
-        field = _ecs_field(key, value, fmt)
+        field = _ecs_field(key, value, fmt, fields)
         if field is None:
             rest[str(key)] = _plain(value)
             continue
         target, mapped = field
         _set(doc, target, mapped)
         related = ("related.ip" if target.endswith(".ip") else
-                   "related.user" if target.startswith("user.") and target.endswith(".name") else
+                   "related.user" if target.startswith(("user.", "process.user."))
+                   and target.endswith(".name") else
                    "related.hosts" if target == "host.name" or target.endswith(".domain") else None)
         if related:
             seen = doc.setdefault("related", {}).setdefault(related.split(".")[1], [])
@@ -314,7 +349,8 @@ def ecs_named(fields: Mapping[str, Any], fmt: str | None = None) -> dict[str, An
     {'src_ip': '10.0.0.5', 'dest_port': 4444.0, 'hostname': 'ws1'}
     """
     return {key: value for key, value in fields.items()
-            if not (isinstance(value, float) and value != value) and _ecs_field(key, value, fmt) is not None}
+            if not (isinstance(value, float) and value != value)
+            and _ecs_field(key, value, fmt, fields) is not None}
 
 
 def _plain(value: Any) -> Any:
