@@ -133,3 +133,24 @@ class NslKddFiles:
         from hourglass.features import TabularPreprocessor
 
         return TabularPreprocessor(categorical=self.spec.categorical, drop=self.spec.drop, **params)
+
+
+def grouping_accuracy(pred: Any, truth: Any) -> float:
+    """Share of lines whose predicted group is exactly their true group (Zhu et al. 2019).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> grouping_accuracy(np.array([1, 1, 2, 3]), np.array(["a", "a", "b", "b"]))
+    0.5
+    """
+    import pandas as pd
+
+    df = pd.DataFrame({"p": pred, "t": truth})
+    sizes = df.groupby("p").size()
+    ok = 0
+    for _, g in df.groupby("t"):
+        ps = g["p"].unique()
+        if len(ps) == 1 and sizes[ps[0]] == len(g):
+            ok += len(g)
+    return ok / len(df)

@@ -36,7 +36,7 @@ import pandas as pd
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import data_dir, header, markdown_table, write_result
+from _common import data_dir, grouping_accuracy, header, markdown_table, write_result
 from hourglass.detectors.deeplog import DeepLog
 from hourglass.detectors.event_ensemble import EventEnsemble
 from hourglass.detectors.sequence_ae import EventCountAutoEncoder, SequenceAutoEncoder
@@ -330,18 +330,6 @@ def sequence_ceiling(test: list[np.ndarray], y: np.ndarray,
         if f1 > best:
             best, at = f1, (tp, fp)
     return in_train, in_normal_test, best, at[0], at[1]
-
-
-def grouping_accuracy(pred: np.ndarray, truth: np.ndarray) -> float:
-    """Share of lines whose predicted group is exactly their true group (Zhu et al. 2019)."""
-    df = pd.DataFrame({"p": pred, "t": truth})
-    sizes = df.groupby("p").size()
-    ok = 0
-    for _, g in df.groupby("t"):
-        ps = g["p"].unique()
-        if len(ps) == 1 and sizes[ps[0]] == len(g):
-            ok += len(g)
-    return ok / len(df)
 
 
 def protocol3(root: Path, seed: int, epochs: int) -> tuple[str, dict[str, float]]:

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import data_dir, header, markdown_table, timed, write_result
+from _common import data_dir, grouping_accuracy, header, markdown_table, timed, write_result
 from hourglass.ingest.logs import LogParser, file_lines
 
 # log4j-style date and time, as Hadoop, Spark and Zookeeper write them
@@ -95,24 +95,6 @@ figure, not a held-out one.
 The ground truth here is the loghub copy of 2025 (see `loghub_2k/SOURCE.md`); loghub has
 corrected some 2k templates since 2019, so the published figures may rest on slightly
 different labels."""
-
-
-def grouping_accuracy(pred: np.ndarray, truth: np.ndarray) -> float:
-    """Share of lines whose predicted group is exactly their true group (Zhu et al. 2019).
-
-    Examples
-    --------
-    >>> grouping_accuracy(np.array([1, 1, 2, 3]), np.array(["a", "a", "b", "b"]))
-    0.5
-    """
-    df = pd.DataFrame({"p": pred, "t": truth})
-    sizes = df.groupby("p").size()
-    ok = 0
-    for _, g in df.groupby("t"):
-        ps = g["p"].unique()
-        if len(ps) == 1 and sizes[ps[0]] == len(g):
-            ok += len(g)
-    return ok / len(df)
 
 
 def run_set(root: Path, system: str, parser: LogParser, repeat: int = 3) -> dict[str, object]:
