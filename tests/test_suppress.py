@@ -226,6 +226,10 @@ def test_a_rule_that_expires_while_in_use_stops_applying(caplog: pytest.LogCaptu
      "two rules are named 'a'"),
     ('[rules]\nname = "a"\n', "unknown key 'rules'"),
     ('# nothing yet\n', "no rules"),
+    ('[[rule]]\nname = "a"\nmatch = { src_ip = {} }\n', "column 'src_ip': an empty table matches every row"),
+    ('[[rule]]\nname = "a"\n[rule.match.source]\n', "column 'source': an empty table matches every row"),
+    ('[[rule]]\nname = "a"\nmatch = { source = { ip = {} } }\n', "column 'source.ip': an empty table"),
+    ('[[rule]]\nname = "a"\nmatch = {}\n', "'match' must be a table of column = value(s)"),
 ])
 def test_bad_rules_are_one_clear_error(text: str, match: str) -> None:
     with pytest.raises(InputError, match=None) as info:

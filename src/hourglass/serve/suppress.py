@@ -232,13 +232,17 @@ def _utc_ns(value: object, where: str, *, end: bool = False) -> int:
                      f"(2026-12-06T02:00:00Z), got {value!r}")
 
 
-def _flat(table: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+def _flat(table: Mapping[str, Any], where: str, prefix: str = "") -> dict[str, Any]:
     """``match``'s keys, a dotted key (``source.ip = ...``, a nested table in TOML) as the one
-    flat column name a JSON row's nested field is read as."""
+    flat column name a JSON row's nested field is read as; an empty table (``src_ip = {}``, a
+    ``[rule.match.source]`` header without keys) is an :class:`InputError`: it names no value."""
     out: dict[str, Any] = {}
     for k, v in table.items():
         if isinstance(v, dict):
-            out.update(_flat(v, f"{prefix}{k}."))
+            if not v:
+                raise InputError(f"{where}, column {prefix + k!r}: an empty table matches every "
+                                 "row; give column = value(s), e.g. match = { src_ip = \"10.0.0.5\" }")
+            out.update(_flat(v, where, f"{prefix}{k}."))
         else:
             out[f"{prefix}{k}"] = v
     return out
@@ -261,10 +265,11 @@ def _rule(raw: object, i: int, source: str) -> Rule:
         raise InputError(f"{where}: neither 'match' nor 'between': it would silence every alert")
     match: dict[str, Condition] = {}
     if "match" in raw:
-        if not isinstance(raw["match"], dict) or not raw["match"]:
+        flat = _flat(raw["match"], where) if isinstance(raw["match"], dict) else {}
+        if not flat:
             raise InputError(f"{where}: 'match' must be a table of column = value(s), e.g. "
                              "match = { src_ip = \"10.0.0.5\" }")
-        match = {str(c): Condition.of(v, f"{where}, column {c!r}") for c, v in _flat(raw["match"]).items()}
+        match = {str(c): Condition.of(v, f"{where}, column {c!r}") for c, v in flat.items()}
     between = None
     if "between" in raw:
         span = raw["between"]
