@@ -445,3 +445,16 @@ def test_a_time_that_reads_only_alone_is_read_alone_and_never_stops_a_run() -> N
     df = pd.DataFrame({"ts": ["2026-12-06T03:00:00Z", "2026-12-06 03:00:00", "soon", None,
                               "2026-12-06T05:00:00Z"]})  # with and without an offset, unreadable
     assert rules.names(df).tolist() == ["w", "w", "", "", ""]
+
+
+def test_rule_names_are_printed_as_written_not_read_as_markup(files: dict[str, Path]) -> None:
+    path = files["dir"] / "markup.toml"
+    path.write_text('[[rule]]\nname = "ops [/x] backup"\nmatch = { src_ip = "10.0.0.5" }\n'
+                    '[[rule]]\nname = "scan [bold]net"\nmatch = { src_ip = "10.20.0.0/16" }\n', encoding="utf-8")
+    for args in (["score", str(files["model"]), str(files["csv"]), "-o", str(files["dir"] / "markup.csv")],
+                 ["stream", str(files["model"]), "--input", str(files["jsonl"]), "-o",
+                  str(files["dir"] / "markup.jsonl")]):
+        res = runner.invoke(app, [*args, "--suppress", str(path)])
+        assert res.exit_code == 0, res.output
+        line = res.stderr.replace("\n", " ")
+        assert "(ops [/x] backup: 2, scan [bold]net: 1)" in line, line
