@@ -458,3 +458,22 @@ def test_rule_names_are_printed_as_written_not_read_as_markup(files: dict[str, P
         assert res.exit_code == 0, res.output
         line = res.stderr.replace("\n", " ")
         assert "(ops [/x] backup: 2, scan [bold]net: 1)" in line, line
+
+
+def test_serve_and_score_match_an_array_cell_as_its_json_text(files: dict[str, Path]) -> None:
+    path = files["dir"] / "array.toml"
+    path.write_text('[[rule]]\nname = "pair"\nmatch = { src_ip = \'["10.0.0.5", "10.0.0.6"]\' }\n'
+                    '[[rule]]\nname = "backup"\nmatch = { src_ip = "10.0.0.5" }\n', encoding="utf-8")
+    rows = json.loads(pd.read_csv(files["csv"]).iloc[:6].to_json(orient="records"))
+    rows[0]["src_ip"], rows[5]["src_ip"] = ["10.0.0.5", "10.0.0.6"], ["10.0.0.5"]
+    with TestClient(create_app(files["model"], api_key=KEY, suppress=load_suppressions(path))) as c:
+        r = c.post("/score", json={"rows": rows}, headers={"X-API-Key": KEY})
+    assert r.status_code == 200, r.text
+    assert r.json()["suppressed"][0] == "pair" and r.json()["suppressed"][5] == ""
+    data = files["dir"] / "array.jsonl"
+    data.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    res = runner.invoke(app, ["score", str(files["model"]), str(data), "-o", str(files["dir"] / "array.csv"),
+                              "--suppress", str(path)])
+    assert res.exit_code == 0, res.output
+    out = pd.read_csv(files["dir"] / "array.csv", keep_default_na=False)
+    assert out["suppressed"].tolist() == r.json()["suppressed"]  # serve and score agree
