@@ -218,6 +218,8 @@ def test_a_rule_that_expires_while_in_use_stops_applying(caplog: pytest.LogCaptu
     ('[[rule]]\nname = "a"\nmtach = { ip = "1.2.3.4" }\n', "unknown key 'mtach' (a rule takes name, match"),
     ('[[rule]]\nname = "a"\nmatch = { ip = "10.0.0.0/33" }\n', "'10.0.0.0/33' is not a valid IP"),
     ('[[rule]]\nname = "a"\nmatch = { ip = "10.0.0.1/16" }\n', "has host bits set"),
+    ('[[rule]]\nname = "a"\nmatch = { ip = "2001:db8::1/64" }\n', "has host bits set"),
+    ('[[rule]]\nname = "a"\nmatch = { ip = "2001:db8::/129" }\n', "'2001:db8::/129' is not a valid IP"),
     ('[[rule]]\nname = "a"\nmatch = { ip = [] }\n', "an empty list matches nothing"),
     ('[[rule]]\nname = "a"\nmatch = { ip = "1.2.3.4" }\nuntil = "tomorrow"\n', "expected a TOML date"),
     ('[[rule]]\nname = "a"\nbetween = [2026-12-06T02:00:00Z]\n', "'between' must be [start, end]"),
@@ -449,8 +451,8 @@ def test_a_time_that_reads_only_alone_is_read_alone_and_never_stops_a_run() -> N
 
 def test_rule_names_are_printed_as_written_not_read_as_markup(files: dict[str, Path]) -> None:
     path = files["dir"] / "markup.toml"
-    path.write_text('[[rule]]\nname = "ops [/x] backup"\nmatch = { src_ip = "10.0.0.5" }\n'
-                    '[[rule]]\nname = "scan [bold]net"\nmatch = { src_ip = "10.20.0.0/16" }\n', encoding="utf-8")
+    path.write_text('[[rule]]\nname = "ops [/x] backup"\nmatch = { src_ip = "10.0.0.5" }\n[[rule]]\n'
+                    'name = "scan [bold]net"\nmatch = { src_ip = "10.20.0.0/16" }\n', encoding="utf-8")
     for args in (["score", str(files["model"]), str(files["csv"]), "-o", str(files["dir"] / "markup.csv")],
                  ["stream", str(files["model"]), "--input", str(files["jsonl"]), "-o",
                   str(files["dir"] / "markup.jsonl")]):
@@ -477,3 +479,12 @@ def test_serve_and_score_match_an_array_cell_as_its_json_text(files: dict[str, P
     assert res.exit_code == 0, res.output
     out = pd.read_csv(files["dir"] / "array.csv", keep_default_na=False)
     assert out["suppressed"].tolist() == r.json()["suppressed"]  # serve and score agree
+
+
+def test_text_with_a_colon_and_a_slash_is_no_network_unless_an_address_precedes_the_slash() -> None:
+    rules = _rules('[[rule]]\nname = "updates"\nmatch = { url = "https://updates.example.com/" }\n'
+                   '[[rule]]\nname = "tool"\nmatch = { url = ["C:/Windows/x", "a:b/c*"] }\n'
+                   '[[rule]]\nname = "lab"\nmatch = { url = ["2001:db8::/32", "fe80::1"] }\n')
+    df = pd.DataFrame({"url": ["https://updates.example.com/", "C:/Windows/x", "a:b/cd", "2001:db8::7",
+                               "fe80::1", "https://updates.example.com/x"]})
+    assert rules.names(df).tolist() == ["updates", "tool", "tool", "lab", "lab", ""]

@@ -88,14 +88,19 @@ def _canonical(value: object) -> str:
 
 def _network(text: str, where: str) -> IpNetwork | None:
     """``text`` as an IP network (an address is a network of one), ``None`` when it is no
-    address at all; an :class:`InputError` when it looks like one but is not valid."""
-    looks = _IPV4ISH.match(text) is not None or ("/" in text and ":" in text) or (
-        "/" in text and _is_address(text.split("/", 1)[0]))
+    address at all; an :class:`InputError` when it looks like one (dotted IPv4, or an address
+    before a ``/``) but is not valid. Text with ``:`` and ``/`` that is no network (a URL, a
+    Windows path) is no address.
+
+    Examples
+    --------
+    >>> [_network(t, "x") for t in ("2001:db8::/32", "https://updates.example.com/", "C:/Windows/x")]
+    [IPv6Network('2001:db8::/32'), None, None]
+    """
+    looks = _IPV4ISH.match(text) is not None or ("/" in text and _is_address(text.split("/", 1)[0]))
     try:
         return ipaddress.ip_network(text, strict=True)
     except ValueError as exc:
-        if ":" in text and "/" not in text and _is_address(text):
-            return ipaddress.ip_network(text)
         if looks:
             raise InputError(f"{where}: {text!r} is not a valid IP address or network ({exc})") from None
         return None
