@@ -488,3 +488,33 @@ def test_text_with_a_colon_and_a_slash_is_no_network_unless_an_address_precedes_
     df = pd.DataFrame({"url": ["https://updates.example.com/", "C:/Windows/x", "a:b/cd", "2001:db8::7",
                                "fe80::1", "https://updates.example.com/x"]})
     assert rules.names(df).tolist() == ["updates", "tool", "tool", "lab", "lab", ""]
+
+
+def test_between_reads_each_time_alone_when_the_batch_mixes_forms(files: dict[str, Path]) -> None:
+    rules = _rules('[[rule]]\nname = "w"\nbetween = [2026-12-06T02:00:00Z, 2026-12-06T04:00:00Z]\n'
+                   ).for_times("ts", None, "the model")
+    inside, z = int(pd.Timestamp("2026-12-06T03:00:00Z").timestamp()), "2026-12-06T03:00:00Z"
+    for other in (-1, "-1", 1e30, inside, "soon", True):
+        df = pd.DataFrame({"ts": pd.Series([other, z, None], dtype=object)})
+        assert rules.names(df).tolist()[1:] == ["w", ""], other  # the same time reads the same
+    df = pd.DataFrame({"ts": pd.Series([inside, z, 1e30, -1], dtype=object)})
+    assert rules.names(df).tolist() == ["w", "w", "", ""]
+    # score and the service: a time that does not read matches no 'between' rule, never stops a run
+    test = pd.read_csv(files["csv"])
+    test["ts"] = test["ts"].astype(object)
+    test.loc[20, "ts"], test.loc[40, "ts"] = -1, "2026-12-06 01:35:00"  # past pandas' range; no offset
+    data = files["dir"] / "mixed_times.csv"
+    test.to_csv(data, index=False)
+    res = runner.invoke(app, ["score", str(files["model"]), str(data), "-o", str(files["dir"] / "mixed.csv"),
+                              "--suppress", str(files["rules"])])
+    assert res.exit_code == 0, res.output
+    out = pd.read_csv(files["dir"] / "mixed.csv", keep_default_na=False)
+    assert out.loc[[20, 30, 35, 40], "suppressed"].tolist() == ["", "patch window", "patch window",
+                                                                 "patch window"]
+    rows = json.loads(test.iloc[20:41].to_json(orient="records"))
+    with TestClient(create_app(files["model"], api_key=KEY,
+                               suppress=load_suppressions(files["rules"]))) as c:
+        r = c.post("/score", json={"rows": rows}, headers={"X-API-Key": KEY})
+    assert r.status_code == 200, r.text
+    assert [r.json()["suppressed"][i - 20] for i in (20, 30, 35, 40)] == out.loc[[20, 30, 35, 40],
+                                                                                  "suppressed"].tolist()

@@ -518,8 +518,11 @@ class Suppressions:
 
     def _times(self, df: pd.DataFrame) -> np.ndarray:
         """Each row's time as UTC nanoseconds (as every command reads times); the smallest int64
-        where it does not read. A time that reads alone but not with the others (an offset where
-        the others have none) is read alone: a rule never stops a run."""
+        where it does not read. When the column does not read in one pass (an offset where the
+        others have none, epoch numbers beside ISO text, a number past pandas' range), the rows
+        :func:`~hourglass._times.unreadable_times` calls readable are read together and every
+        other distinct value alone: a row's time does not hang on what else is in the batch, and
+        one that does not read matches no ``between`` rule, never stops a run."""
         from hourglass._times import parse_timestamps, unreadable_times
 
         none = np.iinfo(np.int64).min
@@ -529,21 +532,32 @@ class Suppressions:
         col = df[self.time_col].reset_index(drop=True)
         try:  # the usual case: every time reads, in one pass
             return _ns(parse_timestamps(col, self.time_col, self.dayfirst))
-        except InputError:
+        except _UNREAD:
             pass
-        good = np.flatnonzero(~unreadable_times(col, self.time_col, self.dayfirst))
+        done = np.zeros(len(col), dtype=bool)
         try:
-            out[good] = _ns(parse_timestamps(col.iloc[good], self.time_col, self.dayfirst))
-        except InputError:
-            codes, uniques = pd.factorize(col.iloc[good])
-            each = np.full(len(uniques), none, dtype=np.int64)
-            for j, value in enumerate(uniques):
+            good = np.flatnonzero(~unreadable_times(col, self.time_col, self.dayfirst))
+            if len(good):
+                out[good] = _ns(parse_timestamps(col.iloc[good], self.time_col, self.dayfirst))
+                done[good] = True
+        except _UNREAD:
+            pass
+        rest = np.flatnonzero(~done & col.notna().to_numpy(dtype=bool))
+        if len(rest):
+            codes, uniques = pd.factorize(col.iloc[rest])
+            each = np.full(len(uniques) + 1, none, dtype=np.int64)  # [-1]: a value not read
+            for k, value in enumerate(uniques):
                 try:
-                    each[j] = _ns(parse_timestamps(pd.Series([value]), self.time_col, self.dayfirst))[0]
-                except InputError:
+                    each[k] = _ns(parse_timestamps(pd.Series([value]), self.time_col, self.dayfirst))[0]
+                except _UNREAD:
                     continue
-            out[good] = each[codes]
+            out[rest] = each[codes]
         return out
+
+
+# what reading a time can raise: an unreadable value, one past pandas' range (OutOfBoundsDatetime
+# is a ValueError), an epoch number too large for an int64
+_UNREAD = (InputError, ValueError, OverflowError)
 
 
 def _ns(ts: pd.DatetimeIndex) -> np.ndarray:
