@@ -518,3 +518,15 @@ def test_between_reads_each_time_alone_when_the_batch_mixes_forms(files: dict[st
     assert r.status_code == 200, r.text
     assert [r.json()["suppressed"][i - 20] for i in (20, 30, 35, 40)] == out.loc[[20, 30, 35, 40],
                                                                                   "suppressed"].tolist()
+
+
+def test_between_without_a_bound_time_column_is_refused_not_ignored() -> None:
+    rules = _rules(RULES)
+    df = pd.DataFrame({"src_ip": ["1.1.1.1"], "ts": ["2026-12-06T01:35:00Z"]})
+    for call in (lambda: rules.apply(df, np.array([1])), lambda: rules.names(df)):
+        with pytest.raises(InputError, match=r"rule 'patch window' has 'between', but no time column "
+                                             r"is bound: call rules.for_times"):
+            call()
+    assert rules.for_times("ts", None, "the data").apply(df, np.array([1]))[1].tolist() == ["patch window"]
+    untimed = _rules('[[rule]]\nname = "a"\nmatch = { src_ip = "1.1.1.1" }\n')
+    assert untimed.apply(df, np.array([1]))[1].tolist() == ["a"]  # no 'between': no time column needed

@@ -471,9 +471,11 @@ class Suppressions:
     def names(self, df: pd.DataFrame) -> np.ndarray:
         """The first rule (in file order) each row of ``df`` matches, ``""`` where none does. A
         column a rule matches that ``df`` lacks, a missing cell, and a row whose time does not
-        read (for ``between``) match nothing."""
+        read (for ``between``) match nothing. An :class:`InputError` when a rule has ``between``
+        and no time column is bound (:meth:`for_times`, :meth:`for_buckets`)."""
         from hourglass.features.roles import factorize_strings
 
+        self._check_time()
         out = np.full(len(df), "", dtype=object)
         rules = self._in_force() if len(df) else []
         if not rules:
@@ -506,7 +508,9 @@ class Suppressions:
     def apply(self, df: pd.DataFrame, flags: Any) -> tuple[np.ndarray, np.ndarray]:
         """``flags`` (0/1 per row of ``df``) with the flagged rows a rule matches set to 0, and
         each row's rule name (``""``: not suppressed). Only the flagged rows are matched: an
-        alert is what a rule silences."""
+        alert is what a rule silences. An :class:`InputError` when a rule has ``between`` and no
+        time column is bound (:meth:`for_times`): its rule would silence nothing, unsaid."""
+        self._check_time()
         flags = np.asarray(flags).astype(int)
         names = np.full(len(flags), "", dtype=object)
         pick = np.flatnonzero(flags == 1)
@@ -515,6 +519,14 @@ class Suppressions:
             names[pick] = self.names(sub)
             flags = np.where(names != "", 0, flags)
         return flags, names
+
+    def _check_time(self) -> None:
+        """An :class:`InputError` when a rule has ``between`` and no time column is bound."""
+        if self.time_col is None and self.uses_time:
+            name = next(r.name for r in self.rules if r.between is not None)
+            raise InputError(f"{self.source}: rule {name!r} has 'between', but no time column is "
+                             "bound: call rules.for_times(TIME_COLUMN, None, \"the data\") before "
+                             "applying the rules")
 
     def _times(self, df: pd.DataFrame) -> np.ndarray:
         """Each row's time as UTC nanoseconds (as every command reads times); the smallest int64
