@@ -530,3 +530,25 @@ def test_between_without_a_bound_time_column_is_refused_not_ignored() -> None:
     assert rules.for_times("ts", None, "the data").apply(df, np.array([1]))[1].tolist() == ["patch window"]
     untimed = _rules('[[rule]]\nname = "a"\nmatch = { src_ip = "1.1.1.1" }\n')
     assert untimed.apply(df, np.array([1]))[1].tolist() == ["a"]  # no 'between': no time column needed
+
+
+def test_a_rules_file_with_a_byte_order_mark_reads(tmp_path: Path) -> None:
+    path = tmp_path / "bom.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + b'[[rule]]\nname = "a"\nmatch = { ip = "1.2.3.4" }\n')
+    assert [r.name for r in load_suppressions(path).rules] == ["a"]
+
+
+def test_an_unreadable_rules_file_is_one_line_naming_the_option(files: dict[str, Path],
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    read_bytes = Path.read_bytes
+
+    def refuse(self: Path) -> bytes:
+        if self.name != files["rules"].name:
+            return read_bytes(self)
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "read_bytes", refuse)  # (as a chmod 000 file: root would read it)
+    out = files["dir"] / "never_perm.csv"
+    one_line_error(["score", str(files["model"]), str(files["csv"]), "-o", str(out), "--suppress",
+                    str(files["rules"])], f"--suppress {files['rules']}: cannot be read (Permission denied)",
+                   out)

@@ -581,8 +581,8 @@ def _ns(ts: pd.DatetimeIndex) -> np.ndarray:
 
 
 def load_suppressions(path: str | Path, now: float | None = None) -> Suppressions:
-    """The rules of the TOML file at ``path`` (see :class:`Suppressions`); an
-    :class:`InputError` for a missing or unreadable file.
+    """The rules of the TOML file at ``path`` (see :class:`Suppressions`, UTF-8 with or without
+    a byte-order mark); an :class:`InputError` for a missing or unreadable file.
 
     Examples
     --------
@@ -602,7 +602,9 @@ def load_suppressions(path: str | Path, now: float | None = None) -> Suppression
     if p.is_dir():
         raise InputError(f"{p}: is a directory, expected a TOML file of [[rule]] tables")
     try:
-        text = p.read_bytes().decode("utf-8")
+        text = p.read_bytes().decode("utf-8-sig")  # a byte-order mark (Notepad) is no TOML
     except UnicodeDecodeError:
         raise InputError(f"{p}: not UTF-8 text; a suppression file is TOML") from None
+    except OSError as exc:  # no permission to read it, an I/O error
+        raise InputError(f"{p}: cannot be read ({exc.strerror or exc})") from None
     return Suppressions.parse(text, str(p), now)
