@@ -499,6 +499,8 @@ def test_between_reads_each_time_alone_when_the_batch_mixes_forms(files: dict[st
         assert rules.names(df).tolist()[1:] == ["w", ""], other  # the same time reads the same
     df = pd.DataFrame({"ts": pd.Series([inside, z, 1e30, -1], dtype=object)})
     assert rules.names(df).tolist() == ["w", "w", "", ""]
+    df = pd.DataFrame({"ts": pd.Series([1e30, z, z], dtype=object)})
+    assert rules.names(df).tolist() == ["", "w", "w"]
     # score and the service: a time that does not read matches no 'between' rule, never stops a run
     test = pd.read_csv(files["csv"])
     test["ts"] = test["ts"].astype(object)

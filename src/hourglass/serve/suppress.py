@@ -531,41 +531,64 @@ class Suppressions:
     def _times(self, df: pd.DataFrame) -> np.ndarray:
         """Each row's time as UTC nanoseconds (as every command reads times); the smallest int64
         where it does not read. When the column does not read in one pass (an offset where the
-        others have none, epoch numbers beside ISO text, a number past pandas' range), the rows
-        :func:`~hourglass._times.unreadable_times` calls readable are read together and every
-        other distinct value alone: a row's time does not hang on what else is in the batch, and
-        one that does not read matches no ``between`` rule, never stops a run."""
-        from hourglass._times import parse_timestamps, unreadable_times
+        others have none, epoch numbers beside ISO text, a number past pandas' range), its
+        distinct values are read in parts (:meth:`_read_parts`; those
+        :func:`~hourglass._times.unreadable_times` rejects, after the others, among themselves):
+        a time that reads alone is read, one that does not matches no ``between`` rule, and
+        neither stops a run."""
+        from hourglass._times import unreadable_times
 
         none = np.iinfo(np.int64).min
-        out = np.full(len(df), none, dtype=np.int64)
         if self.time_col is None or self.time_col not in df.columns:
-            return out
+            return np.full(len(df), none, dtype=np.int64)
         col = df[self.time_col].reset_index(drop=True)
         try:  # the usual case: every time reads, in one pass
-            return _ns(parse_timestamps(col, self.time_col, self.dayfirst))
+            return self._read(col)
         except _UNREAD:
             pass
-        done = np.zeros(len(col), dtype=bool)
-        try:
-            good = np.flatnonzero(~unreadable_times(col, self.time_col, self.dayfirst))
-            if len(good):
-                out[good] = _ns(parse_timestamps(col.iloc[good], self.time_col, self.dayfirst))
-                done[good] = True
+        codes, uniques = pd.factorize(col)  # a missing time: code -1
+        values = pd.Series(uniques, dtype=object)
+        each = np.full(len(values) + 1, none, dtype=np.int64)  # [-1]: a missing time
+        try:  # first judged as rows (as many of each value as the batch has)
+            good = ~unreadable_times(col, self.time_col, self.dayfirst) & (codes >= 0)
         except _UNREAD:
-            pass
-        rest = np.flatnonzero(~done & col.notna().to_numpy(dtype=bool))
-        if len(rest):
-            codes, uniques = pd.factorize(col.iloc[rest])
-            each = np.full(len(uniques) + 1, none, dtype=np.int64)  # [-1]: a value not read
-            for k, value in enumerate(uniques):
+            good = codes >= 0
+        bad = np.ones(len(values), dtype=bool)
+        bad[codes[good]] = False
+        if not bad.all():
+            self._read_parts(values, np.flatnonzero(~bad), each)
+        # a value rejected beside others may read among the rejected ones of its kind (numbers,
+        # text), as long as a pass finds one readable
+        numeric = pd.to_numeric(values, errors="coerce").notna().to_numpy(dtype=bool)
+        for left in (np.flatnonzero(bad & numeric), np.flatnonzero(bad & ~numeric)):
+            while len(left):
                 try:
-                    each[k] = _ns(parse_timestamps(pd.Series([value]), self.time_col, self.dayfirst))[0]
+                    no = unreadable_times(values.iloc[left].reset_index(drop=True), self.time_col,
+                                          self.dayfirst)
                 except _UNREAD:
-                    continue
-            out[rest] = each[codes]
-        return out
+                    no = np.zeros(len(left), dtype=bool)
+                if no.all():
+                    break
+                self._read_parts(values, left[~no], each)
+                left = left[no]
+        return each[codes]
 
+    def _read(self, values: pd.Series) -> np.ndarray:
+        from hourglass._times import parse_timestamps
+
+        return _ns(parse_timestamps(values.reset_index(drop=True), str(self.time_col), self.dayfirst))
+
+    def _read_parts(self, values: pd.Series, idx: np.ndarray, each: np.ndarray) -> None:
+        """``each[idx]`` the times of ``values[idx]`` read together, or where they do not, each
+        half apart, down to single values (one that does not read alone is left as it was): a
+        few bad values among many cost a few reads per bad value, not one read per value."""
+        try:
+            each[idx] = self._read(values.iloc[idx])
+        except _UNREAD:
+            if len(idx) > 1:
+                half = len(idx) // 2
+                self._read_parts(values, idx[:half], each)
+                self._read_parts(values, idx[half:], each)
 
 # what reading a time can raise: an unreadable value, one past pandas' range (OutOfBoundsDatetime
 # is a ValueError), an epoch number too large for an int64
