@@ -218,6 +218,8 @@ def test_a_rule_that_expires_while_in_use_stops_applying(caplog: pytest.LogCaptu
     ('[[rule]]\nname = "a"\nmtach = { ip = "1.2.3.4" }\n', "unknown key 'mtach' (a rule takes name, match"),
     ('[[rule]]\nname = "a"\nmatch = { ip = "10.0.0.0/33" }\n', "'10.0.0.0/33' is not a valid IP"),
     ('[[rule]]\nname = "a"\nmatch = { ip = "10.0.0.1/16" }\n', "has host bits set"),
+    ('[[rule]]\nname = "a"\nmatch = { ip = "2001:db8::1/64" }\n', "has host bits set"),
+    ('[[rule]]\nname = "a"\nmatch = { ip = "2001:db8::/129" }\n', "'2001:db8::/129' is not a valid IP"),
     ('[[rule]]\nname = "a"\nmatch = { ip = [] }\n', "an empty list matches nothing"),
     ('[[rule]]\nname = "a"\nmatch = { ip = "1.2.3.4" }\nuntil = "tomorrow"\n', "expected a TOML date"),
     ('[[rule]]\nname = "a"\nbetween = [2026-12-06T02:00:00Z]\n', "'between' must be [start, end]"),
@@ -226,6 +228,10 @@ def test_a_rule_that_expires_while_in_use_stops_applying(caplog: pytest.LogCaptu
      "two rules are named 'a'"),
     ('[rules]\nname = "a"\n', "unknown key 'rules'"),
     ('# nothing yet\n', "no rules"),
+    ('[[rule]]\nname = "a"\nmatch = { src_ip = {} }\n', "column 'src_ip': an empty table matches every row"),
+    ('[[rule]]\nname = "a"\n[rule.match.source]\n', "column 'source': an empty table matches every row"),
+    ('[[rule]]\nname = "a"\nmatch = { source = { ip = {} } }\n', "column 'source.ip': an empty table"),
+    ('[[rule]]\nname = "a"\nmatch = {}\n', "'match' must be a table of column = value(s)"),
 ])
 def test_bad_rules_are_one_clear_error(text: str, match: str) -> None:
     with pytest.raises(InputError, match=None) as info:
@@ -441,3 +447,110 @@ def test_a_time_that_reads_only_alone_is_read_alone_and_never_stops_a_run() -> N
     df = pd.DataFrame({"ts": ["2026-12-06T03:00:00Z", "2026-12-06 03:00:00", "soon", None,
                               "2026-12-06T05:00:00Z"]})  # with and without an offset, unreadable
     assert rules.names(df).tolist() == ["w", "w", "", "", ""]
+
+
+def test_rule_names_are_printed_as_written_not_read_as_markup(files: dict[str, Path]) -> None:
+    path = files["dir"] / "markup.toml"
+    path.write_text('[[rule]]\nname = "ops [/x] backup"\nmatch = { src_ip = "10.0.0.5" }\n[[rule]]\n'
+                    'name = "scan [bold]net"\nmatch = { src_ip = "10.20.0.0/16" }\n', encoding="utf-8")
+    for args in (["score", str(files["model"]), str(files["csv"]), "-o", str(files["dir"] / "markup.csv")],
+                 ["stream", str(files["model"]), "--input", str(files["jsonl"]), "-o",
+                  str(files["dir"] / "markup.jsonl")]):
+        res = runner.invoke(app, [*args, "--suppress", str(path)])
+        assert res.exit_code == 0, res.output
+        line = res.stderr.replace("\n", " ")
+        assert "(ops [/x] backup: 2, scan [bold]net: 1)" in line, line
+
+
+def test_serve_and_score_match_an_array_cell_as_its_json_text(files: dict[str, Path]) -> None:
+    path = files["dir"] / "array.toml"
+    path.write_text('[[rule]]\nname = "pair"\nmatch = { src_ip = \'["10.0.0.5", "10.0.0.6"]\' }\n'
+                    '[[rule]]\nname = "backup"\nmatch = { src_ip = "10.0.0.5" }\n', encoding="utf-8")
+    rows = json.loads(pd.read_csv(files["csv"]).iloc[:6].to_json(orient="records"))
+    rows[0]["src_ip"], rows[5]["src_ip"] = ["10.0.0.5", "10.0.0.6"], ["10.0.0.5"]
+    with TestClient(create_app(files["model"], api_key=KEY, suppress=load_suppressions(path))) as c:
+        r = c.post("/score", json={"rows": rows}, headers={"X-API-Key": KEY})
+    assert r.status_code == 200, r.text
+    assert r.json()["suppressed"][0] == "pair" and r.json()["suppressed"][5] == ""
+    data = files["dir"] / "array.jsonl"
+    data.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    res = runner.invoke(app, ["score", str(files["model"]), str(data), "-o", str(files["dir"] / "array.csv"),
+                              "--suppress", str(path)])
+    assert res.exit_code == 0, res.output
+    out = pd.read_csv(files["dir"] / "array.csv", keep_default_na=False)
+    assert out["suppressed"].tolist() == r.json()["suppressed"]  # serve and score agree
+
+
+def test_text_with_a_colon_and_a_slash_is_no_network_unless_an_address_precedes_the_slash() -> None:
+    rules = _rules('[[rule]]\nname = "updates"\nmatch = { url = "https://updates.example.com/" }\n'
+                   '[[rule]]\nname = "tool"\nmatch = { url = ["C:/Windows/x", "a:b/c*"] }\n'
+                   '[[rule]]\nname = "lab"\nmatch = { url = ["2001:db8::/32", "fe80::1"] }\n')
+    df = pd.DataFrame({"url": ["https://updates.example.com/", "C:/Windows/x", "a:b/cd", "2001:db8::7",
+                               "fe80::1", "https://updates.example.com/x"]})
+    assert rules.names(df).tolist() == ["updates", "tool", "tool", "lab", "lab", ""]
+
+
+def test_between_reads_each_time_alone_when_the_batch_mixes_forms(files: dict[str, Path]) -> None:
+    rules = _rules('[[rule]]\nname = "w"\nbetween = [2026-12-06T02:00:00Z, 2026-12-06T04:00:00Z]\n'
+                   ).for_times("ts", None, "the model")
+    inside, z = int(pd.Timestamp("2026-12-06T03:00:00Z").timestamp()), "2026-12-06T03:00:00Z"
+    for other in (-1, "-1", 1e30, inside, "soon", True):
+        df = pd.DataFrame({"ts": pd.Series([other, z, None], dtype=object)})
+        assert rules.names(df).tolist()[1:] == ["w", ""], other  # the same time reads the same
+    df = pd.DataFrame({"ts": pd.Series([inside, z, 1e30, -1], dtype=object)})
+    assert rules.names(df).tolist() == ["w", "w", "", ""]
+    df = pd.DataFrame({"ts": pd.Series([1e30, z, z], dtype=object)})
+    assert rules.names(df).tolist() == ["", "w", "w"]
+    # score and the service: a time that does not read matches no 'between' rule, never stops a run
+    test = pd.read_csv(files["csv"])
+    test["ts"] = test["ts"].astype(object)
+    test.loc[20, "ts"], test.loc[40, "ts"] = -1, "2026-12-06 01:35:00"  # past pandas' range; no offset
+    data = files["dir"] / "mixed_times.csv"
+    test.to_csv(data, index=False)
+    res = runner.invoke(app, ["score", str(files["model"]), str(data), "-o", str(files["dir"] / "mixed.csv"),
+                              "--suppress", str(files["rules"])])
+    assert res.exit_code == 0, res.output
+    out = pd.read_csv(files["dir"] / "mixed.csv", keep_default_na=False)
+    assert out.loc[[20, 30, 35, 40], "suppressed"].tolist() == ["", "patch window", "patch window",
+                                                                 "patch window"]
+    rows = json.loads(test.iloc[20:41].to_json(orient="records"))
+    with TestClient(create_app(files["model"], api_key=KEY,
+                               suppress=load_suppressions(files["rules"]))) as c:
+        r = c.post("/score", json={"rows": rows}, headers={"X-API-Key": KEY})
+    assert r.status_code == 200, r.text
+    assert [r.json()["suppressed"][i - 20] for i in (20, 30, 35, 40)] == out.loc[[20, 30, 35, 40],
+                                                                                  "suppressed"].tolist()
+
+
+def test_between_without_a_bound_time_column_is_refused_not_ignored() -> None:
+    rules = _rules(RULES)
+    df = pd.DataFrame({"src_ip": ["1.1.1.1"], "ts": ["2026-12-06T01:35:00Z"]})
+    for call in (lambda: rules.apply(df, np.array([1])), lambda: rules.names(df)):
+        with pytest.raises(InputError, match=r"rule 'patch window' has 'between', but no time column "
+                                             r"is bound: call rules.for_times"):
+            call()
+    assert rules.for_times("ts", None, "the data").apply(df, np.array([1]))[1].tolist() == ["patch window"]
+    untimed = _rules('[[rule]]\nname = "a"\nmatch = { src_ip = "1.1.1.1" }\n')
+    assert untimed.apply(df, np.array([1]))[1].tolist() == ["a"]  # no 'between': no time column needed
+
+
+def test_a_rules_file_with_a_byte_order_mark_reads(tmp_path: Path) -> None:
+    path = tmp_path / "bom.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + b'[[rule]]\nname = "a"\nmatch = { ip = "1.2.3.4" }\n')
+    assert [r.name for r in load_suppressions(path).rules] == ["a"]
+
+
+def test_an_unreadable_rules_file_is_one_line_naming_the_option(files: dict[str, Path],
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    read_bytes = Path.read_bytes
+
+    def refuse(self: Path) -> bytes:
+        if self.name != files["rules"].name:
+            return read_bytes(self)
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "read_bytes", refuse)  # (as a chmod 000 file: root would read it)
+    out = files["dir"] / "never_perm.csv"
+    one_line_error(["score", str(files["model"]), str(files["csv"]), "-o", str(out), "--suppress",
+                    str(files["rules"])], f"--suppress {files['rules']}: cannot be read (Permission denied)",
+                   out)

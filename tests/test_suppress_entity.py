@@ -283,7 +283,9 @@ def test_serve_answers_flag_0_and_the_rule_per_bucket_and_counts_it(files: dict[
 def test_serve_without_rules_answers_entity_buckets_as_before(files: dict[str, Any]) -> None:
     with TestClient(create_app(files["model"], api_key=KEY)) as c:
         body = c.post("/score", json={"rows": files["rows"][:20]}, headers=AUTH).json()
-    assert all("suppressed" not in b for b in body["buckets"])
+        text = c.get("/metrics", headers=AUTH).text
+    assert body["buckets"] and all("suppressed" not in b for b in body["buckets"])
+    assert "hourglass_suppressed_total" not in text  # no rules: no (empty) family
 
 
 # ---- errors: exit 2, one line, no output -----------------------------------------------------

@@ -112,8 +112,11 @@ class Silencer:
         return sum(self.counts.values())
 
     def text(self) -> str:
-        """``N suppressed (rule: n, ...)`` for the summary line, every rule in force named."""
+        """``N suppressed (rule: n, ...)`` for the summary line, every rule in force named (each
+        name escaped: the line is printed as rich markup, and a name is the user's text)."""
+        from rich.markup import escape
+
         shown = list(self.counts.items())[:_SHOWN_RULES]
         more = f", {len(self.counts) - _SHOWN_RULES} more rule(s)" if len(self.counts) > _SHOWN_RULES else ""
-        rules = ", ".join(f"{name}: {n:,}" for name, n in shown) + more
+        rules = ", ".join(f"{escape(name)}: {n:,}" for name, n in shown) + more
         return f"{self.total:,} suppressed" + (f" ({rules})" if rules else "")

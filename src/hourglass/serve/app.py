@@ -252,9 +252,13 @@ class HostedModel:
         buckets = content.get("buckets")
         if silenced is None and isinstance(buckets, list):  # an entity answer: each bucket's rule
             silenced = [str(b.get("suppressed") or "") for b in buckets]
-        if silenced:  # a table's answer names each row's rule; an ECS answer counts them
-            self.metrics.count_suppressed(silenced if isinstance(silenced, dict) else
-                                          {n: silenced.count(n) for n in set(silenced) if n})
+        # a table's answer names each row's rule; an ECS answer counts them; "": none. Counted
+        # only when a rule silenced something: a model without rules has no such metric
+        counts = (dict(silenced) if isinstance(silenced, dict) else
+                  {n: silenced.count(n) for n in set(silenced)} if isinstance(silenced, list) else {})
+        counts = {n: c for n, c in counts.items() if n}
+        if counts:
+            self.metrics.count_suppressed(counts)
         if self.drift is not None:
             with self.drift_lock:
                 for event in self.drift.update(flags):

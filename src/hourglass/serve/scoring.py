@@ -301,10 +301,7 @@ class TableScorer(ModelScorer):
         (``null`` is a missing value, imputed as in training; a key left out is an error) —
         except for Windows events and Zeek logs (:attr:`Pipeline.sparse_fields`), where a key
         left out is a missing value too, and a row must carry at least one model column."""
-        from hourglass.ingest.formats import event_format
-
-        event = getattr(event_format(self.pipeline.info.get("dataset")), "event", None)  # Okta, Entra
-        rows = [flat_record(row if event is None else event(row)) for row in rows]  # source.ip, as a file
+        rows = self._flat_rows(rows)
         if self.sparse_fields:
             if len(rows) == 0:
                 raise InputError("rows: no rows to score (empty list)")
@@ -320,6 +317,14 @@ class TableScorer(ModelScorer):
         df = flatten_json(df)  # arrays as JSON text, as score reads a file (objects: flat_record)
         meta = [c for c in self._meta if c in df.columns]
         return df.drop(columns=meta) if meta else df
+
+    def _flat_rows(self, rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+        """``rows`` as the format reads its events (Okta, Entra: :func:`event`), each nested
+        object's fields as keys of their own (``source.ip``, as a file is read)."""
+        from hourglass.ingest.formats import event_format
+
+        event = getattr(event_format(self.pipeline.info.get("dataset")), "event", None)  # Okta, Entra
+        return [flat_record(row if event is None else event(row)) for row in rows]
 
     def score(self, rows: Sequence[Mapping[str, Any]], *, explain: int | None = None,
               explain_flagged: bool = False, adapt: bool = False) -> dict[str, list[Any]]:
@@ -364,12 +369,15 @@ class TableScorer(ModelScorer):
     def _suppressed(self, rows: Sequence[Mapping[str, Any]], flags: np.ndarray
                     ) -> tuple[np.ndarray, np.ndarray]:
         """``flags`` with the flagged rows a suppression rule matches set to 0, and each row's
-        rule (``""``: none); only the flagged rows' rule columns are read into a table."""
+        rule (``""``: none); only the flagged rows' rule columns are read into a table, as
+        :meth:`frame` reads rows (the format's events, arrays as JSON text: as ``score`` and
+        ``stream`` read a file's)."""
         assert self.suppression is not None
         rules = self.suppression
         pick = np.flatnonzero(flags == 1)
         columns = list(dict.fromkeys([*rules.columns, *([rules.time_col] if rules.uses_time else [])]))
-        sub = pd.DataFrame.from_records([flat_record(rows[i]) for i in pick.tolist()], columns=columns)
+        sub = flatten_json(pd.DataFrame.from_records(self._flat_rows([rows[i] for i in pick.tolist()]),
+                                                     columns=columns))
         names = np.full(len(flags), "", dtype=object)
         names[pick] = rules.names(sub)
         return np.where(names != "", 0, flags), names

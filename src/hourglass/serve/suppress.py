@@ -88,14 +88,19 @@ def _canonical(value: object) -> str:
 
 def _network(text: str, where: str) -> IpNetwork | None:
     """``text`` as an IP network (an address is a network of one), ``None`` when it is no
-    address at all; an :class:`InputError` when it looks like one but is not valid."""
-    looks = _IPV4ISH.match(text) is not None or ("/" in text and ":" in text) or (
-        "/" in text and _is_address(text.split("/", 1)[0]))
+    address at all; an :class:`InputError` when it looks like one (dotted IPv4, or an address
+    before a ``/``) but is not valid. Text with ``:`` and ``/`` that is no network (a URL, a
+    Windows path) is no address.
+
+    Examples
+    --------
+    >>> [_network(t, "x") for t in ("2001:db8::/32", "https://updates.example.com/", "C:/Windows/x")]
+    [IPv6Network('2001:db8::/32'), None, None]
+    """
+    looks = _IPV4ISH.match(text) is not None or ("/" in text and _is_address(text.split("/", 1)[0]))
     try:
         return ipaddress.ip_network(text, strict=True)
     except ValueError as exc:
-        if ":" in text and "/" not in text and _is_address(text):
-            return ipaddress.ip_network(text)
         if looks:
             raise InputError(f"{where}: {text!r} is not a valid IP address or network ({exc})") from None
         return None
@@ -232,13 +237,17 @@ def _utc_ns(value: object, where: str, *, end: bool = False) -> int:
                      f"(2026-12-06T02:00:00Z), got {value!r}")
 
 
-def _flat(table: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+def _flat(table: Mapping[str, Any], where: str, prefix: str = "") -> dict[str, Any]:
     """``match``'s keys, a dotted key (``source.ip = ...``, a nested table in TOML) as the one
-    flat column name a JSON row's nested field is read as."""
+    flat column name a JSON row's nested field is read as; an empty table (``src_ip = {}``, a
+    ``[rule.match.source]`` header without keys) is an :class:`InputError`: it names no value."""
     out: dict[str, Any] = {}
     for k, v in table.items():
         if isinstance(v, dict):
-            out.update(_flat(v, f"{prefix}{k}."))
+            if not v:
+                raise InputError(f"{where}, column {prefix + k!r}: an empty table matches every "
+                                 "row; give column = value(s), e.g. match = { src_ip = \"10.0.0.5\" }")
+            out.update(_flat(v, where, f"{prefix}{k}."))
         else:
             out[f"{prefix}{k}"] = v
     return out
@@ -261,10 +270,11 @@ def _rule(raw: object, i: int, source: str) -> Rule:
         raise InputError(f"{where}: neither 'match' nor 'between': it would silence every alert")
     match: dict[str, Condition] = {}
     if "match" in raw:
-        if not isinstance(raw["match"], dict) or not raw["match"]:
+        flat = _flat(raw["match"], where) if isinstance(raw["match"], dict) else {}
+        if not flat:
             raise InputError(f"{where}: 'match' must be a table of column = value(s), e.g. "
                              "match = { src_ip = \"10.0.0.5\" }")
-        match = {str(c): Condition.of(v, f"{where}, column {c!r}") for c, v in _flat(raw["match"]).items()}
+        match = {str(c): Condition.of(v, f"{where}, column {c!r}") for c, v in flat.items()}
     between = None
     if "between" in raw:
         span = raw["between"]
@@ -461,9 +471,11 @@ class Suppressions:
     def names(self, df: pd.DataFrame) -> np.ndarray:
         """The first rule (in file order) each row of ``df`` matches, ``""`` where none does. A
         column a rule matches that ``df`` lacks, a missing cell, and a row whose time does not
-        read (for ``between``) match nothing."""
+        read (for ``between``) match nothing. An :class:`InputError` when a rule has ``between``
+        and no time column is bound (:meth:`for_times`, :meth:`for_buckets`)."""
         from hourglass.features.roles import factorize_strings
 
+        self._check_time()
         out = np.full(len(df), "", dtype=object)
         rules = self._in_force() if len(df) else []
         if not rules:
@@ -496,7 +508,9 @@ class Suppressions:
     def apply(self, df: pd.DataFrame, flags: Any) -> tuple[np.ndarray, np.ndarray]:
         """``flags`` (0/1 per row of ``df``) with the flagged rows a rule matches set to 0, and
         each row's rule name (``""``: not suppressed). Only the flagged rows are matched: an
-        alert is what a rule silences."""
+        alert is what a rule silences. An :class:`InputError` when a rule has ``between`` and no
+        time column is bound (:meth:`for_times`): its rule would silence nothing, unsaid."""
+        self._check_time()
         flags = np.asarray(flags).astype(int)
         names = np.full(len(flags), "", dtype=object)
         pick = np.flatnonzero(flags == 1)
@@ -506,34 +520,79 @@ class Suppressions:
             flags = np.where(names != "", 0, flags)
         return flags, names
 
+    def _check_time(self) -> None:
+        """An :class:`InputError` when a rule has ``between`` and no time column is bound."""
+        if self.time_col is None and self.uses_time:
+            name = next(r.name for r in self.rules if r.between is not None)
+            raise InputError(f"{self.source}: rule {name!r} has 'between', but no time column is "
+                             "bound: call rules.for_times(TIME_COLUMN, None, \"the data\") before "
+                             "applying the rules")
+
     def _times(self, df: pd.DataFrame) -> np.ndarray:
         """Each row's time as UTC nanoseconds (as every command reads times); the smallest int64
-        where it does not read. A time that reads alone but not with the others (an offset where
-        the others have none) is read alone: a rule never stops a run."""
-        from hourglass._times import parse_timestamps, unreadable_times
+        where it does not read. When the column does not read in one pass (an offset where the
+        others have none, epoch numbers beside ISO text, a number past pandas' range), its
+        distinct values are read in parts (:meth:`_read_parts`; those
+        :func:`~hourglass._times.unreadable_times` rejects, after the others, among themselves):
+        a time that reads alone is read, one that does not matches no ``between`` rule, and
+        neither stops a run."""
+        from hourglass._times import unreadable_times
 
         none = np.iinfo(np.int64).min
-        out = np.full(len(df), none, dtype=np.int64)
         if self.time_col is None or self.time_col not in df.columns:
-            return out
+            return np.full(len(df), none, dtype=np.int64)
         col = df[self.time_col].reset_index(drop=True)
         try:  # the usual case: every time reads, in one pass
-            return _ns(parse_timestamps(col, self.time_col, self.dayfirst))
-        except InputError:
+            return self._read(col)
+        except _UNREAD:
             pass
-        good = np.flatnonzero(~unreadable_times(col, self.time_col, self.dayfirst))
-        try:
-            out[good] = _ns(parse_timestamps(col.iloc[good], self.time_col, self.dayfirst))
-        except InputError:
-            codes, uniques = pd.factorize(col.iloc[good])
-            each = np.full(len(uniques), none, dtype=np.int64)
-            for j, value in enumerate(uniques):
+        codes, uniques = pd.factorize(col)  # a missing time: code -1
+        values = pd.Series(uniques, dtype=object)
+        each = np.full(len(values) + 1, none, dtype=np.int64)  # [-1]: a missing time
+        try:  # first judged as rows (as many of each value as the batch has)
+            good = ~unreadable_times(col, self.time_col, self.dayfirst) & (codes >= 0)
+        except _UNREAD:
+            good = codes >= 0
+        bad = np.ones(len(values), dtype=bool)
+        bad[codes[good]] = False
+        if not bad.all():
+            self._read_parts(values, np.flatnonzero(~bad), each)
+        # a value rejected beside others may read among the rejected ones of its kind (numbers,
+        # text), as long as a pass finds one readable
+        numeric = pd.to_numeric(values, errors="coerce").notna().to_numpy(dtype=bool)
+        for left in (np.flatnonzero(bad & numeric), np.flatnonzero(bad & ~numeric)):
+            while len(left):
                 try:
-                    each[j] = _ns(parse_timestamps(pd.Series([value]), self.time_col, self.dayfirst))[0]
-                except InputError:
-                    continue
-            out[good] = each[codes]
-        return out
+                    no = unreadable_times(values.iloc[left].reset_index(drop=True), self.time_col,
+                                          self.dayfirst)
+                except _UNREAD:
+                    no = np.zeros(len(left), dtype=bool)
+                if no.all():
+                    break
+                self._read_parts(values, left[~no], each)
+                left = left[no]
+        return each[codes]
+
+    def _read(self, values: pd.Series) -> np.ndarray:
+        from hourglass._times import parse_timestamps
+
+        return _ns(parse_timestamps(values.reset_index(drop=True), str(self.time_col), self.dayfirst))
+
+    def _read_parts(self, values: pd.Series, idx: np.ndarray, each: np.ndarray) -> None:
+        """``each[idx]`` the times of ``values[idx]`` read together, or where they do not, each
+        half apart, down to single values (one that does not read alone is left as it was): a
+        few bad values among many cost a few reads per bad value, not one read per value."""
+        try:
+            each[idx] = self._read(values.iloc[idx])
+        except _UNREAD:
+            if len(idx) > 1:
+                half = len(idx) // 2
+                self._read_parts(values, idx[:half], each)
+                self._read_parts(values, idx[half:], each)
+
+# what reading a time can raise: an unreadable value, one past pandas' range (OutOfBoundsDatetime
+# is a ValueError), an epoch number too large for an int64
+_UNREAD = (InputError, ValueError, OverflowError)
 
 
 def _ns(ts: pd.DatetimeIndex) -> np.ndarray:
@@ -545,8 +604,8 @@ def _ns(ts: pd.DatetimeIndex) -> np.ndarray:
 
 
 def load_suppressions(path: str | Path, now: float | None = None) -> Suppressions:
-    """The rules of the TOML file at ``path`` (see :class:`Suppressions`); an
-    :class:`InputError` for a missing or unreadable file.
+    """The rules of the TOML file at ``path`` (see :class:`Suppressions`, UTF-8 with or without
+    a byte-order mark); an :class:`InputError` for a missing or unreadable file.
 
     Examples
     --------
@@ -566,7 +625,9 @@ def load_suppressions(path: str | Path, now: float | None = None) -> Suppression
     if p.is_dir():
         raise InputError(f"{p}: is a directory, expected a TOML file of [[rule]] tables")
     try:
-        text = p.read_bytes().decode("utf-8")
+        text = p.read_bytes().decode("utf-8-sig")  # a byte-order mark (Notepad) is no TOML
     except UnicodeDecodeError:
         raise InputError(f"{p}: not UTF-8 text; a suppression file is TOML") from None
+    except OSError as exc:  # no permission to read it, an I/O error
+        raise InputError(f"{p}: cannot be read ({exc.strerror or exc})") from None
     return Suppressions.parse(text, str(p), now)
