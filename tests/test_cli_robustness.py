@@ -429,3 +429,13 @@ def test_running_out_of_memory_is_one_line_and_exit_1(tmp_path: Path, monkeypatc
     lines = [ln for ln in res.stderr.strip().splitlines() if ln.strip()]
     assert len(lines) == 1 and "Traceback" not in res.stderr and match in lines[0], res.stderr
     assert not out.exists()
+
+
+def test_user_text_is_printed_as_written_not_read_as_rich_markup(tmp_path: Path) -> None:
+    # a column named '[/x]' stopped inspect with rich's MarkupError (a traceback, exit 1), and a
+    # file named 'a[bold]b.jsonl' was printed as 'ab.jsonl'
+    data = tmp_path / "a[bold]b.csv"
+    data.write_text("a,[/x],c\n1,2,x\n3,5,y\n5,6,x\n7,9,y\n")
+    res = CliRunner().invoke(app, ["inspect", str(data)])
+    assert res.exit_code == 0, res.output
+    assert "[/x]" in res.stdout and "a[bold]b.csv: format csv" in res.stdout

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -63,9 +62,11 @@ class _Console(Console):
 
 
 # soft_wrap: a line stays one line in a pipe or a log file (rich wraps at 80 columns there, which
-# broke the paths and commands it prints); tables still fit the width
-out = _Console(soft_wrap=True)
-err = _Console(stderr=True, soft_wrap=True)
+# broke the paths and commands it prints); tables still fit the width. markup off: the lines and
+# table cells carry the user's text (paths, column names, rule names), and a '[/x]' in a column
+# name stopped 'inspect' with rich's MarkupError (a traceback); styles are set as styles.
+out = _Console(soft_wrap=True, markup=False)
+err = _Console(stderr=True, soft_wrap=True, markup=False)
 
 
 def table_console() -> Console:
@@ -74,7 +75,7 @@ def table_console() -> Console:
     while :func:`data_on_stdout` holds standard output for data)."""
     if out.is_terminal:
         return out
-    return Console(width=150, soft_wrap=True, stderr=_STDOUT_FOR_DATA["on"])
+    return Console(width=150, soft_wrap=True, stderr=_STDOUT_FOR_DATA["on"], markup=False)
 
 
 _STDOUT_FOR_DATA = {"on": False}
@@ -395,7 +396,7 @@ def rich_table(title: str, headers: list[str], rows: list[list[str]]) -> Table:
     for i, h in enumerate(headers):
         t.add_column(h, justify="right" if i == 0 else "left", overflow="fold")
     for r in rows:
-        t.add_row(*(escape(c) for c in r))
+        t.add_row(*r)  # plain text: the consoles print no markup
     return t
 
 

@@ -112,11 +112,9 @@ class Silencer:
         return sum(self.counts.values())
 
     def text(self) -> str:
-        """``N suppressed (rule: n, ...)`` for the summary line, every rule in force named (each
-        name escaped: the line is printed as rich markup, and a name is the user's text)."""
-        from rich.markup import escape
-
+        """``N suppressed (rule: n, ...)`` for the summary line, every rule in force named (as
+        written: the consoles print no markup)."""
         shown = list(self.counts.items())[:_SHOWN_RULES]
         more = f", {len(self.counts) - _SHOWN_RULES} more rule(s)" if len(self.counts) > _SHOWN_RULES else ""
-        rules = ", ".join(f"{escape(name)}: {n:,}" for name, n in shown) + more
+        rules = ", ".join(f"{name}: {n:,}" for name, n in shown) + more
         return f"{self.total:,} suppressed" + (f" ({rules})" if rules else "")

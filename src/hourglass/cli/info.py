@@ -215,7 +215,7 @@ def inspect(
             with atomic_output(json_out) as tmp:
                 tmp.write_text(json.dumps(report, indent=2))
     wide = table_console()
-    out.print(f"{shown(data)}: format [bold]{report['format']}[/], {n:,} rows inspected, "
+    out.print(f"{shown(data)}: format {report['format']}, {n:,} rows inspected, "
               f"{len(df.columns)} columns → {report['n_features']} features", highlight=False)
     if labels is not None:
         counts = ", ".join(f"{k} ({v:,})" for k, v in labels.head(8).items())
@@ -284,7 +284,7 @@ def _inspect_entity(df: Any, spec: object, data: Path, *, label_col: str | None,
         with atomic_output(json_out) as tmp:
             tmp.write_text(json.dumps(report, indent=2))
     wide = table_console()
-    out.print(f"{shown(data)}: format [bold]{report['format']}[/], {report['rows']:,} rows → "
+    out.print(f"{shown(data)}: format {report['format']}, {report['rows']:,} rows → "
               f"{report['buckets']:,} ({entity_col}, {bucket} bucket) rows of {report['entities']:,} "
               f"entities → {report['n_features']} features", highlight=False)
     t = Table(header_style="bold")
