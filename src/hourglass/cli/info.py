@@ -196,12 +196,11 @@ def inspect(
         warn_label_as_feature([d["column"] for d in schema if d["role"] != "drop"], label_col, str(data))
         shape = spec.name if spec else None
         if shape == "csv" and Path(data).is_file():  # a European spreadsheet export says so
-            from hourglass.ingest.tables import sniff_delimiter
+            from hourglass.ingest.tables import SEPARATOR_NAMES, sniff_delimiter
 
             sep = sniff_delimiter(data)
             if sep != ",":
-                named = {";": "semicolon", "|": "pipe", "\t": "tab"}[sep]
-                shape = f"csv ({named}-separated)"
+                shape = f"csv ({SEPARATOR_NAMES[sep]}-separated)"
         report = {"file": shown(data), "format": shape, "rows_inspected": n,
                   "label_col": label_col, "normal": normal_values,
                   "labels": {str(k): int(v) for k, v in labels.items()} if labels is not None

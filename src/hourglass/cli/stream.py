@@ -275,6 +275,17 @@ def _end_by_sigterm() -> None:
     raise typer.Exit(143)  # not reached where the signal ends the process
 
 
+def _line_reading(pipeline: Any) -> tuple[Any, Any]:
+    """How a stream reads the input lines of ``pipeline``'s model, as ``score`` read its file:
+    the format spec (CEF/LEEF/kv/PAN-OS/audit lines; Okta/Entra JSON events; ``None``: plain JSON
+    rows) and, for audit records, what gathers them into events (else ``None``)."""
+    from hourglass.ingest.formats import event_format, line_format
+
+    dataset = pipeline.info.get("dataset")
+    spec = line_format(dataset) or event_format(dataset)
+    return spec, getattr(spec, "events", lambda: None)()
+
+
 def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
            bad: list[int], line_spec: Any = None, events: Any = None,
            ) -> tuple[list[dict[str, Any]], list[int], HourglassError | None]:
@@ -839,11 +850,7 @@ def stream(
                             idle_timeout=idle_timeout, silencer=silencer)
     n_rows = flagged = 0
     bad: list[int] = []
-    from hourglass.ingest.formats import event_format, line_format
-
-    dataset = scorer.pipeline.info.get("dataset")
-    line_spec = line_format(dataset) or event_format(dataset)  # CEF/LEEF/kv/PAN-OS/audit lines, Okta/Entra
-    events = getattr(line_spec, "events", lambda: None)()  # audit records: events, else None
+    line_spec, events = _line_reading(scorer.pipeline)
     start = time.perf_counter()
     threshold = scorer.pipeline.detector_.threshold_
     first_value = float(threshold.value_)
@@ -942,13 +949,10 @@ def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping:
     """A table model's stream with ``--group-by``: flagged rows counted into groups, each
     written once its window closes (see ``stream``'s docstring)."""
     from hourglass.cli._groups import NO_TIME
-    from hourglass.ingest.formats import event_format, line_format
 
     n_rows = flagged = 0
     bad: list[int] = []
-    dataset = scorer.pipeline.info.get("dataset")
-    line_spec = line_format(dataset) or event_format(dataset)  # CEF/LEEF/kv/PAN-OS/audit lines, Okta/Entra
-    events = getattr(line_spec, "events", lambda: None)()  # audit records: events, else None
+    line_spec, events = _line_reading(scorer.pipeline)
     start = time.perf_counter()
     last_line = newest_at = time.monotonic()
     newest = None

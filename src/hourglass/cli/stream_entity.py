@@ -332,14 +332,9 @@ def run(scorer: EntityStream, read: Callable[[int], bytes], sink: Any, *, where:
     each flagged bucket is written as an ECS alert document. A bucket a suppression rule
     silenced is no alert (with ``all_rows`` it is written with flag 0 and ``suppressed``); the
     summary counts them per rule."""
-    from hourglass.cli.stream import LineBatcher, _ended, _flat, _parse, stream_guard
-    from hourglass.ingest.formats import event_format, line_format
+    from hourglass.cli.stream import LineBatcher, _ended, _flat, _line_reading, _parse, stream_guard
 
-    # a model of CEF/LEEF/kv/PAN-OS/audit lines reads such lines, as 'score' read its file; of
-    # Okta or Entra events, each JSON row passes through its format's event
-    dataset = scorer.pipeline.info.get("dataset")
-    line_spec = line_format(dataset) or event_format(dataset)
-    events = getattr(line_spec, "events", lambda: None)()  # audit records: events, else None
+    line_spec, events = _line_reading(scorer.pipeline)  # the model's own lines, as 'score' read them
     start = time.perf_counter()
     bad: list[int] = []
     warned = False

@@ -36,12 +36,14 @@ logger = logging.getLogger(__name__)
 # a repeated header name that is a known quirk of a format (CICFlowMeter), not a mistake
 _KNOWN_REPEATS = frozenset({"Fwd Header Length"})
 _SAID_REPEATS: set[str] = set()  # files whose repeated header names were said (once a run)
-_SAID_DIALECT: set[str] = set()  # files read with a sniffed delimiter, said once a run
-_SEP_NAMES = {";": "semicolon", "\t": "tab", "|": "pipe", ",": "comma"}
+_SAID_DELIMITER: set[str] = set()  # files read with a sniffed delimiter, said once a run
+#: how a message names a CSV delimiter (inspect, the info line of a sniffed one)
+SEPARATOR_NAMES = {";": "semicolon", "\t": "tab", "|": "pipe", ",": "comma"}
 
-__all__ = ["BAD_ROWS", "CHUNK_BYTES", "MAX_LINE_BYTES", "READ_ERRORS", "ReadStats", "check_text",
-           "dedupe_names", "first_json_object", "flat_record", "flatten_json", "has_nested", "iter_table",
-           "nested_note", "open_text", "path_order", "prefetch", "read_head", "sniff_delimiter"]
+__all__ = ["BAD_ROWS", "CHUNK_BYTES", "MAX_LINE_BYTES", "READ_ERRORS", "SEPARATOR_NAMES", "ReadStats",
+           "check_text", "dedupe_names", "first_json_object", "flat_record", "flatten_json", "has_nested",
+           "iter_table", "nested_note", "open_text", "path_order", "prefetch", "read_head",
+           "sniff_delimiter"]
 
 BAD_ROWS = ("error", "skip")
 CHUNK_BYTES = 16 << 20
@@ -849,9 +851,9 @@ def iter_table(
                 sep = sniff_delimiter(p, skip_rows)
             except READ_ERRORS as exc:
                 raise InputError(f"{p}: cannot read ({exc})") from None
-            if sep != "," and str(p) not in _SAID_DIALECT:
-                _SAID_DIALECT.add(str(p))
-                logger.info("%s: read as %s-separated", p, _SEP_NAMES[sep])
+            if sep != "," and str(p) not in _SAID_DELIMITER:
+                _SAID_DELIMITER.add(str(p))
+                logger.info("%s: read as %s-separated", p, SEPARATOR_NAMES[sep])
         chunks = _iter_csv(p, sep=sep or ("\t" if fmt == "tsv" else ","), names=names,
                            skip_rows=skip_rows, on_bad_rows=on_bad_rows, chunk_bytes=chunk_bytes,
                            stats=stats, null_values=null_values, quote=quote,
