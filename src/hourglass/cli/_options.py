@@ -88,8 +88,9 @@ DeprecatedTimeColOpt = Annotated[str | None, typer.Option(
     "--time-col", hidden=True, help="Deprecated alias of --timestamp-col.")]
 FormatOpt = Annotated[str, typer.Option(
     "--format", help="auto (sniffed), nsl-kdd, unsw-nb15, cicflowmeter, zeek-conn, csv, tsv, "
-    "parquet, jsonl ('hourglass formats' lists all); logs: hdfs, bgl, syslog, raw, keys (DeepLog "
-    "key sequences) or a header regex with a (?P<content>...) group.")]
+    "parquet, jsonl ('hourglass formats' lists all); logs: hdfs, bgl, syslog, journald "
+    "(journalctl -o json), raw, keys (DeepLog key sequences) or a header regex with a "
+    "(?P<content>...) group.")]
 # commands that read tables only (benchmark, inspect): no log formats or time-series datasets
 TableDatasetOpt = Annotated[str | None, typer.Option(
     "--dataset", help="Named table layout (alias of --format): fills in columns, label column "
@@ -140,6 +141,8 @@ LOG_FORMAT_HELP = {  # the log --format values, for 'hourglass formats'
     "hdfs": "log: HDFS header (date time pid level component: message)",
     "bgl": "log: BGL/Blue Gene header (label epoch date node time ... level message)",
     "syslog": "log: syslog header (Mon dd hh:mm:ss host program[pid]: message)",
+    "journald": "log: systemd journal, journalctl -o json (MESSAGE; host, component, pid, unit, "
+                "priority, boot)",
     "raw": "log: the whole line is the message",
     "keys": "log: DeepLog key sequences, one session of integer keys a line",
     "(?P<content>...)": "log: your header regex; (?P<timestamp>...) optional (epoch s or date text)",

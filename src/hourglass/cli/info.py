@@ -78,8 +78,8 @@ def formats() -> None:
         t.add_row(name, "-", "-", desc)
     out.print(t)
     out.print("--format auto (the default) tries the table formats in this order, then reads the "
-              "file by its name; a log needs its --format (hdfs, bgl, syslog, raw, keys or a header "
-              "regex)", highlight=False)
+              "file by its name; a log needs its --format (hdfs, bgl, syslog, journald, raw, keys or "
+              "a header regex)", highlight=False)
 
 
 def inspect(

@@ -42,7 +42,7 @@ def check_tabular_model(cls: type[BaseDetector], model: str) -> None:
     """Refuse an events model on a table (it needs a log --format)."""
     if cls.get_tags()["input"] == "events":
         raise HourglassError(f"--model {model} learns from log sessions: give a log --format "
-                             "(hdfs, bgl, syslog, raw, keys or a header regex)")
+                             "(hdfs, bgl, syslog, journald, raw, keys or a header regex)")
 
 
 def check_events_model(model: str) -> None:
@@ -185,8 +185,12 @@ def _read_sessions(features: EventSessions, data: Path, *, strict: bool) -> Sess
     sessions = features.sessions(str(data))
     if not len(sessions):
         fmt = "table" if features.is_table else features.format
+        parse = getattr(features.parser_, "stats_", None)
+        first = None if features.is_table else getattr(parse, "first_unmatched_reason", None)
         raise HourglassError(f"{data}: no sessions found ({_summary_line(sessions.stats, features)}); the "
-                             f"model reads {fmt!r} input")
+                             f"model reads {fmt!r} input" + (f"; the first line skipped, {first}"
+                                                             if first and not sessions.stats.get("parsed")
+                                                             else ""))
     return sessions
 
 

@@ -103,7 +103,7 @@ def _columns_are(df: pd.DataFrame) -> str:
     if len(cols) == 1 and len(cols[0].split()) >= 4:  # a header that is a sentence, as score says it
         return (f"the data reads as one text column (first line {cols[0][:80]!r}): a log? a table "
                 "model reads table columns; a log needs a log model (train --format hdfs, bgl, "
-                "syslog, raw or a header regex, --model deeplog ...)")
+                "syslog, journald, raw or a header regex, --model deeplog ...)")
     if len(cols) == 1:
         sep = next((s for s in (";", "|") if s in cols[0]), None)
         if sep is not None:

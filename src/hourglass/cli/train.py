@@ -276,7 +276,7 @@ def train(
     with user_errors():
         if any(o is not None for o in (session_regex, session_col, window, step)):
             raise HourglassError("--session-regex/--session-col/--window: these group log lines; "
-                                 "give a log --format (hdfs, bgl, syslog, raw, keys or a regex), "
+                                 "give a log --format (hdfs, bgl, syslog, journald, raw, keys or a regex), "
                                  "or --key-col/--message-col for an event table")
         spec, label_col, normal_values = resolve_spec(dataset, label_col, normal, fmt, data)
         roles = parse_roles(role)

@@ -527,7 +527,7 @@ class TabularPreprocessor:
                 raise InputError(f"column(s) the model needs are missing: {', '.join(missing[:3])}{more}; "
                                  f"the data reads as one text column (first line {have!r}): a log? "
                                  "this model scores table columns; a log needs a log model "
-                                 "(train --format hdfs, bgl, syslog, raw or a header regex, "
+                                 "(train --format hdfs, bgl, syslog, journald, raw or a header regex, "
                                  "--model deeplog ...)")
             sep = next((s for s in (";", "|") if s in str(df.columns[0])), None) if df.shape[1] == 1 else None
             if sep is not None:  # a table with another separator, read as one column

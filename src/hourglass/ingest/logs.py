@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import gzip
 import io
+import json
 import logging
 import operator
 import os
 import re
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,14 +30,154 @@ from hourglass._params import check_numeric_params
 from hourglass.errors import InputError
 from hourglass.ingest.tables import READ_ERRORS
 
-__all__ = ["DEFAULT_MASKS", "LEGACY_MASKS", "LOG_FORMATS", "LogParser", "ParseStats", "read_lines"]
+__all__ = ["DEFAULT_MASKS", "JOURNALD_FIELDS", "LEGACY_MASKS", "LOG_FORMATS", "JournaldHeader", "LogParser",
+           "ParseStats", "read_lines"]
 
 logger = logging.getLogger(__name__)
 
 UNKNOWN = 0  # key of a line whose template was not seen in training
 
-# name → (header regex with a ``content`` group, how to read the time fields)
-LOG_FORMATS: dict[str, tuple[str, str | None]] = {
+#: The header fields of a ``journald`` record (``journalctl -o json``), by the journal fields
+#: they come from (the first present one); ``content`` is the message, ``timestamp`` its time.
+JOURNALD_FIELDS: dict[str, tuple[str, ...]] = {
+    "timestamp": ("__REALTIME_TIMESTAMP", "_SOURCE_REALTIME_TIMESTAMP"),  # µs since the epoch
+    "host": ("_HOSTNAME",),
+    "component": ("SYSLOG_IDENTIFIER", "_COMM"),  # syslog's program name
+    "pid": ("_PID", "SYSLOG_PID"),
+    "unit": ("_SYSTEMD_UNIT", "_SYSTEMD_USER_UNIT"),
+    "priority": ("PRIORITY",),  # 0 emerg ... 7 debug
+    "boot": ("_BOOT_ID",),
+    "content": ("MESSAGE",),
+}
+
+_JOURNALD_HEADER = [(name, keys) for name, keys in JOURNALD_FIELDS.items() if name != "content"]
+
+
+class _Record:
+    """The fields of one journal record, read as a header regex's match is (``group``);
+    ``replaced``: its MESSAGE held bytes that are not UTF-8 (replaced by U+FFFD)."""
+
+    __slots__ = ("fields", "replaced")
+
+    def __init__(self, fields: dict[str, str], replaced: bool) -> None:
+        self.fields = fields
+        self.replaced = replaced
+
+    def group(self, name: str) -> str | None:
+        return self.fields.get(name)
+
+
+def _journal_value(value: Any) -> tuple[str | None, bool]:
+    """A journal field's text and whether bytes were replaced: a string as it is, an array of
+    byte values (journalctl's form of a value that is not UTF-8 or not printable) decoded with
+    errors replaced, an array of values (a field that repeats) its values joined by line breaks,
+    null or an object ``None``, another JSON number or boolean as written."""
+    if isinstance(value, str):
+        return value, False
+    if isinstance(value, list):
+        if value and all(type(b) is int and 0 <= b < 256 for b in value):
+            raw = bytes(value)
+            try:
+                return raw.decode("utf-8"), False
+            except UnicodeDecodeError:
+                return raw.decode("utf-8", errors="replace"), True
+        parts = [_journal_value(v) for v in value]
+        texts = [t for t, _ in parts if t is not None]
+        return ("\n".join(texts) if texts else None), any(r for _, r in parts)
+    if value is None or isinstance(value, dict):
+        return None, False
+    return json.dumps(value), False
+
+
+class JournaldHeader:
+    """The ``journald`` log format: one JSON object a line, as ``journalctl -o json`` (or
+    ``-o json-seq``) writes the journal, read into the same named fields a header regex gives
+    (:data:`JOURNALD_FIELDS`): ``content`` is MESSAGE, ``timestamp`` __REALTIME_TIMESTAMP as
+    exact decimal seconds, ``host``, ``component`` (SYSLOG_IDENTIFIER, else _COMM), ``pid``,
+    ``unit``, ``priority`` and ``boot``. A line that is no JSON object, or a record without a
+    MESSAGE (or with a null one: journalctl writes null for a value over 4096 bytes unless
+    given ``--all``), matches no header, as a line of another format that its regex does not
+    match; a field that repeats gives its first value (MESSAGE: all, one a line).
+
+    Examples
+    --------
+    >>> h = JournaldHeader()
+    >>> r = h.match('{"MESSAGE": "Started cron.service.", "__REALTIME_TIMESTAMP": "1700000000000001", '
+    ...             '"_HOSTNAME": "web1", "SYSLOG_IDENTIFIER": "systemd", "_PID": "1"}')
+    >>> r.group("content"), r.group("timestamp"), r.group("component"), r.group("unit")
+    ('Started cron.service.', '1700000000.000001', 'systemd', '')
+    >>> h.match('{"MESSAGE": [104, 105, 255]}').group("content")
+    'hi\ufffd'
+    >>> h.match("Jun 14 15:16:01 combo sshd[1]: hello") is None
+    True
+    """
+
+    pattern = "journald"
+    groupindex: Mapping[str, int] = {name: i for i, name in enumerate(JOURNALD_FIELDS, 1)}
+
+    def match(self, line: str) -> _Record | None:
+        record = self._record(line)
+        if not isinstance(record, dict):
+            return None
+        message, replaced = _journal_value(record.get("MESSAGE"))
+        if message is None:
+            return None
+        fields = {"content": message}
+        for name, keys in _JOURNALD_HEADER:
+            text = ""
+            for key in keys:
+                value = record.get(key)
+                if isinstance(value, list) and value and not isinstance(value[0], int):
+                    value = value[0]  # a repeated field: its first value
+                text = _journal_value(value)[0] or ""
+                if text:
+                    break
+            fields[name] = text
+        fields["timestamp"] = _micro_seconds(fields["timestamp"])
+        return _Record(fields, replaced)
+
+    @staticmethod
+    def _record(line: str) -> Any:
+        text = line.lstrip("\x1e \t")  # json-seq: a record separator before each record
+        if not text.startswith("{"):
+            return None
+        try:
+            return json.loads(text)
+        except ValueError:  # RecursionError is no ValueError, and never comes from an object of strings
+            return None
+
+    def why(self, line: str) -> str:
+        """Why ``line`` matches no record, for an error naming it."""
+        record = self._record(line)
+        if not isinstance(record, dict):
+            what = line.lstrip("\x1e \t")[:1]
+            return ("not a JSON object" + (" (journalctl -o export? use -o json)" if "=" in line[:64]
+                                           and what != "{" else ""))
+        if "MESSAGE" not in record:
+            return "a journal record without a MESSAGE field"
+        return ("a journal record whose MESSAGE is null (journalctl writes null for a value over "
+                "4096 bytes; export with journalctl --all)")
+
+
+def _micro_seconds(text: str) -> str:
+    """Microseconds since the epoch (the journal's times) as exact decimal seconds; ``""``
+    when not a whole number.
+
+    Examples
+    --------
+    >>> _micro_seconds("1700000000123456"), _micro_seconds("12"), _micro_seconds("x")
+    ('1700000000.123456', '0.000012', '')
+    """
+    digits = text.strip()
+    if not digits.isdigit() or not digits.isascii():
+        return ""
+    us = int(digits)
+    return f"{us // 1_000_000}.{us % 1_000_000:06d}"
+
+
+# name → (header regex with a ``content`` group, or the reader of a structured format, and how to
+# read the time fields)
+LOG_FORMATS: dict[str, tuple[str | JournaldHeader, str | None]] = {
     "hdfs": (r"^(?P<date>\d{6}) (?P<time>\d{6}) (?P<pid>\d+) (?P<level>\w+) "
              r"(?P<component>[^:\s]+): (?P<content>.*)$", "%y%m%d %H%M%S"),
     "bgl": (r"^(?P<label>\S+) (?P<timestamp>\d{9,11}) (?P<date>\d{4}\.\d\d\.\d\d) "
@@ -51,6 +192,8 @@ LOG_FORMATS: dict[str, tuple[str, str | None]] = {
                "%b %d %H:%M:%S"),
     # (?s): a message from an event table's column may span lines (Windows events' Message)
     "raw": (r"(?s)^(?P<content>.*)$", None),
+    # systemd's journal exported by journalctl -o json: a JSON object a line, not a regex
+    "journald": (JournaldHeader(), "epoch"),
 }
 
 # Applied in this order; each match becomes ``<NAME>`` in the template.
@@ -114,9 +257,12 @@ class ParseStats:
     blank: int = 0
     unknown_template: int = 0
     first_unmatched: int | None = None
+    #: the first unmatched line, what it is and what was expected (for an error naming it)
+    first_unmatched_reason: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        """The counts (and ``first_unmatched``), not the text of a line."""
+        return {k: v for k, v in self.__dict__.items() if k != "first_unmatched_reason"}
 
     def summary(self) -> str:
         """One line for the log, e.g. ``2000 lines: 2000 parsed, 0 unmatched, ...``."""
@@ -231,7 +377,7 @@ def _seq_distance(param: str) -> Any:
 
 @dataclass
 class _Compiled:
-    header: re.Pattern[str]
+    header: re.Pattern[str] | JournaldHeader
     masks: list[tuple[str, re.Pattern[str]]] = field(default_factory=list)
     # per mask: its sub, replacement, and _NEEDS' text and digit (None, False: always run)
     plan: list[tuple[Any, str, str | None, bool]] = field(default_factory=list)
@@ -243,9 +389,10 @@ class LogParser:
     Parameters
     ----------
     format
-        ``"hdfs"``, ``"bgl"``, ``"syslog"``, ``"raw"`` (the whole line is the message), or a
-        regular expression with a named group ``content`` (optionally ``timestamp``: epoch
-        seconds or date-time text, UTC unless it has an offset) for other layouts.
+        ``"hdfs"``, ``"bgl"``, ``"syslog"``, ``"journald"`` (``journalctl -o json``, see
+        :class:`JournaldHeader`), ``"raw"`` (the whole line is the message), or a regular
+        expression with a named group ``content`` (optionally ``timestamp``: epoch seconds or
+        date-time text, UTC unless it has an offset) for other layouts.
     masks
         ``(NAME, regex)`` pairs applied to the message before template mining; ``None`` uses
         :data:`DEFAULT_MASKS` (block ids, IPs, hex, paths, numbers; :data:`LEGACY_MASKS` with
@@ -300,7 +447,7 @@ class LogParser:
         else:
             pattern = fmt
         try:
-            header = re.compile(pattern)
+            header = pattern if isinstance(pattern, JournaldHeader) else re.compile(pattern)
         except re.error as exc:
             raise InputError(f"--format: '{fmt}' is neither a known format ({', '.join(LOG_FORMATS)}) "
                              f"nor a valid regular expression ({exc})") from None
@@ -366,6 +513,21 @@ class LogParser:
             content = sub(repl, content)
         return content
 
+    def unmatched_text(self, lineno: int, line: str) -> str:
+        """What is wrong with ``line`` (numbered ``lineno``), which matched no header, and what
+        was expected: one line for an error or a warning.
+
+        Examples
+        --------
+        >>> LogParser("journald").unmatched_text(3, "Jun 14 15:16:01 combo sshd[1]: hi")[:60]
+        'line 3: not a JSON object; expected a journal record a line,'
+        """
+        header = (getattr(self, "_compiled", None) or self._compile()).header
+        if isinstance(header, JournaldHeader):
+            return (f"line {lineno}: {header.why(line)}; expected a journal record a line, a JSON "
+                    f"object with a MESSAGE field as journalctl -o json writes: {line[:80]!r}")
+        return f"line {lineno}: does not match the {self.format!r} header format: {line[:80]!r}"
+
     # -- fit / parse --------------------------------------------------------------------------
     def fit(self, lines: Iterable[str]) -> LogParser:
         """Learn templates from ``lines`` (the events are also kept in ``events_``; use
@@ -391,8 +553,9 @@ class LogParser:
         if not self.stats_.lines:
             raise InputError("the log is empty (no lines to learn templates from)")
         if not self.stats_.parsed:
+            first = self.stats_.first_unmatched_reason
             raise InputError(f"no log line matched the header format {self.format!r} "
-                             f"({self.stats_.summary()})")
+                             f"({self.stats_.summary()})" + (f"; the first, {first}" if first else ""))
 
     def learn_chunks(self, lines: Iterable[str], chunk_size: int = 65_536) -> Iterator[pd.DataFrame]:
         """Go on learning from more ``lines`` with the templates learnt so far (after
@@ -483,6 +646,8 @@ class LogParser:
             raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
         stats = self.stats_ = ParseStats()
         header = self._compiled.header
+        records = isinstance(header, JournaldHeader)  # MESSAGE bytes that are not UTF-8: counted
+        replaced = 0
         extra = self._extra()
         counted = isinstance(lines, _Counted)
         drain = self.drain_
@@ -503,10 +668,14 @@ class LogParser:
                 stats.unmatched += 1
                 if stats.first_unmatched is None:
                     stats.first_unmatched = lineno
+                    stats.first_unmatched_reason = self.unmatched_text(lineno, line)
                 if self.strict:
-                    raise InputError(f"line {lineno}: does not match the {self.format!r} header "
-                                     f"format: {line[:80]!r}")
+                    raise InputError(stats.first_unmatched_reason or "")
                 continue
+            if records and m.replaced:  # type: ignore[union-attr]
+                replaced += 1
+                if not counted:
+                    stats.bad_encoding += 1
             content = m.group("content") or ""
             masked = self.mask(content)
             if learn:
@@ -528,21 +697,25 @@ class LogParser:
                 fields[g].append(m.group(g) or "")
             if len(rows_line) >= chunk_size:
                 if counted:
-                    stats.bad_encoding = lines.stats.bad_encoding  # type: ignore[attr-defined]
+                    stats.bad_encoding = lines.stats.bad_encoding + replaced  # type: ignore[attr-defined]
                 yield (self._chunk(rows_line, rows_key, rows_content, fields) if frames else
                        (rows_line, rows_key, rows_content, fields))
                 rows_line, rows_key, rows_content = [], [], []
                 fields = {g: [] for g in extra}
         if counted:
-            stats.bad_encoding = lines.stats.bad_encoding  # type: ignore[attr-defined]
+            stats.bad_encoding = lines.stats.bad_encoding + replaced  # type: ignore[attr-defined]
         if rows_line:
             yield (self._chunk(rows_line, rows_key, rows_content, fields) if frames else
                    (rows_line, rows_key, rows_content, fields))
         if not frames:  # a micro-batch of a live log: its caller reports the counts
             return
         if stats.unmatched and stats.parsed:  # none parsed: the caller's error says it all
-            logger.warning("%d of %d lines matched no '%s' header (first: line %d); skipped",
-                           stats.unmatched, stats.lines, self.format, stats.first_unmatched)
+            if records:  # what the line is, as a regex cannot say
+                logger.warning("%d of %d lines were no journal record with a MESSAGE (first: %s); "
+                               "skipped", stats.unmatched, stats.lines, stats.first_unmatched_reason)
+            else:
+                logger.warning("%d of %d lines matched no '%s' header (first: line %d); skipped",
+                               stats.unmatched, stats.lines, self.format, stats.first_unmatched)
         if stats.bad_encoding and stats.parsed:  # none parsed: the caller's error counts them
             logger.warning("%d line(s) had bytes that are not UTF-8; replaced with U+FFFD",
                            stats.bad_encoding)

@@ -139,8 +139,7 @@ class LogStreamScorer:
         header = (getattr(parser, "_compiled", None) or parser._compile()).header
         for i, (num, text) in enumerate(lines):
             if text.strip() and header.match(text) is None:
-                return i, (f"line {num}: does not match the {parser.format!r} header format: "
-                           f"{text[:80]!r}")
+                return i, parser.unmatched_text(num, text)
         return None
 
     def feed(self, lines: list[tuple[int, str]]) -> list[dict[str, Any]]:

@@ -33,7 +33,7 @@ class EventSessions(EventTables):
     Parameters
     ----------
     format
-        Header format of the log (``hdfs``, ``bgl``, ``syslog``, ``raw`` or a regex with a
+        Header format of the log (``hdfs``, ``bgl``, ``syslog``, ``journald``, ``raw`` or a regex with a
         ``content`` group, see :class:`~hourglass.ingest.logs.LogParser`), or ``keys`` for
         DeepLog key-sequence files (one session of integer keys per line). Ignored for tables
         (``key_column`` or ``message_column`` given).
