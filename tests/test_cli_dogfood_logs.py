@@ -45,7 +45,7 @@ def test_a_format_typo_or_a_regex_without_content_says_so(logs: dict[str, Path])
     one_line_error(["train", str(logs["log"]), "--format", "hdfs2", "--session-col", "pid", *FAST,
                     "-o", str(out)], "unknown format 'hdfs2'; tables: auto,", out)
     one_line_error(["train", str(logs["log"]), "--format", "hdfs2", *FAST, "-o", str(out)],
-                   "logs: hdfs, bgl, syslog, raw, keys, or a header regular expression", out)
+                   "logs: hdfs, bgl, syslog, journald, raw, keys, or a header regular expression", out)
     one_line_error(["train", str(logs["log"]), "--format", r"^(\S+) (.*)$", "--session-col", "x",
                     *FAST, "-o", str(out)],
                    r"the regular expression '^(\S+) (.*)$' needs a named group (?P<content>...)", out)

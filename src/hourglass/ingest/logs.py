@@ -119,17 +119,24 @@ class JournaldHeader:
         record = self._record(line)
         if not isinstance(record, dict):
             return None
-        message, replaced = _journal_value(record.get("MESSAGE"))
-        if message is None:
-            return None
+        message = record.get("MESSAGE")
+        replaced = False
+        if type(message) is not str:
+            message, replaced = _journal_value(message)
+            if message is None:
+                return None
         fields = {"content": message}
+        get = record.get
         for name, keys in _JOURNALD_HEADER:
             text = ""
             for key in keys:
-                value = record.get(key)
-                if isinstance(value, list) and value and not isinstance(value[0], int):
-                    value = value[0]  # a repeated field: its first value
-                text = _journal_value(value)[0] or ""
+                value = get(key)
+                if type(value) is str:  # nearly always: journalctl writes every value as text
+                    text = value
+                elif value is not None:
+                    if isinstance(value, list) and value and not isinstance(value[0], int):
+                        value = value[0]  # a repeated field: its first value
+                    text = _journal_value(value)[0] or ""
                 if text:
                     break
             fields[name] = text
@@ -190,10 +197,10 @@ LOG_FORMATS: dict[str, tuple[str | JournaldHeader, str | None]] = {
                r"(?P<timestamp>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?)) "
                r"(?P<host>\S+) (?P<component>[^:\[\s][^:\[]*?)(?:\[(?P<pid>\d+)\])?: ?(?P<content>.*)$",
                "%b %d %H:%M:%S"),
-    # (?s): a message from an event table's column may span lines (Windows events' Message)
-    "raw": (r"(?s)^(?P<content>.*)$", None),
     # systemd's journal exported by journalctl -o json: a JSON object a line, not a regex
     "journald": (JournaldHeader(), "epoch"),
+    # (?s): a message from an event table's column may span lines (Windows events' Message)
+    "raw": (r"(?s)^(?P<content>.*)$", None),
 }
 
 # Applied in this order; each match becomes ``<NAME>`` in the template.
