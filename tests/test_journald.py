@@ -122,7 +122,7 @@ def test_byte_array_null_and_repeated_fields() -> None:
     bad_utf8 = list(b"login from \xff\xfeuser root")
     lines = [
         record(bad_utf8),                                           # not UTF-8: replaced, counted
-        record(list("colour \x1b[31mred\x1b[0m".encode())),         # UTF-8 with control bytes
+        record(list("colour \x1b[31mété\x1b[0m".encode())),     # UTF-8 with control bytes
         record("a null pid", pid=0, _PID=None, _HOSTNAME=None),     # null fields: empty
         record("repeated", SYSLOG_IDENTIFIER=["sshd", "sshd-session"], _PID=["7", "8"]),
         record(["first part", list(b"second \xffpart")]),           # a repeated MESSAGE: all of it
@@ -131,7 +131,7 @@ def test_byte_array_null_and_repeated_fields() -> None:
     ]
     p = LogParser("journald").fit(lines)
     ev = p.events_
-    assert ev["content"].tolist() == ["login from \ufffd\ufffduser root", "colour \x1b[31mred\x1b[0m",
+    assert ev["content"].tolist() == ["login from \ufffd\ufffduser root", "colour \x1b[31mété\x1b[0m",
                                       "a null pid", "repeated", "first part\nsecond \ufffdpart",
                                       "from json-seq", "numbers as numbers"]
     assert ev["pid"].tolist() == ["812", "812", "", "7", "812", "812", "99"]
@@ -156,7 +156,8 @@ def test_lines_that_are_no_record_are_counted_and_named(caplog: pytest.LogCaptur
         p = LogParser("journald").fit(lines)
     s = p.stats_
     assert (s.lines, s.parsed, s.unmatched, s.blank, s.first_unmatched) == (8, 2, 5, 1, 2)
-    assert "5 of 8 lines were no journal record with a MESSAGE (first: line 2: not a JSON object" in caplog.text
+    assert ("5 of 8 lines were no journal record with a MESSAGE (first: line 2: not a JSON object"
+            in caplog.text)
     why = [p.unmatched_text(i, line) for i, line in enumerate(lines[1:6], 2)]
     assert why[0].startswith("line 2: not a JSON object; expected a journal record a line, a JSON "
                              "object with a MESSAGE field as journalctl -o json writes: 'Jun 14")
@@ -164,10 +165,10 @@ def test_lines_that_are_no_record_are_counted_and_named(caplog: pytest.LogCaptur
     assert why[3].startswith("line 5: a journal record whose MESSAGE is null (journalctl writes null "
                              "for a value over 4096 bytes; export with journalctl --all)")
     assert why[4].startswith("line 6: not a JSON object")
-    with pytest.raises(InputError, match="^line 2: not a JSON object; expected a journal record"):
+    with pytest.raises(InputError, match=r"^line 2: not a JSON object; expected a journal record"):
         LogParser("journald", strict=True).fit(lines)
-    with pytest.raises(InputError, match="no log line matched the header format 'journald' .*; the "
-                                         "first, line 1: not a JSON object"):
+    with pytest.raises(InputError, match=r"no log line matched the header format 'journald' .*; the "
+                                         r"first, line 1: not a JSON object"):
         LogParser("journald").fit(["KEY=value", "MESSAGE=hello"])  # journalctl -o export
 
 
@@ -182,6 +183,20 @@ def test_same_templates_and_fields_as_the_syslog_lines() -> None:
     for col in ("key", "content", "host", "component", "pid"):
         assert j.events_[col].tolist() == s.events_[col].tolist(), col
     np.testing.assert_allclose(j.events_["time"], s.events_["time"], rtol=0, atol=1e-6)
+
+
+def test_sessions_by_unit_host_or_time_window() -> None:
+    from hourglass.features import EventSessions
+
+    lines, _ = host_log(20, seed=2)
+    by_unit = EventSessions(format="journald", session_column="unit").fit(lines).sessions(lines)
+    assert sorted(by_unit.ids) == ["cron.service", "init.scope", "ssh.service"]
+    assert sum(map(len, by_unit.sequences)) == len(lines)
+    by_host = EventSessions(format="journald", session_column="host").fit(lines).sessions(lines)
+    assert by_host.ids == ["web1"]
+    # 20 processes 7 s apart from 22:13:20: windows of 60 s from the first record's time
+    by_time = EventSessions(format="journald", window=60).fit(lines).sessions(lines)
+    assert len(by_time) == 3 and by_time.ids[0].startswith("2023-11-14T22:13:")
 
 
 # -- the CLI and the service -----------------------------------------------------------------------
