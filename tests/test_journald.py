@@ -151,12 +151,14 @@ def test_bad_encoding_is_counted_when_read_from_a_file(tmp_path: Path) -> None:
 def test_lines_that_are_no_record_are_counted_and_named(caplog: pytest.LogCaptureFixture) -> None:
     lines = [record("ok one"), "Jun 14 15:16:01 combo sshd[1]: a syslog line", "[1, 2]",
              json.dumps({"_PID": "3", "__REALTIME_TIMESTAMP": str(T0)}),
-             json.dumps({"MESSAGE": None, "_PID": "3"}), '{"MESSAGE": "cut sh', "", record("ok two")]
+             json.dumps({"MESSAGE": None, "_PID": "3"}), '{"MESSAGE": "cut sh', "", record("ok two"),
+             '{"MESSAGE": {"a": 1}}', '{"MESSAGE": ' + "[" * 100_000, record([])]
     with caplog.at_level("WARNING"):
         p = LogParser("journald").fit(lines)
     s = p.stats_
-    assert (s.lines, s.parsed, s.unmatched, s.blank, s.first_unmatched) == (8, 2, 5, 1, 2)
-    assert ("5 of 8 lines were no journal record with a MESSAGE (first: line 2: not a JSON object"
+    assert (s.lines, s.parsed, s.unmatched, s.blank, s.first_unmatched) == (11, 3, 7, 1, 2)
+    assert p.events_["content"].tolist() == ["ok one", "ok two", ""]  # MESSAGE [] : no bytes
+    assert ("7 of 11 lines were no journal record with a MESSAGE (first: line 2: not a JSON object"
             in caplog.text)
     why = [p.unmatched_text(i, line) for i, line in enumerate(lines[1:6], 2)]
     assert why[0].startswith("line 2: not a JSON object; expected a journal record a line, a JSON "
@@ -165,6 +167,9 @@ def test_lines_that_are_no_record_are_counted_and_named(caplog: pytest.LogCaptur
     assert why[3].startswith("line 5: a journal record whose MESSAGE is null (journalctl writes null "
                              "for a value over 4096 bytes; export with journalctl --all)")
     assert why[4].startswith("line 6: not a JSON object")
+    assert p.unmatched_text(9, lines[8]).startswith("line 9: a journal record whose MESSAGE is a JSON "
+                                                    "dict, not text or bytes")
+    assert p.unmatched_text(10, lines[9]).startswith("line 10: not a JSON object")  # too deep
     with pytest.raises(InputError, match=r"^line 2: not a JSON object; expected a journal record"):
         LogParser("journald", strict=True).fit(lines)
     with pytest.raises(InputError, match=r"no log line matched the header format 'journald' .*; the "

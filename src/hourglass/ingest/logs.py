@@ -73,7 +73,9 @@ def _journal_value(value: Any) -> tuple[str | None, bool]:
     if isinstance(value, str):
         return value, False
     if isinstance(value, list):
-        if value and all(type(b) is int and 0 <= b < 256 for b in value):
+        if not value:  # no bytes
+            return "", False
+        if all(type(b) is int and 0 <= b < 256 for b in value):
             raw = bytes(value)
             try:
                 return raw.decode("utf-8"), False
@@ -148,7 +150,7 @@ class JournaldHeader:
             return None
         try:
             return json.loads(text)
-        except ValueError:  # RecursionError is no ValueError, and never comes from an object of strings
+        except (ValueError, RecursionError):  # RecursionError: arrays nested thousands deep
             return None
 
     def why(self, line: str) -> str:
@@ -160,8 +162,10 @@ class JournaldHeader:
                                            and what != "{" else ""))
         if "MESSAGE" not in record:
             return "a journal record without a MESSAGE field"
-        return ("a journal record whose MESSAGE is null (journalctl writes null for a value over "
-                "4096 bytes; export with journalctl --all)")
+        if record["MESSAGE"] is None:
+            return ("a journal record whose MESSAGE is null (journalctl writes null for a value over "
+                    "4096 bytes; export with journalctl --all)")
+        return f"a journal record whose MESSAGE is a JSON {type(record['MESSAGE']).__name__}, not text or bytes"
 
 
 def _micro_seconds(text: str) -> str:
