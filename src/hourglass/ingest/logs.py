@@ -165,7 +165,8 @@ class JournaldHeader:
         if record["MESSAGE"] is None:
             return ("a journal record whose MESSAGE is null (journalctl writes null for a value over "
                     "4096 bytes; export with journalctl --all)")
-        return f"a journal record whose MESSAGE is a JSON {type(record['MESSAGE']).__name__}, not text or bytes"
+        kind = type(record["MESSAGE"]).__name__
+        return f"a journal record whose MESSAGE is a JSON {kind}, not text or bytes"
 
 
 def _micro_seconds(text: str) -> str:
