@@ -26,6 +26,7 @@ NOT_HOURGLASS = {
     "--node-config": "flower-supernode",
     "--stream": "flwr run",
     "--threshhold": "the README's example of a mistyped option",
+    "--since": "journalctl",
 }
 
 
