@@ -1,11 +1,13 @@
 """Cloud control-plane audit logs: Kubernetes API-server audit events (``--format k8s-audit``:
-one a line, or ``EventList`` documents); read into the row of their chosen fields (bodies and ids
-left out, every stage a row), sniffed without taking other JSON formats; a model flags odd
-requests, ``stream`` and the service score them as ``score`` does, a per-user model trains, ECS
-alerts name the user, address, agent and verb, and bad input is one line, exit 2.
+one a line, or ``EventList`` documents) and Google Cloud Audit Logs (``--format gcp-audit``: log
+entries one a line, a ``gcloud logging read --format=json`` array or an ``entries.list`` page);
+read into the row of their chosen fields (bodies and ids left out; every Kubernetes stage a row),
+sniffed without taking other JSON formats; a model flags odd calls, ``stream`` and the service
+score them as ``score`` does, a per-user model trains, ECS alerts name the user, address, agent
+and action, and bad input (other kinds of records named) is one line, exit 2.
 
-The fixtures are written by hand from the documented schema (the ``audit.k8s.io/v1`` ``Event``),
-not captured."""
+The fixtures are written by hand from the documented schemas (the ``audit.k8s.io/v1`` ``Event``;
+Cloud Logging's ``LogEntry`` with a ``google.cloud.audit.AuditLog`` payload), not captured."""
 
 from __future__ import annotations
 
@@ -69,6 +71,58 @@ CORE_EVENT = {"kind": "Event", "apiVersion": "v1",  # kubectl get events: no aud
               "reason": "Pulled", "message": "Container image already present on machine",
               "source": {"component": "kubelet", "host": "node-1"}, "type": "Normal", "count": 1,
               "firstTimestamp": "2026-01-05T08:00:00Z", "lastTimestamp": "2026-01-05T08:00:00Z"}
+# -- hand-written Google Cloud audit log entries, as a log sink exports them -----------------------
+AUDIT_TYPE = "type.googleapis.com/google.cloud.audit.AuditLog"
+GCP_KEY = {  # a service account key created (Admin Activity)
+    "protoPayload": {
+        "@type": AUDIT_TYPE, "status": {},
+        "authenticationInfo": {"principalEmail": "ann@example.com",
+                               "principalSubject": "user:ann@example.com"},
+        "requestMetadata": {"callerIp": "203.0.113.24",
+                            "callerSuppliedUserAgent": "google-cloud-sdk gcloud/460.0.0 command/gcloud.iam",
+                            "requestAttributes": {"time": "2026-01-05T08:00:03.101Z", "auth": {}},
+                            "destinationAttributes": {}},
+        "serviceName": "iam.googleapis.com", "methodName": "google.iam.admin.v1.CreateServiceAccountKey",
+        "authorizationInfo": [{"resource": "projects/-/serviceAccounts/1045", "granted": True,
+                               "permission": "iam.serviceAccountKeys.create", "resourceAttributes": {}}],
+        "resourceName": "projects/-/serviceAccounts/1045",
+        "request": {"name": "projects/-/serviceAccounts/ci@shop-prod.iam.gserviceaccount.com",
+                    "@type": "type.googleapis.com/google.iam.admin.v1.CreateServiceAccountKeyRequest"},
+        "response": {"name": "projects/shop-prod/serviceAccounts/ci/keys/9f1e", "valid_after_time": {}},
+    },
+    "insertId": "1x8f3kd2c4a", "resource": {"type": "service_account", "labels": {
+        "email_id": "ci@shop-prod.iam.gserviceaccount.com", "project_id": "shop-prod", "unique_id": "1045"}},
+    "timestamp": "2026-01-05T08:00:03.093520Z", "severity": "NOTICE",
+    "logName": "projects/shop-prod/logs/cloudaudit.googleapis.com%2Factivity",
+    "receiveTimestamp": "2026-01-05T08:00:03.861200Z",
+}
+GCP_READ = {  # an object read, refused (Data Access: the denied check has no 'granted')
+    "protoPayload": {
+        "@type": AUDIT_TYPE, "status": {"code": 7, "message": "PERMISSION_DENIED"},
+        "authenticationInfo": {"principalEmail": "ci@shop-prod.iam.gserviceaccount.com"},
+        "requestMetadata": {"callerIp": "10.128.0.7", "callerSuppliedUserAgent": "gcloud-golang-storage/1.36",
+                            "requestAttributes": {}, "destinationAttributes": {}},
+        "serviceName": "storage.googleapis.com", "methodName": "storage.objects.get",
+        "authorizationInfo": [{"resource": "projects/_/buckets/invoices/objects/2026/01.pdf",
+                               "permission": "storage.objects.get", "resourceAttributes": {}}],
+        "resourceLocation": {"currentLocations": ["us-central1"]},
+        "resourceName": "projects/_/buckets/invoices/objects/2026/01.pdf",
+    },
+    "insertId": "b7c2d9e1f", "resource": {"type": "gcs_bucket", "labels": {
+        "bucket_name": "invoices", "location": "us-central1", "project_id": "shop-prod"}},
+    "timestamp": "2026-01-05T08:01:10.517000Z", "severity": "ERROR",
+    "logName": "projects/shop-prod/logs/cloudaudit.googleapis.com%2Fdata_access",
+    "receiveTimestamp": "2026-01-05T08:01:11.002000Z",
+}
+GCP_ENTRIES = [GCP_KEY, GCP_READ]
+GCP_APP = {"insertId": "42", "jsonPayload": {"message": "order placed", "order": 17},
+           "resource": {"type": "k8s_container", "labels": {"project_id": "shop-prod"}},
+           "timestamp": "2026-01-05T08:02:00Z", "severity": "INFO",
+           "logName": "projects/shop-prod/logs/stdout"}
+GCP_REQUEST_LOG = {**{k: v for k, v in GCP_APP.items() if k != "jsonPayload"},
+                   "logName": "projects/shop-prod/logs/appengine.googleapis.com%2Frequest_log",
+                   "protoPayload": {"@type": "type.googleapis.com/google.appengine.logging.v1.RequestLog",
+                                    "method": "GET", "resource": "/", "status": 200}}
 CLOUDTRAIL_LIKE = {"eventVersion": "1.08", "eventTime": "2026-01-05T08:00:00Z",
                    "eventSource": "iam.amazonaws.com", "eventName": "CreateUser"}
 
@@ -123,14 +177,46 @@ def test_k8s_every_stage_is_a_row(tmp_path: Path) -> None:
     assert df["nonResourcePath"].fillna("-").tolist() == ["-", "-", "-", "/readyz"]
 
 
-def test_k8s_event_is_the_formats_own_and_gives_itself_again() -> None:
-    k8s = event_format("k8s-audit")
-    assert k8s is not None and k8s.name == "k8s-audit"
-    for raw in K8S_EVENTS:
-        row = k8s.event(raw)
-        assert k8s.event(row) == row  # applied twice (the service's rows): the same row
-        assert not any(isinstance(v, (dict, list)) for v in row.values())
-    assert k8s.expand(K8S_LIST) == [k8s.event(e) for e in K8S_EVENTS]
+def test_gcp_lines_gcloud_array_and_api_page_read_alike(tmp_path: Path) -> None:
+    (tmp_path / "sink.json").write_text(_lines(GCP_ENTRIES))  # a sink's file in Cloud Storage
+    (tmp_path / "gcloud.json").write_text(json.dumps(GCP_ENTRIES, indent=2, sort_keys=True))
+    (tmp_path / "page.json").write_text(json.dumps({"entries": GCP_ENTRIES, "nextPageToken": "EAE4"}))
+    gcp = get_format("gcp-audit")
+    a, b, c = (gcp.read(tmp_path / f) for f in ("sink.json", "gcloud.json", "page.json"))
+    pd.testing.assert_frame_equal(a, c)
+    pd.testing.assert_frame_equal(a, b[a.columns])  # sort_keys: the same values, columns in another order
+    for gone in ("insertId", "receiveTimestamp", "logName", "protoPayload.request", "protoPayload.response",
+                 "protoPayload.requestMetadata.requestAttributes", "protoPayload.@type",
+                 "protoPayload.status.message", "resource.labels.bucket_name", "resource.labels.unique_id",
+                 "protoPayload.authenticationInfo.principalSubject",
+                 "protoPayload.authorizationInfo.resource"):
+        assert not any(col == gone or col.startswith(gone + ".") for col in a.columns), gone
+    assert a["logKind"].tolist() == ["activity", "data_access"]
+    assert a["protoPayload.status.code"].tolist() == [0, 7]  # {} is OK
+    assert a["protoPayload.authorizationInfo.granted"].tolist() == ["granted", "denied"]
+    assert a["protoPayload.authorizationInfo.count"].tolist() == [1, 1]
+    assert a["protoPayload.authorizationInfo.permission"].tolist() == ["iam.serviceAccountKeys.create",
+                                                                       "storage.objects.get"]
+    assert a["resource.labels.project_id"].tolist() == ["shop-prod"] * 2
+    assert a["resource.labels.location"].fillna("-").tolist() == ["-", "us-central1"]
+    roles = format_roles(gcp, a.columns)
+    assert roles["timestamp"] == "drop" and roles["protoPayload.requestMetadata.callerIp"] == "ip"
+    assert roles["protoPayload.methodName"] == roles["logKind"] == roles["protoPayload.status.code"] == \
+        "categorical"
+    assert roles["protoPayload.authenticationInfo.principalEmail"] == "hash"
+    assert roles["protoPayload.resourceName"] == "hash"
+
+
+def test_events_are_the_formats_own_and_give_themselves_again() -> None:
+    for fmt, raws, page in (("k8s-audit", K8S_EVENTS, K8S_LIST),
+                            ("gcp-audit", GCP_ENTRIES, {"entries": GCP_ENTRIES})):
+        spec = event_format(fmt)
+        assert spec is not None and spec.name == fmt
+        for raw in raws:
+            row = spec.event(raw)
+            assert spec.event(row) == row  # applied twice (the service's rows): the same row
+            assert not any(isinstance(v, (dict, list)) for v in row.values())
+        assert spec.expand(page) == [spec.event(e) for e in raws]
 
 
 # -- sniffing ----------------------------------------------------------------------------------
@@ -138,7 +224,10 @@ def test_cloud_audit_files_are_sniffed_and_others_are_not_taken(tmp_path: Path) 
     shipped = {k: v for k, v in K8S_GET.items() if k not in ("kind", "apiVersion")}  # a shipper's record
     ours = {"audit.log": (_lines(K8S_EVENTS), "k8s-audit"), "list.json": (json.dumps(K8S_LIST), "k8s-audit"),
             "pretty.json": (json.dumps(K8S_LIST, indent=2), "k8s-audit"),
-            "shipped.jsonl": (_lines([shipped]), "k8s-audit")}
+            "shipped.jsonl": (_lines([shipped]), "k8s-audit"),
+            "sink.json": (_lines(GCP_ENTRIES), "gcp-audit"),
+            "gcloud.json": (json.dumps(GCP_ENTRIES, indent=2), "gcp-audit"),
+            "entries.json": (json.dumps({"entries": GCP_ENTRIES}), "gcp-audit")}
     for name, (text, fmt) in ours.items():
         (tmp_path / name).write_text(text)
         assert sniff_format(tmp_path / name).name == fmt, name
@@ -151,7 +240,8 @@ def test_cloud_audit_files_are_sniffed_and_others_are_not_taken(tmp_path: Path) 
     core = {"kind": "EventList", "apiVersion": "v1", "items": [CORE_EVENT]}
     others = {"okta.jsonl": (_lines(OKTA_EVENTS), "okta"),
               "graph.json": (json.dumps(GRAPH_PAGE), "entra-signin"), "core.json": (json.dumps(core), None),
-              "trail.jsonl": (_lines([CLOUDTRAIL_LIKE]), None)}
+              "trail.jsonl": (_lines([CLOUDTRAIL_LIKE]), None), "app.jsonl": (_lines([GCP_APP]), "jsonl"),
+              "requests.jsonl": (_lines([GCP_REQUEST_LOG]), "jsonl")}
     for name, (text, fmt) in others.items():
         (tmp_path / name).write_text(text)
         found = sniff_format(tmp_path / name).name
@@ -178,6 +268,47 @@ def test_k8s_bad_input_is_one_line(tmp_path: Path) -> None:
     one_line_error(train, "event 1 is no JSON object", out)
     data.write_text('{"kind": "EventList", "items": [{"verb": "get"')
     one_line_error(train, "not valid JSON", out)
+
+
+def test_gcp_bad_input_is_one_line(tmp_path: Path) -> None:
+    data, out = tmp_path / "audit.json", tmp_path / "m"
+    train = ["train", str(data), "--format", "gcp-audit", "-o", str(out)]
+    data.write_text("")
+    one_line_error(train, "", out)
+    data.write_text("this is no JSON\n")
+    one_line_error(train, "line 1: malformed JSON", out)
+    data.write_text(_lines([CLOUDTRAIL_LIKE] * 3))
+    one_line_error(train, "no 'timestamp' field; is this a Google Cloud audit log?", out)
+    data.write_text(_lines([{k: v for k, v in GCP_KEY.items() if k != "timestamp"}] * 3))
+    one_line_error(train, "no 'timestamp' field", out)
+    data.write_text(json.dumps([GCP_KEY, "x"], indent=2))
+    one_line_error(train, "event 1 is no JSON object", out)
+    data.write_text('[{"protoPayload": {"methodName": "x"')
+    one_line_error(train, "not valid JSON", out)
+
+
+def test_gcp_entries_that_are_no_audit_logs_are_refused_by_name(tmp_path: Path) -> None:
+    from hourglass.errors import InputError
+
+    data, out = tmp_path / "entries.json", tmp_path / "m"
+    train = ["train", str(data), "--format", "gcp-audit", "-o", str(out)]
+    data.write_text(_lines([GCP_KEY, GCP_APP, GCP_READ]))
+    one_line_error(train, "a log entry with jsonPayload, not an audit log (a protoPayload of type "
+                          "type.googleapis.com/google.cloud.audit.AuditLog)", out)
+    data.write_text(json.dumps([GCP_KEY, {**GCP_APP, "textPayload": "hello"}, GCP_READ]))
+    one_line_error(train, "a log entry with jsonPayload", out)
+    text = {**{k: v for k, v in GCP_APP.items() if k != "jsonPayload"}, "textPayload": "order placed"}
+    data.write_text(_lines([GCP_READ, text]))
+    one_line_error(train, "a log entry with textPayload", out)
+    data.write_text(_lines([GCP_REQUEST_LOG] * 2))
+    one_line_error(train, "a protoPayload of type type.googleapis.com/google.appengine.logging.v1.RequestLog",
+                   out)
+    gcp = get_format("gcp-audit")
+    data.write_text(_lines([GCP_KEY] * 200 + [GCP_APP]))  # later on, in another chunk
+    with pytest.raises(InputError, match="jsonPayload"):
+        list(gcp.iter_chunks(data, chunk_bytes=4096))
+    with pytest.raises(ValueError, match="event 1 of the page: a log entry with jsonPayload"):
+        gcp.expand([GCP_KEY, GCP_APP])
 
 
 def test_core_events_are_refused_by_name(tmp_path: Path) -> None:
@@ -232,10 +363,51 @@ def _k8s_event(rng: np.random.Generator, i: int, odd: bool) -> dict[str, Any]:
     return event
 
 
-MAKERS = {"k8s-audit": _k8s_event}
-USER = {"k8s-audit": ("user.username", lambda e: e["user"]["username"])}
+def _gcp_entry(rng: np.random.Generator, i: int, odd: bool) -> dict[str, Any]:
+    t = pd.Timestamp("2026-01-05T00:00:00Z") + pd.Timedelta(seconds=int(i))
+    if odd:  # an outside account creating keys and setting policies from a script's agent, refused
+        who, ip, agent = "intruder@gmail.com", f"198.51.100.{rng.integers(2, 250)}", "python-requests/2.31.0"
+        service, method, permission = [
+            ("iam.googleapis.com", "google.iam.admin.v1.CreateServiceAccountKey",
+             "iam.serviceAccountKeys.create"),
+            ("cloudresourcemanager.googleapis.com", "SetIamPolicy", "resourcemanager.projects.setIamPolicy")][
+                int(rng.integers(2))]
+        code, granted, kind, severity = 7, False, "activity", "ERROR"
+    else:
+        who = str(rng.choice(["ci@shop-prod.iam.gserviceaccount.com", "ann@example.com", "bob@example.com"]))
+        ip = f"10.128.0.{rng.integers(2, 60)}"
+        agent = "gcloud-golang-storage/1.36" if who.startswith("ci@") else "google-cloud-sdk gcloud/460.0.0"
+        service, method, permission, kind = [
+            ("storage.googleapis.com", "storage.objects.get", "storage.objects.get", "data_access"),
+            ("storage.googleapis.com", "storage.objects.create", "storage.objects.create", "data_access"),
+            ("compute.googleapis.com", "v1.compute.instances.list", "compute.instances.list", "data_access"),
+            ("compute.googleapis.com", "v1.compute.instances.start", "compute.instances.start", "activity")][
+                int(rng.integers(4))]
+        code, granted, severity = 0, True, "INFO" if kind == "data_access" else "NOTICE"
+    check = {"resource": f"projects/shop-prod/x/{rng.integers(100)}", "permission": permission,
+             **({"granted": True} if granted else {})}
+    return {"protoPayload": {"@type": AUDIT_TYPE, "status": {"code": code} if code else {},
+                             "authenticationInfo": {"principalEmail": who},
+                             "requestMetadata": {"callerIp": ip, "callerSuppliedUserAgent": agent},
+                             "serviceName": service, "methodName": method, "authorizationInfo": [check],
+                             "resourceName": f"projects/shop-prod/x/{rng.integers(100)}"},
+            "insertId": f"{rng.integers(10**12):x}",
+            "resource": {"type": "gcs_bucket" if service.startswith("storage") else "gce_instance",
+                         "labels": {"project_id": "shop-prod"}},
+            "timestamp": t.strftime("%Y-%m-%dT%H:%M:%S.%fZ"), "severity": severity,
+            "logName": f"projects/shop-prod/logs/cloudaudit.googleapis.com%2F{kind}",
+            "receiveTimestamp": t.strftime("%Y-%m-%dT%H:%M:%S.%fZ")}
+
+
+MAKERS = {"k8s-audit": _k8s_event, "gcp-audit": _gcp_entry}
+USER = {"k8s-audit": ("user.username", lambda e: e["user"]["username"]),
+        "gcp-audit": ("protoPayload.authenticationInfo.principalEmail",
+                      lambda e: e["protoPayload"]["authenticationInfo"]["principalEmail"])}
 PAGE = {"k8s-audit": lambda events: {"kind": "EventList", "apiVersion": "audit.k8s.io/v1", "metadata": {},
-                                     "items": events}}
+                                     "items": events},
+        "gcp-audit": lambda events: events}  # gcloud logging read --format=json
+#: A page as an object (a service's row is an object): the Logging API's entries.list page.
+OBJECT_PAGE = {**PAGE, "gcp-audit": lambda events: {"entries": events, "nextPageToken": "EAE4"}}
 
 
 @pytest.fixture(scope="module")
@@ -294,9 +466,10 @@ def test_the_service_scores_events_and_pages_as_the_file(kit: dict[str, Any], fm
     test = kit[f"{fmt}-test"]
     with TestClient(create_app(kit["dir"] / f"{fmt}-model", api_key=KEY)) as client:
         rows = client.post("/score", json={"rows": test[:40]}, headers={"X-API-Key": KEY})
-        pages = client.post("/score", json={"rows": [PAGE[fmt](test[:25]), PAGE[fmt](test[25:40])]},
+        pages = client.post("/score", json={"rows": [OBJECT_PAGE[fmt](test[:25]),
+                                                     OBJECT_PAGE[fmt](test[25:40])]},
                             headers={"X-API-Key": KEY})
-        bad = client.post("/score", json={"rows": [test[0], PAGE[fmt]([test[1], "x"])]},
+        bad = client.post("/score", json={"rows": [test[0], OBJECT_PAGE[fmt]([test[1], "x"])]},
                           headers={"X-API-Key": KEY})
     for r in (rows, pages):
         assert r.status_code == 200, r.text
@@ -329,6 +502,41 @@ def test_k8s_ecs_alerts_name_user_address_agent_and_verb(kit: dict[str, Any]) ->
         assert doc["@timestamp"].startswith(event["requestReceivedTimestamp"][:19])
 
 
+def test_gcp_ecs_alerts_name_caller_address_agent_method_and_project(kit: dict[str, Any]) -> None:
+    d = kit["dir"]
+    res = runner.invoke(app, ["stream", str(d / "gcp-audit-model"), "--alert-format", "ecs"],
+                        input=_lines(kit["gcp-audit-test"]))
+    assert res.exit_code == 0, res.output
+    docs = [json.loads(x) for x in res.stdout.splitlines()]
+    assert docs
+    for doc in docs:
+        entry = kit["gcp-audit-test"][doc["hourglass"]["row"]]
+        payload = entry["protoPayload"]
+        assert doc["user"]["name"] == payload["authenticationInfo"]["principalEmail"]
+        assert doc["source"]["ip"] == payload["requestMetadata"]["callerIp"]
+        assert doc["user_agent"]["original"] == payload["requestMetadata"]["callerSuppliedUserAgent"]
+        assert doc["event"]["action"] == payload["methodName"] and doc["event"]["kind"] == "alert"
+        assert doc["cloud"]["project"]["id"] == "shop-prod"
+        assert doc["cloud"]["service"]["name"] == payload["serviceName"]
+        assert doc["@timestamp"].startswith(entry["timestamp"][:19])
+
+
+def test_gcp_stream_and_service_refuse_other_entries_by_name(kit: dict[str, Any]) -> None:
+    from fastapi.testclient import TestClient
+
+    from hourglass.serve import create_app
+
+    model, first = kit["dir"] / "gcp-audit-model", kit["gcp-audit-test"][0]
+    res = runner.invoke(app, ["stream", str(model)], input=_lines([first, GCP_APP]))
+    assert res.exit_code == 2
+    assert "line 2: a log entry with jsonPayload, not an audit log" in res.stderr, res.stderr
+    with TestClient(create_app(model, api_key=KEY)) as client:
+        r = client.post("/score", json={"rows": [first, GCP_REQUEST_LOG]}, headers={"X-API-Key": KEY})
+    assert r.status_code == 422
+    assert r.json()["detail"].startswith("rows[1]: a log entry with a protoPayload of type "
+                                         "type.googleapis.com/google.appengine.logging.v1.RequestLog")
+
+
 @pytest.mark.parametrize("fmt", list(MAKERS))
 def test_a_model_per_user_and_hour(kit: dict[str, Any], fmt: str) -> None:
     d = kit["dir"]
@@ -345,7 +553,9 @@ def test_a_model_per_user_and_hour(kit: dict[str, Any], fmt: str) -> None:
 
 def test_formats_and_inspect_know_them(tmp_path: Path) -> None:
     res = runner.invoke(app, ["formats"])
-    assert res.exit_code == 0 and "k8s-audit" in res.output, res.output
+    assert res.exit_code == 0 and "k8s-audit" in res.output and "gcp-audit" in res.output, res.output
     (tmp_path / "list.json").write_text(json.dumps(K8S_LIST, indent=2))
-    res = runner.invoke(app, ["inspect", str(tmp_path / "list.json")])
-    assert res.exit_code == 0 and "format k8s-audit, 2 rows inspected" in res.output, res.output
+    (tmp_path / "gcloud.json").write_text(json.dumps(GCP_ENTRIES, indent=2))
+    for name, fmt in (("list.json", "k8s-audit"), ("gcloud.json", "gcp-audit")):
+        res = runner.invoke(app, ["inspect", str(tmp_path / name)])
+        assert res.exit_code == 0 and f"format {fmt}, 2 rows inspected" in res.output, res.output

@@ -26,6 +26,8 @@ NOT_HOURGLASS = {
     "--node-config": "flower-supernode",
     "--stream": "flwr run",
     "--threshhold": "the README's example of a mistyped option",
+    "--audit-log-path": "kube-apiserver",
+    "--freshness": "gcloud logging read",
 }
 
 

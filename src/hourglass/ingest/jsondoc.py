@@ -44,7 +44,7 @@ from hourglass.ingest.tables import (
     read_head,
 )
 
-__all__ = ["ODATA_LEAD", "JsonEventsSpec", "document_start", "first_event", "pretty_object"]
+__all__ = ["ODATA_LEAD", "JsonEventsSpec", "document_start", "field_at", "first_event", "pretty_object"]
 
 _CHUNK_RECORDS = 50_000
 _BOM = b"\xef\xbb\xbf"
@@ -108,6 +108,27 @@ def first_event(head: bytes, wrappers: tuple[str, ...], lead: bytes = ODATA_LEAD
     except ValueError:  # the first event runs past the head
         return None
     return obj if isinstance(obj, dict) else None
+
+
+def field_at(record: dict[str, Any], path: tuple[str, ...]) -> Any:
+    """The value at ``path`` in ``record``, nested (``{"user": {"name": ...}}``) or already dotted
+    from some level on (``{"user.name": ...}``: a row a format made, made again), else ``None``.
+
+    Examples
+    --------
+    >>> field_at({"user": {"name": "ann"}}, ("user", "name")), field_at({"user.name": "a"}, ("user", "name"))
+    ('ann', 'a')
+    >>> field_at({"user": "ann"}, ("user", "name")) is None
+    True
+    """
+    value: Any = record
+    for i, key in enumerate(path):
+        if not isinstance(value, dict):
+            return None
+        if key not in value and i < len(path) - 1:
+            return value.get(".".join(path[i:]))
+        value = value.get(key)
+    return value
 
 
 def _json_kind(value: object) -> str:

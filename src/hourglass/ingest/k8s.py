@@ -60,7 +60,7 @@ import pandas as pd
 
 from hourglass.errors import InputError
 from hourglass.ingest.datasets import require_fields
-from hourglass.ingest.jsondoc import JsonEventsSpec, first_event
+from hourglass.ingest.jsondoc import JsonEventsSpec, field_at, first_event
 
 __all__ = ["K8S_AUDIT", "K8S_AUDIT_ROLES", "looks_like_k8s_audit"]
 
@@ -117,19 +117,6 @@ def looks_like_k8s_audit(head: bytes) -> bool:
     return {"auditID", "stage", "verb", "requestURI"} <= obj.keys()
 
 
-def _get(record: dict[str, Any], path: tuple[str, ...]) -> Any:
-    """The value at ``path`` in ``record``, nested (``{"user": {"username": ...}}``) or already
-    dotted (``{"user.username": ...}``: a row of this format, made again)."""
-    value: Any = record
-    for i, key in enumerate(path):
-        if not isinstance(value, dict):
-            return None
-        if key not in value and i < len(path) - 1:
-            return value.get(".".join(path[i:]))
-        value = value.get(key)
-    return value
-
-
 def _core_event(record: dict[str, Any]) -> bool:
     """Whether ``record`` is a core Kubernetes ``Event`` (``v1``, ``events.k8s.io``), not an
     audit event."""
@@ -167,7 +154,7 @@ class _K8sAuditSpec(JsonEventsSpec):
         """
         if _core_event(record):
             return record
-        out = {c: v for c, path in _COPIED.items() if (v := _get(record, path)) is not None}
+        out = {c: v for c, path in _COPIED.items() if (v := field_at(record, path)) is not None}
         when = record.get(_TIME)
         if when is None:
             when = record.get(_STAGE_TIME)
@@ -182,7 +169,7 @@ class _K8sAuditSpec(JsonEventsSpec):
             for c in ("requestPath", "nonResourcePath"):
                 if record.get(c) is not None:
                     out[c] = record[c]
-        groups = _get(record, ("user", "groups"))
+        groups = field_at(record, ("user", "groups"))
         if isinstance(groups, list):
             out["user.groups"] = ",".join(sorted(map(str, groups)))
         elif groups is not None:

@@ -24,7 +24,7 @@ __all__ = ["Pipeline", "threshold_fit_info"]
 #: is a missing value, not an error.
 SPARSE_FORMATS = frozenset({"evtx", "windows-json", "winlogbeat", "zeek-conn", "suricata-eve", "cef", "leef",
                             "panos", "kv", "cloudtrail", "auditd", "okta", "entra-signin",
-                            "k8s-audit"})
+                            "k8s-audit", "gcp-audit"})
 
 logger = logging.getLogger(__name__)
 
@@ -426,10 +426,10 @@ class Pipeline:
         (``zeek-conn``), whose JSON form leaves unset fields out, and on Suricata EVE, CEF, LEEF,
         PAN-OS and key=value lines, CloudTrail, Linux audit events, the identity logs and the
         control-plane audit logs (``suricata-eve``, ``cef``, ``leef``, ``panos``, ``kv``,
-        ``cloudtrail``, ``auditd``, ``okta``, ``entra-signin``, ``k8s-audit``), whose event types
-        each carry their own fields (and older PAN-OS versions fewer). Other tables must carry
-        every column the model was trained on. An entity-bucket model trained on such data reads
-        it the same way (every row still needs its entity and time).
+        ``cloudtrail``, ``auditd``, ``okta``, ``entra-signin``, ``k8s-audit``, ``gcp-audit``),
+        whose event types each carry their own fields (and older PAN-OS versions fewer). Other
+        tables must carry every column the model was trained on. An entity-bucket model trained
+        on such data reads it the same way (every row still needs its entity and time).
 
         Examples
         --------

@@ -104,6 +104,14 @@ _FORMAT_TARGETS: dict[str, dict[str, str]] = {
                   "requestPath": "url.path", "objectRef.namespace": "orchestrator.namespace",
                   "objectRef.resource": "orchestrator.resource.type",
                   "objectRef.name": "orchestrator.resource.name"},
+    # Google Cloud audit logs: the caller, from where, the method of which service, in which project
+    "gcp-audit": {"protoPayload.authenticationInfo.principalEmail": "user.name",
+                  "protoPayload.requestMetadata.callerIp": "source.ip",
+                  "protoPayload.requestMetadata.callerSuppliedUserAgent": "user_agent.original",
+                  "protoPayload.methodName": "event.action", "protoPayload.serviceName": "cloud.service.name",
+                  "resource.labels.project_id": "cloud.project.id",
+                  "resource.labels.zone": "cloud.availability_zone", "resource.labels.region": "cloud.region",
+                  "resource.labels.location": "cloud.region"},
 }
 # Where an audit record names an account (``acct``: the user of a login, an authentication, a
 # sudo), that account is user.name; its ``uid`` and ``UID`` are then the process's own (sshd's
