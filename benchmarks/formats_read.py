@@ -3,7 +3,8 @@ PAN-OS (TRAFFIC logs), key=value (FortiGate-like), Suricata EVE JSON and AWS VPC
 as many Linux audit events (one in five an SSH login's USER_AUTH or USER_LOGIN record, the others
 an execve's SYSCALL, EXECVE, CWD, two PATH, PROCTITLE and EOE records: 5.8 lines an event, each
 event a row), and as the nested JSON of cloud and identity logs (a CloudTrail API call, an Okta
-System Log sign-in, an Entra ID sign-in, per event: source address, time, outcome), read by their
+System Log sign-in, an Entra ID sign-in, a Kubernetes API-server audit event, a Google Cloud audit
+log entry, per event: source address, time, outcome), read by their
 hourglass format into a table, beside the same events as a flat CSV and as flat JSON lines read by
 the plain readers (pyarrow) — the baselines of what a reader costs when the columns are given.
 
@@ -47,7 +48,9 @@ def _write(df: pd.DataFrame, d: Path) -> dict[str, Path]:
              "suricata-eve": d / "eve.json", "aws-vpc-flow": d / "vpc.log", "auditd": d / "audit.log",
              "cloudtrail": d / "trail.jsonl", "cloudtrail (S3 file)": d / "trail.json",
              "okta": d / "okta.jsonl", "okta (API pages)": d / "okta-pages.json",
-             "entra-signin": d / "signins.jsonl", "entra-signin (diagnostic)": d / "signins-diag.jsonl"}
+             "entra-signin": d / "signins.jsonl", "entra-signin (diagnostic)": d / "signins-diag.jsonl",
+             "k8s-audit": d / "kube-audit.log", "k8s-audit (EventLists)": d / "kube-webhook.json",
+             "gcp-audit": d / "gcp-sink.json", "gcp-audit (gcloud array)": d / "gcp-gcloud.json"}
     df.to_csv(files["csv (baseline)"], index=False)
     with open(files["jsonl (baseline)"], "w") as fh:
         fh.writelines(json.dumps({k: (v.item() if hasattr(v, "item") else v) for k, v in r.items()}) + "\n"
@@ -93,6 +96,7 @@ def _write(df: pd.DataFrame, d: Path) -> dict[str, Path]:
         for i, r in enumerate(rows):
             fh.writelines(_audit_event(i, r))
     _write_identity(rows, files)
+    _write_control_plane(rows, files)
     return files
 
 
@@ -209,6 +213,52 @@ def _write_identity(rows: list[dict[str, object]], files: dict[str, Path]) -> No
                                   "resultType": str(e["status"]["errorCode"]),
                                   "callerIpAddress": e["ipAddress"], "correlationId": e["correlationId"],
                                   "Level": 4, "location": "US", "properties": e}) + "\n" for e in entra)
+
+
+def _write_control_plane(rows: list[dict[str, object]], files: dict[str, Path]) -> None:
+    """The events as Kubernetes audit events (Metadata level, as the log backend writes them) and
+    Google Cloud audit log entries (as a sink exports them; ids unique per event)."""
+    kube, gcp = [], []
+    for i, r in enumerate(rows):
+        t, ok, src, user = int(str(r["t"])), r["act"] == "allow", str(r["src"]), f"user{i % 50}"
+        when = _iso(t)[:-1] + f".{i % 10**6:06d}Z"
+        kube.append({"kind": "Event", "apiVersion": "audit.k8s.io/v1", "level": "Metadata",
+                     "auditID": f"{i:08x}-8a90-4d55-b1c3-2e6f9a0d7b14", "stage": "ResponseComplete",
+                     "requestURI": f"/api/v1/namespaces/{r['rule']}/pods/web-{i % 97}?timeout=32s",
+                     "verb": "get" if ok else "delete",
+                     "user": {"username": f"{user}@example.com", "uid": f"oidc:{i % 50}",
+                              "groups": ["system:authenticated", "devs"]},
+                     "sourceIPs": [src], "userAgent": "kubectl/v1.29.2 (linux/amd64) kubernetes/4b8e819",
+                     "objectRef": {"resource": "pods", "namespace": str(r["rule"]), "name": f"web-{i % 97}",
+                                   "apiVersion": "v1"},
+                     "responseStatus": {"metadata": {}, "code": 200 if ok else 403},
+                     "requestReceivedTimestamp": when, "stageTimestamp": when,
+                     "annotations": {"authorization.k8s.io/decision": "allow" if ok else "forbid",
+                                     "authorization.k8s.io/reason": "RBAC: allowed by ClusterRoleBinding"}})
+        gcp.append({"protoPayload": {
+            "@type": "type.googleapis.com/google.cloud.audit.AuditLog", "status": {} if ok else {"code": 7},
+            "authenticationInfo": {"principalEmail": f"{user}@example.com"},
+            "requestMetadata": {"callerIp": src, "callerSuppliedUserAgent": "google-cloud-sdk gcloud/460.0.0",
+                                "requestAttributes": {"time": when, "auth": {}}, "destinationAttributes": {}},
+            "serviceName": "storage.googleapis.com", "methodName": "storage.objects.get",
+            "authorizationInfo": [{"resource": f"projects/_/buckets/{r['rule']}/objects/k/{i}",
+                                   "permission": "storage.objects.get", "resourceAttributes": {},
+                                   **({"granted": True} if ok else {})}],
+            "resourceName": f"projects/_/buckets/{r['rule']}/objects/k/{i}"},
+            "insertId": f"{i:012x}", "resource": {"type": "gcs_bucket", "labels": {
+                "bucket_name": str(r["rule"]), "location": "us-central1", "project_id": "shop-prod"}},
+            "timestamp": when, "severity": "INFO" if ok else "ERROR",
+            "logName": "projects/shop-prod/logs/cloudaudit.googleapis.com%2Fdata_access",
+            "receiveTimestamp": when})
+    with open(files["k8s-audit"], "w") as fh:
+        fh.writelines(json.dumps(e) + "\n" for e in kube)
+    with open(files["k8s-audit (EventLists)"], "w") as fh:  # the webhook's batches, one a line
+        fh.writelines(json.dumps({"kind": "EventList", "apiVersion": "audit.k8s.io/v1", "metadata": {},
+                                  "items": kube[lo:lo + 1000]}) + "\n" for lo in range(0, len(kube), 1000))
+    with open(files["gcp-audit"], "w") as fh:
+        fh.writelines(json.dumps(e) + "\n" for e in gcp)
+    with open(files["gcp-audit (gcloud array)"], "w") as fh:
+        json.dump(gcp, fh, indent=2)
 
 
 def main(argv: list[str] | None = None) -> None:

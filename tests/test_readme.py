@@ -27,6 +27,8 @@ NOT_HOURGLASS = {
     "--stream": "flwr run",
     "--threshhold": "the README's example of a mistyped option",
     "--since": "journalctl",
+    "--audit-log-path": "kube-apiserver",
+    "--freshness": "gcloud logging read",
 }
 
 

@@ -294,14 +294,16 @@ def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
     (bad line numbers appended to ``bad``). With ``line_spec``, a format of one record a line
     (:func:`~hourglass.ingest.formats.line_format`: the model's ``cef``, ``leef``, ``panos``,
     ``kv``, ``auditd``), the lines are such records, not JSON; with a format of JSON events of its
-    own (:func:`~hourglass.ingest.formats.event_format`: ``okta``, ``entra-signin``) each JSON
-    object is passed through its ``expand``, as the file was read: a page (an Event Hub message
-    ``{"records": [...]}``, a Graph page, an Okta array) gives its events, each at the page's
-    line; a record of another kind (an Entra ``AuditLogs`` record, an Okta Event Hook delivery)
-    is a bad line, named. With ``events`` (the format's ``events()``: audit records) the records
-    are gathered into events: the rows are the events completed, each at the line of its first
-    record; before a bad line that stops the stream, and at :data:`_INPUT_END`, the events still
-    open are completed."""
+    own (:func:`~hourglass.ingest.formats.event_format`: ``okta``, ``entra-signin``,
+    ``k8s-audit``, ``gcp-audit``) each JSON object is passed through its ``expand``, as the file
+    was read: a page (an Event Hub message ``{"records": [...]}``, a Graph page, an Okta array,
+    a Kubernetes ``EventList``, a ``gcloud`` array) gives its events, each at the page's line; a
+    record of another kind (an Entra ``AuditLogs`` record, an Okta Event Hook delivery, a
+    Kubernetes core ``Event``, a Cloud Logging entry with a ``jsonPayload``) is a bad line,
+    named. With ``events`` (the format's ``events()``: audit records) the records are gathered
+    into events: the rows are the events completed, each at the line of its first record; before
+    a bad line that stops the stream, and at :data:`_INPUT_END`, the events still open are
+    completed."""
     from hourglass.ingest.cef import record_noun
     from hourglass.ingest.tables import flat_record
 

@@ -27,6 +27,8 @@ from hourglass.ingest.entra import ENTRA_SIGNIN
 from hourglass.ingest.eve import SURICATA_EVE
 from hourglass.ingest.evtx import EVTX_MAGIC, EVTX_ROLES, looks_like_windows_json
 from hourglass.ingest.flows import AWS_VPC_FLOW, CICFLOWMETER, UNSW_NB15, ZEEK_CONN
+from hourglass.ingest.gcp import GCP_AUDIT
+from hourglass.ingest.k8s import K8S_AUDIT
 from hourglass.ingest.kv import KV
 from hourglass.ingest.okta import OKTA
 from hourglass.ingest.panos import PANOS
@@ -78,7 +80,8 @@ WINDOWS_JSON = DatasetSpec(
     description="Windows events as JSON lines (EventID, Channel, ...: OTRF/Mordor, log shippers)")
 
 for _spec in (ZEEK_CONN, CICFLOWMETER, UNSW_NB15, AWS_VPC_FLOW, WINDOWS_JSON, WINLOGBEAT, SURICATA_EVE,
-              CLOUDTRAIL, OKTA, ENTRA_SIGNIN, CEF, LEEF, PANOS, AUDITD, KV):  # (audit lines: key=value too)
+              CLOUDTRAIL, OKTA, ENTRA_SIGNIN, K8S_AUDIT, GCP_AUDIT, CEF, LEEF, PANOS,
+              AUDITD, KV):  # (audit lines: key=value too)
     register_format(_spec)
 
 
@@ -113,7 +116,8 @@ def line_format(name: object) -> Any:
 def event_format(name: object) -> Any:
     """The format called ``name`` when it passes each JSON record through an ``event`` of its
     own before flattening it (``okta``: the list of targets summarised; ``entra-signin``: a
-    diagnostic envelope's sign-in lifted out): what ``stream`` and the service pass such a
+    diagnostic envelope's sign-in lifted out; ``k8s-audit``, ``gcp-audit``: the chosen fields
+    of an audit event, its bodies left out): what ``stream`` and the service pass such a
     model's JSON rows through, as the file was read; else ``None``.
 
     Examples

@@ -44,30 +44,35 @@ from hourglass.ingest.tables import (
     read_head,
 )
 
-__all__ = ["JsonEventsSpec", "document_start", "first_event", "pretty_object"]
+__all__ = ["ODATA_LEAD", "JsonEventsSpec", "document_start", "field_at", "first_event", "pretty_object"]
 
 _CHUNK_RECORDS = 50_000
 _BOM = b"\xef\xbb\xbf"
 
 
-def _page_pattern(wrappers: tuple[str, ...]) -> re.Pattern[bytes]:
-    """A page's start: ``[`` or ``{`` with, before the events' key, only OData annotations
-    (``"@odata.context": "..."``, ``"@odata.nextLink": "..."``)."""
+#: What may come before a page's events' key by default: OData annotations (``"@odata.context":
+#: "..."``, ``"@odata.nextLink": "..."``).
+ODATA_LEAD = rb'"@odata\.[A-Za-z]+"\s*:\s*(?:"[^"]*"|\d+)'
+
+
+def _page_pattern(wrappers: tuple[str, ...], lead: bytes = ODATA_LEAD) -> re.Pattern[bytes]:
+    """A page's start: ``[`` or ``{`` with, before the events' key, only members that ``lead``
+    matches (OData annotations by default)."""
     keys = b"|".join(re.escape(k.encode()) for k in wrappers) or b"(?!)"
-    return re.compile(rb'\s*(?:\[|\{\s*(?:"@odata\.[A-Za-z]+"\s*:\s*(?:"[^"]*"|\d+)\s*,\s*)*"(?:'
-                      + keys + rb')"\s*:\s*\[)')
+    return re.compile(rb'\s*(?:\[|\{\s*(?:(?:' + lead + rb')\s*,\s*)*"(?:' + keys + rb')"\s*:\s*\[)')
 
 
-def document_start(head: bytes, wrappers: tuple[str, ...]) -> int | None:
+def document_start(head: bytes, wrappers: tuple[str, ...], lead: bytes = ODATA_LEAD) -> int | None:
     """Where the first event of a page starting ``head`` begins (after ``[``, or after the
-    ``[`` of one of the ``wrappers`` keys), else ``None`` (JSON lines, or no such page).
+    ``[`` of one of the ``wrappers`` keys, with only members ``lead`` matches before it), else
+    ``None`` (JSON lines, or no such page).
 
     Examples
     --------
     >>> document_start(b'{"value": [{"a": 1}]}', ("value",)), document_start(b'{"a": 1}', ("value",))
     (11, None)
     """
-    m = _page_pattern(wrappers).match(head.removeprefix(_BOM))
+    m = _page_pattern(wrappers, lead).match(head.removeprefix(_BOM))
     return None if m is None else m.end() + (len(_BOM) if head.startswith(_BOM) else 0)
 
 
@@ -87,12 +92,12 @@ def pretty_object(head: bytes) -> bool:
     return False
 
 
-def first_event(head: bytes, wrappers: tuple[str, ...]) -> dict[str, Any] | None:
+def first_event(head: bytes, wrappers: tuple[str, ...], lead: bytes = ODATA_LEAD) -> dict[str, Any] | None:
     """The first event of a file starting ``head``: the first object of a page (a JSON array,
-    or a list under one of the ``wrappers`` keys) or of a pretty-printed file when it ends
-    within ``head``, else the first JSON line as an object; ``None`` when there is none (what a
-    sniffer looks at)."""
-    start = document_start(head, wrappers)
+    or a list under one of the ``wrappers`` keys, ``lead`` saying what may come before it) or of
+    a pretty-printed file when it ends within ``head``, else the first JSON line as an object;
+    ``None`` when there is none (what a sniffer looks at)."""
+    start = document_start(head, wrappers, lead)
     if start is None and pretty_object(head):
         start = 0
     elif start is None:
@@ -103,6 +108,27 @@ def first_event(head: bytes, wrappers: tuple[str, ...]) -> dict[str, Any] | None
     except ValueError:  # the first event runs past the head
         return None
     return obj if isinstance(obj, dict) else None
+
+
+def field_at(record: dict[str, Any], path: tuple[str, ...]) -> Any:
+    """The value at ``path`` in ``record``, nested (``{"user": {"name": ...}}``) or already dotted
+    from some level on (``{"user.name": ...}``: a row a format made, made again), else ``None``.
+
+    Examples
+    --------
+    >>> field_at({"user": {"name": "ann"}}, ("user", "name")), field_at({"user.name": "a"}, ("user", "name"))
+    ('ann', 'a')
+    >>> field_at({"user": "ann"}, ("user", "name")) is None
+    True
+    """
+    value: Any = record
+    for i, key in enumerate(path):
+        if not isinstance(value, dict):
+            return None
+        if key not in value and i < len(path) - 1:
+            return value.get(".".join(path[i:]))
+        value = value.get(key)
+    return value
 
 
 def _json_kind(value: object) -> str:
@@ -124,12 +150,17 @@ class JsonEventsSpec(DatasetSpec):
     ----------
     wrappers
         The keys an API page holds its events under (``("value",)`` for Microsoft Graph).
+    lead
+        A pattern of the members that may come before the events' key on a page's first line
+        (OData annotations by default; a Kubernetes ``EventList``'s ``kind``, ``apiVersion``
+        and ``metadata``).
     kind
         How messages name a file of the format (``an Okta System Log``).
     """
 
     wrappers: tuple[str, ...] = ()
     kind: str = "a JSON events file"
+    lead: bytes = ODATA_LEAD
 
     def event(self, record: dict[str, Any]) -> dict[str, Any]:
         """A record as the format's row (the record itself by default); never raises."""
@@ -182,8 +213,9 @@ class JsonEventsSpec(DatasetSpec):
                     ) -> Iterator[pd.DataFrame]:
         p = check_path(path)
         head = read_head(p, 4096)
-        pretty = document_start(head, self.wrappers) is None and pretty_object(head)
-        if document_start(head, self.wrappers) is None and not pretty:  # one event a line
+        page = document_start(head, self.wrappers, self.lead) is not None
+        pretty = not page and pretty_object(head)
+        if not page and not pretty:  # one event a line
             for df in iter_table(p, fmt="jsonl", on_bad_rows=on_bad_rows, chunk_bytes=chunk_bytes,
                                  stats=stats, event=self.event):
                 self.check(df, p)  # each chunk: records of another kind later on refused too

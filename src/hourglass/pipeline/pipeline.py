@@ -23,7 +23,8 @@ __all__ = ["Pipeline", "threshold_fit_info"]
 #: its own ``EventData``; Zeek's JSON logs leave unset fields out): a field absent from the data
 #: is a missing value, not an error.
 SPARSE_FORMATS = frozenset({"evtx", "windows-json", "winlogbeat", "zeek-conn", "suricata-eve", "cef", "leef",
-                            "panos", "kv", "cloudtrail", "auditd", "okta", "entra-signin"})
+                            "panos", "kv", "cloudtrail", "auditd", "okta", "entra-signin",
+                            "k8s-audit", "gcp-audit"})
 
 logger = logging.getLogger(__name__)
 
@@ -423,12 +424,12 @@ class Pipeline:
         (``evtx``, ``windows-json``, ``winlogbeat``), where each event type carries only its own
         fields and a file without, say, a Sysmon event has no ``Image`` at all, on Zeek conn logs
         (``zeek-conn``), whose JSON form leaves unset fields out, and on Suricata EVE, CEF, LEEF,
-        PAN-OS and key=value lines, CloudTrail, Linux audit events and the identity logs
-        (``suricata-eve``, ``cef``, ``leef``, ``panos``, ``kv``, ``cloudtrail``, ``auditd``,
-        ``okta``, ``entra-signin``), whose event types each carry their own fields (and older
-        PAN-OS versions fewer). Other tables must carry
-        every column the model was trained on. An entity-bucket model trained on such data reads
-        it the same way (every row still needs its entity and time).
+        PAN-OS and key=value lines, CloudTrail, Linux audit events, the identity logs and the
+        control-plane audit logs (``suricata-eve``, ``cef``, ``leef``, ``panos``, ``kv``,
+        ``cloudtrail``, ``auditd``, ``okta``, ``entra-signin``, ``k8s-audit``, ``gcp-audit``),
+        whose event types each carry their own fields (and older PAN-OS versions fewer). Other
+        tables must carry every column the model was trained on. An entity-bucket model trained
+        on such data reads it the same way (every row still needs its entity and time).
 
         Examples
         --------

@@ -90,12 +90,28 @@ ECS_FIELDS["winlog.computer_name"] = "host.name"
 # Where a format's own field names mean something else than the same names elsewhere (matched
 # exactly: audit's numeric 'uid' and its ENRICHED 'UID', the account name): Linux audit's
 # 'hostname' is the remote client of a login, and its 'node' the machine that logged it (as
-# Auditbeat maps them). A format absent here uses ECS_FIELDS alone.
+# Auditbeat maps them); and the fields only a format has, named by its own schema (a Kubernetes
+# audit event's 'user.username', 'verb'). A format absent here uses ECS_FIELDS alone.
 _FORMAT_TARGETS: dict[str, dict[str, str]] = {
     "auditd": {"node": "host.name", "hostname": "source.domain", "addr": "source.ip",
                "exe": "process.executable", "comm": "process.name", "uid": "user.id",
                "UID": "user.name", "acct": "user.name", "auid": "user.audit.id",
                "AUID": "user.audit.name", "cwd": "process.working_directory"},
+    # Kubernetes audit events: who (the user, and whom they impersonated), from where, which verb
+    # on which object of which namespace, through which path
+    "k8s-audit": {"user.username": "user.name", "impersonatedUser.username": "user.effective.name",
+                  "sourceIP": "source.ip", "userAgent": "user_agent.original", "verb": "event.action",
+                  "requestPath": "url.path", "objectRef.namespace": "orchestrator.namespace",
+                  "objectRef.resource": "orchestrator.resource.type",
+                  "objectRef.name": "orchestrator.resource.name"},
+    # Google Cloud audit logs: the caller, from where, the method of which service, in which project
+    "gcp-audit": {"protoPayload.authenticationInfo.principalEmail": "user.name",
+                  "protoPayload.requestMetadata.callerIp": "source.ip",
+                  "protoPayload.requestMetadata.callerSuppliedUserAgent": "user_agent.original",
+                  "protoPayload.methodName": "event.action", "protoPayload.serviceName": "cloud.service.name",
+                  "resource.labels.project_id": "cloud.project.id",
+                  "resource.labels.zone": "cloud.availability_zone", "resource.labels.region": "cloud.region",
+                  "resource.labels.location": "cloud.region"},
 }
 # Where an audit record names an account (``acct``: the user of a login, an authentication, a
 # sudo), that account is user.name; its ``uid`` and ``UID`` are then the process's own (sshd's
@@ -487,6 +503,7 @@ def to_ecs(alert: Mapping[str, Any], rule: AlertRule, *, fields: Mapping[str, An
                                or any(k in mapped for k in ("source", "destination")))
     doc: dict[str, Any] = {"@timestamp": when, "ecs": {"version": ECS_VERSION}}
     event: dict[str, Any] = {
+        **mapped.pop("event", {}),  # the data's own event.* (event.action: a call's name, a verb)
         "kind": "alert", "module": "hourglass", "dataset": rule.dataset,
         "category": ["intrusion_detection", *(["network"] if network else []),
                      *(["authentication"] if sign_in else [])], "type": ["info"],

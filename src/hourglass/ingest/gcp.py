@@ -1,0 +1,222 @@
+"""Google Cloud Audit Logs: ``LogEntry`` records whose ``protoPayload`` is a
+``type.googleapis.com/google.cloud.audit.AuditLog``, one a line (a log sink's export to Cloud
+Storage, a Pub/Sub subscriber's messages), or as a JSON array (``gcloud logging read
+--format=json``) or the Logging API's page (``entries.list``: ``{"entries": [...]}``). A log entry
+that is no audit log (a ``jsonPayload`` or ``textPayload``: an application's or a VPC flow log's
+entry, a payload of another type) is refused by name.
+
+Each audit log entry is one row of the fields that say who called which method of which service
+on which resource, from where, and how it went; the rest is left out:
+
+* ``timestamp`` is the event time;
+* ``logKind`` is the audit log the entry came from, the end of its ``logName``
+  (``projects/P/logs/cloudaudit.googleapis.com%2Factivity``): ``activity``, ``data_access``,
+  ``system_event`` or ``policy``;
+* ``severity``, ``resource.type``, ``resource.labels.project_id``, its ``zone``, ``region`` or
+  ``location`` label where it has one, ``protoPayload.serviceName``, ``.methodName`` and
+  ``.status.code`` (absent, as the API leaves out a zero, is ``0``: OK; ``7`` is
+  ``PERMISSION_DENIED``) are categories;
+* ``protoPayload.resourceName``, ``.authenticationInfo.principalEmail`` and
+  ``.requestMetadata.callerSuppliedUserAgent`` are hashed; ``.requestMetadata.callerIp`` is an
+  address (``private`` or ``gce-internal-ip`` read as no address);
+* ``protoPayload.authorizationInfo`` (one check a resource and permission) becomes
+  ``protoPayload.authorizationInfo.count`` (how many checks), ``.granted`` (``granted``: all
+  were, ``denied``: one was not, ``none``: no check; a check without ``granted`` was not, as the
+  API leaves out a false) and ``.permission`` (the first check's permission);
+  ``protoPayload.numResponseItems`` (what a list call returned) is a number;
+* left out: ``insertId``, ``receiveTimestamp``, ``operation``, ``trace``, ``labels``, the
+  request's and response's bodies (``protoPayload.request``, ``.response``, ``.metadata``,
+  ``.serviceData``, ``.resourceOriginalState``: each method its own, free-form), the request's
+  attributes and the resource's other labels (ids).
+
+A model per caller is the entity path: ``--entity-col protoPayload.authenticationInfo.principalEmail
+--bucket 1h``.
+
+Examples
+--------
+>>> looks_like_gcp_audit(b'{"protoPayload": {"@type": "type.googleapis.com/google.cloud.audit.AuditLog", '
+...                      b'"methodName": "v1.compute.instances.insert"}}\\n')
+True
+>>> GCP_AUDIT.time_col, GCP_AUDIT.roles["protoPayload.methodName"], GCP_AUDIT.roles["logKind"]
+('timestamp', 'categorical', 'categorical')
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from hourglass.errors import InputError
+from hourglass.ingest.datasets import require_fields
+from hourglass.ingest.jsondoc import JsonEventsSpec, field_at, first_event
+
+__all__ = ["GCP_AUDIT", "GCP_AUDIT_ROLES", "looks_like_gcp_audit"]
+
+_AUDIT_TYPE = "type.googleapis.com/google.cloud.audit.AuditLog"
+_WRAPPERS = ("entries",)
+_P = "protoPayload"
+_AUTHZ = f"{_P}.authorizationInfo"
+#: The row's fields taken as they are: column -> path in the entry.
+_COPIED: dict[str, tuple[str, ...]] = {
+    "timestamp": ("timestamp",), "severity": ("severity",), "resource.type": ("resource", "type"),
+    **{f"resource.labels.{k}": ("resource", "labels", k)
+       for k in ("project_id", "zone", "region", "location")},
+    **{f"{_P}.{k}": (_P, k) for k in ("serviceName", "methodName", "resourceName")},
+    f"{_P}.authenticationInfo.principalEmail": (_P, "authenticationInfo", "principalEmail"),
+    **{f"{_P}.requestMetadata.{k}": (_P, "requestMetadata", k)
+       for k in ("callerIp", "callerSuppliedUserAgent")},
+}
+GCP_AUDIT_ROLES: dict[str, str] = {
+    "timestamp": "drop",
+    **{c: "categorical" for c in ("logKind", "severity", "resource.type", "resource.labels.project_id",
+                                  "resource.labels.zone", "resource.labels.region",
+                                  "resource.labels.location",
+                                  f"{_P}.serviceName", f"{_P}.methodName", f"{_P}.status.code",
+                                  f"{_AUTHZ}.granted", f"{_AUTHZ}.permission")},
+    **{c: "hash" for c in (f"{_P}.resourceName", f"{_P}.authenticationInfo.principalEmail",
+                           f"{_P}.requestMetadata.callerSuppliedUserAgent")},
+    f"{_P}.requestMetadata.callerIp": "ip",
+    **{c: "numeric" for c in (f"{_AUTHZ}.count", f"{_P}.numResponseItems")},
+}
+_KIND = "a Google Cloud audit log"
+_LOGS = "cloudaudit.googleapis.com"
+
+
+def _audit_payload(record: dict[str, Any]) -> bool:
+    payload = record.get(_P)
+    return isinstance(payload, dict) and str(payload.get("@type", "")).endswith("google.cloud.audit.AuditLog")
+
+
+def looks_like_gcp_audit(head: bytes) -> bool:
+    """Whether a file's first bytes are Google Cloud audit logs: the first entry (of a JSON line,
+    a ``gcloud`` array or an ``entries.list`` page) has a ``protoPayload`` of type ``AuditLog``, or
+    a ``protoPayload`` and a ``logName`` of ``cloudaudit.googleapis.com``.
+
+    Examples
+    --------
+    >>> looks_like_gcp_audit(b'[{"logName": "projects/p/logs/cloudaudit.googleapis.com%2Factivity", '
+    ...                      b'"protoPayload": {"methodName": "SetIamPolicy"}}]')
+    True
+    >>> looks_like_gcp_audit(b'{"logName": "projects/p/logs/app", "jsonPayload": {"msg": "hi"}}\\n')
+    False
+    """
+    obj = first_event(head, _WRAPPERS)
+    if obj is None:
+        return False
+    return _audit_payload(obj) or (isinstance(obj.get(_P), dict) and _LOGS in str(obj.get("logName", "")))
+
+
+def _log_kind(log_name: str) -> str:
+    """The audit log of a ``logName``: what follows ``cloudaudit.googleapis.com/`` (``%2F``).
+
+    Examples
+    --------
+    >>> _log_kind("projects/p/logs/cloudaudit.googleapis.com%2Fdata_access"), _log_kind("folders/1/logs/x")
+    ('data_access', 'x')
+    """
+    log = log_name.rsplit("/logs/", 1)[-1].replace("%2F", "/").replace("%2f", "/")
+    return log.split(_LOGS + "/", 1)[-1]
+
+
+def _refusal(record: dict[str, Any]) -> str | None:
+    """What a log entry that is no audit log is told (``None`` for an audit log entry or a row)."""
+    found: str | None = next((k for k in ("jsonPayload", "textPayload") if k in record), None)
+    if found is None:
+        kind = field_at(record, (_P, "@type"))
+        if kind is None or str(kind).endswith("google.cloud.audit.AuditLog"):
+            return None
+        found = f"a protoPayload of type {kind}"
+    return (f"a log entry with {found}, not an audit log (a protoPayload of type {_AUDIT_TYPE}); "
+            "export the audit logs only (a sink or 'gcloud logging read' filtered on "
+            "logName:\"cloudaudit.googleapis.com\")")
+
+
+@dataclass(frozen=True)
+class _GcpAuditSpec(JsonEventsSpec):
+    """Google Cloud audit logs: JSON lines read in chunks, ``gcloud`` arrays and ``entries.list``
+    pages read whole; each entry as the row of its chosen fields (bodies and ids left out)."""
+
+    def event(self, record: dict[str, Any]) -> dict[str, Any]:
+        """The entry's row (see the module's description); a row of this format gives itself
+        again, and a record refused by :meth:`refusal` is left as it is (for :meth:`check`).
+
+        Examples
+        --------
+        >>> row = GCP_AUDIT.event({"logName": "projects/p/logs/cloudaudit.googleapis.com%2Factivity",
+        ...     "timestamp": "2026-01-05T08:00:00Z", "protoPayload": {"@type": _AUDIT_TYPE,
+        ...     "methodName": "SetIamPolicy", "status": {}, "request": {"policy": {}},
+        ...     "authorizationInfo": [{"permission": "p.setIamPolicy", "granted": True},
+        ...                           {"permission": "q"}]}})
+        >>> row
+        ... # doctest: +NORMALIZE_WHITESPACE
+        {'timestamp': '2026-01-05T08:00:00Z', 'protoPayload.methodName': 'SetIamPolicy',
+         'logKind': 'activity', 'protoPayload.status.code': 0, 'protoPayload.authorizationInfo.count': 2,
+         'protoPayload.authorizationInfo.granted': 'denied',
+         'protoPayload.authorizationInfo.permission': 'p.setIamPolicy'}
+        >>> GCP_AUDIT.event(row) == row
+        True
+        """
+        if _refusal(record) is not None:
+            return record
+        out = {c: v for c, path in _COPIED.items() if (v := field_at(record, path)) is not None}
+        log = record.get("logName")
+        if isinstance(log, str):
+            out["logKind"] = _log_kind(log)
+        elif record.get("logKind") is not None:
+            out["logKind"] = record["logKind"]
+        payload = record.get(_P)
+        if isinstance(payload, dict) or f"{_P}.status.code" in record:
+            code = field_at(record, (_P, "status", "code"))
+            out[f"{_P}.status.code"] = 0 if code is None else code
+        checks = field_at(record, (_P, "authorizationInfo"))
+        if isinstance(checks, list):
+            granted = [isinstance(c, dict) and c.get("granted") is True for c in checks]
+            first = checks[0] if checks and isinstance(checks[0], dict) else {}
+            out[f"{_AUTHZ}.count"] = len(checks)
+            out[f"{_AUTHZ}.granted"] = "none" if not checks else "granted" if all(granted) else "denied"
+            if first.get("permission") is not None:
+                out[f"{_AUTHZ}.permission"] = first["permission"]
+        else:
+            for c in (f"{_AUTHZ}.count", f"{_AUTHZ}.granted", f"{_AUTHZ}.permission"):
+                if record.get(c) is not None:
+                    out[c] = record[c]
+        items = field_at(record, (_P, "numResponseItems"))
+        if items is not None:
+            try:  # an int64: a JSON string, as protobuf writes one
+                out[f"{_P}.numResponseItems"] = float(items)
+            except (TypeError, ValueError):
+                pass
+        return out
+
+    def refusal(self, record: dict[str, Any]) -> str | None:
+        """A log entry with a ``jsonPayload``, a ``textPayload`` or a ``protoPayload`` of another
+        type is refused by name.
+
+        Examples
+        --------
+        >>> GCP_AUDIT.refusal({"logName": "projects/p/logs/app", "jsonPayload": {"m": 1}}).split(" (")[0]
+        'a log entry with jsonPayload, not an audit log'
+        """
+        return _refusal(record)
+
+    def check(self, df: pd.DataFrame, path: str | os.PathLike[str]) -> None:
+        for c in map(str, df.columns):  # refused records were left as they were
+            if c not in ("textPayload", f"{_P}.@type") and c.split(".")[0] != "jsonPayload":
+                continue
+            found = df[c].dropna()
+            if len(found):
+                record = {_P: {"@type": found.iloc[0]}} if c == f"{_P}.@type" else {c.split(".")[0]: 1}
+                raise InputError(f"{path}: {_refusal(record)}")
+        require_fields(df, path, ("timestamp", f"{_P}.methodName"), _KIND)
+
+
+#: Google Cloud audit logs (``--format gcp-audit``).
+GCP_AUDIT = _GcpAuditSpec(
+    name="gcp-audit", columns=None, label_col=None, normal=(), fmt="jsonl", roles=GCP_AUDIT_ROLES,
+    sniffer=looks_like_gcp_audit, time_col="timestamp", wrappers=_WRAPPERS, kind=_KIND,
+    description="Google Cloud Audit Logs (LogEntry with an AuditLog protoPayload: one a line, or a "
+                "'gcloud logging read --format=json' array); caller, method, resource, status, "
+                "permission checks summarised; request/response bodies and ids left out")
