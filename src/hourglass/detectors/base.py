@@ -245,8 +245,20 @@ class BaseDetector(BaseEstimator):
 
         A share ``validation_fraction`` of the rows is held out: deep models watch its loss for
         early stopping, and the threshold is fitted on its scores.
+
+        A refit starts from nothing: the previous fit's state is dropped first, so a fit that
+        fails leaves the detector unfitted (``score`` raises ``NotFittedError``), never half one
+        fit and half the other.
         """
+        self._forget_fit()
         return self._fit_rows(X, y, warm=False)
+
+    def _forget_fit(self) -> None:
+        """Drop every fitted attribute (public names ending in ``_``; parameters are kept)."""
+        params = set(self._get_param_names())
+        for name in [k for k in vars(self) if k.endswith("_") and not k.startswith("_")
+                     and k not in params]:
+            delattr(self, name)
 
     def warm_start(self, X: object, y: object | None = None, *, update_batch_norm: bool = False,
                    proximal_mu: float = 0.0, **params: Any) -> BaseDetector:
