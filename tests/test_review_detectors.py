@@ -9,7 +9,7 @@ import pytest
 import hourglass.detectors.base as detector_base
 from hourglass.detectors import AutoEncoder
 from hourglass.detectors.base import DetectorNotFittedError
-from hourglass.thresholds import Percentile
+from hourglass.thresholds import TRAINING, Percentile
 
 AE = {"hidden": (4, 2), "epochs": 2, "verbose": 0, "device": "cpu"}
 
@@ -44,3 +44,17 @@ def test_a_refit_with_a_bad_threshold_leaves_the_detector_unfitted() -> None:
         det.fit(_rows(d=3, seed=1))
     with pytest.raises(DetectorNotFittedError):
         det.predict(_rows(d=3))
+
+
+# -- 2. nothing held out: the threshold is fitted on the normal training rows only ---------------
+@pytest.mark.parametrize("n", [8, 200])  # under 10 rows, or validation_fraction=0
+def test_without_held_out_rows_labelled_anomalies_stay_out_of_the_threshold(n: int) -> None:
+    X = _rows(n=n)
+    y = np.zeros(n, dtype=int)
+    y[:2] = 1
+    X[:2] += 50.0  # known anomalies, far out
+    det = AutoEncoder(**AE, validation_fraction=0.0).fit(X, y)
+    assert det.val_scores_source() == TRAINING
+    assert len(det.val_scores_) == n - 2  # before: n, the two anomalies' scores among them
+    np.testing.assert_array_equal(det.val_scores_, det.score(X[2:]))
+    assert det.predict(X[:2]).tolist() == [1, 1]

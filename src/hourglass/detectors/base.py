@@ -365,6 +365,8 @@ class BaseDetector(BaseEstimator):
             logger.warning("%s: no held-out %s (%s), so the threshold is fitted on training "
                            "scores", type(self).__name__, unit, why)
             val_scores = self._score(Xa)
+            if labels is not None:  # the normal ones, as from held-out rows
+                val_scores = val_scores[labels == 0]
         self.val_scores_ = np.asarray(val_scores, dtype=np.float64)
         self.val_index_ = np.asarray(val_idx, dtype=np.int64)  # which rows were held out
         if self.get_tags()["gradients"] and isinstance(Xa, np.ndarray) and Xa.ndim == 2:
