@@ -3,12 +3,19 @@ the defect it pins down."""
 
 from __future__ import annotations
 
+import json
+import logging
+from pathlib import Path
+
 import numpy as np
+import pandas as pd
 import pytest
+import torch
 
 import hourglass.detectors.base as detector_base
 from hourglass.detectors import AutoEncoder
 from hourglass.detectors.base import DetectorNotFittedError
+from hourglass.errors import InputError
 from hourglass.thresholds import TRAINING, Percentile
 
 AE = {"hidden": (4, 2), "epochs": 2, "verbose": 0, "device": "cpu"}
@@ -58,3 +65,36 @@ def test_without_held_out_rows_labelled_anomalies_stay_out_of_the_threshold(n: i
     assert len(det.val_scores_) == n - 2  # before: n, the two anomalies' scores among them
     np.testing.assert_array_equal(det.val_scores_, det.score(X[2:]))
     assert det.predict(X[:2]).tolist() == [1, 1]
+
+
+# -- 3. a model saved with device="cuda" loads and scores on a machine without CUDA -------------
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
+def test_a_cuda_model_loads_on_the_cpu_but_cuda_training_still_refuses(
+        caplog: pytest.LogCaptureFixture) -> None:
+    X = _rows()
+    cpu = AutoEncoder(**AE).fit(X)
+    saved = {**cpu.get_params(), "device": "cuda"}  # what a GPU-trained artefact's params say
+    with caplog.at_level(logging.WARNING, logger="hourglass.nn.device"):
+        loaded = AutoEncoder(**saved).set_state(*cpu.get_state())
+    assert "'cuda' is not available here" in caplog.text and "using the CPU" in caplog.text
+    assert loaded.device_.type == "cpu"
+    np.testing.assert_array_equal(loaded.score(X), cpu.score(X))
+    with pytest.raises(InputError, match="'cuda' was asked for but no CUDA device"):
+        AutoEncoder(**saved).fit(X)
+    with pytest.raises(InputError, match="'cuda' was asked for"):
+        loaded.warm_start(X)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
+def test_a_cuda_artefact_loads_on_the_cpu(tmp_path: Path) -> None:
+    from hourglass import Pipeline, load
+    from hourglass.pipeline.artefact import _content_hash
+
+    df = pd.DataFrame({"a": np.arange(60.0), "b": np.arange(60.0) % 7})
+    pipe = Pipeline(AutoEncoder(**AE)).fit(df)
+    pipe.save(tmp_path / "model")
+    config = json.loads((tmp_path / "model" / "config.json").read_text())
+    config["detector"]["params"]["device"] = "cuda"  # as `hourglass train --device cuda` saves
+    config["content_hash"] = _content_hash(config, (tmp_path / "model" / "weights.safetensors").read_bytes())
+    (tmp_path / "model" / "config.json").write_text(json.dumps(config))
+    np.testing.assert_array_equal(load(tmp_path / "model").score(df), pipe.score(df))

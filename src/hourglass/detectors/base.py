@@ -871,7 +871,9 @@ class DeepDetector(BaseDetector):
         return meta, arrays
 
     def _set_state(self, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
-        device = resolve_device(self.device)
+        # a model saved with device="cuda" scores on the CPU of a machine without one (a
+        # warning says so); training there (fit, warm_start) still refuses the missing device
+        device = resolve_device(self.device, fallback=True)
         module = self._build_module(self.n_features_in_)
         state = {k[len("module."):]: torch.from_numpy(np.array(v))
                  for k, v in arrays.items() if k.startswith("module.")}
