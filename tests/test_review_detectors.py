@@ -16,7 +16,7 @@ import hourglass.detectors.base as detector_base
 from hourglass.detectors import AutoEncoder
 from hourglass.detectors.base import DetectorNotFittedError
 from hourglass.errors import InputError
-from hourglass.thresholds import TRAINING, Percentile
+from hourglass.thresholds import DSPOT, TRAINING, AlertBudget, Calibrator, Contamination, Percentile, Threshold
 
 AE = {"hidden": (4, 2), "epochs": 2, "verbose": 0, "device": "cpu"}
 
@@ -47,7 +47,7 @@ def test_a_refit_that_fails_in_training_leaves_the_detector_unfitted(
 def test_a_refit_with_a_bad_threshold_leaves_the_detector_unfitted() -> None:
     det = AutoEncoder(**AE).fit(_rows(d=5))
     det.set_params(threshold=Percentile(150))
-    with pytest.raises(ValueError, match="q must be in"):
+    with pytest.raises(InputError, match="q must be in"):
         det.fit(_rows(d=3, seed=1))
     with pytest.raises(DetectorNotFittedError):
         det.predict(_rows(d=3))
@@ -98,3 +98,42 @@ def test_a_cuda_artefact_loads_on_the_cpu(tmp_path: Path) -> None:
     config["content_hash"] = _content_hash(config, (tmp_path / "model" / "weights.safetensors").read_bytes())
     (tmp_path / "model" / "config.json").write_text(json.dumps(config))
     np.testing.assert_array_equal(load(tmp_path / "model").score(df), pipe.score(df))
+
+
+# -- 4. a wrong threshold rule is said before training, not after it -----------------------------
+@pytest.mark.parametrize(("rule", "match"), [
+    (Percentile(150), "q must be in"),
+    (Contamination(0.7), "c must be in"),
+    (Percentile(float("nan")), "q must be a finite number"),
+    (DSPOT(1e-3, depth=5000), "too few for depth 5000"),
+])
+def test_a_wrong_threshold_rule_stops_fit_before_any_epoch(
+        monkeypatch: pytest.MonkeyPatch, rule: Threshold, match: str) -> None:
+    def no_training(*args: object, **kwargs: object) -> None:
+        raise AssertionError("training started")
+
+    monkeypatch.setattr(detector_base, "train_module", no_training)
+    with pytest.raises((InputError, ValueError), match=match):
+        AutoEncoder(**AE, threshold=rule).fit(_rows(n=2000))
+
+
+def test_dspot_depth_is_checked_against_the_normal_held_out_rows() -> None:
+    X = _rows(n=1000)
+    y = np.zeros(1000, dtype=int)
+    y[::2] = 1  # half the held-out rows are known anomalies: too few normal scores remain
+    with pytest.raises(InputError, match=r"DSPOT: \d+ scores are too few for depth 40"):
+        AutoEncoder(**AE, threshold=DSPOT(1e-2, depth=40, min_peaks=3)).fit(X, y)
+    det = AutoEncoder(**AE, threshold=DSPOT(1e-2, depth=40, level=0.9, min_peaks=3)).fit(X)  # 100 held out
+    assert det.threshold_.n_fit_ == 100
+
+
+# -- 12. a threshold parameter set to None is named, not a TypeError deep inside ---------------
+@pytest.mark.parametrize(("rule", "param"), [
+    (Percentile(None), "q"), (Contamination(None), "c"), (AlertBudget(None, per="10k"), "n"),  # type: ignore[arg-type]
+    (AlertBudget(5, per="10k", min_tail=None), "min_tail"), (DSPOT(1e-2, depth=None), "depth"),  # type: ignore[arg-type]
+    (Calibrator(level=None), "level"), (Calibrator(n_knots=None), "n_knots"),  # type: ignore[arg-type]
+    (Calibrator(severity_cuts=None), "severity_cuts"),  # type: ignore[arg-type]
+])
+def test_threshold_params_set_to_none_are_named(rule: Threshold | Calibrator, param: str) -> None:
+    with pytest.raises(InputError, match=rf"{param} must be .*None"):
+        rule.fit(np.random.default_rng(0).exponential(size=500))

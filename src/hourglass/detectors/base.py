@@ -350,6 +350,9 @@ class BaseDetector(BaseEstimator):
             raise InputError(f"y: every held-out {unit[:-1]} ({n_val} of {n}) is labelled an "
                              "anomaly (1), which leaves no normal scores to fit the threshold on; "
                              f"give more normal {unit} or a larger validation_fraction")
+        # the rule's needs in scores (DSPOT's depth) are known now: said before training
+        scored = val_idx if n_val else np.arange(n)
+        threshold.check_n_scores(len(scored) if labels is None else int((labels[scored] == 0).sum()))
         y_train = None if labels is None else labels[train_idx]
         # held-out rows given to ``_fit`` (early stopping) are normal ones: labels say which
         fit_val = val_idx if labels is None else val_idx[labels[val_idx] == 0]
@@ -384,6 +387,7 @@ class BaseDetector(BaseEstimator):
             hint = (f"an instance, e.g. {threshold.__name__}(...)" if isinstance(threshold, type)
                     else "e.g. thresholds.Percentile(99.5) or thresholds.Contamination(0.01)")
             raise ValueError(f"threshold must be a hourglass Threshold ({hint}), got {threshold!r}")
+        threshold.check_params()
         if threshold.requires_labels:
             raise InputError(f"{threshold.describe()} needs labelled validation scores: fit with "
                              "another threshold, then call set_threshold(rule, scores=..., y=...) "

@@ -58,6 +58,9 @@ class Calibrator:
         s = np.asarray(scores, dtype=np.float64).ravel()
         if s.size == 0 or not np.isfinite(s).all():
             raise InputError("Calibrator: needs finite held-out normal scores (got none, or NaN/inf)")
+        for name in ("level", "n_knots", "severity_cuts"):
+            if getattr(self, name) is None:
+                raise InputError(f"Calibrator: {name} must be given, got None")
         if not 0 < float(self.level) < 1:
             raise InputError(f"Calibrator: level must be in (0, 1), got {self.level}")
         if not (float(self.n_knots).is_integer() and int(self.n_knots) >= 2):
