@@ -13,7 +13,7 @@ import pytest
 import torch
 
 import hourglass.detectors.base as detector_base
-from hourglass.detectors import AutoEncoder
+from hourglass.detectors import AutoEncoder, DeepLog
 from hourglass.detectors.base import DetectorNotFittedError
 from hourglass.errors import InputError
 from hourglass.thresholds import DSPOT, TRAINING, AlertBudget, Calibrator, Contamination, Percentile, Threshold
@@ -137,3 +137,18 @@ def test_dspot_depth_is_checked_against_the_normal_held_out_rows() -> None:
 def test_threshold_params_set_to_none_are_named(rule: Threshold | Calibrator, param: str) -> None:
     with pytest.raises(InputError, match=rf"{param} must be .*None"):
         rule.fit(np.random.default_rng(0).exponential(size=500))
+
+
+# -- 5. a validation_fraction that leaves under 2 training rows is named ------------------------
+@pytest.mark.parametrize(("vf", "held", "left"), [(0.95, 10, 0), (0.9, 9, 1)])
+def test_a_validation_fraction_leaving_under_two_training_rows_is_named(
+        vf: float, held: int, left: int) -> None:
+    with pytest.raises(InputError, match=rf"validation_fraction={vf} holds out {held} of 10 rows, "
+                                         rf"leaving {left} to train on"):
+        AutoEncoder(**AE, validation_fraction=vf).fit(_rows(n=10))
+
+
+def test_deeplog_validation_fraction_leaving_no_training_session_is_named() -> None:
+    sessions = [np.array([1, 2, 3, 4])] * 20
+    with pytest.raises(InputError, match="holds out 20 of 20 sessions, leaving 0 to train on"):
+        DeepLog(epochs=1, verbose=0, device="cpu", validation_fraction=0.98).fit(sessions)

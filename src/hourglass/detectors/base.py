@@ -345,6 +345,11 @@ class BaseDetector(BaseEstimator):
             raise ValueError(f"validation_fraction must be in [0, 1), got {frac}")
         train_idx, val_idx = self._split(n, frac, np.random.default_rng(self._seed()))
         n_val = len(val_idx)
+        unit = {"events": "sessions", "timeseries": "time steps"}.get(self.get_tags()["input"], "rows")
+        if len(train_idx) < 2:  # no model, scales or spread from one row, or none
+            raise InputError(f"validation_fraction={frac} holds out {n_val} of {n} {unit}, leaving "
+                             f"{len(train_idx)} to train on (at least 2 are needed); use a smaller "
+                             "validation_fraction or more data")
         if labels is not None and n_val and not (labels[val_idx] == 0).any():
             unit = "sessions" if self.get_tags()["input"] == "events" else "rows"
             raise InputError(f"y: every held-out {unit[:-1]} ({n_val} of {n}) is labelled an "
