@@ -152,3 +152,18 @@ def test_deeplog_validation_fraction_leaving_no_training_session_is_named() -> N
     sessions = [np.array([1, 2, 3, 4])] * 20
     with pytest.raises(InputError, match="holds out 20 of 20 sessions, leaving 0 to train on"):
         DeepLog(epochs=1, verbose=0, device="cpu", validation_fraction=0.98).fit(sessions)
+
+
+# -- 6. AlertBudget's min_tail must be >= 1 --------------------------------------------------------
+@pytest.mark.parametrize("min_tail", [0, -1])
+def test_alert_budget_refuses_a_min_tail_below_one(min_tail: int) -> None:
+    s = np.random.default_rng(0).normal(size=1000)
+    with pytest.raises(InputError, match=f"min_tail must be >= 1, got {min_tail}"):
+        AlertBudget(5, per="10k", min_tail=min_tail).fit(s)  # before: ~65% of the rows flagged
+
+
+def test_alert_budget_min_tail_one_flags_within_budget() -> None:
+    s = np.random.default_rng(0).normal(size=1000)
+    assert int(AlertBudget(5, per="10k", min_tail=1).fit(s).predict(s).sum()) <= 1
+    t = AlertBudget(20, per="10k", min_tail=1).fit(s)  # q n = 2: the empirical order statistic
+    assert t.method_ == "empirical" and int(t.predict(s).sum()) == 2
