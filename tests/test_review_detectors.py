@@ -167,3 +167,26 @@ def test_alert_budget_min_tail_one_flags_within_budget() -> None:
     assert int(AlertBudget(5, per="10k", min_tail=1).fit(s).predict(s).sum()) <= 1
     t = AlertBudget(20, per="10k", min_tail=1).fit(s)  # q n = 2: the empirical order statistic
     assert t.method_ == "empirical" and int(t.predict(s).sum()) == 2
+
+
+# -- 7. the calibration is monotone where the tail fit takes over -------------------------------
+def test_calibrator_transform_is_monotone_across_the_tail_start() -> None:
+    c = Calibrator().fit(np.random.default_rng(0).exponential(size=5000))
+    t = c.tail_.t
+    p = c.transform([t - 1e-3, t, t + 1e-3])
+    assert p[0] <= p[1] <= p[2]  # before: p[2] < p[1]
+
+
+def test_calibrator_transform_is_monotone_over_many_fits() -> None:
+    for seed in range(120):
+        rng = np.random.default_rng(seed)
+        n = int(rng.choice([5, 20, 60, 200, 1000, 5000]))
+        s = [rng.exponential(size=n), rng.normal(size=n), np.round(rng.exponential(size=n) * 2) / 2,
+             rng.pareto(1.5, size=n), np.r_[np.zeros(n - n // 20), rng.exponential(size=n // 20)]][seed % 5]
+        c = Calibrator().fit(s)
+        grid = np.sort(np.r_[np.linspace(s.min() - 1, s.max() * 3 + 1, 4000), s])
+        if c.tail_ is not None:
+            grid = np.sort(np.r_[grid, c.tail_.t + np.linspace(-1e-3, 1e-3, 101)])
+        p = c.transform(grid)
+        assert (np.diff(p) >= 0).all(), f"seed {seed}: not monotone"
+        assert 0 <= p.min() and p.max() <= 1

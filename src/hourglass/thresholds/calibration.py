@@ -92,7 +92,11 @@ class Calibrator:
         p = np.interp(s, self.knots_, self.knot_probs_, left=0.0, right=1.0 - 0.5 / self.n_fit_)
         if self.tail_ is not None:
             hi = s > self.tail_.t
-            p[hi] = 1.0 - self.tail_.survival(s[hi])
+            # the tail fit's 1 - survival at t is about ``level``, a hair below the empirical
+            # share at t at times: never below it, so the map stays monotone where the tail
+            # takes over
+            at_t = float(np.interp(self.tail_.t, self.knots_, self.knot_probs_))
+            p[hi] = np.maximum(1.0 - self.tail_.survival(s[hi]), at_t)
         else:
             top = s > self.knots_[-1]
             if top.any():  # beyond every normal score: an exponential tail (see the module)
