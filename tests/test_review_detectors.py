@@ -190,3 +190,25 @@ def test_calibrator_transform_is_monotone_over_many_fits() -> None:
         p = c.transform(grid)
         assert (np.diff(p) >= 0).all(), f"seed {seed}: not monotone"
         assert 0 <= p.min() and p.max() <= 1
+
+
+# -- 8. standardising a column of huge finite values (a 64-bit counter) ---------------------------
+def test_autoencoder_standardises_a_64_bit_counter_column() -> None:
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 3))
+    X[:, 2] = rng.integers(0, 2**64 - 1, size=200, dtype=np.uint64)  # float32 sums overflow
+    det = AutoEncoder(**AE).fit(X)  # before: inf scale, NaN scores, "scores contain NaN or inf"
+    assert np.isfinite(det.input_offset_).all() and np.isfinite(det.input_scale_).all()
+    assert det.input_scale_[2] > 1e18
+    assert np.isfinite(det.score(X)).all()
+
+
+def test_standardization_names_a_feature_it_cannot_scale(monkeypatch: pytest.MonkeyPatch) -> None:
+    from hourglass.detectors import autoencoder
+
+    X = np.array([[1.0, 1.0], [1.0, 5.0]], dtype=np.float32)  # bytes: constant, scale 1
+    offset, scale = autoencoder.standardization(X)
+    assert offset.tolist() == [1.0, 3.0] and scale.tolist() == [1.0, 2.0]
+    monkeypatch.setattr(autoencoder, "STANDARDIZE_FLOOR", 1e40)  # a scale beyond float32
+    with pytest.raises(InputError, match="feature 'rate': its values are too large"):
+        autoencoder.standardization(X, ["bytes", "rate"])
