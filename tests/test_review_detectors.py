@@ -13,7 +13,7 @@ import pytest
 import torch
 
 import hourglass.detectors.base as detector_base
-from hourglass.detectors import AutoEncoder, DeepLog
+from hourglass.detectors import AutoEncoder, DeepLog, LatentIForest
 from hourglass.detectors.base import DetectorNotFittedError
 from hourglass.errors import InputError
 from hourglass.thresholds import DSPOT, TRAINING, AlertBudget, Calibrator, Contamination, Percentile, Threshold
@@ -212,3 +212,14 @@ def test_standardization_names_a_feature_it_cannot_scale(monkeypatch: pytest.Mon
     monkeypatch.setattr(autoencoder, "STANDARDIZE_FLOOR", 1e40)  # a scale beyond float32
     with pytest.raises(InputError, match="feature 'rate': its values are too large"):
         autoencoder.standardization(X, ["bytes", "rate"])
+
+
+# -- 9. random_state in [2**32, 2**64) seeds the isolation forest too ---------------------------
+def test_latent_iforest_takes_a_64_bit_random_state() -> None:
+    X = _rows(d=4)
+    params = {"hidden": (8, 2), "epochs": 1, "n_estimators": 10, "verbose": 0, "device": "cpu"}
+    a = LatentIForest(**params, random_state=2**33).fit(X)  # before: sklearn refused the seed
+    b = LatentIForest(**params, random_state=2**33).fit(X)
+    np.testing.assert_array_equal(a.score(X), b.score(X))
+    assert a._sklearn_seed() < 2**32 and LatentIForest(random_state=2**32)._sklearn_seed() != 0
+    assert LatentIForest(random_state=7)._sklearn_seed() == 7  # seeds below 2**32: unchanged

@@ -645,6 +645,14 @@ class BaseDetector(BaseEstimator):
             raise ValueError(f"random_state must be None or an integer in [0, 2**64), got {rs!r}")
         return seed
 
+    def _sklearn_seed(self) -> int:
+        """:meth:`_seed` for scikit-learn, whose seeds are below 2**32: the same number there,
+        a larger one reduced into that range (hashed, so 2**32 does not repeat seed 0)."""
+        seed = self._seed()
+        if seed < 2**32:
+            return seed
+        return int(np.random.SeedSequence(seed).generate_state(1, dtype=np.uint32)[0])
+
     def get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         """Fitted state as (plain-JSON dict, named arrays) — what an artefact stores."""
         self._check_fitted()
