@@ -223,3 +223,32 @@ def test_latent_iforest_takes_a_64_bit_random_state() -> None:
     np.testing.assert_array_equal(a.score(X), b.score(X))
     assert a._sklearn_seed() < 2**32 and LatentIForest(random_state=2**32)._sklearn_seed() != 0
     assert LatentIForest(random_state=7)._sklearn_seed() == 7  # seeds below 2**32: unchanged
+
+
+# -- 10. DeepLog.next_event_scores checks top and the history's width ----------------------------
+@pytest.fixture(scope="module")
+def deeplog() -> DeepLog:
+    normal = [np.array([1, 2, 3, 4, 5, 6])] * 30
+    return DeepLog(window=3, top_g=1, hidden=8, layers=1, epochs=5, lr=0.03, verbose=0,
+                   device="cpu").fit(normal)
+
+
+def test_next_event_scores_refuses_a_negative_top(deeplog: DeepLog) -> None:
+    with pytest.raises(ValueError, match="top must be an integer >= 0"):  # before: dropped a key
+        deeplog.next_event_scores(np.array([[1, 2, 3]]), np.array([4]), top=-1,
+                                  explain_above=float("-inf"))
+    r = deeplog.next_event_scores(np.array([[1, 2, 3]]), np.array([4]), top=2,
+                                  explain_above=float("-inf"))
+    assert len(r["expected"][0]) == 2
+
+
+@pytest.mark.parametrize("history", [np.array([[1, 2], [2, 3], [3, 4]]), np.array([1, 2, 3]),
+                                     np.array([[[1, 2, 3]]])])
+def test_next_event_scores_names_a_history_of_the_wrong_shape(deeplog: DeepLog, history: np.ndarray) -> None:
+    with pytest.raises(InputError, match=r"history must be \(n, window=3\) keys"):
+        deeplog.next_event_scores(history, np.array([4, 4]))
+
+
+def test_next_event_scores_of_no_events(deeplog: DeepLog) -> None:
+    r = deeplog.next_event_scores(np.zeros((0, 3), dtype=np.int64), np.zeros(0, dtype=np.int64))
+    assert r["score"].shape == (0,)
