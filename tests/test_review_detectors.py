@@ -252,3 +252,17 @@ def test_next_event_scores_names_a_history_of_the_wrong_shape(deeplog: DeepLog, 
 def test_next_event_scores_of_no_events(deeplog: DeepLog) -> None:
     r = deeplog.next_event_scores(np.zeros((0, 3), dtype=np.int64), np.zeros(0, dtype=np.int64))
     assert r["score"].shape == (0,)
+
+
+# -- 13. event keys beyond int64 given as floats or uint64 ----------------------------------------
+@pytest.mark.parametrize("session", [np.array([1.0, 2.0, 1e20]), np.array([1.0, -1e20]),
+                                     np.array([1, 2, 2**64 - 1], dtype=np.uint64), [1, 2, 2**64]])
+def test_event_keys_beyond_int64_are_named_without_a_warning(session: object) -> None:
+    import warnings
+
+    from hourglass.detectors.events import EventsInput
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # before: RuntimeWarning from the cast, then "keys must be >= 0"
+        with pytest.raises(InputError, match=r"session 0: key -?\d+ does not fit a 64-bit integer"):
+            EventsInput._pack_raw([session])
