@@ -266,3 +266,12 @@ def test_event_keys_beyond_int64_are_named_without_a_warning(session: object) ->
         warnings.simplefilter("error")  # before: RuntimeWarning from the cast, then "keys must be >= 0"
         with pytest.raises(InputError, match=r"session 0: key -?\d+ does not fit a 64-bit integer"):
             EventsInput._pack_raw([session])
+
+
+# -- 14. small edges -------------------------------------------------------------------------------
+@pytest.mark.parametrize("param", ["lr", "weight_decay"])
+def test_an_lr_or_weight_decay_beyond_float32_is_named(param: str) -> None:
+    from hourglass.detectors import DeepSVDD
+
+    with pytest.raises(ValueError, match=rf"{param} must be at most 3.4e\+38"):  # was torch's RuntimeError
+        DeepSVDD(hidden=(4,), epochs=1, verbose=0, device="cpu", **{param: 1e300}).fit(_rows())

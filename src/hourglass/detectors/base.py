@@ -784,6 +784,10 @@ class DeepDetector(BaseDetector):
             raise ValueError(f"lr must be > 0, got {self.lr}")
         if float(self.weight_decay) < 0:
             raise ValueError(f"weight_decay must be >= 0, got {self.weight_decay}")
+        top = float(np.finfo(np.float32).max)  # torch's optimisers hold them as float32
+        for name in ("lr", "weight_decay"):
+            if float(getattr(self, name)) > top:
+                raise ValueError(f"{name} must be at most {top:.3g} (a float32), got {getattr(self, name)}")
         if self.patience is not None and int(self.patience) < 1:
             raise ValueError(f"patience must be None or >= 1, got {self.patience}")
 
