@@ -275,3 +275,9 @@ def test_an_lr_or_weight_decay_beyond_float32_is_named(param: str) -> None:
 
     with pytest.raises(ValueError, match=rf"{param} must be at most 3.4e\+38"):  # was torch's RuntimeError
         DeepSVDD(hidden=(4,), epochs=1, verbose=0, device="cpu", **{param: 1e300}).fit(_rows())
+
+
+def test_calibrator_severity_of_nan_is_none() -> None:
+    c = Calibrator().fit(np.random.default_rng(0).exponential(size=2000))
+    assert c.severity([np.nan, 1.0, 50.0]).tolist() == [None, "low", "critical"]  # NaN was 'critical'
+    assert c.severity([np.nan, 0.5], probabilities=True).tolist() == [None, "low"]

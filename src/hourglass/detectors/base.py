@@ -479,7 +479,8 @@ class BaseDetector(BaseEstimator):
         return self.calibrator_.transform(scores)
 
     def severity(self, scores: np.ndarray) -> np.ndarray:
-        """``low`` / ``medium`` / ``high`` / ``critical`` per raw score (rarity among normal scores)."""
+        """``low`` / ``medium`` / ``high`` / ``critical`` per raw score (rarity among normal scores);
+        ``None`` for a NaN score."""
         self._check_fitted()
         return self.calibrator_.severity(scores)
 

@@ -114,12 +114,22 @@ class Calibrator:
         return max(sigma, 1e-9 * max(abs(float(self.knots_[-1])), 1.0))
 
     def severity(self, scores: object, *, probabilities: bool = False) -> np.ndarray:
-        """``low`` / ``medium`` / ``high`` / ``critical`` per score (or per probability)."""
+        """``low`` / ``medium`` / ``high`` / ``critical`` per score (or per probability);
+        ``None`` for a NaN score (no severity: it is not rated ``critical``).
+
+        Examples
+        --------
+        >>> cal = Calibrator().fit(np.random.default_rng(0).exponential(size=2000))
+        >>> cal.severity([float("nan"), 1.0]).tolist()
+        [None, 'low']
+        """
         p = np.asarray(scores, dtype=np.float64).ravel() if probabilities else self.transform(scores)
         exceed = 1.0 - p
         level = np.searchsorted(-np.asarray(self.severity_cuts, dtype=np.float64), -exceed,
                                 side="left")
-        return np.asarray(SEVERITIES, dtype=object)[np.clip(level, 0, 3)]
+        out = np.asarray(SEVERITIES, dtype=object)[np.clip(level, 0, 3)]
+        out[np.isnan(p)] = None  # searchsorted puts NaN last: it read as "critical"
+        return out
 
     def to_dict(self) -> dict[str, Any]:
         self._check()
