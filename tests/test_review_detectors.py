@@ -16,7 +16,15 @@ import hourglass.detectors.base as detector_base
 from hourglass.detectors import AutoEncoder, DeepLog, LatentIForest
 from hourglass.detectors.base import DetectorNotFittedError
 from hourglass.errors import InputError
-from hourglass.thresholds import DSPOT, TRAINING, AlertBudget, Calibrator, Contamination, Percentile, Threshold
+from hourglass.thresholds import (
+    DSPOT,
+    TRAINING,
+    AlertBudget,
+    Calibrator,
+    Contamination,
+    Percentile,
+    Threshold,
+)
 
 AE = {"hidden": (4, 2), "epochs": 2, "verbose": 0, "device": "cpu"}
 
