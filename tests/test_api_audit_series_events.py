@@ -208,6 +208,17 @@ def test_tsb_sliding_window_refuses_nan_and_text() -> None:
     assert tsb_sliding_window(np.sin(2 * np.pi * np.arange(2000) / 50)) == 50
 
 
+def test_tsb_sliding_window_refuses_an_empty_series_and_no_channels() -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # [] gave numpy's "Mean of empty slice" RuntimeWarning
+        with pytest.raises(InputError, match="x: empty series"):
+            tsb_sliding_window([])
+    with pytest.raises(InputError, match=r"x: the series has no channels \(shape \(10, 0\)\)"):
+        tsb_sliding_window(np.zeros((10, 0)))  # was an IndexError
+
+
 def test_vus_refuses_text_scores_and_a_buffer_that_is_no_count() -> None:
     y, s = [0, 0, 1, 1, 0, 0, 0, 0], [0, .1, .9, .8, .1, 0, 0, .2]
     with pytest.raises(InputError, match=r"^scores: expected numbers"):  # numpy's ValueError before

@@ -52,3 +52,28 @@ def test_per_category_detection() -> None:
     assert out["mystery"]["n"] == 1
     assert out["normal"]["rate"] == 0.5
     assert list(out)[-1] == "normal"
+
+
+def test_evaluate_scores_reads_text_labels_as_numbers() -> None:
+    # labels "0"/"1" (as read from a CSV column of text): the one-class test counted "0" as nonzero
+    # and blanked precision, F1 and FPR
+    from hourglass.evaluate import evaluate_scores
+
+    text = evaluate_scores(["0", "1", "0", "1"], [.1, .9, .2, .8], [0, 1, 0, 1], ks=(1,))
+    num = evaluate_scores([0, 1, 0, 1], [.1, .9, .2, .8], [0, 1, 0, 1], ks=(1,))
+    for key in ("precision", "recall", "f1", "fpr", "roc_auc"):
+        assert text[key] == num[key] and text[key] is not None
+
+
+@pytest.mark.parametrize(("y", "s", "n", "match"), [
+    ([], [], 5, "no scores"),
+    ([0, 1], [0.1, 0.2], -1, "n_points must be an integer >= 1"),
+    ([0, 1], [0.1, 0.2], 0, "n_points must be an integer >= 1"),
+    ([0, 1], [0.1, 0.2], 2.5, "n_points must be an integer >= 1"),
+])
+def test_threshold_curve_names_empty_scores_and_a_bad_n_points(y: list[int], s: list[float], n: object,
+                                                              match: str) -> None:
+    from hourglass.evaluate.metrics import threshold_curve
+
+    with pytest.raises(InputError, match=match):
+        threshold_curve(y, s, n_points=n)  # type: ignore[arg-type]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import numpy as np
@@ -12,11 +13,12 @@ from torch import nn
 
 from hourglass.detectors._reconstruction import ReconstructionMixin
 from hourglass.detectors.base import DeepDetector, check_dropout, check_hidden, module_score
+from hourglass.errors import InputError
 from hourglass.nn import TrainConfig, labelled_margin_loss, mlp, predict_batches
 from hourglass.nn.optim import FusedAdam
 from hourglass.thresholds import Threshold
 
-__all__ = ["AutoEncoder", "fused_adam"]
+__all__ = ["AutoEncoder", "fused_adam", "standardization"]
 
 AUTO_BATCH_LARGEST = 2048
 """``batch_size="auto"``: the largest batch (on tables of 16k+ training rows), its ``lr`` scaled
@@ -26,6 +28,39 @@ up in proportion to the batch beyond 1,024 rows. Chosen on NSL-KDD training data
 
 STANDARDIZE_FLOOR = 0.1
 """``standardize``: a feature's scale is at least this share of its range on the training rows."""
+
+
+def standardization(ref: np.ndarray, names: Sequence[object] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``standardize``'s (offset, scale) of the float32 rows ``ref``, as float32: each feature's
+    mean, and its standard deviation floored at ``STANDARDIZE_FLOOR`` times its range (1 where
+    that is ~0). Sums that overflow float32 (values near 1e19 and beyond, e.g. a 64-bit counter)
+    are taken again in float64 (finite float32 rows then always give a finite float32 offset and
+    scale; should one not fit, an ``InputError`` names the feature: ``names``, else its column).
+
+    Examples
+    --------
+    >>> X = np.array([[0.0, 1e38], [2.0, 3e38]], dtype=np.float32)  # float32 sums overflow
+    >>> offset, scale = standardization(X)
+    >>> [f"{v:.3g}" for v in offset], [f"{v:.3g}" for v in scale]
+    (['1', '2e+38'], ['1', '1e+38'])
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        sd = np.maximum(ref.std(axis=0), STANDARDIZE_FLOOR * np.ptp(ref, axis=0))
+        offset = ref.mean(axis=0)
+    if not (np.isfinite(sd).all() and np.isfinite(offset).all()):  # rare: float32 overflowed
+        ref64 = ref.astype(np.float64)
+        sd = np.maximum(ref64.std(axis=0), STANDARDIZE_FLOOR * np.ptp(ref64, axis=0))
+        offset = ref64.mean(axis=0)
+    with np.errstate(over="ignore"):
+        offset32 = offset.astype(np.float32)
+        scale32 = np.where(sd > 1e-12, sd, 1.0).astype(np.float32)
+    bad = np.flatnonzero(~(np.isfinite(offset32) & np.isfinite(scale32)))
+    if bad.size:
+        j = int(bad[0])
+        name = repr(str(names[j])) if names is not None else f"column {j}"
+        raise InputError(f"feature {name}: its values are too large to standardise in float32 "
+                         f"(spread {float(sd[j]):.3g}); rescale it (e.g. a log transform) or drop it")
+    return offset32, scale32
 
 
 def fused_adam(params: list[nn.Parameter], **kwargs: Any) -> FusedAdam:
@@ -430,9 +465,8 @@ class AutoEncoder(ReconstructionMixin, DeepDetector):
     def _fit(self, X: np.ndarray, X_val: np.ndarray | None, y: np.ndarray | None) -> None:
         if getattr(self, "standardize", False):
             ref = X[np.asarray(y) == 0] if y is not None and np.any(y == 0) else X
-            sd = np.maximum(ref.std(axis=0), STANDARDIZE_FLOOR * np.ptp(ref, axis=0))
-            self.input_offset_ = ref.mean(axis=0).astype(np.float32)
-            self.input_scale_ = np.where(sd > 1e-12, sd, 1.0).astype(np.float32)
+            self.input_offset_, self.input_scale_ = standardization(
+                ref, getattr(self, "feature_names_in_", None))
             X = self._model_input(X)
             X_val = None if X_val is None else self._model_input(X_val)
         else:

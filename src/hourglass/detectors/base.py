@@ -245,8 +245,20 @@ class BaseDetector(BaseEstimator):
 
         A share ``validation_fraction`` of the rows is held out: deep models watch its loss for
         early stopping, and the threshold is fitted on its scores.
+
+        A refit starts from nothing: the previous fit's state is dropped first, so a fit that
+        fails leaves the detector unfitted (``score`` raises ``NotFittedError``), never half one
+        fit and half the other.
         """
+        self._forget_fit()
         return self._fit_rows(X, y, warm=False)
+
+    def _forget_fit(self) -> None:
+        """Drop every fitted attribute (public names ending in ``_``; parameters are kept)."""
+        params = set(self._get_param_names())
+        for name in [k for k in vars(self) if k.endswith("_") and not k.startswith("_")
+                     and k not in params]:
+            delattr(self, name)
 
     def warm_start(self, X: object, y: object | None = None, *, update_batch_norm: bool = False,
                    proximal_mu: float = 0.0, **params: Any) -> BaseDetector:
@@ -333,11 +345,19 @@ class BaseDetector(BaseEstimator):
             raise ValueError(f"validation_fraction must be in [0, 1), got {frac}")
         train_idx, val_idx = self._split(n, frac, np.random.default_rng(self._seed()))
         n_val = len(val_idx)
+        unit = {"events": "sessions", "timeseries": "time steps"}.get(self.get_tags()["input"], "rows")
+        if len(train_idx) < 2:  # no model, scales or spread from one row, or none
+            raise InputError(f"validation_fraction={frac} holds out {n_val} of {n} {unit}, leaving "
+                             f"{len(train_idx)} to train on (at least 2 are needed); use a smaller "
+                             "validation_fraction or more data")
         if labels is not None and n_val and not (labels[val_idx] == 0).any():
             unit = "sessions" if self.get_tags()["input"] == "events" else "rows"
             raise InputError(f"y: every held-out {unit[:-1]} ({n_val} of {n}) is labelled an "
                              "anomaly (1), which leaves no normal scores to fit the threshold on; "
                              f"give more normal {unit} or a larger validation_fraction")
+        # the rule's needs in scores (DSPOT's depth) are known now: said before training
+        scored = val_idx if n_val else np.arange(n)
+        threshold.check_n_scores(len(scored) if labels is None else int((labels[scored] == 0).sum()))
         y_train = None if labels is None else labels[train_idx]
         # held-out rows given to ``_fit`` (early stopping) are normal ones: labels say which
         fit_val = val_idx if labels is None else val_idx[labels[val_idx] == 0]
@@ -353,6 +373,8 @@ class BaseDetector(BaseEstimator):
             logger.warning("%s: no held-out %s (%s), so the threshold is fitted on training "
                            "scores", type(self).__name__, unit, why)
             val_scores = self._score(Xa)
+            if labels is not None:  # the normal ones, as from held-out rows
+                val_scores = val_scores[labels == 0]
         self.val_scores_ = np.asarray(val_scores, dtype=np.float64)
         self.val_index_ = np.asarray(val_idx, dtype=np.int64)  # which rows were held out
         if self.get_tags()["gradients"] and isinstance(Xa, np.ndarray) and Xa.ndim == 2:
@@ -370,6 +392,7 @@ class BaseDetector(BaseEstimator):
             hint = (f"an instance, e.g. {threshold.__name__}(...)" if isinstance(threshold, type)
                     else "e.g. thresholds.Percentile(99.5) or thresholds.Contamination(0.01)")
             raise ValueError(f"threshold must be a hourglass Threshold ({hint}), got {threshold!r}")
+        threshold.check_params()
         if threshold.requires_labels:
             raise InputError(f"{threshold.describe()} needs labelled validation scores: fit with "
                              "another threshold, then call set_threshold(rule, scores=..., y=...) "
@@ -456,7 +479,8 @@ class BaseDetector(BaseEstimator):
         return self.calibrator_.transform(scores)
 
     def severity(self, scores: np.ndarray) -> np.ndarray:
-        """``low`` / ``medium`` / ``high`` / ``critical`` per raw score (rarity among normal scores)."""
+        """``low`` / ``medium`` / ``high`` / ``critical`` per raw score (rarity among normal scores);
+        ``None`` for a NaN score."""
         self._check_fitted()
         return self.calibrator_.severity(scores)
 
@@ -622,6 +646,14 @@ class BaseDetector(BaseEstimator):
             raise ValueError(f"random_state must be None or an integer in [0, 2**64), got {rs!r}")
         return seed
 
+    def _sklearn_seed(self) -> int:
+        """:meth:`_seed` for scikit-learn, whose seeds are below 2**32: the same number there,
+        a larger one reduced into that range (hashed, so 2**32 does not repeat seed 0)."""
+        seed = self._seed()
+        if seed < 2**32:
+            return seed
+        return int(np.random.SeedSequence(seed).generate_state(1, dtype=np.uint32)[0])
+
     def get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         """Fitted state as (plain-JSON dict, named arrays) — what an artefact stores."""
         self._check_fitted()
@@ -753,6 +785,10 @@ class DeepDetector(BaseDetector):
             raise ValueError(f"lr must be > 0, got {self.lr}")
         if float(self.weight_decay) < 0:
             raise ValueError(f"weight_decay must be >= 0, got {self.weight_decay}")
+        top = float(np.finfo(np.float32).max)  # torch's optimisers hold them as float32
+        for name in ("lr", "weight_decay"):
+            if float(getattr(self, name)) > top:
+                raise ValueError(f"{name} must be at most {top:.3g} (a float32), got {getattr(self, name)}")
         if self.patience is not None and int(self.patience) < 1:
             raise ValueError(f"patience must be None or >= 1, got {self.patience}")
 
@@ -857,7 +893,9 @@ class DeepDetector(BaseDetector):
         return meta, arrays
 
     def _set_state(self, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
-        device = resolve_device(self.device)
+        # a model saved with device="cuda" scores on the CPU of a machine without one (a
+        # warning says so); training there (fit, warm_start) still refuses the missing device
+        device = resolve_device(self.device, fallback=True)
         module = self._build_module(self.n_features_in_)
         state = {k[len("module."):]: torch.from_numpy(np.array(v))
                  for k, v in arrays.items() if k.startswith("module.")}

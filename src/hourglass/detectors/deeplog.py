@@ -281,7 +281,13 @@ class DeepLog(EventsInput, DeepDetector):
         """
         self._check_fitted()
         h = int(self.window)
-        hist = np.asarray(history, dtype=np.int64).reshape(-1, h)
+        hist = np.asarray(history, dtype=np.int64)
+        if hist.size == 0:
+            hist = hist.reshape(0, h)
+        elif hist.ndim != 2 or hist.shape[1] != h:
+            raise InputError(f"next_event_scores: history must be (n, window={h}) keys, one row per "
+                             f"event, got shape {hist.shape}")
+        top = None if top is None else check_top(top)
         obs = np.asarray(observed, dtype=np.int64).reshape(-1)
         if len(hist) != len(obs):
             raise InputError(f"next_event_scores: {len(hist)} histories for {len(obs)} events")

@@ -134,8 +134,13 @@ class EventsInput:
             if a.size == 0:
                 raise InputError(f"session {i} is empty; drop empty sessions before scoring "
                                  "(EventSessions skips and counts them)")
+            if a.dtype.kind == "u" and a.max() >= 2**63:  # astype(int64) would wrap it negative
+                EventsInput._too_large(a[a >= 2**63][0], i)
             if a.dtype.kind not in "iu":
                 if a.dtype.kind == "f" and np.isfinite(a).all() and (a == np.round(a)).all():
+                    big = np.abs(a) >= 2.0**63  # checked before the cast: it would overflow
+                    if big.any():
+                        EventsInput._too_large(a[big][0], i)
                     a = a.astype(np.int64)
                 else:
                     a = EventsInput._object_keys(a, i)
@@ -161,10 +166,15 @@ class EventsInput:
                 if isinstance(v, bool) or not isinstance(v, numbers.Integral):
                     raise InputError(f"session {i}: keys must be integers, found {v!r}")
                 if not -2**63 <= int(v) < 2**63:
-                    raise InputError(f"session {i}: key {v} does not fit a 64-bit integer; map the "
-                                     "keys to smaller ids")
+                    EventsInput._too_large(v, i)
             return a.astype(np.int64)
         raise InputError(f"session {i}: keys must be integers, found {a[0]!r}")
+
+    @staticmethod
+    def _too_large(key: object, i: int) -> None:
+        """Raise: session ``i`` holds ``key``, an integer (or whole float) beyond int64."""
+        raise InputError(f"session {i}: key {int(key)} does not fit a 64-bit integer; map the "  # type: ignore[call-overload]
+                         "keys to smaller ids")
 
     def _map_keys(self, flat: np.ndarray) -> np.ndarray:
         vocab = self.vocab_

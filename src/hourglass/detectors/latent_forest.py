@@ -227,7 +227,7 @@ device, verbose, random_state
         super()._fit(X, X_val, y)
         forest = IsolationForest(n_estimators=int(self.n_estimators),
                                  max_samples=min(int(self.max_samples), X.shape[0]),
-                                 random_state=self._seed(), n_jobs=1).fit(self._latent(X))
+                                 random_state=self._sklearn_seed(), n_jobs=1).fit(self._latent(X))
         self.forest_ = ArrayForest.from_sklearn(forest)
 
     def _score(self, X: np.ndarray) -> np.ndarray:

@@ -187,7 +187,12 @@ def threshold_curve(y_true: object, scores: object, n_points: int = 200) -> dict
     >>> c["recall"].tolist()[0], c["alert_share"].tolist()[-1]
     (1.0, 0.0)
     """
+    if (isinstance(n_points, bool) or not isinstance(n_points, numbers.Integral)
+            or int(n_points) < 1):
+        raise InputError(f"threshold_curve: n_points must be an integer >= 1, got {n_points!r}")
     s = check_scores(scores)
+    if s.size == 0:
+        raise InputError("threshold_curve: no scores (the curve needs at least one)")
     y = check_labels(y_true, s.size, what="y_true")
     thr = np.unique(np.quantile(s, np.linspace(0, 1, int(n_points))))
     order = np.sort(s)
@@ -234,7 +239,7 @@ def evaluate_scores(
     """
     s = check_scores(scores)
     out = binary_metrics(y_true, s, y_pred)
-    y = np.asarray(y_true).ravel()
+    y = check_labels(y_true, s.size, what="y_true")  # 0/1 as numbers ("0"/"1" text too)
     if y.size and not 0 < int(np.count_nonzero(y)) < y.size:  # one class: see above
         out.update(dict.fromkeys(("precision", "f1", "fpr") if np.all(y != 0) else
                                  ("precision", "f1", "recall", "detection_rate")))

@@ -215,7 +215,11 @@ def tsb_sliding_window(x: object, max_lag: int = 400) -> int:
         a = np.asarray(x, dtype=np.float64)
     except (TypeError, ValueError):
         raise InputError("x: expected a numeric series (it holds values that are not numbers)") from None
+    if a.ndim == 2 and a.shape[1] == 0:
+        raise InputError(f"x: the series has no channels (shape {a.shape})")
     v = (a[:, 0] if a.ndim == 2 else a.ravel())[:20000]
+    if v.size == 0:
+        raise InputError("x: empty series (no time steps)")
     if not np.isfinite(v).all():
         bad = int(np.flatnonzero(~np.isfinite(v))[0])
         raise InputError(f"x: {int((~np.isfinite(v)).sum())} NaN or infinite value(s) in the "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Iterator
 
 import torch
@@ -11,9 +12,15 @@ from hourglass.errors import InputError
 
 __all__ = ["deterministic_cudnn", "resolve_device"]
 
+logger = logging.getLogger(__name__)
 
-def resolve_device(device: str | torch.device = "auto") -> torch.device:
+
+def resolve_device(device: str | torch.device = "auto", *, fallback: bool = False) -> torch.device:
     """Turn ``"auto"``, ``"cpu"``, ``"cuda"`` or ``"cuda:N"`` into a :class:`torch.device`.
+
+    A CUDA device that this machine lacks is an error (``InputError``), unless ``fallback``:
+    then the CPU is used and a warning logged. Training asks strictly; loading a saved model
+    falls back, so a model trained on a GPU scores on a CPU-only machine.
 
     Examples
     --------
@@ -21,16 +28,26 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
     device(type='cpu')
     """
     if isinstance(device, torch.device):
-        return device
-    if device == "auto":
+        dev = device
+    elif device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        dev = torch.device(device)
-    except (RuntimeError, TypeError):
-        raise InputError(f"device: unknown device {device!r}; use 'auto', 'cpu' or 'cuda'") from None
-    if dev.type == "cuda" and not torch.cuda.is_available():
-        raise InputError("device: 'cuda' was asked for but no CUDA device is available")
-    return dev
+    else:
+        try:
+            dev = torch.device(device)
+        except (RuntimeError, TypeError):
+            raise InputError(f"device: unknown device {device!r}; use 'auto', 'cpu' or 'cuda'") from None
+    if dev.type != "cuda":
+        return dev
+    if not torch.cuda.is_available():
+        missing = "no CUDA device is available"
+    elif dev.index is not None and dev.index >= torch.cuda.device_count():
+        missing = f"this machine has {torch.cuda.device_count()} CUDA device(s)"
+    else:
+        return dev
+    if fallback:
+        logger.warning("device: %r is not available here (%s); using the CPU", str(dev), missing)
+        return torch.device("cpu")
+    raise InputError(f"device: {str(dev)!r} was asked for but {missing}")
 
 
 @contextlib.contextmanager

@@ -84,8 +84,7 @@ class Threshold(ABC):
             raise InputError(f"{name}: no scores to fit the threshold on")
         if not np.isfinite(s).all():
             raise InputError(f"{name}: scores contain NaN or inf")
-        check_numeric_params(self, prefix=f"{name}: ")
-        self._check_params()
+        self.check_params()
         labels = None
         if y is not None:
             labels = np.asarray(y).ravel()
@@ -107,6 +106,25 @@ class Threshold(ABC):
         self.fitted_on_ = on
         self._check_size()
         return self
+
+    def check_params(self) -> None:
+        """Check the rule's parameters now (``fit`` does it too; a detector's ``fit`` before
+        training): :class:`~hourglass.errors.InputError` naming the first wrong one (NaN,
+        ``None`` where a number is meant, out of range).
+
+        Examples
+        --------
+        >>> Percentile(150).check_params()
+        Traceback (most recent call last):
+        ...
+        hourglass.errors.InputError: Percentile: q must be in (0, 100), got 150
+        """
+        check_numeric_params(self, prefix=f"{type(self).__name__}: ", error=InputError, refuse_none=True)
+        self._check_params()
+
+    def check_n_scores(self, n: int) -> None:
+        """Raise ``InputError`` when ``n`` scores are too few to fit this rule at all (a
+        detector's ``fit`` asks before training, once it knows how many it will hold out)."""
 
     def _check_size(self) -> None:
         """After a fit: log a warning when ``n_fit_`` scores are too few for the rule."""

@@ -42,7 +42,7 @@ class AlertBudget(Threshold):
 
     The budget becomes a risk ``q = n / events per day`` (or ``n / 10000``); the threshold is the
     ``1 - q`` quantile of held-out normal scores — empirical when the held-out set holds at least
-    ``min_tail`` scores above it, else extrapolated with a POT (GPD) tail fit. A per-day budget
+    ``min_tail`` (>= 1) scores above it, else extrapolated with a POT (GPD) tail fit. A per-day budget
     needs ``events_per_day`` (derive it from a timestamp column with :func:`events_per_day`).
     Attacks come on top of the budget: it bounds false alarms, not true ones.
 
@@ -88,13 +88,15 @@ class AlertBudget(Threshold):
 
     def _check_params(self) -> None:
         self._risk()
+        if int(self.min_tail) < 1:  # 0 would take the order statistic of no score above it
+            raise InputError(f"AlertBudget: min_tail must be >= 1, got {self.min_tail}")
 
     def _fit(self, scores: np.ndarray, y: object | None) -> float:
         self.q_ = self._risk()
-        if self.q_ * scores.size >= int(self.min_tail):
+        # order statistic: exactly floor(q n) fitted scores lie above the threshold
+        k = int(np.floor(self.q_ * scores.size))
+        if self.q_ * scores.size >= int(self.min_tail) and k >= 1:
             self.method_ = "empirical"
-            # order statistic: exactly floor(q n) fitted scores lie above the threshold
-            k = int(np.floor(self.q_ * scores.size))
             ordered = np.sort(scores)
             return float((ordered[-k - 1] + ordered[-k]) / 2)
         z, fit = tail_quantile(scores, self.q_)

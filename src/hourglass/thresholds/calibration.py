@@ -58,6 +58,9 @@ class Calibrator:
         s = np.asarray(scores, dtype=np.float64).ravel()
         if s.size == 0 or not np.isfinite(s).all():
             raise InputError("Calibrator: needs finite held-out normal scores (got none, or NaN/inf)")
+        for name in ("level", "n_knots", "severity_cuts"):
+            if getattr(self, name) is None:
+                raise InputError(f"Calibrator: {name} must be given, got None")
         if not 0 < float(self.level) < 1:
             raise InputError(f"Calibrator: level must be in (0, 1), got {self.level}")
         if not (float(self.n_knots).is_integer() and int(self.n_knots) >= 2):
@@ -89,7 +92,11 @@ class Calibrator:
         p = np.interp(s, self.knots_, self.knot_probs_, left=0.0, right=1.0 - 0.5 / self.n_fit_)
         if self.tail_ is not None:
             hi = s > self.tail_.t
-            p[hi] = 1.0 - self.tail_.survival(s[hi])
+            # the tail fit's 1 - survival at t is about ``level``, a hair below the empirical
+            # share at t at times: never below it, so the map stays monotone where the tail
+            # takes over
+            at_t = float(np.interp(self.tail_.t, self.knots_, self.knot_probs_))
+            p[hi] = np.maximum(1.0 - self.tail_.survival(s[hi]), at_t)
         else:
             top = s > self.knots_[-1]
             if top.any():  # beyond every normal score: an exponential tail (see the module)
@@ -107,12 +114,22 @@ class Calibrator:
         return max(sigma, 1e-9 * max(abs(float(self.knots_[-1])), 1.0))
 
     def severity(self, scores: object, *, probabilities: bool = False) -> np.ndarray:
-        """``low`` / ``medium`` / ``high`` / ``critical`` per score (or per probability)."""
+        """``low`` / ``medium`` / ``high`` / ``critical`` per score (or per probability);
+        ``None`` for a NaN score (no severity: it is not rated ``critical``).
+
+        Examples
+        --------
+        >>> cal = Calibrator().fit(np.random.default_rng(0).exponential(size=2000))
+        >>> cal.severity([float("nan"), 1.0]).tolist()
+        [None, 'low']
+        """
         p = np.asarray(scores, dtype=np.float64).ravel() if probabilities else self.transform(scores)
         exceed = 1.0 - p
         level = np.searchsorted(-np.asarray(self.severity_cuts, dtype=np.float64), -exceed,
                                 side="left")
-        return np.asarray(SEVERITIES, dtype=object)[np.clip(level, 0, 3)]
+        out = np.asarray(SEVERITIES, dtype=object)[np.clip(level, 0, 3)]
+        out[np.isnan(p)] = None  # searchsorted puts NaN last: it read as "critical"
+        return out
 
     def to_dict(self) -> dict[str, Any]:
         self._check()

@@ -239,12 +239,16 @@ class DSPOT(SPOT):
         if int(self.depth) < 1:
             raise InputError(f"DSPOT: depth must be >= 1, got {self.depth}")
 
-    def _fit(self, scores: np.ndarray, y: object | None) -> float:
+    def check_n_scores(self, n: int) -> None:
         d = int(self.depth)
-        if scores.size < d + 10 * int(self.min_peaks):
-            raise InputError(f"DSPOT: {scores.size} scores are too few for depth {d}; need at "
+        if n < d + 10 * int(self.min_peaks):
+            raise InputError(f"DSPOT: {n} scores are too few for depth {d}; need at "
                              f"least {d + 10 * int(self.min_peaks)}: choose a smaller depth "
                              "(--threshold dspot:Q/DEPTH) or hold out more normal data")
+
+    def _fit(self, scores: np.ndarray, y: object | None) -> float:
+        d = int(self.depth)
+        self.check_n_scores(scores.size)
         csum = np.concatenate([[0.0], np.cumsum(scores)])
         means = (csum[d:-1] - csum[:-d - 1]) / d
         self._init_tail(scores[d:] - means)
