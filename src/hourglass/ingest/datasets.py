@@ -105,6 +105,9 @@ class DatasetSpec:
         format (``--format auto``)?
     text_columns
         Columns always read as text (e.g. ports written in hex in some rows).
+    header_rows
+        Whether a row that repeats the header may come inside the file (CIC-IDS2018): such rows
+        are dropped and counted as bad rows, in either ``on_bad_rows`` mode.
     time_col
         The column holding each record's own time (Zeek's ``ts``), when the format has one:
         ``train`` takes it as ``--timestamp-col`` unless told otherwise, so that alerts carry
@@ -141,6 +144,7 @@ class DatasetSpec:
     sniffer: Callable[[bytes], bool] | None = None
     text_columns: tuple[str, ...] = ()
     time_col: str | None = None
+    header_rows: bool = False
 
     def sniff(self, head: bytes) -> bool:
         """Whether a file starting with ``head`` looks like this format."""
@@ -176,7 +180,7 @@ class DatasetSpec:
         text = {c: pa.string() for c in self.text_columns if names is None or c in names}
         for df in iter_table(p, fmt=self.fmt, names=names, on_bad_rows=on_bad_rows,
                              chunk_bytes=chunk_bytes, stats=stats, null_values=self.null_values,
-                             column_types=text or None):
+                             column_types=text or None, header_rows=self.header_rows):
             df = self.normalise(df)
             if first:
                 self.check(df, p)

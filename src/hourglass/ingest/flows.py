@@ -108,6 +108,7 @@ CICFLOWMETER = DatasetSpec(
            "Source Port": "port", "Destination Port": "port", "Protocol": "categorical"},
     sniffer=_sniff_cic,
     time_col="Timestamp",
+    header_rows=True,  # CIC-IDS2018's files repeat their header inside
 )
 
 

