@@ -101,3 +101,23 @@ def test_cicflowmeter_repeated_header_rows_are_dropped_in_either_mode(tmp_path: 
         assert len(df) == n and stats.bad_rows == 1
         assert df["Flow Duration"].dtype.kind in "if" and df["Flow Duration"].iloc[-1] == 1000 + n - 1
 
+
+def test_bsd_syslog_years_leap_day_and_new_year(monkeypatch: pytest.MonkeyPatch) -> None:
+    from hourglass.ingest import logs
+
+    monkeypatch.setattr(logs, "_utc_year", lambda: 2025)
+    lines = ["Feb 28 23:59:59 host sshd[1]: Accepted password for bob from 10.0.0.1 port 22",
+             "Feb 29 00:00:01 host sshd[2]: Accepted password for al from 10.0.0.2 port 22",
+             "Mar  1 00:00:01 host sshd[3]: Accepted password for al from 10.0.0.2 port 22",
+             "Dec 31 23:59:59 host cron[4]: job done",
+             "Jan  1 00:00:01 host cron[5]: job done"]
+    df = logs.LogParser("syslog").fit(lines).parse(lines)
+    t = pd.to_datetime(df["time"], unit="s")
+    assert [str(x) for x in t] == ["2024-02-28 23:59:59", "2024-02-29 00:00:01", "2024-03-01 00:00:01",
+                                   "2024-12-31 23:59:59", "2025-01-01 00:00:01"]
+    assert df["time"].is_monotonic_increasing
+    # a file of one year only: the current one; chunks of one read carry the year on
+    p = logs.LogParser("syslog").fit(lines)
+    parts = list(p.parse_chunks(lines[3:] + lines[:1], chunk_size=1))
+    years = [pd.to_datetime(c["time"], unit="s").dt.year.iloc[0] for c in parts]
+    assert years == [2025, 2026, 2026]
