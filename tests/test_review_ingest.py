@@ -121,3 +121,13 @@ def test_bsd_syslog_years_leap_day_and_new_year(monkeypatch: pytest.MonkeyPatch)
     parts = list(p.parse_chunks(lines[3:] + lines[:1], chunk_size=1))
     years = [pd.to_datetime(c["time"], unit="s").dt.year.iloc[0] for c in parts]
     assert years == [2025, 2026, 2026]
+
+
+@pytest.mark.parametrize(("n", "cut"), [(4032, 604), (4730, 709), (5000, 750), (22695, 750)])
+def test_nab_training_part_is_the_probationary_period(n: int, cut: int) -> None:
+    from hourglass.ingest.timeseries import get_timeseries_dataset
+
+    ds = get_timeseries_dataset("nab")
+    assert ds is not None
+    df = pd.DataFrame({"timestamp": np.arange(n), "value": np.zeros(n), "label": np.zeros(n, int)})
+    assert len(ds.train_part(df)) == cut and len(ds.test_part(df)) == n - cut
