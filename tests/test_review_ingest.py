@@ -131,3 +131,32 @@ def test_nab_training_part_is_the_probationary_period(n: int, cut: int) -> None:
     assert ds is not None
     df = pd.DataFrame({"timestamp": np.arange(n), "value": np.zeros(n), "label": np.zeros(n, int)})
     assert len(ds.train_part(df)) == cut and len(ds.test_part(df)) == n - cut
+
+
+def _heavy(n: int = 500) -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    return pd.DataFrame({"bytes": rng.pareto(1.0, n) * 100, "x": rng.random(n)})
+
+
+def test_auto_log1p_is_signed_below_training_values() -> None:
+    from hourglass.features.tabular import TabularPreprocessor
+
+    tr = _heavy()
+    pre = TabularPreprocessor().fit(tr)
+    assert pre.log1p_ == ["bytes"]
+    te = pd.DataFrame({"bytes": [0.0, -5.0, -1e300, -np.inf], "x": [0.5] * 4})
+    col = pre.transform(te)[:, pre.feature_names_.index("bytes")]
+    assert col[0] > col[1] > col[2] > col[3]  # each lower, none on zero's place
+
+
+def test_quantile_scaler_extrapolates_past_the_training_range() -> None:
+    from hourglass.features.tabular import TabularPreprocessor
+
+    tr = _heavy()
+    pre = TabularPreprocessor(scaler="quantile").fit(tr)
+    train = pre.transform(tr)
+    assert train.min() >= 0.0 and train.max() <= 1.0  # training rows as before
+    j = pre.feature_names_.index("x")
+    te = pd.DataFrame({"bytes": [1.0] * 5, "x": [tr.x.max(), tr.x.max() + 1, 1e300, np.inf, -np.inf]})
+    col = pre.transform(te)[:, j]
+    assert col[0] == pytest.approx(1.0) and 1.0 < col[1] < col[2] <= col[3] and col[4] < 0
