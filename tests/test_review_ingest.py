@@ -160,3 +160,14 @@ def test_quantile_scaler_extrapolates_past_the_training_range() -> None:
     te = pd.DataFrame({"bytes": [1.0] * 5, "x": [tr.x.max(), tr.x.max() + 1, 1e300, np.inf, -np.inf]})
     col = pre.transform(te)[:, j]
     assert col[0] == pytest.approx(1.0) and 1.0 < col[1] < col[2] <= col[3] and col[4] < 0
+
+
+def test_csv_with_key_value_messages_is_a_csv(tmp_path: Path) -> None:
+    from hourglass.ingest import sniff_format
+
+    p = tmp_path / "siem.csv"
+    p.write_text("time,host,label,message\n" + "".join(
+        f'2024-01-0{i} 00:00:00,fw1,normal,"date=2024-01-0{i} srcip=10.0.0.{i} dstport=443 action=accept"\n'
+        for i in range(1, 6)))
+    assert sniff_format(p).name == "csv"
+    assert read_table(p)["message"].str.startswith("date=").all()
