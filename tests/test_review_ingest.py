@@ -171,3 +171,16 @@ def test_csv_with_key_value_messages_is_a_csv(tmp_path: Path) -> None:
         for i in range(1, 6)))
     assert sniff_format(p).name == "csv"
     assert read_table(p)["message"].str.startswith("date=").all()
+
+
+@pytest.mark.parametrize("name", ["out.csv", "out.tsv", "out.parquet"])
+def test_kept_field_mixing_numbers_and_text_is_written_as_text(tmp_path: Path, name: str) -> None:
+    from hourglass.ingest.writers import chunk_writer
+
+    target = tmp_path / name
+    with chunk_writer(target) as w:
+        w.write(pd.DataFrame({"row": [0, 1, 2], "port": pd.Series([1, "x", None], dtype=object)}))
+        w.write(pd.DataFrame({"row": [3], "port": pd.Series(["y"], dtype=object)}))
+    back = read_table(target)
+    assert back["row"].tolist() == [0, 1, 2, 3]
+    assert [None if pd.isna(v) else str(v) for v in back["port"]] == ["1", "x", None, "y"]
