@@ -184,3 +184,16 @@ def test_kept_field_mixing_numbers_and_text_is_written_as_text(tmp_path: Path, n
     back = read_table(target)
     assert back["row"].tolist() == [0, 1, 2, 3]
     assert [None if pd.isna(v) else str(v) for v in back["port"]] == ["1", "x", None, "y"]
+
+
+def test_sqlite_output_keeps_integers_past_64_bits_as_text(tmp_path: Path) -> None:
+    import sqlite3
+
+    from hourglass.ingest.writers import chunk_writer
+
+    target = tmp_path / "out.sqlite"
+    with chunk_writer(target) as w:
+        w.write(pd.DataFrame({"row": [0, 1], "id": np.array([2**64 - 1, 2], dtype=np.uint64),
+                              "mixed": pd.Series([2**70, 3], dtype=object)}))
+    rows = sqlite3.connect(target).execute("SELECT row, id, mixed FROM alerts").fetchall()
+    assert rows == [(0, "18446744073709551615", str(2**70)), (1, "2", "3")]
