@@ -197,3 +197,21 @@ def test_sqlite_output_keeps_integers_past_64_bits_as_text(tmp_path: Path) -> No
                               "mixed": pd.Series([2**70, 3], dtype=object)}))
     rows = sqlite3.connect(target).execute("SELECT row, id, mixed FROM alerts").fetchall()
     assert rows == [(0, "18446744073709551615", str(2**70)), (1, "2", "3")]
+
+
+@pytest.mark.parametrize("dashes", [1, 40])
+def test_dash_placeholders_are_missing_in_a_numeric_text_column(dashes: int) -> None:
+    from hourglass.features.tabular import TabularPreprocessor
+
+    n = 200
+    dur = [str(i * 0.5) for i in range(n)]
+    for i in range(dashes):
+        dur[i * (n // dashes)] = "-" if i % 2 == 0 else "(empty)"
+    df = pd.DataFrame({"duration": dur, "proto": ["tcp", "udp"] * (n // 2)})
+    pre = TabularPreprocessor().fit(df)
+    assert pre.roles_["duration"] == "numeric" and "duration:missing" in pre.feature_names_
+    X = pre.transform(df.iloc[:3])
+    assert np.isfinite(X).all() and X[0, pre.feature_names_.index("duration:missing")] == 1.0
+    # all placeholders: not numeric (nothing to learn from numbers)
+    assert TabularPreprocessor().fit(pd.DataFrame({"a": ["-"] * 50, "b": np.arange(50.0)})).roles_["a"] != "numeric"
+

@@ -19,6 +19,7 @@ import pandas as pd
 from hourglass._params import check_numeric_params
 from hourglass.errors import InputError, NotFittedError
 from hourglass.features.roles import (
+    PLACEHOLDERS,
     ROLES,
     canonical_text,
     factorize_strings,
@@ -474,7 +475,7 @@ class TabularPreprocessor:
             s = df[c]
             if not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
                 text = s.astype("string").str.strip()
-                text = text.mask(text == "")
+                text = text.mask((text == "") | text.isin(PLACEHOLDERS))  # as infer_role counts them
                 conv = pd.to_numeric(text, errors="coerce")
                 bad = conv.isna() & text.notna()
                 if bad.any():
