@@ -215,3 +215,16 @@ def test_dash_placeholders_are_missing_in_a_numeric_text_column(dashes: int) -> 
     # all placeholders: not numeric (nothing to learn from numbers)
     assert TabularPreprocessor().fit(pd.DataFrame({"a": ["-"] * 50, "b": np.arange(50.0)})).roles_["a"] != "numeric"
 
+
+def test_kdd_cup_99_files_read_as_nsl_kdd(tmp_path: Path) -> None:
+    from hourglass.ingest import sniff_format
+
+    p = tmp_path / "kddcup.data"
+    rows = [",".join(["0", "tcp", "http", "SF", str(181 + i), "5450", *["0"] * 35,
+                      "normal." if i % 3 else "smurf."]) for i in range(9)]
+    p.write_text("\n".join(rows) + "\n")
+    spec = sniff_format(p)
+    assert spec.name == "nsl-kdd"
+    df = spec.read(p)
+    assert df.shape == (9, 42) and "difficulty" not in df.columns
+    assert df["label"].tolist() == ["smurf" if i % 3 == 0 else "normal" for i in range(9)]
