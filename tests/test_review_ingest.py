@@ -228,3 +228,14 @@ def test_kdd_cup_99_files_read_as_nsl_kdd(tmp_path: Path) -> None:
     df = spec.read(p)
     assert df.shape == (9, 42) and "difficulty" not in df.columns
     assert df["label"].tolist() == ["smurf" if i % 3 == 0 else "normal" for i in range(9)]
+
+
+def test_jsonl_output_keeps_15_decimals_and_writes_inf_as_null() -> None:
+    import json
+
+    from hourglass.ingest.readers import json_lines
+
+    lines = json_lines(pd.DataFrame({"score": [0.123456789012345, 1e-12, np.inf, -np.inf]})).splitlines()
+    values = [json.loads(line)["score"] for line in lines]
+    assert values[0] == pytest.approx(0.123456789012345, abs=1e-15) and values[1] > 0
+    assert values[2:] == [None, None]
