@@ -239,3 +239,16 @@ def test_jsonl_output_keeps_15_decimals_and_writes_inf_as_null() -> None:
     values = [json.loads(line)["score"] for line in lines]
     assert values[0] == pytest.approx(0.123456789012345, abs=1e-15) and values[1] > 0
     assert values[2:] == [None, None]
+
+
+def test_median_imputation_does_not_overflow() -> None:
+    import warnings
+
+    from hourglass.features.tabular import TabularPreprocessor
+
+    df = pd.DataFrame({"a": [0.0, 1e308, 1e308, 1e308] * 10, "b": np.arange(40) % 3})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        pre = TabularPreprocessor().fit(df)
+        X = pre.transform(pd.DataFrame({"a": [np.nan, 1e308, 0.0], "b": [1, 1, 1]}))
+    assert pre.impute_["a"] == 1e308 and np.isfinite(X).all()

@@ -67,6 +67,25 @@ def _known(values: list[str]) -> pd.Index:
     return _known_index(tuple(values))
 
 
+def _median(v: np.ndarray) -> float:
+    """The median of the finite values ``v``, without overflow: of an even count, the mean of the
+    two middle values is ``(a + b) / 2`` as numpy takes it, or ``a / 2 + b / 2`` where that sum
+    overflows (1e308 and 1e308).
+
+    Examples
+    --------
+    >>> _median(np.array([0.0, 1e308, 1e308, 1e308])), _median(np.array([1.0, 2.0]))
+    (1e+308, 1.5)
+    """
+    with np.errstate(over="ignore"):
+        m = float(np.median(v))
+    if np.isfinite(m) or len(v) < 2:
+        return m
+    k = len(v) // 2
+    part = np.partition(v, [k - 1, k])
+    return float(part[k - 1] / 2 + part[k] / 2)
+
+
 def _quantile_map(x: np.ndarray, q: np.ndarray) -> np.ndarray:
     """``x`` mapped through the quantile knots ``q`` (evenly spaced on 0..1) piecewise linearly;
     beyond the end knots (the training minimum and maximum) the line through the last two
@@ -331,7 +350,7 @@ class TabularPreprocessor:
         kept = [c for c in num_cols if c not in self.constant_]
         self.indicators_ = [c for c in num_cols
                             if not np.isfinite(raw[c]).all() and np.isfinite(raw[c]).any()]
-        self.impute_ = {c: (float(np.median(finite[c])) if self.impute == "median"
+        self.impute_ = {c: (_median(finite[c]) if self.impute == "median"
                             else float(self.fill_value)) for c in kept}
         if isinstance(self.log1p, str):
             if self.log1p not in ("auto", "none"):
