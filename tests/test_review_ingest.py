@@ -39,8 +39,8 @@ def test_quoted_newline_first_seen_past_the_first_block(tmp_path: Path) -> None:
 @pytest.mark.parametrize("sep", [",", "\t"])
 def test_hex_status_codes_are_text(tmp_path: Path, sep: str) -> None:
     p = tmp_path / ("t.tsv" if sep == "\t" else "t.csv")
-    p.write_text(sep.join(["EventID", "Status", "user"]) + "\n"
-                 + "\n".join(sep.join(r) for r in [("4625", "0xC000006D", "bob"), ("4625", "0x0", "al")]) + "\n")
+    rows = [("EventID", "Status", "user"), ("4625", "0xC000006D", "bob"), ("4625", "0x0", "al")]
+    p.write_text("".join(sep.join(r) + "\n" for r in rows))
     df = read_table(p)
     assert df["Status"].tolist() == ["0xC000006D", "0x0"]
     assert df["EventID"].tolist() == [4625, 4625]
@@ -213,7 +213,8 @@ def test_dash_placeholders_are_missing_in_a_numeric_text_column(dashes: int) -> 
     X = pre.transform(df.iloc[:3])
     assert np.isfinite(X).all() and X[0, pre.feature_names_.index("duration:missing")] == 1.0
     # all placeholders: not numeric (nothing to learn from numbers)
-    assert TabularPreprocessor().fit(pd.DataFrame({"a": ["-"] * 50, "b": np.arange(50.0)})).roles_["a"] != "numeric"
+    dashes_only = pd.DataFrame({"a": ["-"] * 50, "b": np.arange(50.0)})
+    assert TabularPreprocessor().fit(dashes_only).roles_["a"] != "numeric"
 
 
 def test_kdd_cup_99_files_read_as_nsl_kdd(tmp_path: Path) -> None:
@@ -252,3 +253,30 @@ def test_median_imputation_does_not_overflow() -> None:
         pre = TabularPreprocessor().fit(df)
         X = pre.transform(pd.DataFrame({"a": [np.nan, 1e308, 0.0], "b": [1, 1, 1]}))
     assert pre.impute_["a"] == 1e308 and np.isfinite(X).all()
+
+
+def test_skip_mode_line_numbers_after_an_undecodable_line(tmp_path: Path) -> None:
+    p = tmp_path / "t.csv"
+    lines = [b"a,b,c"] + [f"{i},{i},x".encode() for i in range(40000)]
+    lines[101] = b"9,\xff\xfe,x"  # line 102: not UTF-8
+    lines[201] = b"1,2,3,4"  # line 202: a field too many
+    p.write_bytes(b"\n".join(lines) + b"\n")
+    stats = ReadStats()
+    df = read_table(p, on_bad_rows="skip", stats=stats)
+    assert len(df) == 39998 and stats.bad_rows == 2 and sorted(stats.bad_lines) == [102, 202]
+
+
+@pytest.mark.parametrize("body", [
+    '{"ts":1704067200.1,"uid":"C1","id.orig_h":"10.0.0.1","id.orig_p":5000,"id.resp_h":"8.8.8.8"}\n'
+    '{"ts":1704067201.1,"uid":"C2","id.orig_h":"10.0.0.2","id.orig_p":5001,"id.resp_h":"8.8.4.4"}\n',
+    "#separator \\x09\n#fields\tts\tuid\tid.orig_h\tid.resp_h\n#types\ttime\tstring\taddr\taddr\n"
+    "1704067200.1\tC1\t10.0.0.1\t8.8.8.8\n1704067201.1\tC2\t10.0.0.2\t8.8.4.4\n"])
+def test_zeek_logs_with_a_byte_order_mark(tmp_path: Path, body: str) -> None:
+    from hourglass.ingest import sniff_format
+
+    p = tmp_path / "conn.log"
+    p.write_bytes(b"\xef\xbb\xbf" + body.encode())
+    spec = sniff_format(p)
+    assert spec.name == "zeek-conn"
+    df = spec.read(p)
+    assert df["uid"].tolist() == ["C1", "C2"] and df["id.orig_h"].tolist() == ["10.0.0.1", "10.0.0.2"]

@@ -210,6 +210,7 @@ class _DecodableLines(io.RawIOBase):
         self._stats = stats
         self._buf = b""
         self._lineno = 0
+        self.dropped: list[int] = []  # line numbers of the file not passed on, in order
 
     def readable(self) -> bool:
         return True
@@ -224,12 +225,21 @@ class _DecodableLines(io.RawIOBase):
                 line.decode("utf-8")
             except UnicodeDecodeError:
                 self._stats.skipped(self._lineno)
+                self.dropped.append(self._lineno)
                 continue
             self._buf += line
         n = min(len(b), len(self._buf))
         b[:n] = self._buf[:n]
         self._buf = self._buf[n:]
         return n
+
+    def file_line(self, number: int) -> int:
+        """The file's line number of line ``number`` of this stream (past the dropped lines)."""
+        for line in self.dropped:
+            if line > number:
+                break
+            number += 1
+        return number
 
     def close(self) -> None:
         self._fh.close()
@@ -379,14 +389,16 @@ def _iter_csv(
     names = list(names)
     pending: dict[str, Any] = {}
     probing = [True]  # the type-inference pass must not count skipped rows
+    filtering: list[_DecodableLines | None] = [None]  # the stream of the pass, when filtered
     _install_unraisablehook()
 
     def on_invalid(row: Any) -> str:
         if comment is not None and row.text.startswith(comment):
             return "skip"  # trailer lines such as Zeek's '#close'
         if on_bad_rows == "skip":
-            if not probing[0]:
-                stats.skipped(row.number)
+            if not probing[0]:  # a line number of the filtered stream is one of the file's
+                stats.skipped(row.number if filtering[0] is None or row.number is None
+                              else filtering[0].file_line(row.number))
             return "skip"
         pending.update(line=row.number, text=row.text, expected=row.expected_columns,
                        actual=row.actual_columns)
@@ -490,13 +502,13 @@ def _iter_csv(
             raise fail(exc) from None
         # skip mode, and a malformed row of the first block is not even UTF-8
         filtered = True
-        def decodable() -> Any:
+        def filtered_source() -> Any:
             probes.append(_DecodableLines(path, ReadStats()))
             return pa.PythonFile(probes[-1], mode="r")
 
         probes: list[_DecodableLines] = []
         try:
-            inferred = infer(decodable)
+            inferred = infer(filtered_source)
         except pa.ArrowInvalid as exc2:
             raise fail(exc2) from None
         finally:
@@ -577,6 +589,7 @@ def _iter_csv(
         # then through a filter that drops the lines that are not UTF-8).
         stats.bad_rows, stats.bad_lines = 0, []  # a pass counts every bad row again
         stream = _DecodableLines(path, stats) if decodable else None
+        filtering[0] = stream
         try:
             seen = 0
             for df in batches(path if stream is None else pa.PythonFile(stream, mode="r")):
