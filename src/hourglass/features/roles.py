@@ -16,8 +16,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["PLACEHOLDERS", "ROLES", "canonical_text", "factorize_strings", "infer_role", "ip_parts", "ipv4_bucket",
-           "ipv4_private", "port_numbers", "separated_number", "stable_hash", "string_values"]
+__all__ = ["PLACEHOLDERS", "ROLES", "canonical_text", "factorize_strings", "infer_role", "ip_parts",
+           "ipv4_bucket", "ipv4_private", "port_numbers", "separated_number", "stable_hash", "string_values"]
 
 ROLES = ("numeric", "categorical", "hash", "ip", "port", "drop")
 MISSING = "<missing>"
