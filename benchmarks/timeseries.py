@@ -18,11 +18,12 @@ Protocol (each folder's SOURCE.md):
   the series of the folders named by ``--nab-categories`` (default ``realKnownCause`` and
   ``realAWSCloudwatch``: 24 real series with known causes or server metrics, the categories
   most deep-learning papers report; the ten 15.9k-row tweet series and the others left out
-  for time), one univariate model per series. The first 15% of each series (NAB's probationary
-  period) is training, the rest test; a step is an anomaly when it lies inside one of the
-  official windows of ``combined_windows.json`` (inclusive). The last 25% of the training part is
+  for time), one univariate model per series. The first ``min(floor(0.15 n), 750)`` rows of
+  each series (NAB's probationary period; result files written before this cap trained on an
+  uncapped, rounded 15%) is training, the rest test; a step is an anomaly when it lies inside
+  one of the official windows of ``combined_windows.json`` (inclusive). The last 25% of the training part is
   the held-out tail (SKAB's 100 of 400); window 32 as for SKAB and ASD (the 4,032-row series
-  have 605 training rows, more than SKAB's 400). A series whose training part without the tail
+  have 604 training rows, more than SKAB's 400). A series whose training part without the tail
   has fewer than 128 windows is skipped (only ``iio_us-east-1_i-a2eb1cd9_NetworkIn``, 1,243
   rows → 140 rows, 109 windows). Training labels are never used (one window of
   ``machine_temperature_system_failure`` starts inside its training part: it stays there, as
@@ -277,8 +278,8 @@ NAB_MIN_WINDOWS = 128   # NAB: fewest training windows (tail excluded) for a ser
 
 def nab_series(root: Path, categories: list[str], window: int, limit: int | None
                ) -> tuple[list[Series], list[str]]:
-    """Per NAB series of ``categories``: first 15% train (last quarter of it the held-out tail),
-    rest test, labels from the official windows; and the names of the skipped series."""
+    """Per NAB series of ``categories``: NAB's probationary period trains (last quarter of it the
+    held-out tail), rest test, labels from the official windows; and the names of the skipped series."""
     ds = get_timeseries_dataset("nab")
     assert ds is not None
     files = sorted(p for c in categories for p in (root / "data" / c).glob("*.csv"))
@@ -423,8 +424,8 @@ def main() -> None:
             use = [m for m in use if m != "pca-norm"]  # = pca up to a constant on one channel
             cats = args.nab_categories.split(",")
             series, skipped = nab_series(root / "nab", cats, args.window, args.limit)
-            title = (f"NAB ({len(series)} series of {', '.join(cats)}; first 15% train, rest "
-                     f"test; skipped: {'; '.join(skipped) or 'none'})")
+            title = (f"NAB ({len(series)} series of {', '.join(cats)}; NAB's probation, "
+                     f"min(15%, 750 rows), trains, rest test; skipped: {'; '.join(skipped) or 'none'})")
             stride = "1"
         else:
             raise SystemExit(f"unknown dataset {ds}")

@@ -202,7 +202,7 @@ def test_syslog_with_rfc3339_time_stamps() -> None:
     assert ev["pid"].tolist() == ["1000", "1000", "77"] and ev["host"].tolist() == ["web01"] * 3
     t0 = pd.Timestamp("2024-05-01T10:00:00.000123Z").timestamp()
     assert ev["time"].iloc[0] == pytest.approx(t0) and ev["time"].iloc[1] == pytest.approx(t0 + 30, abs=1e-3)
-    assert np.isfinite(ev["time"].iloc[2])  # a BSD time stamp as before (no year: 1900)
+    assert np.isfinite(ev["time"].iloc[2])  # a BSD time stamp (no year: one is assigned)
 
 
 def test_an_unseen_key_name_of_an_event_table_is_quoted(tmp_path: Path) -> None:

@@ -16,11 +16,15 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["ROLES", "canonical_text", "factorize_strings", "infer_role", "ip_parts", "ipv4_bucket",
-           "ipv4_private", "port_numbers", "separated_number", "stable_hash", "string_values"]
+__all__ = ["PLACEHOLDERS", "ROLES", "canonical_text", "factorize_strings", "infer_role", "ip_parts",
+           "ipv4_bucket", "ipv4_private", "port_numbers", "separated_number", "stable_hash", "string_values"]
 
 ROLES = ("numeric", "categorical", "hash", "ip", "port", "drop")
 MISSING = "<missing>"
+#: Text that stands for "no value" in a numeric column of a generic CSV (Zeek's and Bro-style
+#: exports write ``-`` for unset, ``(empty)`` for an empty set): missing, not a category. (The
+#: Zeek, VPC flow and UNSW-NB15 readers turn ``-`` into a missing value already.)
+PLACEHOLDERS = ("-", "(empty)")
 
 _ID_NAMES = {"id", "flowid", "uid", "timestamp", "ts", "time", "stime", "ltime", "starttime",
              "endtime", "date", "datetime", "eventtime", "firstseen", "lastseen"}
@@ -121,9 +125,10 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int) -> tuple[str, st
     sample = present.iloc[:2000].astype(str).str.strip()
     if sample.map(lambda v: bool(_IPV4.match(v)) or (":" in v and _is_ip(v))).mean() > 0.95:
         return "ip", "IP address values"
-    conv = pd.to_numeric(sample, errors="coerce")
-    if conv.notna().mean() >= 0.99:
-        return "numeric", "numbers stored as text"
+    placeholder = sample.isin(PLACEHOLDERS)
+    conv = pd.to_numeric(sample.mask(placeholder), errors="coerce")
+    if conv.notna().any() and (conv.notna() | placeholder).mean() >= 0.99:
+        return "numeric", "numbers stored as text" + (" ('-' missing)" if placeholder.any() else "")
     n_unique = int(present.nunique())
     if n_unique > 50 and n_unique > 0.5 * len(present):
         return "drop", f"near-unique text ({n_unique} distinct of {len(present)})"

@@ -19,6 +19,7 @@ import pandas as pd
 from hourglass._params import check_numeric_params
 from hourglass.errors import InputError, NotFittedError
 from hourglass.features.roles import (
+    PLACEHOLDERS,
     ROLES,
     canonical_text,
     factorize_strings,
@@ -66,6 +67,51 @@ def _known(values: list[str]) -> pd.Index:
     return _known_index(tuple(values))
 
 
+def _median(v: np.ndarray) -> float:
+    """The median of the finite values ``v``, without overflow: of an even count, the mean of the
+    two middle values is ``(a + b) / 2`` as numpy takes it, or ``a / 2 + b / 2`` where that sum
+    overflows (1e308 and 1e308).
+
+    Examples
+    --------
+    >>> _median(np.array([0.0, 1e308, 1e308, 1e308])), _median(np.array([1.0, 2.0]))
+    (1e+308, 1.5)
+    """
+    with np.errstate(over="ignore"):
+        m = float(np.median(v))
+    if np.isfinite(m) or len(v) < 2:
+        return m
+    k = len(v) // 2
+    part = np.partition(v, [k - 1, k])
+    return float(part[k - 1] / 2 + part[k] / 2)
+
+
+def _quantile_map(x: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """``x`` mapped through the quantile knots ``q`` (evenly spaced on 0..1) piecewise linearly;
+    beyond the end knots (the training minimum and maximum) the line through the last two
+    distinct knots goes on, so that an unseen extreme stays extreme (``inf`` stays ``inf``,
+    clipped later) rather than sitting on 0 or 1 with the training extremes.
+
+    Examples
+    --------
+    >>> _quantile_map(np.array([0.0, 5.0, 10.0, 20.0, -10.0]), np.array([0.0, 5.0, 10.0]))
+    array([ 0. ,  0.5,  1. ,  2. , -1. ])
+    """
+    p = np.linspace(0.0, 1.0, len(q))
+    out = np.interp(x, q, p)
+    hi, lo = x > q[-1], x < q[0]
+    with np.errstate(over="ignore", invalid="ignore"):
+        if hi.any():
+            k = int(np.searchsorted(q, q[-1], side="left")) - 1  # the last knot below the end
+            if k >= 0:
+                out[hi] = p[-1] + (x[hi] - q[-1]) * ((p[-1] - p[k]) / (q[-1] - q[k]))
+        if lo.any():
+            k = int(np.searchsorted(q, q[0], side="right"))  # the first knot above the start
+            if k < len(q):
+                out[lo] = p[0] + (x[lo] - q[0]) * ((p[k] - p[0]) / (q[k] - q[0]))
+    return out
+
+
 def _listed(names: list[str], most: int = 12) -> str:
     """``names`` joined for a log line: the first ``most``, then how many more (a wide event
     table drops hundreds; the saved model's config lists them all).
@@ -95,7 +141,9 @@ class TabularPreprocessor:
       training, a ``<col>:missing`` indicator is added; a ±inf in a column that had none in
       training is not imputed but the extreme of the scale (as a huge number is), so that
       ``Infinity`` in a field never passes for an ordinary value; optional ``log1p``
-      (``"auto"``: non-negative heavy-tailed columns); then scaling fitted on training rows;
+      (``"auto"``: non-negative heavy-tailed columns; signed, ``sign(x) * log1p(|x|)``, so that a
+      negative value seen later stays below the scale); then scaling fitted on training rows
+      (``quantile`` goes on linearly past the training minimum and maximum);
     * ``categorical``: one-hot of the values seen at least ``min_frequency`` times in training;
       rarer training values share ``<col>=<other>``; a value never seen in training sets
       ``<col>=<unseen>`` — an unseen value is itself a signal;
@@ -302,7 +350,7 @@ class TabularPreprocessor:
         kept = [c for c in num_cols if c not in self.constant_]
         self.indicators_ = [c for c in num_cols
                             if not np.isfinite(raw[c]).all() and np.isfinite(raw[c]).any()]
-        self.impute_ = {c: (float(np.median(finite[c])) if self.impute == "median"
+        self.impute_ = {c: (_median(finite[c]) if self.impute == "median"
                             else float(self.fill_value)) for c in kept}
         if isinstance(self.log1p, str):
             if self.log1p not in ("auto", "none"):
@@ -446,7 +494,7 @@ class TabularPreprocessor:
             s = df[c]
             if not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
                 text = s.astype("string").str.strip()
-                text = text.mask(text == "")
+                text = text.mask((text == "") | text.isin(PLACEHOLDERS))  # as infer_role counts them
                 conv = pd.to_numeric(text, errors="coerce")
                 bad = conv.isna() & text.notna()
                 if bad.any():
@@ -484,13 +532,15 @@ class TabularPreprocessor:
             fill = np.array([self.impute_[c] for c in self.numeric_], dtype=np.float64)
             np.copyto(X, np.broadcast_to(fill, X.shape), where=bad)
         if self.log1p_:
+            # signed: training values of these columns are >= 0 (log1p(x) exactly); a negative
+            # value later lands below the scale, as far as it is below zero, not on zero
             idx = [self.numeric_.index(c) for c in self.log1p_]
-            X[:, idx] = np.log1p(np.maximum(X[:, idx], 0.0))
+            v = X[:, idx]
+            X[:, idx] = np.copysign(np.log1p(np.abs(v)), v)
         if fitted:
             if self.quantiles_:
                 for j, c in enumerate(self.numeric_):
-                    q = np.asarray(self.quantiles_[c])
-                    X[:, j] = np.interp(X[:, j], q, np.linspace(0.0, 1.0, len(q)))
+                    X[:, j] = _quantile_map(X[:, j], np.asarray(self.quantiles_[c]))
             else:
                 X -= self.offset_
                 X /= self.scale_

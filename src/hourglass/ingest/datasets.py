@@ -105,6 +105,9 @@ class DatasetSpec:
         format (``--format auto``)?
     text_columns
         Columns always read as text (e.g. ports written in hex in some rows).
+    header_rows
+        Whether a row that repeats the header may come inside the file (CIC-IDS2018): such rows
+        are dropped and counted as bad rows, in either ``on_bad_rows`` mode.
     time_col
         The column holding each record's own time (Zeek's ``ts``), when the format has one:
         ``train`` takes it as ``--timestamp-col`` unless told otherwise, so that alerts carry
@@ -141,6 +144,7 @@ class DatasetSpec:
     sniffer: Callable[[bytes], bool] | None = None
     text_columns: tuple[str, ...] = ()
     time_col: str | None = None
+    header_rows: bool = False
 
     def sniff(self, head: bytes) -> bool:
         """Whether a file starting with ``head`` looks like this format."""
@@ -176,7 +180,7 @@ class DatasetSpec:
         text = {c: pa.string() for c in self.text_columns if names is None or c in names}
         for df in iter_table(p, fmt=self.fmt, names=names, on_bad_rows=on_bad_rows,
                              chunk_bytes=chunk_bytes, stats=stats, null_values=self.null_values,
-                             column_types=text or None):
+                             column_types=text or None, header_rows=self.header_rows):
             df = self.normalise(df)
             if first:
                 self.check(df, p)
@@ -196,13 +200,35 @@ class DatasetSpec:
         return _restore_integers(df) if self.fmt in ("csv", "tsv") else df
 
 
+@dataclass(frozen=True)
+class _KddSpec(DatasetSpec):
+    """NSL-KDD, and its source KDD Cup 99 (``kddcup.data``): 42 fields, no difficulty column,
+    labels with a final dot (``normal.``, read as ``normal``)."""
+
+    def _names(self, path: Path) -> tuple[str, ...] | None:
+        names = super()._names(path)
+        if names is not None and names[-1] == "difficulty":
+            first = read_head(path, 8192).split(b"\n", 1)[0]
+            if first.count(b",") == len(names) - 2:  # 42 fields: KDD Cup 99
+                return names[:-1]
+        return names
+
+    def normalise(self, df: pd.DataFrame) -> pd.DataFrame:
+        label = self.label_col
+        if label in df.columns and not pd.api.types.is_numeric_dtype(df[label]):
+            dotted = df[label].str.endswith(".", na=False)
+            if dotted.any():
+                df[label] = df[label].str.removesuffix(".")
+        return df
+
+
 def _sniff_nsl_kdd(head: bytes) -> bool:
     first = head.split(b"\n", 1)[0].decode("utf-8", "replace").split(",")
     return len(first) in (42, 43) and first[1] in ("tcp", "udp", "icmp")
 
 
 DATASETS: dict[str, DatasetSpec] = {
-    "nsl-kdd": DatasetSpec(
+    "nsl-kdd": _KddSpec(
         name="nsl-kdd",
         columns=(*NSL_KDD_FEATURES, "label", "difficulty"),
         label_col="label",
@@ -210,7 +236,8 @@ DATASETS: dict[str, DatasetSpec] = {
         drop=("difficulty",),
         categories=NSL_KDD_CATEGORIES,
         categorical=("protocol_type", "service", "flag"),
-        description="NSL-KDD connection records: header-less, 41 features + label + difficulty",
+        description="NSL-KDD connection records: header-less, 41 features + label + difficulty "
+                    "(KDD Cup 99's 42 fields, labels ending in '.', read too)",
         sniffer=_sniff_nsl_kdd,
     ),
 }

@@ -52,8 +52,11 @@ UNSW_RAW_COLUMNS = (
 )
 
 
+_BOM = b"\xef\xbb\xbf"  # a UTF-8 byte-order mark, as Windows editors save text
+
+
 def _first_line(head: bytes) -> str:
-    return head.split(b"\n", 1)[0].decode("utf-8", "replace").strip()
+    return head.removeprefix(_BOM).split(b"\n", 1)[0].decode("utf-8", "replace").strip()
 
 
 def _sniff_unsw(head: bytes) -> bool:
@@ -108,6 +111,7 @@ CICFLOWMETER = DatasetSpec(
            "Source Port": "port", "Destination Port": "port", "Protocol": "categorical"},
     sniffer=_sniff_cic,
     time_col="Timestamp",
+    header_rows=True,  # CIC-IDS2018's files repeat their header inside
 )
 
 
@@ -190,6 +194,7 @@ _ZEEK_TYPES = {"time": pa.float64(), "interval": pa.float64(), "double": pa.floa
 
 
 def _sniff_zeek(head: bytes) -> bool:
+    head = head.removeprefix(_BOM)
     if head.startswith(b"#separator") or b"\n#fields\t" in head[:4096]:
         return True
     try:
@@ -211,7 +216,7 @@ class ZeekSpec(DatasetSpec):
         unset, empty, n = "-", "(empty)", 0
         with open_text(path) as fh:
             for raw in fh:
-                line = raw.decode("utf-8", "replace").rstrip("\r\n")
+                line = raw.decode("utf-8", "replace").rstrip("\r\n").removeprefix("\ufeff")
                 if not line.startswith("#"):
                     break
                 n += 1
@@ -233,7 +238,7 @@ class ZeekSpec(DatasetSpec):
                     chunk_bytes: int = CHUNK_BYTES, stats: ReadStats | None = None,
                     ) -> Iterator[pd.DataFrame]:
         p = check_path(path)
-        head = read_head(p, 4096)
+        head = read_head(p, 4096).removeprefix(_BOM)
         if head.lstrip().startswith(b"{"):
             chunks = iter_table(p, fmt="jsonl", on_bad_rows=on_bad_rows, stats=stats)
         elif head.startswith(b"#"):

@@ -115,7 +115,8 @@ def parse_kv(line: str | bytes) -> dict[str, Any] | None:
 
 def looks_like_kv(head: bytes) -> bool:
     """Whether a file's first bytes are key=value lines: the first non-blank line is no JSON
-    object, and more than half of the first eight non-blank lines hold three pairs or more (a
+    object and holds three pairs or more (a CSV header line does not), and more than half of
+    the first eight non-blank lines do (a
     syslog file whose first line happens to be a PAM message with ``uid=0 euid=0 tty=ssh`` is
     no key=value log).
 
@@ -128,6 +129,8 @@ def looks_like_kv(head: bytes) -> bool:
     >>> looks_like_kv(b"host sshd[7]: uid=0 euid=0 tty=ssh\\nhost sshd[7]: Failed password\\n"
     ...               b"host sshd[7]: Connection closed\\n")
     False
+    >>> looks_like_kv(b'time,msg\\n1,"a=1 b=2 c=3"\\n2,"a=4 b=5 c=6"\\n3,"a=7 b=8 c=9"\\n')
+    False
     """
     text = head.removeprefix(b"\xef\xbb\xbf")
     if text.lstrip().startswith((b"{", b"[")):
@@ -136,7 +139,10 @@ def looks_like_kv(head: bytes) -> bool:
     if len(lines) > 1:
         lines = lines[:-1]  # the last line may be cut short by the head's end
     lines = [ln for ln in lines if ln.strip()][:_SNIFF_LINES]
-    return bool(lines) and 2 * sum(parse_kv(ln) is not None for ln in lines) > len(lines)
+    # the first line too, as the CEF and PAN-OS sniffers ask: a CSV whose text column holds
+    # key=value messages has a header line first, and is a CSV
+    return (bool(lines) and parse_kv(lines[0]) is not None
+            and 2 * sum(parse_kv(ln) is not None for ln in lines) > len(lines))
 
 
 #: Key=value lines (FortiGate, netfilter/UFW, logfmt).

@@ -10,6 +10,8 @@ changed: a line that fits no known template gets key ``0`` (unknown) and is coun
 
 from __future__ import annotations
 
+import calendar
+import datetime
 import gzip
 import io
 import json
@@ -204,6 +206,14 @@ LOG_FORMATS: dict[str, tuple[str | JournaldHeader, str | None]] = {
     # (?s): a message from an event table's column may span lines (Windows events' Message)
     "raw": (r"(?s)^(?P<content>.*)$", None),
 }
+
+_MONTHS = {name: i for i, name in enumerate(calendar.month_abbr) if name}
+
+
+def _utc_year() -> int:
+    """The current year in UTC (the year a BSD syslog read ends in)."""
+    return datetime.datetime.now(datetime.UTC).year
+
 
 # Applied in this order; each match becomes ``<NAME>`` in the template.
 DEFAULT_MASKS: tuple[tuple[str, str], ...] = (
@@ -653,6 +663,7 @@ class LogParser:
         the generator is exhausted)."""
         if int(chunk_size) < 1:
             raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
+        self._syslog_clock: tuple[int, int] | None = None  # a BSD header's year: see _syslog_years
         stats = self.stats_ = ParseStats()
         header = self._compiled.header
         records = isinstance(header, JournaldHeader)  # MESSAGE bytes that are not UTF-8: counted
@@ -743,9 +754,13 @@ class LogParser:
             return np.where(np.abs(v) < 9.2e9, v, np.nan)  # beyond year 2262 is no time stamp
         if self.format == "hdfs":
             text = pd.Series(fields["date"]) + " " + pd.Series(fields["time"])
-        else:  # syslog: no year in a BSD header
-            text = pd.Series(fields["month"]) + " " + pd.Series(fields["day"]) + " " + \
-                pd.Series(fields["time"])
+        else:  # syslog: no year in a BSD header; one is assigned (_syslog_years)
+            month = pd.Series(fields["month"], dtype=object).map(_MONTHS).to_numpy(np.float64)
+            day = pd.to_numeric(pd.Series(fields["day"], dtype=object), errors="coerce").to_numpy(np.float64)
+            years = self._syslog_years(month, day)
+            text = pd.Series(years, dtype=object).astype(str) + " " + pd.Series(fields["month"]) + " " + \
+                pd.Series(fields["day"]) + " " + pd.Series(fields["time"])
+            fmt = "%Y " + fmt
         t = pd.to_datetime(text, format=fmt, errors="coerce")
         secs = (t - pd.Timestamp("1970-01-01")).dt.total_seconds()
         out = secs.to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
@@ -753,6 +768,32 @@ class LogParser:
         if stamped.any():  # syslog with RFC 3339 time stamps
             out[stamped] = _text_seconds(pd.Series(fields["timestamp"], dtype=object)[stamped])
         return out
+
+    def _syslog_years(self, month: np.ndarray, day: np.ndarray) -> np.ndarray:
+        """The year of each BSD syslog line (``Feb 29 00:00:01`` has none). A file is taken to
+        end in the current UTC year: the year goes forward where the month goes back by more than
+        six (``Dec 31`` then ``Jan 1``), and the first line's year is the current one less the
+        turns of the year the first chunk holds; later chunks of the same read carry on from
+        there. A ``Feb 29`` in a year that is not a leap year moves the read back to the last
+        leap year before it. A time stamp with a year (RFC 3339) needs none of this.
+        """
+        known = ~np.isnan(month)
+        m = month[known].astype(np.int64)
+        years = np.zeros(len(month), np.int64)
+        if not len(m):
+            return years
+        clock = getattr(self, "_syslog_clock", None)
+        prev = np.concatenate([[m[0] if clock is None else clock[1]], m[:-1]])
+        turns = np.cumsum(prev - m > 6)
+        base = _utc_year() - int(turns[-1]) if clock is None else clock[0]
+        leap = (m == 2) & (day[known] == 29)
+        for _ in range(8):  # 2100 is no leap year: eight years apart at most
+            if all(calendar.isleap(y) for y in set((base + turns[leap]).tolist())):
+                break
+            base -= 1
+        years[known] = base + turns
+        self._syslog_clock = (int(years[known][-1]), int(m[-1]))
+        return years
 
     # -- results ------------------------------------------------------------------------------
     def templates(self) -> dict[int, str]:

@@ -284,7 +284,9 @@ def open_output(tmp: Path, target: str | os.PathLike[str], *, text: bool = True)
 def json_lines(df: pd.DataFrame) -> str:
     """``df`` as JSON lines (one object per row, each line ending in a newline; ``""`` for no
     rows), times as ISO 8601 text as the CSV and SQLite outputs write them, not pandas' epoch
-    milliseconds (which drop a UTC offset and read as a number in a SIEM).
+    milliseconds (which drop a UTC offset and read as a number in a SIEM). Floats carry 15
+    decimal places (pandas' most; its default of 10 turned a score of 1e-12 into 0); NaN, and
+    ±inf (JSON has no infinity), are ``null``.
 
     Examples
     --------
@@ -292,6 +294,9 @@ def json_lines(df: pd.DataFrame) -> str:
     >>> print(json_lines(df), end="")
     {"ts":"2024-05-01T00:01:00","score":1.5}
     {"ts":null,"score":2.0}
+    >>> print(json_lines(pd.DataFrame({"score": [1.234567890123e-9, float("inf")]})), end="")
+    {"score":0.000000001234568}
+    {"score":null}
     """
     if not len(df):
         return ""
@@ -301,7 +306,7 @@ def json_lines(df: pd.DataFrame) -> str:
         df = df.copy()
         for c in times:
             df[c] = df[c].map(lambda v: None if pd.isna(v) else v.isoformat()).astype(object)
-    text = df.to_json(orient="records", lines=True)
+    text = df.to_json(orient="records", lines=True, double_precision=15)
     # whether pandas ends ``lines=True`` output with a newline depends on its version
     return text if text.endswith("\n") else text + "\n"
 

@@ -61,26 +61,34 @@ def check_table_name(table: str, option: str = "--sqlite-table") -> str:
 
 
 def sql_type(dtype: Any) -> str:
-    """The SQLite column type of a pandas dtype (booleans are 0/1 integers, times ISO-8601 text).
+    """The SQLite column type of a pandas dtype (booleans are 0/1 integers, times ISO-8601 text,
+    unsigned 64-bit integers text: SQLite's integers stop at 2**63 - 1, and an INTEGER column
+    would turn a larger one into a rounded REAL).
 
     Examples
     --------
-    >>> [sql_type(t) for t in (np.int64, np.float32, bool, object, "datetime64[ns]")]
-    ['INTEGER', 'REAL', 'INTEGER', 'TEXT', 'TEXT']
+    >>> [sql_type(t) for t in (np.int64, np.float32, bool, object, "datetime64[ns]", np.uint64)]
+    ['INTEGER', 'REAL', 'INTEGER', 'TEXT', 'TEXT', 'TEXT']
     """
-    kind = np.dtype(dtype).kind if not isinstance(dtype, pd.api.extensions.ExtensionDtype) \
-        else getattr(dtype, "kind", "O")
+    if isinstance(dtype, pd.api.extensions.ExtensionDtype):
+        kind, size = getattr(dtype, "kind", "O"), getattr(dtype, "itemsize", 0)
+    else:
+        kind, size = np.dtype(dtype).kind, np.dtype(dtype).itemsize
+    if kind == "u" and size >= 8:
+        return "TEXT"
     return {"i": "INTEGER", "u": "INTEGER", "b": "INTEGER", "f": "REAL"}.get(kind, "TEXT")
 
 
 def sql_value(value: Any) -> Any:
     """A value SQLite stores as is: numpy scalars as Python numbers, NaN and NA as NULL, lists
-    and dicts as JSON text, times as ISO-8601 text.
+    and dicts as JSON text, times as ISO-8601 text, integers beyond SQLite's 64 bits as text.
 
     Examples
     --------
     >>> sql_value(np.int64(3)), sql_value(float("nan")), sql_value({"a": [1]}), sql_value(True)
     (3, None, '{"a": [1]}', 1)
+    >>> sql_value(np.uint64(2**64 - 1))
+    '18446744073709551615'
     """
     if value is None or value is pd.NA or value is pd.NaT:
         return None
@@ -90,6 +98,8 @@ def sql_value(value: Any) -> Any:
         value = value.item()
     if isinstance(value, float):
         return None if math.isnan(value) else value
+    if isinstance(value, int) and not -(2**63) <= value < 2**63:
+        return str(value)
     if isinstance(value, (dict, list, tuple)):
         return json.dumps(value, default=str)
     if isinstance(value, pd.Timestamp):

@@ -3,8 +3,10 @@
 :func:`iter_table` yields pandas DataFrames of about ``chunk_bytes`` of input each, so a file of
 any size can be streamed. Column types are inferred from the first block and then fixed (integer
 columns are read as float64 so that a later block with a fraction or an empty field cannot change
-a column's type half way). Malformed rows are an error naming the file and line, or are skipped
-and counted with ``on_bad_rows="skip"``.
+a column's type half way; hex numbers are text and whole numbers past 2**53 stay exact:
+:func:`_fixed_type`). Malformed rows, and rows with a later value that does not fit its column's
+type, are an error naming the file and line or column, or are skipped and counted with
+``on_bad_rows="skip"``.
 """
 
 from __future__ import annotations
@@ -24,8 +26,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
@@ -206,6 +210,7 @@ class _DecodableLines(io.RawIOBase):
         self._stats = stats
         self._buf = b""
         self._lineno = 0
+        self.dropped: list[int] = []  # line numbers of the file not passed on, in order
 
     def readable(self) -> bool:
         return True
@@ -220,12 +225,21 @@ class _DecodableLines(io.RawIOBase):
                 line.decode("utf-8")
             except UnicodeDecodeError:
                 self._stats.skipped(self._lineno)
+                self.dropped.append(self._lineno)
                 continue
             self._buf += line
         n = min(len(b), len(self._buf))
         b[:n] = self._buf[:n]
         self._buf = self._buf[n:]
         return n
+
+    def file_line(self, number: int) -> int:
+        """The file's line number of line ``number`` of this stream (past the dropped lines)."""
+        for line in self.dropped:
+            if line > number:
+                break
+            number += 1
+        return number
 
     def close(self) -> None:
         self._fh.close()
@@ -365,7 +379,7 @@ def _has_rows(path: Path, skip_rows: int, comment: str | None) -> bool:
 def _iter_csv(
     path: Path, *, sep: str, names: Sequence[str] | None, skip_rows: int, on_bad_rows: str,
     chunk_bytes: int, stats: ReadStats, null_values: Sequence[str], quote: bool,
-    column_types: dict[str, pa.DataType] | None, comment: str | None,
+    column_types: dict[str, pa.DataType] | None, comment: str | None, header_rows: bool = False,
 ) -> Iterator[pd.DataFrame]:
     if names is None:
         names = _csv_header(path, sep, skip_rows)
@@ -375,26 +389,34 @@ def _iter_csv(
     names = list(names)
     pending: dict[str, Any] = {}
     probing = [True]  # the type-inference pass must not count skipped rows
+    filtering: list[_DecodableLines | None] = [None]  # the stream of the pass, when filtered
     _install_unraisablehook()
 
     def on_invalid(row: Any) -> str:
         if comment is not None and row.text.startswith(comment):
             return "skip"  # trailer lines such as Zeek's '#close'
         if on_bad_rows == "skip":
-            if not probing[0]:
-                stats.skipped(row.number)
+            if not probing[0]:  # a line number of the filtered stream is one of the file's
+                stats.skipped(row.number if filtering[0] is None or row.number is None
+                              else filtering[0].file_line(row.number))
             return "skip"
         pending.update(line=row.number, text=row.text, expected=row.expected_columns,
                        actual=row.actual_columns)
         return "error"
 
     on_invalid.undecodable = False  # type: ignore[attr-defined]  # see _note_undecodable_row
+    # A quoted field may hold a line break (a message, a command line): pyarrow's chunker must
+    # be told, or a file past one block fails "out of sync with chunker". Telling it costs about
+    # a third of the parse time, so only when the first block has such a field, or once a later
+    # one made the chunker fail (then the file is read again, past the rows already yielded).
+    multiline = [quote and _quoted_newline(read_head(path, _BLOCK_BYTES))]
 
     def options(types: dict[str, pa.DataType] | None, block: int, threads: bool = True) -> dict[str, Any]:
         return {
             "read_options": pacsv.ReadOptions(column_names=names, skip_rows=skip_rows,
                                               block_size=block, use_threads=threads),
             "parse_options": pacsv.ParseOptions(delimiter=sep, quote_char='"' if quote else False,
+                                                newlines_in_values=multiline[0],
                                                 invalid_row_handler=on_invalid),
             "convert_options": pacsv.ConvertOptions(null_values=list(null_values),
                                                     strings_can_be_null=True,
@@ -431,18 +453,48 @@ def _iter_csv(
         return InputError(f"{path}: " + (f"line {row}: " if row else "")
                           + (f"column {col!r}: " if col else "") + f"malformed value ({detail})")
 
-    def infer(source: Any) -> pa.Schema:
+    def first_block(source: Any, types: dict[str, pa.DataType] | None) -> pacsv.CSVStreamingReader:
         # one block, read in this thread: a malformed first block then raises with no pyarrow
         # thread left running (one that is when the interpreter exits aborts it, exit 134)
-        first = pacsv.open_csv(source, **options(column_types, min(chunk_bytes, 1 << 20), threads=False))
+        return pacsv.open_csv(source, **options(types, min(chunk_bytes, 1 << 20), threads=False))
+
+    def infer(source: Callable[[], Any]) -> dict[str, pa.DataType]:
+        if header_rows:  # types from the first block less the rows that repeat the header
+            probe = first_block(source(), {n: pa.string() for n in names})
+            try:
+                block = probe.read_next_batch()
+            finally:
+                probe.close()
+            same = _header_mask(block, _header_spellings(names))
+            if same.any():
+                buf = io.BytesIO(b"\n" * skip_rows)
+                pacsv.write_csv(pa.Table.from_batches([block.filter(pa.array(~same))]), buf,
+                                pacsv.WriteOptions(include_header=False, delimiter=sep))
+                data = buf.getvalue()
+
+                def source() -> Any:
+                    return pa.BufferReader(data)
+        first = first_block(source(), column_types)
         schema = first.schema
         first.close()
-        return schema
+        numeric = [f.name for f in schema if f.name not in (column_types or {})
+                   and (pa.types.is_integer(f.type) or pa.types.is_floating(f.type))]
+        text: pa.RecordBatch | None = None
+        if numeric:  # the same block with these columns as written: hex, 64-bit ids
+            probe = first_block(source(), {**(column_types or {}), **{n: pa.string() for n in numeric}})
+            try:
+                text = probe.read_next_batch()
+            except StopIteration:
+                text = None
+            finally:
+                probe.close()
+        return {f.name: _fixed_type(f, None if text is None or f.name not in numeric
+                                    else text.column(f.name)) for f in schema}
 
     # Infer types from the first block, then read with them fixed.
     filtered = False  # read through _DecodableLines from the start
     try:
-        schema = infer(path)
+        inferred = infer(lambda: path)
     except pa.ArrowInvalid as exc:
         if "empty" in str(exc).lower() and not pending:
             raise InputError(f"{path}: no data rows") from None
@@ -450,34 +502,61 @@ def _iter_csv(
             raise fail(exc) from None
         # skip mode, and a malformed row of the first block is not even UTF-8
         filtered = True
-        probe = _DecodableLines(path, ReadStats())
+        def filtered_source() -> Any:
+            probes.append(_DecodableLines(path, ReadStats()))
+            return pa.PythonFile(probes[-1], mode="r")
+
+        probes: list[_DecodableLines] = []
         try:
-            schema = infer(pa.PythonFile(probe, mode="r"))
+            inferred = infer(filtered_source)
         except pa.ArrowInvalid as exc2:
             raise fail(exc2) from None
         finally:
-            probe.close()
+            for probe in probes:
+                probe.close()
     except READ_ERRORS as exc:
         raise InputError(f"{path}: cannot read ({exc})") from None
     probing[0] = False
-    types = dict(column_types or {})
-    for f in schema:
-        if f.name in types:
-            continue
-        if pa.types.is_integer(f.type) or pa.types.is_floating(f.type):
-            types[f.name] = pa.float64()
-        elif pa.types.is_null(f.type) or pa.types.is_binary(f.type):
-            types[f.name] = pa.string()
-        else:
-            types[f.name] = f.type
+    types = {**inferred, **(column_types or {})}
+    # Columns read as text and converted row by row, after pyarrow refused a later value of one
+    # (a repeated header row, a word in a numeric column): name -> the type the column has.
+    converted: dict[str, pa.DataType] = {}
+    headers = _header_spellings(names) if header_rows else {}
+
+    def checked(batch: pa.RecordBatch) -> pa.RecordBatch:
+        # the rows of ``batch`` whose text columns convert (the others counted as bad rows: only
+        # a repeated header row in error mode, see ``refused``), those columns converted
+        if not converted:
+            return batch
+        bad = np.zeros(batch.num_rows, bool)
+        if headers:
+            bad |= _header_mask(batch, headers)
+        for name, typ in converted.items():
+            for i in _unconvertible(batch.column(name), typ):
+                if not bad[i]:
+                    if on_bad_rows != "skip":
+                        value = batch.column(name)[i].as_py()
+                        raise InputError(f"{path}: column {name!r}: malformed value {value!r} (expected "
+                                         f"{typ} as in the first block; use --on-bad-rows skip to skip "
+                                         "such rows)")
+                    bad[i] = True
+        for _ in range(int(bad.sum())):
+            stats.skipped(None)
+        if bad.any():
+            batch = batch.filter(pa.array(~bad))
+        columns = [pc.cast(col, converted[name]) if name in converted else col
+                   for name, col in zip(batch.schema.names, batch.columns, strict=True)]
+        return pa.RecordBatch.from_arrays(columns, names=batch.schema.names)
 
     def batches(source: Any) -> Iterator[pd.DataFrame]:
         # pyarrow's streaming reader holds roughly ten blocks in flight: small blocks keep memory
         # low, and are gathered into one DataFrame of about chunk_bytes.
-        reader = pacsv.open_csv(source, **options(types, min(chunk_bytes, _BLOCK_BYTES)))
+        read_types = {**types, **{name: pa.string() for name in converted}}
+        reader = pacsv.open_csv(source, **options(read_types, min(chunk_bytes, _BLOCK_BYTES)))
         gathered: list[pa.RecordBatch] = []
         size = 0
         for batch in reader:
+            batch = checked(batch)
             if batch.num_rows:
                 gathered.append(batch)
                 size += batch.nbytes
@@ -487,35 +566,141 @@ def _iter_csv(
         if gathered:
             yield pa.Table.from_batches(gathered).to_pandas()
 
+    def refused(exc: pa.ArrowInvalid) -> bool:
+        # A later value that does not fit its column's type, with rows to skip (skip mode, or a
+        # format's repeated header row): the column is read again as text and converted here.
+        msg = str(exc)
+        if pending or "conversion error" not in msg or "column #" not in msg:
+            return False
+        if on_bad_rows != "skip" and not header_rows:
+            return False
+        if converted:
+            return False
+        # every typed column at once: one more pass over the file, not one per column
+        converted.update({n: t for n, t in types.items() if n in names and not pa.types.is_string(t)})
+        return bool(converted)
+
     yielded = 0
     first_exc: Exception | None = None
-    try:
-        for df in ([] if filtered else batches(path)):
-            yielded += len(df)
-            yield df
-        if not filtered:
+    decodable = filtered
+    while True:
+        # Passes over the file, each past the rows already yielded: again when pyarrow refused a
+        # block (a value of a later row that does not fit, or, in skip mode, undecodable bytes:
+        # then through a filter that drops the lines that are not UTF-8).
+        stats.bad_rows, stats.bad_lines = 0, []  # a pass counts every bad row again
+        stream = _DecodableLines(path, stats) if decodable else None
+        filtering[0] = stream
+        try:
+            seen = 0
+            for df in batches(path if stream is None else pa.PythonFile(stream, mode="r")):
+                start = max(0, yielded - seen)
+                seen += len(df)
+                if start < len(df):
+                    yielded += len(df) - start
+                    yield df if start == 0 else df.iloc[start:].reset_index(drop=True)
             return
-    except pa.ArrowInvalid as exc:
-        if on_bad_rows != "skip" or pending:
-            raise fail(exc) from None
-        first_exc = exc
-    except READ_ERRORS as exc:
-        raise InputError(f"{path}: cannot read ({exc})") from None
-    # Skip mode and pyarrow refused a block (undecodable bytes): re-read through a filter that
-    # drops lines that are not UTF-8, passing over the rows already yielded.
-    stats.bad_rows, stats.bad_lines = 0, []  # the re-read counts every bad row again
-    stream = _DecodableLines(path, stats)
+        except pa.ArrowInvalid as exc:
+            if refused(exc):
+                first_exc = first_exc or exc
+                continue
+            if quote and not multiline[0] and ("chunker" in str(exc) or pending):
+                multiline[0] = True
+                pending.clear()
+                first_exc = first_exc or exc
+                continue
+            if on_bad_rows != "skip" or pending or decodable:
+                raise fail(exc) from first_exc
+            first_exc = first_exc or exc
+            decodable = True
+        except READ_ERRORS as exc:
+            raise InputError(f"{path}: cannot read ({exc})") from None
+        finally:
+            if stream is not None:
+                stream.close()
+
+
+def _fixed_type(f: pa.Field, text: pa.Array | None) -> pa.DataType:
+    """The type a CSV column inferred as ``f`` from the first block is read with throughout;
+    ``text``: that block's values of a numeric column as written.
+
+    Numbers are float64, so that a later fraction or empty field cannot change the type half way;
+    but a column with a hex number (``0xC000006D``, a Windows status code) is text (pyarrow reads
+    hex as an integer the float64 reader then refuses), and a column of whole numbers beyond
+    2**53, which float64 would round (64-bit ids), keeps them exact: int64, or text past int64.
+
+    Examples
+    --------
+    >>> _fixed_type(pa.field("a", pa.int64()), pa.array(["0x10", "2"]))
+    DataType(string)
+    >>> _fixed_type(pa.field("a", pa.int64()), pa.array(["9007199254740993", None]))
+    DataType(int64)
+    >>> _fixed_type(pa.field("a", pa.int64()), pa.array(["5", "-3"]))
+    DataType(double)
+    """
+    if pa.types.is_null(f.type) or pa.types.is_binary(f.type):
+        return pa.string()
+    if not (pa.types.is_integer(f.type) or pa.types.is_floating(f.type)):
+        return f.type
+    if text is not None and len(text) and text.null_count < len(text):
+        values = pc.utf8_trim_whitespace(text)
+        if pc.any(pc.match_substring_regex(values, r"^[+-]?0[xX][0-9a-fA-F]+$")).as_py():
+            return pa.string()
+        whole = pc.match_substring_regex(values, r"^[+-]?[0-9]+$")
+        if pc.all(whole).as_py():
+            longest = pc.max(pc.utf8_length(pc.utf8_ltrim(values, characters="+-0"))).as_py() or 0
+            if longest >= 16:  # a candidate past 2**53 (9007199254740992, 16 digits)
+                if pa.types.is_integer(f.type):
+                    big = pc.max(pc.abs_checked(pc.cast(values, pa.int64()))).as_py()
+                    if big is not None and big > 2**53:
+                        return pa.int64()
+                elif longest >= 19:  # inferred as double: some value past int64
+                    return pa.string()
+    return pa.float64()
+
+
+def _unconvertible(col: pa.Array, typ: pa.DataType, offset: int = 0) -> list[int]:
+    """Positions of the values of the text column ``col`` that do not convert to ``typ`` (found
+    by halving: a clean column costs one conversion)."""
     try:
-        seen = 0
-        for df in batches(pa.PythonFile(stream, mode="r")):
-            start = max(0, yielded - seen)
-            seen += len(df)
-            if start < len(df):
-                yield df.iloc[start:].reset_index(drop=True)
-    except pa.ArrowInvalid as exc:
-        raise fail(exc) from first_exc
-    finally:
-        stream.close()
+        pc.cast(col, typ)
+        return []
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        if len(col) <= 1:
+            return [offset]
+        half = len(col) // 2
+        return (_unconvertible(col.slice(0, half), typ, offset)
+                + _unconvertible(col.slice(half), typ, offset + half))
+
+
+def _quoted_newline(head: bytes) -> bool:
+    """Whether a whole line of ``head`` has an odd number of ``"`` (a quoted field goes on past it).
+
+    Examples
+    --------
+    >>> _quoted_newline(b'a,b\\n1,"x\\ny"\\n'), _quoted_newline(b'a,b\\n1,"x, ""y"" z"\\n')
+    (True, False)
+    """
+    return any(line.count(b'"') % 2 for line in head.split(b"\n")[:-1])
+
+
+def _header_mask(batch: pa.RecordBatch, headers: Mapping[str, pa.Array]) -> np.ndarray:
+    """Which rows of ``batch`` repeat the header (every column text, spelled as its name)."""
+    same = np.ones(batch.num_rows, bool)
+    for name, col in zip(batch.schema.names, batch.columns, strict=True):
+        if not pa.types.is_string(col.type) or name not in headers:
+            return np.zeros(batch.num_rows, bool)
+        same &= pc.fill_null(pc.is_in(pc.utf8_trim_whitespace(col), value_set=headers[name]),
+                             False).to_numpy(zero_copy_only=False)
+    return same
+
+
+def _header_spellings(names: Sequence[str]) -> dict[str, pa.Array]:
+    """Each column's name as a header row spells it (``x.1``, the second ``x``, as ``x``)."""
+    out: dict[str, pa.Array] = {}
+    for name in names:
+        base, _, n = name.rpartition(".")
+        out[name] = pa.array([name, base] if base and n.isdigit() else [name])
+    return out
 
 
 def _iter_jsonl(path: Path, *, on_bad_rows: str, stats: ReadStats,
@@ -798,6 +983,7 @@ def iter_table(
     column_types: dict[str, pa.DataType] | None = None,
     comment: str | None = None,
     event: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    header_rows: bool = False,
 ) -> Iterator[pd.DataFrame]:
     """Yield DataFrames of about ``chunk_bytes`` of input each.
 
@@ -825,6 +1011,13 @@ def iter_table(
     event
         JSON lines: a function of each record, applied before it is flattened (a format's own
         event: Okta's list of targets summarised, an Entra sign-in lifted out of its envelope).
+    header_rows
+        CSV/TSV: a row that repeats the header (CIC-IDS2018's files, concatenated exports) is
+        dropped and counted in ``stats`` in either ``on_bad_rows`` mode.
+
+    Column types come from the first block (1 MiB). In skip mode a later value that does not fit
+    its column's type (a word in a numeric column) makes its row a bad row, counted and skipped;
+    in error mode it is an error naming the column.
 
     Examples
     --------
@@ -857,7 +1050,7 @@ def iter_table(
         chunks = _iter_csv(p, sep=sep or ("\t" if fmt == "tsv" else ","), names=names,
                            skip_rows=skip_rows, on_bad_rows=on_bad_rows, chunk_bytes=chunk_bytes,
                            stats=stats, null_values=null_values, quote=quote,
-                           column_types=column_types, comment=comment)
+                           column_types=column_types, comment=comment, header_rows=header_rows)
     else:
         raise InputError(f"unknown table format {fmt!r}; use csv, tsv, parquet, jsonl or evtx")
     for df in chunks:

@@ -11,7 +11,10 @@ literature (each folder's SOURCE.md):
   (SKAB's 1 Hz clock has small gaps, and the protocol counts rows).
 * ``nab``: ``timestamp,value`` files; labels are the official windows of
   ``labels/combined_windows.json`` (found by walking up from the file), inclusive of both ends.
-  Training part: NAB's probationary period, the first 15% of the series.
+  Training part: NAB's probationary period, the first ``min(floor(0.15 * n), 750)`` rows of an
+  ``n``-row series (NAB's ``getProbationPeriod``: 15%, capped at 15% of 5,000 rows; an uncapped
+  15% trained on labelled anomaly windows of the long series, ``machine_temperature_system_failure``
+  and five of the tweet series, and tested on less).
 * ``asd`` / ``smd``: header-less comma-separated rows (``train/<entity>.txt[.gz]``,
   ``test/<entity>.txt[.gz]``), labels one per line in ``test_label/<entity>.txt``. A file under
   ``train/`` is all training data; a file under ``test/`` is all test data, labelled.
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -191,7 +195,10 @@ class TimeSeriesDataset:
         ``train_fraction``).
     train_fraction
         Share at the start of a labelled file for training, when ``train_rows`` is ``None``
-        (``None`` with ``train_rows`` ``None``: a file is either all train or all test).
+        (``None`` with ``train_rows`` ``None``: a file is either all train or all test);
+        rounded down.
+    train_cap
+        With ``train_fraction``: the most training rows (NAB's 750).
     """
 
     name: str
@@ -200,6 +207,7 @@ class TimeSeriesDataset:
     drop: tuple[str, ...] = ()
     train_rows: int | None = None
     train_fraction: float | None = None
+    train_cap: int | None = None
 
     def read(self, path: str | os.PathLike[str]) -> pd.DataFrame:
         """Read one series of this dataset (with a ``label`` column where labels exist)."""
@@ -215,7 +223,8 @@ class TimeSeriesDataset:
         if self.train_rows is not None:
             return min(self.train_rows, len(df))
         if self.train_fraction is not None:
-            return int(round(self.train_fraction * len(df)))
+            cut = math.floor(self.train_fraction * len(df))
+            return cut if self.train_cap is None else min(cut, self.train_cap)
         return 0  # a labelled ASD/SMD test file: all test
 
     def train_part(self, df: pd.DataFrame) -> pd.DataFrame:
@@ -241,7 +250,8 @@ class TimeSeriesDataset:
 
 TIMESERIES_DATASETS: dict[str, TimeSeriesDataset] = {
     "skab": TimeSeriesDataset("skab", "datetime", "rows", drop=("changepoint",), train_rows=400),
-    "nab": TimeSeriesDataset("nab", "timestamp", None, train_fraction=0.15),
+    "nab": TimeSeriesDataset("nab", "timestamp", None, train_fraction=0.15,
+                             train_cap=750),
     "asd": TimeSeriesDataset("asd", None, None),
     "smd": TimeSeriesDataset("smd", None, None),
 }

@@ -44,7 +44,7 @@ class ChunkWriter:
                 self._text = open_output(self._tmp, self._target)
             self._text.write(json_lines(df))  # no blank lines between chunks
             return
-        table = pa.Table.from_pandas(df, preserve_index=False)
+        table = _arrow_table(df)
         if self._schema is None:
             # a column empty in the first chunk (a kept JSON field no row of it has) is text, so
             # that the values of later chunks fit; a null column could hold nothing else
@@ -81,6 +81,35 @@ class ChunkWriter:
                 self._sink.close()
         else:
             open_output(self._tmp, self._target, text=False).close()
+
+
+def _arrow_table(df: pd.DataFrame) -> pa.Table:
+    """``df`` as an Arrow table; a text column whose values mix types (a JSON field that is a
+    number in one event and text in another, kept with ``--keep``) is written as text.
+
+    Examples
+    --------
+    >>> _arrow_table(pd.DataFrame({"port": [1, "x", None]})).column("port").to_pylist()
+    ['1', 'x', None]
+    """
+    try:
+        return pa.Table.from_pandas(df, preserve_index=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        pass
+    df = df.copy()
+    for i in range(df.shape[1]):
+        col = df.iloc[:, i]
+        if pd.api.types.is_object_dtype(col.dtype):
+            try:
+                pa.array(col, from_pandas=True)
+            except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+                df.isetitem(i, col.map(lambda v: v if v is None or (isinstance(v, float) and v != v)
+                                       else str(v)).astype(object))
+    try:
+        return pa.Table.from_pandas(df, preserve_index=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as exc:
+        raise InputError(f"output: cannot write these columns as a table ({exc}); write JSON "
+                         "lines (.jsonl) to keep them as they are") from None
 
 
 @contextlib.contextmanager
