@@ -176,7 +176,7 @@ def test_epoch_out_of_range_is_named_plainly(tmp_path: Path) -> None:
     df.to_csv(tmp_path / "ms.csv", index=False)
     one_line_error(["train", str(tmp_path / "ms.csv"), "--model", "lstm-ae", "--timestamp-col", "ts",
                     "-o", str(tmp_path / "M")],
-                   "column 'ts': row 1 is not a timestamp (-1e+16; numbers are read as "
+                   "column 'ts': row 1 is not a timestamp (-10000000000000000; numbers are read as "
                    "epoch seconds, milliseconds, microseconds or nanoseconds by their size, up to "
                    "the year 2262)", tmp_path / "M")
 

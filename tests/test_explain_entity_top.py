@@ -128,3 +128,22 @@ def test_explain_stream_and_service_name_the_same_top_values(sparse: dict[str, A
         got = client.post("/score", json={"rows": sparse["rows"], "explain": int(top)},
                           headers={"X-API-Key": KEY}).json()["buckets"]
     assert {(b["entity"], b["bucket_start"]): b["why"] for b in got if b["flag"]} == want
+
+
+def test_an_infinite_aggregate_is_named_not_a_traceback(sparse: dict[str, Any]) -> None:
+    # 'inf' in a numeric field is the scale's extreme when scored; naming its bucket's sum in an
+    # explanation once called round(inf): a traceback in explain, stream --explain and a 500
+    d = sparse["dir"]
+    test = pd.read_csv(d / "test.csv")
+    test["bytes"] = test["bytes"].astype(float)
+    test.loc[3, "bytes"] = np.inf
+    test.to_csv(d / "inf.csv", index=False)
+    res = runner.invoke(app, ["explain", str(sparse["model"]), str(d / "inf.csv"), "--top", "30",
+                              "--method", "gradients", "-o", str(d / "why_inf.jsonl"), "--limit", "0", "-q"])
+    assert res.exit_code == 0, res.output
+    whys = [json.loads(line)["why"] for line in (d / "why_inf.jsonl").read_text().splitlines()]
+    assert any("=inf" in w for w in whys)
+    rows = [dict(r, bytes=1e308) if i < 3 else r for i, r in enumerate(sparse["rows"])]
+    with TestClient(create_app(sparse["model"], api_key=KEY, max_rows=20_000)) as client:
+        res = client.post("/score", json={"rows": rows, "explain": 30}, headers={"X-API-Key": KEY})
+    assert res.status_code == 200, res.text

@@ -129,9 +129,9 @@ def test_lines_that_are_no_pan_os_log(line: str) -> None:
                                   "2024/11/14 22:13:20," * (1 << 15), '"a,' * (1 << 18)])
 def test_a_megabyte_hostile_line_parses_in_well_under_a_second(body: str) -> None:
     for prefix in ("", "1,2024/11/14 22:13:20,0123456789,TRAFFIC,end,", "<14>Nov 14 fw1 x,"):
-        start = time.perf_counter()
+        start = time.process_time()  # CPU seconds, not inflated by a loaded machine
         row = parse_panos(prefix + body)
-        assert time.perf_counter() - start < 2.0, (prefix, body[:8])
+        assert time.process_time() - start < 2.0, (prefix, body[:8])
         assert row is None or (row["type"] == "TRAFFIC" and len(row) < 1024)
     assert parse_panos(TRAFFIC + "," * 2000) is None  # thousands of fields: no PAN-OS log
 

@@ -38,6 +38,8 @@ def _number(value: float, share: bool = False) -> str:
         return "<missing>"
     if share:  # a top-value share: a fraction of the bucket's rows
         return f"{value:.2f}"
+    if not np.isfinite(value):  # an inf field, or a sum past float's range: round() would raise
+        return "inf" if value > 0 else "-inf"
     if abs(value - round(value)) < 1e-6 * max(1.0, abs(value)):
         return str(int(round(value)))
     return f"{value:.4g}"
