@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from hourglass.cli._options import OPTION_OF_PARAM
-from hourglass.errors import HourglassError
+from hourglass.errors import HourglassError, InputError
 
 __all__ = ["UNUSED_BY", "base_params", "check_model_dir", "check_not_input", "check_output_type",
            "finish_params", "hidden_param", "model_kind", "model_params", "parse_hidden", "parse_value",
@@ -212,36 +212,53 @@ def model_params(cls: type, model: str, *, seed: int, device: str, quiet: bool, 
 
 def refuse_existing_model(output: Path, force: bool) -> None:
     """Refuse to replace a model already saved at ``output`` unless ``force`` (said before any
-    work: a retrained model silently replacing a deployed one is a mistake to catch early).
+    work: a retrained model silently replacing a deployed one is a mistake to catch early). Only
+    a hourglass artefact counts as a model: another program's ``config.json`` is left to
+    :func:`check_model_dir`, which refuses the folder.
 
     Examples
     --------
     >>> import tempfile
     >>> folder = Path(tempfile.mkdtemp())
-    >>> _ = (folder / "config.json").write_text("{}")
+    >>> _ = (folder / "config.json").write_text('{"format": "hourglass-artefact"}')
     >>> refuse_existing_model(folder, force=True)
     >>> refuse_existing_model(folder, force=False)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     hourglass.errors.HourglassError: --output ...: a model is saved there already; pass --force ...
     """
-    if not force and output.is_dir() and (output / "config.json").exists():
+    from hourglass.pipeline.artefact import is_artefact
+
+    if not force and output.is_dir() and is_artefact(output):
         raise HourglassError(f"--output {output}: a model is saved there already; pass --force to "
                              "replace it, or choose another --output")
 
 
-def check_model_dir(output: Path) -> None:
-    """Refuse an ``--output`` that exists and is neither an empty folder nor a model directory,
-    or whose parent folder does not exist (said before training, not after); ``-`` (standard
-    output elsewhere) is refused: a model is a folder."""
+def check_model_dir(output: Path, *inputs: Path | None) -> None:
+    """Refuse, before training, an ``--output`` that saving a model could not write or would
+    wipe: ``-`` (a model is a folder), a path in a missing folder, the current folder or one
+    above it, a folder that is neither empty nor a hourglass model, a model folder that also
+    holds other files (replacing the model would delete them), or a folder one of the
+    ``inputs`` (the data files the command reads) lies in."""
+    from hourglass.pipeline.artefact import check_replaceable
+
     if str(output) == "-":
         raise HourglassError("--output -: a model is a folder (config.json + weights), not a "
                              "stream; give the folder's path")
     if not output.parent.is_dir():
         raise HourglassError(f"{output}: output folder {output.parent} does not exist")
-    if output.exists() and not (output / "config.json").exists() and (
-            not output.is_dir() or any(output.iterdir())):
-        raise HourglassError(f"{output}: exists and is not a model directory")
+    resolved = output.resolve()
+    if Path.cwd().resolve().is_relative_to(resolved):  # "-o ." would rename the folder we stand in
+        raise HourglassError(f"--output {output}: is the current folder or one above it; give the "
+                             "model folder's name (e.g. -o model)")
+    for data in inputs:
+        if data is not None and str(data) != "-" and data.resolve().is_relative_to(resolved):
+            raise HourglassError(f"--output {output}: holds the input {data}, which saving the "
+                                 "model there would delete; choose another --output")
+    try:
+        check_replaceable(output)
+    except InputError as exc:
+        raise HourglassError(f"--output {exc}") from None
 
 
 def check_not_input(output: Path | None, option: str, data: Path | None = None,

@@ -293,7 +293,7 @@ def train(
         if val_fraction != 0.2 and not getattr(rule, "requires_labels", False):
             raise HourglassError("--val-fraction: only a labelled threshold (--threshold best-f1 "
                                  "or best-fbeta:B) carves a validation slice; leave it out")
-        check_model_dir(output)
+        check_model_dir(output, data)
         log_cli.check_tabular_model(cls, model)
         stats = ReadStats()
         df, sampled = read_for_training(data, spec, on_bad_rows, stats, memory_budget,

@@ -153,7 +153,7 @@ def warm_start_command(
         raise HourglassError(f"--replay: must be > 0, got {replay}")
     if replay != 1.0 and replay_data is None:
         raise HourglassError("--replay: give the old rows to replay with --replay-data OLD")
-    check_model_dir(output)
+    check_model_dir(output, data, replay_data)
     if output.resolve() == parent_dir.resolve():
         raise HourglassError(f"--output {output}: is the --warm-start model; write the new model "
                              "to another directory (the parent is kept as it is)")

@@ -1,0 +1,155 @@
+"""Review regressions of the CLI: each refusal is one line, exit code 2, said before any work, and
+nothing the user owns is deleted or written half-way."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hourglass import load
+from hourglass.cli import app
+from hourglass.cli.train import DEMO_SOURCE, _refuse_demo_output
+from hourglass.errors import HourglassError
+from tests._cli import digest, one_line_error, runner
+
+FAST = ["--epochs", "1", "--hidden", "4,2", "-q"]
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    d = tmp_path_factory.mktemp("review-cli")
+    rng = np.random.default_rng(0)
+    n = 300
+    table = pd.DataFrame({"bytes": rng.exponential(100, n), "dur": rng.exponential(1, n),
+                          "proto": rng.choice(["tcp", "udp"], n), "label": "benign"})
+    table.loc[:19, ["bytes", "label"]] = [5000.0, "attack"]
+    table.to_csv(d / "flows.csv", index=False)
+    model = d / "M"
+    res = runner.invoke(app, ["train", str(d / "flows.csv"), "--label-col", "label", "--normal",
+                              "benign", *FAST, "-o", str(model)])
+    assert res.exit_code == 0, res.output
+    return {"dir": d, "flows": d / "flows.csv", "model": model}
+
+
+def _user_folder(folder: Path, config: dict | None = None) -> dict[str, str]:
+    """A folder of the user's with another program's config.json, a note and a data file."""
+    folder.mkdir()
+    contents = {"config.json": json.dumps(config or {"app": 1}), "keep.txt": "mine",
+                "data.csv": "a,b\n1,2\n"}
+    for name, text in contents.items():
+        (folder / name).write_text(text)
+    return contents
+
+
+def _unchanged(folder: Path, contents: dict[str, str]) -> None:
+    assert sorted(p.name for p in folder.iterdir()) == sorted(contents)
+    assert all((folder / name).read_text() == text for name, text in contents.items())
+
+
+# --- 1. --force never deletes what is not the model's -----------------------------------------
+
+
+def test_train_force_never_wipes_a_folder_with_another_programs_config(files: dict[str, Path]) -> None:
+    proj = files["dir"] / "proj"
+    contents = _user_folder(proj)
+    flows = str(files["flows"])
+    # another program's config.json is no model: no claim that one is saved there, --force or not
+    for force in ([], ["--force"]):
+        one_line_error(["train", flows, *FAST, "-o", str(proj), *force],
+                       f"--output {proj}: exists and is not a model directory")
+        _unchanged(proj, contents)
+    # the data inside the folder --force would replace
+    one_line_error(["train", str(proj / "data.csv"), *FAST, "-o", str(proj), "--force"],
+                   f"--output {proj}: holds the input {proj / 'data.csv'}")
+    _unchanged(proj, contents)
+
+
+def test_train_force_never_deletes_files_beside_a_model(files: dict[str, Path]) -> None:
+    model = files["dir"] / "M-notes"
+    shutil.copytree(files["model"], model)
+    (model / "notes.txt").write_text("mine")
+    before = digest(model)
+    one_line_error(["train", str(files["flows"]), *FAST, "-o", str(model), "--force"],
+                   f"--output {model}: holds notes.txt, which is not part of the model there")
+    assert digest(model) == before and (model / "notes.txt").read_text() == "mine"
+    (model / "notes.txt").unlink()
+    res = runner.invoke(app, ["train", str(files["flows"]), *FAST, "--seed", "3", "-o", str(model),
+                              "--force"])
+    assert res.exit_code == 0, res.output
+    assert load(model).detector_.random_state == 3
+    assert sorted(p.name for p in model.iterdir()) == ["config.json", "weights.safetensors"]
+
+
+def test_threshold_force_never_wipes_the_users_files(files: dict[str, Path]) -> None:
+    proj = files["dir"] / "proj-threshold"
+    contents = _user_folder(proj)
+    args = ["threshold", str(files["model"]), "--threshold", "percentile:90", "-o", str(proj), "--force"]
+    one_line_error(args, f"--output {proj}: exists and is not a model directory")
+    _unchanged(proj, contents)
+    beside = files["dir"] / "M-threshold"
+    shutil.copytree(files["model"], beside)
+    (beside / "keep.txt").write_text("mine")
+    args[-2] = str(beside)
+    one_line_error(args, "holds keep.txt, which is not part of the model there")
+    assert (beside / "keep.txt").read_text() == "mine"
+
+
+def test_library_save_refuses_a_folder_with_other_files(files: dict[str, Path]) -> None:
+    pipe = load(files["model"])
+    proj = files["dir"] / "proj-save"
+    contents = _user_folder(proj, config={"format": "hourglass-artefact"})
+    with pytest.raises(HourglassError, match="holds data.csv, which is not part of the model"):
+        pipe.save(proj)
+    _unchanged(proj, contents)
+
+
+def test_demo_never_deletes_files_added_to_an_earlier_demo_model(tmp_path: Path) -> None:
+    earlier = tmp_path / "demo-model"
+    earlier.mkdir()
+    (earlier / "config.json").write_text(json.dumps({"format": "hourglass-artefact",
+                                                     "info": {"source": DEMO_SOURCE}}))
+    (earlier / "weights.safetensors").write_bytes(b"")
+    _refuse_demo_output(earlier, force=False)  # make demo twice: the second replaces the first
+    (earlier / "d1.txt").write_text("mine")
+    for force in (False, True):
+        with pytest.raises(HourglassError, match="holds d1.txt, which is not part of the model"):
+            _refuse_demo_output(earlier, force=force)
+    one_line_error(["demo", "-o", str(earlier), "-q"], "holds d1.txt")
+    assert (earlier / "d1.txt").read_text() == "mine"
+    # another program's config.json is no earlier demo, nor a model
+    other = tmp_path / "other"
+    _user_folder(other)
+    one_line_error(["demo", "-o", str(other), "-q", "--force"], "exists and is not a model directory")
+
+
+# --- 4. -o . / -o .. -----------------------------------------------------------------------------
+
+
+def test_the_current_folder_as_output_is_refused_before_training(
+        files: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    for out in (".", ".."):  # used to train in full, then fail on "PosixPath('.') has an empty name"
+        one_line_error(["train", str(files["flows"]), *FAST, "-o", out],
+                       f"--output {out}: is the current folder or one above it")
+    assert not any(here.iterdir())
+    res = runner.invoke(app, ["train", str(files["flows"]), *FAST, "-o", "sub/."])
+    assert res.exit_code == 0, res.output
+    assert sorted(p.name for p in (here / "sub").iterdir()) == ["config.json", "weights.safetensors"]
+
+
+def test_library_save_to_a_dot_path_works(files: dict[str, Path], tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "m").mkdir()
+    monkeypatch.chdir(tmp_path / "m")
+    pipe = load(files["model"])
+    pipe.save(".")  # was "PosixPath('.') has an empty name" after the whole training
+    df = pd.read_csv(files["flows"]).drop(columns="label")
+    assert np.array_equal(load(tmp_path / "m").score(df), pipe.score(df))
+    assert sorted(p.name for p in (tmp_path / "m").iterdir()) == ["config.json", "weights.safetensors"]
