@@ -153,3 +153,41 @@ def test_library_save_to_a_dot_path_works(files: dict[str, Path], tmp_path: Path
     df = pd.read_csv(files["flows"]).drop(columns="label")
     assert np.array_equal(load(tmp_path / "m").score(df), pipe.score(df))
     assert sorted(p.name for p in (tmp_path / "m").iterdir()) == ["config.json", "weights.safetensors"]
+
+
+# --- 2. a categorical column whose values changed type ---------------------------------------
+
+
+def _unseen_warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records
+            if r.levelname == "WARNING" and "seen in training" in r.getMessage()]
+
+
+def test_a_categorical_column_written_another_way_is_warned_about_once(
+        files: dict[str, Path], caplog: pytest.LogCaptureFixture) -> None:
+    df = pd.read_csv(files["flows"]).drop(columns="label")
+    numbers = df.assign(proto=df["proto"].map({"tcp": 6, "udp": 17}))
+    pipe = load(files["model"])
+    with caplog.at_level("WARNING"):
+        pipe.score(df)  # the values it was trained on
+        pipe.score(numbers.iloc[:40])  # a few rows: a new value is normal there
+        pipe.score(df.assign(proto=["icmp"] * 40 + list(df["proto"][40:])))  # some new: an attack
+        assert _unseen_warnings(caplog) == []
+        pipe.score(numbers)
+        pipe.score(numbers)
+    [msg] = _unseen_warnings(caplog)  # once per column
+    assert msg.startswith(f"column proto: none of {len(df)} values scored were seen in training")
+    assert "'6'" in msg or "'17'" in msg
+    assert "'tcp', 'udp'" in msg
+    # the scores themselves are as before
+    assert np.array_equal(pipe.score(numbers), load(files["model"]).score(numbers))
+
+
+def test_the_cli_shows_the_unseen_values_warning(files: dict[str, Path]) -> None:
+    df = pd.read_csv(files["flows"])
+    path = files["dir"] / "numbers.csv"
+    df.assign(proto=df["proto"].map({"tcp": 6, "udp": 17})).to_csv(path, index=False)
+    res = runner.invoke(app, ["evaluate", str(files["model"]), str(path), "--label-col", "label",
+                              "--normal", "benign"])
+    assert res.exit_code == 0, res.output
+    assert "column proto: none of 300 values scored were seen in training" in res.stderr
