@@ -191,3 +191,16 @@ def test_the_cli_shows_the_unseen_values_warning(files: dict[str, Path]) -> None
                               "--normal", "benign"])
     assert res.exit_code == 0, res.output
     assert "column proto: none of 300 values scored were seen in training" in res.stderr
+
+
+# --- 3. --replay-data that is DATA ---------------------------------------------------------------
+
+
+def test_replay_data_that_is_data_itself_is_refused(files: dict[str, Path],
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(files["dir"])
+    out = files["dir"] / "W"
+    # the same file under another spelling; said before reading anything
+    one_line_error(["train", str(files["flows"]), "--warm-start", str(files["model"]), "--replay-data",
+                    "./flows.csv", "--epochs", "1", "-q", "-o", str(out)],
+                   "--replay-data flows.csv: is DATA itself", out)
