@@ -204,3 +204,14 @@ def test_replay_data_that_is_data_itself_is_refused(files: dict[str, Path],
     one_line_error(["train", str(files["flows"]), "--warm-start", str(files["model"]), "--replay-data",
                     "./flows.csv", "--epochs", "1", "-q", "-o", str(out)],
                    "--replay-data flows.csv: is DATA itself", out)
+
+
+# --- 5. explain --keep COL --keep COL -----------------------------------------------------------
+
+
+def test_explain_keeps_a_column_given_twice_once(files: dict[str, Path]) -> None:
+    out = files["dir"] / "why.csv"
+    res = runner.invoke(app, ["explain", str(files["model"]), str(files["flows"]), "--keep", "proto",
+                              "--keep", "proto", "-o", str(out)])
+    assert res.exit_code == 0, res.output  # was "Buffer has wrong number of dimensions"
+    assert list(pd.read_csv(out).columns).count("proto") == 1
