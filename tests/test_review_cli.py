@@ -215,3 +215,33 @@ def test_explain_keeps_a_column_given_twice_once(files: dict[str, Path]) -> None
                               "--keep", "proto", "-o", str(out)])
     assert res.exit_code == 0, res.output  # was "Buffer has wrong number of dimensions"
     assert list(pd.read_csv(out).columns).count("proto") == 1
+
+
+# --- 6. array shapes in a saved model ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("array", ["input_offset", "input_scale", "gradient_baseline"])
+def test_a_saved_array_cut_short_is_refused_naming_it(files: dict[str, Path], tmp_path: Path,
+                                                     array: str) -> None:
+    import hashlib
+
+    import safetensors.numpy
+
+    from hourglass.errors import ArtefactError
+    from hourglass.pipeline.artefact import _content_hash
+
+    model = tmp_path / "tampered"
+    shutil.copytree(files["model"], model)
+    weights = safetensors.numpy.load((model / "weights.safetensors").read_bytes())
+    assert f"detector.{array}" in weights
+    weights[f"detector.{array}"] = weights[f"detector.{array}"][:1]  # loaded, then broadcast
+    raw = safetensors.numpy.save(weights)
+    (model / "weights.safetensors").write_bytes(raw)
+    config = json.loads((model / "config.json").read_text())
+    config["weights_sha256"] = hashlib.sha256(raw).hexdigest()
+    config["content_hash"] = _content_hash(config, raw)  # as a careful hand-edit would
+    (model / "config.json").write_text(json.dumps(config))
+    width = load(files["model"]).detector_.n_features_in_
+    with pytest.raises(ArtefactError, match=rf"array '{array}' has shape \(1,\), expected \({width},\)"):
+        load(model)
+    one_line_error(["explain", str(model), str(files["flows"])], f"array '{array}' has shape (1,)")
