@@ -245,3 +245,24 @@ def test_a_saved_array_cut_short_is_refused_naming_it(files: dict[str, Path], tm
     with pytest.raises(ArtefactError, match=rf"array '{array}' has shape \(1,\), expected \({width},\)"):
         load(model)
     one_line_error(["explain", str(model), str(files["flows"])], f"array '{array}' has shape (1,)")
+
+
+# --- 7. train --threshold best-f1: no warning about the placeholder rule ------------------------
+
+
+def test_best_f1_training_says_nothing_of_the_placeholder_percentile(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    n = 400
+    df = pd.DataFrame({"bytes": rng.exponential(100, n), "dur": rng.exponential(1, n), "label": "benign"})
+    df.loc[:39, ["bytes", "label"]] = [5000.0, "attack"]
+    df.to_csv(tmp_path / "flows.csv", index=False)
+    res = runner.invoke(app, ["train", str(tmp_path / "flows.csv"), "--label-col", "label", "--normal",
+                              "benign", "--threshold", "best-f1", *FAST, "-o", str(tmp_path / "m")])
+    assert res.exit_code == 0, res.output
+    assert "percentile 99" not in res.stderr, res.stderr  # was: a small-sample warning about it
+    assert load(tmp_path / "m").threshold_.describe().startswith("best F1")
+    # a percentile rule that is kept still warns
+    res = runner.invoke(app, ["train", str(tmp_path / "flows.csv"), "--label-col", "label", "--normal",
+                              "benign", *FAST, "-o", str(tmp_path / "p")])
+    assert res.exit_code == 0, res.output
+    assert "percentile 99 of" in res.stderr
