@@ -266,3 +266,15 @@ def test_best_f1_training_says_nothing_of_the_placeholder_percentile(tmp_path: P
                               "benign", *FAST, "-o", str(tmp_path / "p")])
     assert res.exit_code == 0, res.output
     assert "percentile 99 of" in res.stderr
+
+
+# --- 8. --dataset X --format Y -------------------------------------------------------------------
+
+
+def test_dataset_and_format_that_differ_are_refused(files: dict[str, Path]) -> None:
+    out = files["dir"] / "DF"
+    one_line_error(["train", str(files["flows"]), "--dataset", "nsl-kdd", "--format", "csv", *FAST,
+                    "-o", str(out)], "--dataset nsl-kdd and --format csv: name different formats", out)
+    res = runner.invoke(app, ["score", str(files["model"]), str(files["flows"]), "--dataset", "CSV",
+                              "--format", "csv", "-o", str(files["dir"] / "same.csv")])
+    assert res.exit_code == 0, res.output  # the same format twice is no contradiction
