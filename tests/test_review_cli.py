@@ -278,3 +278,18 @@ def test_dataset_and_format_that_differ_are_refused(files: dict[str, Path]) -> N
     res = runner.invoke(app, ["score", str(files["model"]), str(files["flows"]), "--dataset", "CSV",
                               "--format", "csv", "-o", str(files["dir"] / "same.csv")])
     assert res.exit_code == 0, res.output  # the same format twice is no contradiction
+
+
+# --- 9. export --check-data: the one-sided warning's advice -------------------------------------
+
+
+def test_export_check_data_one_sided_advises_more_rows(files: dict[str, Path]) -> None:
+    pytest.importorskip("onnxruntime")
+    normal = files["dir"] / "normal.csv"
+    pd.read_csv(files["flows"]).iloc[20:].to_csv(normal, index=False)  # no attacks: none flagged
+    res = runner.invoke(app, ["export", str(files["model"]), "--onnx", str(files["dir"] / "m.onnx"),
+                              "--check-data", str(normal), "--check-rows", "10"])
+    assert res.exit_code == 0, res.output
+    assert "none of the 10 rows checked was flagged" in res.stderr, res.stderr
+    assert "(--check-data FILE)" not in res.stderr  # it was given
+    assert "check more rows (--check-rows, now 10) or a file with rows on both sides" in res.stderr
