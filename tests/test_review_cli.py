@@ -293,3 +293,17 @@ def test_export_check_data_one_sided_advises_more_rows(files: dict[str, Path]) -
     assert "none of the 10 rows checked was flagged" in res.stderr, res.stderr
     assert "(--check-data FILE)" not in res.stderr  # it was given
     assert "check more rows (--check-rows, now 10) or a file with rows on both sides" in res.stderr
+
+
+# --- 10. the label column under a column option ---------------------------------------------------
+
+
+@pytest.mark.parametrize(("option", "value", "shown"), [("--categorical", "label", "label"),
+                                                       ("--drop", "label", "label"),
+                                                       ("--role", "label=numeric", "label=numeric")])
+def test_a_column_option_on_the_label_column_is_refused(files: dict[str, Path], option: str,
+                                                        value: str, shown: str) -> None:
+    out = files["dir"] / "LBL"
+    one_line_error(["train", str(files["flows"]), "--label-col", "label", "--normal", "benign",
+                    option, value, *FAST, "-o", str(out)],
+                   f"{option} {shown}: is the label column (--label-col label)", out)

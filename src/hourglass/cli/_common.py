@@ -12,7 +12,7 @@ from hourglass.errors import HourglassError, InputError
 
 __all__ = ["UNUSED_BY", "base_params", "check_model_dir", "check_not_input", "check_output_type",
            "finish_params", "hidden_param", "model_kind", "model_params", "parse_hidden", "parse_value",
-           "refuse_existing_model", "refuse_kept_outputs", "refuse_unused"]
+           "refuse_existing_model", "refuse_kept_outputs", "refuse_label_in_columns", "refuse_unused"]
 
 _PYTHON_WORDS: dict[str, Any] = {"True": True, "False": False, "None": None}
 
@@ -313,6 +313,30 @@ def check_output_type(output: Path, option: str = "--output") -> None:
     if gz and suffix in ("sqlite", "sqlite3", "db"):
         raise HourglassError(f"{option} {output}: a SQLite database is written uncompressed; drop "
                              "the .gz")
+
+
+def refuse_label_in_columns(label_col: str | None, *, categorical: Sequence[str] | None = None,
+                            drop: Sequence[str] | None = None,
+                            roles: dict[str, str] | None = None) -> None:
+    """Refuse a column option that names the label column: the label is never a feature, so
+    ``--categorical``/``--drop``/``--role`` on it would be a false "not in the data" after
+    reading, or silently do nothing.
+
+    Examples
+    --------
+    >>> refuse_label_in_columns("label", drop=["proto"])
+    >>> refuse_label_in_columns("label", drop=["label"])
+    Traceback (most recent call last):
+    ...
+    hourglass.errors.HourglassError: --drop label: is the label column (--label-col label), ...
+    """
+    if label_col is None:
+        return
+    for opt, names in (("--categorical", categorical), ("--drop", drop), ("--role", roles)):
+        if label_col in (names or ()):
+            given = f"{label_col}={roles[label_col]}" if opt == "--role" and roles else label_col
+            raise HourglassError(f"{opt} {given}: is the label column (--label-col {label_col}), "
+                                 "which is never a feature; leave it out")
 
 
 def refuse_kept_outputs(keep: Sequence[str] | None, outputs: set[str]) -> None:
