@@ -307,3 +307,20 @@ def test_a_column_option_on_the_label_column_is_refused(files: dict[str, Path], 
     one_line_error(["train", str(files["flows"]), "--label-col", "label", "--normal", "benign",
                     option, value, *FAST, "-o", str(out)],
                    f"{option} {shown}: is the label column (--label-col label)", out)
+
+
+# --- 11. a format_version of the wrong type --------------------------------------------------------
+
+
+def test_a_format_version_that_is_a_string_is_named_as_such(files: dict[str, Path], tmp_path: Path) -> None:
+    from hourglass.pipeline.artefact import _content_hash
+
+    model = tmp_path / "ver"
+    shutil.copytree(files["model"], model)
+    config = json.loads((model / "config.json").read_text())
+    config["format_version"] = "1"
+    config["content_hash"] = _content_hash(config, (model / "weights.safetensors").read_bytes())
+    (model / "config.json").write_text(json.dumps(config))
+    # was "artefact format version 1 is not supported ... (reads version 1)"
+    one_line_error(["score", str(model), str(files["flows"]), "-o", str(tmp_path / "s.csv")],
+                   "'format_version' must be an integer, found str '1'", tmp_path / "s.csv")

@@ -276,6 +276,9 @@ def read_config(path: str | os.PathLike[str]) -> tuple[dict[str, Any], bytes]:
     if not isinstance(config, dict) or config.get("format") != FORMAT:
         raise ArtefactError(f"{p}: {CONFIG} is not a hourglass artefact config")
     version = config.get("format_version")
+    if type(version) is not int:  # "1" (or 1.0, true) would read as the supported version 1
+        raise ArtefactError(f"{p}: {CONFIG}: 'format_version' must be an integer, found "
+                            f"{type(version).__name__} {version!r}; the artefact was modified")
     if version != FORMAT_VERSION:
         raise ArtefactError(f"{p}: artefact format version {version} is not supported by "
                             f"hourglass {hourglass.__version__} (reads version {FORMAT_VERSION})")
