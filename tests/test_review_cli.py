@@ -324,3 +324,16 @@ def test_a_format_version_that_is_a_string_is_named_as_such(files: dict[str, Pat
     # was "artefact format version 1 is not supported ... (reads version 1)"
     one_line_error(["score", str(model), str(files["flows"]), "-o", str(tmp_path / "s.csv")],
                    "'format_version' must be an integer, found str '1'", tmp_path / "s.csv")
+
+
+# --- 12. threshold -o: the small-sample warning once ---------------------------------------------
+
+
+def test_threshold_output_warns_of_a_small_sample_once(files: dict[str, Path]) -> None:
+    out = files["dir"] / "M-99.9"
+    res = runner.invoke(app, ["threshold", str(files["model"]), "--threshold", "percentile:99.9",
+                              "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    assert res.stderr.count("to score above it, not 0.1%") == 1, res.stderr  # was twice
+    one_line_error(["threshold", str(files["model"]), "--threshold", "fpr:0.00001", "-o",
+                    str(files["dir"] / "M-fpr")], "--threshold fpr:0.00001: ", files["dir"] / "M-fpr")
