@@ -337,3 +337,32 @@ def test_threshold_output_warns_of_a_small_sample_once(files: dict[str, Path]) -
     assert res.stderr.count("to score above it, not 0.1%") == 1, res.stderr  # was twice
     one_line_error(["threshold", str(files["model"]), "--threshold", "fpr:0.00001", "-o",
                     str(files["dir"] / "M-fpr")], "--threshold fpr:0.00001: ", files["dir"] / "M-fpr")
+
+
+# --- 13. an output folder that takes no file --------------------------------------------------------
+
+
+def test_an_unwritable_output_folder_is_refused_before_any_work(
+        files: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tempfile
+
+    def refused(*args: object, **kwargs: object) -> None:  # what a read-only folder answers (root
+        raise PermissionError(13, "Permission denied")     # passes chmod, so it is simulated)
+
+    monkeypatch.setattr(tempfile, "NamedTemporaryFile", refused)
+    out = tmp_path / "report.json"
+    # a missing model would be the error if the model were loaded first
+    one_line_error(["evaluate", str(tmp_path / "no-model"), str(files["flows"]), "--label-col", "label",
+                    "--normal", "benign", "--json", str(out)],
+                   f"--json {out}: cannot write in {tmp_path} (Permission denied)", out)
+
+
+def test_a_write_that_fails_late_names_the_users_path(tmp_path: Path) -> None:
+    from hourglass.ingest.readers import atomic_output
+
+    target = tmp_path / "scores.csv"
+    with pytest.raises(OSError, match="No space left on device") as info:
+        with atomic_output(target) as tmp:
+            raise OSError(28, "No space left on device", str(tmp))  # the disk filled up
+    assert info.value.filename == str(target)  # was the hidden temp file
+    assert not target.exists() and list(tmp_path.iterdir()) == []

@@ -280,12 +280,30 @@ def check_not_input(output: Path | None, option: str, data: Path | None = None,
         raise HourglassError(f"{option} {output}: is a directory, expected a file name")
     if not output.parent.is_dir():
         raise HourglassError(f"{option} {output}: output folder {output.parent} does not exist")
+    _check_writable(output, option)
     out = output.resolve()
     if data is not None and out == data.resolve():
         raise HourglassError(f"{option} {output}: is the input file {data}; choose another path")
     if model is not None and (model / "config.json").is_file() and out.parent == model.resolve():
         raise HourglassError(f"{option} {output}: is inside the model directory {model}; choose "
                              "another path")
+
+
+def _check_writable(output: Path, option: str) -> None:
+    """Refuse, before any work, an output whose folder takes no new file (the temp file the
+    output is written to and renamed from could not be made there, after all the work)."""
+    import tempfile
+
+    from hourglass.ingest.readers import is_stream_output
+
+    if is_stream_output(output):  # written through, not created beside
+        return
+    try:
+        with tempfile.NamedTemporaryFile(dir=output.parent, prefix=f".{output.name}.", suffix=".check"):
+            pass
+    except OSError as exc:
+        raise HourglassError(f"{option} {output}: cannot write in {output.parent} "
+                             f"({exc.strerror or exc})") from None
 
 
 _OUTPUT_TYPES = ("csv", "tsv", "txt", "parquet", "pq", "jsonl", "ndjson", "json", "sqlite", "sqlite3", "db")
