@@ -103,7 +103,7 @@ def test_library_save_refuses_a_folder_with_other_files(files: dict[str, Path]) 
     pipe = load(files["model"])
     proj = files["dir"] / "proj-save"
     contents = _user_folder(proj, config={"format": "hourglass-artefact"})
-    with pytest.raises(HourglassError, match="holds data.csv, which is not part of the model"):
+    with pytest.raises(HourglassError, match=r"holds data\.csv, which is not part of the model"):
         pipe.save(proj)
     _unchanged(proj, contents)
 
@@ -117,7 +117,7 @@ def test_demo_never_deletes_files_added_to_an_earlier_demo_model(tmp_path: Path)
     _refuse_demo_output(earlier, force=False)  # make demo twice: the second replaces the first
     (earlier / "d1.txt").write_text("mine")
     for force in (False, True):
-        with pytest.raises(HourglassError, match="holds d1.txt, which is not part of the model"):
+        with pytest.raises(HourglassError, match=r"holds d1\.txt, which is not part of the model"):
             _refuse_demo_output(earlier, force=force)
     one_line_error(["demo", "-o", str(earlier), "-q"], "holds d1.txt")
     assert (earlier / "d1.txt").read_text() == "mine"
