@@ -66,9 +66,11 @@ def test_demo_never_replaces_a_users_model_and_checks_its_output_before_training
 def test_demo_replaces_an_earlier_demo_model(tmp_path: Path) -> None:
     earlier = tmp_path / "demo-model"
     earlier.mkdir()
-    (earlier / "config.json").write_text(json.dumps({"info": {"source": DEMO_SOURCE}}))
+    (earlier / "config.json").write_text(json.dumps({"format": "hourglass-artefact",
+                                                     "info": {"source": DEMO_SOURCE}}))
     _refuse_demo_output(earlier, force=False)  # make demo twice: the second replaces the first
-    (earlier / "config.json").write_text(json.dumps({"info": {"source": "flows.csv"}}))
+    (earlier / "config.json").write_text(json.dumps({"format": "hourglass-artefact",
+                                                     "info": {"source": "flows.csv"}}))
     with pytest.raises(HourglassError, match="pass --force"):
         _refuse_demo_output(earlier, force=False)
     _refuse_demo_output(earlier, force=True)

@@ -168,7 +168,8 @@ def test_export_command_round_trip(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     said = " ".join(res.stderr.split())
     assert "(40 flagged)" in said and "every one of the 40 rows checked was flagged" in said, said
-    assert "--check-data FILE" in said
+    # --check-data was given: the advice is more rows or rows on both sides, not --check-data
+    assert "--check-data FILE" not in said and "check more rows (--check-rows" in said
 
 
 def _fails_cleanly(args: list[str], match: str, out: Path) -> None:

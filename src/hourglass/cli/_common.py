@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from hourglass.cli._options import OPTION_OF_PARAM
-from hourglass.errors import HourglassError
+from hourglass.errors import HourglassError, InputError
 
 __all__ = ["UNUSED_BY", "base_params", "check_model_dir", "check_not_input", "check_output_type",
            "finish_params", "hidden_param", "model_kind", "model_params", "parse_hidden", "parse_value",
-           "refuse_existing_model", "refuse_kept_outputs", "refuse_unused"]
+           "refuse_existing_model", "refuse_kept_outputs", "refuse_label_in_columns", "refuse_unused"]
 
 _PYTHON_WORDS: dict[str, Any] = {"True": True, "False": False, "None": None}
 
@@ -212,36 +212,53 @@ def model_params(cls: type, model: str, *, seed: int, device: str, quiet: bool, 
 
 def refuse_existing_model(output: Path, force: bool) -> None:
     """Refuse to replace a model already saved at ``output`` unless ``force`` (said before any
-    work: a retrained model silently replacing a deployed one is a mistake to catch early).
+    work: a retrained model silently replacing a deployed one is a mistake to catch early). Only
+    a hourglass artefact counts as a model: another program's ``config.json`` is left to
+    :func:`check_model_dir`, which refuses the folder.
 
     Examples
     --------
     >>> import tempfile
     >>> folder = Path(tempfile.mkdtemp())
-    >>> _ = (folder / "config.json").write_text("{}")
+    >>> _ = (folder / "config.json").write_text('{"format": "hourglass-artefact"}')
     >>> refuse_existing_model(folder, force=True)
     >>> refuse_existing_model(folder, force=False)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     hourglass.errors.HourglassError: --output ...: a model is saved there already; pass --force ...
     """
-    if not force and output.is_dir() and (output / "config.json").exists():
+    from hourglass.pipeline.artefact import is_artefact
+
+    if not force and output.is_dir() and is_artefact(output):
         raise HourglassError(f"--output {output}: a model is saved there already; pass --force to "
                              "replace it, or choose another --output")
 
 
-def check_model_dir(output: Path) -> None:
-    """Refuse an ``--output`` that exists and is neither an empty folder nor a model directory,
-    or whose parent folder does not exist (said before training, not after); ``-`` (standard
-    output elsewhere) is refused: a model is a folder."""
+def check_model_dir(output: Path, *inputs: Path | None) -> None:
+    """Refuse, before training, an ``--output`` that saving a model could not write or would
+    wipe: ``-`` (a model is a folder), a path in a missing folder, the current folder or one
+    above it, a folder that is neither empty nor a hourglass model, a model folder that also
+    holds other files (replacing the model would delete them), or a folder one of the
+    ``inputs`` (the data files the command reads) lies in."""
+    from hourglass.pipeline.artefact import check_replaceable
+
     if str(output) == "-":
         raise HourglassError("--output -: a model is a folder (config.json + weights), not a "
                              "stream; give the folder's path")
     if not output.parent.is_dir():
         raise HourglassError(f"{output}: output folder {output.parent} does not exist")
-    if output.exists() and not (output / "config.json").exists() and (
-            not output.is_dir() or any(output.iterdir())):
-        raise HourglassError(f"{output}: exists and is not a model directory")
+    resolved = output.resolve()
+    if Path.cwd().resolve().is_relative_to(resolved):  # "-o ." would rename the folder we stand in
+        raise HourglassError(f"--output {output}: is the current folder or one above it; give the "
+                             "model folder's name (e.g. -o model)")
+    for data in inputs:
+        if data is not None and str(data) != "-" and data.resolve().is_relative_to(resolved):
+            raise HourglassError(f"--output {output}: holds the input {data}, which saving the "
+                                 "model there would delete; choose another --output")
+    try:
+        check_replaceable(output)
+    except InputError as exc:
+        raise HourglassError(f"--output {exc}") from None
 
 
 def check_not_input(output: Path | None, option: str, data: Path | None = None,
@@ -263,12 +280,30 @@ def check_not_input(output: Path | None, option: str, data: Path | None = None,
         raise HourglassError(f"{option} {output}: is a directory, expected a file name")
     if not output.parent.is_dir():
         raise HourglassError(f"{option} {output}: output folder {output.parent} does not exist")
+    _check_writable(output, option)
     out = output.resolve()
     if data is not None and out == data.resolve():
         raise HourglassError(f"{option} {output}: is the input file {data}; choose another path")
     if model is not None and (model / "config.json").is_file() and out.parent == model.resolve():
         raise HourglassError(f"{option} {output}: is inside the model directory {model}; choose "
                              "another path")
+
+
+def _check_writable(output: Path, option: str) -> None:
+    """Refuse, before any work, an output whose folder takes no new file (the temp file the
+    output is written to and renamed from could not be made there, after all the work)."""
+    import tempfile
+
+    from hourglass.ingest.readers import is_stream_output
+
+    if is_stream_output(output):  # written through, not created beside
+        return
+    try:
+        with tempfile.NamedTemporaryFile(dir=output.parent, prefix=f".{output.name}.", suffix=".check"):
+            pass
+    except OSError as exc:
+        raise HourglassError(f"{option} {output}: cannot write in {output.parent} "
+                             f"({exc.strerror or exc})") from None
 
 
 _OUTPUT_TYPES = ("csv", "tsv", "txt", "parquet", "pq", "jsonl", "ndjson", "json", "sqlite", "sqlite3", "db")
@@ -296,6 +331,30 @@ def check_output_type(output: Path, option: str = "--output") -> None:
     if gz and suffix in ("sqlite", "sqlite3", "db"):
         raise HourglassError(f"{option} {output}: a SQLite database is written uncompressed; drop "
                              "the .gz")
+
+
+def refuse_label_in_columns(label_col: str | None, *, categorical: Sequence[str] | None = None,
+                            drop: Sequence[str] | None = None,
+                            roles: dict[str, str] | None = None) -> None:
+    """Refuse a column option that names the label column: the label is never a feature, so
+    ``--categorical``/``--drop``/``--role`` on it would be a false "not in the data" after
+    reading, or silently do nothing.
+
+    Examples
+    --------
+    >>> refuse_label_in_columns("label", drop=["proto"])
+    >>> refuse_label_in_columns("label", drop=["label"])
+    Traceback (most recent call last):
+    ...
+    hourglass.errors.HourglassError: --drop label: is the label column (--label-col label), ...
+    """
+    if label_col is None:
+        return
+    for opt, names in (("--categorical", categorical), ("--drop", drop), ("--role", roles)):
+        if label_col in (names or ()):
+            given = f"{label_col}={roles[label_col]}" if opt == "--role" and roles else label_col
+            raise HourglassError(f"{opt} {given}: is the label column (--label-col {label_col}), "
+                                 "which is never a feature; leave it out")
 
 
 def refuse_kept_outputs(keep: Sequence[str] | None, outputs: set[str]) -> None:

@@ -89,6 +89,10 @@ def resolve_spec(dataset: str | None, label_col: str | None, normal: list[str] |
     label column / normal values with the format's defaults filled in."""
     from hourglass.ingest import all_formats
 
+    given = [v.strip().lower() for v in (dataset, fmt) if v and v.strip().lower() != "auto"]
+    if len(given) == 2 and given[0] != given[1]:  # one would be silently ignored
+        raise HourglassError(f"--dataset {dataset} and --format {fmt}: name different formats "
+                             "(--dataset is another name for --format); give one of them")
     name = dataset if dataset and fmt in (None, "auto") else fmt
     if name is not None and name.strip().lower() not in ("auto", *all_formats()):  # the option named
         opt = "--dataset" if name is dataset else "--format"

@@ -289,7 +289,7 @@ def train_entity(data: Path, output: Path, *, entity_col: str, timestamp_col: st
     parse_bucket(bucket)
     cls = registry.get(model)
     check_tabular_model(cls, model)
-    check_model_dir(output)
+    check_model_dir(output, data)
     stats = ReadStats()
     df, spec = _read_spec(data, fmt, on_bad_rows, stats)
     df = skip_unreadable_times(df, timestamp_col, None, on_bad_rows, stats, data)

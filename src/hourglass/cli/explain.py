@@ -105,6 +105,7 @@ def explain(
         if output is not None:
             check_not_input(output, "--output", data, model)
             check_output_type(output)
+        keep = list(dict.fromkeys(keep)) if keep else keep  # --keep a --keep a: one column, as score
         refuse_kept_outputs(keep, {"row", "score", "flag", "severity", "top_column", "why", "method"})
         pipe = load(model)
         if getattr(pipe.features_, "output", "tabular") == "timeseries":  # time steps, not rows

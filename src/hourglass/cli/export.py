@@ -112,8 +112,10 @@ def export(
               f"{done.max_abs_diff:.2g}; flags identical", highlight=False)
     if done.flagged in (0, done.rows_checked):  # the flag comparison saw one side only
         side = "none" if done.flagged == 0 else "every one"
+        advice = ("check with rows of your own data (--check-data FILE)" if check_data is None else
+                  f"check more rows (--check-rows, now {check_rows:,}) or a file with rows on both "
+                  "sides of it (normal and anomalous)")
         logging.getLogger(__name__).warning(
             "%s of the %s rows checked was flagged, so the flags were compared on one side of the "
-            "threshold only: check with rows of your own data (--check-data FILE)", side,
-            f"{done.rows_checked:,}")
+            "threshold only: %s", side, f"{done.rows_checked:,}", advice)
     say_wrote(done.path, f" ({done.model}, {done.n_features} features, opset {opset})")

@@ -95,7 +95,7 @@ def train_logs(data: Path, output: Path, *, fmt: str, model: str, epochs: int | 
     if fmt != "keys" and session_regex is None and session_col is None and window is None:
         raise HourglassError("--session-regex, --session-col or --window: say how log lines "
                              "group into sessions (e.g. --session-regex 'blk_-?\\d+' for HDFS)")
-    check_model_dir(output)
+    check_model_dir(output, data)
     if not data.exists():
         raise HourglassError(f"{data}: no such file")
     if table and time_col is None:

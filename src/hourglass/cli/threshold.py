@@ -27,7 +27,7 @@ from hourglass.cli._output import (
     table_console,
     user_errors,
 )
-from hourglass.errors import HourglassError
+from hourglass.errors import HourglassError, InputError
 
 if TYPE_CHECKING:
     from hourglass.pipeline import Pipeline
@@ -102,8 +102,10 @@ def threshold(
                                  "or keep the held-out scores (held_out='scores')")
         if output is not None:
             spec, rule = parsed[0]
-            _fit_or_refuse(spec, rule, pipe)  # the rule's own refusal, naming the spec
-            new = pipe.with_threshold(rule, events_per_day=events_per_day)
+            try:  # fitted once, there (its small-sample warning said once)
+                new = pipe.with_threshold(rule, events_per_day=events_per_day)
+            except InputError as exc:  # the rule's own refusal, naming the spec
+                raise HourglassError(f"--threshold {spec}: {exc}") from None
             new.save(output)
         else:
             rows, notes = _what_if(pipe, parsed, rate)
@@ -185,8 +187,6 @@ def _fit(rule: Threshold, scores: Any, on: str) -> Threshold:
 
 def _fit_or_refuse(spec: str, rule: Threshold, pipe: Pipeline) -> Threshold:
     """``rule`` fitted on the model's held-out normal scores, or its refusal naming ``spec``."""
-    from hourglass.errors import InputError
-
     det = pipe.detector_
     try:
         return _fit(rule, det.val_scores_, det.val_scores_source())
@@ -213,8 +213,6 @@ def _what_if(pipe: Pipeline, parsed: list[tuple[str, Threshold]], rate: float | 
              ) -> tuple[list[dict[str, Any]], list[str]]:
     """The rows of the what-if table (the model's own rule first when no rule was given) and
     the notes on rules that could not be fitted."""
-    from hourglass.errors import InputError
-
     det = pipe.detector_
     scores, on = det.val_scores_, det.val_scores_source()
     causal = getattr(det, "stream_val_scores_", None)

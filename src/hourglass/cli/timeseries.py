@@ -366,7 +366,7 @@ def train_command(
                                  "spot, dspot, budget, contamination or fixed")
         if getattr(rule, "per", None) == "day":
             per_day = _steps_per_day(freq or getattr(_dataset(dataset), "freq", None), threshold)
-    check_model_dir(output)
+    check_model_dir(output, data)
     pipe = train_timeseries(data, dataset=dataset, model=model, params=kwargs,
                             threshold=threshold, timestamp_col=timestamp_col, freq=freq,
                             fill=fill, fill_limit=fill_limit, label_col=label_col, drop=drop,

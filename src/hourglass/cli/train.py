@@ -7,7 +7,13 @@ from typing import Annotated
 
 import typer
 
-from hourglass.cli._common import check_model_dir, model_params, refuse_existing_model, refuse_unused
+from hourglass.cli._common import (
+    check_model_dir,
+    model_params,
+    refuse_existing_model,
+    refuse_label_in_columns,
+    refuse_unused,
+)
 from hourglass.cli._options import (
     AggregateOpt,
     BadRowsOpt,
@@ -206,6 +212,7 @@ def train(
                 "session_col": session_col, "window": window, "step": step, "strict": strict,
                 "key_col": key_col, "message_col": message_col, "freq": freq, "fill": fill,
                 "fill_limit": fill_limit, "freq_agg": freq_agg, "extra_normal": extra_normal})
+            refuse_label_in_columns(label_col, drop=drop, roles=parse_roles(role))
             params = model_params(registry.get(model), model, seed=seed, device=device, quiet=quiet,
                                   epochs=epochs, batch_size=batch_size, lr=lr, hidden=hidden,
                                   extra=param or [])
@@ -280,6 +287,7 @@ def train(
                                  "or --key-col/--message-col for an event table")
         spec, label_col, normal_values = resolve_spec(dataset, label_col, normal, fmt, data)
         roles = parse_roles(role)
+        refuse_label_in_columns(label_col, categorical=categorical, drop=drop, roles=roles)
         cls = registry.get(model)
         params = model_params(cls, model, seed=seed, device=device, quiet=quiet, epochs=epochs,
                               batch_size=batch_size, lr=lr, hidden=hidden, extra=param or [])
@@ -293,7 +301,7 @@ def train(
         if val_fraction != 0.2 and not getattr(rule, "requires_labels", False):
             raise HourglassError("--val-fraction: only a labelled threshold (--threshold best-f1 "
                                  "or best-fbeta:B) carves a validation slice; leave it out")
-        check_model_dir(output)
+        check_model_dir(output, data)
         log_cli.check_tabular_model(cls, model)
         stats = ReadStats()
         df, sampled = read_for_training(data, spec, on_bad_rows, stats, memory_budget,

@@ -153,7 +153,12 @@ def warm_start_command(
         raise HourglassError(f"--replay: must be > 0, got {replay}")
     if replay != 1.0 and replay_data is None:
         raise HourglassError("--replay: give the old rows to replay with --replay-data OLD")
-    check_model_dir(output)
+    if replay_data is not None and str(replay_data) != "-" and str(data) != "-" \
+            and replay_data.resolve() == data.resolve():
+        raise HourglassError(f"--replay-data {replay_data}: is DATA itself: its rows would be "
+                             "replayed as old ones and the held-out rows trained on; give the "
+                             "parent's old data, or leave --replay-data out")
+    check_model_dir(output, data, replay_data)
     if output.resolve() == parent_dir.resolve():
         raise HourglassError(f"--output {output}: is the --warm-start model; write the new model "
                              "to another directory (the parent is kept as it is)")

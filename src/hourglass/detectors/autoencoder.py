@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from hourglass.detectors._reconstruction import ReconstructionMixin
-from hourglass.detectors.base import DeepDetector, check_dropout, check_hidden, module_score
+from hourglass.detectors.base import DeepDetector, check_dropout, check_hidden, module_score, state_vector
 from hourglass.errors import InputError
 from hourglass.nn import TrainConfig, labelled_margin_loss, mlp, predict_batches
 from hourglass.nn.optim import FusedAdam
@@ -550,8 +550,12 @@ class AutoEncoder(ReconstructionMixin, DeepDetector):
     def _set_state(self, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
         super()._set_state(meta, arrays)
         if "input_scale" in arrays:
-            self.input_offset_ = np.asarray(arrays["input_offset"], dtype=np.float32)
-            self.input_scale_ = np.asarray(arrays["input_scale"], dtype=np.float32)
+            try:
+                self.input_offset_, self.input_scale_ = (
+                    state_vector(arrays, name, np.float32, self._row_width())
+                    for name in ("input_offset", "input_scale"))
+            except KeyError as exc:
+                raise InputError(f"detector state is missing {exc}") from None
         else:
             self.input_offset_ = self.input_scale_ = None
 

@@ -28,7 +28,7 @@ from sklearn.base import clone as sk_clone
 from sklearn.exceptions import NotFittedError as SklearnNotFittedError
 
 from hourglass._params import check_numeric_params
-from hourglass.errors import InputError, NotFittedError
+from hourglass.errors import ArtefactError, InputError, NotFittedError
 from hourglass.features.validation import check_array, check_labels
 from hourglass.nn import (
     TrainConfig,
@@ -87,6 +87,27 @@ WARM_START_PARAMS: tuple[str, ...] = (
     "device", "verbose", "random_state")
 """Parameters a :meth:`BaseDetector.warm_start` may change: training settings, never the model's
 shape or inputs."""
+
+
+def state_vector(arrays: dict[str, np.ndarray], name: str, dtype: Any,
+                 length: int | None = None) -> np.ndarray:
+    """Saved array ``name`` as a 1-D ``dtype`` array of ``length`` values (any length when
+    ``None``), or :class:`ArtefactError` naming it: a hand-edited artefact whose arrays no longer
+    match its config would otherwise broadcast silently or fail deep inside scoring.
+
+    Examples
+    --------
+    >>> state_vector({"input_offset": np.zeros(3)}, "input_offset", np.float32, 4)
+    Traceback (most recent call last):
+    ...
+    hourglass.errors.ArtefactError: detector state: array 'input_offset' has shape (3,), expected (4,)...
+    """
+    a = np.asarray(arrays[name], dtype=dtype)
+    if a.ndim != 1 or (length is not None and len(a) != length):
+        want = f"({length},) (one value per input column)" if length is not None else "one dimension"
+        raise ArtefactError(f"detector state: array {name!r} has shape {a.shape}, expected {want}; "
+                            "the artefact was modified")
+    return a
 
 
 def warm_start_models() -> list[str]:
@@ -678,16 +699,22 @@ class BaseDetector(BaseEstimator):
             else:
                 self.__dict__.pop("feature_names_in_", None)
             self.threshold_ = threshold_from_dict(meta["threshold"])
-            self.val_scores_ = np.asarray(arrays["val_scores"], dtype=np.float64)
-            self.val_index_ = np.asarray(arrays["val_index"], dtype=np.int64)
+            self.val_scores_ = state_vector(arrays, "val_scores", np.float64)
+            self.val_index_ = state_vector(arrays, "val_index", np.int64)
             if "gradient_baseline" in arrays:
-                self.gradient_baseline_ = np.asarray(arrays["gradient_baseline"], dtype=np.float32)
+                self.gradient_baseline_ = state_vector(arrays, "gradient_baseline", np.float32,
+                                                       self._row_width())
             self.calibrator_ = (Calibrator.from_dict(meta["calibration"]) if "calibration" in meta
                                 else Calibrator().fit(self.val_scores_))
         except KeyError as exc:
             raise InputError(f"detector state is missing {exc}") from None
         self._set_state(meta, arrays)
         return self
+
+    def _row_width(self) -> int:
+        """Columns of a validated input row: what ``gradient_baseline_`` (and a standardising
+        model's offset and scale) hold one value per."""
+        return int(self.n_features_in_)
 
     def _get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         return {}, {}

@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 import numpy as np
 import numpy.typing as npt
 
+from hourglass.detectors.base import state_vector
 from hourglass.errors import InputError
 
 __all__ = ["EventsInput", "Packed", "check_top", "dedup_rows", "with_end"]
@@ -253,7 +254,7 @@ class EventsInput:
 
     def _set_state(self, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
         try:
-            self.vocab_ = np.asarray(arrays["vocab"], dtype=np.int64)
+            self.vocab_ = state_vector(arrays, "vocab", np.int64)
         except KeyError:
             raise InputError("detector state is missing the key vocabulary") from None
         if len(self.vocab_) != self.n_features_in_:

@@ -312,6 +312,9 @@ validation_fraction, threshold, device, verbose, random_state
     def _build_module(self, n_features: int) -> nn.Module:
         return super()._build_module(n_features + 1)  # + the "unknown key" column
 
+    def _row_width(self) -> int:
+        return int(self.n_features_in_) + 1  # count_vectors' "unknown key" column
+
     def explain(self, X: object, top: int = 9) -> list[dict[str, Any]]:
         """Per session: the key counted most above its reconstruction (its first position),
         and the ``top`` keys whose reconstructed count most exceeds the observed one.

@@ -22,7 +22,7 @@ from sklearn.metrics import roc_auc_score
 from torch import nn
 
 from hourglass._params import check_numeric_params
-from hourglass.detectors.base import DeepDetector, check_at_least_one, module_score
+from hourglass.detectors.base import DeepDetector, check_at_least_one, module_score, state_vector
 from hourglass.errors import InputError
 from hourglass.features.injection import channel_scale, inject_anomalies
 from hourglass.features.timeseries import (
@@ -569,7 +569,8 @@ class WindowDetector(DeepDetector):
         self.stream_threshold_why_ = meta.get("stream_threshold_why")
         self.stream_calibrator_ = None if cal is None else Calibrator.from_dict(cal)
         scores = arrays.get("stream_val_scores")
-        self.stream_val_scores_ = None if scores is None else np.asarray(scores, dtype=np.float64)
+        self.stream_val_scores_ = (None if scores is None
+                                   else state_vector(arrays, "stream_val_scores", np.float64))
         super()._set_state(meta, arrays)
 
     def window_scores(self, X: object) -> np.ndarray:

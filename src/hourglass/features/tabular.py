@@ -19,6 +19,7 @@ import pandas as pd
 from hourglass._params import check_numeric_params
 from hourglass.errors import InputError, NotFittedError
 from hourglass.features.roles import (
+    MISSING,
     PLACEHOLDERS,
     ROLES,
     canonical_text,
@@ -36,6 +37,12 @@ from hourglass.features.validation import check_name_lists
 __all__ = ["TabularPreprocessor"]
 
 logger = logging.getLogger(__name__)
+
+# a categorical column of a scoring call is warned about when fewer than 1% of its non-missing
+# values were seen in training, over at least 50 of them (one stream or service request brings
+# a new value often enough: that is normal)
+_UNSEEN_MIN_VALUES = 50
+_UNSEEN_SHARE = 0.01
 
 _SCALERS = ("minmax", "standard", "robust", "quantile", "none")
 _IMPUTE = ("median", "constant", "error")
@@ -560,11 +567,48 @@ class TabularPreprocessor:
             raise InputError(_not_a_frame(df))
         if len(df) == 0:
             raise InputError("no rows to score (empty data)")
-        if len(df) <= SMALL_ROWS:
-            X = transform_small(self, df)
-            if X is not None:
-                return X
-        return self._transform_general(df)
+        X = transform_small(self, df) if len(df) <= SMALL_ROWS else None
+        if X is None:
+            X = self._transform_general(df)
+        if len(df) >= _UNSEEN_MIN_VALUES and self.categories_:
+            self._warn_unseen(df, X)
+        return X
+
+    def _warn_unseen(self, df: pd.DataFrame, X: np.ndarray) -> None:
+        """Warn, once per column, when (almost) none of a categorical column's values in ``df``
+        were seen in training: the column changed how it is written (``proto`` trained as
+        ``tcp``/``udp``, scored as ``6``/``17``) and every row reads as ``<unseen>``, which would
+        raise every score without a word. Not an error: an attack may bring new values. The
+        first test reads two columns of ``X``; the raw column is read only when it passes."""
+        warned: set[str] = self.__dict__.setdefault("_unseen_warned", set())
+        n = len(df)
+        j = len(self.numeric_) + len(self.indicators_)
+        for c, cats in self.categories_.items():
+            start, j = j, j + len(cats) + (c in self.other_) + 1
+            if c in warned:
+                continue
+            seen = n - X[:, j - 1].sum()  # rows not <unseen>, less a trained "<missing>" below
+            if MISSING in cats:
+                seen -= X[:, start + cats.index(MISSING)].sum()
+            if seen >= _UNSEEN_SHARE * n:  # the values seen outnumber what a warning allows
+                continue
+            codes, uniques = factorize_strings(df.rename(columns=str)[c])
+            counts = np.bincount(codes, minlength=len(uniques))
+            present = uniques != MISSING
+            known = _known(cats).get_indexer(uniques) >= 0
+            if c in self.other_:
+                known |= _known(self.other_[c]).get_indexer(uniques) >= 0
+            scored, seen = counts[present].sum(), counts[present & known].sum()
+            if scored < _UNSEEN_MIN_VALUES or seen >= _UNSEEN_SHARE * scored:
+                continue
+            warned.add(c)
+            new = uniques[present & ~known]
+            example = new[np.argmax(counts[present & ~known])]
+            trained = ", ".join(repr(v) for v in cats[:4]) + (" ..." if len(cats) > 4 else "")
+            logger.warning("column %s: %s of %d values scored were seen in training (e.g. %r; "
+                           "trained on %s): each new value reads as <unseen> and raises the "
+                           "score; was the column written another way (numbers for names?)", c,
+                           "none" if seen == 0 else f"only {seen}", scored, example, trained)
 
     def _transform_general(self, df: pd.DataFrame) -> np.ndarray:
         """:meth:`transform` of any number of rows, column by column through pandas."""

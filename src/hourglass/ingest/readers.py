@@ -214,13 +214,21 @@ def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
         raise InputError(f"{target}: is a directory, expected a file name")
     if not target.parent.exists():
         raise InputError(f"{target.parent}: output folder does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as exc:  # named after the user's path, not the hidden temp file
+        raise OSError(exc.errno, exc.strerror, str(target)) from None
     os.close(fd)
     tmp_path = Path(tmp)
-    os.chmod(tmp_path, default_mode(directory=False))  # mkstemp's 0600 would outlive the rename
     try:
+        os.chmod(tmp_path, default_mode(directory=False))  # mkstemp's 0600 would outlive the rename
         yield tmp_path
         os.replace(tmp_path, target)
+    except OSError as exc:
+        if str(tmp_path) not in (str(exc.filename), str(exc.filename2)):
+            raise
+        # a disk that filled up or turned read-only while writing: the user's path, not ours
+        raise OSError(exc.errno, exc.strerror, str(target)) from None
     finally:
         if tmp_path.exists():
             tmp_path.unlink()

@@ -31,7 +31,7 @@ from hourglass.features.registry import features_from_dict
 from hourglass.ingest.readers import default_mode
 from hourglass.thresholds import Threshold, threshold_from_dict
 
-__all__ = ["FORMAT", "FORMAT_VERSION", "load", "save"]
+__all__ = ["ARTEFACT_FILES", "FORMAT", "FORMAT_VERSION", "check_replaceable", "is_artefact", "load", "save"]
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +39,65 @@ FORMAT = "hourglass-artefact"
 FORMAT_VERSION = 1
 CONFIG = "config.json"
 WEIGHTS = "weights.safetensors"
+ARTEFACT_FILES = frozenset({CONFIG, WEIGHTS})  # all that save writes into a model directory
+
+
+def is_artefact(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` holds a hourglass model: its ``config.json`` carries the artefact format
+    marker (any other program's ``config.json`` does not make a folder a model).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "config.json").write_text('{"app": 1}')
+    >>> is_artefact(folder)
+    False
+    >>> _ = (folder / "config.json").write_text('{"format": "hourglass-artefact"}')
+    >>> is_artefact(folder)
+    True
+    """
+    try:
+        config = json.loads((Path(path) / CONFIG).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return False
+    return isinstance(config, dict) and config.get("format") == FORMAT
+
+
+def check_replaceable(path: str | os.PathLike[str]) -> None:
+    """Raise :class:`InputError` unless saving a model at ``path`` would delete nothing but an
+    earlier model's own files: ``path`` is missing, an empty folder, or a model directory that
+    holds only :data:`ARTEFACT_FILES` (a file the user put beside a model is never deleted).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> check_replaceable(folder)
+    >>> _ = (folder / "config.json").write_text('{"format": "hourglass-artefact"}')
+    >>> _ = (folder / "notes.txt").write_text("mine")
+    >>> check_replaceable(folder)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    hourglass.errors.InputError: ...: holds notes.txt, which is not part of the model there; ...
+    """
+    target = Path(path)
+    if not target.exists():
+        return
+    if not target.is_dir():
+        raise InputError(f"{target}: exists and is not a model directory; "
+                         "choose another output path")
+    entries = sorted(os.listdir(target))
+    if not entries:
+        return
+    if not is_artefact(target):
+        raise InputError(f"{target}: exists and is not a model directory; "
+                         "choose another output path")
+    others = [name for name in entries if name not in ARTEFACT_FILES]
+    if others:
+        raise InputError(f"{target}: holds {others[0]}, which is not part of the model there; "
+                         "replacing the model would delete it: move it out or choose another "
+                         "output path")
 
 
 def _encode(value: Any) -> Any:
@@ -111,8 +170,9 @@ def save(pipe: Any, path: str | os.PathLike[str]) -> Path:
     """Save a fitted :class:`~hourglass.pipeline.Pipeline` to directory ``path``.
 
     The directory is written beside its target and renamed into place, so a failure leaves no
-    half-written model. An existing artefact at ``path`` is replaced; any other non-empty
-    directory is refused.
+    half-written model. An existing artefact at ``path`` is replaced when the folder holds
+    nothing but that artefact's files; any other non-empty directory is refused
+    (:func:`check_replaceable`).
 
     Examples
     --------
@@ -126,11 +186,8 @@ def save(pipe: Any, path: str | os.PathLike[str]) -> Path:
     True
     """
     pipe._check_fitted()
-    target = _model_path(path)
-    if target.exists() and (not target.is_dir() or (any(target.iterdir())
-                                                   and not (target / CONFIG).exists())):
-        raise InputError(f"{target}: exists and is not a hourglass model directory; "
-                         "choose another output path")
+    target = Path(os.path.abspath(_model_path(path)))  # "." and "dir/.." get a real name to rename
+    check_replaceable(target)  # the swap below removes the old folder: nothing else may be in it
     if not target.parent.exists():
         raise InputError(f"{target.parent}: output folder does not exist")
     det: BaseDetector = pipe.detector_
@@ -219,6 +276,9 @@ def read_config(path: str | os.PathLike[str]) -> tuple[dict[str, Any], bytes]:
     if not isinstance(config, dict) or config.get("format") != FORMAT:
         raise ArtefactError(f"{p}: {CONFIG} is not a hourglass artefact config")
     version = config.get("format_version")
+    if type(version) is not int:  # "1" (or 1.0, true) would read as the supported version 1
+        raise ArtefactError(f"{p}: {CONFIG}: 'format_version' must be an integer, found "
+                            f"{type(version).__name__} {version!r}; the artefact was modified")
     if version != FORMAT_VERSION:
         raise ArtefactError(f"{p}: artefact format version {version} is not supported by "
                             f"hourglass {hourglass.__version__} (reads version {FORMAT_VERSION})")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -27,6 +29,21 @@ SPARSE_FORMATS = frozenset({"evtx", "windows-json", "winlogbeat", "zeek-conn", "
                             "k8s-audit", "gcp-audit"})
 
 logger = logging.getLogger(__name__)
+
+
+@contextlib.contextmanager
+def _placeholder_threshold_quiet() -> Iterator[None]:
+    """Drop the threshold module's log records while a placeholder rule is fitted (a labelled
+    rule replaces it right after): its small-sample warning is about a cut-off never used."""
+    quiet = logging.getLogger("hourglass.thresholds.base")
+    def drop(record: logging.LogRecord) -> bool:
+        return False
+
+    quiet.addFilter(drop)
+    try:
+        yield
+    finally:
+        quiet.removeFilter(drop)
 
 #: What a warm start keeps of the parent's preprocessing, per input kind (``info["warm_start"]``).
 _FROZEN = {
@@ -143,7 +160,8 @@ class Pipeline:
             self.detector_.set_params(threshold=None)  # placeholder until the labelled fit below
         elif self.threshold is not None:
             self.detector_.set_params(threshold=self.threshold)
-        self.detector_.fit(X, y)
+        with _placeholder_threshold_quiet() if needs_labels else contextlib.nullcontext():
+            self.detector_.fit(X, y)
         self._fit_threshold(rule, val)
         # an event table counts sessions, a series its time steps (duplicates merged, resampled)
         per_row = isinstance(df, pd.DataFrame) and kind == "tabular"
