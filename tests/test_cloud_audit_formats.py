@@ -248,6 +248,33 @@ def test_cloud_audit_files_are_sniffed_and_others_are_not_taken(tmp_path: Path) 
         assert found not in ours_names and (fmt is None or found == fmt), (name, found)
 
 
+def test_a_first_event_larger_than_the_sniffed_head_is_still_sniffed(tmp_path: Path) -> None:
+    # a RequestResponse-level event with its response body, and a gcloud array whose first entry
+    # holds a large IAM policy: the first event runs past the 64 KB a sniffer sees
+    body = {"kind": "PodList", "items": [{"metadata": {"name": f"p{i}", "labels": {"app": "x" * 50}}}
+                                         for i in range(1500)]}
+    k8s = {**K8S_GET, "level": "RequestResponse", "responseObject": body}
+    policy = {"bindings": [{"role": f"roles/r{i}", "members": ["user:a@example.com"] * 20} for i in range(300)]}
+    gcp = {**GCP_KEY, "protoPayload": {**GCP_KEY["protoPayload"], "response": policy}}
+    assert len(json.dumps(k8s)) > 65536 and len(json.dumps(gcp, indent=2)) > 65536
+    spaced = json.dumps(k8s, separators=(" , ", " : "))  # whitespace around the markers
+    cases = {"big.jsonl": (_lines([k8s, K8S_GET]), "k8s-audit"), "spaced.jsonl": (spaced + "\n", "k8s-audit"),
+             "list.json": (json.dumps({**K8S_LIST, "items": [k8s]}, indent=2), "k8s-audit"),
+             "gcloud.json": (json.dumps([gcp, GCP_READ], indent=2, sort_keys=True), "gcp-audit"),
+             "sink.jsonl": (_lines([gcp, GCP_READ]), "gcp-audit"),
+             # other formats' large first records are not taken
+             "core.jsonl": (_lines([{**CORE_EVENT, "body": body}]), "jsonl"),
+             "app.jsonl": (_lines([{**GCP_APP, "jsonPayload": policy}]), "jsonl"),
+             "requests.jsonl": (_lines([{**GCP_REQUEST_LOG, "body": policy}]), "jsonl")}
+    for name, (text, fmt) in cases.items():
+        (tmp_path / name).write_text(text)
+        assert sniff_format(tmp_path / name).name == fmt, name
+    frame = pd.concat(list(sniff_format(tmp_path / "gcloud.json").iter_chunks(tmp_path / "gcloud.json")))
+    assert len(frame) == 2 and "protoPayload.response.bindings" not in frame.columns
+    frame = pd.concat(list(sniff_format(tmp_path / "big.jsonl").iter_chunks(tmp_path / "big.jsonl")))
+    assert frame["verb"].tolist() == ["get", "get"]
+
+
 # -- bad input: one line, exit 2 ---------------------------------------------------------------
 def test_k8s_bad_input_is_one_line(tmp_path: Path) -> None:
     data, out = tmp_path / "audit.log", tmp_path / "m"

@@ -44,6 +44,7 @@ True
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,7 +52,7 @@ import pandas as pd
 
 from hourglass.errors import InputError
 from hourglass.ingest.datasets import require_fields
-from hourglass.ingest.jsondoc import JsonEventsSpec, field_at, first_event
+from hourglass.ingest.jsondoc import JsonEventsSpec, cut_event_head, field_at, first_event
 
 __all__ = ["GCP_AUDIT", "GCP_AUDIT_ROLES", "looks_like_gcp_audit"]
 
@@ -83,6 +84,9 @@ GCP_AUDIT_ROLES: dict[str, str] = {
 }
 _KIND = "a Google Cloud audit log"
 _LOGS = "cloudaudit.googleapis.com"
+#: An audit log entry's markers, for a first entry larger than the sniffed head (its bodies).
+_MARKS = re.compile(rb'"' + re.escape(_AUDIT_TYPE.encode()) + rb'"|"logName"\s*:\s*"[^"]*'
+                    + re.escape(_LOGS.encode()))
 
 
 def _audit_payload(record: dict[str, Any]) -> bool:
@@ -93,7 +97,9 @@ def _audit_payload(record: dict[str, Any]) -> bool:
 def looks_like_gcp_audit(head: bytes) -> bool:
     """Whether a file's first bytes are Google Cloud audit logs: the first entry (of a JSON line,
     a ``gcloud`` array or an ``entries.list`` page) has a ``protoPayload`` of type ``AuditLog``, or
-    a ``protoPayload`` and a ``logName`` of ``cloudaudit.googleapis.com``.
+    a ``protoPayload`` and a ``logName`` of ``cloudaudit.googleapis.com``. A first entry that runs
+    past ``head`` (a ``gcloud`` array of entries with their bodies) is one when its first 4 KB name
+    the ``AuditLog`` type or a ``cloudaudit.googleapis.com`` log.
 
     Examples
     --------
@@ -105,7 +111,8 @@ def looks_like_gcp_audit(head: bytes) -> bool:
     """
     obj = first_event(head, _WRAPPERS)
     if obj is None:
-        return False
+        cut = cut_event_head(head, _WRAPPERS)
+        return cut is not None and _MARKS.search(cut) is not None
     return _audit_payload(obj) or (isinstance(obj.get(_P), dict) and _LOGS in str(obj.get("logName", "")))
 
 

@@ -44,7 +44,8 @@ from hourglass.ingest.tables import (
     read_head,
 )
 
-__all__ = ["ODATA_LEAD", "JsonEventsSpec", "document_start", "field_at", "first_event", "pretty_object"]
+__all__ = ["ODATA_LEAD", "JsonEventsSpec", "cut_event_head", "document_start", "field_at", "first_event",
+           "pretty_object"]
 
 _CHUNK_RECORDS = 50_000
 _BOM = b"\xef\xbb\xbf"
@@ -108,6 +109,35 @@ def first_event(head: bytes, wrappers: tuple[str, ...], lead: bytes = ODATA_LEAD
     except ValueError:  # the first event runs past the head
         return None
     return obj if isinstance(obj, dict) else None
+
+
+def cut_event_head(head: bytes, wrappers: tuple[str, ...], lead: bytes = ODATA_LEAD,
+                   n_bytes: int = 4096) -> bytes | None:
+    """The first ``n_bytes`` of the first event of a file starting ``head`` when that event is
+    an object that runs past ``head`` (:func:`first_event` found none: a Kubernetes
+    ``RequestResponse`` event or a ``gcloud`` entry with its bodies, larger than the sniffed
+    head), else ``None``: what a sniffer checks for its format's markers instead.
+
+    Examples
+    --------
+    >>> cut_event_head(b'[{"kind": "Event", "body": "xxx', ())
+    b'{"kind": "Event", "body": "xxx'
+    >>> cut_event_head(b'{"a": 1}\\n', ()) is None, cut_event_head(b'a,b\\n1,2', ()) is None
+    (True, True)
+    """
+    if first_event(head, wrappers, lead) is not None:
+        return None
+    start = document_start(head, wrappers, lead)
+    if start is None and pretty_object(head):
+        start = 0
+    if start is None:  # JSON lines: the first non-blank line, cut (no line break after it)
+        text = head.removeprefix(_BOM).lstrip()
+        if b"\n" in text:
+            return None
+    else:
+        text = head[start:].lstrip()
+    text = text.removeprefix(_BOM)
+    return text[:n_bytes] if text.startswith(b"{") else None
 
 
 def field_at(record: dict[str, Any], path: tuple[str, ...]) -> Any:

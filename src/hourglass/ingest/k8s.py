@@ -53,6 +53,7 @@ True
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,7 +61,7 @@ import pandas as pd
 
 from hourglass.errors import InputError
 from hourglass.ingest.datasets import require_fields
-from hourglass.ingest.jsondoc import JsonEventsSpec, field_at, first_event
+from hourglass.ingest.jsondoc import JsonEventsSpec, cut_event_head, field_at, first_event
 
 __all__ = ["K8S_AUDIT", "K8S_AUDIT_ROLES", "looks_like_k8s_audit"]
 
@@ -90,6 +91,8 @@ K8S_AUDIT_ROLES: dict[str, str] = {
     "sourceIPs.count": "numeric",
 }
 _KIND = "a Kubernetes API-server audit log"
+#: An audit event's markers, for a first event larger than the sniffed head (its bodies logged).
+_MARKS = (re.compile(rb'"kind"\s*:\s*"Event"'), re.compile(rb'"apiVersion"\s*:\s*"audit\.k8s\.io/'))
 
 
 def _audit_version(value: object) -> bool:
@@ -99,7 +102,9 @@ def _audit_version(value: object) -> bool:
 def looks_like_k8s_audit(head: bytes) -> bool:
     """Whether a file's first bytes are Kubernetes audit events: the first event (of a JSON
     line, or of an ``EventList``) is of kind ``Event`` and an ``audit.k8s.io`` apiVersion, or
-    (a shipper having left those out) has ``auditID``, ``stage``, ``verb`` and ``requestURI``.
+    (a shipper having left those out) has ``auditID``, ``stage``, ``verb`` and ``requestURI``. A
+    first event that runs past ``head`` (a ``RequestResponse`` event with its bodies) is one when
+    its first 4 KB name that kind and apiVersion.
 
     Examples
     --------
@@ -111,7 +116,8 @@ def looks_like_k8s_audit(head: bytes) -> bool:
     """
     obj = first_event(head, _WRAPPERS, _LEAD)
     if obj is None:
-        return False
+        cut = cut_event_head(head, _WRAPPERS, _LEAD)
+        return cut is not None and all(m.search(cut) for m in _MARKS)
     if obj.get("kind") == "Event" and _audit_version(obj.get("apiVersion")):
         return True
     return {"auditID", "stage", "verb", "requestURI"} <= obj.keys()
