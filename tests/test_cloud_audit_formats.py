@@ -485,6 +485,31 @@ def test_stream_scores_as_the_file(kit: dict[str, Any], fmt: str) -> None:
 
 
 @pytest.mark.parametrize("fmt", list(MAKERS))
+def test_pages_on_later_lines_are_read_by_score_as_by_stream(kit: dict[str, Any], fmt: str,
+                                                             tmp_path: Path) -> None:
+    """A JSON-lines file with a page (an EventList, an entries.list page) on a later line: its
+    events are rows in 'score' as in 'stream', not one row of nothing."""
+    d, test = kit["dir"], kit[f"{fmt}-test"]
+    mixed = tmp_path / "mixed.jsonl"
+    mixed.write_text(_lines([test[0], OBJECT_PAGE[fmt](test[1:30]), test[30], PAGE[fmt](test[31:40])]))
+    scores = tmp_path / "scores.csv"
+    res = runner.invoke(app, ["score", str(d / f"{fmt}-model"), str(mixed), "-o", str(scores)])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["stream", str(d / f"{fmt}-model"), "--all"], input=mixed.read_text())
+    assert res.exit_code == 0, res.output
+    streamed = [json.loads(x)["score"] for x in res.stdout.splitlines()]
+    scored = pd.read_csv(scores)["score"].to_numpy()
+    assert len(scored) == len(streamed) == 40
+    np.testing.assert_allclose(scored, streamed, rtol=1e-4)
+    np.testing.assert_allclose(scored, kit[f"{fmt}-scores"][:40], rtol=1e-4)
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(_lines([test[0], OBJECT_PAGE[fmt]([test[1], "x"])]))
+    one_line_error(["score", str(d / f"{fmt}-model"), str(bad), "-o", str(tmp_path / "bad.csv")],
+                   "line 2: event 1 of the page is no JSON object (a string) (use --on-bad-rows skip",
+                   tmp_path / "bad.csv")
+
+
+@pytest.mark.parametrize("fmt", list(MAKERS))
 def test_the_service_scores_events_and_pages_as_the_file(kit: dict[str, Any], fmt: str) -> None:
     from fastapi.testclient import TestClient
 
