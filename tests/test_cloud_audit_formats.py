@@ -207,6 +207,31 @@ def test_gcp_lines_gcloud_array_and_api_page_read_alike(tmp_path: Path) -> None:
     assert roles["protoPayload.resourceName"] == "hash"
 
 
+def test_gcp_no_checks_federated_callers_and_item_counts(tmp_path: Path) -> None:
+    """proto3 JSON leaves out an empty authorizationInfo (no check: count 0, 'none'); a Workforce
+    Identity caller has a principalSubject and no principalEmail (the caller column has it); a
+    numResponseItems is an int64 (digits, or a JSON integer), anything else missing."""
+    gcp = get_format("gcp-audit")
+    payload = {k: v for k, v in GCP_KEY["protoPayload"].items() if k != "authorizationInfo"}
+    subject = "principal://iam.googleapis.com/locations/global/workforcePools/okta/subject/ann"
+    federated = {**payload, "authenticationInfo": {"principalSubject": subject}}
+    entries = [{**GCP_KEY, "protoPayload": p} for p in (
+        {**payload, "numResponseItems": "12"}, {**federated, "numResponseItems": 3},
+        *({**payload, "numResponseItems": bad} for bad in ("1e308", "Infinity", "nan", 2.5, "9" * 20, True)),
+        payload)]
+    (tmp_path / "sink.jsonl").write_text(_lines(entries))
+    a = gcp.read(tmp_path / "sink.jsonl")
+    assert a["protoPayload.authorizationInfo.count"].tolist() == [0] * len(entries)
+    assert a["protoPayload.authorizationInfo.granted"].tolist() == ["none"] * len(entries)
+    caller = a["protoPayload.authenticationInfo.principalEmail"].tolist()
+    assert caller[:3] == ["ann@example.com", subject, "ann@example.com"]
+    assert a["protoPayload.numResponseItems"].fillna(-1).tolist() == [12, 3] + [-1] * 7
+    for raw in entries:
+        row = gcp.event(raw)
+        assert gcp.event(row) == row
+    assert "protoPayload.authorizationInfo.count" not in gcp.event({"timestamp": "2026-01-05T08:00:00Z"})
+
+
 def test_events_are_the_formats_own_and_give_themselves_again() -> None:
     for fmt, raws, page in (("k8s-audit", K8S_EVENTS, K8S_LIST),
                             ("gcp-audit", GCP_ENTRIES, {"entries": GCP_ENTRIES})):

@@ -19,11 +19,22 @@ on which resource, from where, and how it went; the rest is left out:
 * ``protoPayload.resourceName``, ``.authenticationInfo.principalEmail`` and
   ``.requestMetadata.callerSuppliedUserAgent`` are hashed; ``.requestMetadata.callerIp`` is an
   address (``private`` or ``gce-internal-ip`` read as no address);
+* the caller, ``protoPayload.authenticationInfo.principalEmail``, is its ``principalSubject``
+  where it has no ``principalEmail``: a third-party identity of Workforce or Workload Identity
+  Federation (``principal://iam.googleapis.com/locations/global/workforcePools/...``) has only
+  that. One column is the caller (the entity of a per-caller model, ECS ``user.name``), whichever
+  field named it;
 * ``protoPayload.authorizationInfo`` (one check a resource and permission) becomes
   ``protoPayload.authorizationInfo.count`` (how many checks), ``.granted`` (``granted``: all
   were, ``denied``: one was not, ``none``: no check; a check without ``granted`` was not, as the
-  API leaves out a false) and ``.permission`` (the first check's permission);
-  ``protoPayload.numResponseItems`` (what a list call returned) is a number;
+  API leaves out a false) and ``.permission`` (the first check's permission); an ``AuditLog``
+  without ``authorizationInfo`` made no check (proto3's JSON leaves out an empty list): count
+  ``0``, ``none``;
+* ``protoPayload.numResponseItems`` (what a list call returned) is a number: an int64, written
+  as a string of digits (or a JSON integer); anything else (``"1e308"``, ``"Infinity"``, a
+  fraction) is missing. A missing count stays missing, not ``0``: proto3 leaves out a zero, but
+  most methods are no list calls and carry none either; ``protoPayload.methodName`` tells a list
+  call that returned nothing from a call of another method;
 * left out: ``insertId``, ``receiveTimestamp``, ``operation``, ``trace``, ``labels``, the
   request's and response's bodies (``protoPayload.request``, ``.response``, ``.metadata``,
   ``.serviceData``, ``.resourceOriginalState``: each method its own, free-form), the request's
@@ -83,6 +94,7 @@ GCP_AUDIT_ROLES: dict[str, str] = {
     **{c: "numeric" for c in (f"{_AUTHZ}.count", f"{_P}.numResponseItems")},
 }
 _KIND = "a Google Cloud audit log"
+_CALLER = f"{_P}.authenticationInfo.principalEmail"
 _LOGS = "cloudaudit.googleapis.com"
 #: An audit log entry's markers, for a first entry larger than the sniffed head (its bodies).
 _MARKS = re.compile(rb'"' + re.escape(_AUDIT_TYPE.encode()) + rb'"|"logName"\s*:\s*"[^"]*'
@@ -141,6 +153,25 @@ def _refusal(record: dict[str, Any]) -> str | None:
             "logName:\"cloudaudit.googleapis.com\")")
 
 
+_INT64 = re.compile(r"[+-]?\d{1,19}")
+
+
+def _int64(value: object) -> int | None:
+    """An int64 as protobuf's JSON writes one (a string of digits) or a JSON integer, else ``None``
+    (a fraction, an exponent, ``Infinity``, ``NaN``, a boolean, text, out of the int64 range).
+
+    Examples
+    --------
+    >>> _int64("12"), _int64(3), _int64("1e308"), _int64("Infinity"), _int64(2.5), _int64(True)
+    (12, 3, None, None, None, None)
+    """
+    if isinstance(value, str) and _INT64.fullmatch(value.strip()):
+        value = int(value.strip())
+    if not isinstance(value, int) or isinstance(value, bool):
+        return None
+    return value if -(2 ** 63) <= value < 2 ** 63 else None
+
+
 @dataclass(frozen=True)
 class _GcpAuditSpec(JsonEventsSpec):
     """Google Cloud audit logs: JSON lines read in chunks, ``gcloud`` arrays and ``entries.list``
@@ -178,7 +209,13 @@ class _GcpAuditSpec(JsonEventsSpec):
         if isinstance(payload, dict) or f"{_P}.status.code" in record:
             code = field_at(record, (_P, "status", "code"))
             out[f"{_P}.status.code"] = 0 if code is None else code
+        if _CALLER not in out:  # a federated identity (Workforce/Workload Identity): no email
+            subject = field_at(record, (_P, "authenticationInfo", "principalSubject"))
+            if subject is not None:
+                out[_CALLER] = subject
         checks = field_at(record, (_P, "authorizationInfo"))
+        if checks is None and isinstance(payload, dict):  # proto3 JSON leaves out an empty list
+            checks = []
         if isinstance(checks, list):
             granted = [isinstance(c, dict) and c.get("granted") is True for c in checks]
             first = checks[0] if checks and isinstance(checks[0], dict) else {}
@@ -190,12 +227,9 @@ class _GcpAuditSpec(JsonEventsSpec):
             for c in (f"{_AUTHZ}.count", f"{_AUTHZ}.granted", f"{_AUTHZ}.permission"):
                 if record.get(c) is not None:
                     out[c] = record[c]
-        items = field_at(record, (_P, "numResponseItems"))
+        items = _int64(field_at(record, (_P, "numResponseItems")))
         if items is not None:
-            try:  # an int64: a JSON string, as protobuf writes one
-                out[f"{_P}.numResponseItems"] = float(items)
-            except (TypeError, ValueError):
-                pass
+            out[f"{_P}.numResponseItems"] = items
         return out
 
     def refusal(self, record: dict[str, Any]) -> str | None:

@@ -104,7 +104,8 @@ _FORMAT_TARGETS: dict[str, dict[str, str]] = {
                   "requestPath": "url.path", "objectRef.namespace": "orchestrator.namespace",
                   "objectRef.resource": "orchestrator.resource.type",
                   "objectRef.name": "orchestrator.resource.name"},
-    # Google Cloud audit logs: the caller, from where, the method of which service, in which project
+    # Google Cloud audit logs: the caller (principalEmail, or a federated identity's principalSubject:
+    # the format's one caller column), from where, the method of which service, in which project
     "gcp-audit": {"protoPayload.authenticationInfo.principalEmail": "user.name",
                   "protoPayload.requestMetadata.callerIp": "source.ip",
                   "protoPayload.requestMetadata.callerSuppliedUserAgent": "user_agent.original",
