@@ -148,14 +148,16 @@ def test_k8s_lines_and_event_lists_read_alike(tmp_path: Path) -> None:
                                          "/api/v1/namespaces/kube-system/pods/etcd-cp-1/exec"]
     assert a["user.groups"].tolist() == ["shop-devs,system:authenticated", "system:authenticated,"
                                          "system:serviceaccounts,system:serviceaccounts:shop"]
-    assert a["sourceIP"].tolist() == ["10.20.0.15", "198.51.100.23"]
+    # the last address is the connection's own; the first (X-Forwarded-For) only what the client claims
+    assert a["sourceIP"].tolist() == ["10.20.0.15", "10.20.0.4"]
+    assert a["sourceIPs.first"].fillna("-").tolist() == ["-", "198.51.100.23"]
     assert a["sourceIPs.count"].tolist() == [1, 2]
     assert a["authorization.decision"].tolist() == ["allow", "forbid"]
     assert a["impersonatedUser.username"].fillna("-").tolist() == ["-", "system:admin"]
     assert a["objectRef.subresource"].fillna("-").tolist() == ["-", "exec"]
     assert a["responseStatus.code"].tolist() == [200, 403]
     roles = format_roles(k8s, a.columns)
-    assert roles["requestReceivedTimestamp"] == "drop" and roles["sourceIP"] == "ip"
+    assert roles["requestReceivedTimestamp"] == "drop" and roles["sourceIP"] == roles["sourceIPs.first"] == "ip"
     assert roles["verb"] == roles["objectRef.resource"] == roles["responseStatus.code"] == "categorical"
     assert roles["user.username"] == roles["userAgent"] == roles["authorization.reason"] == "hash"
     assert roles["requestPath"] == roles["objectRef.name"] == "drop"  # kept with alerts, no features
@@ -572,7 +574,7 @@ def test_k8s_ecs_alerts_name_user_address_agent_and_verb(kit: dict[str, Any]) ->
     for doc in docs:
         event = kit["k8s-audit-test"][doc["hourglass"]["row"]]
         assert doc["user"]["name"] == event["user"]["username"]
-        assert doc["source"]["ip"] == event["sourceIPs"][0]
+        assert doc["source"]["ip"] == event["sourceIPs"][-1]  # the connection's, not X-Forwarded-For's
         assert doc["user_agent"]["original"] == event["userAgent"]
         assert doc["event"]["action"] == event["verb"] and doc["event"]["kind"] == "alert"
         assert doc["orchestrator"]["resource"]["type"] == event["objectRef"]["resource"]

@@ -21,9 +21,12 @@ went; the rest is left out:
   one per object; ``objectRef`` says which kind of object in which namespace). A request for no
   object (``/healthz``, ``/metrics``, ``/version``, API discovery) has its path as
   ``nonResourcePath`` too, a category;
-* ``sourceIP`` is the first of ``sourceIPs`` (the client's address as the request claims it:
-  an ``X-Forwarded-For`` header comes first, so only the last of the list is the connection's
-  own), ``sourceIPs.count`` how many there were (proxies in between);
+* ``sourceIP`` is the last of ``sourceIPs``: the address the API server's connection came from
+  (the list is the ``X-Forwarded-For`` header's addresses, then ``X-Real-Ip``'s, then the
+  connection's own: all but the last are whatever the client wrote), ECS ``source.ip``;
+  ``sourceIPs.first`` is the first where the list holds more than one (the client the request
+  claims, a proxy's client: no ECS field, as anyone can set it), ``sourceIPs.count`` how many
+  there were (proxies in between);
 * left out: ``auditID`` (one per request), ``requestObject`` and ``responseObject`` (the
   request's and response's bodies: free-form, as large as the objects, present only at the
   ``Request``/``RequestResponse`` levels), ``user.uid``, ``user.extra``, ``objectRef.uid`` and
@@ -87,7 +90,7 @@ K8S_AUDIT_ROLES: dict[str, str] = {
                                   "authorization.decision", "user.groups", "nonResourcePath")},
     **{c: "hash" for c in ("user.username", "impersonatedUser.username", "userAgent",
                            "authorization.reason")},
-    "sourceIP": "ip",
+    "sourceIP": "ip", "sourceIPs.first": "ip",
     "sourceIPs.count": "numeric",
 }
 _KIND = "a Kubernetes API-server audit log"
@@ -154,7 +157,8 @@ class _K8sAuditSpec(JsonEventsSpec):
         ... # doctest: +NORMALIZE_WHITESPACE
         {'verb': 'list', 'user.username': 'ann', 'objectRef.resource': 'pods', 'objectRef.apiVersion': 'v1',
          'requestReceivedTimestamp': '2026-01-05T08:00:00.000000Z', 'requestPath': '/api/v1/pods',
-         'user.groups': 'dev,system:authenticated', 'sourceIP': '10.0.0.9', 'sourceIPs.count': 2}
+         'user.groups': 'dev,system:authenticated', 'sourceIP': '192.0.2.1', 'sourceIPs.first': '10.0.0.9',
+         'sourceIPs.count': 2}
         >>> K8S_AUDIT.event(row) == row
         True
         """
@@ -182,10 +186,12 @@ class _K8sAuditSpec(JsonEventsSpec):
             out["user.groups"] = groups
         ips = record.get("sourceIPs")
         if isinstance(ips, list):
-            out["sourceIP"] = ips[0] if ips else None
+            out["sourceIP"] = ips[-1] if ips else None  # the connection's own: the others, claimed
+            if len(ips) > 1:
+                out["sourceIPs.first"] = ips[0]
             out["sourceIPs.count"] = len(ips)
         else:
-            for c in ("sourceIP", "sourceIPs.count"):
+            for c in ("sourceIP", "sourceIPs.first", "sourceIPs.count"):
                 if record.get(c) is not None:
                     out[c] = record[c]
         notes = record.get("annotations")

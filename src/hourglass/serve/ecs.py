@@ -97,8 +97,10 @@ _FORMAT_TARGETS: dict[str, dict[str, str]] = {
                "exe": "process.executable", "comm": "process.name", "uid": "user.id",
                "UID": "user.name", "acct": "user.name", "auid": "user.audit.id",
                "AUID": "user.audit.name", "cwd": "process.working_directory"},
-    # Kubernetes audit events: who (the user, and whom they impersonated), from where, which verb
-    # on which object of which namespace, through which path
+    # Kubernetes audit events: who (the user, and whom they impersonated), from where (sourceIP: the
+    # last of sourceIPs, the connection's own; the ones before it are X-Forwarded-For's, which the
+    # client sets, and stay hourglass fields), which verb on which object of which namespace, through
+    # which path
     "k8s-audit": {"user.username": "user.name", "impersonatedUser.username": "user.effective.name",
                   "sourceIP": "source.ip", "userAgent": "user_agent.original", "verb": "event.action",
                   "requestPath": "url.path", "objectRef.namespace": "orchestrator.namespace",
