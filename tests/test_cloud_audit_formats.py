@@ -578,6 +578,8 @@ def test_k8s_ecs_alerts_name_user_address_agent_and_verb(kit: dict[str, Any]) ->
         assert doc["user_agent"]["original"] == event["userAgent"]
         assert doc["event"]["action"] == event["verb"] and doc["event"]["kind"] == "alert"
         assert doc["orchestrator"]["resource"]["type"] == event["objectRef"]["resource"]
+        assert doc["orchestrator"]["type"] == "kubernetes"
+        assert doc["event"]["category"] == ["intrusion_detection"]  # an API call, no network flow
         assert doc["@timestamp"].startswith(event["requestReceivedTimestamp"][:19])
 
 
@@ -597,6 +599,7 @@ def test_gcp_ecs_alerts_name_caller_address_agent_method_and_project(kit: dict[s
         assert doc["event"]["action"] == payload["methodName"] and doc["event"]["kind"] == "alert"
         assert doc["cloud"]["project"]["id"] == "shop-prod"
         assert doc["cloud"]["service"]["name"] == payload["serviceName"]
+        assert doc["cloud"]["provider"] == "gcp" and doc["event"]["category"] == ["intrusion_detection"]
         assert doc["@timestamp"].startswith(entry["timestamp"][:19])
 
 
@@ -638,3 +641,28 @@ def test_formats_and_inspect_know_them(tmp_path: Path) -> None:
     for name, fmt in (("list.json", "k8s-audit"), ("gcloud.json", "gcp-audit")):
         res = runner.invoke(app, ["inspect", str(tmp_path / name)])
         assert res.exit_code == 0 and f"format {fmt}, 2 rows inspected" in res.output, res.output
+
+
+def test_ecs_of_cloud_audit_rows_zone_provider_and_category() -> None:
+    """A zonal location is cloud.availability_zone, a region cloud.region; gcp-audit names its
+    provider, k8s-audit its orchestrator; a caller's address makes no 'network' alert of them, as
+    it still does of other formats."""
+    from hourglass.serve.ecs import AlertRule, to_ecs
+
+    def doc(fmt: str | None, fields: dict[str, Any]) -> dict[str, Any]:
+        return to_ecs({"row": 0, "score": 2.0}, AlertRule("autoencoder", "ab", data_format=fmt), fields=fields)
+
+    zonal = doc("gcp-audit", {"resource.labels.location": "us-central1-c",
+                              "protoPayload.requestMetadata.callerIp": "203.0.113.24"})
+    assert zonal["cloud"] == {"availability_zone": "us-central1-c", "provider": "gcp"}
+    assert zonal["source"] == {"ip": "203.0.113.24"} and zonal["event"]["category"] == ["intrusion_detection"]
+    regional = doc("gcp-audit", {"resource.labels.location": "europe-west4"})
+    assert regional["cloud"] == {"region": "europe-west4", "provider": "gcp"}
+    k8s = doc("k8s-audit", {"sourceIP": "10.20.0.4", "sourceIPs.first": "198.51.100.23"})
+    assert k8s["orchestrator"] == {"type": "kubernetes"} and k8s["source"] == {"ip": "10.20.0.4"}
+    assert k8s["event"]["category"] == ["intrusion_detection"] and "cloud" not in k8s
+    assert k8s["hourglass"]["fields"] == {"sourceIPs.first": "198.51.100.23"}
+    for fmt in (None, "zeek-conn"):  # other formats: unchanged
+        other = doc(fmt, {"src_ip": "10.0.0.5"})
+        assert other["event"]["category"] == ["intrusion_detection", "network"]
+        assert "cloud" not in other and "orchestrator" not in other
