@@ -557,6 +557,19 @@ def test_the_service_scores_events_and_pages_as_the_file(kit: dict[str, Any], fm
     assert bad.json()["detail"] == "rows[1]: event 1 of the page is no JSON object (a string)"
 
 
+def test_stream_of_a_pretty_printed_array_says_to_pipe_it_through_jq(kit: dict[str, Any]) -> None:
+    """'gcloud logging read --format=json | hourglass stream M': a pretty-printed array, which
+    stream cannot read a line at a time; the error says how to send it."""
+    pretty = json.dumps(kit["gcp-audit-test"][:3], indent=2)
+    res = runner.invoke(app, ["stream", str(kit["dir"] / "gcp-audit-model")], input=pretty)
+    assert res.exit_code == 2
+    assert "line 1: not valid JSON" in res.stderr and "pipe a JSON array through jq -c '.[]'" in res.stderr, \
+        res.stderr
+    res = runner.invoke(app, ["stream", str(kit["dir"] / "gcp-audit-model"), "--all"],
+                        input=_lines(kit["gcp-audit-test"][:3]))  # as the hint says: one a line
+    assert res.exit_code == 0 and len(res.stdout.splitlines()) == 3, res.output
+
+
 def test_k8s_stream_refuses_a_core_event_by_line(kit: dict[str, Any]) -> None:
     res = runner.invoke(app, ["stream", str(kit["dir"] / "k8s-audit-model")],
                         input=_lines([kit["k8s-audit-test"][0], CORE_EVENT]))
