@@ -157,7 +157,8 @@ def test_k8s_lines_and_event_lists_read_alike(tmp_path: Path) -> None:
     assert a["objectRef.subresource"].fillna("-").tolist() == ["-", "exec"]
     assert a["responseStatus.code"].tolist() == [200, 403]
     roles = format_roles(k8s, a.columns)
-    assert roles["requestReceivedTimestamp"] == "drop" and roles["sourceIP"] == roles["sourceIPs.first"] == "ip"
+    assert roles["requestReceivedTimestamp"] == "drop"
+    assert roles["sourceIP"] == roles["sourceIPs.first"] == "ip"
     assert roles["verb"] == roles["objectRef.resource"] == roles["responseStatus.code"] == "categorical"
     assert roles["user.username"] == roles["userAgent"] == roles["authorization.reason"] == "hash"
     assert roles["requestPath"] == roles["objectRef.name"] == "drop"  # kept with alerts, no features
@@ -281,7 +282,8 @@ def test_a_first_event_larger_than_the_sniffed_head_is_still_sniffed(tmp_path: P
     body = {"kind": "PodList", "items": [{"metadata": {"name": f"p{i}", "labels": {"app": "x" * 50}}}
                                          for i in range(1500)]}
     k8s = {**K8S_GET, "level": "RequestResponse", "responseObject": body}
-    policy = {"bindings": [{"role": f"roles/r{i}", "members": ["user:a@example.com"] * 20} for i in range(300)]}
+    policy = {"bindings": [{"role": f"roles/r{i}", "members": ["user:a@example.com"] * 20}
+                           for i in range(300)]}
     gcp = {**GCP_KEY, "protoPayload": {**GCP_KEY["protoPayload"], "response": policy}}
     assert len(json.dumps(k8s)) > 65536 and len(json.dumps(gcp, indent=2)) > 65536
     spaced = json.dumps(k8s, separators=(" , ", " : "))  # whitespace around the markers
@@ -663,7 +665,8 @@ def test_ecs_of_cloud_audit_rows_zone_provider_and_category() -> None:
     from hourglass.serve.ecs import AlertRule, to_ecs
 
     def doc(fmt: str | None, fields: dict[str, Any]) -> dict[str, Any]:
-        return to_ecs({"row": 0, "score": 2.0}, AlertRule("autoencoder", "ab", data_format=fmt), fields=fields)
+        rule = AlertRule("autoencoder", "ab", data_format=fmt)
+        return to_ecs({"row": 0, "score": 2.0}, rule, fields=fields)
 
     zonal = doc("gcp-audit", {"resource.labels.location": "us-central1-c",
                               "protoPayload.requestMetadata.callerIp": "203.0.113.24"})

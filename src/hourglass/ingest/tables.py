@@ -749,7 +749,7 @@ def _iter_jsonl_lines(path: Path, *, on_bad_rows: str, stats: ReadStats,
                                  "(use --on-bad-rows skip to skip such rows)") from None
             if events is not None:
                 rows.extend(events)
-            else:
+            elif isinstance(obj, dict):  # (an array is a page: page gives its rows)
                 rows.append(obj if event is None else event(obj))
             if len(rows) >= _JSONL_CHUNK_ROWS:
                 yield _json_frame(rows)
