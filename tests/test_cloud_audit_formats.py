@@ -148,14 +148,17 @@ def test_k8s_lines_and_event_lists_read_alike(tmp_path: Path) -> None:
                                          "/api/v1/namespaces/kube-system/pods/etcd-cp-1/exec"]
     assert a["user.groups"].tolist() == ["shop-devs,system:authenticated", "system:authenticated,"
                                          "system:serviceaccounts,system:serviceaccounts:shop"]
-    assert a["sourceIP"].tolist() == ["10.20.0.15", "198.51.100.23"]
+    # the last address is the connection's own; the first (X-Forwarded-For) only what the client claims
+    assert a["sourceIP"].tolist() == ["10.20.0.15", "10.20.0.4"]
+    assert a["sourceIPs.first"].fillna("-").tolist() == ["-", "198.51.100.23"]
     assert a["sourceIPs.count"].tolist() == [1, 2]
     assert a["authorization.decision"].tolist() == ["allow", "forbid"]
     assert a["impersonatedUser.username"].fillna("-").tolist() == ["-", "system:admin"]
     assert a["objectRef.subresource"].fillna("-").tolist() == ["-", "exec"]
     assert a["responseStatus.code"].tolist() == [200, 403]
     roles = format_roles(k8s, a.columns)
-    assert roles["requestReceivedTimestamp"] == "drop" and roles["sourceIP"] == "ip"
+    assert roles["requestReceivedTimestamp"] == "drop"
+    assert roles["sourceIP"] == roles["sourceIPs.first"] == "ip"
     assert roles["verb"] == roles["objectRef.resource"] == roles["responseStatus.code"] == "categorical"
     assert roles["user.username"] == roles["userAgent"] == roles["authorization.reason"] == "hash"
     assert roles["requestPath"] == roles["objectRef.name"] == "drop"  # kept with alerts, no features
@@ -207,6 +210,31 @@ def test_gcp_lines_gcloud_array_and_api_page_read_alike(tmp_path: Path) -> None:
     assert roles["protoPayload.resourceName"] == "hash"
 
 
+def test_gcp_no_checks_federated_callers_and_item_counts(tmp_path: Path) -> None:
+    """proto3 JSON leaves out an empty authorizationInfo (no check: count 0, 'none'); a Workforce
+    Identity caller has a principalSubject and no principalEmail (the caller column has it); a
+    numResponseItems is an int64 (digits, or a JSON integer), anything else missing."""
+    gcp = get_format("gcp-audit")
+    payload = {k: v for k, v in GCP_KEY["protoPayload"].items() if k != "authorizationInfo"}
+    subject = "principal://iam.googleapis.com/locations/global/workforcePools/okta/subject/ann"
+    federated = {**payload, "authenticationInfo": {"principalSubject": subject}}
+    entries = [{**GCP_KEY, "protoPayload": p} for p in (
+        {**payload, "numResponseItems": "12"}, {**federated, "numResponseItems": 3},
+        *({**payload, "numResponseItems": bad} for bad in ("1e308", "Infinity", "nan", 2.5, "9" * 20, True)),
+        payload)]
+    (tmp_path / "sink.jsonl").write_text(_lines(entries))
+    a = gcp.read(tmp_path / "sink.jsonl")
+    assert a["protoPayload.authorizationInfo.count"].tolist() == [0] * len(entries)
+    assert a["protoPayload.authorizationInfo.granted"].tolist() == ["none"] * len(entries)
+    caller = a["protoPayload.authenticationInfo.principalEmail"].tolist()
+    assert caller[:3] == ["ann@example.com", subject, "ann@example.com"]
+    assert a["protoPayload.numResponseItems"].fillna(-1).tolist() == [12, 3] + [-1] * 7
+    for raw in entries:
+        row = gcp.event(raw)
+        assert gcp.event(row) == row
+    assert "protoPayload.authorizationInfo.count" not in gcp.event({"timestamp": "2026-01-05T08:00:00Z"})
+
+
 def test_events_are_the_formats_own_and_give_themselves_again() -> None:
     for fmt, raws, page in (("k8s-audit", K8S_EVENTS, K8S_LIST),
                             ("gcp-audit", GCP_ENTRIES, {"entries": GCP_ENTRIES})):
@@ -246,6 +274,34 @@ def test_cloud_audit_files_are_sniffed_and_others_are_not_taken(tmp_path: Path) 
         (tmp_path / name).write_text(text)
         found = sniff_format(tmp_path / name).name
         assert found not in ours_names and (fmt is None or found == fmt), (name, found)
+
+
+def test_a_first_event_larger_than_the_sniffed_head_is_still_sniffed(tmp_path: Path) -> None:
+    # a RequestResponse-level event with its response body, and a gcloud array whose first entry
+    # holds a large IAM policy: the first event runs past the 64 KB a sniffer sees
+    body = {"kind": "PodList", "items": [{"metadata": {"name": f"p{i}", "labels": {"app": "x" * 50}}}
+                                         for i in range(1500)]}
+    k8s = {**K8S_GET, "level": "RequestResponse", "responseObject": body}
+    policy = {"bindings": [{"role": f"roles/r{i}", "members": ["user:a@example.com"] * 20}
+                           for i in range(300)]}
+    gcp = {**GCP_KEY, "protoPayload": {**GCP_KEY["protoPayload"], "response": policy}}
+    assert len(json.dumps(k8s)) > 65536 and len(json.dumps(gcp, indent=2)) > 65536
+    spaced = json.dumps(k8s, separators=(" , ", " : "))  # whitespace around the markers
+    cases = {"big.jsonl": (_lines([k8s, K8S_GET]), "k8s-audit"), "spaced.jsonl": (spaced + "\n", "k8s-audit"),
+             "list.json": (json.dumps({**K8S_LIST, "items": [k8s]}, indent=2), "k8s-audit"),
+             "gcloud.json": (json.dumps([gcp, GCP_READ], indent=2, sort_keys=True), "gcp-audit"),
+             "sink.jsonl": (_lines([gcp, GCP_READ]), "gcp-audit"),
+             # other formats' large first records are not taken
+             "core.jsonl": (_lines([{**CORE_EVENT, "body": body}]), "jsonl"),
+             "app.jsonl": (_lines([{**GCP_APP, "jsonPayload": policy}]), "jsonl"),
+             "requests.jsonl": (_lines([{**GCP_REQUEST_LOG, "body": policy}]), "jsonl")}
+    for name, (text, fmt) in cases.items():
+        (tmp_path / name).write_text(text)
+        assert sniff_format(tmp_path / name).name == fmt, name
+    frame = pd.concat(list(sniff_format(tmp_path / "gcloud.json").iter_chunks(tmp_path / "gcloud.json")))
+    assert len(frame) == 2 and "protoPayload.response.bindings" not in frame.columns
+    frame = pd.concat(list(sniff_format(tmp_path / "big.jsonl").iter_chunks(tmp_path / "big.jsonl")))
+    assert frame["verb"].tolist() == ["get", "get"]
 
 
 # -- bad input: one line, exit 2 ---------------------------------------------------------------
@@ -458,6 +514,31 @@ def test_stream_scores_as_the_file(kit: dict[str, Any], fmt: str) -> None:
 
 
 @pytest.mark.parametrize("fmt", list(MAKERS))
+def test_pages_on_later_lines_are_read_by_score_as_by_stream(kit: dict[str, Any], fmt: str,
+                                                             tmp_path: Path) -> None:
+    """A JSON-lines file with a page (an EventList, an entries.list page) on a later line: its
+    events are rows in 'score' as in 'stream', not one row of nothing."""
+    d, test = kit["dir"], kit[f"{fmt}-test"]
+    mixed = tmp_path / "mixed.jsonl"
+    mixed.write_text(_lines([test[0], OBJECT_PAGE[fmt](test[1:30]), test[30], PAGE[fmt](test[31:40])]))
+    scores = tmp_path / "scores.csv"
+    res = runner.invoke(app, ["score", str(d / f"{fmt}-model"), str(mixed), "-o", str(scores)])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["stream", str(d / f"{fmt}-model"), "--all"], input=mixed.read_text())
+    assert res.exit_code == 0, res.output
+    streamed = [json.loads(x)["score"] for x in res.stdout.splitlines()]
+    scored = pd.read_csv(scores)["score"].to_numpy()
+    assert len(scored) == len(streamed) == 40
+    np.testing.assert_allclose(scored, streamed, rtol=1e-4)
+    np.testing.assert_allclose(scored, kit[f"{fmt}-scores"][:40], rtol=1e-4)
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(_lines([test[0], OBJECT_PAGE[fmt]([test[1], "x"])]))
+    one_line_error(["score", str(d / f"{fmt}-model"), str(bad), "-o", str(tmp_path / "bad.csv")],
+                   "line 2: event 1 of the page is no JSON object (a string) (use --on-bad-rows skip",
+                   tmp_path / "bad.csv")
+
+
+@pytest.mark.parametrize("fmt", list(MAKERS))
 def test_the_service_scores_events_and_pages_as_the_file(kit: dict[str, Any], fmt: str) -> None:
     from fastapi.testclient import TestClient
 
@@ -478,6 +559,19 @@ def test_the_service_scores_events_and_pages_as_the_file(kit: dict[str, Any], fm
     assert bad.json()["detail"] == "rows[1]: event 1 of the page is no JSON object (a string)"
 
 
+def test_stream_of_a_pretty_printed_array_says_to_pipe_it_through_jq(kit: dict[str, Any]) -> None:
+    """'gcloud logging read --format=json | hourglass stream M': a pretty-printed array, which
+    stream cannot read a line at a time; the error says how to send it."""
+    pretty = json.dumps(kit["gcp-audit-test"][:3], indent=2)
+    res = runner.invoke(app, ["stream", str(kit["dir"] / "gcp-audit-model")], input=pretty)
+    assert res.exit_code == 2
+    assert "line 1: not valid JSON" in res.stderr and "pipe a JSON array through jq -c '.[]'" in res.stderr, \
+        res.stderr
+    res = runner.invoke(app, ["stream", str(kit["dir"] / "gcp-audit-model"), "--all"],
+                        input=_lines(kit["gcp-audit-test"][:3]))  # as the hint says: one a line
+    assert res.exit_code == 0 and len(res.stdout.splitlines()) == 3, res.output
+
+
 def test_k8s_stream_refuses_a_core_event_by_line(kit: dict[str, Any]) -> None:
     res = runner.invoke(app, ["stream", str(kit["dir"] / "k8s-audit-model")],
                         input=_lines([kit["k8s-audit-test"][0], CORE_EVENT]))
@@ -495,10 +589,12 @@ def test_k8s_ecs_alerts_name_user_address_agent_and_verb(kit: dict[str, Any]) ->
     for doc in docs:
         event = kit["k8s-audit-test"][doc["hourglass"]["row"]]
         assert doc["user"]["name"] == event["user"]["username"]
-        assert doc["source"]["ip"] == event["sourceIPs"][0]
+        assert doc["source"]["ip"] == event["sourceIPs"][-1]  # the connection's, not X-Forwarded-For's
         assert doc["user_agent"]["original"] == event["userAgent"]
         assert doc["event"]["action"] == event["verb"] and doc["event"]["kind"] == "alert"
         assert doc["orchestrator"]["resource"]["type"] == event["objectRef"]["resource"]
+        assert doc["orchestrator"]["type"] == "kubernetes"
+        assert doc["event"]["category"] == ["intrusion_detection"]  # an API call, no network flow
         assert doc["@timestamp"].startswith(event["requestReceivedTimestamp"][:19])
 
 
@@ -518,6 +614,7 @@ def test_gcp_ecs_alerts_name_caller_address_agent_method_and_project(kit: dict[s
         assert doc["event"]["action"] == payload["methodName"] and doc["event"]["kind"] == "alert"
         assert doc["cloud"]["project"]["id"] == "shop-prod"
         assert doc["cloud"]["service"]["name"] == payload["serviceName"]
+        assert doc["cloud"]["provider"] == "gcp" and doc["event"]["category"] == ["intrusion_detection"]
         assert doc["@timestamp"].startswith(entry["timestamp"][:19])
 
 
@@ -559,3 +656,29 @@ def test_formats_and_inspect_know_them(tmp_path: Path) -> None:
     for name, fmt in (("list.json", "k8s-audit"), ("gcloud.json", "gcp-audit")):
         res = runner.invoke(app, ["inspect", str(tmp_path / name)])
         assert res.exit_code == 0 and f"format {fmt}, 2 rows inspected" in res.output, res.output
+
+
+def test_ecs_of_cloud_audit_rows_zone_provider_and_category() -> None:
+    """A zonal location is cloud.availability_zone, a region cloud.region; gcp-audit names its
+    provider, k8s-audit its orchestrator; a caller's address makes no 'network' alert of them, as
+    it still does of other formats."""
+    from hourglass.serve.ecs import AlertRule, to_ecs
+
+    def doc(fmt: str | None, fields: dict[str, Any]) -> dict[str, Any]:
+        rule = AlertRule("autoencoder", "ab", data_format=fmt)
+        return to_ecs({"row": 0, "score": 2.0}, rule, fields=fields)
+
+    zonal = doc("gcp-audit", {"resource.labels.location": "us-central1-c",
+                              "protoPayload.requestMetadata.callerIp": "203.0.113.24"})
+    assert zonal["cloud"] == {"availability_zone": "us-central1-c", "provider": "gcp"}
+    assert zonal["source"] == {"ip": "203.0.113.24"} and zonal["event"]["category"] == ["intrusion_detection"]
+    regional = doc("gcp-audit", {"resource.labels.location": "europe-west4"})
+    assert regional["cloud"] == {"region": "europe-west4", "provider": "gcp"}
+    k8s = doc("k8s-audit", {"sourceIP": "10.20.0.4", "sourceIPs.first": "198.51.100.23"})
+    assert k8s["orchestrator"] == {"type": "kubernetes"} and k8s["source"] == {"ip": "10.20.0.4"}
+    assert k8s["event"]["category"] == ["intrusion_detection"] and "cloud" not in k8s
+    assert k8s["hourglass"]["fields"] == {"sourceIPs.first": "198.51.100.23"}
+    for fmt in (None, "zeek-conn"):  # other formats: unchanged
+        other = doc(fmt, {"src_ip": "10.0.0.5"})
+        assert other["event"]["category"] == ["intrusion_detection", "network"]
+        assert "cloud" not in other and "orchestrator" not in other

@@ -299,3 +299,29 @@ def test_the_service_scores_journal_lines_as_score_does(kit: dict[str, Any]) -> 
     assert [s["session"] for s in got] == want["session"].tolist()
     np.testing.assert_allclose([s["score"] for s in got], want["score"], rtol=1e-6)
     assert [s["flag"] for s in got] == want["flag"].tolist()
+
+
+def test_the_service_names_the_first_line_that_is_no_journal_record(kit: dict[str, Any]) -> None:
+    """A request of lines none of which is a record: the 422 names the first, what it is and
+    what was expected, as 'score' does."""
+    from fastapi.testclient import TestClient
+
+    from hourglass.serve import create_app
+
+    key = "test-key-0123456789abcdef"
+    short = "Nov 14 22:13:20 web1 sshd[812]: Connection from 10.0.0.7 port 50122"
+    with TestClient(create_app(kit["model"], api_key=key)) as client:
+        got = {name: client.post("/score", json={"lines": lines}, headers={"X-API-Key": key})
+               for name, lines in (("short", ["", short]), ("no message", ['{"_PID": "5"}']),
+                                   ("good", kit["lines"][:5]))}
+    r = got["short"]
+    assert r.status_code == 422
+    assert r.json()["detail"] == (
+        "lines: no sessions found in 2 lines (1 matched no header format, 1 blank); the model reads "
+        "'journald' input; the first line skipped, line 2: not a JSON object; expected a journal record "
+        f"a line, a JSON object with a MESSAGE field as journalctl -o json writes: {short!r}")
+    r = got["no message"]
+    assert r.status_code == 422 and r.json()["detail"].endswith(
+        "the first line skipped, line 1: a journal record without a MESSAGE field; expected a journal "
+        "record a line, a JSON object with a MESSAGE field as journalctl -o json writes: '{\"_PID\": \"5\"}'")
+    assert got["good"].status_code == 200, got["good"].text

@@ -340,7 +340,7 @@ def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
                     problem = ("expected a JSON object, got an array of objects (send one object a "
                                "line, JSON lines: jq -c '.[]')")
             except ValueError as exc:  # also bad UTF-8, a number of more digits than Python reads
-                problem = f"not valid JSON ({json_problem(exc).split('; use sys.')[0]})"
+                problem = f"not valid JSON ({json_problem(exc).split('; use sys.')[0]})" + _pretty_hint(raw)
             if expand is not None and isinstance(row, (dict, list)):
                 try:  # a page (Event Hub message, Graph page, Okta array): its events, as a file's
                     row, problem = expand(row), None
@@ -362,6 +362,25 @@ def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
                 completed(events.close())
             return rows, lines, HourglassError(f"{where} line {number}: {problem}")
     return rows, lines, None
+
+
+def _pretty_hint(raw: Any) -> str:
+    """A hint for a line that opens a pretty-printed JSON document (``[`` or ``{`` alone: ``gcloud
+    logging read --format=json``, ``jq .``), which stream cannot read a line at a time; else ``""``.
+
+    Examples
+    --------
+    >>> _pretty_hint(b"[\\n")
+    "; stream reads one JSON document a line: pipe a JSON array through jq -c '.[]'"
+    >>> _pretty_hint("{not json")
+    ''
+    """
+    text = (raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)).strip()
+    if text in ("[", "[{", "[ {"):
+        return "; stream reads one JSON document a line: pipe a JSON array through jq -c '.[]'"
+    if text == "{":
+        return "; stream reads one JSON document a line: pipe a pretty-printed document through jq -c ."
+    return ""
 
 
 def _stdin_reader() -> Callable[[int], bytes]:

@@ -19,11 +19,22 @@ on which resource, from where, and how it went; the rest is left out:
 * ``protoPayload.resourceName``, ``.authenticationInfo.principalEmail`` and
   ``.requestMetadata.callerSuppliedUserAgent`` are hashed; ``.requestMetadata.callerIp`` is an
   address (``private`` or ``gce-internal-ip`` read as no address);
+* the caller, ``protoPayload.authenticationInfo.principalEmail``, is its ``principalSubject``
+  where it has no ``principalEmail``: a third-party identity of Workforce or Workload Identity
+  Federation (``principal://iam.googleapis.com/locations/global/workforcePools/...``) has only
+  that. One column is the caller (the entity of a per-caller model, ECS ``user.name``), whichever
+  field named it;
 * ``protoPayload.authorizationInfo`` (one check a resource and permission) becomes
   ``protoPayload.authorizationInfo.count`` (how many checks), ``.granted`` (``granted``: all
   were, ``denied``: one was not, ``none``: no check; a check without ``granted`` was not, as the
-  API leaves out a false) and ``.permission`` (the first check's permission);
-  ``protoPayload.numResponseItems`` (what a list call returned) is a number;
+  API leaves out a false) and ``.permission`` (the first check's permission); an ``AuditLog``
+  without ``authorizationInfo`` made no check (proto3's JSON leaves out an empty list): count
+  ``0``, ``none``;
+* ``protoPayload.numResponseItems`` (what a list call returned) is a number: an int64, written
+  as a string of digits (or a JSON integer); anything else (``"1e308"``, ``"Infinity"``, a
+  fraction) is missing. A missing count stays missing, not ``0``: proto3 leaves out a zero, but
+  most methods are no list calls and carry none either; ``protoPayload.methodName`` tells a list
+  call that returned nothing from a call of another method;
 * left out: ``insertId``, ``receiveTimestamp``, ``operation``, ``trace``, ``labels``, the
   request's and response's bodies (``protoPayload.request``, ``.response``, ``.metadata``,
   ``.serviceData``, ``.resourceOriginalState``: each method its own, free-form), the request's
@@ -44,6 +55,7 @@ True
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,7 +63,7 @@ import pandas as pd
 
 from hourglass.errors import InputError
 from hourglass.ingest.datasets import require_fields
-from hourglass.ingest.jsondoc import JsonEventsSpec, field_at, first_event
+from hourglass.ingest.jsondoc import JsonEventsSpec, cut_event_head, field_at, first_event
 
 __all__ = ["GCP_AUDIT", "GCP_AUDIT_ROLES", "looks_like_gcp_audit"]
 
@@ -82,7 +94,11 @@ GCP_AUDIT_ROLES: dict[str, str] = {
     **{c: "numeric" for c in (f"{_AUTHZ}.count", f"{_P}.numResponseItems")},
 }
 _KIND = "a Google Cloud audit log"
+_CALLER = f"{_P}.authenticationInfo.principalEmail"
 _LOGS = "cloudaudit.googleapis.com"
+#: An audit log entry's markers, for a first entry larger than the sniffed head (its bodies).
+_MARKS = re.compile(rb'"' + re.escape(_AUDIT_TYPE.encode()) + rb'"|"logName"\s*:\s*"[^"]*'
+                    + re.escape(_LOGS.encode()))
 
 
 def _audit_payload(record: dict[str, Any]) -> bool:
@@ -93,7 +109,9 @@ def _audit_payload(record: dict[str, Any]) -> bool:
 def looks_like_gcp_audit(head: bytes) -> bool:
     """Whether a file's first bytes are Google Cloud audit logs: the first entry (of a JSON line,
     a ``gcloud`` array or an ``entries.list`` page) has a ``protoPayload`` of type ``AuditLog``, or
-    a ``protoPayload`` and a ``logName`` of ``cloudaudit.googleapis.com``.
+    a ``protoPayload`` and a ``logName`` of ``cloudaudit.googleapis.com``. A first entry that runs
+    past ``head`` (a ``gcloud`` array of entries with their bodies) is one when its first 4 KB name
+    the ``AuditLog`` type or a ``cloudaudit.googleapis.com`` log.
 
     Examples
     --------
@@ -105,7 +123,8 @@ def looks_like_gcp_audit(head: bytes) -> bool:
     """
     obj = first_event(head, _WRAPPERS)
     if obj is None:
-        return False
+        cut = cut_event_head(head, _WRAPPERS)
+        return cut is not None and _MARKS.search(cut) is not None
     return _audit_payload(obj) or (isinstance(obj.get(_P), dict) and _LOGS in str(obj.get("logName", "")))
 
 
@@ -132,6 +151,25 @@ def _refusal(record: dict[str, Any]) -> str | None:
     return (f"a log entry with {found}, not an audit log (a protoPayload of type {_AUDIT_TYPE}); "
             "export the audit logs only (a sink or 'gcloud logging read' filtered on "
             "logName:\"cloudaudit.googleapis.com\")")
+
+
+_INT64 = re.compile(r"[+-]?\d{1,19}")
+
+
+def _int64(value: object) -> int | None:
+    """An int64 as protobuf's JSON writes one (a string of digits) or a JSON integer, else ``None``
+    (a fraction, an exponent, ``Infinity``, ``NaN``, a boolean, text, out of the int64 range).
+
+    Examples
+    --------
+    >>> _int64("12"), _int64(3), _int64("1e308"), _int64("Infinity"), _int64(2.5), _int64(True)
+    (12, 3, None, None, None, None)
+    """
+    if isinstance(value, str) and _INT64.fullmatch(value.strip()):
+        value = int(value.strip())
+    if not isinstance(value, int) or isinstance(value, bool):
+        return None
+    return value if -(2 ** 63) <= value < 2 ** 63 else None
 
 
 @dataclass(frozen=True)
@@ -171,7 +209,13 @@ class _GcpAuditSpec(JsonEventsSpec):
         if isinstance(payload, dict) or f"{_P}.status.code" in record:
             code = field_at(record, (_P, "status", "code"))
             out[f"{_P}.status.code"] = 0 if code is None else code
+        if _CALLER not in out:  # a federated identity (Workforce/Workload Identity): no email
+            subject = field_at(record, (_P, "authenticationInfo", "principalSubject"))
+            if subject is not None:
+                out[_CALLER] = subject
         checks = field_at(record, (_P, "authorizationInfo"))
+        if checks is None and isinstance(payload, dict):  # proto3 JSON leaves out an empty list
+            checks = []
         if isinstance(checks, list):
             granted = [isinstance(c, dict) and c.get("granted") is True for c in checks]
             first = checks[0] if checks and isinstance(checks[0], dict) else {}
@@ -183,12 +227,9 @@ class _GcpAuditSpec(JsonEventsSpec):
             for c in (f"{_AUTHZ}.count", f"{_AUTHZ}.granted", f"{_AUTHZ}.permission"):
                 if record.get(c) is not None:
                     out[c] = record[c]
-        items = field_at(record, (_P, "numResponseItems"))
+        items = _int64(field_at(record, (_P, "numResponseItems")))
         if items is not None:
-            try:  # an int64: a JSON string, as protobuf writes one
-                out[f"{_P}.numResponseItems"] = float(items)
-            except (TypeError, ValueError):
-                pass
+            out[f"{_P}.numResponseItems"] = items
         return out
 
     def refusal(self, record: dict[str, Any]) -> str | None:

@@ -5,7 +5,8 @@ through the format's own :meth:`JsonEventsSpec.event` before it is flattened.
 
 A page is read whole (an API page holds at most a few thousand events); a file of several
 pages, one a line (``curl`` in a loop, Event Hub messages), is read page after page. JSON lines
-are read in chunks like any JSON-lines file, malformed lines counted or refused as there.
+are read in chunks like any JSON-lines file, malformed lines counted or refused as there; a
+page on a later line of a JSON-lines file gives its events there (:meth:`JsonEventsSpec.page_rows`).
 ``stream`` and the service pass each JSON line (row) through :meth:`JsonEventsSpec.expand`
 (:func:`~hourglass.ingest.formats.event_format`): a page on one line gives its events, each
 through the same ``event``, so a model scores a stream as it scored the file.
@@ -44,7 +45,8 @@ from hourglass.ingest.tables import (
     read_head,
 )
 
-__all__ = ["ODATA_LEAD", "JsonEventsSpec", "document_start", "field_at", "first_event", "pretty_object"]
+__all__ = ["ODATA_LEAD", "JsonEventsSpec", "cut_event_head", "document_start", "field_at", "first_event",
+           "pretty_object"]
 
 _CHUNK_RECORDS = 50_000
 _BOM = b"\xef\xbb\xbf"
@@ -108,6 +110,35 @@ def first_event(head: bytes, wrappers: tuple[str, ...], lead: bytes = ODATA_LEAD
     except ValueError:  # the first event runs past the head
         return None
     return obj if isinstance(obj, dict) else None
+
+
+def cut_event_head(head: bytes, wrappers: tuple[str, ...], lead: bytes = ODATA_LEAD,
+                   n_bytes: int = 4096) -> bytes | None:
+    """The first ``n_bytes`` of the first event of a file starting ``head`` when that event is
+    an object that runs past ``head`` (:func:`first_event` found none: a Kubernetes
+    ``RequestResponse`` event or a ``gcloud`` entry with its bodies, larger than the sniffed
+    head), else ``None``: what a sniffer checks for its format's markers instead.
+
+    Examples
+    --------
+    >>> cut_event_head(b'[{"kind": "Event", "body": "xxx', ())
+    b'{"kind": "Event", "body": "xxx'
+    >>> cut_event_head(b'{"a": 1}\\n', ()) is None, cut_event_head(b'a,b\\n1,2', ()) is None
+    (True, True)
+    """
+    if first_event(head, wrappers, lead) is not None:
+        return None
+    start = document_start(head, wrappers, lead)
+    if start is None and pretty_object(head):
+        start = 0
+    if start is None:  # JSON lines: the first non-blank line, cut (no line break after it)
+        text = head.removeprefix(_BOM).lstrip()
+        if b"\n" in text:
+            return None
+    else:
+        text = head[start:].lstrip()
+    text = text.removeprefix(_BOM)
+    return text[:n_bytes] if text.startswith(b"{") else None
 
 
 def field_at(record: dict[str, Any], path: tuple[str, ...]) -> Any:
@@ -208,6 +239,24 @@ class JsonEventsSpec(DatasetSpec):
                 raise ValueError(f"event {i} of the page: {problem}")
         return [self.event(r) for r in events]
 
+    def page_rows(self, value: object) -> list[dict[str, Any]] | None:
+        """The rows of a JSON line that is a page (a JSON array, or an object holding its events
+        under one of :attr:`wrappers`), as :meth:`expand` gives them (and raises), so that a file
+        of JSON lines with pages among its events is read as ``stream`` reads it; ``None`` for
+        one event.
+
+        Examples
+        --------
+        >>> spec = JsonEventsSpec(name="x", columns=None, label_col=None, normal=(), fmt="jsonl",
+        ...                       wrappers=("value",))
+        >>> spec.page_rows({"value": [{"a": 1}, {"a": 2}]}), spec.page_rows({"a": 1})
+        ([{'a': 1}, {'a': 2}], None)
+        """
+        if isinstance(value, list) or (isinstance(value, dict) and any(
+                isinstance(value.get(k), list) for k in self.wrappers)):
+            return self.expand(value)
+        return None
+
     def iter_chunks(self, path: str | os.PathLike[str], *, on_bad_rows: str = "error",
                     chunk_bytes: int = CHUNK_BYTES, stats: ReadStats | None = None,
                     ) -> Iterator[pd.DataFrame]:
@@ -217,7 +266,7 @@ class JsonEventsSpec(DatasetSpec):
         pretty = not page and pretty_object(head)
         if not page and not pretty:  # one event a line
             for df in iter_table(p, fmt="jsonl", on_bad_rows=on_bad_rows, chunk_bytes=chunk_bytes,
-                                 stats=stats, event=self.event):
+                                 stats=stats, event=self.event, page=self.page_rows):
                 self.check(df, p)  # each chunk: records of another kind later on refused too
                 yield df
             return

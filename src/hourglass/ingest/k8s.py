@@ -21,9 +21,12 @@ went; the rest is left out:
   one per object; ``objectRef`` says which kind of object in which namespace). A request for no
   object (``/healthz``, ``/metrics``, ``/version``, API discovery) has its path as
   ``nonResourcePath`` too, a category;
-* ``sourceIP`` is the first of ``sourceIPs`` (the client's address as the request claims it:
-  an ``X-Forwarded-For`` header comes first, so only the last of the list is the connection's
-  own), ``sourceIPs.count`` how many there were (proxies in between);
+* ``sourceIP`` is the last of ``sourceIPs``: the address the API server's connection came from
+  (the list is the ``X-Forwarded-For`` header's addresses, then ``X-Real-Ip``'s, then the
+  connection's own: all but the last are whatever the client wrote), ECS ``source.ip``;
+  ``sourceIPs.first`` is the first where the list holds more than one (the client the request
+  claims, a proxy's client: no ECS field, as anyone can set it), ``sourceIPs.count`` how many
+  there were (proxies in between);
 * left out: ``auditID`` (one per request), ``requestObject`` and ``responseObject`` (the
   request's and response's bodies: free-form, as large as the objects, present only at the
   ``Request``/``RequestResponse`` levels), ``user.uid``, ``user.extra``, ``objectRef.uid`` and
@@ -53,6 +56,7 @@ True
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,7 +64,7 @@ import pandas as pd
 
 from hourglass.errors import InputError
 from hourglass.ingest.datasets import require_fields
-from hourglass.ingest.jsondoc import JsonEventsSpec, field_at, first_event
+from hourglass.ingest.jsondoc import JsonEventsSpec, cut_event_head, field_at, first_event
 
 __all__ = ["K8S_AUDIT", "K8S_AUDIT_ROLES", "looks_like_k8s_audit"]
 
@@ -86,10 +90,12 @@ K8S_AUDIT_ROLES: dict[str, str] = {
                                   "authorization.decision", "user.groups", "nonResourcePath")},
     **{c: "hash" for c in ("user.username", "impersonatedUser.username", "userAgent",
                            "authorization.reason")},
-    "sourceIP": "ip",
+    "sourceIP": "ip", "sourceIPs.first": "ip",
     "sourceIPs.count": "numeric",
 }
 _KIND = "a Kubernetes API-server audit log"
+#: An audit event's markers, for a first event larger than the sniffed head (its bodies logged).
+_MARKS = (re.compile(rb'"kind"\s*:\s*"Event"'), re.compile(rb'"apiVersion"\s*:\s*"audit\.k8s\.io/'))
 
 
 def _audit_version(value: object) -> bool:
@@ -99,7 +105,9 @@ def _audit_version(value: object) -> bool:
 def looks_like_k8s_audit(head: bytes) -> bool:
     """Whether a file's first bytes are Kubernetes audit events: the first event (of a JSON
     line, or of an ``EventList``) is of kind ``Event`` and an ``audit.k8s.io`` apiVersion, or
-    (a shipper having left those out) has ``auditID``, ``stage``, ``verb`` and ``requestURI``.
+    (a shipper having left those out) has ``auditID``, ``stage``, ``verb`` and ``requestURI``. A
+    first event that runs past ``head`` (a ``RequestResponse`` event with its bodies) is one when
+    its first 4 KB name that kind and apiVersion.
 
     Examples
     --------
@@ -111,7 +119,8 @@ def looks_like_k8s_audit(head: bytes) -> bool:
     """
     obj = first_event(head, _WRAPPERS, _LEAD)
     if obj is None:
-        return False
+        cut = cut_event_head(head, _WRAPPERS, _LEAD)
+        return cut is not None and all(m.search(cut) for m in _MARKS)
     if obj.get("kind") == "Event" and _audit_version(obj.get("apiVersion")):
         return True
     return {"auditID", "stage", "verb", "requestURI"} <= obj.keys()
@@ -148,7 +157,8 @@ class _K8sAuditSpec(JsonEventsSpec):
         ... # doctest: +NORMALIZE_WHITESPACE
         {'verb': 'list', 'user.username': 'ann', 'objectRef.resource': 'pods', 'objectRef.apiVersion': 'v1',
          'requestReceivedTimestamp': '2026-01-05T08:00:00.000000Z', 'requestPath': '/api/v1/pods',
-         'user.groups': 'dev,system:authenticated', 'sourceIP': '10.0.0.9', 'sourceIPs.count': 2}
+         'user.groups': 'dev,system:authenticated', 'sourceIP': '192.0.2.1', 'sourceIPs.first': '10.0.0.9',
+         'sourceIPs.count': 2}
         >>> K8S_AUDIT.event(row) == row
         True
         """
@@ -176,10 +186,12 @@ class _K8sAuditSpec(JsonEventsSpec):
             out["user.groups"] = groups
         ips = record.get("sourceIPs")
         if isinstance(ips, list):
-            out["sourceIP"] = ips[0] if ips else None
+            out["sourceIP"] = ips[-1] if ips else None  # the connection's own: the others, claimed
+            if len(ips) > 1:
+                out["sourceIPs.first"] = ips[0]
             out["sourceIPs.count"] = len(ips)
         else:
-            for c in ("sourceIP", "sourceIPs.count"):
+            for c in ("sourceIP", "sourceIPs.first", "sourceIPs.count"):
                 if record.get(c) is not None:
                     out[c] = record[c]
         notes = record.get("annotations")

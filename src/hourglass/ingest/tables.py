@@ -704,16 +704,21 @@ def _header_spellings(names: Sequence[str]) -> dict[str, pa.Array]:
 
 
 def _iter_jsonl(path: Path, *, on_bad_rows: str, stats: ReadStats,
-                event: Callable[[dict[str, Any]], dict[str, Any]] | None = None) -> Iterator[pd.DataFrame]:
+                event: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+                page: Callable[[Any], list[dict[str, Any]] | None] | None = None) -> Iterator[pd.DataFrame]:
     try:
-        yield from _iter_jsonl_lines(path, on_bad_rows=on_bad_rows, stats=stats, event=event)
+        yield from _iter_jsonl_lines(path, on_bad_rows=on_bad_rows, stats=stats, event=event, page=page)
     except READ_ERRORS as exc:
         raise InputError(f"{path}: cannot read ({exc})") from None
 
 
 def _iter_jsonl_lines(path: Path, *, on_bad_rows: str, stats: ReadStats,
                       event: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+                      page: Callable[[Any], list[dict[str, Any]] | None] | None = None,
                       ) -> Iterator[pd.DataFrame]:
+    """The rows of a JSON-lines file: each line's object (through ``event``), or, where ``page``
+    gives rows for a line's value (a page of events: a JSON array, an object holding them), those
+    rows (a ``ValueError`` it raises: a bad row, named by its message)."""
     rows: list[dict[str, Any]] = []
     with open_text(path) as fh:
         for lineno, raw in enumerate(fh, 1):
@@ -724,7 +729,7 @@ def _iter_jsonl_lines(path: Path, *, on_bad_rows: str, stats: ReadStats,
                 if not line.strip():
                     continue
                 obj = json.loads(line.rstrip("\r\n"))  # a cut line: "unterminated", not "control character"
-                if not isinstance(obj, dict):
+                if not isinstance(obj, dict) and not (page is not None and isinstance(obj, list)):
                     raise ValueError(f"expected a JSON object, got {type(obj).__name__}")
             except (UnicodeDecodeError, ValueError) as exc:
                 if on_bad_rows == "skip":
@@ -734,7 +739,18 @@ def _iter_jsonl_lines(path: Path, *, on_bad_rows: str, stats: ReadStats,
                        f"malformed JSON ({json_problem(exc)})")
                 raise InputError(f"{path}: line {lineno}: {why} "
                                  "(use --on-bad-rows skip to skip such rows)") from None
-            rows.append(obj if event is None else event(obj))
+            try:
+                events = page(obj) if page is not None else None
+            except ValueError as exc:
+                if on_bad_rows == "skip":
+                    stats.skipped(lineno)
+                    continue
+                raise InputError(f"{path}: line {lineno}: {exc} "
+                                 "(use --on-bad-rows skip to skip such rows)") from None
+            if events is not None:
+                rows.extend(events)
+            elif isinstance(obj, dict):  # (an array is a page: page gives its rows)
+                rows.append(obj if event is None else event(obj))
             if len(rows) >= _JSONL_CHUNK_ROWS:
                 yield _json_frame(rows)
                 rows = []
@@ -984,6 +1000,7 @@ def iter_table(
     comment: str | None = None,
     event: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
     header_rows: bool = False,
+    page: Callable[[Any], list[dict[str, Any]] | None] | None = None,
 ) -> Iterator[pd.DataFrame]:
     """Yield DataFrames of about ``chunk_bytes`` of input each.
 
@@ -1011,6 +1028,10 @@ def iter_table(
     event
         JSON lines: a function of each record, applied before it is flattened (a format's own
         event: Okta's list of targets summarised, an Entra sign-in lifted out of its envelope).
+    page
+        JSON lines: the rows of a line's value when it is a page of events (a JSON array, a
+        Graph page, an EventList), else ``None`` (one event, through ``event``); a
+        ``ValueError`` it raises is a bad row.
     header_rows
         CSV/TSV: a row that repeats the header (CIC-IDS2018's files, concatenated exports) is
         dropped and counted in ``stats`` in either ``on_bad_rows`` mode.
@@ -1033,7 +1054,7 @@ def iter_table(
     if fmt == "parquet":
         chunks = _iter_parquet(p, max(1, chunk_bytes // 100))
     elif fmt == "jsonl":
-        chunks = _iter_jsonl(p, on_bad_rows=on_bad_rows, stats=stats, event=event)
+        chunks = _iter_jsonl(p, on_bad_rows=on_bad_rows, stats=stats, event=event, page=page)
     elif fmt == "evtx":
         from hourglass.ingest.evtx import iter_evtx
 

@@ -19,8 +19,12 @@ What goes where:
 * ``event.kind`` ``"alert"``, ``event.module`` ``"hourglass"``, ``event.dataset``
   ``"hourglass.table"`` / ``"hourglass.log"`` / ``"hourglass.timeseries"`` / ``"hourglass.entity"``;
   ``event.category`` ``["intrusion_detection"]`` (plus ``"network"`` for a flow table: a model
-  trained on a flow format, or a row with source/destination fields; ``"authentication"``
+  trained on a flow format, or a row with source/destination fields, except the API calls of
+  ``k8s-audit`` and ``gcp-audit``, whose ``source.ip`` is a caller's address; ``"authentication"``
   instead for sign-in logs: ``okta``, ``entra-signin``) and ``event.type`` ``["info"]``.
+* What a format says of all its events: ``cloud.provider`` ``"gcp"`` for ``gcp-audit`` (a
+  ``resource.labels.location`` that is a zone, ``us-central1-c``, is ``cloud.availability_zone``,
+  a region ``cloud.region``), ``orchestrator.type`` ``"kubernetes"`` for ``k8s-audit``.
 * ``event.severity`` from hourglass' severity level: low 21, medium 47, high 73, critical 99
   (:data:`SEVERITY_NUMBERS`: the default risk scores Elastic's detection rules give these
   levels, so larger is worse); ``event.risk_score``: the calibrated anomaly probability × 100
@@ -97,14 +101,17 @@ _FORMAT_TARGETS: dict[str, dict[str, str]] = {
                "exe": "process.executable", "comm": "process.name", "uid": "user.id",
                "UID": "user.name", "acct": "user.name", "auid": "user.audit.id",
                "AUID": "user.audit.name", "cwd": "process.working_directory"},
-    # Kubernetes audit events: who (the user, and whom they impersonated), from where, which verb
-    # on which object of which namespace, through which path
+    # Kubernetes audit events: who (the user, and whom they impersonated), from where (sourceIP: the
+    # last of sourceIPs, the connection's own; the ones before it are X-Forwarded-For's, which the
+    # client sets, and stay hourglass fields), which verb on which object of which namespace, through
+    # which path
     "k8s-audit": {"user.username": "user.name", "impersonatedUser.username": "user.effective.name",
                   "sourceIP": "source.ip", "userAgent": "user_agent.original", "verb": "event.action",
                   "requestPath": "url.path", "objectRef.namespace": "orchestrator.namespace",
                   "objectRef.resource": "orchestrator.resource.type",
                   "objectRef.name": "orchestrator.resource.name"},
-    # Google Cloud audit logs: the caller, from where, the method of which service, in which project
+    # Google Cloud audit logs: the caller (principalEmail, or a federated identity's principalSubject:
+    # the format's one caller column), from where, the method of which service, in which project
     "gcp-audit": {"protoPayload.authenticationInfo.principalEmail": "user.name",
                   "protoPayload.requestMetadata.callerIp": "source.ip",
                   "protoPayload.requestMetadata.callerSuppliedUserAgent": "user_agent.original",
@@ -113,6 +120,16 @@ _FORMAT_TARGETS: dict[str, dict[str, str]] = {
                   "resource.labels.zone": "cloud.availability_zone", "resource.labels.region": "cloud.region",
                   "resource.labels.location": "cloud.region"},
 }
+#: A Google Cloud zone (``us-central1-c``: a region and a letter), as opposed to a region
+#: (``us-central1``) or a multi-region (``us``, ``global``).
+_GCP_ZONE = re.compile(r"[a-z]+(?:-[a-z]+)*\d+-[a-z]")
+#: What an alert of a format says of every event: the cloud of a cloud audit log, the orchestrator
+#: of a Kubernetes audit event.
+_FORMAT_CONSTANTS: dict[str, dict[str, str]] = {"gcp-audit": {"cloud.provider": "gcp"},
+                                                "k8s-audit": {"orchestrator.type": "kubernetes"}}
+#: Formats whose records name a caller's address (source.ip) without being network events: an API
+#: call, no flow, so no "network" in event.category.
+_API_FORMATS = frozenset({"k8s-audit", "gcp-audit"})
 # Where an audit record names an account (``acct``: the user of a login, an authentication, a
 # sudo), that account is user.name; its ``uid`` and ``UID`` are then the process's own (sshd's
 # root), process.user.*.
@@ -319,6 +336,8 @@ def _ecs_field(key: Any, value: Any, fmt: str | None = None,
     target = ecs_target(key, fmt) if fields is None else _field_target(key, fields, fmt)
     if target is None:
         return None
+    if fmt == "gcp-audit" and key == "resource.labels.location" and _GCP_ZONE.fullmatch(str(value).strip()):
+        target = "cloud.availability_zone"  # a zonal resource's location: us-central1-c
     if fmt == "auditd" and _audit_missing(value):
         return None
     mapped = _ecs_value(target, value)
@@ -499,8 +518,10 @@ def to_ecs(alert: Mapping[str, Any], rule: AlertRule, *, fields: Mapping[str, An
     if bucket:
         _entity_fields(mapped, rule.entity_field, original.get("entity"), rule.data_format)
     sign_in = rule.data_format in _SIGN_IN_FORMATS
-    network = not sign_in and (rule.data_format in _NETWORK_FORMATS
-                               or any(k in mapped for k in ("source", "destination")))
+    network = not sign_in and (rule.data_format in _NETWORK_FORMATS or (
+        rule.data_format not in _API_FORMATS and any(k in mapped for k in ("source", "destination"))))
+    for target, value in _FORMAT_CONSTANTS.get(str(rule.data_format), {}).items():
+        _set(mapped, target, value)
     doc: dict[str, Any] = {"@timestamp": when, "ecs": {"version": ECS_VERSION}}
     event: dict[str, Any] = {
         **mapped.pop("event", {}),  # the data's own event.* (event.action: a call's name, a verb)

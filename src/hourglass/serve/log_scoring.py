@@ -126,10 +126,14 @@ class LogScorer(ModelScorer):
         if not len(out):
             stats = out.stats
             counts = _counts_text(stats, self.features.time_column)
+            # as the CLI says it: the first line that matched no header, and what was expected
+            parse = None if self.body == "rows" else getattr(self.features.parser_, "stats_", None)
+            first = getattr(parse, "first_unmatched_reason", None)
             raise InputError(
                 f"{self.body}: no sessions found in {stats.get('lines', len(items))} "
                 f"{'rows' if self.body == 'rows' else 'lines'} ({counts}); the model "
-                f"reads {self.describe()['format']!r} input")
+                f"reads {self.describe()['format']!r} input"
+                + (f"; the first line skipped, {first}" if first and not stats.get("parsed") else ""))
         return out
 
     def score(self, items: Sequence[Any], *, explain: bool = False) -> dict[str, Any]:
