@@ -74,8 +74,9 @@ def test_train_force_never_deletes_files_beside_a_model(files: dict[str, Path]) 
     shutil.copytree(files["model"], model)
     (model / "notes.txt").write_text("mine")
     before = digest(model)
-    one_line_error(["train", str(files["flows"]), *FAST, "-o", str(model), "--force"],
-                   f"--output {model}: holds notes.txt, which is not part of the model there")
+    for force in (["--force"], []):  # without --force too: 'pass --force' would be false advice
+        one_line_error(["train", str(files["flows"]), *FAST, "-o", str(model), *force],
+                       f"--output {model}: holds notes.txt, which is not part of the model there")
     assert digest(model) == before and (model / "notes.txt").read_text() == "mine"
     (model / "notes.txt").unlink()
     res = runner.invoke(app, ["train", str(files["flows"]), *FAST, "--seed", "3", "-o", str(model),
@@ -366,3 +367,32 @@ def test_a_write_that_fails_late_names_the_users_path(tmp_path: Path) -> None:
             raise OSError(28, "No space left on device", str(tmp))  # the disk filled up
     assert info.value.filename == str(target)  # was the hidden temp file
     assert not target.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_train_onto_its_own_input_file_says_so(files: dict[str, Path], tmp_path: Path) -> None:
+    data = tmp_path / "t.csv"
+    shutil.copy(files["flows"], data)
+    one_line_error(["train", str(data), *FAST, "-o", str(data)], f"--output {data}: is the input file")
+
+
+def test_stream_appends_to_a_file_whose_folder_takes_no_new_file(
+        files: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a service user appending to a pre-created alerts file in a folder it cannot create files in
+    import tempfile
+
+    def refused(*args: object, **kwargs: object) -> None:  # root passes chmod: simulated
+        raise PermissionError(13, "Permission denied")
+
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text(pd.read_csv(files["flows"]).head(5).drop(columns=["label"]).to_json(
+        orient="records", lines=True))
+    alerts = tmp_path / "alerts.jsonl"
+    alerts.write_text("")
+    monkeypatch.setattr(tempfile, "NamedTemporaryFile", refused)
+    res = runner.invoke(app, ["stream", str(files["model"]), "--input", str(rows), "--output", str(alerts),
+                              "--all"])
+    assert res.exit_code == 0, res.output
+    assert len(alerts.read_text().splitlines()) == 5
+    new = tmp_path / "new.jsonl"  # a file to create: the folder must take it
+    one_line_error(["stream", str(files["model"]), "--input", str(rows), "--output", str(new)],
+                   f"--output {new}: cannot write in {tmp_path} (Permission denied)")

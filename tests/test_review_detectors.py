@@ -162,6 +162,12 @@ def test_deeplog_validation_fraction_leaving_no_training_session_is_named() -> N
         DeepLog(epochs=1, verbose=0, device="cpu", validation_fraction=0.98).fit(sessions)
 
 
+def test_one_long_session_still_trains_a_log_model() -> None:
+    # a log model learns from the windows inside its sessions: one host's whole log is one session
+    det = DeepLog(epochs=1, verbose=0, device="cpu").fit([np.tile(np.arange(1, 13), 100)])
+    assert det.score([np.array([1, 2, 3, 4, 5, 1, 2])]).shape == (1,)
+
+
 # -- 6. AlertBudget's min_tail must be >= 1 --------------------------------------------------------
 @pytest.mark.parametrize("min_tail", [0, -1])
 def test_alert_budget_refuses_a_min_tail_below_one(min_tail: int) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -230,6 +231,7 @@ def refuse_existing_model(output: Path, force: bool) -> None:
     from hourglass.pipeline.artefact import is_artefact
 
     if not force and output.is_dir() and is_artefact(output):
+        check_model_dir(output)  # a model folder that also holds other files: --force would not do
         raise HourglassError(f"--output {output}: a model is saved there already; pass --force to "
                              "replace it, or choose another --output")
 
@@ -252,6 +254,9 @@ def check_model_dir(output: Path, *inputs: Path | None) -> None:
         raise HourglassError(f"--output {output}: is the current folder or one above it; give the "
                              "model folder's name (e.g. -o model)")
     for data in inputs:
+        if data is not None and str(data) != "-" and data.resolve() == resolved:
+            raise HourglassError(f"--output {output}: is the input file {data}; choose another "
+                                 "--output")
         if data is not None and str(data) != "-" and data.resolve().is_relative_to(resolved):
             raise HourglassError(f"--output {output}: holds the input {data}, which saving the "
                                  "model there would delete; choose another --output")
@@ -262,10 +267,11 @@ def check_model_dir(output: Path, *inputs: Path | None) -> None:
 
 
 def check_not_input(output: Path | None, option: str, data: Path | None = None,
-                    model: Path | None = None) -> None:
-    """Refuse an output path that is a directory, lies in a missing folder, is the input file
-    ``data`` or lies inside the ``model`` directory (the atomic rename would replace what the
-    command reads), before any work.
+                    model: Path | None = None, appends: bool = False) -> None:
+    """Refuse an output path that is a directory, lies in a missing folder, cannot be written,
+    is the input file ``data`` or lies inside the ``model`` directory (the atomic rename would
+    replace what the command reads), before any work. ``appends``: the command appends to an
+    existing file (``stream``), so only that file must be writable, not its folder.
 
     Examples
     --------
@@ -280,7 +286,7 @@ def check_not_input(output: Path | None, option: str, data: Path | None = None,
         raise HourglassError(f"{option} {output}: is a directory, expected a file name")
     if not output.parent.is_dir():
         raise HourglassError(f"{option} {output}: output folder {output.parent} does not exist")
-    _check_writable(output, option)
+    _check_writable(output, option, appends)
     out = output.resolve()
     if data is not None and out == data.resolve():
         raise HourglassError(f"{option} {output}: is the input file {data}; choose another path")
@@ -289,17 +295,24 @@ def check_not_input(output: Path | None, option: str, data: Path | None = None,
                              "another path")
 
 
-def _check_writable(output: Path, option: str) -> None:
+def _check_writable(output: Path, option: str, appends: bool = False) -> None:
     """Refuse, before any work, an output whose folder takes no new file (the temp file the
-    output is written to and renamed from could not be made there, after all the work)."""
+    output is written to and renamed from could not be made there, after all the work), or, when
+    the command ``appends`` to an existing plain file, a file that cannot be appended to (its
+    folder may well be closed to new files: a service's pre-created log file)."""
     import tempfile
 
     from hourglass.ingest.readers import is_stream_output
+    from hourglass.ingest.sqlite import is_sqlite
 
     if is_stream_output(output):  # written through, not created beside
         return
-    try:
-        with tempfile.NamedTemporaryFile(dir=output.parent, prefix=f".{output.name}.", suffix=".check"):
+    if appends and output.is_file() and not is_sqlite(output):  # SQLite writes a journal beside
+        if not os.access(output, os.W_OK):
+            raise HourglassError(f"{option} {output}: cannot append to it (permission denied)")
+        return
+    try:  # a short name: the user's own may be near the file-name limit
+        with tempfile.NamedTemporaryFile(dir=output.parent, prefix=".hourglass-", suffix=".check"):
             pass
     except OSError as exc:
         raise HourglassError(f"{option} {output}: cannot write in {output.parent} "

@@ -367,10 +367,14 @@ class BaseDetector(BaseEstimator):
         train_idx, val_idx = self._split(n, frac, np.random.default_rng(self._seed()))
         n_val = len(val_idx)
         unit = {"events": "sessions", "timeseries": "time steps"}.get(self.get_tags()["input"], "rows")
-        if len(train_idx) < 2:  # no model, scales or spread from one row, or none
+        # no model, scales or spread from one row; a log model learns from the windows inside
+        # its sessions, so one (long) session is enough to train on
+        least = 1 if unit == "sessions" else 2
+        if len(train_idx) < least:
+            advice = "use a smaller validation_fraction or more data" if n_val else "give more data"
             raise InputError(f"validation_fraction={frac} holds out {n_val} of {n} {unit}, leaving "
-                             f"{len(train_idx)} to train on (at least 2 are needed); use a smaller "
-                             "validation_fraction or more data")
+                             f"{len(train_idx)} to train on (at least {least} "
+                             f"{'is' if least == 1 else 'are'} needed); {advice}")
         if labels is not None and n_val and not (labels[val_idx] == 0).any():
             unit = "sessions" if self.get_tags()["input"] == "events" else "rows"
             raise InputError(f"y: every held-out {unit[:-1]} ({n_val} of {n}) is labelled an "
