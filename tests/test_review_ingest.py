@@ -103,24 +103,48 @@ def test_cicflowmeter_repeated_header_rows_are_dropped_in_either_mode(tmp_path: 
 
 
 def test_bsd_syslog_years_leap_day_and_new_year(monkeypatch: pytest.MonkeyPatch) -> None:
+    import datetime
+
     from hourglass.ingest import logs
 
-    monkeypatch.setattr(logs, "_utc_year", lambda: 2025)
+    monkeypatch.setattr(logs, "_utc_today", lambda: datetime.date(2025, 3, 10))
     lines = ["Feb 28 23:59:59 host sshd[1]: Accepted password for bob from 10.0.0.1 port 22",
              "Feb 29 00:00:01 host sshd[2]: Accepted password for al from 10.0.0.2 port 22",
              "Mar  1 00:00:01 host sshd[3]: Accepted password for al from 10.0.0.2 port 22",
              "Dec 31 23:59:59 host cron[4]: job done",
              "Jan  1 00:00:01 host cron[5]: job done"]
     df = logs.LogParser("syslog").fit(lines).parse(lines)
-    t = pd.to_datetime(df["time"], unit="s")
+    t = pd.to_datetime(df["time"], unit="s")  # 2025 has no Feb 29: the last leap year before
     assert [str(x) for x in t] == ["2024-02-28 23:59:59", "2024-02-29 00:00:01", "2024-03-01 00:00:01",
                                    "2024-12-31 23:59:59", "2025-01-01 00:00:01"]
     assert df["time"].is_monotonic_increasing
-    # a file of one year only: the current one; chunks of one read carry the year on
+    # a December log read in early January: last year, never the future
+    monkeypatch.setattr(logs, "_utc_today", lambda: datetime.date(2027, 1, 3))
+    dec = ["Dec 20 10:00:00 host cron[4]: job done", "Dec 21 10:00:00 host cron[4]: job done"]
+    years = pd.to_datetime(logs.LogParser("syslog").fit(dec).parse(dec)["time"], unit="s").dt.year
+    assert years.tolist() == [2026, 2026]
+    # read today (Dec 1): a file of Dec 20-21 is last year's, not 19 days ahead
+    monkeypatch.setattr(logs, "_utc_today", lambda: datetime.date(2026, 12, 1))
+    years = pd.to_datetime(logs.LogParser("syslog").fit(dec).parse(dec)["time"], unit="s").dt.year
+    assert years.tolist() == [2025, 2025]
+
+
+def test_bsd_syslog_years_are_the_same_whole_or_in_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    import datetime
+
+    from hourglass.ingest import logs
+
+    monkeypatch.setattr(logs, "_utc_today", lambda: datetime.date(2026, 12, 1))
+    days = ["Dec 30", "Dec 31", "Jan  1", "Jan  2"]
+    lines = [f"{d} {h:02d}:00:00 host cron[{i}]: job {i % 7} done" for i, (d, h) in
+             enumerate((d, h) for d in days for h in range(24))]
     p = logs.LogParser("syslog").fit(lines)
-    parts = list(p.parse_chunks(lines[3:] + lines[:1], chunk_size=1))
-    years = [pd.to_datetime(c["time"], unit="s").dt.year.iloc[0] for c in parts]
-    assert years == [2025, 2026, 2026]
+    whole = pd.concat(list(p.parse_chunks(lines, chunk_size=10**6)))["time"].to_numpy()
+    for size in (1, 7, 50):
+        got = pd.concat(list(p.parse_chunks(lines, chunk_size=size)))["time"].to_numpy()
+        np.testing.assert_array_equal(got, whole)
+    t = pd.to_datetime(whole, unit="s")
+    assert (t[0].year, t[-1].year) == (2025, 2026) and pd.Series(whole).is_monotonic_increasing
 
 
 @pytest.mark.parametrize(("n", "cut"), [(4032, 604), (4730, 709), (5000, 750), (22695, 750)])

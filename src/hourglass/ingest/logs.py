@@ -210,9 +210,9 @@ LOG_FORMATS: dict[str, tuple[str | JournaldHeader, str | None]] = {
 _MONTHS = {name: i for i, name in enumerate(calendar.month_abbr) if name}
 
 
-def _utc_year() -> int:
-    """The current year in UTC (the year a BSD syslog read ends in)."""
-    return datetime.datetime.now(datetime.UTC).year
+def _utc_today() -> datetime.date:
+    """Today's date in UTC (BSD syslog lines are dated no later than about then)."""
+    return datetime.datetime.now(datetime.UTC).date()
 
 
 # Applied in this order; each match becomes ``<NAME>`` in the template.
@@ -770,12 +770,14 @@ class LogParser:
         return out
 
     def _syslog_years(self, month: np.ndarray, day: np.ndarray) -> np.ndarray:
-        """The year of each BSD syslog line (``Feb 29 00:00:01`` has none). A file is taken to
-        end in the current UTC year: the year goes forward where the month goes back by more than
-        six (``Dec 31`` then ``Jan 1``), and the first line's year is the current one less the
-        turns of the year the first chunk holds; later chunks of the same read carry on from
-        there. A ``Feb 29`` in a year that is not a leap year moves the read back to the last
-        leap year before it. A time stamp with a year (RFC 3339) needs none of this.
+        """The year of each BSD syslog line (``Feb 29 00:00:01`` has none). The first line is
+        dated in the most recent year that puts it no later than tomorrow (UTC; a day of slack for
+        clocks ahead), so a read is never dated in the future and a December log read in January
+        stays in last year; the year goes forward where the month goes back by more than six
+        (``Dec 31`` then ``Jan 1``), carried across the chunks of one read, so a file read whole or
+        in chunks gets the same years. A ``Feb 29`` in the first chunk in a year that is not a leap
+        year moves the read back to the last leap year before it (a later one has no date). A
+        time stamp with a year (RFC 3339) needs none of this.
         """
         known = ~np.isnan(month)
         m = month[known].astype(np.int64)
@@ -785,12 +787,18 @@ class LogParser:
         clock = getattr(self, "_syslog_clock", None)
         prev = np.concatenate([[m[0] if clock is None else clock[1]], m[:-1]])
         turns = np.cumsum(prev - m > 6)
-        base = _utc_year() - int(turns[-1]) if clock is None else clock[0]
-        leap = (m == 2) & (day[known] == 29)
-        for _ in range(8):  # 2100 is no leap year: eight years apart at most
-            if all(calendar.isleap(y) for y in set((base + turns[leap]).tolist())):
-                break
-            base -= 1
+        if clock is None:  # the first line: the latest year in which it is not after tomorrow
+            ref = _utc_today() + datetime.timedelta(days=1)
+            first_day = day[known][0]
+            first = (int(m[0]), int(first_day) if first_day == first_day else 1)
+            base = ref.year if first <= (ref.month, ref.day) else ref.year - 1
+            leap = (m == 2) & (day[known] == 29)
+            for _ in range(8):  # 2100 is no leap year: eight years apart at most
+                if all(calendar.isleap(y) for y in set((base + turns[leap]).tolist())):
+                    break
+                base -= 1
+        else:
+            base = clock[0]
         years[known] = base + turns
         self._syslog_clock = (int(years[known][-1]), int(m[-1]))
         return years
