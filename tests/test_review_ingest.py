@@ -280,3 +280,27 @@ def test_zeek_logs_with_a_byte_order_mark(tmp_path: Path, body: str) -> None:
     assert spec.name == "zeek-conn"
     df = spec.read(p)
     assert df["uid"].tolist() == ["C1", "C2"] and df["id.orig_h"].tolist() == ["10.0.0.1", "10.0.0.2"]
+
+
+def test_plain_csv_head_parsed_once_and_quote_scan_in_c(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    import pyarrow.csv as pacsv
+
+    from hourglass.ingest import tables
+
+    assert tables._quoted_newline(b'a,b\n1,"x\ny"\n') and not tables._quoted_newline(b'a\n"x, ""y"" z"\n')
+    assert not tables._quoted_newline(b'a\n"x') and tables._quoted_newline(b'"\n')
+    assert not tables._quoted_newline(b"") and not tables._quoted_newline(b"a,b\n1,2\n")
+    opened: list[object] = []
+    real = pacsv.open_csv
+    monkeypatch.setattr(tables.pacsv, "open_csv", lambda *a, **k: opened.append(a) or real(*a, **k))
+    p = tmp_path / "plain.csv"
+    p.write_text("ts,port,msg\n" + "".join(f"{1600000000 + i},{i % 65536},m{i}\n" for i in range(5000)))
+    df = read_table(p)
+    assert len(df) == 5000 and df["ts"].iloc[-1] == 1600004999
+    assert len(opened) == 2  # the first block once for the types, then the file
+    # hex or ids past 2**53: the head is read again as text, and the columns keep their values
+    opened.clear()
+    p.write_text("id,status\n" + "".join(f"{2**60 + i},0x{i:X}\n" for i in range(50)))
+    df = read_table(p)
+    assert df["id"].iloc[3] == 2**60 + 3 and df["status"].iloc[10] == "0xA" and len(opened) == 3

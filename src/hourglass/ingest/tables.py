@@ -409,7 +409,8 @@ def _iter_csv(
     # be told, or a file past one block fails "out of sync with chunker". Telling it costs about
     # a third of the parse time, so only when the first block has such a field, or once a later
     # one made the chunker fail (then the file is read again, past the rows already yielded).
-    multiline = [quote and _quoted_newline(read_head(path, _BLOCK_BYTES))]
+    head = read_head(path, _BLOCK_BYTES)
+    multiline = [quote and _quoted_newline(head)]
 
     def options(types: dict[str, pa.DataType] | None, block: int, threads: bool = True) -> dict[str, Any]:
         return {
@@ -476,11 +477,19 @@ def _iter_csv(
                     return pa.BufferReader(data)
         first = first_block(source(), column_types)
         schema = first.schema
-        first.close()
+        try:
+            typed: pa.RecordBatch | None = first.read_next_batch()
+        except StopIteration:
+            typed = None
+        finally:
+            first.close()
         numeric = [f.name for f in schema if f.name not in (column_types or {})
                    and (pa.types.is_integer(f.type) or pa.types.is_floating(f.type))]
         text: pa.RecordBatch | None = None
-        if numeric:  # the same block with these columns as written: hex, 64-bit ids
+        # the same block with these columns as written (hex, 64-bit ids): parsed again only when
+        # the head has a hex number or a numeric column passes 2**53, where float64 stops being exact
+        if numeric and typed is not None and (b"0x" in head or b"0X" in head
+                                              or any(_past_float(typed.column(n)) for n in numeric)):
             probe = first_block(source(), {**(column_types or {}), **{n: pa.string() for n in numeric}})
             try:
                 text = probe.read_next_batch()
@@ -672,6 +681,12 @@ def _unconvertible(col: pa.Array, typ: pa.DataType, offset: int = 0) -> list[int
                 + _unconvertible(col.slice(half), typ, offset + half))
 
 
+def _past_float(col: pa.Array) -> bool:
+    """Whether a numeric column has a value beyond 2**53 either way (float64 no longer exact)."""
+    bounds = pc.min_max(col).as_py()
+    return any(v is not None and abs(v) > 2**53 for v in (bounds["min"], bounds["max"]))
+
+
 def _quoted_newline(head: bytes) -> bool:
     """Whether a whole line of ``head`` has an odd number of ``"`` (a quoted field goes on past it).
 
@@ -680,7 +695,13 @@ def _quoted_newline(head: bytes) -> bool:
     >>> _quoted_newline(b'a,b\\n1,"x\\ny"\\n'), _quoted_newline(b'a,b\\n1,"x, ""y"" z"\\n')
     (True, False)
     """
-    return any(line.count(b'"') % 2 for line in head.split(b"\n")[:-1])
+    if b'"' not in head:
+        return False
+    # the first line with an odd count is the first line end with an odd count of '"' before it
+    # (counted in C: a Python loop over the head's lines costs more than the check saves)
+    data = np.frombuffer(head, np.uint8, count=head.rfind(b"\n") + 1)  # the last line may be cut
+    quotes = np.flatnonzero(data == ord('"'))
+    return bool((np.searchsorted(quotes, np.flatnonzero(data == ord("\n"))) % 2).any())
 
 
 def _header_mask(batch: pa.RecordBatch, headers: Mapping[str, pa.Array]) -> np.ndarray:
