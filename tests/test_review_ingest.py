@@ -304,3 +304,10 @@ def test_plain_csv_head_parsed_once_and_quote_scan_in_c(tmp_path: Path,
     p.write_text("id,status\n" + "".join(f"{2**60 + i},0x{i:X}\n" for i in range(50)))
     df = read_table(p)
     assert df["id"].iloc[3] == 2**60 + 3 and df["status"].iloc[10] == "0xA" and len(opened) == 3
+
+
+def test_int64_min_in_the_first_block(tmp_path: Path) -> None:
+    p = tmp_path / "ids.csv"
+    p.write_text("id,n\n-9223372036854775808,1\n9223372036854775807,2\n5,3\n")
+    df = read_table(p)
+    assert df["id"].tolist() == [-2**63, 2**63 - 1, 5]

@@ -659,8 +659,7 @@ def _fixed_type(f: pa.Field, text: pa.Array | None) -> pa.DataType:
             longest = pc.max(pc.utf8_length(pc.utf8_ltrim(values, characters="+-0"))).as_py() or 0
             if longest >= 16:  # a candidate past 2**53 (9007199254740992, 16 digits)
                 if pa.types.is_integer(f.type):
-                    big = pc.max(pc.abs_checked(pc.cast(values, pa.int64()))).as_py()
-                    if big is not None and big > 2**53:
+                    if _past_float(pc.cast(values, pa.int64())):  # bounds, no abs: -2**63 has none
                         return pa.int64()
                 elif longest >= 19:  # inferred as double: some value past int64
                     return pa.string()
