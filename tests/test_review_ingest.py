@@ -311,3 +311,21 @@ def test_int64_min_in_the_first_block(tmp_path: Path) -> None:
     p.write_text("id,n\n-9223372036854775808,1\n9223372036854775807,2\n5,3\n")
     df = read_table(p)
     assert df["id"].tolist() == [-2**63, 2**63 - 1, 5]
+
+
+def test_64_bit_ids_stay_exact_past_the_first_block(tmp_path: Path) -> None:
+    big = 2**60 + 1
+    p = tmp_path / "null.csv"
+    p.write_text("id,x\n" + "".join(f"{big + i},{i}\n" for i in range(5)) + ",5\n")
+    df = read_table(p)
+    assert str(df["id"].dtype) == "Int64" and df["id"].iloc[4] == big + 4 and df["id"].isna().iloc[5]
+    for tail in ("1.5", "18446744073709551615"):  # a fraction, a number past int64
+        p = tmp_path / "late.csv"
+        p.write_text("id,x\n" + "".join(f"{big + i},{i}\n" for i in range(60000)) + f"{tail},1\n")
+        for mode in ("error", "skip"):
+            for chunk in ({}, {"chunk_bytes": 200_000}):
+                stats = ReadStats()
+                df = read_table(p, on_bad_rows=mode, stats=stats, **chunk)
+                assert len(df) == 60001 and stats.bad_rows == 0
+                assert df["id"].iloc[0] == str(big) and df["id"].iloc[-1] == tail
+                assert pd.api.types.is_string_dtype(df["id"]) and df["x"].iloc[-1] == 1

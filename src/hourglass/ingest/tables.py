@@ -527,6 +527,10 @@ def _iter_csv(
         raise InputError(f"{path}: cannot read ({exc})") from None
     probing[0] = False
     types = {**inferred, **(column_types or {})}
+    # Columns of whole numbers past 2**53 kept exact as int64 (64-bit ids): one with a missing
+    # value becomes pandas' nullable Int64 (not float64, which rounds), and a later value that is
+    # not an int64 (a fraction, a number past int64) turns the column to text, still exact.
+    ids = {n for n, t in inferred.items() if pa.types.is_int64(t) and n not in (column_types or {})}
     # Columns read as text and converted row by row, after pyarrow refused a later value of one
     # (a repeated header row, a word in a numeric column): name -> the type the column has.
     converted: dict[str, pa.DataType] = {}
@@ -541,7 +545,11 @@ def _iter_csv(
         if headers:
             bad |= _header_mask(batch, headers)
         for name, typ in converted.items():
-            for i in _unconvertible(batch.column(name), typ):
+            wrong = _unconvertible(batch.column(name), typ)
+            if wrong and name in ids and pa.types.is_int64(typ):  # ids: the column as text
+                converted[name] = types[name] = pa.string()
+                continue
+            for i in wrong:
                 if not bad[i]:
                     if on_bad_rows != "skip":
                         value = batch.column(name)[i].as_py()
@@ -570,10 +578,17 @@ def _iter_csv(
                 gathered.append(batch)
                 size += batch.nbytes
             if size >= chunk_bytes:
-                yield pa.Table.from_batches(gathered).to_pandas()
+                yield frame(pa.Table.from_batches(gathered))
                 gathered, size = [], 0
         if gathered:
-            yield pa.Table.from_batches(gathered).to_pandas()
+            yield frame(pa.Table.from_batches(gathered))
+
+    def frame(table: pa.Table) -> pd.DataFrame:
+        df = table.to_pandas()
+        for i, f in enumerate(table.schema):
+            if f.name in ids and pa.types.is_int64(f.type) and table.column(i).null_count:
+                df.isetitem(i, table.column(i).to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get))
+        return df
 
     def refused(exc: pa.ArrowInvalid) -> bool:
         # A later value that does not fit its column's type, with rows to skip (skip mode, or a
@@ -581,6 +596,13 @@ def _iter_csv(
         msg = str(exc)
         if pending or "conversion error" not in msg or "column #" not in msg:
             return False
+        try:
+            name = names[int(msg.split("column #", 1)[1].split(":", 1)[0])]
+        except (ValueError, IndexError):
+            name = None
+        if name in ids and pa.types.is_int64(types[name]) and name not in converted:
+            types[name] = pa.string()  # 64-bit ids with a later value that is no int64: text
+            return True
         if on_bad_rows != "skip" and not header_rows:
             return False
         if converted:
