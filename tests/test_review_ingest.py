@@ -329,3 +329,25 @@ def test_64_bit_ids_stay_exact_past_the_first_block(tmp_path: Path) -> None:
                 assert len(df) == 60001 and stats.bad_rows == 0
                 assert df["id"].iloc[0] == str(big) and df["id"].iloc[-1] == tail
                 assert pd.api.types.is_string_dtype(df["id"]) and df["x"].iloc[-1] == 1
+
+
+def test_rows_dropped_past_the_first_block_have_their_lines(tmp_path: Path) -> None:
+    # a late value that does not convert (skip mode), past an empty line and a quoted line break
+    p = tmp_path / "late.csv"
+    rows = "".join(f"{i},{i * 2}\n" for i in range(200000))
+    p.write_text("a,b\n" + rows + '\n3,"q\nr"\n1,x\n' + "".join(f"{i},{i}\n" for i in range(10)) + "2,y\n")
+    stats = ReadStats()
+    df = read_table(p, on_bad_rows="skip", stats=stats)
+    assert len(df) == 200010 and stats.bad_rows == 3 and stats.bad_lines == [200003, 200005, 200016]
+    # repeated header rows (CICFlowMeter), in skip mode and in error mode for a late word
+    n = 40000
+    p, _ = _cic(tmp_path, n)
+    spec = get_format("cicflowmeter")
+    stats = ReadStats()
+    spec.read(p, on_bad_rows="skip", stats=stats)
+    assert stats.bad_rows == 1 and stats.bad_lines == [n // 2 + 2]
+    text = p.read_text().splitlines()
+    text[n - 10] = text[n - 10].replace(f",{1000 + n - 12},", ",word,")  # line n - 9: the row n - 12
+    p.write_text("\n".join(text) + "\n")
+    with pytest.raises(InputError, match=f"line {n - 9}: column 'Flow Duration': malformed value 'word'"):
+        spec.read(p, on_bad_rows="error")

@@ -202,6 +202,53 @@ def _first_line_longer(path: Path, limit: int) -> int | None:
     return None
 
 
+class _RowLines:
+    """The file line of each data row, for rows dropped after pyarrow parsed them (asked in order:
+    one forward read of the file, stopped where the last row asked for is). Rows are counted as
+    pyarrow does: past ``skip_rows`` lines, empty lines and ``comment`` lines not counted, nor
+    undecodable lines where those are filtered out; a quoted field with line breaks (``quote``)
+    goes on to the line that closes it, the row's line its first."""
+
+    def __init__(self, path: Path, skip_rows: int, comment: str | None, decodable: bool,
+                 quote: bool) -> None:
+        self._fh = open_text(path)
+        self._quote = quote
+        self._comment = None if comment is None else comment.encode()
+        self._decodable = decodable
+        self.line = self.rows = 0
+        while self.line < skip_rows and self._fh.readline():
+            self.line += 1
+
+    def line_of(self, row: int) -> int | None:
+        """The line of data row ``row`` (1-based), ``None`` past the end."""
+        start = self.line
+        while self.rows < row:
+            raw = self._fh.readline()
+            if not raw:
+                return None
+            self.line += 1
+            start = self.line
+            while self._quote and raw.count(b'"') % 2:  # a quoted field goes on past the line
+                more = self._fh.readline()
+                if not more:
+                    break
+                self.line += 1
+                raw += more
+            text = raw.rstrip(b"\r\n")
+            if not text or (self._comment is not None and text.startswith(self._comment)):
+                continue
+            if self._decodable:
+                try:
+                    raw.decode("utf-8")
+                except UnicodeDecodeError:
+                    continue
+            self.rows += 1
+        return start if self.rows == row else None
+
+    def close(self) -> None:
+        self._fh.close()
+
+
 class _DecodableLines(io.RawIOBase):
     """A byte stream of the lines of a file that decode as UTF-8 (the others are counted)."""
 
@@ -390,6 +437,7 @@ def _iter_csv(
     pending: dict[str, Any] = {}
     probing = [True]  # the type-inference pass must not count skipped rows
     filtering: list[_DecodableLines | None] = [None]  # the stream of the pass, when filtered
+    invalid = [0]  # rows of this pass pyarrow's handler skipped (then later rows' lines are unsure)
     _install_unraisablehook()
 
     def on_invalid(row: Any) -> str:
@@ -397,6 +445,7 @@ def _iter_csv(
             return "skip"  # trailer lines such as Zeek's '#close'
         if on_bad_rows == "skip":
             if not probing[0]:  # a line number of the filtered stream is one of the file's
+                invalid[0] += 1
                 stats.skipped(row.number if filtering[0] is None or row.number is None
                               else filtering[0].file_line(row.number))
             return "skip"
@@ -536,11 +585,17 @@ def _iter_csv(
     converted: dict[str, pa.DataType] = {}
     headers = _header_spellings(names) if header_rows else {}
 
-    def checked(batch: pa.RecordBatch) -> pa.RecordBatch:
+    def checked(batch: pa.RecordBatch, first_row: int, lines: _RowLines) -> pa.RecordBatch:
         # the rows of ``batch`` whose text columns convert (the others counted as bad rows: only
-        # a repeated header row in error mode, see ``refused``), those columns converted
+        # a repeated header row in error mode, see ``refused``), those columns converted;
+        # ``first_row``: the data rows of the pass before this batch
         if not converted:
             return batch
+
+        def line(i: int) -> int | None:  # the file line of row i of the batch, where it is sure
+            if invalid[0]:
+                return None
+            return lines.line_of(first_row + i + 1)
         bad = np.zeros(batch.num_rows, bool)
         if headers:
             bad |= _header_mask(batch, headers)
@@ -553,12 +608,15 @@ def _iter_csv(
                 if not bad[i]:
                     if on_bad_rows != "skip":
                         value = batch.column(name)[i].as_py()
-                        raise InputError(f"{path}: column {name!r}: malformed value {value!r} (expected "
-                                         f"{typ} as in the first block; use --on-bad-rows skip to skip "
-                                         "such rows)")
+                        at = line(i)
+                        where = (f"line {at}" if at is not None else f"data row {first_row + i + 1} "
+                                 "(its line is not known)")
+                        raise InputError(f"{path}: {where}: column {name!r}: malformed value {value!r} "
+                                         f"(expected {typ} as in the first block; use --on-bad-rows "
+                                         "skip to skip such rows)")
                     bad[i] = True
-        for _ in range(int(bad.sum())):
-            stats.skipped(None)
+        for row in np.flatnonzero(bad).tolist():
+            stats.skipped(line(row) if len(stats.bad_lines) < 10 else None)
         if bad.any():
             batch = batch.filter(pa.array(~bad))
         columns = [pc.cast(col, converted[name]) if name in converted else col
@@ -571,15 +629,21 @@ def _iter_csv(
         read_types = {**types, **{name: pa.string() for name in converted}}
         reader = pacsv.open_csv(source, **options(read_types, min(chunk_bytes, _BLOCK_BYTES)))
         gathered: list[pa.RecordBatch] = []
-        size = 0
-        for batch in reader:
-            batch = checked(batch)
-            if batch.num_rows:
-                gathered.append(batch)
-                size += batch.nbytes
-            if size >= chunk_bytes:
-                yield frame(pa.Table.from_batches(gathered))
-                gathered, size = [], 0
+        size = rows = 0
+        lines = _RowLines(path, skip_rows, comment, decodable=filtering[0] is not None, quote=quote)
+        try:
+            for batch in reader:
+                n = batch.num_rows
+                batch = checked(batch, rows, lines)
+                rows += n
+                if batch.num_rows:
+                    gathered.append(batch)
+                    size += batch.nbytes
+                if size >= chunk_bytes:
+                    yield frame(pa.Table.from_batches(gathered))
+                    gathered, size = [], 0
+        finally:
+            lines.close()
         if gathered:
             yield frame(pa.Table.from_batches(gathered))
 
@@ -619,6 +683,7 @@ def _iter_csv(
         # block (a value of a later row that does not fit, or, in skip mode, undecodable bytes:
         # then through a filter that drops the lines that are not UTF-8).
         stats.bad_rows, stats.bad_lines = 0, []  # a pass counts every bad row again
+        invalid[0] = 0
         stream = _DecodableLines(path, stats) if decodable else None
         filtering[0] = stream
         try:
