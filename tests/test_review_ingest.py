@@ -304,3 +304,74 @@ def test_zeek_logs_with_a_byte_order_mark(tmp_path: Path, body: str) -> None:
     assert spec.name == "zeek-conn"
     df = spec.read(p)
     assert df["uid"].tolist() == ["C1", "C2"] and df["id.orig_h"].tolist() == ["10.0.0.1", "10.0.0.2"]
+
+
+def test_plain_csv_head_parsed_once_and_quote_scan_in_c(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    import pyarrow.csv as pacsv
+
+    from hourglass.ingest import tables
+
+    assert tables._quoted_newline(b'a,b\n1,"x\ny"\n') and not tables._quoted_newline(b'a\n"x, ""y"" z"\n')
+    assert not tables._quoted_newline(b'a\n"x') and tables._quoted_newline(b'"\n')
+    assert not tables._quoted_newline(b"") and not tables._quoted_newline(b"a,b\n1,2\n")
+    opened: list[object] = []
+    real = pacsv.open_csv
+    monkeypatch.setattr(tables.pacsv, "open_csv", lambda *a, **k: opened.append(a) or real(*a, **k))
+    p = tmp_path / "plain.csv"
+    p.write_text("ts,port,msg\n" + "".join(f"{1600000000 + i},{i % 65536},m{i}\n" for i in range(5000)))
+    df = read_table(p)
+    assert len(df) == 5000 and df["ts"].iloc[-1] == 1600004999
+    assert len(opened) == 2  # the first block once for the types, then the file
+    # hex or ids past 2**53: the head is read again as text, and the columns keep their values
+    opened.clear()
+    p.write_text("id,status\n" + "".join(f"{2**60 + i},0x{i:X}\n" for i in range(50)))
+    df = read_table(p)
+    assert df["id"].iloc[3] == 2**60 + 3 and df["status"].iloc[10] == "0xA" and len(opened) == 3
+
+
+def test_int64_min_in_the_first_block(tmp_path: Path) -> None:
+    p = tmp_path / "ids.csv"
+    p.write_text("id,n\n-9223372036854775808,1\n9223372036854775807,2\n5,3\n")
+    df = read_table(p)
+    assert df["id"].tolist() == [-2**63, 2**63 - 1, 5]
+
+
+def test_64_bit_ids_stay_exact_past_the_first_block(tmp_path: Path) -> None:
+    big = 2**60 + 1
+    p = tmp_path / "null.csv"
+    p.write_text("id,x\n" + "".join(f"{big + i},{i}\n" for i in range(5)) + ",5\n")
+    df = read_table(p)
+    assert str(df["id"].dtype) == "Int64" and df["id"].iloc[4] == big + 4 and df["id"].isna().iloc[5]
+    for tail in ("1.5", "18446744073709551615"):  # a fraction, a number past int64
+        p = tmp_path / "late.csv"
+        p.write_text("id,x\n" + "".join(f"{big + i},{i}\n" for i in range(60000)) + f"{tail},1\n")
+        for mode in ("error", "skip"):
+            for chunk in ({}, {"chunk_bytes": 200_000}):
+                stats = ReadStats()
+                df = read_table(p, on_bad_rows=mode, stats=stats, **chunk)
+                assert len(df) == 60001 and stats.bad_rows == 0
+                assert df["id"].iloc[0] == str(big) and df["id"].iloc[-1] == tail
+                assert pd.api.types.is_string_dtype(df["id"]) and df["x"].iloc[-1] == 1
+
+
+def test_rows_dropped_past_the_first_block_have_their_lines(tmp_path: Path) -> None:
+    # a late value that does not convert (skip mode), past an empty line and a quoted line break
+    p = tmp_path / "late.csv"
+    rows = "".join(f"{i},{i * 2}\n" for i in range(200000))
+    p.write_text("a,b\n" + rows + '\n3,"q\nr"\n1,x\n' + "".join(f"{i},{i}\n" for i in range(10)) + "2,y\n")
+    stats = ReadStats()
+    df = read_table(p, on_bad_rows="skip", stats=stats)
+    assert len(df) == 200010 and stats.bad_rows == 3 and stats.bad_lines == [200003, 200005, 200016]
+    # repeated header rows (CICFlowMeter), in skip mode and in error mode for a late word
+    n = 40000
+    p, _ = _cic(tmp_path, n)
+    spec = get_format("cicflowmeter")
+    stats = ReadStats()
+    spec.read(p, on_bad_rows="skip", stats=stats)
+    assert stats.bad_rows == 1 and stats.bad_lines == [n // 2 + 2]
+    text = p.read_text().splitlines()
+    text[n - 10] = text[n - 10].replace(f",{1000 + n - 12},", ",word,")  # line n - 9: the row n - 12
+    p.write_text("\n".join(text) + "\n")
+    with pytest.raises(InputError, match=f"line {n - 9}: column 'Flow Duration': malformed value 'word'"):
+        spec.read(p, on_bad_rows="error")

@@ -607,7 +607,8 @@ class TabularPreprocessor:
             trained = ", ".join(repr(v) for v in cats[:4]) + (" ..." if len(cats) > 4 else "")
             logger.warning("column %s: %s of %d values scored were seen in training (e.g. %r; "
                            "trained on %s): each new value reads as <unseen> and raises the "
-                           "score; was the column written another way (numbers for names?)", c,
+                           "score; was the column written another way (numbers for names?), or are its "
+                           "values new", c,
                            "none" if seen == 0 else f"only {seen}", scored, example, trained)
 
     def _transform_general(self, df: pd.DataFrame) -> np.ndarray:

@@ -88,6 +88,20 @@ def _restore_integers(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
+def _as_text_throughout(chunks: list[pd.DataFrame]) -> list[pd.DataFrame]:
+    """A column that a later chunk has as text (64-bit ids that met a value past int64) is text
+    in the earlier chunks too, written as read: never ints and strings in one column."""
+    for c in range(chunks[0].shape[1]):
+        dtypes = [ch.iloc[:, c].dtype for ch in chunks]
+        text = [d for d in dtypes if pd.api.types.is_string_dtype(d)]
+        if text and any(pd.api.types.is_integer_dtype(d) for d in dtypes):
+            for ch, d in zip(chunks, dtypes, strict=True):
+                if pd.api.types.is_integer_dtype(d):
+                    as_text = ch.iloc[:, c].map(lambda v: None if pd.isna(v) else str(v))
+                    ch.isetitem(c, as_text.astype(text[0]))
+    return chunks
+
+
 def read_table(
     path: str | os.PathLike[str],
     *,
@@ -131,7 +145,7 @@ def read_table(
                              **dialect))
     if not chunks or sum(len(c) for c in chunks) == 0:
         raise InputError(f"{p}: no data rows")
-    df = chunks[0] if len(chunks) == 1 else pd.concat(chunks, ignore_index=True)
+    df = chunks[0] if len(chunks) == 1 else pd.concat(_as_text_throughout(chunks), ignore_index=True)
     df.columns = [str(c) for c in df.columns]
     return _restore_integers(df) if fmt in ("csv", "tsv") else df
 

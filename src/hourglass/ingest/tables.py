@@ -202,6 +202,53 @@ def _first_line_longer(path: Path, limit: int) -> int | None:
     return None
 
 
+class _RowLines:
+    """The file line of each data row, for rows dropped after pyarrow parsed them (asked in order:
+    one forward read of the file, stopped where the last row asked for is). Rows are counted as
+    pyarrow does: past ``skip_rows`` lines, empty lines and ``comment`` lines not counted, nor
+    undecodable lines where those are filtered out; a quoted field with line breaks (``quote``)
+    goes on to the line that closes it, the row's line its first."""
+
+    def __init__(self, path: Path, skip_rows: int, comment: str | None, decodable: bool,
+                 quote: bool) -> None:
+        self._fh = open_text(path)
+        self._quote = quote
+        self._comment = None if comment is None else comment.encode()
+        self._decodable = decodable
+        self.line = self.rows = 0
+        while self.line < skip_rows and self._fh.readline():
+            self.line += 1
+
+    def line_of(self, row: int) -> int | None:
+        """The line of data row ``row`` (1-based), ``None`` past the end."""
+        start = self.line
+        while self.rows < row:
+            raw = self._fh.readline()
+            if not raw:
+                return None
+            self.line += 1
+            start = self.line
+            while self._quote and raw.count(b'"') % 2:  # a quoted field goes on past the line
+                more = self._fh.readline()
+                if not more:
+                    break
+                self.line += 1
+                raw += more
+            text = raw.rstrip(b"\r\n")
+            if not text or (self._comment is not None and text.startswith(self._comment)):
+                continue
+            if self._decodable:
+                try:
+                    raw.decode("utf-8")
+                except UnicodeDecodeError:
+                    continue
+            self.rows += 1
+        return start if self.rows == row else None
+
+    def close(self) -> None:
+        self._fh.close()
+
+
 class _DecodableLines(io.RawIOBase):
     """A byte stream of the lines of a file that decode as UTF-8 (the others are counted)."""
 
@@ -390,6 +437,7 @@ def _iter_csv(
     pending: dict[str, Any] = {}
     probing = [True]  # the type-inference pass must not count skipped rows
     filtering: list[_DecodableLines | None] = [None]  # the stream of the pass, when filtered
+    invalid = [0]  # rows of this pass pyarrow's handler skipped (then later rows' lines are unsure)
     _install_unraisablehook()
 
     def on_invalid(row: Any) -> str:
@@ -397,6 +445,7 @@ def _iter_csv(
             return "skip"  # trailer lines such as Zeek's '#close'
         if on_bad_rows == "skip":
             if not probing[0]:  # a line number of the filtered stream is one of the file's
+                invalid[0] += 1
                 stats.skipped(row.number if filtering[0] is None or row.number is None
                               else filtering[0].file_line(row.number))
             return "skip"
@@ -409,7 +458,8 @@ def _iter_csv(
     # be told, or a file past one block fails "out of sync with chunker". Telling it costs about
     # a third of the parse time, so only when the first block has such a field, or once a later
     # one made the chunker fail (then the file is read again, past the rows already yielded).
-    multiline = [quote and _quoted_newline(read_head(path, _BLOCK_BYTES))]
+    head = read_head(path, _BLOCK_BYTES)
+    multiline = [quote and _quoted_newline(head)]
 
     def options(types: dict[str, pa.DataType] | None, block: int, threads: bool = True) -> dict[str, Any]:
         return {
@@ -476,11 +526,19 @@ def _iter_csv(
                     return pa.BufferReader(data)
         first = first_block(source(), column_types)
         schema = first.schema
-        first.close()
+        try:
+            typed: pa.RecordBatch | None = first.read_next_batch()
+        except StopIteration:
+            typed = None
+        finally:
+            first.close()
         numeric = [f.name for f in schema if f.name not in (column_types or {})
                    and (pa.types.is_integer(f.type) or pa.types.is_floating(f.type))]
         text: pa.RecordBatch | None = None
-        if numeric:  # the same block with these columns as written: hex, 64-bit ids
+        # the same block with these columns as written (hex, 64-bit ids): parsed again only when
+        # the head has a hex number or a numeric column passes 2**53, where float64 stops being exact
+        if numeric and typed is not None and (b"0x" in head or b"0X" in head
+                                              or any(_past_float(typed.column(n)) for n in numeric)):
             probe = first_block(source(), {**(column_types or {}), **{n: pa.string() for n in numeric}})
             try:
                 text = probe.read_next_batch()
@@ -518,30 +576,47 @@ def _iter_csv(
         raise InputError(f"{path}: cannot read ({exc})") from None
     probing[0] = False
     types = {**inferred, **(column_types or {})}
+    # Columns of whole numbers past 2**53 kept exact as int64 (64-bit ids): one with a missing
+    # value becomes pandas' nullable Int64 (not float64, which rounds), and a later value that is
+    # not an int64 (a fraction, a number past int64) turns the column to text, still exact.
+    ids = {n for n, t in inferred.items() if pa.types.is_int64(t) and n not in (column_types or {})}
     # Columns read as text and converted row by row, after pyarrow refused a later value of one
     # (a repeated header row, a word in a numeric column): name -> the type the column has.
     converted: dict[str, pa.DataType] = {}
     headers = _header_spellings(names) if header_rows else {}
 
-    def checked(batch: pa.RecordBatch) -> pa.RecordBatch:
+    def checked(batch: pa.RecordBatch, first_row: int, lines: _RowLines) -> pa.RecordBatch:
         # the rows of ``batch`` whose text columns convert (the others counted as bad rows: only
-        # a repeated header row in error mode, see ``refused``), those columns converted
+        # a repeated header row in error mode, see ``refused``), those columns converted;
+        # ``first_row``: the data rows of the pass before this batch
         if not converted:
             return batch
+
+        def line(i: int) -> int | None:  # the file line of row i of the batch, where it is sure
+            if invalid[0]:
+                return None
+            return lines.line_of(first_row + i + 1)
         bad = np.zeros(batch.num_rows, bool)
         if headers:
             bad |= _header_mask(batch, headers)
         for name, typ in converted.items():
-            for i in _unconvertible(batch.column(name), typ):
+            wrong = _unconvertible(batch.column(name), typ)
+            if wrong and name in ids and pa.types.is_int64(typ):  # ids: the column as text
+                converted[name] = types[name] = pa.string()
+                continue
+            for i in wrong:
                 if not bad[i]:
                     if on_bad_rows != "skip":
                         value = batch.column(name)[i].as_py()
-                        raise InputError(f"{path}: column {name!r}: malformed value {value!r} (expected "
-                                         f"{typ} as in the first block; use --on-bad-rows skip to skip "
-                                         "such rows)")
+                        at = line(i)
+                        where = (f"line {at}" if at is not None else f"data row {first_row + i + 1} "
+                                 "(its line is not known)")
+                        raise InputError(f"{path}: {where}: column {name!r}: malformed value {value!r} "
+                                         f"(expected {typ} as in the first block; use --on-bad-rows "
+                                         "skip to skip such rows)")
                     bad[i] = True
-        for _ in range(int(bad.sum())):
-            stats.skipped(None)
+        for row in np.flatnonzero(bad).tolist():
+            stats.skipped(line(row) if len(stats.bad_lines) < 10 else None)
         if bad.any():
             batch = batch.filter(pa.array(~bad))
         columns = [pc.cast(col, converted[name]) if name in converted else col
@@ -554,17 +629,30 @@ def _iter_csv(
         read_types = {**types, **{name: pa.string() for name in converted}}
         reader = pacsv.open_csv(source, **options(read_types, min(chunk_bytes, _BLOCK_BYTES)))
         gathered: list[pa.RecordBatch] = []
-        size = 0
-        for batch in reader:
-            batch = checked(batch)
-            if batch.num_rows:
-                gathered.append(batch)
-                size += batch.nbytes
-            if size >= chunk_bytes:
-                yield pa.Table.from_batches(gathered).to_pandas()
-                gathered, size = [], 0
+        size = rows = 0
+        lines = _RowLines(path, skip_rows, comment, decodable=filtering[0] is not None, quote=quote)
+        try:
+            for batch in reader:
+                n = batch.num_rows
+                batch = checked(batch, rows, lines)
+                rows += n
+                if batch.num_rows:
+                    gathered.append(batch)
+                    size += batch.nbytes
+                if size >= chunk_bytes:
+                    yield frame(pa.Table.from_batches(gathered))
+                    gathered, size = [], 0
+        finally:
+            lines.close()
         if gathered:
-            yield pa.Table.from_batches(gathered).to_pandas()
+            yield frame(pa.Table.from_batches(gathered))
+
+    def frame(table: pa.Table) -> pd.DataFrame:
+        df = table.to_pandas()
+        for i, f in enumerate(table.schema):
+            if f.name in ids and pa.types.is_int64(f.type) and table.column(i).null_count:
+                df.isetitem(i, table.column(i).to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get))
+        return df
 
     def refused(exc: pa.ArrowInvalid) -> bool:
         # A later value that does not fit its column's type, with rows to skip (skip mode, or a
@@ -572,6 +660,13 @@ def _iter_csv(
         msg = str(exc)
         if pending or "conversion error" not in msg or "column #" not in msg:
             return False
+        try:
+            name = names[int(msg.split("column #", 1)[1].split(":", 1)[0])]
+        except (ValueError, IndexError):
+            name = None
+        if name in ids and pa.types.is_int64(types[name]) and name not in converted:
+            types[name] = pa.string()  # 64-bit ids with a later value that is no int64: text
+            return True
         if on_bad_rows != "skip" and not header_rows:
             return False
         if converted:
@@ -588,6 +683,7 @@ def _iter_csv(
         # block (a value of a later row that does not fit, or, in skip mode, undecodable bytes:
         # then through a filter that drops the lines that are not UTF-8).
         stats.bad_rows, stats.bad_lines = 0, []  # a pass counts every bad row again
+        invalid[0] = 0
         stream = _DecodableLines(path, stats) if decodable else None
         filtering[0] = stream
         try:
@@ -650,8 +746,7 @@ def _fixed_type(f: pa.Field, text: pa.Array | None) -> pa.DataType:
             longest = pc.max(pc.utf8_length(pc.utf8_ltrim(values, characters="+-0"))).as_py() or 0
             if longest >= 16:  # a candidate past 2**53 (9007199254740992, 16 digits)
                 if pa.types.is_integer(f.type):
-                    big = pc.max(pc.abs_checked(pc.cast(values, pa.int64()))).as_py()
-                    if big is not None and big > 2**53:
+                    if _past_float(pc.cast(values, pa.int64())):  # bounds, no abs: -2**63 has none
                         return pa.int64()
                 elif longest >= 19:  # inferred as double: some value past int64
                     return pa.string()
@@ -672,6 +767,12 @@ def _unconvertible(col: pa.Array, typ: pa.DataType, offset: int = 0) -> list[int
                 + _unconvertible(col.slice(half), typ, offset + half))
 
 
+def _past_float(col: pa.Array) -> bool:
+    """Whether a numeric column has a value beyond 2**53 either way (float64 no longer exact)."""
+    bounds = pc.min_max(col).as_py()
+    return any(v is not None and abs(v) > 2**53 for v in (bounds["min"], bounds["max"]))
+
+
 def _quoted_newline(head: bytes) -> bool:
     """Whether a whole line of ``head`` has an odd number of ``"`` (a quoted field goes on past it).
 
@@ -680,7 +781,13 @@ def _quoted_newline(head: bytes) -> bool:
     >>> _quoted_newline(b'a,b\\n1,"x\\ny"\\n'), _quoted_newline(b'a,b\\n1,"x, ""y"" z"\\n')
     (True, False)
     """
-    return any(line.count(b'"') % 2 for line in head.split(b"\n")[:-1])
+    if b'"' not in head:
+        return False
+    # the first line with an odd count is the first line end with an odd count of '"' before it
+    # (counted in C: a Python loop over the head's lines costs more than the check saves)
+    data = np.frombuffer(head, np.uint8, count=head.rfind(b"\n") + 1)  # the last line may be cut
+    quotes = np.flatnonzero(data == ord('"'))
+    return bool((np.searchsorted(quotes, np.flatnonzero(data == ord("\n"))) % 2).any())
 
 
 def _header_mask(batch: pa.RecordBatch, headers: Mapping[str, pa.Array]) -> np.ndarray:
