@@ -446,8 +446,11 @@ def _iter_csv(
         if on_bad_rows == "skip":
             if not probing[0]:  # a line number of the filtered stream is one of the file's
                 invalid[0] += 1
-                stats.skipped(row.number if filtering[0] is None or row.number is None
-                              else filtering[0].file_line(row.number))
+                if row.number is None:  # parallel parsing numbers no line: found by its text
+                    line = _line_of(path, row.text) if len(stats.bad_lines) < 10 else None
+                else:
+                    line = row.number if filtering[0] is None else filtering[0].file_line(row.number)
+                stats.skipped(line)
             return "skip"
         pending.update(line=row.number, text=row.text, expected=row.expected_columns,
                        actual=row.actual_columns)
