@@ -531,6 +531,13 @@ def test_pages_on_later_lines_are_read_by_score_as_by_stream(kit: dict[str, Any]
     assert len(scored) == len(streamed) == 40
     np.testing.assert_allclose(scored, streamed, rtol=1e-4)
     np.testing.assert_allclose(scored, kit[f"{fmt}-scores"][:40], rtol=1e-4)
+    # the other way round: a page first, then single events (was 'not a page of events')
+    paged = tmp_path / "paged.jsonl"
+    paged.write_text(_lines([OBJECT_PAGE[fmt](test[:30]), *test[30:40]]))
+    res = runner.invoke(app, ["score", str(d / f"{fmt}-model"), str(paged), "-o", str(scores)])
+    assert res.exit_code == 0, res.output
+    np.testing.assert_allclose(pd.read_csv(scores)["score"].to_numpy(), kit[f"{fmt}-scores"][:40],
+                               rtol=1e-4)
     bad = tmp_path / "bad.jsonl"
     bad.write_text(_lines([test[0], OBJECT_PAGE[fmt]([test[1], "x"])]))
     one_line_error(["score", str(d / f"{fmt}-model"), str(bad), "-o", str(tmp_path / "bad.csv")],

@@ -308,7 +308,7 @@ def test_a_column_option_on_the_label_column_is_refused(files: dict[str, Path], 
     out = files["dir"] / "LBL"
     one_line_error(["train", str(files["flows"]), "--label-col", "label", "--normal", "benign",
                     option, value, *FAST, "-o", str(out)],
-                   f"{option} {shown}: is the label column (--label-col label)", out)
+                   f"{option} {shown}: is the label column, which is never a feature", out)
 
 
 # --- 11. a format_version of the wrong type --------------------------------------------------------

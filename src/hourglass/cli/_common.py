@@ -359,15 +359,15 @@ def refuse_label_in_columns(label_col: str | None, *, categorical: Sequence[str]
     >>> refuse_label_in_columns("label", drop=["label"])
     Traceback (most recent call last):
     ...
-    hourglass.errors.HourglassError: --drop label: is the label column (--label-col label), ...
+    hourglass.errors.HourglassError: --drop label: is the label column, which is never a feature; ...
     """
     if label_col is None:
         return
     for opt, names in (("--categorical", categorical), ("--drop", drop), ("--role", roles)):
         if label_col in (names or ()):
             given = f"{label_col}={roles[label_col]}" if opt == "--role" and roles else label_col
-            raise HourglassError(f"{opt} {given}: is the label column (--label-col {label_col}), "
-                                 "which is never a feature; leave it out")
+            raise HourglassError(f"{opt} {given}: is the label column, which is never a feature; "
+                                 "leave it out")  # named by --label-col or by the format
 
 
 def refuse_kept_outputs(keep: Sequence[str] | None, outputs: set[str]) -> None:

@@ -270,7 +270,9 @@ class JsonEventsSpec(DatasetSpec):
                 self.check(df, p)  # each chunk: records of another kind later on refused too
                 yield df
             return
-        records = self._page_records(p, on_bad_rows, stats, objects=pretty)
+        # an object that is no page is one event: a pretty-printed file's, or a single event on a
+        # later line of a file of pages (as stream and the service read such a line)
+        records = self._page_records(p, on_bad_rows, stats, objects=True)
         for lo in range(0, len(records), _CHUNK_RECORDS):
             df = flatten_json(pd.DataFrame.from_records(records[lo:lo + _CHUNK_RECORDS]))
             self.check(df, p)
@@ -281,8 +283,8 @@ class JsonEventsSpec(DatasetSpec):
     def _page_records(self, p: Path, on_bad_rows: str, stats: ReadStats | None, *,
                       objects: bool = False) -> list[dict[str, Any]]:
         """The events of every page in the file (pages one after the other, blanks between); with
-        ``objects`` (a pretty-printed file) an object that is no page is one event (an Okta
-        Event Hook delivery, to be refused by name by :meth:`check`)."""
+        ``objects`` an object that is no page is one event (a single event between pages, or an
+        Okta Event Hook delivery, to be refused by name by :meth:`check`)."""
         try:
             with open_text(p) as fh:
                 text = fh.read().decode("utf-8").removeprefix("\ufeff")
