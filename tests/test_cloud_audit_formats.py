@@ -586,14 +586,18 @@ def test_k8s_stream_refuses_a_core_event_by_line(kit: dict[str, Any]) -> None:
     assert "line 2: a Kubernetes core Event" in res.stderr, res.stderr
 
 
-def test_k8s_ecs_alerts_name_user_address_agent_and_verb(kit: dict[str, Any]) -> None:
-    d = kit["dir"]
-    res = runner.invoke(app, ["stream", str(d / "k8s-audit-model"), "--alert-format", "ecs"],
-                        input=_lines(kit["k8s-audit-test"]))
+def _ecs_alerts(kit: dict[str, Any], fmt: str) -> list[dict[str, Any]]:
+    """The ECS alerts of streaming the format's test events through its model (at least one)."""
+    res = runner.invoke(app, ["stream", str(kit["dir"] / f"{fmt}-model"), "--alert-format", "ecs"],
+                        input=_lines(kit[f"{fmt}-test"]))
     assert res.exit_code == 0, res.output
     docs = [json.loads(x) for x in res.stdout.splitlines()]
     assert docs
-    for doc in docs:
+    return docs
+
+
+def test_k8s_ecs_alerts_name_user_address_agent_and_verb(kit: dict[str, Any]) -> None:
+    for doc in _ecs_alerts(kit, "k8s-audit"):
         event = kit["k8s-audit-test"][doc["hourglass"]["row"]]
         assert doc["user"]["name"] == event["user"]["username"]
         assert doc["source"]["ip"] == event["sourceIPs"][-1]  # the connection's, not X-Forwarded-For's
@@ -606,13 +610,7 @@ def test_k8s_ecs_alerts_name_user_address_agent_and_verb(kit: dict[str, Any]) ->
 
 
 def test_gcp_ecs_alerts_name_caller_address_agent_method_and_project(kit: dict[str, Any]) -> None:
-    d = kit["dir"]
-    res = runner.invoke(app, ["stream", str(d / "gcp-audit-model"), "--alert-format", "ecs"],
-                        input=_lines(kit["gcp-audit-test"]))
-    assert res.exit_code == 0, res.output
-    docs = [json.loads(x) for x in res.stdout.splitlines()]
-    assert docs
-    for doc in docs:
+    for doc in _ecs_alerts(kit, "gcp-audit"):
         entry = kit["gcp-audit-test"][doc["hourglass"]["row"]]
         payload = entry["protoPayload"]
         assert doc["user"]["name"] == payload["authenticationInfo"]["principalEmail"]
