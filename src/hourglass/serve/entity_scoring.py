@@ -32,7 +32,8 @@ __all__ = ["EntityScorer", "bucket_rows", "scored_buckets"]
 
 def bucket_rows(pipe: Any, keys: pd.DataFrame, X: np.ndarray) -> pd.DataFrame:
     """Per (entity, bucket) of ``keys`` (:data:`~hourglass.features.entity.KEYS`): its keys with
-    the bucket times as ISO-8601 text (``Z`` for times with a UTC offset), and the ``score``,
+    the bucket times as ISO-8601 text (``Z`` for times with a UTC offset; with microseconds for a
+    bucket that is not a whole number of seconds), and the ``score``,
     ``flag``, ``calibrated`` probability and ``severity`` of its feature row in ``X`` — the rows
     ``hourglass score`` writes for an entity-bucket model.
 
@@ -51,12 +52,18 @@ def bucket_rows(pipe: Any, keys: pd.DataFrame, X: np.ndarray) -> pd.DataFrame:
     >>> out["bucket_start"].iloc[0]
     '2024-01-01T00:00:00'
     """
+    from hourglass.features.entity import parse_bucket
+
     det = pipe.detector_
     scores = det.score(X)
     out = keys.copy()
+    # a bucket of a fraction of a second ('500ms', '1.5s'): its times with microseconds, else two
+    # buckets would share a start and a bucket would end where it starts
+    whole = parse_bucket(pipe.features_.bucket) % pd.Timedelta("1s") == pd.Timedelta(0)
+    layout = "%Y-%m-%dT%H:%M:%S" if whole else "%Y-%m-%dT%H:%M:%S.%f"
     for c in ("bucket_start", "bucket_end"):
         times = pd.DatetimeIndex(keys[c])
-        out[c] = times.strftime("%Y-%m-%dT%H:%M:%S")
+        out[c] = times.strftime(layout)
         if times.tz is not None:
             out[c] = out[c] + "Z"
     out["score"] = scores
