@@ -33,3 +33,30 @@ def test_sub_second_buckets_are_written_with_their_fraction() -> None:
                      features=EntityWindows("host", "ts", bucket="5min")).fit(_flows())
     starts = bucket_rows(whole, *whole.features_.transform_with_keys(_flows()))["bucket_start"]
     assert starts.str.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:00").all()  # whole seconds: as before
+
+
+def test_durations_named_like_times_are_aggregated() -> None:
+    # was: response_time, cpu_time, uptime (numbers named ...time) left out as "times"
+    df = _flows()
+    rng = np.random.default_rng(1)
+    df["response_time"] = rng.random(len(df))
+    df["cpu_time"] = rng.integers(0, 50, len(df)).astype(str)  # numbers written as text
+    df["uptime"] = rng.random(len(df)) * 1e4
+    df["event_time"] = df["ts"] * 1000  # epoch milliseconds: a time
+    df["rel_time"] = df["ts"] - df["ts"].iloc[0]  # seconds since the start, never decreasing
+    df["created_date"] = pd.to_datetime(df["ts"], unit="s").astype(str)  # date-time text
+    ew = EntityWindows("host", "ts").fit(df)
+    assert ew.numeric_ == ["bytes", "response_time", "cpu_time", "uptime"]
+    assert set(ew.not_aggregated_) == {"event_time", "rel_time", "created_date"}
+
+
+def test_fractional_numbers_with_a_code_like_name_are_summed() -> None:
+    # was: amount_paid (ends in "id") counted as distinct codes, not summed
+    df = _flows()
+    rng = np.random.default_rng(2)
+    df["amount_paid"] = rng.random(len(df)) * 100
+    df["user_id"] = rng.integers(0, 5, len(df))
+    df["status"] = rng.choice([200, 404], len(df)).astype(float)  # whole numbers: codes
+    ew = EntityWindows("host", "ts").fit(df)
+    assert ew.numeric_ == ["bytes", "amount_paid"]
+    assert ew.categorical_ == ["user_id", "status"]

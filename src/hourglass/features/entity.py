@@ -39,16 +39,49 @@ _ROLES = ("numeric", "categorical", "drop")
 _TIME_NAME = re.compile(r"(time|date|timestamp)$")
 
 
+def _number_values(s: pd.Series) -> np.ndarray | None:
+    """The present values of ``s`` as float64 when it holds numbers (or numbers written as
+    text), else ``None``."""
+    if pd.api.types.is_bool_dtype(s):
+        return None
+    if pd.api.types.is_numeric_dtype(s):
+        v = s.to_numpy(dtype=np.float64, na_value=np.nan)
+    else:
+        present = s.dropna()
+        present = present[present.astype("string").str.strip() != ""]
+        conv = pd.to_numeric(present, errors="coerce")
+        if len(present) == 0 or conv.notna().mean() < 0.99:
+            return None
+        v = conv.to_numpy(dtype=np.float64, na_value=np.nan)
+    return v[np.isfinite(v)]
+
+
 def _is_time(name: str, s: pd.Series) -> bool:
     """Whether column ``name`` holds times (by name, or text that reads as date-times): a time's
-    distinct count per bucket is the row count again, its sum means nothing."""
+    distinct count per bucket is the row count again, its sum means nothing. A column of numbers
+    named like a time is one when its numbers are epoch times (from 1973 on, in any unit) or
+    never decrease from row to row (a clock, relative times); others are durations measured
+    (``response_time``, ``cpu_time``, ``uptime``), aggregated as numbers."""
     if _TIME_NAME.search(name.lower().replace("_", "")):
-        return True
+        v = _number_values(s)
+        if v is None or len(v) < 2:
+            return True
+        return bool(np.median(np.abs(v)) >= 1e8 or (np.diff(v) >= 0).all())
     if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
         return False
     sample = s.dropna().astype(str).str.strip().iloc[:200]
     sample = sample[sample.str.contains(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}", regex=True)]
     return len(sample) > 0 and len(sample) >= 0.95 * min(200, int(s.notna().sum()))
+
+
+def _is_code(name: str, s: pd.Series) -> bool:
+    """Whether numeric column ``name`` holds codes by its name (``EventID``, ``dst_port``,
+    ``status``): only when its values are whole numbers, as codes are (``amount_paid`` of
+    12.50 ends in "id" but is an amount)."""
+    if _CODE_NAME.search(name.lower()) is None:
+        return False
+    v = _number_values(s)
+    return v is None or bool((v == np.round(v)).all())
 
 
 def parse_bucket(bucket: str) -> pd.Timedelta:
@@ -166,9 +199,10 @@ class EntityWindows:
     numeric
         Columns summed / averaged / maximised per bucket. ``None`` with ``categorical`` also
         ``None``: inferred from the column roles of :func:`~hourglass.features.roles.infer_role`
-        (numeric values → numeric, except names ending in id, code, port, number, index, guid,
-        sid, type, status, flags: those are codes; text, IP addresses, ports and codes →
-        categorical; identifiers, times and near-unique text left out).
+        (numeric values → numeric, except whole numbers named ending in id, code, port, number,
+        index, guid, sid, type, status, flags: those are codes; text, IP addresses, ports and
+        codes → categorical; identifiers, times and near-unique text left out; numbers named
+        like a time are times when epoch-sized or never decreasing, else durations, numeric).
     categorical
         Columns whose distinct values are counted per bucket (destination ports or IPs,
         EventIDs, process images).
@@ -318,7 +352,7 @@ class EntityWindows:
                 role, why = infer_role(c, df[c], max_categories=50)
             if c not in given and role != "drop" and _is_time(c, df[c]):
                 role, why = "drop", "times"
-            if role == "numeric" and _CODE_NAME.search(c.lower()) is None:
+            if role == "numeric" and not _is_code(c, df[c]):
                 num.append(c)
             elif role != "drop":
                 cat.append(c)
