@@ -60,3 +60,18 @@ def test_fractional_numbers_with_a_code_like_name_are_summed() -> None:
     ew = EntityWindows("host", "ts").fit(df)
     assert ew.numeric_ == ["bytes", "amount_paid"]
     assert ew.categorical_ == ["user_id", "status"]
+
+
+def test_placeholder_dash_in_a_numeric_column_is_missing() -> None:
+    # was: a Bro-style '-' (inferred as a missing value of a numeric column) stopped the fit with
+    # "data row 4 is not a number ('-')"; stream refused such a row alike
+    from hourglass.cli.stream_entity import _not_number
+
+    df = _flows(300)
+    df["bytes"] = df["bytes"].astype(str)
+    df.loc[3, "bytes"], df.loc[7, "bytes"] = "-", "(empty)"
+    ew = EntityWindows("host", "ts", log1p="none").fit(df)
+    assert ew.numeric_ == ["bytes"]
+    agg = ew.aggregate(df)
+    assert agg["bytes:sum"].sum() == pd.to_numeric(df["bytes"], errors="coerce").sum()
+    assert not _not_number("-") and not _not_number(" (empty) ") and _not_number("ten")

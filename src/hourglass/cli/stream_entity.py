@@ -73,12 +73,16 @@ def parse_lateness(text: str | None, bucket: pd.Timedelta) -> pd.Timedelta:
 
 
 def _not_number(value: Any) -> bool:
-    """Whether a JSON value of a numeric column is neither a number, null nor blank / numeric text
-    (what ``score`` would refuse at that row)."""
+    """Whether a JSON value of a numeric column is neither a number, null, blank, ``-`` /
+    ``(empty)`` (missing) nor numeric text (what ``score`` would refuse at that row)."""
     if value is None or isinstance(value, bool | int | float):
         return False
     if isinstance(value, str):
-        return bool(value.strip()) and pd.isna(pd.to_numeric(pd.Series([value]), errors="coerce").iloc[0])
+        from hourglass.features.roles import PLACEHOLDERS
+
+        text = value.strip()
+        return bool(text) and text not in PLACEHOLDERS and \
+            pd.isna(pd.to_numeric(pd.Series([text]), errors="coerce").iloc[0])
     return True
 
 

@@ -21,7 +21,7 @@ import pandas as pd
 from hourglass._times import _no_missing, read_timestamps
 from hourglass.errors import InputError, NotFittedError
 from hourglass.features._grouped import Groups, distinct_top, numeric_stats
-from hourglass.features.roles import factorize_strings, infer_role
+from hourglass.features.roles import PLACEHOLDERS, factorize_strings, infer_role
 from hourglass.features.tabular import TabularPreprocessor
 from hourglass.features.validation import check_name_lists
 
@@ -409,9 +409,9 @@ class EntityWindows:
             return s.to_numpy(dtype=np.float64)
         v = pd.to_numeric(s, errors="coerce")
         bad = v.isna().to_numpy() & s.notna().to_numpy()
-        if bad.any():
+        if bad.any():  # blank, '-' and '(empty)' are missing values, as the column's role read them
             text = s.astype("string").str.strip()
-            bad &= (text != "").fillna(False).to_numpy()
+            bad &= ((text != "") & ~text.isin(PLACEHOLDERS)).fillna(False).to_numpy()
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             raise InputError(f"column {c!r}: data row {i + 1} is not a number ({s.iloc[i]!r})")
