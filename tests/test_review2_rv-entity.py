@@ -3,13 +3,18 @@ reproduces a defect that was found and fixed."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
 from hourglass import Pipeline
+from hourglass.cli import app
 from hourglass.detectors import AutoEncoder
 from hourglass.features.entity import EntityWindows
 from hourglass.serve.entity_scoring import bucket_rows
+from tests._cli import runner
 
 
 def _flows(n: int = 400, seed: int = 0, span: float = 36_000.0) -> pd.DataFrame:
@@ -75,3 +80,23 @@ def test_placeholder_dash_in_a_numeric_column_is_missing() -> None:
     agg = ew.aggregate(df)
     assert agg["bytes:sum"].sum() == pd.to_numeric(df["bytes"], errors="coerce").sum()
     assert not _not_number("-") and not _not_number(" (empty) ") and _not_number("ten")
+
+
+def _model(tmp_path: Path, df: pd.DataFrame, bucket: str = "10min") -> Path:
+    out = tmp_path / "M"
+    Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0),
+             features=EntityWindows("host", "ts", bucket=bucket)).fit(df).save(out)
+    return out
+
+
+def test_warm_start_with_a_replay_share_of_no_bucket_trains_on_new_alone(tmp_path: Path) -> None:
+    # was: 'error: no rows to score (empty data)' when --replay times NEW's buckets rounded to 0
+    model = _model(tmp_path, _flows(400))
+    _flows(40, seed=3).to_csv(tmp_path / "new.csv", index=False)
+    _flows(400, seed=4).to_csv(tmp_path / "old.csv", index=False)
+    res = runner.invoke(app, ["train", str(tmp_path / "new.csv"), "--warm-start", str(model), "-o",
+                              str(tmp_path / "W"), "--replay-data", str(tmp_path / "old.csv"),
+                              "--replay", "0.01", "--epochs", "1", "-q"])
+    assert res.exit_code == 0, res.output
+    info = json.loads((tmp_path / "W" / "config.json").read_text())["info"]
+    assert info["warm_start"]["replay"]["buckets"] == 0

@@ -121,7 +121,8 @@ def warm_entity(data: Path, output: Path, parent: Any, parent_dir: Path, *, labe
         n_old = int(codes.max()) + 1
         want = min(n_old, int(round(replay * n_new)))
         pick = np.random.default_rng(seed).choice(n_old, size=want, replace=False)
-        old = old_rows.loc[np.isin(codes, pick)].reset_index(drop=True)
+        # none to replay (a small NEW, a small --replay): trained on NEW alone, as a table model is
+        old = old_rows.loc[np.isin(codes, pick)].reset_index(drop=True) if want else None
         replayed = {"source": shown(replay_data), "multiple": replay, "buckets": want, "of": n_old,
                     "seed": seed, "skipped_rows": old_stats.bad_rows,
                     "which": "a seeded sample of OLD's normal (entity, bucket) rows, aggregated on "
