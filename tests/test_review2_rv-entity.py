@@ -100,3 +100,24 @@ def test_warm_start_with_a_replay_share_of_no_bucket_trains_on_new_alone(tmp_pat
     assert res.exit_code == 0, res.output
     info = json.loads((tmp_path / "W" / "config.json").read_text())["info"]
     assert info["warm_start"]["replay"]["buckets"] == 0
+
+
+def test_stream_places_each_event_of_a_page_by_its_own_time() -> None:
+    # was: the events of one line (an Okta array, an Event Hub page) all took the time of the
+    # page's last event: a 10:30 event was dropped as late behind a 07:00 one, and one bad
+    # event made every event of its page bad
+    from hourglass.cli.stream_entity import EntityStream
+
+    pipe = Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0),
+                    features=EntityWindows("host", "ts", bucket="1h")).fit(_flows())
+    t0 = 1_767_600_000  # 2026-01-05 08:00 UTC
+    stream = EntityStream(pipe)
+    assert stream.feed([{"host": "a", "ts": t0 + 3600, "bytes": 1}], [1])[1] == []
+    page = [{"host": "a", "ts": t0 + 9000, "bytes": 2}, {"host": "a", "ts": t0 - 3600, "bytes": 3},
+            {"host": "a", "ts": "soon", "bytes": 4}]
+    _, bad = stream.feed(page, [2, 2, 2], stop_at_bad=False)
+    assert [n for n, _ in bad] == [2] and "'soon'" in bad[0][1]
+    assert stream.counts["late"] == 1 and stream.counts["rows"] == 3  # the late one counted too
+    out = stream.close_all()
+    assert out is not None
+    assert out["bucket_start"].tolist() == ["2026-01-05T09:00:00", "2026-01-05T10:00:00"]

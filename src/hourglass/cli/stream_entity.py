@@ -192,22 +192,24 @@ class EntityStream:
         ``stop_at_bad`` the rows after the first bad one are not taken."""
         bad: list[tuple[int, str]] = []
         now = self.last_line = self.clock()
-        checked = [(self._problem(r), r, n) for r, n in zip(rows, lines, strict=True)]
-        good = [(r, n) for p, r, n in checked if p is None]
-        times, why = self._times([r for r, _ in good]) if good else ([], [])
-        problems = {n: p for p, _, n in checked if p is not None}
-        problems.update({n: w for (_, n), w in zip(good, why, strict=True) if w is not None})
-        by_line = dict(zip([n for _, n in good], times, strict=True))
+        # by position: the events of a page (an Okta array, an Event Hub message) share its line
+        checked = [self._problem(r) for r in rows]
+        good = [i for i, p in enumerate(checked) if p is None]
+        times, why = self._times([rows[i] for i in good]) if good else ([], [])
+        problems = {i: p for i, p in enumerate(checked) if p is not None}
+        problems.update({i: w for i, w in zip(good, why, strict=True) if w is not None})
+        at = dict(zip(good, times, strict=True))
         td, late = int(self.bucket.value), self.lateness
         wall = self.wall()
-        for row, number in zip(rows, lines, strict=True):
-            t = by_line.get(number)
-            ahead = None if number in problems or t is None else \
+        for i, (row, number) in enumerate(zip(rows, lines, strict=True)):
+            t = at.get(i)
+            ahead = None if i in problems or t is None else \
                 future_problem(t, row[self.timestamp_col], self.timestamp_col, wall)
             if ahead is not None:
-                problems[number] = ahead
-            if number in problems:
-                bad.append((number, problems[number]))
+                problems[i] = ahead
+            if i in problems:
+                if not bad or bad[-1][0] != number:  # a line once, however many of its events
+                    bad.append((number, problems[i]))
                 if stop_at_bad:
                     break
                 continue
