@@ -49,10 +49,11 @@ def test_durations_named_like_times_are_aggregated() -> None:
     df["uptime"] = rng.random(len(df)) * 1e4
     df["event_time"] = df["ts"] * 1000  # epoch milliseconds: a time
     df["rel_time"] = df["ts"] - df["ts"].iloc[0]  # seconds since the start, never decreasing
+    df["event_date"] = rng.choice([20240105, 20240106], len(df))  # dates written as numbers
     df["created_date"] = pd.to_datetime(df["ts"], unit="s").astype(str)  # date-time text
     ew = EntityWindows("host", "ts").fit(df)
     assert ew.numeric_ == ["bytes", "response_time", "cpu_time", "uptime"]
-    assert set(ew.not_aggregated_) == {"event_time", "rel_time", "created_date"}
+    assert set(ew.not_aggregated_) == {"event_time", "rel_time", "event_date", "created_date"}
 
 
 def test_fractional_numbers_with_a_code_like_name_are_summed() -> None:

@@ -59,14 +59,17 @@ def _number_values(s: pd.Series) -> np.ndarray | None:
 def _is_time(name: str, s: pd.Series) -> bool:
     """Whether column ``name`` holds times (by name, or text that reads as date-times): a time's
     distinct count per bucket is the row count again, its sum means nothing. A column of numbers
-    named like a time is one when its numbers are epoch times (from 1973 on, in any unit) or
-    never decrease from row to row (a clock, relative times); others are durations measured
-    (``response_time``, ``cpu_time``, ``uptime``), aggregated as numbers."""
+    named like a time is one when its numbers are epoch times (from 1973 on, in any unit), dates
+    (``20240105``) or never decrease from row to row (a clock, relative times); others are
+    durations measured (``response_time``, ``cpu_time``, ``uptime``), aggregated as numbers."""
     if _TIME_NAME.search(name.lower().replace("_", "")):
         v = _number_values(s)
         if v is None or len(v) < 2:
             return True
-        return bool(np.median(np.abs(v)) >= 1e8 or (np.diff(v) >= 0).all())
+        month, day = (v // 100) % 100, v % 100
+        dates = ((v == np.round(v)) & (v >= 19000101) & (v <= 21001231) & (month >= 1) & (month <= 12)
+                 & (day >= 1) & (day <= 31)).all()  # 20240105: a date written as a number
+        return bool(np.median(np.abs(v)) >= 1e8 or dates or (np.diff(v) >= 0).all())
     if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
         return False
     sample = s.dropna().astype(str).str.strip().iloc[:200]
