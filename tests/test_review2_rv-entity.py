@@ -122,3 +122,20 @@ def test_stream_places_each_event_of_a_page_by_its_own_time() -> None:
     out = stream.close_all()
     assert out is not None
     assert out["bucket_start"].tolist() == ["2026-01-05T09:00:00", "2026-01-05T10:00:00"]
+
+
+def test_event_table_times_with_and_without_fractions_all_read() -> None:
+    # was: pandas read every time in the first row's layout, so with RFC3339Nano times (trailing
+    # zeros left out: 09:00:07.5Z beside 09:00:15Z) half the events had 'no readable time' and
+    # were left out of the time windows
+    from hourglass.features.sessions import EventSessions
+
+    t0 = pd.Timestamp("2024-01-05T09:00:00Z")
+    times = [(t0 + pd.Timedelta(seconds=7.5 * i)).strftime("%Y-%m-%dT%H:%M:%S.%f").rstrip("0").rstrip(".")
+             + "Z" for i in range(40)]
+    df = pd.DataFrame({"event": ["login", "read", "exit", "read"] * 10, "ts": times})
+    pre = EventSessions(key_column="event", time_column="ts", window=60).fit(df)
+    sessions = pre.sessions(df)
+    assert sum(len(q) for q in sessions.sequences) == 40
+    assert not sessions.stats.get("events_without_time")
+    assert sessions.ids[:2] == ["2024-01-05T09:00:00", "2024-01-05T09:01:00"]

@@ -119,6 +119,11 @@ class EventTables:
                 secs = np.where(np.abs(secs) < _MAX_EPOCH_S, secs, np.nan)
         else:
             t = pd.to_datetime(col, errors="coerce", utc=True)
+            missed = (t.isna() & col.notna()).to_numpy()
+            if missed.any():  # pandas reads every row in the first one's layout: ISO 8601 times
+                # with and without fractions (Go's RFC3339Nano leaves trailing zeros out) differ
+                t = t.copy()
+                t[missed] = pd.to_datetime(col[missed], errors="coerce", utc=True, format="ISO8601")
             secs = (t - pd.Timestamp("1970-01-01", tz="UTC")).dt.total_seconds().to_numpy(
                 dtype=np.float64, na_value=np.nan)
         if first and len(secs) and np.isnan(secs).all():
