@@ -139,3 +139,16 @@ def test_event_table_times_with_and_without_fractions_all_read() -> None:
     assert sum(len(q) for q in sessions.sequences) == 40
     assert not sessions.stats.get("events_without_time")
     assert sessions.ids[:2] == ["2024-01-05T09:00:00", "2024-01-05T09:01:00"]
+
+
+def test_live_sessions_evict_the_least_recently_seen() -> None:
+    # was: the sessions of a batch were refreshed in the order of their first events, so after
+    # events a, b, a the live session 'a' (seen last) was evicted and 'b' kept
+    from hourglass.features.sessions.live import LiveSessions
+
+    live = LiveSessions(history=2, max_sessions=1)
+    _, _, closed = live.add(["a", "b", "a"], [1, 2, 3], [1, 2, 3])
+    assert [(c.id, c.reason) for c in closed] == [("b", "evicted")]
+    live = LiveSessions(history=2, max_sessions=2)
+    live.add(["x", "y", "z", "x"], [1, 2, 3, 4], [1, 2, 3, 4])
+    assert list(live._live) == ["z", "x"]  # y, the least recently seen, left

@@ -188,7 +188,9 @@ class LiveSessions:
         for i, s in enumerate(sessions):
             order.setdefault(s, []).append(i)
         key_arr = np.asarray(keys, dtype=np.int64)
-        for sid, idx in order.items():  # one step per session of the batch, not per event
+        # one step per session of the batch, not per event; in the order of their last events,
+        # so that the live set ends most recently seen last (the first evicted are the least)
+        for sid, idx in sorted(order.items(), key=lambda item: item[1][-1]):
             st = self._live.pop(sid, None)
             if st is None:
                 st = _State(np.full(h, -1, dtype=np.int64))
