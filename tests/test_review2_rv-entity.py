@@ -152,3 +152,21 @@ def test_live_sessions_evict_the_least_recently_seen() -> None:
     live = LiveSessions(history=2, max_sessions=2)
     live.add(["x", "y", "z", "x"], [1, 2, 3, 4], [1, 2, 3, 4])
     assert list(live._live) == ["z", "x"]  # y, the least recently seen, left
+
+
+def test_event_table_day_first_dates_are_read_day_first() -> None:
+    # was: pandas read 01/03/2024 as 3 January and 13/03/2024 as no time at all: daily windows
+    # of a month of events fell on the 3rd of twelve months, and 16 of 40 events were left out
+    from hourglass.features.sessions import EventSessions
+
+    t0 = pd.Timestamp("2024-03-01 09:00:00")
+    df = pd.DataFrame({"event": ["login", "read", "exit", "read"] * 10,
+                       "ts": [(t0 + pd.Timedelta(hours=12 * i)).strftime("%d/%m/%Y %H:%M:%S")
+                              for i in range(40)]})
+    pre = EventSessions(key_column="event", time_column="ts", window=86_400).fit(df)
+    sessions = pre.sessions(df)
+    assert sum(len(q) for q in sessions.sequences) == 40 and len(sessions) == 20
+    assert sessions.ids[:2] == ["2024-03-01T00:00:00", "2024-03-02T00:00:00"]
+    # a later table whose dates do not tell (every day 12 or less) is read in the fitted order
+    loaded = EventSessions.from_dict(pre.to_dict())
+    assert loaded.sessions(df.iloc[:20]).ids[:2] == ["2024-03-01T00:00:00", "2024-03-02T00:00:00"]

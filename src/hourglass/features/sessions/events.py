@@ -357,7 +357,8 @@ class EventSessions(EventTables):
             raise NotFittedError("EventSessions is not fitted")
         return {"class": "EventSessions", "params": self.get_params(),
                 "parser": None if self.parser_ is None else self.parser_.to_dict(),
-                "feature_names": self.feature_names_, "key_names": self.key_names_}
+                "feature_names": self.feature_names_, "key_names": self.key_names_,
+                **({} if getattr(self, "dayfirst_", None) is None else {"dayfirst": self.dayfirst_})}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> EventSessions:
@@ -380,6 +381,7 @@ class EventSessions(EventTables):
             self.feature_names_ = list(d["feature_names"])
             names = d.get("key_names")
             self.key_names_ = None if names is None else [str(n) for n in names]
+            self.dayfirst_ = None if d.get("dayfirst") is None else bool(d["dayfirst"])
         except (KeyError, TypeError) as exc:
             raise InputError(f"session preprocessing state is malformed ({exc})") from None
         return self

@@ -56,6 +56,7 @@ class EventTables:
     key_names_: list[str] | None
     _seen_names: dict[str, int]
     _all_integral: bool
+    dayfirst_: bool | None
 
     if TYPE_CHECKING:  # provided by EventSessions
         def _parser(self) -> LogParser: ...
@@ -98,10 +99,14 @@ class EventTables:
         if not n:
             raise InputError(f"{source}: no rows")
 
-    def _table_times(self, df: pd.DataFrame, source: str, *, first: bool = True) -> np.ndarray:
+    def _table_times(self, df: pd.DataFrame, source: str, *, first: bool = True,
+                     learn: bool = False) -> np.ndarray:
         """Each row's time (epoch seconds; NaN where it does not read: missing, empty, text no
         form reads, beyond the year 2262); a ``first`` chunk without one readable time is an
-        error naming the column (a later one, such as a short last slice, counts its rows)."""
+        error naming the column (a later one, such as a short last slice, counts its rows).
+        Numeric day/month dates (``13/03/2024``) are read in the order of the training table
+        (``dayfirst_``, found by :func:`~hourglass._times.infer_dayfirst` in the first chunk
+        that tells; ``learn``: while fitting), else in the order this chunk's dates tell."""
         if self.time_column is None:
             return np.full(len(df), np.nan)
         col = df[self.time_column]
@@ -118,7 +123,19 @@ class EventTables:
             with np.errstate(invalid="ignore"):
                 secs = np.where(np.abs(secs) < _MAX_EPOCH_S, secs, np.nan)
         else:
-            t = pd.to_datetime(col, errors="coerce", utc=True)
+            dayfirst = getattr(self, "dayfirst_", None)
+            if dayfirst is None:
+                from hourglass._times import infer_dayfirst
+
+                try:  # None: no numeric day/month dates (ISO 8601, names)
+                    dayfirst = infer_dayfirst(col, self.time_column)
+                except InputError:  # both orders in the column: rows of the other do not read
+                    dayfirst = None
+                if learn and dayfirst is not None:
+                    self.dayfirst_ = dayfirst
+            # pandas reads every row in the layout it guesses from the first one: month first,
+            # unless told, and a day above 12 then reads as no time at all
+            t = pd.to_datetime(col, errors="coerce", utc=True, dayfirst=bool(dayfirst))
             missed = (t.isna() & col.notna()).to_numpy()
             if missed.any():  # pandas reads every row in the first one's layout: ISO 8601 times
                 # with and without fractions (Go's RFC3339Nano leaves trailing zeros out) differ
@@ -214,7 +231,7 @@ class EventTables:
                 stats["unknown_template"] += int((keys == UNKNOWN).sum())
             ev = pd.DataFrame({"key": keys})
             stats["parsed"] += len(ev)
-        times = self._table_times(df, source, first=offset == 0)
+        times = self._table_times(df, source, first=offset == 0, learn=learn)
         timeless = self._timeless(df, times, rows, source, offset, stats)
         if self.window is not None and timeless.any():  # no window to place them in: left out
             ev, rows = ev.loc[~timeless].reset_index(drop=True), rows[~timeless]
@@ -260,6 +277,7 @@ class EventTables:
         if learn:
             self._seen_names: dict[str, int] = {}
             self._all_integral = True
+            self.dayfirst_ = None  # the order of numeric dates, once a chunk tells
         for df, source in self._table_frames(data):
             grouper.add(self._table_events(df, source, offset, stats, learn=learn))
             offset += len(df)
