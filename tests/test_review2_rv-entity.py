@@ -170,3 +170,22 @@ def test_event_table_day_first_dates_are_read_day_first() -> None:
     # a later table whose dates do not tell (every day 12 or less) is read in the fitted order
     loaded = EventSessions.from_dict(pre.to_dict())
     assert loaded.sessions(df.iloc[:20]).ids[:2] == ["2024-03-01T00:00:00", "2024-03-02T00:00:00"]
+
+
+def test_an_empty_or_blank_session_id_is_no_session() -> None:
+    # was: 'user=' (an empty match of user=(\w*)) and a blank session cell each made a session
+    # named '' or '  ' that gathered every event without an id
+    from hourglass.features.sessions import EventSessions
+    from hourglass.features.sessions.grouping import group_events
+    from hourglass.features.sessions.live import line_events
+
+    ev = pd.DataFrame({"key": [1, 2, 3, 4], "line": [1, 2, 3, 4],
+                       "content": ["a user=bob", "b user=", "c user=bob", "d"],
+                       "sid": ["s1", "  ", "s1", None]})
+    for rule in ({"session_regex": r"user=(\w*)"}, {"session_column": "sid"}):
+        ids, _, _, counts = group_events(ev, **rule)  # type: ignore[arg-type]
+        assert len(ids) == 1 and counts["events_without_session"] == 2
+    pre = EventSessions(format="raw", session_regex=r"user=(\w*)").fit(["open user=bob"] * 3)
+    stats: dict[str, int] = {}
+    out = line_events(pre, ["open user=ann", "open user="], 1, stats)
+    assert out["session"] == ["ann"] and stats["events_without_session"] == 1

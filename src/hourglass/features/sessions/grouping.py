@@ -136,7 +136,9 @@ class SessionGrouper:
         lines = events["line"].to_numpy(dtype=np.int64)
         if self.rx is not None:
             findall, index = self.rx.findall, self.index
-            found = [list(dict.fromkeys(findall(c))) for c in events["content"].astype(str).tolist()]
+            # an empty match ('user=(\w*)' on 'user=') names no session: the event has none
+            found = [list(dict.fromkeys(i for i in findall(c) if i.strip()))
+                     for c in events["content"].astype(str).tolist()]
             n_ids = np.fromiter((len(f) for f in found), dtype=np.int64, count=len(found))
             self.counts["events_without_session"] += int((n_ids == 0).sum())
             rows = np.repeat(np.arange(len(events)), n_ids)
@@ -149,7 +151,7 @@ class SessionGrouper:
                                  param="session_column")
             col = _whole_ids(events[self.session_column])
             text = col.astype(str)
-            ok = col.notna().to_numpy() & (text.str.len() > 0).to_numpy()
+            ok = col.notna().to_numpy() & (text.str.strip().str.len() > 0).to_numpy()  # blank: none
             self.counts["events_without_session"] += int((~ok).sum())
             rows = np.flatnonzero(ok)
             index = self.index

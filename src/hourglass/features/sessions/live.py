@@ -57,10 +57,10 @@ def line_events(features: EventSessions, lines: list[str], first_line: int,
     if not lines:
         return out
     nums, keys, contents, fields = parser.parse_fields(lines)
-    if rx is not None:
-        found = [list(dict.fromkeys(rx.findall(c))) for c in contents]
+    if rx is not None:  # an empty or blank id names no session, as batch grouping reads it
+        found = [list(dict.fromkeys(i for i in rx.findall(c) if i.strip())) for c in contents]
     else:
-        found = [[v] if v else [] for v in fields[column]]  # type: ignore[index]
+        found = [[v] if v and str(v).strip() else [] for v in fields[column]]  # type: ignore[index]
     offset = first_line - 1
     for ids, key, num, content in zip(found, keys, nums, contents, strict=True):
         if not ids:
