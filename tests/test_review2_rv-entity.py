@@ -189,3 +189,17 @@ def test_an_empty_or_blank_session_id_is_no_session() -> None:
     stats: dict[str, int] = {}
     out = line_events(pre, ["open user=ann", "open user="], 1, stats)
     assert out["session"] == ["ann"] and stats["events_without_session"] == 1
+
+
+def test_stream_does_not_count_a_late_row_as_scored_under_missing() -> None:
+    # was: a late row without an entity value was counted among the rows 'scored as the entity
+    # <missing>' although it was dropped
+    from hourglass.cli.stream_entity import EntityStream
+
+    pipe = Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0),
+                    features=EntityWindows("host", "ts", bucket="1h")).fit(_flows())
+    t0 = 1_767_600_000
+    stream = EntityStream(pipe)
+    stream.feed([{"host": None, "ts": t0 + 7200, "bytes": 1}], [1])
+    stream.feed([{"host": None, "ts": t0 - 7200, "bytes": 1}], [2])  # late
+    assert (stream.counts["late"], stream.counts["no_entity"]) == (1, 1)

@@ -216,13 +216,14 @@ class EntityStream:
             assert t is not None
             start = t - t % td
             self.counts["rows"] += 1
-            if row.get(self.entity_col) is None or str(row[self.entity_col]).strip() == "":
-                self.counts["no_entity"] += 1
             if self.closed_before is not None and start < self.closed_before:
                 self.counts["late"] += 1
                 if self.first_late is None:
                     self.first_late = (number, str(pd.Timestamp(self.closed_before)))
                 continue
+            # a late row is dropped, not scored as '<missing>'
+            if row.get(self.entity_col) is None or str(row[self.entity_col]).strip() == "":
+                self.counts["no_entity"] += 1
             self.open.setdefault(start, []).append(row)
             if self.newest is None or t > self.newest:
                 self.newest, self.newest_at = t, now
