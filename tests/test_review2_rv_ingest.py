@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from hourglass.ingest.evtx import flatten_event
 from hourglass.ingest.kv import parse_kv
 
 
@@ -11,3 +12,15 @@ def test_kv_syslog_priority_before_the_first_pair() -> None:
     row = parse_kv('<189>date=2023-11-14 time=22:13:20 devname="FGT-1" srcip=10.0.0.5 action="accept"')
     assert row is not None
     assert row["date"] == "2023-11-14" and row["timestamp"] == "2023-11-14 22:13:20"
+
+
+def test_evtx_unnamed_data_elements_as_the_parser_gives_them() -> None:
+    # the evtx parser writes several unnamed <Data> elements (Windows PowerShell 400/600/800,
+    # classic application events) as {"Data": {"#text": [...]}}: they were one JSON-text column
+    # instead of Data, Data.1, ... as for a list
+    event = {"Event": {"System": {"EventID": 400, "Channel": "Windows PowerShell"},
+                       "EventData": {"Data": {"#text": ["Available", "None",
+                                                        "HostApplication=powershell -enc AAA"]}}}}
+    row = flatten_event(event)
+    assert (row["Data"], row["Data.1"], row["Data.2"]) == ("Available", "None",
+                                                            "HostApplication=powershell -enc AAA")
