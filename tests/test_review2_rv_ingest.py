@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from hourglass.errors import InputError
 from hourglass.ingest.evtx import flatten_event
 from hourglass.ingest.kv import parse_kv
+from hourglass.ingest.writers import chunk_writer
 
 
 def test_kv_syslog_priority_before_the_first_pair() -> None:
@@ -24,3 +31,13 @@ def test_evtx_unnamed_data_elements_as_the_parser_gives_them() -> None:
     row = flatten_event(event)
     assert (row["Data"], row["Data.1"], row["Data.2"]) == ("Available", "None",
                                                             "HostApplication=powershell -enc AAA")
+
+
+def test_sqlite_output_columns_that_differ_in_case(tmp_path: Path) -> None:
+    # SQLite's column names ignore case: 'score --keep Score -o out.sqlite' was a traceback
+    # (sqlite3.OperationalError: duplicate column name)
+    out = tmp_path / "out.sqlite"
+    with pytest.raises(InputError, match=r"out\.sqlite: columns 'score' and 'Score' are one name"):
+        with chunk_writer(out) as w:
+            w.write(pd.DataFrame({"row": [0], "score": [0.5], "Score": [2.0]}))
+    assert list(tmp_path.iterdir()) == []  # no half-written file
