@@ -10,6 +10,7 @@ import pytest
 from hourglass.errors import InputError
 from hourglass.ingest.evtx import flatten_event
 from hourglass.ingest.kv import parse_kv
+from hourglass.ingest.timeseries import read_smd
 from hourglass.ingest.writers import chunk_writer
 
 
@@ -41,3 +42,15 @@ def test_sqlite_output_columns_that_differ_in_case(tmp_path: Path) -> None:
         with chunk_writer(out) as w:
             w.write(pd.DataFrame({"row": [0], "score": [0.5], "Score": [2.0]}))
     assert list(tmp_path.iterdir()) == []  # no half-written file
+
+
+def test_smd_label_file_with_a_word(tmp_path: Path) -> None:
+    # numpy's 'could not convert string ... at row 1' named neither the label file nor its line
+    (tmp_path / "test").mkdir()
+    (tmp_path / "test_label").mkdir()
+    (tmp_path / "test" / "e.txt").write_text("0.1,0.2\n0.3,0.4\n0.5,0.6\n")
+    (tmp_path / "test_label" / "e.txt").write_text("0\n\nyes\n1\n")
+    with pytest.raises(InputError, match=r"test_label/e\.txt: line 3: expected one 0/1 label a line, got 'yes'"):
+        read_smd(tmp_path / "test" / "e.txt")
+    (tmp_path / "test_label" / "e.txt").write_text("0\n# comment\n1\n0 # note\n")
+    assert read_smd(tmp_path / "test" / "e.txt")["label"].tolist() == [0, 1, 0]
