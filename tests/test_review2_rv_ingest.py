@@ -9,7 +9,9 @@ import pytest
 
 from hourglass.errors import InputError
 from hourglass.ingest.evtx import flatten_event
+from hourglass.ingest.flows import AWS_VPC_FLOW
 from hourglass.ingest.kv import parse_kv
+from hourglass.ingest.tables import ReadStats
 from hourglass.ingest.timeseries import read_smd
 from hourglass.ingest.writers import chunk_writer
 
@@ -54,3 +56,18 @@ def test_smd_label_file_with_a_word(tmp_path: Path) -> None:
         read_smd(tmp_path / "test" / "e.txt")
     (tmp_path / "test_label" / "e.txt").write_text("0\n# comment\n1\n0 # note\n")
     assert read_smd(tmp_path / "test" / "e.txt")["label"].tolist() == [0, 1, 0]
+
+
+def test_vpc_flow_files_joined_with_their_header_lines(tmp_path: Path) -> None:
+    # each S3 file has its header line: 'zcat *.log.gz > all.log' repeats it, and training
+    # failed ("column 'packets': expected numbers, found 'packets'")
+    header = ("version account-id interface-id srcaddr dstaddr srcport dstport protocol packets "
+              "bytes start end action log-status")
+    rows = [f"2 123456789012 eni-0a1 10.0.0.{i % 7} 10.0.1.5 {40000 + i} 443 6 {i + 1} {100 * i} "
+            f"{1700000000 + i} {1700000060 + i} ACCEPT OK" for i in range(6)]
+    p = tmp_path / "vpc.log"
+    p.write_text("\n".join([header, *rows[:3], header, *rows[3:]]) + "\n")
+    stats = ReadStats()
+    df = AWS_VPC_FLOW.read(p, stats=stats)
+    assert len(df) == 6 and df["packets"].tolist() == [1, 2, 3, 4, 5, 6]
+    assert stats.bad_lines == [5]
