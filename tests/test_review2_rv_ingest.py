@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from hourglass.errors import InputError
+from hourglass.ingest.cloudtrail import CLOUDTRAIL
 from hourglass.ingest.evtx import flatten_event
 from hourglass.ingest.flows import AWS_VPC_FLOW
 from hourglass.ingest.kv import parse_kv
@@ -71,3 +73,21 @@ def test_vpc_flow_files_joined_with_their_header_lines(tmp_path: Path) -> None:
     df = AWS_VPC_FLOW.read(p, stats=stats)
     assert len(df) == 6 and df["packets"].tolist() == [1, 2, 3, 4, 5, 6]
     assert stats.bad_lines == [5]
+
+
+def _trail(first: int, n: int) -> str:
+    return json.dumps({"Records": [
+        {"eventVersion": "1.08", "eventTime": f"2024-01-01T00:00:{i:02d}Z", "eventName": "GetObject",
+         "eventSource": "s3.amazonaws.com", "sourceIPAddress": "10.0.0.1"}
+        for i in range(first, first + n)]})
+
+
+def test_cloudtrail_files_joined_into_one(tmp_path: Path) -> None:
+    # 'zcat CloudTrail/*.json.gz > trail.json' was "not valid JSON (Extra data ...)"
+    p = tmp_path / "trail.json"
+    for sep in ("", "\n"):
+        p.write_text(_trail(0, 3) + sep + _trail(3, 2) + sep)
+        assert CLOUDTRAIL.read(p)["eventTime"].tolist() == [f"2024-01-01T00:00:0{i}Z" for i in range(5)]
+    p.write_text(_trail(0, 2) + '{"Records": [{"eventTime": "x"}, 7]}')
+    with pytest.raises(InputError, match=r"Records\[1\] of document 2 is no JSON object"):
+        CLOUDTRAIL.read(p)
