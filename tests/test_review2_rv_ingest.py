@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from hourglass.errors import InputError
+from hourglass.ingest.cef import parse_leef
 from hourglass.ingest.cloudtrail import CLOUDTRAIL
 from hourglass.ingest.evtx import flatten_event
 from hourglass.ingest.flows import AWS_VPC_FLOW
@@ -91,3 +92,11 @@ def test_cloudtrail_files_joined_into_one(tmp_path: Path) -> None:
     p.write_text(_trail(0, 2) + '{"Records": [{"eventTime": "x"}, 7]}')
     with pytest.raises(InputError, match=r"Records\[1\] of document 2 is no JSON object"):
         CLOUDTRAIL.read(p)
+
+
+def test_leef_tabs_as_rsyslog_stores_them() -> None:
+    # rsyslog writes a received tab as '#011' (by default): every attribute was one value
+    row = parse_leef("<13>Jan 18 11:07:53 host LEEF:1.0|Microsoft|MSExchange|2016|15345|"
+                     "src=10.50.1.1#011usrName=joe smith#011dstPort=25")
+    assert row is not None
+    assert (row["src"], row["usrName"], row["dstPort"]) == ("10.50.1.1", "joe smith", "25")

@@ -158,6 +158,7 @@ def looks_like_cef(head: bytes) -> bool:
 
 
 _LEEF_START = re.compile(rb"LEEF:(\d+(?:\.\d+)?)\|")
+_RSYSLOG_TAB = "#011"  # a tab as rsyslog writes it ($EscapeControlCharactersOnReceive, on by default)
 _HEX = re.compile(r"(?:0x|x)([0-9A-Fa-f]{1,4})")
 #: The LEEF header's fields after ``LEEF:`` (the version), in order (2.0 adds the delimiter).
 LEEF_HEADER = ("leef_version", "device_vendor", "device_product", "device_version", "event_id")
@@ -178,8 +179,9 @@ def parse_leef(line: str | bytes) -> dict[str, Any] | None:
     ``event_id``, then each ``key=value`` attribute under its key; or ``None`` when the line
     holds no LEEF record. Attributes are split by tabs (1.0), by the header's delimiter (2.0: a
     character, or its code as ``x5E``/``0x5E``; a tab where a sender leaves the field out), or
-    by spaces before ``key=`` where the line has none of those. ``devTime`` written as epoch
-    milliseconds is read as seconds.
+    by spaces before ``key=`` where the line has none of those; a tab may be written ``#011``
+    (as rsyslog stores a received one by default). ``devTime`` written as epoch milliseconds
+    is read as seconds.
 
     Examples
     --------
@@ -207,6 +209,8 @@ def parse_leef(line: str | bytes) -> dict[str, Any] | None:
             attributes = rest
             hex_code = _HEX.fullmatch(first)
             delimiter = chr(int(hex_code.group(1), 16)) if hex_code else (first or "\t")
+    if delimiter == "\t" and "\t" not in attributes and _RSYSLOG_TAB in attributes:
+        delimiter = _RSYSLOG_TAB  # rsyslog's escape of a received tab (its default)
     if delimiter in attributes:
         pairs = (a.partition("=") for a in attributes.split(delimiter))
         row.update((k.strip(), v.strip()) for k, eq, v in pairs if eq and k.strip())
