@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from hourglass.errors import InputError
-from hourglass.ingest.cef import parse_leef
+from hourglass.ingest.cef import parse_cef, parse_leef
 from hourglass.ingest.cloudtrail import CLOUDTRAIL
 from hourglass.ingest.evtx import flatten_event
 from hourglass.ingest.flows import AWS_VPC_FLOW
@@ -100,3 +100,13 @@ def test_leef_tabs_as_rsyslog_stores_them() -> None:
                      "src=10.50.1.1#011usrName=joe smith#011dstPort=25")
     assert row is not None
     assert (row["src"], row["usrName"], row["dstPort"]) == ("10.50.1.1", "joe smith", "25")
+
+
+def test_cef_flex_date_takes_its_label() -> None:
+    # flexDate1/flexDate1Label (CEF's custom date, as flexString1 is its custom text): the
+    # label was a column of its own and the date kept the name flexDate1
+    row = parse_cef("CEF:0|Cloudflare|WAF|1|1|blocked|5|flexDate1Label=First Seen "
+                    "flexDate1=Mar 03 2025 09:14:07 flexString1Label=Level flexString1=high")
+    assert row is not None
+    assert (row["First Seen"], row["Level"]) == ("Mar 03 2025 09:14:07", "high")
+    assert "flexDate1Label" not in row and "flexDate1" not in row

@@ -70,7 +70,7 @@ _KEY = re.compile(r"(?<!\S)([A-Za-z0-9_.\[\]]+)=")  # a key starts the text or f
 _SPACE_KEY = re.compile(r"\s([A-Za-z0-9_.\[\]]+)=")
 _UNESCAPE = re.compile(r"\\(.)", re.S)
 _VALUE_ESCAPES = {"n": "\n", "r": "\r"}
-_CUSTOM = re.compile(r"(c[sn]\d+|c6a\d+|cfp\d+|deviceCustomDate\d+|flexString\d+|flexNumber\d+)")
+_CUSTOM = re.compile(r"(c[sn]\d+|c6a\d+|cfp\d+|deviceCustomDate\d+|flexDate\d+|flexString\d+|flexNumber\d+)")
 _CUSTOM_LABEL = re.compile(_CUSTOM.pattern + "Label")  # the label's key of a custom field
 _MS = re.compile(r"\d{11,14}")  # epoch milliseconds of 1973-5138
 
