@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -10,6 +11,7 @@ import pytest
 
 from hourglass._times import parse_timestamps
 from hourglass.errors import InputError
+from hourglass.ingest.auditd import auditd_events, parse_auditd
 from hourglass.ingest.cef import parse_cef, parse_leef
 from hourglass.ingest.cloudtrail import CLOUDTRAIL
 from hourglass.ingest.evtx import flatten_event
@@ -122,3 +124,23 @@ def test_cef_dates_with_a_zone_abbreviation() -> None:
     assert [str(t) for t in times] == ["2025-03-03 09:14:07+00:00", "2025-03-03 09:14:07.500000+00:00",
                                        "2025-03-03 09:14:08+00:00"]
     assert parse_cef("CEF:0|A|B|1|x|y|3|rt=Mar 03 2025 09:14:07 CST")["rt"].endswith("CST")  # ambiguous
+
+
+@pytest.mark.parametrize("line", [
+    "type=SYSCALL msg=audit(1700000000.1:7): " + "a" * 100_000,  # one long word: 10 KB took 8 s
+    "type=SYSCALL msg=audit(1700000000.1:7): a=\"" + "b" * 100_000,  # an unclosed quote
+    "node=" * 20_000 + "type=SYSCALL msg=audit(1700000000.1:7): syscall=2",  # 100 KB took 65 s
+])
+def test_auditd_long_lines_take_linear_time(line: str) -> None:
+    # a line (a file's, stream's or a /score request's) cost its length squared: a hang
+    start = time.perf_counter()
+    parse_auditd(line)
+    auditd_events([line])
+    assert time.perf_counter() - start < 5.0
+
+
+def test_auditd_enriched_separator_as_rsyslog_stores_it() -> None:
+    row = parse_auditd('type=SYSCALL msg=audit(1700000000.1:7): syscall=257 uid=0 key="a#035b"'
+                       '#035ARCH=x86_64 SYSCALL=openat UID="root"')
+    assert row is not None
+    assert (row["key"], row["SYSCALL"], row["UID"], row["uid"]) == ("a#035b", "openat", "root", "0")
