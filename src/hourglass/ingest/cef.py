@@ -82,7 +82,8 @@ _ZONE_OFFSETS = {
     "EST": "-0500", "EDT": "-0400", "CDT": "-0500", "MST": "-0700", "MDT": "-0600", "PST": "-0800",
     "PDT": "-0700", "AKST": "-0900", "AKDT": "-0800", "HST": "-1000", "JST": "+0900", "KST": "+0900",
     "HKT": "+0800", "SGT": "+0800", "AEST": "+1000", "AEDT": "+1100", "NZST": "+1200", "NZDT": "+1300"}
-_ZONED = re.compile(r"([A-Za-z]{3} \d{1,2} \d{4} \d{1,2}:\d{2}:\d{2}(?:\.\d{1,9})?) ([A-Z]{3,4})")  # with a year
+# (a date with its year: the yearless form is no event time whatever its zone)
+_ZONED = re.compile(r"([A-Za-z]{3} \d{1,2} \d{4} \d{1,2}:\d{2}:\d{2}(?:\.\d{1,9})?) ([A-Z]{3,4})")
 
 
 def _offset_date(text: str) -> str:

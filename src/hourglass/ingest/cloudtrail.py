@@ -1,8 +1,8 @@
 """AWS CloudTrail logs: the files CloudTrail delivers to S3 (one JSON document ``{"Records":
-[event, ...]}``, gzip-compressed; several joined into one file, ``zcat *.json.gz``, too) and JSON lines of one CloudTrail record each (``jq -c
-'.Records[]'``, CloudTrail Lake exports; from EventBridge, the records under each event's
-``detail``: ``jq -c .detail``). An EventBridge event itself, and a digest file, are refused by
-name.
+[event, ...]}``, gzip-compressed; several joined into one file, ``zcat *.json.gz``, too) and
+JSON lines of one CloudTrail record each (``jq -c '.Records[]'``, CloudTrail Lake exports; from
+EventBridge, the records under each event's ``detail``: ``jq -c .detail``). An EventBridge event
+itself, and a digest file, are refused by name.
 
 Each event is one row, nested objects as dotted columns (``userIdentity.type``,
 ``userIdentity.sessionContext.sessionIssuer.userName``, ``tlsDetails.tlsVersion``). What the

@@ -17,10 +17,10 @@ AWS VPC Flow Logs.
   dstport protocol packets bytes start end action log-status`` by default; custom formats name
   more, ``vpc-id``, ``tcp-flags``, ``pkt-srcaddr``, ``flow-direction`` ...), ``-`` where a field
   has no value (``NODATA``/``SKIPDATA`` records). Files joined into one (``zcat *.log.gz``) read
-  as one: the header lines they repeat are dropped and counted as bad rows. A header-less file (a CloudWatch Logs export)
-  is read with the default fields; one in a custom format (more or fewer fields) is refused,
-  naming the header line it needs. ``start`` (epoch seconds) is the event time; ``start`` and
-  ``end`` (the aggregation window the record covers) are no features.
+  as one: the header lines they repeat are dropped and counted as bad rows. A header-less file
+  (a CloudWatch Logs export) is read with the default fields; one in a custom format (more or
+  fewer fields) is refused, naming the header line it needs. ``start`` (epoch seconds) is the
+  event time; ``start`` and ``end`` (the aggregation window the record covers) are no features.
 """
 
 from __future__ import annotations
