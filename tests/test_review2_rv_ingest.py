@@ -18,7 +18,7 @@ from hourglass.ingest.evtx import flatten_event
 from hourglass.ingest.flows import AWS_VPC_FLOW
 from hourglass.ingest.kv import parse_kv
 from hourglass.ingest.tables import ReadStats
-from hourglass.ingest.timeseries import read_smd
+from hourglass.ingest.timeseries import read_nab, read_smd
 from hourglass.ingest.writers import chunk_writer
 
 
@@ -144,3 +144,16 @@ def test_auditd_enriched_separator_as_rsyslog_stores_it() -> None:
                        '#035ARCH=x86_64 SYSCALL=openat UID="root"')
     assert row is not None
     assert (row["key"], row["SYSCALL"], row["UID"], row["uid"]) == ("a#035b", "openat", "root", "0")
+
+
+def test_nab_series_with_a_bad_timestamp(tmp_path: Path) -> None:
+    # pandas' "time data ... doesn't match format ... You might want to try:" named neither the
+    # file nor the row
+    (tmp_path / "data" / "realX").mkdir(parents=True)
+    (tmp_path / "labels").mkdir()
+    (tmp_path / "labels" / "combined_windows.json").write_text('{"realX/s.csv": []}')
+    rows = [f"2014-04-01 00:00:{i:02d},{i}" for i in range(6)]
+    rows[3] = "2014-04-01 00:00:xx,3"
+    (tmp_path / "data" / "realX" / "s.csv").write_text("timestamp,value\n" + "\n".join(rows) + "\n")
+    with pytest.raises(InputError, match=r"s\.csv: data row 4: timestamp '2014-04-01 00:00:xx' is no date"):
+        read_nab(tmp_path / "data" / "realX" / "s.csv")

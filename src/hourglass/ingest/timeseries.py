@@ -104,7 +104,13 @@ def read_nab(path: str | os.PathLike[str], windows: str | os.PathLike[str] | Non
     key = f"{p.parent.name}/{p.name}"
     if key not in table:
         raise InputError(f"{wpath}: no windows for {key!r}")
-    ts = pd.to_datetime(df["timestamp"])
+    try:
+        ts = pd.to_datetime(df["timestamp"])
+    except (ValueError, TypeError):  # pandas' message names neither the file nor the row
+        bad = pd.to_datetime(df["timestamp"], errors="coerce", format="mixed").isna().to_numpy()
+        row = int(bad.argmax()) if bad.any() else 0
+        raise InputError(f"{p}: data row {row + 1}: timestamp {df['timestamp'].iloc[row]!r} is no "
+                         "date and time") from None
     label = np.zeros(len(df), dtype=np.int8)
     for lo, hi in table[key]:
         label[((ts >= pd.Timestamp(lo)) & (ts <= pd.Timestamp(hi))).to_numpy()] = 1
