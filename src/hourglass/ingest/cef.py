@@ -14,7 +14,8 @@ header; ``\\=``, ``\\\\``, ``\\n``, ``\\r`` in values); whatever precedes ``CEF:
 header) is left out. ``rt`` (the time the device saw the event) is the event time; written as
 epoch milliseconds, as most devices do, it is read as seconds; written as a date
 (``Mar 03 2025 09:14:07 GMT``) it is read as one (a zone's abbreviation, ``CET``, ``PST`` ...,
-as its UTC offset, ``+0100``; the ambiguous ``CST``, ``IST`` and ``BST`` stay as written), but
+as its UTC offset, ``+0100``; ``GMT``, ``UTC`` and the ambiguous ``CST``, ``IST`` and ``BST``
+stay as written), but
 the yearless ``MMM dd HH:mm:ss`` form is no event time (``train`` says so and uses none).
 
 Examples
@@ -75,9 +76,10 @@ _CUSTOM = re.compile(r"(c[sn]\d+|c6a\d+|cfp\d+|deviceCustomDate\d+|flexDate\d+|f
 _CUSTOM_LABEL = re.compile(_CUSTOM.pattern + "Label")  # the label's key of a custom field
 _MS = re.compile(r"\d{11,14}")  # epoch milliseconds of 1973-5138
 # A date's zone as ArcSight writes it ('MMM dd yyyy HH:mm:ss.SSS zzz'): the abbreviations of one
-# meaning as their UTC offsets (the ambiguous CST, IST and BST are left as written)
+# meaning as their UTC offsets (GMT and UTC, which the time reader knows, and the ambiguous CST,
+# IST and BST are left as written)
 _ZONE_OFFSETS = {
-    "UTC": "+0000", "GMT": "+0000", "WET": "+0000", "WEST": "+0100", "CET": "+0100", "CEST": "+0200",
+    "WET": "+0000", "WEST": "+0100", "CET": "+0100", "CEST": "+0200",
     "MET": "+0100", "MEST": "+0200", "EET": "+0200", "EEST": "+0300", "MSK": "+0300",
     "EST": "-0500", "EDT": "-0400", "CDT": "-0500", "MST": "-0700", "MDT": "-0600", "PST": "-0800",
     "PDT": "-0700", "AKST": "-0900", "AKDT": "-0800", "HST": "-1000", "JST": "+0900", "KST": "+0900",
@@ -87,8 +89,8 @@ _ZONED = re.compile(r"([A-Za-z]{3} \d{1,2} \d{4} \d{1,2}:\d{2}:\d{2}(?:\.\d{1,9}
 
 
 def _offset_date(text: str) -> str:
-    """A CEF/LEEF date with its zone's abbreviation as a UTC offset (as the time reader takes
-    it: it knows 'GMT' and 'UTC' only, and refuses rows with an offset beside rows without).
+    """A CEF/LEEF date with its zone's abbreviation as a UTC offset (the time reader knows
+    'GMT' and 'UTC' only).
 
     Examples
     --------
