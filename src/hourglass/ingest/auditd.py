@@ -96,10 +96,13 @@ REMEMBER_CLOSED = 4096
 
 # A record's header: node= (optional), the type (a name, or the kernel's number as dmesg and
 # journald write it), then audit(SECONDS.MILLIS:SERIAL); msg= is absent from kernel lines.
-_HEAD = re.compile(r"(?:node=(\S+) )?type=([A-Za-z0-9_]+) (?:msg=)?"
+_HEAD = re.compile(r"(?:node=([^\s=]+) )?type=([A-Za-z0-9_]+) (?:msg=)?"
                    r"audit\((\d{1,12}(?:\.\d{1,9})?):(\d{1,20})\):?")
-# key=value: the value in double quotes, in single quotes, or bare (one group each)
-_PAIR = re.compile(r"""([A-Za-z_][\w\-]*(?:\[\d+\])?)=(?:"([^"]*)"|'([^']*)'|([^\s"']*))""")
+# key=value: the value in double quotes, in single quotes, or bare (one group each); a key starts
+# a word (tried inside one, a long word costs its length squared)
+_PAIR = re.compile(r"""(?<![\w\-])([A-Za-z_][\w\-]*(?:\[\d+\])?)=(?:"([^"]*)"|'([^']*)'|([^\s"']*))""")
+# ENRICHED's separator as rsyslog stores it (control characters escaped as #ooo, its default)
+_RSYSLOG_GS = re.compile(r"#035(?=[A-Z][A-Z_]*=)")
 _HEX = re.compile(r"(?:[0-9A-F]{2})+")
 _EXECVE_ARG = re.compile(r"a(\d+)(?:\[(\d+)\])?")
 # Fields audit writes with audit_log_untrustedstring (quoted when plain, hex when not).
@@ -199,7 +202,10 @@ def _parse(line: str | bytes, summary: bool) -> dict[str, Any] | None:
     if node is not None:
         row["node"] = node
     row["type"] = kind
-    body, _, enriched = text[head.end():].rstrip("\r\n").partition("\x1d")
+    rest = text[head.end():].rstrip("\r\n")
+    body, gs, enriched = rest.partition("\x1d")
+    if not gs and "#035" in rest and (m := _RSYSLOG_GS.search(rest)) is not None:
+        body, enriched = rest[:m.start()], rest[m.end():]
     field = _SUMMARISED.get(kind) if summary else None
     if field is not None:
         m = field.search(body)

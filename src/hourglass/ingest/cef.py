@@ -13,8 +13,10 @@ its label gives (``cs1Label=Rule cs1=web`` is the column ``Rule``; without a lab
 header; ``\\=``, ``\\\\``, ``\\n``, ``\\r`` in values); whatever precedes ``CEF:`` (the syslog
 header) is left out. ``rt`` (the time the device saw the event) is the event time; written as
 epoch milliseconds, as most devices do, it is read as seconds; written as a date
-(``Mar 03 2025 09:14:07 GMT``) it is read as one, but the yearless ``MMM dd HH:mm:ss`` form
-is no event time (``train`` says so and uses none).
+(``Mar 03 2025 09:14:07 GMT``) it is read as one (a zone's abbreviation, ``CET``, ``PST`` ...,
+as its UTC offset, ``+0100``; ``GMT``, ``UTC`` and the ambiguous ``CST``, ``IST`` and ``BST``
+stay as written), but
+the yearless ``MMM dd HH:mm:ss`` form is no event time (``train`` says so and uses none).
 
 Examples
 --------
@@ -70,9 +72,34 @@ _KEY = re.compile(r"(?<!\S)([A-Za-z0-9_.\[\]]+)=")  # a key starts the text or f
 _SPACE_KEY = re.compile(r"\s([A-Za-z0-9_.\[\]]+)=")
 _UNESCAPE = re.compile(r"\\(.)", re.S)
 _VALUE_ESCAPES = {"n": "\n", "r": "\r"}
-_CUSTOM = re.compile(r"(c[sn]\d+|c6a\d+|cfp\d+|deviceCustomDate\d+|flexString\d+|flexNumber\d+)")
+_CUSTOM = re.compile(r"(c[sn]\d+|c6a\d+|cfp\d+|deviceCustomDate\d+|flexDate\d+|flexString\d+|flexNumber\d+)")
 _CUSTOM_LABEL = re.compile(_CUSTOM.pattern + "Label")  # the label's key of a custom field
 _MS = re.compile(r"\d{11,14}")  # epoch milliseconds of 1973-5138
+# A date's zone as ArcSight writes it ('MMM dd yyyy HH:mm:ss.SSS zzz'): the abbreviations of one
+# meaning as their UTC offsets (GMT and UTC, which the time reader knows, and the ambiguous CST,
+# IST and BST are left as written)
+_ZONE_OFFSETS = {
+    "WET": "+0000", "WEST": "+0100", "CET": "+0100", "CEST": "+0200",
+    "MET": "+0100", "MEST": "+0200", "EET": "+0200", "EEST": "+0300", "MSK": "+0300",
+    "EST": "-0500", "EDT": "-0400", "CDT": "-0500", "MST": "-0700", "MDT": "-0600", "PST": "-0800",
+    "PDT": "-0700", "AKST": "-0900", "AKDT": "-0800", "HST": "-1000", "JST": "+0900", "KST": "+0900",
+    "HKT": "+0800", "SGT": "+0800", "AEST": "+1000", "AEDT": "+1100", "NZST": "+1200", "NZDT": "+1300"}
+# (a date with its year: the yearless form is no event time whatever its zone)
+_ZONED = re.compile(r"([A-Za-z]{3} \d{1,2} \d{4} \d{1,2}:\d{2}:\d{2}(?:\.\d{1,9})?) ([A-Z]{3,4})")
+
+
+def _offset_date(text: str) -> str:
+    """A CEF/LEEF date with its zone's abbreviation as a UTC offset (the time reader knows
+    'GMT' and 'UTC' only).
+
+    Examples
+    --------
+    >>> _offset_date("Mar 03 2025 09:14:07.123 CET"), _offset_date("Nov 14 22:13:20 PST")
+    ('Mar 03 2025 09:14:07.123 +0100', 'Nov 14 22:13:20 PST')
+    """
+    m = _ZONED.fullmatch(text) if len(text) <= 64 else None
+    offset = None if m is None else _ZONE_OFFSETS.get(m.group(2))
+    return text if offset is None else f"{m.group(1)} {offset}"  # type: ignore[union-attr]
 
 
 def _header(text: str) -> tuple[list[str], str] | None:
@@ -139,6 +166,8 @@ def parse_cef(line: str | bytes) -> dict[str, Any] | None:
     rt = row.get("rt")
     if isinstance(rt, str) and _MS.fullmatch(rt):
         row["rt"] = int(rt) / 1000.0
+    elif isinstance(rt, str) and rt[-1:].isalpha():
+        row["rt"] = _offset_date(rt)
     return row
 
 
@@ -158,6 +187,7 @@ def looks_like_cef(head: bytes) -> bool:
 
 
 _LEEF_START = re.compile(rb"LEEF:(\d+(?:\.\d+)?)\|")
+_RSYSLOG_TAB = "#011"  # a tab as rsyslog writes it ($EscapeControlCharactersOnReceive, on by default)
 _HEX = re.compile(r"(?:0x|x)([0-9A-Fa-f]{1,4})")
 #: The LEEF header's fields after ``LEEF:`` (the version), in order (2.0 adds the delimiter).
 LEEF_HEADER = ("leef_version", "device_vendor", "device_product", "device_version", "event_id")
@@ -178,8 +208,9 @@ def parse_leef(line: str | bytes) -> dict[str, Any] | None:
     ``event_id``, then each ``key=value`` attribute under its key; or ``None`` when the line
     holds no LEEF record. Attributes are split by tabs (1.0), by the header's delimiter (2.0: a
     character, or its code as ``x5E``/``0x5E``; a tab where a sender leaves the field out), or
-    by spaces before ``key=`` where the line has none of those. ``devTime`` written as epoch
-    milliseconds is read as seconds.
+    by spaces before ``key=`` where the line has none of those; a tab may be written ``#011``
+    (as rsyslog stores a received one by default). ``devTime`` written as epoch milliseconds
+    is read as seconds.
 
     Examples
     --------
@@ -207,6 +238,8 @@ def parse_leef(line: str | bytes) -> dict[str, Any] | None:
             attributes = rest
             hex_code = _HEX.fullmatch(first)
             delimiter = chr(int(hex_code.group(1), 16)) if hex_code else (first or "\t")
+    if delimiter == "\t" and "\t" not in attributes and _RSYSLOG_TAB in attributes:
+        delimiter = _RSYSLOG_TAB  # rsyslog's escape of a received tab (its default)
     if delimiter in attributes:
         pairs = (a.partition("=") for a in attributes.split(delimiter))
         row.update((k.strip(), v.strip()) for k, eq, v in pairs if eq and k.strip())
@@ -216,6 +249,8 @@ def parse_leef(line: str | bytes) -> dict[str, Any] | None:
     dev_time = row.get("devTime")
     if isinstance(dev_time, str) and _MS.fullmatch(dev_time):
         row["devTime"] = int(dev_time) / 1000.0
+    elif isinstance(dev_time, str) and dev_time[-1:].isalpha():
+        row["devTime"] = _offset_date(dev_time)
     return row
 
 

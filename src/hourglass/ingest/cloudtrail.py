@@ -1,8 +1,8 @@
 """AWS CloudTrail logs: the files CloudTrail delivers to S3 (one JSON document ``{"Records":
-[event, ...]}``, gzip-compressed) and JSON lines of one CloudTrail record each (``jq -c
-'.Records[]'``, CloudTrail Lake exports; from EventBridge, the records under each event's
-``detail``: ``jq -c .detail``). An EventBridge event itself, and a digest file, are refused by
-name.
+[event, ...]}``, gzip-compressed; several joined into one file, ``zcat *.json.gz``, too) and
+JSON lines of one CloudTrail record each (``jq -c '.Records[]'``, CloudTrail Lake exports; from
+EventBridge, the records under each event's ``detail``: ``jq -c .detail``). An EventBridge event
+itself, and a digest file, are refused by name.
 
 Each event is one row, nested objects as dotted columns (``userIdentity.type``,
 ``userIdentity.sessionContext.sessionIssuer.userName``, ``tlsDetails.tlsVersion``). What the
@@ -109,6 +109,29 @@ def looks_like_cloudtrail(head: bytes) -> bool:
                                 or _DIGEST <= obj.keys())
 
 
+_SPACE = re.compile(r"\s*")
+
+
+def _documents(text: str) -> list[Any]:
+    """The JSON documents of ``text``, one after the other (CloudTrail's files joined into one,
+    ``zcat *.json.gz``: each a ``{"Records": [...]}``, with or without a line break between);
+    ``ValueError`` where one is no valid JSON.
+
+    Examples
+    --------
+    >>> _documents('{"Records": [1]}{"Records": [2]}\\n')
+    [{'Records': [1]}, {'Records': [2]}]
+    """
+    decoder = json.JSONDecoder()
+    out: list[Any] = []
+    at = _SPACE.match(text).end()  # type: ignore[union-attr]  # (\s* always matches)
+    while at < len(text):
+        document, at = decoder.raw_decode(text, at)
+        out.append(document)
+        at = _SPACE.match(text, at).end()  # type: ignore[union-attr]
+    return out
+
+
 @dataclass(frozen=True)
 class _CloudTrailSpec(DatasetSpec):
     """CloudTrail: a ``Records`` document read whole (CloudTrail's files are small), or JSON
@@ -135,16 +158,23 @@ class _CloudTrailSpec(DatasetSpec):
             return
         try:
             with open_text(p) as fh:
-                records = json.load(fh).get("Records")
+                documents = _documents(fh.read().decode("utf-8-sig"))
         except (ValueError, UnicodeDecodeError) as exc:
             raise InputError(f"{p}: not a CloudTrail file: not valid JSON ({exc})") from None
         except READ_ERRORS as exc:
             raise InputError(f"{p}: cannot read ({exc})") from None
-        if not isinstance(records, list):
-            raise InputError(f"{p}: not a CloudTrail file: 'Records' is no list")
+        records: list[Any] = []
+        places: list[str] = []  # where each record is, for an error: Records[i] (of document n)
+        for n, document in enumerate(documents, start=1):
+            part = document.get("Records") if isinstance(document, dict) else None
+            of = f" of document {n}" if len(documents) > 1 else ""
+            if not isinstance(part, list):
+                raise InputError(f"{p}: not a CloudTrail file: 'Records'{of} is no list")
+            records.extend(part)
+            places.extend(f"Records[{i}]{of}" for i in range(len(part)))
         bad = [i for i, r in enumerate(records) if not isinstance(r, dict)]
         if bad and on_bad_rows != "skip":
-            raise InputError(f"{p}: Records[{bad[0]}] is no JSON object (use --on-bad-rows skip to "
+            raise InputError(f"{p}: {places[bad[0]]} is no JSON object (use --on-bad-rows skip to "
                              "skip such records)")
         if stats is not None:
             for _ in bad:

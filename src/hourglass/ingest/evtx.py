@@ -93,6 +93,8 @@ def _fields(part: Any, prefix: str, row: dict[str, Any]) -> None:
             and "#text" not in items[0][1]:
         items = [(k, v) for k, v in items[0][1].items() if k != "#attributes"]  # one wrapper
     for key, v in items:
+        if key == "Data" and isinstance(v, Mapping) and isinstance(v.get("#text"), list):
+            v = v["#text"]  # the parser gathers several unnamed <Data> elements' texts so
         if key == "Data" and isinstance(v, list):  # unnamed <Data> elements: Data, Data.1, ...
             for i, x in enumerate(v):
                 row[f"Data.{i}" if i else "Data"] = _value(x)

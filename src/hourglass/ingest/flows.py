@@ -16,10 +16,11 @@ AWS VPC Flow Logs.
   header line naming the fields (``version account-id interface-id srcaddr dstaddr srcport
   dstport protocol packets bytes start end action log-status`` by default; custom formats name
   more, ``vpc-id``, ``tcp-flags``, ``pkt-srcaddr``, ``flow-direction`` ...), ``-`` where a field
-  has no value (``NODATA``/``SKIPDATA`` records). A header-less file (a CloudWatch Logs export)
-  is read with the default fields; one in a custom format (more or fewer fields) is refused,
-  naming the header line it needs. ``start`` (epoch seconds) is the event time; ``start`` and
-  ``end`` (the aggregation window the record covers) are no features.
+  has no value (``NODATA``/``SKIPDATA`` records). Files joined into one (``zcat *.log.gz``) read
+  as one: the header lines they repeat are dropped and counted as bad rows. A header-less file
+  (a CloudWatch Logs export) is read with the default fields; one in a custom format (more or
+  fewer fields) is refused, naming the header line it needs. ``start`` (epoch seconds) is the
+  event time; ``start`` and ``end`` (the aggregation window the record covers) are no features.
 """
 
 from __future__ import annotations
@@ -167,9 +168,12 @@ class _VpcSpec(DatasetSpec):
                              "put the format's field names (version account-id interface-id ...) "
                              "as the first line")
         first = True
+        # S3 delivers a header line in each file: files joined into one (zcat *.log.gz) repeat it,
+        # rows dropped and counted. (The repeated-header filter re-reads the first block as quoted
+        # CSV: quotes on, which VPC fields, ids, addresses, numbers and words, never hold.)
         for df in iter_table(p, fmt="csv", sep=" ", names=None if header else VPC_DEFAULT_FIELDS,
                              on_bad_rows=on_bad_rows, chunk_bytes=chunk_bytes, stats=stats,
-                             null_values=(*NULL_VALUES, "-"), quote=False):
+                             null_values=(*NULL_VALUES, "-"), quote=header, header_rows=header):
             if first:
                 require_fields(df, p, ("srcaddr", "dstaddr"), "an AWS VPC flow log")
                 first = False

@@ -35,6 +35,8 @@ __all__ = ["KV", "KV_ROLES", "looks_like_kv", "parse_kv"]
 
 _PAIR = re.compile(r'(?<!\S)([A-Za-z_][\w.\-]*)=("(?:[^"\\]|\\.)*"|[^\s"]*)')  # space-separated pairs
 _QUOTED_ESCAPE = re.compile(r'\\(["\\])')
+# a syslog priority right before the first pair, as FortiGate sends its lines ('<189>date=...')
+_PRI = re.compile(r"\s*<\d{1,3}>")
 # a syslog header's RFC 3339 time (rsyslog's and journald's forwarding, RFC 5424): '<6>1 2025-...'
 _HEADER_TIME = re.compile(r"\s*(?:<\d{1,3}>)?(?:1 )?(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?"
                           r"(?:Z|[+-]\d{2}:?\d{2})?)(?=\s)")
@@ -85,8 +87,9 @@ def parse_kv(line: str | bytes) -> dict[str, Any] | None:
     >>> parse_kv("eventtime=1700000000123456789 srcip=10.0.0.5 dstip=10.0.0.6")["timestamp"]
     1700000000.1234567
     """
-    text = line.decode("utf-8", "replace") if isinstance(line, bytes) else line
-    pairs = _PAIR.findall(text.removeprefix("\ufeff"))
+    text = (line.decode("utf-8", "replace") if isinstance(line, bytes) else line).removeprefix("\ufeff")
+    pri = _PRI.match(text)  # '<189>date=...': the first key follows the priority, not a space
+    pairs = _PAIR.findall(text if pri is None else text[pri.end():])
     if len(pairs) < _MIN_PAIRS:
         return None
     row: dict[str, Any] = {}

@@ -124,6 +124,9 @@ def connect(path: str | os.PathLike[str], *, wal: bool = False) -> sqlite3.Conne
     return conn
 
 
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -144,6 +147,13 @@ def ensure_table(conn: sqlite3.Connection, table: str, columns: Sequence[tuple[s
     ...     print(str(exc)[:63])
     a.db: table 'alerts' has columns (row INTEGER, score REAL), not
     """
+    seen: dict[str, str] = {}
+    for name, _ in columns:  # SQLite's names ignore ASCII case: 'score' and a kept 'Score' clash
+        key = name.translate(_ASCII_LOWER)
+        if key in seen:
+            raise InputError(f"{where}: columns {seen[key]!r} and {name!r} are one name to SQLite "
+                             "(its column names ignore case); leave one out, or write .csv or .jsonl")
+        seen[key] = name
     with conn:
         have = [(r[1], r[2].upper()) for r in conn.execute(f"PRAGMA table_info({_quote(table)})")]
         want = [(n, t.upper()) for n, t in columns]
@@ -170,7 +180,8 @@ def insert_rows(conn: sqlite3.Connection, table: str, names: Sequence[str],
 
 class SQLiteWriter:
     """Appends DataFrames (same columns each time) to ``table`` of the database at ``path``, one
-    transaction per frame; the table's columns come from the first frame.
+    transaction per frame; the table's columns come from the first frame. ``target`` is the
+    name errors give (the file a temporary ``path`` becomes).
 
     Examples
     --------
@@ -183,8 +194,10 @@ class SQLiteWriter:
     [(0, 0.5, 'low'), (1, None, 'high')]
     """
 
-    def __init__(self, path: str | os.PathLike[str], table: str = "alerts") -> None:
+    def __init__(self, path: str | os.PathLike[str], table: str = "alerts",
+                 target: str | os.PathLike[str] | None = None) -> None:
         self.path, self.table = Path(path), check_table_name(table)
+        self._where = str(target if target is not None else path)  # the name errors give
         self._conn: sqlite3.Connection | None = None
         self._names: list[str] | None = None
         self.rows = 0
@@ -196,7 +209,7 @@ class SQLiteWriter:
             self._conn.execute("PRAGMA synchronous=OFF")  # a temporary file: renamed once complete
             self._names = [str(c) for c in df.columns]
             ensure_table(self._conn, self.table, [(str(c), sql_type(t)) for c, t in df.dtypes.items()],
-                         str(self.path))
+                         self._where)
         elif [str(c) for c in df.columns] != self._names:
             raise ValueError(f"SQLiteWriter: columns changed from {self._names} to {list(df.columns)}")
         self.rows += len(df)

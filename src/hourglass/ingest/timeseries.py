@@ -104,7 +104,13 @@ def read_nab(path: str | os.PathLike[str], windows: str | os.PathLike[str] | Non
     key = f"{p.parent.name}/{p.name}"
     if key not in table:
         raise InputError(f"{wpath}: no windows for {key!r}")
-    ts = pd.to_datetime(df["timestamp"])
+    try:
+        ts = pd.to_datetime(df["timestamp"])
+    except (ValueError, TypeError):  # pandas' message names neither the file nor the row
+        bad = pd.to_datetime(df["timestamp"], errors="coerce", format="mixed").isna().to_numpy()
+        row = int(bad.argmax()) if bad.any() else 0
+        raise InputError(f"{p}: data row {row + 1}: timestamp {df['timestamp'].iloc[row]!r} is no "
+                         "date and time") from None
     label = np.zeros(len(df), dtype=np.int8)
     for lo, hi in table[key]:
         label[((ts >= pd.Timestamp(lo)) & (ts <= pd.Timestamp(hi))).to_numpy()] = 1
@@ -138,11 +144,34 @@ def read_smd(path: str | os.PathLike[str]) -> pd.DataFrame:
     entity = p.name.removesuffix(".gz")
     label_file = p.parent.parent / "test_label" / entity
     if p.parent.name == "test" and label_file.is_file():
-        labels = np.loadtxt(label_file, dtype=np.float64, ndmin=1)
+        labels = _labels(label_file)
         if labels.size != len(df):
             raise InputError(f"{label_file}: {labels.size} labels for {len(df)} rows of {p}")
         df[LABEL] = labels.astype(np.int8)
     return df
+
+
+def _labels(path: Path) -> np.ndarray:
+    """The labels of an ASD/SMD ``test_label`` file, one a line (blank lines and ``#`` comments
+    skipped, as ``np.loadtxt`` reads them); a line that is no number is an
+    :class:`InputError` naming the file and the line."""
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not a text file of labels ({exc})") from None
+    except READ_ERRORS as exc:
+        raise InputError(f"{path}: cannot read ({exc})") from None
+    labels: list[float] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        value = line.split("#", 1)[0].strip()
+        if not value:
+            continue
+        try:
+            labels.append(float(value))
+        except ValueError:
+            raise InputError(f"{path}: line {number}: expected one 0/1 label a line, got "
+                             f"{value[:40]!r}") from None
+    return np.asarray(labels, dtype=np.float64)
 
 
 def read_interpretation_labels(path: str | os.PathLike[str], *, end_inclusive: bool = True

@@ -132,7 +132,7 @@ def chunk_writer(path: str | os.PathLike[str], *, table: str = "alerts",
     fmt = detect_format(path)
     gz = str(path).lower().endswith(".gz")
     with atomic_output(path) as tmp:
-        writer: ChunkWriter | SQLiteWriter = (SQLiteWriter(tmp, table) if is_sqlite(path)
+        writer: ChunkWriter | SQLiteWriter = (SQLiteWriter(tmp, table, target=path) if is_sqlite(path)
                                               else ChunkWriter(tmp, fmt, gz, target=path))
         try:
             yield writer
