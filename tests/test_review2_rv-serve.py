@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -66,3 +68,42 @@ def test_many_wrong_rows_answer_the_first_one(client: TestClient) -> None:
     body = json.dumps({"rows": [ROW, ROW] + [1] * 200_000})
     r = client.post("/score", content=body, headers=JSON)
     assert (r.status_code, r.json()) == (422, {"detail": "row 3: Input should be an object"})
+
+
+def test_health_and_metrics_answer_while_scoring_fills_the_worker_threads(model: Path) -> None:
+    # they ran in the worker threads: queued behind 40 scoring requests, a liveness probe timed out
+    app = create_app(model, api_key=KEY)
+    scorer = next(iter(app.state.hosted.values())).scorer
+    gate, inside, lock = threading.Event(), [0], threading.Lock()
+    original = scorer.score
+
+    def held(*args: Any, **kwargs: Any) -> Any:
+        with lock:
+            inside[0] += 1
+        gate.wait(10)
+        return original(*args, **kwargs)
+
+    scorer.score = held
+    answered: dict[str, int] = {}
+    with TestClient(app) as c:
+        posts = [threading.Thread(target=c.post, args=("/score",), kwargs={"json": {"rows": [ROW]},
+                                                                           "headers": AUTH})
+                 for _ in range(45)]
+        for t in posts:
+            t.start()
+        deadline = time.monotonic() + 5
+        while inside[0] < 40 and time.monotonic() < deadline:  # anyio's 40 worker threads all busy
+            time.sleep(0.01)
+
+        def probe() -> None:
+            for path in ("/health", "/metrics", "/models", "/models/model/health"):
+                answered[path] = c.get(path, headers=AUTH).status_code
+
+        prober = threading.Thread(target=probe)
+        prober.start()
+        prober.join(3)
+        got = dict(answered)
+        gate.set()
+        for t in [*posts, prober]:
+            t.join(10)
+    assert got == {"/health": 200, "/metrics": 200, "/models": 200, "/models/model/health": 200}

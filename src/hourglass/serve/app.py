@@ -540,14 +540,16 @@ def create_app(model_dir: str | os.PathLike[str], *, api_key: str,
     limits = {"max_rows": max_rows, "max_body_bytes": max_body_bytes,
               "rate_limit_per_minute": rate_limit or None}
 
+    # health, metrics and the model list are async: answered on the event loop, never queued
+    # behind the scoring requests that fill the worker threads (a probe timing out under load)
     @app.get("/health", response_model=HealthResponse, response_model_exclude_none=True)
-    def health() -> dict[str, Any]:
+    async def health() -> dict[str, Any]:
         """The model this service holds, its input kind, what a request must contain (columns,
         log format, fewest rows of a series) and the limits."""
         return hosted.health(limits)
 
     @app.get("/metrics", response_class=PlainTextResponse, responses=METRICS_RESPONSES)
-    def metrics_text(request: Request) -> Response:
+    async def metrics_text(request: Request) -> Response:
         """The service's counters in Prometheus' text format: requests by path and status,
         items scored and flagged, scoring time (a histogram) and the drift check's state. Needs
         the key, as the ``X-API-Key`` header or ``Authorization: Bearer <key>`` (what a
@@ -594,7 +596,7 @@ class ModelList(BaseModel):
 def _health_of(hosted: HostedModel, limits: Mapping[str, Any]) -> Any:
     """The ``/models/{name}/health`` endpoint of ``hosted``."""
 
-    def health() -> dict[str, Any]:
+    async def health() -> dict[str, Any]:
         return hosted.health(limits)
 
     return health
@@ -607,7 +609,7 @@ def add_model_routes(app: FastAPI, hosted: Mapping[str, HostedModel], limits: Ma
     names = ", ".join(hosted)
 
     @app.get("/models", response_model=ModelList)
-    def models() -> dict[str, Any]:
+    async def models() -> dict[str, Any]:
         """The models this service holds: name, detector, input kind, threshold, what a request
         takes and their routes. No key needed."""
         return {"models": [h.summary() for h in hosted.values()]}
