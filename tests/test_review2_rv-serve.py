@@ -23,6 +23,7 @@ from hourglass.serve.schemas import (
     LinesRequest,
     RecordLinesRequest,
     ScoreRequest,
+    ScoreResponse,
     SeriesRequest,
     SessionsRequest,
 )
@@ -107,3 +108,31 @@ def test_health_and_metrics_answer_while_scoring_fills_the_worker_threads(model:
         for t in [*posts, prober]:
             t.join(10)
     assert got == {"/health": 200, "/metrics": 200, "/models": 200, "/models/model/health": 200}
+
+
+def test_writing_a_large_answer_does_not_block_the_event_loop(model: Path) -> None:
+    # the answer's JSON was written on the event loop: 2 s for 100,000 ECS alerts, every other
+    # request (a health probe) waiting
+    app = create_app(model, api_key=KEY)
+    hosted = next(iter(app.state.hosted.values()))
+    started = threading.Event()
+
+    class SlowAnswer(ScoreResponse):
+        @classmethod
+        def model_validate(cls, obj: Any, **kwargs: Any) -> Any:
+            started.set()
+            time.sleep(1.5)
+            return ScoreResponse.model_validate(obj, **kwargs)
+
+    hosted.response_model = SlowAnswer
+    with TestClient(app) as c:
+        got: dict[str, Any] = {}
+        post = threading.Thread(target=lambda: got.update(r=c.post("/score", json={"rows": [ROW]},
+                                                                    headers=AUTH)))
+        post.start()
+        assert started.wait(10)
+        t0 = time.perf_counter()
+        assert c.get("/health").status_code == 200
+        waited = time.perf_counter() - t0
+        post.join(10)
+    assert waited < 1.0 and got["r"].status_code == 200 and len(got["r"].json()["scores"]) == 1
