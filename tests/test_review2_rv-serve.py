@@ -136,3 +136,13 @@ def test_writing_a_large_answer_does_not_block_the_event_loop(model: Path) -> No
         waited = time.perf_counter() - t0
         post.join(10)
     assert waited < 1.0 and got["r"].status_code == 200 and len(got["r"].json()["scores"]) == 1
+
+
+def test_an_unknown_field_is_named_within_bounds(client: TestClient) -> None:
+    # the whole name was echoed: a 1 MB field name came back as a 1 MB 'detail'
+    r = client.post("/score", content=json.dumps({"rows": [ROW], "k" * 1_000_000: 1}), headers=JSON)
+    assert r.status_code == 422 and len(r.content) < 300
+    assert r.json()["detail"] == (f"{'k' * 60}... (1,000,000 characters): unknown field; the body takes "
+                                  "'rows', 'explain' and 'alert_format'")
+    r = client.post("/score", content=json.dumps({"rows": [ROW], "top": 1}), headers=JSON)
+    assert r.json()["detail"] == "top: unknown field; the body takes 'rows', 'explain' and 'alert_format'"

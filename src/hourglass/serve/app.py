@@ -99,7 +99,8 @@ def _location(loc: tuple[Any, ...]) -> str:
         if len(parts) >= 3 and parts[0] == "sessions" and isinstance(parts[2], int):
             where += f", key {parts[2] + 1}"
         return where
-    return ".".join(map(str, parts)) or "body"
+    where = ".".join(map(str, parts)) or "body"  # a client's field name (unknown field): bounded
+    return where if len(where) <= 80 else f"{where[:60]}... ({len(where):,} characters)"
 
 
 def _json_type(value: object) -> str:
