@@ -14,8 +14,10 @@ import numpy as np
 import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
 from hourglass import AutoEncoder, Pipeline
+from hourglass.cli.app import app as cli
 from hourglass.serve import create_app
 from hourglass.serve.schemas import (
     EntityRequest,
@@ -146,3 +148,23 @@ def test_an_unknown_field_is_named_within_bounds(client: TestClient) -> None:
                                   "'rows', 'explain' and 'alert_format'")
     r = client.post("/score", content=json.dumps({"rows": [ROW], "top": 1}), headers=JSON)
     assert r.json()["detail"] == "top: unknown field; the body takes 'rows', 'explain' and 'alert_format'"
+
+
+@pytest.fixture(scope="module")
+def cef_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from tests.test_cef import _line
+
+    d = tmp_path_factory.mktemp("review_cef")
+    rng = np.random.default_rng(0)
+    (d / "fw.cef").write_text("".join(_line(rng, i, False) + "\n" for i in range(300)))
+    res = CliRunner().invoke(cli, ["train", str(d / "fw.cef"), "--model", "autoencoder", "--hidden", "4,2",
+                                   "--epochs", "1", "-o", str(d / "m"), "-q"])
+    assert res.exit_code == 0, res.output
+    return d / "m"
+
+
+def test_an_empty_batch_of_lines_is_named_as_lines(cef_model: Path) -> None:
+    # a CEF model's body has 'lines': the answer spoke of 'rows', a field it refuses
+    c = TestClient(create_app(cef_model, api_key=KEY))
+    r = c.post("/score", json={"lines": []}, headers=AUTH)
+    assert (r.status_code, r.json()) == (422, {"detail": "lines: no lines to score (empty list)"})

@@ -299,6 +299,8 @@ class HostedModel:
             return 413, {"detail": f"too many {what} ({len(items):,}; the limit is {max_rows:,}, "
                                    "--max-rows): split the request"}
         if request_model is RecordLinesRequest:  # one row per line, as training read the file
+            if not items:  # else the table scorer's 'rows: no rows', a field this body has not
+                return 422, {"detail": "lines: no lines to score (empty list)"}
             table = cast("TableScorer", scorer)  # only a table model's request has such lines
             rows = [table.line_parse(line) for line in items]
             bad = next((i for i, row in enumerate(rows) if row is None), None)
