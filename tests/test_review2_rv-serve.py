@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from hourglass import AutoEncoder, Pipeline
 from hourglass.cli.app import app as cli
-from hourglass.serve import create_app
+from hourglass.serve import create_app, read_api_key
 from hourglass.serve.schemas import (
     EntityRequest,
     EventRowsRequest,
@@ -168,3 +168,11 @@ def test_an_empty_batch_of_lines_is_named_as_lines(cef_model: Path) -> None:
     c = TestClient(create_app(cef_model, api_key=KEY))
     r = c.post("/score", json={"lines": []}, headers=AUTH)
     assert (r.status_code, r.json()) == (422, {"detail": "lines: no lines to score (empty list)"})
+
+
+def test_a_key_file_written_with_a_byte_order_mark_gives_its_key(tmp_path: Path) -> None:
+    # Notepad's 'UTF-8 with BOM' and Windows PowerShell's Out-File -Encoding utf8 begin the file with
+    # a BOM: the key was refused as 'only printable ASCII without spaces'
+    (tmp_path / "key").write_bytes(b"\xef\xbb\xbf" + KEY.encode() + b"\r\n")
+    (tmp_path / "key").chmod(0o600)
+    assert read_api_key(tmp_path / "key", {}) == KEY

@@ -78,7 +78,7 @@ def read_api_key(key_file: str | os.PathLike[str] | None = None,
     if key_file is not None:
         path = Path(key_file)
         try:
-            text = path.read_text(encoding="utf-8")
+            text = path.read_text(encoding="utf-8-sig")  # a BOM (Notepad, PowerShell 5) is no key
         except FileNotFoundError:
             raise InputError(f"--api-key-file {path}: no such file") from None
         except (OSError, UnicodeDecodeError) as exc:
