@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 
 from hourglass import AutoEncoder, Pipeline
 from hourglass.cli.app import app as cli
+from hourglass.errors import InputError
 from hourglass.serve import create_app, read_api_key
 from hourglass.serve.schemas import (
     EntityRequest,
@@ -176,3 +177,15 @@ def test_a_key_file_written_with_a_byte_order_mark_gives_its_key(tmp_path: Path)
     (tmp_path / "key").write_bytes(b"\xef\xbb\xbf" + KEY.encode() + b"\r\n")
     (tmp_path / "key").chmod(0o600)
     assert read_api_key(tmp_path / "key", {}) == KEY
+
+
+def test_a_key_file_is_read_a_line_at_a_time(tmp_path: Path) -> None:
+    # the whole file was read: --api-key-file /dev/zero grew without bound
+    (tmp_path / "key").write_text(f"\n\n  {KEY}  \n" + "x" * 10_000_000)
+    (tmp_path / "key").chmod(0o600)
+    assert read_api_key(tmp_path / "key", {}) == KEY
+    with pytest.raises(InputError, match=r"first line is over 4,096 characters: not a key file"):
+        read_api_key("/dev/zero", {})
+    (tmp_path / "blank").write_text("\n  \n\n")
+    with pytest.raises(InputError, match="the file is empty"):
+        read_api_key(tmp_path / "blank", {})
