@@ -189,3 +189,19 @@ def test_a_key_file_is_read_a_line_at_a_time(tmp_path: Path) -> None:
     (tmp_path / "blank").write_text("\n  \n\n")
     with pytest.raises(InputError, match="the file is empty"):
         read_api_key(tmp_path / "blank", {})
+
+
+def test_serve_on_port_0_names_the_port_it_listens_on(model: Path, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    # the start-up line said http://127.0.0.1:0 (with -q no other line gives the port), and a host
+    # not of this machine was found only by uvicorn (its own error, exit code 3)
+    import uvicorn
+
+    seen: dict[str, Any] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: seen.update(kw))
+    monkeypatch.setenv("HOURGLASS_API_KEY", KEY)
+    res = CliRunner().invoke(cli, ["serve", str(model), "--port", "0", "-q"])
+    assert res.exit_code == 0, res.output
+    assert seen["port"] > 0 and f"on http://127.0.0.1:{seen['port']} (docs" in " ".join(res.stderr.split())
+    res = CliRunner().invoke(cli, ["serve", str(model), "--port", "0", "--host", "192.0.2.1"])
+    assert res.exit_code == 2 and "--host 192.0.2.1: not an address of this machine" in res.stderr
