@@ -205,3 +205,22 @@ def test_serve_on_port_0_names_the_port_it_listens_on(model: Path, tmp_path: Pat
     assert seen["port"] > 0 and f"on http://127.0.0.1:{seen['port']} (docs" in " ".join(res.stderr.split())
     res = CliRunner().invoke(cli, ["serve", str(model), "--port", "0", "--host", "192.0.2.1"])
     assert res.exit_code == 2 and "--host 192.0.2.1: not an address of this machine" in res.stderr
+
+
+@pytest.mark.parametrize("when", [[], ["2024-01-01"], "0000-01-01", "0000-01-01T00:00:00"])
+def test_an_event_time_that_is_no_time_is_a_4xx_not_a_500(when: Any) -> None:
+    # an array ([]: IndexError) or year 0 (ValueError) escaped as a 500 from the service and as
+    # 'error: year 0 is out of range' (no line named) from stream --alert-format ecs
+    from hourglass.serve.ecs import AlertRule, to_ecs
+
+    with pytest.raises(InputError, match=r"^field 'ts': cannot read .* as a time \(epoch seconds"):
+        to_ecs({"row": 0, "score": 2.0}, AlertRule("autoencoder", "ab", time_field="ts"), fields={"ts": when})
+
+
+def test_a_cef_line_whose_time_is_year_0_is_a_4xx(cef_model: Path) -> None:
+    c = TestClient(create_app(cef_model, api_key=KEY), raise_server_exceptions=False)
+    line = "CEF:0|Acme|Firewall|2.1|THREAT|x|9|rt=0000-01-01 src=10.0.0.5 dpt=4444 in=999999999 out=1"
+    r = c.post("/score", json={"lines": [line], "alert_format": "ecs"}, headers=AUTH)
+    assert (r.status_code, r.json()) == (422, {"detail": "row 1: field 'rt': cannot read '0000-01-01' as a "
+                                                         "time (epoch seconds or an ISO-8601 date-time "
+                                                         "expected)"})

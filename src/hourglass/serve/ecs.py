@@ -288,11 +288,15 @@ def _timestamp(value: Any, field: str, dayfirst: bool | None = None) -> str:
     from hourglass._times import parse_timestamps  # pandas: the other forms it reads
     from hourglass.errors import InputError
 
+    shown = repr(value) if len(repr(value)) <= 80 else f"{repr(value)[:60]}..."
+    problem = InputError(f"field {field!r}: cannot read {shown} as a time (epoch seconds or an "
+                         "ISO-8601 date-time expected)")
+    if isinstance(value, (list, tuple, dict, set)):  # an array ([] was an IndexError): no time
+        raise problem
     try:
         return _iso(parse_timestamps([value], field, dayfirst=dayfirst)[0].to_pydatetime())
-    except InputError:
-        raise InputError(f"field {field!r}: cannot read {value!r} as a time (epoch seconds or "
-                         "an ISO-8601 date-time expected)") from None
+    except (InputError, ValueError, TypeError, OverflowError):  # year 0: ValueError
+        raise problem from None
 
 
 def _set(doc: dict[str, Any], path: str, value: Any) -> None:
