@@ -224,3 +224,17 @@ def test_a_cef_line_whose_time_is_year_0_is_a_4xx(cef_model: Path) -> None:
     assert (r.status_code, r.json()) == (422, {"detail": "row 1: field 'rt': cannot read '0000-01-01' as a "
                                                          "time (epoch seconds or an ISO-8601 date-time "
                                                          "expected)"})
+
+
+def test_a_protocol_number_out_of_range_stays_a_kept_field(client: TestClient) -> None:
+    # int(float('1' + '0' * 400)) overflowed: a 500 from the service; 300 was written as an IANA number
+    from hourglass.serve.ecs import AlertRule, to_ecs
+
+    rule = AlertRule("autoencoder", "ab")
+    for value in ("1" + "0" * 400, 10**400, "300"):
+        doc = to_ecs({"row": 0, "score": 2.0}, rule, fields={"proto": value})
+        assert "network" not in doc and doc["hourglass"]["fields"] == {"proto": value}
+    assert to_ecs({"row": 0}, rule, fields={"proto": "17.0"})["network"] == {"iana_number": "17"}
+    r = client.post("/score", json={"rows": [{**ROW, "bytes": 9e12, "proto": "1" + "0" * 400}],
+                                    "alert_format": "ecs"}, headers=AUTH)
+    assert r.status_code == 200 and r.json()["count"] == 1, r.text

@@ -348,8 +348,9 @@ def _ecs_field(key: Any, value: Any, fmt: str | None = None,
     if mapped is not None:
         return target, mapped
     if target == "network.transport" and value is not None and \
-            re.fullmatch(r"\d+(\.0)?", str(value).strip()):
-        return "network.iana_number", str(int(float(value)))
+            re.fullmatch(r"\d{1,3}(\.0)?", str(value).strip()):  # a number of 400 digits: no
+        number = int(str(value).strip().removesuffix(".0"))  # protocol (int(float(...)) overflowed)
+        return ("network.iana_number", str(number)) if number <= 255 else None
     return None
 
 
