@@ -298,14 +298,16 @@ def test_cli_serve_start_line_shows_the_path_and_a_usable_url(model: Path, tmp_p
 
     import uvicorn
 
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: None)
+    seen: dict[str, Any] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: seen.update(kw))
     odd = tmp_path / "[red]prod" / "model"
     shutil.copytree(model, odd)
     res = runner.invoke(cli, ["serve", str(odd), "--host", "::1", "--port", "0"],
                         env={"HOURGLASS_API_KEY": KEY})
     assert res.exit_code == 0, res.output
     line = " ".join(res.stderr.split())
-    assert f"serving {odd} (autoencoder, 4 columns) on http://[::1]:0 (docs: /docs)" in line, line
+    url = f"http://[::1]:{seen['port']}"  # --port 0: the free port found
+    assert f"serving {odd} (autoencoder, 4 columns) on {url} (docs: /docs)" in line, line
 
 
 def test_a_log_text_sent_as_one_line_is_named(clients: dict[str, TestClient]) -> None:

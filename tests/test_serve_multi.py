@@ -223,7 +223,8 @@ def test_cli_serves_several_models_by_name(kit: dict[str, Path], served: dict[st
                               "--port", "0", "--suppress", f"flows={kit['rules']}"])
     assert res.exit_code == 0, res.output
     assert f"serving {kit['vpc']} as flows (autoencoder, 3 columns): POST /models/flows/score" in res.stderr
-    assert "serving" in res.stderr and "3 models on http://127.0.0.1:0 (list: /models" in res.stderr
+    port = served["port"]  # --port 0: the free port found, named in the start-up line
+    assert port > 0 and f"3 models on http://127.0.0.1:{port} (list: /models" in res.stderr
     with TestClient(served["app"]) as c:
         assert [m["name"] for m in c.get("/models").json()["models"]] == ["zeek", "flows", "audit"]
         assert c.post("/models/flows/score", json={"rows": _rows()}, headers=AUTH).json()["suppressed"][0]
@@ -233,7 +234,8 @@ def test_cli_serves_several_models_by_name(kit: dict[str, Path], served: dict[st
 def test_cli_one_model_is_served_as_before(kit: dict[str, Path], served: dict[str, Any]) -> None:
     res = runner.invoke(cli, ["serve", str(kit["zeek"]), "--port", "0", "--suppress", str(kit["rules"])])
     assert res.exit_code == 0, res.output
-    assert f"serving {kit['zeek']} (autoencoder, 3 columns) on http://127.0.0.1:0 (docs: /docs)" in res.stderr
+    assert f"serving {kit['zeek']} (autoencoder, 3 columns) on http://127.0.0.1:{served['port']} (docs: " \
+           "/docs)" in res.stderr
     with TestClient(served["app"]) as c, TestClient(create_app(
             kit["zeek"], api_key=KEY, suppress=load_suppressions(kit["rules"]))) as one:
         assert c.post("/score", json={"rows": _rows()}, headers=AUTH).json() == one.post(

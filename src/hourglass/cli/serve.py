@@ -110,7 +110,7 @@ def serve(
         rules = {name: read_rules(path) for name, path in files.items()}
         key = read_api_key(api_key_file)
         check_tls(tls_cert, tls_key)
-        check_port(host, port)
+        port = check_port(host, port)  # 0: a free one, named in the start-up line
         limits: dict[str, Any] = {"api_key": key, "max_body_bytes": max(1, int(max_body_mb * 2**20)),
                                   "max_rows": max_rows, "drift_window": drift_window,
                                   "rate_limit": rate_limit}
@@ -278,13 +278,15 @@ def check_tls(cert: Path | None, key: Path | None) -> None:
                              f"({getattr(exc, 'reason', None) or exc})") from None
 
 
-def check_port(host: str, port: int) -> None:
-    """Refuse, in one line, a host/port the server could not listen on (a port in use, an
-    address not on this machine) before the model is loaded; port 0 (any free port) passes.
+def check_port(host: str, port: int) -> int:
+    """The port to listen on: ``port``, or for 0 a free port found here (so that the start-up
+    line names it); a host/port the server could not listen on (a port in use, an address not
+    on this machine) is refused in one line before the model is loaded.
 
     Examples
     --------
-    >>> check_port("127.0.0.1", 0)
+    >>> check_port("127.0.0.1", 8123), check_port("127.0.0.1", 0) > 0
+    (8123, True)
     >>> check_port("a..b", 8080)
     Traceback (most recent call last):
     ...
@@ -292,8 +294,6 @@ def check_port(host: str, port: int) -> None:
     """
     import socket
 
-    if port == 0:
-        return
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except OSError as exc:
@@ -311,3 +311,4 @@ def check_port(host: str, port: int) -> None:
                                      f"({exc.strerror or exc})") from None
             raise HourglassError(f"--port {port}: cannot listen on {host} "
                                  f"({exc.strerror or exc})") from None
+        return int(sock.getsockname()[1])  # 0: the free port the system gave

@@ -99,7 +99,8 @@ def _location(loc: tuple[Any, ...]) -> str:
         if len(parts) >= 3 and parts[0] == "sessions" and isinstance(parts[2], int):
             where += f", key {parts[2] + 1}"
         return where
-    return ".".join(map(str, parts)) or "body"
+    where = ".".join(map(str, parts)) or "body"  # a client's field name (unknown field): bounded
+    return where if len(where) <= 80 else f"{where[:60]}... ({len(where):,} characters)"
 
 
 def _json_type(value: object) -> str:
@@ -298,6 +299,8 @@ class HostedModel:
             return 413, {"detail": f"too many {what} ({len(items):,}; the limit is {max_rows:,}, "
                                    "--max-rows): split the request"}
         if request_model is RecordLinesRequest:  # one row per line, as training read the file
+            if not items:  # else the table scorer's 'rows: no rows', a field this body has not
+                return 422, {"detail": "lines: no lines to score (empty list)"}
             table = cast("TableScorer", scorer)  # only a table model's request has such lines
             rows = [table.line_parse(line) for line in items]
             bad = next((i for i, row in enumerate(rows) if row is None), None)
@@ -339,13 +342,20 @@ class HostedModel:
                                            "send the body uncompressed"}, status_code=415)
         raw = await request.body()  # at most max_body_bytes: BodyLimit has counted it
         media = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        # parsing and scoring in the thread pool: neither blocks the event loop
-        status, content = await run_in_threadpool(self.score_body, raw, media)
+        # parsing, scoring and writing the answer in the thread pool: none blocks the event loop
+        # (the JSON of 100,000 ECS alerts takes seconds to write)
+        status, content = await run_in_threadpool(self._answer_body, raw, media)
         if status != 200:
             return JSONResponse(content, status_code=status)
+        return Response(content, media_type="application/json")
+
+    def _answer_body(self, raw: bytes, media: str) -> tuple[int, Any]:
+        """:meth:`score_body`, a ``200``'s content as the JSON text of its answer model."""
+        status, content = self.score_body(raw, media)
+        if status != 200:
+            return status, content
         shape = EcsResponse if "alerts" in content else self.response_model
-        return Response(shape.model_validate(content).model_dump_json(exclude_none=True),
-                        media_type="application/json")
+        return status, shape.model_validate(content).model_dump_json(exclude_none=True)
 
 
 def check_limits(max_body_bytes: int, max_rows: int, rate_limit: float) -> None:
@@ -540,14 +550,16 @@ def create_app(model_dir: str | os.PathLike[str], *, api_key: str,
     limits = {"max_rows": max_rows, "max_body_bytes": max_body_bytes,
               "rate_limit_per_minute": rate_limit or None}
 
+    # health, metrics and the model list are async: answered on the event loop, never queued
+    # behind the scoring requests that fill the worker threads (a probe timing out under load)
     @app.get("/health", response_model=HealthResponse, response_model_exclude_none=True)
-    def health() -> dict[str, Any]:
+    async def health() -> dict[str, Any]:
         """The model this service holds, its input kind, what a request must contain (columns,
         log format, fewest rows of a series) and the limits."""
         return hosted.health(limits)
 
     @app.get("/metrics", response_class=PlainTextResponse, responses=METRICS_RESPONSES)
-    def metrics_text(request: Request) -> Response:
+    async def metrics_text(request: Request) -> Response:
         """The service's counters in Prometheus' text format: requests by path and status,
         items scored and flagged, scoring time (a histogram) and the drift check's state. Needs
         the key, as the ``X-API-Key`` header or ``Authorization: Bearer <key>`` (what a
@@ -594,7 +606,7 @@ class ModelList(BaseModel):
 def _health_of(hosted: HostedModel, limits: Mapping[str, Any]) -> Any:
     """The ``/models/{name}/health`` endpoint of ``hosted``."""
 
-    def health() -> dict[str, Any]:
+    async def health() -> dict[str, Any]:
         return hosted.health(limits)
 
     return health
@@ -607,7 +619,7 @@ def add_model_routes(app: FastAPI, hosted: Mapping[str, HostedModel], limits: Ma
     names = ", ".join(hosted)
 
     @app.get("/models", response_model=ModelList)
-    def models() -> dict[str, Any]:
+    async def models() -> dict[str, Any]:
         """The models this service holds: name, detector, input kind, threshold, what a request
         takes and their routes. No key needed."""
         return {"models": [h.summary() for h in hosted.values()]}

@@ -288,11 +288,15 @@ def _timestamp(value: Any, field: str, dayfirst: bool | None = None) -> str:
     from hourglass._times import parse_timestamps  # pandas: the other forms it reads
     from hourglass.errors import InputError
 
+    shown = repr(value) if len(repr(value)) <= 80 else f"{repr(value)[:60]}..."
+    problem = InputError(f"field {field!r}: cannot read {shown} as a time (epoch seconds or an "
+                         "ISO-8601 date-time expected)")
+    if isinstance(value, (list, tuple, dict, set)):  # an array ([] was an IndexError): no time
+        raise problem
     try:
         return _iso(parse_timestamps([value], field, dayfirst=dayfirst)[0].to_pydatetime())
-    except InputError:
-        raise InputError(f"field {field!r}: cannot read {value!r} as a time (epoch seconds or "
-                         "an ISO-8601 date-time expected)") from None
+    except (InputError, ValueError, TypeError, OverflowError):  # year 0: ValueError
+        raise problem from None
 
 
 def _set(doc: dict[str, Any], path: str, value: Any) -> None:
@@ -344,8 +348,9 @@ def _ecs_field(key: Any, value: Any, fmt: str | None = None,
     if mapped is not None:
         return target, mapped
     if target == "network.transport" and value is not None and \
-            re.fullmatch(r"\d+(\.0)?", str(value).strip()):
-        return "network.iana_number", str(int(float(value)))
+            re.fullmatch(r"\d{1,3}(\.0)?", str(value).strip()):  # a number of 400 digits: no
+        number = int(str(value).strip().removesuffix(".0"))  # protocol (int(float(...)) overflowed)
+        return ("network.iana_number", str(number)) if number <= 255 else None
     return None
 
 

@@ -149,7 +149,7 @@ def create_models_app(models: Mapping[str, str | os.PathLike[str]], *, api_key: 
               "rate_limit_per_minute": rate_limit or None}
 
     @app.get("/health", response_model=ServiceHealth, response_model_exclude_none=True)
-    def health() -> dict[str, Any]:
+    async def health() -> dict[str, Any]:
         """The service is up, and the models it holds, each with its drift warning (each
         model's columns, limits and drift check: ``GET /models/{name}/health``)."""
         states = []
@@ -160,7 +160,7 @@ def create_models_app(models: Mapping[str, str | os.PathLike[str]], *, api_key: 
         return {"status": "ok", "hourglass": hourglass.__version__, "models": states}
 
     @app.get("/metrics", response_class=PlainTextResponse, responses=METRICS_RESPONSES)
-    def metrics_text(request: Request) -> Response:
+    async def metrics_text(request: Request) -> Response:
         """The service's counters in Prometheus' text format: requests by path, model and
         status; per model (label ``model``) items scored and flagged, scoring time (a histogram)
         and the drift check's state. Needs the key, as the ``X-API-Key`` header or

@@ -78,19 +78,40 @@ def read_api_key(key_file: str | os.PathLike[str] | None = None,
     if key_file is not None:
         path = Path(key_file)
         try:
-            text = path.read_text(encoding="utf-8")
+            key = _first_line(path)
         except FileNotFoundError:
             raise InputError(f"--api-key-file {path}: no such file") from None
         except (OSError, UnicodeDecodeError) as exc:
             raise InputError(f"--api-key-file {path}: cannot read it ({type(exc).__name__})") from None
-        lines = text.strip().splitlines()
-        if not lines:
+        if not key:
             raise InputError(f"--api-key-file {path}: the file is empty")
         if os.name == "posix" and path.stat().st_mode & 0o077:
             logger.warning("--api-key-file %s: other users may read it (chmod 600 %s)", path, path)
-        return check_api_key(lines[0].strip())
+        return check_api_key(key)
     value = environ.get(KEY_ENV)  # stripped as the file's line is: a secret made from a file
     return check_api_key(value.strip() if value is not None else None)  # keeps its newline
+
+
+#: Longest first line read from a key file (a key goes in an HTTP header: a few dozen characters).
+_KEY_LINE_CHARS = 4096
+
+
+def _first_line(path: Path) -> str:
+    """The first line of ``path`` that is not blank, stripped (``""``: none), read a line at a
+    time: a key file given by mistake (``/dev/zero``, a model's weights) is not read whole."""
+    read = 0
+    with path.open(encoding="utf-8-sig") as fh:  # a BOM (Notepad, PowerShell 5) is no key
+        while read < 64 * _KEY_LINE_CHARS:
+            line = fh.readline(_KEY_LINE_CHARS + 2)
+            if not line:
+                break
+            read += len(line)
+            if len(line.rstrip("\r\n")) > _KEY_LINE_CHARS:
+                raise InputError(f"--api-key-file {path}: its first line is over {_KEY_LINE_CHARS:,} "
+                                 "characters: not a key file (the key alone on the first line)")
+            if line.strip():
+                return line.strip()
+    return ""
 
 
 def key_matches(given: str | None, expected: str) -> bool:
