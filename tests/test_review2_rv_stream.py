@@ -1,0 +1,59 @@
+"""Review of ``hourglass stream``: defects found in the stream paths, each pinned by a test."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from hourglass import Pipeline
+from hourglass.cli.app import app
+from hourglass.detectors import TCNAutoEncoder
+from hourglass.features.timeseries import TimeSeriesPreprocessor
+from hourglass.serve.series_stream import SeriesStreamScorer
+
+runner = CliRunner()
+
+
+def _metrics(n: int, seed: int = 0, spike_at: int | None = None) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)
+    df = pd.DataFrame({
+        "ts": (pd.Timestamp("2024-05-01") + pd.to_timedelta(t * 10, unit="s")).strftime("%Y-%m-%dT%H:%M:%S"),
+        "cpu": 50 + 20 * np.sin(t / 6) + rng.normal(0, 1, n),
+        "disk": 5 + rng.normal(0, 0.2, n),
+    })
+    if spike_at is not None:
+        df.loc[spike_at, "disk"] = 80.0
+    return df
+
+
+@pytest.fixture(scope="module")
+def series_model(tmp_path_factory: pytest.TempPathFactory) -> tuple[Pipeline, Path]:
+    pipe = Pipeline(TCNAutoEncoder(window=8, channels=(8,), epochs=3, verbose=0, random_state=0),
+                    features=TimeSeriesPreprocessor("ts")).fit(_metrics(300))
+    out = tmp_path_factory.mktemp("series") / "model"
+    pipe.save(out)
+    return pipe, out
+
+
+def test_series_stream_that_starts_after_a_missed_sample_is_scored(series_model) -> None:
+    # the second sample is missing: the first two steps are 20 s apart, every later one 10 s;
+    # the step length was fixed at 20 s and every later step restarted the window (nothing scored)
+    rows = _metrics(40, seed=1).to_dict("records")
+    feed = [rows[0], *rows[2:]]
+    stream = SeriesStreamScorer.from_pipeline(series_model[0])
+    alerts, bad = stream.feed(list(enumerate(feed, start=1)), all_steps=True)
+    counts = stream.counts()
+    assert bad == [] and counts["restarts"] == 1
+    # the window restarts at the first 10 s step (line 3) and is full 8 steps later
+    assert [a["line"] for a in alerts] == list(range(10, 40))
+    assert counts["scored"] == 30
+    # one gap later in a regular stream still restarts once, the step length kept
+    s2 = SeriesStreamScorer.from_pipeline(series_model[0])
+    alerts, _ = s2.feed(list(enumerate([*rows[:12], *rows[13:30]], start=1)), all_steps=True)
+    assert s2.counts()["restarts"] == 1 and [a["line"] for a in alerts][:6] == [8, 9, 10, 11, 12, 20]
