@@ -57,3 +57,19 @@ def test_series_stream_that_starts_after_a_missed_sample_is_scored(series_model)
     s2 = SeriesStreamScorer.from_pipeline(series_model[0])
     alerts, _ = s2.feed(list(enumerate([*rows[:12], *rows[13:30]], start=1)), all_steps=True)
     assert s2.counts()["restarts"] == 1 and [a["line"] for a in alerts][:6] == [8, 9, 10, 11, 12, 20]
+
+
+def test_series_keep_field_missing_keeps_the_alerts_before_it(series_model) -> None:
+    rows = [{**r, "host": "h1"} for r in _metrics(60, seed=4, spike_at=40).to_dict("records")]
+    whole = runner.invoke(app, ["stream", str(series_model[1]), "--keep", "host", "-q"],
+                          input="".join(json.dumps(r) + "\n" for r in rows))
+    want = [a for a in map(json.loads, whole.stdout.splitlines()) if a["line"] < 46]
+    assert {41, 42, 43, 44, 45} <= {a["line"] for a in want}  # the spike's steps
+    del rows[45]["host"]
+    res = runner.invoke(app, ["stream", str(series_model[1]), "--keep", "host", "-q"],
+                        input="".join(json.dumps(r) + "\n" for r in rows))
+    assert res.exit_code == 2
+    assert "--keep: no field 'host' on <stdin> line 46" in res.stderr
+    # every alert of the batch was lost with it
+    assert [json.loads(x) for x in res.stdout.splitlines()] == want
+    assert "streamed 45 rows" in res.stderr
