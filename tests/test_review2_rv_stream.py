@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +20,7 @@ from hourglass.features.timeseries import TimeSeriesPreprocessor
 from hourglass.serve.series_stream import SeriesStreamScorer
 
 runner = CliRunner()
+SRC = str(Path(__file__).resolve().parents[1] / "src")
 
 
 def _metrics(n: int, seed: int = 0, spike_at: int | None = None) -> pd.DataFrame:
@@ -73,3 +77,14 @@ def test_series_keep_field_missing_keeps_the_alerts_before_it(series_model) -> N
     # every alert of the batch was lost with it
     assert [json.loads(x) for x in res.stdout.splitlines()] == want
     assert "streamed 45 rows" in res.stderr
+
+
+def test_stream_without_standard_input_is_one_line(series_model) -> None:
+    # started with stdin closed (<&-: sys.stdin is None): a traceback, exit code 1
+    env = {**os.environ, "PYTHONPATH": SRC, "OMP_NUM_THREADS": "1"}
+    res = subprocess.run(["bash", "-c", f'"{sys.executable}" -m hourglass stream "{series_model[1]}" <&-'],
+                         capture_output=True, text=True, env=env, timeout=60)
+    assert res.returncode == 2, res.stderr
+    assert res.stderr.strip().splitlines() == [
+        "error: no standard input: this process was started with it closed; pipe the lines in, "
+        "or give --input FILE"]

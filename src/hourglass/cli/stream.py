@@ -385,7 +385,11 @@ def _pretty_hint(raw: Any) -> str:
 
 def _stdin_reader() -> Callable[[int], bytes]:
     """Reads of standard input's file descriptor (no lock held in Python's buffered reader by a
-    read that blocks at exit); the buffered reader's where stdin is no real file (test runners)."""
+    read that blocks at exit); the buffered reader's where stdin is no real file (test runners).
+    A process without standard input (started with it closed: ``<&-``) is one line."""
+    if sys.stdin is None:
+        raise HourglassError("no standard input: this process was started with it closed; pipe "
+                             "the lines in, or give --input FILE")
     try:
         return functools.partial(os.read, sys.stdin.fileno())
     except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is both of the last two
