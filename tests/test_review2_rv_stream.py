@@ -88,3 +88,20 @@ def test_stream_without_standard_input_is_one_line(series_model) -> None:
     assert res.stderr.strip().splitlines() == [
         "error: no standard input: this process was started with it closed; pipe the lines in, "
         "or give --input FILE"]
+
+
+def test_series_offset_change_beside_a_row_without_time_names_the_right_line(series_model) -> None:
+    rows = _metrics(4).to_dict("records")
+    stream = SeriesStreamScorer.from_pipeline(series_model[0])
+    assert stream.feed([(1, rows[0]), (2, rows[1])])[1] == []
+    no_time = {k: v for k, v in rows[2].items() if k != "ts"}
+    aware = {**rows[3], "ts": rows[3]["ts"] + "+00:00"}
+    # the one error was returned for the batch's first row: a ValueError from zip(strict=True)
+    # ('error: zip() argument 2 is shorter than argument 1'), or with the stop at the first bad
+    # row, the offset error named on the line without a time
+    _, bad = stream.feed([(3, no_time), (4, aware)])
+    assert [line for line, _ in bad] == [3, 4]
+    assert bad[0][1] == "missing timestamp 'ts'" and "has a UTC offset but earlier steps none" in bad[1][1]
+    s2 = SeriesStreamScorer.from_pipeline(series_model[0])
+    s2.feed([(1, rows[0]), (2, rows[1])])
+    assert s2.feed([(3, no_time), (4, aware)], stop_at_bad=True)[1] == [(3, "missing timestamp 'ts'")]

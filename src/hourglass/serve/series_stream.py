@@ -177,10 +177,11 @@ class SeriesStreamScorer(ModelScorer):
                 for i in have:
                     out[i] = self._times([rows[i]])[0]
                 return out
-            return [InputError(f"timestamp {ts!r}: {rows[have[0]][1][ts]!r} has "
-                               f"{'a' if aware else 'no'} UTC offset but earlier steps "
-                               f"{'have one' if self._aware else 'none'}; give every time an "
-                               "offset, or none")]
+            out[have[0]] = InputError(f"timestamp {ts!r}: {rows[have[0]][1][ts]!r} has "
+                                      f"{'a' if aware else 'no'} UTC offset but earlier steps "
+                                      f"{'have one' if self._aware else 'none'}; give every time "
+                                      "an offset, or none")  # (the other rows: no time at all)
+            return out
         if aware:
             when = when.tz_convert("UTC").tz_localize(None)
         for i, v in zip(have, when.as_unit("ns").asi8.tolist(), strict=True):
