@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -105,3 +106,27 @@ def test_series_offset_change_beside_a_row_without_time_names_the_right_line(ser
     s2 = SeriesStreamScorer.from_pipeline(series_model[0])
     s2.feed([(1, rows[0]), (2, rows[1])])
     assert s2.feed([(3, no_time), (4, aware)], stop_at_bad=True)[1] == [(3, "missing timestamp 'ts'")]
+
+
+def test_groups_beyond_max_groups_are_written_early_without_a_pass_over_every_group() -> None:
+    # a port scan grouped by dst_port: each flagged row beyond --max-groups scanned every open
+    # group for the oldest (8 rows/s at the default 100,000 groups)
+    from hourglass.serve.grouping import AlertGroups
+
+    groups = AlertGroups(["dst_port"], ("time", 600 * 10**9), ordered=False, max_groups=30_000)
+
+    def alert(row: int) -> dict:
+        return {"row": row, "score": 1.0, "severity": "high", "calibrated": 0.9}
+
+    start = time.perf_counter()
+    for row in range(30_000):
+        assert groups.add(alert(row), key=(row,), time_ns=row) == []
+    early = [g for row in range(30_000, 35_000) for g in groups.add(alert(row), key=(row,), time_ns=row)]
+    assert time.perf_counter() - start < 5
+    assert [g["first_row"] for g in early] == list(range(5_000))  # the oldest first
+    # a group whose first row moves back (rows out of order) is written by its new first row
+    g2 = AlertGroups(["k"], ("rows", 1000), max_groups=2)
+    g2.add(alert(10), key=("a",))
+    g2.add(alert(20), key=("b",))
+    g2.add(alert(5), key=("b",))
+    assert [g["k"] for g in g2.add(alert(30), key=("c",))] == ["b"]
