@@ -62,6 +62,10 @@ def test_series_stream_that_starts_after_a_missed_sample_is_scored(series_model)
     s2 = SeriesStreamScorer.from_pipeline(series_model[0])
     alerts, _ = s2.feed(list(enumerate([*rows[:12], *rows[13:30]], start=1)), all_steps=True)
     assert s2.counts()["restarts"] == 1 and [a["line"] for a in alerts][:6] == [8, 9, 10, 11, 12, 20]
+    # once two steps agreed, the step length stays: steps twice as far apart each restart
+    s3 = SeriesStreamScorer.from_pipeline(series_model[0])
+    s3.feed(list(enumerate([*rows[:4], *rows[4:30:2]], start=1)))
+    assert s3.counts()["restarts"] == 12 and s3.counts()["scored"] == 0
 
 
 def test_series_keep_field_missing_keeps_the_alerts_before_it(series_model) -> None:

@@ -17,12 +17,12 @@ A step goes through the model's fitted preprocessing (channel order, scaling, cl
 missing-value mask channel is 0). What the stream does not do: resample (a model trained with
 ``freq="5min"`` is refused) or fill a missing value (such a line is bad). Timestamps, when the
 model has a timestamp column: a time that is not after the previous step's (out of order or
-duplicate) is a bad line; for a model whose steps were regular (no ``freq``) the first two steps
-fix the step length and a different one (a gap, a missed sample) restarts the window there,
-counted as a restart, since the model never saw a window across a gap; a length that two steps
-in a row agree on becomes the step length (so a stream whose second step came after a missed
-sample is scored from its next full window, not restarted at every step). ``freq="rows"``: any
-later time is the next step.
+duplicate) is a bad line; for a model whose steps were regular (no ``freq``) the step length is
+the first one that two steps in a row have (until then the first step's: a stream whose second
+step came after a missed sample is scored from its next full window, not restarted at every
+step), and a different one (a gap, a missed sample) restarts the window there, counted as a
+restart, since the model never saw a window across a gap. ``freq="rows"``: any later time is
+the next step.
 """
 
 from __future__ import annotations
@@ -106,6 +106,7 @@ class SeriesStreamScorer(ModelScorer):
         self._aware: bool | None = None  # whether the stream's times carry a UTC offset
         self._step: int | None = None
         self._last_length: int | None = None  # the time from the step before to the last one
+        self._step_agreed = False  # whether two steps in a row had the step length
         self._counts = {"rows": 0, "steps": 0, "scored": 0, "warming_up": 0, "flagged": 0,
                         "restarts": 0, "bad": 0}
 
@@ -255,9 +256,10 @@ class SeriesStreamScorer(ModelScorer):
             return False
         length, before = when - last, self._last_length
         self._last_length = length
-        if self._step is None or length == before:  # the first length, or one two steps in a row
-            self._step = length  # agree on (a stream that began at a missed sample: its first
-        return length != self._step  # length was a gap, and every later step is not one)
+        if self._step is None or (not self._step_agreed and length == before):
+            self._step = length  # the first length; then the first one two steps in a row agree
+            self._step_agreed = length == before  # on (a stream that began at a missed sample:
+        return length != self._step  # its first length was a gap, and every later one is not)
 
     def _flush_tail(self, stretches: list[Any]) -> None:
         """Keep the last ``window - 1`` steps of the last stretch as the next batch's tail."""
