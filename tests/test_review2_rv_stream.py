@@ -134,3 +134,18 @@ def test_groups_beyond_max_groups_are_written_early_without_a_pass_over_every_gr
     g2.add(alert(20), key=("b",))
     g2.add(alert(5), key=("b",))
     assert [g["k"] for g in g2.add(alert(30), key=("c",))] == ["b"]
+
+
+def test_json_nested_too_deep_is_a_bad_line_not_a_traceback(series_model) -> None:
+    # json.loads raises RecursionError (not ValueError): one such line ended any stream in a
+    # traceback, even with --on-bad-rows skip
+    rows = [json.dumps(r) for r in _metrics(3).to_dict("records")]
+    deep = '{"a":' * 100_000 + "1" + "}" * 100_000
+    text = "\n".join([rows[0], deep, *rows[1:]]) + "\n"
+    res = runner.invoke(app, ["stream", str(series_model[1]), "-q"], input=text)
+    assert res.exit_code == 2
+    assert res.stderr.splitlines()[0] == ("error: <stdin> line 2: not read: JSON nested deeper than "
+                                          "Python's parser reads")
+    res = runner.invoke(app, ["stream", str(series_model[1]), "--on-bad-rows", "skip"], input=text)
+    assert res.exit_code == 0, res.output
+    assert "3 steps" in res.stderr and "skipped 1 malformed line(s) (lines 2)" in res.stderr

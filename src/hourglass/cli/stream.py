@@ -341,6 +341,8 @@ def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
                                "line, JSON lines: jq -c '.[]')")
             except ValueError as exc:  # also bad UTF-8, a number of more digits than Python reads
                 problem = f"not valid JSON ({json_problem(exc).split('; use sys.')[0]})" + _pretty_hint(raw)
+            except RecursionError:  # ~1,000 arrays or objects deep (one line could stop the stream)
+                problem = "not read: JSON nested deeper than Python's parser reads"
             if expand is not None and isinstance(row, (dict, list)):
                 try:  # a page (Event Hub message, Graph page, Okta array): its events, as a file's
                     row, problem = expand(row), None
