@@ -149,3 +149,26 @@ def test_json_nested_too_deep_is_a_bad_line_not_a_traceback(series_model) -> Non
     res = runner.invoke(app, ["stream", str(series_model[1]), "--on-bad-rows", "skip"], input=text)
     assert res.exit_code == 0, res.output
     assert "3 steps" in res.stderr and "skipped 1 malformed line(s) (lines 2)" in res.stderr
+
+
+def test_a_folder_of_files_with_byte_order_marks_reads_as_one(tmp_path: Path) -> None:
+    # each file's mark was copied: past the first file it sat mid-copy, where 'score' read
+    # 'Unexpected UTF-8 BOM' on the second file's first JSON line, and a CSV header with one
+    # was no longer the first file's header (kept as a data row)
+    from hourglass.cli._spool import folder_as_file, remove_spooled
+
+    bom = b"\xef\xbb\xbf"
+    (tmp_path / "j").mkdir()
+    (tmp_path / "j" / "a.jsonl").write_bytes(bom + b'{"x": 1}\n')
+    (tmp_path / "j" / "b.jsonl").write_bytes(bom + b'{"x": 2}\n')
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "a.csv").write_bytes(b"x,y\n1,2\n")
+    (tmp_path / "c" / "b.csv").write_bytes(bom + b"x,y\n3,4\n")
+    try:
+        assert folder_as_file(tmp_path / "j").read_bytes() == b'{"x": 1}\n{"x": 2}\n'
+        assert folder_as_file(tmp_path / "c").read_bytes() == b"x,y\n1,2\n3,4\n"
+        from hourglass.ingest.readers import read_table
+
+        assert read_table(folder_as_file(tmp_path / "j"), fmt="jsonl")["x"].tolist() == [1, 2]
+    finally:
+        remove_spooled()
