@@ -172,3 +172,38 @@ def test_a_folder_of_files_with_byte_order_marks_reads_as_one(tmp_path: Path) ->
         assert read_table(folder_as_file(tmp_path / "j"), fmt="jsonl")["x"].tolist() == [1, 2]
     finally:
         remove_spooled()
+
+
+def _flows(n: int, seed: int, attacks: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    df = pd.DataFrame({"bytes": rng.lognormal(6, 1, n).round(), "rate": rng.uniform(0, 1, n)})
+    df.loc[np.arange(0, n, 5)[:attacks], ["bytes", "rate"]] = [1e7, 40.0]  # every 5th row
+    return df
+
+
+@pytest.fixture(scope="module")
+def table_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    d = tmp_path_factory.mktemp("table")
+    _flows(300, 0).to_csv(d / "train.csv", index=False)
+    res = runner.invoke(app, ["train", str(d / "train.csv"), "-o", str(d / "model"), "--hidden", "4,2",
+                              "--epochs", "2", "-q"])
+    assert res.exit_code == 0, res.output
+    return d / "model"
+
+
+def test_grouped_stream_skips_a_row_without_the_group_field(table_model: Path) -> None:
+    # README: with --on-bad-rows skip a row without a --group-by field is counted; it stopped
+    # the stream (exit code 2) as without the option
+    rows = [{**r, "src": "10.0.0.1"} for r in _flows(20, 1, attacks=4).to_dict("records")]
+    del rows[7]["src"]
+    text = "".join(json.dumps(r) + "\n" for r in rows)
+    args = ["stream", str(table_model), "--group-by", "src", "--group-window", "100"]
+    res = runner.invoke(app, [*args, "--on-bad-rows", "skip"], input=text)
+    assert res.exit_code == 0, res.output
+    assert "streamed 19 rows" in res.stderr and "skipped 1 malformed line(s) (lines 8)" in res.stderr
+    # the groups of the same rows without that line (rows counted from 0 without it)
+    without = runner.invoke(app, args, input="".join(json.dumps(r) + "\n" for r in rows if "src" in r))
+    assert res.stdout == without.stdout and json.loads(res.stdout)["count"] >= 4
+    res = runner.invoke(app, args, input=text)  # without the option the stream stops there
+    assert res.exit_code == 2 and "--group-by: no field 'src' on <stdin> line 8" in res.stderr
+    assert json.loads(res.stdout)["last_row"] < 7

@@ -1008,14 +1008,21 @@ def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping:
                 last_line = now
                 rows, lines, problem = _parse(lines_batch, where, on_bad_rows, bad, line_spec, events)
                 if rows:
+                    keyless: list[int] = []  # (--on-bad-rows skip: counted, as malformed lines)
                     for i, row in enumerate(rows if not scorer.sparse_fields else ()):
                         missing = [k for k in grouping.keys if k not in row]
-                        if missing:  # the stream stops at this line, the rows before it go out
+                        if missing and on_bad_rows == "skip":
+                            keyless.append(i)
+                        elif missing:  # the stream stops at this line, the rows before it go out
                             problem = HourglassError(f"--group-by: no field {missing[0]!r} on {where} "
                                                      f"line {lines[i]}; its fields are "
                                                      f"{', '.join(map(str, row))}")
                             rows, lines = rows[:i], lines[:i]
                             break
+                    if keyless:
+                        bad.extend(lines[i] for i in keyless)
+                        kept = sorted(set(range(len(rows))) - set(keyless))
+                        rows, lines = [rows[i] for i in kept], [lines[i] for i in kept]
                     times, rows, lines, late_problem = _group_times(grouping, rows, lines, n_rows, where,
                                                                     on_bad_rows == "skip")
                     problem = late_problem or problem  # an unreadable time comes before a malformed line
