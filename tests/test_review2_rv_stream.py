@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -21,7 +19,6 @@ from hourglass.features.timeseries import TimeSeriesPreprocessor
 from hourglass.serve.series_stream import SeriesStreamScorer
 
 runner = CliRunner()
-SRC = str(Path(__file__).resolve().parents[1] / "src")
 
 
 def _metrics(n: int, seed: int = 0, spike_at: int | None = None) -> pd.DataFrame:
@@ -84,13 +81,18 @@ def test_series_keep_field_missing_keeps_the_alerts_before_it(series_model) -> N
     assert "streamed 45 rows" in res.stderr
 
 
-def test_stream_without_standard_input_is_one_line(series_model) -> None:
-    # started with stdin closed (<&-: sys.stdin is None): a traceback, exit code 1
-    env = {**os.environ, "PYTHONPATH": SRC, "OMP_NUM_THREADS": "1"}
-    res = subprocess.run(["bash", "-c", f'"{sys.executable}" -m hourglass stream "{series_model[1]}" <&-'],
-                         capture_output=True, text=True, env=env, timeout=60)
-    assert res.returncode == 2, res.stderr
-    assert res.stderr.strip().splitlines() == [
+def test_stream_without_standard_input_is_one_line(series_model, monkeypatch: pytest.MonkeyPatch,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    # started with stdin closed (<&-: sys.stdin is None): an AttributeError traceback, exit code 1
+    import typer
+
+    from hourglass.cli.stream import _open
+
+    monkeypatch.setattr(sys, "stdin", None)
+    with pytest.raises(typer.Exit) as exc:
+        _open(series_model[1], None, None, None, None, False, None)
+    assert exc.value.exit_code == 2
+    assert capsys.readouterr().err.strip().splitlines() == [
         "error: no standard input: this process was started with it closed; pipe the lines in, "
         "or give --input FILE"]
 
