@@ -341,6 +341,8 @@ def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
                                "line, JSON lines: jq -c '.[]')")
             except ValueError as exc:  # also bad UTF-8, a number of more digits than Python reads
                 problem = f"not valid JSON ({json_problem(exc).split('; use sys.')[0]})" + _pretty_hint(raw)
+            except RecursionError:  # ~1,000 arrays or objects deep (one line could stop the stream)
+                problem = "not read: JSON nested deeper than Python's parser reads"
             if expand is not None and isinstance(row, (dict, list)):
                 try:  # a page (Event Hub message, Graph page, Okta array): its events, as a file's
                     row, problem = expand(row), None
@@ -385,7 +387,11 @@ def _pretty_hint(raw: Any) -> str:
 
 def _stdin_reader() -> Callable[[int], bytes]:
     """Reads of standard input's file descriptor (no lock held in Python's buffered reader by a
-    read that blocks at exit); the buffered reader's where stdin is no real file (test runners)."""
+    read that blocks at exit); the buffered reader's where stdin is no real file (test runners).
+    A process without standard input (started with it closed: ``<&-``) is one line."""
+    if sys.stdin is None:
+        raise HourglassError("no standard input: this process was started with it closed; pipe "
+                             "the lines in, or give --input FILE")
     try:
         return functools.partial(os.read, sys.stdin.fileno())
     except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is both of the last two
@@ -1002,14 +1008,21 @@ def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping:
                 last_line = now
                 rows, lines, problem = _parse(lines_batch, where, on_bad_rows, bad, line_spec, events)
                 if rows:
+                    keyless: list[int] = []  # (--on-bad-rows skip: counted, as malformed lines)
                     for i, row in enumerate(rows if not scorer.sparse_fields else ()):
                         missing = [k for k in grouping.keys if k not in row]
-                        if missing:  # the stream stops at this line, the rows before it go out
+                        if missing and on_bad_rows == "skip":
+                            keyless.append(i)
+                        elif missing:  # the stream stops at this line, the rows before it go out
                             problem = HourglassError(f"--group-by: no field {missing[0]!r} on {where} "
                                                      f"line {lines[i]}; its fields are "
                                                      f"{', '.join(map(str, row))}")
                             rows, lines = rows[:i], lines[:i]
                             break
+                    if keyless:
+                        bad.extend(lines[i] for i in keyless)
+                        kept = sorted(set(range(len(rows))) - set(keyless))
+                        rows, lines = [rows[i] for i in kept], [lines[i] for i in kept]
                     times, rows, lines, late_problem = _group_times(grouping, rows, lines, n_rows, where,
                                                                     on_bad_rows == "skip")
                     problem = late_problem or problem  # an unreadable time comes before a malformed line

@@ -113,6 +113,13 @@ def run(scorer: Any, read: Callable[[int], bytes], sink: Any, *, where: str, bat
     with stream_guard(sink, output, summary, lambda: bool(scorer.counts()["rows"] or bad)):
         for lines_batch in LineBatcher(read, batch, max_delay):
             rows, lines, problem = _parse(lines_batch, where, on_bad_rows, bad)
+            for i, row in enumerate(rows if keep else ()):
+                absent = next((c for c in keep or [] if c not in row), None)
+                if absent is not None:  # the stream stops at this line; the steps before it are
+                    problem = HourglassError(f"--keep: no field {absent!r} on {where} line "
+                                             f"{lines[i]}")  # scored and their alerts written
+                    rows, lines = rows[:i], lines[:i]
+                    break
             by_line = dict(zip(lines, rows, strict=True))
             watch = drift is not None and drift.monitor is not None
             alerts, bad_rows = scorer.feed(list(zip(lines, rows, strict=True)), explain=explain,
@@ -124,10 +131,7 @@ def run(scorer: Any, read: Callable[[int], bytes], sink: Any, *, where: str, bat
                     alerts = [{k: v for k, v in a.items() if k != "flag"} for a in alerts if a["flag"]]
             for alert in alerts:
                 row = by_line[alert["line"]]
-                for c in keep or []:
-                    if c not in row:
-                        raise HourglassError(f"--keep: no field {c!r} on {where} line {alert['line']}")
-                    alert[c] = row[c]
+                alert.update({c: row[c] for c in keep or []})  # (checked above)
             if rule is not None:
                 alerts = [to_ecs({k: v for k, v in a.items() if k not in (keep or ())}, rule,
                                  fields={c: a[c] for c in keep or ()}) for a in alerts]

@@ -34,6 +34,8 @@ a one-row group whose ``window_start``/``window_end`` and ``first_time``/``last_
 from __future__ import annotations
 
 import datetime as dt
+import heapq
+import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -154,6 +156,11 @@ class AlertGroups:
         self.in_order = True
         self.closed_before: int | None = None  # windows starting before this were handed back
         self.counts = {"flagged": 0, "groups": 0, "evicted": 0, "late": 0, "untimed": 0}
+        # with max_groups: the open groups by first row, a heap (stale entries skipped when
+        # popped, dropped when they outnumber the open groups), so that writing the oldest early
+        # costs a log, not a pass over every open group for each flagged row beyond the cap
+        self._oldest: list[tuple[int, int, Any, _Group]] = []
+        self._seq = itertools.count()
 
     def _window(self, row: int, time_ns: int | None) -> int:
         if self.unit == "rows":
@@ -174,10 +181,13 @@ class AlertGroups:
         g = self.open.get((key, window))
         if g is None:
             g = self.open[(key, window)] = _Group(key, window, row, time_ns, dict(alert))
+            self._note_first(g)
         self.counts["flagged"] += 1
         g.count += 1
         g.last_row = max(g.last_row, row)
-        g.first_row = min(g.first_row, row)
+        if row < g.first_row:
+            g.first_row = row
+            self._note_first(g)
         if time_ns is not None:
             g.first_time = time_ns if g.first_time is None else min(g.first_time, time_ns)
             g.last_time = time_ns if g.last_time is None else max(g.last_time, time_ns)
@@ -191,10 +201,26 @@ class AlertGroups:
         if g.severity is None or rank > g.rank:
             g.rank, g.severity = rank, alert.get("severity")
         if self.max_groups is not None and len(self.open) > self.max_groups:
-            oldest = min(self.open, key=lambda k: self.open[k].first_row)
             self.counts["evicted"] += 1
-            return self._emit([self.open.pop(oldest)])
+            return self._emit([self.open.pop(self._pop_oldest())])
         return []
+
+    def _note_first(self, g: _Group) -> None:
+        """Note an open group's (new) first row for :meth:`_pop_oldest` (with ``max_groups``)."""
+        if self.max_groups is None:
+            return
+        if len(self._oldest) > 2 * len(self.open) + 64:  # mostly groups handed back since
+            self._oldest = [(o.first_row, next(self._seq), k, o) for k, o in self.open.items()]
+            heapq.heapify(self._oldest)
+            return
+        heapq.heappush(self._oldest, (g.first_row, next(self._seq), (g.key, g.window), g))
+
+    def _pop_oldest(self) -> tuple[tuple[Any, ...], int]:
+        """The key of the open group with the oldest first row (ties: the first opened)."""
+        while True:
+            first, _, key, g = heapq.heappop(self._oldest)
+            if self.open.get(key) is g and g.first_row == first:
+                return key
 
     def add_untimed(self, alert: Mapping[str, Any], *, key: tuple[Any, ...]) -> list[dict[str, Any]]:
         """A flagged row that has no time (time windows): its own one-row group, handed back

@@ -17,10 +17,12 @@ A step goes through the model's fitted preprocessing (channel order, scaling, cl
 missing-value mask channel is 0). What the stream does not do: resample (a model trained with
 ``freq="5min"`` is refused) or fill a missing value (such a line is bad). Timestamps, when the
 model has a timestamp column: a time that is not after the previous step's (out of order or
-duplicate) is a bad line; for a model whose steps were regular (no ``freq``) the first two steps
-fix the step length and a different one (a gap, a missed sample) restarts the window there,
-counted as a restart, since the model never saw a window across a gap. ``freq="rows"``: any
-later time is the next step.
+duplicate) is a bad line; for a model whose steps were regular (no ``freq``) the step length is
+the first one that two steps in a row have (until then the first step's: a stream whose second
+step came after a missed sample is scored from its next full window, not restarted at every
+step), and a different one (a gap, a missed sample) restarts the window there, counted as a
+restart, since the model never saw a window across a gap. ``freq="rows"``: any later time is
+the next step.
 """
 
 from __future__ import annotations
@@ -103,6 +105,8 @@ class SeriesStreamScorer(ModelScorer):
         self._last_time: int | None = None
         self._aware: bool | None = None  # whether the stream's times carry a UTC offset
         self._step: int | None = None
+        self._last_length: int | None = None  # the time from the step before to the last one
+        self._step_agreed = False  # whether two steps in a row had the step length
         self._counts = {"rows": 0, "steps": 0, "scored": 0, "warming_up": 0, "flagged": 0,
                         "restarts": 0, "bad": 0}
 
@@ -174,10 +178,11 @@ class SeriesStreamScorer(ModelScorer):
                 for i in have:
                     out[i] = self._times([rows[i]])[0]
                 return out
-            return [InputError(f"timestamp {ts!r}: {rows[have[0]][1][ts]!r} has "
-                               f"{'a' if aware else 'no'} UTC offset but earlier steps "
-                               f"{'have one' if self._aware else 'none'}; give every time an "
-                               "offset, or none")]
+            out[have[0]] = InputError(f"timestamp {ts!r}: {rows[have[0]][1][ts]!r} has "
+                                      f"{'a' if aware else 'no'} UTC offset but earlier steps "
+                                      f"{'have one' if self._aware else 'none'}; give every time "
+                                      "an offset, or none")  # (the other rows: no time at all)
+            return out
         if aware:
             when = when.tz_convert("UTC").tz_localize(None)
         for i, v in zip(have, when.as_unit("ns").asi8.tolist(), strict=True):
@@ -249,10 +254,12 @@ class SeriesStreamScorer(ModelScorer):
         self._last_time = when
         if last is None or self.rows_only:
             return False
-        if self._step is None:
-            self._step = when - last
-            return False
-        return when - last != self._step
+        length, before = when - last, self._last_length
+        self._last_length = length
+        if self._step is None or (not self._step_agreed and length == before):
+            self._step = length  # the first length; then the first one two steps in a row agree
+            self._step_agreed = length == before  # on (a stream that began at a missed sample:
+        return length != self._step  # its first length was a gap, and every later one is not)
 
     def _flush_tail(self, stretches: list[Any]) -> None:
         """Keep the last ``window - 1`` steps of the last stretch as the next batch's tail."""
