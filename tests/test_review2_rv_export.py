@@ -8,9 +8,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 
 from hourglass import load
 from hourglass.cli import app
+from hourglass.nn import TrainConfig, train_module
+from hourglass.nn.training import TrainingDiverged
 from tests._cli import runner
 
 FAST = ["--hidden", "4,2", "--epochs", "1", "-q"]
@@ -47,3 +50,38 @@ def test_warm_start_of_a_model_with_its_own_threshold_rule(files: dict[str, Path
     assert pipe.threshold_.describe() == load(parent).threshold_.describe()
     assert pipe.threshold_.value_ == pytest.approx(np.percentile(pipe.detector_.val_scores_, 95))
     assert pipe.features_.to_dict() == load(parent).features_.to_dict()
+
+
+def test_a_diverging_training_run_is_one_line_exit_2(files: dict[str, Path]) -> None:
+    # was a FloatingPointError traceback (exit 1)
+    out = files["dir"] / "DIV"
+    res = runner.invoke(app, ["train", str(files["train"]), *FAST, "--epochs", "3", "--lr", "1e12",
+                              "-o", str(out)])
+    assert res.exit_code == 2, res.output
+    assert "Traceback" not in res.stderr and "training diverged" in res.stderr
+    assert not out.exists()
+
+
+class _Mean(torch.nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.mu = torch.nn.Parameter(torch.zeros(2))
+
+    def loss(self, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
+        return ((batch[0] - self.mu) ** 2).mean()
+
+    def score(self, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
+        return ((batch[0] - self.mu) ** 2).mean(dim=1)
+
+
+@pytest.mark.parametrize("held_out", [True, False])
+def test_the_last_step_diverging_is_not_kept_as_the_model(held_out: bool) -> None:
+    # one epoch of one batch: the loss (taken before the step) was finite, the step left the
+    # weights at inf, and they were kept as the best epoch's: a model scoring NaN/inf
+    X = torch.full((8, 2), 1e18)  # a loss of 1e36: finite in float32; one step of lr 1e21: inf
+    val = (X[:4],) if held_out else None
+    config = TrainConfig(epochs=1, lr=1e21, clip_grad_norm=None, optimizer=torch.optim.SGD,
+                         patience=None, verbose=0)
+    with pytest.raises(TrainingDiverged, match="training diverged at epoch 1"):
+        train_module(_Mean(), (X,), val, config, generator=torch.Generator().manual_seed(0))
+    assert issubclass(TrainingDiverged, FloatingPointError)  # as before, for library callers
