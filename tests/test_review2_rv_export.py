@@ -14,7 +14,7 @@ from hourglass import load
 from hourglass.cli import app
 from hourglass.nn import TrainConfig, train_module
 from hourglass.nn.training import TrainingDiverged
-from tests._cli import runner
+from tests._cli import one_line_error, runner
 
 FAST = ["--hidden", "4,2", "--epochs", "1", "-q"]
 
@@ -85,3 +85,20 @@ def test_the_last_step_diverging_is_not_kept_as_the_model(held_out: bool) -> Non
     with pytest.raises(TrainingDiverged, match="training diverged at epoch 1"):
         train_module(_Mean(), (X,), val, config, generator=torch.Generator().manual_seed(0))
     assert issubclass(TrainingDiverged, FloatingPointError)  # as before, for library callers
+
+
+def test_export_with_check_data_refuses_a_log_model_as_without_it(files: dict[str, Path]) -> None:
+    # was "--check-data L: a DataFrame is an event table: give EventSessions key_column ...":
+    # the log file read as a table, before the model was found not exportable
+    d = files["dir"]
+    ops = ["open file", "read block", "close file"]
+    (d / "a.log").write_text("".join(f"{ops[i % 3]} blk_{i // 3} done\n" for i in range(120)))
+    model = d / "LOG"
+    res = runner.invoke(app, ["train", str(d / "a.log"), "--format", "raw", "--session-regex",
+                              r"blk_\d+", "-m", "event-count-autoencoder", "--epochs", "1", "-q",
+                              "-o", str(model)])
+    assert res.exit_code == 0, res.output
+    out = d / "log.onnx"
+    for extra in ([], ["--check-data", str(d / "a.log")]):
+        one_line_error(["export", str(model), "--onnx", str(out), *extra],
+                       "cannot export to ONNX: event-count-autoencoder: takes events input", out)
