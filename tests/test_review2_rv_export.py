@@ -12,7 +12,8 @@ import torch
 
 from hourglass import load
 from hourglass.cli import app
-from hourglass.nn import TrainConfig, train_module
+from hourglass.errors import InputError
+from hourglass.nn import TrainConfig, resolve_device, train_module
 from hourglass.nn.training import TrainingDiverged
 from tests._cli import one_line_error, runner
 
@@ -102,3 +103,25 @@ def test_export_with_check_data_refuses_a_log_model_as_without_it(files: dict[st
     for extra in ([], ["--check-data", str(d / "a.log")]):
         one_line_error(["export", str(model), "--onnx", str(out), *extra],
                        "cannot export to ONNX: event-count-autoencoder: takes events input", out)
+
+
+@pytest.mark.skipif(torch.backends.mps.is_available(), reason="this machine has an Apple GPU")
+def test_a_device_torch_lacks_is_one_line_and_a_saved_model_falls_back(files: dict[str, Path],
+                                                                        tmp_path: Path) -> None:
+    # '--device mps' (or meta, hip) was a torch RuntimeError traceback; a model saved with
+    # device='mps' (trained on a Mac) did not load on another machine
+    for device, match in (("mps", "'mps' was asked for but this PyTorch has no mps device"),
+                          ("meta", "'meta' is not a device to train or score on")):
+        out = tmp_path / device
+        one_line_error(["train", str(files["train"]), *FAST, "--device", device, "-o", str(out)],
+                       f"--device: {match}", out)
+    with pytest.raises(InputError, match="'mps' was asked for"):
+        resolve_device("mps")
+    assert resolve_device("mps", fallback=True).type == "cpu"
+    pipe = load(_train(files, "MPS"))
+    pipe.detector_.set_params(device="mps")
+    pipe.save(tmp_path / "saved")
+    again = load(tmp_path / "saved")
+    assert again.detector_.device_.type == "cpu"
+    rows = pd.read_csv(files["train"]).head(20)
+    assert np.array_equal(again.score(rows), pipe.score(rows))
