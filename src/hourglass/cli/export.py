@@ -25,13 +25,20 @@ __all__ = ["export"]
 def _first_rows(model: Path, data: Path, n: int, dataset: str | None, fmt: str,
                 on_bad_rows: str) -> Any:
     """The first ``n`` rows of ``data`` (read in chunks), without the model's label and time
-    columns."""
+    columns. A model that cannot be exported is refused first: read as its table, a log or a
+    series file would only give an error about the file."""
     import pandas as pd
 
     from hourglass.cli._schema import resolve_spec
     from hourglass.cli.tables import about_file, read_data
     from hourglass.pipeline import load
     from hourglass.pipeline.artefact import read_config
+    from hourglass.pipeline.export import export_refusal
+
+    pipe = load(model)
+    why_not = export_refusal(pipe)
+    if why_not is not None:  # the same line as without --check-data
+        raise InputError(f"cannot export to ONNX: {why_not}")
 
     spec, _, _ = resolve_spec(dataset, None, None, fmt, data)
     if spec is not None and hasattr(spec, "iter_chunks"):
@@ -50,7 +57,7 @@ def _first_rows(model: Path, data: Path, n: int, dataset: str | None, fmt: str,
     meta = [c for c in (info.get("label_col"), info.get("time_col")) if c and c in frame.columns]
     rows = frame.drop(columns=meta).head(n)
     try:  # the schema checked here, so that its error names the file
-        load(model).transform(rows.head(64))
+        pipe.transform(rows.head(64))
     except InputError as exc:
         raise about_file(exc, f"--check-data {data}") from None
     return rows

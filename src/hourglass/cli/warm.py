@@ -72,7 +72,9 @@ def _check_settings(parent: Any, params: dict[str, Any]) -> None:
     """Refuse a bad training setting (``--epochs 0``, ``--lr -1``, ``--device tpu``) before any
     data is read, naming the option as ``train`` does."""
     det = parent.detector_
-    finish_params(type(det), parent.model_name, {**det.get_params(), **params}, [])
+    # its own parameters only: a threshold rule's nested ones ('threshold__q' of a model trained
+    # with --threshold percentile:95) are no parameters of the detector's class
+    finish_params(type(det), parent.model_name, {**det.get_params(deep=False), **params}, [])
 
 
 def _normal_rows(path: Path, parent: Any, *, dataset: str | None, label_col: str | None,

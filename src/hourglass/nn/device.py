@@ -18,9 +18,11 @@ logger = logging.getLogger(__name__)
 def resolve_device(device: str | torch.device = "auto", *, fallback: bool = False) -> torch.device:
     """Turn ``"auto"``, ``"cpu"``, ``"cuda"`` or ``"cuda:N"`` into a :class:`torch.device`.
 
-    A CUDA device that this machine lacks is an error (``InputError``), unless ``fallback``:
-    then the CPU is used and a warning logged. Training asks strictly; loading a saved model
-    falls back, so a model trained on a GPU scores on a CPU-only machine.
+    ``"mps"`` (Apple) and ``"xpu"`` (Intel) are taken where this torch has such a device; other
+    device types (``meta``, ``hip`` ...) are an error. A device that this machine lacks is an
+    error (``InputError``), unless ``fallback``: then the CPU is used and a warning logged.
+    Training asks strictly; loading a saved model falls back, so a model trained on a GPU (or a
+    Mac's) scores on a CPU-only machine.
 
     Examples
     --------
@@ -36,9 +38,16 @@ def resolve_device(device: str | torch.device = "auto", *, fallback: bool = Fals
             dev = torch.device(device)
         except (RuntimeError, TypeError):
             raise InputError(f"device: unknown device {device!r}; use 'auto', 'cpu' or 'cuda'") from None
-    if dev.type != "cuda":
+    if dev.type == "cpu":
         return dev
-    if not torch.cuda.is_available():
+    if dev.type != "cuda":  # another accelerator (Apple's mps, Intel's xpu): when this torch has it
+        if _has_backend(dev.type):
+            return dev
+        if dev.type not in ("mps", "xpu"):  # meta, hip, ...: no device to train or score on
+            raise InputError(f"device: {str(dev)!r} is not a device to train or score on; use "
+                             "'auto', 'cpu' or 'cuda'")
+        missing = f"this PyTorch has no {dev.type} device available"
+    elif not torch.cuda.is_available():
         missing = "no CUDA device is available"
     elif dev.index is not None and dev.index >= torch.cuda.device_count():
         missing = f"this machine has {torch.cuda.device_count()} CUDA device(s)"
@@ -48,6 +57,17 @@ def resolve_device(device: str | torch.device = "auto", *, fallback: bool = Fals
         logger.warning("device: %r is not available here (%s); using the CPU", str(dev), missing)
         return torch.device("cpu")
     raise InputError(f"device: {str(dev)!r} was asked for but {missing}")
+
+
+def _has_backend(kind: str) -> bool:
+    """Whether this torch build and machine have a device of type ``kind`` (``mps``, ``xpu``)."""
+    if kind == "mps":
+        return bool(torch.backends.mps.is_available())
+    module = getattr(torch, kind, None) if kind == "xpu" else None
+    try:
+        return bool(module is not None and module.is_available())
+    except (RuntimeError, AssertionError):
+        return False
 
 
 @contextlib.contextmanager

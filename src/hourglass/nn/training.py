@@ -44,16 +44,24 @@ import numpy as np
 import torch
 from torch import nn
 
+from hourglass.errors import HourglassError
 from hourglass.nn.optim import Adam
 
 if TYPE_CHECKING:
     from rich.progress import Progress
 
-__all__ = ["Phase", "TrainConfig", "TrainHistory", "predict_batches", "proximal_term", "train_module"]
+__all__ = ["Phase", "TrainConfig", "TrainHistory", "TrainingDiverged", "predict_batches", "proximal_term",
+           "train_module"]
 
 logger = logging.getLogger(__name__)
 
 Batch = tuple[torch.Tensor, ...]
+
+
+class TrainingDiverged(HourglassError, FloatingPointError):
+    """Training gave a loss or weights that are not finite (NaN or inf): the model would score
+    nothing but NaN. A ``FloatingPointError`` as before, and an :class:`HourglassError`, so that
+    the CLI says it in one line (exit code 2: the learning rate or the data is at fault)."""
 
 
 class Optimiser(Protocol):
@@ -513,7 +521,7 @@ def train_module(
                     average.update()
             # checked once per epoch: a per-batch check would force a device sync every step
             if not torch.isfinite(running):
-                raise FloatingPointError(
+                raise TrainingDiverged(
                     f"training diverged at epoch {epoch + 1} (loss is {float(running)}); "
                     "lower the learning rate or scale the inputs")
             history.train_loss.append(float(running) / n)
@@ -551,6 +559,17 @@ def train_module(
             progress.stop()
     if best_state is not None:
         module.load_state_dict(best_state)
+    # the training loss is taken before each step: the last step of the run can leave weights
+    # that are not finite, or that give a loss that is not, behind a finite one (one epoch, or
+    # no held-out rows); those were kept as the best epoch's, a model scoring NaN or inf
+    state = [t for t in module.state_dict().values() if t.is_floating_point()]
+    if not math.isfinite(best):
+        what = "validation loss" if history.val_loss else "loss"
+        raise TrainingDiverged(f"training diverged at epoch {history.best_epoch} ({what} is {best}); "
+                               "lower the learning rate or scale the inputs")
+    if state and not bool(torch.stack([torch.isfinite(t).all() for t in state]).all()):
+        raise TrainingDiverged(f"training diverged at epoch {history.best_epoch} (weights are NaN or "
+                               "inf); lower the learning rate or scale the inputs")
     module.eval()
     history.seconds = time.perf_counter() - start
     logger.info("%s: %d epochs in %.2fs (best epoch %d)", description, len(history.train_loss),
