@@ -3,7 +3,59 @@ found, each number checked against an independent computation."""
 
 from __future__ import annotations
 
+import json
+import re
+from pathlib import Path
+
 import numpy as np
+import pytest
+
+from hourglass.cli import app
+from hourglass.ingest.synthetic import port_scan_flows
+from tests._cli import runner
+
+
+@pytest.fixture(scope="module")
+def entity(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """An entity-bucket model whose normal label is 'benign', and a test file with a scan."""
+    d = tmp_path_factory.mktemp("entity")
+    train, _ = port_scan_flows(days=0.5, scan_flows=0, seed=1)
+    train["label"] = "benign"
+    train.to_csv(d / "train.csv", index=False)
+    test, scan = port_scan_flows(days=0.25, scan_flows=60, seed=2)
+    test["label"] = np.where(scan["is_scan"], "scan", "benign")
+    test.to_csv(d / "test.csv", index=False)
+    res = runner.invoke(app, ["train", str(d / "train.csv"), "--entity-col", "src_ip", "--timestamp-col",
+                              "ts", "--bucket", "5min", "--label-col", "label", "--normal", "benign",
+                              "-o", str(d / "M"), "--epochs", "1", "--hidden", "8,4", "-q"])
+    assert res.exit_code == 0, res.output
+    return {"model": d / "M", "test": d / "test.csv", "dir": d}
+
+
+def _cells(page: str, table: str) -> list[list[str]]:
+    body = re.search(rf'<table id="{table}".*?<tbody>(.*?)</tbody>', page, re.S)
+    assert body is not None
+    return [[re.sub(r"<[^>]+>", "", c) for c in re.findall(r"<td>(.*?)</td>", row)]
+            for row in re.findall(r"<tr>(.*?)</tr>", body.group(1))]
+
+
+def test_entity_report_marks_the_normal_label_and_keeps_the_event_rate(entity: dict[str, Path]) -> None:
+    # the report left out --normal and the model's event rate: 'benign' was listed as if an
+    # attack class (its FPR read as a detection rate) and alerts per day were 'n/a (train with
+    # --timestamp-col)' for a model trained with one, while the terminal and --json had both
+    d = entity["dir"]
+    res = runner.invoke(app, ["evaluate", str(entity["model"]), str(entity["test"]), "--json",
+                              str(d / "m.json"), "--report", str(d / "r.html")])
+    assert res.exit_code == 0, res.output
+    m = json.loads((d / "m.json").read_text())
+    page = (d / "r.html").read_text()
+    rows = {r[0]: r for r in _cells(page, "tbl-per-class")}
+    assert set(rows) == {"scan", "benign (normal: FPR)"}
+    normal = m["per_class"]["benign"]
+    assert rows["benign (normal: FPR)"][1:3] == [f"{normal['n']:,}", f"{normal['detected']:,}"]
+    assert normal["rate"] == pytest.approx(m["fpr"])        # the normal class's rate is the FPR
+    per_day = dict((r[0], r[1]) for r in _cells(page, "tbl-metrics"))["expected alerts per day"]
+    assert m["alerts_per_day"] is not None and float(per_day) == pytest.approx(m["alerts_per_day"], rel=1e-4)
 
 
 def test_log_scale_histogram_keeps_the_smallest_and_largest_score() -> None:

@@ -193,6 +193,9 @@ def evaluate(
                     y_true=ent_arrays["y"], scores=ent_arrays["score"], y_pred=ent_arrays["flag"],
                     threshold=pipe.threshold_.value_, threshold_rule=pipe.threshold_.describe(),
                     classes=ent_arrays["classes"], model_card=pipe.model_card(),
+                    # the normal label(s) and event rate the metrics used, as the terminal and --json
+                    normal=list(normal or pipe.info.get("normal") or []) or ["normal"],
+                    events_per_day=ent_summary.get("events_per_day"),
                     data_name=f"{shown(data)} ({ent_summary['buckets']} entity buckets)",
                     title=f"hourglass evaluation: {pipe.model_name} (entity buckets) on {data.name}")
             _write_metrics(json_out, ent_summary, report, page)
