@@ -73,3 +73,22 @@ def test_log_scale_histogram_keeps_the_smallest_and_largest_score() -> None:
         assert np.all(np.diff(edges) > 0)
     lin, log = _hist_edges(np.array([-1.0, 0.5, 2.0]))
     assert not log and np.histogram([-1.0, 0.5, 2.0], bins=lin)[0].sum() == 3
+
+
+def test_benchmark_notes_name_the_thresholds_fitted_on_training_scores() -> None:
+    # with under 10 normal training rows nothing is held out and the rule is fitted on the
+    # training scores (the per-model line said so) while the note claimed held-out rows for all
+    import pandas as pd
+
+    from hourglass.pipeline.benchmark import Benchmark, split_labelled
+
+    rng = np.random.default_rng(0)
+    for n_normal, fallback in ((12, True), (200, False)):
+        df = pd.DataFrame({"a": rng.normal(size=n_normal + 6), "y": ["n"] * n_normal + ["x"] * 6})
+        df.loc[df["y"] == "x", "a"] += 8
+        tr, te = split_labelled(df, "y", ["n"], test_fraction=0.3)
+        bench = Benchmark(tr, te, label_col="y", normal=["n"], models=(), seeds=(0,))
+        runs = list(bench.runs())
+        note = bench.notes()[1]
+        assert ("except iforest: too few normal training rows" in note) is fallback, note
+        assert ("training scores" in runs[0]["threshold"]) is fallback
