@@ -92,3 +92,24 @@ def test_benchmark_notes_name_the_thresholds_fitted_on_training_scores() -> None
         note = bench.notes()[1]
         assert ("except iforest: too few normal training rows" in note) is fallback, note
         assert ("training scores" in runs[0]["threshold"]) is fallback
+
+
+def test_flower_benchmark_without_flower_is_one_line_and_exit_2(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    # it stopped on a ModuleNotFoundError traceback
+    import importlib.util
+    import sys
+
+    if importlib.util.find_spec("flwr") is not None:
+        pytest.skip("Flower is installed here")
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "federated_flower.py"
+    monkeypatch.syspath_prepend(str(path.parent))
+    spec = importlib.util.spec_from_file_location("federated_flower_script", path)
+    assert spec is not None and spec.loader is not None
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    monkeypatch.setattr(sys, "argv", [str(path)])
+    with pytest.raises(SystemExit) as stop:
+        script.main()
+    err = capsys.readouterr().err.strip()
+    assert stop.value.code == 2 and len(err.splitlines()) == 1 and "needs Flower" in err, err
