@@ -113,3 +113,38 @@ def test_flower_benchmark_without_flower_is_one_line_and_exit_2(
         script.main()
     err = capsys.readouterr().err.strip()
     assert stop.value.code == 2 and len(err.splitlines()) == 1 and "needs Flower" in err, err
+
+
+def test_time_series_report_gives_alerts_per_day_from_the_grid(tmp_path: Path) -> None:
+    # the report said 'n/a (no event rate: train with --timestamp-col or --events-per-day)' for
+    # every series model: evaluate takes no --events-per-day for them and the model had a
+    # timestamp column; a flagged step is an alert, so a fixed --freq grid gives the rate
+    import pandas as pd
+
+    from hourglass.cli.evaluate import _timeseries_page
+    from hourglass.cli.timeseries import evaluate_timeseries
+    from hourglass.pipeline import load
+
+    rng = np.random.default_rng(0)
+    n = 240
+    t = np.arange(n)
+    df = pd.DataFrame({"ts": pd.date_range("2024-01-01", periods=n, freq="1min").astype(str),
+                       "x": np.sin(2 * np.pi * t / 20) + 0.1 * rng.normal(size=n), "label": 0})
+    df.loc[150:160, "x"] += 4
+    df.loc[150:160, "label"] = 1
+    df.iloc[:120].drop(columns="label").to_csv(tmp_path / "train.csv", index=False)
+    df.to_csv(tmp_path / "test.csv", index=False)
+    res = runner.invoke(app, ["train", str(tmp_path / "train.csv"), "--model", "lstm-ae",
+                              "--timestamp-col", "ts", "--freq", "1min", "-o", str(tmp_path / "M"),
+                              "--param", "epochs=1", "--param", "window=8", "-q"])
+    assert res.exit_code == 0, res.output
+    pipe, arrays = load(tmp_path / "M"), {}
+    report, _ = evaluate_timeseries(pipe, tmp_path / "test.csv", None, None, arrays)
+    page = _timeseries_page(pipe, tmp_path / "test.csv", report, arrays)
+    per_day = dict((r[0], r[1]) for r in _cells(page, "tbl-metrics"))["expected alerts per day"]
+    flagged = (report["tp"] + report["fp"]) / report["n"]          # share of flagged steps
+    assert float(per_day.replace(",", "")) == pytest.approx(flagged * 1440, rel=1e-3, abs=1e-3)
+    pipe.features_.freq = None                                       # steps not on a fixed grid
+    page = _timeseries_page(pipe, tmp_path / "test.csv", report, arrays)
+    per_day = dict((r[0], r[1]) for r in _cells(page, "tbl-metrics"))["expected alerts per day"]
+    assert "train with --freq" in per_day and "--events-per-day" not in per_day

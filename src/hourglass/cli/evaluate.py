@@ -56,6 +56,7 @@ def _timeseries_page(pipe: Pipeline, data: Path, ts_report: dict[str, Any],
     """HTML report of a time-series model: point metrics, curves, and the event-wise table."""
     import numpy as np
 
+    from hourglass._times import steps_per_day
     from hourglass.evaluate.report import render_report
 
     names = {"event_recall": "event recall", "event_precision": "event precision",
@@ -67,9 +68,13 @@ def _timeseries_page(pipe: Pipeline, data: Path, ts_report: dict[str, Any],
              "pa_precision": "precision point-adjusted (PA)", "pa_recall": "recall point-adjusted (PA)"}
     events = {label: ts_report[key] for key, label in names.items() if key in ts_report}
     y = np.asarray(arrays["y"]).astype(np.int64)
+    # an alert is a flagged time step: its rate per day is the grid's (as budget:N/day takes it)
+    per_day = steps_per_day(getattr(pipe.features_, "freq", None))
     page, _ = render_report(
         y_true=y, scores=arrays["score"], y_pred=arrays["flag"], threshold=pipe.threshold_.value_,
         threshold_rule=pipe.threshold_.describe(), classes=np.where(y == 1, "anomaly", "normal"),
+        events_per_day=per_day, no_rate="the model's time steps are not on a fixed grid; train "
+                                        "with --freq (e.g. --freq 1min) for alerts per day",
         model_card=pipe.model_card(), data_name=f"{shown(data)} ({ts_report.get('evaluated_rows', '')})",
         title=f"hourglass evaluation: {pipe.info.get('model', 'model')} on {data.name}",
         event_metrics=events)

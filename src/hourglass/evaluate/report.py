@@ -123,12 +123,13 @@ def render_report(
     title: str = "hourglass evaluation report",
     data_name: str = "",
     event_metrics: Mapping[str, Any] | None = None,
+    no_rate: str = "train with --timestamp-col or --events-per-day",
 ) -> tuple[str, dict[str, Any]]:
     """Build the HTML report; return ``(html, metrics)`` where ``metrics`` is what it shows.
 
     ``event_metrics`` (time-series models): event-wise metrics as ``{name: value}``, shown in
     their own table (point-adjusted figures should carry "PA" in their name, beside the honest
-    ones).
+    ones). ``no_rate``: how to get an event rate, shown when ``events_per_day`` is ``None``.
 
     Examples
     --------
@@ -173,7 +174,7 @@ def render_report(
             ["true / false negatives", f"{m['tn']:,} / {m['fn']:,}"],
             ["alerts per 10k events", f"{m['alerts_per_10k']:,.1f}"],
             ["expected alerts per day", m["alerts_per_day"] if m["alerts_per_day"] is not None
-             else "n/a (no event rate: train with --timestamp-col or --events-per-day)"]]),
+             else f"n/a (no event rate: {no_rate})"]]),
         "<h2>Curves</h2><div class=grid>",
         _figure("fig-roc", plots.roc_figure(y, s, m["fpr"], m["recall"], m["roc_auc"]),
                 "ROC curve; the red dot is the model's threshold."),
