@@ -148,3 +148,28 @@ def test_time_series_report_gives_alerts_per_day_from_the_grid(tmp_path: Path) -
     page = _timeseries_page(pipe, tmp_path / "test.csv", report, arrays)
     per_day = dict((r[0], r[1]) for r in _cells(page, "tbl-metrics"))["expected alerts per day"]
     assert "train with --freq" in per_day and "--events-per-day" not in per_day
+
+
+def test_evaluate_on_the_training_file_says_so(tmp_path: Path) -> None:
+    # the report stated thresholds were 'never on the data evaluated here' and nothing warned
+    # when DATA was the very file the model was trained on (its normal rows trained on, its
+    # threshold fitted on some of them): flattering figures presented as held-out ones
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"a": rng.normal(size=300), "b": rng.normal(size=300), "label": "ok"})
+    df.loc[:29, ["a", "b"]] += 5
+    df.loc[:29, "label"] = "bad"
+    train, other = tmp_path / "train.csv", tmp_path / "other.csv"
+    df.to_csv(train, index=False)
+    df.iloc[::-1].to_csv(other, index=False)                 # the same rows in another file
+    res = runner.invoke(app, ["train", str(train), "--label-col", "label", "--normal", "ok",
+                              "-o", str(tmp_path / "M"), "--epochs", "1", "-q"])
+    assert res.exit_code == 0, res.output
+    page = tmp_path / "r.html"
+    res = runner.invoke(app, ["evaluate", str(tmp_path / "M"), str(train), "--report", str(page)])
+    assert res.exit_code == 0 and "the model was trained on this file" in res.stderr, res.stderr
+    assert "The model was trained on the data evaluated here" in page.read_text()
+    assert "never on the data evaluated here" not in page.read_text()
+    res = runner.invoke(app, ["evaluate", str(tmp_path / "M"), str(other)])
+    assert res.exit_code == 0 and "trained on this file" not in res.stderr, res.stderr

@@ -77,8 +77,26 @@ def _timeseries_page(pipe: Pipeline, data: Path, ts_report: dict[str, Any],
                                         "with --freq (e.g. --freq 1min) for alerts per day",
         model_card=pipe.model_card(), data_name=f"{shown(data)} ({ts_report.get('evaluated_rows', '')})",
         title=f"hourglass evaluation: {pipe.info.get('model', 'model')} on {data.name}",
-        event_metrics=events)
+        event_metrics=events, trained_on_it=bool(arrays.get("trained_on_it")))
     return page
+
+
+def _trained_on(pipe: Pipeline, data: Path) -> bool:
+    """Whether DATA is the file the model was trained on (its ``info["source"]``, when that is an
+    absolute path: a relative one names a file in a folder this command may not share)."""
+    source = pipe.info.get("source")
+    if not isinstance(source, str) or not Path(source).is_absolute():
+        return False
+    try:
+        return data.is_file() and Path(source).is_file() and data.samefile(source)
+    except OSError:
+        return False
+
+
+def _warn_trained_on(data: Path) -> None:
+    logging.getLogger("hourglass").warning(
+        "%s: the model was trained on this file (its normal rows, and its threshold fitted on "
+        "some of them): these figures flatter it; evaluate on rows held out from training", shown(data))
 
 
 def _check_report_classes(report: Path | None, y: Any, data: Path, unit: str) -> None:
@@ -190,6 +208,9 @@ def evaluate(
                 pipe, data, label_col=label_col, normal=list(normal or []), fmt=str(fmt),
                 on_bad_rows=on_bad_rows)
             _check_report_classes(report, ent_arrays["y"], data, "buckets")
+            seen = _trained_on(pipe, data)
+            if seen:
+                _warn_trained_on(data)
             page = None
             if report is not None:
                 from hourglass.evaluate.report import render_report
@@ -201,7 +222,7 @@ def evaluate(
                     # the normal label(s) and event rate the metrics used, as the terminal and --json
                     normal=list(normal or pipe.info.get("normal") or []) or ["normal"],
                     events_per_day=ent_summary.get("events_per_day"),
-                    data_name=f"{shown(data)} ({ent_summary['buckets']} entity buckets)",
+                    data_name=f"{shown(data)} ({ent_summary['buckets']} entity buckets)", trained_on_it=seen,
                     title=f"hourglass evaluation: {pipe.model_name} (entity buckets) on {data.name}")
             _write_metrics(json_out, ent_summary, report, page)
     if model_kind(pipe) == "entity":
@@ -242,6 +263,9 @@ def evaluate(
             arrays: dict[str, Any] = {}
             ts_report, table = ts_cli.evaluate_timeseries(pipe, data, dataset, label_col, arrays)
             _check_report_classes(report, arrays["y"], data, "time steps")
+            if ts_report.get("evaluated_rows") == "the whole file" and _trained_on(pipe, data):
+                _warn_trained_on(data)
+                arrays["trained_on_it"] = True
             page = _timeseries_page(pipe, data, ts_report, arrays) if report is not None else None
             _write_metrics(json_out, ts_report, report, page)
     if getattr(pipe.features_, "output", "tabular") == "timeseries":
@@ -283,6 +307,9 @@ def evaluate(
             events_per_day = pipe.info.get("events_per_day")
         if not result_parts or not sum(len(p) for p in result_parts):
             raise HourglassError(f"{data}: no data rows")
+        seen = _trained_on(pipe, data)
+        if seen:
+            _warn_trained_on(data)
         result = pd.concat(result_parts, ignore_index=True)
         all_labels = np.concatenate(label_parts)
         labelled = unlabelled_rows(all_labels, normal_values, label_col, str(data),
@@ -331,6 +358,7 @@ def evaluate(
                 threshold=pipe.threshold_.value_, threshold_rule=pipe.threshold_.describe(),
                 classes=classes, categories=categories, normal=normal_values,
                 events_per_day=events_per_day, model_card=pipe.model_card(), data_name=shown(data),
+                trained_on_it=seen,
                 title=f"hourglass evaluation: {pipe.info.get('model', 'model')} on {data.name}")
         _write_metrics(json_out, summary, report, page)
     report_skipped(stats, data)
