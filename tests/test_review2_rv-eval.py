@@ -56,6 +56,8 @@ def test_entity_report_marks_the_normal_label_and_keeps_the_event_rate(entity: d
     assert normal["rate"] == pytest.approx(m["fpr"])        # the normal class's rate is the FPR
     per_day = dict((r[0], r[1]) for r in _cells(page, "tbl-metrics"))["expected alerts per day"]
     assert m["alerts_per_day"] is not None and float(per_day) == pytest.approx(m["alerts_per_day"], rel=1e-4)
+    # the subtitle counted the buckets as 'rows'
+    assert f'{m["buckets"]:,} entity buckets, {m["anomalous_buckets"]:,} anomalous' in page
 
 
 def test_log_scale_histogram_keeps_the_smallest_and_largest_score() -> None:
@@ -144,6 +146,7 @@ def test_time_series_report_gives_alerts_per_day_from_the_grid(tmp_path: Path) -
     per_day = dict((r[0], r[1]) for r in _cells(page, "tbl-metrics"))["expected alerts per day"]
     flagged = (report["tp"] + report["fp"]) / report["n"]          # share of flagged steps
     assert float(per_day.replace(",", "")) == pytest.approx(flagged * 1440, rel=1e-3, abs=1e-3)
+    assert f'{report["n"]:,} time steps, {report["n_anomalies"]:,} anomalous' in page
     pipe.features_.freq = None                                       # steps not on a fixed grid
     page = _timeseries_page(pipe, tmp_path / "test.csv", report, arrays)
     per_day = dict((r[0], r[1]) for r in _cells(page, "tbl-metrics"))["expected alerts per day"]

@@ -77,7 +77,7 @@ def _timeseries_page(pipe: Pipeline, data: Path, ts_report: dict[str, Any],
                                         "with --freq (e.g. --freq 1min) for alerts per day",
         model_card=pipe.model_card(), data_name=f"{shown(data)} ({ts_report.get('evaluated_rows', '')})",
         title=f"hourglass evaluation: {pipe.info.get('model', 'model')} on {data.name}",
-        event_metrics=events, trained_on_it=bool(arrays.get("trained_on_it")))
+        event_metrics=events, trained_on_it=bool(arrays.get("trained_on_it")), unit="time steps")
     return page
 
 
@@ -223,6 +223,7 @@ def evaluate(
                     normal=list(normal or pipe.info.get("normal") or []) or ["normal"],
                     events_per_day=ent_summary.get("events_per_day"),
                     data_name=f"{shown(data)} ({ent_summary['buckets']} entity buckets)", trained_on_it=seen,
+                    unit="entity buckets",
                     title=f"hourglass evaluation: {pipe.model_name} (entity buckets) on {data.name}")
             _write_metrics(json_out, ent_summary, report, page)
     if model_kind(pipe) == "entity":

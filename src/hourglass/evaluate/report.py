@@ -125,6 +125,7 @@ def render_report(
     event_metrics: Mapping[str, Any] | None = None,
     no_rate: str = "train with --timestamp-col or --events-per-day",
     trained_on_it: bool = False,
+    unit: str = "rows",
 ) -> tuple[str, dict[str, Any]]:
     """Build the HTML report; return ``(html, metrics)`` where ``metrics`` is what it shows.
 
@@ -132,6 +133,7 @@ def render_report(
     their own table (point-adjusted figures should carry "PA" in their name, beside the honest
     ones). ``no_rate``: how to get an event rate, shown when ``events_per_day`` is ``None``.
     ``trained_on_it``: the evaluated data is what the model was trained on (the note says so).
+    ``unit``: what the model scores (rows, time steps, entity buckets, sessions).
 
     Examples
     --------
@@ -162,7 +164,7 @@ def render_report(
         "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
         f"<title>{_e(title)}</title><style>{_CSS}</style></head><body><main>",
         f"<h1>{_e(title)}</h1>",
-        f'<p class="sub">{_e(data_name)} · {m["n"]:,} rows, {m["n_anomalies"]:,} anomalous · '
+        f'<p class="sub">{_e(data_name)} · {m["n"]:,} {_e(unit)}, {m["n_anomalies"]:,} anomalous · '
         f"threshold: {_e(threshold_rule)} = {threshold:.6g} · {vol} · generated "
         f"{dt.datetime.now(dt.UTC).strftime('%Y-%m-%d %H:%M UTC')}</p>",
         '<div class="cards">' + "".join(f"<div class=card><b>{_fmt(v)}</b><span>{k}</span></div>"
