@@ -208,8 +208,8 @@ def evaluate(
                 pipe, data, label_col=label_col, normal=list(normal or []), fmt=str(fmt),
                 on_bad_rows=on_bad_rows)
             _check_report_classes(report, ent_arrays["y"], data, "buckets")
-            seen = _trained_on(pipe, data)
-            if seen:
+            on_training_file = _trained_on(pipe, data)
+            if on_training_file:
                 _warn_trained_on(data)
             page = None
             if report is not None:
@@ -222,7 +222,8 @@ def evaluate(
                     # the normal label(s) and event rate the metrics used, as the terminal and --json
                     normal=list(normal or pipe.info.get("normal") or []) or ["normal"],
                     events_per_day=ent_summary.get("events_per_day"),
-                    data_name=f"{shown(data)} ({ent_summary['buckets']} entity buckets)", trained_on_it=seen,
+                    data_name=f"{shown(data)} ({ent_summary['buckets']} entity buckets)",
+                    trained_on_it=on_training_file,
                     unit="entity buckets",
                     title=f"hourglass evaluation: {pipe.model_name} (entity buckets) on {data.name}")
             _write_metrics(json_out, ent_summary, report, page)
@@ -308,8 +309,8 @@ def evaluate(
             events_per_day = pipe.info.get("events_per_day")
         if not result_parts or not sum(len(p) for p in result_parts):
             raise HourglassError(f"{data}: no data rows")
-        seen = _trained_on(pipe, data)
-        if seen:
+        on_training_file = _trained_on(pipe, data)
+        if on_training_file:
             _warn_trained_on(data)
         result = pd.concat(result_parts, ignore_index=True)
         all_labels = np.concatenate(label_parts)
@@ -359,7 +360,7 @@ def evaluate(
                 threshold=pipe.threshold_.value_, threshold_rule=pipe.threshold_.describe(),
                 classes=classes, categories=categories, normal=normal_values,
                 events_per_day=events_per_day, model_card=pipe.model_card(), data_name=shown(data),
-                trained_on_it=seen,
+                trained_on_it=on_training_file,
                 title=f"hourglass evaluation: {pipe.info.get('model', 'model')} on {data.name}")
         _write_metrics(json_out, summary, report, page)
     report_skipped(stats, data)
