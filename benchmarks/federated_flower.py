@@ -147,8 +147,6 @@ def _site_models(save: Path, local: FederatedServer, test: pd.DataFrame) -> list
 
 
 def main() -> None:
-    import flwr
-
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--api", choices=("legacy", "app", "deployment"), default="legacy",
                     help="legacy: start_server/start_client (deprecated); app: ServerApp/ClientApp "
@@ -158,6 +156,12 @@ def main() -> None:
                     help="what of its held-out scores a site sends (FederatedServer(held_out=...)); "
                          "legacy and app only: the deployment's app module builds its own server")
     args = ap.parse_args()
+    try:
+        import flwr
+    except ImportError:  # one line and exit code 2, not a traceback (the module docstring says how)
+        print("federated_flower.py: needs Flower, which is not installed here: run it from an "
+              "environment with flwr (see the top of benchmarks/federated_flower.py)", file=sys.stderr)
+        raise SystemExit(2) from None
     if args.api == "deployment" and args.held_out != "scores":
         raise SystemExit("--held-out summaries: with --api legacy or app")
     det = AutoEncoder(hidden=(16, 4), epochs=1, verbose=0, device="cpu")

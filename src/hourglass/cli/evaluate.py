@@ -56,6 +56,7 @@ def _timeseries_page(pipe: Pipeline, data: Path, ts_report: dict[str, Any],
     """HTML report of a time-series model: point metrics, curves, and the event-wise table."""
     import numpy as np
 
+    from hourglass._times import steps_per_day
     from hourglass.evaluate.report import render_report
 
     names = {"event_recall": "event recall", "event_precision": "event precision",
@@ -67,13 +68,35 @@ def _timeseries_page(pipe: Pipeline, data: Path, ts_report: dict[str, Any],
              "pa_precision": "precision point-adjusted (PA)", "pa_recall": "recall point-adjusted (PA)"}
     events = {label: ts_report[key] for key, label in names.items() if key in ts_report}
     y = np.asarray(arrays["y"]).astype(np.int64)
+    # an alert is a flagged time step: its rate per day is the grid's (as budget:N/day takes it)
+    per_day = steps_per_day(getattr(pipe.features_, "freq", None))
     page, _ = render_report(
         y_true=y, scores=arrays["score"], y_pred=arrays["flag"], threshold=pipe.threshold_.value_,
         threshold_rule=pipe.threshold_.describe(), classes=np.where(y == 1, "anomaly", "normal"),
+        events_per_day=per_day, no_rate="the model's time steps are not on a fixed grid; train "
+                                        "with --freq (e.g. --freq 1min) for alerts per day",
         model_card=pipe.model_card(), data_name=f"{shown(data)} ({ts_report.get('evaluated_rows', '')})",
         title=f"hourglass evaluation: {pipe.info.get('model', 'model')} on {data.name}",
-        event_metrics=events)
+        event_metrics=events, trained_on_it=bool(arrays.get("trained_on_it")), unit="time steps")
     return page
+
+
+def _trained_on(pipe: Pipeline, data: Path) -> bool:
+    """Whether DATA is the file the model was trained on (its ``info["source"]``, when that is an
+    absolute path: a relative one names a file in a folder this command may not share)."""
+    source = pipe.info.get("source")
+    if not isinstance(source, str) or not Path(source).is_absolute():
+        return False
+    try:
+        return data.is_file() and Path(source).is_file() and data.samefile(source)
+    except OSError:
+        return False
+
+
+def _warn_trained_on(data: Path) -> None:
+    logging.getLogger("hourglass").warning(
+        "%s: the model was trained on this file (its normal rows, and its threshold fitted on "
+        "some of them): these figures flatter it; evaluate on rows held out from training", shown(data))
 
 
 def _check_report_classes(report: Path | None, y: Any, data: Path, unit: str) -> None:
@@ -185,6 +208,9 @@ def evaluate(
                 pipe, data, label_col=label_col, normal=list(normal or []), fmt=str(fmt),
                 on_bad_rows=on_bad_rows)
             _check_report_classes(report, ent_arrays["y"], data, "buckets")
+            on_training_file = _trained_on(pipe, data)
+            if on_training_file:
+                _warn_trained_on(data)
             page = None
             if report is not None:
                 from hourglass.evaluate.report import render_report
@@ -193,7 +219,12 @@ def evaluate(
                     y_true=ent_arrays["y"], scores=ent_arrays["score"], y_pred=ent_arrays["flag"],
                     threshold=pipe.threshold_.value_, threshold_rule=pipe.threshold_.describe(),
                     classes=ent_arrays["classes"], model_card=pipe.model_card(),
+                    # the normal label(s) and event rate the metrics used, as the terminal and --json
+                    normal=list(normal or pipe.info.get("normal") or []) or ["normal"],
+                    events_per_day=ent_summary.get("events_per_day"),
                     data_name=f"{shown(data)} ({ent_summary['buckets']} entity buckets)",
+                    trained_on_it=on_training_file,
+                    unit="entity buckets",
                     title=f"hourglass evaluation: {pipe.model_name} (entity buckets) on {data.name}")
             _write_metrics(json_out, ent_summary, report, page)
     if model_kind(pipe) == "entity":
@@ -234,6 +265,9 @@ def evaluate(
             arrays: dict[str, Any] = {}
             ts_report, table = ts_cli.evaluate_timeseries(pipe, data, dataset, label_col, arrays)
             _check_report_classes(report, arrays["y"], data, "time steps")
+            if ts_report.get("evaluated_rows") == "the whole file" and _trained_on(pipe, data):
+                _warn_trained_on(data)
+                arrays["trained_on_it"] = True
             page = _timeseries_page(pipe, data, ts_report, arrays) if report is not None else None
             _write_metrics(json_out, ts_report, report, page)
     if getattr(pipe.features_, "output", "tabular") == "timeseries":
@@ -275,6 +309,9 @@ def evaluate(
             events_per_day = pipe.info.get("events_per_day")
         if not result_parts or not sum(len(p) for p in result_parts):
             raise HourglassError(f"{data}: no data rows")
+        on_training_file = _trained_on(pipe, data)
+        if on_training_file:
+            _warn_trained_on(data)
         result = pd.concat(result_parts, ignore_index=True)
         all_labels = np.concatenate(label_parts)
         labelled = unlabelled_rows(all_labels, normal_values, label_col, str(data),
@@ -323,6 +360,7 @@ def evaluate(
                 threshold=pipe.threshold_.value_, threshold_rule=pipe.threshold_.describe(),
                 classes=classes, categories=categories, normal=normal_values,
                 events_per_day=events_per_day, model_card=pipe.model_card(), data_name=shown(data),
+                trained_on_it=on_training_file,
                 title=f"hourglass evaluation: {pipe.info.get('model', 'model')} on {data.name}")
         _write_metrics(json_out, summary, report, page)
     report_skipped(stats, data)

@@ -65,14 +65,32 @@ def _log_axis(s: np.ndarray) -> bool:
     return pos.size == s.size and s.size > 0 and float(pos.max() / pos.min()) > 100
 
 
-def histogram_figure(s: np.ndarray, groups: Mapping[str, np.ndarray], threshold: float) -> str:
-    """Score histogram per class (share of each class's rows), threshold as a vertical line."""
-    fig, ax = _fig(9.4, 4.2)
+def _hist_edges(s: np.ndarray) -> tuple[np.ndarray, bool]:
+    """59 bins over the scores (log-spaced when :func:`_log_axis`) and whether the axis is log.
+    The outer edges are the smallest and largest score exactly: ``10 ** log10(x)`` is often a
+    rounding off ``x``, and a score outside the edges would drop out of its class's histogram.
+
+    Examples
+    --------
+    >>> s = np.array([0.00123, 0.5, 37.7])
+    >>> e, log = _hist_edges(s)
+    >>> log, bool(e[0] == s.min() and e[-1] == s.max()), len(e)
+    (True, True, 60)
+    """
     log = _log_axis(s)
     lo, hi = (np.log10(s.min()), np.log10(s.max())) if log else (s.min(), s.max())
     edges = np.linspace(lo, hi if hi > lo else lo + 1, 60)
     if log:
         edges = 10 ** edges
+        edges[0], edges[-1] = s.min(), s.max()
+    return edges, log
+
+
+def histogram_figure(s: np.ndarray, groups: Mapping[str, np.ndarray], threshold: float) -> str:
+    """Score histogram per class (share of each class's rows), threshold as a vertical line."""
+    fig, ax = _fig(9.4, 4.2)
+    edges, log = _hist_edges(s)
+    if log:
         ax.set_xscale("log")
     for i, (name, mask) in enumerate(groups.items()):
         vals = s[mask]

@@ -265,6 +265,9 @@ class Benchmark:
                 logger.warning("%s takes no %s: its own setting stands", name, ", ".join(unused))
         self.n_train_rows_, self.n_train_anomalies_ = len(train), int(is_anom.sum())
         self.train_name, self.test_name = train_name, test_name
+        #: models whose rule was fitted on their training scores in some run (too few normal
+        #: training rows to hold any out), named by :meth:`notes`
+        self.fitted_on_training_: list[str] = []
 
     def plan(self) -> list[tuple[str, str, int]]:
         """(name, kind, seed) of every run, in the order :meth:`runs` makes them."""
@@ -291,6 +294,8 @@ class Benchmark:
             scores = np.asarray(scorer(self.X_test_), dtype=np.float64)
             score_seconds = time.perf_counter() - start
             flags = rule.predict(scores)
+            if getattr(rule, "fitted_on_", None) == TRAINING and name not in self.fitted_on_training_:
+                self.fitted_on_training_.append(name)
             m = binary_metrics(self.y_test_, scores, flags)
             run: dict[str, Any] = {
                 "model": name, "kind": kind, "seed": seed, "threshold": rule.describe(),
@@ -351,7 +356,10 @@ class Benchmark:
             + f"; {self.n_train_anomalies_:,} anomalous training rows never used",
             "thresholds: each model's rule fitted on its held-out normal training rows (deep "
             f"models: their validation_fraction; baselines: a seeded {BASELINE_HOLD_OUT:.0%} "
-            "of the normal training rows, fitted on the rest), never on test rows",
+            "of the normal training rows, fitted on the rest), never on test rows"
+            + (f"; except {', '.join(self.fitted_on_training_)}: too few normal training rows to "
+               "hold any out, so fitted on the scores of the rows trained on (they run low: expect "
+               "more false alarms than the rule's rate)" if self.fitted_on_training_ else ""),
             f"test labels of {self.test_name}: {len(self.y_test_):,} rows, "
             f"{int(self.y_test_.sum()):,} anomalous; used only to compute the metrics",
             "same preprocessing for every model (fitted on its training rows per run; fit s and "
