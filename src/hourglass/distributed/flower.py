@@ -166,13 +166,15 @@ def flower_client_app(make_site: Callable[[Any], Site]) -> Any:
 
 
 def flower_server_app(server: FederatedServer, *, sites: int, save: str | Path | None = None,
-                      timeout: float | None = None) -> Any:
+                      timeout: float | None = None, site_timeout: float | None = None) -> Any:
     """A Flower ``ServerApp`` that runs ``server``'s rounds with exactly ``sites`` SuperNodes.
 
-    It waits until ``sites`` nodes are connected, then sends every round to all of them and
-    needs every reply (``timeout`` seconds per round, ``None``: wait); a missing or failed reply
-    stops the run with ``InputError``. When it ends ``server.pipeline()`` is the shared model
-    and ``server.pipeline(site=k)`` site ``k``'s own; all are saved (:meth:`FederatedServer.save`:
+    It waits until ``sites`` nodes are connected (at most ``site_timeout`` seconds, ``None``:
+    wait; fewer by then stops the run with ``InputError`` naming how many connected), then sends
+    every round to all of them and needs every reply (``timeout`` seconds per round, ``None``:
+    wait); a missing or failed reply stops the run with ``InputError``. When it ends
+    ``server.pipeline()`` is the shared model and ``server.pipeline(site=k)`` site ``k``'s own;
+    all are saved (:meth:`FederatedServer.save`:
     ``save`` holds the shared model, ``<save>-site-<name>`` each site's, named by the site's
     ``name``, else ``partition-<id>`` in a simulation, else its position among the sorted node
     ids from 1) to ``save`` or, without it, to the run config's ``save`` key if set
@@ -183,14 +185,21 @@ def flower_server_app(server: FederatedServer, *, sites: int, save: str | Path |
 
     if int(sites) < 1:
         raise ValueError(f"sites must be >= 1, got {sites}")
+    if site_timeout is not None and not site_timeout >= 0:
+        raise ValueError(f"site_timeout must be >= 0 seconds or None, got {site_timeout}")
     n_sites = int(sites)
     app = flwr.serverapp.ServerApp()
 
     @app.main()
     def main(grid: Any, context: Any) -> None:
+        deadline = None if site_timeout is None else time.monotonic() + site_timeout
         while len(nodes := sorted(grid.get_node_ids())) < n_sites:
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                raise InputError(f"federated run: {len(nodes)} of {n_sites} sites connected within "
+                                 f"{site_timeout:g} s (site_timeout); every site must connect")
             logger.info("waiting for sites: %d of %d connected", len(nodes), n_sites)
-            time.sleep(1)
+            time.sleep(1.0 if left is None else min(1.0, left))
         nodes = nodes[:n_sites]
         for rnd in range(1, server.n_rounds + 1):
             arrays, config = server.configure(rnd)
