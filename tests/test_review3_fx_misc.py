@@ -1,17 +1,24 @@
-"""Review 3 (fx-misc): the Flower ServerApp's bounded wait for its sites."""
+"""Review 3 (fx-misc): the Flower ServerApp's bounded wait for its sites; the training median an
+entity model's explanation shows is the median of the counts, not of their log1p."""
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 import types
+from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 
-from hourglass import AutoEncoder
+from hourglass import AutoEncoder, Pipeline, load
 from hourglass.distributed.federated import FederatedServer
 from hourglass.errors import InputError
+from hourglass.explain import explain_buckets
+from hourglass.explain.entity import training_medians
+from hourglass.features import EntityWindows
 
 # -- flower_server_app: the wait for the sites -------------------------------------------------
 
@@ -97,3 +104,53 @@ def test_the_server_app_starts_the_rounds_once_every_site_is_in(fake_flwr: None,
             _server_app(**kw).fn(grid, _context())
         assert sent.value.args[0] == [5, 100, 101]  # the round goes to every site
         assert len(slept) == 4 and all(s == 1.0 for s in slept)
+
+
+# -- entity explanations: the training median --------------------------------------------------
+
+
+def _buckets() -> pd.DataFrame:
+    """Six 5-minute buckets, each with host a (1 row, 1 port) and host b (3 rows, 3 ports): an
+    even number of (entity, bucket) rows whose middle two are 1 and 3, median 2."""
+    rows = [{"host": h, "ts": b * 300 + i, "port": i}
+            for b in range(6) for h, n in (("a", 1), ("b", 3)) for i in range(n)]
+    return pd.DataFrame(rows)
+
+
+def _medians_shown(pipe: Pipeline, df: pd.DataFrame) -> set[str]:
+    why = explain_buckets(pipe, df, top=2)["why"]
+    return {part.rpartition("median ")[2].rstrip(")") for w in why for part in w.split("); ")}
+
+
+def _without_raw_medians(model: Path) -> None:
+    """The model as saved before the raw medians were kept (its content hash that of the rest)."""
+    from hourglass.pipeline.artefact import _content_hash
+
+    config = model / "config.json"
+    d = json.loads(config.read_text())
+    del d["features"]["raw_medians"]
+    d["content_hash"] = _content_hash(d, (model / "weights.safetensors").read_bytes())
+    config.write_text(json.dumps(d))
+
+
+def test_the_median_shown_is_that_of_the_counts_and_older_models_still_explain(tmp_path: Path) -> None:
+    df = _buckets()
+    pipe = Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0, device="cpu", random_state=0),
+                    features=EntityWindows("host", "ts", categorical=("port",), top_share=False)).fit(df)
+    # log1p of 1 and 3 averaged, then expm1: 1.83; the counts' median is 2
+    assert training_medians(pipe.features_) == {"count": 2.0, "port:distinct": 2.0}
+    assert _medians_shown(pipe, df) == {"2"}
+    pipe.save(tmp_path / "m")
+    again = load(tmp_path / "m")
+    assert training_medians(again.features_) == {"count": 2.0, "port:distinct": 2.0}
+    assert _medians_shown(again, df) == {"2"}
+    # a model saved before: loads, scores and explains as it did (the imputer's median)
+    _without_raw_medians(tmp_path / "m")
+    old = load(tmp_path / "m")
+    assert old.features_.raw_medians_ is None
+    assert {k: round(v, 4) for k, v in training_medians(old.features_).items()} == {
+        "count": 1.8284, "port:distinct": 1.8284}
+    assert _medians_shown(old, df) == {"1.828"}
+    assert old.score(df).tolist() == pipe.score(df).tolist()
+    old.save(tmp_path / "resaved")  # and is saved again as it was, without the field
+    assert "raw_medians" not in json.loads((tmp_path / "resaved" / "config.json").read_text())["features"]

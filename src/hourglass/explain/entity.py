@@ -99,23 +99,26 @@ def top_values(features: EntityWindows, rows: pd.DataFrame, agg: pd.DataFrame, c
 
 def training_medians(features: EntityWindows) -> dict[str, float]:
     """Per aggregate (``dst_port:distinct``), its median over the training buckets as counted
-    (no ``log1p``): the median the tabular preprocessing imputes with, so a saved model has it.
-    Empty when the preprocessing imputes a constant (no median was kept).
+    (no ``log1p``), kept by the fit (``raw_medians_``). A model saved before that was kept has
+    the median the tabular preprocessing imputes with, of the ``log1p`` values: exact for an odd
+    number of buckets, between the two middle counts otherwise. Empty when the preprocessing
+    imputes a constant (no median was kept).
 
     Examples
     --------
     >>> from hourglass.features.entity import EntityWindows
-    >>> df = pd.DataFrame({"host": ["a", "a", "b", "c"], "ts": [0, 1, 2, 3], "port": [22, 23, 22, 80]})
+    >>> df = pd.DataFrame({"host": ["a", "b", "b", "b"], "ts": [0, 1, 2, 3], "port": [22, 22, 23, 80]})
     >>> ew = EntityWindows("host", "ts", categorical=("port",), top_share=False).fit(df)
     >>> {k: round(v, 6) for k, v in training_medians(ew).items()}
-    {'count': 1.0, 'port:distinct': 1.0}
+    {'count': 2.0, 'port:distinct': 2.0}
     """
     tab = features.tabular_
     if getattr(tab, "impute", "median") != "median" or not tab.impute_:
         return {}
     kept = [c for c in features.aggregates_ if c in tab.impute_]
     raw = features.raw_values(pd.DataFrame([{c: tab.impute_.get(c, np.nan) for c in features.aggregates_}]))
-    return {c: float(raw[c].iloc[0]) for c in kept}
+    exact = getattr(features, "raw_medians_", None) or {}
+    return {c: float(exact[c]) if c in exact else float(raw[c].iloc[0]) for c in kept}
 
 
 def _entity_pipe(pipe: Pipeline, method: str) -> str:

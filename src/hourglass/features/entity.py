@@ -386,6 +386,12 @@ class EntityWindows:
         self.tabular_.fit(values)
         self.feature_names_ = list(self.tabular_.feature_names_)
         self.n_buckets_ = len(agg)
+        # each aggregate's median over the training buckets as counted, for explanations: the
+        # imputer's median is of the log1p values, which for an even number of buckets is not
+        # the middle of the counts (1 and 3: expm1 of the mean of their log1p is 1.83, not 2)
+        raw = self.raw_values(values).median()
+        self.raw_medians_: dict[str, float] | None = {
+            str(c): float(v) for c, v in raw.items() if np.isfinite(v)}
         logger.info("entity features: %d rows -> %d (entity, %s bucket) rows, %d entities",
                     len(df), len(agg), self.bucket, agg["entity"].nunique())
         return self
@@ -583,7 +589,9 @@ class EntityWindows:
                 "categorical": self.categorical_, "columns": self.columns_,
                 "aggregates": self.aggregates_, "tabular": self.tabular_.to_dict(),
                 "feature_names": self.feature_names_, "n_buckets": self.n_buckets_,
-                **({} if getattr(self, "dayfirst_", None) is None else {"dayfirst": self.dayfirst_})}
+                **({} if getattr(self, "dayfirst_", None) is None else {"dayfirst": self.dayfirst_}),
+                **({} if getattr(self, "raw_medians_", None) is None
+                   else {"raw_medians": dict(self.raw_medians_ or {})})}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> EntityWindows:
@@ -608,6 +616,10 @@ class EntityWindows:
             self.feature_names_ = [str(c) for c in d["feature_names"]]
             self.n_buckets_ = int(d.get("n_buckets", 0))
             self.dayfirst_ = None if d.get("dayfirst") is None else bool(d["dayfirst"])
+            # absent from models saved before it was kept (their explanations use the imputer's)
+            medians = d.get("raw_medians")
+            self.raw_medians_ = None if medians is None else \
+                {str(c): float(v) for c, v in dict(medians).items()}
         except (KeyError, TypeError, ValueError) as exc:
             raise InputError(f"entity feature state is malformed ({exc})") from None
         if self.feature_names_ != self.tabular_.feature_names_:
