@@ -1,0 +1,43 @@
+"""Review 3 (data reading): a folder of mixed formats, a model folder given as DATA, JSON lines
+nested too deep, repeated header rows without quoting, SQLite output names and strict JSON."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from hourglass.cli.app import main
+
+
+def _usage_error(args: list[str], match: str, monkeypatch: pytest.MonkeyPatch,
+                 capsys: pytest.CaptureFixture[str]) -> str:
+    """The console script refuses in one line, exit code 2; the line is returned."""
+    monkeypatch.setattr("sys.argv", ["hourglass", *args])
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    lines = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
+    assert exit_.value.code == 2 and len(lines) == 1 and match in lines[0], lines
+    return lines[0]
+
+
+def test_a_folder_of_csv_and_json_lines_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    mixed = tmp_path / "mixed"
+    mixed.mkdir()
+    (mixed / "1.csv").write_text("a,b\n1,2\n3,4\n")
+    (mixed / "2.jsonl").write_text('{"a": 1, "b": 2}\n{"a": 3, "b": 4}\n')
+    line = _usage_error(["inspect", str(mixed)], "holds files of different formats", monkeypatch, capsys)
+    assert "2.jsonl is JSON lines" in line and "1.csv is text lines" in line
+    out = tmp_path / "m"
+    _usage_error(["train", str(mixed), "-o", str(out)], "different formats", monkeypatch, capsys)
+    assert not out.exists()
+    # a folder of JSON lines only (one file with a byte-order mark) still reads
+    (mixed / "1.csv").unlink()
+    (mixed / "3.jsonl").write_text('\ufeff{"a": 5, "b": 6}\n')
+    monkeypatch.setattr("sys.argv", ["hourglass", "inspect", str(mixed)])
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    assert exit_.value.code == 0
+    assert "3 rows inspected" in capsys.readouterr().out
