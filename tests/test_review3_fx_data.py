@@ -41,3 +41,24 @@ def test_a_folder_of_csv_and_json_lines_is_refused(tmp_path: Path, monkeypatch: 
         main()
     assert exit_.value.code == 0
     assert "3 rows inspected" in capsys.readouterr().out
+
+
+def test_a_model_folder_given_as_data_is_named_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    model = tmp_path / "model"
+    model.mkdir()
+    (model / "config.json").write_text(json.dumps({"format": "hourglass-artefact", "format_version": 1}))
+    (model / "weights.safetensors").write_bytes(b"\0" * 16)
+    out = tmp_path / "x"
+    for args in (["train", str(model), "-o", str(out)], ["inspect", str(model)],
+                 ["score", str(model), str(model), "-o", str(tmp_path / "s.csv")]):
+        _usage_error(args, f"{model}: a saved hourglass model folder, not data", monkeypatch, capsys)
+    assert not out.exists() and not (tmp_path / "s.csv").exists()
+    # another program's config.json does not make a folder a model: read as data
+    (model / "weights.safetensors").unlink()
+    (model / "config.json").write_text('{"app": 1}\n')
+    (model / "rows.jsonl").write_text('{"app": 2}\n')
+    monkeypatch.setattr("sys.argv", ["hourglass", "inspect", str(model)])
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    assert exit_.value.code == 0, capsys.readouterr()

@@ -64,6 +64,7 @@ def stdin_as_file(value: Path | None) -> Path | None:
     'flows.csv'
     """
     if value is not None and str(value) != "-" and value.is_dir():
+        _not_a_model(value)
         return folder_as_file(value)
     if value is not None and not value.exists() and glob.has_magic(str(value)):
         return pattern_as_file(str(value))
@@ -99,6 +100,18 @@ def stdin_as_file(value: Path | None) -> Path | None:
         path = path.rename(path.with_name(f"stdin{suffix}"))
     _FILES.append(str(path))
     return path
+
+
+def _not_a_model(folder: Path) -> None:
+    """Refuse a saved hourglass model folder given as DATA (its ``config.json`` carries the
+    artefact marker), which would otherwise be read as a folder of data files."""
+    if not (folder / "config.json").is_file():
+        return
+    from hourglass.pipeline.artefact import is_artefact  # (torch: only for a folder with a config)
+
+    if is_artefact(folder):
+        raise typer.BadParameter(f"{folder}: a saved hourglass model folder, not data (DATA is a "
+                                 "data file, a folder of data files, a pattern, or -)")
 
 
 def shown(value: object) -> str:
