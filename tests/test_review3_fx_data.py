@@ -62,3 +62,21 @@ def test_a_model_folder_given_as_data_is_named_so(tmp_path: Path, monkeypatch: p
     with pytest.raises(SystemExit) as exit_:
         main()
     assert exit_.value.code == 0, capsys.readouterr()
+
+
+def _deep_jsonl(path: Path) -> Path:
+    row = '{"x": 0.5, "proto": "tcp"}\n'
+    path.write_text(row + '{"x": ' + "[" * 5000 + "]" * 5000 + ', "proto": "tcp"}\n' + row)
+    return path
+
+
+def test_a_json_line_nested_too_deep_is_a_bad_line(tmp_path: Path) -> None:
+    from hourglass.errors import InputError
+    from hourglass.ingest.tables import ReadStats, iter_table
+
+    path = _deep_jsonl(tmp_path / "deep.jsonl")
+    with pytest.raises(InputError, match=r"deep.jsonl: line 2: JSON nested deeper .* --on-bad-rows skip"):
+        list(iter_table(path, fmt="jsonl"))
+    stats = ReadStats()
+    rows = sum(len(df) for df in iter_table(path, fmt="jsonl", on_bad_rows="skip", stats=stats))
+    assert rows == 2 and stats.bad_lines == [2]

@@ -841,12 +841,14 @@ def _iter_jsonl_lines(path: Path, *, on_bad_rows: str, stats: ReadStats,
                 obj = json.loads(line.rstrip("\r\n"))  # a cut line: "unterminated", not "control character"
                 if not isinstance(obj, dict) and not (page is not None and isinstance(obj, list)):
                     raise ValueError(f"expected a JSON object, got {type(obj).__name__}")
-            except (UnicodeDecodeError, ValueError) as exc:
+            except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+                # RecursionError: arrays or objects nested ~1,000 deep, a bad line as stream has it
                 if on_bad_rows == "skip":
                     stats.skipped(lineno)
                     continue
                 why = ("undecodable bytes (not UTF-8)" if isinstance(exc, UnicodeDecodeError) else
-                       f"malformed JSON ({json_problem(exc)})")
+                       "JSON nested deeper than Python's parser reads" if isinstance(exc, RecursionError)
+                       else f"malformed JSON ({json_problem(exc)})")
                 raise InputError(f"{path}: line {lineno}: {why} "
                                  "(use --on-bad-rows skip to skip such rows)") from None
             try:
