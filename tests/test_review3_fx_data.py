@@ -80,3 +80,16 @@ def test_a_json_line_nested_too_deep_is_a_bad_line(tmp_path: Path) -> None:
     stats = ReadStats()
     rows = sum(len(df) for df in iter_table(path, fmt="jsonl", on_bad_rows="skip", stats=stats))
     assert rows == 2 and stats.bad_lines == [2]
+
+
+@pytest.mark.parametrize("quote", [True, False])
+def test_repeated_header_rows_without_quoting_keep_numbers_numeric(tmp_path: Path, quote: bool) -> None:
+    from hourglass.ingest.tables import ReadStats, iter_table
+
+    path = tmp_path / "t.csv"
+    path.write_text("a,b,c\n1,2.5,x\n3,,y\na,b,c\n5,6.5,z\n")
+    stats = ReadStats()
+    (df,) = iter_table(path, fmt="csv", quote=quote, header_rows=True, stats=stats)
+    assert df["a"].tolist() == [1.0, 3.0, 5.0] and df["b"].tolist()[::2] == [2.5, 6.5]
+    assert df["b"].isna().tolist() == [False, True, False] and df["c"].tolist() == ["x", "y", "z"]
+    assert stats.bad_lines == [4]

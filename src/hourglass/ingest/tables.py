@@ -521,8 +521,15 @@ def _iter_csv(
             same = _header_mask(block, _header_spellings(names))
             if same.any():
                 buf = io.BytesIO(b"\n" * skip_rows)
-                pacsv.write_csv(pa.Table.from_batches([block.filter(pa.array(~same))]), buf,
-                                pacsv.WriteOptions(include_header=False, delimiter=sep))
+                rest = block.filter(pa.array(~same))
+                if quote:
+                    pacsv.write_csv(pa.Table.from_batches([rest]), buf,
+                                    pacsv.WriteOptions(include_header=False, delimiter=sep))
+                elif rest.num_rows:  # no quoting to read: the fields as written, a null as one spelled
+                    lines = pc.binary_join_element_wise(
+                        *rest.columns, sep, null_handling="replace",
+                        null_replacement=null_values[0] if null_values else "")
+                    buf.write("\n".join(lines.to_pylist()).encode() + b"\n")
                 data = buf.getvalue()
 
                 def source() -> Any:
