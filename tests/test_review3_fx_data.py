@@ -93,3 +93,16 @@ def test_repeated_header_rows_without_quoting_keep_numbers_numeric(tmp_path: Pat
     assert df["a"].tolist() == [1.0, 3.0, 5.0] and df["b"].tolist()[::2] == [2.5, 6.5]
     assert df["b"].isna().tolist() == [False, True, False] and df["c"].tolist() == ["x", "y", "z"]
     assert stats.bad_lines == [4]
+
+
+def test_a_sqlite_error_of_write_table_names_the_output(tmp_path: Path) -> None:
+    import pandas as pd
+
+    from hourglass.errors import InputError
+    from hourglass.ingest.readers import write_table
+
+    out = tmp_path / "alerts.sqlite"
+    with pytest.raises(InputError) as err:
+        write_table(pd.DataFrame({"score": [1.0], "Score": [2.0]}), out)
+    assert str(err.value).startswith(f"{out}: columns 'score' and 'Score'") and ".tmp" not in str(err.value)
+    assert not out.exists() and list(tmp_path.iterdir()) == []
