@@ -106,3 +106,24 @@ def test_a_sqlite_error_of_write_table_names_the_output(tmp_path: Path) -> None:
         write_table(pd.DataFrame({"score": [1.0], "Score": [2.0]}), out)
     assert str(err.value).startswith(f"{out}: columns 'score' and 'Score'") and ".tmp" not in str(err.value)
     assert not out.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_a_dict_with_nan_is_written_to_sqlite_as_strict_json(tmp_path: Path) -> None:
+    import sqlite3
+
+    import numpy as np
+    import pandas as pd
+
+    from hourglass.ingest.sqlite import SQLiteWriter
+
+    path = tmp_path / "a.sqlite"
+    writer = SQLiteWriter(path)
+    writer.write(pd.DataFrame({"fields": [{"bytes": float("nan"), "n": np.int64(3),
+                                           "r": [float("-inf"), np.float32(0.5), pd.NA]}]}))
+    writer.close()
+    (text,) = sqlite3.connect(path).execute("SELECT fields FROM alerts").fetchone()
+
+    def refuse(word: str) -> None:
+        raise ValueError(word)
+
+    assert json.loads(text, parse_constant=refuse) == {"bytes": None, "n": 3, "r": [None, 0.5, None]}
