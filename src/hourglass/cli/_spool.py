@@ -11,7 +11,9 @@ A folder (rotated logs: ``conn.00:00:00-01:00:00.log.gz`` ..., a day of ``eve.js
 prefix of CloudTrail files) is read as its files one after the other, in name order: each
 decompressed, a header line the first file had left out of the others (CSV, TSV, VPC flow logs),
 a CloudTrail ``{"Records": [...]}`` file written as its events one a line; API pages (Okta's JSON
-arrays, Microsoft Graph's ``{"value": [...]}``) follow one another, as the formats read them. A
+arrays, Microsoft Graph's ``{"value": [...]}``) follow one another, as the formats read them.
+Files of one format only: JSON lines beside CSV (or any other text lines) are refused, naming one
+file of each, as are Parquet and ``.evtx`` files (binary: given one at a time). A
 pattern (quoted, so that the shell leaves it alone: ``'zeek/*/conn.*.log.gz'``,
 ``'trail/**/*.json.gz'``) is read the same way, its files in path order: Zeek's archive of one
 folder a day, each holding every log type, gives its connection logs in time order.
@@ -62,6 +64,7 @@ def stdin_as_file(value: Path | None) -> Path | None:
     'flows.csv'
     """
     if value is not None and str(value) != "-" and value.is_dir():
+        _not_a_model(value)
         return folder_as_file(value)
     if value is not None and not value.exists() and glob.has_magic(str(value)):
         return pattern_as_file(str(value))
@@ -97,6 +100,18 @@ def stdin_as_file(value: Path | None) -> Path | None:
         path = path.rename(path.with_name(f"stdin{suffix}"))
     _FILES.append(str(path))
     return path
+
+
+def _not_a_model(folder: Path) -> None:
+    """Refuse a saved hourglass model folder given as DATA (its ``config.json`` carries the
+    artefact marker), which would otherwise be read as a folder of data files."""
+    if not (folder / "config.json").is_file():
+        return
+    from hourglass.pipeline.artefact import is_artefact  # (torch: only for a folder with a config)
+
+    if is_artefact(folder):
+        raise typer.BadParameter(f"{folder}: a saved hourglass model folder, not data (DATA is a "
+                                 "data file, a folder of data files, a pattern, or -)")
 
 
 def shown(value: object) -> str:
@@ -201,6 +216,7 @@ def _files_as_file(files: list[Path], name: str, label: str) -> Path:
     _FOLDERS.append(out_folder)
     header: bytes | None = None
     kinds: set[str] = set()
+    layouts: dict[bool, Path] = {}  # JSON lines or not -> the first file that is so
     out = out_folder / "data"
     starts: list[tuple[int, str, int]] = []
     lines = 0  # lines written so far
@@ -232,6 +248,7 @@ def _files_as_file(files: list[Path], name: str, label: str) -> Path:
                         continue
                     kinds.add("text")
                     line = first.rstrip(b"\r\n")
+                    _check_layout(layouts, path, line, name)
                     if header is None:  # a header line: no JSON object or array (API pages), no Zeek '#' line
                         header = b"" if line.lstrip(b"\xef\xbb\xbf \t").startswith(_NO_HEADER) else line
                     elif header and line == header:  # the same header again: written once
@@ -255,6 +272,28 @@ def _files_as_file(files: list[Path], name: str, label: str) -> Path:
     _SHOWN[str(out)] = f"{label}({len(files)} files)"
     _STARTS[str(out)] = starts
     return out
+
+
+def _check_layout(layouts: dict[bool, Path], path: Path, line: bytes, name: str) -> None:
+    """Note whether ``path``, whose first line is ``line``, holds JSON lines (``{`` first) or
+    other text (CSV, TSV, a log); one of each in ``name`` is refused, naming both: read as one
+    file, the JSON lines would become values of the CSV's columns (``{"a":1``). A line starting
+    with ``[`` (a JSON array of events, a log's ``[time]``) or a blank one tells neither."""
+    head = line.lstrip(b"\xef\xbb\xbf \t")
+    if not head or head.startswith(b"["):
+        return
+    json_lines = head.startswith(b"{")
+    layouts.setdefault(json_lines, path)
+    if len(layouts) > 1:
+        folder = Path(name)
+
+        def named(p: Path) -> str:
+            return str(p.relative_to(folder)) if folder.is_dir() and p.is_relative_to(folder) else str(p)
+
+        raise typer.BadParameter(
+            f"{name}: holds files of different formats: {named(layouts[True])} is JSON lines, "
+            f"{named(layouts[False])} is text lines (CSV, TSV or a log); a folder or a pattern is "
+            "read as files of one format, one after the other: give them apart")
 
 
 def _json_lines(path: Path, suffix: str) -> bool:

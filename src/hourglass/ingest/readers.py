@@ -350,7 +350,7 @@ def write_table(df: pd.DataFrame, path: str | os.PathLike[str], *, table: str = 
     fmt = detect_format(path)
     with atomic_output(path) as tmp:
         if is_sqlite(path):
-            writer = SQLiteWriter(tmp, table)
+            writer = SQLiteWriter(tmp, table, target=path)  # errors name the output, not tmp
             try:
                 writer.write(df)
             finally:

@@ -79,9 +79,26 @@ def sql_type(dtype: Any) -> str:
     return {"i": "INTEGER", "u": "INTEGER", "b": "INTEGER", "f": "REAL"}.get(kind, "TEXT")
 
 
+def _strict(value: Any) -> Any:
+    """``value`` (a dict, list or scalar) with NaN, ±inf, NA and NaT as ``None`` and numpy
+    scalars and arrays as Python values: what strict JSON can write."""
+    if isinstance(value, dict):
+        return {k: _strict(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_strict(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return _strict(value.tolist())
+    if isinstance(value, np.generic):
+        value = value.item()
+    if value is pd.NA or value is pd.NaT or (isinstance(value, float) and not math.isfinite(value)):
+        return None
+    return value
+
+
 def sql_value(value: Any) -> Any:
     """A value SQLite stores as is: numpy scalars as Python numbers, NaN and NA as NULL, lists
-    and dicts as JSON text, times as ISO-8601 text, integers beyond SQLite's 64 bits as text.
+    and dicts as strict JSON text (a NaN or ±inf in them ``null``, as JSON has neither), times as
+    ISO-8601 text, integers beyond SQLite's 64 bits as text.
 
     Examples
     --------
@@ -89,6 +106,8 @@ def sql_value(value: Any) -> Any:
     (3, None, '{"a": [1]}', 1)
     >>> sql_value(np.uint64(2**64 - 1))
     '18446744073709551615'
+    >>> sql_value({"a": float("nan"), "b": [float("inf"), np.float32(1.5)]})
+    '{"a": null, "b": [null, 1.5]}'
     """
     if value is None or value is pd.NA or value is pd.NaT:
         return None
@@ -101,7 +120,7 @@ def sql_value(value: Any) -> Any:
     if isinstance(value, int) and not -(2**63) <= value < 2**63:
         return str(value)
     if isinstance(value, (dict, list, tuple)):
-        return json.dumps(value, default=str)
+        return json.dumps(_strict(value), default=str)
     if isinstance(value, pd.Timestamp):
         return value.isoformat()
     if hasattr(value, "isoformat"):

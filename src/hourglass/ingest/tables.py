@@ -521,8 +521,15 @@ def _iter_csv(
             same = _header_mask(block, _header_spellings(names))
             if same.any():
                 buf = io.BytesIO(b"\n" * skip_rows)
-                pacsv.write_csv(pa.Table.from_batches([block.filter(pa.array(~same))]), buf,
-                                pacsv.WriteOptions(include_header=False, delimiter=sep))
+                rest = block.filter(pa.array(~same))
+                if quote:
+                    pacsv.write_csv(pa.Table.from_batches([rest]), buf,
+                                    pacsv.WriteOptions(include_header=False, delimiter=sep))
+                elif rest.num_rows:  # no quoting to read: the fields as written, a null as one spelled
+                    lines = pc.binary_join_element_wise(
+                        *rest.columns, sep, null_handling="replace",
+                        null_replacement=null_values[0] if null_values else "")
+                    buf.write("\n".join(lines.to_pylist()).encode() + b"\n")
                 data = buf.getvalue()
 
                 def source() -> Any:
@@ -841,12 +848,14 @@ def _iter_jsonl_lines(path: Path, *, on_bad_rows: str, stats: ReadStats,
                 obj = json.loads(line.rstrip("\r\n"))  # a cut line: "unterminated", not "control character"
                 if not isinstance(obj, dict) and not (page is not None and isinstance(obj, list)):
                     raise ValueError(f"expected a JSON object, got {type(obj).__name__}")
-            except (UnicodeDecodeError, ValueError) as exc:
+            except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+                # RecursionError: arrays or objects nested ~1,000 deep, a bad line as stream has it
                 if on_bad_rows == "skip":
                     stats.skipped(lineno)
                     continue
                 why = ("undecodable bytes (not UTF-8)" if isinstance(exc, UnicodeDecodeError) else
-                       f"malformed JSON ({json_problem(exc)})")
+                       "JSON nested deeper than Python's parser reads" if isinstance(exc, RecursionError)
+                       else f"malformed JSON ({json_problem(exc)})")
                 raise InputError(f"{path}: line {lineno}: {why} "
                                  "(use --on-bad-rows skip to skip such rows)") from None
             try:
