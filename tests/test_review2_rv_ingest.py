@@ -127,6 +127,16 @@ def test_cef_dates_with_a_zone_abbreviation() -> None:
         assert parse_cef(f"CEF:0|A|B|1|x|y|3|rt={kept}")["rt"] == kept
 
 
+@pytest.mark.parametrize("zones", [("GMT", "CET"), ("CET", "GMT"), ("UTC", "PST"), ("GMT", "EST")])
+def test_cef_dates_mixing_gmt_with_another_zone(zones: tuple[str, str]) -> None:
+    # GMT/UTC stay as written, the others become offsets: a file mixing them was refused ('row 2
+    # has a UTC offset but row 1 none'), although GMT is one
+    local = {"GMT": "09", "UTC": "09", "CET": "10", "EST": "04", "PST": "01"}
+    rows = [parse_cef(f"CEF:0|A|B|1|x|y|3|rt=Mar 03 2025 {local[z]}:14:07 {z}") for z in zones]
+    times = parse_timestamps([r["rt"] for r in rows if r is not None], "rt")
+    assert [str(t) for t in times] == ["2025-03-03 09:14:07+00:00"] * 2
+
+
 @pytest.mark.parametrize("line", [
     "type=SYSCALL msg=audit(1700000000.1:7): " + "a" * 100_000,  # one long word: 10 KB took 8 s
     "type=SYSCALL msg=audit(1700000000.1:7): a=\"" + "b" * 100_000,  # an unclosed quote
@@ -134,10 +144,10 @@ def test_cef_dates_with_a_zone_abbreviation() -> None:
 ])
 def test_auditd_long_lines_take_linear_time(line: str) -> None:
     # a line (a file's, stream's or a /score request's) cost its length squared: a hang
-    start = time.perf_counter()
+    start = time.process_time()  # CPU time: a loaded machine does not count against it
     parse_auditd(line)
     auditd_events([line])
-    assert time.perf_counter() - start < 5.0
+    assert time.process_time() - start < 5.0
 
 
 def test_auditd_enriched_separator_as_rsyslog_stores_it() -> None:
@@ -158,3 +168,15 @@ def test_nab_series_with_a_bad_timestamp(tmp_path: Path) -> None:
     (tmp_path / "data" / "realX" / "s.csv").write_text("timestamp,value\n" + "\n".join(rows) + "\n")
     with pytest.raises(InputError, match=r"s\.csv: data row 4: timestamp '2014-04-01 00:00:xx' is no date"):
         read_nab(tmp_path / "data" / "realX" / "s.csv")
+
+
+def test_leef_value_holding_the_rsyslog_tab_text_is_no_separator() -> None:
+    # '#011' splits attributes only before a key: a space-separated line whose URL holds the text
+    # ('item#0117') was cut there ('src' took 'dst' and 'url' with it; a key '7 usrName')
+    row = parse_leef("LEEF:1.0|Acme|WAF|1.0|block|src=10.0.0.5 dst=10.0.0.6 "
+                     "url=https://shop.example/item#0117 usrName=bob")
+    assert row is not None
+    assert (row["src"], row["dst"], row["url"], row["usrName"]) == (
+        "10.0.0.5", "10.0.0.6", "https://shop.example/item#0117", "bob")
+    tabbed = parse_leef("LEEF:1.0|Acme|WAF|1.0|block|src=10.0.0.5#011url=https://x/item#0117#011usrName=bob")
+    assert tabbed is not None and (tabbed["url"], tabbed["usrName"]) == ("https://x/item#0117", "bob")

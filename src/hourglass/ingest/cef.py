@@ -187,7 +187,9 @@ def looks_like_cef(head: bytes) -> bool:
 
 
 _LEEF_START = re.compile(rb"LEEF:(\d+(?:\.\d+)?)\|")
-_RSYSLOG_TAB = "#011"  # a tab as rsyslog writes it ($EscapeControlCharactersOnReceive, on by default)
+# a tab as rsyslog writes it ($EscapeControlCharactersOnReceive, on by default), before a key:
+# a value holding the text (url=https://x/item#0117) is no separator
+_RSYSLOG_TAB = re.compile(r"#011(?=[A-Za-z_][\w.\-]*=)")
 _HEX = re.compile(r"(?:0x|x)([0-9A-Fa-f]{1,4})")
 #: The LEEF header's fields after ``LEEF:`` (the version), in order (2.0 adds the delimiter).
 LEEF_HEADER = ("leef_version", "device_vendor", "device_product", "device_version", "event_id")
@@ -238,10 +240,11 @@ def parse_leef(line: str | bytes) -> dict[str, Any] | None:
             attributes = rest
             hex_code = _HEX.fullmatch(first)
             delimiter = chr(int(hex_code.group(1), 16)) if hex_code else (first or "\t")
-    if delimiter == "\t" and "\t" not in attributes and _RSYSLOG_TAB in attributes:
-        delimiter = _RSYSLOG_TAB  # rsyslog's escape of a received tab (its default)
-    if delimiter in attributes:
-        pairs = (a.partition("=") for a in attributes.split(delimiter))
+    rsyslog = delimiter == "\t" and "\t" not in attributes and "#011" in attributes \
+        and _RSYSLOG_TAB.search(attributes) is not None  # rsyslog's escape of a received tab
+    if rsyslog or delimiter in attributes:
+        split = _RSYSLOG_TAB.split(attributes) if rsyslog else attributes.split(delimiter)
+        pairs = (a.partition("=") for a in split)
         row.update((k.strip(), v.strip()) for k, eq, v in pairs if eq and k.strip())
     else:
         parts = _keys_split(attributes)
