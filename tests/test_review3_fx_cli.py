@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests._cli import one_line_error
+from hourglass.cli import app
+from tests._cli import one_line_error, runner
 
 
 def usage_error(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], argv: list[str],
@@ -45,3 +46,26 @@ def test_train_seed_out_of_range_is_an_option_error(monkeypatch: pytest.MonkeyPa
     usage_error(monkeypatch, capsys, ["train", str(table), "-o", str(tmp_path / "M"), "--seed", seed,
                                       "--epochs", "1"], "Invalid value for '--seed'")
     assert not (tmp_path / "M").exists()
+
+
+def test_log_report_gives_no_advice_that_evaluate_refuses(tmp_path: Path) -> None:
+    # the log model's report read 'n/a (no event rate: train with --timestamp-col or
+    # --events-per-day)': log models refuse both; its subtitle counted the sessions as 'rows'
+    from tests.test_logs import hdfs_log
+    from tests.test_logs_evaluate import _test_log
+
+    train = tmp_path / "train.log"
+    train.write_text("\n".join(hdfs_log(10)) + "\n")
+    res = runner.invoke(app, ["train", str(train), "--format", "hdfs", "--session-regex", r"blk_-?\d+",
+                              "--model", "deeplog", "-o", str(tmp_path / "M"), "--epochs", "2",
+                              "--param", "window=3", "--hidden", "8", "--param", "layers=1", "-q"])
+    assert res.exit_code == 0, res.output
+    log, labels = _test_log(tmp_path)
+    html = tmp_path / "r.html"
+    res = runner.invoke(app, ["evaluate", str(tmp_path / "M"), str(log), "--labels", str(labels),
+                              "--report", str(html)])
+    assert res.exit_code == 0, res.output
+    page = html.read_text()
+    assert "--timestamp-col" not in page and "--events-per-day" not in page
+    assert "no event rate: log sessions come at no fixed rate" in page
+    assert "11 sessions, 2 anomalous" in page
