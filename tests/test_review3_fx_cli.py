@@ -69,3 +69,17 @@ def test_log_report_gives_no_advice_that_evaluate_refuses(tmp_path: Path) -> Non
     assert "--timestamp-col" not in page and "--events-per-day" not in page
     assert "no event rate: log sessions come at no fixed rate" in page
     assert "11 sessions, 2 anomalous" in page
+
+
+@pytest.mark.parametrize("fraction", ["0.3", "0.2"])
+def test_benchmark_refuses_a_test_fraction_beside_a_test_file(table: Path, tmp_path: Path,
+                                                              fraction: str) -> None:
+    # '--test-fraction 0.3' (the default, given) beside --test was accepted and ignored, though
+    # the README says a test fraction beside a test file is refused
+    test = tmp_path / "test.csv"
+    test.write_bytes(table.read_bytes())
+    one_line_error(["benchmark", str(table), "--test", str(test), "--test-fraction", fraction,
+                    "--label-col", "label", "--normal", "normal", "--models", "none",
+                    "--json", str(tmp_path / "b.json")],
+                   f"--test-fraction {fraction}: splits DATA when there is no test file",
+                   tmp_path / "b.json")
