@@ -83,3 +83,18 @@ def test_benchmark_refuses_a_test_fraction_beside_a_test_file(table: Path, tmp_p
                     "--json", str(tmp_path / "b.json")],
                    f"--test-fraction {fraction}: splits DATA when there is no test file",
                    tmp_path / "b.json")
+
+
+def test_table_report_on_all_normal_labels_names_the_data(table: Path, tmp_path: Path) -> None:
+    # was 'report: the evaluated data needs both normal and anomalous rows' (render_report's own
+    # message), without the option and data path the series, entity and log messages give
+    res = runner.invoke(app, ["train", str(table), "-o", str(tmp_path / "M"), "--epochs", "1",
+                              "--label-col", "label", "--normal", "normal", "--hidden", "4,2", "-q"])
+    assert res.exit_code == 0, res.output
+    normal = tmp_path / "normal.csv"
+    pd.read_csv(table).assign(label="normal").to_csv(normal, index=False)
+    report, js = tmp_path / "r.html", tmp_path / "m.json"
+    one_line_error(["evaluate", str(tmp_path / "M"), str(normal), "--report", str(report), "--json", str(js)],
+                   f"--report {report}: needs both normal and anomalous rows; every one of the 200 "
+                   f"labelled rows of {normal} is normal", report)
+    assert not js.exists()
