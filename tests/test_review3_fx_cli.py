@@ -98,3 +98,55 @@ def test_table_report_on_all_normal_labels_names_the_data(table: Path, tmp_path:
                    f"--report {report}: needs both normal and anomalous rows; every one of the 200 "
                    f"labelled rows of {normal} is normal", report)
     assert not js.exists()
+
+
+@pytest.fixture(scope="module")
+def table_model(table: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A table model without a time column, and DATA's rows as JSON lines."""
+    d = tmp_path_factory.mktemp("tmodel")
+    res = runner.invoke(app, ["train", str(table), "-o", str(d / "M"), "--epochs", "1",
+                              "--label-col", "label", "--normal", "normal", "--hidden", "4,2", "-q"])
+    assert res.exit_code == 0, res.output
+    lines = pd.read_csv(table).drop(columns="label").to_json(orient="records", lines=True)
+    (d / "in.jsonl").write_text(lines)
+    return {"model": d / "M", "input": d / "in.jsonl"}
+
+
+@pytest.mark.parametrize(("extra", "match"), [
+    (["--group-window", "50", "--idle-timeout", "1"],
+     "--idle-timeout 1: closes time windows by the wall clock; windows of 50 rows (--group-window 50)"),
+    (["--idle-timeout", "1"], "windows of 10000 rows (the default without a time column"),
+    (["--idle-timeout", "inf"], "--idle-timeout: a finite number of seconds >= 0, got inf"),
+    # these were refused too, but after the output file was created (empty)
+    (["--group-window", "10m"], "--group-window 10m: a time window needs each row's time"),
+    (["--group-window", "xyz"], "--group-window: expected a time length"),
+])
+def test_stream_refuses_an_idle_timeout_that_would_do_nothing(table_model: dict[str, Path], tmp_path: Path,
+                                                              extra: list[str], match: str) -> None:
+    # --idle-timeout with a window of rows (given or the default) was accepted and did nothing
+    # (only a time window closes by the wall clock); inf never elapsed
+    out = tmp_path / "o.jsonl"
+    one_line_error(["stream", str(table_model["model"]), "--input", str(table_model["input"]),
+                    "--group-by", "a", *extra, "-o", str(out)], match, out)
+
+
+def test_stream_refuses_a_nan_idle_timeout(monkeypatch: pytest.MonkeyPatch,
+                                           capsys: pytest.CaptureFixture[str],
+                                           table_model: dict[str, Path], tmp_path: Path) -> None:
+    # nan passes click's range check (nan < 0 is false) and never elapses: refused by the
+    # option parser of this typer, and by the command's own check with any
+    out = tmp_path / "o.jsonl"
+    usage_error(monkeypatch, capsys, ["stream", str(table_model["model"]), "--input",
+                                      str(table_model["input"]), "--group-by", "a", "--group-window",
+                                      "10m", "--timestamp-col", "a", "--idle-timeout", "nan",
+                                      "-o", str(out)], "--idle-timeout")
+    assert not out.exists()
+    import typer
+
+    from hourglass.cli.stream import _open
+
+    with pytest.raises(typer.Exit) as exit_:
+        _open(table_model["model"], table_model["input"], out, None, None, False, None,
+              idle_timeout=float("nan"))
+    assert exit_.value.exit_code == 2 and not out.exists()
+    assert "--idle-timeout: a finite number of seconds >= 0, got nan" in capsys.readouterr().err
