@@ -48,16 +48,20 @@ def test_train_seed_out_of_range_is_an_option_error(monkeypatch: pytest.MonkeyPa
     assert not (tmp_path / "M").exists()
 
 
-def test_log_report_gives_no_advice_that_evaluate_refuses(tmp_path: Path) -> None:
+def test_log_report_gives_no_advice_that_evaluate_refuses(monkeypatch: pytest.MonkeyPatch,
+                                                          tmp_path: Path) -> None:
     # the log model's report read 'n/a (no event rate: train with --timestamp-col or
     # --events-per-day)': log models refuse both; its subtitle counted the sessions as 'rows'
+    import matplotlib.pyplot as plt
+
+    monkeypatch.setattr("hourglass.evaluate.plots._png", lambda fig: plt.close(fig) or "")  # text only
     from tests.test_logs import hdfs_log
     from tests.test_logs_evaluate import _test_log
 
     train = tmp_path / "train.log"
-    train.write_text("\n".join(hdfs_log(10)) + "\n")
+    train.write_text("\n".join(hdfs_log(6)) + "\n")
     res = runner.invoke(app, ["train", str(train), "--format", "hdfs", "--session-regex", r"blk_-?\d+",
-                              "--model", "deeplog", "-o", str(tmp_path / "M"), "--epochs", "2",
+                              "--model", "deeplog", "-o", str(tmp_path / "M"), "--epochs", "1",
                               "--param", "window=3", "--hidden", "8", "--param", "layers=1", "-q"])
     assert res.exit_code == 0, res.output
     log, labels = _test_log(tmp_path)
