@@ -15,7 +15,7 @@ from hourglass.errors import HourglassError, InputError
 from hourglass.ingest.tables import nested_note
 from hourglass.serve.grouping import AlertGroups, group_to_ecs, parse_group_by, parse_group_window
 
-__all__ = ["NO_TIME", "Grouping", "check_group_options"]
+__all__ = ["NO_TIME", "Grouping", "check_group_options", "group_window_of"]
 
 _ROW = re.compile(r"\brow (\d+)\b")
 NO_TIME = np.iinfo(np.int64).min  # a row's time in :meth:`Grouping.times` when it does not read (NaT)
@@ -45,6 +45,40 @@ def check_group_options(group_by: str | None, group_window: str | None, kind: st
                              "flagged rows (drop one of them)")
 
 
+def group_window_of(group_window: str | None, time_col: str | None, *,
+                    idle_timeout: float | None = None) -> tuple[str, int]:
+    """The window of ``--group-window`` (default: 10 minutes with a time column, else 10000
+    rows): ``("time", nanoseconds)`` or ``("rows", N)``. Refuses a time window without a time
+    column and ``idle_timeout`` (``stream --idle-timeout``, which lets event time run on with the
+    wall clock) with a window of rows, which only the rows themselves close.
+
+    Examples
+    --------
+    >>> group_window_of(None, "ts"), group_window_of(None, None), group_window_of("5m", "ts")
+    (('time', 600000000000), ('rows', 10000), ('time', 300000000000))
+    >>> group_window_of("100", None, idle_timeout=30)
+    Traceback (most recent call last):
+    ...
+    hourglass.errors.HourglassError: --idle-timeout 30: closes time windows by the wall clock; \
+windows of 100 rows (--group-window 100) close only as the rows pass them: leave it out
+    """
+    if group_window is None:
+        window = ("time", int(pd.Timedelta("10min").value)) if time_col else ("rows", 10_000)
+    else:
+        window = parse_group_window(group_window)
+    if window[0] == "time" and time_col is None:
+        raise HourglassError(f"--group-window {group_window}: a time window needs each row's "
+                             "time: give --timestamp-col (the model has none), or a number of "
+                             "rows such as --group-window 1000")
+    if window[0] == "rows" and idle_timeout is not None:
+        given = (f"--group-window {group_window.strip()}" if group_window is not None
+                 else "the default without a time column; give --timestamp-col for time windows")
+        raise HourglassError(f"--idle-timeout {idle_timeout:g}: closes time windows by the wall "
+                             f"clock; windows of {window[1]} rows ({given}) close only as the rows "
+                             "pass them: leave it out")
+    return window
+
+
 @dataclass
 class Grouping:
     """The grouping of one run: key columns, window, the time column and the open groups."""
@@ -67,14 +101,7 @@ class Grouping:
         """Parse the options; a time window needs a time column (``info``: the model's, whose
         time column's numeric dates are read in its training order)."""
         keys = parse_group_by(group_by)
-        if group_window is None:
-            window = ("time", int(pd.Timedelta("10min").value)) if time_col else ("rows", 10_000)
-        else:
-            window = parse_group_window(group_window)
-        if window[0] == "time" and time_col is None:
-            raise HourglassError(f"--group-window {group_window}: a time window needs each row's "
-                                 "time: give --timestamp-col (the model has none), or a number of "
-                                 "rows such as --group-window 1000")
+        window = group_window_of(group_window, time_col)
         if window[0] == "rows":
             time_col = None
         groups = AlertGroups(keys, window, ordered=ordered, max_groups=max_groups)

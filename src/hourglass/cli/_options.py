@@ -354,10 +354,10 @@ BenchTestOpt = Annotated[Path | None, typer.Option(
     "--test", callback=stdin_as_file,
     help="Labelled test table with DATA's columns (default: a seeded stratified --test-fraction "
          "of DATA; - reads standard input, when DATA is a file).")]
-BenchTestFractionOpt = Annotated[float, typer.Option(
+BenchTestFractionOpt = Annotated[float | None, typer.Option(
     "--test-fraction", help="Without --test: share of DATA's rows kept for testing (stratified by "
-                            "normal/anomaly, split with --seed); models train on the normal rows "
-                            "of the rest.")]
+                            "normal/anomaly, split with --seed; default 0.3); models train on the "
+                            "normal rows of the rest.")]
 BenchModelsOpt = Annotated[str, typer.Option(
     "--models", help="Comma-separated table detectors ('hourglass models').")]
 BenchBaselinesOpt = Annotated[str, typer.Option(

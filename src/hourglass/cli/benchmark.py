@@ -190,7 +190,7 @@ def benchmark(
     threshold: BenchThresholdOpt = None,
     json_out: BenchJsonOpt = None,
     max_train: BenchMaxTrainOpt = None,
-    test_fraction: BenchTestFractionOpt = 0.3,
+    test_fraction: BenchTestFractionOpt = None,
     epochs: BenchEpochsOpt = None,
     device: DeviceOpt = "auto",
     suite: BenchSuiteOpt = None,
@@ -234,9 +234,11 @@ def benchmark(
             raise HourglassError("DATA: give a labelled table, or --suite nsl-kdd")
         check_not_input(json_out, "--json", data)
         check_not_input(json_out, "--json", test)
-        if test is not None and test_fraction != 0.3:  # the default: a test file was given instead
+        if test is not None and test_fraction is not None:  # given, even as the default 0.3
             raise HourglassError(f"--test-fraction {test_fraction:g}: splits DATA when there is no "
                                  f"test file; {test} is the test part here: leave it out")
+        if test_fraction is None:
+            test_fraction = 0.3
         if test is not None and test.resolve() == data.resolve():
             raise HourglassError(f"--test {test}: is DATA itself: the models would be scored on the "
                                  "rows they trained on; give another file, or leave --test out "

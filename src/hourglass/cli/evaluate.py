@@ -340,6 +340,7 @@ def evaluate(
             _, classes, is_anom = split_labels(pd.DataFrame({label_col: all_labels}),
                                                 label_col, normal_values, str(data))
         assert classes is not None and is_anom is not None
+        _check_report_classes(report, is_anom, data, "rows")  # all normal (all anomalous: above)
         categories = spec.categories if spec is not None and getattr(spec, "categories", None) else None
         metrics = evaluate_scores(is_anom, result["score"], result["flag"], classes=classes,
                                   categories=categories, normal=tuple(normal_values),

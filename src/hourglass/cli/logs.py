@@ -359,6 +359,9 @@ def report_page(pipe: Pipeline, data: Path, summary: dict[str, Any], arrays: dic
         threshold=pipe.threshold_.value_, threshold_rule=pipe.threshold_.describe(),
         classes=arrays["classes"], normal=arrays["normal"], model_card=pipe.model_card(),
         data_name=f"{shown(data)} ({summary['labelled_sessions']} labelled sessions of "
-                  f"{summary['sessions']})",
+                  f"{summary['sessions']})", unit="sessions",
+        # sessions have no rate per day (train refuses budget:N/day for log models, evaluate
+        # --events-per-day): the report says so instead of advising those options
+        no_rate="log sessions come at no fixed rate; see alerts per 10k events",
         title=f"hourglass evaluation: {pipe.info.get('model', 'model')} on {data.name}")
     return page

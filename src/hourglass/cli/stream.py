@@ -545,6 +545,8 @@ def _open(model: Path, input_file: Path | None, output: Path | None, explain: in
     with user_errors():
         if on_bad_rows not in (None, "error", "skip"):
             raise HourglassError(f"--on-bad-rows: expected error or skip, got {on_bad_rows!r}")
+        if idle_timeout is not None and not 0 <= idle_timeout < float("inf"):  # nan never elapses
+            raise HourglassError(f"--idle-timeout: a finite number of seconds >= 0, got {idle_timeout:g}")
         refuse_kept_outputs(keep, {"row", "score", "severity", "calibrated", "top_column", "why", "flag",
                                    *(["suppressed"] if suppress is not None else [])})
         from hourglass.cli._suppress import bind_rules, read_rules
@@ -569,6 +571,10 @@ def _open(model: Path, input_file: Path | None, output: Path | None, explain: in
         check_group_options(group[0], group[1], kind, pipe.model_name, timestamp_col=group[2],
                             all_rows=all_rows, keep=keep)
         grouped = group[0] is not None and kind == "table"  # closes groups by --idle-timeout
+        if grouped:  # before the output is opened (its window is parsed again when grouping)
+            from hourglass.cli._groups import group_window_of
+
+            group_window_of(group[1], group[2] or pipe.info.get("time_col"), idle_timeout=idle_timeout)
         if kind == "table" and not grouped and idle_timeout is not None:
             raise HourglassError(f"--idle-timeout: not used by table models ({pipe.model_name}) "
                                  "without --group-by (it writes the groups of a quiet stream); "

@@ -102,7 +102,8 @@ def train(
     val_fraction: Annotated[float, typer.Option(
         "--val-fraction", help="Tables: share of DATA's rows (attacks included) carved out for "
                                "a labelled threshold (best-f1, best-fbeta).")] = 0.2,
-    seed: Annotated[int, typer.Option(help="Random seed (same seed, same model).")] = 0,
+    seed: Annotated[int, typer.Option(min=0, max=2**64 - 1,
+                                      help="Random seed (same seed, same model).")] = 0,
     device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
     categorical: CategoricalOpt = None,
     drop: DropOpt = None,
