@@ -56,6 +56,20 @@ def test_durations_named_like_times_are_aggregated() -> None:
     assert set(ew.not_aggregated_) == {"event_time", "rel_time", "event_date", "created_date"}
 
 
+def test_placeholders_do_not_change_a_column_role() -> None:
+    # '-' is a missing value to the roles and the features, but the time and code rules read a
+    # column with 5% of them as no numbers: a duration was left out as a time, an amount counted
+    df = _flows()
+    rng = np.random.default_rng(3)
+    duration = np.round(rng.random(len(df)) * 3, 3).astype(str)
+    amount = np.round(rng.random(len(df)) * 90 + 1, 2).astype(str)
+    duration[::20], amount[::20] = "-", "(empty)"
+    df["response_time"], df["amount_paid"] = duration, amount
+    ew = EntityWindows("host", "ts").fit(df)
+    assert ew.numeric_ == ["bytes", "response_time", "amount_paid"]
+    assert "response_time" not in ew.not_aggregated_
+
+
 def test_fractional_numbers_with_a_code_like_name_are_summed() -> None:
     # was: amount_paid (ends in "id") counted as distinct codes, not summed
     df = _flows()

@@ -41,14 +41,15 @@ _TIME_NAME = re.compile(r"(time|date|timestamp)$")
 
 def _number_values(s: pd.Series) -> np.ndarray | None:
     """The present values of ``s`` as float64 when it holds numbers (or numbers written as
-    text), else ``None``."""
+    text; '-' and '(empty)' are missing values, as the roles read them), else ``None``."""
     if pd.api.types.is_bool_dtype(s):
         return None
     if pd.api.types.is_numeric_dtype(s):
         v = s.to_numpy(dtype=np.float64, na_value=np.nan)
     else:
         present = s.dropna()
-        present = present[present.astype("string").str.strip() != ""]
+        text = present.astype("string").str.strip()
+        present = present[(text != "") & ~text.isin(PLACEHOLDERS)]
         conv = pd.to_numeric(present, errors="coerce")
         if len(present) == 0 or conv.notna().mean() < 0.99:
             return None
