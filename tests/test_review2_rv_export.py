@@ -88,6 +88,27 @@ def test_the_last_step_diverging_is_not_kept_as_the_model(held_out: bool) -> Non
     assert issubclass(TrainingDiverged, FloatingPointError)  # as before, for library callers
 
 
+class _Exp(torch.nn.Module):
+    """exp(x - mu): the held-out loss overflows float32 (inf) until mu has grown."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.mu = torch.nn.Parameter(torch.zeros(1))
+
+    def loss(self, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
+        return torch.exp(batch[0] - self.mu).mean()
+
+
+def test_a_first_epoch_that_overflowed_gives_way_to_a_finite_one() -> None:
+    # an inf first best was never replaced (inf - inf is NaN, nothing compares below it): the
+    # epoch-1 weights were kept, then refused as 'diverged at epoch 1' though later epochs were finite
+    config = TrainConfig(epochs=8, lr=0.5, patience=None, verbose=0)
+    history = train_module(_Exp(), (torch.full((64, 1), 10.0),), (torch.full((16, 1), 89.0),), config,
+                           generator=torch.Generator().manual_seed(0))
+    assert history.val_loss[0] == float("inf") and np.isfinite(history.val_loss[-1])
+    assert history.best_epoch == len(history.val_loss)
+
+
 def test_export_with_check_data_refuses_a_log_model_as_without_it(files: dict[str, Path]) -> None:
     # was "--check-data L: a DataFrame is an event table: give EventSessions key_column ...":
     # the log file read as a table, before the model was found not exportable

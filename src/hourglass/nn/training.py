@@ -541,7 +541,10 @@ def train_module(
                          history.train_loss[-1], history.val_loss[-1] if history.val_loss else "-")
             if progress is not None and task is not None:
                 progress.update(task, advance=1, info=f"loss {watched:.5f}")
-            if watched < best - config.min_delta * max(abs(best), 1e-12) or best_state is None:
+            # a best that is not finite (a first epoch's, or the initial, loss overflowed) gives way
+            # to any later epoch: inf - inf is NaN, and no loss compares below it
+            if (watched < best - config.min_delta * max(abs(best), 1e-12) or best_state is None
+                    or not math.isfinite(best)):
                 best = watched
                 history.best_epoch = epoch + 1
                 best_state = _snapshot(module, best_state)
