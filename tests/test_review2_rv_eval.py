@@ -4,6 +4,7 @@ found, each number checked against an independent computation."""
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -175,4 +176,9 @@ def test_evaluate_on_the_training_file_says_so(tmp_path: Path) -> None:
     assert "The model was trained on the data evaluated here" in page.read_text()
     assert "never on the data evaluated here" not in page.read_text()
     res = runner.invoke(app, ["evaluate", str(tmp_path / "M"), str(other)])
+    assert res.exit_code == 0 and "trained on this file" not in res.stderr, res.stderr
+    df.iloc[::-1].to_csv(train, index=False)  # the export rewritten at its path: other rows now
+    later = (tmp_path / "M" / "config.json").stat().st_mtime_ns + 10**9
+    os.utime(train, ns=(later, later))
+    res = runner.invoke(app, ["evaluate", str(tmp_path / "M"), str(train)])
     assert res.exit_code == 0 and "trained on this file" not in res.stderr, res.stderr

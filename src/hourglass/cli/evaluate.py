@@ -81,14 +81,17 @@ def _timeseries_page(pipe: Pipeline, data: Path, ts_report: dict[str, Any],
     return page
 
 
-def _trained_on(pipe: Pipeline, data: Path) -> bool:
+def _trained_on(pipe: Pipeline, data: Path, model: Path) -> bool:
     """Whether DATA is the file the model was trained on (its ``info["source"]``, when that is an
-    absolute path: a relative one names a file in a folder this command may not share)."""
+    absolute path: a relative one names a file in a folder this command may not share), unchanged
+    since the model was saved (an export rewritten at a fixed path, ``/data/today.csv``, holds
+    other rows now)."""
     source = pipe.info.get("source")
     if not isinstance(source, str) or not Path(source).is_absolute():
         return False
     try:
-        return data.is_file() and Path(source).is_file() and data.samefile(source)
+        return (data.is_file() and Path(source).is_file() and data.samefile(source)
+                and data.stat().st_mtime_ns <= (model / "config.json").stat().st_mtime_ns)
     except OSError:
         return False
 
@@ -208,7 +211,7 @@ def evaluate(
                 pipe, data, label_col=label_col, normal=list(normal or []), fmt=str(fmt),
                 on_bad_rows=on_bad_rows)
             _check_report_classes(report, ent_arrays["y"], data, "buckets")
-            on_training_file = _trained_on(pipe, data)
+            on_training_file = _trained_on(pipe, data, model)
             if on_training_file:
                 _warn_trained_on(data)
             page = None
@@ -265,7 +268,7 @@ def evaluate(
             arrays: dict[str, Any] = {}
             ts_report, table = ts_cli.evaluate_timeseries(pipe, data, dataset, label_col, arrays)
             _check_report_classes(report, arrays["y"], data, "time steps")
-            if ts_report.get("evaluated_rows") == "the whole file" and _trained_on(pipe, data):
+            if ts_report.get("evaluated_rows") == "the whole file" and _trained_on(pipe, data, model):
                 _warn_trained_on(data)
                 arrays["trained_on_it"] = True
             page = _timeseries_page(pipe, data, ts_report, arrays) if report is not None else None
@@ -309,7 +312,7 @@ def evaluate(
             events_per_day = pipe.info.get("events_per_day")
         if not result_parts or not sum(len(p) for p in result_parts):
             raise HourglassError(f"{data}: no data rows")
-        on_training_file = _trained_on(pipe, data)
+        on_training_file = _trained_on(pipe, data, model)
         if on_training_file:
             _warn_trained_on(data)
         result = pd.concat(result_parts, ignore_index=True)
