@@ -154,3 +154,25 @@ def test_stream_refuses_a_nan_idle_timeout(monkeypatch: pytest.MonkeyPatch,
               idle_timeout=float("nan"))
     assert exit_.value.exit_code == 2 and not out.exists()
     assert "--idle-timeout: a finite number of seconds >= 0, got nan" in capsys.readouterr().err
+
+
+def test_log_evaluation_on_the_training_file_says_so(monkeypatch: pytest.MonkeyPatch,
+                                                     tmp_path: Path) -> None:
+    # the table, series and entity paths warned (and their report said so) when DATA was the
+    # model's training file; a log model's evaluation did not
+    import matplotlib.pyplot as plt
+
+    monkeypatch.setattr("hourglass.evaluate.plots._png", lambda fig: plt.close(fig) or "")  # text only
+    from tests.test_logs_evaluate import _test_log
+
+    log, labels = _test_log(tmp_path)
+    res = runner.invoke(app, ["train", str(log.resolve()), "--format", "hdfs", "--session-regex",
+                              r"blk_-?\d+", "--model", "deeplog", "-o", str(tmp_path / "M"), "--epochs",
+                              "1", "--param", "window=3", "--hidden", "8", "--param", "layers=1", "-q"])
+    assert res.exit_code == 0, res.output
+    html = tmp_path / "r.html"
+    res = runner.invoke(app, ["evaluate", str(tmp_path / "M"), str(log), "--labels", str(labels),
+                              "--report", str(html)])
+    assert res.exit_code == 0, res.output
+    assert "the model was trained on this file" in res.stderr
+    assert "The model was trained on the data evaluated here" in html.read_text()

@@ -251,7 +251,11 @@ def evaluate(
                 pipe, data, labels=labels, id_col=id_col, label_col=label_col, normal=normal,
                 all_sessions=all_sessions, strict=strict, label_field=label_field)
             _check_report_classes(report, log_arrays["y"], data, "sessions")
-            page = log_cli.report_page(pipe, data, log_summary, log_arrays) if report else None
+            on_training_file = _trained_on(pipe, data, model)
+            if on_training_file:
+                _warn_trained_on(data)
+            page = log_cli.report_page(pipe, data, log_summary, log_arrays,
+                                       trained_on_it=on_training_file) if report else None
             _write_metrics(json_out, log_summary, report, page)
     if is_logs:
         parsed, *left_out = log_cli.evaluate_notes(log_summary, data)

@@ -350,8 +350,10 @@ def evaluate_notes(summary: dict[str, Any], data: Path) -> list[str]:
     return lines
 
 
-def report_page(pipe: Pipeline, data: Path, summary: dict[str, Any], arrays: dict[str, Any]) -> str:
-    """The HTML evaluation report of a log model over its labelled sessions."""
+def report_page(pipe: Pipeline, data: Path, summary: dict[str, Any], arrays: dict[str, Any], *,
+                trained_on_it: bool = False) -> str:
+    """The HTML evaluation report of a log model over its labelled sessions (``trained_on_it``:
+    DATA is the model's training file, said on the page)."""
     from hourglass.evaluate.report import render_report
 
     page, _ = render_report(
@@ -363,5 +365,6 @@ def report_page(pipe: Pipeline, data: Path, summary: dict[str, Any], arrays: dic
         # sessions have no rate per day (train refuses budget:N/day for log models, evaluate
         # --events-per-day): the report says so instead of advising those options
         no_rate="log sessions come at no fixed rate; see alerts per 10k events",
+        trained_on_it=trained_on_it,
         title=f"hourglass evaluation: {pipe.info.get('model', 'model')} on {data.name}")
     return page
