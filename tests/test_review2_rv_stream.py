@@ -124,11 +124,11 @@ def test_groups_beyond_max_groups_are_written_early_without_a_pass_over_every_gr
     def alert(row: int) -> dict:
         return {"row": row, "score": 1.0, "severity": "high", "calibrated": 0.9}
 
-    start = time.perf_counter()
+    start = time.process_time()  # CPU time: a loaded machine does not count
     for row in range(30_000):
         assert groups.add(alert(row), key=(row,), time_ns=row) == []
     early = [g for row in range(30_000, 35_000) for g in groups.add(alert(row), key=(row,), time_ns=row)]
-    assert time.perf_counter() - start < 5
+    assert time.process_time() - start < 5
     assert [g["first_row"] for g in early] == list(range(5_000))  # the oldest first
     # a group whose first row moves back (rows out of order) is written by its new first row
     g2 = AlertGroups(["k"], ("rows", 1000), max_groups=2)

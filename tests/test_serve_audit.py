@@ -295,9 +295,15 @@ def test_cli_serve_start_line_shows_the_path_and_a_usable_url(model: Path, tmp_p
     """Before: a model path with '[...]' lost it to rich markup ('models/[prod]/m' printed as
     'models//m'), and an IPv6 host gave 'http://::1:8080', not a URL."""
     import shutil
+    import socket
 
     import uvicorn
 
+    try:  # --port 0 binds the host to find a free port: a machine without IPv6 has no ::1
+        with socket.socket(socket.AF_INET6) as probe:
+            probe.bind(("::1", 0))
+    except OSError:
+        pytest.skip("no IPv6 loopback on this machine")
     seen: dict[str, Any] = {}
     monkeypatch.setattr(uvicorn, "run", lambda app, **kw: seen.update(kw))
     odd = tmp_path / "[red]prod" / "model"
