@@ -313,8 +313,17 @@ class DeepLog(EventsInput, DeepDetector):
             for j, r in enumerate(rows.tolist()):
                 expected[r] = self._keys_out(order[j])
                 expected_p[r] = [round(float(v), 4) for v in p[j, order[j]]]
-        return {"score": scores, "rank": np.floor(scores).astype(np.int64) + 1,
+        return {"score": scores, "rank": self._ranks(scores),
                 "expected": expected, "expected_p": expected_p}
+
+    def _ranks(self, scores: np.ndarray) -> np.ndarray:
+        """The rank (1 = likeliest) of each event of score ``rank - p``: ``ceil(score)``, at least
+        1. ``floor(score) + 1`` is one too many where ``p`` is below float32's resolution at
+        ``rank`` (``8 - 1e-8`` is stored as ``8.0``), as an unexpected key's often is. A key never
+        seen in training keeps ``floor(score) + 1``, above every rank."""
+        s = np.asarray(scores, dtype=np.float64)
+        unseen = s >= self.module_.unseen_score
+        return np.where(unseen, np.floor(s) + 1, np.maximum(np.ceil(s), 1)).astype(np.int64)
 
     def _score(self, X: Packed) -> np.ndarray:
         X = self._with_end(X)
@@ -355,10 +364,11 @@ class DeepLog(EventsInput, DeepDetector):
             k = min(top, prob.shape[1])
             p_top, k_top = prob.topk(k, dim=1)
         raw = self._keys_out(Xp.flat[idx])
+        ranks = self._ranks(scores[idx])
         for i in range(len(Xp)):
             sc = float(scores[idx[i]])
             out.append({"position": int(pick[i]), "key": raw[i], "score": sc,
-                        "rank": int(np.floor(sc)) + 1,
+                        "rank": int(ranks[i]),
                         "expected": self._keys_out(k_top[i].cpu().numpy()),
                         "expected_p": [round(float(v), 4) for v in p_top[i].cpu().numpy()]})
         return out
