@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import gzip
+from pathlib import Path
+
 import numpy as np
 import torch
 
 from hourglass.detectors.deeplog import DeepLog
+from hourglass.features.sessions import EventSessions
+from hourglass.ingest.logs import LogParser
 
 
 def _deeplog() -> DeepLog:
@@ -31,3 +36,33 @@ def test_rank_is_the_true_rank_when_p_is_below_float32_resolution() -> None:
     assert r["rank"].tolist() == [true[2], 1]
     unseen = dl.explain([np.array([1, 2, 99, 4, 5, 6])])[0]  # an unseen key: above every rank
     assert unseen["key"] is None and unseen["rank"] > dl.n_features_in_ + 2
+
+
+def _varied_log(n: int = 600) -> list[str]:
+    """Raw lines of a few events whose words vary; Drain learns some of them as exact lines
+    first and a more general template later."""
+    rng = np.random.default_rng(0)
+    users, acts, objs = ["user", "admin", "root", "guest"], ["read", "write", "open"], ["file", "dir", "pipe"]
+    out = []
+    for i in range(n):
+        u, a, o = rng.choice(users), rng.choice(acts), rng.choice(objs)
+        out.append(f"{a} by {u} on {o} sess_{i % 20}" if i % 2 else f"{u} {a} {o} ok sess_{i % 20}")
+    return out
+
+
+def test_training_keys_are_the_keys_scoring_gives_the_same_lines(tmp_path: Path) -> None:
+    lines = _varied_log()
+    pre = EventSessions(format="raw", session_regex=r"sess_\d+")
+    train = pre.fit_transform(lines)
+    assert [s.tolist() for s in train] == [s.tolist() for s in pre.transform(lines)]  # 20 of 20 differed
+    parser = LogParser("raw").fit(lines)
+    assert parser.events_["key"].tolist() == parser.parse(lines)["key"].tolist()
+    path = tmp_path / "train.log.gz"  # a file is read twice (learnt, then keyed)
+    with gzip.open(path, "wt") as fh:
+        fh.write("\n".join(lines) + "\n")
+    from_file = EventSessions(format="raw", session_regex=r"sess_\d+")
+    assert [s.tolist() for s in from_file.fit_transform(path)] == [s.tolist() for s in train]
+    assert from_file.fit_stats_["lines"] == len(lines) and from_file.fit_stats_["unknown_template"] == 0
+    once = LogParser("raw")  # lines read once: keyed with the templates learnt by each chunk's end
+    keys = [k for c in once.fit_chunks(iter(lines), chunk_size=10_000) for k in c["key"].tolist()]
+    assert keys == once.parse(lines)["key"].tolist()
