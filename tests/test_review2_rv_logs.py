@@ -66,3 +66,16 @@ def test_training_keys_are_the_keys_scoring_gives_the_same_lines(tmp_path: Path)
     once = LogParser("raw")  # lines read once: keyed with the templates learnt by each chunk's end
     keys = [k for c in once.fit_chunks(iter(lines), chunk_size=10_000) for k in c["key"].tolist()]
     assert keys == once.parse(lines)["key"].tolist()
+
+
+def test_explain_runs_the_network_in_bounded_batches_of_distinct_windows() -> None:
+    dl = _deeplog()
+    seen: list[int] = []
+    logits = dl.module_.logits
+    dl.module_.logits = lambda w: (seen.append(len(w)), logits(w))[1]  # type: ignore[method-assign]
+    X = [np.array([1, 2, 4, 3, 5, 6])] * 20_000 + [np.array([1, 2, 3, 4, 5, 6, 1]) for _ in range(5)]
+    before = dl.explain(X[-2:])
+    seen.clear()
+    out = dl.explain(X)
+    assert len(out) == len(X) and out[-2:] == before and out[0]["position"] == 2
+    assert max(seen) <= 8192  # one forward pass held every session's window (1.2 GB a 100,000)
