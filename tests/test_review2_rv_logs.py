@@ -79,3 +79,18 @@ def test_explain_runs_the_network_in_bounded_batches_of_distinct_windows() -> No
     out = dl.explain(X)
     assert len(out) == len(X) and out[-2:] == before and out[0]["position"] == 2
     assert max(seen) <= 8192  # one forward pass held every session's window (1.2 GB a 100,000)
+
+
+class _Growing(list):  # type: ignore[type-arg]
+    """Lines of a log written to while it is read: a line more at each read."""
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        out = iter(self.copy())
+        self.append(f"reboot {len(self)} now")
+        return out
+
+
+def test_a_line_written_between_the_two_reads_of_training_is_learnt_not_unknown() -> None:
+    parser = LogParser("raw").fit(_Growing(["open file 1", "open file 2"]))
+    assert parser.events_["key"].tolist() == [1, 1, 2]  # the unknown key 0 would be learnt as normal
+    assert parser.stats_.unknown_template == 0

@@ -603,14 +603,15 @@ class LogParser:
         keys the same lines get when scored (5-12% of the lines of LogHub's Linux, Hadoop and
         Android logs), and the model learns sequences of keys it never sees again. Lines that
         can be read again (a file, a list or tuple) are read twice: learnt, then keyed with the
-        final templates; other iterables are keyed with the templates learnt by the end of
-        each chunk (exact when they fit one chunk).
+        final templates (a line the first read did not see, written to the file since, is
+        learnt in the second: a training event never gets the unknown key); other iterables are
+        keyed with the templates learnt by the end of each chunk (exact when they fit one chunk).
         """
         if isinstance(lines, list | tuple | _Counted):
             for _ in self._chunks(lines, learn=True, chunk_size=chunk_size, frames=False):
                 pass
             again = _Counted(lines.path) if isinstance(lines, _Counted) else lines
-            yield from self._chunks(again, learn=False, chunk_size=chunk_size)
+            yield from self._chunks(again, learn=False, chunk_size=chunk_size, learn_unknown=True)
         else:
             yield from self._chunks(lines, learn=True, chunk_size=chunk_size, rekey=True)
 
@@ -693,11 +694,13 @@ class LogParser:
         return df
 
     def _chunks(self, lines: Iterable[str], *, learn: bool, chunk_size: int,
-                frames: bool = True, rekey: bool = False) -> Iterator[Any]:
+                frames: bool = True, rekey: bool = False,
+                learn_unknown: bool = False) -> Iterator[Any]:
         """Stream ``lines`` into event frames of at most ``chunk_size`` rows (with ``frames``
         false: the lists a frame is built from); the counts are live in ``stats_`` (final once
         the generator is exhausted). With ``learn`` and ``rekey``, each chunk's keys are those
-        its lines match with the templates learnt by the end of the chunk."""
+        its lines match with the templates learnt by the end of the chunk. With ``learn_unknown``
+        (and not ``learn``), a line that matches no template is learnt rather than keyed unknown."""
         if int(chunk_size) < 1:
             raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
         self._syslog_clock: tuple[int, int] | None = None  # a BSD header's year: see _syslog_years
@@ -744,6 +747,8 @@ class LogParser:
                 key = cache.get(masked, -1)
                 if key < 0:
                     cluster = drain.match(masked, full_search_strategy="fallback")
+                    if cluster is None and learn_unknown:
+                        cluster = drain.add_log_message(masked)[0]
                     key = UNKNOWN if cluster is None else int(cluster.cluster_id)
                     if len(cache) < 100_000:
                         cache[masked] = key
