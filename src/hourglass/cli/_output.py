@@ -271,6 +271,9 @@ def setup_logging(quiet: bool) -> None:
     # pandas' hint to pass a date format when it parses times one by one: hourglass reads a time
     # column its own way and names a bad value itself; the hint is noise before that one line
     warnings.filterwarnings("ignore", message="Could not infer format", category=UserWarning)
+    from hourglass.cli._spool import say_notes
+
+    say_notes()  # what reading a folder DATA noted, before the command's own lines
 
 
 def threshold_text(info: dict[str, Any]) -> str:

@@ -12,8 +12,8 @@ prefix of CloudTrail files) is read as its files one after the other, in name or
 decompressed, a header line the first file had left out of the others (CSV, TSV, VPC flow logs),
 a CloudTrail ``{"Records": [...]}`` file written as its events one a line; API pages (Okta's JSON
 arrays, Microsoft Graph's ``{"value": [...]}``) follow one another, as the formats read them.
-Files of one format only: JSON lines beside CSV (or any other text lines) are refused, naming one
-file of each, as are Parquet and ``.evtx`` files (binary: given one at a time). A
+Files of one format only: JSON lines beside CSV (or any other text lines) are warned about, naming
+one file of each; Parquet and ``.evtx`` files are refused (binary: given one at a time). A
 pattern (quoted, so that the shell leaves it alone: ``'zeek/*/conn.*.log.gz'``,
 ``'trail/**/*.json.gz'``) is read the same way, its files in path order: Zeek's archive of one
 folder a day, each holding every log type, gives its connection logs in time order.
@@ -25,6 +25,7 @@ import glob
 import gzip
 import io
 import json
+import logging
 import re
 import shutil
 import sys
@@ -47,6 +48,7 @@ _SHOWN: dict[str, str] = {}  # a folder's copy -> how messages name it
 # a folder's copy -> (its first line, the file, the file's line there) for each file copied
 _STARTS: dict[str, list[tuple[int, str, int]]] = {}
 _CHUNK = 1 << 20
+_NOTES: list[str] = []  # warnings about DATA noted by the argument callbacks (say_notes)
 _NO_HEADER = (b"{", b"[", b"#")  # a file's first line starting so is no header line
 
 
@@ -275,13 +277,22 @@ def _files_as_file(files: list[Path], name: str, label: str) -> Path:
 
 
 def _check_layout(layouts: dict[bool, Path], path: Path, line: bytes, name: str) -> None:
-    """Note whether ``path``, whose first line is ``line``, holds JSON lines (``{`` first) or
-    other text (CSV, TSV, a log); one of each in ``name`` is refused, naming both: read as one
-    file, the JSON lines would become values of the CSV's columns (``{"a":1``). A line starting
-    with ``[`` (a JSON array of events, a log's ``[time]``) or a blank one tells neither."""
+    """Note whether ``path``, whose first line is ``line``, holds JSON lines (its first line a
+    JSON object) or other text (CSV, TSV, a log); at the first of each in ``name``, warn, naming
+    both: read as one file in one format, the JSON lines would become values of the CSV's columns
+    (``{"a":1``). A warning, not a refusal: a log's line may be JSON (``--format syslog``), a CSV
+    part's first cell braced (``{GUID}``), a rotated file's first line cut. A line starting with
+    ``[`` (a JSON array of events, a log's ``[time]``) or ``{`` that is no JSON object, or a blank
+    one, tells neither."""
     head = line.lstrip(b"\xef\xbb\xbf \t")
-    if not head or head.startswith(b"["):
+    if not head or head.startswith(b"[") or len(layouts) > 1:
         return
+    if head.startswith(b"{"):
+        try:
+            if len(head) > _CHUNK or not isinstance(json.loads(head), dict):
+                return
+        except (ValueError, RecursionError):
+            return
     json_lines = head.startswith(b"{")
     layouts.setdefault(json_lines, path)
     if len(layouts) > 1:
@@ -290,10 +301,18 @@ def _check_layout(layouts: dict[bool, Path], path: Path, line: bytes, name: str)
         def named(p: Path) -> str:
             return str(p.relative_to(folder)) if folder.is_dir() and p.is_relative_to(folder) else str(p)
 
-        raise typer.BadParameter(
-            f"{name}: holds files of different formats: {named(layouts[True])} is JSON lines, "
+        _NOTES.append(  # said once the command has set up its logging (say_notes)
+            f"{name}: holds files of different layouts: {named(layouts[True])} is JSON lines, "
             f"{named(layouts[False])} is text lines (CSV, TSV or a log); a folder or a pattern is "
-            "read as files of one format, one after the other: give them apart")
+            "read as files of one format, one after the other: if they differ, give them apart")
+
+
+def say_notes() -> None:
+    """Log (as warnings) what reading DATA's folders noted, once: the argument callbacks run
+    before a command sets up its logging."""
+    for note in _NOTES:
+        logging.getLogger("hourglass").warning("%s", note)
+    _NOTES.clear()
 
 
 def _json_lines(path: Path, suffix: str) -> bool:
@@ -329,3 +348,4 @@ def remove_spooled() -> None:
     _FILES.clear()
     _SHOWN.clear()
     _STARTS.clear()
+    _NOTES.clear()
