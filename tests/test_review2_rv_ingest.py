@@ -180,3 +180,11 @@ def test_leef_value_holding_the_rsyslog_tab_text_is_no_separator() -> None:
         "10.0.0.5", "10.0.0.6", "https://shop.example/item#0117", "bob")
     tabbed = parse_leef("LEEF:1.0|Acme|WAF|1.0|block|src=10.0.0.5#011url=https://x/item#0117#011usrName=bob")
     assert tabbed is not None and (tabbed["url"], tabbed["usrName"]) == ("https://x/item#0117", "bob")
+
+
+@pytest.mark.parametrize("attributes", ["src=10.0.0.1#011dst=10.0.0.2#011usrName=bob#011",
+                                        "src=10.0.0.1#011#011dst=10.0.0.2#011usrName=bob"])
+def test_leef_trailing_or_doubled_rsyslog_tab(attributes: str) -> None:
+    # a trailing tab, or an empty field between two, stayed in the value before it ('bob#011')
+    row = parse_leef(f"LEEF:1.0|Acme|WAF|1.0|block|{attributes}")
+    assert row is not None and (row["src"], row["dst"], row["usrName"]) == ("10.0.0.1", "10.0.0.2", "bob")
