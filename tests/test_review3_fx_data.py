@@ -137,3 +137,11 @@ def test_a_dict_with_nan_is_written_to_sqlite_as_strict_json(tmp_path: Path) -> 
         raise ValueError(word)
 
     assert json.loads(text, parse_constant=refuse) == {"bytes": None, "n": 3, "r": [None, 0.5, None]}
+
+
+def test_a_folder_whose_config_json_is_nested_too_deep_is_read_as_data(tmp_path: Path) -> None:
+    # is_artefact let json's RecursionError out: a traceback instead of the reader's own error
+    from hourglass.pipeline.artefact import is_artefact
+
+    (tmp_path / "config.json").write_text("[" * 5000 + "]" * 5000)
+    assert not is_artefact(tmp_path)

@@ -59,7 +59,7 @@ def is_artefact(path: str | os.PathLike[str]) -> bool:
     """
     try:
         config = json.loads((Path(path) / CONFIG).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError):
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError):  # (JSON nested too deep)
         return False
     return isinstance(config, dict) and config.get("format") == FORMAT
 
