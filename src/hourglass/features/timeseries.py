@@ -434,7 +434,7 @@ class TimeSeriesPreprocessor:
                 raise InputError(f"column {ts_col!r}: the {self.freq} grid from {frame.index[0]} to "
                                  f"{frame.index[-1]} has {steps:,.0f} steps for {len(frame):,} rows; "
                                  "check the time stamps or choose a coarser freq (--freq)")
-            return frame.resample(self.freq).agg(self.agg)
+            return self._merge(frame.resample(self.freq))
         if frame.index.has_duplicates:
             n_dup = int(frame.index.duplicated().sum())
             if n_dup == len(frame) - 1 and len(frame) > 1:
@@ -442,7 +442,7 @@ class TimeSeriesPreprocessor:
                                  f"({frame.index[0]}); a series needs times that advance")
             logger.warning("%d duplicate timestamp(s) merged by %s (first at %s)", n_dup, self.agg,
                            frame.index[frame.index.duplicated()][0])
-            frame = frame.groupby(level=0).agg(self.agg)
+            frame = self._merge(frame.groupby(level=0))
         if len(frame) > 2:
             steps = np.diff(frame.index.asi8)
             if not (steps == steps[0]).all():
@@ -464,6 +464,14 @@ class TimeSeriesPreprocessor:
                     f"{what}; set freq (--freq), e.g. freq='{step}' to resample onto a grid of "
                     "that step, or freq='rows' to treat rows as equally spaced")
         return frame
+
+    def _merge(self, groups: Any) -> pd.DataFrame:
+        """The values of each grid bucket (or timestamp) combined by ``agg``; a bucket with no
+        value stays missing, for every ``agg`` (pandas' plain ``sum`` of nothing is 0: a gap
+        would pass as a run of zeros, never reaching ``fill``'s policy)."""
+        if self.agg == "sum":
+            return groups.sum(min_count=1)
+        return groups.agg(self.agg)
 
     def _fill(self, frame: pd.DataFrame) -> pd.DataFrame:
         if self.fill == "ffill":
