@@ -39,3 +39,31 @@ def test_sum_of_duplicate_times_holding_only_nan_stays_missing() -> None:
     assert TimeSeriesPreprocessor("ts", agg="sum", scaler="none").fit_transform(two).ravel().tolist() \
         == [1.0, 7.0, 3.0]
 
+
+def test_zero_fill_honours_fill_limit() -> None:
+    v = np.ones(100)
+    v[20:70] = np.nan  # 50 steps missing
+    pre = TimeSeriesPreprocessor(fill="zero", fill_limit=3, scaler="none")
+    with pytest.raises(InputError, match=r"50 missing value\(s\), first at row 21; the gap is "
+                                         r"longer than fill_limit=3 \(--fill-limit\)$"):
+        pre.fit(pd.DataFrame({"v": v}))
+    v[20:70] = 1.0
+    v[[0, 1, 40, 41, 42]] = np.nan  # gaps of at most 3 (one at the start) are bridged
+    got = TimeSeriesPreprocessor(fill="zero", fill_limit=3, scaler="none").fit_transform(
+        pd.DataFrame({"v": v})).ravel()
+    assert got[[0, 1, 40, 41, 42]].tolist() == [0.0] * 5 and got[2] == 1.0
+
+
+def test_zero_fill_limit_from_the_cli(tmp_path: Path) -> None:
+    t = np.arange(300)
+    df = pd.DataFrame({"ts": pd.date_range("2024-01-01", periods=300, freq="1min"),
+                       "v": np.sin(t / 5)})
+    df.loc[100:159, "v"] = np.nan  # an hour without readings
+    path = tmp_path / "s.csv"
+    df.to_csv(path, index=False)
+    res = runner.invoke(app, ["train", str(path), "--model", "lstm-ae", "--timestamp-col", "ts",
+                              "--fill", "zero", "--fill-limit", "5", "--window", "8", "--epochs",
+                              "1", "--hidden", "4", "-q", "-o", str(tmp_path / "m")])
+    assert res.exit_code == 2, res.output
+    assert "60 missing value(s), first at timestamp 2024-01-01 01:40:00" in res.output
+    assert not (tmp_path / "m").exists()

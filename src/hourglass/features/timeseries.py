@@ -303,7 +303,8 @@ class TimeSeriesPreprocessor:
         ``"interpolate"`` (linear in time, at most ``fill_limit`` steps) or ``"zero"`` (0 after
         scaling, i.e. the training mean with the standard scaler).
     fill_limit
-        Longest gap (in grid steps) ``ffill``/``interpolate`` may bridge; ``None``: any.
+        Longest gap (in grid steps) ``ffill``/``interpolate``/``zero`` may bridge (a longer one is an
+        error naming the column and where); ``None``: any.
     missing_mask
         Add a 0/1 channel ``<col>__missing`` per channel that had missing values in training,
         1 where a value was filled.
@@ -490,8 +491,9 @@ class TimeSeriesPreprocessor:
         where = (f"timestamp {frame.index[row]}" if self.timestamp_col is not None
                  else f"row {row + 1}")
         if self.fill != "none":
-            hint = (f"the gap is longer than fill_limit={self.fill_limit} (--fill-limit) or is at "
-                    "the start")
+            ends = {"ffill": " or is at the start", "interpolate": " or is at the start or the end"}
+            hint = (f"the gap is longer than fill_limit={self.fill_limit} (--fill-limit)"
+                    f"{ends.get(self.fill, '')}")
             if not fitting:
                 hint += " (the model's fill policy: retrain with another one, or fill the data)"
         elif fitting:
@@ -509,6 +511,10 @@ class TimeSeriesPreprocessor:
         filled = self._fill(frame)
         if self.fill != "zero":
             self._raise_missing(filled, fitting)
+        elif self.fill_limit is not None:  # zeros bridge gaps of at most fill_limit steps
+            long = _long_gaps(frame.isna().to_numpy(), int(self.fill_limit))
+            self._raise_missing(pd.DataFrame(np.where(long, np.nan, 0.0), index=frame.index,
+                                             columns=frame.columns), fitting)
         return frame, filled
 
     # -- fit / transform ----------------------------------------------------------------------
@@ -692,6 +698,26 @@ class TimeSeriesPreprocessor:
             raise InputError(f"preprocessing state is malformed (offset/scale: {n} finite values "
                              "expected, scales non-zero)")
         return self
+
+
+def _long_gaps(na: np.ndarray, limit: int) -> np.ndarray:
+    """Where ``na`` ``(time, channels)`` is a missing value in a run of more than ``limit``
+    consecutive missing steps of its channel (the gaps ``fill_limit`` leaves open).
+
+    Examples
+    --------
+    >>> na = np.array([[1], [1], [0], [1], [1], [1]], dtype=bool)
+    >>> _long_gaps(na, 2).ravel().tolist()
+    [False, False, False, True, True, True]
+    """
+    out = np.zeros(na.shape, dtype=bool)
+    for j in range(na.shape[1]):
+        edges = np.diff(np.r_[0, na[:, j].astype(np.int8), 0])
+        starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+        for lo, hi in zip(starts.tolist(), ends.tolist(), strict=True):
+            if hi - lo > limit:
+                out[lo:hi, j] = True
+    return out
 
 
 def _span(step: pd.Timedelta) -> str:
