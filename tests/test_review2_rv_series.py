@@ -67,3 +67,20 @@ def test_zero_fill_limit_from_the_cli(tmp_path: Path) -> None:
     assert res.exit_code == 2, res.output
     assert "60 missing value(s), first at timestamp 2024-01-01 01:40:00" in res.output
     assert not (tmp_path / "m").exists()
+
+
+def test_one_huge_window_score_leaves_later_steps_exact() -> None:
+    # the mean over covering windows was a running sum over the whole series: the rounding error
+    # of one score of 1e17 (a sentinel value far outside training) shifted every later step
+    from hourglass.detectors import LSTMAutoEncoder
+
+    t = np.arange(400)
+    X = np.c_[np.sin(t / 5), np.cos(t / 5)].astype("float32")
+    det = LSTMAutoEncoder(window=16, hidden=8, epochs=1, verbose=0).fit(X)
+    odd = X.copy()
+    odd[100, 0] = 1e9
+    scores = det.score(odd)
+    assert np.allclose(scores[200:], det.score(X)[200:], rtol=1e-6)
+    w = det.window_scores(odd).astype(np.float64)
+    ref = np.array([w[max(0, i - 15):min(i, len(w) - 1) + 1].mean() for i in range(400)])
+    assert np.allclose(scores, ref, rtol=1e-6) and scores.min() > 0

@@ -126,13 +126,7 @@ def windows_to_points(
     lo = np.clip(starts + span[0], 0, n)
     hi = np.clip(starts + span[1], 0, n)
     if how == "mean":
-        total = np.zeros(n + 1)
-        count = np.zeros(n + 1)
-        np.add.at(total, lo, s)
-        np.add.at(total, hi, -s)
-        np.add.at(count, lo, 1.0)
-        np.add.at(count, hi, -1.0)
-        total, count = np.cumsum(total)[:n], np.round(np.cumsum(count)[:n])
+        total, count = _covering_sums(s, n, np.asarray(starts, dtype=np.int64), span)
         out = np.divide(total, count, out=np.full(n, np.nan), where=count > 0)
     else:
         out = np.full(n, -np.inf)
@@ -147,6 +141,38 @@ def windows_to_points(
     if not covered.all():
         out = out[_nearest_covered(covered)]
     return out
+
+
+def _covering_sums(s: np.ndarray, n: int, starts: np.ndarray, span: tuple[int, int]
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """For each of ``n`` steps, the sum of the scores ``s`` of the windows vouching for it and
+    how many they are, each step's sum added up from its own windows only (one pass per offset
+    in the window, as the ``max`` reduction does). A running sum over the series, added to and
+    subtracted from, would carry the rounding error of one huge window score (a sensor value
+    far outside training) into the score of every later step.
+
+    Examples
+    --------
+    >>> s = np.array([1.0, 4e17, 1.0, 1.0, 1.0])
+    >>> _covering_sums(s, 7, np.arange(5), (0, 3))[0][-3:].tolist()
+    [3.0, 2.0, 1.0]
+    """
+    total, count = np.zeros(n), np.zeros(n)
+    m = len(starts)
+    contiguous = m > 0 and bool((np.diff(starts) == 1).all())  # score's windows: one per step
+    for k in range(int(span[0]), int(span[1])):
+        if contiguous:  # window i's k-th step is first + i: one slice
+            first = int(starts[0]) + k
+            lo, hi = max(first, 0), min(first + m, n)
+            if lo < hi:
+                total[lo:hi] += s[lo - first:hi - first]
+                count[lo:hi] += 1.0
+        else:
+            idx = starts + k
+            ok = (idx >= 0) & (idx < n)
+            np.add.at(total, idx[ok], s[ok])
+            np.add.at(count, idx[ok], 1.0)
+    return total, count
 
 
 def _nearest_covered(covered: np.ndarray) -> np.ndarray:
