@@ -84,3 +84,43 @@ def test_one_huge_window_score_leaves_later_steps_exact() -> None:
     w = det.window_scores(odd).astype(np.float64)
     ref = np.array([w[max(0, i - 15):min(i, len(w) - 1) + 1].mean() for i in range(400)])
     assert np.allclose(scores, ref, rtol=1e-6) and scores.min() > 0
+
+
+def _skab(path: Path, n: int = 600) -> pd.DataFrame:
+    t = np.arange(n)
+    ts = pd.Timestamp("2020-03-09 10:00:00") + pd.to_timedelta(t, unit="s")
+    df = pd.DataFrame({"datetime": ts.strftime("%Y-%m-%d %H:%M:%S"), "P": np.sin(t / 5),
+                       "C": np.cos(t / 5), "anomaly": (t >= 500).astype(float),
+                       "changepoint": 0.0})
+    df.to_csv(path, sep=";", index=False)
+    return df
+
+
+def test_evaluate_on_a_protocol_test_part_names_the_file_row(tmp_path: Path) -> None:
+    # SKAB's test part starts at data row 401: its errors named row 50 for the file's row 450
+    df = _skab(tmp_path / "0.csv")
+    res = runner.invoke(app, ["train", str(tmp_path / "0.csv"), "--dataset", "skab", "--model",
+                              "lstm-ae", "--window", "8", "--epochs", "1", "--hidden", "4", "-q",
+                              "-o", str(tmp_path / "m")])
+    assert res.exit_code == 0, res.output
+    bad_label = df.astype({"anomaly": object})
+    bad_label.loc[449, "anomaly"] = "x"
+    bad_label.to_csv(tmp_path / "1.csv", sep=";", index=False)
+    bad_value = df.astype({"P": object})
+    bad_value.loc[449, "P"] = "oops"
+    bad_value.to_csv(tmp_path / "2.csv", sep=";", index=False)
+    for name, said in (("1.csv", "row 450 holds 'x'"), ("2.csv", "found 'oops' (row 450)")):
+        res = runner.invoke(app, ["evaluate", str(tmp_path / "m"), str(tmp_path / name),
+                                  "--dataset", "skab"])
+        assert res.exit_code == 2 and said in res.output, res.output
+
+
+def test_preprocessor_rows_of_a_slice_are_those_of_the_table() -> None:
+    v = np.ones(20)
+    v[12] = np.nan
+    df = pd.DataFrame({"v": v, "w": ["1"] * 14 + ["x"] + ["1"] * 5})
+    pre = TimeSeriesPreprocessor(columns=["v"]).fit(df.iloc[:10])
+    with pytest.raises(InputError, match="first at row 13;"):
+        pre.transform(df.iloc[10:])
+    with pytest.raises(InputError, match=r"found 'x' \(row 15\)"):
+        TimeSeriesPreprocessor(columns=["w"]).fit(df.iloc[10:])

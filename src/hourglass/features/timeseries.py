@@ -429,12 +429,12 @@ class TimeSeriesPreprocessor:
                 if bad.any():
                     i = int(np.flatnonzero(bad.to_numpy())[0])
                     raise InputError(f"column {c!r}: expected numbers, found {s.iloc[i]!r} "
-                                     f"(row {i + 1})")
+                                     f"(row {_first_row(df) + i + 1})")
                 s = conv
             v = s.to_numpy(dtype=np.float64, na_value=np.nan)
             if np.isinf(v).any():
                 i = int(np.flatnonzero(np.isinf(v))[0])
-                raise InputError(f"column {c!r}: infinite value at row {i + 1}")
+                raise InputError(f"column {c!r}: infinite value at row {_first_row(df) + i + 1}")
             values[c] = v
         if self.timestamp_col is None:
             return pd.DataFrame(values, index=pd.RangeIndex(len(df)))
@@ -507,7 +507,8 @@ class TimeSeriesPreprocessor:
             frame = frame.interpolate(limit=self.fill_limit, limit_area="inside")
         return frame
 
-    def _raise_missing(self, frame: pd.DataFrame, fitting: bool = False) -> None:
+    def _raise_missing(self, frame: pd.DataFrame, fitting: bool = False, first_row: int = 0,
+                       ) -> None:
         na = frame.isna().to_numpy()
         if not na.any():
             return
@@ -515,7 +516,7 @@ class TimeSeriesPreprocessor:
         first = int(np.argmin(rows))
         col, row = frame.columns[cols[first]], rows[first]
         where = (f"timestamp {frame.index[row]}" if self.timestamp_col is not None
-                 else f"row {row + 1}")
+                 else f"row {first_row + row + 1}")
         if self.fill != "none":
             ends = {"ffill": " or is at the start", "interpolate": " or is at the start or the end"}
             hint = (f"the gap is longer than fill_limit={self.fill_limit} (--fill-limit)"
@@ -536,11 +537,11 @@ class TimeSeriesPreprocessor:
         frame = self._frame(df, cols, fitting)
         filled = self._fill(frame)
         if self.fill != "zero":
-            self._raise_missing(filled, fitting)
+            self._raise_missing(filled, fitting, _first_row(df))
         elif self.fill_limit is not None:  # zeros bridge gaps of at most fill_limit steps
             long = _long_gaps(frame.isna().to_numpy(), int(self.fill_limit))
             self._raise_missing(pd.DataFrame(np.where(long, np.nan, 0.0), index=frame.index,
-                                             columns=frame.columns), fitting)
+                                             columns=frame.columns), fitting, _first_row(df))
         return frame, filled
 
     # -- fit / transform ----------------------------------------------------------------------
@@ -667,7 +668,8 @@ class TimeSeriesPreprocessor:
         bad = ~np.isin(y, (0.0, 1.0))  # text, a missing label or another class: never 'normal'
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
-            raise InputError(f"{column}: row {i + 1} holds {raw.iloc[i]!r}, {int(bad.sum())} row(s) "
+            raise InputError(f"{column}: row {_first_row(df) + i + 1} holds {raw.iloc[i]!r}, "
+                             f"{int(bad.sum())} row(s) "
                              "in all; a series is labelled 0 (normal) or 1 (anomaly) in every row")
         if y.size != len(df):
             raise InputError(f"{y.size} labels for {len(df)} rows")
@@ -724,6 +726,20 @@ class TimeSeriesPreprocessor:
             raise InputError(f"preprocessing state is malformed (offset/scale: {n} finite values "
                              "expected, scales non-zero)")
         return self
+
+
+def _first_row(df: pd.DataFrame) -> int:
+    """Rows before ``df``'s first in the table it was cut from, for error messages: the start of
+    its default (range) index, so that a protocol's test part (``iloc[400:]``) names the rows of
+    the file; 0 for any other index.
+
+    Examples
+    --------
+    >>> _first_row(pd.DataFrame({"a": range(10)}).iloc[4:]), _first_row(pd.DataFrame(index=["x"]))
+    (4, 0)
+    """
+    index = df.index
+    return int(index.start) if isinstance(index, pd.RangeIndex) and index.step == 1 else 0
 
 
 def _long_gaps(na: np.ndarray, limit: int) -> np.ndarray:
