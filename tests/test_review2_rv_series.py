@@ -124,3 +124,19 @@ def test_preprocessor_rows_of_a_slice_are_those_of_the_table() -> None:
         pre.transform(df.iloc[10:])
     with pytest.raises(InputError, match=r"found 'x' \(row 15\)"):
         TimeSeriesPreprocessor(columns=["w"]).fit(df.iloc[10:])
+
+
+def test_freq_without_timestamps_is_refused(tmp_path: Path) -> None:
+    # --freq 5min without --timestamp-col was silently ignored: 1-minute rows taken as the grid
+    # (and a budget:N/day threshold counted 288 of them a day)
+    with pytest.raises(InputError, match="freq='5min' resamples onto a time grid"):
+        TimeSeriesPreprocessor(freq="5min").fit(pd.DataFrame({"v": np.arange(30.0)}))
+    assert TimeSeriesPreprocessor(freq="rows").fit_transform(pd.DataFrame({"v": [1.0, 2.0]})).shape \
+        == (2, 1)
+    path = tmp_path / "s.csv"
+    pd.DataFrame({"ts": pd.date_range("2024-01-01", periods=200, freq="1min").astype(str),
+                  "v": np.sin(np.arange(200) / 5)}).to_csv(path, index=False)
+    res = runner.invoke(app, ["train", str(path), "--model", "lstm-ae", "--freq", "5min",
+                              "--window", "8", "--epochs", "1", "-q", "-o", str(tmp_path / "m")])
+    assert res.exit_code == 2 and "set --timestamp-col too" in res.output, res.output
+    assert not (tmp_path / "m").exists()

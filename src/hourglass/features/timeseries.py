@@ -555,6 +555,11 @@ class TimeSeriesPreprocessor:
         self._check_params()
         if not isinstance(df, pd.DataFrame):
             raise InputError(f"expected a pandas DataFrame, got {type(df).__name__}")
+        if self.freq not in (None, "rows") and self.timestamp_col is None:
+            # checked at fit only: a model saved with both still loads (and reads rows as steps)
+            raise InputError(f"freq={self.freq!r} resamples onto a time grid, which needs the "
+                             "timestamps: set timestamp_col too (or leave freq out: rows are then "
+                             "equally spaced steps)", param=("freq", "timestamp_col"))
         skip = {*map(str, self.drop), str(self.timestamp_col)}
         if self.columns is not None:
             cols = [str(c) for c in self.columns]
