@@ -146,32 +146,46 @@ def windows_to_points(
 def _covering_sums(s: np.ndarray, n: int, starts: np.ndarray, span: tuple[int, int]
                    ) -> tuple[np.ndarray, np.ndarray]:
     """For each of ``n`` steps, the sum of the scores ``s`` of the windows vouching for it and
-    how many they are, each step's sum added up from its own windows only (one pass per offset
-    in the window, as the ``max`` reduction does). A running sum over the series, added to and
-    subtracted from, would carry the rounding error of one huge window score (a sensor value
-    far outside training) into the score of every later step.
+    how many they are, each step's sum added up from its own windows only. A running sum over
+    the series, added to and subtracted from, would carry the rounding error of one huge window
+    score (a sensor value far outside training) into the score of every later step.
+
+    Windows starting at consecutive steps (what ``score`` gives) take O(n): the sums over
+    ``width`` consecutive scores are a suffix sum inside one block of ``width`` plus a prefix
+    sum inside the next, never a difference; other starts add one offset at a time.
 
     Examples
     --------
     >>> s = np.array([1.0, 4e17, 1.0, 1.0, 1.0])
     >>> _covering_sums(s, 7, np.arange(5), (0, 3))[0][-3:].tolist()
     [3.0, 2.0, 1.0]
+    >>> _covering_sums(np.array([1.0, 2.0]), 4, np.array([0, 2]), (0, 2))[0].tolist()
+    [1.0, 1.0, 2.0, 2.0]
     """
+    width, m = int(span[1] - span[0]), len(starts)
+    if m and (np.diff(starts) == 1).all():
+        # windows i - width + 1 .. i of the scores padded with width - 1 zeros in front vouch for
+        # step starts[0] + span[0] + i: sliding sums u of width over the padded scores
+        z = np.zeros(-(-(m + 2 * (width - 1)) // width) * width + width)
+        z[width - 1:width - 1 + m] = s
+        blocks = z.reshape(-1, width)
+        prefix = np.cumsum(blocks, axis=1).ravel()
+        suffix = np.cumsum(blocks[:, ::-1], axis=1)[:, ::-1].ravel()
+        j = np.arange(m + width - 1)
+        u = suffix[j] + np.where(j % width > 0, prefix[np.minimum(j + width - 1, len(prefix) - 1)],
+                                 0.0)
+        i = np.arange(n) - int(starts[0]) - int(span[0])
+        ok = (i >= 0) & (i < len(u))
+        total = np.where(ok, u[np.clip(i, 0, len(u) - 1)], 0.0)
+        ic = np.clip(i, 0, m + width - 2)
+        count = np.where(ok, np.minimum(ic, m - 1) - np.maximum(ic - width + 1, 0) + 1, 0)
+        return total, count.astype(np.float64)
     total, count = np.zeros(n), np.zeros(n)
-    m = len(starts)
-    contiguous = m > 0 and bool((np.diff(starts) == 1).all())  # score's windows: one per step
     for k in range(int(span[0]), int(span[1])):
-        if contiguous:  # window i's k-th step is first + i: one slice
-            first = int(starts[0]) + k
-            lo, hi = max(first, 0), min(first + m, n)
-            if lo < hi:
-                total[lo:hi] += s[lo - first:hi - first]
-                count[lo:hi] += 1.0
-        else:
-            idx = starts + k
-            ok = (idx >= 0) & (idx < n)
-            np.add.at(total, idx[ok], s[ok])
-            np.add.at(count, idx[ok], 1.0)
+        idx = starts + k
+        ok = (idx >= 0) & (idx < n)
+        np.add.at(total, idx[ok], s[ok])
+        np.add.at(count, idx[ok], 1.0)
     return total, count
 
 
