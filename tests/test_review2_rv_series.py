@@ -140,3 +140,23 @@ def test_freq_without_timestamps_is_refused(tmp_path: Path) -> None:
                               "--window", "8", "--epochs", "1", "-q", "-o", str(tmp_path / "m")])
     assert res.exit_code == 2 and "set --timestamp-col too" in res.output, res.output
     assert not (tmp_path / "m").exists()
+
+
+@pytest.mark.parametrize(("freq", "said"), [("W", "calendar step of varying length"),
+                                            ("MS", "calendar step of varying length"),
+                                            ("0min", "not a positive step"),
+                                            ("-5min", "not a positive step")])
+def test_freq_must_be_a_fixed_positive_step(freq: str, said: str) -> None:
+    # 'W'/'MS' fell into pandas' "Value must be Timedelta ... not Week", '0min' into a
+    # ZeroDivisionError (exit 1), '-5min' into "Invalid length for values or for binner"
+    df = _gappy(40, ())
+    with pytest.raises(InputError, match=f"freq: '{freq}' is (a )?{said}"):
+        TimeSeriesPreprocessor("ts", freq=freq).fit(df)
+
+
+def test_zero_freq_from_the_cli(tmp_path: Path) -> None:
+    path = tmp_path / "s.csv"
+    _gappy(40, ()).to_csv(path, index=False)
+    res = runner.invoke(app, ["train", str(path), "--model", "lstm-ae", "--timestamp-col", "ts",
+                              "--freq", "0min", "--window", "4", "-o", str(tmp_path / "m")])
+    assert res.exit_code == 2 and "--freq: '0min' is not a positive step" in res.output, res.output

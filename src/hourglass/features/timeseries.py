@@ -414,10 +414,18 @@ class TimeSeriesPreprocessor:
                              param="fill_limit")
         if self.freq not in (None, "rows"):
             try:
-                pd.tseries.frequencies.to_offset(self.freq)
+                offset = pd.tseries.frequencies.to_offset(self.freq)
             except ValueError:
                 raise InputError(f"freq: {self.freq!r} is not a pandas frequency such as '1s' or "
                                  "'5min' (or 'rows')", param="freq") from None
+            try:  # the steps of a series are equally long: weeks, months, business days are not
+                step = pd.Timedelta(offset)
+            except ValueError:
+                raise InputError(f"freq: {self.freq!r} is a calendar step of varying length; a "
+                                 "series needs a fixed one, such as '1h', '1D' or '7D'",
+                                 param="freq") from None
+            if step <= pd.Timedelta(0):
+                raise InputError(f"freq: {self.freq!r} is not a positive step", param="freq")
 
     # -- alignment ----------------------------------------------------------------------------
     def _frame(self, df: pd.DataFrame, cols: Sequence[str], fitting: bool = False) -> pd.DataFrame:
