@@ -160,3 +160,24 @@ def test_zero_freq_from_the_cli(tmp_path: Path) -> None:
     res = runner.invoke(app, ["train", str(path), "--model", "lstm-ae", "--timestamp-col", "ts",
                               "--freq", "0min", "--window", "4", "-o", str(tmp_path / "m")])
     assert res.exit_code == 2 and "--freq: '0min' is not a positive step" in res.output, res.output
+
+
+def test_nab_layout_with_utc_times_is_labelled(tmp_path: Path) -> None:
+    # timestamps ending in 'Z' compared with NAB's offset-less windows: a TypeError traceback
+    import json
+
+    from hourglass.ingest.timeseries import read_nab
+
+    (tmp_path / "data" / "realX").mkdir(parents=True)
+    (tmp_path / "labels").mkdir()
+    ts = pd.date_range("2014-01-01", periods=400, freq="5min")
+    series = tmp_path / "data" / "realX" / "a.csv"
+    pd.DataFrame({"timestamp": ts.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                  "value": np.sin(np.arange(400) / 5)}).to_csv(series, index=False)
+    windows = tmp_path / "labels" / "combined_windows.json"
+    windows.write_text(json.dumps({"realX/a.csv": [["2014-01-01 20:00:00.000000",
+                                                    "2014-01-01 21:00:00.000000"]]}))
+    assert read_nab(series)["label"].sum() == 13  # 20:00 to 21:00 inclusive, 5-minute steps
+    windows.write_text(json.dumps({"realX/a.csv": [["2014-01-01 20:00:00"]]}))
+    with pytest.raises(InputError, match="are not pairs of date-times"):
+        read_nab(series)
