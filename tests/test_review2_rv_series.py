@@ -23,7 +23,7 @@ def _gappy(n: int = 10, holes: tuple[int, ...] = (4, 5)) -> pd.DataFrame:
 
 def test_sum_aggregation_keeps_an_empty_bucket_missing() -> None:
     # pandas' sum of an empty bucket is 0: a 2-minute gap passed as two zero readings
-    with pytest.raises(InputError, match="column 'v': 2 missing value.*00:04:00"):
+    with pytest.raises(InputError, match=r"column 'v': 2 missing value.*00:04:00"):
         TimeSeriesPreprocessor("ts", freq="1min", agg="sum", scaler="none").fit(_gappy())
     got = TimeSeriesPreprocessor("ts", freq="1min", agg="sum", fill="ffill",
                                  scaler="none").fit_transform(_gappy()).ravel()

@@ -133,7 +133,7 @@ def _utc_naive(value: object) -> pd.Timestamp:
     >>> _utc_naive("2014-02-19 10:50:00+01:00"), _utc_naive("2014-02-19 10:50:00.000000")
     (Timestamp('2014-02-19 09:50:00'), Timestamp('2014-02-19 10:50:00'))
     """
-    t = pd.Timestamp(value)  # type: ignore[arg-type]
+    t = pd.Timestamp(value)
     if t is pd.NaT:
         raise ValueError("no time")
     return t.tz_convert("UTC").tz_localize(None) if t.tz is not None else t
