@@ -126,13 +126,7 @@ def windows_to_points(
     lo = np.clip(starts + span[0], 0, n)
     hi = np.clip(starts + span[1], 0, n)
     if how == "mean":
-        total = np.zeros(n + 1)
-        count = np.zeros(n + 1)
-        np.add.at(total, lo, s)
-        np.add.at(total, hi, -s)
-        np.add.at(count, lo, 1.0)
-        np.add.at(count, hi, -1.0)
-        total, count = np.cumsum(total)[:n], np.round(np.cumsum(count)[:n])
+        total, count = _covering_sums(s, n, np.asarray(starts, dtype=np.int64), span)
         out = np.divide(total, count, out=np.full(n, np.nan), where=count > 0)
     else:
         out = np.full(n, -np.inf)
@@ -147,6 +141,52 @@ def windows_to_points(
     if not covered.all():
         out = out[_nearest_covered(covered)]
     return out
+
+
+def _covering_sums(s: np.ndarray, n: int, starts: np.ndarray, span: tuple[int, int]
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """For each of ``n`` steps, the sum of the scores ``s`` of the windows vouching for it and
+    how many they are, each step's sum added up from its own windows only. A running sum over
+    the series, added to and subtracted from, would carry the rounding error of one huge window
+    score (a sensor value far outside training) into the score of every later step.
+
+    Windows starting at consecutive steps (what ``score`` gives) take O(n): the sums over
+    ``width`` consecutive scores are a suffix sum inside one block of ``width`` plus a prefix
+    sum inside the next, never a difference; other starts add one offset at a time.
+
+    Examples
+    --------
+    >>> s = np.array([1.0, 4e17, 1.0, 1.0, 1.0])
+    >>> _covering_sums(s, 7, np.arange(5), (0, 3))[0][-3:].tolist()
+    [3.0, 2.0, 1.0]
+    >>> _covering_sums(np.array([1.0, 2.0]), 4, np.array([0, 2]), (0, 2))[0].tolist()
+    [1.0, 1.0, 2.0, 2.0]
+    """
+    width, m = int(span[1] - span[0]), len(starts)
+    if m and (np.diff(starts) == 1).all():
+        # windows i - width + 1 .. i of the scores padded with width - 1 zeros in front vouch for
+        # step starts[0] + span[0] + i: sliding sums u of width over the padded scores
+        z = np.zeros(-(-(m + 2 * (width - 1)) // width) * width + width)
+        z[width - 1:width - 1 + m] = s
+        blocks = z.reshape(-1, width)
+        prefix = np.cumsum(blocks, axis=1).ravel()
+        suffix = np.cumsum(blocks[:, ::-1], axis=1)[:, ::-1].ravel()
+        j = np.arange(m + width - 1)
+        u = suffix[j] + np.where(j % width > 0, prefix[np.minimum(j + width - 1, len(prefix) - 1)],
+                                 0.0)
+        i = np.arange(n) - int(starts[0]) - int(span[0])
+        ok = (i >= 0) & (i < len(u))
+        total = np.where(ok, u[np.clip(i, 0, len(u) - 1)], 0.0)
+        ic = np.clip(i, 0, m + width - 2)
+        count = np.where(ok, np.minimum(ic, m - 1) - np.maximum(ic - width + 1, 0) + 1, 0)
+        return total, count.astype(np.float64)
+    total, count = np.zeros(n), np.zeros(n)
+    for k in range(int(span[0]), int(span[1])):
+        idx = starts + k
+        ok = (idx >= 0) & (idx < n)
+        np.add.at(total, idx[ok], s[ok])
+        np.add.at(count, idx[ok], 1.0)
+    return total, count
 
 
 def _nearest_covered(covered: np.ndarray) -> np.ndarray:
@@ -303,7 +343,8 @@ class TimeSeriesPreprocessor:
         ``"interpolate"`` (linear in time, at most ``fill_limit`` steps) or ``"zero"`` (0 after
         scaling, i.e. the training mean with the standard scaler).
     fill_limit
-        Longest gap (in grid steps) ``ffill``/``interpolate`` may bridge; ``None``: any.
+        Longest gap (in grid steps) ``ffill``/``interpolate``/``zero`` may bridge (a longer one is an
+        error naming the column and where); ``None``: any.
     missing_mask
         Add a 0/1 channel ``<col>__missing`` per channel that had missing values in training,
         1 where a value was filled.
@@ -373,10 +414,18 @@ class TimeSeriesPreprocessor:
                              param="fill_limit")
         if self.freq not in (None, "rows"):
             try:
-                pd.tseries.frequencies.to_offset(self.freq)
+                offset = pd.tseries.frequencies.to_offset(self.freq)
             except ValueError:
                 raise InputError(f"freq: {self.freq!r} is not a pandas frequency such as '1s' or "
                                  "'5min' (or 'rows')", param="freq") from None
+            try:  # the steps of a series are equally long: weeks, months, business days are not
+                step = pd.Timedelta(offset)
+            except ValueError:
+                raise InputError(f"freq: {self.freq!r} is a calendar step of varying length; a "
+                                 "series needs a fixed one, such as '1h', '1D' or '7D'",
+                                 param="freq") from None
+            if step <= pd.Timedelta(0):
+                raise InputError(f"freq: {self.freq!r} is not a positive step", param="freq")
 
     # -- alignment ----------------------------------------------------------------------------
     def _frame(self, df: pd.DataFrame, cols: Sequence[str], fitting: bool = False) -> pd.DataFrame:
@@ -402,12 +451,12 @@ class TimeSeriesPreprocessor:
                 if bad.any():
                     i = int(np.flatnonzero(bad.to_numpy())[0])
                     raise InputError(f"column {c!r}: expected numbers, found {s.iloc[i]!r} "
-                                     f"(row {i + 1})")
+                                     f"(row {_first_row(df) + i + 1})")
                 s = conv
             v = s.to_numpy(dtype=np.float64, na_value=np.nan)
             if np.isinf(v).any():
                 i = int(np.flatnonzero(np.isinf(v))[0])
-                raise InputError(f"column {c!r}: infinite value at row {i + 1}")
+                raise InputError(f"column {c!r}: infinite value at row {_first_row(df) + i + 1}")
             values[c] = v
         if self.timestamp_col is None:
             return pd.DataFrame(values, index=pd.RangeIndex(len(df)))
@@ -434,7 +483,7 @@ class TimeSeriesPreprocessor:
                 raise InputError(f"column {ts_col!r}: the {self.freq} grid from {frame.index[0]} to "
                                  f"{frame.index[-1]} has {steps:,.0f} steps for {len(frame):,} rows; "
                                  "check the time stamps or choose a coarser freq (--freq)")
-            return frame.resample(self.freq).agg(self.agg)
+            return self._merge(frame.resample(self.freq))
         if frame.index.has_duplicates:
             n_dup = int(frame.index.duplicated().sum())
             if n_dup == len(frame) - 1 and len(frame) > 1:
@@ -442,7 +491,7 @@ class TimeSeriesPreprocessor:
                                  f"({frame.index[0]}); a series needs times that advance")
             logger.warning("%d duplicate timestamp(s) merged by %s (first at %s)", n_dup, self.agg,
                            frame.index[frame.index.duplicated()][0])
-            frame = frame.groupby(level=0).agg(self.agg)
+            frame = self._merge(frame.groupby(level=0))
         if len(frame) > 2:
             steps = np.diff(frame.index.asi8)
             if not (steps == steps[0]).all():
@@ -465,6 +514,14 @@ class TimeSeriesPreprocessor:
                     "that step, or freq='rows' to treat rows as equally spaced")
         return frame
 
+    def _merge(self, groups: Any) -> pd.DataFrame:
+        """The values of each grid bucket (or timestamp) combined by ``agg``; a bucket with no
+        value stays missing, for every ``agg`` (pandas' plain ``sum`` of nothing is 0: a gap
+        would pass as a run of zeros, never reaching ``fill``'s policy)."""
+        if self.agg == "sum":
+            return groups.sum(min_count=1)
+        return groups.agg(self.agg)
+
     def _fill(self, frame: pd.DataFrame) -> pd.DataFrame:
         if self.fill == "ffill":
             frame = frame.ffill(limit=self.fill_limit)
@@ -472,7 +529,8 @@ class TimeSeriesPreprocessor:
             frame = frame.interpolate(limit=self.fill_limit, limit_area="inside")
         return frame
 
-    def _raise_missing(self, frame: pd.DataFrame, fitting: bool = False) -> None:
+    def _raise_missing(self, frame: pd.DataFrame, fitting: bool = False, first_row: int = 0,
+                       ) -> None:
         na = frame.isna().to_numpy()
         if not na.any():
             return
@@ -480,10 +538,11 @@ class TimeSeriesPreprocessor:
         first = int(np.argmin(rows))
         col, row = frame.columns[cols[first]], rows[first]
         where = (f"timestamp {frame.index[row]}" if self.timestamp_col is not None
-                 else f"row {row + 1}")
+                 else f"row {first_row + row + 1}")
         if self.fill != "none":
-            hint = (f"the gap is longer than fill_limit={self.fill_limit} (--fill-limit) or is at "
-                    "the start")
+            ends = {"ffill": " or is at the start", "interpolate": " or is at the start or the end"}
+            hint = (f"the gap is longer than fill_limit={self.fill_limit} (--fill-limit)"
+                    f"{ends.get(self.fill, '')}")
             if not fitting:
                 hint += " (the model's fill policy: retrain with another one, or fill the data)"
         elif fitting:
@@ -500,7 +559,11 @@ class TimeSeriesPreprocessor:
         frame = self._frame(df, cols, fitting)
         filled = self._fill(frame)
         if self.fill != "zero":
-            self._raise_missing(filled, fitting)
+            self._raise_missing(filled, fitting, _first_row(df))
+        elif self.fill_limit is not None:  # zeros bridge gaps of at most fill_limit steps
+            long = _long_gaps(frame.isna().to_numpy(), int(self.fill_limit))
+            self._raise_missing(pd.DataFrame(np.where(long, np.nan, 0.0), index=frame.index,
+                                             columns=frame.columns), fitting, _first_row(df))
         return frame, filled
 
     # -- fit / transform ----------------------------------------------------------------------
@@ -514,6 +577,11 @@ class TimeSeriesPreprocessor:
         self._check_params()
         if not isinstance(df, pd.DataFrame):
             raise InputError(f"expected a pandas DataFrame, got {type(df).__name__}")
+        if self.freq not in (None, "rows") and self.timestamp_col is None:
+            # checked at fit only: a model saved with both still loads (and reads rows as steps)
+            raise InputError(f"freq={self.freq!r} resamples onto a time grid, which needs the "
+                             "timestamps: set timestamp_col too (or leave freq out: rows are then "
+                             "equally spaced steps)", param=("freq", "timestamp_col"))
         skip = {*map(str, self.drop), str(self.timestamp_col)}
         if self.columns is not None:
             cols = [str(c) for c in self.columns]
@@ -627,7 +695,8 @@ class TimeSeriesPreprocessor:
         bad = ~np.isin(y, (0.0, 1.0))  # text, a missing label or another class: never 'normal'
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
-            raise InputError(f"{column}: row {i + 1} holds {raw.iloc[i]!r}, {int(bad.sum())} row(s) "
+            raise InputError(f"{column}: row {_first_row(df) + i + 1} holds {raw.iloc[i]!r}, "
+                             f"{int(bad.sum())} row(s) "
                              "in all; a series is labelled 0 (normal) or 1 (anomaly) in every row")
         if y.size != len(df):
             raise InputError(f"{y.size} labels for {len(df)} rows")
@@ -684,6 +753,40 @@ class TimeSeriesPreprocessor:
             raise InputError(f"preprocessing state is malformed (offset/scale: {n} finite values "
                              "expected, scales non-zero)")
         return self
+
+
+def _first_row(df: pd.DataFrame) -> int:
+    """Rows before ``df``'s first in the table it was cut from, for error messages: the start of
+    its default (range) index, so that a protocol's test part (``iloc[400:]``) names the rows of
+    the file; 0 for any other index.
+
+    Examples
+    --------
+    >>> _first_row(pd.DataFrame({"a": range(10)}).iloc[4:]), _first_row(pd.DataFrame(index=["x"]))
+    (4, 0)
+    """
+    index = df.index
+    return int(index.start) if isinstance(index, pd.RangeIndex) and index.step == 1 else 0
+
+
+def _long_gaps(na: np.ndarray, limit: int) -> np.ndarray:
+    """Where ``na`` ``(time, channels)`` is a missing value in a run of more than ``limit``
+    consecutive missing steps of its channel (the gaps ``fill_limit`` leaves open).
+
+    Examples
+    --------
+    >>> na = np.array([[1], [1], [0], [1], [1], [1]], dtype=bool)
+    >>> _long_gaps(na, 2).ravel().tolist()
+    [False, False, False, True, True, True]
+    """
+    out = np.zeros(na.shape, dtype=bool)
+    for j in range(na.shape[1]):
+        edges = np.diff(np.r_[0, na[:, j].astype(np.int8), 0])
+        starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+        for lo, hi in zip(starts.tolist(), ends.tolist(), strict=True):
+            if hi - lo > limit:
+                out[lo:hi, j] = True
+    return out
 
 
 def _span(step: pd.Timedelta) -> str:

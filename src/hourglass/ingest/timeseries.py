@@ -111,11 +111,32 @@ def read_nab(path: str | os.PathLike[str], windows: str | os.PathLike[str] | Non
         row = int(bad.argmax()) if bad.any() else 0
         raise InputError(f"{p}: data row {row + 1}: timestamp {df['timestamp'].iloc[row]!r} is no "
                          "date and time") from None
+    if ts.dt.tz is not None:  # times with an offset ('...Z'): compared in UTC, as NAB's are
+        ts = ts.dt.tz_convert("UTC").dt.tz_localize(None)
     label = np.zeros(len(df), dtype=np.int8)
-    for lo, hi in table[key]:
-        label[((ts >= pd.Timestamp(lo)) & (ts <= pd.Timestamp(hi))).to_numpy()] = 1
+    try:
+        for lo, hi in table[key]:
+            lo, hi = _utc_naive(lo), _utc_naive(hi)
+            label[((ts >= lo) & (ts <= hi)).to_numpy()] = 1
+    except (TypeError, ValueError):
+        raise InputError(f"{wpath}: the windows of {key!r} are not pairs of date-times "
+                         f"({str(table[key])[:80]})") from None
     df[LABEL] = label
     return df
+
+
+def _utc_naive(value: object) -> pd.Timestamp:
+    """A window bound as a time without offset (UTC, when it has one).
+
+    Examples
+    --------
+    >>> _utc_naive("2014-02-19 10:50:00+01:00"), _utc_naive("2014-02-19 10:50:00.000000")
+    (Timestamp('2014-02-19 09:50:00'), Timestamp('2014-02-19 10:50:00'))
+    """
+    t = pd.Timestamp(value)
+    if t is pd.NaT:
+        raise ValueError("no time")
+    return t.tz_convert("UTC").tz_localize(None) if t.tz is not None else t
 
 
 def read_smd(path: str | os.PathLike[str]) -> pd.DataFrame:
