@@ -71,7 +71,8 @@ def test_log_report_gives_no_advice_that_evaluate_refuses(monkeypatch: pytest.Mo
     assert res.exit_code == 0, res.output
     page = html.read_text()
     assert "--timestamp-col" not in page and "--events-per-day" not in page
-    assert "no event rate: log sessions come at no fixed rate" in page
+    assert "no event rate: log sessions come at no fixed rate; see alerts per 10k sessions" in page
+    assert "alerts per 10k sessions</td>" in page or "alerts per 10k sessions" in page.split("see alerts")[0]
     assert "11 sessions, 2 anomalous" in page
 
 

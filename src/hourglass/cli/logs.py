@@ -364,7 +364,7 @@ def report_page(pipe: Pipeline, data: Path, summary: dict[str, Any], arrays: dic
                   f"{summary['sessions']})", unit="sessions",
         # sessions have no rate per day (train refuses budget:N/day for log models, evaluate
         # --events-per-day): the report says so instead of advising those options
-        no_rate="log sessions come at no fixed rate; see alerts per 10k events",
+        no_rate="log sessions come at no fixed rate; see alerts per 10k sessions",
         trained_on_it=trained_on_it,
         title=f"hourglass evaluation: {pipe.info.get('model', 'model')} on {data.name}")
     return page

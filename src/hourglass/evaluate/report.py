@@ -156,8 +156,9 @@ def render_report(
     m = evaluate_scores(y, s, p, classes=names, categories=categories, normal=tuple(normal),
                         events_per_day=events_per_day)
     curve = threshold_curve(y, s)
+    per = "events" if unit == "rows" else unit  # what the alerts are counted among (sessions ...)
     vol = (f"{_fmt(m['alerts_per_day'])} alerts/day" if m["alerts_per_day"] is not None
-           else f"{m['alerts_per_10k']:.1f} alerts per 10k events")
+           else f"{m['alerts_per_10k']:.1f} alerts per 10k {per}")
     cards = [("F1", m["f1"]), ("precision", m["precision"]), ("recall", m["recall"]),
              ("FPR", m["fpr"]), ("ROC-AUC", m["roc_auc"]), ("PR-AUC", m["pr_auc"])]
     parts = [
@@ -176,7 +177,7 @@ def render_report(
             ["false-positive rate", m["fpr"]], ["accuracy", m["accuracy"]],
             ["true / false positives", f"{m['tp']:,} / {m['fp']:,}"],
             ["true / false negatives", f"{m['tn']:,} / {m['fn']:,}"],
-            ["alerts per 10k events", f"{m['alerts_per_10k']:,.1f}"],
+            [f"alerts per 10k {per}", f"{m['alerts_per_10k']:,.1f}"],
             ["expected alerts per day", m["alerts_per_day"] if m["alerts_per_day"] is not None
              else f"n/a (no event rate: {no_rate})"]]),
         "<h2>Curves</h2><div class=grid>",
