@@ -396,7 +396,8 @@ EntityColOpt = Annotated[str | None, typer.Option(
     "--entity-col", help="Tables: score each entity (this column: source IP, host, user) per time "
                          "bucket instead of each row: the rows of an (entity, --bucket) pair are "
                          "aggregated (row count, sums/means/maxima, distinct values) into one; "
-                         "needs --timestamp-col.")]
+                         "needs --timestamp-col, unless the data's format names its own event "
+                         "time (auditd, cef, zeek-conn, cloudtrail ...: 'hourglass formats').")]
 BucketOpt = Annotated[str | None, typer.Option(
     "--bucket", help="With --entity-col: bucket length, e.g. 1min, 5min, 1h (default 5min).")]
 AggregateOpt = Annotated[list[str] | None, typer.Option(
