@@ -88,8 +88,8 @@ def test_a_folder_of_zeek_logs(tmp_path: Path) -> None:
 
 
 def _usage_error(args: list[str], match: str, monkeypatch: pytest.MonkeyPatch,
-                 capsys: pytest.CaptureFixture[str]) -> None:
-    """The console script says a refused DATA in one line, exit code 2."""
+                 capsys: pytest.CaptureFixture[str]) -> str:
+    """The console script says a refused DATA in one line, exit code 2; the line is returned."""
     from hourglass.cli.app import main
 
     monkeypatch.setattr("sys.argv", ["hourglass", *args])
@@ -97,6 +97,7 @@ def _usage_error(args: list[str], match: str, monkeypatch: pytest.MonkeyPatch,
         main()
     lines = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
     assert exit_.value.code == 2 and len(lines) == 1 and match in lines[0], lines
+    return lines[0]
 
 
 def test_folders_that_cannot_be_one_table(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,

@@ -17,21 +17,14 @@ from hourglass.cli.app import app
 from hourglass.detectors import TCNAutoEncoder
 from hourglass.features.timeseries import TimeSeriesPreprocessor
 from hourglass.serve.series_stream import SeriesStreamScorer
+from tests.test_stream_series import _metrics as metrics
 
 runner = CliRunner()
 
 
 def _metrics(n: int, seed: int = 0, spike_at: int | None = None) -> pd.DataFrame:
-    rng = np.random.default_rng(seed)
-    t = np.arange(n)
-    df = pd.DataFrame({
-        "ts": (pd.Timestamp("2024-05-01") + pd.to_timedelta(t * 10, unit="s")).strftime("%Y-%m-%dT%H:%M:%S"),
-        "cpu": 50 + 20 * np.sin(t / 6) + rng.normal(0, 1, n),
-        "disk": 5 + rng.normal(0, 0.2, n),
-    })
-    if spike_at is not None:
-        df.loc[spike_at, "disk"] = 80.0
-    return df
+    """The series stream tests' metrics (tests.test_stream_series), two channels: cpu and disk."""
+    return metrics(n, seed, spike_at).drop(columns="mem")
 
 
 @pytest.fixture(scope="module")

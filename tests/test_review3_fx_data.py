@@ -9,17 +9,7 @@ from pathlib import Path
 import pytest
 
 from hourglass.cli.app import main
-
-
-def _usage_error(args: list[str], match: str, monkeypatch: pytest.MonkeyPatch,
-                 capsys: pytest.CaptureFixture[str]) -> str:
-    """The console script refuses in one line, exit code 2; the line is returned."""
-    monkeypatch.setattr("sys.argv", ["hourglass", *args])
-    with pytest.raises(SystemExit) as exit_:
-        main()
-    lines = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
-    assert exit_.value.code == 2 and len(lines) == 1 and match in lines[0], lines
-    return lines[0]
+from tests.test_folder_data import _usage_error
 
 
 def test_a_folder_of_csv_and_json_lines_is_warned_about(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
