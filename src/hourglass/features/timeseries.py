@@ -332,9 +332,10 @@ class TimeSeriesPreprocessor:
         Column with the timestamps; ``None``: rows are consecutive, equally spaced steps.
     freq
         Grid step as a pandas offset (``"1s"``, ``"5min"``): values are aggregated into grid
-        buckets with ``agg`` (empty buckets become missing). ``None``: the timestamps must already
-        be regular (else an error naming this option). ``"rows"``: timestamps only order the rows,
-        which are taken as equally spaced (SKAB's protocol counts rows).
+        buckets with ``agg`` (empty buckets become missing; 0 for ``sum``). ``None``: the
+        timestamps must already be regular (else an error naming this option). ``"rows"``:
+        timestamps only order the rows, which are taken as equally spaced (SKAB's protocol counts
+        rows).
     agg
         Aggregation of several values in one grid bucket (and of duplicate timestamps).
     fill
@@ -515,11 +516,9 @@ class TimeSeriesPreprocessor:
         return frame
 
     def _merge(self, groups: Any) -> pd.DataFrame:
-        """The values of each grid bucket (or timestamp) combined by ``agg``; a bucket with no
-        value stays missing, for every ``agg`` (pandas' plain ``sum`` of nothing is 0: a gap
-        would pass as a run of zeros, never reaching ``fill``'s policy)."""
-        if self.agg == "sum":
-            return groups.sum(min_count=1)
+        """The values of each grid bucket (or timestamp) combined by ``agg``: a bucket with no
+        value is missing, except for ``sum``, whose empty bucket is 0 (totals per step from event
+        rows: a minute without events is a true 0, and models trained so keep scoring)."""
         return groups.agg(self.agg)
 
     def _fill(self, frame: pd.DataFrame) -> pd.DataFrame:
@@ -577,11 +576,6 @@ class TimeSeriesPreprocessor:
         self._check_params()
         if not isinstance(df, pd.DataFrame):
             raise InputError(f"expected a pandas DataFrame, got {type(df).__name__}")
-        if self.freq not in (None, "rows") and self.timestamp_col is None:
-            # checked at fit only: a model saved with both still loads (and reads rows as steps)
-            raise InputError(f"freq={self.freq!r} resamples onto a time grid, which needs the "
-                             "timestamps: set timestamp_col too (or leave freq out: rows are then "
-                             "equally spaced steps)", param=("freq", "timestamp_col"))
         skip = {*map(str, self.drop), str(self.timestamp_col)}
         if self.columns is not None:
             cols = [str(c) for c in self.columns]
