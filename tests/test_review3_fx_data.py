@@ -135,3 +135,27 @@ def test_a_folder_whose_config_json_is_nested_too_deep_is_read_as_data(tmp_path:
 
     (tmp_path / "config.json").write_text("[" * 5000 + "]" * 5000)
     assert not is_artefact(tmp_path)
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="no named pipes here")
+def test_a_named_pipe_as_data_is_read_once_then_as_a_file(tmp_path: Path) -> None:
+    # a FIFO (or <(zcat log.gz), /dev/stdin) was read more than once: a log model's training
+    # found it empty at the second read ('the log is empty') or waited for a writer forever
+    import os
+    import threading
+
+    from typer.testing import CliRunner
+
+    from hourglass.cli import app
+    from tests.test_logs import hdfs_log
+
+    fifo = tmp_path / "hdfs.log"
+    os.mkfifo(fifo)
+    text = "\n".join(hdfs_log(6)) + "\n"
+    writer = threading.Thread(target=lambda: fifo.write_text(text), daemon=True)
+    writer.start()
+    res = CliRunner().invoke(app, ["train", str(fifo), "--format", "hdfs", "--session-regex", r"blk_-?\d+",
+                                   "--model", "deeplog", "--epochs", "1", "-q", "-o", str(tmp_path / "M")])
+    writer.join(10)
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "M" / "config.json").is_file()

@@ -70,6 +70,8 @@ def stdin_as_file(value: Path | None) -> Path | None:
         return folder_as_file(value)
     if value is not None and not value.exists() and glob.has_magic(str(value)):
         return pattern_as_file(str(value))
+    if value is not None and str(value) != "-" and value.exists() and not value.is_file():
+        return _copied(value)
     if value is None or str(value) != "-":
         return value
     stream = sys.stdin
@@ -101,6 +103,22 @@ def stdin_as_file(value: Path | None) -> Path | None:
     if suffix:
         path = path.rename(path.with_name(f"stdin{suffix}"))
     _FILES.append(str(path))
+    return path
+
+
+def _copied(value: Path) -> Path:
+    """A named pipe (``mkfifo``, ``<(zcat log.gz)``, ``/dev/stdin``) given as DATA, copied to a
+    temporary file under its own name: it can be read once, and the commands read DATA more than
+    once (a second read found it empty, or waited for a writer that had gone)."""
+    folder = Path(tempfile.mkdtemp(prefix="hourglass-pipe-"))
+    _FOLDERS.append(folder)
+    path = folder / (value.name or "pipe")
+    try:
+        with open(value, "rb") as src, open(path, "wb") as dst:
+            shutil.copyfileobj(src, dst, _CHUNK)
+    except OSError as exc:
+        raise typer.BadParameter(f"{value}: cannot read ({exc})") from None
+    _SHOWN[str(path)] = str(value)
     return path
 
 
