@@ -320,7 +320,9 @@ class EventSessions(EventTables):
         return sessions.sequences
 
     def fit_transform(self, data: Any) -> list[np.ndarray]:
-        """``fit(data)`` then the training sessions (the training log is parsed once)."""
+        """``fit(data)`` then the training sessions, grouped while the log is keyed (a file is
+        read twice: templates learnt, then every line keyed with the final ones; not a third
+        time for ``transform``)."""
         sessions = self._fit(data, group=True)
         if sessions is None:
             return self.transform(data)
