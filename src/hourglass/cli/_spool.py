@@ -28,6 +28,7 @@ import json
 import logging
 import re
 import shutil
+import stat
 import sys
 import tempfile
 import zlib
@@ -70,8 +71,8 @@ def stdin_as_file(value: Path | None) -> Path | None:
         return folder_as_file(value)
     if value is not None and not value.exists() and glob.has_magic(str(value)):
         return pattern_as_file(str(value))
-    if value is not None and str(value) != "-" and value.exists() and not value.is_file():
-        return _copied(value)
+    if value is not None and str(value) != "-" and _is_pipe(value):
+        return _copied(value)  # (a device, /dev/zero, is refused by the readers: it never ends)
     if value is None or str(value) != "-":
         return value
     stream = sys.stdin
@@ -104,6 +105,14 @@ def stdin_as_file(value: Path | None) -> Path | None:
         path = path.rename(path.with_name(f"stdin{suffix}"))
     _FILES.append(str(path))
     return path
+
+
+def _is_pipe(value: Path) -> bool:
+    """Whether ``value`` is a named pipe (``mkfifo``, ``<(...)``, ``/dev/stdin`` fed by a pipe)."""
+    try:
+        return stat.S_ISFIFO(value.stat().st_mode)
+    except (OSError, ValueError):
+        return False
 
 
 def _copied(value: Path) -> Path:
