@@ -13,7 +13,7 @@ import math
 import os
 import re
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,7 @@ import pandas as pd
 from hourglass.errors import InputError
 
 __all__ = ["SQLITE_SUFFIXES", "SQLiteWriter", "check_table_name", "connect", "ensure_table",
-           "insert_rows", "is_sqlite", "sql_type", "sql_value"]
+           "insert_rows", "is_sqlite", "sql_type", "sql_value", "strict_json"]
 
 #: File name endings written as a SQLite database.
 SQLITE_SUFFIXES = ("sqlite", "sqlite3", "db")
@@ -79,16 +79,23 @@ def sql_type(dtype: Any) -> str:
     return {"i": "INTEGER", "u": "INTEGER", "b": "INTEGER", "f": "REAL"}.get(kind, "TEXT")
 
 
-def _strict(value: Any) -> Any:
-    """``value`` (a dict, list or scalar) with NaN, ±inf, NA and NaT as ``None`` and numpy
-    scalars and arrays as Python values: what strict JSON can write."""
-    if isinstance(value, dict):
-        return {k: _strict(v) for k, v in value.items()}
+def strict_json(value: Any) -> Any:
+    """``value`` (a mapping, list or scalar) with NaN, ±inf, NA and NaT as ``None`` and numpy
+    numbers and arrays as Python values: what strict JSON can write (numpy times are left to
+    the writer's ``default``, as text).
+
+    Examples
+    --------
+    >>> strict_json({"a": [float("nan"), np.float32(1.5)], "b": float("inf")})
+    {'a': [None, 1.5], 'b': None}
+    """
+    if isinstance(value, Mapping):
+        return {k: strict_json(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_strict(v) for v in value]
+        return [strict_json(v) for v in value]
     if isinstance(value, np.ndarray):
-        return _strict(value.tolist())
-    if isinstance(value, np.generic):
+        return strict_json(value.tolist())
+    if isinstance(value, np.generic) and not isinstance(value, (np.datetime64, np.timedelta64)):
         value = value.item()
     if value is pd.NA or value is pd.NaT or (isinstance(value, float) and not math.isfinite(value)):
         return None
@@ -120,7 +127,7 @@ def sql_value(value: Any) -> Any:
     if isinstance(value, int) and not -(2**63) <= value < 2**63:
         return str(value)
     if isinstance(value, (dict, list, tuple)):
-        return json.dumps(_strict(value), default=str)
+        return json.dumps(strict_json(value), default=str)
     if isinstance(value, pd.Timestamp):
         return value.isoformat()
     if hasattr(value, "isoformat"):

@@ -24,7 +24,14 @@ from typing import IO, Any
 
 from hourglass.errors import HourglassError
 from hourglass.ingest.readers import atomic_output, open_output
-from hourglass.ingest.sqlite import check_table_name, connect, ensure_table, insert_rows, is_sqlite
+from hourglass.ingest.sqlite import (
+    check_table_name,
+    connect,
+    ensure_table,
+    insert_rows,
+    is_sqlite,
+    strict_json,
+)
 
 __all__ = ["Column", "JsonLinesSink", "SQLiteSink", "alert_columns", "alert_file", "json_line"]
 
@@ -184,17 +191,7 @@ def json_line(alert: Mapping[str, Any], default: Callable[[Any], Any] | None = N
     try:
         return json.dumps(alert, allow_nan=False, default=default)
     except ValueError:  # rare: only then is the alert walked
-        return json.dumps(_finite(alert), allow_nan=False, default=default)
-
-
-def _finite(value: Any) -> Any:
-    if isinstance(value, float):
-        return value if value - value == 0 else None
-    if isinstance(value, Mapping):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_finite(v) for v in value]
-    return value
+        return json.dumps(strict_json(alert), allow_nan=False, default=default)
 
 
 class JsonLinesSink:
