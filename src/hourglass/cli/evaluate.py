@@ -96,10 +96,14 @@ def _trained_on(pipe: Pipeline, data: Path, model: Path) -> bool:
         return False
 
 
-def _warn_trained_on(data: Path) -> None:
+def _warn_trained_on(pipe: Pipeline, data: Path, model: Path) -> bool:
+    """Whether DATA is the model's training file (:func:`_trained_on`), warning so when it is."""
+    if not _trained_on(pipe, data, model):
+        return False
     logging.getLogger("hourglass").warning(
         "%s: the model was trained on this file (its normal rows, and its threshold fitted on "
         "some of them): these figures flatter it; evaluate on rows held out from training", shown(data))
+    return True
 
 
 def _check_report_classes(report: Path | None, y: Any, data: Path, unit: str) -> None:
@@ -211,9 +215,7 @@ def evaluate(
                 pipe, data, label_col=label_col, normal=list(normal or []), fmt=str(fmt),
                 on_bad_rows=on_bad_rows)
             _check_report_classes(report, ent_arrays["y"], data, "buckets")
-            on_training_file = _trained_on(pipe, data, model)
-            if on_training_file:
-                _warn_trained_on(data)
+            on_training_file = _warn_trained_on(pipe, data, model)
             page = None
             if report is not None:
                 from hourglass.evaluate.report import render_report
@@ -251,9 +253,7 @@ def evaluate(
                 pipe, data, labels=labels, id_col=id_col, label_col=label_col, normal=normal,
                 all_sessions=all_sessions, strict=strict, label_field=label_field)
             _check_report_classes(report, log_arrays["y"], data, "sessions")
-            on_training_file = _trained_on(pipe, data, model)
-            if on_training_file:
-                _warn_trained_on(data)
+            on_training_file = _warn_trained_on(pipe, data, model)
             page = log_cli.report_page(pipe, data, log_summary, log_arrays,
                                        trained_on_it=on_training_file) if report else None
             _write_metrics(json_out, log_summary, report, page)
@@ -272,8 +272,7 @@ def evaluate(
             arrays: dict[str, Any] = {}
             ts_report, table = ts_cli.evaluate_timeseries(pipe, data, dataset, label_col, arrays)
             _check_report_classes(report, arrays["y"], data, "time steps")
-            if ts_report.get("evaluated_rows") == "the whole file" and _trained_on(pipe, data, model):
-                _warn_trained_on(data)
+            if ts_report.get("evaluated_rows") == "the whole file" and _warn_trained_on(pipe, data, model):
                 arrays["trained_on_it"] = True
             page = _timeseries_page(pipe, data, ts_report, arrays) if report is not None else None
             _write_metrics(json_out, ts_report, report, page)
@@ -316,9 +315,7 @@ def evaluate(
             events_per_day = pipe.info.get("events_per_day")
         if not result_parts or not sum(len(p) for p in result_parts):
             raise HourglassError(f"{data}: no data rows")
-        on_training_file = _trained_on(pipe, data, model)
-        if on_training_file:
-            _warn_trained_on(data)
+        on_training_file = _warn_trained_on(pipe, data, model)
         result = pd.concat(result_parts, ignore_index=True)
         all_labels = np.concatenate(label_parts)
         labelled = unlabelled_rows(all_labels, normal_values, label_col, str(data),
