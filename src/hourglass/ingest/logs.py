@@ -594,6 +594,35 @@ class LogParser:
             raise InputError("LogParser is not fitted")
         yield from self._learn(lines, chunk_size)
 
+    def learn_lines(self, lines: Iterable[str]) -> None:
+        """Learn templates from ``lines`` without keying them: the first read of a fit whose
+        lines come in parts read twice (an event table's message column, chunk by chunk). The
+        first call starts Drain, later ones go on; :meth:`key_chunks` then keys the parts.
+
+        Examples
+        --------
+        >>> p = LogParser("raw")
+        >>> p.learn_lines(["open file 12", "close file 7"])
+        >>> p.learn_lines(["open file 3"])
+        >>> [c["key"].tolist() for c in p.key_chunks(["open file 1", "close file 2"])]
+        [[1, 2]]
+        """
+        if not hasattr(self, "drain_"):
+            self._check_params()
+            self._compiled = self._compile()
+            self.drain_ = self._new_drain()
+        for _ in self._chunks(lines, learn=True, chunk_size=65_536, frames=False):
+            pass
+
+    def key_chunks(self, lines: Iterable[str], chunk_size: int = 65_536) -> Iterator[pd.DataFrame]:
+        """The second read after :meth:`learn_lines`: ``lines`` keyed with the final templates
+        as :meth:`parse_chunks` keys them, except that a line no template fits (one the first
+        read did not see) is learnt rather than keyed unknown; ``stats_`` counts these lines."""
+        if not hasattr(self, "drain_"):
+            raise InputError("LogParser is not fitted")
+        self._compiled = getattr(self, "_compiled", None) or self._compile()
+        yield from self._chunks(lines, learn=False, chunk_size=chunk_size, learn_unknown=True)
+
     def _learn(self, lines: Iterable[str], chunk_size: int) -> Iterator[pd.DataFrame]:
         """Learn from ``lines`` and yield their events, keyed as :meth:`parse` keys them.
 

@@ -65,7 +65,8 @@ class EventSessions(EventTables):
     A table is a :class:`pandas.DataFrame` or a CSV/TSV/Parquet/JSONL path; a log is a path
     (``.gz`` read directly) or lines of text. A log is streamed in chunks: only each event's key,
     line number and session are kept, never the whole text. A table file is read chunk by
-    chunk too, in training and in scoring.
+    chunk too, in training and in scoring (twice in training with ``message_column``: the
+    templates learnt from every chunk, then the rows keyed with the final ones, as a log is).
 
     Examples
     --------
@@ -320,9 +321,9 @@ class EventSessions(EventTables):
         return sessions.sequences
 
     def fit_transform(self, data: Any) -> list[np.ndarray]:
-        """``fit(data)`` then the training sessions, grouped while the log is keyed (a file is
-        read twice: templates learnt, then every line keyed with the final ones; not a third
-        time for ``transform``)."""
+        """``fit(data)`` then the training sessions, grouped while the log is keyed (a file, or
+        an event table's message column, is read twice: templates learnt, then every line keyed
+        with the final ones; not a third time for ``transform``)."""
         sessions = self._fit(data, group=True)
         if sessions is None:
             return self.transform(data)

@@ -184,14 +184,11 @@ class EventTables:
         for k in ("parsed", "unknown_template", "events_without_key"):
             stats.setdefault(k, 0)
         if self.message_column is not None:
-            text = df[self.message_column].astype("string").fillna("").tolist()
-            if learn and self.parser_ is None:  # the first chunk starts Drain, the next ones go on
-                self.parser_ = self._parser()
-                chunks = self.parser_.fit_chunks(text, len(text) + 1)
-            elif self.parser_ is None:  # a fit that failed (e.g. on an empty table) left none
+            text = self._messages(df)
+            if self.parser_ is None:  # a fit that failed (e.g. on an empty table) left none
                 raise NotFittedError("EventSessions is not fitted; call fit(log) first")
-            elif learn:
-                chunks = self.parser_.learn_chunks(text, len(text) + 1)
+            if learn:  # templates learnt from the whole table first (see _learn_templates)
+                chunks = self.parser_.key_chunks(text, len(text) + 1)
             else:
                 chunks = self.parser_.parse_chunks(text, len(text) + 1)
             ev = pd.concat(list(chunks), ignore_index=True)[["line", "key"]]
@@ -241,6 +238,20 @@ class EventTables:
             ev[self.session_column] = df[self.session_column].iloc[rows].to_numpy()
         return ev
 
+    def _messages(self, df: pd.DataFrame) -> list[str]:
+        """The message column of one table chunk as text (a missing cell is empty)."""
+        return df[self.message_column].astype("string").fillna("").tolist()
+
+    def _learn_templates(self, data: Any) -> None:
+        """Learn the message column's templates from the whole table, chunk by chunk (only one
+        chunk's text held at a time), before any row is keyed: a row keyed while Drain was still
+        learning took the key of the template it fitted then, which a template learnt in a later
+        chunk can change, and scoring keys it with the final templates."""
+        parser = self._parser()
+        for df, _ in self._table_frames(data):
+            parser.learn_lines(self._messages(df))
+        self.parser_ = parser
+
     def _learn_keys(self, vals: pd.Series, source: str, rows: np.ndarray) -> np.ndarray:
         """Provisional keys of one training chunk of the key column: every distinct value is
         numbered in order of first appearance; :meth:`_final_keys` maps them at the end."""
@@ -278,6 +289,8 @@ class EventTables:
             self._seen_names: dict[str, int] = {}
             self._all_integral = True
             self.dayfirst_ = None  # the order of numeric dates, once a chunk tells
+            if self.message_column is not None:  # read twice: learnt, then keyed with the final templates
+                self._learn_templates(data)
         for df, source in self._table_frames(data):
             grouper.add(self._table_events(df, source, offset, stats, learn=learn))
             offset += len(df)

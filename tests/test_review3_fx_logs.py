@@ -1,0 +1,53 @@
+"""Review fixes of log anomaly detection: an event table's message templates in training and
+scoring."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hourglass.features.sessions import EventSessions
+from hourglass.ingest.logs import LogParser
+
+
+def _varied_messages(n: int = 600) -> list[str]:
+    """Messages of a few events whose words vary; Drain learns some of them as exact lines
+    first and a more general template in a later chunk."""
+    rng = np.random.default_rng(0)
+    users, acts, objs = ["user", "admin", "root", "guest"], ["read", "write", "open"], ["file", "dir", "pipe"]
+    out = []
+    for i in range(n):
+        u, a, o = rng.choice(users), rng.choice(acts), rng.choice(objs)
+        out.append(f"{a} by {u} on {o} sess_{i % 20}" if i % 2 else f"{u} {a} {o} ok sess_{i % 20}")
+    return out
+
+
+@pytest.mark.parametrize("as_file", [False, True])
+def test_event_table_training_keys_rows_as_scoring_does(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path, as_file: bool) -> None:
+    msgs = _varied_messages()
+    df = pd.DataFrame({"sess": [f"s{i % 20}" for i in range(len(msgs))], "msg": msgs})
+    data: object = df
+    if as_file:
+        data = tmp_path / "events.csv"
+        df.to_csv(data, index=False)
+    monkeypatch.setattr(EventSessions, "chunk_lines", 50)  # 12 chunks (was: 18 of 20 sessions differed)
+    pre = EventSessions(session_column="sess", message_column="msg")
+    train = [s.tolist() for s in pre.fit_transform(data)]
+    assert train == [s.tolist() for s in pre.transform(data)]
+    assert pre.fit_stats_["parsed"] == len(msgs) and pre.fit_stats_["unknown_template"] == 0
+    # the same keys as a table read in one chunk, and as the messages parsed as a log
+    monkeypatch.setattr(EventSessions, "chunk_lines", 10_000)
+    whole = EventSessions(session_column="sess", message_column="msg")
+    assert [s.tolist() for s in whole.fit_transform(df)] == train
+    assert pre.templates() == whole.templates() == LogParser("raw").fit(msgs).templates()
+
+
+def test_learn_lines_then_key_chunks_learns_a_line_the_first_read_did_not_see() -> None:
+    p = LogParser("raw")
+    p.learn_lines(["open file 12", "close file 7"])
+    keys = [k for c in p.key_chunks(["open file 1", "reboot now"]) for k in c["key"].tolist()]
+    assert keys == [1, 3] and p.stats_.unknown_template == 0
