@@ -153,6 +153,30 @@ class DeepLog(EventsInput, DeepDetector):
     def _default_threshold(self) -> Threshold:
         return Fixed(int(self.top_g))
 
+    def severity(self, scores: np.ndarray) -> np.ndarray:
+        """``low`` / ``medium`` / ``high`` / ``critical`` per session score (rarity among the
+        held-out normal scores, as for every detector), but ``low`` where the threshold does
+        not flag the score; ``None`` for a NaN score.
+
+        A detector's default cut (the 99th percentile of its held-out scores) is where
+        ``medium`` starts, so an unflagged row is ``low``. DeepLog's default cut is its top-g
+        rank, far above most normal scores: a session with a key ranked 3rd (a one-line HDFS
+        block) is rarer than every held-out one, and read ``critical`` with flag 0.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> normal = [np.array([1, 2, 3, 4, 5, 6])] * 50
+        >>> dl = DeepLog(window=3, top_g=1, hidden=16, layers=1, epochs=60, lr=0.03, verbose=0).fit(normal)
+        >>> s = np.array([0.9, 2.5, np.nan])  # rank 1 (p 0.1), rank 3: both above every held-out score
+        >>> dl.threshold_predict(s).tolist(), dl.severity(s).tolist()
+        ([0, 1, 0], ['low', 'critical', None])
+        """
+        out = super().severity(scores)
+        s = np.asarray(scores, dtype=np.float64).ravel()
+        out[~np.isnan(s) & (self.threshold_predict(s) == 0)] = "low"
+        return out
+
     def _init_module(self, module: nn.Module, train: tuple[torch.Tensor, ...]) -> None:
         # said when training only: loading the artefact (set_state) builds the module again
         n_features = int(self.n_features_in_)
