@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -98,3 +100,101 @@ def test_a_broken_pipe_elsewhere_is_not_taken_for_a_closed_stdout() -> None:
     with pytest.raises(BrokenPipeError), reader_gone():  # stdout and stderr still have readers
         raise BrokenPipeError(32, "Broken pipe")
 
+
+# 'hourglass serve --port 0': the port named is the port served on
+
+def test_serve_on_port_0_answers_on_the_port_its_start_up_line_names(
+        kit: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    # the port was found by binding a probe socket and closing it; uvicorn then bound the port
+    # again: in between another process could take it, and the start-up line named a port the
+    # service might not get. Now the socket bound at start is the one served on.
+    import socket
+    import threading
+    import time
+    import urllib.request
+
+    import uvicorn
+
+    servers: list[uvicorn.Server] = []
+
+    class Recorded(uvicorn.Server):
+        def __init__(self, config: uvicorn.Config) -> None:
+            super().__init__(config)
+            servers.append(self)
+
+    monkeypatch.setattr(uvicorn, "Server", Recorded)
+    monkeypatch.setenv("HOURGLASS_API_KEY", "k" * 24)
+    done: dict[str, Any] = {}
+    thread = threading.Thread(target=lambda: done.update(res=runner.invoke(
+        app, ["serve", str(kit["model"]), "--port", "0", "-q"])), daemon=True)
+    thread.start()
+    try:
+        for _ in range(600):
+            if (servers and servers[0].started) or not thread.is_alive():
+                break
+            time.sleep(0.05)
+        assert servers and servers[0].started, done
+        port = servers[0].servers[0].sockets[0].getsockname()[1]
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=10) as answer:
+            assert answer.status == 200 and json.loads(answer.read())["model"] == "autoencoder"
+        with socket.socket() as other, pytest.raises(OSError):  # held: no one else gets it
+            other.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            other.bind(("127.0.0.1", port))
+    finally:
+        for server in servers:
+            server.should_exit = True
+        thread.join(timeout=30)
+    res = done["res"]
+    assert res.exit_code == 0, res.output
+    assert f"on http://127.0.0.1:{port} (docs: /docs)" in " ".join(res.stderr.split())
+
+
+def test_serve_holds_its_port_while_the_models_load(kit: dict[str, Path],
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    # another process could take the port between the probe and uvicorn's bind (the models
+    # load in between): the service then failed to start after saying where it would listen
+    import socket
+
+    import hourglass.serve.app as serve_app
+    from hourglass.cli import serve as serve_cli
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    real, tries = serve_app.create_app, []
+
+    def load_beside_another_process(*args: Any, **kwargs: Any) -> Any:
+        with socket.socket() as other:
+            other.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                other.bind(("127.0.0.1", port))
+                other.listen()
+                tries.append("taken")
+            except OSError:
+                tries.append("refused")
+        return real(*args, **kwargs)
+
+    seen: dict[str, Any] = {}
+    monkeypatch.setattr(serve_app, "create_app", load_beside_another_process)
+    monkeypatch.setattr(serve_cli, "run_server", lambda app, sockets, **kw: seen.update(
+        served=[s.getsockname()[1] for s in sockets], **kw))
+    monkeypatch.setenv("HOURGLASS_API_KEY", "k" * 24)
+    res = runner.invoke(app, ["serve", str(kit["model"]), "--port", str(port), "-q"])
+    assert res.exit_code == 0, res.output
+    assert tries == ["refused"] and seen["served"] == [port] and seen["port"] == port
+
+
+def test_serve_on_a_port_in_use_is_one_line(kit: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    from hourglass.cli.serve import listen_sockets
+
+    monkeypatch.setenv("HOURGLASS_API_KEY", "k" * 24)
+    taken = listen_sockets("127.0.0.1", 0)
+    try:
+        port = taken[0].getsockname()[1]
+        res = runner.invoke(app, ["serve", str(kit["model"]), "--port", str(port)])
+    finally:
+        for sock in taken:
+            sock.close()
+    lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
+    assert res.exit_code == 2 and len(lines) == 1, res.stderr
+    assert f"--port {port}: cannot listen on 127.0.0.1" in lines[0]
