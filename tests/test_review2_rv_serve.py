@@ -195,10 +195,10 @@ def test_serve_on_port_0_names_the_port_it_listens_on(model: Path, tmp_path: Pat
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     # the start-up line said http://127.0.0.1:0 (with -q no other line gives the port), and a host
     # not of this machine was found only by uvicorn (its own error, exit code 3)
-    import uvicorn
+    from hourglass.cli import serve as serve_cli
 
     seen: dict[str, Any] = {}
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: seen.update(kw))
+    monkeypatch.setattr(serve_cli, "run_server", lambda app, sockets, **kw: seen.update(kw))
     monkeypatch.setenv("HOURGLASS_API_KEY", KEY)
     res = CliRunner().invoke(cli, ["serve", str(model), "--port", "0", "-q"])
     assert res.exit_code == 0, res.output

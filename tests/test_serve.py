@@ -295,10 +295,10 @@ def test_cli_serve_refuses_to_start_with_one_line(model: Path, tmp_path: Path,
 
 def test_cli_serve_runs_uvicorn_with_the_app(model: Path, tmp_path: Path,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    import uvicorn
+    from hourglass.cli import serve as serve_cli
 
     seen: dict[str, Any] = {}
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: seen.update(app=app, **kw))
+    monkeypatch.setattr(serve_cli, "run_server", lambda app, sockets, **kw: seen.update(app=app, **kw))
     (tmp_path / "key").write_text(KEY + "\n")
     res = runner.invoke(cli, ["serve", str(model), "--api-key-file", str(tmp_path / "key"), "--port",
                               "9123", "--max-rows", "7", "--max-body-mb", "0.5", "--rate-limit", "120"])
@@ -395,8 +395,10 @@ def test_cli_serve_speaks_https_with_a_certificate(model: Path, tmp_path: Path,
 
     import uvicorn
 
+    from hourglass.cli import serve as serve_cli
+
     seen: dict[str, Any] = {}
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: seen.update(app=app, **kw))
+    monkeypatch.setattr(serve_cli, "run_server", lambda app, sockets, **kw: seen.update(app=app, **kw))
     (tmp_path / "key").write_text(KEY + "\n")
     cert, key = FIXTURES / "tls-test.crt", FIXTURES / "tls-test.key"
     with socket.socket() as s:

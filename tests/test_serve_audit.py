@@ -244,12 +244,12 @@ def test_a_key_from_the_environment_loses_surrounding_whitespace_like_the_files(
     """Before: a key in $HOURGLASS_API_KEY with a trailing newline (a Kubernetes secret made
     from a file) was refused ('only printable ASCII without spaces') though the same file
     given as --api-key-file worked."""
-    import uvicorn
+    from hourglass.cli import serve as serve_cli
 
     assert read_api_key(None, {"HOURGLASS_API_KEY": f"  {KEY}\n"}) == KEY
     assert read_api_key(None, {"HOURGLASS_API_KEY": f"{KEY}\r\n"}) == KEY
     seen: dict[str, Any] = {}
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: seen.update(app=app, **kw))
+    monkeypatch.setattr(serve_cli, "run_server", lambda app, sockets, **kw: seen.update(app=app, **kw))
     res = runner.invoke(cli, ["serve", str(model), "--port", "0"], env={"HOURGLASS_API_KEY": KEY + "\n"})
     assert res.exit_code == 0, res.output
     assert KEY not in res.output and KEY not in res.stderr
@@ -297,7 +297,7 @@ def test_cli_serve_start_line_shows_the_path_and_a_usable_url(model: Path, tmp_p
     import shutil
     import socket
 
-    import uvicorn
+    from hourglass.cli import serve as serve_cli
 
     try:  # --port 0 binds the host to find a free port: a machine without IPv6 has no ::1
         with socket.socket(socket.AF_INET6) as probe:
@@ -305,7 +305,7 @@ def test_cli_serve_start_line_shows_the_path_and_a_usable_url(model: Path, tmp_p
     except OSError:
         pytest.skip("no IPv6 loopback on this machine")
     seen: dict[str, Any] = {}
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: seen.update(kw))
+    monkeypatch.setattr(serve_cli, "run_server", lambda app, sockets, **kw: seen.update(kw))
     odd = tmp_path / "[red]prod" / "model"
     shutil.copytree(model, odd)
     res = runner.invoke(cli, ["serve", str(odd), "--host", "::1", "--port", "0"],

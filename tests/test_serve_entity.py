@@ -153,10 +153,10 @@ def test_bad_entity_requests_get_one_line(client: TestClient, kit: dict[str, Any
 
 def test_cli_serve_names_what_an_entity_model_takes(kit: dict[str, Any],
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    import uvicorn
+    from hourglass.cli import serve as serve_cli
 
     seen: dict[str, Any] = {}
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: seen.update(app=app, **kw))
+    monkeypatch.setattr(serve_cli, "run_server", lambda app, sockets, **kw: seen.update(app=app, **kw))
     res = runner.invoke(cli, ["serve", str(kit["model"]), "--port", "0"], env={"HOURGLASS_API_KEY": KEY})
     assert res.exit_code == 0, res.output
     assert "(autoencoder, rows per (src_ip, 5min bucket))" in " ".join(res.stderr.split())

@@ -312,10 +312,10 @@ def test_rows_on_a_resampled_grid_get_the_score_of_their_step(tmp_path: Path) ->
 
 def test_cli_serve_names_what_a_log_model_takes(kit: dict[str, Path], tmp_path: Path,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    import uvicorn
+    from hourglass.cli import serve as serve_cli
 
     seen: dict[str, Any] = {}
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: seen.update(app=app, **kw))
+    monkeypatch.setattr(serve_cli, "run_server", lambda app, sockets, **kw: seen.update(app=app, **kw))
     for model, text in ((kit["log"], "(deeplog, log lines)"),
                         (kit["ts"], "(lstm-ae, time series of 3 columns, at least 8 rows)")):
         res = runner.invoke(cli, ["serve", str(model), "--port", "0"], env={"HOURGLASS_API_KEY": KEY})

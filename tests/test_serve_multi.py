@@ -210,11 +210,11 @@ def test_one_model_keeps_its_routes_and_answers_on_the_models_routes_too(kit: di
 @pytest.fixture()
 def served(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     """``hourglass serve`` up to the point of listening: the app it would run."""
-    import uvicorn
+    from hourglass.cli import serve as serve_cli
 
     got: dict[str, Any] = {}
     monkeypatch.setenv("HOURGLASS_API_KEY", KEY)
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: got.update(app=app, **kwargs))
+    monkeypatch.setattr(serve_cli, "run_server", lambda app, sockets, **kwargs: got.update(app=app, **kwargs))
     return got
 
 

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from hourglass.ingest import ReadStats
 
 __all__ = [
+    "READER_GONE",
     "StderrHandler",
     "class_table",
     "data_on_stdout",
@@ -41,6 +42,7 @@ __all__ = [
     "out_of_memory_text",
     "output_name",
     "print_stream_threshold",
+    "reader_gone",
     "release_stdout",
     "report_skipped",
     "say_wrote",
@@ -55,10 +57,16 @@ __all__ = [
 
 class _Console(Console):
     """A console whose text lines name DATA given as ``-`` "standard input", not by its
-    temporary copy (:func:`hourglass.cli._spool.shown`)."""
+    temporary copy (:func:`hourglass.cli._spool.shown`), and that leaves a closed output to
+    :func:`reader_gone`."""
 
     def print(self, *objects: Any, **kwargs: Any) -> None:
         super().print(*(shown(o) if isinstance(o, str) else o for o in objects), **kwargs)
+
+    def on_broken_pipe(self) -> None:
+        """A reader that closed the output: raised on to :func:`reader_gone`, which ends the
+        command (rich itself would end the process with exit code 1)."""
+        raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
 
 
 # soft_wrap: a line stays one line in a pipe or a log file (rich wraps at 80 columns there, which
@@ -75,7 +83,7 @@ def table_console() -> Console:
     while :func:`data_on_stdout` holds standard output for data)."""
     if out.is_terminal:
         return out
-    return Console(width=150, soft_wrap=True, stderr=_STDOUT_FOR_DATA["on"], markup=False)
+    return _Console(width=150, soft_wrap=True, stderr=_STDOUT_FOR_DATA["on"], markup=False)
 
 
 _STDOUT_FOR_DATA = {"on": False}
@@ -94,6 +102,46 @@ def release_stdout() -> None:
     """Undo :func:`data_on_stdout`: the console follows ``sys.stdout`` again."""
     out.file = None  # type: ignore[assignment]  # None: rich follows sys.stdout again
     _STDOUT_FOR_DATA["on"] = False
+
+
+#: exit code of a command whose standard output (or error) was closed by its reader, as the shell
+#: reports ``cat``, ``zcat`` or ``sort`` killed by SIGPIPE in the same place (128 + 13)
+READER_GONE = 141
+
+
+@contextlib.contextmanager
+def reader_gone() -> Iterator[None]:
+    """End a command quietly when whoever reads its standard output (or error) has gone
+    (``hourglass score model/ flows.csv -o - | head -1``): no traceback, no message, exit code
+    :data:`READER_GONE`; the closed descriptors now point at the null device, so that Python's
+    flush at exit raises no second ``BrokenPipeError``. A broken pipe elsewhere is re-raised."""
+    try:
+        yield
+    except BrokenPipeError:
+        gone = [fd for fd in (1, 2) if _reader_closed(fd)]
+        if not gone:
+            raise
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        for fd in gone:
+            os.dup2(devnull, fd)
+        os.close(devnull)
+        raise typer.Exit(READER_GONE) from None
+
+
+def _reader_closed(fd: int) -> bool:
+    """Whether ``fd`` is a pipe or socket whose reading end is closed (where the system cannot
+    tell, without ``poll``, standard output is taken to be it)."""
+    import select
+
+    if not hasattr(select, "poll"):
+        return fd == 1
+    poller = select.poll()
+    try:
+        poller.register(fd, select.POLLOUT)
+        events = poller.poll(0)
+    except (OSError, ValueError):  # a closed descriptor
+        return False
+    return any(ev & (select.POLLERR | select.POLLHUP) for _, ev in events)
 
 
 _INTERRUPT = {"reported": False}

@@ -14,9 +14,10 @@ import inspect as _inspect
 import logging
 import os
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 from hourglass.cli._options import (
     BadRowsOpt,
@@ -29,7 +30,7 @@ from hourglass.cli._options import (
     NormalOpt,
     QuietOpt,
 )
-from hourglass.cli._output import err, error_line, interruption_reported, out, release_stdout
+from hourglass.cli._output import err, error_line, interruption_reported, out, reader_gone, release_stdout
 from hourglass.cli._spool import remove_spooled
 from hourglass.cli.benchmark import benchmark
 from hourglass.cli.evaluate import evaluate
@@ -48,7 +49,22 @@ __all__ = ["BadRowsOpt", "DataArg", "DatasetOpt", "DeprecatedTimeColOpt", "Forma
            "formats", "idle_threads", "inspect", "main", "models", "out", "score", "serve", "stream",
            "threshold", "train"]
 
+class _Commands(TyperGroup):
+    """The command group: a reader that closes the output early (``... -o - | head -1``) ends
+    any command quietly, with exit code 141 (:func:`~hourglass.cli._output.reader_gone`), where
+    click ended it with exit code 1; the help pages are written under the same rule."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:  # 'hourglass --help' is written here
+        with reader_gone():
+            return super().make_context(*args, **kwargs)
+
+    def invoke(self, ctx: Any) -> Any:  # the command, and 'hourglass COMMAND --help'
+        with reader_gone():
+            return super().invoke(ctx)
+
+
 app = typer.Typer(
+    cls=_Commands,
     name="hourglass",
     help="Deep-learning anomaly detection for security telemetry.",
     no_args_is_help=True,

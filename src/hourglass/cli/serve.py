@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import logging
 import math
+import socket
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
@@ -15,7 +17,7 @@ from hourglass.cli._options import DriftWindowOpt, QuietOpt
 from hourglass.cli._output import err, setup_logging, user_errors
 from hourglass.errors import HourglassError, InputError
 
-__all__ = ["parse_models", "parse_suppress", "serve"]
+__all__ = ["listen_sockets", "parse_models", "parse_suppress", "run_server", "serve"]
 
 _LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
@@ -89,63 +91,92 @@ def serve(
     Every model is loaded and checked before the service listens.
     """
     setup_logging(quiet)
-    with user_errors():
-        if not 0 < max_body_mb < math.inf:
-            raise HourglassError(f"--max-body-mb: must be > 0 and finite, got {max_body_mb}")
-        if not rate_limit < math.inf:  # typer has checked >= 0
-            raise HourglassError(f"--rate-limit: must be finite (0: no limit), got {rate_limit}")
-        try:  # the library is imported here, not for 'hourglass --help'
-            import uvicorn
+    with contextlib.ExitStack() as held:
+        with user_errors():
+            app, models, sockets = _load(model, host, port, api_key_file, max_body_mb, max_rows,
+                                         rate_limit, tls_cert, tls_key, drift_window, suppress, held)
+        port = int(sockets[0].getsockname()[1])  # 0: the free port the system gave
+        if host not in _LOOPBACK and tls_cert is None:
+            logging.getLogger("hourglass").warning(
+                "listening on %s: plain HTTP, the API key travels in clear; use --tls-cert or put a "
+                "TLS proxy in front", host)
+        tls: dict[str, Any] = {} if tls_cert is None else {
+            "ssl_certfile": str(tls_cert), "ssl_keyfile": str(tls_key) if tls_key is not None else None}
+        address = f"[{host}]" if ":" in host else host  # an IPv6 literal goes in brackets in a URL
+        url = f"{'https' if tls else 'http'}://{address}:{port}"
+        if len(models) == 1:
+            scorer = app.state.scorer
+            err.print(f"serving {models[0][1]} ({scorer.model_name}, {_takes(scorer)}) on "  # markup off:
+                      f"{url} (docs: /docs); Ctrl-C stops", highlight=False, markup=False)  # a path's '[x]'
+        else:
+            for name, path in models:
+                scorer = app.state.hosted[name].scorer
+                err.print(f"serving {path} as {name} ({scorer.model_name}, {_takes(scorer)}): "
+                          f"POST /models/{name}/score", highlight=False, markup=False)
+            err.print(f"{len(models)} models on {url} (list: /models, docs: /docs); Ctrl-C stops",
+                      highlight=False, markup=False)
+        run_server(app, sockets, host=host, port=port, log_level="warning" if quiet else "info",
+                   server_header=False, log_config=None, **tls)
 
-            from hourglass.serve import read_api_key
-            from hourglass.serve.app import create_app
-        except ImportError as exc:
-            raise HourglassError(f"hourglass serve needs {exc.name or 'fastapi'}: "
-                                 "pip install 'hourglass[serve]'") from None
-        from hourglass.cli._suppress import read_rules
-        from hourglass.serve.suppress import SuppressionError
 
-        models = parse_models(model)
-        files = parse_suppress(suppress, [name for name, _ in models])
-        rules = {name: read_rules(path) for name, path in files.items()}
-        key = read_api_key(api_key_file)
-        check_tls(tls_cert, tls_key)
-        port = check_port(host, port)  # 0: a free one, named in the start-up line
-        limits: dict[str, Any] = {"api_key": key, "max_body_bytes": max(1, int(max_body_mb * 2**20)),
-                                  "max_rows": max_rows, "drift_window": drift_window,
-                                  "rate_limit": rate_limit}
-        try:
-            if len(models) == 1:
-                (name, path), = models
-                app = create_app(path, name=name, suppress=rules.get(name), **limits)
-            else:
-                from hourglass.serve.multi import create_models_app
+def _load(model: list[str], host: str, port: int, api_key_file: Path | None, max_body_mb: float,
+          max_rows: int, rate_limit: float, tls_cert: Path | None, tls_key: Path | None,
+          drift_window: int, suppress: list[str] | None,
+          held: contextlib.ExitStack) -> tuple[Any, list[tuple[str, Path]], list[socket.socket]]:
+    """What ``hourglass serve`` checks and loads before it listens: the app of the models, their
+    ``(name, directory)`` pairs and the sockets it will listen on (bound: :func:`listen_sockets`;
+    closed when ``held`` closes)."""
+    if not 0 < max_body_mb < math.inf:
+        raise HourglassError(f"--max-body-mb: must be > 0 and finite, got {max_body_mb}")
+    if not rate_limit < math.inf:  # typer has checked >= 0
+        raise HourglassError(f"--rate-limit: must be finite (0: no limit), got {rate_limit}")
+    try:  # the library is imported here, not for 'hourglass --help'
+        import uvicorn  # noqa: F401  # run_server's, imported now to say it is missing up front
 
-                given = {n: r for n, r in rules.items() if r is not None}
-                app = create_models_app(dict(models), suppress=given, **limits)
-        except SuppressionError as exc:
-            raise HourglassError(f"--suppress {exc}") from None
-    if host not in _LOOPBACK and tls_cert is None:
-        logging.getLogger("hourglass").warning(
-            "listening on %s: plain HTTP, the API key travels in clear; use --tls-cert or put a "
-            "TLS proxy in front", host)
-    tls: dict[str, Any] = {} if tls_cert is None else {
-        "ssl_certfile": str(tls_cert), "ssl_keyfile": str(tls_key) if tls_key is not None else None}
-    address = f"[{host}]" if ":" in host else host  # an IPv6 literal goes in brackets in a URL
-    url = f"{'https' if tls else 'http'}://{address}:{port}"
-    if len(models) == 1:
-        scorer = app.state.scorer
-        err.print(f"serving {models[0][1]} ({scorer.model_name}, {_takes(scorer)}) on "  # markup off:
-                  f"{url} (docs: /docs); Ctrl-C stops", highlight=False, markup=False)  # a path's '[x]'
-    else:
-        for name, path in models:
-            scorer = app.state.hosted[name].scorer
-            err.print(f"serving {path} as {name} ({scorer.model_name}, {_takes(scorer)}): "
-                      f"POST /models/{name}/score", highlight=False, markup=False)
-        err.print(f"{len(models)} models on {url} (list: /models, docs: /docs); Ctrl-C stops",
-                  highlight=False, markup=False)
-    uvicorn.run(app, host=host, port=port, log_level="warning" if quiet else "info",
-                server_header=False, log_config=None, **tls)
+        from hourglass.serve import read_api_key
+        from hourglass.serve.app import create_app
+    except ImportError as exc:
+        raise HourglassError(f"hourglass serve needs {exc.name or 'fastapi'}: "
+                             "pip install 'hourglass[serve]'") from None
+    from hourglass.cli._suppress import read_rules
+    from hourglass.serve.suppress import SuppressionError
+
+    models = parse_models(model)
+    files = parse_suppress(suppress, [name for name, _ in models])
+    rules = {name: read_rules(path) for name, path in files.items()}
+    key = read_api_key(api_key_file)
+    check_tls(tls_cert, tls_key)
+    sockets = listen_sockets(host, port)  # held from here to the end: no other process takes it
+    for sock in sockets:
+        held.callback(sock.close)
+    limits: dict[str, Any] = {"api_key": key, "max_body_bytes": max(1, int(max_body_mb * 2**20)),
+                              "max_rows": max_rows, "drift_window": drift_window,
+                              "rate_limit": rate_limit}
+    try:
+        if len(models) == 1:
+            (name, path), = models
+            app = create_app(path, name=name, suppress=rules.get(name), **limits)
+        else:
+            from hourglass.serve.multi import create_models_app
+
+            given = {n: r for n, r in rules.items() if r is not None}
+            app = create_models_app(dict(models), suppress=given, **limits)
+    except SuppressionError as exc:
+        raise HourglassError(f"--suppress {exc}") from None
+    return app, models, sockets
+
+
+def run_server(app: Any, sockets: list[socket.socket], **options: Any) -> None:
+    """Serve ``app`` with uvicorn on ``sockets`` (bound and listening: :func:`listen_sockets`),
+    ``options`` being uvicorn's ``Config``; Ctrl-C ends it as it ends ``uvicorn.run``, after
+    uvicorn's graceful shutdown, and a server that could not start exits with uvicorn's code 3."""
+    import uvicorn
+
+    server = uvicorn.Server(uvicorn.Config(app, **options))
+    with contextlib.suppress(KeyboardInterrupt):  # uvicorn raises Ctrl-C again once shut down
+        server.run(sockets=sockets)
+    if not server.started:
+        raise typer.Exit(3)
 
 
 def _takes(scorer: Any) -> str:
@@ -278,37 +309,66 @@ def check_tls(cert: Path | None, key: Path | None) -> None:
                              f"({getattr(exc, 'reason', None) or exc})") from None
 
 
-def check_port(host: str, port: int) -> int:
-    """The port to listen on: ``port``, or for 0 a free port found here (so that the start-up
-    line names it); a host/port the server could not listen on (a port in use, an address not
-    on this machine) is refused in one line before the model is loaded.
+def listen_sockets(host: str, port: int) -> list[socket.socket]:
+    """Sockets bound to ``host``:``port`` and listening, one for each address ``host`` names
+    (``localhost``: IPv4 and IPv6, as uvicorn binds them), for :func:`run_server` to serve on as
+    they are: the port is held from here on, so no other process takes it before the service
+    listens, and with port 0 (a free one the system picks, the same for every address) the
+    start-up line names the port served on. A host/port the server could not listen on (a port
+    in use, an address not on this machine) is refused in one line before the model is loaded.
 
     Examples
     --------
-    >>> check_port("127.0.0.1", 8123), check_port("127.0.0.1", 0) > 0
-    (8123, True)
-    >>> check_port("a..b", 8080)
+    >>> sockets = listen_sockets("127.0.0.1", 0)
+    >>> port = sockets[0].getsockname()[1]
+    >>> port > 0
+    True
+    >>> listen_sockets("127.0.0.1", port)
+    Traceback (most recent call last):
+    ...
+    hourglass.errors.HourglassError: --port ...: cannot listen on 127.0.0.1 (Address already in use)
+    >>> for sock in sockets:
+    ...     sock.close()
+    >>> listen_sockets("a..b", 8080)
     Traceback (most recent call last):
     ...
     hourglass.errors.HourglassError: --host a..b: not a valid host name or address
     """
-    import socket
-
     try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     except OSError as exc:
         raise HourglassError(f"--host {host}: {exc.strerror or exc}") from None
     except UnicodeError:  # a name the IDNA codec refuses ('a..b', a label over 63 characters)
         raise HourglassError(f"--host {host}: not a valid host name or address") from None
-    family, _, _, _, address = infos[0]
-    with socket.socket(family, socket.SOCK_STREAM) as sock:
+    addresses = list(dict.fromkeys((family, str(address[0])) for family, _, _, _, address in infos))
+    sockets: list[socket.socket] = []
+    try:
+        for family, ip in addresses:  # port 0: the others take the port the first was given
+            sockets.append(_listen(family, (ip, sockets[0].getsockname()[1] if sockets else port), host))
+    except BaseException:
+        for sock in sockets:
+            sock.close()
+        raise
+    return sockets
+
+
+def _listen(family: int, address: tuple[Any, ...], host: str) -> socket.socket:
+    """One socket bound to ``address`` and listening, set up as asyncio sets up uvicorn's."""
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
-        try:
-            sock.bind(address)
-        except OSError as exc:
-            if exc.errno == errno.EADDRNOTAVAIL:  # the host's fault, not the port's
-                raise HourglassError(f"--host {host}: not an address of this machine "
-                                     f"({exc.strerror or exc})") from None
-            raise HourglassError(f"--port {port}: cannot listen on {host} "
+        if family == socket.AF_INET6 and hasattr(socket, "IPPROTO_IPV6"):  # '::' beside '0.0.0.0'
+            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        sock.bind(address)
+        sock.listen(2048)  # uvicorn's backlog; listening, the port is ours (a bound one is not)
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRNOTAVAIL:  # the host's fault, not the port's
+            raise HourglassError(f"--host {host}: not an address of this machine "
                                  f"({exc.strerror or exc})") from None
-        return int(sock.getsockname()[1])  # 0: the free port the system gave
+        raise HourglassError(f"--port {address[1]}: cannot listen on {host} "
+                             f"({exc.strerror or exc})") from None
+    except BaseException:
+        sock.close()
+        raise
+    return sock
