@@ -44,9 +44,11 @@ class POT(Threshold):
 
     Fits a Generalised Pareto distribution (maximum likelihood: Grimshaw's trick, cross-checked
     with scipy) to the excesses of held-out normal scores over their ``level`` quantile, and
-    extrapolates to risk ``q``. Fallback: with fewer than ``min_peaks`` excesses it warns and
-    uses the empirical quantile; when ``q >= 1 - level`` (not in the tail) it uses the
-    empirical quantile. ``fit_`` holds the tail (``None`` after a fallback).
+    extrapolates to risk ``q``. Fallback: with fewer than ``min_peaks`` excesses, or a fit that
+    cannot be used (tied or capped top scores, see
+    :func:`~hourglass.thresholds.evt.tail_quantile`), it warns and uses the empirical quantile;
+    when ``q >= 1 - level`` (not in the tail) it uses the empirical quantile. ``fit_`` holds the
+    tail (``None`` after a fallback).
 
     Parameters
     ----------

@@ -1,0 +1,43 @@
+"""Review of the thresholds: degenerate score tails, state round trips, edge cases."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+from hourglass.thresholds import POT, Calibrator
+from hourglass.thresholds.evt import tail_quantile
+
+
+def _capped(n: int = 5000, cap: float = 4.5, seed: int = 0) -> np.ndarray:
+    """Normal scores that saturate: about 1% of them tied at the cap."""
+    return np.minimum(np.random.default_rng(seed).exponential(size=n), cap)
+
+
+def test_pot_on_capped_scores_does_not_flag_every_tied_normal_score() -> None:
+    # the GPD piled up at the cap (shape < -1) and put the cut-off a hair below it: all 49
+    # held-out normal scores at the cap (1%) were flagged for a risk of 1e-4
+    s = _capped()
+    with pytest.warns(UserWarning, match="tied or capped"):
+        t = POT(1e-4).fit(s)
+    assert t.fit_ is None and int(t.predict(s).sum()) == 0
+    with pytest.warns(UserWarning, match="tied or capped"):
+        z, fit = tail_quantile(np.r_[np.zeros(4800), np.ones(150), 2 * np.ones(50)], 1e-4)
+    assert fit is None and z == 2.0
+
+
+def test_calibrator_does_not_rate_tied_top_normal_scores_certain() -> None:
+    s = _capped()
+    cal = Calibrator().fit(s)
+    assert cal.tail_ is None  # no GPD tail on a pile of tied scores
+    assert cal.transform([4.5])[0] == pytest.approx(1 - 0.5 / s.size)  # was 1 - 2e-12
+
+
+def test_regular_tails_keep_their_gpd_fit() -> None:
+    s = np.random.default_rng(8).exponential(size=10_000)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        t = POT(1e-4).fit(s)
+    assert t.fit_ is not None and int(t.predict(s).sum()) <= 3
