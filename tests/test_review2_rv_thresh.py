@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import math
 import warnings
 
 import numpy as np
 import pytest
 
 from hourglass.thresholds import POT, Calibrator
-from hourglass.thresholds.evt import tail_quantile
+from hourglass.thresholds.evt import GPDFit, tail_quantile
 
 
 def _capped(n: int = 5000, cap: float = 4.5, seed: int = 0) -> np.ndarray:
@@ -41,3 +43,13 @@ def test_regular_tails_keep_their_gpd_fit() -> None:
         warnings.simplefilter("error")
         t = POT(1e-4).fit(s)
     assert t.fit_ is not None and int(t.predict(s).sum()) <= 3
+
+
+def test_a_tail_too_heavy_to_extrapolate_falls_back_instead_of_overflowing() -> None:
+    # r ** -gamma overflowed: OverflowError, a traceback out of 'hourglass train'
+    assert GPDFit(t=0.0, gamma=80.0, sigma=1.0, n_peaks=100, n=5000).quantile(1e-8) == math.inf
+    s = np.random.default_rng(0).pareto(0.05, 5000)  # shape about 65: 1e-8 is beyond every float
+    with pytest.warns(UserWarning, match="too heavy"):
+        t = POT(1e-8).fit(s)
+    assert t.fit_ is None and math.isfinite(t.value_) and t.value_ <= s.max()
+    json.dumps(t.to_dict(), allow_nan=False)

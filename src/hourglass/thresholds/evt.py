@@ -44,7 +44,10 @@ class GPDFit:
         r = q * self.n / self.n_peaks
         if abs(self.gamma) < 1e-9:
             return self.t - self.sigma * math.log(r)
-        return self.t + self.sigma / self.gamma * (r ** (-self.gamma) - 1.0)
+        try:
+            return self.t + self.sigma / self.gamma * (r ** (-self.gamma) - 1.0)
+        except OverflowError:  # a tail too heavy to extrapolate that far: beyond every float
+            return math.inf
 
     def survival(self, x: np.ndarray) -> np.ndarray:
         """P(score > x) for ``x >= t`` (tail share times the GPD survival function)."""
@@ -159,9 +162,10 @@ def tail_quantile(scores: np.ndarray, q: float, level: float = 0.98,
     ``level`` sets the initial threshold (its empirical quantile); the excesses above it are
     fitted with a GPD. When ``q`` is not in the tail (``q >= 1 - level``) the empirical
     quantile is returned. A warning is given and the empirical quantile returned instead of an
-    unusable fit: fewer than ``min_peaks`` excesses, or a fitted threshold below far more of
-    ``scores`` than ``q`` allows (binomial p-value under 1e-6: tied or capped top scores, on
-    which the GPD piles up just below the largest value). The fit is ``None`` then. The empirical quantile is
+    unusable fit: fewer than ``min_peaks`` excesses; a tail too heavy to extrapolate to ``q``
+    (the quantile overflows); or a fitted threshold below far more of ``scores`` than ``q``
+    allows (binomial p-value under 1e-6: tied or capped top scores, on which the GPD piles up
+    just below the largest value). The fit is ``None`` then. The empirical quantile is
     numpy's linear one: for ``q < 1/n``, between the two largest scores. ``quiet`` turns the
     warning into a debug message (for callers whose fallback is routine).
 
@@ -193,6 +197,9 @@ def tail_quantile(scores: np.ndarray, q: float, level: float = 0.98,
     gamma, sigma = fit_gpd(peaks)
     fit = GPDFit(t=t, gamma=gamma, sigma=sigma, n_peaks=int(peaks.size), n=int(n))
     z = fit.quantile(q)
+    if not math.isfinite(z):
+        return empirical(f"the GPD tail fitted to {peaks.size} peaks (shape {gamma:.3g}) is too heavy "
+                         f"to extrapolate to risk {q:g}")
     # tied or capped top scores (many normal rows at one largest value) are no GPD tail: the fit
     # piles up at that value and puts the threshold just below it, flagging every tied score
     above = int(n - np.searchsorted(s, z, side="right"))

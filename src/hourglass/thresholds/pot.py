@@ -156,7 +156,9 @@ class SPOT(POT):
         gamma, sigma = fit_gpd_truncated(peaks, np.fromiter(self.limits_, dtype=np.float64))
         self.fit_ = GPDFit(self.t_, gamma, sigma, int(peaks.size), max(int(self.n_obs_), peaks.size))
         if float(self.q) < peaks.size / self.n_obs_:
-            self.z_ = self.fit_.quantile(float(self.q))
+            z = self.fit_.quantile(float(self.q))
+            if math.isfinite(z):  # a tail too heavy to extrapolate to q keeps the last threshold
+                self.z_ = z
 
     def _learn(self, x: float) -> None:
         """Learn one normal value ``x`` of the monitored stream."""
