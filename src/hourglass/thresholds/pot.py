@@ -275,14 +275,15 @@ class DSPOT(SPOT):
     def _extra_state(self) -> dict[str, Any]:
         out = super()._extra_state()
         if hasattr(self, "window_"):
-            out["window"] = list(self.window_)
+            # the running sum as it is (not re-added: a reloaded threshold goes on bit for bit)
+            out["window"], out["window_sum"] = list(self.window_), self.window_sum_
         return out
 
     def _load_extra_state(self, d: dict[str, Any]) -> None:
         super()._load_extra_state(d)
         if "window" in d:
             self.window_ = deque((float(v) for v in d["window"]), maxlen=int(self.depth))
-            self.window_sum_ = float(sum(self.window_))
+            self.window_sum_ = float(d.get("window_sum", sum(self.window_)))
 
     def describe(self) -> str:
         return (f"DSPOT risk q={self.q:g} (streaming GPD tail of deviations from the mean of the "
