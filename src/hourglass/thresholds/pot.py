@@ -15,6 +15,7 @@ from collections import deque
 from typing import Any, ClassVar
 
 import numpy as np
+from scipy.stats import binom
 
 from hourglass.errors import InputError, NotFittedError
 from hourglass.thresholds.base import Threshold
@@ -37,6 +38,14 @@ def _check_risk(name: str, q: object, level: object, min_peaks: object) -> None:
         raise InputError(f"{name}: level (initial quantile) must be in (0, 1), got {level}")
     if int(min_peaks) < 3:  # type: ignore[call-overload]
         raise InputError(f"{name}: min_peaks must be >= 3, got {min_peaks}")
+
+
+def _implausible(peaks: np.ndarray, cut: float, q: float, n_obs: float) -> bool:
+    """True when more normal ``peaks`` lie above ``cut`` than a risk ``q`` makes plausible among
+    ``n_obs`` scores (binomial p-value under 1e-6, as :func:`tail_quantile` checks)."""
+    above = int((peaks > cut).sum())
+    n = max(int(round(n_obs)), above)
+    return above > q * n and float(binom.sf(above - 1, n, q)) < 1e-6
 
 
 class POT(Threshold):
@@ -157,8 +166,10 @@ class SPOT(POT):
         self.fit_ = GPDFit(self.t_, gamma, sigma, int(peaks.size), max(int(self.n_obs_), peaks.size))
         if float(self.q) < peaks.size / self.n_obs_:
             z = self.fit_.quantile(float(self.q))
-            if math.isfinite(z):  # a tail too heavy to extrapolate to q keeps the last threshold
+            if math.isfinite(z) and not _implausible(peaks, z - self.t_, float(self.q), self.n_obs_):
                 self.z_ = z
+            # else the last threshold stays: a tail too heavy to extrapolate to q, or one piled
+            # up on tied or capped scores (below far more of the normal peaks than q allows)
 
     def _learn(self, x: float) -> None:
         """Learn one normal value ``x`` of the monitored stream."""
