@@ -1,12 +1,14 @@
 """Calibrated scores: raw score → 0–1 anomaly probability and a severity, from normal scores.
 
 The probability of a score is the share of held-out normal scores below it (so 0.999 means
-"higher than 99.9 % of normal traffic"). Above the ``level`` quantile the empirical share is
-replaced by a POT fit (GPD tail), which keeps the map smooth and resolves probabilities far
-beyond ``1 - 1/n``. Where that fit is not possible (a small held-out set has too few peaks),
-scores above the largest normal one get an exponential tail: the rarity left above that score
-(``0.5 / n``) shrinks by ``exp(-excess / sigma)``, ``sigma`` being the mean excess of the top fifth
-of the normal scores over their 80th percentile. A score far beyond everything normal is then
+"higher than 99.9 % of normal traffic"); a value many normal scores share (a tie spanning
+quantile knots) gets the share strictly below it, just above it the share at or below it.
+Above the ``level`` quantile the empirical share is replaced by a POT fit (GPD tail), which
+keeps the map smooth and resolves probabilities far beyond ``1 - 1/n``. Where that fit is not
+possible (a small held-out set has too few peaks), scores above the largest normal one get an
+exponential tail: the rarity left above that score (``0.5 / n``) shrinks by
+``exp(-excess / sigma)``, ``sigma`` being the mean excess of the top fifth of the normal scores
+over their 80th percentile. A score far beyond everything normal is then
 rare, not merely "above the 1 - 1/n share". The map is monotone, so ranking is unchanged, and
 the same probability means the same rarity for every model and every retrain.
 """
@@ -77,6 +79,14 @@ class Calibrator:
         self.knots_ = xs_u
         # never 1.0: the largest normal score seen is not a certain anomaly (continuous at max)
         self.knot_probs_ = ps_u * (1.0 - 0.5 / s.size)
+        # a value many normal scores share (knots merged into it) is no rarer than the share
+        # strictly below it: all-equal held-out scores read 0.9995 'high' at their own value,
+        # scores capped at their largest value 1 - 0.5/n 'critical' on 1% of normal rows
+        self.knot_probs_below_ = self.knot_probs_.copy()
+        tied = np.bincount(inv.ravel(), minlength=xs_u.size) > 1
+        if tied.any():  # the probability where the quantile reaches the value (its first rank)
+            below = np.searchsorted(np.sort(s), xs_u[tied], side="left") / max(s.size - 1, 1)
+            self.knot_probs_below_[tied] = below * (1.0 - 0.5 / s.size)
         # too few peaks is routine for small held-out sets: the empirical map is used then
         _, self.tail_ = tail_quantile(s, min(1e-6, 0.5 / s.size), float(self.level), quiet=True)
         return self
@@ -90,6 +100,17 @@ class Calibrator:
         self._check()
         s = np.asarray(scores, dtype=np.float64).ravel()
         p = np.interp(s, self.knots_, self.knot_probs_, left=0.0, right=1.0 - 0.5 / self.n_fit_)
+        tied = np.flatnonzero(self.knot_probs_below_ < self.knot_probs_)
+        if tied.size:  # up to a tied value, towards the share below it; just above, the share at it
+            j = np.searchsorted(self.knots_, s, side="left")  # knots_[j - 1] < s <= knots_[j]
+            for k in tied:
+                on = j == k
+                at = on & (s == self.knots_[k])
+                p[at] = self.knot_probs_below_[k]
+                left = on & ~at
+                if k > 0 and left.any():
+                    x0, p0 = self.knots_[k - 1], self.knot_probs_[k - 1]
+                    p[left] = p0 + (self.knot_probs_below_[k] - p0) * (s[left] - x0) / (self.knots_[k] - x0)
         if self.tail_ is not None:
             hi = s > self.tail_.t
             # the tail fit's 1 - survival at t is about ``level``, a hair below the empirical
@@ -136,7 +157,9 @@ class Calibrator:
         return {"level": self.level, "n_knots": self.n_knots,
                 "severity_cuts": list(self.severity_cuts), "n_fit": self.n_fit_,
                 "knots": self.knots_.tolist(), "knot_probs": self.knot_probs_.tolist(),
-                "tail": None if self.tail_ is None else self.tail_.to_dict()}
+                "tail": None if self.tail_ is None else self.tail_.to_dict(),
+                **({"knot_probs_below": self.knot_probs_below_.tolist()}
+                   if (self.knot_probs_below_ < self.knot_probs_).any() else {})}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Calibrator:
@@ -147,6 +170,10 @@ class Calibrator:
             c.n_fit_ = int(d["n_fit"])
             c.knots_ = np.asarray(d["knots"], dtype=np.float64)
             c.knot_probs_ = np.asarray(d["knot_probs"], dtype=np.float64)
+            # tied values (absent when there are none, and in artefacts saved before)
+            c.knot_probs_below_ = np.asarray(d.get("knot_probs_below", d["knot_probs"]), dtype=np.float64)
+            if c.knot_probs_below_.shape != c.knot_probs_.shape:
+                raise TypeError("knot_probs_below and knot_probs differ in length")
             c.tail_ = None if d["tail"] is None else GPDFit(**d["tail"])
         except (KeyError, TypeError) as exc:
             raise InputError(f"calibration state is incomplete ({exc})") from None

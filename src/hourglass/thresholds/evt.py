@@ -44,7 +44,10 @@ class GPDFit:
         r = q * self.n / self.n_peaks
         if abs(self.gamma) < 1e-9:
             return self.t - self.sigma * math.log(r)
-        return self.t + self.sigma / self.gamma * (r ** (-self.gamma) - 1.0)
+        try:
+            return self.t + self.sigma / self.gamma * (r ** (-self.gamma) - 1.0)
+        except OverflowError:  # a tail too heavy to extrapolate that far: beyond every float
+            return math.inf
 
     def survival(self, x: np.ndarray) -> np.ndarray:
         """P(score > x) for ``x >= t`` (tail share times the GPD survival function)."""
@@ -158,9 +161,13 @@ def tail_quantile(scores: np.ndarray, q: float, level: float = 0.98,
 
     ``level`` sets the initial threshold (its empirical quantile); the excesses above it are
     fitted with a GPD. When ``q`` is not in the tail (``q >= 1 - level``) the empirical
-    quantile is returned; with fewer than ``min_peaks`` excesses a warning is logged and the
-    empirical quantile (the maximum when ``q < 1/n``) is returned. The fit is ``None`` then.
-    ``quiet`` turns that warning into a debug message (for callers whose fallback is routine).
+    quantile is returned. A warning is given and the empirical quantile returned instead of an
+    unusable fit: fewer than ``min_peaks`` excesses; a tail too heavy to extrapolate to ``q``
+    (the quantile overflows); or a fitted threshold below far more of ``scores`` than ``q``
+    allows (binomial p-value under 1e-6: tied or capped top scores, on which the GPD piles up
+    just below the largest value). The fit is ``None`` then. The empirical quantile is
+    numpy's linear one: for ``q < 1/n``, between the two largest scores. ``quiet`` turns the
+    warning into a debug message (for callers whose fallback is routine).
 
     Examples
     --------
@@ -173,21 +180,34 @@ def tail_quantile(scores: np.ndarray, q: float, level: float = 0.98,
     n = s.size
     if q >= 1.0 - level:
         return float(np.quantile(s, 1.0 - q)), None
+
+    def empirical(why: str) -> tuple[float, None]:
+        if quiet:
+            logger.debug("POT: %s; empirical quantile used", why)
+        else:  # one warning (the CLI prints it as one line; a log record beside it said it twice)
+            warnings.warn(f"POT: {why}; used the empirical quantile instead of a GPD tail fit",
+                          UserWarning, stacklevel=4)
+        return float(np.quantile(s, 1.0 - q)), None
+
     t = float(np.quantile(s, level))
     peaks = s[s > t] - t
     if peaks.size < min_peaks:
-        if quiet:
-            logger.debug("POT: only %d peaks above the %.4g quantile of %d scores; empirical "
-                         "quantile used", peaks.size, level, n)
-            return float(np.quantile(s, 1.0 - q)), None
-        # one warning (the CLI prints it as one line; a log record beside it said it twice)
-        warnings.warn(f"POT: only {peaks.size} peaks above the {level:.4g} quantile of {n} scores "
-                      f"(need {min_peaks}); used the empirical quantile instead of a GPD tail fit",
-                      UserWarning, stacklevel=3)
-        return float(np.quantile(s, 1.0 - q)), None
+        return empirical(f"only {peaks.size} peaks above the {level:.4g} quantile of {n} scores "
+                         f"(need {min_peaks})")
     gamma, sigma = fit_gpd(peaks)
     fit = GPDFit(t=t, gamma=gamma, sigma=sigma, n_peaks=int(peaks.size), n=int(n))
-    return fit.quantile(q), fit
+    z = fit.quantile(q)
+    if not math.isfinite(z):
+        return empirical(f"the GPD tail fitted to {peaks.size} peaks (shape {gamma:.3g}) is too heavy "
+                         f"to extrapolate to risk {q:g}")
+    # tied or capped top scores (many normal rows at one largest value) are no GPD tail: the fit
+    # piles up at that value and puts the threshold just below it, flagging every tied score
+    above = int(n - np.searchsorted(s, z, side="right"))
+    if above > q * n and stats.binom.sf(above - 1, n, q) < 1e-6:
+        return empirical(f"the GPD tail fitted to {peaks.size} peaks puts the threshold at {z:.6g}, "
+                         f"below {above} of the {n} scores it was fitted on (about {q * n:.2g} "
+                         f"expected at risk {q:g}: tied or capped top scores?)")
+    return z, fit
 
 
 def fit_gpd_truncated(excesses: np.ndarray, limits: np.ndarray) -> tuple[float, float]:

@@ -15,6 +15,7 @@ from collections import deque
 from typing import Any, ClassVar
 
 import numpy as np
+from scipy.stats import binom
 
 from hourglass.errors import InputError, NotFittedError
 from hourglass.thresholds.base import Threshold
@@ -39,14 +40,24 @@ def _check_risk(name: str, q: object, level: object, min_peaks: object) -> None:
         raise InputError(f"{name}: min_peaks must be >= 3, got {min_peaks}")
 
 
+def _implausible(peaks: np.ndarray, cut: float, q: float, n_obs: float) -> bool:
+    """True when more normal ``peaks`` lie above ``cut`` than a risk ``q`` makes plausible among
+    ``n_obs`` scores (binomial p-value under 1e-6, as :func:`tail_quantile` checks)."""
+    above = int((peaks > cut).sum())
+    n = max(int(round(n_obs)), above)
+    return above > q * n and float(binom.sf(above - 1, n, q)) < 1e-6
+
+
 class POT(Threshold):
     """Peaks over threshold: the score a normal score exceeds with probability ``q``.
 
     Fits a Generalised Pareto distribution (maximum likelihood: Grimshaw's trick, cross-checked
     with scipy) to the excesses of held-out normal scores over their ``level`` quantile, and
-    extrapolates to risk ``q``. Fallback: with fewer than ``min_peaks`` excesses it warns and
-    uses the empirical quantile; when ``q >= 1 - level`` (not in the tail) it uses the
-    empirical quantile. ``fit_`` holds the tail (``None`` after a fallback).
+    extrapolates to risk ``q``. Fallback: with fewer than ``min_peaks`` excesses, or a fit that
+    cannot be used (tied or capped top scores, see
+    :func:`~hourglass.thresholds.evt.tail_quantile`), it warns and uses the empirical quantile;
+    when ``q >= 1 - level`` (not in the tail) it uses the empirical quantile. ``fit_`` holds the
+    tail (``None`` after a fallback).
 
     Parameters
     ----------
@@ -154,7 +165,11 @@ class SPOT(POT):
         gamma, sigma = fit_gpd_truncated(peaks, np.fromiter(self.limits_, dtype=np.float64))
         self.fit_ = GPDFit(self.t_, gamma, sigma, int(peaks.size), max(int(self.n_obs_), peaks.size))
         if float(self.q) < peaks.size / self.n_obs_:
-            self.z_ = self.fit_.quantile(float(self.q))
+            z = self.fit_.quantile(float(self.q))
+            if math.isfinite(z) and not _implausible(peaks, z - self.t_, float(self.q), self.n_obs_):
+                self.z_ = z
+            # else the last threshold stays: a tail too heavy to extrapolate to q, or one piled
+            # up on tied or capped scores (below far more of the normal peaks than q allows)
 
     def _learn(self, x: float) -> None:
         """Learn one normal value ``x`` of the monitored stream."""
@@ -271,14 +286,15 @@ class DSPOT(SPOT):
     def _extra_state(self) -> dict[str, Any]:
         out = super()._extra_state()
         if hasattr(self, "window_"):
-            out["window"] = list(self.window_)
+            # the running sum as it is (not re-added: a reloaded threshold goes on bit for bit)
+            out["window"], out["window_sum"] = list(self.window_), self.window_sum_
         return out
 
     def _load_extra_state(self, d: dict[str, Any]) -> None:
         super()._load_extra_state(d)
         if "window" in d:
             self.window_ = deque((float(v) for v in d["window"]), maxlen=int(self.depth))
-            self.window_sum_ = float(sum(self.window_))
+            self.window_sum_ = float(d.get("window_sum", sum(self.window_)))
 
     def describe(self) -> str:
         return (f"DSPOT risk q={self.q:g} (streaming GPD tail of deviations from the mean of the "
