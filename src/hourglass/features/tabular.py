@@ -614,6 +614,11 @@ class TabularPreprocessor:
     def _transform_general(self, df: pd.DataFrame) -> np.ndarray:
         """:meth:`transform` of any number of rows, column by column through pandas."""
         df = df.rename(columns=str)
+        if df.columns.has_duplicates:  # df[c] would be a table, not a column
+            dup = sorted(set(df.columns[df.columns.duplicated()]) & set(self.columns_))
+            if dup:
+                raise InputError(f"column names repeat: {', '.join(map(repr, dup[:5]))} (as text); "
+                                 "every column the model reads needs its own name")
         missing = [c for c in self.columns_ if c not in df.columns]
         if missing:
             more = f" (and {len(missing) - 3} more)" if len(missing) > 3 else ""
