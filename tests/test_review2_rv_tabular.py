@@ -26,3 +26,16 @@ def test_repeated_column_at_transform_is_an_input_error(rows: int) -> None:
     other = pd.concat([_frame(rows), pd.Series(0, index=df.index, name="x"),
                        pd.Series(1, index=df.index, name="x")], axis=1)
     assert pre.transform(other).shape[0] == rows  # a repeated column the model ignores: fine
+
+
+@pytest.mark.parametrize("bad", [-1, 0, 2.5, True, "3"])
+def test_max_features_out_of_range_is_refused(bad: object) -> None:
+    # -1 read as "all" by habit used to drop the lowest-variance column; 0 every numeric one
+    with pytest.raises(InputError, match="max_features"):
+        TabularPreprocessor(max_features=bad).fit(_frame())  # type: ignore[arg-type]
+    assert TabularPreprocessor(max_features=2.0).fit(_frame()).numeric_ == ["bytes", "dur"]
+
+
+def test_roles_not_a_mapping_is_an_input_error() -> None:
+    with pytest.raises(InputError, match="roles: expected a mapping"):
+        TabularPreprocessor(roles=["proto"]).fit(_frame())  # type: ignore[arg-type]

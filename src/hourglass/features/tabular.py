@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import numbers
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -259,6 +260,9 @@ class TabularPreprocessor:
 
     # -- fit ----------------------------------------------------------------------------------
     def _check_params(self) -> None:
+        if self.roles is not None and not isinstance(self.roles, Mapping):
+            raise InputError(f"roles: expected a mapping column -> role, got {type(self.roles).__name__}",
+                             param="roles")
         check_numeric_params(self, error=InputError)
         check_name_lists(self, "categorical", "drop")
         if self.scaler not in _SCALERS:
@@ -277,6 +281,12 @@ class TabularPreprocessor:
                 raise InputError(f"{name} must be >= 1, got {getattr(self, name)}")
         if self.min_frequency <= 0:
             raise InputError(f"min_frequency must be > 0, got {self.min_frequency}")
+        mf = self.max_features
+        if mf is not None and (isinstance(mf, bool) or not isinstance(mf, numbers.Integral | float)
+                               or not float(mf).is_integer() or mf < 1):
+            # -1 or 0 would slice the ranking from its end: one column dropped, or every one
+            raise InputError(f"max_features must be a whole number >= 1 (None: keep all), got {mf!r}",
+                             param="max_features")
         if self.max_corr is not None and not 0 < self.max_corr <= 1:
             raise InputError(f"max_corr must be in (0, 1], got {self.max_corr}")
 
