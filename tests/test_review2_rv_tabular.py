@@ -39,3 +39,19 @@ def test_max_features_out_of_range_is_refused(bad: object) -> None:
 def test_roles_not_a_mapping_is_an_input_error() -> None:
     with pytest.raises(InputError, match="roles: expected a mapping"):
         TabularPreprocessor(roles=["proto"]).fit(_frame())  # type: ignore[arg-type]
+
+
+def test_ip_or_port_column_without_one_readable_value_is_warned(caplog: pytest.LogCaptureFixture) -> None:
+    # addresses as integers, ports as service names: every value read as missing, silently
+    df = pd.DataFrame({"src_ip": [167772161, 3232235777, None] * 5, "dst_port": ["http", "ssh", "dns"] * 5,
+                       "x": np.arange(15.0)})
+    with caplog.at_level("WARNING", logger="hourglass.features.tabular"):
+        TabularPreprocessor().fit(df)
+    text = caplog.text
+    assert "column 'src_ip' (role ip: IP address name): none of its 10 values is an IP address " \
+           "(e.g. '167772161')" in text
+    assert "column 'dst_port' (role port: port name): none of its 15 values is a port number" in text
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="hourglass.features.tabular"):  # one address, or none at all
+        TabularPreprocessor().fit(df.assign(src_ip=["10.0.0.1", "x", None] * 5, dst_port=None))
+    assert "none of its" not in caplog.text

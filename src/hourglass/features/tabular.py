@@ -473,8 +473,11 @@ class TabularPreprocessor:
                 self.hashed_[c] = int(self.hash_buckets)
             elif role == "ip":
                 self.ips_[c] = int(self.hash_buckets)
-                if ip_parts(df[c], 1)[3].any():
+                absent = ip_parts(df[c], 1)[3]
+                if absent.any():
                     self.indicators_.append(c)
+                    if absent.all():
+                        self._warn_unread(df[c], c, "an IP address")
             elif role == "port":
                 ports = port_numbers(df[c])
                 counts = pd.Series(ports[np.isfinite(ports)]).value_counts()
@@ -482,6 +485,20 @@ class TabularPreprocessor:
                 self.ports_[c] = sorted(int(p) for p in top)
                 if np.isnan(ports).any():
                     self.indicators_.append(c)
+                    if np.isnan(ports).all():
+                        self._warn_unread(df[c], c, "a port number (0 to 65535)")
+
+    def _warn_unread(self, s: pd.Series, c: str, what: str) -> None:
+        """Warn that IP or port column ``c`` (role from its name, or given) has values but none
+        reads as ``what``: each reads as missing, and the column adds nothing but a constant
+        indicator (addresses written as integers, ports as service names)."""
+        values = string_values(s)
+        present = values[values != MISSING]
+        if len(present):
+            logger.warning("column %r (role %s: %s): none of its %d values is %s (e.g. %r); each "
+                           "reads as missing and the column adds nothing; give it another role "
+                           "(--role %s=numeric or categorical)", c, self.roles_[c], self.reasons_[c],
+                           len(present), what, present[0], c)
 
     def _feature_names(self) -> list[str]:
         names = list(self.numeric_)
