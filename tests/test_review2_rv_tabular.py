@@ -55,3 +55,39 @@ def test_ip_or_port_column_without_one_readable_value_is_warned(caplog: pytest.L
     with caplog.at_level("WARNING", logger="hourglass.features.tabular"):  # one address, or none at all
         TabularPreprocessor().fit(df.assign(src_ip=["10.0.0.1", "x", None] * 5, dst_port=None))
     assert "none of its" not in caplog.text
+
+
+def _state() -> dict:
+    df = pd.DataFrame({"proto": ["tcp", "udp", "tcp", "icmp"], "bytes": [10, 2000, 30, 5],
+                       "dst_port": [80, 443, 80, None], "h": ["a", "b", "c", "d"]})
+    return TabularPreprocessor(roles={"h": "hash"}, hash_buckets=2).fit(df).to_dict()
+
+
+@pytest.mark.parametrize(("key", "value", "match"), [
+    ("hashed", {"h": 10**30}, "bucket count h: 10"),  # was a list of 10**30 names: memory exhausted
+    ("hashed", {"h": 0}, "bucket count h: 0"),
+    ("categories", [], "no attribute 'items'"),       # was an AttributeError
+    ("quantiles", [], "no attribute 'items'"),
+    ("roles", {"dst_port": "categorical"}, "missing indicator of 'dst_port'"),
+])
+def test_malformed_state_is_an_input_error(key: str, value: object, match: str) -> None:
+    d = _state()
+    d[key] = value
+    with pytest.raises(InputError, match=f"preprocessing state is malformed .*{match}"):
+        TabularPreprocessor.from_dict(d)
+
+
+def test_state_without_roles_reads_port_columns() -> None:
+    d = _state()
+    del d["roles"]  # was a KeyError 'dst_port' in transform: the indicator read by one part only
+    df = pd.DataFrame({"proto": ["tcp"], "bytes": [1], "dst_port": [None], "h": ["a"]})
+    assert TabularPreprocessor.from_dict(d).transform(df).tolist() == \
+        TabularPreprocessor.from_dict(_state()).transform(df).tolist()
+
+
+@pytest.mark.parametrize("d", [None, [], "x"])
+def test_features_from_dict_of_not_a_mapping(d: object) -> None:
+    from hourglass.features.registry import features_from_dict
+
+    with pytest.raises(InputError, match="expected a mapping"):
+        features_from_dict(d)  # type: ignore[arg-type]

@@ -888,9 +888,7 @@ class TabularPreprocessor:
             self.offset_ = np.asarray(d["offset"], dtype=np.float64)
             self.scale_ = np.asarray(d["scale"], dtype=np.float64)
             self.feature_names_ = list(d["feature_names"])
-            self.roles_ = dict(d.get("roles") or {
-                **dict.fromkeys(self.numeric_, "numeric"),
-                **dict.fromkeys(self.categories_, "categorical")})
+            self.roles_ = dict(d.get("roles") or {})
             self.reasons_ = dict(d.get("reasons", {}))
             self.profile_ = dict(d.get("profile", {}))
             self.duplicates_ = dict(d.get("duplicates", {}))
@@ -903,8 +901,24 @@ class TabularPreprocessor:
             self.ips_ = {k: int(v) for k, v in in_order(d.get("ips", {}))}
             self.ports_ = {k: [int(p) for p in v] for k, v in in_order(d.get("ports", {}))}
             self.quantiles_ = {k: [float(q) for q in v] for k, v in d.get("quantiles", {}).items()}
-        except (KeyError, TypeError, ValueError) as exc:
+            # state saved before roles existed: each column's role from the block it feeds (an
+            # indicator of a column without one would be read by one part and not the other)
+            for role, cols in (("numeric", self.numeric_), ("numeric", self.constant_),
+                               ("categorical", self.categories_), ("hash", self.hashed_),
+                               ("ip", self.ips_), ("port", self.ports_)):
+                for c in cols:
+                    self.roles_.setdefault(str(c), role)
+        except (AttributeError, KeyError, TypeError, ValueError) as exc:  # a list for a mapping ...
             raise InputError(f"preprocessing state is malformed ({exc})") from None
+        odd = next((c for c in self.indicators_ if self.roles_.get(c) not in ("numeric", "ip", "port")), None)
+        if odd is not None:
+            raise InputError(f"preprocessing state is malformed (missing indicator of {odd!r}, role "
+                             f"{self.roles_.get(odd)!r})")
+        width = len(self.feature_names_)
+        bad = next((f"{c}: {k}" for c, k in (*self.hashed_.items(), *self.ips_.items()) if not 0 < k <= width),
+                   None)
+        if bad is not None:  # 10**30 buckets: the names below would fill the memory
+            raise InputError(f"preprocessing state is malformed (bucket count {bad}, of {width} features)")
         if self._feature_names() != self.feature_names_:  # the blocks in another order: wrong scores
             raise InputError("preprocessing state is malformed (feature names do not match)")
         n = len(self.numeric_)
