@@ -91,3 +91,21 @@ def test_features_from_dict_of_not_a_mapping(d: object) -> None:
 
     with pytest.raises(InputError, match="expected a mapping"):
         features_from_dict(d)  # type: ignore[arg-type]
+
+
+def test_list_or_dict_cells_are_an_input_error() -> None:
+    # were TypeError: unhashable type: 'list' from pandas, at fit and at transform
+    from hourglass.features.statistics import site_schema
+
+    df = pd.DataFrame({"tags": [["a"], ["b", "c"], ["a"]], "x": [1.0, 2.0, 3.0]})
+    with pytest.raises(InputError, match=r"column 'tags': a cell holds a list .*row 1.*flatten_json"):
+        TabularPreprocessor().fit(df)
+    with pytest.raises(InputError, match=r"column 'tags': a cell holds a list"):
+        site_schema(TabularPreprocessor().get_params(), df)
+    assert TabularPreprocessor(drop=["tags"]).fit(df).columns_ == ["x"]
+    pre = TabularPreprocessor().fit(_frame())
+    for rows in (2, 1500):
+        bad = _frame(rows)
+        bad["proto"] = [*bad["proto"].iloc[:-1], {"name": "tcp"}]
+        with pytest.raises(InputError, match=f"column 'proto': a cell holds a dict .*row {rows}\\)"):
+            pre.transform(bad.assign(other=[[1]] * rows))  # a column the model ignores: not named

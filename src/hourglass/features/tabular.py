@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import logging
 import numbers
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Container, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -131,6 +131,25 @@ def _listed(names: list[str], most: int = 12) -> str:
     """
     more = f" ... and {len(names) - most} more" if len(names) > most else ""
     return ", ".join(names[:most]) + more
+
+def refuse_unhashable(df: pd.DataFrame, exc: TypeError, skip: Container[str] = ()) -> None:
+    """Raise :class:`InputError` naming the first cell of ``df`` (columns named in ``skip``
+    aside) that is a list, a mapping or another unhashable object, when ``exc`` is the error
+    such a cell made (pandas cannot count or compare it); return for any other ``TypeError``."""
+    if "unhashable" not in str(exc):
+        return
+    for c in df.columns[[pd.api.types.is_object_dtype(t) for t in df.dtypes]]:
+        if str(c) in skip:
+            continue
+        values = df[c].to_numpy()
+        bad = np.flatnonzero([not pd.api.types.is_hashable(v) for v in values])
+        if len(bad):
+            v = values[bad[0]]
+            raise InputError(f"column {str(c)!r}: a cell holds a {type(v).__name__} ({str(v)[:40]!r}, row "
+                             f"{int(bad[0]) + 1}); cells must be numbers or text: read nested JSON "
+                             "with hourglass.ingest.tables.flatten_json(df) (arrays become their JSON "
+                             "text, as the command line reads them), or drop the column") from None
+
 
 def _not_a_frame(df: object) -> str:
     """The message for a table that is not a DataFrame, with the way to make one of an array."""
@@ -318,6 +337,13 @@ class TabularPreprocessor:
             raise InputError(_not_a_frame(df))
         if len(df) == 0:
             raise InputError("no rows to fit the preprocessing on (empty data)")
+        try:
+            return self._fit(df)
+        except TypeError as exc:
+            refuse_unhashable(df, exc, skip={str(c) for c in self.drop})
+            raise
+
+    def _fit(self, df: pd.DataFrame) -> TabularPreprocessor:
         self.__dict__.pop("_small_batch", None)  # the small-batch plan of an earlier fit
         df, cols = self._prepare(df)
         self.profile_ = {c: {"dtype": str(df[c].dtype), "missing": float(df[c].isna().mean()),
@@ -594,9 +620,13 @@ class TabularPreprocessor:
             raise InputError(_not_a_frame(df))
         if len(df) == 0:
             raise InputError("no rows to score (empty data)")
-        X = transform_small(self, df) if len(df) <= SMALL_ROWS else None
-        if X is None:
-            X = self._transform_general(df)
+        try:
+            X = transform_small(self, df) if len(df) <= SMALL_ROWS else None
+            if X is None:
+                X = self._transform_general(df)
+        except TypeError as exc:
+            refuse_unhashable(df, exc, skip=set(map(str, df.columns)) - set(self.columns_))
+            raise
         if len(df) >= _UNSEEN_MIN_VALUES and self.categories_:
             self._warn_unseen(df, X)
         return X
