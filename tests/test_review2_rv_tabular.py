@@ -109,3 +109,14 @@ def test_list_or_dict_cells_are_an_input_error() -> None:
         bad["proto"] = [*bad["proto"].iloc[:-1], {"name": "tcp"}]
         with pytest.raises(InputError, match=f"column 'proto': a cell holds a dict .*row {rows}\\)"):
             pre.transform(bad.assign(other=[[1]] * rows))  # a column the model ignores: not named
+
+
+def test_describe_counts_each_column_own_features() -> None:
+    # 'bytes/s' and 'proto:x' were counted as features of 'bytes' and 'proto' too (by name prefix)
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"bytes": rng.exponential(size=50), "bytes/s": rng.normal(size=50),
+                       "proto": rng.choice(["tcp", "udp"], 50), "proto:x": rng.normal(size=50)})
+    pre = TabularPreprocessor().fit(df)
+    got = {d["column"]: d["features"] for d in pre.describe()}
+    assert got == {"bytes": 1, "bytes/s": 1, "proto": 3, "proto:x": 1}
+    assert sum(got.values()) == len(pre.feature_names_)

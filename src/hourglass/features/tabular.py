@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import logging
 import numbers
+from collections import Counter
 from collections.abc import Callable, Container, Mapping, Sequence
 from typing import Any
 
@@ -827,9 +828,9 @@ class TabularPreprocessor:
         if not hasattr(self, "feature_names_"):
             raise NotFittedError("TabularPreprocessor is not fitted")
         out = []
+        # by the column each feature comes from, not by name: 'bytes/s' is no feature of 'bytes'
+        per_column = Counter(self.feature_columns())
         for c, role in self.roles_.items():
-            feats = [f for f in self.feature_names_ if f == c or f.startswith((f"{c}=", f"{c}:",
-                                                                                f"{c}#", f"{c}/"))]
             note = ""
             kept = " (its missing indicator kept)" if c in self.indicators_ else ""
             if c in self.constant_:
@@ -858,7 +859,7 @@ class TabularPreprocessor:
                     parts.append(f"range bucket + {len(self.ports_[c])} frequent port(s)")
                 note = ", ".join(parts)
             out.append({"column": c, **self.profile_.get(c, {}), "role": role,
-                        "why": self.reasons_.get(c, ""), "features": len(feats), "note": note})
+                        "why": self.reasons_.get(c, ""), "features": per_column[c], "note": note})
         return out
 
     # -- state --------------------------------------------------------------------------------
