@@ -120,3 +120,9 @@ def test_describe_counts_each_column_own_features() -> None:
     got = {d["column"]: d["features"] for d in pre.describe()}
     assert got == {"bytes": 1, "bytes/s": 1, "proto": 3, "proto:x": 1}
     assert sum(got.values()) == len(pre.feature_names_)
+
+
+def test_constant_categorical_column_is_kept_as_documented() -> None:
+    pre = TabularPreprocessor().fit(pd.DataFrame({"proto": ["tcp"] * 4, "k": [5.0] * 4, "x": [1.0, 2, 3, 4]}))
+    assert pre.constant_ == ["k"] and pre.feature_names_ == ["x", "proto=tcp", "proto=<unseen>"]
+    assert pre.transform(pd.DataFrame({"proto": ["udp"], "k": [5.0], "x": [1.0]})).tolist() == [[0, 0, 1]]

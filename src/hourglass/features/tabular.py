@@ -181,8 +181,9 @@ class TabularPreprocessor:
       registered / ephemeral bucket plus one-hot of the most frequent training ports;
     * ``drop``: identifiers and timestamps (``Flow ID``, ``uid``, ``Timestamp``, near-unique text).
 
-    Columns constant in training, and numeric columns whose correlation with an earlier one
-    exceeds ``max_corr``, are dropped (and logged).
+    Numeric columns constant in training, and numeric columns whose correlation with an earlier
+    one exceeds ``max_corr``, are dropped (and logged). A categorical column with one value in
+    training is kept: its ``<unseen>`` feature flags any other value later.
 
     Parameters
     ----------
