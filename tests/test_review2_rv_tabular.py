@@ -126,3 +126,19 @@ def test_constant_categorical_column_is_kept_as_documented() -> None:
     pre = TabularPreprocessor().fit(pd.DataFrame({"proto": ["tcp"] * 4, "k": [5.0] * 4, "x": [1.0, 2, 3, 4]}))
     assert pre.constant_ == ["k"] and pre.feature_names_ == ["x", "proto=tcp", "proto=<unseen>"]
     assert pre.transform(pd.DataFrame({"proto": ["udp"], "k": [5.0], "x": [1.0]})).tolist() == [[0, 0, 1]]
+
+
+def test_a_saved_index_column_is_not_a_feature() -> None:
+    # df.to_csv() writes the index as 'Unnamed: 0': as a feature, every row of a longer file scored
+    # past the training rows' numbers read as an anomaly (3,000 rows: 100% flagged after row 500)
+    from hourglass.features.roles import infer_role
+
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"Unnamed: 0": np.arange(0.0, 60), "index": np.r_[0:30, 40:70],
+                       "bytes": rng.exponential(size=60), "seq": np.arange(60)})
+    pre = TabularPreprocessor().fit(df)
+    assert pre.roles_["Unnamed: 0"] == pre.roles_["index"] == "drop"
+    assert pre.reasons_["index"] == "row numbers (a table's index saved as a column)"
+    assert "seq" in pre.numeric_  # another name: a column the user means
+    assert infer_role("Unnamed: 0", pd.Series([3, 1, 2]), max_categories=50) == ("numeric", "numeric values")
+    assert infer_role("index", pd.Series([0.0, 1.0, np.nan]), max_categories=50)[0] == "numeric"
