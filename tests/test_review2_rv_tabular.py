@@ -142,3 +142,10 @@ def test_a_saved_index_column_is_not_a_feature() -> None:
     assert "seq" in pre.numeric_  # another name: a column the user means
     assert infer_role("Unnamed: 0", pd.Series([3, 1, 2]), max_categories=50) == ("numeric", "numeric values")
     assert infer_role("index", pd.Series([0.0, 1.0, np.nan]), max_categories=50)[0] == "numeric"
+
+
+def test_ragged_labels_are_an_input_error() -> None:
+    from hourglass.features.validation import check_labels
+
+    with pytest.raises(InputError, match="y: expected one label per row"):  # was numpy's ValueError
+        check_labels([[0], [1, 0]], 2)
