@@ -152,6 +152,11 @@ def refuse_unhashable(df: pd.DataFrame, exc: TypeError, skip: Container[str] = (
                              "text, as the command line reads them), or drop the column") from None
 
 
+def _plain(v: Any) -> Any:
+    """``v`` with a NumPy scalar as its Python value (``json`` refuses ``np.int32(4)``)."""
+    return v.item() if isinstance(v, np.generic) else v
+
+
 def _not_a_frame(df: object) -> str:
     """The message for a table that is not a DataFrame, with the way to make one of an array."""
     hint = ("; wrap it as pd.DataFrame(X, columns=[...]), or give the numeric array to a detector "
@@ -262,21 +267,25 @@ class TabularPreprocessor:
         self.max_features = max_features
 
     def get_params(self) -> dict[str, Any]:
-        """Constructor arguments (JSON-ready)."""
+        """Constructor arguments (JSON-ready: a NumPy number or name, ``np.int64(16)``, as its
+        Python value)."""
+        def items(v: Any) -> list[Any]:
+            return [_plain(x) for x in v]
+
         return {
-            "categorical": None if self.categorical is None else list(self.categorical),
-            "log1p": self.log1p if isinstance(self.log1p, str) else list(self.log1p),
+            "categorical": None if self.categorical is None else items(self.categorical),
+            "log1p": self.log1p if isinstance(self.log1p, str) else items(self.log1p),
             "scaler": self.scaler,
-            "drop": list(self.drop),
-            "roles": None if self.roles is None else dict(self.roles),
+            "drop": items(self.drop),
+            "roles": None if self.roles is None else {_plain(k): v for k, v in dict(self.roles).items()},
             "impute": self.impute,
-            "fill_value": self.fill_value,
-            "min_frequency": self.min_frequency,
-            "max_categories": self.max_categories,
-            "hash_buckets": self.hash_buckets,
-            "max_ports": self.max_ports,
-            "max_corr": self.max_corr,
-            "max_features": self.max_features,
+            "fill_value": _plain(self.fill_value),
+            "min_frequency": _plain(self.min_frequency),
+            "max_categories": _plain(self.max_categories),
+            "hash_buckets": _plain(self.hash_buckets),
+            "max_ports": _plain(self.max_ports),
+            "max_corr": _plain(self.max_corr),
+            "max_features": _plain(self.max_features),
         }
 
     # -- fit ----------------------------------------------------------------------------------
