@@ -155,8 +155,9 @@ def test_numpy_scalar_params_save_as_json() -> None:
     import json
 
     # Pipeline.save failed after training: TypeError: Object of type int32 is not JSON serializable
-    pre = TabularPreprocessor(hash_buckets=np.int32(4), max_categories=np.int64(1), min_frequency=np.float64(1),
-                              fill_value=np.float32(2), max_corr=np.float64(0.9), drop=np.array(["zz"]))
+    pre = TabularPreprocessor(hash_buckets=np.int32(4), max_categories=np.int64(1),
+                              min_frequency=np.float64(1), fill_value=np.float32(2),
+                              max_corr=np.float64(0.9), drop=np.array(["zz"]))
     pre.fit(_frame())
     d = json.loads(json.dumps(pre.to_dict()))
     assert d["params"]["hash_buckets"] == 4 and type(d["params"]["hash_buckets"]) is int

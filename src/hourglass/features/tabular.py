@@ -956,8 +956,8 @@ class TabularPreprocessor:
             raise InputError(f"preprocessing state is malformed (missing indicator of {odd!r}, role "
                              f"{self.roles_.get(odd)!r})")
         width = len(self.feature_names_)
-        bad = next((f"{c}: {k}" for c, k in (*self.hashed_.items(), *self.ips_.items()) if not 0 < k <= width),
-                   None)
+        bad = next((f"{c}: {k}" for c, k in (*self.hashed_.items(), *self.ips_.items())
+                    if not 0 < k <= width), None)
         if bad is not None:  # 10**30 buckets: the names below would fill the memory
             raise InputError(f"preprocessing state is malformed (bucket count {bad}, of {width} features)")
         if self._feature_names() != self.feature_names_:  # the blocks in another order: wrong scores
