@@ -163,3 +163,17 @@ def test_numpy_scalar_params_save_as_json() -> None:
     assert d["params"]["hash_buckets"] == 4 and type(d["params"]["hash_buckets"]) is int
     again = TabularPreprocessor.from_dict(d)
     assert again.transform(_frame(5)).tolist() == pre.transform(_frame(5)).tolist()
+
+
+def test_durations_are_seconds() -> None:
+    # a Parquet duration column (timedelta64) was dropped as near-unique text, or one-hot encoded
+    # as text when its values were few; given as numeric, it was "expected numbers, found Timedelta"
+    rng = np.random.default_rng(0)
+    secs = rng.exponential(size=80)
+    df = pd.DataFrame({"duration": pd.to_timedelta(secs, unit="s"), "bytes": rng.exponential(size=80)})
+    pre = TabularPreprocessor().fit(df)
+    assert (pre.roles_["duration"], pre.reasons_["duration"]) == ("numeric", "durations (in seconds)")
+    as_seconds = df.assign(duration=df["duration"].dt.total_seconds())  # from a CSV: the same features
+    assert pre.transform(df).tolist() == pre.transform(as_seconds).tolist()
+    assert TabularPreprocessor().fit(as_seconds).transform(df).tolist() == pre.transform(df).tolist()
+    assert np.allclose(as_seconds["duration"], secs, atol=1e-8)

@@ -335,6 +335,9 @@ class TabularPreprocessor:
                 role, why = overrides[c], "given"
             else:
                 role, why = infer_role(c, df[c], max_categories=int(self.max_categories))
+                if pd.api.types.is_timedelta64_dtype(df[c]) and why != "identifier/timestamp name":
+                    # a Parquet duration: its text was one-hot encoded or dropped as near-unique
+                    role, why = "numeric", "durations (in seconds)"
                 example = separated_number(df[c]) if role != "numeric" else None
                 if example is not None:  # read as text, likely dropped: say so, not silently
                     logger.warning("column %r holds numbers with separators (e.g. %r), read as "
@@ -563,6 +566,8 @@ class TabularPreprocessor:
         out = {}
         for c in cols:
             s = df[c]
+            if pd.api.types.is_timedelta64_dtype(s):  # a duration is its seconds
+                s = s.dt.total_seconds()
             if not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
                 text = s.astype("string").str.strip()
                 text = text.mask((text == "") | text.isin(PLACEHOLDERS))  # as infer_role counts them
