@@ -40,4 +40,6 @@ def features_class(name: str) -> type:
 
 def features_from_dict(d: dict[str, Any]) -> Any:
     """Rebuild fitted preprocessing from its ``to_dict()`` output."""
+    if not isinstance(d, dict):
+        raise InputError(f"preprocessing state is malformed (expected a mapping, got {type(d).__name__})")
     return features_class(str(d.get("class")))(**{}).from_dict(d)

@@ -117,6 +117,8 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int) -> tuple[str, st
     if pd.api.types.is_bool_dtype(s):
         return "categorical", "boolean"
     if pd.api.types.is_numeric_dtype(s):
+        if _INDEX_NAME.fullmatch(name.strip()) and _row_numbers(s):
+            return "drop", "row numbers (a table's index saved as a column)"
         return "numeric", "numeric values"
     present = s.dropna()
     present = present[present.astype("string").str.strip() != ""]
@@ -135,6 +137,25 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int) -> tuple[str, st
     if n_unique > max_categories:
         return "hash", f"{n_unique} distinct values > max_categories={max_categories}"
     return "categorical", "text values"
+
+
+#: pandas' name for a CSV's empty header cell (``df.to_csv()`` writes the index under one) and
+#: ``reset_index()``'s names for an unnamed index
+_INDEX_NAME = re.compile(r"Unnamed: \d+|index|level_0", re.IGNORECASE)
+
+
+def _row_numbers(s: pd.Series) -> bool:
+    """Whether numeric column ``s`` holds whole numbers, none missing, strictly increasing: the
+    row numbers of a saved index (rows left out, by a label filter, leave gaps). As a feature
+    they would grow past training with every longer file scored: every late row an anomaly.
+
+    Examples
+    --------
+    >>> _row_numbers(pd.Series([0, 1, 2, 5])), _row_numbers(pd.Series([3.0, 1.0, 7.0]))
+    (True, False)
+    """
+    v = s.to_numpy(dtype=np.float64, na_value=np.nan)
+    return bool(len(v) > 1 and np.isfinite(v).all() and (v == np.floor(v)).all() and (np.diff(v) > 0).all())
 
 
 # the no-break space is the character itself, not the escape '\u00a0': pandas hands the pattern to

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable, Mapping, Sequence
+import numbers
+from collections import Counter
+from collections.abc import Callable, Container, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -131,6 +133,30 @@ def _listed(names: list[str], most: int = 12) -> str:
     more = f" ... and {len(names) - most} more" if len(names) > most else ""
     return ", ".join(names[:most]) + more
 
+def refuse_unhashable(df: pd.DataFrame, exc: TypeError, skip: Container[str] = ()) -> None:
+    """Raise :class:`InputError` naming the first cell of ``df`` (columns named in ``skip``
+    aside) that is a list, a mapping or another unhashable object, when ``exc`` is the error
+    such a cell made (pandas cannot count or compare it); return for any other ``TypeError``."""
+    if "unhashable" not in str(exc):
+        return
+    for c in df.columns[[pd.api.types.is_object_dtype(t) for t in df.dtypes]]:
+        if str(c) in skip:
+            continue
+        values = df[c].to_numpy()
+        bad = np.flatnonzero([not pd.api.types.is_hashable(v) for v in values])
+        if len(bad):
+            v = values[bad[0]]
+            raise InputError(f"column {str(c)!r}: a cell holds a {type(v).__name__} ({str(v)[:40]!r}, row "
+                             f"{int(bad[0]) + 1}); cells must be numbers or text: read nested JSON "
+                             "with hourglass.ingest.tables.flatten_json(df) (arrays become their JSON "
+                             "text, as the command line reads them), or drop the column") from None
+
+
+def _plain(v: Any) -> Any:
+    """``v`` with a NumPy scalar as its Python value (``json`` refuses ``np.int32(4)``)."""
+    return v.item() if isinstance(v, np.generic) else v
+
+
 def _not_a_frame(df: object) -> str:
     """The message for a table that is not a DataFrame, with the way to make one of an array."""
     hint = ("; wrap it as pd.DataFrame(X, columns=[...]), or give the numeric array to a detector "
@@ -160,8 +186,9 @@ class TabularPreprocessor:
       registered / ephemeral bucket plus one-hot of the most frequent training ports;
     * ``drop``: identifiers and timestamps (``Flow ID``, ``uid``, ``Timestamp``, near-unique text).
 
-    Columns constant in training, and numeric columns whose correlation with an earlier one
-    exceeds ``max_corr``, are dropped (and logged).
+    Numeric columns constant in training, and numeric columns whose correlation with an earlier
+    one exceeds ``max_corr``, are dropped (and logged). A categorical column with one value in
+    training is kept: its ``<unseen>`` feature flags any other value later.
 
     Parameters
     ----------
@@ -240,25 +267,32 @@ class TabularPreprocessor:
         self.max_features = max_features
 
     def get_params(self) -> dict[str, Any]:
-        """Constructor arguments (JSON-ready)."""
+        """Constructor arguments (JSON-ready: a NumPy number or name, ``np.int64(16)``, as its
+        Python value)."""
+        def items(v: Any) -> list[Any]:
+            return [_plain(x) for x in v]
+
         return {
-            "categorical": None if self.categorical is None else list(self.categorical),
-            "log1p": self.log1p if isinstance(self.log1p, str) else list(self.log1p),
+            "categorical": None if self.categorical is None else items(self.categorical),
+            "log1p": self.log1p if isinstance(self.log1p, str) else items(self.log1p),
             "scaler": self.scaler,
-            "drop": list(self.drop),
-            "roles": None if self.roles is None else dict(self.roles),
+            "drop": items(self.drop),
+            "roles": None if self.roles is None else {_plain(k): v for k, v in dict(self.roles).items()},
             "impute": self.impute,
-            "fill_value": self.fill_value,
-            "min_frequency": self.min_frequency,
-            "max_categories": self.max_categories,
-            "hash_buckets": self.hash_buckets,
-            "max_ports": self.max_ports,
-            "max_corr": self.max_corr,
-            "max_features": self.max_features,
+            "fill_value": _plain(self.fill_value),
+            "min_frequency": _plain(self.min_frequency),
+            "max_categories": _plain(self.max_categories),
+            "hash_buckets": _plain(self.hash_buckets),
+            "max_ports": _plain(self.max_ports),
+            "max_corr": _plain(self.max_corr),
+            "max_features": _plain(self.max_features),
         }
 
     # -- fit ----------------------------------------------------------------------------------
     def _check_params(self) -> None:
+        if self.roles is not None and not isinstance(self.roles, Mapping):
+            raise InputError(f"roles: expected a mapping column -> role, got {type(self.roles).__name__}",
+                             param="roles")
         check_numeric_params(self, error=InputError)
         check_name_lists(self, "categorical", "drop")
         if self.scaler not in _SCALERS:
@@ -277,6 +311,12 @@ class TabularPreprocessor:
                 raise InputError(f"{name} must be >= 1, got {getattr(self, name)}")
         if self.min_frequency <= 0:
             raise InputError(f"min_frequency must be > 0, got {self.min_frequency}")
+        mf = self.max_features
+        if mf is not None and (isinstance(mf, bool) or not isinstance(mf, numbers.Integral | float)
+                               or not float(mf).is_integer() or mf < 1):
+            # -1 or 0 would slice the ranking from its end: one column dropped, or every one
+            raise InputError(f"max_features must be a whole number >= 1 (None: keep all), got {mf!r}",
+                             param="max_features")
         if self.max_corr is not None and not 0 < self.max_corr <= 1:
             raise InputError(f"max_corr must be in (0, 1], got {self.max_corr}")
 
@@ -295,6 +335,9 @@ class TabularPreprocessor:
                 role, why = overrides[c], "given"
             else:
                 role, why = infer_role(c, df[c], max_categories=int(self.max_categories))
+                if pd.api.types.is_timedelta64_dtype(df[c]) and why != "identifier/timestamp name":
+                    # a Parquet duration: its text was one-hot encoded or dropped as near-unique
+                    role, why = "numeric", "durations (in seconds)"
                 example = separated_number(df[c]) if role != "numeric" else None
                 if example is not None:  # read as text, likely dropped: say so, not silently
                     logger.warning("column %r holds numbers with separators (e.g. %r), read as "
@@ -308,6 +351,13 @@ class TabularPreprocessor:
             raise InputError(_not_a_frame(df))
         if len(df) == 0:
             raise InputError("no rows to fit the preprocessing on (empty data)")
+        try:
+            return self._fit(df)
+        except TypeError as exc:
+            refuse_unhashable(df, exc, skip={str(c) for c in self.drop})
+            raise
+
+    def _fit(self, df: pd.DataFrame) -> TabularPreprocessor:
         self.__dict__.pop("_small_batch", None)  # the small-batch plan of an earlier fit
         df, cols = self._prepare(df)
         self.profile_ = {c: {"dtype": str(df[c].dtype), "missing": float(df[c].isna().mean()),
@@ -463,8 +513,11 @@ class TabularPreprocessor:
                 self.hashed_[c] = int(self.hash_buckets)
             elif role == "ip":
                 self.ips_[c] = int(self.hash_buckets)
-                if ip_parts(df[c], 1)[3].any():
+                absent = ip_parts(df[c], 1)[3]
+                if absent.any():
                     self.indicators_.append(c)
+                    if absent.all():
+                        self._warn_unread(df[c], c, "an IP address")
             elif role == "port":
                 ports = port_numbers(df[c])
                 counts = pd.Series(ports[np.isfinite(ports)]).value_counts()
@@ -472,6 +525,20 @@ class TabularPreprocessor:
                 self.ports_[c] = sorted(int(p) for p in top)
                 if np.isnan(ports).any():
                     self.indicators_.append(c)
+                    if np.isnan(ports).all():
+                        self._warn_unread(df[c], c, "a port number (0 to 65535)")
+
+    def _warn_unread(self, s: pd.Series, c: str, what: str) -> None:
+        """Warn that IP or port column ``c`` (role from its name, or given) has values but none
+        reads as ``what``: each reads as missing, and the column adds nothing but a constant
+        indicator (addresses written as integers, ports as service names)."""
+        values = string_values(s)
+        present = values[values != MISSING]
+        if len(present):
+            logger.warning("column %r (role %s: %s): none of its %d values is %s (e.g. %r); each "
+                           "reads as missing and the column adds nothing; give it another role "
+                           "(--role %s=numeric or categorical)", c, self.roles_[c], self.reasons_[c],
+                           len(present), what, present[0], c)
 
     def _feature_names(self) -> list[str]:
         names = list(self.numeric_)
@@ -499,6 +566,8 @@ class TabularPreprocessor:
         out = {}
         for c in cols:
             s = df[c]
+            if pd.api.types.is_timedelta64_dtype(s):  # a duration is its seconds
+                s = s.dt.total_seconds()
             if not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
                 text = s.astype("string").str.strip()
                 text = text.mask((text == "") | text.isin(PLACEHOLDERS))  # as infer_role counts them
@@ -567,9 +636,13 @@ class TabularPreprocessor:
             raise InputError(_not_a_frame(df))
         if len(df) == 0:
             raise InputError("no rows to score (empty data)")
-        X = transform_small(self, df) if len(df) <= SMALL_ROWS else None
-        if X is None:
-            X = self._transform_general(df)
+        try:
+            X = transform_small(self, df) if len(df) <= SMALL_ROWS else None
+            if X is None:
+                X = self._transform_general(df)
+        except TypeError as exc:
+            refuse_unhashable(df, exc, skip=set(map(str, df.columns)) - set(self.columns_))
+            raise
         if len(df) >= _UNSEEN_MIN_VALUES and self.categories_:
             self._warn_unseen(df, X)
         return X
@@ -614,6 +687,11 @@ class TabularPreprocessor:
     def _transform_general(self, df: pd.DataFrame) -> np.ndarray:
         """:meth:`transform` of any number of rows, column by column through pandas."""
         df = df.rename(columns=str)
+        if df.columns.has_duplicates:  # df[c] would be a table, not a column
+            dup = sorted(set(df.columns[df.columns.duplicated()]) & set(self.columns_))
+            if dup:
+                raise InputError(f"column names repeat: {', '.join(map(repr, dup[:5]))} (as text); "
+                                 "every column the model reads needs its own name")
         missing = [c for c in self.columns_ if c not in df.columns]
         if missing:
             more = f" (and {len(missing) - 3} more)" if len(missing) > 3 else ""
@@ -765,9 +843,9 @@ class TabularPreprocessor:
         if not hasattr(self, "feature_names_"):
             raise NotFittedError("TabularPreprocessor is not fitted")
         out = []
+        # by the column each feature comes from, not by name: 'bytes/s' is no feature of 'bytes'
+        per_column = Counter(self.feature_columns())
         for c, role in self.roles_.items():
-            feats = [f for f in self.feature_names_ if f == c or f.startswith((f"{c}=", f"{c}:",
-                                                                                f"{c}#", f"{c}/"))]
             note = ""
             kept = " (its missing indicator kept)" if c in self.indicators_ else ""
             if c in self.constant_:
@@ -796,7 +874,7 @@ class TabularPreprocessor:
                     parts.append(f"range bucket + {len(self.ports_[c])} frequent port(s)")
                 note = ", ".join(parts)
             out.append({"column": c, **self.profile_.get(c, {}), "role": role,
-                        "why": self.reasons_.get(c, ""), "features": len(feats), "note": note})
+                        "why": self.reasons_.get(c, ""), "features": per_column[c], "note": note})
         return out
 
     # -- state --------------------------------------------------------------------------------
@@ -856,9 +934,7 @@ class TabularPreprocessor:
             self.offset_ = np.asarray(d["offset"], dtype=np.float64)
             self.scale_ = np.asarray(d["scale"], dtype=np.float64)
             self.feature_names_ = list(d["feature_names"])
-            self.roles_ = dict(d.get("roles") or {
-                **dict.fromkeys(self.numeric_, "numeric"),
-                **dict.fromkeys(self.categories_, "categorical")})
+            self.roles_ = dict(d.get("roles") or {})
             self.reasons_ = dict(d.get("reasons", {}))
             self.profile_ = dict(d.get("profile", {}))
             self.duplicates_ = dict(d.get("duplicates", {}))
@@ -871,8 +947,24 @@ class TabularPreprocessor:
             self.ips_ = {k: int(v) for k, v in in_order(d.get("ips", {}))}
             self.ports_ = {k: [int(p) for p in v] for k, v in in_order(d.get("ports", {}))}
             self.quantiles_ = {k: [float(q) for q in v] for k, v in d.get("quantiles", {}).items()}
-        except (KeyError, TypeError, ValueError) as exc:
+            # state saved before roles existed: each column's role from the block it feeds (an
+            # indicator of a column without one would be read by one part and not the other)
+            for role, cols in (("numeric", self.numeric_), ("numeric", self.constant_),
+                               ("categorical", self.categories_), ("hash", self.hashed_),
+                               ("ip", self.ips_), ("port", self.ports_)):
+                for c in cols:
+                    self.roles_.setdefault(str(c), role)
+        except (AttributeError, KeyError, TypeError, ValueError) as exc:  # a list for a mapping ...
             raise InputError(f"preprocessing state is malformed ({exc})") from None
+        odd = next((c for c in self.indicators_ if self.roles_.get(c) not in ("numeric", "ip", "port")), None)
+        if odd is not None:
+            raise InputError(f"preprocessing state is malformed (missing indicator of {odd!r}, role "
+                             f"{self.roles_.get(odd)!r})")
+        width = len(self.feature_names_)
+        bad = next((f"{c}: {k}" for c, k in (*self.hashed_.items(), *self.ips_.items())
+                    if not 0 < k <= width), None)
+        if bad is not None:  # 10**30 buckets: the names below would fill the memory
+            raise InputError(f"preprocessing state is malformed (bucket count {bad}, of {width} features)")
         if self._feature_names() != self.feature_names_:  # the blocks in another order: wrong scores
             raise InputError("preprocessing state is malformed (feature names do not match)")
         n = len(self.numeric_)

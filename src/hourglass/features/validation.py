@@ -132,7 +132,11 @@ def check_labels(y: object, n_rows: int, *, what: str = "y") -> np.ndarray:
     >>> check_labels([0, 1, 0], 3)
     array([0, 1, 0], dtype=int8)
     """
-    arr = np.asarray(y).ravel()
+    try:
+        arr = np.asarray(y).ravel()
+    except ValueError:  # rows of different lengths
+        raise InputError(f"{what}: expected one label per row (a flat list), got rows of different "
+                         "lengths") from None
     if arr.shape[0] != n_rows:
         raise InputError(f"{what}: has {arr.shape[0]} labels for {n_rows} rows")
     try:
