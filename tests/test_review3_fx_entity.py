@@ -24,7 +24,7 @@ def _rows(hours: int, seed: int) -> pd.DataFrame:
     """Logons of three users over ``hours``, each user's name in several spellings."""
     rng = np.random.default_rng(seed)
     out = []
-    for name, spellings in SPELLINGS.items():
+    for spellings in SPELLINGS.values():
         for t in range(0, hours * 3600, 60):
             out.append({"user": spellings[(t // 60) % len(spellings)], "ts": t + int(rng.integers(0, 30)),
                         "bytes": int(rng.integers(100, 1000)), "dst_port": int(rng.choice([80, 443]))})
@@ -37,10 +37,12 @@ def kit(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     _rows(6, 1).to_csv(d / "train.csv", index=False)
     _rows(1, 2).to_csv(d / "test.csv", index=False)
     for case in ("exact", "fold"):
-        res = runner.invoke(app, ["train", str(d / "train.csv"), "--entity-col", "user", "--timestamp-col",
-                                  "ts", "--bucket", "15min", "--entity-case", case, "-o", str(d / case), *FAST])
+        res = runner.invoke(app, ["train", str(d / "train.csv"), "--entity-col", "user",
+                                  "--timestamp-col", "ts", "--bucket", "15min", "--entity-case", case,
+                                  "-o", str(d / case), *FAST])
         assert res.exit_code == 0, res.output
-    return {"dir": d, "train": d / "train.csv", "test": d / "test.csv", "exact": d / "exact", "fold": d / "fold"}
+    return {"dir": d, "train": d / "train.csv", "test": d / "test.csv", "exact": d / "exact",
+            "fold": d / "fold"}
 
 
 def _scored(model: Path, data: Path, out: Path) -> pd.DataFrame:
@@ -73,7 +75,8 @@ def test_stream_and_the_service_key_rows_as_score_does(kit: dict[str, Path]) -> 
     assert not bad and sorted(streamed["entity"].unique()) == ["alice", "bob", "host1"]
     assert len(streamed) == len(want)
     served = load_scorer(kit["fold"]).score(rows)["buckets"]
-    assert [(b["entity"], b["rows"]) for b in served] == list(zip(want["entity"], want["rows"], strict=True))
+    want_keys = list(zip(want["entity"], want["rows"], strict=True))
+    assert [(b["entity"], b["rows"]) for b in served] == want_keys
 
 
 def test_the_option_round_trips_and_an_old_state_loads_as_exact() -> None:
@@ -83,7 +86,8 @@ def test_the_option_round_trips_and_an_old_state_loads_as_exact() -> None:
     assert state["params"]["entity_case"] == "fold"
     back = EntityWindows.from_dict(state)
     assert back.entity_case == "fold" and back.aggregate(df)["rows"].tolist() == [3, 1]
-    old = json.loads(json.dumps(EntityWindows("user", "ts", numeric=("n",), categorical=()).fit(df).to_dict()))
+    exact = EntityWindows("user", "ts", numeric=("n",), categorical=()).fit(df)
+    old = json.loads(json.dumps(exact.to_dict()))
     del old["params"]["entity_case"]  # a model saved before the option
     legacy = EntityWindows.from_dict(old)
     assert legacy.entity_case == "exact"
@@ -97,8 +101,8 @@ def test_warm_start_keeps_the_parents_case(kit: dict[str, Path]) -> None:
     d = kit["dir"]
     one_line_error(["train", str(kit["test"]), "--warm-start", str(kit["fold"]), "--entity-case", "exact",
                     "-o", str(d / "W1"), "-q"], "--entity-case exact", d / "W1")
-    res = runner.invoke(app, ["train", str(kit["test"]), "--warm-start", str(kit["fold"]), "-o", str(d / "W2"),
-                              "--epochs", "1", "-q"])
+    res = runner.invoke(app, ["train", str(kit["test"]), "--warm-start", str(kit["fold"]),
+                              "-o", str(d / "W2"), "--epochs", "1", "-q"])
     assert res.exit_code == 0, res.output
     assert load(d / "W2").features_.entity_case == "fold"
 
@@ -106,6 +110,7 @@ def test_warm_start_keeps_the_parents_case(kit: dict[str, Path]) -> None:
 def test_a_bad_value_is_one_line_and_exit_2(kit: dict[str, Path], tmp_path: Path) -> None:
     out = tmp_path / "M"
     one_line_error(["train", str(kit["test"]), "--entity-col", "user", "--timestamp-col", "ts",
-                    "--entity-case", "Fold", "-o", str(out), *FAST], "--entity-case: expected exact or fold", out)
+                    "--entity-case", "Fold", "-o", str(out), *FAST],
+                   "--entity-case: expected exact or fold", out)
     one_line_error(["train", str(kit["test"]), "--entity-case", "fold", "-o", str(out), *FAST],
                    "--entity-case: only with --entity-col", out)

@@ -40,7 +40,8 @@ OPTION_OF_PARAM = {"scaler": "--scaler", "numeric": "--aggregate", "categorical"
                    "window": "--window", "step": "--step", "key_column": "--key-col",
                    "message_column": "--message-col", "time_column": "--timestamp-col",
                    "opset": "--opset", "check_rows": "--check-rows",
-                   "idle_timeout": "--idle-timeout", "entity_col": "--entity-col", "entity_case": "--entity-case",
+                   "idle_timeout": "--idle-timeout", "entity_col": "--entity-col",
+                   "entity_case": "--entity-case",
                    "timestamp_col": "--timestamp-col", "bucket": "--bucket", "strict": "--strict",
                    "label_field": "--label-field"}
 

@@ -15,7 +15,8 @@ from hourglass.errors import HourglassError
 __all__ = ["warm_entity"]
 
 #: The entity options of ``train``: parameter name → option.
-_OPTIONS = {"entity_col": "--entity-col", "entity_case": "--entity-case", "timestamp_col": "--timestamp-col", "time_col": "--time-col",
+_OPTIONS = {"entity_col": "--entity-col", "entity_case": "--entity-case",
+            "timestamp_col": "--timestamp-col", "time_col": "--time-col",
             "bucket": "--bucket", "aggregate": "--aggregate", "distinct": "--distinct"}
 
 
