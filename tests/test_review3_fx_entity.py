@@ -74,7 +74,9 @@ def test_stream_and_the_service_key_rows_as_score_does(kit: dict[str, Path]) -> 
     streamed = pd.concat([x for x in (out, rest) if x is not None])
     assert not bad and sorted(streamed["entity"].unique()) == ["alice", "bob", "host1"]
     assert len(streamed) == len(want)
-    served = load_scorer(kit["fold"]).score(rows)["buckets"]
+    scorer = load_scorer(kit["fold"])
+    assert scorer.describe()["entity_case"] == "fold"  # the /health body tells clients
+    served = scorer.score(rows)["buckets"]
     want_keys = list(zip(want["entity"], want["rows"], strict=True))
     assert [(b["entity"], b["rows"]) for b in served] == want_keys
 
