@@ -116,3 +116,11 @@ def test_a_bad_value_is_one_line_and_exit_2(kit: dict[str, Path], tmp_path: Path
                    "--entity-case: expected exact or fold", out)
     one_line_error(["train", str(kit["test"]), "--entity-case", "fold", "-o", str(out), *FAST],
                    "--entity-case: only with --entity-col", out)
+
+
+def test_inspect_counts_the_entities_train_would(kit: dict[str, Path]) -> None:
+    for case, entities in (("exact", 6), ("fold", 3)):
+        res = runner.invoke(app, ["inspect", str(kit["train"]), "--entity-col", "user", "--timestamp-col",
+                                  "ts", "--bucket", "15min", "--entity-case", case])
+        assert res.exit_code == 0, res.output
+        assert f"of {entities} entities" in res.output

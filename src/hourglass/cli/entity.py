@@ -639,7 +639,7 @@ def evaluate_entity(pipe: Pipeline, data: Path, *, label_col: str | None, normal
 def inspect_entity(df: pd.DataFrame, spec: Any, *, entity_col: str, timestamp_col: str,
                    bucket: str, numeric: list[str] | None, distinct: list[str] | None,
                    drop: list[str], roles: dict[str, str], scaler: str, where: object = "inspect",
-                   ) -> dict[str, Any]:
+                   entity_case: str = "exact") -> dict[str, Any]:
     """What ``train --entity-col`` would build from ``df`` (the inspected rows): per column, the
     aggregates it gives per (entity, bucket), or why it gives none; the buckets and entities;
     the features left after scaling (constant and near-duplicate aggregates dropped). A bucket
@@ -649,11 +649,12 @@ def inspect_entity(df: pd.DataFrame, spec: Any, *, entity_col: str, timestamp_co
         raise HourglassError("--role: sets the roles of inferred columns; with --aggregate/--distinct "
                              "the columns are the ones named")
     parse_bucket(bucket)
+    check_entity_case(entity_case)
     keys = (entity_col, timestamp_col)
     features = EntityWindows(entity_col, timestamp_col, bucket=bucket,
                              numeric=tuple(numeric or ()) if given else None,
                              categorical=tuple(distinct or ()) if given else None,
-                             scaler=scaler, drop=tuple(drop),
+                             scaler=scaler, drop=tuple(drop), entity_case=entity_case,
                              roles=None if given else entity_roles(spec, roles, df, keys))
     features.fit(df)
     kept: dict[str, int] = {}
