@@ -41,6 +41,7 @@ OPTION_OF_PARAM = {"scaler": "--scaler", "numeric": "--aggregate", "categorical"
                    "message_column": "--message-col", "time_column": "--timestamp-col",
                    "opset": "--opset", "check_rows": "--check-rows",
                    "idle_timeout": "--idle-timeout", "entity_col": "--entity-col",
+                   "entity_case": "--entity-case",
                    "timestamp_col": "--timestamp-col", "bucket": "--bucket", "strict": "--strict",
                    "label_field": "--label-field"}
 
@@ -390,7 +391,7 @@ BenchDataDirOpt = Annotated[Path | None, typer.Option(
          "nsl_kdd/ subfolder).")]
 
 # Entity buckets: a table's rows per entity per time bucket (hourglass.cli.entity does the work)
-__all__ += ["AggregateOpt", "BucketOpt", "DistinctOpt", "EntityColOpt"]
+__all__ += ["AggregateOpt", "BucketOpt", "DistinctOpt", "EntityCaseOpt", "EntityColOpt"]
 
 EntityColOpt = Annotated[str | None, typer.Option(
     "--entity-col", help="Tables: score each entity (this column: source IP, host, user) per time "
@@ -398,6 +399,11 @@ EntityColOpt = Annotated[str | None, typer.Option(
                          "aggregated (row count, sums/means/maxima, distinct values) into one; "
                          "needs --timestamp-col, unless the data's format names its own event "
                          "time (auditd, cef, zeek-conn, cloudtrail ...: 'hourglass formats').")]
+EntityCaseOpt = Annotated[str | None, typer.Option(
+    "--entity-case", help="With --entity-col: 'exact' (default: 'alice' and 'Alice' are two "
+                          "entities, as Linux user names are) or 'fold' (names case-folded: one "
+                          "entity for Windows accounts, UPNs, e-mail addresses, DNS host names; "
+                          "alerts name the folded spelling). Saved with the model.")]
 BucketOpt = Annotated[str | None, typer.Option(
     "--bucket", help="With --entity-col: bucket length, e.g. 1min, 5min, 1h (default 5min).")]
 AggregateOpt = Annotated[list[str] | None, typer.Option(

@@ -17,7 +17,7 @@ from hourglass.cli._spool import shown
 from hourglass.cli.tables import read_data, resolve_spec, skip_unreadable_times, split_labels, unlabelled_rows
 from hourglass.detectors import registry
 from hourglass.errors import HourglassError, InputError
-from hourglass.features.entity import KEYS, EntityWindows, parse_bucket
+from hourglass.features.entity import ENTITY_CASES, KEYS, EntityWindows, parse_bucket
 from hourglass.ingest import ReadStats, label_strings
 from hourglass.ingest.formats import format_roles
 from hourglass.pipeline import Pipeline
@@ -48,6 +48,12 @@ def format_time(entity_col: str | None, timestamp_col: str | None, fmt: str | No
         logger.info("buckets cut on %r, the %s format's event time (--timestamp-col to choose "
                     "another)", col, getattr(spec, "name", fmt))
     return col
+
+
+def check_entity_case(value: str) -> None:
+    """Refuse an ``--entity-case`` other than ``exact`` or ``fold`` (before any data is read)."""
+    if value not in ENTITY_CASES:
+        raise HourglassError(f"--entity-case: expected {' or '.join(ENTITY_CASES)}, got {value!r}")
 
 
 def wants_entity(entity_col: str | None, bucket: str | None, timestamp_col: str | None) -> bool:
@@ -267,7 +273,8 @@ def normal_buckets(df: pd.DataFrame, features: EntityWindows, label_col: str | N
     feats, labels, is_anom = split_labels(df, label_col, normal, str(data))
     assert is_anom is not None
     probe = EntityWindows(features.entity_col, features.timestamp_col, bucket=features.bucket,
-                          numeric=(), categorical=())
+                          numeric=(), categorical=(),
+                          entity_case=getattr(features, "entity_case", "exact"))
     ent, start = probe.row_keys(feats)
     bad = pd.DataFrame({"e": ent, "b": start, "y": is_anom}).groupby(["e", "b"])["y"].transform("max")
     rows = feats.loc[bad.to_numpy() == 0].reset_index(drop=True)
@@ -281,12 +288,15 @@ def train_entity(data: Path, output: Path, *, entity_col: str, timestamp_col: st
                  model: str, params: dict[str, Any], threshold: str | None, label_col: str | None,
                  normal: list[str], fmt: str, on_bad_rows: str, numeric: list[str] | None,
                  distinct: list[str] | None, drop: list[str], scaler: str,
-                 roles: dict[str, str] | None = None) -> tuple[Pipeline, ReadStats]:
-    """Train and save an entity-bucket model on DATA's (normal) rows."""
+                 roles: dict[str, str] | None = None,
+                 entity_case: str = "exact") -> tuple[Pipeline, ReadStats]:
+    """Train and save an entity-bucket model on DATA's (normal) rows (``entity_case``: entity
+    names compared as written, ``"exact"``, or case-folded, ``"fold"``)."""
     from hourglass.cli._common import check_model_dir
     from hourglass.cli.logs import check_tabular_model
 
     parse_bucket(bucket)
+    check_entity_case(entity_case)
     cls = registry.get(model)
     check_tabular_model(cls, model)
     check_model_dir(output, data)
@@ -301,6 +311,7 @@ def train_entity(data: Path, output: Path, *, entity_col: str, timestamp_col: st
                              numeric=tuple(numeric or ()) if given else None,
                              categorical=tuple(distinct or ()) if given else None,
                              scaler=scaler, drop=tuple(d for d in drop if d != label_col),
+                             entity_case=entity_case,
                              roles=None if given else entity_roles(
                                  spec, roles or {}, df, (entity_col, timestamp_col, label_col or "")))
     n_rows = len(df)
@@ -628,7 +639,7 @@ def evaluate_entity(pipe: Pipeline, data: Path, *, label_col: str | None, normal
 def inspect_entity(df: pd.DataFrame, spec: Any, *, entity_col: str, timestamp_col: str,
                    bucket: str, numeric: list[str] | None, distinct: list[str] | None,
                    drop: list[str], roles: dict[str, str], scaler: str, where: object = "inspect",
-                   ) -> dict[str, Any]:
+                   entity_case: str = "exact") -> dict[str, Any]:
     """What ``train --entity-col`` would build from ``df`` (the inspected rows): per column, the
     aggregates it gives per (entity, bucket), or why it gives none; the buckets and entities;
     the features left after scaling (constant and near-duplicate aggregates dropped). A bucket
@@ -638,11 +649,12 @@ def inspect_entity(df: pd.DataFrame, spec: Any, *, entity_col: str, timestamp_co
         raise HourglassError("--role: sets the roles of inferred columns; with --aggregate/--distinct "
                              "the columns are the ones named")
     parse_bucket(bucket)
+    check_entity_case(entity_case)
     keys = (entity_col, timestamp_col)
     features = EntityWindows(entity_col, timestamp_col, bucket=bucket,
                              numeric=tuple(numeric or ()) if given else None,
                              categorical=tuple(distinct or ()) if given else None,
-                             scaler=scaler, drop=tuple(drop),
+                             scaler=scaler, drop=tuple(drop), entity_case=entity_case,
                              roles=None if given else entity_roles(spec, roles, df, keys))
     features.fit(df)
     kept: dict[str, int] = {}

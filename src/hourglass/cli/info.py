@@ -17,6 +17,7 @@ from hourglass.cli._options import (
     CategoricalOpt,
     DistinctOpt,
     DropOpt,
+    EntityCaseOpt,
     EntityColOpt,
     LabelOpt,
     NormalOpt,
@@ -103,6 +104,7 @@ def inspect(
                        "stderr).")] = None,
     on_bad_rows: BadRowsOpt = "error",
     entity_col: EntityColOpt = None,
+    entity_case: EntityCaseOpt = None,
     bucket: BucketOpt = None,
     aggregate: AggregateOpt = None,
     distinct: DistinctOpt = None,
@@ -169,10 +171,13 @@ def inspect(
             _inspect_entity(df, spec, data, label_col=label_col, normal_values=normal_values,
                             entity_col=entity_col, timestamp_col=timestamp_col, bucket=bucket or "5min",
                             aggregate=aggregate, distinct=distinct, drop=drop or [],
-                            roles=parse_roles(role), scaler=scaler, json_out=json_out)
+                            roles=parse_roles(role), scaler=scaler, json_out=json_out,
+                            entity_case=entity_case or "exact")
             return
         if aggregate or distinct:
             raise HourglassError("--aggregate/--distinct: only with --entity-col COLUMN")
+        if entity_case is not None:
+            raise HourglassError("--entity-case: only with --entity-col COLUMN")
         labels, fitted_on = None, None
         if label_col is not None and label_col in df.columns:
             values = label_strings(df[label_col])
@@ -259,7 +264,8 @@ def _time_summary(values: Any, column: str) -> dict[str, Any]:
 def _inspect_entity(df: Any, spec: object, data: Path, *, label_col: str | None,
                     normal_values: list[str], entity_col: str, timestamp_col: str, bucket: str,
                     aggregate: list[str] | None, distinct: list[str] | None, drop: list[str],
-                    roles: dict[str, str], scaler: str, json_out: Path | None) -> None:
+                    roles: dict[str, str], scaler: str, json_out: Path | None,
+                    entity_case: str = "exact") -> None:
     """``inspect --entity-col``: the per-(entity, bucket) aggregates train would build."""
     import pandas as pd
 
@@ -278,7 +284,7 @@ def _inspect_entity(df: Any, spec: object, data: Path, *, label_col: str | None,
               "fitted_on_normal_rows": fitted_on,
               **inspect_entity(df, spec, entity_col=entity_col, timestamp_col=timestamp_col,
                                bucket=bucket, numeric=aggregate, distinct=distinct, drop=drop,
-                               roles=roles, scaler=scaler, where=data)}
+                               roles=roles, scaler=scaler, where=data, entity_case=entity_case)}
     if json_out is not None:
         with atomic_output(json_out) as tmp:
             tmp.write_text(json.dumps(report, indent=2))

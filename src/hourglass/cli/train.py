@@ -24,6 +24,7 @@ from hourglass.cli._options import (
     DeprecatedTimeColOpt,
     DistinctOpt,
     DropOpt,
+    EntityCaseOpt,
     EntityColOpt,
     ExtraNormalOpt,
     FillLimitOpt,
@@ -136,6 +137,7 @@ def train(
     replay_data: ReplayDataOpt = None,
     replay: ReplayOpt = 1.0,
     entity_col: EntityColOpt = None,
+    entity_case: EntityCaseOpt = None,
     bucket: BucketOpt = None,
     aggregate: AggregateOpt = None,
     distinct: DistinctOpt = None,
@@ -190,7 +192,8 @@ def train(
                                memory_budget=memory_budget, sample_rows=sample_rows,
                                replay_data=replay_data, replay=replay,
                                entity=given_options(train, {
-                                   "entity_col": entity_col, "timestamp_col": timestamp_col,
+                                   "entity_col": entity_col, "entity_case": entity_case,
+                                   "timestamp_col": timestamp_col,
                                    "time_col": time_col, "bucket": bucket, "aggregate": aggregate,
                                    "distinct": distinct, "memory_budget": memory_budget,
                                    "sample_rows": sample_rows}))
@@ -224,7 +227,7 @@ def train(
                     bucket=bucket or "5min", model=model, params=params, threshold=threshold,
                     label_col=label_col, normal=list(normal or []), fmt=str(fmt),
                     on_bad_rows=on_bad_rows, numeric=aggregate, distinct=distinct, drop=drop or [],
-                    scaler=scaler, roles=parse_roles(role))
+                    scaler=scaler, roles=parse_roles(role), entity_case=entity_case or "exact")
             except InputError as exc:  # the format's own time field, which this file lacks
                 if given_time is None and getattr(exc, "param", None) == "timestamp_col":
                     raise HourglassError(f"{data}: the data format's event time {timestamp_col!r} "
@@ -246,6 +249,8 @@ def train(
     with user_errors():
         if aggregate or distinct:
             raise HourglassError("--aggregate/--distinct: only with --entity-col COLUMN")
+        if entity_case is not None:
+            raise HourglassError("--entity-case: only with --entity-col COLUMN")
         timeseries = ts_cli.wants_timeseries(model, dataset, freq, fill, fill_limit, freq_agg)
         time_col = None if timeseries else timestamp_col
         if extra_normal and not timeseries:

@@ -179,6 +179,9 @@ def warm_start_command(
         if kind in ("time-series", "log") and {"memory_budget", "sample_rows"} & set(entity):
             raise HourglassError(f"--memory-budget/--sample-rows: not for a {kind} model ({name}); "
                                  "its warm start reads the whole file, as 'train' does")
+        if "entity_case" in entity:
+            raise HourglassError(f"--entity-case: only for entity-bucket models ({parent_dir} is a "
+                                 f"{kind} model); leave it out")
         if {"entity_col", "bucket", "aggregate", "distinct"} & set(entity):
             raise HourglassError("--entity-col/--bucket/--aggregate/--distinct: a warm start "
                                  f"keeps the parent's features ({parent_dir} is a {kind} model); "

@@ -15,7 +15,8 @@ from hourglass.errors import HourglassError
 __all__ = ["warm_entity"]
 
 #: The entity options of ``train``: parameter name → option.
-_OPTIONS = {"entity_col": "--entity-col", "timestamp_col": "--timestamp-col", "time_col": "--time-col",
+_OPTIONS = {"entity_col": "--entity-col", "entity_case": "--entity-case",
+            "timestamp_col": "--timestamp-col", "time_col": "--time-col",
             "bucket": "--bucket", "aggregate": "--aggregate", "distinct": "--distinct"}
 
 
@@ -34,6 +35,15 @@ def check_entity_options(parent: Any, parent_dir: Path, given: dict[str, Any]) -
         if name == "entity_col" and value != f.entity_col:
             raise HourglassError(f"--entity-col {value}: {parent_dir} groups rows per "
                                  f"{f.entity_col!r}; {frozen}")
+        if name == "entity_case":
+            from hourglass.cli.entity import check_entity_case
+
+            check_entity_case(value)
+            have = getattr(f, "entity_case", "exact")
+            if value != have:
+                raise HourglassError(f"--entity-case {value}: {parent_dir} compares entity names "
+                                     f"{'case-folded' if have == 'fold' else 'exactly'} "
+                                     f"(--entity-case {have}); a warm start keeps it")
         if name in ("timestamp_col", "time_col") and value != f.timestamp_col:
             raise HourglassError(f"{_OPTIONS[name]} {value}: {parent_dir} reads the times in "
                                  f"{f.timestamp_col!r}; {frozen}")

@@ -25,7 +25,7 @@ from hourglass.features.roles import PLACEHOLDERS, factorize_strings, infer_role
 from hourglass.features.tabular import TabularPreprocessor
 from hourglass.features.validation import check_name_lists
 
-__all__ = ["KEYS", "EntityWindows", "parse_bucket"]
+__all__ = ["ENTITY_CASES", "KEYS", "EntityWindows", "parse_bucket"]
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +36,9 @@ _LOG1P = ("counts", "all", "none")
 # numeric by value, but codes: their distinct count means something, their sum does not
 _CODE_NAME = re.compile(r"(id|code|pid|tid|ppid|port|number|idx|index|guid|sid|type|status|flags)$")
 _ROLES = ("numeric", "categorical", "drop")
+#: How entity names are compared: ``"exact"`` (as written, stripped) or ``"fold"``
+#: (:meth:`str.casefold`: ``Alice``, ``ALICE`` and ``alice`` are one entity).
+ENTITY_CASES = ("exact", "fold")
 _TIME_NAME = re.compile(r"(time|date|timestamp)$")
 
 
@@ -227,6 +230,14 @@ class EntityWindows:
         the inferred role of those columns (a file format's own roles: Windows record numbers
         and process ids dropped, event ids, tasks and opcodes counted as codes); columns the
         data lacks are ignored.
+    entity_case
+        How entity names are compared: ``"exact"`` (the default; ``alice`` and ``Alice`` are two
+        entities, as Linux user names are) or ``"fold"`` (names case-folded with
+        :meth:`str.casefold`: Windows account names, UPNs, e-mail addresses and DNS host names
+        are case-insensitive, so ``alice``, ``ALICE`` and ``Alice`` are one entity). Applied
+        wherever rows are keyed (fit, transform, :meth:`row_keys`); the ``entity`` of
+        :meth:`aggregate`'s rows is then the folded name (``alice``), the same whichever
+        spelling came first. Saved with the state; a state without it reads as ``"exact"``.
 
     Examples
     --------
@@ -257,6 +268,7 @@ class EntityWindows:
         scaler: str = "minmax",
         drop: Sequence[str] = (),
         roles: dict[str, str] | None = None,
+        entity_case: str = "exact",
     ) -> None:
         self.entity_col = entity_col
         self.timestamp_col = timestamp_col
@@ -269,6 +281,7 @@ class EntityWindows:
         self.scaler = scaler
         self.drop = drop
         self.roles = roles
+        self.entity_case = entity_case
 
     def get_params(self) -> dict[str, Any]:
         """Constructor arguments (JSON-ready)."""
@@ -278,7 +291,8 @@ class EntityWindows:
                 "categorical": None if self.categorical is None else list(self.categorical),
                 "stats": list(self.stats), "top_share": bool(self.top_share), "log1p": self.log1p,
                 "scaler": self.scaler, "drop": list(self.drop),
-                "roles": None if self.roles is None else {str(k): str(v) for k, v in self.roles.items()}}
+                "roles": None if self.roles is None else {str(k): str(v) for k, v in self.roles.items()},
+                "entity_case": self.entity_case}
 
     # -- fit ----------------------------------------------------------------------------------
     def _check_params(self) -> None:
@@ -290,6 +304,9 @@ class EntityWindows:
             raise InputError(f"entity_col and timestamp_col are both {self.entity_col!r}",
                              param=("entity_col", "timestamp_col"))
         parse_bucket(self.bucket)
+        if self.entity_case not in ENTITY_CASES:
+            raise InputError(f"entity_case: expected one of {', '.join(ENTITY_CASES)}, got "
+                             f"{self.entity_case!r}", param="entity_case")
         check_name_lists(self, "numeric", "categorical", "stats", "drop")
         bad = [s for s in self.stats if s not in _STATS]
         if bad or not len(self.stats):
@@ -433,7 +450,7 @@ class EntityWindows:
         assert self.entity_col is not None and self.timestamp_col is not None  # checked at fit
         if ts is None:
             ts = _times(df[self.timestamp_col], self.timestamp_col, getattr(self, "dayfirst_", None))
-        ent_codes, ent_names = factorize_strings(df[self.entity_col].reset_index(drop=True))
+        ent_codes, ent_names = self._entities(df[self.entity_col])
         starts = ts.floor(td)
         groups = Groups(_group_key(ent_codes, ent_names, starts, td))
         size = groups.sizes
@@ -458,6 +475,26 @@ class EntityWindows:
         start = starts[first]
         return pd.DataFrame({"entity": ent_names[ent_codes[first]], "bucket_start": start,
                              "bucket_end": start + td, "rows": size.astype(np.int64), **cols})
+
+    def _entities(self, s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+        """(codes, names) of the entity column ``s``: :func:`factorize_strings`' stripped text,
+        case-folded with ``entity_case="fold"`` (names that fold alike share a code; the
+        missing entity stays ``"<missing>"``).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> codes, names = EntityWindows("u", "ts", entity_case="fold")._entities(
+        ...     pd.Series(["Alice", "ALICE ", None, "alice"]))
+        >>> names[codes].tolist()
+        ['alice', 'alice', '<missing>', 'alice']
+        """
+        codes, names = factorize_strings(s.reset_index(drop=True))
+        if getattr(self, "entity_case", "exact") != "fold":
+            return codes, names
+        folded = np.array([n.casefold() for n in names.tolist()], dtype=object)  # "<missing>" stays
+        fold_codes, fold_names = pd.factorize(folded)
+        return fold_codes[codes].astype(np.int64), np.asarray(fold_names, dtype=object)
 
     def row_keys(self, df: pd.DataFrame) -> tuple[np.ndarray, pd.DatetimeIndex]:
         """Per row of ``df``: its entity (as the key text) and its bucket start (what joins row
@@ -489,7 +526,7 @@ class EntityWindows:
         self._check_params()
         assert self.entity_col is not None and self.timestamp_col is not None  # _check_params: text
         df = self._check_frame(df, "group")
-        codes, names = factorize_strings(df[self.entity_col].reset_index(drop=True))
+        codes, names = self._entities(df[self.entity_col])
         ts = _times(df[self.timestamp_col], self.timestamp_col, getattr(self, "dayfirst_", None))
         return names[codes], ts
 

@@ -194,6 +194,7 @@ class EntityScorer(ModelScorer):
                         f"{self.bucket} bucket) within this request only"),
             "columns": [{"name": c, "role": roles.get(c, "aggregated")} for c in self.columns],
             "entity_column": self.entity_col,
+            "entity_case": getattr(f, "entity_case", "exact"),
             "timestamp_column": self.timestamp_col,
             "bucket": self.bucket,
         }

@@ -328,6 +328,9 @@ class HealthResponse(BaseModel):
     timestamp_column: str | None = None
     entity_column: str | None = Field(default=None, description="Entity buckets: the column naming "
                                                                 "the entity (host, IP, user).")
+    entity_case: str | None = Field(default=None, description="Entity buckets: 'exact' (entity names "
+                                    "compared as written) or 'fold' (case-folded: Alice, ALICE and "
+                                    "alice one entity, named alice in the answer).")
     bucket: str | None = Field(default=None, description="Entity buckets: the bucket length "
                                                          "(5min, 1h...).")
     freq: str | None = None
