@@ -263,13 +263,17 @@ def explain_rows(pipe: Pipeline, df: pd.DataFrame, *, top: int = 3, method: str 
     weights, columns, total = feature_weights(pipe, pipe.transform(df), chosen, steps=steps)
     order, share = top_shares(weights, total, top)
     frame = pipe.with_absent_fields(df.reset_index(drop=True))  # Windows events: absent = missing
-    present = {c for c in columns if c in frame.columns}
+    # the feature columns are named as text (a frame of numpy data has columns 0, 1, ...): each
+    # named column's position in ``frame``, the first of that name
+    where: dict[str, int] = {}
+    for k, name in enumerate(frame.columns):
+        where.setdefault(str(name), k)
     why = []
     for i, row in enumerate(order):
         parts = []
         for j in row:
             c = columns[j]
-            value = _value_text(frame.at[i, c]) if c in present else "?"
+            value = _value_text(frame.iat[i, where[c]]) if c in where else "?"
             parts.append(f"{c}={value} ({share[i, j]:.0%})")
         why.append("; ".join(parts))
     return pd.DataFrame({"top_column": [columns[j] for j in order[:, 0]], "why": why,
