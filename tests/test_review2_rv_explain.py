@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 
 from hourglass import Pipeline
-from hourglass.detectors import AutoEncoder
-from hourglass.explain import explain_rows
+from hourglass.cli import app
+from hourglass.detectors import AutoEncoder, TCNAutoEncoder
+from hourglass.explain import explain_rows, step_errors
+from hourglass.explain.timeseries import steps_table
+from hourglass.features.entity import EntityWindows
+from hourglass.features.timeseries import TimeSeriesPreprocessor
+from hourglass.ingest.synthetic import port_scan_flows
+from tests._cli import runner
 
 
 def test_rows_of_a_numpy_frame_are_quoted_with_their_values() -> None:
@@ -20,3 +29,44 @@ def test_rows_of_a_numpy_frame_are_quoted_with_their_values() -> None:
     first = dict(p.split(" (")[0].split("=") for p in why.iloc[0].split("; "))
     assert {k: float(v) for k, v in first.items()} == {
         k: float(f"{df.iloc[0][int(k)]:.6g}") for k in first}
+
+
+def _text_types(path: Path) -> dict[str, str]:
+    schema = pq.read_schema(path)
+    return {f.name: str(f.type) for f in schema}
+
+
+def test_a_series_explained_with_nothing_flagged_has_text_columns(tmp_path: Path) -> None:
+    # with no flagged step, top_channel and why were float64 columns in the Parquet file: a
+    # folder of daily outputs no longer read as one table (double against string)
+    t = np.arange(300)
+    df = pd.DataFrame({"ts": pd.date_range("2024-01-01", periods=300, freq="min").astype(str),
+                       "cpu": np.sin(t / 4), "mem": np.cos(t / 6)})
+    pipe = Pipeline(TCNAutoEncoder(window=8, channels=(4,), code=2, epochs=1, verbose=0),
+                    features=TimeSeriesPreprocessor("ts")).fit(df)
+    assert steps_table(step_errors(pipe, df.head(40)), np.array([], dtype=int)).dtypes[
+        ["top_channel", "why"]].tolist() == [object, object]
+    pipe.detector_.threshold_.value_ = np.inf  # nothing is flagged
+    pipe.save(tmp_path / "m")
+    df.head(40).to_csv(tmp_path / "s.csv", index=False)
+    out = tmp_path / "why.parquet"
+    res = runner.invoke(app, ["explain", str(tmp_path / "m"), str(tmp_path / "s.csv"), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    assert " 0 flagged" in res.stderr
+    types = _text_types(out)
+    assert "string" in types["top_channel"] and "string" in types["why"], types
+
+
+def test_buckets_explained_with_nothing_flagged_have_text_columns(tmp_path: Path) -> None:
+    flows, _ = port_scan_flows(hosts=3, days=0.5, scan_flows=0)
+    ew = EntityWindows("src_ip", "ts", numeric=("bytes",), categorical=("dst_port",))
+    pipe = Pipeline(AutoEncoder(hidden=(8, 4), epochs=1, verbose=0), features=ew).fit(flows)
+    pipe.detector_.threshold_.value_ = np.inf
+    pipe.save(tmp_path / "m")
+    flows.head(40).to_csv(tmp_path / "f.csv", index=False)
+    out = tmp_path / "why.parquet"
+    res = runner.invoke(app, ["explain", str(tmp_path / "m"), str(tmp_path / "f.csv"), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    assert " 0 flagged" in res.stderr
+    types = _text_types(out)
+    assert all("string" in types[c] for c in ("top_feature", "why", "method")), types
