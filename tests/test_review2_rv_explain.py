@@ -70,3 +70,14 @@ def test_buckets_explained_with_nothing_flagged_have_text_columns(tmp_path: Path
     assert " 0 flagged" in res.stderr
     types = _text_types(out)
     assert all("string" in types[c] for c in ("top_feature", "why", "method")), types
+
+
+def test_a_missing_float32_value_is_said_missing(tmp_path: Path) -> None:
+    # a float32 column (Parquet flow exports) holds numpy.float32 NaN, no Python float: it
+    # was quoted as 'nan' where a float64 one says '<missing>'
+    df = pd.DataFrame(np.random.default_rng(1).normal(size=(200, 3)), columns=["a", "b", "c"])
+    pipe = Pipeline(detector=AutoEncoder(hidden=(4, 2), epochs=1, verbose=0)).fit(df)
+    rows = df.head(2).astype("float32")
+    rows.loc[0, "b"] = np.nan
+    why = explain_rows(pipe, rows, top=3)["why"]
+    assert "b=<missing>" in why.iloc[0] and "nan" not in why.iloc[0], why.tolist()

@@ -192,7 +192,9 @@ def column_attributions(pipe: Pipeline, df: pd.DataFrame, *, steps: int = 64
 
 
 def _value_text(value: Any) -> str:
-    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+    # any missing scalar: None, NaN of any float width (a float32 column's is no Python float),
+    # pd.NA, NaT
+    if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)):
         return "<missing>"
     if isinstance(value, (float, np.floating)):
         text = f"{float(value):.6g}"
