@@ -44,8 +44,8 @@ def test_a_series_explained_with_nothing_flagged_has_text_columns(tmp_path: Path
                        "cpu": np.sin(t / 4), "mem": np.cos(t / 6)})
     pipe = Pipeline(TCNAutoEncoder(window=8, channels=(4,), code=2, epochs=1, verbose=0),
                     features=TimeSeriesPreprocessor("ts")).fit(df)
-    assert steps_table(step_errors(pipe, df.head(40)), np.array([], dtype=int)).dtypes[
-        ["top_channel", "why"]].tolist() == [object, object]
+    empty = steps_table(step_errors(pipe, df.head(40)), np.array([], dtype=int))
+    assert all(pd.api.types.is_string_dtype(empty[c]) for c in ("top_channel", "why"))
     pipe.detector_.threshold_.value_ = np.inf  # nothing is flagged
     pipe.save(tmp_path / "m")
     df.head(40).to_csv(tmp_path / "s.csv", index=False)

@@ -19,7 +19,7 @@ from hourglass.explain.timeseries import (
     step_errors,
     steps_table,
 )
-from hourglass.ingest.writers import chunk_writer
+from hourglass.ingest import write_table
 
 __all__ = ["explain_series"]
 
@@ -53,9 +53,8 @@ def explain_series(pipe: Any, model: Path, data: Path, *, command: Any, dataset:
     frame = steps_table(errors, steps, top=top, timestamp_col=ts)
     frame.insert(frame.columns.get_loc("flag") + 1, "severity",
                  np.asarray(pipe.detector_.severity(errors.scores[steps])).astype(str))
-    if output is not None:  # atomic; a text column without rows is text in the file too
-        with chunk_writer(output) as writer:
-            writer.write(frame)
+    if output is not None:
+        write_table(frame, output)
     if limit and len(frame):
         shown = frame.sort_values(["score", "step"], ascending=[False, True], kind="stable").head(limit)
         when = [str(ts)] if ts is not None else []
