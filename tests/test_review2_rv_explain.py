@@ -81,3 +81,14 @@ def test_a_missing_float32_value_is_said_missing(tmp_path: Path) -> None:
     rows.loc[0, "b"] = np.nan
     why = explain_rows(pipe, rows, top=3)["why"]
     assert "b=<missing>" in why.iloc[0] and "nan" not in why.iloc[0], why.tolist()
+
+
+def test_a_whole_number_read_as_float_is_quoted_in_full() -> None:
+    # a byte count in a column with a gap is a float: 1234567.0 was quoted '1.23457e+06'
+    rng = np.random.default_rng(2)
+    df = pd.DataFrame({"bytes": rng.integers(1000, 5000, 200).astype(float), "b": rng.normal(size=200)})
+    pipe = Pipeline(detector=AutoEncoder(hidden=(4, 2), epochs=1, verbose=0)).fit(df)
+    rows = pd.DataFrame({"bytes": [1234567.0, np.nan], "b": [0.25, 0.5]})
+    why = explain_rows(pipe, rows, top=2)["why"]
+    assert "bytes=1234567 (" in why.iloc[0] and "b=0.25 (" in why.iloc[0], why.tolist()
+    assert "bytes=<missing> (" in why.iloc[1], why.tolist()

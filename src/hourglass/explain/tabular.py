@@ -197,7 +197,13 @@ def _value_text(value: Any) -> str:
     if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)):
         return "<missing>"
     if isinstance(value, (float, np.floating)):
-        text = f"{float(value):.6g}"
+        number = float(value)
+        text = f"{number:.6g}"
+        # a whole number (a byte count read as float: its column has a gap) that 6 digits cut
+        # is given in full, as the row holds it ('1.23457e+06' cannot be looked up; 5e+07 can)
+        if np.isfinite(number) and number == round(number) and abs(number) < 1e15 \
+                and float(text) != number:
+            text = str(int(number))
     else:
         text = str(value)
     return text if len(text) <= _MAX_VALUE_CHARS else text[:_MAX_VALUE_CHARS - 1] + "…"
