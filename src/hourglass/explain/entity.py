@@ -159,7 +159,8 @@ def bucket_reasons(pipe: Pipeline, agg: pd.DataFrame, X: np.ndarray, *, rows: pd
     chosen = _entity_pipe(pipe, method)
     f = cast("EntityWindows", pipe.features_)  # entity-bucket features (checked just above)
     if len(agg) == 0:
-        return pd.DataFrame({"top_feature": [], "why": [], "method": []}, index=agg.index)
+        text = np.array([], dtype=object)  # text columns, as with rows (not float64: an empty list's)
+        return pd.DataFrame({"top_feature": text, "why": text, "method": text}, index=agg.index)
     weights, columns, total = feature_weights(pipe, X, chosen, steps=steps)
     order, share = top_shares(weights, total, top)
     raw = f.raw_values(agg).to_numpy(dtype=np.float64)

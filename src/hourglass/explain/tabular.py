@@ -192,10 +192,18 @@ def column_attributions(pipe: Pipeline, df: pd.DataFrame, *, steps: int = 64
 
 
 def _value_text(value: Any) -> str:
-    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+    # any missing scalar: None, NaN of any float width (a float32 column's is no Python float),
+    # pd.NA, NaT
+    if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)):
         return "<missing>"
     if isinstance(value, (float, np.floating)):
-        text = f"{float(value):.6g}"
+        number = float(value)
+        text = f"{number:.6g}"
+        # a whole number (a byte count read as float: its column has a gap) that 6 digits cut
+        # is given in full, as the row holds it ('1.23457e+06' cannot be looked up; 5e+07 can)
+        if np.isfinite(number) and number == round(number) and abs(number) < 1e15 \
+                and float(text) != number:
+            text = str(int(number))
     else:
         text = str(value)
     return text if len(text) <= _MAX_VALUE_CHARS else text[:_MAX_VALUE_CHARS - 1] + "…"
@@ -263,13 +271,17 @@ def explain_rows(pipe: Pipeline, df: pd.DataFrame, *, top: int = 3, method: str 
     weights, columns, total = feature_weights(pipe, pipe.transform(df), chosen, steps=steps)
     order, share = top_shares(weights, total, top)
     frame = pipe.with_absent_fields(df.reset_index(drop=True))  # Windows events: absent = missing
-    present = {c for c in columns if c in frame.columns}
+    # the feature columns are named as text (a frame of numpy data has columns 0, 1, ...): each
+    # named column's position in ``frame``, the first of that name
+    where: dict[str, int] = {}
+    for k, name in enumerate(frame.columns):
+        where.setdefault(str(name), k)
     why = []
     for i, row in enumerate(order):
         parts = []
         for j in row:
             c = columns[j]
-            value = _value_text(frame.at[i, c]) if c in present else "?"
+            value = _value_text(frame.iat[i, where[c]]) if c in where else "?"
             parts.append(f"{c}={value} ({share[i, j]:.0%})")
         why.append("; ".join(parts))
     return pd.DataFrame({"top_column": [columns[j] for j in order[:, 0]], "why": why,

@@ -249,11 +249,12 @@ def steps_table(errors: StepErrors, steps: np.ndarray, *, top: int = 3,
         out[str(timestamp_col)] = np.asarray(errors.index)[steps]
     out["score"] = total
     out["flag"] = errors.flags[steps]
-    out["top_channel"] = names
+    text = pd.array([], dtype="string")  # no step: text columns still (a file's column types)
+    out["top_channel"] = names if names else text
     # the parts add up to the score up to float rounding: share of their sum, as in 'why'
     part_sum = errors.parts[steps].sum(axis=1) if len(steps) else np.zeros(0)
     out["top_share"] = np.divide(top_part, part_sum, out=np.zeros_like(top_part), where=part_sum > 0)
-    out["why"] = texts
+    out["why"] = texts if texts else text
     return out.set_index(pd.Index(steps))
 
 
