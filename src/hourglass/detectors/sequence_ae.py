@@ -29,6 +29,9 @@ __all__ = ["EventCountAutoEncoder", "SequenceAutoEncoder"]
 
 Batch = tuple[torch.Tensor, ...]
 
+#: Most logits (chunks x positions x keys) ``SequenceAutoEncoder.explain`` holds at once.
+_EXPLAIN_LOGITS = 1 << 22
+
 
 class _SeqAENet(nn.Module):
     def __init__(self, n_keys: int, embed: int, hidden: int, code: int, cell: str, layers: int,
@@ -211,27 +214,41 @@ class SequenceAutoEncoder(EventsInput, DeepDetector):
         M, sess = self._chunks(Xp, self.length_)
         end = self.n_features_in_ + 1
         thr = float(self.threshold_.value_)
-        out: list[dict[str, Any]] = []
-        with torch.inference_mode():
-            keys = torch.from_numpy(M).to(self.device_)
-            nll, mask = self.module_.nll(keys)
-            prob = torch.softmax(self.module_.logits(keys), dim=2)
-        nll_np = torch.where(mask, nll, torch.full_like(nll, -np.inf)).cpu().numpy()
+        self.module_.eval()
+        # the decoder's logits are chunks x length x keys: computed a bounded batch of chunks at
+        # a time, keeping only each position's surprise, then again for one chunk per session
+        batch = max(1, _EXPLAIN_LOGITS // (M.shape[1] * (self.n_features_in_ + 2)))
+        nll_np = predict_batches(lambda b: self.module_.nll(b[0])[0], [M], device=self.device_,
+                                 batch_size=batch)
+        mask_np = M != self.module_.pad
+        nll_np = np.where(mask_np, nll_np, -np.inf)
+        picks: list[tuple[int, int, int]] = []  # (chunk row, column, position in the session)
         for i in range(len(Xp)):
             rows = np.flatnonzero(sess == i)
             flat = nll_np[rows].ravel()
             above = np.flatnonzero(flat > thr) if self.reduce == "max" else np.zeros(0, np.int64)
             j = int(above[0]) if len(above) else int(np.argmax(flat))
-            r, c = rows[j // M.shape[1]], j % M.shape[1]
-            p_top, k_top = prob[r, c].topk(min(int(top), prob.shape[2]))
-            position = int((mask[rows].cpu().numpy().ravel()[:j]).sum())
-            keys_out = ["<end>" if int(k) == end else raw
-                        for k, raw in zip(k_top.cpu().numpy(), self._raw_keys(k_top.cpu().numpy()),
-                                          strict=True)]
+            picks.append((int(rows[j // M.shape[1]]), j % M.shape[1],
+                          int(mask_np[rows].ravel()[:j].sum())))
+        k = min(int(top), int(self.n_features_in_) + 2)
+        p_top = np.zeros((len(picks), k), dtype=np.float32)
+        k_top = np.zeros((len(picks), k), dtype=np.int64)
+        with torch.inference_mode():
+            for lo in range(0, len(picks), batch):
+                part = picks[lo:lo + batch]
+                keys = torch.from_numpy(M[[r for r, _, _ in part]]).to(self.device_)
+                cols = torch.tensor([c for _, c, _ in part], device=self.device_)
+                logits = self.module_.logits(keys)[torch.arange(len(part), device=self.device_), cols]
+                p, kk = torch.softmax(logits, dim=1).topk(k, dim=1)
+                p_top[lo:lo + len(part)], k_top[lo:lo + len(part)] = p.cpu().numpy(), kk.cpu().numpy()
+        out: list[dict[str, Any]] = []
+        for i, (r, c, position) in enumerate(picks):
+            keys_out = ["<end>" if int(key) == end else raw
+                        for key, raw in zip(k_top[i], self._raw_keys(k_top[i]), strict=True)]
             out.append({"position": position,
                         "key": "<end>" if int(M[r, c]) == end else self._raw_keys([M[r, c]])[0],
                         "score": float(nll_np[r, c]), "expected": keys_out,
-                        "expected_p": [round(float(v), 4) for v in p_top.cpu().numpy()]})
+                        "expected_p": [round(float(v), 4) for v in p_top[i]]})
         return out
 
     # -- state --------------------------------------------------------------------------------

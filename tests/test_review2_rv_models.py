@@ -1,0 +1,42 @@
+"""Review round 2 (models): regressions of defects found in the non-GAN neural detectors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from hourglass.detectors import SequenceAutoEncoder, sequence_ae
+
+
+@pytest.fixture(scope="module")
+def seq_ae() -> SequenceAutoEncoder:
+    rng = np.random.default_rng(0)
+    train = [rng.integers(0, 30, size=rng.integers(3, 25)) for _ in range(80)]
+    return SequenceAutoEncoder(hidden=8, code=4, embed=4, epochs=2, max_length=8, verbose=0,
+                               device="cpu").fit(train)
+
+
+def test_seq_ae_explain_holds_bounded_logits(seq_ae: SequenceAutoEncoder,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    # explain ran the decoder on every chunk of every session at once: chunks x length x keys
+    # floats (GBs for a batch of long sessions over a few hundred templates)
+    rng = np.random.default_rng(1)
+    X = [rng.integers(0, 32, size=rng.integers(1, 40)) for _ in range(60)]
+    want = seq_ae.explain(X, top=3)
+    sizes: list[int] = []
+    logits = seq_ae.module_.logits
+
+    def spy(keys):  # type: ignore[no-untyped-def]
+        out = logits(keys)
+        sizes.append(out.numel())
+        return out
+
+    monkeypatch.setattr(sequence_ae, "_EXPLAIN_LOGITS", 2000, raising=False)
+    monkeypatch.setattr(seq_ae.module_, "logits", spy)
+    got = seq_ae.explain(X, top=3)
+    assert max(sizes) <= 2000
+    assert [(e["position"], e["key"], e["expected"]) for e in got] == [
+        (e["position"], e["key"], e["expected"]) for e in want]
+    assert np.allclose([e["score"] for e in got], [e["score"] for e in want], rtol=1e-5)
+    alone = [seq_ae.explain([x], top=3)[0] for x in X[:5]]
+    assert [(e["position"], e["key"]) for e in alone] == [(e["position"], e["key"]) for e in want[:5]]
