@@ -31,7 +31,7 @@ def test_seq_ae_explain_holds_bounded_logits(seq_ae: SequenceAutoEncoder,
         sizes.append(out.numel())
         return out
 
-    monkeypatch.setattr(sequence_ae, "_EXPLAIN_LOGITS", 2000, raising=False)
+    monkeypatch.setattr(sequence_ae, "_LOGITS", 2000, raising=False)
     monkeypatch.setattr(seq_ae.module_, "logits", spy)
     got = seq_ae.explain(X, top=3)
     assert max(sizes) <= 2000
@@ -40,3 +40,25 @@ def test_seq_ae_explain_holds_bounded_logits(seq_ae: SequenceAutoEncoder,
     assert np.allclose([e["score"] for e in got], [e["score"] for e in want], rtol=1e-5)
     alone = [seq_ae.explain([x], top=3)[0] for x in X[:5]]
     assert [(e["position"], e["key"]) for e in alone] == [(e["position"], e["key"]) for e in want[:5]]
+
+
+def test_seq_ae_scores_and_validates_in_bounded_batches(seq_ae: SequenceAutoEncoder,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    # score and the validation loss ran 4,096 chunks per pass: with ~100 positions and 1,000
+    # keys, GBs of logits (peak RSS +4.5 GB scoring 4,096 sessions, +2.2 GB in fit)
+    rng = np.random.default_rng(2)
+    X = [rng.integers(0, 32, size=rng.integers(1, 40)) for _ in range(60)]
+    want = seq_ae.score(X)
+    monkeypatch.setattr(sequence_ae, "_LOGITS", 2000, raising=False)
+    sizes: list[int] = []
+    score = seq_ae.module_.score
+
+    def spy(batch):  # type: ignore[no-untyped-def]
+        sizes.append(batch[0].numel() * (seq_ae.n_features_in_ + 2))
+        return score(batch)
+
+    monkeypatch.setattr(seq_ae.module_, "score", spy)
+    assert np.allclose(seq_ae.score(X), want, rtol=1e-5)
+    assert 0 < max(sizes) <= 2000
+    eval_rows = seq_ae._train_config(100).eval_batch_size
+    assert eval_rows is not None and eval_rows * seq_ae.length_ * (seq_ae.n_features_in_ + 2) <= 2000

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, ClassVar
 
 import numpy as np
@@ -22,15 +23,17 @@ from hourglass.detectors.autoencoder import AutoEncoder
 from hourglass.detectors.base import DeepDetector, check_at_least_one, check_dropout
 from hourglass.detectors.events import EventsInput, Packed, check_top, dedup_rows, with_end
 from hourglass.features.sessions import count_vectors
-from hourglass.nn import RNNDecoder, RNNEncoder, predict_batches
+from hourglass.nn import RNNDecoder, RNNEncoder, TrainConfig, predict_batches
 from hourglass.thresholds import Threshold
 
 __all__ = ["EventCountAutoEncoder", "SequenceAutoEncoder"]
 
 Batch = tuple[torch.Tensor, ...]
 
-#: Most logits (chunks x positions x keys) ``SequenceAutoEncoder.explain`` holds at once.
-_EXPLAIN_LOGITS = 1 << 22
+#: Most decoder logits (chunks x positions x keys) a pass of :class:`SequenceAutoEncoder` holds
+#: when it scores, explains or takes a validation loss (4M floats; cross-entropy and softmax
+#: hold a copy or two more): a batch of 4,096 chunks of 100 positions over 1,000 keys held GBs.
+_LOGITS = 1 << 22
 
 
 class _SeqAENet(nn.Module):
@@ -157,6 +160,15 @@ class SequenceAutoEncoder(EventsInput, DeepDetector):
         return _SeqAENet(n_features, int(self.embed), int(self.hidden), int(self.code), self.cell,
                          int(self.layers), bool(self.bidirectional), float(self.dropout))
 
+    def _chunk_batch(self, length: int, most: int = 4096) -> int:
+        """Chunks per network pass that keep the decoder's logits within :data:`_LOGITS`."""
+        return int(min(most, max(1, _LOGITS // (int(length) * (int(self.n_features_in_) + 2)))))
+
+    def _train_config(self, n_rows: int | None = None) -> TrainConfig:
+        config = super()._train_config(n_rows)
+        return dataclasses.replace(config, eval_batch_size=self._chunk_batch(
+            getattr(self, "length_", self.max_length), most=max(config.batch_size, 4096)))
+
     # -- chunks -----------------------------------------------------------------------------
     def _chunks(self, X: Packed, length: int) -> tuple[np.ndarray, np.ndarray]:
         """Left-padded chunk matrix (chunks × ``length``) and the session of each chunk; each
@@ -187,7 +199,8 @@ class SequenceAutoEncoder(EventsInput, DeepDetector):
         self.module_.eval()
         M, sess = self._chunks(X, self.length_)
         rows, inv, _ = dedup_rows(M, self.n_features_in_ + 3)
-        s = predict_batches(self.module_.score, [rows], device=self.device_, batch_size=4096)[inv]
+        s = predict_batches(self.module_.score, [rows], device=self.device_,
+                            batch_size=self._chunk_batch(M.shape[1]))[inv]
         if self.reduce == "max":
             out = np.full(len(X), -np.inf)
             np.maximum.at(out, sess, s[:, 1])
@@ -217,7 +230,7 @@ class SequenceAutoEncoder(EventsInput, DeepDetector):
         self.module_.eval()
         # the decoder's logits are chunks x length x keys: computed a bounded batch of chunks at
         # a time, keeping only each position's surprise, then again for one chunk per session
-        batch = max(1, _EXPLAIN_LOGITS // (M.shape[1] * (self.n_features_in_ + 2)))
+        batch = self._chunk_batch(M.shape[1])
         nll_np = predict_batches(lambda b: self.module_.nll(b[0])[0], [M], device=self.device_,
                                  batch_size=batch)
         mask_np = M != self.module_.pad
