@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 
 from hourglass.detectors import SequenceAutoEncoder, sequence_ae
+from hourglass.detectors.events import dedup_rows
 
 
 @pytest.fixture(scope="module")
@@ -62,3 +65,34 @@ def test_seq_ae_scores_and_validates_in_bounded_batches(seq_ae: SequenceAutoEnco
     assert 0 < max(sizes) <= 2000
     eval_rows = seq_ae._train_config(100).eval_batch_size
     assert eval_rows is not None and eval_rows * seq_ae.length_ * (seq_ae.n_features_in_ + 2) <= 2000
+
+
+def test_seq_ae_dedups_wide_chunks_in_linear_time() -> None:
+    # chunks too wide for one int64 code were made unique by np.unique(axis=0), a byte sort of
+    # the padded rows: 11 s for 40,000 three-event sessions padded to 128 positions (100 s to
+    # score 300,000); the same unique rows, inverse and counts now, in a fraction of a second
+    rng = np.random.default_rng(0)
+    M = np.full((40000, 128), 22)
+    M[:, -4:] = rng.integers(0, 20, size=(40000, 4))
+    t = time.perf_counter()
+    got = sequence_ae._unique_chunks(M, 23)
+    assert time.perf_counter() - t < 3.0
+    small = M[::40]
+    for a, b in zip(sequence_ae._unique_chunks(small, 23), dedup_rows(small, 23), strict=True):
+        assert np.array_equal(a, b)
+    assert got[0].shape[0] == len(np.unique(M[:, -4:], axis=0)) and got[2].sum() == len(M)
+    assert np.array_equal(got[0][got[1]], M)
+
+
+def test_seq_ae_unique_chunks_survives_a_hash_collision(monkeypatch: pytest.MonkeyPatch) -> None:
+    M = np.random.default_rng(3).integers(0, 300, size=(50, 20))
+    M[10:20] = M[0]
+    M[30] = M[31][::-1]  # the same sum: the same hash under these weights
+    monkeypatch.setattr(np.random, "default_rng", lambda seed: _ZeroWeights())  # all rows collide
+    for a, b in zip(sequence_ae._unique_chunks(M, 300), dedup_rows(M, 300), strict=True):
+        assert np.array_equal(a, b)
+
+
+class _ZeroWeights:
+    def integers(self, lo, hi, size, dtype):  # type: ignore[no-untyped-def]
+        return np.zeros(size, dtype=dtype)  # | 1 makes them ones: every row hashes to its sum

@@ -36,6 +36,45 @@ Batch = tuple[torch.Tensor, ...]
 _LOGITS = 1 << 22
 
 
+def _unique_chunks(M: np.ndarray, base: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`~hourglass.detectors.events.dedup_rows` of the chunk matrix ``M``, the same
+    (unique rows in the same order, inverse index, counts), in time linear in its size.
+
+    Chunks too wide for one int64 code went to ``np.unique(M, axis=0)``, which sorts the rows
+    as raw bytes: 87 s for 300,000 sessions of 3 events padded to 128 positions. Here each row
+    is hashed to one integer (wrapping uint64 arithmetic), the hashes are made unique, every row
+    is checked against its group's first row (a collision falls back to ``dedup_rows``), and
+    only the few unique rows are sorted (lexicographically, as ``np.unique(M, axis=0)`` does).
+    Narrow chunks take ``dedup_rows``'s own (fast) path.
+
+    Examples
+    --------
+    >>> M = np.array([[3, 1], [0, 2], [3, 1]])
+    >>> [a.tolist() for a in _unique_chunks(M, 2**40)]  # too wide for one int64 code
+    [[[0, 2], [3, 1]], [1, 0, 1], [1, 2]]
+    """
+    n, d = M.shape
+    if n == 0 or d * np.log2(max(base, 2)) < 62:
+        return dedup_rows(M, base)
+    weights = np.random.default_rng(0).integers(1, 2**63, size=d, dtype=np.uint64) | np.uint64(1)
+    step = max(1, (1 << 22) // d)  # rows per block: temporaries of at most 32 MB
+    h = np.empty(n, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for lo in range(0, n, step):
+            block = M[lo:lo + step].astype(np.uint64) * weights
+            h[lo:lo + step] = block.sum(axis=1, dtype=np.uint64)
+    _, first, inv, counts = np.unique(h, return_index=True, return_inverse=True, return_counts=True)
+    inv = inv.ravel()
+    for lo in range(0, n, step):
+        if not np.array_equal(M[lo:lo + step], M[first[inv[lo:lo + step]]]):
+            return dedup_rows(M, base)  # two chunks share a hash
+    uniq = M[first]
+    order = np.lexsort(uniq.T[::-1])  # by the first column, then the next ...
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    return uniq[order], rank[inv], counts[order]
+
+
 class _SeqAENet(nn.Module):
     def __init__(self, n_keys: int, embed: int, hidden: int, code: int, cell: str, layers: int,
                  bidirectional: bool, dropout: float) -> None:
@@ -188,7 +227,7 @@ class SequenceAutoEncoder(EventsInput, DeepDetector):
 
     def _train_tensors(self, X: Packed, y: np.ndarray | None) -> tuple[torch.Tensor, ...]:
         M, _ = self._chunks(X, self.length_)
-        rows, _, counts = dedup_rows(M, self.n_features_in_ + 3)
+        rows, _, counts = _unique_chunks(M, self.n_features_in_ + 3)
         return torch.from_numpy(np.ascontiguousarray(rows)), torch.from_numpy(counts.astype(np.float32))
 
     def _fit(self, X: Packed, X_val: Packed | None, y: np.ndarray | None) -> None:
@@ -198,7 +237,7 @@ class SequenceAutoEncoder(EventsInput, DeepDetector):
     def _score(self, X: Packed) -> np.ndarray:
         self.module_.eval()
         M, sess = self._chunks(X, self.length_)
-        rows, inv, _ = dedup_rows(M, self.n_features_in_ + 3)
+        rows, inv, _ = _unique_chunks(M, self.n_features_in_ + 3)
         s = predict_batches(self.module_.score, [rows], device=self.device_,
                             batch_size=self._chunk_batch(M.shape[1]))[inv]
         if self.reduce == "max":
