@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import warnings
 
 import numpy as np
 import pytest
@@ -96,3 +97,24 @@ def test_seq_ae_unique_chunks_survives_a_hash_collision(monkeypatch: pytest.Monk
 class _ZeroWeights:
     def integers(self, lo, hi, size, dtype):  # type: ignore[no-untyped-def]
         return np.zeros(size, dtype=dtype)  # | 1 makes them ones: every row hashes to its sum
+
+
+def test_ensemble_fits_label_free_members_on_normal_rows_only() -> None:
+    # a member without label support (latent-iforest) was fitted on every row, labelled attacks
+    # included: it learnt them as normal and calibrated on their scores (0 of 50 attack-like
+    # rows flagged after a labelled fit, 7 of 50 after a fit on the normal rows alone)
+    from hourglass.detectors import Ensemble, LatentIForest
+
+    rng = np.random.default_rng(0)
+    normal = rng.normal(size=(200, 3)).astype("float32")
+    attack = (rng.normal(size=(40, 3)) * 0.3 + 4).astype("float32")
+    X, y = np.r_[normal, attack], np.r_[np.zeros(200), np.ones(40)].astype(int)
+    kw = {"hidden": (4, 2), "epochs": 2, "n_estimators": 10, "verbose": 0, "device": "cpu"}
+    ens = Ensemble(detectors=(("latent-iforest", kw),), verbose=0, device="cpu")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # and no "does not use labels" warning from the member
+        ens.fit(X, y)
+    train = np.setdiff1d(np.arange(len(X)), ens.val_index_)
+    alone = LatentIForest(**kw).fit(X[train][y[train] == 0])
+    member = ens.members_[0]
+    assert np.array_equal(member.score(X), alone.score(X))
