@@ -69,7 +69,9 @@ class Ensemble(BaseDetector):
       keep their order instead of tying at 1.
 
     ``combine="mean"`` averages (a consensus), ``"max"`` takes the most alarmed member. Labels
-    given to ``fit`` reach the members that support them. The ensemble's own threshold is fitted
+    given to ``fit`` reach the members that support them; the others are fitted on the rows
+    labelled normal only (as normal data, labelled anomalies would teach them to score attacks
+    low and widen their calibration). The ensemble's own threshold is fitted
     on its held-out rows as for any detector. Saved state holds every member's state (no pickle).
 
     Members given by registry name or ``(name, params)`` get the ensemble's ``epochs`` (when
@@ -175,8 +177,14 @@ class Ensemble(BaseDetector):
 
     def _fit(self, X: np.ndarray, X_val: np.ndarray | None, y: np.ndarray | None) -> None:
         members = self._members()
+        labelled = y is not None and bool(np.any(y))
         for m in members:
-            m.fit(X, y if m.get_tags()["supports_labels"] else None)
+            if m.get_tags()["supports_labels"]:
+                m.fit(X, y)
+            elif not labelled:
+                m.fit(X)
+            else:  # the rows labelled anomalies are not normal rows to learn (nor calibrate on)
+                m.fit(X[np.asarray(y) == 0])
         self.members_ = members
         self._calibrate()
 

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, ClassVar
 
 import numpy as np
@@ -22,12 +23,56 @@ from hourglass.detectors.autoencoder import AutoEncoder
 from hourglass.detectors.base import DeepDetector, check_at_least_one, check_dropout
 from hourglass.detectors.events import EventsInput, Packed, check_top, dedup_rows, with_end
 from hourglass.features.sessions import count_vectors
-from hourglass.nn import RNNDecoder, RNNEncoder, predict_batches
+from hourglass.nn import RNNDecoder, RNNEncoder, TrainConfig, predict_batches
 from hourglass.thresholds import Threshold
 
 __all__ = ["EventCountAutoEncoder", "SequenceAutoEncoder"]
 
 Batch = tuple[torch.Tensor, ...]
+
+#: Most decoder logits (chunks x positions x keys) a pass of :class:`SequenceAutoEncoder` holds
+#: when it scores, explains or takes a validation loss (4M floats; cross-entropy and softmax
+#: hold a copy or two more): a batch of 4,096 chunks of 100 positions over 1,000 keys held GBs.
+_LOGITS = 1 << 22
+
+
+def _unique_chunks(M: np.ndarray, base: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`~hourglass.detectors.events.dedup_rows` of the chunk matrix ``M``, the same
+    (unique rows in the same order, inverse index, counts), in time linear in its size.
+
+    Chunks too wide for one int64 code went to ``np.unique(M, axis=0)``, which sorts the rows
+    as raw bytes: 87 s for 300,000 sessions of 3 events padded to 128 positions. Here each row
+    is hashed to one integer (wrapping uint64 arithmetic), the hashes are made unique, every row
+    is checked against its group's first row (a collision falls back to ``dedup_rows``), and
+    only the few unique rows are sorted (lexicographically, as ``np.unique(M, axis=0)`` does).
+    Narrow chunks take ``dedup_rows``'s own (fast) path.
+
+    Examples
+    --------
+    >>> M = np.array([[3, 1], [0, 2], [3, 1]])
+    >>> [a.tolist() for a in _unique_chunks(M, 2**40)]  # too wide for one int64 code
+    [[[0, 2], [3, 1]], [1, 0, 1], [1, 2]]
+    """
+    n, d = M.shape
+    if n == 0 or d * np.log2(max(base, 2)) < 62:
+        return dedup_rows(M, base)
+    weights = np.random.default_rng(0).integers(1, 2**63, size=d, dtype=np.uint64) | np.uint64(1)
+    step = max(1, (1 << 22) // d)  # rows per block: temporaries of at most 32 MB
+    h = np.empty(n, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for lo in range(0, n, step):
+            block = M[lo:lo + step].astype(np.uint64) * weights
+            h[lo:lo + step] = block.sum(axis=1, dtype=np.uint64)
+    _, first, inv, counts = np.unique(h, return_index=True, return_inverse=True, return_counts=True)
+    inv = inv.ravel()
+    for lo in range(0, n, step):
+        if not np.array_equal(M[lo:lo + step], M[first[inv[lo:lo + step]]]):
+            return dedup_rows(M, base)  # two chunks share a hash
+    uniq = M[first]
+    order = np.lexsort(uniq.T[::-1])  # by the first column, then the next ...
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    return uniq[order], rank[inv], counts[order]
 
 
 class _SeqAENet(nn.Module):
@@ -154,6 +199,15 @@ class SequenceAutoEncoder(EventsInput, DeepDetector):
         return _SeqAENet(n_features, int(self.embed), int(self.hidden), int(self.code), self.cell,
                          int(self.layers), bool(self.bidirectional), float(self.dropout))
 
+    def _chunk_batch(self, length: int, most: int = 4096) -> int:
+        """Chunks per network pass that keep the decoder's logits within :data:`_LOGITS`."""
+        return int(min(most, max(1, _LOGITS // (int(length) * (int(self.n_features_in_) + 2)))))
+
+    def _train_config(self, n_rows: int | None = None) -> TrainConfig:
+        config = super()._train_config(n_rows)
+        return dataclasses.replace(config, eval_batch_size=self._chunk_batch(
+            getattr(self, "length_", self.max_length), most=max(config.batch_size, 4096)))
+
     # -- chunks -----------------------------------------------------------------------------
     def _chunks(self, X: Packed, length: int) -> tuple[np.ndarray, np.ndarray]:
         """Left-padded chunk matrix (chunks × ``length``) and the session of each chunk; each
@@ -173,7 +227,7 @@ class SequenceAutoEncoder(EventsInput, DeepDetector):
 
     def _train_tensors(self, X: Packed, y: np.ndarray | None) -> tuple[torch.Tensor, ...]:
         M, _ = self._chunks(X, self.length_)
-        rows, _, counts = dedup_rows(M, self.n_features_in_ + 3)
+        rows, _, counts = _unique_chunks(M, self.n_features_in_ + 3)
         return torch.from_numpy(np.ascontiguousarray(rows)), torch.from_numpy(counts.astype(np.float32))
 
     def _fit(self, X: Packed, X_val: Packed | None, y: np.ndarray | None) -> None:
@@ -183,8 +237,9 @@ class SequenceAutoEncoder(EventsInput, DeepDetector):
     def _score(self, X: Packed) -> np.ndarray:
         self.module_.eval()
         M, sess = self._chunks(X, self.length_)
-        rows, inv, _ = dedup_rows(M, self.n_features_in_ + 3)
-        s = predict_batches(self.module_.score, [rows], device=self.device_, batch_size=4096)[inv]
+        rows, inv, _ = _unique_chunks(M, self.n_features_in_ + 3)
+        s = predict_batches(self.module_.score, [rows], device=self.device_,
+                            batch_size=self._chunk_batch(M.shape[1]))[inv]
         if self.reduce == "max":
             out = np.full(len(X), -np.inf)
             np.maximum.at(out, sess, s[:, 1])
@@ -211,27 +266,41 @@ class SequenceAutoEncoder(EventsInput, DeepDetector):
         M, sess = self._chunks(Xp, self.length_)
         end = self.n_features_in_ + 1
         thr = float(self.threshold_.value_)
-        out: list[dict[str, Any]] = []
-        with torch.inference_mode():
-            keys = torch.from_numpy(M).to(self.device_)
-            nll, mask = self.module_.nll(keys)
-            prob = torch.softmax(self.module_.logits(keys), dim=2)
-        nll_np = torch.where(mask, nll, torch.full_like(nll, -np.inf)).cpu().numpy()
+        self.module_.eval()
+        # the decoder's logits are chunks x length x keys: computed a bounded batch of chunks at
+        # a time, keeping only each position's surprise, then again for one chunk per session
+        batch = self._chunk_batch(M.shape[1])
+        nll_np = predict_batches(lambda b: self.module_.nll(b[0])[0], [M], device=self.device_,
+                                 batch_size=batch)
+        mask_np = M != self.module_.pad
+        nll_np = np.where(mask_np, nll_np, -np.inf)
+        picks: list[tuple[int, int, int]] = []  # (chunk row, column, position in the session)
         for i in range(len(Xp)):
             rows = np.flatnonzero(sess == i)
             flat = nll_np[rows].ravel()
             above = np.flatnonzero(flat > thr) if self.reduce == "max" else np.zeros(0, np.int64)
             j = int(above[0]) if len(above) else int(np.argmax(flat))
-            r, c = rows[j // M.shape[1]], j % M.shape[1]
-            p_top, k_top = prob[r, c].topk(min(int(top), prob.shape[2]))
-            position = int((mask[rows].cpu().numpy().ravel()[:j]).sum())
-            keys_out = ["<end>" if int(k) == end else raw
-                        for k, raw in zip(k_top.cpu().numpy(), self._raw_keys(k_top.cpu().numpy()),
-                                          strict=True)]
+            picks.append((int(rows[j // M.shape[1]]), j % M.shape[1],
+                          int(mask_np[rows].ravel()[:j].sum())))
+        k = min(int(top), int(self.n_features_in_) + 2)
+        p_top = np.zeros((len(picks), k), dtype=np.float32)
+        k_top = np.zeros((len(picks), k), dtype=np.int64)
+        with torch.inference_mode():
+            for lo in range(0, len(picks), batch):
+                part = picks[lo:lo + batch]
+                keys = torch.from_numpy(M[[r for r, _, _ in part]]).to(self.device_)
+                cols = torch.tensor([c for _, c, _ in part], device=self.device_)
+                logits = self.module_.logits(keys)[torch.arange(len(part), device=self.device_), cols]
+                p, kk = torch.softmax(logits, dim=1).topk(k, dim=1)
+                p_top[lo:lo + len(part)], k_top[lo:lo + len(part)] = p.cpu().numpy(), kk.cpu().numpy()
+        out: list[dict[str, Any]] = []
+        for i, (r, c, position) in enumerate(picks):
+            keys_out = ["<end>" if int(key) == end else raw
+                        for key, raw in zip(k_top[i], self._raw_keys(k_top[i]), strict=True)]
             out.append({"position": position,
                         "key": "<end>" if int(M[r, c]) == end else self._raw_keys([M[r, c]])[0],
                         "score": float(nll_np[r, c]), "expected": keys_out,
-                        "expected_p": [round(float(v), 4) for v in p_top.cpu().numpy()]})
+                        "expected_p": [round(float(v), 4) for v in p_top[i]]})
         return out
 
     # -- state --------------------------------------------------------------------------------

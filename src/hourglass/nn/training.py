@@ -98,6 +98,10 @@ class TrainConfig:
     losses are recorded without it, so early stopping judges the fit of the data alone. Not
     with multi-optimiser models (``phases()``).
 
+    ``eval_batch_size`` is the rows per pass of the loss-only evaluations (validation loss;
+    ``None``: ``max(batch_size, 4096)``, large batches being faster for small networks); a model
+    whose activations grow with another dimension (a decoder's logits over many keys) bounds it.
+
     Examples
     --------
     >>> TrainConfig(epochs=5).batch_size
@@ -119,6 +123,7 @@ class TrainConfig:
     keep_initial: bool = False
     freeze_batch_norm: bool = False
     extra_loss: Callable[[nn.Module], torch.Tensor] | None = None
+    eval_batch_size: int | None = None
 
 
 def proximal_term(module: nn.Module, mu: float) -> Callable[[nn.Module], torch.Tensor]:
@@ -268,6 +273,13 @@ class _Modes:
             object.__setattr__(m, "training", mode)
 
 
+def _eval_batch(config: TrainConfig) -> int:
+    """Rows per pass of :func:`_mean_loss` (``TrainConfig.eval_batch_size``)."""
+    if config.eval_batch_size is not None:
+        return max(1, int(config.eval_batch_size))
+    return max(config.batch_size, 4096)
+
+
 def _mean_loss(module: nn.Module, data: Batch, batch_size: int, modes: _Modes | None = None) -> float:
     if modes is None:
         module.eval()
@@ -275,7 +287,7 @@ def _mean_loss(module: nn.Module, data: Batch, batch_size: int, modes: _Modes | 
         modes.set(False)
     total, count = 0.0, 0
     with torch.inference_mode():
-        for lo, hi in _batches(data[0].shape[0], max(batch_size, 4096)):
+        for lo, hi in _batches(data[0].shape[0], batch_size):
             batch = tuple(t[lo:hi] for t in data)
             total += float(module.loss(batch)) * (hi - lo)  # type: ignore[operator]
             count += hi - lo
@@ -483,7 +495,7 @@ def train_module(
     if config.keep_initial and val is not None and val[0].shape[0] > 0:
         # the weights the loop starts from compete as epoch 0 on the held-out loss (with a
         # weight average, the average starts equal to them)
-        best = _mean_loss(module, tuple(val), config.batch_size, modes)
+        best = _mean_loss(module, tuple(val), _eval_batch(config), modes)
         best_state = _snapshot(module, None)
     task = None
     if progress is not None:
@@ -533,9 +545,9 @@ def train_module(
             if average is not None:
                 average.swap()  # judge (and keep) the averaged weights
                 if val is None or val[0].shape[0] == 0:
-                    watched = _mean_loss(module, train, config.batch_size, modes)
+                    watched = _mean_loss(module, train, _eval_batch(config), modes)
             if val is not None and val[0].shape[0] > 0:
-                watched = _mean_loss(module, tuple(val), config.batch_size, modes)
+                watched = _mean_loss(module, tuple(val), _eval_batch(config), modes)
                 history.val_loss.append(watched)
             logger.debug("%s epoch %d: train %.6f, val %s", description, epoch + 1,
                          history.train_loss[-1], history.val_loss[-1] if history.val_loss else "-")
