@@ -1,0 +1,48 @@
+"""Review of the adversarial detectors (AnoGAN, GANomaly, EncoderGAN, GANomaly1D): regressions."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from hourglass.detectors import EncoderGAN, GANomaly1D
+from hourglass.nn import training
+
+
+def _rows(n: int = 200, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return (rng.normal(size=(n, 3)) @ rng.normal(size=(3, 6))).astype(np.float32)
+
+
+def _series(n: int = 300) -> np.ndarray:
+    t = np.arange(n)
+    return np.c_[np.sin(t / 4), np.cos(t / 7)].astype(np.float32)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: (EncoderGAN(hidden=(8,), latent_dim=2, epochs=6, min_steps=0, batch_size=64,
+                        patience=None, validation_fraction=0.0, verbose=0, device="cpu"), _rows()),
+    lambda: (GANomaly1D(window=8, filters=4, latent_dim=4, epochs=4, min_steps=0, patience=None,
+                        validation_fraction=0.0, verbose=0, device="cpu"), _series()),
+])
+def test_no_held_out_rows_keep_the_epoch_of_least_reconstruction_error(make, monkeypatch) -> None:
+    # without held-out rows (and without ema_decay) the loop used to judge epochs on the sum of
+    # the adversarial phase losses; the kept model is now the one reconstructing best
+    seen: list[float] = []
+    mean_loss = training._mean_loss
+
+    def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
+        seen.append(mean_loss(*args, **kwargs))
+        return seen[-1]
+
+    monkeypatch.setattr(training, "_mean_loss", spy)
+    det, X = make()
+    det.fit(X)
+    assert len(seen) == len(det.history_.train_loss)  # judged once per epoch
+    assert det.history_.best_epoch == int(np.argmin(seen)) + 1
+    assert det.history_.val_loss == []  # nothing was held out
+    with torch.no_grad():
+        windows = det._train_tensors(X, None) if isinstance(det, GANomaly1D) else (torch.from_numpy(X),)
+        kept = float(det.module_.loss(windows))
+    assert kept == pytest.approx(min(seen), rel=1e-4)
