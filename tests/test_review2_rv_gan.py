@@ -46,3 +46,22 @@ def test_no_held_out_rows_keep_the_epoch_of_least_reconstruction_error(make, mon
         windows = det._train_tensors(X, None) if isinstance(det, GANomaly1D) else (torch.from_numpy(X),)
         kept = float(det.module_.loss(windows))
     assert kept == pytest.approx(min(seen), rel=1e-4)
+
+
+def test_ganomaly_1d_calibrates_its_latent_scale_a_scoring_batch_at_a_time() -> None:
+    # the latent scale was computed in one pass over up to 20,000 training windows (2.1 GB of
+    # activations for windows of 256 x 38); now in batches, to the same figures
+    det = GANomaly1D(window=8, stride=1, filters=4, latent_dim=4, epochs=1, min_steps=0,
+                     verbose=0, device="cpu")
+    det._score_batch_size = lambda: 64  # type: ignore[method-assign]
+    sizes: list[int] = []
+    det.fit(_series(400))
+    module = det.module_
+    hook = module.encoder1.register_forward_pre_hook(lambda _m, args: sizes.append(args[0].shape[0]))
+    windows = det._train_tensors(_series(400)[:-40], None)[0]
+    module.calibrate(windows, batch_size=64)
+    hook.remove()
+    assert len(sizes) > 1 and max(sizes) <= 64
+    with torch.no_grad():
+        z, _, z_hat = module(windows)
+    torch.testing.assert_close(module.latent_scale, (z - z_hat).std(0).clamp_min(1e-6), rtol=1e-4, atol=1e-7)

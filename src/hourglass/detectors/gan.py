@@ -368,7 +368,7 @@ class GANomaly(_GANDetector):
         super()._fit(X, X_val, y)
         # the spread of z - ẑ per latent unit, from (a sample of) the normal training rows
         rows = np.sort(np.random.default_rng(self._seed()).permutation(len(X))[:_CALIBRATION_ROWS])
-        self.module_.calibrate(torch.from_numpy(X[rows]).to(self.device_))
+        self.module_.calibrate(torch.from_numpy(X[rows]), batch_size=self._score_batch_size())
 
     def _build_module(self, n_features: int) -> nn.Module:
         return GANomalyModule(n_features, tuple(int(h) for h in self.hidden), w_adv=float(self.w_adv),

@@ -231,7 +231,7 @@ class GANomaly1D(WindowDetector):
             self._few_windows(len(windows), X.shape[0])
         rows = np.sort(np.random.default_rng(self._seed()).permutation(len(windows))
                        [:_CALIBRATION_WINDOWS])
-        self.module_.calibrate(windows[torch.from_numpy(rows)].to(self.device_))
+        self.module_.calibrate(windows[torch.from_numpy(rows)], batch_size=self._score_batch_size())
 
     def _few_windows(self, n_windows: int, n_steps: int) -> NoReturn:
         raise InputError(f"{type(self).__name__}: {n_steps} training steps give {n_windows} "
