@@ -65,3 +65,15 @@ def test_ganomaly_1d_calibrates_its_latent_scale_a_scoring_batch_at_a_time() -> 
     with torch.no_grad():
         z, _, z_hat = module(windows)
     torch.testing.assert_close(module.latent_scale, (z - z_hat).std(0).clamp_min(1e-6), rtol=1e-4, atol=1e-7)
+
+
+def test_ganomaly_score_is_the_unit_scaled_latent_distance_its_docstring_gives() -> None:
+    from hourglass.detectors import GANomaly
+
+    X = _rows(300)
+    det = GANomaly(hidden=(16,), latent_dim=4, epochs=2, min_steps=0, verbose=0, device="cpu").fit(X)
+    with torch.no_grad():
+        z, _, z_hat = det.module_(torch.from_numpy(X))
+        expected = ((z - z_hat) / det.module_.latent_scale).pow(2).mean(1).numpy()
+    np.testing.assert_allclose(det.score(X), expected, rtol=1e-5)
+    assert "mean(((z − ẑ) / s)²)" in (GANomaly.__doc__ or "")

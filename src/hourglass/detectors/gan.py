@@ -292,12 +292,15 @@ class AnoGAN(_GANDetector):
 
 @_with_common_doc
 class GANomaly(_GANDetector):
-    """GANomaly: encoder–decoder–encoder generator with a discriminator; score ``‖z − ẑ‖²``.
+    """GANomaly: encoder–decoder–encoder generator with a discriminator; score: latent distance.
 
     The generator side is trained on ``w_adv`` · adversarial feature matching + ``w_con`` ·
     contextual (L1 reconstruction) + ``w_enc`` · latent (``‖z − ẑ‖²``) loss; the discriminator
     tells rows from their reconstructions. A normal row is encoded the same way before and after
-    reconstruction; an anomalous one is not.
+    reconstruction; an anomalous one is not. The score is the paper's ``‖z − ẑ‖²`` with each
+    latent unit in units of its spread on the normal training rows: ``mean(((z − ẑ) / s)²)``
+    over the units, ``s`` the standard deviation of ``z − ẑ`` per unit on those rows (units
+    weigh alike, not the few with the widest range).
 
     Parameters
     ----------
