@@ -292,7 +292,7 @@ class AnoGAN(_GANDetector):
 
 @_with_common_doc
 class GANomaly(_GANDetector):
-    """GANomaly: encoder–decoder–encoder generator with a discriminator; score: latent distance.
+    """GANomaly: encoder–decoder–encoder generator with a discriminator; score ``‖z − ẑ‖²``.
 
     The generator side is trained on ``w_adv`` · adversarial feature matching + ``w_con`` ·
     contextual (L1 reconstruction) + ``w_enc`` · latent (``‖z − ẑ‖²``) loss; the discriminator
