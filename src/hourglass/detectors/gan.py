@@ -90,6 +90,21 @@ def adversarial_train_config(det: DeepDetector, n_rows: int | None = None) -> Tr
                                group_epochs=bool(getattr(type(det), "_group_epochs", False)))
 
 
+def train_on_reconstruction(det: DeepDetector, X: Any, X_val: Any | None, y: np.ndarray | None,
+                            module: nn.Module | None) -> None:
+    """``DeepDetector._train`` with early stopping and the kept epoch judged on the label-free
+    reconstruction criterion (the module's ``loss``) also when nothing is held out
+    (``validation_fraction=0``, under 10 rows, a series tail shorter than a window): then on the
+    training rows, as the loop already does for a weight-averaged model. Left to the loop, a
+    model without ``ema_decay`` would watch the sum of its phases' adversarial losses, which
+    says nothing about how well the generator fits (it kept a model of four times the
+    reconstruction error). ``history_.val_loss`` stays empty then: nothing was held out."""
+    held_out = X_val is not None and det._n_samples(X_val) > 0
+    DeepDetector._train(det, X, X_val if held_out else X, y, module)
+    if not held_out:
+        det.history_.val_loss.clear()
+
+
 def _with_common_doc(cls: type) -> type:
     """Fill the shared parameter descriptions into a class docstring's ``{common}`` slot."""
     cls.__doc__ = (cls.__doc__ or "").replace("{common}", _COMMON_DOC.rstrip() + "\n")
@@ -134,6 +149,10 @@ class _GANDetector(DeepDetector):
 
     def _train_config(self, n_rows: int | None = None) -> TrainConfig:
         return adversarial_train_config(self, n_rows)
+
+    def _train(self, X: Any, X_val: Any | None, y: np.ndarray | None,
+               module: nn.Module | None) -> None:
+        train_on_reconstruction(self, X, X_val, y, module)
 
 
 @_with_common_doc
@@ -278,7 +297,10 @@ class GANomaly(_GANDetector):
     The generator side is trained on ``w_adv`` · adversarial feature matching + ``w_con`` ·
     contextual (L1 reconstruction) + ``w_enc`` · latent (``‖z − ẑ‖²``) loss; the discriminator
     tells rows from their reconstructions. A normal row is encoded the same way before and after
-    reconstruction; an anomalous one is not.
+    reconstruction; an anomalous one is not. The score is the paper's ``‖z − ẑ‖²`` with each
+    latent unit in units of its spread on the normal training rows: ``mean(((z − ẑ) / s)²)``
+    over the units, ``s`` the standard deviation of ``z − ẑ`` per unit on those rows (units
+    weigh alike, not the few with the widest range).
 
     Parameters
     ----------
@@ -349,7 +371,7 @@ class GANomaly(_GANDetector):
         super()._fit(X, X_val, y)
         # the spread of z - ẑ per latent unit, from (a sample of) the normal training rows
         rows = np.sort(np.random.default_rng(self._seed()).permutation(len(X))[:_CALIBRATION_ROWS])
-        self.module_.calibrate(torch.from_numpy(X[rows]).to(self.device_))
+        self.module_.calibrate(torch.from_numpy(X[rows]), batch_size=self._score_batch_size())
 
     def _build_module(self, n_features: int) -> nn.Module:
         return GANomalyModule(n_features, tuple(int(h) for h in self.hidden), w_adv=float(self.w_adv),

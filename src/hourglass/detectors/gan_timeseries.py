@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from hourglass.detectors.base import check_at_least_one
-from hourglass.detectors.gan import adversarial_train_config, check_adversarial
+from hourglass.detectors.gan import adversarial_train_config, check_adversarial, train_on_reconstruction
 from hourglass.detectors.windowed import WindowDetector, store_params
 from hourglass.errors import InputError
 from hourglass.features.timeseries import window_starts
@@ -217,6 +217,10 @@ class GANomaly1D(WindowDetector):
     def _train_config(self, n_rows: int | None = None) -> TrainConfig:
         return adversarial_train_config(self, n_rows)
 
+    def _train(self, X: np.ndarray, X_val: np.ndarray | None, y: np.ndarray | None,
+               module: nn.Module | None) -> None:
+        train_on_reconstruction(self, X, X_val, y, module)
+
     def _fit(self, X: np.ndarray, X_val: np.ndarray | None, y: np.ndarray | None) -> None:
         n_windows = len(window_starts(X.shape[0], self._length(), int(self.stride)))
         if n_windows < 2:  # the latent scale is a spread over training windows: none from one
@@ -227,7 +231,7 @@ class GANomaly1D(WindowDetector):
             self._few_windows(len(windows), X.shape[0])
         rows = np.sort(np.random.default_rng(self._seed()).permutation(len(windows))
                        [:_CALIBRATION_WINDOWS])
-        self.module_.calibrate(windows[torch.from_numpy(rows)].to(self.device_))
+        self.module_.calibrate(windows[torch.from_numpy(rows)], batch_size=self._score_batch_size())
 
     def _few_windows(self, n_windows: int, n_steps: int) -> NoReturn:
         raise InputError(f"{type(self).__name__}: {n_steps} training steps give {n_windows} "
