@@ -335,16 +335,24 @@ def load(path: str | os.PathLike[str]) -> Any:
                       if k.startswith("detector.")}
         det.set_state(_decode(det_cfg["state"]), det_arrays)
         features = features_from_dict(config["features"])
+        # inside the try: a saved parameter of the wrong kind (a number for a column list)
+        # fails only when the parts are rebuilt from their parameters
+        pipe = Pipeline(detector=det.clone(), features=type(features)(**features.get_params()),
+                        threshold=None)
     except ArtefactError:
         raise
     except InputError as exc:  # a part refused its saved state: say which artefact
         raise ArtefactError(f"{path}: {exc}") from None
-    except (KeyError, TypeError, ValueError) as exc:
+    except (RuntimeError, MemoryError) as exc:
+        if isinstance(exc, MemoryError) or "allocate" in str(exc) or "out of memory" in str(exc):
+            raise  # the machine's memory, not the artefact: the CLI says what to change
+        # torch refusing a layer the saved parameters describe (a negative width)
+        raise ArtefactError(f"{path}: artefact config is incomplete or invalid "
+                            f"({type(exc).__name__}: {' '.join(str(exc).split())[:200]})") from None
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError) as exc:
         # a value of the wrong kind deep inside (a state entry, a parameter): name the artefact
         raise ArtefactError(f"{path}: artefact config is incomplete or invalid "
                             f"({type(exc).__name__}: {exc})") from None
-    pipe = Pipeline(detector=det.clone(), features=type(features)(**features.get_params()),
-                    threshold=None)
     pipe.features_ = features
     pipe.detector_ = det
     pipe.info = _decode(config.get("info", {}))

@@ -1,0 +1,69 @@
+"""Review of the model artefact: tampered model directories (with the content hash recomputed, as
+anyone editing one can) are refused in one line, never with a traceback or a huge allocation."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from hourglass import AutoEncoder, Pipeline, load
+from hourglass.cli import app
+from hourglass.errors import ArtefactError
+from hourglass.pipeline.artefact import _content_hash
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def kit(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    base = tmp_path_factory.mktemp("artefact")
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"a": rng.normal(size=80), "b": rng.normal(size=80),
+                       "p": rng.choice(["x", "y"], 80)})
+    df.to_csv(base / "t.csv", index=False)
+    Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0)).fit(df).save(base / "ae")
+    return {"data": base / "t.csv", "ae": base / "ae"}
+
+
+def _tampered(src: Path, dst: Path, path: str, value: object) -> Path:
+    """A copy of model ``src`` with one config entry changed and the content hash recomputed."""
+    shutil.copytree(src, dst)
+    cfg = json.loads((dst / "config.json").read_text())
+    node, *_ = [cfg]
+    *head, last = path.split(".")
+    for k in head:
+        node = node[int(k)] if isinstance(node, list) else node[k]
+    node[int(last) if isinstance(node, list) else last] = value
+    cfg["content_hash"] = _content_hash(cfg, (dst / "weights.safetensors").read_bytes())
+    (dst / "config.json").write_text(json.dumps(cfg))
+    return dst
+
+
+def _refused(args: list[str], match: str) -> None:
+    res = runner.invoke(app, args)
+    assert res.exit_code == 2, (res.output, res.exception)
+    lines = [ln for ln in res.stderr.strip().splitlines() if ln.strip()]
+    assert len(lines) == 1 and "Traceback" not in res.stderr, res.stderr
+    assert match in lines[0], lines[0]
+
+
+@pytest.mark.parametrize(("path", "value", "match"), [
+    ("features.hashed", None, "AttributeError"),                  # was a traceback (load)
+    ("features.params.categorical", 5, "TypeError"),              # was a traceback (rebuild)
+    ("features.params.drop", None, "TypeError"),
+    ("detector.params.hidden.__tuple__.0", -1, "negative dimension"),  # torch's RuntimeError
+])
+def test_tampered_config_is_one_line(kit: dict[str, Path], tmp_path: Path, path: str, value: object,
+                                     match: str) -> None:
+    model = _tampered(kit["ae"], tmp_path / "m", path, value)
+    with pytest.raises(ArtefactError, match="artefact config is incomplete or invalid"):
+        load(model)
+    out = tmp_path / "s.csv"
+    _refused(["score", str(model), str(kit["data"]), "-o", str(out)], match)
+    assert not out.exists()
