@@ -67,3 +67,36 @@ def test_tampered_config_is_one_line(kit: dict[str, Path], tmp_path: Path, path:
     out = tmp_path / "s.csv"
     _refused(["score", str(model), str(kit["data"]), "-o", str(out)], match)
     assert not out.exists()
+
+
+def test_a_huge_layer_in_the_config_is_refused_before_it_is_built(kit: dict[str, Path], tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    # hidden (4, 2) edited to (10**8, 2): the network was built (minutes, ~10 GB) before its
+    # weights were found not to fit; now its size is measured on torch's meta device first
+    # (10**6 here: a regression stays cheap to run)
+    model = _tampered(kit["ae"], tmp_path / "m", "detector.params.hidden.__tuple__.0", 10**6)
+    built: list[int] = []
+    real = AutoEncoder._build_module
+
+    def spy(self: AutoEncoder, n: int) -> object:
+        import torch
+
+        module = real(self, n)
+        built.append(int(next(module.parameters()).device != torch.device("meta")))
+        return module
+
+    monkeypatch.setattr(AutoEncoder, "_build_module", spy)
+    with pytest.raises(ArtefactError, match=r"describe a network of [\d,]+ values, but "
+                                            r"weights.safetensors holds \d+: the artefact was modified"):
+        load(model)
+    assert built == [0], "only the shapes (meta device) were built"
+
+
+def test_the_shape_check_keeps_a_model_and_its_scores(kit: dict[str, Path], tmp_path: Path) -> None:
+    df = pd.read_csv(kit["data"])
+    pipe = load(kit["ae"])
+    pipe.save(tmp_path / "m")
+    pipe.save(tmp_path / "m")  # over itself
+    assert np.array_equal(load(tmp_path / "m").score(df), pipe.score(df))
+    assert (tmp_path / "m" / "weights.safetensors").read_bytes() == \
+        (kit["ae"] / "weights.safetensors").read_bytes()

@@ -298,6 +298,37 @@ def read_config(path: str | os.PathLike[str]) -> tuple[dict[str, Any], bytes]:
     return config, weights
 
 
+def _check_module_size(det: BaseDetector, meta: Any, arrays: dict[str, np.ndarray]) -> None:
+    """Refuse saved parameters that describe a far larger network than the saved weights,
+    before the network is built: a layer width edited to 10**8 in ``config.json`` (hash
+    recomputed) would otherwise take minutes and gigabytes of memory to allocate, only to be
+    refused by ``load_state_dict``.
+
+    The network is built on torch's ``meta`` device (shapes, no memory) and its size compared
+    with the saved ``module.*`` arrays'. A smaller mismatch, a network that cannot be built that
+    way, or a detector without one is left to ``set_state``, whose checks name the array."""
+    build = getattr(det, "_build_module", None)
+    saved = sum(int(v.size) for k, v in arrays.items() if k.startswith("module."))
+    if build is None or not saved or not isinstance(meta, dict):
+        return
+    try:
+        n_features = int(meta["n_features_in"])
+        with torch.device("meta"):
+            module = build(n_features)
+        needed = sum(int(v.numel()) for v in module.state_dict().values())
+    except Exception:  # noqa: BLE001 - any refusal is set_state's to make, with its own message
+        return
+    if needed > max(2 * saved, saved + _SLACK):
+        raise ArtefactError(f"the parameters of {type(det).__name__} in {CONFIG} describe a network "
+                            f"of {needed:,} values, but {WEIGHTS} holds {saved:,}: the artefact was "
+                            "modified; refusing to build it")
+
+
+#: Values a network built from the saved parameters may have beyond the saved weights before
+#: :func:`_check_module_size` refuses it unbuilt (smaller mismatches: set_state names the array)
+_SLACK = 1_000_000
+
+
 def load(path: str | os.PathLike[str]) -> Any:
     """Load a saved pipeline. Refuses tampered, incomplete or incompatible artefacts.
 
@@ -333,7 +364,9 @@ def load(path: str | os.PathLike[str]) -> Any:
         det = _build_detector(det_cfg["name"], det_cfg["params"])
         det_arrays = {k[len("detector."):]: v for k, v in arrays.items()
                       if k.startswith("detector.")}
-        det.set_state(_decode(det_cfg["state"]), det_arrays)
+        state = _decode(det_cfg["state"])
+        _check_module_size(det, state, det_arrays)
+        det.set_state(state, det_arrays)
         features = features_from_dict(config["features"])
         # inside the try: a saved parameter of the wrong kind (a number for a column list)
         # fails only when the parts are rebuilt from their parameters
