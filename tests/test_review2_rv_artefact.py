@@ -100,3 +100,26 @@ def test_the_shape_check_keeps_a_model_and_its_scores(kit: dict[str, Path], tmp_
     assert np.array_equal(load(tmp_path / "m").score(df), pipe.score(df))
     assert (tmp_path / "m" / "weights.safetensors").read_bytes() == \
         (kit["ae"] / "weights.safetensors").read_bytes()
+
+
+def _labelled(n: int = 120) -> pd.DataFrame:
+    rng = np.random.default_rng(1)
+    df = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n), "y": "n"})
+    df.loc[:11, ["a", "b"]] += 6
+    df.loc[:11, "y"] = "attack"
+    return df
+
+
+def test_benchmark_names_the_test_file_with_a_bad_value_before_training(tmp_path: Path) -> None:
+    # was "error: column 'a': expected numbers, found 'oops' (row 6)", after the first model trained
+    _labelled().to_csv(tmp_path / "train.csv", index=False)
+    test = _labelled().astype({"a": object})
+    test.loc[5, "a"] = "oops"
+    test.to_csv(tmp_path / "test.csv", index=False)
+    res = runner.invoke(app, ["benchmark", str(tmp_path / "train.csv"), "--test", str(tmp_path / "test.csv"),
+                              "--label-col", "y", "--normal", "n", "--models", "none", "--seeds", "1",
+                              "-q", "--json", str(tmp_path / "b.json")])
+    assert res.exit_code == 2, res.output
+    assert res.stderr.strip() == "error: test.csv: column 'a': expected numbers, found 'oops' (row 6)"
+    assert not (tmp_path / "b.json").exists()
+
