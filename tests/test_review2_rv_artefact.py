@@ -123,3 +123,16 @@ def test_benchmark_names_the_test_file_with_a_bad_value_before_training(tmp_path
     assert res.stderr.strip() == "error: test.csv: column 'a': expected numbers, found 'oops' (row 6)"
     assert not (tmp_path / "b.json").exists()
 
+
+def test_saving_twice_over_a_link_to_a_model(kit: dict[str, Path], tmp_path: Path) -> None:
+    # the first save left '.link.old' (a link rmtree refuses), the second failed in os.replace
+    # with NotADirectoryError (a traceback from the CLI)
+    shutil.copytree(kit["ae"], tmp_path / "real")
+    (tmp_path / "link").symlink_to("real")
+    pipe = load(kit["ae"])
+    pipe.save(tmp_path / "link")
+    pipe.save(tmp_path / "link")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link", "real"]
+    assert (tmp_path / "real" / "config.json").read_bytes() == (kit["ae"] / "config.json").read_bytes()
+    df = pd.read_csv(kit["data"])
+    assert np.array_equal(load(tmp_path / "link").score(df), pipe.score(df))

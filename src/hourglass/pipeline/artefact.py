@@ -7,6 +7,7 @@ config and the weight bytes. Loading checks the hash first: a flipped byte is re
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -166,6 +167,16 @@ def _model_path(path: object) -> Path:
     return Path(path)
 
 
+def _remove(path: Path) -> None:
+    """Remove what ``path`` names, quietly: a folder with its files, or a link or file itself
+    (``rmtree`` leaves a link in place: saving over a link to a model moves the link aside)."""
+    if path.is_symlink() or path.is_file():
+        with contextlib.suppress(OSError):
+            path.unlink()
+    else:
+        shutil.rmtree(path, ignore_errors=True)
+
+
 def save(pipe: Any, path: str | os.PathLike[str]) -> Path:
     """Save a fitted :class:`~hourglass.pipeline.Pipeline` to directory ``path``.
 
@@ -217,18 +228,18 @@ def save(pipe: Any, path: str | os.PathLike[str]) -> Path:
         (tmp / CONFIG).write_text(json.dumps(config, indent=1, sort_keys=True))
         if target.exists():
             old = target.with_name(f".{target.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
+            _remove(old)
             os.replace(target, old)
             try:
                 os.replace(tmp, target)
             except BaseException:  # Ctrl-C or a failure between the renames: the old model returns
                 os.replace(old, target)
                 raise
-            shutil.rmtree(old, ignore_errors=True)
+            _remove(old)
         else:
             os.replace(tmp, target)
             # a model an interrupted save left aside (see read_config): superseded now
-            shutil.rmtree(target.with_name(f".{target.name}.old"), ignore_errors=True)
+            _remove(target.with_name(f".{target.name}.old"))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     logger.debug("saved model to %s", target)  # the CLI says it on stdout
