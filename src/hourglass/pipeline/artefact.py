@@ -327,7 +327,7 @@ def _check_module_size(det: BaseDetector, meta: Any, arrays: dict[str, np.ndarra
         with torch.device("meta"):
             module = build(n_features)
         needed = sum(int(v.numel()) for v in module.state_dict().values())
-    except Exception:  # noqa: BLE001 - any refusal is set_state's to make, with its own message
+    except Exception:  # any refusal is set_state's to make, with its own message
         return
     if needed > max(2 * saved, saved + _SLACK):
         raise ArtefactError(f"the parameters of {type(det).__name__} in {CONFIG} describe a network "
