@@ -136,3 +136,17 @@ def test_saving_twice_over_a_link_to_a_model(kit: dict[str, Path], tmp_path: Pat
     assert (tmp_path / "real" / "config.json").read_bytes() == (kit["ae"] / "config.json").read_bytes()
     df = pd.read_csv(kit["data"])
     assert np.array_equal(load(tmp_path / "link").score(df), pipe.score(df))
+
+
+@pytest.mark.parametrize(("path", "value", "match"), [
+    ("detector.state.calibration.n_fit", 0, "ZeroDivisionError"),  # was a traceback on scoring
+    ("detector.state.calibration.knots", [], "array of sample points is empty"),  # was unnamed
+])
+def test_a_calibration_that_cannot_calibrate_is_refused_on_load(kit: dict[str, Path], tmp_path: Path,
+                                                               path: str, value: object, match: str) -> None:
+    model = _tampered(kit["ae"], tmp_path / "m", path, value)
+    out = tmp_path / "s.csv"
+    _refused(["score", str(model), str(kit["data"]), "-o", str(out)], match)
+    with pytest.raises(ArtefactError, match=f"{model}: artefact config is incomplete or invalid"):
+        load(model)
+    assert not out.exists()

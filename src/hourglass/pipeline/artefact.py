@@ -340,6 +340,16 @@ def _check_module_size(det: BaseDetector, meta: Any, arrays: dict[str, np.ndarra
 _SLACK = 1_000_000
 
 
+def _check_calibration(det: BaseDetector) -> None:
+    """Calibrate a few scores (held-out ones, and some below and far above them) now, so that a
+    calibration state edited into one that cannot calibrate (``n_fit`` 0, no knots) is refused
+    on load rather than failing on the first score of ``hourglass score``."""
+    scores = np.asarray(det.val_scores_, dtype=np.float64)[:16]
+    scores = scores[np.isfinite(scores)]
+    top = float(np.abs(scores).max()) if scores.size else 1.0
+    det.calibrate(np.concatenate([scores, [-top - 1.0, 0.0, top + 1.0, 10.0 * top + 1.0]]))
+
+
 def load(path: str | os.PathLike[str]) -> Any:
     """Load a saved pipeline. Refuses tampered, incomplete or incompatible artefacts.
 
@@ -378,6 +388,7 @@ def load(path: str | os.PathLike[str]) -> Any:
         state = _decode(det_cfg["state"])
         _check_module_size(det, state, det_arrays)
         det.set_state(state, det_arrays)
+        _check_calibration(det)
         features = features_from_dict(config["features"])
         # inside the try: a saved parameter of the wrong kind (a number for a column list)
         # fails only when the parts are rebuilt from their parameters
@@ -393,7 +404,7 @@ def load(path: str | os.PathLike[str]) -> Any:
         # torch refusing a layer the saved parameters describe (a negative width)
         raise ArtefactError(f"{path}: artefact config is incomplete or invalid "
                             f"({type(exc).__name__}: {' '.join(str(exc).split())[:200]})") from None
-    except (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError, ArithmeticError) as exc:
         # a value of the wrong kind deep inside (a state entry, a parameter): name the artefact
         raise ArtefactError(f"{path}: artefact config is incomplete or invalid "
                             f"({type(exc).__name__}: {exc})") from None
