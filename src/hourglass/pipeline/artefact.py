@@ -7,6 +7,7 @@ config and the weight bytes. Loading checks the hash first: a flipped byte is re
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -166,6 +167,16 @@ def _model_path(path: object) -> Path:
     return Path(path)
 
 
+def _remove(path: Path) -> None:
+    """Remove what ``path`` names, quietly: a folder with its files, or a link or file itself
+    (``rmtree`` leaves a link in place: saving over a link to a model moves the link aside)."""
+    if path.is_symlink() or path.is_file():
+        with contextlib.suppress(OSError):
+            path.unlink()
+    else:
+        shutil.rmtree(path, ignore_errors=True)
+
+
 def save(pipe: Any, path: str | os.PathLike[str]) -> Path:
     """Save a fitted :class:`~hourglass.pipeline.Pipeline` to directory ``path``.
 
@@ -217,18 +228,18 @@ def save(pipe: Any, path: str | os.PathLike[str]) -> Path:
         (tmp / CONFIG).write_text(json.dumps(config, indent=1, sort_keys=True))
         if target.exists():
             old = target.with_name(f".{target.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
+            _remove(old)
             os.replace(target, old)
             try:
                 os.replace(tmp, target)
             except BaseException:  # Ctrl-C or a failure between the renames: the old model returns
                 os.replace(old, target)
                 raise
-            shutil.rmtree(old, ignore_errors=True)
+            _remove(old)
         else:
             os.replace(tmp, target)
             # a model an interrupted save left aside (see read_config): superseded now
-            shutil.rmtree(target.with_name(f".{target.name}.old"), ignore_errors=True)
+            _remove(target.with_name(f".{target.name}.old"))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     logger.debug("saved model to %s", target)  # the CLI says it on stdout
@@ -298,6 +309,47 @@ def read_config(path: str | os.PathLike[str]) -> tuple[dict[str, Any], bytes]:
     return config, weights
 
 
+def _check_module_size(det: BaseDetector, meta: Any, arrays: dict[str, np.ndarray]) -> None:
+    """Refuse saved parameters that describe a far larger network than the saved weights,
+    before the network is built: a layer width edited to 10**8 in ``config.json`` (hash
+    recomputed) would otherwise take minutes and gigabytes of memory to allocate, only to be
+    refused by ``load_state_dict``.
+
+    The network is built on torch's ``meta`` device (shapes, no memory) and its size compared
+    with the saved ``module.*`` arrays'. A smaller mismatch, a network that cannot be built that
+    way, or a detector without one is left to ``set_state``, whose checks name the array."""
+    build = getattr(det, "_build_module", None)
+    saved = sum(int(v.size) for k, v in arrays.items() if k.startswith("module."))
+    if build is None or not saved or not isinstance(meta, dict):
+        return
+    try:
+        n_features = int(meta["n_features_in"])
+        with torch.device("meta"):
+            module = build(n_features)
+        needed = sum(int(v.numel()) for v in module.state_dict().values())
+    except Exception:  # any refusal is set_state's to make, with its own message
+        return
+    if needed > max(2 * saved, saved + _SLACK):
+        raise ArtefactError(f"the parameters of {type(det).__name__} in {CONFIG} describe a network "
+                            f"of {needed:,} values, but {WEIGHTS} holds {saved:,}: the artefact was "
+                            "modified; refusing to build it")
+
+
+#: Values a network built from the saved parameters may have beyond the saved weights before
+#: :func:`_check_module_size` refuses it unbuilt (smaller mismatches: set_state names the array)
+_SLACK = 1_000_000
+
+
+def _check_calibration(det: BaseDetector) -> None:
+    """Calibrate a few scores (held-out ones, and some below and far above them) now, so that a
+    calibration state edited into one that cannot calibrate (``n_fit`` 0, no knots) is refused
+    on load rather than failing on the first score of ``hourglass score``."""
+    scores = np.asarray(det.val_scores_, dtype=np.float64)[:16]
+    scores = scores[np.isfinite(scores)]
+    top = float(np.abs(scores).max()) if scores.size else 1.0
+    det.calibrate(np.concatenate([scores, [-top - 1.0, 0.0, top + 1.0, 10.0 * top + 1.0]]))
+
+
 def load(path: str | os.PathLike[str]) -> Any:
     """Load a saved pipeline. Refuses tampered, incomplete or incompatible artefacts.
 
@@ -333,18 +385,29 @@ def load(path: str | os.PathLike[str]) -> Any:
         det = _build_detector(det_cfg["name"], det_cfg["params"])
         det_arrays = {k[len("detector."):]: v for k, v in arrays.items()
                       if k.startswith("detector.")}
-        det.set_state(_decode(det_cfg["state"]), det_arrays)
+        state = _decode(det_cfg["state"])
+        _check_module_size(det, state, det_arrays)
+        det.set_state(state, det_arrays)
+        _check_calibration(det)
         features = features_from_dict(config["features"])
+        # inside the try: a saved parameter of the wrong kind (a number for a column list)
+        # fails only when the parts are rebuilt from their parameters
+        pipe = Pipeline(detector=det.clone(), features=type(features)(**features.get_params()),
+                        threshold=None)
     except ArtefactError:
         raise
     except InputError as exc:  # a part refused its saved state: say which artefact
         raise ArtefactError(f"{path}: {exc}") from None
-    except (KeyError, TypeError, ValueError) as exc:
+    except (RuntimeError, MemoryError) as exc:
+        if isinstance(exc, MemoryError) or "allocate" in str(exc) or "out of memory" in str(exc):
+            raise  # the machine's memory, not the artefact: the CLI says what to change
+        # torch refusing a layer the saved parameters describe (a negative width)
+        raise ArtefactError(f"{path}: artefact config is incomplete or invalid "
+                            f"({type(exc).__name__}: {' '.join(str(exc).split())[:200]})") from None
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError, ArithmeticError) as exc:
         # a value of the wrong kind deep inside (a state entry, a parameter): name the artefact
         raise ArtefactError(f"{path}: artefact config is incomplete or invalid "
                             f"({type(exc).__name__}: {exc})") from None
-    pipe = Pipeline(detector=det.clone(), features=type(features)(**features.get_params()),
-                    threshold=None)
     pipe.features_ = features
     pipe.detector_ = det
     pipe.info = _decode(config.get("info", {}))

@@ -263,11 +263,21 @@ class Benchmark:
             unused = sorted(set(self.params) - set(registry.get(name)().get_params()))
             if unused:
                 logger.warning("%s takes no %s: its own setting stands", name, ", ".join(unused))
+        self._check_test_values(test_name)
         self.n_train_rows_, self.n_train_anomalies_ = len(train), int(is_anom.sum())
         self.train_name, self.test_name = train_name, test_name
         #: models whose rule was fitted on their training scores in some run (too few normal
         #: training rows to hold any out), named by :meth:`notes`
         self.fitted_on_training_: list[str] = []
+
+    def _check_test_values(self, test_name: str) -> None:
+        """Refuse test rows the preprocessing cannot read (text in a numeric column), naming the
+        test part, before any model is trained (the first run's scoring found them, unnamed)."""
+        features = type(self.features)(**self.features.get_params()).fit(self.X_train_)
+        try:
+            features.transform(self.X_test_)
+        except InputError as exc:
+            raise InputError(f"{test_name}: {exc}") from None
 
     def plan(self) -> list[tuple[str, str, int]]:
         """(name, kind, seed) of every run, in the order :meth:`runs` makes them."""
