@@ -100,17 +100,17 @@ class Calibrator:
         self._check()
         s = np.asarray(scores, dtype=np.float64).ravel()
         p = np.interp(s, self.knots_, self.knot_probs_, left=0.0, right=1.0 - 0.5 / self.n_fit_)
-        tied = np.flatnonzero(self.knot_probs_below_ < self.knot_probs_)
-        if tied.size:  # up to a tied value, towards the share below it; just above, the share at it
+        tied = self.knot_probs_below_ < self.knot_probs_
+        if tied.any():  # up to a tied value, towards the share below it; just above, the share at it
             j = np.searchsorted(self.knots_, s, side="left")  # knots_[j - 1] < s <= knots_[j]
-            for k in tied:
-                on = j == k
-                at = on & (s == self.knots_[k])
-                p[at] = self.knot_probs_below_[k]
-                left = on & ~at
-                if k > 0 and left.any():
-                    x0, p0 = self.knots_[k - 1], self.knot_probs_[k - 1]
-                    p[left] = p0 + (self.knot_probs_below_[k] - p0) * (s[left] - x0) / (self.knots_[k] - x0)
+            k = np.minimum(j, self.knots_.size - 1)
+            on = (j < self.knots_.size) & tied[k]  # one pass, whatever the number of tied knots
+            at = on & (s == self.knots_[k])
+            p[at] = self.knot_probs_below_[k[at]]
+            left = on & ~at & (k > 0)
+            kl = k[left]
+            x0, p0 = self.knots_[kl - 1], self.knot_probs_[kl - 1]
+            p[left] = p0 + (self.knot_probs_below_[kl] - p0) * (s[left] - x0) / (self.knots_[kl] - x0)
         if self.tail_ is not None:
             hi = s > self.tail_.t
             # the tail fit's 1 - survival at t is about ``level``, a hair below the empirical
