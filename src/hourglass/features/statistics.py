@@ -241,6 +241,11 @@ def _merge_role(c: str, entries: list[dict[str, Any]], max_categories: int) -> t
                 if len(distinct) > max_categories else (entries[0]["role"], entries[0]["why"]))
     if len(roles) == 1:
         return entries[0]["role"], entries[0]["why"]
+    rows = [e for e in entries if e["role"] == "drop" and e["why"].startswith("row numbers")]
+    if rows and roles == {"drop", "numeric"} and inferred:
+        # a saved index: one site's rows count up, another's restart (two files read as one) or
+        # are a single row; numbers that count rows at one site are not a feature anywhere
+        return rows[0]["role"], rows[0]["why"]
     by_role = {r: [str(k) for k, e in enumerate(entries, start=1) if e["role"] == r] for r in sorted(roles)}
     read = "; ".join(f"{r} at site{'s' if len(ks) > 1 else ''} {', '.join(ks)}" for r, ks in by_role.items())
     raise InputError(f"column {c!r}: the sites read it differently ({read}); "
