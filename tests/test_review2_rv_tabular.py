@@ -55,6 +55,24 @@ def test_ip_or_port_column_without_one_readable_value_is_warned(caplog: pytest.L
     with caplog.at_level("WARNING", logger="hourglass.features.tabular"):  # one address, or none at all
         TabularPreprocessor().fit(df.assign(src_ip=["10.0.0.1", "x", None] * 5, dst_port=None))
     assert "none of its" not in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="hourglass.features.tabular"):  # Zeek's unset markers only
+        TabularPreprocessor().fit(df.assign(src_ip="-", dst_port="(empty)"))
+    assert "none of its" not in caplog.text
+
+
+def test_sites_that_read_a_saved_index_differently_merge_it_as_dropped() -> None:
+    # one site's index counts up (drop: row numbers), another's restarts (two files read as one):
+    # the merge refused the column, where before the row-number rule it merged it as numeric
+    from hourglass.features.statistics import merge_schema, site_schema
+
+    rng = np.random.default_rng(0)
+    params = TabularPreprocessor().get_params()
+    sites = [pd.DataFrame({"Unnamed: 0": idx, "bytes": rng.exponential(size=len(idx))})
+             for idx in (np.arange(100), np.r_[np.arange(50), np.arange(50)])]
+    merged = merge_schema([site_schema(params, s) for s in sites])
+    assert merged["columns"]["Unnamed: 0"]["role"] == "drop"
+    assert merged["columns"]["bytes"]["role"] == "numeric"
 
 
 def _state() -> dict:

@@ -533,7 +533,7 @@ class TabularPreprocessor:
         reads as ``what``: each reads as missing, and the column adds nothing but a constant
         indicator (addresses written as integers, ports as service names)."""
         values = string_values(s)
-        present = values[values != MISSING]
+        present = values[(values != MISSING) & ~np.isin(values, list(PLACEHOLDERS))]  # '-' is unset
         if len(present):
             logger.warning("column %r (role %s: %s): none of its %d values is %s (e.g. %r); each "
                            "reads as missing and the column adds nothing; give it another role "
