@@ -198,3 +198,41 @@ def test_serve_on_a_port_in_use_is_one_line(kit: dict[str, Path], monkeypatch: p
     lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
     assert res.exit_code == 2 and len(lines) == 1, res.stderr
     assert f"--port {port}: cannot listen on 127.0.0.1" in lines[0]
+
+
+def test_listen_sockets_keep_an_ipv6_address_whole_and_skip_a_family_the_system_lacks(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # a link-local host ('fe80::1%eth0') needs its scope id at bind: (ip, port) alone was EINVAL;
+    # a name that also gives ::1 on a system without IPv6 sockets was an OSError traceback
+    import errno
+    import socket
+
+    from hourglass.cli import serve as serve_cli
+
+    infos = [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", 0)),
+             (socket.AF_INET6, socket.SOCK_STREAM, 6, "", ("fe80::1", 0, 0, 7))]
+    monkeypatch.setattr(serve_cli.socket, "getaddrinfo", lambda *a, **k: infos)
+    seen: list[tuple[Any, ...]] = []
+    real = serve_cli._listen
+
+    def spy(family: int, address: tuple[Any, ...], host: str, **kw: Any) -> Any:
+        seen.append(address)
+        return real(family, address, host, **kw)
+
+    real_socket = socket.socket
+
+    def no_ipv6(family: int = socket.AF_INET, *args: Any) -> socket.socket:
+        if family == socket.AF_INET6:  # a system without IPv6 sockets
+            raise OSError(errno.EAFNOSUPPORT, "Address family not supported by protocol")
+        return real_socket(family, *args)
+
+    monkeypatch.setattr(serve_cli, "_listen", spy)
+    monkeypatch.setattr(serve_cli.socket, "socket", no_ipv6)
+    sockets = serve_cli.listen_sockets("dual.example", 0)
+    try:
+        assert len(sockets) == 1 and sockets[0].family == socket.AF_INET
+        port = sockets[0].getsockname()[1]
+        assert seen == [("127.0.0.1", 0), ("fe80::1", port, 0, 7)]  # flow info and scope kept
+    finally:
+        for sock in sockets:
+            sock.close()

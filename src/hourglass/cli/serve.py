@@ -88,7 +88,8 @@ def serve(
     /models/NAME/health, its own drift check and its own rules (--suppress NAME=FILE). GET
     /models lists them, GET /health gives a line per model, GET /metrics labels each model's
     series model="NAME". One model answers on those routes too, beside /score and /health.
-    Every model is loaded and checked before the service listens.
+    The port is held from start-up; every model is loaded and checked before the service
+    answers (a connection made meanwhile waits: GET /health is the readiness check).
     """
     setup_logging(quiet)
     with contextlib.ExitStack() as held:
@@ -340,21 +341,35 @@ def listen_sockets(host: str, port: int) -> list[socket.socket]:
         raise HourglassError(f"--host {host}: {exc.strerror or exc}") from None
     except UnicodeError:  # a name the IDNA codec refuses ('a..b', a label over 63 characters)
         raise HourglassError(f"--host {host}: not a valid host name or address") from None
-    addresses = list(dict.fromkeys((family, str(address[0])) for family, _, _, _, address in infos))
+    # the whole address: an IPv6 one keeps its flow info and scope ('fe80::1%eth0')
+    addresses = list(dict.fromkeys((family, tuple(address)) for family, _, _, _, address in infos))
     sockets: list[socket.socket] = []
     try:
-        for family, ip in addresses:  # port 0: the others take the port the first was given
-            sockets.append(_listen(family, (ip, sockets[0].getsockname()[1] if sockets else port), host))
+        for family, address in addresses:  # port 0: the others take the port the first was given
+            bound = (address[0], sockets[0].getsockname()[1] if sockets else port, *address[2:])
+            sock = _listen(family, bound, host, skip_family=len(addresses) > 1)
+            if sock is not None:
+                sockets.append(sock)
     except BaseException:
         for sock in sockets:
             sock.close()
         raise
+    if not sockets:  # every family the name gave is one this system has no sockets of
+        raise HourglassError(f"--host {host}: no address of it can be listened on here")
     return sockets
 
 
-def _listen(family: int, address: tuple[Any, ...], host: str) -> socket.socket:
-    """One socket bound to ``address`` and listening, set up as asyncio sets up uvicorn's."""
-    sock = socket.socket(family, socket.SOCK_STREAM)
+def _listen(family: int, address: tuple[Any, ...], host: str, *, skip_family: bool = False,
+            ) -> socket.socket | None:
+    """One socket bound to ``address`` and listening, set up as asyncio sets up uvicorn's;
+    ``None`` for a family this system has no sockets of (IPv6 off) when ``skip_family``, as
+    asyncio skips it, where the host names other addresses too."""
+    try:
+        sock = socket.socket(family, socket.SOCK_STREAM)
+    except OSError as exc:
+        if skip_family and exc.errno == errno.EAFNOSUPPORT:
+            return None
+        raise HourglassError(f"--host {host}: cannot open a socket for it ({exc.strerror or exc})") from None
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
         if family == socket.AF_INET6 and hasattr(socket, "IPPROTO_IPV6"):  # '::' beside '0.0.0.0'
