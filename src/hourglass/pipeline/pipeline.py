@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import sys
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -167,6 +168,9 @@ class Pipeline:
         per_row = isinstance(df, pd.DataFrame) and kind == "tabular"
         self.info.setdefault("n_train_rows", len(df) if per_row else len(X))
         self.info.setdefault("n_features", len(self.features_.feature_names_))
+        torch = sys.modules.get("torch")
+        if torch is not None:  # sums split over threads round differently: a seed repeats a run
+            self.info["torch_threads"] = int(torch.get_num_threads())  # on as many threads
         if per_row and getattr(self.features_, "output", "tabular") == "tabular":
             self.info["optional_fields"] = _missing_in(df, self.features_.columns_)
         return self
@@ -286,7 +290,10 @@ class Pipeline:
         val = new._validation_rows(X_val, y_val)
         new.detector_ = det.warm_start(X, y, threshold=None if needs_labels else rule, **params)
         new.info = {k: v for k, v in self.info.items()
-                    if k not in ("versions", "threshold_fit", "fit_seconds", "warm_start")}
+                    if k not in ("versions", "threshold_fit", "fit_seconds", "warm_start", "torch_threads")}
+        torch = sys.modules.get("torch")
+        if torch is not None:  # as fit records it
+            new.info["torch_threads"] = int(torch.get_num_threads())
         if "optional_fields" in new.info and isinstance(df, pd.DataFrame):  # and the new rows'
             seen = {*_missing_in(df, self.features_.columns_), *new.info["optional_fields"]}
             new.info["optional_fields"] = [c for c in self.features_.columns_ if c in seen]
@@ -564,7 +571,9 @@ class Pipeline:
             "calibration": (f"anomaly probability = share of {det.calibrator_.n_fit_} "
                             f"{det.val_scores_source()} below the score, GPD tail above the 0.98 "
                             "quantile"),
-            "training time": (f"{info['fit_seconds']:.1f} s" if "fit_seconds" in info else "n/a"),
+            "training time": ((f"{info['fit_seconds']:.1f} s" if "fit_seconds" in info else "n/a")
+                              + (f" on {info['torch_threads']} torch threads (a seed repeats the "
+                                 "model on as many)" if info.get("torch_threads") else "")),
             "events per day": (f"{info['events_per_day']:,.0f}" if info.get("events_per_day")
                                else "unknown"),
             "library versions": ", ".join(f"{k} {v}" for k, v in versions.items()) or "n/a",
