@@ -8,6 +8,7 @@ config and the weight bytes. Loading checks the hash first: a flipped byte is re
 from __future__ import annotations
 
 import contextlib
+import copy
 import hashlib
 import json
 import logging
@@ -318,7 +319,11 @@ def _check_module_size(det: BaseDetector, meta: Any, arrays: dict[str, np.ndarra
     The network is built on torch's ``meta`` device (shapes, no memory) and its size compared
     with the saved ``module.*`` arrays'. A smaller mismatch, a network that cannot be built that
     way, or a detector without one is left to ``set_state``, whose checks name the array."""
-    build = getattr(det, "_build_module", None)
+    probe = det
+    if getattr(det, "spectral_norm", False) is True:  # its power iteration on meta tensors runs
+        probe = copy.copy(det)  # torch's Python decompositions (seconds a load): the same layers
+        probe.spectral_norm = False  # without it, less its two small vectors per layer
+    build = getattr(probe, "_build_module", None)
     saved = sum(int(v.size) for k, v in arrays.items() if k.startswith("module."))
     if build is None or not saved or not isinstance(meta, dict):
         return
