@@ -118,3 +118,21 @@ def test_ensemble_fits_label_free_members_on_normal_rows_only() -> None:
     alone = LatentIForest(**kw).fit(X[train][y[train] == 0])
     member = ens.members_[0]
     assert np.array_equal(member.score(X), alone.score(X))
+
+
+def test_ensemble_with_no_normal_training_rows_for_a_label_free_member_says_so() -> None:
+    # every normal row in the held-out part: the member was fitted on an empty X and the user
+    # read 'X: no rows (empty data)' of a 300-row X
+    from hourglass.detectors import Ensemble
+    from hourglass.errors import InputError
+
+    X = np.random.default_rng(0).normal(size=(300, 4)).astype("float32")
+    kw = {"hidden": (4, 2), "epochs": 1, "n_estimators": 10, "verbose": 0, "device": "cpu"}
+    ens = Ensemble(detectors=(("latent-iforest", kw),), verbose=0, device="cpu")
+    train, held = ens._split(300, 0.1, np.random.default_rng(ens._seed()))
+    y = np.ones(300, dtype=int)
+    y[held] = 0
+    y[train[:1]] = 0
+    with pytest.raises(InputError, match=r"y: 1 of the 270 training rows .* labelled normal; "
+                                         r"LatentIForest learns from normal rows only"):
+        ens.fit(X, y)

@@ -184,7 +184,12 @@ class Ensemble(BaseDetector):
             elif not labelled:
                 m.fit(X)
             else:  # the rows labelled anomalies are not normal rows to learn (nor calibrate on)
-                m.fit(X[np.asarray(y) == 0])
+                normal = X[np.asarray(y) == 0]
+                if len(normal) < 2:  # said as such, not as an empty or one-row X
+                    raise InputError(f"y: {len(normal)} of the {len(X)} training rows (those not "
+                                     f"held out) are labelled normal; {type(m).__name__} learns "
+                                     "from normal rows only and needs at least 2")
+                m.fit(normal)
         self.members_ = members
         self._calibrate()
 
