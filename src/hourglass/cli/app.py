@@ -52,13 +52,14 @@ __all__ = ["BadRowsOpt", "DataArg", "DatasetOpt", "DeprecatedTimeColOpt", "Forma
 class _Commands(TyperGroup):
     """The command group: a reader that closes the output early (``... -o - | head -1``) ends
     any command quietly, with exit code 141 (:func:`~hourglass.cli._output.reader_gone`), where
-    click ended it with exit code 1; the help pages are written under the same rule."""
+    click ended it with exit code 1. The help pages (``--help | head``) still end with exit
+    code 1, quietly: typer writes them with a console of its own, which exits itself."""
 
-    def make_context(self, *args: Any, **kwargs: Any) -> Any:  # 'hourglass --help' is written here
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:  # option parsing
         with reader_gone():
             return super().make_context(*args, **kwargs)
 
-    def invoke(self, ctx: Any) -> Any:  # the command, and 'hourglass COMMAND --help'
+    def invoke(self, ctx: Any) -> Any:  # the command
         with reader_gone():
             return super().invoke(ctx)
 
