@@ -19,7 +19,7 @@ Protocols (see ../shared/data/hdfs_deeplog/SOURCE.md and loghub_2k/SOURCE.md):
    structured files; BGL_2k detection on 1-hour windows (chronological 60/40 split, a window is
    anomalous if it holds an alert line) — a small sample, read the figures as a smoke test.
 
-    nice -n 10 python benchmarks/hdfs.py [--data DIR] [--quick]
+    nice -n 10 python benchmarks/hdfs.py [--data DIR] [--seed 0] [--epochs 60] [--threads 1]
 """
 
 from __future__ import annotations
@@ -415,8 +415,9 @@ def main() -> None:
         figures.update(figs)
     total = time.perf_counter() - t0
     body = (header("HDFS / BGL log anomaly detection") + "\n"
-            + "Command: `nice -n 10 python benchmarks/hdfs.py` (seed 0, 60 epochs max, torch "
-              f"threads {args.threads}). Total run {total / 60:.1f} min.\n\n"
+            + f"Command: `nice -n 10 python benchmarks/hdfs.py {' '.join(sys.argv[1:])}` (seed "
+              f"{args.seed}, {args.epochs} epochs max, torch threads {args.threads}). Total run "
+              f"{total / 60:.1f} min.\n\n"
             + "\n".join(parts))
     path = write_result("hdfs", body)
     print(f"wrote {path} in {total:.0f}s")
