@@ -17,11 +17,18 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 
 
-def data_dir(option: str | None) -> Path:
-    """``--data`` if given, else ``$HOURGLASS_DATA``, else ``../shared/data`` beside the repo."""
+def data_dir(option: str | None, *need: str) -> Path:
+    """``--data`` if given, else ``$HOURGLASS_DATA``, else ``../shared/data`` beside the repo.
+
+    ``need``: the dataset folders the script reads in it; a missing one stops the script with one
+    line naming it, before any work (not a traceback from the first file read, minutes in)."""
     root = Path(option or os.environ.get("HOURGLASS_DATA") or REPO.parent / "shared" / "data")
     if not root.exists():
         raise SystemExit(f"data folder {root} not found: pass --data DIR or set HOURGLASS_DATA")
+    missing = [name for name in dict.fromkeys(need) if not (root / name).is_dir()]
+    if missing:
+        raise SystemExit(f"data folder {root} has no {', '.join(f'{m}/' for m in missing)}: pass "
+                         "--data DIR (the folder holding the datasets) or set HOURGLASS_DATA")
     return root
 
 
@@ -108,7 +115,7 @@ class NslKddFiles:
     def __init__(self, data: str | None, *names: str) -> None:
         from hourglass.ingest import get_dataset
 
-        root = data_dir(data) / "nsl_kdd"
+        root = data_dir(data, "nsl_kdd") / "nsl_kdd"
         self.spec = get_dataset("nsl-kdd")
         self.files = {name: self.spec.read(root / f"{name}.txt.gz") for name in names}
 

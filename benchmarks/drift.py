@@ -160,7 +160,7 @@ def series(args: argparse.Namespace) -> str:
     out = []
     notes = []
     for name in ("art_daily_small_noise", "art_noisy"):
-        nab = read_nab(data_dir(args.data) / "nab" / "data" / "artificialNoAnomaly" / f"{name}.csv")
+        nab = read_nab(data_dir(args.data, "nab") / "nab" / "data" / "artificialNoAnomaly" / f"{name}.csv")
         nab = nab.drop(columns="label")
         half = len(nab) // 2
         shifted = nab.iloc[half:].copy()
@@ -173,7 +173,7 @@ def series(args: argparse.Namespace) -> str:
                                 f"NAB {name}, 2nd half (unseen), seed {seed}", 0, args.windows)
             out += _series_rows(pipe, shifted, refs, runs,
                                 f"NAB {name}, 2nd half + 2 sd, seed {seed}", 0, args.windows)
-    root = data_dir(args.data) / "skab" / "data"
+    root = data_dir(args.data, "skab") / "skab" / "data"
     free = pd.read_csv(root / "anomaly-free" / "anomaly-free.csv", sep=";")
     cut = int(len(free) * 0.8)
     pipe = Pipeline(TCNAutoEncoder(window=window, verbose=0, random_state=0),

@@ -520,6 +520,7 @@ def main() -> None:
                            "\n".join([header(title), intro, body]))
         print(f"written to {out}")
         return
+    root = data_dir(args.data, "mordor_otrf")  # the OTRF part comes after minutes of synthetic runs
     text = [header("Entity buckets (EntityWindows) against row-level scoring"), __doc__.split("\n\n", 1)[1]]
     for n in (int(v) for v in args.scan_flows.split(",")):
         runs = [synthetic(seed, n) for seed in seeds]
@@ -545,7 +546,7 @@ def main() -> None:
                 + f"\n\n{rows_line}\n")
         print(part, flush=True)
         text.append(part)
-    events = otrf_events(data_dir(args.data))
+    events = otrf_events(root)
     for bucket in args.buckets.split(","):
         r = otrf(events, bucket, seeds[0])
         table = [[k, f"{a} of {b}", f"{c:.3f} ({d} recordings)", f"{e:.3f}"]

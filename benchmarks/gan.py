@@ -123,7 +123,7 @@ def part_odds(args: argparse.Namespace, models: list[str]) -> list[dict[str, Any
     from sklearn.model_selection import train_test_split
     from sklearn.preprocessing import StandardScaler
 
-    root = data_dir(args.data) / "odds_adbench"
+    root = data_dir(args.data, "odds_adbench") / "odds_adbench"
     out = []
     for set_name in args.sets.split(","):
         with np.load(root / f"{set_name}.npz", allow_pickle=False) as f:

@@ -102,7 +102,8 @@ def main() -> None:
     torch.set_num_threads(1)
     torch.optim.Adam([torch.nn.Parameter(torch.zeros(1))])  # one-time lazy imports, outside timing
     configs: dict[str, dict[str, Any]] = json.loads(args.configs)
-    root = data_dir(args.data)
+    root = data_dir(args.data, *("nsl_kdd" if s == "NSL-KDD" else "odds_adbench"
+                                 for s in args.sets.split(",")))
     rows: list[dict[str, Any]] = []
     # not gan_*.json: gan.py's report reads those
     out = RESULTS / f"{args.model.replace('-', '_')}_selection{'_' + args.tag if args.tag else ''}.json"

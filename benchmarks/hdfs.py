@@ -405,7 +405,7 @@ def main() -> None:
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
     torch.set_num_threads(args.threads)
-    root = data_dir(args.data)
+    root = data_dir(args.data, "hdfs_deeplog", "loghub_2k")
     t0 = time.perf_counter()
     parts, figures = [], {}
     for proto in (protocol1, protocol2, protocol3):

@@ -192,7 +192,7 @@ def main() -> None:
     ap.add_argument("--worker-large", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--model", help=argparse.SUPPRESS)
     args = ap.parse_args()
-    root = data_dir(args.data)
+    root = data_dir(args.data, "nsl_kdd")
     flows = Path(args.flows)
     if args.worker or args.worker_large:
         result = worker(root, flows, Path(args.model)) if args.worker else worker_large(root, flows)

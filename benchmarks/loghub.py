@@ -161,7 +161,7 @@ def main() -> None:
     ap.add_argument("--no-write", action="store_true", help="print only, do not write loghub.md")
     args = ap.parse_args()
     logging.basicConfig(level=logging.ERROR)
-    root = data_dir(args.data)
+    root = data_dir(args.data, "loghub_2k")
     sets = args.sets.split(",") if args.sets else list(FORMATS)
     masks = None
     if args.masks_json:

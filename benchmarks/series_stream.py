@@ -127,9 +127,9 @@ def main() -> None:
     ap.add_argument("--skab-train", type=int, default=7000)
     args = ap.parse_args()
     torch.set_num_threads(1)
-    flags = threshold_table(data_dir(args.data), args.seeds, args.skab_train)
+    flags = threshold_table(data_dir(args.data, "nab", "skab"), args.seeds, args.skab_train)
     print(flags, flush=True)
-    path = data_dir(args.data) / "skab" / "data" / "valve1" / "0.csv"
+    path = data_dir(args.data, "skab") / "skab" / "data" / "valve1" / "0.csv"
     df = read_skab(path).drop(columns=["label", "changepoint"])
     pipe = Pipeline(LSTMAutoEncoder(window=32, epochs=args.epochs, verbose=0, random_state=0),
                     features=TimeSeriesPreprocessor("datetime", freq="rows")).fit(df.iloc[:400])

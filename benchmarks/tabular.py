@@ -207,7 +207,8 @@ def _pm(values: list[float]) -> str:
 
 
 def run(args: argparse.Namespace) -> str:
-    root = data_dir(args.data)
+    root = data_dir(args.data, *("nsl_kdd" if s == "nsl_kdd" else "odds_adbench"
+                                 for s in args.sets.split(",")))
     models = args.models.split(",")
     for m in models:
         if m not in MODELS:
@@ -315,7 +316,7 @@ def _targets(results: dict, sets: list[str], proto: str, models: list[str]) -> s
 
 def semi_supervised(args: argparse.Namespace) -> str:
     """NSL-KDD: normal-only vs normal + labelled anomalies (``--label-rate`` of training rows)."""
-    nsl = NslKdd(data_dir(args.data) / "nsl_kdd").load()
+    nsl = NslKdd(data_dir(args.data, "nsl_kdd") / "nsl_kdd").load()
     a = nsl.arrays
     rows = []
     for m in args.semi_models.split(","):

@@ -104,8 +104,8 @@ def _train_split(name: str, root: Path, nsl: NslKdd | None, seed: int, max_train
 
 
 def run(args: argparse.Namespace) -> str:
-    root = data_dir(args.data)
     sets = args.sets.split(",")
+    root = data_dir(args.data, *("nsl_kdd" if s == "nsl_kdd" else "odds_adbench" for s in sets))
     variants = args.variants.split("|")
     nsl = NslKdd(root / "nsl_kdd").load() if "nsl_kdd" in sets else None
     res: dict[tuple[str, str], list[float]] = {}
@@ -150,7 +150,7 @@ def run(args: argparse.Namespace) -> str:
 def nsl_tail(args: argparse.Namespace) -> str:
     from sklearn.metrics import f1_score
 
-    a = NslKdd(data_dir(args.data) / "nsl_kdd").load().arrays
+    a = NslKdd(data_dir(args.data, "nsl_kdd") / "nsl_kdd").load().arrays
     X = a["X"][a["y"] == 0]
     att = a["X"][a["y"] == 1]
     att = att[np.random.default_rng(0).choice(len(att), 6000, replace=False)]

@@ -47,7 +47,8 @@ def _load(root: Path, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np
 
 
 def run(args: argparse.Namespace) -> str:
-    root = data_dir(args.data)
+    root = data_dir(args.data, *("nsl_kdd" if s == "nsl_kdd" else "odds_adbench"
+                                 for s in args.sets.split(",")))
     torch.set_num_threads(1)
     logging.getLogger("hourglass").setLevel(logging.WARNING)
     rows: list[list[object]] = []

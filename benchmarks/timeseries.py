@@ -401,7 +401,8 @@ def main() -> None:
     # one thread for torch and BLAS: on a shared machine more threads only spin-wait
     torch.set_num_threads(1)
     threadpool_limits(1)
-    root = data_dir(args.data)
+    folders = {"skab": "skab", "asd": "asd_interfusion", "nab": "nab"}
+    root = data_dir(args.data, *(folders[d] for d in args.datasets.split(",") if d in folders))
     models = args.models.split(",")
     heads = ["model", "point F1", "precision", "recall", "PR-AUC (mean)", "ROC-AUC (mean)",
              "VUS-PR (mean)", "VUS-ROC (mean)", "event recall", "PA-F1 (point-adjusted)",

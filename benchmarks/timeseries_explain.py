@@ -73,7 +73,7 @@ def main() -> None:
     args = parser.parse_args()
     extra = {k: parse_value(v) for k, _, v in (p.partition("=") for p in args.param)}
     logging.basicConfig(level=logging.WARNING)
-    root = data_dir(args.data) / "skab" / "data"
+    root = data_dir(args.data, "skab") / "skab" / "data"
     ds = get_timeseries_dataset("skab")
     assert ds is not None
     rows, costs, per_group = [], [], {}

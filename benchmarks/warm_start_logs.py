@@ -130,7 +130,7 @@ def main() -> None:
     warnings.simplefilter("ignore", UserWarning)
     torch.set_num_threads(1)
     seeds = [int(s) for s in args.seeds.split(",")]
-    data = load(data_dir(args.data))
+    data = load(data_dir(args.data, "hdfs_deeplog"))
     old, new, test, y = data
     vocab_old = set(np.concatenate(old).tolist())
     new_keys = sorted(set(np.concatenate(new).tolist()) - vocab_old)

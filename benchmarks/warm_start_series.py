@@ -124,7 +124,7 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING)
     warnings.filterwarnings("ignore")
     torch.set_num_threads(1)
-    root = data_dir(args.data) / "skab" / "data"
+    root = data_dir(args.data, "skab") / "skab" / "data"
     ds = get_timeseries_dataset("skab")
     assert ds is not None
     free = ds.read(root / "anomaly-free" / "anomaly-free.csv")
