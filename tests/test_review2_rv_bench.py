@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-from _common import data_dir  # noqa: E402
+from _common import data_dir
 
 
 def test_data_dir_names_a_missing_dataset_folder(tmp_path: Path) -> None:
