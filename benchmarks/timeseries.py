@@ -145,16 +145,19 @@ class WindowBaseline:
 
 
 class PyodLSTMAD:
-    """PyOD's LSTMAD (forecasting LSTM); threshold from its held-out tail like the others."""
+    """PyOD's LSTMAD (forecasting LSTM); threshold from its held-out tail like the others.
+    PyOD seeds nothing itself: ``fit`` seeds torch's and numpy's global generators with ``seed``."""
 
-    def __init__(self, window: int, epochs: int, n_val: int) -> None:
+    def __init__(self, window: int, epochs: int, n_val: int, seed: int = 0) -> None:
         from pyod.models.ts_lstm import LSTMAD
 
         self.model = LSTMAD(window_size=window, epochs=epochs, batch_size=128, hidden_size=32)
-        self.window, self.n_val = window, max(n_val, window + 2)
+        self.window, self.n_val, self.seed = window, max(n_val, window + 2), seed
 
     def fit(self, X: np.ndarray) -> PyodLSTMAD:
         n_val = self.n_val
+        torch.manual_seed(self.seed)  # its network's initial weights and batch order
+        np.random.seed(self.seed)  # noqa: NPY002 -- PyOD's global-RNG use, if any
         self.model.fit(X[:-n_val])
         self.threshold = float(np.percentile(self.score(X[-n_val - self.window:])[self.window:], 99))
         return self
@@ -196,7 +199,7 @@ def make(name: str, args: argparse.Namespace, s: Series) -> Any:
     if name in ("pca", "iforest", "pca-norm"):
         return WindowBaseline(name, args.window, args.seed, s.n_val)
     if name == "pyod-lstmad":
-        return PyodLSTMAD(args.window, args.lstmad_epochs, s.n_val)
+        return PyodLSTMAD(args.window, args.lstmad_epochs, s.n_val, args.seed)
     params = {"window": args.window, "stride": s.stride, "epochs": args.epochs, "verbose": 0,
               "random_state": args.seed, "device": "cpu"}
     known = registry.get(name)().get_params()
