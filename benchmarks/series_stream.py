@@ -127,7 +127,8 @@ def main() -> None:
     ap.add_argument("--skab-train", type=int, default=7000)
     args = ap.parse_args()
     torch.set_num_threads(1)
-    flags = threshold_table(data_dir(args.data, "nab", "skab"), args.seeds, args.skab_train)
+    flags = threshold_table(data_dir(args.data, "nab", "skab", "asd_interfusion"), args.seeds,
+                            args.skab_train)
     print(flags, flush=True)
     path = data_dir(args.data, "skab") / "skab" / "data" / "valve1" / "0.csv"
     df = read_skab(path).drop(columns=["label", "changepoint"])
