@@ -36,6 +36,19 @@ def _text_types(path: Path) -> dict[str, str]:
     return {f.name: str(f.type) for f in schema}
 
 
+def _explained_with_nothing_flagged(pipe: Pipeline, data: pd.DataFrame, tmp_path: Path) -> dict[str, str]:
+    """The column types of ``hourglass explain``'s Parquet output for ``data``, the model's
+    threshold raised so that nothing is flagged."""
+    pipe.detector_.threshold_.value_ = np.inf
+    pipe.save(tmp_path / "m")
+    data.to_csv(tmp_path / "d.csv", index=False)
+    out = tmp_path / "why.parquet"
+    res = runner.invoke(app, ["explain", str(tmp_path / "m"), str(tmp_path / "d.csv"), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    assert " 0 flagged" in res.stderr
+    return _text_types(out)
+
+
 def test_a_series_explained_with_nothing_flagged_has_text_columns(tmp_path: Path) -> None:
     # with no flagged step, top_channel and why were float64 columns in the Parquet file: a
     # folder of daily outputs no longer read as one table (double against string)
@@ -46,14 +59,7 @@ def test_a_series_explained_with_nothing_flagged_has_text_columns(tmp_path: Path
                     features=TimeSeriesPreprocessor("ts")).fit(df)
     empty = steps_table(step_errors(pipe, df.head(40)), np.array([], dtype=int))
     assert all(pd.api.types.is_string_dtype(empty[c]) for c in ("top_channel", "why"))
-    pipe.detector_.threshold_.value_ = np.inf  # nothing is flagged
-    pipe.save(tmp_path / "m")
-    df.head(40).to_csv(tmp_path / "s.csv", index=False)
-    out = tmp_path / "why.parquet"
-    res = runner.invoke(app, ["explain", str(tmp_path / "m"), str(tmp_path / "s.csv"), "-o", str(out)])
-    assert res.exit_code == 0, res.output
-    assert " 0 flagged" in res.stderr
-    types = _text_types(out)
+    types = _explained_with_nothing_flagged(pipe, df.head(40), tmp_path)
     assert "string" in types["top_channel"] and "string" in types["why"], types
 
 
@@ -61,14 +67,7 @@ def test_buckets_explained_with_nothing_flagged_have_text_columns(tmp_path: Path
     flows, _ = port_scan_flows(hosts=3, days=0.5, scan_flows=0)
     ew = EntityWindows("src_ip", "ts", numeric=("bytes",), categorical=("dst_port",))
     pipe = Pipeline(AutoEncoder(hidden=(8, 4), epochs=1, verbose=0), features=ew).fit(flows)
-    pipe.detector_.threshold_.value_ = np.inf
-    pipe.save(tmp_path / "m")
-    flows.head(40).to_csv(tmp_path / "f.csv", index=False)
-    out = tmp_path / "why.parquet"
-    res = runner.invoke(app, ["explain", str(tmp_path / "m"), str(tmp_path / "f.csv"), "-o", str(out)])
-    assert res.exit_code == 0, res.output
-    assert " 0 flagged" in res.stderr
-    types = _text_types(out)
+    types = _explained_with_nothing_flagged(pipe, flows.head(40), tmp_path)
     assert all("string" in types[c] for c in ("top_feature", "why", "method")), types
 
 

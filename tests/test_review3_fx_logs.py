@@ -14,24 +14,13 @@ from hourglass.detectors.deeplog import DeepLog
 from hourglass.features.sessions import EventSessions
 from hourglass.ingest.logs import LogParser
 from hourglass.serve.log_scoring import LogScorer
-
-
-def _varied_messages(n: int = 600) -> list[str]:
-    """Messages of a few events whose words vary; Drain learns some of them as exact lines
-    first and a more general template in a later chunk."""
-    rng = np.random.default_rng(0)
-    users, acts, objs = ["user", "admin", "root", "guest"], ["read", "write", "open"], ["file", "dir", "pipe"]
-    out = []
-    for i in range(n):
-        u, a, o = rng.choice(users), rng.choice(acts), rng.choice(objs)
-        out.append(f"{a} by {u} on {o} sess_{i % 20}" if i % 2 else f"{u} {a} {o} ok sess_{i % 20}")
-    return out
+from tests.test_review2_rv_logs import _varied_log
 
 
 @pytest.mark.parametrize("as_file", [False, True])
 def test_event_table_training_keys_rows_as_scoring_does(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path, as_file: bool) -> None:
-    msgs = _varied_messages()
+    msgs = _varied_log()
     df = pd.DataFrame({"sess": [f"s{i % 20}" for i in range(len(msgs))], "msg": msgs})
     data: object = df
     if as_file:
