@@ -154,6 +154,20 @@ class Condition:
                 exact.append(_canonical(v))
         return cls(tuple(exact), tuple(globs), tuple(networks))
 
+    def folded(self) -> Condition:
+        """This condition for case-folded cells (an entity model trained with
+        ``entity_case="fold"``): its texts and globs case-folded (``str.casefold``), its networks
+        as they are (an address reads alike in either case).
+
+        Examples
+        --------
+        >>> Condition.of(["Alice", "SVC-*", "10.0.0.0/8"], "x").folded().test(
+        ...     np.array(["alice", "svc-backup", "10.1.2.3", "bob"], dtype=object)).tolist()
+        [True, True, True, False]
+        """
+        return replace(self, exact=tuple(dict.fromkeys(e.casefold() for e in self.exact)),
+                       globs=tuple(dict.fromkeys(g.casefold() for g in self.globs)))
+
     def test(self, values: np.ndarray) -> np.ndarray:
         """Which of ``values`` (distinct cells as text, missing ones ``<missing>``) it accepts."""
         from hourglass.features.roles import MISSING
@@ -399,11 +413,15 @@ class Suppressions:
                              "column (train with --timestamp-col, or a format with one)")
         return replace(self, time_col=time_col, dayfirst=dayfirst)
 
-    def for_buckets(self, entity_col: str, what: str) -> Suppressions:
+    def for_buckets(self, entity_col: str, what: str, entity_case: str = "exact") -> Suppressions:
         """These rules applied to an entity-bucket model's (entity, bucket) rows
         (:meth:`apply_buckets`): ``match`` on ``entity_col`` (the model's entity column, the one
         value a bucket has), ``between`` on the bucket's start. A rule that matches another
-        column is an :class:`InputError` (``what`` names the model).
+        column is an :class:`InputError` (``what`` names the model). With ``entity_case="fold"``
+        (a model whose entity names are case-folded, so its buckets name ``alice`` whatever the
+        rows wrote) the rules' values on the entity column are case-folded too: ``user =
+        "Alice"`` and ``"ALICE"`` match the entity ``alice``, as the model's rows ``Alice`` and
+        ``ALICE`` are that entity.
 
         Examples
         --------
@@ -421,8 +439,12 @@ class Suppressions:
                 raise InputError(f"{self.source}: rule {rule.name!r} matches column {other!r}, but "
                                  f"{what} is an entity-bucket model: its alerts are (entity, bucket) "
                                  f"rows, and only its entity column {entity_col!r} can be matched")
-        return replace(self, time_col=_BUCKET_START if self.uses_time else None, dayfirst=None,
-                       entity_col=entity_col)
+        rules = self.rules
+        if entity_case == "fold":
+            rules = tuple(replace(r, match={c: cond.folded() for c, cond in r.match.items()})
+                          for r in rules)
+        return replace(self, rules=rules, time_col=_BUCKET_START if self.uses_time else None,
+                       dayfirst=None, entity_col=entity_col)
 
     def apply_buckets(self, keys: pd.DataFrame, flags: Any) -> tuple[np.ndarray, np.ndarray]:
         """:meth:`apply` to (entity, bucket) rows: ``keys`` holds each bucket's ``entity`` and

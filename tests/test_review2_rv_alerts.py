@@ -1,0 +1,63 @@
+"""Review of what happens to alerts after scoring: suppression rules, grouping, drift, sinks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hourglass.cli import app
+from hourglass.serve.suppress import Suppressions
+from tests._cli import runner
+
+FAST = ["--epochs", "20", "--hidden", "16,8", "-q"]
+
+
+# ---- a rule on the entity column of a model that folds entity names ---------------------------
+
+def test_fold_rule_values_match_folded_entities() -> None:
+    rules = Suppressions.parse('[[rule]]\nname = "svc"\nmatch = { user = "Alice" }\n'
+                               '[[rule]]\nname = "g"\nmatch = { user = "SVC-*" }\n', "r.toml")
+    keys = pd.DataFrame({"entity": ["alice", "svc-backup", "bob"],
+                         "bucket_start": pd.to_datetime(["2026-01-01"] * 3)})
+    flags, names = rules.for_buckets("user", "m", "fold").apply_buckets(keys, [1, 1, 1])
+    assert flags.tolist() == [0, 0, 1] and names.tolist() == ["svc", "g", ""]
+    # a model that compares names as written keeps comparing rule values as written
+    flags, names = rules.for_buckets("user", "m").apply_buckets(keys, [1, 1, 1])
+    assert flags.tolist() == [1, 1, 1] and names.tolist() == ["", "", ""]
+
+
+def _signins(rng: np.random.Generator, hours: int, spellings: dict[str, list[str]]) -> pd.DataFrame:
+    rows = []
+    start = pd.Timestamp("2026-01-05T00:00:00")
+    for h in range(hours):
+        for user, names in spellings.items():
+            for k in range(4):
+                rows.append({"user": names[(h + k) % len(names)],
+                             "ts": (start + pd.Timedelta(hours=h, minutes=10 * k)).isoformat(),
+                             "bytes": float(rng.normal(100, 5))})
+    return pd.DataFrame(rows)
+
+
+def test_score_fold_model_rule_written_capitalised(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    spell = {"alice": ["alice", "Alice", "ALICE"], "bob": ["bob", "Bob"]}
+    _signins(rng, 48, spell).to_csv(tmp_path / "train.csv", index=False)
+    test = _signins(rng, 6, spell)
+    test.loc[test["user"].str.lower() == "alice", "bytes"] = 1e6  # every alice bucket an alert
+    test.to_csv(tmp_path / "test.csv", index=False)
+    res = runner.invoke(app, ["train", str(tmp_path / "train.csv"), "--entity-col", "user",
+                              "--timestamp-col", "ts", "--bucket", "1h", "--entity-case", "fold",
+                              "-o", str(tmp_path / "M"), *FAST])
+    assert res.exit_code == 0, res.output
+    (tmp_path / "r.toml").write_text('[[rule]]\nname = "alice ok"\nmatch = { user = "Alice" }\n')
+    out = tmp_path / "out.csv"
+    res = runner.invoke(app, ["score", str(tmp_path / "M"), str(tmp_path / "test.csv"), "-o", str(out),
+                              "--suppress", str(tmp_path / "r.toml"), "-q"])
+    assert res.exit_code == 0, res.output
+    got = pd.read_csv(out, keep_default_na=False)
+    alice = got[got["entity"] == "alice"]
+    assert len(alice) == 6 and (alice["suppressed"] == "alice ok").all() and (alice["flag"] == 0).all()
+    assert (got.loc[got["entity"] != "alice", "suppressed"] == "").all()
