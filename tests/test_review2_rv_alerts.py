@@ -61,3 +61,16 @@ def test_score_fold_model_rule_written_capitalised(tmp_path: Path) -> None:
     alice = got[got["entity"] == "alice"]
     assert len(alice) == 6 and (alice["suppressed"] == "alice ok").all() and (alice["flag"] == 0).all()
     assert (got.loc[got["entity"] != "alice", "suppressed"] == "").all()
+
+
+# ---- true/false: a TOML boolean or its text, whichever way the column was read ----------------
+
+@pytest.mark.parametrize("value", ["true", '"true"', '"TRUE"'])
+def test_bool_rule_matches_bool_and_text_cells(value: str) -> None:
+    rules = Suppressions.parse(f'[[rule]]\nname = "ok"\nmatch = {{ ok = {value} }}\n', "r.toml")
+    as_bool = pd.DataFrame({"ok": [True, False]})                  # a column of only true/false
+    as_text = pd.DataFrame({"ok": ["true", "false", "unknown", "True"]})  # one with other values
+    assert rules.names(as_bool).tolist() == ["ok", ""]
+    assert rules.names(as_text).tolist() == ["ok", "", "", "ok"]
+    no = Suppressions.parse('[[rule]]\nname = "no"\nmatch = { ok = false }\n', "r.toml")
+    assert no.names(as_bool).tolist() == ["", "no"] and no.names(as_text).tolist() == ["", "no", "", ""]

@@ -25,7 +25,10 @@ reads each bucket's start (:meth:`Suppressions.for_buckets`, :meth:`Suppressions
 
 Matching works per distinct value of a batch's column (a million rows of a few hundred
 addresses cost a few hundred comparisons), on the value as text: whole numbers without ``.0``
-(``21``, ``21.0`` and ``"21"`` are alike), text stripped. A string with ``*`` or ``?`` is a
+(``21``, ``21.0`` and ``"21"`` are alike), text stripped; ``true`` and ``false``, written as
+TOML booleans or as text, match a cell of either case that says so (a column of only
+true/false reads as booleans, one with other values as its text: ``true``, ``"true"``,
+``True`` and ``TRUE`` are alike). A string with ``*`` or ``?`` is a
 glob (case-sensitive); one that reads as an IP address or network (``10.20.0.0/16``,
 ``2001:db8::/32``, ``10.0.0.5``) matches the addresses inside it (a cell that is no address does
 not match); anything else matches equal text.
@@ -60,6 +63,7 @@ _WHOLE_FLOAT = re.compile(r"^(-?\d+)\.0+$")
 _V4_TEXT = r"^(0|[1-9]\d{0,2})(\.(0|[1-9]\d{0,2})){3}$"
 _IPV4ISH = re.compile(r"^\d{1,3}(\.\d{1,3}){3}(/\d+)?$")
 _SHOWN = 8
+_BOOLS = ("true", "false")
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _NS_MIN, _NS_MAX = -(2**63) + 1, 2**63 - 1  # a time before or after every row
 _BUCKET_START = "<bucket start>"  # the time column of an entity model's buckets (no data column)
@@ -123,6 +127,8 @@ class Condition:
     >>> cond = Condition.of(["ftp", "ssh*", 21, "10.0.0.0/8"], "rule 'x', column 'c'")
     >>> cond.test(np.array(["ftp", "sshd", "21", "10.1.2.3", "11.0.0.1", "FTP"], dtype=object)).tolist()
     [True, True, True, True, False, False]
+    >>> Condition.of(True, "x").test(np.array(["True", "true", "TRUE", "False", "yes"], dtype=object)).tolist()
+    [True, True, True, False, False]
     """
 
     exact: tuple[str, ...] = ()
@@ -144,6 +150,12 @@ class Condition:
                     "a date or time"
                 raise InputError(f"{where}: expected text, a number or true/false (or a list of "
                                  f"them), got {kind} ({v!r})")
+            if isinstance(v, bool) or (isinstance(v, str) and v.strip().lower() in _BOOLS):
+                # a column of true/false alone reads as booleans ("True"), one with other
+                # values as the text written: either way, true or "true" is the same truth
+                word = str(v).strip().lower()
+                exact.extend((word, word.capitalize(), word.upper()))
+                continue
             if isinstance(v, str) and ("*" in v or "?" in v):
                 globs.append(v)
                 continue
