@@ -74,3 +74,24 @@ def test_bool_rule_matches_bool_and_text_cells(value: str) -> None:
     assert rules.names(as_text).tolist() == ["ok", "", "", "ok"]
     no = Suppressions.parse('[[rule]]\nname = "no"\nmatch = { ok = false }\n', "r.toml")
     assert no.names(as_bool).tolist() == ["", "no"] and no.names(as_text).tolist() == ["", "no", "", ""]
+
+
+# ---- grouped JSON-lines alerts with a kept date-time field --------------------------------------
+
+def test_grouped_jsonl_keeps_a_parquet_time_column_as_iso_text(tmp_path: Path) -> None:
+    rng = np.random.default_rng(1)
+    n = 400
+    ts = pd.date_range("2026-01-01", periods=n, freq="s")
+    pd.DataFrame({"ts": ts.astype(str), "bytes": rng.normal(100, 5, n)}).to_csv(tmp_path / "t.csv",
+                                                                              index=False)
+    res = runner.invoke(app, ["train", str(tmp_path / "t.csv"), "--timestamp-col", "ts",
+                              "-o", str(tmp_path / "M"), "--epochs", "3", "--hidden", "4,2", "-q"])
+    assert res.exit_code == 0, res.output
+    test = pd.DataFrame({"ts": ts[:50].as_unit("us"), "bytes": 1e6, "host": "h1"})
+    test.to_parquet(tmp_path / "x.parquet")
+    out = tmp_path / "g.jsonl"
+    res = runner.invoke(app, ["score", str(tmp_path / "M"), str(tmp_path / "x.parquet"), "--group-by",
+                              "host", "--keep", "ts", "-o", str(out), "-q"])
+    assert res.exit_code == 0, res.output  # was a TypeError traceback (datetime not serialisable)
+    groups = pd.read_json(out, lines=True, dtype=False)
+    assert groups["count"].tolist() == [50] and groups["ts"].tolist() == ["2026-01-01T00:00:00"]
