@@ -7,9 +7,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from fastapi.testclient import TestClient
 
 from hourglass.cli import app
-from hourglass.serve.suppress import Suppressions
+from hourglass.serve import create_app
+from hourglass.serve.suppress import Suppressions, load_suppressions
 from tests._cli import runner
 
 FAST = ["--epochs", "20", "--hidden", "16,8", "-q"]
@@ -33,7 +35,7 @@ def _signins(rng: np.random.Generator, hours: int, spellings: dict[str, list[str
     rows = []
     start = pd.Timestamp("2026-01-05T00:00:00")
     for h in range(hours):
-        for user, names in spellings.items():
+        for names in spellings.values():
             for k in range(4):
                 rows.append({"user": names[(h + k) % len(names)],
                              "ts": (start + pd.Timedelta(hours=h, minutes=10 * k)).isoformat(),
@@ -61,6 +63,13 @@ def test_score_fold_model_rule_written_capitalised(tmp_path: Path) -> None:
     alice = got[got["entity"] == "alice"]
     assert len(alice) == 6 and (alice["suppressed"] == "alice ok").all() and (alice["flag"] == 0).all()
     assert (got.loc[got["entity"] != "alice", "suppressed"] == "").all()
+    # the service: the same rule silences the folded entity's buckets
+    rules = load_suppressions(tmp_path / "r.toml")
+    key = "review-alerts-key-0123456789"
+    with TestClient(create_app(tmp_path / "M", api_key=key, suppress=rules)) as c:
+        body = c.post("/score", json={"rows": test.to_dict("records")}, headers={"X-API-Key": key}).json()
+    alice_buckets = [b for b in body["buckets"] if b["entity"] == "alice"]
+    assert alice_buckets and all((b["suppressed"], b["flag"]) == ("alice ok", 0) for b in alice_buckets)
 
 
 # ---- true/false: a TOML boolean or its text, whichever way the column was read ----------------

@@ -127,7 +127,7 @@ class Condition:
     >>> cond = Condition.of(["ftp", "ssh*", 21, "10.0.0.0/8"], "rule 'x', column 'c'")
     >>> cond.test(np.array(["ftp", "sshd", "21", "10.1.2.3", "11.0.0.1", "FTP"], dtype=object)).tolist()
     [True, True, True, True, False, False]
-    >>> Condition.of(True, "x").test(np.array(["True", "true", "TRUE", "False", "yes"], dtype=object)).tolist()
+    >>> Condition.of(True, "x").test(np.array(["True", "true", "TRUE", "False", "y"], dtype=object)).tolist()
     [True, True, True, False, False]
     """
 
