@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -87,20 +88,46 @@ def test_bool_rule_matches_bool_and_text_cells(value: str) -> None:
 
 # ---- grouped JSON-lines alerts with a kept date-time field --------------------------------------
 
-def test_grouped_jsonl_keeps_a_parquet_time_column_as_iso_text(tmp_path: Path) -> None:
+TS = pd.date_range("2026-01-01", periods=400, freq="s")
+
+
+@pytest.fixture(scope="module")
+def table_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    d = tmp_path_factory.mktemp("rv_alerts")
     rng = np.random.default_rng(1)
-    n = 400
-    ts = pd.date_range("2026-01-01", periods=n, freq="s")
-    pd.DataFrame({"ts": ts.astype(str), "bytes": rng.normal(100, 5, n)}).to_csv(tmp_path / "t.csv",
-                                                                              index=False)
-    res = runner.invoke(app, ["train", str(tmp_path / "t.csv"), "--timestamp-col", "ts",
-                              "-o", str(tmp_path / "M"), "--epochs", "3", "--hidden", "4,2", "-q"])
+    pd.DataFrame({"ts": TS.astype(str), "bytes": rng.normal(100, 5, len(TS))}).to_csv(d / "t.csv",
+                                                                                    index=False)
+    res = runner.invoke(app, ["train", str(d / "t.csv"), "--timestamp-col", "ts",
+                              "-o", str(d / "M"), "--epochs", "3", "--hidden", "4,2", "-q"])
     assert res.exit_code == 0, res.output
-    test = pd.DataFrame({"ts": ts[:50].as_unit("us"), "bytes": 1e6, "host": "h1"})
+    return d / "M"
+
+
+def test_grouped_jsonl_keeps_a_parquet_time_column_as_iso_text(tmp_path: Path, table_model: Path) -> None:
+    test = pd.DataFrame({"ts": TS[:50].as_unit("us"), "bytes": 1e6, "host": "h1"})
     test.to_parquet(tmp_path / "x.parquet")
     out = tmp_path / "g.jsonl"
-    res = runner.invoke(app, ["score", str(tmp_path / "M"), str(tmp_path / "x.parquet"), "--group-by",
+    res = runner.invoke(app, ["score", str(table_model), str(tmp_path / "x.parquet"), "--group-by",
                               "host", "--keep", "ts", "-o", str(out), "-q"])
     assert res.exit_code == 0, res.output  # was a TypeError traceback (datetime not serialisable)
     groups = pd.read_json(out, lines=True, dtype=False)
     assert groups["count"].tolist() == [50] and groups["ts"].tolist() == ["2026-01-01T00:00:00"]
+
+
+# ---- stream --group-by a field whose values are JSON arrays --------------------------------------
+
+def test_stream_groups_by_an_array_field_as_its_json_text(tmp_path: Path, table_model: Path) -> None:
+    rows = [{"ts": str(t), "bytes": 1e6, "tags": ["a", "b"] if i % 2 else ["c"]}
+            for i, t in enumerate(TS[:20])]
+    text = "".join(json.dumps(r) + "\n" for r in rows)
+    (tmp_path / "x.jsonl").write_text(text)
+    res = runner.invoke(app, ["stream", str(table_model), "--group-by", "tags", "-q"], input=text)
+    assert res.exit_code == 0, res.output  # was a TypeError traceback (unhashable type: 'list')
+    got = [json.loads(line) for line in res.stdout.splitlines() if line.strip()]
+    assert [(g["tags"], g["count"]) for g in got] == [('["c"]', 10), ('["a", "b"]', 10)]
+    # the same keys as score reads the file with
+    out = tmp_path / "g.jsonl"
+    res = runner.invoke(app, ["score", str(table_model), str(tmp_path / "x.jsonl"), "--group-by", "tags",
+                              "-o", str(out), "-q"])
+    assert res.exit_code == 0, res.output
+    assert [json.loads(line)["tags"] for line in out.read_text().splitlines()] == ['["c"]', '["a", "b"]']
