@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from hourglass.cli import app
+from hourglass.errors import InputError
 from hourglass.serve import create_app
 from hourglass.serve.suppress import Suppressions, load_suppressions
 from tests._cli import runner
@@ -131,3 +132,27 @@ def test_stream_groups_by_an_array_field_as_its_json_text(tmp_path: Path, table_
                               "-o", str(out), "-q"])
     assert res.exit_code == 0, res.output
     assert [json.loads(line)["tags"] for line in out.read_text().splitlines()] == ['["c"]', '["a", "b"]']
+
+
+# ---- a rules path that is no rules file: refused at a size, not read whole ----------------------
+
+def test_rules_file_over_the_size_limit_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                    table_model: Path) -> None:
+    import hourglass.serve.suppress as sup
+
+    big = tmp_path / "flows.csv"
+    big.write_text("ts,bytes\n" + "2026-01-01T00:00:00,1\n" * 200)
+    monkeypatch.setattr(sup, "MAX_RULES_BYTES", 1024)
+    with pytest.raises(InputError, match="larger than 0 MiB"):
+        sup.load_suppressions(big)
+    small = tmp_path / "r.toml"
+    small.write_text('[[rule]]\nname = "x"\nmatch = { bytes = 1 }\n')
+    assert sup.load_suppressions(small).names_in_force == ["x"]
+    if Path("/dev/zero").exists():  # an endless file: one line, exit code 2, at once
+        monkeypatch.setattr(sup, "MAX_RULES_BYTES", 2**20)
+        data = tmp_path / "d.csv"
+        data.write_text("ts,bytes\n2026-01-01T00:00:00,1\n")
+        res = runner.invoke(app, ["score", str(table_model), str(data), "--suppress", "/dev/zero",
+                                  "-o", str(tmp_path / "o.csv")])
+        assert res.exit_code == 2 and "--suppress /dev/zero: larger than 1 MiB" in res.output
+        assert not (tmp_path / "o.csv").exists()

@@ -637,9 +637,14 @@ def _ns(ts: pd.DatetimeIndex) -> np.ndarray:
     return np.asarray(ts.as_unit("ns").asi8, dtype=np.int64)
 
 
+#: The largest suppression file read (bytes): tens of thousands of rules fit well within it.
+MAX_RULES_BYTES = 64 * 2**20
+
+
 def load_suppressions(path: str | Path, now: float | None = None) -> Suppressions:
     """The rules of the TOML file at ``path`` (see :class:`Suppressions`, UTF-8 with or without
-    a byte-order mark); an :class:`InputError` for a missing or unreadable file.
+    a byte-order mark); an :class:`InputError` for a missing or unreadable file, or one larger
+    than :data:`MAX_RULES_BYTES` (a wrong path, read no further).
 
     Examples
     --------
@@ -659,7 +664,12 @@ def load_suppressions(path: str | Path, now: float | None = None) -> Suppression
     if p.is_dir():
         raise InputError(f"{p}: is a directory, expected a TOML file of [[rule]] tables")
     try:
-        text = p.read_bytes().decode("utf-8-sig")  # a byte-order mark (Notepad) is no TOML
+        with p.open("rb") as fh:  # read up to the limit: a wrong path (a log file, /dev/zero)
+            data = fh.read(MAX_RULES_BYTES + 1)  # is refused, not read whole into memory
+        if len(data) > MAX_RULES_BYTES:
+            raise InputError(f"{p}: larger than {MAX_RULES_BYTES // 2**20} MiB; a suppression file "
+                             "is a TOML file of [[rule]] tables (is this the right file?)")
+        text = data.decode("utf-8-sig")  # a byte-order mark (Notepad) is no TOML
     except UnicodeDecodeError:
         raise InputError(f"{p}: not UTF-8 text; a suppression file is TOML") from None
     except OSError as exc:  # no permission to read it, an I/O error
