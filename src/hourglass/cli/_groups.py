@@ -3,6 +3,7 @@ the rows' key values and times read, the grouped alerts rendered (hourglass or E
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -232,7 +233,17 @@ class Grouping:
 
 
 def _plain(value: Any) -> Any:
-    """A key value as JSON holds it (numpy scalars plain, NaN/NA -> None)."""
+    """A key value as JSON holds it (numpy scalars plain, NaN/NA -> None); an array or object
+    (a streamed JSON line's field) as its JSON text, keys sorted, as ``score`` reads a JSON-lines
+    file's arrays: one group per distinct value, never an unhashable key.
+
+    Examples
+    --------
+    >>> _plain(["b", "a"]), _plain({"y": 1, "x": None}), _plain(float("nan")), _plain("10.0.0.5")
+    ('["b", "a"]', '{"x": null, "y": 1}', None, '10.0.0.5')
+    """
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, sort_keys=True, default=str)
     if hasattr(value, "item") and not isinstance(value, (str, bytes)):
         try:
             value = value.item()

@@ -50,7 +50,8 @@ def bind_rules(rules: Suppressions | None, pipe: Any, kind: str) -> Suppressions
     info = pipe.info
     try:
         if kind == "entity":
-            return rules.for_buckets(str(pipe.features_.entity_col), f"the model ({pipe.model_name})")
+            return rules.for_buckets(str(pipe.features_.entity_col), f"the model ({pipe.model_name})",
+                                     getattr(pipe.features_, "entity_case", "exact"))
         return rules.for_times(info.get("time_col"), info.get("time_dayfirst"),
                                f"the model ({pipe.model_name})")
     except InputError as exc:

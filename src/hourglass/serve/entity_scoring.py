@@ -177,7 +177,8 @@ class EntityScorer(ModelScorer):
         ``match`` on another column than the entity column is an :class:`InputError`; its
         ``between`` reads the bucket's start."""
         if rules is not None:
-            rules = rules.for_buckets(self.entity_col, f"the model ({self.model_name})")
+            rules = rules.for_buckets(self.entity_col, f"the model ({self.model_name})",
+                                      getattr(self.features, "entity_case", "exact"))
         self.suppression = rules
 
     def describe(self) -> dict[str, Any]:

@@ -14,6 +14,7 @@ with the whole alert as JSON text.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import os
 import sqlite3
@@ -178,16 +179,28 @@ class SQLiteSink:
         self.close()
 
 
+def _iso(value: Any) -> Any:
+    """A date, time or date-time (a ``--keep`` field of a Parquet file's time column) as its
+    ISO-8601 text, as the other outputs write it; anything else is no JSON value."""
+    if isinstance(value, (dt.datetime, dt.date, dt.time)):
+        return value.isoformat()
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
 def json_line(alert: Mapping[str, Any], default: Callable[[Any], Any] | None = None) -> str:
     """``alert`` as one line of strict JSON: a value that is no finite number (NaN, Infinity:
     from an input line that had them, in a --keep field) is ``null``, since a SIEM's or ``jq``'s
-    JSON reader refuses the bare ``NaN`` that Python's ``json`` writes.
+    JSON reader refuses the bare ``NaN`` that Python's ``json`` writes; a date-time (a kept
+    Parquet time column) its ISO-8601 text (``default``: another conversion instead).
 
     Examples
     --------
     >>> json_line({"row": 1, "src": float("nan"), "x": [float("inf"), 2.5]})
     '{"row": 1, "src": null, "x": [null, 2.5]}'
+    >>> json_line({"row": 1, "ts": dt.datetime(2026, 1, 1, 0, 0, 1)})
+    '{"row": 1, "ts": "2026-01-01T00:00:01"}'
     """
+    default = _iso if default is None else default
     try:
         return json.dumps(alert, allow_nan=False, default=default)
     except ValueError:  # rare: only then is the alert walked

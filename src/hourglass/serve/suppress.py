@@ -25,7 +25,10 @@ reads each bucket's start (:meth:`Suppressions.for_buckets`, :meth:`Suppressions
 
 Matching works per distinct value of a batch's column (a million rows of a few hundred
 addresses cost a few hundred comparisons), on the value as text: whole numbers without ``.0``
-(``21``, ``21.0`` and ``"21"`` are alike), text stripped. A string with ``*`` or ``?`` is a
+(``21``, ``21.0`` and ``"21"`` are alike), text stripped; ``true`` and ``false``, written as
+TOML booleans or as text, match a cell of either case that says so (a column of only
+true/false reads as booleans, one with other values as its text: ``true``, ``"true"``,
+``True`` and ``TRUE`` are alike). A string with ``*`` or ``?`` is a
 glob (case-sensitive); one that reads as an IP address or network (``10.20.0.0/16``,
 ``2001:db8::/32``, ``10.0.0.5``) matches the addresses inside it (a cell that is no address does
 not match); anything else matches equal text.
@@ -60,6 +63,7 @@ _WHOLE_FLOAT = re.compile(r"^(-?\d+)\.0+$")
 _V4_TEXT = r"^(0|[1-9]\d{0,2})(\.(0|[1-9]\d{0,2})){3}$"
 _IPV4ISH = re.compile(r"^\d{1,3}(\.\d{1,3}){3}(/\d+)?$")
 _SHOWN = 8
+_BOOLS = ("true", "false")
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _NS_MIN, _NS_MAX = -(2**63) + 1, 2**63 - 1  # a time before or after every row
 _BUCKET_START = "<bucket start>"  # the time column of an entity model's buckets (no data column)
@@ -123,6 +127,8 @@ class Condition:
     >>> cond = Condition.of(["ftp", "ssh*", 21, "10.0.0.0/8"], "rule 'x', column 'c'")
     >>> cond.test(np.array(["ftp", "sshd", "21", "10.1.2.3", "11.0.0.1", "FTP"], dtype=object)).tolist()
     [True, True, True, True, False, False]
+    >>> Condition.of(True, "x").test(np.array(["True", "true", "TRUE", "False", "y"], dtype=object)).tolist()
+    [True, True, True, False, False]
     """
 
     exact: tuple[str, ...] = ()
@@ -144,6 +150,12 @@ class Condition:
                     "a date or time"
                 raise InputError(f"{where}: expected text, a number or true/false (or a list of "
                                  f"them), got {kind} ({v!r})")
+            if isinstance(v, bool) or (isinstance(v, str) and v.strip().lower() in _BOOLS):
+                # a column of true/false alone reads as booleans ("True"), one with other
+                # values as the text written: either way, true or "true" is the same truth
+                word = str(v).strip().lower()
+                exact.extend((word, word.capitalize(), word.upper()))
+                continue
             if isinstance(v, str) and ("*" in v or "?" in v):
                 globs.append(v)
                 continue
@@ -153,6 +165,20 @@ class Condition:
             else:
                 exact.append(_canonical(v))
         return cls(tuple(exact), tuple(globs), tuple(networks))
+
+    def folded(self) -> Condition:
+        """This condition for case-folded cells (an entity model trained with
+        ``entity_case="fold"``): its texts and globs case-folded (``str.casefold``), its networks
+        as they are (an address reads alike in either case).
+
+        Examples
+        --------
+        >>> Condition.of(["Alice", "SVC-*", "10.0.0.0/8"], "x").folded().test(
+        ...     np.array(["alice", "svc-backup", "10.1.2.3", "bob"], dtype=object)).tolist()
+        [True, True, True, False]
+        """
+        return replace(self, exact=tuple(dict.fromkeys(e.casefold() for e in self.exact)),
+                       globs=tuple(dict.fromkeys(g.casefold() for g in self.globs)))
 
     def test(self, values: np.ndarray) -> np.ndarray:
         """Which of ``values`` (distinct cells as text, missing ones ``<missing>``) it accepts."""
@@ -399,11 +425,15 @@ class Suppressions:
                              "column (train with --timestamp-col, or a format with one)")
         return replace(self, time_col=time_col, dayfirst=dayfirst)
 
-    def for_buckets(self, entity_col: str, what: str) -> Suppressions:
+    def for_buckets(self, entity_col: str, what: str, entity_case: str = "exact") -> Suppressions:
         """These rules applied to an entity-bucket model's (entity, bucket) rows
         (:meth:`apply_buckets`): ``match`` on ``entity_col`` (the model's entity column, the one
         value a bucket has), ``between`` on the bucket's start. A rule that matches another
-        column is an :class:`InputError` (``what`` names the model).
+        column is an :class:`InputError` (``what`` names the model). With ``entity_case="fold"``
+        (a model whose entity names are case-folded, so its buckets name ``alice`` whatever the
+        rows wrote) the rules' values on the entity column are case-folded too: ``user =
+        "Alice"`` and ``"ALICE"`` match the entity ``alice``, as the model's rows ``Alice`` and
+        ``ALICE`` are that entity.
 
         Examples
         --------
@@ -421,8 +451,12 @@ class Suppressions:
                 raise InputError(f"{self.source}: rule {rule.name!r} matches column {other!r}, but "
                                  f"{what} is an entity-bucket model: its alerts are (entity, bucket) "
                                  f"rows, and only its entity column {entity_col!r} can be matched")
-        return replace(self, time_col=_BUCKET_START if self.uses_time else None, dayfirst=None,
-                       entity_col=entity_col)
+        rules = self.rules
+        if entity_case == "fold":
+            rules = tuple(replace(r, match={c: cond.folded() for c, cond in r.match.items()})
+                          for r in rules)
+        return replace(self, rules=rules, time_col=_BUCKET_START if self.uses_time else None,
+                       dayfirst=None, entity_col=entity_col)
 
     def apply_buckets(self, keys: pd.DataFrame, flags: Any) -> tuple[np.ndarray, np.ndarray]:
         """:meth:`apply` to (entity, bucket) rows: ``keys`` holds each bucket's ``entity`` and
@@ -603,9 +637,14 @@ def _ns(ts: pd.DatetimeIndex) -> np.ndarray:
     return np.asarray(ts.as_unit("ns").asi8, dtype=np.int64)
 
 
+#: The largest suppression file read (bytes): tens of thousands of rules fit well within it.
+MAX_RULES_BYTES = 64 * 2**20
+
+
 def load_suppressions(path: str | Path, now: float | None = None) -> Suppressions:
     """The rules of the TOML file at ``path`` (see :class:`Suppressions`, UTF-8 with or without
-    a byte-order mark); an :class:`InputError` for a missing or unreadable file.
+    a byte-order mark); an :class:`InputError` for a missing or unreadable file, or one larger
+    than :data:`MAX_RULES_BYTES` (a wrong path, read no further).
 
     Examples
     --------
@@ -625,7 +664,12 @@ def load_suppressions(path: str | Path, now: float | None = None) -> Suppression
     if p.is_dir():
         raise InputError(f"{p}: is a directory, expected a TOML file of [[rule]] tables")
     try:
-        text = p.read_bytes().decode("utf-8-sig")  # a byte-order mark (Notepad) is no TOML
+        with p.open("rb") as fh:  # read up to the limit: a wrong path (a log file, /dev/zero)
+            data = fh.read(MAX_RULES_BYTES + 1)  # is refused, not read whole into memory
+        if len(data) > MAX_RULES_BYTES:
+            raise InputError(f"{p}: larger than {MAX_RULES_BYTES // 2**20} MiB; a suppression file "
+                             "is a TOML file of [[rule]] tables (is this the right file?)")
+        text = data.decode("utf-8-sig")  # a byte-order mark (Notepad) is no TOML
     except UnicodeDecodeError:
         raise InputError(f"{p}: not UTF-8 text; a suppression file is TOML") from None
     except OSError as exc:  # no permission to read it, an I/O error
