@@ -104,8 +104,10 @@ def table_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return d / "M"
 
 
-def test_grouped_jsonl_keeps_a_parquet_time_column_as_iso_text(tmp_path: Path, table_model: Path) -> None:
-    test = pd.DataFrame({"ts": TS[:50].as_unit("us"), "bytes": 1e6, "host": "h1"})
+@pytest.mark.parametrize("unit", ["us", "ns"])  # a nanosecond time was kept as an integer
+def test_grouped_jsonl_keeps_a_parquet_time_column_as_iso_text(tmp_path: Path, table_model: Path,
+                                                               unit: str) -> None:
+    test = pd.DataFrame({"ts": TS[:50].as_unit(unit), "bytes": 1e6, "host": "h1"})
     test.to_parquet(tmp_path / "x.parquet")
     out = tmp_path / "g.jsonl"
     res = runner.invoke(app, ["score", str(table_model), str(tmp_path / "x.parquet"), "--group-by",

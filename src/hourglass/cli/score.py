@@ -316,9 +316,9 @@ def _score_grouped(pipe: Any, data: Path, output: Path, spec: Any, stats: Any, k
                        "calibrated": float(c)} for i, s, v, c in zip(
                           idx, result["score"].to_numpy()[idx], result["severity"].to_numpy()[idx],
                           result["calibrated"].to_numpy()[idx], strict=True)]
-            for c in keep or []:
-                for a, value in zip(alerts, df[c].to_numpy()[idx], strict=True):
-                    a[c] = value.item() if hasattr(value, "item") else value
+            for c in keep or []:  # Python values (a nanosecond time a Timestamp, not an integer)
+                for a, value in zip(alerts, df[c].iloc[idx].tolist(), strict=True):
+                    a[c] = value
             early = grouping.add(alerts, keys, [None if times[i] == NO_TIME else int(times[i]) for i in idx]
                                  if times is not None else [None] * len(idx))
             n_rows += len(df)
