@@ -106,8 +106,12 @@ def encode(obj: Any) -> np.ndarray:
 
 
 def decode(arr: np.ndarray) -> Any:
-    """The inverse of :func:`encode`."""
-    return json.loads(np.asarray(arr, dtype=np.uint8).tobytes().decode("utf-8"))
+    """The inverse of :func:`encode` (``InputError`` for what no :func:`encode` gave)."""
+    try:
+        return json.loads(np.asarray(arr, dtype=np.uint8).tobytes().decode("utf-8"))
+    except (TypeError, ValueError, OverflowError) as e:
+        raise InputError(f"a federated message is not hourglass' encoded JSON ({type(e).__name__}: "
+                         f"{str(e)[:80]}); does every site run the same hourglass version?") from None
 
 
 def check_federated_detector(detector: BaseDetector) -> None:
@@ -501,6 +505,7 @@ class FederatedServer:
         elif phase == "inputs":
             self._start_weights([decode(p[0]) for p, _, _ in replies])
         elif phase == "train":
+            self._check_weights(server_round, replies)
             before: list[np.ndarray] = list(self.weights_)
             self.weights_ = fedavg([(list(p), int(n)) for p, n, _ in replies])
             if self.weighting == "sites":
@@ -509,7 +514,7 @@ class FederatedServer:
                 buffers = self._buffer_positions()
                 self.weights_ = [w if i in buffers else e
                                  for i, (w, e) in enumerate(zip(self.weights_, equal, strict=True))]
-            losses = [float(m.get("held_out_loss", np.nan)) for _, _, m in replies]
+            losses = [_number(m.get("held_out_loss")) for _, _, m in replies]
             self.history_.append({"round": int(server_round) - 3, "held_out_loss": losses,
                                   "rows": [int(n) for _, n, _ in replies]})
             logger.info("federated round %d of %d: sites' held-out losses %s", server_round - 3,
@@ -530,6 +535,36 @@ class FederatedServer:
             if self.held_out == "scores":
                 self.site_scores_ = [np.asarray(p[1], dtype=np.float64) for p, _, _ in replies]
                 self.scores_ = np.concatenate(self.site_scores_)
+
+    def _check_weights(self, server_round: int,
+                       replies: Sequence[tuple[Sequence[np.ndarray], int, Mapping[str, Any]]]) -> None:
+        """Refuse a training reply that is not the global model's arrays (as many, of the same
+        shapes and kinds, finite, the input offset and scale as sent) or whose row count is not
+        the site's training rows (sent in the inputs round): averaged as it came, one site's NaN
+        weights, arrays NumPy broadcasts, or an inflated row count would take over the model."""
+        want, names = self.weights_, self.site_names_
+        if len(replies) != len(names):
+            raise InputError(f"federated round {server_round - 3}: {len(replies)} replies from the "
+                             f"{len(names)} sites of this run; every site must answer")
+        for k, (arrays, n, _) in enumerate(replies):
+            who = f"federated round {server_round - 3}: site {names[k]}"
+            if len(arrays) != len(want):
+                raise InputError(f"{who} sent {len(arrays)} weight arrays, the model has {len(want)}; "
+                                 "does every site run the same hourglass version and settings?")
+            for i, (a, w) in enumerate(zip(arrays, want, strict=True)):
+                a = np.asarray(a)
+                if a.shape != w.shape or a.dtype.kind != w.dtype.kind:
+                    raise InputError(f"{who}: weight array {i} is {a.dtype} of shape {a.shape}, the "
+                                     f"model's is {w.dtype} of shape {w.shape}; refused")
+                if a.dtype.kind == "f" and not np.isfinite(a).all():
+                    raise InputError(f"{who}: weight array {i} holds NaN or infinite values (its local "
+                                     "training diverged?); refused, it would poison the global model")
+                if i < 2 and not np.array_equal(a, w):
+                    raise InputError(f"{who}: the input {'offset' if i == 0 else 'scale'} differs from "
+                                     "the one sent (it is shared, not trained); refused")
+            if isinstance(n, bool) or not isinstance(n, numbers.Integral) or int(n) != self.site_train_rows_[k]:
+                raise InputError(f"{who} reports {n!r} training rows, it sent {self.site_train_rows_[k]} "
+                                 "in the inputs round; refused (the rows weight its share of the average)")
 
     def _held_out_rows(self, rows: Sequence[int]) -> list[int]:
         """How many of each site's ``rows`` it holds out (as :meth:`Site.load_inputs` splits)."""
@@ -561,6 +596,7 @@ class FederatedServer:
         self.baseline_ = np.array([mixture_quantiles([s["sketch"][j] for s in stats], n.tolist(), [0.5])[0]
                                    for j in range(d)], dtype=np.float32)
         self.train_rows_ = int(n.sum())
+        self.site_train_rows_ = [int(s["rows"]) for s in stats]
         det = self.detector
         if getattr(det, "standardize", False):
             from hourglass.detectors.autoencoder import STANDARDIZE_FLOOR
@@ -729,6 +765,14 @@ class FederatedServer:
             self.pipeline(site=k + 1).save(target)
             out[name] = target
         return out
+
+
+def _number(value: Any) -> float:
+    """A site's metric as a float (NaN for what is no number)."""
+    try:
+        return float(value)
+    except (TypeError, ValueError, OverflowError):
+        return float("nan")
 
 
 def _site_names(sent: Sequence[Any]) -> list[str]:

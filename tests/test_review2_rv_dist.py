@@ -1,0 +1,60 @@
+"""Review of federated training: what a malformed or malicious site reply does to the server."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hourglass.detectors import AutoEncoder
+from hourglass.distributed.federated import FederatedServer, Site, decode, encode
+from hourglass.errors import InputError
+
+
+def _det() -> AutoEncoder:
+    return AutoEncoder(hidden=(4, 2), epochs=1, verbose=0)
+
+
+def _run_to(last: int, held_out: str = "scores") -> tuple[FederatedServer, list]:
+    """A two-site run driven to round ``last``; returns the server and the sites' honest replies
+    to that round (not yet aggregated)."""
+    rng = np.random.default_rng(0)
+    det = _det()
+    sites = [Site(pd.DataFrame({"a": rng.normal(size=60), "b": rng.normal(size=60)}), det) for _ in range(2)]
+    srv = FederatedServer(det, rounds=1, held_out=held_out)
+    for r in range(1, last + 1):
+        p, c = srv.configure(r)
+        replies = [s.fit(p, c) for s in sites]
+        if r < last:
+            srv.aggregate(r, replies)
+    return srv, replies
+
+
+@pytest.mark.parametrize("bad", ["nan", "broadcast", "short", "rows", "offset"])
+def test_train_reply_that_would_poison_the_average_is_refused(bad: str) -> None:
+    srv, replies = _run_to(4)
+    arrays, n, m = replies[0]
+    arrays = [np.asarray(a) for a in arrays]
+    if bad == "nan":
+        arrays = [arrays[0], arrays[1]] + [np.full_like(a, np.nan) if a.dtype.kind == "f" else a
+                                           for a in arrays[2:]]
+    elif bad == "broadcast":  # NumPy would broadcast a scalar into every weight
+        arrays = arrays[:2] + [np.array(a.dtype.type(1)) for a in arrays[2:]]
+    elif bad == "short":
+        arrays = arrays[:-1]
+    elif bad == "rows":
+        n = 10**9
+    else:
+        arrays = [arrays[0] + 1.0] + arrays[1:]
+    before = [w.copy() for w in srv.weights_]
+    with pytest.raises(InputError, match="site 1"):
+        srv.aggregate(4, [(arrays, n, m), replies[1]])
+    assert all(np.array_equal(a, b, equal_nan=True) for a, b in zip(before, srv.weights_, strict=True))
+    srv.aggregate(4, replies)  # the honest replies still go through
+    assert all(np.isfinite(w).all() for w in srv.weights_)
+
+
+def test_a_message_that_is_not_encoded_json_is_an_input_error() -> None:
+    with pytest.raises(InputError, match="encoded JSON"):
+        decode(np.array([255, 0], np.uint8))
+    assert decode(encode({"a": [1, 2]})) == {"a": [1, 2]}
