@@ -58,3 +58,35 @@ def test_a_message_that_is_not_encoded_json_is_an_input_error() -> None:
     with pytest.raises(InputError, match="encoded JSON"):
         decode(np.array([255, 0], np.uint8))
     assert decode(encode({"a": [1, 2]})) == {"a": [1, 2]}
+
+
+@pytest.mark.parametrize("bad", ["nan", "2d", "rows", "knots", "garbage"])
+@pytest.mark.parametrize("held_out", ["scores", "summaries"])
+def test_scores_reply_that_is_not_the_sites_held_out_share_is_refused(bad: str, held_out: str) -> None:
+    srv, replies = _run_to(5, held_out)
+    (summary, scores), n, m = replies[0]
+    s = decode(summary)
+    if bad == "nan":
+        scores = np.full(len(scores) or n, np.nan)
+    elif bad == "2d":
+        scores = np.tile(np.asarray(scores, np.float64), (3, 1))
+    elif bad == "rows":  # with summaries the server would rebuild 10**9 values from it
+        s["rows"], n = 10**9, 10**9
+    elif bad == "knots":
+        s["calibration"]["knots"] = [float("nan")] * len(s["calibration"]["knots"])
+    if bad in ("nan", "2d") and held_out == "summaries":
+        scores = np.zeros(0)  # no score travels: nothing to check there
+        s["calibration"]["n_knots"] = 10**9
+    reply = ([np.array([255, 0], np.uint8) if bad == "garbage" else encode(s), scores], n, m)
+    with pytest.raises(InputError, match="site 1|encoded JSON"):
+        srv.aggregate(5, [reply, replies[1]])
+    srv.aggregate(5, replies)
+    assert srv.pipeline().info["threshold_fit"]["rows"] == 12
+
+
+def test_the_server_counts_held_out_rows_as_the_sites_split_them_without_a_permutation() -> None:
+    det = _det()
+    srv = FederatedServer(det, rounds=1)
+    ns = [1, 2, 9, 10, 11, 15, 25, 99, 1000, 12345]
+    assert srv._held_out_rows(ns) == [len(det._split(n, 0.1, np.random.default_rng(0))[1]) for n in ns]
+    assert srv._held_out_rows([10**12]) == [10**11]  # a site's claimed count draws no 8 TB permutation

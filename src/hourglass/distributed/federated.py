@@ -489,6 +489,11 @@ class FederatedServer:
             self.history_, self._still = [], False
             for stale in ("site_summaries_", "site_scores_", "scores_"):
                 self.__dict__.pop(stale, None)
+            bad = [n for _, n, _ in replies
+                   if isinstance(n, bool) or not isinstance(n, numbers.Integral) or int(n) < 1]
+            if bad:
+                raise InputError(f"schema round: a site reports {bad[0]!r} rows; every site needs rows "
+                                 "(does every site run the same hourglass version?)")
             self.site_rows_ = [int(n) for _, n, _ in replies]
             self.site_names_ = _site_names([decode(p[1]) if len(p) > 1 else None for p, _, _ in replies])
             self.schema_ = merge_schema([decode(p[0]) for p, _, _ in replies],
@@ -530,6 +535,7 @@ class FederatedServer:
             if any(len(p) != 2 for p, _, _ in replies):
                 raise InputError("scores round: every site must send its threshold summary and its "
                                  "scores (none with held_out='summaries'); a site runs another version?")
+            self._check_scores(replies)
             self.site_summaries_ = [decode(p[0]) for p, _, _ in replies]
             self.site_held_out_ = [int(n) for _, n, _ in replies]
             if self.held_out == "scores":
@@ -566,11 +572,53 @@ class FederatedServer:
                 raise InputError(f"{who} reports {n!r} training rows, it sent {self.site_train_rows_[k]} "
                                  "in the inputs round; refused (the rows weight its share of the average)")
 
+    def _check_scores(self, replies: Sequence[tuple[Sequence[np.ndarray], int, Mapping[str, Any]]]) -> None:
+        """Refuse a scores reply whose summary or scores are not what the site's held-out rows
+        give: a count other than its held-out share of the rows it sent in round 1 (the shared
+        fit weighs each site by it, and ``held_out="summaries"`` rebuilds as many values), scores
+        that are not one finite value per row, a threshold or calibration that cannot be read."""
+        names = self.site_names_
+        if len(replies) != len(names):
+            raise InputError(f"scores round: {len(replies)} replies from the {len(names)} sites of "
+                             "this run; every site must answer")
+        expected = self._held_out_rows(self.site_rows_)
+        n_knots = Calibrator().n_knots
+        for k, (p, n, _) in enumerate(replies):
+            who = f"scores round: site {names[k]}"
+            summary = decode(p[0])
+            if not isinstance(summary, dict) or not {"rows", "median", "threshold", "calibration"} <= set(summary):
+                raise InputError(f"{who}: its summary is not a held-out summary (rows, median, threshold, "
+                                 "calibration); does every site run the same hourglass version?")
+            rows = summary["rows"]
+            if isinstance(n, bool) or not isinstance(n, numbers.Integral) or rows != n or n != expected[k]:
+                raise InputError(f"{who} reports {n!r} held-out rows (summary: {rows!r}); its share of "
+                                 f"the {self.site_rows_[k]} rows it sent in round 1 is {expected[k]}; refused")
+            if self.held_out == "scores":
+                sc = np.asarray(p[1])
+                if sc.ndim != 1 or len(sc) != n or sc.dtype.kind not in "fiu" or not np.isfinite(sc).all():
+                    raise InputError(f"{who}: its scores are not {n} finite numbers (got {sc.dtype} of "
+                                     f"shape {sc.shape}); refused")
+            if n < 2:
+                if summary["threshold"] is not None or summary["calibration"] is not None:
+                    raise InputError(f"{who}: a threshold from {n} held-out rows (needs 2); refused")
+                continue
+            try:
+                cal = Calibrator.from_dict(summary["calibration"])
+                value = threshold_from_dict(summary["threshold"]).value_
+            except (InputError, TypeError, ValueError, AttributeError) as e:
+                raise InputError(f"{who}: its threshold or calibration cannot be read ({e})") from None
+            if (cal.n_fit_ != n or cal.n_knots != n_knots or cal.knots_.ndim != 1
+                    or not 1 <= len(cal.knots_) <= n_knots or cal.knot_probs_.shape != cal.knots_.shape
+                    or not (np.isfinite(cal.knots_).all() and np.isfinite(cal.knot_probs_).all())
+                    or not np.isfinite(value)):
+                raise InputError(f"{who}: its calibration is not one of {n} held-out scores "
+                                 f"({n_knots} finite knots at most) or its threshold is not finite; refused")
+
     def _held_out_rows(self, rows: Sequence[int]) -> list[int]:
-        """How many of each site's ``rows`` it holds out (as :meth:`Site.load_inputs` splits)."""
-        det = self.detector
-        frac = float(getattr(det, "validation_fraction", 0.1))
-        return [len(det._split(int(n), frac, np.random.default_rng(0))[1]) for n in rows]
+        """How many of each site's ``rows`` it holds out (as :meth:`Site.load_inputs` splits:
+        ``DeepDetector._split``, counted without drawing the permutation of ``rows``)."""
+        frac = float(getattr(self.detector, "validation_fraction", 0.1))
+        return [min(int(round(frac * int(n))), int(n)) if int(n) >= 10 else 0 for n in rows]
 
     def _buffer_positions(self) -> set[int]:
         """Positions in the weight list of the network's buffers (batch-norm statistics and
