@@ -90,3 +90,21 @@ def test_the_server_counts_held_out_rows_as_the_sites_split_them_without_a_permu
     ns = [1, 2, 9, 10, 11, 15, 25, 99, 1000, 12345]
     assert srv._held_out_rows(ns) == [len(det._split(n, 0.1, np.random.default_rng(0))[1]) for n in ns]
     assert srv._held_out_rows([10**12]) == [10**11]  # a site's claimed count draws no 8 TB permutation
+
+
+@pytest.mark.parametrize("bad", ["nan", "short", "rows", "sketch"])
+def test_inputs_reply_that_would_set_a_nan_or_skewed_input_scaling_is_refused(bad: str) -> None:
+    srv, replies = _run_to(3)
+    st = decode(replies[0][0][0])
+    if bad == "nan":
+        st["mean"] = [float("nan")] * len(st["mean"])
+    elif bad == "short":
+        st["mean"] = st["mean"][:1]
+    elif bad == "rows":
+        st["rows"] = 10**9
+    else:
+        st["sketch"] = [[0.0]] * len(st["mean"])
+    with pytest.raises(InputError, match="inputs round: site 1"):
+        srv.aggregate(3, [([encode(st)], replies[0][1], {}), replies[1]])
+    srv.aggregate(3, replies)
+    assert all(np.isfinite(w).all() for w in srv.weights_)

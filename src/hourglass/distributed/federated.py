@@ -508,7 +508,7 @@ class FederatedServer:
             pre = schema_preprocessor(self.params_, self.schema_)
             self.features_ = scaled_preprocessor(pre, merge_scales([decode(p[0]) for p, _, _ in replies]))
         elif phase == "inputs":
-            self._start_weights([decode(p[0]) for p, _, _ in replies])
+            self._start_weights(self._check_inputs(replies))
         elif phase == "train":
             self._check_weights(server_round, replies)
             before: list[np.ndarray] = list(self.weights_)
@@ -571,6 +571,44 @@ class FederatedServer:
             if isinstance(n, bool) or not isinstance(n, numbers.Integral) or int(n) != self.site_train_rows_[k]:
                 raise InputError(f"{who} reports {n!r} training rows, it sent {self.site_train_rows_[k]} "
                                  "in the inputs round; refused (the rows weight its share of the average)")
+
+    def _check_inputs(self, replies: Sequence[tuple[Sequence[np.ndarray], int, Mapping[str, Any]]]
+                      ) -> list[dict[str, Any]]:
+        """The sites' feature statistics of the inputs round, refused unless each is of its
+        training share (its rows of round 1 less its held-out rows) and holds one finite value per
+        feature (a sketch of ``SKETCH_POINTS``): they set the global input offset and scale, which
+        a NaN would make NaN for good, and the rows weigh each site's share of them."""
+        names, d = self.site_names_, len(self.features_.feature_names_)
+        if len(replies) != len(names):
+            raise InputError(f"inputs round: {len(replies)} replies from the {len(names)} sites of "
+                             "this run; every site must answer")
+        train = [n - h for n, h in zip(self.site_rows_, self._held_out_rows(self.site_rows_), strict=True)]
+        out = []
+        for k, (p, n, _) in enumerate(replies):
+            who = f"inputs round: site {names[k]}"
+            if not len(p):
+                raise InputError(f"{who} sent no statistics; does every site run the same hourglass version?")
+            st = decode(p[0])
+            keys = ("rows", "mean", "m2", "min", "max", "sketch")
+            if not isinstance(st, dict) or not set(keys) <= set(st):
+                raise InputError(f"{who}: its statistics are not the feature statistics ({', '.join(keys)})")
+            if st["rows"] != n or n != train[k]:
+                raise InputError(f"{who} reports {n!r} training rows (statistics: {st['rows']!r}); its "
+                                 f"{self.site_rows_[k]} rows of round 1 leave {train[k]}; refused")
+            try:
+                vecs = [np.asarray(st[key], dtype=np.float64) for key in keys[1:]]
+            except (TypeError, ValueError) as e:
+                raise InputError(f"{who}: its statistics are not numbers ({e})") from None
+            shapes = [(d,)] * 4 + [(d, SKETCH_POINTS)]
+            if any(v.shape != sh for v, sh in zip(vecs, shapes, strict=True)):
+                raise InputError(f"{who}: its statistics are not of the {d} features of the shared "
+                                 "preprocessing (one value per feature, a sketch of "
+                                 f"{SKETCH_POINTS} points); refused")
+            if not all(np.isfinite(v).all() for v in vecs):
+                raise InputError(f"{who}: its feature statistics hold NaN or infinite values; refused "
+                                 "(they set the global model's input scaling)")
+            out.append(st)
+        return out
 
     def _check_scores(self, replies: Sequence[tuple[Sequence[np.ndarray], int, Mapping[str, Any]]]) -> None:
         """Refuse a scores reply whose summary or scores are not what the site's held-out rows
