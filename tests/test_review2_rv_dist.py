@@ -45,7 +45,7 @@ def test_train_reply_that_would_poison_the_average_is_refused(bad: str) -> None:
     elif bad == "rows":
         n = 10**9
     else:
-        arrays = [arrays[0] + 1.0] + arrays[1:]
+        arrays = [arrays[0] + 1.0, *arrays[1:]]
     before = [w.copy() for w in srv.weights_]
     with pytest.raises(InputError, match="site 1"):
         srv.aggregate(4, [(arrays, n, m), replies[1]])
@@ -78,7 +78,7 @@ def test_scores_reply_that_is_not_the_sites_held_out_share_is_refused(bad: str, 
         scores = np.zeros(0)  # no score travels: nothing to check there
         s["calibration"]["n_knots"] = 10**9
     reply = ([np.array([255, 0], np.uint8) if bad == "garbage" else encode(s), scores], n, m)
-    with pytest.raises(InputError, match="site 1|encoded JSON"):
+    with pytest.raises(InputError, match=r"site 1|encoded JSON"):
         srv.aggregate(5, [reply, replies[1]])
     srv.aggregate(5, replies)
     assert srv.pipeline().info["threshold_fit"]["rows"] == 12

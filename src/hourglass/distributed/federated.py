@@ -568,7 +568,8 @@ class FederatedServer:
                 if i < 2 and not np.array_equal(a, w):
                     raise InputError(f"{who}: the input {'offset' if i == 0 else 'scale'} differs from "
                                      "the one sent (it is shared, not trained); refused")
-            if isinstance(n, bool) or not isinstance(n, numbers.Integral) or int(n) != self.site_train_rows_[k]:
+            if (isinstance(n, bool) or not isinstance(n, numbers.Integral)
+                    or int(n) != self.site_train_rows_[k]):
                 raise InputError(f"{who} reports {n!r} training rows, it sent {self.site_train_rows_[k]} "
                                  "in the inputs round; refused (the rows weight its share of the average)")
 
@@ -624,13 +625,15 @@ class FederatedServer:
         for k, (p, n, _) in enumerate(replies):
             who = f"scores round: site {names[k]}"
             summary = decode(p[0])
-            if not isinstance(summary, dict) or not {"rows", "median", "threshold", "calibration"} <= set(summary):
+            keys = {"rows", "median", "threshold", "calibration"}
+            if not isinstance(summary, dict) or not keys <= set(summary):
                 raise InputError(f"{who}: its summary is not a held-out summary (rows, median, threshold, "
                                  "calibration); does every site run the same hourglass version?")
             rows = summary["rows"]
             if isinstance(n, bool) or not isinstance(n, numbers.Integral) or rows != n or n != expected[k]:
-                raise InputError(f"{who} reports {n!r} held-out rows (summary: {rows!r}); its share of "
-                                 f"the {self.site_rows_[k]} rows it sent in round 1 is {expected[k]}; refused")
+                raise InputError(f"{who} reports {n!r} held-out rows (summary: {rows!r}); its share "
+                                 f"of the {self.site_rows_[k]} rows it sent in round 1 is {expected[k]}; "
+                                 "refused")
             if self.held_out == "scores":
                 sc = np.asarray(p[1])
                 if sc.ndim != 1 or len(sc) != n or sc.dtype.kind not in "fiu" or not np.isfinite(sc).all():
