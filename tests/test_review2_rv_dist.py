@@ -108,3 +108,17 @@ def test_inputs_reply_that_would_set_a_nan_or_skewed_input_scaling_is_refused(ba
         srv.aggregate(3, [([encode(st)], replies[0][1], {}), replies[1]])
     srv.aggregate(3, replies)
     assert all(np.isfinite(w).all() for w in srv.weights_)
+
+
+@pytest.mark.parametrize("config", [{"local_epochs": "many"}, {"local_epochs": 0}, {},
+                                    {"local_epochs": 1, "proximal_mu": float("nan")}])
+def test_a_site_refuses_a_train_round_config_it_cannot_read_in_one_line(config: dict) -> None:
+    srv, _ = _run_to(4)
+    rng = np.random.default_rng(0)
+    site = Site(pd.DataFrame({"a": rng.normal(size=60), "b": rng.normal(size=60)}), _det(), name="east")
+    for r in (1, 2, 3):  # the site needs the shared preprocessing first
+        p, c = srv.configure(r)
+        site.fit(p, c)
+    p, _ = srv.configure(4)
+    with pytest.raises(InputError, match=r"^site east: train round: local_epochs"):
+        site.fit(p, {"phase": "train", **config})

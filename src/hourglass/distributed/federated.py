@@ -280,8 +280,14 @@ class Site:
         if phase == "inputs":
             return self._inputs(decode(parameters[0]))
         if phase == "train":
-            return self._train(parameters, int(config["local_epochs"]),
-                               float(config.get("proximal_mu", 0.0)))
+            epochs, mu = config.get("local_epochs"), config.get("proximal_mu", 0.0)
+            if (isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 1
+                    or isinstance(mu, bool) or not isinstance(mu, numbers.Real)
+                    or not (np.isfinite(float(mu)) and float(mu) >= 0)):
+                raise InputError(f"train round: local_epochs {epochs!r} and proximal_mu {mu!r} from the "
+                                 "server; expected a whole number >= 1 and a finite number >= 0 (does "
+                                 "the server run the same hourglass version?)")
+            return self._train(parameters, int(epochs), float(mu))
         if phase == "scores":
             scores = self._held_out_scores(parameters)
             if "threshold" not in config:
