@@ -72,7 +72,8 @@ def test_the_rounds_log_their_progress_and_when_the_model_stops_changing(caplog)
         server.aggregate(r, [s.fit(parameters, config) for s in sites])
     with caplog.at_level(logging.INFO, logger=federated.__name__):
         parameters, config = server.configure(4)
-        replies = [(list(parameters), 20, {"held_out_loss": 0.5})] * 2  # every site sends it back
+        # every site sends it back (with its own training rows: the server checks them)
+        replies = [(list(parameters), n, {"held_out_loss": 0.5}) for n in server.site_train_rows_]
         server.aggregate(4, replies)
         server.aggregate(5, replies)
     text = caplog.text

@@ -106,8 +106,12 @@ def encode(obj: Any) -> np.ndarray:
 
 
 def decode(arr: np.ndarray) -> Any:
-    """The inverse of :func:`encode`."""
-    return json.loads(np.asarray(arr, dtype=np.uint8).tobytes().decode("utf-8"))
+    """The inverse of :func:`encode` (``InputError`` for what no :func:`encode` gave)."""
+    try:
+        return json.loads(np.asarray(arr, dtype=np.uint8).tobytes().decode("utf-8"))
+    except (TypeError, ValueError, OverflowError) as e:
+        raise InputError(f"a federated message is not hourglass' encoded JSON ({type(e).__name__}: "
+                         f"{str(e)[:80]}); does every site run the same hourglass version?") from None
 
 
 def check_federated_detector(detector: BaseDetector) -> None:
@@ -276,8 +280,14 @@ class Site:
         if phase == "inputs":
             return self._inputs(decode(parameters[0]))
         if phase == "train":
-            return self._train(parameters, int(config["local_epochs"]),
-                               float(config.get("proximal_mu", 0.0)))
+            epochs, mu = config.get("local_epochs"), config.get("proximal_mu", 0.0)
+            if (isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 1
+                    or isinstance(mu, bool) or not isinstance(mu, numbers.Real)
+                    or not (np.isfinite(float(mu)) and float(mu) >= 0)):
+                raise InputError(f"train round: local_epochs {epochs!r} and proximal_mu {mu!r} from the "
+                                 "server; expected a whole number >= 1 and a finite number >= 0 (does "
+                                 "the server run the same hourglass version?)")
+            return self._train(parameters, int(epochs), float(mu))
         if phase == "scores":
             scores = self._held_out_scores(parameters)
             if "threshold" not in config:
@@ -485,6 +495,11 @@ class FederatedServer:
             self.history_, self._still = [], False
             for stale in ("site_summaries_", "site_scores_", "scores_"):
                 self.__dict__.pop(stale, None)
+            bad = [n for _, n, _ in replies
+                   if isinstance(n, bool) or not isinstance(n, numbers.Integral) or int(n) < 1]
+            if bad:
+                raise InputError(f"schema round: a site reports {bad[0]!r} rows; every site needs rows "
+                                 "(does every site run the same hourglass version?)")
             self.site_rows_ = [int(n) for _, n, _ in replies]
             self.site_names_ = _site_names([decode(p[1]) if len(p) > 1 else None for p, _, _ in replies])
             self.schema_ = merge_schema([decode(p[0]) for p, _, _ in replies],
@@ -499,8 +514,9 @@ class FederatedServer:
             pre = schema_preprocessor(self.params_, self.schema_)
             self.features_ = scaled_preprocessor(pre, merge_scales([decode(p[0]) for p, _, _ in replies]))
         elif phase == "inputs":
-            self._start_weights([decode(p[0]) for p, _, _ in replies])
+            self._start_weights(self._check_inputs(replies))
         elif phase == "train":
+            self._check_weights(server_round, replies)
             before: list[np.ndarray] = list(self.weights_)
             self.weights_ = fedavg([(list(p), int(n)) for p, n, _ in replies])
             if self.weighting == "sites":
@@ -509,7 +525,7 @@ class FederatedServer:
                 buffers = self._buffer_positions()
                 self.weights_ = [w if i in buffers else e
                                  for i, (w, e) in enumerate(zip(self.weights_, equal, strict=True))]
-            losses = [float(m.get("held_out_loss", np.nan)) for _, _, m in replies]
+            losses = [_number(m.get("held_out_loss")) for _, _, m in replies]
             self.history_.append({"round": int(server_round) - 3, "held_out_loss": losses,
                                   "rows": [int(n) for _, n, _ in replies]})
             logger.info("federated round %d of %d: sites' held-out losses %s", server_round - 3,
@@ -525,17 +541,131 @@ class FederatedServer:
             if any(len(p) != 2 for p, _, _ in replies):
                 raise InputError("scores round: every site must send its threshold summary and its "
                                  "scores (none with held_out='summaries'); a site runs another version?")
+            self._check_scores(replies)
             self.site_summaries_ = [decode(p[0]) for p, _, _ in replies]
             self.site_held_out_ = [int(n) for _, n, _ in replies]
             if self.held_out == "scores":
                 self.site_scores_ = [np.asarray(p[1], dtype=np.float64) for p, _, _ in replies]
                 self.scores_ = np.concatenate(self.site_scores_)
 
+    def _check_weights(self, server_round: int,
+                       replies: Sequence[tuple[Sequence[np.ndarray], int, Mapping[str, Any]]]) -> None:
+        """Refuse a training reply that is not the global model's arrays (as many, of the same
+        shapes and kinds, finite, the input offset and scale as sent) or whose row count is not
+        the site's training rows (sent in the inputs round): averaged as it came, one site's NaN
+        weights, arrays NumPy broadcasts, or an inflated row count would take over the model."""
+        want, names = self.weights_, self.site_names_
+        if len(replies) != len(names):
+            raise InputError(f"federated round {server_round - 3}: {len(replies)} replies from the "
+                             f"{len(names)} sites of this run; every site must answer")
+        for k, (arrays, n, _) in enumerate(replies):
+            who = f"federated round {server_round - 3}: site {names[k]}"
+            if len(arrays) != len(want):
+                raise InputError(f"{who} sent {len(arrays)} weight arrays, the model has {len(want)}; "
+                                 "does every site run the same hourglass version and settings?")
+            for i, (a, w) in enumerate(zip(arrays, want, strict=True)):
+                a = np.asarray(a)
+                if a.shape != w.shape or a.dtype.kind != w.dtype.kind:
+                    raise InputError(f"{who}: weight array {i} is {a.dtype} of shape {a.shape}, the "
+                                     f"model's is {w.dtype} of shape {w.shape}; refused")
+                if a.dtype.kind == "f" and not np.isfinite(a).all():
+                    raise InputError(f"{who}: weight array {i} holds NaN or infinite values (its local "
+                                     "training diverged?); refused, it would poison the global model")
+                if i < 2 and not np.array_equal(a, w):
+                    raise InputError(f"{who}: the input {'offset' if i == 0 else 'scale'} differs from "
+                                     "the one sent (it is shared, not trained); refused")
+            if (isinstance(n, bool) or not isinstance(n, numbers.Integral)
+                    or int(n) != self.site_train_rows_[k]):
+                raise InputError(f"{who} reports {n!r} training rows, it sent {self.site_train_rows_[k]} "
+                                 "in the inputs round; refused (the rows weight its share of the average)")
+
+    def _check_inputs(self, replies: Sequence[tuple[Sequence[np.ndarray], int, Mapping[str, Any]]]
+                      ) -> list[dict[str, Any]]:
+        """The sites' feature statistics of the inputs round, refused unless each is of its
+        training share (its rows of round 1 less its held-out rows) and holds one finite value per
+        feature (a sketch of ``SKETCH_POINTS``): they set the global input offset and scale, which
+        a NaN would make NaN for good, and the rows weigh each site's share of them."""
+        names, d = self.site_names_, len(self.features_.feature_names_)
+        if len(replies) != len(names):
+            raise InputError(f"inputs round: {len(replies)} replies from the {len(names)} sites of "
+                             "this run; every site must answer")
+        train = [n - h for n, h in zip(self.site_rows_, self._held_out_rows(self.site_rows_), strict=True)]
+        out = []
+        for k, (p, n, _) in enumerate(replies):
+            who = f"inputs round: site {names[k]}"
+            if not len(p):
+                raise InputError(f"{who} sent no statistics; does every site run the same hourglass version?")
+            st = decode(p[0])
+            keys = ("rows", "mean", "m2", "min", "max", "sketch")
+            if not isinstance(st, dict) or not set(keys) <= set(st):
+                raise InputError(f"{who}: its statistics are not the feature statistics ({', '.join(keys)})")
+            if st["rows"] != n or n != train[k]:
+                raise InputError(f"{who} reports {n!r} training rows (statistics: {st['rows']!r}); its "
+                                 f"{self.site_rows_[k]} rows of round 1 leave {train[k]}; refused")
+            try:
+                vecs = [np.asarray(st[key], dtype=np.float64) for key in keys[1:]]
+            except (TypeError, ValueError) as e:
+                raise InputError(f"{who}: its statistics are not numbers ({e})") from None
+            shapes = [(d,)] * 4 + [(d, SKETCH_POINTS)]
+            if any(v.shape != sh for v, sh in zip(vecs, shapes, strict=True)):
+                raise InputError(f"{who}: its statistics are not of the {d} features of the shared "
+                                 "preprocessing (one value per feature, a sketch of "
+                                 f"{SKETCH_POINTS} points); refused")
+            if not all(np.isfinite(v).all() for v in vecs):
+                raise InputError(f"{who}: its feature statistics hold NaN or infinite values; refused "
+                                 "(they set the global model's input scaling)")
+            out.append(st)
+        return out
+
+    def _check_scores(self, replies: Sequence[tuple[Sequence[np.ndarray], int, Mapping[str, Any]]]) -> None:
+        """Refuse a scores reply whose summary or scores are not what the site's held-out rows
+        give: a count other than its held-out share of the rows it sent in round 1 (the shared
+        fit weighs each site by it, and ``held_out="summaries"`` rebuilds as many values), scores
+        that are not one finite value per row, a threshold or calibration that cannot be read."""
+        names = self.site_names_
+        if len(replies) != len(names):
+            raise InputError(f"scores round: {len(replies)} replies from the {len(names)} sites of "
+                             "this run; every site must answer")
+        expected = self._held_out_rows(self.site_rows_)
+        n_knots = Calibrator().n_knots
+        for k, (p, n, _) in enumerate(replies):
+            who = f"scores round: site {names[k]}"
+            summary = decode(p[0])
+            keys = {"rows", "median", "threshold", "calibration"}
+            if not isinstance(summary, dict) or not keys <= set(summary):
+                raise InputError(f"{who}: its summary is not a held-out summary (rows, median, threshold, "
+                                 "calibration); does every site run the same hourglass version?")
+            rows = summary["rows"]
+            if isinstance(n, bool) or not isinstance(n, numbers.Integral) or rows != n or n != expected[k]:
+                raise InputError(f"{who} reports {n!r} held-out rows (summary: {rows!r}); its share "
+                                 f"of the {self.site_rows_[k]} rows it sent in round 1 is {expected[k]}; "
+                                 "refused")
+            if self.held_out == "scores":
+                sc = np.asarray(p[1])
+                if sc.ndim != 1 or len(sc) != n or sc.dtype.kind not in "fiu" or not np.isfinite(sc).all():
+                    raise InputError(f"{who}: its scores are not {n} finite numbers (got {sc.dtype} of "
+                                     f"shape {sc.shape}); refused")
+            if n < 2:
+                if summary["threshold"] is not None or summary["calibration"] is not None:
+                    raise InputError(f"{who}: a threshold from {n} held-out rows (needs 2); refused")
+                continue
+            try:
+                cal = Calibrator.from_dict(summary["calibration"])
+                value = threshold_from_dict(summary["threshold"]).value_
+            except (InputError, TypeError, ValueError, AttributeError) as e:
+                raise InputError(f"{who}: its threshold or calibration cannot be read ({e})") from None
+            if (cal.n_fit_ != n or cal.n_knots != n_knots or cal.knots_.ndim != 1
+                    or not 1 <= len(cal.knots_) <= n_knots or cal.knot_probs_.shape != cal.knots_.shape
+                    or not (np.isfinite(cal.knots_).all() and np.isfinite(cal.knot_probs_).all())
+                    or not np.isfinite(value)):
+                raise InputError(f"{who}: its calibration is not one of {n} held-out scores "
+                                 f"({n_knots} finite knots at most) or its threshold is not finite; refused")
+
     def _held_out_rows(self, rows: Sequence[int]) -> list[int]:
-        """How many of each site's ``rows`` it holds out (as :meth:`Site.load_inputs` splits)."""
-        det = self.detector
-        frac = float(getattr(det, "validation_fraction", 0.1))
-        return [len(det._split(int(n), frac, np.random.default_rng(0))[1]) for n in rows]
+        """How many of each site's ``rows`` it holds out (as :meth:`Site.load_inputs` splits:
+        ``DeepDetector._split``, counted without drawing the permutation of ``rows``)."""
+        frac = float(getattr(self.detector, "validation_fraction", 0.1))
+        return [min(int(round(frac * int(n))), int(n)) if int(n) >= 10 else 0 for n in rows]
 
     def _buffer_positions(self) -> set[int]:
         """Positions in the weight list of the network's buffers (batch-norm statistics and
@@ -561,6 +691,7 @@ class FederatedServer:
         self.baseline_ = np.array([mixture_quantiles([s["sketch"][j] for s in stats], n.tolist(), [0.5])[0]
                                    for j in range(d)], dtype=np.float32)
         self.train_rows_ = int(n.sum())
+        self.site_train_rows_ = [int(s["rows"]) for s in stats]
         det = self.detector
         if getattr(det, "standardize", False):
             from hourglass.detectors.autoencoder import STANDARDIZE_FLOOR
@@ -729,6 +860,14 @@ class FederatedServer:
             self.pipeline(site=k + 1).save(target)
             out[name] = target
         return out
+
+
+def _number(value: Any) -> float:
+    """A site's metric as a float (NaN for what is no number)."""
+    try:
+        return float(value)
+    except (TypeError, ValueError, OverflowError):
+        return float("nan")
 
 
 def _site_names(sent: Sequence[Any]) -> list[str]:

@@ -213,6 +213,11 @@ def flower_server_app(server: FederatedServer, *, sites: int, save: str | Path |
                 reasons = "; ".join(_last_line(str(m.error.reason)) for m in failed)
                 raise InputError(f"federated round {rnd}: {len(replies) - len(failed)} of {n_sites} "
                                  f"sites answered{': ' + reasons if reasons else ''}; every site must answer")
+            senders = sorted(m.metadata.src_node_id for m in replies)
+            if senders != nodes:  # a repeated or stray reply would stand in for a missing site's
+                raise InputError(f"federated round {rnd}: replies came from nodes "
+                                 f"{', '.join(map(str, senders))}, the run's sites are "
+                                 f"{', '.join(map(str, nodes))}; every site must answer once")
             replies.sort(key=lambda m: nodes.index(m.metadata.src_node_id))
             server.aggregate(rnd, [(m.content["arrays"].to_numpy_ndarrays(),
                                     int(m.content["metrics"]["num-examples"]), dict(m.content["metrics"]))
