@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -542,14 +543,14 @@ def test_a_rules_file_with_a_byte_order_mark_reads(tmp_path: Path) -> None:
 
 def test_an_unreadable_rules_file_is_one_line_naming_the_option(files: dict[str, Path],
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    read_bytes = Path.read_bytes
+    open_ = Path.open
 
-    def refuse(self: Path) -> bytes:
+    def refuse(self: Path, *args: Any, **kwargs: Any) -> Any:
         if self.name != files["rules"].name:
-            return read_bytes(self)
+            return open_(self, *args, **kwargs)
         raise PermissionError(13, "Permission denied", str(self))
 
-    monkeypatch.setattr(Path, "read_bytes", refuse)  # (as a chmod 000 file: root would read it)
+    monkeypatch.setattr(Path, "open", refuse)  # (as a chmod 000 file: root would read it)
     out = files["dir"] / "never_perm.csv"
     one_line_error(["score", str(files["model"]), str(files["csv"]), "-o", str(out), "--suppress",
                     str(files["rules"])], f"--suppress {files['rules']}: cannot be read (Permission denied)",
