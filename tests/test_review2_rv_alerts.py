@@ -117,6 +117,28 @@ def test_grouped_jsonl_keeps_a_parquet_time_column_as_iso_text(tmp_path: Path, t
     assert groups["count"].tolist() == [50] and groups["ts"].tolist() == ["2026-01-01T00:00:00"]
 
 
+@pytest.mark.parametrize("fmt", ["hourglass", "ecs"])
+def test_grouped_jsonl_keeps_missing_nullable_and_time_values_as_null(tmp_path: Path, table_model: Path,
+                                                                      fmt: str) -> None:
+    # kept as Python values, a missing Int64 cell was pd.NA (a TypeError traceback) and a
+    # missing time NaT (written "NaT"; with --alert-format ecs the run stopped)
+    n = 50
+    test = pd.DataFrame({"ts": TS[:n], "bytes": 1e6, "host": ["h1", "h2"] * (n // 2),
+                         "pkts": pd.array([None] * n, dtype="Int64"),
+                         "seen": pd.Series([pd.NaT] * n, dtype="datetime64[ns]")})
+    test.to_parquet(tmp_path / "x.parquet")
+    out = tmp_path / "g.jsonl"
+    res = runner.invoke(app, ["score", str(table_model), str(tmp_path / "x.parquet"), "--group-by", "host",
+                              "--keep", "pkts", "--keep", "seen", "--alert-format", fmt, "-o", str(out),
+                              "-q"])
+    assert res.exit_code == 0, res.output
+    docs = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(docs) == 2
+    for doc in docs:
+        kept = doc["hourglass"]["fields"] if fmt == "ecs" else doc
+        assert kept["pkts"] is None and kept["seen"] is None, doc
+
+
 # ---- stream --group-by a field whose values are JSON arrays --------------------------------------
 
 def test_stream_groups_by_an_array_field_as_its_json_text(tmp_path: Path, table_model: Path) -> None:

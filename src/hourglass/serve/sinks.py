@@ -18,6 +18,7 @@ import datetime as dt
 import json
 import os
 import sqlite3
+import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -181,7 +182,11 @@ class SQLiteSink:
 
 def _iso(value: Any) -> Any:
     """A date, time or date-time (a ``--keep`` field of a Parquet file's time column) as its
-    ISO-8601 text, as the other outputs write it; anything else is no JSON value."""
+    ISO-8601 text, as the other outputs write it; a missing one (pandas' ``NaT``, ``NA``)
+    ``null``; anything else is no JSON value."""
+    pd = sys.modules.get("pandas")  # (not imported for it: no NaT without pandas)
+    if pd is not None and (value is pd.NaT or value is pd.NA):  # NaT's isoformat() is 'NaT'
+        return None
     if isinstance(value, (dt.datetime, dt.date, dt.time)):
         return value.isoformat()
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
