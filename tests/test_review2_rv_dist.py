@@ -126,15 +126,9 @@ def test_a_site_refuses_a_train_round_config_it_cannot_read_in_one_line(config: 
 
 def test_the_flower_server_app_refuses_a_round_where_one_site_answered_twice(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    import sys
     import types
 
-    class _App:
-        def main(self):  # type: ignore[no-untyped-def]
-            def keep(fn):  # type: ignore[no-untyped-def]
-                self.fn = fn
-                return fn
-            return keep
+    from tests.test_review3_fx_misc import install_fake_flwr
 
     class _Msg:
         def __init__(self, content=None, message_type=None, dst_node_id=0, src=0):  # type: ignore[no-untyped-def]
@@ -151,15 +145,7 @@ def test_the_flower_server_app_refuses_a_round_where_one_site_answered_twice(
         def send_and_receive(self, msgs, timeout=None):  # type: ignore[no-untyped-def]
             return [_Msg(src=1), _Msg(src=1)]  # node 1 twice, node 2 never
 
-    flwr = types.ModuleType("flwr")
-    flwr.serverapp = types.SimpleNamespace(ServerApp=_App)  # type: ignore[attr-defined]
-    app = types.ModuleType("flwr.app")
-    for name in ("ArrayRecord", "ConfigRecord", "RecordDict"):
-        setattr(app, name, lambda *a, **k: (a, k))
-    app.Message = _Msg  # type: ignore[attr-defined]
-    app.MessageType = types.SimpleNamespace(TRAIN="train")  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "flwr", flwr)
-    monkeypatch.setitem(sys.modules, "flwr.app", app)
+    install_fake_flwr(monkeypatch, _Msg)
     from hourglass.distributed.flower import flower_server_app
 
     server_app = flower_server_app(FederatedServer(_det(), rounds=1), sites=2)

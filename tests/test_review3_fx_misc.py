@@ -41,10 +41,9 @@ class _Grid:
         raise _Stop([m.dst_node_id for m in msgs])
 
 
-@pytest.fixture
-def fake_flwr(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A stand-in for the parts of Flower's Message API that ``flower_server_app`` uses (Flower is
-    not installed here, nor in CI)."""
+def install_fake_flwr(monkeypatch: pytest.MonkeyPatch, message: type | None = None) -> None:
+    """Install a stand-in for the parts of Flower's Message API that ``flower_server_app`` uses
+    (Flower is not installed here, nor in CI); ``message``: the class of its messages."""
 
     class ServerApp:
         def main(self) -> Any:
@@ -62,10 +61,15 @@ def fake_flwr(monkeypatch: pytest.MonkeyPatch) -> None:
     app = types.ModuleType("flwr.app")
     for name in ("ArrayRecord", "ConfigRecord", "RecordDict"):
         setattr(app, name, lambda *a, **k: (a, k))
-    app.Message = Message  # type: ignore[attr-defined]
+    app.Message = message or Message  # type: ignore[attr-defined]
     app.MessageType = types.SimpleNamespace(TRAIN="train")  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "flwr", flwr)
     monkeypatch.setitem(sys.modules, "flwr.app", app)
+
+
+@pytest.fixture
+def fake_flwr(monkeypatch: pytest.MonkeyPatch) -> None:
+    install_fake_flwr(monkeypatch)
 
 
 def _server_app(**kw: Any) -> Any:
