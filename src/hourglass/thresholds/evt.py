@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize, stats
 
-__all__ = ["GPDFit", "fit_gpd", "gpd_log_likelihood", "tail_quantile"]
+__all__ = ["GPDFit", "fit_gpd", "gpd_log_likelihood", "tail_quantile", "too_many_above"]
 
 logger = logging.getLogger(__name__)
 
@@ -155,6 +155,18 @@ def fit_gpd(excesses: np.ndarray, *, use_scipy: bool = True) -> tuple[float, flo
     return float(best[0]), float(best[1])
 
 
+def too_many_above(above: int, n: int, q: float) -> bool:
+    """Whether ``above`` of ``n`` normal scores over a cut are more than a risk ``q`` makes
+    plausible (binomial p-value under 1e-6): a GPD fit piled up on tied or capped top scores.
+
+    Examples
+    --------
+    >>> too_many_above(49, 5000, 1e-4), too_many_above(1, 5000, 1e-4)
+    (True, False)
+    """
+    return above > q * n and float(stats.binom.sf(above - 1, n, q)) < 1e-6
+
+
 def tail_quantile(scores: np.ndarray, q: float, level: float = 0.98,
                   min_peaks: int = 10, *, quiet: bool = False) -> tuple[float, GPDFit | None]:
     """Score exceeded with probability ``q`` by a normal score, from a POT fit of the tail.
@@ -203,7 +215,7 @@ def tail_quantile(scores: np.ndarray, q: float, level: float = 0.98,
     # tied or capped top scores (many normal rows at one largest value) are no GPD tail: the fit
     # piles up at that value and puts the threshold just below it, flagging every tied score
     above = int(n - np.searchsorted(s, z, side="right"))
-    if above > q * n and stats.binom.sf(above - 1, n, q) < 1e-6:
+    if too_many_above(above, n, q):
         return empirical(f"the GPD tail fitted to {peaks.size} peaks puts the threshold at {z:.6g}, "
                          f"below {above} of the {n} scores it was fitted on (about {q * n:.2g} "
                          f"expected at risk {q:g}: tied or capped top scores?)")

@@ -15,11 +15,10 @@ from collections import deque
 from typing import Any, ClassVar
 
 import numpy as np
-from scipy.stats import binom
 
 from hourglass.errors import InputError, NotFittedError
 from hourglass.thresholds.base import Threshold
-from hourglass.thresholds.evt import GPDFit, fit_gpd_truncated, tail_quantile
+from hourglass.thresholds.evt import GPDFit, fit_gpd_truncated, tail_quantile, too_many_above
 
 __all__ = ["DSPOT", "POT", "SPOT"]
 
@@ -42,10 +41,9 @@ def _check_risk(name: str, q: object, level: object, min_peaks: object) -> None:
 
 def _implausible(peaks: np.ndarray, cut: float, q: float, n_obs: float) -> bool:
     """True when more normal ``peaks`` lie above ``cut`` than a risk ``q`` makes plausible among
-    ``n_obs`` scores (binomial p-value under 1e-6, as :func:`tail_quantile` checks)."""
+    ``n_obs`` scores (:func:`~hourglass.thresholds.evt.too_many_above`, as tail_quantile checks)."""
     above = int((peaks > cut).sum())
-    n = max(int(round(n_obs)), above)
-    return above > q * n and float(binom.sf(above - 1, n, q)) < 1e-6
+    return too_many_above(above, max(int(round(n_obs)), above), q)
 
 
 class POT(Threshold):
