@@ -633,9 +633,14 @@ class BaseDetector(BaseEstimator):
     def _n_samples(self, X: Any) -> int:
         return int(X.shape[0])
 
+    @staticmethod
+    def _held_out_count(n: int, frac: float) -> int:
+        """How many of ``n`` rows :meth:`_split` holds out: the share ``frac``, none if n < 10."""
+        return int(round(frac * n)) if n >= 10 else 0
+
     def _split(self, n: int, frac: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         """(train, held-out) indices: a seeded random share ``frac`` is held out (none if n < 10)."""
-        n_val = int(round(frac * n)) if n >= 10 else 0
+        n_val = self._held_out_count(n, frac)
         order = rng.permutation(n)
         return np.sort(order[n_val:]), np.sort(order[:n_val])
 

@@ -548,16 +548,21 @@ class FederatedServer:
                 self.site_scores_ = [np.asarray(p[1], dtype=np.float64) for p, _, _ in replies]
                 self.scores_ = np.concatenate(self.site_scores_)
 
+    def _answered(self, what: str, replies: Sequence[Any]) -> list[str]:
+        """The sites' names, once every site of the run has answered round ``what``."""
+        names = self.site_names_
+        if len(replies) != len(names):
+            raise InputError(f"{what}: {len(replies)} replies from the {len(names)} sites of this "
+                             "run; every site must answer")
+        return names
+
     def _check_weights(self, server_round: int,
                        replies: Sequence[tuple[Sequence[np.ndarray], int, Mapping[str, Any]]]) -> None:
         """Refuse a training reply that is not the global model's arrays (as many, of the same
         shapes and kinds, finite, the input offset and scale as sent) or whose row count is not
         the site's training rows (sent in the inputs round): averaged as it came, one site's NaN
         weights, arrays NumPy broadcasts, or an inflated row count would take over the model."""
-        want, names = self.weights_, self.site_names_
-        if len(replies) != len(names):
-            raise InputError(f"federated round {server_round - 3}: {len(replies)} replies from the "
-                             f"{len(names)} sites of this run; every site must answer")
+        want, names = self.weights_, self._answered(f"federated round {server_round - 3}", replies)
         for k, (arrays, n, _) in enumerate(replies):
             who = f"federated round {server_round - 3}: site {names[k]}"
             if len(arrays) != len(want):
@@ -585,10 +590,7 @@ class FederatedServer:
         training share (its rows of round 1 less its held-out rows) and holds one finite value per
         feature (a sketch of ``SKETCH_POINTS``): they set the global input offset and scale, which
         a NaN would make NaN for good, and the rows weigh each site's share of them."""
-        names, d = self.site_names_, len(self.features_.feature_names_)
-        if len(replies) != len(names):
-            raise InputError(f"inputs round: {len(replies)} replies from the {len(names)} sites of "
-                             "this run; every site must answer")
+        names, d = self._answered("inputs round", replies), len(self.features_.feature_names_)
         train = [n - h for n, h in zip(self.site_rows_, self._held_out_rows(self.site_rows_), strict=True)]
         out = []
         for k, (p, n, _) in enumerate(replies):
@@ -622,10 +624,7 @@ class FederatedServer:
         give: a count other than its held-out share of the rows it sent in round 1 (the shared
         fit weighs each site by it, and ``held_out="summaries"`` rebuilds as many values), scores
         that are not one finite value per row, a threshold or calibration that cannot be read."""
-        names = self.site_names_
-        if len(replies) != len(names):
-            raise InputError(f"scores round: {len(replies)} replies from the {len(names)} sites of "
-                             "this run; every site must answer")
+        names = self._answered("scores round", replies)
         expected = self._held_out_rows(self.site_rows_)
         n_knots = Calibrator().n_knots
         for k, (p, n, _) in enumerate(replies):
@@ -665,7 +664,7 @@ class FederatedServer:
         """How many of each site's ``rows`` it holds out (as :meth:`Site.load_inputs` splits:
         ``DeepDetector._split``, counted without drawing the permutation of ``rows``)."""
         frac = float(getattr(self.detector, "validation_fraction", 0.1))
-        return [min(int(round(frac * int(n))), int(n)) if int(n) >= 10 else 0 for n in rows]
+        return [self.detector._held_out_count(int(n), frac) for n in rows]
 
     def _buffer_positions(self) -> set[int]:
         """Positions in the weight list of the network's buffers (batch-norm statistics and
