@@ -121,6 +121,23 @@ def flower_strategy(server: FederatedServer, *, sites: int) -> Any:
 _STATE = "hourglass"  # the ConfigRecord in a node's context.state that keeps the shared preprocessing
 
 
+def _reply_parts(message: Any, rnd: int) -> tuple[list[np.ndarray], int, dict[str, Any]]:
+    """``(arrays, num-examples, metrics)`` of one site's train reply, or an :class:`InputError`
+    naming the node and the missing part (a reply of another app, or an older client's)."""
+    node = message.metadata.src_node_id
+    try:
+        arrays = message.content["arrays"].to_numpy_ndarrays()
+        metrics = dict(message.content["metrics"])
+    except (KeyError, AttributeError, TypeError) as err:
+        raise InputError(f"federated round {rnd}: node {node}'s reply has no {err} record; a site "
+                         "answers with 'arrays' and 'metrics' (hourglass' flower_client_app)") from None
+    n = metrics.get("num-examples")
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+        raise InputError(f"federated round {rnd}: node {node}'s reply has no usable 'num-examples' "
+                         f"metric (got {n!r}); a site reports how many rows it trained on")
+    return arrays, int(n), metrics
+
+
 def _last_line(reason: str) -> str:
     """A Flower error reason may be a whole traceback: its last line names the site's error."""
     lines = [ln.strip() for ln in reason.splitlines() if ln.strip()]
@@ -219,9 +236,7 @@ def flower_server_app(server: FederatedServer, *, sites: int, save: str | Path |
                                  f"{', '.join(map(str, senders))}, the run's sites are "
                                  f"{', '.join(map(str, nodes))}; every site must answer once")
             replies.sort(key=lambda m: nodes.index(m.metadata.src_node_id))
-            server.aggregate(rnd, [(m.content["arrays"].to_numpy_ndarrays(),
-                                    int(m.content["metrics"]["num-examples"]), dict(m.content["metrics"]))
-                                   for m in replies])
+            server.aggregate(rnd, [_reply_parts(m, rnd) for m in replies])
         target = save if save is not None else context.run_config.get("save")
         if target:
             paths = server.save(str(target))

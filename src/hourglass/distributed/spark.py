@@ -194,8 +194,8 @@ def score_partitions(model_dir: str | os.PathLike[str], *, keep: Sequence[str] |
     """
     names = tuple(keep.keys() if isinstance(keep, Mapping) else keep)
     _check_options(names, explain)
-    if threads is not None and threads < 1:
-        raise ValueError(f"threads: expected >= 1 or None, got {threads}")
+    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
+        raise ValueError(f"threads: expected an integer >= 1 or None, got {threads!r}")
     path = os.fspath(model_dir)
     if check:
         from hourglass.explain import explainable

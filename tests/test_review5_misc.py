@@ -1,0 +1,58 @@
+"""Review: Spark's thread option and the Flower server app's handling of a reply without its count."""
+
+from __future__ import annotations
+
+import types
+
+import numpy as np
+import pytest
+
+from hourglass.detectors import AutoEncoder
+from hourglass.distributed.federated import FederatedServer
+from hourglass.errors import InputError
+
+
+@pytest.mark.parametrize("threads", ["2", 1.5, True, 0])
+def test_score_partitions_refuses_a_thread_count_that_is_no_positive_integer(threads: object) -> None:
+    from hourglass.distributed.spark import score_partitions
+
+    with pytest.raises(ValueError, match=r"^threads: expected an integer >= 1 or None"):
+        score_partitions("unused", threads=threads, check=False)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("metrics", [{}, {"num-examples": "12"}, {"num-examples": -1}, None])
+def test_the_flower_server_app_names_the_node_whose_reply_lacks_its_row_count(
+        monkeypatch: pytest.MonkeyPatch, metrics: dict | None) -> None:
+    from tests.test_review3_fx_misc import install_fake_flwr
+
+    class _Arrays:
+        def to_numpy_ndarrays(self) -> list[np.ndarray]:
+            return [np.zeros(1)]
+
+    class _Msg:
+        def __init__(self, content=None, message_type=None, dst_node_id=0, src=0):  # type: ignore[no-untyped-def]
+            self.content, self.dst_node_id = content, dst_node_id
+            self.metadata = types.SimpleNamespace(src_node_id=src)
+
+        def has_error(self) -> bool:
+            return False
+
+    def reply(src: int) -> _Msg:
+        content = {"arrays": _Arrays()} | ({} if metrics is None else {"metrics": metrics})
+        return _Msg(content=content, src=src)
+
+    class _Grid:
+        def get_node_ids(self) -> list[int]:
+            return [1, 2]
+
+        def send_and_receive(self, msgs, timeout=None):  # type: ignore[no-untyped-def]
+            return [reply(1), reply(2)]
+
+    install_fake_flwr(monkeypatch, _Msg)
+    from hourglass.distributed.flower import flower_server_app
+
+    server = FederatedServer(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0), rounds=1)
+    server_app = flower_server_app(server, sites=2)
+    want = "has no 'metrics' record" if metrics is None else "has no usable 'num-examples' metric"
+    with pytest.raises(InputError, match=rf"^federated round 1: node 1's reply {want}"):
+        server_app.fn(_Grid(), types.SimpleNamespace(run_config={}))
