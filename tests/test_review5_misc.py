@@ -56,3 +56,19 @@ def test_the_flower_server_app_names_the_node_whose_reply_lacks_its_row_count(
     want = "has no 'metrics' record" if metrics is None else "has no usable 'num-examples' metric"
     with pytest.raises(InputError, match=rf"^federated round 1: node 1's reply {want}"):
         server_app.fn(_Grid(), types.SimpleNamespace(run_config={}))
+
+
+def test_training_says_when_min_steps_runs_more_epochs_than_asked(caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    import torch
+
+    from hourglass.nn.training import TrainConfig, train_module
+    from tests.test_training import Linear, _data
+
+    with caplog.at_level(logging.INFO, logger="hourglass.nn.training"):
+        train_module(Linear(), _data(40), None,
+                     TrainConfig(epochs=1, batch_size=64, verbose=0, min_steps=5, patience=None),
+                     description="tiny", generator=torch.Generator().manual_seed(0))
+    assert ("tiny: up to 5 epochs, not 1: 40 rows make 1 optimiser steps per epoch and min_steps asks "
+            "for 5") in caplog.text

@@ -487,6 +487,10 @@ def train_module(
     start = time.perf_counter()
     steps_per_epoch = max(len(_batches(n, config.batch_size)), 1)
     epochs = max(config.epochs, math.ceil(config.min_steps / steps_per_epoch))
+    if epochs > config.epochs:
+        logger.info("%s: up to %d epochs, not %d: %d rows make %d optimiser steps per epoch and "
+                    "min_steps asks for %d", description, epochs, config.epochs, n, steps_per_epoch,
+                    config.min_steps)
     group = max(1, epochs // config.epochs) if config.group_epochs else 1
     progress = _progress(config.verbose, epochs, description)
     modes = _Modes(module, config.freeze_batch_norm)
