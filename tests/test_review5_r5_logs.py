@@ -1,0 +1,66 @@
+"""Review fixes of log anomaly detection (fifth round): reading raw logs, sessions, log models."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pytest
+
+from hourglass.errors import InputError
+from hourglass.features.sessions import EventSessions
+from hourglass.ingest import logs as logs_mod
+from hourglass.ingest.logs import LogParser, ParseStats, file_lines, read_lines
+
+_OPS = ("Receiving block {b} src: /10.0.0.{i}:50010", "PacketResponder {i} for block {b} terminating",
+        "Received block {b} of size 67108864 from /10.0.0.{i}")
+
+
+def _hdfs(n_blocks: int = 20) -> list[str]:
+    """HDFS-like lines: three events per block id, blocks one after the other."""
+    out = []
+    for blk in range(n_blocks):
+        for j, op in enumerate(_OPS):
+            out.append(f"081109 2036{len(out) % 60:02d} 148 INFO dfs.DataNode: "
+                       + op.format(b=f"blk_{blk}", i=j + 1))
+    return out
+
+
+@pytest.mark.parametrize("gz", [False, True])
+def test_long_line_is_read_past_not_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, gz: bool) -> None:
+    monkeypatch.setattr(logs_mod, "MAX_LINE_BYTES", 200)
+    lines = _hdfs(3)
+    body = "\n".join([*lines[:2], "x" * 5000, *lines[2:]]).encode() + b"\n"
+    path = tmp_path / ("a.log.gz" if gz else "a.log")
+    path.write_bytes(gzip.compress(body) if gz else body)
+    got = list(read_lines(path))
+    assert len(got) == len(lines) + 1 and got[2] == "" and got[3] == lines[2]  # numbers kept
+    assert isinstance(got[2], logs_mod.TooLongLine) and got[2].length == 5001
+    parser = LogParser("hdfs").fit(file_lines(path))
+    stats = parser.stats_
+    assert (stats.parsed, stats.unmatched, stats.blank, stats.first_unmatched) == (9, 1, 0, 3)
+    assert "longer than" in (stats.first_unmatched_reason or "")
+    assert parser.events_["line"].tolist() == [1, 2, *range(4, 11)]
+    with pytest.raises(InputError, match="line 3: longer than"):
+        LogParser("hdfs", strict=True).fit(file_lines(path))
+
+
+def test_long_utf16_line_is_read_past(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(logs_mod, "MAX_LINE_BYTES", 200)
+    path = tmp_path / "w.log"
+    path.write_bytes("ok one\r\n".encode("utf-16") + "y\u00e9".encode("utf-16-le") * 300
+                     + "\r\nok two\r\n".encode("utf-16-le"))
+    assert list(read_lines(path, ParseStats())) == ["ok one", "", "ok two"]
+
+
+def test_long_line_of_a_key_file_is_not_an_empty_session(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(logs_mod, "MAX_LINE_BYTES", 100)
+    path = tmp_path / "k.txt"
+    path.write_text("1 2 3\n" + "4 " * 200 + "\n\n5 6\n")
+    pre = EventSessions(format="keys").fit(None)
+    s = pre.sessions(str(path))
+    assert s.ids == ["1", "4"] and s.stats["unmatched"] == 1 and s.stats["empty_sessions_skipped"] == 1
+    pre.strict = True
+    with pytest.raises(InputError, match="line 2: longer than"):
+        pre.sessions(str(path))
