@@ -5,8 +5,10 @@ from __future__ import annotations
 import gzip
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from hourglass.detectors.sequence_ae import EventCountAutoEncoder
 from hourglass.errors import InputError
 from hourglass.features.sessions import EventSessions
 from hourglass.ingest import logs as logs_mod
@@ -64,3 +66,14 @@ def test_long_line_of_a_key_file_is_not_an_empty_session(tmp_path: Path,
     pre.strict = True
     with pytest.raises(InputError, match="line 2: longer than"):
         pre.sessions(str(path))
+
+
+
+def test_event_count_explanation_names_an_event_of_the_session() -> None:
+    rng = np.random.default_rng(0)
+    train = [rng.integers(1, 8, size=rng.integers(2, 30)) for _ in range(120)]
+    test = [rng.integers(1, 10, size=rng.integers(1, 40)) for _ in range(60)]
+    det = EventCountAutoEncoder(hidden=(8, 2), epochs=3, verbose=0).fit(train)
+    for s, e in zip(test, det.explain(test), strict=True):
+        at = int(s[e["position"]])
+        assert e["key"] == (at if at in det.vocab_ else None), (s.tolist(), e)

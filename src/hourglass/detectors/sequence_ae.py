@@ -385,8 +385,8 @@ validation_fraction, threshold, device, verbose, random_state
         return int(self.n_features_in_) + 1  # count_vectors' "unknown key" column
 
     def explain(self, X: object, top: int = 9) -> list[dict[str, Any]]:
-        """Per session: the key counted most above its reconstruction (its first position),
-        and the ``top`` keys whose reconstructed count most exceeds the observed one.
+        """Per session: the key of the session counted most above its reconstruction (its first
+        position), and the ``top`` keys whose reconstructed count most exceeds the observed one.
 
         Examples
         --------
@@ -405,7 +405,9 @@ validation_fraction, threshold, device, verbose, random_state
         out = []
         for i in range(len(packed)):
             excess = C[i] - R[i]
-            k = int(np.argmax(excess))
+            # among the keys the session holds: a key it lacks, reconstructed below 0, has an
+            # excess above 0 too, and naming it put another event's line under its name
+            k = int(np.argmax(np.where(C[i] > 0, excess, -np.inf)))
             seq = packed.session(i)
             where = np.flatnonzero(seq == k)
             missing = np.argsort(excess)[: int(top)]
