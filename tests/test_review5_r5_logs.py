@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from hourglass.cli.logs import _summary_line
 from hourglass.detectors.sequence_ae import EventCountAutoEncoder
 from hourglass.errors import InputError
 from hourglass.features.sessions import EventSessions
@@ -77,3 +78,17 @@ def test_event_count_explanation_names_an_event_of_the_session() -> None:
     for s, e in zip(test, det.explain(test), strict=True):
         at = int(s[e["position"]])
         assert e["key"] == (at if at in det.vocab_ else None), (s.tolist(), e)
+
+
+def test_window_event_without_time_is_not_said_to_lack_a_session_id(caplog: pytest.LogCaptureFixture) -> None:
+    lines = _hdfs(4)
+    lines[3] = lines[3].replace(" 2036", " 2099", 1)  # minute 99: no time
+    pre = EventSessions(format="hdfs", window=30).fit(lines)
+    with caplog.at_level("WARNING"):
+        s = pre.sessions(lines)
+    assert s.stats["events_without_session"] == 1 and sum(len(q) for q in s.sequences) == 11
+    assert "1 event(s) had no readable time (no window)" in caplog.text
+    assert "no session id" not in caplog.text
+    assert "1 events had no readable time (no window)" in _summary_line(s.stats, pre)
+    rx = EventSessions(format="hdfs", session_regex=r"blk_\d+").fit(lines)
+    assert "1 events had no session id" in _summary_line({"events_without_session": 1}, rx)
