@@ -78,6 +78,10 @@ def test_event_count_explanation_names_an_event_of_the_session() -> None:
     for s, e in zip(test, det.explain(test), strict=True):
         at = int(s[e["position"]])
         assert e["key"] == (at if at in det.vocab_ else None), (s.tolist(), e)
+    for seed in (0, 1):  # an expected key is a key seen in training, never the "unknown" one
+        det = EventCountAutoEncoder(hidden=(8, 2), epochs=20, verbose=0, random_state=seed).fit(train)
+        ex = det.explain(test, top=3)
+        assert all(None not in e["expected"] and len(e["expected"]) <= 3 for e in ex)
 
 
 def test_window_event_without_time_is_not_said_to_lack_a_session_id(caplog: pytest.LogCaptureFixture) -> None:

@@ -410,9 +410,12 @@ validation_fraction, threshold, device, verbose, random_state
             k = int(np.argmax(np.where(C[i] > 0, excess, -np.inf)))
             seq = packed.session(i)
             where = np.flatnonzero(seq == k)
-            missing = np.argsort(excess)[: int(top)]
+            # the keys counted below their reconstruction, most first; not the "unknown" column
+            # (zero in every training session: no key the model can expect)
+            order = np.argsort(excess, kind="stable")
+            missing = order[(excess[order] < 0) & (order < self.n_features_in_)][: int(top)]
             out.append({"position": int(where[0]) if len(where) else 0,
                         "key": self._raw_keys([k])[0], "score": float(excess[k]),
-                        "expected": self._raw_keys(missing[excess[missing] < 0]),
+                        "expected": self._raw_keys(missing),
                         "expected_p": []})
         return out
