@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from hourglass.cli.logs import _summary_line
+from hourglass.detectors.deeplog import DeepLog
 from hourglass.detectors.sequence_ae import EventCountAutoEncoder
 from hourglass.errors import InputError
 from hourglass.features.sessions import EventSessions
@@ -96,3 +97,19 @@ def test_window_event_without_time_is_not_said_to_lack_a_session_id(caplog: pyte
     assert "1 events had no readable time (no window)" in _summary_line(s.stats, pre)
     rx = EventSessions(format="hdfs", session_regex=r"blk_\d+").fit(lines)
     assert "1 events had no session id" in _summary_line({"events_without_session": 1}, rx)
+
+
+@pytest.mark.parametrize("end_token", [True, False])
+def test_deeplog_never_expects_the_unknown_key(end_token: bool) -> None:
+    rng = np.random.default_rng(0)
+    train = [rng.integers(1, 5, size=rng.integers(2, 12)) for _ in range(60)]
+    det = DeepLog(window=3, top_g=2, hidden=8, layers=1, epochs=1, end_token=end_token,
+                 verbose=0).fit(train)
+    test = [np.array([1, 2, 9, 3]), np.array([4, 4, 1])]
+    never = [None] if end_token else [None, "<end>"]
+    for e in det.explain(test, top=10):  # 4 keys (and the end): every class but the unknown one
+        assert not set(never) & set(e["expected"]) and len(e["expected"]) == 4 + end_token
+        assert len(e["expected_p"]) == len(e["expected"]) and min(e["expected_p"]) >= 0
+    r = det.next_event_scores(np.array([[-1, 1, 2], [1, 2, 3]]), np.array([9, 1]), top=10,
+                              explain_above=float("-inf"))
+    assert all(not set(never) & set(x) and len(x) == 4 + end_token for x in r["expected"])
