@@ -10,7 +10,7 @@ import pytest
 
 from hourglass.cli.logs import _summary_line
 from hourglass.detectors.deeplog import DeepLog
-from hourglass.detectors.sequence_ae import EventCountAutoEncoder
+from hourglass.detectors.sequence_ae import EventCountAutoEncoder, SequenceAutoEncoder
 from hourglass.errors import InputError
 from hourglass.features.sessions import EventSessions
 from hourglass.ingest import logs as logs_mod
@@ -113,3 +113,13 @@ def test_deeplog_never_expects_the_unknown_key(end_token: bool) -> None:
     r = det.next_event_scores(np.array([[-1, 1, 2], [1, 2, 3]]), np.array([9, 1]), top=10,
                               explain_above=float("-inf"))
     assert all(not set(never) & set(x) and len(x) == 4 + end_token for x in r["expected"])
+
+
+
+def test_sequence_autoencoder_never_expects_the_unknown_key() -> None:
+    rng = np.random.default_rng(0)
+    train = [rng.integers(1, 5, size=rng.integers(2, 12)) for _ in range(60)]
+    det = SequenceAutoEncoder(hidden=8, code=4, epochs=1, max_length=6, verbose=0).fit(train)
+    for e in det.explain([np.array([1, 2, 9, 3]), np.array([4, 4, 1] * 5)], top=10):
+        assert None not in e["expected"] and len(e["expected"]) == 5  # 4 keys and the end
+        assert min(e["expected_p"]) >= 0

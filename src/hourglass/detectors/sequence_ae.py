@@ -282,7 +282,10 @@ class SequenceAutoEncoder(EventsInput, DeepDetector):
             j = int(above[0]) if len(above) else int(np.argmax(flat))
             picks.append((int(rows[j // M.shape[1]]), j % M.shape[1],
                           int(mask_np[rows].ravel()[:j].sum())))
-        k = min(int(top), int(self.n_features_in_) + 2)
+        # the "unknown" class (a key never seen in training) is no key the decoder was taught to
+        # expect: never listed
+        unknown = int(self.n_features_in_)
+        k = min(int(top), unknown + 1)
         p_top = np.zeros((len(picks), k), dtype=np.float32)
         k_top = np.zeros((len(picks), k), dtype=np.int64)
         with torch.inference_mode():
@@ -291,7 +294,8 @@ class SequenceAutoEncoder(EventsInput, DeepDetector):
                 keys = torch.from_numpy(M[[r for r, _, _ in part]]).to(self.device_)
                 cols = torch.tensor([c for _, c, _ in part], device=self.device_)
                 logits = self.module_.logits(keys)[torch.arange(len(part), device=self.device_), cols]
-                p, kk = torch.softmax(logits, dim=1).topk(k, dim=1)
+                prob = torch.softmax(logits, dim=1)
+                p, kk = prob.index_fill(1, torch.tensor([unknown], device=prob.device), -1.0).topk(k, dim=1)
                 p_top[lo:lo + len(part)], k_top[lo:lo + len(part)] = p.cpu().numpy(), kk.cpu().numpy()
         out: list[dict[str, Any]] = []
         for i, (r, c, position) in enumerate(picks):
