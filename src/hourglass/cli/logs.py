@@ -159,12 +159,14 @@ def _summary_line(stats: dict[str, Any], features: Any = None) -> str:
     event tables with a key column)."""
     keys = getattr(features, "format", None) == "keys"
     named = getattr(features, "key_column", None) is not None
+    window = getattr(features, "window", None)
     parts = [f"{stats.get('lines', 0)} {'rows' if named else 'lines'}"]
     for key, label in (("unmatched", "were not key sequences" if keys else "matched no header format"),
                        ("bad_encoding", "had bad encoding (replaced)"),
                        ("unknown_template", "had a key unseen in training" if keys or named else
                         "had a template unseen in training"),
-                       ("events_without_session", "events had no session id"),
+                       ("events_without_session", "events had no session id" if window is None
+                        else "events had no readable time (no window)"),
                        ("events_without_key", "rows had an empty key or message"),
                        ("empty_sessions_skipped", "empty sessions skipped")):
         if stats.get(key):

@@ -327,13 +327,16 @@ class DeepLog(EventsInput, DeepDetector):
         self.module_.eval()
         scores, prob, inv = self._window_scores(w, t)
         cut = float(self.threshold_.value_) if explain_above is None else float(explain_above)
-        k = min(int(self.top_g if top is None else top), prob.shape[1])
+        never = self._never_expected()
+        k = min(int(self.top_g if top is None else top), prob.shape[1] - len(never))
         expected: list[list[int | str | None] | None] = [None] * len(obs)
         expected_p: list[list[float] | None] = [None] * len(obs)
         rows = np.flatnonzero(scores > cut)
         if len(rows):
             p = prob[inv[rows]]
-            order = np.argsort(-p, axis=1, kind="stable")[:, :k]
+            ranked = p.copy()
+            ranked[:, never] = -1.0  # no key the network was ever taught to expect
+            order = np.argsort(-ranked, axis=1, kind="stable")[:, :k]
             for j, r in enumerate(rows.tolist()):
                 expected[r] = self._keys_out(order[j])
                 expected_p[r] = [round(float(v), 4) for v in p[j, order[j]]]
@@ -384,10 +387,13 @@ class DeepLog(EventsInput, DeepDetector):
         # the picked windows run in batches, identical ones once (one batch of every session
         # at once held ~12 KB a session: 1.2 GB for 100,000 sessions)
         uniq, inv, _ = dedup_rows(self._windows(Xp, idx)[0], self.n_features_in_ + 3)
-        k = min(top, self.n_features_in_ + 2)
+        never = self._never_expected()
+        k = min(top, self.n_features_in_ + 2 - len(never))
 
         def top_keys(b: Batch) -> torch.Tensor:
-            p, i = torch.softmax(self.module_.logits(b[0]), dim=1).topk(k, dim=1)
+            p = torch.softmax(self.module_.logits(b[0]), dim=1)
+            # (k is below the classes left, so no filled class is picked)
+            p, i = p.index_fill(1, torch.tensor(never, device=p.device), -1.0).topk(k, dim=1)
             return torch.cat([p, i.to(p.dtype)], dim=1)
 
         self.module_.eval()
@@ -403,6 +409,12 @@ class DeepLog(EventsInput, DeepDetector):
                         "expected": self._keys_out(k_top[i]),
                         "expected_p": [round(float(v), 4) for v in p_top[i]]})
         return out
+
+    def _never_expected(self) -> list[int]:
+        """The next-key classes never a training target, so never listed as expected: the
+        "unknown" key (a key never seen in training), and the end of a session without
+        ``end_token``."""
+        return [self.n_features_in_] + ([] if self.end_token else [self.n_features_in_ + 1])
 
     def _keys_out(self, dense: np.ndarray) -> list[int | str | None]:
         end = self.n_features_in_ + 1

@@ -282,7 +282,10 @@ class SequenceAutoEncoder(EventsInput, DeepDetector):
             j = int(above[0]) if len(above) else int(np.argmax(flat))
             picks.append((int(rows[j // M.shape[1]]), j % M.shape[1],
                           int(mask_np[rows].ravel()[:j].sum())))
-        k = min(int(top), int(self.n_features_in_) + 2)
+        # the "unknown" class (a key never seen in training) is no key the decoder was taught to
+        # expect: never listed
+        unknown = int(self.n_features_in_)
+        k = min(int(top), unknown + 1)
         p_top = np.zeros((len(picks), k), dtype=np.float32)
         k_top = np.zeros((len(picks), k), dtype=np.int64)
         with torch.inference_mode():
@@ -291,7 +294,8 @@ class SequenceAutoEncoder(EventsInput, DeepDetector):
                 keys = torch.from_numpy(M[[r for r, _, _ in part]]).to(self.device_)
                 cols = torch.tensor([c for _, c, _ in part], device=self.device_)
                 logits = self.module_.logits(keys)[torch.arange(len(part), device=self.device_), cols]
-                p, kk = torch.softmax(logits, dim=1).topk(k, dim=1)
+                prob = torch.softmax(logits, dim=1)
+                p, kk = prob.index_fill(1, torch.tensor([unknown], device=prob.device), -1.0).topk(k, dim=1)
                 p_top[lo:lo + len(part)], k_top[lo:lo + len(part)] = p.cpu().numpy(), kk.cpu().numpy()
         out: list[dict[str, Any]] = []
         for i, (r, c, position) in enumerate(picks):
@@ -385,8 +389,8 @@ validation_fraction, threshold, device, verbose, random_state
         return int(self.n_features_in_) + 1  # count_vectors' "unknown key" column
 
     def explain(self, X: object, top: int = 9) -> list[dict[str, Any]]:
-        """Per session: the key counted most above its reconstruction (its first position),
-        and the ``top`` keys whose reconstructed count most exceeds the observed one.
+        """Per session: the key of the session counted most above its reconstruction (its first
+        position), and the ``top`` keys whose reconstructed count most exceeds the observed one.
 
         Examples
         --------
@@ -405,12 +409,17 @@ validation_fraction, threshold, device, verbose, random_state
         out = []
         for i in range(len(packed)):
             excess = C[i] - R[i]
-            k = int(np.argmax(excess))
+            # among the keys the session holds: a key it lacks, reconstructed below 0, has an
+            # excess above 0 too, and naming it put another event's line under its name
+            k = int(np.argmax(np.where(C[i] > 0, excess, -np.inf)))
             seq = packed.session(i)
             where = np.flatnonzero(seq == k)
-            missing = np.argsort(excess)[: int(top)]
+            # the keys counted below their reconstruction, most first; not the "unknown" column
+            # (zero in every training session: no key the model can expect)
+            order = np.argsort(excess, kind="stable")
+            missing = order[(excess[order] < 0) & (order < self.n_features_in_)][: int(top)]
             out.append({"position": int(where[0]) if len(where) else 0,
                         "key": self._raw_keys([k])[0], "score": float(excess[k]),
-                        "expected": self._raw_keys(missing[excess[missing] < 0]),
+                        "expected": self._raw_keys(missing),
                         "expected_p": []})
         return out

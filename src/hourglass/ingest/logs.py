@@ -28,12 +28,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hourglass._limits import MAX_LINE_BYTES
 from hourglass._params import check_numeric_params
 from hourglass.errors import InputError
 from hourglass.ingest.tables import READ_ERRORS
 
 __all__ = ["DEFAULT_MASKS", "JOURNALD_FIELDS", "LEGACY_MASKS", "LOG_FORMATS", "JournaldHeader", "LogParser",
-           "ParseStats", "read_lines"]
+           "ParseStats", "TooLongLine",
+           "read_lines"]
 
 logger = logging.getLogger(__name__)
 
@@ -290,9 +292,50 @@ class ParseStats:
                 f"{self.unknown_template} with an unknown template")
 
 
+class TooLongLine(str):
+    """What :func:`read_lines` gives for a line longer than :data:`MAX_LINE_BYTES`: an empty
+    text (the line's bytes were read past, not kept: a file without line breaks cannot fill
+    memory) that knows the line's ``length`` in bytes; the parser counts it as a line that
+    matches no header.
+
+    Examples
+    --------
+    >>> line = TooLongLine(20_000_000)
+    >>> line, line.length
+    ('', 20000000)
+    """
+
+    length: int
+
+    def __new__(cls, length: int) -> TooLongLine:
+        line = super().__new__(cls, "")
+        line.length = length
+        return line
+
+
+def _bounded(readline: Any, limit: int, end: Any) -> Iterator[Any]:
+    """The lines ``readline`` gives, each of at most ``limit`` units (bytes, or characters of a
+    text stream whose lines end with ``end``); a longer one is read past in pieces and given as
+    :class:`TooLongLine` (its length counted in the stream's units)."""
+    while True:
+        raw = readline(limit + 1)
+        if not raw:
+            return
+        if len(raw) <= limit or raw.endswith(end):
+            yield raw
+            continue
+        size = len(raw)
+        while raw and not raw.endswith(end):  # the rest of the long line, a piece at a time
+            raw = readline(1 << 20)
+            size += len(raw)
+        yield TooLongLine(size)
+
+
 def read_lines(path: str | os.PathLike[str], stats: ParseStats | None = None) -> Iterator[str]:
     """Stream the lines of a text file (``.gz`` read directly); undecodable bytes are replaced
-    by U+FFFD and counted in ``stats.bad_encoding``; NUL bytes are dropped.
+    by U+FFFD and counted in ``stats.bad_encoding``; NUL bytes are dropped. A line longer than
+    :data:`MAX_LINE_BYTES` is not kept: it comes as an empty :class:`TooLongLine` (so the
+    lines after it keep their numbers).
 
     Examples
     --------
@@ -318,7 +361,10 @@ def read_lines(path: str | os.PathLike[str], stats: ParseStats | None = None) ->
             if fh.peek(2)[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 (Windows tools write it)
                 yield from _utf16_lines(fh, stats)
                 return
-            for lineno, raw in enumerate(fh):
+            for lineno, raw in enumerate(_bounded(fh.readline, MAX_LINE_BYTES, b"\n")):
+                if type(raw) is TooLongLine:
+                    yield raw
+                    continue
                 try:
                     line = raw.decode("utf-8")
                 except UnicodeDecodeError:
@@ -335,7 +381,12 @@ def read_lines(path: str | os.PathLike[str], stats: ParseStats | None = None) ->
 def _utf16_lines(fh: Any, stats: ParseStats | None) -> Iterator[str]:
     """The lines of a UTF-16 file with a byte-order mark; undecodable units are replaced and
     counted like bad UTF-8."""
-    for line in io.TextIOWrapper(fh, encoding="utf-16", errors="replace", newline=None):
+    text = io.TextIOWrapper(fh, encoding="utf-16", errors="replace", newline=None)
+    for line in _bounded(text.readline, MAX_LINE_BYTES // 2, "\n"):
+        if type(line) is TooLongLine:
+            line.length *= 2  # UTF-16 code units of two bytes (about)
+            yield line
+            continue
         if "\ufffd" in line and stats is not None:
             stats.bad_encoding += 1
         yield line.rstrip("\r\n").replace("\x00", "")
@@ -542,6 +593,9 @@ class LogParser:
         'line 3: not a JSON object; expected a journal record a line,'
         """
         header = (getattr(self, "_compiled", None) or self._compile()).header
+        if type(line) is TooLongLine:
+            return (f"line {lineno}: longer than {MAX_LINE_BYTES >> 20} MiB ({line.length:,} bytes): "
+                    "not read")
         if isinstance(header, JournaldHeader):
             return (f"line {lineno}: {header.why(line)}; expected a journal record a line, a JSON "
                     f"object with a MESSAGE field as journalctl -o json writes: {line[:80]!r}")
@@ -751,9 +805,12 @@ class LogParser:
             if "\ufffd" in line and not counted:
                 stats.bad_encoding += 1
             if not line.strip():
-                stats.blank += 1
-                continue
-            m = header.match(line)
+                if type(line) is not TooLongLine:
+                    stats.blank += 1
+                    continue
+                m = None
+            else:
+                m = header.match(line)
             if m is None:
                 stats.unmatched += 1
                 if stats.first_unmatched is None:

@@ -204,8 +204,9 @@ class SessionGrouper:
             groups, (gk, gl) = _split_by_code(codes.astype(np.int64), keys, lines, within=times)
             names = list(self.index)
             ids = [names[g] for g in groups]
-        if counts["events_without_session"]:
-            logger.warning("%d event(s) had no session id; left out", counts["events_without_session"])
+        if counts["events_without_session"]:  # in time windows: a time stamp that does not read
+            logger.warning("%d event(s) had %s; left out", counts["events_without_session"],
+                           "no session id" if self.window is None else "no readable time (no window)")
         if counts["empty_sessions_skipped"]:
             logger.info("%d empty window(s) skipped", counts["empty_sessions_skipped"])
         return ids, gk, gl, dict(counts)

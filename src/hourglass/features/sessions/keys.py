@@ -8,7 +8,9 @@ from typing import TypedDict
 
 import numpy as np
 
+from hourglass._limits import MAX_LINE_BYTES
 from hourglass.errors import InputError
+from hourglass.ingest.logs import TooLongLine
 
 __all__ = ["count_vectors", "read_key_sequences"]
 
@@ -43,13 +45,19 @@ def read_key_sequences(lines: Iterable[str], *, strict: bool = False,
     for lineno, line in enumerate(lines, 1):
         counts["lines"] += 1
         text = line.strip()
-        if not text:
+        arr = None
+        if type(line) is TooLongLine:  # read past by read_lines, not kept: not a session
+            if strict:
+                raise InputError(f"{source}: line {lineno}: longer than {MAX_LINE_BYTES >> 20} MiB "
+                                 f"({line.length:,} bytes): not read")
+        elif not text:
             counts["empty_sessions_skipped"] += 1
             continue
-        try:
-            arr = np.array([int(tok) for tok in text.split()], dtype=np.int64)
-        except (ValueError, OverflowError):  # not an integer, or one beyond int64
-            arr = None
+        else:
+            try:
+                arr = np.array([int(tok) for tok in text.split()], dtype=np.int64)
+            except (ValueError, OverflowError):  # not an integer, or one beyond int64
+                arr = None
         if arr is None or (arr < 0).any():
             if strict:
                 raise InputError(f"{source}: line {lineno}: expected space-separated non-negative "
