@@ -1,0 +1,39 @@
+"""Third review of the security log formats (CEF/LEEF, auditd, key=value, PAN-OS, Zeek, cloud
+audit logs, ECS alerts): each test a defect found and fixed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hourglass.ingest.auditd import AUDITD, auditd_events
+from hourglass.ingest.kv import KV, parse_kv
+
+
+def test_kv_epoch_ts_is_the_event_time(tmp_path: Path) -> None:
+    # logfmt's ts= (and time=, timestamp=) in epoch seconds stayed text ('1700000000.25'): no
+    # event time ("row 1 is not a timestamp"), alerts with the scoring time
+    row = parse_kv("ts=1700000000.25 level=info dur=3")
+    assert row is not None and row["timestamp"] == 1700000000.25 and row["ts"] == "1700000000.25"
+    assert parse_kv("timestamp=1700000000123 a=1 b=2")["timestamp"] == pytest.approx(1700000000.123)  # type: ignore[index]
+    assert parse_kv("time=12 a=1 b=2")["timestamp"] == "12"  # type: ignore[index]  # a duration, no date
+    path = tmp_path / "app.log"
+    path.write_text("".join(f"ts={1700000000 + i}.5 level=info dur={i}\n" for i in range(5)))
+    df = next(KV.iter_chunks(path))
+    assert df["timestamp"].tolist() == [1700000000.5 + i for i in range(5)]
+
+
+def test_non_ascii_digits_no_int_error(tmp_path: Path) -> None:
+    # '²'.isdigit() is true: eventtime=² and an EXECVE argc=² stopped the read with "invalid
+    # literal for int() with base 10: '²'"
+    row = parse_kv("eventtime=\u00b2 srcip=10.0.0.1 dstip=10.0.0.2")
+    assert row is not None and "timestamp" not in row and row["eventtime"] == "\u00b2"
+    [event] = auditd_events(['type=SYSCALL msg=audit(1700000000.1:7): syscall=59 exe="/bin/ls"',
+                             'type=EXECVE msg=audit(1700000000.1:7): argc=\u00b2 a0="ls" a1="-l"',
+                             "type=EOE msg=audit(1700000000.1:7):"])
+    assert event["cmdline"] == "ls -l" and event["argc"] == 2
+    path = tmp_path / "a.log"
+    path.write_text('type=SYSCALL msg=audit(1700000000.1:7): syscall=59\n'
+                    'type=EXECVE msg=audit(1700000000.1:7): argc=\u00b2 a0="ls"\n', encoding="utf-8")
+    assert next(AUDITD.iter_chunks(path))["cmdline"].tolist() == ["ls"]
