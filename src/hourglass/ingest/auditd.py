@@ -317,7 +317,7 @@ def _command_line(execve: dict[str, Any]) -> tuple[int, str]:
     """An ``EXECVE`` record's argument count and arguments joined by spaces (an argument too
     long for one field, ``a1[0]= a1[1]= ...``, joined first)."""
     argc = execve.get("argc")
-    count = int(argc) if isinstance(argc, str) and argc.isdigit() else -1
+    count = int(argc) if isinstance(argc, str) and argc.isascii() and argc.isdigit() else -1
     keys = [f"a{i}" for i in range(count)] if 0 < count <= 4096 else []
     if keys and all(k in execve for k in keys):  # each argument whole, in its own field
         return count, " ".join(v for k in keys if (v := execve[k]) is not None)
