@@ -37,3 +37,16 @@ def test_non_ascii_digits_no_int_error(tmp_path: Path) -> None:
     path.write_text('type=SYSCALL msg=audit(1700000000.1:7): syscall=59\n'
                     'type=EXECVE msg=audit(1700000000.1:7): argc=\u00b2 a0="ls"\n', encoding="utf-8")
     assert next(AUDITD.iter_chunks(path))["cmdline"].tolist() == ["ls"]
+
+
+def test_auditd_numeric_execve_args_decoded() -> None:
+    # dmesg and journald write the kernel's type numbers (type=1309 for EXECVE): its hex-encoded
+    # arguments stayed hex in cmdline ('ls 2D6C20612062 x'), as a named EXECVE's were decoded
+    def cmdline(syscall: str, execve: str) -> str:
+        head = "msg=audit(1700000001.250:88):"
+        [row] = auditd_events([f'type={syscall} {head} syscall=59 exe="/usr/bin/ls"',
+                               f'type={execve} {head} argc=3 a0="ls" a1=2D6C20612062 a2="x"',
+                               f"type=1320 {head}"])
+        return str(row["cmdline"])
+
+    assert cmdline("1300", "1309") == cmdline("SYSCALL", "EXECVE") == "ls -l a b x"

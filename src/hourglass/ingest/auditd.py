@@ -212,7 +212,7 @@ def _parse(line: str | bytes, summary: bool) -> dict[str, Any] | None:
         if m is not None:  # (a repeated key: its first value, as _pairs takes it)
             _pairs(m.group(0), False, row)
         return row
-    _pairs(body, kind == "EXECVE", row)
+    _pairs(body, kind in ("EXECVE", "1309"), row)  # (1309: the kernel's number, as dmesg writes it)
     if enriched:  # log_format = ENRICHED: UID="root" SYSCALL=openat ..., under their own names
         _pairs(enriched, False, row)
     return row
