@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from hourglass.ingest.auditd import AUDITD, auditd_events
+from hourglass.ingest.cef import parse_cef
 from hourglass.ingest.kv import KV, parse_kv
 
 
@@ -50,3 +51,11 @@ def test_auditd_numeric_execve_args_decoded() -> None:
         return str(row["cmdline"])
 
     assert cmdline("1300", "1309") == cmdline("SYSCALL", "EXECVE") == "ls -l a b x"
+
+
+def test_cef_unknown_escape_keeps_its_backslash() -> None:
+    # every backslash in a value was dropped, escape or not: a path as a sender that does not
+    # escape writes it, fname=C:\Windows\Temp\x.exe, became 'C:WindowsTempx.exe'
+    row = parse_cef(r"CEF:0|V|P|1|2|n|5|fname=C:\Windows\Temp\x.exe msg=a\=b c\\d e\nf g\|h src=10.0.0.1")
+    assert row is not None and row["fname"] == "C:\\Windows\\Temp\\x.exe"
+    assert row["msg"] == "a=b c\\d e\nf g|h" and row["src"] == "10.0.0.1"  # the escapes still undone
