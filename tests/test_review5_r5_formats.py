@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from hourglass.ingest.auditd import AUDITD, auditd_events
 from hourglass.ingest.cef import parse_cef
+from hourglass.ingest.flows import AWS_VPC_FLOW
 from hourglass.ingest.kv import KV, parse_kv
 
 
@@ -59,3 +61,17 @@ def test_cef_unknown_escape_keeps_its_backslash() -> None:
     row = parse_cef(r"CEF:0|V|P|1|2|n|5|fname=C:\Windows\Temp\x.exe msg=a\=b c\\d e\nf g\|h src=10.0.0.1")
     assert row is not None and row["fname"] == "C:\\Windows\\Temp\\x.exe"
     assert row["msg"] == "a=b c\\d e\nf g|h" and row["src"] == "10.0.0.1"  # the escapes still undone
+
+
+@pytest.mark.parametrize("header", [True, False])
+def test_vpc_account_id_keeps_leading_zero(tmp_path: Path, header: bool) -> None:
+    # account-id was read as a number: 012345678901 became 12345678901, the wrong account in a
+    # kept column and an alert's fields
+    head = ("version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes "
+            "start end action log-status\n")
+    row = "2 012345678901 eni-1a 10.0.0.1 10.0.0.2 40000 22 6 20 4249 1418530010 1418530070 ACCEPT OK\n"
+    path = tmp_path / "flow.log"
+    path.write_text((head if header else "") + row + row.replace("012345678901", "123456789010"))
+    df = pd.concat(AWS_VPC_FLOW.iter_chunks(path))
+    assert df["account-id"].tolist() == ["012345678901", "123456789010"]
+    assert df["dstport"].tolist() == [22, 22]
