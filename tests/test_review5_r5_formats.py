@@ -12,6 +12,7 @@ from hourglass.ingest.auditd import AUDITD, auditd_events
 from hourglass.ingest.cef import parse_cef
 from hourglass.ingest.flows import AWS_VPC_FLOW
 from hourglass.ingest.kv import KV, parse_kv
+from hourglass.serve.ecs import AlertRule, ecs_named, frame_alerts
 
 
 def test_kv_epoch_ts_is_the_event_time(tmp_path: Path) -> None:
@@ -75,3 +76,17 @@ def test_vpc_account_id_keeps_leading_zero(tmp_path: Path, header: bool) -> None
     df = pd.concat(AWS_VPC_FLOW.iter_chunks(path))
     assert df["account-id"].tolist() == ["012345678901", "123456789010"]
     assert df["dstport"].tolist() == [22, 22]
+
+
+def test_ecs_alert_of_missing_time_and_nullable_cells() -> None:
+    # a kept time column's missing cell (NaT) stopped score --alert-format ecs ("NaTType does not
+    # support astimezone"); a nullable integer's missing cell (NA) became the text '<NA>' in its
+    # ECS field (network.transport '<na>')
+    result = pd.DataFrame({"row": [0, 1], "score": [0.1, 5.0], "flag": [0, 1]})
+    fields = pd.DataFrame({"seen": pd.to_datetime(["2026-01-02", None]),
+                           "hostname": pd.array(["ws1", pd.NA], dtype=object)})
+    named = pd.DataFrame({"proto": pd.array([6, pd.NA], dtype="Int64")})
+    [doc] = frame_alerts(result, AlertRule("vae", "ab"), fields=fields, named=named)
+    assert doc["hourglass"]["fields"] == {"seen": None, "hostname": None}
+    assert "network" not in doc and "host" not in doc
+    assert ecs_named({"proto": pd.NA, "hostname": pd.NA, "src_ip": "10.0.0.1"}) == {"src_ip": "10.0.0.1"}
