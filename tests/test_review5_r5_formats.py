@@ -22,6 +22,7 @@ def test_kv_epoch_ts_is_the_event_time(tmp_path: Path) -> None:
     assert row is not None and row["timestamp"] == 1700000000.25 and row["ts"] == "1700000000.25"
     assert parse_kv("timestamp=1700000000123 a=1 b=2")["timestamp"] == pytest.approx(1700000000.123)  # type: ignore[index]
     assert parse_kv("time=12 a=1 b=2")["timestamp"] == "12"  # type: ignore[index]  # a duration, no date
+    assert parse_kv("ts=20231114221320 a=1 b=2")["timestamp"] == "20231114221320"  # type: ignore[index]
     path = tmp_path / "app.log"
     path.write_text("".join(f"ts={1700000000 + i}.5 level=info dur={i}\n" for i in range(5)))
     df = next(KV.iter_chunks(path))

@@ -12,8 +12,8 @@ text before, between and after the pairs (the syslog header, ``[UFW BLOCK]``) is
 line's event time is the column ``timestamp``: its own ``timestamp`` key, else its
 ``eventtime`` (FortiGate: epoch seconds, milli-, micro- or nanoseconds, read as seconds), else
 its ``date`` and ``time`` joined, else its ``ts`` or ``time`` (a ``timestamp``, ``ts`` or
-``time`` that is an epoch number of nine digits or more, ``ts=1700000000.25``, is read as
-``eventtime`` is: seconds), else the RFC 3339 time of a
+``time`` that is an epoch number, ``ts=1700000000.25``, in seconds, milli-, micro- or
+nanoseconds, is read as ``eventtime`` is: seconds), else the RFC 3339 time of a
 syslog header the line starts with (netfilter lines as rsyslog or journald forward them:
 ``2025-03-03T09:14:07.123456+00:00 gw kernel: ...``). A BSD syslog time (``Nov 14 22:13:20``) has no year and
 gives no event time.
@@ -61,9 +61,10 @@ KV_ROLES: dict[str, str] = {
 
 
 _DIGITS = re.compile(r"[0-9]+")  # ASCII digits ('²'.isdigit() is true, and int('²') fails)
-# epoch seconds (or ms, us, ns) as logfmt's ts=, time= and timestamp= write them: nine digits or
-# more (1973 on), a fraction allowed; a shorter number (time=12, a duration) is no date
-_EPOCH = re.compile(r"([0-9]{9,19})(\.[0-9]{1,9})?")
+# epoch seconds (or ms, us, ns) as logfmt's ts=, time= and timestamp= write them: 10, 13, 16 or
+# 19 digits (2001-2286), a fraction allowed; another number is no epoch: a duration (time=12), a
+# compact date (20231114221320, which the time reader reads as one)
+_EPOCH = re.compile(r"([0-9]{10}|[0-9]{13}|[0-9]{16}|[0-9]{19})(\.[0-9]{1,9})?")
 
 
 def _epoch_seconds(text: str) -> float | None:
@@ -91,8 +92,8 @@ def _epoch_time(value: object) -> object:
     --------
     >>> _epoch_time("1700000000.25"), _epoch_time("1700000000123"), _epoch_time("1700000000")
     (1700000000.25, 1700000000.123, 1700000000)
-    >>> _epoch_time("12")  # a duration, no date
-    '12'
+    >>> _epoch_time("12"), _epoch_time("20231114221320")  # a duration, a compact date
+    ('12', '20231114221320')
     >>> _epoch_time("2024-01-01T00:00:00Z")
     '2024-01-01T00:00:00Z'
     """
