@@ -101,9 +101,9 @@ def _epoch_time(value: object) -> object:
     if m is None:
         return value
     if m.group(2) is None:  # whole seconds stay an integer (1700000000), as JSON's and CSV's are
-        seconds = int(m.group(1))
-        return seconds if seconds < 1e11 else _epoch_seconds(m.group(1))
-    seconds = float(value)  # type: ignore[arg-type]
+        whole = int(m.group(1))
+        return whole if whole < 1e11 else _epoch_seconds(m.group(1))
+    seconds = float(m.group(0))
     return seconds if seconds < 1e11 else _epoch_seconds(m.group(1))
 
 
