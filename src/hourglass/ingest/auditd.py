@@ -212,7 +212,7 @@ def _parse(line: str | bytes, summary: bool) -> dict[str, Any] | None:
         if m is not None:  # (a repeated key: its first value, as _pairs takes it)
             _pairs(m.group(0), False, row)
         return row
-    _pairs(body, kind == "EXECVE", row)
+    _pairs(body, kind in ("EXECVE", "1309"), row)  # (1309: the kernel's number, as dmesg writes it)
     if enriched:  # log_format = ENRICHED: UID="root" SYSCALL=openat ..., under their own names
         _pairs(enriched, False, row)
     return row
@@ -317,7 +317,7 @@ def _command_line(execve: dict[str, Any]) -> tuple[int, str]:
     """An ``EXECVE`` record's argument count and arguments joined by spaces (an argument too
     long for one field, ``a1[0]= a1[1]= ...``, joined first)."""
     argc = execve.get("argc")
-    count = int(argc) if isinstance(argc, str) and argc.isdigit() else -1
+    count = int(argc) if isinstance(argc, str) and argc.isascii() and argc.isdigit() else -1
     keys = [f"a{i}" for i in range(count)] if 0 < count <= 4096 else []
     if keys and all(k in execve for k in keys):  # each argument whole, in its own field
         return count, " ".join(v for k in keys if (v := execve[k]) is not None)

@@ -10,8 +10,9 @@ extension's ``key=value`` pairs under their CEF keys (``src``, ``dst``, ``spt``,
 ``proto``, ``act``, ``in``, ``out``, ``request``, ``suser`` ...). A custom field takes the name
 its label gives (``cs1Label=Rule cs1=web`` is the column ``Rule``; without a label it stays
 ``cs1``), and the label fields themselves are no columns. Escapes are undone (``\\|`` in the
-header; ``\\=``, ``\\\\``, ``\\n``, ``\\r`` in values); whatever precedes ``CEF:`` (the syslog
-header) is left out. ``rt`` (the time the device saw the event) is the event time; written as
+header; ``\\=``, ``\\\\``, ``\\n``, ``\\r`` in values; a backslash before any other
+character is kept as written: ``fname=C:\\Windows\\Temp``); whatever precedes ``CEF:`` (the
+syslog header) is left out. ``rt`` (the time the device saw the event) is the event time; written as
 epoch milliseconds, as most devices do, it is read as seconds; written as a date
 (``Mar 03 2025 09:14:07 GMT``) it is read as one (a zone's abbreviation, ``CET``, ``PST`` ...,
 as its UTC offset, ``+0100``; ``GMT``, ``UTC`` and the ambiguous ``CST``, ``IST`` and ``BST``
@@ -70,7 +71,10 @@ _KEY = re.compile(r"(?<!\S)([A-Za-z0-9_.\[\]]+)=")  # a key starts the text or f
 # the same keys found faster (no look-behind tried at every character): the space before a key
 # taken with it (values are stripped), and one put before the text for a key that starts it
 _SPACE_KEY = re.compile(r"\s([A-Za-z0-9_.\[\]]+)=")
-_UNESCAPE = re.compile(r"\\(.)", re.S)
+# the value escapes (\=, \\, \n, \r; and \|, which the extension need not escape): a
+# backslash before any other character is kept (C:\Windows\Temp as a sender that does not
+# escape writes a path), not dropped
+_UNESCAPE = re.compile(r"\\([=\\nr|])")
 _VALUE_ESCAPES = {"n": "\n", "r": "\r"}
 _CUSTOM = re.compile(r"(c[sn]\d+|c6a\d+|cfp\d+|deviceCustomDate\d+|flexDate\d+|flexString\d+|flexNumber\d+)")
 _CUSTOM_LABEL = re.compile(_CUSTOM.pattern + "Label")  # the label's key of a custom field

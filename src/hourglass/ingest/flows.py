@@ -173,7 +173,8 @@ class _VpcSpec(DatasetSpec):
         # CSV: quotes on, which VPC fields, ids, addresses, numbers and words, never hold.)
         for df in iter_table(p, fmt="csv", sep=" ", names=None if header else VPC_DEFAULT_FIELDS,
                              on_bad_rows=on_bad_rows, chunk_bytes=chunk_bytes, stats=stats,
-                             null_values=(*NULL_VALUES, "-"), quote=header, header_rows=header):
+                             null_values=(*NULL_VALUES, "-"), quote=header, header_rows=header,
+                             column_types={c: pa.string() for c in self.text_columns}):
             if first:
                 require_fields(df, p, ("srcaddr", "dstaddr"), "an AWS VPC flow log")
                 first = False
@@ -189,6 +190,8 @@ AWS_VPC_FLOW = _VpcSpec(
                 "or the default fields)",
     roles=_VPC_ROLES,
     sniffer=_sniff_vpc,
+    # an account id is twelve digits, leading zeros included (012345678901): text, not a number
+    text_columns=("account-id",),
     time_col="start",
 )
 

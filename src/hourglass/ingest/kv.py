@@ -11,7 +11,9 @@ netfilter's bare words, ``DF`` and the TCP flags ``SYN``, ``ACK`` ..., are one `
 text before, between and after the pairs (the syslog header, ``[UFW BLOCK]``) is left out. A
 line's event time is the column ``timestamp``: its own ``timestamp`` key, else its
 ``eventtime`` (FortiGate: epoch seconds, milli-, micro- or nanoseconds, read as seconds), else
-its ``date`` and ``time`` joined, else its ``ts`` or ``time``, else the RFC 3339 time of a
+its ``date`` and ``time`` joined, else its ``ts`` or ``time`` (a ``timestamp``, ``ts`` or
+``time`` that is an epoch number, ``ts=1700000000.25``, in seconds, milli-, micro- or
+nanoseconds, is read as ``eventtime`` is: seconds), else the RFC 3339 time of a
 syslog header the line starts with (netfilter lines as rsyslog or journald forward them:
 ``2025-03-03T09:14:07.123456+00:00 gw kernel: ...``). A BSD syslog time (``Nov 14 22:13:20``) has no year and
 gives no event time.
@@ -58,15 +60,51 @@ KV_ROLES: dict[str, str] = {
 }
 
 
+_DIGITS = re.compile(r"[0-9]+")  # ASCII digits ('²'.isdigit() is true, and int('²') fails)
+# epoch seconds (or ms, us, ns) as logfmt's ts=, time= and timestamp= write them: 10, 13, 16 or
+# 19 digits (2001-2286), a fraction allowed; another number is no epoch: a duration (time=12), a
+# compact date (20231114221320, which the time reader reads as one)
+_EPOCH = re.compile(r"([0-9]{10}|[0-9]{13}|[0-9]{16}|[0-9]{19})(\.[0-9]{1,9})?")
+
+
 def _epoch_seconds(text: str) -> float | None:
-    """Epoch seconds of an ``eventtime`` written in s, ms, us or ns (FortiOS writes ns)."""
-    if not text.isdigit():
+    """Epoch seconds of an ``eventtime`` written in s, ms, us or ns (FortiOS writes ns).
+
+    Examples
+    --------
+    >>> _epoch_seconds("1700000000123"), _epoch_seconds("\u00b2"), _epoch_seconds("x")
+    (1700000000.123, None, None)
+    """
+    if not _DIGITS.fullmatch(text):
         return None
     value = int(text)
     for scale in (1, 10**3, 10**6, 10**9):
         if value / scale < 1e11:
             return value / scale
     return None
+
+
+def _epoch_time(value: object) -> object:
+    """A ``ts``/``time``/``timestamp`` value that is an epoch number (``1700000000.25``, or in
+    ms, us, ns) as epoch seconds, as a CSV column of such numbers is read; else as it is.
+
+    Examples
+    --------
+    >>> _epoch_time("1700000000.25"), _epoch_time("1700000000123"), _epoch_time("1700000000")
+    (1700000000.25, 1700000000.123, 1700000000)
+    >>> _epoch_time("12"), _epoch_time("20231114221320")  # a duration, a compact date
+    ('12', '20231114221320')
+    >>> _epoch_time("2024-01-01T00:00:00Z")
+    '2024-01-01T00:00:00Z'
+    """
+    m = _EPOCH.fullmatch(value) if isinstance(value, str) else None
+    if m is None:
+        return value
+    if m.group(2) is None:  # whole seconds stay an integer (1700000000), as JSON's and CSV's are
+        whole = int(m.group(1))
+        return whole if whole < 1e11 else _epoch_seconds(m.group(1))
+    seconds = float(m.group(0))
+    return seconds if seconds < 1e11 else _epoch_seconds(m.group(1))
 
 
 def parse_kv(line: str | bytes) -> dict[str, Any] | None:
@@ -99,14 +137,16 @@ def parse_kv(line: str | bytes) -> dict[str, Any] | None:
             if "\\" in value:
                 value = _QUOTED_ESCAPE.sub(r"\1", value)
         row.setdefault(key, value if value != "" else None)  # a repeated key: its first value
-    if "timestamp" not in row:  # the event time, under one name whatever the sender calls it
+    if "timestamp" in row:  # its own, as a number where it is epoch seconds
+        row["timestamp"] = _epoch_time(row["timestamp"])
+    else:  # the event time, under one name whatever the sender calls it
         seconds = _epoch_seconds(str(row.get("eventtime") or ""))
         if seconds is not None:
             row["timestamp"] = seconds
         elif row.get("date") and row.get("time"):
             row["timestamp"] = f"{row['date']} {row['time']}"
-        elif row.get("ts") or row.get("time"):
-            row["timestamp"] = row.get("ts") or row.get("time")
+        elif row.get("ts") or row.get("time"):  # epoch seconds read as a number (logfmt: ts=...)
+            row["timestamp"] = _epoch_time(row.get("ts") or row.get("time"))
         elif (header := _HEADER_TIME.match(text)) is not None:  # netfilter lines: the syslog time
             row["timestamp"] = header.group(1)
     if "PROTO" in row and "flags" not in row:  # netfilter's bare words: DF, and the TCP flags

@@ -310,7 +310,7 @@ def _set(doc: dict[str, Any], path: str, value: Any) -> None:
 def _ecs_value(target: str, value: Any) -> Any:
     """``value`` as ECS field ``target`` holds it, or ``None`` when it is not valid there (an
     index would reject the whole document over a malformed ip or port)."""
-    if value is None:
+    if _missing(value):  # (pandas' NA would be the text '<NA>')
         return None
     if target.endswith(".ip"):
         try:
@@ -389,12 +389,34 @@ def ecs_named(fields: Mapping[str, Any], fmt: str | None = None) -> dict[str, An
     {'src_ip': '10.0.0.5', 'dest_port': 4444.0, 'hostname': 'ws1'}
     """
     return {key: value for key, value in fields.items()
-            if not (isinstance(value, float) and value != value)
-            and _ecs_field(key, value, fmt, fields) is not None}
+            if not _missing(value) and _ecs_field(key, value, fmt, fields) is not None}
+
+
+def _missing(value: Any) -> bool:
+    """Whether ``value`` is a missing cell: ``None``, NaN, or pandas' ``NA`` and ``NaT`` (what a
+    nullable integer or a time column holds where a row has no value).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> _missing(None), _missing(float("nan")), _missing(pd.NA), _missing(pd.NaT), _missing(0)
+    (True, True, True, True, False)
+    """
+    return value is None or (isinstance(value, float) and value != value) or \
+        type(value).__name__ in ("NAType", "NaTType")
 
 
 def _plain(value: Any) -> Any:
-    """A JSON-ready value (numpy scalars and times made plain; NaN -> ``None``)."""
+    """A JSON-ready value (numpy scalars and times made plain; NaN, NA and NaT -> ``None``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> _plain(pd.NaT), _plain(pd.NA), _plain(pd.Timestamp("2026-01-02 03:04:05"))
+    (None, None, '2026-01-02T03:04:05.000Z')
+    """
+    if _missing(value):
+        return None
     if hasattr(value, "item") and not isinstance(value, (list, dict)):
         try:
             value = value.item()
