@@ -72,3 +72,17 @@ def test_training_says_when_min_steps_runs_more_epochs_than_asked(caplog: pytest
                      description="tiny", generator=torch.Generator().manual_seed(0))
     assert ("tiny: up to 5 epochs, not 1: 40 rows make 1 optimiser steps per epoch and min_steps asks "
             "for 5") in caplog.text
+
+
+def test_zeek_header_read_stops_at_the_first_data_line_without_holding_it(
+        tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    import hourglass.ingest.flows as flows
+    monkeypatch.setattr(flows, "MAX_LINE_BYTES", 64)
+    path = tmp_path / "conn.log"
+    header = "#separator \\x09\n#fields\tts\tid.orig_h\tid.resp_h\n#types\ttime\taddr\taddr\n"
+    path.write_text(header + "1.0\t" + "a" * 1000)  # a data line with no line break
+    spec = flows.ZEEK_CONN
+    assert spec._tsv_header(path)[:2] == (3, ["ts", "id.orig_h", "id.resp_h"])
+    path.write_text("#separator \\x09\n#fields\t" + "x\t" * 100 + "\n")
+    with pytest.raises(InputError, match=r"conn.log: line 2: a header line longer than 0 MiB"):
+        spec._tsv_header(path)

@@ -34,6 +34,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
+from hourglass._limits import MAX_LINE_BYTES
 from hourglass.errors import InputError
 from hourglass.ingest.datasets import DatasetSpec, require_fields
 from hourglass.ingest.readers import check_path
@@ -222,10 +223,14 @@ class ZeekSpec(DatasetSpec):
         types: list[str] = []
         unset, empty, n = "-", "(empty)", 0
         with open_text(path) as fh:
-            for raw in fh:
+            # bounded reads: a data line without a line break is not held to learn it is data
+            while raw := fh.readline(MAX_LINE_BYTES + 1):
                 line = raw.decode("utf-8", "replace").rstrip("\r\n").removeprefix("\ufeff")
                 if not line.startswith("#"):
                     break
+                if len(raw) > MAX_LINE_BYTES:
+                    raise InputError(f"{path}: line {n + 1}: a header line longer than "
+                                     f"{MAX_LINE_BYTES >> 20} MiB; is this a Zeek log?")
                 n += 1
                 key, _, rest = line.partition(" " if line.startswith("#separator") else "\t")
                 if key == "#fields":
