@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from hourglass.ingest import read_table, tables
+from hourglass.ingest import get_format, read_table, tables
+from hourglass.ingest.datasets import DatasetSpec
 
 BIG = 2**60 + 1
 
@@ -23,3 +24,15 @@ def test_json_chunks_are_joined_by_column_name(tmp_path: Path, monkeypatch: pyte
     df = read_table(p)
     assert df["a"].tolist()[:4] == [1, 2, 3, 4] and df["a"].isna().iloc[4]
     assert df["b"].tolist() == ["x", "y", "z", "w", "v"]
+
+
+def test_format_read_has_a_late_text_id_column_as_text_throughout(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    # train reads through the format's read: a column of 64-bit ids that meets a word in a later
+    # chunk was ints in the first chunks and strings after, in one column
+    monkeypatch.setitem(DatasetSpec.iter_chunks.__kwdefaults__, "chunk_bytes", 1 << 18)
+    p = tmp_path / "ids.csv"
+    p.write_text("id,v\n" + "".join(f"{BIG + i},{i}\n" for i in range(40000)) + "abc,1\n")
+    df = get_format("csv").read(p)
+    assert len(df) == 40001 and set(df["id"].map(type)) == {str}
+    assert df["id"].iloc[0] == str(BIG) and df["id"].iloc[-1] == "abc"

@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 
 from hourglass.errors import InputError
-from hourglass.ingest.readers import _restore_integers, check_path
+from hourglass.ingest.readers import _concat_chunks, _restore_integers, check_path
 from hourglass.ingest.tables import CHUNK_BYTES, NULL_VALUES, ReadStats, iter_table, read_head
 
 __all__ = ["DATASETS", "DatasetSpec", "demo_path", "get_dataset", "require_fields"]
@@ -196,7 +196,7 @@ class DatasetSpec:
         chunks = list(self.iter_chunks(path, on_bad_rows=on_bad_rows, stats=stats))
         if not chunks:
             raise InputError(f"{path}: no data rows")
-        df = chunks[0] if len(chunks) == 1 else pd.concat(chunks, ignore_index=True)
+        df = _concat_chunks(chunks)  # a column a later chunk has as text is text throughout
         return _restore_integers(df) if self.fmt in ("csv", "tsv") else df
 
 
