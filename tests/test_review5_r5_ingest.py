@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from hourglass.ingest import get_format, read_table, tables
@@ -36,3 +38,21 @@ def test_format_read_has_a_late_text_id_column_as_text_throughout(tmp_path: Path
     df = get_format("csv").read(p)
     assert len(df) == 40001 and set(df["id"].map(type)) == {str}
     assert df["id"].iloc[0] == str(BIG) and df["id"].iloc[-1] == "abc"
+
+
+def test_64_bit_ids_with_a_missing_value_stay_exact_in_parquet_and_json_lines(tmp_path: Path) -> None:
+    # CSV keeps them exact (nullable Int64); Parquet and JSON lines rounded them through float64
+    (tmp_path / "ids.csv").write_text(f"id,v\n{BIG},1\n,2\n")
+    pq.write_table(pa.table({"id": pa.array([BIG, None], pa.int64()), "v": [1, 2]}), tmp_path / "ids.parquet")
+    (tmp_path / "ids.jsonl").write_text(f'{{"id": {BIG}, "v": 1}}\n{{"v": 2}}\n')
+    (tmp_path / "nested.jsonl").write_text(f'{{"s": {{"id": {BIG}}}, "v": 1}}\n{{"s": {{}}, "v": 2}}\n')
+    pq.write_table(pa.table({"s": pa.array([{"id": BIG}, {"id": None}]), "v": [1, 2]}),
+                   tmp_path / "nested.parquet")
+    for name, col in (("ids.csv", "id"), ("ids.parquet", "id"), ("ids.jsonl", "id"),
+                      ("nested.jsonl", "s.id"), ("nested.parquet", "s.id")):
+        df = read_table(tmp_path / name)
+        assert str(df[col].dtype) == "Int64", name
+        assert df[col].iloc[0] == BIG and df[col].isna().iloc[1], name
+    # small numbers with a missing value are floats, as before
+    (tmp_path / "small.jsonl").write_text('{"n": 5}\n{"n": null}\n')
+    assert read_table(tmp_path / "small.jsonl")["n"].dtype == "float64"

@@ -1004,7 +1004,7 @@ def flatten_json(df: pd.DataFrame) -> pd.DataFrame:
         kinds = df[c].map(type)  # one pass per text column: dicts and lists told apart from it
         is_dict = kinds.isin([dict]).to_numpy(bool)
         if is_dict.any():
-            sub = pd.DataFrame.from_records(
+            sub = _records_frame(
                 [flat_record(v) if d else {} for v, d in zip(df[c].to_numpy(), is_dict, strict=True)],
                 index=df.index)
             order[c] = [c]
@@ -1064,7 +1064,31 @@ def _lists_as_text(col: pd.Series, kinds: pd.Series | None = None) -> pd.Series:
 def _json_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     """Records as a frame, nested objects as columns and arrays as JSON text
     (:func:`flatten_json`)."""
-    return flatten_json(pd.DataFrame.from_records(rows))
+    return flatten_json(_records_frame(rows))
+
+
+def _records_frame(records: list[dict[str, Any]], index: Any = None) -> pd.DataFrame:
+    """Records as a frame whose whole numbers past 2**53 stay exact where a record lacks the key
+    or has ``null`` (pandas makes such a column float64, which rounds 64-bit ids): pandas'
+    nullable Int64, as the CSV reader keeps them.
+
+    Examples
+    --------
+    >>> _records_frame([{"id": 2**60 + 1}, {"id": None}, {}])["id"].tolist()
+    [1152921504606846977, <NA>, <NA>]
+    """
+    df = pd.DataFrame.from_records(records, index=index)
+    for i, dtype in enumerate(df.dtypes):
+        if dtype != np.float64:
+            continue
+        values = df.iloc[:, i].to_numpy()
+        if not (np.isnan(values).any() and np.nanmax(np.abs(values), initial=0) > 2**53):
+            continue
+        name = df.columns[i]
+        raw = [r.get(name) for r in records]
+        if all(v is None or (type(v) is int and -2**63 <= v < 2**63) for v in raw):
+            df.isetitem(i, pd.array(raw, dtype=pd.Int64Dtype()))
+    return df
 
 
 def _plain(value: Any) -> Any:
@@ -1078,6 +1102,9 @@ def _plain(value: Any) -> Any:
     return value
 
 
+_NULLABLE_INTS = {pa.int64(): pd.Int64Dtype(), pa.uint64(): pd.UInt64Dtype()}
+
+
 def _batch_frame(batch: pa.RecordBatch) -> pd.DataFrame:
     """A Parquet batch as a frame: a struct column's fields become columns named by their path
     (``source.ip``, as nested JSON objects do); a list or map column becomes the JSON text of
@@ -1088,6 +1115,11 @@ def _batch_frame(batch: pa.RecordBatch) -> pd.DataFrame:
         table = table.flatten()
     df = table.to_pandas()
     for i, f in enumerate(table.schema):
+        col = table.column(i)
+        if f.type in _NULLABLE_INTS and col.null_count and _past_float(col):
+            # 64-bit ids with a missing value: exact (pandas' nullable Int64), as CSV reads them,
+            # not float64, which rounds them
+            df.isetitem(i, col.to_pandas(types_mapper=_NULLABLE_INTS.get))
         if pa.types.is_nested(f.type):
             df.isetitem(i, df.iloc[:, i].map(
                 lambda v: v if v is None else json.dumps(_plain(v), sort_keys=True, default=str)))
