@@ -7,11 +7,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from hourglass.ingest import get_format, read_table, tables
+from hourglass.ingest import ReadStats, get_format, read_table, tables
 from hourglass.ingest.datasets import DatasetSpec
 
 BIG = 2**60 + 1
@@ -56,3 +57,23 @@ def test_64_bit_ids_with_a_missing_value_stay_exact_in_parquet_and_json_lines(tm
     # small numbers with a missing value are floats, as before
     (tmp_path / "small.jsonl").write_text('{"n": 5}\n{"n": null}\n')
     assert read_table(tmp_path / "small.jsonl")["n"].dtype == "float64"
+
+
+@pytest.mark.parametrize("mode", ["error", "skip"])
+def test_a_late_fraction_of_a_second_reads_in_a_column_of_whole_seconds(tmp_path: Path, mode: str) -> None:
+    # the first block has whole seconds (typed timestamp[s]): a later '.5' stopped the read (error
+    # mode) or dropped its row (skip mode)
+    p = tmp_path / "times.csv"
+    p.write_text("ts,x\n" + "".join(f"2024-05-01 10:00:00,{i}\n" for i in range(60000))
+                 + "2024-05-01 10:00:00.5,1\n2024-05-01T11:00:00.123456789,2\n")
+    stats = ReadStats()
+    df = read_table(p, on_bad_rows=mode, stats=stats)
+    assert len(df) == 60002 and stats.bad_rows == 0
+    assert df["ts"].iloc[-2] == pd.Timestamp("2024-05-01 10:00:00.5")
+    assert df["ts"].iloc[-1] == pd.Timestamp("2024-05-01 11:00:00.123456789")
+    # a zone is kept, and a time nanoseconds cannot hold keeps the inferred unit
+    p.write_text("ts,x\n2024-05-01T10:00:00Z,1\n2024-05-01T10:00:00.25+02:00,2\n")
+    assert read_table(p)["ts"].tolist() == [pd.Timestamp("2024-05-01 10:00:00Z"),
+                                          pd.Timestamp("2024-05-01 08:00:00.25Z")]
+    p.write_text("ts,x\n9999-12-31 00:00:00,1\n2024-05-01 10:00:00,2\n")
+    assert read_table(p)["ts"].iloc[0].year == 9999
