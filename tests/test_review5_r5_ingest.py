@@ -12,6 +12,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from hourglass.errors import InputError
 from hourglass.ingest import ReadStats, get_format, read_table, tables
 from hourglass.ingest.datasets import DatasetSpec
 
@@ -77,3 +78,17 @@ def test_a_late_fraction_of_a_second_reads_in_a_column_of_whole_seconds(tmp_path
                                           pd.Timestamp("2024-05-01 08:00:00.25Z")]
     p.write_text("ts,x\n9999-12-31 00:00:00,1\n2024-05-01 10:00:00,2\n")
     assert read_table(p)["ts"].iloc[0].year == 9999
+
+
+def test_blank_lines_before_the_header(tmp_path: Path) -> None:
+    # was "empty file" (the header taken from the blank first line), and no sniffed delimiter
+    p = tmp_path / "report.csv"
+    p.write_text("\n\r\na;b\n1;2\n3;4;5\n6;7\n")
+    stats = ReadStats()
+    assert read_table(p, on_bad_rows="skip", stats=stats).to_dict("list") == {"a": [1, 6], "b": [2, 7]}
+    assert stats.bad_lines == [5]
+    with pytest.raises(InputError, match="line 5: expected 2 fields, found 3"):
+        read_table(p)
+    p.write_text("\n\n")
+    with pytest.raises(InputError, match="empty file"):
+        read_table(p)

@@ -398,6 +398,29 @@ def sniff_delimiter(path: str | os.PathLike[str], skip_rows: int = 0) -> str:
     return max(pool, key=lambda sep: counts[sep]) if pool else ","  # max: the first of a tie
 
 
+def _blank_lines(path: Path, skip_rows: int) -> int:
+    """How many empty lines follow the first ``skip_rows`` lines: a header after them (a report
+    saved with a blank first line) is still the header, not an "empty file".
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = p.write_text("\\n \\r\\na,b\\n1,2\\n")
+    >>> _blank_lines(p, 0), _blank_lines(p, 2)
+    (2, 0)
+    """
+    n = 0
+    with open_text(path) as fh:
+        for _ in range(skip_rows):
+            fh.readline()
+        for raw in fh:
+            if raw.strip():
+                break
+            n += 1
+    return n
+
+
 def _has_rows(path: Path, skip_rows: int, comment: str | None) -> bool:
     """Whether a line after the first ``skip_rows`` holds anything (a ``comment`` line does not).
 
@@ -1238,6 +1261,11 @@ def iter_table(
 
         chunks = iter_evtx(p, on_bad_rows=on_bad_rows, stats=stats)
     elif fmt in ("csv", "tsv"):
+        if names is None and p.is_file():  # the header is the first line that holds anything
+            try:
+                skip_rows += _blank_lines(p, skip_rows)
+            except READ_ERRORS:
+                pass  # said by the read itself, naming the file
         if sep is None and fmt == "csv" and names is None and p.is_file():
             try:
                 sep = sniff_delimiter(p, skip_rows)
