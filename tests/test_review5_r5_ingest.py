@@ -92,3 +92,18 @@ def test_blank_lines_before_the_header(tmp_path: Path) -> None:
     p.write_text("\n\n")
     with pytest.raises(InputError, match="empty file"):
         read_table(p)
+
+
+@pytest.mark.parametrize("header", ["duration,protocol_type", '\ufeff"duration","protocol_type"'])
+def test_nsl_kdd_with_a_header_line_reads_as_without(tmp_path: Path, header: str) -> None:
+    # the header line was read as a row: every column text, and an attack row labelled 'label'
+    rows = ("0,tcp,http,SF,181,5450" + ",0" * 35 + ",normal,21\n"
+            "2,udp,private,SF,105,146" + ",0" * 35 + ",snmpgetattack,15\n")
+    names = header + ",x" * 39 + ",attack,level\n"  # 43 names, the last spelled otherwise
+    (tmp_path / "plain.txt").write_text(rows)
+    (tmp_path / "named.csv").write_text(names + rows, encoding="utf-8")
+    spec = get_format("nsl-kdd")
+    plain, named = spec.read(tmp_path / "plain.txt"), spec.read(tmp_path / "named.csv")
+    assert named.equals(plain) and len(named) == 2
+    assert named["src_bytes"].tolist() == [181, 105]
+    assert named["label"].tolist() == ["normal", "snmpgetattack"]
