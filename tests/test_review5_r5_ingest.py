@@ -107,3 +107,13 @@ def test_nsl_kdd_with_a_header_line_reads_as_without(tmp_path: Path, header: str
     assert named.equals(plain) and len(named) == 2
     assert named["src_bytes"].tolist() == [181, 105]
     assert named["label"].tolist() == ["normal", "snmpgetattack"]
+
+
+@pytest.mark.parametrize("mode", ["error", "skip"])
+def test_json_lines_joined_from_files_with_byte_order_marks(tmp_path: Path, mode: str) -> None:
+    # the second file's mark made its first line malformed JSON (skip mode: a dropped row)
+    p = tmp_path / "joined.jsonl"
+    p.write_bytes(b'\xef\xbb\xbf{"a": 1}\n{"a": 2}\n\xef\xbb\xbf{"a": 3}\n')
+    stats = ReadStats()
+    assert read_table(p, on_bad_rows=mode, stats=stats)["a"].tolist() == [1, 2, 3]
+    assert stats.bad_rows == 0

@@ -891,8 +891,8 @@ def _iter_jsonl_lines(path: Path, *, on_bad_rows: str, stats: ReadStats,
         for lineno, raw in enumerate(fh, 1):
             try:
                 line = raw.decode("utf-8")
-                if lineno == 1:
-                    line = line.removeprefix("\ufeff")  # a UTF-8 byte-order mark
+                if line.startswith("\ufeff"):  # a UTF-8 byte-order mark: the file's, or one of
+                    line = line[1:]  # a file joined on after it (cat a.jsonl b.jsonl)
                 if not line.strip():
                     continue
                 obj = json.loads(line.rstrip("\r\n"))  # a cut line: "unterminated", not "control character"
