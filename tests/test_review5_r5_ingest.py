@@ -117,3 +117,17 @@ def test_json_lines_joined_from_files_with_byte_order_marks(tmp_path: Path, mode
     stats = ReadStats()
     assert read_table(p, on_bad_rows=mode, stats=stats)["a"].tolist() == [1, 2, 3]
     assert stats.bad_rows == 0
+
+
+def test_a_pandas_index_stored_in_parquet_is_a_column_when_named(tmp_path: Path) -> None:
+    # a time series saved with its timestamps as the index lost them (--timestamp-col: no column)
+    df = pd.DataFrame({"timestamp": pd.date_range("2024-01-01", periods=6, freq="min"),
+                       "x": [1.5, 2.5, 3.5, 4.5, 5.5, 6.5]})
+    df.set_index("timestamp").to_parquet(tmp_path / "named.parquet")
+    df[df["x"] > 2].to_parquet(tmp_path / "rows.parquet")  # an unnamed index of row numbers 1..5
+    named = read_table(tmp_path / "named.parquet")
+    assert named.columns.tolist() == ["x", "timestamp"] and named["timestamp"].equals(df["timestamp"])
+    rows = read_table(tmp_path / "rows.parquet")
+    assert rows.columns.tolist() == ["timestamp", "x"] and rows.index.tolist() == [0, 1, 2, 3, 4]
+    chunks = list(tables.iter_table(tmp_path / "named.parquet", fmt="parquet", chunk_bytes=400))
+    assert [len(c) for c in chunks] == [4, 2] and chunks[1]["timestamp"].iloc[0] == df["timestamp"].iloc[4]

@@ -18,6 +18,7 @@ import json
 import logging
 import os
 import queue
+import re
 import sys
 import threading
 import zlib
@@ -1153,14 +1154,23 @@ def _plain(value: Any) -> Any:
 
 
 _NULLABLE_INTS = {pa.int64(): pd.Int64Dtype(), pa.uint64(): pd.UInt64Dtype()}
+_PANDAS_INDEX = re.compile(r"__index_level_\d+__")  # how pandas names an unnamed index it stores
 
 
 def _batch_frame(batch: pa.RecordBatch) -> pd.DataFrame:
     """A Parquet batch as a frame: a struct column's fields become columns named by their path
     (``source.ip``, as nested JSON objects do); a list or map column becomes the JSON text of
     each value (as JSON arrays do), never an unhashable cell; columns in :func:`path_order`, as
-    JSON lines have them."""
+    JSON lines have them. A file written by pandas has its index as the columns it stores: a
+    named index (a time series' timestamps) is a column of the frame, as it is of the file; an
+    unnamed one (``__index_level_0__``, row numbers) is left out; every frame is numbered from 0."""
     table = pa.Table.from_batches([batch])
+    if table.schema.metadata and b"pandas" in table.schema.metadata:
+        # pandas' metadata would make the stored index the frame's index, not a column
+        table = table.replace_schema_metadata(None)
+        keep = [n for n in table.column_names if not _PANDAS_INDEX.fullmatch(n)]
+        if len(keep) < table.num_columns:
+            table = table.select(keep)
     while any(pa.types.is_struct(f.type) for f in table.schema):
         table = table.flatten()
     df = table.to_pandas()
