@@ -131,3 +131,19 @@ def test_a_pandas_index_stored_in_parquet_is_a_column_when_named(tmp_path: Path)
     assert rows.columns.tolist() == ["timestamp", "x"] and rows.index.tolist() == [0, 1, 2, 3, 4]
     chunks = list(tables.iter_table(tmp_path / "named.parquet", fmt="parquet", chunk_bytes=400))
     assert [len(c) for c in chunks] == [4, 2] and chunks[1]["timestamp"].iloc[0] == df["timestamp"].iloc[4]
+
+
+@pytest.mark.parametrize("n", [50, 20000])  # the joined header in the first block, past it
+def test_cicflowmeter_files_joined_with_byte_order_marks(tmp_path: Path, n: int) -> None:
+    # the second file's header line, after its mark, was taken for a row: counted as data, and
+    # in the first block it made every column text
+    head = "\ufeffFlow ID,Src IP,Src Port,Dst IP,Dst Port,Protocol,Timestamp,Flow Duration,Label\n"
+    rows = "".join(f"f{i},10.0.0.{i % 250},{1000 + i},10.0.1.1,80,6,01/01/2018 10:00:00,{i},Benign\n"
+                   for i in range(n))
+    p = tmp_path / "joined.csv"
+    p.write_text(head + rows + head + rows, encoding="utf-8")
+    for mode in ("error", "skip"):
+        stats = ReadStats()
+        df = get_format("cicflowmeter").read(p, on_bad_rows=mode, stats=stats)
+        assert len(df) == 2 * n and stats.bad_lines == [n + 2]
+        assert df["Flow Duration"].dtype == "int64" and df["Flow Duration"].iloc[-1] == n - 1

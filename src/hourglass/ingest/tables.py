@@ -854,9 +854,11 @@ def _quoted_newline(head: bytes) -> bool:
 def _header_mask(batch: pa.RecordBatch, headers: Mapping[str, pa.Array]) -> np.ndarray:
     """Which rows of ``batch`` repeat the header (every column text, spelled as its name)."""
     same = np.ones(batch.num_rows, bool)
-    for name, col in zip(batch.schema.names, batch.columns, strict=True):
+    for i, (name, col) in enumerate(zip(batch.schema.names, batch.columns, strict=True)):
         if not pa.types.is_string(col.type) or name not in headers:
             return np.zeros(batch.num_rows, bool)
+        if i == 0:  # the header of a file joined on, saved with a UTF-8 byte-order mark
+            col = pc.utf8_ltrim(col, characters="\ufeff")
         same &= pc.fill_null(pc.is_in(pc.utf8_trim_whitespace(col), value_set=headers[name]),
                              False).to_numpy(zero_copy_only=False)
     return same
