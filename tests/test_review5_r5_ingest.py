@@ -147,3 +147,32 @@ def test_cicflowmeter_files_joined_with_byte_order_marks(tmp_path: Path, n: int)
         df = get_format("cicflowmeter").read(p, on_bad_rows=mode, stats=stats)
         assert len(df) == 2 * n and stats.bad_lines == [n + 2]
         assert df["Flow Duration"].dtype == "int64" and df["Flow Duration"].iloc[-1] == n - 1
+
+
+@pytest.mark.parametrize("mode", ["error", "skip"])
+def test_an_unused_column_turns_to_text_instead_of_stopping(tmp_path: Path, mode: str) -> None:
+    # numbers in the first block, a word later: scoring stopped (error mode) or dropped the row
+    # (skip mode) over a column its model ignores
+    p = tmp_path / "flows.csv"
+    p.write_text("x,y,note\n" + "".join(f"{i},{i * 2},{i}\n" for i in range(60000)) + "1,2,hello\n3,4,5\n")
+    stats = ReadStats()
+    chunks = list(tables.iter_table(p, fmt="csv", on_bad_rows=mode, stats=stats, used={"x", "y"},
+                                    chunk_bytes=1 << 18))
+    assert sum(map(len, chunks)) == 60002 and stats.bad_rows == 0
+    assert chunks[-1]["note"].tolist()[-2:] == ["hello", "5"] and chunks[-1]["x"].dtype == "float64"
+    if mode == "error":  # a column the caller reads still stops the read
+        with pytest.raises(InputError, match="column 'note': malformed value"):
+            list(tables.iter_table(p, fmt="csv", used={"x", "note"}))
+    # a format with repeated header rows: the header row is still dropped, the word kept as text,
+    # with the column's earlier values in the same chunk turned to text too
+    head = "Flow ID,Src IP,Src Port,Dst IP,Dst Port,Protocol,Timestamp,Flow Duration,Label\n"
+    rows = [f"f{i},10.0.0.{i % 250},{1000 + i},10.0.1.1,80,6,01/01/2018 10:00:00,{i},Benign\n"
+            for i in range(20010)]
+    rows[20005] = rows[20005].replace(",1000,", ",word,").replace(f",{21005},", ",word,")
+    p.write_text(head + "".join(rows[:20000]) + head + "".join(rows[20000:]))
+    stats = ReadStats()
+    chunks = list(get_format("cicflowmeter").iter_chunks(p, on_bad_rows=mode, stats=stats,
+                                                          used={"Flow Duration"}))
+    assert sum(map(len, chunks)) == 20010 and stats.bad_lines == [20002]
+    ports = pd.concat(chunks)["Src Port"]
+    assert ports.iloc[0] == "1000" and ports.iloc[20005] == "word"

@@ -22,7 +22,7 @@ import re
 import sys
 import threading
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -451,6 +451,7 @@ def _iter_csv(
     path: Path, *, sep: str, names: Sequence[str] | None, skip_rows: int, on_bad_rows: str,
     chunk_bytes: int, stats: ReadStats, null_values: Sequence[str], quote: bool,
     column_types: dict[str, pa.DataType] | None, comment: str | None, header_rows: bool = False,
+    used: Collection[str] | None = None,
 ) -> Iterator[pd.DataFrame]:
     if names is None:
         names = _csv_header(path, sep, skip_rows)
@@ -642,6 +643,9 @@ def _iter_csv(
             if wrong and name in ids and pa.types.is_int64(typ):  # ids: the column as text
                 converted[name] = types[name] = pa.string()
                 continue
+            if used is not None and name not in used and any(not bad[i] for i in wrong):
+                converted[name] = types[name] = pa.string()  # a column the caller does not read
+                continue
             for i in wrong:
                 if not bad[i]:
                     if on_bad_rows != "skip":
@@ -675,6 +679,8 @@ def _iter_csv(
                 batch = checked(batch, rows, lines)
                 rows += n
                 if batch.num_rows:
+                    if gathered and batch.schema != gathered[0].schema:  # a column turned to text
+                        gathered = [b.cast(batch.schema) for b in gathered]
                     gathered.append(batch)
                     size += batch.nbytes
                 if size >= chunk_bytes:
@@ -705,7 +711,7 @@ def _iter_csv(
         if name in ids and pa.types.is_int64(types[name]) and name not in converted:
             types[name] = pa.string()  # 64-bit ids with a later value that is no int64: text
             return True
-        if on_bad_rows != "skip" and not header_rows:
+        if on_bad_rows != "skip" and not header_rows and (used is None or name in used):
             return False
         if converted:
             return False
@@ -1214,6 +1220,7 @@ def iter_table(
     event: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
     header_rows: bool = False,
     page: Callable[[Any], list[dict[str, Any]] | None] | None = None,
+    used: Collection[str] | None = None,
 ) -> Iterator[pd.DataFrame]:
     """Yield DataFrames of about ``chunk_bytes`` of input each.
 
@@ -1248,6 +1255,11 @@ def iter_table(
     header_rows
         CSV/TSV: a row that repeats the header (CIC-IDS2018's files, concatenated exports) is
         dropped and counted in ``stats`` in either ``on_bad_rows`` mode.
+    used
+        CSV/TSV: the columns the caller reads (``None``: all of them). A later value that does
+        not fit the first block's type of another column turns that column to text from there
+        on, in either ``on_bad_rows`` mode, instead of stopping the read or dropping the row:
+        scoring must not stop over a column its model ignores.
 
     Column types come from the first block (1 MiB). In skip mode a later value that does not fit
     its column's type (a word in a numeric column) makes its row a bad row, counted and skipped;
@@ -1289,7 +1301,8 @@ def iter_table(
         chunks = _iter_csv(p, sep=sep or ("\t" if fmt == "tsv" else ","), names=names,
                            skip_rows=skip_rows, on_bad_rows=on_bad_rows, chunk_bytes=chunk_bytes,
                            stats=stats, null_values=null_values, quote=quote,
-                           column_types=column_types, comment=comment, header_rows=header_rows)
+                           column_types=column_types, comment=comment, header_rows=header_rows,
+                           used=used)
     else:
         raise InputError(f"unknown table format {fmt!r}; use csv, tsv, parquet, jsonl or evtx")
     for df in chunks:
