@@ -176,3 +176,15 @@ def test_an_unused_column_turns_to_text_instead_of_stopping(tmp_path: Path, mode
     assert sum(map(len, chunks)) == 20010 and stats.bad_lines == [20002]
     ports = pd.concat(chunks)["Src Port"]
     assert ports.iloc[0] == "1000" and ports.iloc[20005] == "word"
+
+
+def test_64_bit_ids_stay_exact_when_a_later_chunk_has_small_ones(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    # a later chunk with small ids and a missing one is float64: joined to the Int64 one, Float64
+    pq.write_table(pa.table({"id": pa.array([BIG, None, 5, None], pa.int64())}), tmp_path / "t.parquet",
+                   row_group_size=2)
+    monkeypatch.setattr(tables, "_JSONL_CHUNK_ROWS", 2)
+    (tmp_path / "t.jsonl").write_text(f'{{"id": {BIG}}}\n{{}}\n{{"id": 5}}\n{{"id": null}}\n')
+    for name in ("t.parquet", "t.jsonl"):
+        ids = read_table(tmp_path / name, chunk_bytes=200)["id"]
+        assert str(ids.dtype) == "Int64" and ids.iloc[0] == BIG and ids.iloc[2] == 5, name

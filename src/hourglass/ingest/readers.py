@@ -113,11 +113,35 @@ def _as_text_throughout(chunks: list[pd.DataFrame]) -> list[pd.DataFrame]:
     return chunks
 
 
+def _exact_throughout(chunks: list[pd.DataFrame]) -> list[pd.DataFrame]:
+    """A column that a chunk has as nullable Int64 (whole numbers past 2**53 with a missing
+    value: 64-bit ids) is Int64 in the chunks that have it as float64 too (small ids and a
+    missing one), so that joining them does not make it Float64, which rounds the large ones.
+
+    Examples
+    --------
+    >>> a = pd.DataFrame({"id": pd.array([2**60 + 1, None], dtype="Int64")})
+    >>> pd.concat(_exact_throughout([a, pd.DataFrame({"id": [5.0, None]})]))["id"].tolist()
+    [1152921504606846977, <NA>, 5, <NA>]
+    """
+    exact = {c for ch in chunks for c, t in ch.dtypes.items() if isinstance(t, pd.Int64Dtype)}
+    for name in exact:
+        for ch in chunks:
+            if name in ch.columns and ch[name].dtype == np.float64:
+                v = ch[name].to_numpy()
+                finite = v[~np.isnan(v)]
+                if np.isfinite(finite).all() and (finite == np.round(finite)).all() \
+                        and (np.abs(finite) < 2**63).all():
+                    ch.isetitem(ch.columns.get_loc(name), ch[name].astype(pd.Int64Dtype()))
+    return chunks
+
+
 def _concat_chunks(chunks: list[pd.DataFrame]) -> pd.DataFrame:
-    """The chunks of one file as one frame (:func:`_as_text_throughout`), rows numbered afresh."""
+    """The chunks of one file as one frame (:func:`_as_text_throughout`,
+    :func:`_exact_throughout`), rows numbered afresh."""
     if len(chunks) == 1:
         return chunks[0]
-    return pd.concat(_as_text_throughout(chunks), ignore_index=True)
+    return pd.concat(_exact_throughout(_as_text_throughout(chunks)), ignore_index=True)
 
 
 def read_table(
