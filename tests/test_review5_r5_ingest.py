@@ -66,13 +66,14 @@ def test_a_late_fraction_of_a_second_reads_in_a_column_of_whole_seconds(tmp_path
     # mode) or dropped its row (skip mode)
     p = tmp_path / "times.csv"
     p.write_text("ts,x\n" + "".join(f"2024-05-01 10:00:00,{i}\n" for i in range(60000))
-                 + "2024-05-01 10:00:00.5,1\n2024-05-01T11:00:00.123456789,2\n")
+                 + "2024-05-01 10:00:00.5,1\n2024-05-01T11:00:00.123456,2\n9999-12-31 00:00:00,3\n")
     stats = ReadStats()
     df = read_table(p, on_bad_rows=mode, stats=stats)
-    assert len(df) == 60002 and stats.bad_rows == 0
-    assert df["ts"].iloc[-2] == pd.Timestamp("2024-05-01 10:00:00.5")
-    assert df["ts"].iloc[-1] == pd.Timestamp("2024-05-01 11:00:00.123456789")
-    # a zone is kept, and a time nanoseconds cannot hold keeps the inferred unit
+    assert len(df) == 60003 and stats.bad_rows == 0
+    assert df["ts"].iloc[-3] == pd.Timestamp("2024-05-01 10:00:00.5")
+    assert df["ts"].iloc[-2] == pd.Timestamp("2024-05-01 11:00:00.123456")
+    assert df["ts"].iloc[-1].year == 9999  # a year nanoseconds cannot hold
+    # a zone is kept
     p.write_text("ts,x\n2024-05-01T10:00:00Z,1\n2024-05-01T10:00:00.25+02:00,2\n")
     assert read_table(p)["ts"].tolist() == [pd.Timestamp("2024-05-01 10:00:00Z"),
                                           pd.Timestamp("2024-05-01 08:00:00.25Z")]

@@ -583,9 +583,9 @@ def _iter_csv(
                 probe.close()
         fixed = {f.name: _fixed_type(f, None if text is None or f.name not in numeric
                                      else text.column(f.name)) for f in schema}
-        if typed is not None:  # times as fine as a later row may write them
-            fixed.update({n: _fine_time(t, typed.column(n)) for n, t in fixed.items()
-                          if pa.types.is_timestamp(t) and n not in (column_types or {})})
+        # times as fine as a later row may write them
+        fixed.update({n: _fine_time(t) for n, t in fixed.items()
+                      if pa.types.is_timestamp(t) and n not in (column_types or {})})
         return fixed
 
     # Infer types from the first block, then read with them fixed.
@@ -797,27 +797,18 @@ def _fixed_type(f: pa.Field, text: pa.Array | None) -> pa.DataType:
     return pa.float64()
 
 
-def _fine_time(typ: pa.DataType, col: pa.Array) -> pa.DataType:
-    """The type a time column inferred as ``typ`` from the first block is read with: nanoseconds
-    (its zone kept), so that a later row with a fraction of a second (``10:00:00.5``, which a
-    column of whole seconds would refuse) reads; the inferred unit where the first block has a
-    time nanoseconds cannot hold (before 1678 or after 2261: ``9999-12-31``).
+def _fine_time(typ: pa.DataType) -> pa.DataType:
+    """The type a time column inferred as ``typ`` from the first block is read with: at least
+    microseconds (its zone kept), so that a later row with a fraction of a second (``10:00:00.5``,
+    Python's ``isoformat``), which a column of whole seconds refuses, reads; microseconds hold
+    any year a file writes (``9999-12-31``, which nanoseconds cannot).
 
     Examples
     --------
-    >>> _fine_time(pa.timestamp("s", tz="UTC"), pa.array([0], pa.timestamp("s", tz="UTC")))
-    TimestampType(timestamp[ns, tz=UTC])
-    >>> _fine_time(pa.timestamp("s"), pa.array([253402214400], pa.timestamp("s")))
-    TimestampType(timestamp[s])
+    >>> _fine_time(pa.timestamp("s", tz="UTC")), _fine_time(pa.timestamp("ns"))
+    (TimestampType(timestamp[us, tz=UTC]), TimestampType(timestamp[ns]))
     """
-    if typ.unit == "ns":
-        return typ
-    bounds = pc.min_max(col.cast(pa.int64())).as_py()
-    per_second = {"s": 1, "ms": 10**3, "us": 10**6}[typ.unit]
-    limit = (2**63 - 1) // 10**9 * per_second  # nanoseconds since 1970 in an int64, in typ's unit
-    if any(v is not None and abs(v) >= limit for v in (bounds["min"], bounds["max"])):
-        return typ
-    return pa.timestamp("ns", tz=typ.tz)
+    return pa.timestamp("us", tz=typ.tz) if typ.unit in ("s", "ms") else typ
 
 
 def _unconvertible(col: pa.Array, typ: pa.DataType, offset: int = 0) -> list[int]:
