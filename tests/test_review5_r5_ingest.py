@@ -172,8 +172,8 @@ def test_an_unused_column_turns_to_text_instead_of_stopping(tmp_path: Path, mode
     rows[20005] = rows[20005].replace(",1000,", ",word,").replace(f",{21005},", ",word,")
     p.write_text(head + "".join(rows[:20000]) + head + "".join(rows[20000:]))
     stats = ReadStats()
-    chunks = list(get_format("cicflowmeter").iter_chunks(p, on_bad_rows=mode, stats=stats,
-                                                          used={"Flow Duration"}))
+    chunks = list(tables.iter_table(p, fmt="csv", on_bad_rows=mode, stats=stats, header_rows=True,
+                                    used={"Flow Duration"}))
     assert sum(map(len, chunks)) == 20010 and stats.bad_lines == [20002]
     ports = pd.concat(chunks)["Src Port"]
     assert ports.iloc[0] == "1000" and ports.iloc[20005] == "word"

@@ -8,7 +8,7 @@ DoS / Probe / R2L / U2R.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -176,10 +176,8 @@ class DatasetSpec:
 
     def iter_chunks(self, path: str | os.PathLike[str], *, on_bad_rows: str = "error",
                     chunk_bytes: int = CHUNK_BYTES, stats: ReadStats | None = None,
-                    used: Collection[str] | None = None) -> Iterator[pd.DataFrame]:
-        """Yield the file as DataFrames of about ``chunk_bytes`` of input each; ``used``: the
-        columns the caller reads (:func:`~hourglass.ingest.tables.iter_table`: a later value
-        that does not fit another column's type makes that column text, not an error)."""
+                    ) -> Iterator[pd.DataFrame]:
+        """Yield the file as DataFrames of about ``chunk_bytes`` of input each."""
         p = check_path(path)
         first = True
         names = self._names(p)
@@ -187,7 +185,7 @@ class DatasetSpec:
         for df in iter_table(p, fmt=self.fmt, names=names, on_bad_rows=on_bad_rows,
                              chunk_bytes=chunk_bytes, stats=stats, null_values=self.null_values,
                              column_types=text or None, header_rows=self.header_rows,
-                             skip_rows=self._header_lines(p, names), used=used):
+                             skip_rows=self._header_lines(p, names)):
             df = self.normalise(df)
             if first:
                 self.check(df, p)
