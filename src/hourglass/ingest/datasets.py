@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 
 from hourglass.errors import InputError
-from hourglass.ingest.readers import _restore_integers, check_path
+from hourglass.ingest.readers import _concat_chunks, _restore_integers, check_path
 from hourglass.ingest.tables import CHUNK_BYTES, NULL_VALUES, ReadStats, iter_table, read_head
 
 __all__ = ["DATASETS", "DatasetSpec", "demo_path", "get_dataset", "require_fields"]
@@ -156,6 +156,10 @@ class DatasetSpec:
         first = read_head(path, 8192).split(b"\n", 1)[0].decode("utf-8", "replace")
         return None if self.header_marker in first else self.columns
 
+    def _header_lines(self, path: Path, names: tuple[str, ...] | None) -> int:
+        """Lines to skip before the rows of a file read with the format's own ``names`` (none)."""
+        return 0
+
     def normalise(self, df: pd.DataFrame) -> pd.DataFrame:
         """Per-chunk fix-ups of the format's quirks (none by default)."""
         return df
@@ -180,7 +184,8 @@ class DatasetSpec:
         text = {c: pa.string() for c in self.text_columns if names is None or c in names}
         for df in iter_table(p, fmt=self.fmt, names=names, on_bad_rows=on_bad_rows,
                              chunk_bytes=chunk_bytes, stats=stats, null_values=self.null_values,
-                             column_types=text or None, header_rows=self.header_rows):
+                             column_types=text or None, header_rows=self.header_rows,
+                             skip_rows=self._header_lines(p, names)):
             df = self.normalise(df)
             if first:
                 self.check(df, p)
@@ -196,7 +201,7 @@ class DatasetSpec:
         chunks = list(self.iter_chunks(path, on_bad_rows=on_bad_rows, stats=stats))
         if not chunks:
             raise InputError(f"{path}: no data rows")
-        df = chunks[0] if len(chunks) == 1 else pd.concat(chunks, ignore_index=True)
+        df = _concat_chunks(chunks)  # a column a later chunk has as text is text throughout
         return _restore_integers(df) if self.fmt in ("csv", "tsv") else df
 
 
@@ -212,6 +217,20 @@ class _KddSpec(DatasetSpec):
             if first.count(b",") == len(names) - 2:  # 42 fields: KDD Cup 99
                 return names[:-1]
         return names
+
+    def _header_lines(self, path: Path, names: tuple[str, ...] | None) -> int:
+        # A copy with a header line (as spreadsheets and some downloads have it, its names spelled
+        # as they like: 'attack', 'level'): the line is skipped and the columns keep the dataset's
+        # names. Read as a row, it made every column text and added an attack row called 'label'.
+        if names is None:
+            return 0
+        first = read_head(path, 8192).split(b"\n", 1)[0].decode("utf-8", "replace")
+        field = first.removeprefix("\ufeff").split(",", 1)[0].strip().strip('"').strip()
+        try:
+            float(field)  # the duration of a connection
+        except ValueError:
+            return 1 if field else 0
+        return 0
 
     def normalise(self, df: pd.DataFrame) -> pd.DataFrame:
         label = self.label_col

@@ -90,16 +90,58 @@ def _restore_integers(df: pd.DataFrame) -> pd.DataFrame:
 
 def _as_text_throughout(chunks: list[pd.DataFrame]) -> list[pd.DataFrame]:
     """A column that a later chunk has as text (64-bit ids that met a value past int64) is text
-    in the earlier chunks too, written as read: never ints and strings in one column."""
-    for c in range(chunks[0].shape[1]):
-        dtypes = [ch.iloc[:, c].dtype for ch in chunks]
-        text = [d for d in dtypes if pd.api.types.is_string_dtype(d)]
-        if text and any(pd.api.types.is_integer_dtype(d) for d in dtypes):
-            for ch, d in zip(chunks, dtypes, strict=True):
-                if pd.api.types.is_integer_dtype(d):
-                    as_text = ch.iloc[:, c].map(lambda v: None if pd.isna(v) else str(v))
-                    ch.isetitem(c, as_text.astype(text[0]))
+    in the earlier chunks too, written as read: never ints and strings in one column. Columns are
+    matched by name: chunks of JSON lines may order their fields differently, or lack one.
+
+    Examples
+    --------
+    >>> a = pd.DataFrame({"id": [1], "n": [1]})
+    >>> b = pd.DataFrame({"n": [2], "id": ["x"]})
+    >>> pd.concat(_as_text_throughout([a, b]), ignore_index=True).to_dict("list")
+    {'id': ['1', 'x'], 'n': [1, 2]}
+    """
+    names = list(dict.fromkeys(c for ch in chunks for c in ch.columns))
+    for name in names:
+        having = [ch for ch in chunks if name in ch.columns]
+        text = [ch[name].dtype for ch in having if pd.api.types.is_string_dtype(ch[name].dtype)]
+        if not text:
+            continue
+        for ch in having:
+            if pd.api.types.is_integer_dtype(ch[name].dtype):
+                as_text = ch[name].map(lambda v: None if pd.isna(v) else str(v))
+                ch.isetitem(ch.columns.get_loc(name), as_text.astype(text[0]))
     return chunks
+
+
+def _exact_throughout(chunks: list[pd.DataFrame]) -> list[pd.DataFrame]:
+    """A column that a chunk has as nullable Int64 (whole numbers past 2**53 with a missing
+    value: 64-bit ids) is Int64 in the chunks that have it as float64 too (small ids and a
+    missing one), so that joining them does not make it Float64, which rounds the large ones.
+
+    Examples
+    --------
+    >>> a = pd.DataFrame({"id": pd.array([2**60 + 1, None], dtype="Int64")})
+    >>> pd.concat(_exact_throughout([a, pd.DataFrame({"id": [5.0, None]})]))["id"].tolist()
+    [1152921504606846977, <NA>, 5, <NA>]
+    """
+    exact = {c for ch in chunks for c, t in ch.dtypes.items() if isinstance(t, pd.Int64Dtype)}
+    for name in exact:
+        for ch in chunks:
+            if name in ch.columns and ch[name].dtype == np.float64:
+                v = ch[name].to_numpy()
+                finite = v[~np.isnan(v)]
+                if np.isfinite(finite).all() and (finite == np.round(finite)).all() \
+                        and (np.abs(finite) < 2**63).all():
+                    ch.isetitem(ch.columns.get_loc(name), ch[name].astype(pd.Int64Dtype()))
+    return chunks
+
+
+def _concat_chunks(chunks: list[pd.DataFrame]) -> pd.DataFrame:
+    """The chunks of one file as one frame (:func:`_as_text_throughout`,
+    :func:`_exact_throughout`), rows numbered afresh."""
+    if len(chunks) == 1:
+        return chunks[0]
+    return pd.concat(_exact_throughout(_as_text_throughout(chunks)), ignore_index=True)
 
 
 def read_table(
@@ -145,7 +187,7 @@ def read_table(
                              **dialect))
     if not chunks or sum(len(c) for c in chunks) == 0:
         raise InputError(f"{p}: no data rows")
-    df = chunks[0] if len(chunks) == 1 else pd.concat(_as_text_throughout(chunks), ignore_index=True)
+    df = _concat_chunks(chunks)
     df.columns = [str(c) for c in df.columns]
     return _restore_integers(df) if fmt in ("csv", "tsv") else df
 

@@ -18,10 +18,11 @@ import json
 import logging
 import os
 import queue
+import re
 import sys
 import threading
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -398,6 +399,29 @@ def sniff_delimiter(path: str | os.PathLike[str], skip_rows: int = 0) -> str:
     return max(pool, key=lambda sep: counts[sep]) if pool else ","  # max: the first of a tie
 
 
+def _blank_lines(path: Path, skip_rows: int) -> int:
+    """How many empty lines follow the first ``skip_rows`` lines: a header after them (a report
+    saved with a blank first line) is still the header, not an "empty file".
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = p.write_text("\\n \\r\\na,b\\n1,2\\n")
+    >>> _blank_lines(p, 0), _blank_lines(p, 2)
+    (2, 0)
+    """
+    n = 0
+    with open_text(path) as fh:
+        for _ in range(skip_rows):
+            fh.readline()
+        for raw in fh:
+            if raw.strip():
+                break
+            n += 1
+    return n
+
+
 def _has_rows(path: Path, skip_rows: int, comment: str | None) -> bool:
     """Whether a line after the first ``skip_rows`` holds anything (a ``comment`` line does not).
 
@@ -427,6 +451,7 @@ def _iter_csv(
     path: Path, *, sep: str, names: Sequence[str] | None, skip_rows: int, on_bad_rows: str,
     chunk_bytes: int, stats: ReadStats, null_values: Sequence[str], quote: bool,
     column_types: dict[str, pa.DataType] | None, comment: str | None, header_rows: bool = False,
+    used: Collection[str] | None = None,
 ) -> Iterator[pd.DataFrame]:
     if names is None:
         names = _csv_header(path, sep, skip_rows)
@@ -556,8 +581,12 @@ def _iter_csv(
                 text = None
             finally:
                 probe.close()
-        return {f.name: _fixed_type(f, None if text is None or f.name not in numeric
-                                    else text.column(f.name)) for f in schema}
+        fixed = {f.name: _fixed_type(f, None if text is None or f.name not in numeric
+                                     else text.column(f.name)) for f in schema}
+        # times as fine as a later row may write them
+        fixed.update({n: _fine_time(t) for n, t in fixed.items()
+                      if pa.types.is_timestamp(t) and n not in (column_types or {})})
+        return fixed
 
     # Infer types from the first block, then read with them fixed.
     filtered = False  # read through _DecodableLines from the start
@@ -614,6 +643,9 @@ def _iter_csv(
             if wrong and name in ids and pa.types.is_int64(typ):  # ids: the column as text
                 converted[name] = types[name] = pa.string()
                 continue
+            if used is not None and name not in used and any(not bad[i] for i in wrong):
+                converted[name] = types[name] = pa.string()  # a column the caller does not read
+                continue
             for i in wrong:
                 if not bad[i]:
                     if on_bad_rows != "skip":
@@ -647,6 +679,8 @@ def _iter_csv(
                 batch = checked(batch, rows, lines)
                 rows += n
                 if batch.num_rows:
+                    if gathered and batch.schema != gathered[0].schema:  # a column turned to text
+                        gathered = [b.cast(batch.schema) for b in gathered]
                     gathered.append(batch)
                     size += batch.nbytes
                 if size >= chunk_bytes:
@@ -677,7 +711,7 @@ def _iter_csv(
         if name in ids and pa.types.is_int64(types[name]) and name not in converted:
             types[name] = pa.string()  # 64-bit ids with a later value that is no int64: text
             return True
-        if on_bad_rows != "skip" and not header_rows:
+        if on_bad_rows != "skip" and not header_rows and (used is None or name in used):
             return False
         if converted:
             return False
@@ -763,6 +797,20 @@ def _fixed_type(f: pa.Field, text: pa.Array | None) -> pa.DataType:
     return pa.float64()
 
 
+def _fine_time(typ: pa.DataType) -> pa.DataType:
+    """The type a time column inferred as ``typ`` from the first block is read with: at least
+    microseconds (its zone kept), so that a later row with a fraction of a second (``10:00:00.5``,
+    Python's ``isoformat``), which a column of whole seconds refuses, reads; microseconds hold
+    any year a file writes (``9999-12-31``, which nanoseconds cannot).
+
+    Examples
+    --------
+    >>> _fine_time(pa.timestamp("s", tz="UTC")), _fine_time(pa.timestamp("ns"))
+    (TimestampType(timestamp[us, tz=UTC]), TimestampType(timestamp[ns]))
+    """
+    return pa.timestamp("us", tz=typ.tz) if typ.unit in ("s", "ms") else typ
+
+
 def _unconvertible(col: pa.Array, typ: pa.DataType, offset: int = 0) -> list[int]:
     """Positions of the values of the text column ``col`` that do not convert to ``typ`` (found
     by halving: a clean column costs one conversion)."""
@@ -803,9 +851,11 @@ def _quoted_newline(head: bytes) -> bool:
 def _header_mask(batch: pa.RecordBatch, headers: Mapping[str, pa.Array]) -> np.ndarray:
     """Which rows of ``batch`` repeat the header (every column text, spelled as its name)."""
     same = np.ones(batch.num_rows, bool)
-    for name, col in zip(batch.schema.names, batch.columns, strict=True):
+    for i, (name, col) in enumerate(zip(batch.schema.names, batch.columns, strict=True)):
         if not pa.types.is_string(col.type) or name not in headers:
             return np.zeros(batch.num_rows, bool)
+        if i == 0:  # the header of a file joined on, saved with a UTF-8 byte-order mark
+            col = pc.utf8_ltrim(col, characters="\ufeff")
         same &= pc.fill_null(pc.is_in(pc.utf8_trim_whitespace(col), value_set=headers[name]),
                              False).to_numpy(zero_copy_only=False)
     return same
@@ -841,8 +891,8 @@ def _iter_jsonl_lines(path: Path, *, on_bad_rows: str, stats: ReadStats,
         for lineno, raw in enumerate(fh, 1):
             try:
                 line = raw.decode("utf-8")
-                if lineno == 1:
-                    line = line.removeprefix("\ufeff")  # a UTF-8 byte-order mark
+                if line.startswith("\ufeff"):  # a UTF-8 byte-order mark: the file's, or one of
+                    line = line[1:]  # a file joined on after it (cat a.jsonl b.jsonl)
                 if not line.strip():
                     continue
                 obj = json.loads(line.rstrip("\r\n"))  # a cut line: "unterminated", not "control character"
@@ -1004,7 +1054,7 @@ def flatten_json(df: pd.DataFrame) -> pd.DataFrame:
         kinds = df[c].map(type)  # one pass per text column: dicts and lists told apart from it
         is_dict = kinds.isin([dict]).to_numpy(bool)
         if is_dict.any():
-            sub = pd.DataFrame.from_records(
+            sub = _records_frame(
                 [flat_record(v) if d else {} for v, d in zip(df[c].to_numpy(), is_dict, strict=True)],
                 index=df.index)
             order[c] = [c]
@@ -1064,7 +1114,31 @@ def _lists_as_text(col: pd.Series, kinds: pd.Series | None = None) -> pd.Series:
 def _json_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     """Records as a frame, nested objects as columns and arrays as JSON text
     (:func:`flatten_json`)."""
-    return flatten_json(pd.DataFrame.from_records(rows))
+    return flatten_json(_records_frame(rows))
+
+
+def _records_frame(records: list[dict[str, Any]], index: Any = None) -> pd.DataFrame:
+    """Records as a frame whose whole numbers past 2**53 stay exact where a record lacks the key
+    or has ``null`` (pandas makes such a column float64, which rounds 64-bit ids): pandas'
+    nullable Int64, as the CSV reader keeps them.
+
+    Examples
+    --------
+    >>> _records_frame([{"id": 2**60 + 1}, {"id": None}, {}])["id"].tolist()
+    [1152921504606846977, <NA>, <NA>]
+    """
+    df = pd.DataFrame.from_records(records, index=index)
+    for i, dtype in enumerate(df.dtypes):
+        if dtype != np.float64:
+            continue
+        values = df.iloc[:, i].to_numpy()
+        if not (np.isnan(values).any() and np.nanmax(np.abs(values), initial=0) > 2**53):
+            continue
+        name = df.columns[i]
+        raw = [r.get(name) for r in records]
+        if all(v is None or (type(v) is int and -2**63 <= v < 2**63) for v in raw):
+            df.isetitem(i, pd.array(raw, dtype=pd.Int64Dtype()))
+    return df
 
 
 def _plain(value: Any) -> Any:
@@ -1078,16 +1152,33 @@ def _plain(value: Any) -> Any:
     return value
 
 
+_NULLABLE_INTS = {pa.int64(): pd.Int64Dtype(), pa.uint64(): pd.UInt64Dtype()}
+_PANDAS_INDEX = re.compile(r"__index_level_\d+__")  # how pandas names an unnamed index it stores
+
+
 def _batch_frame(batch: pa.RecordBatch) -> pd.DataFrame:
     """A Parquet batch as a frame: a struct column's fields become columns named by their path
     (``source.ip``, as nested JSON objects do); a list or map column becomes the JSON text of
     each value (as JSON arrays do), never an unhashable cell; columns in :func:`path_order`, as
-    JSON lines have them."""
+    JSON lines have them. A file written by pandas has its index as the columns it stores: a
+    named index (a time series' timestamps) is a column of the frame, as it is of the file; an
+    unnamed one (``__index_level_0__``, row numbers) is left out; every frame is numbered from 0."""
     table = pa.Table.from_batches([batch])
+    if table.schema.metadata and b"pandas" in table.schema.metadata:
+        # pandas' metadata would make the stored index the frame's index, not a column
+        table = table.replace_schema_metadata(None)
+        keep = [n for n in table.column_names if not _PANDAS_INDEX.fullmatch(n)]
+        if len(keep) < table.num_columns:
+            table = table.select(keep)
     while any(pa.types.is_struct(f.type) for f in table.schema):
         table = table.flatten()
     df = table.to_pandas()
     for i, f in enumerate(table.schema):
+        col = table.column(i)
+        if f.type in _NULLABLE_INTS and col.null_count and _past_float(col):
+            # 64-bit ids with a missing value: exact (pandas' nullable Int64), as CSV reads them,
+            # not float64, which rounds them
+            df.isetitem(i, col.to_pandas(types_mapper=_NULLABLE_INTS.get))
         if pa.types.is_nested(f.type):
             df.isetitem(i, df.iloc[:, i].map(
                 lambda v: v if v is None else json.dumps(_plain(v), sort_keys=True, default=str)))
@@ -1120,6 +1211,7 @@ def iter_table(
     event: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
     header_rows: bool = False,
     page: Callable[[Any], list[dict[str, Any]] | None] | None = None,
+    used: Collection[str] | None = None,
 ) -> Iterator[pd.DataFrame]:
     """Yield DataFrames of about ``chunk_bytes`` of input each.
 
@@ -1154,6 +1246,11 @@ def iter_table(
     header_rows
         CSV/TSV: a row that repeats the header (CIC-IDS2018's files, concatenated exports) is
         dropped and counted in ``stats`` in either ``on_bad_rows`` mode.
+    used
+        CSV/TSV: the columns the caller reads (``None``: all of them). A later value that does
+        not fit the first block's type of another column turns that column to text from there
+        on, in either ``on_bad_rows`` mode, instead of stopping the read or dropping the row:
+        scoring must not stop over a column its model ignores.
 
     Column types come from the first block (1 MiB). In skip mode a later value that does not fit
     its column's type (a word in a numeric column) makes its row a bad row, counted and skipped;
@@ -1179,6 +1276,11 @@ def iter_table(
 
         chunks = iter_evtx(p, on_bad_rows=on_bad_rows, stats=stats)
     elif fmt in ("csv", "tsv"):
+        if names is None and p.is_file():  # the header is the first line that holds anything
+            try:
+                skip_rows += _blank_lines(p, skip_rows)
+            except READ_ERRORS:
+                pass  # said by the read itself, naming the file
         if sep is None and fmt == "csv" and names is None and p.is_file():
             try:
                 sep = sniff_delimiter(p, skip_rows)
@@ -1190,7 +1292,8 @@ def iter_table(
         chunks = _iter_csv(p, sep=sep or ("\t" if fmt == "tsv" else ","), names=names,
                            skip_rows=skip_rows, on_bad_rows=on_bad_rows, chunk_bytes=chunk_bytes,
                            stats=stats, null_values=null_values, quote=quote,
-                           column_types=column_types, comment=comment, header_rows=header_rows)
+                           column_types=column_types, comment=comment, header_rows=header_rows,
+                           used=used)
     else:
         raise InputError(f"unknown table format {fmt!r}; use csv, tsv, parquet, jsonl or evtx")
     for df in chunks:
