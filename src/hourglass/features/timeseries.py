@@ -671,7 +671,8 @@ class TimeSeriesPreprocessor:
 
     def align_labels(self, df: pd.DataFrame, labels: object, column: str = "labels") -> np.ndarray:
         """Per-row 0/1 labels of ``df`` moved onto the same grid as :meth:`transform` (a grid
-        step is anomalous when any row in it is), so scores and labels line up.
+        step is anomalous when any row in it is; a step with no row, when the steps with rows
+        on both sides of it are anomalous), so scores and labels line up.
 
         Examples
         --------
@@ -681,6 +682,10 @@ class TimeSeriesPreprocessor:
         >>> pre = TimeSeriesPreprocessor("ts", freq="1min").fit(df)
         >>> pre.align_labels(df, [0, 1, 0]).tolist()
         [1, 0]
+        >>> gap = pd.DataFrame({"ts": ["2024-01-01 00:00", "2024-01-01 00:03"], "v": [1.0, 2.0]})
+        >>> TimeSeriesPreprocessor("ts", freq="1min", fill="interpolate").fit(gap).align_labels(
+        ...     gap, [1, 1]).tolist()
+        [1, 1, 1, 1]
         """
         if not hasattr(self, "channels_"):
             raise NotFittedError("TimeSeriesPreprocessor is not fitted; call fit(df) first")
@@ -699,8 +704,12 @@ class TimeSeriesPreprocessor:
         pre = TimeSeriesPreprocessor(self.timestamp_col, self.freq, agg="max", fill="zero",
                                      scaler="none", columns=("y",))
         pre.dayfirst_ = getattr(self, "dayfirst_", None)  # the times read as the series' are
-        grid = pre._frame(lab, ["y"])
-        return grid["y"].fillna(0).to_numpy().astype(np.int8)
+        grid = pre._frame(lab, ["y"])["y"]
+        # a step with no row (a gap the fill policy bridged) lies inside an anomaly when the
+        # steps with rows on both sides of it are anomalous: a labelled stretch (NAB's windows
+        # are time ranges) stays one event, not one event per stretch between gaps
+        inside = (grid.ffill() == 1) & (grid.bfill() == 1)
+        return grid.fillna(inside.astype(np.float64)).to_numpy().astype(np.int8)
 
     def extra_columns(self, df: pd.DataFrame) -> list[str]:
         """Columns of ``df`` that the fitted preprocessing does not use."""
