@@ -3,10 +3,25 @@ of window scores to steps (each test a regression of a defect found)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
+import pytest
+from typer.testing import CliRunner
 
+from hourglass.cli import app
 from hourglass.features.timeseries import TimeSeriesPreprocessor
+
+runner = CliRunner()
+FAST = ["--model", "tcn-ae", "--window", "8", "--epochs", "1", "--param", "channels=[4]", "-q"]
+
+
+def _series(n: int = 120, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)
+    return pd.DataFrame({"cpu": np.sin(t / 5) + 0.05 * rng.normal(size=n),
+                         "mem": np.cos(t / 7) + 0.05 * rng.normal(size=n)})
 
 
 def _events(y: np.ndarray) -> int:
@@ -25,3 +40,22 @@ def test_labels_of_a_gappy_anomaly_stay_one_event() -> None:
     assert len(grid) == len(pre.transform(df)) == 14
     assert grid.tolist() == [0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0]
     assert _events(grid) == _events(y) == 1
+
+
+def test_a_label_column_is_not_a_silent_channel(tmp_path: Path) -> None:
+    # trained without --label-col, 'label' was a channel without a word (table models warn), and
+    # evaluate --label-col label then fed the labels to the model as input, and scored on them
+    df = _series()
+    df["label"] = 0
+    df.to_csv(tmp_path / "train.csv", index=False)
+    test = df.copy()
+    test.loc[80:90, "label"] = 1
+    test.to_csv(tmp_path / "test.csv", index=False)
+    model = tmp_path / "M"
+    res = runner.invoke(app, ["train", str(tmp_path / "train.csv"), "-o", str(model), *FAST[:-1]])
+    assert res.exit_code == 0, res.output
+    assert "'label' looks like a label" in res.stderr
+    res = runner.invoke(app, ["evaluate", str(model), str(tmp_path / "test.csv"),
+                              "--label-col", "label"])
+    assert res.exit_code == 2
+    assert "is a channel the model scores" in res.output and "Traceback" not in res.output
