@@ -16,8 +16,8 @@ from rich.console import Console
 from rich.table import Table
 
 from hourglass.cli._common import check_model_dir, model_params
-from hourglass.cli._schema import _LABEL_NAMES
 from hourglass.cli._output import fitted_text, print_stream_threshold, threshold_text
+from hourglass.cli._schema import _LABEL_NAMES
 from hourglass.cli._spool import shown
 from hourglass.detectors import registry
 from hourglass.detectors.windowed import WindowDetector
