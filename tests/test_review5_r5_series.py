@@ -10,7 +10,11 @@ import pandas as pd
 from typer.testing import CliRunner
 
 from hourglass.cli import app
-from hourglass.features.timeseries import TimeSeriesPreprocessor
+from hourglass.features.timeseries import (
+    TimeSeriesPreprocessor,
+    windows_to_points,
+    windows_to_points_channels,
+)
 
 runner = CliRunner()
 FAST = ["--model", "tcn-ae", "--window", "8", "--epochs", "1", "--param", "channels=[4]", "-q"]
@@ -58,3 +62,12 @@ def test_a_label_column_is_not_a_silent_channel(tmp_path: Path) -> None:
                               "--label-col", "label"])
     assert res.exit_code == 2
     assert "is a channel the model scores" in res.output and "Traceback" not in res.output
+
+
+def test_an_uncovered_step_takes_the_earlier_neighbour_on_a_tie() -> None:
+    # the docstring says 'the earlier one on a tie'; the later one was taken
+    starts = np.array([0, 4])
+    out = windows_to_points(np.array([1.0, 5.0]), 7, starts, span=(0, 3))
+    assert out.tolist() == [1.0, 1.0, 1.0, 1.0, 5.0, 5.0, 5.0]  # step 3: 2 and 4 equally near
+    parts = windows_to_points_channels(np.array([[1.0, 0.0], [2.0, 3.0]]), 7, starts, span=(0, 3))
+    assert parts[3].tolist() == [1.0, 0.0]

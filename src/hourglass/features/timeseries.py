@@ -196,7 +196,7 @@ def _nearest_covered(covered: np.ndarray) -> np.ndarray:
     pos = np.flatnonzero(covered)
     nearest = pos[np.clip(np.searchsorted(pos, np.arange(n)), 0, len(pos) - 1)]
     prev = pos[np.clip(np.searchsorted(pos, np.arange(n)) - 1, 0, len(pos) - 1)]
-    return np.where(np.abs(prev - np.arange(n)) < np.abs(nearest - np.arange(n)), prev, nearest)
+    return np.where(np.abs(prev - np.arange(n)) <= np.abs(nearest - np.arange(n)), prev, nearest)
 
 
 def windows_to_points_channels(
