@@ -71,3 +71,29 @@ def test_an_uncovered_step_takes_the_earlier_neighbour_on_a_tie() -> None:
     assert out.tolist() == [1.0, 1.0, 1.0, 1.0, 5.0, 5.0, 5.0]  # step 3: 2 and 4 equally near
     parts = windows_to_points_channels(np.array([[1.0, 0.0], [2.0, 3.0]]), 7, starts, span=(0, 3))
     assert parts[3].tolist() == [1.0, 0.0]
+
+
+def test_a_series_of_another_step_is_refused(tmp_path: Path) -> None:
+    # trained on regular 1 min steps (no --freq), an hourly series was scored without a word:
+    # each window spanned 60 times the stretch of time the model learnt
+    df = _series()
+    df.insert(0, "ts", pd.date_range("2024-01-01", periods=len(df), freq="1min"))
+    df.to_csv(tmp_path / "min.csv", index=False)
+    hourly = df.assign(ts=pd.date_range("2024-01-01", periods=len(df), freq="1h"))
+    hourly.to_csv(tmp_path / "hour.csv", index=False)
+    model = tmp_path / "M"
+    res = runner.invoke(app, ["train", str(tmp_path / "min.csv"), "-o", str(model),
+                              "--timestamp-col", "ts", *FAST])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["score", str(model), str(tmp_path / "hour.csv"),
+                              "-o", str(tmp_path / "out.csv")])
+    assert res.exit_code == 2 and not (tmp_path / "out.csv").exists()
+    assert "step 1h, and the model was trained on steps of 1min" in res.output
+    res = runner.invoke(app, ["score", str(model), str(tmp_path / "min.csv"),
+                              "-o", str(tmp_path / "out.csv")])
+    assert res.exit_code == 0, res.output
+    # the kept step survives the artefact; one saved before it was kept checks nothing
+    pre = TimeSeriesPreprocessor("ts").fit(df)
+    state = pre.to_dict()
+    assert state["step"] == "1min"
+    assert len(TimeSeriesPreprocessor.from_dict({**state, "step": None}).transform(hourly)) == 120

@@ -513,7 +513,24 @@ class TimeSeriesPreprocessor:
                 raise InputError(
                     f"{what}; set freq (--freq), e.g. freq='{step}' to resample onto a grid of "
                     "that step, or freq='rows' to treat rows as equally spaced")
+        if len(frame) > 1:
+            self._check_step(frame.index[1] - frame.index[0], fitting)
         return frame
+
+    def _check_step(self, step: pd.Timedelta, fitting: bool) -> None:
+        """Fitting: keep the training series' step (``step_``). Else refuse a series whose
+        regular step is another: a window of it spans another stretch of time than the model
+        learnt (hourly rows scored by a model of minutes), and its scores would mean nothing."""
+        if fitting:
+            self.step_: str | None = _span(step)
+            return
+        trained = getattr(self, "step_", None)  # None: saved before the step was kept
+        if trained is not None and step != pd.Timedelta(to_offset(trained)):
+            raise InputError(
+                f"column {str(self.timestamp_col)!r}: the timestamps step {_span(step)}, and the "
+                f"model was trained on steps of {trained} (no freq): a window would span another "
+                f"stretch of time; give it {trained} steps (resample the data), or retrain with "
+                f"--freq {trained} to resample any series onto that grid")
 
     def _merge(self, groups: Any) -> pd.DataFrame:
         """The values of each grid bucket (or timestamp) combined by ``agg``: a bucket with no
@@ -576,6 +593,7 @@ class TimeSeriesPreprocessor:
         self._check_params()
         if not isinstance(df, pd.DataFrame):
             raise InputError(f"expected a pandas DataFrame, got {type(df).__name__}")
+        self.step_ = None  # the regular step of a series without freq, set by _frame
         skip = {*map(str, self.drop), str(self.timestamp_col)}
         if self.columns is not None:
             cols = [str(c) for c in self.columns]
@@ -725,7 +743,8 @@ class TimeSeriesPreprocessor:
                 "channels": self.channels_, "masked": self.masked_, "columns": self.columns_,
                 "feature_names": self.feature_names_,
                 "offset": [float(v) for v in self.offset_], "scale": [float(v) for v in self.scale_],
-                **({} if getattr(self, "dayfirst_", None) is None else {"dayfirst": self.dayfirst_})}
+                **({} if getattr(self, "dayfirst_", None) is None else {"dayfirst": self.dayfirst_}),
+                **({} if getattr(self, "step_", None) is None else {"step": self.step_})}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> TimeSeriesPreprocessor:
@@ -747,6 +766,9 @@ class TimeSeriesPreprocessor:
             self.offset_ = np.asarray(d["offset"], dtype=np.float64)
             self.scale_ = np.asarray(d["scale"], dtype=np.float64)
             self.dayfirst_ = None if d.get("dayfirst") is None else bool(d["dayfirst"])
+            self.step_ = None if d.get("step") is None else str(d["step"])
+            if self.step_ is not None:
+                pd.Timedelta(to_offset(self.step_))  # a step that does not parse: said at load
         except (KeyError, TypeError, ValueError) as exc:
             raise InputError(f"preprocessing state is malformed ({exc})") from None
         self._check_params()  # a freq or fill that no longer parses: said at load, not at scoring
