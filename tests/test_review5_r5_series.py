@@ -97,3 +97,16 @@ def test_a_series_of_another_step_is_refused(tmp_path: Path) -> None:
     state = pre.to_dict()
     assert state["step"] == "1min"
     assert len(TimeSeriesPreprocessor.from_dict({**state, "step": None}).transform(hourly)) == 120
+
+
+def test_freq_without_a_timestamp_column_is_refused(tmp_path: Path) -> None:
+    # --freq 5min without --timestamp-col was stored and never applied: rows stayed the steps
+    # (a per-day budget counted 288 of them a day), and only the hint about 'ts' was said
+    df = _series()
+    df.insert(0, "ts", pd.date_range("2024-01-01", periods=len(df), freq="1min").astype(str))
+    df.to_csv(tmp_path / "s.csv", index=False)
+    res = runner.invoke(app, ["train", str(tmp_path / "s.csv"), "-o", str(tmp_path / "M"),
+                              "--freq", "5min", "--fill", "ffill", *FAST])
+    assert res.exit_code == 2 and not (tmp_path / "M").exists()
+    assert "needs the timestamp column" in res.output and "Traceback" not in res.output
+    assert len(TimeSeriesPreprocessor(freq="rows").fit_transform(df.drop(columns="ts"))) == 120

@@ -594,6 +594,10 @@ class TimeSeriesPreprocessor:
         if not isinstance(df, pd.DataFrame):
             raise InputError(f"expected a pandas DataFrame, got {type(df).__name__}")
         self.step_ = None  # the regular step of a series without freq, set by _frame
+        if self.timestamp_col is None and self.freq not in (None, "rows"):  # never applied
+            raise InputError(f"freq: {self.freq!r} resamples by time and needs the timestamp "
+                             "column (timestamp_col, --timestamp-col); without one the rows are "
+                             "the steps", param="freq")
         skip = {*map(str, self.drop), str(self.timestamp_col)}
         if self.columns is not None:
             cols = [str(c) for c in self.columns]
