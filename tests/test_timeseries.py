@@ -91,7 +91,8 @@ def test_labels_follow_the_grid() -> None:
     df = _frame(["2024-01-01 00:00:00", "2024-01-01 00:00:30", "2024-01-01 00:02:10"],
                 v=[1.0, 2.0, 3.0])
     pre = TimeSeriesPreprocessor("ts", freq="1min", fill="zero").fit(df)
-    assert pre.align_labels(df, [0, 1, 1]).tolist() == [1, 0, 1]
+    assert pre.align_labels(df, [0, 1, 1]).tolist() == [1, 1, 1]  # the empty step is inside
+    assert pre.align_labels(df, [0, 1, 0]).tolist() == [1, 0, 0]
     assert len(pre.transform(df)) == 3
 
 

@@ -17,6 +17,7 @@ from rich.table import Table
 
 from hourglass.cli._common import check_model_dir, model_params
 from hourglass.cli._output import fitted_text, print_stream_threshold, threshold_text
+from hourglass.cli._schema import _LABEL_NAMES
 from hourglass.cli._spool import shown
 from hourglass.detectors import registry
 from hourglass.detectors.windowed import WindowDetector
@@ -121,6 +122,7 @@ def train_timeseries(
         _fit_with_extra(pipe, own, extras, list(extra_normal or ()))
     else:
         pipe.fit(own)
+    _warn_label_channel(pipe.features_.channels_, data)
     held = float(getattr(pipe.detector_, "validation_fraction", 0.0))
     if len(train_df) < len(df):  # a dataset protocol's training part
         logger.info("trained on the first %d of %d rows of %s", len(train_df), len(df), data)
@@ -141,6 +143,16 @@ def train_timeseries(
         pipe.info.update({"stream_threshold": stream.describe(),
                           "stream_threshold_value": stream.value_})
     return pipe
+
+
+def _warn_label_channel(channels: Sequence[str], data: Path) -> None:
+    """Warn when a channel is named like a label (``label``, ``anomaly``...): modelled as a
+    measurement, its anomalous steps are input the model learns, as table models warn."""
+    named = [c for c in channels if str(c).strip().lower() in _LABEL_NAMES]
+    if named:
+        logger.warning("%s: column %r looks like a label, and without --label-col it is a channel "
+                       "the model reads; give --label-col %s (or --drop %s)", data, named[0],
+                       named[0], named[0])
 
 
 def _warn_labelled_training(labels: pd.Series, label: str, data: Path, *, protocol: bool) -> None:
@@ -265,6 +277,10 @@ def evaluate_timeseries(pipe: Pipeline, data: Path, dataset: str | None,
     label = label_col or pipe.info.get("label_col") or LABEL
     if label not in df.columns:
         raise HourglassError(f"--label-col: {data} has no label column {label!r}")
+    if label in pipe.features_.channels_:  # its values would be scored, labels read as input
+        raise HourglassError(f"--label-col {label}: is a channel the model scores, not a label; "
+                             "give the column that marks each step normal or not (or retrain "
+                             f"with --label-col {label} or --drop {label})")
     start = time.perf_counter()
     grid: list[np.ndarray] = []
     result = score_timeseries(pipe, df, grid, warn_extra=False)

@@ -196,7 +196,7 @@ def _nearest_covered(covered: np.ndarray) -> np.ndarray:
     pos = np.flatnonzero(covered)
     nearest = pos[np.clip(np.searchsorted(pos, np.arange(n)), 0, len(pos) - 1)]
     prev = pos[np.clip(np.searchsorted(pos, np.arange(n)) - 1, 0, len(pos) - 1)]
-    return np.where(np.abs(prev - np.arange(n)) < np.abs(nearest - np.arange(n)), prev, nearest)
+    return np.where(np.abs(prev - np.arange(n)) <= np.abs(nearest - np.arange(n)), prev, nearest)
 
 
 def windows_to_points_channels(
@@ -513,13 +513,47 @@ class TimeSeriesPreprocessor:
                 raise InputError(
                     f"{what}; set freq (--freq), e.g. freq='{step}' to resample onto a grid of "
                     "that step, or freq='rows' to treat rows as equally spaced")
+        if len(frame) > 1:
+            self._check_step(frame.index[1] - frame.index[0], fitting)
         return frame
+
+    def _check_step(self, step: pd.Timedelta, fitting: bool) -> None:
+        """Fitting: keep the training series' step (``step_``). Else refuse a series whose
+        regular step is another: a window of it spans another stretch of time than the model
+        learnt (hourly rows scored by a model of minutes), and its scores would mean nothing."""
+        if fitting:
+            self.step_: str | None = _span(step)
+            return
+        trained = getattr(self, "step_", None)  # None: saved before the step was kept
+        if trained is not None and step != pd.Timedelta(to_offset(trained)):
+            raise InputError(
+                f"column {str(self.timestamp_col)!r}: the timestamps step {_span(step)}, and the "
+                f"model was trained on steps of {trained} (no freq): a window would span another "
+                f"stretch of time; give it {trained} steps (resample the data), or retrain with "
+                f"--freq {trained} to resample any series onto that grid")
 
     def _merge(self, groups: Any) -> pd.DataFrame:
         """The values of each grid bucket (or timestamp) combined by ``agg``: a bucket with no
-        value is missing, except for ``sum``, whose empty bucket is 0 (totals per step from event
-        rows: a minute without events is a true 0, and models trained so keep scoring)."""
-        return groups.agg(self.agg)
+        value is missing, except for ``sum``, whose empty bucket (no row) is 0 (totals per step
+        from event rows: a minute without events is a true 0, and models trained so keep
+        scoring); a bucket whose rows all lack the value is missing for ``sum`` too (pandas'
+        sum made it 0, a missing value that no fill policy saw).
+
+        Examples
+        --------
+        >>> df = pd.DataFrame({"ts": ["2024-01-01 00:00", "2024-01-01 00:01", "2024-01-01 00:04"],
+        ...                    "v": [1.0, None, 3.0]})
+        >>> pre = TimeSeriesPreprocessor("ts", freq="1min", agg="sum", fill="ffill", scaler="none")
+        >>> pre.fit(df).transform(df).ravel().tolist()
+        [1.0, 1.0, 0.0, 0.0, 3.0]
+        """
+        if self.agg != "sum":
+            return groups.agg(self.agg)
+        out = groups.sum(min_count=1)
+        empty = np.asarray(groups.size()) == 0
+        if empty.any():
+            out[empty] = 0.0
+        return out
 
     def _fill(self, frame: pd.DataFrame) -> pd.DataFrame:
         if self.fill == "ffill":
@@ -576,6 +610,11 @@ class TimeSeriesPreprocessor:
         self._check_params()
         if not isinstance(df, pd.DataFrame):
             raise InputError(f"expected a pandas DataFrame, got {type(df).__name__}")
+        self.step_ = None  # the regular step of a series without freq, set by _frame
+        if self.timestamp_col is None and self.freq not in (None, "rows"):  # never applied
+            raise InputError(f"freq: {self.freq!r} resamples by time and needs the timestamp "
+                             "column (timestamp_col, --timestamp-col); without one the rows are "
+                             "the steps", param="freq")
         skip = {*map(str, self.drop), str(self.timestamp_col)}
         if self.columns is not None:
             cols = [str(c) for c in self.columns]
@@ -671,7 +710,8 @@ class TimeSeriesPreprocessor:
 
     def align_labels(self, df: pd.DataFrame, labels: object, column: str = "labels") -> np.ndarray:
         """Per-row 0/1 labels of ``df`` moved onto the same grid as :meth:`transform` (a grid
-        step is anomalous when any row in it is), so scores and labels line up.
+        step is anomalous when any row in it is; a step with no row, when the steps with rows
+        on both sides of it are anomalous), so scores and labels line up.
 
         Examples
         --------
@@ -681,6 +721,10 @@ class TimeSeriesPreprocessor:
         >>> pre = TimeSeriesPreprocessor("ts", freq="1min").fit(df)
         >>> pre.align_labels(df, [0, 1, 0]).tolist()
         [1, 0]
+        >>> gap = pd.DataFrame({"ts": ["2024-01-01 00:00", "2024-01-01 00:03"], "v": [1.0, 2.0]})
+        >>> TimeSeriesPreprocessor("ts", freq="1min", fill="interpolate").fit(gap).align_labels(
+        ...     gap, [1, 1]).tolist()
+        [1, 1, 1, 1]
         """
         if not hasattr(self, "channels_"):
             raise NotFittedError("TimeSeriesPreprocessor is not fitted; call fit(df) first")
@@ -699,8 +743,12 @@ class TimeSeriesPreprocessor:
         pre = TimeSeriesPreprocessor(self.timestamp_col, self.freq, agg="max", fill="zero",
                                      scaler="none", columns=("y",))
         pre.dayfirst_ = getattr(self, "dayfirst_", None)  # the times read as the series' are
-        grid = pre._frame(lab, ["y"])
-        return grid["y"].fillna(0).to_numpy().astype(np.int8)
+        grid = pre._frame(lab, ["y"])["y"]
+        # a step with no row (a gap the fill policy bridged) lies inside an anomaly when the
+        # steps with rows on both sides of it are anomalous: a labelled stretch (NAB's windows
+        # are time ranges) stays one event, not one event per stretch between gaps
+        inside = (grid.ffill() == 1) & (grid.bfill() == 1)
+        return grid.fillna(inside.astype(np.float64)).to_numpy().astype(np.int8)
 
     def extra_columns(self, df: pd.DataFrame) -> list[str]:
         """Columns of ``df`` that the fitted preprocessing does not use."""
@@ -716,7 +764,8 @@ class TimeSeriesPreprocessor:
                 "channels": self.channels_, "masked": self.masked_, "columns": self.columns_,
                 "feature_names": self.feature_names_,
                 "offset": [float(v) for v in self.offset_], "scale": [float(v) for v in self.scale_],
-                **({} if getattr(self, "dayfirst_", None) is None else {"dayfirst": self.dayfirst_})}
+                **({} if getattr(self, "dayfirst_", None) is None else {"dayfirst": self.dayfirst_}),
+                **({} if getattr(self, "step_", None) is None else {"step": self.step_})}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> TimeSeriesPreprocessor:
@@ -738,6 +787,9 @@ class TimeSeriesPreprocessor:
             self.offset_ = np.asarray(d["offset"], dtype=np.float64)
             self.scale_ = np.asarray(d["scale"], dtype=np.float64)
             self.dayfirst_ = None if d.get("dayfirst") is None else bool(d["dayfirst"])
+            self.step_ = None if d.get("step") is None else str(d["step"])
+            if self.step_ is not None:
+                pd.Timedelta(to_offset(self.step_))  # a step that does not parse: said at load
         except (KeyError, TypeError, ValueError) as exc:
             raise InputError(f"preprocessing state is malformed ({exc})") from None
         self._check_params()  # a freq or fill that no longer parses: said at load, not at scoring
