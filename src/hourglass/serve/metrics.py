@@ -19,7 +19,8 @@ from typing import Any
 
 from hourglass.serve.security import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["CLIENT_CLOSED", "LATENCY_BUCKETS", "ModelsMetrics", "RequestCounter", "ServiceMetrics", "render_families"]
+__all__ = ["CLIENT_CLOSED", "LATENCY_BUCKETS", "ModelsMetrics", "RequestCounter", "ServiceMetrics",
+           "render_families"]
 
 #: Upper bounds (seconds) of the scoring-time histogram's buckets.
 LATENCY_BUCKETS: tuple[float, ...] = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
