@@ -67,3 +67,46 @@ def test_a_client_hanging_up_mid_upload_is_no_server_error_in_metrics(model: Pat
     with TestClient(app) as c:  # an answered request keeps its status
         assert c.post("/score", json={"rows": [ROW]}, headers=AUTH).status_code == 200
     assert 'hourglass_requests_total{path="/score",status="200"} 1' in _requests(app)
+
+
+@pytest.fixture(scope="module")
+def series_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from hourglass.detectors import LSTMAutoEncoder
+    from hourglass.features.timeseries import TimeSeriesPreprocessor
+
+    t = pd.date_range("2024-01-01", periods=80, freq="1min")
+    series = pd.DataFrame({"ts": t.astype(str), "cpu": np.sin(np.arange(80) / 4)})
+    out = tmp_path_factory.mktemp("review5_series") / "model"
+    Pipeline(LSTMAutoEncoder(window=8, hidden=4, epochs=1, verbose=0, random_state=0),
+             features=TimeSeriesPreprocessor("ts")).fit(series).save(out)
+    return out
+
+
+def _flagged(app: Any) -> str:
+    text = app.state.metrics.render()
+    return next(line for line in text.splitlines() if line.startswith("hourglass_flagged_total"))
+
+
+def test_an_ecs_answer_of_a_series_counts_the_flagged_rows_as_the_lists_answer_does(
+        series_model: Path) -> None:
+    # an ECS answer was counted as one flagged item per alert (time step) though the unit is rows:
+    # three rows merged into a flagged step counted 3 flagged rows in the lists answer, 1 in ECS,
+    # in /metrics and in the drift check alike
+    t = pd.date_range("2024-01-01", periods=20, freq="1min").astype(str)
+    rows = [{"ts": ts, "cpu": float(np.sin(i / 4))} for i, ts in enumerate(t)]
+    rows[10]["cpu"] = 50.0
+    rows += [dict(rows[10]), dict(rows[10])]  # two more rows in the spiked step, merged into it
+    seen = {}
+    for fmt in ("hourglass", "ecs"):
+        app = create_app(series_model, api_key=KEY)
+        with TestClient(app) as c:
+            answer = c.post("/score", json={"rows": rows, "alert_format": fmt}, headers=AUTH).json()
+            drift = c.get("/health").json()["drift"]
+        seen[fmt] = (_flagged(app), drift["flagged"], drift["rows"])
+        if fmt == "ecs":
+            spiked = [a for a in answer["alerts"] if 10 in a["hourglass"]["rows"]]
+            assert spiked and spiked[0]["hourglass"]["rows"] == [10, 20, 21]
+        else:
+            assert answer["flags"][10] == answer["flags"][20] == answer["flags"][21] == 1
+    assert seen["ecs"] == seen["hourglass"]
+    assert seen["ecs"][2] == 22

@@ -683,11 +683,15 @@ def _drift_monitor(pipe: Any, window: int) -> Any:
 
 
 def _flags_of(content: dict[str, Any]) -> list[int]:
-    """The 0/1 flags of a scored request's answer, in order (an ECS answer: its alert count
-    among the rows, sessions or buckets scored, the flagged ones last)."""
+    """The 0/1 flags of a scored request's answer, in order (an ECS answer: its alerts among
+    the rows, sessions or buckets scored, the flagged ones last; a time series' alert is one
+    flagged step, which flags each row of the step, ``hourglass.rows``, as the lists answer does)."""
     if "alerts" in content:
         n = int(content.get("buckets") or content.get("sessions") or content.get("rows") or 0)
-        k = min(int(content["count"]), n)
+        k = int(content["count"])
+        if "steps" in content:  # a series: the rows in the flagged steps
+            k = sum(len((alert.get("hourglass") or {}).get("rows") or ()) for alert in content["alerts"])
+        k = min(k, n)
         return [0] * (n - k) + [1] * k
     if "flags" in content:
         return [int(f) for f in content["flags"]]
