@@ -110,3 +110,27 @@ def test_an_ecs_answer_of_a_series_counts_the_flagged_rows_as_the_lists_answer_d
             assert answer["flags"][10] == answer["flags"][20] == answer["flags"][21] == 1
     assert seen["ecs"] == seen["hourglass"]
     assert seen["ecs"][2] == 22
+
+
+@pytest.mark.parametrize(("shape", "body", "detail"), [
+    ("sessions", {"sessions": [[1, 2**53 + 1]]},
+     "session 1, key 2: expected an integer key from 0 to 9007199254740992 (2**53), got '9007199254740993'"),
+    ("sessions", {"sessions": [[1, None]]}, "session 1, key 2: expected an integer key >= 0, got 'null'"),
+    ("sessions", {"sessions": [[1, True]]}, "session 1, key 2: expected an integer key >= 0, got 'true'"),
+    ("sessions", {"sessions": [[1], None]}, "session 2: expected an array of integer keys, got null"),
+    ("lines", {"lines": ["x", None]}, "line 2: expected text (one log line), got null"),
+    ("lines", {"lines": ["x", False]}, "line 2: expected text (one log line), got true/false"),
+])
+def test_a_wrong_key_or_line_is_named_in_jsons_words_and_its_bound_right(shape: str, body: Any,
+                                                                         detail: str) -> None:
+    # a key above 2**53 was answered 'expected an integer key >= 0', though it is; a null line or
+    # session 'got NoneType', a Python name the client never sent
+    from pydantic import ValidationError
+
+    from hourglass.serve.app import validation_message
+    from hourglass.serve.schemas import BODIES, LinesRequest, SessionsRequest
+
+    request = SessionsRequest if shape == "sessions" else LinesRequest
+    with pytest.raises(ValidationError) as info:
+        request.model_validate_json(json.dumps(body))
+    assert validation_message(info.value.errors(include_url=False), BODIES[request]) == (422, detail)

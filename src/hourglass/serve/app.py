@@ -39,6 +39,7 @@ from hourglass.serve.metrics import RequestCounter, ServiceMetrics
 from hourglass.serve.schemas import (
     ALERT_FORMATS,
     BODIES,
+    KEY_MAX,
     BodyShape,
     EcsResponse,
     EntityRequest,
@@ -104,7 +105,8 @@ def _location(loc: tuple[Any, ...]) -> str:
 
 
 def _json_type(value: object) -> str:
-    names: dict[type, str] = {dict: "an object", list: "an array"}
+    """What a client sent, in JSON's words where Python's differ (``null``, not ``NoneType``)."""
+    names: dict[type, str] = {dict: "an object", list: "an array", type(None): "null", bool: "true/false"}
     return names.get(type(value), type(value).__name__)
 
 
@@ -131,6 +133,9 @@ def validation_message(errors: Sequence[Mapping[str, Any]], body: BodyShape = BO
     >>> validation_message([{"type": "int_type", "loc": ("sessions", 0, 2), "input": "x",
     ...                      "msg": "Input should be a valid integer"}], BODIES[SessionsRequest])
     (422, "session 1, key 3: expected an integer key >= 0, got 'x'")
+    >>> validation_message([{"type": "string_type", "loc": ("lines", 1), "input": None}],
+    ...                    BODIES[LinesRequest])
+    (422, 'line 2: expected text (one log line), got null')
     """
     first = errors[0]
     kind, loc = first.get("type", ""), tuple(first.get("loc", ()))
@@ -151,7 +156,11 @@ def validation_message(errors: Sequence[Mapping[str, Any]], body: BodyShape = BO
     if where.startswith("line ") and len(loc) == 2:
         return 422, f"{where}: expected text (one log line), got {_json_type(first.get('input'))}"
     if where.startswith("session ") and ", key " in where:
-        return 422, f"{where}: expected an integer key >= 0, got {str(first.get('input'))[:40]!r}"
+        sent = first.get("input")
+        shown = "null" if sent is None else str(sent).lower() if isinstance(sent, bool) else str(sent)[:40]
+        if kind == "less_than_equal":  # the key is >= 0: its bound is the other one
+            return 422, f"{where}: expected an integer key from 0 to {KEY_MAX} (2**53), got {shown!r}"
+        return 422, f"{where}: expected an integer key >= 0, got {shown!r}"
     if where.startswith("session "):
         return 422, f"{where}: expected an array of integer keys, got {_json_type(first.get('input'))}"
     if kind == "literal_error":  # alert_format
