@@ -293,6 +293,8 @@ class HostedModel:
             status, message = validation_message(errors, body)
             return status, {"detail": message}
         items = getattr(request, body.field)
+        if len(items) > max_rows:  # before the rows are copied (flattened): a refusal costs little
+            return self._too_many(len(items))
         if body.field == "rows" and self.expand is not None:
             expanded: list[dict[str, Any]] = []
             for i, row in enumerate(items):
@@ -301,12 +303,10 @@ class HostedModel:
                 except ValueError as exc:
                     return 422, {"detail": f"rows[{i}]: {exc}"}
             items = expanded
+            if len(items) > max_rows:  # a page's events
+                return self._too_many(len(items))
         if body.field == "rows":  # {"source": {"ip": ...}} is source.ip, as in a file
             items = [flat_record(row) for row in items]
-        if len(items) > max_rows:
-            what = {"lines": "lines", "sessions": "sessions"}.get(body.field, "rows")
-            return 413, {"detail": f"too many {what} ({len(items):,}; the limit is {max_rows:,}, "
-                                   "--max-rows): split the request"}
         if request_model is RecordLinesRequest:  # one row per line, as training read the file
             if not items:  # else the table scorer's 'rows: no rows', a field this body has not
                 return 422, {"detail": "lines: no lines to score (empty list)"}
@@ -342,6 +342,12 @@ class HostedModel:
         except Exception:
             logger.exception("scoring %d %s%s failed", len(items), body.field, self._of)
             return 500, {"detail": "internal error while scoring; the server log has the details"}
+
+    def _too_many(self, n: int) -> tuple[int, dict[str, Any]]:
+        """The ``413`` of a request of ``n`` rows (lines, sessions), more than ``max_rows``."""
+        what = {"lines": "lines", "sessions": "sessions"}.get(self.body.field, "rows")
+        return 413, {"detail": f"too many {what} ({n:,}; the limit is {self.max_rows:,}, --max-rows): "
+                               "split the request"}
 
     async def answer(self, request: Request) -> Response:
         """The answer to a ``POST`` of a body to score."""
