@@ -156,3 +156,15 @@ def test_too_many_rows_are_refused_before_they_are_copied(client: TestClient,
     assert copied[0] == 0
     assert client.post("/score", json={"rows": [ROW] * 3}, headers=AUTH).status_code == 200
     assert copied[0] == 3
+
+
+def test_a_4xx_quoting_a_huge_value_stays_short(client: TestClient) -> None:
+    # the scorer's message quotes the value it refused, whole: a 1 MB text in a numeric column came
+    # back as a 1 MB 'detail' (and filled the logs of whatever logs the client's errors)
+    r = client.post("/score", json={"rows": [{**ROW, "bytes": "x" * 1_000_000}]}, headers=AUTH)
+    assert r.status_code == 422 and len(r.content) < 500
+    detail = r.json()["detail"]
+    assert detail.startswith("column 'bytes': expected numbers, found 'xxx") and detail.endswith("' (row 1)")
+    assert "characters left out" in detail
+    short = client.post("/score", json={"rows": [{**ROW, "bytes": "abc"}]}, headers=AUTH).json()["detail"]
+    assert short == "column 'bytes': expected numbers, found 'abc' (row 1)"  # a short one: as it was

@@ -301,7 +301,7 @@ class HostedModel:
                 try:
                     expanded.extend(self.expand(row))
                 except ValueError as exc:
-                    return 422, {"detail": f"rows[{i}]: {exc}"}
+                    return 422, {"detail": f"rows[{i}]: {_one_line(exc)}"}
             items = expanded
             if len(items) > max_rows:  # a page's events
                 return self._too_many(len(items))
@@ -723,6 +723,23 @@ def _is_utf8(raw: bytes) -> bool:
     return True
 
 
+#: Longest ``detail`` of a 4xx: a message quotes the client's value, which may be a megabyte.
+_DETAIL_CHARS = 400
+
+
 def _one_line(exc: Exception) -> str:
+    """The first line of ``exc``'s message, at most :data:`_DETAIL_CHARS` long: a longer one
+    keeps its start and its end (where the row is named), the middle left out.
+
+    Examples
+    --------
+    >>> line = _one_line(InputError(f"column 'bytes': expected numbers, found '{'x' * 5000}' (row 1)"))
+    >>> len(line), line[300:337], line[-12:]
+    (395, '... (4,690 characters left out) ...xx', "xxx' (row 1)")
+    """
     text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
+    line = text.splitlines()[0] if text else type(exc).__name__
+    if len(line) <= _DETAIL_CHARS:
+        return line
+    head, tail = line[:_DETAIL_CHARS - 100], line[-60:]
+    return f"{head}... ({len(line) - len(head) - len(tail):,} characters left out) ...{tail}"
