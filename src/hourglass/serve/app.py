@@ -39,6 +39,7 @@ from hourglass.serve.metrics import RequestCounter, ServiceMetrics
 from hourglass.serve.schemas import (
     ALERT_FORMATS,
     BODIES,
+    KEY_MAX,
     BodyShape,
     EcsResponse,
     EntityRequest,
@@ -104,7 +105,8 @@ def _location(loc: tuple[Any, ...]) -> str:
 
 
 def _json_type(value: object) -> str:
-    names: dict[type, str] = {dict: "an object", list: "an array"}
+    """What a client sent, in JSON's words where Python's differ (``null``, not ``NoneType``)."""
+    names: dict[type, str] = {dict: "an object", list: "an array", type(None): "null", bool: "true/false"}
     return names.get(type(value), type(value).__name__)
 
 
@@ -131,6 +133,9 @@ def validation_message(errors: Sequence[Mapping[str, Any]], body: BodyShape = BO
     >>> validation_message([{"type": "int_type", "loc": ("sessions", 0, 2), "input": "x",
     ...                      "msg": "Input should be a valid integer"}], BODIES[SessionsRequest])
     (422, "session 1, key 3: expected an integer key >= 0, got 'x'")
+    >>> validation_message([{"type": "string_type", "loc": ("lines", 1), "input": None}],
+    ...                    BODIES[LinesRequest])
+    (422, 'line 2: expected text (one log line), got null')
     """
     first = errors[0]
     kind, loc = first.get("type", ""), tuple(first.get("loc", ()))
@@ -151,7 +156,11 @@ def validation_message(errors: Sequence[Mapping[str, Any]], body: BodyShape = BO
     if where.startswith("line ") and len(loc) == 2:
         return 422, f"{where}: expected text (one log line), got {_json_type(first.get('input'))}"
     if where.startswith("session ") and ", key " in where:
-        return 422, f"{where}: expected an integer key >= 0, got {str(first.get('input'))[:40]!r}"
+        sent = first.get("input")
+        shown = "null" if sent is None else str(sent).lower() if isinstance(sent, bool) else str(sent)[:40]
+        if kind == "less_than_equal":  # the key is >= 0: its bound is the other one
+            return 422, f"{where}: expected an integer key from 0 to {KEY_MAX} (2**53), got {shown!r}"
+        return 422, f"{where}: expected an integer key >= 0, got {shown!r}"
     if where.startswith("session "):
         return 422, f"{where}: expected an array of integer keys, got {_json_type(first.get('input'))}"
     if kind == "literal_error":  # alert_format
@@ -284,20 +293,20 @@ class HostedModel:
             status, message = validation_message(errors, body)
             return status, {"detail": message}
         items = getattr(request, body.field)
+        if len(items) > max_rows:  # before the rows are copied (flattened): a refusal costs little
+            return self._too_many(len(items))
         if body.field == "rows" and self.expand is not None:
             expanded: list[dict[str, Any]] = []
             for i, row in enumerate(items):
                 try:
                     expanded.extend(self.expand(row))
                 except ValueError as exc:
-                    return 422, {"detail": f"rows[{i}]: {exc}"}
+                    return 422, {"detail": f"rows[{i}]: {_one_line(exc)}"}
             items = expanded
+            if len(items) > max_rows:  # a page's events
+                return self._too_many(len(items))
         if body.field == "rows":  # {"source": {"ip": ...}} is source.ip, as in a file
             items = [flat_record(row) for row in items]
-        if len(items) > max_rows:
-            what = {"lines": "lines", "sessions": "sessions"}.get(body.field, "rows")
-            return 413, {"detail": f"too many {what} ({len(items):,}; the limit is {max_rows:,}, "
-                                   "--max-rows): split the request"}
         if request_model is RecordLinesRequest:  # one row per line, as training read the file
             if not items:  # else the table scorer's 'rows: no rows', a field this body has not
                 return 422, {"detail": "lines: no lines to score (empty list)"}
@@ -333,6 +342,12 @@ class HostedModel:
         except Exception:
             logger.exception("scoring %d %s%s failed", len(items), body.field, self._of)
             return 500, {"detail": "internal error while scoring; the server log has the details"}
+
+    def _too_many(self, n: int) -> tuple[int, dict[str, Any]]:
+        """The ``413`` of a request of ``n`` rows (lines, sessions), more than ``max_rows``."""
+        what = {"lines": "lines", "sessions": "sessions"}.get(self.body.field, "rows")
+        return 413, {"detail": f"too many {what} ({n:,}; the limit is {self.max_rows:,}, --max-rows): "
+                               "split the request"}
 
     async def answer(self, request: Request) -> Response:
         """The answer to a ``POST`` of a body to score."""
@@ -683,11 +698,15 @@ def _drift_monitor(pipe: Any, window: int) -> Any:
 
 
 def _flags_of(content: dict[str, Any]) -> list[int]:
-    """The 0/1 flags of a scored request's answer, in order (an ECS answer: its alert count
-    among the rows, sessions or buckets scored, the flagged ones last)."""
+    """The 0/1 flags of a scored request's answer, in order (an ECS answer: its alerts among
+    the rows, sessions or buckets scored, the flagged ones last; a time series' alert is one
+    flagged step, which flags each row of the step, ``hourglass.rows``, as the lists answer does)."""
     if "alerts" in content:
         n = int(content.get("buckets") or content.get("sessions") or content.get("rows") or 0)
-        k = min(int(content["count"]), n)
+        k = int(content["count"])
+        if "steps" in content:  # a series: the rows in the flagged steps
+            k = sum(len((alert.get("hourglass") or {}).get("rows") or ()) for alert in content["alerts"])
+        k = min(k, n)
         return [0] * (n - k) + [1] * k
     if "flags" in content:
         return [int(f) for f in content["flags"]]
@@ -704,6 +723,23 @@ def _is_utf8(raw: bytes) -> bool:
     return True
 
 
+#: Longest ``detail`` of a 4xx: a message quotes the client's value, which may be a megabyte.
+_DETAIL_CHARS = 400
+
+
 def _one_line(exc: Exception) -> str:
+    """The first line of ``exc``'s message, at most :data:`_DETAIL_CHARS` long: a longer one
+    keeps its start and its end (where the row is named), the middle left out.
+
+    Examples
+    --------
+    >>> line = _one_line(InputError(f"column 'bytes': expected numbers, found '{'x' * 5000}' (row 1)"))
+    >>> len(line), line[300:337], line[-12:]
+    (395, '... (4,690 characters left out) ...xx', "xxx' (row 1)")
+    """
     text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
+    line = text.splitlines()[0] if text else type(exc).__name__
+    if len(line) <= _DETAIL_CHARS:
+        return line
+    head, tail = line[:_DETAIL_CHARS - 100], line[-60:]
+    return f"{head}... ({len(line) - len(head) - len(tail):,} characters left out) ...{tail}"

@@ -19,11 +19,16 @@ from typing import Any
 
 from hourglass.serve.security import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["LATENCY_BUCKETS", "ModelsMetrics", "RequestCounter", "ServiceMetrics", "render_families"]
+__all__ = ["CLIENT_CLOSED", "LATENCY_BUCKETS", "ModelsMetrics", "RequestCounter", "ServiceMetrics",
+           "render_families"]
 
 #: Upper bounds (seconds) of the scoring-time histogram's buckets.
 LATENCY_BUCKETS: tuple[float, ...] = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
                                       2.5, 5.0, 10.0)
+
+#: The status a request is counted under when the client hung up before any answer (nginx's
+#: "client closed request"): no server error, though no answer was sent.
+CLIENT_CLOSED = 499
 
 #: Paths counted under their own label; anything else is ``other`` (a scanner probing a thousand
 #: URLs must not make a thousand series).
@@ -143,7 +148,8 @@ class ServiceMetrics:
                                   "When the service started (Unix time).",
                                   [("", "", self.started)]),
                                  ("hourglass_requests_total", "counter",
-                                  "Requests answered, by path and HTTP status.",
+                                  "Requests answered, by path and HTTP status (499: the client "
+                                  "hung up before the answer).",
                                   [("", f'path="{_label(p)}",status="{s}"', c) for (p, s), c in requests])]
         return render_families([families[0], *service, *families[1:]])
 
@@ -272,7 +278,7 @@ class ModelsMetrics:
             ("hourglass_start_time_seconds", "gauge", "When the service started (Unix time).",
              [("", "", self.started)]),
             ("hourglass_requests_total", "counter", "Requests answered, by path (a model's: its "
-             "route, and the model), and HTTP status.",
+             "route, and the model), and HTTP status (499: the client hung up before the answer).",
              [("", ",".join(part for part in (f'path="{_label(p)}"', m and f'model="{_label(m)}"',
                                                f'status="{s}"') if part), c)
               for (p, m, s), c in requests])]
@@ -283,6 +289,8 @@ class RequestCounter:
     """ASGI middleware that counts every HTTP answer by path and status into ``metrics``.
 
     Added outermost, it sees the guards' refusals (``413``, ``429``) as well as the app's answers.
+    A request the client hung up on before any answer (mid-upload) is counted with status
+    :data:`CLIENT_CLOSED` (``499``, as nginx logs it), not as a server error.
     """
 
     def __init__(self, app: ASGIApp, metrics: ServiceMetrics) -> None:
@@ -294,14 +302,19 @@ class RequestCounter:
             await self.app(scope, receive, send)
             return
         status = 500  # an exception before any answer: what the server sends
+        started = False
 
         async def counted(message: Message) -> None:
-            nonlocal status
+            nonlocal status, started
             if message["type"] == "http.response.start":
-                status = int(message["status"])
+                status, started = int(message["status"]), True
             await send(message)
 
         try:
             await self.app(scope, receive, counted)
-        finally:
+        except BaseException:
             self.metrics.count_request(scope.get("path", ""), status)
+            raise
+        if not started:  # returned without answering: the client left
+            status = CLIENT_CLOSED
+        self.metrics.count_request(scope.get("path", ""), status)

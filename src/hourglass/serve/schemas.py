@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
-__all__ = ["ALERT_FORMATS", "BODIES", "BodyShape", "BucketScore", "Column", "EcsResponse",
+__all__ = ["ALERT_FORMATS", "BODIES", "KEY_MAX", "BodyShape", "BucketScore", "Column", "EcsResponse",
            "EntityRequest", "EntityResponse", "EventRowsRequest", "HealthResponse", "LinesRequest",
            "LogResponse", "RecordLinesRequest", "ScoreRequest", "ScoreResponse", "SeriesRequest",
            "SeriesResponse", "SessionScore", "SessionsRequest"]
@@ -20,7 +20,8 @@ Value = str | int | float | bool | None
 #: ``source.ip``) or an array (read as its JSON text), as ``hourglass score`` reads JSON lines
 RowValue = str | int | float | bool | None | list[Any] | dict[str, Any]
 #: a DeepLog key: a non-negative integer (JSON numbers above 2**53 lose precision in most clients)
-Key = Annotated[int, Field(strict=True, ge=0, le=2**53)]
+KEY_MAX = 2**53
+Key = Annotated[int, Field(strict=True, ge=0, le=KEY_MAX)]
 #: what ``alert_format`` takes: hourglass' own lists (the default) or ECS alert documents
 ALERT_FORMATS = ("hourglass", "ecs")
 #: A request's arrays and objects stop at their first invalid item (``fail_fast``): the answer
