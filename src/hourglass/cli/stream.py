@@ -393,10 +393,23 @@ def _stdin_reader() -> Callable[[int], bytes]:
         raise HourglassError("no standard input: this process was started with it closed; pipe "
                              "the lines in, or give --input FILE")
     try:
-        return functools.partial(os.read, sys.stdin.fileno())
+        return _reads(functools.partial(os.read, sys.stdin.fileno()), "<stdin>")
     except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is both of the last two
         buffer = sys.stdin.buffer
-        return getattr(buffer, "read1", buffer.read)
+        return _reads(getattr(buffer, "read1", buffer.read), "<stdin>")
+
+
+def _reads(read: Callable[[int], bytes], name: str) -> Callable[[int], bytes]:
+    """``read``, an error of which (a disk's I/O error, a stale NFS handle, a descriptor left
+    non-blocking by another process) is one line naming the input, not a traceback."""
+
+    def checked(n: int) -> bytes:
+        try:
+            return read(n)
+        except OSError as exc:
+            raise HourglassError(f"{name}: cannot read ({exc.strerror or exc})") from None
+
+    return checked
 
 
 def _input_reader(path: Path) -> Callable[[int], bytes]:
@@ -416,13 +429,20 @@ def _input_reader(path: Path) -> Callable[[int], bytes]:
     import gzip
     import zlib
 
-    fd = os.open(path, os.O_RDONLY)
-    head = os.pread(fd, 2, 0) if path.is_file() else b""
+    name = f"--input {path}"
+    fd = None
+    try:  # a socket, a device without its hardware (/dev/tty without a terminal): one line
+        fd = os.open(path, os.O_RDONLY)
+        head = os.pread(fd, 2, 0) if path.is_file() else b""
+    except OSError as exc:
+        if fd is not None:
+            os.close(fd)
+        raise HourglassError(f"{name}: cannot read ({exc.strerror or exc})") from None
     if head in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 with a byte-order mark (Windows tools)
         text = io.TextIOWrapper(os.fdopen(fd, "rb"), encoding="utf-16", errors="replace", newline="")
-        return lambda n: text.read(max(n // 4, 1)).encode("utf-8")
+        return _reads(lambda n: text.read(max(n // 4, 1)).encode("utf-8"), name)
     if head != b"\x1f\x8b":
-        return functools.partial(os.read, fd)
+        return _reads(functools.partial(os.read, fd), name)
     gz = gzip.GzipFile(fileobj=os.fdopen(fd, "rb"))
 
     def read(n: int) -> bytes:

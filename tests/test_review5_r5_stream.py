@@ -1,0 +1,83 @@
+"""Review 5 of ``hourglass stream``: defects found in the stream paths, each pinned by a test."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import tempfile
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import hourglass.cli.stream as stream_mod
+from hourglass.cli.app import app
+from hourglass.errors import HourglassError
+from tests.test_stream import _flows
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def spot_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny autoencoder with an adapting (SPOT) threshold: --adapt works, --group-by too."""
+    d = tmp_path_factory.mktemp("r5stream")
+    _flows(300, 0).to_csv(d / "train.csv", index=False)
+    res = runner.invoke(app, ["train", str(d / "train.csv"), "-o", str(d / "model"), "--hidden", "4,2",
+                              "--epochs", "2", "--label-col", "label", "--normal", "benign",
+                              "--threshold", "spot:0.99", "-q"])
+    assert res.exit_code == 0, res.output
+    return d / "model"
+
+
+def _rows(n: int = 20, attacks: int = 4) -> str:
+    rows = [{**r, "src": f"10.0.0.{i % 2}"} for i, r in enumerate(_flows(n, 1, attacks).to_dict("records"))]
+    return "".join(json.dumps(r) + "\n" for r in rows)
+
+
+def test_input_that_cannot_be_opened_is_one_line(spot_model: Path) -> None:
+    # --input naming a Unix socket (the syslog socket, say) gave a traceback (OSError ENXIO)
+    folder = Path(tempfile.mkdtemp(prefix="hg-r5-"))  # (a socket's path is short)
+    sock = socket.socket(socket.AF_UNIX)
+    try:
+        sock.bind(str(folder / "s.sock"))
+        res = runner.invoke(app, ["stream", str(spot_model), "--input", str(folder / "s.sock")])
+    finally:
+        sock.close()
+        (folder / "s.sock").unlink(missing_ok=True)
+        folder.rmdir()
+    assert res.exit_code == 2, res.output
+    assert "--input" in res.stderr and "s.sock: cannot read (" in res.stderr
+    assert isinstance(res.exception, SystemExit)  # (an exit code, no traceback)
+
+
+def test_a_read_error_while_streaming_is_one_line(spot_model: Path, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    # an I/O error of the reader thread (a failing disk, a stale NFS handle) reached the main
+    # thread as a bare OSError: a traceback; the alerts of the lines read before it stay
+    path = tmp_path / "rows.jsonl"
+    path.write_text(_rows())
+    chunks = [path.read_bytes()]
+
+    def failing(fd: int, n: int) -> bytes:
+        if chunks:
+            return chunks.pop()
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(os, "read", failing)  # bound by the reader when it is made
+    read = stream_mod._input_reader(path)
+    monkeypatch.undo()
+    monkeypatch.setattr(stream_mod, "_input_reader", lambda p: read)
+    res = runner.invoke(app, ["stream", str(spot_model), "--input", str(path), "--all"])
+    assert res.exit_code == 2, res.output
+    assert f"error: --input {path}: cannot read (Input/output error)" in res.stderr
+    assert len(res.stdout.splitlines()) == 20 and "streamed 20 rows" in res.stderr
+
+
+def test_read_errors_of_stdin_are_one_line() -> None:
+    def failing(n: int) -> bytes:
+        raise OSError(11, "Resource temporarily unavailable")
+
+    with pytest.raises(HourglassError, match=r"^<stdin>: cannot read \(Resource temporarily"):
+        stream_mod._reads(failing, "<stdin>")(10)
