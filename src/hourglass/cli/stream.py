@@ -10,6 +10,7 @@ the queue and one batch: nothing is kept across batches but the counters.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import functools
 import io
@@ -47,11 +48,18 @@ from hourglass.cli._options import (
     check_stream_output,
     sqlite_table,
 )
-from hourglass.cli._output import err, interrupted, setup_logging, skipped_lines_text, user_errors
+from hourglass.cli._output import (
+    SHOWN_BAD_LINES,
+    err,
+    interrupted,
+    setup_logging,
+    skipped_lines_text,
+    user_errors,
+)
 from hourglass.cli._suppress import SuppressOpt
 from hourglass.errors import HourglassError, json_problem
 
-__all__ = ["LineBatcher", "stream"]
+__all__ = ["LineBatcher", "SkippedLines", "stream"]
 
 _EOF = object()
 _STOPPED = object()  # what a wait gives once SIGINT or SIGTERM came (see _stop_signals)
@@ -226,6 +234,40 @@ class LineBatcher:
             batch.append((number, item))  # type: ignore[arg-type]
         for i in range(0, len(batch), self.size):
             yield batch[i:i + self.size]
+
+
+class SkippedLines(list[int]):
+    """The line numbers a stream skipped (``--on-bad-rows skip``), for its summary: ``len`` is how
+    many, the items the first :data:`~hourglass.cli._output.SHOWN_BAD_LINES` of them in order
+    (all that :func:`~hourglass.cli._output.skipped_lines_text` names). A stream that skips a
+    line in ten for weeks keeps no more than these (a list of every number grew without end).
+
+    Examples
+    --------
+    >>> bad = SkippedLines()
+    >>> bad.extend([30, 12, *range(100, 200), 5])
+    >>> len(bad), bad[:4], skipped_lines_text(bad)[:34]
+    (103, [5, 12, 30, 100], 'skipped 103 malformed line(s) (lin')
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.count = 0
+
+    def append(self, line: int) -> None:
+        self.count += 1
+        kept = super().__len__()
+        if kept < SHOWN_BAD_LINES or line < self[-1]:
+            bisect.insort(self, line, 0, kept)  # (bounds given: len() is the count)
+            if kept == SHOWN_BAD_LINES:
+                self.pop()
+
+    def extend(self, lines: Iterable[int]) -> None:
+        for line in lines:
+            self.append(line)
+
+    def __len__(self) -> int:
+        return self.count
 
 
 class Terminated(KeyboardInterrupt):
@@ -902,7 +944,7 @@ def stream(
                             explain=explain, keep=keep, adapt=adapt, drift=drift,
                             idle_timeout=idle_timeout, silencer=silencer)
     n_rows = flagged = 0
-    bad: list[int] = []
+    bad = SkippedLines()
     line_spec, events = _line_reading(scorer.pipeline)
     start = time.perf_counter()
     threshold = scorer.pipeline.detector_.threshold_
@@ -910,7 +952,7 @@ def stream(
 
     def summary() -> None:
         took = time.perf_counter() - start
-        skipped = f", {skipped_lines_text(sorted(bad))}" if bad else ""
+        skipped = f", {skipped_lines_text(bad)}" if bad else ""
         moved = f"; threshold {first_value:.6g} -> {float(threshold.value_):.6g} (--adapt)" if adapt else ""
         silenced = f", {silencer.text()}" if silencer is not None else ""
         err.print(f"streamed {n_rows:,} rows from {where}, {flagged:,} flagged{silenced}{skipped}, "
@@ -1004,7 +1046,7 @@ def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping:
     from hourglass.cli._groups import NO_TIME
 
     n_rows = flagged = 0
-    bad: list[int] = []
+    bad = SkippedLines()
     line_spec, events = _line_reading(scorer.pipeline)
     start = time.perf_counter()
     last_line = newest_at = time.monotonic()
@@ -1015,7 +1057,7 @@ def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping:
         note = grouping.untimed_note(where)
         if note:  # (as score says it)
             logging.getLogger("hourglass").warning("%s", note)
-        skipped = f", {skipped_lines_text(sorted(bad))}" if bad else ""
+        skipped = f", {skipped_lines_text(bad)}" if bad else ""
         silenced = f", {silencer.text()}" if silencer is not None else ""
         err.print(f"streamed {n_rows:,} rows from {where}, {flagged:,} flagged{silenced}{skipped}, "
                   f"{n_rows / took if took > 0 else 0:,.0f} rows/s; {grouping.summary()}",
