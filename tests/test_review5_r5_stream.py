@@ -101,6 +101,18 @@ def test_skipped_lines_summary_is_unchanged(spot_model: Path) -> None:
     assert "skipped 3 malformed line(s) (lines 4, 11, 15)" in res.stderr
 
 
+def test_grouped_stream_with_adapt_gives_the_threshold_in_its_summary(spot_model: Path) -> None:
+    # the docs: with --adapt the summary gives the threshold's first and last value; with
+    # --group-by it did not
+    args = ["stream", str(spot_model), "--adapt", "-q"]
+    plain = runner.invoke(app, args, input=_rows())
+    grouped = runner.invoke(app, [*args, "--group-by", "src", "--group-window", "100"], input=_rows())
+    assert plain.exit_code == 0 and grouped.exit_code == 0, grouped.output
+    assert "(--adapt)" in plain.stderr
+    moved = plain.stderr.split("rows/s")[1].split("(--adapt)")[0]
+    assert moved.startswith("; threshold ") and f"rows/s{moved}(--adapt); grouped " in grouped.stderr
+
+
 def test_read_errors_of_stdin_are_one_line() -> None:
     def failing(n: int) -> bytes:
         raise OSError(11, "Resource temporarily unavailable")

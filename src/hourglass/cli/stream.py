@@ -1051,6 +1051,8 @@ def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping:
     start = time.perf_counter()
     last_line = newest_at = time.monotonic()
     newest = None
+    threshold = scorer.pipeline.detector_.threshold_
+    first_value = float(threshold.value_)
 
     def summary() -> None:
         took = time.perf_counter() - start
@@ -1059,8 +1061,9 @@ def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping:
             logging.getLogger("hourglass").warning("%s", note)
         skipped = f", {skipped_lines_text(bad)}" if bad else ""
         silenced = f", {silencer.text()}" if silencer is not None else ""
+        moved = f"; threshold {first_value:.6g} -> {float(threshold.value_):.6g} (--adapt)" if adapt else ""
         err.print(f"streamed {n_rows:,} rows from {where}, {flagged:,} flagged{silenced}{skipped}, "
-                  f"{n_rows / took if took > 0 else 0:,.0f} rows/s; {grouping.summary()}",
+                  f"{n_rows / took if took > 0 else 0:,.0f} rows/s{moved}; {grouping.summary()}",
                   highlight=False)
         drift.summary()
 
