@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import tempfile
 from pathlib import Path
@@ -119,3 +120,23 @@ def test_read_errors_of_stdin_are_one_line() -> None:
 
     with pytest.raises(HourglassError, match=r"^<stdin>: cannot read \(Resource temporarily"):
         stream_mod._reads(failing, "<stdin>")(10)
+
+
+def test_a_folder_with_a_gzip_file_cut_short_is_one_line(spot_model: Path, tmp_path: Path) -> None:
+    # a folder of rotated logs whose newest .gz is being written (cut short), or a damaged one:
+    # EOFError / zlib.error escaped as a traceback; now one line naming the file, exit code 2
+    import gzip
+
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    text = _rows().encode()
+    (folder / "a.jsonl").write_bytes(text)
+    whole = gzip.compress(text)
+    for damage, expected in ((whole[:len(whole) // 2], "end-of-stream"),
+                             (whole[:30] + bytes(60) + whole[90:], "Error -3")):
+        (folder / "b.jsonl.gz").write_bytes(damage)
+        res = runner.invoke(app, ["score", str(spot_model), str(folder), "-o", str(tmp_path / "o.csv")])
+        assert res.exit_code == 2, res.output
+        assert isinstance(res.exception, SystemExit) and not (tmp_path / "o.csv").exists()
+        said = re.sub(r"[\s\u2500-\u257f]", "", res.stderr)  # (the message, out of its box)
+        assert f"{folder}:b.jsonl.gz:cannotread(" in said and expected.replace(" ", "") in said
