@@ -140,3 +140,14 @@ def test_a_folder_with_a_gzip_file_cut_short_is_one_line(spot_model: Path, tmp_p
         assert isinstance(res.exception, SystemExit) and not (tmp_path / "o.csv").exists()
         said = re.sub(r"[\s\u2500-\u257f]", "", res.stderr)  # (the message, out of its box)
         assert f"{folder}:b.jsonl.gz:cannotread(" in said and expected.replace(" ", "") in said
+
+
+def test_a_refused_lateness_leaves_no_output_file(spot_model: Path, tmp_path: Path) -> None:
+    # --lateness (entity models only) was checked after the output was opened: the refusal left
+    # a new empty alerts file, or a new SQLite database with an empty table
+    for name in ("alerts.jsonl", "alerts.sqlite"):
+        out = tmp_path / name
+        res = runner.invoke(app, ["stream", str(spot_model), "-o", str(out), "--lateness", "5m"],
+                            input=_rows())
+        assert res.exit_code == 2 and "--lateness: for entity-bucket models only" in res.stderr
+        assert not out.exists(), name

@@ -583,14 +583,16 @@ def _open(model: Path, input_file: Path | None, output: Path | None, explain: in
           keep: list[str] | None, adapt: bool, on_bad_rows: str | None, all_rows: bool = False,
           max_sessions: int = 100_000, idle_timeout: float | None = None, ecs: bool = False,
           table: str = "alerts", group: tuple[str | None, str | None, str | None] = (None, None, None),
-          suppress: Path | None = None) -> tuple[Any, Callable[[int], bytes], Any, Any]:
+          suppress: Path | None = None, lateness: str | None = None,
+          ) -> tuple[Any, Callable[[int], bytes], Any, Any]:
     """Check the options, load the model, open the input and output (one line on error). The
     scorer is a :class:`TableScorer`, or a ``LogStreamScorer`` for a log model; the sink a
     :class:`~hourglass.serve.sinks.JsonLinesSink` (stdout or appended to ``output``) or, for a
     ``.sqlite``/``.db`` output, a :class:`~hourglass.serve.sinks.SQLiteSink` into ``table``; the
     last item the :class:`~hourglass.serve.ecs.AlertRule` of ECS alerts (``None`` without
     ``ecs``). With ``suppress``, the table scorer silences the flagged rows its rules match (an
-    entity model's scorer, its flagged buckets)."""
+    entity model's scorer, its flagged buckets); ``lateness`` is an entity model's. Every option
+    is checked before the output is opened (a refused one leaves no new file)."""
     from hourglass.cli._common import (  # here only
         check_not_input,
         model_kind,
@@ -675,6 +677,12 @@ def _open(model: Path, input_file: Path | None, output: Path | None, explain: in
                 raise HourglassError(f"--adapt: the threshold of {model} "
                                      f"({pipe.threshold_.describe()}) does not adapt; train with "
                                      "--threshold spot:Q or dspot:Q")
+        if kind == "entity":
+            from hourglass.cli.stream_entity import parse_lateness
+
+            scorer.set_lateness(parse_lateness(lateness, scorer.bucket))
+        elif lateness is not None:
+            raise HourglassError("--lateness: for entity-bucket models only (trained with --entity-col)")
         read = _input_reader(input_file) if input_file is not None else _stdin_reader()
         rule = None
         if ecs:
@@ -883,19 +891,14 @@ def stream(
     try:
         scorer, read, sink, rule = _open(model, input_file, output, explain, keep, adapt,
                                          on_bad_rows, all_rows, max_sessions, idle_timeout, ecs,
-                                         table, (group_by, group_window, timestamp_col), suppress)
+                                         table, (group_by, group_window, timestamp_col), suppress,
+                                         lateness)
     except KeyboardInterrupt:
         raise typer.Exit(130) from None
     where = str(input_file) if input_file is not None else "<stdin>"
     from hourglass.cli._drift import DriftCheck
 
     with user_errors():
-        if getattr(scorer, "kind", None) == "entity":
-            from hourglass.cli.stream_entity import parse_lateness
-
-            scorer.set_lateness(parse_lateness(lateness, scorer.bucket))
-        elif lateness is not None:
-            raise HourglassError("--lateness: for entity-bucket models only (trained with --entity-col)")
         drift = DriftCheck(scorer.pipeline, drift_window, causal=True)
     if getattr(scorer, "kind", None) == "entity":
         from hourglass.cli.stream_entity import run as run_entity
