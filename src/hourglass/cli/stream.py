@@ -252,10 +252,10 @@ class SkippedLines(list[int]):
 
     def __init__(self) -> None:
         super().__init__()
-        self.count = 0
+        self.total = 0
 
     def append(self, line: int) -> None:
-        self.count += 1
+        self.total += 1
         kept = super().__len__()
         if kept < SHOWN_BAD_LINES or line < self[-1]:
             bisect.insort(self, line, 0, kept)  # (bounds given: len() is the count)
@@ -267,7 +267,7 @@ class SkippedLines(list[int]):
             self.append(line)
 
     def __len__(self) -> int:
-        return self.count
+        return self.total
 
 
 class Terminated(KeyboardInterrupt):
