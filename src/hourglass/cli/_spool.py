@@ -249,6 +249,7 @@ def _files_as_file(files: list[Path], name: str, label: str) -> Path:
     out = out_folder / "data"
     starts: list[tuple[int, str, int]] = []
     lines = 0  # lines written so far
+    path: Path | None = None  # the file being copied
     try:
         with open(out, "wb") as dst:
             for path in files:
@@ -293,14 +294,27 @@ def _files_as_file(files: list[Path], name: str, label: str) -> Path:
                     if last not in (b"", b"\n"):
                         dst.write(b"\n")
                         lines += 1
-    except OSError as exc:
-        raise typer.BadParameter(f"{name}: cannot read ({exc})") from None
+    except (OSError, EOFError, zlib.error) as exc:  # a .gz cut short (being compressed), damaged
+        where = f"{name}: {_relative(path, name)}" if path is not None else name
+        raise typer.BadParameter(f"{where}: cannot read ({exc})") from None
     if len(kinds) > 1:
         raise typer.BadParameter(f"{name}: holds CloudTrail files and other files; give a folder "
                                  "of one layout")
     _SHOWN[str(out)] = f"{label}({len(files)} files)"
     _STARTS[str(out)] = starts
     return out
+
+
+def _relative(path: Path, name: str) -> str:
+    """``path`` as messages name a file of the folder (its path in it) or pattern ``name``.
+
+    Examples
+    --------
+    >>> _relative(Path("/no/such/folder/b.gz"), "/no/such/folder"), _relative(Path("x/1.gz"), "x/*.gz")
+    ('/no/such/folder/b.gz', 'x/1.gz')
+    """
+    folder = Path(name)
+    return str(path.relative_to(folder)) if folder.is_dir() and path.is_relative_to(folder) else str(path)
 
 
 def _check_layout(layouts: dict[bool, Path], path: Path, line: bytes, name: str) -> None:
@@ -323,14 +337,9 @@ def _check_layout(layouts: dict[bool, Path], path: Path, line: bytes, name: str)
     json_lines = head.startswith(b"{")
     layouts.setdefault(json_lines, path)
     if len(layouts) > 1:
-        folder = Path(name)
-
-        def named(p: Path) -> str:
-            return str(p.relative_to(folder)) if folder.is_dir() and p.is_relative_to(folder) else str(p)
-
         _NOTES.append(  # said once the command has set up its logging (say_notes)
-            f"{name}: holds files of different layouts: {named(layouts[True])} is JSON lines, "
-            f"{named(layouts[False])} is text lines (CSV, TSV or a log); a folder or a pattern is "
+            f"{name}: holds files of different layouts: {_relative(layouts[True], name)} is JSON lines, "
+            f"{_relative(layouts[False], name)} is text lines (CSV, TSV or a log); a folder or a pattern is "
             "read as files of one format, one after the other: if they differ, give them apart")
 
 

@@ -10,6 +10,7 @@ the queue and one batch: nothing is kept across batches but the counters.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import functools
 import io
@@ -47,11 +48,18 @@ from hourglass.cli._options import (
     check_stream_output,
     sqlite_table,
 )
-from hourglass.cli._output import err, interrupted, setup_logging, skipped_lines_text, user_errors
+from hourglass.cli._output import (
+    SHOWN_BAD_LINES,
+    err,
+    interrupted,
+    setup_logging,
+    skipped_lines_text,
+    user_errors,
+)
 from hourglass.cli._suppress import SuppressOpt
 from hourglass.errors import HourglassError, json_problem
 
-__all__ = ["LineBatcher", "stream"]
+__all__ = ["LineBatcher", "SkippedLines", "stream"]
 
 _EOF = object()
 _STOPPED = object()  # what a wait gives once SIGINT or SIGTERM came (see _stop_signals)
@@ -228,6 +236,40 @@ class LineBatcher:
             yield batch[i:i + self.size]
 
 
+class SkippedLines(list[int]):
+    """The line numbers a stream skipped (``--on-bad-rows skip``), for its summary: ``len`` is how
+    many, the items the first :data:`~hourglass.cli._output.SHOWN_BAD_LINES` of them in order
+    (all that :func:`~hourglass.cli._output.skipped_lines_text` names). A stream that skips a
+    line in ten for weeks keeps no more than these (a list of every number grew without end).
+
+    Examples
+    --------
+    >>> bad = SkippedLines()
+    >>> bad.extend([30, 12, *range(100, 200), 5])
+    >>> len(bad), bad[:4], skipped_lines_text(bad)[:34]
+    (103, [5, 12, 30, 100], 'skipped 103 malformed line(s) (lin')
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.total = 0
+
+    def append(self, line: int) -> None:
+        self.total += 1
+        kept = super().__len__()
+        if kept < SHOWN_BAD_LINES or line < self[-1]:
+            bisect.insort(self, line, 0, kept)  # (bounds given: len() is the count)
+            if kept == SHOWN_BAD_LINES:
+                self.pop()
+
+    def extend(self, lines: Iterable[int]) -> None:
+        for line in lines:
+            self.append(line)
+
+    def __len__(self) -> int:
+        return self.total
+
+
 class Terminated(KeyboardInterrupt):
     """SIGTERM (``systemctl stop``, ``docker stop``) during a stream: it ends as Ctrl-C ends it
     (the lines read scored, open groups written, the summary), then the process ends by SIGTERM."""
@@ -393,10 +435,23 @@ def _stdin_reader() -> Callable[[int], bytes]:
         raise HourglassError("no standard input: this process was started with it closed; pipe "
                              "the lines in, or give --input FILE")
     try:
-        return functools.partial(os.read, sys.stdin.fileno())
+        return _reads(functools.partial(os.read, sys.stdin.fileno()), "<stdin>")
     except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is both of the last two
         buffer = sys.stdin.buffer
-        return getattr(buffer, "read1", buffer.read)
+        return _reads(getattr(buffer, "read1", buffer.read), "<stdin>")
+
+
+def _reads(read: Callable[[int], bytes], name: str) -> Callable[[int], bytes]:
+    """``read``, an error of which (a disk's I/O error, a stale NFS handle, a descriptor left
+    non-blocking by another process) is one line naming the input, not a traceback."""
+
+    def checked(n: int) -> bytes:
+        try:
+            return read(n)
+        except OSError as exc:
+            raise HourglassError(f"{name}: cannot read ({exc.strerror or exc})") from None
+
+    return checked
 
 
 def _input_reader(path: Path) -> Callable[[int], bytes]:
@@ -416,13 +471,20 @@ def _input_reader(path: Path) -> Callable[[int], bytes]:
     import gzip
     import zlib
 
-    fd = os.open(path, os.O_RDONLY)
-    head = os.pread(fd, 2, 0) if path.is_file() else b""
+    name = f"--input {path}"
+    fd = None
+    try:  # a socket, a device without its hardware (/dev/tty without a terminal): one line
+        fd = os.open(path, os.O_RDONLY)
+        head = os.pread(fd, 2, 0) if path.is_file() else b""
+    except OSError as exc:
+        if fd is not None:
+            os.close(fd)
+        raise HourglassError(f"{name}: cannot read ({exc.strerror or exc})") from None
     if head in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 with a byte-order mark (Windows tools)
         text = io.TextIOWrapper(os.fdopen(fd, "rb"), encoding="utf-16", errors="replace", newline="")
-        return lambda n: text.read(max(n // 4, 1)).encode("utf-8")
+        return _reads(lambda n: text.read(max(n // 4, 1)).encode("utf-8"), name)
     if head != b"\x1f\x8b":
-        return functools.partial(os.read, fd)
+        return _reads(functools.partial(os.read, fd), name)
     gz = gzip.GzipFile(fileobj=os.fdopen(fd, "rb"))
 
     def read(n: int) -> bytes:
@@ -521,14 +583,16 @@ def _open(model: Path, input_file: Path | None, output: Path | None, explain: in
           keep: list[str] | None, adapt: bool, on_bad_rows: str | None, all_rows: bool = False,
           max_sessions: int = 100_000, idle_timeout: float | None = None, ecs: bool = False,
           table: str = "alerts", group: tuple[str | None, str | None, str | None] = (None, None, None),
-          suppress: Path | None = None) -> tuple[Any, Callable[[int], bytes], Any, Any]:
+          suppress: Path | None = None, lateness: str | None = None,
+          ) -> tuple[Any, Callable[[int], bytes], Any, Any]:
     """Check the options, load the model, open the input and output (one line on error). The
     scorer is a :class:`TableScorer`, or a ``LogStreamScorer`` for a log model; the sink a
     :class:`~hourglass.serve.sinks.JsonLinesSink` (stdout or appended to ``output``) or, for a
     ``.sqlite``/``.db`` output, a :class:`~hourglass.serve.sinks.SQLiteSink` into ``table``; the
     last item the :class:`~hourglass.serve.ecs.AlertRule` of ECS alerts (``None`` without
     ``ecs``). With ``suppress``, the table scorer silences the flagged rows its rules match (an
-    entity model's scorer, its flagged buckets)."""
+    entity model's scorer, its flagged buckets); ``lateness`` is an entity model's. Every option
+    is checked before the output is opened (a refused one leaves no new file)."""
     from hourglass.cli._common import (  # here only
         check_not_input,
         model_kind,
@@ -613,6 +677,12 @@ def _open(model: Path, input_file: Path | None, output: Path | None, explain: in
                 raise HourglassError(f"--adapt: the threshold of {model} "
                                      f"({pipe.threshold_.describe()}) does not adapt; train with "
                                      "--threshold spot:Q or dspot:Q")
+        if kind == "entity":
+            from hourglass.cli.stream_entity import parse_lateness
+
+            scorer.set_lateness(parse_lateness(lateness, scorer.bucket))
+        elif lateness is not None:
+            raise HourglassError("--lateness: for entity-bucket models only (trained with --entity-col)")
         read = _input_reader(input_file) if input_file is not None else _stdin_reader()
         rule = None
         if ecs:
@@ -821,19 +891,14 @@ def stream(
     try:
         scorer, read, sink, rule = _open(model, input_file, output, explain, keep, adapt,
                                          on_bad_rows, all_rows, max_sessions, idle_timeout, ecs,
-                                         table, (group_by, group_window, timestamp_col), suppress)
+                                         table, (group_by, group_window, timestamp_col), suppress,
+                                         lateness)
     except KeyboardInterrupt:
         raise typer.Exit(130) from None
     where = str(input_file) if input_file is not None else "<stdin>"
     from hourglass.cli._drift import DriftCheck
 
     with user_errors():
-        if getattr(scorer, "kind", None) == "entity":
-            from hourglass.cli.stream_entity import parse_lateness
-
-            scorer.set_lateness(parse_lateness(lateness, scorer.bucket))
-        elif lateness is not None:
-            raise HourglassError("--lateness: for entity-bucket models only (trained with --entity-col)")
         drift = DriftCheck(scorer.pipeline, drift_window, causal=True)
     if getattr(scorer, "kind", None) == "entity":
         from hourglass.cli.stream_entity import run as run_entity
@@ -882,7 +947,7 @@ def stream(
                             explain=explain, keep=keep, adapt=adapt, drift=drift,
                             idle_timeout=idle_timeout, silencer=silencer)
     n_rows = flagged = 0
-    bad: list[int] = []
+    bad = SkippedLines()
     line_spec, events = _line_reading(scorer.pipeline)
     start = time.perf_counter()
     threshold = scorer.pipeline.detector_.threshold_
@@ -890,7 +955,7 @@ def stream(
 
     def summary() -> None:
         took = time.perf_counter() - start
-        skipped = f", {skipped_lines_text(sorted(bad))}" if bad else ""
+        skipped = f", {skipped_lines_text(bad)}" if bad else ""
         moved = f"; threshold {first_value:.6g} -> {float(threshold.value_):.6g} (--adapt)" if adapt else ""
         silenced = f", {silencer.text()}" if silencer is not None else ""
         err.print(f"streamed {n_rows:,} rows from {where}, {flagged:,} flagged{silenced}{skipped}, "
@@ -984,21 +1049,24 @@ def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping:
     from hourglass.cli._groups import NO_TIME
 
     n_rows = flagged = 0
-    bad: list[int] = []
+    bad = SkippedLines()
     line_spec, events = _line_reading(scorer.pipeline)
     start = time.perf_counter()
     last_line = newest_at = time.monotonic()
     newest = None
+    threshold = scorer.pipeline.detector_.threshold_
+    first_value = float(threshold.value_)
 
     def summary() -> None:
         took = time.perf_counter() - start
         note = grouping.untimed_note(where)
         if note:  # (as score says it)
             logging.getLogger("hourglass").warning("%s", note)
-        skipped = f", {skipped_lines_text(sorted(bad))}" if bad else ""
+        skipped = f", {skipped_lines_text(bad)}" if bad else ""
         silenced = f", {silencer.text()}" if silencer is not None else ""
+        moved = f"; threshold {first_value:.6g} -> {float(threshold.value_):.6g} (--adapt)" if adapt else ""
         err.print(f"streamed {n_rows:,} rows from {where}, {flagged:,} flagged{silenced}{skipped}, "
-                  f"{n_rows / took if took > 0 else 0:,.0f} rows/s; {grouping.summary()}",
+                  f"{n_rows / took if took > 0 else 0:,.0f} rows/s{moved}; {grouping.summary()}",
                   highlight=False)
         drift.summary()
 
