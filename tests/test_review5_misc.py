@@ -5,6 +5,7 @@ from __future__ import annotations
 import types
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from hourglass.detectors import AutoEncoder
@@ -86,3 +87,27 @@ def test_zeek_header_read_stops_at_the_first_data_line_without_holding_it(
     path.write_text("#separator \\x09\n#fields\t" + "x\t" * 100 + "\n")
     with pytest.raises(InputError, match=r"conn.log: line 2: a header line longer than 0 MiB"):
         spec._tsv_header(path)
+
+
+def test_score_reads_past_a_column_the_model_ignores_turning_to_text(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from hourglass.cli import app
+    from tests._cli import runner
+
+    rng = np.random.default_rng(0)
+    train = tmp_path / "train.csv"
+    train.write_text("x,y\n" + "".join(f"{a:.4f},{b:.4f}\n" for a, b in rng.normal(size=(300, 2))))
+    model = tmp_path / "model"
+    res = runner.invoke(app, ["train", str(train), "-o", str(model), "--epochs", "1", "--quiet"])
+    assert res.exit_code == 0, res.output
+    data = tmp_path / "new.csv"  # past the first 1 MiB block, 'user' turns from numbers to text
+    rows = [f"{a:.4f},{b:.4f},{i % 50}\n" for i, (a, b) in enumerate(rng.normal(size=(90_000, 2)))]
+    rows[-1] = "0.1,0.2,admin\n"
+    data.write_text("x,y,user\n" + "".join(rows))
+    out = tmp_path / "scores.csv"
+    res = runner.invoke(app, ["score", str(model), str(data), "-o", str(out), "--chunk-mb", "0.25"])
+    assert res.exit_code == 0, res.output
+    assert len(pd.read_csv(out)) == 90_000
+    out.unlink()  # a column the output keeps is read strictly: the clear error of before
+    res = runner.invoke(app, ["score", str(model), str(data), "-o", str(out), "--chunk-mb", "0.25",
+                              "--keep", "user"])
+    assert res.exit_code == 2 and "column 'user': malformed value" in res.output and not out.exists()

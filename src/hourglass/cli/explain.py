@@ -136,7 +136,8 @@ def explain(
         kept = KeptColumns(keep, data, lenient=vary)
         with (chunk_writer(output) if output is not None else _NoWriter()) as writer:
             for df, result in score_chunks(pipe, data, spec, on_bad_rows, stats,
-                                            chunk_bytes=max(1024, int(chunk_mb * 2**20))):
+                                            chunk_bytes=max(1024, int(chunk_mb * 2**20)),
+                                            reads=keep or ()):
                 kept_df = kept.add(df[[c for c in keep or [] if c in df.columns]])
                 rows = np.arange(n_rows, n_rows + len(df))
                 n_rows += len(df)

@@ -211,7 +211,9 @@ def score(
         with (chunk_writer(output, table=table) if rule is None else
               alert_file(output, alert_columns("table", ecs=True), table=table)) as writer:
             for df, result in score_chunks(pipe, data, spec, on_bad_rows, stats,
-                                            chunk_bytes=max(1024, int(chunk_mb * 2**20))):
+                                            chunk_bytes=max(1024, int(chunk_mb * 2**20)),
+                                            reads=None if silencer is not None or rule is not None
+                                            else keep or ()):  # rules, ECS fields: any column
                 if silencer is not None:  # (on the columns read: not the empty --keep ones)
                     silencer.frame(df, result)
                 df = kept.add(df)
@@ -301,8 +303,10 @@ def _score_grouped(pipe: Any, data: Path, output: Path, spec: Any, stats: Any, k
                alert_columns("group", keep=list(dict.fromkeys([*grouping.keys, *(keep or [])]))))
     n_rows = flagged = 0
     with alert_file(output, columns, table=table) as writer:
+        reads = None if silencer is not None or rule is not None else [*grouping.keys, *(keep or []),
+                                                    *([time_col] if time_col else [])]
         for df, result in score_chunks(pipe, data, spec, on_bad_rows, stats,
-                                        chunk_bytes=max(1024, int(chunk_mb * 2**20))):
+                                        chunk_bytes=max(1024, int(chunk_mb * 2**20)), reads=reads):
             if silencer is not None:  # a silenced row feeds no group
                 silencer.frame(df, result)
             df = grouping.with_keys(kept.add(df), str(data), lenient=kept.lenient)

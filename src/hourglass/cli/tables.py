@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -297,17 +297,25 @@ def scores_frame(pipe: Pipeline, df: pd.DataFrame) -> pd.DataFrame:
 def score_chunks(pipe: Pipeline, data: Path, spec: DatasetSpec | None, on_bad_rows: str,
                  stats: ReadStats, label_col: str | None = None, normal: list[str] | None = None,
                  chunk_bytes: int = CHUNK_BYTES, extra_drop: tuple[str, ...] = (),
+                 reads: Collection[str] | None = (),
                  ) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
     """(input chunk, score/flag frame) pairs, streamed with bounded memory for tabular models.
 
     Non-tabular models (sequences, windows) need the whole input at once and get it in one piece.
+    ``reads``: the columns the caller reads from the chunks besides the model's, label and time
+    columns (``--keep``, group keys); ``None``: any column (every column read strictly). Another
+    column whose values turn from numbers to text in a later chunk is text from there on
+    instead of stopping the run: the model does not read it.
     """
     check_label = label_col is not None
     label_col = label_col or pipe.info.get("label_col")
     streaming = getattr(pipe.features_, "output", "tabular") == "tabular" and \
         spec is not None and hasattr(spec, "iter_chunks")
+    used = None if reads is None else {*map(str, getattr(pipe.features_, "columns_", ())), *reads,
+                                       *(str(c) for c in (label_col, pipe.info.get("time_col"),
+                                                          *extra_drop) if c)}
     chunks = (prefetch(spec.iter_chunks(data, on_bad_rows=on_bad_rows,  # type: ignore[union-attr]
-                                        stats=stats, chunk_bytes=chunk_bytes)) if streaming
+                                        stats=stats, chunk_bytes=chunk_bytes, used=used)) if streaming
               else iter([read_data(data, spec, on_bad_rows, stats)]))
     # a chunk of JSON lines can lack a field that rows further on have: missing in its rows;
     # only a model column no row of the file has is the usual error, once the file is read

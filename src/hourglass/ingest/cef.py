@@ -32,7 +32,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -329,7 +329,7 @@ class _LineSpec(DatasetSpec):
 
     def iter_chunks(self, path: str | os.PathLike[str], *, on_bad_rows: str = "error",
                     chunk_bytes: int = CHUNK_BYTES, stats: ReadStats | None = None,
-                    ) -> Iterator[pd.DataFrame]:
+                    used: Collection[str] | None = None) -> Iterator[pd.DataFrame]:
         p = check_path(path)
         rows: list[Any] = []
         size = 0

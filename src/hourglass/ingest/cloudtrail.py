@@ -33,7 +33,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -150,7 +150,7 @@ class _CloudTrailSpec(DatasetSpec):
 
     def iter_chunks(self, path: str | os.PathLike[str], *, on_bad_rows: str = "error",
                     chunk_bytes: int = CHUNK_BYTES, stats: ReadStats | None = None,
-                    ) -> Iterator[pd.DataFrame]:
+                    used: Collection[str] | None = None) -> Iterator[pd.DataFrame]:
         p = check_path(path)
         if not _RECORDS.match(read_head(p, 4096).removeprefix(b"\xef\xbb\xbf")):  # one event a line
             yield from super().iter_chunks(p, on_bad_rows=on_bad_rows, chunk_bytes=chunk_bytes,

@@ -8,7 +8,7 @@ DoS / Probe / R2L / U2R.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -176,16 +176,23 @@ class DatasetSpec:
 
     def iter_chunks(self, path: str | os.PathLike[str], *, on_bad_rows: str = "error",
                     chunk_bytes: int = CHUNK_BYTES, stats: ReadStats | None = None,
-                    ) -> Iterator[pd.DataFrame]:
-        """Yield the file as DataFrames of about ``chunk_bytes`` of input each."""
+                    used: Collection[str] | None = None) -> Iterator[pd.DataFrame]:
+        """Yield the file as DataFrames of about ``chunk_bytes`` of input each.
+
+        ``used``: the columns the caller reads (``None``: all). A CSV/TSV column outside them
+        whose later value does not fit the first block's type turns to text from there on
+        instead of stopping the read (see :func:`~hourglass.ingest.tables.iter_table`); a format
+        whose chunks are rewritten (``normalise``, derived columns) reads every column strictly.
+        """
         p = check_path(path)
         first = True
         names = self._names(p)
         text = {c: pa.string() for c in self.text_columns if names is None or c in names}
+        own = type(self).normalise is DatasetSpec.normalise  # the file's columns are the frame's
         for df in iter_table(p, fmt=self.fmt, names=names, on_bad_rows=on_bad_rows,
                              chunk_bytes=chunk_bytes, stats=stats, null_values=self.null_values,
                              column_types=text or None, header_rows=self.header_rows,
-                             skip_rows=self._header_lines(p, names)):
+                             skip_rows=self._header_lines(p, names), used=used if own else None):
             df = self.normalise(df)
             if first:
                 self.check(df, p)

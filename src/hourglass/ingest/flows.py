@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -159,7 +159,7 @@ class _VpcSpec(DatasetSpec):
 
     def iter_chunks(self, path: str | os.PathLike[str], *, on_bad_rows: str = "error",
                     chunk_bytes: int = CHUNK_BYTES, stats: ReadStats | None = None,
-                    ) -> Iterator[pd.DataFrame]:
+                    used: Collection[str] | None = None) -> Iterator[pd.DataFrame]:
         p = check_path(path)
         first_fields = _first_line(read_head(p, 8192)).split(" ")
         header = "srcaddr" in first_fields
@@ -248,7 +248,7 @@ class ZeekSpec(DatasetSpec):
 
     def iter_chunks(self, path: str | os.PathLike[str], *, on_bad_rows: str = "error",
                     chunk_bytes: int = CHUNK_BYTES, stats: ReadStats | None = None,
-                    ) -> Iterator[pd.DataFrame]:
+                    used: Collection[str] | None = None) -> Iterator[pd.DataFrame]:
         p = check_path(path)
         head = read_head(p, 4096).removeprefix(_BOM)
         if head.lstrip().startswith(b"{"):

@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -259,7 +259,7 @@ class JsonEventsSpec(DatasetSpec):
 
     def iter_chunks(self, path: str | os.PathLike[str], *, on_bad_rows: str = "error",
                     chunk_bytes: int = CHUNK_BYTES, stats: ReadStats | None = None,
-                    ) -> Iterator[pd.DataFrame]:
+                    used: Collection[str] | None = None) -> Iterator[pd.DataFrame]:
         p = check_path(path)
         head = read_head(p, 4096)
         page = document_start(head, self.wrappers, self.lead) is not None

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -220,7 +220,7 @@ class WinlogbeatSpec(DatasetSpec):
 
     def iter_chunks(self, path: str | os.PathLike[str], *, on_bad_rows: str = "error",
                     chunk_bytes: int = CHUNK_BYTES, stats: ReadStats | None = None,
-                    ) -> Iterator[pd.DataFrame]:
+                    used: Collection[str] | None = None) -> Iterator[pd.DataFrame]:
         """Yield the file as DataFrames; a file that is not JSON lines (a CSV, an ``.evtx``) is
         one :class:`InputError` naming it, whatever ``on_bad_rows``."""
         p = check_path(path)
