@@ -131,6 +131,10 @@ def test_bad_lines_stop_with_their_number_or_are_skipped(files: dict[str, Path])
         assert res.exit_code == 0, res.output
         assert sum(r["rows"] for r in _lines(res.stdout)) == 5
         assert "skipped 1 malformed line(s) (lines 3)" in res.stderr
+    text = "\n".join([*good[:2], *["{not json"] * 11, *good[2:]]) + "\n"
+    res = _stream(files, "--all", "--on-bad-rows", "skip", input_text=text)
+    assert res.exit_code == 0 and sum(r["rows"] for r in _lines(res.stdout)) == 5
+    assert "skipped 11 malformed line(s) (lines 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 ...)" in res.stderr
 
 
 def test_stream_explains_flagged_buckets_as_explain_does(files: dict[str, Path]) -> None:

@@ -151,6 +151,10 @@ def test_cli_end_to_end(model_dir: Path, pipe: Pipeline, tmp_path: Path) -> None
     assert res.exit_code == 2 and "<stdin> line 11: channel 'cpu' is null" in res.stderr
     res = _cli(model_dir, "\n".join(broken) + "\n", "--on-bad-rows", "skip")
     assert res.exit_code == 0 and "skipped 1 malformed line(s) (lines 11)" in res.stderr
+    many = [*lines[:10], *["{nope"] * 12, *lines[10:20]]  # counted, the first ten named
+    res = _cli(model_dir, "\n".join(many) + "\n", "--on-bad-rows", "skip")
+    assert res.exit_code == 0 and ("skipped 12 malformed line(s) (lines 11, 12, 13, 14, 15, 16, 17, 18, "
+                                   "19, 20 ...)") in res.stderr
     # options with no meaning here are refused in one line
     res = _cli(model_dir, "", "--adapt")
     assert res.exit_code == 2 and "--adapt: not for time-series models" in res.stderr

@@ -340,10 +340,11 @@ def run(scorer: EntityStream, read: Callable[[int], bytes], sink: Any, *, where:
     silenced is no alert (with ``all_rows`` it is written with flag 0 and ``suppressed``); the
     summary counts them per rule."""
     from hourglass.cli.stream import LineBatcher, _ended, _flat, _line_reading, _parse, stream_guard
+    from hourglass.cli.stream import SkippedLines as Skipped
 
     line_spec, events = _line_reading(scorer.pipeline)  # the model's own lines, as 'score' read them
     start = time.perf_counter()
-    bad: list[int] = []
+    bad = Skipped()  # their count and the first few: nothing grows with a long run
     warned = False
     c = scorer.counts
     silencer = None

@@ -98,13 +98,13 @@ def run(scorer: Any, read: Callable[[int], bytes], sink: Any, *, where: str, bat
     if rule is not None:
         from hourglass.serve.ecs import to_ecs
 
-    from hourglass.cli.stream import LineBatcher, _parse, stream_guard
+    from hourglass.cli.stream import LineBatcher, SkippedLines, _parse, stream_guard
 
     start = time.perf_counter()
-    bad: list[int] = []
+    bad = SkippedLines()  # their count and the first few: nothing grows with a long run
 
     def summary() -> None:
-        err.print(summary_line(scorer.counts(), sorted(bad), where, time.perf_counter() - start,
+        err.print(summary_line(scorer.counts(), bad, where, time.perf_counter() - start,
                                scorer.window, scorer.threshold, scorer.threshold_note is None),
                   highlight=False)
         if drift is not None:
