@@ -111,3 +111,54 @@ def test_score_reads_past_a_column_the_model_ignores_turning_to_text(tmp_path) -
     res = runner.invoke(app, ["score", str(model), str(data), "-o", str(out), "--chunk-mb", "0.25",
                               "--keep", "user"])
     assert res.exit_code == 2 and "column 'user': malformed value" in res.output and not out.exists()
+
+
+class _FakeLogScorer:
+    """A whole-session log scorer: ``feed`` opens sessions, ``finish`` closes them as alerts."""
+
+    mode = "session"
+    features = types.SimpleNamespace(format="hdfs")
+
+    def __init__(self) -> None:
+        self.open: list[int] = []
+
+    def counts(self) -> dict[str, int]:
+        return {"lines": len(self.open), "parsed": len(self.open), "blank": 0, "events": 0,
+                "sessions": 0, "alerts": 0}
+
+    def first_bad_line(self, lines: list[tuple[int, str]]) -> tuple[int, str] | None:
+        bad = [i for i, (_, text) in enumerate(lines) if text.startswith("junk")]
+        return (bad[0], f"line {lines[bad[0]][0]}: junk") if bad else None
+
+    def feed(self, lines: list[tuple[int, str]]) -> list[dict]:  # type: ignore[type-arg]
+        self.open += [n for n, _ in lines]
+        return []
+
+    def tick(self) -> list[dict]:  # type: ignore[type-arg]
+        return []
+
+    def finish(self) -> list[dict]:  # type: ignore[type-arg]
+        out, self.open = [{"session": str(n)} for n in self.open], []
+        return out
+
+
+@pytest.mark.parametrize("stop", ["ctrl-c", "bad line"])
+def test_a_log_stream_stopped_early_scores_its_open_sessions(monkeypatch: pytest.MonkeyPatch,
+                                                              stop: str) -> None:
+    import typer
+
+    import hourglass.cli.stream as stream_mod
+    from hourglass.cli.stream_logs import run
+
+    def batches(read, size, max_delay, idle_tick=None):  # type: ignore[no-untyped-def]
+        yield [(1, b"a"), (2, b"b")] + ([(3, b"junk")] if stop == "bad line" else [])
+        raise KeyboardInterrupt
+
+    written: list[dict] = []  # type: ignore[type-arg]
+    sink = types.SimpleNamespace(write=written.extend, close=lambda: None)
+    monkeypatch.setattr(stream_mod, "LineBatcher", batches)
+    with pytest.raises(typer.Exit) as stopped:
+        run(_FakeLogScorer(), lambda n: b"", sink, where="<stdin>", batch=10, max_delay=0.1,
+            on_bad_rows="error", output=None)
+    assert stopped.value.exit_code == (130 if stop == "ctrl-c" else 2)
+    assert written == [{"session": "1"}, {"session": "2"}]  # their lines came before the stop

@@ -125,19 +125,24 @@ def run(scorer: Any, read: Callable[[int], bytes], sink: Any, *, where: str, bat
 
     with stream_guard(sink, output, summary, lambda: started):
         tick = None if idle_timeout is None else min(max(idle_timeout / 4, 0.05), 1.0)
-        for raw in LineBatcher(read, batch, max_delay, idle_tick=tick):
-            if not raw:  # the log is quiet: sessions may have gone idle meanwhile
-                write(scorer.tick())
-                continue
-            lines = [(n, _decode(b, n == 1)) for n, b in raw]
-            started = True
-            problem = None
-            if on_bad_rows == "error":
-                bad = scorer.first_bad_line(lines)
-                if bad is not None:
-                    lines = lines[:bad[0]]
-                    problem = HourglassError(f"{where} {bad[1]}")
-            write(scorer.feed(lines))
-            if problem is not None:
-                raise problem
+        try:
+            for raw in LineBatcher(read, batch, max_delay, idle_tick=tick):
+                if not raw:  # the log is quiet: sessions may have gone idle meanwhile
+                    write(scorer.tick())
+                    continue
+                lines = [(n, _decode(b, n == 1)) for n, b in raw]
+                started = True
+                problem = None
+                if on_bad_rows == "error":
+                    bad = scorer.first_bad_line(lines)
+                    if bad is not None:
+                        lines = lines[:bad[0]]
+                        problem = HourglassError(f"{where} {bad[1]}")
+                write(scorer.feed(lines))
+                if problem is not None:  # the sessions still open are scored, as at the end of
+                    write(scorer.finish())  # the input (their lines came before the bad one)
+                    raise problem
+        except KeyboardInterrupt:  # Ctrl-C, SIGTERM: so are they here
+            write(scorer.finish())
+            raise
         write(scorer.finish())
