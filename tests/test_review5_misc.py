@@ -162,3 +162,14 @@ def test_a_log_stream_stopped_early_scores_its_open_sessions(monkeypatch: pytest
             on_bad_rows="error", output=None)
     assert stopped.value.exit_code == (130 if stop == "ctrl-c" else 2)
     assert written == [{"session": "1"}, {"session": "2"}]  # their lines came before the stop
+
+
+def test_a_sample_of_chunks_never_mixes_ints_and_text_in_one_column() -> None:
+    from hourglass.ingest.sampling import reservoir_sample
+
+    big = 2**60 + 1
+    chunks = [pd.DataFrame({"id": np.arange(5), "big": pd.array([big, None] * 2 + [big], "Int64")}),
+              pd.DataFrame({"id": ["x", "y"], "big": [1.0, np.nan]})]
+    sample, seen = reservoir_sample(iter(chunks), 10)
+    assert seen == 7 and sample["id"].tolist() == ["0", "1", "2", "3", "4", "x", "y"]
+    assert sample["big"].dtype == "Int64" and sample["big"].iloc[0] == big

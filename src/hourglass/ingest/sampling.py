@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from hourglass.errors import InputError
+from hourglass.ingest.readers import _concat_chunks
 
 __all__ = ["reservoir_sample"]
 
@@ -45,7 +46,9 @@ def reservoir_sample(
             pool, pool_keys = chunk, new_keys
             pool_order = np.arange(seen, seen + n)
         else:
-            pool = pd.concat([kept, chunk], ignore_index=True)
+            # joined as a file's chunks are (a column a later chunk has as text is text
+            # throughout, 64-bit ids stay exact): never ints and strings in one column
+            pool = _concat_chunks([kept, chunk])
             pool_keys = np.concatenate([keys, new_keys])
             pool_order = np.concatenate([order, np.arange(seen, seen + n)])
         seen += n
