@@ -173,3 +173,19 @@ def test_a_sample_of_chunks_never_mixes_ints_and_text_in_one_column() -> None:
     sample, seen = reservoir_sample(iter(chunks), 10)
     assert seen == 7 and sample["id"].tolist() == ["0", "1", "2", "3", "4", "x", "y"]
     assert sample["big"].dtype == "Int64" and sample["big"].iloc[0] == big
+
+
+def test_default_mode_reads_the_umask_without_opening_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from hourglass.ingest.readers import default_mode
+
+    old = os.umask(0o027)
+    try:
+        calls: list[int] = []
+        real = os.umask
+        monkeypatch.setattr(os, "umask", lambda m: calls.append(m) or real(m))
+        assert default_mode(directory=False) == 0o640 and default_mode(directory=True) == 0o750
+        assert 0 not in calls  # never a moment with no mask, whatever the system
+    finally:
+        os.umask(old)

@@ -217,9 +217,23 @@ def default_mode(*, directory: bool) -> int:
     >>> oct(default_mode(directory=False) & 0o600)
     '0o600'
     """
-    mask = os.umask(0)
+    return (0o777 if directory else 0o666) & ~_umask()
+
+
+def _umask() -> int:
+    """The process umask, read without changing it where the system says it (Linux 4.7+:
+    ``/proc/self/status``): setting it to 0 for a moment, the only portable way to read it,
+    would give a file another thread creates meanwhile (a service's) no mask at all."""
+    try:
+        with open("/proc/self/status", encoding="ascii", errors="replace") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o077)  # (the private mask meanwhile, never an open one)
     os.umask(mask)
-    return (0o777 if directory else 0o666) & ~mask
+    return mask
 
 
 def is_stream_output(path: str | os.PathLike[str]) -> bool:
