@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import sys
 import time
@@ -41,21 +42,35 @@ def test_series_stream_that_starts_after_a_missed_sample_is_scored(series_model)
     # the step length was fixed at 20 s and every later step restarted the window (nothing scored)
     rows = _metrics(40, seed=1).to_dict("records")
     feed = [rows[0], *rows[2:]]
-    stream = SeriesStreamScorer.from_pipeline(series_model[0])
+    old = copy.deepcopy(series_model[0])
+    old.features_.step_ = None  # a model saved before its training step was kept
+    stream = SeriesStreamScorer.from_pipeline(old)
     alerts, bad = stream.feed(list(enumerate(feed, start=1)), all_steps=True)
     counts = stream.counts()
     assert bad == [] and counts["restarts"] == 1
     # the window restarts at the first 10 s step (line 3) and is full 8 steps later
     assert [a["line"] for a in alerts] == list(range(10, 40))
     assert counts["scored"] == 30
+    # knowing the model's step (10 s), the 20 s is a gap at once: the window restarts at line 2
+    stream = SeriesStreamScorer.from_pipeline(series_model[0])
+    alerts, bad = stream.feed(list(enumerate(feed, start=1)), all_steps=True)
+    assert bad == [] and stream.counts()["restarts"] == 1 and stream.counts()["scored"] == 31
+    assert [a["line"] for a in alerts] == list(range(9, 40))
     # one gap later in a regular stream still restarts once, the step length kept
     s2 = SeriesStreamScorer.from_pipeline(series_model[0])
     alerts, _ = s2.feed(list(enumerate([*rows[:12], *rows[13:30]], start=1)), all_steps=True)
     assert s2.counts()["restarts"] == 1 and [a["line"] for a in alerts][:6] == [8, 9, 10, 11, 12, 20]
     # once two steps agreed, the step length stays: steps twice as far apart each restart
-    s3 = SeriesStreamScorer.from_pipeline(series_model[0])
+    s3 = SeriesStreamScorer.from_pipeline(old)
     s3.feed(list(enumerate([*rows[:4], *rows[4:30:2]], start=1)))
     assert s3.counts()["restarts"] == 12 and s3.counts()["scored"] == 0
+    # the model's own step: two steps in a row twice as far apart are a stream at another step
+    s3 = SeriesStreamScorer.from_pipeline(series_model[0])
+    _, bad = s3.feed(list(enumerate([*rows[:4], *rows[4:30:2]], start=1)))
+    assert s3.counts()["restarts"] == 1 and [line for line, _ in bad] == list(range(7, 18))
+    assert bad[0][1] == ("timestamp 'ts': the stream steps 20s, and the model was trained on steps of "
+                         "10s: a window would span another stretch of time; send 10s steps, or "
+                         "retrain with --freq 10s")
 
 
 def test_series_keep_field_missing_keeps_the_alerts_before_it(series_model) -> None:

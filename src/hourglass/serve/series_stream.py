@@ -18,10 +18,11 @@ missing-value mask channel is 0). What the stream does not do: resample (a model
 ``freq="5min"`` is refused) or fill a missing value (such a line is bad). Timestamps, when the
 model has a timestamp column: a time that is not after the previous step's (out of order or
 duplicate) is a bad line; for a model whose steps were regular (no ``freq``) the step length is
-the first one that two steps in a row have (until then the first step's: a stream whose second
-step came after a missed sample is scored from its next full window, not restarted at every
-step), and a different one (a gap, a missed sample) restarts the window there, counted as a
-restart, since the model never saw a window across a gap. ``freq="rows"``: any later time is
+the training series' step (two steps in a row of another length are a bad line: the stream is
+at another step than the model learnt; a model saved before the step was kept takes the first
+length two steps in a row have, until then the first step's), and a different one (a gap, a
+missed sample) restarts the window there, counted as a restart, since the model never saw a
+window across a gap. ``freq="rows"``: any later time is
 the next step.
 """
 
@@ -36,7 +37,7 @@ import pandas as pd
 
 from hourglass._times import DateOrderError, future_problem, parse_timestamps
 from hourglass.errors import InputError
-from hourglass.features.timeseries import _CLIP
+from hourglass.features.timeseries import _CLIP, _span
 from hourglass.serve.scoring import ModelScorer
 from hourglass.serve.series_scoring import window_steps
 
@@ -107,6 +108,11 @@ class SeriesStreamScorer(ModelScorer):
         self._step: int | None = None
         self._last_length: int | None = None  # the time from the step before to the last one
         self._step_agreed = False  # whether two steps in a row had the step length
+        trained = getattr(pre, "step_", None)  # the training series' step (None: saved before)
+        self._trained: str | None = None if self.rows_only else trained
+        if self._trained is not None:  # the step is the model's: another one is no gap but an error
+            self._step = int(pd.Timedelta(pd.tseries.frequencies.to_offset(self._trained)).value)
+            self._step_agreed = True
         self._counts = {"rows": 0, "steps": 0, "scored": 0, "warming_up": 0, "flagged": 0,
                         "restarts": 0, "bad": 0}
 
@@ -256,6 +262,11 @@ class SeriesStreamScorer(ModelScorer):
             return False
         length, before = when - last, self._last_length
         self._last_length = length
+        if self._trained is not None and length == before and length != self._step:
+            raise InputError(f"timestamp {self.timestamp_col!r}: the stream steps "
+                             f"{_span(pd.Timedelta(length))}, and the model was trained on steps of "
+                             f"{self._trained}: a window would span another stretch of time; send "
+                             f"{self._trained} steps, or retrain with --freq {self._trained}")
         if self._step is None or (not self._step_agreed and length == before):
             self._step = length  # the first length; then the first one two steps in a row agree
             self._step_agreed = length == before  # on (a stream that began at a missed sample:
