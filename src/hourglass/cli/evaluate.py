@@ -188,8 +188,8 @@ def evaluate(
     setup_logging(quiet)
     with user_errors():
         time_col = timestamp_option(timestamp_col, time_col)
-        if events_per_day is not None and not events_per_day > 0:
-            raise HourglassError(f"--events-per-day: must be > 0, got {events_per_day}")
+        if events_per_day is not None and not 0 < events_per_day < float("inf"):
+            raise HourglassError(f"--events-per-day: must be > 0 and finite, got {events_per_day}")
         for opt, path, kinds in (("--json", json_out, (".json",)), ("--report", report, (".html", ".htm"))):
             check_not_input(path, opt, data, model)
             check_not_input(path, opt, labels)

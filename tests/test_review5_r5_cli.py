@@ -1,0 +1,50 @@
+"""Review of the core CLI commands and evaluation (round 5): regression tests of the defects found."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hourglass.cli import app
+from tests._cli import runner
+
+
+@pytest.fixture(scope="module")
+def kit(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """An autoencoder trained on a small labelled table, and a test table with attacks."""
+    folder = tmp_path_factory.mktemp("review5")
+    rng = np.random.default_rng(0)
+    data, test = folder / "flows.csv", folder / "test.csv"
+    pd.DataFrame({"bytes": rng.lognormal(5, 1, 400), "pkts": rng.poisson(8, 400),
+                  "label": "normal"}).to_csv(data, index=False)
+    t = pd.DataFrame({"bytes": rng.lognormal(5, 1, 100), "pkts": rng.poisson(8, 100).astype(float),
+                      "label": "normal"})
+    t.loc[:9, "bytes"] *= 1e4
+    t.loc[:9, "label"] = "attack"
+    t.to_csv(test, index=False)
+    model = folder / "m"
+    res = runner.invoke(app, ["train", str(data), "-o", str(model), "--label-col", "label", "--normal",
+                              "normal", "--epochs", "1", "--hidden", "4,2", "--batch-size", "64", "-q"])
+    assert res.exit_code == 0, res.output
+    return {"data": data, "test": test, "model": model, "folder": folder}
+
+
+def test_train_refuses_an_infinite_event_rate(kit: dict[str, Path], tmp_path: Path) -> None:
+    # was: saved as "events_per_day": Infinity, after which every 'evaluate' of the model stopped
+    # with "events_per_day must be a number > 0, got inf"
+    res = runner.invoke(app, ["train", str(kit["data"]), "-o", str(tmp_path / "m"), "--label-col",
+                              "label", "--normal", "normal", "--epochs", "1", "-q",
+                              "--events-per-day", "inf"])
+    assert res.exit_code == 2, res.output
+    assert "--events-per-day" in res.output and "finite" in res.output
+    assert not (tmp_path / "m").exists()
+
+
+def test_evaluate_names_the_option_for_an_infinite_event_rate(kit: dict[str, Path]) -> None:
+    res = runner.invoke(app, ["evaluate", str(kit["model"]), str(kit["test"]), "--events-per-day", "inf"])
+    assert res.exit_code == 2, res.output
+    assert "--events-per-day: must be > 0 and finite, got inf" in res.output
