@@ -48,3 +48,19 @@ def test_evaluate_names_the_option_for_an_infinite_event_rate(kit: dict[str, Pat
     res = runner.invoke(app, ["evaluate", str(kit["model"]), str(kit["test"]), "--events-per-day", "inf"])
     assert res.exit_code == 2, res.output
     assert "--events-per-day: must be > 0 and finite, got inf" in res.output
+
+
+def test_warm_start_with_replay_counts_each_row_once(kit: dict[str, Path], tmp_path: Path) -> None:
+    # was: "on 270 rows (+30 held out) of new.csv + 100 replayed": the 300 rows counted already
+    # held the 100 replayed ones, so the line claimed 400
+    rng = np.random.default_rng(1)
+    new = tmp_path / "new.csv"
+    pd.DataFrame({"bytes": rng.lognormal(5.5, 1, 200), "pkts": rng.poisson(9, 200),
+                  "label": "normal"}).to_csv(new, index=False)
+    res = runner.invoke(app, ["train", str(new), "-o", str(tmp_path / "w"), "--warm-start", str(kit["model"]),
+                              "--epochs", "1", "-q", "--replay-data", str(kit["data"]), "--replay", "0.5"])
+    assert res.exit_code == 0, res.output
+    info = json.loads((tmp_path / "w" / "config.json").read_text())["info"]
+    held = info["warm_start"]["held_out_rows"]
+    assert info["n_train_rows"] == 300
+    assert f"on {300 - held:,} rows (+{held} held out): 200 of {new} + 100 replayed from" in res.output

@@ -279,9 +279,11 @@ def warm_start_command(
     pipe.save(output)
     report_skipped(stats, data)
     info = pipe.info
-    extra = f" + {replayed['rows']:,} replayed from {replay_data}" if replayed else ""
-    err.print(f"continued {name} from {parent_dir} on {fitted_text(info['n_train_rows'], held)} "
-              f"of {data}{extra} ({ws['epochs_run']} epochs, best {ws['best_epoch']}; "
+    # n_train_rows counts the replayed rows too (the held-out slice is drawn from all of them)
+    what = (f": {n_new:,} of {data} + {replayed['rows']:,} replayed from {replay_data}" if replayed
+            else f" of {data}")
+    err.print(f"continued {name} from {parent_dir} on {fitted_text(info['n_train_rows'], held)}"
+              f"{what} ({ws['epochs_run']} epochs, best {ws['best_epoch']}; "
               f"preprocessing frozen) in {info['fit_seconds']:.1f}s; threshold "
               f"{threshold_text(info)}", highlight=False)
     out.print(f"model saved to {output}", highlight=False)
