@@ -64,3 +64,22 @@ def test_warm_start_with_replay_counts_each_row_once(kit: dict[str, Path], tmp_p
     held = info["warm_start"]["held_out_rows"]
     assert info["n_train_rows"] == 300
     assert f"on {300 - held:,} rows (+{held} held out): 200 of {new} + 100 replayed from" in res.output
+
+
+def test_evaluate_skip_leaves_an_unreadable_time_out_of_the_event_rate(kit: dict[str, Path],
+                                                                        tmp_path: Path) -> None:
+    # was: "column 'ts': row 4 is not a timestamp" even with --on-bad-rows skip (train skips
+    # such a row); now the rate comes from the readable times and the rows are all scored
+    t = pd.read_csv(kit["test"])
+    t["ts"] = pd.date_range("2024-01-01", periods=len(t), freq="1min").astype(str)
+    t.loc[3, "ts"] = "garbage"
+    data = tmp_path / "t.csv"
+    t.to_csv(data, index=False)
+    args = ["evaluate", str(kit["model"]), str(data), "--timestamp-col", "ts", "-q"]
+    res = runner.invoke(app, args)
+    assert res.exit_code == 2 and "not a timestamp" in res.output, res.output
+    res = runner.invoke(app, [*args, "--on-bad-rows", "skip", "--json", str(tmp_path / "m.json")])
+    assert res.exit_code == 0, res.output
+    assert "1 row(s) without a readable time in column 'ts' (first: data row 4, 'garbage')" in res.output
+    summary = json.loads((tmp_path / "m.json").read_text())
+    assert summary["n"] == 100 and summary["events_per_day"] == pytest.approx(99 / 99 * 1440)
