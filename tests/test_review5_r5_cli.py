@@ -83,3 +83,17 @@ def test_evaluate_skip_leaves_an_unreadable_time_out_of_the_event_rate(kit: dict
     assert "1 row(s) without a readable time in column 'ts' (first: data row 4, 'garbage')" in res.output
     summary = json.loads((tmp_path / "m.json").read_text())
     assert summary["n"] == 100 and summary["events_per_day"] == pytest.approx(99 / 99 * 1440)
+
+
+def test_threshold_apply_says_training_rows_when_none_were_held_out(kit: dict[str, Path],
+                                                                   tmp_path: Path) -> None:
+    # was: "flags 5% of 400 held-out normal rows" for a model that holds its training scores
+    model = tmp_path / "nv"
+    res = runner.invoke(app, ["train", str(kit["data"]), "-o", str(model), "--label-col", "label",
+                              "--normal", "normal", "--epochs", "1", "-q", "--param", "validation_fraction=0"])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["threshold", str(model), "--threshold", "percentile:95", "-o",
+                              str(tmp_path / "new")])
+    assert res.exit_code == 0, res.output
+    assert "held-out normal rows" not in res.output
+    assert "(flags 5% of 400 training rows, none held out)" in res.output
