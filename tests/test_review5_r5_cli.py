@@ -97,3 +97,23 @@ def test_threshold_apply_says_training_rows_when_none_were_held_out(kit: dict[st
     assert res.exit_code == 0, res.output
     assert "held-out normal rows" not in res.output
     assert "(flags 5% of 400 training rows, none held out)" in res.output
+
+
+def test_evaluate_refuses_a_typed_timestamp_col_the_data_lacks_even_if_the_model_has_it(
+        kit: dict[str, Path], tmp_path: Path) -> None:
+    # was: --timestamp-col ts on a file without 'ts' was silently ignored (the model's training
+    # rate used) when 'ts' was also the model's time column; any other missing name was refused
+    t = pd.read_csv(kit["data"])
+    t["ts"] = pd.date_range("2024-01-01", periods=len(t), freq="1min").astype(str)
+    data = tmp_path / "train_ts.csv"
+    t.to_csv(data, index=False)
+    model = tmp_path / "mts"
+    res = runner.invoke(app, ["train", str(data), "-o", str(model), "--label-col", "label", "--normal",
+                              "normal", "--epochs", "1", "-q", "--timestamp-col", "ts"])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["evaluate", str(model), str(kit["test"]), "--timestamp-col", "ts", "-q"])
+    assert res.exit_code == 2, res.output
+    assert f"--timestamp-col: no column 'ts' in {kit['test']}" in res.output
+    res = runner.invoke(app, ["evaluate", str(model), str(kit["test"]), "-q"])  # the model's own rate
+    assert res.exit_code == 0, res.output
+    assert "expected alerts per day" in res.output

@@ -309,7 +309,7 @@ def evaluate(
         if label_col in getattr(pipe.features_, "columns_", ()):  # it said the column was missing
             raise HourglassError(f"--label-col {label_col}: is a column the model scores, not a "
                                  "label; give the column that marks each row normal or not")
-        time_col = time_col or pipe.info.get("time_col")
+        given_time, time_col = time_col, time_col or pipe.info.get("time_col")
         stats = ReadStats()
         label_parts, result_parts, time_parts = [], [], []
         columns: list[object] = []
@@ -327,7 +327,7 @@ def evaluate(
             if on_bad_rows == "skip":  # as train skips them; the rows are still scored and counted
                 times = _readable_times(times, time_col, data)
             events_per_day = events_per_day_from(times, column=time_col)
-        elif time_col is not None and not time_parts and time_col != pipe.info.get("time_col"):
+        elif given_time is not None and not time_parts:  # typed: never left for the model's rate
             from hourglass.ingest.tables import nested_note
 
             nested = nested_note([time_col], columns)  # --timestamp-col event, read as event.created
