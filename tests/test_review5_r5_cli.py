@@ -90,7 +90,8 @@ def test_threshold_apply_says_training_rows_when_none_were_held_out(kit: dict[st
     # was: "flags 5% of 400 held-out normal rows" for a model that holds its training scores
     model = tmp_path / "nv"
     res = runner.invoke(app, ["train", str(kit["data"]), "-o", str(model), "--label-col", "label",
-                              "--normal", "normal", "--epochs", "1", "-q", "--param", "validation_fraction=0"])
+                              "--normal", "normal", "--epochs", "1", "-q",
+                              "--param", "validation_fraction=0"])
     assert res.exit_code == 0, res.output
     res = runner.invoke(app, ["threshold", str(model), "--threshold", "percentile:95", "-o",
                               str(tmp_path / "new")])
