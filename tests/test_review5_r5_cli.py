@@ -118,3 +118,21 @@ def test_evaluate_refuses_a_typed_timestamp_col_the_data_lacks_even_if_the_model
     res = runner.invoke(app, ["evaluate", str(model), str(kit["test"]), "-q"])  # the model's own rate
     assert res.exit_code == 0, res.output
     assert "expected alerts per day" in res.output
+
+
+def test_warm_start_replays_an_unlabelled_training_file_beside_a_labelled_new_one(tmp_path: Path) -> None:
+    # was: "--replay-data old.csv: no label column 'label'": --label-col names NEW's column, and
+    # the training file of a model trained without labels (README's OLD) was refused for lacking it
+    rng = np.random.default_rng(2)
+    old, new = tmp_path / "old.csv", tmp_path / "new.csv"
+    pd.DataFrame({"bytes": rng.lognormal(5, 1, 300), "pkts": rng.poisson(8, 300)}).to_csv(old, index=False)
+    pd.DataFrame({"bytes": rng.lognormal(5.5, 1, 100), "pkts": rng.poisson(9, 100),
+                  "label": ["normal"] * 95 + ["attack"] * 5}).to_csv(new, index=False)
+    model = tmp_path / "m"
+    assert runner.invoke(app, ["train", str(old), "-o", str(model), "--epochs", "1", "-q"]).exit_code == 0
+    res = runner.invoke(app, ["train", str(new), "-o", str(tmp_path / "w"), "--warm-start", str(model),
+                              "--epochs", "1", "-q", "--label-col", "label", "--normal", "normal",
+                              "--replay-data", str(old)])
+    assert res.exit_code == 0, res.output
+    ws = json.loads((tmp_path / "w" / "config.json").read_text())["info"]["warm_start"]
+    assert ws["new_rows"] == 95 and ws["replay"]["rows"] == 95
