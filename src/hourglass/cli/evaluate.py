@@ -121,6 +121,25 @@ def _check_report_classes(report: Path | None, y: Any, data: Path, unit: str) ->
                          "writes the metrics)")
 
 
+def _readable_times(times: Any, column: str, data: Path) -> Any:
+    """``times`` without the values no form reads (``--on-bad-rows skip``: they do not stop the
+    event rate, as ``train`` skips such rows), with a warning counting them; all of them
+    unreadable: ``times`` as they are (the rate's own error names the column)."""
+    import numpy as np
+
+    from hourglass._times import unreadable_times
+
+    bad = unreadable_times(times, column)
+    if not bad.any() or bad.all():
+        return times
+    first = int(np.flatnonzero(bad)[0])
+    logging.getLogger("hourglass").warning(
+        "%s: %d row(s) without a readable time in column %r (first: data row %d, %r): left out "
+        "of the event rate (still scored)", shown(data), int(bad.sum()), column, first + 1,
+        times[first])
+    return times[~bad]
+
+
 def _write_metrics(json_out: Path | None, summary: dict[str, Any], report: Path | None,
                    page: str | None) -> None:
     """Write ``--json`` (the summary) and ``--report`` (the HTML page): both files or neither."""
@@ -188,8 +207,8 @@ def evaluate(
     setup_logging(quiet)
     with user_errors():
         time_col = timestamp_option(timestamp_col, time_col)
-        if events_per_day is not None and not events_per_day > 0:
-            raise HourglassError(f"--events-per-day: must be > 0, got {events_per_day}")
+        if events_per_day is not None and not 0 < events_per_day < float("inf"):
+            raise HourglassError(f"--events-per-day: must be > 0 and finite, got {events_per_day}")
         for opt, path, kinds in (("--json", json_out, (".json",)), ("--report", report, (".html", ".htm"))):
             check_not_input(path, opt, data, model)
             check_not_input(path, opt, labels)
@@ -290,7 +309,7 @@ def evaluate(
         if label_col in getattr(pipe.features_, "columns_", ()):  # it said the column was missing
             raise HourglassError(f"--label-col {label_col}: is a column the model scores, not a "
                                  "label; give the column that marks each row normal or not")
-        time_col = time_col or pipe.info.get("time_col")
+        given_time, time_col = time_col, time_col or pipe.info.get("time_col")
         stats = ReadStats()
         label_parts, result_parts, time_parts = [], [], []
         columns: list[object] = []
@@ -304,8 +323,11 @@ def evaluate(
                 time_parts.append(df[time_col].to_numpy())
         seconds = time.perf_counter() - start
         if time_col is not None and time_parts and events_per_day is None:
-            events_per_day = events_per_day_from(np.concatenate(time_parts), column=time_col)
-        elif time_col is not None and not time_parts and time_col != pipe.info.get("time_col"):
+            times = np.concatenate(time_parts)
+            if on_bad_rows == "skip":  # as train skips them; the rows are still scored and counted
+                times = _readable_times(times, time_col, data)
+            events_per_day = events_per_day_from(times, column=time_col)
+        elif given_time is not None and not time_parts:  # typed: never left for the model's rate
             from hourglass.ingest.tables import nested_note
 
             nested = nested_note([time_col], columns)  # --timestamp-col event, read as event.created

@@ -322,17 +322,19 @@ def _report_apply(old: Pipeline, new: Pipeline, output: Path, rate: float | None
     """What ``-o`` changed: the rule and value before and after, the share of the held-out
     normal scores each flags, and the stream threshold of a time-series model."""
     from hourglass.cli._common import model_kind
-    from hourglass.thresholds import expected_alert_rate
+    from hourglass.thresholds import HELD_OUT, expected_alert_rate
 
     scores = old.detector_.val_scores_
     unit = _UNIT[model_kind(old)]
+    # a model trained with nothing held out keeps its training scores (as the what-if table says)
+    kept = (f"held-out normal {unit}" if old.detector_.val_scores_source() == HELD_OUT
+            else f"training {unit}, none held out")
 
     def text(t: Threshold) -> str:
         flagged = float((scores > t.value_).mean())
         expected = expected_alert_rate(t, scores).rate
         per_day = "" if rate is None else f", {rate * expected:,.4g} alerts/day expected"
-        return (f"{t.describe()} = {t.value_:.6g} (flags {_pct(flagged)} of {scores.size:,} held-out "
-                f"normal {unit}{per_day})")
+        return f"{t.describe()} = {t.value_:.6g} (flags {_pct(flagged)} of {scores.size:,} {kept}{per_day})"
 
     err.print(f"threshold: {text(old.threshold_)}\n        -> {text(new.threshold_)}", highlight=False)
     if getattr(old.detector_, "stream_val_scores_", None) is not None:

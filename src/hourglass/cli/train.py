@@ -208,6 +208,8 @@ def train(
                            ("--sample-rows", sample_rows)):
             if value is not None and not value > 0:
                 raise HourglassError(f"{opt}: must be > 0, got {value}")
+        if events_per_day is not None and events_per_day == float("inf"):  # saved: every later
+            raise HourglassError("--events-per-day: must be finite, got inf")  # evaluate would stop
         if entity_cli.wants_entity(entity_col, bucket, timestamp_col):
             refuse_unused(train, "entity", model, {
                 "dataset": dataset, "events_per_day": events_per_day, "val_fraction": val_fraction,

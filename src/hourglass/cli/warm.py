@@ -79,11 +79,13 @@ def _check_settings(parent: Any, params: dict[str, Any]) -> None:
 
 def _normal_rows(path: Path, parent: Any, *, dataset: str | None, label_col: str | None,
                  normal: list[str] | None, fmt: str, on_bad_rows: str, stats: Any,
-                 memory_budget: float, sample_rows: int, seed: int,
+                 memory_budget: float, sample_rows: int, seed: int, replayed: bool = False,
                  ) -> tuple[Any, Any, str | None, list[str], dict[str, Any] | None]:
     """The normal rows of table ``path`` as ``train`` finds them (label options, or the parent
     model's label column when the file has it), after checking them against the parent's
-    schema: (rows, format spec, label column, normal values, sample note)."""
+    schema: (rows, format spec, label column, normal values, sample note). ``replayed``
+    (``--replay-data``): ``--label-col`` names NEW's column; an OLD file without it (the
+    training file of a model trained without labels) is read as the parent's data."""
     from hourglass.cli.tables import (
         about_file,
         read_for_training,
@@ -96,6 +98,8 @@ def _normal_rows(path: Path, parent: Any, *, dataset: str | None, label_col: str
     log = logging.getLogger("hourglass")
     spec, label_col, normal_values = resolve_spec(dataset, label_col, normal, fmt, path)
     df, sampled = read_for_training(path, spec, on_bad_rows, stats, memory_budget, sample_rows, seed)
+    if replayed and label_col is not None and label_col not in df.columns:
+        label_col, normal_values = None, []
     inherited = label_col is None and parent.info.get("label_col") in df.columns
     if inherited:
         label_col, normal_values = parent.info["label_col"], list(parent.info.get("normal") or [])
@@ -245,7 +249,7 @@ def warm_start_command(
     replayed: dict[str, Any] | None = None
     if replay_data is not None:
         old_stats = ReadStats()
-        old, *_ = _normal_rows(replay_data, parent, stats=old_stats, **reading)
+        old, *_ = _normal_rows(replay_data, parent, stats=old_stats, replayed=True, **reading)
         want = min(len(old), int(round(replay * n_new)))
         pick = np.sort(np.random.default_rng(seed).choice(len(old), size=want, replace=False))
         feats = pd.concat([feats, old.iloc[pick]], ignore_index=True)
@@ -279,9 +283,11 @@ def warm_start_command(
     pipe.save(output)
     report_skipped(stats, data)
     info = pipe.info
-    extra = f" + {replayed['rows']:,} replayed from {replay_data}" if replayed else ""
-    err.print(f"continued {name} from {parent_dir} on {fitted_text(info['n_train_rows'], held)} "
-              f"of {data}{extra} ({ws['epochs_run']} epochs, best {ws['best_epoch']}; "
+    # n_train_rows counts the replayed rows too (the held-out slice is drawn from all of them)
+    what = (f": {n_new:,} of {data} + {replayed['rows']:,} replayed from {replay_data}" if replayed
+            else f" of {data}")
+    err.print(f"continued {name} from {parent_dir} on {fitted_text(info['n_train_rows'], held)}"
+              f"{what} ({ws['epochs_run']} epochs, best {ws['best_epoch']}; "
               f"preprocessing frozen) in {info['fit_seconds']:.1f}s; threshold "
               f"{threshold_text(info)}", highlight=False)
     out.print(f"model saved to {output}", highlight=False)
@@ -334,7 +340,9 @@ def _warm_series(data: Path, output: Path, parent: Any, parent_dir: Path, *, dat
     old = None
     replayed: dict[str, Any] | None = None
     if replay_data is not None:
-        old = _normal_series(replay_data, reader, reader is not None, label, label_col,
+        # --label-col names NEW's column: OLD (the training series of a model trained without
+        # labels) may lack it; its labelled anomalies are refused when it has it
+        old = _normal_series(replay_data, reader, reader is not None, label, None,
                              f"--replay-data {replay_data}")
         want = min(len(old), int(round(replay * len(part))))
         replayed = {"source": shown(replay_data), "multiple": replay, "rows": want, "of": len(old),
