@@ -189,3 +189,22 @@ def test_default_mode_reads_the_umask_without_opening_it(monkeypatch: pytest.Mon
         assert 0 not in calls  # never a moment with no mask, whatever the system
     finally:
         os.umask(old)
+
+
+def test_warm_start_warns_of_a_label_column_trained_on_as_normal(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from hourglass.cli import app
+    from tests._cli import runner
+
+    rng = np.random.default_rng(0)
+    old, new = tmp_path / "old.csv", tmp_path / "new.csv"
+    pd.DataFrame({"x": rng.normal(size=200), "y": rng.normal(size=200)}).to_csv(old, index=False)
+    pd.DataFrame({"x": rng.normal(size=200), "y": rng.normal(size=200),
+                  "label": ["normal", "attack"] * 100}).to_csv(new, index=False)
+    res = runner.invoke(app, ["train", str(old), "-o", str(tmp_path / "m"), "--epochs", "1", "-q"])
+    assert res.exit_code == 0, res.output
+    args = ["train", str(new), "--warm-start", str(tmp_path / "m"), "--epochs", "1", "-q"]
+    res = runner.invoke(app, [*args, "-o", str(tmp_path / "w")])
+    assert res.exit_code == 0 and "column 'label' looks like a label, and without --label-col every row " \
+        "(attacks included) is trained on as normal" in " ".join(res.output.split()), res.output
+    res = runner.invoke(app, [*args, "-o", str(tmp_path / "w2"), "--label-col", "label", "--normal", "normal"])
+    assert res.exit_code == 0 and "looks like a label" not in res.output, res.output

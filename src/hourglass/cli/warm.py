@@ -121,6 +121,15 @@ def _normal_rows(path: Path, parent: Any, *, dataset: str | None, label_col: str
         log.warning("%s: no label column %r (the parent model's): every row is trained on as "
                     "normal; give --label-col and --normal if the file holds labels", path,
                     parent.info["label_col"])
+    elif label_col is None and not replayed:  # as train warns: a verdict column is ignored
+        from hourglass.cli._schema import _LABEL_NAMES
+
+        used = {str(c) for c in getattr(parent.features_, "columns_", ())}
+        named = [str(c) for c in df.columns if str(c).strip().lower() in _LABEL_NAMES and str(c) not in used]
+        if named:
+            log.warning("%s: column %r looks like a label, and without --label-col every row "
+                        "(attacks included) is trained on as normal; give --label-col %s --normal "
+                        "VALUE to train on the normal rows only", path, named[0], named[0])
     if label_col is not None and label_col in df.columns:
         labelled = unlabelled_rows(label_strings(df[label_col]), normal_values, label_col, str(path),
                                    "not trained on")
