@@ -206,5 +206,6 @@ def test_warm_start_warns_of_a_label_column_trained_on_as_normal(tmp_path) -> No
     res = runner.invoke(app, [*args, "-o", str(tmp_path / "w")])
     assert res.exit_code == 0 and "column 'label' looks like a label, and without --label-col every row " \
         "(attacks included) is trained on as normal" in " ".join(res.output.split()), res.output
-    res = runner.invoke(app, [*args, "-o", str(tmp_path / "w2"), "--label-col", "label", "--normal", "normal"])
+    res = runner.invoke(app, [*args, "-o", str(tmp_path / "w2"), "--label-col", "label",
+                              "--normal", "normal"])
     assert res.exit_code == 0 and "looks like a label" not in res.output, res.output
