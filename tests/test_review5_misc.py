@@ -209,3 +209,20 @@ def test_warm_start_warns_of_a_label_column_trained_on_as_normal(tmp_path) -> No
     res = runner.invoke(app, [*args, "-o", str(tmp_path / "w2"), "--label-col", "label",
                               "--normal", "normal"])
     assert res.exit_code == 0 and "looks like a label" not in res.output, res.output
+
+
+def test_health_answers_a_head_probe(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from fastapi.testclient import TestClient
+
+    from hourglass import AutoEncoder, Pipeline
+    from hourglass.serve import create_app, create_models_app
+
+    rng = np.random.default_rng(0)
+    out = tmp_path / "model"
+    Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0)).fit(
+        pd.DataFrame({"a": rng.normal(size=80), "b": rng.normal(size=80)})).save(out)
+    key = "0123456789abcdef-head"
+    with TestClient(create_app(out, api_key=key)) as one:
+        assert one.head("/health").status_code == 200 and one.get("/health").status_code == 200
+    with TestClient(create_models_app({"m": out}, api_key=key)) as many:
+        assert many.head("/models/m/health").status_code == 200

@@ -567,7 +567,8 @@ def create_app(model_dir: str | os.PathLike[str], *, api_key: str,
 
     # health, metrics and the model list are async: answered on the event loop, never queued
     # behind the scoring requests that fill the worker threads (a probe timing out under load)
-    @app.get("/health", response_model=HealthResponse, response_model_exclude_none=True)
+    @app.api_route("/health", methods=["GET", "HEAD"], response_model=HealthResponse,
+                   response_model_exclude_none=True)  # HEAD: load balancers' probes
     async def health() -> dict[str, Any]:
         """The model this service holds, its input kind, what a request must contain (columns,
         log format, fewest rows of a series) and the limits."""
@@ -643,7 +644,7 @@ def add_model_routes(app: FastAPI, hosted: Mapping[str, HostedModel], limits: Ma
         add_score_route(app, one, f"/models/{name}/score", require_key,
                         summary=f"Score ({name}: {one.kind_text} model {one.scorer.model_name})")
 
-        app.add_api_route(f"/models/{name}/health", _health_of(one, limits), methods=["GET"],
+        app.add_api_route(f"/models/{name}/health", _health_of(one, limits), methods=["GET", "HEAD"],
                           response_model=HealthResponse, response_model_exclude_none=True,
                           summary=f"Health ({name})",
                           description=f"What {name} expects (columns, log format, fewest rows of a "
