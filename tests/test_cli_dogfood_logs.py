@@ -168,3 +168,11 @@ def test_quiet_log_evaluation_prints_no_parse_counts(logs: dict[str, Path]) -> N
     # the one line left is the warning that DATA is the model's training file (a warning: -q keeps it)
     lines = r.stderr.strip().splitlines()
     assert r.exit_code == 0 and len(lines) == 1 and "the model was trained on this file" in lines[0], r.stderr
+
+
+def test_log_evaluation_counts_a_key_files_other_lines_in_its_words(logs: dict[str, Path]) -> None:
+    data = logs["dir"] / "keys_with_junk"
+    data.write_text(logs["keys"].read_text() + "not a key sequence\n")
+    r = runner.invoke(app, ["evaluate", str(logs["model"]), str(data), "--all-sessions", "normal"])
+    assert r.exit_code == 0, r.output
+    assert "1 were not key sequences" in r.stderr and "header format" not in r.stderr, r.stderr

@@ -277,7 +277,7 @@ def evaluate(
                                        trained_on_it=on_training_file) if report else None
             _write_metrics(json_out, log_summary, report, page)
     if is_logs:
-        parsed, *left_out = log_cli.evaluate_notes(log_summary, data)
+        parsed, *left_out = log_cli.evaluate_notes(log_summary, data, pipe.features_)
         logging.getLogger("hourglass").info("%s", parsed)  # the parse counts: not with --quiet
         for line in left_out:
             err.print(line, highlight=False)

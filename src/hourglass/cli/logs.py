@@ -342,9 +342,11 @@ def evaluate_logs(pipe: Pipeline, data: Path, *, labels: Path | None, id_col: st
     return summary, arrays
 
 
-def evaluate_notes(summary: dict[str, Any], data: Path) -> list[str]:
-    """Lines for stderr: parse counts and sessions left out for want of a label."""
-    lines = [_summary_line(summary["parse"])]
+def evaluate_notes(summary: dict[str, Any], data: Path, features: Any = None) -> list[str]:
+    """Lines for stderr: parse counts (in the words of the model's ``features``: key files'
+    lines that are no key sequence, event tables' rows) and sessions left out for want of a
+    label."""
+    lines = [_summary_line(summary["parse"], features)]
     if summary["unlabelled_sessions"]:
         lines.append(f"{summary['unlabelled_sessions']} of {summary['sessions']} sessions of "
                      f"{data} have no label in {summary['labels']}: left out of the metrics "
