@@ -7,11 +7,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pytest
 from typer.testing import CliRunner
 
 from hourglass.cli import app
-from hourglass.errors import InputError
 from hourglass.features.timeseries import (
     TimeSeriesPreprocessor,
     windows_to_points,
@@ -112,17 +110,3 @@ def test_freq_without_a_timestamp_column_is_refused(tmp_path: Path) -> None:
     assert res.exit_code == 2 and not (tmp_path / "M").exists()
     assert "needs the timestamp column" in res.output and "Traceback" not in res.output
     assert len(TimeSeriesPreprocessor(freq="rows").fit_transform(df.drop(columns="ts"))) == 120
-
-
-def test_sum_keeps_a_missing_value_missing() -> None:
-    # agg='sum' made a bucket whose rows all lack the value 0 (pandas' sum of nothing), so a
-    # missing sample was a silent 0: no error without --fill, no fill with one; an empty bucket
-    # (no row: no events) is still 0
-    df = pd.DataFrame({"ts": ["2024-01-01 00:00", "2024-01-01 00:01", "2024-01-01 00:01",
-                              "2024-01-01 00:03"], "v": [4.0, None, None, 6.0]})
-    pre = TimeSeriesPreprocessor("ts", freq="1min", agg="sum", fill="ffill", scaler="none")
-    assert pre.fit_transform(df).ravel().tolist() == [4.0, 4.0, 0.0, 6.0]
-    none = TimeSeriesPreprocessor("ts", agg="sum", scaler="none")  # duplicates merged by sum
-    with pytest.raises(InputError, match="column 'v': 1 missing value"):
-        none.fit(df.iloc[:3].assign(ts=["2024-01-01 00:00", "2024-01-01 00:01",
-                                         "2024-01-01 00:01"]))

@@ -534,26 +534,9 @@ class TimeSeriesPreprocessor:
 
     def _merge(self, groups: Any) -> pd.DataFrame:
         """The values of each grid bucket (or timestamp) combined by ``agg``: a bucket with no
-        value is missing, except for ``sum``, whose empty bucket (no row) is 0 (totals per step
-        from event rows: a minute without events is a true 0, and models trained so keep
-        scoring); a bucket whose rows all lack the value is missing for ``sum`` too (pandas'
-        sum made it 0, a missing value that no fill policy saw).
-
-        Examples
-        --------
-        >>> df = pd.DataFrame({"ts": ["2024-01-01 00:00", "2024-01-01 00:01", "2024-01-01 00:04"],
-        ...                    "v": [1.0, None, 3.0]})
-        >>> pre = TimeSeriesPreprocessor("ts", freq="1min", agg="sum", fill="ffill", scaler="none")
-        >>> pre.fit(df).transform(df).ravel().tolist()
-        [1.0, 1.0, 0.0, 0.0, 3.0]
-        """
-        if self.agg != "sum":
-            return groups.agg(self.agg)
-        out = groups.sum(min_count=1)
-        empty = np.asarray(groups.size()) == 0
-        if empty.any():
-            out[empty] = 0.0
-        return out
+        value is missing, except for ``sum``, whose empty bucket is 0 (totals per step from event
+        rows: a minute without events is a true 0, and models trained so keep scoring)."""
+        return groups.agg(self.agg)
 
     def _fill(self, frame: pd.DataFrame) -> pd.DataFrame:
         if self.fill == "ffill":
