@@ -226,3 +226,27 @@ def test_health_answers_a_head_probe(tmp_path) -> None:  # type: ignore[no-untyp
         assert one.head("/health").status_code == 200 and one.get("/health").status_code == 200
     with TestClient(create_models_app({"m": out}, api_key=key)) as many:
         assert many.head("/models/m/health").status_code == 200
+
+
+def test_a_body_trickled_past_the_timeout_is_408() -> None:
+    import asyncio
+
+    from hourglass.serve.security import BodyLimit
+
+    async def app(scope, receive, send):  # type: ignore[no-untyped-def]
+        raise AssertionError("the app never sees a body that did not arrive")
+
+    async def trickle() -> dict:  # type: ignore[type-arg]
+        await asyncio.sleep(0.05)
+        return {"type": "http.request", "body": b"{", "more_body": True}
+
+    sent: list[dict] = []  # type: ignore[type-arg]
+
+    async def send(message) -> None:  # type: ignore[no-untyped-def]
+        sent.append(message)
+
+    scope = {"type": "http", "method": "POST", "path": "/score", "headers": []}
+    asyncio.run(BodyLimit(app, max_bytes=1 << 20, timeout=0.3)(scope, trickle, send))
+    assert sent[0]["status"] == 408
+    assert b"request body not received within 0.3 s" in sent[1]["body"]
+    assert BodyLimit(app, max_bytes=8 << 20).timeout == 64.0  # 1 s per 128 KiB, at least 60 s

@@ -4,6 +4,7 @@ guards are plain ASGI middleware)."""
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
@@ -18,13 +19,16 @@ from hourglass.errors import InputError
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["KEY_ENV", "MIN_KEY_CHARS", "BodyLimit", "KeyGuard", "RateLimit", "check_api_key",
-           "key_matches", "read_api_key"]
+__all__ = ["BODY_TIMEOUT_S", "KEY_ENV", "MIN_KEY_CHARS", "BodyLimit", "KeyGuard", "RateLimit",
+           "check_api_key", "key_matches", "read_api_key"]
 
 #: Environment variable the CLI reads the key from when no ``--api-key-file`` is given.
 KEY_ENV = "HOURGLASS_API_KEY"
 #: Shortest key accepted: a guessable key protects nothing.
 MIN_KEY_CHARS = 16
+#: Seconds a request body may take to arrive in full, at least; a larger body limit gives a
+#: body 1 s per 128 KiB of it (the default 8 MiB: 64 s).
+BODY_TIMEOUT_S = 60.0
 
 _KEY_HINT = "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
 
@@ -174,11 +178,19 @@ class BodyLimit:
     A declared ``Content-Length`` over the limit is refused without reading the body; a body sent
     without one (chunked) is read and counted, and refused as soon as it passes the limit. The
     accepted body is handed to the app unchanged. Refusals are ``413`` with a JSON ``detail``.
+    A body not received in full within ``timeout`` seconds (a client trickling it, holding a
+    connection open) is ``408``; ``None``: :data:`BODY_TIMEOUT_S`, or 1 s per 128 KiB of
+    ``max_bytes`` where that is longer.
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, timeout: float | None = None) -> None:
+        if timeout is None:
+            timeout = max(BODY_TIMEOUT_S, max_bytes / 2**17)
+        if not timeout > 0:
+            raise ValueError(f"timeout must be > 0, got {timeout!r}")
         self.app = app
         self.max_bytes = max_bytes
+        self.timeout = float(timeout)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope.get("method") in ("GET", "HEAD", "OPTIONS"):
@@ -197,8 +209,14 @@ class BodyLimit:
             return
         chunks: list[bytes] = []
         size = 0
+        deadline = time.monotonic() + self.timeout
         while True:
-            message = await receive()
+            try:
+                message = await asyncio.wait_for(receive(), max(deadline - time.monotonic(), 0.0))
+            except TimeoutError:
+                await _refuse(send, 408, f"request body not received within {self.timeout:g} s "
+                                         f"({size:,} bytes came): send it at once")
+                return
             if message["type"] == "http.disconnect":
                 return
             chunk = message.get("body", b"")
