@@ -222,10 +222,18 @@ def test_health_answers_a_head_probe(tmp_path) -> None:  # type: ignore[no-untyp
     Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0)).fit(
         pd.DataFrame({"a": rng.normal(size=80), "b": rng.normal(size=80)})).save(out)
     key = "0123456789abcdef-head"
+    import warnings
+
     with TestClient(create_app(out, api_key=key)) as one:
         assert one.head("/health").status_code == 200 and one.get("/health").status_code == 200
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # no duplicate operation in the schema /docs shows
+            assert "get" in one.get("/openapi.json").json()["paths"]["/health"]
     with TestClient(create_models_app({"m": out}, api_key=key)) as many:
         assert many.head("/models/m/health").status_code == 200
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            assert list(many.get("/openapi.json").json()["paths"]["/models/m/health"]) == ["get"]
 
 
 def test_a_body_trickled_past_the_timeout_is_408() -> None:
