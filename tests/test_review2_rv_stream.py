@@ -64,13 +64,25 @@ def test_series_stream_that_starts_after_a_missed_sample_is_scored(series_model)
     s3 = SeriesStreamScorer.from_pipeline(old)
     s3.feed(list(enumerate([*rows[:4], *rows[4:30:2]], start=1)))
     assert s3.counts()["restarts"] == 12 and s3.counts()["scored"] == 0
-    # the model's own step: two steps in a row twice as far apart are a stream at another step
+    # the model's own step (10 s): steps twice as far apart are gaps (each restarts) until a
+    # window's worth of them in a row (8) says the stream is at another step: a bad line
     s3 = SeriesStreamScorer.from_pipeline(series_model[0])
     _, bad = s3.feed(list(enumerate([*rows[:4], *rows[4:30:2]], start=1)))
-    assert s3.counts()["restarts"] == 1 and [line for line, _ in bad] == list(range(7, 18))
+    assert s3.counts()["scored"] == 0 and [line for line, _ in bad] == [13]
     assert bad[0][1] == ("timestamp 'ts': the stream steps 20s, and the model was trained on steps of "
                          "10s: a window would span another stretch of time; send 10s steps, or "
                          "retrain with --freq 10s")
+    # a length that is no whole number of the model's steps: the second such step is a bad line
+    start = pd.Timestamp(rows[0]["ts"])
+    s4 = SeriesStreamScorer.from_pipeline(series_model[0])
+    _, bad = s4.feed(list(enumerate([{**r, "ts": str(start + pd.Timedelta(seconds=15 * i))}
+                                     for i, r in enumerate(rows[:6])], start=1)))
+    assert [line for line, _ in bad][:1] == [3] and "the stream steps 15s" in bad[0][1]
+    # two missed samples in a row are two gaps, not another step: each restarts the window
+    s5 = SeriesStreamScorer.from_pipeline(series_model[0])
+    alerts, bad = s5.feed(list(enumerate([rows[0], rows[1], rows[3], rows[5], *rows[6:20]], start=1)),
+                          all_steps=True)
+    assert bad == [] and s5.counts()["restarts"] == 2 and s5.counts()["scored"] == 8
 
 
 def test_series_keep_field_missing_keeps_the_alerts_before_it(series_model) -> None:

@@ -18,12 +18,12 @@ missing-value mask channel is 0). What the stream does not do: resample (a model
 ``freq="5min"`` is refused) or fill a missing value (such a line is bad). Timestamps, when the
 model has a timestamp column: a time that is not after the previous step's (out of order or
 duplicate) is a bad line; for a model whose steps were regular (no ``freq``) the step length is
-the training series' step (two steps in a row of another length are a bad line: the stream is
-at another step than the model learnt; a model saved before the step was kept takes the first
-length two steps in a row have, until then the first step's), and a different one (a gap, a
-missed sample) restarts the window there, counted as a restart, since the model never saw a
-window across a gap. ``freq="rows"``: any later time is
-the next step.
+the training series' step (a stream at another one is refused, its lines bad: two steps in a
+row of a length that is no whole number of the model's steps, or ``window`` steps in a row of
+one that is; a model saved before the step was kept takes the first length two steps in a row
+have, until then the first step's), and a different one (a gap, a missed sample) restarts the
+window there, counted as a restart, since the model never saw a window across a gap.
+``freq="rows"``: any later time is the next step.
 """
 
 from __future__ import annotations
@@ -108,6 +108,7 @@ class SeriesStreamScorer(ModelScorer):
         self._step: int | None = None
         self._last_length: int | None = None  # the time from the step before to the last one
         self._step_agreed = False  # whether two steps in a row had the step length
+        self._run = 0  # how many steps in a row had the last one's length
         trained = getattr(pre, "step_", None)  # the training series' step (None: saved before)
         self._trained: str | None = None if self.rows_only else trained
         if self._trained is not None:  # the step is the model's: another one is no gap but an error
@@ -257,16 +258,22 @@ class SeriesStreamScorer(ModelScorer):
             raise InputError(f"timestamp {self.timestamp_col!r}: not after the previous step's "
                              f"({'duplicate' if when == last else 'out of order'}; stream needs "
                              "increasing times)")
-        self._last_time = when
         if last is None or self.rows_only:
+            self._last_time = when
             return False
         length, before = when - last, self._last_length
-        self._last_length = length
-        if self._trained is not None and length == before and length != self._step:
+        run = self._run + 1 if length == before else 1  # steps in a row of this length
+        if self._trained is not None and self._step is not None and length != self._step and (
+                (run > 1 and length % self._step) or run >= self.window):
+            # the stream is at another step than the model learnt: a repeated length that is no
+            # whole number of its steps, or gaps of whole steps so regular that no window fills
+            # (a repeated missed sample is a gap: the window restarts). Refused before this
+            # line's time is kept: the next is measured from the last step taken.
             raise InputError(f"timestamp {self.timestamp_col!r}: the stream steps "
                              f"{_span(pd.Timedelta(length))}, and the model was trained on steps of "
                              f"{self._trained}: a window would span another stretch of time; send "
                              f"{self._trained} steps, or retrain with --freq {self._trained}")
+        self._last_time, self._last_length, self._run = when, length, run
         if self._step is None or (not self._step_agreed and length == before):
             self._step = length  # the first length; then the first one two steps in a row agree
             self._step_agreed = length == before  # on (a stream that began at a missed sample:
