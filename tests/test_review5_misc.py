@@ -258,3 +258,40 @@ def test_a_body_trickled_past_the_timeout_is_408() -> None:
     assert sent[0]["status"] == 408
     assert b"request body not received within 0.3 s" in sent[1]["body"]
     assert BodyLimit(app, max_bytes=8 << 20).timeout == 64.0  # 1 s per 128 KiB, at least 60 s
+
+
+class _PlainFormat:
+    """A format of register_format's protocol, without iter_chunks' optional ``used=``."""
+
+    name, description, label_col, normal, drop = "plain-review5", "a table", None, (), ()
+    categorical, categories, roles, fmt, time_col, columns = (), {}, {}, "csv", None, None
+
+    def iter_chunks(self, path, *, on_bad_rows="error", chunk_bytes=1 << 26, stats=None):  # type: ignore[no-untyped-def]
+        from hourglass.ingest.readers import read_table
+
+        yield read_table(path, on_bad_rows=on_bad_rows, stats=stats)
+
+    def read(self, path, *, on_bad_rows="error", stats=None):  # type: ignore[no-untyped-def]
+        from hourglass.ingest.readers import read_table
+
+        return read_table(path, on_bad_rows=on_bad_rows, stats=stats)
+
+    def sniff(self, head: bytes) -> bool:
+        return False
+
+
+def test_a_registered_format_without_the_used_keyword_still_scores(tmp_path,  # type: ignore[no-untyped-def]
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from hourglass.cli import app
+    from hourglass.ingest import formats
+    from tests._cli import runner
+
+    monkeypatch.setitem(formats.FORMATS, "plain-review5", _PlainFormat())
+    rng = np.random.default_rng(0)
+    data = tmp_path / "t.csv"
+    pd.DataFrame({"a": rng.normal(size=120), "b": rng.normal(size=120)}).to_csv(data, index=False)
+    args = ["--format", "plain-review5"]
+    res = runner.invoke(app, ["train", str(data), "-o", str(tmp_path / "m"), "--epochs", "1", "-q", *args])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["score", str(tmp_path / "m"), str(data), "-o", str(tmp_path / "s.csv"), *args])
+    assert res.exit_code == 0 and len(pd.read_csv(tmp_path / "s.csv")) == 120, res.output

@@ -314,8 +314,11 @@ def score_chunks(pipe: Pipeline, data: Path, spec: DatasetSpec | None, on_bad_ro
     used = None if reads is None else {*map(str, getattr(pipe.features_, "columns_", ())), *reads,
                                        *(str(c) for c in (label_col, pipe.info.get("time_col"),
                                                           *extra_drop) if c)}
+    if used is not None and streaming and not _takes_used(spec):
+        used = None  # a format of register_format's protocol without the keyword: read strictly
+    loose = {} if used is None else {"used": used}
     chunks = (prefetch(spec.iter_chunks(data, on_bad_rows=on_bad_rows,  # type: ignore[union-attr]
-                                        stats=stats, chunk_bytes=chunk_bytes, used=used)) if streaming
+                                        stats=stats, chunk_bytes=chunk_bytes, **loose)) if streaming
               else iter([read_data(data, spec, on_bad_rows, stats)]))
     # a chunk of JSON lines can lack a field that rows further on have: missing in its rows;
     # only a model column no row of the file has is the usual error, once the file is read
@@ -346,6 +349,17 @@ def score_chunks(pipe: Pipeline, data: Path, spec: DatasetSpec | None, on_bad_ro
         nested = nested_note(never, present)
         raise HourglassError(f"{shown(data)}: column(s) the model needs are missing: "
                              f"{', '.join(never[:3])}{more}{f'; {nested}' if nested else ''}")
+
+
+def _takes_used(spec: Any) -> bool:
+    """Whether the format's ``iter_chunks`` takes ``used=`` (the protocol's optional keyword)."""
+    import inspect
+
+    try:
+        params = inspect.signature(spec.iter_chunks).parameters
+    except (TypeError, ValueError):
+        return False
+    return "used" in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
 
 
 class KeptColumns:

@@ -3,7 +3,9 @@
 A format is any object with ``name``, ``description``, ``label_col``, ``normal``, ``drop``,
 ``categorical``, ``categories``, ``roles``, ``iter_chunks(path, on_bad_rows=, chunk_bytes=,
 stats=)``, ``read(path, on_bad_rows=, stats=)`` and ``sniff(head_bytes)``, and optionally
-``roles_for(columns)`` (roles that depend on the columns a file has: :func:`format_roles`);
+``roles_for(columns)`` (roles that depend on the columns a file has: :func:`format_roles`) and
+a ``used=`` keyword of ``iter_chunks`` (the columns the caller reads: others may turn to text
+where a later value does not fit their type; a format without it reads every column strictly);
 :class:`~hourglass.ingest.datasets.DatasetSpec` is the usual one. Other input kinds (log formats,
 events) add theirs with :func:`register_format`. The named datasets of
 :data:`~hourglass.ingest.datasets.DATASETS` are formats too (``--dataset`` is an alias).
