@@ -295,3 +295,25 @@ def test_a_registered_format_without_the_used_keyword_still_scores(tmp_path,  # 
     assert res.exit_code == 0, res.output
     res = runner.invoke(app, ["score", str(tmp_path / "m"), str(data), "-o", str(tmp_path / "s.csv"), *args])
     assert res.exit_code == 0 and len(pd.read_csv(tmp_path / "s.csv")) == 120, res.output
+
+
+def test_pages_of_events_count_their_events_against_max_rows(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from fastapi.testclient import TestClient
+
+    from hourglass import AutoEncoder, Pipeline
+    from hourglass.serve import create_app
+
+    rng = np.random.default_rng(0)
+    pipe = Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0, random_state=0)).fit(
+        pd.DataFrame({"a": rng.normal(size=80), "b": rng.normal(size=80)}))
+    pipe.info["dataset"] = "entra-signin"  # rows may be Graph pages: {"value": [events]}
+    pipe.save(tmp_path / "m")
+    key, row = "k" * 24, {"a": 0.1, "b": 0.2}
+    with TestClient(create_app(tmp_path / "m", api_key=key, max_rows=2)) as c:
+        ok = c.post("/score", json={"rows": [{"value": [row]}, {"value": []}, {"value": []}]},
+                    headers={"X-API-Key": key})
+        assert ok.status_code == 200 and len(ok.json()["scores"]) == 1, ok.json()
+        many = c.post("/score", json={"rows": [{"value": [row, row]}, {"value": [row]}]},
+                      headers={"X-API-Key": key})
+        assert (many.status_code, many.json()["detail"]) == (
+            413, "too many rows (3; the limit is 2, --max-rows): split the request")

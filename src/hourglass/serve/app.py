@@ -293,18 +293,19 @@ class HostedModel:
             status, message = validation_message(errors, body)
             return status, {"detail": message}
         items = getattr(request, body.field)
-        if len(items) > max_rows:  # before the rows are copied (flattened): a refusal costs little
+        expand = self.expand if body.field == "rows" else None  # rows that may be pages of events
+        if len(items) > max_rows and expand is None:  # before the rows are copied (flattened)
             return self._too_many(len(items))
-        if body.field == "rows" and self.expand is not None:
+        if expand is not None:  # a page may hold any number of events, none too: they are counted
             expanded: list[dict[str, Any]] = []
             for i, row in enumerate(items):
                 try:
-                    expanded.extend(self.expand(row))
+                    expanded.extend(expand(row))
                 except ValueError as exc:
                     return 422, {"detail": f"rows[{i}]: {_one_line(exc)}"}
+                if len(expanded) > max_rows:  # as soon as they pass the limit
+                    return self._too_many(len(expanded))
             items = expanded
-            if len(items) > max_rows:  # a page's events
-                return self._too_many(len(items))
         if body.field == "rows":  # {"source": {"ip": ...}} is source.ip, as in a file
             items = [flat_record(row) for row in items]
         if request_model is RecordLinesRequest:  # one row per line, as training read the file
