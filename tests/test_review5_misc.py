@@ -317,3 +317,42 @@ def test_pages_of_events_count_their_events_against_max_rows(tmp_path) -> None: 
                       headers={"X-API-Key": key})
         assert (many.status_code, many.json()["detail"]) == (
             413, "too many rows (3; the limit is 2, --max-rows): split the request")
+
+
+def test_a_folder_whose_copy_cannot_be_written_names_the_copy_not_a_file(  # type: ignore[no-untyped-def]
+        tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import builtins
+    import errno
+
+    import typer
+
+    from hourglass.cli import _spool
+
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    for name in ("a.csv", "b.csv"):
+        (folder / name).write_text("x,y\n1,2\n")
+
+    class _Full:
+        def __init__(self, path, mode):  # type: ignore[no-untyped-def]
+            self.fh = builtins.open(path, mode)
+
+        def write(self, data: bytes) -> int:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+            return getattr(self.fh, name)
+
+        def __enter__(self):  # type: ignore[no-untyped-def]
+            return self
+
+        def __exit__(self, *exc) -> None:  # type: ignore[no-untyped-def]
+            self.fh.close()
+
+    monkeypatch.setattr(_spool, "open", lambda path, mode="r", *a, **k: _Full(path, mode)  # the copy
+                        if mode == "wb" else builtins.open(path, mode, *a, **k), raising=False)
+    with pytest.raises(typer.BadParameter) as err:
+        _spool._files_as_file(sorted(folder.iterdir()), str(folder), "logs ")
+    assert str(err.value).startswith(f"{folder}: cannot write its copy in ")
+    assert "No space left on device" in str(err.value) and "a.csv" not in str(err.value)
+    _spool.remove_spooled()

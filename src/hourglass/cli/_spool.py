@@ -32,6 +32,7 @@ import stat
 import sys
 import tempfile
 import zlib
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -251,7 +252,8 @@ def _files_as_file(files: list[Path], name: str, label: str) -> Path:
     lines = 0  # lines written so far
     path: Path | None = None  # the file being copied
     try:
-        with open(out, "wb") as dst:
+        with open(out, "wb") as raw:
+            dst = _Copy(raw)
             for path in files:
                 with _open(path) as fh:
                     head = fh.peek(16)[:16]
@@ -294,6 +296,10 @@ def _files_as_file(files: list[Path], name: str, label: str) -> Path:
                     if last not in (b"", b"\n"):
                         dst.write(b"\n")
                         lines += 1
+            dst.flush()
+    except _CopyError as exc:  # the disk of the copy, not a file of the folder
+        raise typer.BadParameter(f"{name}: cannot write its copy in {out_folder.parent} "
+                                 f"({exc.__cause__}); free space there or set TMPDIR") from None
     except (OSError, EOFError, zlib.error) as exc:  # a .gz cut short (being compressed), damaged
         where = f"{name}: {_relative(path, name)}" if path is not None else name
         raise typer.BadParameter(f"{where}: cannot read ({exc})") from None
@@ -303,6 +309,33 @@ def _files_as_file(files: list[Path], name: str, label: str) -> Path:
     _SHOWN[str(out)] = f"{label}({len(files)} files)"
     _STARTS[str(out)] = starts
     return out
+
+
+class _CopyError(Exception):
+    """Writing the copy of a folder's files failed (a full disk, a file size limit)."""
+
+
+class _Copy:
+    """The copy's file, whose write errors are :class:`_CopyError` (not a file's read error)."""
+
+    def __init__(self, fh: Any) -> None:
+        self.fh = fh
+
+    def write(self, data: bytes) -> None:
+        try:
+            self.fh.write(data)
+        except OSError as exc:
+            raise _CopyError() from exc
+
+    def writelines(self, lines: Iterable[bytes]) -> None:
+        for line in lines:
+            self.write(line)
+
+    def flush(self) -> None:
+        try:
+            self.fh.flush()
+        except OSError as exc:
+            raise _CopyError() from exc
 
 
 def _relative(path: Path, name: str) -> str:
