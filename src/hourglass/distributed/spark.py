@@ -24,6 +24,7 @@ own (Spark cuts partitions and batches anywhere, in no set order).
 from __future__ import annotations
 
 import logging
+import numbers
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
@@ -194,7 +195,8 @@ def score_partitions(model_dir: str | os.PathLike[str], *, keep: Sequence[str] |
     """
     names = tuple(keep.keys() if isinstance(keep, Mapping) else keep)
     _check_options(names, explain)
-    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
+    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, numbers.Integral)
+                                or threads < 1):
         raise ValueError(f"threads: expected an integer >= 1 or None, got {threads!r}")
     path = os.fspath(model_dir)
     if check:
@@ -205,7 +207,7 @@ def score_partitions(model_dir: str | os.PathLike[str], *, keep: Sequence[str] |
         _check_kind(pipe, path)
         if explain and explainable(pipe) is not None:
             raise InputError(f"explain: {explainable(pipe)}")
-    return PartitionScorer(path, names, explain, anomalies_only, threads)
+    return PartitionScorer(path, names, explain, anomalies_only, None if threads is None else int(threads))
 
 
 def _ddl_name(name: str) -> str:
