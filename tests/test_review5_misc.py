@@ -21,6 +21,12 @@ def test_score_partitions_refuses_a_thread_count_that_is_no_positive_integer(thr
         score_partitions("unused", threads=threads, check=False)  # type: ignore[arg-type]
 
 
+def test_score_partitions_takes_a_numpy_integer_thread_count() -> None:
+    from hourglass.distributed.spark import score_partitions
+
+    assert score_partitions("unused", threads=np.int64(2), check=False).threads == 2  # type: ignore[arg-type]
+
+
 @pytest.mark.parametrize("metrics", [{}, {"num-examples": "12"}, {"num-examples": -1}, None])
 def test_the_flower_server_app_names_the_node_whose_reply_lacks_its_row_count(
         monkeypatch: pytest.MonkeyPatch, metrics: dict | None) -> None:

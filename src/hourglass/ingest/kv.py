@@ -64,7 +64,7 @@ _DIGITS = re.compile(r"[0-9]+")  # ASCII digits ('²'.isdigit() is true, and int
 # epoch seconds (or ms, us, ns) as logfmt's ts=, time= and timestamp= write them: 10, 13, 16 or
 # 19 digits (2001-2286), a fraction allowed; another number is no epoch: a duration (time=12), a
 # compact date (20231114221320, which the time reader reads as one)
-_EPOCH = re.compile(r"([0-9]{10}|[0-9]{13}|[0-9]{16}|[0-9]{19})(\.[0-9]{1,9})?")
+_EPOCH = re.compile(r"([1-9](?:[0-9]{9}|[0-9]{12}|[0-9]{15}|[0-9]{18}))(\.[0-9]{1,9})?")
 
 
 def _epoch_seconds(text: str) -> float | None:
@@ -94,6 +94,8 @@ def _epoch_time(value: object) -> object:
     (1700000000.25, 1700000000.123, 1700000000)
     >>> _epoch_time("12"), _epoch_time("20231114221320")  # a duration, a compact date
     ('12', '20231114221320')
+    >>> _epoch_time("0000000042")  # zero-padded: a counter, not 1970
+    '0000000042'
     >>> _epoch_time("2024-01-01T00:00:00Z")
     '2024-01-01T00:00:00Z'
     """
