@@ -224,7 +224,11 @@ class EntityStream:
             # a late row is dropped, not scored as '<missing>'
             if row.get(self.entity_col) is None or str(row[self.entity_col]).strip() == "":
                 self.counts["no_entity"] += 1
-            self.open.setdefault(start, []).append(row)
+            # the time as read here, not its text: the bucket is aggregated from the times its
+            # rows were placed by (epoch numbers and date text mixed across batches, a date order
+            # inferred batch by batch would be read again as one column, refused or read anew)
+            when = pd.Timestamp(t, tz="UTC") if self.aware else pd.Timestamp(t)
+            self.open.setdefault(start, []).append({**row, self.timestamp_col: when})
             if self.newest is None or t > self.newest:
                 self.newest, self.newest_at = t, now
                 mark = t - late
