@@ -48,3 +48,18 @@ def test_stream_bucket_of_epoch_and_text_times_is_scored(kit: dict[str, Path]) -
     got = pd.concat([o for o in outs if o is not None], ignore_index=True)
     assert got[["bucket_start", "rows"]].values.tolist() == [["2024-01-01T00:00:00", 2],
                                                             ["2024-01-01T00:10:00", 1]]
+
+
+@pytest.mark.parametrize("args", [["--label-col", "host", "--normal", "h1"],
+                                  ["--label-col", "ts", "--normal", "0"],
+                                  ["--distinct", "label", "--label-col", "label", "--normal", "ok"]])
+def test_a_label_column_that_is_also_a_key_or_feature_is_named(tmp_path: Path, args: list[str]) -> None:
+    """The label column given again as the entity, time or an aggregated column: one line naming
+    both options (it said the column, present in the file, was missing from the data)."""
+    df = _rows(1, 2).assign(label="ok")
+    df.to_csv(tmp_path / "t.csv", index=False)
+    res = runner.invoke(app, ["train", str(tmp_path / "t.csv"), "--entity-col", "host",
+                              "--timestamp-col", "ts", *args, "-o", str(tmp_path / "m"), *FAST])
+    assert res.exit_code == 2 and "no column" not in res.output, res.output
+    assert f"--label-col {args[args.index('--label-col') + 1]}: is also" in res.output
+    assert not (tmp_path / "m").exists()

@@ -297,6 +297,13 @@ def train_entity(data: Path, output: Path, *, entity_col: str, timestamp_col: st
 
     parse_bucket(bucket)
     check_entity_case(entity_case)
+    if label_col is not None:  # else a column of the data said to be missing from it, below
+        for option, col in (("--entity-col", entity_col), ("--timestamp-col", timestamp_col),
+                            *(("--aggregate", c) for c in numeric or ()),
+                            *(("--distinct", c) for c in distinct or ())):
+            if col == label_col:
+                raise HourglassError(f"--label-col {label_col}: is also {option} {col}; the label "
+                                     "column marks each row normal or not and is not a feature")
     cls = registry.get(model)
     check_tabular_model(cls, model)
     check_model_dir(output, data)
