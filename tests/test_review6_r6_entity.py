@@ -63,3 +63,13 @@ def test_a_label_column_that_is_also_a_key_or_feature_is_named(tmp_path: Path, a
     assert res.exit_code == 2 and "no column" not in res.output, res.output
     assert f"--label-col {args[args.index('--label-col') + 1]}: is also" in res.output
     assert not (tmp_path / "m").exists()
+
+
+@pytest.mark.parametrize("option", ["--aggregate", "--distinct"])
+def test_a_dropped_column_also_aggregated_is_named(tmp_path: Path, option: str) -> None:
+    """``--aggregate bytes --drop bytes``: one line naming both (it said the file had no 'bytes')."""
+    _rows(1, 2).to_csv(tmp_path / "t.csv", index=False)
+    res = runner.invoke(app, ["train", str(tmp_path / "t.csv"), "--entity-col", "host", "--timestamp-col",
+                              "ts", option, "bytes", "--drop", "bytes", "-o", str(tmp_path / "m"), *FAST])
+    assert res.exit_code == 2 and f"--drop bytes: is also {option} bytes" in res.output, res.output
+    assert not (tmp_path / "m").exists()

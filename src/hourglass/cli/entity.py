@@ -304,6 +304,11 @@ def train_entity(data: Path, output: Path, *, entity_col: str, timestamp_col: st
             if col == label_col:
                 raise HourglassError(f"--label-col {label_col}: is also {option} {col}; the label "
                                      "column marks each row normal or not and is not a feature")
+    named = {**{c: "--aggregate" for c in numeric or ()}, **{c: "--distinct" for c in distinct or ()}}
+    both = [c for c in drop if c in named]
+    if both:  # else the dropped column is said to be missing from the data, which holds it
+        raise HourglassError(f"--drop {both[0]}: is also {named[both[0]]} {both[0]}; a column is "
+                             "either aggregated or dropped")
     cls = registry.get(model)
     check_tabular_model(cls, model)
     check_model_dir(output, data)
