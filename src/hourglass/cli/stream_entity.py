@@ -224,11 +224,14 @@ class EntityStream:
             # a late row is dropped, not scored as '<missing>'
             if row.get(self.entity_col) is None or str(row[self.entity_col]).strip() == "":
                 self.counts["no_entity"] += 1
-            # the time as read here, not its text: the bucket is aggregated from the times its
-            # rows were placed by (epoch numbers and date text mixed across batches, a date order
-            # inferred batch by batch would be read again as one column, refused or read anew)
-            when = pd.Timestamp(t, tz="UTC") if self.aware else pd.Timestamp(t)
-            self.open.setdefault(start, []).append({**row, self.timestamp_col: when})
+            # only the fields the model reads are held: an event's other fields (a message, a
+            # command line) would multiply the memory of the open buckets for nothing; the time
+            # as read here (ns), not its text: the bucket is aggregated from the times its rows
+            # were placed by (epoch numbers and date text mixed across batches, or a date order
+            # inferred batch by batch, read again as one column were refused or read anew)
+            held = {c: row[c] for c in self.columns if c in row}
+            held[self.timestamp_col] = t
+            self.open.setdefault(start, []).append(held)
             if self.newest is None or t > self.newest:
                 self.newest, self.newest_at = t, now
                 mark = t - late
@@ -274,6 +277,8 @@ class EntityStream:
             return None
         rows = [r for s in sorted(starts) for r in self.open.pop(s)]
         df = pd.DataFrame.from_records(rows, columns=self.columns)
+        times = pd.DatetimeIndex(df[self.timestamp_col].to_numpy(dtype=np.int64).view("M8[ns]"))
+        df[self.timestamp_col] = times.tz_localize("UTC") if self.aware else times
         try:  # flagged buckets explained: top_feature and why, None for the others
             keys, out = scored_buckets(self.pipeline, df, explain=self.explain,
                                        suppress=self.suppression)
