@@ -91,3 +91,19 @@ def test_stream_holds_only_the_fields_the_model_reads(kit: dict[str, Path]) -> N
     got = stream.close_all()
     want = pipe.features_.transform_with_keys(pd.DataFrame(rows))[0]
     assert got is not None and got["rows"].tolist() == want["rows"].tolist() == [50]
+
+
+@pytest.mark.parametrize("missing", ["-", "", "(empty)"])
+def test_aggregate_of_a_column_mostly_missing_is_summed(missing: str) -> None:
+    """``--aggregate duration`` where most rows hold '-' (a Zeek export: no duration): the
+    placeholders are missing values, as the docs say, and the numbers are summed; it was
+    refused as a column of text, naming row 1's '-'."""
+    from hourglass.features.entity import EntityWindows
+
+    df = pd.DataFrame({"h": ["a", "a", "a", "b", "b", "b"], "ts": range(6),
+                       "duration": [missing, missing, "0.5", missing, missing, "1.5"]})
+    ew = EntityWindows("h", "ts", numeric=["duration"], log1p="none").fit(df)
+    assert ew.aggregate(df)["duration:sum"].tolist() == [0.5, 1.5]
+    df.loc[1, "duration"], df.loc[4, "duration"] = "x", "y"  # text still refused, the row named
+    with pytest.raises(Exception, match=r"data row 2 is not a number \('x'\)"):
+        EntityWindows("h", "ts", numeric=["duration"]).fit(df)

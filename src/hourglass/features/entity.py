@@ -422,9 +422,13 @@ class EntityWindows:
             s = df[c]
             if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
                 continue
-            present = s.dropna().iloc[:2000]
+            present = s.dropna()
+            text = present.astype("string").str.strip()  # blank, '-', '(empty)': missing values
+            present = present[((text != "") & ~text.isin(PLACEHOLDERS)).to_numpy(dtype=bool)].iloc[:2000]
             if len(present) and pd.to_numeric(present, errors="coerce").notna().mean() < 0.5:
-                bad = (pd.to_numeric(s, errors="coerce").isna() & s.notna()).to_numpy()
+                text = s.astype("string").str.strip()
+                bad = (pd.to_numeric(s, errors="coerce").isna() & s.notna() & (text != "")
+                       & ~text.isin(PLACEHOLDERS)).fillna(False).to_numpy(dtype=bool)
                 i = int(np.flatnonzero(bad)[0])
                 raise InputError(f"column {c!r}: data row {i + 1} is not a number ({s.iloc[i]!r}): a "
                                  "column of text cannot be summed (numeric, --aggregate); count its "
