@@ -107,3 +107,27 @@ def test_aggregate_of_a_column_mostly_missing_is_summed(missing: str) -> None:
     df.loc[1, "duration"], df.loc[4, "duration"] = "x", "y"  # text still refused, the row named
     with pytest.raises(Exception, match=r"data row 2 is not a number \('x'\)"):
         EntityWindows("h", "ts", numeric=["duration"]).fit(df)
+
+
+def test_day_first_dates_told_only_by_attack_rows_are_kept(tmp_path: Path) -> None:
+    """Day-first dates whose only day above 12 is in the attack rows training leaves out: the
+    model keeps the whole file's order; it was fitted month first on the rest and then refused
+    its own file ('13/02/2024 ... puts the day first')."""
+    rng = np.random.default_rng(1)
+    day = np.where(np.arange(600) < 500, 5, 13)
+    mins = np.sort(rng.integers(0, 600, 600))
+    df = pd.DataFrame({"ts": [f"{d:02d}/02/2024 {m // 60:02d}:{m % 60:02d}" for d, m in zip(day, mins,
+                                                                                          strict=True)],
+                       "host": rng.choice(["a", "b", "c"], 600), "bytes": rng.integers(1, 99, 600),
+                       "label": np.where(day == 13, "attack", "normal")})
+    df.to_csv(tmp_path / "t.csv", index=False)
+    res = runner.invoke(app, ["train", str(tmp_path / "t.csv"), "--entity-col", "host", "--timestamp-col",
+                              "ts", "--bucket", "10min", "--label-col", "label", "--normal", "normal",
+                              "-o", str(tmp_path / "m"), *FAST])
+    assert res.exit_code == 0, res.output
+    pipe = load(tmp_path / "m")
+    assert pipe.features_.dayfirst_ is True
+    keys = pipe.features_.transform_with_keys(df.drop(columns="label"))[0]
+    assert str(keys["bucket_start"].min()) == "2024-02-05 00:00:00"
+    res = runner.invoke(app, ["evaluate", str(tmp_path / "m"), str(tmp_path / "t.csv"), "-q"])
+    assert res.exit_code == 0, res.output

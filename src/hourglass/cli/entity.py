@@ -319,11 +319,18 @@ def train_entity(data: Path, output: Path, *, entity_col: str, timestamp_col: st
     if given and roles:
         raise HourglassError("--role: sets the roles of inferred columns; with --aggregate/--distinct "
                              "the columns are the ones named")
+    order = None
+    if label_col is not None and timestamp_col in df.columns:
+        # the date order of the whole file: the attack rows left out may hold the only dates that
+        # tell it (13/02), and a model fitted month first on the rest refused its own file
+        from hourglass.features.entity import _read_times
+
+        order = _read_times(df[timestamp_col], timestamp_col)[1]
     features = EntityWindows(entity_col, timestamp_col, bucket=bucket,
                              numeric=tuple(numeric or ()) if given else None,
                              categorical=tuple(distinct or ()) if given else None,
                              scaler=scaler, drop=tuple(d for d in drop if d != label_col),
-                             entity_case=entity_case,
+                             entity_case=entity_case, dayfirst=order,
                              roles=None if given else entity_roles(
                                  spec, roles or {}, df, (entity_col, timestamp_col, label_col or "")))
     n_rows = len(df)

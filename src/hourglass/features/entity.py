@@ -238,6 +238,11 @@ class EntityWindows:
         wherever rows are keyed (fit, transform, :meth:`row_keys`); the ``entity`` of
         :meth:`aggregate`'s rows is then the folded name (``alice``), the same whichever
         spelling came first. Saved with the state; a state without it reads as ``"exact"``.
+    dayfirst
+        The order of numeric dates (``01/02/2026``) in the training rows: ``True`` day first,
+        ``False`` month first, ``None`` (the default) inferred from them. ``train`` gives the
+        whole file's when it fits on part of it (attack buckets left out: their dates may be
+        the only ones that tell the order).
 
     Examples
     --------
@@ -269,6 +274,7 @@ class EntityWindows:
         drop: Sequence[str] = (),
         roles: dict[str, str] | None = None,
         entity_case: str = "exact",
+        dayfirst: bool | None = None,
     ) -> None:
         self.entity_col = entity_col
         self.timestamp_col = timestamp_col
@@ -282,6 +288,7 @@ class EntityWindows:
         self.drop = drop
         self.roles = roles
         self.entity_case = entity_case
+        self.dayfirst = dayfirst
 
     def get_params(self) -> dict[str, Any]:
         """Constructor arguments (JSON-ready)."""
@@ -292,7 +299,8 @@ class EntityWindows:
                 "stats": list(self.stats), "top_share": bool(self.top_share), "log1p": self.log1p,
                 "scaler": self.scaler, "drop": list(self.drop),
                 "roles": None if self.roles is None else {str(k): str(v) for k, v in self.roles.items()},
-                "entity_case": self.entity_case}
+                "entity_case": self.entity_case,
+                **({} if self.dayfirst is None else {"dayfirst": bool(self.dayfirst)})}
 
     # -- fit ----------------------------------------------------------------------------------
     def _check_params(self) -> None:
@@ -307,6 +315,9 @@ class EntityWindows:
         if self.entity_case not in ENTITY_CASES:
             raise InputError(f"entity_case: expected one of {', '.join(ENTITY_CASES)}, got "
                              f"{self.entity_case!r}", param="entity_case")
+        if self.dayfirst not in (None, True, False):
+            raise InputError(f"dayfirst: expected True, False or None, got {self.dayfirst!r}",
+                             param="dayfirst")
         check_name_lists(self, "numeric", "categorical", "stats", "drop")
         bad = [s for s in self.stats if s not in _STATS]
         if bad or not len(self.stats):
@@ -391,7 +402,7 @@ class EntityWindows:
         self.numeric_, self.categorical_ = self._resolve_columns(df)
         self._refuse_text_to_sum(df)
         # the training data's date order, kept so that later data is read alike
-        ts, self.dayfirst_ = _read_times(df[self.timestamp_col], self.timestamp_col)
+        ts, self.dayfirst_ = _read_times(df[self.timestamp_col], self.timestamp_col, self.dayfirst)
         logger.info("entity features: per (%s, %s bucket): sum/mean/max of %d column(s)%s; distinct "
                     "values of %d%s", self.entity_col, self.bucket, len(self.numeric_),
                     _named(self.numeric_), len(self.categorical_), _named(self.categorical_))
