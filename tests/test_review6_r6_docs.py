@@ -31,7 +31,7 @@ def test_an_option_s_help_names_only_options_its_command_has() -> None:
         opts = {o for p in command.params for o in p.opts}
         for p in command.params:
             for named in sorted(set(re.findall(r"--[a-z][a-z-]*", getattr(p, "help", None) or ""))):
-                if named in opts or named == "--output" and "--quiet" in p.opts:
+                if named in opts or (named == "--output" and "--quiet" in p.opts):
                     continue  # --quiet: "results still go to stdout or --output", where there is one
                 if (name, p.opts[0], named) not in _ELSEWHERE:
                     wrong.append(f"{name} {p.opts[0]}: {named}")
