@@ -36,3 +36,12 @@ def test_an_option_s_help_names_only_options_its_command_has() -> None:
                 if (name, p.opts[0], named) not in _ELSEWHERE:
                     wrong.append(f"{name} {p.opts[0]}: {named}")
     assert not wrong, wrong
+
+
+def test_the_device_help_names_the_devices_the_readme_names() -> None:
+    # README: '--device cpu, cuda, or mps/xpu where this PyTorch has them'; train and benchmark
+    # --help said 'auto, cpu or cuda.', as if a Mac's or an Intel GPU were refused.
+    commands = typer.main.get_command(app).commands  # type: ignore[attr-defined]
+    for name in ("train", "benchmark"):
+        (device,) = [p for p in commands[name].params if "--device" in p.opts]
+        assert "mps" in device.help and "xpu" in device.help, (name, device.help)

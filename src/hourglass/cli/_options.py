@@ -21,7 +21,8 @@ __all__ = ["LOG_FORMAT_HELP", "OPTION_OF_PARAM", "AllSessionsOpt", "BadRowsOpt",
            "ModelArg", "NormalOpt", "QuietOpt", "RoleOpt", "ScalerOpt", "SessionColOpt", "SessionRegexOpt",
            "StepOpt", "StreamBadRowsOpt", "StrictOpt", "TimestampOpt", "WindowOpt", "option_message",
            "parse_roles", "timestamp_option"]
-__all__ += ["InspectTimestampOpt", "TableBadRowsOpt", "TableDatasetOpt", "TableFormatOpt", "TableRoleOpt"]
+__all__ += ["DEVICE_HELP", "InspectTimestampOpt", "TableBadRowsOpt", "TableDatasetOpt", "TableFormatOpt",
+            "TableRoleOpt"]
 __all__ += ["LatenessOpt"]
 __all__ += ["RethresholdJsonOpt"]
 __all__ += ["FreqAggOpt"]
@@ -392,7 +393,9 @@ BenchMaxTrainOpt = Annotated[int | None, typer.Option(
     "--max-train", min=2, help="At most N normal training rows (a uniform sample per seed).")]
 BenchEpochsOpt = Annotated[int | None, typer.Option(
     "--epochs", min=1, help="Maximum training epochs of the deep models (default: each model's).")]
-DeviceOpt = Annotated[str, typer.Option("--device", help="auto, cpu or cuda.")]
+DEVICE_HELP = ("auto (a CUDA GPU when torch sees one, else the CPU), cpu, cuda (cuda:N), or mps/xpu "
+               "where this PyTorch has them.")
+DeviceOpt = Annotated[str, typer.Option("--device", help=DEVICE_HELP)]
 BenchSuiteOpt = Annotated[str | None, typer.Option(
     "--suite", help="nsl-kdd: KDDTrain+ -> KDDTest+ from the folder given by --data or "
                     "HOURGLASS_DATA; nsl-kdd-sample: the bundled NSL-KDD sample (no download).")]
