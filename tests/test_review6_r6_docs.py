@@ -45,3 +45,20 @@ def test_the_device_help_names_the_devices_the_readme_names() -> None:
     for name in ("train", "benchmark"):
         (device,) = [p for p in commands[name].params if "--device" in p.opts]
         assert "mps" in device.help and "xpu" in device.help, (name, device.help)
+
+
+def test_the_grouped_alert_example_keeps_the_fields_it_shows() -> None:
+    # README, Grouped alerts: the example alert carries "dst_port": 22, the top row's --keep
+    # field, but its command kept nothing: a grouped alert has no dst_port without --keep.
+    import json
+    from pathlib import Path
+
+    text = Path(__file__).resolve().parents[1].joinpath("README.md").read_text(encoding="utf-8")
+    section = text.split("### Grouped alerts", 1)[1].split("\n## ", 1)[0]
+    command = section.split("```bash", 1)[1].split("```", 1)[0].strip().splitlines()[0]
+    alert = json.loads(section.split("```json", 1)[1].split("```", 1)[0])
+    own = {"group_by", "count", "first_row", "last_row", "first_time", "last_time", "window_start",
+           "window_end", "max_score", "severity", "max_calibrated", "top_row", "top_column", "why"}
+    keys = set(re.search(r"--group-by (\S+)", command).group(1).split(","))  # type: ignore[union-attr]
+    kept = set(re.findall(r"--keep (\S+)", command))
+    assert set(alert) - own - keys <= kept, (command, sorted(set(alert) - own - keys - kept))
