@@ -21,7 +21,8 @@ __all__ = ["LOG_FORMAT_HELP", "OPTION_OF_PARAM", "AllSessionsOpt", "BadRowsOpt",
            "ModelArg", "NormalOpt", "QuietOpt", "RoleOpt", "ScalerOpt", "SessionColOpt", "SessionRegexOpt",
            "StepOpt", "StreamBadRowsOpt", "StrictOpt", "TimestampOpt", "WindowOpt", "option_message",
            "parse_roles", "timestamp_option"]
-__all__ += ["TableDatasetOpt", "TableFormatOpt"]
+__all__ += ["DEVICE_HELP", "InspectTimestampOpt", "TableBadRowsOpt", "TableDatasetOpt", "TableFormatOpt",
+            "TableRoleOpt"]
 __all__ += ["LatenessOpt"]
 __all__ += ["RethresholdJsonOpt"]
 __all__ += ["FreqAggOpt"]
@@ -104,6 +105,10 @@ BadRowsOpt = Annotated[str, typer.Option(
     "--on-bad-rows", help="error: stop at a malformed row (naming file and line); skip: skip "
     "and count them. Tables and event files; a log's lines that match no header format are "
     "counted and skipped (--strict: stop at the first).")]
+# commands that read no log (benchmark, explain, export, inspect): they have no --strict
+TableBadRowsOpt = Annotated[str, typer.Option(
+    "--on-bad-rows", help="error: stop at a malformed row (naming file and line); skip: skip "
+    "and count them.")]
 StreamBadRowsOpt = Annotated[str | None, typer.Option(
     "--on-bad-rows", help="error: stop at a malformed row (naming file and line); skip: skip "
     "and count them. Default: error for table models; skip for log models (a line matching no "
@@ -134,6 +139,9 @@ RoleOpt = Annotated[list[str] | None, typer.Option(
     "--role", help="Tables: column role COL=ROLE (numeric, categorical, hash, ip, port, drop), "
                    "repeatable; with --entity-col: numeric (summed, averaged, maximised per "
                    "bucket), categorical (distinct values counted) or drop.")]
+# benchmark: table rows only, no --entity-col
+TableRoleOpt = Annotated[list[str] | None, typer.Option(
+    "--role", help="Column role COL=ROLE (numeric, categorical, hash, ip, port, drop), repeatable.")]
 ScalerOpt = Annotated[str, typer.Option(
     "--scaler", help="Tables: numeric scaling, minmax, standard, robust, quantile or none.")]
 
@@ -189,6 +197,10 @@ TimestampOpt = Annotated[str | None, typer.Option(
                             "the event rate (alerts per day), not a feature; for an event table "
                             "(--key-col/--message-col), the events' order in a session and the "
                             "time of --window.")]
+# inspect: tables only (no --key-col, --message-col or --window there)
+InspectTimestampOpt = Annotated[str | None, typer.Option(
+    "--timestamp-col", help="Column with timestamps: for a table, the event time (not a feature); "
+                            "with --entity-col, the time the buckets are cut on.")]
 FreqOpt = Annotated[str | None, typer.Option(
     "--freq", help="Time series: resample onto this grid (e.g. 1min), or 'rows'.")]
 FillOpt = Annotated[str | None, typer.Option(
@@ -381,7 +393,9 @@ BenchMaxTrainOpt = Annotated[int | None, typer.Option(
     "--max-train", min=2, help="At most N normal training rows (a uniform sample per seed).")]
 BenchEpochsOpt = Annotated[int | None, typer.Option(
     "--epochs", min=1, help="Maximum training epochs of the deep models (default: each model's).")]
-DeviceOpt = Annotated[str, typer.Option("--device", help="auto, cpu or cuda.")]
+DEVICE_HELP = ("auto (a CUDA GPU when torch sees one, else the CPU), cpu, cuda (cuda:N), or mps/xpu "
+               "where this PyTorch has them.")
+DeviceOpt = Annotated[str, typer.Option("--device", help=DEVICE_HELP)]
 BenchSuiteOpt = Annotated[str | None, typer.Option(
     "--suite", help="nsl-kdd: KDDTrain+ -> KDDTest+ from the folder given by --data or "
                     "HOURGLASS_DATA; nsl-kdd-sample: the bundled NSL-KDD sample (no download).")]

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 
 from hourglass.cli._common import check_not_input
 from hourglass.cli._options import (
-    BadRowsOpt,
     BenchBaselinesOpt,
     BenchDataArg,
     BenchDataDirOpt,
@@ -32,10 +31,11 @@ from hourglass.cli._options import (
     LabelOpt,
     NormalOpt,
     QuietOpt,
-    RoleOpt,
     ScalerOpt,
+    TableBadRowsOpt,
     TableDatasetOpt,
     TableFormatOpt,
+    TableRoleOpt,
     parse_roles,
 )
 from hourglass.cli._output import (
@@ -196,10 +196,10 @@ def benchmark(
     suite: BenchSuiteOpt = None,
     data_dir: BenchDataDirOpt = None,
     fmt: TableFormatOpt = "auto",
-    on_bad_rows: BadRowsOpt = "error",
+    on_bad_rows: TableBadRowsOpt = "error",
     categorical: CategoricalOpt = None,
     drop: DropOpt = None,
-    role: RoleOpt = None,
+    role: TableRoleOpt = None,
     scaler: ScalerOpt = "minmax",
     quiet: QuietOpt = False,
 ) -> None:

@@ -11,7 +11,6 @@ import typer
 
 from hourglass.cli._common import check_not_input, check_output_type, refuse_kept_outputs
 from hourglass.cli._options import (
-    BadRowsOpt,
     ChunkMbOpt,
     DataArg,
     DatasetOpt,
@@ -19,6 +18,7 @@ from hourglass.cli._options import (
     FormatOpt,
     ModelArg,
     QuietOpt,
+    TableBadRowsOpt,
 )
 from hourglass.cli._output import (
     data_on_stdout,
@@ -55,7 +55,7 @@ def explain(
                        "(repeatable).")] = None,
     dataset: DatasetOpt = None,
     fmt: FormatOpt = "auto",
-    on_bad_rows: BadRowsOpt = "error",
+    on_bad_rows: TableBadRowsOpt = "error",
     chunk_mb: ChunkMbOpt = 16.0,
     quiet: QuietOpt = False,
 ) -> None:

@@ -10,9 +10,9 @@ import typer
 
 from hourglass.cli._common import check_not_input
 from hourglass.cli._options import (
-    BadRowsOpt,
     ModelArg,
     QuietOpt,
+    TableBadRowsOpt,
     TableDatasetOpt,
     TableFormatOpt,
 )
@@ -77,7 +77,7 @@ def export(
                              "(preprocessed as the model does) instead of generated rows.")] = None,
     dataset: TableDatasetOpt = None,
     fmt: TableFormatOpt = "auto",
-    on_bad_rows: BadRowsOpt = "error",
+    on_bad_rows: TableBadRowsOpt = "error",
     opset: Annotated[int, typer.Option("--opset", help="ONNX opset version, 9 to 20.")] = 17,
     quiet: QuietOpt = False,
 ) -> None:

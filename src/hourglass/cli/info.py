@@ -12,20 +12,20 @@ from rich.table import Table
 from hourglass.cli._common import check_not_input
 from hourglass.cli._options import (
     AggregateOpt,
-    BadRowsOpt,
     BucketOpt,
     CategoricalOpt,
     DistinctOpt,
     DropOpt,
     EntityCaseOpt,
     EntityColOpt,
+    InspectTimestampOpt,
     LabelOpt,
     NormalOpt,
     RoleOpt,
     ScalerOpt,
+    TableBadRowsOpt,
     TableDatasetOpt,
     TableFormatOpt,
-    TimestampOpt,
     parse_roles,
 )
 from hourglass.cli._output import data_on_stdout, out, setup_logging, table_console, user_errors
@@ -96,13 +96,13 @@ def inspect(
     drop: DropOpt = None,
     role: RoleOpt = None,
     scaler: ScalerOpt = "minmax",
-    timestamp_col: TimestampOpt = None,
+    timestamp_col: InspectTimestampOpt = None,
     rows: Annotated[int, typer.Option(help="Rows to look at (from the start of the file).", min=1)
                     ] = 100_000,
     json_out: Annotated[Path | None, typer.Option(
         "--json", help="Write the schema as JSON (- for standard output; the table then goes to "
                        "stderr).")] = None,
-    on_bad_rows: BadRowsOpt = "error",
+    on_bad_rows: TableBadRowsOpt = "error",
     entity_col: EntityColOpt = None,
     entity_case: EntityCaseOpt = None,
     bucket: BucketOpt = None,

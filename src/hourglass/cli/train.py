@@ -15,6 +15,7 @@ from hourglass.cli._common import (
     refuse_unused,
 )
 from hourglass.cli._options import (
+    DEVICE_HELP,
     AggregateOpt,
     BadRowsOpt,
     BucketOpt,
@@ -105,7 +106,7 @@ def train(
                                "a labelled threshold (best-f1, best-fbeta).")] = 0.2,
     seed: Annotated[int, typer.Option(min=0, max=2**64 - 1,
                                       help="Random seed (same seed, same model).")] = 0,
-    device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
+    device: Annotated[str, typer.Option(help=DEVICE_HELP)] = "auto",
     categorical: CategoricalOpt = None,
     drop: DropOpt = None,
     param: Annotated[list[str] | None, typer.Option(
