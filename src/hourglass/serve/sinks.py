@@ -133,14 +133,17 @@ class SQLiteSink:
     """
 
     def __init__(self, path: str | os.PathLike[str], columns: Sequence[Column], *,
-                 table: str = "alerts", wal: bool = True) -> None:
+                 table: str = "alerts", wal: bool = True,
+                 target: str | os.PathLike[str] | None = None) -> None:
         self.path, self.table, self.columns = Path(path), check_table_name(table), tuple(columns)
+        # the name errors give: ``target``, the file a temporary ``path`` becomes (alert_file)
+        self._where = str(target if target is not None else path)
         self._doc = any(c.name == "doc" and not c.paths for c in self.columns)
         self._known = {c.paths[0][0] for c in self.columns if c.paths}
         self._conn = connect(self.path, wal=wal)
         try:
             ensure_table(self._conn, self.table, [(c.name, c.type) for c in self.columns],
-                         str(self.path))
+                         self._where)
         except BaseException:
             self._conn.close()
             raise
@@ -161,7 +164,7 @@ class SQLiteSink:
             try:
                 insert_rows(self._conn, self.table, [c.name for c in self.columns], rows)
             except sqlite3.OperationalError as exc:  # locked for longer than the timeout, disk full
-                raise HourglassError(f"{self.path}: could not append to table {self.table!r} "
+                raise HourglassError(f"{self._where}: could not append to table {self.table!r} "
                                      f"({exc})") from None
             self.rows += len(alerts)
 
@@ -260,7 +263,7 @@ def alert_file(path: str | os.PathLike[str], columns: Sequence[Column], *,
     """
     with atomic_output(path) as tmp:
         if is_sqlite(path):
-            with SQLiteSink(tmp, columns, table=table, wal=False) as sink:
+            with SQLiteSink(tmp, columns, table=table, wal=False, target=path) as sink:
                 yield sink
         else:
             with open_output(tmp, path) as fh:
