@@ -1,0 +1,57 @@
+"""Review 6 of the alerts area: suppression rules, grouping, sinks, the drift check."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hourglass.cli import app
+from hourglass.serve.suppress import Suppressions
+from tests._cli import runner
+
+TS = pd.date_range("2026-12-06T01:00:00", periods=240, freq="30s")
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    d = tmp_path_factory.mktemp("r6_alerts")
+    rng = np.random.default_rng(1)
+    pd.DataFrame({"ts": TS.astype(str), "bytes": rng.normal(100, 5, len(TS))}).to_csv(d / "t.csv",
+                                                                                    index=False)
+    res = runner.invoke(app, ["train", str(d / "t.csv"), "--timestamp-col", "ts",
+                              "-o", str(d / "M"), "--epochs", "3", "--hidden", "4,2", "-q"])
+    assert res.exit_code == 0, res.output
+    return d / "M"
+
+
+def _test_csv(path: Path, n: int = 60, **cols: object) -> Path:
+    pd.DataFrame({"ts": TS[:n].astype(str), "bytes": 1e6, **cols}).to_csv(path, index=False)
+    return path
+
+
+# ---- a grouped SQLite output that cannot be made names the output, not its temporary file --------
+
+def test_grouped_sqlite_refusal_names_the_output(tmp_path: Path, model: Path) -> None:
+    data = _test_csv(tmp_path / "x.csv", Severity="h1")
+    out = tmp_path / "g.sqlite"
+    res = runner.invoke(app, ["score", str(model), str(data), "--group-by", "Severity", "-o", str(out),
+                              "-q"])
+    assert res.exit_code == 2, res.output
+    line = res.output.strip().splitlines()[-1]
+    assert line.startswith(f"error: {out}:") and ".tmp" not in line, line  # was .g.sqlite.XXXX.tmp
+    assert "'severity' and 'Severity'" in line
+    assert not out.exists() and list(tmp_path.glob(".g.sqlite*")) == []
+
+
+# ---- an IPv4-mapped IPv6 cell (Windows logs' ::ffff:10.0.0.5) is in an IPv4 network rule -------
+
+def test_ipv4_mapped_cell_matches_ipv4_network() -> None:
+    rules = Suppressions.parse('[[rule]]\nname = "lan"\nmatch = { ip = "10.0.0.0/8" }\n'
+                               '[[rule]]\nname = "one"\nmatch = { ip = "192.168.1.10" }\n', "r.toml")
+    df = pd.DataFrame({"ip": ["::ffff:10.1.2.3", "::FFFF:192.168.1.10", "::ffff:11.0.0.1", "10.0.0.1",
+                              "2001:db8::1", "-"]})
+    assert rules.names(df).tolist() == ["lan", "one", "", "lan", "", ""]
