@@ -55,3 +55,30 @@ def test_ipv4_mapped_cell_matches_ipv4_network() -> None:
     df = pd.DataFrame({"ip": ["::ffff:10.1.2.3", "::FFFF:192.168.1.10", "::ffff:11.0.0.1", "10.0.0.1",
                               "2001:db8::1", "-"]})
     assert rules.names(df).tolist() == ["lan", "one", "", "lan", "", ""]
+
+
+# ---- a whole-number key of a column with a missing cell is 80, not 80.0 (as stream writes it) -----
+
+def test_group_key_of_a_column_with_a_gap_is_a_whole_number(tmp_path: Path, model: Path) -> None:
+    n = 40
+    rows = [{"ts": str(t), "bytes": 1e6, "port": None if i % 5 == 0 else 80} for i, t in enumerate(TS[:n])]
+    text = "".join(json.dumps(r) + "\n" for r in rows)
+    (tmp_path / "x.jsonl").write_text(text)
+    res = runner.invoke(app, ["score", str(model), str(tmp_path / "x.jsonl"), "--group-by", "port",
+                              "-o", str(tmp_path / "g.jsonl"), "-q", "--drift-window", "0"])
+    assert res.exit_code == 0, res.output
+    scored = (tmp_path / "g.jsonl").read_text()
+    assert '"port": 80,' in scored and "80.0" not in scored  # was "port": 80.0
+    streamed = runner.invoke(app, ["stream", str(model), "--group-by", "port", "-q", "--drift-window", "0"],
+                             input=text)
+    assert streamed.exit_code == 0, streamed.output
+    assert streamed.stdout == scored  # the same alerts from score and stream of one file
+    res = runner.invoke(app, ["score", str(model), str(tmp_path / "x.jsonl"), "--group-by", "port",
+                              "-o", str(tmp_path / "g.sqlite"), "-q", "--drift-window", "0"])
+    assert res.exit_code == 0, res.output
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "g.sqlite") as db:
+        got = db.execute("SELECT port, typeof(port), sum(count) FROM alerts GROUP BY port, typeof(port) "
+                         "ORDER BY port").fetchall()
+    assert got == [(None, "null", 8), (80, "integer", 32)]
