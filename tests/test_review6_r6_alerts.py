@@ -82,3 +82,17 @@ def test_group_key_of_a_column_with_a_gap_is_a_whole_number(tmp_path: Path, mode
         got = db.execute("SELECT port, typeof(port), sum(count) FROM alerts GROUP BY port, typeof(port) "
                          "ORDER BY port").fetchall()
     assert got == [(None, "null", 8), (80, "integer", 32)]
+
+
+# ---- stream -o x.sqlite with a field kept twice: one column, as score and JSON lines have it -----
+
+def test_stream_sqlite_keeps_a_repeated_field_once(tmp_path: Path, model: Path) -> None:
+    text = "".join(json.dumps({"ts": str(t), "bytes": 1e6, "host": "h1"}) + "\n" for t in TS[:10])
+    out = tmp_path / "a.sqlite"
+    res = runner.invoke(app, ["stream", str(model), "--keep", "host", "--keep", "host", "-o", str(out), "-q",
+                              "--drift-window", "0"], input=text)
+    assert res.exit_code == 0, res.output  # was refused: columns 'host' and 'host' are one name
+    import sqlite3
+
+    with sqlite3.connect(out) as db:
+        assert db.execute("SELECT count(*), min(host) FROM alerts").fetchone() == (10, "h1")

@@ -87,7 +87,7 @@ def alert_columns(kind: str, *, ecs: bool = False, keep: Sequence[str] = ()) -> 
 
     Examples
     --------
-    >>> [c.name for c in alert_columns("table", keep=["src_ip"])]
+    >>> [c.name for c in alert_columns("table", keep=["src_ip", "src_ip"])]
     ['row', 'score', 'flag', 'calibrated', 'severity', 'top_column', 'why', 'src_ip']
     >>> [c.name for c in alert_columns("table", ecs=True)][:4], alert_columns("log")[-1].name
     (['timestamp', 'severity', 'event_severity', 'risk_score'], 'doc')
@@ -97,8 +97,8 @@ def alert_columns(kind: str, *, ecs: bool = False, keep: Sequence[str] = ()) -> 
     if kind == "log":
         return (*_LOG, _DOC)
     base = {"table": _TABLE, "time-series": _SERIES, "entity": _ENTITY, "group": _GROUP}[kind]
-    taken = {c.name for c in base}
-    return base + tuple(Column(k, "", ((k,),)) for k in keep if k not in taken)
+    taken = {c.name for c in base}  # a field kept twice (--keep a --keep a) is one column
+    return base + tuple(Column(k, "", ((k,),)) for k in dict.fromkeys(keep) if k not in taken)
 
 
 def _find(alert: Mapping[str, Any], paths: tuple[tuple[str, ...], ...]) -> Any:
