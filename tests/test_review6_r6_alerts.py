@@ -96,3 +96,17 @@ def test_stream_sqlite_keeps_a_repeated_field_once(tmp_path: Path, model: Path) 
 
     with sqlite3.connect(out) as db:
         assert db.execute("SELECT count(*), min(host) FROM alerts").fetchone() == (10, "h1")
+
+
+# ---- a time just before a window's end is shown inside the window, not at its end ---------------
+
+def test_group_times_are_truncated_not_rounded_to_the_microsecond() -> None:
+    from hourglass.serve.grouping import AlertGroups
+
+    g = AlertGroups(["h"], ("time", 600 * 10**9))
+    for row, when in enumerate(["2026-12-06T01:09:59.9999996", "1969-12-31T23:59:59.9999996"]):
+        g.add({"row": row, "score": 1.0, "severity": "low"}, key=("a",), time_ns=pd.Timestamp(when).value)
+    got = [(a["first_time"], a["window_end"]) for a in g.close()]
+    # was 01:10:00 (the window's end, not in it) and 1970-01-01T00:00:00
+    assert got == [("2026-12-06T01:09:59.999999", "2026-12-06T01:10:00"),
+                   ("1969-12-31T23:59:59.999999", "1970-01-01T00:00:00")]
