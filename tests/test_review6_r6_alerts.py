@@ -110,3 +110,20 @@ def test_group_times_are_truncated_not_rounded_to_the_microsecond() -> None:
     # was 01:10:00 (the window's end, not in it) and 1970-01-01T00:00:00
     assert got == [("2026-12-06T01:09:59.999999", "2026-12-06T01:10:00"),
                    ("1969-12-31T23:59:59.999999", "1970-01-01T00:00:00")]
+
+
+# ---- a lone surrogate in a JSON field ("\ud800") does not stop stream -o x.sqlite ---------------
+
+@pytest.mark.parametrize("grouped", [False, True])
+def test_stream_sqlite_takes_a_lone_surrogate(tmp_path: Path, model: Path, grouped: bool) -> None:
+    text = "".join('{"ts": "%s", "bytes": 1e6, "ua": "a\\ud800b"}\n' % t for t in TS[:6])
+    out = tmp_path / "a.sqlite"
+    extra = ["--group-by", "ua"] if grouped else ["--keep", "ua"]
+    res = runner.invoke(app, ["stream", str(model), *extra, "-o", str(out), "-q", "--drift-window", "0"],
+                        input=text)
+    assert res.exit_code == 0, res.output  # was exit 2, "'utf-8' codec can't encode ...", no alert kept
+    import sqlite3
+
+    with sqlite3.connect(out) as db:
+        got = db.execute(f"SELECT ua, {'count' if grouped else '1'} FROM alerts").fetchall()
+    assert got == ([("a\\ud800b", 6)] if grouped else [("a\\ud800b", 1)] * 6)
