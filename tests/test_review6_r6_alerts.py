@@ -116,7 +116,7 @@ def test_group_times_are_truncated_not_rounded_to_the_microsecond() -> None:
 
 @pytest.mark.parametrize("grouped", [False, True])
 def test_stream_sqlite_takes_a_lone_surrogate(tmp_path: Path, model: Path, grouped: bool) -> None:
-    text = "".join('{"ts": "%s", "bytes": 1e6, "ua": "a\\ud800b"}\n' % t for t in TS[:6])
+    text = "".join('{"ts": "' + str(t) + '", "bytes": 1e6, "ua": "a\\ud800b"}\n' for t in TS[:6])
     out = tmp_path / "a.sqlite"
     extra = ["--group-by", "ua"] if grouped else ["--keep", "ua"]
     res = runner.invoke(app, ["stream", str(model), *extra, "-o", str(out), "-q", "--drift-window", "0"],
