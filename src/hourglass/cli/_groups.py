@@ -233,14 +233,18 @@ class Grouping:
 
 
 def _plain(value: Any) -> Any:
-    """A key value as JSON holds it (numpy scalars plain, NaN/NA -> None); an array or object
-    (a streamed JSON line's field) as its JSON text, keys sorted, as ``score`` reads a JSON-lines
-    file's arrays: one group per distinct value, never an unhashable key.
+    """A key value as JSON holds it (numpy scalars plain, NaN/NA -> None, a whole float a whole
+    number: a port column with a missing cell is read as floats, yet its key is port 80, as a
+    streamed line writes it, not 80.0); an array or object (a streamed JSON line's field) as its
+    JSON text, keys sorted, as ``score`` reads a JSON-lines file's arrays: one group per distinct
+    value, never an unhashable key.
 
     Examples
     --------
     >>> _plain(["b", "a"]), _plain({"y": 1, "x": None}), _plain(float("nan")), _plain("10.0.0.5")
     ('["b", "a"]', '{"x": null, "y": 1}', None, '10.0.0.5')
+    >>> _plain(np.float64(80.0)), _plain(80.0), _plain(0.5), _plain(True)
+    (80, 80, 0.5, True)
     """
     if isinstance(value, (list, dict)):
         return json.dumps(value, sort_keys=True, default=str)
@@ -254,4 +258,6 @@ def _plain(value: Any) -> Any:
             return None
     except (TypeError, ValueError):
         pass
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
     return value

@@ -290,7 +290,9 @@ class AlertGroups:
     def _time(self, ns: int | None) -> str | None:
         if ns is None:
             return None
-        when = _EPOCH + dt.timedelta(microseconds=round(ns / 1000))  # ~20x faster than pandas
+        # ~20x faster than pandas; truncated to the microsecond, not rounded: a time of 100 ns
+        # before a window's end (a Windows event's 01:09:59.9999996) stays inside its window
+        when = _EPOCH + dt.timedelta(microseconds=int(ns) // 1000)
         return (when.replace(tzinfo=dt.UTC) if self.aware else when).isoformat()
 
     def _emit(self, groups: list[_Group]) -> list[dict[str, Any]]:

@@ -87,7 +87,7 @@ def alert_columns(kind: str, *, ecs: bool = False, keep: Sequence[str] = ()) -> 
 
     Examples
     --------
-    >>> [c.name for c in alert_columns("table", keep=["src_ip"])]
+    >>> [c.name for c in alert_columns("table", keep=["src_ip", "src_ip"])]
     ['row', 'score', 'flag', 'calibrated', 'severity', 'top_column', 'why', 'src_ip']
     >>> [c.name for c in alert_columns("table", ecs=True)][:4], alert_columns("log")[-1].name
     (['timestamp', 'severity', 'event_severity', 'risk_score'], 'doc')
@@ -97,8 +97,8 @@ def alert_columns(kind: str, *, ecs: bool = False, keep: Sequence[str] = ()) -> 
     if kind == "log":
         return (*_LOG, _DOC)
     base = {"table": _TABLE, "time-series": _SERIES, "entity": _ENTITY, "group": _GROUP}[kind]
-    taken = {c.name for c in base}
-    return base + tuple(Column(k, "", ((k,),)) for k in keep if k not in taken)
+    taken = {c.name for c in base}  # a field kept twice (--keep a --keep a) is one column
+    return base + tuple(Column(k, "", ((k,),)) for k in dict.fromkeys(keep) if k not in taken)
 
 
 def _find(alert: Mapping[str, Any], paths: tuple[tuple[str, ...], ...]) -> Any:
@@ -111,6 +111,24 @@ def _find(alert: Mapping[str, Any], paths: tuple[tuple[str, ...], ...]) -> Any:
         else:
             return value
     return None
+
+
+def _utf8(value: Any) -> Any:
+    """``value``, text that UTF-8 cannot hold (a lone surrogate: a JSON line's ``"\\ud800"``,
+    which Python reads as such) with it escaped as JSON writes it (``\\ud800``): SQLite stores
+    UTF-8, and one such value in an input field would otherwise stop the alerts' output.
+
+    Examples
+    --------
+    >>> _utf8("a\\ud800b"), _utf8("café"), _utf8(3)
+    ('a\\\\ud800b', 'café', 3)
+    """
+    if isinstance(value, str) and not value.isascii():
+        try:
+            value.encode()
+        except UnicodeEncodeError:
+            return value.encode("utf-8", "backslashreplace").decode()
+    return value
 
 
 class SQLiteSink:
@@ -133,14 +151,17 @@ class SQLiteSink:
     """
 
     def __init__(self, path: str | os.PathLike[str], columns: Sequence[Column], *,
-                 table: str = "alerts", wal: bool = True) -> None:
+                 table: str = "alerts", wal: bool = True,
+                 target: str | os.PathLike[str] | None = None) -> None:
         self.path, self.table, self.columns = Path(path), check_table_name(table), tuple(columns)
+        # the name errors give: ``target``, the file a temporary ``path`` becomes (alert_file)
+        self._where = str(target if target is not None else path)
         self._doc = any(c.name == "doc" and not c.paths for c in self.columns)
         self._known = {c.paths[0][0] for c in self.columns if c.paths}
         self._conn = connect(self.path, wal=wal)
         try:
             ensure_table(self._conn, self.table, [(c.name, c.type) for c in self.columns],
-                         str(self.path))
+                         self._where)
         except BaseException:
             self._conn.close()
             raise
@@ -151,7 +172,7 @@ class SQLiteSink:
             extra = sorted(set(alert) - self._known)
             if extra:
                 raise ValueError(f"SQLiteSink: alert fields {extra} have no column in {self.table!r}")
-        return [json_line(alert, default=str) if not c.paths else _find(alert, c.paths)
+        return [json_line(alert, default=str) if not c.paths else _utf8(_find(alert, c.paths))
                 for c in self.columns]
 
     def write(self, alerts: Sequence[Mapping[str, Any]]) -> None:
@@ -161,7 +182,7 @@ class SQLiteSink:
             try:
                 insert_rows(self._conn, self.table, [c.name for c in self.columns], rows)
             except sqlite3.OperationalError as exc:  # locked for longer than the timeout, disk full
-                raise HourglassError(f"{self.path}: could not append to table {self.table!r} "
+                raise HourglassError(f"{self._where}: could not append to table {self.table!r} "
                                      f"({exc})") from None
             self.rows += len(alerts)
 
@@ -260,7 +281,7 @@ def alert_file(path: str | os.PathLike[str], columns: Sequence[Column], *,
     """
     with atomic_output(path) as tmp:
         if is_sqlite(path):
-            with SQLiteSink(tmp, columns, table=table, wal=False) as sink:
+            with SQLiteSink(tmp, columns, table=table, wal=False, target=path) as sink:
                 yield sink
         else:
             with open_output(tmp, path) as fh:

@@ -31,7 +31,8 @@ true/false reads as booleans, one with other values as its text: ``true``, ``"tr
 ``True`` and ``TRUE`` are alike). A string with ``*`` or ``?`` is a
 glob (case-sensitive); one that reads as an IP address or network (``10.20.0.0/16``,
 ``2001:db8::/32``, ``10.0.0.5``) matches the addresses inside it (a cell that is no address does
-not match); anything else matches equal text.
+not match; an IPv4-mapped IPv6 cell, ``::ffff:10.0.0.5``, is its IPv4 address); anything else
+matches equal text.
 """
 
 from __future__ import annotations
@@ -125,8 +126,9 @@ class Condition:
     Examples
     --------
     >>> cond = Condition.of(["ftp", "ssh*", 21, "10.0.0.0/8"], "rule 'x', column 'c'")
-    >>> cond.test(np.array(["ftp", "sshd", "21", "10.1.2.3", "11.0.0.1", "FTP"], dtype=object)).tolist()
-    [True, True, True, True, False, False]
+    >>> cond.test(np.array(["ftp", "sshd", "21", "10.1.2.3", "11.0.0.1", "FTP", "::ffff:10.0.0.9"],
+    ...                    dtype=object)).tolist()
+    [True, True, True, True, False, False, True]
     >>> Condition.of(True, "x").test(np.array(["True", "true", "TRUE", "False", "y"], dtype=object)).tolist()
     [True, True, True, False, False]
     """
@@ -213,7 +215,9 @@ class Condition:
                 hit |= (address & int(net.netmask)) == int(net.network_address)
             out[is_v4] = hit & (octets <= 255).all(axis=1)
         v6 = [n for n in self.networks if n.version == 6]
-        for i in np.flatnonzero(~is_v4) if v6 else ():
+        # IPv6 text value by value; an IPv4-mapped one (::ffff:10.0.0.5, as Windows logs write an
+        # IPv4 client) is that IPv4 address to the IPv4 networks
+        for i in np.flatnonzero(~is_v4):
             text = values[i]
             if ":" not in text:
                 continue
@@ -221,7 +225,9 @@ class Condition:
                 address6 = ipaddress.ip_address(text)
             except ValueError:
                 continue
-            out[i] = any(address6 in net for net in v6)
+            mapped = getattr(address6, "ipv4_mapped", None)
+            out[i] = any(address6 in net for net in v6) or \
+                (mapped is not None and any(mapped in net for net in v4))
         return out
 
 
