@@ -57,6 +57,14 @@ _FROZEN = {
 }
 
 
+#: ``info`` entries that describe one fitted model (its size, threshold, lineage, versions):
+#: :meth:`Pipeline.fit` drops those of an earlier fit. What describes the data (``source``,
+#: ``dataset``, ``label_col``, ``events_per_day``, ...) stays.
+_FIT_RECORDS = ("n_train_rows", "n_features", "optional_fields", "fit_seconds", "torch_threads",
+                "threshold", "threshold_value", "stream_threshold", "stream_threshold_value",
+                "warm_start", "rethresholded_from", "federated", "versions")
+
+
 def _missing_in(df: pd.DataFrame, columns: Any) -> list[str]:
     """The ``columns`` of ``df`` holding a missing value (``None``, NaN) in some row."""
     return [str(c) for c in columns if c in df.columns and bool(df[c].isna().any())]
@@ -164,10 +172,14 @@ class Pipeline:
         with _placeholder_threshold_quiet() if needs_labels else contextlib.nullcontext():
             self.detector_.fit(X, y)
         self._fit_threshold(rule, val)
+        # a refit (or a fit of a loaded, warm-started or re-thresholded pipeline) describes the
+        # new model only: what an earlier fit recorded would go on in the model card and artefact
+        for key in _FIT_RECORDS:
+            self.info.pop(key, None)
         # an event table counts sessions, a series its time steps (duplicates merged, resampled)
         per_row = isinstance(df, pd.DataFrame) and kind == "tabular"
-        self.info.setdefault("n_train_rows", len(df) if per_row else len(X))
-        self.info.setdefault("n_features", len(self.features_.feature_names_))
+        self.info["n_train_rows"] = len(df) if per_row else len(X)
+        self.info["n_features"] = len(self.features_.feature_names_)
         torch = sys.modules.get("torch")
         if torch is not None:  # sums split over threads round differently: a seed repeats a run
             self.info["torch_threads"] = int(torch.get_num_threads())  # on as many threads
