@@ -972,4 +972,22 @@ class TabularPreprocessor:
                 and np.isfinite(self.scale_).all() and (self.scale_ != 0).all()):
             raise InputError(f"preprocessing state is malformed (offset/scale: {n} finite values "
                              "expected, scales non-zero)")
+        # what transform reads besides: a block of a column it does not check for (KeyError at
+        # the first score), a NaN median or quantile knot (NaN features, scores below every
+        # threshold: alerts missed without a word)
+        known = set(self.columns_)
+        stray = next((c for c in (*self.numeric_, *self.indicators_, *self.categories_, *self.hashed_,
+                                  *self.ips_, *self.ports_) if c not in known), None)
+        if stray is not None:
+            raise InputError(f"preprocessing state is malformed (column {stray!r} is encoded but not "
+                             "among the input columns)")
+        odd = next((c for c in self.numeric_ if not np.isfinite(self.impute_[c])), None)
+        if odd is not None:
+            raise InputError(f"preprocessing state is malformed (imputed value of {odd!r} is not finite)")
+        if self.quantiles_:
+            for c in self.numeric_:
+                q = np.asarray(self.quantiles_.get(c, []), dtype=np.float64)
+                if not (len(q) >= 2 and np.isfinite(q).all()):
+                    raise InputError(f"preprocessing state is malformed (quantiles of {c!r}: at least "
+                                     "two finite values expected)")
         return self
