@@ -189,6 +189,8 @@ def _site_schema(params: Mapping[str, Any], df: pd.DataFrame) -> dict[str, Any]:
                                  "missing": int(s.isna().sum()), "unique": int(s.nunique(dropna=True))}
         if role == "numeric":
             v = raw[c]
+            nan = np.isnan(v)  # as the pooled fit's profile: a '-' or an empty text cell is missing
+            entry.update(missing=int(nan.sum()), unique=int(pd.unique(v[~nan]).size))
             finite = v[np.isfinite(v)]
             entry.update(finite=len(finite), nonfinite=int(len(v) - len(finite)),
                          min=float(finite.min()) if len(finite) else None,
@@ -198,6 +200,8 @@ def _site_schema(params: Mapping[str, Any], df: pd.DataFrame) -> dict[str, Any]:
             if role == "categorical":
                 counts = pd.Series(string_values(s)).value_counts()
                 entry["counts"] = {str(k): int(v) for k, v in counts.items()}
+                entry["missing"] = int(counts.get("<missing>", 0))
+                entry["unique"] = int(len(counts) - (entry["missing"] > 0))
         elif role == "ip":
             entry["absent"] = int(ip_parts(s, 1)[3].sum())
         elif role == "port":

@@ -152,6 +152,26 @@ def refuse_unhashable(df: pd.DataFrame, exc: TypeError, skip: Container[str] = (
                              "text, as the command line reads them), or drop the column") from None
 
 
+def _value_profile(v: np.ndarray) -> dict[str, Any]:
+    """The missing share and distinct count of a numeric column's values as read (``-``, empty
+    text and NaN are missing; ``"80"`` and ``80.0`` one value), for :meth:`describe`.
+
+    Examples
+    --------
+    >>> _value_profile(np.array([1.0, np.nan, 1.0, 2.0]))
+    {'missing': 0.25, 'unique': 2}
+    """
+    nan = np.isnan(v)
+    return {"missing": float(nan.mean()) if len(v) else 0.0, "unique": int(pd.unique(v[~nan]).size)}
+
+
+def _category_profile(counts: pd.Series, n: int) -> dict[str, Any]:
+    """The missing share and distinct count of a categorical column from the counts of its
+    values as encoded (:func:`~hourglass.features.roles.string_values`), for :meth:`describe`."""
+    missing = int(counts.get(MISSING, 0))
+    return {"missing": missing / n if n else 0.0, "unique": int(len(counts) - (missing > 0))}
+
+
 def _plain(v: Any) -> Any:
     """``v`` with a NumPy scalar as its Python value (``json`` refuses ``np.int32(4)``)."""
     return v.item() if isinstance(v, np.generic) else v
@@ -398,6 +418,8 @@ class TabularPreprocessor:
 
     def _fit_numeric(self, df: pd.DataFrame, num_cols: list[str]) -> None:
         raw = self._numeric_frame(df, num_cols, allow_missing=self.impute != "error")
+        for c in num_cols:  # as read: a '-' or an empty text cell is missing, not a value
+            self.profile_[c].update(_value_profile(raw[c]))
         finite = {c: raw[c][np.isfinite(raw[c])] for c in num_cols}
         self.constant_ = [c for c in num_cols  # max == min: ptp of ±1e308 would overflow
                           if len(finite[c]) == 0 or finite[c].max() == finite[c].min()]
@@ -505,6 +527,7 @@ class TabularPreprocessor:
             role = self.roles_[c]
             if role == "categorical":
                 counts = pd.Series(string_values(df[c])).value_counts()
+                self.profile_[c].update(_category_profile(counts, n))
                 self.categories_[c] = sorted(str(v) for v in counts.index[counts >= need])
                 rare = sorted(str(v) for v in counts.index[counts < need])
                 if rare:
