@@ -172,6 +172,19 @@ def _category_profile(counts: pd.Series, n: int) -> dict[str, Any]:
     return {"missing": missing / n if n else 0.0, "unique": int(len(counts) - (missing > 0))}
 
 
+def _is_duration(s: pd.Series) -> bool:
+    """Whether ``s`` holds durations: NumPy ``timedelta64`` or Arrow ``duration`` (what
+    ``pd.read_parquet(..., dtype_backend="pyarrow")`` gives), both of dtype kind ``"m"``.
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> _is_duration(pd.Series([1, 2], dtype=pd.ArrowDtype(pa.duration("s")))), _is_duration(pd.Series([1]))
+    (True, False)
+    """
+    return pd.api.types.is_timedelta64_dtype(s) or getattr(s.dtype, "kind", "") == "m"
+
+
 def _plain(v: Any) -> Any:
     """``v`` with a NumPy scalar as its Python value (``json`` refuses ``np.int32(4)``)."""
     return v.item() if isinstance(v, np.generic) else v
@@ -355,7 +368,7 @@ class TabularPreprocessor:
                 role, why = overrides[c], "given"
             else:
                 role, why = infer_role(c, df[c], max_categories=int(self.max_categories))
-                if pd.api.types.is_timedelta64_dtype(df[c]) and why != "identifier/timestamp name":
+                if _is_duration(df[c]) and why != "identifier/timestamp name":
                     # a Parquet duration: its text was one-hot encoded or dropped as near-unique
                     role, why = "numeric", "durations (in seconds)"
                 example = separated_number(df[c]) if role != "numeric" else None
@@ -589,7 +602,7 @@ class TabularPreprocessor:
         out = {}
         for c in cols:
             s = df[c]
-            if pd.api.types.is_timedelta64_dtype(s):  # a duration is its seconds
+            if _is_duration(s):  # a duration is its seconds
                 s = s.dt.total_seconds()
             if not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
                 text = s.astype("string").str.strip()
