@@ -55,7 +55,7 @@ import pandas as pd
 
 from hourglass.errors import InputError
 from hourglass.features.roles import ip_parts, port_numbers, string_values
-from hourglass.features.tabular import _N_QUANTILES, TabularPreprocessor, refuse_unhashable
+from hourglass.features.tabular import _N_QUANTILES, CELL_ERRORS, TabularPreprocessor, refuse_unhashable
 
 __all__ = ["SKETCH_POINTS", "merge_scales", "merge_schema", "mixture_quantiles", "scaled_preprocessor",
            "schema_preprocessor", "shared_schema", "site_scales", "site_schema"]
@@ -171,7 +171,7 @@ def site_schema(params: Mapping[str, Any], df: pd.DataFrame) -> dict[str, Any]:
         raise InputError("a site needs a non-empty DataFrame of rows to compute statistics on")
     try:
         return _site_schema(params, df)
-    except TypeError as exc:  # a list or mapping in a cell
+    except CELL_ERRORS as exc:  # a list or mapping in a cell, a nested Arrow column
         refuse_unhashable(df, exc, skip={str(c) for c in params.get("drop") or ()})
         raise
 

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from hourglass._params import check_numeric_params
 from hourglass.errors import InputError, NotFittedError
@@ -133,10 +134,23 @@ def _listed(names: list[str], most: int = 12) -> str:
     more = f" ... and {len(names) - most} more" if len(names) > most else ""
     return ", ".join(names[:most]) + more
 
-def refuse_unhashable(df: pd.DataFrame, exc: TypeError, skip: Container[str] = ()) -> None:
+#: what a TypeError from a list or mapping cell, or an Arrow error from a nested Arrow column, is
+#: caught as around fit and transform (then :func:`refuse_unhashable` names the column)
+CELL_ERRORS = (TypeError, pa.ArrowNotImplementedError)
+
+
+def refuse_unhashable(df: pd.DataFrame, exc: Exception, skip: Container[str] = ()) -> None:
     """Raise :class:`InputError` naming the first cell of ``df`` (columns named in ``skip``
     aside) that is a list, a mapping or another unhashable object, when ``exc`` is the error
-    such a cell made (pandas cannot count or compare it); return for any other ``TypeError``."""
+    such a cell made (pandas cannot count or compare it), or the first list, struct or map column
+    of Arrow type (``read_parquet(..., dtype_backend="pyarrow")``; Arrow cannot count those
+    either); return for any other error."""
+    for c in df.columns:
+        dtype = df[c].dtype if df.columns.is_unique else None
+        if (str(c) not in skip and isinstance(dtype, pd.ArrowDtype)
+                and pa.types.is_nested(dtype.pyarrow_dtype)):
+            raise InputError(f"column {str(c)!r}: holds nested values ({dtype}); cells must be numbers "
+                             "or text: flatten it into columns, or drop the column") from None
     if "unhashable" not in str(exc):
         return
     for c in df.columns[[pd.api.types.is_object_dtype(t) for t in df.dtypes]]:
@@ -386,7 +400,7 @@ class TabularPreprocessor:
             raise InputError("no rows to fit the preprocessing on (empty data)")
         try:
             return self._fit(df)
-        except TypeError as exc:
+        except CELL_ERRORS as exc:
             refuse_unhashable(df, exc, skip={str(c) for c in self.drop})
             raise
 
@@ -676,7 +690,7 @@ class TabularPreprocessor:
             X = transform_small(self, df) if len(df) <= SMALL_ROWS else None
             if X is None:
                 X = self._transform_general(df)
-        except TypeError as exc:
+        except CELL_ERRORS as exc:
             refuse_unhashable(df, exc, skip=set(map(str, df.columns)) - set(self.columns_))
             raise
         if len(df) >= _UNSEEN_MIN_VALUES and self.categories_:
