@@ -301,8 +301,10 @@ class Pipeline:
         new.features_ = features_from_dict(self.features_.to_dict())  # frozen: a copy of the fitted state
         val = new._validation_rows(X_val, y_val)
         new.detector_ = det.warm_start(X, y, threshold=None if needs_labels else rule, **params)
+        # the parent's re-threshold is no record of this model: retrained, its threshold refitted
         new.info = {k: v for k, v in self.info.items()
-                    if k not in ("versions", "threshold_fit", "fit_seconds", "warm_start", "torch_threads")}
+                    if k not in ("versions", "threshold_fit", "fit_seconds", "warm_start", "torch_threads",
+                                 "rethresholded_from")}
         torch = sys.modules.get("torch")
         if torch is not None:  # as fit records it
             new.info["torch_threads"] = int(torch.get_num_threads())
