@@ -55,7 +55,7 @@ import pandas as pd
 
 from hourglass.errors import InputError
 from hourglass.features.roles import ip_parts, port_numbers, string_values
-from hourglass.features.tabular import _N_QUANTILES, TabularPreprocessor, refuse_unhashable
+from hourglass.features.tabular import _N_QUANTILES, CELL_ERRORS, TabularPreprocessor, refuse_unhashable
 
 __all__ = ["SKETCH_POINTS", "merge_scales", "merge_schema", "mixture_quantiles", "scaled_preprocessor",
            "schema_preprocessor", "shared_schema", "site_scales", "site_schema"]
@@ -171,7 +171,7 @@ def site_schema(params: Mapping[str, Any], df: pd.DataFrame) -> dict[str, Any]:
         raise InputError("a site needs a non-empty DataFrame of rows to compute statistics on")
     try:
         return _site_schema(params, df)
-    except TypeError as exc:  # a list or mapping in a cell
+    except CELL_ERRORS as exc:  # a list or mapping in a cell, a nested Arrow column
         refuse_unhashable(df, exc, skip={str(c) for c in params.get("drop") or ()})
         raise
 
@@ -189,6 +189,8 @@ def _site_schema(params: Mapping[str, Any], df: pd.DataFrame) -> dict[str, Any]:
                                  "missing": int(s.isna().sum()), "unique": int(s.nunique(dropna=True))}
         if role == "numeric":
             v = raw[c]
+            nan = np.isnan(v)  # as the pooled fit's profile: a '-' or an empty text cell is missing
+            entry.update(missing=int(nan.sum()), unique=int(pd.unique(v[~nan]).size))
             finite = v[np.isfinite(v)]
             entry.update(finite=len(finite), nonfinite=int(len(v) - len(finite)),
                          min=float(finite.min()) if len(finite) else None,
@@ -198,6 +200,8 @@ def _site_schema(params: Mapping[str, Any], df: pd.DataFrame) -> dict[str, Any]:
             if role == "categorical":
                 counts = pd.Series(string_values(s)).value_counts()
                 entry["counts"] = {str(k): int(v) for k, v in counts.items()}
+                entry["missing"] = int(counts.get("<missing>", 0))
+                entry["unique"] = int(len(counts) - (entry["missing"] > 0))
         elif role == "ip":
             entry["absent"] = int(ip_parts(s, 1)[3].sum())
         elif role == "port":

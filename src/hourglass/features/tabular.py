@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from hourglass._params import check_numeric_params
 from hourglass.errors import InputError, NotFittedError
@@ -133,10 +134,23 @@ def _listed(names: list[str], most: int = 12) -> str:
     more = f" ... and {len(names) - most} more" if len(names) > most else ""
     return ", ".join(names[:most]) + more
 
-def refuse_unhashable(df: pd.DataFrame, exc: TypeError, skip: Container[str] = ()) -> None:
+#: what a TypeError from a list or mapping cell, or an Arrow error from a nested Arrow column, is
+#: caught as around fit and transform (then :func:`refuse_unhashable` names the column)
+CELL_ERRORS = (TypeError, pa.ArrowNotImplementedError)
+
+
+def refuse_unhashable(df: pd.DataFrame, exc: Exception, skip: Container[str] = ()) -> None:
     """Raise :class:`InputError` naming the first cell of ``df`` (columns named in ``skip``
     aside) that is a list, a mapping or another unhashable object, when ``exc`` is the error
-    such a cell made (pandas cannot count or compare it); return for any other ``TypeError``."""
+    such a cell made (pandas cannot count or compare it), or the first list, struct or map column
+    of Arrow type (``read_parquet(..., dtype_backend="pyarrow")``; Arrow cannot count those
+    either); return for any other error."""
+    for c in df.columns:
+        dtype = df[c].dtype if df.columns.is_unique else None
+        if (str(c) not in skip and isinstance(dtype, pd.ArrowDtype)
+                and pa.types.is_nested(dtype.pyarrow_dtype)):
+            raise InputError(f"column {str(c)!r}: holds nested values ({dtype}); cells must be numbers "
+                             "or text: flatten it into columns, or drop the column") from None
     if "unhashable" not in str(exc):
         return
     for c in df.columns[[pd.api.types.is_object_dtype(t) for t in df.dtypes]]:
@@ -150,6 +164,39 @@ def refuse_unhashable(df: pd.DataFrame, exc: TypeError, skip: Container[str] = (
                              f"{int(bad[0]) + 1}); cells must be numbers or text: read nested JSON "
                              "with hourglass.ingest.tables.flatten_json(df) (arrays become their JSON "
                              "text, as the command line reads them), or drop the column") from None
+
+
+def _value_profile(v: np.ndarray) -> dict[str, Any]:
+    """The missing share and distinct count of a numeric column's values as read (``-``, empty
+    text and NaN are missing; ``"80"`` and ``80.0`` one value), for :meth:`describe`.
+
+    Examples
+    --------
+    >>> _value_profile(np.array([1.0, np.nan, 1.0, 2.0]))
+    {'missing': 0.25, 'unique': 2}
+    """
+    nan = np.isnan(v)
+    return {"missing": float(nan.mean()) if len(v) else 0.0, "unique": int(pd.unique(v[~nan]).size)}
+
+
+def _category_profile(counts: pd.Series, n: int) -> dict[str, Any]:
+    """The missing share and distinct count of a categorical column from the counts of its
+    values as encoded (:func:`~hourglass.features.roles.string_values`), for :meth:`describe`."""
+    missing = int(counts.get(MISSING, 0))
+    return {"missing": missing / n if n else 0.0, "unique": int(len(counts) - (missing > 0))}
+
+
+def _is_duration(s: pd.Series) -> bool:
+    """Whether ``s`` holds durations: NumPy ``timedelta64`` or Arrow ``duration`` (what
+    ``pd.read_parquet(..., dtype_backend="pyarrow")`` gives), both of dtype kind ``"m"``.
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> _is_duration(pd.Series([1, 2], dtype=pd.ArrowDtype(pa.duration("s")))), _is_duration(pd.Series([1]))
+    (True, False)
+    """
+    return pd.api.types.is_timedelta64_dtype(s) or getattr(s.dtype, "kind", "") == "m"
 
 
 def _plain(v: Any) -> Any:
@@ -335,7 +382,7 @@ class TabularPreprocessor:
                 role, why = overrides[c], "given"
             else:
                 role, why = infer_role(c, df[c], max_categories=int(self.max_categories))
-                if pd.api.types.is_timedelta64_dtype(df[c]) and why != "identifier/timestamp name":
+                if _is_duration(df[c]) and why != "identifier/timestamp name":
                     # a Parquet duration: its text was one-hot encoded or dropped as near-unique
                     role, why = "numeric", "durations (in seconds)"
                 example = separated_number(df[c]) if role != "numeric" else None
@@ -353,7 +400,7 @@ class TabularPreprocessor:
             raise InputError("no rows to fit the preprocessing on (empty data)")
         try:
             return self._fit(df)
-        except TypeError as exc:
+        except CELL_ERRORS as exc:
             refuse_unhashable(df, exc, skip={str(c) for c in self.drop})
             raise
 
@@ -398,6 +445,8 @@ class TabularPreprocessor:
 
     def _fit_numeric(self, df: pd.DataFrame, num_cols: list[str]) -> None:
         raw = self._numeric_frame(df, num_cols, allow_missing=self.impute != "error")
+        for c in num_cols:  # as read: a '-' or an empty text cell is missing, not a value
+            self.profile_[c].update(_value_profile(raw[c]))
         finite = {c: raw[c][np.isfinite(raw[c])] for c in num_cols}
         self.constant_ = [c for c in num_cols  # max == min: ptp of ±1e308 would overflow
                           if len(finite[c]) == 0 or finite[c].max() == finite[c].min()]
@@ -505,6 +554,7 @@ class TabularPreprocessor:
             role = self.roles_[c]
             if role == "categorical":
                 counts = pd.Series(string_values(df[c])).value_counts()
+                self.profile_[c].update(_category_profile(counts, n))
                 self.categories_[c] = sorted(str(v) for v in counts.index[counts >= need])
                 rare = sorted(str(v) for v in counts.index[counts < need])
                 if rare:
@@ -566,7 +616,7 @@ class TabularPreprocessor:
         out = {}
         for c in cols:
             s = df[c]
-            if pd.api.types.is_timedelta64_dtype(s):  # a duration is its seconds
+            if _is_duration(s):  # a duration is its seconds
                 s = s.dt.total_seconds()
             if not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
                 text = s.astype("string").str.strip()
@@ -640,7 +690,7 @@ class TabularPreprocessor:
             X = transform_small(self, df) if len(df) <= SMALL_ROWS else None
             if X is None:
                 X = self._transform_general(df)
-        except TypeError as exc:
+        except CELL_ERRORS as exc:
             refuse_unhashable(df, exc, skip=set(map(str, df.columns)) - set(self.columns_))
             raise
         if len(df) >= _UNSEEN_MIN_VALUES and self.categories_:
@@ -972,4 +1022,22 @@ class TabularPreprocessor:
                 and np.isfinite(self.scale_).all() and (self.scale_ != 0).all()):
             raise InputError(f"preprocessing state is malformed (offset/scale: {n} finite values "
                              "expected, scales non-zero)")
+        # what transform reads besides: a block of a column it does not check for (KeyError at
+        # the first score), a NaN median or quantile knot (NaN features, scores below every
+        # threshold: alerts missed without a word)
+        known = set(self.columns_)
+        stray = next((c for c in (*self.numeric_, *self.indicators_, *self.categories_, *self.hashed_,
+                                  *self.ips_, *self.ports_) if c not in known), None)
+        if stray is not None:
+            raise InputError(f"preprocessing state is malformed (column {stray!r} is encoded but not "
+                             "among the input columns)")
+        odd = next((c for c in self.numeric_ if not np.isfinite(self.impute_[c])), None)
+        if odd is not None:
+            raise InputError(f"preprocessing state is malformed (imputed value of {odd!r} is not finite)")
+        if self.quantiles_:
+            for c in self.numeric_:
+                q = np.asarray(self.quantiles_.get(c, []), dtype=np.float64)
+                if not (len(q) >= 2 and np.isfinite(q).all()):
+                    raise InputError(f"preprocessing state is malformed (quantiles of {c!r}: at least "
+                                     "two finite values expected)")
         return self

@@ -57,9 +57,41 @@ _FROZEN = {
 }
 
 
-def _missing_in(df: pd.DataFrame, columns: Any) -> list[str]:
-    """The ``columns`` of ``df`` holding a missing value (``None``, NaN) in some row."""
-    return [str(c) for c in columns if c in df.columns and bool(df[c].isna().any())]
+#: ``info`` entries that describe one fitted model (its size, threshold, lineage, versions):
+#: :meth:`Pipeline.fit` drops those of an earlier fit. What describes the data (``source``,
+#: ``dataset``, ``label_col``, ``events_per_day``, ...) stays.
+_FIT_RECORDS = ("n_train_rows", "n_features", "optional_fields", "fit_seconds", "torch_threads",
+                "threshold", "threshold_value", "stream_threshold", "stream_threshold_value",
+                "warm_start", "rethresholded_from", "federated", "versions")
+
+
+def _missing_in(df: pd.DataFrame, columns: Any, roles: Any = None) -> list[str]:
+    """The ``columns`` of ``df`` holding a missing value in some row, as the preprocessing reads
+    one: ``None``, NaN, empty text, and in a numeric column (``roles``) a ``-`` or ``(empty)``.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"a": ["1", "-"], "b": ["x", " "], "c": ["-", "y"], "d": [1.0, None]})
+    >>> _missing_in(df, ["a", "b", "c", "d"], {"a": "numeric", "c": "categorical"})
+    ['a', 'b', 'd']
+    """
+    from hourglass.features.roles import PLACEHOLDERS
+
+    roles = roles or {}
+    out = []
+    for c in columns:
+        if c not in df.columns:
+            continue
+        s = df[c]
+        missing = bool(s.isna().any())
+        if not missing and not (pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s)
+                                or pd.api.types.is_datetime64_any_dtype(s)):
+            text = s.astype("string").str.strip()
+            unset = ("",) + (PLACEHOLDERS if roles.get(c, "numeric") == "numeric" else ())
+            missing = bool(text.isin(unset).any())
+        if missing:
+            out.append(str(c))
+    return out
 
 
 def threshold_fit_info(detector: BaseDetector) -> dict[str, Any]:
@@ -164,15 +196,20 @@ class Pipeline:
         with _placeholder_threshold_quiet() if needs_labels else contextlib.nullcontext():
             self.detector_.fit(X, y)
         self._fit_threshold(rule, val)
+        # a refit (or a fit of a loaded, warm-started or re-thresholded pipeline) describes the
+        # new model only: what an earlier fit recorded would go on in the model card and artefact
+        for key in _FIT_RECORDS:
+            self.info.pop(key, None)
         # an event table counts sessions, a series its time steps (duplicates merged, resampled)
         per_row = isinstance(df, pd.DataFrame) and kind == "tabular"
-        self.info.setdefault("n_train_rows", len(df) if per_row else len(X))
-        self.info.setdefault("n_features", len(self.features_.feature_names_))
+        self.info["n_train_rows"] = len(df) if per_row else len(X)
+        self.info["n_features"] = len(self.features_.feature_names_)
         torch = sys.modules.get("torch")
         if torch is not None:  # sums split over threads round differently: a seed repeats a run
             self.info["torch_threads"] = int(torch.get_num_threads())  # on as many threads
         if per_row and getattr(self.features_, "output", "tabular") == "tabular":
-            self.info["optional_fields"] = _missing_in(df, self.features_.columns_)
+            self.info["optional_fields"] = _missing_in(df, self.features_.columns_,
+                                                       getattr(self.features_, "roles_", None))
         return self
 
     def _validation_rows(self, X_val: pd.DataFrame | None,
@@ -289,13 +326,16 @@ class Pipeline:
         new.features_ = features_from_dict(self.features_.to_dict())  # frozen: a copy of the fitted state
         val = new._validation_rows(X_val, y_val)
         new.detector_ = det.warm_start(X, y, threshold=None if needs_labels else rule, **params)
+        # the parent's re-threshold is no record of this model: retrained, its threshold refitted
         new.info = {k: v for k, v in self.info.items()
-                    if k not in ("versions", "threshold_fit", "fit_seconds", "warm_start", "torch_threads")}
+                    if k not in ("versions", "threshold_fit", "fit_seconds", "warm_start", "torch_threads",
+                                 "rethresholded_from")}
         torch = sys.modules.get("torch")
         if torch is not None:  # as fit records it
             new.info["torch_threads"] = int(torch.get_num_threads())
         if "optional_fields" in new.info and isinstance(df, pd.DataFrame):  # and the new rows'
-            seen = {*_missing_in(df, self.features_.columns_), *new.info["optional_fields"]}
+            seen = {*_missing_in(df, self.features_.columns_, getattr(self.features_, "roles_", None)),
+                    *new.info["optional_fields"]}
             new.info["optional_fields"] = [c for c in self.features_.columns_ if c in seen]
         new._fit_threshold(rule, val)
         history = getattr(new.detector_, "history_", None)
