@@ -362,3 +362,28 @@ def test_a_folder_whose_copy_cannot_be_written_names_the_copy_not_a_file(  # typ
     assert str(err.value).startswith(f"{folder}: cannot write its copy in ")
     assert "No space left on device" in str(err.value) and "a.csv" not in str(err.value)
     _spool.remove_spooled()
+
+
+def test_a_lone_surrogate_in_a_streamed_field_does_not_stop_the_stream(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from hourglass.cli import app
+    from tests._cli import runner
+
+    rng = np.random.default_rng(0)
+    data = tmp_path / "t.csv"
+    pd.DataFrame({"x": rng.normal(size=200),
+                  "ua": rng.choice(["curl", "firefox"], 200)}).to_csv(data, index=False)
+    res = runner.invoke(app, ["train", str(data), "-o", str(tmp_path / "m"), "--epochs", "1", "-q"])
+    assert res.exit_code == 0, res.output
+    lines = [json.dumps({"x": 0.1, "ua": "curl"}), '{"x": 0.2, "ua": "a\\ud800b"}',
+             json.dumps({"x": 0.3, "ua": "\U0001f600"})]
+    out = tmp_path / "alerts.sqlite"
+    res = runner.invoke(app, ["stream", str(tmp_path / "m"), "--all", "--keep", "ua", "-o", str(out)],
+                        input="\n".join(lines) + "\n")
+    assert res.exit_code == 0, res.output
+    import sqlite3
+
+    with sqlite3.connect(out) as db:
+        kept = [r[0] for r in db.execute("SELECT ua FROM alerts ORDER BY row")]
+    assert kept == ["curl", "a\\ud800b", "\U0001f600"]
