@@ -92,16 +92,21 @@ def test_bool_rule_matches_bool_and_text_cells(value: str) -> None:
 TS = pd.date_range("2026-01-01", periods=400, freq="s")
 
 
-@pytest.fixture(scope="module")
-def table_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    d = tmp_path_factory.mktemp("rv_alerts")
+def timed_model(d: Path, times: pd.DatetimeIndex) -> Path:
+    """A model of one number column with its event time (``ts``), trained under ``d`` on rows at
+    ``times`` (its training file ``d / 't.csv'``)."""
     rng = np.random.default_rng(1)
-    pd.DataFrame({"ts": TS.astype(str), "bytes": rng.normal(100, 5, len(TS))}).to_csv(d / "t.csv",
-                                                                                    index=False)
+    pd.DataFrame({"ts": times.astype(str), "bytes": rng.normal(100, 5, len(times))}).to_csv(
+        d / "t.csv", index=False)
     res = runner.invoke(app, ["train", str(d / "t.csv"), "--timestamp-col", "ts",
                               "-o", str(d / "M"), "--epochs", "3", "--hidden", "4,2", "-q"])
     assert res.exit_code == 0, res.output
     return d / "M"
+
+
+@pytest.fixture(scope="module")
+def table_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return timed_model(tmp_path_factory.mktemp("rv_alerts"), TS)
 
 
 @pytest.mark.parametrize("unit", ["us", "ns"])  # a nanosecond time was kept as an integer

@@ -128,15 +128,8 @@ def test_the_flower_server_app_refuses_a_round_where_one_site_answered_twice(
         monkeypatch: pytest.MonkeyPatch) -> None:
     import types
 
+    from tests.test_review3_fx_misc import FakeReply as _Msg
     from tests.test_review3_fx_misc import install_fake_flwr
-
-    class _Msg:
-        def __init__(self, content=None, message_type=None, dst_node_id=0, src=0):  # type: ignore[no-untyped-def]
-            self.content, self.dst_node_id = content, dst_node_id
-            self.metadata = types.SimpleNamespace(src_node_id=src)
-
-        def has_error(self) -> bool:
-            return False
 
     class _Grid:
         def get_node_ids(self) -> list[int]:

@@ -36,14 +36,19 @@ AUTH = {"X-API-Key": KEY}
 JSON = {**AUTH, "Content-Type": "application/json"}
 
 
-@pytest.fixture(scope="module")
-def model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def table_model(tmp_path_factory: pytest.TempPathFactory, name: str) -> Path:
+    """A small table model (bytes, proto, rate), saved under a new folder ``name``."""
     rng = np.random.default_rng(0)
     df = pd.DataFrame({"bytes": rng.lognormal(6, 1, 120).round(), "proto": rng.choice(["tcp", "udp"], 120),
                        "rate": rng.uniform(0, 1, 120)})
-    out = tmp_path_factory.mktemp("review_serve") / "model"
+    out = tmp_path_factory.mktemp(name) / "model"
     Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0, random_state=0)).fit(df).save(out)
     return out
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return table_model(tmp_path_factory, "review_serve")
 
 
 @pytest.fixture(scope="module")

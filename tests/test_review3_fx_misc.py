@@ -41,6 +41,19 @@ class _Grid:
         raise _Stop([m.dst_node_id for m in msgs])
 
 
+class FakeReply:
+    """A site's reply in Flower's Message API as ``flower_server_app`` reads it: content, the
+    node it was sent to and the node it came from, no error."""
+
+    def __init__(self, content: Any = None, message_type: Any = None, dst_node_id: int = 0,
+                 src: int = 0) -> None:
+        self.content, self.dst_node_id = content, dst_node_id
+        self.metadata = types.SimpleNamespace(src_node_id=src)
+
+    def has_error(self) -> bool:
+        return False
+
+
 def install_fake_flwr(monkeypatch: pytest.MonkeyPatch, message: type | None = None) -> None:
     """Install a stand-in for the parts of Flower's Message API that ``flower_server_app`` uses
     (Flower is not installed here, nor in CI); ``message``: the class of its messages."""

@@ -30,19 +30,12 @@ def test_score_partitions_takes_a_numpy_integer_thread_count() -> None:
 @pytest.mark.parametrize("metrics", [{}, {"num-examples": "12"}, {"num-examples": -1}, None])
 def test_the_flower_server_app_names_the_node_whose_reply_lacks_its_row_count(
         monkeypatch: pytest.MonkeyPatch, metrics: dict | None) -> None:
+    from tests.test_review3_fx_misc import FakeReply as _Msg
     from tests.test_review3_fx_misc import install_fake_flwr
 
     class _Arrays:
         def to_numpy_ndarrays(self) -> list[np.ndarray]:
             return [np.zeros(1)]
-
-    class _Msg:
-        def __init__(self, content=None, message_type=None, dst_node_id=0, src=0):  # type: ignore[no-untyped-def]
-            self.content, self.dst_node_id = content, dst_node_id
-            self.metadata = types.SimpleNamespace(src_node_id=src)
-
-        def has_error(self) -> bool:
-            return False
 
     def reply(src: int) -> _Msg:
         content = {"arrays": _Arrays()} | ({} if metrics is None else {"metrics": metrics})

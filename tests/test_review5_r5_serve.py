@@ -13,23 +13,20 @@ import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
-from hourglass import AutoEncoder, Pipeline
+from hourglass import Pipeline
 from hourglass.serve import create_app
+from tests.test_review2_rv_serve import table_model
 
 KEY = "review5-key-0123456789abcdef"
 AUTH = {"X-API-Key": KEY}
 JSON = {**AUTH, "Content-Type": "application/json"}
+
 ROW = {"bytes": 400, "proto": "tcp", "rate": 0.5}
 
 
 @pytest.fixture(scope="module")
 def model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    rng = np.random.default_rng(0)
-    df = pd.DataFrame({"bytes": rng.lognormal(6, 1, 120).round(), "proto": rng.choice(["tcp", "udp"], 120),
-                       "rate": rng.uniform(0, 1, 120)})
-    out = tmp_path_factory.mktemp("review5_serve") / "model"
-    Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0, random_state=0)).fit(df).save(out)
-    return out
+    return table_model(tmp_path_factory, "review5_serve")
 
 
 @pytest.fixture(scope="module")

@@ -5,27 +5,20 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 
 from hourglass.cli import app
 from hourglass.serve.suppress import Suppressions
 from tests._cli import runner
+from tests.test_review2_rv_alerts import timed_model
 
 TS = pd.date_range("2026-12-06T01:00:00", periods=240, freq="30s")
 
 
 @pytest.fixture(scope="module")
 def model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    d = tmp_path_factory.mktemp("r6_alerts")
-    rng = np.random.default_rng(1)
-    pd.DataFrame({"ts": TS.astype(str), "bytes": rng.normal(100, 5, len(TS))}).to_csv(d / "t.csv",
-                                                                                    index=False)
-    res = runner.invoke(app, ["train", str(d / "t.csv"), "--timestamp-col", "ts",
-                              "-o", str(d / "M"), "--epochs", "3", "--hidden", "4,2", "-q"])
-    assert res.exit_code == 0, res.output
-    return d / "M"
+    return timed_model(tmp_path_factory.mktemp("r6_alerts"), TS)
 
 
 def _test_csv(path: Path, n: int = 60, **cols: object) -> Path:
