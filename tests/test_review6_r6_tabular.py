@@ -84,26 +84,6 @@ def test_describe_counts_placeholders_as_missing() -> None:
     assert fed.profile_["proto"] == {**pre.profile_["proto"], "dtype": fed.profile_["proto"]["dtype"]}
 
 
-def test_mixed_kind_cells_keep_their_own_text() -> None:
-    # JSON rows bring true and 1, 0 and false into one object column: equal as Python values, they
-    # were merged under the text of whichever came first, so a row read "True" in one call and "1"
-    # in another (an <unseen> one-hot, a higher score) and training counted 1 as True
-    from hourglass.features.roles import string_values
-
-    s = pd.Series([True, 1, 0, False, -0.0, 2**62, float(2**62), "tcp", None], dtype=object)
-    want = ["True", "1", "0", "False", "-0", "4611686018427387904", "4.611686018427388e+18", "tcp",
-            "<missing>"]
-    assert string_values(s).tolist() == want
-    assert [string_values(s.iloc[i:i + 1]).tolist()[0] for i in range(len(s))] == want
-    df = pd.DataFrame({"ok": pd.Series([True, 1, 1, 0, False, "x"] * 20, dtype=object),
-                       "n": np.arange(120.0) % 7})
-    pre = TabularPreprocessor(roles={"ok": "categorical"}).fit(df)
-    assert pre.categories_["ok"] == ["0", "1", "False", "True", "x"]
-    whole = pre.transform(df)
-    assert np.array_equal(np.vstack([pre.transform(df.iloc[i:i + 1]) for i in range(12)]), whole[:12])
-    assert np.array_equal(np.vstack([pre.transform(df.iloc[i:i + 2]) for i in range(0, 12, 2)]), whole[:12])
-
-
 def test_arrow_durations_are_seconds() -> None:
     # pd.read_parquet(..., dtype_backend="pyarrow") gives durations as duration[ms][pyarrow]: they were
     # dropped as "near-unique text" (or one-hot encoded as text), and given as numeric refused with

@@ -69,12 +69,7 @@ def factorize_strings(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """
     if isinstance(s.dtype, pd.CategoricalDtype):
         s = s.astype(object)
-    codes, uniques = pd.factorize(s, use_na_sentinel=True)  # a list or dict cell: TypeError
-    if s.dtype == object and pd.api.types.infer_dtype(uniques, skipna=True) not in ("string", "empty"):
-        # cells other than text (JSON rows: true and 1, 0 and false, 2**62 and 2.0**62) are
-        # equal as Python values across kinds: factorize merged them under the text of whichever
-        # came first, and a row's value depended on the rows beside it. Each cell's own text.
-        codes, uniques = pd.factorize(s.astype("string"), use_na_sentinel=True)
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
     text = pd.Series(np.asarray(uniques, dtype=object)).astype("string").str.strip()
     if len(text) > _FEW:
         text = canonical_text(text)
