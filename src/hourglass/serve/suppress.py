@@ -216,11 +216,14 @@ class Condition:
             out[is_v4] = hit & (octets <= 255).all(axis=1)
         v6 = [n for n in self.networks if n.version == 6]
         # IPv6 text value by value; an IPv4-mapped one (::ffff:10.0.0.5, as Windows logs write an
-        # IPv4 client) is that IPv4 address to the IPv4 networks
-        for i in np.flatnonzero(~is_v4):
+        # IPv4 client) is that IPv4 address to the IPv4 networks. Without IPv6 networks only the
+        # values that start as mapped ones are parsed (IPv6 clients, host:port text: not each)
+        maybe = ~is_v4 & np.asarray(pc.match_substring(arr, ":").fill_null(False), dtype=bool)
+        if not v6:
+            maybe &= np.asarray(pc.starts_with(pc.utf8_lower(arr), "::ffff:").fill_null(False),
+                                dtype=bool) if v4 else False
+        for i in np.flatnonzero(maybe):
             text = values[i]
-            if ":" not in text:
-                continue
             try:
                 address6 = ipaddress.ip_address(text)
             except ValueError:
