@@ -380,3 +380,18 @@ def test_a_lone_surrogate_in_a_streamed_field_does_not_stop_the_stream(tmp_path)
     with sqlite3.connect(out) as db:
         kept = [r[0] for r in db.execute("SELECT ua FROM alerts ORDER BY row")]
     assert kept == ["curl", "a\\ud800b", "\U0001f600"]
+
+
+def test_port_and_ip_fields_unset_in_training_are_optional() -> None:
+    from hourglass import AutoEncoder, Pipeline
+
+    n = 200
+    df = pd.DataFrame({"bytes": np.arange(n) % 50 + 100.0,
+                       "port": [str(80 + i % 3) if i % 4 else "-" for i in range(n)],
+                       "src_ip": [f"10.0.0.{i % 9}" if i % 5 else "-" for i in range(n)]})
+    pipe = Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0, random_state=0)).fit(df)
+    assert pipe.features_.roles_["port"] == "port" and pipe.features_.roles_["src_ip"] == "ip"
+    assert set(pipe.info["optional_fields"]) == {"port", "src_ip"}
+    row = df.iloc[[1]]  # an unset field reads as '-' does: the same score
+    assert pipe.score(row.assign(port=None, src_ip=None)) == pytest.approx(
+        pipe.score(row.assign(port="-", src_ip="-")))

@@ -67,13 +67,15 @@ _FIT_RECORDS = ("n_train_rows", "n_features", "optional_fields", "fit_seconds", 
 
 def _missing_in(df: pd.DataFrame, columns: Any, roles: Any = None) -> list[str]:
     """The ``columns`` of ``df`` holding a missing value in some row, as the preprocessing reads
-    one: ``None``, NaN, empty text, and in a numeric column (``roles``) a ``-`` or ``(empty)``.
+    one: ``None``, NaN, empty text, and in a numeric, port or IP column (``roles``) a ``-`` or
+    ``(empty)`` (their encoders read those as missing; a category's ``-`` is a value).
 
     Examples
     --------
-    >>> df = pd.DataFrame({"a": ["1", "-"], "b": ["x", " "], "c": ["-", "y"], "d": [1.0, None]})
-    >>> _missing_in(df, ["a", "b", "c", "d"], {"a": "numeric", "c": "categorical"})
-    ['a', 'b', 'd']
+    >>> df = pd.DataFrame({"a": ["1", "-"], "b": ["x", " "], "c": ["-", "y"], "d": [1.0, None],
+    ...                    "p": ["-", "80"]})
+    >>> _missing_in(df, ["a", "b", "c", "d", "p"], {"a": "numeric", "c": "categorical", "p": "port"})
+    ['a', 'b', 'd', 'p']
     """
     from hourglass.features.roles import PLACEHOLDERS
 
@@ -87,7 +89,8 @@ def _missing_in(df: pd.DataFrame, columns: Any, roles: Any = None) -> list[str]:
         if not missing and not (pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s)
                                 or pd.api.types.is_datetime64_any_dtype(s)):
             text = s.astype("string").str.strip()
-            unset = ("",) + (PLACEHOLDERS if roles.get(c, "numeric") == "numeric" else ())
+            numeric_like = roles.get(c, "numeric") in ("numeric", "port", "ip")
+            unset = ("",) + (PLACEHOLDERS if numeric_like else ())
             missing = bool(text.isin(unset).any())
         if missing:
             out.append(str(c))
