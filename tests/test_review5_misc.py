@@ -395,3 +395,25 @@ def test_port_and_ip_fields_unset_in_training_are_optional() -> None:
     row = df.iloc[[1]]  # an unset field reads as '-' does: the same score
     assert pipe.score(row.assign(port=None, src_ip=None)) == pytest.approx(
         pipe.score(row.assign(port="-", src_ip="-")))
+
+
+def test_a_grouped_alert_keeps_a_csv_integer_field_as_a_whole_number(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from hourglass.cli import app
+    from tests._cli import runner
+
+    rng = np.random.default_rng(0)
+    data = tmp_path / "flows.csv"  # dst_port has a missing cell: read as floats
+    ports = rng.choice([22.0, 80.0, 443.0], 300)
+    ports[5] = np.nan
+    pd.DataFrame({"x": rng.normal(size=300), "src": rng.choice(["a", "b"], 300),
+                  "dst_port": ports}).to_csv(data, index=False)
+    res = runner.invoke(app, ["train", str(data), "-o", str(tmp_path / "m"), "--epochs", "1", "-q"])
+    assert res.exit_code == 0, res.output
+    out = tmp_path / "alerts.jsonl"
+    res = runner.invoke(app, ["score", str(tmp_path / "m"), str(data), "--group-by", "src", "--group-window",
+                              "100", "--keep", "dst_port", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    kept = [json.loads(line)["dst_port"] for line in out.read_text().splitlines()]
+    assert kept and all(isinstance(p, int) for p in kept if p is not None), kept

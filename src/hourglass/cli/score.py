@@ -292,7 +292,7 @@ def _score_grouped(pipe: Any, data: Path, output: Path, spec: Any, stats: Any, k
     import numpy as np
     import pandas as pd
 
-    from hourglass.cli._groups import NO_TIME, Grouping
+    from hourglass.cli._groups import NO_TIME, Grouping, whole
     from hourglass.cli.tables import score_chunks
     from hourglass.serve.sinks import alert_columns, alert_file
 
@@ -323,7 +323,7 @@ def _score_grouped(pipe: Any, data: Path, output: Path, spec: Any, stats: Any, k
                           result["calibrated"].to_numpy()[idx], strict=True)]
             for c in keep or []:  # Python values (a nanosecond time a Timestamp, not an integer)
                 for a, value in zip(alerts, df[c].iloc[idx].tolist(), strict=True):
-                    a[c] = None if value is pd.NA or value is pd.NaT else value  # missing: null
+                    a[c] = None if value is pd.NA or value is pd.NaT else whole(value)  # missing: null
             early = grouping.add(alerts, keys, [None if times[i] == NO_TIME else int(times[i]) for i in idx]
                                  if times is not None else [None] * len(idx))
             n_rows += len(df)
