@@ -29,7 +29,7 @@ from typing import Annotated, Any
 
 import typer
 
-from hourglass._limits import MAX_LINE_BYTES
+from hourglass._limits import MAX_LINE_BYTES, too_long
 from hourglass.cli._options import (
     AlertFormatOpt,
     DriftWindowOpt,
@@ -89,12 +89,10 @@ def _no_lone_surrogates(value: Any) -> Any:
     >>> _no_lone_surrogates({"ua": "a\\ud800b", "ok": ["\\U0001f600", 1]})
     {'ua': 'a\\\\ud800b', 'ok': ['\U0001f600', 1]}
     """
+    from hourglass.serve.sinks import utf8_text  # (the SQLite sink's rule for such text)
+
     if isinstance(value, str):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return value.encode("utf-8", "backslashreplace").decode("utf-8")
-        return value
+        return utf8_text(value)
     if isinstance(value, dict):
         return {_no_lone_surrogates(k): _no_lone_surrogates(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -389,8 +387,7 @@ def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
             completed(events.close())
             continue
         if isinstance(raw, LongLine):
-            problem: str | None = (f"longer than {MAX_LINE_BYTES >> 20} MiB ({raw.length:,} bytes): "
-                                   "not read")
+            problem: str | None = too_long(raw.length, MAX_LINE_BYTES)
         elif not raw.strip():
             continue
         elif parse is not None:

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hourglass._limits import MAX_LINE_BYTES
+from hourglass._limits import MAX_LINE_BYTES, too_long
 from hourglass._params import check_numeric_params
 from hourglass.errors import InputError
 from hourglass.ingest.tables import READ_ERRORS
@@ -594,8 +594,7 @@ class LogParser:
         """
         header = (getattr(self, "_compiled", None) or self._compile()).header
         if type(line) is TooLongLine:
-            return (f"line {lineno}: longer than {MAX_LINE_BYTES >> 20} MiB ({line.length:,} bytes): "
-                    "not read")
+            return f"line {lineno}: {too_long(line.length, MAX_LINE_BYTES)}"
         if isinstance(header, JournaldHeader):
             return (f"line {lineno}: {header.why(line)}; expected a journal record a line, a JSON "
                     f"object with a MESSAGE field as journalctl -o json writes: {line[:80]!r}")

@@ -35,7 +35,7 @@ from hourglass.ingest.sqlite import (
     strict_json,
 )
 
-__all__ = ["Column", "JsonLinesSink", "SQLiteSink", "alert_columns", "alert_file", "json_line"]
+__all__ = ["Column", "JsonLinesSink", "SQLiteSink", "alert_columns", "alert_file", "json_line", "utf8_text"]
 
 
 @dataclass(frozen=True)
@@ -113,14 +113,14 @@ def _find(alert: Mapping[str, Any], paths: tuple[tuple[str, ...], ...]) -> Any:
     return None
 
 
-def _utf8(value: Any) -> Any:
+def utf8_text(value: Any) -> Any:
     """``value``, text that UTF-8 cannot hold (a lone surrogate: a JSON line's ``"\\ud800"``,
     which Python reads as such) with it escaped as JSON writes it (``\\ud800``): SQLite stores
     UTF-8, and one such value in an input field would otherwise stop the alerts' output.
 
     Examples
     --------
-    >>> _utf8("a\\ud800b"), _utf8("café"), _utf8(3)
+    >>> utf8_text("a\\ud800b"), utf8_text("café"), utf8_text(3)
     ('a\\\\ud800b', 'café', 3)
     """
     if isinstance(value, str) and not value.isascii():
@@ -172,7 +172,7 @@ class SQLiteSink:
             extra = sorted(set(alert) - self._known)
             if extra:
                 raise ValueError(f"SQLiteSink: alert fields {extra} have no column in {self.table!r}")
-        return [json_line(alert, default=str) if not c.paths else _utf8(_find(alert, c.paths))
+        return [json_line(alert, default=str) if not c.paths else utf8_text(_find(alert, c.paths))
                 for c in self.columns]
 
     def write(self, alerts: Sequence[Mapping[str, Any]]) -> None:

@@ -8,7 +8,7 @@ from typing import TypedDict
 
 import numpy as np
 
-from hourglass._limits import MAX_LINE_BYTES
+from hourglass._limits import too_long
 from hourglass.errors import InputError
 from hourglass.ingest.logs import TooLongLine
 
@@ -48,8 +48,7 @@ def read_key_sequences(lines: Iterable[str], *, strict: bool = False,
         arr = None
         if type(line) is TooLongLine:  # read past by read_lines, not kept: not a session
             if strict:
-                raise InputError(f"{source}: line {lineno}: longer than {MAX_LINE_BYTES >> 20} MiB "
-                                 f"({line.length:,} bytes): not read")
+                raise InputError(f"{source}: line {lineno}: {too_long(line.length)}")
         elif not text:
             counts["empty_sessions_skipped"] += 1
             continue
