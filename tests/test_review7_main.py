@@ -1,0 +1,40 @@
+"""Review 7, items earlier reviews left alone: the core CLI's outputs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from hourglass.cli import app
+from tests._cli import runner
+from tests.test_review2_rv_alerts import timed_model
+
+TS = pd.date_range("2026-12-06T01:00:00", periods=240, freq="30s")
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return timed_model(tmp_path_factory.mktemp("r7_main"), TS)
+
+
+# ---- ungrouped JSON lines write a kept integer column with a missing cell as whole numbers -------
+
+def test_score_jsonl_keeps_whole_numbers(tmp_path: Path, model: Path) -> None:
+    data = tmp_path / "x.csv"
+    ports = [22, None, 443, 8080.5] * 5
+    pd.DataFrame({"ts": TS[:20].astype(str), "bytes": 1e6, "dst_port": ports}).to_csv(data, index=False)
+    out = tmp_path / "s.jsonl"
+    res = runner.invoke(app, ["score", str(model), str(data), "--keep", "dst_port", "-o", str(out), "-q"])
+    assert res.exit_code == 0, res.output
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["dst_port"] for r in rows[:4]] == [22, None, 443, 8080.5]  # was 22.0, None, 443.0
+    assert '"dst_port":22}' in out.read_text().splitlines()[0]
+    assert all(isinstance(r["score"], float) for r in rows)  # the scores stay floats
+    csv_out = tmp_path / "s.csv"  # CSV wrote 22 already; unchanged
+    res = runner.invoke(app, ["score", str(model), str(data), "--keep", "dst_port", "-o", str(csv_out),
+                              "-q"])
+    assert res.exit_code == 0, res.output
+    assert pd.read_csv(csv_out)["dst_port"].tolist()[:3][0] == 22
