@@ -38,3 +38,21 @@ def test_score_jsonl_keeps_whole_numbers(tmp_path: Path, model: Path) -> None:
                               "-q"])
     assert res.exit_code == 0, res.output
     assert pd.read_csv(csv_out)["dst_port"].tolist()[:3][0] == 22
+
+
+# ---- --group-by given twice groups by both columns (the last one alone used to win silently) ------
+
+def test_group_by_repeated_adds_columns(tmp_path: Path, model: Path) -> None:
+    data = tmp_path / "x.csv"
+    pd.DataFrame({"ts": TS[:40].astype(str), "bytes": 1e6, "src": ["a", "b"] * 20,
+                  "dst": ["x"] * 20 + ["y"] * 20}).to_csv(data, index=False)
+    texts = []
+    for opts in (["--group-by", "src", "--group-by", "dst"], ["--group-by", "src,dst"]):
+        out = tmp_path / f"g{len(texts)}.jsonl"
+        res = runner.invoke(app, ["score", str(model), str(data), *opts, "-o", str(out), "-q"])
+        assert res.exit_code == 0, res.output
+        texts.append([json.loads(line) for line in out.read_text().splitlines()])
+    keys = {(a["src"], a["dst"]) for a in texts[0]}
+    assert keys == {("a", "x"), ("b", "x"), ("a", "y"), ("b", "y")}  # was 2 groups, by dst only
+    assert [(a["src"], a["dst"], a["count"]) for a in texts[0]] == \
+        [(a["src"], a["dst"], a["count"]) for a in texts[1]]

@@ -454,11 +454,12 @@ TrainForceOpt = Annotated[bool, typer.Option(
     "--force", help="Replace a model already saved at --output (without it, that is refused "
                     "before any work).")]
 
-__all__ += ["GroupByOpt", "GroupTimeOpt", "GroupWindowOpt", "MaxGroupsOpt"]
+__all__ += ["GroupByOpt", "GroupTimeOpt", "GroupWindowOpt", "MaxGroupsOpt", "group_columns"]
 
-GroupByOpt = Annotated[str | None, typer.Option(
+GroupByOpt = Annotated[list[str] | None, typer.Option(
     "--group-by", help="Table models: one grouped alert per value of these columns (comma-"
-                       "separated, e.g. src_ip or src_ip,dst_port) and --group-window, with the "
+                       "separated, e.g. src_ip or src_ip,dst_port; repeating the option adds "
+                       "columns) and --group-window, with the "
                        "count of flagged rows, first/last row and time, the highest score, "
                        "severity and calibrated probability, and the top row's fields.")]
 GroupWindowOpt = Annotated[str | None, typer.Option(
@@ -471,3 +472,16 @@ GroupTimeOpt = Annotated[str | None, typer.Option(
 MaxGroupsOpt = Annotated[int, typer.Option(
     "--max-groups", min=1, help="With --group-by: most open groups held; beyond it the one with "
                                 "the oldest first row is written early (counted).")]
+
+
+def group_columns(group_by: list[str] | None) -> str | None:
+    """The ``--group-by`` options as one comma-separated list (``--group-by src_ip --group-by
+    dst_port`` groups by both, as ``--group-by src_ip,dst_port`` does; the last one alone used to
+    win silently).
+
+    Examples
+    --------
+    >>> group_columns(["src_ip", "dst_port"]), group_columns(["src_ip,dst_port"]), group_columns(None)
+    ('src_ip,dst_port', 'src_ip,dst_port', None)
+    """
+    return ",".join(group_by) if group_by else None

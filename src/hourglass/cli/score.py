@@ -30,6 +30,7 @@ from hourglass.cli._options import (
     SqliteTableOpt,
     StrictOpt,
     alert_format_is_ecs,
+    group_columns,
     sqlite_table,
 )
 from hourglass.cli._output import data_on_stdout, err, report_skipped, say_wrote, setup_logging, user_errors
@@ -58,7 +59,7 @@ def score(
     table: SqliteTableOpt = "alerts",
     quiet: QuietOpt = False,
     drift_window: DriftWindowOpt = 1000,
-    group_by: GroupByOpt = None,
+    group_by_opts: GroupByOpt = None,
     group_window: GroupWindowOpt = None,
     timestamp_col: GroupTimeOpt = None,
     suppress: SuppressOpt = None,
@@ -120,6 +121,7 @@ def score(
     from hourglass.ingest.writers import chunk_writer
     from hourglass.pipeline import load
 
+    group_by = group_columns(group_by_opts)
     setup_logging(quiet)
     stats = ReadStats()
     n_rows = flagged = 0

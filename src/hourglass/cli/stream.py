@@ -46,6 +46,7 @@ from hourglass.cli._options import (
     StreamBadRowsOpt,
     alert_format_is_ecs,
     check_stream_output,
+    group_columns,
     sqlite_table,
 )
 from hourglass.cli._output import (
@@ -819,7 +820,7 @@ def stream(
     quiet: QuietOpt = False,
     drift_window: DriftWindowOpt = 1000,
     lateness: LatenessOpt = None,
-    group_by: GroupByOpt = None,
+    group_by_opts: GroupByOpt = None,
     group_window: GroupWindowOpt = None,
     timestamp_col: GroupTimeOpt = None,
     max_groups: MaxGroupsOpt = 100_000,
@@ -907,6 +908,7 @@ def stream(
     from hourglass.errors import InputError  # the library is imported here, not for --help
     from hourglass.serve import TableScorer
 
+    group_by = group_columns(group_by_opts)
     setup_logging(quiet)
     with user_errors():
         ecs = alert_format_is_ecs(alert_format)
