@@ -28,6 +28,7 @@ import http.client
 import json
 import os
 import secrets
+import shutil
 import statistics
 import subprocess
 import sys
@@ -251,8 +252,15 @@ def main() -> None:
     ap.add_argument("--only", choices=("table", "timeseries", "logs", "entity"), action="append",
                     help="run only these parts (repeatable; default: all)")
     args = ap.parse_args()
-    parts = args.only or ["table", "timeseries", "logs", "entity"]
     work = Path(tempfile.mkdtemp(prefix="hourglass-serve-bench-"))
+    try:  # the models and request files of every part
+        _bench(args, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _bench(args: argparse.Namespace, work: Path) -> None:
+    parts = args.only or ["table", "timeseries", "logs", "entity"]
     env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
     rows: list[list[Any]] = []
     if "table" in parts:

@@ -1,0 +1,43 @@
+"""Review 7 of the benchmark scripts and ``hourglass benchmark``: each test is one defect fixed."""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+
+
+def _work_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The folder the script's ``tempfile.mkdtemp`` hands out, under ``tmp_path``."""
+    work = tmp_path / "work"
+
+    def mkdtemp(*args: object, **kwargs: object) -> str:
+        work.mkdir()
+        return str(work)
+
+    monkeypatch.setattr(tempfile, "mkdtemp", mkdtemp)
+    return work
+
+
+def _fails(*args: object, **kwargs: object) -> None:
+    raise SystemExit("hourglass train failed")
+
+
+@pytest.mark.parametrize("script, argv", [
+    ("alert_groups", ["--hosts", "2", "--days", "0.05", "--train-days", "0.05", "--flood-rows", "5"]),
+    ("suppress", ["--rows", "50"]),
+])
+def test_scripts_remove_their_temp_folder(script: str, argv: list[str], tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    module = __import__(script)
+    work = _work_dir(tmp_path, monkeypatch)
+    monkeypatch.setattr(module, "run_measured", _fails)
+    monkeypatch.setattr(sys, "argv", [f"{script}.py", *argv])
+    with pytest.raises(SystemExit, match="train failed"):
+        module.main()
+    assert not work.exists()  # the generated flows were left in /tmp on every run
+
