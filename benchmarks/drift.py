@@ -216,6 +216,8 @@ def main() -> None:
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
     warnings.filterwarnings("ignore")
+    # every folder the parts read, checked before the first (minutes) runs
+    data_dir(args.data, *([] if args.no_nsl else ["nsl_kdd"]), *(["nab", "skab"] if args.series else []))
     text = header("Drift check: the alert rate against the threshold's promise")
     if not args.no_nsl:
         text += "\n## NSL-KDD\n" + nsl(args)

@@ -263,10 +263,12 @@ def _bench(args: argparse.Namespace, work: Path) -> None:
     parts = args.only or ["table", "timeseries", "logs", "entity"]
     env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
     rows: list[list[Any]] = []
+    if "timeseries" in parts or "logs" in parts:  # a missing folder stops it here, not minutes in
+        data = data_dir(args.data, *(["skab"] if "timeseries" in parts else []),
+                        *(["loghub_2k", "hdfs_deeplog"] if "logs" in parts else []))
     if "table" in parts:
         rows += bench_table(work, args.runs, args.port, env, args.epochs)
     if "timeseries" in parts or "logs" in parts:
-        data = data_dir(args.data)
         if "timeseries" in parts:
             rows += bench_series(work, args.runs, args.port, env, data)
         if "logs" in parts:
