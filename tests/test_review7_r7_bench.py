@@ -66,3 +66,31 @@ def test_drift_checks_the_series_folders_before_the_nsl_part(tmp_path: Path,
     monkeypatch.setattr(sys, "argv", ["drift.py", "--data", str(tmp_path), "--series"])
     with pytest.raises(SystemExit, match=r"has no nab/, skab/"):
         drift.main()
+
+
+def test_benchmark_names_the_run_a_model_error_stopped(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    import numpy as np
+    import pandas as pd
+    from typer.testing import CliRunner
+
+    from hourglass.cli import app
+    from hourglass.pipeline.benchmark import Benchmark
+
+    def refuses(*args: object) -> None:  # as PyOD's KNN does on fewer rows than its neighbours
+        raise ValueError("Expected n_neighbors < n_samples_fit, but n_neighbors = 5, n_samples_fit = 3")
+
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"a": rng.normal(size=200), "label": "ok"})
+    df.loc[:19, ["a", "label"]] = [9.0, "bad"]
+    df.to_csv(tmp_path / "t.csv", index=False)
+    monkeypatch.setattr(Benchmark, "_fit_baseline", refuses)
+    js = tmp_path / "out.json"
+    res = CliRunner().invoke(app, ["benchmark", str(tmp_path / "t.csv"), "--label-col", "label",
+                                   "--normal", "ok", "--models", "", "--seeds", "1", "--seed", "4",
+                                   "--json", str(js), "-q"])
+    assert res.exit_code == 2, res.output
+    lines = [ln for ln in res.stderr.splitlines() if ln.startswith("error")]
+    assert lines == ["error: iforest seed 4: Expected n_neighbors < n_samples_fit, but n_neighbors = 5, "
+                     "n_samples_fit = 3"], res.stderr
+    assert not js.exists()
