@@ -94,3 +94,20 @@ def test_benchmark_names_the_run_a_model_error_stopped(tmp_path: Path,
     assert lines == ["error: iforest seed 4: Expected n_neighbors < n_samples_fit, but n_neighbors = 5, "
                      "n_samples_fit = 3"], res.stderr
     assert not js.exists()
+
+
+@pytest.mark.parametrize("script, argv", [
+    ("timeseries", ["--datasets", "skab", "--models", "pca,lstm_ae"]),
+    ("gan", ["--part", "odds", "--models", "hg-ae,hg-anogann"]),
+    ("warm_start_logs", ["--models", "deeplog,deeplgo"]),
+    ("warm_start_series", ["--models", "lstm-ae,tcn_ae"]),
+])
+def test_scripts_refuse_an_unknown_model_before_training(script: str, argv: list[str], tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    for folder in ("skab", "odds_adbench", "hdfs_deeplog"):
+        (tmp_path / folder).mkdir()
+    module = __import__(script)
+    monkeypatch.setattr(sys, "argv", [f"{script}.py", "--data", str(tmp_path), *argv])
+    with pytest.raises(SystemExit, match=r"--models: unknown \S+; known: "):
+        module.main()  # it was a traceback (or an exit) after the models listed before it trained
+
