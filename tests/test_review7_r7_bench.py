@@ -111,3 +111,20 @@ def test_scripts_refuse_an_unknown_model_before_training(script: str, argv: list
     with pytest.raises(SystemExit, match=r"--models: unknown \S+; known: "):
         module.main()  # it was a traceback (or an exit) after the models listed before it trained
 
+
+def test_nsl_kdd_runs_a_model_named_twice_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    import nsl_kdd
+
+    from hourglass.ingest import demo_path
+
+    (tmp_path / "nsl_kdd").mkdir()
+    for name, part in (("KDDTrain+", "train"), ("KDDTest+", "test"), ("KDDTest-21", "test")):
+        shutil.copy(demo_path(part), tmp_path / "nsl_kdd" / f"{name}.txt.gz")
+    written: dict[str, str] = {}
+    monkeypatch.setattr(nsl_kdd, "write_result", lambda name, text: written.setdefault(name, text))
+    monkeypatch.setattr(sys, "argv", ["nsl_kdd.py", "--data", str(tmp_path), "--models", "iforest,iforest",
+                                      "--throughput-rows", "200"])
+    nsl_kdd.main()  # a zip(strict=True) ValueError after every model ran, before the file was written
+    assert written["nsl_kdd"].count("| iforest | KDDTest+ |") == 1
