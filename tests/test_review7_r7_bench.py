@@ -128,3 +128,27 @@ def test_nsl_kdd_runs_a_model_named_twice_once(tmp_path: Path, monkeypatch: pyte
                                       "--throughput-rows", "200"])
     nsl_kdd.main()  # a zip(strict=True) ValueError after every model ran, before the file was written
     assert written["nsl_kdd"].count("| iforest | KDDTest+ |") == 1
+
+
+def test_winlogbeat_otrf_finds_the_data_beside_the_repository(tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    import _common
+    import winlogbeat_otrf
+
+    (tmp_path / "shared" / "data" / "mordor_otrf").mkdir(parents=True)
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    monkeypatch.setattr(_common, "REPO", tmp_path / "repo")  # the data folder beside the repository
+    monkeypatch.chdir(tmp_path / "a" / "b")  # run from elsewhere: ../shared/data is not there
+    monkeypatch.delenv("HOURGLASS_DATA", raising=False)
+    found: list[Path] = []
+
+    def split(root: Path, work: Path) -> None:
+        found.append(root)
+        raise SystemExit("read")
+
+    monkeypatch.setattr(winlogbeat_otrf, "_split", split)
+    with pytest.raises(SystemExit, match="read"):
+        winlogbeat_otrf.main(["--seeds", "0"])
+    assert found == [tmp_path / "shared" / "data"]
+    with pytest.raises(SystemExit, match="has no mordor_otrf/"):
+        winlogbeat_otrf.main(["--data", str(tmp_path)])
