@@ -116,7 +116,6 @@ def test_nsl_kdd_runs_a_model_named_twice_once(tmp_path: Path, monkeypatch: pyte
     import shutil
 
     import nsl_kdd
-
     from hourglass.ingest import demo_path
 
     (tmp_path / "nsl_kdd").mkdir()
@@ -152,3 +151,13 @@ def test_winlogbeat_otrf_finds_the_data_beside_the_repository(tmp_path: Path,
     assert found == [tmp_path / "shared" / "data"]
     with pytest.raises(SystemExit, match="has no mordor_otrf/"):
         winlogbeat_otrf.main(["--data", str(tmp_path)])
+
+
+def test_drift_with_no_part_left_writes_no_result(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import drift
+
+    (tmp_path / "nsl_kdd").mkdir()
+    monkeypatch.setattr(drift, "write_result", lambda *a: pytest.fail("results/drift.md overwritten"))
+    monkeypatch.setattr(sys, "argv", ["drift.py", "--data", str(tmp_path), "--no-nsl"])
+    with pytest.raises(SystemExit, match="no part left to run"):
+        drift.main()
