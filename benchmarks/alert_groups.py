@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import shutil
 import statistics
 import sys
 import tempfile
@@ -52,6 +53,13 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="hg_groups_"))
+    try:  # the flows, the model and five outputs: hundreds of MB at the defaults
+        _bench(args, tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _bench(args: argparse.Namespace, tmp: Path) -> None:
     train, _ = port_scan_flows(hosts=args.hosts, days=args.train_days, scan_flows=0, seed=1)
     train.drop(columns=["src_ip", "dst_ip"]).to_csv(tmp / "train.csv", index=False)
     test, _ = port_scan_flows(hosts=args.hosts, days=args.days, scan_flows=0, seed=2)

@@ -214,8 +214,12 @@ def main() -> None:
     ap.add_argument("--skab-files", type=int, default=4)
     ap.add_argument("--no-nsl", action="store_true")
     args = ap.parse_args()
+    if args.no_nsl and not args.series:  # it wrote results/drift.md with its title line alone
+        raise SystemExit("--no-nsl without --series: no part left to run")
     logging.basicConfig(level=logging.WARNING)
     warnings.filterwarnings("ignore")
+    # every folder the parts read, checked before the first (minutes) runs
+    data_dir(args.data, *([] if args.no_nsl else ["nsl_kdd"]), *(["nab", "skab"] if args.series else []))
     text = header("Drift check: the alert rate against the threshold's promise")
     if not args.no_nsl:
         text += "\n## NSL-KDD\n" + nsl(args)

@@ -499,6 +499,9 @@ def main() -> None:
         print(f"written to {write_result('gan', text)}")
         return
     models = args.models.split(",")
+    unknown = [m for m in models if m not in MODELS]
+    if unknown:  # before the first set trains, not after the models listed before it
+        raise SystemExit(f"--models: unknown {', '.join(unknown)}; known: {', '.join(MODELS)}")
     start = time.perf_counter()
     rows = part_odds(args, models) if args.part == "odds" else part_nsl(args, models)
     out = _save(args, rows, time.perf_counter() - start)

@@ -4,7 +4,8 @@ costs the large batches nothing) the transform's rows/s on 500k rows.
 
 An autoencoder (default architecture, 2 epochs: the time per row depends on the network's
 size, not on its training) is trained on NSL-KDD's ``KDDTrain+_20Percent`` and scores
-``KDDTest+`` rows. Each figure is the median over many calls (latencies) or 3 passes (rows/s).
+``KDDTest+`` rows. Each figure is the median over many calls (latencies) or the fastest of 5
+passes after a warm-up pass (rows/s).
 With ``--before SRC`` (the ``src`` folder of another checkout, e.g. ``git archive`` of an older
 commit) every figure is measured for both code trees, one after the other, in fresh processes.
 

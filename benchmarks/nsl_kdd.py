@@ -145,7 +145,8 @@ def main() -> None:
     big = np.ascontiguousarray(big[: args.throughput_rows])
     rows = []
     models_fitted = []
-    for name, model in make_models(args.models.split(","), args.seed).items():
+    names = list(dict.fromkeys(args.models.split(",")))  # a name given twice runs once
+    for name, model in make_models(names, args.seed).items():
         models_fitted.append(model)
         _, fit_s = timed(lambda m=model: m.fit(X_fit))
         thr = float(np.percentile(model.score(X_hold), args.percentile))
@@ -168,7 +169,7 @@ def main() -> None:
               "normal training rows. DR = detection rate per attack category. Scoring speed on "
               f"{len(big):,} preprocessed rows (median of 3).\n\n" + table + "\n")
     print(table)
-    trained = dict(zip(args.models.split(","), models_fitted, strict=True))
+    trained = dict(zip(names, models_fitted, strict=True))
     if not args.no_thresholds and "hourglass-ae" in trained:
         attack = train[train.label != "normal"].drop(columns=["label"])
         pick = np.random.default_rng(args.seed + 1).permutation(len(attack))[: len(attack) // 10]

@@ -18,6 +18,7 @@ with the model's flags, and with every row flagged (the worst case: every row ma
 from __future__ import annotations
 
 import argparse
+import shutil
 import statistics
 import sys
 import tempfile
@@ -71,6 +72,13 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="hg_suppress_"))
+    try:  # the flows, the model and two scored copies of the file
+        _bench(args, tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _bench(args: argparse.Namespace, tmp: Path) -> None:
     flows(20_000, 1).to_csv(tmp / "train.csv", index=False)
     test = flows(args.rows, 2, args.planted)
     test.to_csv(tmp / "test.csv", index=False)

@@ -407,6 +407,10 @@ def main() -> None:
     folders = {"skab": "skab", "asd": "asd_interfusion", "nab": "nab"}
     root = data_dir(args.data, *(folders[d] for d in args.datasets.split(",") if d in folders))
     models = args.models.split(",")
+    known = [*(n for n, e in registry.entries().items() if e.input == "timeseries"), *BASELINES]
+    unknown = [m for m in models if m not in known]
+    if unknown:  # before the first file trains, not after the models listed before it
+        raise SystemExit(f"--models: unknown {', '.join(unknown)}; known: {', '.join(known)}")
     heads = ["model", "point F1", "precision", "recall", "PR-AUC (mean)", "ROC-AUC (mean)",
              "VUS-PR (mean)", "VUS-ROC (mean)", "event recall", "PA-F1 (point-adjusted)",
              "fit s (median)",

@@ -130,6 +130,9 @@ def main() -> None:
     warnings.simplefilter("ignore", UserWarning)
     torch.set_num_threads(1)
     seeds = [int(s) for s in args.seeds.split(",")]
+    unknown = [m for m in args.models.split(",") if m not in MODELS]
+    if unknown:  # before the data is read and the first model trains
+        raise SystemExit(f"--models: unknown {', '.join(unknown)}; known: {', '.join(MODELS)}")
     data = load(data_dir(args.data, "hdfs_deeplog"))
     old, new, test, y = data
     vocab_old = set(np.concatenate(old).tolist())

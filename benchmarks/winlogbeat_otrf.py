@@ -34,6 +34,9 @@ import pandas as pd
 from scipy.stats import spearmanr
 from sklearn.metrics import average_precision_score, roc_auc_score
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import REPO, data_dir
+
 TEST = {"psh_lsass_memory_dump_comsvcs": "comsvcs", "cmd_sam_copy_esentutl": "esentutl",
         "cmd_lsass_memory_dumpert_syscalls": "dumpert", "psh_mavinject_dll_notepad": "mavinject",
         "cmd_bitsadmin_download_psh_script": "bitsadmin", "cmd_mshta_vbscript_execute_psh": "mshta",
@@ -123,17 +126,18 @@ def _split(data: Path, d: Path) -> pd.Series:
 
 
 def _hourglass(*args: str) -> None:
-    subprocess.run([sys.executable, "-m", "hourglass", *args], check=True, stdout=subprocess.DEVNULL)
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}  # this checkout's code, not an installed one
+    subprocess.run([sys.executable, "-m", "hourglass", *args], check=True, stdout=subprocess.DEVNULL, env=env)
 
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--data", type=Path, default=Path(os.environ.get("HOURGLASS_DATA", "../shared/data")))
+    ap.add_argument("--data", help="folder holding mordor_otrf/ (default: $HOURGLASS_DATA, else "
+                                    "../shared/data beside the repository)")
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args(argv)
-    if not (args.data / "mordor_otrf").is_dir():
-        sys.exit(f"no {args.data / 'mordor_otrf'}: give --data or HOURGLASS_DATA")
+    args.data = data_dir(args.data, "mordor_otrf")  # not ../shared/data of the working directory
     rows = ["| reading | seed | ROC-AUC | PR-AUC | flagged | Spearman vs windows-json | same flag |",
             "|---|---:|---:|---:|---:|---:|---:|"]
     with tempfile.TemporaryDirectory(prefix="hourglass-wlb-") as tmp:

@@ -300,10 +300,12 @@ def benchmark(
             try:
                 for run in bench.runs(on_start):
                     runs.append(run)
-            except InputError as exc:  # e.g. fpr:RATE on too few held-out rows: name the option
-                if rule is None or not str(exc).startswith(f"{type(rule).__name__}:"):
-                    raise
-                raise HourglassError(f"--threshold {threshold}: {running[0]}: {exc}") from None
+            except ValueError as exc:  # an InputError too; the line names the run it stopped
+                if isinstance(exc, InputError) and rule is not None and str(exc).startswith(
+                        f"{type(rule).__name__}:"):  # e.g. fpr:RATE on too few held-out rows
+                    raise HourglassError(f"--threshold {threshold}: {running[0]}: {exc}") from None
+                # e.g. a PyOD baseline refusing --max-train's few rows: which of the runs it was
+                raise HourglassError(f"{running[0]}: {exc}") from exc
             finally:
                 log.setLevel(level)
                 if progress is not None:
