@@ -1,0 +1,47 @@
+"""Review 7 of the GAN and one-class detectors (gan, gan_timeseries, latent_forest, deep_svdd,
+nn/gan): each test is a defect found by the review, with what it was before."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from hourglass.detectors import LatentIForest
+from hourglass.errors import InputError
+
+
+def _rows(n: int = 100, d: int = 3, seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).normal(size=(n, d)).astype(np.float32)
+
+
+@pytest.fixture(scope="module")
+def forest() -> LatentIForest:
+    return LatentIForest(hidden=(8, 2), epochs=1, n_estimators=3, verbose=0, device="cpu").fit(_rows())
+
+
+@pytest.mark.parametrize("edit", ["self_loop", "back_edge", "short_threshold", "half_leaf", "max_samples"])
+def test_forest_malformed_state_refused(forest: LatentIForest, edit: str) -> None:
+    # a saved forest whose node pointed back at itself (content hash recomputed, as anyone
+    # editing an artefact can) loaded, then scoring looped for ever; a short threshold array
+    # was an IndexError at scoring; max_samples 0 scored NaN
+    meta, arrays = forest.get_state()
+    arrays = dict(arrays)
+    left, right = arrays["forest.left"].copy(), arrays["forest.right"].copy()
+    inner = np.flatnonzero(left >= 0)
+    if edit == "self_loop":
+        left[0] = right[0] = 0
+    elif edit == "back_edge":
+        left[inner[1]] = inner[0]
+    elif edit == "short_threshold":
+        arrays["forest.threshold"] = arrays["forest.threshold"][:3]
+    elif edit == "half_leaf":
+        right[inner[0]] = -1
+    else:
+        meta = {**meta, "forest_max_samples": 0}
+    arrays["forest.left"], arrays["forest.right"] = left, right
+    with pytest.raises(InputError, match="saved forest"):
+        LatentIForest(**forest.get_params()).set_state(meta, arrays)
+    meta, arrays = forest.get_state()  # the real one still loads, scoring alike
+    again = LatentIForest(**forest.get_params()).set_state(meta, arrays)
+    assert np.array_equal(again.score(_rows(5)), forest.score(_rows(5)))
+
