@@ -45,3 +45,11 @@ def test_forest_malformed_state_refused(forest: LatentIForest, edit: str) -> Non
     again = LatentIForest(**forest.get_params()).set_state(meta, arrays)
     assert np.array_equal(again.score(_rows(5)), forest.score(_rows(5)))
 
+
+def test_forest_max_samples_one_refused() -> None:
+    # was a RuntimeWarning (0 / 0) and "Percentile: scores contain NaN or inf" after training
+    det = LatentIForest(hidden=(4, 2), epochs=1, n_estimators=3, max_samples=1, verbose=0)
+    with pytest.raises(ValueError, match="max_samples must be >= 2"):
+        det.validate_params()
+    with pytest.raises(ValueError, match="max_samples must be >= 2"):
+        det.fit(_rows())

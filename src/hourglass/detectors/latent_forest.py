@@ -163,7 +163,7 @@ class LatentIForest(ReconstructionMixin, DeepDetector):
     use_error
         Give the forest the reconstruction error as an extra column.
     n_estimators, max_samples
-        Trees and rows per tree of the forest.
+        Trees and rows per tree of the forest (``max_samples`` at least 2).
     activation, epochs, batch_size, lr, weight_decay, patience, validation_fraction, threshold, \
 device, verbose, random_state
         As for :class:`~hourglass.detectors.AutoEncoder`, except that the default batch stays
@@ -220,6 +220,9 @@ device, verbose, random_state
     def _check_params(self) -> None:
         check_hidden(self)
         check_at_least_one(self, "n_estimators", "max_samples")
+        if int(self.max_samples) < 2:  # c(1) = 0: every score would be 0 / 0
+            raise ValueError(f"max_samples must be >= 2 (a tree of one row isolates nothing), "
+                             f"got {self.max_samples}")
 
     def _build_module(self, n_features: int) -> nn.Module:
         return _AEModule(n_features, tuple(int(h) for h in self.hidden), self.activation, 0.0, False)
