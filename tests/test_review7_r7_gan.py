@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from hourglass.detectors import LatentIForest
+from hourglass.detectors import DeepSVDD, LatentIForest
 from hourglass.errors import InputError
 
 
@@ -53,3 +53,14 @@ def test_forest_max_samples_one_refused() -> None:
         det.validate_params()
     with pytest.raises(ValueError, match="max_samples must be >= 2"):
         det.fit(_rows())
+
+
+def test_svdd_no_normal_training_row() -> None:
+    # 12 rows, one normal, and the seeded held-out row is that one: the centre (mean of normal
+    # training rows) was torch's "torch.cat(): expected a non-empty list of Tensors" ValueError
+    y = np.ones(12, dtype=int)
+    y[np.random.default_rng(0).permutation(12)[0]] = 0
+    det = DeepSVDD(hidden=(8, 4), epochs=1, verbose=0, device="cpu")
+    with pytest.raises(InputError, match="every training row .11. is labelled an anomaly"):
+        det.fit(_rows(12), y)
+    assert not hasattr(det, "module_")

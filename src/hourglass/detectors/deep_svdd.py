@@ -8,6 +8,7 @@ import torch
 from torch import nn
 
 from hourglass.detectors.base import DeepDetector, check_hidden
+from hourglass.errors import InputError
 from hourglass.nn import labelled_margin_loss, mlp
 from hourglass.thresholds import Threshold
 
@@ -124,6 +125,11 @@ label_weight, threshold, device, verbose, random_state
     def _init_module(self, module: nn.Module, train: tuple[torch.Tensor, ...]) -> None:
         assert isinstance(module, _SVDDModule)  # built by _build_module
         x = train[0] if len(train) < 2 else train[0][train[1] == 0]
+        if x.shape[0] == 0:  # the held-out share took every normal row
+            raise InputError(f"y: every training row ({train[0].shape[0]}) is labelled an anomaly "
+                             "(1) once the held-out rows are set aside; the centre is the mean of "
+                             "normal training rows: give more normal rows or a smaller "
+                             "validation_fraction")
         module.eval()
         with torch.no_grad():
             center = torch.cat([module.net(x[i:i + 65536]) for i in range(0, x.shape[0], 65536)]
