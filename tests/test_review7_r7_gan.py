@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from hourglass.detectors import DeepSVDD, LatentIForest
+from hourglass.detectors import AnoGAN, DeepSVDD, EncoderGAN, GANomaly, GANomaly1D, LatentIForest
 from hourglass.errors import InputError
 
 
@@ -64,3 +64,12 @@ def test_svdd_no_normal_training_row() -> None:
     with pytest.raises(InputError, match="every training row .11. is labelled an anomaly"):
         det.fit(_rows(12), y)
     assert not hasattr(det, "module_")
+
+
+@pytest.mark.parametrize(("cls", "param"), [(AnoGAN, "lr_d"), (AnoGAN, "search_lr"), (GANomaly, "lr_d"),
+                                            (EncoderGAN, "lr_d"), (GANomaly1D, "lr_d")])
+def test_rate_past_float32_refused(cls: type, param: str) -> None:
+    # was torch's RuntimeError "value cannot be converted to type float without overflow",
+    # raised from inside training (lr and weight_decay were already checked so)
+    with pytest.raises(ValueError, match=f"{param} must be .*at most 3.4e\\+38"):
+        cls(**{param: 1e39}).validate_params()
