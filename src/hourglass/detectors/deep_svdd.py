@@ -10,9 +10,13 @@ from torch import nn
 from hourglass.detectors.base import DeepDetector, check_hidden
 from hourglass.errors import InputError
 from hourglass.nn import labelled_margin_loss, mlp
+from hourglass.nn.blocks import ACTIVATIONS
 from hourglass.thresholds import Threshold
 
 __all__ = ["DeepSVDD"]
+
+# Ruff et al. (2018), Prop. 3: a bounded activation lets the network collapse onto the centre
+_BOUNDED = ("tanh", "sigmoid")
 
 
 class _SVDDModule(nn.Module):
@@ -55,7 +59,9 @@ class DeepSVDD(DeepDetector):
     hidden
         Layer widths; the last one is the size of the output space.
     activation
-        Hidden activation (``leaky_relu`` as in the paper).
+        Hidden activation (``leaky_relu`` as in the paper). Bounded ones (``tanh``, ``sigmoid``)
+        are refused: a saturated unit, or sigmoid's 0.5 at 0, is a constant the network can map
+        every row onto the centre with, as a bias would.
     center_eps
         Smallest absolute value of a centre coordinate (> 0).
     epochs, batch_size, lr, weight_decay, patience, validation_fraction, label_margin, \
@@ -114,6 +120,11 @@ label_weight, threshold, device, verbose, random_state
 
     def _check_params(self) -> None:
         check_hidden(self)
+        if self.activation in _BOUNDED:
+            raise ValueError(f"activation={self.activation!r} is bounded: Deep SVDD's network can then "
+                             "map every row onto the centre (hypersphere collapse, Ruff et al. 2018, "
+                             "as with biases), and every score is near 0; choose "
+                             f"{', '.join(a for a in ACTIVATIONS if a not in _BOUNDED)}")
         if not float(self.center_eps) > 0:
             raise ValueError(f"center_eps must be > 0, got {self.center_eps}")
         self._check_label_params()
