@@ -8,10 +8,15 @@ import torch
 from torch import nn
 
 from hourglass.detectors.base import DeepDetector, check_hidden
+from hourglass.errors import InputError
 from hourglass.nn import labelled_margin_loss, mlp
+from hourglass.nn.blocks import ACTIVATIONS
 from hourglass.thresholds import Threshold
 
 __all__ = ["DeepSVDD"]
+
+# Ruff et al. (2018), Prop. 3: a bounded activation lets the network collapse onto the centre
+_BOUNDED = ("tanh", "sigmoid")
 
 
 class _SVDDModule(nn.Module):
@@ -54,7 +59,9 @@ class DeepSVDD(DeepDetector):
     hidden
         Layer widths; the last one is the size of the output space.
     activation
-        Hidden activation (``leaky_relu`` as in the paper).
+        Hidden activation (``leaky_relu`` as in the paper). Bounded ones (``tanh``, ``sigmoid``)
+        are refused: a saturated unit, or sigmoid's 0.5 at 0, is a constant the network can map
+        every row onto the centre with, as a bias would.
     center_eps
         Smallest absolute value of a centre coordinate (> 0).
     epochs, batch_size, lr, weight_decay, patience, validation_fraction, label_margin, \
@@ -113,6 +120,11 @@ label_weight, threshold, device, verbose, random_state
 
     def _check_params(self) -> None:
         check_hidden(self)
+        if self.activation in _BOUNDED:
+            raise ValueError(f"activation={self.activation!r} is bounded: Deep SVDD's network can then "
+                             "map every row onto the centre (hypersphere collapse, Ruff et al. 2018, "
+                             "as with biases), and every score is near 0; choose "
+                             f"{', '.join(a for a in ACTIVATIONS if a not in _BOUNDED)}")
         if not float(self.center_eps) > 0:
             raise ValueError(f"center_eps must be > 0, got {self.center_eps}")
         self._check_label_params()
@@ -124,6 +136,11 @@ label_weight, threshold, device, verbose, random_state
     def _init_module(self, module: nn.Module, train: tuple[torch.Tensor, ...]) -> None:
         assert isinstance(module, _SVDDModule)  # built by _build_module
         x = train[0] if len(train) < 2 else train[0][train[1] == 0]
+        if x.shape[0] == 0:  # the held-out share took every normal row
+            raise InputError(f"y: every training row ({train[0].shape[0]}) is labelled an anomaly "
+                             "(1) once the held-out rows are set aside; the centre is the mean of "
+                             "normal training rows: give more normal rows or a smaller "
+                             "validation_fraction")
         module.eval()
         with torch.no_grad():
             center = torch.cat([module.net(x[i:i + 65536]) for i in range(0, x.shape[0], 65536)]

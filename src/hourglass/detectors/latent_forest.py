@@ -101,12 +101,25 @@ class ArrayForest:
         except KeyError as exc:
             raise InputError(f"saved forest is missing {exc}") from None
         n = forest.left.shape[0]
+        for name in ("left", "right", "feature", "threshold", "n_samples"):
+            if getattr(forest, name).shape != (n,):
+                raise InputError(f"saved forest: {name} does not hold one value per node ({n})")
         for name in ("left", "right"):
             idx = getattr(forest, name)
-            if idx.shape[0] != n or idx.min(initial=0) < -1 or idx.max(initial=0) >= n:
+            if idx.dtype.kind not in "iu" or idx.min(initial=0) < -1 or idx.max(initial=0) >= n:
                 raise InputError(f"saved forest: {name} indices out of range")
-        if forest.roots.size == 0 or forest.roots.min() < 0 or forest.roots.max() >= n:
+        if forest.roots.ndim != 1 or forest.roots.dtype.kind not in "iu" or forest.roots.size == 0 \
+                or forest.roots.min() < 0 or forest.roots.max() >= n:
             raise InputError("saved forest: root indices out of range")
+        # scikit-learn numbers a node's children after it: a child at or before its parent
+        # would make a cycle, and :meth:`score` would follow it for ever
+        inner = forest.left >= 0
+        node = np.arange(n)
+        if ((forest.right >= 0) != inner).any() or (forest.left[inner] <= node[inner]).any() \
+                or (forest.right[inner] <= node[inner]).any():
+            raise InputError("saved forest: a node's children are not after it (not a tree)")
+        if forest.max_samples < 2:
+            raise InputError(f"saved forest: max_samples must be >= 2, got {forest.max_samples}")
         return forest
 
     def score(self, X: np.ndarray, chunk: int = 4096) -> np.ndarray:
@@ -150,7 +163,7 @@ class LatentIForest(ReconstructionMixin, DeepDetector):
     use_error
         Give the forest the reconstruction error as an extra column.
     n_estimators, max_samples
-        Trees and rows per tree of the forest.
+        Trees and rows per tree of the forest (``max_samples`` at least 2).
     activation, epochs, batch_size, lr, weight_decay, patience, validation_fraction, threshold, \
 device, verbose, random_state
         As for :class:`~hourglass.detectors.AutoEncoder`, except that the default batch stays
@@ -207,6 +220,9 @@ device, verbose, random_state
     def _check_params(self) -> None:
         check_hidden(self)
         check_at_least_one(self, "n_estimators", "max_samples")
+        if int(self.max_samples) < 2:  # c(1) = 0: every score would be 0 / 0
+            raise ValueError(f"max_samples must be >= 2 (a tree of one row isolates nothing), "
+                             f"got {self.max_samples}")
 
     def _build_module(self, n_features: int) -> nn.Module:
         return _AEModule(n_features, tuple(int(h) for h in self.hidden), self.activation, 0.0, False)
