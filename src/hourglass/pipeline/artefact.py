@@ -285,6 +285,9 @@ def read_config(path: str | os.PathLike[str]) -> tuple[dict[str, Any], bytes]:
         config = json.loads((p / CONFIG).read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ArtefactError(f"{p / CONFIG}: corrupt ({exc}); the artefact was modified") from None
+    except RecursionError:  # arrays or objects nested deeper than the parser goes
+        raise ArtefactError(f"{p / CONFIG}: corrupt (JSON nested too deep to read); the artefact "
+                            "was modified") from None
     if not isinstance(config, dict) or config.get("format") != FORMAT:
         raise ArtefactError(f"{p}: {CONFIG} is not a hourglass artefact config")
     version = config.get("format_version")

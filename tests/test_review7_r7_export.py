@@ -1,0 +1,60 @@
+"""Review 7 of the artefact format, export and model info: tampered, foreign and interrupted model
+directories are one line and exit code 2; saved models and ONNX files say what they hold."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from hourglass import AutoEncoder, Pipeline, load
+from hourglass.cli import app
+from hourglass.errors import ArtefactError
+from hourglass.pipeline.artefact import _content_hash
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def kit(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    base = tmp_path_factory.mktemp("r7")
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"a": rng.normal(size=80), "b": rng.normal(size=80)})
+    df.to_csv(base / "t.csv", index=False)
+    Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0, random_state=0)).fit(df).save(base / "ae")
+    return {"data": base / "t.csv", "ae": base / "ae"}
+
+
+def _edited(src: Path, dst: Path, edit: object) -> Path:
+    """A copy of model ``src`` whose config ``edit`` changed, the content hash recomputed."""
+    shutil.copytree(src, dst)
+    cfg = json.loads((dst / "config.json").read_text())
+    edit(cfg)  # type: ignore[operator]
+    cfg["content_hash"] = _content_hash(cfg, (dst / "weights.safetensors").read_bytes())
+    (dst / "config.json").write_text(json.dumps(cfg))
+    return dst
+
+
+def _refused(args: list[str], match: str) -> None:
+    res = runner.invoke(app, args)
+    assert res.exit_code == 2, (res.output, res.exception)
+    lines = [ln for ln in res.stderr.strip().splitlines() if ln.strip()]
+    assert len(lines) == 1 and "Traceback" not in res.stderr, res.stderr
+    assert match in lines[0], lines[0]
+
+
+def test_deeply_nested_config_is_one_line(kit: dict[str, Path], tmp_path: Path) -> None:
+    # was json's RecursionError as a traceback, exit code 1
+    model = tmp_path / "m"
+    shutil.copytree(kit["ae"], model)
+    (model / "config.json").write_text('{"format": "hourglass-artefact", "x": '
+                                       + "[" * 100_000 + "]" * 100_000 + "}")
+    with pytest.raises(ArtefactError, match="nested too deep"):
+        load(model)
+    _refused(["score", str(model), str(kit["data"]), "-o", str(tmp_path / "s.csv")], "nested too deep")
+    assert not (tmp_path / "s.csv").exists()
