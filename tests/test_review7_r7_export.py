@@ -58,3 +58,14 @@ def test_deeply_nested_config_is_one_line(kit: dict[str, Path], tmp_path: Path) 
         load(model)
     _refused(["score", str(model), str(kit["data"]), "-o", str(tmp_path / "s.csv")], "nested too deep")
     assert not (tmp_path / "s.csv").exists()
+
+
+@pytest.mark.parametrize("value", [{"__tuple__": 5}, {"__threshold__": 3}, {"__detector__": {}}])
+def test_malformed_tagged_info_value_is_one_line(kit: dict[str, Path], tmp_path: Path,
+                                                 value: object) -> None:
+    # 'info' was decoded outside load's checks: TypeError/AttributeError/KeyError tracebacks
+    model = _edited(kit["ae"], tmp_path / "m", lambda c: c["info"].__setitem__("x", value))
+    with pytest.raises(ArtefactError, match="artefact config is incomplete or invalid"):
+        load(model)
+    _refused(["score", str(model), str(kit["data"]), "-o", str(tmp_path / "s.csv")],
+             "artefact config is incomplete or invalid")

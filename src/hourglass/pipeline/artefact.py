@@ -402,6 +402,7 @@ def load(path: str | os.PathLike[str]) -> Any:
         # fails only when the parts are rebuilt from their parameters
         pipe = Pipeline(detector=det.clone(), features=type(features)(**features.get_params()),
                         threshold=None)
+        info = _decode(config.get("info", {}))  # a tagged value there is rebuilt like the others
     except ArtefactError:
         raise
     except InputError as exc:  # a part refused its saved state: say which artefact
@@ -418,7 +419,7 @@ def load(path: str | os.PathLike[str]) -> Any:
                             f"({type(exc).__name__}: {exc})") from None
     pipe.features_ = features
     pipe.detector_ = det
-    pipe.info = _decode(config.get("info", {}))
+    pipe.info = info
     pipe.info.setdefault("versions", config.get("versions", {}))
     # where it came from (what a warm start records as its parent); not saved with it
     pipe.artefact_ = {"path": str(path), "content_hash": config.get("content_hash")}
