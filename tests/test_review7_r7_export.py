@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -69,3 +70,37 @@ def test_malformed_tagged_info_value_is_one_line(kit: dict[str, Path], tmp_path:
         load(model)
     _refused(["score", str(model), str(kit["data"]), "-o", str(tmp_path / "s.csv")],
              "artefact config is incomplete or invalid")
+
+
+def test_a_huge_layer_in_an_ensemble_member_is_refused_before_it_is_built(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # an ensemble member's network was built for real from the edited width (3e7: 16 s, 2.5 GB)
+    # before its weights were found not to fit: the size check skipped ensembles
+    import torch
+
+    from hourglass.detectors import Ensemble
+
+    df = pd.DataFrame({"a": np.arange(80.0), "b": np.arange(80.0) % 7})
+    pipe = Pipeline(Ensemble(detectors=(("autoencoder", {"hidden": (4, 2)}), "vae"), epochs=1,
+                             verbose=0, random_state=0)).fit(df)
+    pipe.save(tmp_path / "e")
+    assert np.array_equal(load(tmp_path / "e").score(df), pipe.score(df))  # a true one loads
+
+    def widen(cfg: Any) -> None:
+        member = cfg["detector"]["params"]["detectors"]["__tuple__"][0]["__tuple__"][1]
+        member["hidden"]["__tuple__"][0] = 10**6
+
+    model = _edited(tmp_path / "e", tmp_path / "big", widen)
+    built: list[int] = []
+    real = AutoEncoder._build_module
+
+    def spy(self: AutoEncoder, n: int) -> object:
+        module = real(self, n)
+        built.append(int(next(module.parameters()).device != torch.device("meta")))
+        return module
+
+    monkeypatch.setattr(AutoEncoder, "_build_module", spy)
+    with pytest.raises(ArtefactError, match=r"ensemble member 0: the parameters of AutoEncoder in "
+                                            r"config.json describe a network of [\d,]+ values"):
+        load(model)
+    assert built == [0], "only the shapes (meta device) were built"

@@ -343,6 +343,29 @@ def _check_module_size(det: BaseDetector, meta: Any, arrays: dict[str, np.ndarra
                             "modified; refusing to build it")
 
 
+def _check_member_sizes(det: BaseDetector, meta: Any, arrays: dict[str, np.ndarray]) -> None:
+    """:func:`_check_module_size` for each member of an ensemble (its state ``members[i]``, its
+    arrays ``member{i}.*``): a member's network is built by the ensemble's ``set_state``, past
+    the ensemble's own check (it has no network of its own). Members that cannot be listed are
+    left to ``set_state``, whose checks name them."""
+    members = getattr(det, "_members", None)
+    saved = meta.get("members") if isinstance(meta, dict) else None
+    if not callable(members) or not isinstance(saved, list):
+        return
+    try:
+        built = members()  # detectors from the saved parameters: no network built yet
+    except Exception:  # a refusal is set_state's to make, with its own message
+        return
+    for i, (member, entry) in enumerate(zip(built, saved, strict=False)):
+        if isinstance(entry, dict):
+            prefix = f"member{i}."
+            try:
+                _check_module_size(member, entry.get("state"),
+                                   {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)})
+            except ArtefactError as exc:
+                raise ArtefactError(f"ensemble member {i}: {exc}") from None
+
+
 #: Values a network built from the saved parameters may have beyond the saved weights before
 #: :func:`_check_module_size` refuses it unbuilt (smaller mismatches: set_state names the array)
 _SLACK = 1_000_000
@@ -395,6 +418,7 @@ def load(path: str | os.PathLike[str]) -> Any:
                       if k.startswith("detector.")}
         state = _decode(det_cfg["state"])
         _check_module_size(det, state, det_arrays)
+        _check_member_sizes(det, state, det_arrays)
         det.set_state(state, det_arrays)
         _check_calibration(det)
         features = features_from_dict(config["features"])
