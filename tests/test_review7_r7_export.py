@@ -104,3 +104,16 @@ def test_a_huge_layer_in_an_ensemble_member_is_refused_before_it_is_built(
                                             r"config.json describe a network of [\d,]+ values"):
         load(model)
     assert built == [0], "only the shapes (meta device) were built"
+
+
+def test_a_model_trained_with_a_torch_device_saves(tmp_path: Path) -> None:
+    # device=torch.device("cpu") trained (resolve_device takes one), then save refused it:
+    # "cannot save parameter value device(type='cpu')", the training lost
+    import torch
+
+    df = pd.DataFrame({"a": np.arange(60.0), "b": np.arange(60.0) % 7})
+    pipe = Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0, device=torch.device("cpu"))).fit(df)
+    pipe.save(tmp_path / "m")
+    loaded = load(tmp_path / "m")
+    assert loaded.detector_.get_params()["device"] == "cpu"
+    assert np.array_equal(loaded.score(df), pipe.score(df))

@@ -118,6 +118,8 @@ def _encode(value: Any) -> Any:
         return {str(k): _encode(v) for k, v in value.items()}
     if isinstance(value, (np.integer, np.floating)):
         return value.item()
+    if isinstance(value, torch.device):  # device=torch.device("cuda:0"), which training takes:
+        return str(value)  # saved as the name it reads the same from ("cuda:0", "cpu")
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     raise InputError(f"cannot save parameter value {value!r} of type {type(value).__name__}")
