@@ -118,6 +118,8 @@ def _encode(value: Any) -> Any:
         return {str(k): _encode(v) for k, v in value.items()}
     if isinstance(value, (np.integer, np.floating)):
         return value.item()
+    if isinstance(value, torch.device):  # device=torch.device("cuda:0"), which training takes:
+        return str(value)  # saved as the name it reads the same from ("cuda:0", "cpu")
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     raise InputError(f"cannot save parameter value {value!r} of type {type(value).__name__}")
@@ -285,6 +287,9 @@ def read_config(path: str | os.PathLike[str]) -> tuple[dict[str, Any], bytes]:
         config = json.loads((p / CONFIG).read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ArtefactError(f"{p / CONFIG}: corrupt ({exc}); the artefact was modified") from None
+    except RecursionError:  # arrays or objects nested deeper than the parser goes
+        raise ArtefactError(f"{p / CONFIG}: corrupt (JSON nested too deep to read); the artefact "
+                            "was modified") from None
     if not isinstance(config, dict) or config.get("format") != FORMAT:
         raise ArtefactError(f"{p}: {CONFIG} is not a hourglass artefact config")
     version = config.get("format_version")
@@ -340,6 +345,29 @@ def _check_module_size(det: BaseDetector, meta: Any, arrays: dict[str, np.ndarra
                             "modified; refusing to build it")
 
 
+def _check_member_sizes(det: BaseDetector, meta: Any, arrays: dict[str, np.ndarray]) -> None:
+    """:func:`_check_module_size` for each member of an ensemble (its state ``members[i]``, its
+    arrays ``member{i}.*``): a member's network is built by the ensemble's ``set_state``, past
+    the ensemble's own check (it has no network of its own). Members that cannot be listed are
+    left to ``set_state``, whose checks name them."""
+    members = getattr(det, "_members", None)
+    saved = meta.get("members") if isinstance(meta, dict) else None
+    if not callable(members) or not isinstance(saved, list):
+        return
+    try:
+        built = members()  # detectors from the saved parameters: no network built yet
+    except Exception:  # a refusal is set_state's to make, with its own message
+        return
+    for i, (member, entry) in enumerate(zip(built, saved, strict=False)):
+        if isinstance(entry, dict):
+            prefix = f"member{i}."
+            try:
+                _check_module_size(member, entry.get("state"),
+                                   {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)})
+            except ArtefactError as exc:
+                raise ArtefactError(f"ensemble member {i}: {exc}") from None
+
+
 #: Values a network built from the saved parameters may have beyond the saved weights before
 #: :func:`_check_module_size` refuses it unbuilt (smaller mismatches: set_state names the array)
 _SLACK = 1_000_000
@@ -392,6 +420,7 @@ def load(path: str | os.PathLike[str]) -> Any:
                       if k.startswith("detector.")}
         state = _decode(det_cfg["state"])
         _check_module_size(det, state, det_arrays)
+        _check_member_sizes(det, state, det_arrays)
         det.set_state(state, det_arrays)
         _check_calibration(det)
         features = features_from_dict(config["features"])
@@ -399,6 +428,7 @@ def load(path: str | os.PathLike[str]) -> Any:
         # fails only when the parts are rebuilt from their parameters
         pipe = Pipeline(detector=det.clone(), features=type(features)(**features.get_params()),
                         threshold=None)
+        info = _decode(config.get("info", {}))  # a tagged value there is rebuilt like the others
     except ArtefactError:
         raise
     except InputError as exc:  # a part refused its saved state: say which artefact
@@ -415,7 +445,7 @@ def load(path: str | os.PathLike[str]) -> Any:
                             f"({type(exc).__name__}: {exc})") from None
     pipe.features_ = features
     pipe.detector_ = det
-    pipe.info = _decode(config.get("info", {}))
+    pipe.info = info
     pipe.info.setdefault("versions", config.get("versions", {}))
     # where it came from (what a warm start records as its parent); not saved with it
     pipe.artefact_ = {"path": str(path), "content_hash": config.get("content_hash")}
