@@ -1,0 +1,40 @@
+"""Review 7 (r7_det): the deep detectors' core and the network building blocks."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pytest
+
+from hourglass.detectors import AutoEncoder, TCNAutoEncoder
+
+logging.getLogger("hourglass").setLevel(logging.ERROR)
+
+_RNG = np.random.default_rng(0)
+_X = _RNG.normal(size=(200, 20)).astype("float32")
+_S = np.c_[np.sin(np.arange(200) / 5), np.cos(np.arange(200) / 5)].astype("float32")
+
+
+def test_a_row_whose_score_overflows_is_flagged_not_normal() -> None:
+    # finite float32 rows far beyond training: the network's arithmetic gives inf - inf (NaN),
+    # which compared False with the threshold and was predicted 0 (normal), severity None
+    det = AutoEncoder(hidden=(8, 2), epochs=2, verbose=0, device="cpu").fit(_X)
+    huge = (_RNG.choice([-1.0, 1.0], size=(200, 20)) * 3e38).astype("float32")
+    s = det.score(huge)
+    assert not np.isnan(s).any() and np.isposinf(s).any()
+    assert det.predict(huge).all()
+    assert None not in det.severity(s).tolist()
+
+
+def test_a_window_whose_score_overflows_flags_its_steps() -> None:
+    # a NaN window score was read by windows_to_points as "no window", and the steps took a
+    # neighbour's normal score: the step holding 3e38 was predicted 0
+    det = TCNAutoEncoder(window=8, channels=(8, 8), epochs=2, verbose=0, device="cpu").fit(_S)
+    T = _S.copy()
+    T[100:102] = [[3e38, -3e38], [-3e38, 3e38]]
+    assert not np.isnan(det.window_scores(T)).any()
+    p = det.predict(T)
+    assert p[100] == 1 and p[101] == 1
+    scores, parts = det.score_channels(T, return_scores=True)
+    assert np.array_equal(scores, det.score(T)) and np.isposinf(scores[100])
