@@ -38,3 +38,18 @@ def test_a_window_whose_score_overflows_flags_its_steps() -> None:
     assert p[100] == 1 and p[101] == 1
     scores, parts = det.score_channels(T, return_scores=True)
     assert np.array_equal(scores, det.score(T)) and np.isposinf(scores[100])
+
+
+def test_batch_size_one_with_batch_norm_is_named() -> None:
+    # was torch's "Expected more than 1 value per channel when training, got input size ..."
+    X = _X[:60, :3]
+    with pytest.raises(ValueError, match=r"batch_size=1: AutoEncoder's network has batch normalisation"):
+        AutoEncoder(hidden=(4, 2), batch_size=1, epochs=1, verbose=0, device="cpu").fit(X)
+    plain = AutoEncoder(hidden=(4, 2), batch_size=1, batch_norm=False, epochs=1, verbose=0,
+                        device="cpu").fit(X)
+    assert plain.score(X).shape == (60,)
+    # a warm start keeps batch norm frozen (running statistics): one-row batches train
+    ae = AutoEncoder(hidden=(4, 2), epochs=1, verbose=0, device="cpu").fit(X)
+    assert ae.warm_start(X, batch_size=1, epochs=1).score(X).shape == (60,)
+    with pytest.raises(ValueError, match="batch normalisation"):
+        ae.warm_start(X, batch_size=1, epochs=1, update_batch_norm=True)

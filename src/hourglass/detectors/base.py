@@ -908,6 +908,12 @@ class DeepDetector(BaseDetector):
                     config, keep_initial=True,
                     freeze_batch_norm=bool(self._warm_freeze_batch_norm) and not update,
                     extra_loss=proximal_term(module, mu) if mu > 0 else None)
+            if config.batch_size < 2 and not config.freeze_batch_norm and any(
+                    isinstance(m, torch.nn.modules.batchnorm._BatchNorm) for m in module.modules()):
+                # else torch's "Expected more than 1 value per channel when training" at step one
+                raise ValueError(f"batch_size={self.batch_size}: {type(self).__name__}'s network has "
+                                 "batch normalisation, which cannot train on batches of one row; use "
+                                 "batch_size >= 2 (or batch_norm=False)")
             self.history_: TrainHistory = train_module(
                 module, train, val, config, generator=gen, description=type(self).__name__)
         self.module_ = module
