@@ -7,7 +7,8 @@ import logging
 import numpy as np
 import pytest
 
-from hourglass.detectors import AutoEncoder, TCNAutoEncoder
+from hourglass.detectors import AutoEncoder, EventCountAutoEncoder, TCNAutoEncoder
+from hourglass.errors import InputError
 
 logging.getLogger("hourglass").setLevel(logging.ERROR)
 
@@ -53,3 +54,11 @@ def test_batch_size_one_with_batch_norm_is_named() -> None:
     assert ae.warm_start(X, batch_size=1, epochs=1).score(X).shape == (60,)
     with pytest.raises(ValueError, match="batch normalisation"):
         ae.warm_start(X, batch_size=1, epochs=1, update_batch_norm=True)
+
+
+def test_one_training_session_with_batch_norm_is_named() -> None:
+    # a log model may train on one session; with batch norm that was torch's one-value error
+    with pytest.raises(InputError, match="1 training session .* batch normalisation"):
+        EventCountAutoEncoder(batch_norm=True, epochs=1, verbose=0, device="cpu").fit([np.array([1, 2, 3])])
+    det = EventCountAutoEncoder(epochs=1, verbose=0, device="cpu").fit([np.array([1, 2, 3])])
+    assert det.score([np.array([1, 2])]).shape == (1,)

@@ -908,12 +908,18 @@ class DeepDetector(BaseDetector):
                     config, keep_initial=True,
                     freeze_batch_norm=bool(self._warm_freeze_batch_norm) and not update,
                     extra_loss=proximal_term(module, mu) if mu > 0 else None)
-            if config.batch_size < 2 and not config.freeze_batch_norm and any(
+            if min(config.batch_size, train[0].shape[0]) < 2 and not config.freeze_batch_norm and any(
                     isinstance(m, torch.nn.modules.batchnorm._BatchNorm) for m in module.modules()):
                 # else torch's "Expected more than 1 value per channel when training" at step one
-                raise ValueError(f"batch_size={self.batch_size}: {type(self).__name__}'s network has "
-                                 "batch normalisation, which cannot train on batches of one row; use "
-                                 "batch_size >= 2 (or batch_norm=False)")
+                name = type(self).__name__
+                if config.batch_size < 2:
+                    raise ValueError(f"batch_size={self.batch_size}: {name}'s network has batch "
+                                     "normalisation, which cannot train on batches of one row; use "
+                                     "batch_size >= 2 (or batch_norm=False)")
+                unit = "session" if self.get_tags()["input"] == "events" else "row"
+                raise InputError(f"{name}: 1 training {unit} (after the held-out ones); its network "
+                                 f"has batch normalisation, which cannot train on one {unit}; give "
+                                 "more data (or batch_norm=False)")
             self.history_: TrainHistory = train_module(
                 module, train, val, config, generator=gen, description=type(self).__name__)
         self.module_ = module
