@@ -6,9 +6,11 @@ import logging
 
 import numpy as np
 import pytest
+import torch
 
 from hourglass.detectors import AutoEncoder, EventCountAutoEncoder, TCNAutoEncoder
 from hourglass.errors import InputError
+from hourglass.nn import TrainConfig, train_module
 
 logging.getLogger("hourglass").setLevel(logging.ERROR)
 
@@ -62,3 +64,26 @@ def test_one_training_session_with_batch_norm_is_named() -> None:
         EventCountAutoEncoder(batch_norm=True, epochs=1, verbose=0, device="cpu").fit([np.array([1, 2, 3])])
     det = EventCountAutoEncoder(epochs=1, verbose=0, device="cpu").fit([np.array([1, 2, 3])])
     assert det.score([np.array([1, 2])]).shape == (1,)
+
+
+class _Mean(torch.nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.w = torch.nn.Parameter(torch.zeros(1))
+
+    def loss(self, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
+        return ((batch[0] - self.w) ** 2).mean()
+
+    def score(self, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
+        return ((batch[0] - self.w) ** 2).mean(dim=1)
+
+
+@pytest.mark.parametrize(("rows", "config", "match"), [
+    (10, TrainConfig(epochs=0, verbose=0), "epochs must be >= 1"),  # was "training diverged at epoch 0"
+    (10, TrainConfig(batch_size=0, verbose=0), "batch_size must be >= 1"),  # was range()'s error
+    (10, TrainConfig(patience=0, verbose=0), "patience must be None or >= 1"),  # stopped after epoch 1
+    (0, TrainConfig(verbose=0), "no training rows"),  # was ZeroDivisionError
+])
+def test_train_module_names_a_config_it_cannot_run(rows: int, config: TrainConfig, match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        train_module(_Mean(), (torch.ones(rows, 1),), None, config, generator=torch.Generator())
