@@ -111,10 +111,10 @@ def state_vector(arrays: dict[str, np.ndarray], name: str, dtype: Any,
 
 
 def overflow_as_inf(scores: object) -> np.ndarray:
-    """Scores (of their float type; float64 for others) with NaN read as ``+inf``. Inputs are validated finite, so a NaN score is
-    the network's float32 arithmetic overflowing (``inf - inf``) on values far beyond anything
-    seen in training: the most anomalous of rows, never a normal one (NaN compares False with
-    every threshold, so it was predicted 0).
+    """Scores (of their float type; float64 for others) with NaN read as ``+inf``. Inputs are
+    validated finite, so a NaN score is the network's float32 arithmetic overflowing
+    (``inf - inf``) on values far beyond anything seen in training: the most anomalous of rows,
+    never a normal one (NaN compares False with every threshold, so it was predicted 0).
 
     Examples
     --------

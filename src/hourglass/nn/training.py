@@ -473,9 +473,9 @@ def train_module(
     train = tuple(train)
     n = train[0].shape[0]
     # said here, not as "training diverged at epoch 0", range()'s zero step or a division by zero
-    for name in ("epochs", "batch_size"):
-        if int(getattr(config, name)) < 1:
-            raise ValueError(f"TrainConfig.{name} must be >= 1, got {getattr(config, name)}")
+    for setting in ("epochs", "batch_size"):
+        if int(getattr(config, setting)) < 1:
+            raise ValueError(f"TrainConfig.{setting} must be >= 1, got {getattr(config, setting)}")
     if config.patience is not None and int(config.patience) < 1:
         raise ValueError(f"TrainConfig.patience must be None or >= 1, got {config.patience}")
     if n == 0:
