@@ -83,3 +83,11 @@ class _Mean(torch.nn.Module):
 def test_train_module_names_a_config_it_cannot_run(rows: int, config: TrainConfig, match: str) -> None:
     with pytest.raises(ValueError, match=match):
         train_module(_Mean(), (torch.ones(rows, 1),), None, config, generator=torch.Generator())
+
+
+def test_seams_given_as_one_number_are_named() -> None:
+    # was Python's "'int' object is not iterable"
+    det = TCNAutoEncoder(window=8, channels=(4,), epochs=1, verbose=0, device="cpu")
+    with pytest.raises(ValueError, match="seams must be a list of whole steps"):
+        det.fit(_S, seams=100)  # type: ignore[arg-type]
+    assert det.fit(_S, seams=[100]).score(_S).shape == (200,)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import numbers
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
@@ -422,7 +422,7 @@ class WindowDetector(DeepDetector):
     def _check_seams(seams: Sequence[int] | None) -> tuple[int, ...]:
         if seams is None:
             return ()
-        if isinstance(seams, str | bytes) or not all(
+        if isinstance(seams, str | bytes) or not isinstance(seams, Iterable) or not all(
                 (isinstance(s, numbers.Integral) and not isinstance(s, bool))
                 or (isinstance(s, float) and float(s).is_integer()) for s in seams):
             raise ValueError(f"seams must be a list of whole steps (where a later series starts), "
