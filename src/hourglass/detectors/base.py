@@ -42,7 +42,7 @@ from hourglass.nn import (
 from hourglass.thresholds import HELD_OUT, TRAINING, Calibrator, Percentile, Threshold, threshold_from_dict
 
 __all__ = ["WARM_START_PARAMS", "BaseDetector", "DeepDetector", "DetectorNotFittedError", "frame_names",
-           "warm_start_models"]
+           "overflow_as_inf", "warm_start_models"]
 
 logger = logging.getLogger(__name__)
 
@@ -108,6 +108,26 @@ def state_vector(arrays: dict[str, np.ndarray], name: str, dtype: Any,
         raise ArtefactError(f"detector state: array {name!r} has shape {a.shape}, expected {want}; "
                             "the artefact was modified")
     return a
+
+
+def overflow_as_inf(scores: object) -> np.ndarray:
+    """Scores (of their float type; float64 for others) with NaN read as ``+inf``. Inputs are
+    validated finite, so a NaN score is the network's float32 arithmetic overflowing
+    (``inf - inf``) on values far beyond anything seen in training: the most anomalous of rows,
+    never a normal one (NaN compares False with every threshold, so it was predicted 0).
+
+    Examples
+    --------
+    >>> overflow_as_inf([0.5, float("nan"), float("inf")]).tolist()
+    [0.5, inf, inf]
+    """
+    s = np.asarray(scores)
+    if not np.issubdtype(s.dtype, np.floating):
+        s = s.astype(np.float64)
+    nan = np.isnan(s)
+    if nan.any():
+        s = np.where(nan, np.inf, s)
+    return s
 
 
 def warm_start_models() -> list[str]:
@@ -459,7 +479,7 @@ class BaseDetector(BaseEstimator):
                             "(hourglass.evaluate.binary_metrics) or, in scikit-learn, "
                             'scoring="roc_auc"')
         self._check_fitted()
-        return np.asarray(self._score(self._validate(X, reset=False)), dtype=np.float64)
+        return overflow_as_inf(np.asarray(self._score(self._validate(X, reset=False)), dtype=np.float64))
 
     def decision_function(self, X: object) -> np.ndarray:
         """Alias of :meth:`score` (PyOD's name)."""
@@ -888,6 +908,18 @@ class DeepDetector(BaseDetector):
                     config, keep_initial=True,
                     freeze_batch_norm=bool(self._warm_freeze_batch_norm) and not update,
                     extra_loss=proximal_term(module, mu) if mu > 0 else None)
+            if min(config.batch_size, train[0].shape[0]) < 2 and not config.freeze_batch_norm and any(
+                    isinstance(m, torch.nn.modules.batchnorm._BatchNorm) for m in module.modules()):
+                # else torch's "Expected more than 1 value per channel when training" at step one
+                name = type(self).__name__
+                if config.batch_size < 2:
+                    raise ValueError(f"batch_size={self.batch_size}: {name}'s network has batch "
+                                     "normalisation, which cannot train on batches of one row; use "
+                                     "batch_size >= 2 (or batch_norm=False)")
+                unit = "session" if self.get_tags()["input"] == "events" else "row"
+                raise InputError(f"{name}: 1 training {unit} (after the held-out ones); its network "
+                                 f"has batch normalisation, which cannot train on one {unit}; give "
+                                 "more data (or batch_norm=False)")
             self.history_: TrainHistory = train_module(
                 module, train, val, config, generator=gen, description=type(self).__name__)
         self.module_ = module

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import numbers
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
@@ -22,7 +22,13 @@ from sklearn.metrics import roc_auc_score
 from torch import nn
 
 from hourglass._params import check_numeric_params
-from hourglass.detectors.base import DeepDetector, check_at_least_one, module_score, state_vector
+from hourglass.detectors.base import (
+    DeepDetector,
+    check_at_least_one,
+    module_score,
+    overflow_as_inf,
+    state_vector,
+)
 from hourglass.errors import InputError
 from hourglass.features.injection import channel_scale, inject_anomalies
 from hourglass.features.timeseries import (
@@ -416,7 +422,7 @@ class WindowDetector(DeepDetector):
     def _check_seams(seams: Sequence[int] | None) -> tuple[int, ...]:
         if seams is None:
             return ()
-        if isinstance(seams, str | bytes) or not all(
+        if isinstance(seams, str | bytes) or not isinstance(seams, Iterable) or not all(
                 (isinstance(s, numbers.Integral) and not isinstance(s, bool))
                 or (isinstance(s, float) and float(s).is_integer()) for s in seams):
             raise ValueError(f"seams must be a list of whole steps (where a later series starts), "
@@ -581,8 +587,10 @@ class WindowDetector(DeepDetector):
     def _window_scores(self, X: np.ndarray) -> np.ndarray:
         self.module_.eval()
         view = sliding_windows(X, self._length())  # no copy; batches are materialised one by one
-        return predict_batches(module_score(self.module_), [view], device=self.device_,
-                               batch_size=self._score_batch_size())
+        # a NaN window score (float32 overflow on huge values) is +inf: windows_to_points would
+        # read NaN as "no window" and give the step a neighbour's normal score
+        return overflow_as_inf(predict_batches(module_score(self.module_), [view], device=self.device_,
+                                               batch_size=self._score_batch_size()))
 
     def _score(self, X: np.ndarray) -> np.ndarray:
         scores = self._window_scores(X)
@@ -677,8 +685,8 @@ class WindowDetector(DeepDetector):
             scaled = errors / module.error_scale
             return torch.cat([scaled / scaled.shape[1], scaled.mean(dim=1, keepdim=True)], dim=1)
 
-        both = predict_batches(parts_of, [view], device=self.device_,
-                               batch_size=self._score_batch_size())
+        both = overflow_as_inf(predict_batches(parts_of, [view], device=self.device_,
+                                               batch_size=self._score_batch_size()))
         window_scores, parts = both[:, -1], both[:, :-1]
         starts = np.arange(len(parts), dtype=np.int64)
         how = str(self.score_reduce)

@@ -472,6 +472,14 @@ def train_module(
     """
     train = tuple(train)
     n = train[0].shape[0]
+    # said here, not as "training diverged at epoch 0", range()'s zero step or a division by zero
+    for setting in ("epochs", "batch_size"):
+        if int(getattr(config, setting)) < 1:
+            raise ValueError(f"TrainConfig.{setting} must be >= 1, got {getattr(config, setting)}")
+    if config.patience is not None and int(config.patience) < 1:
+        raise ValueError(f"TrainConfig.patience must be None or >= 1, got {config.patience}")
+    if n == 0:
+        raise ValueError("train_module: no training rows")
     steps = _optimisers(module, config)
     extra = config.extra_loss
     if extra is not None and steps[0][0] is not None:
