@@ -56,3 +56,28 @@ def test_group_by_repeated_adds_columns(tmp_path: Path, model: Path) -> None:
     assert keys == {("a", "x"), ("b", "x"), ("a", "y"), ("b", "y")}  # was 2 groups, by dst only
     assert [(a["src"], a["dst"], a["count"]) for a in texts[0]] == \
         [(a["src"], a["dst"], a["count"]) for a in texts[1]]
+
+
+# ---- a loaded model saved again keeps its training history -----------------------------------------
+
+def test_resave_keeps_training_history(tmp_path: Path) -> None:
+    import numpy as np
+
+    from hourglass import AutoEncoder, Pipeline
+    from hourglass.errors import HourglassError
+    from hourglass.nn.training import TrainHistory
+    from hourglass.pipeline import load
+
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"a": rng.normal(size=200), "b": rng.normal(size=200)})
+    pipe = Pipeline(AutoEncoder(hidden=(4, 2), epochs=3, verbose=0)).fit(df)
+    pipe.save(tmp_path / "m")
+    again = load(tmp_path / "m")
+    assert again.detector_.history_.to_dict() == pipe.detector_.history_.to_dict()  # was absent
+    again.save(tmp_path / "m2")
+    saved = json.loads((tmp_path / "m2" / "config.json").read_text())
+    assert '"best_epoch"' in json.dumps(saved)  # was dropped from the re-saved model card
+    with pytest.raises(ValueError, match="losses"):
+        TrainHistory.from_dict({"train_loss": ["x"]})
+    with pytest.raises(HourglassError):
+        again.detector_._set_state({"history": {"best_epoch": "2"}}, again.detector_._get_state()[1])

@@ -974,3 +974,8 @@ class DeepDetector(BaseDetector):
             raise InputError(f"saved weights do not fit {type(self).__name__}: {detail[:300]}") from None
         self.module_ = module.to(device).eval()
         self.device_ = device
+        if "history" in meta:  # kept, so that saving the loaded model again keeps it too
+            try:
+                self.history_ = TrainHistory.from_dict(meta["history"])
+            except ValueError as exc:
+                raise InputError(f"saved {exc}") from None

@@ -217,6 +217,33 @@ class TrainHistory:
             "seconds": round(self.seconds, 3),
         }
 
+    @classmethod
+    def from_dict(cls, data: object) -> TrainHistory:
+        """The history :meth:`to_dict` wrote (a saved model's), checked: a value of another type
+        raises ``ValueError``.
+
+        Examples
+        --------
+        >>> h = TrainHistory([0.5, 0.25], [0.4, 0.3], best_epoch=2, seconds=1.25)
+        >>> TrainHistory.from_dict(h.to_dict()) == h
+        True
+        """
+        def number(v: object) -> bool:
+            return isinstance(v, int | float) and not isinstance(v, bool)
+
+        if not isinstance(data, dict):
+            raise ValueError("training history: not an object")
+        train, val = data.get("train_loss", []), data.get("val_loss", [])
+        best, early, seconds = data.get("best_epoch", 0), data.get("stopped_early", False), \
+            data.get("seconds", 0.0)
+        if not (isinstance(train, list) and isinstance(val, list)
+                and all(number(v) for v in [*train, *val])):
+            raise ValueError("training history: the losses are not lists of numbers")
+        if not (isinstance(best, int) and not isinstance(best, bool) and isinstance(early, bool)
+                and number(seconds)):
+            raise ValueError("training history: best_epoch, stopped_early or seconds of another type")
+        return cls([float(v) for v in train], [float(v) for v in val], best, early, float(seconds))
+
 
 def _batches(n: int, batch_size: int) -> list[tuple[int, int]]:
     """Batch bounds covering all ``n`` rows; a last batch of one row is merged into the previous
