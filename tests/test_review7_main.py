@@ -81,3 +81,25 @@ def test_resave_keeps_training_history(tmp_path: Path) -> None:
         TrainHistory.from_dict({"train_loss": ["x"]})
     with pytest.raises(HourglassError):
         again.detector_._set_state({"history": {"best_epoch": "2"}}, again.detector_._get_state()[1])
+
+
+# ---- an ensemble member's state edited away is one artefact error, not a KeyError ------------------
+
+def test_ensemble_member_without_state_is_refused(tmp_path: Path) -> None:
+    import numpy as np
+
+    from hourglass import Pipeline
+    from hourglass.detectors import Ensemble
+    from hourglass.errors import ArtefactError
+    from hourglass.pipeline import load
+    from tests.test_review7_r7_export import _edited
+
+    df = pd.DataFrame({"a": np.arange(80.0), "b": np.arange(80.0) % 7})
+    Pipeline(Ensemble(detectors=(("autoencoder", {"hidden": (4, 2)}), "vae"), epochs=1, verbose=0,
+                      random_state=0)).fit(df).save(tmp_path / "e")
+
+    def drop(cfg: dict) -> None:
+        cfg["detector"]["state"]["members"][0].pop("state")
+
+    with pytest.raises(ArtefactError, match="ensemble member 0: its saved state is missing"):
+        load(_edited(tmp_path / "e", tmp_path / "bad", drop))  # was a bare KeyError: 'state'

@@ -260,6 +260,8 @@ class Ensemble(BaseDetector):
             raise InputError(f"ensemble state holds {len(saved) if isinstance(saved, list) else 'no'}"
                              f" members, the parameters name {len(members)}")
         for i, (m, entry) in enumerate(zip(members, saved, strict=True)):
+            if not isinstance(entry, dict) or not isinstance(entry.get("state"), dict):
+                raise InputError(f"ensemble member {i}: its saved state is missing or not an object")
             if entry.get("name") != registry.name_of(type(m)):
                 raise InputError(f"ensemble member {i}: saved {entry.get('name')!r}, parameters "
                                  f"name {registry.name_of(type(m))!r}")
