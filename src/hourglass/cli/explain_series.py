@@ -18,6 +18,7 @@ from hourglass.explain.timeseries import (
     series_explainable,
     step_errors,
     steps_table,
+    time_column,
 )
 from hourglass.ingest import write_table
 
@@ -57,7 +58,7 @@ def explain_series(pipe: Any, model: Path, data: Path, *, command: Any, dataset:
         write_table(frame, output)
     if limit and len(frame):
         shown = frame.sort_values(["score", "step"], ascending=[False, True], kind="stable").head(limit)
-        when = [str(ts)] if ts is not None else []
+        when = [str(time_column(ts))] if ts is not None else []
         rows = [[str(r["step"]), *[str(r[c]) for c in when], f"{r['score']:.4g}", str(r["severity"]),
                  str(r["why"])] for _, r in shown.iterrows()]
         what = "steps" if all_rows else "flagged steps"
