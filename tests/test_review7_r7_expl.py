@@ -10,7 +10,8 @@ import pytest
 
 from hourglass import Pipeline
 from hourglass.cli import app
-from hourglass.detectors import TCNAutoEncoder
+from hourglass.cli.explain import on_screen
+from hourglass.detectors import AutoEncoder, TCNAutoEncoder
 from hourglass.explain.timeseries import StepErrors, steps_table
 from hourglass.features.timeseries import TimeSeriesPreprocessor
 from tests._cli import runner
@@ -54,3 +55,22 @@ def test_explain_of_a_series_timed_by_a_column_called_severity(tmp_path: Path) -
     assert got["step"].tolist() == list(range(40))
     assert got["timestamp"].iloc[0] == "2024-01-01 00:00:00"
     assert set(got["severity"]) <= {"low", "medium", "high", "critical"}
+
+
+def test_control_characters_of_the_data_reach_the_screen_escaped(tmp_path: Path) -> None:
+    # a logged value holding an escape sequence (ESC [2J clears the screen) was printed raw in
+    # explain's table, into the analyst's terminal; the output file keeps the value as read
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"x": rng.normal(size=300), "proto": rng.choice(["tcp", "udp"], 300)})
+    pipe = Pipeline(detector=AutoEncoder(hidden=(4, 2), epochs=1, verbose=0)).fit(df)
+    pipe.save(tmp_path / "m")
+    odd = df.head(5).assign(proto=["x\x1b[2J\x1b[31mEVIL\x9b1m", "tcp", "udp", "tcp", "udp"])
+    odd.to_csv(tmp_path / "d.csv", index=False)
+    out = tmp_path / "why.jsonl"
+    res = runner.invoke(app, ["explain", str(tmp_path / "m"), str(tmp_path / "d.csv"), "--all",
+                              "--keep", "proto", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "\x1b" not in res.stdout and "\x9b" not in res.stdout
+    assert "x\\x1b[2J" in res.stdout and "\\x9b" in res.stdout
+    assert pd.read_json(out, lines=True)["proto"].iloc[0] == "x\x1b[2J\x1b[31mEVIL\x9b1m"
+    assert on_screen("a\tb\nc\x7f") == "a\\x09b\\x0ac\\x7f" and on_screen("10.0.0.1 é") == "10.0.0.1 é"
