@@ -34,7 +34,23 @@ from hourglass.errors import HourglassError
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["explain"]
+__all__ = ["explain", "on_screen"]
+
+# C0 controls, DEL and C1 controls (ESC starts a terminal's escape sequences; 0x9b is one on some)
+_CONTROLS = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F, *range(0x80, 0xA0))}
+
+
+def on_screen(text: object) -> str:
+    r"""``text`` for the screen: control characters as ``\xNN``. A value read from the data
+    (a user agent, a host name, a command line) is quoted on the analyst's terminal: an escape
+    sequence in it would clear the screen, move the cursor or recolour what follows.
+
+    Examples
+    --------
+    >>> on_screen("proto=x\x1b[2J (67%)")
+    'proto=x\\x1b[2J (67%)'
+    """
+    return str(text).translate(_CONTROLS)
 
 
 def explain(
@@ -163,7 +179,7 @@ def explain(
                 writer.write(frame)
                 for rec in frame.itertuples(index=False):
                     cells = [str(rec.row), f"{rec.score:.4g}", str(rec.severity),
-                             *[str(v) for v in rec[7:]], rec.why]
+                             *[on_screen(v) for v in rec[7:]], on_screen(rec.why)]
                     item = (float(rec.score), -int(rec.row), cells)
                     if len(best) < limit:
                         heapq.heappush(best, item)
@@ -185,7 +201,7 @@ def explain(
     if used:
         out.print(f"method: {used}", highlight=False)
     if reasons:
-        share = ", ".join(f"{c} {k / flagged:.0%}" for c, k in reasons.most_common(5))
+        share = ", ".join(f"{on_screen(c)} {k / flagged:.0%}" for c, k in reasons.most_common(5))
         out.print(f"main reason among {flagged:,} flagged rows: {share}", highlight=False)
     err.print(f"explained {n_rows:,} rows ({spec.name if spec else 'table'}), {flagged:,} flagged",
               highlight=False)

@@ -11,6 +11,7 @@ import numpy as np
 
 from hourglass.cli._common import refuse_unused
 from hourglass.cli._output import err, out, report_skipped, rich_table, say_wrote
+from hourglass.cli.explain import on_screen
 from hourglass.errors import HourglassError
 
 __all__ = ["explain_entity"]
@@ -65,14 +66,16 @@ def explain_entity(pipe: Any, model: Path, data: Path, *, command: Any, top: int
         shown = frame.sort_values("score", ascending=False, kind="stable").head(limit)
         out.print(rich_table(f"{len(shown)} highest-scoring {what} of {len(result):,}",
                              ["entity", "bucket_start", "rows", "score", "severity", "why"],
-                             [[str(r.entity), str(r.bucket_start), str(r.rows), f"{r.score:.4g}",
-                               str(r.severity), str(r.why)] for r in shown.itertuples(index=False)]))
+                             [[on_screen(r.entity), str(r.bucket_start), str(r.rows),
+                               f"{r.score:.4g}", str(r.severity), on_screen(r.why)]
+                              for r in shown.itertuples(index=False)]))
     if len(frame):
         out.print(f"method: {frame['method'].iloc[0]}", highlight=False)
     flagged = int(is_flagged.sum())
     reasons = Counter(f.readable(c) for c in why["top_feature"][is_flagged[pick]])
     if reasons:
-        share = ", ".join(f"{c} {k / flagged:.0%}" for c, k in reasons.most_common(_MAIN_REASONS_SHOWN))
+        share = ", ".join(f"{on_screen(c)} {k / flagged:.0%}"
+                          for c, k in reasons.most_common(_MAIN_REASONS_SHOWN))
         out.print(f"main reason among {flagged:,} flagged buckets: {share}", highlight=False)
     err.print(f"explained {len(df):,} rows as {len(result):,} (entity, {f.bucket} bucket) rows, "
               f"{flagged:,} flagged", highlight=False)

@@ -11,6 +11,7 @@ import numpy as np
 
 from hourglass.cli._common import refuse_unused
 from hourglass.cli._output import err, out, rich_table, say_wrote
+from hourglass.cli.explain import on_screen
 from hourglass.cli.timeseries import read_series, warn_extra_columns
 from hourglass.errors import HourglassError
 from hourglass.explain.timeseries import (
@@ -18,6 +19,7 @@ from hourglass.explain.timeseries import (
     series_explainable,
     step_errors,
     steps_table,
+    time_column,
 )
 from hourglass.ingest import write_table
 
@@ -57,9 +59,9 @@ def explain_series(pipe: Any, model: Path, data: Path, *, command: Any, dataset:
         write_table(frame, output)
     if limit and len(frame):
         shown = frame.sort_values(["score", "step"], ascending=[False, True], kind="stable").head(limit)
-        when = [str(ts)] if ts is not None else []
+        when = [str(time_column(ts))] if ts is not None else []
         rows = [[str(r["step"]), *[str(r[c]) for c in when], f"{r['score']:.4g}", str(r["severity"]),
-                 str(r["why"])] for _, r in shown.iterrows()]
+                 on_screen(r["why"])] for _, r in shown.iterrows()]
         what = "steps" if all_rows else "flagged steps"
         out.print(rich_table(f"{len(shown)} highest-scoring {what} of {len(errors.scores):,}",
                              ["step", *when, "score", "severity", "why"], rows))
@@ -72,12 +74,12 @@ def explain_series(pipe: Any, model: Path, data: Path, *, command: Any, dataset:
             "highest peaks, in time order",
             ["steps", "first", "last", "peak", "main reason"],
             [[f"{r.steps:,}", str(r.first), str(r.last), f"{r.peak:.4g}",
-              f"{r.main_channel} ({r.main_share:.0%} of its steps)"]
+              f"{on_screen(r.main_channel)} ({r.main_share:.0%} of its steps)"]
              for r in shown.itertuples(index=False)]))
     if len(flagged):
         main = np.argmax(errors.parts[flagged], axis=1)
         reasons = Counter(errors.channels[j] for j in main.tolist())
-        share = ", ".join(f"{c} {k / len(flagged):.0%}"
+        share = ", ".join(f"{on_screen(c)} {k / len(flagged):.0%}"
                           for c, k in reasons.most_common(_MAIN_REASONS_SHOWN))
         out.print(f"main reason among {len(flagged):,} flagged steps: {share}", highlight=False)
     err.print(f"explained {len(errors.scores):,} time steps ({len(errors.channels)} channels), "

@@ -23,7 +23,10 @@ if TYPE_CHECKING:
     from hourglass.pipeline import Pipeline
 
 __all__ = ["StepErrors", "explain_steps", "flagged_stretches", "series_explainable", "step_errors",
-           "steps_table", "why_steps"]
+           "steps_table", "time_column", "why_steps"]
+
+#: The columns of a table of explained steps (``hourglass explain`` adds ``severity``).
+STEP_COLUMNS = ("step", "score", "flag", "severity", "top_channel", "top_share", "why")
 
 _SUPPORTED = "lstm-ae, gru-ae, lstm-forecaster, tcn-ae, conv2d-ae, cnn-lstm"
 
@@ -202,7 +205,8 @@ def explain_steps(pipe: Pipeline, df: pd.DataFrame, *, top: int = 3,
     -------
     pandas.DataFrame
         One row per (kept) grid step: ``step`` (position on the grid), the timestamp column (if
-        the model has one), ``score``, ``flag``, ``top_channel``, ``top_share``, ``why``.
+        the model has one; ``timestamp`` if it is called ``step``, ``score``...), ``score``,
+        ``flag``, ``top_channel``, ``top_share``, ``why``.
 
     Examples
     --------
@@ -226,10 +230,26 @@ def explain_steps(pipe: Pipeline, df: pd.DataFrame, *, top: int = 3,
     return steps_table(errors, steps, top=top, timestamp_col=timestamp_col)
 
 
+def time_column(timestamp_col: str | None) -> str | None:
+    """The name of the steps' timestamp column in a table of explained steps: the model's
+    timestamp column, or ``timestamp`` when that name is one of the table's own columns
+    (:data:`STEP_COLUMNS`: a series timed by a column called ``score`` or ``step``).
+
+    Examples
+    --------
+    >>> time_column("ts"), time_column("score"), time_column(None)
+    ('ts', 'timestamp', None)
+    """
+    if timestamp_col is None:
+        return None
+    return "timestamp" if str(timestamp_col) in STEP_COLUMNS else str(timestamp_col)
+
+
 def steps_table(errors: StepErrors, steps: np.ndarray, *, top: int = 3,
                 timestamp_col: str | None = None) -> pd.DataFrame:
     """The table :func:`explain_steps` returns, for the grid positions ``steps`` of ``errors``
-    (``timestamp_col`` names the column of the steps' timestamps; none without it).
+    (``timestamp_col`` names the column of the steps' timestamps; none without it; named
+    ``timestamp`` when it is one of the table's own column names, see :func:`time_column`).
 
     Examples
     --------
@@ -245,8 +265,9 @@ def steps_table(errors: StepErrors, steps: np.ndarray, *, top: int = 3,
     total = errors.scores[steps]
     top_part = errors.parts[steps].max(axis=1) if len(steps) else np.zeros(0)
     out = pd.DataFrame({"step": steps})
-    if timestamp_col is not None:
-        out[str(timestamp_col)] = np.asarray(errors.index)[steps]
+    name = time_column(timestamp_col)
+    if name is not None:
+        out[name] = np.asarray(errors.index)[steps]
     out["score"] = total
     out["flag"] = errors.flags[steps]
     text = pd.array([], dtype="string")  # no step: text columns still (a file's column types)
