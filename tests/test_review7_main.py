@@ -103,3 +103,28 @@ def test_ensemble_member_without_state_is_refused(tmp_path: Path) -> None:
 
     with pytest.raises(ArtefactError, match="ensemble member 0: its saved state is missing"):
         load(_edited(tmp_path / "e", tmp_path / "bad", drop))  # was a bare KeyError: 'state'
+
+
+# ---- score of a series timed by a column called like an output column -----------------------------
+
+@pytest.mark.parametrize("ts", ["score", "severity"])
+def test_score_of_a_series_timed_by_an_output_name(tmp_path: Path, ts: str) -> None:
+    import numpy as np
+
+    from hourglass import Pipeline
+    from hourglass.detectors import TCNAutoEncoder
+    from hourglass.features.timeseries import TimeSeriesPreprocessor
+
+    t = np.arange(120)
+    df = pd.DataFrame({ts: pd.date_range("2024-01-01", periods=120, freq="min").astype(str),
+                       "cpu": np.sin(t / 4), "mem": np.cos(t / 6)})
+    Pipeline(TCNAutoEncoder(window=8, channels=(4,), code=2, epochs=1, verbose=0),
+             features=TimeSeriesPreprocessor(ts)).fit(df).save(tmp_path / "m")
+    df.head(40).to_csv(tmp_path / "d.csv", index=False)
+    out = tmp_path / "s.csv"
+    res = runner.invoke(app, ["score", str(tmp_path / "m"), str(tmp_path / "d.csv"), "-o", str(out), "-q"])
+    assert res.exit_code == 0, res.output  # was 'cannot insert score, already exists'
+    got = pd.read_csv(out)
+    assert list(got.columns) == ["timestamp", "score", "flag", "calibrated", "severity"]
+    assert got["timestamp"].iloc[0] == "2024-01-01 00:00:00" and len(got) == 40
+    assert set(got["severity"]) <= {"low", "medium", "high", "critical"}

@@ -239,7 +239,9 @@ def warn_extra_columns(pipe: Pipeline, df: pd.DataFrame, label: str | None = Non
 def score_timeseries(pipe: Pipeline, df: pd.DataFrame, grid_out: list[np.ndarray] | None = None,
                      *, warn_extra: bool = True) -> pd.DataFrame:
     """Score, flag, calibrated anomaly probability and severity per grid step, with the step's
-    timestamp (or row number): the columns a table model's rows get, one row per step.
+    timestamp (or row number): the columns a table model's rows get, one row per step. The
+    timestamps' column has the model's timestamp column's name, or ``timestamp`` when that name
+    is one of the output's own (``score``, ``flag``, ``calibrated``, ``severity``).
 
     ``grid_out``, when given, receives the aligned, scaled series the detector saw.
     ``warn_extra``: warn about columns the model does not read (evaluate does it once its
@@ -256,8 +258,10 @@ def score_timeseries(pipe: Pipeline, df: pd.DataFrame, grid_out: list[np.ndarray
     scores = det.score(values)
     out = pd.DataFrame({"score": scores, "flag": det.threshold_predict(scores),
                         "calibrated": det.calibrate(scores), "severity": det.severity(scores)})
-    name = pipe.features_.timestamp_col or "step"
-    out.insert(0, str(name), grid.index.to_numpy() if pipe.features_.timestamp_col else
+    name = str(pipe.features_.timestamp_col or "step")
+    if name in out.columns:  # a series timed by a column called 'score' (explain does the same)
+        name = "timestamp"
+    out.insert(0, name, grid.index.to_numpy() if pipe.features_.timestamp_col else
                np.arange(len(grid)))
     return out
 
