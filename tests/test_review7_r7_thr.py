@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from hourglass.thresholds import POT, Calibrator
+from hourglass.thresholds import POT, AlertBudget, Calibrator, Contamination
 
 
 @pytest.mark.parametrize("scale", [1e-170, 1e160, 1e300])
@@ -19,3 +19,19 @@ def test_pot_and_calibrator_fit_scores_of_any_magnitude(scale: float) -> None:
     assert cal.tail_ is not None
     p = cal.transform(scale * np.array([0.5, 3.0, 20.0]))
     assert bool(p[0] < p[1] < p[2] <= 1.0)
+
+
+@pytest.mark.parametrize("c", [0.29, 0.07, 0.14, 0.1])
+def test_contamination_flags_floor_c_n_despite_float_rounding(c: float) -> None:
+    # 0.29 * 100 is 28.999999999999996 in floats: a plain floor flagged 28 rows, not 29
+    s = np.arange(100.0)
+    assert int(Contamination(c).fit(s).predict(s).sum()) == round(c * 100)
+
+
+@pytest.mark.parametrize(("budget", "n"), [(12, 10_000), (29, 10_000), (6, 20_000), (48, 10_000)])
+def test_alert_budget_flags_floor_q_n_despite_float_rounding(budget: int, n: int) -> None:
+    # 12 / 10000 * 10000 is 11.999999999999998: 11 flagged where the docstring promises 12
+    s = np.arange(float(n))
+    t = AlertBudget(budget, per="10k").fit(s)
+    assert t.method_ == "empirical"
+    assert int(t.predict(s).sum()) == budget * n // 10_000

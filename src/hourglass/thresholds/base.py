@@ -184,6 +184,19 @@ class Threshold(ABC):
     __hash__ = None  # type: ignore[assignment]
 
 
+def share_count(share: float, n: int) -> int:
+    """``floor(share * n)``, the number of scores a share of ``n`` takes, without the product's
+    rounding: ``0.29 * 100`` is ``28.999999999999996`` in floats, so a plain floor took 28.
+
+    Examples
+    --------
+    >>> share_count(0.29, 100), share_count(0.0012, 10_000), share_count(0.5, 3)
+    (29, 12, 1)
+    """
+    x = float(share) * int(n)
+    return int(math.floor(x + 1e-9 * max(1.0, x)))
+
+
 def threshold_from_dict(d: dict[str, Any]) -> Threshold:
     """Rebuild a threshold saved with :meth:`Threshold.to_dict`.
 
@@ -283,7 +296,7 @@ class Contamination(Threshold):
             raise InputError(f"Contamination: c must be in (0, 0.5), got {self.c}")
 
     def _fit(self, scores: np.ndarray, y: object | None) -> float:
-        k = int(math.floor(float(self.c) * scores.size))
+        k = share_count(float(self.c), scores.size)
         ordered = np.sort(scores)
         if k <= 0:
             return float(ordered[-1])

@@ -10,7 +10,7 @@ import pandas as pd
 
 from hourglass._times import parse_timestamps
 from hourglass.errors import InputError
-from hourglass.thresholds.base import Threshold
+from hourglass.thresholds.base import Threshold, share_count
 from hourglass.thresholds.evt import tail_quantile
 
 __all__ = ["AlertBudget", "events_per_day"]
@@ -94,8 +94,8 @@ class AlertBudget(Threshold):
     def _fit(self, scores: np.ndarray, y: object | None) -> float:
         self.q_ = self._risk()
         # order statistic: exactly floor(q n) fitted scores lie above the threshold
-        k = int(np.floor(self.q_ * scores.size))
-        if self.q_ * scores.size >= int(self.min_tail) and k >= 1:
+        k = share_count(self.q_, scores.size)
+        if k >= max(int(self.min_tail), 1):
             self.method_ = "empirical"
             ordered = np.sort(scores)
             return float((ordered[-k - 1] + ordered[-k]) / 2)
