@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from hourglass.thresholds import POT, AlertBudget, Calibrator, Contamination
+from hourglass.thresholds import POT, AlertBudget, BestF1, Calibrator, Contamination
 
 
 @pytest.mark.parametrize("scale", [1e-170, 1e160, 1e300])
@@ -35,3 +35,24 @@ def test_alert_budget_flags_floor_q_n_despite_float_rounding(budget: int, n: int
     t = AlertBudget(budget, per="10k").fit(s)
     assert t.method_ == "empirical"
     assert int(t.predict(s).sum()) == budget * n // 10_000
+
+
+def test_contamination_flags_a_top_score_one_float_above_the_next() -> None:
+    # the midpoint of two neighbouring floats rounds up to the higher one: nothing was flagged
+    b = float(np.nextafter(1.0, 0.0))
+    s = np.r_[np.linspace(0.1, 0.8, 8), b, 1.0]
+    t = Contamination(0.1).fit(s)
+    assert b <= t.value_ < 1.0
+    assert t.predict(s).tolist() == [0] * 9 + [1]
+
+
+@pytest.mark.parametrize("scale", [1.0, 1e17, -1e17, 1e300])
+def test_best_f1_flags_what_it_scored_at_any_magnitude(scale: float) -> None:
+    # best cut = flag every row; it was set at (top + top - 1) / 2, which is top itself from
+    # 2 ** 53 on: the row with the lowest score was not flagged (F1 0.5, not the 0.8 it reported)
+    s = scale * np.array([1.0, 2.0, 3.0])
+    y = [1, 1, 0] if scale > 0 else [0, 1, 1]  # the highest score is the normal row
+    t = BestF1().fit(s, y)
+    assert t.best_score_ == pytest.approx(0.8)
+    assert np.isfinite(t.value_)
+    assert t.predict(s).tolist() == [1, 1, 1]

@@ -197,6 +197,28 @@ def share_count(share: float, n: int) -> int:
     return int(math.floor(x + 1e-9 * max(1.0, x)))
 
 
+def cut_between(lo: float, hi: float) -> float:
+    """A cut-off that keeps ``lo`` and flags ``hi`` ("flag if score > cut", ``lo < hi``): their
+    midpoint, or the float just below ``hi`` where the midpoint rounds up to ``hi`` (scores one
+    float apart) or is no finite number; equal values give ``hi`` (a tie cannot be split).
+
+    Examples
+    --------
+    >>> cut_between(1.0, 2.0), cut_between(1.0, 1.0)
+    (1.5, 1.0)
+    >>> b = float(np.nextafter(1.0, 0.0))
+    >>> cut_between(b, 1.0) == b
+    True
+    """
+    lo, hi = float(lo), float(hi)
+    if not lo < hi:
+        return hi
+    mid = lo / 2 + hi / 2  # = (lo + hi) / 2, without overflowing near the largest float
+    if not (math.isfinite(mid) and lo <= mid < hi):
+        mid = max(lo, float(np.nextafter(hi, -np.inf)))
+    return mid
+
+
 def threshold_from_dict(d: dict[str, Any]) -> Threshold:
     """Rebuild a threshold saved with :meth:`Threshold.to_dict`.
 
@@ -301,7 +323,7 @@ class Contamination(Threshold):
         if k <= 0:
             return float(ordered[-1])
         # halfway between the last kept and the first flagged score
-        return float((ordered[-k - 1] + ordered[-k]) / 2)
+        return cut_between(ordered[-k - 1], ordered[-k])
 
     def describe(self) -> str:
         return f"contamination {self.c} (flags that share of the {self._fitted_on('fitting scores')})"

@@ -10,7 +10,7 @@ import pandas as pd
 
 from hourglass._times import parse_timestamps
 from hourglass.errors import InputError
-from hourglass.thresholds.base import Threshold, share_count
+from hourglass.thresholds.base import Threshold, cut_between, share_count
 from hourglass.thresholds.evt import tail_quantile
 
 __all__ = ["AlertBudget", "events_per_day"]
@@ -98,7 +98,7 @@ class AlertBudget(Threshold):
         if k >= max(int(self.min_tail), 1):
             self.method_ = "empirical"
             ordered = np.sort(scores)
-            return float((ordered[-k - 1] + ordered[-k]) / 2)
+            return cut_between(ordered[-k - 1], ordered[-k])
         z, fit = tail_quantile(scores, self.q_)
         self.method_ = "pot" if fit is not None else "empirical"
         logger.info("AlertBudget: risk %.3g is below %d/%d held-out scores; %s tail used",
