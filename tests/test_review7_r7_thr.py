@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from hourglass.thresholds import POT, AlertBudget, BestF1, Calibrator, Contamination
+from hourglass.thresholds import POT, AlertBudget, BestF1, Calibrator, Contamination, threshold_from_spec
 
 
 @pytest.mark.parametrize("scale", [1e-170, 1e160, 1e300])
@@ -56,3 +56,12 @@ def test_best_f1_flags_what_it_scored_at_any_magnitude(scale: float) -> None:
     assert t.best_score_ == pytest.approx(0.8)
     assert np.isfinite(t.value_)
     assert t.predict(s).tolist() == [1, 1, 1]
+
+
+def test_a_fractional_alert_budget_is_accepted() -> None:
+    # n is a float ("0.5 per day": one false alarm every two days); the int default 50 made the
+    # parameter check refuse it at fit: "AlertBudget: n must be an integer, got 0.5"
+    s = np.random.default_rng(0).exponential(size=2000)
+    t = threshold_from_spec("budget:0.5/day", events_per_day=1000).fit(s)
+    assert t.q_ == pytest.approx(0.0005)
+    assert AlertBudget(2.5, per="10k").fit(s).q_ == pytest.approx(0.00025)

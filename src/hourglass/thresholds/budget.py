@@ -38,7 +38,8 @@ def events_per_day(timestamps: object, *, column: str = "timestamp") -> float:
 
 
 class AlertBudget(Threshold):
-    """Flag at most ``n`` normal events per day (``per="day"``) or per 10,000 events (``"10k"``).
+    """Flag at most ``n`` normal events per day (``per="day"``) or per 10,000 events (``"10k"``);
+    ``n`` may be a fraction (``0.5`` per day: one false alarm every two days).
 
     The budget becomes a risk ``q = n / events per day`` (or ``n / 10000``); the threshold is the
     ``1 - q`` quantile of held-out normal scores — empirical when the held-out set holds at least
@@ -58,7 +59,7 @@ class AlertBudget(Threshold):
 
     _params: ClassVar[tuple[str, ...]] = ("n", "per", "events_per_day", "min_tail")
 
-    def __init__(self, n: float = 50, per: str = "day", events_per_day: float | None = None,
+    def __init__(self, n: float = 50.0, per: str = "day", events_per_day: float | None = None,
                  min_tail: int = 10) -> None:
         self.n = n
         self.per = per
