@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 
-from hourglass.thresholds import POT, AlertBudget, BestF1, Calibrator, Contamination, threshold_from_spec
+from hourglass.thresholds import (
+    POT,
+    AlertBudget,
+    AlertRateMonitor,
+    BestF1,
+    Calibrator,
+    Contamination,
+    threshold_from_spec,
+)
 
 
 @pytest.mark.parametrize("scale", [1e-170, 1e160, 1e300])
@@ -65,3 +75,25 @@ def test_a_fractional_alert_budget_is_accepted() -> None:
     t = threshold_from_spec("budget:0.5/day", events_per_day=1000).fit(s)
     assert t.q_ == pytest.approx(0.0005)
     assert AlertBudget(2.5, per="10k").fit(s).q_ == pytest.approx(0.00025)
+
+
+def test_alert_rate_monitor_updates_cost_the_new_rows_not_the_window() -> None:
+    # each update rolled and summed the whole window: 0.7 s per one-row update with a window of
+    # 10M rows (--drift-window), what 'serve' and 'stream' pay per request or batch
+    mon = AlertRateMonitor(0.01, window=5_000_000)
+    start = time.perf_counter()
+    for _ in range(200):
+        mon.update([0])
+    assert time.perf_counter() - start < 3.0
+    # the window counts are those of a brute-force sliding window
+    rng = np.random.default_rng(0)
+    mon = AlertRateMonitor(0.02, window=50, min_rows=1)
+    flags = (rng.random(400) < 0.2).astype(int)
+    seen: list[int] = []
+    for lo, hi in ((0, 3), (3, 40), (40, 41), (41, 170), (170, 400)):
+        mon.update(flags[lo:hi])
+        seen += flags[lo:hi].tolist()
+        assert mon.status()["window_rate"] == sum(seen[-50:]) / min(len(seen), 50)
+    assert mon.episodes >= 1
+    i = mon.events[0].row
+    assert mon.events[0].rate == sum(seen[max(0, i - 49):i + 1]) / min(i + 1, 50)
