@@ -184,6 +184,41 @@ class Threshold(ABC):
     __hash__ = None  # type: ignore[assignment]
 
 
+def share_count(share: float, n: int) -> int:
+    """``floor(share * n)``, the number of scores a share of ``n`` takes, without the product's
+    rounding: ``0.29 * 100`` is ``28.999999999999996`` in floats, so a plain floor took 28.
+
+    Examples
+    --------
+    >>> share_count(0.29, 100), share_count(0.0012, 10_000), share_count(0.5, 3)
+    (29, 12, 1)
+    """
+    x = float(share) * int(n)
+    return int(math.floor(x + 1e-9 * max(1.0, x)))
+
+
+def cut_between(lo: float, hi: float) -> float:
+    """A cut-off that keeps ``lo`` and flags ``hi`` ("flag if score > cut", ``lo < hi``): their
+    midpoint, or the float just below ``hi`` where the midpoint rounds up to ``hi`` (scores one
+    float apart) or is no finite number; equal values give ``hi`` (a tie cannot be split).
+
+    Examples
+    --------
+    >>> cut_between(1.0, 2.0), cut_between(1.0, 1.0)
+    (1.5, 1.0)
+    >>> b = float(np.nextafter(1.0, 0.0))
+    >>> cut_between(b, 1.0) == b
+    True
+    """
+    lo, hi = float(lo), float(hi)
+    if not lo < hi:
+        return hi
+    mid = lo / 2 + hi / 2  # = (lo + hi) / 2, without overflowing near the largest float
+    if not (math.isfinite(mid) and lo <= mid < hi):
+        mid = max(lo, float(np.nextafter(hi, -np.inf)))
+    return mid
+
+
 def threshold_from_dict(d: dict[str, Any]) -> Threshold:
     """Rebuild a threshold saved with :meth:`Threshold.to_dict`.
 
@@ -283,12 +318,12 @@ class Contamination(Threshold):
             raise InputError(f"Contamination: c must be in (0, 0.5), got {self.c}")
 
     def _fit(self, scores: np.ndarray, y: object | None) -> float:
-        k = int(math.floor(float(self.c) * scores.size))
+        k = share_count(float(self.c), scores.size)
         ordered = np.sort(scores)
         if k <= 0:
             return float(ordered[-1])
         # halfway between the last kept and the first flagged score
-        return float((ordered[-k - 1] + ordered[-k]) / 2)
+        return cut_between(ordered[-k - 1], ordered[-k])
 
     def describe(self) -> str:
         return f"contamination {self.c} (flags that share of the {self._fitted_on('fitting scores')})"

@@ -10,7 +10,7 @@ import pandas as pd
 
 from hourglass._times import parse_timestamps
 from hourglass.errors import InputError
-from hourglass.thresholds.base import Threshold
+from hourglass.thresholds.base import Threshold, cut_between, share_count
 from hourglass.thresholds.evt import tail_quantile
 
 __all__ = ["AlertBudget", "events_per_day"]
@@ -38,7 +38,8 @@ def events_per_day(timestamps: object, *, column: str = "timestamp") -> float:
 
 
 class AlertBudget(Threshold):
-    """Flag at most ``n`` normal events per day (``per="day"``) or per 10,000 events (``"10k"``).
+    """Flag at most ``n`` normal events per day (``per="day"``) or per 10,000 events (``"10k"``);
+    ``n`` may be a fraction (``0.5`` per day: one false alarm every two days).
 
     The budget becomes a risk ``q = n / events per day`` (or ``n / 10000``); the threshold is the
     ``1 - q`` quantile of held-out normal scores — empirical when the held-out set holds at least
@@ -58,7 +59,7 @@ class AlertBudget(Threshold):
 
     _params: ClassVar[tuple[str, ...]] = ("n", "per", "events_per_day", "min_tail")
 
-    def __init__(self, n: float = 50, per: str = "day", events_per_day: float | None = None,
+    def __init__(self, n: float = 50.0, per: str = "day", events_per_day: float | None = None,
                  min_tail: int = 10) -> None:
         self.n = n
         self.per = per
@@ -94,11 +95,11 @@ class AlertBudget(Threshold):
     def _fit(self, scores: np.ndarray, y: object | None) -> float:
         self.q_ = self._risk()
         # order statistic: exactly floor(q n) fitted scores lie above the threshold
-        k = int(np.floor(self.q_ * scores.size))
-        if self.q_ * scores.size >= int(self.min_tail) and k >= 1:
+        k = share_count(self.q_, scores.size)
+        if k >= max(int(self.min_tail), 1):
             self.method_ = "empirical"
             ordered = np.sort(scores)
-            return float((ordered[-k - 1] + ordered[-k]) / 2)
+            return cut_between(ordered[-k - 1], ordered[-k])
         z, fit = tail_quantile(scores, self.q_)
         self.method_ = "pot" if fit is not None else "empirical"
         logger.info("AlertBudget: risk %.3g is below %d/%d held-out scores; %s tail used",

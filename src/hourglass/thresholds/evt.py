@@ -108,7 +108,9 @@ def _grimshaw(y: np.ndarray, eps: float = 1e-8) -> list[tuple[float, float]]:
         eps = abs(a) / 10
     left = _roots(y, (a + 2 * eps, -eps))
     if ym > 0:
-        right = _roots(y, (2 * (ymean - ym) / (ymean * ym), 2 * (ymean - ym) / ym ** 2))
+        # divided step by step: ym ** 2 raised OverflowError for excesses above 1e154 (and
+        # ZeroDivisionError below 1e-162, where it is 0.0)
+        right = _roots(y, (2 * (ymean - ym) / ymean / ym, 2 * (ymean - ym) / ym / ym))
     else:
         right = np.empty(0)
     out = []

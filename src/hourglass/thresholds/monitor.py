@@ -230,6 +230,7 @@ class AlertRateMonitor:
         self.min_rows = min(max(self.min_rows, 1), self.window)
         self._buf = np.zeros(self.window, dtype=np.int8)  # ring buffer of the last window flags
         self._pos = 0
+        self._count = 0  # flags among the last window rows (the sum of _buf)
         self.rows = 0
         self.flagged = 0
         self.episodes = 0
@@ -271,10 +272,12 @@ class AlertRateMonitor:
             raise InputError("AlertRateMonitor.update: flags must be 0 or 1")
         f = f.astype(np.int8)
         w = self.window
-        past = np.roll(self._buf, -self._pos)  # the last w flags, oldest first (zeros at start)
-        cs = np.concatenate([[0], np.cumsum(np.concatenate([past, f]), dtype=np.int64)])
-        idx = np.arange(f.size) + w + 1  # cumsum index just past each new row
-        counts = cs[idx] - cs[idx - w]
+        # the flag leaving the window as each new row enters: the oldest w flags kept (zeros at
+        # the start), then the new rows themselves; O(new rows), not O(window) per call (a
+        # window of 10M rows took 0.7 s per one-row update)
+        m = min(f.size, w)
+        leaving = np.concatenate([self._buf[(self._pos + np.arange(m)) % w], f[:f.size - m]])
+        counts = self._count + np.cumsum(f, dtype=np.int64) - np.cumsum(leaving, dtype=np.int64)
         seen = np.minimum(self.rows + np.arange(1, f.size + 1), w)
         which = np.searchsorted(self._sizes, seen, side="left")
         fire_at, clear_at = self._fire[which], self._clear[which]
@@ -306,6 +309,7 @@ class AlertRateMonitor:
         pos = (self._pos + np.arange(f.size - tail.size, f.size)) % w
         self._buf[pos] = tail
         self._pos = int((self._pos + f.size) % w)
+        self._count = int(counts[-1])
         self.rows += int(f.size)
         self.flagged += int(f.sum())
         return events
@@ -322,7 +326,7 @@ class AlertRateMonitor:
         (0.5, True, 1, True)
         """
         n = min(self.rows, self.window)
-        count = int(self._buf.sum())
+        count = self._count
         return {"window": self.window, "rows": self.rows, "flagged": self.flagged,
                 "alert_rate": self.flagged / self.rows if self.rows else None,
                 "window_rows": n, "window_rate": count / n if n else None,

@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from hourglass.errors import InputError
-from hourglass.thresholds.base import Threshold
+from hourglass.thresholds.base import Threshold, cut_between
 
 __all__ = ["BestF1", "BestFBeta"]
 
@@ -59,8 +59,12 @@ class BestFBeta(Threshold):
         self.best_recall_ = float(recall[i])
         self.n_anomalous_ = int(labels.sum())
         self.n_normal_ = int(labels.size - labels.sum())
-        lower = cut_scores[i + 1] if i + 1 < cut_scores.size else cut_scores[i] - 1.0
-        return float((cut_scores[i] + lower) / 2)  # flags rows scoring >= cut_scores[i]
+        top = float(cut_scores[i])
+        if i + 1 < cut_scores.size:
+            lower = float(cut_scores[i + 1])
+        else:  # every row flagged: below the lowest score (top - 1 is top itself from 2 ** 53 on)
+            lower = top - 1.0 if top - 1.0 < top else top - abs(top)
+        return cut_between(lower, top)  # flags rows scoring >= cut_scores[i]
 
     def _extra_state(self) -> dict[str, Any]:
         if not hasattr(self, "best_score_"):
