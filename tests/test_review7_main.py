@@ -128,3 +128,20 @@ def test_score_of_a_series_timed_by_an_output_name(tmp_path: Path, ts: str) -> N
     assert list(got.columns) == ["timestamp", "score", "flag", "calibrated", "severity"]
     assert got["timestamp"].iloc[0] == "2024-01-01 00:00:00" and len(got) == 40
     assert set(got["severity"]) <= {"low", "medium", "high", "critical"}
+
+
+# ---- a series' missing-value error counts the column it names -------------------------------------
+
+def test_missing_value_error_counts_the_named_column() -> None:
+    import numpy as np
+
+    from hourglass.errors import InputError
+    from hourglass.features.timeseries import TimeSeriesPreprocessor
+
+    df = pd.DataFrame({"ts": pd.date_range("2024-01-01", periods=60, freq="min"),
+                       "cpu": np.arange(60.0), "mem": np.arange(60.0)})
+    df.loc[[10, 11, 12], "cpu"] = np.nan
+    df.loc[[20, 21, 22], "mem"] = np.nan
+    with pytest.raises(InputError, match=r"column 'cpu': 3 missing value\(s\) \(and 3 in other "
+                                         r"columns\), first at timestamp 2024-01-01 00:10:00"):
+        TimeSeriesPreprocessor("ts").fit(df)  # was "column 'cpu': 6 missing value(s)"

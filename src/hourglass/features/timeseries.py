@@ -566,8 +566,10 @@ class TimeSeriesPreprocessor:
         else:  # score/evaluate/explain have no --fill: it is the model's
             hint = ("the model was trained without a fill policy: retrain it with --fill "
                     "ffill|interpolate|zero, or fill the gaps in the data")
-        raise InputError(f"column {col!r}: {int(na.sum())} missing value(s), first at {where}; "
-                         f"{hint}")
+        others = int(na.sum()) - int(na[:, cols[first]].sum())  # the count is the column's own
+        more = f" (and {others} in other columns)" if others else ""
+        raise InputError(f"column {col!r}: {int(na[:, cols[first]].sum())} missing value(s){more}, "
+                         f"first at {where}; {hint}")
 
     def _grid(self, df: pd.DataFrame, cols: Sequence[str], fitting: bool = False,
               ) -> tuple[pd.DataFrame, pd.DataFrame]:
