@@ -101,8 +101,8 @@ def _normal_rows(path: Path, parent: Any, *, dataset: str | None, label_col: str
     if replayed and label_col is not None and label_col not in df.columns:
         label_col, normal_values = None, []
     inherited = label_col is None and parent.info.get("label_col") in df.columns
-    if inherited:
-        label_col, normal_values = parent.info["label_col"], list(parent.info.get("normal") or [])
+    if inherited:  # --normal typed: its values, not the parent's, name NEW's normal rows
+        label_col, normal_values = parent.info["label_col"], list(normal or parent.info.get("normal") or [])
     time_col = parent.info.get("time_col")
     if time_col is not None and time_col in df.columns:
         df = df.drop(columns=[time_col])

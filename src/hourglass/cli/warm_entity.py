@@ -74,8 +74,8 @@ def _rows(path: Path, parent: Any, parent_dir: Path, *, label_col: str | None,
             raise HourglassError(f"{what}: no column {col!r} (the {role} column of {parent_dir}; "
                                  f"columns: {have}{' ...' if df.shape[1] > 6 else ''})")
     inherited = label_col is None and parent.info.get("label_col") in df.columns
-    if inherited:
-        label_col, normal = parent.info["label_col"], list(parent.info.get("normal") or [])
+    if inherited:  # --normal typed: its values, not the parent's, name NEW's normal rows
+        label_col, normal = parent.info["label_col"], list(normal or parent.info.get("normal") or [])
     df = parent.with_absent_fields(df)  # Windows events: a field no row has is missing, as in score
     needed = [c for c in f.columns_ if c not in df.columns]
     if needed:  # as 'hourglass score' words it

@@ -1,0 +1,52 @@
+"""Review 7 (warm start, federated training, Spark scoring): regression tests of the defects found."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hourglass.cli import app
+from hourglass.pipeline import load
+from tests._cli import runner
+
+FAST = ["--epochs", "2", "--hidden", "8,4", "-q"]
+
+
+def _table(n: int, seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    a = rng.normal(size=n)
+    return pd.DataFrame({"a": a, "b": rng.normal(size=n), "c": 2 * a, "label": "ok"})
+
+
+@pytest.fixture(scope="module")
+def labelled(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    d = tmp_path_factory.mktemp("r7_warm")
+    _table(200, 0).to_csv(d / "old.csv", index=False)
+    res = runner.invoke(app, ["train", str(d / "old.csv"), "-o", str(d / "M"), "--label-col", "label",
+                              "--normal", "ok", *FAST])
+    assert res.exit_code == 0, res.output
+    return {"dir": d, "model": d / "M"}
+
+
+def test_warm_normal_values_typed_are_kept(labelled: dict[str, Path]) -> None:
+    # NEW labels its normal rows 'ok' and 'good': --normal ok --normal good (the label column
+    # is the parent's) must not be replaced by the parent's ['ok'], which left 'good' out
+    d = labelled["dir"]
+    new = _table(200, 1)
+    new.loc[:79, "label"] = "good"
+    new.loc[:4, "label"] = "attack"
+    new.to_csv(d / "new.csv", index=False)
+    res = runner.invoke(app, ["train", str(d / "new.csv"), "--warm-start", str(labelled["model"]),
+                              "-o", str(d / "W"), "--normal", "ok", "--normal", "good", "--epochs", "2", "-q"])
+    assert res.exit_code == 0, res.output
+    info = load(d / "W").info
+    assert info["label_col"] == "label" and info["normal"] == ["ok", "good"]
+    assert info["warm_start"]["new_rows"] == 195
+    # without --normal the parent's values still apply
+    res = runner.invoke(app, ["train", str(d / "new.csv"), "--warm-start", str(labelled["model"]),
+                              "-o", str(d / "W2"), "--epochs", "2", "-q"])
+    assert res.exit_code == 0, res.output
+    assert load(d / "W2").info["normal"] == ["ok"] and load(d / "W2").info["warm_start"]["new_rows"] == 120
