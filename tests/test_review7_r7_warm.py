@@ -50,3 +50,27 @@ def test_warm_normal_values_typed_are_kept(labelled: dict[str, Path]) -> None:
                               "-o", str(d / "W2"), "--epochs", "2", "-q"])
     assert res.exit_code == 0, res.output
     assert load(d / "W2").info["normal"] == ["ok"] and load(d / "W2").info["warm_start"]["new_rows"] == 120
+
+
+def test_warm_entity_replays_an_unlabelled_old_file(tmp_path: Path) -> None:
+    # the parent trained without labels on OLD; NEW has a label column (--label-col): OLD, the
+    # parent's own training file, is read as the parent's data (as a table warm start does),
+    # not refused for lacking NEW's label column
+    from hourglass.ingest.synthetic import port_scan_flows
+
+    old, _ = port_scan_flows(days=0.1, scan_flows=0, seed=1)
+    new, _ = port_scan_flows(days=0.1, scan_flows=0, seed=2)
+    new["label"] = "normal"
+    new.loc[new.index[:3], "label"] = "bad"
+    old.to_csv(tmp_path / "old.csv", index=False)
+    new.to_csv(tmp_path / "new.csv", index=False)
+    res = runner.invoke(app, ["train", str(tmp_path / "old.csv"), "-o", str(tmp_path / "M"), "--entity-col",
+                              "src_ip", "--timestamp-col", "ts", "--bucket", "5min", *FAST])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["train", str(tmp_path / "new.csv"), "--warm-start", str(tmp_path / "M"), "-o",
+                              str(tmp_path / "W"), "--label-col", "label", "--normal", "normal",
+                              "--replay-data", str(tmp_path / "old.csv"), "--epochs", "2", "-q"])
+    assert res.exit_code == 0, res.output
+    info = load(tmp_path / "W").info
+    assert info["label_col"] == "label" and info["entity"]["rows_left_out_with_attacks"] >= 3
+    assert info["warm_start"]["replay"]["buckets"] > 0
