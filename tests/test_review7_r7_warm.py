@@ -74,3 +74,20 @@ def test_warm_entity_replays_an_unlabelled_old_file(tmp_path: Path) -> None:
     info = load(tmp_path / "W").info
     assert info["label_col"] == "label" and info["entity"]["rows_left_out_with_attacks"] >= 3
     assert info["warm_start"]["replay"]["buckets"] > 0
+
+
+def test_warm_replay_infinite_or_huge(labelled: dict[str, Path]) -> None:
+    # --replay inf: one line and exit 2 (was an OverflowError traceback); a huge finite
+    # multiple takes all of OLD (replay * rows overflowed to inf the same way)
+    from tests._cli import one_line_error
+
+    d = labelled["dir"]
+    _table(60, 3).to_csv(d / "new3.csv", index=False)
+    base = ["train", str(d / "new3.csv"), "--warm-start", str(labelled["model"]), "--replay-data",
+            str(d / "old.csv"), "--epochs", "1", "-q"]
+    one_line_error([*base, "-o", str(d / "R"), "--replay", "inf"], "--replay: must be a finite number > 0",
+                   d / "R")
+    res = runner.invoke(app, [*base, "-o", str(d / "R2"), "--replay", "1e308"])
+    assert res.exit_code == 0, res.output
+    replay = load(d / "R2").info["warm_start"]["replay"]
+    assert replay["rows"] == replay["of"] == 200

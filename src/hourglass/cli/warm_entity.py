@@ -112,6 +112,7 @@ def warm_entity(data: Path, output: Path, parent: Any, parent_dir: Path, *, labe
     import pandas as pd
 
     from hourglass.cli.entity import warn_bucket_length, warn_early_times, warn_few_buckets
+    from hourglass.cli.warm import replay_count
     from hourglass.features.entity import parse_bucket
     from hourglass.ingest import ReadStats
 
@@ -133,7 +134,7 @@ def warm_entity(data: Path, output: Path, parent: Any, parent_dir: Path, *, labe
         n_new = len(pd.MultiIndex.from_arrays(f.row_keys(rows)).unique())
         codes = pd.MultiIndex.from_arrays(f.row_keys(old_rows)).factorize()[0]
         n_old = int(codes.max()) + 1
-        want = min(n_old, int(round(replay * n_new)))
+        want = replay_count(replay, n_new, n_old)
         pick = np.random.default_rng(seed).choice(n_old, size=want, replace=False)
         # none to replay (a small NEW, a small --replay): trained on NEW alone, as a table model is
         old = old_rows.loc[np.isin(codes, pick)].reset_index(drop=True) if want else None
