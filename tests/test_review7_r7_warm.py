@@ -40,7 +40,8 @@ def test_warm_normal_values_typed_are_kept(labelled: dict[str, Path]) -> None:
     new.loc[:4, "label"] = "attack"
     new.to_csv(d / "new.csv", index=False)
     res = runner.invoke(app, ["train", str(d / "new.csv"), "--warm-start", str(labelled["model"]),
-                              "-o", str(d / "W"), "--normal", "ok", "--normal", "good", "--epochs", "2", "-q"])
+                              "-o", str(d / "W"), "--normal", "ok", "--normal", "good", "--epochs", "2",
+                              "-q"])
     assert res.exit_code == 0, res.output
     info = load(d / "W").info
     assert info["label_col"] == "label" and info["normal"] == ["ok", "good"]
