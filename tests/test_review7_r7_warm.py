@@ -92,3 +92,17 @@ def test_warm_replay_infinite_or_huge(labelled: dict[str, Path]) -> None:
     assert res.exit_code == 0, res.output
     replay = load(d / "R2").info["warm_start"]["replay"]
     assert replay["rows"] == replay["of"] == 200
+
+
+def test_federated_site_named_shared_is_refused() -> None:
+    # FederatedServer.save returns the paths by "shared" and the site names: a site named
+    # 'shared' took the shared model's key (its own model's path returned as the shared one)
+    from hourglass.detectors import AutoEncoder
+    from hourglass.distributed.federated import FederatedServer, Site
+    from hourglass.errors import InputError
+
+    det = AutoEncoder(hidden=(4, 2), epochs=1, verbose=0)
+    rng = np.random.default_rng(0)
+    sites = [Site(pd.DataFrame({"a": rng.normal(size=30)}), det, name=n) for n in ("shared", "west")]
+    with pytest.raises(InputError, match="site name 'shared'"):
+        FederatedServer(det, rounds=1).run(sites)
