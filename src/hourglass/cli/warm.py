@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+import math
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +69,20 @@ def refuse_frozen(command: Any, values: dict[str, Any], model: Path) -> None:
                              "preprocessing and threshold rule; leave it out")
 
 
+def replay_count(replay: float, n_new: int, n_old: int) -> int:
+    """How many of OLD's ``n_old`` rows (steps, buckets) ``--replay`` takes: ``replay`` times
+    NEW's ``n_new``, rounded, all of OLD at most (a huge multiple too, without overflowing).
+
+    Examples
+    --------
+    >>> replay_count(0.5, 101, 1000), replay_count(2.0, 300, 400), replay_count(1e308, 10, 7)
+    (50, 400, 7)
+    """
+    if replay * n_new >= n_old:
+        return int(n_old)
+    return int(round(replay * n_new))
+
+
 def _check_settings(parent: Any, params: dict[str, Any]) -> None:
     """Refuse a bad training setting (``--epochs 0``, ``--lr -1``, ``--device tpu``) before any
     data is read, naming the option as ``train`` does."""
@@ -101,8 +116,8 @@ def _normal_rows(path: Path, parent: Any, *, dataset: str | None, label_col: str
     if replayed and label_col is not None and label_col not in df.columns:
         label_col, normal_values = None, []
     inherited = label_col is None and parent.info.get("label_col") in df.columns
-    if inherited:
-        label_col, normal_values = parent.info["label_col"], list(parent.info.get("normal") or [])
+    if inherited:  # --normal typed: its values, not the parent's, name NEW's normal rows
+        label_col, normal_values = parent.info["label_col"], list(normal or parent.info.get("normal") or [])
     time_col = parent.info.get("time_col")
     if time_col is not None and time_col in df.columns:
         df = df.drop(columns=[time_col])
@@ -164,8 +179,9 @@ def warm_start_command(
     from hourglass.ingest import ReadStats
     from hourglass.pipeline import load
 
-    if not replay > 0:
-        raise HourglassError(f"--replay: must be > 0, got {replay}")
+    if not (replay > 0 and math.isfinite(replay)):
+        raise HourglassError(f"--replay: must be a finite number > 0, got {replay} (a large "
+                             "multiple takes all of OLD)")
     if replay != 1.0 and replay_data is None:
         raise HourglassError("--replay: give the old rows to replay with --replay-data OLD")
     if replay_data is not None and str(replay_data) != "-" and str(data) != "-" \
@@ -259,7 +275,7 @@ def warm_start_command(
     if replay_data is not None:
         old_stats = ReadStats()
         old, *_ = _normal_rows(replay_data, parent, stats=old_stats, replayed=True, **reading)
-        want = min(len(old), int(round(replay * n_new)))
+        want = replay_count(replay, n_new, len(old))
         pick = np.sort(np.random.default_rng(seed).choice(len(old), size=want, replace=False))
         feats = pd.concat([feats, old.iloc[pick]], ignore_index=True)
         replayed = {"source": shown(replay_data), "fraction": replay, "rows": want,
@@ -353,7 +369,7 @@ def _warm_series(data: Path, output: Path, parent: Any, parent_dir: Path, *, dat
         # labels) may lack it; its labelled anomalies are refused when it has it
         old = _normal_series(replay_data, reader, reader is not None, label, None,
                              f"--replay-data {replay_data}")
-        want = min(len(old), int(round(replay * len(part))))
+        want = replay_count(replay, len(part), len(old))
         replayed = {"source": shown(replay_data), "multiple": replay, "rows": want, "of": len(old),
                     "which": f"the last {want} rows of {replay_data} (a contiguous stretch), "
                              "trained on as a separate recording in front of the new series"}

@@ -60,10 +60,12 @@ def check_entity_options(parent: Any, parent_dir: Path, given: dict[str, Any]) -
 
 def _rows(path: Path, parent: Any, parent_dir: Path, *, label_col: str | None,
           normal: list[str] | None, fmt: str, on_bad_rows: str, stats: Any, what: str,
-          ) -> tuple[Any, dict[str, Any]]:
+          replayed: bool = False) -> tuple[Any, dict[str, Any]]:
     """The rows of ``path`` in the parent's normal buckets (a bucket holding a labelled attack
     row left out whole, as ``train`` does), checked against the parent's columns first; and
-    what was read (rows, label column, normal values, rows left out)."""
+    what was read (rows, label column, normal values, rows left out). ``replayed``
+    (``--replay-data``): ``--label-col`` names NEW's column; an OLD file without it (the
+    training file of a model trained without labels) is read as the parent's data."""
     from hourglass.cli.entity import _read, normal_buckets
 
     f = parent.features_
@@ -73,9 +75,11 @@ def _rows(path: Path, parent: Any, parent_dir: Path, *, label_col: str | None,
             have = ", ".join(map(str, list(df.columns)[:6]))
             raise HourglassError(f"{what}: no column {col!r} (the {role} column of {parent_dir}; "
                                  f"columns: {have}{' ...' if df.shape[1] > 6 else ''})")
+    if replayed and label_col is not None and label_col not in df.columns:
+        label_col, normal = None, None
     inherited = label_col is None and parent.info.get("label_col") in df.columns
-    if inherited:
-        label_col, normal = parent.info["label_col"], list(parent.info.get("normal") or [])
+    if inherited:  # --normal typed: its values, not the parent's, name NEW's normal rows
+        label_col, normal = parent.info["label_col"], list(normal or parent.info.get("normal") or [])
     df = parent.with_absent_fields(df)  # Windows events: a field no row has is missing, as in score
     needed = [c for c in f.columns_ if c not in df.columns]
     if needed:  # as 'hourglass score' words it
@@ -108,6 +112,7 @@ def warm_entity(data: Path, output: Path, parent: Any, parent_dir: Path, *, labe
     import pandas as pd
 
     from hourglass.cli.entity import warn_bucket_length, warn_early_times, warn_few_buckets
+    from hourglass.cli.warm import replay_count
     from hourglass.features.entity import parse_bucket
     from hourglass.ingest import ReadStats
 
@@ -124,12 +129,12 @@ def warm_entity(data: Path, output: Path, parent: Any, parent_dir: Path, *, labe
     if replay_data is not None:
         old_stats = ReadStats()
         old_rows, old_seen = _rows(replay_data, parent, parent_dir, stats=old_stats,
-                                   what=f"--replay-data {replay_data}", **reading)
+                                   what=f"--replay-data {replay_data}", replayed=True, **reading)
         seen["notes"] += old_seen["notes"]
         n_new = len(pd.MultiIndex.from_arrays(f.row_keys(rows)).unique())
         codes = pd.MultiIndex.from_arrays(f.row_keys(old_rows)).factorize()[0]
         n_old = int(codes.max()) + 1
-        want = min(n_old, int(round(replay * n_new)))
+        want = replay_count(replay, n_new, n_old)
         pick = np.random.default_rng(seed).choice(n_old, size=want, replace=False)
         # none to replay (a small NEW, a small --replay): trained on NEW alone, as a table model is
         old = old_rows.loc[np.isin(codes, pick)].reset_index(drop=True) if want else None

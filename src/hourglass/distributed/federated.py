@@ -870,7 +870,8 @@ def _number(value: Any) -> float:
 
 
 def _site_names(sent: Sequence[Any]) -> list[str]:
-    """The sites' names (a site that sent none: its position from 1); unique and safe in a path."""
+    """The sites' names (a site that sent none: its position from 1); unique, safe in a path, and
+    not ``shared`` (the shared model's key in :meth:`FederatedServer.save`'s paths)."""
     names = [str(k) if n is None else str(n) for k, n in enumerate(sent, start=1)]
     bad = [n for n in names if not _NAME.fullmatch(n)]
     if bad:
@@ -878,6 +879,9 @@ def _site_names(sent: Sequence[Any]) -> list[str]:
                          "(it names the site's model directory)")
     if len(set(names)) != len(names):
         raise InputError(f"site names repeat: {', '.join(names)}; every site needs its own")
+    if "shared" in names:  # FederatedServer.save's paths name the shared model "shared"
+        raise InputError("site name 'shared': it names the shared model among the saved models' "
+                         "paths; give the site another name")
     return names
 
 
