@@ -145,3 +145,19 @@ def test_missing_value_error_counts_the_named_column() -> None:
     with pytest.raises(InputError, match=r"column 'cpu': 3 missing value\(s\) \(and 3 in other "
                                          r"columns\), first at timestamp 2024-01-01 00:10:00"):
         TimeSeriesPreprocessor("ts").fit(df)  # was "column 'cpu': 6 missing value(s)"
+
+
+# ---- train --normal without a label column is refused (it was ignored: every row trained on) ------
+
+@pytest.mark.parametrize("entity", [False, True])
+def test_train_normal_without_label_col_is_refused(tmp_path: Path, entity: bool) -> None:
+    data = tmp_path / "l.csv"
+    pd.DataFrame({"ts": TS[:40].astype(str), "src": ["a", "b"] * 20, "bytes": range(40),
+                  "label": ["ok"] * 30 + ["attack"] * 10}).to_csv(data, index=False)
+    opts = ["--entity-col", "src", "--timestamp-col", "ts"] if entity else []
+    res = runner.invoke(app, ["train", str(data), *opts, "--normal", "ok", "-o", str(tmp_path / "m"),
+                              "--epochs", "1", "-q"])
+    assert res.exit_code == 2, res.output
+    assert "--normal ok: the normal values of a label column; name that column with --label-col" \
+        in res.output
+    assert not (tmp_path / "m").exists()

@@ -220,6 +220,7 @@ def train(
                 "key_col": key_col, "message_col": message_col, "freq": freq, "fill": fill,
                 "fill_limit": fill_limit, "freq_agg": freq_agg, "extra_normal": extra_normal})
             refuse_label_in_columns(label_col, drop=drop, roles=parse_roles(role))
+            refuse_normal_without_label(normal, label_col)
             params = model_params(registry.get(model), model, seed=seed, device=device, quiet=quiet,
                                   epochs=epochs, batch_size=batch_size, lr=lr, hidden=hidden,
                                   extra=param or [])
@@ -295,6 +296,7 @@ def train(
                                  "give a log --format (hdfs, bgl, syslog, journald, raw, keys or a regex), "
                                  "or --key-col/--message-col for an event table")
         spec, label_col, normal_values = resolve_spec(dataset, label_col, normal, fmt, data)
+        refuse_normal_without_label(normal, label_col)
         roles = parse_roles(role)
         refuse_label_in_columns(label_col, categorical=categorical, drop=drop, roles=roles)
         cls = registry.get(model)
@@ -398,3 +400,21 @@ def demo(
     out.print(class_table(cats, list(spec.normal)))
     out.print(f"model saved to {output}/ — try: hourglass score {output} "
               f"{demo_path('test')} --dataset nsl-kdd -o scores.csv", highlight=False)
+
+
+def refuse_normal_without_label(normal: list[str] | None, label_col: str | None) -> None:
+    """``--normal`` without a label column (given or the format's) would be ignored, every row
+    trained on as normal: refused.
+
+    Examples
+    --------
+    >>> try:
+    ...     refuse_normal_without_label(["ok"], None)
+    ... except HourglassError as exc:
+    ...     print(str(exc)[:46])
+    --normal ok: the normal values of a label colu
+    >>> refuse_normal_without_label(["ok"], "label"); refuse_normal_without_label(None, None)
+    """
+    if normal and label_col is None:
+        raise HourglassError(f"--normal {normal[0]}: the normal values of a label column; name "
+                             "that column with --label-col COLUMN")
