@@ -161,3 +161,20 @@ def test_train_normal_without_label_col_is_refused(tmp_path: Path, entity: bool)
     assert "--normal ok: the normal values of a label column; name that column with --label-col" \
         in res.output
     assert not (tmp_path / "m").exists()
+
+
+# ---- data values on the screen: escape sequences quoted in every table and message -----------------
+
+def test_escape_sequences_of_the_data_are_quoted_on_screen(tmp_path: Path, model: Path) -> None:
+    data = tmp_path / "x.csv"
+    evil = "bad\x1b[2J\x1b[31m"
+    pd.DataFrame({"ts": TS[:20].astype(str), "bytes": [1e6] * 10 + [100.0] * 10,
+                  "label": [evil] * 10 + ["normal"] * 10}).to_csv(data, index=False)
+    res = runner.invoke(app, ["evaluate", str(model), str(data), "--label-col", "label",
+                              "--normal", "normal"])
+    assert res.exit_code == 0, res.output
+    assert "\x1b" not in res.output and "bad\\x1b[2J\\x1b[31m" in res.output  # the per-class table
+    res = runner.invoke(app, ["score", str(model), str(data), "-o", str(tmp_path / "s.csv"), "--keep",
+                              "no\x1b[2Jcol"])
+    assert res.exit_code == 2
+    assert "\x1b" not in res.output and "no\\x1b[2Jcol" in res.output  # the error line

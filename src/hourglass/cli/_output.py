@@ -37,6 +37,7 @@ __all__ = [
     "interrupted",
     "interruption_reported",
     "metrics_table",
+    "on_screen",
     "out",
     "out_of_memory",
     "out_of_memory_text",
@@ -198,7 +199,7 @@ def error_line(message: str) -> Text:
     >>> print(error_line(r"--format: '^\[(?P<x>\w+)\]' is wrong").plain)
     error: --format: '^\[(?P<x>\w+)\]' is wrong
     """
-    return Text.assemble(("error:", "bold red"), " ", shown(message))
+    return Text.assemble(("error:", "bold red"), " ", on_screen(shown(message), lines=True))
 
 
 @contextlib.contextmanager
@@ -290,7 +291,7 @@ class StderrHandler(logging.StreamHandler):
     DATA given as ``-`` is named "standard input", not by its temporary copy."""
 
     def format(self, record: logging.LogRecord) -> str:
-        return shown(super().format(record))
+        return on_screen(shown(super().format(record)), lines=True)
 
     @property
     def stream(self) -> TextIO:
@@ -435,6 +436,27 @@ def metrics_table(title: str, metrics: dict[str, Any], unit: str = "rows") -> Ta
     return t
 
 
+# C0 controls, DEL and C1 controls (ESC starts a terminal's escape sequences; 0x9b is one on some)
+_CONTROLS = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F, *range(0x80, 0xA0))}
+_CONTROLS_IN_LINES = {c: v for c, v in _CONTROLS.items() if c not in (0x09, 0x0A)}  # tab, newline
+
+
+def on_screen(text: object, *, lines: bool = False) -> str:
+    r"""``text`` for the screen: control characters as ``\xNN``. A value read from the data
+    (a user agent, a host name, a command line) is quoted on the analyst's terminal: an escape
+    sequence in it would clear the screen, move the cursor or recolour what follows. With
+    ``lines`` (a message), tabs and newlines stay.
+
+    Examples
+    --------
+    >>> on_screen("proto=x\x1b[2J (67%)")
+    'proto=x\\x1b[2J (67%)'
+    >>> on_screen("a\tb\x9bc", lines=True)
+    'a\tb\\x9bc'
+    """
+    return str(text).translate(_CONTROLS_IN_LINES if lines else _CONTROLS)
+
+
 def rich_table(title: str, headers: list[str], rows: list[list[str]]) -> Table:
     """A plain table of text cells (the first column right-aligned: row numbers).
 
@@ -443,11 +465,11 @@ def rich_table(title: str, headers: list[str], rows: list[list[str]]) -> Table:
     >>> rich_table("t", ["row", "why"], [["3", "x=1 (90%)"]]).row_count
     1
     """
-    t = Table(title=title, show_header=True, header_style="bold")
+    t = Table(title=on_screen(title), show_header=True, header_style="bold")
     for i, h in enumerate(headers):
-        t.add_column(h, justify="right" if i == 0 else "left", overflow="fold")
-    for r in rows:
-        t.add_row(*r)  # plain text: the consoles print no markup
+        t.add_column(on_screen(h), justify="right" if i == 0 else "left", overflow="fold")
+    for r in rows:  # plain text: the consoles print no markup; a value's escape sequences quoted
+        t.add_row(*(on_screen(c) for c in r))
     return t
 
 
@@ -460,6 +482,6 @@ def class_table(per_class: dict[str, dict[str, Any]], normal: list[str], unit: s
     t.add_column("flagged", justify="right")
     t.add_column("rate", justify="right")
     for c, v in per_class.items():
-        t.add_row(c + (" (normal)" if c in normal else ""), str(v["n"]), str(v["detected"]),
+        t.add_row(on_screen(c) + (" (normal)" if c in normal else ""), str(v["n"]), str(v["detected"]),
                   f"{v['rate']:.3f}")
     return t

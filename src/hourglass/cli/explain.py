@@ -23,6 +23,7 @@ from hourglass.cli._options import (
 from hourglass.cli._output import (
     data_on_stdout,
     err,
+    on_screen,
     out,
     report_skipped,
     say_wrote,
@@ -35,23 +36,6 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["explain", "on_screen"]
-
-# C0 controls, DEL and C1 controls (ESC starts a terminal's escape sequences; 0x9b is one on some)
-_CONTROLS = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F, *range(0x80, 0xA0))}
-
-
-def on_screen(text: object) -> str:
-    r"""``text`` for the screen: control characters as ``\xNN``. A value read from the data
-    (a user agent, a host name, a command line) is quoted on the analyst's terminal: an escape
-    sequence in it would clear the screen, move the cursor or recolour what follows.
-
-    Examples
-    --------
-    >>> on_screen("proto=x\x1b[2J (67%)")
-    'proto=x\\x1b[2J (67%)'
-    """
-    return str(text).translate(_CONTROLS)
-
 
 def explain(
     model: ModelArg,
