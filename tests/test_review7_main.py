@@ -178,3 +178,15 @@ def test_escape_sequences_of_the_data_are_quoted_on_screen(tmp_path: Path, model
                               "no\x1b[2Jcol"])
     assert res.exit_code == 2
     assert "\x1b" not in res.output and "no\\x1b[2Jcol" in res.output  # the error line
+
+
+# ---- a drift window too large to hold is refused, not "out of memory: train with ..." --------------
+
+def test_huge_drift_window_is_refused(tmp_path: Path, model: Path) -> None:
+    data = tmp_path / "x.csv"
+    pd.DataFrame({"ts": TS[:20].astype(str), "bytes": 1e6}).to_csv(data, index=False)
+    res = runner.invoke(app, ["score", str(model), str(data), "-o", str(tmp_path / "s.csv"),
+                              "--drift-window", str(10**12)])
+    assert res.exit_code == 2, res.output
+    assert "--drift-window" in res.output and "100000000" in res.output
+    assert "out of memory" not in res.output and not (tmp_path / "s.csv").exists()

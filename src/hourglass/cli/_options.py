@@ -347,12 +347,12 @@ def parse_roles(items: list[str] | None) -> dict[str, str]:
 __all__ += ["DriftWindowOpt"]
 
 DriftWindowOpt = Annotated[int, typer.Option(
-    "--drift-window", min=0, help="Drift check over the last N scored rows (sessions, steps): the "
-                                  "share flagged against the rate the threshold promises on "
-                                  "held-out normal data. score and stream warn on stderr once per "
-                                  "episode when it is far higher (p < 1e-6) and give the rates in "
-                                  "the end summary; serve reports it in GET /health. 0: off. "
-                                  "Outputs are never changed.")]
+    "--drift-window", min=0, max=100_000_000,  # its flags are held: one byte a row, 100 MB at most
+    help="Drift check over the last N scored rows (sessions, steps): the share flagged against "
+         "the rate the threshold promises on held-out normal data. score and stream warn on "
+         "stderr once per episode when it is far higher (p < 1e-6) and give the rates in the end "
+         "summary; serve reports it in GET /health. 0: off; at most 100,000,000. Outputs are "
+         "never changed.")]
 
 # hourglass benchmark (hourglass.pipeline.benchmark does the work)
 __all__ += ["BenchBaselinesOpt", "BenchDataArg", "BenchDataDirOpt", "BenchEpochsOpt", "BenchJsonOpt",
