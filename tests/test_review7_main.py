@@ -190,3 +190,30 @@ def test_huge_drift_window_is_refused(tmp_path: Path, model: Path) -> None:
     assert res.exit_code == 2, res.output
     assert "--drift-window" in res.output and "100000000" in res.output
     assert "out of memory" not in res.output and not (tmp_path / "s.csv").exists()
+
+
+# ---- score --on-bad-rows skip leaves out a row whose number is text, as stream does its line --------
+
+def test_score_skips_rows_with_text_in_a_number_column(tmp_path: Path, model: Path) -> None:
+    data = tmp_path / "x.csv"
+    values = [str(100 + i) for i in range(300)]
+    for i in (5, 6, 150, 299):
+        values[i] = "oops"
+    pd.DataFrame({"ts": TS[:240].append(TS[:60]).astype(str), "bytes": values}).to_csv(data, index=False)
+    out = tmp_path / "s.csv"
+    res = runner.invoke(app, ["score", str(model), str(data), "-o", str(out), "--on-bad-rows", "skip",
+                              "--chunk-mb", "0.001", "--keep", "bytes"])
+    assert res.exit_code == 0, res.output  # was: error: column 'bytes': expected numbers ... (row 6)
+    assert "skipped 4 malformed row(s)" in res.output
+    got = pd.read_csv(out)
+    assert len(got) == 296 and "oops" not in set(got["bytes"].astype(str))
+    assert got["row"].tolist() == list(range(296))
+    res = runner.invoke(app, ["score", str(model), str(data), "-o", str(tmp_path / "e.csv"),
+                              "--chunk-mb", "0.001"])
+    assert res.exit_code == 2 and "expected numbers, found 'oops' (row 6)" in res.output  # unchanged
+    labelled = tmp_path / "l.csv"  # evaluate drops the skipped rows' labels with them
+    pd.read_csv(data).assign(label=["normal"] * 299 + ["attack"]).to_csv(labelled, index=False)
+    res = runner.invoke(app, ["evaluate", str(model), str(labelled), "--label-col", "label", "--normal",
+                              "normal", "--on-bad-rows", "skip"])
+    assert res.exit_code == 0, res.output
+    assert "skipped 4 malformed row(s)" in res.output

@@ -102,13 +102,14 @@ TableFormatOpt = Annotated[str, typer.Option(
     "evtx, csv, tsv, parquet, jsonl ('hourglass formats' lists all).")]
 ChunkMbOpt = Annotated[float, typer.Option(help="MB of input per streamed chunk (> 0).")]
 BadRowsOpt = Annotated[str, typer.Option(
-    "--on-bad-rows", help="error: stop at a malformed row (naming file and line); skip: skip "
-    "and count them. Tables and event files; a log's lines that match no header format are "
-    "counted and skipped (--strict: stop at the first).")]
+    "--on-bad-rows", help="error: stop at a malformed row (naming file and line; when scoring, "
+    "also one with text in a number column); skip: skip and count them. Tables and event "
+    "files; a log's lines that match no header format are counted and skipped (--strict: stop "
+    "at the first).")]
 # commands that read no log (benchmark, explain, export, inspect): they have no --strict
 TableBadRowsOpt = Annotated[str, typer.Option(
-    "--on-bad-rows", help="error: stop at a malformed row (naming file and line); skip: skip "
-    "and count them.")]
+    "--on-bad-rows", help="error: stop at a malformed row (naming file and line; when scoring, "
+    "also one with text in a number column); skip: skip and count them.")]
 StreamBadRowsOpt = Annotated[str | None, typer.Option(
     "--on-bad-rows", help="error: stop at a malformed row (naming file and line); skip: skip "
     "and count them. Default: error for table models; skip for log models (a line matching no "

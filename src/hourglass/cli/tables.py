@@ -3,10 +3,11 @@ named format), split off its labels, train a pipeline on its normal rows, score 
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import time
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -331,17 +332,24 @@ def score_chunks(pipe: Pipeline, data: Path, spec: DatasetSpec | None, on_bad_ro
     for df in chunks:
         if check_label and label_col not in df.columns:
             split_labels(df, label_col, normal or [], str(data))  # raises the clear error
-        meta = [c for c in (label_col, pipe.info.get("time_col"), *extra_drop) if c in df.columns]
+        meta = [str(c) for c in (label_col, pipe.info.get("time_col"), *extra_drop) if c in df.columns]
         feats = df.drop(columns=meta) if meta else df
         if vary:
             seen.update(c for c in needed if c in feats.columns)
             present.update(map(str, feats.columns))
             feats = pipe.with_absent_fields(feats, force=True)
+        n_chunk = len(df)
         try:
-            result = scores_frame(pipe, feats)
+            result: pd.DataFrame | None = scores_frame(pipe, feats)
         except InputError as exc:  # its row numbers count from this chunk's first row
-            raise about_file(at_file_rows(exc, offset) if offset else exc, data) from None
-        offset += len(df)
+            skip = on_bad_rows == "skip" and getattr(pipe.features_, "output", "tabular") == "tabular"
+            if not skip or _BAD_VALUE.search(str(exc)) is None:
+                raise about_file(at_file_rows(exc, offset) if offset else exc, data) from None
+            df, result = _skip_bad_values(pipe, df, functools.partial(
+                _features, pipe=pipe, meta=meta, absent=vary), exc, stats, offset, data)
+        offset += n_chunk
+        if result is None:  # every row of the chunk skipped
+            continue
         yield df, result
     never = [c for c in needed if c not in seen] if seen else []  # no rows at all: the caller says so
     if never:
@@ -349,6 +357,49 @@ def score_chunks(pipe: Pipeline, data: Path, spec: DatasetSpec | None, on_bad_ro
         nested = nested_note(never, present)
         raise HourglassError(f"{shown(data)}: column(s) the model needs are missing: "
                              f"{', '.join(never[:3])}{more}{f'; {nested}' if nested else ''}")
+
+
+#: a scorer's refusal of one row's value (text in a numeric column; NaN/inf where the model
+#: imputes nothing): what ``--on-bad-rows skip`` leaves out, as a stream does the line
+_BAD_VALUE = re.compile(r"expected numbers, found .*\(row (\d+)\)|missing or infinite value\(s\), "
+                        r"first at row (\d+)")
+
+
+def _features(df: pd.DataFrame, *, pipe: Pipeline, meta: list[str], absent: bool) -> pd.DataFrame:
+    """A chunk's columns the model scores (the label and time columns dropped; with ``absent``
+    the fields no row of the chunk has added as missing)."""
+    feats = df.drop(columns=meta) if meta else df
+    return pipe.with_absent_fields(feats, force=True) if absent else feats
+
+
+def _skip_bad_values(pipe: Pipeline, df: pd.DataFrame, features: Callable[[pd.DataFrame], pd.DataFrame],
+                     exc: InputError, stats: ReadStats, offset: int, data: Path,
+                     ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """A chunk's rows whose values the model refuses (``exc``: text in a numeric column, ...)
+    left out and counted as skipped in ``stats``, and the scores of the others (``None`` when
+    none is left). Another error stops the run, its row told as the file's."""
+    pos = np.arange(len(df))  # the rows kept, as positions in the chunk
+    finder = getattr(pipe.features_, "unreadable_rows", None)
+    bad = finder(df) if finder is not None else np.zeros(len(df), dtype=bool)
+    while True:
+        if not bad.any():  # not found by the column check: the row the error names
+            m = _BAD_VALUE.search(str(exc))
+            i = int((m.group(1) or m.group(2)) if m else 0) - 1
+            if not 0 <= i < len(df):
+                raise about_file(at_file_rows(exc, offset + pos), data) from None
+            bad = np.zeros(len(df), dtype=bool)
+            bad[i] = True
+        for _ in range(int(bad.sum())):
+            stats.skipped(None)
+        df, pos = df[~bad].reset_index(drop=True), pos[~bad]
+        if not len(df):
+            return df, None
+        try:
+            return df, scores_frame(pipe, features(df))
+        except InputError as again:
+            if _BAD_VALUE.search(str(again)) is None:
+                raise about_file(at_file_rows(again, offset + pos), data) from None
+            exc, bad = again, np.zeros(len(df), dtype=bool)
 
 
 def _takes_used(spec: Any) -> bool:

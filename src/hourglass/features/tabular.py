@@ -212,6 +212,15 @@ def _not_a_frame(df: object) -> str:
     return f"expected a pandas DataFrame, got {type(df).__name__}{hint}"
 
 
+def _read_numbers(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """A text column read as numbers, and per row whether its text is no number (an empty cell
+    or a placeholder such as ``-`` is missing, not wrong: as :func:`infer_role` counts them)."""
+    text = s.astype("string").str.strip()
+    text = text.mask((text == "") | text.isin(PLACEHOLDERS))
+    conv = pd.to_numeric(text, errors="coerce")
+    return conv, conv.isna() & text.notna()
+
+
 class TabularPreprocessor:
     """Turn a DataFrame of mixed columns into a finite float32 matrix for the detectors.
 
@@ -619,10 +628,7 @@ class TabularPreprocessor:
             if _is_duration(s):  # a duration is its seconds
                 s = s.dt.total_seconds()
             if not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
-                text = s.astype("string").str.strip()
-                text = text.mask((text == "") | text.isin(PLACEHOLDERS))  # as infer_role counts them
-                conv = pd.to_numeric(text, errors="coerce")
-                bad = conv.isna() & text.notna()
+                conv, bad = _read_numbers(s)
                 if bad.any():
                     i = int(np.flatnonzero(bad.to_numpy())[0])
                     found = s.iloc[i]  # a plain value in the message, not np.True_
@@ -769,6 +775,26 @@ class TabularPreprocessor:
         return self._encode(df, raw, lambda c: self._category_columns(c, df[c]),
                             lambda c: self._hash_columns(c, df[c]),
                             lambda c: ip_parts(df[c], self.ips_[c]))
+
+    def unreadable_rows(self, df: pd.DataFrame) -> np.ndarray:
+        """Per row of ``df``, whether a column read as numbers holds text that is no number
+        there (what :meth:`transform` refuses: ``expected numbers, found 'oops'``); ``score
+        --on-bad-rows skip`` leaves those rows out.
+
+        Examples
+        --------
+        >>> pre = TabularPreprocessor().fit(pd.DataFrame({"b": [1.0, 2.0, 3.0]}))
+        >>> pre.unreadable_rows(pd.DataFrame({"b": ["4", "oops", "-"]})).tolist()
+        [False, True, False]
+        """
+        bad = np.zeros(len(df), dtype=bool)
+        for c in self._numeric_inputs():
+            s = df[c] if c in df.columns else None
+            if s is None or _is_duration(s) or (pd.api.types.is_numeric_dtype(s)
+                                                and not pd.api.types.is_bool_dtype(s)):
+                continue
+            bad |= _read_numbers(s)[1].to_numpy(dtype=bool)
+        return bad
 
     def _numeric_inputs(self) -> list[str]:
         """The columns read as numbers, in the order their errors are reported: the kept
