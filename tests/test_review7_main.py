@@ -217,3 +217,35 @@ def test_score_skips_rows_with_text_in_a_number_column(tmp_path: Path, model: Pa
                               "normal", "--on-bad-rows", "skip"])
     assert res.exit_code == 0, res.output
     assert "skipped 4 malformed row(s)" in res.output
+
+
+# ---- review of the merged work: a budget just below the event rate; a saved tanh Deep SVDD ---------
+
+def test_share_count_is_exact_and_budget_near_the_rate_fits() -> None:
+    import numpy as np
+
+    from hourglass.thresholds import AlertBudget, Contamination
+    from hourglass.thresholds.base import share_count
+
+    assert share_count(0.29, 100) == 29 and share_count(0.4999999999, 2) == 0
+    assert share_count(0.3, 3_333_333_333) == 999_999_999 and share_count(0.1, 10**10) == 10**9
+    scores = np.random.default_rng(0).normal(size=1000)
+    budget = AlertBudget(n=999, per="day", events_per_day=999.0000001).fit(scores)  # was IndexError
+    assert int((scores > budget.value_).sum()) == 999
+    assert int((np.array([1.0, 2.0]) > Contamination(0.4999999999).fit(np.array([1.0, 2.0])).value_
+                ).sum()) == 0
+
+
+def test_saved_tanh_deep_svdd_warm_starts(tmp_path: Path) -> None:
+    import numpy as np
+
+    from hourglass.detectors import DeepSVDD
+
+    X = np.random.default_rng(0).normal(size=(200, 4)).astype("float32")
+    with pytest.raises(ValueError, match="activation='tanh' is bounded"):
+        DeepSVDD(hidden=(8, 4), activation="tanh", epochs=1, verbose=0).fit(X)  # a new network
+    old = DeepSVDD(hidden=(8, 4), epochs=1, verbose=0, random_state=0).fit(X)
+    old.activation = "tanh"  # as a model saved before the refusal holds it
+    old.set_state(*old.get_state())
+    warm = old.warm_start(X, epochs=1)  # was refused: its activation cannot change in a warm start
+    assert warm.activation == "tanh" and np.isfinite(warm.score(X)).all()

@@ -120,7 +120,8 @@ label_weight, threshold, device, verbose, random_state
 
     def _check_params(self) -> None:
         check_hidden(self)
-        if self.activation in _BOUNDED:
+        # a new network's choice; a saved one's training goes on (warm start) as it was made
+        if self.activation in _BOUNDED and not hasattr(self, "module_"):
             raise ValueError(f"activation={self.activation!r} is bounded: Deep SVDD's network can then "
                              "map every row onto the centre (hypersphere collapse, Ruff et al. 2018, "
                              "as with biases), and every score is near 0; choose "

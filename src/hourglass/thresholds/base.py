@@ -6,6 +6,7 @@ import logging
 import math
 from abc import ABC, abstractmethod
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any, ClassVar
 
 import numpy as np
@@ -185,16 +186,18 @@ class Threshold(ABC):
 
 
 def share_count(share: float, n: int) -> int:
-    """``floor(share * n)``, the number of scores a share of ``n`` takes, without the product's
-    rounding: ``0.29 * 100`` is ``28.999999999999996`` in floats, so a plain floor took 28.
+    """``floor(share * n)``, the number of scores a share of ``n`` takes, exactly, of the share
+    as written (its shortest decimal): ``0.29 * 100`` is ``28.999999999999996`` in floats, so a
+    plain floor took 28; a share just below a whole count keeps that count below.
 
     Examples
     --------
     >>> share_count(0.29, 100), share_count(0.0012, 10_000), share_count(0.5, 3)
     (29, 12, 1)
+    >>> share_count(0.4999999999, 2), share_count(0.3, 3_333_333_333)
+    (0, 999999999)
     """
-    x = float(share) * int(n)
-    return int(math.floor(x + 1e-9 * max(1.0, x)))
+    return int(Decimal(repr(float(share))) * int(n) // 1)
 
 
 def cut_between(lo: float, hi: float) -> float:
