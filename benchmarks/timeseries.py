@@ -408,7 +408,8 @@ def main() -> None:
     root = data_dir(args.data, *(folders[d] for d in args.datasets.split(",") if d in folders))
     models = args.models.split(",")
     known = [*(n for n, e in registry.entries().items() if e.input == "timeseries"), *BASELINES]
-    unknown = [m for m in models if m not in known]
+    # registry names as registry.get reads them: case-insensitive, '-' and '_' alike
+    unknown = [m for m in models if m not in BASELINES and m.strip().lower().replace("_", "-") not in known]
     if unknown:  # before the first file trains, not after the models listed before it
         raise SystemExit(f"--models: unknown {', '.join(unknown)}; known: {', '.join(known)}")
     heads = ["model", "point F1", "precision", "recall", "PR-AUC (mean)", "ROC-AUC (mean)",

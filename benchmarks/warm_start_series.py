@@ -125,7 +125,8 @@ def main() -> None:
     warnings.filterwarnings("ignore")
     torch.set_num_threads(1)
     known = [n for n, e in registry.entries().items() if e.input == "timeseries"]
-    unknown = [m for m in args.models.split(",") if m not in known]
+    unknown = [m for m in args.models.split(",")  # as registry.get reads them: any case, '-' or '_'
+               if m.strip().lower().replace("_", "-") not in known]
     if unknown:  # before the data is read and the first model trains
         raise SystemExit(f"--models: unknown {', '.join(unknown)}; known: {', '.join(known)}")
     root = data_dir(args.data, "skab") / "skab" / "data"

@@ -249,3 +249,34 @@ def test_saved_tanh_deep_svdd_warm_starts(tmp_path: Path) -> None:
     old.set_state(*old.get_state())
     warm = old.warm_start(X, epochs=1)  # was refused: its activation cannot change in a warm start
     assert warm.activation == "tanh" and np.isfinite(warm.score(X)).all()
+
+
+# ---- review of the merged work: --group-by a twice; a warm start replaying the parent's own file ----
+
+def test_group_by_same_column_twice_is_one(tmp_path: Path, model: Path) -> None:
+    data = tmp_path / "x.csv"
+    pd.DataFrame({"ts": TS[:40].astype(str), "bytes": 1e6, "src": ["a", "b"] * 20}).to_csv(data, index=False)
+    res = runner.invoke(app, ["score", str(model), str(data), "--group-by", "src", "--group-by", "src",
+                              "-o", str(tmp_path / "g.jsonl"), "-q"])
+    assert res.exit_code == 0, res.output  # was: a column is named twice in 'src,src'
+    assert {json.loads(line)["src"] for line in (tmp_path / "g.jsonl").read_text().splitlines()} == \
+        {"a", "b"}
+
+
+def test_warm_replay_of_the_parents_file_keeps_its_normal_values(tmp_path: Path) -> None:
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    old, new = tmp_path / "old.csv", tmp_path / "new.csv"
+    pd.DataFrame({"a": rng.normal(size=120), "b": rng.normal(size=120),
+                  "label": ["ok"] * 110 + ["attack"] * 10}).to_csv(old, index=False)
+    pd.DataFrame({"a": rng.normal(size=80), "b": rng.normal(size=80),
+                  "verdict": ["benign"] * 75 + ["attack"] * 5}).to_csv(new, index=False)
+    res = runner.invoke(app, ["train", str(old), "-o", str(tmp_path / "M"), "--label-col", "label",
+                              "--normal", "ok", "--epochs", "1", "--hidden", "4,2", "-q"])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["train", str(new), "--warm-start", str(tmp_path / "M"), "-o",
+                              str(tmp_path / "W"), "--label-col", "verdict", "--normal", "benign",
+                              "--replay-data", str(old), "--epochs", "1"])
+    assert res.exit_code == 0, res.output  # was: old.csv: no rows with label in ['benign']
+    assert "normal = ['ok']" in res.output

@@ -485,4 +485,4 @@ def group_columns(group_by: list[str] | None) -> str | None:
     >>> group_columns(["src_ip", "dst_port"]), group_columns(["src_ip,dst_port"]), group_columns(None)
     ('src_ip,dst_port', 'src_ip,dst_port', None)
     """
-    return ",".join(group_by) if group_by else None
+    return ",".join(dict.fromkeys(group_by)) if group_by else None  # --group-by a twice: a, as --keep

@@ -114,7 +114,7 @@ def _normal_rows(path: Path, parent: Any, *, dataset: str | None, label_col: str
     spec, label_col, normal_values = resolve_spec(dataset, label_col, normal, fmt, path)
     df, sampled = read_for_training(path, spec, on_bad_rows, stats, memory_budget, sample_rows, seed)
     if replayed and label_col is not None and label_col not in df.columns:
-        label_col, normal_values = None, []
+        label_col, normal_values, normal = None, [], None  # NEW's label and normal values, not OLD's
     inherited = label_col is None and parent.info.get("label_col") in df.columns
     if inherited:  # --normal typed: its values, not the parent's, name NEW's normal rows
         label_col, normal_values = parent.info["label_col"], list(normal or parent.info.get("normal") or [])
