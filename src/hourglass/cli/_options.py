@@ -21,8 +21,8 @@ __all__ = ["LOG_FORMAT_HELP", "OPTION_OF_PARAM", "AllSessionsOpt", "BadRowsOpt",
            "ModelArg", "NormalOpt", "QuietOpt", "RoleOpt", "ScalerOpt", "SessionColOpt", "SessionRegexOpt",
            "StepOpt", "StreamBadRowsOpt", "StrictOpt", "TimestampOpt", "WindowOpt", "option_message",
            "parse_roles", "timestamp_option"]
-__all__ += ["DEVICE_HELP", "InspectTimestampOpt", "TableBadRowsOpt", "TableDatasetOpt", "TableFormatOpt",
-            "TableRoleOpt"]
+__all__ += ["DEVICE_HELP", "ExplainBadRowsOpt", "InspectTimestampOpt", "TableBadRowsOpt", "TableDatasetOpt",
+            "TableFormatOpt", "TableRoleOpt"]
 __all__ += ["LatenessOpt"]
 __all__ += ["RethresholdJsonOpt"]
 __all__ += ["FreqAggOpt"]
@@ -102,14 +102,17 @@ TableFormatOpt = Annotated[str, typer.Option(
     "evtx, csv, tsv, parquet, jsonl ('hourglass formats' lists all).")]
 ChunkMbOpt = Annotated[float, typer.Option(help="MB of input per streamed chunk (> 0).")]
 BadRowsOpt = Annotated[str, typer.Option(
-    "--on-bad-rows", help="error: stop at a malformed row (naming file and line; when scoring, "
-    "also one with text in a number column); skip: skip and count them. Tables and event "
-    "files; a log's lines that match no header format are counted and skipped (--strict: stop "
-    "at the first).")]
+    "--on-bad-rows", help="error: stop at a malformed row (naming file and line; score and "
+    "evaluate of a table model: also one with text in a number column); skip: skip and count "
+    "them. Tables and event files; a log's lines that match no header format are counted and "
+    "skipped (--strict: stop at the first).")]
 # commands that read no log (benchmark, explain, export, inspect): they have no --strict
 TableBadRowsOpt = Annotated[str, typer.Option(
-    "--on-bad-rows", help="error: stop at a malformed row (naming file and line; when scoring, "
-    "also one with text in a number column); skip: skip and count them.")]
+    "--on-bad-rows", help="error: stop at a malformed row (naming file and line); skip: skip "
+    "and count them.")]
+ExplainBadRowsOpt = Annotated[str, typer.Option(
+    "--on-bad-rows", help="error: stop at a malformed row (naming file and line; a table "
+    "model's: also one with text in a number column); skip: skip and count them.")]
 StreamBadRowsOpt = Annotated[str | None, typer.Option(
     "--on-bad-rows", help="error: stop at a malformed row (naming file and line); skip: skip "
     "and count them. Default: error for table models; skip for log models (a line matching no "
@@ -348,12 +351,12 @@ def parse_roles(items: list[str] | None) -> dict[str, str]:
 __all__ += ["DriftWindowOpt"]
 
 DriftWindowOpt = Annotated[int, typer.Option(
-    "--drift-window", min=0, max=100_000_000,  # its flags are held: one byte a row, 100 MB at most
+    "--drift-window", min=0, max=1_000_000,  # its critical counts take ~1 min to set up at 1e6
     help="Drift check over the last N scored rows (sessions, steps): the share flagged against "
          "the rate the threshold promises on held-out normal data. score and stream warn on "
          "stderr once per episode when it is far higher (p < 1e-6) and give the rates in the end "
-         "summary; serve reports it in GET /health. 0: off; at most 100,000,000. Outputs are "
-         "never changed.")]
+         "summary; serve reports it in GET /health. 0: off; at most 1,000,000 (above 100,000 "
+         "the check takes seconds to set up). Outputs are never changed.")]
 
 # hourglass benchmark (hourglass.pipeline.benchmark does the work)
 __all__ += ["BenchBaselinesOpt", "BenchDataArg", "BenchDataDirOpt", "BenchEpochsOpt", "BenchJsonOpt",

@@ -197,7 +197,7 @@ def evaluate(
 
     from hourglass.cli import logs as log_cli
     from hourglass.cli import timeseries as ts_cli
-    from hourglass.cli.tables import resolve_spec, score_chunks, split_labels, unlabelled_rows
+    from hourglass.cli.tables import no_rows_error, resolve_spec, score_chunks, split_labels, unlabelled_rows
     from hourglass.evaluate import evaluate_scores
     from hourglass.ingest import ReadStats, label_strings, labels_seen
     from hourglass.ingest.formats import other_spellings
@@ -336,7 +336,7 @@ def evaluate(
         if events_per_day is None:
             events_per_day = pipe.info.get("events_per_day")
         if not result_parts or not sum(len(p) for p in result_parts):
-            raise HourglassError(f"{data}: no data rows")
+            raise no_rows_error(data, stats)
         on_training_file = _warn_trained_on(pipe, data, model)
         result = pd.concat(result_parts, ignore_index=True)
         all_labels = np.concatenate(label_parts)

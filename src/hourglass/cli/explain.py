@@ -14,11 +14,11 @@ from hourglass.cli._options import (
     ChunkMbOpt,
     DataArg,
     DatasetOpt,
+    ExplainBadRowsOpt,
     ExplainMethodOpt,
     FormatOpt,
     ModelArg,
     QuietOpt,
-    TableBadRowsOpt,
 )
 from hourglass.cli._output import (
     data_on_stdout,
@@ -55,7 +55,7 @@ def explain(
                        "(repeatable).")] = None,
     dataset: DatasetOpt = None,
     fmt: FormatOpt = "auto",
-    on_bad_rows: TableBadRowsOpt = "error",
+    on_bad_rows: ExplainBadRowsOpt = "error",
     chunk_mb: ChunkMbOpt = 16.0,
     quiet: QuietOpt = False,
 ) -> None:
@@ -85,7 +85,13 @@ def explain(
     import pandas as pd
 
     from hourglass.cli._output import rich_table
-    from hourglass.cli.tables import KeptColumns, resolve_spec, rows_vary_in_columns, score_chunks
+    from hourglass.cli.tables import (
+        KeptColumns,
+        no_rows_error,
+        resolve_spec,
+        rows_vary_in_columns,
+        score_chunks,
+    )
     from hourglass.explain import METHODS, explain_rows, explainable
     from hourglass.ingest import ReadStats
     from hourglass.ingest.writers import chunk_writer
@@ -170,8 +176,7 @@ def explain(
                     elif limit and item[:2] > best[0][:2]:
                         heapq.heapreplace(best, item)
             if n_rows == 0:  # as evaluate and inspect say it, and nothing written
-                raise HourglassError(f"{data}: no data rows" + (
-                    f" ({stats.bad_rows} malformed row(s) skipped)" if stats.bad_rows else ""))
+                raise no_rows_error(data, stats)
             kept.check()
             if not used:  # nothing flagged: a file with the columns (as score writes), not 0 bytes
                 writer.write(_no_rows(keep or []))

@@ -114,7 +114,13 @@ def score(
     from hourglass.cli import timeseries as ts_cli
     from hourglass.cli._drift import DriftCheck
     from hourglass.cli._suppress import Silencer, bind_rules, read_rules
-    from hourglass.cli.tables import KeptColumns, resolve_spec, rows_vary_in_columns, score_chunks
+    from hourglass.cli.tables import (
+        KeptColumns,
+        no_rows_error,
+        resolve_spec,
+        rows_vary_in_columns,
+        score_chunks,
+    )
     from hourglass.ingest import ReadStats
     from hourglass.ingest.readers import detect_format
     from hourglass.ingest.sqlite import is_sqlite
@@ -237,8 +243,7 @@ def score(
                     result = result[result["flag"] == 1]
                 writer.write(result)
             if n_rows == 0:  # as evaluate and inspect say it, and nothing written
-                raise HourglassError(f"{data}: no data rows" + (
-                    f" ({stats.bad_rows} malformed row(s) skipped)" if stats.bad_rows else ""))
+                raise no_rows_error(data, stats)
             kept.check()
             if silencer is not None:
                 silencer.check()
@@ -298,7 +303,7 @@ def _score_grouped(pipe: Any, data: Path, output: Path, spec: Any, stats: Any, k
     import pandas as pd
 
     from hourglass.cli._groups import NO_TIME, Grouping, whole
-    from hourglass.cli.tables import score_chunks
+    from hourglass.cli.tables import no_rows_error, score_chunks
     from hourglass.serve.sinks import alert_columns, alert_file
 
     time_col = timestamp_col or pipe.info.get("time_col")
@@ -336,8 +341,7 @@ def _score_grouped(pipe: Any, data: Path, output: Path, spec: Any, stats: Any, k
                 grouping.groups.advance(rows=n_rows)
             writer.write(grouping.render(early + due))
         if n_rows == 0:
-            raise HourglassError(f"{data}: no data rows" + (
-                f" ({stats.bad_rows} malformed row(s) skipped)" if stats.bad_rows else ""))
+            raise no_rows_error(data, stats)
         kept.check()
         if silencer is not None:
             silencer.check()

@@ -33,9 +33,9 @@ from hourglass.pipeline import Pipeline
 from hourglass.thresholds import events_per_day as events_per_day_from
 from hourglass.thresholds import threshold_from_spec
 
-__all__ = ["about_file", "at_file_rows", "preprocessor_for", "read_data", "read_for_training", "resolve_spec",
-           "score_chunks", "scores_frame", "skip_unreadable_times", "split_labels", "train_pipeline",
-           "unlabelled_rows"]
+__all__ = ["about_file", "at_file_rows", "no_rows_error", "preprocessor_for", "read_data",
+           "read_for_training", "resolve_spec", "score_chunks", "scores_frame", "skip_unreadable_times",
+           "split_labels", "train_pipeline", "unlabelled_rows"]
 
 
 _ROW_REF = re.compile(r"\brow (\d+)\b")
@@ -365,6 +365,21 @@ _BAD_VALUE = re.compile(r"expected numbers, found .*\(row (\d+)\)|missing or inf
                         r"first at row (\d+)")
 
 
+def no_rows_error(data: object, stats: ReadStats) -> HourglassError:
+    """The error of a scoring command that found no data row to score in ``data``: with the
+    rows skipped, and the first value the model refused where that was why.
+
+    Examples
+    --------
+    >>> stats = ReadStats(bad_rows=2, refused="column 'b': expected numbers (row 1)")
+    >>> str(no_rows_error("x.csv", stats))
+    "x.csv: no data rows (2 malformed row(s) skipped; the first: column 'b': expected numbers (row 1))"
+    """
+    why = f"; the first: {stats.refused}" if stats.refused else ""
+    return HourglassError(f"{shown(data)}: no data rows" + (
+        f" ({stats.bad_rows} malformed row(s) skipped{why})" if stats.bad_rows else ""))
+
+
 def _features(df: pd.DataFrame, *, pipe: Pipeline, meta: list[str], absent: bool) -> pd.DataFrame:
     """A chunk's columns the model scores (the label and time columns dropped; with ``absent``
     the fields no row of the chunk has added as missing)."""
@@ -379,6 +394,8 @@ def _skip_bad_values(pipe: Pipeline, df: pd.DataFrame, features: Callable[[pd.Da
     left out and counted as skipped in ``stats``, and the scores of the others (``None`` when
     none is left). Another error stops the run, its row told as the file's."""
     pos = np.arange(len(df))  # the rows kept, as positions in the chunk
+    if stats.refused is None:  # said if no row is left to score
+        stats.refused = str(at_file_rows(exc, offset) if offset else exc)
     finder = getattr(pipe.features_, "unreadable_rows", None)
     bad = finder(df) if finder is not None else np.zeros(len(df), dtype=bool)
     while True:

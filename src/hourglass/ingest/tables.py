@@ -82,6 +82,8 @@ class ReadStats:
     rows: int = 0
     bad_rows: int = 0
     bad_lines: list[int] = field(default_factory=list)
+    #: the first value the model refused in a skipped row (``score --on-bad-rows skip``)
+    refused: str | None = None
 
     def skipped(self, line: int | None) -> None:
         self.bad_rows += 1
