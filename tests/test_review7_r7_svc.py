@@ -4,6 +4,7 @@ user saw, kept fixed."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -32,3 +33,43 @@ def test_multi_health_answers_head(models: dict[str, Path]) -> None:
         assert c.head("/health").status_code == 200
         assert c.get("/health").status_code == 200
         assert list(c.get("/openapi.json").json()["paths"]["/health"]) == ["get"]
+
+
+def test_forwarded_for_names_no_client(models: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    # uvicorn's default trusted X-Forwarded-For from 127.0.0.1: behind a TLS proxy on the host
+    # that passes the header on, a client sent a new address each request and --rate-limit (and
+    # the access log) believed it; as documented, behind a proxy the limit is the proxy's
+    import asyncio
+
+    import uvicorn
+    from typer.testing import CliRunner
+
+    from hourglass.cli import serve as serve_cli
+    from hourglass.cli.app import app as cli
+
+    seen: dict[str, Any] = {}
+    monkeypatch.setattr(serve_cli, "run_server", lambda app, sockets, **kw: seen.update(app=app, kw=kw))
+    monkeypatch.setenv("HOURGLASS_API_KEY", KEY)
+    res = CliRunner().invoke(cli, ["serve", str(models["zeek"]), "--port", "0", "--rate-limit", "6", "-q"])
+    assert res.exit_code == 0, res.output
+    config = uvicorn.Config(seen["app"], **seen["kw"])
+    config.load()
+
+    async def status(forwarded: bytes) -> int:
+        sent: list[dict[str, Any]] = []
+
+        async def receive() -> dict[str, Any]:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message: dict[str, Any]) -> None:
+            sent.append(message)
+
+        scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
+                 "scheme": "http", "path": "/health", "raw_path": b"/health", "query_string": b"",
+                 "root_path": "", "headers": [(b"host", b"x"), (b"x-forwarded-for", forwarded)],
+                 "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8080)}
+        await config.loaded_app(scope, receive, send)
+        return int(sent[0]["status"])
+
+    assert asyncio.run(status(b"203.0.113.1")) == 200
+    assert asyncio.run(status(b"203.0.113.2")) == 429  # the same client (the proxy), burst of 1
