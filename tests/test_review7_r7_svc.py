@@ -73,3 +73,25 @@ def test_forwarded_for_names_no_client(models: dict[str, Path], monkeypatch: pyt
 
     assert asyncio.run(status(b"203.0.113.1")) == 200
     assert asyncio.run(status(b"203.0.113.2")) == 429  # the same client (the proxy), burst of 1
+
+
+@pytest.mark.parametrize("per_minute", [1e-320, 1e-300])
+def test_tiny_rate_limit_retry_after_is_bounded(per_minute: float) -> None:
+    # --rate-limit 1e-320 made the second request a 500 (ceil of an infinite wait: OverflowError
+    # in the guard), 1e-300 a Retry-After of 302 digits; now at most a day
+    from fastapi import FastAPI
+
+    from hourglass.serve.security import RateLimit
+
+    app = FastAPI()
+
+    @app.get("/x")
+    async def x() -> dict[str, int]:
+        return {}
+
+    app.add_middleware(RateLimit, per_minute=per_minute)
+    c = TestClient(app, raise_server_exceptions=False)
+    assert c.get("/x").status_code == 200
+    r = c.get("/x")
+    assert (r.status_code, r.headers["retry-after"]) == (429, "86400")
+    assert "retry in 86400 s" in r.json()["detail"]
