@@ -116,8 +116,11 @@ def serve(
                           f"POST /models/{name}/score", highlight=False, markup=False)
             err.print(f"{len(models)} models on {url} (list: /models, docs: /docs); Ctrl-C stops",
                       highlight=False, markup=False)
+        # proxy_headers off: uvicorn's default believes X-Forwarded-For from 127.0.0.1, so behind
+        # a TLS proxy on this host that passes the client's header on (stunnel, haproxy in TCP
+        # mode) any client named itself anew each request, past --rate-limit and in the log
         run_server(app, sockets, host=host, port=port, log_level="warning" if quiet else "info",
-                   server_header=False, log_config=None, **tls)
+                   server_header=False, log_config=None, proxy_headers=False, **tls)
 
 
 def _load(model: list[str], host: str, port: int, api_key_file: Path | None, max_body_mb: float,

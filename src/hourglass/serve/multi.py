@@ -159,6 +159,9 @@ def create_models_app(models: Mapping[str, str | os.PathLike[str]], *, api_key: 
                            "drift_warning": None if drift is None else bool(drift.get("warning"))})
         return {"status": "ok", "hourglass": hourglass.__version__, "models": states}
 
+    # HEAD too (load balancers' probes), as a one-model service's /health; out of the schema
+    app.add_api_route("/health", health, methods=["HEAD"], include_in_schema=False)
+
     @app.get("/metrics", response_class=PlainTextResponse, responses=METRICS_RESPONSES)
     async def metrics_text(request: Request) -> Response:
         """The service's counters in Prometheus' text format: requests by path, model and

@@ -244,9 +244,14 @@ class BodyLimit:
                 "--max-body-mb): send fewer rows per request")
 
 
+#: Longest ``Retry-After`` a refusal names (a day), whatever the rate.
+_MAX_RETRY_S = 86_400.0
+
+
 class RateLimit:
     """ASGI middleware: at most ``per_minute`` requests a minute from one client address, in
-    bursts of at most ``burst``; more is ``429`` with ``Retry-After`` (seconds), before the body
+    bursts of at most ``burst``; more is ``429`` with ``Retry-After`` (seconds, at most a day:
+    a client told to wait longer is told again when it comes back), before the body
     is read or the key checked (so a client guessing keys is slowed down too).
 
     A token bucket per client address: it holds ``burst`` requests and refills at
@@ -297,8 +302,8 @@ class RateLimit:
             return
         client = scope.get("client")
         wait = self.wait(str(client[0]) if client else "unknown")
-        if wait > 0:
-            retry = max(1, math.ceil(wait))
+        if wait > 0:  # at most a day: a rate of 1e-320 a minute waits inf s (ceil: OverflowError)
+            retry = max(1, math.ceil(min(wait, _MAX_RETRY_S)))
             await _refuse(send, 429, f"too many requests from this address (limit "
                                      f"{self.rate * 60:g} a minute, --rate-limit): retry in {retry} s",
                           extra=[(b"retry-after", str(retry).encode("ascii"))])
