@@ -28,6 +28,7 @@ import numpy as np
 from hourglass.errors import InputError
 from hourglass.explain.events import _template, clip, session_alerts
 from hourglass.features.sessions import Sessions, read_key_sequences
+from hourglass.features.sessions.keys import key_sequence
 from hourglass.features.sessions.live import ClosedSession, LiveSessions, line_events
 
 __all__ = ["LogStreamScorer"]
@@ -129,9 +130,8 @@ class LogStreamScorer:
         (2, 'line 3: expected space-separat')
         """
         if self.keys_format:
-            for i, (num, text) in enumerate(lines):
-                toks = text.split()
-                if toks and not all(t.isdigit() for t in toks):
+            for i, (num, text) in enumerate(lines):  # as the reader of a key file reads it
+                if text.strip() and key_sequence(text) is None:
                     return i, (f"line {num}: expected space-separated non-negative integer keys, "
                                f"got {text.strip()[:60]!r}")
             return None

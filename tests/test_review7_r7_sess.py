@@ -1,0 +1,29 @@
+"""Review 7 (log sessions): key-sequence lines, time windows, live sessions, event tables."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from hourglass.detectors.deeplog import DeepLog
+from hourglass.features.sessions import EventSessions, read_key_sequences
+from hourglass.pipeline import Pipeline
+from hourglass.serve.log_stream import LogStreamScorer
+
+
+@pytest.fixture(scope="module")
+def keys_pipe() -> Pipeline:
+    return Pipeline(detector=DeepLog(window=2, top_g=1, epochs=1, verbose=0),
+                    features=EventSessions(format="keys")).fit(["1 2 3"] * 20)
+
+
+def test_key_lines_read_alike_in_batch_and_stream(keys_pipe: Pipeline) -> None:
+    odd = ["5_0 1", "+5 3", "\u00b2 3", "\u0663 4", "99999999999999999999 1"]
+    ids, seqs, counts = read_key_sequences([*odd, "1 2"])
+    # int() alone read '5_0' as key 50, '+5' as 5 and an Arabic-Indic digit as 3
+    assert [s.tolist() for s in seqs] == [[1, 2]] and counts["unmatched"] == len(odd)
+    scorer = LogStreamScorer(keys_pipe)
+    for i, text in enumerate(odd):  # each one stops a stream with --on-bad-rows error
+        bad = scorer.first_bad_line([(1, "1 2"), (2, ""), (3, text)])
+        assert bad is not None and bad[0] == 2, text
+    assert scorer.first_bad_line([(1, " 7 8 "), (2, "")]) is None
