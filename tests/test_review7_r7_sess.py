@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from hourglass.detectors.deeplog import DeepLog
-from hourglass.features.sessions import EventSessions, read_key_sequences
+from hourglass.features.sessions import EventSessions, group_events, read_key_sequences
 from hourglass.pipeline import Pipeline
 from hourglass.serve.log_stream import LogStreamScorer
 
@@ -27,3 +28,15 @@ def test_key_lines_read_alike_in_batch_and_stream(keys_pipe: Pipeline) -> None:
         bad = scorer.first_bad_line([(1, "1 2"), (2, ""), (3, text)])
         assert bad is not None and bad[0] == 2, text
     assert scorer.first_bad_line([(1, " 7 8 "), (2, "")]) is None
+
+
+@pytest.mark.parametrize(("window", "step", "want"), [
+    (0.1, None, [[1], [2], [3], [4]]),                   # 0.3 went to the window of 0.2
+    (0.3, 0.1, [[1, 2, 3], [2, 3, 4], [3, 4], [4]]),    # the window of 0.3 was lost
+])
+def test_time_windows_hold_the_events_at_their_start(window, step, want) -> None:  # type: ignore[no-untyped-def]
+    ev = pd.DataFrame({"key": [1, 2, 3, 4], "line": [1, 2, 3, 4], "content": list("abcd"),
+                       "time": [0.0, 0.1, 0.2, 0.3]})
+    ids, seqs, _, _ = group_events(ev, window=window, step=step)
+    assert [s.tolist() for s in seqs] == want
+    assert ids[-1] == "1970-01-01T00:00:00.300000"
