@@ -40,3 +40,14 @@ def test_time_windows_hold_the_events_at_their_start(window, step, want) -> None
     ids, seqs, _, _ = group_events(ev, window=window, step=step)
     assert [s.tolist() for s in seqs] == want
     assert ids[-1] == "1970-01-01T00:00:00.300000"
+
+
+def test_blank_key_cell_is_empty_in_every_table_format(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    df = pd.DataFrame({"user": ["a", "a", "b", "b", "a"], "event": ["login", "", "login", " ", "exit"]})
+    df.to_csv(tmp_path / "t.csv", index=False)
+    df.to_json(tmp_path / "t.jsonl", orient="records", lines=True)
+    for name in ("t.csv", "t.jsonl"):  # JSON kept '' (and ' ') as a key named so; CSV read none
+        pre = EventSessions(session_column="user", key_column="event").fit(tmp_path / name)
+        s = pre.sessions(tmp_path / name)
+        assert pre.templates() == {1: "exit", 2: "login"}, name
+        assert [q.tolist() for q in s.sequences] == [[2, 1], [2]] and s.stats["events_without_key"] == 2

@@ -201,6 +201,8 @@ class EventTables:
         else:
             col = df[self.key_column]
             ok = col.notna().to_numpy()
+            if not pd.api.types.is_numeric_dtype(col):  # a blank cell is empty, as a CSV reads it
+                ok = ok & (col.astype(str).str.strip().str.len() > 0).to_numpy()
             stats["events_without_key"] += int((~ok).sum())
             rows = np.flatnonzero(ok)
             vals = col.iloc[rows]
