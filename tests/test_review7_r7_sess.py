@@ -10,6 +10,7 @@ from hourglass.detectors.deeplog import DeepLog
 from hourglass.features.sessions import EventSessions, group_events, read_key_sequences
 from hourglass.pipeline import Pipeline
 from hourglass.serve.log_stream import LogStreamScorer
+from tests.test_logs import hdfs_log
 
 
 @pytest.fixture(scope="module")
@@ -51,3 +52,16 @@ def test_blank_key_cell_is_empty_in_every_table_format(tmp_path) -> None:  # typ
         s = pre.sessions(tmp_path / name)
         assert pre.templates() == {1: "exit", 2: "login"}, name
         assert [q.tolist() for q in s.sequences] == [[2, 1], [2]] and s.stats["events_without_key"] == 2
+
+
+def test_stream_of_a_strict_model_follows_its_own_bad_line_rule() -> None:
+    lines = hdfs_log(12)
+    pipe = Pipeline(detector=DeepLog(window=2, top_g=1, epochs=1, verbose=0),
+                    features=EventSessions(format="hdfs", session_regex=r"blk_-?\d+", strict=True)).fit(lines)
+    scorer = LogStreamScorer(pipe)
+    batch = [(21, lines[0]), (22, "garbage line"), (23, lines[1])]
+    bad = scorer.first_bad_line(batch)  # --on-bad-rows error: stops here, naming line 22
+    assert bad is not None and bad[0] == 1 and bad[1].startswith("line 22:")
+    scorer.feed(batch)  # skip: counted (the parser raised 'line 2: ...', sessions left unchecked)
+    assert scorer.counts()["unmatched"] == 1 and scorer.counts()["events"] == 2
+    assert pipe.features_.parser_.strict  # the caller's pipeline is left as it was

@@ -20,6 +20,7 @@ kept (:class:`~hourglass.features.sessions.live.LiveSessions`).
 
 from __future__ import annotations
 
+import copy
 import logging
 from typing import Any
 
@@ -87,6 +88,16 @@ class LogStreamScorer:
             raise InputError(f"idle_timeout must be > 0 seconds, got {idle_timeout}",
                              param="idle_timeout")
         self.pipeline = pipeline
+        parser = getattr(features, "parser_", None)
+        if parser is not None and parser.strict:
+            # a model trained with --strict stopped the stream in the parser at a bad line, named
+            # by its place in the micro-batch ('line 5' for line 25) and with the sessions still
+            # open never checked, whatever --on-bad-rows said: the stream's own rule decides
+            # (first_bad_line stops at it, naming the line), on copies (the pipeline is the caller's)
+            parser = copy.copy(parser)
+            parser.strict = False
+            features = copy.copy(features)
+            features.parser_ = parser
         self.features = features
         self.detector = pipeline.detector_
         self.keys_format = features.format == "keys"
