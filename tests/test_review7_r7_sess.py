@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from hourglass.detectors.deeplog import DeepLog
+from hourglass.errors import InputError
 from hourglass.features.sessions import EventSessions, group_events, read_key_sequences
 from hourglass.pipeline import Pipeline
 from hourglass.serve.log_stream import LogStreamScorer
@@ -65,3 +66,10 @@ def test_stream_of_a_strict_model_follows_its_own_bad_line_rule() -> None:
     scorer.feed(batch)  # skip: counted (the parser raised 'line 2: ...', sessions left unchecked)
     assert scorer.counts()["unmatched"] == 1 and scorer.counts()["events"] == 2
     assert pipe.features_.parser_.strict  # the caller's pipeline is left as it was
+
+
+@pytest.mark.parametrize("column", [{"message_column": "msg"}, {"key_column": "ev"}])
+def test_table_with_a_session_regex_is_one_clear_error(column) -> None:  # type: ignore[no-untyped-def]
+    df = pd.DataFrame({"msg": ["login u1", "read u1", "login u2"], "ev": ["a", "b", "a"]})
+    with pytest.raises(InputError, match="session_regex: an event table groups by session_column"):
+        EventSessions(session_regex=r"u\d+", **column).fit(df)  # was KeyError: 'content'
