@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -73,3 +75,14 @@ def test_table_with_a_session_regex_is_one_clear_error(column) -> None:  # type:
     df = pd.DataFrame({"msg": ["login u1", "read u1", "login u2"], "ev": ["a", "b", "a"]})
     with pytest.raises(InputError, match="session_regex: an event table groups by session_column"):
         EventSessions(session_regex=r"u\d+", **column).fit(df)  # was KeyError: 'content'
+
+
+def test_key_stream_names_a_bad_line_by_its_place_in_the_stream(keys_pipe: Pipeline, caplog) -> None:  # type: ignore[no-untyped-def]
+    scorer = LogStreamScorer(keys_pipe)
+    with caplog.at_level(logging.WARNING, logger="hourglass"):
+        scorer.feed([(21, "1 2 3"), (22, ""), (23, "1 x"), (24, "9 9")])
+    assert "(first: line 23)" in caplog.text  # was 'line 3', its place in the micro-batch
+    sessions, _, nums, _ = scorer._key_events(["1 2 3", "", "1 x", "9 9"], 21)
+    assert sessions == ["21"] * 3 + ["24"] * 2 and nums == [21] * 3 + [24] * 2
+    ids, _, counts = read_key_sequences(["1 2", "", "x"], first_line=21)
+    assert ids == ["21"] and counts["first_unmatched"] == 23

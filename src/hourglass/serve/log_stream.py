@@ -195,14 +195,14 @@ class LogStreamScorer:
     def _key_events(self, text: list[str], first: int
                     ) -> tuple[list[str], list[int], list[int], list[str]]:
         """Events of key-sequence lines: one session per line, named by its line number."""
-        ids, seqs, counts = read_key_sequences(text)
+        ids, seqs, counts = read_key_sequences(text, first_line=first)  # lines as numbered
         self.stats["lines"] += counts["lines"]
         self.stats["blank"] += counts["empty_sessions_skipped"]
         self.stats["unmatched"] += counts["unmatched"]
         sessions: list[str] = []
         nums: list[int] = []
         for i, seq in zip(ids, seqs, strict=True):
-            num = int(i) + first - 1
+            num = int(i)
             sessions += [str(num)] * len(seq)
             nums += [num] * len(seq)
         keys = np.concatenate(seqs).tolist() if seqs else []

@@ -47,12 +47,13 @@ def key_sequence(text: str) -> np.ndarray | None:
         return None
 
 
-def read_key_sequences(lines: Iterable[str], *, strict: bool = False,
-                       source: str = "input") -> tuple[list[str], list[np.ndarray], KeyCounts]:
+def read_key_sequences(lines: Iterable[str], *, strict: bool = False, source: str = "input",
+                       first_line: int = 1) -> tuple[list[str], list[np.ndarray], KeyCounts]:
     """DeepLog key-sequence lines (space-separated non-negative integers, one session a line).
 
     Empty lines are skipped and counted; a line with anything but integers is counted and
-    skipped (an error naming the line with ``strict``).
+    skipped (an error naming the line with ``strict``). Lines are numbered from ``first_line``
+    (a micro-batch of a stream: its place in the stream), in the ids and in what is logged.
 
     Examples
     --------
@@ -63,7 +64,7 @@ def read_key_sequences(lines: Iterable[str], *, strict: bool = False,
     ids: list[str] = []
     seqs: list[np.ndarray] = []
     counts: KeyCounts = {"lines": 0, "empty_sessions_skipped": 0, "unmatched": 0, "first_unmatched": None}
-    for lineno, line in enumerate(lines, 1):
+    for lineno, line in enumerate(lines, int(first_line)):
         counts["lines"] += 1
         text = line.strip()
         arr = None
