@@ -86,3 +86,14 @@ def test_key_stream_names_a_bad_line_by_its_place_in_the_stream(keys_pipe: Pipel
     assert sessions == ["21"] * 3 + ["24"] * 2 and nums == [21] * 3 + [24] * 2
     ids, _, counts = read_key_sequences(["1 2", "", "x"], first_line=21)
     assert ids == ["21"] and counts["first_unmatched"] == 23
+
+
+def test_key_column_beyond_int64_is_named_not_a_crash() -> None:
+    df = pd.DataFrame({"user": ["a", "a", "b", "b"], "ev": [1.0, 2.0, float("inf"), 3.0]})
+    pre = EventSessions(session_column="user", key_column="ev").fit(df)  # was OverflowError
+    assert pre.key_names_ == ["1.0", "2.0", "3.0", "inf"]
+    big = pd.DataFrame({"user": ["a", "a", "b"], "ev": [1, 2, 2**63 - 1]})
+    pre = EventSessions(session_column="user", key_column="ev").fit(big)  # int(float(n)) was 2**63
+    assert [q.tolist() for q in pre.sessions(big).sequences] == [[1, 2], [2**63 - 1]]
+    with pytest.raises(InputError, match="trained on integer keys, found 'inf'"):
+        pre.sessions(pd.DataFrame({"user": ["a", "a"], "ev": [1.0, float("inf")]}))
