@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -24,11 +23,11 @@ def keys_pipe() -> Pipeline:
 
 def test_key_lines_read_alike_in_batch_and_stream(keys_pipe: Pipeline) -> None:
     odd = ["5_0 1", "+5 3", "\u00b2 3", "\u0663 4", "99999999999999999999 1"]
-    ids, seqs, counts = read_key_sequences([*odd, "1 2"])
+    _, seqs, counts = read_key_sequences([*odd, "1 2"])
     # int() alone read '5_0' as key 50, '+5' as 5 and an Arabic-Indic digit as 3
     assert [s.tolist() for s in seqs] == [[1, 2]] and counts["unmatched"] == len(odd)
     scorer = LogStreamScorer(keys_pipe)
-    for i, text in enumerate(odd):  # each one stops a stream with --on-bad-rows error
+    for text in odd:  # each one stops a stream with --on-bad-rows error
         bad = scorer.first_bad_line([(1, "1 2"), (2, ""), (3, text)])
         assert bad is not None and bad[0] == 2, text
     assert scorer.first_bad_line([(1, " 7 8 "), (2, "")]) is None
