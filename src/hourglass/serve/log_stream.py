@@ -14,8 +14,9 @@ kept (:class:`~hourglass.features.sessions.live.LiveSessions`).
   flags, and a session's first alert is the event batch explanation names (as long as no
   session was evicted and came back: it then starts a new history).
 * Whole-session models (the event-count and sequence autoencoders, the event ensemble) score a
-  session when it closes, with the alert ``hourglass score`` writes for it (every key of a live
-  session is kept, up to ``max_events``; a longer one is scored in parts).
+  session when it closes, with the alert ``hourglass score`` writes for it less the unexpected
+  event's ``text`` and ``parameters`` (every key and line number of a live session is kept, up
+  to ``max_events``, not the text of its lines; a longer one is scored in parts).
 """
 
 from __future__ import annotations
