@@ -14,12 +14,14 @@ kept (:class:`~hourglass.features.sessions.live.LiveSessions`).
   flags, and a session's first alert is the event batch explanation names (as long as no
   session was evicted and came back: it then starts a new history).
 * Whole-session models (the event-count and sequence autoencoders, the event ensemble) score a
-  session when it closes, with the alert ``hourglass score`` writes for it (every key of a live
-  session is kept, up to ``max_events``; a longer one is scored in parts).
+  session when it closes, with the alert ``hourglass score`` writes for it less the unexpected
+  event's ``text`` and ``parameters`` (every key and line number of a live session is kept, up
+  to ``max_events``, not the text of its lines; a longer one is scored in parts).
 """
 
 from __future__ import annotations
 
+import copy
 import logging
 from typing import Any
 
@@ -28,6 +30,7 @@ import numpy as np
 from hourglass.errors import InputError
 from hourglass.explain.events import _template, clip, session_alerts
 from hourglass.features.sessions import Sessions, read_key_sequences
+from hourglass.features.sessions.keys import key_sequence
 from hourglass.features.sessions.live import ClosedSession, LiveSessions, line_events
 
 __all__ = ["LogStreamScorer"]
@@ -86,6 +89,16 @@ class LogStreamScorer:
             raise InputError(f"idle_timeout must be > 0 seconds, got {idle_timeout}",
                              param="idle_timeout")
         self.pipeline = pipeline
+        parser = getattr(features, "parser_", None)
+        if parser is not None and parser.strict:
+            # a model trained with --strict stopped the stream in the parser at a bad line, named
+            # by its place in the micro-batch ('line 5' for line 25) and with the sessions still
+            # open never checked, whatever --on-bad-rows said: the stream's own rule decides
+            # (first_bad_line stops at it, naming the line), on copies (the pipeline is the caller's)
+            parser = copy.copy(parser)
+            parser.strict = False
+            features = copy.copy(features)
+            features.parser_ = parser
         self.features = features
         self.detector = pipeline.detector_
         self.keys_format = features.format == "keys"
@@ -129,9 +142,8 @@ class LogStreamScorer:
         (2, 'line 3: expected space-separat')
         """
         if self.keys_format:
-            for i, (num, text) in enumerate(lines):
-                toks = text.split()
-                if toks and not all(t.isdigit() for t in toks):
+            for i, (num, text) in enumerate(lines):  # as the reader of a key file reads it
+                if text.strip() and key_sequence(text) is None:
                     return i, (f"line {num}: expected space-separated non-negative integer keys, "
                                f"got {text.strip()[:60]!r}")
             return None
@@ -184,14 +196,14 @@ class LogStreamScorer:
     def _key_events(self, text: list[str], first: int
                     ) -> tuple[list[str], list[int], list[int], list[str]]:
         """Events of key-sequence lines: one session per line, named by its line number."""
-        ids, seqs, counts = read_key_sequences(text)
+        ids, seqs, counts = read_key_sequences(text, first_line=first)  # lines as numbered
         self.stats["lines"] += counts["lines"]
         self.stats["blank"] += counts["empty_sessions_skipped"]
         self.stats["unmatched"] += counts["unmatched"]
         sessions: list[str] = []
         nums: list[int] = []
         for i, seq in zip(ids, seqs, strict=True):
-            num = int(i) + first - 1
+            num = int(i)
             sessions += [str(num)] * len(seq)
             nums += [num] * len(seq)
         keys = np.concatenate(seqs).tolist() if seqs else []

@@ -152,6 +152,9 @@ class EventSessions(EventTables):
             raise InputError("sessions: give session_regex, session_column or window to group "
                              "log lines into sessions", param=("session_regex", "session_column", "window"))
         if self.is_table:
+            if self.session_regex is not None:  # a table's events have no 'content' to search
+                raise InputError("session_regex: an event table groups by session_column (or "
+                                 "window with time_column)", param="session_regex")
             if self.key_column is not None and self.message_column is not None:
                 raise InputError("key_column and message_column: give one (keys, or messages to "
                                  "mine templates from)", param=("key_column", "message_column"))

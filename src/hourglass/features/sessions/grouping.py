@@ -188,10 +188,15 @@ class SessionGrouper:
                 raise InputError("window: no event has a readable time stamp in this input",
                                  param="window")
             w, s = self._w, self._s
-            t0 = float(np.floor(codes.min() / s) * s)
+            # window g holds the events at g*s <= rel < g*s + w. The quotients round (0.3 / 0.1
+            # is 2.999...: the event at 0.3 went to the window before its own, and a window's
+            # first event was left out of it), so a quotient within 1e-9 of a whole number is
+            # that number: far below a time stamp's resolution (6e-8 s for a 60 s step)
+            eps = 1e-9
+            t0 = float(np.floor(codes.min() / s + eps) * s)
             rel = codes - t0
-            last = np.floor(rel / s).astype(np.int64)               # last window holding the event
-            first = np.maximum(np.floor((rel - w) / s).astype(np.int64) + 1, 0)
+            last = np.floor(rel / s + eps).astype(np.int64)         # last window holding the event
+            first = np.maximum(np.floor((rel - w) / s + eps).astype(np.int64) + 1, 0)
             n_win = last - first + 1
             rows = np.repeat(np.arange(len(codes)), n_win)
             offs = np.arange(n_win.sum()) - np.repeat(np.cumsum(n_win) - n_win, n_win)

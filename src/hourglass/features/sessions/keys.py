@@ -12,7 +12,7 @@ from hourglass._limits import too_long
 from hourglass.errors import InputError
 from hourglass.ingest.logs import TooLongLine
 
-__all__ = ["count_vectors", "read_key_sequences"]
+__all__ = ["count_vectors", "key_sequence", "read_key_sequences"]
 
 logger = logging.getLogger(__name__)
 
@@ -26,12 +26,34 @@ class KeyCounts(TypedDict):
     first_unmatched: int | None
 
 
-def read_key_sequences(lines: Iterable[str], *, strict: bool = False,
-                       source: str = "input") -> tuple[list[str], list[np.ndarray], KeyCounts]:
+def key_sequence(text: str) -> np.ndarray | None:
+    """The keys of one key-sequence line (ASCII digits only, each below 2**63), else ``None``.
+
+    ``int()`` alone would read ``+5`` as 5, ``5_0`` as 50 and other scripts' digits, and refuse
+    ``²`` although ``str.isdigit`` accepts it: one rule, shared by the batch reader and the
+    stream's bad-line check, so that both read the same lines as keys.
+
+    Examples
+    --------
+    >>> key_sequence(" 5 5 22 ").tolist(), key_sequence("5_0"), key_sequence("+5"), key_sequence("")
+    ([5, 5, 22], None, None, None)
+    """
+    toks = text.split()
+    if not toks or not all(t.isascii() and t.isdigit() for t in toks):
+        return None
+    try:
+        return np.array([int(t) for t in toks], dtype=np.int64)
+    except OverflowError:  # beyond int64
+        return None
+
+
+def read_key_sequences(lines: Iterable[str], *, strict: bool = False, source: str = "input",
+                       first_line: int = 1) -> tuple[list[str], list[np.ndarray], KeyCounts]:
     """DeepLog key-sequence lines (space-separated non-negative integers, one session a line).
 
     Empty lines are skipped and counted; a line with anything but integers is counted and
-    skipped (an error naming the line with ``strict``).
+    skipped (an error naming the line with ``strict``). Lines are numbered from ``first_line``
+    (a micro-batch of a stream: its place in the stream), in the ids and in what is logged.
 
     Examples
     --------
@@ -42,7 +64,7 @@ def read_key_sequences(lines: Iterable[str], *, strict: bool = False,
     ids: list[str] = []
     seqs: list[np.ndarray] = []
     counts: KeyCounts = {"lines": 0, "empty_sessions_skipped": 0, "unmatched": 0, "first_unmatched": None}
-    for lineno, line in enumerate(lines, 1):
+    for lineno, line in enumerate(lines, int(first_line)):
         counts["lines"] += 1
         text = line.strip()
         arr = None
@@ -53,11 +75,8 @@ def read_key_sequences(lines: Iterable[str], *, strict: bool = False,
             counts["empty_sessions_skipped"] += 1
             continue
         else:
-            try:
-                arr = np.array([int(tok) for tok in text.split()], dtype=np.int64)
-            except (ValueError, OverflowError):  # not an integer, or one beyond int64
-                arr = None
-        if arr is None or (arr < 0).any():
+            arr = key_sequence(text)
+        if arr is None:
             if strict:
                 raise InputError(f"{source}: line {lineno}: expected space-separated non-negative "
                                  f"integer keys, got {text[:60]!r}")

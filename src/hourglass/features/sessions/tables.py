@@ -201,6 +201,8 @@ class EventTables:
         else:
             col = df[self.key_column]
             ok = col.notna().to_numpy()
+            if not pd.api.types.is_numeric_dtype(col):  # a blank cell is empty, as a CSV reads it
+                ok = ok & (col.astype(str).str.strip().str.len() > 0).to_numpy()
             stats["events_without_key"] += int((~ok).sum())
             rows = np.flatnonzero(ok)
             vals = col.iloc[rows]
@@ -208,7 +210,7 @@ class EventTables:
                 keys = self._learn_keys(vals, source, offset + rows)
             elif self.key_names_ is None:
                 num = pd.to_numeric(vals, errors="coerce")
-                bad = (num.isna() | (num != num.round())).to_numpy()
+                bad = (num.isna() | (num != num.round()) | ~(num.abs() < 2**63)).to_numpy()
                 if bad.any():
                     i = int(np.flatnonzero(bad)[0])
                     raise InputError(f"{source}: row {offset + int(rows[i]) + 1}: column "
@@ -257,6 +259,8 @@ class EventTables:
         numbered in order of first appearance; :meth:`_final_keys` maps them at the end."""
         integral = pd.api.types.is_integer_dtype(vals) or (
             pd.api.types.is_float_dtype(vals) and bool((vals == vals.round()).all()))
+        if integral and len(vals):  # inf, 1e300 or 2**64 is no int64 key (int() overflowed): names
+            integral = bool((vals.abs() < 2**63).all())
         self._all_integral = self._all_integral and integral
         if integral and len(vals) and (vals < 0).any():
             i = int(np.flatnonzero((vals < 0).to_numpy())[0])
@@ -275,7 +279,9 @@ class EventTables:
         names = list(self._seen_names)
         if self._all_integral:
             self.key_names_ = None
-            return np.array([int(float(n)) for n in names], dtype=np.int64)
+            # '9223372036854775807' through float is 2**63, past int64
+            return np.array([int(n) if n.lstrip("-").isdigit() else int(float(n)) for n in names],
+                            dtype=np.int64)
         self.key_names_ = sorted(names)
         rank = {n: i + 1 for i, n in enumerate(self.key_names_)}
         return np.array([rank[n] for n in names], dtype=np.int64)
