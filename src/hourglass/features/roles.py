@@ -121,8 +121,9 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int) -> tuple[str, st
             return "drop", "row numbers (a table's index saved as a column)"
         return "numeric", "numeric values"
     present = s.dropna()
-    present = present[present.astype("string").str.strip() != ""]
-    if len(present) == 0:
+    text = present.astype("string").str.strip()
+    present = present[text != ""]
+    if not (~text.isin(PLACEHOLDERS) & (text != "")).any():  # nothing but '-' is no value either
         return "numeric", "no values (all missing)"
     sample = present.iloc[:2000].astype(str).str.strip()
     if sample.map(lambda v: bool(_IPV4.match(v)) or (":" in v and _is_ip(v))).mean() > 0.95:
