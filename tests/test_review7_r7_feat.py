@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from hourglass.features import TabularPreprocessor
-from hourglass.features.roles import infer_role
+from hourglass.features.roles import infer_role, ip_parts
 from hourglass.features.statistics import merge_schema, site_schema
 
 
@@ -25,3 +25,19 @@ def test_a_column_of_only_dashes_has_no_values() -> None:
     b = pd.DataFrame({"duration": ["-", "-"], "bytes": [4.0, 5.0]})
     merged = merge_schema([site_schema(params, a), site_schema(params, b)])
     assert merged["columns"]["duration"]["role"] == "numeric"
+
+
+def test_an_ipv4_mapped_address_is_its_ipv4_address() -> None:
+    # Windows logs write IPv4 clients as ::ffff:a.b.c.d: each was an IPv6 address in one /48
+    # bucket, so every such address had the same subnet feature, unlike the same host written plainly
+    mapped = ["::ffff:8.8.8.8", "::FFFF:10.1.2.3", "::ffff:100.64.0.9", "::ffff:203.0.113.7"]
+    plain = ["8.8.8.8", "10.1.2.3", "100.64.0.9", "203.0.113.7"]
+    a, b = ip_parts(pd.Series(mapped), 64), ip_parts(pd.Series(plain), 64)
+    for x, y in zip(a, b, strict=True):
+        assert x.tolist() == y.tolist()
+    train = pd.DataFrame({"src_ip": [f"10.0.{i % 7}.{i}" for i in range(60)], "b": np.arange(60.0)})
+    pre = TabularPreprocessor().fit(train)
+    rows = pd.DataFrame({"src_ip": mapped * 2, "b": np.arange(8.0)})
+    want = pre.transform(rows.assign(src_ip=plain * 2))
+    assert np.array_equal(pre.transform(rows), want)  # the small-batch road
+    assert np.array_equal(pre._transform_general(rows), want)

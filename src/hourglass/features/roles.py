@@ -222,7 +222,13 @@ def ipv4_bucket(a: Any, b: Any, c: Any, buckets: int) -> Any:
 def ip_parts(s: pd.Series, buckets: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(is_private, is_ipv6, subnet bucket, is_missing) per value; subnet = /24 (v4) or /48 (v6).
 
-    Unparseable values count as missing.
+    Unparseable values count as missing. An IPv4-mapped IPv6 address (``::ffff:10.1.2.3``, how
+    Windows logs write an IPv4 client) is its IPv4 address.
+
+    Examples
+    --------
+    >>> [p.tolist() for p in ip_parts(pd.Series(["::ffff:8.8.4.4", "8.8.4.4"]), 16)]
+    [[False, False], [False, False], [4, 4], [False, False]]
     """
     codes, u = factorize_strings(s)
     n = len(u)
@@ -252,6 +258,12 @@ def ip_parts(s: pd.Series, buckets: int) -> tuple[np.ndarray, np.ndarray, np.nda
             except ValueError:
                 continue
             missing[i] = False
+            mapped = ip.ipv4_mapped if ip.version == 6 else None
+            if mapped is not None:  # ::ffff:10.1.2.3, as Windows logs write IPv4: that address
+                a, b, c, _ = mapped.packed
+                private[i] = bool(ipv4_private(a, b))
+                bucket[i] = int(ipv4_bucket(a, b, c, buckets))
+                continue
             v6[i] = ip.version == 6
             private[i] = ip.is_private or ip.is_loopback or ip.is_link_local
             net = ipaddress.ip_network(f"{ip}/48", strict=False) if ip.version == 6 else ip
