@@ -126,9 +126,10 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int) -> tuple[str, st
     if not (~text.isin(PLACEHOLDERS) & (text != "")).any():  # nothing but '-' is no value either
         return "numeric", "no values (all missing)"
     sample = present.iloc[:2000].astype(str).str.strip()
-    if sample.map(lambda v: bool(_IPV4.match(v)) or (":" in v and _is_ip(v))).mean() > 0.95:
-        return "ip", "IP address values"
     placeholder = sample.isin(PLACEHOLDERS)
+    # '-' is an unset address (Windows logons write it for a local one), as ip_parts reads it
+    if sample[~placeholder].map(lambda v: bool(_IPV4.match(v)) or (":" in v and _is_ip(v))).mean() > 0.95:
+        return "ip", "IP address values" + (" ('-' missing)" if placeholder.any() else "")
     conv = pd.to_numeric(sample.mask(placeholder), errors="coerce")
     if conv.notna().any() and (conv.notna() | placeholder).mean() >= 0.99:
         return "numeric", "numbers stored as text" + (" ('-' missing)" if placeholder.any() else "")
