@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 
 from hourglass.features import TabularPreprocessor
 from hourglass.features.roles import infer_role, ip_parts
-from hourglass.features.statistics import merge_schema, site_schema
+from hourglass.features.statistics import (
+    _merge_moments,
+    _moments,
+    merge_scales,
+    merge_schema,
+    scaled_preprocessor,
+    schema_preprocessor,
+    site_scales,
+    site_schema,
+)
 
 
 def test_a_column_of_only_dashes_has_no_values() -> None:
@@ -51,3 +62,28 @@ def test_a_column_of_addresses_with_dashes_is_read_as_addresses() -> None:
     pre = TabularPreprocessor().fit(pd.DataFrame({"IpAddress": s, "n": np.arange(16.0)}))
     assert pre.roles_["IpAddress"] == "ip" and "IpAddress:missing" in pre.feature_names_
     assert infer_role("x", pd.Series(["-"] * 10 + ["1.2.3.4", "b"]), max_categories=50)[0] == "categorical"
+
+
+def test_merged_moments_of_huge_values_keep_the_pooled_log1p_decision() -> None:
+    # the third central sum of values past 1e103 overflowed to nan: the merged skew read 0 and
+    # the federated preprocessor skipped the log1p the pooled fit takes (the docs say exact)
+    rng = np.random.default_rng(0)
+    x = rng.lognormal(0, 3, 300)
+    x[:3] = [1e110, 3e109, 1e108]
+    df = pd.DataFrame({"x": x, "y": rng.normal(size=300)})
+    params = TabularPreprocessor().get_params()
+    sites = [df.iloc[:100], df.iloc[100:]]
+    pre = schema_preprocessor(params, json.loads(json.dumps(merge_schema([site_schema(params, s)
+                                                                          for s in sites]))))
+    fed = scaled_preprocessor(pre, merge_scales([site_scales(pre, s) for s in sites]))
+    pooled = TabularPreprocessor(**params).fit(df)
+    assert fed.log1p_ == pooled.log1p_ == ["x"]
+    np.testing.assert_allclose(fed.transform(df), pooled.transform(df), atol=1e-5)
+    # moments sent without a scale (older sites) still merge, as of exponent 0
+    a, b = _moments(np.array([1.0, 2.0])), _moments(np.array([1e200, 3e200]))
+    a.pop("exp")
+    both = _moments(np.array([1.0, 2.0, 1e200, 3e200]))
+    merged = _merge_moments(a, b)
+    assert merged["exp"] == both["exp"]
+    np.testing.assert_allclose([merged[k] for k in ("mean", "m2", "m3")],
+                               [both[k] for k in ("mean", "m2", "m3")], rtol=1e-12)

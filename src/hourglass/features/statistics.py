@@ -69,20 +69,42 @@ _PROBS = np.linspace(0.0, 1.0, SKETCH_POINTS)
 
 # -- merging helpers ----------------------------------------------------------------------------
 def _moments(x: np.ndarray) -> dict[str, float]:
-    """Count, mean and the 2nd/3rd central sums of ``x`` (what Chan's update merges)."""
+    """Count, mean and the 2nd/3rd central sums of ``x`` (what Chan's update merges); of
+    ``x / 2**exp`` when ``|x|`` passes 1e100 (the cube of 1e103 is no float: the skew, which
+    the scale does not change, would be lost, as the pooled fit's ``_skew`` avoids).
+
+    Examples
+    --------
+    >>> m = _moments(np.array([1e300, 2e300, 6e300]))
+    >>> m["exp"], round(m["m3"] / m["n"] / (m["m2"] / m["n"]) ** 1.5, 4)
+    (1000, 0.5952)
+    """
     n = len(x)
     if n == 0:
-        return {"n": 0, "mean": 0.0, "m2": 0.0, "m3": 0.0}
+        return {"n": 0, "mean": 0.0, "m2": 0.0, "m3": 0.0, "exp": 0}
+    top = float(np.abs(x).max())
+    exp = int(np.frexp(top)[1]) if top > 1e100 else 0  # 2**exp > top
+    y = np.ldexp(x, -exp) if exp else x
     with np.errstate(over="ignore", invalid="ignore"):
-        mean = float(x.mean())
-        d = x - mean
-        return {"n": n, "mean": mean, "m2": float((d * d).sum()), "m3": float((d * d * d).sum())}
+        mean = float(y.mean())
+        d = y - mean
+        return {"n": n, "mean": mean, "m2": float((d * d).sum()), "m3": float((d * d * d).sum()),
+                "exp": exp}
+
+
+def _at_exp(m: Mapping[str, float], exp: int) -> dict[str, float]:
+    """Moments ``m`` of ``x / 2**m["exp"]`` as those of ``x / 2**exp`` (``exp >= m["exp"]``)."""
+    k = int(m.get("exp", 0)) - exp  # <= 0: exact, or below the smallest float
+    return {"n": m["n"], "mean": float(np.ldexp(m["mean"], k)), "m2": float(np.ldexp(m["m2"], 2 * k)),
+            "m3": float(np.ldexp(m["m3"], 3 * k)), "exp": exp}
 
 
 def _merge_moments(a: Mapping[str, float], b: Mapping[str, float]) -> dict[str, float]:
     na, nb = a["n"], b["n"]
     if na == 0 or nb == 0:
         return dict(b if na == 0 else a)
+    exp = max(int(a.get("exp", 0)), int(b.get("exp", 0)))  # statistics sent without it: 0
+    a, b = _at_exp(a, exp), _at_exp(b, exp)
     n = na + nb
     with np.errstate(over="ignore", invalid="ignore"):
         d = np.float64(b["mean"]) - np.float64(a["mean"])  # NumPy floats: overflow is inf, not an error
@@ -90,7 +112,7 @@ def _merge_moments(a: Mapping[str, float], b: Mapping[str, float]) -> dict[str, 
         m2 = a["m2"] + b["m2"] + d * d * na * nb / n
         m3 = (a["m3"] + b["m3"] + d ** 3 * na * nb * (na - nb) / n ** 2
               + 3 * d * (na * b["m2"] - nb * a["m2"]) / n)
-    return {"n": n, "mean": float(mean), "m2": float(m2), "m3": float(m3)}
+    return {"n": n, "mean": float(mean), "m2": float(m2), "m3": float(m3), "exp": exp}
 
 
 def _sketch(x: np.ndarray) -> list[float]:
