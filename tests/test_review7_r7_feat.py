@@ -6,7 +6,9 @@ import json
 
 import numpy as np
 import pandas as pd
+import pytest
 
+from hourglass.errors import InputError
 from hourglass.features import TabularPreprocessor
 from hourglass.features.roles import infer_role, ip_parts
 from hourglass.features.statistics import (
@@ -19,6 +21,7 @@ from hourglass.features.statistics import (
     site_scales,
     site_schema,
 )
+from hourglass.features.validation import check_array
 
 
 def test_a_column_of_only_dashes_has_no_values() -> None:
@@ -87,3 +90,17 @@ def test_merged_moments_of_huge_values_keep_the_pooled_log1p_decision() -> None:
     assert merged["exp"] == both["exp"]
     np.testing.assert_allclose([merged[k] for k in ("mean", "m2", "m3")],
                                [both[k] for k in ("mean", "m2", "m3")], rtol=1e-12)
+
+
+def test_the_1d_hint_works_on_what_was_given() -> None:
+    # a Series or a list has no .reshape: following 'use X.reshape(-1, 1)' was an AttributeError
+    s = pd.Series([1.0, 2.0])
+    with pytest.raises(InputError, match=r"use X\.to_frame\(\) for a single feature$"):
+        check_array(s)
+    with pytest.raises(InputError, match=r"use X\.to_frame\(\)\.T for a single row$"):
+        check_array(s, n_features=2)
+    with pytest.raises(InputError, match=r"use np\.asarray\(X\)\.reshape\(1, -1\) for a single row$"):
+        check_array([1.0, 2.0, 3.0], n_features=3)
+    assert check_array(s.to_frame().T, n_features=2).shape == (1, 2)
+    with pytest.raises(InputError, match=r"use X\.reshape\(-1, 1\) for a single feature$"):
+        check_array(np.arange(3.0))
