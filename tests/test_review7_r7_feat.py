@@ -104,3 +104,17 @@ def test_the_1d_hint_works_on_what_was_given() -> None:
     assert check_array(s.to_frame().T, n_features=2).shape == (1, 2)
     with pytest.raises(InputError, match=r"use X\.reshape\(-1, 1\) for a single feature$"):
         check_array(np.arange(3.0))
+
+
+def test_dates_written_as_text_are_dropped_as_times() -> None:
+    # a day column of 20 dates was one-hot (<= max_categories): every row of a later day read as
+    # <unseen>, every new row an anomaly; date-time text is a time, as datetime dtypes are
+    days = [f"2024-01-{1 + i % 20:02d}" for i in range(200)]
+    train = pd.DataFrame({"day": days, "seen": [d + "T10:15:00Z" for d in days],
+                          "proto": ["tcp", "udp"] * 100, "n": np.arange(200.0)})
+    pre = TabularPreprocessor().fit(train)
+    assert pre.roles_["day"] == pre.roles_["seen"] == "drop"
+    assert pre.reasons_["day"] == "timestamp values (dates or date-times as text)"
+    later = train.head(4).assign(day="2024-02-11", seen="2024/02/11 08:00:00.5")
+    assert np.array_equal(pre.transform(later), pre.transform(train.head(4)))
+    assert infer_role("note", pd.Series(["2024-01-05 backup", "ok"] * 5), max_categories=50)[0] == "categorical"

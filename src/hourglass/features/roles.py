@@ -33,6 +33,10 @@ _IP_NAMES = {"ip", "srcip", "dstip", "destip", "sourceip", "destinationip", "ido
 _PORT_NAMES = {"port", "sport", "dport", "dsport", "srcport", "dstport", "destport", "sourceport",
                "destinationport", "idorigp", "idrespp", "srcpt", "dstpt"}
 _IPV4 = re.compile(r"^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$")
+#: a date (``2024-01-05``, ``2024/01/05``) or a date-time (``2024-01-05T10:00:00Z``,
+#: ``2024/01/05 10:00:00.123``) written as text
+_DATE_TEXT = (r"[0-9]{4}[-/][0-9]{2}[-/][0-9]{2}"
+              r"(?:[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:[.,][0-9]+)?)?(?:Z|[+-][0-9]{2}:?[0-9]{2})?)?")
 
 
 def _norm(name: str) -> str:
@@ -133,6 +137,9 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int) -> tuple[str, st
     conv = pd.to_numeric(sample.mask(placeholder), errors="coerce")
     if conv.notna().any() and (conv.notna() | placeholder).mean() >= 0.99:
         return "numeric", "numbers stored as text" + (" ('-' missing)" if placeholder.any() else "")
+    if sample[~placeholder].str.fullmatch(_DATE_TEXT).mean() >= 0.95:
+        # as a category each later day or minute would be <unseen>: every new row an anomaly
+        return "drop", "timestamp values (dates or date-times as text)"
     n_unique = int(present.nunique())
     if n_unique > 50 and n_unique > 0.5 * len(present):
         return "drop", f"near-unique text ({n_unique} distinct of {len(present)})"
