@@ -24,21 +24,31 @@ from hourglass.features.statistics import (
 from hourglass.features.validation import check_array
 
 
-def test_a_column_of_only_dashes_has_no_values() -> None:
-    # '-' is "no value" (PLACEHOLDERS): a column of nothing else was one-hot as the category '-',
-    # and every later row with a number in it read as <unseen>
-    assert infer_role("duration", pd.Series(["-", " - ", "(empty)", None, ""]),
-                      max_categories=50) == ("numeric", "no values (all missing)")
-    assert infer_role("service", pd.Series(["-", "http", "-"]), max_categories=50)[0] == "categorical"
-    train = pd.DataFrame({"duration": ["-"] * 50, "bytes": np.arange(50.0)})
-    pre = TabularPreprocessor().fit(train)
-    assert pre.feature_names_ == ["bytes"]
-    # a site with only '-' in a column has no say in its role, as a site with blanks
+def _federated(params: dict, sites: list[pd.DataFrame]) -> TabularPreprocessor:
+    schema = merge_schema([site_schema(params, s) for s in sites])
+    pre = schema_preprocessor(params, json.loads(json.dumps(schema)))  # as on the wire
+    return scaled_preprocessor(pre, merge_scales([site_scales(pre, s) for s in sites]))
+
+
+def test_a_site_with_only_dashes_in_a_numeric_column_has_no_say_in_its_role() -> None:
+    # the site reads the column as the text '-' (a column of nothing else is no number there),
+    # and the server refused the federation: 'the sites read it differently'; a pooled fit of the
+    # same rows reads it as numbers with '-' missing, as the site with blanks only already did
     params = TabularPreprocessor().get_params()
-    a = pd.DataFrame({"duration": ["1.5", "2", "-"], "bytes": [1.0, 2.0, 3.0]})
-    b = pd.DataFrame({"duration": ["-", "-"], "bytes": [4.0, 5.0]})
-    merged = merge_schema([site_schema(params, a), site_schema(params, b)])
-    assert merged["columns"]["duration"]["role"] == "numeric"
+    rng = np.random.default_rng(0)
+    a = pd.DataFrame({"duration": [f"{v:.2f}" for v in rng.exponential(2.0, 60)] + ["-"] * 4,
+                      "proto": ["tcp", "udp"] * 32})
+    b = pd.DataFrame({"duration": ["-", "(empty)", " - "] * 6, "proto": ["udp", "tcp", "tcp"] * 6})
+    assert infer_role("duration", b["duration"], max_categories=50)[0] == "categorical"
+    fed = _federated(params, [a, b])
+    pooled = TabularPreprocessor(**params).fit(pd.concat([a, b], ignore_index=True))
+    assert fed.roles_["duration"] == pooled.roles_["duration"] == "numeric"
+    assert fed.feature_names_ == pooled.feature_names_ and "duration:missing" in fed.feature_names_
+    both = pd.concat([a, b], ignore_index=True)
+    np.testing.assert_allclose(fed.transform(both), pooled.transform(both), atol=1e-6)
+    # beside text at another site, a site of '-' only is text too (as a pooled fit reads it)
+    c = pd.DataFrame({"duration": ["fast", "slow"] * 10, "proto": ["tcp"] * 20})
+    assert _federated(params, [c, b]).categories_["duration"] == ["(empty)", "-", "fast", "slow"]
 
 
 def test_an_ipv4_mapped_address_is_its_ipv4_address() -> None:
@@ -117,4 +127,5 @@ def test_dates_written_as_text_are_dropped_as_times() -> None:
     assert pre.reasons_["day"] == "timestamp values (dates or date-times as text)"
     later = train.head(4).assign(day="2024-02-11", seen="2024/02/11 08:00:00.5")
     assert np.array_equal(pre.transform(later), pre.transform(train.head(4)))
-    assert infer_role("note", pd.Series(["2024-01-05 backup", "ok"] * 5), max_categories=50)[0] == "categorical"
+    note = pd.Series(["2024-01-05 backup", "ok"] * 5)
+    assert infer_role("note", note, max_categories=50)[0] == "categorical"

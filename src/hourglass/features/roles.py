@@ -125,19 +125,18 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int) -> tuple[str, st
             return "drop", "row numbers (a table's index saved as a column)"
         return "numeric", "numeric values"
     present = s.dropna()
-    text = present.astype("string").str.strip()
-    present = present[text != ""]
-    if not (~text.isin(PLACEHOLDERS) & (text != "")).any():  # nothing but '-' is no value either
+    present = present[present.astype("string").str.strip() != ""]
+    if len(present) == 0:
         return "numeric", "no values (all missing)"
     sample = present.iloc[:2000].astype(str).str.strip()
     placeholder = sample.isin(PLACEHOLDERS)
-    # '-' is an unset address (Windows logons write it for a local one), as ip_parts reads it
-    if sample[~placeholder].map(lambda v: bool(_IPV4.match(v)) or (":" in v and _is_ip(v))).mean() > 0.95:
+    real = sample[~placeholder]  # '-' is unset (Windows logons write it for a local address)
+    if len(real) and real.map(lambda v: bool(_IPV4.match(v)) or (":" in v and _is_ip(v))).mean() > 0.95:
         return "ip", "IP address values" + (" ('-' missing)" if placeholder.any() else "")
     conv = pd.to_numeric(sample.mask(placeholder), errors="coerce")
     if conv.notna().any() and (conv.notna() | placeholder).mean() >= 0.99:
         return "numeric", "numbers stored as text" + (" ('-' missing)" if placeholder.any() else "")
-    if sample[~placeholder].str.fullmatch(_DATE_TEXT).mean() >= 0.95:
+    if len(real) and real.str.fullmatch(_DATE_TEXT).mean() >= 0.95:
         # as a category each later day or minute would be <unseen>: every new row an anomaly
         return "drop", "timestamp values (dates or date-times as text)"
     n_unique = int(present.nunique())
@@ -268,9 +267,9 @@ def ip_parts(s: pd.Series, buckets: int) -> tuple[np.ndarray, np.ndarray, np.nda
             missing[i] = False
             mapped = ip.ipv4_mapped if ip.version == 6 else None
             if mapped is not None:  # ::ffff:10.1.2.3, as Windows logs write IPv4: that address
-                a, b, c, _ = mapped.packed
-                private[i] = bool(ipv4_private(a, b))
-                bucket[i] = int(ipv4_bucket(a, b, c, buckets))
+                o1, o2, o3, _ = mapped.packed
+                private[i] = bool(ipv4_private(o1, o2))
+                bucket[i] = int(ipv4_bucket(o1, o2, o3, buckets))
                 continue
             v6[i] = ip.version == 6
             private[i] = ip.is_private or ip.is_loopback or ip.is_link_local

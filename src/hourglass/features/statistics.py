@@ -54,7 +54,7 @@ import numpy as np
 import pandas as pd
 
 from hourglass.errors import InputError
-from hourglass.features.roles import ip_parts, port_numbers, string_values
+from hourglass.features.roles import MISSING, PLACEHOLDERS, ip_parts, port_numbers, string_values
 from hourglass.features.tabular import _N_QUANTILES, CELL_ERRORS, TabularPreprocessor, refuse_unhashable
 
 __all__ = ["SKETCH_POINTS", "merge_scales", "merge_schema", "mixture_quantiles", "scaled_preprocessor",
@@ -255,6 +255,21 @@ def _blank_as(role: str, e: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _unset_only(e: Mapping[str, Any]) -> bool:
+    """Whether a site read a column as text because it holds nothing but ``-`` / ``(empty)``
+    there (no value: the other sites' numbers, addresses or ports decide)."""
+    return (e["role"] == "categorical" and not e["why"].startswith("given")
+            and set(e.get("counts", {})) <= {*PLACEHOLDERS, MISSING})
+
+
+def _unset_as_blank(e: Mapping[str, Any]) -> dict[str, Any]:
+    """The statistics a site sends for a column without a value, for :func:`_unset_only` ``e``."""
+    rows = sum(int(v) for v in e["counts"].values())
+    return {"role": "numeric", "why": _BLANK, "dtype": e["dtype"], "missing": rows, "unique": 0,
+            "finite": 0, "nonfinite": rows, "min": None, "max": None, "moments": _moments(np.zeros(0)),
+            "sketch": []}
+
+
 def _merge_role(c: str, entries: list[dict[str, Any]], max_categories: int) -> tuple[str, str]:
     roles = {e["role"] for e in entries}
     inferred = not any(e["why"].startswith("given") for e in entries)
@@ -297,9 +312,16 @@ def merge_schema(parts: Sequence[Mapping[str, Any]], *, max_categories: int = 50
         entries = [p["columns"][c] for p in parts]
         blank = [e["why"] == _BLANK for e in entries]
         mixed = any(blank) and not all(blank)
-        # a site without a value in the column has no say in its role: the others decide
-        role, why = _merge_role(c, [e for e, b in zip(entries, blank, strict=True) if not b]
-                                if mixed else entries, max_categories)
+        # a site without a value in the column has no say in its role: the others decide; nor
+        # has one with only '-' in it (read as text there) beside sites with numbers in it
+        say = [e for e, b in zip(entries, blank, strict=True) if not b] if mixed else entries
+        unset = [_unset_only(e) for e in say]
+        role, why = _merge_role(c, [e for e, u in zip(say, unset, strict=True) if not u]
+                                if any(unset) and not all(unset) else say, max_categories)
+        if any(unset) and not all(unset) and role in ("numeric", "ip", "port"):
+            entries = [_unset_as_blank(e) if _unset_only(e) else e for e in entries]
+            blank = [e["why"] == _BLANK for e in entries]
+            mixed = True
         if mixed:
             entries = [_blank_as(role, e) if b else e for e, b in zip(entries, blank, strict=True)]
         dtypes = sorted({e["dtype"] for e in entries})
