@@ -54,7 +54,7 @@ import numpy as np
 import pandas as pd
 
 from hourglass.errors import InputError
-from hourglass.features.roles import ip_parts, port_numbers, string_values
+from hourglass.features.roles import MISSING, PLACEHOLDERS, ip_parts, port_numbers, string_values
 from hourglass.features.tabular import _N_QUANTILES, CELL_ERRORS, TabularPreprocessor, refuse_unhashable
 
 __all__ = ["SKETCH_POINTS", "merge_scales", "merge_schema", "mixture_quantiles", "scaled_preprocessor",
@@ -69,20 +69,42 @@ _PROBS = np.linspace(0.0, 1.0, SKETCH_POINTS)
 
 # -- merging helpers ----------------------------------------------------------------------------
 def _moments(x: np.ndarray) -> dict[str, float]:
-    """Count, mean and the 2nd/3rd central sums of ``x`` (what Chan's update merges)."""
+    """Count, mean and the 2nd/3rd central sums of ``x`` (what Chan's update merges); of
+    ``x / 2**exp`` when ``|x|`` passes 1e100 (the cube of 1e103 is no float: the skew, which
+    the scale does not change, would be lost, as the pooled fit's ``_skew`` avoids).
+
+    Examples
+    --------
+    >>> m = _moments(np.array([1e300, 2e300, 6e300]))
+    >>> m["exp"], round(m["m3"] / m["n"] / (m["m2"] / m["n"]) ** 1.5, 4)
+    (1000, 0.5952)
+    """
     n = len(x)
     if n == 0:
-        return {"n": 0, "mean": 0.0, "m2": 0.0, "m3": 0.0}
+        return {"n": 0, "mean": 0.0, "m2": 0.0, "m3": 0.0, "exp": 0}
+    top = float(np.abs(x).max())
+    exp = int(np.frexp(top)[1]) if top > 1e100 else 0  # 2**exp > top
+    y = np.ldexp(x, -exp) if exp else x
     with np.errstate(over="ignore", invalid="ignore"):
-        mean = float(x.mean())
-        d = x - mean
-        return {"n": n, "mean": mean, "m2": float((d * d).sum()), "m3": float((d * d * d).sum())}
+        mean = float(y.mean())
+        d = y - mean
+        return {"n": n, "mean": mean, "m2": float((d * d).sum()), "m3": float((d * d * d).sum()),
+                "exp": exp}
+
+
+def _at_exp(m: Mapping[str, float], exp: int) -> dict[str, float]:
+    """Moments ``m`` of ``x / 2**m["exp"]`` as those of ``x / 2**exp`` (``exp >= m["exp"]``)."""
+    k = int(m.get("exp", 0)) - exp  # <= 0: exact, or below the smallest float
+    return {"n": m["n"], "mean": float(np.ldexp(m["mean"], k)), "m2": float(np.ldexp(m["m2"], 2 * k)),
+            "m3": float(np.ldexp(m["m3"], 3 * k)), "exp": exp}
 
 
 def _merge_moments(a: Mapping[str, float], b: Mapping[str, float]) -> dict[str, float]:
     na, nb = a["n"], b["n"]
     if na == 0 or nb == 0:
         return dict(b if na == 0 else a)
+    exp = max(int(a.get("exp", 0)), int(b.get("exp", 0)))  # statistics sent without it: 0
+    a, b = _at_exp(a, exp), _at_exp(b, exp)
     n = na + nb
     with np.errstate(over="ignore", invalid="ignore"):
         d = np.float64(b["mean"]) - np.float64(a["mean"])  # NumPy floats: overflow is inf, not an error
@@ -90,7 +112,7 @@ def _merge_moments(a: Mapping[str, float], b: Mapping[str, float]) -> dict[str, 
         m2 = a["m2"] + b["m2"] + d * d * na * nb / n
         m3 = (a["m3"] + b["m3"] + d ** 3 * na * nb * (na - nb) / n ** 2
               + 3 * d * (na * b["m2"] - nb * a["m2"]) / n)
-    return {"n": n, "mean": float(mean), "m2": float(m2), "m3": float(m3)}
+    return {"n": n, "mean": float(mean), "m2": float(m2), "m3": float(m3), "exp": exp}
 
 
 def _sketch(x: np.ndarray) -> list[float]:
@@ -233,6 +255,21 @@ def _blank_as(role: str, e: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _unset_only(e: Mapping[str, Any]) -> bool:
+    """Whether a site read a column as text because it holds nothing but ``-`` / ``(empty)``
+    there (no value: the other sites' numbers, addresses or ports decide)."""
+    return (e["role"] == "categorical" and not e["why"].startswith("given")
+            and set(e.get("counts", {})) <= {*PLACEHOLDERS, MISSING})
+
+
+def _unset_as_blank(e: Mapping[str, Any]) -> dict[str, Any]:
+    """The statistics a site sends for a column without a value, for :func:`_unset_only` ``e``."""
+    rows = sum(int(v) for v in e["counts"].values())
+    return {"role": "numeric", "why": _BLANK, "dtype": e["dtype"], "missing": rows, "unique": 0,
+            "finite": 0, "nonfinite": rows, "min": None, "max": None, "moments": _moments(np.zeros(0)),
+            "sketch": []}
+
+
 def _merge_role(c: str, entries: list[dict[str, Any]], max_categories: int) -> tuple[str, str]:
     roles = {e["role"] for e in entries}
     inferred = not any(e["why"].startswith("given") for e in entries)
@@ -275,9 +312,16 @@ def merge_schema(parts: Sequence[Mapping[str, Any]], *, max_categories: int = 50
         entries = [p["columns"][c] for p in parts]
         blank = [e["why"] == _BLANK for e in entries]
         mixed = any(blank) and not all(blank)
-        # a site without a value in the column has no say in its role: the others decide
-        role, why = _merge_role(c, [e for e, b in zip(entries, blank, strict=True) if not b]
-                                if mixed else entries, max_categories)
+        # a site without a value in the column has no say in its role: the others decide; nor
+        # has one with only '-' in it (read as text there) beside sites with numbers in it
+        say = [e for e, b in zip(entries, blank, strict=True) if not b] if mixed else entries
+        unset = [_unset_only(e) for e in say]
+        role, why = _merge_role(c, [e for e, u in zip(say, unset, strict=True) if not u]
+                                if any(unset) and not all(unset) else say, max_categories)
+        if any(unset) and not all(unset) and role in ("numeric", "ip", "port"):
+            entries = [_unset_as_blank(e) if _unset_only(e) else e for e in entries]
+            blank = [e["why"] == _BLANK for e in entries]
+            mixed = True
         if mixed:
             entries = [_blank_as(role, e) if b else e for e, b in zip(entries, blank, strict=True)]
         dtypes = sorted({e["dtype"] for e in entries})

@@ -78,8 +78,14 @@ def check_array(
             raise InputError(f"{what}: expected an array of numbers ({exc})") from None
     if arr.ndim == 1:
         # one row of a model of that many features (a PyOD habit: det.predict(x)) or one feature
-        hint = ("X.reshape(1, -1) for a single row" if n_features is not None and n_features > 1
-                and arr.shape[0] == n_features else "X.reshape(-1, 1) for a single feature")
+        row = n_features is not None and n_features > 1 and arr.shape[0] == n_features
+        # in the form that works on what was given: a Series or a list has no .reshape
+        if isinstance(X, pd.Series):
+            hint = "X.to_frame().T for a single row" if row else "X.to_frame() for a single feature"
+        else:
+            a = "X" if isinstance(X, np.ndarray) else "np.asarray(X)"
+            hint = (f"{a}.reshape(1, -1) for a single row" if row
+                    else f"{a}.reshape(-1, 1) for a single feature")
         raise InputError(f"{what}: expected a 2-D array (rows × features), got 1-D of length "
                          f"{arr.shape[0]}; use {hint}")
     if arr.ndim != 2:
