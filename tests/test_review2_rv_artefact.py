@@ -69,23 +69,30 @@ def test_tampered_config_is_one_line(kit: dict[str, Path], tmp_path: Path, path:
     assert not out.exists()
 
 
+def networks_built(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """A list to which each AutoEncoder network built from now on appends 1, or 0 when it was
+    built on torch's meta device (its shapes only)."""
+    import torch
+
+    real = AutoEncoder._build_module
+
+    def spy(self: AutoEncoder, n: int) -> object:
+        module = real(self, n)
+        built.append(int(next(module.parameters()).device != torch.device("meta")))
+        return module
+
+    built: list[int] = []
+    monkeypatch.setattr(AutoEncoder, "_build_module", spy)
+    return built
+
+
 def test_a_huge_layer_in_the_config_is_refused_before_it_is_built(kit: dict[str, Path], tmp_path: Path,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     # hidden (4, 2) edited to (10**8, 2): the network was built (minutes, ~10 GB) before its
     # weights were found not to fit; now its size is measured on torch's meta device first
     # (10**6 here: a regression stays cheap to run)
     model = _tampered(kit["ae"], tmp_path / "m", "detector.params.hidden.__tuple__.0", 10**6)
-    built: list[int] = []
-    real = AutoEncoder._build_module
-
-    def spy(self: AutoEncoder, n: int) -> object:
-        import torch
-
-        module = real(self, n)
-        built.append(int(next(module.parameters()).device != torch.device("meta")))
-        return module
-
-    monkeypatch.setattr(AutoEncoder, "_build_module", spy)
+    built = networks_built(monkeypatch)
     with pytest.raises(ArtefactError, match=r"describe a network of [\d,]+ values, but "
                                             r"weights.safetensors holds \d+: the artefact was modified"):
         load(model)

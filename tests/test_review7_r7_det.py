@@ -9,6 +9,7 @@ import torch
 from hourglass.detectors import AutoEncoder, EventCountAutoEncoder, TCNAutoEncoder
 from hourglass.errors import InputError
 from hourglass.nn import TrainConfig, train_module
+from tests.test_review2_rv_export import _Mean
 
 _X = np.random.default_rng(0).normal(size=(200, 20)).astype("float32")
 _S = np.c_[np.sin(np.arange(200) / 5), np.cos(np.arange(200) / 5)].astype("float32")
@@ -62,18 +63,6 @@ def test_one_training_session_with_batch_norm_is_named() -> None:
     assert det.score([np.array([1, 2])]).shape == (1,)
 
 
-class _Mean(torch.nn.Module):
-    def __init__(self) -> None:
-        super().__init__()
-        self.w = torch.nn.Parameter(torch.zeros(1))
-
-    def loss(self, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
-        return ((batch[0] - self.w) ** 2).mean()
-
-    def score(self, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
-        return ((batch[0] - self.w) ** 2).mean(dim=1)
-
-
 @pytest.mark.parametrize(("rows", "config", "match"), [
     (10, TrainConfig(epochs=0, verbose=0), "epochs must be >= 1"),  # was "training diverged at epoch 0"
     (10, TrainConfig(batch_size=0, verbose=0), "batch_size must be >= 1"),  # was range()'s error
@@ -82,7 +71,7 @@ class _Mean(torch.nn.Module):
 ])
 def test_train_module_names_a_config_it_cannot_run(rows: int, config: TrainConfig, match: str) -> None:
     with pytest.raises(ValueError, match=match):
-        train_module(_Mean(), (torch.ones(rows, 1),), None, config, generator=torch.Generator())
+        train_module(_Mean(), (torch.ones(rows, 2),), None, config, generator=torch.Generator())
 
 
 def test_seams_given_as_one_number_are_named() -> None:

@@ -17,6 +17,7 @@ from hourglass import AutoEncoder, Pipeline, load
 from hourglass.cli import app
 from hourglass.errors import ArtefactError
 from hourglass.pipeline.artefact import _content_hash
+from tests.test_review2_rv_artefact import networks_built
 
 runner = CliRunner()
 
@@ -76,8 +77,6 @@ def test_a_huge_layer_in_an_ensemble_member_is_refused_before_it_is_built(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # an ensemble member's network was built for real from the edited width (3e7: 16 s, 2.5 GB)
     # before its weights were found not to fit: the size check skipped ensembles
-    import torch
-
     from hourglass.detectors import Ensemble
 
     df = pd.DataFrame({"a": np.arange(80.0), "b": np.arange(80.0) % 7})
@@ -91,15 +90,7 @@ def test_a_huge_layer_in_an_ensemble_member_is_refused_before_it_is_built(
         member["hidden"]["__tuple__"][0] = 10**6
 
     model = _edited(tmp_path / "e", tmp_path / "big", widen)
-    built: list[int] = []
-    real = AutoEncoder._build_module
-
-    def spy(self: AutoEncoder, n: int) -> object:
-        module = real(self, n)
-        built.append(int(next(module.parameters()).device != torch.device("meta")))
-        return module
-
-    monkeypatch.setattr(AutoEncoder, "_build_module", spy)
+    built = networks_built(monkeypatch)
     with pytest.raises(ArtefactError, match=r"ensemble member 0: the parameters of AutoEncoder in "
                                             r"config.json describe a network of [\d,]+ values"):
         load(model)
