@@ -28,7 +28,14 @@ from hourglass.cli._options import (
     TableFormatOpt,
     parse_roles,
 )
-from hourglass.cli._output import data_on_stdout, out, setup_logging, table_console, user_errors
+from hourglass.cli._output import (
+    data_on_stdout,
+    out,
+    report_skipped,
+    setup_logging,
+    table_console,
+    user_errors,
+)
 from hourglass.cli._spool import shown, stdin_as_file
 from hourglass.errors import HourglassError
 
@@ -147,8 +154,10 @@ def inspect(
             n += len(parts[-1])
             if n >= rows:
                 break
-        if n == 0:
-            raise HourglassError(f"{data}: no data rows")
+        if n == 0:  # every row malformed (--on-bad-rows skip) is said as such, not as an empty file
+            raise HourglassError(f"{data}: no data rows" + (
+                f" (skipped {stats.bad_rows} malformed row(s))" if stats.bad_rows else ""))
+        report_skipped(stats, data)  # rows left out of the preview are said, as train says them
         df = pd.concat(parts, ignore_index=True)
         if typed_label is not None and typed_label not in df.columns:  # as train and benchmark
             from hourglass.ingest.tables import nested_note
@@ -214,6 +223,7 @@ def inspect(
                   "timestamps": times,
                   "columns": schema,
                   "n_features": len(pre.feature_names_),
+                  "skipped_rows": stats.bad_rows,
                   "fitted_on_normal_rows": fitted_on}
         if json_out is not None:
             with atomic_output(json_out) as tmp:

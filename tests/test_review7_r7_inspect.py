@@ -1,0 +1,34 @@
+"""Review 7 of ``hourglass inspect``/``models``/``formats`` and the CLI's shared helpers (output
+checks, standard input and folder copies): each test is one defect fixed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from hourglass.cli import app
+from tests._cli import runner
+
+
+def _table(path: Path, n: int = 60) -> Path:
+    rng = np.random.default_rng(0)
+    path.write_text("ts,host,x,p\n" + "".join(
+        f"2024-01-01 00:{i // 60:02d}:{i % 60:02d},h{i % 3},{v:.4f},{'ab'[i % 2]}\n"
+        for i, v in enumerate(rng.random(n))))
+    return path
+
+
+def test_inspect_says_the_malformed_rows_it_skipped(tmp_path: Path) -> None:
+    # --on-bad-rows skip left rows out of the preview without a word (train and score say them)
+    data = tmp_path / "t.csv"
+    data.write_text("a,b\n1,2\n3,4,5\n6,7\n8,9\n")
+    res = runner.invoke(app, ["inspect", str(data), "--on-bad-rows", "skip", "--json",
+                              str(tmp_path / "s.json")])
+    assert res.exit_code == 0, res.output
+    assert "skipped 1 malformed row(s)" in res.stderr and "lines 3" in res.stderr
+    assert json.loads((tmp_path / "s.json").read_text())["skipped_rows"] == 1
+    data.write_text("a,b\n1,2,3\n4,5,6\n")  # every row malformed: not 'no data rows' alone
+    res = runner.invoke(app, ["inspect", str(data), "--on-bad-rows", "skip"])
+    assert res.exit_code == 2 and "no data rows (skipped 2 malformed row(s))" in res.stderr
