@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from hourglass.cli import app
 from tests._cli import runner
@@ -32,3 +33,19 @@ def test_inspect_says_the_malformed_rows_it_skipped(tmp_path: Path) -> None:
     data.write_text("a,b\n1,2,3\n4,5,6\n")  # every row malformed: not 'no data rows' alone
     res = runner.invoke(app, ["inspect", str(data), "--on-bad-rows", "skip"])
     assert res.exit_code == 2 and "no data rows (skipped 2 malformed row(s))" in res.stderr
+
+
+def test_inspect_entity_reads_no_more_than_its_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # --entity-col read the whole file again (all of it in memory) and then kept --rows of it
+    from hourglass.cli import entity
+
+    def whole(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the whole file was read")
+
+    monkeypatch.setattr(entity, "_read", whole)
+    monkeypatch.setattr(entity, "read_data", whole)
+    data = _table(tmp_path / "t.csv")
+    res = runner.invoke(app, ["inspect", str(data), "--entity-col", "host", "--timestamp-col", "ts",
+                              "--rows", "40", "--json", str(tmp_path / "s.json")])
+    assert res.exit_code == 0, res.output
+    assert json.loads((tmp_path / "s.json").read_text())["rows"] == 40

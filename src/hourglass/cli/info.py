@@ -176,7 +176,8 @@ def inspect(
                 raise HourglassError("--categorical: not for entity-bucket models (--distinct "
                                      "COL counts a column's values per bucket)")
             assert entity_col is not None and timestamp_col is not None
-            df = entity_cli._read(data, fmt, on_bad_rows, ReadStats()).iloc[:rows]  # as train reads it
+            # the rows read above (as train reads them): never the whole file again, which held
+            # all of it in memory whatever --rows said
             _inspect_entity(df, spec, data, label_col=label_col, normal_values=normal_values,
                             entity_col=entity_col, timestamp_col=timestamp_col, bucket=bucket or "5min",
                             aggregate=aggregate, distinct=distinct, drop=drop or [],
