@@ -49,3 +49,29 @@ def test_inspect_entity_reads_no_more_than_its_rows(tmp_path: Path, monkeypatch:
                               "--rows", "40", "--json", str(tmp_path / "s.json")])
     assert res.exit_code == 0, res.output
     assert json.loads((tmp_path / "s.json").read_text())["rows"] == 40
+
+
+@pytest.mark.parametrize("pattern", [False, True])
+def test_an_output_is_never_a_file_of_a_folder_or_pattern_read(tmp_path: Path, pattern: bool) -> None:
+    # the check compared the output with the temporary copy of the folder's files: --json (and
+    # score's --output) equal to one of them replaced the user's data file
+    from tests._cli import one_line_error
+
+    folder = tmp_path / "day"
+    folder.mkdir()
+    a, b = _table(folder / "a.csv"), _table(folder / "b.csv")
+    before = a.read_bytes()
+    data = str(folder / "*.csv") if pattern else str(folder)
+    one_line_error(["inspect", data, "--json", str(a)], f"is the input file {a} of")
+    assert a.read_bytes() == before
+    res = runner.invoke(app, ["inspect", data, "--json", str(folder / "schema.json")])
+    assert res.exit_code == 0, res.output  # a new file beside them is fine
+    from hourglass.cli._common import check_model_dir
+    from hourglass.cli._spool import folder_as_file, remove_spooled
+    from hourglass.errors import HourglassError
+
+    try:
+        with pytest.raises(HourglassError, match="is the input file"):
+            check_model_dir(b, folder_as_file(folder))
+    finally:
+        remove_spooled()

@@ -51,6 +51,7 @@ _SHOWN: dict[str, str] = {}  # a folder's copy -> how messages name it
 _STARTS: dict[str, list[tuple[int, str, int]]] = {}
 _CHUNK = 1 << 20
 _NOTES: list[str] = []  # warnings about DATA noted by the argument callbacks (say_notes)
+_SOURCES: dict[str, list[Path]] = {}  # a folder's or pattern's copy -> the files copied into it
 _NO_HEADER = (b"{", b"[", b"#")  # a file's first line starting so is no header line
 
 
@@ -183,6 +184,18 @@ def folder_shown(path: object) -> str | None:
     return _SHOWN.get(str(path))
 
 
+def source_files(path: Path) -> list[Path]:
+    """The files a DATA argument reads: those of a folder or a pattern copied into ``path``
+    (:func:`folder_as_file`), else ``path`` itself (what an output must not replace).
+
+    Examples
+    --------
+    >>> source_files(Path("flows.csv"))
+    [PosixPath('flows.csv')]
+    """
+    return list(_SOURCES.get(str(path), [path]))
+
+
 def _open(path: Path) -> Any:
     with open(path, "rb") as fh:
         gz = fh.read(2) == b"\x1f\x8b"
@@ -308,6 +321,7 @@ def _files_as_file(files: list[Path], name: str, label: str) -> Path:
                                  "of one layout")
     _SHOWN[str(out)] = f"{label}({len(files)} files)"
     _STARTS[str(out)] = starts
+    _SOURCES[str(out)] = files
     return out
 
 
@@ -417,4 +431,5 @@ def remove_spooled() -> None:
     _FILES.clear()
     _SHOWN.clear()
     _STARTS.clear()
+    _SOURCES.clear()
     _NOTES.clear()
