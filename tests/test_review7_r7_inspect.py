@@ -75,3 +75,23 @@ def test_an_output_is_never_a_file_of_a_folder_or_pattern_read(tmp_path: Path, p
             check_model_dir(b, folder_as_file(folder))
     finally:
         remove_spooled()
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_a_full_disk_under_the_stdin_copy_is_one_line(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    # copying standard input to a full temporary folder was an OSError traceback
+    import tempfile
+
+    folder = tmp_path / "spool"
+
+    def mkdtemp(*args: object, **kwargs: object) -> str:
+        folder.mkdir()
+        (folder / "stdin").symlink_to("/dev/full")  # every write: no space left on device
+        return str(folder)
+
+    monkeypatch.setattr(tempfile, "mkdtemp", mkdtemp)
+    res = runner.invoke(app, ["inspect", "-"], input=b"a,b\n1,2\n" * 1000)
+    assert res.exit_code == 2 and "Traceback" not in res.output, res.output
+    assert "cannot write the copy of standard input" in res.stderr and "TMPDIR" in res.stderr
+    assert not folder.exists()  # and the copy's folder is removed

@@ -90,12 +90,19 @@ def stdin_as_file(value: Path | None) -> Path | None:
     _FOLDERS.append(folder)
     path = folder / "stdin"
     source = getattr(stream, "buffer", None)
-    with open(path, "wb") as dst:
-        if source is not None:
-            shutil.copyfileobj(source, dst, _CHUNK)
-        else:  # a text stream without bytes underneath (embedded use)
-            for text in iter(lambda: stream.read(_CHUNK), ""):
-                dst.write(text.encode("utf-8"))
+    try:
+        with open(path, "wb") as raw:
+            dst = _Copy(raw)
+            if source is not None:
+                while chunk := source.read(_CHUNK):
+                    dst.write(chunk)
+            else:  # a text stream without bytes underneath (embedded use)
+                for text in iter(lambda: stream.read(_CHUNK), ""):
+                    dst.write(text.encode("utf-8"))
+            dst.flush()
+    except _CopyError as exc:  # a full disk: one line, not a traceback
+        raise typer.BadParameter(f"'-': cannot write the copy of standard input in {folder.parent} "
+                                 f"({exc.__cause__}); free space there or set TMPDIR") from None
     if path.stat().st_size == 0:
         raise typer.BadParameter("'-': standard input is empty")
     with open(path, "rb") as fh:
@@ -125,8 +132,14 @@ def _copied(value: Path) -> Path:
     _FOLDERS.append(folder)
     path = folder / (value.name or "pipe")
     try:
-        with open(value, "rb") as src, open(path, "wb") as dst:
-            shutil.copyfileobj(src, dst, _CHUNK)
+        with open(value, "rb") as src, open(path, "wb") as raw:
+            dst = _Copy(raw)
+            while chunk := src.read(_CHUNK):
+                dst.write(chunk)
+            dst.flush()
+    except _CopyError as exc:  # the disk of the copy (said as such), not the pipe
+        raise typer.BadParameter(f"{value}: cannot write its copy in {folder.parent} "
+                                 f"({exc.__cause__}); free space there or set TMPDIR") from None
     except OSError as exc:
         raise typer.BadParameter(f"{value}: cannot read ({exc})") from None
     _SHOWN[str(path)] = str(value)
