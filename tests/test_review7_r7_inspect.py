@@ -95,3 +95,24 @@ def test_a_full_disk_under_the_stdin_copy_is_one_line(tmp_path: Path,
     assert res.exit_code == 2 and "Traceback" not in res.output, res.output
     assert "cannot write the copy of standard input" in res.stderr and "TMPDIR" in res.stderr
     assert not folder.exists()  # and the copy's folder is removed
+
+
+def test_skipped_lines_of_a_folder_are_named_in_their_files(tmp_path: Path) -> None:
+    # 'skipped 1 malformed row(s) in day/ (2 files) (lines 5)': a line of the temporary copy of the
+    # files one after the other, in none of them (the error without skip named b.csv: line 3)
+    folder = tmp_path / "day"
+    folder.mkdir()
+    (folder / "a.csv").write_text("a,b\n1,2\n3,4\n")
+    (folder / "b.csv").write_text("a,b\n5,6\n7,8,9\n10,11\n1,2,3\n")
+    res = runner.invoke(app, ["inspect", str(folder), "--on-bad-rows", "skip"])
+    assert res.exit_code == 0, res.output
+    said = " ".join(res.stderr.split()).replace(" ", "")  # (the console wraps long lines)
+    assert f"(2files)({folder / 'b.csv'}:lines3,5)".replace(" ", "") in said, res.stderr
+    from hourglass.cli._spool import _SHOWN, _STARTS, remove_spooled, shown
+
+    _SHOWN["/t/copy"], _STARTS["/t/copy"] = "day/ (2 files)", [(1, "day/a.csv", 1), (4, "day/b.csv", 2)]
+    try:
+        assert shown("skipped 12 in /t/copy (lines 2, 4, 6 ...)") == (
+            "skipped 12 in day/ (2 files) (day/a.csv: line 2; day/b.csv: lines 2, 4 ...)")
+    finally:
+        remove_spooled()

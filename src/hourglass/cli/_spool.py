@@ -175,13 +175,30 @@ def shown(value: object) -> str:
     for name, folder in _SHOWN.items():
         starts = _STARTS.get(name, [])
 
-        def in_file(m: re.Match[str], starts: list[tuple[int, str, int]] = starts) -> str:
-            line = int(m.group(1))
+        def where(line: int, starts: list[tuple[int, str, int]] = starts) -> tuple[str, int]:
+            """(the file, its line) of the copy's ``line`` ("", ``line``: not known)."""
             first, file, own = next(((a, f, o) for a, f, o in reversed(starts) if a <= line),
                                     (1, "", 1))
-            return f"{file}: line {line - first + own}" if file else m.group(0)
+            return (file, line - first + own) if file else ("", line)
+
+        def in_file(m: re.Match[str]) -> str:
+            file, line = where(int(m.group(1)))
+            return f"{file}: line {line}" if file else m.group(0)
+
+        def in_files(m: re.Match[str]) -> str:  # 'COPY (lines 5, 9 ...)': each in its own file
+            parts: list[tuple[str, list[int]]] = []
+            for number in re.findall(r"\d+", m.group(2)):
+                file, line = where(int(number))
+                if parts and parts[-1][0] == file:
+                    parts[-1][1].append(line)
+                else:
+                    parts.append((file, [line]))
+            said = "; ".join(f"{f + ': ' if f else ''}line{'s' if len(ls) > 1 else ''} "
+                             f"{', '.join(map(str, ls))}" for f, ls in parts)
+            return f"{m.group(1)} ({said}{m.group(3) or ''})"
 
         text = re.sub(re.escape(name) + r": line (\d+)", in_file, text)
+        text = re.sub(f"({re.escape(name)})" + r" \(lines ([\d, ]+?)( \.\.\.)?\)", in_files, text)
         text = text.replace(name, folder)
     return text
 
