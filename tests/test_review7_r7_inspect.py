@@ -116,3 +116,15 @@ def test_skipped_lines_of_a_folder_are_named_in_their_files(tmp_path: Path) -> N
             "skipped 12 in day/ (2 files) (day/a.csv: line 2; day/b.csv: lines 2, 4 ...)")
     finally:
         remove_spooled()
+
+
+@pytest.mark.parametrize("option", ["--drop", "--categorical"])
+def test_inspect_says_a_column_option_names_the_label(tmp_path: Path, option: str) -> None:
+    # 'error: --drop: no column 'label' in t.csv; columns are ...': false, the file has it (as
+    # train says: the label column is never a feature)
+    from tests._cli import one_line_error
+
+    data = tmp_path / "t.csv"
+    data.write_text("x,label\n1,normal\n2,attack\n3,normal\n")
+    one_line_error(["inspect", str(data), "--label-col", "label", option, "label"],
+                   f"{option} label: is the label column, which is never a feature")

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from hourglass.cli._common import check_not_input
+from hourglass.cli._common import check_not_input, refuse_label_in_columns
 from hourglass.cli._options import (
     AggregateOpt,
     BucketOpt,
@@ -145,6 +145,8 @@ def inspect(
         check_not_input(json_out, "--json", data)
         typed_label = label_col
         spec, label_col, normal_values = resolve_spec(dataset, label_col, normal, fmt, data)
+        # as train: the label is never a feature ('no column label' was false), read after this
+        refuse_label_in_columns(label_col, categorical=categorical, drop=drop, roles=parse_roles(role))
         stats = ReadStats()
         parts, n = [], 0
         chunks = (spec.iter_chunks(data, on_bad_rows=on_bad_rows, stats=stats) if spec is not None
