@@ -128,3 +128,15 @@ def test_inspect_says_a_column_option_names_the_label(tmp_path: Path, option: st
     data.write_text("x,label\n1,normal\n2,attack\n3,normal\n")
     one_line_error(["inspect", str(data), "--label-col", "label", option, "label"],
                    f"{option} label: is the label column, which is never a feature")
+
+
+def test_inspect_refuses_normal_without_a_label_column(tmp_path: Path) -> None:
+    # --normal without --label-col was ignored: a preview of every row as a feature row, label
+    # column included, where train refuses the same options
+    from tests._cli import one_line_error
+
+    data = tmp_path / "t.csv"
+    data.write_text("x,label\n1,normal\n2,attack\n3,normal\n")
+    one_line_error(["inspect", str(data), "--normal", "normal"], "--normal normal: the normal values of")
+    res = runner.invoke(app, ["inspect", str(data), "--normal", "normal", "--label-col", "label"])
+    assert res.exit_code == 0, res.output

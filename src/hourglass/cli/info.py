@@ -147,6 +147,9 @@ def inspect(
         spec, label_col, normal_values = resolve_spec(dataset, label_col, normal, fmt, data)
         # as train: the label is never a feature ('no column label' was false), read after this
         refuse_label_in_columns(label_col, categorical=categorical, drop=drop, roles=parse_roles(role))
+        from hourglass.cli.train import refuse_normal_without_label
+
+        refuse_normal_without_label(normal, label_col)  # as train: it was ignored, the label a feature
         stats = ReadStats()
         parts, n = [], 0
         chunks = (spec.iter_chunks(data, on_bad_rows=on_bad_rows, stats=stats) if spec is not None
