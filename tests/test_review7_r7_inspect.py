@@ -140,3 +140,25 @@ def test_inspect_refuses_normal_without_a_label_column(tmp_path: Path) -> None:
     one_line_error(["inspect", str(data), "--normal", "normal"], "--normal normal: the normal values of")
     res = runner.invoke(app, ["inspect", str(data), "--normal", "normal", "--label-col", "label"])
     assert res.exit_code == 0, res.output
+
+
+@pytest.mark.parametrize("second, refused", [
+    ("b,a\n5,6\n", True),  # its columns in another order: 5 read as a, 6 as b
+    ("a,b,c\n5,6,7\n", True),  # a column added
+    ('"a","b"\n5,6\n', False),  # the same names, quoted: written once
+    ("5,6\n", False),  # no header line of its own
+])
+def test_a_folder_file_with_another_header_is_refused(tmp_path: Path, second: str, refused: bool) -> None:
+    # a later file's other header line was copied as a data row, and its rows read into the first
+    # file's columns (b.csv's 'b,a' swapped them): wrong values, without a word
+    folder = tmp_path / "day"
+    folder.mkdir()
+    (folder / "a.csv").write_text("a,b\n1,2\n3,4\n")
+    (folder / "b.csv").write_text(second)
+    res = runner.invoke(app, ["inspect", str(folder), "--json", str(tmp_path / "s.json")])
+    if refused:
+        said = " ".join(res.stderr.replace("│", " ").split())  # (the usage box wraps lines)
+        assert res.exit_code == 2 and "b.csv has another header line than a.csv" in said, res.output
+    else:
+        assert res.exit_code == 0, res.output
+        assert json.loads((tmp_path / "s.json").read_text())["rows_inspected"] == 3

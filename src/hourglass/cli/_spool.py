@@ -9,7 +9,8 @@ standard input as it arrives instead.
 
 A folder (rotated logs: ``conn.00:00:00-01:00:00.log.gz`` ..., a day of ``eve.json.*``, a
 prefix of CloudTrail files) is read as its files one after the other, in name order: each
-decompressed, a header line the first file had left out of the others (CSV, TSV, VPC flow logs),
+decompressed, a header line the first file had left out of the others (CSV, TSV, VPC flow logs;
+a file whose header line names other columns, or the same in another order, is refused),
 a CloudTrail ``{"Records": [...]}`` file written as its events one a line; API pages (Okta's JSON
 arrays, Microsoft Graph's ``{"value": [...]}``) follow one another, as the formats read them.
 Files of one format only: JSON lines beside CSV (or any other text lines) are warned about, naming
@@ -294,6 +295,8 @@ def _files_as_file(files: list[Path], name: str, label: str) -> Path:
     starts: list[tuple[int, str, int]] = []
     lines = 0  # lines written so far
     path: Path | None = None  # the file being copied
+    header_file: Path | None = None  # the file the header line is from
+    names = False  # whether that line names columns (a table's header, not a log's first line)
     try:
         with open(out, "wb") as raw:
             dst = _Copy(raw)
@@ -326,8 +329,21 @@ def _files_as_file(files: list[Path], name: str, label: str) -> Path:
                     _check_layout(layouts, path, line, name)
                     if header is None:  # a header line: no JSON object or array (API pages), no Zeek '#' line
                         header = b"" if line.lstrip(b"\xef\xbb\xbf \t").startswith(_NO_HEADER) else line
+                        header_file = path
+                        second = src.readline()  # a header names columns its data lines do not
+                        src = io.BufferedReader(_Chain(second, src)) if second else src
+                        shared = set(_fields(second.rstrip(b"\r\n"))) & set(_fields(header))
+                        names = bool(header) and not shared  # (a log's lines share words)
                     elif header and line == header:  # the same header again: written once
                         first = b""
+                    elif names and _fields(line) == _fields(header):  # the same, quoted otherwise
+                        first = b""
+                    elif names and _names_columns(line, header):  # written as a row, its rows shifted
+                        raise typer.BadParameter(
+                            f"{name}: {_relative(path, name)} has another header line than "
+                            f"{_relative(header_file, name)} ({line[:80].decode(errors='replace')!r}): "
+                            "read one after the other, its rows would be read into the first file's "
+                            "columns; give files of one header line")
                     starts.append((lines + 1, str(path), 1 if first else 2))
                     last = first[-1:]
                     dst.write(first)
@@ -353,6 +369,51 @@ def _files_as_file(files: list[Path], name: str, label: str) -> Path:
     _STARTS[str(out)] = starts
     _SOURCES[str(out)] = files
     return out
+
+
+def _fields(line: bytes) -> list[bytes]:
+    """The names of a header ``line`` (its fields by its most frequent delimiter, blanks and
+    quotes aside).
+
+    Examples
+    --------
+    >>> _fields(b'"a", "b"') == _fields(b"a,b")
+    True
+    """
+    sep = max((b",", b"\t", b";", b"|", b" "), key=line.count)
+    return [f.strip().strip(b'"') for f in line.split(sep)]
+
+
+def _names_columns(line: bytes, header: bytes) -> bool:
+    """Whether ``line`` (a later file's first line) is a header line of its own rather than data:
+    at least half (and two) of the names of the first file's ``header``, in another order, or with
+    columns added or left out.
+
+    Examples
+    --------
+    >>> _names_columns(b"b,a", b"a,b"), _names_columns(b"ts,src,dst,bytes", b"ts,src,bytes")
+    (True, True)
+    >>> _names_columns(b"1,2", b"a,b"), _names_columns(b"2024-01-01,tcp,80", b"ts,proto,port")
+    (False, False)
+    """
+    names = set(_fields(header))
+    return len(names) > 1 and len(names & set(_fields(line))) >= max(2, len(names) // 2)
+
+
+class _Chain(io.RawIOBase):
+    """``head`` (bytes read ahead) then the rest of ``rest``, as one stream."""
+
+    def __init__(self, head: bytes, rest: Any) -> None:
+        self.head, self.rest = head, rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.head[:len(buffer)] if self.head else self.rest.read(len(buffer))
+        self.head = self.head[len(data):] if self.head else b""
+        buffer[:len(data)] = data
+        return len(data)
 
 
 class _CopyError(Exception):
