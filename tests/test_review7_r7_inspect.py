@@ -162,3 +162,12 @@ def test_a_folder_file_with_another_header_is_refused(tmp_path: Path, second: st
     else:
         assert res.exit_code == 0, res.output
         assert json.loads((tmp_path / "s.json").read_text())["rows_inspected"] == 3
+
+
+def test_inspect_names_the_rows_without_a_label(tmp_path: Path) -> None:
+    # 'normal (2),  (2), attack (1)': the rows with an empty label cell counted under a blank name
+    data = tmp_path / "t.csv"
+    data.write_text("x,label\n1,normal\n2,\n3,normal\n4,attack\n5,\n")
+    res = runner.invoke(app, ["inspect", str(data), "--label-col", "label", "--normal", "normal"])
+    assert res.exit_code == 0, res.output
+    assert "normal (2), (no label) (2), attack (1)" in res.stdout

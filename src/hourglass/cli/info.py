@@ -238,7 +238,8 @@ def inspect(
     out.print(f"{shown(data)}: format {report['format']}, {n:,} rows inspected, "
               f"{len(df.columns)} columns → {report['n_features']} features", highlight=False)
     if labels is not None:
-        counts = ", ".join(f"{k} ({v:,})" for k, v in labels.head(8).items())
+        # a row without a label ('' read from an empty cell or a null) is named, not a blank
+        counts = ", ".join(f"{k or '(no label)'} ({v:,})" for k, v in labels.head(8).items())
         out.print(f"label column {label_col!r} (normal: {', '.join(normal_values) or '?'}): "
                   f"{counts}{' ...' if len(labels) > 8 else ''}", highlight=False)
         out.print(f"features fitted on the {fitted_on:,} normal rows, as train fits them"
