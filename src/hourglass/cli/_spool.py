@@ -338,7 +338,7 @@ def _files_as_file(files: list[Path], name: str, label: str) -> Path:
                         first = b""
                     elif names and _fields(line) == _fields(header):  # the same, quoted otherwise
                         first = b""
-                    elif names and _names_columns(line, header):  # written as a row, its rows shifted
+                    elif names and header_file and _names_columns(line, header):  # its rows shifted
                         raise typer.BadParameter(
                             f"{name}: {_relative(path, name)} has another header line than "
                             f"{_relative(header_file, name)} ({line[:80].decode(errors='replace')!r}): "
