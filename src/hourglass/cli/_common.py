@@ -253,7 +253,10 @@ def check_model_dir(output: Path, *inputs: Path | None) -> None:
     if Path.cwd().resolve().is_relative_to(resolved):  # "-o ." would rename the folder we stand in
         raise HourglassError(f"--output {output}: is the current folder or one above it; give the "
                              "model folder's name (e.g. -o model)")
-    for data in inputs:
+    from hourglass.cli._spool import source_files
+
+    # a folder's or a pattern's DATA: each of its files (DATA itself is their temporary copy)
+    for data in [f for given in inputs if given is not None for f in source_files(given)]:
         if data is not None and str(data) != "-" and data.resolve() == resolved:
             raise HourglassError(f"--output {output}: is the input file {data}; choose another "
                                  "--output")
@@ -287,9 +290,15 @@ def check_not_input(output: Path | None, option: str, data: Path | None = None,
     if not output.parent.is_dir():
         raise HourglassError(f"{option} {output}: output folder {output.parent} does not exist")
     _check_writable(output, option, appends)
+    from hourglass.cli._spool import shown, source_files
+
     out = output.resolve()
     if data is not None and out == data.resolve():
         raise HourglassError(f"{option} {output}: is the input file {data}; choose another path")
+    for file in source_files(data) if data is not None else []:  # a file of a folder or pattern
+        if out == file.resolve() and file != data:
+            raise HourglassError(f"{option} {output}: is the input file {file} of {shown(data)}; "
+                                 "choose another path")
     if model is not None and (model / "config.json").is_file() and out.parent == model.resolve():
         raise HourglassError(f"{option} {output}: is inside the model directory {model}; choose "
                              "another path")

@@ -9,7 +9,8 @@ standard input as it arrives instead.
 
 A folder (rotated logs: ``conn.00:00:00-01:00:00.log.gz`` ..., a day of ``eve.json.*``, a
 prefix of CloudTrail files) is read as its files one after the other, in name order: each
-decompressed, a header line the first file had left out of the others (CSV, TSV, VPC flow logs),
+decompressed, a header line the first file had left out of the others (CSV, TSV, VPC flow logs;
+a file whose header line names other columns, or the same in another order, is refused),
 a CloudTrail ``{"Records": [...]}`` file written as its events one a line; API pages (Okta's JSON
 arrays, Microsoft Graph's ``{"value": [...]}``) follow one another, as the formats read them.
 Files of one format only: JSON lines beside CSV (or any other text lines) are warned about, naming
@@ -51,6 +52,7 @@ _SHOWN: dict[str, str] = {}  # a folder's copy -> how messages name it
 _STARTS: dict[str, list[tuple[int, str, int]]] = {}
 _CHUNK = 1 << 20
 _NOTES: list[str] = []  # warnings about DATA noted by the argument callbacks (say_notes)
+_SOURCES: dict[str, list[Path]] = {}  # a folder's or pattern's copy -> the files copied into it
 _NO_HEADER = (b"{", b"[", b"#")  # a file's first line starting so is no header line
 
 
@@ -89,12 +91,19 @@ def stdin_as_file(value: Path | None) -> Path | None:
     _FOLDERS.append(folder)
     path = folder / "stdin"
     source = getattr(stream, "buffer", None)
-    with open(path, "wb") as dst:
-        if source is not None:
-            shutil.copyfileobj(source, dst, _CHUNK)
-        else:  # a text stream without bytes underneath (embedded use)
-            for text in iter(lambda: stream.read(_CHUNK), ""):
-                dst.write(text.encode("utf-8"))
+    try:
+        with open(path, "wb") as raw:
+            dst = _Copy(raw)
+            if source is not None:
+                while chunk := source.read(_CHUNK):
+                    dst.write(chunk)
+            else:  # a text stream without bytes underneath (embedded use)
+                for text in iter(lambda: stream.read(_CHUNK), ""):
+                    dst.write(text.encode("utf-8"))
+            dst.flush()
+    except _CopyError as exc:  # a full disk: one line, not a traceback
+        raise typer.BadParameter(f"'-': cannot write the copy of standard input in {folder.parent} "
+                                 f"({exc.__cause__}); free space there or set TMPDIR") from None
     if path.stat().st_size == 0:
         raise typer.BadParameter("'-': standard input is empty")
     with open(path, "rb") as fh:
@@ -124,8 +133,14 @@ def _copied(value: Path) -> Path:
     _FOLDERS.append(folder)
     path = folder / (value.name or "pipe")
     try:
-        with open(value, "rb") as src, open(path, "wb") as dst:
-            shutil.copyfileobj(src, dst, _CHUNK)
+        with open(value, "rb") as src, open(path, "wb") as raw:
+            dst = _Copy(raw)
+            while chunk := src.read(_CHUNK):
+                dst.write(chunk)
+            dst.flush()
+    except _CopyError as exc:  # the disk of the copy (said as such), not the pipe
+        raise typer.BadParameter(f"{value}: cannot write its copy in {folder.parent} "
+                                 f"({exc.__cause__}); free space there or set TMPDIR") from None
     except OSError as exc:
         raise typer.BadParameter(f"{value}: cannot read ({exc})") from None
     _SHOWN[str(path)] = str(value)
@@ -161,13 +176,30 @@ def shown(value: object) -> str:
     for name, folder in _SHOWN.items():
         starts = _STARTS.get(name, [])
 
-        def in_file(m: re.Match[str], starts: list[tuple[int, str, int]] = starts) -> str:
-            line = int(m.group(1))
+        def where(line: int, starts: list[tuple[int, str, int]] = starts) -> tuple[str, int]:
+            """(the file, its line) of the copy's ``line`` ("", ``line``: not known)."""
             first, file, own = next(((a, f, o) for a, f, o in reversed(starts) if a <= line),
                                     (1, "", 1))
-            return f"{file}: line {line - first + own}" if file else m.group(0)
+            return (file, line - first + own) if file else ("", line)
+
+        def in_file(m: re.Match[str]) -> str:
+            file, line = where(int(m.group(1)))
+            return f"{file}: line {line}" if file else m.group(0)
+
+        def in_files(m: re.Match[str]) -> str:  # 'COPY (lines 5, 9 ...)': each in its own file
+            parts: list[tuple[str, list[int]]] = []
+            for number in re.findall(r"\d+", m.group(2)):
+                file, line = where(int(number))
+                if parts and parts[-1][0] == file:
+                    parts[-1][1].append(line)
+                else:
+                    parts.append((file, [line]))
+            said = "; ".join(f"{f + ': ' if f else ''}line{'s' if len(ls) > 1 else ''} "
+                             f"{', '.join(map(str, ls))}" for f, ls in parts)
+            return f"{m.group(1)} ({said}{m.group(3) or ''})"
 
         text = re.sub(re.escape(name) + r": line (\d+)", in_file, text)
+        text = re.sub(f"({re.escape(name)})" + r" \(lines ([\d, ]+?)( \.\.\.)?\)", in_files, text)
         text = text.replace(name, folder)
     return text
 
@@ -181,6 +213,18 @@ def folder_shown(path: object) -> str | None:
     True
     """
     return _SHOWN.get(str(path))
+
+
+def source_files(path: Path) -> list[Path]:
+    """The files a DATA argument reads: those of a folder or a pattern copied into ``path``
+    (:func:`folder_as_file`), else ``path`` itself (what an output must not replace).
+
+    Examples
+    --------
+    >>> source_files(Path("flows.csv"))
+    [PosixPath('flows.csv')]
+    """
+    return list(_SOURCES.get(str(path), [path]))
 
 
 def _open(path: Path) -> Any:
@@ -251,6 +295,8 @@ def _files_as_file(files: list[Path], name: str, label: str) -> Path:
     starts: list[tuple[int, str, int]] = []
     lines = 0  # lines written so far
     path: Path | None = None  # the file being copied
+    header_file: Path | None = None  # the file the header line is from
+    names = False  # whether that line names columns (a table's header, not a log's first line)
     try:
         with open(out, "wb") as raw:
             dst = _Copy(raw)
@@ -283,8 +329,21 @@ def _files_as_file(files: list[Path], name: str, label: str) -> Path:
                     _check_layout(layouts, path, line, name)
                     if header is None:  # a header line: no JSON object or array (API pages), no Zeek '#' line
                         header = b"" if line.lstrip(b"\xef\xbb\xbf \t").startswith(_NO_HEADER) else line
+                        header_file = path
+                        second = src.readline()  # a header names columns its data lines do not
+                        src = io.BufferedReader(_Chain(second, src)) if second else src
+                        shared = set(_fields(second.rstrip(b"\r\n"))) & set(_fields(header))
+                        names = bool(header) and not shared  # (a log's lines share words)
                     elif header and line == header:  # the same header again: written once
                         first = b""
+                    elif names and _fields(line) == _fields(header):  # the same, quoted otherwise
+                        first = b""
+                    elif names and header_file and _names_columns(line, header):  # its rows shifted
+                        raise typer.BadParameter(
+                            f"{name}: {_relative(path, name)} has another header line than "
+                            f"{_relative(header_file, name)} ({line[:80].decode(errors='replace')!r}): "
+                            "read one after the other, its rows would be read into the first file's "
+                            "columns; give files of one header line")
                     starts.append((lines + 1, str(path), 1 if first else 2))
                     last = first[-1:]
                     dst.write(first)
@@ -308,7 +367,53 @@ def _files_as_file(files: list[Path], name: str, label: str) -> Path:
                                  "of one layout")
     _SHOWN[str(out)] = f"{label}({len(files)} files)"
     _STARTS[str(out)] = starts
+    _SOURCES[str(out)] = files
     return out
+
+
+def _fields(line: bytes) -> list[bytes]:
+    """The names of a header ``line`` (its fields by its most frequent delimiter, blanks and
+    quotes aside).
+
+    Examples
+    --------
+    >>> _fields(b'"a", "b"') == _fields(b"a,b")
+    True
+    """
+    sep = max((b",", b"\t", b";", b"|", b" "), key=line.count)
+    return [f.strip().strip(b'"') for f in line.split(sep)]
+
+
+def _names_columns(line: bytes, header: bytes) -> bool:
+    """Whether ``line`` (a later file's first line) is a header line of its own rather than data:
+    at least half (and two) of the names of the first file's ``header``, in another order, or with
+    columns added or left out.
+
+    Examples
+    --------
+    >>> _names_columns(b"b,a", b"a,b"), _names_columns(b"ts,src,dst,bytes", b"ts,src,bytes")
+    (True, True)
+    >>> _names_columns(b"1,2", b"a,b"), _names_columns(b"2024-01-01,tcp,80", b"ts,proto,port")
+    (False, False)
+    """
+    names = set(_fields(header))
+    return len(names) > 1 and len(names & set(_fields(line))) >= max(2, len(names) // 2)
+
+
+class _Chain(io.RawIOBase):
+    """``head`` (bytes read ahead) then the rest of ``rest``, as one stream."""
+
+    def __init__(self, head: bytes, rest: Any) -> None:
+        self.head, self.rest = head, rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.head[:len(buffer)] if self.head else self.rest.read(len(buffer))
+        self.head = self.head[len(data):] if self.head else b""
+        buffer[:len(data)] = data
+        return len(data)
 
 
 class _CopyError(Exception):
@@ -417,4 +522,5 @@ def remove_spooled() -> None:
     _FILES.clear()
     _SHOWN.clear()
     _STARTS.clear()
+    _SOURCES.clear()
     _NOTES.clear()

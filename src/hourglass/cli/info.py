@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from hourglass.cli._common import check_not_input
+from hourglass.cli._common import check_not_input, refuse_label_in_columns
 from hourglass.cli._options import (
     AggregateOpt,
     BucketOpt,
@@ -28,7 +28,14 @@ from hourglass.cli._options import (
     TableFormatOpt,
     parse_roles,
 )
-from hourglass.cli._output import data_on_stdout, out, setup_logging, table_console, user_errors
+from hourglass.cli._output import (
+    data_on_stdout,
+    out,
+    report_skipped,
+    setup_logging,
+    table_console,
+    user_errors,
+)
 from hourglass.cli._spool import shown, stdin_as_file
 from hourglass.errors import HourglassError
 
@@ -138,6 +145,11 @@ def inspect(
         check_not_input(json_out, "--json", data)
         typed_label = label_col
         spec, label_col, normal_values = resolve_spec(dataset, label_col, normal, fmt, data)
+        # as train: the label is never a feature ('no column label' was false), read after this
+        refuse_label_in_columns(label_col, categorical=categorical, drop=drop, roles=parse_roles(role))
+        from hourglass.cli.train import refuse_normal_without_label
+
+        refuse_normal_without_label(normal, label_col)  # as train: it was ignored, the label a feature
         stats = ReadStats()
         parts, n = [], 0
         chunks = (spec.iter_chunks(data, on_bad_rows=on_bad_rows, stats=stats) if spec is not None
@@ -147,8 +159,10 @@ def inspect(
             n += len(parts[-1])
             if n >= rows:
                 break
-        if n == 0:
-            raise HourglassError(f"{data}: no data rows")
+        if n == 0:  # every row malformed (--on-bad-rows skip) is said as such, not as an empty file
+            raise HourglassError(f"{data}: no data rows" + (
+                f" (skipped {stats.bad_rows} malformed row(s))" if stats.bad_rows else ""))
+        report_skipped(stats, data)  # rows left out of the preview are said, as train says them
         df = pd.concat(parts, ignore_index=True)
         if typed_label is not None and typed_label not in df.columns:  # as train and benchmark
             from hourglass.ingest.tables import nested_note
@@ -167,7 +181,8 @@ def inspect(
                 raise HourglassError("--categorical: not for entity-bucket models (--distinct "
                                      "COL counts a column's values per bucket)")
             assert entity_col is not None and timestamp_col is not None
-            df = entity_cli._read(data, fmt, on_bad_rows, ReadStats()).iloc[:rows]  # as train reads it
+            # the rows read above (as train reads them): never the whole file again, which held
+            # all of it in memory whatever --rows said
             _inspect_entity(df, spec, data, label_col=label_col, normal_values=normal_values,
                             entity_col=entity_col, timestamp_col=timestamp_col, bucket=bucket or "5min",
                             aggregate=aggregate, distinct=distinct, drop=drop or [],
@@ -214,6 +229,7 @@ def inspect(
                   "timestamps": times,
                   "columns": schema,
                   "n_features": len(pre.feature_names_),
+                  "skipped_rows": stats.bad_rows,
                   "fitted_on_normal_rows": fitted_on}
         if json_out is not None:
             with atomic_output(json_out) as tmp:
@@ -222,7 +238,8 @@ def inspect(
     out.print(f"{shown(data)}: format {report['format']}, {n:,} rows inspected, "
               f"{len(df.columns)} columns → {report['n_features']} features", highlight=False)
     if labels is not None:
-        counts = ", ".join(f"{k} ({v:,})" for k, v in labels.head(8).items())
+        # a row without a label ('' read from an empty cell or a null) is named, not a blank
+        counts = ", ".join(f"{k or '(no label)'} ({v:,})" for k, v in labels.head(8).items())
         out.print(f"label column {label_col!r} (normal: {', '.join(normal_values) or '?'}): "
                   f"{counts}{' ...' if len(labels) > 8 else ''}", highlight=False)
         out.print(f"features fitted on the {fitted_on:,} normal rows, as train fits them"
