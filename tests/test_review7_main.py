@@ -294,3 +294,13 @@ def test_no_row_left_names_the_refused_value(tmp_path: Path, model: Path, comman
     assert res.exit_code == 2, res.output
     assert "no data rows (30 malformed row(s) skipped; the first: column 'bytes': expected numbers, " \
            "found 'oops' (row 1))" in res.output  # evaluate said "no data rows" alone
+
+
+def test_inspect_quotes_escape_sequences_of_the_data(tmp_path: Path) -> None:
+    data = tmp_path / "x.csv"
+    pd.DataFrame({"by\x1b[2Jtes": range(20), "label": ["ev\x1b[31mil"] * 5 + ["normal"] * 15}).to_csv(
+        data, index=False)
+    res = runner.invoke(app, ["inspect", str(data), "--label-col", "label", "--normal", "normal"])
+    assert res.exit_code == 0, res.output
+    assert "\x1b" not in res.output  # the label line and the schema table printed them raw
+    assert "ev\\x1b[31mil" in res.output and "by\\x1b[2Jtes" in res.output

@@ -30,6 +30,7 @@ from hourglass.cli._options import (
 )
 from hourglass.cli._output import (
     data_on_stdout,
+    on_screen,
     out,
     report_skipped,
     setup_logging,
@@ -239,7 +240,7 @@ def inspect(
               f"{len(df.columns)} columns → {report['n_features']} features", highlight=False)
     if labels is not None:
         # a row without a label ('' read from an empty cell or a null) is named, not a blank
-        counts = ", ".join(f"{k or '(no label)'} ({v:,})" for k, v in labels.head(8).items())
+        counts = ", ".join(f"{on_screen(k) or '(no label)'} ({v:,})" for k, v in labels.head(8).items())
         out.print(f"label column {label_col!r} (normal: {', '.join(normal_values) or '?'}): "
                   f"{counts}{' ...' if len(labels) > 8 else ''}", highlight=False)
         out.print(f"features fitted on the {fitted_on:,} normal rows, as train fits them"
@@ -251,14 +252,15 @@ def inspect(
     for h in ("column", "dtype", "missing", "distinct", "role", "why", "features", "encoding"):
         t.add_column(h, justify="right" if h in ("missing", "distinct", "features") else "left")
     for d in schema:
-        t.add_row(d["column"], d.get("dtype", ""), f"{d.get('missing', 0):.1%}",
-                  f"{d.get('unique', 0):,}", d["role"], d["why"], str(d["features"]), d["note"])
+        t.add_row(*(on_screen(c) for c in (  # a column name or value's escape sequences quoted
+            d["column"], d.get("dtype", ""), f"{d.get('missing', 0):.1%}", f"{d.get('unique', 0):,}",
+            d["role"], d["why"], str(d["features"]), d["note"])))
     wide.print(t)
     if format_drop:
-        out.print(f"never features for {report['format']}: {', '.join(format_drop)}",
+        out.print(on_screen(f"never features for {report['format']}: {', '.join(format_drop)}"),
                   highlight=False)
     if drop:
-        out.print(f"not features (--drop): {', '.join(drop)}", highlight=False)
+        out.print(on_screen(f"not features (--drop): {', '.join(drop)}"), highlight=False)
     if timestamp_col is not None:
         span: dict[str, Any] = times or {}
         read = "" if not span else (
@@ -315,7 +317,8 @@ def _inspect_entity(df: Any, spec: object, data: Path, *, label_col: str | None,
     t.add_row("(rows)", "count", "rows", "every bucket's row count",
               "1" if report["row_count_feature"] else "0")
     for d in report["columns"]:
-        t.add_row(d["column"], d["role"], d["per_bucket"], d["why"], str(d["features"]))
+        t.add_row(*(on_screen(c) for c in (d["column"], d["role"], d["per_bucket"], d["why"],
+                                             str(d["features"]))))
     wide.print(t)
     if report["buckets"] < FEW_BUCKETS:
         out.print(f"only {report['buckets']} (entity, bucket) rows in the inspected rows: train warns "
