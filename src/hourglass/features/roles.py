@@ -33,10 +33,6 @@ _IP_NAMES = {"ip", "srcip", "dstip", "destip", "sourceip", "destinationip", "ido
 _PORT_NAMES = {"port", "sport", "dport", "dsport", "srcport", "dstport", "destport", "sourceport",
                "destinationport", "idorigp", "idrespp", "srcpt", "dstpt"}
 _IPV4 = re.compile(r"^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$")
-#: a date (``2024-01-05``, ``2024/01/05``) or a date-time (``2024-01-05T10:00:00Z``,
-#: ``2024/01/05 10:00:00.123``) written as text
-_DATE_TEXT = (r"[0-9]{4}[-/][0-9]{2}[-/][0-9]{2}"
-              r"(?:[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:[.,][0-9]+)?)?(?:Z|[+-][0-9]{2}:?[0-9]{2})?)?")
 
 
 def _norm(name: str) -> str:
@@ -136,9 +132,6 @@ def infer_role(name: str, s: pd.Series, *, max_categories: int) -> tuple[str, st
     conv = pd.to_numeric(sample.mask(placeholder), errors="coerce")
     if conv.notna().any() and (conv.notna() | placeholder).mean() >= 0.99:
         return "numeric", "numbers stored as text" + (" ('-' missing)" if placeholder.any() else "")
-    if len(real) and real.str.fullmatch(_DATE_TEXT).mean() >= 0.95:
-        # as a category each later day or minute would be <unseen>: every new row an anomaly
-        return "drop", "timestamp values (dates or date-times as text)"
     n_unique = int(present.nunique())
     if n_unique > 50 and n_unique > 0.5 * len(present):
         return "drop", f"near-unique text ({n_unique} distinct of {len(present)})"
@@ -229,13 +222,7 @@ def ipv4_bucket(a: Any, b: Any, c: Any, buckets: int) -> Any:
 def ip_parts(s: pd.Series, buckets: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(is_private, is_ipv6, subnet bucket, is_missing) per value; subnet = /24 (v4) or /48 (v6).
 
-    Unparseable values count as missing. An IPv4-mapped IPv6 address (``::ffff:10.1.2.3``, how
-    Windows logs write an IPv4 client) is its IPv4 address.
-
-    Examples
-    --------
-    >>> [p.tolist() for p in ip_parts(pd.Series(["::ffff:8.8.4.4", "8.8.4.4"]), 16)]
-    [[False, False], [False, False], [4, 4], [False, False]]
+    Unparseable values count as missing.
     """
     codes, u = factorize_strings(s)
     n = len(u)
@@ -265,12 +252,6 @@ def ip_parts(s: pd.Series, buckets: int) -> tuple[np.ndarray, np.ndarray, np.nda
             except ValueError:
                 continue
             missing[i] = False
-            mapped = ip.ipv4_mapped if ip.version == 6 else None
-            if mapped is not None:  # ::ffff:10.1.2.3, as Windows logs write IPv4: that address
-                o1, o2, o3, _ = mapped.packed
-                private[i] = bool(ipv4_private(o1, o2))
-                bucket[i] = int(ipv4_bucket(o1, o2, o3, buckets))
-                continue
             v6[i] = ip.version == 6
             private[i] = ip.is_private or ip.is_loopback or ip.is_link_local
             net = ipaddress.ip_network(f"{ip}/48", strict=False) if ip.version == 6 else ip
