@@ -407,9 +407,10 @@ def main() -> None:
     folders = {"skab": "skab", "asd": "asd_interfusion", "nab": "nab"}
     root = data_dir(args.data, *(folders[d] for d in args.datasets.split(",") if d in folders))
     models = args.models.split(",")
-    known = [*(n for n, e in registry.entries().items() if e.input == "timeseries"), *BASELINES]
-    # registry names as registry.get reads them: case-insensitive, '-' and '_' alike
-    unknown = [m for m in models if m not in BASELINES and m.strip().lower().replace("_", "-") not in known]
+    named = [n for n, e in registry.entries().items() if e.input == "timeseries"]
+    known = [*named, *BASELINES]
+    # registry names as registry.get reads them (any case, '-' and '_' alike); baselines exactly
+    unknown = [m for m in models if m not in BASELINES and m.strip().lower().replace("_", "-") not in named]
     if unknown:  # before the first file trains, not after the models listed before it
         raise SystemExit(f"--models: unknown {', '.join(unknown)}; known: {', '.join(known)}")
     heads = ["model", "point F1", "precision", "recall", "PR-AUC (mean)", "ROC-AUC (mean)",

@@ -292,8 +292,12 @@ def test_no_row_left_names_the_refused_value(tmp_path: Path, model: Path, comman
              "evaluate": ["--label-col", "label", "--normal", "normal"]}[command]
     res = runner.invoke(app, [command, str(model), str(data), *extra, "--on-bad-rows", "skip"])
     assert res.exit_code == 2, res.output
-    assert "no data rows (30 malformed row(s) skipped; the first: column 'bytes': expected numbers, " \
-           "found 'oops' (row 1))" in res.output  # evaluate said "no data rows" alone
+    assert "no data rows (30 malformed row(s) skipped; the first refused value: column 'bytes': " \
+           "expected numbers, found 'oops' (row 1))" in res.output  # evaluate said "no data rows" alone
+    bad = tmp_path / "b.csv"  # a row the reader skipped before: 'row N' would count the rows read
+    bad.write_text("ts,bytes,label\n1,2,3,4\n" + "".join(f"{t},oops,normal\n" for t in TS[:5].astype(str)))
+    res = runner.invoke(app, [command, str(model), str(bad), *extra, "--on-bad-rows", "skip"])
+    assert res.exit_code == 2 and "found 'oops')" in res.output and "(row" not in res.output, res.output
 
 
 def test_inspect_quotes_escape_sequences_of_the_data(tmp_path: Path) -> None:
@@ -304,3 +308,20 @@ def test_inspect_quotes_escape_sequences_of_the_data(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     assert "\x1b" not in res.output  # the label line and the schema table printed them raw
     assert "ev\\x1b[31mil" in res.output and "by\\x1b[2Jtes" in res.output
+
+
+# ---- review of the merged work: a '-'-only site beside text sites counts its '-' as pooled -------
+
+def test_dash_only_site_beside_text_sites_votes_as_pooled() -> None:
+    import json as _json
+
+    from hourglass.features import TabularPreprocessor
+    from hourglass.features.statistics import merge_schema, site_schema
+
+    params = {**TabularPreprocessor().get_params(), "max_categories": 3}
+    a = pd.DataFrame({"c": ["a", "b", "c"] * 2, "n": range(6)})
+    b = pd.DataFrame({"c": ["-"] * 6, "n": range(6)})
+    schema = _json.loads(_json.dumps(merge_schema([site_schema(params, a), site_schema(params, b)],
+                                                  max_categories=3)))
+    pooled = TabularPreprocessor(**params).fit(pd.concat([a, b], ignore_index=True))
+    assert schema["columns"]["c"]["role"] == pooled.roles_["c"] == "hash"  # was categorical, 4 > 3

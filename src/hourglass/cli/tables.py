@@ -371,11 +371,11 @@ def no_rows_error(data: object, stats: ReadStats) -> HourglassError:
 
     Examples
     --------
-    >>> stats = ReadStats(bad_rows=2, refused="column 'b': expected numbers (row 1)")
-    >>> str(no_rows_error("x.csv", stats))
-    "x.csv: no data rows (2 malformed row(s) skipped; the first: column 'b': expected numbers (row 1))"
+    >>> stats = ReadStats(bad_rows=2, refused="column 'b': no number (row 1)")
+    >>> print(no_rows_error("x.csv", stats))
+    x.csv: no data rows (2 malformed row(s) skipped; the first refused value: column 'b': no number (row 1))
     """
-    why = f"; the first: {stats.refused}" if stats.refused else ""
+    why = f"; the first refused value: {stats.refused}" if stats.refused else ""
     return HourglassError(f"{shown(data)}: no data rows" + (
         f" ({stats.bad_rows} malformed row(s) skipped{why})" if stats.bad_rows else ""))
 
@@ -394,8 +394,9 @@ def _skip_bad_values(pipe: Pipeline, df: pd.DataFrame, features: Callable[[pd.Da
     left out and counted as skipped in ``stats``, and the scores of the others (``None`` when
     none is left). Another error stops the run, its row told as the file's."""
     pos = np.arange(len(df))  # the rows kept, as positions in the chunk
-    if stats.refused is None:  # said if no row is left to score
-        stats.refused = str(at_file_rows(exc, offset) if offset else exc)
+    if stats.refused is None:  # said if no row is left to score; its row counts the rows read,
+        text = str(at_file_rows(exc, offset) if offset else exc)  # not the file's when the reader
+        stats.refused = re.sub(r" \(row \d+\)", "", text) if stats.bad_rows else text  # skipped some
     finder = getattr(pipe.features_, "unreadable_rows", None)
     bad = finder(df) if finder is not None else np.zeros(len(df), dtype=bool)
     while True:
