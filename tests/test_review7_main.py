@@ -325,3 +325,34 @@ def test_dash_only_site_beside_text_sites_votes_as_pooled() -> None:
                                                   max_categories=3)))
     pooled = TabularPreprocessor(**params).fit(pd.concat([a, b], ignore_index=True))
     assert schema["columns"]["c"]["role"] == pooled.roles_["c"] == "hash"  # was categorical, 4 > 3
+
+
+# ---- review of the merged work: folder headers; a '-'-only site beside near-unique text -----------
+
+def test_folder_with_a_one_line_first_file_or_spaced_names_is_read(tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    logs.mkdir()  # a quiet hour: one line, no header (it was "b.log has another header line")
+    (logs / "a.log").write_text("Nov 14 22:13:20 fw1 sshd[101]: Accepted password for root\n")
+    (logs / "b.log").write_text("Nov 14 23:13:20 fw1 sshd[102]: Accepted password for root\n"
+                                "Nov 14 23:14:20 fw1 sshd[103]: Accepted password for bob\n")
+    res = runner.invoke(app, ["inspect", str(logs)])
+    assert "another header line" not in res.output, res.output
+    spaced = tmp_path / "spaced"
+    spaced.mkdir()  # names with spaces, quoted or spaced otherwise: one header
+    (spaced / "a.csv").write_text("src ip,dst ip,bytes sent\n10.0.0.1,10.0.0.2,5\n")
+    (spaced / "b.csv").write_text('"src ip", "dst ip", "bytes sent"\n10.0.0.3,10.0.0.4,6\n')
+    res = runner.invoke(app, ["inspect", str(spaced)])
+    assert res.exit_code == 0, res.output
+    assert "2 rows inspected" in res.output
+
+
+def test_dash_only_site_beside_near_unique_text_is_dropped_as_pooled() -> None:
+    from hourglass.features import TabularPreprocessor
+    from hourglass.features.statistics import merge_schema, site_schema
+
+    params = TabularPreprocessor().get_params()
+    a = pd.DataFrame({"c": [f"user{i:04d}x" for i in range(400)], "n": range(400)})
+    b = pd.DataFrame({"c": ["-"] * 400, "n": range(400)})
+    merged = merge_schema([site_schema(params, a), site_schema(params, b)])  # was refused
+    pooled = TabularPreprocessor(**params).fit(pd.concat([a, b], ignore_index=True))
+    assert merged["columns"]["c"]["role"] == pooled.roles_["c"] == "drop"

@@ -333,7 +333,9 @@ def _files_as_file(files: list[Path], name: str, label: str) -> Path:
                         second = src.readline()  # a header names columns its data lines do not
                         src = io.BufferedReader(_Chain(second, src)) if second else src
                         shared = set(_fields(second.rstrip(b"\r\n"))) & set(_fields(header))
-                        names = bool(header) and not shared  # (a log's lines share words)
+                        # (a log's lines share words; a lone line is no header: it names no
+                        # columns a data line lacks, and a quiet hour's log may hold one line)
+                        names = bool(header) and bool(second.strip()) and not shared
                     elif header and line == header:  # the same header again: written once
                         first = b""
                     elif names and _fields(line) == _fields(header):  # the same, quoted otherwise
@@ -379,8 +381,11 @@ def _fields(line: bytes) -> list[bytes]:
     --------
     >>> _fields(b'"a", "b"') == _fields(b"a,b")
     True
+    >>> _fields(b"src ip, dst ip") == _fields(b'"src ip","dst ip"') == [b"src ip", b"dst ip"]
+    True
     """
-    sep = max((b",", b"\t", b";", b"|", b" "), key=line.count)
+    seps = [d for d in (b",", b"\t", b";", b"|") if d in line]  # names may hold spaces
+    sep = max(seps, key=line.count) if seps else b" "
     return [f.strip().strip(b'"') for f in line.split(sep)]
 
 

@@ -318,7 +318,7 @@ def merge_schema(parts: Sequence[Mapping[str, Any]], *, max_categories: int = 50
         unset = [_unset_only(e) for e in say]
         role, why = _merge_role(c, [e for e, u in zip(say, unset, strict=True) if not u]
                                 if any(unset) and not all(unset) else say, max_categories)
-        if any(unset) and not all(unset) and role not in ("numeric", "ip", "port"):
+        if any(unset) and not all(unset) and role in ("categorical", "hash"):
             role, why = _merge_role(c, say, max_categories)  # text: its '-' counts, as pooled
         if any(unset) and not all(unset) and role in ("numeric", "ip", "port"):
             entries = [_unset_as_blank(e) if _unset_only(e) else e for e in entries]
