@@ -11,15 +11,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from typer.testing import CliRunner
 
 from hourglass import AutoEncoder, Pipeline, load
-from hourglass.cli import app
 from hourglass.errors import ArtefactError
 from hourglass.pipeline.artefact import _content_hash
-from tests.test_review2_rv_artefact import networks_built
-
-runner = CliRunner()
+from tests.test_review2_rv_artefact import _refused, networks_built
 
 
 @pytest.fixture(scope="module")
@@ -40,14 +36,6 @@ def _edited(src: Path, dst: Path, edit: object) -> Path:
     cfg["content_hash"] = _content_hash(cfg, (dst / "weights.safetensors").read_bytes())
     (dst / "config.json").write_text(json.dumps(cfg))
     return dst
-
-
-def _refused(args: list[str], match: str) -> None:
-    res = runner.invoke(app, args)
-    assert res.exit_code == 2, (res.output, res.exception)
-    lines = [ln for ln in res.stderr.strip().splitlines() if ln.strip()]
-    assert len(lines) == 1 and "Traceback" not in res.stderr, res.stderr
-    assert match in lines[0], lines[0]
 
 
 def test_deeply_nested_config_is_one_line(kit: dict[str, Path], tmp_path: Path) -> None:
