@@ -356,3 +356,15 @@ def test_dash_only_site_beside_near_unique_text_is_dropped_as_pooled() -> None:
     merged = merge_schema([site_schema(params, a), site_schema(params, b)])  # was refused
     pooled = TabularPreprocessor(**params).fit(pd.concat([a, b], ignore_index=True))
     assert merged["columns"]["c"]["role"] == pooled.roles_["c"] == "drop"
+
+
+def test_a_missing_label_is_named_as_such() -> None:
+    import numpy as np
+
+    from hourglass.errors import InputError
+    from hourglass.features.validation import check_labels
+
+    with pytest.raises(InputError, match=r"found a missing label \(row 3\)$"):  # was "found nan"
+        check_labels(np.array([0, 1, None], dtype=object), 3)
+    with pytest.raises(InputError, match=r"found 2$"):
+        check_labels([0, 2, 1], 3)

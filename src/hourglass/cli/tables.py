@@ -395,8 +395,9 @@ def _skip_bad_values(pipe: Pipeline, df: pd.DataFrame, features: Callable[[pd.Da
     none is left). Another error stops the run, its row told as the file's."""
     pos = np.arange(len(df))  # the rows kept, as positions in the chunk
     if stats.refused is None:  # said if no row is left to score; its row counts the rows read,
-        text = str(at_file_rows(exc, offset) if offset else exc)  # not the file's when the reader
-        stats.refused = re.sub(r" \(row \d+\)", "", text) if stats.bad_rows else text  # skipped some
+        text = str(at_file_rows(exc, offset) if offset else exc)  # not the file's: left out when
+        skipped = stats.bad_rows  # the reader skipped rows before it
+        stats.refused = re.sub(r" \(row \d+\)|, first at row \d+", "", text) if skipped else text
     finder = getattr(pipe.features_, "unreadable_rows", None)
     bad = finder(df) if finder is not None else np.zeros(len(df), dtype=bool)
     while True:

@@ -151,8 +151,10 @@ def check_labels(y: object, n_rows: int, *, what: str = "y") -> np.ndarray:
         odd = next((v for v in arr.tolist() if not _is_binary(v)), None)
         raise InputError(f"{what}: labels must be 0 (normal) or 1 (anomaly), found {odd!r}") from None
     if not np.isin(values, (0.0, 1.0)).all():
-        odd = float(values[~np.isin(values, (0.0, 1.0))][0])
-        raise InputError(f"{what}: labels must be 0 (normal) or 1 (anomaly), found {odd:g}")
+        i = int(np.flatnonzero(~np.isin(values, (0.0, 1.0)))[0])
+        odd = float(values[i])
+        found = f"a missing label (row {i + 1})" if np.isnan(odd) else f"{odd:g}"  # None reads as nan
+        raise InputError(f"{what}: labels must be 0 (normal) or 1 (anomaly), found {found}")
     return values.astype(np.int8)
 
 
