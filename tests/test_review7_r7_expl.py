@@ -10,7 +10,7 @@ import pytest
 
 from hourglass import Pipeline
 from hourglass.cli import app
-from hourglass.cli.explain import on_screen
+from hourglass.cli._output import on_screen
 from hourglass.detectors import AutoEncoder, TCNAutoEncoder
 from hourglass.explain.timeseries import StepErrors, steps_table
 from hourglass.features.timeseries import TimeSeriesPreprocessor

@@ -13,7 +13,8 @@ from hourglass.errors import HourglassError, InputError
 
 __all__ = ["UNUSED_BY", "base_params", "check_model_dir", "check_not_input", "check_output_type",
            "finish_params", "hidden_param", "model_kind", "model_params", "parse_hidden", "parse_value",
-           "refuse_existing_model", "refuse_kept_outputs", "refuse_label_in_columns", "refuse_unused"]
+           "refuse_existing_model", "refuse_kept_outputs", "refuse_label_in_columns",
+           "refuse_normal_without_label", "refuse_unused"]
 
 _PYTHON_WORDS: dict[str, Any] = {"True": True, "False": False, "None": None}
 
@@ -394,3 +395,21 @@ def refuse_kept_outputs(keep: Sequence[str] | None, outputs: set[str]) -> None:
     if taken:
         raise HourglassError(f"--keep {taken[0]}: the output has its own {taken[0]!r} column; "
                              "rename the input column to keep it")
+
+
+def refuse_normal_without_label(normal: list[str] | None, label_col: str | None) -> None:
+    """``--normal`` without a label column (given or the format's) would be ignored, every row
+    trained on as normal: refused.
+
+    Examples
+    --------
+    >>> try:
+    ...     refuse_normal_without_label(["ok"], None)
+    ... except HourglassError as exc:
+    ...     print(str(exc)[:46])
+    --normal ok: the normal values of a label colu
+    >>> refuse_normal_without_label(["ok"], "label"); refuse_normal_without_label(None, None)
+    """
+    if normal and label_col is None:
+        raise HourglassError(f"--normal {normal[0]}: the normal values of a label column; name "
+                             "that column with --label-col COLUMN")

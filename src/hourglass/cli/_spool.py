@@ -95,8 +95,7 @@ def stdin_as_file(value: Path | None) -> Path | None:
         with open(path, "wb") as raw:
             dst = _Copy(raw)
             if source is not None:
-                while chunk := source.read(_CHUNK):
-                    dst.write(chunk)
+                shutil.copyfileobj(source, dst, _CHUNK)
             else:  # a text stream without bytes underneath (embedded use)
                 for text in iter(lambda: stream.read(_CHUNK), ""):
                     dst.write(text.encode("utf-8"))
@@ -135,8 +134,7 @@ def _copied(value: Path) -> Path:
     try:
         with open(value, "rb") as src, open(path, "wb") as raw:
             dst = _Copy(raw)
-            while chunk := src.read(_CHUNK):
-                dst.write(chunk)
+            shutil.copyfileobj(src, dst, _CHUNK)
             dst.flush()
     except _CopyError as exc:  # the disk of the copy (said as such), not the pipe
         raise typer.BadParameter(f"{value}: cannot write its copy in {folder.parent} "

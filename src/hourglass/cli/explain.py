@@ -35,7 +35,8 @@ from hourglass.errors import HourglassError
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["explain", "on_screen"]
+__all__ = ["explain"]
+
 
 def explain(
     model: ModelArg,

@@ -10,8 +10,7 @@ from typing import Any
 import numpy as np
 
 from hourglass.cli._common import refuse_unused
-from hourglass.cli._output import err, out, report_skipped, rich_table, say_wrote
-from hourglass.cli.explain import on_screen
+from hourglass.cli._output import err, on_screen, out, report_skipped, rich_table, say_wrote
 from hourglass.errors import HourglassError
 
 __all__ = ["explain_entity"]

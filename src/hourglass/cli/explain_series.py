@@ -10,8 +10,7 @@ from typing import Any
 import numpy as np
 
 from hourglass.cli._common import refuse_unused
-from hourglass.cli._output import err, out, rich_table, say_wrote
-from hourglass.cli.explain import on_screen
+from hourglass.cli._output import err, on_screen, out, rich_table, say_wrote
 from hourglass.cli.timeseries import read_series, warn_extra_columns
 from hourglass.errors import HourglassError
 from hourglass.explain.timeseries import (

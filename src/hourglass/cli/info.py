@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from hourglass.cli._common import check_not_input, refuse_label_in_columns
+from hourglass.cli._common import check_not_input, refuse_label_in_columns, refuse_normal_without_label
 from hourglass.cli._options import (
     AggregateOpt,
     BucketOpt,
@@ -148,8 +148,6 @@ def inspect(
         spec, label_col, normal_values = resolve_spec(dataset, label_col, normal, fmt, data)
         # as train: the label is never a feature ('no column label' was false), read after this
         refuse_label_in_columns(label_col, categorical=categorical, drop=drop, roles=parse_roles(role))
-        from hourglass.cli.train import refuse_normal_without_label
-
         refuse_normal_without_label(normal, label_col)  # as train: it was ignored, the label a feature
         stats = ReadStats()
         parts, n = [], 0

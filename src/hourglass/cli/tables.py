@@ -333,11 +333,12 @@ def score_chunks(pipe: Pipeline, data: Path, spec: DatasetSpec | None, on_bad_ro
         if check_label and label_col not in df.columns:
             split_labels(df, label_col, normal or [], str(data))  # raises the clear error
         meta = [str(c) for c in (label_col, pipe.info.get("time_col"), *extra_drop) if c in df.columns]
-        feats = df.drop(columns=meta) if meta else df
         if vary:
-            seen.update(c for c in needed if c in feats.columns)
-            present.update(map(str, feats.columns))
-            feats = pipe.with_absent_fields(feats, force=True)
+            columns = {c for c in df.columns if c not in meta}
+            seen.update(c for c in needed if c in columns)
+            present.update(map(str, columns))
+        features = functools.partial(_features, pipe=pipe, meta=meta, absent=vary)
+        feats = features(df)
         n_chunk = len(df)
         try:
             result: pd.DataFrame | None = scores_frame(pipe, feats)
@@ -345,8 +346,7 @@ def score_chunks(pipe: Pipeline, data: Path, spec: DatasetSpec | None, on_bad_ro
             skip = on_bad_rows == "skip" and getattr(pipe.features_, "output", "tabular") == "tabular"
             if not skip or _BAD_VALUE.search(str(exc)) is None:
                 raise about_file(at_file_rows(exc, offset) if offset else exc, data) from None
-            df, result = _skip_bad_values(pipe, df, functools.partial(
-                _features, pipe=pipe, meta=meta, absent=vary), exc, stats, offset, data)
+            df, result = _skip_bad_values(pipe, df, features, exc, stats, offset, data)
         offset += n_chunk
         if result is None:  # every row of the chunk skipped
             continue

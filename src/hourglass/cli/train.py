@@ -12,6 +12,7 @@ from hourglass.cli._common import (
     model_params,
     refuse_existing_model,
     refuse_label_in_columns,
+    refuse_normal_without_label,
     refuse_unused,
 )
 from hourglass.cli._options import (
@@ -400,21 +401,3 @@ def demo(
     out.print(class_table(cats, list(spec.normal)))
     out.print(f"model saved to {output}/ — try: hourglass score {output} "
               f"{demo_path('test')} --dataset nsl-kdd -o scores.csv", highlight=False)
-
-
-def refuse_normal_without_label(normal: list[str] | None, label_col: str | None) -> None:
-    """``--normal`` without a label column (given or the format's) would be ignored, every row
-    trained on as normal: refused.
-
-    Examples
-    --------
-    >>> try:
-    ...     refuse_normal_without_label(["ok"], None)
-    ... except HourglassError as exc:
-    ...     print(str(exc)[:46])
-    --normal ok: the normal values of a label colu
-    >>> refuse_normal_without_label(["ok"], "label"); refuse_normal_without_label(None, None)
-    """
-    if normal and label_col is None:
-        raise HourglassError(f"--normal {normal[0]}: the normal values of a label column; name "
-                             "that column with --label-col COLUMN")

@@ -316,11 +316,12 @@ def merge_schema(parts: Sequence[Mapping[str, Any]], *, max_categories: int = 50
         # has one with only '-' in it (read as text there) beside sites with numbers in it
         say = [e for e, b in zip(entries, blank, strict=True) if not b] if mixed else entries
         unset = [_unset_only(e) for e in say]
+        partly = any(unset) and not all(unset)
         role, why = _merge_role(c, [e for e, u in zip(say, unset, strict=True) if not u]
-                                if any(unset) and not all(unset) else say, max_categories)
-        if any(unset) and not all(unset) and role in ("categorical", "hash"):
+                                if partly else say, max_categories)
+        if partly and role in ("categorical", "hash"):
             role, why = _merge_role(c, say, max_categories)  # text: its '-' counts, as pooled
-        if any(unset) and not all(unset) and role in ("numeric", "ip", "port"):
+        if partly and role in ("numeric", "ip", "port"):
             entries = [_unset_as_blank(e) if _unset_only(e) else e for e in entries]
             blank = [e["why"] == _BLANK for e in entries]
             mixed = True
