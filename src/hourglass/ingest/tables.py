@@ -140,14 +140,21 @@ def dedupe_names(names: Sequence[str]) -> list[str]:
     ['Fwd Header Length', 'Fwd Header Length.1', 'Label']
     >>> dedupe_names(["a", "", "b"])
     ['a', 'Unnamed: 1', 'b']
+    >>> dedupe_names(["0", "0", "0.1"])  # a suffix never takes another column's own name
+    ['0', '0.2', '0.1']
     """
+    stripped = [str(raw).strip() or f"Unnamed: {i}"  # an empty header cell, named as pandas does
+                for i, raw in enumerate(names)]
+    taken = set(stripped)
     seen: dict[str, int] = {}
     out = []
-    for i, raw in enumerate(names):
-        name = str(raw).strip() or f"Unnamed: {i}"  # an empty header cell, named as pandas does
+    for name in stripped:
         if name in seen:
-            seen[name] += 1
-            name = f"{name}.{seen[name]}"
+            base = name
+            while name in taken:
+                seen[base] += 1
+                name = f"{base}.{seen[base]}"
+            taken.add(name)
         else:
             seen[name] = 0
         out.append(name)
