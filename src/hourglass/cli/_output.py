@@ -7,6 +7,7 @@ import contextlib
 import errno
 import logging
 import os
+import signal
 import sys
 import traceback
 import warnings
@@ -36,6 +37,7 @@ __all__ = [
     "error_line",
     "interrupted",
     "interruption_reported",
+    "is_sigterm_handler",
     "metrics_table",
     "on_screen",
     "out",
@@ -49,6 +51,8 @@ __all__ = [
     "say_wrote",
     "settle_bad_lines",
     "setup_logging",
+    "sigterm_as_exception",
+    "sigterm_seen",
     "skipped_lines_text",
     "table_console",
     "threshold_text",
@@ -160,6 +164,54 @@ def interrupted() -> typer.Exit:
     """
     _INTERRUPT["reported"] = True
     return typer.Exit(130)
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM outside a stream (:func:`sigterm_as_exception`): unwinds as Ctrl-C does."""
+
+
+_SIGTERM = {"seen": False}
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    """SIGTERM (``timeout``, ``docker stop``, ``systemctl stop``) while a command runs: raised as
+    Ctrl-C is, so that the command's temporary files (a copy of standard input, an output or a
+    model being written beside its final name) are removed on the way out; a second SIGTERM ends
+    the process at once."""
+    if _SIGTERM["seen"]:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTERM)
+        return
+    _SIGTERM["seen"] = True
+    raise _Terminated()
+
+
+def sigterm_as_exception() -> Any:
+    """Make SIGTERM unwind the running command (:func:`_on_sigterm`) where it would kill the
+    process on the spot, leaving temporary files behind; the handler it replaced, or ``None``
+    where SIGTERM is handled otherwise already (ignored, or a handler of the embedding program)
+    and is left alone. The console script then ends by SIGTERM (:func:`sigterm_seen`)."""
+    if signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+        return None
+    _SIGTERM["seen"] = False
+    return signal.signal(signal.SIGTERM, _on_sigterm)
+
+
+def sigterm_seen() -> bool:
+    """Whether SIGTERM came since :func:`sigterm_as_exception`.
+
+    Examples
+    --------
+    >>> sigterm_seen()
+    False
+    """
+    return _SIGTERM["seen"]
+
+
+def is_sigterm_handler(handler: object) -> bool:
+    """Whether ``handler`` is the one :func:`sigterm_as_exception` set (a stream replaces it with
+    its own while it runs, as it replaces the default action)."""
+    return handler is _on_sigterm
 
 
 def interruption_reported() -> bool:

@@ -10,9 +10,11 @@ the consoles, errors and tables.
 
 from __future__ import annotations
 
+import contextlib
 import inspect as _inspect
 import logging
 import os
+import signal
 import sys
 from typing import Annotated, Any
 
@@ -30,7 +32,16 @@ from hourglass.cli._options import (
     NormalOpt,
     QuietOpt,
 )
-from hourglass.cli._output import err, error_line, interruption_reported, out, reader_gone, release_stdout
+from hourglass.cli._output import (
+    err,
+    error_line,
+    interruption_reported,
+    out,
+    reader_gone,
+    release_stdout,
+    sigterm_as_exception,
+    sigterm_seen,
+)
 from hourglass.cli._spool import remove_spooled
 from hourglass.cli.benchmark import benchmark
 from hourglass.cli.evaluate import evaluate
@@ -181,6 +192,8 @@ def main() -> None:
         app()
         return
     interruption_reported()  # a mark left by an earlier in-process run does not count
+    before = sigterm_as_exception()  # SIGTERM unwinds: temporary files are removed on the way out
+    term = False
     try:
         rv = app(standalone_mode=False)
     except Exception as exc:  # click's exceptions (vendored by newer typer): duck-typed
@@ -194,7 +207,17 @@ def main() -> None:
         if type(exc).__name__ == "Abort":
             sys.exit(1)
         raise
+    finally:
+        if before is not None:
+            term = sigterm_seen()
+            signal.signal(signal.SIGTERM, before)
     if rv == 130 and not interruption_reported():  # Ctrl-C, turned into exit code 130 by typer
-        err.print(error_line("interrupted before the command finished; no output was written "
+        what = "stopped by SIGTERM" if term else "interrupted"
+        err.print(error_line(f"{what} before the command finished; no output was written "
                              "(models and files appear only when complete)"), highlight=False)
+    if term:  # ended by SIGTERM, as without the handler (exit status 143)
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        os.kill(os.getpid(), signal.SIGTERM)
     sys.exit(rv if isinstance(rv, int) else 0)

@@ -53,6 +53,7 @@ from hourglass.cli._output import (
     SHOWN_BAD_LINES,
     err,
     interrupted,
+    is_sigterm_handler,
     setup_logging,
     skipped_lines_text,
     user_errors,
@@ -318,12 +319,12 @@ def _stop_signals() -> Iterator[None]:
     _STOP["signal"] = None
     try:
         for s, handler in before.items():
-            if handler is wanted[s]:
+            if handler is wanted[s] or is_sigterm_handler(handler):
                 signal.signal(s, _note_signal)
         yield
     finally:
         for s, handler in before.items():
-            if handler is wanted[s]:
+            if handler is wanted[s] or is_sigterm_handler(handler):
                 signal.signal(s, handler)
         _STOP["signal"] = None
 
