@@ -10,6 +10,7 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from hourglass.ingest.readers import read_table
@@ -83,3 +84,18 @@ def test_sigterm_removes_the_hidden_output(tmp_path: Path) -> None:
     res = _run_with_sigterm(tmp_path, patch, ["inspect", "d.csv", "--json", "report.json"])
     assert res.returncode == -signal.SIGTERM, res.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["d.csv", "tmp"]
+
+
+@pytest.mark.parametrize("expected,n_ref", [(0.01, 2000), (0.3, 10), (0.001, 1), (0.9, 100000)])
+def test_drift_monitor_critical_counts_are_scipys(expected: float, n_ref: int) -> None:
+    # the beta-binomial critical counts are summed once instead of by scipy's bisection (23 s to
+    # set up a 1,000,000-row drift window); they must stay scipy's counts exactly
+    from scipy import stats
+
+    from hourglass.thresholds.monitor import _betabinom_isf
+
+    sizes = np.array([1, 2, 17, 250, 1000, 3001])
+    a, b = expected * n_ref, (1 - expected) * n_ref
+    fire, clear = _betabinom_isf(sizes, a, b, (1e-6, 1e-2))
+    assert fire.tolist() == stats.betabinom(sizes, a, b).isf(1e-6).tolist()
+    assert clear.tolist() == stats.betabinom(sizes, a, b).isf(1e-2).tolist()

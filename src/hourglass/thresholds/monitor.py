@@ -39,6 +39,56 @@ __all__ = ["AlertRateMonitor", "DriftEvent", "ExpectedRate", "expected_alert_rat
 _GRID = 64  # partial windows are tested at about this many sizes (conservatively rounded up)
 
 
+def _betabinom_isf(sizes: np.ndarray, a: float, b: float,
+                   qs: tuple[float, ...]) -> tuple[np.ndarray, ...]:
+    """``scipy.stats.betabinom(n, a, b).isf(q)`` for each size ``n`` and each ``q`` in ``qs``:
+    the smallest ``k`` whose cdf (scipy's: the sum of the pmf from 0) reaches ``1 - q``.
+
+    scipy finds it by bisection over ``[0, n]``, summing up to ``n`` pmf terms at each step: 2 s
+    for a monitor of a 100,000-row window and 23 s for 1,000,000. Here the pmf is summed once,
+    from 0 to a few standard deviations past the mean (doubling the span if the cdf has not
+    reached ``1 - q`` there), and the count found is checked against scipy's own cdf at it and
+    just below it, so the result is scipy's.
+
+    Examples
+    --------
+    >>> from scipy import stats
+    >>> n = np.array([250, 1000])
+    >>> _betabinom_isf(n, 20.0, 1980.0, (1e-6,))[0].tolist()
+    [14.0, 35.0]
+    >>> stats.betabinom(n, 20.0, 1980.0).isf(1e-6).tolist()
+    [14.0, 35.0]
+    """
+    from scipy import special, stats
+
+    ns = np.asarray(sizes, dtype=np.int64)
+    out = np.zeros((len(qs), ns.size), dtype=np.float64)
+    for j, n in enumerate(int(v) for v in ns):
+        mean = n * a / (a + b)
+        sd = math.sqrt(n * a * b * (a + b + n) / ((a + b) ** 2 * (a + b + 1)))
+        hi = min(n, math.ceil(mean + 12 * sd + 16))
+        while True:
+            k = np.arange(hi + 1, dtype=np.float64)
+            logpmf = (-np.log(n + 1.0) - special.betaln(n - k + 1, k + 1)
+                      + special.betaln(k + a, n - k + b) - special.betaln(a, b))
+            cdf = np.cumsum(np.exp(logpmf))
+            found = [int(np.searchsorted(cdf, 1.0 - q, side="left")) for q in qs]
+            if hi == n or max(found) <= hi:
+                break
+            hi = min(n, 2 * hi)
+        out[:, j] = np.minimum(found, n)
+    for i, q in enumerate(qs):  # scipy's sums, where ours may differ in the last bit
+        x, target = out[i], 1.0 - q
+        while True:
+            up = (x < ns) & (stats.betabinom.cdf(x, ns, a, b) < target)
+            down = (x > 0) & (stats.betabinom.cdf(x - 1, ns, a, b) >= target)
+            if not (up.any() or down.any()):
+                break
+            x += up
+            x -= down & ~up
+    return tuple(out)
+
+
 @dataclass(frozen=True)
 class ExpectedRate:
     """The alert rate a fitted threshold promises on normal data, and where it comes from.
@@ -253,10 +303,17 @@ class AlertRateMonitor:
 
     def _critical_counts(self, sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Fewest flags (in rows) with a p-value below ``alpha`` / below ``clear_alpha``."""
-        dist = self._dist(sizes)
         # isf(q) is the smallest k with P(X > k) <= q, so a count of k + 1 has p-value <= q
-        fire = (np.asarray(dist.isf(self.alpha), dtype=np.float64) + 1) * self.run_length
-        clear = (np.asarray(dist.isf(self.clear_alpha), dtype=np.float64) + 1) * self.run_length
+        if self.n_ref is None:
+            dist = self._dist(sizes)
+            fire_k = np.asarray(dist.isf(self.alpha), dtype=np.float64)
+            clear_k = np.asarray(dist.isf(self.clear_alpha), dtype=np.float64)
+        else:  # scipy's beta-binomial isf sums the pmf from 0 at each step of a bisection
+            n_eff = np.maximum(np.floor(np.asarray(sizes) / self.run_length), 1).astype(np.int64)
+            a, b = self.expected * self.n_ref, (1 - self.expected) * self.n_ref
+            fire_k, clear_k = _betabinom_isf(n_eff, a, b, (self.alpha, self.clear_alpha))
+        fire = (fire_k + 1) * self.run_length
+        clear = (clear_k + 1) * self.run_length
         return np.ceil(fire - 1e-9), np.ceil(clear - 1e-9)
 
     def p_value(self, count: int, n: int) -> float:
