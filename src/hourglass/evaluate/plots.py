@@ -27,6 +27,18 @@ def _png(fig: plt.Figure) -> str:
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
+def _plain(text: str) -> str:
+    """``text`` as matplotlib shows it literally: a pair of ``$`` would start its math mode (a
+    class named ``$IPC$ scan`` shown as an italic "IPC scan"; ``cost $^$`` failing the report).
+
+    Examples
+    --------
+    >>> _plain("$IPC$ scan")
+    '\\\\$IPC\\\\$ scan'
+    """
+    return text.replace("$", r"\$")
+
+
 def _fig(w: float = 5.2, h: float = 4.0) -> tuple[plt.Figure, plt.Axes]:
     fig, ax = plt.subplots(figsize=(w, h))
     ax.grid(alpha=0.3)
@@ -99,7 +111,7 @@ def histogram_figure(s: np.ndarray, groups: Mapping[str, np.ndarray], threshold:
         w = np.full(vals.size, 1.0 / vals.size)
         # matplotlib's stub omits arrays from bins (documented: int, sequence or str)
         ax.hist(vals, bins=edges, weights=w, histtype="step",  # type: ignore[arg-type]
-                lw=1.8, color=_COLORS[i % 10], label=f"{name} ({vals.size:,})")
+                lw=1.8, color=_COLORS[i % 10], label=f"{_plain(name)} ({vals.size:,})")
     ax.axvline(threshold, color="#d62728", ls="--", lw=1.5, label=f"threshold {threshold:.4g}")
     ax.set(xlabel="anomaly score" + (" (log scale)" if log else ""), ylabel="share of the class's rows",
            title="Score distribution per class")
