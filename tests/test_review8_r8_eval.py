@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -26,3 +28,22 @@ def test_report_shows_a_class_name_with_dollar_signs() -> None:
     from hourglass.evaluate.plots import _plain
 
     assert _plain("$IPC$ scan") == r"\$IPC\$ scan"
+
+
+@pytest.mark.parametrize(("y_true", "y_pred", "found"), [
+    (None, 0.7, "y_pred: labels must be 0 (normal) or 1 (anomaly), found 0.7"),
+    (0.5, None, "y_true: labels must be 0 (normal) or 1 (anomaly), found 0.5"),
+    ("normal", None, "y_true: labels must be 0 (normal) or 1 (anomaly), found 'normal'"),
+])
+def test_report_refuses_labels_that_are_not_0_or_1(y_true: object, y_pred: object, found: str) -> None:
+    # the report cast labels and decisions to int: a decision 0.7 counted as 0 (an alert gone
+    # from its confusion matrix, unseen), and text labels failed with numpy's 'invalid literal'
+    y, s = _data()
+    p = (s > 2).astype(object)
+    yt = y.astype(object)
+    if y_pred is not None:
+        p[3] = y_pred
+    if y_true is not None:
+        yt[3] = y_true
+    with pytest.raises(InputError, match=re.escape(found)):
+        render_report(y_true=yt, scores=s, y_pred=p, threshold=2.0, threshold_rule="demo")
