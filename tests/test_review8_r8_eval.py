@@ -47,3 +47,11 @@ def test_report_refuses_labels_that_are_not_0_or_1(y_true: object, y_pred: objec
         yt[3] = y_true
     with pytest.raises(InputError, match=re.escape(found)):
         render_report(y_true=yt, scores=s, y_pred=p, threshold=2.0, threshold_rule="demo")
+
+
+def test_precision_at_k_refuses_no_rows() -> None:
+    # it returned nan with numpy's 'Mean of empty slice' RuntimeWarning
+    from hourglass.evaluate import precision_at_k
+
+    with pytest.raises(InputError, match="precision@k: no rows to rank"):
+        precision_at_k([], [], 1)
