@@ -27,15 +27,24 @@ def _png(fig: plt.Figure) -> str:
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
+_LEGEND_CHARS = 60  # a class name in a legend: longer ones are cut (the tables keep them whole)
+
+
 def _plain(text: str) -> str:
-    """``text`` as matplotlib shows it literally: a pair of ``$`` would start its math mode (a
-    class named ``$IPC$ scan`` shown as an italic "IPC scan"; ``cost $^$`` failing the report).
+    """``text`` as matplotlib shows it literally in a legend: a pair of ``$`` would start its math
+    mode (a class named ``$IPC$ scan`` shown as an italic "IPC scan"; ``cost $^$`` failing the
+    report), and a name over :data:`_LEGEND_CHARS` characters is cut (the figure grew with it:
+    a label of 20,000 characters made a PNG 140,000 pixels wide, ~50 s and ~0.5 GB).
 
     Examples
     --------
     >>> _plain("$IPC$ scan")
     '\\\\$IPC\\\\$ scan'
+    >>> len(_plain("x" * 500))
+    60
     """
+    if len(text) > _LEGEND_CHARS:
+        text = text[: _LEGEND_CHARS - 1] + "…"
     return text.replace("$", r"\$")
 
 
