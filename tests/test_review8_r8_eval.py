@@ -66,3 +66,18 @@ def test_report_cuts_a_long_class_name_in_the_legend() -> None:
     png = base64.b64decode(histogram_figure(s, {"normal": s < 1, "x" * 3000: s > 0}, 0.5))
     width = struct.unpack(">I", png[16:20])[0]
     assert width < 1500
+
+
+def test_benchmark_split_stratifies_the_anomalies_beside_unlabelled_rows() -> None:
+    # rows without a label counted as anomalies in the stratification: the 10 true anomalies
+    # went 1 to 5 into the 30% test part by seed (3 expected); the unlabelled rows are a stratum
+    import pandas as pd
+
+    from hourglass.pipeline.benchmark import split_labelled
+
+    for blanks in (150, 1):
+        labels = ["ok"] * 300 + [""] * blanks + ["bad"] * 10
+        df = pd.DataFrame({"x": np.arange(len(labels)), "y": labels})
+        counts = {int((split_labelled(df, "y", ["ok"], seed=seed)[1]["y"] == "bad").sum())
+                  for seed in range(8)}
+        assert counts == {3}, blanks
