@@ -150,6 +150,8 @@ def precision_at_k(y_true: object, scores: object, k: int) -> float:
     if isinstance(k, bool) or not isinstance(k, numbers.Integral | float) or not float(k).is_integer() \
             or not 0 < k:
         raise InputError(f"precision@k: k must be an integer >= 1, got {k!r}")
+    if s.size == 0:  # the share of none is NaN (numpy's 'Mean of empty slice' warning beside it)
+        raise InputError("precision@k: no rows to rank")
     top = np.argsort(-s, kind="stable")[: int(k)]
     return float(y[top].mean())
 

@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 
 from hourglass.errors import InputError
-from hourglass.evaluate.metrics import evaluate_scores, threshold_curve
+from hourglass.evaluate.metrics import check_scores, evaluate_scores, threshold_curve
+from hourglass.features.validation import check_labels
 
 __all__ = ["FIGURES", "TABLES", "render_report"]
 
@@ -147,9 +148,10 @@ def render_report(
     """
     from hourglass.evaluate import plots
 
-    s = np.asarray(scores, dtype=np.float64).ravel()
-    y = np.asarray(y_true).ravel().astype(np.int64)
-    p = np.asarray(y_pred).ravel().astype(np.int64)
+    # checked as evaluate_scores checks them: a cast to int read a decision 0.7 as 0, unseen
+    s = check_scores(scores)
+    y = check_labels(y_true, s.size, what="y_true").astype(np.int64)
+    p = check_labels(y_pred, s.size, what="y_pred").astype(np.int64)
     if not (0 < y.sum() < y.size):
         raise InputError("report: the evaluated data needs both normal and anomalous rows")
     names = None if classes is None else np.asarray(classes).astype(str).ravel()
