@@ -1,0 +1,56 @@
+"""Review 8 of the cloud, identity, Windows and firewall ingest readers: regressions."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hourglass.errors import InputError
+from hourglass.ingest import cloudtrail
+from hourglass.ingest.cloudtrail import CLOUDTRAIL
+
+
+def _trail(doc: int, n: int) -> str:
+    return json.dumps({"Records": [
+        {"eventVersion": "1.08", "eventTime": f"2024-01-01T00:{doc % 60:02d}:{i:02d}Z",
+         "eventName": "GetObject", "eventSource": "s3.amazonaws.com", "sourceIPAddress": "10.0.0.1",
+         "eventID": f"{doc}-{i}"}
+        for i in range(n)]})
+
+
+def test_cloudtrail_documents_streamed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # 'zcat CloudTrail/*.json.gz > day.json' was read whole (text, then every record) before the
+    # first chunk: some 4x the file's size in memory; now a document at a time
+    p = tmp_path / "day.json"
+    p.write_text("\n".join(_trail(d, 10) for d in range(200)) + "\n")
+    monkeypatch.setattr(cloudtrail, "_BLOCK_BYTES", 4096)
+    monkeypatch.setattr(cloudtrail, "_CHUNK_RECORDS", 100)
+    handles: list[Any] = []
+    real_open = cloudtrail.open_text
+
+    def spy(path: Path) -> Any:
+        handles.append(real_open(path))
+        return handles[-1]
+
+    monkeypatch.setattr(cloudtrail, "open_text", spy)
+    chunks = CLOUDTRAIL.iter_chunks(p)
+    first = next(chunks)
+    assert len(first) == 100 and handles[0].tell() < p.stat().st_size // 4
+    ids = first["eventID"].tolist() + [i for df in chunks for i in df["eventID"]]
+    assert ids == [f"{d}-{i}" for d in range(200) for i in range(10)]
+
+
+def test_cloudtrail_bad_document_found_early(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # malformed JSON is refused with its line, without reading on to the file's end
+    p = tmp_path / "bad.json"
+    p.write_text(_trail(0, 2) + "\n" + _trail(1, 2).replace('"eventName"', '"eventName" x', 1) + "\n"
+                 + "\n".join(_trail(d, 50) for d in range(2, 40)))
+    monkeypatch.setattr(cloudtrail, "_BLOCK_BYTES", 256)
+    with pytest.raises(InputError, match=r"not a CloudTrail file: not valid JSON \(line 2: Expecting ':'"):
+        CLOUDTRAIL.read(p)
+    p.write_text(_trail(0, 2) + "\n" + _trail(1, 2)[:-5])
+    with pytest.raises(InputError, match=r"not valid JSON \(line 2: "):
+        CLOUDTRAIL.read(p)
