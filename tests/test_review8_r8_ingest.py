@@ -54,3 +54,12 @@ def test_cloudtrail_bad_document_found_early(tmp_path: Path, monkeypatch: pytest
     p.write_text(_trail(0, 2) + "\n" + _trail(1, 2)[:-5])
     with pytest.raises(InputError, match=r"not valid JSON \(line 2: "):
         CLOUDTRAIL.read(p)
+
+
+def test_cloudtrail_deep_json_one_line(tmp_path: Path) -> None:
+    # arrays nested 100,000 deep in a record were a RecursionError traceback (JSON lines said so)
+    p = tmp_path / "deep.json"
+    p.write_text(_trail(0, 1) + '\n{"Records": [{"eventTime": "x", "eventName": "y", "d": '
+                 + "[" * 100_000 + "]" * 100_000 + "}]}")
+    with pytest.raises(InputError, match=r"not valid JSON \(line 2: JSON nested deeper than Python"):
+        CLOUDTRAIL.read(p)

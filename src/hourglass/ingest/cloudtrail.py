@@ -150,6 +150,9 @@ def _documents(fh: Any, block: int | None = None) -> Iterator[Any]:
                 short = exc.pos >= len(text) - 8 or exc.msg.startswith("Unterminated string")
                 if eof or not short:
                     raise ValueError(f"line {line_at(exc.pos)}: {exc.msg}") from None
+            except RecursionError:  # arrays or objects ~1,000 deep (whole: the stack, not the block)
+                raise ValueError(f"line {line_at(at)}: JSON nested deeper than Python's parser "
+                                 "reads") from None
             else:
                 yield document
                 at, want = end, block
