@@ -63,3 +63,18 @@ def test_cloudtrail_deep_json_one_line(tmp_path: Path) -> None:
                  + "[" * 100_000 + "]" * 100_000 + "}]}")
     with pytest.raises(InputError, match=r"not valid JSON \(line 2: JSON nested deeper than Python"):
         CLOUDTRAIL.read(p)
+
+
+def test_cloudtrail_lone_surrogate(tmp_path: Path) -> None:
+    # a user agent cut inside an emoji ("\ud83d" without its pair) refused the whole file with
+    # "'utf-8' codec can't encode character" (no file, no line; --on-bad-rows skip no help);
+    # now the escape is the text, as stream reads such a line, and a real pair stays the emoji
+    p = tmp_path / "ua.json"
+    p.write_text('{"Records": [{"eventTime": "2024-01-01T00:00:00Z", "eventName": "GetObject", '
+                 '"userAgent": "aws-cli \\ud83d", "sourceIPAddress": "\\ud83d\\ude00"}]}')
+    df = CLOUDTRAIL.read(p)
+    assert (df["userAgent"].iloc[0], df["sourceIPAddress"].iloc[0]) == ("aws-cli \\ud83d", "\U0001f600")
+    nest = '{"a": ' * 990 + '"\\ud83d"' + "}" * 990
+    p.write_text('{"Records": [{"eventTime": "x", "eventName": "y", "d": ' + nest + "}]}")
+    with pytest.raises(InputError, match="nested deeper"):
+        CLOUDTRAIL.read(p)
