@@ -78,3 +78,30 @@ def test_cloudtrail_lone_surrogate(tmp_path: Path) -> None:
     p.write_text('{"Records": [{"eventTime": "x", "eventName": "y", "d": ' + nest + "}]}")
     with pytest.raises(InputError, match="nested deeper"):
         CLOUDTRAIL.read(p)
+
+
+_CONFIG = ("1,2024/11/14 22:16:00,0123456789,CONFIG,0,2561,2024/11/14 22:16:00,10.0.0.2,vsys1,edit,"
+           "admin,Web,Succeeded, rulebase security rules web-out,")
+
+
+def test_panos_config_with_change_detail(tmp_path: Path) -> None:
+    # a config log with the changed configuration (before/after change detail after the path, as
+    # Palo Alto's field description lays it out) had every later field one name off by two:
+    # seqno was the old value, actionflags the new one, device_name a device group level
+    from hourglass.ingest.panos import PANOS, parse_panos
+
+    tail = ",7021401,0x0,0,0,0,0,vsys1,fw1"
+    plain = parse_panos(_CONFIG + tail.removeprefix(","))
+    detail = parse_panos(_CONFIG + '"action: allow","action: deny"' + tail)
+    assert plain is not None and detail is not None
+    for row in (plain, detail):
+        assert (row["seqno"], row["actionflags"], row["device_name"]) == ("7021401", "0x0", "fw1")
+    assert (detail["before_change_detail"], detail["after_change_detail"]) == (
+        "action: allow", "action: deny")
+    assert "before_change_detail" not in plain
+    p = tmp_path / "config.log"
+    p.write_text(f"{_CONFIG}{tail[1:]}\n{_CONFIG}old,new{tail}\n")
+    df = PANOS.read(p)
+    assert df["device_name"].tolist() == ["fw1", "fw1"] and df["seqno"].tolist() == ["7021401"] * 2
+    assert df["after_change_detail"].fillna("-").tolist() == ["-", "new"]
+    assert PANOS.roles["before_change_detail"] == "drop"
