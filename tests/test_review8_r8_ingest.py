@@ -49,10 +49,10 @@ def test_cloudtrail_bad_document_found_early(tmp_path: Path, monkeypatch: pytest
     p.write_text(_trail(0, 2) + "\n" + _trail(1, 2).replace('"eventName"', '"eventName" x', 1) + "\n"
                  + "\n".join(_trail(d, 50) for d in range(2, 40)))
     monkeypatch.setattr(cloudtrail, "_BLOCK_BYTES", 256)
-    with pytest.raises(InputError, match=r"not a CloudTrail file: not valid JSON \(line 2: Expecting ':'"):
+    with pytest.raises(InputError, match=r"line 2: not a CloudTrail file: not valid JSON \(Expecting ':'"):
         CLOUDTRAIL.read(p)
     p.write_text(_trail(0, 2) + "\n" + _trail(1, 2)[:-5])
-    with pytest.raises(InputError, match=r"not valid JSON \(line 2: "):
+    with pytest.raises(InputError, match=r"line 2: not a CloudTrail file: not valid JSON \("):
         CLOUDTRAIL.read(p)
 
 
@@ -61,7 +61,7 @@ def test_cloudtrail_deep_json_one_line(tmp_path: Path) -> None:
     p = tmp_path / "deep.json"
     p.write_text(_trail(0, 1) + '\n{"Records": [{"eventTime": "x", "eventName": "y", "d": '
                  + "[" * 100_000 + "]" * 100_000 + "}]}")
-    with pytest.raises(InputError, match=r"not valid JSON \(line 2: JSON nested deeper than Python"):
+    with pytest.raises(InputError, match=r"line 2: not a CloudTrail file: not valid JSON \(JSON nested"):
         CLOUDTRAIL.read(p)
 
 
@@ -105,3 +105,19 @@ def test_panos_config_with_change_detail(tmp_path: Path) -> None:
     assert df["device_name"].tolist() == ["fw1", "fw1"] and df["seqno"].tolist() == ["7021401"] * 2
     assert df["after_change_detail"].fillna("-").tolist() == ["-", "new"]
     assert PANOS.roles["before_change_detail"] == "drop"
+
+
+def test_cloudtrail_folder_error_names_file_and_line(tmp_path: Path) -> None:
+    # a folder of S3 files is read as one: a bad document was 'FOLDER: ... (Expecting ...: line
+    # 64 column 15 ...)', the line of the files joined; now the file and its own line
+    from typer.testing import CliRunner
+
+    from hourglass.cli import app
+
+    (tmp_path / "trail").mkdir()
+    (tmp_path / "trail" / "a.json").write_text(json.dumps(json.loads(_trail(0, 9)), indent=1))
+    bad = json.dumps(json.loads(_trail(1, 9)), indent=1).replace('"eventName"', '"eventName" x', 1)
+    (tmp_path / "trail" / "b.json").write_text(bad)
+    res = CliRunner().invoke(app, ["inspect", str(tmp_path / "trail"), "--format", "cloudtrail"])
+    assert res.exit_code == 2
+    assert "b.json: line 6: not a CloudTrail file: not valid JSON (Expecting ':'" in res.output, res.output

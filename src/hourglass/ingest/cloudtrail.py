@@ -139,18 +139,26 @@ def _no_lone_surrogates(value: Any) -> Any:
     return value
 
 
-def _documents(fh: Any, block: int | None = None) -> Iterator[Any]:
+class _BadJson(ValueError):
+    """A document of a ``{"Records": [...]}`` file that is no valid JSON, at ``line``."""
+
+    def __init__(self, line: int, problem: str) -> None:
+        super().__init__(f"line {line}: {problem}")
+        self.line, self.problem = line, problem
+
+
+def _documents(fh: Any, block: int | None = None) -> Iterator[tuple[int, Any]]:
     """The JSON documents of a binary file, one after the other (CloudTrail's files joined into
     one, ``zcat *.json.gz``: each a ``{"Records": [...]}``, with or without a line break
-    between), read ``block`` bytes (:data:`_BLOCK_BYTES`) at a time, so that memory holds one
-    document, not the file. ``ValueError`` (naming the line) where one is no valid JSON,
-    ``UnicodeDecodeError`` where the bytes are no UTF-8.
+    between), each with the line it starts on, read ``block`` bytes (:data:`_BLOCK_BYTES`) at a
+    time, so that memory holds one document, not the file. :class:`_BadJson` (naming the line)
+    where one is no valid JSON, ``UnicodeDecodeError`` where the bytes are no UTF-8.
 
     Examples
     --------
     >>> import io
     >>> list(_documents(io.BytesIO(b'{"Records": [1]}{"Records": [2]}\\n{"Records": []}'), block=5))
-    [{'Records': [1]}, {'Records': [2]}, {'Records': []}]
+    [(1, {'Records': [1]}), (1, {'Records': [2]}), (2, {'Records': []})]
     """
     decoder = json.JSONDecoder()
     utf8 = codecs.getincrementaldecoder("utf-8-sig")()
@@ -174,12 +182,11 @@ def _documents(fh: Any, block: int | None = None) -> Iterator[Any]:
                 # cut short by the block's end (the error at its last token), or no JSON at all
                 short = exc.pos >= len(text) - 8 or exc.msg.startswith("Unterminated string")
                 if eof or not short:
-                    raise ValueError(f"line {line_at(exc.pos)}: {exc.msg}") from None
+                    raise _BadJson(line_at(exc.pos), exc.msg) from None
             except RecursionError:  # arrays or objects ~1,000 deep (whole: the stack, not the block)
-                raise ValueError(f"line {line_at(at)}: JSON nested deeper than Python's parser "
-                                 "reads") from None
+                raise _BadJson(line_at(at), "JSON nested deeper than Python's parser reads") from None
             else:
-                yield document
+                yield line_at(at), document
                 at, want = end, block
                 continue
         elif eof:
@@ -219,18 +226,19 @@ class _CloudTrailSpec(DatasetSpec):
         n, first = 0, True
         try:
             with open_text(p) as fh:
-                for document in _documents(fh):
+                for line, document in _documents(fh):
                     n += 1
                     part = document.get("Records") if isinstance(document, dict) else None
                     of = f" of document {n}" if n > 1 else ""
                     if not isinstance(part, list):
-                        raise InputError(f"{p}: not a CloudTrail file: 'Records'{of} is no list")
+                        raise InputError(f"{p}: line {line}: not a CloudTrail file: 'Records'{of} "
+                                         "is no list")
                     for i, r in enumerate(part):
                         if isinstance(r, dict):
                             records.append(r)
                             continue
                         if on_bad_rows != "skip":
-                            raise InputError(f"{p}: Records[{i}]{of} is no JSON object (use "
+                            raise InputError(f"{p}: line {line}: Records[{i}]{of} is no JSON object (use "
                                              "--on-bad-rows skip to skip such records)")
                         if stats is not None:
                             stats.skipped(None)
@@ -239,6 +247,9 @@ class _CloudTrailSpec(DatasetSpec):
                         records, first = [], False
         except InputError:
             raise
+        except _BadJson as exc:  # (its line, as a folder's files read as one name theirs)
+            raise InputError(f"{p}: line {exc.line}: not a CloudTrail file: not valid JSON "
+                             f"({exc.problem})") from None
         except (ValueError, UnicodeDecodeError) as exc:
             raise InputError(f"{p}: not a CloudTrail file: not valid JSON ({exc})") from None
         except READ_ERRORS as exc:
