@@ -121,3 +121,27 @@ def test_cloudtrail_folder_error_names_file_and_line(tmp_path: Path) -> None:
     res = CliRunner().invoke(app, ["inspect", str(tmp_path / "trail"), "--format", "cloudtrail"])
     assert res.exit_code == 2
     assert "b.json: line 6: not a CloudTrail file: not valid JSON (Expecting ':'" in res.output, res.output
+
+
+def test_leef_dev_time_in_its_format(tmp_path: Path) -> None:
+    # devTime=03/02/2025 ... devTimeFormat=dd/MM/yyyy HH:mm:ss (the 3rd of February) was read
+    # month first, as such dates are usually written: the 2nd of March in every alert; the
+    # line's own pattern now says which is the day
+    from hourglass._times import parse_timestamps
+    from hourglass.ingest.cef import LEEF, parse_leef
+
+    p = tmp_path / "qradar.log"
+    p.write_text("".join(f"LEEF:1.0|Acme|FW|1.0|4|src=10.0.0.{i}\tdevTime=03/02/2025 09:{i:02d}:07\t"
+                         "devTimeFormat=dd/MM/yyyy HH:mm:ss\n" for i in range(5)))
+    times = parse_timestamps(LEEF.read(p)["devTime"], "devTime")
+    assert str(times[1]) == "2025-02-03 09:01:07"
+    us = parse_leef("LEEF:2.0|Acme|FW|1.0|4|^|devTime=03/02/2025 09:14:07.250 PM^"
+                    "devTimeFormat=MM/dd/yyyy hh:mm:ss.SSS a")
+    zoned = parse_leef("LEEF:1.0|Acme|FW|1.0|4|devTime=2025-03-03T09:14:07.123+01:00\t"
+                       "devTimeFormat=yyyy-MM-dd'T'HH:mm:ss.SSSXXX")
+    named = parse_leef("LEEF:1.0|Acme|FW|1.0|4|devTime=Mar 03 2025 09:14:07 CET\t"
+                       "devTimeFormat=MMM dd yyyy HH:mm:ss z")
+    assert us is not None and zoned is not None and named is not None
+    assert us["devTime"] == "2025-03-02T21:14:07.250000"
+    assert zoned["devTime"] == "2025-03-03T09:14:07.123000+01:00"
+    assert named["devTime"] == "Mar 03 2025 09:14:07 +0100"  # a zone's name: its offset, as before
