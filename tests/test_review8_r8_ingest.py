@@ -145,3 +145,16 @@ def test_leef_dev_time_in_its_format(tmp_path: Path) -> None:
     assert us["devTime"] == "2025-03-02T21:14:07.250000"
     assert zoned["devTime"] == "2025-03-03T09:14:07.123000+01:00"
     assert named["devTime"] == "Mar 03 2025 09:14:07 +0100"  # a zone's name: its offset, as before
+
+
+def test_panos_system_high_res_timestamp() -> None:
+    # PAN-OS 10+ system logs end '..., Device Name, FUTURE_USE, FUTURE_USE, High Resolution
+    # Timestamp': the time was extra_27, a column of a new value each row with no role
+    from hourglass.ingest.panos import parse_panos
+
+    row = parse_panos("1,2024/11/14 22:15:00,0123456789,SYSTEM,general,0,2024/11/14 22:15:00,,general,,0,0,"
+                      "general,informational,User admin logged in,7021400,0x0,0,0,0,0,,fw1,,,"
+                      "2024-11-14T22:15:00.123-08:00")
+    assert row is not None
+    assert (row["device_name"], row["high_res_timestamp"]) == ("fw1", "2024-11-14T22:15:00.123-08:00")
+    assert not any(k.startswith("extra_") for k in row)
