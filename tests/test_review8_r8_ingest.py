@@ -158,3 +158,48 @@ def test_panos_system_high_res_timestamp() -> None:
     assert row is not None
     assert (row["device_name"], row["high_res_timestamp"]) == ("fw1", "2024-11-14T22:15:00.123-08:00")
     assert not any(k.startswith("extra_") for k in row)
+
+
+class _ChunkLostParser:
+    """Stands in for evtx.PyEvtxParser: two records, then a chunk the parser cannot read (its
+    error names the chunk's records), then one more."""
+
+    def __init__(self, path: str, threads: int) -> None:
+        pass
+
+    def records_json(self) -> Any:
+        event = {"Event": {"System": {"EventID": 4624, "Computer": "WS1"}}}
+        yield {"data": json.dumps(event)}
+        yield {"data": json.dumps(event)}
+        yield RuntimeError("Failed to parse chunk containing record IDs 3..102: Failed to build string cache")
+        yield {"data": json.dumps(event)}
+
+
+def test_evtx_unreadable_chunk_counts_its_records(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a chunk the parser cannot read (100 records) was 'skipped 1 bad row': 99 events lost unsaid
+    import sys
+    import types
+
+    from hourglass.ingest.evtx import iter_evtx
+    from hourglass.ingest.tables import ReadStats
+
+    class Records:  # the parser's iterator: an error in its turn is raised by next()
+        def __init__(self) -> None:
+            self.items = _ChunkLostParser("", 1).records_json()
+
+        def __iter__(self) -> Records:
+            return self
+
+        def __next__(self) -> Any:
+            item = next(self.items)
+            if isinstance(item, Exception):
+                raise item
+            return item
+
+    parser = types.SimpleNamespace(records_json=Records)
+    monkeypatch.setitem(sys.modules, "evtx", types.SimpleNamespace(PyEvtxParser=lambda path, n: parser))
+    p = tmp_path / "Security.evtx"
+    p.write_bytes(b"ElfFile\x00" + bytes(4088))
+    stats = ReadStats()
+    rows = sum(len(df) for df in iter_evtx(p, on_bad_rows="skip", stats=stats))
+    assert (rows, stats.bad_rows) == (3, 100)
