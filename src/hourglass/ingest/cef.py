@@ -29,6 +29,8 @@ Examples
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import json
 import os
 import re
@@ -208,6 +210,63 @@ LEEF_ROLES: dict[str, str] = {
 }
 
 
+# A Java SimpleDateFormat pattern's fields (LEEF's devTimeFormat), each as strptime reads it; a
+# quoted text ('T') is itself. Zone names (z: CET, PST) are left to _offset_date.
+_JAVA_FIELD = re.compile(r"'[^']*'|([yMdHhmsSaEXZz])\1*")
+_JAVA_STRPTIME = {"yyyy": "%Y", "yy": "%y", "y": "%Y", "MMMM": "%B", "MMM": "%b", "MM": "%m", "M": "%m",
+                  "dd": "%d", "d": "%d", "HH": "%H", "H": "%H", "hh": "%I", "h": "%I", "mm": "%M",
+                  "m": "%M", "ss": "%S", "s": "%S", "a": "%p", "EEEE": "%A", "EEE": "%a", "Z": "%z",
+                  "X": "%z", "XX": "%z", "XXX": "%z"}
+
+
+@functools.lru_cache(maxsize=64)
+def _strptime_format(pattern: str) -> str | None:
+    """The :func:`~datetime.datetime.strptime` format of a Java date pattern (LEEF's
+    ``devTimeFormat``), or ``None`` for one this reads otherwise (a zone name) or not at all.
+
+    Examples
+    --------
+    >>> _strptime_format("dd/MM/yyyy HH:mm:ss.SSS"), _strptime_format("yyyy-MM-dd'T'HH:mm:ssZ")
+    ('%d/%m/%Y %H:%M:%S.%f', '%Y-%m-%dT%H:%M:%S%z')
+    >>> _strptime_format("MMM dd yyyy HH:mm:ss z") is None
+    True
+    """
+    out, at = [], 0
+    for m in _JAVA_FIELD.finditer(pattern):
+        out.append(pattern[at:m.start()].replace("%", "%%"))
+        field = m.group(0)
+        if field.startswith("'"):
+            out.append(field[1:-1].replace("%", "%%") or "'")
+        elif field[0] == "S":
+            out.append("%f")
+        elif field in _JAVA_STRPTIME:
+            out.append(_JAVA_STRPTIME[field])
+        else:
+            return None
+        at = m.end()
+    out.append(pattern[at:].replace("%", "%%"))
+    return "".join(out)
+
+
+def _dev_time(value: str, pattern: object) -> str:
+    """A LEEF ``devTime`` written as its ``devTimeFormat`` says, as ISO 8601 (``01/02/2025`` is
+    the 1st of February under ``dd/MM/yyyy``, the 2nd of January under ``MM/dd/yyyy``: the date
+    itself cannot tell); as written where there is no format, or the time does not fit it.
+
+    Examples
+    --------
+    >>> _dev_time("03/02/2025 09:14:07", "MM/dd/yyyy HH:mm:ss"), _dev_time("x", "dd/MM/yyyy")
+    ('2025-03-02T09:14:07', 'x')
+    """
+    fmt = _strptime_format(pattern.strip()) if isinstance(pattern, str) and len(pattern) <= 64 else None
+    if fmt is None or len(value) > 64:
+        return value
+    try:
+        return dt.datetime.strptime(value.strip(), fmt).isoformat()
+    except ValueError:
+        return value
+
+
 def parse_leef(line: str | bytes) -> dict[str, Any] | None:
     """One LEEF line (IBM QRadar's Log Event Extended Format, 1.0 or 2.0) as a flat row: the
     header as ``leef_version``, ``device_vendor``, ``device_product``, ``device_version``,
@@ -216,7 +275,8 @@ def parse_leef(line: str | bytes) -> dict[str, Any] | None:
     character, or its code as ``x5E``/``0x5E``; a tab where a sender leaves the field out), or
     by spaces before ``key=`` where the line has none of those; a tab may be written ``#011``
     (as rsyslog stores a received one by default). ``devTime`` written as epoch milliseconds
-    is read as seconds.
+    is read as seconds, and one written as its ``devTimeFormat`` says (a Java date pattern:
+    ``dd/MM/yyyy HH:mm:ss``) as ISO 8601 (the pattern tells day from month).
 
     Examples
     --------
@@ -256,6 +316,9 @@ def parse_leef(line: str | bytes) -> dict[str, Any] | None:
     dev_time = row.get("devTime")
     if isinstance(dev_time, str) and _MS.fullmatch(dev_time):
         row["devTime"] = int(dev_time) / 1000.0
+    elif isinstance(dev_time, str) and "devTimeFormat" in row \
+            and (iso := _dev_time(dev_time, row["devTimeFormat"])) is not dev_time:
+        row["devTime"] = iso
     elif isinstance(dev_time, str) and dev_time[-1:].isalpha():
         row["devTime"] = _offset_date(dev_time)
     return row

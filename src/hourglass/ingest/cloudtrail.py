@@ -30,11 +30,13 @@ True
 
 from __future__ import annotations
 
+import codecs
 import json
 import os
 import re
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -110,32 +112,96 @@ def looks_like_cloudtrail(head: bytes) -> bool:
 
 
 _SPACE = re.compile(r"\s*")
+#: Bytes read at a time from a file of ``{"Records": [...]}`` documents.
+_BLOCK_BYTES = 1 << 22
+_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")  # the JSON escape of a surrogate (\ud83d)
 
 
-def _documents(text: str) -> list[Any]:
-    """The JSON documents of ``text``, one after the other (CloudTrail's files joined into one,
-    ``zcat *.json.gz``: each a ``{"Records": [...]}``, with or without a line break between);
-    ``ValueError`` where one is no valid JSON.
+def _no_lone_surrogates(value: Any) -> Any:
+    """``value`` (parsed JSON) with each string that holds a lone surrogate (JSON's ``\\ud83d``
+    without its pair: a user agent cut inside an emoji; Python's parser keeps it, and no UTF-8
+    text, hence no pandas column, can hold it) written with the escape instead, as ``stream``
+    reads such a line.
 
     Examples
     --------
-    >>> _documents('{"Records": [1]}{"Records": [2]}\\n')
-    [{'Records': [1]}, {'Records': [2]}]
+    >>> _no_lone_surrogates({"userAgent": "a\\ud83d", "ok": ["\\U0001f600", 1]})
+    {'userAgent': 'a\\\\ud83d', 'ok': ['\U0001f600', 1]}
+    """
+    from hourglass.serve.sinks import utf8_text  # (the rule stream and the SQLite sink follow)
+
+    if isinstance(value, str):
+        return utf8_text(value)
+    if isinstance(value, dict):
+        return {_no_lone_surrogates(k): _no_lone_surrogates(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_no_lone_surrogates(v) for v in value]
+    return value
+
+
+class _BadJson(ValueError):
+    """A document of a ``{"Records": [...]}`` file that is no valid JSON, at ``line``."""
+
+    def __init__(self, line: int, problem: str) -> None:
+        super().__init__(f"line {line}: {problem}")
+        self.line, self.problem = line, problem
+
+
+def _documents(fh: Any, block: int | None = None) -> Iterator[tuple[int, Any]]:
+    """The JSON documents of a binary file, one after the other (CloudTrail's files joined into
+    one, ``zcat *.json.gz``: each a ``{"Records": [...]}``, with or without a line break
+    between), each with the line it starts on, read ``block`` bytes (:data:`_BLOCK_BYTES`) at a
+    time, so that memory holds one document, not the file. :class:`_BadJson` (naming the line)
+    where one is no valid JSON, ``UnicodeDecodeError`` where the bytes are no UTF-8.
+
+    Examples
+    --------
+    >>> import io
+    >>> list(_documents(io.BytesIO(b'{"Records": [1]}{"Records": [2]}\\n{"Records": []}'), block=5))
+    [(1, {'Records': [1]}), (1, {'Records': [2]}), (2, {'Records': []})]
     """
     decoder = json.JSONDecoder()
-    out: list[Any] = []
-    at = _SPACE.match(text).end()  # type: ignore[union-attr]  # (\s* always matches)
-    while at < len(text):
-        document, at = decoder.raw_decode(text, at)
-        out.append(document)
-        at = _SPACE.match(text, at).end()  # type: ignore[union-attr]
-    return out
+    utf8 = codecs.getincrementaldecoder("utf-8-sig")()
+    block = block or _BLOCK_BYTES
+    text, at, eof, want = "", 0, False, block
+    line, counted = 1, 0  # the line of text[counted]
+
+    def line_at(pos: int) -> int:
+        nonlocal line, counted
+        line, counted = line + text.count("\n", counted, pos), pos
+        return line
+
+    while True:
+        at = _SPACE.match(text, at).end()  # type: ignore[union-attr]  # (\s* always matches)
+        if at < len(text):
+            try:
+                document, end = decoder.raw_decode(text, at)
+                if _SURROGATE.search(text, at, end):  # (a pair too: kept as it is)
+                    document = _no_lone_surrogates(document)
+            except json.JSONDecodeError as exc:
+                # cut short by the block's end (the error at its last token), or no JSON at all
+                short = exc.pos >= len(text) - 8 or exc.msg.startswith("Unterminated string")
+                if eof or not short:
+                    raise _BadJson(line_at(exc.pos), exc.msg) from None
+            except RecursionError:  # arrays or objects ~1,000 deep (whole: the stack, not the block)
+                raise _BadJson(line_at(at), "JSON nested deeper than Python's parser reads") from None
+            else:
+                yield line_at(at), document
+                at, want = end, block
+                continue
+        elif eof:
+            return
+        data = fh.read(want)  # the rest of a document under way: twice as much each time
+        eof = not data
+        line_at(at)
+        text, at, counted = text[at:] + utf8.decode(data, final=eof), 0, 0
+        want *= 2
 
 
 @dataclass(frozen=True)
 class _CloudTrailSpec(DatasetSpec):
-    """CloudTrail: a ``Records`` document read whole (CloudTrail's files are small), or JSON
-    lines read in chunks; the API-specific objects left out."""
+    """CloudTrail: ``Records`` documents read one after the other (a chunk of records out at a
+    time, not the file's), or JSON lines read in chunks; the API-specific objects left out."""
 
     def roles_for(self, columns: Any) -> dict[str, str]:
         """The format's roles of ``columns``: :attr:`roles`, and every field of the
@@ -156,37 +222,50 @@ class _CloudTrailSpec(DatasetSpec):
             yield from super().iter_chunks(p, on_bad_rows=on_bad_rows, chunk_bytes=chunk_bytes,
                                            stats=stats)
             return
+        records: list[dict[str, Any]] = []
+        n, first = 0, True
         try:
             with open_text(p) as fh:
-                documents = _documents(fh.read().decode("utf-8-sig"))
+                for line, document in _documents(fh):
+                    n += 1
+                    part = document.get("Records") if isinstance(document, dict) else None
+                    of = f" of document {n}" if n > 1 else ""
+                    if not isinstance(part, list):
+                        raise InputError(f"{p}: line {line}: not a CloudTrail file: 'Records'{of} "
+                                         "is no list")
+                    for i, r in enumerate(part):
+                        if isinstance(r, dict):
+                            records.append(r)
+                            continue
+                        if on_bad_rows != "skip":
+                            raise InputError(f"{p}: line {line}: Records[{i}]{of} is no JSON object (use "
+                                             "--on-bad-rows skip to skip such records)")
+                        if stats is not None:
+                            stats.skipped(None)
+                    if len(records) >= _CHUNK_RECORDS:  # a chunk's worth: out, not kept
+                        yield self._frame(records, p, first, stats)
+                        records, first = [], False
+        except InputError:
+            raise
+        except _BadJson as exc:  # (its line, as a folder's files read as one name theirs)
+            raise InputError(f"{p}: line {exc.line}: not a CloudTrail file: not valid JSON "
+                             f"({exc.problem})") from None
         except (ValueError, UnicodeDecodeError) as exc:
             raise InputError(f"{p}: not a CloudTrail file: not valid JSON ({exc})") from None
         except READ_ERRORS as exc:
             raise InputError(f"{p}: cannot read ({exc})") from None
-        records: list[Any] = []
-        places: list[str] = []  # where each record is, for an error: Records[i] (of document n)
-        for n, document in enumerate(documents, start=1):
-            part = document.get("Records") if isinstance(document, dict) else None
-            of = f" of document {n}" if len(documents) > 1 else ""
-            if not isinstance(part, list):
-                raise InputError(f"{p}: not a CloudTrail file: 'Records'{of} is no list")
-            records.extend(part)
-            places.extend(f"Records[{i}]{of}" for i in range(len(part)))
-        bad = [i for i, r in enumerate(records) if not isinstance(r, dict)]
-        if bad and on_bad_rows != "skip":
-            raise InputError(f"{p}: {places[bad[0]]} is no JSON object (use --on-bad-rows skip to "
-                             "skip such records)")
+        if records:
+            yield self._frame(records, p, first, stats)
+
+    def _frame(self, records: list[dict[str, Any]], p: Path, first: bool,
+               stats: ReadStats | None) -> pd.DataFrame:
+        """The records as a flat table (the first one checked)."""
+        df = flatten_json(pd.DataFrame.from_records(records))
+        if first:
+            self.check(df, p)
         if stats is not None:
-            for _ in bad:
-                stats.skipped(None)
-        good = [r for r in records if isinstance(r, dict)]
-        for lo in range(0, len(good), _CHUNK_RECORDS):
-            df = flatten_json(pd.DataFrame.from_records(good[lo:lo + _CHUNK_RECORDS]))
-            if lo == 0:
-                self.check(df, p)
-            if stats is not None:
-                stats.rows += len(df)
-            yield df
+            stats.rows += len(df)
+        return df
 
     def check(self, df: pd.DataFrame, path: str | os.PathLike[str]) -> None:
         if _DIGEST <= set(map(str, df.columns)):

@@ -14,6 +14,7 @@ file without it is a one-line :class:`~hourglass.errors.InputError` saying so.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -56,6 +57,26 @@ EVTX_ROLES = {
 _CHUNK_ROWS = 50_000
 _HEADER_BYTES, _CHUNK_BYTES = 4096, 65536  # an .evtx file: a header, then chunks of records
 _MAX_BAD_IN_A_ROW = 1_000  # a parser stuck on damage raises again and again: stop, don't spin
+# the parser's error for a chunk it cannot read at all: every record of it lost at once
+_CHUNK_LOST = re.compile(r"chunk containing record IDs (\d+)\.\.(\d+)")
+
+
+def _records_lost(exc: BaseException) -> int:
+    """How many records the parser's error ``exc`` stands for: a chunk's (``Failed to parse
+    chunk containing record IDs 1..101``), else one.
+
+    Examples
+    --------
+    >>> _records_lost(RuntimeError("Failed to parse chunk containing record IDs 1..101: ..."))
+    101
+    >>> _records_lost(RuntimeError("Failed to parse record number 27"))
+    1
+    """
+    m = _CHUNK_LOST.search(str(exc))
+    if m is None:
+        return 1
+    first, last = int(m.group(1)), int(m.group(2))
+    return last - first + 1 if 0 <= last - first < 1_000_000 else 1
 
 
 def _value(v: Any) -> Any:
@@ -214,8 +235,11 @@ def iter_evtx(path: str | Path, *, on_bad_rows: str = "error", stats: Any = None
                 raise InputError(f"{p}: record {position}: unreadable ({exc}) "
                                  "(use --on-bad-rows skip to skip such records)") from None
             bad_in_a_row += 1
+            lost = _records_lost(exc)  # a chunk's records at once, each counted
+            position += lost - 1
             if stats is not None:
-                stats.skipped(None)
+                for _ in range(lost):
+                    stats.skipped(None)
             if bad_in_a_row >= _MAX_BAD_IN_A_ROW:
                 raise InputError(f"{p}: {bad_in_a_row} unreadable records in a row at record "
                                  f"{position}; the file is too damaged to read") from None

@@ -13,7 +13,9 @@ then for traffic ``src``, ``dst``, ``natsrc``, ``natdst``, ``rule``, ``srcuser``
 ``session_end_reason`` ...; for threats ``misc`` (the URL or file name), ``threatid``,
 ``severity``, ``direction`` ...; for system logs ``eventid``, ``module``, ``severity``,
 ``opaque`` (the description); for config logs ``host``, ``cmd``, ``admin``, ``client``,
-``result``, ``path``). The fields PAN-OS marks ``FUTURE_USE`` are left out; a field past the
+``result``, ``path``, and ``before_change_detail`` and ``after_change_detail`` where a line
+has the changed configuration: its action flags, ``0x...``, two fields further on). The
+fields PAN-OS marks ``FUTURE_USE`` are left out; a field past the
 last one named here (a newer PAN-OS, or a log type whose layout is not listed) is ``extra_N``,
 N its position on the line (the first field is 1); a line with fewer fields (an older PAN-OS)
 simply lacks the rest, and one of more than 1,024 fields is no PAN-OS log. An empty field is
@@ -90,11 +92,19 @@ PANOS_FIELDS: dict[str, tuple[str | None, ...]] = {
                *_DEVICE_ID, "container_id", "pod_namespace", "pod_name", "src_edl", "dst_edl", "hostid",
                "serialnumber", "domain_edl", "src_dag", "dst_dag"),
     "SYSTEM": (*_COMMON, "vsys", "eventid", "object", None, None, "module", "severity", "opaque",
-               "seqno", "actionflags", *_DG, "vsys_name", "device_name"),
+               "seqno", "actionflags", *_DG, "vsys_name", "device_name", None, None,
+               "high_res_timestamp"),
     "CONFIG": (*_COMMON, "host", "vsys", "cmd", "admin", "client", "result", "path", "seqno",
                "actionflags", *_DG, "vsys_name", "device_name", "dg_id", "comment", None,
                "high_res_timestamp"),
 }
+# A config log with the changed configuration (PAN-OS 8.0+, the field description's layout: the
+# Elastic integration reads both): the before and after values after the path, the sequence
+# number and action flags (0x...) two fields on. Told from the shorter layout by where its
+# action flags are (:func:`_names`).
+_CONFIG_DETAIL = (*PANOS_FIELDS["CONFIG"][:14], "before_change_detail", "after_change_detail",
+                  *PANOS_FIELDS["CONFIG"][14:])
+_DETAIL = "CONFIG detail"  # its layout's key beside the log types'
 #: The log types (the fourth field) a line may have.
 LOG_TYPES = frozenset((*PANOS_FIELDS, "HIPMATCH", "GLOBALPROTECT", "USERID", "AUTHENTICATION",
                        "DECRYPTION", "TUNNEL", "GTP", "SCTP", "CORRELATION", "IPTAG", "AUDIT"))
@@ -110,7 +120,7 @@ PANOS_ROLES: dict[str, str] = {
                            "src_uuid", "dst_uuid", "rule_uuid", "tunnelid", "monitortag", "assoc_id",
                            "http2_connection", "pcap_id", "reportid", "filedigest", "url_idx", *_DG,
                            "dg_id", "hostid", "container_id", "src_mac", "dst_mac", "high_res_timestamp",
-                           "link_switches", "contentver")},
+                           "link_switches", "contentver", "before_change_detail", "after_change_detail")},
     **{c: "categorical" for c in ("type", "subtype", "rule", "app", "vsys", "from", "to", "inbound_if",
                                   "outbound_if", "logset", "flags", "proto", "action", "category",
                                   "srcloc", "dstloc", "session_end_reason", "vsys_name", "device_name",
@@ -181,8 +191,29 @@ def parse_panos(line: str | bytes) -> dict[str, Any] | None:
     return _row(values)
 
 
+def _kind(values: list[str]) -> str:
+    """The layout of a line's fields: its log type, or :data:`_DETAIL` for a config log with the
+    changed configuration (its action flags, ``0x...``, the 18th field, not the 16th).
+
+    Examples
+    --------
+    >>> line = "1,2024/11/14 22:16:00,012,CONFIG,0,0,2024/11/14 22:16:00,10.0.0.2,,set,admin,Web,Succeeded,"
+    >>> _kind((line + "x,7021401,0x0").split(",")), _kind((line + "x,old,new,7021401,0x0").split(","))
+    ('CONFIG', 'CONFIG detail')
+    """
+    kind = values[3]
+    if kind == "CONFIG" and len(values) > 17 and values[17].startswith("0x") \
+            and not values[15].startswith("0x"):
+        return _DETAIL
+    return kind
+
+
+def _names(kind: str) -> tuple[str | None, ...]:
+    return _CONFIG_DETAIL if kind == _DETAIL else PANOS_FIELDS.get(kind, _COMMON)
+
+
 def _row(values: list[str]) -> dict[str, Any]:
-    names = PANOS_FIELDS.get(values[3], _COMMON)
+    names = _names(_kind(values))
     kept: list[str | None] = [v or None for v in values]  # an empty field is missing
     row: dict[Any, Any] = dict(zip(names, kept, strict=False))  # FUTURE_USE fields under None
     row.pop(None, None)
@@ -211,7 +242,7 @@ def looks_like_panos(head: bytes) -> bool:
 def _layout(kind: str, width: int) -> tuple[tuple[str, int], ...]:
     """The columns of a ``kind`` log of ``width`` fields in :func:`parse_panos`' order, each with
     the field it is read from (-1 for ``time_generated`` where the line ends before it)."""
-    names = PANOS_FIELDS.get(kind, _COMMON)
+    names = _names(kind)
     at: dict[str, int] = {}
     for i, name in enumerate(names[:width]):  # as dict(zip(...)) keeps them
         if name is not None:
@@ -255,7 +286,7 @@ class _PanosSpec(_LineSpec):
         n = len(records)
         groups: dict[tuple[str, int], list[int]] = {}  # the rows of each layout, first seen first
         for i, values in enumerate(records):
-            groups.setdefault((values[3], len(values)), []).append(i)
+            groups.setdefault((_kind(values), len(values)), []).append(i)
         pieces: dict[str, list[tuple[pa.Array, list[int]]]] = {}
         for (kind, width), rows in groups.items():
             fields = list(zip(*(records if len(groups) == 1 else [records[i] for i in rows]), strict=True))
