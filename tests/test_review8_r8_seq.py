@@ -34,3 +34,16 @@ def test_attributions_refuse_bad_rows(svdd_frame: tuple[DeepSVDD, pd.DataFrame])
         attributions(det, X)  # was NaN attributions
     a = attributions(det, df.head(3))
     assert np.allclose(a.score, det.score(df.head(3)), rtol=1e-4)
+
+
+def test_pca_path_on_a_flat_series_still_scores_a_spike() -> None:
+    from hourglass.detectors import LSTMAutoEncoder
+
+    X = np.zeros((200, 2), dtype="float32")  # a quiet metric: no variation in training
+    Y = X.copy()
+    Y[100:104, 0] = 5.0
+    det = LSTMAutoEncoder(window=8, hidden=4, epochs=1, verbose=0, linear_path="pca").fit(X)
+    assert not det.module_.pca_basis.any()  # no direction of variance: the linear path is the mean
+    s = det.score(Y)
+    assert s[100:104].min() > s[:50].max()  # was 0 everywhere: every window reconstructed exactly
+    assert det.predict(Y)[100:104].all()
