@@ -47,3 +47,14 @@ def test_pca_path_on_a_flat_series_still_scores_a_spike() -> None:
     s = det.score(Y)
     assert s[100:104].min() > s[:50].max()  # was 0 everywhere: every window reconstructed exactly
     assert det.predict(Y)[100:104].all()
+
+
+def test_sequence_ae_explain_batch_equals_one_by_one() -> None:
+    from hourglass.detectors import SequenceAutoEncoder
+
+    normal = [np.array([1, 2, 3, 4, 5])] * 30 + [np.arange(1, 20) % 5 + 1] * 5
+    det = SequenceAutoEncoder(hidden=8, code=4, epochs=2, max_length=6, verbose=0).fit(normal)
+    test = [np.array([1, 2, 3, 4, 5]), np.arange(1, 30) % 5 + 1, np.array([1, 9, 3]), np.array([2])]
+    together = det.explain(test, top=2)
+    assert together == [det.explain([s], top=2)[0] for s in test]
+    assert together[1]["position"] <= len(test[1])  # a session of several chunks: its own position
