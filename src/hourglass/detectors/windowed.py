@@ -165,13 +165,18 @@ class PCAResidual(Reconstruction):
 
     def fit_pca(self, windows: torch.Tensor, variance: float = 0.9) -> None:
         """Principal directions of ``windows`` ``(N, L, C)`` explaining ``variance`` of their
-        variance (at most ``MAX_PCA_RANK``; the rule of sklearn's ``PCA(n_components=0.9)``)."""
+        variance (at most ``MAX_PCA_RANK``; the rule of sklearn's ``PCA(n_components=0.9)``).
+        Only directions along which the windows vary: windows that never vary (a flat training
+        series) have none, and the linear path is their mean (the singular vectors of a zero
+        matrix are arbitrary, and keeping them all reconstructed every window exactly, so that
+        nothing could score above 0)."""
         flat = windows.reshape(windows.shape[0], -1).double()
         mean = flat.mean(dim=0)
         _, sv, vt = torch.linalg.svd(flat - mean, full_matrices=False)
         share = torch.cumsum(sv.pow(2), 0) / sv.pow(2).sum().clamp_min(1e-300)
         target = torch.tensor(variance, dtype=share.dtype, device=share.device) - 1e-12
-        k = min(int(torch.searchsorted(share, target)) + 1, self.pca_basis.shape[0], vt.shape[0])
+        k = min(int(torch.searchsorted(share, target)) + 1, self.pca_basis.shape[0], vt.shape[0],
+                int((sv > 0).sum()))
         self.pca_mean.copy_(mean.float())
         self.pca_basis.zero_()
         self.pca_basis[:k] = vt[:k].float()

@@ -120,6 +120,10 @@ def attributions(detector: Any, X: np.ndarray, *, steps: int = 64) -> Attributio
     """Integrated gradients of a fitted detector's score at the feature rows ``X``, from its
     baseline (the median training row): rows × features, summing to ``score − baseline score``.
 
+    ``X`` is checked as :meth:`~hourglass.detectors.BaseDetector.score` checks it (an
+    ``InputError`` for a NaN or inf value, another number of features, or a DataFrame whose
+    columns differ from, or are in another order than, the fit's): attributions are per
+    feature, and a moved column would put one feature's attribution under another's name.
     Refused (``InputError``, one line) for a detector without gradients
     (:meth:`~hourglass.detectors.BaseDetector.why_no_gradients` says why).
 
@@ -138,5 +142,6 @@ def attributions(detector: Any, X: np.ndarray, *, steps: int = 64) -> Attributio
     True
     """
     module = detector.gradient_module()
-    return integrated_gradients(module, np.asarray(X, dtype=np.float32), detector.gradient_baseline_,
+    rows = detector._validate(X, reset=False)  # the rows score() would read, or its InputError
+    return integrated_gradients(module, np.asarray(rows, dtype=np.float32), detector.gradient_baseline_,
                                 steps=steps)
