@@ -19,3 +19,15 @@ def test_group_ecs_duration_exact():
          "window_start": "2024-01-01T14:00:00", "window_end": "2024-01-01T14:10:00",
          "max_score": 4.2, "severity": "high", "max_calibrated": 0.99, "top_row": 9}
     assert group_to_ecs(g, AlertRule("ae", "x"))["event"]["duration"] == 67_088_000_000
+
+
+def test_group_late_counts_every_row():
+    # three rows after their window was written: one second group, three late rows (was 1)
+    g = AlertGroups(["ip"], ("time", 10 * _M), ordered=False)
+    g.add(_alert(0), key=("A",), time_ns=1 * _M)
+    assert [d["count"] for d in g.advance(times=[15 * _M])] == [1]
+    for row, minute in ((2, 2), (3, 3), (4, 4)):
+        g.add(_alert(row), key=("A",), time_ns=minute * _M)
+    g.add(_alert(5), key=("A",), time_ns=12 * _M)  # its window is open: not late
+    assert [d["count"] for d in g.advance(times=[16 * _M])] == [3]
+    assert g.counts["late"] == 3 and g.counts["flagged"] == 5

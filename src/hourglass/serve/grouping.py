@@ -20,7 +20,7 @@ handed back once its window has closed: for time windows when the newest time se
 end, for row windows when that many rows have been seen; the rest at :meth:`close`. With
 ``ordered=True`` (``hourglass score``) time closes windows only while the rows' times never went
 back; from the first row that does, every group is kept until the end (a row for a window
-already handed back then starts a second group for it, counted in ``late``). A stream
+already handed back then starts a second group for it; each such row is counted in ``late``). A stream
 (``ordered=False``) closes by the newest time whatever the order (late rows likewise). At most
 ``max_groups`` groups stay open: beyond it the one with the oldest first row is handed back
 early (counted in ``evicted``). Groups handed back together come in the order of their first row.
@@ -175,9 +175,8 @@ class AlertGroups:
         (beyond ``max_groups``), usually none."""
         row = int(alert["row"])
         window = self._window(row, time_ns)
-        if self.closed_before is not None and window < self.closed_before and \
-                (key, window) not in self.open:
-            self.counts["late"] += 1
+        if self.closed_before is not None and window < self.closed_before:
+            self.counts["late"] += 1  # every such row (its window was handed back), not each group
         g = self.open.get((key, window))
         if g is None:
             g = self.open[(key, window)] = _Group(key, window, row, time_ns, dict(alert))
