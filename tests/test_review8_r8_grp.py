@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import decimal
+import json
+
 from hourglass.serve.ecs import AlertRule
 from hourglass.serve.grouping import AlertGroups, group_to_ecs
+from hourglass.serve.sinks import json_line
 
 _M = 60 * 10**9  # a minute in ns
 
@@ -31,3 +36,16 @@ def test_group_late_counts_every_row():
     g.add(_alert(5), key=("A",), time_ns=12 * _M)  # its window is open: not late
     assert [d["count"] for d in g.advance(times=[16 * _M])] == [3]
     assert g.counts["late"] == 3 and g.counts["flagged"] == 5
+
+
+def test_json_line_parquet_values():
+    # a Parquet binary, decimal or duration column kept (or grouped by): a TypeError traceback
+    g = AlertGroups(["blob"], ("rows", 10))
+    alert = {**_alert(1), "amount": decimal.Decimal("2.50"), "huge": decimal.Decimal("1e400"),
+             "took": dt.timedelta(seconds=90)}
+    g.add(alert, key=(b"\x00ab\xff",))
+    doc = json.loads(json_line(g.close()[0]))
+    assert (doc["blob"], doc["amount"], doc["huge"], doc["took"]) == ("\x00ab\\xff", 2.5, None, "0:01:30")
+    g.add(alert, key=(b"ab",))
+    ecs = json.loads(json_line(group_to_ecs(g.close()[0], AlertRule("ae", "x"), kept=["amount"])))
+    assert ecs["hourglass"]["group"] == {"blob": "ab"} and ecs["hourglass"]["fields"]["amount"] == 2.5

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import decimal
 import json
+import math
 import os
 import sqlite3
 import sys
@@ -204,12 +206,28 @@ class SQLiteSink:
 def _iso(value: Any) -> Any:
     """A date, time or date-time (a ``--keep`` field of a Parquet file's time column) as its
     ISO-8601 text, as the other outputs write it; a missing one (pandas' ``NaT``, ``NA``)
-    ``null``; anything else is no JSON value."""
+    ``null``; the other values a Parquet column holds: bytes (a binary column) as UTF-8 text
+    (bytes that are none escaped, ``\\xff``), a decimal as a number (``null`` if not finite),
+    a duration as its text; anything else is no JSON value.
+
+    Examples
+    --------
+    >>> import decimal
+    >>> _iso(b"ab\\xff"), _iso(decimal.Decimal("1.50")), _iso(dt.timedelta(seconds=90))
+    ('ab\\\\xff', 1.5, '0:01:30')
+    """
     pd = sys.modules.get("pandas")  # (not imported for it: no NaT without pandas)
     if pd is not None and (value is pd.NaT or value is pd.NA):  # NaT's isoformat() is 'NaT'
         return None
     if isinstance(value, (dt.datetime, dt.date, dt.time)):
         return value.isoformat()
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value).decode("utf-8", "backslashreplace")
+    if isinstance(value, decimal.Decimal):
+        number = float(value)  # (1e400 is an infinite float)
+        return number if math.isfinite(number) else None
+    if isinstance(value, dt.timedelta):
+        return str(value)
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
