@@ -6,8 +6,11 @@ import datetime as dt
 import decimal
 import json
 
+import pytest
+
+from hourglass.errors import InputError
 from hourglass.serve.ecs import AlertRule
-from hourglass.serve.grouping import AlertGroups, group_to_ecs
+from hourglass.serve.grouping import AlertGroups, group_to_ecs, parse_group_window
 from hourglass.serve.sinks import json_line
 
 _M = 60 * 10**9  # a minute in ns
@@ -49,3 +52,10 @@ def test_json_line_parquet_values():
     g.add(alert, key=(b"ab",))
     ecs = json.loads(json_line(group_to_ecs(g.close()[0], AlertRule("ae", "x"), kept=["amount"])))
     assert ecs["hourglass"]["group"] == {"blob": "ab"} and ecs["hourglass"]["fields"]["amount"] == 2.5
+
+
+def test_group_window_superscript_refused():
+    # '²' is a digit to str.isdigit but not to int(): a bare ValueError not naming the option
+    with pytest.raises(InputError, match="--group-window"):
+        parse_group_window("²")
+    assert parse_group_window("120") == ("rows", 120)

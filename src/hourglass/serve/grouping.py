@@ -91,7 +91,7 @@ or a number of rows such as 1000, got '10x'
     from hourglass.features.entity import parse_bucket
 
     s = str(text).strip()
-    if s.isdigit():
+    if s.isdecimal():  # (not isdigit: '²' is a digit int() does not read)
         if int(s) > 0:
             return "rows", int(s)
     elif s[-1:].isalpha():
