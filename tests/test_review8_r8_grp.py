@@ -9,7 +9,7 @@ import json
 import pytest
 
 from hourglass.errors import InputError
-from hourglass.serve.ecs import AlertRule
+from hourglass.serve.ecs import AlertRule, ecs_named, to_ecs
 from hourglass.serve.grouping import AlertGroups, group_to_ecs, parse_group_window
 from hourglass.serve.sinks import json_line
 
@@ -59,3 +59,13 @@ def test_group_window_superscript_refused():
     with pytest.raises(InputError, match="--group-window"):
         parse_group_window("²")
     assert parse_group_window("120") == ("rows", 120)
+
+
+def test_ecs_ip_with_zone_stays_hourglass_field():
+    # Elasticsearch's ip type refuses 'fe80::1c2:3%12' (a Windows logon's link-local client):
+    # written to source.ip, the whole alert document was rejected by the index
+    doc = to_ecs({"row": 1, "score": 2.0}, AlertRule("ae", "x"),
+                 fields={"IpAddress": "fe80::1c2:3%12", "dst_ip": "fe80::9"})
+    assert "source" not in doc and doc["hourglass"]["fields"] == {"IpAddress": "fe80::1c2:3%12"}
+    assert doc["destination"] == {"ip": "fe80::9"} and doc["related"] == {"ip": ["fe80::9"]}
+    assert ecs_named({"src_ip": "fe80::1%eth0"}) == {}
