@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import json
+import sqlite3
 
 import pytest
 
 from hourglass.errors import InputError
 from hourglass.serve.ecs import AlertRule, ecs_named, to_ecs
 from hourglass.serve.grouping import AlertGroups, group_to_ecs, parse_group_window
-from hourglass.serve.sinks import json_line
+from hourglass.serve.sinks import SQLiteSink, alert_columns, json_line
 
 _M = 60 * 10**9  # a minute in ns
 
@@ -69,3 +70,15 @@ def test_ecs_ip_with_zone_stays_hourglass_field():
     assert "source" not in doc and doc["hourglass"]["fields"] == {"IpAddress": "fe80::1c2:3%12"}
     assert doc["destination"] == {"ip": "fe80::9"} and doc["related"] == {"ip": ["fe80::9"]}
     assert ecs_named({"src_ip": "fe80::1%eth0"}) == {}
+
+
+def test_sqlite_sink_decimal_and_duration(tmp_path):
+    # score --group-by ... --keep DECIMAL -o alerts.sqlite: sqlite3.ProgrammingError traceback
+    path = tmp_path / "a.sqlite"
+    with SQLiteSink(path, alert_columns("table", keep=["amount", "took", "blob"])) as sink:
+        sink.write([{**_alert(3), "amount": decimal.Decimal("2.50"), "took": dt.timedelta(seconds=90),
+                     "blob": b"\x00\xff"}])
+    with sqlite3.connect(path) as conn:
+        got = conn.execute("SELECT row, amount, took, blob FROM alerts").fetchall()
+    conn.close()
+    assert got == [(3, 2.5, "0:01:30", b"\x00\xff")]

@@ -133,6 +133,22 @@ def utf8_text(value: Any) -> Any:
     return value
 
 
+def _sqlite_value(value: Any) -> Any:
+    """An alert's value as its SQLite column stores it: text UTF-8 cannot hold escaped
+    (:func:`utf8_text`), a decimal (a kept Parquet decimal column) a number and a duration its
+    text, as the JSON lines write them (the SQLite driver refuses both).
+
+    Examples
+    --------
+    >>> import decimal
+    >>> _sqlite_value(decimal.Decimal("2.50")), _sqlite_value(dt.timedelta(seconds=90)), _sqlite_value(b"x")
+    (2.5, '0:01:30', b'x')
+    """
+    if isinstance(value, (decimal.Decimal, dt.timedelta)):
+        return _iso(value)
+    return utf8_text(value)
+
+
 class SQLiteSink:
     """Appends alerts to ``table`` of the SQLite database at ``path`` (created if absent), one
     transaction per :meth:`write`.
@@ -174,7 +190,7 @@ class SQLiteSink:
             extra = sorted(set(alert) - self._known)
             if extra:
                 raise ValueError(f"SQLiteSink: alert fields {extra} have no column in {self.table!r}")
-        return [json_line(alert, default=str) if not c.paths else utf8_text(_find(alert, c.paths))
+        return [json_line(alert, default=str) if not c.paths else _sqlite_value(_find(alert, c.paths))
                 for c in self.columns]
 
     def write(self, alerts: Sequence[Mapping[str, Any]]) -> None:
