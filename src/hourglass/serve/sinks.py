@@ -142,7 +142,7 @@ def _sqlite_value(value: Any) -> Any:
     --------
     >>> import decimal
     >>> _sqlite_value(decimal.Decimal("2.50")), _sqlite_value(dt.timedelta(seconds=90)), _sqlite_value(b"x")
-    (2.5, '0:01:30', b'x')
+    (2.5, '0 days 00:01:30', b'x')
     """
     if isinstance(value, (decimal.Decimal, dt.timedelta)):
         return _iso(value)
@@ -230,7 +230,7 @@ def _iso(value: Any) -> Any:
     --------
     >>> import decimal
     >>> _iso(b"ab\\xff"), _iso(decimal.Decimal("1.50")), _iso(dt.timedelta(seconds=90))
-    ('ab\\\\xff', 1.5, '0:01:30')
+    ('ab\\\\xff', 1.5, '0 days 00:01:30')
     """
     pd = sys.modules.get("pandas")  # (not imported for it: no NaT without pandas)
     if pd is not None and (value is pd.NaT or value is pd.NA):  # NaT's isoformat() is 'NaT'
@@ -242,8 +242,8 @@ def _iso(value: Any) -> Any:
     if isinstance(value, decimal.Decimal):
         number = float(value)  # (1e400 is an infinite float)
         return number if math.isfinite(number) else None
-    if isinstance(value, dt.timedelta):
-        return str(value)
+    if isinstance(value, dt.timedelta):  # as pandas writes one in CSV: '0 days 00:01:30'
+        return str(pd.Timedelta(value)) if pd is not None else str(value)
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
