@@ -13,6 +13,7 @@ from hourglass.errors import InputError
 from hourglass.serve.ecs import AlertRule, ecs_named, to_ecs
 from hourglass.serve.grouping import AlertGroups, group_to_ecs, parse_group_window
 from hourglass.serve.sinks import SQLiteSink, alert_columns, json_line
+from hourglass.serve.suppress import Suppressions
 
 _M = 60 * 10**9  # a minute in ns
 
@@ -83,3 +84,10 @@ def test_sqlite_sink_decimal_and_duration(tmp_path):
         got = conn.execute("SELECT row, amount, took, blob FROM alerts").fetchall()
     conn.close()
     assert got == [(3, 2.5, "0 days 00:01:30", b"\x00\xff")]
+
+
+@pytest.mark.parametrize("value", ["x=" + "[" * 20000 + "]" * 20000, ".".join(["a"] * 5000) + "=1"])
+def test_suppress_deep_nesting_one_error(value):
+    # a RecursionError traceback (tomllib, or the flattening of match's dotted keys)
+    with pytest.raises(InputError, match="nested too deeply"):
+        Suppressions.parse('[[rule]]\nname = "a"\nmatch = {' + value + "}\n", "r.toml")
