@@ -91,3 +91,18 @@ def test_suppress_deep_nesting_one_error(value):
     # a RecursionError traceback (tomllib, or the flattening of match's dotted keys)
     with pytest.raises(InputError, match="nested too deeply"):
         Suppressions.parse('[[rule]]\nname = "a"\nmatch = {' + value + "}\n", "r.toml")
+
+
+def test_sqlite_ecs_group_score(tmp_path):
+    # a grouped alert's ECS document has hourglass.max_score, no hourglass.score: the SQLite
+    # table's score column was NULL in every row of score/stream --group-by --alert-format ecs
+    g = AlertGroups(["src_ip"], ("rows", 10))
+    g.add(_alert(1, 3.5), key=("10.0.0.5",))
+    doc = group_to_ecs(g.close()[0], AlertRule("ae", "x"))
+    path = tmp_path / "e.sqlite"
+    with SQLiteSink(path, alert_columns("table", ecs=True)) as sink:
+        sink.write([doc])
+    with sqlite3.connect(path) as conn:
+        got = conn.execute("SELECT score, source_ip FROM alerts").fetchall()
+    conn.close()
+    assert got == [(3.5, "10.0.0.5")]

@@ -75,7 +75,9 @@ _LOG = _cols(("session", "TEXT"), ("score", "REAL"), ("threshold", "REAL"),
 _ECS = _cols(("timestamp", "TEXT", (("@timestamp",),)), ("severity", "TEXT", (("hourglass", "severity"),)),
              ("event_severity", "INTEGER", (("event", "severity"),)),
              ("risk_score", "REAL", (("event", "risk_score"),)),
-             ("score", "REAL", (("hourglass", "score"),)), ("rule_name", "TEXT", (("rule", "name"),)),
+             # a grouped alert's document has its highest score (hourglass.max_score) instead
+             ("score", "REAL", (("hourglass", "score"), ("hourglass", "max_score"))),
+             ("rule_name", "TEXT", (("rule", "name"),)),
              ("rule_id", "TEXT", (("rule", "id"),)), ("message", "TEXT"),
              ("source_ip", "TEXT", (("source", "ip"),)), ("destination_ip", "TEXT", (("destination", "ip"),)),
              ("host_name", "TEXT", (("host", "name"),)), ("user_name", "TEXT", (("user", "name"),)))
