@@ -314,9 +314,12 @@ def _ecs_value(target: str, value: Any) -> Any:
         return None
     if target.endswith(".ip"):
         try:
-            return str(ipaddress.ip_address(str(value).strip()))
+            address = ipaddress.ip_address(str(value).strip())
         except ValueError:
             return None
+        # an IPv6 address with a zone (fe80::1%12, as Windows logons write a link-local client):
+        # an ECS ip field (Elasticsearch's ip type) refuses it, and with it the whole document
+        return None if getattr(address, "scope_id", None) else str(address)
     if target.endswith(".port"):
         try:
             port = float(value)

@@ -20,7 +20,7 @@ handed back once its window has closed: for time windows when the newest time se
 end, for row windows when that many rows have been seen; the rest at :meth:`close`. With
 ``ordered=True`` (``hourglass score``) time closes windows only while the rows' times never went
 back; from the first row that does, every group is kept until the end (a row for a window
-already handed back then starts a second group for it, counted in ``late``). A stream
+already handed back then starts a second group for it; each such row is counted in ``late``). A stream
 (``ordered=False``) closes by the newest time whatever the order (late rows likewise). At most
 ``max_groups`` groups stay open: beyond it the one with the oldest first row is handed back
 early (counted in ``evicted``). Groups handed back together come in the order of their first row.
@@ -91,7 +91,7 @@ or a number of rows such as 1000, got '10x'
     from hourglass.features.entity import parse_bucket
 
     s = str(text).strip()
-    if s.isdigit():
+    if s.isdecimal():  # (not isdigit: '²' is a digit int() does not read)
         if int(s) > 0:
             return "rows", int(s)
     elif s[-1:].isalpha():
@@ -175,9 +175,8 @@ class AlertGroups:
         (beyond ``max_groups``), usually none."""
         row = int(alert["row"])
         window = self._window(row, time_ns)
-        if self.closed_before is not None and window < self.closed_before and \
-                (key, window) not in self.open:
-            self.counts["late"] += 1
+        if self.closed_before is not None and window < self.closed_before:
+            self.counts["late"] += 1  # every such row (its window was handed back), not each group
         g = self.open.get((key, window))
         if g is None:
             g = self.open[(key, window)] = _Group(key, window, row, time_ns, dict(alert))
@@ -364,8 +363,8 @@ score 4.2 > threshold 1.5, critical)'
         event = doc["event"]
         event["start"] = _timestamp(group["first_time"], "first_time")
         event["end"] = _timestamp(group["last_time"], "last_time")
-        event["duration"] = int((_parse_iso(event["end"]) - _parse_iso(event["start"])).total_seconds()
-                                * 1e6) * 1000
+        length = _parse_iso(event["end"]) - _parse_iso(event["start"])  # in whole microseconds:
+        event["duration"] = length // dt.timedelta(microseconds=1) * 1000  # float seconds lost 1 µs
     who = ", ".join(f"{k}={group.get(k)}" for k in keys)
     n = group["count"]
     level = f", {group['severity']}" if group.get("severity") else ""

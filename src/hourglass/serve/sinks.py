@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import decimal
 import json
+import math
 import os
 import sqlite3
 import sys
@@ -73,7 +75,9 @@ _LOG = _cols(("session", "TEXT"), ("score", "REAL"), ("threshold", "REAL"),
 _ECS = _cols(("timestamp", "TEXT", (("@timestamp",),)), ("severity", "TEXT", (("hourglass", "severity"),)),
              ("event_severity", "INTEGER", (("event", "severity"),)),
              ("risk_score", "REAL", (("event", "risk_score"),)),
-             ("score", "REAL", (("hourglass", "score"),)), ("rule_name", "TEXT", (("rule", "name"),)),
+             # a grouped alert's document has its highest score (hourglass.max_score) instead
+             ("score", "REAL", (("hourglass", "score"), ("hourglass", "max_score"))),
+             ("rule_name", "TEXT", (("rule", "name"),)),
              ("rule_id", "TEXT", (("rule", "id"),)), ("message", "TEXT"),
              ("source_ip", "TEXT", (("source", "ip"),)), ("destination_ip", "TEXT", (("destination", "ip"),)),
              ("host_name", "TEXT", (("host", "name"),)), ("user_name", "TEXT", (("user", "name"),)))
@@ -131,6 +135,22 @@ def utf8_text(value: Any) -> Any:
     return value
 
 
+def _sqlite_value(value: Any) -> Any:
+    """An alert's value as its SQLite column stores it: text UTF-8 cannot hold escaped
+    (:func:`utf8_text`), a decimal (a kept Parquet decimal column) a number and a duration its
+    text, as the JSON lines write them (the SQLite driver refuses both).
+
+    Examples
+    --------
+    >>> import decimal
+    >>> _sqlite_value(decimal.Decimal("2.50")), _sqlite_value(dt.timedelta(seconds=90)), _sqlite_value(b"x")
+    (2.5, '0 days 00:01:30', b'x')
+    """
+    if isinstance(value, (decimal.Decimal, dt.timedelta)):
+        return _iso(value)
+    return utf8_text(value)
+
+
 class SQLiteSink:
     """Appends alerts to ``table`` of the SQLite database at ``path`` (created if absent), one
     transaction per :meth:`write`.
@@ -172,7 +192,7 @@ class SQLiteSink:
             extra = sorted(set(alert) - self._known)
             if extra:
                 raise ValueError(f"SQLiteSink: alert fields {extra} have no column in {self.table!r}")
-        return [json_line(alert, default=str) if not c.paths else utf8_text(_find(alert, c.paths))
+        return [json_line(alert, default=str) if not c.paths else _sqlite_value(_find(alert, c.paths))
                 for c in self.columns]
 
     def write(self, alerts: Sequence[Mapping[str, Any]]) -> None:
@@ -204,12 +224,28 @@ class SQLiteSink:
 def _iso(value: Any) -> Any:
     """A date, time or date-time (a ``--keep`` field of a Parquet file's time column) as its
     ISO-8601 text, as the other outputs write it; a missing one (pandas' ``NaT``, ``NA``)
-    ``null``; anything else is no JSON value."""
+    ``null``; the other values a Parquet column holds: bytes (a binary column) as UTF-8 text
+    (bytes that are none escaped, ``\\xff``), a decimal as a number (``null`` if not finite),
+    a duration as its text; anything else is no JSON value.
+
+    Examples
+    --------
+    >>> import decimal
+    >>> _iso(b"ab\\xff"), _iso(decimal.Decimal("1.50")), _iso(dt.timedelta(seconds=90))
+    ('ab\\\\xff', 1.5, '0 days 00:01:30')
+    """
     pd = sys.modules.get("pandas")  # (not imported for it: no NaT without pandas)
     if pd is not None and (value is pd.NaT or value is pd.NA):  # NaT's isoformat() is 'NaT'
         return None
     if isinstance(value, (dt.datetime, dt.date, dt.time)):
         return value.isoformat()
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value).decode("utf-8", "backslashreplace")
+    if isinstance(value, decimal.Decimal):
+        number = float(value)  # (1e400 is an infinite float)
+        return number if math.isfinite(number) else None
+    if isinstance(value, dt.timedelta):  # as pandas writes one in CSV: '0 days 00:01:30'
+        return str(pd.Timedelta(value)) if pd is not None else str(value)
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 

@@ -368,10 +368,14 @@ class Suppressions:
         neither ``match`` nor ``between``, an unknown key, a bad IP network or date, and two
         rules of one name.
         """
+        deep = f"{source}: arrays, tables or dotted keys nested too deeply; a rule is a [[rule]] " \
+            "table of name, match = { column = value(s) } and/or between"
         try:
             doc = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise InputError(f"{source}: not valid TOML: {exc}") from None
+        except RecursionError:  # thousands of nested [ or { (tomllib reads them recursively)
+            raise InputError(deep) from None
         unknown = [k for k in doc if k != "rule"]
         if unknown:
             raise InputError(f"{source}: unknown key {unknown[0]!r} (the file holds [[rule]] tables)")
@@ -379,7 +383,10 @@ class Suppressions:
         if not isinstance(raw, list) or not raw:
             raise InputError(f"{source}: no rules (each rule is a [[rule]] table with a name and "
                              "match and/or between)")
-        rules = [_rule(r, i, source) for i, r in enumerate(raw, start=1)]
+        try:
+            rules = [_rule(r, i, source) for i, r in enumerate(raw, start=1)]
+        except RecursionError:  # a dotted key of thousands of parts (match's tables, flattened)
+            raise InputError(deep) from None
         seen: set[str] = set()
         for r in rules:
             if r.name in seen:
