@@ -510,6 +510,12 @@ class FederatedServer:
                 raise InputError(f"{sum(held)} held-out rows in all (sites of {rows} rows; a site under 10 "
                                  "rows holds none out): the shared threshold needs at least 2; raise "
                                  "validation_fraction or add rows")
+            if self.held_out == "summaries" and max(held) < 2:
+                # a site under 2 held-out rows sends no calibration to rebuild scores from
+                raise InputError("held_out='summaries': no site holds out 2 or more rows (held out: "
+                                 f"{', '.join(map(str, held))}), and only a site's calibration of 2 or "
+                                 "more scores is sent: the shared threshold would have none to be "
+                                 "fitted on; raise validation_fraction, add rows or use held_out='scores'")
         elif phase == "scales":
             pre = schema_preprocessor(self.params_, self.schema_)
             self.features_ = scaled_preprocessor(pre, merge_scales([decode(p[0]) for p, _, _ in replies]))
