@@ -33,3 +33,15 @@ def test_summaries_without_a_site_of_two_held_out_rows_refused_in_round_one() ->
         server.aggregate(1, [s.fit(parameters, config) for s in sites])
     scores = FederatedServer(_det(), rounds=1).run(sites).pipeline()  # "scores": 2 rows, fine
     assert scores.info["threshold_fit"]["rows"] == 2
+
+
+def test_spark_keep_as_a_bare_string_is_refused_on_the_driver() -> None:
+    from hourglass.distributed.spark import output_schema, score_partitions
+
+    # keep="flow_id" was read as its letters: accepted, then the first batch on an executor
+    # failed with "no column 'f'" (and output_schema with "not enough values to unpack")
+    with pytest.raises(ValueError, match=r"the string 'flow_id' \(read as its letters\); write \['flow_id'\]"):
+        score_partitions("model", keep="flow_id", check=False)
+    with pytest.raises(ValueError, match=r"write \{'flow_id': 'string'\}"):
+        output_schema(keep="flow_id")  # type: ignore[arg-type]
+    assert score_partitions("model", keep=["flow_id"], check=False).keep == ("flow_id",)
