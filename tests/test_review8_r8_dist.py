@@ -45,3 +45,19 @@ def test_spark_keep_as_a_bare_string_is_refused_on_the_driver() -> None:
     with pytest.raises(ValueError, match=r"write \{'flow_id': 'string'\}"):
         output_schema(keep="flow_id")  # type: ignore[arg-type]
     assert score_partitions("model", keep=["flow_id"], check=False).keep == ("flow_id",)
+
+
+def test_federated_fit_seconds_is_the_runs_not_since_the_server_was_built(monkeypatch) -> None:
+    from types import SimpleNamespace
+
+    from hourglass.distributed import federated
+
+    clock = {"now": 0.0}
+    monkeypatch.setattr(federated, "time", SimpleNamespace(perf_counter=lambda: clock["now"]))
+    server = FederatedServer(_det(), rounds=1)
+    clock["now"] = 1000.0  # the sites connected late (a Flower server waits for them)
+    server.run([Site(_site(30, 0), _det()), Site(_site(30, 1), _det())])
+    clock["now"] = 5000.0  # the models built an hour later
+    # it counted from the server's construction to each pipeline() call: 5000 s, then more
+    assert server.pipeline().info["fit_seconds"] == 0.0
+    assert server.pipeline(site=1).info["fit_seconds"] == 0.0

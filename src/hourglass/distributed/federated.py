@@ -465,7 +465,8 @@ class FederatedServer:
         """The parameters and config every site gets in round ``server_round``."""
         phase = self.phase(server_round)
         config: dict[str, Any] = {"phase": phase}
-        if phase == "schema":
+        if phase == "schema":  # the run starts (not when the server was built: sites may connect late)
+            self._start = time.perf_counter()
             config["spec"] = _spec(self.detector, self.features)
             return [], config
         if phase == "scales":
@@ -548,6 +549,7 @@ class FederatedServer:
                 raise InputError("scores round: every site must send its threshold summary and its "
                                  "scores (none with held_out='summaries'); a site runs another version?")
             self._check_scores(replies)
+            self.fit_seconds_ = round(time.perf_counter() - self._start, 3)  # the run's, once
             self.site_summaries_ = [decode(p[0]) for p, _, _ in replies]
             self.site_held_out_ = [int(n) for _, n, _ in replies]
             if self.held_out == "scores":
@@ -772,7 +774,7 @@ class FederatedServer:
         pipe.info = {
             "source": "federated training (rows stay at the sites)",
             "n_train_rows": int(self.schema_["rows"]), "n_features": d,
-            "fit_seconds": round(time.perf_counter() - self._start, 3),
+            "fit_seconds": self.fit_seconds_,
             "threshold_fit": {"on": on, "scores": HELD_OUT, "rows": n,
                               "anomalous": 0, "normal": n},
             "federated": {"sites": len(self.site_rows_), "rows": self.site_rows_,
