@@ -61,3 +61,22 @@ def test_federated_fit_seconds_is_the_runs_not_since_the_server_was_built(monkey
     # it counted from the server's construction to each pipeline() call: 5000 s, then more
     assert server.pipeline().info["fit_seconds"] == 0.0
     assert server.pipeline(site=1).info["fit_seconds"] == 0.0
+
+
+def test_a_flower_without_the_message_api_is_one_clear_error(monkeypatch) -> None:
+    import sys
+    import types
+
+    from hourglass.distributed import flower
+
+    old = types.ModuleType("flwr")  # an older Flower: no flwr.app (the Message API's records)
+    old.__version__ = "1.18.0"  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "flwr", old)
+    monkeypatch.delitem(sys.modules, "flwr.app", raising=False)
+    monkeypatch.delitem(sys.modules, "flwr.common", raising=False)
+    # it was "ModuleNotFoundError: No module named 'flwr.app'", a traceback
+    for make in (lambda: flower.flower_server_app(FederatedServer(_det(), rounds=1), sites=2),
+                 lambda: flower.flower_client_app(lambda ctx: Site(_site(30, 0), _det())),
+                 lambda: flower.flower_strategy(FederatedServer(_det(), rounds=1), sites=2)):
+        with pytest.raises(InputError, match=r"^Flower 1\.18\.0 is installed, without .*flwr >= 1\.42"):
+            make()
