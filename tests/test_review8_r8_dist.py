@@ -80,3 +80,12 @@ def test_a_flower_without_the_message_api_is_one_clear_error(monkeypatch) -> Non
                  lambda: flower.flower_strategy(FederatedServer(_det(), rounds=1), sites=2)):
         with pytest.raises(InputError, match=r"^Flower 1\.18\.0 is installed, without .*flwr >= 1\.42"):
             make()
+
+
+def test_a_label_near_one_is_shown_as_it_is_not_as_one() -> None:
+    from hourglass.features.validation import check_labels
+
+    # "%g" rounded it to 6 digits: "labels must be 0 or 1, found 1"
+    for bad, shown in ((1.0000001, "1.0000001"), (0.9999999, "0.9999999"), (2.0, "2")):
+        with pytest.raises(InputError, match=rf"found {shown}$"):
+            check_labels([0, bad], 2)
