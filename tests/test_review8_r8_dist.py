@@ -89,3 +89,16 @@ def test_a_label_near_one_is_shown_as_it_is_not_as_one() -> None:
     for bad, shown in ((1.0000001, "1.0000001"), (0.9999999, "0.9999999"), (2.0, "2")):
         with pytest.raises(InputError, match=rf"found {shown}$"):
             check_labels([0, bad], 2)
+
+
+def test_federated_save_writes_no_model_when_one_target_is_refused(tmp_path) -> None:
+    server = FederatedServer(_det(), rounds=1).run(
+        [Site(_site(40, k), _det(), name=n) for k, n in enumerate(("east", "west"))])
+    (tmp_path / "model-site-west").mkdir()
+    (tmp_path / "model-site-west" / "notes.txt").write_text("mine")
+    # it saved model/ and model-site-east/ (replacing an earlier run's), then refused the west
+    with pytest.raises(InputError, match="model-site-west: exists and is not a model directory"):
+        server.save(tmp_path / "model")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model-site-west"]
+    (tmp_path / "model-site-west" / "notes.txt").unlink()
+    assert sorted(server.save(tmp_path / "model")) == ["east", "shared", "west"]

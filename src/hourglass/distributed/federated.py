@@ -855,18 +855,25 @@ class FederatedServer:
         ...     sorted(p.name for p in server.save(f"{tmp}/model").values())
         ['model', 'model-site-east', 'model-site-west']
         """
+        from hourglass.pipeline.artefact import check_replaceable
+
         base = Path(path)
-        out = {"shared": base}
-        self.pipeline().save(base)
+        pipes = {"shared": (base, self.pipeline())}
         for k, name in enumerate(self.site_names_):
             if self.site_summaries_[k]["threshold"] is None:
                 logger.warning("site %s: %d held-out rows, no model of its own saved (needs 2)",
                                name, self.site_summaries_[k]["rows"])
                 continue
-            target = base.with_name(f"{base.name}-site-{name}")
-            self.pipeline(site=k + 1).save(target)
-            out[name] = target
-        return out
+            pipes[name] = (base.with_name(f"{base.name}-site-{name}"), self.pipeline(site=k + 1))
+        # every target checked before any is written: a refused one would leave the others of
+        # this run beside models of an earlier run
+        for target, _ in pipes.values():
+            check_replaceable(target)
+        if not base.absolute().parent.exists():
+            raise InputError(f"{base.absolute().parent}: output folder does not exist")
+        for target, pipe in pipes.values():
+            pipe.save(target)
+        return {key: target for key, (target, _) in pipes.items()}
 
 
 def _number(value: Any) -> float:
