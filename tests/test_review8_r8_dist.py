@@ -40,7 +40,7 @@ def test_spark_keep_as_a_bare_string_is_refused_on_the_driver() -> None:
 
     # keep="flow_id" was read as its letters: accepted, then the first batch on an executor
     # failed with "no column 'f'" (and output_schema with "not enough values to unpack")
-    with pytest.raises(ValueError, match=r"the string 'flow_id' \(read as its letters\); write \['flow_id'\]"):
+    with pytest.raises(ValueError, match=r"string 'flow_id' \(read as its letters\); write \['flow_id'\]"):
         score_partitions("model", keep="flow_id", check=False)
     with pytest.raises(ValueError, match=r"write \{'flow_id': 'string'\}"):
         output_schema(keep="flow_id")  # type: ignore[arg-type]
@@ -102,3 +102,13 @@ def test_federated_save_writes_no_model_when_one_target_is_refused(tmp_path) -> 
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model-site-west"]
     (tmp_path / "model-site-west" / "notes.txt").unlink()
     assert sorted(server.save(tmp_path / "model")) == ["east", "shared", "west"]
+
+
+def test_spark_output_schema_refuses_keep_that_is_not_column_type_pairs() -> None:
+    from hourglass.distributed.spark import output_schema
+
+    # ["ab"] gave the column `a` of Spark type "b"; ["flow_id"] "too many values to unpack"
+    for bad in (["ab"], ["flow_id"], [("a", "bigint", "x")], [("a", 5)]):
+        with pytest.raises(ValueError, match=r"^keep: expected the kept columns with their Spark types"):
+            output_schema(keep=bad)  # type: ignore[arg-type]
+    assert output_schema(keep=[["id", "bigint"]]).endswith("`id` bigint")  # type: ignore[list-item]

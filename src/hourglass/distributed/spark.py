@@ -245,6 +245,11 @@ def output_schema(model_dir: str | os.PathLike[str] | None = None, *,
     """
     _no_bare_string(keep, "{{{!r}: 'string'}} (the column's Spark type)")
     pairs = list(keep.items() if isinstance(keep, Mapping) else keep)
+    for pair in pairs:  # a list of names (as score_partitions takes) is no list of pairs
+        if (isinstance(pair, str | bytes) or not isinstance(pair, Sequence) or len(pair) != 2
+                or not all(isinstance(v, str) for v in pair)):
+            raise ValueError(f"keep: expected the kept columns with their Spark types, e.g. "
+                             f"{{'flow_id': 'bigint'}} or [('flow_id', 'bigint')], got {pair!r} among them")
     _check_options([n for n, _ in pairs], explain)
     if model_dir is not None:
         from hourglass.pipeline import load
