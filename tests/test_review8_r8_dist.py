@@ -112,3 +112,15 @@ def test_spark_output_schema_refuses_keep_that_is_not_column_type_pairs() -> Non
         with pytest.raises(ValueError, match=r"^keep: expected the kept columns with their Spark types"):
             output_schema(keep=bad)  # type: ignore[arg-type]
     assert output_schema(keep=[["id", "bigint"]]).endswith("`id` bigint")  # type: ignore[list-item]
+
+
+def test_federated_save_to_the_current_folder(tmp_path, monkeypatch) -> None:
+    server = FederatedServer(_det(), rounds=1).run([Site(_site(40, k), _det()) for k in range(2)])
+    (tmp_path / "model").mkdir()
+    monkeypatch.chdir(tmp_path / "model")
+    # "." has no name to put "-site-1" after: "ValueError: PosixPath('.') has an empty name",
+    # after the shared model was written
+    paths = server.save(".")
+    assert {k: p.name for k, p in paths.items()} == {"shared": "model", "1": "model-site-1",
+                                                     "2": "model-site-2"}
+    assert all((p / "config.json").is_file() for p in paths.values())

@@ -61,6 +61,7 @@ from __future__ import annotations
 import json
 import logging
 import numbers
+import os
 import re
 import time
 from collections.abc import Mapping, Sequence
@@ -857,7 +858,7 @@ class FederatedServer:
         """
         from hourglass.pipeline.artefact import check_replaceable
 
-        base = Path(path)
+        base = Path(os.path.abspath(path))  # "." and "dir/.." get a real name, as Pipeline.save's
         pipes = {"shared": (base, self.pipeline())}
         for k, name in enumerate(self.site_names_):
             if self.site_summaries_[k]["threshold"] is None:
@@ -869,8 +870,8 @@ class FederatedServer:
         # this run beside models of an earlier run
         for target, _ in pipes.values():
             check_replaceable(target)
-        if not base.absolute().parent.exists():
-            raise InputError(f"{base.absolute().parent}: output folder does not exist")
+        if not base.parent.exists():
+            raise InputError(f"{base.parent}: output folder does not exist")
         for target, pipe in pipes.values():
             pipe.save(target)
         return {key: target for key, (target, _) in pipes.items()}
