@@ -124,3 +124,19 @@ def test_federated_save_to_the_current_folder(tmp_path, monkeypatch) -> None:
     assert {k: p.name for k, p in paths.items()} == {"shared": "model", "1": "model-site-1",
                                                      "2": "model-site-2"}
     assert all((p / "config.json").is_file() for p in paths.values())
+
+
+def test_a_threshold_rule_no_site_can_fit_is_refused_before_training(caplog) -> None:
+    import logging
+
+    from hourglass.thresholds import AlertBudget, BestF1
+
+    # the sites fit the rule on their unlabelled held-out scores in the last round: a rule that
+    # needs labels or an event rate failed there, after every training round
+    for rule, why in ((BestF1(), "labelled validation"), (AlertBudget(10), "needs the event rate")):
+        with pytest.raises(InputError, match=rf"^threshold: .*{why}.*held-out normal scores, unlabelled"):
+            FederatedServer(AutoEncoder(verbose=0, threshold=rule))
+    with caplog.at_level(logging.INFO, logger="hourglass"):  # the made-up fit's notes stay quiet
+        FederatedServer(AutoEncoder(verbose=0, threshold=AlertBudget(5, events_per_day=1e5)))
+    assert not caplog.records
+    assert logging.getLogger("hourglass.thresholds").level == logging.NOTSET

@@ -64,6 +64,7 @@ import numbers
 import os
 import re
 import time
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -446,6 +447,7 @@ class FederatedServer:
         self.rounds = int(rounds)
         self.local_epochs = int(local_epochs)
         self.params_ = self.features.get_params()
+        self._check_rule()
         self.history_: list[dict[str, Any]] = []
         self._still = False  # a train round has left the global model as it was (logged once)
         self._start = time.perf_counter()
@@ -482,6 +484,23 @@ class FederatedServer:
             config["threshold"] = json.dumps(self._rule().to_dict())
             config["held_out"] = self.held_out
         return list(self.weights_), config
+
+    def _check_rule(self) -> None:
+        """Refuse now a threshold rule that no site could fit on its held-out normal scores in
+        the last round (one that needs labels, or an event rate it was not given), rather than
+        after every training round: fitted here on plenty of made-up scores."""
+        quiet = logging.getLogger("hourglass.thresholds")  # the made-up fit's notes are not the run's
+        level = quiet.level
+        quiet.setLevel(logging.CRITICAL)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                self._rule().fit(np.linspace(0.0, 1.0, 10_000), on=HELD_OUT)
+        except InputError as e:
+            raise InputError(f"threshold: {e} (each site fits it on its held-out normal scores, "
+                             "unlabelled, at the end of the run)") from None
+        finally:
+            quiet.setLevel(level)
 
     def _rule(self) -> Threshold:
         rule = self.detector.threshold if self.detector.threshold is not None else Percentile(99.0)
