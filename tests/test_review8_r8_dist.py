@@ -140,3 +140,17 @@ def test_a_threshold_rule_no_site_can_fit_is_refused_before_training(caplog) -> 
         FederatedServer(AutoEncoder(verbose=0, threshold=AlertBudget(5, events_per_day=1e5)))
     assert not caplog.records
     assert logging.getLogger("hourglass.thresholds").level == logging.NOTSET
+
+
+def test_held_out_rows_too_few_for_the_rule_are_refused_in_round_one() -> None:
+    from hourglass.thresholds import FalseAlarmBound
+
+    # FalseAlarmBound(0.01) needs 299 held-out scores: a site of 120 rows (12 held out) failed
+    # fitting its own threshold in the last round, after every training round
+    det = AutoEncoder(hidden=(4, 2), epochs=1, verbose=0, threshold=FalseAlarmBound(0.01))
+    server = FederatedServer(det, rounds=1)
+    sites = [Site(_site(120, 0), det), Site(_site(3000, 1), det)]
+    parameters, config = server.configure(1)
+    with pytest.raises(InputError, match=r"^site 1: 12 held-out rows, too few for its own threshold "
+                                         r"\(FalseAlarmBound: .*needs at least 299"):
+        server.aggregate(1, [s.fit(parameters, config) for s in sites])

@@ -489,18 +489,42 @@ class FederatedServer:
         """Refuse now a threshold rule that no site could fit on its held-out normal scores in
         the last round (one that needs labels, or an event rate it was not given), rather than
         after every training round: fitted here on plenty of made-up scores."""
+        try:
+            self._dry_fit(10_000)
+        except InputError as e:
+            raise InputError(f"threshold: {e} (each site fits it on its held-out normal scores, "
+                             "unlabelled, at the end of the run)") from None
+
+    def _dry_fit(self, n: int) -> None:
+        """Fit the threshold rule on ``n`` made-up scores, quietly: an ``InputError`` when it
+        cannot be fitted on ``n`` unlabelled held-out scores (the rules that refuse too few
+        scores, ``FalseAlarmBound`` and ``DSPOT``, count them only)."""
         quiet = logging.getLogger("hourglass.thresholds")  # the made-up fit's notes are not the run's
         level = quiet.level
         quiet.setLevel(logging.CRITICAL)
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                self._rule().fit(np.linspace(0.0, 1.0, 10_000), on=HELD_OUT)
-        except InputError as e:
-            raise InputError(f"threshold: {e} (each site fits it on its held-out normal scores, "
-                             "unlabelled, at the end of the run)") from None
+                self._rule().fit(np.linspace(0.0, 1.0, n), on=HELD_OUT)
         finally:
             quiet.setLevel(level)
+
+    def _check_held_out(self, held: Sequence[int]) -> None:
+        """In round 1, refuse held-out counts on which a site's own threshold, or the shared one,
+        could not be fitted in the last round (a rule that needs more scores than they give)."""
+        for name, h in zip(self.site_names_, held, strict=True):
+            if h >= 2:
+                try:
+                    self._dry_fit(h)
+                except InputError as e:
+                    raise InputError(f"site {name}: {h} held-out rows, too few for its own threshold "
+                                     f"({e}); refused before training") from None
+        union = sum(h for h in held if h >= 2) if self.held_out == "summaries" else sum(held)
+        try:
+            self._dry_fit(union)
+        except InputError as e:
+            raise InputError(f"{union} held-out rows in all, too few for the shared threshold ({e}); "
+                             "refused before training") from None
 
     def _rule(self) -> Threshold:
         rule = self.detector.threshold if self.detector.threshold is not None else Percentile(99.0)
@@ -537,6 +561,7 @@ class FederatedServer:
                                  f"{', '.join(map(str, held))}), and only a site's calibration of 2 or "
                                  "more scores is sent: the shared threshold would have none to be "
                                  "fitted on; raise validation_fraction, add rows or use held_out='scores'")
+            self._check_held_out(held)
         elif phase == "scales":
             pre = schema_preprocessor(self.params_, self.schema_)
             self.features_ = scaled_preprocessor(pre, merge_scales([decode(p[0]) for p, _, _ in replies]))
