@@ -154,3 +154,29 @@ def test_held_out_rows_too_few_for_the_rule_are_refused_in_round_one() -> None:
     with pytest.raises(InputError, match=r"^site 1: 12 held-out rows, too few for its own threshold "
                                          r"\(FalseAlarmBound: .*needs at least 299"):
         server.aggregate(1, [s.fit(parameters, config) for s in sites])
+
+
+@pytest.mark.parametrize("rnd,change", [(1, lambda st: {"foo": 1}), (1, lambda st: [1, 2]),
+                                        (1, lambda st: {**st, "columns": {c: {} for c in st["columns"]}}),
+                                        (2, lambda st: {**st, "mean": st["mean"][:1]}),
+                                        (2, lambda st: {**st, "comoment": [[1.0, 2.0], [3.0]]}),
+                                        (2, lambda st: {**st, "rows": st["rows"] - 1})])
+def test_schema_and_scales_replies_that_are_not_site_statistics_are_refused(rnd, change) -> None:
+    from hourglass.distributed.federated import decode, encode
+
+    # merged as they came: KeyError, TypeError or ValueError tracebacks at the server, or (a
+    # mean of one column beside two) NumPy broadcasting one site's statistics over the others'
+    rng = np.random.default_rng(0)
+    sites = [Site(pd.DataFrame({"a": rng.normal(size=50), "b": rng.exponential(size=50)}), _det())
+             for _ in range(2)]
+    server = FederatedServer(_det(), rounds=1)
+    for r in range(1, rnd + 1):
+        parameters, config = server.configure(r)
+        replies = [s.fit(parameters, config) for s in sites]
+        if r == rnd:
+            arrays, n, metrics = replies[1]
+            replies[1] = ([encode(change(decode(arrays[0]))), *arrays[1:]], n, metrics)
+            with pytest.raises(InputError, match=r"round: (site 2|the sites').*same hourglass version"):
+                server.aggregate(r, replies)
+        else:
+            server.aggregate(r, replies)

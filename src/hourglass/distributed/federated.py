@@ -58,6 +58,7 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import numbers
@@ -65,7 +66,7 @@ import os
 import re
 import time
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -547,8 +548,9 @@ class FederatedServer:
                                  "(does every site run the same hourglass version?)")
             self.site_rows_ = [int(n) for _, n, _ in replies]
             self.site_names_ = _site_names([decode(p[1]) if len(p) > 1 else None for p, _, _ in replies])
-            self.schema_ = merge_schema([decode(p[0]) for p, _, _ in replies],
-                                        max_categories=int(self.params_["max_categories"]))
+            parts = self._statistics("schema round", replies, ("rows", "columns"))
+            with _unreadable("schema round"):
+                self.schema_ = merge_schema(parts, max_categories=int(self.params_["max_categories"]))
             held = self._held_out_rows(self.site_rows_)
             if sum(held) < 2:
                 rows = ", ".join(map(str, self.site_rows_))
@@ -564,7 +566,9 @@ class FederatedServer:
             self._check_held_out(held)
         elif phase == "scales":
             pre = schema_preprocessor(self.params_, self.schema_)
-            self.features_ = scaled_preprocessor(pre, merge_scales([decode(p[0]) for p, _, _ in replies]))
+            parts = self._statistics("scales round", replies, ("rows",))
+            with _unreadable("scales round"):
+                self.features_ = scaled_preprocessor(pre, merge_scales(parts))
         elif phase == "inputs":
             self._start_weights(self._check_inputs(replies))
         elif phase == "train":
@@ -600,6 +604,35 @@ class FederatedServer:
             if self.held_out == "scores":
                 self.site_scores_ = [np.asarray(p[1], dtype=np.float64) for p, _, _ in replies]
                 self.scores_ = np.concatenate(self.site_scores_)
+
+    def _statistics(self, what: str, replies: Sequence[tuple[Sequence[np.ndarray], int, Mapping[str, Any]]],
+                    keys: Sequence[str]) -> list[dict[str, Any]]:
+        """The sites' statistics of the schema or scales round, refused unless each is a site's
+        statistics (``keys``) of the rows it reported in round 1 and, for the scales, of one
+        numeric block: merged as they came, another shape would fail in the merge, or broadcast."""
+        names, out = self._answered(what, replies), []
+        for k, (p, n, _) in enumerate(replies):
+            st = decode(p[0]) if len(p) else None
+            if (not isinstance(st, dict) or not set(keys) <= set(st) or st["rows"] != n
+                    or n != self.site_rows_[k]):
+                raise InputError(f"{what}: site {names[k]} sent no statistics of its {self.site_rows_[k]} "
+                                 f"rows ({', '.join(keys)}); does every site run the same hourglass version?")
+            out.append(st)
+        if what.startswith("scales") and any("mean" in st for st in out):
+            try:
+                d: tuple[int, ...] = np.shape(out[0].get("mean", ()))
+            except ValueError:  # ragged lists
+                d = ()
+            for k, st in enumerate(out):
+                try:
+                    shapes = [np.shape(st.get(key, ())) for key in ("mean", "min", "max", "comoment")]
+                except ValueError:  # ragged lists
+                    shapes = []
+                if len(d) != 1 or shapes != [d, d, d, d * 2]:
+                    raise InputError(f"{what}: site {names[k]}'s statistics are not of the numeric block "
+                                     f"the other sites' are ({d[0] if len(d) == 1 else '?'} columns); "
+                                     "does every site run the same hourglass version?")
+        return out
 
     def _answered(self, what: str, replies: Sequence[Any]) -> list[str]:
         """The sites' names, once every site of the run has answered round ``what``."""
@@ -919,6 +952,19 @@ class FederatedServer:
         for target, pipe in pipes.values():
             pipe.save(target)
         return {key: target for key, (target, _) in pipes.items()}
+
+
+@contextlib.contextmanager
+def _unreadable(what: str) -> Iterator[None]:
+    """A merge of the sites' statistics that fails on their content (not an ``InputError`` of
+    its own, e.g. columns that differ) as one ``InputError``."""
+    try:
+        yield
+    except InputError:
+        raise
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as e:
+        raise InputError(f"{what}: the sites' statistics cannot be merged ({type(e).__name__}: "
+                         f"{str(e)[:80]}); does every site run the same hourglass version?") from None
 
 
 def _number(value: Any) -> float:
