@@ -58,12 +58,15 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import numbers
+import os
 import re
 import time
-from collections.abc import Mapping, Sequence
+import warnings
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -445,6 +448,7 @@ class FederatedServer:
         self.rounds = int(rounds)
         self.local_epochs = int(local_epochs)
         self.params_ = self.features.get_params()
+        self._check_rule()
         self.history_: list[dict[str, Any]] = []
         self._still = False  # a train round has left the global model as it was (logged once)
         self._start = time.perf_counter()
@@ -465,7 +469,8 @@ class FederatedServer:
         """The parameters and config every site gets in round ``server_round``."""
         phase = self.phase(server_round)
         config: dict[str, Any] = {"phase": phase}
-        if phase == "schema":
+        if phase == "schema":  # the run starts (not when the server was built: sites may connect late)
+            self._start = time.perf_counter()
             config["spec"] = _spec(self.detector, self.features)
             return [], config
         if phase == "scales":
@@ -480,6 +485,47 @@ class FederatedServer:
             config["threshold"] = json.dumps(self._rule().to_dict())
             config["held_out"] = self.held_out
         return list(self.weights_), config
+
+    def _check_rule(self) -> None:
+        """Refuse now a threshold rule that no site could fit on its held-out normal scores in
+        the last round (one that needs labels, or an event rate it was not given), rather than
+        after every training round: fitted here on plenty of made-up scores."""
+        try:
+            self._dry_fit(10_000)
+        except InputError as e:
+            raise InputError(f"threshold: {e} (each site fits it on its held-out normal scores, "
+                             "unlabelled, at the end of the run)") from None
+
+    def _dry_fit(self, n: int) -> None:
+        """Fit the threshold rule on ``n`` made-up scores, quietly: an ``InputError`` when it
+        cannot be fitted on ``n`` unlabelled held-out scores (the rules that refuse too few
+        scores, ``FalseAlarmBound`` and ``DSPOT``, count them only)."""
+        quiet = logging.getLogger("hourglass.thresholds")  # the made-up fit's notes are not the run's
+        level = quiet.level
+        quiet.setLevel(logging.CRITICAL)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                self._rule().fit(np.linspace(0.0, 1.0, n), on=HELD_OUT)
+        finally:
+            quiet.setLevel(level)
+
+    def _check_held_out(self, held: Sequence[int]) -> None:
+        """In round 1, refuse held-out counts on which a site's own threshold, or the shared one,
+        could not be fitted in the last round (a rule that needs more scores than they give)."""
+        for name, h in zip(self.site_names_, held, strict=True):
+            if h >= 2:
+                try:
+                    self._dry_fit(h)
+                except InputError as e:
+                    raise InputError(f"site {name}: {h} held-out rows, too few for its own threshold "
+                                     f"({e}); refused before training") from None
+        union = sum(h for h in held if h >= 2) if self.held_out == "summaries" else sum(held)
+        try:
+            self._dry_fit(union)
+        except InputError as e:
+            raise InputError(f"{union} held-out rows in all, too few for the shared threshold ({e}); "
+                             "refused before training") from None
 
     def _rule(self) -> Threshold:
         rule = self.detector.threshold if self.detector.threshold is not None else Percentile(99.0)
@@ -502,17 +548,27 @@ class FederatedServer:
                                  "(does every site run the same hourglass version?)")
             self.site_rows_ = [int(n) for _, n, _ in replies]
             self.site_names_ = _site_names([decode(p[1]) if len(p) > 1 else None for p, _, _ in replies])
-            self.schema_ = merge_schema([decode(p[0]) for p, _, _ in replies],
-                                        max_categories=int(self.params_["max_categories"]))
+            parts = self._statistics("schema round", replies, ("rows", "columns"))
+            with _unreadable("schema round"):
+                self.schema_ = merge_schema(parts, max_categories=int(self.params_["max_categories"]))
             held = self._held_out_rows(self.site_rows_)
             if sum(held) < 2:
                 rows = ", ".join(map(str, self.site_rows_))
                 raise InputError(f"{sum(held)} held-out rows in all (sites of {rows} rows; a site under 10 "
                                  "rows holds none out): the shared threshold needs at least 2; raise "
                                  "validation_fraction or add rows")
+            if self.held_out == "summaries" and max(held) < 2:
+                # a site under 2 held-out rows sends no calibration to rebuild scores from
+                raise InputError("held_out='summaries': no site holds out 2 or more rows (held out: "
+                                 f"{', '.join(map(str, held))}), and only a site's calibration of 2 or "
+                                 "more scores is sent: the shared threshold would have none to be "
+                                 "fitted on; raise validation_fraction, add rows or use held_out='scores'")
+            self._check_held_out(held)
         elif phase == "scales":
             pre = schema_preprocessor(self.params_, self.schema_)
-            self.features_ = scaled_preprocessor(pre, merge_scales([decode(p[0]) for p, _, _ in replies]))
+            parts = self._statistics("scales round", replies, ("rows",))
+            with _unreadable("scales round"):
+                self.features_ = scaled_preprocessor(pre, merge_scales(parts))
         elif phase == "inputs":
             self._start_weights(self._check_inputs(replies))
         elif phase == "train":
@@ -542,11 +598,41 @@ class FederatedServer:
                 raise InputError("scores round: every site must send its threshold summary and its "
                                  "scores (none with held_out='summaries'); a site runs another version?")
             self._check_scores(replies)
+            self.fit_seconds_ = round(time.perf_counter() - self._start, 3)  # the run's, once
             self.site_summaries_ = [decode(p[0]) for p, _, _ in replies]
             self.site_held_out_ = [int(n) for _, n, _ in replies]
             if self.held_out == "scores":
                 self.site_scores_ = [np.asarray(p[1], dtype=np.float64) for p, _, _ in replies]
                 self.scores_ = np.concatenate(self.site_scores_)
+
+    def _statistics(self, what: str, replies: Sequence[tuple[Sequence[np.ndarray], int, Mapping[str, Any]]],
+                    keys: Sequence[str]) -> list[dict[str, Any]]:
+        """The sites' statistics of the schema or scales round, refused unless each is a site's
+        statistics (``keys``) of the rows it reported in round 1 and, for the scales, of one
+        numeric block: merged as they came, another shape would fail in the merge, or broadcast."""
+        names, out = self._answered(what, replies), []
+        for k, (p, n, _) in enumerate(replies):
+            st = decode(p[0]) if len(p) else None
+            if (not isinstance(st, dict) or not set(keys) <= set(st) or st["rows"] != n
+                    or n != self.site_rows_[k]):
+                raise InputError(f"{what}: site {names[k]} sent no statistics of its {self.site_rows_[k]} "
+                                 f"rows ({', '.join(keys)}); does every site run the same hourglass version?")
+            out.append(st)
+        if what.startswith("scales") and any("mean" in st for st in out):
+            try:
+                d: tuple[int, ...] = np.shape(out[0].get("mean", ()))
+            except ValueError:  # ragged lists
+                d = ()
+            for k, st in enumerate(out):
+                try:
+                    shapes = [np.shape(st.get(key, ())) for key in ("mean", "min", "max", "comoment")]
+                except ValueError:  # ragged lists
+                    shapes = []
+                if len(d) != 1 or shapes != [d, d, d, d * 2]:
+                    raise InputError(f"{what}: site {names[k]}'s statistics are not of the numeric block "
+                                     f"the other sites' are ({d[0] if len(d) == 1 else '?'} columns); "
+                                     "does every site run the same hourglass version?")
+        return out
 
     def _answered(self, what: str, replies: Sequence[Any]) -> list[str]:
         """The sites' names, once every site of the run has answered round ``what``."""
@@ -766,7 +852,7 @@ class FederatedServer:
         pipe.info = {
             "source": "federated training (rows stay at the sites)",
             "n_train_rows": int(self.schema_["rows"]), "n_features": d,
-            "fit_seconds": round(time.perf_counter() - self._start, 3),
+            "fit_seconds": self.fit_seconds_,
             "threshold_fit": {"on": on, "scores": HELD_OUT, "rows": n,
                               "anomalous": 0, "normal": n},
             "federated": {"sites": len(self.site_rows_), "rows": self.site_rows_,
@@ -847,18 +933,38 @@ class FederatedServer:
         ...     sorted(p.name for p in server.save(f"{tmp}/model").values())
         ['model', 'model-site-east', 'model-site-west']
         """
-        base = Path(path)
-        out = {"shared": base}
-        self.pipeline().save(base)
+        from hourglass.pipeline.artefact import check_replaceable
+
+        base = Path(os.path.abspath(path))  # "." and "dir/.." get a real name, as Pipeline.save's
+        pipes = {"shared": (base, self.pipeline())}
         for k, name in enumerate(self.site_names_):
             if self.site_summaries_[k]["threshold"] is None:
                 logger.warning("site %s: %d held-out rows, no model of its own saved (needs 2)",
                                name, self.site_summaries_[k]["rows"])
                 continue
-            target = base.with_name(f"{base.name}-site-{name}")
-            self.pipeline(site=k + 1).save(target)
-            out[name] = target
-        return out
+            pipes[name] = (base.with_name(f"{base.name}-site-{name}"), self.pipeline(site=k + 1))
+        # every target checked before any is written: a refused one would leave the others of
+        # this run beside models of an earlier run
+        for target, _ in pipes.values():
+            check_replaceable(target)
+        if not base.parent.exists():
+            raise InputError(f"{base.parent}: output folder does not exist")
+        for target, pipe in pipes.values():
+            pipe.save(target)
+        return {key: target for key, (target, _) in pipes.items()}
+
+
+@contextlib.contextmanager
+def _unreadable(what: str) -> Iterator[None]:
+    """A merge of the sites' statistics that fails on their content (not an ``InputError`` of
+    its own, e.g. columns that differ) as one ``InputError``."""
+    try:
+        yield
+    except InputError:
+        raise
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as e:
+        raise InputError(f"{what}: the sites' statistics cannot be merged ({type(e).__name__}: "
+                         f"{str(e)[:80]}); does every site run the same hourglass version?") from None
 
 
 def _number(value: Any) -> float:

@@ -52,6 +52,13 @@ def _flwr() -> Any:
     return flwr
 
 
+def _too_old(flwr: Any, what: str) -> InputError:
+    """The error for an installed Flower without ``what`` (its Message API came in later versions)."""
+    version = getattr(flwr, "__version__", None) or "of unknown version"
+    return InputError(f"Flower {version} is installed, without {what}: hourglass' Flower wrappers "
+                      "need flwr >= 1.42 (pip install -U 'flwr>=1.42', in its own environment)")
+
+
 def flower_client(site: Site) -> Any:
     """The site as a Flower client (``NumPyClient(...).to_client()``) for
     ``fl.client.start_client``, which Flower deprecates: prefer :func:`flower_client_app`."""
@@ -76,7 +83,10 @@ def flower_strategy(server: FederatedServer, *, sites: int) -> Any:
     waits for all of them each round); ``ServerConfig(num_rounds=server.n_rounds)``. For
     ``fl.server.start_server``, which Flower deprecates: prefer :func:`flower_server_app`."""
     flwr = _flwr()
-    from flwr.common import FitIns, ndarrays_to_parameters, parameters_to_ndarrays
+    try:
+        from flwr.common import FitIns, ndarrays_to_parameters, parameters_to_ndarrays
+    except ImportError:
+        raise _too_old(flwr, "flwr.common's FitIns") from None
 
     if int(sites) < 1:
         raise ValueError(f"sites must be >= 1, got {sites}")
@@ -156,10 +166,14 @@ def flower_client_app(make_site: Callable[[Any], Site]) -> Any:
     simulation): its own model is saved under that name (:func:`flower_server_app`).
     """
     flwr = _flwr()
-    from flwr.app import ArrayRecord, ConfigRecord, Message, MetricRecord, RecordDict
+    try:
+        from flwr.app import ArrayRecord, ConfigRecord, Message, MetricRecord, RecordDict
+        client_app: Any = flwr.clientapp.ClientApp
+    except (ImportError, AttributeError):
+        raise _too_old(flwr, "the Message API (flwr.app, flwr.clientapp)") from None
 
     sites: dict[tuple[int, int], Site] = {}
-    app = flwr.clientapp.ClientApp()
+    app = client_app()
 
     @app.train()
     def train(msg: Any, context: Any) -> Any:
@@ -198,14 +212,18 @@ def flower_server_app(server: FederatedServer, *, sites: int, save: str | Path |
     (``flwr run . -c "save='model'"``; under ``flwr run`` the ServerApp is its own process).
     """
     flwr = _flwr()
-    from flwr.app import ArrayRecord, ConfigRecord, Message, MessageType, RecordDict
+    try:
+        from flwr.app import ArrayRecord, ConfigRecord, Message, MessageType, RecordDict
+        server_app: Any = flwr.serverapp.ServerApp
+    except (ImportError, AttributeError):
+        raise _too_old(flwr, "the Message API (flwr.app, flwr.serverapp)") from None
 
     if int(sites) < 1:
         raise ValueError(f"sites must be >= 1, got {sites}")
     if site_timeout is not None and not site_timeout >= 0:
         raise ValueError(f"site_timeout must be >= 0 seconds or None, got {site_timeout}")
     n_sites = int(sites)
-    app = flwr.serverapp.ServerApp()
+    app = server_app()
 
     @app.main()
     def main(grid: Any, context: Any) -> None:

@@ -61,6 +61,14 @@ def _check_kind(pipe: Any, model_dir: str) -> None:
                          f"reads {kind} data: {_WHY_NOT.get(kind, 'its rows are not independent')}")
 
 
+def _no_bare_string(keep: object, example: str) -> None:
+    """Refuse a bare string for ``keep``: Python reads ``keep="flow_id"`` as its letters, and the
+    first batch, on an executor once the job runs, would find no column ``'f'``."""
+    if isinstance(keep, str | bytes):
+        raise ValueError(f"keep: expected a list of column names, got the string {keep!r} (read as its "
+                         f"letters); write {example.format(keep)}")
+
+
 def _check_options(keep: Sequence[str], explain: int) -> None:
     if isinstance(explain, bool) or not isinstance(explain, int) or explain < 0:
         raise ValueError(f"explain: expected a number of columns >= 0, got {explain!r}")
@@ -193,6 +201,7 @@ def score_partitions(model_dir: str | os.PathLike[str], *, keep: Sequence[str] |
     >>> output_schema(out, keep={"id": "bigint"})
     '`score` double, `flag` int, `calibrated` double, `severity` string, `id` bigint'
     """
+    _no_bare_string(keep, "[{!r}]")
     names = tuple(keep.keys() if isinstance(keep, Mapping) else keep)
     _check_options(names, explain)
     if threads is not None and (isinstance(threads, bool) or not isinstance(threads, numbers.Integral)
@@ -234,7 +243,13 @@ def output_schema(model_dir: str | os.PathLike[str] | None = None, *,
     >>> output_schema(keep=[("src_ip", "string")], explain=2).split(", ")[3:]
     ['`severity` string', '`top_column` string', '`why` string', '`src_ip` string']
     """
+    _no_bare_string(keep, "{{{!r}: 'string'}} (the column's Spark type)")
     pairs = list(keep.items() if isinstance(keep, Mapping) else keep)
+    for pair in pairs:  # a list of names (as score_partitions takes) is no list of pairs
+        if (isinstance(pair, str | bytes) or not isinstance(pair, Sequence) or len(pair) != 2
+                or not all(isinstance(v, str) for v in pair)):
+            raise ValueError(f"keep: expected the kept columns with their Spark types, e.g. "
+                             f"{{'flow_id': 'bigint'}} or [('flow_id', 'bigint')], got {pair!r} among them")
     _check_options([n for n, _ in pairs], explain)
     if model_dir is not None:
         from hourglass.pipeline import load

@@ -153,7 +153,8 @@ def check_labels(y: object, n_rows: int, *, what: str = "y") -> np.ndarray:
     if not np.isin(values, (0.0, 1.0)).all():
         i = int(np.flatnonzero(~np.isin(values, (0.0, 1.0)))[0])
         odd = float(values[i])
-        found = f"a missing label (row {i + 1})" if np.isnan(odd) else f"{odd:g}"  # None reads as nan
+        shown = f"{odd:g}" if float(f"{odd:g}") == odd else repr(odd)  # 1.0000001 is not "1"
+        found = f"a missing label (row {i + 1})" if np.isnan(odd) else shown  # None reads as nan
         raise InputError(f"{what}: labels must be 0 (normal) or 1 (anomaly), found {found}")
     return values.astype(np.int8)
 
