@@ -1,0 +1,71 @@
+"""Review 8 of ``hourglass stream``: defects found in the stream paths, each pinned by a test."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from hourglass.cli.app import app
+from tests.test_stream import _flows
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def timed_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny table model trained with --timestamp-col (its ECS alerts carry the row's time)."""
+    d = tmp_path_factory.mktemp("r8stream")
+    train = _flows(300, 0)
+    train["ts"] = pd.date_range("2024-01-01", periods=300, freq="7s").astype(str)
+    train.to_csv(d / "train.csv", index=False)
+    res = runner.invoke(app, ["train", str(d / "train.csv"), "-o", str(d / "model"), "--hidden", "4,2",
+                              "--epochs", "2", "--label-col", "label", "--normal", "benign",
+                              "--timestamp-col", "ts", "-q"])
+    assert res.exit_code == 0, res.output
+    return d / "model"
+
+
+def _timed_rows(path: Path) -> Path:
+    rows = _flows(10, 1, 2)  # rows 0 and 5 are attacks
+    rows["ts"] = pd.date_range("2024-02-01", periods=10, freq="7s").astype(str)
+    rows.loc[0, "ts"] = "garbage"
+    rows.to_json(path, orient="records", lines=True)
+    return path
+
+
+def _plain_ecs(text: str) -> list[dict]:  # type: ignore[type-arg]
+    """ECS documents without what depends on the clock."""
+    docs = [json.loads(line) for line in text.splitlines() if line.strip()]
+    for d in docs:
+        d["event"].pop("created")
+        if d["hourglass"]["timestamp_from"] == "scoring":
+            d.pop("@timestamp")
+    return docs
+
+
+def test_ecs_alert_of_a_row_without_a_readable_time_is_skipped_as_score_does(timed_model: Path,
+                                                                             tmp_path: Path) -> None:
+    # stream --alert-format ecs --on-bad-rows skip stopped (exit code 2, no alert written) at a
+    # flagged row whose time did not read; score with the same options writes its alert at the
+    # scoring time (with a warning), and so does the stream now
+    data = _timed_rows(tmp_path / "rows.jsonl")
+    out = tmp_path / "score.jsonl"
+    scored = runner.invoke(app, ["score", str(timed_model), str(data), "--alert-format", "ecs",
+                                 "--on-bad-rows", "skip", "-o", str(out)])
+    assert scored.exit_code == 0, scored.output
+    res = runner.invoke(app, ["stream", str(timed_model), "-i", str(data), "--alert-format", "ecs",
+                              "--on-bad-rows", "skip"])
+    assert res.exit_code == 0, res.output
+    docs = _plain_ecs(res.stdout)
+    assert [d["hourglass"]["row"] for d in docs][:2] == [0, 5]
+    assert docs[0]["hourglass"]["timestamp_from"] == "scoring"
+    assert docs == _plain_ecs(out.read_text())
+    assert f"{data} line 1: field 'ts'" in res.stderr and "scoring time" in res.stderr
+    assert "1 alert(s) at the scoring time (no readable time)" in res.stderr
+    # without skip it still stops there, naming the line
+    res = runner.invoke(app, ["stream", str(timed_model), "-i", str(data), "--alert-format", "ecs"])
+    assert res.exit_code == 2 and f"error: {data} line 1: field 'ts'" in res.stderr
