@@ -69,3 +69,21 @@ def test_ecs_alert_of_a_row_without_a_readable_time_is_skipped_as_score_does(tim
     # without skip it still stops there, naming the line
     res = runner.invoke(app, ["stream", str(timed_model), "-i", str(data), "--alert-format", "ecs"])
     assert res.exit_code == 2 and f"error: {data} line 1: field 'ts'" in res.stderr
+
+
+def test_key_sequence_stream_counts_blank_and_bad_lines_without_a_line_per_batch(tmp_path: Path) -> None:
+    # a --format keys model's stream logged 'input: 1 empty session(s) skipped' (and 'N line(s)
+    # were not integer key sequences') once per micro-batch: one stderr line per blank line
+    # of a stream read line by line; the summary counts them, as for the other log formats
+    from hourglass.detectors.deeplog import DeepLog
+    from hourglass.features.sessions import EventSessions
+    from hourglass.pipeline import Pipeline
+
+    Pipeline(detector=DeepLog(window=2, top_g=1, hidden=8, layers=1, epochs=1, verbose=0),
+             features=EventSessions(format="keys")).fit(["1 2 3", "1 2 3 4"] * 10).save(tmp_path / "m")
+    text = "1 2 3\n\n1 x 3\n1 2 3 4\n   \n2 1\n" * 2
+    res = runner.invoke(app, ["stream", str(tmp_path / "m"), "--batch", "1"], input=text)
+    assert res.exit_code == 0, res.output
+    assert res.stderr.splitlines()[0].startswith(
+        "streamed 12 lines from <stdin>: 6 parsed, 2 not key sequences, 4 blank; 18 events in 6 sessions")
+    assert "skipped" not in res.stderr and len(res.stderr.splitlines()) <= 2  # the summary (and drift)
