@@ -87,3 +87,22 @@ def test_key_sequence_stream_counts_blank_and_bad_lines_without_a_line_per_batch
     assert res.stderr.splitlines()[0].startswith(
         "streamed 12 lines from <stdin>: 6 parsed, 2 not key sequences, 4 blank; 18 events in 6 sessions")
     assert "skipped" not in res.stderr and len(res.stderr.splitlines()) <= 2  # the summary (and drift)
+
+
+def test_series_stream_summary_counts_every_row_read(tmp_path: Path) -> None:
+    # with --on-bad-rows skip the summary's 'streamed N rows' counted a step the scorer refused (a
+    # missing channel) but not a line that was no JSON: 22 lines, 2 skipped, 'streamed 21 rows'
+    from hourglass.detectors import TCNAutoEncoder
+    from hourglass.features.timeseries import TimeSeriesPreprocessor
+    from hourglass.pipeline import Pipeline
+    from tests.test_review2_rv_stream import _metrics
+
+    Pipeline(TCNAutoEncoder(window=8, channels=(4,), epochs=1, verbose=0, random_state=0),
+             features=TimeSeriesPreprocessor("ts")).fit(_metrics(120)).save(tmp_path / "m")
+    rows = [json.dumps(r) for r in _metrics(20, seed=1).to_dict("records")]
+    rows[10:10] = ["{not json", json.dumps({"ts": "2024-05-01T00:01:40", "cpu": 1.0})]
+    res = runner.invoke(app, ["stream", str(tmp_path / "m"), "--on-bad-rows", "skip", "-q"],
+                        input="\n".join(rows) + "\n")
+    assert res.exit_code == 0, res.output
+    assert "streamed 22 rows from <stdin>: 20 steps" in res.stderr
+    assert "skipped 2 malformed line(s) (lines 11, 12)" in res.stderr
