@@ -875,7 +875,9 @@ def stream(
     above under "hourglass"; a table row's fields with an ECS name, such as src_ip or dest_port,
     and the --keep fields mapped to ECS fields; an entity
     bucket's times in event.start/end, its entity in source.ip, host.name or user.name when its
-    column names one).
+    column names one). A flagged row whose time (the model's --timestamp-col) does not read stops
+    the stream naming its line; with --on-bad-rows skip its alert carries the scoring time, as
+    'score' writes it (a warning names the first, the summary counts them).
 
     With a .sqlite/.sqlite3/.db --output the alerts are appended to a SQLite table (--sqlite-table,
     default 'alerts'; created if absent, refused if it exists with other columns) in one
@@ -972,6 +974,7 @@ def stream(
                             explain=explain, keep=keep, adapt=adapt, drift=drift,
                             idle_timeout=idle_timeout, silencer=silencer)
     n_rows = flagged = 0
+    untimed = 0  # ECS alerts of rows without a readable time (--on-bad-rows skip): scoring time
     bad = SkippedLines()
     line_spec, events = _line_reading(scorer.pipeline)
     start = time.perf_counter()
@@ -983,6 +986,8 @@ def stream(
         skipped = f", {skipped_lines_text(bad)}" if bad else ""
         moved = f"; threshold {first_value:.6g} -> {float(threshold.value_):.6g} (--adapt)" if adapt else ""
         silenced = f", {silencer.text()}" if silencer is not None else ""
+        if untimed:
+            silenced += f", {untimed:,} alert(s) at the scoring time (no readable time)"
         err.print(f"streamed {n_rows:,} rows from {where}, {flagged:,} flagged{silenced}{skipped}, "
                   f"{n_rows / took if took > 0 else 0:,.0f} rows/s{moved}", highlight=False)
         drift.summary()
@@ -1020,14 +1025,24 @@ def stream(
                     kept = {c: row.get(c) for c in keep or []}  # checked above
                     if rule is not None:
                         when = row.get(rule.time_field) if rule.time_field else None
+                        fields = {**ecs_named(row, rule.data_format), **kept}
+                        ecs_alert = {**alert, "threshold": float(threshold.value_)}
                         try:
-                            doc = to_ecs({**alert, "threshold": float(threshold.value_)}, rule,
-                                         fields={**ecs_named(row, rule.data_format), **kept},
-                                         timestamp=when)
-                        except InputError as exc:  # a time that is no time: the rows before it go out
-                            problem = HourglassError(f"{where} line {lines[i]}: {exc}")
-                            rows, lines = rows[:i], lines[:i]
-                            break
+                            doc = to_ecs(ecs_alert, rule, fields=fields, timestamp=when)
+                        except InputError as exc:  # a time that is no time
+                            if on_bad_rows != "skip":  # the rows before it go out
+                                problem = HourglassError(f"{where} line {lines[i]}: {exc}")
+                                rows, lines = rows[:i], lines[:i]
+                                break
+                            # skip: scored as 'score' scores it, the alert at the scoring time
+                            if not untimed:
+                                logging.getLogger("hourglass").warning(
+                                    "%s line %d: %s; its alert carries the scoring time (as for "
+                                    "each later row without a readable time, counted)",
+                                    where, lines[i], exc)
+                            untimed += 1
+                            fields.pop(str(rule.time_field), None)
+                            doc = to_ecs(ecs_alert, rule, fields=fields)
                         out_docs.append(doc)
                         continue
                     out_docs.append({**alert, **kept})

@@ -102,9 +102,12 @@ def run(scorer: Any, read: Callable[[int], bytes], sink: Any, *, where: str, bat
 
     start = time.perf_counter()
     bad = SkippedLines()  # their count and the first few: nothing grows with a long run
+    unread = [0]  # lines skipped before the scorer (not JSON, no object): rows read all the same
 
     def summary() -> None:
-        err.print(summary_line(scorer.counts(), bad, where, time.perf_counter() - start,
+        counts = scorer.counts()  # (its rows: those it was given, a bad step among them)
+        counts["rows"] += unread[0]
+        err.print(summary_line(counts, bad, where, time.perf_counter() - start,
                                scorer.window, scorer.threshold, scorer.threshold_note is None),
                   highlight=False)
         if drift is not None:
@@ -112,7 +115,9 @@ def run(scorer: Any, read: Callable[[int], bytes], sink: Any, *, where: str, bat
 
     with stream_guard(sink, output, summary, lambda: bool(scorer.counts()["rows"] or bad)):
         for lines_batch in LineBatcher(read, batch, max_delay):
+            skipped = len(bad)
             rows, lines, problem = _parse(lines_batch, where, on_bad_rows, bad)
+            unread[0] += len(bad) - skipped
             for i, row in enumerate(rows if keep else ()):
                 absent = next((c for c in keep or [] if c not in row), None)
                 if absent is not None:  # the stream stops at this line; the steps before it are

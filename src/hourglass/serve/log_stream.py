@@ -29,7 +29,7 @@ import numpy as np
 
 from hourglass.errors import InputError
 from hourglass.explain.events import _template, clip, session_alerts
-from hourglass.features.sessions import Sessions, read_key_sequences
+from hourglass.features.sessions import Sessions
 from hourglass.features.sessions.keys import key_sequence
 from hourglass.features.sessions.live import ClosedSession, LiveSessions, line_events
 
@@ -195,15 +195,21 @@ class LogStreamScorer:
 
     def _key_events(self, text: list[str], first: int
                     ) -> tuple[list[str], list[int], list[int], list[str]]:
-        """Events of key-sequence lines: one session per line, named by its line number."""
-        ids, seqs, counts = read_key_sequences(text, first_line=first)  # lines as numbered
-        self.stats["lines"] += counts["lines"]
-        self.stats["blank"] += counts["empty_sessions_skipped"]
-        self.stats["unmatched"] += counts["unmatched"]
+        """Events of key-sequence lines: one session per line, named by its line number.
+        Blank lines and lines that are no key sequence are counted for the summary, without the
+        note per micro-batch that read_key_sequences logs (a stderr line for each blank line of
+        a stream read line by line)."""
+        seqs: list[np.ndarray] = []
         sessions: list[str] = []
         nums: list[int] = []
-        for i, seq in zip(ids, seqs, strict=True):
-            num = int(i)
+        for num, line in enumerate(text, first):  # as read_key_sequences reads a key file
+            self.stats["lines"] += 1
+            stripped = line.strip()
+            seq = key_sequence(stripped) if stripped else None
+            if seq is None:
+                self.stats["unmatched" if stripped else "blank"] += 1
+                continue
+            seqs.append(seq)
             sessions += [str(num)] * len(seq)
             nums += [num] * len(seq)
         keys = np.concatenate(seqs).tolist() if seqs else []
