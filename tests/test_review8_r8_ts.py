@@ -1,0 +1,42 @@
+"""Review 8 of the time-series features, their datasets and the thresholds: regression tests."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hourglass.errors import InputError
+from hourglass.features.timeseries import TimeSeriesPreprocessor, epoch_channel
+
+
+def _ms_frame(n: int = 60) -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    return pd.DataFrame({"timestamp": 1_714_521_600_000 + 60_000 * np.arange(n),
+                         "cpu": rng.normal(size=n)})
+
+
+@pytest.mark.parametrize("unit", [1, 1000, 1_000_000, 1_000_000_000])
+def test_epoch_in_any_unit_is_no_channel(unit: int) -> None:
+    # epoch milliseconds (what JavaScript and many exporters write) were modelled as a channel
+    df = _ms_frame()
+    df["timestamp"] = (df["timestamp"] // 1000) * unit
+    with pytest.raises(InputError, match=r"looks like epoch-.*--timestamp-col timestamp"):
+        TimeSeriesPreprocessor().fit(df)
+    assert epoch_channel("value", df["timestamp"]) is not None  # unnamed: a regular clock
+    # what the message suggests works
+    pre = TimeSeriesPreprocessor(timestamp_col="timestamp").fit(df)
+    assert pre.channels_ == ["cpu"] and pre.step_ == "1min"
+
+
+def test_epoch_ms_message_names_the_unit() -> None:
+    with pytest.raises(InputError, match="looks like epoch-millisecond timestamps"):
+        TimeSeriesPreprocessor().fit(_ms_frame())
+
+
+@pytest.mark.parametrize("values", [
+    [1.0e12, 1.3e12, 1.31e12, 1.9e12],          # a byte counter: irregular steps, not named
+    [5, 6, 7, 8],                                 # small numbers
+])
+def test_counters_in_ms_range_stay_channels(values: list[float]) -> None:
+    assert epoch_channel("bytes_total", pd.Series(values)) is None
