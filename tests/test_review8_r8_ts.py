@@ -40,3 +40,28 @@ def test_epoch_ms_message_names_the_unit() -> None:
 ])
 def test_counters_in_ms_range_stay_channels(values: list[float]) -> None:
     assert epoch_channel("bytes_total", pd.Series(values)) is None
+
+
+def test_pot_on_a_bounded_uniform_tail() -> None:
+    # scores bounded above (a share, a sigmoid): the MLE is Grimshaw's boundary gamma = -1;
+    # without it the exponential won and the threshold lay above every possible score
+    from hourglass.thresholds.pot import POT
+
+    rng = np.random.default_rng(0)
+    t = POT(1e-4).fit(rng.uniform(0.0, 1.0, 20_000))
+    assert t.fit_ is not None and t.fit_.gamma == -1.0
+    assert 0.999 < t.value_ < 1.0
+    fresh = rng.uniform(0.0, 1.0, 200_000)
+    assert 5 <= int((fresh > t.value_).sum()) <= 40  # about q * n = 20
+
+
+def test_gpd_shapes_below_minus_one_are_out() -> None:
+    from hourglass.thresholds.evt import fit_gpd, gpd_log_likelihood
+
+    y = np.random.default_rng(1).uniform(0.0, 0.02, 400)
+    assert gpd_log_likelihood(y, -1.2, 0.024) == -np.inf  # unbounded likelihood near the end
+    gamma, sigma = fit_gpd(y)
+    assert -1.0 <= gamma < -0.8 and sigma == pytest.approx(float(y.max()), rel=0.05)
+    # an exponential tail keeps its exponential fit
+    g2, s2 = fit_gpd(np.random.default_rng(2).exponential(2.0, 2000))
+    assert abs(g2) < 0.1 and abs(s2 - 2.0) < 0.2

@@ -65,10 +65,23 @@ class GPDFit:
 
 
 def gpd_log_likelihood(y: np.ndarray, gamma: float, sigma: float) -> float:
-    """Log-likelihood of excesses ``y`` under a GPD (``-inf`` outside the support)."""
-    if sigma <= 0:
+    """Log-likelihood of excesses ``y`` under a GPD (``-inf`` outside the support).
+
+    Shapes below -1 are out (``-inf``): there the likelihood grows without bound as the end
+    point nears the largest excess, and its maximum says nothing about the tail. At -1 the GPD
+    is the uniform law on ``[0, sigma]``, its end point included.
+
+    Examples
+    --------
+    >>> y = np.array([0.2, 0.5, 1.0])
+    >>> round(gpd_log_likelihood(y, -1.0, 2.0), 4), gpd_log_likelihood(y, -1.5, 1.2)
+    (-2.0794, -inf)
+    """
+    if sigma <= 0 or gamma < -1.0:
         return -math.inf
     n = y.size
+    if gamma == -1.0:  # uniform on [0, sigma] (the formula's 0 * log(0) at the end point)
+        return -n * math.log(sigma) if float(y.max(initial=0.0)) <= sigma else -math.inf
     if abs(gamma) < 1e-9:
         return -n * math.log(sigma) - float(y.sum()) / sigma
     z = 1.0 + gamma * y / sigma
@@ -128,8 +141,10 @@ def _grimshaw(y: np.ndarray, eps: float = 1e-8) -> list[tuple[float, float]]:
 def fit_gpd(excesses: np.ndarray, *, use_scipy: bool = True) -> tuple[float, float]:
     """Maximum-likelihood GPD ``(gamma, sigma)`` for positive ``excesses``.
 
-    Candidates: the exponential (gamma = 0), Grimshaw's roots and (``use_scipy``) scipy's
-    ``genpareto.fit``; the one with the highest likelihood is returned.
+    Candidates: the exponential (gamma = 0), Grimshaw's roots, the boundary of his search
+    (gamma = -1 with sigma the largest excess: a uniform tail, as bounded scores have, whose
+    likelihood no root reaches) and (``use_scipy``) scipy's ``genpareto.fit``; the one with the
+    highest likelihood is returned (shapes below -1 excluded, see :func:`gpd_log_likelihood`).
 
     Examples
     --------
@@ -142,7 +157,7 @@ def fit_gpd(excesses: np.ndarray, *, use_scipy: bool = True) -> tuple[float, flo
     y = y[y > 0]
     if y.size < 2:
         raise ValueError("fit_gpd needs at least 2 positive excesses")
-    cands = [(0.0, float(y.mean()))]
+    cands = [(0.0, float(y.mean())), (-1.0, float(y.max()))]
     cands += _grimshaw(y)
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
