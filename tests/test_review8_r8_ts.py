@@ -65,3 +65,18 @@ def test_gpd_shapes_below_minus_one_are_out() -> None:
     # an exponential tail keeps its exponential fit
     g2, s2 = fit_gpd(np.random.default_rng(2).exponential(2.0, 2000))
     assert abs(g2) < 0.1 and abs(s2 - 2.0) < 0.2
+
+
+@pytest.mark.parametrize("bad", ["0.5", "nan", "2", "-1"])
+def test_smd_labels_other_than_0_1_are_refused(tmp_path, bad: str) -> None:
+    # they were cast to int8: 0.5 and nan became a silent 0 (normal), 2 an error far later
+    from hourglass.ingest.timeseries import read_smd
+
+    (tmp_path / "test").mkdir()
+    (tmp_path / "test_label").mkdir()
+    (tmp_path / "test" / "e.txt").write_text("0.1\n0.2\n0.3\n")
+    (tmp_path / "test_label" / "e.txt").write_text(f"0\n{bad}\n1\n")
+    with pytest.raises(InputError, match=rf"e\.txt: line 2: expected one 0/1 label a line, got '{bad}'"):
+        read_smd(tmp_path / "test" / "e.txt")
+    (tmp_path / "test_label" / "e.txt").write_text("0\n1.0\n1\n")  # 1.0 is a 1
+    assert read_smd(tmp_path / "test" / "e.txt")["label"].tolist() == [0, 1, 1]

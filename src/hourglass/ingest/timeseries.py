@@ -174,8 +174,8 @@ def read_smd(path: str | os.PathLike[str]) -> pd.DataFrame:
 
 def _labels(path: Path) -> np.ndarray:
     """The labels of an ASD/SMD ``test_label`` file, one a line (blank lines and ``#`` comments
-    skipped, as ``np.loadtxt`` reads them); a line that is no number is an
-    :class:`InputError` naming the file and the line."""
+    skipped, as ``np.loadtxt`` reads them); a line that is not 0 or 1 (a word, ``0.5``, ``nan``,
+    ``2``) is an :class:`InputError` naming the file and the line."""
     try:
         text = path.read_bytes().decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -188,10 +188,13 @@ def _labels(path: Path) -> np.ndarray:
         if not value:
             continue
         try:
-            labels.append(float(value))
+            label = float(value)
         except ValueError:
+            label = math.nan
+        if label not in (0.0, 1.0):  # 0.5 or nan read as int8 became a silent 0 (normal)
             raise InputError(f"{path}: line {number}: expected one 0/1 label a line, got "
-                             f"{value[:40]!r}") from None
+                             f"{value[:40]!r}")
+        labels.append(label)
     return np.asarray(labels, dtype=np.float64)
 
 
