@@ -80,3 +80,24 @@ def test_smd_labels_other_than_0_1_are_refused(tmp_path, bad: str) -> None:
         read_smd(tmp_path / "test" / "e.txt")
     (tmp_path / "test_label" / "e.txt").write_text("0\n1.0\n1\n")  # 1.0 is a 1
     assert read_smd(tmp_path / "test" / "e.txt")["label"].tolist() == [0, 1, 1]
+
+
+@pytest.mark.parametrize("form", ["epoch_s", "epoch_ms", "dayfirst"])
+def test_nab_windows_label_times_as_the_model_reads_them(tmp_path, form: str) -> None:
+    # pandas alone read epoch seconds as nanoseconds of 1970 (no row labelled, silently) and
+    # refused day-first dates ('is no date and time') that the preprocessing reads
+    import json
+
+    from hourglass.ingest.timeseries import read_nab
+
+    (tmp_path / "data" / "cat").mkdir(parents=True)
+    (tmp_path / "labels").mkdir()
+    (tmp_path / "labels" / "combined_windows.json").write_text(json.dumps(
+        {"cat/s.csv": [["2014-02-10 00:00:00.000000", "2014-02-12 00:00:00.000000"]]}))
+    t = pd.date_range("2014-02-01", periods=20, freq="1D")
+    secs = ((t - pd.Timestamp("1970-01-01")) // pd.Timedelta("1s")).to_numpy(dtype=np.int64)
+    col = {"epoch_s": secs, "epoch_ms": secs * 1000, "dayfirst": t.strftime("%d/%m/%Y %H:%M")}[form]
+    pd.DataFrame({"timestamp": col, "value": np.arange(20.0)}).to_csv(tmp_path / "data" / "cat" / "s.csv",
+                                                                     index=False)
+    df = read_nab(tmp_path / "data" / "cat" / "s.csv")
+    assert np.flatnonzero(df["label"].to_numpy()).tolist() == [9, 10, 11]

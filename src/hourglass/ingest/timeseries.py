@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from hourglass._times import parse_timestamps, unreadable_times
 from hourglass.errors import InputError
 from hourglass.ingest.readers import read_table
 from hourglass.ingest.tables import READ_ERRORS
@@ -104,11 +105,15 @@ def read_nab(path: str | os.PathLike[str], windows: str | os.PathLike[str] | Non
     key = f"{p.parent.name}/{p.name}"
     if key not in table:
         raise InputError(f"{wpath}: no windows for {key!r}")
-    try:
-        ts = pd.to_datetime(df["timestamp"])
-    except (ValueError, TypeError):  # pandas' message names neither the file nor the row
-        bad = pd.to_datetime(df["timestamp"], errors="coerce", format="mixed").isna().to_numpy()
-        row = int(bad.argmax()) if bad.any() else 0
+    try:  # read as the preprocessing reads them (epoch units, day-first dates, offsets to UTC):
+        # pandas alone read epoch seconds as nanoseconds of 1970 and refused 13/02/2014, so the
+        # windows labelled no row of a series the model reads fine
+        ts = pd.Series(parse_timestamps(df["timestamp"], "timestamp"))
+    except InputError as exc:  # the file and the row that is no time
+        bad = unreadable_times(df["timestamp"], "timestamp")
+        if not bad.any():
+            raise InputError(f"{p}: {exc}") from None
+        row = int(bad.argmax())
         raise InputError(f"{p}: data row {row + 1}: timestamp {df['timestamp'].iloc[row]!r} is no "
                          "date and time") from None
     if ts.dt.tz is not None:  # times with an offset ('...Z'): compared in UTC, as NAB's are
