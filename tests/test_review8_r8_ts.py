@@ -101,3 +101,43 @@ def test_nab_windows_label_times_as_the_model_reads_them(tmp_path, form: str) ->
                                                                      index=False)
     df = read_nab(tmp_path / "data" / "cat" / "s.csv")
     assert np.flatnonzero(df["label"].to_numpy()).tolist() == [9, 10, 11]
+
+
+def _nab_layout(root, n: int = 300) -> None:
+    import json
+
+    (root / "data" / "cat").mkdir(parents=True)
+    (root / "labels").mkdir()
+    t = pd.date_range("2014-02-01", periods=n, freq="5min")
+    v = np.sin(np.arange(n) / 10) + np.random.default_rng(0).normal(0, 0.1, n)
+    frame = pd.DataFrame({"timestamp": t.strftime("%Y-%m-%d %H:%M:%S"), "value": v})
+    frame.to_csv(root / "data" / "cat" / "s.csv", index=False)
+    (root / "labels" / "combined_windows.json").write_text(json.dumps(
+        {"cat/s.csv": [["2014-02-01 20:00:00.000000", "2014-02-01 21:00:00.000000"]]}))
+    (root / "new").mkdir()
+    frame.to_csv(root / "new" / "fresh.csv", index=False)  # new data: no label windows
+
+
+def test_nab_model_scores_and_explains_new_unlabelled_data(tmp_path) -> None:
+    # score/explain read new data with the model's dataset reader, which refused a NAB series
+    # without label windows ('combined_windows.json not found ... leave --dataset out'): a model
+    # trained with --dataset nab could score nothing new
+    from hourglass.cli import app
+    from tests._cli import runner
+
+    _nab_layout(tmp_path)
+    r = runner.invoke(app, ["train", str(tmp_path / "data" / "cat" / "s.csv"), "--dataset", "nab",
+                            "--model", "lstm-ae", "--window", "8", "--hidden", "8", "--epochs", "1",
+                            "-q", "-o", str(tmp_path / "M")])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["score", str(tmp_path / "M"), str(tmp_path / "new" / "fresh.csv"),
+                            "-o", str(tmp_path / "s.csv")])
+    assert r.exit_code == 0, r.output
+    assert len(pd.read_csv(tmp_path / "s.csv")) == 300
+    r = runner.invoke(app, ["explain", str(tmp_path / "M"), str(tmp_path / "new" / "fresh.csv"),
+                            "--limit", "1"])
+    assert r.exit_code == 0, r.output
+    # evaluate still needs the labels, and says so in one line
+    r = runner.invoke(app, ["evaluate", str(tmp_path / "M"), str(tmp_path / "new" / "fresh.csv")])
+    assert r.exit_code == 2 and "no windows for 'new/fresh.csv'" in r.stderr
+

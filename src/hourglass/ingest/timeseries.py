@@ -81,19 +81,23 @@ def _find_upwards(start: Path, relative: str) -> Path | None:
     return None
 
 
-def read_nab(path: str | os.PathLike[str], windows: str | os.PathLike[str] | None = None
-             ) -> pd.DataFrame:
+def read_nab(path: str | os.PathLike[str], windows: str | os.PathLike[str] | None = None,
+             *, need_labels: bool = True) -> pd.DataFrame:
     """One NAB series (``timestamp``, ``value``) with ``label`` = 1 inside the official windows.
 
     ``windows`` is ``combined_windows.json``; by default it is looked up as
     ``labels/combined_windows.json`` in the folders above the file, and the series' key is its
-    path relative to the ``data`` folder (``realKnownCause/nyc_taxi.csv``).
+    path relative to the ``data`` folder (``realKnownCause/nyc_taxi.csv``). With
+    ``need_labels=False`` (scoring new data), a series without windows (no windows file, or
+    none for it) is read without a ``label`` column instead of refused.
     """
     p = Path(path)
     df = read_table(p)
     if not {"timestamp", "value"} <= set(df.columns):
         raise InputError(f"{p}: expected NAB columns timestamp,value; found {', '.join(df.columns)}")
     wpath = Path(windows) if windows else _find_upwards(p.parent, "labels/combined_windows.json")
+    if wpath is None and not need_labels:
+        return df
     if wpath is None:
         raise InputError(f"{p}: NAB's labels/combined_windows.json not found in the folders above "
                          "the file; keep NAB's layout (data/<category>/<series>.csv beside labels/), "
@@ -103,6 +107,8 @@ def read_nab(path: str | os.PathLike[str], windows: str | os.PathLike[str] | Non
     except (OSError, json.JSONDecodeError) as exc:
         raise InputError(f"{wpath}: unreadable windows file ({exc})") from None
     key = f"{p.parent.name}/{p.name}"
+    if key not in table and not need_labels:
+        return df
     if key not in table:
         raise InputError(f"{wpath}: no windows for {key!r}")
     try:  # read as the preprocessing reads them (epoch units, day-first dates, offsets to UTC):
@@ -267,12 +273,13 @@ class TimeSeriesDataset:
     train_fraction: float | None = None
     train_cap: int | None = None
 
-    def read(self, path: str | os.PathLike[str]) -> pd.DataFrame:
-        """Read one series of this dataset (with a ``label`` column where labels exist)."""
+    def read(self, path: str | os.PathLike[str], *, need_labels: bool = True) -> pd.DataFrame:
+        """Read one series of this dataset (with a ``label`` column where labels exist).
+        ``need_labels=False``: a NAB series without windows is read unlabelled (scoring)."""
         if self.name == "skab":
             return read_skab(path)
         if self.name == "nab":
-            return read_nab(path)
+            return read_nab(path, need_labels=need_labels)
         return read_smd(path)
 
     def _cut(self, df: pd.DataFrame) -> int | None:
