@@ -141,3 +141,16 @@ def test_nab_model_scores_and_explains_new_unlabelled_data(tmp_path) -> None:
     r = runner.invoke(app, ["evaluate", str(tmp_path / "M"), str(tmp_path / "new" / "fresh.csv")])
     assert r.exit_code == 2 and "no windows for 'new/fresh.csv'" in r.stderr
 
+
+@pytest.mark.parametrize("limit", [2.0, "2"])
+def test_fill_limit_as_a_whole_float(limit: object) -> None:
+    # pandas refused it with a bare ValueError ('Limit must be an integer') at fit
+    df = pd.DataFrame({"v": [1.0, np.nan, 3.0, 4.0]})
+    got = TimeSeriesPreprocessor(fill="ffill", fill_limit=limit, scaler="none").fit_transform(df)
+    assert got.ravel().tolist() == [1.0, 1.0, 3.0, 4.0]
+
+
+@pytest.mark.parametrize("limit", [2.5, "abc", True, 0])
+def test_fill_limit_not_whole_is_an_input_error(limit: object) -> None:
+    with pytest.raises(InputError, match="fill_limit: must be a whole number >= 1 or None"):
+        TimeSeriesPreprocessor(fill="ffill", fill_limit=limit).fit(pd.DataFrame({"v": [1.0, np.nan, 3.0]}))

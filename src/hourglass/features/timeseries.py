@@ -428,9 +428,14 @@ class TimeSeriesPreprocessor:
         if self.agg not in _AGGS:
             raise InputError(f"agg: unknown {self.agg!r}; choose from {', '.join(_AGGS)}",
                              param="agg")
-        if self.fill_limit is not None and int(self.fill_limit) < 1:
-            raise InputError(f"fill_limit: must be >= 1 or None, got {self.fill_limit}",
-                             param="fill_limit")
+        if self.fill_limit is not None:  # pandas' 'Limit must be an integer' took 2.0 and '2' too
+            try:
+                whole = not isinstance(self.fill_limit, bool) and float(self.fill_limit).is_integer()
+            except (TypeError, ValueError):
+                whole = False
+            if not whole or int(float(self.fill_limit)) < 1:
+                raise InputError(f"fill_limit: must be a whole number >= 1 or None, got "
+                                 f"{self.fill_limit!r}", param="fill_limit")
         if self.freq not in (None, "rows"):
             try:
                 offset = pd.tseries.frequencies.to_offset(self.freq)
@@ -556,11 +561,15 @@ class TimeSeriesPreprocessor:
         rows: a minute without events is a true 0, and models trained so keep scoring)."""
         return groups.agg(self.agg)
 
+    def _limit(self) -> int | None:
+        """``fill_limit`` as the int pandas takes (``2.0`` from a config is 2)."""
+        return None if self.fill_limit is None else int(float(self.fill_limit))
+
     def _fill(self, frame: pd.DataFrame) -> pd.DataFrame:
         if self.fill == "ffill":
-            frame = frame.ffill(limit=self.fill_limit)
+            frame = frame.ffill(limit=self._limit())
         elif self.fill == "interpolate":
-            frame = frame.interpolate(limit=self.fill_limit, limit_area="inside")
+            frame = frame.interpolate(limit=self._limit(), limit_area="inside")
         return frame
 
     def _raise_missing(self, frame: pd.DataFrame, fitting: bool = False, first_row: int = 0,
@@ -597,7 +606,7 @@ class TimeSeriesPreprocessor:
         if self.fill != "zero":
             self._raise_missing(filled, fitting, _first_row(df))
         elif self.fill_limit is not None:  # zeros bridge gaps of at most fill_limit steps
-            long = _long_gaps(frame.isna().to_numpy(), int(self.fill_limit))
+            long = _long_gaps(frame.isna().to_numpy(), int(float(self.fill_limit)))
             self._raise_missing(pd.DataFrame(np.where(long, np.nan, 0.0), index=frame.index,
                                              columns=frame.columns), fitting, _first_row(df))
         return frame, filled
