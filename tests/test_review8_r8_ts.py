@@ -48,7 +48,7 @@ def test_pot_on_a_bounded_uniform_tail() -> None:
     from hourglass.thresholds.pot import POT
 
     rng = np.random.default_rng(0)
-    t = POT(1e-4).fit(rng.uniform(0.0, 1.0, 20_000))
+    t = POT(1e-4).fit(rng.uniform(0.0, 1.0, 10_000))
     assert t.fit_ is not None and t.fit_.gamma == -1.0
     assert 0.999 < t.value_ < 1.0
     fresh = rng.uniform(0.0, 1.0, 200_000)
@@ -154,3 +154,20 @@ def test_fill_limit_as_a_whole_float(limit: object) -> None:
 def test_fill_limit_not_whole_is_an_input_error(limit: object) -> None:
     with pytest.raises(InputError, match="fill_limit: must be a whole number >= 1 or None"):
         TimeSeriesPreprocessor(fill="ffill", fill_limit=limit).fit(pd.DataFrame({"v": [1.0, np.nan, 3.0]}))
+
+
+def test_nab_extra_normal_recording_needs_no_windows(tmp_path) -> None:
+    # --extra-normal is normal data, yet a NAB recording without label windows was refused
+    import json
+
+    from hourglass.cli import app
+    from tests._cli import runner
+
+    _nab_layout(tmp_path)
+    r = runner.invoke(app, ["train", str(tmp_path / "data" / "cat" / "s.csv"), "--dataset", "nab",
+                            "--extra-normal", str(tmp_path / "new" / "fresh.csv"), "--model", "lstm-ae",
+                            "--window", "8", "--hidden", "8", "--epochs", "1", "-q",
+                            "-o", str(tmp_path / "M")])
+    assert r.exit_code == 0, r.output
+    info = json.loads((tmp_path / "M" / "config.json").read_text())["info"]
+    assert [e["rows"] for e in info["extra_normal"]] == [300]

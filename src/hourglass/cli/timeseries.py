@@ -173,8 +173,8 @@ def _read_extra(path: Path, ds: TimeSeriesDataset | None, label: str | None,
                 own: pd.DataFrame, data: Path, ignored: Sequence[str]) -> pd.DataFrame:
     """An ``--extra-normal`` file: read like DATA, its labels (if any) all normal, the same
     columns as DATA's training part (labels and the ``ignored`` columns aside: dropped ones,
-    which it may lack)."""
-    extra = _read(path, ds)
+    which it may lack). A NAB recording needs no label windows: it is normal data."""
+    extra = _read(path, ds, need_labels=False)
     if label is not None and label in extra.columns:
         n_bad = int((pd.to_numeric(extra[label], errors="coerce").fillna(1) != 0).sum())
         if n_bad:
