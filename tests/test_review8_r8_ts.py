@@ -152,7 +152,7 @@ def test_fill_limit_as_a_whole_float(limit: object) -> None:
 
 @pytest.mark.parametrize("limit", [2.5, "abc", True, 0])
 def test_fill_limit_not_whole_is_an_input_error(limit: object) -> None:
-    with pytest.raises(InputError, match="fill_limit: must be a whole number >= 1 or None"):
+    with pytest.raises(InputError, match="fill_limit: must be >= 1 and a whole number, or None"):
         TimeSeriesPreprocessor(fill="ffill", fill_limit=limit).fit(pd.DataFrame({"v": [1.0, np.nan, 3.0]}))
 
 

@@ -434,7 +434,7 @@ class TimeSeriesPreprocessor:
             except (TypeError, ValueError):
                 whole = False
             if not whole or int(float(self.fill_limit)) < 1:
-                raise InputError(f"fill_limit: must be a whole number >= 1 or None, got "
+                raise InputError(f"fill_limit: must be >= 1 and a whole number, or None, got "
                                  f"{self.fill_limit!r}", param="fill_limit")
         if self.freq not in (None, "rows"):
             try:
