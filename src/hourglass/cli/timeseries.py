@@ -56,18 +56,19 @@ def is_timeseries_dataset(name: str | None) -> bool:
     return name is not None and get_timeseries_dataset(name) is not None
 
 
-def _read(path: Path, ds: TimeSeriesDataset | None) -> pd.DataFrame:
+def _read(path: Path, ds: TimeSeriesDataset | None, need_labels: bool = True) -> pd.DataFrame:
     from hourglass.cli._spool import folder_shown
 
     if ds is not None and folder_shown(path) is not None:  # SKAB, NAB: each file its own series
         raise HourglassError(f"--dataset {ds.name}: one series a file, and {folder_shown(path)} are "
                              "several; give them one at a time")
-    return ds.read(path) if ds is not None else read_table(path)
+    return ds.read(path, need_labels=need_labels) if ds is not None else read_table(path)
 
 
-def read_series(path: Path, dataset: str | None) -> pd.DataFrame:
-    """The whole series in PATH, read with the named dataset's reader when one is given."""
-    return _read(path, _dataset(dataset))
+def read_series(path: Path, dataset: str | None, *, need_labels: bool = True) -> pd.DataFrame:
+    """The whole series in PATH, read with the named dataset's reader when one is given.
+    ``need_labels=False`` (score, explain): new data of a NAB model needs no label windows."""
+    return _read(path, _dataset(dataset), need_labels)
 
 
 def _dataset(name: str | None) -> TimeSeriesDataset | None:
@@ -172,8 +173,8 @@ def _read_extra(path: Path, ds: TimeSeriesDataset | None, label: str | None,
                 own: pd.DataFrame, data: Path, ignored: Sequence[str]) -> pd.DataFrame:
     """An ``--extra-normal`` file: read like DATA, its labels (if any) all normal, the same
     columns as DATA's training part (labels and the ``ignored`` columns aside: dropped ones,
-    which it may lack)."""
-    extra = _read(path, ds)
+    which it may lack). A NAB recording needs no label windows: it is normal data."""
+    extra = _read(path, ds, need_labels=False)
     if label is not None and label in extra.columns:
         n_bad = int((pd.to_numeric(extra[label], errors="coerce").fillna(1) != 0).sum())
         if n_bad:
@@ -423,7 +424,7 @@ def score_command(pipe: Pipeline, data: Path, output: Path, *, dataset: str | No
     if keep:
         raise HourglassError("--keep: not available for time-series models (the output has one "
                              "row per time step, with its timestamp)")
-    df = read_series(data, dataset or pipe.info.get("dataset"))
+    df = read_series(data, dataset or pipe.info.get("dataset"), need_labels=False)
     result = score_timeseries(pipe, df)
     line = scored_steps_text(len(result), len(df), pipe.features_.freq, int(result["flag"].sum()))
     if drift is not None:

@@ -277,14 +277,19 @@ _EPOCH_MIN, _EPOCH_MAX = 1e8, 9.2e9          # epoch seconds of 1973 to 2261 (pa
 _CLOCK_MIN, _CLOCK_MAX = 946_684_800, 4_102_444_800  # 2000-01-01 to 2100-01-01, for unnamed ones
 
 
+_EPOCH_UNITS = ("second", "millisecond", "microsecond", "nanosecond")  # what _times reads
+
+
 def epoch_channel(name: str, s: pd.Series) -> str | None:
-    """Why column ``name`` reads as epoch-second timestamps rather than a measurement, or ``None``.
+    """Why column ``name`` reads as epoch timestamps rather than a measurement, or ``None``.
 
     Conservative, as a channel it would be refused: either it is named as a time (``ts``,
     ``time``, ``timestamp``, ``epoch``, ``unix_ts`` ...) and never decreases, not constant,
-    with whole values between 1e8 and 9.2e9; or, whatever its name, it is strictly increasing in whole
-    seconds of 2000-2100 on a regular clock (at least 90% of its steps the same, of 1 s to 1 day).
-    A counter that grows by what it counts (bytes, requests) has irregular steps.
+    with whole values between 1e8 and 9.2e9 seconds; or, whatever its name, it is strictly
+    increasing in whole seconds of 2000-2100 on a regular clock (at least 90% of its steps the
+    same, of 1 s to 1 day). The same holds in milliseconds, microseconds and nanoseconds (the
+    units a timestamp column is read in: 1.7e12 is a time of 2023 in milliseconds). A counter
+    that grows by what it counts (bytes, requests) has irregular steps.
 
     Examples
     --------
@@ -292,11 +297,20 @@ def epoch_channel(name: str, s: pd.Series) -> str | None:
     'named as a time, whole numbers from 1714521600 to 1714521720, never decreasing'
     >>> epoch_channel("value", pd.Series(range(1_714_521_600, 1_714_521_900, 60)))
     'strictly increasing whole numbers from 1714521600 to 1714521840 on a regular 60 s clock'
+    >>> epoch_channel("timestamp", pd.Series([1_714_521_600_000, 1_714_521_660_000, 1_714_521_720_000]))
+    'named as a time, whole numbers from 1714521600000 to 1714521720000, never decreasing (milliseconds)'
     >>> epoch_channel("requests", pd.Series([10, 20, 35, 41])) is None
     True
     >>> epoch_channel("bytes", pd.Series([1.0e9, 1.2e9, 1.21e9, 1.5e9, 1.9e9])) is None
     True
     """
+    found = _epoch_unit(name, s)
+    return None if found is None else found[1]
+
+
+def _epoch_unit(name: str, s: pd.Series) -> tuple[str, str] | None:
+    """:func:`epoch_channel`'s finding as ``(unit, why)``: the epoch unit (``second``,
+    ``millisecond`` ...) and why; ``None`` when the column is no epoch time."""
     v = pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
     if len(v) < 3 or not np.isfinite(v).all() or not (v == np.round(v)).all():
         return None
@@ -304,14 +318,18 @@ def epoch_channel(name: str, s: pd.Series) -> str | None:
     lo, hi = float(v[0]), float(v[-1])
     key = "".join(ch for ch in str(name).lower() if ch not in "_- @.")
     named = key in _TIME_NAMES or key.startswith(_TIME_PREFIXES) or key.endswith(_TIME_SUFFIXES)
-    if named and (d >= 0).all() and hi > lo and _EPOCH_MIN <= lo and hi < _EPOCH_MAX:
-        return f"named as a time, whole numbers from {lo:.0f} to {hi:.0f}, never decreasing"
-    if not ((d > 0).all() and _CLOCK_MIN <= lo and hi <= _CLOCK_MAX):
-        return None
-    step = float(np.median(d))
-    if 1 <= step <= 86_400 and (d == step).mean() >= 0.9:
-        return (f"strictly increasing whole numbers from {lo:.0f} to {hi:.0f} on a regular "
-                f"{step:g} s clock")
+    for k, unit in enumerate(_EPOCH_UNITS):  # the units' ranges do not overlap: one matches
+        f = 1000.0 ** k
+        said = "" if k == 0 else f" ({unit}s)"
+        if named and (d >= 0).all() and hi > lo and _EPOCH_MIN * f <= lo and hi < _EPOCH_MAX * f:
+            return unit, (f"named as a time, whole numbers from {lo:.0f} to {hi:.0f}, never "
+                          f"decreasing{said}")
+        if not ((d > 0).all() and _CLOCK_MIN * f <= lo and hi <= _CLOCK_MAX * f):
+            continue
+        step = float(np.median(d))
+        if f <= step <= 86_400 * f and (d == step).mean() >= 0.9:
+            return unit, (f"strictly increasing whole numbers from {lo:.0f} to {hi:.0f} on a "
+                          f"regular {step / f:g} s clock{said}")
     return None
 
 
@@ -410,9 +428,14 @@ class TimeSeriesPreprocessor:
         if self.agg not in _AGGS:
             raise InputError(f"agg: unknown {self.agg!r}; choose from {', '.join(_AGGS)}",
                              param="agg")
-        if self.fill_limit is not None and int(self.fill_limit) < 1:
-            raise InputError(f"fill_limit: must be >= 1 or None, got {self.fill_limit}",
-                             param="fill_limit")
+        if self.fill_limit is not None:  # pandas' 'Limit must be an integer' took 2.0 and '2' too
+            try:
+                whole = not isinstance(self.fill_limit, bool) and float(self.fill_limit).is_integer()
+            except (TypeError, ValueError):
+                whole = False
+            if not whole or int(float(self.fill_limit)) < 1:
+                raise InputError(f"fill_limit: must be >= 1 and a whole number, or None, got "
+                                 f"{self.fill_limit!r}", param="fill_limit")
         if self.freq not in (None, "rows"):
             try:
                 offset = pd.tseries.frequencies.to_offset(self.freq)
@@ -538,11 +561,15 @@ class TimeSeriesPreprocessor:
         rows: a minute without events is a true 0, and models trained so keep scoring)."""
         return groups.agg(self.agg)
 
+    def _limit(self) -> int | None:
+        """``fill_limit`` as the int pandas takes (``2.0`` from a config is 2)."""
+        return None if self.fill_limit is None else int(float(self.fill_limit))
+
     def _fill(self, frame: pd.DataFrame) -> pd.DataFrame:
         if self.fill == "ffill":
-            frame = frame.ffill(limit=self.fill_limit)
+            frame = frame.ffill(limit=self._limit())
         elif self.fill == "interpolate":
-            frame = frame.interpolate(limit=self.fill_limit, limit_area="inside")
+            frame = frame.interpolate(limit=self._limit(), limit_area="inside")
         return frame
 
     def _raise_missing(self, frame: pd.DataFrame, fitting: bool = False, first_row: int = 0,
@@ -579,7 +606,7 @@ class TimeSeriesPreprocessor:
         if self.fill != "zero":
             self._raise_missing(filled, fitting, _first_row(df))
         elif self.fill_limit is not None:  # zeros bridge gaps of at most fill_limit steps
-            long = _long_gaps(frame.isna().to_numpy(), int(self.fill_limit))
+            long = _long_gaps(frame.isna().to_numpy(), int(float(self.fill_limit)))
             self._raise_missing(pd.DataFrame(np.where(long, np.nan, 0.0), index=frame.index,
                                              columns=frame.columns), fitting, _first_row(df))
         return frame, filled
@@ -618,10 +645,11 @@ class TimeSeriesPreprocessor:
                 logger.warning("ignoring non-numeric column(s): %s%s", ", ".join(ignored[:5]), hint)
             if self.timestamp_col is None:  # a time as a channel: every later step looks new
                 for c in cols:  # (channels named in ``columns`` are the caller's choice)
-                    why = epoch_channel(c, df[c])
-                    if why is not None:
+                    found = _epoch_unit(c, df[c])
+                    if found is not None:
+                        unit, why = found
                         raise InputError(
-                            f"column {c!r} looks like epoch-second timestamps ({why}): as a "
+                            f"column {c!r} looks like epoch-{unit} timestamps ({why}): as a "
                             "channel, every time after training would look anomalous; set it as "
                             f"the timestamp column (--timestamp-col {c}), or drop it (--drop {c})")
         if not cols:

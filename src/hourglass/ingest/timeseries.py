@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from hourglass._times import parse_timestamps, unreadable_times
 from hourglass.errors import InputError
 from hourglass.ingest.readers import read_table
 from hourglass.ingest.tables import READ_ERRORS
@@ -80,19 +81,23 @@ def _find_upwards(start: Path, relative: str) -> Path | None:
     return None
 
 
-def read_nab(path: str | os.PathLike[str], windows: str | os.PathLike[str] | None = None
-             ) -> pd.DataFrame:
+def read_nab(path: str | os.PathLike[str], windows: str | os.PathLike[str] | None = None,
+             *, need_labels: bool = True) -> pd.DataFrame:
     """One NAB series (``timestamp``, ``value``) with ``label`` = 1 inside the official windows.
 
     ``windows`` is ``combined_windows.json``; by default it is looked up as
     ``labels/combined_windows.json`` in the folders above the file, and the series' key is its
-    path relative to the ``data`` folder (``realKnownCause/nyc_taxi.csv``).
+    path relative to the ``data`` folder (``realKnownCause/nyc_taxi.csv``). With
+    ``need_labels=False`` (scoring new data), a series without windows (no windows file, or
+    none for it) is read without a ``label`` column instead of refused.
     """
     p = Path(path)
     df = read_table(p)
     if not {"timestamp", "value"} <= set(df.columns):
         raise InputError(f"{p}: expected NAB columns timestamp,value; found {', '.join(df.columns)}")
     wpath = Path(windows) if windows else _find_upwards(p.parent, "labels/combined_windows.json")
+    if wpath is None and not need_labels:
+        return df
     if wpath is None:
         raise InputError(f"{p}: NAB's labels/combined_windows.json not found in the folders above "
                          "the file; keep NAB's layout (data/<category>/<series>.csv beside labels/), "
@@ -102,13 +107,19 @@ def read_nab(path: str | os.PathLike[str], windows: str | os.PathLike[str] | Non
     except (OSError, json.JSONDecodeError) as exc:
         raise InputError(f"{wpath}: unreadable windows file ({exc})") from None
     key = f"{p.parent.name}/{p.name}"
+    if key not in table and not need_labels:
+        return df
     if key not in table:
         raise InputError(f"{wpath}: no windows for {key!r}")
-    try:
-        ts = pd.to_datetime(df["timestamp"])
-    except (ValueError, TypeError):  # pandas' message names neither the file nor the row
-        bad = pd.to_datetime(df["timestamp"], errors="coerce", format="mixed").isna().to_numpy()
-        row = int(bad.argmax()) if bad.any() else 0
+    try:  # read as the preprocessing reads them (epoch units, day-first dates, offsets to UTC):
+        # pandas alone read epoch seconds as nanoseconds of 1970 and refused 13/02/2014, so the
+        # windows labelled no row of a series the model reads fine
+        ts = pd.Series(parse_timestamps(df["timestamp"], "timestamp"))
+    except InputError as exc:  # the file and the row that is no time
+        bad = unreadable_times(df["timestamp"], "timestamp")
+        if not bad.any():
+            raise InputError(f"{p}: {exc}") from None
+        row = int(bad.argmax())
         raise InputError(f"{p}: data row {row + 1}: timestamp {df['timestamp'].iloc[row]!r} is no "
                          "date and time") from None
     if ts.dt.tz is not None:  # times with an offset ('...Z'): compared in UTC, as NAB's are
@@ -174,8 +185,8 @@ def read_smd(path: str | os.PathLike[str]) -> pd.DataFrame:
 
 def _labels(path: Path) -> np.ndarray:
     """The labels of an ASD/SMD ``test_label`` file, one a line (blank lines and ``#`` comments
-    skipped, as ``np.loadtxt`` reads them); a line that is no number is an
-    :class:`InputError` naming the file and the line."""
+    skipped, as ``np.loadtxt`` reads them); a line that is not 0 or 1 (a word, ``0.5``, ``nan``,
+    ``2``) is an :class:`InputError` naming the file and the line."""
     try:
         text = path.read_bytes().decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -188,10 +199,13 @@ def _labels(path: Path) -> np.ndarray:
         if not value:
             continue
         try:
-            labels.append(float(value))
+            label = float(value)
         except ValueError:
+            label = math.nan
+        if label not in (0.0, 1.0):  # 0.5 or nan read as int8 became a silent 0 (normal)
             raise InputError(f"{path}: line {number}: expected one 0/1 label a line, got "
-                             f"{value[:40]!r}") from None
+                             f"{value[:40]!r}")
+        labels.append(label)
     return np.asarray(labels, dtype=np.float64)
 
 
@@ -259,12 +273,13 @@ class TimeSeriesDataset:
     train_fraction: float | None = None
     train_cap: int | None = None
 
-    def read(self, path: str | os.PathLike[str]) -> pd.DataFrame:
-        """Read one series of this dataset (with a ``label`` column where labels exist)."""
+    def read(self, path: str | os.PathLike[str], *, need_labels: bool = True) -> pd.DataFrame:
+        """Read one series of this dataset (with a ``label`` column where labels exist).
+        ``need_labels=False``: a NAB series without windows is read unlabelled (scoring)."""
         if self.name == "skab":
             return read_skab(path)
         if self.name == "nab":
-            return read_nab(path)
+            return read_nab(path, need_labels=need_labels)
         return read_smd(path)
 
     def _cut(self, df: pd.DataFrame) -> int | None:

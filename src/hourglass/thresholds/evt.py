@@ -65,10 +65,20 @@ class GPDFit:
 
 
 def gpd_log_likelihood(y: np.ndarray, gamma: float, sigma: float) -> float:
-    """Log-likelihood of excesses ``y`` under a GPD (``-inf`` outside the support)."""
+    """Log-likelihood of excesses ``y`` under a GPD (``-inf`` outside the support). At shape
+    -1 the GPD is the uniform law on ``[0, sigma]``, its end point included.
+
+    Examples
+    --------
+    >>> y = np.array([0.2, 0.5, 1.0])
+    >>> round(gpd_log_likelihood(y, -1.0, 2.0), 4), gpd_log_likelihood(y, -1.0, 0.9)
+    (-2.0794, -inf)
+    """
     if sigma <= 0:
         return -math.inf
     n = y.size
+    if gamma == -1.0:  # uniform on [0, sigma] (the formula's 0 * log(0) at the end point)
+        return -n * math.log(sigma) if float(y.max(initial=0.0)) <= sigma else -math.inf
     if abs(gamma) < 1e-9:
         return -n * math.log(sigma) - float(y.sum()) / sigma
     z = 1.0 + gamma * y / sigma
@@ -125,11 +135,16 @@ def _grimshaw(y: np.ndarray, eps: float = 1e-8) -> list[tuple[float, float]]:
     return out
 
 
-def fit_gpd(excesses: np.ndarray, *, use_scipy: bool = True) -> tuple[float, float]:
+def fit_gpd(excesses: np.ndarray, *, use_scipy: bool = True, boundary: bool = True
+            ) -> tuple[float, float]:
     """Maximum-likelihood GPD ``(gamma, sigma)`` for positive ``excesses``.
 
-    Candidates: the exponential (gamma = 0), Grimshaw's roots and (``use_scipy``) scipy's
-    ``genpareto.fit``; the one with the highest likelihood is returned.
+    Candidates: the exponential (gamma = 0), Grimshaw's roots, the boundary of his search
+    (gamma = -1 with sigma the largest excess: a uniform tail, as bounded scores have, whose
+    likelihood no root reaches; left out with ``boundary=False``) and (``use_scipy``) scipy's
+    ``genpareto.fit``; the one with the highest likelihood is returned. Shapes below -1 are left
+    out: there the likelihood grows without bound as the end point nears the largest excess, and
+    its maximum says nothing about the tail (scipy returns such fits for uniform-like tails).
 
     Examples
     --------
@@ -142,7 +157,7 @@ def fit_gpd(excesses: np.ndarray, *, use_scipy: bool = True) -> tuple[float, flo
     y = y[y > 0]
     if y.size < 2:
         raise ValueError("fit_gpd needs at least 2 positive excesses")
-    cands = [(0.0, float(y.mean()))]
+    cands = [(0.0, float(y.mean()))] + ([(-1.0, float(y.max()))] if boundary else [])
     cands += _grimshaw(y)
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
@@ -153,7 +168,7 @@ def fit_gpd(excesses: np.ndarray, *, use_scipy: bool = True) -> tuple[float, flo
             cands.append((float(c), float(scale)))
         except (RuntimeError, ValueError, FloatingPointError):
             logger.debug("scipy genpareto.fit failed; using Grimshaw candidates only")
-    best = max(cands, key=lambda gs: gpd_log_likelihood(y, *gs))
+    best = max((gs for gs in cands if gs[0] >= -1.0), key=lambda gs: gpd_log_likelihood(y, *gs))
     return float(best[0]), float(best[1])
 
 
@@ -234,10 +249,12 @@ def fit_gpd_truncated(excesses: np.ndarray, limits: np.ndarray) -> tuple[float, 
     """
     y = np.asarray(excesses, dtype=np.float64)
     c = np.asarray(limits, dtype=np.float64)
-    g0, s0 = fit_gpd(y, use_scipy=False)
     cut = np.isfinite(c)
     if not cut.any():
-        return g0, s0
+        return fit_gpd(y, use_scipy=False)
+    # started inside, not at the boundary gamma = -1: there the cut peaks' likelihood is flat in
+    # sigma, the end point stayed at the largest peak and a uniform stream was flagged 1.3x q
+    g0, s0 = fit_gpd(y, use_scipy=False, boundary=False)
 
     def nll(theta: np.ndarray) -> float:
         gamma, sigma = float(theta[0]), float(np.exp(theta[1]))
