@@ -99,3 +99,35 @@ def test_drift_monitor_critical_counts_are_scipys(expected: float, n_ref: int) -
     fire, clear = _betabinom_isf(sizes, a, b, (1e-6, 1e-2))
     assert fire.tolist() == stats.betabinom(sizes, a, b).isf(1e-6).tolist()
     assert clear.tolist() == stats.betabinom(sizes, a, b).isf(1e-2).tolist()
+
+
+def _cut_emoji(text: str) -> str:
+    """``text`` (JSON) with its first ``"x"`` value a user agent cut inside an emoji."""
+    return text.replace('"x"', '"x\\ud83d"', 1)
+
+
+def test_json_lines_with_a_lone_surrogate_read(tmp_path: Path) -> None:
+    # one field cut inside an emoji ("\ud83d", the sender controls it) refused the whole file
+    # with "'utf-8' codec can't encode character", naming no file or line
+    path = tmp_path / "e.jsonl"
+    path.write_text(_cut_emoji('{"a": 1, "ua": "x"}\n{"a": 2, "ua": "y\\ud83d\\ude00"}\n'))
+    df = read_table(path)
+    assert df["ua"].tolist() == ["x\\ud83d", "y\U0001f600"]  # the escape as JSON writes it; a pair kept
+
+
+def test_okta_page_with_a_lone_surrogate_and_deep_nesting(tmp_path: Path) -> None:
+    import json
+
+    from hourglass.errors import InputError
+    from hourglass.ingest.formats import get_format
+    from tests.test_identity_formats import OKTA_EVENTS
+
+    events = [{**e, "actor": {**e["actor"], "displayName": "x"}} for e in OKTA_EVENTS]
+    (tmp_path / "page.json").write_text(_cut_emoji(json.dumps(events, indent=1)))
+    okta = get_format("okta")
+    df = okta.read(tmp_path / "page.json")
+    assert df["actor.displayName"].tolist() == ["x\\ud83d", "x", "x"]
+    (tmp_path / "deep.json").write_text("[" * 5000 + "]" * 5000)  # a RecursionError traceback
+    with pytest.raises(InputError, match=r"deep.json: not an Okta System Log: line 1: not valid JSON "
+                                         r"\(JSON nested deeper"):
+        okta.read(tmp_path / "deep.json")

@@ -81,27 +81,6 @@ class LongLine(bytes):
         return line
 
 
-def _no_lone_surrogates(value: Any) -> Any:
-    """``value`` (parsed JSON) with each string that holds a lone surrogate (JSON's ``\\ud800``
-    without its pair, which Python's parser keeps and no UTF-8 text can hold: pandas and the
-    outputs refuse it) written with the escape instead, as JSON writes it.
-
-    Examples
-    --------
-    >>> _no_lone_surrogates({"ua": "a\\ud800b", "ok": ["\\U0001f600", 1]})
-    {'ua': 'a\\\\ud800b', 'ok': ['\U0001f600', 1]}
-    """
-    from hourglass.serve.sinks import utf8_text  # (the SQLite sink's rule for such text)
-
-    if isinstance(value, str):
-        return utf8_text(value)
-    if isinstance(value, dict):
-        return {_no_lone_surrogates(k): _no_lone_surrogates(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_no_lone_surrogates(v) for v in value]
-    return value
-
-
 class _InputEnd(bytes):
     """The mark a stream's batches end with where its format gathers lines into events (audit
     records): the events still open are completed there."""
@@ -400,7 +379,9 @@ def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
             try:
                 row = json.loads(raw)
                 if b"\\ud" in raw.lower():  # a lone surrogate (\ud800) is no UTF-8 character:
-                    row = _no_lone_surrogates(row)  # one such field stopped the stream
+                    from hourglass.ingest.tables import no_lone_surrogates  # (pandas: loaded already)
+
+                    row = no_lone_surrogates(row)  # one such field stopped the stream
                 problem = None if isinstance(row, dict) else f"expected a JSON object, got {_kind(row)}"
                 if isinstance(row, list) and row and isinstance(row[0], dict):
                     problem = ("expected a JSON object, got an array of objects (send one object a "

@@ -46,10 +46,12 @@ from hourglass.ingest.datasets import DatasetSpec, require_fields
 from hourglass.ingest.readers import check_path
 from hourglass.ingest.tables import (
     CHUNK_BYTES,
+    LONE_SURROGATE,
     READ_ERRORS,
     ReadStats,
     first_json_object,
     flatten_json,
+    no_lone_surrogates,
     open_text,
     read_head,
 )
@@ -114,29 +116,6 @@ def looks_like_cloudtrail(head: bytes) -> bool:
 _SPACE = re.compile(r"\s*")
 #: Bytes read at a time from a file of ``{"Records": [...]}`` documents.
 _BLOCK_BYTES = 1 << 22
-_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")  # the JSON escape of a surrogate (\ud83d)
-
-
-def _no_lone_surrogates(value: Any) -> Any:
-    """``value`` (parsed JSON) with each string that holds a lone surrogate (JSON's ``\\ud83d``
-    without its pair: a user agent cut inside an emoji; Python's parser keeps it, and no UTF-8
-    text, hence no pandas column, can hold it) written with the escape instead, as ``stream``
-    reads such a line.
-
-    Examples
-    --------
-    >>> _no_lone_surrogates({"userAgent": "a\\ud83d", "ok": ["\\U0001f600", 1]})
-    {'userAgent': 'a\\\\ud83d', 'ok': ['\U0001f600', 1]}
-    """
-    from hourglass.serve.sinks import utf8_text  # (the rule stream and the SQLite sink follow)
-
-    if isinstance(value, str):
-        return utf8_text(value)
-    if isinstance(value, dict):
-        return {_no_lone_surrogates(k): _no_lone_surrogates(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_no_lone_surrogates(v) for v in value]
-    return value
 
 
 class _BadJson(ValueError):
@@ -176,8 +155,8 @@ def _documents(fh: Any, block: int | None = None) -> Iterator[tuple[int, Any]]:
         if at < len(text):
             try:
                 document, end = decoder.raw_decode(text, at)
-                if _SURROGATE.search(text, at, end):  # (a pair too: kept as it is)
-                    document = _no_lone_surrogates(document)
+                if LONE_SURROGATE.search(text, at, end):  # (a pair too: kept as it is)
+                    document = no_lone_surrogates(document)
             except json.JSONDecodeError as exc:
                 # cut short by the block's end (the error at its last token), or no JSON at all
                 short = exc.pos >= len(text) - 8 or exc.msg.startswith("Unterminated string")

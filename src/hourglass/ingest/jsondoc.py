@@ -36,11 +36,13 @@ from hourglass.ingest.datasets import DatasetSpec
 from hourglass.ingest.readers import check_path
 from hourglass.ingest.tables import (
     CHUNK_BYTES,
+    LONE_SURROGATE,
     READ_ERRORS,
     ReadStats,
     first_json_object,
     flatten_json,
     iter_table,
+    no_lone_surrogates,
     open_text,
     read_head,
 )
@@ -302,10 +304,16 @@ class JsonEventsSpec(DatasetSpec):
                 break
             line += text.count("\n", counted, at)  # the line this page starts on
             counted = at
+            start = at
             try:
                 doc, at = decoder.raw_decode(text, at)
             except ValueError as exc:
                 raise InputError(f"{p}: not {self.kind}: line {line}: not valid JSON ({exc})") from None
+            except RecursionError:  # arrays or objects nested ~1,000 deep: one line, not a traceback
+                raise InputError(f"{p}: not {self.kind}: line {line}: not valid JSON (JSON nested "
+                                 "deeper than Python's parser reads)") from None
+            if LONE_SURROGATE.search(text, start, at):  # (a pair too: kept as it is)
+                doc = no_lone_surrogates(doc)
             events = doc if isinstance(doc, list) else next(
                 (doc[k] for k in self.wrappers if isinstance(doc, dict) and k in doc),
                 [doc] if objects and isinstance(doc, dict) else None)

@@ -45,10 +45,10 @@ _SAID_DELIMITER: set[str] = set()  # files read with a sniffed delimiter, said o
 #: how a message names a CSV delimiter (inspect, the info line of a sniffed one)
 SEPARATOR_NAMES = {";": "semicolon", "\t": "tab", "|": "pipe", ",": "comma"}
 
-__all__ = ["BAD_ROWS", "CHUNK_BYTES", "MAX_LINE_BYTES", "READ_ERRORS", "SEPARATOR_NAMES", "ReadStats",
-           "check_text", "dedupe_names", "first_json_object", "flat_record", "flatten_json", "has_nested",
-           "iter_table", "nested_note", "open_text", "path_order", "prefetch", "read_head",
-           "sniff_delimiter"]
+__all__ = ["BAD_ROWS", "CHUNK_BYTES", "LONE_SURROGATE", "MAX_LINE_BYTES", "READ_ERRORS", "SEPARATOR_NAMES",
+           "ReadStats", "check_text", "dedupe_names", "first_json_object", "flat_record", "flatten_json",
+           "has_nested", "iter_table", "nested_note", "no_lone_surrogates", "open_text", "path_order",
+           "prefetch", "read_head", "sniff_delimiter"]
 
 BAD_ROWS = ("error", "skip")
 CHUNK_BYTES = 16 << 20
@@ -96,6 +96,35 @@ def open_text(path: Path) -> io.BufferedIOBase:
     if path.name.lower().endswith(".gz"):
         return gzip.open(path, "rb")
     return open(path, "rb")
+
+
+#: The JSON escape of a surrogate (``\\ud83d``): a line holding none has no lone surrogate.
+LONE_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def no_lone_surrogates(value: Any) -> Any:
+    """``value`` (parsed JSON) with each string that holds a lone surrogate (JSON's ``\\ud83d``
+    without its pair: a user agent cut inside an emoji; Python's parser keeps it, and no UTF-8
+    text, hence no pandas column or output, can hold it) written with the escape instead, as
+    JSON writes it: one such field, which the sender controls, refused the whole file.
+
+    Examples
+    --------
+    >>> no_lone_surrogates({"ua": "a\\ud83d", "ok": ["\\U0001f600", 1]})
+    {'ua': 'a\\\\ud83d', 'ok': ['\U0001f600', 1]}
+    """
+    if isinstance(value, str):
+        if not value.isascii():
+            try:
+                value.encode()
+            except UnicodeEncodeError:
+                return value.encode("utf-8", "backslashreplace").decode()
+        return value
+    if isinstance(value, dict):
+        return {no_lone_surrogates(k): no_lone_surrogates(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [no_lone_surrogates(v) for v in value]
+    return value
 
 
 def first_json_object(head: bytes) -> dict[str, Any] | None:
@@ -905,6 +934,8 @@ def _iter_jsonl_lines(path: Path, *, on_bad_rows: str, stats: ReadStats,
                 if not line.strip():
                     continue
                 obj = json.loads(line.rstrip("\r\n"))  # a cut line: "unterminated", not "control character"
+                if "\\u" in line and LONE_SURROGATE.search(line):  # (a pair too: kept as it is)
+                    obj = no_lone_surrogates(obj)
                 if not isinstance(obj, dict) and not (page is not None and isinstance(obj, list)):
                     raise ValueError(f"expected a JSON object, got {type(obj).__name__}")
             except (UnicodeDecodeError, ValueError, RecursionError) as exc:
