@@ -8,6 +8,7 @@ call one transaction, the columns taken from the first frame's dtypes.
 
 from __future__ import annotations
 
+import decimal
 import json
 import math
 import os
@@ -115,6 +116,8 @@ def sql_value(value: Any) -> Any:
     '18446744073709551615'
     >>> sql_value({"a": float("nan"), "b": [float("inf"), np.float32(1.5)]})
     '{"a": null, "b": [null, 1.5]}'
+    >>> sql_value(decimal.Decimal("2.50")), sql_value(decimal.Decimal("NaN"))  # a Parquet decimal
+    (2.5, None)
     """
     if value is None or value is pd.NA or value is pd.NaT:
         return None
@@ -128,6 +131,8 @@ def sql_value(value: Any) -> Any:
         return str(value)
     if isinstance(value, (dict, list, tuple)):
         return json.dumps(strict_json(value), default=str)
+    if isinstance(value, decimal.Decimal):  # (a kept Parquet decimal column)
+        return float(value) if value.is_finite() else None
     if isinstance(value, pd.Timestamp):
         return value.isoformat()
     if hasattr(value, "isoformat"):

@@ -5,6 +5,8 @@ half-written output, ever)."""
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
+import decimal
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -39,6 +41,8 @@ class ChunkWriter:
     def write(self, df: pd.DataFrame) -> None:
         """Append ``df``."""
         self.rows += len(df)
+        if self._fmt != "parquet":  # (Parquet holds binary, decimal and duration columns itself)
+            df = _as_text_values(df)
         if self._fmt == "jsonl":
             if self._text is None:
                 self._text = open_output(self._tmp, self._target)
@@ -81,6 +85,49 @@ class ChunkWriter:
                 self._sink.close()
         else:
             open_output(self._tmp, self._target, text=False).close()
+
+
+def _text_value(value: Any) -> Any:
+    """A value of a Parquet column as a text output writes it: bytes (a binary column) as UTF-8
+    text (bytes that are none escaped, ``\\xff``), a decimal as a float (``None`` if not finite),
+    a duration as pandas writes one (``0 days 00:01:30``); other values unchanged."""
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value).decode("utf-8", "backslashreplace")
+    if isinstance(value, decimal.Decimal):
+        return float(value) if value.is_finite() else None
+    if isinstance(value, dt.timedelta):
+        return str(pd.Timedelta(value))
+    return value
+
+
+def _as_text_values(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with the values of a kept Parquet binary, decimal or duration column as CSV and
+    JSON lines can write them (:func:`_text_value`): bytes that are no UTF-8 stopped the JSON
+    lines with an OverflowError traceback and the CSV with "Invalid UTF8 payload", and a
+    duration became milliseconds with a pandas warning.
+
+    Examples
+    --------
+    >>> import decimal
+    >>> df = pd.DataFrame({"blob": [b"ab\\xff", None], "amount": [decimal.Decimal("1.50"), None],
+    ...                    "took": pd.to_timedelta(["90s", None])})
+    >>> _as_text_values(df).iloc[0].tolist()
+    ['ab\\\\xff', 1.5, '0 days 00:01:30']
+    """
+    out = None
+    for i in range(df.shape[1]):
+        col = df.iloc[:, i]
+        if pd.api.types.is_timedelta64_dtype(col.dtype):
+            pass
+        elif not pd.api.types.is_object_dtype(col.dtype) or pd.api.types.infer_dtype(
+                col, skipna=True) in ("string", "empty", "boolean", "integer", "floating",
+                                      "mixed-integer-float", "datetime"):
+            continue
+        if out is None:
+            out = df.copy()
+        out.isetitem(i, col.map(lambda v: None if v is None or v is pd.NaT or (
+            isinstance(v, float) and v != v) else _text_value(v)).astype(object))
+    return df if out is None else out
 
 
 def _arrow_table(df: pd.DataFrame) -> pa.Table:
