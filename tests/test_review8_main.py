@@ -131,3 +131,33 @@ def test_okta_page_with_a_lone_surrogate_and_deep_nesting(tmp_path: Path) -> Non
     with pytest.raises(InputError, match=r"deep.json: not an Okta System Log: line 1: not valid JSON "
                                          r"\(JSON nested deeper"):
         okta.read(tmp_path / "deep.json")
+
+
+@pytest.mark.parametrize("name", ["a.jsonl", "a.csv", "a.sqlite"])
+def test_outputs_of_kept_parquet_binary_decimal_duration(tmp_path: Path, name: str) -> None:
+    # score --keep of a Parquet binary column: the JSON lines stopped with an OverflowError
+    # traceback, the CSV with 'Invalid UTF8 payload', SQLite on a decimal with a traceback
+    import decimal
+    import json
+    import sqlite3
+
+    import pandas as pd
+
+    from hourglass.ingest.writers import chunk_writer
+
+    df = pd.DataFrame({"row": [0, 1], "blob": [b"ab\xff", None],
+                       "amount": [decimal.Decimal("1.50"), None], "took": pd.to_timedelta(["90s", None])})
+    with chunk_writer(tmp_path / name) as w:
+        w.write(df)
+    if name.endswith(".jsonl"):
+        rows = [json.loads(x) for x in (tmp_path / name).read_text().splitlines()]
+        assert rows[0] == {"row": 0, "blob": "ab\\xff", "amount": 1.5, "took": "0 days 00:01:30"}
+        assert rows[1] == {"row": 1, "blob": None, "amount": None, "took": None}
+    elif name.endswith(".csv"):
+        back = pd.read_csv(tmp_path / name)
+        assert back["blob"].tolist()[0] == "ab\\xff" and back["amount"].tolist()[0] == 1.5
+        assert back["took"].tolist()[0] == "0 days 00:01:30"
+    else:
+        got = sqlite3.connect(tmp_path / name).execute("select blob, amount from alerts").fetchall()
+        assert got[0][0] == b"ab\xff" and float(got[0][1]) == 1.5  # (a text column: '1.5')
+        assert got[1] == (None, None)

@@ -198,7 +198,7 @@ class LogStreamScorer:
         """Events of key-sequence lines: one session per line, named by its line number.
         Blank lines and lines that are no key sequence are counted for the summary, without the
         note per micro-batch that read_key_sequences logs (a stderr line for each blank line of
-        a stream read line by line)."""
+        a stream read line by line); the first line that is no key sequence is named once."""
         seqs: list[np.ndarray] = []
         sessions: list[str] = []
         nums: list[int] = []
@@ -208,6 +208,9 @@ class LogStreamScorer:
             seq = key_sequence(stripped) if stripped else None
             if seq is None:
                 self.stats["unmatched" if stripped else "blank"] += 1
+                if stripped and self.stats["unmatched"] == 1:  # once a stream: the summary counts them
+                    logger.warning("stream: a line that is no integer key sequence skipped (first: "
+                                   "line %d); the summary counts them", num)
                 continue
             seqs.append(seq)
             sessions += [str(num)] * len(seq)
