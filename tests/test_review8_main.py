@@ -161,3 +161,15 @@ def test_outputs_of_kept_parquet_binary_decimal_duration(tmp_path: Path, name: s
         got = sqlite3.connect(tmp_path / name).execute("select blob, amount from alerts").fetchall()
         assert got[0][0] == b"ab\xff" and float(got[0][1]) == 1.5  # (a text column: '1.5')
         assert got[1] == (None, None)
+
+
+def test_benchmark_split_of_few_rows_with_blank_labels() -> None:
+    # the blank labels' own stratum needs 3 test rows: 10 rows at 0.2 were refused ('test_size = 2
+    # should be greater or equal to the number of classes = 3'); split by normal/anomaly instead
+    import pandas as pd
+
+    from hourglass.pipeline.benchmark import split_labelled
+
+    df = pd.DataFrame({"x": range(10), "y": ["ok"] * 6 + ["bad"] * 2 + [""] * 2})
+    train, test = split_labelled(df, "y", ["ok"], test_fraction=0.2)
+    assert len(train) == 8 and len(test) == 2

@@ -166,8 +166,16 @@ def split_labelled(df: pd.DataFrame, label_col: str, normal: Sequence[str], *,
     groups = np.where(blank, 2 if blank.sum() >= 2 else 0, is_anom)
     strat = groups if np.bincount(groups, minlength=3)[:2].min() >= 2 else None
     try:
-        train_idx, test_idx = train_test_split(np.arange(len(df)), test_size=test_fraction,
-                                               random_state=seed, stratify=strat)
+        try:
+            train_idx, test_idx = train_test_split(np.arange(len(df)), test_size=test_fraction,
+                                                   random_state=seed, stratify=strat)
+        except ValueError:  # too few test rows for three strata: normal/anomaly as before
+            if strat is None or not blank.sum() >= 2:
+                raise
+            strat = np.asarray(is_anom, dtype=np.int64)
+            strat = strat if np.bincount(strat, minlength=2).min() >= 2 else None
+            train_idx, test_idx = train_test_split(np.arange(len(df)), test_size=test_fraction,
+                                                   random_state=seed, stratify=strat)
     except ValueError as exc:
         raise InputError(f"{where}: cannot split {len(df)} rows at --test-fraction "
                          f"{test_fraction}: {exc}") from None
