@@ -43,7 +43,10 @@ main()
 
 
 def _run_with_sigterm(tmp_path: Path, patch: str, argv: list[str], stdin: bytes = b"") -> Any:
-    env = dict(os.environ, TMPDIR=str(tmp_path / "tmp"), OMP_NUM_THREADS="1")
+    import hourglass
+
+    env = dict(os.environ, TMPDIR=str(tmp_path / "tmp"), OMP_NUM_THREADS="1",
+               PYTHONPATH=str(Path(hourglass.__file__).resolve().parents[1]))  # this checkout's
     (tmp_path / "tmp").mkdir()
     script = _RUN.format(patch=textwrap.dedent(patch), argv=argv)
     return subprocess.run([sys.executable, "-c", script], input=stdin, capture_output=True,
@@ -173,3 +176,60 @@ def test_benchmark_split_of_few_rows_with_blank_labels() -> None:
     df = pd.DataFrame({"x": range(10), "y": ["ok"] * 6 + ["bad"] * 2 + [""] * 2})
     train, test = split_labelled(df, "y", ["ok"], test_fraction=0.2)
     assert len(train) == 8 and len(test) == 2
+
+
+def test_main_runs_outside_the_main_thread(capsys: pytest.CaptureFixture[str]) -> None:
+    # the SIGTERM handler is set from the main thread only: main() in a worker thread stopped
+    # with "ValueError: signal only works in main thread"
+    import threading
+
+    from hourglass.cli.app import main
+
+    got: list[object] = []
+
+    def go() -> None:
+        argv = sys.argv
+        sys.argv = ["hourglass", "formats"]
+        try:
+            main()
+        except SystemExit as exc:
+            got.append(exc.code)
+        except Exception as exc:
+            got.append(exc)
+        finally:
+            sys.argv = argv
+
+    t = threading.Thread(target=go)
+    t.start()
+    t.join(60)
+    assert got == [0]
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX signals")
+def test_sigterm_during_a_streams_last_summary_says_no_false_line(tmp_path: Path) -> None:
+    # the alerts were written; a SIGTERM during the final summary added "stopped by SIGTERM
+    # before the command finished; no output was written"
+    import json
+
+    from hourglass.detectors import AutoEncoder
+    from hourglass.features import TabularPreprocessor
+    from hourglass.pipeline import Pipeline
+
+    rng = np.random.default_rng(0)
+    import pandas as pd
+
+    df = pd.DataFrame(rng.normal(size=(300, 3)), columns=["a", "b", "c"])
+    Pipeline(detector=AutoEncoder(hidden=(4,), epochs=2, random_state=0, verbose=0),
+             features=TabularPreprocessor()).fit(df).save(tmp_path / "m")
+    rows = "".join(json.dumps(r) + "\n" for r in df.head(20).to_dict("records"))
+    patch = """
+    import hourglass.cli._drift as d
+    _orig = d.DriftCheck.summary
+    def summary(self, *a, **k):
+        os.kill(os.getpid(), signal.SIGTERM)
+        return _orig(self, *a, **k)
+    d.DriftCheck.summary = summary
+    """
+    res = _run_with_sigterm(tmp_path, patch, ["stream", str(tmp_path / "m")], rows.encode())
+    assert res.returncode == -signal.SIGTERM, res.stderr
+    assert b"streamed 20 rows" in res.stderr and b"no output was written" not in res.stderr

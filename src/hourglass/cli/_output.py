@@ -9,6 +9,7 @@ import logging
 import os
 import signal
 import sys
+import threading
 import traceback
 import warnings
 from collections.abc import Iterator
@@ -191,7 +192,8 @@ def sigterm_as_exception() -> Any:
     process on the spot, leaving temporary files behind; the handler it replaced, or ``None``
     where SIGTERM is handled otherwise already (ignored, or a handler of the embedding program)
     and is left alone. The console script then ends by SIGTERM (:func:`sigterm_seen`)."""
-    if signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+    if (threading.current_thread() is not threading.main_thread()  # (signal.signal: main only)
+            or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL):
         return None
     _SIGTERM["seen"] = False
     return signal.signal(signal.SIGTERM, _on_sigterm)

@@ -763,7 +763,13 @@ def stream_guard(sink: Any, output: Path | None, summary: Callable[[], None],
                 sink.close()  # said above) loses nothing more and is no second error
     if terminated:
         _end_by_sigterm()
-    summary()
+    with _stop_signals():  # the output is complete: a signal now ends the process after the summary
+        summary()
+        late = _STOP["signal"]
+    if late == signal.SIGTERM:
+        _end_by_sigterm()
+    if late is not None:
+        raise interrupted()
 
 
 def stream(
