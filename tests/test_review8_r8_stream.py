@@ -110,3 +110,17 @@ def test_series_stream_summary_counts_every_row_read(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     assert "streamed 22 rows from <stdin>: 20 steps" in res.stderr
     assert "skipped 2 malformed line(s) (lines 11, 12)" in res.stderr
+
+
+def test_ecs_alert_without_a_readable_time_keeps_the_kept_time_field(timed_model: Path,
+                                                                     tmp_path: Path) -> None:
+    # with --keep ts the skipped time's alert lost the field the user asked for (score keeps it)
+    data = _timed_rows(tmp_path / "rows.jsonl")
+    out = tmp_path / "score.jsonl"
+    args = ["--alert-format", "ecs", "--on-bad-rows", "skip", "--keep", "ts"]
+    assert runner.invoke(app, ["score", str(timed_model), str(data), *args, "-o", str(out)]).exit_code == 0
+    res = runner.invoke(app, ["stream", str(timed_model), "-i", str(data), *args])
+    assert res.exit_code == 0, res.output
+    docs = _plain_ecs(res.stdout)
+    assert docs[0]["hourglass"]["fields"] == {"ts": "garbage"}
+    assert docs == _plain_ecs(out.read_text())

@@ -1028,8 +1028,12 @@ def stream(
                                     "each later row without a readable time, counted)",
                                     where, lines[i], exc)
                             untimed += 1
-                            fields.pop(str(rule.time_field), None)
+                            time_field = str(rule.time_field)
+                            fields.pop(time_field, None)
                             doc = to_ecs(ecs_alert, rule, fields=fields)
+                            if time_field in kept:  # --keep asked for it: kept as score keeps it
+                                doc.setdefault("hourglass", {}).setdefault("fields", {})[
+                                    time_field] = kept[time_field]
                         out_docs.append(doc)
                         continue
                     out_docs.append({**alert, **kept})
