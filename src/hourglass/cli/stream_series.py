@@ -102,11 +102,13 @@ def run(scorer: Any, read: Callable[[int], bytes], sink: Any, *, where: str, bat
 
     start = time.perf_counter()
     bad = SkippedLines()  # their count and the first few: nothing grows with a long run
-    unread = [0]  # lines skipped before the scorer (not JSON, no object): rows read all the same
+    unread = [0]  # lines skipped before the scorer (not JSON, no object): never rows
 
     def summary() -> None:
-        counts = scorer.counts()  # (its rows: those it was given, a bad step among them)
-        counts["rows"] += unread[0]
+        # rows as the other streams count them: those scored (the scorer's count holds the steps
+        # it refused, which are among the skipped lines as the unreadable ones are)
+        counts = scorer.counts()
+        counts["rows"] -= len(bad) - unread[0]
         err.print(summary_line(counts, bad, where, time.perf_counter() - start,
                                scorer.window, scorer.threshold, scorer.threshold_note is None),
                   highlight=False)
