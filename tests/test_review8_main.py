@@ -233,3 +233,59 @@ def test_sigterm_during_a_streams_last_summary_says_no_false_line(tmp_path: Path
     res = _run_with_sigterm(tmp_path, patch, ["stream", str(tmp_path / "m")], rows.encode())
     assert res.returncode == -signal.SIGTERM, res.stderr
     assert b"streamed 20 rows" in res.stderr and b"no output was written" not in res.stderr
+
+
+def test_legacy_flower_strategy_times_no_wait_for_sites(monkeypatch: pytest.MonkeyPatch) -> None:
+    # configure_fit started the run's clock before client_manager.sample(), which waits for the
+    # sites to connect: fit_seconds said 3600 for an hour's wait and no training time
+    import types
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    flwr = types.ModuleType("flwr")
+    flwr.__version__ = "1.42.0"  # type: ignore[attr-defined]
+    common = types.ModuleType("flwr.common")
+    common.FitIns = lambda p, c: SimpleNamespace(parameters=p, config=c)  # type: ignore[attr-defined]
+    common.ndarrays_to_parameters = list  # type: ignore[attr-defined]
+    common.parameters_to_ndarrays = list  # type: ignore[attr-defined]
+    flwr.common = common  # type: ignore[attr-defined]
+    flwr.server = SimpleNamespace(strategy=SimpleNamespace(Strategy=object))  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "flwr", flwr)
+    monkeypatch.setitem(sys.modules, "flwr.common", common)
+    from hourglass.detectors import AutoEncoder
+    from hourglass.distributed import federated
+    from hourglass.distributed.federated import FederatedServer, Site
+    from hourglass.distributed.flower import flower_strategy
+
+    clock = {"now": 0.0}
+    monkeypatch.setattr(federated, "time", SimpleNamespace(perf_counter=lambda: clock["now"]))
+    rng = np.random.default_rng(0)
+    sites = [Site(pd.DataFrame({"a": rng.normal(size=40), "b": rng.exponential(size=40)}),
+                  AutoEncoder(hidden=(4, 2), epochs=1, verbose=0)) for _ in range(2)]
+    server = FederatedServer(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0), rounds=1)
+    strategy = flower_strategy(server, sites=2)
+
+    class Clients:  # as Flower's SimpleClientManager: sample() waits for the sites (an hour)
+        waited = False
+
+        def sample(self, num_clients: int, min_num_clients: int) -> list[SimpleNamespace]:
+            if not self.waited:
+                clock["now"] += 3600.0
+                self.waited = True
+            return [SimpleNamespace(cid=str(i)) for i in range(2)]
+
+    manager = Clients()
+    for rnd in range(1, server.n_rounds + 1):
+        ins = strategy.configure_fit(rnd, None, manager)
+        replies = [(c, SimpleNamespace(**dict(zip(("parameters", "num_examples", "metrics"),
+                                                  s.fit(i.parameters, i.config), strict=True))))
+                   for (c, i), s in zip(ins, sites, strict=True)]
+        strategy.aggregate_fit(rnd, replies, [])
+    assert server.pipeline().info["fit_seconds"] == 0.0
+
+
+def test_spark_output_schema_takes_a_numpy_array_of_pairs() -> None:
+    from hourglass.distributed.spark import output_schema
+
+    assert output_schema(keep=np.array([["flow_id", "bigint"]])).endswith("`flow_id` bigint")

@@ -98,8 +98,9 @@ def flower_strategy(server: FederatedServer, *, sites: int) -> Any:
             return ndarrays_to_parameters([])
 
         def configure_fit(self, server_round: int, parameters: Any, client_manager: Any) -> Any:
-            arrays, config = server.configure(server_round)
+            # the sites first: sample() waits for them to connect, which is no training time
             clients = client_manager.sample(num_clients=int(sites), min_num_clients=int(sites))
+            arrays, config = server.configure(server_round)
             ins = FitIns(ndarrays_to_parameters(arrays), config)
             return [(c, ins) for c in clients]
 
