@@ -228,13 +228,14 @@ def _strptime_format(pattern: str) -> str | None:
     --------
     >>> _strptime_format("dd/MM/yyyy HH:mm:ss.SSS"), _strptime_format("yyyy-MM-dd'T'HH:mm:ssZ")
     ('%d/%m/%Y %H:%M:%S.%f', '%Y-%m-%dT%H:%M:%S%z')
-    >>> _strptime_format("MMM dd yyyy HH:mm:ss z") is None
-    True
+    >>> _strptime_format("MMM dd yyyy HH:mm:ss z") is None, _strptime_format("MMM dd HH:mm:ss") is None
+    (True, True)
     """
-    out, at = [], 0
+    out, at, letters = [], 0, set()
     for m in _JAVA_FIELD.finditer(pattern):
         out.append(pattern[at:m.start()].replace("%", "%%"))
         field = m.group(0)
+        letters.add(field[0])
         if field.startswith("'"):
             out.append(field[1:-1].replace("%", "%%") or "'")
         elif field[0] == "S":
@@ -244,6 +245,8 @@ def _strptime_format(pattern: str) -> str | None:
         else:
             return None
         at = m.end()
+    if not {"y", "M", "d"} <= letters:  # strptime would date it 1900 (no year) or 1 January:
+        return None  # left as written, for the time reader to refuse by name ("has no year")
     out.append(pattern[at:].replace("%", "%%"))
     return "".join(out)
 
