@@ -43,6 +43,17 @@ def test_cloudtrail_documents_streamed(tmp_path: Path, monkeypatch: pytest.Monke
     assert ids == [f"{d}-{i}" for d in range(200) for i in range(10)]
 
 
+def test_cloudtrail_one_big_document_in_chunks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # one document of many records came out as one chunk of all of them (the cap was checked
+    # after each whole document only)
+    p = tmp_path / "one.json"
+    p.write_text(_trail(0, 250) + "\n")
+    monkeypatch.setattr(cloudtrail, "_CHUNK_RECORDS", 100)
+    chunks = list(CLOUDTRAIL.iter_chunks(p))
+    assert [len(df) for df in chunks] == [100, 100, 50]
+    assert [i for df in chunks for i in df["eventID"]] == [f"0-{i}" for i in range(250)]
+
+
 def test_cloudtrail_bad_document_found_early(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # malformed JSON is refused with its line, without reading on to the file's end
     p = tmp_path / "bad.json"

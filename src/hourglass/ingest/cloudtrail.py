@@ -170,11 +170,11 @@ def _documents(fh: Any, block: int | None = None) -> Iterator[tuple[int, Any]]:
                 continue
         elif eof:
             return
-        data = fh.read(want)  # the rest of a document under way: twice as much each time
-        eof = not data
+        data = fh.read(want)  # the rest of a document under way: four times as much each time
+        eof = not data  # (each try parses the document from its start: few tries on a big one)
         line_at(at)
         text, at, counted = text[at:] + utf8.decode(data, final=eof), 0, 0
-        want *= 2
+        want *= 4
 
 
 @dataclass(frozen=True)
@@ -215,15 +215,15 @@ class _CloudTrailSpec(DatasetSpec):
                     for i, r in enumerate(part):
                         if isinstance(r, dict):
                             records.append(r)
+                            if len(records) >= _CHUNK_RECORDS:  # a chunk's worth (in a document
+                                yield self._frame(records, p, first, stats)  # too): out, not kept
+                                records, first = [], False
                             continue
                         if on_bad_rows != "skip":
                             raise InputError(f"{p}: line {line}: Records[{i}]{of} is no JSON object (use "
                                              "--on-bad-rows skip to skip such records)")
                         if stats is not None:
                             stats.skipped(None)
-                    if len(records) >= _CHUNK_RECORDS:  # a chunk's worth: out, not kept
-                        yield self._frame(records, p, first, stats)
-                        records, first = [], False
         except InputError:
             raise
         except _BadJson as exc:  # (its line, as a folder's files read as one name theirs)
