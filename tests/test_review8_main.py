@@ -289,3 +289,19 @@ def test_spark_output_schema_takes_a_numpy_array_of_pairs() -> None:
     from hourglass.distributed.spark import output_schema
 
     assert output_schema(keep=np.array([["flow_id", "bigint"]])).endswith("`flow_id` bigint")
+
+
+def test_nab_series_with_an_empty_time_says_it_is_missing(tmp_path: Path) -> None:
+    # 'timestamp NaT is no date and time': pandas' word for the empty cell
+    import json
+
+    from hourglass.errors import InputError
+    from hourglass.ingest.timeseries import read_nab
+
+    (tmp_path / "data" / "realX").mkdir(parents=True)
+    (tmp_path / "labels").mkdir()
+    (tmp_path / "labels" / "combined_windows.json").write_text(json.dumps({"realX/s.csv": []}))
+    (tmp_path / "data" / "realX" / "s.csv").write_text(
+        "timestamp,value\n2014-04-01 00:00:00,1\n,2\n2014-04-01 00:10:00,3\n")
+    with pytest.raises(InputError, match=r"s.csv: data row 2: timestamp is missing$"):
+        read_nab(tmp_path / "data" / "realX" / "s.csv")

@@ -120,8 +120,9 @@ def read_nab(path: str | os.PathLike[str], windows: str | os.PathLike[str] | Non
         if not bad.any():
             raise InputError(f"{p}: {exc}") from None
         row = int(bad.argmax())
-        raise InputError(f"{p}: data row {row + 1}: timestamp {df['timestamp'].iloc[row]!r} is no "
-                         "date and time") from None
+        value = df["timestamp"].iloc[row]
+        said = "is missing" if pd.isna(value) else f"{value!r} is no date and time"
+        raise InputError(f"{p}: data row {row + 1}: timestamp {said}") from None
     if ts.dt.tz is not None:  # times with an offset ('...Z'): compared in UTC, as NAB's are
         ts = ts.dt.tz_convert("UTC").dt.tz_localize(None)
     label = np.zeros(len(df), dtype=np.int8)
