@@ -305,3 +305,21 @@ def test_nab_series_with_an_empty_time_says_it_is_missing(tmp_path: Path) -> Non
         "timestamp,value\n2014-04-01 00:00:00,1\n,2\n2014-04-01 00:10:00,3\n")
     with pytest.raises(InputError, match=r"s.csv: data row 2: timestamp is missing$"):
         read_nab(tmp_path / "data" / "realX" / "s.csv")
+
+
+def test_ensemble_rank_of_a_score_a_rounding_below_tied_held_out_scores() -> None:
+    # held-out scores tied at their maximum (identical normal sessions): the same session scored
+    # in another batch, a float32 rounding lower, ranked 0 instead of 1 (an EventEnsemble score of
+    # 0.571 alone, 1.0 in a batch)
+    from hourglass.detectors import Ensemble
+
+    X = np.random.default_rng(0).normal(size=(200, 4)).astype("float32")
+    ens = Ensemble(detectors=(("autoencoder", {"hidden": (4, 2), "epochs": 1}),), calibration="rank",
+                   verbose=0).fit(X)
+    v = np.float32(0.63775253)
+    _, mean, std = ens.calibration_[0]
+    ens.calibration_[0] = (np.full(50, v, dtype=np.float64), mean, std)
+    ens.members_[0].score = lambda rows: np.array([v, np.nextafter(v, np.float32(0)), v * 0.9],
+                                                  dtype=np.float64)
+    ranks = ens.member_scores(X[:3])[0]
+    assert ranks[0] == ranks[1] == 1.0 and ranks[2] == 0.0

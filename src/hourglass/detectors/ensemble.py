@@ -35,6 +35,7 @@ def _device_of(module: torch.nn.Module) -> torch.device:
     return torch.device("cpu") if tensor is None else tensor.device
 
 _CALIBRATIONS = ("zscore", "rank")
+_RANK_TOL = 8 * float(np.finfo(np.float32).eps)  # relative: a few float32 roundings
 _COMBINES = ("mean", "max")
 
 
@@ -219,7 +220,12 @@ class Ensemble(BaseDetector):
             if self.calibration == "zscore":
                 parts.append((s - mean) / std)
             else:
-                cdf = np.searchsorted(ref, s, side="right") / ref.size
+                # a score within float32 rounding of a held-out one counts as that score: the
+                # same session scored in another batch differs in its last bits, and held-out
+                # scores tied at their maximum made its rank jump from 1 to 0 (0.64 alone, 1.0 in
+                # a batch)
+                tol = _RANK_TOL * np.maximum(np.abs(s), np.abs(ref[-1]))
+                cdf = np.searchsorted(ref, s + tol, side="right") / ref.size
                 parts.append(cdf + np.maximum(s - ref[-1], 0.0) / std)
         return np.vstack(parts)
 
