@@ -323,3 +323,18 @@ def test_ensemble_rank_of_a_score_a_rounding_below_tied_held_out_scores() -> Non
                                                   dtype=np.float64)
     ranks = ens.member_scores(X[:3])[0]
     assert ranks[0] == ranks[1] == 1.0 and ranks[2] == 0.0
+
+
+def test_skipped_time_row_named_without_numpy_repr(caplog: pytest.LogCaptureFixture) -> None:
+    # 'skipped 1 row(s) without a readable time ... (first: row 2, np.float64(nan))'
+    import logging
+
+    import pandas as pd
+
+    from hourglass.cli.tables import skip_unreadable_times
+    from hourglass.ingest import ReadStats
+
+    df = pd.DataFrame({"ts": [1.7e9, float("nan"), 1.7e9 + 60], "x": [1, 2, 3]})
+    with caplog.at_level(logging.WARNING, logger="hourglass"):
+        out = skip_unreadable_times(df, "ts", None, "skip", ReadStats(), "d.csv")
+    assert len(out) == 2 and "(first: row 2, empty)" in caplog.text and "np." not in caplog.text

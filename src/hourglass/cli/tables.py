@@ -172,9 +172,11 @@ def skip_unreadable_times(df: pd.DataFrame, column: str, dayfirst: bool | None, 
                              f"(row 1: {df[column].iloc[0]!r}); is {column!r} the time column?")
     stats.bad_rows += int(bad.sum())
     first = int(np.flatnonzero(bad)[0])
+    value = df[column].iloc[first]
+    said = "empty" if pd.isna(value) else repr(value.item() if hasattr(value, "item") else value)
     logging.getLogger("hourglass").warning(
-        "%s: skipped %d row(s) without a readable time in column %r (first: row %d, %r)",
-        where, int(bad.sum()), column, first + 1, df[column].iloc[first])
+        "%s: skipped %d row(s) without a readable time in column %r (first: row %d, %s)",
+        where, int(bad.sum()), column, first + 1, said)  # (not 'np.float64(nan)')
     return df.loc[~bad].reset_index(drop=True)
 
 
