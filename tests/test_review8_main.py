@@ -338,3 +338,31 @@ def test_skipped_time_row_named_without_numpy_repr(caplog: pytest.LogCaptureFixt
     with caplog.at_level(logging.WARNING, logger="hourglass"):
         out = skip_unreadable_times(df, "ts", None, "skip", ReadStats(), "d.csv")
     assert len(out) == 2 and "(first: row 2, empty)" in caplog.text and "np." not in caplog.text
+
+
+def test_entity_score_skips_text_in_a_summed_column(tmp_path: Path) -> None:
+    # score/explain of an entity model stopped at 'abc' in a summed column even with
+    # --on-bad-rows skip, where stream skips the row
+    import pandas as pd
+    from typer.testing import CliRunner
+
+    from hourglass.cli.app import app
+    from hourglass.ingest.synthetic import port_scan_flows
+
+    runner = CliRunner()
+    train, _ = port_scan_flows(hosts=3, days=0.5, scan_flows=0, seed=1)
+    train.to_csv(tmp_path / "train.csv", index=False)
+    res = runner.invoke(app, ["train", str(tmp_path / "train.csv"), "--entity-col", "src_ip",
+                              "--timestamp-col", "ts", "--bucket", "5min", "-o", str(tmp_path / "M"),
+                              "--epochs", "2", "-q"])
+    assert res.exit_code == 0, res.output
+    test = pd.read_csv(tmp_path / "train.csv").head(300).astype({"bytes": object})
+    test.loc[5, "bytes"] = "abc"
+    test.to_csv(tmp_path / "test.csv", index=False)
+    args = ["score", str(tmp_path / "M"), str(tmp_path / "test.csv"), "-o", str(tmp_path / "s.csv")]
+    res = runner.invoke(app, args)
+    assert res.exit_code == 2 and "column 'bytes': data row 6 is not a number ('abc')" in res.stderr
+    res = runner.invoke(app, [*args, "--on-bad-rows", "skip"])
+    assert res.exit_code == 0, res.output
+    assert "skipped 1 row(s) whose summed column holds text that is no number (first: row 6" in res.stderr
+    assert "scored 299 rows" in res.stdout + res.stderr

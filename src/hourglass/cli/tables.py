@@ -7,7 +7,7 @@ import functools
 import logging
 import re
 import time
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -34,8 +34,8 @@ from hourglass.thresholds import events_per_day as events_per_day_from
 from hourglass.thresholds import threshold_from_spec
 
 __all__ = ["about_file", "at_file_rows", "no_rows_error", "preprocessor_for", "read_data",
-           "read_for_training", "resolve_spec", "score_chunks", "scores_frame", "skip_unreadable_times",
-           "split_labels", "train_pipeline", "unlabelled_rows"]
+           "read_for_training", "resolve_spec", "score_chunks", "scores_frame", "skip_text_in_numbers",
+           "skip_unreadable_times", "split_labels", "train_pipeline", "unlabelled_rows"]
 
 
 _ROW_REF = re.compile(r"\brow (\d+)\b")
@@ -177,6 +177,40 @@ def skip_unreadable_times(df: pd.DataFrame, column: str, dayfirst: bool | None, 
     logging.getLogger("hourglass").warning(
         "%s: skipped %d row(s) without a readable time in column %r (first: row %d, %s)",
         where, int(bad.sum()), column, first + 1, said)  # (not 'np.float64(nan)')
+    return df.loc[~bad].reset_index(drop=True)
+
+
+def skip_text_in_numbers(df: pd.DataFrame, columns: Sequence[str], on_bad_rows: str,
+                         stats: ReadStats, where: object) -> pd.DataFrame:
+    """``df`` without the rows whose value in one of ``columns`` (an entity model's summed
+    columns) is text that is no number, counted in ``stats`` as skipped rows, with
+    ``--on-bad-rows skip`` (else, or where no row would be left, ``df``: the transform names the
+    first one, as it did); blank, ``-`` and ``(empty)`` are missing values, not text."""
+    from hourglass.features.roles import PLACEHOLDERS
+
+    if on_bad_rows != "skip":
+        return df
+    bad = np.zeros(len(df), dtype=bool)
+    first: tuple[int, str] | None = None
+    for c in columns:
+        s = df[c] if c in df.columns else None
+        if s is None or pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+            continue
+        these = pd.to_numeric(s, errors="coerce").isna().to_numpy() & s.notna().to_numpy()
+        if these.any():
+            text = s.astype("string").str.strip()
+            these &= ((text != "") & ~text.isin(PLACEHOLDERS)).fillna(False).to_numpy(dtype=bool)
+        if these.any():
+            i = int(np.flatnonzero(these)[0])
+            first = min(first, (i, c)) if first is not None else (i, c)
+        bad |= these
+    if first is None or bad.all():
+        return df
+    stats.bad_rows += int(bad.sum())
+    i, c = first
+    logging.getLogger("hourglass").warning(
+        "%s: skipped %d row(s) whose summed column holds text that is no number (first: row %d, "
+        "column %r: %r)", where, int(bad.sum()), i + 1, c, df[c].iloc[i])
     return df.loc[~bad].reset_index(drop=True)
 
 
