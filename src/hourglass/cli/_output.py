@@ -34,6 +34,7 @@ __all__ = [
     "class_table",
     "data_on_stdout",
     "disk_full_text",
+    "end_by_sigterm",
     "err",
     "error_line",
     "interrupted",
@@ -208,6 +209,16 @@ def sigterm_seen() -> bool:
     False
     """
     return _SIGTERM["seen"]
+
+
+def end_by_sigterm() -> None:
+    """End the process by SIGTERM, as it would have ended without a handler of ours (exit status
+    143; a clean stop for systemd), once what it wrote is flushed."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    os.kill(os.getpid(), signal.SIGTERM)
 
 
 def is_sigterm_handler(handler: object) -> bool:

@@ -10,7 +10,6 @@ the consoles, errors and tables.
 
 from __future__ import annotations
 
-import contextlib
 import inspect as _inspect
 import logging
 import os
@@ -33,6 +32,7 @@ from hourglass.cli._options import (
     QuietOpt,
 )
 from hourglass.cli._output import (
+    end_by_sigterm,
     err,
     error_line,
     interruption_reported,
@@ -216,8 +216,5 @@ def main() -> None:
         err.print(error_line(f"{what} before the command finished; no output was written "
                              "(models and files appear only when complete)"), highlight=False)
     if term:  # ended by SIGTERM, as without the handler (exit status 143)
-        for stream in (sys.stdout, sys.stderr):
-            with contextlib.suppress(Exception):
-                stream.flush()
-        os.kill(os.getpid(), signal.SIGTERM)
+        end_by_sigterm()
     sys.exit(rv if isinstance(rv, int) else 0)

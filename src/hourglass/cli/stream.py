@@ -51,6 +51,7 @@ from hourglass.cli._options import (
 )
 from hourglass.cli._output import (
     SHOWN_BAD_LINES,
+    end_by_sigterm,
     err,
     interrupted,
     is_sigterm_handler,
@@ -309,13 +310,9 @@ def _stop_signals() -> Iterator[None]:
 
 
 def _end_by_sigterm() -> None:
-    """End the process by SIGTERM, as it would have ended without the stream's handler (exit
-    status 143; a clean stop for systemd), once the summary and the output are out."""
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(Exception):
-            stream.flush()
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    os.kill(os.getpid(), signal.SIGTERM)
+    """End the process by SIGTERM (:func:`~hourglass.cli._output.end_by_sigterm`) once the
+    summary and the output are out."""
+    end_by_sigterm()
     raise typer.Exit(143)  # not reached where the signal ends the process
 
 
