@@ -8,6 +8,7 @@ call one transaction, the columns taken from the first frame's dtypes.
 
 from __future__ import annotations
 
+import datetime as dt
 import decimal
 import json
 import math
@@ -23,8 +24,8 @@ import pandas as pd
 
 from hourglass.errors import InputError
 
-__all__ = ["SQLITE_SUFFIXES", "SQLiteWriter", "check_table_name", "connect", "ensure_table",
-           "insert_rows", "is_sqlite", "sql_type", "sql_value", "strict_json"]
+__all__ = ["SQLITE_SUFFIXES", "SQLiteWriter", "check_table_name", "connect", "ensure_table", "insert_rows",
+           "is_sqlite", "parquet_value", "sql_type", "sql_value", "strict_json"]
 
 #: File name endings written as a SQLite database.
 SQLITE_SUFFIXES = ("sqlite", "sqlite3", "db")
@@ -103,6 +104,27 @@ def strict_json(value: Any) -> Any:
     return value
 
 
+def parquet_value(value: Any) -> Any:
+    """A value only a Parquet column holds, as text outputs write it: bytes (a binary column) as
+    UTF-8 text (bytes that are none escaped, ``\\xff``), a decimal as a float (``None`` if not
+    finite), a duration as pandas writes one; any other value unchanged.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> parquet_value(b"ab\\xff"), parquet_value(decimal.Decimal("1.5")), parquet_value(dt.timedelta(0, 90))
+    ('ab\\\\xff', 1.5, '0 days 00:01:30')
+    """
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value).decode("utf-8", "backslashreplace")
+    if isinstance(value, decimal.Decimal):
+        number = float(value)  # (1e400 is an infinite float)
+        return number if math.isfinite(number) else None
+    if isinstance(value, dt.timedelta):
+        return str(pd.Timedelta(value))
+    return value
+
+
 def sql_value(value: Any) -> Any:
     """A value SQLite stores as is: numpy scalars as Python numbers, NaN and NA as NULL, lists
     and dicts as strict JSON text (a NaN or ±inf in them ``null``, as JSON has neither), times as
@@ -132,7 +154,7 @@ def sql_value(value: Any) -> Any:
     if isinstance(value, (dict, list, tuple)):
         return json.dumps(strict_json(value), default=str)
     if isinstance(value, decimal.Decimal):  # (a kept Parquet decimal column)
-        return float(value) if value.is_finite() else None
+        return parquet_value(value)
     if isinstance(value, pd.Timestamp):
         return value.isoformat()
     if hasattr(value, "isoformat"):

@@ -5,8 +5,6 @@ half-written output, ever)."""
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
-import decimal
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +17,7 @@ import pyarrow.parquet as pq
 
 from hourglass.errors import InputError
 from hourglass.ingest.readers import atomic_output, detect_format, json_lines, open_output
-from hourglass.ingest.sqlite import SQLiteWriter, is_sqlite
+from hourglass.ingest.sqlite import SQLiteWriter, is_sqlite, parquet_value
 
 __all__ = ["ChunkWriter", "chunk_writer"]
 
@@ -87,24 +85,11 @@ class ChunkWriter:
             open_output(self._tmp, self._target, text=False).close()
 
 
-def _text_value(value: Any) -> Any:
-    """A value of a Parquet column as a text output writes it: bytes (a binary column) as UTF-8
-    text (bytes that are none escaped, ``\\xff``), a decimal as a float (``None`` if not finite),
-    a duration as pandas writes one (``0 days 00:01:30``); other values unchanged."""
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        return bytes(value).decode("utf-8", "backslashreplace")
-    if isinstance(value, decimal.Decimal):
-        return float(value) if value.is_finite() else None
-    if isinstance(value, dt.timedelta):
-        return str(pd.Timedelta(value))
-    return value
-
-
 def _as_text_values(df: pd.DataFrame) -> pd.DataFrame:
     """``df`` with the values of a kept Parquet binary, decimal or duration column as CSV and
-    JSON lines can write them (:func:`_text_value`): bytes that are no UTF-8 stopped the JSON
-    lines with an OverflowError traceback and the CSV with "Invalid UTF8 payload", and a
-    duration became milliseconds with a pandas warning.
+    JSON lines can write them (:func:`~hourglass.ingest.sqlite.parquet_value`): bytes that are
+    no UTF-8 stopped the JSON lines with an OverflowError traceback and the CSV with "Invalid
+    UTF8 payload", and a duration became milliseconds with a pandas warning.
 
     Examples
     --------
@@ -126,7 +111,7 @@ def _as_text_values(df: pd.DataFrame) -> pd.DataFrame:
         if out is None:
             out = df.copy()
         out.isetitem(i, col.map(lambda v: None if v is None or v is pd.NaT or (
-            isinstance(v, float) and v != v) else _text_value(v)).astype(object))
+            isinstance(v, float) and v != v) else parquet_value(v)).astype(object))
     return df if out is None else out
 
 

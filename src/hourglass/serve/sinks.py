@@ -17,7 +17,6 @@ import contextlib
 import datetime as dt
 import decimal
 import json
-import math
 import os
 import sqlite3
 import sys
@@ -34,6 +33,7 @@ from hourglass.ingest.sqlite import (
     ensure_table,
     insert_rows,
     is_sqlite,
+    parquet_value,
     strict_json,
 )
 
@@ -239,13 +239,8 @@ def _iso(value: Any) -> Any:
         return None
     if isinstance(value, (dt.datetime, dt.date, dt.time)):
         return value.isoformat()
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        return bytes(value).decode("utf-8", "backslashreplace")
-    if isinstance(value, decimal.Decimal):
-        number = float(value)  # (1e400 is an infinite float)
-        return number if math.isfinite(number) else None
-    if isinstance(value, dt.timedelta):  # as pandas writes one in CSV: '0 days 00:01:30'
-        return str(pd.Timedelta(value)) if pd is not None else str(value)
+    if isinstance(value, (bytes, bytearray, memoryview, decimal.Decimal, dt.timedelta)):
+        return parquet_value(value)  # as the score outputs write them
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
