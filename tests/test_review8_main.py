@@ -289,6 +289,8 @@ def test_spark_output_schema_takes_a_numpy_array_of_pairs() -> None:
     from hourglass.distributed.spark import output_schema
 
     assert output_schema(keep=np.array([["flow_id", "bigint"]])).endswith("`flow_id` bigint")
+    with pytest.raises(ValueError, match="expected the kept columns with their Spark types"):
+        output_schema(keep=np.array(["ab"]))  # a name split into a column 'a' of type 'b'
 
 
 def test_nab_series_with_an_empty_time_says_it_is_missing(tmp_path: Path) -> None:
@@ -356,13 +358,15 @@ def test_entity_score_skips_text_in_a_summed_column(tmp_path: Path) -> None:
                               "--timestamp-col", "ts", "--bucket", "5min", "-o", str(tmp_path / "M"),
                               "--epochs", "2", "-q"])
     assert res.exit_code == 0, res.output
-    test = pd.read_csv(tmp_path / "train.csv").head(300).astype({"bytes": object})
+    test = pd.read_csv(tmp_path / "train.csv").head(300).astype({"bytes": object, "ts": object})
     test.loc[5, "bytes"] = "abc"
+    test.loc[1, "ts"] = "garbage"  # skipped too: the text is still named by its row in the file
     test.to_csv(tmp_path / "test.csv", index=False)
     args = ["score", str(tmp_path / "M"), str(tmp_path / "test.csv"), "-o", str(tmp_path / "s.csv")]
     res = runner.invoke(app, args)
-    assert res.exit_code == 2 and "column 'bytes': data row 6 is not a number ('abc')" in res.stderr
+    assert res.exit_code == 2 and "row 2" in res.stderr  # the time, first
     res = runner.invoke(app, [*args, "--on-bad-rows", "skip"])
     assert res.exit_code == 0, res.output
     assert "skipped 1 row(s) whose summed column holds text that is no number (first: row 6" in res.stderr
-    assert "scored 299 rows" in res.stdout + res.stderr
+    assert "skipped 1 row(s) without a readable time in column 'ts' (first: row 2, 'garbage')" in res.stderr
+    assert "scored 298 rows" in res.stdout + res.stderr

@@ -17,7 +17,7 @@ from hourglass.cli._spool import shown
 from hourglass.cli.tables import (
     read_data,
     resolve_spec,
-    skip_text_in_numbers,
+    skip_unreadable_rows,
     skip_unreadable_times,
     split_labels,
     unlabelled_rows,
@@ -495,9 +495,8 @@ def score_entity(pipe: Pipeline, data: Path, output: Path, *, fmt: str, on_bad_r
     if done is None:
         df = _read(data, fmt, on_bad_rows, stats)
         f = pipe.features_
-        df = skip_unreadable_times(df, f.timestamp_col, getattr(f, "dayfirst_", None), on_bad_rows,
-                                   stats, data)
-        df = skip_text_in_numbers(df, f.numeric_, on_bad_rows, stats, data)
+        df = skip_unreadable_rows(df, f.timestamp_col, getattr(f, "dayfirst_", None), f.numeric_,
+                                  on_bad_rows, stats, data)
         keys, X = f.transform_with_keys(pipe.with_absent_fields(df))
         n_rows = len(df)
     else:
@@ -634,9 +633,8 @@ def evaluate_entity(pipe: Pipeline, data: Path, *, label_col: str | None, normal
         stats = ReadStats()
         df = _read(data, fmt, on_bad_rows, stats)
         f = pipe.features_
-        df = skip_unreadable_times(df, f.timestamp_col, getattr(f, "dayfirst_", None), on_bad_rows,
-                                   stats, data)
-        df = skip_text_in_numbers(df, f.numeric_, on_bad_rows, stats, data)
+        df = skip_unreadable_rows(df, f.timestamp_col, getattr(f, "dayfirst_", None), f.numeric_,
+                                  on_bad_rows, stats, data)
         labels_all = label_strings(df[label_col]) if label_col in df.columns else None
         if labels_all is not None:
             keep = unlabelled_rows(labels_all, normal, label_col, str(data), "left out of the metrics")

@@ -28,7 +28,7 @@ def explain_entity(pipe: Any, model: Path, data: Path, *, command: Any, top: int
     import pandas as pd
 
     from hourglass.cli.entity import _read
-    from hourglass.cli.tables import skip_text_in_numbers, skip_unreadable_times
+    from hourglass.cli.tables import skip_unreadable_rows
     from hourglass.explain import bucket_reasons, explainable
     from hourglass.features.entity import KEYS
     from hourglass.ingest import ReadStats
@@ -44,9 +44,8 @@ def explain_entity(pipe: Any, model: Path, data: Path, *, command: Any, top: int
     stats = ReadStats()
     df = _read(data, fmt, on_bad_rows, stats)
     # --on-bad-rows skip: a row without a readable time is skipped, as 'score' skips it
-    df = skip_unreadable_times(df, f.timestamp_col, getattr(f, "dayfirst_", None), on_bad_rows,
-                               stats, data)
-    df = skip_text_in_numbers(df, f.numeric_, on_bad_rows, stats, data)  # (and text in a number)
+    df = skip_unreadable_rows(df, f.timestamp_col, getattr(f, "dayfirst_", None), f.numeric_,
+                              on_bad_rows, stats, data)  # (and text in a summed column)
     full = pipe.with_absent_fields(df)
     agg = f.aggregate(full)
     X = f.encode(agg)

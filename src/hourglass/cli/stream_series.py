@@ -102,13 +102,11 @@ def run(scorer: Any, read: Callable[[int], bytes], sink: Any, *, where: str, bat
 
     start = time.perf_counter()
     bad = SkippedLines()  # their count and the first few: nothing grows with a long run
-    unread = [0]  # lines skipped before the scorer (not JSON, no object): never rows
-
     def summary() -> None:
         # rows as the other streams count them: those scored (the scorer's count holds the steps
-        # it refused, which are among the skipped lines as the unreadable ones are)
+        # it refused, in either --on-bad-rows mode)
         counts = scorer.counts()
-        counts["rows"] -= len(bad) - unread[0]
+        counts["rows"] -= counts["bad"]
         err.print(summary_line(counts, bad, where, time.perf_counter() - start,
                                scorer.window, scorer.threshold, scorer.threshold_note is None),
                   highlight=False)
@@ -117,9 +115,7 @@ def run(scorer: Any, read: Callable[[int], bytes], sink: Any, *, where: str, bat
 
     with stream_guard(sink, output, summary, lambda: bool(scorer.counts()["rows"] or bad)):
         for lines_batch in LineBatcher(read, batch, max_delay):
-            skipped = len(bad)
             rows, lines, problem = _parse(lines_batch, where, on_bad_rows, bad)
-            unread[0] += len(bad) - skipped
             for i, row in enumerate(rows if keep else ()):
                 absent = next((c for c in keep or [] if c not in row), None)
                 if absent is not None:  # the stream stops at this line; the steps before it are

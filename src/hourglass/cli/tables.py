@@ -34,7 +34,7 @@ from hourglass.thresholds import events_per_day as events_per_day_from
 from hourglass.thresholds import threshold_from_spec
 
 __all__ = ["about_file", "at_file_rows", "no_rows_error", "preprocessor_for", "read_data",
-           "read_for_training", "resolve_spec", "score_chunks", "scores_frame", "skip_text_in_numbers",
+           "read_for_training", "resolve_spec", "score_chunks", "scores_frame", "skip_unreadable_rows",
            "skip_unreadable_times", "split_labels", "train_pipeline", "unlabelled_rows"]
 
 
@@ -160,36 +160,50 @@ def skip_unreadable_times(df: pd.DataFrame, column: str, dayfirst: bool | None, 
     """``df`` without the rows whose ``column`` holds no readable time, counted in ``stats``
     as skipped rows, with ``--on-bad-rows skip`` (else ``df``: the read names the first one);
     a column without one readable time is an error naming it, either way."""
-    from hourglass._times import unreadable_times
+    return skip_unreadable_rows(df, column, dayfirst, (), on_bad_rows, stats, where)
 
-    if on_bad_rows != "skip" or column not in df.columns:
+
+def skip_unreadable_rows(df: pd.DataFrame, column: str, dayfirst: bool | None, numbers: Sequence[str],
+                         on_bad_rows: str, stats: ReadStats, where: object) -> pd.DataFrame:
+    """:func:`skip_unreadable_times`, and, with ``numbers`` (an entity model's summed columns),
+    the rows whose value in one of them is text that is no number (blank, ``-`` and
+    ``(empty)`` are missing values, not text; where no row would be left, the transform names
+    the first one, as it did); each kind said once, its first row named as in ``df``."""
+    if on_bad_rows != "skip":
         return df
-    bad = unreadable_times(df[column], column, dayfirst)
+    bad = _time_mask(df, column, dayfirst, where)
+    bad |= _number_mask(df, numbers, where, ~bad)
     if not bad.any():
         return df
-    if bad.all():
-        raise HourglassError(f"column {column!r}: no row of {where} holds a readable time "
-                             f"(row 1: {df[column].iloc[0]!r}); is {column!r} the time column?")
     stats.bad_rows += int(bad.sum())
-    first = int(np.flatnonzero(bad)[0])
-    value = df[column].iloc[first]
-    said = "empty" if pd.isna(value) else repr(value.item() if hasattr(value, "item") else value)
-    logging.getLogger("hourglass").warning(
-        "%s: skipped %d row(s) without a readable time in column %r (first: row %d, %s)",
-        where, int(bad.sum()), column, first + 1, said)  # (not 'np.float64(nan)')
     return df.loc[~bad].reset_index(drop=True)
 
 
-def skip_text_in_numbers(df: pd.DataFrame, columns: Sequence[str], on_bad_rows: str,
-                         stats: ReadStats, where: object) -> pd.DataFrame:
-    """``df`` without the rows whose value in one of ``columns`` (an entity model's summed
-    columns) is text that is no number, counted in ``stats`` as skipped rows, with
-    ``--on-bad-rows skip`` (else, or where no row would be left, ``df``: the transform names the
-    first one, as it did); blank, ``-`` and ``(empty)`` are missing values, not text."""
+def _time_mask(df: pd.DataFrame, column: str, dayfirst: bool | None, where: object) -> np.ndarray:
+    """The rows of ``df`` whose ``column`` holds no readable time (said, the first named)."""
+    from hourglass._times import unreadable_times
+
+    if column not in df.columns:
+        return np.zeros(len(df), dtype=bool)
+    bad = np.asarray(unreadable_times(df[column], column, dayfirst), dtype=bool)
+    if not bad.any():
+        return bad
+    if bad.all():
+        raise HourglassError(f"column {column!r}: no row of {where} holds a readable time "
+                             f"(row 1: {df[column].iloc[0]!r}); is {column!r} the time column?")
+    first = int(np.flatnonzero(bad)[0])
+    logging.getLogger("hourglass").warning(
+        "%s: skipped %d row(s) without a readable time in column %r (first: row %d, %s)",
+        where, int(bad.sum()), column, first + 1, _said(df[column].iloc[first]))
+    return bad
+
+
+def _number_mask(df: pd.DataFrame, columns: Sequence[str], where: object,
+                 others: np.ndarray) -> np.ndarray:
+    """The rows of ``df`` whose value in one of ``columns`` is text that is no number (said, the
+    first named); none where no row of ``others`` (the rows not skipped otherwise) would be left."""
     from hourglass.features.roles import PLACEHOLDERS
 
-    if on_bad_rows != "skip":
-        return df
     bad = np.zeros(len(df), dtype=bool)
     first: tuple[int, str] | None = None
     for c in columns:
@@ -204,14 +218,19 @@ def skip_text_in_numbers(df: pd.DataFrame, columns: Sequence[str], on_bad_rows: 
             i = int(np.flatnonzero(these)[0])
             first = min(first, (i, c)) if first is not None else (i, c)
         bad |= these
-    if first is None or bad.all():
-        return df
-    stats.bad_rows += int(bad.sum())
+    if first is None or not (others & ~bad).any():
+        return np.zeros(len(df), dtype=bool)
     i, c = first
     logging.getLogger("hourglass").warning(
         "%s: skipped %d row(s) whose summed column holds text that is no number (first: row %d, "
-        "column %r: %r)", where, int(bad.sum()), i + 1, c, df[c].iloc[i])
-    return df.loc[~bad].reset_index(drop=True)
+        "column %r: %s)", where, int(bad.sum()), i + 1, c, _said(df[c].iloc[i]))
+    return bad
+
+
+def _said(value: Any) -> str:
+    """A cell as a skipped-row warning names it: ``empty``, or its value as written (not numpy's
+    ``np.float64(nan)``)."""
+    return "empty" if pd.isna(value) else repr(value.item() if hasattr(value, "item") else value)
 
 
 def train_pipeline(

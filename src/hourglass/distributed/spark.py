@@ -245,8 +245,8 @@ def output_schema(model_dir: str | os.PathLike[str] | None = None, *,
     """
     _no_bare_string(keep, "{{{!r}: 'string'}} (the column's Spark type)")
     given: list[Any] = list(keep.items() if isinstance(keep, Mapping) else keep)
-    pairs = [tuple(p.tolist()) if hasattr(p, "tolist") else p  # (a row of a numpy array of pairs)
-             for p in given]
+    pairs = [tuple(p.tolist()) if hasattr(p, "tolist") and not isinstance(p, str | bytes) else p
+             for p in given]  # (a row of a numpy array of pairs; a numpy string is no pair)
     for pair in pairs:  # a list of names (as score_partitions takes) is no list of pairs
         if (isinstance(pair, str | bytes) or not isinstance(pair, Sequence) or len(pair) != 2
                 or not all(isinstance(v, str) for v in pair)):
