@@ -224,7 +224,7 @@ class Ensemble(BaseDetector):
                 # same session scored in another batch differs in its last bits, and held-out
                 # scores tied at their maximum made its rank jump from 1 to 0 (0.64 alone, 1.0 in
                 # a batch)
-                tol = _RANK_TOL * np.maximum(np.abs(s), np.abs(ref[-1]))
+                tol = _RANK_TOL * np.abs(s)
                 cdf = np.searchsorted(ref, s + tol, side="right") / ref.size
                 parts.append(cdf + np.maximum(s - ref[-1], 0.0) / std)
         return np.vstack(parts)

@@ -103,28 +103,41 @@ LONE_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 def no_lone_surrogates(value: Any) -> Any:
-    """``value`` (parsed JSON) with each string that holds a lone surrogate (JSON's ``\\ud83d``
-    without its pair: a user agent cut inside an emoji; Python's parser keeps it, and no UTF-8
-    text, hence no pandas column or output, can hold it) written with the escape instead, as
-    JSON writes it: one such field, which the sender controls, refused the whole file.
+    """``value`` (parsed JSON, changed in place) with each string that holds a lone surrogate
+    (JSON's ``\\ud83d`` without its pair: a user agent cut inside an emoji; Python's parser
+    keeps it, and no UTF-8 text, hence no pandas column or output, can hold it) written with the
+    escape instead, as JSON writes it: one such field, which the sender controls, refused the
+    whole file. Walked without recursion (JSON as deep as the parser reads).
 
     Examples
     --------
     >>> no_lone_surrogates({"ua": "a\\ud83d", "ok": ["\\U0001f600", 1]})
     {'ua': 'a\\\\ud83d', 'ok': ['\U0001f600', 1]}
     """
-    if isinstance(value, str):
-        if not value.isascii():
-            try:
-                value.encode()
-            except UnicodeEncodeError:
-                return value.encode("utf-8", "backslashreplace").decode()
-        return value
-    if isinstance(value, dict):
-        return {no_lone_surrogates(k): no_lone_surrogates(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [no_lone_surrogates(v) for v in value]
-    return value
+    root = [value]
+    todo: list[tuple[Any, Any]] = [(root, 0)]
+    while todo:
+        holder, key = todo.pop()
+        item = holder[key]
+        if isinstance(item, str):
+            holder[key] = _utf8_text(item)
+        elif isinstance(item, list):
+            todo.extend((item, i) for i in range(len(item)))
+        elif isinstance(item, dict):
+            if any(_utf8_text(k) is not k for k in item):  # a key too: the object rebuilt
+                item = holder[key] = {_utf8_text(k): v for k, v in item.items()}
+            todo.extend((item, k) for k in item)
+    return root[0]
+
+
+def _utf8_text(text: Any) -> Any:
+    """``text`` with a lone surrogate escaped (``\\ud83d``), else ``text`` itself."""
+    if isinstance(text, str) and not text.isascii():
+        try:
+            text.encode()
+        except UnicodeEncodeError:
+            return text.encode("utf-8", "backslashreplace").decode()
+    return text
 
 
 def first_json_object(head: bytes) -> dict[str, Any] | None:

@@ -5,6 +5,7 @@ half-written output, ever)."""
 from __future__ import annotations
 
 import contextlib
+import decimal
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -86,10 +87,11 @@ class ChunkWriter:
 
 
 def _as_text_values(df: pd.DataFrame) -> pd.DataFrame:
-    """``df`` with the values of a kept Parquet binary, decimal or duration column as CSV and
-    JSON lines can write them (:func:`~hourglass.ingest.sqlite.parquet_value`): bytes that are
-    no UTF-8 stopped the JSON lines with an OverflowError traceback and the CSV with "Invalid
-    UTF8 payload", and a duration became milliseconds with a pandas warning.
+    """``df`` with the values of a kept Parquet binary or duration column as CSV and JSON lines
+    can write them (:func:`~hourglass.ingest.sqlite.parquet_value`): bytes that are no UTF-8
+    stopped the JSON lines with an OverflowError traceback and the CSV with "Invalid UTF8
+    payload", and a duration became milliseconds with a pandas warning; a decimal is left as it
+    is (both write it exactly).
 
     Examples
     --------
@@ -97,7 +99,7 @@ def _as_text_values(df: pd.DataFrame) -> pd.DataFrame:
     >>> df = pd.DataFrame({"blob": [b"ab\\xff", None], "amount": [decimal.Decimal("1.50"), None],
     ...                    "took": pd.to_timedelta(["90s", None])})
     >>> _as_text_values(df).iloc[0].tolist()
-    ['ab\\\\xff', 1.5, '0 days 00:01:30']
+    ['ab\\\\xff', Decimal('1.50'), '0 days 00:01:30']
     """
     out = None
     for i in range(df.shape[1]):
@@ -106,12 +108,13 @@ def _as_text_values(df: pd.DataFrame) -> pd.DataFrame:
             pass
         elif not pd.api.types.is_object_dtype(col.dtype) or pd.api.types.infer_dtype(
                 col, skipna=True) in ("string", "empty", "boolean", "integer", "floating",
-                                      "mixed-integer-float", "datetime"):
-            continue
+                                      "mixed-integer-float", "datetime", "decimal"):
+            continue  # (a decimal: written exactly by both, '19.99', not the float 19.989999...)
         if out is None:
             out = df.copy()
         out.isetitem(i, col.map(lambda v: None if v is None or v is pd.NaT or (
-            isinstance(v, float) and v != v) else parquet_value(v)).astype(object))
+            isinstance(v, float) and v != v) else v if isinstance(v, decimal.Decimal)
+            else parquet_value(v)).astype(object))
     return df if out is None else out
 
 

@@ -142,10 +142,10 @@ def fit_gpd(excesses: np.ndarray, *, use_scipy: bool = True, boundary: bool = Tr
     Candidates: the exponential (gamma = 0), Grimshaw's roots and (``use_scipy``) scipy's
     ``genpareto.fit``; the one with the highest likelihood is returned, unless the boundary of
     Grimshaw's search (gamma = -1 with sigma the largest excess: a uniform tail, as bounded scores
-    have, whose likelihood no root reaches; left out with ``boundary=False``) beats it by a clear
-    margin: ``max(2, 200 / n)`` log-likelihood units for ``n`` excesses (on 10-20 peaks of ordinary
-    unbounded scores its likelihood, ``-n log(max)``, often beat the exponential's by a little and
-    put the threshold just below the largest training score). Shapes below -1 are left
+    have, whose likelihood no root reaches; left out with ``boundary=False``) beats it by more
+    than 2 log-likelihood units (on 10-20 peaks of ordinary unbounded scores its likelihood,
+    ``-n log(max)``, often beat the exponential's by a little and put the threshold just below
+    the largest training score). Shapes below -1 are left
     out: there the likelihood grows without bound as the end point nears the largest excess, and
     its maximum says nothing about the tail (scipy returns such fits for uniform-like tails).
 
@@ -173,9 +173,8 @@ def fit_gpd(excesses: np.ndarray, *, use_scipy: bool = True, boundary: bool = Tr
             logger.debug("scipy genpareto.fit failed; using Grimshaw candidates only")
     inner = [gs for gs in cands if gs[0] > -1.0]
     best = max(inner, key=lambda gs: gpd_log_likelihood(y, *gs))
-    margin = max(2.0, 200.0 / y.size)
     if boundary and (gpd_log_likelihood(y, -1.0, float(y.max()))
-                     > gpd_log_likelihood(y, *best) + margin):
+                     > gpd_log_likelihood(y, *best) + 2.0):
         best = (-1.0, float(y.max()))
     return float(best[0]), float(best[1])
 
