@@ -40,14 +40,16 @@ class ChunkWriter:
     def write(self, df: pd.DataFrame) -> None:
         """Append ``df``."""
         self.rows += len(df)
-        if self._fmt != "parquet":  # (Parquet holds binary, decimal and duration columns itself)
-            df = _as_text_values(df)
         if self._fmt == "jsonl":
             if self._text is None:
                 self._text = open_output(self._tmp, self._target)
-            self._text.write(json_lines(df))  # no blank lines between chunks
+            self._text.write(_json_text(df))  # no blank lines between chunks
             return
         table = _arrow_table(df)
+        if self._fmt != "parquet" and any(  # (Parquet holds binary and duration columns itself)
+                pa.types.is_binary(f.type) or pa.types.is_large_binary(f.type)
+                or pa.types.is_duration(f.type) for f in table.schema):
+            table = _arrow_table(_as_text_values(df))
         if self._schema is None:
             # a column empty in the first chunk (a kept JSON field no row of it has) is text, so
             # that the values of later chunks fit; a null column could hold nothing else
@@ -84,6 +86,18 @@ class ChunkWriter:
                 self._sink.close()
         else:
             open_output(self._tmp, self._target, text=False).close()
+
+
+def _json_text(df: pd.DataFrame) -> str:
+    """``df`` as JSON lines; a Parquet binary or duration column as text (:func:`_as_text_values`,
+    looked for only where a duration column is there or the bytes do not encode: no scan of every
+    text column of every chunk)."""
+    if not any(pd.api.types.is_timedelta64_dtype(t) for t in df.dtypes):
+        try:
+            return json_lines(df)
+        except (OverflowError, UnicodeError, TypeError):
+            pass
+    return json_lines(_as_text_values(df))
 
 
 def _as_text_values(df: pd.DataFrame) -> pd.DataFrame:
