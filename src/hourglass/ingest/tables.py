@@ -947,8 +947,6 @@ def _iter_jsonl_lines(path: Path, *, on_bad_rows: str, stats: ReadStats,
                 if not line.strip():
                     continue
                 obj = json.loads(line.rstrip("\r\n"))  # a cut line: "unterminated", not "control character"
-                if "\\u" in line and LONE_SURROGATE.search(line):  # (a pair too: kept as it is)
-                    obj = no_lone_surrogates(obj)
                 if not isinstance(obj, dict) and not (page is not None and isinstance(obj, list)):
                     raise ValueError(f"expected a JSON object, got {type(obj).__name__}")
             except (UnicodeDecodeError, ValueError, RecursionError) as exc:
@@ -1166,8 +1164,12 @@ def _lists_as_text(col: pd.Series, kinds: pd.Series | None = None) -> pd.Series:
 
 def _json_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     """Records as a frame, nested objects as columns and arrays as JSON text
-    (:func:`flatten_json`)."""
-    return flatten_json(_records_frame(rows))
+    (:func:`flatten_json`); a lone surrogate in a field (``"\\ud83d"``, which no column holds)
+    kept as its escape (:func:`no_lone_surrogates`: only then, no check of every line)."""
+    try:
+        return flatten_json(_records_frame(rows))
+    except UnicodeEncodeError:
+        return flatten_json(_records_frame(no_lone_surrogates(rows)))
 
 
 def _records_frame(records: list[dict[str, Any]], index: Any = None) -> pd.DataFrame:
