@@ -48,7 +48,7 @@ SEPARATOR_NAMES = {";": "semicolon", "\t": "tab", "|": "pipe", ",": "comma"}
 __all__ = ["BAD_ROWS", "CHUNK_BYTES", "LONE_SURROGATE", "MAX_LINE_BYTES", "READ_ERRORS", "SEPARATOR_NAMES",
            "ReadStats", "check_text", "dedupe_names", "first_json_object", "flat_record", "flatten_json",
            "has_nested", "iter_table", "nested_note", "no_lone_surrogates", "open_text", "path_order",
-           "prefetch", "read_head", "sniff_delimiter"]
+           "prefetch", "read_head", "sniff_delimiter", "utf8_text"]
 
 BAD_ROWS = ("error", "skip")
 CHUNK_BYTES = 16 << 20
@@ -120,24 +120,32 @@ def no_lone_surrogates(value: Any) -> Any:
         holder, key = todo.pop()
         item = holder[key]
         if isinstance(item, str):
-            holder[key] = _utf8_text(item)
+            holder[key] = utf8_text(item)
         elif isinstance(item, list):
             todo.extend((item, i) for i in range(len(item)))
         elif isinstance(item, dict):
-            if any(_utf8_text(k) is not k for k in item):  # a key too: the object rebuilt
-                item = holder[key] = {_utf8_text(k): v for k, v in item.items()}
+            if any(utf8_text(k) is not k for k in item):  # a key too: the object rebuilt
+                item = holder[key] = {utf8_text(k): v for k, v in item.items()}
             todo.extend((item, k) for k in item)
     return root[0]
 
 
-def _utf8_text(text: Any) -> Any:
-    """``text`` with a lone surrogate escaped (``\\ud83d``), else ``text`` itself."""
-    if isinstance(text, str) and not text.isascii():
+def utf8_text(value: Any) -> Any:
+    """``value``, text that UTF-8 cannot hold (a lone surrogate: a JSON line's ``"\\ud800"``,
+    which Python reads as such) with it escaped as JSON writes it (``\\ud800``); any other value
+    itself (the readers' rule, and the SQLite alert sink's: SQLite stores UTF-8).
+
+    Examples
+    --------
+    >>> utf8_text("a\\ud800b"), utf8_text("café"), utf8_text(3)
+    ('a\\\\ud800b', 'café', 3)
+    """
+    if isinstance(value, str) and not value.isascii():
         try:
-            text.encode()
+            value.encode()
         except UnicodeEncodeError:
-            return text.encode("utf-8", "backslashreplace").decode()
-    return text
+            return value.encode("utf-8", "backslashreplace").decode()
+    return value
 
 
 def first_json_object(head: bytes) -> dict[str, Any] | None:

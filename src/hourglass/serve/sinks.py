@@ -36,6 +36,7 @@ from hourglass.ingest.sqlite import (
     parquet_value,
     strict_json,
 )
+from hourglass.ingest.tables import utf8_text  # (the readers' rule for text UTF-8 cannot hold)
 
 __all__ = ["Column", "JsonLinesSink", "SQLiteSink", "alert_columns", "alert_file", "json_line", "utf8_text"]
 
@@ -115,24 +116,6 @@ def _find(alert: Mapping[str, Any], paths: tuple[tuple[str, ...], ...]) -> Any:
         else:
             return value
     return None
-
-
-def utf8_text(value: Any) -> Any:
-    """``value``, text that UTF-8 cannot hold (a lone surrogate: a JSON line's ``"\\ud800"``,
-    which Python reads as such) with it escaped as JSON writes it (``\\ud800``): SQLite stores
-    UTF-8, and one such value in an input field would otherwise stop the alerts' output.
-
-    Examples
-    --------
-    >>> utf8_text("a\\ud800b"), utf8_text("café"), utf8_text(3)
-    ('a\\\\ud800b', 'café', 3)
-    """
-    if isinstance(value, str) and not value.isascii():
-        try:
-            value.encode()
-        except UnicodeEncodeError:
-            return value.encode("utf-8", "backslashreplace").decode()
-    return value
 
 
 def _sqlite_value(value: Any) -> Any:
