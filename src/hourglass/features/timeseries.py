@@ -605,8 +605,8 @@ class TimeSeriesPreprocessor:
         filled = self._fill(frame)
         if self.fill != "zero":
             self._raise_missing(filled, fitting, _first_row(df))
-        elif self.fill_limit is not None:  # zeros bridge gaps of at most fill_limit steps
-            long = _long_gaps(frame.isna().to_numpy(), int(float(self.fill_limit)))
+        elif (limit := self._limit()) is not None:  # zeros bridge gaps of at most fill_limit steps
+            long = _long_gaps(frame.isna().to_numpy(), limit)
             self._raise_missing(pd.DataFrame(np.where(long, np.nan, 0.0), index=frame.index,
                                              columns=frame.columns), fitting, _first_row(df))
         return frame, filled
