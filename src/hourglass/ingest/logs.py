@@ -40,6 +40,9 @@ __all__ = ["DEFAULT_MASKS", "JOURNALD_FIELDS", "LEGACY_MASKS", "LOG_FORMATS", "J
 logger = logging.getLogger(__name__)
 
 UNKNOWN = 0  # key of a line whose template was not seen in training
+# the columns of the parser's event frames besides the header fields (a header group of one of
+# these names would be lost under them)
+_OWN_COLUMNS = ("line", "time", "key", "template")
 
 #: The header fields of a ``journald`` record (``journalctl -o json``), by the journal fields
 #: they come from (the first present one); ``content`` is the message, ``timestamp`` its time.
@@ -542,6 +545,19 @@ class LogParser:
             digit_safe = digit_safe and not any(ch.isdigit() for ch in name)
         return _Compiled(header, compiled, plan)
 
+    def _check_groups(self) -> None:
+        """Refuse a header regex with a group named as a column the parser makes itself
+        (``line``, ``time``, ``key``, ``template``): its values would be replaced by the
+        parser's (a ``--session-col key`` would group by template, not by the field). Checked
+        when fitting, not when a saved parser loads (it scores as it did)."""
+        if self.format in LOG_FORMATS:  # hdfs' and bgl's 'time': read into the event time
+            return
+        taken = [g for g in self._compiled.header.groupindex if g in _OWN_COLUMNS]
+        if taken:
+            raise InputError(f"--format: the regular expression names a group {taken[0]!r}, a column "
+                             f"the log parser makes itself ({', '.join(_OWN_COLUMNS)}); rename the "
+                             "group (the event time: (?P<timestamp>...))")
+
     def _check_params(self) -> None:
         check_numeric_params(self)
         if not 0 < float(self.sim_th) <= 1:
@@ -622,6 +638,7 @@ class LogParser:
         """
         self._check_params()
         self._compiled = self._compile()
+        self._check_groups()
         self.drain_ = self._new_drain()
         yield from self._learn(lines, chunk_size)
         if not self.stats_.lines:
@@ -663,6 +680,7 @@ class LogParser:
         if not hasattr(self, "drain_"):
             self._check_params()
             self._compiled = self._compile()
+            self._check_groups()
             self.drain_ = self._new_drain()
         for _ in self._chunks(lines, learn=True, chunk_size=65_536, frames=False):
             pass
