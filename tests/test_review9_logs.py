@@ -24,3 +24,16 @@ def test_builtin_time_group_and_other_groups_still_read() -> None:
     assert events["user"].tolist() == ["s1"]
     hdfs = LogParser("hdfs").fit(["081109 203615 148 INFO dfs.DataNode: Receiving block blk_1"])
     assert hdfs.events_["time"].notna().all()
+
+
+def test_kv_empty_timestamp_falls_back_to_the_other_time_keys() -> None:
+    """``timestamp=`` (empty: missing) hid the line's date and time: the event time was None."""
+    from hourglass.ingest.kv import parse_kv
+
+    row = parse_kv("timestamp= date=2023-11-14 time=22:13:20 srcip=10.0.0.5")
+    assert row is not None and row["timestamp"] == "2023-11-14 22:13:20"
+    row = parse_kv('timestamp="" eventtime=1700000000 srcip=10.0.0.5 dstip=10.0.0.6')
+    assert row is not None and row["timestamp"] == 1700000000.0
+    row = parse_kv("timestamp= srcip=10.0.0.5 dstip=10.0.0.6")
+    assert row is not None and row["timestamp"] is None
+    assert parse_kv("timestamp=1700000000 a=1 b=2")["timestamp"] == 1700000000  # type: ignore[index]

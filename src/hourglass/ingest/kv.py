@@ -139,7 +139,8 @@ def parse_kv(line: str | bytes) -> dict[str, Any] | None:
             if "\\" in value:
                 value = _QUOTED_ESCAPE.sub(r"\1", value)
         row.setdefault(key, value if value != "" else None)  # a repeated key: its first value
-    if "timestamp" in row:  # its own, as a number where it is epoch seconds
+    if row.get("timestamp") is not None:  # its own, as a number where it is epoch seconds
+        # (an empty one, timestamp=, is missing: the event time comes from the keys below)
         row["timestamp"] = _epoch_time(row["timestamp"])
     else:  # the event time, under one name whatever the sender calls it
         seconds = _epoch_seconds(str(row.get("eventtime") or ""))
