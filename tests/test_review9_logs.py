@@ -37,3 +37,15 @@ def test_kv_empty_timestamp_falls_back_to_the_other_time_keys() -> None:
     row = parse_kv("timestamp= srcip=10.0.0.5 dstip=10.0.0.6")
     assert row is not None and row["timestamp"] is None
     assert parse_kv("timestamp=1700000000 a=1 b=2")["timestamp"] == 1700000000  # type: ignore[index]
+
+
+def test_common_log_format_timestamp_is_read() -> None:
+    """A web server's time (``10/Oct/2000:13:55:36 -0700``, the colon before the time) in a
+    header regex's ``timestamp`` group was unreadable: every event had no time, so
+    ``--window`` found none."""
+    fmt = r"^(?P<host>\S+) \S+ \S+ \[(?P<timestamp>[^\]]+)\] (?P<content>.*)$"
+    lines = ['10.0.0.1 - - [10/Oct/2000:13:55:36 -0700] "GET /a HTTP/1.1" 200 12',
+             '10.0.0.2 - - [01/Jan/1970:00:00:10 +0000] "GET /b HTTP/1.1" 404 7',
+             '10.0.0.3 - - [1970-01-01T00:00:20Z] "GET /b HTTP/1.1" 404 7']
+    times = LogParser(fmt).fit(lines).events_["time"].tolist()
+    assert times == [971211336.0, 10.0, 20.0]

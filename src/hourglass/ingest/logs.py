@@ -1038,21 +1038,36 @@ class _Counted:
         return read_lines(self.path, self.stats)
 
 
+# the date of web servers' and proxies' common log format (10/Oct/2000:13:55:36 -0700) and the
+# colon after it, which pandas reads as no time at all
+_CLF_DATE = re.compile(r"(\d{1,2}/[A-Za-z]{3}/\d{4}):(?=\d)")
+
+
 def _text_seconds(text: pd.Series) -> np.ndarray:
     """Seconds since the epoch (UTC; a time without an offset is taken as UTC) of date-time
     text such as ``2015-07-29 17:41:44,747`` (a comma before the milliseconds, as log4j writes
-    it); NaN where unreadable.
+    it) or ``10/Oct/2000:13:55:36 -0700`` (web servers' common log format); NaN where unreadable.
 
     Examples
     --------
     >>> _text_seconds(pd.Series(["1970-01-01 00:01:40,500", "1970-01-01T00:00:10+01:00", "x"])).tolist()
     [100.5, -3590.0, nan]
+    >>> _text_seconds(pd.Series(["01/Jan/1970:01:00:10 +0100"])).tolist()
+    [10.0]
     """
     clean = text.astype(str).str.strip().str.replace(r"(\d:\d\d),(\d+)", r"\1.\2", regex=True)
     with warnings.catch_warnings():  # pandas: "could not infer format" for mixed layouts
         warnings.simplefilter("ignore")
         t = pd.to_datetime(clean, errors="coerce", utc=True)  # the first value's layout: vectorised
         rest = t.isna().to_numpy()
+        if rest.any():  # web servers' common log format: looked for only where nothing was read
+            pos = np.flatnonzero(rest)
+            clf = clean.iloc[pos].str.match(_CLF_DATE).to_numpy(dtype=bool)
+            if clf.any():
+                pos = pos[clf]
+                clean.iloc[pos] = clean.iloc[pos].str.replace(_CLF_DATE, r"\1 ", n=1, regex=True).to_numpy()
+                t.iloc[pos] = pd.to_datetime(clean.iloc[pos], errors="coerce", utc=True).array
+                rest = t.isna().to_numpy()
         if rest.any():  # other layouts, value by value (slow, but only for those)
             t[rest] = pd.to_datetime(clean[rest], errors="coerce", utc=True, format="mixed")
     secs = (t - pd.Timestamp("1970-01-01", tz="UTC")).dt.total_seconds()
