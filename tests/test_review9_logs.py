@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
+from hourglass.cli import app
 from hourglass.errors import InputError
 from hourglass.ingest.logs import LogParser
+from tests._cli import runner
+from tests.test_logs import hdfs_log
 
 
 @pytest.mark.parametrize("group", ["key", "line", "time", "template"])
@@ -49,3 +55,20 @@ def test_common_log_format_timestamp_is_read() -> None:
              '10.0.0.3 - - [1970-01-01T00:00:20Z] "GET /b HTTP/1.1" 404 7']
     times = LogParser(fmt).fit(lines).events_["time"].tolist()
     assert times == [971211336.0, 10.0, 20.0]
+
+
+def test_log_model_ecs_alerts_to_standard_output(tmp_path: Path) -> None:
+    """``score LOGMODEL LOG -o - --alert-format ecs`` wrote the CSV score table, not the ECS
+    documents the option asks for (as the table, series and entity models write them)."""
+    log, model = tmp_path / "hdfs.log", tmp_path / "M"
+    log.write_text("\n".join(hdfs_log(12)) + "\n")
+    r = runner.invoke(app, ["train", str(log), "--format", "hdfs", "--session-regex", r"blk_-?\d+",
+                            "--model", "deeplog", "--epochs", "1", "--hidden", "8", "-q",
+                            "--threshold", "fixed:-1", "-o", str(model)])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["score", str(model), str(log), "-o", "-", "--alert-format", "ecs", "-q"])
+    assert r.exit_code == 0, r.output
+    docs = [json.loads(line) for line in r.stdout.splitlines() if line.strip()]
+    assert docs and all(d["event"]["kind"] == "alert" for d in docs)
+    r = runner.invoke(app, ["score", str(model), str(log), "-o", "-", "-q"])  # no ECS: the table
+    assert r.exit_code == 0 and r.stdout.startswith("session,score,flag"), r.output

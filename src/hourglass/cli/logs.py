@@ -211,7 +211,8 @@ def score_logs(pipe: Pipeline, data: Path, output: Path, *, strict: bool,
     seconds = time.perf_counter() - start
     if drift is not None:
         drift.update(np.asarray(flags))
-    if detect_format(output) == "jsonl" or is_sqlite(output):
+    # ECS documents wherever they go (standard output too, '-o -', as for the other models)
+    if ecs_rule is not None or detect_format(output) == "jsonl" or is_sqlite(output):
         from hourglass.serve.sinks import alert_columns, alert_file
 
         alerts = session_alerts(pipe.detector_, sessions, scores, flags, features.templates())
