@@ -72,3 +72,22 @@ def test_log_model_ecs_alerts_to_standard_output(tmp_path: Path) -> None:
     assert docs and all(d["event"]["kind"] == "alert" for d in docs)
     r = runner.invoke(app, ["score", str(model), str(log), "-o", "-", "-q"])  # no ECS: the table
     assert r.exit_code == 0 and r.stdout.startswith("session,score,flag"), r.output
+
+
+def test_strict_of_training_does_not_stick_to_the_model(tmp_path: Path) -> None:
+    """A model trained with --strict scored strictly ever after: score without --strict stopped
+    at the first line that matched no header instead of counting and skipping it."""
+    log, model, bad = tmp_path / "hdfs.log", tmp_path / "M", tmp_path / "bad.log"
+    lines = hdfs_log(12)
+    log.write_text("\n".join(lines) + "\n")
+    bad.write_text("\n".join([*lines, "garbage line"]) + "\n")
+    r = runner.invoke(app, ["train", str(log), "--format", "hdfs", "--session-regex", r"blk_-?\d+",
+                            "--strict", "--model", "deeplog", "--epochs", "1", "--hidden", "8", "-q",
+                            "-o", str(model)])
+    assert r.exit_code == 0, r.output
+    out = tmp_path / "s.csv"
+    r = runner.invoke(app, ["score", str(model), str(bad), "-o", str(out)])
+    assert r.exit_code == 0 and out.exists(), r.output
+    assert "1 matched no header format" in r.stderr
+    r = runner.invoke(app, ["score", str(model), str(bad), "-o", str(tmp_path / "t.csv"), "--strict"])
+    assert r.exit_code == 2 and "garbage line" in r.stderr

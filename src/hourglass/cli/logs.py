@@ -178,10 +178,11 @@ def _summary_line(stats: dict[str, Any], features: Any = None) -> str:
 
 def _read_sessions(features: EventSessions, data: Path, *, strict: bool) -> Sessions:
     """The sessions of the log ``data`` under a trained ``features`` (``--strict`` applied)."""
-    if strict:
-        features.strict = True
-        if features.parser_ is not None:
-            features.parser_.strict = True
+    # this command's --strict, not the training's: a model trained with --strict skips and counts
+    # the lines that match no header, as the option's help says, unless --strict is given again
+    features.strict = strict
+    if features.parser_ is not None:
+        features.parser_.strict = strict
     if not data.exists():
         raise HourglassError(f"{data}: no such file")
     sessions = features.sessions(str(data))
