@@ -212,6 +212,16 @@ def _not_a_frame(df: object) -> str:
     return f"expected a pandas DataFrame, got {type(df).__name__}{hint}"
 
 
+def _refuse_levels(df: pd.DataFrame) -> None:
+    """Raise :class:`InputError` for a table whose column labels have several levels (a
+    ``MultiIndex``: ``read_csv(header=[0, 1])``, ``groupby().agg([...])``): its labels are tuples,
+    which no column role or name reads, and selecting a first-level name gives a table."""
+    if isinstance(df.columns, pd.MultiIndex):
+        raise InputError(f"column labels have {df.columns.nlevels} levels (a MultiIndex, e.g. "
+                         f"{df.columns[0]!r}); give one name per column, e.g. df.columns = "
+                         "['_'.join(map(str, c)) for c in df.columns]")
+
+
 def _read_numbers(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     """A text column read as numbers, and per row whether its text is no number (an empty cell
     or a placeholder such as ``-`` is missing, not wrong: as :func:`infer_role` counts them)."""
@@ -439,6 +449,7 @@ class TabularPreprocessor:
         (what :meth:`fit` and the per-site statistics of :mod:`hourglass.features.statistics`
         both start with)."""
         self._check_params()
+        _refuse_levels(df)
         df = df.rename(columns=str)
         if df.columns.has_duplicates:
             dup = sorted(set(df.columns[df.columns.duplicated()]))
@@ -690,6 +701,7 @@ class TabularPreprocessor:
             raise NotFittedError("TabularPreprocessor is not fitted; call fit(df) first")
         if not isinstance(df, pd.DataFrame):
             raise InputError(_not_a_frame(df))
+        _refuse_levels(df)
         if len(df) == 0:
             raise InputError("no rows to score (empty data)")
         try:
