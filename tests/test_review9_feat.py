@@ -27,3 +27,19 @@ def test_column_labels_of_several_levels_are_an_input_error() -> None:
     pre = TabularPreprocessor().fit(pd.DataFrame({"a": [1.0, 2.0, 30.0], "b": [1, 5, 2], "p": ["x", "y", "x"]}))
     with pytest.raises(InputError, match="MultiIndex"):
         pre.transform(mi)
+
+
+@pytest.mark.parametrize("rows", [2, 2000])  # the small-batch road and the general one
+def test_negative_zero_is_the_category_zero(rows: int) -> None:
+    # pandas counts -0.0 and 0.0 as one value, written as whichever came first: '-0' when a
+    # -0.0 led the call, and then every 0.0 of it read as <unseen> (a value seen in training)
+    pre = TabularPreprocessor(categorical=["a"]).fit(pd.DataFrame({"a": [0.0, 1.0, 0.0]}))
+    assert pre.feature_names_ == ["a=0", "a=1", "a=<unseen>"]
+    for a in ([-0.0, 0.0] * (rows // 2), ["-0.0", "0"] * (rows // 2)):
+        X = pre.transform(pd.DataFrame({"a": a}))
+        assert (X[:, 0] == 1.0).all() and (X[:, 2] == 0.0).all()
+    led = TabularPreprocessor(categorical=["a"]).fit(pd.DataFrame({"a": [-0.0, 1.0, 0.0]}))
+    assert led.feature_names_ == pre.feature_names_
+    hashed = TabularPreprocessor(roles={"a": "hash"}, hash_buckets=64).fit(pd.DataFrame({"a": [0.0, 1.0]}))
+    neg, zero = (hashed.transform(pd.DataFrame({"a": [v]})) for v in (-0.0, 0.0))
+    assert (neg == zero).all()
