@@ -8,7 +8,14 @@ import pytest
 
 from hourglass.errors import InputError
 from hourglass.features import TabularPreprocessor
-from hourglass.features.statistics import site_schema
+from hourglass.features.statistics import (
+    merge_scales,
+    merge_schema,
+    scaled_preprocessor,
+    schema_preprocessor,
+    site_scales,
+    site_schema,
+)
 
 
 def _multiindex_frame() -> pd.DataFrame:
@@ -24,7 +31,7 @@ def test_column_labels_of_several_levels_are_an_input_error() -> None:
         TabularPreprocessor().fit(mi)
     with pytest.raises(InputError, match="2 levels"):
         site_schema(TabularPreprocessor().get_params(), mi)
-    pre = TabularPreprocessor().fit(pd.DataFrame({"a": [1.0, 2.0, 30.0], "b": [1, 5, 2], "p": ["x", "y", "x"]}))
+    pre = TabularPreprocessor().fit(pd.DataFrame({"a": [1.0, 2.0, 30.0], "b": [1, 5, 2], "p": list("xyx")}))
     with pytest.raises(InputError, match="MultiIndex"):
         pre.transform(mi)
 
@@ -43,3 +50,20 @@ def test_negative_zero_is_the_category_zero(rows: int) -> None:
     hashed = TabularPreprocessor(roles={"a": "hash"}, hash_buckets=64).fit(pd.DataFrame({"a": [0.0, 1.0]}))
     neg, zero = (hashed.transform(pd.DataFrame({"a": [v]})) for v in (-0.0, 0.0))
     assert (neg == zero).all()
+
+
+def test_log1p_may_name_a_column_constant_in_training() -> None:
+    # the named column is numeric, but constant in these rows (or blank): fit refused it as
+    # 'not numeric training column(s)' (pooled and federated alike); it is dropped, as any
+    # constant column is, and the others named still get log1p
+    df = pd.DataFrame({"a": [1.0, 1.0, 1.0], "b": [1.0, 500.0, 20.0], "c": [np.nan] * 3, "d": [-2.0] * 3})
+    params = {"log1p": ["a", "b", "c", "d"]}
+    pre = TabularPreprocessor(**params).fit(df)
+    assert pre.log1p_ == ["b"] and pre.numeric_ == ["b"]
+    assert pre.transform(df.head(1)).tolist() == [[0.0]]
+    p = TabularPreprocessor(**params).get_params()
+    fed = schema_preprocessor(p, merge_schema([site_schema(p, df.head(2)), site_schema(p, df.tail(1))]))
+    fed = scaled_preprocessor(fed, merge_scales([site_scales(fed, df.head(2)), site_scales(fed, df.tail(1))]))
+    assert fed.log1p_ == ["b"] and fed.feature_names_ == pre.feature_names_
+    with pytest.raises(InputError, match="not numeric training column"):
+        TabularPreprocessor(log1p=["zz"]).fit(df)

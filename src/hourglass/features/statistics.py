@@ -420,13 +420,13 @@ def schema_preprocessor(params: Mapping[str, Any], merged: Mapping[str, Any]) ->
         pre.log1p_ = ([c for c in kept if info[c]["min"] >= 0 and info[c]["max"] > 10
                        and _skew_from(info[c]) > 2] if pre.log1p == "auto" else [])
     else:
-        unknown = sorted(set(map(str, pre.log1p)) - set(kept))
+        unknown = sorted(set(map(str, pre.log1p)) - set(num_cols))
         if unknown:
             raise InputError(f"log1p: not numeric training column(s): {', '.join(unknown)}", param="log1p")
-        neg = [c for c in map(str, pre.log1p) if info[c]["min"] < 0]
+        neg = [c for c in map(str, pre.log1p) if c in kept and info[c]["min"] < 0]
         if neg:
             raise InputError(f"log1p: column {neg[0]!r} has negative values", param="log1p")
-        pre.log1p_ = [str(c) for c in pre.log1p]
+        pre.log1p_ = [str(c) for c in pre.log1p if str(c) in kept]  # as the pooled fit: constant ones dropped
     pre.numeric_ = kept
     pre.categories_, pre.other_, pre.hashed_, pre.ips_, pre.ports_ = {}, {}, {}, {}, {}
     for c in cols:

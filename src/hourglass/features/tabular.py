@@ -485,14 +485,15 @@ class TabularPreprocessor:
             self.log1p_ = ([c for c in kept if self._heavy_tailed(finite[c])]
                            if self.log1p == "auto" else [])
         else:
-            unknown = sorted(set(map(str, self.log1p)) - set(kept))
+            unknown = sorted(set(map(str, self.log1p)) - set(num_cols))
             if unknown:
                 raise InputError(f"log1p: not numeric training column(s): {', '.join(unknown)}",
                                  param="log1p")
-            neg = [c for c in self.log1p if (finite[str(c)] < 0).any()]
+            neg = [c for c in self.log1p if str(c) in kept and (finite[str(c)] < 0).any()]
             if neg:
                 raise InputError(f"log1p: column {neg[0]!r} has negative values", param="log1p")
-            self.log1p_ = [str(c) for c in self.log1p]
+            # a named column constant in training is dropped with the others, not an error
+            self.log1p_ = [str(c) for c in self.log1p if str(c) in kept]
         self.numeric_ = kept
         X = self._numeric_block(raw, len(df), fitted=False)
         with np.errstate(over="ignore", invalid="ignore"):  # an overflow is named below
