@@ -67,3 +67,18 @@ def test_log1p_may_name_a_column_constant_in_training() -> None:
     assert fed.log1p_ == ["b"] and fed.feature_names_ == pre.feature_names_
     with pytest.raises(InputError, match="not numeric training column"):
         TabularPreprocessor(log1p=["zz"]).fit(df)
+
+
+def test_a_refit_warns_again_about_unseen_values(caplog: pytest.LogCaptureFixture) -> None:
+    # the columns already warned about were remembered across fit(): after a refit on other
+    # values, a column scored in another spelling passed without the warning
+    train = pd.DataFrame({"proto": ["tcp", "udp"] * 30, "x": np.arange(60.0)})
+    new = pd.DataFrame({"proto": ["6"] * 60, "x": np.arange(60.0)})
+    pre = TabularPreprocessor()
+    for values in (["tcp", "udp"], ["a", "b"]):
+        pre.fit(train.assign(proto=values * 30))
+        caplog.clear()
+        with caplog.at_level("WARNING", logger="hourglass.features.tabular"):
+            pre.transform(new)
+            pre.transform(new)  # once per column and fit
+        assert sum("none of 60 values scored were seen" in r.getMessage() for r in caplog.records) == 1

@@ -425,6 +425,7 @@ class TabularPreprocessor:
 
     def _fit(self, df: pd.DataFrame) -> TabularPreprocessor:
         self.__dict__.pop("_small_batch", None)  # the small-batch plan of an earlier fit
+        self.__dict__.pop("_unseen_warned", None)  # its columns warned about: new categories now
         df, cols = self._prepare(df)
         self.profile_ = {c: {"dtype": str(df[c].dtype), "missing": float(df[c].isna().mean()),
                              "unique": int(df[c].nunique(dropna=True))} for c in cols}
