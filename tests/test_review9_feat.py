@@ -82,3 +82,12 @@ def test_a_refit_warns_again_about_unseen_values(caplog: pytest.LogCaptureFixtur
             pre.transform(new)
             pre.transform(new)  # once per column and fit
         assert sum("none of 60 values scored were seen" in r.getMessage() for r in caplog.records) == 1
+
+
+def test_saved_state_with_a_log1p_column_that_is_not_numeric_is_refused() -> None:
+    # loaded, then 'ValueError: 'zz' is not in list' at the first transform
+    pre = TabularPreprocessor().fit(pd.DataFrame({"a": [1.0, 2.0, 30.0], "b": [1, 5, 2]}))
+    state = pre.to_dict()
+    state["log1p"] = ["zz"]
+    with pytest.raises(InputError, match="log1p column 'zz'"):
+        TabularPreprocessor.from_dict(state)

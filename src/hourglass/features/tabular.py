@@ -1071,6 +1071,10 @@ class TabularPreprocessor:
         if stray is not None:
             raise InputError(f"preprocessing state is malformed (column {stray!r} is encoded but not "
                              "among the input columns)")
+        odd = next((c for c in self.log1p_ if c not in self.numeric_), None)
+        if odd is not None:  # the numeric block finds its position: ValueError at the first score
+            raise InputError(f"preprocessing state is malformed (log1p column {odd!r} is not among the "
+                             "numeric columns)")
         odd = next((c for c in self.numeric_ if not np.isfinite(self.impute_[c])), None)
         if odd is not None:
             raise InputError(f"preprocessing state is malformed (imputed value of {odd!r} is not finite)")
