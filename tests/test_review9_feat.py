@@ -91,3 +91,16 @@ def test_saved_state_with_a_log1p_column_that_is_not_numeric_is_refused() -> Non
     state["log1p"] = ["zz"]
     with pytest.raises(InputError, match="log1p column 'zz'"):
         TabularPreprocessor.from_dict(state)
+
+
+def test_unreadable_rows_reads_the_columns_transform_reads() -> None:
+    # labels that are not text (0, 1: transform reads them as '0', '1') were not found, so no row
+    # was unreadable while transform refused row 1; a repeated name was an AttributeError
+    pre = TabularPreprocessor().fit(pd.DataFrame({0: [1.0, 2.0, 3.0], 1: [5.0, 1.0, 2.0]}))
+    df = pd.DataFrame({0: ["x", "1", "2"], 1: ["1", "2", "oops"]})
+    with pytest.raises(InputError, match="found 'x'"):
+        pre.transform(df)
+    assert pre.unreadable_rows(df).tolist() == [True, False, True]
+    twice = pd.DataFrame([["1", "x", "2"]], columns=["0", "0", "1"])
+    with pytest.raises(InputError, match="column names repeat: '0'"):
+        pre.unreadable_rows(twice)

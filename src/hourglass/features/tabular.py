@@ -754,14 +754,20 @@ class TabularPreprocessor:
                            "values new", c,
                            "none" if seen == 0 else f"only {seen}", scored, example, trained)
 
-    def _transform_general(self, df: pd.DataFrame) -> np.ndarray:
-        """:meth:`transform` of any number of rows, column by column through pandas."""
+    def _named(self, df: pd.DataFrame) -> pd.DataFrame:
+        """``df`` with its column labels as text, or :class:`InputError` when a column the model
+        reads has its name more than once (``df[c]`` would be a table, not a column)."""
         df = df.rename(columns=str)
-        if df.columns.has_duplicates:  # df[c] would be a table, not a column
+        if df.columns.has_duplicates:
             dup = sorted(set(df.columns[df.columns.duplicated()]) & set(self.columns_))
             if dup:
                 raise InputError(f"column names repeat: {', '.join(map(repr, dup[:5]))} (as text); "
                                  "every column the model reads needs its own name")
+        return df
+
+    def _transform_general(self, df: pd.DataFrame) -> np.ndarray:
+        """:meth:`transform` of any number of rows, column by column through pandas."""
+        df = self._named(df)
         missing = [c for c in self.columns_ if c not in df.columns]
         if missing:
             more = f" (and {len(missing) - 3} more)" if len(missing) > 3 else ""
@@ -801,6 +807,7 @@ class TabularPreprocessor:
         >>> pre.unreadable_rows(pd.DataFrame({"b": ["4", "oops", "-"]})).tolist()
         [False, True, False]
         """
+        df = self._named(df)  # labels as transform reads them: 0 is the column '0'
         bad = np.zeros(len(df), dtype=bool)
         for c in self._numeric_inputs():
             s = df[c] if c in df.columns else None
