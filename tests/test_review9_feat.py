@@ -104,3 +104,13 @@ def test_unreadable_rows_reads_the_columns_transform_reads() -> None:
     twice = pd.DataFrame([["1", "x", "2"]], columns=["0", "0", "1"])
     with pytest.raises(InputError, match="column names repeat: '0'"):
         pre.unreadable_rows(twice)
+
+
+def test_complex_numbers_are_an_input_error() -> None:
+    # read as float64, which kept the real parts only (a ComplexWarning at most): 1+5j was 1
+    with pytest.raises(InputError, match="column 'a': holds complex numbers"):
+        TabularPreprocessor().fit(pd.DataFrame({"a": [1 + 1j, 2, 3], "b": [1.0, 2.0, 4.0]}))
+    pre = TabularPreprocessor().fit(pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": [1.0, 2.0, 4.0]}))
+    for rows in (1, 2000):
+        with pytest.raises(InputError, match="column 'a': holds complex numbers"):
+            pre.transform(pd.DataFrame({"a": [1 + 5j] * rows, "b": [1.0] * rows}))

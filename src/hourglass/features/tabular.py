@@ -640,6 +640,9 @@ class TabularPreprocessor:
             s = df[c]
             if _is_duration(s):  # a duration is its seconds
                 s = s.dt.total_seconds()
+            if pd.api.types.is_complex_dtype(s):  # float64 would drop the imaginary parts unsaid
+                raise InputError(f"column {c!r}: holds complex numbers (dtype {s.dtype}); expected "
+                                 "real numbers")
             if not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
                 conv, bad = _read_numbers(s)
                 if bad.any():
