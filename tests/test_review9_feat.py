@@ -114,3 +114,17 @@ def test_complex_numbers_are_an_input_error() -> None:
     for rows in (1, 2000):
         with pytest.raises(InputError, match="column 'a': holds complex numbers"):
             pre.transform(pd.DataFrame({"a": [1 + 5j] * rows, "b": [1.0] * rows}))
+
+
+@pytest.mark.parametrize("bad", ["empty", "list", "repeat", "levels"])
+def test_site_scales_checks_its_rows_as_site_schema_does(bad: str) -> None:
+    # an empty table was a ValueError (zero-size reduction), a list or a table with a repeated
+    # name or label levels an AttributeError
+    params = TabularPreprocessor().get_params()
+    a = pd.DataFrame({"x": [1.0, 2.0, 5.0], "p": ["a", "b", "a"]})
+    pre = schema_preprocessor(params, merge_schema([site_schema(params, a)]))
+    rows = {"empty": a.iloc[:0], "list": [[1.0, "a"]],
+            "repeat": pd.DataFrame([[1.0, 2.0, "a"]], columns=["x", "x", "p"]),
+            "levels": pd.DataFrame([[1.0, "a"]], columns=pd.MultiIndex.from_tuples([("x", "1"), ("p", "2")]))}
+    with pytest.raises(InputError):
+        site_scales(pre, rows[bad])

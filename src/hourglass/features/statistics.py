@@ -55,7 +55,13 @@ import pandas as pd
 
 from hourglass.errors import InputError
 from hourglass.features.roles import MISSING, PLACEHOLDERS, ip_parts, port_numbers, string_values
-from hourglass.features.tabular import _N_QUANTILES, CELL_ERRORS, TabularPreprocessor, refuse_unhashable
+from hourglass.features.tabular import (
+    _N_QUANTILES,
+    CELL_ERRORS,
+    TabularPreprocessor,
+    _refuse_levels,
+    refuse_unhashable,
+)
 
 __all__ = ["SKETCH_POINTS", "merge_scales", "merge_schema", "mixture_quantiles", "scaled_preprocessor",
            "schema_preprocessor", "shared_schema", "site_scales", "site_schema"]
@@ -455,8 +461,12 @@ def schema_preprocessor(params: Mapping[str, Any], merged: Mapping[str, Any]) ->
 # -- pass 2: scales -----------------------------------------------------------------------------
 def site_scales(pre: TabularPreprocessor, df: pd.DataFrame) -> dict[str, Any]:
     """One site's second-pass statistics: of the numeric block (imputed, ``log1p``) that the
-    :func:`schema_preprocessor` ``pre`` makes of its rows."""
-    df = df.rename(columns=str)
+    :func:`schema_preprocessor` ``pre`` makes of its rows (checked as :func:`site_schema` checks
+    them)."""
+    if not isinstance(df, pd.DataFrame) or len(df) == 0:
+        raise InputError("a site needs a non-empty DataFrame of rows to compute statistics on")
+    _refuse_levels(df)
+    df = pre._named(df)  # a repeated name the preprocessor reads: df[c] would be a table
     missing = [c for c in pre.numeric_ if c not in df.columns]
     if missing:
         raise InputError(f"column(s) missing at this site: {', '.join(missing[:3])}")
