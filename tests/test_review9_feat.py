@@ -128,3 +128,16 @@ def test_site_scales_checks_its_rows_as_site_schema_does(bad: str) -> None:
             "levels": pd.DataFrame([[1.0, "a"]], columns=pd.MultiIndex.from_tuples([("x", "1"), ("p", "2")]))}
     with pytest.raises(InputError):
         site_scales(pre, rows[bad])
+
+
+def test_drop_none_drops_nothing_and_log1p_none_is_an_input_error() -> None:
+    # both were a TypeError ('NoneType' object is not iterable) in fit and in get_params;
+    # categorical=None and roles=None already meant "none"
+    df = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": [3, 1, 2]})
+    pre = TabularPreprocessor(drop=None).fit(df)
+    assert pre.feature_names_ == ["a", "b"] and pre.get_params()["drop"] is None
+    assert TabularPreprocessor.from_dict(pre.to_dict()).transform(df).shape == (3, 2)
+    assert pre.extra_columns(df.assign(c=1)) == ["c"]
+    assert TabularPreprocessor(log1p=None).get_params()["log1p"] is None
+    with pytest.raises(InputError, match="log1p: expected 'auto', 'none' or column names, got None"):
+        TabularPreprocessor(log1p=None).fit(df)

@@ -266,7 +266,7 @@ class TabularPreprocessor:
         ``"minmax"``, ``"standard"``, ``"robust"`` (median/IQR), ``"quantile"`` (to uniform) or
         ``"none"``.
     drop
-        Columns to ignore (identifiers, labels the caller did not remove, ...).
+        Columns to ignore (identifiers, labels the caller did not remove, ...; ``None``: none).
     roles
         Role overrides, column → one of ``numeric``, ``categorical``, ``hash``, ``ip``, ``port``,
         ``drop``. Names absent from the data are ignored.
@@ -340,9 +340,9 @@ class TabularPreprocessor:
 
         return {
             "categorical": None if self.categorical is None else items(self.categorical),
-            "log1p": self.log1p if isinstance(self.log1p, str) else items(self.log1p),
+            "log1p": self.log1p if isinstance(self.log1p, str) or self.log1p is None else items(self.log1p),
             "scaler": self.scaler,
-            "drop": items(self.drop),
+            "drop": None if self.drop is None else items(self.drop),
             "roles": None if self.roles is None else {_plain(k): v for k, v in dict(self.roles).items()},
             "impute": self.impute,
             "fill_value": _plain(self.fill_value),
@@ -355,12 +355,18 @@ class TabularPreprocessor:
         }
 
     # -- fit ----------------------------------------------------------------------------------
+    def _dropped(self) -> set[str]:
+        """The names in ``drop`` as text (``None``, as for ``categorical``, drops none)."""
+        return {str(c) for c in self.drop or ()}
+
     def _check_params(self) -> None:
         if self.roles is not None and not isinstance(self.roles, Mapping):
             raise InputError(f"roles: expected a mapping column -> role, got {type(self.roles).__name__}",
                              param="roles")
         check_numeric_params(self, error=InputError)
         check_name_lists(self, "categorical", "drop")
+        if self.log1p is None:  # not read as 'none': say what is expected
+            raise InputError("log1p: expected 'auto', 'none' or column names, got None", param="log1p")
         if self.scaler not in _SCALERS:
             raise InputError(f"scaler: unknown {self.scaler!r}; choose from {', '.join(_SCALERS)}",
                              param="scaler")
@@ -420,7 +426,7 @@ class TabularPreprocessor:
         try:
             return self._fit(df)
         except CELL_ERRORS as exc:
-            refuse_unhashable(df, exc, skip={str(c) for c in self.drop})
+            refuse_unhashable(df, exc, skip=self._dropped())
             raise
 
     def _fit(self, df: pd.DataFrame) -> TabularPreprocessor:
@@ -456,7 +462,7 @@ class TabularPreprocessor:
             dup = sorted(set(df.columns[df.columns.duplicated()]))
             raise InputError(f"column names repeat: {', '.join(map(repr, dup[:5]))} (as text); every "
                              "column needs its own name")
-        drop = {str(c) for c in self.drop}
+        drop = self._dropped()
         cols = [c for c in df.columns if c not in drop]
         if not cols:
             raise InputError("no feature columns left after dropping " + ", ".join(map(str, drop))
@@ -926,7 +932,7 @@ class TabularPreprocessor:
 
     def extra_columns(self, df: pd.DataFrame) -> list[str]:
         """Columns of ``df`` that the fitted preprocessing does not know (ignored)."""
-        known = set(self.columns_) | set(self.roles_) | set(map(str, self.drop))
+        known = set(self.columns_) | set(self.roles_) | self._dropped()
         return [str(c) for c in df.columns if str(c) not in known]
 
     def describe(self) -> list[dict[str, Any]]:
