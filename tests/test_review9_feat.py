@@ -141,3 +141,12 @@ def test_drop_none_drops_nothing_and_log1p_none_is_an_input_error() -> None:
     assert TabularPreprocessor(log1p=None).get_params()["log1p"] is None
     with pytest.raises(InputError, match="log1p: expected 'auto', 'none' or column names, got None"):
         TabularPreprocessor(log1p=None).fit(df)
+
+
+def test_a_dropped_column_with_a_kept_missing_indicator_is_explained_by_it() -> None:
+    # explain_rows said a column the preprocessing dropped (constant) was never named; its
+    # missing indicator is a feature of that column, and names it when it drove the score
+    df = pd.DataFrame({"a": np.arange(50.0), "c": [np.nan] + [5.0] * 49})
+    pre = TabularPreprocessor().fit(df)
+    assert pre.constant_ == ["c"] and pre.feature_names_ == ["a", "c:missing"]
+    assert pre.feature_columns() == ["a", "c"]
