@@ -150,3 +150,13 @@ def test_a_dropped_column_with_a_kept_missing_indicator_is_explained_by_it() -> 
     pre = TabularPreprocessor().fit(df)
     assert pre.constant_ == ["c"] and pre.feature_names_ == ["a", "c:missing"]
     assert pre.feature_columns() == ["a", "c"]
+
+
+@pytest.mark.parametrize("name", ["max_categories", "hash_buckets", "max_ports", "min_frequency",
+                                  "fill_value"])
+def test_none_for_a_number_is_an_input_error(name: str) -> None:
+    # int(None) / None <= 0 / float(None): a TypeError traceback in fit
+    df = pd.DataFrame({"a": [1.0, None, 3.0], "b": [3, 1, 2], "p": list("xyx")})
+    with pytest.raises(InputError, match=f"{name} must be a number, got None"):
+        TabularPreprocessor(impute="constant", **{name: None}).fit(df)
+    assert TabularPreprocessor(max_corr=None, max_features=None).fit(df).feature_names_[:2] == ["a", "b"]

@@ -363,7 +363,7 @@ class TabularPreprocessor:
         if self.roles is not None and not isinstance(self.roles, Mapping):
             raise InputError(f"roles: expected a mapping column -> role, got {type(self.roles).__name__}",
                              param="roles")
-        check_numeric_params(self, error=InputError)
+        check_numeric_params(self, error=InputError, refuse_none=True)  # None: a TypeError below
         check_name_lists(self, "categorical", "drop")
         if self.log1p is None:  # not read as 'none': say what is expected
             raise InputError("log1p: expected 'auto', 'none' or column names, got None", param="log1p")
