@@ -307,7 +307,7 @@ class TabularPreprocessor:
         categorical: Sequence[str] | None = None,
         log1p: str | Sequence[str] = "auto",
         scaler: str = "minmax",
-        drop: Sequence[str] = (),
+        drop: Sequence[str] | None = (),
         roles: Mapping[str, str] | None = None,
         impute: str = "median",
         fill_value: float = 0.0,
