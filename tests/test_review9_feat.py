@@ -164,3 +164,21 @@ def test_none_for_a_number_is_an_input_error(name: str) -> None:
         kw: dict[str, Any] = {name: None}
         TabularPreprocessor(impute="constant", **kw).fit(df)
     assert TabularPreprocessor(max_corr=None, max_features=None).fit(df).feature_names_[:2] == ["a", "b"]
+
+
+@pytest.mark.parametrize(("ids", "pooled"), [(False, "hash"), (True, "drop")])
+def test_text_near_unique_at_one_site_only_is_hashed_or_dropped_as_pooled(ids: bool, pooled: str) -> None:
+    # a site with over 50 distinct values in few rows reads the column as near-unique text
+    # (dropped), another as categories: the federation was refused ('the sites read it
+    # differently'), where the pooled fit hashes the column (65 of 200) or drops it (105 of 200)
+    rng = np.random.default_rng(0)
+    svc = [f"u{i}" for i in range(100)] if ids else [f"s{i}" for i in range(60)] + ["s0"] * 40
+    a = pd.DataFrame({"svc": svc, "x": rng.normal(size=100)})
+    b = pd.DataFrame({"svc": [f"s{i % 5}" for i in range(100)], "x": rng.normal(size=100)})
+    assert TabularPreprocessor().fit(pd.concat([a, b])).roles_["svc"] == pooled
+    params = TabularPreprocessor().get_params()
+    for sites in ([a, b], [b, a]):
+        pre = schema_preprocessor(params, merge_schema([site_schema(params, s) for s in sites]))
+        fed = scaled_preprocessor(pre, merge_scales([site_scales(pre, s) for s in sites]))
+        assert fed.roles_["svc"] == pooled
+        assert fed.feature_names_ == TabularPreprocessor().fit(pd.concat(sites)).feature_names_

@@ -21,7 +21,9 @@ moment), near-duplicate columns (on all rows; a pooled fit of more than 100k row
 a mixture of per-site quantile sketches (:data:`SKETCH_POINTS` quantiles each): the median
 imputed into missing values, the ``robust`` (median/IQR) and ``quantile`` scalers. One site
 alone gives its exact quantiles. Also approximate: which text columns are hashed rather than
-one-hot encoded when sites disagree (decided from the union of their distinct values), the most
+one-hot encoded when sites disagree (decided from the union of their distinct values), whether
+text that is near-unique at some sites only is dropped or hashed (from the sum of the sites'
+distinct counts, an upper bound of the pooled count), the most
 frequent ports when counts tie at the cut (lower port first), and the descriptive ``profile_``
 (distinct counts of numeric columns are the largest site's). A column whose role differs between
 sites otherwise (numbers at one, text at another) is refused: give ``roles``.
@@ -288,6 +290,17 @@ def _merge_role(c: str, entries: list[dict[str, Any]], max_categories: int) -> t
                 if len(distinct) > max_categories else (entries[0]["role"], entries[0]["why"]))
     if len(roles) == 1:
         return entries[0]["role"], entries[0]["why"]
+    near = [e for e in entries if e["role"] == "drop" and e["why"].startswith("near-unique")]
+    if near and inferred and roles <= {"categorical", "hash", "drop"} and all(
+            e["role"] != "drop" or e["why"].startswith("near-unique") for e in entries):
+        # text, near-unique at some sites (which send no values): dropped as the pooled fit
+        # would drop it, from the most distinct values the sites may hold together; else hashed
+        # (more values than a one-hot takes: over 50 at one site already)
+        distinct = sum(int(e["unique"]) for e in entries)
+        present = sum(int(e.get("site_rows", 0)) - int(e["missing"]) for e in entries)
+        if distinct > 0.5 * present:
+            return "drop", f"near-unique text (up to {distinct} distinct of {present} at the sites)"
+        return "hash", f"near-unique text at {len(near)} site(s), fewer distinct values pooled"
     rows = [e for e in entries if e["role"] == "drop" and e["why"].startswith("row numbers")]
     if rows and roles == {"drop", "numeric"} and inferred:
         # a saved index: one site's rows count up, another's restart (two files read as one) or
@@ -315,7 +328,7 @@ def merge_schema(parts: Sequence[Mapping[str, Any]], *, max_categories: int = 50
     merged: dict[str, Any] = {"rows": sum(int(p["rows"]) for p in parts), "sites": len(parts),
                               "columns": {}}
     for c in order:
-        entries = [p["columns"][c] for p in parts]
+        entries = [{**p["columns"][c], "site_rows": int(p["rows"])} for p in parts]
         blank = [e["why"] == _BLANK for e in entries]
         mixed = any(blank) and not all(blank)
         # a site without a value in the column has no say in its role: the others decide; nor
