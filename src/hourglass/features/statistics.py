@@ -182,7 +182,12 @@ def mixture_quantiles(sketches: Sequence[Sequence[float] | np.ndarray], counts: 
         else:  # on the linear stretch between xs[j - 1] and xs[j]
             c0, c1 = right[j - 1], left[j]
             out.append(xs[j] if c1 <= c0 else xs[j - 1] + (t - c0) / (c1 - c0) * (xs[j] - xs[j - 1]))
-    return np.asarray(out, dtype=np.float64)
+    # a linear stretch can end a rounding error past the value the next probability jumps to
+    # (0.10000000000000099, then 0.1): never down with the probability, as a quantile function
+    q = np.asarray(out, dtype=np.float64)
+    order = np.argsort(np.asarray(probs, dtype=np.float64), kind="stable")
+    q[order] = np.minimum.accumulate(q[order][::-1])[::-1]
+    return q
 
 
 def _add_counts(into: dict[str, int], more: Mapping[str, int]) -> None:

@@ -1097,7 +1097,8 @@ class TabularPreprocessor:
         if self.quantiles_:
             for c in self.numeric_:
                 q = np.asarray(self.quantiles_.get(c, []), dtype=np.float64)
-                if not (len(q) >= 2 and np.isfinite(q).all()):
+                # knots out of order: np.interp reads them without a word, and maps values wrongly
+                if not (len(q) >= 2 and np.isfinite(q).all() and (np.diff(q) >= 0).all()):
                     raise InputError(f"preprocessing state is malformed (quantiles of {c!r}: at least "
-                                     "two finite values expected)")
+                                     "two finite values expected, in ascending order)")
         return self
