@@ -549,6 +549,8 @@ class TabularPreprocessor:
             self.offset_, self.scale_ = np.zeros(X.shape[1]), np.ones(X.shape[1])
             if self.scaler == "quantile":
                 qs = np.percentile(X, np.linspace(0, 100, _N_QUANTILES), axis=0)
+                # in ascending order, as the saved state must be (a no-op but for a rounding error)
+                qs = np.minimum.accumulate(qs[::-1], axis=0)[::-1]
                 self.quantiles_ = {c: [float(v) for v in qs[:, j]]
                                    for j, c in enumerate(self.numeric_)}
 
