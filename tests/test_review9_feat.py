@@ -210,3 +210,15 @@ def test_merged_quantiles_never_go_down() -> None:
     pre = schema_preprocessor(params, merge_schema([site_schema(params, site)]))
     fed = scaled_preprocessor(pre, merge_scales([site_scales(pre, site)]))  # through from_dict
     assert (np.diff(fed.quantiles_["x"]) >= 0).all()
+
+
+def test_saved_quantile_knots_a_rounding_error_out_of_order_still_load() -> None:
+    # what a federated fit saved before its merged quantiles were kept in order (one knot a
+    # rounding error above the next): the model must still load
+    pre = TabularPreprocessor(scaler="quantile").fit(pd.DataFrame({"a": np.arange(20.0)}))
+    state = pre.to_dict()
+    knots = list(state["quantiles"]["a"])
+    knots[51] = knots[50] * (1 - 1e-15)  # 9.5, then 9.49999999999999
+    state["quantiles"] = {"a": knots}
+    assert (np.diff(knots) < 0).any()
+    assert TabularPreprocessor.from_dict(state).quantiles_["a"] == knots
