@@ -301,10 +301,10 @@ def _merge_role(c: str, entries: list[dict[str, Any]], max_categories: int) -> t
         # text, near-unique at some sites (which send no values): dropped as the pooled fit
         # would drop it, from the most distinct values the sites may hold together; else hashed
         # (more values than a one-hot takes: over 50 at one site already)
-        distinct = sum(int(e["unique"]) for e in entries)
+        most = sum(int(e["unique"]) for e in entries)
         present = sum(int(e.get("site_rows", 0)) - int(e["missing"]) for e in entries)
-        if distinct > 0.5 * present:
-            return "drop", f"near-unique text (up to {distinct} distinct of {present} at the sites)"
+        if most > 0.5 * present:
+            return "drop", f"near-unique text (up to {most} distinct of {present} at the sites)"
         return "hash", f"near-unique text at {len(near)} site(s), fewer distinct values pooled"
     rows = [e for e in entries if e["role"] == "drop" and e["why"].startswith("row numbers")]
     if rows and roles == {"drop", "numeric"} and inferred:
