@@ -225,7 +225,8 @@ def explain_rows(pipe: Pipeline, df: pd.DataFrame, *, top: int = 3, method: str 
     With integrated gradients, shares are each column's attribution (how much it raised the score
     above the median training row) over the sum of the absolute attributions: negative for a
     column that pulled the score down. A column the preprocessing dropped (constant, or a
-    near-duplicate of another) is never named.
+    near-duplicate of another) is named only where its missing indicator was kept, for that
+    indicator (``c=<missing> (74%)``: the row lacks a value the training rows mostly had).
 
     Parameters
     ----------

@@ -43,17 +43,24 @@ _WHOLE_FLOAT = re.compile(r"^(-?\d+)\.0+$")
 _FEW = 256
 
 
+def _whole(text: str) -> str:
+    """:func:`canonical_text` of one value."""
+    text = _WHOLE_FLOAT.sub(r"\1", text)
+    return "0" if text == "-0" else text
+
+
 def canonical_text(values: pd.Series) -> pd.Series:
     """Whole numbers written as floats (``"80.0"``) as integers (``"80"``): a column of integer
     codes reads as floats as soon as one of its cells is empty, and its values must not change
-    with that.
+    with that. Negative zero is zero (``-0.0 == 0.0``: pandas counts them as one value, written
+    as whichever came first).
 
     Examples
     --------
-    >>> canonical_text(pd.Series(["80.0", "-3.00", "0.5", "tcp", "1e+20"])).tolist()
-    ['80', '-3', '0.5', 'tcp', '1e+20']
+    >>> canonical_text(pd.Series(["80.0", "-3.00", "0.5", "tcp", "1e+20", "-0.0"])).tolist()
+    ['80', '-3', '0.5', 'tcp', '1e+20', '0']
     """
-    return values.str.replace(_WHOLE_FLOAT.pattern, r"\1", regex=True)
+    return values.str.replace(_WHOLE_FLOAT.pattern, r"\1", regex=True).replace("-0", "0")
 
 
 def factorize_strings(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -75,7 +82,7 @@ def factorize_strings(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         text = canonical_text(text)
     u = text.fillna(MISSING).replace("", MISSING).to_numpy(dtype=object)
     if len(u) <= _FEW:  # a chunk's distinct values are usually few: a Python loop beats pandas
-        u = np.array([_WHOLE_FLOAT.sub(r"\1", v) for v in u], dtype=object)
+        u = np.array([_whole(v) for v in u], dtype=object)
     canon_codes, canon = pd.factorize(np.append(u, MISSING).astype(object))
     codes = np.where(codes >= 0, canon_codes[np.maximum(codes, 0)], canon_codes[-1])
     return codes.astype(np.int64), np.asarray(canon, dtype=object)

@@ -21,7 +21,9 @@ moment), near-duplicate columns (on all rows; a pooled fit of more than 100k row
 a mixture of per-site quantile sketches (:data:`SKETCH_POINTS` quantiles each): the median
 imputed into missing values, the ``robust`` (median/IQR) and ``quantile`` scalers. One site
 alone gives its exact quantiles. Also approximate: which text columns are hashed rather than
-one-hot encoded when sites disagree (decided from the union of their distinct values), the most
+one-hot encoded when sites disagree (decided from the union of their distinct values), whether
+text that is near-unique at some sites only is dropped or hashed (from the sum of the sites'
+distinct counts, an upper bound of the pooled count), the most
 frequent ports when counts tie at the cut (lower port first), and the descriptive ``profile_``
 (distinct counts of numeric columns are the largest site's). A column whose role differs between
 sites otherwise (numbers at one, text at another) is refused: give ``roles``.
@@ -55,7 +57,13 @@ import pandas as pd
 
 from hourglass.errors import InputError
 from hourglass.features.roles import MISSING, PLACEHOLDERS, ip_parts, port_numbers, string_values
-from hourglass.features.tabular import _N_QUANTILES, CELL_ERRORS, TabularPreprocessor, refuse_unhashable
+from hourglass.features.tabular import (
+    _N_QUANTILES,
+    CELL_ERRORS,
+    TabularPreprocessor,
+    _refuse_levels,
+    refuse_unhashable,
+)
 
 __all__ = ["SKETCH_POINTS", "merge_scales", "merge_schema", "mixture_quantiles", "scaled_preprocessor",
            "schema_preprocessor", "shared_schema", "site_scales", "site_schema"]
@@ -174,7 +182,12 @@ def mixture_quantiles(sketches: Sequence[Sequence[float] | np.ndarray], counts: 
         else:  # on the linear stretch between xs[j - 1] and xs[j]
             c0, c1 = right[j - 1], left[j]
             out.append(xs[j] if c1 <= c0 else xs[j - 1] + (t - c0) / (c1 - c0) * (xs[j] - xs[j - 1]))
-    return np.asarray(out, dtype=np.float64)
+    # a linear stretch can end a rounding error past the value the next probability jumps to
+    # (0.10000000000000099, then 0.1): never down with the probability, as a quantile function
+    q = np.asarray(out, dtype=np.float64)
+    order = np.argsort(np.asarray(probs, dtype=np.float64), kind="stable")
+    q[order] = np.minimum.accumulate(q[order][::-1])[::-1]
+    return q
 
 
 def _add_counts(into: dict[str, int], more: Mapping[str, int]) -> None:
@@ -282,6 +295,17 @@ def _merge_role(c: str, entries: list[dict[str, Any]], max_categories: int) -> t
                 if len(distinct) > max_categories else (entries[0]["role"], entries[0]["why"]))
     if len(roles) == 1:
         return entries[0]["role"], entries[0]["why"]
+    near = [e for e in entries if e["role"] == "drop" and e["why"].startswith("near-unique")]
+    if near and inferred and roles <= {"categorical", "hash", "drop"} and all(
+            e["role"] != "drop" or e["why"].startswith("near-unique") for e in entries):
+        # text, near-unique at some sites (which send no values): dropped as the pooled fit
+        # would drop it, from the most distinct values the sites may hold together; else hashed
+        # (more values than a one-hot takes: over 50 at one site already)
+        most = sum(int(e["unique"]) for e in entries)
+        present = sum(int(e.get("site_rows", 0)) - int(e["missing"]) for e in entries)
+        if most > 0.5 * present:
+            return "drop", f"near-unique text (up to {most} distinct of {present} at the sites)"
+        return "hash", f"near-unique text at {len(near)} site(s), fewer distinct values pooled"
     rows = [e for e in entries if e["role"] == "drop" and e["why"].startswith("row numbers")]
     if rows and roles == {"drop", "numeric"} and inferred:
         # a saved index: one site's rows count up, another's restart (two files read as one) or
@@ -309,7 +333,7 @@ def merge_schema(parts: Sequence[Mapping[str, Any]], *, max_categories: int = 50
     merged: dict[str, Any] = {"rows": sum(int(p["rows"]) for p in parts), "sites": len(parts),
                               "columns": {}}
     for c in order:
-        entries = [p["columns"][c] for p in parts]
+        entries = [{**p["columns"][c], "site_rows": int(p["rows"])} for p in parts]
         blank = [e["why"] == _BLANK for e in entries]
         mixed = any(blank) and not all(blank)
         # a site without a value in the column has no say in its role: the others decide; nor
@@ -420,13 +444,13 @@ def schema_preprocessor(params: Mapping[str, Any], merged: Mapping[str, Any]) ->
         pre.log1p_ = ([c for c in kept if info[c]["min"] >= 0 and info[c]["max"] > 10
                        and _skew_from(info[c]) > 2] if pre.log1p == "auto" else [])
     else:
-        unknown = sorted(set(map(str, pre.log1p)) - set(kept))
+        unknown = sorted(set(map(str, pre.log1p)) - set(num_cols))
         if unknown:
             raise InputError(f"log1p: not numeric training column(s): {', '.join(unknown)}", param="log1p")
-        neg = [c for c in map(str, pre.log1p) if info[c]["min"] < 0]
+        neg = [c for c in map(str, pre.log1p) if c in kept and info[c]["min"] < 0]
         if neg:
             raise InputError(f"log1p: column {neg[0]!r} has negative values", param="log1p")
-        pre.log1p_ = [str(c) for c in pre.log1p]
+        pre.log1p_ = [str(c) for c in pre.log1p if str(c) in kept]  # as the pooled fit: constant ones dropped
     pre.numeric_ = kept
     pre.categories_, pre.other_, pre.hashed_, pre.ips_, pre.ports_ = {}, {}, {}, {}, {}
     for c in cols:
@@ -455,8 +479,12 @@ def schema_preprocessor(params: Mapping[str, Any], merged: Mapping[str, Any]) ->
 # -- pass 2: scales -----------------------------------------------------------------------------
 def site_scales(pre: TabularPreprocessor, df: pd.DataFrame) -> dict[str, Any]:
     """One site's second-pass statistics: of the numeric block (imputed, ``log1p``) that the
-    :func:`schema_preprocessor` ``pre`` makes of its rows."""
-    df = df.rename(columns=str)
+    :func:`schema_preprocessor` ``pre`` makes of its rows (checked as :func:`site_schema` checks
+    them)."""
+    if not isinstance(df, pd.DataFrame) or len(df) == 0:
+        raise InputError("a site needs a non-empty DataFrame of rows to compute statistics on")
+    _refuse_levels(df)
+    df = pre._named(df)  # a repeated name the preprocessor reads: df[c] would be a table
     missing = [c for c in pre.numeric_ if c not in df.columns]
     if missing:
         raise InputError(f"column(s) missing at this site: {', '.join(missing[:3])}")

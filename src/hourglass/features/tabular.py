@@ -212,6 +212,16 @@ def _not_a_frame(df: object) -> str:
     return f"expected a pandas DataFrame, got {type(df).__name__}{hint}"
 
 
+def _refuse_levels(df: pd.DataFrame) -> None:
+    """Raise :class:`InputError` for a table whose column labels have several levels (a
+    ``MultiIndex``: ``read_csv(header=[0, 1])``, ``groupby().agg([...])``): its labels are tuples,
+    which no column role or name reads, and selecting a first-level name gives a table."""
+    if isinstance(df.columns, pd.MultiIndex):
+        raise InputError(f"column labels have {df.columns.nlevels} levels (a MultiIndex, e.g. "
+                         f"{df.columns[0]!r}); give one name per column, e.g. df.columns = "
+                         "['_'.join(map(str, c)) for c in df.columns]")
+
+
 def _read_numbers(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     """A text column read as numbers, and per row whether its text is no number (an empty cell
     or a placeholder such as ``-`` is missing, not wrong: as :func:`infer_role` counts them)."""
@@ -256,7 +266,7 @@ class TabularPreprocessor:
         ``"minmax"``, ``"standard"``, ``"robust"`` (median/IQR), ``"quantile"`` (to uniform) or
         ``"none"``.
     drop
-        Columns to ignore (identifiers, labels the caller did not remove, ...).
+        Columns to ignore (identifiers, labels the caller did not remove, ...; ``None``: none).
     roles
         Role overrides, column → one of ``numeric``, ``categorical``, ``hash``, ``ip``, ``port``,
         ``drop``. Names absent from the data are ignored.
@@ -297,7 +307,7 @@ class TabularPreprocessor:
         categorical: Sequence[str] | None = None,
         log1p: str | Sequence[str] = "auto",
         scaler: str = "minmax",
-        drop: Sequence[str] = (),
+        drop: Sequence[str] | None = (),
         roles: Mapping[str, str] | None = None,
         impute: str = "median",
         fill_value: float = 0.0,
@@ -330,9 +340,9 @@ class TabularPreprocessor:
 
         return {
             "categorical": None if self.categorical is None else items(self.categorical),
-            "log1p": self.log1p if isinstance(self.log1p, str) else items(self.log1p),
+            "log1p": self.log1p if isinstance(self.log1p, str) or self.log1p is None else items(self.log1p),
             "scaler": self.scaler,
-            "drop": items(self.drop),
+            "drop": None if self.drop is None else items(self.drop),
             "roles": None if self.roles is None else {_plain(k): v for k, v in dict(self.roles).items()},
             "impute": self.impute,
             "fill_value": _plain(self.fill_value),
@@ -345,12 +355,18 @@ class TabularPreprocessor:
         }
 
     # -- fit ----------------------------------------------------------------------------------
+    def _dropped(self) -> set[str]:
+        """The names in ``drop`` as text (``None``, as for ``categorical``, drops none)."""
+        return {str(c) for c in self.drop or ()}
+
     def _check_params(self) -> None:
         if self.roles is not None and not isinstance(self.roles, Mapping):
             raise InputError(f"roles: expected a mapping column -> role, got {type(self.roles).__name__}",
                              param="roles")
-        check_numeric_params(self, error=InputError)
+        check_numeric_params(self, error=InputError, refuse_none=True)  # None: a TypeError below
         check_name_lists(self, "categorical", "drop")
+        if self.log1p is None:  # not read as 'none': say what is expected
+            raise InputError("log1p: expected 'auto', 'none' or column names, got None", param="log1p")
         if self.scaler not in _SCALERS:
             raise InputError(f"scaler: unknown {self.scaler!r}; choose from {', '.join(_SCALERS)}",
                              param="scaler")
@@ -410,11 +426,12 @@ class TabularPreprocessor:
         try:
             return self._fit(df)
         except CELL_ERRORS as exc:
-            refuse_unhashable(df, exc, skip={str(c) for c in self.drop})
+            refuse_unhashable(df, exc, skip=self._dropped())
             raise
 
     def _fit(self, df: pd.DataFrame) -> TabularPreprocessor:
         self.__dict__.pop("_small_batch", None)  # the small-batch plan of an earlier fit
+        self.__dict__.pop("_unseen_warned", None)  # its columns warned about: new categories now
         df, cols = self._prepare(df)
         self.profile_ = {c: {"dtype": str(df[c].dtype), "missing": float(df[c].isna().mean()),
                              "unique": int(df[c].nunique(dropna=True))} for c in cols}
@@ -439,12 +456,13 @@ class TabularPreprocessor:
         (what :meth:`fit` and the per-site statistics of :mod:`hourglass.features.statistics`
         both start with)."""
         self._check_params()
+        _refuse_levels(df)
         df = df.rename(columns=str)
         if df.columns.has_duplicates:
             dup = sorted(set(df.columns[df.columns.duplicated()]))
             raise InputError(f"column names repeat: {', '.join(map(repr, dup[:5]))} (as text); every "
                              "column needs its own name")
-        drop = {str(c) for c in self.drop}
+        drop = self._dropped()
         cols = [c for c in df.columns if c not in drop]
         if not cols:
             raise InputError("no feature columns left after dropping " + ", ".join(map(str, drop))
@@ -474,14 +492,15 @@ class TabularPreprocessor:
             self.log1p_ = ([c for c in kept if self._heavy_tailed(finite[c])]
                            if self.log1p == "auto" else [])
         else:
-            unknown = sorted(set(map(str, self.log1p)) - set(kept))
+            unknown = sorted(set(map(str, self.log1p)) - set(num_cols))
             if unknown:
                 raise InputError(f"log1p: not numeric training column(s): {', '.join(unknown)}",
                                  param="log1p")
-            neg = [c for c in self.log1p if (finite[str(c)] < 0).any()]
+            neg = [c for c in self.log1p if str(c) in kept and (finite[str(c)] < 0).any()]
             if neg:
                 raise InputError(f"log1p: column {neg[0]!r} has negative values", param="log1p")
-            self.log1p_ = [str(c) for c in self.log1p]
+            # a named column constant in training is dropped with the others, not an error
+            self.log1p_ = [str(c) for c in self.log1p if str(c) in kept]
         self.numeric_ = kept
         X = self._numeric_block(raw, len(df), fitted=False)
         with np.errstate(over="ignore", invalid="ignore"):  # an overflow is named below
@@ -530,6 +549,8 @@ class TabularPreprocessor:
             self.offset_, self.scale_ = np.zeros(X.shape[1]), np.ones(X.shape[1])
             if self.scaler == "quantile":
                 qs = np.percentile(X, np.linspace(0, 100, _N_QUANTILES), axis=0)
+                # in ascending order, as the saved state must be (a no-op but for a rounding error)
+                qs = np.minimum.accumulate(qs[::-1], axis=0)[::-1]
                 self.quantiles_ = {c: [float(v) for v in qs[:, j]]
                                    for j, c in enumerate(self.numeric_)}
 
@@ -627,6 +648,9 @@ class TabularPreprocessor:
             s = df[c]
             if _is_duration(s):  # a duration is its seconds
                 s = s.dt.total_seconds()
+            if pd.api.types.is_complex_dtype(s):  # float64 would drop the imaginary parts unsaid
+                raise InputError(f"column {c!r}: holds complex numbers (dtype {s.dtype}); expected "
+                                 "real numbers")
             if not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
                 conv, bad = _read_numbers(s)
                 if bad.any():
@@ -690,6 +714,7 @@ class TabularPreprocessor:
             raise NotFittedError("TabularPreprocessor is not fitted; call fit(df) first")
         if not isinstance(df, pd.DataFrame):
             raise InputError(_not_a_frame(df))
+        _refuse_levels(df)
         if len(df) == 0:
             raise InputError("no rows to score (empty data)")
         try:
@@ -740,14 +765,20 @@ class TabularPreprocessor:
                            "values new", c,
                            "none" if seen == 0 else f"only {seen}", scored, example, trained)
 
-    def _transform_general(self, df: pd.DataFrame) -> np.ndarray:
-        """:meth:`transform` of any number of rows, column by column through pandas."""
+    def _named(self, df: pd.DataFrame) -> pd.DataFrame:
+        """``df`` with its column labels as text, or :class:`InputError` when a column the model
+        reads has its name more than once (``df[c]`` would be a table, not a column)."""
         df = df.rename(columns=str)
-        if df.columns.has_duplicates:  # df[c] would be a table, not a column
+        if df.columns.has_duplicates:
             dup = sorted(set(df.columns[df.columns.duplicated()]) & set(self.columns_))
             if dup:
                 raise InputError(f"column names repeat: {', '.join(map(repr, dup[:5]))} (as text); "
                                  "every column the model reads needs its own name")
+        return df
+
+    def _transform_general(self, df: pd.DataFrame) -> np.ndarray:
+        """:meth:`transform` of any number of rows, column by column through pandas."""
+        df = self._named(df)
         missing = [c for c in self.columns_ if c not in df.columns]
         if missing:
             more = f" (and {len(missing) - 3} more)" if len(missing) > 3 else ""
@@ -787,6 +818,7 @@ class TabularPreprocessor:
         >>> pre.unreadable_rows(pd.DataFrame({"b": ["4", "oops", "-"]})).tolist()
         [False, True, False]
         """
+        df = self._named(df)  # labels as transform reads them: 0 is the column '0'
         bad = np.zeros(len(df), dtype=bool)
         for c in self._numeric_inputs():
             s = df[c] if c in df.columns else None
@@ -902,7 +934,7 @@ class TabularPreprocessor:
 
     def extra_columns(self, df: pd.DataFrame) -> list[str]:
         """Columns of ``df`` that the fitted preprocessing does not know (ignored)."""
-        known = set(self.columns_) | set(self.roles_) | set(map(str, self.drop))
+        known = set(self.columns_) | set(self.roles_) | self._dropped()
         return [str(c) for c in df.columns if str(c) not in known]
 
     def describe(self) -> list[dict[str, Any]]:
@@ -1057,13 +1089,21 @@ class TabularPreprocessor:
         if stray is not None:
             raise InputError(f"preprocessing state is malformed (column {stray!r} is encoded but not "
                              "among the input columns)")
+        odd = next((c for c in self.log1p_ if c not in self.numeric_), None)
+        if odd is not None:  # the numeric block finds its position: ValueError at the first score
+            raise InputError(f"preprocessing state is malformed (log1p column {odd!r} is not among the "
+                             "numeric columns)")
         odd = next((c for c in self.numeric_ if not np.isfinite(self.impute_[c])), None)
         if odd is not None:
             raise InputError(f"preprocessing state is malformed (imputed value of {odd!r} is not finite)")
         if self.quantiles_:
             for c in self.numeric_:
                 q = np.asarray(self.quantiles_.get(c, []), dtype=np.float64)
-                if not (len(q) >= 2 and np.isfinite(q).all()):
+                # knots out of order: np.interp reads them without a word, and maps values wrongly
+                # (a rounding error's disorder, as state saved by a federated fit before its
+                # merged quantiles were kept in order may hold, changes nothing: it loads)
+                if not (len(q) >= 2 and np.isfinite(q).all()
+                        and (np.diff(q) >= -1e-9 * np.abs(q).max()).all()):
                     raise InputError(f"preprocessing state is malformed (quantiles of {c!r}: at least "
-                                     "two finite values expected)")
+                                     "two finite values expected, in ascending order)")
         return self
