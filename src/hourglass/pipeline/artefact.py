@@ -68,8 +68,9 @@ def is_artefact(path: str | os.PathLike[str]) -> bool:
 
 def check_replaceable(path: str | os.PathLike[str]) -> None:
     """Raise :class:`InputError` unless saving a model at ``path`` would delete nothing but an
-    earlier model's own files: ``path`` is missing, an empty folder, or a model directory that
-    holds only :data:`ARTEFACT_FILES` (a file the user put beside a model is never deleted).
+    earlier model's own files: ``path`` is missing (and no link to a missing place), an empty
+    folder, or a model directory that holds only :data:`ARTEFACT_FILES` (a file the user put
+    beside a model is never deleted).
 
     Examples
     --------
@@ -85,6 +86,9 @@ def check_replaceable(path: str | os.PathLike[str]) -> None:
     """
     target = Path(path)
     if not target.exists():
+        if target.is_symlink():  # a link to nothing: the rename into place would fail after training
+            raise InputError(f"{target}: is a link to {os.readlink(target)}, which does not exist; "
+                             "remove the link or choose another output path")
         return
     if not target.is_dir():
         raise InputError(f"{target}: exists and is not a model directory; "
