@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from hourglass import AutoEncoder, Pipeline
-from hourglass.errors import InputError
-from hourglass.pipeline.artefact import check_replaceable
+from hourglass import AutoEncoder, Pipeline, load
+from hourglass.errors import ArtefactError, InputError
+from hourglass.pipeline.artefact import _content_hash, check_replaceable
 from tests._cli import one_line_error
 
 FAST = ["--epochs", "1", "-q"]
@@ -44,3 +48,34 @@ def test_save_to_a_dangling_link_is_refused_before_training(tmp_path: Path, pipe
     data = tmp_path / "t.csv"
     table.to_csv(data, index=False)
     one_line_error(["train", str(data), "-o", str(link), *FAST], "which does not exist")
+
+
+def _rehashed(src: Path, dst: Path, edit: Callable[[dict[str, Any]], None]) -> Path:
+    """A copy of the model ``src`` at ``dst`` with its config edited and the hash recomputed
+    (what a hand edit that knows the format can do)."""
+    shutil.copytree(src, dst)
+    config = json.loads((dst / "config.json").read_text())
+    edit(config)
+    config["content_hash"] = _content_hash(config, (dst / "weights.safetensors").read_bytes())
+    (dst / "config.json").write_text(json.dumps(config))
+    return dst
+
+
+@pytest.fixture(scope="module")
+def saved(tmp_path_factory: pytest.TempPathFactory, pipe: Pipeline) -> Path:
+    out = tmp_path_factory.mktemp("saved") / "model"
+    pipe.save(out)
+    return out
+
+
+@pytest.mark.parametrize("value", [None, {"__tuple__": [1]}])
+def test_load_refuses_an_info_section_that_is_no_object(tmp_path: Path, saved: Path,
+                                                        value: object) -> None:
+    # the layout check lets an optional section be null: load then failed with
+    # AttributeError ('NoneType' object has no attribute 'setdefault'), a traceback in the CLI
+    model = _rehashed(saved, tmp_path / "m", lambda c: c.update(info=value))
+    if value is None:  # no record at all: the model loads and scores as saved
+        assert load(model).info["versions"]
+    else:
+        with pytest.raises(ArtefactError, match="'info' must be an object"):
+            load(model)

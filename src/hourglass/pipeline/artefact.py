@@ -432,7 +432,11 @@ def load(path: str | os.PathLike[str]) -> Any:
         # fails only when the parts are rebuilt from their parameters
         pipe = Pipeline(detector=det.clone(), features=type(features)(**features.get_params()),
                         threshold=None)
-        info = _decode(config.get("info", {}))  # a tagged value there is rebuilt like the others
+        # a tagged value there is rebuilt like the others; null (which the layout allows for an
+        # optional section) is no record at all
+        info = _decode(config.get("info") or {})
+        if not isinstance(info, dict):  # {"__tuple__": ...}: no mapping to record lineage in
+            raise TypeError(f"'info' must be an object, found {type(info).__name__}")
     except ArtefactError:
         raise
     except InputError as exc:  # a part refused its saved state: say which artefact
