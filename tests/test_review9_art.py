@@ -79,3 +79,17 @@ def test_load_refuses_an_info_section_that_is_no_object(tmp_path: Path, saved: P
     else:
         with pytest.raises(ArtefactError, match="'info' must be an object"):
             load(model)
+
+
+def test_export_check_data_names_the_file_for_a_bad_value_past_row_64(tmp_path: Path, saved: Path,
+                                                                      table: pd.DataFrame) -> None:
+    # only the first 64 rows were checked with the file's name: a bad value further down
+    # failed in the parity check as 'column 'a': expected numbers ...', naming no file
+    pytest.importorskip("onnxruntime")
+    data = tmp_path / "check.csv"
+    bad = table.astype({"a": object})
+    bad.loc[100, "a"] = "x"
+    bad.to_csv(data, index=False)
+    out = tmp_path / "m.onnx"
+    one_line_error(["export", str(saved), "--onnx", str(out), "--check-data", str(data)],
+                   f"--check-data {data}: column 'a'", out=out)
