@@ -93,3 +93,14 @@ def test_export_check_data_names_the_file_for_a_bad_value_past_row_64(tmp_path: 
     out = tmp_path / "m.onnx"
     one_line_error(["export", str(saved), "--onnx", str(out), "--check-data", str(data)],
                    f"--check-data {data}: column 'a'", out=out)
+
+
+def test_load_refuses_a_config_with_an_overlong_integer_as_corrupt(tmp_path: Path, saved: Path) -> None:
+    # json.loads raises a plain ValueError (not a JSONDecodeError) for an integer of more than
+    # 4300 digits: load let it through, not as an ArtefactError naming the file
+    model = tmp_path / "m"
+    shutil.copytree(saved, model)
+    text = (model / "config.json").read_text()
+    (model / "config.json").write_text(text.replace('"format":', f'"x": {"1" * 5000}, "format":', 1))
+    with pytest.raises(ArtefactError, match=r"config\.json: corrupt \(Exceeds the limit"):
+        load(model)

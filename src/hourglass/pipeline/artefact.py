@@ -289,7 +289,8 @@ def read_config(path: str | os.PathLike[str]) -> tuple[dict[str, Any], bytes]:
         raise ArtefactError(f"{p}: not a hourglass model (missing {CONFIG} or {WEIGHTS})")
     try:
         config = json.loads((p / CONFIG).read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, ValueError) as exc:  # ValueError: a JSONDecodeError, or an
+        # integer of more digits than Python converts (4300), which is no JSONDecodeError
         raise ArtefactError(f"{p / CONFIG}: corrupt ({exc}); the artefact was modified") from None
     except RecursionError:  # arrays or objects nested deeper than the parser goes
         raise ArtefactError(f"{p / CONFIG}: corrupt (JSON nested too deep to read); the artefact "
