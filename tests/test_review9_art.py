@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -104,3 +105,30 @@ def test_load_refuses_a_config_with_an_overlong_integer_as_corrupt(tmp_path: Pat
     (model / "config.json").write_text(text.replace('"format":', f'"x": {"1" * 5000}, "format":', 1))
     with pytest.raises(ArtefactError, match=r"config\.json: corrupt \(Exceeds the limit"):
         load(model)
+
+
+@pytest.mark.parametrize(("key", "value", "match"), [
+    ("optional_fields", -1, "'info.optional_fields' must be an array, found int -1"),
+    ("threshold_fit", "x", "'info.threshold_fit' must be an object"),
+    ("warm_start", [1], "'info.warm_start' must be an object"),
+])
+def test_load_checks_the_type_of_the_info_records_it_reads(tmp_path: Path, saved: Path, key: str,
+                                                           value: object, match: str) -> None:
+    # a hand-edited record of the wrong kind loaded, then failed as a TypeError traceback in
+    # 'hourglass stream' (optional_fields -1: 'int' object is not iterable) or the model card
+    model = _rehashed(saved, tmp_path / "m", lambda c: c["info"].update({key: value}))
+    with pytest.raises(ArtefactError, match=re.escape(match)):
+        load(model)
+
+
+def test_a_null_threshold_fit_record_reads_as_none(tmp_path: Path, saved: Path,
+                                                   table: pd.DataFrame) -> None:
+    # "threshold_fit": null passes the layout (an optional record): the model card said
+    # AttributeError ('NoneType' object has no attribute 'get'); a warm start of a model with
+    # "optional_fields": null said TypeError
+    model = _rehashed(saved, tmp_path / "m", lambda c: c["info"].update(threshold_fit=None,
+                                                                          optional_fields=None))
+    pipe = load(model)
+    assert "held-out normal training rows" in pipe.model_card()["threshold fitted on"]
+    assert pipe.optional_fields == []
+    assert pipe.warm_start(table, epochs=1).info["optional_fields"] == []

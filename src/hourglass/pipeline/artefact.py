@@ -259,8 +259,12 @@ _LAYOUT: dict[str, tuple[type, bool]] = {
     "detector": (dict, True), "features": (dict, True), "info": (dict, False),
     "versions": (dict, False), "schema": (dict, False),
     "detector.name": (str, True), "detector.params": (dict, True), "detector.state": (dict, False),
+    # the records the model card, the stream's optional fields and a warm start read
+    "info.optional_fields": (list, False), "info.threshold_fit": (dict, False),
+    "info.warm_start": (dict, False), "info.rethresholded_from": (dict, False),
+    "info.federated": (dict, False),
 }
-_JSON_NAMES: dict[type, str] = {dict: "an object", str: "a string"}
+_JSON_NAMES: dict[type, str] = {dict: "an object", str: "a string", list: "an array"}
 
 
 def _check_layout(p: Path, config: dict[str, Any]) -> None:
