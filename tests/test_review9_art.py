@@ -132,3 +132,14 @@ def test_a_null_threshold_fit_record_reads_as_none(tmp_path: Path, saved: Path,
     assert "held-out normal training rows" in pipe.model_card()["threshold fitted on"]
     assert pipe.optional_fields == []
     assert pipe.warm_start(table, epochs=1).info["optional_fields"] == []
+
+
+@pytest.mark.parametrize("opset", [17.0, "17"])
+def test_export_refuses_an_opset_that_is_no_integer(tmp_path: Path, pipe: Pipeline, opset: Any) -> None:
+    # 17.0 passed 'opset in range(9, 21)' and failed inside torch's tracer (a TypeError, with
+    # the traced graph dumped on stderr), reported as 'ONNX export ... failed at opset 17.0'
+    export = pytest.importorskip("hourglass.pipeline.export")
+    with pytest.raises(InputError, match=r"opset must be in 9\.\.20"):
+        export.export_onnx(pipe, tmp_path / "m.onnx", opset=opset)
+    assert not (tmp_path / "m.onnx").exists()
+    assert export.export_onnx(pipe, tmp_path / "m.onnx", opset=np.int64(17), check_rows=8).rows_checked == 8
