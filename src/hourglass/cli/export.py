@@ -25,8 +25,9 @@ __all__ = ["export"]
 def _first_rows(model: Path, data: Path, n: int, dataset: str | None, fmt: str,
                 on_bad_rows: str) -> Any:
     """The first ``n`` rows of ``data`` (read in chunks), without the model's label and time
-    columns. A model that cannot be exported is refused first: read as its table, a log or a
-    series file would only give an error about the file."""
+    columns, preprocessed as the model does (the feature matrix the parity check scores). A
+    model that cannot be exported is refused first: read as its table, a log or a series file
+    would only give an error about the file."""
     import pandas as pd
 
     from hourglass.cli._schema import resolve_spec
@@ -56,11 +57,10 @@ def _first_rows(model: Path, data: Path, n: int, dataset: str | None, fmt: str,
     info = read_config(model)[0].get("info", {})
     meta = [c for c in (info.get("label_col"), info.get("time_col")) if c and c in frame.columns]
     rows = frame.drop(columns=meta).head(n)
-    try:  # the schema checked here, so that its error names the file
-        pipe.transform(rows.head(64))
+    try:  # every row preprocessed here, so that an error in any of them names the file
+        return pipe.transform(rows)
     except InputError as exc:
         raise about_file(exc, f"--check-data {data}") from None
-    return rows
 
 
 def export(

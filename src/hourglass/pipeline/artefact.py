@@ -68,8 +68,9 @@ def is_artefact(path: str | os.PathLike[str]) -> bool:
 
 def check_replaceable(path: str | os.PathLike[str]) -> None:
     """Raise :class:`InputError` unless saving a model at ``path`` would delete nothing but an
-    earlier model's own files: ``path`` is missing, an empty folder, or a model directory that
-    holds only :data:`ARTEFACT_FILES` (a file the user put beside a model is never deleted).
+    earlier model's own files: ``path`` is missing (and no link to a missing place), an empty
+    folder, or a model directory that holds only :data:`ARTEFACT_FILES` (a file the user put
+    beside a model is never deleted).
 
     Examples
     --------
@@ -85,6 +86,9 @@ def check_replaceable(path: str | os.PathLike[str]) -> None:
     """
     target = Path(path)
     if not target.exists():
+        if target.is_symlink():  # a link to nothing: the rename into place would fail after training
+            raise InputError(f"{target}: is a link to {os.readlink(target)}, which does not exist; "
+                             "remove the link or choose another output path")
         return
     if not target.is_dir():
         raise InputError(f"{target}: exists and is not a model directory; "
@@ -255,8 +259,12 @@ _LAYOUT: dict[str, tuple[type, bool]] = {
     "detector": (dict, True), "features": (dict, True), "info": (dict, False),
     "versions": (dict, False), "schema": (dict, False),
     "detector.name": (str, True), "detector.params": (dict, True), "detector.state": (dict, False),
+    # the records the model card, the stream's optional fields and a warm start read
+    "info.optional_fields": (list, False), "info.threshold_fit": (dict, False),
+    "info.warm_start": (dict, False), "info.rethresholded_from": (dict, False),
+    "info.federated": (dict, False),
 }
-_JSON_NAMES: dict[type, str] = {dict: "an object", str: "a string"}
+_JSON_NAMES: dict[type, str] = {dict: "an object", str: "a string", list: "an array"}
 
 
 def _check_layout(p: Path, config: dict[str, Any]) -> None:
@@ -285,7 +293,8 @@ def read_config(path: str | os.PathLike[str]) -> tuple[dict[str, Any], bytes]:
         raise ArtefactError(f"{p}: not a hourglass model (missing {CONFIG} or {WEIGHTS})")
     try:
         config = json.loads((p / CONFIG).read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, ValueError) as exc:  # ValueError: a JSONDecodeError, or an
+        # integer of more digits than Python converts (4300), which is no JSONDecodeError
         raise ArtefactError(f"{p / CONFIG}: corrupt ({exc}); the artefact was modified") from None
     except RecursionError:  # arrays or objects nested deeper than the parser goes
         raise ArtefactError(f"{p / CONFIG}: corrupt (JSON nested too deep to read); the artefact "
@@ -428,7 +437,11 @@ def load(path: str | os.PathLike[str]) -> Any:
         # fails only when the parts are rebuilt from their parameters
         pipe = Pipeline(detector=det.clone(), features=type(features)(**features.get_params()),
                         threshold=None)
-        info = _decode(config.get("info", {}))  # a tagged value there is rebuilt like the others
+        # a tagged value there is rebuilt like the others; null (which the layout allows for an
+        # optional section) is no record at all
+        info = _decode(config.get("info") or {})
+        if not isinstance(info, dict):  # {"__tuple__": ...}: no mapping to record lineage in
+            raise TypeError(f"'info' must be an object, found {type(info).__name__}")
     except ArtefactError:
         raise
     except InputError as exc:  # a part refused its saved state: say which artefact

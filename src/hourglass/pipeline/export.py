@@ -256,7 +256,8 @@ def export_onnx(model: Pipeline | str | os.PathLike[str], path: str | os.PathLik
     >>> bool(np.allclose(s, pipe.score(df[:3]), rtol=1e-5))
     True
     """
-    if opset not in OPSETS:
+    # 9.0 is "in" a range of ints, and then fails deep in the tracer (its graph dumped on stderr)
+    if isinstance(opset, bool) or not isinstance(opset, int | np.integer) or opset not in OPSETS:
         raise InputError(f"opset must be in {OPSETS.start}..{OPSETS.stop - 1} (what torch's "
                          f"TorchScript exporter writes), got {opset}", param="opset")
     target = Path(path)

@@ -338,7 +338,7 @@ class Pipeline:
             new.info["torch_threads"] = int(torch.get_num_threads())
         if "optional_fields" in new.info and isinstance(df, pd.DataFrame):  # and the new rows'
             seen = {*_missing_in(df, self.features_.columns_, getattr(self.features_, "roles_", None)),
-                    *new.info["optional_fields"]}
+                    *(new.info["optional_fields"] or ())}
             new.info["optional_fields"] = [c for c in self.features_.columns_ if c in seen]
         new._fit_threshold(rule, val)
         history = getattr(new.detector_, "history_", None)
@@ -594,7 +594,7 @@ class Pipeline:
         info, det = self.info, self.detector_
         params = {k: v for k, v in det.get_params(deep=False).items()
                   if k not in ("threshold", "verbose", "device")}
-        fit_on = info.get("threshold_fit", {})
+        fit_on = info.get("threshold_fit") or {}  # null in a hand-edited config: no record
         versions = info.get("versions") or {}
         feats = self.features_
         card = {
