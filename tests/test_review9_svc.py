@@ -45,3 +45,27 @@ def test_max_body_mb_whose_bytes_overflow_is_one_line(model: Path, monkeypatch: 
     assert res.exit_code == 2, res.output
     assert "--max-body-mb: must be > 0 and finite" in res.output and "Traceback" not in res.output
     assert res.exception is None or isinstance(res.exception, SystemExit)
+
+
+def _post_raw(client: TestClient, raw: bytes, path: str = "/score") -> Any:
+    return client.post(path, content=raw, headers={**AUTH, "Content-Type": "application/json"})
+
+
+def test_lone_surrogate_in_a_field_is_scored_as_score_and_stream_read_it(client: TestClient) -> None:
+    # a lone surrogate escape ("\ud800": a user agent cut inside an emoji) is valid JSON that
+    # 'hourglass score' and 'stream' read (kept as its escape); the service refused the whole
+    # body as "not valid JSON (unexpected end of hex escape ...)"
+    lone = _post_raw(client, b'{"rows": [{"bytes": 1, "proto": "t\\ud800cp", "\\udc00": 2}]}')
+    text = _post_raw(client, b'{"rows": [{"bytes": 1, "proto": "t\\\\ud800cp"}]}')  # the escape as text
+    assert lone.status_code == 200, lone.text
+    assert lone.json() == text.json()
+    ecs = _post_raw(client, b'{"rows": [{"bytes": 9e9, "proto": "\\ud83d", "ua": "x\\ud83d"}], '
+                            b'"alert_format": "ecs"}')
+    assert ecs.status_code == 200 and ecs.json()["count"] == 1, ecs.text
+    assert ecs.json()["alerts"][0]["hourglass"]["fields"]["ua"] == "x\\ud83d"
+    # the body's other faults are still named, not the surrogate
+    bad = _post_raw(client, b'{"rows": [{"bytes": "lots", "proto": "\\ud800"}]}')
+    assert bad.status_code == 422 and bad.json()["detail"].startswith("column 'bytes'"), bad.text
+    cut = _post_raw(client, b'{"rows": [{"bytes": 1, "proto": "\\ud800"}]')
+    assert cut.status_code == 400 and "hex escape" not in cut.json()["detail"], cut.text
+    assert cut.json()["detail"].startswith("body: not valid JSON (")

@@ -290,8 +290,14 @@ class HostedModel:
             errors = exc.errors(include_url=False)
             if errors[0].get("type") == "json_invalid" and not _is_utf8(raw):
                 return 400, {"detail": "body: not UTF-8 text; send the JSON encoded as UTF-8"}
-            status, message = validation_message(errors, body)
-            return status, {"detail": message}
+            try:
+                request = _with_lone_surrogates(request_model, raw) if errors[0].get("type") == (
+                    "json_invalid") else None
+            except ValidationError as again:
+                errors, request = again.errors(include_url=False), None
+            if request is None:
+                status, message = validation_message(errors, body)
+                return status, {"detail": message}
         items = getattr(request, body.field)
         expand = self.expand if body.field == "rows" else None  # rows that may be pages of events
         if len(items) > max_rows and expand is None:  # before the rows are copied (flattened)
@@ -719,6 +725,36 @@ def _flags_of(content: dict[str, Any]) -> list[int]:
     buckets = content.get("buckets")
     items = buckets if isinstance(buckets, list) else content.get("sessions", [])
     return [int(s["flag"]) for s in items]
+
+
+#: A JSON escape of a surrogate (``\\ud83d``): where pydantic's parser refuses a body holding
+#: one, it may be a lone surrogate, valid JSON that ``score`` and ``stream`` read.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def _with_lone_surrogates(request_model: type[BaseModel], raw: bytes) -> Any:
+    """The request in ``raw``, a body pydantic's parser refused, when that was for a lone
+    surrogate (``"\\ud83d"`` without its pair: a user agent cut inside an emoji), each written
+    as its escape, as ``hourglass score`` and ``stream`` read such a field
+    (:func:`~hourglass.ingest.tables.no_lone_surrogates`); ``None`` when the body holds none
+    or is no JSON to Python's parser either. A body of the wrong shape raises pydantic's
+    :class:`ValidationError`, as it would have without the surrogate, and so does a body that is
+    no JSON for another reason (Python's parser says which: not the surrogate)."""
+    if not _SURROGATE_ESCAPE.search(raw):
+        return None
+    import json
+
+    from hourglass.ingest.tables import no_lone_surrogates
+
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise ValidationError.from_exception_data(request_model.__name__, [{
+            "type": "json_invalid", "loc": (), "input": b"",
+            "ctx": {"error": f"{exc.msg} at line {exc.lineno} column {exc.colno}"}}]) from None
+    except (ValueError, RecursionError):  # digits past Python's limit, nesting past its stack
+        return None
+    return request_model.model_validate(no_lone_surrogates(value))
 
 
 def _is_utf8(raw: bytes) -> bool:
