@@ -69,3 +69,28 @@ def test_lone_surrogate_in_a_field_is_scored_as_score_and_stream_read_it(client:
     cut = _post_raw(client, b'{"rows": [{"bytes": 1, "proto": "\\ud800"}]')
     assert cut.status_code == 400 and "hex escape" not in cut.json()["detail"], cut.text
     assert cut.json()["detail"].startswith("body: not valid JSON (")
+
+
+@pytest.fixture(scope="module")
+def audit_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from tests.test_auditd import _event
+
+    d = tmp_path_factory.mktemp("svc9_audit")
+    rng = np.random.default_rng(0)
+    (d / "audit.log").write_text("".join(line + "\n" for i in range(150) for line in _event(rng, i)))
+    res = runner.invoke(cli, ["train", str(d / "audit.log"), "--epochs", "1", "--hidden", "4,2", "-q",
+                              "-o", str(d / "model")])
+    assert res.exit_code == 0, res.output
+    return d / "model"
+
+
+def test_audit_lines_that_make_no_event_name_lines_not_rows(audit_model: Path) -> None:
+    # an audit model's request of EOE records only (the end of an event sent in the request
+    # before) makes no event: the answer was "rows: no rows to score (empty list)", a field
+    # this body has not
+    client = TestClient(create_app(audit_model, api_key=KEY), raise_server_exceptions=False)
+    for fmt in ("hourglass", "ecs"):
+        r = client.post("/score", json={"lines": ["type=EOE msg=audit(1700000000.123:4242):"] * 2,
+                                        "alert_format": fmt}, headers=AUTH)
+        assert r.status_code == 422, r.text
+        assert r.json()["detail"].startswith("lines: no event to score in the 2 line(s)"), r.text

@@ -329,6 +329,10 @@ class HostedModel:
             if events is not None:  # audit records: one row per event, the request's events closed
                 done = [event for i, row in enumerate(rows) for event in events.add(row, i)]
                 rows = [row for _, row in done + events.close()]
+                if not rows:  # EOE records alone: the end of events sent before (not 'rows: ...')
+                    return 422, {"detail": f"lines: no event to score in the {len(items):,} line(s) (records "
+                                           "that only end an event, as EOE does, make none; send an "
+                                           "event's records in one request)"}
             items = rows
         try:
             if request.alert_format == "ecs":
