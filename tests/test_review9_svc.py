@@ -94,3 +94,14 @@ def test_audit_lines_that_make_no_event_name_lines_not_rows(audit_model: Path) -
                                         "alert_format": fmt}, headers=AUTH)
         assert r.status_code == 422, r.text
         assert r.json()["detail"].startswith("lines: no event to score in the 2 line(s)"), r.text
+
+
+def test_keys_of_a_body_without_rows_are_quoted_bounded(client: TestClient) -> None:
+    # a body without 'rows' had its first keys quoted whole: a 100,000-character key made a
+    # 100 kB 'detail' (up to the body limit), where every other quoted client value is bounded
+    for body in ({"k" * 100_000: 1}, {"lines": ["x"], "k" * 100_000: 1}):
+        r = client.post("/score", json=body, headers=AUTH)
+        assert r.status_code == 422, r.text
+        detail = r.json()["detail"]
+        assert len(detail) < 300 and "(100,000 characters)" in detail, detail
+        assert detail.endswith("but no 'rows' (GET /health says what this model takes)")

@@ -100,8 +100,13 @@ def _location(loc: tuple[Any, ...]) -> str:
         if len(parts) >= 3 and parts[0] == "sessions" and isinstance(parts[2], int):
             where += f", key {parts[2] + 1}"
         return where
-    where = ".".join(map(str, parts)) or "body"  # a client's field name (unknown field): bounded
-    return where if len(where) <= 80 else f"{where[:60]}... ({len(where):,} characters)"
+    return _bounded(".".join(map(str, parts)) or "body")  # a client's field name (unknown field)
+
+
+def _bounded(text: str) -> str:
+    """``text`` (a name a client sent) as a message quotes it: at most 80 characters, a longer
+    one cut to its first 60 and its length."""
+    return text if len(text) <= 80 else f"{text[:60]}... ({len(text):,} characters)"
 
 
 def _json_type(value: object) -> str:
@@ -146,7 +151,7 @@ def validation_message(errors: Sequence[Mapping[str, Any]], body: BodyShape = BO
     if loc in ((), ("body",)) or (kind == "missing" and loc[-1:] == (body.field,)):
         sent = first.get("input")
         if kind == "missing" and isinstance(sent, dict) and sent:  # another model kind's body?
-            has = ", ".join(f"'{k}'" for k in list(sent)[:3])
+            has = ", ".join(f"'{_bounded(str(k))}'" for k in list(sent)[:3])  # a client's keys
             return 422, (f"body: expected a JSON object {body.text}; it has {has} but no "
                          f"'{body.field}' (GET /health says what this model takes)")
         return 422, f"body: expected a JSON object {body.text}"
