@@ -105,3 +105,30 @@ def test_keys_of_a_body_without_rows_are_quoted_bounded(client: TestClient) -> N
         detail = r.json()["detail"]
         assert len(detail) < 300 and "(100,000 characters)" in detail, detail
         assert detail.endswith("but no 'rows' (GET /health says what this model takes)")
+
+
+def test_entity_rows_read_a_nested_object_by_its_path_as_documented(tmp_path: Path) -> None:
+    # /docs said an entity request's "nested object or array is read as its JSON text"; its
+    # rows are read as score and stream read JSON lines: an object's fields are columns named
+    # by their path ({"src": {"ip": ...}} is src.ip), an array is its JSON text
+    import json
+
+    from hourglass.ingest.synthetic import port_scan_flows
+    from hourglass.serve.schemas import EntityRequest
+
+    flows, _ = port_scan_flows(hosts=2, days=0.1, scan_flows=0, seed=1)
+    rows = [{**{k: v for k, v in r.items() if k != "src_ip"}, "src": {"ip": r["src_ip"]}}
+            for r in flows.to_dict("records")]
+    (tmp_path / "flows.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    res = runner.invoke(cli, ["train", str(tmp_path / "flows.jsonl"), "--entity-col", "src.ip",
+                              "--timestamp-col", "ts", "--bucket", "5min", "--epochs", "1", "--hidden",
+                              "4,2", "-q", "-o", str(tmp_path / "M")])
+    assert res.exit_code == 0, res.output
+    client = TestClient(create_app(tmp_path / "M", api_key=KEY), raise_server_exceptions=False)
+    nested = client.post("/score", json={"rows": rows[:30]}, headers=AUTH)
+    dotted = [{**{k: v for k, v in r.items() if k != "src"}, "src.ip": r["src"]["ip"]} for r in rows[:30]]
+    flat = client.post("/score", json={"rows": dotted}, headers=AUTH)
+    assert nested.status_code == 200 and nested.json() == flat.json(), nested.text
+    assert {b["entity"] for b in nested.json()["buckets"]} <= set(flows["src_ip"])
+    described = EntityRequest.model_fields["rows"].description or ""
+    assert "named by their path" in described and "object or array is read as its JSON" not in described
