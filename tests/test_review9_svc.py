@@ -132,3 +132,14 @@ def test_entity_rows_read_a_nested_object_by_its_path_as_documented(tmp_path: Pa
     assert {b["entity"] for b in nested.json()["buckets"]} <= set(flows["src_ip"])
     described = EntityRequest.model_fields["rows"].description or ""
     assert "named by their path" in described and "object or array is read as its JSON" not in described
+
+
+@pytest.mark.parametrize(("sent", "shown"), [(None, "null"), (True, "true"), (2, "2"), ([1], "an array"),
+                                             ("cef", "'cef'")])
+def test_a_wrong_alert_format_is_named_in_json_words(client: TestClient, sent: Any, shown: str) -> None:
+    # "alert_format": null was answered "got 'None'" (and true "got 'True'"): Python's words,
+    # quoted as if the client had sent that text
+    r = client.post("/score", json={"rows": [{"bytes": 1, "proto": "tcp"}], "alert_format": sent},
+                    headers=AUTH)
+    assert r.status_code == 422, r.text
+    assert r.json()["detail"] == f"alert_format: expected 'hourglass' or 'ecs', got {shown}"

@@ -132,6 +132,9 @@ def validation_message(errors: Sequence[Mapping[str, Any]], body: BodyShape = BO
     >>> validation_message([{"type": "literal_error", "loc": ("alert_format",), "input": "cef",
     ...                      "ctx": {"expected": "'hourglass' or 'ecs'"}}])
     (422, "alert_format: expected 'hourglass' or 'ecs', got 'cef'")
+    >>> validation_message([{"type": "literal_error", "loc": ("alert_format",), "input": None,
+    ...                      "ctx": {"expected": "'hourglass' or 'ecs'"}}])
+    (422, "alert_format: expected 'hourglass' or 'ecs', got null")
     >>> print(validation_message([{"type": "missing", "loc": ("body", "rows"),
     ...                              "input": {"lines": ["x"]}}])[1])  # doctest: +ELLIPSIS
     body: expected a JSON object {"rows": ...}; it has 'lines' but no 'rows' (GET /health says ...)
@@ -170,7 +173,10 @@ def validation_message(errors: Sequence[Mapping[str, Any]], body: BodyShape = BO
         return 422, f"{where}: expected an array of integer keys, got {_json_type(first.get('input'))}"
     if kind == "literal_error":  # alert_format
         expected = (first.get("ctx") or {}).get("expected", "one of the allowed values")
-        return 422, f"{where}: expected {expected}, got {str(first.get('input'))[:40]!r}"
+        sent = first.get("input")  # text quoted; null, true, 5, an array in JSON's words
+        shown = (repr(sent[:40]) if isinstance(sent, str) else str(sent).lower() if isinstance(sent, bool)
+                 else str(sent)[:40] if isinstance(sent, (int, float)) else _json_type(sent))
+        return 422, f"{where}: expected {expected}, got {shown}"
     if kind == "extra_forbidden":
         names = [f"'{f}'" for f in body.fields]
         takes = " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 2 else names)
