@@ -120,7 +120,9 @@ HOSTILE: list[tuple[str, bytes, int | set[int]]] = [
                                   b'"lines": [NaN]}', {200, 422}),
     ("a number past float", b'{"rows": [{"a": 1e400}], "lines": [1e400]}', 422),
     ("unknown field", b'{"top": 3}', 422),
-    ("a lone surrogate", b'{"lines": ["\\ud800"], "rows": [{"a": "\\ud800"}]}', 400),
+    # valid JSON (score and stream read it, the surrogate kept as its escape): this body's
+    # fault is its shape, both fields, as it would be without the surrogate
+    ("a lone surrogate", b'{"lines": ["\\ud800"], "rows": [{"a": "\\ud800"}]}', 422),
 ]
 
 

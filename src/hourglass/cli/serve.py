@@ -130,7 +130,7 @@ def _load(model: list[str], host: str, port: int, api_key_file: Path | None, max
     """What ``hourglass serve`` checks and loads before it listens: the app of the models, their
     ``(name, directory)`` pairs and the sockets it will listen on (bound: :func:`listen_sockets`;
     closed when ``held`` closes)."""
-    if not 0 < max_body_mb < math.inf:
+    if not 0 < max_body_mb * 2**20 < math.inf:  # 1e308 is finite, its bytes are not
         raise HourglassError(f"--max-body-mb: must be > 0 and finite, got {max_body_mb}")
     if not rate_limit < math.inf:  # typer has checked >= 0
         raise HourglassError(f"--rate-limit: must be finite (0: no limit), got {rate_limit}")

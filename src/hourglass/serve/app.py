@@ -100,8 +100,13 @@ def _location(loc: tuple[Any, ...]) -> str:
         if len(parts) >= 3 and parts[0] == "sessions" and isinstance(parts[2], int):
             where += f", key {parts[2] + 1}"
         return where
-    where = ".".join(map(str, parts)) or "body"  # a client's field name (unknown field): bounded
-    return where if len(where) <= 80 else f"{where[:60]}... ({len(where):,} characters)"
+    return _bounded(".".join(map(str, parts)) or "body")  # a client's field name (unknown field)
+
+
+def _bounded(text: str) -> str:
+    """``text`` (a name a client sent) as a message quotes it: at most 80 characters, a longer
+    one cut to its first 60 and its length."""
+    return text if len(text) <= 80 else f"{text[:60]}... ({len(text):,} characters)"
 
 
 def _json_type(value: object) -> str:
@@ -127,6 +132,9 @@ def validation_message(errors: Sequence[Mapping[str, Any]], body: BodyShape = BO
     >>> validation_message([{"type": "literal_error", "loc": ("alert_format",), "input": "cef",
     ...                      "ctx": {"expected": "'hourglass' or 'ecs'"}}])
     (422, "alert_format: expected 'hourglass' or 'ecs', got 'cef'")
+    >>> validation_message([{"type": "literal_error", "loc": ("alert_format",), "input": None,
+    ...                      "ctx": {"expected": "'hourglass' or 'ecs'"}}])
+    (422, "alert_format: expected 'hourglass' or 'ecs', got null")
     >>> print(validation_message([{"type": "missing", "loc": ("body", "rows"),
     ...                              "input": {"lines": ["x"]}}])[1])  # doctest: +ELLIPSIS
     body: expected a JSON object {"rows": ...}; it has 'lines' but no 'rows' (GET /health says ...)
@@ -146,7 +154,7 @@ def validation_message(errors: Sequence[Mapping[str, Any]], body: BodyShape = BO
     if loc in ((), ("body",)) or (kind == "missing" and loc[-1:] == (body.field,)):
         sent = first.get("input")
         if kind == "missing" and isinstance(sent, dict) and sent:  # another model kind's body?
-            has = ", ".join(f"'{k}'" for k in list(sent)[:3])
+            has = ", ".join(f"'{_bounded(str(k))}'" for k in list(sent)[:3])  # a client's keys
             return 422, (f"body: expected a JSON object {body.text}; it has {has} but no "
                          f"'{body.field}' (GET /health says what this model takes)")
         return 422, f"body: expected a JSON object {body.text}"
@@ -165,7 +173,10 @@ def validation_message(errors: Sequence[Mapping[str, Any]], body: BodyShape = BO
         return 422, f"{where}: expected an array of integer keys, got {_json_type(first.get('input'))}"
     if kind == "literal_error":  # alert_format
         expected = (first.get("ctx") or {}).get("expected", "one of the allowed values")
-        return 422, f"{where}: expected {expected}, got {str(first.get('input'))[:40]!r}"
+        sent = first.get("input")  # text quoted; null, true, 5, an array in JSON's words
+        shown = (repr(sent[:40]) if isinstance(sent, str) else str(sent).lower() if isinstance(sent, bool)
+                 else str(sent)[:40] if isinstance(sent, (int, float)) else _json_type(sent))
+        return 422, f"{where}: expected {expected}, got {shown}"
     if kind == "extra_forbidden":
         names = [f"'{f}'" for f in body.fields]
         takes = " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 2 else names)
@@ -290,8 +301,14 @@ class HostedModel:
             errors = exc.errors(include_url=False)
             if errors[0].get("type") == "json_invalid" and not _is_utf8(raw):
                 return 400, {"detail": "body: not UTF-8 text; send the JSON encoded as UTF-8"}
-            status, message = validation_message(errors, body)
-            return status, {"detail": message}
+            try:
+                request = _with_lone_surrogates(request_model, raw) if errors[0].get("type") == (
+                    "json_invalid") else None
+            except ValidationError as again:
+                errors, request = again.errors(include_url=False), None
+            if request is None:
+                status, message = validation_message(errors, body)
+                return status, {"detail": message}
         items = getattr(request, body.field)
         expand = self.expand if body.field == "rows" else None  # rows that may be pages of events
         if len(items) > max_rows and expand is None:  # before the rows are copied (flattened)
@@ -323,6 +340,10 @@ class HostedModel:
             if events is not None:  # audit records: one row per event, the request's events closed
                 done = [event for i, row in enumerate(rows) for event in events.add(row, i)]
                 rows = [row for _, row in done + events.close()]
+                if not rows:  # EOE records alone: the end of events sent before (not 'rows: ...')
+                    return 422, {"detail": f"lines: no event to score in the {len(items):,} line(s) (records "
+                                           "that only end an event, as EOE does, make none; send an "
+                                           "event's records in one request)"}
             items = rows
         try:
             if request.alert_format == "ecs":
@@ -719,6 +740,36 @@ def _flags_of(content: dict[str, Any]) -> list[int]:
     buckets = content.get("buckets")
     items = buckets if isinstance(buckets, list) else content.get("sessions", [])
     return [int(s["flag"]) for s in items]
+
+
+#: A JSON escape of a surrogate (``\\ud83d``): where pydantic's parser refuses a body holding
+#: one, it may be a lone surrogate, valid JSON that ``score`` and ``stream`` read.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def _with_lone_surrogates(request_model: type[BaseModel], raw: bytes) -> Any:
+    """The request in ``raw``, a body pydantic's parser refused, when that was for a lone
+    surrogate (``"\\ud83d"`` without its pair: a user agent cut inside an emoji), each written
+    as its escape, as ``hourglass score`` and ``stream`` read such a field
+    (:func:`~hourglass.ingest.tables.no_lone_surrogates`); ``None`` when the body holds none
+    or is no JSON to Python's parser either. A body of the wrong shape raises pydantic's
+    :class:`ValidationError`, as it would have without the surrogate, and so does a body that is
+    no JSON for another reason (Python's parser says which: not the surrogate)."""
+    if not _SURROGATE_ESCAPE.search(raw):
+        return None
+    import json
+
+    from hourglass.ingest.tables import no_lone_surrogates
+
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise ValidationError.from_exception_data(request_model.__name__, [{
+            "type": "json_invalid", "loc": (), "input": b"",
+            "ctx": {"error": f"{exc.msg} at line {exc.lineno} column {exc.colno}"}}]) from None
+    except (ValueError, RecursionError):  # digits past Python's limit, nesting past its stack
+        return None
+    return request_model.model_validate(no_lone_surrogates(value))
 
 
 def _is_utf8(raw: bytes) -> bool:

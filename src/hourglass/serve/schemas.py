@@ -229,8 +229,9 @@ class EntityRequest(BaseModel):
                     "column and the aggregated columns (GET /health lists them; a column left out "
                     "of a row is a missing value). The rows are grouped per (entity, bucket) "
                     "within this request only: a bucket whose rows come in two requests is "
-                    "scored as two partial buckets. A nested object or array is read as its JSON "
-                    "text. Other keys are ignored.")
+                    "scored as two partial buckets. A nested object's fields are columns named by "
+                    "their path ({\"source\": {\"ip\": ...}} is source.ip); an array is read as "
+                    "its JSON text. Other keys are ignored.")
     explain: StrictInt | None = Field(
         default=None, ge=1, le=100,
         description="Name this many bucket features (distinct dst_port, rows, sum bytes...) per "
