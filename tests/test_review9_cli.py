@@ -1,0 +1,47 @@
+"""The table CLI (train, score, evaluate, threshold, explain): regression tests of defects found."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hourglass.cli import app
+from tests._cli import one_line_error, runner
+
+
+@pytest.fixture(scope="module")
+def kit(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """An autoencoder trained on a small labelled table, the table as CSV and Parquet."""
+    folder = tmp_path_factory.mktemp("review9")
+    rng = np.random.default_rng(0)
+    label = np.where(np.arange(300) % 30 == 0, "attack", "normal")
+    frame = pd.DataFrame({"bytes": rng.lognormal(5, 1, 300), "pkts": rng.poisson(8, 300),
+                          "label": label})
+    data, parquet = folder / "flows.csv", folder / "flows.parquet"
+    frame.to_csv(data, index=False)
+    frame.to_parquet(parquet)
+    model = folder / "m"
+    res = runner.invoke(app, ["train", str(data), "-o", str(model), "--label-col", "label", "--normal",
+                              "normal", "--epochs", "1", "--hidden", "4,2", "--batch-size", "64", "-q"])
+    assert res.exit_code == 0, res.output
+    return {"data": data, "parquet": parquet, "model": model, "folder": folder}
+
+
+@pytest.mark.parametrize("value", ["inf", "1e20"])
+@pytest.mark.parametrize("command", ["score", "explain"])
+def test_chunk_mb_infinite_or_huge_is_no_traceback(kit: dict[str, Path], command: str,
+                                                    value: str) -> None:
+    # '--chunk-mb inf' stopped the readers with OverflowError (a traceback) after loading the
+    # model; '1e20' did so for a Parquet input (a batch size beyond a C long)
+    out = kit["folder"] / f"{command}-{value}.csv"
+    args = [command, str(kit["model"]), str(kit["parquet"]), "-o", str(out), "--chunk-mb", value, "-q"]
+    if value == "inf":
+        one_line_error(args, "--chunk-mb: must be > 0 and finite, got inf", out)
+        return
+    res = runner.invoke(app, args)
+    assert res.exit_code == 0, res.output
+    written = pd.read_csv(out)
+    assert len(written) == 300 if command == "score" else (written["flag"] == 1).all()
