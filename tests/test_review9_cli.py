@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gzip
+import os
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -45,3 +48,25 @@ def test_chunk_mb_infinite_or_huge_is_no_traceback(kit: dict[str, Path], command
     assert res.exit_code == 0, res.output
     written = pd.read_csv(out)
     assert len(written) == 300 if command == "score" else (written["flag"] == 1).all()
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes")
+def test_named_pipe_of_gzip_data_is_read_as_gzip(kit: dict[str, Path], tmp_path: Path) -> None:
+    # '<(cat flows.csv.gz)' or '... | hourglass score MODEL /dev/stdin': the pipe's copy kept the
+    # pipe's name ('63'), and the reader refused it: "gzip-compressed data in a file not named
+    # .gz; name it 63.gz" (which a pipe cannot be); '-' sniffed the bytes and read it
+    fifo = tmp_path / "63"
+    os.mkfifo(fifo)
+    payload = gzip.compress(kit["data"].read_bytes())
+
+    def feed() -> None:
+        with open(fifo, "wb") as fh:
+            fh.write(payload)
+
+    writer = threading.Thread(target=feed, daemon=True)
+    writer.start()
+    out = tmp_path / "s.csv"
+    res = runner.invoke(app, ["score", str(kit["model"]), str(fifo), "-o", str(out), "-q"])
+    writer.join(10)
+    assert res.exit_code == 0, res.output
+    assert len(pd.read_csv(out)) == 300

@@ -141,6 +141,10 @@ def _copied(value: Path) -> Path:
                                  f"({exc.__cause__}); free space there or set TMPDIR") from None
     except OSError as exc:
         raise typer.BadParameter(f"{value}: cannot read ({exc})") from None
+    with open(path, "rb") as fh:
+        gz = fh.read(2) == b"\x1f\x8b"
+    if gz and not path.name.lower().endswith(".gz"):  # '<(cat flows.csv.gz)', /dev/stdin fed a
+        path = path.rename(path.with_name(path.name + ".gz"))  # .gz: read as such, as '-' is
     _SHOWN[str(path)] = str(value)
     return path
 
