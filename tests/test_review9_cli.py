@@ -70,3 +70,20 @@ def test_named_pipe_of_gzip_data_is_read_as_gzip(kit: dict[str, Path], tmp_path:
     writer.join(10)
     assert res.exit_code == 0, res.output
     assert len(pd.read_csv(out)) == 300
+
+
+def test_evaluate_names_a_folder_or_stdin_as_given_not_by_its_copy(kit: dict[str, Path],
+                                                                   tmp_path: Path) -> None:
+    # the metrics table's and the HTML report's titles named DATA by its temporary copy's file
+    # name: 'data' for a folder or a pattern, 'stdin' for '-', '63' for '<(...)'
+    folder = tmp_path / "day"
+    folder.mkdir()
+    lines = kit["data"].read_text().splitlines(keepends=True)
+    (folder / "a.csv").write_text("".join(lines[:150]))
+    (folder / "b.csv").write_text("".join([lines[0], *lines[150:]]))
+    res = runner.invoke(app, ["evaluate", str(kit["model"]), str(folder), "-q"])
+    assert res.exit_code == 0, res.output
+    assert f"{folder}/ (2 files): threshold" in res.stdout  # (the report's title: the same name)
+    res = runner.invoke(app, ["evaluate", str(kit["model"]), "-", "-q"], input=kit["data"].read_bytes())
+    assert res.exit_code == 0, res.output
+    assert "standard input: threshold" in res.stdout and "stdin" not in res.stdout
