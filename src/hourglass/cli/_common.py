@@ -12,8 +12,8 @@ from hourglass.cli._options import OPTION_OF_PARAM
 from hourglass.errors import HourglassError, InputError
 
 __all__ = ["UNUSED_BY", "base_params", "check_model_dir", "check_not_input", "check_output_type",
-           "finish_params", "hidden_param", "model_kind", "model_params", "parse_hidden", "parse_value",
-           "refuse_existing_model", "refuse_kept_outputs", "refuse_label_in_columns",
+           "chunk_bytes", "finish_params", "hidden_param", "model_kind", "model_params", "parse_hidden",
+           "parse_value", "refuse_existing_model", "refuse_kept_outputs", "refuse_label_in_columns",
            "refuse_normal_without_label", "refuse_unused"]
 
 _PYTHON_WORDS: dict[str, Any] = {"True": True, "False": False, "None": None}
@@ -210,6 +210,25 @@ def model_params(cls: type, model: str, *, seed: int, device: str, quiet: bool, 
         params["hidden"] = hidden_param(cls, model, hidden)
     params.update(fixed)
     return finish_params(cls, model, params, extra)
+
+
+#: the most bytes of input one streamed chunk is read in (a larger --chunk-mb reads no more at once)
+_MAX_CHUNK_BYTES = 1 << 40
+
+
+def chunk_bytes(chunk_mb: float) -> int:
+    """``--chunk-mb`` as bytes of input per chunk (at least 1 KiB, at most 1 TiB); refused unless
+    a finite number above 0 (``inf`` stopped the readers with a traceback, after loading the
+    model).
+
+    Examples
+    --------
+    >>> chunk_bytes(16.0), chunk_bytes(1e-9), chunk_bytes(1e300) == 2**40
+    (16777216, 1024, True)
+    """
+    if not 0 < chunk_mb < float("inf"):
+        raise HourglassError(f"--chunk-mb: must be > 0 and finite, got {chunk_mb}")
+    return max(1024, min(_MAX_CHUNK_BYTES, int(chunk_mb * 2**20)))
 
 
 def refuse_existing_model(output: Path, force: bool) -> None:

@@ -40,7 +40,7 @@ from typing import Any
 import typer
 
 __all__ = ["STDIN_NAME", "folder_as_file", "folder_shown", "pattern_as_file", "remove_spooled", "shown",
-           "stdin_as_file"]
+           "shown_name", "stdin_as_file"]
 
 STDIN_NAME = "standard input"
 """How messages, model cards and reports name DATA given as ``-``."""
@@ -141,6 +141,10 @@ def _copied(value: Path) -> Path:
                                  f"({exc.__cause__}); free space there or set TMPDIR") from None
     except OSError as exc:
         raise typer.BadParameter(f"{value}: cannot read ({exc})") from None
+    with open(path, "rb") as fh:
+        gz = fh.read(2) == b"\x1f\x8b"
+    if gz and not path.name.lower().endswith(".gz"):  # '<(cat flows.csv.gz)', /dev/stdin fed a
+        path = path.rename(path.with_name(path.name + ".gz"))  # .gz: read as such, as '-' is
     _SHOWN[str(path)] = str(value)
     return path
 
@@ -200,6 +204,20 @@ def shown(value: object) -> str:
         text = re.sub(f"({re.escape(name)})" + r" \(lines ([\d, ]+?)( \.\.\.)?\)", in_files, text)
         text = text.replace(name, folder)
     return text
+
+
+def shown_name(path: Path) -> str:
+    """The name titles give DATA: the file's name, or, for the temporary copy of standard input,
+    of a folder, a pattern or a named pipe, what :func:`shown` calls it (not ``stdin``, ``data``
+    or ``63``, the copy's own name).
+
+    Examples
+    --------
+    >>> shown_name(Path("/data/flows.csv"))
+    'flows.csv'
+    """
+    text = str(path)
+    return shown(text) if text in _FILES or text in _SHOWN else path.name
 
 
 def folder_shown(path: object) -> str | None:

@@ -41,7 +41,7 @@ from hourglass.cli._output import (
     setup_logging,
     user_errors,
 )
-from hourglass.cli._spool import shown
+from hourglass.cli._spool import shown, shown_name
 from hourglass.errors import HourglassError
 
 if TYPE_CHECKING:
@@ -76,7 +76,7 @@ def _timeseries_page(pipe: Pipeline, data: Path, ts_report: dict[str, Any],
         events_per_day=per_day, no_rate="the model's time steps are not on a fixed grid; train "
                                         "with --freq (e.g. --freq 1min) for alerts per day",
         model_card=pipe.model_card(), data_name=f"{shown(data)} ({ts_report.get('evaluated_rows', '')})",
-        title=f"hourglass evaluation: {pipe.info.get('model', 'model')} on {data.name}",
+        title=f"hourglass evaluation: {pipe.info.get('model', 'model')} on {shown_name(data)}",
         event_metrics=events, trained_on_it=bool(arrays.get("trained_on_it")), unit="time steps")
     return page
 
@@ -249,13 +249,13 @@ def evaluate(
                     data_name=f"{shown(data)} ({ent_summary['buckets']} entity buckets)",
                     trained_on_it=on_training_file,
                     unit="entity buckets",
-                    title=f"hourglass evaluation: {pipe.model_name} (entity buckets) on {data.name}")
+                    title=f"hourglass evaluation: {pipe.model_name} (entity buckets) on {shown_name(data)}")
             _write_metrics(json_out, ent_summary, report, page)
     if model_kind(pipe) == "entity":
         report_skipped(stats, data)
         from hourglass.cli.entity import mixed_note
 
-        out.print(metrics_table(f"{data.name} per (entity, bucket): threshold "
+        out.print(metrics_table(f"{shown_name(data)} per (entity, bucket): threshold "
                                 f"{pipe.threshold_.describe()}", ent_summary, unit="buckets"))
         out.print(mixed_note(ent_summary), highlight=False)
         if len(ent_summary.get("per_class", {})) <= _CLASSES_SHOWN:  # as for rows and sessions
@@ -281,7 +281,7 @@ def evaluate(
         logging.getLogger("hourglass").info("%s", parsed)  # the parse counts: not with --quiet
         for line in left_out:
             err.print(line, highlight=False)
-        out.print(metrics_table(f"{data.name}: threshold {pipe.threshold_.describe()}",
+        out.print(metrics_table(f"{shown_name(data)}: threshold {pipe.threshold_.describe()}",
                                  log_summary, unit="sessions"))
         out.print(class_table(log_summary["per_class"], log_arrays["normal"], unit="sessions"))
         _say_written(json_out, report)
@@ -388,10 +388,10 @@ def evaluate(
                 classes=classes, categories=categories, normal=normal_values,
                 events_per_day=events_per_day, model_card=pipe.model_card(), data_name=shown(data),
                 trained_on_it=on_training_file,
-                title=f"hourglass evaluation: {pipe.info.get('model', 'model')} on {data.name}")
+                title=f"hourglass evaluation: {pipe.info.get('model', 'model')} on {shown_name(data)}")
         _write_metrics(json_out, summary, report, page)
     report_skipped(stats, data)
-    out.print(metrics_table(f"{data.name}: threshold {pipe.threshold_.describe()}", metrics))
+    out.print(metrics_table(f"{shown_name(data)}: threshold {pipe.threshold_.describe()}", metrics))
     if "per_category" in summary:
         out.print(class_table(summary["per_category"], normal_values))
     elif len(summary.get("per_class", {})) <= _CLASSES_SHOWN:  # as for log models

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from hourglass.cli._common import check_not_input, check_output_type, refuse_kept_outputs
+from hourglass.cli._common import check_not_input, check_output_type, chunk_bytes, refuse_kept_outputs
 from hourglass.cli._options import (
     ChunkMbOpt,
     DataArg,
@@ -105,8 +105,7 @@ def explain(
     used = ""  # the explanation method, said once
     best: list[tuple[float, int, list[str]]] = []  # (score, row, cells): the --limit highest
     with user_errors():
-        if not chunk_mb > 0:
-            raise HourglassError(f"--chunk-mb: must be > 0, got {chunk_mb}")
+        chunk_size = chunk_bytes(chunk_mb)
         if method not in METHODS:  # said before loading the model, naming the option
             raise HourglassError(f"--method: expected one of {', '.join(METHODS)}, got {method!r}")
         if output is not None:
@@ -143,7 +142,7 @@ def explain(
         kept = KeptColumns(keep, data, lenient=vary)
         with (chunk_writer(output) if output is not None else _NoWriter()) as writer:
             for df, result in score_chunks(pipe, data, spec, on_bad_rows, stats,
-                                            chunk_bytes=max(1024, int(chunk_mb * 2**20)),
+                                            chunk_bytes=chunk_size,
                                             reads=keep or ()):
                 kept_df = kept.add(df[[c for c in keep or [] if c in df.columns]])
                 rows = np.arange(n_rows, n_rows + len(df))

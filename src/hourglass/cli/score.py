@@ -10,6 +10,7 @@ import typer
 from hourglass.cli._common import (
     check_not_input,
     check_output_type,
+    chunk_bytes,
     model_kind,
     refuse_kept_outputs,
     refuse_unused,
@@ -132,8 +133,7 @@ def score(
     stats = ReadStats()
     n_rows = flagged = 0
     with user_errors():
-        if not chunk_mb > 0:
-            raise HourglassError(f"--chunk-mb: must be > 0, got {chunk_mb}")
+        chunk_size = chunk_bytes(chunk_mb)
         check_not_input(output, "--output", data, model)
         check_output_type(output)
         refuse_kept_outputs(keep, {"row", "score", "flag", "calibrated", "severity",
@@ -222,7 +222,7 @@ def score(
         with (chunk_writer(output, table=table) if rule is None else
               alert_file(output, alert_columns("table", ecs=True), table=table)) as writer:
             for df, result in score_chunks(pipe, data, spec, on_bad_rows, stats,
-                                            chunk_bytes=max(1024, int(chunk_mb * 2**20)),
+                                            chunk_bytes=chunk_size,
                                             reads=None if silencer is not None or rule is not None
                                             else keep or ()):  # rules, ECS fields: any column
                 if silencer is not None:  # (on the columns read: not the empty --keep ones)
@@ -316,7 +316,7 @@ def _score_grouped(pipe: Any, data: Path, output: Path, spec: Any, stats: Any, k
         reads = None if silencer is not None or rule is not None else [*grouping.keys, *(keep or []),
                                                     *([time_col] if time_col else [])]
         for df, result in score_chunks(pipe, data, spec, on_bad_rows, stats,
-                                        chunk_bytes=max(1024, int(chunk_mb * 2**20)), reads=reads):
+                                        chunk_bytes=chunk_bytes(chunk_mb), reads=reads):
             if silencer is not None:  # a silenced row feeds no group
                 silencer.frame(df, result)
             df = grouping.with_keys(kept.add(df), str(data), lenient=kept.lenient)
