@@ -28,3 +28,20 @@ def test_cli_train_deep_svdd_center_eps_overflow_is_one_line_exit_2(tmp_path: Pa
     (tmp_path / "t.csv").write_text("a,b,c\n" + "\n".join(",".join(f"{v:.3f}" for v in r) for r in X) + "\n")
     one_line_error(["train", str(tmp_path / "t.csv"), "--model", "deep-svdd", "--param", "center_eps=1e300",
                     "--epochs", "1", "-o", str(tmp_path / "m")], "center_eps must be at most", tmp_path / "m")
+
+
+def test_feature_error_scale_ignores_labelled_anomalies_when_nothing_is_held_out() -> None:
+    # score_norm="feature" divides each feature's error by its mean on normal rows; with
+    # validation_fraction=0 the labelled anomalies (error pushed up in feature 0) were averaged
+    # in, and feature 0's divisor came out ~12x too large, hiding anomalies in that feature
+    from hourglass.detectors import AutoEncoder
+    from hourglass.nn import predict_batches
+
+    X = _rows(200, 4)
+    A = X[:20].copy()
+    A[:, 0] += 8
+    XX, y = np.r_[X, A], np.r_[np.zeros(200), np.ones(20)]
+    det = AutoEncoder(hidden=(8, 2), epochs=3, verbose=0, score_norm="feature", validation_fraction=0.0,
+                      device="cpu").fit(XX, y)
+    normal = predict_batches(det.module_.raw_errors, [det._model_input(XX[y == 0])]).mean(axis=0)
+    np.testing.assert_allclose(det.module_.error_scale.numpy(), normal, rtol=1e-4)
