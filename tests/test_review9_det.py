@@ -45,3 +45,14 @@ def test_feature_error_scale_ignores_labelled_anomalies_when_nothing_is_held_out
                       device="cpu").fit(XX, y)
     normal = predict_batches(det.module_.raw_errors, [det._model_input(XX[y == 0])]).mean(axis=0)
     np.testing.assert_allclose(det.module_.error_scale.numpy(), normal, rtol=1e-4)
+
+
+@pytest.mark.parametrize("hidden", [("a",), (8, None), (True, 2)])
+def test_hidden_with_an_item_that_is_not_a_number_is_named(hidden: tuple[object, ...]) -> None:
+    # was int()'s "invalid literal for int() with base 10: 'a'" (or a width of True = 1)
+    from hourglass.detectors import AutoEncoder, TCNAutoEncoder
+
+    with pytest.raises(ValueError, match="hidden must be a list of numbers"):
+        AutoEncoder(hidden=hidden).validate_params()
+    with pytest.raises(ValueError, match="channels must be a list of numbers"):
+        TCNAutoEncoder(channels=hidden).validate_params()
