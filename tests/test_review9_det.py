@@ -56,3 +56,14 @@ def test_hidden_with_an_item_that_is_not_a_number_is_named(hidden: tuple[object,
         AutoEncoder(hidden=hidden).validate_params()
     with pytest.raises(ValueError, match="channels must be a list of numbers"):
         TCNAutoEncoder(channels=hidden).validate_params()
+
+
+def test_score_features_reads_a_float32_overflow_as_inf_like_score() -> None:
+    # a row of float32's largest values: score() said inf, score_features() NaN for every feature
+    from hourglass.detectors import AutoEncoder
+
+    det = AutoEncoder(hidden=(8, 2), epochs=3, verbose=0, device="cpu").fit(_rows(300, 4))
+    row = np.full((1, 4), 3e38, dtype=np.float32)
+    feats = det.score_features(row)
+    assert not np.isnan(feats).any()
+    assert np.isinf(feats).all() and np.isinf(det.score(row)).all()
