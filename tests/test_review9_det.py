@@ -67,3 +67,16 @@ def test_score_features_reads_a_float32_overflow_as_inf_like_score() -> None:
     feats = det.score_features(row)
     assert not np.isnan(feats).any()
     assert np.isinf(feats).all() and np.isinf(det.score(row)).all()
+
+
+def test_denoising_noise_scale_is_the_spread_of_the_normal_rows() -> None:
+    # labelled anomalies (feature 0 shifted by 8) widened feature 0's noise ~2.5x
+    from hourglass.detectors import DenoisingAutoEncoder
+
+    X = _rows(200, 3)
+    A = X[:20].copy()
+    A[:, 0] += 8
+    XX, y = np.r_[X, A], np.r_[np.zeros(200), np.ones(20)]
+    det = DenoisingAutoEncoder(hidden=(4, 2), epochs=1, verbose=0, validation_fraction=0.0,
+                               device="cpu").fit(XX, y)
+    np.testing.assert_allclose(det.module_.scale.numpy(), X.std(axis=0, ddof=1), rtol=1e-4)
