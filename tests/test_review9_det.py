@@ -80,3 +80,24 @@ def test_denoising_noise_scale_is_the_spread_of_the_normal_rows() -> None:
     det = DenoisingAutoEncoder(hidden=(4, 2), epochs=1, verbose=0, validation_fraction=0.0,
                                device="cpu").fit(XX, y)
     np.testing.assert_allclose(det.module_.scale.numpy(), X.std(axis=0, ddof=1), rtol=1e-4)
+
+
+@pytest.mark.parametrize("frac", [1.5, 1.0, -0.5])
+def test_validate_params_checks_validation_fraction(frac: float) -> None:
+    # validate_params promised every hyper-parameter but left validation_fraction to fit: the
+    # CLI read and preprocessed the data first, and a federated run with -0.5 went through its
+    # rounds and then said "-100 held-out rows in all ... raise validation_fraction"
+    import pandas as pd
+
+    from hourglass.detectors import AutoEncoder, Ensemble, LSTMAutoEncoder
+    from hourglass.distributed.federated import run_federated
+
+    for det in (AutoEncoder(validation_fraction=frac), LSTMAutoEncoder(validation_fraction=frac),
+                Ensemble(validation_fraction=frac),
+                Ensemble(detectors=(("autoencoder", {"validation_fraction": frac}),))):
+        with pytest.raises(ValueError, match=r"validation_fraction must be in \[0, 1\)"):
+            det.validate_params()
+    sites = [pd.DataFrame(_rows(20, 2, seed=s), columns=["a", "b"]) for s in (1, 2)]
+    with pytest.raises(ValueError, match=r"validation_fraction must be in \[0, 1\)"):
+        run_federated(sites, AutoEncoder(hidden=(2,), epochs=1, verbose=0, validation_fraction=frac),
+                      rounds=1)

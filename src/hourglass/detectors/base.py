@@ -381,9 +381,7 @@ class BaseDetector(BaseEstimator):
                 labels = None
         self._check_params()
         threshold = self._threshold_rule()  # before training: a wrong rule is said now
-        frac = float(getattr(self, "validation_fraction", 0.1))
-        if not 0 <= frac < 1:
-            raise ValueError(f"validation_fraction must be in [0, 1), got {frac}")
+        frac = self._validation_fraction()
         train_idx, val_idx = self._split(n, frac, np.random.default_rng(self._seed()))
         n_val = len(val_idx)
         unit = {"events": "sessions", "timeseries": "time steps"}.get(self.get_tags()["input"], "rows")
@@ -559,7 +557,16 @@ class BaseDetector(BaseEstimator):
     def validate_params(self) -> None:
         """Check hyper-parameters now (``fit`` does it too); raises ``ValueError`` naming one."""
         check_numeric_params(self, refuse_none=True)
+        self._validation_fraction()
         self._check_params()
+
+    def _validation_fraction(self) -> float:
+        """``validation_fraction`` (0.1 for a detector without one), or ``ValueError`` unless in
+        [0, 1)."""
+        frac = float(getattr(self, "validation_fraction", 0.1))
+        if not 0 <= frac < 1:
+            raise ValueError(f"validation_fraction must be in [0, 1), got {frac}")
+        return frac
 
     # -- gradients (for attributions) ----------------------------------------------------------
     def why_no_gradients(self) -> str | None:
