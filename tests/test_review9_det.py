@@ -101,3 +101,19 @@ def test_validate_params_checks_validation_fraction(frac: float) -> None:
     with pytest.raises(ValueError, match=r"validation_fraction must be in \[0, 1\)"):
         run_federated(sites, AutoEncoder(hidden=(2,), epochs=1, verbose=0, validation_fraction=frac),
                       rounds=1)
+
+
+@pytest.mark.parametrize("frac", [0.0, 0.2])
+def test_labelled_fit_keeps_the_scores_score_gives_the_normal_rows(frac: float) -> None:
+    # the normal rows were scored in one batch with the labelled anomalies and then picked out:
+    # val_scores_ differed from score() of those rows in the last bits (exact test failed)
+    from hourglass.detectors import AutoEncoder
+
+    X = _rows(200, 5)
+    y = np.zeros(200, dtype=int)
+    y[:2] = 1
+    X[:2] += 50.0
+    det = AutoEncoder(hidden=(4, 2), epochs=2, verbose=0, device="cpu", validation_fraction=frac).fit(X, y)
+    rows = det.val_index_ if frac else np.arange(200)
+    rows = rows[y[rows] == 0]
+    np.testing.assert_array_equal(det.val_scores_, det.score(X[rows]))
