@@ -117,3 +117,14 @@ def test_labelled_fit_keeps_the_scores_score_gives_the_normal_rows(frac: float) 
     rows = det.val_index_ if frac else np.arange(200)
     rows = rows[y[rows] == 0]
     np.testing.assert_array_equal(det.val_scores_, det.score(X[rows]))
+
+
+def test_ensemble_names_the_member_whose_parameter_is_wrong() -> None:
+    # was "epochs must be >= 1, got 0": which of two autoencoders?
+    from hourglass.detectors import AutoEncoder, Ensemble
+
+    ens = Ensemble(detectors=("autoencoder", ("autoencoder", {"epochs": 0})))
+    with pytest.raises(ValueError, match=r"^detectors\[1\] \(autoencoder\): epochs must be >= 1, got 0$"):
+        ens.validate_params()
+    with pytest.raises(ValueError, match=r"^detectors\[0\] \(autoencoder\): lr must be > 0"):
+        Ensemble(detectors=(AutoEncoder(lr=-1.0),)).fit(_rows(40))
