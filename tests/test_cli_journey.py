@@ -35,7 +35,7 @@ def flows(tmp_path_factory: pytest.TempPathFactory) -> Path:
     ("standardize=maybe", "standardize must be true or false"),  # was silently truthy
     ("random_state=abc", "random_state must be a number"),
     ("epochs=abc", "epochs must be a number"),                   # did not name the parameter
-    ("hidden=[8, \"a\"]", "--param hidden: invalid value"),
+    ("hidden=[8, \"a\"]", "hidden must be a list of numbers"),  # was int()'s message
 ])
 def test_a_bad_param_value_names_the_parameter(flows: Path, tmp_path: Path, param: str,
                                                 match: str) -> None:

@@ -25,8 +25,8 @@ def _check_type(name: str, value: object, default: object, prefix: str,
         raise error(f"{prefix}{name} must be true or false, got {value!r}")
     if _is_number(default) and not isinstance(value, numbers.Real):
         raise error(f"{prefix}{name} must be a number, got {value!r}")
-    if isinstance(default, tuple | list) and default and all(map(_is_number, default)) and \
-            not isinstance(value, tuple | list):
+    if isinstance(default, tuple | list) and default and all(map(_is_number, default)) and (
+            not isinstance(value, tuple | list) or not all(map(_is_number, value))):
         raise error(f"{prefix}{name} must be a list of numbers such as {list(default)}, "
                     f"got {value!r}")
 

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from hourglass.detectors.base import overflow_as_inf
 from hourglass.nn import predict_batches
 
 __all__ = ["ReconstructionMixin"]
@@ -20,6 +21,7 @@ class ReconstructionMixin:
 
     def score_features(self, X: object) -> np.ndarray:
         """Squared reconstruction error per feature (rows × features), the basis of explanations.
+        An error that overflows float32 is ``inf`` (as :meth:`score` reads it), never NaN.
 
         For the plain, sparse and denoising autoencoders each row averages to ``score``.
 
@@ -38,4 +40,5 @@ class ReconstructionMixin:
         if model_input is not None:
             Xa = model_input(Xa)
         self.module_.eval()
-        return predict_batches(self.module_.feature_errors, [Xa], device=self.device_)
+        # NaN (float32 overflow, inf - inf, on values far beyond training) is +inf, as in score
+        return overflow_as_inf(predict_batches(self.module_.feature_errors, [Xa], device=self.device_))

@@ -472,20 +472,27 @@ class AutoEncoder(ReconstructionMixin, DeepDetector):
         else:
             self.input_offset_ = self.input_scale_ = None
         super()._fit(X, X_val, y)
-        self._fit_error_scale(X, X_val)
+        self._fit_error_scale(X, X_val, y)
 
     def _fit_more(self, X: np.ndarray, X_val: np.ndarray | None, y: np.ndarray | None) -> None:
         # the standardisation stays the parent's (frozen inputs): only the weights move
         X = self._model_input(X)
         X_val = None if X_val is None else self._model_input(X_val)
         super()._fit_more(X, X_val, y)
-        self._fit_error_scale(X, X_val)
+        self._fit_error_scale(X, X_val, y)
 
-    def _fit_error_scale(self, X: np.ndarray, X_val: np.ndarray | None) -> None:
+    def _fit_error_scale(self, X: np.ndarray, X_val: np.ndarray | None,
+                         y: np.ndarray | None = None) -> None:
         """``score_norm="feature"``: each feature's mean squared error on the held-out rows (model
-        inputs) becomes its divisor."""
+        inputs) becomes its divisor; on the training rows labelled normal when none are held out
+        (labelled anomalies, pushed to large errors, would inflate the divisors)."""
         if self.score_norm == "feature":
-            ref = X_val if X_val is not None and len(X_val) else X
+            if X_val is not None and len(X_val):
+                ref = X_val
+            elif y is not None and np.any(y == 0):
+                ref = X[np.asarray(y) == 0]
+            else:
+                ref = X
             err = predict_batches(self.module_.raw_errors, [ref], device=self.device_)
             # floor: a feature reconstructed exactly on normal data must not divide by ~0
             scale = err.mean(axis=0)

@@ -168,8 +168,9 @@ class DenoisingAutoEncoder(AutoEncoder):
     Training corrupts each batch afresh: ``"gaussian"`` adds noise of ``noise_std`` times each
     feature's standard deviation (measured on the training rows, so every feature is disturbed
     in its own units), ``"mask"`` zeroes each value with probability ``mask_rate``, ``"both"``
-    does both. Validation loss, ``score`` (mean squared error) and ``score_features`` use the
-    clean input.
+    does both (with labelled anomalies in ``fit(X, y)``, the standard deviations are those of the
+    rows labelled normal). Validation loss, ``score`` (mean squared error) and ``score_features``
+    use the clean input.
 
     Parameters
     ----------
@@ -248,6 +249,8 @@ random_state
 
     def _init_module(self, module: nn.Module, train: tuple[torch.Tensor, ...]) -> None:
         assert isinstance(module, _DenoisingModule)  # built by _build_module
-        x = train[0]
+        # the normal rows' spread: labelled anomalies (fit(X, y)) would widen it, as they would
+        # the standardisation, which leaves them out too
+        x = train[0] if len(train) < 2 or not bool((train[1] == 0).any()) else train[0][train[1] == 0]
         std = x.std(dim=0) if x.shape[0] > 1 else torch.ones_like(x[0])
         module.scale.copy_(torch.where(std > 0, std, torch.ones_like(std)))

@@ -381,9 +381,7 @@ class BaseDetector(BaseEstimator):
                 labels = None
         self._check_params()
         threshold = self._threshold_rule()  # before training: a wrong rule is said now
-        frac = float(getattr(self, "validation_fraction", 0.1))
-        if not 0 <= frac < 1:
-            raise ValueError(f"validation_fraction must be in [0, 1), got {frac}")
+        frac = self._validation_fraction()
         train_idx, val_idx = self._split(n, frac, np.random.default_rng(self._seed()))
         n_val = len(val_idx)
         unit = {"events": "sessions", "timeseries": "time steps"}.get(self.get_tags()["input"], "rows")
@@ -408,18 +406,17 @@ class BaseDetector(BaseEstimator):
         fit_val = val_idx if labels is None else val_idx[labels[val_idx] == 0]
         (self._fit_more if warm else self._fit)(
             self._take(Xa, train_idx), self._take(Xa, fit_val) if len(fit_val) else None, y_train)
+        # with labels, only the normal rows are scored: the scores kept are then those that
+        # score() gives these rows (a batch's other rows can move a score's last bits)
         if n_val:
-            val_scores = self._score(self._take(Xa, val_idx))
-            if labels is not None:
-                val_scores = val_scores[labels[val_idx] == 0]
+            val_scores = self._score(self._take(Xa, val_idx if labels is None else fit_val))
         else:
             unit = "sessions" if self.get_tags()["input"] == "events" else "rows"
             why = f"only {n} {unit[:-1] if n == 1 else unit}" if n < 10 else f"validation_fraction={frac}"
             logger.warning("%s: no held-out %s (%s), so the threshold is fitted on training "
                            "scores", type(self).__name__, unit, why)
-            val_scores = self._score(Xa)
-            if labels is not None:  # the normal ones, as from held-out rows
-                val_scores = val_scores[labels == 0]
+            # the normal ones, as from held-out rows
+            val_scores = self._score(Xa if labels is None else self._take(Xa, np.flatnonzero(labels == 0)))
         self.val_scores_ = np.asarray(val_scores, dtype=np.float64)
         self.val_index_ = np.asarray(val_idx, dtype=np.int64)  # which rows were held out
         if self.get_tags()["gradients"] and isinstance(Xa, np.ndarray) and Xa.ndim == 2:
@@ -559,7 +556,16 @@ class BaseDetector(BaseEstimator):
     def validate_params(self) -> None:
         """Check hyper-parameters now (``fit`` does it too); raises ``ValueError`` naming one."""
         check_numeric_params(self, refuse_none=True)
+        self._validation_fraction()
         self._check_params()
+
+    def _validation_fraction(self) -> float:
+        """``validation_fraction`` (0.1 for a detector without one), or ``ValueError`` unless in
+        [0, 1)."""
+        frac = float(getattr(self, "validation_fraction", 0.1))
+        if not 0 <= frac < 1:
+            raise ValueError(f"validation_fraction must be in [0, 1), got {frac}")
+        return frac
 
     # -- gradients (for attributions) ----------------------------------------------------------
     def why_no_gradients(self) -> str | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -128,6 +129,9 @@ label_weight, threshold, device, verbose, random_state
                              f"{', '.join(a for a in ACTIVATIONS if a not in _BOUNDED)}")
         if not float(self.center_eps) > 0:
             raise ValueError(f"center_eps must be > 0, got {self.center_eps}")
+        top = float(np.finfo(np.float32).max)  # the centre is a float32 buffer
+        if float(self.center_eps) > top:
+            raise ValueError(f"center_eps must be at most {top:.3g} (a float32), got {self.center_eps}")
         self._check_label_params()
 
     def _build_module(self, n_features: int) -> nn.Module:

@@ -173,8 +173,13 @@ class Ensemble(BaseDetector):
             raise ValueError(f"calibration must be one of {_CALIBRATIONS}, got {self.calibration!r}")
         if self.combine not in _COMBINES:
             raise ValueError(f"combine must be one of {_COMBINES}, got {self.combine!r}")
-        for m in self._members():
-            m.validate_params()
+        for i, m in enumerate(self._members()):
+            try:
+                m.validate_params()
+            except InputError:
+                raise
+            except ValueError as exc:  # which member: two may share a parameter's name
+                raise ValueError(f"detectors[{i}] ({registry.name_of(type(m))}): {exc}") from None
 
     def _fit(self, X: np.ndarray, X_val: np.ndarray | None, y: np.ndarray | None) -> None:
         members = self._members()
