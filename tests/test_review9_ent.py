@@ -49,3 +49,20 @@ def test_warm_start_skips_a_row_without_a_readable_time(kit: dict[str, Path]) ->
     res = runner.invoke(app, ["train", str(path), "--warm-start", str(kit["model"]),
                               "-o", str(kit["dir"] / "W_err"), "--epochs", "1", "-q"])
     assert res.exit_code == 2 and "row 5 is not a timestamp" in res.stderr
+
+
+def test_repeated_column_names_are_an_input_error() -> None:
+    from hourglass.errors import InputError
+    from hourglass.features.entity import EntityWindows
+
+    df = pd.DataFrame([["a", 0, 1, 2], ["b", 10, 3, 4], ["a", 400, 5, 6]], columns=["h", "ts", "x", "x"])
+    for kw in ({}, {"numeric": ("x",)}):
+        with pytest.raises(InputError, match="column names repeat: 'x'"):
+            EntityWindows("h", "ts", **kw).fit(df)
+    with pytest.raises(InputError, match="column names repeat: '0'"):  # 0 and '0' are one name as text
+        EntityWindows("h", "ts").fit(df.set_axis(["h", "ts", 0, "0"], axis=1))
+    ew = EntityWindows("h", "ts", numeric=("x",)).fit(df.iloc[:, :3])
+    with pytest.raises(InputError, match="column names repeat: 'x'"):
+        ew.aggregate(df)
+    extra = pd.concat([df.iloc[:, :3], df.iloc[:, :3].rename(columns={"x": "y"})[["y", "y"]]], axis=1)
+    assert len(ew.aggregate(extra)) == 3  # a repeated column the model does not read is ignored

@@ -338,6 +338,19 @@ class EntityWindows:
         if len(df) == 0:
             raise InputError(f"no rows to {what} (empty data)")
         df = df.rename(columns=str)
+        if df.columns.has_duplicates:  # df[c] would be a table, not a column
+            dup = sorted(set(df.columns[df.columns.duplicated()]))
+            if hasattr(self, "feature_names_") or what == "group":  # the columns read are known
+                read = {*getattr(self, "columns_", ()), self.entity_col, self.timestamp_col}
+            elif self.numeric is not None or self.categorical is not None:
+                read = {*map(str, self.numeric or ()), *map(str, self.categorical or ()),
+                        self.entity_col, self.timestamp_col}
+            else:  # every column may be aggregated
+                read = set(dup)
+            dup = [c for c in dup if c in read]
+            if dup:
+                raise InputError(f"column names repeat: {', '.join(map(repr, dup[:5]))} (as text); "
+                                 "every column the entity features read needs its own name")
         for name in ("entity_col", "timestamp_col"):
             col = getattr(self, name)
             if col not in df.columns:
