@@ -66,3 +66,19 @@ def test_repeated_column_names_are_an_input_error() -> None:
         ew.aggregate(df)
     extra = pd.concat([df.iloc[:, :3], df.iloc[:, :3].rename(columns={"x": "y"})[["y", "y"]]], axis=1)
     assert len(ew.aggregate(extra)) == 3  # a repeated column the model does not read is ignored
+
+
+def test_text_or_booleans_named_like_a_time_are_aggregated_unless_they_read_as_times() -> None:
+    from hourglass.features.entity import EntityWindows
+
+    rng = np.random.default_rng(0)
+    n = 120
+    df = pd.DataFrame({"h": rng.choice(["a", "b"], n), "ts": np.arange(n) * 10,
+                       "candidate": rng.choice(["alice", "bob", "carol"], n),  # ends in 'date'
+                       "container_runtime": rng.choice(["docker", "containerd"], n),
+                       "overtime": rng.choice([True, False], n),
+                       "ship_date": rng.choice(["01/02/2026", "03/04/2026"], n),
+                       "login_time": rng.choice(["Jan 5 2026 10:00", "Feb 6 2026 11:00"], n)})
+    ew = EntityWindows("h", "ts").fit(df)
+    assert ew.categorical_ == ["candidate", "container_runtime", "overtime"]
+    assert ew.not_aggregated_ == {"ship_date": "times", "login_time": "times"}
