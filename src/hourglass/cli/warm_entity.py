@@ -67,6 +67,7 @@ def _rows(path: Path, parent: Any, parent_dir: Path, *, label_col: str | None,
     (``--replay-data``): ``--label-col`` names NEW's column; an OLD file without it (the
     training file of a model trained without labels) is read as the parent's data."""
     from hourglass.cli.entity import _read, normal_buckets
+    from hourglass.cli.tables import skip_unreadable_times
 
     f = parent.features_
     df = _read(path, fmt, on_bad_rows, stats)
@@ -75,6 +76,9 @@ def _rows(path: Path, parent: Any, parent_dir: Path, *, label_col: str | None,
             have = ", ".join(map(str, list(df.columns)[:6]))
             raise HourglassError(f"{what}: no column {col!r} (the {role} column of {parent_dir}; "
                                  f"columns: {have}{' ...' if df.shape[1] > 6 else ''})")
+    # --on-bad-rows skip: a row without a readable time is skipped and counted, as train skips it
+    df = skip_unreadable_times(df, f.timestamp_col, getattr(f, "dayfirst_", None), on_bad_rows,
+                               stats, what)
     if replayed and label_col is not None and label_col not in df.columns:
         label_col, normal = None, None
     inherited = label_col is None and parent.info.get("label_col") in df.columns

@@ -65,10 +65,14 @@ def _is_time(name: str, s: pd.Series) -> bool:
     distinct count per bucket is the row count again, its sum means nothing. A column of numbers
     named like a time is one when its numbers are epoch times (from 1973 on, in any unit), dates
     (``20240105``) or never decrease from row to row (a clock, relative times); others are
-    durations measured (``response_time``, ``cpu_time``, ``uptime``), aggregated as numbers."""
+    durations measured (``response_time``, ``cpu_time``, ``uptime``), aggregated as numbers; text
+    or booleans named so are times when they read as times (``candidate``, ``container_runtime``,
+    ``overtime`` do not)."""
     if _TIME_NAME.search(name.lower().replace("_", "")):
         v = _number_values(s)
-        if v is None or len(v) < 2:
+        if v is None:  # text or booleans: times when they read as such ('candidate', 'overtime' do not)
+            return _reads_as_times(name, s)
+        if len(v) < 2:
             return True
         month, day = (v // 100) % 100, v % 100
         dates = ((v == np.round(v)) & (v >= 19000101) & (v <= 21001231) & (month >= 1) & (month <= 12)
@@ -79,6 +83,20 @@ def _is_time(name: str, s: pd.Series) -> bool:
     sample = s.dropna().astype(str).str.strip().iloc[:200]
     sample = sample[sample.str.contains(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}", regex=True)]
     return len(sample) > 0 and len(sample) >= 0.95 * min(200, int(s.notna().sum()))
+
+
+def _reads_as_times(name: str, s: pd.Series) -> bool:
+    """Whether the present values of ``s`` (a sample of 200) read as times, as ``score`` would
+    read them (dates written ``01/02/2026``, ``Jan 5 2026``...); a column without a present value
+    counts as one (nothing to aggregate)."""
+    from hourglass._times import unreadable_times
+
+    present = s.dropna()
+    text = present.astype("string").str.strip()
+    present = present[((text != "") & ~text.isin(PLACEHOLDERS)).to_numpy(dtype=bool)].iloc[:200]
+    if len(present) == 0:
+        return True
+    return float(np.mean(~unreadable_times(present, name))) >= 0.95
 
 
 def _is_code(name: str, s: pd.Series) -> bool:
@@ -209,7 +227,8 @@ class EntityWindows:
         (numeric values → numeric, except whole numbers named ending in id, code, port, number,
         index, guid, sid, type, status, flags: those are codes; text, IP addresses, ports and
         codes → categorical; identifiers, times and near-unique text left out; numbers named
-        like a time are times when epoch-sized or never decreasing, else durations, numeric).
+        like a time are times when epoch-sized or never decreasing, else durations, numeric;
+        text named so is a time when it reads as times).
     categorical
         Columns whose distinct values are counted per bucket (destination ports or IPs,
         EventIDs, process images).
@@ -338,6 +357,19 @@ class EntityWindows:
         if len(df) == 0:
             raise InputError(f"no rows to {what} (empty data)")
         df = df.rename(columns=str)
+        if df.columns.has_duplicates:  # df[c] would be a table, not a column
+            dup = sorted(set(df.columns[df.columns.duplicated()]))
+            if hasattr(self, "feature_names_") or what == "group":  # the columns read are known
+                read = {*getattr(self, "columns_", ()), self.entity_col, self.timestamp_col}
+            elif self.numeric is not None or self.categorical is not None:
+                read = {*map(str, self.numeric or ()), *map(str, self.categorical or ()),
+                        self.entity_col, self.timestamp_col}
+            else:  # every column may be aggregated
+                read = set(dup)
+            dup = [c for c in dup if c in read]
+            if dup:
+                raise InputError(f"column names repeat: {', '.join(map(repr, dup[:5]))} (as text); "
+                                 "every column the entity features read needs its own name")
         for name in ("entity_col", "timestamp_col"):
             col = getattr(self, name)
             if col not in df.columns:
