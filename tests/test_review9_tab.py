@@ -17,3 +17,24 @@ def test_best_fbeta_huge_beta_is_recall_not_overflow() -> None:
     assert t.predict([0.5, 0.9, 0.2]).tolist() == [1, 1, 0]
     # the same cut as a large but representable beta
     assert t.value_ == BestFBeta(beta=1e100).fit([0.1, 0.2, 0.5, 0.9], [0, 0, 1, 1]).value_
+
+
+def test_false_alarm_bound_too_few_scores_refused_before_training() -> None:
+    # the rule knows how many held-out scores it needs: said before the model trains, not after
+    from hourglass.detectors import AutoEncoder
+
+    det = AutoEncoder(epochs=1, threshold=FalseAlarmBound(0.001, confidence=0.99))
+    trained: list[int] = []
+    original = det._fit
+
+    def spy(*args: object, **kwargs: object) -> object:
+        trained.append(1)
+        return original(*args, **kwargs)
+
+    det._fit = spy  # type: ignore[method-assign]
+    with pytest.raises(InputError, match="needs at least 4,603"):
+        det.fit(np.random.default_rng(0).normal(size=(60, 3)))
+    assert not trained
+    with pytest.raises(InputError, match="100 held-out normal scores"):
+        FalseAlarmBound(0.01).check_n_scores(100)
+    FalseAlarmBound(0.01).check_n_scores(299)  # enough: no error
