@@ -38,3 +38,18 @@ def test_false_alarm_bound_too_few_scores_refused_before_training() -> None:
     with pytest.raises(InputError, match="100 held-out normal scores"):
         FalseAlarmBound(0.01).check_n_scores(100)
     FalseAlarmBound(0.01).check_n_scores(299)  # enough: no error
+
+
+def test_false_alarm_bound_at_its_minimum_count_fits_or_says_why() -> None:
+    # fpr:0.9@0.9999: 0.1 ** 4 is 1e-4 in the logarithms, a hair above it as the fit computes
+    # the risk; four scores passed the size check, then no rank qualified (IndexError)
+    from hourglass.thresholds import min_normal_scores
+
+    for spec in ("fpr:0.9@0.9999", "fpr:0.9@0.99999", "fpr:0.5@0.75", "fpr:0.01@0.95"):
+        t = threshold_from_spec(spec)
+        need = min_normal_scores(t.alpha, t.confidence)
+        t.fit(np.arange(float(need)))
+        assert t.k_ == need
+        with pytest.raises(InputError, match="needs at least"):
+            threshold_from_spec(spec).fit(np.arange(float(need - 1)))
+    assert min_normal_scores(0.01, 0.95) == 299

@@ -36,7 +36,12 @@ def min_normal_scores(alpha: float, confidence: float) -> int:
     >>> min_normal_scores(0.001, 0.99)
     4603
     """
-    return math.ceil(math.log1p(-confidence) / math.log1p(-alpha) - 1e-9)
+    n = math.ceil(math.log1p(-confidence) / math.log1p(-alpha) - 1e-9)
+    # the rank-n cut-off as the fit computes its risk: where the logarithms' slack took a count
+    # whose risk is a hair above 1 - confidence (fpr:0.9@0.9999), the fit found no rank
+    while binom.sf(n - 1, n, 1.0 - alpha) > 1.0 - confidence:
+        n += 1
+    return n
 
 
 class FalseAlarmBound(Threshold):
