@@ -53,3 +53,22 @@ def test_false_alarm_bound_at_its_minimum_count_fits_or_says_why() -> None:
         with pytest.raises(InputError, match="needs at least"):
             threshold_from_spec(spec).fit(np.arange(float(need - 1)))
     assert min_normal_scores(0.01, 0.95) == 299
+
+
+def test_json_pages_keep_64bit_ids_exact_like_json_lines(tmp_path) -> None:
+    # a page file ({"value": [...]}) made a column of ids past 2**53 with a missing one float64
+    # (rounded); the same events as JSON lines kept them exact (nullable Int64)
+    import json
+
+    from hourglass.ingest.jsondoc import JsonEventsSpec
+
+    spec = JsonEventsSpec(name="x", columns=None, label_col=None, normal=(), fmt="jsonl",
+                          wrappers=("value",))
+    big = 2**60 + 1
+    events = [{"id": big, "n": 1}, {"n": 2}]
+    (tmp_path / "page.json").write_text(json.dumps({"value": events}))
+    (tmp_path / "lines.jsonl").write_text("".join(json.dumps(e) + "\n" for e in events))
+    page = next(spec.iter_chunks(tmp_path / "page.json"))
+    lines = next(spec.iter_chunks(tmp_path / "lines.jsonl"))
+    assert int(page["id"].iloc[0]) == big and page["id"].isna().tolist() == [False, True]
+    assert page["id"].dtype == lines["id"].dtype
