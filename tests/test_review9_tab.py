@@ -72,3 +72,23 @@ def test_json_pages_keep_64bit_ids_exact_like_json_lines(tmp_path) -> None:
     lines = next(spec.iter_chunks(tmp_path / "lines.jsonl"))
     assert int(page["id"].iloc[0]) == big and page["id"].isna().tolist() == [False, True]
     assert page["id"].dtype == lines["id"].dtype
+
+
+def test_wide_csv_header_is_read_in_linear_time(tmp_path, caplog) -> None:
+    # the repeated-name check counted each name over the whole header (list.count per name):
+    # 40,000 columns took minutes before a row was read; the warning still counts right
+    import logging
+    import time
+
+    from hourglass.ingest.tables import _csv_header
+
+    n = 30_000
+    names = [f"c{i}" for i in range(n - 3)] + ["x", "x", "x"]
+    p = tmp_path / "wide.csv"
+    p.write_text(",".join(names) + "\n" + ",".join("1" * n) + "\n")
+    start = time.perf_counter()
+    with caplog.at_level(logging.WARNING, logger="hourglass"):
+        got = _csv_header(p, ",", 0)
+    assert time.perf_counter() - start < 5.0  # (about 0.05 s; the quadratic count took ~40 s)
+    assert got[-3:] == ["x", "x.1", "x.2"] and len(got) == n
+    assert "'x' 3 times" in caplog.text
