@@ -92,3 +92,22 @@ def test_wide_csv_header_is_read_in_linear_time(tmp_path, caplog) -> None:
     assert time.perf_counter() - start < 5.0  # (about 0.05 s; the quadratic count took ~40 s)
     assert got[-3:] == ["x", "x.1", "x.2"] and len(got) == n
     assert "'x' 3 times" in caplog.text
+
+
+def test_json_lines_reader_does_not_hold_a_line_past_the_limit(tmp_path, monkeypatch) -> None:
+    # a JSON-lines file with no line breaks (a minified JSON export) was read whole into memory
+    # (123 MB: 1.6 GB and 21 s) before it was refused; a line past the limit is a bad line, read
+    # past in pieces, as stream reads it
+    from hourglass.ingest import ReadStats, read_table, tables
+
+    monkeypatch.setattr(tables, "MAX_LINE_BYTES", 64)
+    p = tmp_path / "a.jsonl"
+    p.write_text('{"a": 1}\n{"a": "' + "x" * 200 + '"}\n{"a": 3}\n')
+    with pytest.raises(InputError, match=r"line 2: longer than 0 MiB \(210 bytes\): not read"):
+        read_table(p)
+    stats = ReadStats()
+    assert read_table(p, on_bad_rows="skip", stats=stats)["a"].tolist() == [1, 3]
+    assert stats.bad_rows == 1 and stats.bad_lines == [2]
+    # a line of exactly the limit is read
+    p.write_text('{"a": "' + "y" * 55 + '"}\n')
+    assert len(p.read_bytes()) == 65 and read_table(p)["a"].str.len().tolist() == [55]
