@@ -36,7 +36,12 @@ def min_normal_scores(alpha: float, confidence: float) -> int:
     >>> min_normal_scores(0.001, 0.99)
     4603
     """
-    return math.ceil(math.log1p(-confidence) / math.log1p(-alpha) - 1e-9)
+    n = math.ceil(math.log1p(-confidence) / math.log1p(-alpha) - 1e-9)
+    # the rank-n cut-off as the fit computes its risk: where the logarithms' slack took a count
+    # whose risk is a hair above 1 - confidence (fpr:0.9@0.9999), the fit found no rank
+    while binom.sf(n - 1, n, 1.0 - alpha) > 1.0 - confidence:
+        n += 1
+    return n
 
 
 class FalseAlarmBound(Threshold):
@@ -76,8 +81,18 @@ class FalseAlarmBound(Threshold):
         if not 0 < float(self.confidence) < 1:
             raise InputError(f"FalseAlarmBound: confidence must be in (0, 1), got {self.confidence}")
 
-    def _fit(self, scores: np.ndarray, y: object | None) -> float:
-        n, alpha, confidence = scores.size, float(self.alpha), float(self.confidence)
+    def check_n_scores(self, n: int) -> None:
+        """Raise :class:`InputError` when ``n`` held-out normal scores cannot give the bound
+        (:func:`min_normal_scores`): a detector asks before it trains, not after.
+
+        Examples
+        --------
+        >>> FalseAlarmBound(0.01).check_n_scores(100)
+        Traceback (most recent call last):
+        ...
+        hourglass.errors.InputError: FalseAlarmBound: 100 held-out normal scores cannot bound ...
+        """
+        alpha, confidence = float(self.alpha), float(self.confidence)
         need = min_normal_scores(alpha, confidence)
         if n < need:
             raise InputError(
@@ -86,6 +101,10 @@ class FalseAlarmBound(Threshold):
                 f"normal training rows or a larger held-out share when training (--param "
                 f"validation_fraction=0.2), a higher rate alpha or a lower confidence "
                 f"(fpr:RATE@CONFIDENCE))")
+
+    def _fit(self, scores: np.ndarray, y: object | None) -> float:
+        n, alpha, confidence = scores.size, float(self.alpha), float(self.confidence)
+        self.check_n_scores(n)
         # P(rate > alpha) for the cut-off at rank k, k = 1..n: P(Binomial(n, 1 - alpha) >= k)
         risk = binom.sf(np.arange(n), n, 1.0 - alpha)
         k = int(np.flatnonzero(risk <= 1.0 - confidence)[0]) + 1

@@ -47,12 +47,16 @@ class BestFBeta(Threshold):
         fp = np.cumsum(1 - lab)
         last = np.r_[s[1:] != s[:-1], True]  # cut after the last row of a run of equal scores
         tp, fp, cut_scores = tp[last], fp[last], s[last]
-        b2 = float(self.beta) ** 2
+        with np.errstate(over="ignore"):  # a beta past 1e154: beta ** 2 is no float
+            b2 = float(np.float64(self.beta) ** 2)
         precision = tp / (tp + fp)
         recall = tp / labels.sum()
-        with np.errstate(invalid="ignore", divide="ignore"):
-            f = np.where(precision + recall > 0,
-                         (1 + b2) * precision * recall / (b2 * precision + recall), 0.0)
+        if np.isinf(b2):  # F-beta's limit as beta grows: the recall
+            f = recall
+        else:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                f = np.where(precision + recall > 0,
+                             (1 + b2) * precision * recall / (b2 * precision + recall), 0.0)
         i = int(np.argmax(f))
         self.best_score_ = float(f[i])
         self.best_precision_ = float(precision[i])
