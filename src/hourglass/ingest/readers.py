@@ -78,14 +78,39 @@ def table_format(path: str | os.PathLike[str], head: bytes | None = None) -> str
 
 
 def _restore_integers(df: pd.DataFrame) -> pd.DataFrame:
-    """Columns read as float64 that hold only whole numbers become int64 again."""
-    for c in df.columns:
-        s = df[c]
-        if s.dtype == np.float64 and len(s) and not s.isna().any():
-            v = s.to_numpy()
-            if np.isfinite(v).all() and (v == np.round(v)).all() and np.abs(v).max() < 2**53:
-                df[c] = v.astype(np.int64)
-    return df
+    """Columns read as float64 that hold only whole numbers become int64 again.
+
+    The columns are checked a slice at a time, and many of them are converted by putting the frame
+    together once: assigning thousands one by one re-laid the frame each time (quadratic).
+
+    Examples
+    --------
+    >>> df = _restore_integers(pd.DataFrame({"a": [1.0, 2.0], "b": [0.5, 1.0], "c": [3.0, None]}))
+    >>> df.dtypes.astype(str).tolist()
+    ['int64', 'float64', 'float64']
+    """
+    if not len(df):
+        return df
+    floats = [i for i, d in enumerate(df.dtypes) if d == np.float64]
+    step = max(1, min(1024, 4_000_000 // len(df)))  # columns a time: a copy of <= 4M cells
+    whole: list[int] = []
+    for at in range(0, len(floats), step):
+        cols = floats[at:at + step]
+        v = df.iloc[:, cols].to_numpy(dtype=np.float64)
+        ok = np.isfinite(v).all(axis=0) & (v == np.round(v)).all(axis=0) \
+            & (np.abs(v).max(axis=0) < 2**53)
+        whole.extend(c for c, good in zip(cols, ok.tolist(), strict=True) if good)
+    if len(whole) <= 256:  # a few: in place
+        for i in whole:
+            df.isetitem(i, df.iloc[:, i].to_numpy().astype(np.int64))
+        return df
+    parts = [pd.DataFrame(df.iloc[:, whole[at:at + step]].to_numpy(np.float64).astype(np.int64),
+                          index=df.index, columns=df.columns[whole[at:at + step]])
+             for at in range(0, len(whole), step)]
+    done = set(whole)
+    kept = [i for i in range(df.shape[1]) if i not in done]
+    out = pd.concat([df.iloc[:, kept], *parts], axis=1)  # many: the frame put together once
+    return out.iloc[:, np.argsort(np.array(kept + whole))]
 
 
 def _as_text_throughout(chunks: list[pd.DataFrame]) -> list[pd.DataFrame]:
