@@ -48,7 +48,7 @@ from hourglass.cli._output import (
     table_console,
     user_errors,
 )
-from hourglass.cli._spool import STDIN_NAME, shown
+from hourglass.cli._spool import shown, shown_name
 from hourglass.errors import HourglassError, InputError
 
 if TYPE_CHECKING:
@@ -163,14 +163,15 @@ def _check_device(device: str) -> None:
 
 
 def _name(path: Path) -> str:
-    """A file's name in titles and notes; DATA or --test ``-`` is 'standard input'.
+    """A file's name in titles and notes; DATA or --test ``-`` is 'standard input', a folder or
+    a pattern as messages name it (``day/ (2 files)``), not by its copy's name.
 
     Examples
     --------
     >>> _name(Path("/data/flows.csv"))
     'flows.csv'
     """
-    return STDIN_NAME if shown(path) == STDIN_NAME else path.name
+    return shown_name(path)
 
 
 def _split_names(text: str) -> list[str]:

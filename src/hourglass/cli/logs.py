@@ -15,7 +15,7 @@ from rich.console import Console
 from hourglass.cli._common import check_model_dir, model_params
 from hourglass.cli._output import fitted_text, threshold_text
 from hourglass.cli._schema import is_log_format
-from hourglass.cli._spool import shown
+from hourglass.cli._spool import shown, shown_name
 from hourglass.detectors import registry
 from hourglass.detectors.base import BaseDetector
 from hourglass.errors import HourglassError
@@ -372,5 +372,5 @@ def report_page(pipe: Pipeline, data: Path, summary: dict[str, Any], arrays: dic
         # --events-per-day): the report says so instead of advising those options
         no_rate="log sessions come at no fixed rate; see alerts per 10k sessions",
         trained_on_it=trained_on_it,
-        title=f"hourglass evaluation: {pipe.info.get('model', 'model')} on {data.name}")
+        title=f"hourglass evaluation: {pipe.info.get('model', 'model')} on {shown_name(data)}")
     return page

@@ -18,7 +18,7 @@ from rich.table import Table
 from hourglass.cli._common import check_model_dir, model_params
 from hourglass.cli._output import fitted_text, print_stream_threshold, threshold_text
 from hourglass.cli._schema import _LABEL_NAMES
-from hourglass.cli._spool import shown
+from hourglass.cli._spool import shown, shown_name
 from hourglass.detectors import registry
 from hourglass.detectors.windowed import WindowDetector
 from hourglass.errors import HourglassError, InputError
@@ -303,7 +303,7 @@ def evaluate_timeseries(pipe: Pipeline, data: Path, dataset: str | None,
               "threshold_value": pipe.threshold_.value_, "score_seconds": seconds,
               "n_steps": len(result), "evaluated_rows": "the protocol's test part"
               if ds is not None else "the whole file"}
-    t = Table(title=f"{data.name}: threshold {pipe.threshold_.describe()}", header_style="bold")
+    t = Table(title=f"{shown_name(data)}: threshold {pipe.threshold_.describe()}", header_style="bold")
     t.add_column("metric")
     t.add_column("value", justify="right")
     for key, text in (("f1", "point F1"), ("precision", "point precision"),
