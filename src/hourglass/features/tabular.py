@@ -357,7 +357,7 @@ class TabularPreprocessor:
     # -- fit ----------------------------------------------------------------------------------
     def _dropped(self) -> set[str]:
         """The names in ``drop`` as text (``None``, as for ``categorical``, drops none)."""
-        return {str(c) for c in self.drop or ()}
+        return set() if self.drop is None else {str(c) for c in self.drop}
 
     def _check_params(self) -> None:
         if self.roles is not None and not isinstance(self.roles, Mapping):
@@ -767,7 +767,9 @@ class TabularPreprocessor:
 
     def _named(self, df: pd.DataFrame) -> pd.DataFrame:
         """``df`` with its column labels as text, or :class:`InputError` when a column the model
-        reads has its name more than once (``df[c]`` would be a table, not a column)."""
+        reads has its name more than once (``df[c]`` would be a table, not a column), or when its
+        labels have several levels."""
+        _refuse_levels(df)
         df = df.rename(columns=str)
         if df.columns.has_duplicates:
             dup = sorted(set(df.columns[df.columns.duplicated()]) & set(self.columns_))

@@ -414,7 +414,7 @@ class TimeSeriesPreprocessor:
                 "fill": self.fill, "fill_limit": self.fill_limit,
                 "missing_mask": bool(self.missing_mask), "scaler": self.scaler,
                 "columns": None if self.columns is None else list(self.columns),
-                "drop": list(self.drop)}
+                "drop": [] if self.drop is None else list(self.drop)}
 
     def _check_params(self) -> None:
         check_numeric_params(self, error=InputError)
@@ -627,7 +627,7 @@ class TimeSeriesPreprocessor:
             raise InputError(f"freq: {self.freq!r} resamples by time and needs the timestamp "
                              "column (timestamp_col, --timestamp-col); without one the rows are "
                              "the steps", param="freq")
-        skip = {*map(str, self.drop), str(self.timestamp_col)}
+        skip = {*map(str, () if self.drop is None else self.drop), str(self.timestamp_col)}
         if self.columns is not None:
             cols = [str(c) for c in self.columns]
             if self.timestamp_col is not None and str(self.timestamp_col) in cols:
@@ -765,7 +765,7 @@ class TimeSeriesPreprocessor:
 
     def extra_columns(self, df: pd.DataFrame) -> list[str]:
         """Columns of ``df`` that the fitted preprocessing does not use."""
-        known = set(self.columns_) | set(map(str, self.drop))
+        known = set(self.columns_) | set(map(str, () if self.drop is None else self.drop))
         return [str(c) for c in df.columns if str(c) not in known]
 
     # -- state --------------------------------------------------------------------------------
