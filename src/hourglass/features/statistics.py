@@ -222,6 +222,11 @@ def _site_schema(params: Mapping[str, Any], df: pd.DataFrame) -> dict[str, Any]:
         s = df[c]
         entry: dict[str, Any] = {"role": role, "why": pre.reasons_[c], "dtype": str(s.dtype),
                                  "missing": int(s.isna().sum()), "unique": int(s.nunique(dropna=True))}
+        if role in ("drop", "hash") and not pd.api.types.is_numeric_dtype(s):
+            # text: present and distinct values as infer_role counts them (a blank is no value)
+            text = s.dropna()
+            text = text[(text.astype("string").str.strip() != "").to_numpy(dtype=bool)]
+            entry.update(present=len(text), text_unique=int(text.nunique()))
         if role == "numeric":
             v = raw[c]
             nan = np.isnan(v)  # as the pooled fit's profile: a '-' or an empty text cell is missing
@@ -301,11 +306,14 @@ def _merge_role(c: str, entries: list[dict[str, Any]], max_categories: int) -> t
         # text, near-unique at some sites (which send no values): dropped as the pooled fit
         # would drop it, from the most distinct values the sites may hold together; else hashed
         # (more values than a one-hot takes: over 50 at one site already)
-        most = sum(int(e["unique"]) for e in entries)
-        present = sum(int(e.get("site_rows", 0)) - int(e["missing"]) for e in entries)
+        most = sum(int(e.get("text_unique", e["unique"])) for e in entries)
+        present = sum(int(e["present"]) if "present" in e
+                      else int(e.get("site_rows", 0)) - int(e["missing"]) for e in entries)
         if most > 0.5 * present:
             return "drop", f"near-unique text (up to {most} distinct of {present} at the sites)"
-        return "hash", f"near-unique text at {len(near)} site(s), fewer distinct values pooled"
+        if max(int(e.get("text_unique", e["unique"])) for e in entries) > max_categories:
+            # (the pooled count is at least the largest site's)
+            return "hash", f"near-unique text at {len(near)} site(s), fewer distinct values pooled"
     rows = [e for e in entries if e["role"] == "drop" and e["why"].startswith("row numbers")]
     if rows and roles == {"drop", "numeric"} and inferred:
         # a saved index: one site's rows count up, another's restart (two files read as one) or
