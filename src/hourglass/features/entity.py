@@ -40,6 +40,7 @@ _ROLES = ("numeric", "categorical", "drop")
 #: (:meth:`str.casefold`: ``Alice``, ``ALICE`` and ``alice`` are one entity).
 ENTITY_CASES = ("exact", "fold")
 _TIME_NAME = re.compile(r"(time|date|timestamp)$")
+_TIME_LOOK = r"\d{1,4}[-/.:]\d{1,2}[-/.:]\d{1,4}|\d{1,2}:\d{2}|\d{1,2}/[A-Za-z]{3}/\d{4}"
 
 
 def _number_values(s: pd.Series) -> np.ndarray | None:
@@ -92,11 +93,20 @@ def _reads_as_times(name: str, s: pd.Series) -> bool:
     from hourglass._times import unreadable_times
 
     present = s.dropna()
-    text = present.astype("string").str.strip()
-    present = present[((text != "") & ~text.isin(PLACEHOLDERS)).to_numpy(dtype=bool)].iloc[:200]
+    for part in (present.iloc[:4000], present):  # (a sample first: no text copy of a long column)
+        text = part.astype("string").str.strip()
+        part = part[((text != "") & ~text.isin(PLACEHOLDERS)).to_numpy(dtype=bool)].iloc[:200]
+        if len(part) or len(present) <= 4000:
+            break
+    present = part
     if len(present) == 0:
         return True
-    return float(np.mean(~unreadable_times(present, name))) >= 0.95
+    if float(np.mean(~unreadable_times(present, name))) >= 0.95:
+        return True
+    # times in a layout not read ('05/Jan/2026:10:00:00 +0000'), or with a word for none
+    # ('Never'), are still times when most of them look like one: digits around ':', '-', '/'
+    looks = present.astype("string").str.contains(_TIME_LOOK, regex=True).to_numpy(dtype=bool)
+    return float(np.mean(looks)) >= 0.5
 
 
 def _is_code(name: str, s: pd.Series) -> bool:
@@ -316,7 +326,7 @@ class EntityWindows:
                 "numeric": None if self.numeric is None else list(self.numeric),
                 "categorical": None if self.categorical is None else list(self.categorical),
                 "stats": list(self.stats), "top_share": bool(self.top_share), "log1p": self.log1p,
-                "scaler": self.scaler, "drop": list(self.drop),
+                "scaler": self.scaler, "drop": [] if self.drop is None else list(self.drop),
                 "roles": None if self.roles is None else {str(k): str(v) for k, v in self.roles.items()},
                 "entity_case": self.entity_case,
                 **({} if self.dayfirst is None else {"dayfirst": bool(self.dayfirst)})}
@@ -359,13 +369,16 @@ class EntityWindows:
         df = df.rename(columns=str)
         if df.columns.has_duplicates:  # df[c] would be a table, not a column
             dup = sorted(set(df.columns[df.columns.duplicated()]))
-            if hasattr(self, "feature_names_") or what == "group":  # the columns read are known
+            fitting = what.startswith("fit")  # (a refit: the columns read are not yet known)
+            if not fitting and (hasattr(self, "feature_names_") or what == "group"):
                 read = {*getattr(self, "columns_", ()), self.entity_col, self.timestamp_col}
             elif self.numeric is not None or self.categorical is not None:
                 read = {*map(str, self.numeric or ()), *map(str, self.categorical or ()),
                         self.entity_col, self.timestamp_col}
-            else:  # every column may be aggregated
-                read = set(dup)
+            else:  # every column may be aggregated, but those dropped
+                dropped = {*map(str, () if self.drop is None else self.drop)}
+                dropped |= {str(k) for k, v in (self.roles or {}).items() if v == "drop"}
+                read = set(dup) - dropped
             dup = [c for c in dup if c in read]
             if dup:
                 raise InputError(f"column names repeat: {', '.join(map(repr, dup[:5]))} (as text); "
@@ -401,8 +414,9 @@ class EntityWindows:
                                  "entity or timestamp)")
             return num, cat
         num, cat = [], []
-        skip = keys | {str(c) for c in self.drop}
-        self.not_aggregated_.update({str(c): "--drop" for c in self.drop if str(c) in df.columns})
+        drop = () if self.drop is None else self.drop
+        skip = keys | {str(c) for c in drop}
+        self.not_aggregated_.update({str(c): "--drop" for c in drop if str(c) in df.columns})
         given = {str(k): v for k, v in (self.roles or {}).items()}
         for c in df.columns:
             if c in skip:
