@@ -86,9 +86,11 @@ def _canonical(value: object) -> str:
     --------
     >>> _canonical(21), _canonical(21.0), _canonical(" 21.00 "), _canonical(0.5), _canonical(True)
     ('21', '21', '21', '0.5', 'True')
+    >>> _canonical(-0.0), _canonical("-0")
+    ('0', '0')
     """
-    text = str(value).strip()
-    return _WHOLE_FLOAT.sub(r"\1", text)
+    text = _WHOLE_FLOAT.sub(r"\1", str(value).strip())
+    return "0" if text == "-0" else text  # as the cells: -0.0 is the value 0
 
 
 def _network(text: str, where: str) -> IpNetwork | None:
