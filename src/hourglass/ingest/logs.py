@@ -43,6 +43,7 @@ UNKNOWN = 0  # key of a line whose template was not seen in training
 # the columns of the parser's event frames besides the header fields (a header group of one of
 # these names would be lost under them)
 _OWN_COLUMNS = ("line", "time", "key", "template")
+_REFUSED_GROUPS = ("line", "key", "template")  # ('time' is the event time, which a regex may name)
 
 #: The header fields of a ``journald`` record (``journalctl -o json``), by the journal fields
 #: they come from (the first present one); ``content`` is the message, ``timestamp`` its time.
@@ -546,17 +547,19 @@ class LogParser:
         return _Compiled(header, compiled, plan)
 
     def _check_groups(self) -> None:
-        """Refuse a header regex with a group named as a column the parser makes itself
-        (``line``, ``time``, ``key``, ``template``): its values would be replaced by the
-        parser's (a ``--session-col key`` would group by template, not by the field). Checked
-        when fitting, not when a saved parser loads (it scores as it did)."""
-        if self.format in LOG_FORMATS:  # hdfs' and bgl's 'time': read into the event time
+        """Refuse a header regex with a group named as a column the parser makes itself and
+        groups or labels by (``line``, ``key``, ``template``): its values would be replaced by
+        the parser's (a ``--session-col key`` would group by template, not by the field). A
+        ``time`` group is let be, as before (``(?P<date>...) (?P<time>...)``, Loghub's layouts):
+        the parser's ``time`` column is the event time, read from ``(?P<timestamp>...)``.
+        Checked when fitting, not when a saved parser loads (it scores as it did)."""
+        if self.format in LOG_FORMATS:
             return
-        taken = [g for g in self._compiled.header.groupindex if g in _OWN_COLUMNS]
+        taken = [g for g in self._compiled.header.groupindex if g in _REFUSED_GROUPS]
         if taken:
             raise InputError(f"--format: the regular expression names a group {taken[0]!r}, a column "
-                             f"the log parser makes itself ({', '.join(_OWN_COLUMNS)}); rename the "
-                             "group (the event time: (?P<timestamp>...))")
+                             f"the log parser makes itself ({', '.join(_REFUSED_GROUPS)}); rename the "
+                             "group")
 
     def _check_params(self) -> None:
         check_numeric_params(self)
@@ -1058,7 +1061,9 @@ def _text_seconds(text: pd.Series) -> np.ndarray:
     clean = text.astype(str).str.strip().str.replace(r"(\d:\d\d),(\d+)", r"\1.\2", regex=True)
     with warnings.catch_warnings():  # pandas: "could not infer format" for mixed layouts
         warnings.simplefilter("ignore")
-        t = pd.to_datetime(clean, errors="coerce", utc=True)  # the first value's layout: vectorised
+        # the first value's layout: vectorised; in microseconds throughout (a layout read later
+        # may have a fraction where the first had whole seconds: pandas keeps each one's unit)
+        t = pd.to_datetime(clean, errors="coerce", utc=True).dt.as_unit("us")
         rest = t.isna().to_numpy()
         if rest.any():  # web servers' common log format: looked for only where nothing was read
             pos = np.flatnonzero(rest)
@@ -1066,10 +1071,11 @@ def _text_seconds(text: pd.Series) -> np.ndarray:
             if clf.any():
                 pos = pos[clf]
                 clean.iloc[pos] = clean.iloc[pos].str.replace(_CLF_DATE, r"\1 ", n=1, regex=True).to_numpy()
-                t.iloc[pos] = pd.to_datetime(clean.iloc[pos], errors="coerce", utc=True).array
+                read = pd.to_datetime(clean.iloc[pos], errors="coerce", utc=True)
+                t.iloc[pos] = read.dt.as_unit("us").array
                 rest = t.isna().to_numpy()
         if rest.any():  # other layouts, value by value (slow, but only for those)
-            t[rest] = pd.to_datetime(clean[rest], errors="coerce", utc=True, format="mixed")
+            t[rest] = pd.to_datetime(clean[rest], errors="coerce", utc=True, format="mixed").dt.as_unit("us")
     secs = (t - pd.Timestamp("1970-01-01", tz="UTC")).dt.total_seconds()
     return secs.to_numpy(dtype=np.float64, na_value=np.nan)
 
