@@ -35,13 +35,27 @@ def min_normal_scores(alpha: float, confidence: float) -> int:
     299
     >>> min_normal_scores(0.001, 0.99)
     4603
+    >>> min_normal_scores(0.9, 0.9999), min_normal_scores(1e-12, 0.99) > 4.6e12
+    (5, True)
     """
     n = math.ceil(math.log1p(-confidence) / math.log1p(-alpha) - 1e-9)
     # the rank-n cut-off as the fit computes its risk: where the logarithms' slack took a count
     # whose risk is a hair above 1 - confidence (fpr:0.9@0.9999), the fit found no rank
-    while binom.sf(n - 1, n, 1.0 - alpha) > 1.0 - confidence:
-        n += 1
-    return n
+    # (found by doubling, then halving: 1 - alpha rounds, so for a tiny alpha the two counts
+    # can be 1e8 apart, hours one by one)
+    def too_few(m: int) -> bool:
+        return bool(binom.sf(m - 1, m, 1.0 - alpha) > 1.0 - confidence)
+
+    if not too_few(n):
+        return n
+    low, step = n, 1  # too_few(low); too_few(low + step) is looked at next
+    while too_few(low + step):
+        low, step = low + step, step * 2
+    high = low + step
+    while high - low > 1:
+        mid = (low + high) // 2
+        low, high = (mid, high) if too_few(mid) else (low, mid)
+    return high
 
 
 class FalseAlarmBound(Threshold):
