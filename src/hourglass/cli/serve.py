@@ -130,8 +130,11 @@ def _load(model: list[str], host: str, port: int, api_key_file: Path | None, max
     """What ``hourglass serve`` checks and loads before it listens: the app of the models, their
     ``(name, directory)`` pairs and the sockets it will listen on (bound: :func:`listen_sockets`;
     closed when ``held`` closes)."""
-    if not 0 < max_body_mb * 2**20 < math.inf:  # 1e308 is finite, its bytes are not
+    if not 0 < max_body_mb < math.inf:
         raise HourglassError(f"--max-body-mb: must be > 0 and finite, got {max_body_mb}")
+    if not max_body_mb * 2**20 < math.inf:  # 1e308 is finite, its bytes are not
+        raise HourglassError(f"--max-body-mb: {max_body_mb:g} MB is more bytes than a number holds; "
+                             "give a size a request may have (the default: 8)")
     if not rate_limit < math.inf:  # typer has checked >= 0
         raise HourglassError(f"--rate-limit: must be finite (0: no limit), got {rate_limit}")
     try:  # the library is imported here, not for 'hourglass --help'

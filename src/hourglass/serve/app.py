@@ -164,19 +164,15 @@ def validation_message(errors: Sequence[Mapping[str, Any]], body: BodyShape = BO
     if where.startswith("line ") and len(loc) == 2:
         return 422, f"{where}: expected text (one log line), got {_json_type(first.get('input'))}"
     if where.startswith("session ") and ", key " in where:
-        sent = first.get("input")
-        shown = "null" if sent is None else str(sent).lower() if isinstance(sent, bool) else str(sent)[:40]
+        shown = _json_words(first.get("input"))
         if kind == "less_than_equal":  # the key is >= 0: its bound is the other one
-            return 422, f"{where}: expected an integer key from 0 to {KEY_MAX} (2**53), got {shown!r}"
-        return 422, f"{where}: expected an integer key >= 0, got {shown!r}"
+            return 422, f"{where}: expected an integer key from 0 to {KEY_MAX} (2**53), got {shown}"
+        return 422, f"{where}: expected an integer key >= 0, got {shown}"
     if where.startswith("session "):
         return 422, f"{where}: expected an array of integer keys, got {_json_type(first.get('input'))}"
     if kind == "literal_error":  # alert_format
         expected = (first.get("ctx") or {}).get("expected", "one of the allowed values")
-        sent = first.get("input")  # text quoted; null, true, 5, an array in JSON's words
-        shown = (repr(sent[:40]) if isinstance(sent, str) else str(sent).lower() if isinstance(sent, bool)
-                 else str(sent)[:40] if isinstance(sent, (int, float)) else _json_type(sent))
-        return 422, f"{where}: expected {expected}, got {shown}"
+        return 422, f"{where}: expected {expected}, got {_json_words(first.get('input'))}"
     if kind == "extra_forbidden":
         names = [f"'{f}'" for f in body.fields]
         takes = " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 2 else names)
@@ -747,6 +743,24 @@ def _flags_of(content: dict[str, Any]) -> list[int]:
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
+def _json_words(sent: object) -> str:
+    """A client's value as an error names it: text quoted (at most 40 characters); null, true,
+    a number as written, else its JSON kind (``an array``, ``an object``).
+
+    Examples
+    --------
+    >>> [_json_words(v) for v in ("ecs", None, True, 1.5, [2], {"a": 1})]
+    ["'ecs'", 'null', 'true', '1.5', 'an array', 'an object']
+    """
+    if isinstance(sent, str):
+        return repr(sent[:40])
+    if sent is None or isinstance(sent, bool):
+        return "null" if sent is None else str(sent).lower()
+    if isinstance(sent, (int, float)):
+        return str(sent)[:40]
+    return _json_type(sent)
+
+
 def _with_lone_surrogates(request_model: type[BaseModel], raw: bytes) -> Any:
     """The request in ``raw``, a body pydantic's parser refused, when that was for a lone
     surrogate (``"\\ud83d"`` without its pair: a user agent cut inside an emoji), each written
@@ -766,10 +780,15 @@ def _with_lone_surrogates(request_model: type[BaseModel], raw: bytes) -> Any:
     except json.JSONDecodeError as exc:
         raise ValidationError.from_exception_data(request_model.__name__, [{
             "type": "json_invalid", "loc": (), "input": b"",
-            "ctx": {"error": f"{exc.msg} at line {exc.lineno} column {exc.colno}"}}]) from None
+            "ctx": {"error": f"{exc.msg.removesuffix(' at')} at line {exc.lineno} column {exc.colno}"}}]
+        ) from None
     except (ValueError, RecursionError):  # digits past Python's limit, nesting past its stack
         return None
-    return request_model.model_validate(no_lone_surrogates(value))
+    try:  # validated as JSON again, with the surrogates escaped: the same limits and rules
+        text = json.dumps(no_lone_surrogates(value))
+    except (ValueError, RecursionError):
+        return None
+    return request_model.model_validate_json(text)
 
 
 def _is_utf8(raw: bytes) -> bool:
