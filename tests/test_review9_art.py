@@ -143,3 +143,21 @@ def test_export_refuses_an_opset_that_is_no_integer(tmp_path: Path, pipe: Pipeli
         export.export_onnx(pipe, tmp_path / "m.onnx", opset=opset)
     assert not (tmp_path / "m.onnx").exists()
     assert export.export_onnx(pipe, tmp_path / "m.onnx", opset=np.int64(17), check_rows=8).rows_checked == 8
+
+
+def test_null_info_or_versions_load_export_and_check(tmp_path: Path, saved: Path,
+                                                     table: pd.DataFrame) -> None:
+    # "info": null loaded, but 'export --check-data' read the config again and failed with an
+    # AttributeError; "versions": null (which the layout allows too) failed load() so
+    model = _rehashed(saved, tmp_path / "m", lambda c: c.update(info=None))
+    data, out = tmp_path / "t.csv", tmp_path / "m.onnx"
+    table.to_csv(data, index=False)
+    from hourglass.cli import app
+    from tests._cli import runner
+
+    res = runner.invoke(app, ["export", str(model), "--onnx", str(out), "--check-data", str(data), "-q"])
+    assert res.exit_code == 0, res.output
+    assert out.is_file()
+    other = _rehashed(saved, tmp_path / "v", lambda c: c.update(versions=None))
+    with pytest.raises(ArtefactError, match="saved by hourglass None"):
+        load(other)

@@ -223,12 +223,12 @@ def chunk_bytes(chunk_mb: float) -> int:
 
     Examples
     --------
-    >>> chunk_bytes(16.0), chunk_bytes(1e-9), chunk_bytes(1e300) == 2**40
+    >>> chunk_bytes(16.0), chunk_bytes(1e-9), chunk_bytes(1e300) == chunk_bytes(1e308) == 2**40
     (16777216, 1024, True)
     """
     if not 0 < chunk_mb < float("inf"):
         raise HourglassError(f"--chunk-mb: must be > 0 and finite, got {chunk_mb}")
-    return max(1024, min(_MAX_CHUNK_BYTES, int(chunk_mb * 2**20)))
+    return max(1024, int(min(float(_MAX_CHUNK_BYTES), chunk_mb * 2**20)))  # (1e308 MB: inf bytes)
 
 
 def refuse_existing_model(output: Path, force: bool) -> None:

@@ -33,7 +33,6 @@ def _first_rows(model: Path, data: Path, n: int, dataset: str | None, fmt: str,
     from hourglass.cli._schema import resolve_spec
     from hourglass.cli.tables import about_file, read_data
     from hourglass.pipeline import load
-    from hourglass.pipeline.artefact import read_config
     from hourglass.pipeline.export import export_refusal
 
     pipe = load(model)
@@ -54,7 +53,7 @@ def _first_rows(model: Path, data: Path, n: int, dataset: str | None, fmt: str,
         frame = read_data(data, spec, on_bad_rows)
     if frame.empty:  # said here, naming the file, not as the parity check's 'empty data'
         raise HourglassError(f"--check-data {data}: no data rows")
-    info = read_config(model)[0].get("info", {})
+    info = pipe.info  # (as loaded: a null "info" reads as no record)
     meta = [c for c in (info.get("label_col"), info.get("time_col")) if c and c in frame.columns]
     rows = frame.drop(columns=meta).head(n)
     try:  # every row preprocessed here, so that an error in any of them names the file

@@ -313,7 +313,7 @@ def read_config(path: str | os.PathLike[str]) -> tuple[dict[str, Any], bytes]:
         raise ArtefactError(f"{p}: content hash mismatch; the artefact was modified or is "
                             "incomplete, refusing to load it")
     _check_layout(p, config)
-    saved = config.get("versions", {})
+    saved = config.get("versions") or {}  # (null: the layout allows it)
     major = str(saved.get("hourglass", "")).split(".")[:1]
     if major != hourglass.__version__.split(".")[:1]:
         raise ArtefactError(f"{p}: saved by hourglass {saved.get('hourglass')}, which this "
