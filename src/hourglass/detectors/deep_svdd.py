@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-import numpy as np
 import torch
 from torch import nn
 
@@ -129,9 +128,11 @@ label_weight, threshold, device, verbose, random_state
                              f"{', '.join(a for a in ACTIVATIONS if a not in _BOUNDED)}")
         if not float(self.center_eps) > 0:
             raise ValueError(f"center_eps must be > 0, got {self.center_eps}")
-        top = float(np.finfo(np.float32).max)  # the centre is a float32 buffer
+        # the centre is a float32 buffer, and a row's squared distance to it must stay one too
+        top = 1e16
         if float(self.center_eps) > top:
-            raise ValueError(f"center_eps must be at most {top:.3g} (a float32), got {self.center_eps}")
+            raise ValueError(f"center_eps must be at most {top:.0e} (its squared distance to a row "
+                             f"must fit a float32), got {self.center_eps}")
         self._check_label_params()
 
     def _build_module(self, n_features: int) -> nn.Module:

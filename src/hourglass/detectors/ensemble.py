@@ -167,8 +167,9 @@ class Ensemble(BaseDetector):
     def _check_params(self) -> None:
         if not isinstance(self.detectors, (tuple, list)) or len(self.detectors) == 0:
             raise ValueError(f"detectors must be a non-empty tuple of detectors, got {self.detectors!r}")
-        if self.epochs is not None and int(self.epochs) < 1:
-            raise ValueError(f"epochs must be None or >= 1, got {self.epochs}")
+        e = self.epochs  # checked whole here: handed to every member, a member would be named
+        if e is not None and (isinstance(e, bool) or not float(e).is_integer() or int(e) < 1):
+            raise ValueError(f"epochs must be None or an integer >= 1, got {e}")
         if self.calibration not in _CALIBRATIONS:
             raise ValueError(f"calibration must be one of {_CALIBRATIONS}, got {self.calibration!r}")
         if self.combine not in _COMBINES:
@@ -179,7 +180,11 @@ class Ensemble(BaseDetector):
             except InputError:
                 raise
             except ValueError as exc:  # which member: two may share a parameter's name
-                raise ValueError(f"detectors[{i}] ({registry.name_of(type(m))}): {exc}") from None
+                try:
+                    label = registry.name_of(type(m))
+                except InputError:  # a class of the caller's own, not registered
+                    label = type(m).__name__
+                raise ValueError(f"detectors[{i}] ({label}): {exc}") from None
 
     def _fit(self, X: np.ndarray, X_val: np.ndarray | None, y: np.ndarray | None) -> None:
         members = self._members()
