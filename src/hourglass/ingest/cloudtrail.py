@@ -50,6 +50,7 @@ from hourglass.ingest.tables import (
     LONE_SURROGATE,
     READ_ERRORS,
     ReadStats,
+    _records_frame,
     first_json_object,
     flatten_json,
     no_lone_surrogates,
@@ -255,7 +256,7 @@ class _CloudTrailSpec(DatasetSpec):
     def _frame(self, records: list[dict[str, Any]], p: Path, first: bool,
                stats: ReadStats | None) -> pd.DataFrame:
         """The records as a flat table (the first one checked)."""
-        df = flatten_json(pd.DataFrame.from_records(records))
+        df = flatten_json(_records_frame(records))  # (64-bit ids kept exact, as JSON lines)
         if first:
             self.check(df, p)
         if stats is not None:

@@ -10,6 +10,7 @@ flagged session can be explained with its first unexpected event
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -63,6 +64,17 @@ class LogScorer(ModelScorer):
 
     def _setup(self, pipe: Any) -> None:
         features = pipe.features_
+        parser = getattr(features, "parser_", None)
+        if (parser is not None and parser.strict) or getattr(features, "strict", False):
+            # a model trained with --strict refused a whole request for one line matching no
+            # header; the service counts such lines (unparsed_lines), as score does without
+            # --strict: on copies (the pipeline is the caller's)
+            features = copy.copy(features)
+            features.strict = False
+            if parser is not None:
+                parser = copy.copy(parser)
+                parser.strict = False
+                features.parser_ = parser
         self.features = features
         self.body = ("rows" if features.is_table else
                      "sessions" if features.format == "keys" else "lines")
