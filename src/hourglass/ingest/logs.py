@@ -40,10 +40,9 @@ __all__ = ["DEFAULT_MASKS", "JOURNALD_FIELDS", "LEGACY_MASKS", "LOG_FORMATS", "J
 logger = logging.getLogger(__name__)
 
 UNKNOWN = 0  # key of a line whose template was not seen in training
-# the columns of the parser's event frames besides the header fields (a header group of one of
-# these names would be lost under them)
-_OWN_COLUMNS = ("line", "time", "key", "template")
-_REFUSED_GROUPS = ("line", "key", "template")  # ('time' is the event time, which a regex may name)
+# the columns of the parser's event frames besides the header fields that a header group of the
+# same name would be lost under ('time', the event time, is one too, but a regex may name it)
+_REFUSED_GROUPS = ("line", "key", "template")
 
 #: The header fields of a ``journald`` record (``journalctl -o json``), by the journal fields
 #: they come from (the first present one); ``content`` is the message, ``timestamp`` its time.
