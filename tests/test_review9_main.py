@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from hourglass.cli import app
 from hourglass.ingest.readers import _restore_integers, read_table
@@ -85,8 +86,6 @@ def test_federated_near_unique_text_is_hashed_only_where_pooled_is_too() -> None
     b = pd.DataFrame({"svc": [f"s{i % 5}" for i in range(100)], "x": rng.normal(size=100)})
     params = TabularPreprocessor(max_categories=100).get_params()
     assert TabularPreprocessor(max_categories=100).fit(pd.concat([a, b])).roles_["svc"] == "categorical"
-    import pytest
-
     with pytest.raises(InputError, match="give its role"):
         merge_schema([site_schema(params, s) for s in (a, b)], max_categories=100)
     ids = pd.DataFrame({"svc": [f"u{i}" for i in range(100)] + [""] * 100, "x": rng.normal(size=200)})
@@ -98,8 +97,6 @@ def test_federated_near_unique_text_is_hashed_only_where_pooled_is_too() -> None
 
 
 def test_drop_none_and_repeated_names_in_entity_and_series_features() -> None:
-    import pytest
-
     from hourglass.errors import InputError
     from hourglass.features.entity import EntityWindows
     from hourglass.features.tabular import TabularPreprocessor
@@ -162,8 +159,6 @@ def test_common_log_format_time_with_a_fraction_is_read() -> None:
 
 
 def test_ensemble_member_errors_name_the_right_culprit() -> None:
-    import pytest
-
     from hourglass.detectors.autoencoder import AutoEncoder
     from hourglass.detectors.deep_svdd import DeepSVDD
     from hourglass.detectors.ensemble import Ensemble
@@ -212,3 +207,24 @@ def test_cloudtrail_documents_keep_64bit_ids_exact(tmp_path: Path) -> None:
     path.write_text(json.dumps({"Records": [{**base, "n": big}, base]}))
     df = CLOUDTRAIL.read(path)
     assert df["n"].iloc[0] == big and str(df["n"].dtype) == "Int64"
+
+
+def test_csv_line_past_the_limit_is_refused_not_held(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the header checks read whole lines: a CSV without line breaks (26 MB: 760 MB of memory
+    # and 11 s to 'no data rows'; 200 MB: killed at 14 GB) was held whole and split into
+    # millions of names; a line past the line limit is now one error naming it
+    from hourglass.errors import InputError
+    from hourglass.ingest import tables
+
+    monkeypatch.setattr(tables, "MAX_LINE_BYTES", 1000)
+    wide = tmp_path / "wide.csv"
+    wide.write_text(",".join(f"c{i}" for i in range(500)))
+    with pytest.raises(InputError, match="line 1: longer than"):
+        read_table(wide)
+    row = tmp_path / "row.csv"
+    row.write_text("a,b\n" + ",".join(["1"] * 800) + "\n")
+    with pytest.raises(InputError, match="line 2: longer than"):
+        read_table(row)
+    ok = tmp_path / "ok.csv"
+    ok.write_text("\n\na,b\n1,2\n3,4\n")
+    assert read_table(ok)["b"].tolist() == [2, 4]

@@ -394,12 +394,30 @@ def _control_share(head: bytes) -> float:
     return sum(head.count(bytes([c])) for c in (*range(32), 127) if bytes([c]) not in text) / len(head)
 
 
+def _text_line(fh: Any, path: Path, lineno: int) -> bytes:
+    """The next line of ``fh``, read up to :data:`MAX_LINE_BYTES`: a longer one is an
+    :class:`InputError` naming it (a file without line breaks is no table: read whole, its
+    "header" of millions of names filled gigabytes).
+
+    Examples
+    --------
+    >>> import io
+    >>> _text_line(io.BytesIO(b"a,b\\n1,2\\n"), Path("t.csv"), 1)
+    b'a,b\\n'
+    """
+    raw = fh.readline(MAX_LINE_BYTES + 1)
+    if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
+        raise InputError(f"{path}: line {lineno}: longer than {MAX_LINE_BYTES >> 20} MiB: no table's "
+                         "line is (a file without line breaks, or not a table?)")
+    return bytes(raw)
+
+
 def _csv_header(path: Path, sep: str, skip_rows: int) -> list[str]:
     check_text(path, read_head(path, 8192))
     with open_text(path) as fh:
-        for _ in range(skip_rows):
-            fh.readline()
-        raw = fh.readline()
+        for i in range(skip_rows):
+            _text_line(fh, path, i + 1)
+        raw = _text_line(fh, path, skip_rows + 1)
     text = raw.decode("utf-8", "replace").rstrip("\r\n").removeprefix("\ufeff")  # UTF-8 BOM
     if not text.strip():
         raise InputError(f"{path}: empty file")
@@ -448,11 +466,13 @@ def sniff_delimiter(path: str | os.PathLike[str], skip_rows: int = 0) -> str:
     >>> sniff_delimiter(d / "eu.csv"), sniff_delimiter(d / "us.csv")
     (';', ',')
     """
-    with open_text(Path(path)) as fh:
-        for _ in range(skip_rows):
-            fh.readline()
-        header = fh.readline().decode("utf-8", "replace").rstrip("\r\n").removeprefix("\ufeff")
-        first = fh.readline().decode("utf-8", "replace").rstrip("\r\n")
+    p = Path(path)
+    with open_text(p) as fh:
+        for i in range(skip_rows):
+            _text_line(fh, p, i + 1)
+        header = _text_line(fh, p, skip_rows + 1).decode("utf-8", "replace").rstrip("\r\n")
+        header = header.removeprefix("\ufeff")
+        first = _text_line(fh, p, skip_rows + 2).decode("utf-8", "replace").rstrip("\r\n")
     counts = {sep: _fields(header, sep) for sep in _DELIMITERS}
     agree = [sep for sep in _DELIMITERS
              if counts[sep] > 1 and (not first or _fields(first, sep) == counts[sep])]
@@ -474,9 +494,9 @@ def _blank_lines(path: Path, skip_rows: int) -> int:
     """
     n = 0
     with open_text(path) as fh:
-        for _ in range(skip_rows):
-            fh.readline()
-        for raw in fh:
+        for i in range(skip_rows):
+            _text_line(fh, path, i + 1)
+        while raw := _text_line(fh, path, skip_rows + n + 1):
             if raw.strip():
                 break
             n += 1
@@ -499,12 +519,14 @@ def _has_rows(path: Path, skip_rows: int, comment: str | None) -> bool:
     (False, True)
     """
     with open_text(path) as fh:
-        for _ in range(skip_rows):
-            fh.readline()
-        for raw in fh:
+        for i in range(skip_rows):
+            _text_line(fh, path, i + 1)
+        start = True  # at a line's start (a long line is read in pieces: not held whole)
+        while raw := fh.readline(MAX_LINE_BYTES + 1):
             line = raw.strip()
-            if line and not (comment is not None and line.startswith(comment.encode())):
+            if start and line and not (comment is not None and line.startswith(comment.encode())):
                 return True
+            start = raw.endswith(b"\n")
     return False
 
 
