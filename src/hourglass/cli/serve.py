@@ -42,7 +42,8 @@ def serve(
         "--api-key-file", help="File whose first line is the API key clients send in X-API-Key "
                                "(default: $HOURGLASS_API_KEY). Never on the command line.")] = None,
     max_body_mb: Annotated[float, typer.Option(
-        "--max-body-mb", help="Largest request body in MB; larger is refused (413) unread.")] = 8.0,
+        "--max-body-mb", help="Largest request body in MB of 2**20 bytes (MiB); larger is refused "
+        "(413) unread.")] = 8.0,
     max_rows: Annotated[int, typer.Option(
         "--max-rows", min=1, help="Most rows (log lines, sessions) per request; more is refused "
                                   "(413).")] = 100_000,
