@@ -228,3 +228,15 @@ def test_csv_line_past_the_limit_is_refused_not_held(tmp_path: Path, monkeypatch
     ok = tmp_path / "ok.csv"
     ok.write_text("\n\na,b\n1,2\n3,4\n")
     assert read_table(ok)["b"].tolist() == [2, 4]
+
+
+def test_log_times_of_numeric_dates_read_in_one_order() -> None:
+    # each value's own guess: 01/02 read as 2 January after 13/02 was read day first; the
+    # chunk's values now settle the order, as the table reader does
+    from hourglass.ingest.logs import LogParser
+
+    fmt = r"^(?P<timestamp>\S+ \S+) (?P<content>.*)$"
+    lines = ["01/02/2024 10:00 open file 1", "13/02/2024 10:00 open file 2", "14/02/2024 09:00 x 3"]
+    times = LogParser(fmt).fit(lines).events_["time"].to_numpy()
+    days = pd.to_datetime(times, unit="s").strftime("%Y-%m-%d").tolist()
+    assert days == ["2024-02-01", "2024-02-13", "2024-02-14"]

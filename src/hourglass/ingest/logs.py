@@ -30,6 +30,7 @@ import pandas as pd
 
 from hourglass._limits import MAX_LINE_BYTES, too_long
 from hourglass._params import check_numeric_params
+from hourglass._times import infer_dayfirst
 from hourglass.errors import InputError
 from hourglass.ingest.tables import READ_ERRORS
 
@@ -1056,6 +1057,8 @@ def _text_seconds(text: pd.Series) -> np.ndarray:
     [100.5, -3590.0, nan]
     >>> _text_seconds(pd.Series(["01/Jan/1970:01:00:10 +0100"])).tolist()
     [10.0]
+    >>> _text_seconds(pd.Series(["01/02/1970 00:00", "13/02/1970 00:00"])).tolist()  # day first
+    [2678400.0, 3715200.0]
     """
     clean = text.astype(str).str.strip().str.replace(r"(\d:\d\d),(\d+)", r"\1.\2", regex=True)
     with warnings.catch_warnings():  # pandas: "could not infer format" for mixed layouts
@@ -1064,9 +1067,15 @@ def _text_seconds(text: pd.Series) -> np.ndarray:
             # (read as it is, every value fell back to parsing one by one: 7 s a 65,536-line chunk)
             clf = clean.str.match(_CLF_DATE).to_numpy(dtype=bool)
             clean = clean.where(~clf, clean.str.replace(_CLF_DATE, r"\1 ", n=1, regex=True))
+        # numeric day/month dates in one order for the whole chunk, from its values (as the table
+        # reader settles it): each value's own guess read 01/02 as 2 January after 13/02
+        try:
+            order = {} if (first := infer_dayfirst(clean, "timestamp")) is None else {"dayfirst": first}
+        except InputError:  # both orders in one chunk: each value read as it reads
+            order = {}
         # the first value's layout: vectorised; in microseconds throughout (a layout read later
         # may have a fraction where the first had whole seconds: pandas keeps each one's unit)
-        t = pd.to_datetime(clean, errors="coerce", utc=True).dt.as_unit("us")
+        t = pd.to_datetime(clean, errors="coerce", utc=True, **order).dt.as_unit("us")
         rest = t.isna().to_numpy()
         if rest.any():  # web servers' common log format: looked for only where nothing was read
             pos = np.flatnonzero(rest)
@@ -1078,7 +1087,8 @@ def _text_seconds(text: pd.Series) -> np.ndarray:
                 t.iloc[pos] = read.dt.as_unit("us").array
                 rest = t.isna().to_numpy()
         if rest.any():  # other layouts, value by value (slow, but only for those)
-            t[rest] = pd.to_datetime(clean[rest], errors="coerce", utc=True, format="mixed").dt.as_unit("us")
+            t[rest] = pd.to_datetime(clean[rest], errors="coerce", utc=True, format="mixed",
+                                     **order).dt.as_unit("us")
     secs = (t - pd.Timestamp("1970-01-01", tz="UTC")).dt.total_seconds()
     return secs.to_numpy(dtype=np.float64, na_value=np.nan)
 
