@@ -105,9 +105,7 @@ def stdin_as_file(value: Path | None) -> Path | None:
                                  f"({exc.__cause__}); free space there or set TMPDIR") from None
     if path.stat().st_size == 0:
         raise typer.BadParameter("'-': standard input is empty")
-    with open(path, "rb") as fh:
-        head = fh.read(8)
-    suffix = next((s for magic, s in _MAGIC if head.startswith(magic)), "")
+    suffix = _magic_suffix(path)
     if suffix in ("", ".gz") and _json_lines(path, suffix):  # read as CSV, '{"a": 1' made a column
         suffix = ".jsonl" + suffix
     if suffix:
@@ -141,10 +139,9 @@ def _copied(value: Path) -> Path:
                                  f"({exc.__cause__}); free space there or set TMPDIR") from None
     except OSError as exc:
         raise typer.BadParameter(f"{value}: cannot read ({exc})") from None
-    with open(path, "rb") as fh:
-        gz = fh.read(2) == b"\x1f\x8b"
-    if gz and not path.name.lower().endswith(".gz"):  # '<(cat flows.csv.gz)', /dev/stdin fed a
-        path = path.rename(path.with_name(path.name + ".gz"))  # .gz: read as such, as '-' is
+    if _magic_suffix(path) == ".gz" and not path.name.lower().endswith(".gz"):
+        # '<(cat flows.csv.gz)', /dev/stdin fed a .gz: read as such, as '-' is
+        path = path.rename(path.with_name(path.name + ".gz"))
     _SHOWN[str(path)] = str(value)
     return path
 
@@ -244,9 +241,7 @@ def source_files(path: Path) -> list[Path]:
 
 
 def _open(path: Path) -> Any:
-    with open(path, "rb") as fh:
-        gz = fh.read(2) == b"\x1f\x8b"
-    return gzip.open(path, "rb") if gz else open(path, "rb")
+    return gzip.open(path, "rb") if _magic_suffix(path) == ".gz" else open(path, "rb")
 
 
 def folder_as_file(folder: Path) -> Path:
@@ -534,6 +529,13 @@ def _cloudtrail_records(text: bytes) -> list[Any] | None:
 
 # what the readers tell by the name, told here by the first bytes
 _MAGIC = ((b"\x1f\x8b", ".gz"), (b"PAR1", ".parquet"), (b"ElfFile\x00", ".evtx"))
+
+
+def _magic_suffix(path: Path) -> str:
+    """The suffix the first bytes of ``path`` call for (:data:`_MAGIC`), ``""`` for none."""
+    with open(path, "rb") as fh:
+        head = fh.read(8)
+    return next((s for magic, s in _MAGIC if head.startswith(magic)), "")
 
 
 def remove_spooled() -> None:

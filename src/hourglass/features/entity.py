@@ -92,13 +92,14 @@ def _reads_as_times(name: str, s: pd.Series) -> bool:
     counts as one (nothing to aggregate)."""
     from hourglass._times import unreadable_times
 
-    present = s.dropna()
-    for part in (present.iloc[:4000], present):  # (a sample first: no text copy of a long column)
-        text = part.astype("string").str.strip()
-        part = part[((text != "") & ~text.isin(PLACEHOLDERS)).to_numpy(dtype=bool)].iloc[:200]
-        if len(part) or len(present) <= 4000:
-            break
-    present = part
+    def sample(values: pd.Series) -> pd.Series:  # the first 200 present (not blank, not '-')
+        text = values.astype("string").str.strip()
+        return values[((text != "") & ~text.isin(PLACEHOLDERS)).to_numpy(dtype=bool)].iloc[:200]
+
+    kept = s.dropna()
+    present = sample(kept.iloc[:4000])  # (the head first: no text copy of a long column)
+    if len(present) == 0 and len(kept) > 4000:
+        present = sample(kept)
     if len(present) == 0:
         return True
     if float(np.mean(~unreadable_times(present, name))) >= 0.95:
