@@ -42,7 +42,15 @@ def open_log_scorer(pipe: Any, model: Path, *, explain: int | None, keep: list[s
 
 
 def _decode(raw: bytes, first: bool) -> str:
-    """A line as ``hourglass score`` reads it: UTF-8 (bad bytes replaced), no CR or NUL."""
+    """A line as ``hourglass score`` reads it: UTF-8 (bad bytes replaced), no CR or NUL; a line
+    longer than the limit (its first bytes only) as the empty line that knows its length that
+    ``score``'s reader gives for it (a bad line, not its first bytes parsed as a whole line)."""
+    from hourglass.cli.stream import LongLine
+
+    if isinstance(raw, LongLine):
+        from hourglass.ingest.logs import TooLongLine
+
+        return TooLongLine(raw.length)
     line = raw.decode("utf-8", errors="replace").rstrip("\r").replace("\x00", "")
     return line.removeprefix("\ufeff") if first else line
 

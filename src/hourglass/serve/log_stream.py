@@ -27,11 +27,13 @@ from typing import Any
 
 import numpy as np
 
+from hourglass._limits import too_long
 from hourglass.errors import InputError
 from hourglass.explain.events import _template, clip, session_alerts
 from hourglass.features.sessions import Sessions
 from hourglass.features.sessions.keys import key_sequence
 from hourglass.features.sessions.live import ClosedSession, LiveSessions, line_events
+from hourglass.ingest.logs import TooLongLine
 
 __all__ = ["LogStreamScorer"]
 
@@ -143,6 +145,8 @@ class LogStreamScorer:
         """
         if self.keys_format:
             for i, (num, text) in enumerate(lines):  # as the reader of a key file reads it
+                if type(text) is TooLongLine:
+                    return i, f"line {num}: {too_long(text.length)}"
                 if text.strip() and key_sequence(text) is None:
                     return i, (f"line {num}: expected space-separated non-negative integer keys, "
                                f"got {text.strip()[:60]!r}")
@@ -150,7 +154,7 @@ class LogStreamScorer:
         parser = self.features.parser_
         header = (getattr(parser, "_compiled", None) or parser._compile()).header
         for i, (num, text) in enumerate(lines):
-            if text.strip() and header.match(text) is None:
+            if type(text) is TooLongLine or (text.strip() and header.match(text) is None):
                 return i, parser.unmatched_text(num, text)
         return None
 
@@ -207,8 +211,9 @@ class LogStreamScorer:
             stripped = line.strip()
             seq = key_sequence(stripped) if stripped else None
             if seq is None:
-                self.stats["unmatched" if stripped else "blank"] += 1
-                if stripped and self.stats["unmatched"] == 1:  # once a stream: the summary counts them
+                long = type(line) is TooLongLine  # read past, not kept: no key sequence
+                self.stats["unmatched" if stripped or long else "blank"] += 1
+                if (stripped or long) and self.stats["unmatched"] == 1:  # once: the summary counts them
                     logger.warning("stream: a line that is no integer key sequence skipped (first: "
                                    "line %d); the summary counts them", num)
                 continue
