@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
 import typer
@@ -10,10 +11,11 @@ import typer
 from hourglass.cli import stream as stream_module
 from hourglass.cli import stream_logs
 from hourglass.detectors.deeplog import DeepLog
+from hourglass.errors import InputError
 from hourglass.features.sessions import EventSessions
 from hourglass.pipeline import Pipeline
 from hourglass.serve.log_stream import LogStreamScorer
-from hourglass.serve.sinks import JsonLinesSink
+from hourglass.serve.sinks import JsonLinesSink, SQLiteSink, alert_columns
 
 
 @pytest.fixture(scope="module")
@@ -42,3 +44,16 @@ def test_a_log_line_longer_than_the_limit_is_a_bad_line_not_its_first_bytes(
         assert stop.value.exit_code == 2
         assert scorer.counts()["events"] == 3  # the line before it only
 
+
+def test_a_sqlite_output_refused_for_its_columns_leaves_no_new_file(tmp_path: Path) -> None:
+    # stream -o new.sqlite --keep Score: refused ('score' is one name to SQLite), yet an empty
+    # database in write-ahead-log mode was left behind
+    out = tmp_path / "new.sqlite"
+    with pytest.raises(InputError, match="one name to SQLite"):
+        SQLiteSink(out, alert_columns("table", keep=["Score"]))
+    assert list(tmp_path.iterdir()) == []
+    # a database that was there stays, whatever is refused
+    SQLiteSink(out, alert_columns("table")).close()
+    with pytest.raises(InputError, match="one name to SQLite"):
+        SQLiteSink(out, alert_columns("table", keep=["Score"]))
+    assert out.is_file()

@@ -161,12 +161,17 @@ class SQLiteSink:
         self._where = str(target if target is not None else path)
         self._doc = any(c.name == "doc" and not c.paths for c in self.columns)
         self._known = {c.paths[0][0] for c in self.columns if c.paths}
+        new = not self.path.exists()
         self._conn = connect(self.path, wal=wal)
         try:
             ensure_table(self._conn, self.table, [(c.name, c.type) for c in self.columns],
                          self._where)
         except BaseException:
             self._conn.close()
+            if new:  # refused columns leave no new (empty) database behind
+                for name in ("", "-wal", "-shm", "-journal"):
+                    with contextlib.suppress(OSError):
+                        self.path.with_name(self.path.name + name).unlink()
             raise
         self.rows = 0
 
