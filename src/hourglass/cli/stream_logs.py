@@ -45,12 +45,10 @@ def _decode(raw: bytes, first: bool) -> str:
     """A line as ``hourglass score`` reads it: UTF-8 (bad bytes replaced), no CR or NUL; a line
     longer than the limit (its first bytes only) as the empty line that knows its length that
     ``score``'s reader gives for it (a bad line, not its first bytes parsed as a whole line)."""
-    from hourglass.cli.stream import LongLine
-
-    if isinstance(raw, LongLine):
+    if type(raw) is not bytes:  # a LongLine (bytes): nothing more to look up for the others
         from hourglass.ingest.logs import TooLongLine
 
-        return TooLongLine(raw.length)
+        return TooLongLine(raw.length)  # type: ignore[attr-defined]
     line = raw.decode("utf-8", errors="replace").rstrip("\r").replace("\x00", "")
     return line.removeprefix("\ufeff") if first else line
 
