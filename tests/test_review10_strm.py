@@ -57,3 +57,12 @@ def test_a_sqlite_output_refused_for_its_columns_leaves_no_new_file(tmp_path: Pa
     with pytest.raises(InputError, match="one name to SQLite"):
         SQLiteSink(out, alert_columns("table", keep=["Score"]))
     assert out.is_file()
+
+
+def test_a_log_models_idle_timeout_of_0_is_named_as_the_option(keys_model: Pipeline) -> None:
+    # the line was "MODEL: idle_timeout must be > 0 seconds, got 0.0": the model blamed
+    from hourglass.errors import HourglassError
+
+    with pytest.raises(HourglassError, match=r"^--idle-timeout: must be > 0 seconds for a log model, got 0$"):
+        stream_logs.open_log_scorer(keys_model, Path("m"), explain=None, keep=None, adapt=False,
+                                    all_rows=False, max_sessions=10, idle_timeout=0.0)
