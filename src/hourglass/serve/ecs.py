@@ -323,7 +323,7 @@ def _ecs_value(target: str, value: Any) -> Any:
     if target.endswith(".port"):
         try:
             port = float(value)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):  # an integer of 400 digits: no port
             return None
         return int(port) if port.is_integer() and 0 <= port <= 65535 else None
     if target == "network.transport" and re.fullmatch(r"\d+(\.0)?", str(value).strip()):
