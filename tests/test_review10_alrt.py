@@ -18,3 +18,28 @@ def test_ecs_port_of_a_huge_integer_is_no_port_not_a_crash() -> None:
     assert "destination" not in doc
     assert doc["hourglass"]["fields"] == {"dst_port": big}
     assert json.loads(json_line(doc))["hourglass"]["fields"]["dst_port"] == big
+
+
+def test_sqlite_doc_column_writes_kept_values_as_the_json_lines_do(tmp_path) -> None:
+    # the doc column's JSON wrote a kept binary value as Python's repr ("b'ab\\xff'"), a decimal
+    # as text ("2.50"), a duration as "0:01:30" and a time with a space: not as the JSON lines
+    import datetime as dt
+    import decimal
+    import sqlite3
+
+    from hourglass.serve.sinks import SQLiteSink, alert_columns
+
+    doc = to_ecs({"row": 1, "score": 3.0}, AlertRule("ae", "id"),
+                 fields={"blob": b"ab\xff", "amount": decimal.Decimal("2.50"),
+                         "took": dt.timedelta(seconds=90)})
+    path = tmp_path / "a.sqlite"
+    with SQLiteSink(path, alert_columns("table", ecs=True)) as sink:
+        sink.write([doc])
+    stored = sqlite3.connect(path).execute("SELECT doc FROM alerts").fetchone()[0]
+    assert json.loads(stored) == json.loads(json_line(doc))
+    assert json.loads(stored)["hourglass"]["fields"] == {"blob": "ab\\xff", "amount": 2.5,
+                                                         "took": "0 days 00:01:30"}
+    with SQLiteSink(tmp_path / "b.sqlite", alert_columns("log")) as sink:
+        sink.write([{"session": "s", "score": 1.0, "ts": dt.datetime(2024, 1, 1, 2, 3)}])
+    stored = sqlite3.connect(tmp_path / "b.sqlite").execute("SELECT doc FROM alerts").fetchone()[0]
+    assert json.loads(stored)["ts"] == "2024-01-01T02:03:00"
