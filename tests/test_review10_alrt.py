@@ -43,3 +43,18 @@ def test_sqlite_doc_column_writes_kept_values_as_the_json_lines_do(tmp_path) -> 
         sink.write([{"session": "s", "score": 1.0, "ts": dt.datetime(2024, 1, 1, 2, 3)}])
     stored = sqlite3.connect(tmp_path / "b.sqlite").execute("SELECT doc FROM alerts").fetchone()[0]
     assert json.loads(stored)["ts"] == "2024-01-01T02:03:00"
+
+
+def test_timestamp_col_with_a_window_of_rows_is_refused_not_ignored() -> None:
+    # score/stream --group-by ip --group-window 20 --timestamp-col nosuch ran, the column never
+    # looked at (a row window reads no time): the option did nothing, unsaid
+    import pytest
+
+    from hourglass.cli._groups import check_group_options
+    from hourglass.errors import HourglassError
+
+    with pytest.raises(HourglassError, match=r"--timestamp-col nosuch: .*--group-window 20 is a number"):
+        check_group_options("ip", " 20", "table", "ae", timestamp_col="nosuch")
+    check_group_options("ip", "10m", "table", "ae", timestamp_col="ts")  # a time window reads it
+    check_group_options("ip", None, "table", "ae", timestamp_col="ts")  # the default: 10m
+    check_group_options("ip", "20", "table", "ae")  # rows without a time column
