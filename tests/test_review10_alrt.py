@@ -58,3 +58,19 @@ def test_timestamp_col_with_a_window_of_rows_is_refused_not_ignored() -> None:
     check_group_options("ip", "10m", "table", "ae", timestamp_col="ts")  # a time window reads it
     check_group_options("ip", None, "table", "ae", timestamp_col="ts")  # the default: 10m
     check_group_options("ip", "20", "table", "ae")  # rows without a time column
+
+
+def test_suppression_rule_naming_one_column_twice_is_refused() -> None:
+    # a quoted "source.ip" and a dotted source.ip are one flat column: the second value replaced
+    # the first unsaid, and the rule (all of its columns) silenced rows the first one excluded
+    import pytest
+
+    from hourglass.errors import InputError
+    from hourglass.serve.suppress import Suppressions
+
+    text = '[[rule]]\nname = "a"\nmatch = { "source.ip" = "10.0.0.1", source.ip = "10.0.0.2" }\n'
+    with pytest.raises(InputError, match=r"rule 'a': 'match' names column 'source.ip' twice"):
+        Suppressions.parse(text, "r.toml")
+    ok = Suppressions.parse('[[rule]]\nname = "a"\nmatch = { source.ip = "10.0.0.2", source.port = 22 }\n',
+                            "r.toml")
+    assert list(ok.rules[0].match) == ["source.ip", "source.port"]
