@@ -74,3 +74,19 @@ def test_suppression_rule_naming_one_column_twice_is_refused() -> None:
     ok = Suppressions.parse('[[rule]]\nname = "a"\nmatch = { source.ip = "10.0.0.2", source.port = 22 }\n',
                             "r.toml")
     assert list(ok.rules[0].match) == ["source.ip", "source.port"]
+
+
+def test_frame_alerts_with_a_field_kept_twice_warns_nothing(recwarn) -> None:
+    # score --alert-format ecs --keep rate --keep rate printed pandas' "DataFrame columns are not
+    # unique, some columns will be omitted" among the command's lines
+    import pandas as pd
+
+    from hourglass.serve.ecs import frame_alerts
+
+    result = pd.DataFrame({"row": [0, 1], "score": [0.1, 5.0], "flag": [0, 1],
+                           "calibrated": [0.2, 0.99], "severity": ["low", "high"]})
+    df = pd.DataFrame({"rate": [0.5, 50.0], "src_ip": ["10.0.0.1", "10.0.0.2"]})
+    docs = frame_alerts(result, AlertRule("ae", "id"), fields=df[["rate", "rate", "src_ip"]])
+    assert [str(w.message) for w in recwarn] == []
+    assert docs[0]["hourglass"]["fields"] == {"rate": 50.0}
+    assert docs[0]["source"] == {"ip": "10.0.0.2"}
