@@ -36,6 +36,11 @@ def check_group_options(group_by: str | None, group_window: str | None, kind: st
     if kind != "table":
         raise HourglassError(f"--group-by: groups the alerts of table models, not of {kind} models "
                              f"({model}); leave it out")
+    if timestamp_col is not None and group_window is not None and \
+            parse_group_window(group_window)[0] == "rows":  # (its time would be read for nothing)
+        raise HourglassError(f"--timestamp-col {timestamp_col}: the rows' time of time windows; "
+                             f"--group-window {group_window.strip()} is a number of rows (give a time "
+                             "length such as 10m, or leave --timestamp-col out)")
     if keep:
         from hourglass.cli._common import refuse_kept_outputs
         from hourglass.serve.grouping import GROUP_FIELDS

@@ -323,7 +323,7 @@ def _ecs_value(target: str, value: Any) -> Any:
     if target.endswith(".port"):
         try:
             port = float(value)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):  # an integer of 400 digits: no port
             return None
         return int(port) if port.is_integer() and 0 <= port <= 65535 else None
     if target == "network.transport" and re.fullmatch(r"\d+(\.0)?", str(value).strip()):
@@ -654,6 +654,8 @@ def frame_alerts(result: Any, rule: AlertRule, *, fields: Any = None, times: Any
     now = now or dt.datetime.now(dt.UTC)
     flagged = np.flatnonzero(result["flag"].to_numpy() == 1).tolist()
     records = result.iloc[flagged].drop(columns=["flag"]).to_dict("records")
+    if fields is not None and fields.columns.has_duplicates:  # --keep a --keep a: one field
+        fields = fields.loc[:, ~fields.columns.duplicated()]  # (pandas warns of each otherwise)
     kept = fields.iloc[flagged].to_dict("records") if fields is not None else [{}] * len(flagged)
     if named is not None and named.shape[1]:
         kept = [{**ecs_named(auto, rule.data_format), **own} for auto, own in

@@ -180,7 +180,7 @@ class SQLiteSink:
             extra = sorted(set(alert) - self._known)
             if extra:
                 raise ValueError(f"SQLiteSink: alert fields {extra} have no column in {self.table!r}")
-        return [json_line(alert, default=str) if not c.paths else _sqlite_value(_find(alert, c.paths))
+        return [json_line(alert, default=_doc_value) if not c.paths else _sqlite_value(_find(alert, c.paths))
                 for c in self.columns]
 
     def write(self, alerts: Sequence[Mapping[str, Any]]) -> None:
@@ -230,6 +230,24 @@ def _iso(value: Any) -> Any:
     if isinstance(value, (bytes, bytearray, memoryview, decimal.Decimal, dt.timedelta)):
         return parquet_value(value)  # as the score outputs write them
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def _doc_value(value: Any) -> Any:
+    """A value of the ``doc`` column's JSON as the JSON lines write it (:func:`_iso`: bytes as
+    UTF-8 text, a decimal a number, a duration and a time their text), anything else its text.
+
+    Examples
+    --------
+    >>> import decimal
+    >>> _doc_value(b"ab"), _doc_value(decimal.Decimal("2.50")), _doc_value(dt.datetime(2024, 1, 1))
+    ('ab', 2.5, '2024-01-01T00:00:00')
+    >>> _doc_value(1j)
+    '1j'
+    """
+    try:
+        return _iso(value)
+    except TypeError:
+        return str(value)
 
 
 def json_line(alert: Mapping[str, Any], default: Callable[[Any], Any] | None = None) -> str:

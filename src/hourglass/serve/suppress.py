@@ -284,9 +284,14 @@ def _flat(table: Mapping[str, Any], where: str, prefix: str = "") -> dict[str, A
             if not v:
                 raise InputError(f"{where}, column {prefix + k!r}: an empty table matches every "
                                  "row; give column = value(s), e.g. match = { src_ip = \"10.0.0.5\" }")
-            out.update(_flat(v, where, f"{prefix}{k}."))
+            inner = _flat(v, where, f"{prefix}{k}.")
         else:
-            out[f"{prefix}{k}"] = v
+            inner = {f"{prefix}{k}": v}
+        for column, value in inner.items():  # "source.ip" and source.ip: one column, one value
+            if column in out:
+                raise InputError(f"{where}: 'match' names column {column!r} twice (as a quoted "
+                                 "key and as a dotted one); give its values once, a list for any of them")
+            out[column] = value
     return out
 
 
