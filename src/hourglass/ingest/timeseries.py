@@ -103,9 +103,12 @@ def read_nab(path: str | os.PathLike[str], windows: str | os.PathLike[str] | Non
                          "the file; keep NAB's layout (data/<category>/<series>.csv beside labels/), "
                          "or give the series a 0/1 label column and leave --dataset out")
     try:
-        table = json.loads(wpath.read_text())
-    except (OSError, json.JSONDecodeError) as exc:
+        table = json.loads(wpath.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise InputError(f"{wpath}: unreadable windows file ({exc})") from None
+    if not isinstance(table, dict):  # '5' or a list: 'in' raised TypeError or matched no key
+        raise InputError(f"{wpath}: expected a JSON object of series -> windows (NAB's "
+                         f"combined_windows.json), found a JSON {type(table).__name__}")
     key = f"{p.parent.name}/{p.name}"
     if key not in table and not need_labels:
         return df
