@@ -44,3 +44,29 @@ def test_nab_windows_still_label_rows(tmp_path: Path) -> None:
     windows = {"realX/s.csv": [["2014-01-01 00:10:00", "2014-01-01 00:20:00"]]}
     df = read_nab(_nab_layout(tmp_path, json.dumps(windows).encode()))
     assert df["label"].tolist() == [0, 0, 1, 1, 1] + [0] * 15
+
+
+def test_frame_of_an_array_fits_and_transforms() -> None:
+    # pd.DataFrame(array) names its columns 0, 1: fit raised KeyError: '0'
+    X = np.random.default_rng(0).normal(size=(30, 2))
+    pre = TimeSeriesPreprocessor().fit(pd.DataFrame(X))
+    assert pre.channels_ == ["0", "1"]
+    out = pre.transform(pd.DataFrame(X))
+    np.testing.assert_allclose(out, (X - X.mean(0)) / X.std(0), rtol=1e-5, atol=1e-6)
+
+
+def test_repeated_column_names_are_one_error() -> None:
+    # df['a'] is a table when 'a' repeats: fit raised AttributeError ('DataFrame' has no 'str')
+    df = pd.DataFrame([[1.0, 2.0, 0.5], [3.0, 4.0, 0.1], [5.0, 7.0, 0.2]], columns=["a", "a", "b"])
+    with pytest.raises(InputError, match="column names repeat: 'a'"):
+        TimeSeriesPreprocessor().fit(df)
+    pre = TimeSeriesPreprocessor(columns=["b"]).fit(df)  # a repeated column never read: fine
+    assert pre.transform(df).shape == (3, 1)
+    pre = TimeSeriesPreprocessor().fit(df.iloc[:, 1:])
+    with pytest.raises(InputError, match="column names repeat: 'a'"):
+        pre.transform(df)
+    # with a timestamp column repeated
+    t = pd.DataFrame([["2024-01-01", 1.0, "2024-01-02"], ["2024-01-02", 2.0, "2024-01-03"]],
+                     columns=["ts", "v", "ts"])
+    with pytest.raises(InputError, match="column names repeat: 'ts'"):
+        TimeSeriesPreprocessor("ts", columns=["v"]).fit(t)

@@ -460,6 +460,7 @@ class TimeSeriesPreprocessor:
         if len(df) == 0:
             raise InputError("no rows (empty series)")
         df = df.rename(columns=str)
+        _refuse_repeats(df, {*cols, *([] if self.timestamp_col is None else [str(self.timestamp_col)])})
         missing = [c for c in cols if c not in df.columns]
         if missing:
             have = [str(c) for c in df.columns]
@@ -627,7 +628,10 @@ class TimeSeriesPreprocessor:
             raise InputError(f"freq: {self.freq!r} resamples by time and needs the timestamp "
                              "column (timestamp_col, --timestamp-col); without one the rows are "
                              "the steps", param="freq")
+        df = df.rename(columns=str)  # a NumPy array's frame names its columns 0, 1, ...: '0', '1'
         skip = {*map(str, () if self.drop is None else self.drop), str(self.timestamp_col)}
+        if self.columns is None:  # every column not dropped may be a channel
+            _refuse_repeats(df, {c for c in df.columns if c not in skip})
         if self.columns is not None:
             cols = [str(c) for c in self.columns]
             if self.timestamp_col is not None and str(self.timestamp_col) in cols:
@@ -812,6 +816,16 @@ class TimeSeriesPreprocessor:
             raise InputError(f"preprocessing state is malformed (offset/scale: {n} finite values "
                              "expected, scales non-zero)")
         return self
+
+
+def _refuse_repeats(df: pd.DataFrame, read: set[str]) -> None:
+    """An :class:`InputError` when a column in ``read`` has its name more than once in ``df``
+    (columns named as text): ``df[c]`` would be a table, not a column."""
+    if df.columns.has_duplicates:
+        dup = sorted(set(df.columns[df.columns.duplicated()]) & read)
+        if dup:
+            raise InputError(f"column names repeat: {', '.join(map(repr, dup[:5]))} (as text); "
+                             "every column the series is read from needs its own name")
 
 
 def _first_row(df: pd.DataFrame) -> int:
