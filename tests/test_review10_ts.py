@@ -70,3 +70,16 @@ def test_repeated_column_names_are_one_error() -> None:
                      columns=["ts", "v", "ts"])
     with pytest.raises(InputError, match="column names repeat: 'ts'"):
         TimeSeriesPreprocessor("ts", columns=["v"]).fit(t)
+
+
+def test_bad_time_in_a_test_part_names_the_row_of_the_file() -> None:
+    # a protocol's test part (SKAB: iloc[400:]) named the row within the part ('row 50'), where
+    # a bad value names the file's row ('row 450')
+    t = pd.date_range("2020-01-01", periods=500, freq="1s").astype(str).to_numpy(dtype=object)
+    t[449] = "not a time"
+    df = pd.DataFrame({"datetime": t, "A": np.sin(np.arange(500) / 3)})
+    pre = TimeSeriesPreprocessor("datetime", freq="rows").fit(df.iloc[:400])
+    with pytest.raises(InputError, match=r"row 450 is not a timestamp"):
+        pre.transform(df.iloc[400:])
+    with pytest.raises(InputError, match=r"row 50 is not a timestamp"):  # a table of its own
+        pre.transform(df.iloc[400:].reset_index(drop=True))

@@ -22,6 +22,7 @@ Choices (documented, tested):
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -489,10 +490,16 @@ class TimeSeriesPreprocessor:
         if ts_col not in df.columns:
             raise InputError(f"timestamp column {ts_col!r} not found; columns are "
                              f"{', '.join(list(df.columns)[:8])}")
-        if fitting:  # the training data's date order, kept so that later data is read alike
-            times, self.dayfirst_ = read_timestamps(df[ts_col], ts_col)
-        else:
-            times = parse_timestamps(df[ts_col], ts_col, dayfirst=getattr(self, "dayfirst_", None))
+        try:
+            if fitting:  # the training data's date order, kept so that later data is read alike
+                times, self.dayfirst_ = read_timestamps(df[ts_col], ts_col)
+            else:
+                times = parse_timestamps(df[ts_col], ts_col,
+                                         dayfirst=getattr(self, "dayfirst_", None))
+        except InputError as exc:  # rows of the file, as the other errors here name them
+            if not _first_row(df):
+                raise
+            raise InputError(_rows_from(str(exc), _first_row(df))) from None
         frame = pd.DataFrame(values, index=times.rename(ts_col))
         if not frame.index.is_monotonic_increasing:
             logger.warning("timestamps are not sorted; sorting %d rows by %s (the output, and a "
@@ -840,6 +847,18 @@ def _first_row(df: pd.DataFrame) -> int:
     """
     index = df.index
     return int(index.start) if isinstance(index, pd.RangeIndex) and index.step == 1 else 0
+
+
+def _rows_from(message: str, first_row: int) -> str:
+    """``message`` with each ``row N`` (counted in a part of a table) counted in the table the
+    part was cut from, whose first ``first_row`` rows come before it.
+
+    Examples
+    --------
+    >>> _rows_from("column 'ts': row 2 ('x') has no UTC offset but row 1 has one", 400)
+    "column 'ts': row 402 ('x') has no UTC offset but row 401 has one"
+    """
+    return re.sub(r"\brow (\d+)\b", lambda m: f"row {int(m[1]) + first_row}", message)
 
 
 def _long_gaps(na: np.ndarray, limit: int) -> np.ndarray:
