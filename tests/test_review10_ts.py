@@ -83,3 +83,23 @@ def test_bad_time_in_a_test_part_names_the_row_of_the_file() -> None:
         pre.transform(df.iloc[400:])
     with pytest.raises(InputError, match=r"row 50 is not a timestamp"):  # a table of its own
         pre.transform(df.iloc[400:].reset_index(drop=True))
+
+
+@pytest.mark.parametrize(("option", "said"), [
+    (["--label-col", "ts"], "--label-col ts: is the timestamp column"),
+    (["--drop", "ts"], "--drop ts: is the timestamp column"),
+])
+def test_timestamp_column_as_label_or_dropped_is_named(tmp_path: Path, option: list[str],
+                                                       said: str) -> None:
+    # --label-col ts said "timestamp column 'ts' not found" of a file that has it; --drop ts was
+    # silently ignored (the column still timed the steps)
+    from hourglass.cli import app
+    from tests._cli import runner
+
+    t = pd.date_range("2024-01-01", periods=40, freq="1min").astype(str)
+    pd.DataFrame({"ts": t, "cpu": np.sin(np.arange(40) / 3)}).to_csv(tmp_path / "s.csv", index=False)
+    r = runner.invoke(app, ["train", str(tmp_path / "s.csv"), "--model", "lstm-ae", "--window", "8",
+                            "--epochs", "1", "--timestamp-col", "ts", *option,
+                            "-o", str(tmp_path / "M")])
+    assert r.exit_code == 2 and said in r.stderr and "Traceback" not in r.output
+    assert not (tmp_path / "M").exists()
