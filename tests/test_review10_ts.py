@@ -103,3 +103,17 @@ def test_timestamp_column_as_label_or_dropped_is_named(tmp_path: Path, option: l
                             "-o", str(tmp_path / "M")])
     assert r.exit_code == 2 and said in r.stderr and "Traceback" not in r.output
     assert not (tmp_path / "M").exists()
+
+
+def test_interpretation_labels_unreadable_file_is_one_error(tmp_path: Path) -> None:
+    # a missing file raised FileNotFoundError, bytes that are no UTF-8 UnicodeDecodeError
+    from hourglass.ingest.timeseries import read_interpretation_labels
+
+    with pytest.raises(InputError, match="cannot read"):
+        read_interpretation_labels(tmp_path / "none.txt")
+    (tmp_path / "bin.txt").write_bytes(b"\xff\xfe1-2:1\n")
+    with pytest.raises(InputError, match=r"bin\.txt: not a text file"):
+        read_interpretation_labels(tmp_path / "bin.txt")
+    (tmp_path / "ok.txt").write_text("5-7:1,3\n\n9-9:2\n")
+    assert read_interpretation_labels(tmp_path / "ok.txt", end_inclusive=False) == [
+        (5, 7, [1, 3]), (9, 9, [2])]

@@ -229,17 +229,23 @@ def read_interpretation_labels(path: str | os.PathLike[str], *, end_inclusive: b
     """
     out = []
     opener = gzip.open if str(path).endswith(".gz") else open
-    with opener(path, "rt") as fh:
-        for lineno, line in enumerate(fh, 1):
-            line = line.strip()
-            if not line:
-                continue
-            try:
-                span, _, dims = line.partition(":")
-                lo, hi = (int(v) for v in span.split("-"))
-                out.append((lo, hi + int(end_inclusive), [int(d) for d in dims.split(",") if d]))
-            except ValueError:
-                raise InputError(f"{path}: line {lineno}: expected start-end:d1,d2,..") from None
+    try:
+        with opener(path, "rt", encoding="utf-8") as fh:
+            for lineno, line in enumerate(fh, 1):
+                line = line.strip()
+                if not line:
+                    continue
+                try:
+                    span, _, dims = line.partition(":")
+                    lo, hi = (int(v) for v in span.split("-"))
+                    out.append((lo, hi + int(end_inclusive),
+                                [int(d) for d in dims.split(",") if d]))
+                except ValueError:
+                    raise InputError(f"{path}: line {lineno}: expected start-end:d1,d2,..") from None
+    except UnicodeDecodeError as exc:  # a binary file, or a missing one: one error naming it
+        raise InputError(f"{path}: not a text file of labels ({exc})") from None
+    except READ_ERRORS as exc:
+        raise InputError(f"{path}: cannot read ({exc})") from None
     return out
 
 
