@@ -103,13 +103,19 @@ def train_timeseries(
         raise HourglassError(f"{data}: no label column {label_col!r}")
     if label is not None and label in train_df.columns:
         _warn_labelled_training(train_df[label], label, data, protocol=len(train_df) < len(df))
+    time_col = timestamp_col or (ds.timestamp_col if ds else None)
+    if time_col is not None and time_col in (label, *drop):  # it was dropped, then not found
+        said = (("--label-col", "not a label; give the column of 0/1 labels") if time_col == label
+                else ("--drop", "never a channel; leave it out of --drop"))
+        raise HourglassError(f"{said[0]} {time_col}: is the timestamp column (it orders the "
+                             f"steps), {said[1]}")
     missing = [c for c in drop if c not in df.columns]
     if missing:  # a typo would silently keep the channel the user meant to drop
         raise HourglassError(f"--drop: no column {missing[0]!r} in {data}; columns are "
                              f"{', '.join(map(str, list(df.columns)[:8]))}"
                              f"{' ...' if df.shape[1] > 8 else ''}")
     features = TimeSeriesPreprocessor(
-        timestamp_col=timestamp_col or (ds.timestamp_col if ds else None),
+        timestamp_col=time_col,
         freq=freq or (ds.freq if ds else None), agg=agg or "mean", fill=fill or "none",
         fill_limit=fill_limit,
         drop=tuple(c for c in (*drop, *(ds.drop if ds else ()), label) if c))

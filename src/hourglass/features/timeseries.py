@@ -22,6 +22,7 @@ Choices (documented, tested):
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -460,6 +461,7 @@ class TimeSeriesPreprocessor:
         if len(df) == 0:
             raise InputError("no rows (empty series)")
         df = df.rename(columns=str)
+        _refuse_repeats(df, {*cols, *([] if self.timestamp_col is None else [str(self.timestamp_col)])})
         missing = [c for c in cols if c not in df.columns]
         if missing:
             have = [str(c) for c in df.columns]
@@ -488,10 +490,16 @@ class TimeSeriesPreprocessor:
         if ts_col not in df.columns:
             raise InputError(f"timestamp column {ts_col!r} not found; columns are "
                              f"{', '.join(list(df.columns)[:8])}")
-        if fitting:  # the training data's date order, kept so that later data is read alike
-            times, self.dayfirst_ = read_timestamps(df[ts_col], ts_col)
-        else:
-            times = parse_timestamps(df[ts_col], ts_col, dayfirst=getattr(self, "dayfirst_", None))
+        try:
+            if fitting:  # the training data's date order, kept so that later data is read alike
+                times, self.dayfirst_ = read_timestamps(df[ts_col], ts_col)
+            else:
+                times = parse_timestamps(df[ts_col], ts_col,
+                                         dayfirst=getattr(self, "dayfirst_", None))
+        except InputError as exc:  # rows of the file, as the other errors here name them
+            if not _first_row(df):
+                raise
+            raise InputError(_rows_from(str(exc), _first_row(df))) from None
         frame = pd.DataFrame(values, index=times.rename(ts_col))
         if not frame.index.is_monotonic_increasing:
             logger.warning("timestamps are not sorted; sorting %d rows by %s (the output, and a "
@@ -627,7 +635,10 @@ class TimeSeriesPreprocessor:
             raise InputError(f"freq: {self.freq!r} resamples by time and needs the timestamp "
                              "column (timestamp_col, --timestamp-col); without one the rows are "
                              "the steps", param="freq")
+        df = df.rename(columns=str)  # a NumPy array's frame names its columns 0, 1, ...: '0', '1'
         skip = {*map(str, () if self.drop is None else self.drop), str(self.timestamp_col)}
+        if self.columns is None:  # every column not dropped may be a channel
+            _refuse_repeats(df, {c for c in df.columns if c not in skip})
         if self.columns is not None:
             cols = [str(c) for c in self.columns]
             if self.timestamp_col is not None and str(self.timestamp_col) in cols:
@@ -814,6 +825,16 @@ class TimeSeriesPreprocessor:
         return self
 
 
+def _refuse_repeats(df: pd.DataFrame, read: set[str]) -> None:
+    """An :class:`InputError` when a column in ``read`` has its name more than once in ``df``
+    (columns named as text): ``df[c]`` would be a table, not a column."""
+    if df.columns.has_duplicates:
+        dup = sorted(set(df.columns[df.columns.duplicated()]) & read)
+        if dup:
+            raise InputError(f"column names repeat: {', '.join(map(repr, dup[:5]))} (as text); "
+                             "every column the series is read from needs its own name")
+
+
 def _first_row(df: pd.DataFrame) -> int:
     """Rows before ``df``'s first in the table it was cut from, for error messages: the start of
     its default (range) index, so that a protocol's test part (``iloc[400:]``) names the rows of
@@ -826,6 +847,18 @@ def _first_row(df: pd.DataFrame) -> int:
     """
     index = df.index
     return int(index.start) if isinstance(index, pd.RangeIndex) and index.step == 1 else 0
+
+
+def _rows_from(message: str, first_row: int) -> str:
+    """``message`` with each ``row N`` (counted in a part of a table) counted in the table the
+    part was cut from, whose first ``first_row`` rows come before it.
+
+    Examples
+    --------
+    >>> _rows_from("column 'ts': row 2 ('x') has no UTC offset but row 1 has one", 400)
+    "column 'ts': row 402 ('x') has no UTC offset but row 401 has one"
+    """
+    return re.sub(r"\brow (\d+)\b", lambda m: f"row {int(m[1]) + first_row}", message)
 
 
 def _long_gaps(na: np.ndarray, limit: int) -> np.ndarray:

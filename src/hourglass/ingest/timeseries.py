@@ -103,9 +103,12 @@ def read_nab(path: str | os.PathLike[str], windows: str | os.PathLike[str] | Non
                          "the file; keep NAB's layout (data/<category>/<series>.csv beside labels/), "
                          "or give the series a 0/1 label column and leave --dataset out")
     try:
-        table = json.loads(wpath.read_text())
-    except (OSError, json.JSONDecodeError) as exc:
+        table = json.loads(wpath.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise InputError(f"{wpath}: unreadable windows file ({exc})") from None
+    if not isinstance(table, dict):  # '5' or a list: 'in' raised TypeError or matched no key
+        raise InputError(f"{wpath}: expected a JSON object of series -> windows (NAB's "
+                         f"combined_windows.json), found a JSON {type(table).__name__}")
     key = f"{p.parent.name}/{p.name}"
     if key not in table and not need_labels:
         return df
@@ -226,17 +229,23 @@ def read_interpretation_labels(path: str | os.PathLike[str], *, end_inclusive: b
     """
     out = []
     opener = gzip.open if str(path).endswith(".gz") else open
-    with opener(path, "rt") as fh:
-        for lineno, line in enumerate(fh, 1):
-            line = line.strip()
-            if not line:
-                continue
-            try:
-                span, _, dims = line.partition(":")
-                lo, hi = (int(v) for v in span.split("-"))
-                out.append((lo, hi + int(end_inclusive), [int(d) for d in dims.split(",") if d]))
-            except ValueError:
-                raise InputError(f"{path}: line {lineno}: expected start-end:d1,d2,..") from None
+    try:
+        with opener(path, "rt", encoding="utf-8") as fh:
+            for lineno, line in enumerate(fh, 1):
+                line = line.strip()
+                if not line:
+                    continue
+                try:
+                    span, _, dims = line.partition(":")
+                    lo, hi = (int(v) for v in span.split("-"))
+                    out.append((lo, hi + int(end_inclusive),
+                                [int(d) for d in dims.split(",") if d]))
+                except ValueError:
+                    raise InputError(f"{path}: line {lineno}: expected start-end:d1,d2,..") from None
+    except UnicodeDecodeError as exc:  # a binary file, or a missing one: one error naming it
+        raise InputError(f"{path}: not a text file of labels ({exc})") from None
+    except READ_ERRORS as exc:
+        raise InputError(f"{path}: cannot read ({exc})") from None
     return out
 
 
