@@ -117,7 +117,9 @@ class EventTables:
             coerced = pd.to_numeric(col.astype("string").str.strip(), errors="coerce")
             if coerced.notna().mean() >= 0.5:
                 num = coerced
-        if num is not None:
+        if pd.api.types.is_bool_dtype(col):  # True/False is no time (to_datetime made it naive
+            secs = np.full(len(col), np.nan)  # NaT, which the UTC epoch below cannot subtract)
+        elif num is not None:
             # epoch milliseconds (CEF's rt) read as seconds would cut windows 1000 times too short
             secs = epoch_seconds(num.to_numpy(dtype=np.float64, na_value=np.nan), self.time_column)
             with np.errstate(invalid="ignore"):
