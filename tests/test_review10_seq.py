@@ -16,3 +16,12 @@ def test_true_false_time_column_is_no_readable_time() -> None:
     for opts in ({"window": 10.0}, {"session_column": "user"}):
         with pytest.raises(InputError, match="'ts' .*no readable time"):
             EventSessions(key_column="event", time_column="ts", **opts).fit_transform(df)
+
+
+@pytest.mark.parametrize("column", ["user", "event", "ts"])
+def test_table_column_named_twice_is_named(column: str) -> None:
+    # df[column] is then a frame of both, which failed deep inside with AttributeError/ValueError
+    df = pd.DataFrame({"user": ["a", "b", "a"], "event": ["x", "y", "z"], "ts": [1, 2, 3]})
+    df = pd.concat([df, df[[column]]], axis=1)
+    with pytest.raises(InputError, match=f"'{column}' appears 2 times"):
+        EventSessions(session_column="user", key_column="event", time_column="ts").fit_transform(df)

@@ -94,6 +94,10 @@ class EventTables:
                 cols = [str(c) for c in df.columns]
                 raise InputError(f"{source}: no column {', '.join(map(repr, missing))}; columns "
                                  f"are {', '.join(cols[:8])}{' ...' if len(cols) > 8 else ''}")
+            twice = [c for c in wanted if int((df.columns == c).sum()) > 1]
+            if twice:  # df[c] would be a frame of them all, not the one column
+                raise InputError(f"{source}: column {twice[0]!r} appears "
+                                 f"{int((df.columns == twice[0]).sum())} times; name it once")
             n += len(df)
             yield df, source
         if not n:
