@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -25,3 +26,17 @@ def test_table_column_named_twice_is_named(column: str) -> None:
     df = pd.concat([df, df[[column]]], axis=1)
     with pytest.raises(InputError, match=f"'{column}' appears 2 times"):
         EventSessions(session_column="user", key_column="event", time_column="ts").fit_transform(df)
+
+
+def test_event_ensemble_fits_with_labels() -> None:
+    # the members that learn from normal sessions only got X[y == 0]: a boolean mask on the
+    # list of sessions, a TypeError
+    from hourglass.detectors import EventEnsemble
+
+    sessions = [np.array([1, 2, 2, 3])] * 20 + [np.array([1, 2, 3, 3])] * 20 + [np.array([7, 7])] * 4
+    y = np.array([0] * 40 + [1] * 4)
+    ens = EventEnsemble(detectors=(("event-count-autoencoder", {"hidden": (4,)}),
+                                   ("deeplog", {"hidden": 8, "layers": 1, "window": 2})),
+                        epochs=1, verbose=0).fit(sessions, y)
+    assert ens.members_[1].vocab_.tolist() == [1, 2, 3]  # the anomalous sessions left out
+    assert ens.score(sessions[:1]).shape == (1,)
