@@ -40,3 +40,17 @@ def test_event_ensemble_fits_with_labels() -> None:
                         epochs=1, verbose=0).fit(sessions, y)
     assert ens.members_[1].vocab_.tolist() == [1, 2, 3]  # the anomalous sessions left out
     assert ens.score(sessions[:1]).shape == (1,)
+
+
+def test_float_session_ids_name_one_session_in_every_chunk() -> None:
+    # a fractional id in one chunk made every id of that chunk "7.0", while the next chunk
+    # (whole ids only) called the same session "7": one session split in two
+    from hourglass.features.sessions.grouping import SessionGrouper
+
+    g = SessionGrouper(session_column="s")
+    g.add(pd.DataFrame({"key": [1, 2], "line": [1, 2], "s": [7.0, 7.5]}, index=[5, 6]))
+    g.add(pd.DataFrame({"key": [3, 4], "line": [3, 4], "s": [7.0, np.nan]}))
+    ids, seqs, _, counts = g.finish()
+    assert ids == ["7", "7.5"]
+    assert [s.tolist() for s in seqs] == [[1, 3], [2]]
+    assert counts["events_without_session"] == 1
