@@ -15,7 +15,7 @@ def test_true_false_time_column_is_no_readable_time() -> None:
     df = pd.DataFrame({"user": ["a", "b"] * 4, "event": ["x", "y"] * 4,
                        "ts": [True, False] * 4})
     for opts in ({"window": 10.0}, {"session_column": "user"}):
-        with pytest.raises(InputError, match="'ts' .*no readable time"):
+        with pytest.raises(InputError, match=r"'ts' .*no readable time"):
             EventSessions(key_column="event", time_column="ts", **opts).fit_transform(df)
 
 
