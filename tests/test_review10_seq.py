@@ -54,3 +54,10 @@ def test_float_session_ids_name_one_session_in_every_chunk() -> None:
     assert ids == ["7", "7.5"]
     assert [s.tolist() for s in seqs] == [[1, 3], [2]]
     assert counts["events_without_session"] == 1
+
+
+@pytest.mark.parametrize(("window", "step"), [("x", None), (60.0, "1m"), ([60], None)])
+def test_window_that_is_no_number_is_named(window: object, step: object) -> None:
+    # float('x') raised "could not convert string to float: 'x'", naming no parameter
+    with pytest.raises(InputError, match=r"window/step: need numbers of seconds, got window="):
+        EventSessions(format="raw", window=window, step=step).fit_transform(["a 1", "b 2"])
