@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -57,7 +59,7 @@ def test_float_session_ids_name_one_session_in_every_chunk() -> None:
 
 
 @pytest.mark.parametrize(("window", "step"), [("x", None), (60.0, "1m"), ([60], None)])
-def test_window_that_is_no_number_is_named(window: object, step: object) -> None:
+def test_window_that_is_no_number_is_named(window: Any, step: Any) -> None:
     # float('x') raised "could not convert string to float: 'x'", naming no parameter
     with pytest.raises(InputError, match=r"window/step: need numbers of seconds, got window="):
         EventSessions(format="raw", window=window, step=step).fit_transform(["a 1", "b 2"])
