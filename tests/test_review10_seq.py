@@ -63,3 +63,17 @@ def test_window_that_is_no_number_is_named(window: Any, step: Any) -> None:
     # float('x') raised "could not convert string to float: 'x'", naming no parameter
     with pytest.raises(InputError, match=r"window/step: need numbers of seconds, got window="):
         EventSessions(format="raw", window=window, step=step).fit_transform(["a 1", "b 2"])
+
+
+def test_next_event_scores_refuses_keys_that_are_no_int64() -> None:
+    # np.asarray(.., dtype=int64) cut 1.5 to key 1 silently and raised OverflowError for 2**64
+    from hourglass.detectors import DeepLog
+
+    dl = DeepLog(window=2, top_g=1, hidden=8, layers=1, epochs=1, verbose=0).fit([np.array([1, 2, 3])] * 10)
+    for observed in ([1.5], [2**64]):
+        with pytest.raises(InputError, match="observed must hold integer keys"):
+            dl.next_event_scores(np.array([[1, 2]]), observed)
+    with pytest.raises(InputError, match="history must hold integer keys"):
+        dl.next_event_scores([[1.0, float("nan")]], [3])
+    whole = dl.next_event_scores([[1.0, 2.0]], [3.0])["score"]
+    assert np.array_equal(whole, dl.next_event_scores(np.array([[1, 2]]), np.array([3]))["score"])
