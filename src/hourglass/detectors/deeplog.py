@@ -31,6 +31,19 @@ __all__ = ["DeepLog"]
 Batch = tuple[torch.Tensor, ...]
 
 
+def _int_keys(keys: object, name: str) -> np.ndarray:
+    """``keys`` as int64 (integers, or whole floats as in a session), or an error naming ``name``:
+    ``np.asarray(.., dtype=int64)`` cut ``1.5`` to key 1 silently and raised ``OverflowError``
+    for a key beyond int64."""
+    a = np.asarray(keys)
+    if a.dtype.kind == "i" or (a.dtype.kind == "u" and (a.size == 0 or a.max() < 2**63)):
+        return a.astype(np.int64, copy=False)
+    if a.dtype.kind == "f" and bool(np.all(np.isfinite(a) & (a == np.round(a)) & (np.abs(a) < 2.0**63))):
+        return a.astype(np.int64)  # whole numbers, as a session's keys may be (np.asarray([]) too)
+    raise InputError(f"next_event_scores: {name} must hold integer keys below 2**63, got "
+                     f"{a.dtype} values")
+
+
 class _DeepLogNet(nn.Module):
     """Embedding → LSTM → linear over ``V + 2`` next keys: the known ones, "unknown" (``V``)
     and "end of session" (``V + 1``); ``V + 2`` is the padding of short histories."""
@@ -305,14 +318,14 @@ class DeepLog(EventsInput, DeepDetector):
         """
         self._check_fitted()
         h = int(self.window)
-        hist = np.asarray(history, dtype=np.int64)
+        hist = _int_keys(history, "history")
         if hist.size == 0:
             hist = hist.reshape(0, h)
         elif hist.ndim != 2 or hist.shape[1] != h:
             raise InputError(f"next_event_scores: history must be (n, window={h}) keys, one row per "
                              f"event, got shape {hist.shape}")
         top = None if top is None else check_top(top)
-        obs = np.asarray(observed, dtype=np.int64).reshape(-1)
+        obs = _int_keys(observed, "observed").reshape(-1)
         if len(hist) != len(obs):
             raise InputError(f"next_event_scores: {len(hist)} histories for {len(obs)} events")
         V = self.n_features_in_

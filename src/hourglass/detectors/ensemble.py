@@ -195,7 +195,8 @@ class Ensemble(BaseDetector):
             elif not labelled:
                 m.fit(X)
             else:  # the rows labelled anomalies are not normal rows to learn (nor calibrate on)
-                normal = X[np.asarray(y) == 0]
+                # _take: an EventEnsemble's X is a list of sessions, which a mask cannot index
+                normal = self._take(X, np.flatnonzero(np.asarray(y) == 0))
                 if len(normal) < 2:  # said as such, not as an empty or one-row X
                     raise InputError(f"y: {len(normal)} of the {len(X)} training rows (those not "
                                      f"held out) are labelled normal; {type(m).__name__} learns "

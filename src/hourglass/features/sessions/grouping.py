@@ -54,21 +54,27 @@ def _split_by_code(codes: np.ndarray, *arrays: np.ndarray, within: np.ndarray | 
 def _whole_ids(col: pd.Series) -> pd.Series:
     """Session ids read as floats only because some are missing (an integer column with a gap
     becomes float64) as integers again: session 7 is ``"7"``, not ``"7.0"``, whether or not
-    another row (or another chunk of the same file) lacks an id.
+    another row (or another chunk of the same file) lacks an id. Each value is read alone, so a
+    fractional id elsewhere in the chunk does not make this one's 7 ``"7.0"`` (the same session
+    then had two names, one per chunk).
 
     Examples
     --------
     >>> _whole_ids(pd.Series([7.0, None, 12.0])).dropna().astype(str).tolist()
     ['7', '12']
+    >>> _whole_ids(pd.Series([7.0, 7.5])).astype(str).tolist()
+    ['7', '7.5']
     """
     if not pd.api.types.is_float_dtype(col):
         return col
     v = col.to_numpy(dtype=np.float64, na_value=np.nan)
-    known = v[~np.isnan(v)]
-    if not (np.isfinite(known).all() and (known == np.round(known)).all()
-            and (np.abs(known) < 2**53).all()):
-        return col
-    return col.astype("Int64")
+    with np.errstate(invalid="ignore"):
+        whole = np.isfinite(v) & (v == np.round(v)) & (np.abs(v) < 2**53)
+    if whole.sum() == np.count_nonzero(~np.isnan(v)):
+        return col.astype("Int64")
+    out = col.astype(object)
+    out[whole] = v[whole].astype(np.int64).tolist()
+    return out
 
 
 class SessionGrouper:
@@ -116,10 +122,14 @@ class SessionGrouper:
         self.session_column = session_column
         self.window, self.step = window, step
         if window is not None:
-            w = float(window)
-            st = w if step is None else float(step)
+            given = f"window={window!r}" + (f", step={step!r}" if step is not None else "")
+            try:  # float('x') said only "could not convert string to float", naming neither
+                w = float(window)
+                st = w if step is None else float(step)
+            except (TypeError, ValueError):
+                raise InputError(f"window/step: need numbers of seconds, got {given}",
+                                 param=("window", "step")) from None
             if not (w > 0 and 0 < st <= w and math.isfinite(w)):
-                given = f"window={window}" + (f", step={step}" if step is not None else "")
                 raise InputError(f"window/step: need 0 < step <= window, got {given}",
                                  param=("window", "step"))
             self._w, self._s = w, st

@@ -94,6 +94,10 @@ class EventTables:
                 cols = [str(c) for c in df.columns]
                 raise InputError(f"{source}: no column {', '.join(map(repr, missing))}; columns "
                                  f"are {', '.join(cols[:8])}{' ...' if len(cols) > 8 else ''}")
+            twice = [c for c in wanted if int((df.columns == c).sum()) > 1]
+            if twice:  # df[c] would be a frame of them all, not the one column
+                raise InputError(f"{source}: column {twice[0]!r} appears "
+                                 f"{int((df.columns == twice[0]).sum())} times; name it once")
             n += len(df)
             yield df, source
         if not n:
@@ -117,7 +121,9 @@ class EventTables:
             coerced = pd.to_numeric(col.astype("string").str.strip(), errors="coerce")
             if coerced.notna().mean() >= 0.5:
                 num = coerced
-        if num is not None:
+        if pd.api.types.is_bool_dtype(col):  # True/False is no time (to_datetime made it naive
+            secs = np.full(len(col), np.nan)  # NaT, which the UTC epoch below cannot subtract)
+        elif num is not None:
             # epoch milliseconds (CEF's rt) read as seconds would cut windows 1000 times too short
             secs = epoch_seconds(num.to_numpy(dtype=np.float64, na_value=np.nan), self.time_column)
             with np.errstate(invalid="ignore"):
