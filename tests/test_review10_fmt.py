@@ -33,3 +33,20 @@ def test_label_strings_of_whole_numbers_past_int64_print_as_themselves() -> None
         warnings.simplefilter("error")
         out = label_strings(pd.Series([1e20, -1e20, 0.0, 2.0**62, None])).tolist()
     assert out == ["1e+20", "-1e+20", "0", str(2**62), ""]
+
+
+def test_line_formats_read_a_file_whose_byte_order_mark_comes_before_a_blank_line(tmp_path) -> None:
+    from hourglass.ingest.formats import get_format, sniff_format
+
+    # the sniffer skipped the blank line and said 'cef'; the reader took the mark for a record
+    # and refused line 1 ("not a CEF record")
+    lines = {"cef": b"CEF:0|Acme|FW|1|100|conn|5|src=10.0.0.1 dpt=443\n",
+             "kv": b"date=2024-01-01 time=00:00:00 srcip=10.0.0.1 action=deny\n",
+             "auditd": b"type=USER_LOGIN msg=audit(1700000000.5:9): pid=1 uid=0 res=success\n",
+             "panos": b"1,2024/11/14 22:13:20,012,TRAFFIC,end,1,2024/11/14 22:13:20,10.0.0.1\n"}
+    for name, line in lines.items():
+        p = tmp_path / f"{name}.log"
+        p.write_bytes(b"\xef\xbb\xbf\r\n" + line)
+        assert sniff_format(p).name == name
+        df = get_format(name).read(p)
+        assert len(df) == 1, name

@@ -413,9 +413,11 @@ class _LineSpec(DatasetSpec):
                         if stats is not None:
                             stats.skipped(number)
                         continue
+                    if number == 1:  # a byte-order mark before a blank line: a blank line too
+                        raw = raw.removeprefix(b"\xef\xbb\xbf")
                     if not raw.strip():
                         continue
-                    row = self._record(raw.removeprefix(b"\xef\xbb\xbf") if number == 1 else raw)
+                    row = self._record(raw)
                     if row is None:
                         if on_bad_rows != "skip":
                             raise InputError(f"{p}: line {number}: not a {record_noun(self.name)} record "
