@@ -269,11 +269,14 @@ def label_strings(labels: pd.Series) -> np.ndarray:
     --------
     >>> label_strings(pd.Series([0.0, 1.0, None])).tolist()
     ['0', '1', '']
+    >>> label_strings(pd.Series([1e20, 2.5])).tolist()
+    ['1e+20', '2.5']
     """
     s = labels
     if pd.api.types.is_float_dtype(s):
         v = s.to_numpy(dtype=np.float64, na_value=np.nan)
-        whole = np.isfinite(v) & (v == np.round(v))
+        # (a whole number past int64's range, 1e20, printed as itself: cast, it overflowed)
+        whole = np.isfinite(v) & (v == np.round(v)) & (np.abs(v) < 2.0 ** 63)
         out = np.where(whole, np.char.mod("%d", np.where(whole, v, 0).astype(np.int64)),
                        s.astype(str).to_numpy())
         return np.where(np.isnan(v), "", out).astype(object)
