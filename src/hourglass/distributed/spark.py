@@ -70,7 +70,7 @@ def _no_bare_string(keep: object, example: str) -> None:
 
 
 def _check_options(keep: Sequence[str], explain: int) -> None:
-    if isinstance(explain, bool) or not isinstance(explain, int) or explain < 0:
+    if isinstance(explain, bool) or not isinstance(explain, numbers.Integral) or explain < 0:
         raise ValueError(f"explain: expected a number of columns >= 0, got {explain!r}")
     own = {c for c, _ in SCORE_COLUMNS + EXPLAIN_COLUMNS}
     taken = sorted(own & set(keep))
@@ -216,7 +216,8 @@ def score_partitions(model_dir: str | os.PathLike[str], *, keep: Sequence[str] |
         _check_kind(pipe, path)
         if explain and explainable(pipe) is not None:
             raise InputError(f"explain: {explainable(pipe)}")
-    return PartitionScorer(path, names, explain, anomalies_only, None if threads is None else int(threads))
+    return PartitionScorer(path, names, int(explain), anomalies_only,
+                           None if threads is None else int(threads))
 
 
 def _ddl_name(name: str) -> str:

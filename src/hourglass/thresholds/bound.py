@@ -43,8 +43,9 @@ def min_normal_scores(alpha: float, confidence: float) -> int:
     # whose risk is a hair above 1 - confidence (fpr:0.9@0.9999), the fit found no rank
     # (found by doubling, then halving: 1 - alpha rounds, so for a tiny alpha the two counts
     # can be 1e8 apart, hours one by one)
+    # (as floats: SciPy cannot round a Python int past 2**63, the count of fpr:1e-30)
     def too_few(m: int) -> bool:
-        return bool(binom.sf(m - 1, m, 1.0 - alpha) > 1.0 - confidence)
+        return bool(binom.sf(float(m - 1), float(m), 1.0 - alpha) > 1.0 - confidence)
 
     if not too_few(n):
         return n
