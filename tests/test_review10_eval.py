@@ -55,3 +55,20 @@ def test_evaluate_of_one_instant_falls_back_to_the_models_event_rate(
                               "--timestamp-col", "ts", "--json", str(tmp_path / "n.json")])
     assert res.exit_code == 2 and "all timestamps are equal" in res.stderr
     assert not (tmp_path / "n.json").exists()
+
+
+def test_benchmark_notes_name_a_fixed_threshold_as_given_not_fitted() -> None:
+    # with --threshold fixed:V the notes said every rule was "fitted on its held-out normal
+    # training rows", and with too few rows to hold any out, that it was "fitted on the scores of
+    # the rows trained on (they run low: expect more false alarms)": a fixed value is fitted on nothing
+    from hourglass.pipeline.benchmark import Benchmark, split_labelled
+    from hourglass.thresholds import Fixed
+
+    tr, te = split_labelled(_flows(200).drop(columns="ts"), "label", ["normal"])
+    bench = Benchmark(tr, te, label_col="label", normal=["normal"], models=(), seeds=(0,),
+                      threshold=Fixed(0.5), max_train=5)
+    runs = list(bench.runs())
+    assert runs[0]["threshold"] == "fixed at 0.5"
+    notes = bench.notes()
+    assert notes[1] == "thresholds: fixed at 0.5 for every model (given, nothing fitted)", notes[1]
+    assert bench.fitted_on_training_ == []
