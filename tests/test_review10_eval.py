@@ -72,3 +72,30 @@ def test_benchmark_notes_name_a_fixed_threshold_as_given_not_fitted() -> None:
     notes = bench.notes()
     assert notes[1] == "thresholds: fixed at 0.5 for every model (given, nothing fitted)", notes[1]
     assert bench.fitted_on_training_ == []
+
+
+def test_report_leaves_the_callers_matplotlib_backend_and_figures_alone() -> None:
+    # importing the plots switched matplotlib to Agg (matplotlib.use at import): in a notebook,
+    # render_report left the user's later plt.show() showing nothing; figures came from pyplot's
+    # global list
+    import importlib
+
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    from hourglass.evaluate import plots
+    from hourglass.evaluate.report import render_report
+
+    old = matplotlib.get_backend()
+    matplotlib.use("svg")
+    try:
+        importlib.reload(plots)
+        y = np.r_[np.zeros(30, int), np.ones(6, int)]
+        s = np.r_[np.linspace(0, 1, 30), np.linspace(2, 3, 6)]
+        page, _ = render_report(y_true=y, scores=s, y_pred=(s > 1.5).astype(int), threshold=1.5,
+                                threshold_rule="demo")
+        assert matplotlib.get_backend() == "svg"
+        assert plt.get_fignums() == []
+        assert page.count("data:image/png;base64,iVBORw0KGgo") == 5  # five PNG figures
+    finally:
+        matplotlib.use(old)
