@@ -140,6 +140,24 @@ def _readable_times(times: Any, column: str, data: Path) -> Any:
     return times[~bad]
 
 
+def _event_rate(times: Any, column: str, data: Path, *, given: bool) -> float | None:
+    """Events per day of DATA's ``column``. The model's own time column (not ``--timestamp-col``)
+    that yields no rate (one row, every row at one instant): ``None`` with a warning, so that the
+    model's rate stands, as for a file without the column; the metrics do not need it."""
+    from hourglass.errors import InputError
+    from hourglass.thresholds import events_per_day as events_per_day_from
+
+    try:
+        return events_per_day_from(times, column=column)
+    except InputError as exc:
+        if given:
+            raise
+        logging.getLogger("hourglass").warning(
+            "%s: no event rate from the model's time column (%s); expected alerts per day use "
+            "the model's rate", shown(data), exc)
+        return None
+
+
 def _write_metrics(json_out: Path | None, summary: dict[str, Any], report: Path | None,
                    page: str | None) -> None:
     """Write ``--json`` (the summary) and ``--report`` (the HTML page): both files or neither."""
@@ -202,7 +220,6 @@ def evaluate(
     from hourglass.ingest import ReadStats, label_strings, labels_seen
     from hourglass.ingest.formats import other_spellings
     from hourglass.pipeline import load
-    from hourglass.thresholds import events_per_day as events_per_day_from
 
     setup_logging(quiet)
     with user_errors():
@@ -326,7 +343,7 @@ def evaluate(
             times = np.concatenate(time_parts)
             if on_bad_rows == "skip":  # as train skips them; the rows are still scored and counted
                 times = _readable_times(times, time_col, data)
-            events_per_day = events_per_day_from(times, column=time_col)
+            events_per_day = _event_rate(times, time_col, data, given=given_time is not None)
         elif given_time is not None and not time_parts:  # typed: never left for the model's rate
             from hourglass.ingest.tables import nested_note
 

@@ -8,10 +8,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import matplotlib
-
-matplotlib.use("Agg")  # headless; must precede pyplot
-import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 from sklearn.metrics import precision_recall_curve, roc_curve
 
 __all__ = ["confusion_figure", "histogram_figure", "pr_figure", "roc_figure", "threshold_figure"]
@@ -20,10 +19,11 @@ _OP: dict[str, Any] = dict(color="#d62728", marker="o", ms=8, ls="none", zorder=
 _COLORS = matplotlib.color_sequences["tab10"]  # the colours of the tab10 colormap
 
 
-def _png(fig: plt.Figure) -> str:
+def _png(fig: Figure) -> str:
+    # a Figure of its own, not pyplot's: no backend chosen (matplotlib.use("Agg") switched the
+    # caller's, a notebook's plots then shown nowhere) and no global figure list to leak into
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
-    plt.close(fig)
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
@@ -48,8 +48,9 @@ def _plain(text: str) -> str:
     return text.replace("$", r"\$")
 
 
-def _fig(w: float = 5.2, h: float = 4.0) -> tuple[plt.Figure, plt.Axes]:
-    fig, ax = plt.subplots(figsize=(w, h))
+def _fig(w: float = 5.2, h: float = 4.0) -> tuple[Figure, Axes]:
+    fig = Figure(figsize=(w, h))
+    ax = fig.subplots()
     ax.grid(alpha=0.3)
     return fig, ax
 
@@ -160,7 +161,8 @@ def threshold_figure(curve: Mapping[str, np.ndarray], threshold: float,
 
 def confusion_figure(tp: int, fp: int, tn: int, fn: int) -> str:
     """2×2 confusion matrix with counts and row shares."""
-    fig, ax = plt.subplots(figsize=(4.2, 3.6))
+    fig = Figure(figsize=(4.2, 3.6))
+    ax = fig.subplots()
     m = np.array([[tn, fp], [fn, tp]], dtype=np.float64)
     share = m / np.maximum(m.sum(axis=1, keepdims=True), 1)
     ax.imshow(share, cmap="Blues", vmin=0, vmax=1)

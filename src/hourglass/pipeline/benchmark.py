@@ -23,7 +23,7 @@ from hourglass.features.tabular import TabularPreprocessor
 from hourglass.ingest import label_strings, labels_seen
 from hourglass.ingest.tables import nested_note
 from hourglass.pipeline.pipeline import Pipeline
-from hourglass.thresholds import HELD_OUT, TRAINING, Percentile, Threshold
+from hourglass.thresholds import HELD_OUT, TRAINING, Fixed, Percentile, Threshold
 
 __all__ = ["BASELINES", "DEFAULT_MODELS", "METRICS", "TEST_FRACTION", "Benchmark", "check_baselines",
            "check_models", "split_labelled", "summarize", "table_models"]
@@ -316,7 +316,8 @@ class Benchmark:
             scores = np.asarray(scorer(self.X_test_), dtype=np.float64)
             score_seconds = time.perf_counter() - start
             flags = rule.predict(scores)
-            if getattr(rule, "fitted_on_", None) == TRAINING and name not in self.fitted_on_training_:
+            if (getattr(rule, "fitted_on_", None) == TRAINING and not isinstance(rule, Fixed)
+                    and name not in self.fitted_on_training_):
                 self.fitted_on_training_.append(name)
             m = binary_metrics(self.y_test_, scores, flags)
             run: dict[str, Any] = {
@@ -376,9 +377,11 @@ class Benchmark:
             + (f" (at most {self.max_train:,} per seed, a uniform sample)" if self.max_train
                and len(self.X_train_) > self.max_train else "")
             + f"; {self.n_train_anomalies_:,} anomalous training rows never used",
-            "thresholds: each model's rule fitted on its held-out normal training rows (deep "
-            f"models: their validation_fraction; baselines: a seeded {BASELINE_HOLD_OUT:.0%} "
-            "of the normal training rows, fitted on the rest), never on test rows"
+            (f"thresholds: {self.threshold.describe()} for every model (given, nothing fitted)"
+             if isinstance(self.threshold, Fixed) else
+             "thresholds: each model's rule fitted on its held-out normal training rows (deep "
+             f"models: their validation_fraction; baselines: a seeded {BASELINE_HOLD_OUT:.0%} "
+             "of the normal training rows, fitted on the rest), never on test rows")
             + (f"; except {', '.join(self.fitted_on_training_)}: too few normal training rows to "
                "hold any out, so fitted on the scores of the rows trained on (they run low: expect "
                "more false alarms than the rule's rate)" if self.fitted_on_training_ else ""),
