@@ -44,3 +44,28 @@ def test_warm_start_refuses_a_bad_memory_budget_or_sample_size(model: dict[str, 
     if opt == "--sample-rows":
         args += ["--memory-budget", "0.000001"]
     one_line_error(args, f"{opt}: must be > 0, got", d / "W")
+
+
+@pytest.mark.parametrize("entity", [False, True])
+def test_inspect_skips_unreadable_times_as_train_does(tmp_path: Path, entity: bool) -> None:
+    # train --on-bad-rows skip leaves a row without a readable time out; inspect, which previews
+    # what train builds, stopped at it: "column 'ts': row 6 is not a timestamp ('garbage')"
+    import json
+
+    from hourglass.cli import app
+
+    rng = np.random.default_rng(0)
+    ts = pd.date_range("2024-01-01", periods=60, freq="min").astype(str).tolist()
+    ts[5] = "garbage"
+    pd.DataFrame({"a": rng.normal(size=60), "b": rng.normal(size=60), "host": ["h1", "h2"] * 30,
+                  "ts": ts}).to_csv(tmp_path / "t.csv", index=False)
+    args = ["inspect", str(tmp_path / "t.csv"), "--timestamp-col", "ts", "--json", str(tmp_path / "s.json")]
+    if entity:
+        args += ["--entity-col", "host"]
+    res = runner.invoke(app, args)
+    assert res.exit_code == 2 and "row 6 is not a timestamp" in res.stderr  # without skip: named
+    res = runner.invoke(app, [*args, "--on-bad-rows", "skip"])
+    assert res.exit_code == 0, res.output
+    assert "skipped 1 row(s) without a readable time in column 'ts' (first: row 6" in res.stderr
+    report = json.loads((tmp_path / "s.json").read_text())
+    assert report["rows"] == 59 if entity else report["skipped_rows"] == 1
