@@ -69,3 +69,14 @@ def test_inspect_skips_unreadable_times_as_train_does(tmp_path: Path, entity: bo
     assert "skipped 1 row(s) without a readable time in column 'ts' (first: row 6" in res.stderr
     report = json.loads((tmp_path / "s.json").read_text())
     assert report["rows"] == 59 if entity else report["skipped_rows"] == 1
+
+
+def test_serve_suppress_name_without_file_is_named() -> None:
+    # '--suppress zeek=' was read as the file '' (Path: '.'), refused as "--suppress .: is a
+    # directory", naming neither the option's value nor what was missing
+    from hourglass.cli.serve import parse_suppress
+    from hourglass.errors import HourglassError
+
+    with pytest.raises(HourglassError, match=r"^--suppress zeek=: NAME=FILE without the file after '='$"):
+        parse_suppress(["zeek="], ["zeek", "audit"])
+    assert parse_suppress(["zeek=z.toml"], ["zeek", "audit"]) == {"zeek": Path("z.toml")}
