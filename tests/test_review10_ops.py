@@ -80,3 +80,22 @@ def test_serve_suppress_name_without_file_is_named() -> None:
     with pytest.raises(HourglassError, match=r"^--suppress zeek=: NAME=FILE without the file after '='$"):
         parse_suppress(["zeek="], ["zeek", "audit"])
     assert parse_suppress(["zeek=z.toml"], ["zeek", "audit"]) == {"zeek": Path("z.toml")}
+
+
+def test_warm_entity_accepts_the_parents_aggregates_named_once(tmp_path: Path) -> None:
+    # a parent trained with '--aggregate bytes --aggregate bytes' (one column, aggregated once)
+    # refused a warm start's '--aggregate bytes': "EA aggregates bytes, bytes; a warm start keeps ..."
+    from hourglass.cli import app
+    from hourglass.ingest.synthetic import port_scan_flows
+
+    flows, _ = port_scan_flows(days=0.1, scan_flows=0, seed=1)
+    flows.to_csv(tmp_path / "f.csv", index=False)
+    base = ["--entity-col", "src_ip", "--timestamp-col", "ts", "--bucket", "5min"]
+    res = runner.invoke(app, ["train", str(tmp_path / "f.csv"), "-o", str(tmp_path / "M"), *base,
+                              "--aggregate", "bytes", "--aggregate", "bytes", *FAST])
+    assert res.exit_code == 0, res.output
+    warm = ["train", str(tmp_path / "f.csv"), "--warm-start", str(tmp_path / "M"), "--epochs", "1", "-q"]
+    res = runner.invoke(app, [*warm, "-o", str(tmp_path / "W"), "--aggregate", "bytes"])
+    assert res.exit_code == 0, res.output
+    one_line_error([*warm, "-o", str(tmp_path / "W2"), "--aggregate", "packets"],
+                   "--aggregate: ", tmp_path / "W2")  # another column: still refused
