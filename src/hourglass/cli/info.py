@@ -134,6 +134,7 @@ def inspect(
         resolve_spec,
         warn_label_as_feature,
     )
+    from hourglass.cli.tables import skip_unreadable_times
     from hourglass.ingest import ReadStats, atomic_output, label_strings, read_table
     from hourglass.ingest.timeseries import TIMESERIES_DATASETS
 
@@ -161,8 +162,13 @@ def inspect(
         if n == 0:  # every row malformed (--on-bad-rows skip) is said as such, not as an empty file
             raise HourglassError(f"{data}: no data rows" + (
                 f" (skipped {stats.bad_rows} malformed row(s))" if stats.bad_rows else ""))
-        report_skipped(stats, data)  # rows left out of the preview are said, as train says them
         df = pd.concat(parts, ignore_index=True)
+        if entity_col is None and bucket is None:  # as train: a row without a readable time
+            time_col = timestamp_col if timestamp_col is not None else (  # is skipped with
+                format_time_column(df, spec) if spec is not None else None)  # --on-bad-rows skip
+            if time_col is not None:
+                df = skip_unreadable_times(df, time_col, None, on_bad_rows, stats, shown(data))
+            report_skipped(stats, data)  # rows left out of the preview are said, as train says them
         if typed_label is not None and typed_label not in df.columns:  # as train and benchmark
             from hourglass.ingest.tables import nested_note
 
@@ -180,6 +186,8 @@ def inspect(
                 raise HourglassError("--categorical: not for entity-bucket models (--distinct "
                                      "COL counts a column's values per bucket)")
             assert entity_col is not None and timestamp_col is not None
+            df = skip_unreadable_times(df, timestamp_col, None, on_bad_rows, stats, shown(data))
+            report_skipped(stats, data)
             # the rows read above (as train reads them): never the whole file again, which held
             # all of it in memory whatever --rows said
             _inspect_entity(df, spec, data, label_col=label_col, normal_values=normal_values,

@@ -259,6 +259,8 @@ def parse_suppress(values: Sequence[str] | None, names: Sequence[str]) -> dict[s
             if name not in names:
                 raise HourglassError(f"--suppress {value}: no model named {name!r} (the models: "
                                      f"{', '.join(names)})")
+            if not rest.strip():  # Path('') is '.': the error named the working folder
+                raise HourglassError(f"--suppress {value}: NAME=FILE without the file after '='")
             path = Path(rest)
         elif len(names) == 1:
             name, path = names[0], Path(value)

@@ -184,6 +184,9 @@ def warm_start_command(
                              "multiple takes all of OLD)")
     if replay != 1.0 and replay_data is None:
         raise HourglassError("--replay: give the old rows to replay with --replay-data OLD")
+    for opt, size in (("--memory-budget", memory_budget), ("--sample-rows", sample_rows)):
+        if not size > 0:  # as train refuses them (NaN too): a warm start read on with them
+            raise HourglassError(f"{opt}: must be > 0, got {size}")
     if replay_data is not None and str(replay_data) != "-" and str(data) != "-" \
             and replay_data.resolve() == data.resolve():
         raise HourglassError(f"--replay-data {replay_data}: is DATA itself: its rows would be "

@@ -51,8 +51,9 @@ def check_entity_options(parent: Any, parent_dir: Path, given: dict[str, Any]) -
             raise HourglassError(f"--bucket {value}: {parent_dir} cuts {f.bucket} buckets; {frozen} "
                                  "(train a new model for another bucket length)")
         if name in ("aggregate", "distinct"):
-            have = f.numeric_ if name == "aggregate" else f.categorical_
-            if sorted(value) != sorted(have):
+            # as sets: a column named twice (here, or when the parent was trained) is one
+            have = list(dict.fromkeys(f.numeric_ if name == "aggregate" else f.categorical_))
+            if sorted(set(value)) != sorted(have):
                 raise HourglassError(f"{_OPTIONS[name]}: {parent_dir} "
                                      f"{'aggregates' if name == 'aggregate' else 'counts distinct'} "
                                      f"{', '.join(have) or 'no columns'}; {frozen}")
