@@ -39,6 +39,14 @@ _RANK_TOL = 8 * float(np.finfo(np.float32).eps)  # relative: a few float32 round
 _COMBINES = ("mean", "max")
 
 
+def _label(m: BaseDetector) -> str:
+    """A member's registered name, or its class name when the caller's own class is unregistered."""
+    try:
+        return registry.name_of(type(m))
+    except InputError:
+        return type(m).__name__
+
+
 def _member(spec: object, position: int) -> BaseDetector:
     """A fresh, unfitted detector from one entry of ``detectors``."""
     if isinstance(spec, BaseDetector):
@@ -180,30 +188,33 @@ class Ensemble(BaseDetector):
             except InputError:
                 raise
             except ValueError as exc:  # which member: two may share a parameter's name
-                try:
-                    label = registry.name_of(type(m))
-                except InputError:  # a class of the caller's own, not registered
-                    label = type(m).__name__
-                raise ValueError(f"detectors[{i}] ({label}): {exc}") from None
+                raise ValueError(f"detectors[{i}] ({_label(m)}): {exc}") from None
 
     def _fit(self, X: np.ndarray, X_val: np.ndarray | None, y: np.ndarray | None) -> None:
         members = self._members()
         labelled = y is not None and bool(np.any(y))
-        for m in members:
-            if m.get_tags()["supports_labels"]:
-                m.fit(X, y)
-            elif not labelled:
-                m.fit(X)
-            else:  # the rows labelled anomalies are not normal rows to learn (nor calibrate on)
-                # _take: an EventEnsemble's X is a list of sessions, which a mask cannot index
-                normal = self._take(X, np.flatnonzero(np.asarray(y) == 0))
-                if len(normal) < 2:  # said as such, not as an empty or one-row X
-                    raise InputError(f"y: {len(normal)} of the {len(X)} training rows (those not "
-                                     f"held out) are labelled normal; {type(m).__name__} learns "
-                                     "from normal rows only and needs at least 2")
-                m.fit(normal)
+        for i, m in enumerate(members):
+            try:
+                self._fit_member(m, X, y, labelled)
+            except InputError as exc:  # which member: its own split or threshold can fail
+                raise InputError(f"detectors[{i}] ({_label(m)}): {exc}") from None
         self.members_ = members
         self._calibrate()
+
+    def _fit_member(self, m: BaseDetector, X: np.ndarray, y: np.ndarray | None,
+                    labelled: bool) -> None:
+        if m.get_tags()["supports_labels"]:
+            m.fit(X, y)
+        elif not labelled:
+            m.fit(X)
+        else:  # the rows labelled anomalies are not normal rows to learn (nor calibrate on)
+            # _take: an EventEnsemble's X is a list of sessions, which a mask cannot index
+            normal = self._take(X, np.flatnonzero(np.asarray(y) == 0))
+            if len(normal) < 2:  # said as such, not as an empty or one-row X
+                raise InputError(f"y: {len(normal)} of the {len(X)} training rows (those not "
+                                 f"held out) are labelled normal; {type(m).__name__} learns "
+                                 "from normal rows only and needs at least 2")
+            m.fit(normal)
 
     def _calibrate(self) -> None:
         refs = [np.sort(m.val_scores_) for m in self.members_]
