@@ -57,6 +57,18 @@ def test_evaluate_of_one_instant_falls_back_to_the_models_event_rate(
     assert not (tmp_path / "n.json").exists()
 
 
+def test_evaluate_still_stops_at_an_unreadable_time_in_the_models_time_column(
+        timed: dict[str, Path], tmp_path: Path) -> None:
+    # the fallback above is for a column without a time span, not for times that do not read
+    test = _flows(60, seed=3)
+    test.loc[5, "ts"] = "garbage"
+    test.to_csv(tmp_path / "test.csv", index=False)
+    js = tmp_path / "m.json"
+    res = runner.invoke(app, ["evaluate", str(timed["model"]), str(tmp_path / "test.csv"), "--json", str(js)])
+    assert res.exit_code == 2 and "row 6 is not a timestamp ('garbage')" in res.stderr, res.output
+    assert not js.exists()
+
+
 def test_benchmark_notes_name_a_fixed_threshold_as_given_not_fitted() -> None:
     # with --threshold fixed:V the notes said every rule was "fitted on its held-out normal
     # training rows", and with too few rows to hold any out, that it was "fitted on the scores of

@@ -31,3 +31,52 @@ def test_param_and_its_option_together_are_refused(tmp_path: Path) -> None:
                    "--param epochs=... and --epochs both set epochs; give it once", model)
     one_line_error(["train", str(data), "-o", str(model), "-q", "--hidden", "4,2", "--param",
                     "hidden=[8, 4]"], "--hidden both set hidden", model)
+
+
+def test_stream_reads_a_byte_order_mark_before_a_blank_line_as_blank() -> None:
+    # the file readers skip it; stream took the mark for a record ("not a CEF record") or JSON
+    from hourglass.cli.stream import _parse
+    from hourglass.ingest.formats import line_format
+
+    cef = b"CEF:0|Acme|FW|1|100|conn|5|src=10.0.0.1 dpt=443"
+    for spec, line in ((line_format("cef"), cef), (None, b'{"a": 1}')):
+        bad: list[int] = []
+        rows, lines, problem = _parse([(1, b"\xef\xbb\xbf"), (2, line)], "<stdin>", "error", bad, spec)
+        assert problem is None and lines == [2] and len(rows) == 1 and bad == []
+
+
+def test_deeplog_and_live_sessions_take_integer_keys_of_any_array_kind() -> None:
+    # next_event_scores refused integer keys in an object array (score() takes them); the live
+    # sessions cut a float key 1.5 to key 1 and raised OverflowError past int64
+    from hourglass.detectors import DeepLog
+    from hourglass.features.sessions import LiveSessions
+
+    dl = DeepLog(window=2, top_g=1, hidden=8, layers=1, epochs=1, verbose=0, random_state=0)
+    dl.fit([np.array([1, 2, 3])] * 10)
+    as_object = dl.next_event_scores(np.array([[1, 2]], dtype=object), [3])
+    assert as_object["score"].tolist() == dl.next_event_scores(np.array([[1, 2]]), [3])["score"].tolist()
+    for keys in ([1.5, 2.7], [2**64]):
+        with pytest.raises(InputError, match=r"^LiveSessions.add: keys must hold integer keys"):
+            LiveSessions(history=2).add(["s"] * len(keys), keys, list(range(len(keys))))
+
+
+def test_labelled_event_ensemble_trains_on_one_normal_session() -> None:
+    # one normal session trains it unlabelled; with a labelled anomaly beside it the tabular
+    # rule (2 normal rows) refused it
+    from hourglass.detectors import EventEnsemble
+
+    long = np.tile(np.array([1, 2, 3, 4]), 30)
+    ens = EventEnsemble(detectors=(("deeplog", {"hidden": 8, "layers": 1, "window": 2}),), epochs=1,
+                        verbose=0, random_state=0)
+    ens.fit([long, np.array([7, 7, 7])], np.array([0, 1]))
+    assert ens.members_[0].vocab_.tolist() == [1, 2, 3, 4]
+
+
+def test_session_window_errors_name_the_values_plainly() -> None:
+    from hourglass.features.sessions import EventSessions
+
+    for w, s, said in ((np.float64(-1.0), None, "got window=-1.0"),
+                       (10**400, None, "need numbers of seconds"),
+                       (60.0, 10**400, "need numbers of seconds")):
+        with pytest.raises(InputError, match=said):
+            EventSessions(format="raw", window=w, step=s).fit_transform(["a 1", "b 2"])

@@ -143,19 +143,25 @@ def _readable_times(times: Any, column: str, data: Path) -> Any:
 def _event_rate(times: Any, column: str, data: Path, *, given: bool) -> float | None:
     """Events per day of DATA's ``column``. The model's own time column (not ``--timestamp-col``)
     that yields no rate (one row, every row at one instant): ``None`` with a warning, so that the
-    model's rate stands, as for a file without the column; the metrics do not need it."""
-    from hourglass.errors import InputError
+    model's rate stands, as for a file without the column; the metrics do not need it. A time
+    that does not read is an error either way (as the README says)."""
+    import numpy as np
+    import pandas as pd
+
+    from hourglass._times import parse_timestamps
     from hourglass.thresholds import events_per_day as events_per_day_from
 
-    try:
+    if given:
         return events_per_day_from(times, column=column)
-    except InputError as exc:
-        if given:
-            raise
-        logging.getLogger("hourglass").warning(
-            "%s: no event rate from the model's time column (%s); expected alerts per day use "
-            "the model's rate", shown(data), exc)
-        return None
+    values = times if isinstance(times, pd.Series) else np.asarray(times).ravel()
+    ts = parse_timestamps(values, column)  # unreadable: the error names the row
+    if len(ts) and ts.max() > ts.min():
+        return events_per_day_from(ts, column=column)
+    logging.getLogger("hourglass").warning(
+        "%s: no event rate from the model's time column %r (%s); expected alerts per day use "
+        "the model's rate", shown(data), column,
+        "one row" if len(ts) == 1 else "every row at one instant")
+    return None
 
 
 def _write_metrics(json_out: Path | None, summary: dict[str, Any], report: Path | None,

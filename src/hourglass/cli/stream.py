@@ -364,6 +364,8 @@ def _parse(batch: list[tuple[int, bytes]], where: str, on_bad_rows: str,
         if raw is _INPUT_END:
             completed(events.close())
             continue
+        if number == 1 and type(raw) is bytes:  # a byte-order mark alone on line 1 is blank
+            raw = raw.removeprefix(b"\xef\xbb\xbf")
         if isinstance(raw, LongLine):
             problem: str | None = too_long(raw.length, MAX_LINE_BYTES)
         elif not raw.strip():

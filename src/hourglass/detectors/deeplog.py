@@ -23,25 +23,13 @@ from torch import nn
 from hourglass.detectors.base import DeepDetector, check_at_least_one, check_dropout
 from hourglass.detectors.events import EventsInput, Packed, check_top, dedup_rows, with_end
 from hourglass.errors import InputError
+from hourglass.features.sessions.keys import int_keys
 from hourglass.nn import predict_batches
 from hourglass.thresholds import Fixed, Threshold
 
 __all__ = ["DeepLog"]
 
 Batch = tuple[torch.Tensor, ...]
-
-
-def _int_keys(keys: object, name: str) -> np.ndarray:
-    """``keys`` as int64 (integers, or whole floats as in a session), or an error naming ``name``:
-    ``np.asarray(.., dtype=int64)`` cut ``1.5`` to key 1 silently and raised ``OverflowError``
-    for a key beyond int64."""
-    a = np.asarray(keys)
-    if a.dtype.kind == "i" or (a.dtype.kind == "u" and (a.size == 0 or a.max() < 2**63)):
-        return a.astype(np.int64, copy=False)
-    if a.dtype.kind == "f" and bool(np.all(np.isfinite(a) & (a == np.round(a)) & (np.abs(a) < 2.0**63))):
-        return a.astype(np.int64)  # whole numbers, as a session's keys may be (np.asarray([]) too)
-    raise InputError(f"next_event_scores: {name} must hold integer keys below 2**63, got "
-                     f"{a.dtype} values")
 
 
 class _DeepLogNet(nn.Module):
@@ -318,14 +306,14 @@ class DeepLog(EventsInput, DeepDetector):
         """
         self._check_fitted()
         h = int(self.window)
-        hist = _int_keys(history, "history")
+        hist = int_keys(history, "next_event_scores: history")
         if hist.size == 0:
             hist = hist.reshape(0, h)
         elif hist.ndim != 2 or hist.shape[1] != h:
             raise InputError(f"next_event_scores: history must be (n, window={h}) keys, one row per "
                              f"event, got shape {hist.shape}")
         top = None if top is None else check_top(top)
-        obs = _int_keys(observed, "observed").reshape(-1)
+        obs = int_keys(observed, "next_event_scores: observed").reshape(-1)
         if len(hist) != len(obs):
             raise InputError(f"next_event_scores: {len(hist)} histories for {len(obs)} events")
         V = self.n_features_in_

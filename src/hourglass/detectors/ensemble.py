@@ -210,10 +210,12 @@ class Ensemble(BaseDetector):
         else:  # the rows labelled anomalies are not normal rows to learn (nor calibrate on)
             # _take: an EventEnsemble's X is a list of sessions, which a mask cannot index
             normal = self._take(X, np.flatnonzero(np.asarray(y) == 0))
-            if len(normal) < 2:  # said as such, not as an empty or one-row X
-                raise InputError(f"y: {len(normal)} of the {len(X)} training rows (those not "
+            # said as such, not as an empty or one-row X; one session trains a sequence model
+            least, unit = (1, "sessions") if m.get_tags()["input"] == "events" else (2, "rows")
+            if len(normal) < least:
+                raise InputError(f"y: {len(normal)} of the {len(X)} training {unit} (those not "
                                  f"held out) are labelled normal; {type(m).__name__} learns "
-                                 "from normal rows only and needs at least 2")
+                                 f"from normal {unit} only and needs at least {least}")
             m.fit(normal)
 
     def _calibrate(self) -> None:

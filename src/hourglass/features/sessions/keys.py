@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import numbers
 from collections.abc import Iterable
 from typing import TypedDict
 
@@ -12,7 +13,7 @@ from hourglass._limits import too_long
 from hourglass.errors import InputError
 from hourglass.ingest.logs import TooLongLine
 
-__all__ = ["count_vectors", "key_sequence", "read_key_sequences"]
+__all__ = ["count_vectors", "int_keys", "key_sequence", "read_key_sequences"]
 
 logger = logging.getLogger(__name__)
 
@@ -25,6 +26,32 @@ class KeyCounts(TypedDict):
     unmatched: int
     first_unmatched: int | None
 
+
+
+def int_keys(keys: object, where: str) -> np.ndarray:
+    """``keys`` as int64: integers (also in an object array, as a session's keys may be) or whole
+    finite floats; anything else is an error that names ``where``
+    (``np.asarray(.., dtype=int64)`` cut ``1.5`` to key 1 silently and raised ``OverflowError``
+    for a key beyond int64).
+
+    Examples
+    --------
+    >>> int_keys([3, 4.0], "keys").tolist()
+    [3, 4]
+    >>> int_keys([1.5], "add: keys")
+    Traceback (most recent call last):
+    ...
+    hourglass.errors.InputError: add: keys must hold integer keys below 2**63, got float64 values
+    """
+    a = np.asarray(keys)
+    if a.dtype.kind == "i" or (a.dtype.kind == "u" and (a.size == 0 or a.max() < 2**63)):
+        return a.astype(np.int64, copy=False)
+    if a.dtype.kind == "f" and bool(np.all(np.isfinite(a) & (a == np.round(a)) & (np.abs(a) < 2.0**63))):
+        return a.astype(np.int64)  # whole numbers, as a session's keys may be (np.asarray([]) too)
+    if a.dtype.kind == "O" and all(isinstance(v, numbers.Integral) and not isinstance(v, bool)
+                                   and -(2**63) <= int(v) < 2**63 for v in a.ravel().tolist()):
+        return a.astype(np.int64)
+    raise InputError(f"{where} must hold integer keys below 2**63, got {a.dtype} values")
 
 def key_sequence(text: str) -> np.ndarray | None:
     """The keys of one key-sequence line (ASCII digits only, each below 2**63), else ``None``.

@@ -21,6 +21,7 @@ import numpy as np
 
 from hourglass.errors import InputError
 from hourglass.features.sessions.events import EventSessions
+from hourglass.features.sessions.keys import int_keys
 
 __all__ = ["ClosedSession", "LiveSessions", "line_events"]
 
@@ -187,7 +188,7 @@ class LiveSessions:
         order: dict[str, list[int]] = {}
         for i, s in enumerate(sessions):
             order.setdefault(s, []).append(i)
-        key_arr = np.asarray(keys, dtype=np.int64)
+        key_arr = int_keys(keys, "LiveSessions.add: keys")  # (1.5 was cut to key 1)
         # one step per session of the batch, not per event; in the order of their last events,
         # so that the live set ends most recently seen last (the first evicted are the least)
         for sid, idx in sorted(order.items(), key=lambda item: item[1][-1]):
