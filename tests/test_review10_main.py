@@ -80,3 +80,17 @@ def test_session_window_errors_name_the_values_plainly() -> None:
                        (60.0, 10**400, "need numbers of seconds")):
         with pytest.raises(InputError, match=said):
             EventSessions(format="raw", window=w, step=s).fit_transform(["a 1", "b 2"])
+
+
+def test_param_beside_a_commands_own_option_is_refused_and_a_bare_key_is_a_format_error() -> None:
+    from hourglass.cli._common import model_params
+    from hourglass.detectors import registry
+    from hourglass.errors import HourglassError
+
+    cls = registry.get("lstm-ae")
+    common: dict[str, object] = {"seed": 0, "device": "cpu", "quiet": True, "batch_size": None,
+                                 "lr": None, "hidden": None}
+    with pytest.raises(HourglassError, match="--param window=... and --window both set window"):
+        model_params(cls, "lstm-ae", epochs=None, extra=["window=16"], window=8, **common)
+    with pytest.raises(HourglassError, match="--param: expected KEY=VALUE, got 'epochs'"):
+        model_params(cls, "lstm-ae", epochs=5, extra=["epochs"], **common)

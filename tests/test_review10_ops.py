@@ -68,7 +68,10 @@ def test_inspect_skips_unreadable_times_as_train_does(tmp_path: Path, entity: bo
     assert res.exit_code == 0, res.output
     assert "skipped 1 row(s) without a readable time in column 'ts' (first: row 6" in res.stderr
     report = json.loads((tmp_path / "s.json").read_text())
-    assert report["rows"] == 59 if entity else report["skipped_rows"] == 1
+    if entity:
+        assert report["rows"] == 59
+    else:  # the rows inspected are the rows kept, as train counts them
+        assert report["skipped_rows"] == 1 and report["rows_inspected"] == 59
 
 
 def test_serve_suppress_name_without_file_is_named() -> None:
@@ -80,6 +83,8 @@ def test_serve_suppress_name_without_file_is_named() -> None:
     with pytest.raises(HourglassError, match=r"^--suppress zeek=: NAME=FILE without the file after '='$"):
         parse_suppress(["zeek="], ["zeek", "audit"])
     assert parse_suppress(["zeek=z.toml"], ["zeek", "audit"]) == {"zeek": Path("z.toml")}
+    with pytest.raises(HourglassError, match=r"^--suppress: empty file name$"):  # one model
+        parse_suppress([""], ["zeek"])
 
 
 def test_warm_entity_accepts_the_parents_aggregates_named_once(tmp_path: Path) -> None:

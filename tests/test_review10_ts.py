@@ -102,6 +102,7 @@ def test_timestamp_column_as_label_or_dropped_is_named(tmp_path: Path, option: l
                             "--epochs", "1", "--timestamp-col", "ts", *option,
                             "-o", str(tmp_path / "M")])
     assert r.exit_code == 2 and said in r.stderr and "Traceback" not in r.output
+    assert "not labelled normal" not in r.stderr  # the refusal comes first, not after a warning
     assert not (tmp_path / "M").exists()
 
 

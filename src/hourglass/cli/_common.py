@@ -196,8 +196,8 @@ def model_params(cls: type, model: str, *, seed: int, device: str, quiet: bool, 
     """``model``'s keyword arguments from ``train``'s options: :func:`base_params`, ``--hidden``
     (:func:`hidden_param`), the command's own ``fixed`` ones (e.g. ``window``), then the
     ``--param`` items (:func:`finish_params`: unknown keys refused, values validated). A
-    ``--param`` setting what ``--epochs``, ``--batch-size``, ``--lr`` or ``--hidden`` also set is
-    refused.
+    ``--param`` setting what ``--epochs``, ``--batch-size``, ``--lr``, ``--hidden`` or an option of
+    the command (``--window``) also set is refused.
 
     Examples
     --------
@@ -206,10 +206,11 @@ def model_params(cls: type, model: str, *, seed: int, device: str, quiet: bool, 
     ...              epochs=None, batch_size=None, lr=None, hidden="8,4", extra=["dropout=0.1"])
     {'random_state': 1, 'device': 'cpu', 'verbose': 0, 'hidden': (8, 4), 'dropout': 0.1}
     """
-    typed = {"epochs": epochs, "batch_size": batch_size, "lr": lr, "hidden": hidden or None}
+    typed = {"epochs": epochs, "batch_size": batch_size, "lr": lr, "hidden": hidden or None, **fixed}
     for item in extra:  # one value each: the --param one silently won over the option's
-        key = item.partition("=")[0].strip()
-        if typed.get(key) is not None:
+        key, sep, _ = item.partition("=")
+        key = key.strip()
+        if sep and typed.get(key) is not None and key in OPTION_OF_PARAM:  # (no '=': said later)
             raise HourglassError(f"--param {key}=... and {OPTION_OF_PARAM[key]} both set {key}; "
                                  "give it once")
     params = base_params(seed=seed, device=device, quiet=quiet, epochs=epochs,

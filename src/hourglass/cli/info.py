@@ -168,6 +168,7 @@ def inspect(
                 format_time_column(df, spec) if spec is not None else None)  # --on-bad-rows skip
             if time_col is not None:
                 df = skip_unreadable_times(df, time_col, None, on_bad_rows, stats, shown(data))
+                n = len(df)  # the rows inspected are those kept, as for malformed rows
             report_skipped(stats, data)  # rows left out of the preview are said, as train says them
         if typed_label is not None and typed_label not in df.columns:  # as train and benchmark
             from hourglass.ingest.tables import nested_note

@@ -263,6 +263,8 @@ def parse_suppress(values: Sequence[str] | None, names: Sequence[str]) -> dict[s
                 raise HourglassError(f"--suppress {value}: NAME=FILE without the file after '='")
             path = Path(rest)
         elif len(names) == 1:
+            if not value.strip():  # Path('') is '.' (an unset "$RULES"): named the working folder
+                raise HourglassError("--suppress: empty file name")
             name, path = names[0], Path(value)
         else:
             raise HourglassError(f"--suppress {value}: with several models say whose rules these are, "

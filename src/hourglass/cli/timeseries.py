@@ -101,14 +101,14 @@ def train_timeseries(
     train_df = ds.train_part(df) if ds is not None else df
     if label_col is not None and label_col not in df.columns:
         raise HourglassError(f"{data}: no label column {label_col!r}")
-    if label is not None and label in train_df.columns:
-        _warn_labelled_training(train_df[label], label, data, protocol=len(train_df) < len(df))
     time_col = timestamp_col or (ds.timestamp_col if ds else None)
     if time_col is not None and time_col in (label, *drop):  # it was dropped, then not found
         said = (("--label-col", "not a label; give the column of 0/1 labels") if time_col == label
                 else ("--drop", "never a channel; leave it out of --drop"))
         raise HourglassError(f"{said[0]} {time_col}: is the timestamp column (it orders the "
                              f"steps), {said[1]}")
+    if label is not None and label in train_df.columns:
+        _warn_labelled_training(train_df[label], label, data, protocol=len(train_df) < len(df))
     missing = [c for c in drop if c not in df.columns]
     if missing:  # a typo would silently keep the channel the user meant to drop
         raise HourglassError(f"--drop: no column {missing[0]!r} in {data}; columns are "
