@@ -90,7 +90,7 @@ def test_param_beside_a_commands_own_option_is_refused_and_a_bare_key_is_a_forma
     cls = registry.get("lstm-ae")
     common: dict[str, object] = {"seed": 0, "device": "cpu", "quiet": True, "batch_size": None,
                                  "lr": None, "hidden": None}
-    with pytest.raises(HourglassError, match="--param window=... and --window both set window"):
+    with pytest.raises(HourglassError, match=r"--param window=\.\.\. and --window both set window"):
         model_params(cls, "lstm-ae", epochs=None, extra=["window=16"], window=8, **common)
     with pytest.raises(HourglassError, match="--param: expected KEY=VALUE, got 'epochs'"):
         model_params(cls, "lstm-ae", epochs=5, extra=["epochs"], **common)

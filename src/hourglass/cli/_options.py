@@ -386,9 +386,8 @@ BenchSeedsOpt = Annotated[int, typer.Option(
 BenchSeedOpt = Annotated[int, typer.Option("--seed", min=0, help="First seed (also the split's).")]
 BenchThresholdOpt = Annotated[str | None, typer.Option(
     "--threshold", help="Threshold rule for every model, fitted on its held-out normal training "
-                        "rows: percentile:Q, fpr:RATE or fpr:RATE@CONFIDENCE, contamination:C, pot:RISK, "
-                        "budget:N/10k, "
-                        "fixed:VALUE "
+                        "rows (fixed:VALUE is given, not fitted): percentile:Q, fpr:RATE or "
+                        "fpr:RATE@CONFIDENCE, contamination:C, pot:RISK, budget:N/10k, fixed:VALUE "
                         "(default: each model's own, percentile 99).")]
 BenchJsonOpt = Annotated[Path | None, typer.Option(
     "--json", help="Write the table, the runs per seed and the notes as JSON (- for standard "

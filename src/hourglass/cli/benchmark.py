@@ -208,8 +208,9 @@ def benchmark(
     recall and FPR at each model's own threshold, fit time and scoring speed (mean ± std over seeds).
 
     Every model trains on the same normal training rows with the same preprocessing; each
-    threshold is fitted on held-out normal training rows; test labels are used only for the
-    metrics. Without --test, a seeded stratified 30% (--test-fraction) of DATA is the test part.
+    threshold is fitted on held-out normal training rows (a fixed one is given); test labels are
+    used only for the metrics. Without --test, a seeded stratified 30% (--test-fraction) of DATA
+    is the test part.
     --suite nsl-kdd runs KDDTrain+ -> KDDTest+ from --data DIR (or HOURGLASS_DATA).
     """
     data_on_stdout(json_out)  # '-': the data alone on stdout, the command's lines on stderr

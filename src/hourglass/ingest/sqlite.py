@@ -24,8 +24,9 @@ import pandas as pd
 
 from hourglass.errors import InputError
 
-__all__ = ["SQLITE_SUFFIXES", "SQLiteWriter", "check_table_name", "connect", "ensure_table", "insert_rows",
-           "is_sqlite", "parquet_value", "sql_type", "sql_value", "strict_json"]
+__all__ = ["SQLITE_SUFFIXES", "SQLiteWriter", "check_column_names", "check_table_name", "connect",
+           "ensure_table", "insert_rows", "is_sqlite", "parquet_value", "sql_type", "sql_value",
+           "strict_json"]
 
 #: File name endings written as a SQLite database.
 SQLITE_SUFFIXES = ("sqlite", "sqlite3", "db")
@@ -184,6 +185,28 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def check_column_names(names: Sequence[str], where: str) -> None:
+    """Refuse two column names SQLite takes as one (its names ignore ASCII case: ``score`` and a
+    kept ``Score`` clash); checked before any database is opened, so a refusal creates no file.
+
+    Examples
+    --------
+    >>> check_column_names(["row", "score"], "a.db")
+    >>> try:
+    ...     check_column_names(["score", "Score"], "a.db")
+    ... except InputError as exc:
+    ...     print(str(exc)[:47])
+    a.db: columns 'score' and 'Score' are one name
+    """
+    seen: dict[str, str] = {}
+    for name in names:
+        key = name.translate(_ASCII_LOWER)
+        if key in seen:
+            raise InputError(f"{where}: columns {seen[key]!r} and {name!r} are one name to SQLite "
+                             "(its column names ignore case); leave one out, or write .csv or .jsonl")
+        seen[key] = name
+
+
 def ensure_table(conn: sqlite3.Connection, table: str, columns: Sequence[tuple[str, str]],
                  where: str) -> None:
     """Create ``table`` with ``columns`` (name, type), or check that the existing one has
@@ -200,13 +223,7 @@ def ensure_table(conn: sqlite3.Connection, table: str, columns: Sequence[tuple[s
     ...     print(str(exc)[:63])
     a.db: table 'alerts' has columns (row INTEGER, score REAL), not
     """
-    seen: dict[str, str] = {}
-    for name, _ in columns:  # SQLite's names ignore ASCII case: 'score' and a kept 'Score' clash
-        key = name.translate(_ASCII_LOWER)
-        if key in seen:
-            raise InputError(f"{where}: columns {seen[key]!r} and {name!r} are one name to SQLite "
-                             "(its column names ignore case); leave one out, or write .csv or .jsonl")
-        seen[key] = name
+    check_column_names([n for n, _ in columns], where)
     with conn:
         have = [(r[1], r[2].upper()) for r in conn.execute(f"PRAGMA table_info({_quote(table)})")]
         want = [(n, t.upper()) for n, t in columns]

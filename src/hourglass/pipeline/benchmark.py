@@ -1,5 +1,6 @@
 """Compare table detectors on one labelled data set, honestly: same split, same features, each
-model's threshold fitted on held-out normal training rows, test labels used only for the metrics.
+model's threshold fitted on held-out normal training rows (unless fixed), test labels used only
+for the metrics.
 
 ``hourglass benchmark`` is a thin wrapper over :class:`Benchmark`: the CLI reads the files and
 prints; everything that decides a number lives here.
@@ -199,7 +200,8 @@ class Benchmark:
     features
         Unfitted preprocessing (fitted per run on the training normal rows).
     threshold
-        A rule fitted on held-out normal training scores (default: each model's own, percentile 99).
+        A rule fitted on held-out normal training scores (default: each model's own, percentile 99);
+        a :class:`~hourglass.thresholds.Fixed` one is given, not fitted.
     params
         Detector keyword arguments given to every model that takes them (e.g. ``epochs``).
     max_train

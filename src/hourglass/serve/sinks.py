@@ -28,6 +28,7 @@ from typing import IO, Any
 from hourglass.errors import HourglassError
 from hourglass.ingest.readers import atomic_output, open_output
 from hourglass.ingest.sqlite import (
+    check_column_names,
     check_table_name,
     connect,
     ensure_table,
@@ -161,17 +162,15 @@ class SQLiteSink:
         self._where = str(target if target is not None else path)
         self._doc = any(c.name == "doc" and not c.paths for c in self.columns)
         self._known = {c.paths[0][0] for c in self.columns if c.paths}
-        new = not self.path.exists()
+        # refused before the file is opened: a refusal leaves no new (empty) database behind,
+        # and never removes one another stream may have just created
+        check_column_names([c.name for c in self.columns], self._where)
         self._conn = connect(self.path, wal=wal)
         try:
             ensure_table(self._conn, self.table, [(c.name, c.type) for c in self.columns],
                          self._where)
         except BaseException:
             self._conn.close()
-            if new:  # refused columns leave no new (empty) database behind
-                for name in ("", "-wal", "-shm", "-journal"):
-                    with contextlib.suppress(OSError):
-                        self.path.with_name(self.path.name + name).unlink()
             raise
         self.rows = 0
 
