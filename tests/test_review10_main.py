@@ -94,3 +94,19 @@ def test_param_beside_a_commands_own_option_is_refused_and_a_bare_key_is_a_forma
         model_params(cls, "lstm-ae", epochs=None, extra=["window=16"], window=8, **common)
     with pytest.raises(HourglassError, match="--param: expected KEY=VALUE, got 'epochs'"):
         model_params(cls, "lstm-ae", epochs=5, extra=["epochs"], **common)
+
+
+def test_a_bad_date_in_a_test_part_keeps_its_error_type() -> None:
+    # the row renumbering of a slice re-raised a DateOrderError as a plain InputError
+    from hourglass._times import DateOrderError
+    from hourglass.features.timeseries import TimeSeriesPreprocessor
+
+    ts = [f"{d:02d}/01/2024" for d in range(13, 31)]  # day first: 13/01 cannot be a month
+    df = pd.DataFrame({"ts": ts, "v": np.arange(18.0)})
+    pre = TimeSeriesPreprocessor(timestamp_col="ts", freq="rows").fit(df)
+    bad = df.copy()
+    bad.loc[12, "ts"] = "02/13/2024"  # month first: against the model's order
+    with pytest.raises(DateOrderError, match="row 13"):
+        pre.transform(bad)
+    with pytest.raises(DateOrderError, match=r"row 13 \('02/13/2024'\)"):
+        pre.transform(bad.iloc[5:])

@@ -29,6 +29,8 @@ def _nab_layout(root: Path, windows: bytes) -> Path:
     (b"5", "found a JSON int"),
     (b'["realX/s.csv"]', "found a JSON list"),
     (b"\xff\xfe\x00 not text", "unreadable windows file"),
+    (b"[" * 100_000, "unreadable windows file"),  # RecursionError: a traceback
+    (b"1" * 5_000, "unreadable windows file"),  # int digits limit: a ValueError naming no file
 ])
 def test_nab_windows_file_that_is_no_object_is_one_error(tmp_path: Path, windows: bytes,
                                                         said: str) -> None:

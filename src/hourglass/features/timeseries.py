@@ -497,9 +497,9 @@ class TimeSeriesPreprocessor:
                 times = parse_timestamps(df[ts_col], ts_col,
                                          dayfirst=getattr(self, "dayfirst_", None))
         except InputError as exc:  # rows of the file, as the other errors here name them
-            if not _first_row(df):
-                raise
-            raise InputError(_rows_from(str(exc), _first_row(df))) from None
+            if _first_row(df):  # the same error (a DateOrderError keeps its type and detail)
+                exc.args = (_rows_from(str(exc), _first_row(df)),)
+            raise
         frame = pd.DataFrame(values, index=times.rename(ts_col))
         if not frame.index.is_monotonic_increasing:
             logger.warning("timestamps are not sorted; sorting %d rows by %s (the output, and a "
@@ -851,14 +851,18 @@ def _first_row(df: pd.DataFrame) -> int:
 
 def _rows_from(message: str, first_row: int) -> str:
     """``message`` with each ``row N`` (counted in a part of a table) counted in the table the
-    part was cut from, whose first ``first_row`` rows come before it.
+    part was cut from, whose first ``first_row`` rows come before it; quoted values are left
+    as they are.
 
     Examples
     --------
     >>> _rows_from("column 'ts': row 2 ('x') has no UTC offset but row 1 has one", 400)
     "column 'ts': row 402 ('x') has no UTC offset but row 401 has one"
+    >>> _rows_from("column 'ts': row 3 is not a timestamp ('row 3')", 40)
+    "column 'ts': row 43 is not a timestamp ('row 3')"
     """
-    return re.sub(r"\brow (\d+)\b", lambda m: f"row {int(m[1]) + first_row}", message)
+    return re.sub(r"('(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\")|\brow (\d+)\b",
+                  lambda m: m[1] or f"row {int(m[2]) + first_row}", message)
 
 
 def _long_gaps(na: np.ndarray, limit: int) -> np.ndarray:

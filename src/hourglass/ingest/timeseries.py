@@ -104,7 +104,7 @@ def read_nab(path: str | os.PathLike[str], windows: str | os.PathLike[str] | Non
                          "or give the series a 0/1 label column and leave --dataset out")
     try:
         table = json.loads(wpath.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:  # (JSON and UTF-8 errors are ValueErrors)
         raise InputError(f"{wpath}: unreadable windows file ({exc})") from None
     if not isinstance(table, dict):  # '5' or a list: 'in' raised TypeError or matched no key
         raise InputError(f"{wpath}: expected a JSON object of series -> windows (NAB's "
