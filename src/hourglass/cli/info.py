@@ -134,7 +134,7 @@ def inspect(
         resolve_spec,
         warn_label_as_feature,
     )
-    from hourglass.cli.tables import skip_unreadable_times
+    from hourglass.cli._skip import skip_unreadable_times
     from hourglass.ingest import ReadStats, atomic_output, label_strings, read_table
     from hourglass.ingest.timeseries import TIMESERIES_DATASETS
 

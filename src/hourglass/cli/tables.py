@@ -7,7 +7,7 @@ import functools
 import logging
 import re
 import time
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ import pandas as pd
 
 from hourglass.cli._output import err
 from hourglass.cli._schema import preprocessor_for, resolve_spec, warn_label_as_feature
+from hourglass.cli._skip import skip_unreadable_rows, skip_unreadable_times
 from hourglass.cli._spool import shown
 from hourglass.detectors import registry
 from hourglass.errors import HourglassError, InputError
@@ -153,84 +154,6 @@ def unlabelled_rows(labels: np.ndarray, normal: list[str], label_col: str, where
         "%s: %d row(s) have no value in label column %r (first: data row %d); %s",
         where, int((~labelled).sum()), label_col, first, fate)
     return labelled
-
-
-def skip_unreadable_times(df: pd.DataFrame, column: str, dayfirst: bool | None, on_bad_rows: str,
-                          stats: ReadStats, where: object) -> pd.DataFrame:
-    """``df`` without the rows whose ``column`` holds no readable time, counted in ``stats``
-    as skipped rows, with ``--on-bad-rows skip`` (else ``df``: the read names the first one);
-    a column without one readable time is an error naming it, either way."""
-    return skip_unreadable_rows(df, column, dayfirst, (), on_bad_rows, stats, where)
-
-
-def skip_unreadable_rows(df: pd.DataFrame, column: str, dayfirst: bool | None, numbers: Sequence[str],
-                         on_bad_rows: str, stats: ReadStats, where: object) -> pd.DataFrame:
-    """:func:`skip_unreadable_times`, and, with ``numbers`` (an entity model's summed columns),
-    the rows whose value in one of them is text that is no number (blank, ``-`` and
-    ``(empty)`` are missing values, not text; where no row would be left, the transform names
-    the first one, as it did); each kind said once, its first row named as in ``df``."""
-    if on_bad_rows != "skip":
-        return df
-    bad = _time_mask(df, column, dayfirst, where)
-    bad |= _number_mask(df, numbers, where, ~bad)
-    if not bad.any():
-        return df
-    stats.bad_rows += int(bad.sum())
-    return df.loc[~bad].reset_index(drop=True)
-
-
-def _time_mask(df: pd.DataFrame, column: str, dayfirst: bool | None, where: object) -> np.ndarray:
-    """The rows of ``df`` whose ``column`` holds no readable time (said, the first named)."""
-    from hourglass._times import unreadable_times
-
-    if column not in df.columns:
-        return np.zeros(len(df), dtype=bool)
-    bad = np.asarray(unreadable_times(df[column], column, dayfirst), dtype=bool)
-    if not bad.any():
-        return bad
-    if bad.all():
-        raise HourglassError(f"column {column!r}: no row of {where} holds a readable time "
-                             f"(row 1: {df[column].iloc[0]!r}); is {column!r} the time column?")
-    first = int(np.flatnonzero(bad)[0])
-    logging.getLogger("hourglass").warning(
-        "%s: skipped %d row(s) without a readable time in column %r (first: row %d, %s)",
-        where, int(bad.sum()), column, first + 1, _said(df[column].iloc[first]))
-    return bad
-
-
-def _number_mask(df: pd.DataFrame, columns: Sequence[str], where: object,
-                 others: np.ndarray) -> np.ndarray:
-    """The rows of ``df`` whose value in one of ``columns`` is text that is no number (said, the
-    first named); none where no row of ``others`` (the rows not skipped otherwise) would be left."""
-    from hourglass.features.roles import PLACEHOLDERS
-
-    bad = np.zeros(len(df), dtype=bool)
-    first: tuple[int, str] | None = None
-    for c in columns:
-        s = df[c] if c in df.columns else None
-        if s is None or pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
-            continue
-        these = pd.to_numeric(s, errors="coerce").isna().to_numpy() & s.notna().to_numpy()
-        if these.any():
-            text = s.astype("string").str.strip()
-            these &= ((text != "") & ~text.isin(PLACEHOLDERS)).fillna(False).to_numpy(dtype=bool)
-        if these.any():
-            i = int(np.flatnonzero(these)[0])
-            first = min(first, (i, c)) if first is not None else (i, c)
-        bad |= these
-    if first is None or not (others & ~bad).any():
-        return np.zeros(len(df), dtype=bool)
-    i, c = first
-    logging.getLogger("hourglass").warning(
-        "%s: skipped %d row(s) whose summed column holds text that is no number (first: row %d, "
-        "column %r: %s)", where, int(bad.sum()), i + 1, c, _said(df[c].iloc[i]))
-    return bad
-
-
-def _said(value: Any) -> str:
-    """A cell as a skipped-row warning names it: ``empty``, or its value as written (not numpy's
-    ``np.float64(nan)``)."""
-    return "empty" if pd.isna(value) else repr(value.item() if hasattr(value, "item") else value)
 
 
 def train_pipeline(

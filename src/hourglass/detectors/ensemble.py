@@ -267,7 +267,7 @@ class Ensemble(BaseDetector):
         for i, m in enumerate(self.members_):
             why = m.why_no_gradients()
             if why is not None:
-                return f"member {i} ({registry.name_of(type(m))}): {why}"
+                return f"member {i} ({_label(m)}): {why}"
         return super().why_no_gradients()
 
     def _gradient_module(self) -> torch.nn.Module:
