@@ -110,3 +110,14 @@ def test_a_bad_date_in_a_test_part_keeps_its_error_type() -> None:
         pre.transform(bad)
     with pytest.raises(DateOrderError, match=r"row 13 \('02/13/2024'\)"):
         pre.transform(bad.iloc[5:])
+
+
+def test_grouped_ecs_message_names_key_values_in_json_words() -> None:
+    # a group without its key value read "from port=None", a flag "on=True", a port 443.0
+    from hourglass.serve.ecs import AlertRule
+    from hourglass.serve.grouping import group_to_ecs
+
+    g = {"group_by": "src_ip,port,on", "src_ip": None, "port": 443.0, "on": np.True_, "count": 2,
+         "first_row": 1, "last_row": 2, "max_score": 4.2, "severity": "high", "top_row": 2}
+    doc = group_to_ecs(g, AlertRule("autoencoder", "3f9a", threshold=1.5))
+    assert "from src_ip=null, port=443, on=true, rows 1-2" in doc["message"]

@@ -365,7 +365,7 @@ score 4.2 > threshold 1.5, critical)'
         event["end"] = _timestamp(group["last_time"], "last_time")
         length = _parse_iso(event["end"]) - _parse_iso(event["start"])  # in whole microseconds:
         event["duration"] = length // dt.timedelta(microseconds=1) * 1000  # float seconds lost 1 µs
-    who = ", ".join(f"{k}={group.get(k)}" for k in keys)
+    who = ", ".join(f"{k}={_key_text(group.get(k))}" for k in keys)
     n = group["count"]
     level = f", {group['severity']}" if group.get("severity") else ""
     vs = f" > threshold {rule.threshold:.4g}" if rule.threshold is not None else ""
@@ -376,3 +376,24 @@ score 4.2 > threshold 1.5, critical)'
     if untimed:
         doc["message"] += " [no readable time: not in a window]"
     return doc
+
+
+def _key_text(value: Any) -> str:
+    """A group's key value as the alert's JSON writes it (``null``, ``true``, ``443``), not as
+    Python prints it (``None``, ``True``, ``443.0``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> [_key_text(v) for v in (None, float("nan"), True, np.False_, 443.0, 0.5, "10.0.0.5")]
+    ['null', 'null', 'true', 'false', '443', '0.5', '10.0.0.5']
+    """
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):  # numpy's own scalars
+        value = value.item()
+    if value is None or (isinstance(value, float) and value != value):
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**63:
+        return str(int(value))
+    return str(value)
