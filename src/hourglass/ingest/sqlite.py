@@ -195,7 +195,7 @@ def check_column_names(names: Sequence[str], where: str) -> None:
     >>> try:
     ...     check_column_names(["score", "Score"], "a.db")
     ... except InputError as exc:
-    ...     print(str(exc)[:47])
+    ...     print(str(exc)[:46])
     a.db: columns 'score' and 'Score' are one name
     """
     seen: dict[str, str] = {}
