@@ -9,14 +9,7 @@ import pandas as pd
 import pytest
 
 from tests._cli import one_line_error, runner
-
-FAST = ["--epochs", "2", "--hidden", "8,4", "-q"]
-
-
-def _table(n: int, seed: int) -> pd.DataFrame:
-    rng = np.random.default_rng(seed)
-    a = rng.normal(size=n)
-    return pd.DataFrame({"a": a, "b": rng.normal(size=n), "c": 2 * a, "label": "ok"})
+from tests.test_review7_r7_warm import FAST, _table  # the warm-start tests' table and options
 
 
 @pytest.fixture(scope="module")
