@@ -121,3 +121,24 @@ def test_grouped_ecs_message_names_key_values_in_json_words() -> None:
          "first_row": 1, "last_row": 2, "max_score": 4.2, "severity": "high", "top_row": 2}
     doc = group_to_ecs(g, AlertRule("autoencoder", "3f9a", threshold=1.5))
     assert "from src_ip=null, port=443, on=true, rows 1-2" in doc["message"]
+
+
+def test_stream_reads_gzip_from_standard_input(tmp_path: Path) -> None:
+    # 'stream M < log.jsonl.gz' stopped at line 1 ("not valid JSON"); score - and --input read it
+    import gzip
+
+    from hourglass.cli import app
+    from tests._cli import runner
+    from tests.test_stream import _alerts, _flows, _jsonl
+
+    _flows(200, 0).to_csv(tmp_path / "train.csv", index=False)
+    res = runner.invoke(app, ["train", str(tmp_path / "train.csv"), "-o", str(tmp_path / "M"), "--hidden",
+                              "8,4", "--epochs", "1", "--label-col", "label", "--normal", "benign", "-q"])
+    assert res.exit_code == 0, res.output
+    text = _jsonl(_flows(40, 1, attacks=8), tmp_path / "t.jsonl").read_bytes()
+    plain = runner.invoke(app, ["stream", str(tmp_path / "M"), "--all"], input=text)
+    packed = runner.invoke(app, ["stream", str(tmp_path / "M"), "--all"], input=gzip.compress(text))
+    assert plain.exit_code == packed.exit_code == 0, packed.output
+    assert len(_alerts(plain.stdout)) == 40 and _alerts(packed.stdout) == _alerts(plain.stdout)
+    cut = runner.invoke(app, ["stream", str(tmp_path / "M"), "--all"], input=gzip.compress(text)[:-12])
+    assert cut.exit_code == 2 and "<stdin>: cannot read the gzip stream" in cut.stderr

@@ -439,10 +439,64 @@ def _stdin_reader() -> Callable[[int], bytes]:
         raise HourglassError("no standard input: this process was started with it closed; pipe "
                              "the lines in, or give --input FILE")
     try:
-        return _reads(functools.partial(os.read, sys.stdin.fileno()), "<stdin>")
+        read = _reads(functools.partial(os.read, sys.stdin.fileno()), "<stdin>")
     except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is both of the last two
         buffer = sys.stdin.buffer
-        return _reads(getattr(buffer, "read1", buffer.read), "<stdin>")
+        read = _reads(getattr(buffer, "read1", buffer.read), "<stdin>")
+    return _gunzip_if_gzip(read, "<stdin>")
+
+
+def _gunzip_if_gzip(read: Callable[[int], bytes], name: str) -> Callable[[int], bytes]:
+    """``read`` of a pipe, decompressed when its first bytes are gzip's (``stream < log.gz``, as
+    ``score -`` and ``--input FILE`` read one; the stream stopped at line 1, "not valid JSON");
+    the first read happens at the first call (in the reader's thread), not here. A truncated or
+    corrupt stream is one line naming the input.
+
+    Examples
+    --------
+    >>> import gzip, io
+    >>> r = _gunzip_if_gzip(io.BytesIO(gzip.compress(b"a\\n") + gzip.compress(b"b\\n")).read, "x")
+    >>> r(100), r(100), r(100)
+    (b'a\\n', b'b\\n', b'')
+    >>> _gunzip_if_gzip(io.BytesIO(b"plain\\n").read, "x")(100)
+    b'plain\\n'
+    """
+    import gzip
+    import zlib
+
+    state: dict[str, Any] = {}
+
+    class _Rest:  # what GzipFile reads: the bytes already read first, then the pipe
+        def __init__(self, head: bytes) -> None:
+            self.head = head
+
+        def read(self, n: int = -1) -> bytes:
+            if self.head:  # at most n bytes: the gzip reader reads its header 2 and 8 at a time
+                cut = len(self.head) if n < 0 else n
+                out, self.head = self.head[:cut], self.head[cut:]
+                return out
+            return read(n if n > 0 else 1 << 16)
+
+    def first(n: int) -> bytes:
+        head = read(n)
+        while 0 < len(head) < 2:  # the magic needs two bytes; a pipe may give one
+            more = read(n)
+            if not more:
+                break
+            head += more
+        if head[:2] != b"\x1f\x8b":
+            state["read"] = read
+            return head
+        state["read"] = gzip.GzipFile(fileobj=_Rest(head), mode="rb").read1  # type: ignore[call-overload]
+        return checked(n)
+
+    def checked(n: int) -> bytes:
+        try:
+            return state["read"](n)
+        except (EOFError, OSError, zlib.error) as exc:
+            raise HourglassError(f"{name}: cannot read the gzip stream ({exc})") from None
+
+    return lambda n: checked(n) if "read" in state else first(n)
 
 
 def _reads(read: Callable[[int], bytes], name: str) -> Callable[[int], bytes]:
@@ -487,8 +541,9 @@ def _input_reader(path: Path) -> Callable[[int], bytes]:
     if head in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 with a byte-order mark (Windows tools)
         text = io.TextIOWrapper(os.fdopen(fd, "rb"), encoding="utf-16", errors="replace", newline="")
         return _reads(lambda n: text.read(max(n // 4, 1)).encode("utf-8"), name)
-    if head != b"\x1f\x8b":
-        return _reads(functools.partial(os.read, fd), name)
+    if head != b"\x1f\x8b":  # (a named pipe's first bytes are looked at as they come)
+        plain = _reads(functools.partial(os.read, fd), name)
+        return plain if path.is_file() else _gunzip_if_gzip(plain, name)
     gz = gzip.GzipFile(fileobj=os.fdopen(fd, "rb"))
 
     def read(n: int) -> bytes:
