@@ -77,7 +77,8 @@ def test_session_window_errors_name_the_values_plainly() -> None:
 
     for w, s, said in ((np.float64(-1.0), None, "got window=-1.0"),
                        (10**400, None, "need numbers of seconds"),
-                       (60.0, 10**400, "need numbers of seconds")):
+                       (60.0, 10**400, "need numbers of seconds"),
+                       (10**5000, None, "got window=an integer past float range")):
         with pytest.raises(InputError, match=said):
             EventSessions(format="raw", window=w, step=s).fit_transform(["a 1", "b 2"])
 

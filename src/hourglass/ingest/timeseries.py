@@ -105,7 +105,8 @@ def read_nab(path: str | os.PathLike[str], windows: str | os.PathLike[str] | Non
     try:
         table = json.loads(wpath.read_text(encoding="utf-8"))
     except (OSError, ValueError, RecursionError) as exc:  # (JSON and UTF-8 errors are ValueErrors)
-        raise InputError(f"{wpath}: unreadable windows file ({exc})") from None
+        said = "nested too deep" if isinstance(exc, RecursionError) else str(exc).split("; use sys.")[0]
+        raise InputError(f"{wpath}: unreadable windows file ({said})") from None
     if not isinstance(table, dict):  # '5' or a list: 'in' raised TypeError or matched no key
         raise InputError(f"{wpath}: expected a JSON object of series -> windows (NAB's "
                          f"combined_windows.json), found a JSON {type(table).__name__}")

@@ -36,6 +36,7 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 import itertools
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -385,13 +386,13 @@ def _key_text(value: Any) -> str:
     Examples
     --------
     >>> import numpy as np
-    >>> [_key_text(v) for v in (None, float("nan"), True, np.False_, 443.0, 0.5, "10.0.0.5")]
-    ['null', 'null', 'true', 'false', '443', '0.5', '10.0.0.5']
+    >>> [_key_text(v) for v in (None, float("nan"), float("inf"), True, np.False_, 443.0, "10.0.0.5")]
+    ['null', 'null', 'null', 'true', 'false', '443', '10.0.0.5']
     """
     if hasattr(value, "item") and not isinstance(value, (str, bytes)):  # numpy's own scalars
         value = value.item()
-    if value is None or (isinstance(value, float) and value != value):
-        return "null"
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "null"  # (JSON has no NaN or infinity)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float) and value.is_integer() and abs(value) < 2**63:

@@ -122,15 +122,18 @@ class SessionGrouper:
         self.session_column = session_column
         self.window, self.step = window, step
         if window is not None:
-            given = f"window={window}" + (f", step={step}" if step is not None else "")
             try:  # float('x') said only "could not convert string to float", naming neither
                 w = float(window)
                 st = w if step is None else float(step)
             except (TypeError, ValueError, OverflowError):  # (float(10**400): OverflowError)
-                shown = f"window={window!r}" + (f", step={step!r}" if step is not None else "")
+                def said(v: Any) -> str:  # (repr of an int past 4,300 digits raises ValueError)
+                    return "an integer past float range" if isinstance(v, int) else repr(v)
+
+                shown = f"window={said(window)}" + (f", step={said(step)}" if step is not None else "")
                 raise InputError(f"window/step: need numbers of seconds, got {shown}",
                                  param=("window", "step")) from None
             if not (w > 0 and 0 < st <= w and math.isfinite(w)):
+                given = f"window={window}" + (f", step={step}" if step is not None else "")
                 raise InputError(f"window/step: need 0 < step <= window, got {given}",
                                  param=("window", "step"))
             self._w, self._s = w, st
