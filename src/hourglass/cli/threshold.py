@@ -64,7 +64,8 @@ def threshold(
 
     With -o NEW and one --threshold: write a copy of MODEL with that rule fitted on the same
     held-out scores (a time-series model's stream threshold too, on its causal held-out scores);
-    MODEL is unchanged and NEW records it (info.rethresholded_from).
+    MODEL is unchanged (unless NEW is MODEL itself, with --force: re-thresholded in place) and NEW
+    records it (info.rethresholded_from).
     """
     data_on_stdout(json_out)  # '--json -': the JSON alone on stdout, the table on stderr
     from hourglass.cli._common import check_model_dir, check_not_input
