@@ -143,3 +143,21 @@ def test_stream_reads_gzip_from_standard_input(tmp_path: Path) -> None:
     assert len(_alerts(plain.stdout)) == 40 and _alerts(packed.stdout) == _alerts(plain.stdout)
     cut = runner.invoke(app, ["stream", str(tmp_path / "M"), "--all"], input=gzip.compress(text)[:-12])
     assert cut.exit_code == 2 and "<stdin>: cannot read the gzip stream" in cut.stderr
+
+
+def test_export_checks_parity_on_standard_input(tmp_path: Path) -> None:
+    # '--check-data -' said "-: no such file", where every DATA argument reads standard input
+    from hourglass.cli import app
+    from tests._cli import runner
+
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"a": rng.normal(size=120), "b": rng.normal(size=120)})
+    df.to_csv(tmp_path / "t.csv", index=False)
+    res = runner.invoke(app, ["train", str(tmp_path / "t.csv"), "-o", str(tmp_path / "M"), "--epochs", "1",
+                              "--hidden", "4,2", "-q"])
+    assert res.exit_code == 0, res.output
+    onnx = tmp_path / "m.onnx"
+    res = runner.invoke(app, ["export", str(tmp_path / "M"), "--onnx", str(onnx), "--check-data", "-",
+                              "--check-rows", "30"], input=(tmp_path / "t.csv").read_bytes())
+    assert res.exit_code == 0, res.output
+    assert "parity on 30 rows of standard input" in res.stderr and onnx.stat().st_size > 0

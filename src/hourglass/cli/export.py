@@ -17,6 +17,7 @@ from hourglass.cli._options import (
     TableFormatOpt,
 )
 from hourglass.cli._output import data_on_stdout, err, say_wrote, setup_logging, user_errors
+from hourglass.cli._spool import stdin_as_file
 from hourglass.errors import HourglassError, InputError
 
 __all__ = ["export"]
@@ -72,8 +73,9 @@ def export(
                                     "file is written: generated feature rows, or the first rows "
                                     "of --check-data.")] = 1000,
     check_data: Annotated[Path | None, typer.Option(
-        "--check-data", help="Check parity on the first --check-rows rows of this table "
-                             "(preprocessed as the model does) instead of generated rows.")] = None,
+        "--check-data", callback=stdin_as_file,
+        help="Check parity on the first --check-rows rows of this table (preprocessed as the "
+             "model does) instead of generated rows; - reads standard input.")] = None,
     dataset: TableDatasetOpt = None,
     fmt: TableFormatOpt = "auto",
     on_bad_rows: TableBadRowsOpt = "error",
