@@ -161,3 +161,19 @@ def test_export_checks_parity_on_standard_input(tmp_path: Path) -> None:
                               "--check-rows", "30"], input=(tmp_path / "t.csv").read_bytes())
     assert res.exit_code == 0, res.output
     assert "parity on 30 rows of standard input" in res.stderr and onnx.stat().st_size > 0
+
+
+def test_smd_reads_a_gzip_compressed_label_file(tmp_path: Path) -> None:
+    # test_label/<entity>.txt.gz beside test/<entity>.txt.gz was not looked for: no label column
+    import gzip
+
+    from hourglass.ingest.timeseries import read_smd
+
+    (tmp_path / "test").mkdir()
+    (tmp_path / "test_label").mkdir()
+    (tmp_path / "test" / "e.txt.gz").write_bytes(gzip.compress(b"0.1,0.2\n0.3,0.4\n0.5,0.6\n"))
+    (tmp_path / "test_label" / "e.txt.gz").write_bytes(gzip.compress(b"0\n1\n0\n"))
+    assert read_smd(tmp_path / "test" / "e.txt.gz")["label"].tolist() == [0, 1, 0]
+    (tmp_path / "test_label" / "e.txt.gz").write_bytes(gzip.compress(b"0\n1\n0\n")[:-9])
+    with pytest.raises(InputError, match=r"e\.txt\.gz: cannot read"):
+        read_smd(tmp_path / "test" / "e.txt.gz")

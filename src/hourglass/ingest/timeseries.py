@@ -157,7 +157,8 @@ def _utc_naive(value: object) -> pd.Timestamp:
 
 def read_smd(path: str | os.PathLike[str]) -> pd.DataFrame:
     """One ASD/SMD entity file: header-less numbers → columns ``m1``…``mD``; for a file under
-    ``test/``, the labels of ``../test_label/<entity>.txt`` as ``label`` (when that file exists).
+    ``test/``, the labels of ``../test_label/<entity>.txt`` (or ``.txt.gz``) as ``label`` (when
+    that file exists).
 
     Examples
     --------
@@ -180,6 +181,8 @@ def read_smd(path: str | os.PathLike[str]) -> pd.DataFrame:
     df.columns = [f"m{i + 1}" for i in range(df.shape[1])]
     entity = p.name.removesuffix(".gz")
     label_file = p.parent.parent / "test_label" / entity
+    if not label_file.is_file():  # gzip-compressed, as the series may be
+        label_file = label_file.with_name(entity + ".gz")
     if p.parent.name == "test" and label_file.is_file():
         labels = _labels(label_file)
         if labels.size != len(df):
@@ -193,10 +196,11 @@ def _labels(path: Path) -> np.ndarray:
     skipped, as ``np.loadtxt`` reads them); a line that is not 0 or 1 (a word, ``0.5``, ``nan``,
     ``2``) is an :class:`InputError` naming the file and the line."""
     try:
-        text = path.read_bytes().decode("utf-8")
+        raw = path.read_bytes()
+        text = (gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw).decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputError(f"{path}: not a text file of labels ({exc})") from None
-    except READ_ERRORS as exc:
+    except READ_ERRORS as exc:  # (a truncated .gz too)
         raise InputError(f"{path}: cannot read ({exc})") from None
     labels: list[float] = []
     for number, line in enumerate(text.splitlines(), start=1):
