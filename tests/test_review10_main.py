@@ -177,3 +177,12 @@ def test_smd_reads_a_gzip_compressed_label_file(tmp_path: Path) -> None:
     (tmp_path / "test_label" / "e.txt.gz").write_bytes(gzip.compress(b"0\n1\n0\n")[:-9])
     with pytest.raises(InputError, match=r"e\.txt\.gz: cannot read"):
         read_smd(tmp_path / "test" / "e.txt.gz")
+
+
+@pytest.mark.parametrize("mu", ["x", None, True, float("nan"), -1.0])
+def test_federated_server_names_a_bad_proximal_mu(mu: object) -> None:
+    from hourglass.detectors import AutoEncoder
+    from hourglass.distributed.federated import FederatedServer
+
+    with pytest.raises(ValueError, match="proximal_mu must be a finite number >= 0"):
+        FederatedServer(AutoEncoder(epochs=1, verbose=0), proximal_mu=mu)  # type: ignore[arg-type]
