@@ -186,3 +186,17 @@ def test_federated_server_names_a_bad_proximal_mu(mu: object) -> None:
 
     with pytest.raises(ValueError, match="proximal_mu must be a finite number >= 0"):
         FederatedServer(AutoEncoder(epochs=1, verbose=0), proximal_mu=mu)  # type: ignore[arg-type]
+
+
+def test_zero_fill_of_an_all_missing_channel_warns_nothing() -> None:
+    # numpy's "Mean of empty slice" RuntimeWarnings came out of fit (the channel is a constant 0)
+    import warnings
+
+    from hourglass.features.timeseries import TimeSeriesPreprocessor
+
+    df = pd.DataFrame({"a": np.arange(30.0), "b": np.full(30, np.nan)})
+    for scaler in ("standard", "minmax"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            out = TimeSeriesPreprocessor(fill="zero", scaler=scaler).fit(df).transform(df)
+        assert np.isfinite(out).all() and (out[:, 1] == 0).all()

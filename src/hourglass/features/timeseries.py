@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import re
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -668,7 +669,11 @@ class TimeSeriesPreprocessor:
         frame, filled = self._grid(df, cols, fitting=True)
         self.masked_ = [c for c in cols if self.missing_mask and frame[c].isna().any()]
         X = filled.to_numpy(dtype=np.float64)
-        with np.errstate(over="ignore", invalid="ignore"):  # an overflow is named below
+        with np.errstate(over="ignore", invalid="ignore"), warnings.catch_warnings():
+            # an overflow is named below; a channel with no value at all (fill="zero" of an
+            # all-missing column) gets offset 0 and scale 1 below, without numpy's "Mean of
+            # empty slice" warnings among the output
+            warnings.simplefilter("ignore", RuntimeWarning)
             if self.scaler == "standard":
                 mu, sd = np.nanmean(X, axis=0), np.nanstd(X, axis=0)
                 self.offset_, self.scale_ = mu, np.where(sd > 0, sd, 1.0)
