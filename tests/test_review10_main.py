@@ -200,3 +200,13 @@ def test_zero_fill_of_an_all_missing_channel_warns_nothing() -> None:
             warnings.simplefilter("error")
             out = TimeSeriesPreprocessor(fill="zero", scaler=scaler).fit(df).transform(df)
         assert np.isfinite(out).all() and (out[:, 1] == 0).all()
+
+
+def test_report_groups_keep_a_class_named_like_the_rest() -> None:
+    # a real class "other classes" among more than 8 was replaced by the catch-all group's rows
+    from hourglass.evaluate.report import _groups
+
+    classes = np.array(["other classes"] * 5 + [f"c{i}" for i in range(10) for _ in range(2)])
+    groups = _groups(classes, (classes != "c0").astype(int), None, ["c0"])
+    assert groups["other classes"].sum() == 5 and groups["(other classes)"].sum() == 6
+    assert sum(int(g.sum()) for g in groups.values()) == len(classes)

@@ -104,8 +104,11 @@ def _groups(classes: np.ndarray | None, y: np.ndarray, categories: Mapping[str, 
     keep = [n for n, _ in order[:max_groups]]
     out = {n: names == n for n in keep}
     rest = ~np.isin(names, keep)
-    if rest.any():
-        out["other classes"] = rest
+    if rest.any():  # named apart from a kept class called so (whose rows it replaced)
+        name = "other classes"
+        while name in out:
+            name = f"({name})"
+        out[name] = rest
     return out
 
 
