@@ -195,7 +195,7 @@ def inspect(
                             entity_col=entity_col, timestamp_col=timestamp_col, bucket=bucket or "5min",
                             aggregate=aggregate, distinct=distinct, drop=drop or [],
                             roles=parse_roles(role), scaler=scaler, json_out=json_out,
-                            entity_case=entity_case or "exact")
+                            entity_case=entity_case or "exact", skipped_rows=stats.bad_rows)
             return
         if aggregate or distinct:
             raise HourglassError("--aggregate/--distinct: only with --entity-col COLUMN")
@@ -291,7 +291,7 @@ def _inspect_entity(df: Any, spec: object, data: Path, *, label_col: str | None,
                     normal_values: list[str], entity_col: str, timestamp_col: str, bucket: str,
                     aggregate: list[str] | None, distinct: list[str] | None, drop: list[str],
                     roles: dict[str, str], scaler: str, json_out: Path | None,
-                    entity_case: str = "exact") -> None:
+                    entity_case: str = "exact", skipped_rows: int = 0) -> None:
     """``inspect --entity-col``: the per-(entity, bucket) aggregates train would build."""
     import pandas as pd
 
@@ -307,7 +307,7 @@ def _inspect_entity(df: Any, spec: object, data: Path, *, label_col: str | None,
             df, fitted_on = df.loc[normal_rows].reset_index(drop=True), int(normal_rows.sum())
     df = df.drop(columns=[c for c in drop if c in df.columns and c not in (entity_col, timestamp_col)])
     report = {"file": shown(data), "format": getattr(spec, "name", None), "label_col": label_col,
-              "fitted_on_normal_rows": fitted_on,
+              "fitted_on_normal_rows": fitted_on, "skipped_rows": skipped_rows,
               **inspect_entity(df, spec, entity_col=entity_col, timestamp_col=timestamp_col,
                                bucket=bucket, numeric=aggregate, distinct=distinct, drop=drop,
                                roles=roles, scaler=scaler, where=data, entity_case=entity_case)}
