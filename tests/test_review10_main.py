@@ -210,3 +210,15 @@ def test_report_groups_keep_a_class_named_like_the_rest() -> None:
     groups = _groups(classes, (classes != "c0").astype(int), None, ["c0"])
     assert groups["other classes"].sum() == 5 and groups["(other classes)"].sum() == 6
     assert sum(int(g.sum()) for g in groups.values()) == len(classes)
+
+
+def test_suppression_summary_shows_a_rule_names_control_characters_escaped() -> None:
+    # a rule named "bk\u001b[2J" (a TOML escape) cleared the analyst's screen in the summary line
+    from hourglass.cli._suppress import Silencer
+    from hourglass.serve.suppress import Suppressions
+
+    rules = Suppressions.parse('[[rule]]\nname = "bk\\u001b[2J"\nmatch = { ip = "10.0.0.5" }\n', "r.toml")
+    s = Silencer(rules, "flows.csv")
+    result = pd.DataFrame({"score": [9.0], "flag": [1]})
+    s.frame(pd.DataFrame({"ip": ["10.0.0.5"]}), result)
+    assert s.text() == "1 suppressed (bk\\x1b[2J: 1)"

@@ -114,8 +114,11 @@ class Silencer:
 
     def text(self) -> str:
         """``N suppressed (rule: n, ...)`` for the summary line, every rule in force named (as
-        written: the consoles print no markup)."""
+        written: the consoles print no markup; a control character, which TOML's escapes can put
+        in a name, as ``\\xNN``, as values from the data are shown)."""
+        from hourglass.cli._output import on_screen
+
         shown = list(self.counts.items())[:_SHOWN_RULES]
         more = f", {len(self.counts) - _SHOWN_RULES} more rule(s)" if len(self.counts) > _SHOWN_RULES else ""
-        rules = ", ".join(f"{name}: {n:,}" for name, n in shown) + more
+        rules = ", ".join(f"{on_screen(name)}: {n:,}" for name, n in shown) + more
         return f"{self.total:,} suppressed" + (f" ({rules})" if rules else "")
