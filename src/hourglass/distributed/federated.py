@@ -61,6 +61,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import math
 import numbers
 import os
 import re
@@ -434,9 +435,11 @@ class FederatedServer:
             if (isinstance(value, bool) or not isinstance(value, numbers.Real)
                     or not float(value).is_integer() or value < 1):
                 raise ValueError(f"{name} must be a whole number >= 1, got {value!r}")
-        if (isinstance(proximal_mu, bool) or not isinstance(proximal_mu, numbers.Real)
-                or not (float(proximal_mu) >= 0 and np.isfinite(float(proximal_mu)))):
-            # ('x' said only "could not convert string to float", naming no setting)
+        try:  # ('x' said only "could not convert string to float", naming no setting)
+            mu = float(proximal_mu)
+        except (TypeError, ValueError):
+            mu = math.nan
+        if isinstance(proximal_mu, bool) or not (mu >= 0 and math.isfinite(mu)):
             raise ValueError(f"proximal_mu must be a finite number >= 0, got {proximal_mu!r}")
         if weighting not in ("rows", "sites"):
             raise ValueError(f"weighting must be 'rows' or 'sites', got {weighting!r}")
