@@ -526,9 +526,6 @@ def _input_reader(path: Path) -> Callable[[int], bytes]:
     >>> _input_reader(p)(100)
     b'line 1\\nline 2\\n'
     """
-    import gzip
-    import zlib
-
     name = f"--input {path}"
     fd = None
     try:  # a socket, a device without its hardware (/dev/tty without a terminal): one line
@@ -541,18 +538,8 @@ def _input_reader(path: Path) -> Callable[[int], bytes]:
     if head in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 with a byte-order mark (Windows tools)
         text = io.TextIOWrapper(os.fdopen(fd, "rb"), encoding="utf-16", errors="replace", newline="")
         return _reads(lambda n: text.read(max(n // 4, 1)).encode("utf-8"), name)
-    if head != b"\x1f\x8b":  # (a named pipe's first bytes are looked at as they come)
-        plain = _reads(functools.partial(os.read, fd), name)
-        return plain if path.is_file() else _gunzip_if_gzip(plain, name)
-    gz = gzip.GzipFile(fileobj=os.fdopen(fd, "rb"))
-
-    def read(n: int) -> bytes:
-        try:
-            return gz.read1(n)
-        except (EOFError, OSError, zlib.error) as exc:
-            raise HourglassError(f"--input {path}: cannot read the gzip stream ({exc})") from None
-
-    return read
+    # gzip told by the first bytes as they come, a file's as a named pipe's
+    return _gunzip_if_gzip(_reads(functools.partial(os.read, fd), name), name)
 
 
 def _flat(row: dict[str, Any]) -> dict[str, Any]:
