@@ -547,7 +547,7 @@ class Suppressions:
                     hit[:] = False
                     break
                 if column not in coded:
-                    coded[column] = factorize_strings(df[column].reset_index(drop=True))
+                    coded[column] = factorize_strings(_as_written(df[column].reset_index(drop=True)))
                 codes, uniques = coded[column]
                 hit &= cond.test(uniques)[codes]
                 if not hit.any():
@@ -650,6 +650,21 @@ class Suppressions:
 # what reading a time can raise: an unreadable value, one past pandas' range (OutOfBoundsDatetime
 # is a ValueError), an epoch number too large for an int64
 _UNREAD = (InputError, ValueError, OverflowError)
+
+
+def _as_written(s: pd.Series) -> pd.Series:
+    """``s`` with single-precision floats (a float32 Parquet column) as their own shortest text,
+    ``0.1`` where a widening to float64 would write ``0.10000000149011612``; other columns as
+    they are.
+
+    Examples
+    --------
+    >>> _as_written(pd.Series(np.array([0.1, 3.0, np.nan], dtype=np.float32))).tolist()
+    ['0.1', '3.0', <NA>]
+    """
+    if s.dtype == np.float32 or isinstance(s.dtype, pd.Float32Dtype):
+        return s.astype("string")
+    return s
 
 
 def _ns(ts: pd.DatetimeIndex) -> np.ndarray:
