@@ -127,6 +127,7 @@ def score(
     from hourglass.ingest.sqlite import is_sqlite
     from hourglass.ingest.writers import chunk_writer
     from hourglass.pipeline import load
+    from hourglass.serve.ecs import whole_values
 
     group_by = group_columns(group_by_opts)
     setup_logging(quiet)
@@ -238,7 +239,7 @@ def score(
                                            first_row=n_rows - len(df)))
                     continue
                 for c in keep or []:
-                    result[c] = _json_whole(df[c]) if whole_ints else df[c].to_numpy()
+                    result[c] = whole_values(df[c]) if whole_ints else df[c].to_numpy()
                 if anomalies_only:
                     result = result[result["flag"] == 1]
                 writer.write(result)
@@ -352,25 +353,3 @@ def _score_grouped(pipe: Any, data: Path, output: Path, spec: Any, stats: Any, k
         logging.getLogger("hourglass").warning("%s", note)
     return (f"scored {n_rows} rows ({spec.name if spec else 'table'}), {flagged} flagged"
             f"{f', {silencer.text()}' if silencer is not None else ''}; " + grouping.summary())
-
-
-def _json_whole(col: Any) -> Any:
-    """A kept float column's values for JSON lines: a whole finite float as the whole number it
-    is (other columns as they are).
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> _json_whole(pd.Series([22.0, None, 22.5])).tolist()
-    [22, nan, 22.5]
-    """
-    import numpy as np
-
-    values = col.to_numpy()
-    if values.dtype.kind != "f":
-        return values
-    out = values.astype(object)
-    with np.errstate(invalid="ignore"):
-        is_whole = np.isfinite(values) & (np.floor(values) == values) & (np.abs(values) < 2**53)
-    out[is_whole] = values[is_whole].astype(np.int64).astype(object)  # Python ints, as whole() gives
-    return out

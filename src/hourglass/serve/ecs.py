@@ -52,7 +52,7 @@ from typing import Any
 
 __all__ = ["ECS_FIELDS", "ECS_VERSION", "SEVERITY_NUMBERS", "AlertRule", "ecs_named", "ecs_target",
            "frame_alerts",
-           "to_ecs", "with_verdict"]
+           "to_ecs", "whole_values", "with_verdict"]
 
 ECS_VERSION = "8.11.0"
 
@@ -331,6 +331,8 @@ def _ecs_value(target: str, value: Any) -> Any:
     text = str(value).strip()
     if not text or text == "-":
         return None
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        text = str(int(value))  # a CSV's id column with an empty cell reads as floats: 1000.0
     return text.lower() if target.startswith("network.") else text
 
 
@@ -629,6 +631,40 @@ def with_verdict(alert: Mapping[str, Any], detector: Any) -> dict[str, Any]:
     return out
 
 
+def whole_values(col: Any) -> Any:
+    """A float column's values with each whole finite float as the whole number it is (a CSV's
+    integer column with an empty cell reads as floats: its ``22.0`` is the ``22`` written);
+    other columns' values as they are.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> whole_values(pd.Series([22.0, None, 22.5])).tolist()
+    [22, nan, 22.5]
+    """
+    import numpy as np
+
+    values = col.to_numpy()
+    if values.dtype.kind != "f":
+        return values
+    out = values.astype(object)
+    with np.errstate(invalid="ignore"):
+        is_whole = np.isfinite(values) & (np.floor(values) == values) & (np.abs(values) < 2**53)
+    out[is_whole] = values[is_whole].astype(np.int64).astype(object)  # Python ints, as whole() gives
+    return out
+
+
+def _records(frame: Any) -> list[dict[str, Any]]:
+    """The rows of ``frame`` as dicts, a float column's whole numbers as integers
+    (:func:`whole_values`), as the JSON lines of ``hourglass score`` write them."""
+    floats = [i for i, t in enumerate(frame.dtypes) if getattr(t, "kind", "") == "f"]
+    if floats:
+        frame = frame.copy()
+        for i in floats:
+            frame.isetitem(i, whole_values(frame.iloc[:, i]))
+    return frame.to_dict("records")
+
+
 def frame_alerts(result: Any, rule: AlertRule, *, fields: Any = None, times: Any = None,
                  now: dt.datetime | None = None, named: Any = None) -> list[dict[str, Any]]:
     """ECS documents of the flagged rows of a scored frame (``hourglass score``'s columns:
@@ -656,10 +692,10 @@ def frame_alerts(result: Any, rule: AlertRule, *, fields: Any = None, times: Any
     records = result.iloc[flagged].drop(columns=["flag"]).to_dict("records")
     if fields is not None and fields.columns.has_duplicates:  # --keep a --keep a: one field
         fields = fields.loc[:, ~fields.columns.duplicated()]  # (pandas warns of each otherwise)
-    kept = fields.iloc[flagged].to_dict("records") if fields is not None else [{}] * len(flagged)
+    kept = _records(fields.iloc[flagged]) if fields is not None else [{}] * len(flagged)
     if named is not None and named.shape[1]:
         kept = [{**ecs_named(auto, rule.data_format), **own} for auto, own in
-                zip(named.iloc[flagged].to_dict("records"), kept, strict=True)]
+                zip(_records(named.iloc[flagged]), kept, strict=True)]
     docs = []
     for i, alert, extra in zip(flagged, records, kept, strict=True):
         when = times[i] if times is not None else None
