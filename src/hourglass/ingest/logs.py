@@ -30,7 +30,7 @@ import pandas as pd
 
 from hourglass._limits import MAX_LINE_BYTES, too_long
 from hourglass._params import check_numeric_params
-from hourglass._times import infer_dayfirst
+from hourglass._times import epoch_seconds, infer_dayfirst
 from hourglass.errors import InputError
 from hourglass.ingest.tables import READ_ERRORS
 
@@ -465,8 +465,9 @@ class LogParser:
     format
         ``"hdfs"``, ``"bgl"``, ``"syslog"``, ``"journald"`` (``journalctl -o json``, see
         :class:`JournaldHeader`), ``"raw"`` (the whole line is the message), or a regular
-        expression with a named group ``content`` (optionally ``timestamp``: epoch seconds or
-        date-time text, UTC unless it has an offset) for other layouts.
+        expression with a named group ``content`` (optionally ``timestamp``: an epoch time in
+        seconds, or milliseconds, microseconds or nanoseconds as its size gives, or date-time
+        text, UTC unless it has an offset) for other layouts.
     masks
         ``(NAME, regex)`` pairs applied to the message before template mining; ``None`` uses
         :data:`DEFAULT_MASKS` (block ids, IPs, hex, paths, numbers; :data:`LEGACY_MASKS` with
@@ -903,7 +904,10 @@ class LogParser:
             return np.full(n, np.nan)
         if fmt == "epoch":
             raw = pd.Series(fields["timestamp"], dtype=object)
-            v = pd.to_numeric(raw, errors="coerce").to_numpy(np.float64, copy=True)
+            # numbers in the unit their size gives, as every time column is read (epoch
+            # milliseconds were taken for seconds past the year 2262: no time at all)
+            v = epoch_seconds(pd.to_numeric(raw, errors="coerce").to_numpy(np.float64, copy=True),
+                              "timestamp")
             text = np.isnan(v) & (raw.str.strip() != "").to_numpy()
             if text.any():  # date-time text in a header regex's timestamp group, not epoch seconds
                 v[text] = _text_seconds(raw[text])
