@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from hourglass.features.sessions import EventSessions
 from hourglass.ingest.logs import LogParser
@@ -23,3 +24,15 @@ def test_epoch_milliseconds_in_a_timestamp_group_are_times() -> None:
     sessions = EventSessions(format=_STAMPED, window=2).fit(lines).sessions(lines)
     assert [len(s) for s in sessions.sequences] == [2, 3]
 
+
+def test_day_first_dates_read_alike_in_every_chunk_of_a_read() -> None:
+    """Each chunk of a log guessed its own day/month order: after a chunk whose 31/01/2024 said
+    day first, a chunk of lines all dated 01/02/2024 was read month first (2 January), so one
+    line's time depended on where a chunk began; the order a chunk told is kept for the read."""
+    lines = ([f"31/01/2024 23:59:{s:02d} open file {s}" for s in range(50, 60)]
+             + [f"01/02/2024 00:00:{s:02d} open file {s}" for s in range(10)])
+    parser = LogParser(r"^(?P<timestamp>\S+ \S+) (?P<content>.*)$")
+    whole = pd.concat(list(parser.fit_chunks(lines, chunk_size=100)))["time"].to_numpy()
+    parts = pd.concat(list(parser.parse_chunks(lines, chunk_size=10)))["time"].to_numpy()
+    np.testing.assert_array_equal(parts, whole)
+    assert parts[10] - parts[9] == 1.0  # 23:59:59 on 31 January, then midnight on 1 February
