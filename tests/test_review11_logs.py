@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
@@ -36,3 +38,19 @@ def test_day_first_dates_read_alike_in_every_chunk_of_a_read() -> None:
     parts = pd.concat(list(parser.parse_chunks(lines, chunk_size=10)))["time"].to_numpy()
     np.testing.assert_array_equal(parts, whole)
     assert parts[10] - parts[9] == 1.0  # 23:59:59 on 31 January, then midnight on 1 February
+
+
+def test_numeric_key_names_in_a_column_with_an_empty_cell(tmp_path: Path) -> None:
+    """A key column named by text (``4624``, ``login``) scored from a file whose column held only
+    numbers and one empty cell (read as floats) spelt every key ``4624.0``: all unknown."""
+    train = tmp_path / "train.csv"
+    train.write_text("user,ev\na,4624\nb,login\na,4625\nb,4624\n")
+    score = tmp_path / "score.csv"
+    score.write_text("user,ev\na,4624\nb,\na,4625\nb,4624\n")
+    pre = EventSessions(session_column="user", key_column="ev").fit(str(train))
+    assert pre.key_names_ == ["4624", "4625", "login"]
+    sessions = pre.sessions(str(score))
+    assert [s.tolist() for s in sessions.sequences] == [[1, 2], [1]]
+    assert sessions.stats["unknown_template"] == 0 and sessions.stats["events_without_key"] == 1
+    frame = pd.DataFrame({"user": ["a", "b"], "ev": [4625.0, np.nan]})  # the same in a DataFrame
+    assert [s.tolist() for s in pre.sessions(frame).sequences] == [[2]]
