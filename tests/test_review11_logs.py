@@ -54,3 +54,17 @@ def test_numeric_key_names_in_a_column_with_an_empty_cell(tmp_path: Path) -> Non
     assert sessions.stats["unknown_template"] == 0 and sessions.stats["events_without_key"] == 1
     frame = pd.DataFrame({"user": ["a", "b"], "ev": [4625.0, np.nan]})  # the same in a DataFrame
     assert [s.tolist() for s in pre.sessions(frame).sequences] == [[2]]
+
+
+def test_parameters_of_a_template_with_a_mask_named_with_underscore_or_digit() -> None:
+    """A mask named ``USER_ID`` (or ``V2``) left ``<USER_ID>`` in the template as literal text, so
+    the template never lined up with its line and an alert quoted no parameter at all."""
+    from hourglass.explain.events import _quote
+
+    parser = LogParser("raw", masks=(("USER_ID", r"uid=\d+"), ("NUM", r"\d+")))
+    lines = [f"login uid={i} from host {i + 3} ok" for i in range(3)]
+    template = parser.fit(lines).templates()[1]
+    assert template == "login <USER_ID> from host <NUM> ok"
+    assert _quote(template, "login uid=42 from host 9 ok")["parameters"] == ["uid=42", "9"]
+    # a lower-case word in angle brackets (Java's <init>) is still text, not a parameter
+    assert LogParser.parameters("at Foo.<init>(<NUM>)", "at Foo.<init>(10)") == ["10"]

@@ -986,15 +986,19 @@ class LogParser:
 
     @staticmethod
     def parameters(template: str, content: str, masked: str | None = None) -> list[str]:
-        """Values of the template's variable parts in ``content`` (empty if they do not line up).
+        """Values of the template's variable parts in ``content`` (empty if they do not line up):
+        Drain's ``<*>`` and each mask's ``<NAME>`` (capitals, digits and ``_``: a mask named
+        ``USER_ID`` or ``V2`` too, whose template gave no parameter at all).
 
         Examples
         --------
         >>> p = LogParser("raw")
         >>> p.parameters("open <*> size <NUM>", "open a.txt size 12")
         ['a.txt', '12']
+        >>> p.parameters("login <USER_ID> via <V2>", "login uid=7 via ssh2")
+        ['uid=7', 'ssh2']
         """
-        parts = re.split(r"(<\*>|<[A-Z]+>)", template)
+        parts = re.split(r"(<\*>|<[A-Z][A-Z0-9_]*>)", template)
         rx = "".join("(.*?)" if i % 2 else re.escape(s) for i, s in enumerate(parts))
         rx = re.sub(r"(\\ )+", r"\\s+", rx)
         m = re.fullmatch(rx, content.strip(), flags=re.S)
