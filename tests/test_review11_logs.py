@@ -54,6 +54,8 @@ def test_numeric_key_names_in_a_column_with_an_empty_cell(tmp_path: Path) -> Non
     assert sessions.stats["unknown_template"] == 0 and sessions.stats["events_without_key"] == 1
     frame = pd.DataFrame({"user": ["a", "b"], "ev": [4625.0, np.nan]})  # the same in a DataFrame
     assert [s.tolist() for s in pre.sessions(frame).sequences] == [[2]]
+    pre.key_names_ = ["4624.0", "4625.0", "login"]  # a model saved with floats' names scores as it did
+    assert [s.tolist() for s in pre.sessions(frame).sequences] == [[2]]
 
 
 def test_parameters_of_a_template_with_a_mask_named_with_underscore_or_digit() -> None:

@@ -244,8 +244,15 @@ class EventTables:
                                      param="key_column")
             else:
                 index = {name: i + 1 for i, name in enumerate(self.key_names_)}
-                keys = np.fromiter((index.get(v, UNKNOWN) for v in _key_text(vals).tolist()),
-                                   dtype=np.int64, count=len(vals))
+                names = _key_text(vals).tolist()
+                if pd.api.types.is_float_dtype(vals):  # a model saved when floats named keys '4624.0'
+                    old = vals.astype(str).tolist()
+                    keys = np.fromiter((index.get(v, index.get(o, UNKNOWN))
+                                        for v, o in zip(names, old, strict=True)),
+                                       dtype=np.int64, count=len(vals))
+                else:
+                    keys = np.fromiter((index.get(v, UNKNOWN) for v in names), dtype=np.int64,
+                                       count=len(vals))
                 stats["unknown_template"] += int((keys == UNKNOWN).sum())
             ev = pd.DataFrame({"key": keys})
             stats["parsed"] += len(ev)
