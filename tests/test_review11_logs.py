@@ -70,3 +70,16 @@ def test_parameters_of_a_template_with_a_mask_named_with_underscore_or_digit() -
     assert _quote(template, "login uid=42 from host 9 ok")["parameters"] == ["uid=42", "9"]
     # a lower-case word in angle brackets (Java's <init>) is still text, not a parameter
     assert LogParser.parameters("at Foo.<init>(<NUM>)", "at Foo.<init>(10)") == ["10"]
+
+
+def test_event_table_whose_first_line_nests_deep_is_one_error_line(tmp_path: Path) -> None:
+    """The look for the format's event-time field in the first record let json's RecursionError
+    out of ``train`` as a traceback; the reader's own error line now says what is wrong."""
+    from tests._cli import one_line_error
+
+    data = tmp_path / "events.jsonl"
+    data.write_text("[" * 100_000 + "]" * 100_000 + "\n" + '{"user": "a", "event": {"code": 4624}}\n' * 3)
+    out = tmp_path / "model"
+    one_line_error(["train", str(data), "--format", "winlogbeat", "--key-col", "event.code",
+                    "--session-col", "user", "--model", "deeplog", "--epochs", "1", "-o", str(out)],
+                   "nested deeper", out)

@@ -136,7 +136,7 @@ def _format_time_col(data: Path, fmt: str) -> str | None:
     lines = read_head(data).removeprefix(b"\xef\xbb\xbf").split(b"\n")
     try:
         first = json.loads(next((ln for ln in lines if ln.strip()), b""))
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: arrays nested thousands deep
         return None
     if not isinstance(first, dict) or col not in flat_record(first):
         return None
