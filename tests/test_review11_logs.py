@@ -83,3 +83,14 @@ def test_event_table_whose_first_line_nests_deep_is_one_error_line(tmp_path: Pat
     one_line_error(["train", str(data), "--format", "winlogbeat", "--key-col", "event.code",
                     "--session-col", "user", "--model", "deeplog", "--epochs", "1", "-o", str(out)],
                    "nested deeper", out)
+
+
+def test_session_labels_named_in_capitals_read_as_tsv(tmp_path: Path) -> None:
+    """``--labels LABELS.TSV`` was read as comma-separated: one column 'BlockId\\tLabel', and the
+    error said the file had no BlockId column."""
+    from hourglass.cli.logs import read_session_labels
+
+    path = tmp_path / "LABELS.TSV"
+    path.write_text("BlockId\tLabel\nblk_1\tNormal\nblk_2\tAnomaly\n")
+    got = read_session_labels(path, id_col="BlockId", label_col="Label")
+    assert got.to_dict() == {"blk_1": "Normal", "blk_2": "Anomaly"}
