@@ -136,7 +136,7 @@ def _format_time_col(data: Path, fmt: str) -> str | None:
     lines = read_head(data).removeprefix(b"\xef\xbb\xbf").split(b"\n")
     try:
         first = json.loads(next((ln for ln in lines if ln.strip()), b""))
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: arrays nested thousands deep
         return None
     if not isinstance(first, dict) or col not in flat_record(first):
         return None
@@ -250,7 +250,7 @@ def read_session_labels(path: Path, *, id_col: str, label_col: str) -> pd.Series
     """
     if not path.is_file():
         raise HourglassError(f"--labels {path}: {'is a directory' if path.is_dir() else 'no such file'}")
-    sep = "\t" if ".tsv" in path.suffixes else ","
+    sep = "\t" if ".tsv" in [s.lower() for s in path.suffixes] else ","  # LABELS.TSV too
     try:
         header = list(pd.read_csv(path, sep=sep, nrows=0).columns)
         missing = [f"{opt} {c!r}" for c, opt in ((id_col, "--id-col"), (label_col, "--label-col"))

@@ -30,7 +30,7 @@ import pandas as pd
 
 from hourglass._limits import MAX_LINE_BYTES, too_long
 from hourglass._params import check_numeric_params
-from hourglass._times import infer_dayfirst
+from hourglass._times import _Dates, epoch_seconds, infer_dayfirst
 from hourglass.errors import InputError
 from hourglass.ingest.tables import READ_ERRORS
 
@@ -465,8 +465,9 @@ class LogParser:
     format
         ``"hdfs"``, ``"bgl"``, ``"syslog"``, ``"journald"`` (``journalctl -o json``, see
         :class:`JournaldHeader`), ``"raw"`` (the whole line is the message), or a regular
-        expression with a named group ``content`` (optionally ``timestamp``: epoch seconds or
-        date-time text, UTC unless it has an offset) for other layouts.
+        expression with a named group ``content`` (optionally ``timestamp``: an epoch time in
+        seconds, or milliseconds, microseconds or nanoseconds as its size gives, or date-time
+        text, UTC unless it has an offset) for other layouts.
     masks
         ``(NAME, regex)`` pairs applied to the message before template mining; ``None`` uses
         :data:`DEFAULT_MASKS` (block ids, IPs, hex, paths, numbers; :data:`LEGACY_MASKS` with
@@ -807,6 +808,7 @@ class LogParser:
         if int(chunk_size) < 1:
             raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
         self._syslog_clock: tuple[int, int] | None = None  # a BSD header's year: see _syslog_years
+        self._dayfirst: bool | None = None  # numeric dates' day/month order: see _stamp_seconds
         stats = self.stats_ = ParseStats()
         header = self._compiled.header
         records = isinstance(header, JournaldHeader)  # MESSAGE bytes that are not UTF-8: counted
@@ -903,10 +905,13 @@ class LogParser:
             return np.full(n, np.nan)
         if fmt == "epoch":
             raw = pd.Series(fields["timestamp"], dtype=object)
-            v = pd.to_numeric(raw, errors="coerce").to_numpy(np.float64, copy=True)
+            # numbers in the unit their size gives, as every time column is read (epoch
+            # milliseconds were taken for seconds past the year 2262: no time at all)
+            v = epoch_seconds(pd.to_numeric(raw, errors="coerce").to_numpy(np.float64, copy=True),
+                              "timestamp")
             text = np.isnan(v) & (raw.str.strip() != "").to_numpy()
             if text.any():  # date-time text in a header regex's timestamp group, not epoch seconds
-                v[text] = _text_seconds(raw[text])
+                v[text] = self._stamp_seconds(raw[text])
             return np.where(np.abs(v) < 9.2e9, v, np.nan)  # beyond year 2262 is no time stamp
         if self.format == "hdfs":
             text = pd.Series(fields["date"]) + " " + pd.Series(fields["time"])
@@ -922,8 +927,17 @@ class LogParser:
         out = secs.to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
         stamped = (pd.Series(fields.get("timestamp", [""] * n), dtype=object) != "").to_numpy()
         if stamped.any():  # syslog with RFC 3339 time stamps
-            out[stamped] = _text_seconds(pd.Series(fields["timestamp"], dtype=object)[stamped])
+            out[stamped] = self._stamp_seconds(pd.Series(fields["timestamp"], dtype=object)[stamped])
         return out
+
+    def _stamp_seconds(self, text: pd.Series) -> np.ndarray:
+        """:func:`_text_seconds` of one chunk's time stamps, numeric day/month dates read in the
+        order an earlier chunk of the read told (``01/02/2024`` in a chunk of one day was read
+        month first, 2 January, after a chunk whose ``31/01/2024`` said day first: the same
+        text dated a month apart by where a chunk of the file began)."""
+        secs, order = _text_times(text, getattr(self, "_dayfirst", None))
+        self._dayfirst = order
+        return secs
 
     def _syslog_years(self, month: np.ndarray, day: np.ndarray) -> np.ndarray:
         """The year of each BSD syslog line (``Feb 29 00:00:01`` has none). The first line is
@@ -972,15 +986,19 @@ class LogParser:
 
     @staticmethod
     def parameters(template: str, content: str, masked: str | None = None) -> list[str]:
-        """Values of the template's variable parts in ``content`` (empty if they do not line up).
+        """Values of the template's variable parts in ``content`` (empty if they do not line up):
+        Drain's ``<*>`` and each mask's ``<NAME>`` (capitals, digits and ``_``: a mask named
+        ``USER_ID`` or ``V2`` too, whose template gave no parameter at all).
 
         Examples
         --------
         >>> p = LogParser("raw")
         >>> p.parameters("open <*> size <NUM>", "open a.txt size 12")
         ['a.txt', '12']
+        >>> p.parameters("login <USER_ID> via <V2>", "login uid=7 via ssh2")
+        ['uid=7', 'ssh2']
         """
-        parts = re.split(r"(<\*>|<[A-Z]+>)", template)
+        parts = re.split(r"(<\*>|<[A-Z][A-Z0-9_]*>)", template)
         rx = "".join("(.*?)" if i % 2 else re.escape(s) for i, s in enumerate(parts))
         rx = re.sub(r"(\\ )+", r"\\s+", rx)
         m = re.fullmatch(rx, content.strip(), flags=re.S)
@@ -1046,7 +1064,7 @@ class _Counted:
 _CLF_DATE = re.compile(r"(\d{1,2}/[A-Za-z]{3}/\d{4}):(?=\d)")
 
 
-def _text_seconds(text: pd.Series) -> np.ndarray:
+def _text_seconds(text: pd.Series, dayfirst: bool | None = None) -> np.ndarray:
     """Seconds since the epoch (UTC; a time without an offset is taken as UTC) of date-time
     text such as ``2015-07-29 17:41:44,747`` (a comma before the milliseconds, as log4j writes
     it) or ``10/Oct/2000:13:55:36 -0700`` (web servers' common log format); NaN where unreadable.
@@ -1059,7 +1077,17 @@ def _text_seconds(text: pd.Series) -> np.ndarray:
     [10.0]
     >>> _text_seconds(pd.Series(["01/02/1970 00:00", "13/02/1970 00:00"])).tolist()  # day first
     [2678400.0, 3715200.0]
+    >>> _text_seconds(pd.Series(["01/02/1970 00:00"]), dayfirst=True).tolist()  # an order given
+    [2678400.0]
     """
+    return _text_times(text, dayfirst)[0]
+
+
+def _text_times(text: pd.Series, dayfirst: bool | None) -> tuple[np.ndarray, bool | None]:
+    """:func:`_text_seconds` of ``text`` with numeric day/month dates read in the order
+    ``dayfirst`` (``None``: the order the values give), and ``dayfirst`` or else the order the
+    values told (a day or month above 12; ``None`` where none did: an order only guessed from
+    dates of 12 or less is not carried on)."""
     clean = text.astype(str).str.strip().str.replace(r"(\d:\d\d),(\d+)", r"\1.\2", regex=True)
     with warnings.catch_warnings():  # pandas: "could not infer format" for mixed layouts
         warnings.simplefilter("ignore")
@@ -1069,10 +1097,16 @@ def _text_seconds(text: pd.Series) -> np.ndarray:
             clean = clean.where(~clf, clean.str.replace(_CLF_DATE, r"\1 ", n=1, regex=True))
         # numeric day/month dates in one order for the whole chunk, from its values (as the table
         # reader settles it): each value's own guess read 01/02 as 2 January after 13/02
-        try:
-            order = {} if (first := infer_dayfirst(clean, "timestamp")) is None else {"dayfirst": first}
-        except InputError:  # both orders in one chunk: each value read as it reads
-            order = {}
+        told = dayfirst
+        if dayfirst is None:
+            try:
+                dayfirst = infer_dayfirst(clean, "timestamp")
+            except InputError:  # both orders in one chunk: each value read as it reads
+                dayfirst = None
+            if dayfirst is not None:
+                dates = _Dates(clean)
+                told = dayfirst if len(dates.day_rows) or len(dates.month_rows) else None
+        order = {} if dayfirst is None else {"dayfirst": dayfirst}
         # the first value's layout: vectorised; in microseconds throughout (a layout read later
         # may have a fraction where the first had whole seconds: pandas keeps each one's unit)
         t = pd.to_datetime(clean, errors="coerce", utc=True, **order).dt.as_unit("us")
@@ -1090,7 +1124,7 @@ def _text_seconds(text: pd.Series) -> np.ndarray:
             t[rest] = pd.to_datetime(clean[rest], errors="coerce", utc=True, format="mixed",
                                      **order).dt.as_unit("us")
     secs = (t - pd.Timestamp("1970-01-01", tz="UTC")).dt.total_seconds()
-    return secs.to_numpy(dtype=np.float64, na_value=np.nan)
+    return secs.to_numpy(dtype=np.float64, na_value=np.nan), told
 
 
 def file_lines(path: str | os.PathLike[str]) -> Iterable[str]:

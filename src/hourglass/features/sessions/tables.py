@@ -18,7 +18,7 @@ import pandas as pd
 
 from hourglass._times import _MAX_EPOCH_S, epoch_seconds
 from hourglass.errors import InputError, NotFittedError
-from hourglass.features.sessions.grouping import SessionGrouper, Sessions
+from hourglass.features.sessions.grouping import SessionGrouper, Sessions, _whole_ids
 from hourglass.ingest.logs import UNKNOWN, LogParser
 
 __all__ = ["EventTables", "timeless_text"]
@@ -40,6 +40,19 @@ def timeless_text(stats: dict[str, Any], column: str | None) -> str:
     first = stats.get("first_without_time")
     return (f"{n} {'row' if n == 1 else 'rows'} had no readable time in {column!r}"
             + (f" (first: {first})" if first else ""))
+
+
+def _key_text(vals: pd.Series) -> pd.Series:
+    """Key values as the text of their names: a whole number in a float column (a numeric column
+    with an empty cell reads as floats) is written as an integer, ``4624``, as in a column
+    without one (``4624.0`` named a key of its own, unknown to a model trained on ``4624``).
+
+    Examples
+    --------
+    >>> _key_text(pd.Series([4624.0, 1.5])).tolist(), _key_text(pd.Series([4624, 7])).tolist()
+    (['4624', '1.5'], ['4624', '7'])
+    """
+    return _whole_ids(vals).astype(str)
 
 
 class EventTables:
@@ -231,8 +244,15 @@ class EventTables:
                                      param="key_column")
             else:
                 index = {name: i + 1 for i, name in enumerate(self.key_names_)}
-                keys = np.fromiter((index.get(v, UNKNOWN) for v in vals.astype(str).tolist()),
-                                   dtype=np.int64, count=len(vals))
+                names = _key_text(vals).tolist()
+                if pd.api.types.is_float_dtype(vals):  # a model saved when floats named keys '4624.0'
+                    old = vals.astype(str).tolist()
+                    keys = np.fromiter((index.get(v, index.get(o, UNKNOWN))
+                                        for v, o in zip(names, old, strict=True)),
+                                       dtype=np.int64, count=len(vals))
+                else:
+                    keys = np.fromiter((index.get(v, UNKNOWN) for v in names), dtype=np.int64,
+                                       count=len(vals))
                 stats["unknown_template"] += int((keys == UNKNOWN).sum())
             ev = pd.DataFrame({"key": keys})
             stats["parsed"] += len(ev)
@@ -274,8 +294,8 @@ class EventTables:
                              f"(key_column) must hold keys >= 0, found {vals.iloc[i]}",
                              param="key_column")
         codes, uniques = pd.factorize(vals)
-        seen = self._seen_names  # names as scoring spells them (``astype(str)``)
-        names = pd.Series(uniques, dtype=vals.dtype).astype(str).tolist()
+        seen = self._seen_names  # names as scoring spells them (_key_text)
+        names = _key_text(pd.Series(uniques, dtype=vals.dtype)).tolist()
         lut = np.array([seen.setdefault(n, len(seen)) for n in names], dtype=np.int64)
         return lut[codes] if len(codes) else np.zeros(0, np.int64)
 
