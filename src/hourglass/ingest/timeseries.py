@@ -197,7 +197,8 @@ def _labels(path: Path) -> np.ndarray:
     ``2``) is an :class:`InputError` naming the file and the line."""
     try:
         raw = path.read_bytes()
-        text = (gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw).decode("utf-8")
+        # utf-8-sig: a byte-order mark (a file saved by a Windows editor) is no part of line 1
+        text = (gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw).decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InputError(f"{path}: not a text file of labels ({exc})") from None
     except READ_ERRORS as exc:  # (a truncated .gz too)
@@ -235,7 +236,7 @@ def read_interpretation_labels(path: str | os.PathLike[str], *, end_inclusive: b
     out = []
     opener = gzip.open if str(path).endswith(".gz") else open
     try:
-        with opener(path, "rt", encoding="utf-8") as fh:
+        with opener(path, "rt", encoding="utf-8-sig") as fh:  # (a byte-order mark: not line 1's)
             for lineno, line in enumerate(fh, 1):
                 line = line.strip()
                 if not line:

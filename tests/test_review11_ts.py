@@ -1,0 +1,26 @@
+"""Time series: datasets, preprocessing, window detectors and their CLI: regression tests."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pytest
+
+from hourglass.ingest.timeseries import read_interpretation_labels, read_smd
+
+
+@pytest.mark.parametrize("gz", [False, True])
+def test_label_files_with_a_byte_order_mark_read(tmp_path: Path, gz: bool) -> None:
+    # a test_label file saved with a BOM was refused: "line 1: ... got '\ufeff0'"
+    (tmp_path / "test").mkdir()
+    (tmp_path / "test_label").mkdir()
+    (tmp_path / "test" / "e.txt").write_text("0.1,0.2\n0.3,0.4\n")
+    text = "\ufeff0\r\n1\r\n".encode()
+    name = tmp_path / "test_label" / ("e.txt.gz" if gz else "e.txt")
+    name.write_bytes(gzip.compress(text) if gz else text)
+    assert read_smd(tmp_path / "test" / "e.txt")["label"].tolist() == [0, 1]
+    ranges = tmp_path / ("i.txt.gz" if gz else "i.txt")
+    raw = "\ufeff5-7:1,3\n".encode()
+    ranges.write_bytes(gzip.compress(raw) if gz else raw)
+    assert read_interpretation_labels(ranges) == [(5, 8, [1, 3])]
