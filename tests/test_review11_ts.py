@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import gzip
+import json
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
-from hourglass.ingest.timeseries import read_interpretation_labels, read_smd
+from hourglass.ingest.timeseries import read_interpretation_labels, read_nab, read_smd
 
 
 @pytest.mark.parametrize("gz", [False, True])
@@ -24,3 +27,17 @@ def test_label_files_with_a_byte_order_mark_read(tmp_path: Path, gz: bool) -> No
     raw = "\ufeff5-7:1,3\n".encode()
     ranges.write_bytes(gzip.compress(raw) if gz else raw)
     assert read_interpretation_labels(ranges) == [(5, 8, [1, 3])]
+
+
+def test_a_gzipped_nab_series_finds_its_windows(tmp_path: Path) -> None:
+    # realX/s.csv.gz looked for the key 'realX/s.csv.gz': "no windows" for a series read fine
+    data = tmp_path / "data" / "realX"
+    data.mkdir(parents=True)
+    (tmp_path / "labels").mkdir()
+    (tmp_path / "labels" / "combined_windows.json").write_text(
+        json.dumps({"realX/s.csv": [["2024-01-01 00:10:00", "2024-01-01 00:20:00"]]}))
+    t = pd.date_range("2024-01-01", periods=10, freq="5min")
+    frame = pd.DataFrame({"timestamp": t.astype(str), "value": np.arange(10.0)})
+    with gzip.open(data / "s.csv.gz", "wt") as fh:
+        frame.to_csv(fh, index=False)
+    assert read_nab(data / "s.csv.gz")["label"].tolist() == [0, 0, 1, 1, 1, 0, 0, 0, 0, 0]

@@ -87,7 +87,8 @@ def read_nab(path: str | os.PathLike[str], windows: str | os.PathLike[str] | Non
 
     ``windows`` is ``combined_windows.json``; by default it is looked up as
     ``labels/combined_windows.json`` in the folders above the file, and the series' key is its
-    path relative to the ``data`` folder (``realKnownCause/nyc_taxi.csv``). With
+    path relative to the ``data`` folder (``realKnownCause/nyc_taxi.csv``, also for a gzipped
+    ``nyc_taxi.csv.gz``). With
     ``need_labels=False`` (scoring new data), a series without windows (no windows file, or
     none for it) is read without a ``label`` column instead of refused.
     """
@@ -111,6 +112,8 @@ def read_nab(path: str | os.PathLike[str], windows: str | os.PathLike[str] | Non
         raise InputError(f"{wpath}: expected a JSON object of series -> windows (NAB's "
                          f"combined_windows.json), found a JSON {type(table).__name__}")
     key = f"{p.parent.name}/{p.name}"
+    if key not in table and key.lower().endswith(".gz"):  # a gzip-compressed copy: the series' key
+        key = key[:-3]
     if key not in table and not need_labels:
         return df
     if key not in table:
