@@ -10,6 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from hourglass.errors import InputError
+from hourglass.features.timeseries import TimeSeriesPreprocessor
 from hourglass.ingest.timeseries import read_interpretation_labels, read_nab, read_smd
 
 
@@ -41,3 +43,14 @@ def test_a_gzipped_nab_series_finds_its_windows(tmp_path: Path) -> None:
     with gzip.open(data / "s.csv.gz", "wt") as fh:
         frame.to_csv(fh, index=False)
     assert read_nab(data / "s.csv.gz")["label"].tolist() == [0, 0, 1, 1, 1, 0, 0, 0, 0, 0]
+
+
+@pytest.mark.parametrize("columns", [None, ("x",)])
+def test_complex_channels_are_an_input_error(columns: tuple[str, ...] | None) -> None:
+    # the imaginary parts were dropped with only numpy's ComplexWarning among the output
+    df = pd.DataFrame({"a": np.arange(6.0), "x": np.arange(6) + 1j})
+    with pytest.raises(InputError, match=r"column 'x': holds complex numbers"):
+        TimeSeriesPreprocessor(columns=columns).fit(df)
+    fitted = TimeSeriesPreprocessor().fit(df.assign(x=np.arange(6.0)))
+    with pytest.raises(InputError, match=r"column 'x': holds complex numbers"):
+        fitted.transform(df)
