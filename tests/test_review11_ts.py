@@ -54,3 +54,16 @@ def test_complex_channels_are_an_input_error(columns: tuple[str, ...] | None) ->
     fitted = TimeSeriesPreprocessor().fit(df.assign(x=np.arange(6.0)))
     with pytest.raises(InputError, match=r"column 'x': holds complex numbers"):
         fitted.transform(df)
+
+
+def test_warm_start_of_a_nab_model_reads_new_data_without_windows(tmp_path: Path) -> None:
+    # a warm start (and its --replay-data) refused a new normal NAB recording for having no
+    # labels/combined_windows.json, which --extra-normal, score and explain read unlabelled
+    from hourglass.cli.warm import _normal_series
+
+    t = pd.date_range("2024-02-01", periods=50, freq="5min")
+    new = tmp_path / "s2.csv"
+    pd.DataFrame({"timestamp": t.astype(str), "value": np.sin(np.arange(50.0))}).to_csv(new, index=False)
+    for train_part in (False, True):  # the parent's reader, or --dataset nab
+        part = _normal_series(new, "nab", train_part, "label", None, str(new))
+        assert len(part) == 50 and "label" not in part.columns
