@@ -67,3 +67,39 @@ def test_warm_start_of_a_nab_model_reads_new_data_without_windows(tmp_path: Path
     for train_part in (False, True):  # the parent's reader, or --dataset nab
         part = _normal_series(new, "nab", train_part, "label", None, str(new))
         assert len(part) == 50 and "label" not in part.columns
+
+
+def _series(n: int) -> pd.DataFrame:
+    return pd.DataFrame({"cpu": np.sin(np.arange(n) / 5.0)})
+
+
+def test_extra_normal_keeps_the_validation_fraction_asked_for(tmp_path: Path) -> None:
+    # the share scaled to the joined series for the fit stayed the model's: the model card said
+    # 0.02 for 0.1 of DATA's rows, and a warm start of it held out 8 of 400 new steps, not 40
+    from hourglass.cli.timeseries import train_timeseries
+
+    _series(100).to_csv(tmp_path / "own.csv", index=False)
+    _series(400).to_csv(tmp_path / "extra.csv", index=False)
+    pipe = train_timeseries(
+        tmp_path / "own.csv", dataset=None, model="lstm-ae",
+        params={"window": 8, "hidden": 4, "epochs": 1, "verbose": 0}, threshold=None,
+        timestamp_col=None, freq=None, fill=None, fill_limit=None, label_col=None, drop=[],
+        extra_normal=[tmp_path / "extra.csv"])
+    assert len(pipe.detector_.val_index_) == 10  # 10% of DATA's 100 rows
+    assert pipe.detector_.validation_fraction == 0.1
+    assert pipe.info["held_out"]["fraction"] == 0.1
+    warm = pipe.warm_start(_series(400), epochs=1)
+    assert len(warm.detector_.val_index_) == 40
+
+
+def test_warm_start_with_replay_keeps_the_validation_fraction_asked_for() -> None:
+    from hourglass import Pipeline
+    from hourglass.detectors import LSTMAutoEncoder
+
+    pipe = Pipeline(LSTMAutoEncoder(window=8, hidden=4, epochs=1, verbose=0),
+                    features=TimeSeriesPreprocessor()).fit(_series(200))
+    warm = pipe.warm_start(_series(100), replay=_series(300), epochs=1)
+    assert len(warm.detector_.val_index_) == 10  # 10% of the 100 new steps
+    assert warm.detector_.validation_fraction == 0.1
+    again = warm.warm_start(_series(400), epochs=1)  # it compounded: 0.1 * 100 / 400 = 0.025
+    assert len(again.detector_.val_index_) == 40
