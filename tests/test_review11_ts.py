@@ -103,3 +103,19 @@ def test_warm_start_with_replay_keeps_the_validation_fraction_asked_for() -> Non
     assert warm.detector_.validation_fraction == 0.1
     again = warm.warm_start(_series(400), epochs=1)  # it compounded: 0.1 * 100 / 400 = 0.025
     assert len(again.detector_.val_index_) == 40
+
+
+@pytest.mark.parametrize("window", [float("inf"), float("nan"), -float("inf")])
+def test_a_window_that_is_no_number_of_steps_is_named(tmp_path: Path, window: float) -> None:
+    # --window inf ended in an OverflowError traceback, --window nan in "cannot convert float NaN
+    # to integer"
+    from hourglass.cli.timeseries import train_command
+    from hourglass.errors import HourglassError
+
+    _series(50).to_csv(tmp_path / "s.csv", index=False)
+    with pytest.raises(HourglassError, match=r"^--window: a time-series window is a whole number"):
+        train_command(tmp_path / "s.csv", tmp_path / "m", dataset=None, model="lstm-ae",
+                      epochs=1, batch_size=None, lr=None, window=window, threshold=None, seed=0,
+                      device="cpu", params=[], timestamp_col=None, freq=None, fill=None,
+                      fill_limit=None, label_col=None, drop=[], quiet=True)
+    assert not (tmp_path / "m").exists()

@@ -379,7 +379,8 @@ def train_command(
 ) -> Pipeline:
     """``hourglass train`` for a time-series model: check everything, train, save."""
     cls = registry.get(model)
-    if window is not None and (window != int(window) or window < 2):
+    if window is not None and (not np.isfinite(window) or window != int(window) or window < 2):
+        # (int() of inf raised OverflowError, a traceback; of nan a line naming no option)
         raise HourglassError(f"--window: a time-series window is a whole number of steps "
                              f">= 2, got {window:g}")
     kwargs = model_params(cls, model, seed=seed, device=device, quiet=quiet, epochs=epochs,
