@@ -226,7 +226,11 @@ def _fit_with_extra(pipe: Pipeline, own: pd.DataFrame, extras: list[pd.DataFrame
     frac = float(pipe.detector_.get_params().get("validation_fraction", 0.0))
     pipe.detector_.set_params(validation_fraction=frac * len(X_own) / len(X))
     assert isinstance(pipe.detector_, WindowDetector)  # --extra-normal: time-series models only
-    pipe.detector_.fit(X, seams=seams)
+    try:
+        pipe.detector_.fit(X, seams=seams)
+    finally:  # the share asked for (of DATA's rows), not of this joined series: what the model
+        # card says and what a warm start of the saved model holds out of its new series
+        pipe.detector_.set_params(validation_fraction=frac)
     pipe.info["n_train_rows"] = len(X)  # time steps, the extra recordings' included
     pipe.info["threshold_fit"] = threshold_fit_info(pipe.detector_)
     pipe.info.setdefault("n_features", len(pipe.features_.feature_names_))
@@ -375,7 +379,8 @@ def train_command(
 ) -> Pipeline:
     """``hourglass train`` for a time-series model: check everything, train, save."""
     cls = registry.get(model)
-    if window is not None and (window != int(window) or window < 2):
+    if window is not None and (not np.isfinite(window) or window != int(window) or window < 2):
+        # (int() of inf raised OverflowError, a traceback; of nan a line naming no option)
         raise HourglassError(f"--window: a time-series window is a whole number of steps "
                              f">= 2, got {window:g}")
     kwargs = model_params(cls, model, seed=seed, device=device, quiet=quiet, epochs=epochs,

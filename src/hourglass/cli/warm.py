@@ -330,7 +330,9 @@ def _normal_series(path: Path, reader: str | None, train_part: bool, label: str 
     from hourglass.cli import timeseries as ts_cli
     from hourglass.ingest import label_strings
 
-    df = ts_cli.read_series(path, reader)
+    # normal data to train on: a NAB series without label windows is read unlabelled, as
+    # --extra-normal and score read one (with windows, its labelled anomalies are refused below)
+    df = ts_cli.read_series(path, reader, need_labels=False)
     if label_col is not None and label_col not in df.columns:
         raise HourglassError(f"{what}: no label column {label_col!r}")
     part = df

@@ -313,6 +313,8 @@ def epoch_channel(name: str, s: pd.Series) -> str | None:
 def _epoch_unit(name: str, s: pd.Series) -> tuple[str, str] | None:
     """:func:`epoch_channel`'s finding as ``(unit, why)``: the epoch unit (``second``,
     ``millisecond`` ...) and why; ``None`` when the column is no epoch time."""
+    if pd.api.types.is_complex_dtype(s):  # no time (and refused as a channel by _frame)
+        return None
     v = pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
     if len(v) < 3 or not np.isfinite(v).all() or not (v == np.round(v)).all():
         return None
@@ -472,6 +474,9 @@ class TimeSeriesPreprocessor:
         values = {}
         for c in cols:
             s = df[c]
+            if pd.api.types.is_complex_dtype(s):  # float64 would drop the imaginary parts unsaid
+                raise InputError(f"column {c!r}: holds complex numbers (dtype {s.dtype}); expected "
+                                 "real numbers")
             if not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
                 conv = pd.to_numeric(s, errors="coerce")
                 bad = conv.isna() & s.notna()

@@ -87,7 +87,8 @@ def read_nab(path: str | os.PathLike[str], windows: str | os.PathLike[str] | Non
 
     ``windows`` is ``combined_windows.json``; by default it is looked up as
     ``labels/combined_windows.json`` in the folders above the file, and the series' key is its
-    path relative to the ``data`` folder (``realKnownCause/nyc_taxi.csv``). With
+    path relative to the ``data`` folder (``realKnownCause/nyc_taxi.csv``, also for a gzipped
+    ``nyc_taxi.csv.gz``). With
     ``need_labels=False`` (scoring new data), a series without windows (no windows file, or
     none for it) is read without a ``label`` column instead of refused.
     """
@@ -111,6 +112,8 @@ def read_nab(path: str | os.PathLike[str], windows: str | os.PathLike[str] | Non
         raise InputError(f"{wpath}: expected a JSON object of series -> windows (NAB's "
                          f"combined_windows.json), found a JSON {type(table).__name__}")
     key = f"{p.parent.name}/{p.name}"
+    if key not in table and key.lower().endswith(".gz"):  # a gzip-compressed copy: the series' key
+        key = key[:-3]
     if key not in table and not need_labels:
         return df
     if key not in table:
@@ -197,7 +200,8 @@ def _labels(path: Path) -> np.ndarray:
     ``2``) is an :class:`InputError` naming the file and the line."""
     try:
         raw = path.read_bytes()
-        text = (gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw).decode("utf-8")
+        # utf-8-sig: a byte-order mark (a file saved by a Windows editor) is no part of line 1
+        text = (gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw).decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InputError(f"{path}: not a text file of labels ({exc})") from None
     except READ_ERRORS as exc:  # (a truncated .gz too)
@@ -235,7 +239,7 @@ def read_interpretation_labels(path: str | os.PathLike[str], *, end_inclusive: b
     out = []
     opener = gzip.open if str(path).endswith(".gz") else open
     try:
-        with opener(path, "rt", encoding="utf-8") as fh:
+        with opener(path, "rt", encoding="utf-8-sig") as fh:  # (a byte-order mark: not line 1's)
             for lineno, line in enumerate(fh, 1):
                 line = line.strip()
                 if not line:

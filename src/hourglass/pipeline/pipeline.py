@@ -320,6 +320,7 @@ class Pipeline:
         entity = getattr(self.features_, "output", "tabular") == "entity"
         n_new = len(X) if events or entity or not isinstance(df, pd.DataFrame) else len(df)
         replayed = None
+        asked = {**det.get_params(), **params}.get("validation_fraction")
         if replay is not None:
             X, params, replayed = self._with_replay(X, replay, params)
         old = det.threshold_
@@ -329,6 +330,9 @@ class Pipeline:
         new.features_ = features_from_dict(self.features_.to_dict())  # frozen: a copy of the fitted state
         val = new._validation_rows(X_val, y_val)
         new.detector_ = det.warm_start(X, y, threshold=None if needs_labels else rule, **params)
+        if replayed is not None and asked is not None:  # the share asked for, of the new steps
+            # (scaled to the joined series for this fit only): a later warm start holds out as much
+            new.detector_.set_params(validation_fraction=asked)
         # the parent's re-threshold is no record of this model: retrained, its threshold refitted
         new.info = {k: v for k, v in self.info.items()
                     if k not in ("versions", "threshold_fit", "fit_seconds", "warm_start", "torch_threads",
