@@ -19,3 +19,23 @@ def test_regularised_autoencoders_take_batch_size_auto(cls: type) -> None:
     assert det._train_config(72).batch_size == 32
     with pytest.raises(ValueError, match="batch_size must be 'auto' or an integer"):
         cls(hidden=(4, 2), batch_size="big", epochs=1, verbose=0, device="cpu").fit(_rows())
+
+
+def test_autoencoder_scores_a_feature_of_huge_spread() -> None:
+    # standardisation makes it a normal input, but the folded scorer squared the raw error:
+    # inf for every row past a spread of ~1.8e19, and fit failed on its held-out scores
+    import torch
+
+    from hourglass.detectors import AutoEncoder
+
+    X = _rows(300)
+    X[:, 2] = (np.random.default_rng(1).normal(size=300) * 1e20).astype(np.float32)
+    ae = AutoEncoder(hidden=(4, 2), epochs=2, verbose=0, device="cpu").fit(X)
+    s = ae.score(X[:5])
+    with torch.no_grad():
+        plain = ae.module_.score((torch.from_numpy(ae._model_input(X[:5])),)).numpy()
+        exported = ae.score_module()(torch.from_numpy(X[:5])).numpy()
+    assert np.isfinite(s).all()
+    np.testing.assert_allclose(s, plain, rtol=1e-4)
+    np.testing.assert_allclose(exported, plain, rtol=1e-4)
+    assert ae.predict(X[:5]).shape == (5,)
