@@ -39,3 +39,13 @@ def test_autoencoder_scores_a_feature_of_huge_spread() -> None:
     np.testing.assert_allclose(s, plain, rtol=1e-4)
     np.testing.assert_allclose(exported, plain, rtol=1e-4)
     assert ae.predict(X[:5]).shape == (5,)
+
+
+@pytest.mark.parametrize("epochs", ["abc", [3], "3"])
+def test_ensemble_epochs_of_another_kind_is_named(epochs: object) -> None:
+    # float('abc') or float([3]) spoke instead: no parameter named, a TypeError for the list
+    from hourglass.detectors import Ensemble
+
+    ens = Ensemble(detectors=(("autoencoder", {"hidden": (4, 2)}),), epochs=epochs, verbose=0)
+    with pytest.raises(ValueError, match=r"^epochs must be None or an integer >= 1"):
+        ens.validate_params()
