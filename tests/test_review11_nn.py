@@ -49,3 +49,15 @@ def test_ensemble_epochs_of_another_kind_is_named(epochs: object) -> None:
     ens = Ensemble(detectors=(("autoencoder", {"hidden": (4, 2)}),), epochs=epochs, verbose=0)
     with pytest.raises(ValueError, match=r"^epochs must be None or an integer >= 1"):
         ens.validate_params()
+
+
+def test_ensemble_says_which_member_diverged() -> None:
+    # "training diverged ...; lower the learning rate" did not say whose learning rate
+    from hourglass.detectors import Ensemble
+    from hourglass.nn.training import TrainingDiverged
+
+    ens = Ensemble(detectors=(("autoencoder", {"hidden": (4, 2)}),
+                              ("deep-svdd", {"hidden": (4, 2), "lr": 1e30})),
+                   epochs=2, verbose=0, device="cpu")
+    with pytest.raises(TrainingDiverged, match=r"^detectors\[1\] \(deep-svdd\): training diverged"):
+        ens.fit(_rows())

@@ -11,6 +11,7 @@ import torch
 from hourglass.detectors import registry
 from hourglass.detectors.base import BaseDetector
 from hourglass.errors import InputError
+from hourglass.nn.training import TrainingDiverged
 from hourglass.thresholds import Threshold
 
 __all__ = ["Ensemble"]
@@ -200,6 +201,8 @@ class Ensemble(BaseDetector):
                 self._fit_member(m, X, y, labelled)
             except InputError as exc:  # which member: its own split or threshold can fail
                 raise InputError(f"detectors[{i}] ({_label(m)}): {exc}") from None
+            except TrainingDiverged as exc:  # which member's learning rate to lower
+                raise TrainingDiverged(f"detectors[{i}] ({_label(m)}): {exc}") from None
         self.members_ = members
         self._calibrate()
 
