@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 import math
 import numbers
+import re
 from typing import Any
 
 __all__ = ["check_numeric_params"]
@@ -25,7 +26,7 @@ def _check_type(name: str, value: object, default: object, prefix: str,
         return
     if isinstance(default, bool) and not isinstance(value, bool | numbers.Integral):
         raise error(f"{prefix}{name} must be true or false, got {value!r}")
-    if isinstance(value, str) and "str" in str(annotation):
+    if isinstance(value, str) and "str" in re.findall(r"\w+", str(annotation)):
         return
     if _is_number(default) and not isinstance(value, numbers.Real):
         raise error(f"{prefix}{name} must be a number, got {value!r}")
