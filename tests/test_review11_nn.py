@@ -61,3 +61,18 @@ def test_ensemble_says_which_member_diverged() -> None:
                    epochs=2, verbose=0, device="cpu")
     with pytest.raises(TrainingDiverged, match=r"^detectors\[1\] \(deep-svdd\): training diverged"):
         ens.fit(_rows())
+
+
+def test_deep_svdd_validate_params_refuses_a_bounded_activation_after_fit() -> None:
+    # validate_params passed on a fitted detector set to tanh, and the next fit refused it
+    from hourglass.detectors import DeepSVDD
+
+    det = DeepSVDD(hidden=(4, 2), epochs=1, verbose=0, device="cpu").fit(_rows())
+    det.set_params(activation="tanh")
+    with pytest.raises(ValueError, match="activation='tanh' is bounded"):
+        det.validate_params()
+    # a network trained with it (saved before the check) still continues training as it was made
+    legacy = DeepSVDD(hidden=(4, 2), epochs=1, verbose=0, device="cpu")
+    meta, arrays = det.set_params(activation="leaky_relu").get_state()
+    legacy.set_params(activation="tanh").set_state(meta, arrays)
+    assert legacy.warm_start(_rows(seed=1), epochs=1).score(_rows(5)).shape == (5,)
