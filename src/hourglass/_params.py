@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 import math
 import numbers
+import re
 from typing import Any
 
 __all__ = ["check_numeric_params"]
@@ -15,14 +16,18 @@ def _is_number(value: object) -> bool:
 
 
 def _check_type(name: str, value: object, default: object, prefix: str,
-                error: type[Exception]) -> None:
+                error: type[Exception], annotation: object = None) -> None:
     """Refuse a value whose kind cannot be what the default's kind promises: text where the
     default is a number or a flag (``--param standardize=False`` is the string ``'False'``,
-    which Python would take as true), a single number where the default is a tuple of numbers."""
+    which Python would take as true), a single number where the default is a tuple of numbers.
+    Text is left to the estimator's own check where the annotation admits it
+    (``batch_size: int | str = 1024`` takes ``"auto"``)."""
     if value is None or default is None:
         return
     if isinstance(default, bool) and not isinstance(value, bool | numbers.Integral):
         raise error(f"{prefix}{name} must be true or false, got {value!r}")
+    if isinstance(value, str) and "str" in re.findall(r"\w+", str(annotation)):
+        return
     if _is_number(default) and not isinstance(value, numbers.Real):
         raise error(f"{prefix}{name} must be a number, got {value!r}")
     if isinstance(default, tuple | list) and default and all(map(_is_number, default)) and (
@@ -99,7 +104,8 @@ def check_numeric_params(est: Any, prefix: str = "", error: type[Exception] = Va
     values = est.get_params(deep=False) if takes_deep else est.get_params()
     for name, value in values.items():
         default = params[name].default if name in params else None
-        _check_type(name, value, default, prefix, error)
+        _check_type(name, value, default, prefix, error,
+                    params[name].annotation if name in params else None)
         if refuse_none:
             _check_none(name, value, params.get(name), prefix, error)
         if isinstance(value, tuple | list):

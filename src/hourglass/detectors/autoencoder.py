@@ -26,6 +26,11 @@ up in proportion to the batch beyond 1,024 rows. Chosen on NSL-KDD training data
 (``benchmarks/results/nsl_kdd_fit_selection.md``): validation macro-AUC 0.974 against 0.972 for
 1,024 rows at 3e-3, with a sixth less CPU per fit."""
 
+PRESCALE_ABOVE = 2.0 ** 32
+"""Scoring folds the standardisation into the network, and squares errors in raw units; an input
+scale above this is divided out of the error before it is squared instead (a squared error in
+raw units overflows float32 from about 1.8e19)."""
+
 STANDARDIZE_FLOOR = 0.1
 """``standardize``: a feature's scale is at least this share of its range on the training rows."""
 
@@ -149,12 +154,16 @@ class _FoldedScorer:
     """Scoring-only form of a trained ``_AEModule``: batch norms (running statistics) folded
     into the linear layers before them, the input standardisation into the first layer and its
     inverse into the last, so the reconstruction comes out in raw units and the score is
-    ``mv((x̂ - x)², w)`` with ``w = 1 / (d · scale² · error_scale)``. The same function as
+    ``mv((x̂ - x)², w)`` with ``w = 1 / (d · scale² · error_scale)`` (``(x̂ - x) / scale`` squared
+    when a scale is above :data:`PRESCALE_ABOVE`). The same function as
     ``module.score`` on standardised rows (to float rounding) in fewer passes over memory.
     """
 
     def __init__(self, module: _AEModule, offset: np.ndarray | None, scale: np.ndarray | None) -> None:
         self.steps: list[tuple[torch.Tensor, torch.Tensor] | nn.Module] = []
+        # per feature, what the raw error is multiplied by before it is squared (None: nothing,
+        # the scale is in ``weights``); set when an input scale is large (PRESCALE_ABOVE)
+        self.residual_scale: torch.Tensor | None = None
         linears: list[tuple[torch.Tensor, torch.Tensor]] = []  # the (W, b) pairs in self.steps
         for layer in _leaves(module.encoder) + _leaves(module.decoder):
             if isinstance(layer, nn.Linear):
@@ -185,7 +194,12 @@ class _FoldedScorer:
             WL, bL = linears[-1]
             WL.mul_(sc[:, None])
             bL.mul_(sc).add_(off)
-            w = w / sc.square()
+            if float(sc.max()) > PRESCALE_ABOVE:
+                # raw errors of such a feature square past float32 (a spread over ~1.8e19 made
+                # every score inf): divided by the scale first, as on standardised rows
+                self.residual_scale = sc.reciprocal()
+            else:
+                w = w / sc.square()
         self.weights = w
         self.steps = [(st[0].t().contiguous(), st[1]) if isinstance(st, tuple) else st
                       for st in self.steps]
@@ -200,7 +214,10 @@ class _FoldedScorer:
                 h = h.relu_()  # h is this batch's own intermediate: no copy needed
             else:
                 h = st(h)
-        return torch.mv(h.sub_(x).square_(), self.weights)
+        err = h.sub_(x)
+        if self.residual_scale is not None:
+            err.mul_(self.residual_scale)
+        return torch.mv(err.square_(), self.weights)
 
 
 def _running_stats(layer: nn.BatchNorm1d) -> tuple[torch.Tensor, torch.Tensor]:
@@ -294,17 +311,22 @@ class _FoldedModule(nn.Module):
     traces): raw rows in, the detector's score out, with the same arithmetic."""
 
     weights: torch.Tensor  # a buffer
+    residual_scale: torch.Tensor | None
 
     def __init__(self, scorer: _FoldedScorer) -> None:
         super().__init__()
         self.steps = nn.ModuleList(_Affine(*st) if isinstance(st, tuple) else st for st in scorer.steps)
         self.register_buffer("weights", scorer.weights)
+        self.register_buffer("residual_scale", scorer.residual_scale)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         h = x
         for step in self.steps:
             h = step(h)
-        return torch.mv((h - x).square(), self.weights)
+        err = h - x
+        if self.residual_scale is not None:
+            err = err * self.residual_scale
+        return torch.mv(err.square(), self.weights)
 
 
 class _Standardized(nn.Module):

@@ -120,8 +120,13 @@ label_weight, threshold, device, verbose, random_state
 
     def _check_params(self) -> None:
         check_hidden(self)
-        # a new network's choice; a saved one's training goes on (warm start) as it was made
-        if self.activation in _BOUNDED and not hasattr(self, "module_"):
+        # a new network's choice; a saved one's training goes on (warm start) as it was made:
+        # only a network that has the bounded activation itself is exempt (a fitted one given
+        # another activation by set_params is still refused here, as its next fit refuses it)
+        module = getattr(self, "module_", None)
+        bounded = tuple(ACTIVATIONS[a] for a in _BOUNDED)
+        made_so = module is not None and any(isinstance(m, bounded) for m in module.modules())
+        if self.activation in _BOUNDED and not made_so:
             raise ValueError(f"activation={self.activation!r} is bounded: Deep SVDD's network can then "
                              "map every row onto the centre (hypersphere collapse, Ruff et al. 2018, "
                              "as with biases), and every score is near 0; choose "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 from typing import Any, ClassVar
 
 import numpy as np
@@ -10,6 +11,7 @@ import torch
 from hourglass.detectors import registry
 from hourglass.detectors.base import BaseDetector
 from hourglass.errors import InputError
+from hourglass.nn.training import TrainingDiverged
 from hourglass.thresholds import Threshold
 
 __all__ = ["Ensemble"]
@@ -176,7 +178,8 @@ class Ensemble(BaseDetector):
         if not isinstance(self.detectors, (tuple, list)) or len(self.detectors) == 0:
             raise ValueError(f"detectors must be a non-empty tuple of detectors, got {self.detectors!r}")
         e = self.epochs  # checked whole here: handed to every member, a member would be named
-        if e is not None and (isinstance(e, bool) or not float(e).is_integer() or int(e) < 1):
+        if e is not None and (isinstance(e, bool) or not isinstance(e, numbers.Real)
+                              or not float(e).is_integer() or int(e) < 1):
             raise ValueError(f"epochs must be None or an integer >= 1, got {e}")
         if self.calibration not in _CALIBRATIONS:
             raise ValueError(f"calibration must be one of {_CALIBRATIONS}, got {self.calibration!r}")
@@ -198,6 +201,8 @@ class Ensemble(BaseDetector):
                 self._fit_member(m, X, y, labelled)
             except InputError as exc:  # which member: its own split or threshold can fail
                 raise InputError(f"detectors[{i}] ({_label(m)}): {exc}") from None
+            except TrainingDiverged as exc:  # which member's learning rate to lower
+                raise TrainingDiverged(f"detectors[{i}] ({_label(m)}): {exc}") from None
         self.members_ = members
         self._calibrate()
 
