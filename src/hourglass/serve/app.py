@@ -290,6 +290,9 @@ class HostedModel:
         scorer, body, request_model, max_rows = self.scorer, self.body, self.request_model, self.max_rows
         if not media.endswith("json"):
             return 415, {"detail": f"Content-Type: expected application/json, got {media or 'none'}"}
+        if media.endswith("ndjson"):  # else a body of two lines was 'not valid JSON (trailing ...)'
+            return 415, {"detail": f"Content-Type: expected application/json, got {media[:60]}: the body "
+                                   f"is one JSON object {self.body.text}, not JSON lines"}
         raw = raw.removeprefix(_UTF8_BOM)  # as RFC 8259 allows: Windows tools write one
         try:
             request: Any = request_model.model_validate_json(raw)  # the fields of its kind's model

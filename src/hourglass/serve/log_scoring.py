@@ -128,7 +128,10 @@ class LogScorer(ModelScorer):
                 raise InputError(f"rows: no row has column {missing[0]!r} (each row needs "
                                  f"{', '.join(self.columns)})")
         else:
-            data = list(items)
+            # as 'hourglass score' and 'stream' read a log's lines: NUL characters (the padding a
+            # log truncated in place leaves) removed, the first line's byte-order mark too
+            data = [line.replace("\x00", "") if "\x00" in line else line for line in items]
+            data[0] = data[0].removeprefix("\ufeff")
             for i, line in enumerate(data):  # a whole file in one item ('jq -Rs'): say so
                 breaks = line.rstrip("\r\n").count("\n")
                 if breaks:
