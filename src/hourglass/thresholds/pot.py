@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from hourglass.errors import InputError, NotFittedError
-from hourglass.thresholds.base import Threshold
+from hourglass.thresholds.base import Threshold, quantile
 from hourglass.thresholds.evt import GPDFit, fit_gpd_truncated, tail_quantile, too_many_above
 
 __all__ = ["DSPOT", "POT", "SPOT"]
@@ -143,7 +143,7 @@ class SPOT(POT):
     def _init_tail(self, x: np.ndarray) -> float:
         z, fit = tail_quantile(x, float(self.q), float(self.level), int(self.min_peaks))
         self.fit_ = fit
-        self.t_ = float(np.quantile(x, float(self.level)))
+        self.t_ = float(quantile(x, float(self.level)))
         self.peaks_: deque[float] = deque((x[x > self.t_] - self.t_).tolist(),
                                           maxlen=int(self.max_peaks))
         # the cut each peak was seen under (inf: the initial, uncut held-out peaks)
