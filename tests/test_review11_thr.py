@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
-from hourglass.thresholds import Calibrator, Percentile
+from hourglass.errors import InputError
+from hourglass.thresholds import Calibrator, Percentile, events_per_day
 
 
 def test_percentile_of_scores_spanning_more_than_the_largest_float_is_no_minus_inf() -> None:
@@ -18,3 +20,8 @@ def test_percentile_of_scores_spanning_more_than_the_largest_float_is_no_minus_i
     assert np.isfinite(cal.knots_).all()
     p = cal.transform([-1e308, 0.0, 1e308])
     assert bool(p[0] < p[1] < p[2])
+
+
+def test_events_per_day_of_no_timestamps_is_an_error_not_nan() -> None:
+    with pytest.raises(InputError, match="no timestamps"):
+        events_per_day([])
