@@ -9,6 +9,7 @@ import pytest
 
 from hourglass.errors import InputError
 from hourglass.thresholds import (
+    DSPOT,
     POT,
     AlertBudget,
     Calibrator,
@@ -57,3 +58,13 @@ def test_a_tail_rule_that_fell_back_to_the_empirical_quantile_expects_its_real_r
     pot = POT(1e-4).fit(big)
     assert pot.fit_ is not None and expected_alert_rate(pot).rate == 1e-4
     assert expected_alert_rate(AlertBudget(50, per="10k").fit(big)).rate == pytest.approx(5e-3)
+
+
+def test_dspot_fits_scores_whose_sum_is_past_the_largest_float() -> None:
+    # the moving means came from a cumulative sum: inf - inf made the threshold NaN, which
+    # flags nothing
+    s = np.random.default_rng(0).exponential(size=2000)
+    base = DSPOT(1e-2, depth=50).fit(s)
+    big = DSPOT(1e-2, depth=50).fit(1e306 * s)
+    assert big.value_ / 1e306 == pytest.approx(base.value_, rel=0.01)
+    assert big.update(1e306 * np.array([0.5, 1e2])).tolist() == [0, 1]

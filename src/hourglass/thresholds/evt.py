@@ -83,7 +83,7 @@ def gpd_log_likelihood(y: np.ndarray, gamma: float, sigma: float) -> float:
         return -n * math.log(sigma) if float(y.max(initial=0.0)) <= sigma else -math.inf
     if abs(gamma) < 1e-9:
         return -n * math.log(sigma) - float(y.sum()) / sigma
-    z = 1.0 + gamma * y / sigma
+    z = 1.0 + gamma * (y / sigma)  # y / sigma first: gamma * y overflowed for excesses near 1e306
     if np.any(z <= 0):
         return -math.inf
     return -n * math.log(sigma) - (1.0 + 1.0 / gamma) * float(np.log(z).sum())

@@ -262,8 +262,13 @@ class DSPOT(SPOT):
     def _fit(self, scores: np.ndarray, y: object | None) -> float:
         d = int(self.depth)
         self.check_n_scores(scores.size)
-        csum = np.concatenate([[0.0], np.cumsum(scores)])
-        means = (csum[d:-1] - csum[:-d - 1]) / d
+        with np.errstate(over="ignore", invalid="ignore"):
+            csum = np.concatenate([[0.0], np.cumsum(scores)])
+        scale = 1.0
+        if not math.isfinite(csum[-1]):  # sums past the largest float (scores near 1e306): inf - inf
+            scale = math.ldexp(1.0, math.frexp(float(np.abs(scores).max()))[1])  # a power of 2: exact
+            csum = np.concatenate([[0.0], np.cumsum(scores / scale)])
+        means = (csum[d:-1] - csum[:-d - 1]) / d * scale
         self._init_tail(scores[d:] - means)
         self.window_: deque[float] = deque(scores[-d:].tolist(), maxlen=d)
         self.window_sum_ = float(sum(self.window_))
