@@ -200,6 +200,30 @@ def share_count(share: float, n: int) -> int:
     return int(Decimal(repr(float(share))) * int(n) // 1)
 
 
+def quantile(scores: np.ndarray, q: float | np.ndarray, *, percent: bool = False) -> Any:
+    """``np.quantile(scores, q)`` (``np.percentile`` with ``percent``) of finite ``scores``,
+    without overflowing: numpy interpolates with the difference of two neighbouring scores,
+    which is no float when they lie more than the largest float apart (``-1e308`` and ``1e308``)
+    and made the cut-off ``-inf`` (every score flagged). Such quantiles are taken of the halved
+    scores and doubled (exact: halving and doubling move only the exponent).
+
+    Examples
+    --------
+    >>> float(quantile(np.array([-1e308, 1e308]), 0.99))
+    9.8e+307
+    >>> float(quantile(np.arange(101.0), 99, percent=True))
+    99.0
+    """
+    take = np.percentile if percent else np.quantile
+    with np.errstate(over="ignore", invalid="ignore"):
+        value = take(scores, q)
+    bad = ~np.isfinite(value)
+    if bad.any() and np.isfinite(scores).all():
+        halved = take(scores * 0.5, q) * 2.0
+        value = np.where(bad, halved, value) if np.ndim(value) else halved
+    return value
+
+
 def cut_between(lo: float, hi: float) -> float:
     """A cut-off that keeps ``lo`` and flags ``hi`` ("flag if score > cut", ``lo < hi``): their
     midpoint, or the float just below ``hi`` where the midpoint rounds up to ``hi`` (scores one
@@ -269,7 +293,7 @@ class Percentile(Threshold):
             raise InputError(f"Percentile: q must be in (0, 100), got {self.q}")
 
     def _fit(self, scores: np.ndarray, y: object | None) -> float:
-        return float(np.percentile(scores, float(self.q)))
+        return float(quantile(scores, float(self.q), percent=True))
 
     def expected_rate(self, n: int) -> float:
         """The mean share of fresh normal scores above the ``q``-th percentile of ``n``

@@ -31,6 +31,8 @@ def events_per_day(timestamps: object, *, column: str = "timestamp") -> float:
     """
     values = timestamps if isinstance(timestamps, pd.Series) else np.asarray(timestamps).ravel()
     ts = parse_timestamps(values, column)  # numbers are epoch seconds
+    if len(ts) == 0:  # NaT - NaT: the rate was NaN
+        raise InputError(f"column {column!r}: no timestamps; cannot derive an event rate")
     span = (ts.max() - ts.min()).total_seconds() / 86400.0
     if span <= 0:
         raise InputError(f"column {column!r}: all timestamps are equal; cannot derive an event rate")

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from hourglass.errors import InputError, NotFittedError
+from hourglass.thresholds.base import quantile
 from hourglass.thresholds.evt import GPDFit, tail_quantile
 
 __all__ = ["SEVERITIES", "Calibrator"]
@@ -72,7 +73,7 @@ class Calibrator:
             raise InputError(f"Calibrator: severity_cuts must be 3 decreasing values in (0, 1), got {cuts}")
         self.n_fit_ = int(s.size)
         probs = np.linspace(0.0, 1.0, int(self.n_knots))
-        xs = np.quantile(s, probs)
+        xs = quantile(s, probs)
         xs_u, inv = np.unique(xs, return_inverse=True)
         ps_u = np.zeros(xs_u.size)
         np.maximum.at(ps_u, inv, probs)

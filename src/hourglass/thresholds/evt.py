@@ -17,6 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize, stats
 
+from hourglass.thresholds.base import quantile
+
 __all__ = ["GPDFit", "fit_gpd", "gpd_log_likelihood", "tail_quantile", "too_many_above"]
 
 logger = logging.getLogger(__name__)
@@ -81,7 +83,7 @@ def gpd_log_likelihood(y: np.ndarray, gamma: float, sigma: float) -> float:
         return -n * math.log(sigma) if float(y.max(initial=0.0)) <= sigma else -math.inf
     if abs(gamma) < 1e-9:
         return -n * math.log(sigma) - float(y.sum()) / sigma
-    z = 1.0 + gamma * y / sigma
+    z = 1.0 + gamma * (y / sigma)  # y / sigma first: gamma * y overflowed for excesses near 1e306
     if np.any(z <= 0):
         return -math.inf
     return -n * math.log(sigma) - (1.0 + 1.0 / gamma) * float(np.log(z).sum())
@@ -215,7 +217,7 @@ def tail_quantile(scores: np.ndarray, q: float, level: float = 0.98,
     s = np.sort(np.asarray(scores, dtype=np.float64).ravel())
     n = s.size
     if q >= 1.0 - level:
-        return float(np.quantile(s, 1.0 - q)), None
+        return float(quantile(s, 1.0 - q)), None
 
     def empirical(why: str) -> tuple[float, None]:
         if quiet:
@@ -223,9 +225,9 @@ def tail_quantile(scores: np.ndarray, q: float, level: float = 0.98,
         else:  # one warning (the CLI prints it as one line; a log record beside it said it twice)
             warnings.warn(f"POT: {why}; used the empirical quantile instead of a GPD tail fit",
                           UserWarning, stacklevel=4)
-        return float(np.quantile(s, 1.0 - q)), None
+        return float(quantile(s, 1.0 - q)), None
 
-    t = float(np.quantile(s, level))
+    t = float(quantile(s, level))
     peaks = s[s > t] - t
     if peaks.size < min_peaks:
         return empirical(f"only {peaks.size} peaks above the {level:.4g} quantile of {n} scores "

@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from hourglass.errors import InputError
+from hourglass.thresholds.base import share_count
 
 __all__ = ["AlertRateMonitor", "DriftEvent", "ExpectedRate", "expected_alert_rate", "mean_run_length"]
 
@@ -106,11 +107,13 @@ def expected_alert_rate(threshold: Any, normal_scores: object | None = None) -> 
 
     The rule's own promise where it has one: ``Percentile(q)`` → ``1 - q/100``,
     ``Contamination(c)`` → ``c``, ``POT``/``SPOT``/``DSPOT`` → the risk ``q``, ``AlertBudget`` →
-    its risk (budget / events), ``FalseAlarmBound`` → its mean rate ``expected_rate_`` (below the
-    bound ``alpha``). Any other rule (fixed, best-F1 ...) → its measured rate on the
-    held-out normal scores ``normal_scores`` (kept within ``0.5 / n`` of 0 and 1: none of ``n``
-    flagged bounds the rate, it does not make it zero). A threshold fitted on training scores (nothing
-    held out) understates the rate on fresh normal rows: the source says so.
+    its risk (budget / events) (either, where it fell back to the empirical quantile of too few
+    scores for ``q``, that quantile's mean rate, at least ``1 / (n + 1)``), ``FalseAlarmBound`` →
+    its mean rate ``expected_rate_`` (below the bound ``alpha``). Any other rule (fixed,
+    best-F1 ...) → its measured rate on the held-out normal scores ``normal_scores`` (kept within
+    ``0.5 / n`` of 0 and 1: none of ``n`` flagged bounds the rate, it does not make it zero). A
+    threshold fitted on training scores (nothing held out) understates the rate on fresh normal
+    rows: the source says so.
 
     Examples
     --------
@@ -133,8 +136,13 @@ def expected_alert_rate(threshold: Any, normal_scores: object | None = None) -> 
         rate = float(threshold.c)
     elif name in ("POT", "SPOT", "DSPOT"):
         rate = float(threshold.q)
+        if n_fit and getattr(threshold, "fit_", None) is None and rate < 1.0 - float(threshold.level):
+            rate = _empirical_rate(rate, n_fit)  # no GPD tail: the fallback's empirical quantile
     elif name == "AlertBudget" and hasattr(threshold, "q_"):
         rate = float(threshold.q_)
+        if (n_fit and getattr(threshold, "method_", None) == "empirical"
+                and share_count(rate, n_fit) < int(threshold.min_tail)):
+            rate = _empirical_rate(rate, n_fit)  # too few scores above it for the order statistic
     elif name == "FalseAlarmBound" and hasattr(threshold, "expected_rate_"):
         rate = float(threshold.expected_rate_)  # its mean rate; alpha is the bound above it
     if rate is not None:
@@ -154,6 +162,21 @@ def expected_alert_rate(threshold: Any, normal_scores: object | None = None) -> 
         source += ("; fitted on training scores, which fresh normal rows exceed more often: the "
                    "monitor may fire on normal traffic")
     return ExpectedRate(float(rate), n_fit, source)
+
+
+def _empirical_rate(q: float, n: int) -> float:
+    """The mean share of fresh normal scores above the (linear) ``1 - q`` quantile of ``n``
+    held-out ones, what a tail rule that fell back to it flags (as
+    :meth:`~hourglass.thresholds.Percentile.expected_rate`): about ``q`` when ``q n`` is large,
+    at least ``1 / (n + 1)`` however small ``q`` is: no empirical cut-off resolves a risk below
+    ``1 / n``, so ``q`` itself would understate its alerts many times over.
+
+    Examples
+    --------
+    >>> round(_empirical_rate(1e-4, 300), 4), round(_empirical_rate(0.05, 100_000), 4)
+    (0.0034, 0.05)
+    """
+    return max(q, (n * q + 1.0 - q) / (n + 1.0))
 
 
 def mean_run_length(flags: object) -> float:

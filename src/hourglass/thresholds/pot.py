@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from hourglass.errors import InputError, NotFittedError
-from hourglass.thresholds.base import Threshold
+from hourglass.thresholds.base import Threshold, quantile
 from hourglass.thresholds.evt import GPDFit, fit_gpd_truncated, tail_quantile, too_many_above
 
 __all__ = ["DSPOT", "POT", "SPOT"]
@@ -143,7 +143,7 @@ class SPOT(POT):
     def _init_tail(self, x: np.ndarray) -> float:
         z, fit = tail_quantile(x, float(self.q), float(self.level), int(self.min_peaks))
         self.fit_ = fit
-        self.t_ = float(np.quantile(x, float(self.level)))
+        self.t_ = float(quantile(x, float(self.level)))
         self.peaks_: deque[float] = deque((x[x > self.t_] - self.t_).tolist(),
                                           maxlen=int(self.max_peaks))
         # the cut each peak was seen under (inf: the initial, uncut held-out peaks)
@@ -262,8 +262,13 @@ class DSPOT(SPOT):
     def _fit(self, scores: np.ndarray, y: object | None) -> float:
         d = int(self.depth)
         self.check_n_scores(scores.size)
-        csum = np.concatenate([[0.0], np.cumsum(scores)])
-        means = (csum[d:-1] - csum[:-d - 1]) / d
+        with np.errstate(over="ignore", invalid="ignore"):
+            csum = np.concatenate([[0.0], np.cumsum(scores)])
+        scale = 1.0
+        if not math.isfinite(csum[-1]):  # sums past the largest float (scores near 1e306): inf - inf
+            scale = math.ldexp(1.0, math.frexp(float(np.abs(scores).max()))[1])  # a power of 2: exact
+            csum = np.concatenate([[0.0], np.cumsum(scores / scale)])
+        means = (csum[d:-1] - csum[:-d - 1]) / d * scale
         self._init_tail(scores[d:] - means)
         self.window_: deque[float] = deque(scores[-d:].tolist(), maxlen=d)
         self.window_sum_ = float(sum(self.window_))
