@@ -308,6 +308,7 @@ def _files_as_file(files: list[Path], name: str, label: str) -> Path:
     path: Path | None = None  # the file being copied
     header_file: Path | None = None  # the file the header line is from
     names = False  # whether that line names columns (a table's header, not a log's first line)
+    decided = False  # whether a line after it told (a file of that one line leaves it open)
     try:
         with open(out, "wb") as raw:
             dst = _Copy(raw)
@@ -343,12 +344,17 @@ def _files_as_file(files: list[Path], name: str, label: str) -> Path:
                         header_file = path
                         second = src.readline()  # a header names columns its data lines do not
                         src = io.BufferedReader(_Chain(second, src)) if second else src
-                        shared = set(_fields(second.rstrip(b"\r\n"))) & set(_fields(header))
                         # (a log's lines share words; a lone line is no header: it names no
                         # columns a data line lacks, and a quiet hour's log may hold one line)
-                        names = bool(header) and bool(second.strip()) and not shared
-                    elif header and line == header:  # the same header again: written once
-                        first = b""
+                        names, decided = _names_of(header, second), bool(second.strip())
+                    elif header and line == header and not decided:  # the first file was that line
+                        second = src.readline()  # alone: this file's next line tells what it is
+                        src = io.BufferedReader(_Chain(second, src)) if second else src
+                        names, decided = _names_of(header, second), bool(second.strip())
+                        if names or not decided:  # a header again (or the same lone line): once
+                            first = b""
+                    elif names and line == header:  # the same header again: written once (a log's
+                        first = b""  # or a key file's first line that equals the first file's is data)
                     elif names and _fields(line) == _fields(header):  # the same, quoted otherwise
                         first = b""
                     elif names and header_file and _names_columns(line, header):  # its rows shifted
@@ -398,6 +404,19 @@ def _fields(line: bytes) -> list[bytes]:
     seps = [d for d in (b",", b"\t", b";", b"|") if d in line]  # names may hold spaces
     sep = max(seps, key=line.count) if seps else b" "
     return [f.strip().strip(b'"') for f in line.split(sep)]
+
+
+def _names_of(header: bytes, second: bytes) -> bool:
+    """Whether a file's first line ``header`` names columns, told by the ``second`` line: a
+    header names columns its data lines do not (a log's lines share words; a key file's keys).
+
+    Examples
+    --------
+    >>> _names_of(b"x,y", b"1,2\\n"), _names_of(b"1 2 3 4", b"1 2 3 5\\n"), _names_of(b"x,y", b"")
+    (True, False, False)
+    """
+    shared = set(_fields(second.rstrip(b"\r\n"))) & set(_fields(header))
+    return bool(header) and bool(second.strip()) and not shared
 
 
 def _names_columns(line: bytes, header: bytes) -> bool:
