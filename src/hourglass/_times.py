@@ -317,6 +317,15 @@ def read_timestamps(values: object, column: str, dayfirst: bool | None = None
             ts, bad = iso, np.asarray(iso.isna())
         if bad.any():  # other layouts with and without fractions ('... 00:00:51.123 UTC'), row by row
             ts, bad = _mixed_layouts(text, ts, bad)
+    if bad.any() and not numeric:  # epoch times read as text (a CSV column with a '-', JSON strings)
+        num = pd.to_numeric(text.astype(object), errors="coerce")
+        if num.notna().mean() >= 0.5:
+            nan = num.isna().to_numpy(dtype=bool)
+            if nan.any():
+                i = int(np.flatnonzero(nan)[0])
+                raise InputError(f"column {column!r}: row {i + 1} is not a timestamp ({s.iloc[i]!r}; "
+                                 "the column holds epoch times)")
+            return read_timestamps(pd.Series(num.to_numpy(dtype=np.float64)), column)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         good = np.flatnonzero(~bad)
