@@ -11,6 +11,7 @@ type, are an error naming the file and line or column, or are skipped and counte
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import gzip
 import io
@@ -180,6 +181,12 @@ def read_head(path: Path, n_bytes: int = 65536) -> bytes:
                          "it without .gz") from None
     except READ_ERRORS as exc:
         raise InputError(f"{path}: cannot read ({exc})") from None
+
+
+def _raw_head(path: Path, n_bytes: int) -> bytes:
+    """The first ``n_bytes`` of the file as stored (not decompressed)."""
+    with open(path, "rb") as fh:
+        return fh.read(n_bytes)
 
 
 def dedupe_names(names: Sequence[str]) -> list[str]:
@@ -1301,11 +1308,15 @@ def _batch_frame(batch: pa.RecordBatch) -> pd.DataFrame:
 
 
 def _iter_parquet(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
+    # a gzip-compressed file (``x.parquet.gz``, as the writers write one) read through gzip,
+    # which seeks as Parquet's footer needs; one not compressed, whatever its name, as it is
     try:
-        pf = pq.ParquetFile(path)
-        for batch in pf.iter_batches(batch_size=chunk_rows):
-            yield _batch_frame(batch)
-    except (pa.ArrowInvalid, OSError) as exc:
+        gz = path.name.lower().endswith(".gz") and _raw_head(path, 2) == b"\x1f\x8b"
+        with open_text(path) if gz else contextlib.nullcontext(path) as source:
+            pf = pq.ParquetFile(source)
+            for batch in pf.iter_batches(batch_size=chunk_rows):
+                yield _batch_frame(batch)
+    except (pa.ArrowInvalid, *READ_ERRORS) as exc:
         raise InputError(f"{path}: cannot read as parquet ({exc})") from None
 
 
