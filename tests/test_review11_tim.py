@@ -51,3 +51,11 @@ def _parquet_bytes() -> bytes:
     buf = io.BytesIO()
     pd.DataFrame({"a": [1, 2]}).to_parquet(buf, index=False)
     return buf.getvalue()
+
+
+def test_byte_order_mark_then_blank_line_then_header(tmp_path) -> None:
+    from hourglass.ingest.readers import read_table
+
+    p = tmp_path / "report.csv"
+    p.write_bytes(b"\xef\xbb\xbf\r\na,b\r\n1,2\r\n")  # was 'empty file'
+    assert read_table(p).to_dict("list") == {"a": [1], "b": [2]}

@@ -504,7 +504,7 @@ def _blank_lines(path: Path, skip_rows: int) -> int:
         for i in range(skip_rows):
             _text_line(fh, path, i + 1)
         while raw := _text_line(fh, path, skip_rows + n + 1):
-            if raw.strip():
+            if raw.removeprefix(b"\xef\xbb\xbf").strip():  # (a UTF-8 byte-order mark is no text)
                 break
             n += 1
     return n
