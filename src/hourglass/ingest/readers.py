@@ -416,7 +416,7 @@ def json_lines(df: pd.DataFrame) -> str:
 
 def write_table(df: pd.DataFrame, path: str | os.PathLike[str], *, table: str = "alerts") -> None:
     """Write ``df`` as CSV, TSV, Parquet, JSONL or SQLite (by extension; ``.gz`` compresses CSV,
-    TSV, Parquet and JSONL; a ``.sqlite``/``.db`` file gets one table named ``table``), atomically: a
+    TSV and JSONL; a ``.sqlite``/``.db`` file gets one table named ``table``), atomically: a
     failure leaves no half-written file.
 
     Examples
@@ -437,9 +437,8 @@ def write_table(df: pd.DataFrame, path: str | os.PathLike[str], *, table: str = 
             finally:
                 writer.close()
             return
-        if fmt == "parquet":  # (.parquet.gz: gzip around it, as the name says)
-            with open_output(tmp, path, text=False) as fh:
-                df.to_parquet(fh, index=False)
+        if fmt == "parquet":
+            df.to_parquet(tmp, index=False)
             return
         with open_output(tmp, path) as fh:
             if fmt == "jsonl":

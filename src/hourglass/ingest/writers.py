@@ -57,9 +57,8 @@ class ChunkWriter:
                                       for f in table.schema])
             if self._schema != table.schema:
                 table = table.cast(self._schema)
-            if self._fmt == "parquet":  # (.parquet.gz: gzip around it, as the name says)
-                self._sink = open_output(self._tmp, self._target, text=False) if self._gz else None
-                self._writer = pq.ParquetWriter(self._sink or self._tmp, self._schema)
+            if self._fmt == "parquet":
+                self._writer = pq.ParquetWriter(self._tmp, self._schema)
             else:
                 self._sink = (pa.CompressedOutputStream(str(self._tmp), "gzip") if self._gz
                               else pa.OSFile(str(self._tmp), "wb"))
