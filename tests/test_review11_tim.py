@@ -50,3 +50,16 @@ def test_byte_order_mark_then_blank_line_then_header(tmp_path) -> None:
     p = tmp_path / "report.csv"
     p.write_bytes(b"\xef\xbb\xbf\r\na,b\r\n1,2\r\n")  # was 'empty file'
     assert read_table(p).to_dict("list") == {"a": [1], "b": [2]}
+
+
+def test_epoch_milliseconds_read_exactly() -> None:
+    from hourglass.serve.ecs import _timestamp
+
+    want = pd.Timestamp("2024-05-01 00:00:00.123")
+    # a CSV's numbers are float64, a JSON line's int64; both were .122999907 through float seconds
+    assert read_timestamps(pd.Series([1714521600123.0]), "ts")[0][0] == want
+    assert read_timestamps(pd.Series([1714521600123]), "ts")[0][0] == want
+    assert read_timestamps(pd.Series([1714521600.123]), "ts")[0][0] == want
+    assert read_timestamps(pd.Series([1714521600123456789]), "ts")[0][0] == pd.Timestamp(
+        "2024-05-01 00:00:00.123456789")
+    assert _timestamp(1714521600123, "rt") == "2024-05-01T00:00:00.123Z"  # was .122Z
