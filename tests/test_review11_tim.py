@@ -63,3 +63,13 @@ def test_epoch_milliseconds_read_exactly() -> None:
     assert read_timestamps(pd.Series([1714521600123456789]), "ts")[0][0] == pd.Timestamp(
         "2024-05-01 00:00:00.123456789")
     assert _timestamp(1714521600123, "rt") == "2024-05-01T00:00:00.123Z"  # was .122Z
+
+
+def test_dotted_dates_of_one_day_read_day_first(caplog) -> None:
+    # one date spans 0 either way: the written convention decides (it was month first, 2 January,
+    # "the times then span 0 seconds, the other way 0 seconds")
+    ts, dayfirst = read_timestamps(pd.Series(["01.02.2026 10:00", "01.02.2026 11:00"]), "dotted_one_day")
+    assert dayfirst is True and ts[0] == pd.Timestamp("2026-02-01 10:00")
+    assert "0 seconds" not in caplog.text
+    ts, dayfirst = read_timestamps(pd.Series(["01/02/2026 10:00", "01/02/2026 11:00"]), "slashed_one_day")
+    assert dayfirst is False and ts[0] == pd.Timestamp("2026-01-02 10:00")

@@ -182,7 +182,7 @@ def _infer_order(text: pd.Series, column: str) -> bool:
     k = dates.first_row
     spans = {order: dates.span(order) for order in (True, False)}
     d, m = spans[True], spans[False]
-    if d is not None and m is not None and (d * 2 <= m or m * 2 <= d):
+    if d is not None and m is not None and d != m and (d * 2 <= m or m * 2 <= d):  # (one date: 0, 0)
         choice, why = d < m, (f"the times then span {_human(min(d, m))}, the other way "
                               f"{_human(max(d, m))}")
     else:  # the written convention: dotted dates are day first, 01/02/2026 month first in pandas
