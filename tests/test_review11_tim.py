@@ -73,3 +73,16 @@ def test_dotted_dates_of_one_day_read_day_first(caplog) -> None:
     assert "0 seconds" not in caplog.text
     ts, dayfirst = read_timestamps(pd.Series(["01/02/2026 10:00", "01/02/2026 11:00"]), "slashed_one_day")
     assert dayfirst is False and ts[0] == pd.Timestamp("2026-01-02 10:00")
+
+
+def test_damaged_gzip_is_not_called_uncompressed(tmp_path) -> None:
+    from hourglass.ingest.readers import read_table
+
+    bad = tmp_path / "flows.csv.gz"
+    bad.write_bytes(b"\x1f\x8b" + b"junk" * 8)  # was 'not gzip-compressed ... rename it without .gz'
+    with pytest.raises(InputError, match=r"flows\.csv\.gz: damaged gzip data"):
+        read_table(bad)
+    plain = tmp_path / "plain.csv.gz"
+    plain.write_bytes(b"a,b\n1,2\n")
+    with pytest.raises(InputError, match=r"not gzip-compressed, though its name ends in \.gz"):
+        read_table(plain)

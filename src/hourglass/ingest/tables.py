@@ -176,7 +176,9 @@ def read_head(path: Path, n_bytes: int = 65536) -> bytes:
     try:
         with open_text(path) as fh:
             return fh.read(n_bytes)
-    except gzip.BadGzipFile:
+    except gzip.BadGzipFile as exc:
+        if _raw_head(path, 2) == b"\x1f\x8b":  # gzip's signature, then damage: not a naming slip
+            raise InputError(f"{path}: damaged gzip data ({exc})") from None
         raise InputError(f"{path}: not gzip-compressed, though its name ends in .gz; rename "
                          "it without .gz") from None
     except READ_ERRORS as exc:
