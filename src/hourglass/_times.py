@@ -182,7 +182,7 @@ def _infer_order(text: pd.Series, column: str) -> bool:
     k = dates.first_row
     spans = {order: dates.span(order) for order in (True, False)}
     d, m = spans[True], spans[False]
-    if d is not None and m is not None and (d * 2 <= m or m * 2 <= d):
+    if d is not None and m is not None and d != m and (d * 2 <= m or m * 2 <= d):  # (one date: 0, 0)
         choice, why = d < m, (f"the times then span {_human(min(d, m))}, the other way "
                               f"{_human(max(d, m))}")
     else:  # the written convention: dotted dates are day first, 01/02/2026 month first in pandas
@@ -285,7 +285,7 @@ def read_timestamps(values: object, column: str, dayfirst: bool | None = None
             raise InputError(f"column {column!r}: row {i + 1} is not a timestamp ({x!r}; numbers "
                              "are read as epoch seconds, milliseconds, microseconds or nanoseconds "
                              "by their size, up to the year 2262)")
-        return pd.DatetimeIndex(pd.to_datetime(v, unit="s")), None
+        return pd.DatetimeIndex(_epoch_ns(s).view("datetime64[ns]")), None
     text = s.astype("string").str.strip()
     clock = text.iloc[:100].str.fullmatch(_CLOCK).fillna(False).to_numpy(dtype=bool)
     if clock.any():  # pandas would date it today: other days' data would fall on the same one
@@ -317,6 +317,15 @@ def read_timestamps(values: object, column: str, dayfirst: bool | None = None
             ts, bad = iso, np.asarray(iso.isna())
         if bad.any():  # other layouts with and without fractions ('... 00:00:51.123 UTC'), row by row
             ts, bad = _mixed_layouts(text, ts, bad)
+    if bad.any() and not numeric:  # epoch times read as text (a CSV column with a '-', JSON strings)
+        num = pd.to_numeric(text.astype(object), errors="coerce")
+        if num.notna().mean() >= 0.5:
+            nan = num.isna().to_numpy(dtype=bool)
+            if nan.any():
+                i = int(np.flatnonzero(nan)[0])
+                raise InputError(f"column {column!r}: row {i + 1} is not a timestamp ({s.iloc[i]!r}; "
+                                 "the column holds epoch times)")
+            return read_timestamps(pd.Series(num.to_numpy(dtype=np.float64)), column)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         good = np.flatnonzero(~bad)
@@ -343,6 +352,30 @@ def read_timestamps(values: object, column: str, dayfirst: bool | None = None
 
 
 _UNIT_NAMES = ("seconds", "milliseconds", "microseconds", "nanoseconds")
+
+
+def _epoch_ns(s: pd.Series) -> np.ndarray:
+    """Nanoseconds since 1970 of the epoch times ``s`` (numbers, each in the unit its size
+    gives, all in pandas' range): whole numbers exactly, others to the
+    microsecond, the most a float64 epoch time holds. Going through float seconds made the
+    milliseconds 1714521600123 ``.122999907``, an ECS ``@timestamp`` of ``.122Z``.
+
+    Examples
+    --------
+    >>> _epoch_ns(pd.Series([1714521600123])).tolist()
+    [1714521600123000000]
+    >>> _epoch_ns(pd.Series([1714521600.123])).tolist()
+    [1714521600123000000]
+    """
+    if pd.api.types.is_integer_dtype(s.dtype):  # exact: int64 holds every in-range nanosecond
+        raw = s.to_numpy(dtype=np.int64)
+        level = (np.abs(raw) >= 10**11).astype(np.int64) + (np.abs(raw) >= 10**14) + (np.abs(raw) >= 10**17)
+        return raw * np.power(np.int64(1000), 3 - level)
+    raw = s.to_numpy(dtype=np.float64, na_value=np.nan)
+    size = np.abs(raw)
+    level = (size >= 1e11).astype(np.int64) + (size >= 1e14) + (size >= 1e17)
+    micro = np.where(level < 3, raw * np.power(1000.0, 2 - np.minimum(level, 2)), raw / 1000.0)
+    return np.round(micro).astype(np.int64) * 1000
 
 
 def epoch_seconds(values: np.ndarray, column: str) -> np.ndarray:

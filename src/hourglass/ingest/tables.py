@@ -11,6 +11,7 @@ type, are an error naming the file and line or column, or are skipped and counte
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import gzip
 import io
@@ -175,11 +176,19 @@ def read_head(path: Path, n_bytes: int = 65536) -> bytes:
     try:
         with open_text(path) as fh:
             return fh.read(n_bytes)
-    except gzip.BadGzipFile:
+    except gzip.BadGzipFile as exc:
+        if _raw_head(path, 2) == b"\x1f\x8b":  # gzip's signature, then damage: not a naming slip
+            raise InputError(f"{path}: damaged gzip data ({exc})") from None
         raise InputError(f"{path}: not gzip-compressed, though its name ends in .gz; rename "
                          "it without .gz") from None
     except READ_ERRORS as exc:
         raise InputError(f"{path}: cannot read ({exc})") from None
+
+
+def _raw_head(path: Path, n_bytes: int) -> bytes:
+    """The first ``n_bytes`` of the file as stored (not decompressed)."""
+    with open(path, "rb") as fh:
+        return fh.read(n_bytes)
 
 
 def dedupe_names(names: Sequence[str]) -> list[str]:
@@ -497,7 +506,7 @@ def _blank_lines(path: Path, skip_rows: int) -> int:
         for i in range(skip_rows):
             _text_line(fh, path, i + 1)
         while raw := _text_line(fh, path, skip_rows + n + 1):
-            if raw.strip():
+            if raw.removeprefix(b"\xef\xbb\xbf").strip():  # (a UTF-8 byte-order mark is no text)
                 break
             n += 1
     return n
@@ -1301,11 +1310,15 @@ def _batch_frame(batch: pa.RecordBatch) -> pd.DataFrame:
 
 
 def _iter_parquet(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
+    # a gzip-compressed file (``x.parquet.gz``, as the writers write one) read through gzip,
+    # which seeks as Parquet's footer needs; one not compressed, whatever its name, as it is
     try:
-        pf = pq.ParquetFile(path)
-        for batch in pf.iter_batches(batch_size=chunk_rows):
-            yield _batch_frame(batch)
-    except (pa.ArrowInvalid, OSError) as exc:
+        gz = path.name.lower().endswith(".gz") and _raw_head(path, 2) == b"\x1f\x8b"
+        with open_text(path) if gz else contextlib.nullcontext(path) as source:
+            pf = pq.ParquetFile(source)
+            for batch in pf.iter_batches(batch_size=chunk_rows):
+                yield _batch_frame(batch)
+    except (pa.ArrowInvalid, *READ_ERRORS) as exc:
         raise InputError(f"{path}: cannot read as parquet ({exc})") from None
 
 
