@@ -1,0 +1,45 @@
+"""The core table CLI (train, score, evaluate, explain, export, inspect, warm starts) and the
+artefact: regression tests of defects found."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hourglass.cli import app
+from tests._cli import one_line_error, runner
+
+
+@pytest.fixture(scope="module")
+def kit(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Autoencoders trained on a small table, with and without a label column."""
+    folder = tmp_path_factory.mktemp("review11")
+    rng = np.random.default_rng(0)
+    label = np.where(np.arange(300) % 30 == 0, "attack", "normal")
+    frame = pd.DataFrame({"bytes": rng.lognormal(5, 1, 300), "pkts": rng.poisson(8, 300),
+                          "label": label})
+    data, unlabelled = folder / "flows.csv", folder / "plain.csv"
+    frame.to_csv(data, index=False)
+    frame.drop(columns=["label"]).to_csv(unlabelled, index=False)
+    common = ["--epochs", "1", "--hidden", "4,2", "--batch-size", "64", "-q"]
+    model, plain = folder / "m", folder / "plain"
+    for args in ([str(data), "-o", str(model), "--label-col", "label", "--normal", "normal"],
+                 [str(unlabelled), "-o", str(plain)]):
+        res = runner.invoke(app, ["train", *args, *common])
+        assert res.exit_code == 0, res.output
+    return {"data": data, "unlabelled": unlabelled, "model": model, "plain": plain, "folder": folder}
+
+
+@pytest.mark.parametrize("parent, data", [("plain", "data"), ("model", "unlabelled")])
+def test_warm_start_refuses_normal_without_a_label_column(kit: dict[str, Path], parent: str,
+                                                          data: str) -> None:
+    # '--warm-start M --normal normal' without --label-col, where no label column is inherited
+    # (the parent has none, or NEW lacks the parent's): --normal was ignored and every row,
+    # attacks included, trained on as normal; train refuses --normal without a label column
+    out = kit["folder"] / f"warm-{parent}-{data}"
+    one_line_error(["train", str(kit[data]), "-o", str(out), "--warm-start", str(kit[parent]),
+                    "--normal", "normal", "--epochs", "1", "-q"],
+                   "--normal normal: the normal values of a label column", out)
