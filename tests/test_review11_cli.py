@@ -43,3 +43,21 @@ def test_warm_start_refuses_normal_without_a_label_column(kit: dict[str, Path], 
     one_line_error(["train", str(kit[data]), "-o", str(out), "--warm-start", str(kit[parent]),
                     "--normal", "normal", "--epochs", "1", "-q"],
                    "--normal normal: the normal values of a label column", out)
+
+
+@pytest.mark.parametrize("command", ["train", "inspect"])
+@pytest.mark.parametrize("option", [["--categorical", "ts"], ["--role", "ts=ip"]])
+def test_a_column_option_naming_the_timestamp_column_is_refused(kit: dict[str, Path], command: str,
+                                                                option: list[str]) -> None:
+    # '--timestamp-col ts --categorical ts' stopped train with a false "categorical column(s) not
+    # in the data: ts"; '--role ts=ip' was ignored (the time column is never a feature)
+    frame = pd.read_csv(kit["data"])
+    frame["ts"] = pd.date_range("2024-01-01", periods=len(frame), freq="min").astype(str)
+    data = kit["folder"] / f"timed-{command}-{option[0][2:]}.csv"
+    frame.to_csv(data, index=False)
+    out = kit["folder"] / f"timed-{command}-{option[0][2:]}"
+    args = [command, str(data), "--timestamp-col", "ts", *option]
+    if command == "train":
+        args += ["-o", str(out), "--label-col", "label", "--normal", "normal", "--epochs", "1", "-q"]
+    one_line_error(args, f"{option[0]} {option[1]}: is the timestamp column, which is never a feature",
+                   out)
