@@ -61,3 +61,14 @@ def test_a_column_option_naming_the_timestamp_column_is_refused(kit: dict[str, P
         args += ["-o", str(out), "--label-col", "label", "--normal", "normal", "--epochs", "1", "-q"]
     one_line_error(args, f"{option[0]} {option[1]}: is the timestamp column, which is never a feature",
                    out)
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="a folder that takes no new entry")
+def test_train_refuses_an_output_folder_it_cannot_write_before_training(kit: dict[str, Path]) -> None:
+    # train -o /read-only/model trained the whole model, then failed on the save's temporary
+    # folder ("[Errno 1] Operation not permitted: '/sys/.model.21j176go'"); score refuses such an
+    # --output before any work, and so does train now (/proc takes no new entry, even for root)
+    one_line_error(["train", str(kit["data"]), "-o", "/proc/hourglass-model", "--label-col", "label",
+                    "--normal", "normal", "--epochs", "1", "-q"],
+                   "--output /proc/hourglass-model: cannot write in /proc")
+

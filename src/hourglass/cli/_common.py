@@ -269,8 +269,9 @@ def check_model_dir(output: Path, *inputs: Path | None) -> None:
     """Refuse, before training, an ``--output`` that saving a model could not write or would
     wipe: ``-`` (a model is a folder), a path in a missing folder, the current folder or one
     above it, a folder that is neither empty nor a hourglass model, a model folder that also
-    holds other files (replacing the model would delete them), or a folder one of the
-    ``inputs`` (the data files the command reads) lies in."""
+    holds other files (replacing the model would delete them), a folder one of the
+    ``inputs`` (the data files the command reads) lies in, or a parent folder that takes no new
+    entry (the model is saved beside its place and renamed into it)."""
     from hourglass.pipeline.artefact import check_replaceable
 
     if str(output) == "-":
@@ -296,6 +297,7 @@ def check_model_dir(output: Path, *inputs: Path | None) -> None:
         check_replaceable(output)
     except InputError as exc:
         raise HourglassError(f"--output {exc}") from None
+    _check_writable(output, "--output")  # the model is written beside it and renamed into place
 
 
 def check_not_input(output: Path | None, option: str, data: Path | None = None,
