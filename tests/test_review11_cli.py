@@ -72,3 +72,14 @@ def test_train_refuses_an_output_folder_it_cannot_write_before_training(kit: dic
                     "--normal", "normal", "--epochs", "1", "-q"],
                    "--output /proc/hourglass-model: cannot write in /proc")
 
+
+@pytest.mark.parametrize("option, param", [(["--seed", "3"], "random_state=5"),
+                                           (["--device", "cpu"], 'device="cpu"')])
+def test_param_setting_what_seed_or_device_set_is_refused(kit: dict[str, Path], option: list[str],
+                                                         param: str) -> None:
+    # 'train --seed 3 --param random_state=5' trained with seed 5 (the typed --seed silently
+    # lost), as --param epochs=... with --epochs once did; the typed option and --param both set it
+    out = kit["folder"] / f"both-{option[0][2:]}"
+    key = param.partition("=")[0]
+    one_line_error(["train", str(kit["data"]), "-o", str(out), *option, "--param", param, "-q"],
+                   f"--param {key}=... and {option[0]} both set {key}; give it once", out)

@@ -196,8 +196,9 @@ def model_params(cls: type, model: str, *, seed: int, device: str, quiet: bool, 
     """``model``'s keyword arguments from ``train``'s options: :func:`base_params`, ``--hidden``
     (:func:`hidden_param`), the command's own ``fixed`` ones (e.g. ``window``), then the
     ``--param`` items (:func:`finish_params`: unknown keys refused, values validated). A
-    ``--param`` setting what ``--epochs``, ``--batch-size``, ``--lr``, ``--hidden`` or an option of
-    the command (``--window``) also set is refused.
+    ``--param`` setting what ``--epochs``, ``--batch-size``, ``--lr``, ``--hidden``, ``--seed`` or
+    ``--device`` (given other than their defaults, 0 and auto) or an option of the command
+    (``--window``) also set is refused.
 
     Examples
     --------
@@ -206,7 +207,9 @@ def model_params(cls: type, model: str, *, seed: int, device: str, quiet: bool, 
     ...              epochs=None, batch_size=None, lr=None, hidden="8,4", extra=["dropout=0.1"])
     {'random_state': 1, 'device': 'cpu', 'verbose': 0, 'hidden': (8, 4), 'dropout': 0.1}
     """
-    typed = {"epochs": epochs, "batch_size": batch_size, "lr": lr, "hidden": hidden or None, **fixed}
+    typed = {"epochs": epochs, "batch_size": batch_size, "lr": lr, "hidden": hidden or None,
+             # --seed 3 --param random_state=5 trained with seed 5: a typed seed or device counts
+             "random_state": seed or None, "device": None if device == "auto" else device, **fixed}
     for item in extra:  # one value each: the --param one silently won over the option's
         key, sep, _ = item.partition("=")
         key = key.strip()
