@@ -83,3 +83,10 @@ def test_param_setting_what_seed_or_device_set_is_refused(kit: dict[str, Path], 
     key = param.partition("=")[0]
     one_line_error(["train", str(kit["data"]), "-o", str(out), *option, "--param", param, "-q"],
                    f"--param {key}=... and {option[0]} both set {key}; give it once", out)
+
+
+def test_inspect_refuses_the_label_column_as_timestamp_column(kit: dict[str, Path]) -> None:
+    # 'inspect --label-col label --timestamp-col label' said "--timestamp-col: no column 'label'
+    # in flows.csv", of a column the file has (the label, left out before the times were read)
+    one_line_error(["inspect", str(kit["data"]), "--label-col", "label", "--timestamp-col", "label"],
+                   "--timestamp-col label: is the label column; give the column holding each row's time")

@@ -391,10 +391,11 @@ def check_output_type(output: Path, option: str = "--output") -> None:
 
 def refuse_label_in_columns(label_col: str | None, *, categorical: Sequence[str] | None = None,
                             drop: Sequence[str] | None = None,
-                            roles: dict[str, str] | None = None) -> None:
+                            roles: dict[str, str] | None = None,
+                            timestamp_col: str | None = None) -> None:
     """Refuse a column option that names the label column: the label is never a feature, so
-    ``--categorical``/``--drop``/``--role`` on it would be a false "not in the data" after
-    reading, or silently do nothing.
+    ``--categorical``/``--drop``/``--role``/``--timestamp-col`` on it would be a false "not in the
+    data" after reading, or silently do nothing.
 
     Examples
     --------
@@ -406,7 +407,11 @@ def refuse_label_in_columns(label_col: str | None, *, categorical: Sequence[str]
     """
     if label_col is None:
         return
-    for opt, names in (("--categorical", categorical), ("--drop", drop), ("--role", roles)):
+    for opt, names in (("--categorical", categorical), ("--drop", drop), ("--role", roles),
+                       ("--timestamp-col", [timestamp_col] if timestamp_col is not None else [])):
+        if label_col in (names or ()) and opt == "--timestamp-col":  # read as times: 'no column'
+            raise HourglassError(f"--timestamp-col {label_col}: is the label column; give the "
+                                 "column holding each row's time")
         if label_col in (names or ()):
             given = f"{label_col}={roles[label_col]}" if opt == "--role" and roles else label_col
             raise HourglassError(f"{opt} {given}: is the label column, which is never a feature; "
