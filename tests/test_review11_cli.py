@@ -90,3 +90,20 @@ def test_inspect_refuses_the_label_column_as_timestamp_column(kit: dict[str, Pat
     # in flows.csv", of a column the file has (the label, left out before the times were read)
     one_line_error(["inspect", str(kit["data"]), "--label-col", "label", "--timestamp-col", "label"],
                    "--timestamp-col label: is the label column; give the column holding each row's time")
+
+
+def test_entity_warm_start_refuses_normal_without_a_label_column(tmp_path: Path) -> None:
+    # as for a table model: an entity-bucket parent without labels and NEW without a label
+    # column trained every bucket on as normal, --normal ignored
+    rng = np.random.default_rng(0)
+    n = 240
+    data = tmp_path / "hosts.csv"
+    pd.DataFrame({"host": rng.choice(["h1", "h2", "h3"], n),
+                  "ts": pd.date_range("2024-01-01", periods=n, freq="min").astype(str),
+                  "bytes": rng.integers(1, 1000, n)}).to_csv(data, index=False)
+    parent, out = tmp_path / "parent", tmp_path / "warm"
+    res = runner.invoke(app, ["train", str(data), "-o", str(parent), "--entity-col", "host",
+                              "--timestamp-col", "ts", "--epochs", "1", "--hidden", "4,2", "-q"])
+    assert res.exit_code == 0, res.output
+    one_line_error(["train", str(data), "-o", str(out), "--warm-start", str(parent), "--normal", "normal",
+                    "--epochs", "1", "-q"], "--normal normal: the normal values of a label column", out)
