@@ -107,3 +107,9 @@ def test_entity_warm_start_refuses_normal_without_a_label_column(tmp_path: Path)
     assert res.exit_code == 0, res.output
     one_line_error(["train", str(data), "-o", str(out), "--warm-start", str(parent), "--normal", "normal",
                     "--epochs", "1", "-q"], "--normal normal: the normal values of a label column", out)
+
+
+def test_a_column_given_two_roles_is_refused(kit: dict[str, Path]) -> None:
+    # '--role bytes=categorical --role bytes=numeric': the last one silently won
+    one_line_error(["inspect", str(kit["data"]), "--role", "bytes=categorical", "--role", "bytes=numeric"],
+                   "--role: 'bytes' is given two roles (categorical, numeric); give one")
