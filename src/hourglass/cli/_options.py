@@ -339,7 +339,7 @@ def parse_roles(items: list[str] | None) -> dict[str, str]:
     >>> parse_roles(["Src IP=ip", "a=b=hash", "Src IP=ip"])
     {'Src IP': 'ip', 'a=b': 'hash'}
     """
-    roles = {}
+    roles: dict[str, str] = {}
     for item in items or []:
         col, sep, value = item.rpartition("=")
         if not sep or not col:
