@@ -196,8 +196,9 @@ def model_params(cls: type, model: str, *, seed: int, device: str, quiet: bool, 
     """``model``'s keyword arguments from ``train``'s options: :func:`base_params`, ``--hidden``
     (:func:`hidden_param`), the command's own ``fixed`` ones (e.g. ``window``), then the
     ``--param`` items (:func:`finish_params`: unknown keys refused, values validated). A
-    ``--param`` setting what ``--epochs``, ``--batch-size``, ``--lr``, ``--hidden`` or an option of
-    the command (``--window``) also set is refused.
+    ``--param`` setting what ``--epochs``, ``--batch-size``, ``--lr``, ``--hidden``, ``--seed`` or
+    ``--device`` (given other than their defaults, 0 and auto) or an option of the command
+    (``--window``) also set is refused.
 
     Examples
     --------
@@ -206,7 +207,9 @@ def model_params(cls: type, model: str, *, seed: int, device: str, quiet: bool, 
     ...              epochs=None, batch_size=None, lr=None, hidden="8,4", extra=["dropout=0.1"])
     {'random_state': 1, 'device': 'cpu', 'verbose': 0, 'hidden': (8, 4), 'dropout': 0.1}
     """
-    typed = {"epochs": epochs, "batch_size": batch_size, "lr": lr, "hidden": hidden or None, **fixed}
+    typed = {"epochs": epochs, "batch_size": batch_size, "lr": lr, "hidden": hidden or None,
+             # --seed 3 --param random_state=5 trained with seed 5: a typed seed or device counts
+             "random_state": seed or None, "device": None if device == "auto" else device, **fixed}
     for item in extra:  # one value each: the --param one silently won over the option's
         key, sep, _ = item.partition("=")
         key = key.strip()
@@ -269,8 +272,9 @@ def check_model_dir(output: Path, *inputs: Path | None) -> None:
     """Refuse, before training, an ``--output`` that saving a model could not write or would
     wipe: ``-`` (a model is a folder), a path in a missing folder, the current folder or one
     above it, a folder that is neither empty nor a hourglass model, a model folder that also
-    holds other files (replacing the model would delete them), or a folder one of the
-    ``inputs`` (the data files the command reads) lies in."""
+    holds other files (replacing the model would delete them), a folder one of the
+    ``inputs`` (the data files the command reads) lies in, or a parent folder that takes no new
+    entry (the model is saved beside its place and renamed into it)."""
     from hourglass.pipeline.artefact import check_replaceable
 
     if str(output) == "-":
@@ -296,6 +300,7 @@ def check_model_dir(output: Path, *inputs: Path | None) -> None:
         check_replaceable(output)
     except InputError as exc:
         raise HourglassError(f"--output {exc}") from None
+    _check_writable(output, "--output")  # the model is written beside it and renamed into place
 
 
 def check_not_input(output: Path | None, option: str, data: Path | None = None,
@@ -386,10 +391,11 @@ def check_output_type(output: Path, option: str = "--output") -> None:
 
 def refuse_label_in_columns(label_col: str | None, *, categorical: Sequence[str] | None = None,
                             drop: Sequence[str] | None = None,
-                            roles: dict[str, str] | None = None) -> None:
+                            roles: dict[str, str] | None = None,
+                            timestamp_col: str | None = None) -> None:
     """Refuse a column option that names the label column: the label is never a feature, so
-    ``--categorical``/``--drop``/``--role`` on it would be a false "not in the data" after
-    reading, or silently do nothing.
+    ``--categorical``/``--drop``/``--role``/``--timestamp-col`` on it would be a false "not in the
+    data" after reading, or silently do nothing.
 
     Examples
     --------
@@ -401,7 +407,11 @@ def refuse_label_in_columns(label_col: str | None, *, categorical: Sequence[str]
     """
     if label_col is None:
         return
-    for opt, names in (("--categorical", categorical), ("--drop", drop), ("--role", roles)):
+    for opt, names in (("--categorical", categorical), ("--drop", drop), ("--role", roles),
+                       ("--timestamp-col", [timestamp_col] if timestamp_col is not None else [])):
+        if label_col in (names or ()) and opt == "--timestamp-col":  # read as times: 'no column'
+            raise HourglassError(f"--timestamp-col {label_col}: is the label column; give the "
+                                 "column holding each row's time")
         if label_col in (names or ()):
             given = f"{label_col}={roles[label_col]}" if opt == "--role" and roles else label_col
             raise HourglassError(f"{opt} {given}: is the label column, which is never a feature; "

@@ -336,14 +336,16 @@ def parse_roles(items: list[str] | None) -> dict[str, str]:
 
     Examples
     --------
-    >>> parse_roles(["Src IP=ip", "a=b=hash"])
+    >>> parse_roles(["Src IP=ip", "a=b=hash", "Src IP=ip"])
     {'Src IP': 'ip', 'a=b': 'hash'}
     """
-    roles = {}
+    roles: dict[str, str] = {}
     for item in items or []:
         col, sep, value = item.rpartition("=")
         if not sep or not col:
             raise HourglassError(f"--role: expected COL=ROLE, got {item!r}")
+        if roles.get(col, value) != value:  # the last one silently won
+            raise HourglassError(f"--role: {col!r} is given two roles ({roles[col]}, {value}); give one")
         roles[col] = value
     return roles
 

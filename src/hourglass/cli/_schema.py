@@ -175,6 +175,11 @@ def preprocessor_for(df: pd.DataFrame, source: str, *, spec: DatasetSpec | None,
             raise HourglassError(f"{opt}: no column {missing[0]!r} in {source}; columns are "
                                  f"{', '.join(map(str, list(df.columns)[:8]))}"
                                  f"{' ...' if df.shape[1] > 8 else ''}")
+    for opt, cols in (("--categorical", categorical), ("--role", list(roles or {}))):
+        if time_col is not None and time_col in cols:  # it was 'not in the data', or ignored
+            given = f"{time_col}={(roles or {})[time_col]}" if opt == "--role" else time_col
+            raise HourglassError(f"{opt} {given}: is the timestamp column, which is never a "
+                                 "feature; leave it out")
     all_roles = {**format_roles(spec, names), **(roles or {})}
     # columns --drop or the format leaves out (CloudTrail's requestParameters.*) make no warning
     dropped = set(drop) | {c for c, role in all_roles.items() if role == "drop"}

@@ -148,7 +148,8 @@ def inspect(
         typed_label = label_col
         spec, label_col, normal_values = resolve_spec(dataset, label_col, normal, fmt, data)
         # as train: the label is never a feature ('no column label' was false), read after this
-        refuse_label_in_columns(label_col, categorical=categorical, drop=drop, roles=parse_roles(role))
+        refuse_label_in_columns(label_col, categorical=categorical, drop=drop, roles=parse_roles(role),
+                                timestamp_col=timestamp_col)
         refuse_normal_without_label(normal, label_col)  # as train: it was ignored, the label a feature
         stats = ReadStats()
         parts, n = [], 0

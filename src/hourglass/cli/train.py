@@ -299,7 +299,8 @@ def train(
         spec, label_col, normal_values = resolve_spec(dataset, label_col, normal, fmt, data)
         refuse_normal_without_label(normal, label_col)
         roles = parse_roles(role)
-        refuse_label_in_columns(label_col, categorical=categorical, drop=drop, roles=roles)
+        refuse_label_in_columns(label_col, categorical=categorical, drop=drop, roles=roles,
+                                timestamp_col=time_col)
         cls = registry.get(model)
         params = model_params(cls, model, seed=seed, device=device, quiet=quiet, epochs=epochs,
                               batch_size=batch_size, lr=lr, hidden=hidden, extra=param or [])

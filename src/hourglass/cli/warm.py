@@ -11,7 +11,13 @@ import math
 from pathlib import Path
 from typing import Any
 
-from hourglass.cli._common import base_params, check_model_dir, finish_params, model_kind
+from hourglass.cli._common import (
+    base_params,
+    check_model_dir,
+    finish_params,
+    model_kind,
+    refuse_normal_without_label,
+)
 from hourglass.cli._output import (
     err,
     fitted_text,
@@ -118,6 +124,8 @@ def _normal_rows(path: Path, parent: Any, *, dataset: str | None, label_col: str
     inherited = label_col is None and parent.info.get("label_col") in df.columns
     if inherited:  # --normal typed: its values, not the parent's, name NEW's normal rows
         label_col, normal_values = parent.info["label_col"], list(normal or parent.info.get("normal") or [])
+    if not replayed:  # as train refuses it: --normal was ignored, every row trained on as normal
+        refuse_normal_without_label(normal, label_col)
     time_col = parent.info.get("time_col")
     if time_col is not None and time_col in df.columns:
         df = df.drop(columns=[time_col])

@@ -8,6 +8,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from hourglass.cli._common import refuse_normal_without_label
 from hourglass.cli._output import err, fitted_text, out, report_skipped, threshold_text
 from hourglass.cli._spool import shown
 from hourglass.errors import HourglassError
@@ -85,6 +86,8 @@ def _rows(path: Path, parent: Any, parent_dir: Path, *, label_col: str | None,
     inherited = label_col is None and parent.info.get("label_col") in df.columns
     if inherited:  # --normal typed: its values, not the parent's, name NEW's normal rows
         label_col, normal = parent.info["label_col"], list(normal or parent.info.get("normal") or [])
+    if not replayed:  # as train refuses it: --normal was ignored, every bucket trained on as normal
+        refuse_normal_without_label(normal, label_col)
     df = parent.with_absent_fields(df)  # Windows events: a field no row has is missing, as in score
     needed = [c for c in f.columns_ if c not in df.columns]
     if needed:  # as 'hourglass score' words it
