@@ -136,8 +136,10 @@ def expected_alert_rate(threshold: Any, normal_scores: object | None = None) -> 
         rate = float(threshold.c)
     elif name in ("POT", "SPOT", "DSPOT"):
         rate = float(threshold.q)
-        if n_fit and getattr(threshold, "fit_", None) is None and rate < 1.0 - float(threshold.level):
-            rate = _empirical_rate(rate, n_fit)  # no GPD tail: the fallback's empirical quantile
+        if n_fit and getattr(threshold, "fit_", None) is None:  # no GPD tail: the empirical
+            # quantile of the scores (DSPOT: of the n - depth deviations from the moving mean)
+            n_tail = n_fit - int(threshold.depth) if name == "DSPOT" else n_fit
+            rate = _empirical_rate(rate, max(n_tail, 1))
     elif name == "AlertBudget" and hasattr(threshold, "q_"):
         rate = float(threshold.q_)
         if (n_fit and getattr(threshold, "method_", None) == "empirical"

@@ -266,12 +266,17 @@ class DSPOT(SPOT):
             csum = np.concatenate([[0.0], np.cumsum(scores)])
         scale = 1.0
         if not math.isfinite(csum[-1]):  # sums past the largest float (scores near 1e306): inf - inf
-            scale = math.ldexp(1.0, math.frexp(float(np.abs(scores).max()))[1])  # a power of 2: exact
+            exponent = min(math.frexp(float(np.abs(scores).max()))[1], 1023)  # 2**1024 overflows
+            scale = math.ldexp(1.0, exponent)  # a power of 2: exact
             csum = np.concatenate([[0.0], np.cumsum(scores / scale)])
         means = (csum[d:-1] - csum[:-d - 1]) / d * scale
+        window_sum = float(sum(scores[-d:].tolist()))
+        if not math.isfinite(window_sum):  # the stream's running mean would be inf: no cut-off
+            raise InputError(f"DSPOT: the last {d} scores sum past the largest float; scale the "
+                             "scores down or use another threshold rule")
         self._init_tail(scores[d:] - means)
         self.window_: deque[float] = deque(scores[-d:].tolist(), maxlen=d)
-        self.window_sum_ = float(sum(self.window_))
+        self.window_sum_ = window_sum
         return self._current_value()
 
     def _current_value(self) -> float:
