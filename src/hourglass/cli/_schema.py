@@ -175,7 +175,8 @@ def preprocessor_for(df: pd.DataFrame, source: str, *, spec: DatasetSpec | None,
             raise HourglassError(f"{opt}: no column {missing[0]!r} in {source}; columns are "
                                  f"{', '.join(map(str, list(df.columns)[:8]))}"
                                  f"{' ...' if df.shape[1] > 8 else ''}")
-    for opt, cols in (("--categorical", categorical), ("--role", list(roles or {}))):
+    for opt, cols in (("--categorical", categorical),  # (--role TS=drop: as --drop TS, what it is)
+                      ("--role", [c for c, r in (roles or {}).items() if r != "drop"])):
         if time_col is not None and time_col in cols:  # it was 'not in the data', or ignored
             given = f"{time_col}={(roles or {})[time_col]}" if opt == "--role" else time_col
             raise HourglassError(f"{opt} {given}: is the timestamp column, which is never a "

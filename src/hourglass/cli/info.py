@@ -211,11 +211,11 @@ def inspect(
             if normal_rows.any():  # train fits the preprocessing on the normal rows only
                 df = df.loc[normal_rows].reset_index(drop=True)
                 fitted_on = int(normal_rows.sum())
+        if timestamp_col is None and spec is not None:  # as train: the format's own time field
+            timestamp_col = format_time_column(df, spec)
         pre = preprocessor_for(df, str(data), spec=spec, categorical=categorical or [],
                                drop=drop or [], roles=parse_roles(role), scaler=scaler,
                                time_col=timestamp_col)
-        if timestamp_col is None and spec is not None:  # as train: the format's own time field
-            timestamp_col = format_time_column(df, spec)
         times = None
         if timestamp_col is not None:  # the event time: never a feature (as in train)
             times = _time_summary(df[timestamp_col], timestamp_col)

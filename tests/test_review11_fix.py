@@ -1,0 +1,71 @@
+"""Regression tests for problems found in the merged fixes (thresholds, ...)."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hourglass.cli import app
+from hourglass.errors import InputError
+from hourglass.thresholds import DSPOT, POT
+from hourglass.thresholds.monitor import _empirical_rate, expected_alert_rate
+from tests._cli import one_line_error, runner
+
+
+def test_dspot_of_scores_near_the_largest_float_is_a_clear_error_not_an_overflow() -> None:
+    s = np.random.default_rng(0).exponential(size=2000)
+    with pytest.raises(InputError, match="sum past the largest float"):
+        DSPOT(1e-2, depth=50).fit(s / s.max() * 1e308)  # window sums overflow
+    with pytest.raises(InputError, match="sum past the largest float"):
+        DSPOT(1e-2, depth=50).fit(1e307 * s)
+
+
+def test_dspot_fallback_rate_counts_the_deviations_it_took_the_quantile_of() -> None:
+    scores = np.random.default_rng(1).uniform(size=150)
+    with pytest.warns(UserWarning, match="empirical quantile"):
+        rule = DSPOT(1e-4, depth=50).fit(scores)
+    assert rule.fit_ is None  # too few scores for a tail fit
+    assert expected_alert_rate(rule).rate == pytest.approx(_empirical_rate(1e-4, 100))
+
+
+def test_pot_fallback_rate_does_not_depend_on_the_level_that_does_not_move_its_cut_off() -> None:
+    scores = np.random.default_rng(2).uniform(size=30)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # too few peaks: the empirical quantile
+        a, b = POT(0.05).fit(scores), POT(0.05, level=0.9).fit(scores)
+    assert a.value_ == b.value_
+    assert expected_alert_rate(a).rate == expected_alert_rate(b).rate == pytest.approx(
+        _empirical_rate(0.05, 30))
+
+
+def _timed_table(path: Path, time_col: str) -> Path:
+    rng = np.random.default_rng(0)
+    n = 120
+    pd.DataFrame({time_col: pd.date_range("2024-01-01", periods=n, freq="min").astype(str),
+                  "bytes": rng.integers(1, 1000, n), "pkts": rng.integers(1, 50, n),
+                  "label": ["normal"] * n}).to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize("option", [["--categorical", "@timestamp"], ["--role", "@timestamp=ip"]])
+def test_inspect_refuses_a_column_option_naming_the_formats_own_time_column(
+        tmp_path: Path, option: list[str]) -> None:
+    # as train does: @timestamp is the time column without --timestamp-col (inspect said "not in
+    # the data" for --categorical and ignored --role)
+    data = _timed_table(tmp_path / "ecs.csv", "@timestamp")
+    one_line_error(["inspect", str(data), "--label-col", "label", "--normal", "normal", *option],
+                   f"{option[0]} {option[1]}: is the timestamp column, which is never a feature")
+
+
+def test_role_drop_of_the_timestamp_column_is_taken_as_drop_is(tmp_path: Path) -> None:
+    data = _timed_table(tmp_path / "timed.csv", "ts")
+    out = tmp_path / "m"
+    res = runner.invoke(app, ["train", str(data), "-o", str(out), "--timestamp-col", "ts", "--role",
+                              "ts=drop", "--label-col", "label", "--normal", "normal", "--epochs", "1",
+                              "--hidden", "4,2", "-q"])
+    assert res.exit_code == 0, res.output
+    assert (out / "config.json").is_file()
