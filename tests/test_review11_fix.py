@@ -69,3 +69,14 @@ def test_role_drop_of_the_timestamp_column_is_taken_as_drop_is(tmp_path: Path) -
                               "--hidden", "4,2", "-q"])
     assert res.exit_code == 0, res.output
     assert (out / "config.json").is_file()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, "Float32", np.float16, np.float64])
+def test_suppression_matches_whole_numbers_of_narrow_float_columns(dtype: object) -> None:
+    from hourglass.serve.suppress import Suppressions
+
+    rules = Suppressions.parse('[[rule]]\nname = "big"\nmatch = { b = [1000000, 2048, 4294967296] }\n',
+                               "rules.toml")
+    values = [1e6, 2048.0, 4294967296.0, 7.0] if dtype != np.float16 else [2048.0, 7.0]
+    df = pd.DataFrame({"b": pd.array(values, dtype=dtype)})
+    assert rules.names(df).tolist() == ["big"] * (len(values) - 1) + [""]

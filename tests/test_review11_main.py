@@ -15,7 +15,7 @@ match = { rate = [0.1, 3] }
 """
 
 
-@pytest.mark.parametrize("dtype", [np.float32, "Float32", np.float64])
+@pytest.mark.parametrize("dtype", [np.float32, "Float32", np.float64, np.float16])
 def test_suppression_matches_single_precision_values_as_written(dtype: object) -> None:
     # a float32 Parquet column holds 0.1 as 0.100000001...; the rule's 0.1 is that value
     rules = Suppressions.parse(_RULES, "rules.toml")

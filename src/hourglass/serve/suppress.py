@@ -653,18 +653,23 @@ _UNREAD = (InputError, ValueError, OverflowError)
 
 
 def _as_written(s: pd.Series) -> pd.Series:
-    """``s`` with single-precision floats (a float32 Parquet column) as their own shortest text,
-    ``0.1`` where a widening to float64 would write ``0.10000000149011612``; other columns as
-    they are.
+    """``s`` with narrow floats (a float32 or float16 Parquet column) as the float64 values their
+    own shortest text gives, ``0.1`` where a widening would give ``0.10000000149011612``; whole
+    values as they are (``1000000``, not ``1e+06``); other columns as they are. Per distinct
+    value.
 
     Examples
     --------
-    >>> _as_written(pd.Series(np.array([0.1, 3.0, np.nan], dtype=np.float32))).tolist()
-    ['0.1', '3.0', <NA>]
+    >>> _as_written(pd.Series(np.array([0.1, 1e6, np.nan], dtype=np.float32))).tolist()
+    [0.1, 1000000.0, nan]
     """
-    if s.dtype == np.float32 or isinstance(s.dtype, pd.Float32Dtype):
-        return s.astype("string")
-    return s
+    dtype = np.dtype(np.float32) if isinstance(s.dtype, pd.Float32Dtype) else s.dtype
+    if not (isinstance(dtype, np.dtype) and dtype.kind == "f" and dtype.itemsize < 8):
+        return s
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    short = [float(v) if float(v).is_integer() else float(str(v))
+             for v in np.asarray(uniques, dtype=dtype)]
+    return pd.Series(np.array([*short, np.nan])[codes], index=s.index, name=s.name)
 
 
 def _ns(ts: pd.DatetimeIndex) -> np.ndarray:
