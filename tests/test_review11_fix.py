@@ -80,3 +80,20 @@ def test_suppression_matches_whole_numbers_of_narrow_float_columns(dtype: object
     values = [1e6, 2048.0, 4294967296.0, 7.0] if dtype != np.float16 else [2048.0, 7.0]
     df = pd.DataFrame({"b": pd.array(values, dtype=dtype)})
     assert rules.names(df).tolist() == ["big"] * (len(values) - 1) + [""]
+
+
+def test_ensemble_epochs_as_text_is_quoted() -> None:
+    from hourglass.detectors import AutoEncoder, Ensemble
+
+    with pytest.raises(ValueError, match=r"integer >= 1, got '3'$"):
+        Ensemble((AutoEncoder(),), epochs="3").validate_params()
+
+
+def test_deep_svdd_warm_start_refuses_a_bounded_activation_its_network_was_not_made_with() -> None:
+    from hourglass.detectors import DeepSVDD
+
+    X = np.random.default_rng(0).normal(size=(80, 4)).astype(np.float32)
+    det = DeepSVDD(hidden=(4,), epochs=1, verbose=0, random_state=0).fit(X)
+    det.set_params(activation="tanh")  # a leaky_relu network: tanh would let it collapse
+    with pytest.raises(ValueError, match="activation='tanh' is bounded"):
+        det.warm_start(X)

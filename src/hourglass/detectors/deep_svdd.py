@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 import torch
 from torch import nn
 
-from hourglass.detectors.base import DeepDetector, check_hidden
+from hourglass.detectors.base import BaseDetector, DeepDetector, check_hidden
 from hourglass.errors import InputError
 from hourglass.nn import labelled_margin_loss, mlp
 from hourglass.nn.blocks import ACTIVATIONS
@@ -118,14 +118,21 @@ label_weight, threshold, device, verbose, random_state
         self.verbose = verbose
         self.random_state = random_state
 
+    def _warm_copy(self, update_batch_norm: bool, params: dict[str, Any],
+                   proximal_mu: float = 0.0) -> BaseDetector:
+        # the activation checked against the saved network, before the copy rebuilds it with the
+        # one set_params asked for (a leaky_relu network warm-started as tanh)
+        self._check_params()
+        return super()._warm_copy(update_batch_norm, params, proximal_mu)
+
     def _check_params(self) -> None:
         check_hidden(self)
         # a new network's choice; a saved one's training goes on (warm start) as it was made:
-        # only a network that has the bounded activation itself is exempt (a fitted one given
+        # only a network that has this bounded activation itself is exempt (a fitted one given
         # another activation by set_params is still refused here, as its next fit refuses it)
         module = getattr(self, "module_", None)
-        bounded = tuple(ACTIVATIONS[a] for a in _BOUNDED)
-        made_so = module is not None and any(isinstance(m, bounded) for m in module.modules())
+        made_so = module is not None and self.activation in _BOUNDED and any(
+            isinstance(m, ACTIVATIONS[self.activation]) for m in module.modules())
         if self.activation in _BOUNDED and not made_so:
             raise ValueError(f"activation={self.activation!r} is bounded: Deep SVDD's network can then "
                              "map every row onto the centre (hypersphere collapse, Ruff et al. 2018, "
