@@ -294,6 +294,17 @@ def read_timestamps(values: object, column: str, dayfirst: bool | None = None
                          "a date; give a column with the date and the time (e.g. join a log's date "
                          "and time fields into one)")
     numeric = _numeric_dates(text)
+    if not numeric and pd.to_numeric(text.iloc[:100].astype(object), errors="coerce").notna().any():
+        # epoch times read as text (a CSV column with a '-', JSON strings), before the dates are
+        # read row by row; numbers pandas reads as dates (20260328) stay dates, a typo an error
+        num = pd.to_numeric(text.astype(object), errors="coerce")
+        given = num.notna().to_numpy(dtype=bool)
+        if given.mean() >= 0.5 and _to_datetime(text[given].iloc[:100], False).isna().all():
+            if not given.all():
+                i = int(np.flatnonzero(~given)[0])
+                raise InputError(f"column {column!r}: row {i + 1} is not a timestamp ({s.iloc[i]!r}; "
+                                 "the column holds epoch times)")
+            return read_timestamps(pd.Series(num.to_numpy(dtype=np.float64)), column)
     if numeric and dayfirst is None:
         dayfirst = _infer_order(text, column)
     elif numeric:  # the model's order: pandas would quietly swap a date that does not fit it
@@ -317,15 +328,6 @@ def read_timestamps(values: object, column: str, dayfirst: bool | None = None
             ts, bad = iso, np.asarray(iso.isna())
         if bad.any():  # other layouts with and without fractions ('... 00:00:51.123 UTC'), row by row
             ts, bad = _mixed_layouts(text, ts, bad)
-    if bad.any() and not numeric:  # epoch times read as text (a CSV column with a '-', JSON strings)
-        num = pd.to_numeric(text.astype(object), errors="coerce")
-        if num.notna().mean() >= 0.5:
-            nan = num.isna().to_numpy(dtype=bool)
-            if nan.any():
-                i = int(np.flatnonzero(nan)[0])
-                raise InputError(f"column {column!r}: row {i + 1} is not a timestamp ({s.iloc[i]!r}; "
-                                 "the column holds epoch times)")
-            return read_timestamps(pd.Series(num.to_numpy(dtype=np.float64)), column)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         good = np.flatnonzero(~bad)
