@@ -30,3 +30,15 @@ def test_text_epoch_times_are_not_read_row_by_row_as_dates(monkeypatch: pytest.M
     assert ts[0] == pd.Timestamp("2024-05-01") and ts[-1] == pd.Timestamp("2024-05-01 00:16:39")
     with pytest.raises(InputError, match=r"row 3 is not a timestamp \('-'; the column holds epoch"):
         read_timestamps(pd.Series(["1714521600", "1714521601", "-", "1714521602"]), "ts")
+
+
+def test_whole_epoch_nanoseconds_read_exactly_from_objects_and_text() -> None:
+    # the stream's object column and text went through float64: .123457, not .123456789
+    want = pd.Timestamp("2024-05-01 00:00:00.123456789")
+    for values in (pd.Series([1714521600123456789, 1714521600123456790], dtype=object),
+                   pd.Series(["1714521600123456789", "1714521600123456790"]),
+                   pd.Series([1714521600123456789, 1714521600123456790])):
+        assert read_timestamps(values, "ts")[0][0] == want
+    # past int64 in an object column: out of range, not an OverflowError
+    with pytest.raises(InputError, match=r"row 1 is not a timestamp"):
+        read_timestamps(pd.Series([2**64, 1714521600], dtype=object), "ts")

@@ -272,9 +272,12 @@ def read_timestamps(values: object, column: str, dayfirst: bool | None = None
     if isinstance(s.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(s):
         ts = pd.DatetimeIndex(s)
         return (ts.tz_convert("UTC") if ts.tz is not None else ts), None
-    if s.dtype == object and pd.api.types.infer_dtype(s, skipna=True) in (
-            "integer", "floating", "mixed-integer-float"):  # JSON numbers gathered row by row
-        s = s.astype(np.float64)
+    kind = pd.api.types.infer_dtype(s, skipna=True) if s.dtype == object else ""
+    if kind in ("integer", "floating", "mixed-integer-float"):  # JSON numbers gathered row by row
+        try:  # whole numbers exact (nanoseconds past float64's 2**53)
+            s = s.astype(np.int64 if kind == "integer" else np.float64)
+        except OverflowError:  # past int64: refused as out of range
+            s = s.astype(np.float64)
     if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
         v = epoch_seconds(s.to_numpy(dtype=np.float64, na_value=np.nan), column)
         bad = ~(np.abs(v) < _MAX_EPOCH_S)
@@ -304,7 +307,7 @@ def read_timestamps(values: object, column: str, dayfirst: bool | None = None
                 i = int(np.flatnonzero(~given)[0])
                 raise InputError(f"column {column!r}: row {i + 1} is not a timestamp ({s.iloc[i]!r}; "
                                  "the column holds epoch times)")
-            return read_timestamps(pd.Series(num.to_numpy(dtype=np.float64)), column)
+            return read_timestamps(pd.Series(num.to_numpy()), column)  # int64 exact
     if numeric and dayfirst is None:
         dayfirst = _infer_order(text, column)
     elif numeric:  # the model's order: pandas would quietly swap a date that does not fit it
