@@ -42,3 +42,11 @@ def test_whole_epoch_nanoseconds_read_exactly_from_objects_and_text() -> None:
     # past int64 in an object column: out of range, not an OverflowError
     with pytest.raises(InputError, match=r"row 1 is not a timestamp"):
         read_timestamps(pd.Series([2**64, 1714521600], dtype=object), "ts")
+
+
+def test_an_epoch_time_out_of_range_is_quoted_as_written() -> None:
+    # the error quoted the float it became: (1e+20; numbers are read as epoch ...)
+    with pytest.raises(InputError, match=r"row 1 is not a timestamp \('99999999999999999999'; numbers"):
+        read_timestamps(pd.Series(["99999999999999999999", "1714521600"]), "ts")
+    with pytest.raises(InputError, match=r"row 1 is not a timestamp \(18446744073709551616; numbers"):
+        read_timestamps(pd.Series([2**64, 1714521600], dtype=object), "ts")

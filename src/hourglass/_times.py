@@ -272,6 +272,7 @@ def read_timestamps(values: object, column: str, dayfirst: bool | None = None
     if isinstance(s.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(s):
         ts = pd.DatetimeIndex(s)
         return (ts.tz_convert("UTC") if ts.tz is not None else ts), None
+    cells = s  # as given, for the errors to quote
     kind = pd.api.types.infer_dtype(s, skipna=True) if s.dtype == object else ""
     if kind in ("integer", "floating", "mixed-integer-float"):  # JSON numbers gathered row by row
         try:  # whole numbers exact (nanoseconds past float64's 2**53)
@@ -279,16 +280,7 @@ def read_timestamps(values: object, column: str, dayfirst: bool | None = None
         except OverflowError:  # past int64: refused as out of range
             s = s.astype(np.float64)
     if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
-        v = epoch_seconds(s.to_numpy(dtype=np.float64, na_value=np.nan), column)
-        bad = ~(np.abs(v) < _MAX_EPOCH_S)
-        if bad.any():
-            i = int(np.flatnonzero(bad)[0])
-            x = s.iloc[i]
-            x = x.item() if isinstance(x, np.generic) else x  # 1714521600000, not np.int64(...)
-            raise InputError(f"column {column!r}: row {i + 1} is not a timestamp ({x!r}; numbers "
-                             "are read as epoch seconds, milliseconds, microseconds or nanoseconds "
-                             "by their size, up to the year 2262)")
-        return pd.DatetimeIndex(_epoch_ns(s).view("datetime64[ns]")), None
+        return _epoch_times(s, cells, column), None
     text = s.astype("string").str.strip()
     clock = text.iloc[:100].str.fullmatch(_CLOCK).fillna(False).to_numpy(dtype=bool)
     if clock.any():  # pandas would date it today: other days' data would fall on the same one
@@ -307,7 +299,7 @@ def read_timestamps(values: object, column: str, dayfirst: bool | None = None
                 i = int(np.flatnonzero(~given)[0])
                 raise InputError(f"column {column!r}: row {i + 1} is not a timestamp ({s.iloc[i]!r}; "
                                  "the column holds epoch times)")
-            return read_timestamps(pd.Series(num.to_numpy()), column)  # int64 exact
+            return _epoch_times(pd.Series(num.to_numpy()), s, column), None  # int64 exact
     if numeric and dayfirst is None:
         dayfirst = _infer_order(text, column)
     elif numeric:  # the model's order: pandas would quietly swap a date that does not fit it
@@ -357,6 +349,21 @@ def read_timestamps(values: object, column: str, dayfirst: bool | None = None
 
 
 _UNIT_NAMES = ("seconds", "milliseconds", "microseconds", "nanoseconds")
+
+
+def _epoch_times(s: pd.Series, cells: pd.Series, column: str) -> pd.DatetimeIndex:
+    """The epoch times ``s`` (numbers, no missing one), or :class:`InputError` quoting the cell
+    of ``cells`` (the column as given: ``'99999999999999999999'``, not ``1e+20``) out of range."""
+    v = epoch_seconds(s.to_numpy(dtype=np.float64, na_value=np.nan), column)
+    bad = ~(np.abs(v) < _MAX_EPOCH_S)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        x = cells.iloc[i]
+        x = x.item() if isinstance(x, np.generic) else x  # 1714521600000, not np.int64(...)
+        raise InputError(f"column {column!r}: row {i + 1} is not a timestamp ({x!r}; numbers "
+                         "are read as epoch seconds, milliseconds, microseconds or nanoseconds "
+                         "by their size, up to the year 2262)")
+    return pd.DatetimeIndex(_epoch_ns(s).view("datetime64[ns]"))
 
 
 def _epoch_ns(s: pd.Series) -> np.ndarray:
