@@ -9,6 +9,7 @@ import pytest
 from hourglass import _times
 from hourglass._times import read_timestamps
 from hourglass.errors import InputError
+from hourglass.features.timeseries import TimeSeriesPreprocessor
 
 
 def test_compact_dates_with_one_invalid_date_are_an_error() -> None:
@@ -50,3 +51,12 @@ def test_an_epoch_time_out_of_range_is_quoted_as_written() -> None:
         read_timestamps(pd.Series(["99999999999999999999", "1714521600"]), "ts")
     with pytest.raises(InputError, match=r"row 1 is not a timestamp \(18446744073709551616; numbers"):
         read_timestamps(pd.Series([2**64, 1714521600], dtype=object), "ts")
+
+
+def test_a_complex_time_column_is_an_input_error() -> None:
+    # is_numeric_dtype is true for complex: the real parts were read as times, a ComplexWarning aside
+    with pytest.raises(InputError, match=r"^column 'ts': holds complex numbers, not times$"):
+        read_timestamps(pd.Series(1_714_521_600 + np.arange(3) + 1j), "ts")
+    df = pd.DataFrame({"ts": 1_714_521_600 + 60 * np.arange(6) + 1j, "x": np.arange(6.0)})
+    with pytest.raises(InputError, match=r"column 'ts': holds complex numbers, not times"):
+        TimeSeriesPreprocessor(timestamp_col="ts", freq="1min").fit(df)

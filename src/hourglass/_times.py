@@ -272,6 +272,8 @@ def read_timestamps(values: object, column: str, dayfirst: bool | None = None
     if isinstance(s.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(s):
         ts = pd.DatetimeIndex(s)
         return (ts.tz_convert("UTC") if ts.tz is not None else ts), None
+    if pd.api.types.is_complex_dtype(s):  # float64 would drop the imaginary parts unsaid
+        raise InputError(f"column {column!r}: holds complex numbers, not times")
     cells = s  # as given, for the errors to quote
     kind = pd.api.types.infer_dtype(s, skipna=True) if s.dtype == object else ""
     if kind in ("integer", "floating", "mixed-integer-float"):  # JSON numbers gathered row by row
