@@ -60,3 +60,13 @@ def test_a_complex_time_column_is_an_input_error() -> None:
     df = pd.DataFrame({"ts": 1_714_521_600 + 60 * np.arange(6) + 1j, "x": np.arange(6.0)})
     with pytest.raises(InputError, match=r"column 'ts': holds complex numbers, not times"):
         TimeSeriesPreprocessor(timestamp_col="ts", freq="1min").fit(df)
+
+
+def test_a_channel_of_python_complex_values_is_an_input_error() -> None:
+    # an object column: pd.to_numeric made it complex128 after the check, then float64 cut it
+    x = pd.Series([1, 2 + 1j, 3, 4, 5, 6], dtype=object)
+    with pytest.raises(InputError, match=r"^column 'x': holds complex numbers \(dtype object\)"):
+        TimeSeriesPreprocessor(columns=("x",)).fit(pd.DataFrame({"x": x}))
+    fitted = TimeSeriesPreprocessor(columns=("x",)).fit(pd.DataFrame({"x": np.arange(6.0)}))
+    with pytest.raises(InputError, match=r"^column 'x': holds complex numbers"):
+        fitted.transform(pd.DataFrame({"x": x}))
