@@ -70,3 +70,22 @@ def test_a_channel_of_python_complex_values_is_an_input_error() -> None:
     fitted = TimeSeriesPreprocessor(columns=("x",)).fit(pd.DataFrame({"x": np.arange(6.0)}))
     with pytest.raises(InputError, match=r"^column 'x': holds complex numbers"):
         fitted.transform(pd.DataFrame({"x": x}))
+
+
+def test_entity_windows_read_compact_dates_as_dates() -> None:
+    from hourglass.features.entity import EntityWindows
+
+    # every cell a number: read as epoch seconds, four days one bucket of 1970-08-23
+    days = ["20260328", "20260329", "20260330", "20260331"]
+    df = pd.DataFrame({"host": ["a", "b"] * 4, "day": [d for d in days for _ in (0, 1)],
+                       "bytes": [1, 5, 2, 9, 3, 4, 4, 7]})
+    w = EntityWindows(entity_col="host", timestamp_col="day", bucket="1D")
+    starts = w.fit(df).aggregate(df)["bucket_start"]
+    assert sorted(set(starts)) == list(pd.to_datetime(days))
+    with pytest.raises(InputError, match=r"row 5 is not a timestamp \('20260230'\)$"):
+        w.fit(df.assign(day=[d for d in ["20260328", "20260329", "20260230", "20260331"] for _ in (0, 1)]))
+    # epoch times written as text still read, a non-number among them named
+    text = df.assign(day=[str(1_774_656_000 + 86_400 * (i // 2)) for i in range(8)])
+    assert len(w.fit(text).aggregate(text)) == 8
+    with pytest.raises(InputError, match=r"row 2 is not a timestamp \('-'; the column holds epoch"):
+        w.fit(text.assign(day=text["day"].where(text.index != 1, "-")))
