@@ -89,3 +89,15 @@ def test_entity_windows_read_compact_dates_as_dates() -> None:
     assert len(w.fit(text).aggregate(text)) == 8
     with pytest.raises(InputError, match=r"row 2 is not a timestamp \('-'; the column holds epoch"):
         w.fit(text.assign(day=text["day"].where(text.index != 1, "-")))
+
+
+def test_on_bad_rows_skip_leaves_out_an_invalid_compact_date() -> None:
+    from hourglass._times import unreadable_times
+
+    # called readable (an epoch number), so --on-bad-rows skip kept it and reading then failed
+    days = pd.Series(["20260328", "20260329", "20260230", "20260331"])
+    bad = unreadable_times(days, "day")
+    assert bad.tolist() == [False, False, True, False]
+    assert read_timestamps(days[~bad], "day")[0][-1] == pd.Timestamp("2026-03-31")
+    assert unreadable_times(pd.Series(["1774656051", "x", "1774656051000"]), "ts").tolist() == [
+        False, True, False]

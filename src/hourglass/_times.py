@@ -446,7 +446,10 @@ def unreadable_times(values: object, column: str, dayfirst: bool | None = None) 
         text = s.astype("string").str.strip()
         absent |= (text == "").fillna(True).to_numpy(dtype=bool)
         coerced = pd.to_numeric(text, errors="coerce")
-        if coerced.notna().mean() < 0.5:  # date-time text (else epoch times read as text)
+        given = coerced.notna().to_numpy(dtype=bool)
+        # date-time text, compact dates (20260328) among it, as read_timestamps reads them; else
+        # epoch times read as text
+        if given.mean() < 0.5 or not _to_datetime(text[given].iloc[:100], False).isna().all():
             order = bool(dayfirst) and _numeric_dates(text)
             ts = _to_datetime(text, order)
             bad = np.asarray(ts.isna())
