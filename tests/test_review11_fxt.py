@@ -101,3 +101,13 @@ def test_on_bad_rows_skip_leaves_out_an_invalid_compact_date() -> None:
     assert read_timestamps(days[~bad], "day")[0][-1] == pd.Timestamp("2026-03-31")
     assert unreadable_times(pd.Series(["1774656051", "x", "1774656051000"]), "ts").tolist() == [
         False, True, False]
+
+
+def test_negative_epoch_times_written_as_text_read_as_epoch_times() -> None:
+    from hourglass._times import unreadable_times
+
+    # pandas reads '-1' as the year -1: such a column is no column of dates
+    assert read_timestamps(pd.Series(["-86400", "-3600"]), "ts")[0][1] == pd.Timestamp("1969-12-31 23:00")
+    text = pd.Series(["1714521600", "-1", "1714521601"])
+    assert read_timestamps(text, "ts")[0][1] == pd.Timestamp("1969-12-31 23:59:59")
+    assert not unreadable_times(text, "ts").any()

@@ -296,7 +296,7 @@ def read_timestamps(values: object, column: str, dayfirst: bool | None = None
         # read row by row; numbers pandas reads as dates (20260328) stay dates, a typo an error
         num = pd.to_numeric(text.astype(object), errors="coerce")
         given = num.notna().to_numpy(dtype=bool)
-        if given.mean() >= 0.5 and _to_datetime(text[given].iloc[:100], False).isna().all():
+        if given.mean() >= 0.5 and not _dates_among(text, num):
             if not given.all():
                 i = int(np.flatnonzero(~given)[0])
                 raise InputError(f"column {column!r}: row {i + 1} is not a timestamp ({s.iloc[i]!r}; "
@@ -449,7 +449,7 @@ def unreadable_times(values: object, column: str, dayfirst: bool | None = None) 
         given = coerced.notna().to_numpy(dtype=bool)
         # date-time text, compact dates (20260328) among it, as read_timestamps reads them; else
         # epoch times read as text
-        if given.mean() < 0.5 or not _to_datetime(text[given].iloc[:100], False).isna().all():
+        if given.mean() < 0.5 or _dates_among(text, coerced):
             order = bool(dayfirst) and _numeric_dates(text)
             ts = _to_datetime(text, order)
             bad = np.asarray(ts.isna())
@@ -463,6 +463,14 @@ def unreadable_times(values: object, column: str, dayfirst: bool | None = None) 
         num = coerced.to_numpy(dtype=np.float64, na_value=np.nan)
     with np.errstate(invalid="ignore"):
         return absent | ~(np.abs(epoch_seconds(num, column)) < _MAX_EPOCH_S)
+
+
+def _dates_among(text: pd.Series, num: pd.Series) -> bool:
+    """Whether pandas reads one of the first 100 numbers ``num`` of ``text`` (its cells as numbers)
+    as a date: compact dates (``20260328``), not epoch times. Negative ones are left out: pandas
+    reads ``-1`` as the year -1, they are epoch times before 1970."""
+    ahead = (num >= 0).fillna(False).to_numpy(dtype=bool)
+    return not _to_datetime(text[ahead].iloc[:100], False).isna().all()
 
 
 def _mixed_layouts(text: pd.Series, ts: pd.DatetimeIndex, bad: np.ndarray
