@@ -291,12 +291,13 @@ def read_timestamps(values: object, column: str, dayfirst: bool | None = None
                          "a date; give a column with the date and the time (e.g. join a log's date "
                          "and time fields into one)")
     numeric = _numeric_dates(text)
-    if not numeric and pd.to_numeric(text.iloc[:100].astype(object), errors="coerce").notna().any():
+    head = pd.to_numeric(text.iloc[:100].astype(object), errors="coerce")
+    if not numeric and head.notna().any() and not _dates_among(text.iloc[:100], head):
         # epoch times read as text (a CSV column with a '-', JSON strings), before the dates are
         # read row by row; numbers pandas reads as dates (20260328) stay dates, a typo an error
         num = pd.to_numeric(text.astype(object), errors="coerce")
         given = num.notna().to_numpy(dtype=bool)
-        if given.mean() >= 0.5 and not _dates_among(text, num):
+        if given.mean() >= 0.5:
             if not given.all():
                 i = int(np.flatnonzero(~given)[0])
                 raise InputError(f"column {column!r}: row {i + 1} is not a timestamp ({s.iloc[i]!r}; "
