@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pandas as pd
 import pytest
 
@@ -65,12 +67,19 @@ def test_epoch_milliseconds_read_exactly() -> None:
     assert _timestamp(1714521600123, "rt") == "2024-05-01T00:00:00.123Z"  # was .122Z
 
 
-def test_dotted_dates_of_one_day_read_day_first(caplog) -> None:
+def test_dotted_dates_of_one_day_read_day_first(caplog, monkeypatch) -> None:
+    from hourglass import _times
+
     # one date spans 0 either way: the written convention decides (it was month first, 2 January,
-    # "the times then span 0 seconds, the other way 0 seconds")
-    ts, dayfirst = read_timestamps(pd.Series(["01.02.2026 10:00", "01.02.2026 11:00"]), "dotted_one_day")
+    # "the times then span 0 seconds, the other way 0 seconds"); the note is said once a column
+    monkeypatch.setattr(_times, "_WARNED", set())
+    with caplog.at_level(logging.WARNING, logger="hourglass._times"):
+        ts, dayfirst = read_timestamps(pd.Series(["01.02.2026 10:00", "01.02.2026 11:00"]),
+                                       "dotted_one_day")
     assert dayfirst is True and ts[0] == pd.Timestamp("2026-02-01 10:00")
-    assert "0 seconds" not in caplog.text
+    said = [r.getMessage() for r in caplog.records if "'dotted_one_day'" in r.getMessage()]
+    assert len(said) == 1 and "read day first (DD/MM/YYYY) (as such dates are usually written)" in said[0]
+    assert "0 seconds" not in said[0]
     ts, dayfirst = read_timestamps(pd.Series(["01/02/2026 10:00", "01/02/2026 11:00"]), "slashed_one_day")
     assert dayfirst is False and ts[0] == pd.Timestamp("2026-01-02 10:00")
 

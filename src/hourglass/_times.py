@@ -272,20 +272,17 @@ def read_timestamps(values: object, column: str, dayfirst: bool | None = None
     if isinstance(s.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(s):
         ts = pd.DatetimeIndex(s)
         return (ts.tz_convert("UTC") if ts.tz is not None else ts), None
-    if s.dtype == object and pd.api.types.infer_dtype(s, skipna=True) in (
-            "integer", "floating", "mixed-integer-float"):  # JSON numbers gathered row by row
-        s = s.astype(np.float64)
+    if pd.api.types.is_complex_dtype(s):  # float64 would drop the imaginary parts unsaid
+        raise InputError(f"column {column!r}: holds complex numbers, not times")
+    cells = s  # as given, for the errors to quote
+    kind = pd.api.types.infer_dtype(s, skipna=True) if s.dtype == object else ""
+    if kind in ("integer", "floating", "mixed-integer-float"):  # JSON numbers gathered row by row
+        try:  # whole numbers exact (nanoseconds past float64's 2**53)
+            s = s.astype(np.int64 if kind == "integer" else np.float64)
+        except OverflowError:  # past int64: refused as out of range
+            s = s.astype(np.float64)
     if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
-        v = epoch_seconds(s.to_numpy(dtype=np.float64, na_value=np.nan), column)
-        bad = ~(np.abs(v) < _MAX_EPOCH_S)
-        if bad.any():
-            i = int(np.flatnonzero(bad)[0])
-            x = s.iloc[i]
-            x = x.item() if isinstance(x, np.generic) else x  # 1714521600000, not np.int64(...)
-            raise InputError(f"column {column!r}: row {i + 1} is not a timestamp ({x!r}; numbers "
-                             "are read as epoch seconds, milliseconds, microseconds or nanoseconds "
-                             "by their size, up to the year 2262)")
-        return pd.DatetimeIndex(_epoch_ns(s).view("datetime64[ns]")), None
+        return _epoch_times(s, cells, column), None
     text = s.astype("string").str.strip()
     clock = text.iloc[:100].str.fullmatch(_CLOCK).fillna(False).to_numpy(dtype=bool)
     if clock.any():  # pandas would date it today: other days' data would fall on the same one
@@ -294,6 +291,18 @@ def read_timestamps(values: object, column: str, dayfirst: bool | None = None
                          "a date; give a column with the date and the time (e.g. join a log's date "
                          "and time fields into one)")
     numeric = _numeric_dates(text)
+    head = pd.to_numeric(text.iloc[:100].astype(object), errors="coerce")
+    if not numeric and head.notna().any() and not _dates_among(text.iloc[:100], head):
+        # epoch times read as text (a CSV column with a '-', JSON strings), before the dates are
+        # read row by row; numbers pandas reads as dates (20260328) stay dates, a typo an error
+        num = pd.to_numeric(text.astype(object), errors="coerce")
+        given = num.notna().to_numpy(dtype=bool)
+        if given.mean() >= 0.5:
+            if not given.all():
+                i = int(np.flatnonzero(~given)[0])
+                raise InputError(f"column {column!r}: row {i + 1} is not a timestamp ({s.iloc[i]!r}; "
+                                 "the column holds epoch times)")
+            return _epoch_times(pd.Series(num.to_numpy()), s, column), None  # int64 exact
     if numeric and dayfirst is None:
         dayfirst = _infer_order(text, column)
     elif numeric:  # the model's order: pandas would quietly swap a date that does not fit it
@@ -317,15 +326,6 @@ def read_timestamps(values: object, column: str, dayfirst: bool | None = None
             ts, bad = iso, np.asarray(iso.isna())
         if bad.any():  # other layouts with and without fractions ('... 00:00:51.123 UTC'), row by row
             ts, bad = _mixed_layouts(text, ts, bad)
-    if bad.any() and not numeric:  # epoch times read as text (a CSV column with a '-', JSON strings)
-        num = pd.to_numeric(text.astype(object), errors="coerce")
-        if num.notna().mean() >= 0.5:
-            nan = num.isna().to_numpy(dtype=bool)
-            if nan.any():
-                i = int(np.flatnonzero(nan)[0])
-                raise InputError(f"column {column!r}: row {i + 1} is not a timestamp ({s.iloc[i]!r}; "
-                                 "the column holds epoch times)")
-            return read_timestamps(pd.Series(num.to_numpy(dtype=np.float64)), column)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         good = np.flatnonzero(~bad)
@@ -352,6 +352,21 @@ def read_timestamps(values: object, column: str, dayfirst: bool | None = None
 
 
 _UNIT_NAMES = ("seconds", "milliseconds", "microseconds", "nanoseconds")
+
+
+def _epoch_times(s: pd.Series, cells: pd.Series, column: str) -> pd.DatetimeIndex:
+    """The epoch times ``s`` (numbers, no missing one), or :class:`InputError` quoting the cell
+    of ``cells`` (the column as given: ``'99999999999999999999'``, not ``1e+20``) out of range."""
+    v = epoch_seconds(s.to_numpy(dtype=np.float64, na_value=np.nan), column)
+    bad = ~(np.abs(v) < _MAX_EPOCH_S)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        x = cells.iloc[i]
+        x = x.item() if isinstance(x, np.generic) else x  # 1714521600000, not np.int64(...)
+        raise InputError(f"column {column!r}: row {i + 1} is not a timestamp ({x!r}; numbers "
+                         "are read as epoch seconds, milliseconds, microseconds or nanoseconds "
+                         "by their size, up to the year 2262)")
+    return pd.DatetimeIndex(_epoch_ns(s).view("datetime64[ns]"))
 
 
 def _epoch_ns(s: pd.Series) -> np.ndarray:
@@ -432,7 +447,10 @@ def unreadable_times(values: object, column: str, dayfirst: bool | None = None) 
         text = s.astype("string").str.strip()
         absent |= (text == "").fillna(True).to_numpy(dtype=bool)
         coerced = pd.to_numeric(text, errors="coerce")
-        if coerced.notna().mean() < 0.5:  # date-time text (else epoch times read as text)
+        given = coerced.notna().to_numpy(dtype=bool)
+        # date-time text, compact dates (20260328) among it, as read_timestamps reads them; else
+        # epoch times read as text
+        if given.mean() < 0.5 or _dates_among(text, coerced):
             order = bool(dayfirst) and _numeric_dates(text)
             ts = _to_datetime(text, order)
             bad = np.asarray(ts.isna())
@@ -446,6 +464,14 @@ def unreadable_times(values: object, column: str, dayfirst: bool | None = None) 
         num = coerced.to_numpy(dtype=np.float64, na_value=np.nan)
     with np.errstate(invalid="ignore"):
         return absent | ~(np.abs(epoch_seconds(num, column)) < _MAX_EPOCH_S)
+
+
+def _dates_among(text: pd.Series, num: pd.Series) -> bool:
+    """Whether pandas reads one of the first 100 numbers ``num`` of ``text`` (its cells as numbers)
+    as a date: compact dates (``20260328``), not epoch times. Negative ones are left out: pandas
+    reads ``-1`` as the year -1, they are epoch times before 1970."""
+    ahead = (num >= 0).fillna(False).to_numpy(dtype=bool)
+    return not _to_datetime(text[ahead].iloc[:100], False).isna().all()
 
 
 def _mixed_layouts(text: pd.Series, ts: pd.DatetimeIndex, bad: np.ndarray

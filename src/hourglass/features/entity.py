@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hourglass._times import _no_missing, read_timestamps
+from hourglass._times import read_timestamps
 from hourglass.errors import InputError, NotFittedError
 from hourglass.features._grouped import Groups, distinct_top, numeric_stats
 from hourglass.features.roles import PLACEHOLDERS, factorize_strings, infer_role
@@ -159,18 +159,8 @@ def _times(s: pd.Series, column: str, dayfirst: bool | None = None) -> pd.Dateti
 
 def _read_times(s: pd.Series, column: str, dayfirst: bool | None = None
                 ) -> tuple[pd.DatetimeIndex, bool | None]:
-    """:func:`_times` and the order of its numeric dates (:func:`read_timestamps`)."""
-    s = s.reset_index(drop=True)
-    _no_missing(s, column)
-    if s.dtype == object or pd.api.types.is_string_dtype(s):
-        num = pd.to_numeric(s, errors="coerce")
-        if num.notna().mean() >= 0.5:
-            bad = num.isna().to_numpy()
-            if bad.any():
-                i = int(np.flatnonzero(bad)[0])
-                raise InputError(f"column {column!r}: row {i + 1} is not a timestamp ({s.iloc[i]!r}; "
-                                 "the column holds epoch times)")
-            s = num
+    """:func:`_times` and the order of its numeric dates (:func:`read_timestamps`, which reads
+    epoch times written as text; compact dates, 20260328, stay dates, not 1970's seconds)."""
     return read_timestamps(s, column, dayfirst=dayfirst)
 
 

@@ -474,9 +474,6 @@ class TimeSeriesPreprocessor:
         values = {}
         for c in cols:
             s = df[c]
-            if pd.api.types.is_complex_dtype(s):  # float64 would drop the imaginary parts unsaid
-                raise InputError(f"column {c!r}: holds complex numbers (dtype {s.dtype}); expected "
-                                 "real numbers")
             if not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
                 conv = pd.to_numeric(s, errors="coerce")
                 bad = conv.isna() & s.notna()
@@ -485,6 +482,9 @@ class TimeSeriesPreprocessor:
                     raise InputError(f"column {c!r}: expected numbers, found {s.iloc[i]!r} "
                                      f"(row {_first_row(df) + i + 1})")
                 s = conv
+            if pd.api.types.is_complex_dtype(s):  # float64 would drop the imaginary parts unsaid
+                raise InputError(f"column {c!r}: holds complex numbers (dtype {df[c].dtype}); "
+                                 "expected real numbers")
             v = s.to_numpy(dtype=np.float64, na_value=np.nan)
             if np.isinf(v).any():
                 i = int(np.flatnonzero(np.isinf(v))[0])

@@ -1310,8 +1310,9 @@ def _batch_frame(batch: pa.RecordBatch) -> pd.DataFrame:
 
 
 def _iter_parquet(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
-    # a gzip-compressed file (``x.parquet.gz``, as the writers write one) read through gzip,
-    # which seeks as Parquet's footer needs; one not compressed, whatever its name, as it is
+    # a gzip-compressed file (``x.parquet.gz`` gzipped after writing) read through gzip, which
+    # seeks as Parquet's footer needs; one not gzipped, whatever its name, as it is (the writers'
+    # ``.parquet.gz`` is plain Parquet, compressed inside)
     try:
         gz = path.name.lower().endswith(".gz") and _raw_head(path, 2) == b"\x1f\x8b"
         with open_text(path) if gz else contextlib.nullcontext(path) as source:
