@@ -353,8 +353,9 @@ def _files_as_file(files: list[Path], name: str, label: str) -> Path:
                         names, decided = _names_of(header, second), bool(second.strip())
                         if names or not decided:  # a header again (or the same lone line): once
                             first = b""
-                    elif names and line == header:  # the same header again: written once (a log's
-                        first = b""  # or a key file's first line that equals the first file's is data)
+                    elif header and line == header and (names or _delimited(header)):
+                        first = b""  # the same header again: written once (a log's or a key
+                        # file's first line that equals the first file's may be data)
                     elif names and _fields(line) == _fields(header):  # the same, quoted otherwise
                         first = b""
                     elif names and header_file and _names_columns(line, header):  # its rows shifted
@@ -414,9 +415,25 @@ def _names_of(header: bytes, second: bytes) -> bool:
     --------
     >>> _names_of(b"x,y", b"1,2\\n"), _names_of(b"1 2 3 4", b"1 2 3 5\\n"), _names_of(b"x,y", b"")
     (True, False, False)
+    >>> _names_of(b"src,bytes,", b"10.0.0.1,5,\\n"), _names_of(b",src", b"0,\\n")  # empty cells
+    (True, True)
     """
     shared = set(_fields(second.rstrip(b"\r\n"))) & set(_fields(header))
+    if _delimited(header):  # an empty cell names nothing (a trailing separator, pandas' index)
+        shared.discard(b"")
     return bool(header) and bool(second.strip()) and not shared
+
+
+def _delimited(line: bytes) -> bool:
+    """Whether ``line`` is split by a delimiter (a table's line), not by spaces only (a log's
+    line, a key file's session: such a line again in a later file may be data).
+
+    Examples
+    --------
+    >>> _delimited(b"x,y"), _delimited(b"a\\tb"), _delimited(b"1 2 3")
+    (True, True, False)
+    """
+    return any(d in line for d in (b",", b"\t", b";", b"|"))
 
 
 def _names_columns(line: bytes, header: bytes) -> bool:
