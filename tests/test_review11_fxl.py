@@ -29,3 +29,21 @@ def test_folder_writes_a_tables_header_once_when_a_data_line_shares_a_field_with
         assert folder_as_file(folder).read_text().splitlines() == [header, *rows]
     finally:
         remove_spooled()
+
+
+@pytest.mark.parametrize("files, lines", [
+    ({"01.log": "sshd: session opened for user root\n",  # a quiet hour: one line
+      "02.log": "sshd: session opened for user root\nkernel: CPU0 temperature above threshold\n",
+      "03.log": "sshd: session closed for user root\nkernel: CPU0 clock throttled\n"},
+     ["sshd: session opened for user root", "kernel: CPU0 temperature above threshold",
+      "sshd: session closed for user root", "kernel: CPU0 clock throttled"]),
+    ({"01": "1 2 3 4\n", "02": "1 2 3 4\n5 6 7 8\n", "03": "2 1 3 4\n9 9\n"},  # key files
+     ["1 2 3 4", "5 6 7 8", "2 1 3 4", "9 9"]),
+])
+def test_folder_after_a_lone_line_file_does_not_refuse_a_later_log_line_as_a_header(
+        tmp_path: Path, files: dict[str, str], lines: list[str]) -> None:
+    try:  # the second file's lines share no word: no header check is turned on for the third
+        out = folder_as_file(_folder(tmp_path, files)).read_text().splitlines()
+        assert out[-3:] == lines[-3:] and out[0] == lines[0]  # (the second file's first line:
+    finally:  # a lone line again, or a header of the lines after it: either may be)
+        remove_spooled()

@@ -347,15 +347,18 @@ def _files_as_file(files: list[Path], name: str, label: str) -> Path:
                         # (a log's lines share words; a lone line is no header: it names no
                         # columns a data line lacks, and a quiet hour's log may hold one line)
                         names, decided = _names_of(header, second), bool(second.strip())
-                    elif header and line == header and not decided:  # the first file was that line
-                        second = src.readline()  # alone: this file's next line tells what it is
-                        src = io.BufferedReader(_Chain(second, src)) if second else src
-                        names, decided = _names_of(header, second), bool(second.strip())
-                        if names or not decided:  # a header again (or the same lone line): once
-                            first = b""
                     elif header and line == header and (names or _delimited(header)):
-                        first = b""  # the same header again: written once (a log's or a key
-                        # file's first line that equals the first file's may be data)
+                        first = b""  # the same header again: written once
+                        if not decided:  # the first file was that line alone: this file's next
+                            second = src.readline()  # line tells whether it names columns
+                            src = io.BufferedReader(_Chain(second, src)) if second else src
+                            names, decided = _names_of(header, second), bool(second.strip())
+                    elif header and line == header and not decided:  # the first file was that line
+                        second = src.readline()  # alone: this file's next line tells whether this
+                        src = io.BufferedReader(_Chain(second, src)) if second else src
+                        if _names_of(header, second) or not second.strip():  # one is a header
+                            first = b""  # (or the same lone line): once; a line of words (a log's,
+                            # a key file's) turns on no header check of the files after it
                     elif names and _fields(line) == _fields(header):  # the same, quoted otherwise
                         first = b""
                     elif names and header_file and _names_columns(line, header):  # its rows shifted
