@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from hourglass.cli._spool import folder_as_file, remove_spooled
@@ -47,3 +48,16 @@ def test_folder_after_a_lone_line_file_does_not_refuse_a_later_log_line_as_a_hea
         assert out[-3:] == lines[-3:] and out[0] == lines[0]  # (the second file's first line:
     finally:  # a lone line again, or a header of the lines after it: either may be)
         remove_spooled()
+
+
+def test_log_iso_dates_after_a_chunk_of_day_first_dates_are_read_as_iso() -> None:
+    from hourglass.ingest.logs import LogParser
+
+    lines = ([f"31/01/2024 23:59:5{i} user login ok" for i in range(10)]
+             + [f"2024-02-01 10:00:0{i} user login ok" for i in range(10)]
+             + [f"01/02/2024 11:00:0{i} user login ok" for i in range(10)])  # still day first
+    parser = LogParser(r"^(?P<timestamp>\S+ \S+) (?P<content>.*)$")
+    secs = pd.concat(list(parser.fit_chunks(lines, chunk_size=10)))["time"]
+    times = pd.to_datetime(secs, unit="s")  # seconds since the epoch
+    assert [str(times.iloc[i]) for i in (9, 10, 20)] == [
+        "2024-01-31 23:59:59", "2024-02-01 10:00:00", "2024-02-01 11:00:00"]

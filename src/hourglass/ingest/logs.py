@@ -30,7 +30,7 @@ import pandas as pd
 
 from hourglass._limits import MAX_LINE_BYTES, too_long
 from hourglass._params import check_numeric_params
-from hourglass._times import _Dates, epoch_seconds, infer_dayfirst
+from hourglass._times import _Dates, _numeric_dates, epoch_seconds, infer_dayfirst
 from hourglass.errors import InputError
 from hourglass.ingest.tables import READ_ERRORS
 
@@ -1106,7 +1106,8 @@ def _text_times(text: pd.Series, dayfirst: bool | None) -> tuple[np.ndarray, boo
             if dayfirst is not None:
                 dates = _Dates(clean)
                 told = dayfirst if len(dates.day_rows) or len(dates.month_rows) else None
-        order = {} if dayfirst is None else {"dayfirst": dayfirst}
+        # (numeric dates only: pandas' dayfirst also reads an ISO 2024-02-01 as 2 January)
+        order = {"dayfirst": dayfirst} if dayfirst is not None and _numeric_dates(clean) else {}
         # the first value's layout: vectorised; in microseconds throughout (a layout read later
         # may have a fraction where the first had whole seconds: pandas keeps each one's unit)
         t = pd.to_datetime(clean, errors="coerce", utc=True, **order).dt.as_unit("us")
