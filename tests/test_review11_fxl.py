@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -61,3 +62,15 @@ def test_log_iso_dates_after_a_chunk_of_day_first_dates_are_read_as_iso() -> Non
     times = pd.to_datetime(secs, unit="s")  # seconds since the epoch
     assert [str(times.iloc[i]) for i in (9, 10, 20)] == [
         "2024-01-31 23:59:59", "2024-02-01 10:00:00", "2024-02-01 11:00:00"]
+
+
+def test_float_keys_looked_up_by_both_spellings_only_where_the_integer_one_misses() -> None:
+    from hourglass.features.sessions import EventSessions
+
+    train = pd.DataFrame({"user": ["a", "b", "a"], "ev": ["4624", "login", "4625"]})
+    pre = EventSessions(session_column="user", key_column="ev").fit(train)
+    pre.key_names_ = ["4624", "4625.0", "login", "1.5"]  # '4625.0': a name saved as floats spelt it
+    frame = pd.DataFrame({"user": ["a"] * 5, "ev": [4624.0, 4625.0, 9999.0, 1.5, np.nan]})
+    sessions = pre.sessions(frame)
+    assert [s.tolist() for s in sessions.sequences] == [[1, 2, 0, 4]]
+    assert sessions.stats["unknown_template"] == 1

@@ -244,15 +244,13 @@ class EventTables:
                                      param="key_column")
             else:
                 index = {name: i + 1 for i, name in enumerate(self.key_names_)}
-                names = _key_text(vals).tolist()
-                if pd.api.types.is_float_dtype(vals):  # a model saved when floats named keys '4624.0'
-                    old = vals.astype(str).tolist()
-                    keys = np.fromiter((index.get(v, index.get(o, UNKNOWN))
-                                        for v, o in zip(names, old, strict=True)),
-                                       dtype=np.int64, count=len(vals))
-                else:
-                    keys = np.fromiter((index.get(v, UNKNOWN) for v in names), dtype=np.int64,
-                                       count=len(vals))
+                keys = np.fromiter((index.get(v, UNKNOWN) for v in _key_text(vals).tolist()),
+                                   dtype=np.int64, count=len(vals))
+                miss = np.flatnonzero(keys == UNKNOWN)
+                if len(miss) and pd.api.types.is_float_dtype(vals):  # a model saved when floats
+                    old = vals.iloc[miss].astype(str).tolist()  # named keys '4624.0': those too
+                    keys[miss] = np.fromiter((index.get(o, UNKNOWN) for o in old), dtype=np.int64,
+                                             count=len(miss))
                 stats["unknown_template"] += int((keys == UNKNOWN).sum())
             ev = pd.DataFrame({"key": keys})
             stats["parsed"] += len(ev)
