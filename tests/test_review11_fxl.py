@@ -74,3 +74,16 @@ def test_float_keys_looked_up_by_both_spellings_only_where_the_integer_one_misse
     sessions = pre.sessions(frame)
     assert [s.tolist() for s in sessions.sequences] == [[1, 2, 0, 4]]
     assert sessions.stats["unknown_template"] == 1
+
+
+def test_alert_text_of_a_float_key_column_names_keys_as_the_model_does(tmp_path: Path) -> None:
+    from hourglass.features.sessions import EventSessions
+
+    train = tmp_path / "train.csv"
+    train.write_text("user,ev\na,4624\nb,login\na,4625\nb,4624\n")
+    score = tmp_path / "score.csv"  # numbers and an empty cell: read as floats
+    score.write_text("user,ev\na,4624\nb,\na,9999\nb,4624.5\n")
+    pre = EventSessions(session_column="user", key_column="ev").fit(str(train))
+    want = {1: "4624", 3: "9999", 4: "4624.5"}
+    assert pre.sessions(str(score)).text_of({1, 3, 4}) == want
+    assert pre.sessions(pd.read_csv(score)).text_of({1, 3, 4}) == want
