@@ -87,3 +87,17 @@ def test_alert_text_of_a_float_key_column_names_keys_as_the_model_does(tmp_path:
     want = {1: "4624", 3: "9999", 4: "4624.5"}
     assert pre.sessions(str(score)).text_of({1, 3, 4}) == want
     assert pre.sessions(pd.read_csv(score)).text_of({1, 3, 4}) == want
+
+
+def test_mixed_epoch_units_in_a_logs_timestamp_group_named_by_log_line(
+        caplog: pytest.LogCaptureFixture) -> None:
+    from hourglass.ingest.logs import LogParser
+
+    lines = ["junk"] * 4 + ["1700000000 open a", "junk", "1700000001000 open b", "1700000002 open c"]
+    for _ in range(2):  # each parser says it (not once a process for every 'timestamp' column)
+        with caplog.at_level("WARNING"):
+            caplog.clear()
+            LogParser(r"^(?P<timestamp>\d+) (?P<content>.*)$").fit(lines)
+        said = [r.getMessage() for r in caplog.records if "epoch units" in r.getMessage()]
+        assert len(said) == 1 and "(line 5 in seconds, line 7 in milliseconds)" in said[0]
+        assert "timestamp group" in said[0]
