@@ -101,3 +101,12 @@ def test_mixed_epoch_units_in_a_logs_timestamp_group_named_by_log_line(
         said = [r.getMessage() for r in caplog.records if "epoch units" in r.getMessage()]
         assert len(said) == 1 and "(line 5 in seconds, line 7 in milliseconds)" in said[0]
         assert "timestamp group" in said[0]
+
+
+def test_docs_of_a_header_regexs_timestamp_group_name_every_epoch_unit() -> None:
+    from hourglass.cli._options import LOG_FORMAT_HELP
+
+    assert "ms, us or ns" in LOG_FORMAT_HELP["(?P<content>...)"]
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    said = readme.split("and optionally `(?P<timestamp>...)`:", 1)[1][:200]
+    assert "milliseconds, microseconds or nanoseconds" in " ".join(said.split())
