@@ -33,7 +33,7 @@ import pandas as pd
 from hourglass.errors import InputError
 
 __all__ = ["FUTURE_LIMIT", "DateOrderError", "epoch_seconds", "future_problem", "infer_dayfirst",
-           "parse_timestamps", "read_timestamps", "steps_per_day", "unreadable_times"]
+           "mixed_units", "parse_timestamps", "read_timestamps", "steps_per_day", "unreadable_times"]
 
 logger = logging.getLogger(__name__)
 _WARNED: set[str] = set()  # columns whose date order or epoch units were already said (once a run)
@@ -393,13 +393,14 @@ def _epoch_ns(s: pd.Series) -> np.ndarray:
     return np.round(micro).astype(np.int64) * 1000
 
 
-def epoch_seconds(values: np.ndarray, column: str) -> np.ndarray:
+def epoch_seconds(values: np.ndarray, column: str, *, warn: bool = True) -> np.ndarray:
     """Epoch times written in seconds, milliseconds, microseconds or nanoseconds, as seconds:
     each value in the unit its size gives (below 1e11 seconds, below 1e14 milliseconds, below
     1e17 microseconds, else nanoseconds; 1e11 of each unit is the year 5138 of the one before).
 
-    A column that mixes units is read value by value, with a warning (once per column) naming a
-    row of each unit: one feed's milliseconds appended to another's seconds.
+    A column that mixes units is read value by value, with a warning (once per column; none
+    with ``warn`` false, where the caller says it: see :func:`mixed_units`) naming a row of each
+    unit: one feed's milliseconds appended to another's seconds.
 
     Examples
     --------
@@ -414,13 +415,37 @@ def epoch_seconds(values: np.ndarray, column: str) -> np.ndarray:
     out = v / np.power(1000.0, level)
     used = np.unique(level[np.isfinite(v)])
     readable = bool((np.abs(out) < _MAX_EPOCH_S).all())  # else the caller's error says it all
-    if len(used) > 1 and readable and f"{column}\0units" not in _WARNED:
+    if warn and len(used) > 1 and readable and f"{column}\0units" not in _WARNED:
         _WARNED.add(f"{column}\0units")
         first = sorted((int(np.flatnonzero(level == k)[0]), int(k)) for k in used)
         rows = ", ".join(f"row {i + 1} in {_UNIT_NAMES[k]}" for i, k in first)
         logger.warning("column %r mixes epoch units (%s); each value is read in the unit its "
                        "size gives", column, rows)
     return out
+
+
+def mixed_units(values: np.ndarray) -> list[tuple[int, str]]:
+    """Where epoch times ``values`` mix units (as :func:`epoch_seconds` reads them): the first
+    index of each unit used, with its name; empty where one unit is used. Values that are no
+    time (NaN, past pandas' range in their unit) are left aside.
+
+    Examples
+    --------
+    >>> mixed_units(np.array([np.nan, 1.7e9, 1.7e12, 1.7e9])), mixed_units(np.array([1.7e12]))
+    ([(1, 'seconds'), (2, 'milliseconds')], [])
+    """
+    v = np.asarray(values, dtype=np.float64)
+    size = np.abs(v)
+    level = (size >= 1e11).astype(np.int64) + (size >= 1e14) + (size >= 1e17)
+    if np.count_nonzero(np.bincount(level[~np.isnan(v)], minlength=4)) < 2:  # (fast: most logs)
+        return []
+    with np.errstate(invalid="ignore"):
+        timed = size / np.power(1000.0, level) < _MAX_EPOCH_S
+    used = np.unique(level[timed])
+    if len(used) < 2:
+        return []
+    first = sorted((int(np.flatnonzero(timed & (level == k))[0]), int(k)) for k in used)
+    return [(i, _UNIT_NAMES[k]) for i, k in first]
 
 
 def unreadable_times(values: object, column: str, dayfirst: bool | None = None) -> np.ndarray:

@@ -158,7 +158,8 @@ LOG_FORMAT_HELP = {  # the log --format values, for 'hourglass formats'
                 "priority, boot)",
     "raw": "log: the whole line is the message",
     "keys": "log: DeepLog key sequences, one session of integer keys a line",
-    "(?P<content>...)": "log: your header regex; (?P<timestamp>...) optional (epoch s or date text)",
+    "(?P<content>...)": "log: your header regex; (?P<timestamp>...) optional (epoch s, ms, us or "
+                        "ns, or date text)",
 }
 SessionRegexOpt = Annotated[str | None, typer.Option(
     "--session-regex", help=r"Logs: session id in the message, e.g. 'blk_-?\d+' (HDFS).")]

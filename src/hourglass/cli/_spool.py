@@ -347,14 +347,18 @@ def _files_as_file(files: list[Path], name: str, label: str) -> Path:
                         # (a log's lines share words; a lone line is no header: it names no
                         # columns a data line lacks, and a quiet hour's log may hold one line)
                         names, decided = _names_of(header, second), bool(second.strip())
+                    elif header and line == header and (names or _delimited(header)):
+                        first = b""  # the same header again: written once
+                        if not decided:  # the first file was that line alone: this file's next
+                            second = src.readline()  # line tells whether it names columns
+                            src = io.BufferedReader(_Chain(second, src)) if second else src
+                            names, decided = _names_of(header, second), bool(second.strip())
                     elif header and line == header and not decided:  # the first file was that line
-                        second = src.readline()  # alone: this file's next line tells what it is
+                        second = src.readline()  # alone: this file's next line tells whether this
                         src = io.BufferedReader(_Chain(second, src)) if second else src
-                        names, decided = _names_of(header, second), bool(second.strip())
-                        if names or not decided:  # a header again (or the same lone line): once
-                            first = b""
-                    elif names and line == header:  # the same header again: written once (a log's
-                        first = b""  # or a key file's first line that equals the first file's is data)
+                        if _names_of(header, second) or not second.strip():  # one is a header
+                            first = b""  # (or the same lone line): once; a line of words (a log's,
+                            # a key file's) turns on no header check of the files after it
                     elif names and _fields(line) == _fields(header):  # the same, quoted otherwise
                         first = b""
                     elif names and header_file and _names_columns(line, header):  # its rows shifted
@@ -414,9 +418,25 @@ def _names_of(header: bytes, second: bytes) -> bool:
     --------
     >>> _names_of(b"x,y", b"1,2\\n"), _names_of(b"1 2 3 4", b"1 2 3 5\\n"), _names_of(b"x,y", b"")
     (True, False, False)
+    >>> _names_of(b"src,bytes,", b"10.0.0.1,5,\\n"), _names_of(b",src", b"0,\\n")  # empty cells
+    (True, True)
     """
     shared = set(_fields(second.rstrip(b"\r\n"))) & set(_fields(header))
+    if _delimited(header):  # an empty cell names nothing (a trailing separator, pandas' index)
+        shared.discard(b"")
     return bool(header) and bool(second.strip()) and not shared
+
+
+def _delimited(line: bytes) -> bool:
+    """Whether ``line`` is split by a delimiter (a table's line), not by spaces only (a log's
+    line, a key file's session: such a line again in a later file may be data).
+
+    Examples
+    --------
+    >>> _delimited(b"x,y"), _delimited(b"a\\tb"), _delimited(b"1 2 3")
+    (True, True, False)
+    """
+    return any(d in line for d in (b",", b"\t", b";", b"|"))
 
 
 def _names_columns(line: bytes, header: bytes) -> bool:

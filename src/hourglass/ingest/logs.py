@@ -30,7 +30,7 @@ import pandas as pd
 
 from hourglass._limits import MAX_LINE_BYTES, too_long
 from hourglass._params import check_numeric_params
-from hourglass._times import _Dates, epoch_seconds, infer_dayfirst
+from hourglass._times import _Dates, _numeric_dates, epoch_seconds, infer_dayfirst, mixed_units
 from hourglass.errors import InputError
 from hourglass.ingest.tables import READ_ERRORS
 
@@ -790,7 +790,7 @@ class LogParser:
     def _chunk(self, rows_line: list[int], rows_key: list[int], rows_content: list[str],
                fields: dict[str, list[str]]) -> pd.DataFrame:
         df = pd.DataFrame({"line": np.asarray(rows_line, dtype=np.int64),
-                           "time": self._times(fields, len(rows_line)),
+                           "time": self._times(fields, rows_line),
                            "key": np.asarray(rows_key, dtype=np.int64), "content": rows_content})
         for g, values in fields.items():
             if g not in df.columns:
@@ -898,8 +898,10 @@ class LogParser:
             logger.warning("%d line(s) had bytes that are not UTF-8; replaced with U+FFFD",
                            stats.bad_encoding)
 
-    def _times(self, fields: dict[str, list[str]], n: int) -> np.ndarray:
-        """Seconds since the epoch per row, vectorised (NaN where unknown or unreadable)."""
+    def _times(self, fields: dict[str, list[str]], lines: list[int]) -> np.ndarray:
+        """Seconds since the epoch per row (of log line numbers ``lines``), vectorised (NaN where
+        unknown or unreadable)."""
+        n = len(lines)
         fmt = LOG_FORMATS.get(self.format, (None, "epoch" if "timestamp" in fields else None))[1]
         if fmt is None or n == 0:
             return np.full(n, np.nan)
@@ -907,8 +909,13 @@ class LogParser:
             raw = pd.Series(fields["timestamp"], dtype=object)
             # numbers in the unit their size gives, as every time column is read (epoch
             # milliseconds were taken for seconds past the year 2262: no time at all)
-            v = epoch_seconds(pd.to_numeric(raw, errors="coerce").to_numpy(np.float64, copy=True),
-                              "timestamp")
+            num = pd.to_numeric(raw, errors="coerce").to_numpy(np.float64, copy=True)
+            v = epoch_seconds(num, "timestamp", warn=False)  # (its rows are not the log's lines)
+            if not getattr(self, "_units_said", False) and (mixed := mixed_units(num)):
+                self._units_said = True  # once a parser: each read of a log would say it again
+                logger.warning("the header's timestamp group mixes epoch units (%s); each value is "
+                               "read in the unit its size gives", ", ".join(
+                                   f"line {lines[i]} in {unit}" for i, unit in mixed))
             text = np.isnan(v) & (raw.str.strip() != "").to_numpy()
             if text.any():  # date-time text in a header regex's timestamp group, not epoch seconds
                 v[text] = self._stamp_seconds(raw[text])
@@ -1106,7 +1113,8 @@ def _text_times(text: pd.Series, dayfirst: bool | None) -> tuple[np.ndarray, boo
             if dayfirst is not None:
                 dates = _Dates(clean)
                 told = dayfirst if len(dates.day_rows) or len(dates.month_rows) else None
-        order = {} if dayfirst is None else {"dayfirst": dayfirst}
+        # (numeric dates only: pandas' dayfirst also reads an ISO 2024-02-01 as 2 January)
+        order = {"dayfirst": dayfirst} if dayfirst is not None and _numeric_dates(clean) else {}
         # the first value's layout: vectorised; in microseconds throughout (a layout read later
         # may have a fraction where the first had whole seconds: pandas keeps each one's unit)
         t = pd.to_datetime(clean, errors="coerce", utc=True, **order).dt.as_unit("us")

@@ -244,15 +244,13 @@ class EventTables:
                                      param="key_column")
             else:
                 index = {name: i + 1 for i, name in enumerate(self.key_names_)}
-                names = _key_text(vals).tolist()
-                if pd.api.types.is_float_dtype(vals):  # a model saved when floats named keys '4624.0'
-                    old = vals.astype(str).tolist()
-                    keys = np.fromiter((index.get(v, index.get(o, UNKNOWN))
-                                        for v, o in zip(names, old, strict=True)),
-                                       dtype=np.int64, count=len(vals))
-                else:
-                    keys = np.fromiter((index.get(v, UNKNOWN) for v in names), dtype=np.int64,
-                                       count=len(vals))
+                keys = np.fromiter((index.get(v, UNKNOWN) for v in _key_text(vals).tolist()),
+                                   dtype=np.int64, count=len(vals))
+                miss = np.flatnonzero(keys == UNKNOWN)
+                if len(miss) and pd.api.types.is_float_dtype(vals):  # a model saved when floats
+                    old = vals.iloc[miss].astype(str).tolist()  # named keys '4624.0': those too
+                    keys[miss] = np.fromiter((index.get(o, UNKNOWN) for o in old), dtype=np.int64,
+                                             count=len(miss))
                 stats["unknown_template"] += int((keys == UNKNOWN).sum())
             ev = pd.DataFrame({"key": keys})
             stats["parsed"] += len(ev)
@@ -340,7 +338,8 @@ class EventTables:
         if column is not None:
             if isinstance(data, pd.DataFrame):
                 messages = data[column]
-                out.text_of = lambda wanted: {int(r): str(messages.iloc[int(r) - 1]) for r in wanted}
+                out.text_of = lambda wanted: self._cells_text(
+                    messages, [int(r) for r in wanted], 0)
             else:
                 out.text_of = lambda wanted: self._table_texts(data, wanted, column)
         return out
@@ -351,9 +350,17 @@ class EventTables:
         offset = 0
         for df, _ in self._table_frames(data):
             rows = [r for r in wanted if offset < r <= offset + len(df)]
-            for r in rows:
-                out[r] = str(df[column].iloc[r - offset - 1])
+            out.update(self._cells_text(df[column], rows, offset))
             offset += len(df)
             if offset >= max(wanted, default=0):
                 break
         return out
+
+    def _cells_text(self, cells: pd.Series, rows: list[int], offset: int) -> dict[int, str]:
+        """Text of the ``cells`` of table rows numbered ``rows`` (``offset``: the row before
+        the first cell); a key as :func:`_key_text` names it (``4624``, not ``4624.0`` in a column
+        of numbers with an empty cell)."""
+        picked = cells.iloc[[r - offset - 1 for r in rows]]
+        if self.message_column is None:  # the key column's names
+            return dict(zip(rows, _key_text(picked).tolist(), strict=True))
+        return {r: str(v) for r, v in zip(rows, picked.tolist(), strict=True)}
