@@ -347,18 +347,17 @@ def _files_as_file(files: list[Path], name: str, label: str) -> Path:
                         # (a log's lines share words; a lone line is no header: it names no
                         # columns a data line lacks, and a quiet hour's log may hold one line)
                         names, decided = _names_of(header, second), bool(second.strip())
-                    elif header and line == header and (names or _delimited(header)):
-                        first = b""  # the same header again: written once
-                        if not decided:  # the first file was that line alone: this file's next
-                            second = src.readline()  # line tells whether it names columns
-                            src = io.BufferedReader(_Chain(second, src)) if second else src
-                            names, decided = _names_of(header, second), bool(second.strip())
-                    elif header and line == header and not decided:  # the first file was that line
-                        second = src.readline()  # alone: this file's next line tells whether this
+                    elif header and line == header and names:  # the same header again: once
+                        first = b""
+                    elif header and line == header and not decided and _delimited(header):
+                        # the first file was that table line alone: this file's next line tells
+                        # whether it names columns (a line of words, a log's or a key file's
+                        # session, is data again: never dropped)
+                        second = src.readline()
                         src = io.BufferedReader(_Chain(second, src)) if second else src
-                        if _names_of(header, second) or not second.strip():  # one is a header
-                            first = b""  # (or the same lone line): once; a line of words (a log's,
-                            # a key file's) turns on no header check of the files after it
+                        names, decided = _names_of(header, second), bool(second.strip())
+                        if names or not decided:  # (files of that one line: a header, once)
+                            first = b""
                     elif names and _fields(line) == _fields(header):  # the same, quoted otherwise
                         first = b""
                     elif names and header_file and _names_columns(line, header):  # its rows shifted
@@ -420,11 +419,18 @@ def _names_of(header: bytes, second: bytes) -> bool:
     (True, False, False)
     >>> _names_of(b"src,bytes,", b"10.0.0.1,5,\\n"), _names_of(b",src", b"0,\\n")  # empty cells
     (True, True)
+    >>> _names_of(b"src,dst", b"src,x\\n"), _names_of(b"0,tcp,http,SF", b"0,tcp,http,REJ\\n")
+    (True, False)
     """
+    if not header or not second.strip():
+        return False
     shared = set(_fields(second.rstrip(b"\r\n"))) & set(_fields(header))
-    if _delimited(header):  # an empty cell names nothing (a trailing separator, pandas' index)
-        shared.discard(b"")
-    return bool(header) and bool(second.strip()) and not shared
+    if not _delimited(header):  # a log's lines share words, a key file's sessions keys
+        return not shared
+    # a table's: a data value may equal a column name (src,dst over src,x); a row repeated
+    # with a field changed (headerless flow records) shares most; an empty cell names nothing
+    names = {f for f in _fields(header) if f}
+    return 2 * len(shared - {b""}) <= len(names)
 
 
 def _delimited(line: bytes) -> bool:
