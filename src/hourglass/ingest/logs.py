@@ -30,7 +30,7 @@ import pandas as pd
 
 from hourglass._limits import MAX_LINE_BYTES, too_long
 from hourglass._params import check_numeric_params
-from hourglass._times import _Dates, _numeric_dates, epoch_seconds, infer_dayfirst, mixed_units
+from hourglass._times import _NUMERIC_DATE, _Dates, epoch_seconds, infer_dayfirst, mixed_units
 from hourglass.errors import InputError
 from hourglass.ingest.tables import READ_ERRORS
 
@@ -1113,11 +1113,17 @@ def _text_times(text: pd.Series, dayfirst: bool | None) -> tuple[np.ndarray, boo
             if dayfirst is not None:
                 dates = _Dates(clean)
                 told = dayfirst if len(dates.day_rows) or len(dates.month_rows) else None
-        # (numeric dates only: pandas' dayfirst also reads an ISO 2024-02-01 as 2 January)
-        order = {"dayfirst": dayfirst} if dayfirst is not None and _numeric_dates(clean) else {}
+        # the order for the numeric dates only, row by row: pandas' dayfirst also reads an ISO
+        # 2024-02-01 as 2 January, and a chunk may hold both
+        num = clean.str.match(_NUMERIC_DATE).fillna(False).to_numpy(dtype=bool) \
+            if dayfirst is not None else np.zeros(len(clean), dtype=bool)
         # the first value's layout: vectorised; in microseconds throughout (a layout read later
         # may have a fraction where the first had whole seconds: pandas keeps each one's unit)
-        t = pd.to_datetime(clean, errors="coerce", utc=True, **order).dt.as_unit("us")
+        t = pd.to_datetime(clean.where(~num) if num.any() else clean, errors="coerce",
+                           utc=True).dt.as_unit("us")
+        if num.any():
+            t[num] = pd.to_datetime(clean[num], errors="coerce", utc=True,
+                                    dayfirst=dayfirst).dt.as_unit("us")
         rest = t.isna().to_numpy()
         if rest.any():  # web servers' common log format: looked for only where nothing was read
             pos = np.flatnonzero(rest)
@@ -1128,9 +1134,11 @@ def _text_times(text: pd.Series, dayfirst: bool | None) -> tuple[np.ndarray, boo
                 read = pd.to_datetime(clean.iloc[pos], errors="coerce", utc=True)
                 t.iloc[pos] = read.dt.as_unit("us").array
                 rest = t.isna().to_numpy()
-        if rest.any():  # other layouts, value by value (slow, but only for those)
-            t[rest] = pd.to_datetime(clean[rest], errors="coerce", utc=True, format="mixed",
-                                     **order).dt.as_unit("us")
+        # other layouts, value by value (slow, but only for those), numeric dates in the order
+        for part, order in ((rest & ~num, {}), (rest & num, {"dayfirst": dayfirst})):
+            if part.any():
+                t[part] = pd.to_datetime(clean[part], errors="coerce", utc=True, format="mixed",
+                                         **order).dt.as_unit("us")
     secs = (t - pd.Timestamp("1970-01-01", tz="UTC")).dt.total_seconds()
     return secs.to_numpy(dtype=np.float64, na_value=np.nan), told
 
