@@ -37,18 +37,49 @@ def test_folder_writes_a_tables_header_once_when_a_data_line_shares_a_field_with
     ({"01.log": "sshd: session opened for user root\n",  # a quiet hour: one line
       "02.log": "sshd: session opened for user root\nkernel: CPU0 temperature above threshold\n",
       "03.log": "sshd: session closed for user root\nkernel: CPU0 clock throttled\n"},
-     ["sshd: session opened for user root", "kernel: CPU0 temperature above threshold",
-      "sshd: session closed for user root", "kernel: CPU0 clock throttled"]),
+     ["sshd: session opened for user root", "sshd: session opened for user root",
+      "kernel: CPU0 temperature above threshold", "sshd: session closed for user root",
+      "kernel: CPU0 clock throttled"]),
     ({"01": "1 2 3 4\n", "02": "1 2 3 4\n5 6 7 8\n", "03": "2 1 3 4\n9 9\n"},  # key files
-     ["1 2 3 4", "5 6 7 8", "2 1 3 4", "9 9"]),
+     ["1 2 3 4", "1 2 3 4", "5 6 7 8", "2 1 3 4", "9 9"]),
 ])
 def test_folder_after_a_lone_line_file_does_not_refuse_a_later_log_line_as_a_header(
         tmp_path: Path, files: dict[str, str], lines: list[str]) -> None:
-    try:  # the second file's lines share no word: no header check is turned on for the third
-        out = folder_as_file(_folder(tmp_path, files)).read_text().splitlines()
-        assert out[-3:] == lines[-3:] and out[0] == lines[0]  # (the second file's first line:
-    finally:  # a lone line again, or a header of the lines after it: either may be)
+    try:  # a line of words again is data (a log's event, a key file's session), never a header,
+        # and turns on no header check of the files after it
+        assert folder_as_file(_folder(tmp_path, files)).read_text().splitlines() == lines
+    finally:
         remove_spooled()
+
+
+@pytest.mark.parametrize("files, lines", [
+    ({"part-00": "0,tcp,http,SF,1\n0,tcp,http,SF,1\n0,udp,dns,SF,2\n",  # headerless rows
+      "part-01": "0,tcp,http,SF,1\n0,udp,dns,SF,3\n"},
+     ["0,tcp,http,SF,1", "0,tcp,http,SF,1", "0,udp,dns,SF,2", "0,tcp,http,SF,1", "0,udp,dns,SF,3"]),
+])
+def test_folder_keeps_a_repeated_first_line_of_delimited_data(
+        tmp_path: Path, files: dict[str, str], lines: list[str]) -> None:
+    try:  # the first file's next line shares most of its fields: data, not a header (a line of
+        # two or three fields sharing one with the next is taken for a header: src,dst over src,x)
+        assert folder_as_file(_folder(tmp_path, files)).read_text().splitlines() == lines
+    finally:
+        remove_spooled()
+
+
+def test_folder_checks_a_header_whose_data_shares_a_value_with_it(tmp_path: Path) -> None:
+    import typer
+
+    files = {"a.csv": "src,dst\nsrc,x\n", "b.csv": '"src","dst"\n1,2\n'}  # quoted otherwise
+    try:
+        assert folder_as_file(_folder(tmp_path, files)).read_text().splitlines() == [
+            "src,dst", "src,x", "1,2"]
+    finally:
+        remove_spooled()
+    (tmp_path / "b").mkdir()
+    files = {"a.csv": "src,dst,bytes\nsrc,x,1\n", "b.csv": "dst,src,bytes\n1,2,3\n"}
+    with pytest.raises(typer.BadParameter, match="another header line"):
+        folder_as_file(_folder(tmp_path / "b", files))
+    remove_spooled()
 
 
 def test_log_iso_dates_after_a_chunk_of_day_first_dates_are_read_as_iso() -> None:
@@ -64,7 +95,7 @@ def test_log_iso_dates_after_a_chunk_of_day_first_dates_are_read_as_iso() -> Non
         "2024-01-31 23:59:59", "2024-02-01 10:00:00", "2024-02-01 11:00:00"]
 
 
-def test_float_keys_looked_up_by_both_spellings_only_where_the_integer_one_misses() -> None:
+def test_float_keys_are_found_by_their_integer_or_their_saved_float_spelling() -> None:
     from hourglass.features.sessions import EventSessions
 
     train = pd.DataFrame({"user": ["a", "b", "a"], "ev": ["4624", "login", "4625"]})
@@ -110,3 +141,16 @@ def test_docs_of_a_header_regexs_timestamp_group_name_every_epoch_unit() -> None
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
     said = readme.split("and optionally `(?P<timestamp>...)`:", 1)[1][:200]
     assert "milliseconds, microseconds or nanoseconds" in " ".join(said.split())
+
+
+def test_log_numeric_dates_after_a_hundred_iso_ones_keep_the_order_told() -> None:
+    from hourglass.ingest.logs import LogParser
+
+    lines = ([f"31/01/2024 23:59:{i % 60:02d} user login ok" for i in range(101)]
+             + [f"2024-01-02 10:00:{i % 60:02d} user login ok" for i in range(100)]
+             + ["01/02/2024 11:00:00 user login ok"])  # day first, as the first chunk told
+    parser = LogParser(r"^(?P<timestamp>\S+ \S+) (?P<content>.*)$")
+    secs = pd.concat(list(parser.fit_chunks(lines, chunk_size=101)))["time"]
+    times = pd.to_datetime(secs, unit="s")
+    assert [str(times.iloc[i]) for i in (100, 101, 201)] == [
+        "2024-01-31 23:59:40", "2024-01-02 10:00:00", "2024-02-01 11:00:00"]
