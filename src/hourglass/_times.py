@@ -492,11 +492,25 @@ def unreadable_times(values: object, column: str, dayfirst: bool | None = None) 
 
 
 def _dates_among(text: pd.Series, num: pd.Series) -> bool:
-    """Whether pandas reads one of the first 100 numbers ``num`` of ``text`` (its cells as numbers)
-    as a date: compact dates (``20260328``), not epoch times. Negative ones are left out: pandas
-    reads ``-1`` as the year -1, they are epoch times before 1970."""
+    """Whether the first 100 numbers ``num`` of ``text`` (its cells as numbers) are dates, not
+    epoch times: pandas reads every one as a date (years, 2024), or one of the compact dates
+    among them (``20260328``, ``202603281200``). Not one that merely reads (pandas takes ``1020``,
+    relative seconds, for a year); negative ones are left out (``-1``: the year -1 to pandas, an
+    epoch time before 1970 here).
+
+    Examples
+    --------
+    >>> t = pd.Series(["0", "60", "1020", "1080"])
+    >>> _dates_among(t, pd.to_numeric(t)), _dates_among(pd.Series(["20260328"]), pd.Series([20260328]))
+    (False, True)
+    """
     ahead = (num >= 0).fillna(False).to_numpy(dtype=bool)
-    return not _to_datetime(text[ahead].iloc[:100], False).isna().all()
+    head = text[ahead].iloc[:100]
+    if not len(head):
+        return False
+    read = np.asarray(_to_datetime(head, False).notna(), dtype=bool)
+    compact = head.str.fullmatch(r"\d{8}(?:\d{4}(?:\d{2})?)?").fillna(False).to_numpy(dtype=bool)
+    return bool(read.all() or (read & compact).any())
 
 
 def _mixed_layouts(text: pd.Series, ts: pd.DatetimeIndex, bad: np.ndarray

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from hourglass._times import _MAX_EPOCH_S, epoch_seconds
+from hourglass._times import _MAX_EPOCH_S, _dates_among, epoch_seconds
 from hourglass.errors import InputError, NotFittedError
 from hourglass.features.sessions.grouping import SessionGrouper, Sessions, _whole_ids
 from hourglass.ingest.logs import UNKNOWN, LogParser
@@ -130,9 +130,10 @@ class EventTables:
         num: pd.Series | None = None
         if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
             num = col
-        elif not pd.api.types.is_bool_dtype(col):  # epoch times read as text (one bad value)
-            coerced = pd.to_numeric(col.astype("string").str.strip(), errors="coerce")
-            if coerced.notna().mean() >= 0.5:
+        elif not pd.api.types.is_bool_dtype(col):  # epoch times read as text (one bad value);
+            text = col.astype("string").str.strip()  # compact dates (20260328) stay dates
+            coerced = pd.to_numeric(text, errors="coerce")
+            if coerced.notna().mean() >= 0.5 and not _dates_among(text, coerced):
                 num = coerced
         if pd.api.types.is_bool_dtype(col):  # True/False is no time (to_datetime made it naive
             secs = np.full(len(col), np.nan)  # NaT, which the UTC epoch below cannot subtract)
