@@ -655,8 +655,8 @@ _UNREAD = (InputError, ValueError, OverflowError)
 def _as_written(s: pd.Series) -> pd.Series:
     """``s`` with narrow floats (a float32 or float16 Parquet column) as the float64 values their
     own shortest text gives, ``0.1`` where a widening would give ``0.10000000149011612``; whole
-    values as they are (``1000000``, not ``1e+06``); other columns as they are. Per distinct
-    value.
+    values below 1e16 as they are (``1000000``, not ``1e+06``); other columns as they are. Per
+    distinct value.
 
     Examples
     --------
@@ -667,8 +667,8 @@ def _as_written(s: pd.Series) -> pd.Series:
     if not (isinstance(dtype, np.dtype) and dtype.kind == "f" and dtype.itemsize < 8):
         return s
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
-    short = [float(v) if float(v).is_integer() else float(str(v))
-             for v in np.asarray(uniques, dtype=dtype)]
+    short = [float(v) if float(v).is_integer() and abs(float(v)) < 1e16 else float(str(v))
+             for v in np.asarray(uniques, dtype=dtype)]  # (from 1e16 their shortest text: 1e+16)
     return pd.Series(np.array([*short, np.nan])[codes], index=s.index, name=s.name)
 
 
