@@ -286,8 +286,12 @@ class DSPOT(SPOT):
         dev = x - self.window_sum_ / len(self.window_)
         if dev > self.z_:
             return 1
+        total = self.window_sum_ + (x - self.window_[0])
+        if not math.isfinite(total):  # the running mean past the largest float: a cut-off of inf
+            raise InputError(f"DSPOT.update: the last {len(self.window_)} normal scores sum past "
+                             "the largest float; scale the scores down or use another threshold rule")
         self._learn(dev)
-        self.window_sum_ += x - self.window_[0]
+        self.window_sum_ = total
         self.window_.append(x)
         return 0
 
