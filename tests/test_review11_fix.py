@@ -75,9 +75,9 @@ def test_role_drop_of_the_timestamp_column_is_taken_as_drop_is(tmp_path: Path) -
 def test_suppression_matches_whole_numbers_of_narrow_float_columns(dtype: object) -> None:
     from hourglass.serve.suppress import Suppressions
 
-    rules = Suppressions.parse('[[rule]]\nname = "big"\nmatch = { b = [1000000, 2048, 4294967296] }\n',
-                               "rules.toml")
-    values = [1e6, 2048.0, 4294967296.0, 7.0] if dtype != np.float16 else [2048.0, 7.0]
+    rules = Suppressions.parse('[[rule]]\nname = "big"\nmatch = { b = [1000000, 2048, 4294967296, 1e16, '
+                               '3.4028235e38] }\n', "rules.toml")
+    values = [1e6, 2048.0, 4294967296.0, 1e16, 3.4028235e38, 7.0] if dtype != np.float16 else [2048.0, 7.0]
     df = pd.DataFrame({"b": pd.array(values, dtype=dtype)})
     assert rules.names(df).tolist() == ["big"] * (len(values) - 1) + [""]
 
@@ -93,7 +93,48 @@ def test_deep_svdd_warm_start_refuses_a_bounded_activation_its_network_was_not_m
     from hourglass.detectors import DeepSVDD
 
     X = np.random.default_rng(0).normal(size=(80, 4)).astype(np.float32)
-    det = DeepSVDD(hidden=(4,), epochs=1, verbose=0, random_state=0).fit(X)
+    det = DeepSVDD(hidden=(8, 4), epochs=1, verbose=0, random_state=0).fit(X)  # (one layer: none)
     det.set_params(activation="tanh")  # a leaky_relu network: tanh would let it collapse
     with pytest.raises(ValueError, match="activation='tanh' is bounded"):
         det.warm_start(X)
+
+
+def test_relative_epoch_seconds_written_as_text_are_epoch_times_not_years() -> None:
+    from hourglass._times import read_timestamps, unreadable_times
+
+    text = pd.Series((np.arange(200) * 60).astype(str))  # '1020' reads as a year to pandas
+    ts, _ = read_timestamps(text, "t")
+    assert str(ts[17]) == "1970-01-01 00:17:00"
+    assert not unreadable_times(text, "t").any()
+
+
+def test_event_windows_read_compact_dates_written_as_text_as_dates() -> None:
+    from hourglass.features.sessions import EventSessions
+
+    df = pd.DataFrame({"eid": [1, 2, 3, 4] * 2,
+                       "day": ["20260328", "20260329", "20260330", "20260331"] * 2})
+    sessions = EventSessions(key_column="eid", time_column="day", window=3600).fit(df)
+    assert len(sessions.transform(df)) == 4  # four days: four windows (1970: one second apart)
+
+
+def test_dspot_update_refuses_normal_scores_whose_window_sums_past_the_largest_float() -> None:
+    s = np.random.default_rng(0).exponential(size=2000)
+    rule = DSPOT(1e-2, depth=50).fit(s * 1e306)
+    with pytest.raises(InputError, match="sum past the largest float"):
+        rule.update(np.full(60, 3.7e306))
+    assert np.isfinite(rule.value_)
+
+
+def test_ensemble_epochs_as_a_numpy_number_is_quoted_as_the_number() -> None:
+    from hourglass.detectors import AutoEncoder, Ensemble
+
+    with pytest.raises(ValueError, match=r"integer >= 1, got 2\.5$"):
+        Ensemble((AutoEncoder(),), epochs=np.float64(2.5)).validate_params()
+
+
+def test_deep_svdd_warm_start_unfitted_says_not_fitted() -> None:
+    from hourglass.detectors import DeepSVDD
+    from hourglass.errors import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        DeepSVDD(activation="tanh").warm_start(np.zeros((10, 2), dtype=np.float32))

@@ -122,6 +122,7 @@ label_weight, threshold, device, verbose, random_state
                    proximal_mu: float = 0.0) -> BaseDetector:
         # the activation checked against the saved network, before the copy rebuilds it with the
         # one set_params asked for (a leaky_relu network warm-started as tanh)
+        self._check_fitted()
         self._check_params()
         return super()._warm_copy(update_batch_norm, params, proximal_mu)
 

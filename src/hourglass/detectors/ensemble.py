@@ -180,7 +180,8 @@ class Ensemble(BaseDetector):
         e = self.epochs  # checked whole here: handed to every member, a member would be named
         if e is not None and (isinstance(e, bool) or not isinstance(e, numbers.Real)
                               or not float(e).is_integer() or int(e) < 1):
-            raise ValueError(f"epochs must be None or an integer >= 1, got {e!r}")
+            shown = e if isinstance(e, numbers.Real) else repr(e)  # 2.5, not np.float64(2.5); '3'
+            raise ValueError(f"epochs must be None or an integer >= 1, got {shown}")
         if self.calibration not in _CALIBRATIONS:
             raise ValueError(f"calibration must be one of {_CALIBRATIONS}, got {self.calibration!r}")
         if self.combine not in _COMBINES:
