@@ -138,3 +138,14 @@ def test_deep_svdd_warm_start_unfitted_says_not_fitted() -> None:
 
     with pytest.raises(NotFittedError):
         DeepSVDD(activation="tanh").warm_start(np.zeros((10, 2), dtype=np.float32))
+
+
+@pytest.mark.parametrize("name", ["DeepSVDD", "LatentIForest"])
+def test_deep_svdd_and_latent_forest_take_batch_size_auto_as_autoencoder_does(name: str) -> None:
+    import hourglass.detectors as detectors
+
+    X = np.random.default_rng(0).normal(size=(300, 4)).astype(np.float32)
+    det = getattr(detectors, name)(batch_size="auto", epochs=1, verbose=0, random_state=0).fit(X)
+    assert np.isfinite(det.score(X[:5])).all()
+    with pytest.raises(ValueError, match="batch_size must be 'auto' or an integer >= 1"):
+        getattr(detectors, name)(batch_size="big").validate_params()

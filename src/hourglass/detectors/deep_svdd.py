@@ -90,7 +90,7 @@ label_weight, threshold, device, verbose, random_state
         activation: str = "leaky_relu",
         center_eps: float = 0.1,
         epochs: int = 40,
-        batch_size: int = 256,
+        batch_size: int | str = 256,
         lr: float = 1e-3,
         weight_decay: float = 1e-6,
         patience: int | None = 5,

@@ -191,7 +191,7 @@ device, verbose, random_state
         max_samples: int = 256,
         activation: str = "relu",
         epochs: int = 40,
-        batch_size: int = 1024,
+        batch_size: int | str = 1024,
         lr: float = 3e-3,
         weight_decay: float = 0.0,
         patience: int | None = 5,
