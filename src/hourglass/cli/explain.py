@@ -46,7 +46,8 @@ def explain(
     method: ExplainMethodOpt = "auto",
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="Also write every explained row (row, score, flag, severity, "
-                               "top_column, why, method) to this CSV/TSV/Parquet/JSONL (+ .gz).")] = None,
+                               "top_column, why, method) to this CSV/TSV/Parquet/JSONL (+ .gz) or "
+                               "SQLite database (.sqlite, .sqlite3, .db).")] = None,
     all_rows: Annotated[bool, typer.Option(
         "--all", help="Explain every row, not only the flagged ones.")] = False,
     limit: Annotated[int, typer.Option(

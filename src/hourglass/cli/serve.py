@@ -43,7 +43,7 @@ def serve(
                                "(default: $HOURGLASS_API_KEY). Never on the command line.")] = None,
     max_body_mb: Annotated[float, typer.Option(
         "--max-body-mb", help="Largest request body in MB of 2**20 bytes (MiB); larger is refused "
-        "(413) unread.")] = 8.0,
+        "(413): unread when its Content-Length says so, a chunked one once past the limit.")] = 8.0,
     max_rows: Annotated[int, typer.Option(
         "--max-rows", min=1, help="Most rows (log lines, sessions) per request; more is refused "
                                   "(413).")] = 100_000,
