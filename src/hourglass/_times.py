@@ -369,6 +369,12 @@ def _epoch_times(s: pd.Series, cells: pd.Series, column: str) -> pd.DatetimeInde
     return pd.DatetimeIndex(_epoch_ns(s).view("datetime64[ns]"))
 
 
+def _unit_level(size: np.ndarray) -> np.ndarray:
+    """Each epoch time's unit, by its size (``abs``): 0 seconds (below 1e11), 1 milliseconds
+    (below 1e14), 2 microseconds (below 1e17), 3 nanoseconds; exact for integers and floats."""
+    return (size >= 10**11).astype(np.int64) + (size >= 10**14) + (size >= 10**17)
+
+
 def _epoch_ns(s: pd.Series) -> np.ndarray:
     """Nanoseconds since 1970 of the epoch times ``s`` (numbers, each in the unit its size
     gives, all in pandas' range): whole numbers exactly, others to the
@@ -384,11 +390,9 @@ def _epoch_ns(s: pd.Series) -> np.ndarray:
     """
     if pd.api.types.is_integer_dtype(s.dtype):  # exact: int64 holds every in-range nanosecond
         raw = s.to_numpy(dtype=np.int64)
-        level = (np.abs(raw) >= 10**11).astype(np.int64) + (np.abs(raw) >= 10**14) + (np.abs(raw) >= 10**17)
-        return raw * np.power(np.int64(1000), 3 - level)
+        return raw * np.power(np.int64(1000), 3 - _unit_level(np.abs(raw)))
     raw = s.to_numpy(dtype=np.float64, na_value=np.nan)
-    size = np.abs(raw)
-    level = (size >= 1e11).astype(np.int64) + (size >= 1e14) + (size >= 1e17)
+    level = _unit_level(np.abs(raw))
     micro = np.where(level < 3, raw * np.power(1000.0, 2 - np.minimum(level, 2)), raw / 1000.0)
     return np.round(micro).astype(np.int64) * 1000
 
@@ -409,7 +413,7 @@ def epoch_seconds(values: np.ndarray, column: str, *, warn: bool = True) -> np.n
     """
     v = np.asarray(values, dtype=np.float64)
     size = np.abs(v)
-    level = (size >= 1e11).astype(np.int64) + (size >= 1e14) + (size >= 1e17)
+    level = _unit_level(size)
     if not level.any():
         return v
     out = v / np.power(1000.0, level)
@@ -436,7 +440,7 @@ def mixed_units(values: np.ndarray) -> list[tuple[int, str]]:
     """
     v = np.asarray(values, dtype=np.float64)
     size = np.abs(v)
-    level = (size >= 1e11).astype(np.int64) + (size >= 1e14) + (size >= 1e17)
+    level = _unit_level(size)
     if np.count_nonzero(np.bincount(level[~np.isnan(v)], minlength=4)) < 2:  # (fast: most logs)
         return []
     with np.errstate(invalid="ignore"):

@@ -342,8 +342,7 @@ def _files_as_file(files: list[Path], name: str, label: str) -> Path:
                     if header is None:  # a header line: no JSON object or array (API pages), no Zeek '#' line
                         header = b"" if line.lstrip(b"\xef\xbb\xbf \t").startswith(_NO_HEADER) else line
                         header_file = path
-                        second = src.readline()  # a header names columns its data lines do not
-                        src = io.BufferedReader(_Chain(second, src)) if second else src
+                        second, src = _peek_line(src)  # a header names columns its data lines do not
                         # (a log's lines share words; a lone line is no header: it names no
                         # columns a data line lacks, and a quiet hour's log may hold one line)
                         names, decided = _names_of(header, second), bool(second.strip())
@@ -353,8 +352,7 @@ def _files_as_file(files: list[Path], name: str, label: str) -> Path:
                         # the first file was that table line alone: this file's next line tells
                         # whether it names columns (a line of words, a log's or a key file's
                         # session, is data again: never dropped)
-                        second = src.readline()
-                        src = io.BufferedReader(_Chain(second, src)) if second else src
+                        second, src = _peek_line(src)
                         names, decided = _names_of(header, second), bool(second.strip())
                         if names or not decided:  # (files of that one line: a header, once)
                             first = b""
@@ -459,6 +457,12 @@ def _names_columns(line: bytes, header: bytes) -> bool:
     """
     names = set(_fields(header))
     return len(names) > 1 and len(names & set(_fields(line))) >= max(2, len(names) // 2)
+
+
+def _peek_line(src: Any) -> tuple[bytes, Any]:
+    """The next line of ``src``, and a stream that reads it again, then the rest."""
+    line = src.readline()
+    return line, (io.BufferedReader(_Chain(line, src)) if line else src)
 
 
 class _Chain(io.RawIOBase):
