@@ -269,7 +269,8 @@ class TabularPreprocessor:
         Columns to ignore (identifiers, labels the caller did not remove, ...; ``None``: none).
     roles
         Role overrides, column → one of ``numeric``, ``categorical``, ``hash``, ``ip``, ``port``,
-        ``drop``. Names absent from the data are ignored.
+        ``drop``. Names absent from the data are ignored. A column named in ``categorical`` too
+        must not be given another role here (an ``InputError``).
     impute
         ``"median"``, ``"constant"`` (``fill_value``) or ``"error"`` (NaN/inf are an error).
     fill_value
@@ -378,6 +379,14 @@ class TabularPreprocessor:
             c, r = next(iter(bad.items()))
             raise InputError(f"roles: column {c!r} has unknown role {r!r}; choose from {', '.join(ROLES)}",
                              param="roles")
+        # a column named in both with another role: categorical won without a word (a 'drop'
+        # given in roles kept the column one-hot encoded)
+        forced = {str(c) for c in (self.categorical or ())}
+        clash = next(((str(c), r) for c, r in (self.roles or {}).items()
+                      if str(c) in forced and r != "categorical"), None)
+        if clash is not None:
+            raise InputError(f"roles: column {clash[0]!r} is given the role {clash[1]!r} and is among the "
+                             "categorical columns; give it one role", param="roles")
         for name in ("hash_buckets", "max_categories", "max_ports"):
             if int(getattr(self, name)) < 1:
                 raise InputError(f"{name} must be >= 1, got {getattr(self, name)}")

@@ -1,0 +1,34 @@
+"""Tabular preprocessing and per-feature explanations: edge cases of valid input and options."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from hourglass.errors import InputError
+from hourglass.features import TabularPreprocessor
+
+
+def _services() -> pd.DataFrame:
+    return pd.DataFrame({"service": ["http", "ftp", "http", "smtp"], "b": [1.0, 2.0, 3.0, 4.0]})
+
+
+@pytest.mark.parametrize("role", ["drop", "hash", "numeric"])
+def test_a_column_both_categorical_and_given_another_role_is_refused(role: str) -> None:
+    # the role was ignored: roles={"service": "drop"} kept 'service' one-hot encoded
+    with pytest.raises(InputError, match=r"'service' is given the role .* categorical columns"):
+        TabularPreprocessor(categorical=["service"], roles={"service": role}).fit(_services())
+    pre = TabularPreprocessor(categorical=["service"], roles={"service": "categorical"}).fit(_services())
+    assert "service=http" in pre.feature_names_
+
+
+def test_a_user_role_overrides_the_formats_categorical_column() -> None:
+    from hourglass.cli._schema import preprocessor_for
+    from hourglass.ingest.datasets import get_dataset
+
+    df = pd.DataFrame({"protocol_type": ["tcp", "udp", "tcp", "icmp"], "service": ["a", "b", "a", "c"],
+                       "flag": ["SF", "S0", "SF", "SF"], "src_bytes": [1.0, 5.0, 9.0, 2.0]})
+    pre = preprocessor_for(df, "kdd.csv", spec=get_dataset("nsl-kdd"), categorical=[], drop=[],
+                           roles={"service": "drop"}, scaler="minmax").fit(df)
+    assert pre.roles_["service"] == "drop" and not any(f.startswith("service") for f in pre.feature_names_)
+    assert pre.roles_["flag"] == "categorical"  # the format's other columns as before
