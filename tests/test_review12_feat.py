@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -32,3 +35,14 @@ def test_a_user_role_overrides_the_formats_categorical_column() -> None:
                            roles={"service": "drop"}, scaler="minmax").fit(df)
     assert pre.roles_["service"] == "drop" and not any(f.startswith("service") for f in pre.feature_names_)
     assert pre.roles_["flag"] == "categorical"  # the format's other columns as before
+
+
+@pytest.mark.parametrize("names", [pd.Index(["code"]), np.array(["proto", "code"]),
+                                   pd.Index(["proto", "code"])])
+def test_categorical_columns_given_as_an_index_or_array(names: object) -> None:
+    # was ValueError: "The truth value of a Index is ambiguous"
+    df = pd.DataFrame({"proto": ["tcp", "udp", "tcp"], "code": [1, 2, 1], "b": [1.0, 2.0, 3.0]})
+    pre = TabularPreprocessor(categorical=names).fit(df)  # type: ignore[arg-type]
+    assert pre.roles_["code"] == "categorical" and "code=2" in pre.feature_names_
+    saved = json.loads(json.dumps(pre.to_dict()))  # the parameters as the artefact holds them
+    assert TabularPreprocessor.from_dict(saved).feature_names_ == pre.feature_names_

@@ -360,6 +360,11 @@ class TabularPreprocessor:
         """The names in ``drop`` as text (``None``, as for ``categorical``, drops none)."""
         return set() if self.drop is None else {str(c) for c in self.drop}
 
+    def _forced(self) -> set[str]:
+        """The names in ``categorical`` as text (a ``pd.Index`` or an array of names too: its
+        truth value is an error)."""
+        return set() if self.categorical is None else {str(c) for c in self.categorical}
+
     def _check_params(self) -> None:
         if self.roles is not None and not isinstance(self.roles, Mapping):
             raise InputError(f"roles: expected a mapping column -> role, got {type(self.roles).__name__}",
@@ -381,7 +386,7 @@ class TabularPreprocessor:
                              param="roles")
         # a column named in both with another role: categorical won without a word (a 'drop'
         # given in roles kept the column one-hot encoded)
-        forced = {str(c) for c in (self.categorical or ())}
+        forced = self._forced()
         clash = next(((str(c), r) for c, r in (self.roles or {}).items()
                       if str(c) in forced and r != "categorical"), None)
         if clash is not None:
@@ -402,7 +407,7 @@ class TabularPreprocessor:
             raise InputError(f"max_corr must be in (0, 1], got {self.max_corr}")
 
     def _assign_roles(self, df: pd.DataFrame, cols: list[str]) -> None:
-        forced = {str(c) for c in (self.categorical or ())}
+        forced = self._forced()
         missing = sorted(forced - set(df.columns))
         if missing:
             raise InputError(f"categorical column(s) not in the data: {', '.join(missing)}")
