@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -46,3 +47,12 @@ def test_categorical_columns_given_as_an_index_or_array(names: object) -> None:
     assert pre.roles_["code"] == "categorical" and "code=2" in pre.feature_names_
     saved = json.loads(json.dumps(pre.to_dict()))  # the parameters as the artefact holds them
     assert TabularPreprocessor.from_dict(saved).feature_names_ == pre.feature_names_
+
+
+def test_cli_categorical_and_another_role_for_one_column_is_one_line_error(tmp_path: Path) -> None:
+    from tests._cli import one_line_error
+
+    data = tmp_path / "t.csv"
+    pd.DataFrame({"proto": ["tcp", "udp"] * 10, "bytes": np.arange(20.0)}).to_csv(data, index=False)
+    one_line_error(["inspect", str(data), "--categorical", "proto", "--role", "proto=hash"],
+                   "--role: column 'proto' is given the role 'hash' and is among the categorical columns")
