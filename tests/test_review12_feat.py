@@ -56,3 +56,15 @@ def test_cli_categorical_and_another_role_for_one_column_is_one_line_error(tmp_p
     pd.DataFrame({"proto": ["tcp", "udp"] * 10, "bytes": np.arange(20.0)}).to_csv(data, index=False)
     one_line_error(["inspect", str(data), "--categorical", "proto", "--role", "proto=hash"],
                    "--role: column 'proto' is given the role 'hash' and is among the categorical columns")
+
+
+def test_describe_says_a_column_max_features_left_out_has_low_variance() -> None:
+    # was "dropped: near-duplicate of <low variance>"
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"a": rng.normal(size=50), "b": np.r_[np.zeros(48), 0.5, 1.0],
+                       "c": rng.normal(size=50)})
+    df.loc[::5, "b"] = np.nan
+    notes = {d["column"]: d["note"] for d in TabularPreprocessor(max_features=1).fit(df).describe()}
+    assert notes["b"] == "dropped: low variance (max_features=1) (its missing indicator kept)"
+    pre = TabularPreprocessor(max_corr=0.5).fit(df.assign(c=df["a"] * 2))
+    assert {d["column"]: d["note"] for d in pre.describe()}["c"] == "dropped: near-duplicate of a"

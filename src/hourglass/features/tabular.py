@@ -974,6 +974,8 @@ class TabularPreprocessor:
             kept = " (its missing indicator kept)" if c in self.indicators_ else ""
             if c in self.constant_:
                 note = f"dropped: constant in training{kept}"
+            elif self.duplicates_.get(c) == "<low variance>":  # max_features left it out
+                note = f"dropped: low variance (max_features={self.max_features}){kept}"
             elif c in self.duplicates_:
                 note = f"dropped: near-duplicate of {self.duplicates_[c]}{kept}"
             elif role == "drop":
