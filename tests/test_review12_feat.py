@@ -68,3 +68,20 @@ def test_describe_says_a_column_max_features_left_out_has_low_variance() -> None
     assert notes["b"] == "dropped: low variance (max_features=1) (its missing indicator kept)"
     pre = TabularPreprocessor(max_corr=0.5).fit(df.assign(c=df["a"] * 2))
     assert {d["column"]: d["note"] for d in pre.describe()}["c"] == "dropped: near-duplicate of a"
+
+
+@pytest.mark.parametrize("bad", [pd.DataFrame({"a": [1.0, 1.0, 1.0]}),  # every column constant
+                                 pd.DataFrame({"a": [-1e308, 1e308, 0.0], "b": [1.0, 2.0, 3.0]})])
+def test_a_refused_refit_leaves_the_earlier_fit(bad: pd.DataFrame) -> None:
+    # the refused fit left part of its state: transform gave a matrix of no columns, or one
+    # encoded by the new roles and scaled by the old fit, without a word
+    good = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": [3.0, 1.0, 2.0], "c": ["x", "y", "x"]})
+    pre = TabularPreprocessor().fit(good)
+    before, names = pre.transform(good), list(pre.feature_names_)
+    with pytest.raises(InputError):
+        pre.fit(bad)
+    assert pre.feature_names_ == names and np.array_equal(pre.transform(good), before)
+    fresh = TabularPreprocessor()
+    with pytest.raises(InputError):
+        fresh.fit(bad)
+    assert not hasattr(fresh, "roles_")  # still unfitted: transform says so

@@ -432,15 +432,24 @@ class TabularPreprocessor:
             self.roles_[c], self.reasons_[c] = role, why
 
     def fit(self, df: pd.DataFrame) -> TabularPreprocessor:
-        """Learn roles, imputation, categories, transforms and scales from training rows."""
+        """Learn roles, imputation, categories, transforms and scales from training rows.
+
+        A fit that fails leaves the preprocessor as it was (unfitted, or with its earlier fit),
+        not with part of each: a refused refit's transform gave a matrix of no columns, or
+        scaled by one fit and encoded by the other, without a word.
+        """
         if not isinstance(df, pd.DataFrame):
             raise InputError(_not_a_frame(df))
         if len(df) == 0:
             raise InputError("no rows to fit the preprocessing on (empty data)")
+        before = dict(self.__dict__)
         try:
             return self._fit(df)
-        except CELL_ERRORS as exc:
-            refuse_unhashable(df, exc, skip=self._dropped())
+        except BaseException as exc:
+            self.__dict__.clear()
+            self.__dict__.update(before)
+            if isinstance(exc, CELL_ERRORS):
+                refuse_unhashable(df, exc, skip=self._dropped())
             raise
 
     def _fit(self, df: pd.DataFrame) -> TabularPreprocessor:
