@@ -189,5 +189,8 @@ def preprocessor_for(df: pd.DataFrame, source: str, *, spec: DatasetSpec | None,
     wide = tuple(getattr(spec, "wide_objects", ()))  # a format's own wide objects (winlog): fields
     _warn_wide_objects([n for n in names if n not in dropped and n.split(".", 1)[0] not in wide], source)
     cats = [*categorical, *(c for c in (spec.categorical if spec else ()) if c not in (roles or {}))]
-    return TabularPreprocessor(categorical=cats or None, drop=(*drop, *(spec.drop if spec else ())),
+    # nor does the format's own drop list keep out a column the user gives a role or --categorical
+    given = {*categorical, *(roles or {})}
+    fmt_drop = [c for c in (spec.drop if spec else ()) if c not in given]
+    return TabularPreprocessor(categorical=cats or None, drop=(*drop, *fmt_drop),
                                roles=all_roles or None, scaler=scaler)
