@@ -103,3 +103,22 @@ def test_a_refused_refit_leaves_the_earlier_fit(bad: pd.DataFrame) -> None:
     with pytest.raises(InputError):
         fresh.fit(bad)
     assert not hasattr(fresh, "roles_")  # still unfitted: transform says so
+
+
+@pytest.mark.parametrize("column", ["proto", "user", "num"])
+def test_text_utf8_cannot_hold_is_an_input_error_naming_its_cell(column: str) -> None:
+    # a lone surrogate (json.loads('"\\ud800"')) in a cell: UnicodeEncodeError, a traceback
+    lone = json.loads('"a\\ud800b"')
+    train = pd.DataFrame({"num": np.arange(60.0), "proto": ["tcp", "udp"] * 30,
+                          "user": [f"u{i}" for i in range(60)]})
+    pre = TabularPreprocessor(roles={"user": "hash"}).fit(train)
+    for rows in (3, 1500):  # the small-batch road and the general one
+        df = pd.concat([train.head(3)] * (rows // 3), ignore_index=True).astype({column: object})
+        df.loc[1, column] = lone
+        with pytest.raises(InputError, match=rf"^column '{column}': a cell holds text that is no UTF-8 "
+                                             r"\(a lone surrogate: 'a\\\\ud800b', row 2\)"):
+            pre.transform(df)
+    bad = train.astype({"proto": object})
+    bad.loc[4, "proto"] = lone
+    with pytest.raises(InputError, match="column 'proto': a cell holds text that is no UTF-8"):
+        TabularPreprocessor().fit(bad)

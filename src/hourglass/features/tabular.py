@@ -134,9 +134,30 @@ def _listed(names: list[str], most: int = 12) -> str:
     more = f" ... and {len(names) - most} more" if len(names) > most else ""
     return ", ".join(names[:most]) + more
 
-#: what a TypeError from a list or mapping cell, or an Arrow error from a nested Arrow column, is
-#: caught as around fit and transform (then :func:`refuse_unhashable` names the column)
-CELL_ERRORS = (TypeError, pa.ArrowNotImplementedError)
+#: what a TypeError from a list or mapping cell, an Arrow error from a nested Arrow column, or
+#: the encoding error of text UTF-8 cannot hold, is caught as around fit and transform (then
+#: :func:`refuse_unhashable` names the column)
+CELL_ERRORS = (TypeError, pa.ArrowNotImplementedError, UnicodeEncodeError)
+
+
+def _refuse_non_utf8(df: pd.DataFrame, skip: Container[str]) -> None:
+    """Raise :class:`InputError` naming the first text cell of ``df`` (columns named in ``skip``
+    aside) that UTF-8 cannot hold: a lone surrogate (``json.loads('"\\ud800"')``), which no
+    Arrow-backed string can take."""
+    for j, c in enumerate(df.columns):
+        if str(c) in skip:
+            continue
+        values = df.iloc[:, j].to_numpy(dtype=object)
+        for i, v in enumerate(values):
+            if isinstance(v, str) and not v.isascii():
+                try:
+                    v.encode()
+                except UnicodeEncodeError:
+                    shown = v.encode("utf-8", "backslashreplace").decode()[:40]
+                    raise InputError(f"column {str(c)!r}: a cell holds text that is no UTF-8 (a lone "
+                                     f"surrogate: {shown!r}, row {i + 1}); escape it first, as the "
+                                     "command line reads JSON (hourglass.ingest.tables.utf8_text)"
+                                     ) from None
 
 
 def refuse_unhashable(df: pd.DataFrame, exc: Exception, skip: Container[str] = ()) -> None:
@@ -144,13 +165,17 @@ def refuse_unhashable(df: pd.DataFrame, exc: Exception, skip: Container[str] = (
     aside) that is a list, a mapping or another unhashable object, when ``exc`` is the error
     such a cell made (pandas cannot count or compare it), or the first list, struct or map column
     of Arrow type (``read_parquet(..., dtype_backend="pyarrow")``; Arrow cannot count those
-    either); return for any other error."""
+    either), or the first text cell that UTF-8 cannot hold when ``exc`` is the error it made;
+    return for any other error."""
     for c in df.columns:
         dtype = df[c].dtype if df.columns.is_unique else None
         if (str(c) not in skip and isinstance(dtype, pd.ArrowDtype)
                 and pa.types.is_nested(dtype.pyarrow_dtype)):
             raise InputError(f"column {str(c)!r}: holds nested values ({dtype}); cells must be numbers "
                              "or text: flatten it into columns, or drop the column") from None
+    if isinstance(exc, UnicodeEncodeError):
+        _refuse_non_utf8(df, skip)
+        return
     if "unhashable" not in str(exc):
         return
     for c in df.columns[[pd.api.types.is_object_dtype(t) for t in df.dtypes]]:
