@@ -190,7 +190,7 @@ def preprocessor_for(df: pd.DataFrame, source: str, *, spec: DatasetSpec | None,
     _warn_wide_objects([n for n in names if n not in dropped and n.split(".", 1)[0] not in wide], source)
     cats = [*categorical, *(c for c in (spec.categorical if spec else ()) if c not in (roles or {}))]
     # nor does the format's own drop list keep out a column the user gives a role or --categorical
-    given = {*categorical, *(roles or {})}
-    fmt_drop = [c for c in (spec.drop if spec else ()) if c not in given]
+    user_named = {*categorical, *(roles or {})}
+    fmt_drop = [c for c in (spec.drop if spec else ()) if c not in user_named]
     return TabularPreprocessor(categorical=cats or None, drop=(*drop, *fmt_drop),
                                roles=all_roles or None, scaler=scaler)
