@@ -19,7 +19,7 @@ import pandas as pd
 from hourglass.errors import InputError, NotFittedError
 from hourglass.features.sessions.grouping import SessionGrouper, Sessions
 from hourglass.features.sessions.keys import read_key_sequences
-from hourglass.features.sessions.tables import EventTables, timeless_text
+from hourglass.features.sessions.tables import SESSION_FIELD, EventTables, timeless_text
 from hourglass.ingest.logs import RULES, LogParser, file_lines
 
 __all__ = ["EventSessions"]
@@ -129,7 +129,10 @@ class EventSessions(EventTables):
                          depth=self.depth, strict=self.strict, rules=self.rules)
 
     def _grouper(self) -> SessionGrouper:
-        return SessionGrouper(session_regex=self.session_regex, session_column=self.session_column,
+        # a table's session id travels under its own name (its column may be called 'key')
+        column = SESSION_FIELD if self.is_table and self.session_column is not None \
+            else self.session_column
+        return SessionGrouper(session_regex=self.session_regex, session_column=column,
                               window=self.window, step=self.step,
                               order_by_time=self.is_table and self.time_column is not None)
 

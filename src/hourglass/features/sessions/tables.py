@@ -21,7 +21,12 @@ from hourglass.errors import InputError, NotFittedError
 from hourglass.features.sessions.grouping import SessionGrouper, Sessions, _whole_ids
 from hourglass.ingest.logs import UNKNOWN, LogParser
 
-__all__ = ["EventTables", "timeless_text"]
+__all__ = ["SESSION_FIELD", "EventTables", "timeless_text"]
+
+#: The field a table's session id travels under to the grouper: not the table's own column name,
+#: which may be ``key``, ``line`` or ``time`` (a session column named ``key`` replaced every
+#: event's key with its session id, and one named ``line`` every line number)
+SESSION_FIELD = "session"
 
 
 def timeless_text(stats: dict[str, Any], column: str | None) -> str:
@@ -262,7 +267,7 @@ class EventTables:
         ev["line"] = offset + rows + 1
         ev["time"] = times[rows]
         if self.session_column is not None:
-            ev[self.session_column] = df[self.session_column].iloc[rows].to_numpy()
+            ev[SESSION_FIELD] = df[self.session_column].iloc[rows].to_numpy()
         return ev
 
     def _messages(self, df: pd.DataFrame) -> list[str]:

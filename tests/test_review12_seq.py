@@ -1,0 +1,25 @@
+"""Regression tests: log-session detectors, session grouping and event tables."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from hourglass.features.sessions import EventSessions
+
+
+@pytest.mark.parametrize("name", ["key", "line", "time"])
+def test_table_session_column_named_like_an_event_field(name: str) -> None:
+    # a session column called 'key' replaced every event's key by its session id (and 'line'
+    # every line number): a ValueError for text ids, wrong keys for integer ones
+    df = pd.DataFrame({name: ["s1", "s2", "s1", "s1"], "event": ["login", "login", "read", "exit"]})
+    pre = EventSessions(session_column=name, key_column="event").fit(df)
+    s = pre.sessions(df)
+    assert s.ids == ["s1", "s2"]
+    assert [q.tolist() for q in s.sequences] == [[2, 3, 1], [2]]
+    assert [x.tolist() for x in s.lines] == [[1, 3, 4], [2]]
+    ints = pd.DataFrame({name: [70, 80, 70], "event": [5, 6, 7]})
+    pre = EventSessions(session_column=name, key_column="event").fit(ints)
+    s = pre.sessions(ints)
+    assert s.ids == ["70", "80"]
+    assert [q.tolist() for q in s.sequences] == [[5, 7], [6]]
