@@ -23,3 +23,14 @@ def test_table_session_column_named_like_an_event_field(name: str) -> None:
     s = pre.sessions(ints)
     assert s.ids == ["70", "80"]
     assert [q.tolist() for q in s.sequences] == [[5, 7], [6]]
+
+
+def test_table_key_column_with_nested_values() -> None:
+    # a frame holding lists or dicts in the key column (pd.read_json's nested values) raised
+    # TypeError: unhashable type; they are keys by their JSON text, as the JSONL reader names them
+    df = pd.DataFrame({"u": ["a", "b", "a"], "ev": [["x"], {"id": 2}, ["x"]]})
+    pre = EventSessions(session_column="u", key_column="ev").fit(df)
+    assert pre.templates() == {1: '["x"]', 2: '{"id": 2}'}
+    s = pre.sessions(pd.DataFrame({"u": ["c", "c"], "ev": [["x"], ("x",)]}))
+    assert [q.tolist() for q in s.sequences] == [[1, 1]]
+    assert s.text_of is not None and s.text_of({1}) == {1: '["x"]'}

@@ -9,6 +9,7 @@ time and session columns) and groups them with a
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -58,6 +59,35 @@ def _key_text(vals: pd.Series) -> pd.Series:
     (['4624', '1.5'], ['4624', '7'])
     """
     return _whole_ids(vals).astype(str)
+
+
+def _nested_as_text(vals: pd.Series) -> pd.Series:
+    """``vals`` with each list, tuple, dict or array cell as its JSON text (keys sorted), as a
+    JSONL or Parquet table's reader gives a nested value: a frame built in Python holds them as
+    objects, which cannot name a key (``pd.factorize`` raised ``TypeError: unhashable type``).
+
+    Examples
+    --------
+    >>> _nested_as_text(pd.Series([["a"], {"id": 2}, "x"], dtype=object)).tolist()
+    ['["a"]', '{"id": 2}', 'x']
+    """
+    if not pd.api.types.is_object_dtype(vals.dtype):
+        return vals
+    kinds = (list, tuple, dict, np.ndarray)
+    nested = vals.map(lambda v: isinstance(v, kinds)).to_numpy(dtype=bool)
+    if not nested.any():
+        return vals
+
+    def plain(v: Any) -> Any:
+        if isinstance(v, dict):
+            return {str(k): plain(x) for k, x in v.items()}
+        if isinstance(v, np.ndarray):
+            v = v.tolist()
+        return [plain(x) for x in v] if isinstance(v, list | tuple) else v
+
+    out = vals.copy()
+    out[nested] = [json.dumps(plain(v), sort_keys=True, default=str) for v in vals[nested].tolist()]
+    return out
 
 
 class EventTables:
@@ -230,7 +260,7 @@ class EventTables:
                 ok = ok & (col.astype(str).str.strip().str.len() > 0).to_numpy()
             stats["events_without_key"] += int((~ok).sum())
             rows = np.flatnonzero(ok)
-            vals = col.iloc[rows]
+            vals = _nested_as_text(col.iloc[rows])
             if learn:
                 keys = self._learn_keys(vals, source, offset + rows)
             elif self.key_names_ is None:
@@ -368,5 +398,5 @@ class EventTables:
         of numbers with an empty cell)."""
         picked = cells.iloc[[r - offset - 1 for r in rows]]
         if self.message_column is None:  # the key column's names
-            return dict(zip(rows, _key_text(picked).tolist(), strict=True))
+            return dict(zip(rows, _key_text(_nested_as_text(picked)).tolist(), strict=True))
         return {r: str(v) for r, v in zip(rows, picked.tolist(), strict=True)}
