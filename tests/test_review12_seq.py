@@ -34,3 +34,15 @@ def test_table_key_column_with_nested_values() -> None:
     s = pre.sessions(pd.DataFrame({"u": ["c", "c"], "ev": [["x"], ("x",)]}))
     assert [q.tolist() for q in s.sequences] == [[1, 1]]
     assert s.text_of is not None and s.text_of({1}) == {1: '["x"]'}
+
+
+def test_table_object_key_column_keys_as_scoring_names_them() -> None:
+    # an object column holding 1, 1.0 and True: fit took them for one key (equal values), scoring
+    # names each by its text, so the training rows themselves scored as unseen keys
+    df = pd.DataFrame({"u": ["a", "a", "a", "b"], "ev": pd.Series([1, 1.0, True, "x"], dtype=object)})
+    pre = EventSessions(session_column="u", key_column="ev").fit(df)
+    assert sorted(pre.templates().values()) == ["1", "1.0", "True", "x"]
+    s = pre.sessions(df)
+    assert s.stats["unknown_template"] == 0
+    assert all((q > 0).all() for q in s.sequences)
+    assert len(set(s.sequences[0].tolist())) == 3

@@ -327,6 +327,8 @@ class EventTables:
             raise InputError(f"{source}: row {int(rows[i]) + 1}: column {self.key_column!r} "
                              f"(key_column) must hold keys >= 0, found {vals.iloc[i]}",
                              param="key_column")
+        if pd.api.types.is_object_dtype(vals.dtype):  # 1, 1.0 and True: one value to factorize,
+            vals = _key_text(vals)  # three names to scoring (which read 1.0 as a key unseen)
         codes, uniques = pd.factorize(vals)
         seen = self._seen_names  # names as scoring spells them (_key_text)
         names = _key_text(pd.Series(uniques, dtype=vals.dtype)).tolist()
