@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -46,3 +47,15 @@ def test_table_object_key_column_keys_as_scoring_names_them() -> None:
     assert s.stats["unknown_template"] == 0
     assert all((q > 0).all() for q in s.sequences)
     assert len(set(s.sequences[0].tolist())) == 3
+
+
+def test_event_count_autoencoder_takes_batch_size_auto() -> None:
+    # its docs give batch_size 'as for AutoEncoder', which takes 'auto'; the parameter check
+    # refused the text (the annotation said int)
+    from hourglass.detectors import EventCountAutoEncoder
+    from hourglass.detectors.base import auto_batch_size
+
+    det = EventCountAutoEncoder(hidden=(4,), batch_size="auto", epochs=1, verbose=0)
+    det.fit([np.array([1, 2, 2, 3])] * 40)
+    assert det.get_params()["batch_size"] == "auto"
+    assert det._train_config(3000).batch_size == auto_batch_size(3000)
