@@ -59,3 +59,17 @@ def test_event_count_autoencoder_takes_batch_size_auto() -> None:
     det.fit([np.array([1, 2, 2, 3])] * 40)
     assert det.get_params()["batch_size"] == "auto"
     assert det._train_config(3000).batch_size == auto_batch_size(3000)
+
+
+def test_train_strict_on_a_key_file_stops_at_a_bad_line(tmp_path) -> None:
+    # score --strict stopped at a key file's bad line, but train refused --strict for key files
+    # as an option they do not use; a bad line was then only skipped with a warning
+    from hourglass.errors import InputError
+
+    keys = tmp_path / "k.txt"
+    keys.write_text("1 2 3\n1 2 x\n" + "1 2 3 4\n" * 20)
+    with pytest.raises(InputError, match=r"line 2: expected space-separated"):
+        EventSessions(format="keys", strict=True).fit_transform(str(keys))
+    assert len(EventSessions(format="keys").fit_transform(str(keys))) == 21
+    with pytest.raises(InputError, match="window: not for format 'keys'"):
+        EventSessions(format="keys", window=60).fit(str(keys))

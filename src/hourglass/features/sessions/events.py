@@ -48,7 +48,8 @@ class EventSessions(EventTables):
         ``rules=1`` and similarity 0.5, depth 4 parse as models saved before ``rules`` existed,
         which load so).
     strict
-        Error on the first line that matches no header format (else count and skip).
+        Error on the first line that matches no header format, or with ``keys`` is no key
+        sequence (else count and skip).
     key_column
         Table input: column holding each event's key. Integer keys are used as they are; any
         other values (e.g. ``E5``, ``login``) are numbered at fit, and a value unseen in
@@ -187,7 +188,8 @@ class EventSessions(EventTables):
         self.key_names_: list[str] | None = None
         self.columns_: list[str] = []
         if self.format == "keys" and not self.is_table:
-            given = [name for name in ("session_regex", "session_column", "window", "step", "strict")
+            # (not strict: a line that is no key sequence is then an error naming it, as in scoring)
+            given = [name for name in ("session_regex", "session_column", "window", "step")
                      if getattr(self, name) not in (None, False)]
             if given:  # a key file is one session per line: these would be silently ignored
                 raise InputError(f"{given[0]}: not for format 'keys' (each line of a key file is "
