@@ -6,6 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from hourglass.detectors import EventCountAutoEncoder
+from hourglass.detectors.base import auto_batch_size
+from hourglass.errors import InputError
 from hourglass.features.sessions import EventSessions
 
 
@@ -52,9 +55,6 @@ def test_table_object_key_column_keys_as_scoring_names_them() -> None:
 def test_event_count_autoencoder_takes_batch_size_auto() -> None:
     # its docs give batch_size 'as for AutoEncoder', which takes 'auto'; the parameter check
     # refused the text (the annotation said int)
-    from hourglass.detectors import EventCountAutoEncoder
-    from hourglass.detectors.base import auto_batch_size
-
     det = EventCountAutoEncoder(hidden=(4,), batch_size="auto", epochs=1, verbose=0)
     det.fit([np.array([1, 2, 2, 3])] * 40)
     assert det.get_params()["batch_size"] == "auto"
@@ -64,8 +64,6 @@ def test_event_count_autoencoder_takes_batch_size_auto() -> None:
 def test_train_strict_on_a_key_file_stops_at_a_bad_line(tmp_path) -> None:
     # score --strict stopped at a key file's bad line, but train refused --strict for key files
     # as an option they do not use; a bad line was then only skipped with a warning
-    from hourglass.errors import InputError
-
     keys = tmp_path / "k.txt"
     keys.write_text("1 2 3\n1 2 x\n" + "1 2 3 4\n" * 20)
     with pytest.raises(InputError, match=r"line 2: expected space-separated"):
