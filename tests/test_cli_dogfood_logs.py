@@ -35,7 +35,7 @@ def test_options_a_log_cannot_use_are_refused_not_ignored(logs: dict[str, Path])
                    "--step: slides time windows; give --window too", out)
     for extra, opt in ((["--session-regex", "blk"], "--session-regex"),
                        (["--session-col", "pid"], "--session-col"),
-                       (["--window", "60"], "--window"), (["--strict"], "--strict")):
+                       (["--window", "60"], "--window")):
         one_line_error(["train", str(logs["keys"]), "--format", "keys", *extra, *FAST, "-o", str(out)],
                        f"{opt}: not for format 'keys'", out)
 

@@ -359,7 +359,7 @@ validation_fraction, threshold, device, verbose, random_state
         dropout: float = 0.0,
         batch_norm: bool = False,
         epochs: int = 100,
-        batch_size: int = 256,
+        batch_size: int | str = 256,
         lr: float = 3e-3,
         weight_decay: float = 0.0,
         patience: int | None = 10,

@@ -19,7 +19,7 @@ import pandas as pd
 from hourglass.errors import InputError, NotFittedError
 from hourglass.features.sessions.grouping import SessionGrouper, Sessions
 from hourglass.features.sessions.keys import read_key_sequences
-from hourglass.features.sessions.tables import EventTables, timeless_text
+from hourglass.features.sessions.tables import SESSION_FIELD, EventTables, timeless_text
 from hourglass.ingest.logs import RULES, LogParser, file_lines
 
 __all__ = ["EventSessions"]
@@ -48,7 +48,8 @@ class EventSessions(EventTables):
         ``rules=1`` and similarity 0.5, depth 4 parse as models saved before ``rules`` existed,
         which load so).
     strict
-        Error on the first line that matches no header format (else count and skip).
+        Error on the first line that matches no header format, or with ``keys`` is no key
+        sequence (else count and skip).
     key_column
         Table input: column holding each event's key. Integer keys are used as they are; any
         other values (e.g. ``E5``, ``login``) are numbered at fit, and a value unseen in
@@ -129,7 +130,10 @@ class EventSessions(EventTables):
                          depth=self.depth, strict=self.strict, rules=self.rules)
 
     def _grouper(self) -> SessionGrouper:
-        return SessionGrouper(session_regex=self.session_regex, session_column=self.session_column,
+        # a table's session id travels under its own name (its column may be called 'key')
+        column = SESSION_FIELD if self.is_table and self.session_column is not None \
+            else self.session_column
+        return SessionGrouper(session_regex=self.session_regex, session_column=column,
                               window=self.window, step=self.step,
                               order_by_time=self.is_table and self.time_column is not None)
 
@@ -184,7 +188,8 @@ class EventSessions(EventTables):
         self.key_names_: list[str] | None = None
         self.columns_: list[str] = []
         if self.format == "keys" and not self.is_table:
-            given = [name for name in ("session_regex", "session_column", "window", "step", "strict")
+            # (not strict: a line that is no key sequence is then an error naming it, as in scoring)
+            given = [name for name in ("session_regex", "session_column", "window", "step")
                      if getattr(self, name) not in (None, False)]
             if given:  # a key file is one session per line: these would be silently ignored
                 raise InputError(f"{given[0]}: not for format 'keys' (each line of a key file is "

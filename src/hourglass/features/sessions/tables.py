@@ -9,6 +9,7 @@ time and session columns) and groups them with a
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -21,7 +22,12 @@ from hourglass.errors import InputError, NotFittedError
 from hourglass.features.sessions.grouping import SessionGrouper, Sessions, _whole_ids
 from hourglass.ingest.logs import UNKNOWN, LogParser
 
-__all__ = ["EventTables", "timeless_text"]
+__all__ = ["SESSION_FIELD", "EventTables", "timeless_text"]
+
+#: The field a table's session id travels under to the grouper: not the table's own column name,
+#: which may be ``key``, ``line`` or ``time`` (a session column named ``key`` replaced every
+#: event's key with its session id, and one named ``line`` every line number)
+SESSION_FIELD = "session"
 
 
 def timeless_text(stats: dict[str, Any], column: str | None) -> str:
@@ -53,6 +59,35 @@ def _key_text(vals: pd.Series) -> pd.Series:
     (['4624', '1.5'], ['4624', '7'])
     """
     return _whole_ids(vals).astype(str)
+
+
+def _nested_as_text(vals: pd.Series) -> pd.Series:
+    """``vals`` with each list, tuple, dict or array cell as its JSON text (keys sorted), as a
+    JSONL or Parquet table's reader gives a nested value: a frame built in Python holds them as
+    objects, which cannot name a key (``pd.factorize`` raised ``TypeError: unhashable type``).
+
+    Examples
+    --------
+    >>> _nested_as_text(pd.Series([["a"], {"id": 2}, "x"], dtype=object)).tolist()
+    ['["a"]', '{"id": 2}', 'x']
+    """
+    if not pd.api.types.is_object_dtype(vals.dtype):
+        return vals
+    kinds = (list, tuple, dict, np.ndarray)
+    nested = vals.map(lambda v: isinstance(v, kinds)).to_numpy(dtype=bool)
+    if not nested.any():
+        return vals
+
+    def plain(v: Any) -> Any:
+        if isinstance(v, dict):
+            return {str(k): plain(x) for k, x in v.items()}
+        if isinstance(v, np.ndarray):
+            v = v.tolist()
+        return [plain(x) for x in v] if isinstance(v, list | tuple) else v
+
+    out = vals.copy()
+    out[nested] = [json.dumps(plain(v), sort_keys=True, default=str) for v in vals[nested].tolist()]
+    return out
 
 
 class EventTables:
@@ -225,7 +260,7 @@ class EventTables:
                 ok = ok & (col.astype(str).str.strip().str.len() > 0).to_numpy()
             stats["events_without_key"] += int((~ok).sum())
             rows = np.flatnonzero(ok)
-            vals = col.iloc[rows]
+            vals = _nested_as_text(col.iloc[rows])
             if learn:
                 keys = self._learn_keys(vals, source, offset + rows)
             elif self.key_names_ is None:
@@ -262,7 +297,7 @@ class EventTables:
         ev["line"] = offset + rows + 1
         ev["time"] = times[rows]
         if self.session_column is not None:
-            ev[self.session_column] = df[self.session_column].iloc[rows].to_numpy()
+            ev[SESSION_FIELD] = df[self.session_column].iloc[rows].to_numpy()
         return ev
 
     def _messages(self, df: pd.DataFrame) -> list[str]:
@@ -292,6 +327,8 @@ class EventTables:
             raise InputError(f"{source}: row {int(rows[i]) + 1}: column {self.key_column!r} "
                              f"(key_column) must hold keys >= 0, found {vals.iloc[i]}",
                              param="key_column")
+        if pd.api.types.is_object_dtype(vals.dtype):  # 1, 1.0 and True: one value to factorize,
+            vals = _key_text(vals)  # three names to scoring (which read 1.0 as a key unseen)
         codes, uniques = pd.factorize(vals)
         seen = self._seen_names  # names as scoring spells them (_key_text)
         names = _key_text(pd.Series(uniques, dtype=vals.dtype)).tolist()
@@ -363,5 +400,5 @@ class EventTables:
         of numbers with an empty cell)."""
         picked = cells.iloc[[r - offset - 1 for r in rows]]
         if self.message_column is None:  # the key column's names
-            return dict(zip(rows, _key_text(picked).tolist(), strict=True))
+            return dict(zip(rows, _key_text(_nested_as_text(picked)).tolist(), strict=True))
         return {r: str(v) for r, v in zip(rows, picked.tolist(), strict=True)}
