@@ -228,7 +228,7 @@ def evaluate_scores(
     With one class only (an attack capture, or normal traffic alone) the metrics that need the
     other class are ``None`` (shown as n/a), not a trivial 1 or 0: without normal rows the
     precision, F1 and false-positive rate; without anomalies the precision, F1, recall and
-    detection rate.
+    detection rate; either way each precision@k.
 
     Examples
     --------
@@ -242,12 +242,16 @@ def evaluate_scores(
     s = check_scores(scores)
     out = binary_metrics(y_true, s, y_pred)
     y = check_labels(y_true, s.size, what="y_true")  # 0/1 as numbers ("0"/"1" text too)
-    if y.size and not 0 < int(np.count_nonzero(y)) < y.size:  # one class: see above
+    one_class = bool(y.size) and not 0 < int(np.count_nonzero(y)) < y.size
+    if one_class:  # see above
         out.update(dict.fromkeys(("precision", "f1", "fpr") if np.all(y != 0) else
                                  ("precision", "f1", "recall", "detection_rate")))
     out.update(alert_volume(y_pred, events_per_day))
     out["events_per_day"] = events_per_day
-    out["precision_at_k"] = {str(k): precision_at_k(y_true, s, k) for k in ks if k <= s.size}
+    # one class: the share of anomalies among the top k is that of every row (1 or 0), as trivial
+    # as the precision
+    out["precision_at_k"] = {str(k): None if one_class else precision_at_k(y_true, s, k)
+                             for k in ks if k <= s.size}
     if classes is not None:
         out["per_class"] = per_class_detection(classes, y_pred, normal=normal)
         if categories:

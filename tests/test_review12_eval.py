@@ -1,0 +1,20 @@
+"""Evaluation, benchmark and explanation: regression tests of defects found and fixed."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from hourglass.evaluate import evaluate_scores
+
+
+def test_precision_at_k_is_na_with_one_class_only() -> None:
+    # an attack capture (every row anomalous) had precision@k 1.0 and normal traffic alone 0.0:
+    # the share of anomalies among the top k is then every row's, as trivial as the precision
+    # that is already n/a there
+    attacks = evaluate_scores([1, 1, 1], [0.2, 0.9, 0.8], [0, 1, 1], ks=(1, 2))
+    assert attacks["precision_at_k"] == {"1": None, "2": None} and attacks["precision"] is None
+    normal = evaluate_scores([0, 0, 0], [0.2, 0.9, 0.8], [0, 1, 1], ks=(1,))
+    assert normal["precision_at_k"] == {"1": None}
+    both = evaluate_scores([0, 1, 0], [0.2, 0.9, 0.8], [0, 1, 1], ks=(1, 2))
+    assert both["precision_at_k"] == {"1": 1.0, "2": 0.5}
+    assert np.isclose(both["precision"], 0.5)
