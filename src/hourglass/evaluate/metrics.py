@@ -32,7 +32,7 @@ def check_scores(scores: object, what: str = "scores") -> np.ndarray:
     """
     try:
         s = np.asarray(scores, dtype=np.float64).ravel()
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, OverflowError) as exc:  # overflow: an int past float's range
         raise InputError(f"{what}: expected numbers ({exc})") from None
     bad = np.flatnonzero(~np.isfinite(s))
     if bad.size:
