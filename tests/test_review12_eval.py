@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
-from hourglass.evaluate import evaluate_scores
+from hourglass.errors import InputError
+from hourglass.evaluate import binary_metrics, evaluate_scores
 
 
 def test_precision_at_k_is_na_with_one_class_only() -> None:
@@ -23,10 +25,5 @@ def test_precision_at_k_is_na_with_one_class_only() -> None:
 def test_a_score_past_floats_range_is_an_input_error() -> None:
     # a Python int of 400 digits stopped the metrics with numpy's OverflowError, not the
     # one-line InputError every other unreadable score gives
-    import pytest
-
-    from hourglass.errors import InputError
-    from hourglass.evaluate import binary_metrics
-
     with pytest.raises(InputError, match="scores: expected numbers"):
         binary_metrics([0, 1], [0.5, 10**400], [0, 1])
