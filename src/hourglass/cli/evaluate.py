@@ -333,6 +333,11 @@ def evaluate(
             raise HourglassError(f"--label-col {label_col}: is a column the model scores, not a "
                                  "label; give the column that marks each row normal or not")
         given_time, time_col = time_col, time_col or pipe.info.get("time_col")
+        if given_time is not None and given_time in map(str, getattr(pipe.features_, "columns_", ())):
+            # left out of the scored columns as a time column, it was then 'missing' from the data
+            raise HourglassError(f"--timestamp-col {given_time}: is a column the model scores, not a "
+                                 "time column; give the column that holds each row's time (or "
+                                 "--events-per-day)")
         stats = ReadStats()
         label_parts, result_parts, time_parts = [], [], []
         columns: list[object] = []
