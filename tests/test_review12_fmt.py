@@ -1,0 +1,32 @@
+"""Regression tests of the security-format readers (VPC flow logs, line formats, JSON events)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hourglass.errors import InputError
+from hourglass.ingest.formats import get_format
+
+_VPC_HEADER = ("version account-id interface-id srcaddr dstaddr srcport dstport protocol packets "
+               "bytes start end action log-status tcp-flags\n")
+
+
+def _vpc_file(tmp_path: Path) -> Path:
+    rows = "".join(f"2 012345678901 eni-1 10.0.0.1 10.0.0.2 {i} 443 6 10 {i * 10} 1700000000 "
+                   f"1700000060 ACCEPT OK {'2' if i < 3000 else 'SYN'}\n" for i in range(6000))
+    p = tmp_path / "flows.log"
+    p.write_text(_VPC_HEADER + rows)
+    return p
+
+
+def test_vpc_flow_column_the_caller_does_not_read_turns_to_text(tmp_path: Path) -> None:
+    # a field the model does not read (tcp-flags) numbers first, a word later: text from there
+    # on, as the CSV reader does, not a stop at line 3002
+    p = _vpc_file(tmp_path)
+    spec = get_format("aws-vpc-flow")
+    chunks = list(spec.iter_chunks(p, chunk_bytes=1 << 16, used={"srcaddr", "dstaddr", "bytes"}))
+    assert sum(len(df) for df in chunks) == 6000
+    with pytest.raises(InputError, match="line 3002: column 'tcp-flags'"):  # read strictly: refused
+        list(spec.iter_chunks(p, chunk_bytes=1 << 16, used={"srcaddr", "dstaddr", "tcp-flags"}))
