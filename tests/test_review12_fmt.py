@@ -30,3 +30,18 @@ def test_vpc_flow_column_the_caller_does_not_read_turns_to_text(tmp_path: Path) 
     assert sum(len(df) for df in chunks) == 6000
     with pytest.raises(InputError, match="line 3002: column 'tcp-flags'"):  # read strictly: refused
         list(spec.iter_chunks(p, chunk_bytes=1 << 16, used={"srcaddr", "dstaddr", "tcp-flags"}))
+
+
+def test_auditd_chunk_smaller_than_an_event_yields_no_empty_chunk(tmp_path: Path) -> None:
+    # a chunk's worth of records read before any event completed: an empty frame came out
+    # first, and score refused the file ('no rows to score (empty data)')
+    lines = []
+    for i in range(20):
+        lines.append(f'type=SYSCALL msg=audit(1700000000.{i:03d}:{i}): syscall=59 uid=1000 comm="ls"')
+        lines.append(f'type=CWD msg=audit(1700000000.{i:03d}:{i}): cwd="/root"')
+        lines.append(f"type=EOE msg=audit(1700000000.{i:03d}:{i}):")
+    p = tmp_path / "audit.log"
+    p.write_text("\n".join(lines) + "\n")
+    chunks = list(get_format("auditd").iter_chunks(p, chunk_bytes=100))
+    assert all(len(df) for df in chunks)
+    assert [df["serial"].iloc[0] for df in chunks] == [str(i) for i in range(20)]

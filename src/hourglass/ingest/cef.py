@@ -431,7 +431,7 @@ class _LineSpec(DatasetSpec):
                     else:
                         rows.extend(event for _, event in events.add(row, number))
                     size += len(raw)
-                    if size >= chunk_bytes:
+                    if size >= chunk_bytes and rows:  # (audit: no event completed yet, none out)
                         yield self._frame(rows, stats)
                         rows, size = [], 0
         except READ_ERRORS as exc:
