@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 from pathlib import Path
 
 import pytest
@@ -45,3 +46,24 @@ def test_auditd_chunk_smaller_than_an_event_yields_no_empty_chunk(tmp_path: Path
     chunks = list(get_format("auditd").iter_chunks(p, chunk_bytes=100))
     assert all(len(df) for df in chunks)
     assert [df["serial"].iloc[0] for df in chunks] == [str(i) for i in range(20)]
+
+
+@pytest.mark.parametrize("fmt", ["cef", "leef", "kv", "panos", "auditd"])
+def test_line_format_names_utf16_and_unnamed_gzip(tmp_path: Path, fmt: str) -> None:
+    # (as --format auto and the CSV reader say it), not 'line 1: not a CEF record', which
+    # --on-bad-rows skip turned into 'no data rows'
+    text = "CEF:0|Acme|FW|1|100|conn|5|src=10.0.0.5 dpt=443\r\n"
+    u16 = tmp_path / "fw.log"
+    u16.write_bytes(text.encode("utf-16"))
+    packed = tmp_path / "fw2.log"
+    packed.write_bytes(gzip.compress(text.encode()))
+    spec = get_format(fmt)
+    for on_bad_rows in ("error", "skip"):
+        with pytest.raises(InputError, match="UTF-16 text; save it as UTF-8"):
+            list(spec.iter_chunks(u16, on_bad_rows=on_bad_rows))
+        with pytest.raises(InputError, match=r"gzip-compressed data in a file not named \.gz"):
+            list(spec.iter_chunks(packed, on_bad_rows=on_bad_rows))
+    named = tmp_path / "fw3.log.gz"
+    named.write_bytes(gzip.compress(text.encode()))
+    if fmt == "cef":
+        assert list(get_format("cef").read(named)["dpt"]) == [443]
