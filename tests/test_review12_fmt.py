@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 from pathlib import Path
 
 import pytest
@@ -67,3 +68,26 @@ def test_line_format_names_utf16_and_unnamed_gzip(tmp_path: Path, fmt: str) -> N
     named.write_bytes(gzip.compress(text.encode()))
     if fmt == "cef":
         assert list(get_format("cef").read(named)["dpt"]) == [443]
+
+
+def test_pages_come_out_a_chunk_at_a_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a file of pages (one JSON array a line) was decoded whole and every event held before the
+    # first chunk came out; now a chunk comes out as it fills, before the later pages are read
+
+
+    from hourglass.ingest import jsondoc
+
+    monkeypatch.setattr(jsondoc, "_CHUNK_RECORDS", 3)
+    event = {"published": "2026-01-05T08:00:00Z", "eventType": "user.session.start",
+             "actor": {"type": "User"}}
+    p = tmp_path / "pages.json"
+    p.write_text("\n".join(json.dumps([dict(event, uuid=f"{page}-{i}") for i in range(2)])
+                           for page in range(4)) + "\n[1, {\"a\": ")  # the last page is cut short
+    chunks = get_format("okta").iter_chunks(p)
+    assert list(next(chunks)["uuid"]) == ["0-0", "0-1", "1-0"]
+    assert list(next(chunks)["uuid"]) == ["1-1", "2-0", "2-1"]
+    with pytest.raises(InputError, match=r"pages.json: not an Okta System Log: line 5: not valid JSON"):
+        next(chunks)
+    p.write_text("[]\n\n[]\n")
+    with pytest.raises(InputError, match=r"no events \(empty pages\)"):
+        list(get_format("okta").iter_chunks(p))
