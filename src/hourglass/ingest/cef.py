@@ -45,7 +45,15 @@ import pyarrow.compute as pc
 from hourglass.errors import InputError
 from hourglass.ingest.datasets import DatasetSpec
 from hourglass.ingest.readers import check_path
-from hourglass.ingest.tables import CHUNK_BYTES, MAX_LINE_BYTES, READ_ERRORS, ReadStats, open_text
+from hourglass.ingest.tables import (
+    CHUNK_BYTES,
+    MAX_LINE_BYTES,
+    READ_ERRORS,
+    ReadStats,
+    check_text,
+    open_text,
+    read_head,
+)
 
 __all__ = ["CEF", "CEF_HEADER", "CEF_ROLES", "LEEF", "LEEF_HEADER", "LEEF_ROLES", "looks_like_cef",
            "looks_like_leef", "parse_cef", "parse_leef"]
@@ -374,6 +382,8 @@ def _bounded_lines(fh: Any, limit: int = MAX_LINE_BYTES) -> Iterator[bytes | Non
 
 
 _RECORD_NOUNS = {"panos": "PAN-OS", "kv": "key=value", "auditd": "Linux audit"}
+# a file's first bytes that say it is no text log: .evtx, Parquet, gzip without .gz, UTF-16
+_NOT_TEXT = (b"ElfFile\x00", b"PAR1", b"\x1f\x8b", b"\xff\xfe", b"\xfe\xff")
 
 
 def record_noun(fmt: object) -> str:
@@ -400,6 +410,9 @@ class _LineSpec(DatasetSpec):
                     chunk_bytes: int = CHUNK_BYTES, stats: ReadStats | None = None,
                     used: Collection[str] | None = None) -> Iterator[pd.DataFrame]:
         p = check_path(path)
+        head = read_head(p, 8)
+        if head.startswith(_NOT_TEXT):  # UTF-16, gzip without .gz ...: said so, not 'not a CEF record'
+            check_text(p, head)
         rows: list[Any] = []
         size = 0
         events = self.events()  # records gathered into events (audit), or None: a row a line
@@ -431,7 +444,7 @@ class _LineSpec(DatasetSpec):
                     else:
                         rows.extend(event for _, event in events.add(row, number))
                     size += len(raw)
-                    if size >= chunk_bytes:
+                    if size >= chunk_bytes and rows:  # (audit: no event completed yet, none out)
                         yield self._frame(rows, stats)
                         rows, size = [], 0
         except READ_ERRORS as exc:

@@ -175,7 +175,7 @@ class _VpcSpec(DatasetSpec):
         for df in iter_table(p, fmt="csv", sep=" ", names=None if header else VPC_DEFAULT_FIELDS,
                              on_bad_rows=on_bad_rows, chunk_bytes=chunk_bytes, stats=stats,
                              null_values=(*NULL_VALUES, "-"), quote=header, header_rows=header,
-                             column_types={c: pa.string() for c in self.text_columns}):
+                             column_types={c: pa.string() for c in self.text_columns}, used=used):
             if first:
                 require_fields(df, p, ("srcaddr", "dstaddr"), "an AWS VPC flow log")
                 first = False

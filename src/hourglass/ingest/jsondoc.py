@@ -36,14 +36,12 @@ from hourglass.ingest.datasets import DatasetSpec
 from hourglass.ingest.readers import check_path
 from hourglass.ingest.tables import (
     CHUNK_BYTES,
-    LONE_SURROGATE,
     READ_ERRORS,
     ReadStats,
     _records_frame,
     first_json_object,
     flatten_json,
     iter_table,
-    no_lone_surrogates,
     open_text,
     read_head,
 )
@@ -275,64 +273,59 @@ class JsonEventsSpec(DatasetSpec):
             return
         # an object that is no page is one event: a pretty-printed file's, or a single event on a
         # later line of a file of pages (as stream and the service read such a line)
-        records = self._page_records(p, on_bad_rows, stats, objects=True)
-        for lo in range(0, len(records), _CHUNK_RECORDS):
-            # as JSON lines are read: 64-bit ids with a record lacking them stay exact
-            df = flatten_json(_records_frame(records[lo:lo + _CHUNK_RECORDS]))
-            self.check(df, p)
-            if stats is not None:
-                stats.rows += len(df)
-            yield df
+        records: list[dict[str, Any]] = []
+        for record in self._page_records(p, on_bad_rows, stats, objects=True):
+            records.append(record)
+            if len(records) >= _CHUNK_RECORDS:  # a chunk's worth out, not the file's records held
+                yield self._page_frame(records, p, stats)
+                records = []
+        if records:
+            yield self._page_frame(records, p, stats)
+
+    def _page_frame(self, records: list[dict[str, Any]], p: Path, stats: ReadStats | None) -> pd.DataFrame:
+        # as JSON lines are read: 64-bit ids with a record lacking them stay exact
+        df = flatten_json(_records_frame(records))
+        self.check(df, p)
+        if stats is not None:
+            stats.rows += len(df)
+        return df
 
     def _page_records(self, p: Path, on_bad_rows: str, stats: ReadStats | None, *,
-                      objects: bool = False) -> list[dict[str, Any]]:
-        """The events of every page in the file (pages one after the other, blanks between); with
-        ``objects`` an object that is no page is one event (a single event between pages, or an
-        Okta Event Hook delivery, to be refused by name by :meth:`check`)."""
+                      objects: bool = False) -> Iterator[dict[str, Any]]:
+        """The events of every page in the file (pages one after the other, blanks between), read
+        a block at a time (memory holds a page, not the file); with ``objects`` an object that is
+        no page is one event (a single event between pages, or an Okta Event Hook delivery, to be
+        refused by name by :meth:`check`)."""
+        from hourglass.ingest.cloudtrail import _BadJson, _documents
+
+        page, found = 0, False
         try:
             with open_text(p) as fh:
-                text = fh.read().decode("utf-8").removeprefix("\ufeff")
+                for line, doc in _documents(fh):
+                    events = doc if isinstance(doc, list) else next(
+                        (doc[k] for k in self.wrappers if isinstance(doc, dict) and k in doc),
+                        [doc] if objects and isinstance(doc, dict) else None)
+                    if not isinstance(events, list):
+                        keys = " or ".join(repr(k) for k in self.wrappers)
+                        raise InputError(f"{p}: line {line}: not a page of events (a JSON array"
+                                         f"{', or an object with ' + keys + ' holding one' if keys else ''})")
+                    for i, r in enumerate(events):
+                        if not isinstance(r, dict):
+                            if on_bad_rows != "skip":
+                                raise InputError(f"{p}: page {page + 1} (line {line}): event {i} is no "
+                                                 "JSON object (use --on-bad-rows skip to skip such events)")
+                            if stats is not None:
+                                stats.skipped(line)
+                            continue
+                        found = True
+                        yield self.event(r)
+                    page += 1
+        except _BadJson as exc:
+            raise InputError(f"{p}: not {self.kind}: line {exc.line}: not valid JSON "
+                             f"({exc.problem})") from None
         except UnicodeDecodeError as exc:
             raise InputError(f"{p}: not {self.kind}: undecodable bytes (not UTF-8: {exc})") from None
         except READ_ERRORS as exc:
             raise InputError(f"{p}: cannot read ({exc})") from None
-        decoder = json.JSONDecoder()
-        records: list[dict[str, Any]] = []
-        at, page, line, counted = 0, 0, 1, 0
-        while True:
-            while at < len(text) and text[at].isspace():
-                at += 1
-            if at >= len(text):
-                break
-            line += text.count("\n", counted, at)  # the line this page starts on
-            counted = at
-            start = at
-            try:
-                doc, at = decoder.raw_decode(text, at)
-            except ValueError as exc:
-                raise InputError(f"{p}: not {self.kind}: line {line}: not valid JSON ({exc})") from None
-            except RecursionError:  # arrays or objects nested ~1,000 deep: one line, not a traceback
-                raise InputError(f"{p}: not {self.kind}: line {line}: not valid JSON (JSON nested "
-                                 "deeper than Python's parser reads)") from None
-            if LONE_SURROGATE.search(text, start, at):  # (a pair too: kept as it is)
-                doc = no_lone_surrogates(doc)
-            events = doc if isinstance(doc, list) else next(
-                (doc[k] for k in self.wrappers if isinstance(doc, dict) and k in doc),
-                [doc] if objects and isinstance(doc, dict) else None)
-            if not isinstance(events, list):
-                keys = " or ".join(repr(k) for k in self.wrappers)
-                raise InputError(f"{p}: line {line}: not a page of events (a JSON array"
-                                 f"{', or an object with ' + keys + ' holding one' if keys else ''})")
-            for i, r in enumerate(events):
-                if not isinstance(r, dict):
-                    if on_bad_rows != "skip":
-                        raise InputError(f"{p}: page {page + 1} (line {line}): event {i} is no JSON "
-                                         "object (use --on-bad-rows skip to skip such events)")
-                    if stats is not None:
-                        stats.skipped(line)
-                    continue
-                records.append(self.event(r))
-            page += 1
-        if not records:
+        if not found:
             raise InputError(f"{p}: no events (empty pages)")
-        return records
