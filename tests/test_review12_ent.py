@@ -79,3 +79,32 @@ def test_warm_start_summary_does_not_count_replayed_buckets_as_new_ones(parent: 
     line = next(ln for ln in res.stderr.splitlines() if ln.startswith("continued"))
     assert (f"on {new + replayed - held} (entity, bucket) rows (+{held} held out): {new} of "
             f"{parent['new']} + {replayed} replayed from {parent['old']} ") in line, line
+
+
+def test_row_keys_before_a_fit_read_dates_in_the_order_given() -> None:
+    # row_times ignored dayfirst until a fit: '05/02/2026' read as 2 May where fit reads 5 Feb
+    df = pd.DataFrame({"host": ["a", "b"], "when12a": ["05/02/2026 10:00", "06/02/2026 10:00"]})
+    ew = EntityWindows("host", "when12a", bucket="1h", dayfirst=True)
+    assert ew.row_times(df)[1].month.tolist() == [2, 2]
+    assert ew.row_keys(df)[1].day.tolist() == [5, 6]
+    assert EntityWindows("host", "when12a", dayfirst=False).row_times(df)[1].month.tolist() == [5, 6]
+
+
+def test_train_reads_the_normal_rows_dates_in_the_whole_files_order(tmp_path: Path) -> None:
+    # the attack row holds the only day above 12: train fitted day first, but read the normal
+    # rows month first for its bucket counts and warnings ('no day above 12 tells ... read month
+    # first'), and the buckets to leave out were cut in the order of the labelled rows alone
+    from hourglass.cli import app
+    from tests._cli import runner
+
+    rng = np.random.default_rng(3)
+    t = pd.Timestamp("2026-02-05") + pd.to_timedelta(np.sort(rng.integers(0, 86_000, 400)), unit="s")
+    df = pd.DataFrame({"host": rng.choice(["a", "b"], 400), "seen12b": t.strftime("%d/%m/%Y %H:%M:%S"),
+                       "bytes": rng.integers(1, 100, 400), "label": "normal"})
+    df.loc[len(df)] = ["a", "13/02/2026 10:00:00", 5, "attack"]
+    df.to_csv(tmp_path / "d.csv", index=False)
+    res = runner.invoke(app, ["train", str(tmp_path / "d.csv"), "--entity-col", "host", "--timestamp-col",
+                              "seen12b", "--bucket", "10min", "--label-col", "label", "--normal",
+                              "normal", "-o", str(tmp_path / "M"), "--epochs", "1", "--hidden", "4,2"])
+    assert res.exit_code == 0, res.output
+    assert "no day above 12" not in res.stderr, res.stderr

@@ -281,7 +281,9 @@ def normal_buckets(df: pd.DataFrame, features: EntityWindows, label_col: str | N
     assert is_anom is not None
     probe = EntityWindows(features.entity_col, features.timestamp_col, bucket=features.bucket,
                           numeric=(), categorical=(),
-                          entity_case=getattr(features, "entity_case", "exact"))
+                          entity_case=getattr(features, "entity_case", "exact"),
+                          # numeric dates in the order the model reads them (its fit's, or given)
+                          dayfirst=getattr(features, "dayfirst_", features.dayfirst))
     ent, start = probe.row_keys(feats)
     bad = pd.DataFrame({"e": ent, "b": start, "y": is_anom}).groupby(["e", "b"])["y"].transform("max")
     rows = feats.loc[bad.to_numpy() == 0].reset_index(drop=True)

@@ -565,7 +565,8 @@ class EntityWindows:
 
     def row_times(self, df: pd.DataFrame) -> tuple[np.ndarray, pd.DatetimeIndex]:
         """Per row of ``df``: its entity (as the key text) and its time, as read (the times
-        :meth:`row_keys` floors to bucket starts). Needs only the parameters, not a fit.
+        :meth:`row_keys` floors to bucket starts). Needs only the parameters, not a fit (numeric
+        dates are read in the fitted order, else in ``dayfirst``'s).
 
         Examples
         --------
@@ -579,7 +580,9 @@ class EntityWindows:
         assert self.entity_col is not None and self.timestamp_col is not None  # _check_params: text
         df = self._check_frame(df, "group")
         codes, names = self._entities(df[self.entity_col])
-        ts = _times(df[self.timestamp_col], self.timestamp_col, getattr(self, "dayfirst_", None))
+        # the fitted date order; before a fit, the one given (as fit reads the rows)
+        order = self.dayfirst_ if hasattr(self, "dayfirst_") else self.dayfirst
+        ts = _times(df[self.timestamp_col], self.timestamp_col, order)
         return names[codes], ts
 
     def aggregate(self, df: pd.DataFrame) -> pd.DataFrame:
