@@ -108,3 +108,20 @@ def test_train_reads_the_normal_rows_dates_in_the_whole_files_order(tmp_path: Pa
                               "normal", "-o", str(tmp_path / "M"), "--epochs", "1", "--hidden", "4,2"])
     assert res.exit_code == 0, res.output
     assert "no day above 12" not in res.stderr, res.stderr
+
+
+def test_a_column_named_twice_is_aggregated_and_listed_once(tmp_path: Path) -> None:
+    # --aggregate bytes --aggregate bytes: 'bytes' twice in the model's columns (GET /health listed
+    # it twice) and its sums, means and maxima computed twice
+    from hourglass.serve.entity_scoring import EntityScorer
+
+    df = _flows(300)
+    ew = EntityWindows("host", "ts", bucket="10min", numeric=("bytes", "bytes"),
+                       categorical=("dst_port", "dst_port"))
+    pipe = Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0), features=ew).fit(df)
+    f = pipe.features_
+    assert f.numeric_ == ["bytes"] and f.categorical_ == ["dst_port"]
+    assert f.columns_ == ["host", "ts", "bytes", "dst_port"]
+    pipe.save(tmp_path / "M")
+    names = [c["name"] for c in EntityScorer(tmp_path / "M").describe()["columns"]]
+    assert names == ["host", "ts", "bytes", "dst_port"]

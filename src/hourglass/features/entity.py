@@ -392,7 +392,9 @@ class EntityWindows:
     def _resolve_columns(self, df: pd.DataFrame) -> tuple[list[str], list[str]]:
         keys = {self.entity_col, self.timestamp_col}
         if self.numeric is not None or self.categorical is not None:
-            num, cat = [str(c) for c in self.numeric or ()], [str(c) for c in self.categorical or ()]
+            # a column named twice is one (aggregated once, listed once in the model's columns)
+            num = list(dict.fromkeys(str(c) for c in self.numeric or ()))
+            cat = list(dict.fromkeys(str(c) for c in self.categorical or ()))
             for name, cols in (("numeric", num), ("categorical", cat)):
                 missing = [c for c in cols if c not in df.columns]
                 if missing:
