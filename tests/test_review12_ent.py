@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hourglass import Pipeline
+from hourglass import Pipeline, load
 from hourglass.detectors import AutoEncoder
 from hourglass.features.entity import EntityWindows
 
@@ -125,3 +125,28 @@ def test_a_column_named_twice_is_aggregated_and_listed_once(tmp_path: Path) -> N
     pipe.save(tmp_path / "M")
     names = [c["name"] for c in EntityScorer(tmp_path / "M").describe()["columns"]]
     assert names == ["host", "ts", "bytes", "dst_port"]
+
+
+def test_score_in_chunks_reads_numeric_dates_in_the_whole_files_order(
+        pipe: Pipeline, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a model trained on epoch times keeps no date order; read in chunks, a first chunk of
+    # '01/02/2026' dates (none above 12) was read month first (2 January) and a later chunk
+    # holding '13/02/2026' day first: the same day written as two dates
+    import hourglass.cli.entity as ce
+
+    rows = [{"host": h, "ts": f"{d:02d}/02/2026 {hour:02d}:05:00", "bytes": 10.0 + hour, "dst_port": 22}
+            for d in (1, 13) for hour in range(24) for h in "abc"]
+    pd.DataFrame(rows).to_csv(tmp_path / "d.csv", index=False)
+    pipe.save(tmp_path / "M")
+    model = load(tmp_path / "M")
+
+    def scored(name: str) -> pd.DataFrame:
+        ce.score_entity(model, tmp_path / "d.csv", tmp_path / name, fmt="auto", on_bad_rows="error",
+                        anomalies_only=False, table="alerts")
+        return pd.read_json(tmp_path / name, lines=True, dtype={"bucket_start": str, "bucket_end": str})
+
+    whole = scored("whole.jsonl")
+    monkeypatch.setattr(ce, "SCORE_CHUNK_BYTES", 1500)
+    chunked = scored("chunked.jsonl")
+    assert sorted(set(whole["bucket_start"].str[:10])) == ["2026-02-01", "2026-02-13"]
+    pd.testing.assert_frame_equal(chunked, whole)

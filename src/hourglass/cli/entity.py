@@ -398,7 +398,9 @@ def _in_chunks(pipe: Pipeline, chunks: Any, *, marks: bool = False,
     the newest time minus that passes its end); ``None`` at the first row older than that (a
     file not in time order), when only a whole read can group its rows. ``marks``: the chunks
     carry each row's label and anomaly mark in the hidden columns ``_LABEL`` and ``_ANOM``, and
-    the keys get each bucket's ``y``, top anomalous ``label`` and ``mixed`` (:func:`_bucket_marks`)."""
+    the keys get each bucket's ``y``, top anomalous ``label`` and ``mixed`` (:func:`_bucket_marks`).
+    ``None`` too for numeric dates (``01/02/2026``) where the model keeps no date order: only the
+    whole file tells it."""
     f = pipe.features_
     td = int(parse_bucket(f.bucket).value)
     late = max(int(pd.Timedelta(CHUNK_LATENESS).value), td)
@@ -420,10 +422,21 @@ def _in_chunks(pipe: Pipeline, chunks: Any, *, marks: bool = False,
         keys.append(k)
         feats.append(f.encode(agg))
 
+    from hourglass.features.entity import _read_times
+
+    order = getattr(f, "dayfirst_", None)
     for chunk in chunks:
         if not len(chunk):
             continue
-        t_ns = f.row_keys(chunk)[1].as_unit("ns").asi8  # bucket starts
+        if f.timestamp_col not in chunk.columns:
+            f.row_keys(chunk)  # its error, as the whole read's
+        times, read_order = _read_times(chunk[f.timestamp_col], f.timestamp_col, order)
+        if order is None and read_order is not None:
+            # numeric dates (01/02/2026) and a model that knows no order: a chunk would be read
+            # in the order its own dates tell (month first where none is above 12), another
+            # chunk in another; a whole read takes the file's
+            return None
+        t_ns = times.floor(parse_bucket(f.bucket)).as_unit("ns").asi8  # bucket starts
         if closed_before is not None and int(t_ns.min()) < closed_before:
             return None
         n_rows += len(chunk)
