@@ -150,3 +150,24 @@ def test_score_in_chunks_reads_numeric_dates_in_the_whole_files_order(
     chunked = scored("chunked.jsonl")
     assert sorted(set(whole["bucket_start"].str[:10])) == ["2026-02-01", "2026-02-13"]
     pd.testing.assert_frame_equal(chunked, whole)
+
+
+def test_evaluate_label_col_naming_a_key_column_says_what_it_is(pipe: Pipeline, tmp_path: Path) -> None:
+    # '--label-col host: is a column the model aggregates, not a label (it was trained without
+    # --label-col) ... or retrain with --label-col' for a model trained with --label-col label
+    from hourglass.cli import app
+    from tests._cli import one_line_error
+
+    pipe.save(tmp_path / "M")
+    labelled = load(tmp_path / "M")
+    labelled.info["label_col"], labelled.info["normal"] = "label", ["normal"]
+    labelled.save(tmp_path / "L")
+    data = tmp_path / "d.csv"
+    _flows(50).assign(label="normal").to_csv(data, index=False)
+    one_line_error(["evaluate", str(tmp_path / "L"), str(data), "--label-col", "host"],
+                   "--label-col host: is the model's entity column, not a label (the model was "
+                   "trained with --label-col label); give the column")
+    one_line_error(["evaluate", str(tmp_path / "L"), str(data), "--label-col", "bytes"],
+                   "is a column the model aggregates, not a label (the model was trained with")
+    one_line_error(["evaluate", str(tmp_path / "M"), str(data), "--label-col", "ts"],
+                   "is the model's timestamp column, not a label (it was trained without --label-col)")

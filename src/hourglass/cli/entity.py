@@ -631,10 +631,17 @@ def evaluate_entity(pipe: Pipeline, data: Path, *, label_col: str | None, normal
     if label_col is None:
         raise HourglassError("--label-col: evaluate needs a row label column (the model was "
                              "trained without one)")
-    if label_col in pipe.features_.columns_:  # else 'the model needs are missing' of a file with it
-        raise HourglassError(f"--label-col {label_col}: is a column the model aggregates, not a "
-                             "label (it was trained without --label-col); give the column that "
-                             "marks each row normal or not, or retrain with --label-col")
+    f = pipe.features_
+    if label_col in f.columns_:  # else 'the model needs are missing' of a file with it
+        what = {f.entity_col: "the model's entity column",
+                f.timestamp_col: "the model's timestamp column"}.get(label_col, "a column the model "
+                                                                        "aggregates")
+        trained = pipe.info.get("label_col")
+        raise HourglassError(f"--label-col {label_col}: is {what}, not a label ("
+                             + (f"the model was trained with --label-col {trained}); give the "
+                                "column that marks each row normal or not" if trained else
+                                "it was trained without --label-col); give the column that marks "
+                                "each row normal or not, or retrain with --label-col"))
     start = time.perf_counter()
     marked = _LabelledChunks(label_col, normal, str(data))
     done, stats = _read_in_chunks(pipe, data, fmt=fmt, on_bad_rows=on_bad_rows, prepare=marked)
