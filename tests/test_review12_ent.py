@@ -155,7 +155,6 @@ def test_score_in_chunks_reads_numeric_dates_in_the_whole_files_order(
 def test_evaluate_label_col_naming_a_key_column_says_what_it_is(pipe: Pipeline, tmp_path: Path) -> None:
     # '--label-col host: is a column the model aggregates, not a label (it was trained without
     # --label-col) ... or retrain with --label-col' for a model trained with --label-col label
-    from hourglass.cli import app
     from tests._cli import one_line_error
 
     pipe.save(tmp_path / "M")
