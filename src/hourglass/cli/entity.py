@@ -281,7 +281,9 @@ def normal_buckets(df: pd.DataFrame, features: EntityWindows, label_col: str | N
     assert is_anom is not None
     probe = EntityWindows(features.entity_col, features.timestamp_col, bucket=features.bucket,
                           numeric=(), categorical=(),
-                          entity_case=getattr(features, "entity_case", "exact"))
+                          entity_case=getattr(features, "entity_case", "exact"),
+                          # numeric dates in the order the model reads them (its fit's, or given)
+                          dayfirst=getattr(features, "dayfirst_", features.dayfirst))
     ent, start = probe.row_keys(feats)
     bad = pd.DataFrame({"e": ent, "b": start, "y": is_anom}).groupby(["e", "b"])["y"].transform("max")
     rows = feats.loc[bad.to_numpy() == 0].reset_index(drop=True)
@@ -396,7 +398,9 @@ def _in_chunks(pipe: Pipeline, chunks: Any, *, marks: bool = False,
     the newest time minus that passes its end); ``None`` at the first row older than that (a
     file not in time order), when only a whole read can group its rows. ``marks``: the chunks
     carry each row's label and anomaly mark in the hidden columns ``_LABEL`` and ``_ANOM``, and
-    the keys get each bucket's ``y``, top anomalous ``label`` and ``mixed`` (:func:`_bucket_marks`)."""
+    the keys get each bucket's ``y``, top anomalous ``label`` and ``mixed`` (:func:`_bucket_marks`).
+    ``None`` too for numeric dates (``01/02/2026``) where the model keeps no date order: only the
+    whole file tells it."""
     f = pipe.features_
     td = int(parse_bucket(f.bucket).value)
     late = max(int(pd.Timedelta(CHUNK_LATENESS).value), td)
@@ -418,10 +422,21 @@ def _in_chunks(pipe: Pipeline, chunks: Any, *, marks: bool = False,
         keys.append(k)
         feats.append(f.encode(agg))
 
+    from hourglass.features.entity import _read_times
+
+    order = getattr(f, "dayfirst_", None)
     for chunk in chunks:
         if not len(chunk):
             continue
-        t_ns = f.row_keys(chunk)[1].as_unit("ns").asi8  # bucket starts
+        if f.timestamp_col not in chunk.columns:
+            f.row_keys(chunk)  # its error, as the whole read's
+        times, read_order = _read_times(chunk[f.timestamp_col], f.timestamp_col, order)
+        if order is None and read_order is not None:
+            # numeric dates (01/02/2026) and a model that knows no order: a chunk would be read
+            # in the order its own dates tell (month first where none is above 12), another
+            # chunk in another; a whole read takes the file's
+            return None
+        t_ns = times.floor(parse_bucket(f.bucket)).as_unit("ns").asi8  # bucket starts
         if closed_before is not None and int(t_ns.min()) < closed_before:
             return None
         n_rows += len(chunk)
@@ -616,10 +631,17 @@ def evaluate_entity(pipe: Pipeline, data: Path, *, label_col: str | None, normal
     if label_col is None:
         raise HourglassError("--label-col: evaluate needs a row label column (the model was "
                              "trained without one)")
-    if label_col in pipe.features_.columns_:  # else 'the model needs are missing' of a file with it
-        raise HourglassError(f"--label-col {label_col}: is a column the model aggregates, not a "
-                             "label (it was trained without --label-col); give the column that "
-                             "marks each row normal or not, or retrain with --label-col")
+    f = pipe.features_
+    if label_col in f.columns_:  # else 'the model needs are missing' of a file with it
+        what = {f.entity_col: "the model's entity column",
+                f.timestamp_col: "the model's timestamp column"}.get(label_col, "a column the model "
+                                                                        "aggregates")
+        trained = pipe.info.get("label_col")
+        raise HourglassError(f"--label-col {label_col}: is {what}, not a label ("
+                             + (f"the model was trained with --label-col {trained}); give the "
+                                "column that marks each row normal or not" if trained else
+                                "it was trained without --label-col); give the column that marks "
+                                "each row normal or not, or retrain with --label-col"))
     start = time.perf_counter()
     marked = _LabelledChunks(label_col, normal, str(data))
     done, stats = _read_in_chunks(pipe, data, fmt=fmt, on_bad_rows=on_bad_rows, prepare=marked)

@@ -189,9 +189,11 @@ def warm_entity(data: Path, output: Path, parent: Any, parent_dir: Path, *, labe
                      warm=True)  # the data's span, not the buckets'
     warn_bucket_length(times, sizes.to_numpy(), f.bucket, data, warm=True)
     warn_early_times(times, f.timestamp_col, data)
-    extra = f" + {replayed['buckets']:,} replayed buckets of {replay_data}" if replayed else ""
+    # n_train_rows counts the replayed buckets too (the held-out slice is drawn from all of them)
+    what = (f": {buckets:,} of {data} + {replayed['buckets']:,} replayed from {replay_data}"
+            if replayed else f" of {data}")
     err.print(f"continued {name} from {parent_dir} on "
-              f"{fitted_text(pipe.info['n_train_rows'], held, '(entity, bucket) rows')} of {data}{extra} "
+              f"{fitted_text(pipe.info['n_train_rows'], held, '(entity, bucket) rows')}{what} "
               f"({seen['rows_trained']:,} rows; {ws['epochs_run']} epochs, best {ws['best_epoch']}; "
               f"entity, bucket, aggregates and scaling frozen) in {pipe.info['fit_seconds']:.1f}s; "
               f"threshold {threshold_text(pipe.info)}", highlight=False)

@@ -40,7 +40,9 @@ def _number(value: float, share: bool = False) -> str:
         return f"{value:.2f}"
     if not np.isfinite(value):  # an inf field, or a sum past float's range: round() would raise
         return "inf" if value > 0 else "-inf"
-    if abs(value - round(value)) < 1e-6 * max(1.0, abs(value)):
+    # a whole number in full (a byte count); past 1e15 a float's digits are not the value's
+    # (10**30 would read 1000000000000000019884624838656, 1e308 as 309 digits)
+    if abs(value) < 1e15 and abs(value - round(value)) < 1e-6 * max(1.0, abs(value)):
         return str(int(round(value)))
     return f"{value:.4g}"
 

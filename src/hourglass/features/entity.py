@@ -392,7 +392,9 @@ class EntityWindows:
     def _resolve_columns(self, df: pd.DataFrame) -> tuple[list[str], list[str]]:
         keys = {self.entity_col, self.timestamp_col}
         if self.numeric is not None or self.categorical is not None:
-            num, cat = [str(c) for c in self.numeric or ()], [str(c) for c in self.categorical or ()]
+            # a column named twice is one (aggregated once, listed once in the model's columns)
+            num = list(dict.fromkeys(str(c) for c in self.numeric or ()))
+            cat = list(dict.fromkeys(str(c) for c in self.categorical or ()))
             for name, cols in (("numeric", num), ("categorical", cat)):
                 missing = [c for c in cols if c not in df.columns]
                 if missing:
@@ -565,7 +567,8 @@ class EntityWindows:
 
     def row_times(self, df: pd.DataFrame) -> tuple[np.ndarray, pd.DatetimeIndex]:
         """Per row of ``df``: its entity (as the key text) and its time, as read (the times
-        :meth:`row_keys` floors to bucket starts). Needs only the parameters, not a fit.
+        :meth:`row_keys` floors to bucket starts). Needs only the parameters, not a fit (numeric
+        dates are read in the fitted order, else in ``dayfirst``'s).
 
         Examples
         --------
@@ -579,7 +582,9 @@ class EntityWindows:
         assert self.entity_col is not None and self.timestamp_col is not None  # _check_params: text
         df = self._check_frame(df, "group")
         codes, names = self._entities(df[self.entity_col])
-        ts = _times(df[self.timestamp_col], self.timestamp_col, getattr(self, "dayfirst_", None))
+        # the fitted date order; before a fit, the one given (as fit reads the rows)
+        order = self.dayfirst_ if hasattr(self, "dayfirst_") else self.dayfirst
+        ts = _times(df[self.timestamp_col], self.timestamp_col, order)
         return names[codes], ts
 
     def aggregate(self, df: pd.DataFrame) -> pd.DataFrame:
