@@ -1,0 +1,27 @@
+"""Regression tests: federated training, mergeable statistics, the Spark adapter and
+``hourglass threshold``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hourglass.cli import app
+from hourglass.detectors import DeepLog
+from hourglass.features.sessions import EventSessions
+from hourglass.pipeline import Pipeline
+from hourglass.thresholds import Fixed
+from tests._cli import runner
+
+
+def test_threshold_names_the_top_g_rank_only_when_it_is_the_current_rule(tmp_path: Path) -> None:
+    # a DeepLog model re-thresholded with fixed:2.5 was described as still using its top-g rank
+    pipe = Pipeline(detector=DeepLog(window=2, top_g=1, epochs=1, verbose=0, random_state=0),
+                    features=EventSessions(format="keys")).fit(["1 2 3", "1 2 4", "2 3 1"] * 10)
+    pipe.save(tmp_path / "D")
+    pipe.with_threshold(Fixed(2.5)).save(tmp_path / "D2")
+    res = runner.invoke(app, ["threshold", str(tmp_path / "D2"), "-q"])
+    assert res.exit_code == 0, res.output
+    assert "fixed at 2.5" in res.stdout and "top-g rank" not in res.stdout
+    res = runner.invoke(app, ["threshold", str(tmp_path / "D"), "-q"])
+    assert res.exit_code == 0, res.output
+    assert "top-g rank (g = 1" in res.stdout
