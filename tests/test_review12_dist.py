@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from hourglass.cli import app
 from hourglass.detectors import DeepLog
+from hourglass.distributed.spark import output_schema, score_partitions
 from hourglass.features.sessions import EventSessions
 from hourglass.pipeline import Pipeline
 from hourglass.thresholds import Fixed
@@ -25,3 +28,12 @@ def test_threshold_names_the_top_g_rank_only_when_it_is_the_current_rule(tmp_pat
     res = runner.invoke(app, ["threshold", str(tmp_path / "D"), "-q"])
     assert res.exit_code == 0, res.output
     assert "top-g rank (g = 1" in res.stdout
+
+
+def test_spark_refuses_a_kept_column_named_twice(tmp_path: Path) -> None:
+    # the batches had 'id' once while the schema listed it twice: Spark's mismatch, on the executors
+    with pytest.raises(ValueError, match="'id' is given twice"):
+        output_schema(keep=[("id", "bigint"), ("id", "bigint")])
+    with pytest.raises(ValueError, match="'id' is given twice"):
+        score_partitions(tmp_path / "no-model", keep=["id", "id"])
+    assert output_schema(keep=[("id", "bigint"), ("ip", "string")]).endswith("`id` bigint, `ip` string")
