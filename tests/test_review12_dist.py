@@ -3,13 +3,19 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from hourglass.cli import app
-from hourglass.detectors import DeepLog
+from hourglass.detectors import AutoEncoder, DeepLog
+from hourglass.distributed.federated import run_federated
 from hourglass.distributed.spark import output_schema, score_partitions
+from hourglass.errors import InputError
+from hourglass.features import TabularPreprocessor
 from hourglass.features.sessions import EventSessions
 from hourglass.pipeline import Pipeline
 from hourglass.thresholds import Fixed
@@ -37,3 +43,16 @@ def test_spark_refuses_a_kept_column_named_twice(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="'id' is given twice"):
         score_partitions(tmp_path / "no-model", keep=["id", "id"])
     assert output_schema(keep=[("id", "bigint"), ("ip", "string")]).endswith("`id` bigint, `ip` string")
+
+
+@pytest.mark.parametrize("scaler", ["minmax", "standard"])
+def test_federated_values_too_large_to_scale_are_named_as_the_pooled_fit_names_them(scaler: str) -> None:
+    # was 'preprocessing state is malformed (offset/scale: 2 finite values expected ...)', no column
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"big": np.r_[-1e308, 1e308, rng.normal(size=58)], "b": rng.normal(size=60)})
+    message = re.escape("column 'big': values from -1e+308 to 1e+308 are too large to scale")
+    with pytest.raises(InputError, match=message):
+        TabularPreprocessor(scaler=scaler).fit(df)
+    with pytest.raises(InputError, match=message):
+        run_federated([df.iloc[:30], df.iloc[30:]], AutoEncoder(hidden=(2,), epochs=1, verbose=0),
+                      TabularPreprocessor(scaler=scaler), rounds=1)

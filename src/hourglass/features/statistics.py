@@ -572,27 +572,32 @@ def scaled_preprocessor(pre: TabularPreprocessor, merged: Mapping[str, Any]) -> 
     out.log1p_ = [c for c in out.log1p_ if c in out.numeric_]
     out.quantiles_ = {}
     m = len(idx)
-    if m == 0:
-        out.offset_, out.scale_ = np.zeros(0), np.ones(0)
-    elif out.scaler == "minmax":
-        out.offset_, out.scale_ = lo[idx], np.where(hi[idx] > lo[idx], hi[idx] - lo[idx], 1.0)
-    elif out.scaler == "standard":
-        sd = np.sqrt(var[idx])
-        out.offset_, out.scale_ = mean[idx], np.where(sd > 0, sd, 1.0)
-    else:
-        sketches = merged.get("sketches")
-        if out.scaler in ("robust", "quantile") and sketches is None:
-            raise InputError(f"scaler {out.scaler!r} needs the sites' quantile sketches")
-        out.offset_, out.scale_ = np.zeros(m), np.ones(m)
-        cols = {i: mixture_quantiles([s[i] for s in sketches], merged["counts"],
-                                     np.linspace(0, 1, _N_QUANTILES) if out.scaler == "quantile"
-                                     else [0.25, 0.5, 0.75]) for i in idx} if sketches else {}
-        if out.scaler == "robust":
-            q = np.array([cols[i] for i in idx])
-            iqr, sd = q[:, 2] - q[:, 0], np.sqrt(var[idx])
-            out.offset_, out.scale_ = q[:, 1], np.where(iqr > 0, iqr, np.where(sd > 0, sd, 1.0))
-        elif out.scaler == "quantile":
-            out.quantiles_ = {numeric[i]: [float(v) for v in cols[i]] for i in idx}
+    with np.errstate(over="ignore", invalid="ignore"):  # a range past the float range: named below
+        if m == 0:
+            out.offset_, out.scale_ = np.zeros(0), np.ones(0)
+        elif out.scaler == "minmax":
+            out.offset_, out.scale_ = lo[idx], np.where(hi[idx] > lo[idx], hi[idx] - lo[idx], 1.0)
+        elif out.scaler == "standard":
+            sd = np.sqrt(var[idx])
+            out.offset_, out.scale_ = mean[idx], np.where(sd > 0, sd, 1.0)
+        else:
+            sketches = merged.get("sketches")
+            if out.scaler in ("robust", "quantile") and sketches is None:
+                raise InputError(f"scaler {out.scaler!r} needs the sites' quantile sketches")
+            out.offset_, out.scale_ = np.zeros(m), np.ones(m)
+            cols = {i: mixture_quantiles([s[i] for s in sketches], merged["counts"],
+                                         np.linspace(0, 1, _N_QUANTILES) if out.scaler == "quantile"
+                                         else [0.25, 0.5, 0.75]) for i in idx} if sketches else {}
+            if out.scaler == "robust":
+                q = np.array([cols[i] for i in idx])
+                iqr, sd = q[:, 2] - q[:, 0], np.sqrt(var[idx])
+                out.offset_, out.scale_ = q[:, 1], np.where(iqr > 0, iqr, np.where(sd > 0, sd, 1.0))
+            elif out.scaler == "quantile":
+                out.quantiles_ = {numeric[i]: [float(v) for v in cols[i]] for i in idx}
+    for j, c in enumerate(out.numeric_):  # as the pooled fit names it (not as a malformed state)
+        if not np.isfinite([out.offset_[j], out.scale_[j], *out.quantiles_.get(c, ())]).all():
+            raise InputError(f"column {c!r}: values from {lo[idx[j]]:.3g} to {hi[idx[j]]:.3g} are too "
+                             f"large to scale ({out.scaler}); drop the column or fix its values")
     out.feature_names_ = out._feature_names()
     if not out.feature_names_:
         raise InputError("no usable feature column: every column is constant, dropped or an identifier")
