@@ -56,3 +56,26 @@ def test_federated_values_too_large_to_scale_are_named_as_the_pooled_fit_names_t
     with pytest.raises(InputError, match=message):
         run_federated([df.iloc[:30], df.iloc[30:]], AutoEncoder(hidden=(2,), epochs=1, verbose=0),
                       TabularPreprocessor(scaler=scaler), rounds=1)
+
+
+def test_federated_max_features_ranks_a_column_past_1e154_as_the_pooled_fit_does() -> None:
+    # its co-moments overflowed: NaN variance, and the column of highest scaled variance was dropped
+    from hourglass.features.statistics import (
+        merge_scales,
+        merge_schema,
+        scaled_preprocessor,
+        schema_preprocessor,
+        shared_schema,
+        site_scales,
+        site_schema,
+    )
+
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"big": rng.normal(size=100) * 1e200, "b": rng.exponential(size=100) ** 3})
+    params = TabularPreprocessor(max_features=1, log1p="none").get_params()
+    parts = [df.iloc[:50], df.iloc[50:]]
+    pre = schema_preprocessor(params, shared_schema(merge_schema([site_schema(params, p) for p in parts])))
+    fed = scaled_preprocessor(pre, merge_scales([site_scales(pre, p) for p in parts]))
+    pooled = TabularPreprocessor(**params).fit(df)
+    assert fed.numeric_ == pooled.numeric_ == ["big"]
+    assert fed.duplicates_ == pooled.duplicates_ == {"b": "<low variance>"}
