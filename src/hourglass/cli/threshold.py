@@ -303,7 +303,9 @@ def _print_table(pipe: Pipeline, model: Path, rows: list[dict[str, Any]], notes:
     if series:
         foot.append(f"stream cut-off: the same rule on {det.stream_val_scores_.size:,} causal held-out "
                     "scores (the window ending at each step), what 'hourglass stream' applies.")
-    if hasattr(det, "top_g") and type(det.threshold_).__name__ == "Fixed":
+    # the top-g rule is Fixed(top_g); a cut-off of another value (fixed:2.5) is the user's own
+    if (hasattr(det, "top_g") and type(det.threshold_).__name__ == "Fixed"
+            and float(det.threshold_.value_) == float(det.top_g)):
         foot.append(f"the current rule is DeepLog's top-g rank (g = {det.top_g}: an event is flagged "
                     "when its key is not among the g likeliest); the other rules cut its session "
                     "scores (rank - p) at a level fitted on held-out normal sessions instead.")

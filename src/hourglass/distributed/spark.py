@@ -72,6 +72,11 @@ def _no_bare_string(keep: object, example: str) -> None:
 def _check_options(keep: Sequence[str], explain: int) -> None:
     if isinstance(explain, bool) or not isinstance(explain, numbers.Integral) or explain < 0:
         raise ValueError(f"explain: expected a number of columns >= 0, got {explain!r}")
+    seen: set[str] = set()
+    for c in keep:  # the output gets each once, the schema would list it twice: Spark's mismatch
+        if c in seen:
+            raise ValueError(f"keep: {c!r} is given twice; name each kept column once")
+        seen.add(c)
     own = {c for c, _ in SCORE_COLUMNS + EXPLAIN_COLUMNS}
     taken = sorted(own & set(keep))
     if taken:

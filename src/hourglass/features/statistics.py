@@ -123,6 +123,26 @@ def _merge_moments(a: Mapping[str, float], b: Mapping[str, float]) -> dict[str, 
     return {"n": n, "mean": float(mean), "m2": float(m2), "m3": float(m3), "exp": exp}
 
 
+def _column_moments(parts: Sequence[Mapping[str, float]]) -> dict[str, float]:
+    """The sites' :func:`_moments` of one column, merged."""
+    out: dict[str, float] = {"n": 0, "mean": 0.0, "m2": 0.0, "m3": 0.0, "exp": 0}
+    for m in parts:
+        out = _merge_moments(out, m)
+    return out
+
+
+def _scaled_variance(m: Mapping[str, float], span: float) -> float:
+    """The variance of ``x / span`` (``span`` itself where it is > 0, else 1) from the moments
+    ``m`` of ``x``, without squaring ``x``: what ``max_features`` ranks, as the pooled fit's
+    ``(X / span).var()`` (0 for a range past the float range)."""
+    if not m["n"]:
+        return 0.0
+    exp = int(m.get("exp", 0))
+    with np.errstate(over="ignore"):
+        unit = float(np.ldexp(span if span > 0 else 1.0, -exp))
+        return float(m["m2"] / m["n"] / unit**2)
+
+
 def _sketch(x: np.ndarray) -> list[float]:
     return [float(v) for v in np.quantile(x, _PROBS)] if len(x) else []
 
@@ -505,6 +525,8 @@ def site_scales(pre: TabularPreprocessor, df: pd.DataFrame) -> dict[str, Any]:
         with np.errstate(over="ignore", invalid="ignore"):
             out.update(mean=mean.tolist(), comoment=(D.T @ D).tolist(), min=X.min(axis=0).tolist(),
                        max=X.max(axis=0).tolist())
+        # each column's moments, scaled past 1e100: its variance when the co-moments overflow
+        out["moments"] = [_moments(X[:, j]) for j in range(X.shape[1])]
         if pre.scaler in ("robust", "quantile"):
             out["sketch"] = [_sketch(X[:, j]) for j in range(X.shape[1])]
     return out
@@ -529,6 +551,8 @@ def merge_scales(parts: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         lo, hi, n = np.minimum(lo, p["min"]), np.maximum(hi, p["max"]), tot
     out: dict[str, Any] = {"rows": n, "mean": mean.tolist(), "comoment": C.tolist(),
                            "min": lo.tolist(), "max": hi.tolist()}
+    if all("moments" in p for p in parts):
+        out["moments"] = [_column_moments([p["moments"][j] for p in parts]) for j in range(len(mean))]
     if all("sketch" in p for p in parts):
         out["sketches"] = [p["sketch"] for p in parts]
         out["counts"] = [int(p["rows"]) for p in parts]
@@ -564,7 +588,11 @@ def scaled_preprocessor(pre: TabularPreprocessor, merged: Mapping[str, Any]) -> 
     if k and out.max_features is not None and k - len(out.duplicates_) > out.max_features:
         keep_idx = [i for i, c in enumerate(numeric) if c not in out.duplicates_]
         span = (hi - lo)[keep_idx]
-        v = var[keep_idx] / np.where(span > 0, span, 1) ** 2
+        with np.errstate(over="ignore", invalid="ignore"):
+            v = var[keep_idx] / np.where(span > 0, span, 1) ** 2
+        moments = merged.get("moments")
+        if moments is not None and not np.isfinite(v).all():  # values past 1e154: var overflowed
+            v = np.array([_scaled_variance(moments[i], s) for i, s in zip(keep_idx, span, strict=True)])
         for j in np.argsort(-v, kind="stable")[int(out.max_features):]:
             out.duplicates_[numeric[keep_idx[j]]] = "<low variance>"
     idx = [i for i, c in enumerate(numeric) if c not in out.duplicates_]
@@ -572,27 +600,32 @@ def scaled_preprocessor(pre: TabularPreprocessor, merged: Mapping[str, Any]) -> 
     out.log1p_ = [c for c in out.log1p_ if c in out.numeric_]
     out.quantiles_ = {}
     m = len(idx)
-    if m == 0:
-        out.offset_, out.scale_ = np.zeros(0), np.ones(0)
-    elif out.scaler == "minmax":
-        out.offset_, out.scale_ = lo[idx], np.where(hi[idx] > lo[idx], hi[idx] - lo[idx], 1.0)
-    elif out.scaler == "standard":
-        sd = np.sqrt(var[idx])
-        out.offset_, out.scale_ = mean[idx], np.where(sd > 0, sd, 1.0)
-    else:
-        sketches = merged.get("sketches")
-        if out.scaler in ("robust", "quantile") and sketches is None:
-            raise InputError(f"scaler {out.scaler!r} needs the sites' quantile sketches")
-        out.offset_, out.scale_ = np.zeros(m), np.ones(m)
-        cols = {i: mixture_quantiles([s[i] for s in sketches], merged["counts"],
-                                     np.linspace(0, 1, _N_QUANTILES) if out.scaler == "quantile"
-                                     else [0.25, 0.5, 0.75]) for i in idx} if sketches else {}
-        if out.scaler == "robust":
-            q = np.array([cols[i] for i in idx])
-            iqr, sd = q[:, 2] - q[:, 0], np.sqrt(var[idx])
-            out.offset_, out.scale_ = q[:, 1], np.where(iqr > 0, iqr, np.where(sd > 0, sd, 1.0))
-        elif out.scaler == "quantile":
-            out.quantiles_ = {numeric[i]: [float(v) for v in cols[i]] for i in idx}
+    with np.errstate(over="ignore", invalid="ignore"):  # a range past the float range: named below
+        if m == 0:
+            out.offset_, out.scale_ = np.zeros(0), np.ones(0)
+        elif out.scaler == "minmax":
+            out.offset_, out.scale_ = lo[idx], np.where(hi[idx] > lo[idx], hi[idx] - lo[idx], 1.0)
+        elif out.scaler == "standard":
+            sd = np.sqrt(var[idx])
+            out.offset_, out.scale_ = mean[idx], np.where(sd > 0, sd, 1.0)
+        else:
+            sketches = merged.get("sketches")
+            if out.scaler in ("robust", "quantile") and sketches is None:
+                raise InputError(f"scaler {out.scaler!r} needs the sites' quantile sketches")
+            out.offset_, out.scale_ = np.zeros(m), np.ones(m)
+            cols = {i: mixture_quantiles([s[i] for s in sketches], merged["counts"],
+                                         np.linspace(0, 1, _N_QUANTILES) if out.scaler == "quantile"
+                                         else [0.25, 0.5, 0.75]) for i in idx} if sketches else {}
+            if out.scaler == "robust":
+                q = np.array([cols[i] for i in idx])
+                iqr, sd = q[:, 2] - q[:, 0], np.sqrt(var[idx])
+                out.offset_, out.scale_ = q[:, 1], np.where(iqr > 0, iqr, np.where(sd > 0, sd, 1.0))
+            elif out.scaler == "quantile":
+                out.quantiles_ = {numeric[i]: [float(v) for v in cols[i]] for i in idx}
+    for j, c in enumerate(out.numeric_):  # as the pooled fit names it (not as a malformed state)
+        if not np.isfinite([out.offset_[j], out.scale_[j], *out.quantiles_.get(c, ())]).all():
+            raise InputError(f"column {c!r}: values from {lo[idx[j]]:.3g} to {hi[idx[j]]:.3g} are too "
+                             f"large to scale ({out.scaler}); drop the column or fix its values")
     out.feature_names_ = out._feature_names()
     if not out.feature_names_:
         raise InputError("no usable feature column: every column is constant, dropped or an identifier")
