@@ -66,3 +66,13 @@ def test_warm_start_table_label_naming_a_feature_is_said_so(tmp_path: Path) -> N
     one_line_error(["train", str(tmp_path / "new.csv"), "--warm-start", str(tmp_path / "M"),
                     "--label-col", "a", "--normal", "1", "-o", str(tmp_path / "W")],
                    f"--label-col a: is a column {tmp_path / 'M'} reads", out=tmp_path / "W")
+
+
+@pytest.mark.parametrize("option", ["--aggregate", "--distinct"])
+def test_inspect_entity_column_both_dropped_and_aggregated_is_said_as_train_says_it(
+        tmp_path: Path, option: str) -> None:
+    # 'error: --aggregate: no column 'bytes' in the data (columns: host, ts, label)': false
+    data = _entity_csv(tmp_path / "e.csv")
+    one_line_error(["inspect", str(data), "--entity-col", "host", "--timestamp-col", "ts",
+                    "--drop", "bytes", option, "bytes"],
+                   f"--drop bytes: is also {option} bytes; a column is either aggregated or dropped")

@@ -193,6 +193,12 @@ def inspect(
             if categorical:
                 raise HourglassError("--categorical: not for entity-bucket models (--distinct "
                                      "COL counts a column's values per bucket)")
+            named = {**{c: "--aggregate" for c in aggregate or ()},
+                     **{c: "--distinct" for c in distinct or ()}}
+            both = [c for c in drop or () if c in named]
+            if both:  # as train: else the data, which holds it, was said to lack the column
+                raise HourglassError(f"--drop {both[0]}: is also {named[both[0]]} {both[0]}; a "
+                                     "column is either aggregated or dropped")
             assert entity_col is not None and timestamp_col is not None
             df = skip_unreadable_times(df, timestamp_col, None, on_bad_rows, stats, shown(data))
             report_skipped(stats, data)
