@@ -150,6 +150,12 @@ def inspect(
         # as train: the label is never a feature ('no column label' was false), read after this
         refuse_label_in_columns(label_col, categorical=categorical, drop=drop, roles=parse_roles(role),
                                 timestamp_col=timestamp_col)
+        if label_col is not None:  # as train --entity-col refuses them: else a false 'no column'
+            for opt, col in (("--entity-col", entity_col), *(("--aggregate", c) for c in aggregate or ()),
+                             *(("--distinct", c) for c in distinct or ())):
+                if col == label_col:
+                    raise HourglassError(f"--label-col {label_col}: is also {opt} {col}; the label "
+                                         "column marks each row normal or not and is not a feature")
         refuse_normal_without_label(normal, label_col)  # as train: it was ignored, the label a feature
         stats = ReadStats()
         parts, n = [], 0
@@ -187,6 +193,12 @@ def inspect(
             if categorical:
                 raise HourglassError("--categorical: not for entity-bucket models (--distinct "
                                      "COL counts a column's values per bucket)")
+            named = {**{c: "--aggregate" for c in aggregate or ()},
+                     **{c: "--distinct" for c in distinct or ()}}
+            both = [c for c in drop or () if c in named]
+            if both:  # as train: else the data, which holds it, was said to lack the column
+                raise HourglassError(f"--drop {both[0]}: is also {named[both[0]]} {both[0]}; a "
+                                     "column is either aggregated or dropped")
             assert entity_col is not None and timestamp_col is not None
             df = skip_unreadable_times(df, timestamp_col, None, on_bad_rows, stats, shown(data))
             report_skipped(stats, data)

@@ -98,6 +98,19 @@ def _check_settings(parent: Any, params: dict[str, Any]) -> None:
     finish_params(type(det), parent.model_name, {**det.get_params(deep=False), **params}, [])
 
 
+def _refuse_label_read(parent: Any, parent_dir: Path, label_col: str | None) -> None:
+    """Refuse a ``--label-col`` that names a column the parent model reads (a feature, its
+    entity or timestamp column, its event time), as ``train`` refuses a label that is also a
+    column option: taken out as the label, the column was then said to be missing from the
+    data (or a channel's values were read as labels)."""
+    if label_col is None:
+        return
+    used = {str(c) for c in getattr(parent.features_, "columns_", ())}
+    if label_col in used or label_col == parent.info.get("time_col"):
+        raise HourglassError(f"--label-col {label_col}: is a column {parent_dir} reads; the label "
+                             "column marks each row normal or not and is not a feature")
+
+
 def _normal_rows(path: Path, parent: Any, *, dataset: str | None, label_col: str | None,
                  normal: list[str] | None, fmt: str, on_bad_rows: str, stats: Any,
                  memory_budget: float, sample_rows: int, seed: int, replayed: bool = False,
@@ -231,6 +244,8 @@ def warm_start_command(
                              f"its weights; warm start supports {', '.join(warm_start_models())}")
     _check_settings(parent, base_params(seed=seed, device=device, quiet=quiet, epochs=epochs,
                                         batch_size=batch_size, lr=lr))
+    if kind != "log":  # (a log warm start refuses --label-col itself)
+        _refuse_label_read(parent, parent_dir, label_col)
     if kind == "entity":
         from hourglass.cli.warm_entity import check_entity_options, warm_entity
 
