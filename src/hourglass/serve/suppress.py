@@ -154,6 +154,9 @@ class Condition:
                     "a date or time"
                 raise InputError(f"{where}: expected text, a number or true/false (or a list of "
                                  f"them), got {kind} ({v!r})")
+            if isinstance(v, str) and not v.strip():  # an empty cell is a missing one: no match
+                raise InputError(f"{where}: an empty value matches nothing (an empty or missing "
+                                 "cell matches no rule); give a value")
             if isinstance(v, bool) or (isinstance(v, str) and v.strip().lower() in _BOOLS):
                 # a column of true/false alone reads as booleans ("True"), one with other
                 # values as the text written: either way, true or "true" is the same truth
