@@ -390,6 +390,11 @@ class Suppressions:
         if unknown:
             raise InputError(f"{source}: unknown key {unknown[0]!r} (the file holds [[rule]] tables)")
         raw = doc.get("rule", [])
+        if isinstance(raw, dict):  # [rule]: one table, not an array of them
+            raise InputError(f"{source}: 'rule' is a single table ([rule]); write each rule as an "
+                             "array-of-tables entry, [[rule]] (two brackets)")
+        if not isinstance(raw, list):
+            raise InputError(f"{source}: 'rule' must be an array of tables ([[rule]]), got {raw!r}")
         if not isinstance(raw, list) or not raw:
             raise InputError(f"{source}: no rules (each rule is a [[rule]] table with a name and "
                              "match and/or between)")
