@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
+import sqlite3
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
@@ -25,3 +29,45 @@ def test_suppress_rule_written_as_a_single_table_is_named() -> None:
         Suppressions.parse('rule = "x"\n', "r.toml")
     ok = Suppressions.parse('[[rule]]\nname = "a"\nmatch = { x = 1 }\n', "r.toml")
     assert ok.names(pd.DataFrame({"x": [1, 2]})).tolist() == ["a", ""]
+
+
+def _crashed_wal_database(path: Path) -> None:
+    """``path``: a database in write-ahead-log mode as a killed stream leaves it: its last
+    commits only in ``path-wal`` (copied while the writer is still open)."""
+    src = path.parent / f"live-{path.stem}" / path.name
+    src.parent.mkdir()
+    conn = sqlite3.connect(src)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("CREATE TABLE alerts (row INTEGER, score REAL, flag INTEGER, calibrated REAL, "
+                 "severity TEXT, top_column TEXT, why TEXT)")
+    with conn:
+        conn.executemany("INSERT INTO alerts VALUES (?, 9.0, 1, 1.0, 'old', NULL, NULL)",
+                         [(i,) for i in range(50)])
+    for side in ("", "-wal", "-shm"):
+        shutil.copyfile(f"{src}{side}", f"{path}{side}")
+    conn.close()
+
+
+def test_sqlite_output_replacing_a_crashed_wal_database_is_the_new_one(tmp_path: Path) -> None:
+    # the old database's write-ahead log stayed beside the replaced file, and SQLite replayed it
+    # into the new database: a reader saw the old alerts, not the ones just written
+    from hourglass.serve.sinks import alert_columns, alert_file
+
+    path = tmp_path / "alerts.db"
+    _crashed_wal_database(path)
+    assert sqlite3.connect(path).execute("SELECT count(*) FROM alerts").fetchone() == (50,)
+    with alert_file(path, alert_columns("table")) as sink:
+        sink.write([{"row": 7, "score": 4.2, "calibrated": 0.99, "severity": "high"}])
+    conn = sqlite3.connect(path)
+    assert conn.execute("SELECT row, severity FROM alerts").fetchall() == [(7, "high")]
+    conn.close()
+    # a table written whole (score's rows) likewise
+    from hourglass.ingest.writers import chunk_writer
+
+    path = tmp_path / "rows.db"
+    _crashed_wal_database(path)
+    with chunk_writer(path) as w:
+        w.write(pd.DataFrame({"row": [0], "score": [0.5]}))
+    conn = sqlite3.connect(path)
+    assert conn.execute("SELECT row, score FROM alerts").fetchall() == [(0, 0.5)]
+    conn.close()
