@@ -71,3 +71,13 @@ def test_sqlite_output_replacing_a_crashed_wal_database_is_the_new_one(tmp_path:
     conn = sqlite3.connect(path)
     assert conn.execute("SELECT row, score FROM alerts").fetchall() == [(0, 0.5)]
     conn.close()
+
+
+@pytest.mark.parametrize("name", ["sqlite_alerts", "SQLite_Master"])
+def test_sqlite_table_reserved_name_says_why(name: str) -> None:
+    # the refusal said "expected a name of letters, digits and underscores" of a name that is one
+    from hourglass.ingest.sqlite import check_table_name
+
+    with pytest.raises(InputError, match="start with 'sqlite_' are reserved by SQLite"):
+        check_table_name(name)
+    assert check_table_name("my_sqlite_alerts") == "my_sqlite_alerts"
