@@ -81,3 +81,25 @@ def test_sqlite_table_reserved_name_says_why(name: str) -> None:
     with pytest.raises(InputError, match="start with 'sqlite_' are reserved by SQLite"):
         check_table_name(name)
     assert check_table_name("my_sqlite_alerts") == "my_sqlite_alerts"
+
+
+def test_grouped_ecs_of_row_windows_with_an_unreadable_kept_time() -> None:
+    # windows of rows read no time: the top row's kept value of the model's time column that
+    # is no time stopped the run (exit 2, naming no row, --on-bad-rows skip or not)
+    import datetime as dt
+
+    from hourglass.serve.ecs import AlertRule
+    from hourglass.serve.grouping import AlertGroups, group_to_ecs
+
+    rule = AlertRule("autoencoder", "ab", threshold=1.0, time_field="ts")
+    groups = AlertGroups(["src_ip"], ("rows", 100))
+    for row, ts in [(3, "garbage"), (150, "2026-01-01T00:05:00")]:
+        groups.add({"row": row, "score": 5.0, "severity": "high", "calibrated": 0.99, "ts": ts},
+                   key=("10.0.0.5",))
+    now = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
+    bad, good = (group_to_ecs(g, rule, kept=["ts"], now=now) for g in groups.close())
+    assert bad["@timestamp"] == "2026-06-01T00:00:00.000Z"
+    assert bad["hourglass"]["timestamp_from"] == "scoring"
+    assert bad["hourglass"]["fields"] == {"ts": "garbage"}
+    assert good["@timestamp"] == "2026-01-01T00:05:00.000Z"
+    assert good["hourglass"]["timestamp_from"] == "data"
