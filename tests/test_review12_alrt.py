@@ -103,3 +103,24 @@ def test_grouped_ecs_of_row_windows_with_an_unreadable_kept_time() -> None:
     assert bad["hourglass"]["fields"] == {"ts": "garbage"}
     assert good["@timestamp"] == "2026-01-01T00:05:00.000Z"
     assert good["hourglass"]["timestamp_from"] == "data"
+
+
+def test_grouped_ecs_of_time_windows_keeps_the_top_rows_kept_time() -> None:
+    # --keep of the model's time column: the grouped JSON alert has the top row's value, its ECS
+    # document had it nowhere (@timestamp is the group's first time, not the top row's)
+    from hourglass.serve.ecs import AlertRule
+    from hourglass.serve.grouping import AlertGroups, group_to_ecs
+
+    rule = AlertRule("autoencoder", "ab", threshold=1.0, time_field="ts")
+    groups = AlertGroups(["src_ip"], ("time", 600 * 10**9))
+    base = 1_767_225_600 * 10**9  # 2026-01-01T00:00:00Z
+    for row, score, minute in [(3, 2.0, 1), (4, 9.0, 5)]:
+        groups.add({"row": row, "score": score, "severity": "high", "calibrated": 0.99,
+                    "ts": f"2026-01-01T00:0{minute}:00"}, key=("10.0.0.5",),
+                   time_ns=base + minute * 60 * 10**9)
+    (group,) = groups.close()
+    assert group["ts"] == "2026-01-01T00:05:00" and group["top_row"] == 4
+    doc = group_to_ecs(group, rule, kept=["ts"])
+    assert doc["@timestamp"] == "2026-01-01T00:01:00.000Z"
+    assert doc["hourglass"]["fields"] == {"ts": "2026-01-01T00:05:00"}
+    assert group_to_ecs(group, rule)["hourglass"].get("fields") is None  # not kept: not written

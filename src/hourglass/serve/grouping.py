@@ -357,6 +357,8 @@ score 4.2 > threshold 1.5, critical)'
     if group.get("first_time") is None and rule.time_field in fields and rule.time_field not in keys:
         if untimed or not _reads_as_time(fields[rule.time_field], rule):
             raw = fields.pop(rule.time_field)
+    elif group.get("first_time") is not None and rule.time_field in kept and rule.time_field not in keys:
+        raw = fields.get(rule.time_field)  # the top row's (--keep): @timestamp is the first time
     doc = to_ecs(alert, rule, fields=fields, timestamp=group.get("first_time"), now=now)
     hg = doc["hourglass"]
     if raw is not None:
