@@ -318,6 +318,10 @@ def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
     try:
         os.chmod(tmp_path, default_mode(directory=False))  # mkstemp's 0600 would outlive the rename
         yield tmp_path
+        if is_sqlite(target):  # the journal of the database replaced (a stream killed, a reader
+            for side in ("-wal", "-shm", "-journal"):  # open) would be replayed into the new one
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(f"{target}{side}")
         os.replace(tmp_path, target)
     except OSError as exc:
         if str(tmp_path) not in (str(exc.filename), str(exc.filename2)):

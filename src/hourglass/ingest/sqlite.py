@@ -57,9 +57,12 @@ def check_table_name(table: str, option: str = "--sqlite-table") -> str:
     ...
     hourglass.errors.InputError: --sqlite-table: expected a name of letters, digits and ...
     """
-    if not _NAME.match(table) or table.lower().startswith("sqlite_"):
+    if not _NAME.match(table):
         raise InputError(f"{option}: expected a name of letters, digits and underscores, got "
                          f"{table!r}")
+    if table.lower().startswith("sqlite_"):  # (a plain name, but SQLite's own: it refuses it)
+        raise InputError(f"{option}: {table!r}: names that start with 'sqlite_' are reserved by "
+                         "SQLite for its own tables; choose another name")
     return table
 
 

@@ -350,10 +350,15 @@ score 4.2 > threshold 1.5, critical)'
     fields = {k: group.get(k) for k in (*keys, *kept)}
     alert = {k: v for k, v in group.items() if k not in fields}
     alert["score"], alert["calibrated"] = group["max_score"], group.get("max_calibrated")
-    # a row without a readable time (--on-bad-rows skip): the scoring time, not its kept value
+    # a row without a readable time (--on-bad-rows skip): the scoring time, not its kept value;
+    # likewise a kept time of windows of rows (no time read) that is none (empty, unreadable)
     untimed = "window_start" in group and group["window_start"] is None
-    raw = fields.pop(rule.time_field) if untimed and rule.time_field in fields and \
-        rule.time_field not in keys else None
+    raw = None
+    if group.get("first_time") is None and rule.time_field in fields and rule.time_field not in keys:
+        if untimed or not _reads_as_time(fields[rule.time_field], rule):
+            raw = fields.pop(rule.time_field)
+    elif group.get("first_time") is not None and rule.time_field in kept and rule.time_field not in keys:
+        raw = fields.get(rule.time_field)  # the top row's (--keep): @timestamp is the first time
     doc = to_ecs(alert, rule, fields=fields, timestamp=group.get("first_time"), now=now)
     hg = doc["hourglass"]
     if raw is not None:
@@ -377,6 +382,20 @@ score 4.2 > threshold 1.5, critical)'
     if untimed:
         doc["message"] += " [no readable time: not in a window]"
     return doc
+
+
+def _reads_as_time(value: Any, rule: Any) -> bool:
+    """Whether a kept value of the model's time column reads as the event time of an ECS
+    document (:func:`~hourglass.serve.ecs.to_ecs` would stop at one that does not)."""
+    from hourglass.serve.ecs import _timestamp
+
+    if value is None:
+        return True  # no time: to_ecs takes the scoring time
+    try:
+        _timestamp(value, str(rule.time_field), rule.time_dayfirst)
+    except InputError:
+        return False
+    return True
 
 
 def _key_text(value: Any) -> str:

@@ -154,6 +154,9 @@ class Condition:
                     "a date or time"
                 raise InputError(f"{where}: expected text, a number or true/false (or a list of "
                                  f"them), got {kind} ({v!r})")
+            if isinstance(v, str) and not v.strip():  # an empty cell is a missing one: no match
+                raise InputError(f"{where}: an empty value matches nothing (an empty or missing "
+                                 "cell matches no rule); give a value")
             if isinstance(v, bool) or (isinstance(v, str) and v.strip().lower() in _BOOLS):
                 # a column of true/false alone reads as booleans ("True"), one with other
                 # values as the text written: either way, true or "true" is the same truth
@@ -387,6 +390,11 @@ class Suppressions:
         if unknown:
             raise InputError(f"{source}: unknown key {unknown[0]!r} (the file holds [[rule]] tables)")
         raw = doc.get("rule", [])
+        if isinstance(raw, dict):  # [rule]: one table, not an array of them
+            raise InputError(f"{source}: 'rule' is a single table ([rule]); write each rule as an "
+                             "array-of-tables entry, [[rule]] (two brackets)")
+        if not isinstance(raw, list):
+            raise InputError(f"{source}: 'rule' must be an array of tables ([[rule]]), got {raw!r}")
         if not isinstance(raw, list) or not raw:
             raise InputError(f"{source}: no rules (each rule is a [[rule]] table with a name and "
                              "match and/or between)")
