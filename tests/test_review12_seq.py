@@ -27,11 +27,18 @@ def test_table_session_column_named_like_an_event_field(name: str) -> None:
     s = pre.sessions(ints)
     assert s.ids == ["70", "80"]
     assert [q.tolist() for q in s.sequences] == [[5, 7], [6]]
+    # ordered by a time column: a session column called 'time' replaced each event's time
+    timed = pd.DataFrame({name: [70, 80, 70], "ts": [50, 10, 40], "event": [5, 6, 7]})
+    pre = EventSessions(session_column=name, key_column="event", time_column="ts").fit(timed)
+    s = pre.sessions(timed)
+    assert s.ids == ["70", "80"]
+    assert [q.tolist() for q in s.sequences] == [[7, 5], [6]]
 
 
 def test_table_key_column_with_nested_values() -> None:
     # a frame holding lists or dicts in the key column (pd.read_json's nested values) raised
-    # TypeError: unhashable type; they are keys by their JSON text, as the JSONL reader names them
+    # TypeError: unhashable type; they are keys by their JSON text (a list as the JSONL reader
+    # names it)
     df = pd.DataFrame({"u": ["a", "b", "a"], "ev": [["x"], {"id": 2}, ["x"]]})
     pre = EventSessions(session_column="u", key_column="ev").fit(df)
     assert pre.templates() == {1: '["x"]', 2: '{"id": 2}'}
@@ -58,7 +65,7 @@ def test_event_count_autoencoder_takes_batch_size_auto() -> None:
     det = EventCountAutoEncoder(hidden=(4,), batch_size="auto", epochs=1, verbose=0)
     det.fit([np.array([1, 2, 2, 3])] * 40)
     assert det.get_params()["batch_size"] == "auto"
-    assert det._train_config(3000).batch_size == auto_batch_size(3000)
+    assert det._train_config(60_000).batch_size == min(auto_batch_size(60_000), 1024) > 256
 
 
 def test_train_strict_on_a_key_file_stops_at_a_bad_line(tmp_path) -> None:
@@ -71,3 +78,14 @@ def test_train_strict_on_a_key_file_stops_at_a_bad_line(tmp_path) -> None:
     assert len(EventSessions(format="keys").fit_transform(str(keys))) == 21
     with pytest.raises(InputError, match="window: not for format 'keys'"):
         EventSessions(format="keys", window=60).fit(str(keys))
+
+
+def test_cli_train_strict_on_a_key_file(tmp_path) -> None:
+    # the command line: --strict on a key file is one line naming the bad line, and no model
+    from tests._cli import one_line_error
+
+    keys = tmp_path / "k.txt"
+    keys.write_text("1 2 3\n1 2 x\n" + "1 2 3 4\n" * 20)
+    out = tmp_path / "m"
+    one_line_error(["train", str(keys), "--format", "keys", "--strict", "--epochs", "1",
+                    "-o", str(out)], "line 2: expected space-separated", out)

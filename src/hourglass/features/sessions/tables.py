@@ -62,16 +62,19 @@ def _key_text(vals: pd.Series) -> pd.Series:
 
 
 def _nested_as_text(vals: pd.Series) -> pd.Series:
-    """``vals`` with each list, tuple, dict or array cell as its JSON text (keys sorted), as a
-    JSONL or Parquet table's reader gives a nested value: a frame built in Python holds them as
-    objects, which cannot name a key (``pd.factorize`` raised ``TypeError: unhashable type``).
+    """``vals`` with each list, tuple, dict or array cell as its JSON text (keys sorted): a frame
+    built in Python holds them as objects, which cannot name a key (``pd.factorize`` raised
+    ``TypeError: unhashable type``). A list is named as the JSONL and Parquet readers name it; an
+    object in a file is read as columns of its fields (``ev.id``), not as one cell.
 
     Examples
     --------
     >>> _nested_as_text(pd.Series([["a"], {"id": 2}, "x"], dtype=object)).tolist()
     ['["a"]', '{"id": 2}', 'x']
     """
-    if not pd.api.types.is_object_dtype(vals.dtype):
+    # (a column of text or of numbers is no 'mixed' one: no Python call per row for it)
+    if not pd.api.types.is_object_dtype(vals.dtype) or pd.api.types.infer_dtype(
+            vals, skipna=True) not in ("mixed", "mixed-integer"):
         return vals
     kinds = (list, tuple, dict, np.ndarray)
     nested = vals.map(lambda v: isinstance(v, kinds)).to_numpy(dtype=bool)
