@@ -87,5 +87,5 @@ def test_cli_train_strict_on_a_key_file(tmp_path) -> None:
     keys = tmp_path / "k.txt"
     keys.write_text("1 2 3\n1 2 x\n" + "1 2 3 4\n" * 20)
     out = tmp_path / "m"
-    one_line_error(["train", str(keys), "--format", "keys", "--strict", "--epochs", "1",
-                    "-o", str(out)], "line 2: expected space-separated", out)
+    one_line_error(["train", str(keys), "--format", "keys", "--model", "deeplog", "--strict",
+                    "--epochs", "1", "-o", str(out)], "line 2: expected space-separated", out)
