@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from hourglass.errors import InputError
 from hourglass.features import TabularPreprocessor
 from hourglass.features.statistics import (
     merge_scales,
@@ -41,3 +42,17 @@ def test_federated_max_features_ranks_tiny_column_as_pooled(zeros_at_one_site: b
         warnings.simplefilter("error")
         fed = _federated(params, [df.iloc[:50], df.iloc[50:]])  # was a ZeroDivisionError
     assert fed.numeric_ == pooled.numeric_ == ["tiny"]
+
+
+def test_federated_nan_site_mean_is_malformed_not_too_large() -> None:
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"a": rng.normal(size=100), "b": rng.normal(size=100)})
+    params = TabularPreprocessor(scaler="standard").get_params()
+
+    def tamper(stats: list[dict]) -> None:  # a site's reply with a NaN
+        stats[1]["mean"][0] = float("nan")
+
+    with pytest.raises(InputError, match="preprocessing state is malformed") as exc:
+        _federated(params, [df.iloc[:50], df.iloc[50:]], tamper)
+    assert "too large" not in str(exc.value)
+

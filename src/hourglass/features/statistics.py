@@ -73,6 +73,9 @@ SKETCH_POINTS = 1001
 median, quartiles and percentiles are among them, so one site reproduces them exactly."""
 
 _PROBS = np.linspace(0.0, 1.0, SKETCH_POINTS)
+_TOO_LARGE = 1e140
+"""Below this magnitude a column's range and sum of squares are floats (up to 1e20 rows): a
+statistic that is not finite is then a malformed site reply, not values too large to scale."""
 
 
 # -- merging helpers ----------------------------------------------------------------------------
@@ -627,7 +630,8 @@ def scaled_preprocessor(pre: TabularPreprocessor, merged: Mapping[str, Any]) -> 
             elif out.scaler == "quantile":
                 out.quantiles_ = {numeric[i]: [float(v) for v in cols[i]] for i in idx}
     for j, c in enumerate(out.numeric_):  # as the pooled fit names it (not as a malformed state)
-        if not np.isfinite([out.offset_[j], out.scale_[j], *out.quantiles_.get(c, ())]).all():
+        big = max(abs(lo[idx[j]]), abs(hi[idx[j]])) > _TOO_LARGE  # NaN (a malformed reply): not
+        if big and not np.isfinite([out.offset_[j], out.scale_[j], *out.quantiles_.get(c, ())]).all():
             raise InputError(f"column {c!r}: values from {lo[idx[j]]:.3g} to {hi[idx[j]]:.3g} are too "
                              f"large to scale ({out.scaler}); drop the column or fix its values")
     out.feature_names_ = out._feature_names()
