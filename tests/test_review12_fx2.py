@@ -56,3 +56,14 @@ def test_federated_nan_site_mean_is_malformed_not_too_large() -> None:
         _federated(params, [df.iloc[:50], df.iloc[50:]], tamper)
     assert "too large" not in str(exc.value)
 
+
+
+@pytest.mark.parametrize("scaler", ["minmax", "standard"])
+def test_federated_values_past_float_range_named_without_warnings(scaler: str) -> None:
+    # one site's values all -1e308, the other's all 1e308: their sums overflowed outside errstate
+    df = pd.DataFrame({"big": np.r_[[-1e308] * 30, [1e308] * 30],
+                       "b": np.random.default_rng(0).normal(size=60)})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(InputError, match="column 'big': values from -1e\\+308 to 1e\\+308 are too large"):
+            _federated(TabularPreprocessor(scaler=scaler).get_params(), [df.iloc[:30], df.iloc[30:]])

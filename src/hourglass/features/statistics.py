@@ -527,9 +527,9 @@ def site_scales(pre: TabularPreprocessor, df: pd.DataFrame) -> dict[str, Any]:
     X = pre._numeric_block(raw, len(df), fitted=False)
     out: dict[str, Any] = {"rows": len(X)}
     if X.shape[1]:
-        mean = X.mean(axis=0)
-        D = X - mean
-        with np.errstate(over="ignore", invalid="ignore"):
+        with np.errstate(over="ignore", invalid="ignore"):  # values near the float range: inf
+            mean = X.mean(axis=0)
+            D = X - mean
             out.update(mean=mean.tolist(), comoment=(D.T @ D).tolist(), min=X.min(axis=0).tolist(),
                        max=X.max(axis=0).tolist())
         # each column's moments, scaled past 1e100: its variance when the co-moments overflow
@@ -550,11 +550,11 @@ def merge_scales(parts: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     lo, hi = np.asarray(first["min"]), np.asarray(first["max"])
     for p in parts[1:]:
         nb, mb, Cb = int(p["rows"]), np.asarray(p["mean"]), np.asarray(p["comoment"])
-        d = mb - mean
         tot = n + nb
         with np.errstate(over="ignore", invalid="ignore"):  # values near the float range: inf
+            d = mb - mean
             C = C + Cb + np.outer(d, d) * (n * nb / tot)
-        mean = mean + d * nb / tot
+            mean = mean + d * nb / tot
         lo, hi, n = np.minimum(lo, p["min"]), np.maximum(hi, p["max"]), tot
     out: dict[str, Any] = {"rows": n, "mean": mean.tolist(), "comoment": C.tolist(),
                            "min": lo.tolist(), "max": hi.tolist()}
