@@ -67,3 +67,22 @@ def test_federated_values_past_float_range_named_without_warnings(scaler: str) -
         warnings.simplefilter("error")
         with pytest.raises(InputError, match="column 'big': values from -1e\\+308 to 1e\\+308 are too large"):
             _federated(TabularPreprocessor(scaler=scaler).get_params(), [df.iloc[:30], df.iloc[30:]])
+
+
+@pytest.mark.parametrize("labels", [[1, 1, 1], [0, 0, 0], [0, 1, 1]])
+@pytest.mark.parametrize("k", [0, 2.5, -1, "3", None])
+def test_evaluate_scores_refuses_invalid_k_with_one_class_too(labels: list[int], k: object) -> None:
+    # with one class only precision@k is None: 0, 2.5 and -1 were then shown as n/a, not refused
+    from hourglass.evaluate import evaluate_scores
+
+    with pytest.raises(InputError, match="precision@k: k must be an integer >= 1, got "):
+        evaluate_scores(labels, [0.1, 0.2, 0.3], [0, 1, 1], ks=(k,))  # type: ignore[arg-type]
+
+
+def test_precision_at_k_of_an_int_past_float_range() -> None:
+    from hourglass.evaluate import evaluate_scores, precision_at_k
+
+    assert precision_at_k([0, 1], [0.1, 0.2], 10**400) == 0.5  # every row (was OverflowError)
+    assert evaluate_scores([0, 1], [0.1, 0.2], [0, 1], ks=(10**400,))["precision_at_k"] == {}
+    with pytest.raises(InputError, match="k must be an integer >= 1, got an integer past float's range"):
+        precision_at_k([0, 1], [0.1, 0.2], -(10**5000))
