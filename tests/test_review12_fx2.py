@@ -86,3 +86,33 @@ def test_precision_at_k_of_an_int_past_float_range() -> None:
     assert evaluate_scores([0, 1], [0.1, 0.2], [0, 1], ks=(10**400,))["precision_at_k"] == {}
     with pytest.raises(InputError, match="k must be an integer >= 1, got an integer past float's range"):
         precision_at_k([0, 1], [0.1, 0.2], -(10**5000))
+
+
+_BIG = 10**400  # a Python int past float's range: numpy's OverflowError, no InputError
+
+
+@pytest.mark.parametrize("call", ["y_true", "y_pred", "per_class", "alert_volume", "events_per_day",
+                                  "evaluate_events_per_day", "huge_label"])
+def test_metrics_refuse_an_int_past_float_range_as_input_error(call: str) -> None:
+    from hourglass.evaluate import alert_volume, binary_metrics, evaluate_scores, per_class_detection
+
+    calls = {
+        "y_true": lambda: binary_metrics([0, _BIG], [0.1, 0.2], [0, 1]),
+        "y_pred": lambda: binary_metrics([0, 1], [0.1, 0.2], [0, _BIG]),
+        "per_class": lambda: per_class_detection(["a", "b"], [0, _BIG]),
+        "alert_volume": lambda: alert_volume([0, -_BIG]),
+        "events_per_day": lambda: alert_volume([0, 1], events_per_day=_BIG),
+        "evaluate_events_per_day": lambda: evaluate_scores([0, 1], [0.1, 0.2], [0, 1], events_per_day=_BIG),
+        "huge_label": lambda: binary_metrics([0, 10**5000], [0.1, 0.2], [0, 1]),  # no repr of it
+    }
+    with pytest.raises(InputError, match=r"(got|found) an integer past float's range"):
+        calls[call]()
+
+
+def test_alert_volume_keeps_its_messages_and_values() -> None:
+    from hourglass.evaluate import alert_volume
+
+    assert alert_volume([0, 1], events_per_day=10**300)["alerts_per_day"] == pytest.approx(5e299)
+    for bad, shown in [(float("inf"), "inf"), (-1, "-1"), ("5", "'5'"), (True, "True")]:
+        with pytest.raises(InputError, match=f"events_per_day must be a number > 0, got {shown}$"):
+            alert_volume([0, 1], events_per_day=bad)  # type: ignore[arg-type]

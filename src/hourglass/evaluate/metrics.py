@@ -177,12 +177,19 @@ def alert_volume(y_pred: object, events_per_day: float | None = None) -> dict[st
     if p.size == 0:
         raise InputError("no rows to count alerts on")
     p = check_labels(p, p.size, what="y_pred")
-    if events_per_day is not None and (isinstance(events_per_day, bool) or not isinstance(
-            events_per_day, numbers.Real) or not 0 < float(events_per_day) < float("inf")):
-        raise InputError(f"events_per_day must be a number > 0, got {events_per_day!r}")
+    rate = None
+    if events_per_day is not None:
+        try:
+            rate = None if isinstance(events_per_day, bool) or not isinstance(events_per_day, numbers.Real) \
+                else float(events_per_day)
+        except OverflowError:  # an int past float's range
+            rate = float("inf")
+        if rate is None or not 0 < rate < float("inf"):
+            shown = "an integer past float's range" if isinstance(events_per_day, int) \
+                and rate == float("inf") else repr(events_per_day)
+            raise InputError(f"events_per_day must be a number > 0, got {shown}")
     share = float(p.astype(np.float64).mean())
-    return {"alerts_per_10k": 1e4 * share,
-            "alerts_per_day": None if events_per_day is None else share * float(events_per_day)}
+    return {"alerts_per_10k": 1e4 * share, "alerts_per_day": None if rate is None else share * rate}
 
 
 def threshold_curve(y_true: object, scores: object, n_points: int = 200) -> dict[str, np.ndarray]:
