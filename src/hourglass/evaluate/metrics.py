@@ -139,6 +139,15 @@ def per_class_detection(
     return out
 
 
+def _check_k(k: object) -> None:
+    """Refuse a precision@k ``k`` that is not an integer >= 1 (an integral float is one)."""
+    if isinstance(k, bool) or not (isinstance(k, numbers.Integral) or (isinstance(k, float)
+                                                                      and k.is_integer())) \
+            or not 0 < k:  # type: ignore[operator]
+        shown = "an integer past float's range" if isinstance(k, int) and k.bit_length() > 1024 else repr(k)
+        raise InputError(f"precision@k: k must be an integer >= 1, got {shown}")
+
+
 def precision_at_k(y_true: object, scores: object, k: int) -> float:
     """Share of anomalies among the ``k`` highest-scoring rows (ties broken by row order).
 
@@ -149,9 +158,7 @@ def precision_at_k(y_true: object, scores: object, k: int) -> float:
     """
     s = check_scores(scores)
     y = check_labels(y_true, s.size, what="y_true")
-    if isinstance(k, bool) or not isinstance(k, numbers.Integral | float) or not float(k).is_integer() \
-            or not 0 < k:
-        raise InputError(f"precision@k: k must be an integer >= 1, got {k!r}")
+    _check_k(k)
     if s.size == 0:  # the share of none is NaN (numpy's 'Mean of empty slice' warning beside it)
         raise InputError("precision@k: no rows to rank")
     top = np.argsort(-s, kind="stable")[: int(k)]
@@ -170,12 +177,19 @@ def alert_volume(y_pred: object, events_per_day: float | None = None) -> dict[st
     if p.size == 0:
         raise InputError("no rows to count alerts on")
     p = check_labels(p, p.size, what="y_pred")
-    if events_per_day is not None and (isinstance(events_per_day, bool) or not isinstance(
-            events_per_day, numbers.Real) or not 0 < float(events_per_day) < float("inf")):
-        raise InputError(f"events_per_day must be a number > 0, got {events_per_day!r}")
+    rate = None
+    if events_per_day is not None:
+        try:
+            rate = None if isinstance(events_per_day, bool) or not isinstance(events_per_day, numbers.Real) \
+                else float(events_per_day)
+        except OverflowError:  # an int past float's range
+            rate = float("inf")
+        if rate is None or not 0 < rate < float("inf"):
+            shown = "an integer past float's range" if isinstance(events_per_day, int) \
+                and rate == float("inf") else repr(events_per_day)
+            raise InputError(f"events_per_day must be a number > 0, got {shown}")
     share = float(p.astype(np.float64).mean())
-    return {"alerts_per_10k": 1e4 * share,
-            "alerts_per_day": None if events_per_day is None else share * float(events_per_day)}
+    return {"alerts_per_10k": 1e4 * share, "alerts_per_day": None if rate is None else share * rate}
 
 
 def threshold_curve(y_true: object, scores: object, n_points: int = 200) -> dict[str, np.ndarray]:
@@ -242,6 +256,8 @@ def evaluate_scores(
     (0.6666666666666666, None, None)
     """
     s = check_scores(scores)
+    for k in ks:  # every k, also those past the rows or not ranked (one class)
+        _check_k(k)
     out = binary_metrics(y_true, s, y_pred)
     y = check_labels(y_true, s.size, what="y_true")  # 0/1 as numbers ("0"/"1" text too)
     one_class = bool(y.size) and not 0 < int(np.count_nonzero(y)) < y.size

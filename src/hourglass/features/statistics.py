@@ -73,13 +73,17 @@ SKETCH_POINTS = 1001
 median, quartiles and percentiles are among them, so one site reproduces them exactly."""
 
 _PROBS = np.linspace(0.0, 1.0, SKETCH_POINTS)
+_TOO_LARGE = 1e140
+"""Below this magnitude a column's range and sum of squares are floats (up to 1e20 rows): a
+statistic that is not finite is then a malformed site reply, not values too large to scale."""
 
 
 # -- merging helpers ----------------------------------------------------------------------------
 def _moments(x: np.ndarray) -> dict[str, float]:
     """Count, mean and the 2nd/3rd central sums of ``x`` (what Chan's update merges); of
-    ``x / 2**exp`` when ``|x|`` passes 1e100 (the cube of 1e103 is no float: the skew, which
-    the scale does not change, would be lost, as the pooled fit's ``_skew`` avoids).
+    ``x / 2**exp`` when ``|x|`` passes 1e100 or stays below 1e-100 (the cube of 1e103 is no
+    float, that of 1e-110 is 0: the skew and the scaled variance, which the scale does not change,
+    would be lost, as the pooled fit's ``_skew`` avoids).
 
     Examples
     --------
@@ -91,7 +95,7 @@ def _moments(x: np.ndarray) -> dict[str, float]:
     if n == 0:
         return {"n": 0, "mean": 0.0, "m2": 0.0, "m3": 0.0, "exp": 0}
     top = float(np.abs(x).max())
-    exp = int(np.frexp(top)[1]) if top > 1e100 else 0  # 2**exp > top
+    exp = int(np.frexp(top)[1]) if top > 1e100 or 0 < top < 1e-100 else 0  # 2**exp > top
     y = np.ldexp(x, -exp) if exp else x
     with np.errstate(over="ignore", invalid="ignore"):
         mean = float(y.mean())
@@ -101,7 +105,8 @@ def _moments(x: np.ndarray) -> dict[str, float]:
 
 
 def _at_exp(m: Mapping[str, float], exp: int) -> dict[str, float]:
-    """Moments ``m`` of ``x / 2**m["exp"]`` as those of ``x / 2**exp`` (``exp >= m["exp"]``)."""
+    """Moments ``m`` of ``x / 2**m["exp"]`` as those of ``x / 2**exp`` (``exp >= m["exp"]``, or any
+    ``exp`` where ``m`` is of zeros only)."""
     k = int(m.get("exp", 0)) - exp  # <= 0: exact, or below the smallest float
     return {"n": m["n"], "mean": float(np.ldexp(m["mean"], k)), "m2": float(np.ldexp(m["m2"], 2 * k)),
             "m3": float(np.ldexp(m["m3"], 3 * k)), "exp": exp}
@@ -111,7 +116,9 @@ def _merge_moments(a: Mapping[str, float], b: Mapping[str, float]) -> dict[str, 
     na, nb = a["n"], b["n"]
     if na == 0 or nb == 0:
         return dict(b if na == 0 else a)
-    exp = max(int(a.get("exp", 0)), int(b.get("exp", 0)))  # statistics sent without it: 0
+    ea, eb = int(a.get("exp", 0)), int(b.get("exp", 0))  # statistics sent without it: 0
+    # zeros only are the same at any scale: the other part's (tiny values kept, not lost below 2**-1074)
+    exp = eb if not (a["mean"] or a["m2"]) else ea if not (b["mean"] or b["m2"]) else max(ea, eb)
     a, b = _at_exp(a, exp), _at_exp(b, exp)
     n = na + nb
     with np.errstate(over="ignore", invalid="ignore"):
@@ -138,9 +145,9 @@ def _scaled_variance(m: Mapping[str, float], span: float) -> float:
     if not m["n"]:
         return 0.0
     exp = int(m.get("exp", 0))
-    with np.errstate(over="ignore"):
-        unit = float(np.ldexp(span if span > 0 else 1.0, -exp))
-        return float(m["m2"] / m["n"] / unit**2)
+    with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
+        unit = np.ldexp(np.float64(span if span > 0 else 1.0), -exp)  # NumPy floats: x / 0 is no error
+        return float(np.float64(m["m2"]) / m["n"] / unit**2)
 
 
 def _sketch(x: np.ndarray) -> list[float]:
@@ -520,9 +527,9 @@ def site_scales(pre: TabularPreprocessor, df: pd.DataFrame) -> dict[str, Any]:
     X = pre._numeric_block(raw, len(df), fitted=False)
     out: dict[str, Any] = {"rows": len(X)}
     if X.shape[1]:
-        mean = X.mean(axis=0)
-        D = X - mean
-        with np.errstate(over="ignore", invalid="ignore"):
+        with np.errstate(over="ignore", invalid="ignore"):  # values near the float range: inf
+            mean = X.mean(axis=0)
+            D = X - mean
             out.update(mean=mean.tolist(), comoment=(D.T @ D).tolist(), min=X.min(axis=0).tolist(),
                        max=X.max(axis=0).tolist())
         # each column's moments, scaled past 1e100: its variance when the co-moments overflow
@@ -543,11 +550,11 @@ def merge_scales(parts: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     lo, hi = np.asarray(first["min"]), np.asarray(first["max"])
     for p in parts[1:]:
         nb, mb, Cb = int(p["rows"]), np.asarray(p["mean"]), np.asarray(p["comoment"])
-        d = mb - mean
         tot = n + nb
         with np.errstate(over="ignore", invalid="ignore"):  # values near the float range: inf
+            d = mb - mean
             C = C + Cb + np.outer(d, d) * (n * nb / tot)
-        mean = mean + d * nb / tot
+            mean = mean + d * nb / tot
         lo, hi, n = np.minimum(lo, p["min"]), np.maximum(hi, p["max"]), tot
     out: dict[str, Any] = {"rows": n, "mean": mean.tolist(), "comoment": C.tolist(),
                            "min": lo.tolist(), "max": hi.tolist()}
@@ -623,7 +630,8 @@ def scaled_preprocessor(pre: TabularPreprocessor, merged: Mapping[str, Any]) -> 
             elif out.scaler == "quantile":
                 out.quantiles_ = {numeric[i]: [float(v) for v in cols[i]] for i in idx}
     for j, c in enumerate(out.numeric_):  # as the pooled fit names it (not as a malformed state)
-        if not np.isfinite([out.offset_[j], out.scale_[j], *out.quantiles_.get(c, ())]).all():
+        big = max(abs(lo[idx[j]]), abs(hi[idx[j]])) > _TOO_LARGE  # NaN (a malformed reply): not
+        if big and not np.isfinite([out.offset_[j], out.scale_[j], *out.quantiles_.get(c, ())]).all():
             raise InputError(f"column {c!r}: values from {lo[idx[j]]:.3g} to {hi[idx[j]]:.3g} are too "
                              f"large to scale ({out.scaler}); drop the column or fix its values")
     out.feature_names_ = out._feature_names()

@@ -126,7 +126,7 @@ def _original(X: object, r: int, c: int) -> float | None:
 def _is_binary(value: object) -> bool:
     try:
         return float(value) in (0.0, 1.0)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # overflow: an int past float's range
         return False
 
 
@@ -147,9 +147,12 @@ def check_labels(y: object, n_rows: int, *, what: str = "y") -> np.ndarray:
         raise InputError(f"{what}: has {arr.shape[0]} labels for {n_rows} rows")
     try:
         values = arr.astype(np.float64)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # overflow: an int past float's range
         odd = next((v for v in arr.tolist() if not _is_binary(v)), None)
-        raise InputError(f"{what}: labels must be 0 (normal) or 1 (anomaly), found {odd!r}") from None
+        # (the repr of an int past 4,300 digits raises ValueError)
+        found = "an integer past float's range" if isinstance(odd, int) and odd.bit_length() > 1024 \
+            else repr(odd)
+        raise InputError(f"{what}: labels must be 0 (normal) or 1 (anomaly), found {found}") from None
     if not np.isin(values, (0.0, 1.0)).all():
         i = int(np.flatnonzero(~np.isin(values, (0.0, 1.0)))[0])
         odd = float(values[i])
