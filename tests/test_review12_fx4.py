@@ -95,3 +95,32 @@ def test_chunks_of_numeric_dates_do_not_warn_of_an_order_the_whole_read_does_not
     assert "no day above 12" not in caplog.text, caplog.text
     assert len(out) == 2 * 24 * 3
     assert sorted(set(out["bucket_start"].str[:10])) == ["2026-02-01", "2026-02-13"]
+
+
+def test_warm_start_reads_new_numeric_dates_in_the_whole_files_order(tmp_path: Path,
+                                                                      model: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch,
+                                                                      ) -> None:
+    # the parent (epoch times) keeps no date order: the buckets to leave out were cut day first
+    # (the attack row holds the only day above 12), then the fit read the normal rows alone
+    # month first ('no day above 12 tells ... read month first'): 05/02/2026 as 2 May
+    import hourglass._times as times
+    from hourglass.cli import app
+    from tests._cli import runner
+
+    monkeypatch.setattr(times, "_WARNED", set())  # as in a fresh process: the warning is once a column
+    rng = np.random.default_rng(3)
+    t = pd.Timestamp("2026-02-05") + pd.to_timedelta(np.sort(rng.integers(0, 86_000, 400)), unit="s")
+    df = pd.DataFrame({"host": rng.choice(["a", "b"], 400), "ts": t.strftime("%d/%m/%Y %H:%M:%S"),
+                       "bytes": rng.integers(1, 100, 400).astype(float), "label": "normal"})
+    df.loc[len(df)] = ["a", "13/02/2026 10:00:00", 5.0, "attack"]
+    df.to_csv(tmp_path / "d.csv", index=False)
+    res = runner.invoke(app, ["train", str(tmp_path / "d.csv"), "--warm-start", str(model), "-o",
+                              str(tmp_path / "W"), "--label-col", "label", "--normal", "normal"])
+    assert res.exit_code == 0, res.output
+    assert "no day above 12" not in res.stderr, res.stderr
+    assert load(model).features_.dayfirst_ is None
+    child = load(tmp_path / "W").features_
+    assert child.dayfirst_ is True  # the order NEW was read and trained in
+    starts = child.row_keys(df.iloc[:400])[1]
+    assert set(starts.month) == {2} and set(starts.day) == {5}
