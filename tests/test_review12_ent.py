@@ -90,12 +90,25 @@ def test_row_keys_before_a_fit_read_dates_in_the_order_given() -> None:
     assert EntityWindows("host", "when12a", dayfirst=False).row_times(df)[1].month.tolist() == [5, 6]
 
 
-def test_train_reads_the_normal_rows_dates_in_the_whole_files_order(tmp_path: Path) -> None:
+def test_train_reads_the_normal_rows_dates_in_the_whole_files_order(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # the attack row holds the only day above 12: train fitted day first, but read the normal
     # rows month first for its bucket counts and warnings ('no day above 12 tells ... read month
     # first'), and the buckets to leave out were cut in the order of the labelled rows alone
+    import hourglass._times as times_mod
+    import hourglass.cli.entity as ce
     from hourglass.cli import app
     from tests._cli import runner
+
+    monkeypatch.setattr(times_mod, "_WARNED", set())  # as in a fresh process: the warning is once a column
+    seen: dict[str, object] = {}
+    told = ce.warn_bucket_length
+
+    def spy(times: pd.DatetimeIndex, rows_per_bucket: np.ndarray, *args: object, **kw: object) -> None:
+        seen.update(times=times, sizes=rows_per_bucket)  # the times train counts its buckets on
+        told(times, rows_per_bucket, *args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ce, "warn_bucket_length", spy)
 
     rng = np.random.default_rng(3)
     t = pd.Timestamp("2026-02-05") + pd.to_timedelta(np.sort(rng.integers(0, 86_000, 400)), unit="s")
@@ -108,6 +121,11 @@ def test_train_reads_the_normal_rows_dates_in_the_whole_files_order(tmp_path: Pa
                               "normal", "-o", str(tmp_path / "M"), "--epochs", "1", "--hidden", "4,2"])
     assert res.exit_code == 0, res.output
     assert "no day above 12" not in res.stderr, res.stderr
+    times = seen["times"]
+    assert isinstance(times, pd.DatetimeIndex)
+    assert set(times.month) == {2} and set(times.day) == {5}  # 5 February, not 2 May
+    assert len(times) == 400 and int(np.sum(seen["sizes"])) == 400  # type: ignore[call-overload]
+    assert load(tmp_path / "M").features_.dayfirst_ is True
 
 
 def test_a_column_named_twice_is_aggregated_and_listed_once(tmp_path: Path) -> None:

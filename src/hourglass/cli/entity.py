@@ -391,7 +391,7 @@ def train_entity(data: Path, output: Path, *, entity_col: str, timestamp_col: st
 _LABEL, _ANOM = "\x00label", "\x00anomalous"
 
 
-def _in_chunks(pipe: Pipeline, chunks: Any, *, marks: bool = False,
+def _in_chunks(pipe: Pipeline, chunks: Any, *, marks: bool = False, source: object = "data",
                ) -> tuple[pd.DataFrame, np.ndarray, int] | None:
     """(keys, features, rows) of every (entity, bucket) of ``chunks``, holding only the rows of
     the buckets within :data:`CHUNK_LATENESS` of the newest time read (a bucket is aggregated once
@@ -400,7 +400,7 @@ def _in_chunks(pipe: Pipeline, chunks: Any, *, marks: bool = False,
     carry each row's label and anomaly mark in the hidden columns ``_LABEL`` and ``_ANOM``, and
     the keys get each bucket's ``y``, top anomalous ``label`` and ``mixed`` (:func:`_bucket_marks`).
     ``None`` too for numeric dates (``01/02/2026``) where the model keeps no date order: only the
-    whole file tells it."""
+    whole file tells it. Each ``None`` logs its reason, naming ``source``."""
     f = pipe.features_
     td = int(parse_bucket(f.bucket).value)
     late = max(int(pd.Timedelta(CHUNK_LATENESS).value), td)
@@ -422,22 +422,28 @@ def _in_chunks(pipe: Pipeline, chunks: Any, *, marks: bool = False,
         keys.append(k)
         feats.append(f.encode(agg))
 
+    from hourglass._times import _numeric_dates, _text
     from hourglass.features.entity import _read_times
 
     order = getattr(f, "dayfirst_", None)
+    td_bucket = parse_bucket(f.bucket)
     for chunk in chunks:
         if not len(chunk):
             continue
         if f.timestamp_col not in chunk.columns:
             f.row_keys(chunk)  # its error, as the whole read's
-        times, read_order = _read_times(chunk[f.timestamp_col], f.timestamp_col, order)
-        if order is None and read_order is not None:
+        col = chunk[f.timestamp_col]
+        if (order is None and not pd.api.types.is_numeric_dtype(col)
+                and _numeric_dates(_text(col.iloc[:100]))):
             # numeric dates (01/02/2026) and a model that knows no order: a chunk would be read
             # in the order its own dates tell (month first where none is above 12), another
-            # chunk in another; a whole read takes the file's
+            # chunk in another; a whole read takes the file's. The test is read_timestamps' (the
+            # first 100 values), and the chunks' first rows cover the file's
+            logger.info("%s: numeric dates and a model that keeps no date order: read whole", source)
             return None
-        t_ns = times.floor(parse_bucket(f.bucket)).as_unit("ns").asi8  # bucket starts
+        t_ns = _read_times(col, f.timestamp_col, order)[0].floor(td_bucket).as_unit("ns").asi8
         if closed_before is not None and int(t_ns.min()) < closed_before:
+            logger.info("%s: rows not in time order (within %s): read whole", source, CHUNK_LATENESS)
             return None
         n_rows += len(chunk)
         pending = chunk if pending is None else pd.concat([pending, chunk], ignore_index=True)
@@ -465,11 +471,13 @@ def _in_chunks(pipe: Pipeline, chunks: Any, *, marks: bool = False,
 def _read_in_chunks(pipe: Pipeline, data: Path, *, fmt: str, on_bad_rows: str, prepare: Any = None,
                     ) -> tuple[tuple[pd.DataFrame, np.ndarray, int] | None, ReadStats]:
     """:func:`_in_chunks` over DATA read in chunks, with its read counts; ``None`` (and fresh
-    counts) for a file to read whole: not time-ordered, JSON lines (whose chunks may lack fields
-    later rows have), a format without a chunked reader, or a bad value (the whole read names
-    its row in the file, not in a chunk). ``prepare``: a generator of chunks from chunks (with
-    the :data:`_LABEL`/:data:`_ANOM` columns: marked keys); its :class:`HourglassError` too
-    makes the file read whole, so that every error is the whole read's."""
+    counts) for a file to read whole: not time-ordered, numeric dates (``01/02/2026``) where
+    the model keeps no date order (only the whole file tells their order), JSON lines (whose
+    chunks may lack fields later rows have), a format without a chunked reader, or a bad value
+    (the whole read names its row in the file, not in a chunk). ``prepare``: a generator of
+    chunks from chunks (with the :data:`_LABEL`/:data:`_ANOM` columns: marked keys); its
+    :class:`HourglassError` too makes the file read whole, so that every error is the whole
+    read's."""
     from hourglass.cli.tables import rows_vary_in_columns
     from hourglass.ingest.tables import CHUNK_BYTES
 
@@ -480,9 +488,8 @@ def _read_in_chunks(pipe: Pipeline, data: Path, *, fmt: str, on_bad_rows: str, p
     try:
         chunks = spec.iter_chunks(data, on_bad_rows=on_bad_rows, stats=stats,
                                   chunk_bytes=SCORE_CHUNK_BYTES or CHUNK_BYTES)
-        done = _in_chunks(pipe, chunks if prepare is None else prepare(chunks), marks=prepare is not None)
-        if done is None:
-            logger.info("%s: rows not in time order (within %s): read whole", data, CHUNK_LATENESS)
+        done = _in_chunks(pipe, chunks if prepare is None else prepare(chunks), marks=prepare is not None,
+                          source=data)
     except HourglassError as exc:
         if isinstance(exc, _NoLabelColumn) or (prepare is None and not isinstance(exc, InputError)):
             raise
@@ -502,8 +509,10 @@ def score_entity(pipe: Pipeline, data: Path, output: Path, *, fmt: str, on_bad_r
     the order of their start, as ``stream`` closes them.
 
     A file in time order (within :data:`CHUNK_LATENESS`) is read in chunks, memory following
-    the buckets rather than the rows; other files, and JSON lines (whose chunks may lack fields
-    later rows have), are read whole. The scores are the same either way."""
+    the buckets rather than the rows; other files, JSON lines (whose chunks may lack fields
+    later rows have), and numeric dates (``01/02/2026``) where the model keeps no date order
+    (only the whole file tells their order), are read whole. The scores are the same either
+    way."""
     from hourglass.ingest.writers import chunk_writer
 
     done, stats = _read_in_chunks(pipe, data, fmt=fmt, on_bad_rows=on_bad_rows)

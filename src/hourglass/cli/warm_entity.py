@@ -4,6 +4,7 @@ and their scaling frozen), the detector trained further on the normal buckets, a
 
 from __future__ import annotations
 
+import copy
 import logging
 from pathlib import Path
 from typing import Any
@@ -62,12 +63,16 @@ def check_entity_options(parent: Any, parent_dir: Path, given: dict[str, Any]) -
 
 def _rows(path: Path, parent: Any, parent_dir: Path, *, label_col: str | None,
           normal: list[str] | None, fmt: str, on_bad_rows: str, stats: Any, what: str,
-          replayed: bool = False) -> tuple[Any, dict[str, Any]]:
+          replayed: bool = False, dayfirst: bool | None = None) -> tuple[Any, dict[str, Any]]:
     """The rows of ``path`` in the parent's normal buckets (a bucket holding a labelled attack
     row left out whole, as ``train`` does), checked against the parent's columns first; and
-    what was read (rows, label column, normal values, rows left out). ``replayed``
-    (``--replay-data``): ``--label-col`` names NEW's column; an OLD file without it (the
-    training file of a model trained without labels) is read as the parent's data."""
+    what was read (rows, label column, normal values, rows left out, and ``dayfirst``: the
+    order its numeric dates are read in). ``replayed`` (``--replay-data``): ``--label-col``
+    names NEW's column; an OLD file without it (the training file of a model trained without
+    labels) is read as the parent's data. A parent that keeps no date order reads numeric dates
+    (``01/02/2026``) in ``dayfirst``'s, else in the whole file's (as ``train`` does: the attack
+    rows left out may hold the only dates that tell it)."""
+    from hourglass._times import infer_dayfirst
     from hourglass.cli.entity import _read, normal_buckets
     from hourglass.cli.tables import skip_unreadable_times
 
@@ -94,6 +99,11 @@ def _rows(path: Path, parent: Any, parent_dir: Path, *, label_col: str | None,
         raise HourglassError(f"{what}: column(s) the model needs are missing: {', '.join(needed[:3])}"
                              f"{' ...' if len(needed) > 3 else ''}")
     n_rows = len(df)
+    if getattr(f, "dayfirst_", None) is None:  # else the fitted order, as the fit reads the rows
+        if dayfirst is None:
+            dayfirst = infer_dayfirst(df[f.timestamp_col], f.timestamp_col)
+        if dayfirst is not None:
+            f = _in_order(f, dayfirst)
     if label_col is None and parent.info.get("label_col"):  # a bad time's error before the warning
         f.row_keys(df)
     rows, left_out = normal_buckets(df, f, label_col, list(normal or []), path)
@@ -106,7 +116,18 @@ def _rows(path: Path, parent: Any, parent_dir: Path, *, label_col: str | None,
                                        "parent model's): every bucket is trained on as normal; give "
                                        "--label-col and --normal if the file holds labels"))
     return rows, {"label_col": label_col, "normal": list(normal or []), "rows": n_rows,
-                  "rows_trained": len(rows), "rows_left_out_with_attacks": left_out, "notes": notes}
+                  "rows_trained": len(rows), "rows_left_out_with_attacks": left_out, "notes": notes,
+                  "dayfirst": getattr(f, "dayfirst_", None)}
+
+
+def _in_order(features: Any, dayfirst: bool) -> Any:
+    """A copy of fitted ``features`` that reads numeric dates day first (``dayfirst``) or month
+    first."""
+    from hourglass.features.registry import features_from_dict
+
+    copy = features_from_dict(features.to_dict())
+    copy.dayfirst_ = dayfirst
+    return copy
 
 
 def warm_entity(data: Path, output: Path, parent: Any, parent_dir: Path, *, label_col: str | None,
@@ -137,8 +158,16 @@ def warm_entity(data: Path, output: Path, parent: Any, parent_dir: Path, *, labe
     if replay_data is not None:
         old_stats = ReadStats()
         old_rows, old_seen = _rows(replay_data, parent, parent_dir, stats=old_stats,
-                                   what=f"--replay-data {replay_data}", replayed=True, **reading)
+                                   what=f"--replay-data {replay_data}", replayed=True,
+                                   dayfirst=seen["dayfirst"], **reading)
         seen["notes"] += old_seen["notes"]
+        seen["dayfirst"] = old_seen["dayfirst"]  # NEW's order, else OLD's
+    if getattr(f, "dayfirst_", None) is None and seen["dayfirst"] is not None:
+        # a parent that keeps no date order: NEW's numeric dates read in the order of the whole
+        # file, as the normal buckets were cut, not in the one the normal rows alone tell
+        parent = copy.copy(parent)
+        parent.features_ = f = _in_order(f, seen["dayfirst"])
+    if replay_data is not None:
         n_new = len(pd.MultiIndex.from_arrays(f.row_keys(rows)).unique())
         codes = pd.MultiIndex.from_arrays(f.row_keys(old_rows)).factorize()[0]
         n_old = int(codes.max()) + 1
