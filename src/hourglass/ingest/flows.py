@@ -258,7 +258,7 @@ class ZeekSpec(DatasetSpec):
             types = {f: _ZEEK_TYPES.get(kinds.get(f, ""), pa.string()) for f in fields}
             chunks = iter_table(p, fmt="tsv", names=fields, skip_rows=n, on_bad_rows=on_bad_rows,
                                 chunk_bytes=chunk_bytes, stats=stats, null_values=nulls,
-                                quote=False, column_types=types, comment="#")
+                                quote=False, column_types=types, comment="#", used=used)
         else:
             raise InputError(f"{p}: not a Zeek log (expected '#separator'/'#fields' header lines "
                              "or JSON objects)")
