@@ -3,6 +3,7 @@ JSON is, files that are no UTF-8 text, and fields the model does not use."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -25,3 +26,44 @@ def test_zeek_column_the_caller_does_not_read_turns_to_text(tmp_path: Path) -> N
     assert sum(len(df) for df in spec.iter_chunks(p, chunk_bytes=1 << 15, used=used)) == 4000
     with pytest.raises(InputError, match="line 3004: column 'missed_bytes'"):  # read strictly
         list(spec.iter_chunks(p, chunk_bytes=1 << 15, used=used | {"missed_bytes"}))
+
+
+_OKTA_EVENT = {"published": "2026-01-05T08:00:00Z", "eventType": "user.session.start",
+               "actor": {"type": "User"}}
+
+
+@pytest.mark.parametrize("bom", [b"", b"\xef\xbb\xbf"])
+def test_pages_bad_json_names_its_column(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                         bom: bytes) -> None:
+    # a file of pages (one long JSON array a line) said 'line 2: not valid JSON (Expecting
+    # value)', not where on a line of hundreds of KB; the column counts the blocks read before
+    from hourglass.ingest import cloudtrail
+
+    monkeypatch.setattr(cloudtrail, "_BLOCK_BYTES", 256)
+    page = json.dumps([dict(_OKTA_EVENT, uuid=str(i)) for i in range(60)])
+    k = page.index(", {", 3000)
+    bad = page[:k] + ", }" + page[k + 2:]
+    with pytest.raises(json.JSONDecodeError) as want:
+        json.loads(bad)
+    p = tmp_path / "pages.json"
+    for text in (page + "\n" + bad + "\n", "\n" + bad, page + "\n  " + page + " " + bad):
+        p.write_bytes(bom + text.encode())
+        line = text[:text.index(bad)].count("\n") + 1
+        column = len(text[:text.index(bad)].rpartition("\n")[2]) + want.value.colno
+        with pytest.raises(InputError, match=rf"pages.json: not an Okta System Log: line {line}: not "
+                                             rf"valid JSON \({want.value.msg} at column {column}\)$"):
+            list(get_format("okta").iter_chunks(p))
+
+
+def test_cloudtrail_bad_json_names_its_column(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from hourglass.ingest import cloudtrail
+
+    monkeypatch.setattr(cloudtrail, "_BLOCK_BYTES", 64)
+    record = {"eventTime": "2026-01-05T08:00:00Z", "eventName": "GetObject", "eventSource": "s3"}
+    good = json.dumps({"Records": [record] * 20})
+    p = tmp_path / "trail.json"
+    p.write_text(good + "\n" + good + good.replace('"eventName"', '"eventName" x', 3))
+    column = len(good) + good.index('"eventName"') + 13  # (the x after the first one)
+    with pytest.raises(InputError, match=rf"line 2: not a CloudTrail file: not valid JSON "
+                                         rf"\(Expecting ':' delimiter at column {column}\)"):
+        list(get_format("cloudtrail").iter_chunks(p))

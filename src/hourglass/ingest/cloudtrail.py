@@ -124,7 +124,8 @@ _WHOLE_REST = 1 << 28
 
 
 class _BadJson(ValueError):
-    """A document of a ``{"Records": [...]}`` file that is no valid JSON, at ``line``."""
+    """A document of a ``{"Records": [...]}`` file that is no valid JSON, at ``line`` (the
+    ``problem`` naming the column on it where the parser stopped, as for JSON lines)."""
 
     def __init__(self, line: int, problem: str) -> None:
         super().__init__(f"line {line}: {problem}")
@@ -135,25 +136,35 @@ def _documents(fh: Any, block: int | None = None) -> Iterator[tuple[int, Any]]:
     """The JSON documents of a binary file, one after the other (CloudTrail's files joined into
     one, ``zcat *.json.gz``: each a ``{"Records": [...]}``, with or without a line break
     between), each with the line it starts on, read ``block`` bytes (:data:`_BLOCK_BYTES`) at a
-    time, so that memory holds one document, not the file. :class:`_BadJson` (naming the line)
-    where one is no valid JSON, ``UnicodeDecodeError`` where the bytes are no UTF-8.
+    time, so that memory holds one document, not the file. :class:`_BadJson` (naming the line
+    and the column on it) where one is no valid JSON, ``UnicodeDecodeError`` where the bytes are
+    no UTF-8.
 
     Examples
     --------
     >>> import io
     >>> list(_documents(io.BytesIO(b'{"Records": [1]}{"Records": [2]}\\n{"Records": []}'), block=5))
     [(1, {'Records': [1]}), (1, {'Records': [2]}), (2, {'Records': []})]
+    >>> list(_documents(io.BytesIO(b'[1]\\n[2] [3, x]'), block=5))
+    Traceback (most recent call last):
+    ...
+    hourglass.ingest.cloudtrail._BadJson: line 2: Expecting value at column 9
     """
     decoder = json.JSONDecoder()
     utf8 = codecs.getincrementaldecoder("utf-8-sig")()
     block = block or _BLOCK_BYTES
     text, at, eof, want = "", 0, False, block
     line, counted = 1, 0  # the line of text[counted]
+    column = 0  # the characters of its line before text[0]
 
     def line_at(pos: int) -> int:
         nonlocal line, counted
         line, counted = line + text.count("\n", counted, pos), pos
         return line
+
+    def column_at(pos: int) -> int:  # (1 the line's first character, as json counts)
+        newline = text.rfind("\n", 0, pos)
+        return pos - newline if newline >= 0 else column + pos + 1
 
     while True:
         at = _SPACE.match(text, at).end()  # type: ignore[union-attr]  # (\s* always matches)
@@ -166,7 +177,8 @@ def _documents(fh: Any, block: int | None = None) -> Iterator[tuple[int, Any]]:
                 # cut short by the block's end (the error at its last token), or no JSON at all
                 short = exc.pos >= len(text) - 8 or exc.msg.startswith("Unterminated string")
                 if eof or not short:
-                    raise _BadJson(line_at(exc.pos), exc.msg) from None
+                    raise _BadJson(line_at(exc.pos), f"{exc.msg.removesuffix(' at')} at column "
+                                                     f"{column_at(exc.pos)}") from None
             except RecursionError:  # arrays or objects ~1,000 deep (whole: the stack, not the block)
                 raise _BadJson(line_at(at), "JSON nested deeper than Python's parser reads") from None
             else:
@@ -181,7 +193,9 @@ def _documents(fh: Any, block: int | None = None) -> Iterator[tuple[int, Any]]:
         data = fh.read(want)
         eof = not data
         line_at(at)
-        text, at, counted = text[at:] + utf8.decode(data, final=eof), 0, 0
+        column = column_at(at) - 1
+        decoded = utf8.decode(data, final=eof)
+        text, at, counted = text[at:] + decoded, 0, 0
 
 
 def _rest_bytes(fh: Any) -> int | None:
