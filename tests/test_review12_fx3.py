@@ -67,3 +67,39 @@ def test_cloudtrail_bad_json_names_its_column(tmp_path: Path, monkeypatch: pytes
     with pytest.raises(InputError, match=rf"line 2: not a CloudTrail file: not valid JSON "
                                          rf"\(Expecting ':' delimiter at column {column}\)"):
         list(get_format("cloudtrail").iter_chunks(p))
+
+
+@pytest.mark.parametrize("lead", [b"", b"\xef\xbb\xbf"])
+def test_undecodable_byte_named_by_its_offset_in_the_file(tmp_path: Path, lead: bytes,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    # the position was the byte's within the block read (4 MiB), not the file's: a bad byte
+    # 6,000,016 bytes in was 'position 1805712'
+    from hourglass.ingest import cloudtrail
+
+    monkeypatch.setattr(cloudtrail, "_BLOCK_BYTES", 100)
+    # three-byte characters throughout: some split between blocks, left pending in the decoder
+    page = json.dumps([dict(_OKTA_EVENT, uuid=f"€{i}") for i in range(30)], ensure_ascii=False).encode()
+    p = tmp_path / "pages.json"
+    for fmt, data, said in (("okta", page, "undecodable bytes \\(not UTF-8: "),
+                            ("cloudtrail", b'{"Records": ' + page + b"}", "not valid JSON \\(")):
+        data = lead + data + b"\n" + data
+        bad = data.index(b'"user', len(data) // 2 + 900) + 2
+        p.write_bytes(data[:bad] + b"\xff" + data[bad + 1:])
+        with pytest.raises(InputError, match=rf"{said}'utf-8' codec can't decode byte 0xff in "
+                                             rf"position {bad}: invalid start byte\)"):
+            list(get_format(fmt).iter_chunks(p))
+        p.write_bytes(data[:bad] + b"\xc3(" + data[bad + 2:])
+        with pytest.raises(InputError, match=rf"{said}'utf-8' codec can't decode byte 0xc3 in "
+                                             rf"position {bad}: invalid continuation byte\)"):
+            list(get_format(fmt).iter_chunks(p))
+
+
+def test_documents_offset_of_a_bad_byte_after_a_split_character() -> None:
+    import io
+
+    from hourglass.ingest.cloudtrail import _documents
+
+    data = '["€€", "€"] ["'.encode() + b"\xff" + b'"]'
+    for block in (1, 2, 3, 5, 7, 64):
+        with pytest.raises(UnicodeDecodeError, match=f"in position {data.index(0xff)}:"):
+            list(_documents(io.BytesIO(data), block=block))

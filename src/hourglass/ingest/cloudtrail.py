@@ -132,13 +132,34 @@ class _BadJson(ValueError):
         self.line, self.problem = line, problem
 
 
+class _BadBytes(UnicodeDecodeError):
+    """Bytes that are no UTF-8, named by their offset ``at`` in the file (the decoder's own
+    position is within the block read).
+
+    Examples
+    --------
+    >>> str(_BadBytes(b"ab\\xff", 2, 3, 6000016, "invalid start byte"))
+    "'utf-8' codec can't decode byte 0xff in position 6000016: invalid start byte"
+    """
+
+    def __init__(self, data: bytes, start: int, end: int, at: int, reason: str) -> None:
+        super().__init__("utf-8", data, start, end, reason)
+        self.at = at
+
+    def __str__(self) -> str:
+        n = self.end - self.start
+        what = (f"byte 0x{self.object[self.start]:02x} in position {self.at}" if n == 1
+                else f"bytes in position {self.at}-{self.at + n - 1}")
+        return f"'{self.encoding}' codec can't decode {what}: {self.reason}"
+
+
 def _documents(fh: Any, block: int | None = None) -> Iterator[tuple[int, Any]]:
     """The JSON documents of a binary file, one after the other (CloudTrail's files joined into
     one, ``zcat *.json.gz``: each a ``{"Records": [...]}``, with or without a line break
     between), each with the line it starts on, read ``block`` bytes (:data:`_BLOCK_BYTES`) at a
     time, so that memory holds one document, not the file. :class:`_BadJson` (naming the line
-    and the column on it) where one is no valid JSON, ``UnicodeDecodeError`` where the bytes are
-    no UTF-8.
+    and the column on it) where one is no valid JSON, :class:`_BadBytes` (a
+    ``UnicodeDecodeError`` naming the byte's offset in the file) where the bytes are no UTF-8.
 
     Examples
     --------
@@ -155,7 +176,7 @@ def _documents(fh: Any, block: int | None = None) -> Iterator[tuple[int, Any]]:
     block = block or _BLOCK_BYTES
     text, at, eof, want = "", 0, False, block
     line, counted = 1, 0  # the line of text[counted]
-    column = 0  # the characters of its line before text[0]
+    column, read = 0, 0  # the characters of its line before text[0]; the bytes read
 
     def line_at(pos: int) -> int:
         nonlocal line, counted
@@ -192,9 +213,14 @@ def _documents(fh: Any, block: int | None = None) -> Iterator[tuple[int, Any]]:
             want = rest if rest is not None and rest <= _WHOLE_REST else 4 * want  # at once
         data = fh.read(want)
         eof = not data
+        read += len(data)
         line_at(at)
         column = column_at(at) - 1
-        decoded = utf8.decode(data, final=eof)
+        try:
+            decoded = utf8.decode(data, final=eof)
+        except UnicodeDecodeError as exc:  # (its object: the bytes up to the block's end)
+            offset = read - len(exc.object) + exc.start
+            raise _BadBytes(exc.object, exc.start, exc.end, offset, exc.reason) from None
         text, at, counted = text[at:] + decoded, 0, 0
 
 
