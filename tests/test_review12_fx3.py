@@ -3,6 +3,7 @@ JSON is, files that are no UTF-8 text, and fields the model does not use."""
 
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 
@@ -103,3 +104,28 @@ def test_documents_offset_of_a_bad_byte_after_a_split_character() -> None:
     for block in (1, 2, 3, 5, 7, 64):
         with pytest.raises(UnicodeDecodeError, match=f"in position {data.index(0xff)}:"):
             list(_documents(io.BytesIO(data), block=block))
+
+
+_CEF = "CEF:0|Acme|FW|1|100|conn|5|src=10.0.0.5 dpt=443\r\n" * 3
+
+
+@pytest.mark.parametrize("fmt", ["cef", "leef", "kv", "panos", "auditd"])
+def test_line_format_names_utf16_without_a_byte_order_mark(tmp_path: Path, fmt: str) -> None:
+    # said 'line 1: not a CEF record', and --on-bad-rows skip read no rows: only a byte-order
+    # mark was looked for
+    spec = get_format(fmt)
+    for encoding in ("utf-16-le", "utf-16-be"):
+        p = tmp_path / f"{encoding}.log"
+        p.write_bytes(_CEF.encode(encoding))
+        for on_bad_rows in ("error", "skip"):
+            with pytest.raises(InputError, match=r"binary data \(NUL bytes\).* \(a UTF-16 text file\? "
+                                                 "save it as UTF-8\\)$"):
+                list(spec.iter_chunks(p, on_bad_rows=on_bad_rows))
+
+
+def test_line_format_reads_a_log_with_a_stray_nul_byte(tmp_path: Path) -> None:
+    # a NUL byte or two in a text log is no UTF-16: the file is read
+    p = tmp_path / "fw.log"
+    p.write_bytes(_CEF.replace("443", "443 msg=a\x00b").encode())
+    df = get_format("cef").read(p)
+    assert list(df["dpt"]) == [443] * 3
