@@ -129,3 +129,19 @@ def test_line_format_reads_a_log_with_a_stray_nul_byte(tmp_path: Path) -> None:
     p.write_bytes(_CEF.replace("443", "443 msg=a\x00b").encode())
     df = get_format("cef").read(p)
     assert list(df["dpt"]) == [443] * 3
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "okta", "entra-signin", "gcp-audit", "k8s-audit", "cloudtrail",
+                                 "suricata-eve"])
+def test_json_formats_name_utf16_and_unnamed_gzip(tmp_path: Path, fmt: str) -> None:
+    # said 'line 1: undecodable bytes (not UTF-8)', and --on-bad-rows skip read no rows
+    spec = get_format(fmt)
+    for kind, text in (("lines", json.dumps(_OKTA_EVENT) + "\n"), ("page", json.dumps([_OKTA_EVENT]))):
+        u16, packed = tmp_path / f"{kind}16.json", tmp_path / f"{kind}gz.json"
+        u16.write_bytes(text.encode("utf-16"))
+        packed.write_bytes(gzip.compress(text.encode()))
+        for on_bad_rows in ("error", "skip"):
+            with pytest.raises(InputError, match=r"UTF-16 text; save it as UTF-8$"):
+                list(spec.iter_chunks(u16, on_bad_rows=on_bad_rows))
+            with pytest.raises(InputError, match=r"gzip-compressed data in a file not named \.gz"):
+                list(spec.iter_chunks(packed, on_bad_rows=on_bad_rows))

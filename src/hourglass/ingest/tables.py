@@ -997,6 +997,7 @@ def _header_spellings(names: Sequence[str]) -> dict[str, pa.Array]:
 def _iter_jsonl(path: Path, *, on_bad_rows: str, stats: ReadStats,
                 event: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
                 page: Callable[[Any], list[dict[str, Any]] | None] | None = None) -> Iterator[pd.DataFrame]:
+    check_log_text(path)  # UTF-16, gzip without .gz ...: said so, not 'line 1: undecodable bytes'
     try:
         yield from _iter_jsonl_lines(path, on_bad_rows=on_bad_rows, stats=stats, event=event, page=page)
     except READ_ERRORS as exc:
