@@ -145,3 +145,20 @@ def test_json_formats_name_utf16_and_unnamed_gzip(tmp_path: Path, fmt: str) -> N
                 list(spec.iter_chunks(u16, on_bad_rows=on_bad_rows))
             with pytest.raises(InputError, match=r"gzip-compressed data in a file not named \.gz"):
                 list(spec.iter_chunks(packed, on_bad_rows=on_bad_rows))
+
+
+def test_zeek_names_utf16_and_unnamed_gzip(tmp_path: Path) -> None:
+    # said 'not a Zeek log (expected '#separator'/'#fields' header lines or JSON objects)'
+    text = _ZEEK_HEADER + "1700000000.0\tC1\t10.0.0.1\t10.0.0.2\t443\t0\n"
+    spec = get_format("zeek-conn")
+    p = tmp_path / "conn.log"
+    p.write_text(text)
+    assert len(spec.read(p)) == 1
+    p.write_bytes(text.encode("utf-16"))
+    with pytest.raises(InputError, match=r"conn.log: UTF-16 text; save it as UTF-8$"):
+        list(spec.iter_chunks(p))
+    p.write_bytes(gzip.compress(text.encode()))
+    with pytest.raises(InputError, match=r"conn.log: gzip-compressed data in a file not named \.gz"):
+        list(spec.iter_chunks(p))
+    (tmp_path / "conn2.log.gz").write_bytes(gzip.compress(text.encode()))
+    assert len(spec.read(tmp_path / "conn2.log.gz")) == 1
