@@ -48,9 +48,9 @@ _SAID_DELIMITER: set[str] = set()  # files read with a sniffed delimiter, said o
 SEPARATOR_NAMES = {";": "semicolon", "\t": "tab", "|": "pipe", ",": "comma"}
 
 __all__ = ["BAD_ROWS", "CHUNK_BYTES", "LONE_SURROGATE", "MAX_LINE_BYTES", "READ_ERRORS", "SEPARATOR_NAMES",
-           "ReadStats", "check_log_text", "check_text", "dedupe_names", "first_json_object", "flat_record", "flatten_json",
-           "has_nested", "iter_table", "nested_note", "no_lone_surrogates", "open_text", "path_order",
-           "prefetch", "read_head", "sniff_delimiter", "utf8_text"]
+           "ReadStats", "check_log_text", "check_text", "dedupe_names", "first_json_object", "flat_record",
+           "flatten_json", "has_nested", "iter_table", "nested_note", "no_lone_surrogates", "open_text",
+           "path_order", "prefetch", "read_head", "sniff_delimiter", "utf8_text"]
 
 BAD_ROWS = ("error", "skip")
 CHUNK_BYTES = 16 << 20
