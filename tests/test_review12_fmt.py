@@ -73,8 +73,6 @@ def test_line_format_names_utf16_and_unnamed_gzip(tmp_path: Path, fmt: str) -> N
 def test_pages_come_out_a_chunk_at_a_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # a file of pages (one JSON array a line) was decoded whole and every event held before the
     # first chunk came out; now a chunk comes out as it fills, before the later pages are read
-
-
     from hourglass.ingest import jsondoc
 
     monkeypatch.setattr(jsondoc, "_CHUNK_RECORDS", 3)

@@ -50,9 +50,8 @@ from hourglass.ingest.tables import (
     MAX_LINE_BYTES,
     READ_ERRORS,
     ReadStats,
-    check_text,
+    check_log_text,
     open_text,
-    read_head,
 )
 
 __all__ = ["CEF", "CEF_HEADER", "CEF_ROLES", "LEEF", "LEEF_HEADER", "LEEF_ROLES", "looks_like_cef",
@@ -382,8 +381,6 @@ def _bounded_lines(fh: Any, limit: int = MAX_LINE_BYTES) -> Iterator[bytes | Non
 
 
 _RECORD_NOUNS = {"panos": "PAN-OS", "kv": "key=value", "auditd": "Linux audit"}
-# a file's first bytes that say it is no text log: .evtx, Parquet, gzip without .gz, UTF-16
-_NOT_TEXT = (b"ElfFile\x00", b"PAR1", b"\x1f\x8b", b"\xff\xfe", b"\xfe\xff")
 
 
 def record_noun(fmt: object) -> str:
@@ -410,9 +407,7 @@ class _LineSpec(DatasetSpec):
                     chunk_bytes: int = CHUNK_BYTES, stats: ReadStats | None = None,
                     used: Collection[str] | None = None) -> Iterator[pd.DataFrame]:
         p = check_path(path)
-        head = read_head(p, 8)
-        if head.startswith(_NOT_TEXT):  # UTF-16, gzip without .gz ...: said so, not 'not a CEF record'
-            check_text(p, head)
+        check_log_text(p)  # UTF-16, gzip without .gz ...: said so, not 'not a CEF record'
         rows: list[Any] = []
         size = 0
         events = self.events()  # records gathered into events (audit), or None: a row a line

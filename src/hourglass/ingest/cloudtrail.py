@@ -124,36 +124,68 @@ _WHOLE_REST = 1 << 28
 
 
 class _BadJson(ValueError):
-    """A document of a ``{"Records": [...]}`` file that is no valid JSON, at ``line``."""
+    """A document of a ``{"Records": [...]}`` file that is no valid JSON, at ``line`` (the
+    ``problem`` naming the column on it where the parser stopped, as for JSON lines)."""
 
     def __init__(self, line: int, problem: str) -> None:
         super().__init__(f"line {line}: {problem}")
         self.line, self.problem = line, problem
 
 
+class _BadBytes(UnicodeDecodeError):
+    """Bytes that are no UTF-8, named by their offset ``at`` in the file (the decoder's own
+    position is within the block read).
+
+    Examples
+    --------
+    >>> str(_BadBytes(b"ab\\xff", 2, 3, 6000016, "invalid start byte"))
+    "'utf-8' codec can't decode byte 0xff in position 6000016: invalid start byte"
+    """
+
+    def __init__(self, data: bytes, start: int, end: int, at: int, reason: str) -> None:
+        super().__init__("utf-8", data, start, end, reason)
+        self.at = at
+
+    def __str__(self) -> str:
+        n = self.end - self.start
+        what = (f"byte 0x{self.object[self.start]:02x} in position {self.at}" if n == 1
+                else f"bytes in position {self.at}-{self.at + n - 1}")
+        return f"'{self.encoding}' codec can't decode {what}: {self.reason}"
+
+
 def _documents(fh: Any, block: int | None = None) -> Iterator[tuple[int, Any]]:
     """The JSON documents of a binary file, one after the other (CloudTrail's files joined into
     one, ``zcat *.json.gz``: each a ``{"Records": [...]}``, with or without a line break
     between), each with the line it starts on, read ``block`` bytes (:data:`_BLOCK_BYTES`) at a
-    time, so that memory holds one document, not the file. :class:`_BadJson` (naming the line)
-    where one is no valid JSON, ``UnicodeDecodeError`` where the bytes are no UTF-8.
+    time, so that memory holds one document, not the file. :class:`_BadJson` (naming the line
+    and the column on it) where one is no valid JSON, :class:`_BadBytes` (a
+    ``UnicodeDecodeError`` naming the byte's offset in the file) where the bytes are no UTF-8.
 
     Examples
     --------
     >>> import io
     >>> list(_documents(io.BytesIO(b'{"Records": [1]}{"Records": [2]}\\n{"Records": []}'), block=5))
     [(1, {'Records': [1]}), (1, {'Records': [2]}), (2, {'Records': []})]
+    >>> list(_documents(io.BytesIO(b'[1]\\n[2] [3, x]'), block=5))
+    Traceback (most recent call last):
+    ...
+    hourglass.ingest.cloudtrail._BadJson: line 2: Expecting value at column 9
     """
     decoder = json.JSONDecoder()
     utf8 = codecs.getincrementaldecoder("utf-8-sig")()
     block = block or _BLOCK_BYTES
     text, at, eof, want = "", 0, False, block
     line, counted = 1, 0  # the line of text[counted]
+    column, read = 0, 0  # the characters of its line before text[0]; the bytes read
 
     def line_at(pos: int) -> int:
         nonlocal line, counted
         line, counted = line + text.count("\n", counted, pos), pos
         return line
+
+    def column_at(pos: int) -> int:  # (1 the line's first character, as json counts)
+        newline = text.rfind("\n", 0, pos)
+        return pos - newline if newline >= 0 else column + pos + 1
 
     while True:
         at = _SPACE.match(text, at).end()  # type: ignore[union-attr]  # (\s* always matches)
@@ -166,7 +198,8 @@ def _documents(fh: Any, block: int | None = None) -> Iterator[tuple[int, Any]]:
                 # cut short by the block's end (the error at its last token), or no JSON at all
                 short = exc.pos >= len(text) - 8 or exc.msg.startswith("Unterminated string")
                 if eof or not short:
-                    raise _BadJson(line_at(exc.pos), exc.msg) from None
+                    raise _BadJson(line_at(exc.pos), f"{exc.msg.removesuffix(' at')} at column "
+                                                     f"{column_at(exc.pos)}") from None
             except RecursionError:  # arrays or objects ~1,000 deep (whole: the stack, not the block)
                 raise _BadJson(line_at(at), "JSON nested deeper than Python's parser reads") from None
             else:
@@ -180,8 +213,15 @@ def _documents(fh: Any, block: int | None = None) -> Iterator[tuple[int, Any]]:
             want = rest if rest is not None and rest <= _WHOLE_REST else 4 * want  # at once
         data = fh.read(want)
         eof = not data
+        read += len(data)
         line_at(at)
-        text, at, counted = text[at:] + utf8.decode(data, final=eof), 0, 0
+        column = column_at(at) - 1
+        try:
+            decoded = utf8.decode(data, final=eof)
+        except UnicodeDecodeError as exc:  # (its object: the bytes up to the block's end)
+            offset = read - len(exc.object) + exc.start
+            raise _BadBytes(exc.object, exc.start, exc.end, offset, exc.reason) from None
+        text, at, counted = text[at:] + decoded, 0, 0
 
 
 def _rest_bytes(fh: Any) -> int | None:

@@ -38,7 +38,15 @@ from hourglass._limits import MAX_LINE_BYTES
 from hourglass.errors import InputError
 from hourglass.ingest.datasets import DatasetSpec, require_fields
 from hourglass.ingest.readers import check_path
-from hourglass.ingest.tables import CHUNK_BYTES, NULL_VALUES, ReadStats, iter_table, open_text, read_head
+from hourglass.ingest.tables import (
+    CHUNK_BYTES,
+    NULL_VALUES,
+    ReadStats,
+    check_log_text,
+    iter_table,
+    open_text,
+    read_head,
+)
 
 __all__ = ["AWS_VPC_FLOW", "CICFLOWMETER", "UNSW_NB15", "VPC_DEFAULT_FIELDS", "ZEEK_CONN", "ZeekSpec"]
 
@@ -250,6 +258,7 @@ class ZeekSpec(DatasetSpec):
                     chunk_bytes: int = CHUNK_BYTES, stats: ReadStats | None = None,
                     used: Collection[str] | None = None) -> Iterator[pd.DataFrame]:
         p = check_path(path)
+        check_log_text(p)  # UTF-16, gzip without .gz ...: said so, not 'not a Zeek log'
         head = read_head(p, 4096).removeprefix(_BOM)
         if head.lstrip().startswith(b"{"):
             chunks = iter_table(p, fmt="jsonl", on_bad_rows=on_bad_rows, stats=stats)
@@ -258,7 +267,7 @@ class ZeekSpec(DatasetSpec):
             types = {f: _ZEEK_TYPES.get(kinds.get(f, ""), pa.string()) for f in fields}
             chunks = iter_table(p, fmt="tsv", names=fields, skip_rows=n, on_bad_rows=on_bad_rows,
                                 chunk_bytes=chunk_bytes, stats=stats, null_values=nulls,
-                                quote=False, column_types=types, comment="#")
+                                quote=False, column_types=types, comment="#", used=used)
         else:
             raise InputError(f"{p}: not a Zeek log (expected '#separator'/'#fields' header lines "
                              "or JSON objects)")

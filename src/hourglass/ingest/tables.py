@@ -48,9 +48,9 @@ _SAID_DELIMITER: set[str] = set()  # files read with a sniffed delimiter, said o
 SEPARATOR_NAMES = {";": "semicolon", "\t": "tab", "|": "pipe", ",": "comma"}
 
 __all__ = ["BAD_ROWS", "CHUNK_BYTES", "LONE_SURROGATE", "MAX_LINE_BYTES", "READ_ERRORS", "SEPARATOR_NAMES",
-           "ReadStats", "check_text", "dedupe_names", "first_json_object", "flat_record", "flatten_json",
-           "has_nested", "iter_table", "nested_note", "no_lone_surrogates", "open_text", "path_order",
-           "prefetch", "read_head", "sniff_delimiter", "utf8_text"]
+           "ReadStats", "check_log_text", "check_text", "dedupe_names", "first_json_object", "flat_record",
+           "flatten_json", "has_nested", "iter_table", "nested_note", "no_lone_surrogates", "open_text",
+           "path_order", "prefetch", "read_head", "sniff_delimiter", "utf8_text"]
 
 BAD_ROWS = ("error", "skip")
 CHUNK_BYTES = 16 << 20
@@ -386,6 +386,38 @@ def check_text(path: str | os.PathLike[str], head: bytes) -> None:
     if b"\x00" in head[:8192] or _control_share(head[:8192]) > 0.05:
         raise InputError(f"{path}: binary data (NUL bytes), not a CSV/TSV/JSONL table or a text "
                          "log (a UTF-16 text file? save it as UTF-8)")
+
+
+# a file's first bytes that say it is no text log: .evtx, Parquet, gzip without .gz, UTF-16
+_NOT_TEXT = (b"ElfFile\x00", b"PAR1", b"\x1f\x8b", b"\xff\xfe", b"\xfe\xff")
+
+
+def check_log_text(path: Path) -> None:
+    """Raise :class:`InputError` when the file is surely no text: a binary format's signature,
+    gzip data in a file not named .gz, UTF-16 text (with a byte-order mark, or NUL bytes every
+    other byte without one), as :func:`check_text` says it. A reader of one format calls it
+    first, so such a file is named for what it is, not 'line 1: not a CEF record'; unlike
+    :func:`check_text`, a stray NUL byte in a text log does not refuse the file.
+
+    Examples
+    --------
+    >>> check_log_text(Path(__file__))  # (text: nothing said)
+    """
+    head = read_head(path, 1024)
+    if head.startswith(_NOT_TEXT) or _looks_utf16(head):
+        check_text(path, head)
+
+
+def _looks_utf16(head: bytes) -> bool:
+    """Whether ``head`` looks like UTF-16 text without a byte-order mark: most bytes at even (or
+    at odd) offsets NUL, the high bytes of ASCII characters (not a stray NUL in a text log).
+
+    Examples
+    --------
+    >>> _looks_utf16("CEF:0|Acme|FW".encode("utf-16-be")), _looks_utf16(b"CEF:0|Acme\\x00|FW|1|100")
+    (True, False)
+    """
+    return len(head) >= 4 and max(head[::2].count(0), head[1::2].count(0)) * 4 > len(head)
 
 
 def _control_share(head: bytes) -> float:
@@ -965,6 +997,7 @@ def _header_spellings(names: Sequence[str]) -> dict[str, pa.Array]:
 def _iter_jsonl(path: Path, *, on_bad_rows: str, stats: ReadStats,
                 event: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
                 page: Callable[[Any], list[dict[str, Any]] | None] | None = None) -> Iterator[pd.DataFrame]:
+    check_log_text(path)  # UTF-16, gzip without .gz ...: said so, not 'line 1: undecodable bytes'
     try:
         yield from _iter_jsonl_lines(path, on_bad_rows=on_bad_rows, stats=stats, event=event, page=page)
     except READ_ERRORS as exc:
