@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from hourglass.cli._common import refuse_format_drop
 from hourglass.errors import HourglassError, InputError
 from hourglass.features.tabular import TabularPreprocessor
 from hourglass.ingest import DatasetSpec, resolve_format
@@ -162,6 +163,7 @@ def preprocessor_for(df: pd.DataFrame, source: str, *, spec: DatasetSpec | None,
     silently keep the column the user meant to drop or recast), is an error naming the option.
     """
     TabularPreprocessor(roles=roles or None, scaler=scaler)._check_params()
+    refuse_format_drop(spec, categorical=categorical, roles=roles)  # attack_cat: never a feature
     names = [str(c) for c in df.columns]
     drop = [f for c in drop for f in (  # --drop agent: every field of the nested object agent
         [c] if c in names else [n for n in names if n.startswith(f"{c}.")] or [c])]
@@ -189,8 +191,5 @@ def preprocessor_for(df: pd.DataFrame, source: str, *, spec: DatasetSpec | None,
     wide = tuple(getattr(spec, "wide_objects", ()))  # a format's own wide objects (winlog): fields
     _warn_wide_objects([n for n in names if n not in dropped and n.split(".", 1)[0] not in wide], source)
     cats = [*categorical, *(c for c in (spec.categorical if spec else ()) if c not in (roles or {}))]
-    # nor does the format's own drop list keep out a column the user gives a role or --categorical
-    user_named = {*categorical, *(roles or {})}
-    fmt_drop = [c for c in (spec.drop if spec else ()) if c not in user_named]
-    return TabularPreprocessor(categorical=cats or None, drop=(*drop, *fmt_drop),
+    return TabularPreprocessor(categorical=cats or None, drop=(*drop, *(spec.drop if spec else ())),
                                roles=all_roles or None, scaler=scaler)

@@ -1,0 +1,52 @@
+"""Format drop columns, option clashes and refused refits of the feature builders."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from hourglass.cli import app
+from hourglass.errors import HourglassError
+
+runner = CliRunner()
+
+
+def _unsw(tmp_path: Path) -> Path:
+    rows = ["id,proto,service,state,sbytes,dbytes,attack_cat,label"]
+    rows += [f"{i},{'tcp' if i % 2 else 'udp'},-,FIN,{i * 3},{(i * 7) % 11},Normal,0" for i in range(1, 31)]
+    rows += ["31,tcp,-,FIN,5,1,Exploits,1"]
+    p = tmp_path / "unsw.csv"
+    p.write_text("\n".join(rows) + "\n")
+    return p
+
+
+@pytest.mark.parametrize("cmd", ["train", "inspect"])
+@pytest.mark.parametrize("opt", [["--categorical", "attack_cat"], ["--role", "attack_cat=categorical"]])
+def test_a_formats_drop_column_is_never_made_a_feature(tmp_path: Path, cmd: str, opt: list[str]) -> None:
+    # --categorical attack_cat made the attack category a feature: every attack lit attack_cat=<unseen>
+    data = _unsw(tmp_path)
+    extra = ["-o", str(tmp_path / "m")] if cmd == "train" else []
+    res = runner.invoke(app, [cmd, str(data), "--format", "unsw-nb15", *opt, *extra])
+    assert res.exit_code == 2, res.output
+    assert "attack_cat" in res.output and "never makes it a feature" in res.output
+    assert "Traceback" not in res.output and not (tmp_path / "m").exists()
+    ok = runner.invoke(app, ["inspect", str(data), "--format", "unsw-nb15", "--role", "attack_cat=drop"])
+    assert ok.exit_code == 0, ok.output
+
+
+def test_preprocessor_for_refuses_a_formats_drop_column() -> None:
+    from hourglass.cli._schema import preprocessor_for
+    from hourglass.ingest.formats import get_format
+
+    df = pd.DataFrame({"proto": ["tcp", "udp"] * 4, "service": ["-", "http"] * 4, "state": ["FIN"] * 8,
+                       "sbytes": np.arange(8.0), "attack_cat": ["Normal"] * 8})
+    with pytest.raises(HourglassError, match="--categorical attack_cat: the unsw-nb15 format never"):
+        preprocessor_for(df, "u.csv", spec=get_format("unsw-nb15"), categorical=["attack_cat"], drop=[],
+                         roles=None, scaler="minmax")
+    pre = preprocessor_for(df, "u.csv", spec=get_format("unsw-nb15"), categorical=[], drop=[],
+                           roles=None, scaler="minmax").fit(df)
+    assert not any(f.startswith("attack_cat") for f in pre.feature_names_)
