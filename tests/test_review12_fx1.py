@@ -50,3 +50,22 @@ def test_preprocessor_for_refuses_a_formats_drop_column() -> None:
     pre = preprocessor_for(df, "u.csv", spec=get_format("unsw-nb15"), categorical=[], drop=[],
                            roles=None, scaler="minmax").fit(df)
     assert not any(f.startswith("attack_cat") for f in pre.feature_names_)
+
+
+def _hosts() -> pd.DataFrame:
+    return pd.DataFrame({"host": ["a", "b"] * 20, "ts": pd.date_range("2024-01-01", periods=40, freq="17min"),
+                         "bytes": np.arange(40.0), "pkts": np.arange(40.0) % 7,
+                         "proto": ["t", "u", "v", "t"] * 10})
+
+
+@pytest.mark.parametrize("kw", [{"categorical": pd.Index(["proto"]), "numeric": ["bytes"]},
+                                {"numeric": pd.Index(["bytes", "pkts"]), "categorical": np.array(["proto"])},
+                                {"numeric": np.array(["bytes", "pkts"])}])
+def test_entity_windows_take_an_index_or_array_of_names(kw: dict[str, object]) -> None:
+    # pd.Index(['proto']) as categorical: 'The truth value of a Index is ambiguous'
+    from hourglass.features.entity import EntityWindows
+
+    ent = EntityWindows(entity_col="host", timestamp_col="ts", **kw).fit(_hosts())  # type: ignore[arg-type]
+    listed = EntityWindows(entity_col="host", timestamp_col="ts",
+                           **{k: list(v) for k, v in kw.items()}).fit(_hosts())  # type: ignore[call-overload]
+    assert ent.feature_names_ == listed.feature_names_ and ent.feature_names_
