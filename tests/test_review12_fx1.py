@@ -69,3 +69,43 @@ def test_entity_windows_take_an_index_or_array_of_names(kw: dict[str, object]) -
     listed = EntityWindows(entity_col="host", timestamp_col="ts",
                            **{k: list(v) for k, v in kw.items()}).fit(_hosts())  # type: ignore[call-overload]
     assert ent.feature_names_ == listed.feature_names_ and ent.feature_names_
+
+
+def test_a_refused_entity_refit_leaves_the_earlier_fit() -> None:
+    # a refit refused after columns_ and tabular_ were replaced: transform of good data then gave
+    # 'column(s) the model needs are missing: other' or NotFittedError
+    from hourglass.errors import InputError
+    from hourglass.features.entity import EntityWindows
+
+    good = _hosts()
+    ent = EntityWindows(entity_col="host", timestamp_col="ts", bucket="1h",
+                        numeric=["bytes", "pkts"]).fit(good)
+    X0, names = ent.transform(good), list(ent.feature_names_)
+    plain = EntityWindows(entity_col="host", timestamp_col="ts", bucket="1h").fit(good)
+    P0 = plain.transform(good)
+    bad = pd.DataFrame({"host": ["a"], "ts": [pd.Timestamp("2024-01-01")], "bytes": [1.0], "other": [5.0]})
+    for model, before in ((ent, X0), (plain, P0)):
+        with pytest.raises(InputError):
+            model.fit(bad)
+        np.testing.assert_allclose(model.transform(good), before)
+    assert ent.feature_names_ == names and ent.columns_ == ["host", "ts", "bytes", "pkts"]
+    fresh = EntityWindows(entity_col="host", timestamp_col="ts")
+    with pytest.raises(InputError):
+        fresh.fit(bad)
+    assert not hasattr(fresh, "feature_names_") and not hasattr(fresh, "tabular_")  # unfitted still
+
+
+def test_a_refused_pipeline_refit_leaves_the_earlier_fit() -> None:
+    # features_ was replaced before its fit: after a refused refit, predict raised NotFittedError
+    from hourglass import Pipeline
+    from hourglass.detectors import AutoEncoder
+    from hourglass.errors import InputError
+
+    rng = np.random.default_rng(0)
+    good = pd.DataFrame({"a": rng.normal(size=60), "b": rng.normal(size=60), "c": rng.choice(["x", "y"], 60)})
+    pipe = Pipeline(detector=AutoEncoder(hidden=(4,), epochs=1, verbose=0)).fit(good)
+    s0, info = pipe.score(good), dict(pipe.info)
+    with pytest.raises(InputError, match="no usable feature column"):
+        pipe.fit(pd.DataFrame({"a": [1.0, 1.0, 1.0]}))
+    np.testing.assert_allclose(pipe.score(good), s0)
+    assert pipe.info == info and len(pipe.predict(good)) == 60

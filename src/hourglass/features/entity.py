@@ -435,7 +435,20 @@ class EntityWindows:
         return num, cat
 
     def fit(self, df: pd.DataFrame) -> EntityWindows:
-        """Choose the columns, aggregate the training rows and fit the tabular preprocessing."""
+        """Choose the columns, aggregate the training rows and fit the tabular preprocessing.
+
+        A fit that fails leaves the features as they were (unfitted, or with their earlier fit),
+        not with part of each.
+        """
+        before = dict(self.__dict__)
+        try:
+            return self._fit(df)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(before)
+            raise
+
+    def _fit(self, df: pd.DataFrame) -> EntityWindows:
         self._check_params()
         assert self.entity_col is not None and self.timestamp_col is not None  # _check_params: text
         df = self._check_frame(df, "fit the entity features on")
