@@ -177,7 +177,11 @@ class Pipeline:
         before = {**self.__dict__, "info": dict(self.info)}
         try:
             return self._fit(df, y, X_val=X_val, y_val=y_val)
-        except BaseException:
+        except BaseException as exc:
+            # the step that failed, for a caller that maps a row number to its file: the features
+            # of the training rows, or (once detector_ is set) the detector and validation rows
+            new_detector = self.__dict__.get("detector_") is not before.get("detector_")
+            setattr(exc, "fit_stage", "detector" if new_detector else "features")  # noqa: B010
             self.__dict__.clear()
             self.__dict__.update(before)
             raise
