@@ -109,3 +109,62 @@ def test_a_refused_pipeline_refit_leaves_the_earlier_fit() -> None:
         pipe.fit(pd.DataFrame({"a": [1.0, 1.0, 1.0]}))
     np.testing.assert_allclose(pipe.score(good), s0)
     assert pipe.info == info and len(pipe.predict(good)) == 60
+
+
+@pytest.mark.parametrize("kw", [{"drop": ["x"], "roles": {"x": "numeric"}},
+                                {"drop": ["proto"], "categorical": ["proto"]},
+                                {"drop": ["proto"], "categorical": pd.Index(["proto"])}])
+def test_a_column_in_drop_and_given_another_role_is_refused(kw: dict[str, object]) -> None:
+    # the drop won without a word: drop=['x'] with roles={'x': 'numeric'} left x out
+    from hourglass.errors import InputError
+    from hourglass.features import TabularPreprocessor
+
+    df = pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0], "proto": ["a", "b", "a", "c"]})
+    with pytest.raises(InputError, match=r"column '(x|proto)' .*drop; give it one role"):
+        TabularPreprocessor(**kw).fit(df)  # type: ignore[arg-type]
+    TabularPreprocessor(drop=["x"], roles={"x": "drop"}).fit(df)  # the same role twice: fine
+
+
+@pytest.mark.parametrize("opt", [["--role", "x=numeric"], ["--categorical", "x"]])
+def test_cli_drop_and_another_role_of_a_column_is_refused(tmp_path: Path, opt: list[str]) -> None:
+    data = tmp_path / "t.csv"
+    data.write_text("x,proto,y\n" + "".join(f"{i}.5,{'ab'[i % 2]},{i % 3}\n" for i in range(12)))
+    for cmd in ("inspect", "train"):
+        extra = ["-o", str(tmp_path / "m")] if cmd == "train" else []
+        res = runner.invoke(app, [cmd, str(data), "--drop", "x", *opt, *extra])
+        assert res.exit_code == 2, res.output
+        assert f"--drop x and {opt[0]} {opt[1]}: give the column one role" in res.output
+        assert "Traceback" not in res.output and not (tmp_path / "m").exists()
+
+
+def _nsl_kdd(tmp_path: Path) -> Path:
+    from hourglass.ingest.datasets import get_dataset
+
+    cols = get_dataset("nsl-kdd").columns
+    assert cols is not None
+    rng = np.random.default_rng(1)
+    lines = []
+    for i in range(40):
+        row: dict[str, object] = {c: f"{rng.random():.3f}" for c in cols}
+        row.update(protocol_type=["tcp", "udp"][i % 2], service=["http", "ftp", "smtp"][i % 3],
+                   flag=["SF", "S0"][i % 2], label="normal" if i < 36 else "neptune", difficulty=20)
+        lines.append(",".join(str(row[c]) for c in cols))
+    p = tmp_path / "kdd.txt"
+    p.write_text("\n".join(lines) + "\n")
+    return p
+
+
+def test_cli_drop_of_a_formats_categorical_column_still_works(tmp_path: Path) -> None:
+    # --drop service with --format nsl-kdd (whose own categorical list has service): the format's
+    # categorical and the user's drop must not clash
+    data = _nsl_kdd(tmp_path)
+    res = runner.invoke(app, ["inspect", str(data), "--format", "nsl-kdd", "--drop", "service"])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["train", str(data), "--format", "nsl-kdd", "--drop", "service",
+                              "--model", "autoencoder", "--epochs", "1", "-o", str(tmp_path / "m")])
+    assert res.exit_code == 0, res.output
+    from hourglass.pipeline.artefact import load
+
+    pipe = load(tmp_path / "m")
+    assert not any(f.startswith("service") for f in pipe.features_.feature_names_)
+    assert any(f.startswith("flag") for f in pipe.features_.feature_names_)

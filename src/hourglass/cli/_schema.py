@@ -183,13 +183,22 @@ def preprocessor_for(df: pd.DataFrame, source: str, *, spec: DatasetSpec | None,
             given = f"{time_col}={(roles or {})[time_col]}" if opt == "--role" else time_col
             raise HourglassError(f"{opt} {given}: is the timestamp column, which is never a "
                                  "feature; leave it out")
-    # the user's --role or --categorical of a column overrides the format's own role for it
-    all_roles = {**{c: r for c, r in format_roles(spec, names).items() if c not in categorical},
-                 **(roles or {})}
+    user_dropped = set(drop)  # one role a column: --drop x --role x=numeric said nothing
+    for opt, cols in (("--categorical", categorical),
+                      ("--role", [c for c, r in (roles or {}).items() if r != "drop"])):
+        for c in cols:
+            if c in user_dropped:
+                given = f"{c}={(roles or {})[c]}" if opt == "--role" else c
+                raise HourglassError(f"--drop {c} and {opt} {given}: give the column one role; "
+                                     "leave one out")
+    # the user's --role, --categorical or --drop of a column overrides the format's own role for it
+    all_roles = {**{c: r for c, r in format_roles(spec, names).items()
+                    if c not in categorical and c not in user_dropped}, **(roles or {})}
     # columns --drop or the format leaves out (CloudTrail's requestParameters.*) make no warning
     dropped = set(drop) | {c for c, role in all_roles.items() if role == "drop"}
     wide = tuple(getattr(spec, "wide_objects", ()))  # a format's own wide objects (winlog): fields
     _warn_wide_objects([n for n in names if n not in dropped and n.split(".", 1)[0] not in wide], source)
-    cats = [*categorical, *(c for c in (spec.categorical if spec else ()) if c not in (roles or {}))]
+    cats = [*categorical, *(c for c in (spec.categorical if spec else ())
+                            if c not in (roles or {}) and c not in user_dropped)]
     return TabularPreprocessor(categorical=cats or None, drop=(*drop, *(spec.drop if spec else ())),
                                roles=all_roles or None, scaler=scaler)

@@ -417,6 +417,17 @@ class TabularPreprocessor:
         if clash is not None:
             raise InputError(f"roles: column {clash[0]!r} is given the role {clash[1]!r} and is among the "
                              "categorical columns; give it one role", param="roles")
+        # nor one in drop: the drop won without a word (drop=['x'], roles={'x': 'numeric'})
+        dropped = self._dropped()
+        clash = next(((str(c), r) for c, r in (self.roles or {}).items()
+                      if str(c) in dropped and r != "drop"), None)
+        if clash is not None:
+            raise InputError(f"roles: column {clash[0]!r} is given the role {clash[1]!r} and is in drop; "
+                             "give it one role", param="roles")
+        both = sorted(forced & dropped)
+        if both:
+            raise InputError(f"categorical: column {both[0]!r} is among the categorical columns and in "
+                             "drop; give it one role", param="categorical")
         for name in ("hash_buckets", "max_categories", "max_ports"):
             if int(getattr(self, name)) < 1:
                 raise InputError(f"{name} must be >= 1, got {getattr(self, name)}")
