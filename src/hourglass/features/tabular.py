@@ -292,10 +292,12 @@ class TabularPreprocessor:
         ``"none"``.
     drop
         Columns to ignore (identifiers, labels the caller did not remove, ...; ``None``: none).
+        A column here that is also in ``categorical`` is an ``InputError``.
     roles
         Role overrides, column → one of ``numeric``, ``categorical``, ``hash``, ``ip``, ``port``,
         ``drop``. Names absent from the data are ignored. A column named in ``categorical`` too
-        must not be given another role here (an ``InputError``).
+        must not be given another role here (an ``InputError``), nor one in ``drop`` a role
+        other than ``drop``.
     impute
         ``"median"``, ``"constant"`` (``fill_value``) or ``"error"`` (NaN/inf are an error).
     fill_value
