@@ -168,3 +168,23 @@ def test_cli_drop_of_a_formats_categorical_column_still_works(tmp_path: Path) ->
     pipe = load(tmp_path / "m")
     assert not any(f.startswith("service") for f in pipe.features_.feature_names_)
     assert any(f.startswith("flag") for f in pipe.features_.feature_names_)
+
+
+@pytest.mark.parametrize("refit", [False, True])
+def test_a_bad_cell_is_named_in_its_own_column_not_a_dropped_one(refit: bool) -> None:
+    # a lone surrogate in the dropped 'id' (row 1) and in 'proto' (row 5): the error named 'id'
+    import json
+
+    from hourglass.errors import InputError
+    from hourglass.features import TabularPreprocessor
+
+    lone = json.loads('"a\\ud800b"')
+    df = pd.DataFrame({"id": [f"x{i}" for i in range(60)], "proto": ["tcp", "udp"] * 30,
+                       "b": np.arange(60.0)}).astype({"id": object, "proto": object})
+    df.loc[0, "id"] = lone
+    df.loc[4, "proto"] = lone
+    pre = TabularPreprocessor(roles={"id": "drop"})
+    if refit:
+        pre.fit(df.assign(id="x", proto="tcp"))
+    with pytest.raises(InputError, match=r"column 'proto': .*row 5"):
+        pre.fit(df)

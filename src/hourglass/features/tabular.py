@@ -484,10 +484,14 @@ class TabularPreprocessor:
         try:
             return self._fit(df)
         except BaseException as exc:
+            # the columns this fit dropped (drop=, a 'drop' role given or inferred): not the cause
+            roles = self.__dict__.get("roles_")
+            skip = self._dropped() | ({c for c, r in roles.items() if r == "drop"}
+                                      if roles is not None and roles is not before.get("roles_") else set())
             self.__dict__.clear()
             self.__dict__.update(before)
             if isinstance(exc, CELL_ERRORS):
-                refuse_unhashable(df, exc, skip=self._dropped())
+                refuse_unhashable(df, exc, skip=skip)
             raise
 
     def _fit(self, df: pd.DataFrame) -> TabularPreprocessor:
