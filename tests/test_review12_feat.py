@@ -39,18 +39,19 @@ def test_a_user_role_overrides_the_formats_categorical_column() -> None:
 
 
 @pytest.mark.parametrize("given", [{"categorical": ["difficulty"]}, {"roles": {"difficulty": "numeric"}}])
-def test_a_user_role_or_categorical_overrides_the_formats_drop(given: dict[str, object]) -> None:
-    # NSL-KDD's format drops 'difficulty': '--categorical difficulty' or '--role difficulty=numeric'
-    # was ignored, the column silently left out
+def test_a_user_role_or_categorical_of_the_formats_drop_is_refused(given: dict[str, object]) -> None:
+    # NSL-KDD's format drops 'difficulty' (it goes with the label): '--categorical difficulty' or
+    # '--role difficulty=numeric' was silently ignored; it is refused, never made a feature
     from hourglass.cli._schema import preprocessor_for
+    from hourglass.errors import HourglassError
     from hourglass.ingest.datasets import get_dataset
 
     df = pd.DataFrame({"protocol_type": ["tcp", "udp", "tcp", "icmp"], "service": ["a", "b", "a", "c"],
                        "flag": ["SF", "S0", "SF", "SF"], "src_bytes": [1.0, 5.0, 9.0, 2.0],
                        "difficulty": [20, 21, 20, 19]})
     kw: dict = {"categorical": [], "roles": None, **given}
-    pre = preprocessor_for(df, "kdd.csv", spec=get_dataset("nsl-kdd"), drop=[], scaler="minmax", **kw).fit(df)
-    assert any(f.startswith("difficulty") for f in pre.feature_names_)
+    with pytest.raises(HourglassError, match=r"difficulty.*nsl-kdd format never makes it a feature"):
+        preprocessor_for(df, "kdd.csv", spec=get_dataset("nsl-kdd"), drop=[], scaler="minmax", **kw)
     plain = preprocessor_for(df, "kdd.csv", spec=get_dataset("nsl-kdd"), categorical=[], drop=[], roles=None,
                              scaler="minmax").fit(df)
     assert "difficulty" not in plain.columns_  # the format's drop, as before

@@ -392,10 +392,12 @@ def check_output_type(output: Path, option: str = "--output") -> None:
 def refuse_label_in_columns(label_col: str | None, *, categorical: Sequence[str] | None = None,
                             drop: Sequence[str] | None = None,
                             roles: dict[str, str] | None = None,
-                            timestamp_col: str | None = None) -> None:
+                            timestamp_col: str | None = None, spec: Any = None) -> None:
     """Refuse a column option that names the label column: the label is never a feature, so
     ``--categorical``/``--drop``/``--role``/``--timestamp-col`` on it would be a false "not in the
-    data" after reading, or silently do nothing.
+    data" after reading, or silently do nothing. With ``spec`` (a format), also refuse
+    ``--categorical`` or a ``--role`` other than ``drop`` of a column in the format's own drop list
+    (see :func:`refuse_format_drop`).
 
     Examples
     --------
@@ -416,6 +418,32 @@ def refuse_label_in_columns(label_col: str | None, *, categorical: Sequence[str]
             given = f"{label_col}={roles[label_col]}" if opt == "--role" and roles else label_col
             raise HourglassError(f"{opt} {given}: is the label column, which is never a feature; "
                                  "leave it out")  # named by --label-col or by the format
+    refuse_format_drop(spec, categorical=categorical, roles=roles)
+
+
+def refuse_format_drop(spec: Any, *, categorical: Sequence[str] | None = None,
+                       roles: dict[str, str] | None = None) -> None:
+    """Refuse ``--categorical`` or a ``--role`` (other than ``drop``) of a column the format
+    never makes a feature (its ``drop`` list: UNSW-NB15's ``attack_cat``, NSL-KDD's
+    ``difficulty``): they go with the label, and as a feature would give every attack away.
+
+    Examples
+    --------
+    >>> from hourglass.ingest.formats import get_format
+    >>> refuse_format_drop(get_format("unsw-nb15"), roles={"attack_cat": "drop"})
+    >>> refuse_format_drop(get_format("unsw-nb15"), categorical=["attack_cat"])
+    Traceback (most recent call last):
+    ...
+    hourglass.errors.HourglassError: --categorical attack_cat: the unsw-nb15 format never makes it ...
+    """
+    never = tuple(getattr(spec, "drop", None) or ())
+    for opt, names in (("--categorical", list(categorical or ())),
+                       ("--role", [c for c, r in (roles or {}).items() if r != "drop"])):
+        for name in names:
+            if name in never:
+                given = f"{name}={(roles or {})[name]}" if opt == "--role" else name
+                raise HourglassError(f"{opt} {given}: the {spec.name} format never makes it a feature "
+                                     "(metadata that goes with the label); leave it out")
 
 
 def refuse_kept_outputs(keep: Sequence[str] | None, outputs: set[str]) -> None:

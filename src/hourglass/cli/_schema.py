@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from hourglass.cli._common import refuse_format_drop
 from hourglass.errors import HourglassError, InputError
 from hourglass.features.tabular import TabularPreprocessor
 from hourglass.ingest import DatasetSpec, resolve_format
@@ -162,6 +163,7 @@ def preprocessor_for(df: pd.DataFrame, source: str, *, spec: DatasetSpec | None,
     silently keep the column the user meant to drop or recast), is an error naming the option.
     """
     TabularPreprocessor(roles=roles or None, scaler=scaler)._check_params()
+    refuse_format_drop(spec, categorical=categorical, roles=roles)  # attack_cat: never a feature
     names = [str(c) for c in df.columns]
     drop = [f for c in drop for f in (  # --drop agent: every field of the nested object agent
         [c] if c in names else [n for n in names if n.startswith(f"{c}.")] or [c])]
@@ -181,16 +183,22 @@ def preprocessor_for(df: pd.DataFrame, source: str, *, spec: DatasetSpec | None,
             given = f"{time_col}={(roles or {})[time_col]}" if opt == "--role" else time_col
             raise HourglassError(f"{opt} {given}: is the timestamp column, which is never a "
                                  "feature; leave it out")
-    # the user's --role or --categorical of a column overrides the format's own role for it
-    all_roles = {**{c: r for c, r in format_roles(spec, names).items() if c not in categorical},
-                 **(roles or {})}
+    user_dropped = set(drop)  # one role a column: --drop x --role x=numeric said nothing
+    for opt, cols in (("--categorical", categorical),
+                      ("--role", [c for c, r in (roles or {}).items() if r != "drop"])):
+        for c in cols:
+            if c in user_dropped:
+                given = f"{c}={(roles or {})[c]}" if opt == "--role" else c
+                raise HourglassError(f"--drop {c} and {opt} {given}: give the column one role; "
+                                     "leave one out")
+    # the user's --role, --categorical or --drop of a column overrides the format's own role for it
+    all_roles = {**{c: r for c, r in format_roles(spec, names).items()
+                    if c not in categorical and c not in user_dropped}, **(roles or {})}
     # columns --drop or the format leaves out (CloudTrail's requestParameters.*) make no warning
     dropped = set(drop) | {c for c, role in all_roles.items() if role == "drop"}
     wide = tuple(getattr(spec, "wide_objects", ()))  # a format's own wide objects (winlog): fields
     _warn_wide_objects([n for n in names if n not in dropped and n.split(".", 1)[0] not in wide], source)
-    cats = [*categorical, *(c for c in (spec.categorical if spec else ()) if c not in (roles or {}))]
-    # nor does the format's own drop list keep out a column the user gives a role or --categorical
-    user_named = {*categorical, *(roles or {})}
-    fmt_drop = [c for c in (spec.drop if spec else ()) if c not in user_named]
-    return TabularPreprocessor(categorical=cats or None, drop=(*drop, *fmt_drop),
+    cats = [*categorical, *(c for c in (spec.categorical if spec else ())
+                            if c not in (roles or {}) and c not in user_dropped)]
+    return TabularPreprocessor(categorical=cats or None, drop=(*drop, *(spec.drop if spec else ())),
                                roles=all_roles or None, scaler=scaler)

@@ -149,7 +149,7 @@ def inspect(
         spec, label_col, normal_values = resolve_spec(dataset, label_col, normal, fmt, data)
         # as train: the label is never a feature ('no column label' was false), read after this
         refuse_label_in_columns(label_col, categorical=categorical, drop=drop, roles=parse_roles(role),
-                                timestamp_col=timestamp_col)
+                                timestamp_col=timestamp_col, spec=spec)
         if label_col is not None:  # as train --entity-col refuses them: else a false 'no column'
             for opt, col in (("--entity-col", entity_col), *(("--aggregate", c) for c in aggregate or ()),
                              *(("--distinct", c) for c in distinct or ())):

@@ -227,7 +227,7 @@ def train_pipeline(
     try:
         pipe.fit(feats, X_val=X_val, y_val=y_val)
     except InputError as exc:  # a row number counts the rows trained on: tell the file's row
-        from_val = X_val is not None and hasattr(pipe, "detector_")  # scoring the carved rows
+        from_val = X_val is not None and getattr(exc, "fit_stage", None) == "detector"  # carved rows
         raise at_file_rows(exc, val_rows if from_val else rows) from None
     warn_label_as_feature(list(getattr(pipe.features_, "roles_", {})), label_col, source)
     held = float(getattr(detector, "validation_fraction", 0.0))

@@ -300,7 +300,7 @@ def train(
         refuse_normal_without_label(normal, label_col)
         roles = parse_roles(role)
         refuse_label_in_columns(label_col, categorical=categorical, drop=drop, roles=roles,
-                                timestamp_col=time_col)
+                                timestamp_col=time_col, spec=spec)
         cls = registry.get(model)
         params = model_params(cls, model, seed=seed, device=device, quiet=quiet, epochs=epochs,
                               batch_size=batch_size, lr=lr, hidden=hidden, extra=param or [])

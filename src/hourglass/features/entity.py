@@ -364,7 +364,8 @@ class EntityWindows:
             if not fitting and (hasattr(self, "feature_names_") or what == "group"):
                 read = {*getattr(self, "columns_", ()), self.entity_col, self.timestamp_col}
             elif self.numeric is not None or self.categorical is not None:
-                read = {*map(str, self.numeric or ()), *map(str, self.categorical or ()),
+                read = {*map(str, () if self.numeric is None else self.numeric),
+                        *map(str, () if self.categorical is None else self.categorical),
                         self.entity_col, self.timestamp_col}
             else:  # every column may be aggregated, but those dropped
                 dropped = {*map(str, () if self.drop is None else self.drop)}
@@ -393,8 +394,9 @@ class EntityWindows:
         keys = {self.entity_col, self.timestamp_col}
         if self.numeric is not None or self.categorical is not None:
             # a column named twice is one (aggregated once, listed once in the model's columns)
-            num = list(dict.fromkeys(str(c) for c in self.numeric or ()))
-            cat = list(dict.fromkeys(str(c) for c in self.categorical or ()))
+            # (a pd.Index or an array of names too: its truth value is an error)
+            num = list(dict.fromkeys(str(c) for c in (() if self.numeric is None else self.numeric)))
+            cat = list(dict.fromkeys(str(c) for c in (() if self.categorical is None else self.categorical)))
             for name, cols in (("numeric", num), ("categorical", cat)):
                 missing = [c for c in cols if c not in df.columns]
                 if missing:
@@ -433,7 +435,20 @@ class EntityWindows:
         return num, cat
 
     def fit(self, df: pd.DataFrame) -> EntityWindows:
-        """Choose the columns, aggregate the training rows and fit the tabular preprocessing."""
+        """Choose the columns, aggregate the training rows and fit the tabular preprocessing.
+
+        A fit that fails leaves the features as they were (unfitted, or with their earlier fit),
+        not with part of each.
+        """
+        before = dict(self.__dict__)
+        try:
+            return self._fit(df)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(before)
+            raise
+
+    def _fit(self, df: pd.DataFrame) -> EntityWindows:
         self._check_params()
         assert self.entity_col is not None and self.timestamp_col is not None  # _check_params: text
         df = self._check_frame(df, "fit the entity features on")
@@ -468,7 +483,7 @@ class EntityWindows:
         """A column of text named to be summed (``numeric``, the CLI's ``--aggregate``) is an
         error that says to count its values (``--distinct``) instead; a stray word in a column
         of numbers is left to :meth:`_numbers` (it names the row)."""
-        for c in map(str, self.numeric or ()):
+        for c in map(str, () if self.numeric is None else self.numeric):
             s = df[c]
             if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
                 continue

@@ -292,10 +292,12 @@ class TabularPreprocessor:
         ``"none"``.
     drop
         Columns to ignore (identifiers, labels the caller did not remove, ...; ``None``: none).
+        A column here that is also in ``categorical`` is an ``InputError``.
     roles
         Role overrides, column → one of ``numeric``, ``categorical``, ``hash``, ``ip``, ``port``,
         ``drop``. Names absent from the data are ignored. A column named in ``categorical`` too
-        must not be given another role here (an ``InputError``).
+        must not be given another role here (an ``InputError``), nor one in ``drop`` a role
+        other than ``drop``.
     impute
         ``"median"``, ``"constant"`` (``fill_value``) or ``"error"`` (NaN/inf are an error).
     fill_value
@@ -417,6 +419,17 @@ class TabularPreprocessor:
         if clash is not None:
             raise InputError(f"roles: column {clash[0]!r} is given the role {clash[1]!r} and is among the "
                              "categorical columns; give it one role", param="roles")
+        # nor one in drop: the drop won without a word (drop=['x'], roles={'x': 'numeric'})
+        dropped = self._dropped()
+        clash = next(((str(c), r) for c, r in (self.roles or {}).items()
+                      if str(c) in dropped and r != "drop"), None)
+        if clash is not None:
+            raise InputError(f"roles: column {clash[0]!r} is given the role {clash[1]!r} and is in drop; "
+                             "give it one role", param="roles")
+        both = sorted(forced & dropped)
+        if both:
+            raise InputError(f"categorical: column {both[0]!r} is among the categorical columns and in "
+                             "drop; give it one role", param="categorical")
         for name in ("hash_buckets", "max_categories", "max_ports"):
             if int(getattr(self, name)) < 1:
                 raise InputError(f"{name} must be >= 1, got {getattr(self, name)}")
@@ -471,10 +484,14 @@ class TabularPreprocessor:
         try:
             return self._fit(df)
         except BaseException as exc:
+            # the columns this fit dropped (drop=, a 'drop' role given or inferred): not the cause
+            roles = self.__dict__.get("roles_")
+            skip = self._dropped() | ({c for c, r in roles.items() if r == "drop"}
+                                      if roles is not None and roles is not before.get("roles_") else set())
             self.__dict__.clear()
             self.__dict__.update(before)
             if isinstance(exc, CELL_ERRORS):
-                refuse_unhashable(df, exc, skip=self._dropped())
+                refuse_unhashable(df, exc, skip=skip)
             raise
 
     def _fit(self, df: pd.DataFrame) -> TabularPreprocessor:

@@ -171,8 +171,23 @@ class Pipeline:
         validation set ``X_val``/``y_val`` (1 = anomaly) is given: then it is fitted on the scores
         of those rows (required for rules that need labels, such as best F1). Carve ``X_val``
         from the labelled training data, never from the data you evaluate on.
-        ``info["threshold_fit"]`` records which.
+        ``info["threshold_fit"]`` records which. A fit that fails leaves the pipeline as it was
+        (unfitted, or with its earlier fit), not with new features and the old detector.
         """
+        before = {**self.__dict__, "info": dict(self.info)}
+        try:
+            return self._fit(df, y, X_val=X_val, y_val=y_val)
+        except BaseException as exc:
+            # the step that failed, for a caller that maps a row number to its file: the features
+            # of the training rows, or (once detector_ is set) the detector and validation rows
+            new_detector = self.__dict__.get("detector_") is not before.get("detector_")
+            setattr(exc, "fit_stage", "detector" if new_detector else "features")  # noqa: B010
+            self.__dict__.clear()
+            self.__dict__.update(before)
+            raise
+
+    def _fit(self, df: pd.DataFrame, y: object | None, *, X_val: pd.DataFrame | None,
+             y_val: object | None) -> Pipeline:
         detector = self.detector if self.detector is not None else AutoEncoder()
         kind = detector.get_tags()["input"]
         if self.features is None and kind != "tabular":
