@@ -125,3 +125,22 @@ def test_group_to_ecs_of_an_untimed_group_keyed_by_the_time() -> None:
         assert doc["hourglass"]["timestamp_from"] == "scoring"
         assert doc["hourglass"]["group"] == {"src_ip": "10.0.0.5", "ts": "garbage"}
         assert "fields" not in doc["hourglass"]
+
+
+def test_inspect_entity_takes_only_the_typed_label_column_as_train_does(tmp_path: Path) -> None:
+    # the format's label (unsw-nb15: 'label') was taken as --label-col: inspect blamed an option
+    # never typed and refused --aggregate label, which train (--label-col not given) aggregates
+    data = tmp_path / "u.csv"
+    pd.DataFrame({"srcip": [f"10.0.0.{i % 3}" for i in range(60)],
+                  "stime": 1_421_927_414 + np.arange(60) * 30, "sbytes": np.arange(60) * 7,
+                  "attack_cat": "", "label": [i % 2 for i in range(60)]}).to_csv(data, index=False)
+    out = tmp_path / "i.json"
+    res = runner.invoke(app, ["inspect", str(data), "--entity-col", "srcip", "--aggregate", "label",
+                              "--json", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "--label-col" not in res.stderr
+    report = json.loads(out.read_text())
+    assert report["label_col"] is None
+    res = runner.invoke(app, ["inspect", str(data), "--entity-col", "srcip", "--aggregate", "label",
+                              "--label-col", "label"])
+    assert res.exit_code == 2 and "--label-col label: is also --aggregate label" in res.stderr
