@@ -144,3 +144,20 @@ def test_inspect_entity_takes_only_the_typed_label_column_as_train_does(tmp_path
     res = runner.invoke(app, ["inspect", str(data), "--entity-col", "srcip", "--aggregate", "label",
                               "--label-col", "label"])
     assert res.exit_code == 2 and "--label-col label: is also --aggregate label" in res.stderr
+
+
+def test_a_replaced_databases_side_file_that_cannot_be_removed_is_one_line(
+        files: dict[str, Path], tmp_path: Path) -> None:
+    # a -wal that is a folder (or not ours to remove) was a traceback (IsADirectoryError)
+    from hourglass.errors import InputError
+    from hourglass.ingest import atomic_output
+
+    out = tmp_path / "o.db"
+    (tmp_path / "o.db-wal").mkdir()
+    with pytest.raises(InputError, match=r"o\.db-wal: cannot remove the replaced database's -wal "
+                                         r"file \(Is a directory\); remove it, or write elsewhere"):
+        with atomic_output(out) as tmp:
+            tmp.write_text("x")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["o.db-wal"]  # no output, no temp file
+    _refused(["score", str(files["model"]), str(files["csv"]), "-o", str(out), "-q",
+              "--on-bad-rows", "skip"], "o.db-wal: cannot remove the replaced database's -wal", out)
