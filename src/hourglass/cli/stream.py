@@ -1143,6 +1143,7 @@ def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping:
         drift.summary()
 
     tick = None if idle_timeout is None else min(max(idle_timeout / 4, 0.05), 1.0)
+    ecs_time = grouping.ecs_time_field  # windows of rows: the ECS event time of a flagged row
     with stream_guard(sink, output, summary, lambda: bool(n_rows or bad)):
         try:
             for lines_batch in _ended(LineBatcher(read, batch, max_delay, idle_tick=tick), events):
@@ -1198,7 +1199,6 @@ def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping:
                                                      f"{lines[i]}")  # the rows before it counted
                             rows, lines = rows[:i], lines[:i]
                             break
-                        ecs_time = grouping.ecs_time_field  # (windows of rows: the ECS event time)
                         if ecs_time is not None and not grouping.ecs_time_reads(
                                 row.get(ecs_time), f"line {lines[i]}"):  # the stream stops here
                             problem = HourglassError(f"{where} line {lines[i]}: field {ecs_time!r}: "
