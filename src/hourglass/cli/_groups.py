@@ -14,7 +14,13 @@ import pandas as pd
 
 from hourglass.errors import HourglassError, InputError
 from hourglass.ingest.tables import nested_note
-from hourglass.serve.grouping import AlertGroups, group_to_ecs, parse_group_by, parse_group_window
+from hourglass.serve.grouping import (
+    AlertGroups,
+    _reads_as_time,
+    group_to_ecs,
+    parse_group_by,
+    parse_group_window,
+)
 
 __all__ = ["NO_TIME", "Grouping", "check_group_options", "group_window_of"]
 
@@ -99,13 +105,18 @@ class Grouping:
     dayfirst: bool | None = None  # numeric dates in the model's training order (its time column)
     untimed_rows: int = 0  # rows without a readable time (--on-bad-rows skip)
     first_untimed: tuple[str, Any] = ("", None)  # the first: "data row N" (or "line N"), value
+    skip: bool = False  # --on-bad-rows skip
+    ecs_untimed: int = 0  # flagged rows whose ECS time does not read (windows of rows, skip)
+    first_ecs_untimed: tuple[str, Any] = ("", None)  # the first: "data row N" (or "line N"), value
 
     @classmethod
     def from_options(cls, group_by: str, group_window: str | None, time_col: str | None, *,
                      ordered: bool, max_groups: int | None = None, keep: Sequence[str] = (),
-                     rule: Any = None, info: dict[str, Any] | None = None) -> Grouping:
+                     rule: Any = None, info: dict[str, Any] | None = None,
+                     skip: bool = False) -> Grouping:
         """Parse the options; a time window needs a time column (``info``: the model's, whose
-        time column's numeric dates are read in its training order)."""
+        time column's numeric dates are read in its training order); ``skip``: ``--on-bad-rows
+        skip``."""
         keys = parse_group_by(group_by)
         window = group_window_of(group_window, time_col)
         if window[0] == "rows":
@@ -115,7 +126,36 @@ class Grouping:
             ("10m" if window[0] == "time" else "10000")
         info = info or {}
         dayfirst = info.get("time_dayfirst") if time_col == info.get("time_col") else None
-        return cls(keys, window, time_col, groups, tuple(keep), rule, text, dayfirst)
+        return cls(keys, window, time_col, groups, tuple(keep), rule, text, dayfirst, skip=skip)
+
+    @property
+    def ecs_time_field(self) -> str | None:
+        """The model's time column when an ECS document of a window of rows takes its event
+        time from its top row's value of it (kept, or a key), else ``None``: a flagged row's
+        value is checked by :meth:`ecs_time_reads`."""
+        field = getattr(self.rule, "time_field", None) if self.window[0] == "rows" else None
+        return field if field and (field in self.keys or field in self.kept) else None
+
+    def ecs_time_reads(self, value: Any, place: str) -> bool:
+        """Whether a flagged row's value of :attr:`ecs_time_field` reads as a time; with
+        ``skip`` one that does not is counted (its alert takes the scoring time) and ``True``."""
+        if _reads_as_time(value, self.rule):
+            return True
+        if not self.skip:
+            return False
+        if not self.ecs_untimed:
+            self.first_ecs_untimed = (place, value)
+        self.ecs_untimed += 1
+        return True
+
+    def ecs_time_note(self, where: str) -> str | None:
+        """The warning of the flagged rows counted by :meth:`ecs_time_reads`, or ``None``."""
+        if not self.ecs_untimed:
+            return None
+        place, value = self.first_ecs_untimed
+        return (f"{where}: column {self.ecs_time_field!r}: {self.ecs_untimed:,} flagged row(s) "
+                f"without a readable time (first: {place}, {value!r}); a grouped alert whose "
+                "highest-scoring row is one of them carries the scoring time")
 
     def with_keys(self, df: pd.DataFrame, where: str, *, lenient: bool = False) -> pd.DataFrame:
         """``df`` with its key columns. With ``lenient`` (JSON lines, whose rows each have their

@@ -150,11 +150,11 @@ def inspect(
         # as train: the label is never a feature ('no column label' was false), read after this
         refuse_label_in_columns(label_col, categorical=categorical, drop=drop, roles=parse_roles(role),
                                 timestamp_col=timestamp_col, spec=spec)
-        if label_col is not None:  # as train --entity-col refuses them: else a false 'no column'
+        if typed_label is not None:  # as train --entity-col refuses them: else a false 'no column'
             for opt, col in (("--entity-col", entity_col), *(("--aggregate", c) for c in aggregate or ()),
                              *(("--distinct", c) for c in distinct or ())):
-                if col == label_col:
-                    raise HourglassError(f"--label-col {label_col}: is also {opt} {col}; the label "
+                if col == typed_label:  # (the format's label: train aggregates it, as told)
+                    raise HourglassError(f"--label-col {typed_label}: is also {opt} {col}; the label "
                                          "column marks each row normal or not and is not a feature")
         refuse_normal_without_label(normal, label_col)  # as train: it was ignored, the label a feature
         stats = ReadStats()
@@ -204,7 +204,8 @@ def inspect(
             report_skipped(stats, data)
             # the rows read above (as train reads them): never the whole file again, which held
             # all of it in memory whatever --rows said
-            _inspect_entity(df, spec, data, label_col=label_col, normal_values=normal_values,
+            _inspect_entity(df, spec, data, label_col=typed_label,  # as train: only --label-col
+                            normal_values=normal_values if typed_label else [],
                             entity_col=entity_col, timestamp_col=timestamp_col, bucket=bucket or "5min",
                             aggregate=aggregate, distinct=distinct, drop=drop or [],
                             roles=parse_roles(role), scaler=scaler, json_out=json_out,

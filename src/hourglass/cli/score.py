@@ -309,7 +309,9 @@ def _score_grouped(pipe: Any, data: Path, output: Path, spec: Any, stats: Any, k
 
     time_col = timestamp_col or pipe.info.get("time_col")
     grouping = Grouping.from_options(group_by, group_window, time_col, ordered=True,
-                                     keep=keep or (), rule=rule, info=pipe.info)
+                                     keep=keep or (), rule=rule, info=pipe.info,
+                                     skip=on_bad_rows == "skip")
+    ecs_time = grouping.ecs_time_field  # windows of rows: the ECS event time of a flagged row
     columns = (alert_columns("table", ecs=True) if rule is not None else
                alert_columns("group", keep=list(dict.fromkeys([*grouping.keys, *(keep or [])]))))
     n_rows = flagged = 0
@@ -328,6 +330,11 @@ def _score_grouped(pipe: Any, data: Path, output: Path, spec: Any, stats: Any, k
             idx = np.flatnonzero(flags == 1)
             flagged += len(idx)
             keys = list(zip(*(df[c].to_numpy()[idx] for c in grouping.keys), strict=True))
+            if ecs_time is not None:  # one that does not read stops the run, as without --group-by
+                for i, value in zip(idx, df[ecs_time].to_numpy()[idx], strict=True):
+                    if not grouping.ecs_time_reads(value, f"data row {n_rows + int(i) + 1}"):
+                        raise HourglassError(f"{data}: column {ecs_time!r}: data row "
+                                             f"{n_rows + int(i) + 1} is not a timestamp ({value!r})")
             alerts = [{"row": n_rows + int(i), "score": float(s), "severity": str(v),
                        "calibrated": float(c)} for i, s, v, c in zip(
                           idx, result["score"].to_numpy()[idx], result["severity"].to_numpy()[idx],
@@ -348,8 +355,8 @@ def _score_grouped(pipe: Any, data: Path, output: Path, spec: Any, stats: Any, k
             silencer.check()
         grouping.check_seen(str(data))
         writer.write(grouping.render(grouping.groups.close()))
-    note = grouping.untimed_note(str(data))
-    if note:
-        logging.getLogger("hourglass").warning("%s", note)
+    for note in (grouping.untimed_note(str(data)), grouping.ecs_time_note(str(data))):
+        if note:
+            logging.getLogger("hourglass").warning("%s", note)
     return (f"scored {n_rows} rows ({spec.name if spec else 'table'}), {flagged} flagged"
             f"{f', {silencer.text()}' if silencer is not None else ''}; " + grouping.summary())

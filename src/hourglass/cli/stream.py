@@ -996,7 +996,7 @@ def stream(
             grouping = Grouping.from_options(
                 group_by, group_window, timestamp_col or scorer.pipeline.info.get("time_col"),
                 ordered=False, max_groups=max_groups, keep=keep or (), rule=rule,
-                info=scorer.pipeline.info)
+                info=scorer.pipeline.info, skip=on_bad_rows == "skip")
         return _run_grouped(scorer, read, sink, grouping, where=where, batch=batch,
                             max_delay=max_delay_ms / 1000, on_bad_rows=on_bad_rows, output=output,
                             explain=explain, keep=keep, adapt=adapt, drift=drift,
@@ -1131,9 +1131,9 @@ def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping:
 
     def summary() -> None:
         took = time.perf_counter() - start
-        note = grouping.untimed_note(where)
-        if note:  # (as score says it)
-            logging.getLogger("hourglass").warning("%s", note)
+        for note in (grouping.untimed_note(where), grouping.ecs_time_note(where)):
+            if note:  # (as score says it)
+                logging.getLogger("hourglass").warning("%s", note)
         skipped = f", {skipped_lines_text(bad)}" if bad else ""
         silenced = f", {silencer.text()}" if silencer is not None else ""
         moved = f"; threshold {first_value:.6g} -> {float(threshold.value_):.6g} (--adapt)" if adapt else ""
@@ -1143,6 +1143,7 @@ def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping:
         drift.summary()
 
     tick = None if idle_timeout is None else min(max(idle_timeout / 4, 0.05), 1.0)
+    ecs_time = grouping.ecs_time_field  # windows of rows: the ECS event time of a flagged row
     with stream_guard(sink, output, summary, lambda: bool(n_rows or bad)):
         try:
             for lines_batch in _ended(LineBatcher(read, batch, max_delay, idle_tick=tick), events):
@@ -1196,6 +1197,13 @@ def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping:
                         if absent is not None and not scorer.sparse_fields:  # the stream stops here,
                             problem = HourglassError(f"--keep: no field {absent!r} on {where} line "
                                                      f"{lines[i]}")  # the rows before it counted
+                            rows, lines = rows[:i], lines[:i]
+                            break
+                        if ecs_time is not None and not grouping.ecs_time_reads(
+                                row.get(ecs_time), f"line {lines[i]}"):  # the stream stops here
+                            problem = HourglassError(f"{where} line {lines[i]}: field {ecs_time!r}: "
+                                                     f"cannot read {row.get(ecs_time)!r} as a time (epoch "
+                                                     "seconds or an ISO-8601 date-time expected)")
                             rows, lines = rows[:i], lines[:i]
                             break
                         alert.update({c: row.get(c) for c in keep or []})

@@ -320,8 +320,13 @@ def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
         yield tmp_path
         if is_sqlite(target):  # the journal of the database replaced (a stream killed, a reader
             for side in ("-wal", "-shm", "-journal"):  # open) would be replayed into the new one
-                with contextlib.suppress(FileNotFoundError):
+                try:
                     os.unlink(f"{target}{side}")
+                except FileNotFoundError:
+                    pass
+                except OSError as exc:  # (not an OSError: the one below would pass it on as raw)
+                    raise InputError(f"{target}{side}: cannot remove the replaced database's {side} "
+                                     f"file ({exc.strerror}); remove it, or write elsewhere") from None
         os.replace(tmp_path, target)
     except OSError as exc:
         if str(tmp_path) not in (str(exc.filename), str(exc.filename2)):

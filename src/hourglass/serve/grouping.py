@@ -351,12 +351,14 @@ score 4.2 > threshold 1.5, critical)'
     alert = {k: v for k, v in group.items() if k not in fields}
     alert["score"], alert["calibrated"] = group["max_score"], group.get("max_calibrated")
     # a row without a readable time (--on-bad-rows skip): the scoring time, not its kept value;
-    # likewise a kept time of windows of rows (no time read) that is none (empty, unreadable)
+    # likewise a kept (or key) time of windows of rows (no time read) that is none (empty,
+    # unreadable; the commands stop at one without --on-bad-rows skip)
     untimed = "window_start" in group and group["window_start"] is None
     raw = None
-    if group.get("first_time") is None and rule.time_field in fields and rule.time_field not in keys:
+    if group.get("first_time") is None and rule.time_field in fields:
         if untimed or not _reads_as_time(fields[rule.time_field], rule):
-            raw = fields.pop(rule.time_field)
+            value = fields.pop(rule.time_field)  # a key's stays under hourglass.group
+            raw = value if rule.time_field not in keys else None
     elif group.get("first_time") is not None and rule.time_field in kept and rule.time_field not in keys:
         raw = fields.get(rule.time_field)  # the top row's (--keep): @timestamp is the first time
     doc = to_ecs(alert, rule, fields=fields, timestamp=group.get("first_time"), now=now)
