@@ -132,7 +132,7 @@ def test_line_format_reads_a_log_with_a_stray_nul_byte(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("fmt", ["jsonl", "okta", "entra-signin", "gcp-audit", "k8s-audit", "cloudtrail",
-                                 "suricata-eve"])
+                                 "suricata-eve", "winlogbeat"])
 def test_json_formats_name_utf16_and_unnamed_gzip(tmp_path: Path, fmt: str) -> None:
     # said 'line 1: undecodable bytes (not UTF-8)', and --on-bad-rows skip read no rows
     spec = get_format(fmt)
@@ -162,3 +162,23 @@ def test_zeek_names_utf16_and_unnamed_gzip(tmp_path: Path) -> None:
         list(spec.iter_chunks(p))
     (tmp_path / "conn2.log.gz").write_bytes(gzip.compress(text.encode()))
     assert len(spec.read(tmp_path / "conn2.log.gz")) == 1
+
+
+@pytest.mark.parametrize("fmt", ["okta", "entra-signin", "gcp-audit", "k8s-audit"])
+def test_a_page_in_utf16_without_a_byte_order_mark_is_named(tmp_path: Path, fmt: str) -> None:
+    # '[\x00' starts a page: read as one, it said 'line 1: not valid JSON (Expecting value ...)'
+    p = tmp_path / "page.json"
+    p.write_bytes(json.dumps([_OKTA_EVENT]).encode("utf-16-le"))
+    with pytest.raises(InputError, match=r"\(a UTF-16 text file\? save it as UTF-8\)$"):
+        list(get_format(fmt).iter_chunks(p, on_bad_rows="skip"))
+
+
+def test_a_log_that_starts_with_a_run_of_nul_bytes_is_still_read(tmp_path: Path) -> None:
+    # a log truncated under a writer that kept its offset (logrotate copytruncate) starts with
+    # NULs at every position: no UTF-16, and the lines after them are read as before
+    p = tmp_path / "rotated.log"
+    p.write_bytes(bytes(4096) + (_CEF * 10).encode())
+    assert len(get_format("cef").read(p, on_bad_rows="skip")) == 30
+    q = tmp_path / "rotated.jsonl"
+    q.write_bytes(bytes(600) + b"\n" + (json.dumps({"a": 1}) + "\n").encode() * 5)
+    assert len(get_format("jsonl").read(q, on_bad_rows="skip")) == 5

@@ -39,6 +39,7 @@ from hourglass.ingest.tables import (
     READ_ERRORS,
     ReadStats,
     _records_frame,
+    check_log_text,
     first_json_object,
     flatten_json,
     iter_table,
@@ -262,6 +263,7 @@ class JsonEventsSpec(DatasetSpec):
                     chunk_bytes: int = CHUNK_BYTES, stats: ReadStats | None = None,
                     used: Collection[str] | None = None) -> Iterator[pd.DataFrame]:
         p = check_path(path)
+        check_log_text(p)  # UTF-16 (a page's '[\x00' too), gzip without .gz ...: said so
         head = read_head(p, 4096)
         page = document_start(head, self.wrappers, self.lead) is not None
         pretty = not page and pretty_object(head)

@@ -27,7 +27,7 @@ from hourglass.errors import InputError
 from hourglass.ingest.datasets import DatasetSpec
 from hourglass.ingest.evtx import EVTX_ROLES, ROW_ONLY_ROLES
 from hourglass.ingest.readers import check_path
-from hourglass.ingest.tables import CHUNK_BYTES, ReadStats, read_head
+from hourglass.ingest.tables import CHUNK_BYTES, ReadStats, check_log_text, read_head
 
 __all__ = ["WINLOGBEAT", "WINLOGBEAT_ROLES", "WINLOGBEAT_ROW_ONLY", "WinlogbeatSpec",
            "looks_like_winlogbeat"]
@@ -224,6 +224,7 @@ class WinlogbeatSpec(DatasetSpec):
         """Yield the file as DataFrames; a file that is not JSON lines (a CSV, an ``.evtx``) is
         one :class:`InputError` naming it, whatever ``on_bad_rows``."""
         p = check_path(path)
+        check_log_text(p)  # UTF-16, gzip without .gz ...: said so, not 'the file starts ...'
         first = read_head(p, 4096).removeprefix(b"\xef\xbb\xbf").lstrip()
         if first and not first.startswith(b"{"):
             line = first.split(b"\n", 1)[0][:40].decode("utf-8", "replace")
