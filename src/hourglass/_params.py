@@ -56,10 +56,15 @@ def _check_number(name: str, value: object, default: object, prefix: str,
                   error: type[Exception]) -> None:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         return
-    if not math.isfinite(float(value)):
+    try:
+        number = float(value)
+    except OverflowError:  # an int past float's range (its digits are not printed)
+        raise error(f"{prefix}{name} must be a finite number, got an integer past float's "
+                    "range") from None
+    if not math.isfinite(number):
         raise error(f"{prefix}{name} must be a finite number, got {value}")
     wants_int = isinstance(default, numbers.Integral) and not isinstance(default, bool)
-    if wants_int and not float(value).is_integer():
+    if wants_int and not number.is_integer():
         raise error(f"{prefix}{name} must be an integer, got {value}")
 
 

@@ -256,6 +256,7 @@ def evaluate_scores(
     (0.6666666666666666, None, None)
     """
     s = check_scores(scores)
+    ks = tuple(ks)  # (a generator is read twice)
     for k in ks:  # every k, also those past the rows or not ranked (one class)
         _check_k(k)
     out = binary_metrics(y_true, s, y_pred)

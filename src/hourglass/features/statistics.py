@@ -151,7 +151,13 @@ def _scaled_variance(m: Mapping[str, float], span: float) -> float:
 
 
 def _sketch(x: np.ndarray) -> list[float]:
-    return [float(v) for v in np.quantile(x, _PROBS)] if len(x) else []
+    if not len(x):
+        return []
+    # values past 1e100 are scaled by a power of two first (exact): interpolating between
+    # -1e308 and 1e308 overflowed, with a warning the pooled fit does not give
+    top = float(np.max(np.abs(x)))
+    e = int(np.frexp(top)[1]) if np.isfinite(top) and top > 1e100 else 0
+    return [float(v) for v in np.ldexp(np.quantile(np.ldexp(x, -e), _PROBS), e)]
 
 
 def _cdf(q: np.ndarray, x: np.ndarray, side: Literal["left", "right"]) -> np.ndarray:
@@ -164,7 +170,8 @@ def _cdf(q: np.ndarray, x: np.ndarray, side: Literal["left", "right"]) -> np.nda
     mid = (idx > 0) & (idx < len(q))
     i = idx[mid]
     lo, hi = q[i - 1], q[i]
-    frac = np.where(hi > lo, (x[mid] - lo) / np.where(hi > lo, hi - lo, 1.0), 0.0)
+    with np.errstate(over="ignore", invalid="ignore"):  # quantiles ±1e308 apart: no warning
+        frac = np.where(hi > lo, (x[mid] - lo) / np.where(hi > lo, hi - lo, 1.0), 0.0)
     out[mid] = p[i - 1] + frac * (p[i] - p[i - 1])
     return out
 
