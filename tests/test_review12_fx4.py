@@ -124,3 +124,38 @@ def test_warm_start_reads_new_numeric_dates_in_the_whole_files_order(tmp_path: P
     assert child.dayfirst_ is True  # the order NEW was read and trained in
     starts = child.row_keys(df.iloc[:400])[1]
     assert set(starts.month) == {2} and set(starts.day) == {5}
+
+
+def _dated(start: str, n: int, seed: int, fmt: str) -> pd.DataFrame:
+    r = np.random.default_rng(seed)
+    t = pd.Timestamp(start) + pd.to_timedelta(np.sort(r.integers(0, 86_000, n)), unit="s")
+    return pd.DataFrame({"host": r.choice(["a", "b"], n), "ts": t.strftime(fmt),
+                         "bytes": r.integers(1, 100, n).astype(float)})
+
+
+def test_warm_start_replay_reads_both_files_in_the_order_either_shows(tmp_path: Path, model: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch,
+                                                                       ) -> None:
+    # NEW (days 1-12 only) guessed month first, and OLD (day 20, plainly day first) was then
+    # refused as 'the order of the model's training data'; now OLD's dates decide for both
+    import hourglass._times as times
+    from hourglass.cli import app
+    from tests._cli import one_line_error, runner
+
+    monkeypatch.setattr(times, "_WARNED", set())
+    dmy = "%d/%m/%Y %H:%M:%S"
+    _dated("2026-02-05", 400, 1, dmy).to_csv(tmp_path / "new.csv", index=False)
+    _dated("2026-01-20", 400, 2, dmy).to_csv(tmp_path / "old.csv", index=False)
+    res = runner.invoke(app, ["train", str(tmp_path / "new.csv"), "--warm-start", str(model), "-o",
+                              str(tmp_path / "W"), "--replay-data", str(tmp_path / "old.csv")])
+    assert res.exit_code == 0, res.output
+    assert "no day above 12" not in res.stderr, res.stderr
+    child = load(tmp_path / "W").features_
+    assert child.dayfirst_ is True
+    assert set(child.row_keys(pd.read_csv(tmp_path / "new.csv"))[1].month) == {2}
+    # each file plainly in another order: one line naming both, not 'the model's training data'
+    _dated("2026-02-13", 400, 1, dmy).to_csv(tmp_path / "new.csv", index=False)
+    _dated("2026-01-20", 400, 2, "%m/%d/%Y %H:%M:%S").to_csv(tmp_path / "old.csv", index=False)
+    one_line_error(["train", str(tmp_path / "new.csv"), "--warm-start", str(model), "-o",
+                    str(tmp_path / "W2"), "--replay-data", str(tmp_path / "old.csv")],
+                   "its dates put the month first (MM/DD/YYYY)", tmp_path / "W2")

@@ -61,19 +61,14 @@ def check_entity_options(parent: Any, parent_dir: Path, given: dict[str, Any]) -
                                      f"{', '.join(have) or 'no columns'}; {frozen}")
 
 
-def _rows(path: Path, parent: Any, parent_dir: Path, *, label_col: str | None,
-          normal: list[str] | None, fmt: str, on_bad_rows: str, stats: Any, what: str,
-          replayed: bool = False, dayfirst: bool | None = None) -> tuple[Any, dict[str, Any]]:
-    """The rows of ``path`` in the parent's normal buckets (a bucket holding a labelled attack
-    row left out whole, as ``train`` does), checked against the parent's columns first; and
-    what was read (rows, label column, normal values, rows left out, and ``dayfirst``: the
-    order its numeric dates are read in). ``replayed`` (``--replay-data``): ``--label-col``
-    names NEW's column; an OLD file without it (the training file of a model trained without
-    labels) is read as the parent's data. A parent that keeps no date order reads numeric dates
-    (``01/02/2026``) in ``dayfirst``'s, else in the whole file's (as ``train`` does: the attack
-    rows left out may hold the only dates that tell it)."""
-    from hourglass._times import infer_dayfirst
-    from hourglass.cli.entity import _read, normal_buckets
+def _read_rows(path: Path, parent: Any, parent_dir: Path, *, label_col: str | None,
+               normal: list[str] | None, fmt: str, on_bad_rows: str, stats: Any, what: str,
+               replayed: bool = False) -> tuple[Any, dict[str, Any]]:
+    """The rows of ``path``, checked against the parent's columns, and how they are labelled
+    (``label_col``, ``normal``, ``inherited``: the parent's label column). ``replayed``
+    (``--replay-data``): ``--label-col`` names NEW's column; an OLD file without it (the
+    training file of a model trained without labels) is read as the parent's data."""
+    from hourglass.cli.entity import _read
     from hourglass.cli.tables import skip_unreadable_times
 
     f = parent.features_
@@ -98,6 +93,52 @@ def _rows(path: Path, parent: Any, parent_dir: Path, *, label_col: str | None,
     if needed:  # as 'hourglass score' words it
         raise HourglassError(f"{what}: column(s) the model needs are missing: {', '.join(needed[:3])}"
                              f"{' ...' if len(needed) > 3 else ''}")
+    return df, {"label_col": label_col, "normal": normal, "inherited": inherited}
+
+
+def _date_order(new: Any, old: Any, column: str, new_name: str, old_name: str) -> bool | None:
+    """The one order NEW's and OLD's numeric dates are read in, for a parent that keeps none:
+    what either file's dates show (a day or a month above 12), NEW's own where OLD shows none;
+    a one-line error naming both files where they show opposite orders; ``None``: no numeric
+    dates."""
+    import pandas as pd
+
+    from hourglass._times import _Dates, _numeric_dates, _text, infer_dayfirst
+
+    def shown_order(values: Any) -> bool | None:
+        if not (values.dtype == object or pd.api.types.is_string_dtype(values)):
+            return None
+        text = _text(values)
+        if not _numeric_dates(text.iloc[:100]):
+            return None
+        dates = _Dates(text)
+        return True if len(dates.day_rows) else False if len(dates.month_rows) else None
+
+    a, b = shown_order(new), shown_order(old)
+    if a is not None and b is not None and a != b:
+        order = {True: "the day first (DD/MM/YYYY)", False: "the month first (MM/DD/YYYY)"}
+        raise HourglassError(f"--replay-data {old_name}: its dates put {order[b]}, those of "
+                             f"{new_name} {order[a]}; the model reads one order: write one file's "
+                             "times in the other's order, or as ISO 8601 (YYYY-MM-DD)")
+    if a is not None or b is not None:
+        return a if a is not None else b
+    both = pd.concat([new, old], ignore_index=True)  # none tells: one guess from both (a warning)
+    return infer_dayfirst(both, column)
+
+
+def _rows(df: Any, path: Path, parent: Any, read: dict[str, Any],
+          dayfirst: bool | None = None) -> tuple[Any, dict[str, Any]]:
+    """The rows of ``df`` (read from ``path`` by :func:`_read_rows`, ``read`` its labelling) in
+    the parent's normal buckets (a bucket holding a labelled attack row left out whole, as
+    ``train`` does); and what was read (rows, label column, normal values, rows left out, and
+    ``dayfirst``: the order its numeric dates are read in). A parent that keeps no date order
+    reads numeric dates (``01/02/2026``) in ``dayfirst``'s, else in the whole file's (as
+    ``train`` does: the attack rows left out may hold the only dates that tell it)."""
+    from hourglass._times import infer_dayfirst
+    from hourglass.cli.entity import normal_buckets
+
+    f = parent.features_
+    label_col, normal, inherited = read["label_col"], read["normal"], read["inherited"]
     n_rows = len(df)
     if getattr(f, "dayfirst_", None) is None:  # else the fitted order, as the fit reads the rows
         if dayfirst is None:
@@ -152,14 +193,20 @@ def warm_entity(data: Path, output: Path, parent: Any, parent_dir: Path, *, labe
     reading: dict[str, Any] = {"label_col": label_col, "normal": normal, "fmt": fmt,
                                "on_bad_rows": on_bad_rows}
     stats = ReadStats()
-    rows, seen = _rows(data, parent, parent_dir, stats=stats, what=str(data), **reading)
+    new_df, new_read = _read_rows(data, parent, parent_dir, stats=stats, what=str(data), **reading)
     old = None
     replayed: dict[str, Any] | None = None
+    order = None
     if replay_data is not None:
         old_stats = ReadStats()
-        old_rows, old_seen = _rows(replay_data, parent, parent_dir, stats=old_stats,
-                                   what=f"--replay-data {replay_data}", replayed=True,
-                                   dayfirst=seen["dayfirst"], **reading)
+        old_df, old_read = _read_rows(replay_data, parent, parent_dir, stats=old_stats,
+                                      what=f"--replay-data {replay_data}", replayed=True, **reading)
+        if getattr(f, "dayfirst_", None) is None:  # one order for both files, from both
+            order = _date_order(new_df[f.timestamp_col], old_df[f.timestamp_col], f.timestamp_col,
+                                str(data), str(replay_data))
+    rows, seen = _rows(new_df, data, parent, new_read, dayfirst=order)
+    if replay_data is not None:
+        old_rows, old_seen = _rows(old_df, replay_data, parent, old_read, dayfirst=seen["dayfirst"])
         seen["notes"] += old_seen["notes"]
         seen["dayfirst"] = old_seen["dayfirst"]  # NEW's order, else OLD's
     if getattr(f, "dayfirst_", None) is None and seen["dayfirst"] is not None:
