@@ -318,6 +318,10 @@ def train_entity(data: Path, output: Path, *, entity_col: str, timestamp_col: st
     if both:  # else the dropped column is said to be missing from the data, which holds it
         raise HourglassError(f"--drop {both[0]}: is also {named[both[0]]} {both[0]}; a column is "
                              "either aggregated or dropped")
+    clash = next((c for c in drop if (roles or {}).get(c, "drop") != "drop"), None)
+    if clash is not None:  # as a table model refuses it: the column was dropped without a word
+        raise HourglassError(f"--drop {clash} and --role {clash}={(roles or {})[clash]}: give the "
+                             "column one role; leave one out")
     cls = registry.get(model)
     check_tabular_model(cls, model)
     check_model_dir(output, data)

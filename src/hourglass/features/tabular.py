@@ -160,6 +160,27 @@ def _refuse_non_utf8(df: pd.DataFrame, skip: Container[str]) -> None:
                                      ) from None
 
 
+def _drop_wins(params: dict[str, Any]) -> dict[str, Any]:
+    """Saved parameters with a column in ``drop`` taken out of ``categorical`` and ``roles``: a
+    model saved before such a pair was refused (``--format nsl-kdd --drop service``; the drop won)
+    refits as it was fitted.
+
+    Examples
+    --------
+    >>> _drop_wins({"drop": ["s"], "categorical": ["p", "s"], "roles": {"s": "hash"}})
+    {'drop': ['s'], 'categorical': ['p'], 'roles': None}
+    """
+    gone = {str(c) for c in params.get("drop") or ()}
+    if not gone:
+        return params
+    if params.get("categorical") is not None:
+        params["categorical"] = [c for c in params["categorical"] if str(c) not in gone] or None
+    if isinstance(params.get("roles"), Mapping):
+        params["roles"] = {c: r for c, r in params["roles"].items()
+                           if str(c) not in gone or r == "drop"} or None
+    return params
+
+
 def refuse_unhashable(df: pd.DataFrame, exc: Exception, skip: Container[str] = ()) -> None:
     """Raise :class:`InputError` naming the first cell of ``df`` (columns named in ``skip``
     aside) that is a list, a mapping or another unhashable object, when ``exc`` is the error
@@ -492,6 +513,8 @@ class TabularPreprocessor:
             self.__dict__.update(before)
             if isinstance(exc, CELL_ERRORS):
                 refuse_unhashable(df, exc, skip=skip)
+                # a list cell in a column the fit gave a 'drop' role (a flow_id): still read
+                refuse_unhashable(df, exc, skip=self._dropped())
             raise
 
     def _fit(self, df: pd.DataFrame) -> TabularPreprocessor:
@@ -1095,7 +1118,7 @@ class TabularPreprocessor:
         ['a']
         """
         try:
-            self = cls(**d["params"])
+            self = cls(**_drop_wins(dict(d["params"])))
             self.columns_ = list(d["columns"])
             self.numeric_ = list(d["numeric"])
             self.constant_ = list(d["constant"])

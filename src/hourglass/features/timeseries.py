@@ -632,7 +632,18 @@ class TimeSeriesPreprocessor:
         return self
 
     def _fit(self, df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """Fit; return the training grid as :meth:`_grid` does (for :meth:`fit_transform`)."""
+        """Fit; return the training grid as :meth:`_grid` does (for :meth:`fit_transform`). A fit
+        that fails leaves the preprocessor as it was (a refused refit kept the new step with the
+        old channels)."""
+        before = dict(self.__dict__)
+        try:
+            return self._fit_grid(df)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(before)
+            raise
+
+    def _fit_grid(self, df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         self._check_params()
         if not isinstance(df, pd.DataFrame):
             raise InputError(f"expected a pandas DataFrame, got {type(df).__name__}")
