@@ -159,3 +159,17 @@ def test_warm_start_replay_reads_both_files_in_the_order_either_shows(tmp_path: 
     one_line_error(["train", str(tmp_path / "new.csv"), "--warm-start", str(model), "-o",
                     str(tmp_path / "W2"), "--replay-data", str(tmp_path / "old.csv")],
                    "its dates put the month first (MM/DD/YYYY)", tmp_path / "W2")
+
+
+def test_warm_start_replay_of_a_file_mixing_date_orders_names_that_file(tmp_path: Path, model: Path,
+                                                                        ) -> None:
+    # with --replay-data the mixed NEW was blamed on 'the model's training data' or on OLD
+    from tests._cli import one_line_error
+
+    dmy, mdy = "%d/%m/%Y %H:%M:%S", "%m/%d/%Y %H:%M:%S"
+    pd.concat([_dated("2026-02-13", 200, 1, dmy), _dated("2026-02-13", 200, 3, mdy)]
+              ).to_csv(tmp_path / "new.csv", index=False)
+    _dated("2026-01-20", 400, 2, mdy).to_csv(tmp_path / "old.csv", index=False)
+    one_line_error(["train", str(tmp_path / "new.csv"), "--warm-start", str(model), "-o",
+                    str(tmp_path / "W"), "--replay-data", str(tmp_path / "old.csv")],
+                   "new.csv: column 'ts': row 1", tmp_path / "W")

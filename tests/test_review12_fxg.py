@@ -76,13 +76,6 @@ def test_a_model_saved_with_a_dropped_column_among_its_roles_refits() -> None:
     assert again.fit(df).feature_names_ == pre.feature_names_
 
 
-def test_a_list_cell_in_a_column_dropped_by_its_role_is_still_named() -> None:
-    # flow_id (an identifier by its name) holding lists: the raw TypeError escaped
-    df = pd.DataFrame({"flow_id": [[i] for i in range(20)], "b": np.arange(20.0), "p": ["x", "y"] * 10})
-    with pytest.raises(InputError, match="column 'flow_id': a cell holds a list"):
-        TabularPreprocessor().fit(df)
-
-
 def test_a_refused_time_series_refit_leaves_the_earlier_fit() -> None:
     from hourglass.features.timeseries import TimeSeriesPreprocessor
 
@@ -108,3 +101,59 @@ def test_entity_train_refuses_drop_and_another_role_of_a_column(tmp_path) -> Non
     one_line_error(["train", str(tmp_path / "e.csv"), "--entity-col", "host", "--timestamp-col", "ts",
                     "--drop", "bytes", "--role", "bytes=numeric", "-o", str(out)],
                    "--drop bytes and --role bytes=numeric: give the column one role", out)
+
+
+def test_a_binary_file_full_of_nul_bytes_is_still_named_binary(tmp_path) -> None:
+    # the truncated-log rule let a capture or an executable through to the line parsers, which
+    # said 'line 1: not a CEF record' (and --on-bad-rows skip: 'no data rows')
+    from hourglass.ingest.formats import get_format
+
+    blob = (b"\xd4\xc3\xb2\xa1\x02\x00\x04\x00" + bytes(8) + b"\xff\xff\x00\x00\x01\x00\x00\x00") * 60
+    p = tmp_path / "cap.log"
+    p.write_bytes(blob)
+    for fmt in ("cef", "jsonl", "okta", "winlogbeat", "aws-vpc-flow"):
+        with pytest.raises(InputError, match=r"binary data \(NUL bytes\)"):
+            list(get_format(fmt).iter_chunks(p, on_bad_rows="skip"))
+
+
+def test_a_winlogbeat_file_that_starts_with_nul_bytes_is_read(tmp_path) -> None:
+    import json
+
+    from hourglass.ingest.formats import get_format
+
+    doc = {"@timestamp": "2026-01-01T00:00:00Z", "event": {"code": "4624"},
+           "winlog": {"event_id": 4624, "channel": "Security"}}
+    p = tmp_path / "wlb.json"
+    p.write_bytes(bytes(600) + b"\n" + (json.dumps(doc) + "\n").encode() * 5)
+    assert len(get_format("winlogbeat").read(p, on_bad_rows="skip")) == 5
+
+
+def test_a_list_column_dropped_by_its_role_fits() -> None:
+    # profiling counted the distinct values of every column: a dropped flow_id of lists failed
+    # (and the message said to drop the column, which was dropped)
+    df = pd.DataFrame({"flow_id": [[i] for i in range(20)], "b": np.arange(20.0), "p": ["x", "y"] * 10})
+    for pre in (TabularPreprocessor(), TabularPreprocessor(roles={"flow_id": "drop"})):
+        assert "flow_id" not in " ".join(pre.fit(df).feature_names_)
+        assert pre.describe()[0]["unique"] is None
+
+
+def test_entity_windows_refuse_drop_and_another_role() -> None:
+    from hourglass.features.entity import EntityWindows
+
+    df = pd.DataFrame({"host": ["a", "b"] * 10, "ts": pd.date_range("2026-01-01", periods=20, freq="1min"),
+                       "bytes": np.arange(20.0)})
+    with pytest.raises(InputError, match="'bytes' is given the role 'numeric' and is in drop"):
+        EntityWindows("host", "ts", bucket="10min", drop=["bytes"], roles={"bytes": "numeric"}).fit(df)
+
+
+def test_sketch_of_huge_and_tiny_values_keeps_the_tiny_ones() -> None:
+    from hourglass.features.statistics import _PROBS, _sketch
+
+    x = np.r_[np.full(60, 3e-130), np.full(40, 1e200)]
+    assert _sketch(x) == [float(v) for v in np.quantile(x, _PROBS)]
+
+
+def test_a_list_cell_in_a_kept_column_is_named() -> None:
+    df = pd.DataFrame({"tags": [[i] for i in range(20)], "b": np.arange(20.0), "p": ["x", "y"] * 10})
+    with pytest.raises(InputError, match="column 'tags': a cell holds a list"):
+        TabularPreprocessor().fit(df)

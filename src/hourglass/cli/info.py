@@ -274,7 +274,8 @@ def inspect(
         t.add_column(h, justify="right" if h in ("missing", "distinct", "features") else "left")
     for d in schema:
         t.add_row(*(on_screen(c) for c in (  # a column name or value's escape sequences quoted
-            d["column"], d.get("dtype", ""), f"{d.get('missing', 0):.1%}", f"{d.get('unique', 0):,}",
+            d["column"], d.get("dtype", ""), f"{d.get('missing', 0):.1%}",
+            "-" if d.get("unique", 0) is None else f"{d.get('unique', 0):,}",  # (a dropped list column)
             d["role"], d["why"], str(d["features"]), d["note"])))
     wide.print(t)
     if format_drop:

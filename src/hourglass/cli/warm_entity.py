@@ -12,7 +12,7 @@ from typing import Any
 from hourglass.cli._common import refuse_normal_without_label
 from hourglass.cli._output import err, fitted_text, out, report_skipped, threshold_text
 from hourglass.cli._spool import shown
-from hourglass.errors import HourglassError
+from hourglass.errors import HourglassError, InputError
 
 __all__ = ["warm_entity"]
 
@@ -103,18 +103,23 @@ def _date_order(new: Any, old: Any, column: str, new_name: str, old_name: str) -
     dates."""
     import pandas as pd
 
-    from hourglass._times import _Dates, _numeric_dates, _text, infer_dayfirst
+    from hourglass._times import _Dates, _infer_order, _numeric_dates, _text, infer_dayfirst
 
-    def shown_order(values: Any) -> bool | None:
+    def shown_order(values: Any, name: str) -> bool | None:
         if not (values.dtype == object or pd.api.types.is_string_dtype(values)):
             return None
         text = _text(values)
         if not _numeric_dates(text.iloc[:100]):
             return None
         dates = _Dates(text)
+        if len(dates.day_rows) and len(dates.month_rows):  # the file's own 'gives both' error
+            try:
+                _infer_order(text, column)
+            except InputError as exc:
+                raise HourglassError(f"{name}: {exc}") from None
         return True if len(dates.day_rows) else False if len(dates.month_rows) else None
 
-    a, b = shown_order(new), shown_order(old)
+    a, b = shown_order(new, new_name), shown_order(old, f"--replay-data {old_name}")
     if a is not None and b is not None and a != b:
         order = {True: "the day first (DD/MM/YYYY)", False: "the month first (MM/DD/YYYY)"}
         raise HourglassError(f"--replay-data {old_name}: its dates put {order[b]}, those of "

@@ -213,7 +213,9 @@ def tsb_sliding_window(x: object, max_lag: int = 400) -> int:
     """
     try:
         a = np.asarray(x, dtype=np.float64)
-    except (TypeError, ValueError, OverflowError):
+    except OverflowError:
+        raise InputError("x: expected a numeric series (it holds an integer past float's range)") from None
+    except (TypeError, ValueError):
         raise InputError("x: expected a numeric series (it holds values that are not numbers)") from None
     if a.ndim == 2 and a.shape[1] == 0:
         raise InputError(f"x: the series has no channels (shape {a.shape})")

@@ -351,6 +351,13 @@ class EntityWindows:
             k, v = next(iter(bad_roles.items()))
             raise InputError(f"roles: column {k!r}: expected one of {', '.join(_ROLES)}, got {v!r}",
                              param="roles")
+        # a dropped column given another role was dropped without a word (as in the tables)
+        gone = {str(c) for c in (() if self.drop is None else self.drop)}
+        clash = next(((str(k), v) for k, v in (self.roles or {}).items()
+                      if str(k) in gone and v != "drop"), None)
+        if clash is not None:
+            raise InputError(f"roles: column {clash[0]!r} is given the role {clash[1]!r} and is in "
+                             "drop; give it one role", param="roles")
 
     def _check_frame(self, df: pd.DataFrame, what: str) -> pd.DataFrame:
         if not isinstance(df, pd.DataFrame):

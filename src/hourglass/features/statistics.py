@@ -153,10 +153,11 @@ def _scaled_variance(m: Mapping[str, float], span: float) -> float:
 def _sketch(x: np.ndarray) -> list[float]:
     if not len(x):
         return []
-    # values past 1e100 are scaled by a power of two first (exact): interpolating between
-    # -1e308 and 1e308 overflowed, with a warning the pooled fit does not give
+    # values past 1e100 are scaled down by a power of two first, only as far as the largest
+    # needs (its exponent to 2**1021; tiny ones kept): interpolating between -1e308 and 1e308
+    # overflowed, with a warning the pooled fit does not give
     top = float(np.max(np.abs(x)))
-    e = int(np.frexp(top)[1]) if np.isfinite(top) and top > 1e100 else 0
+    e = max(0, int(np.frexp(top)[1]) - 1021) if np.isfinite(top) and top > 1e100 else 0
     return [float(v) for v in np.ldexp(np.quantile(np.ldexp(x, -e), _PROBS), e)]
 
 

@@ -160,6 +160,17 @@ def _refuse_non_utf8(df: pd.DataFrame, skip: Container[str]) -> None:
                                      ) from None
 
 
+def _distinct(values: pd.Series, dropped: bool) -> int | None:
+    """The number of distinct values (``None``: a dropped column of lists or mappings, which
+    cannot be counted and need not be: a ``flow_id`` of lists is left out as any other)."""
+    try:
+        return int(values.nunique(dropna=True))
+    except CELL_ERRORS:
+        if dropped:
+            return None
+        raise
+
+
 def _drop_wins(params: dict[str, Any]) -> dict[str, Any]:
     """Saved parameters with a column in ``drop`` taken out of ``categorical`` and ``roles``: a
     model saved before such a pair was refused (``--format nsl-kdd --drop service``; the drop won)
@@ -513,8 +524,6 @@ class TabularPreprocessor:
             self.__dict__.update(before)
             if isinstance(exc, CELL_ERRORS):
                 refuse_unhashable(df, exc, skip=skip)
-                # a list cell in a column the fit gave a 'drop' role (a flow_id): still read
-                refuse_unhashable(df, exc, skip=self._dropped())
             raise
 
     def _fit(self, df: pd.DataFrame) -> TabularPreprocessor:
@@ -522,7 +531,7 @@ class TabularPreprocessor:
         self.__dict__.pop("_unseen_warned", None)  # its columns warned about: new categories now
         df, cols = self._prepare(df)
         self.profile_ = {c: {"dtype": str(df[c].dtype), "missing": float(df[c].isna().mean()),
-                             "unique": int(df[c].nunique(dropna=True))} for c in cols}
+                             "unique": _distinct(df[c], self.roles_[c] == "drop")} for c in cols}
         for c, role in self.roles_.items():
             if role == "drop":
                 logger.info("dropping column %r (%s)", c, self.reasons_[c])

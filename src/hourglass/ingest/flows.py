@@ -169,6 +169,7 @@ class _VpcSpec(DatasetSpec):
                     chunk_bytes: int = CHUNK_BYTES, stats: ReadStats | None = None,
                     used: Collection[str] | None = None) -> Iterator[pd.DataFrame]:
         p = check_path(path)
+        check_log_text(p)  # UTF-16, gzip without .gz ...: said so, not 'expected 14 fields'
         first_fields = _first_line(read_head(p, 8192)).split(" ")
         header = "srcaddr" in first_fields
         if not header and _custom_without_header(first_fields):

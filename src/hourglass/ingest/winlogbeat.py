@@ -225,7 +225,7 @@ class WinlogbeatSpec(DatasetSpec):
         one :class:`InputError` naming it, whatever ``on_bad_rows``."""
         p = check_path(path)
         check_log_text(p)  # UTF-16, gzip without .gz ...: said so, not 'the file starts ...'
-        first = read_head(p, 4096).removeprefix(b"\xef\xbb\xbf").lstrip()
+        first = read_head(p, 4096).removeprefix(b"\xef\xbb\xbf").lstrip(b"\x00").lstrip()
         if first and not first.startswith(b"{"):
             line = first.split(b"\n", 1)[0][:40].decode("utf-8", "replace")
             raise InputError(f"{p}: not a Winlogbeat export: Winlogbeat documents are JSON lines, "

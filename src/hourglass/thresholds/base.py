@@ -79,6 +79,8 @@ class Threshold(ABC):
         name = type(self).__name__
         try:
             s = np.asarray(scores, dtype=np.float64).ravel()
+        except OverflowError:
+            raise InputError(f"{name}: scores must be numbers (an integer past float's range)") from None
         except (TypeError, ValueError) as exc:
             raise InputError(f"{name}: scores must be numbers ({exc})") from None
         if s.size == 0:
