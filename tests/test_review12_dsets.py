@@ -1,0 +1,29 @@
+"""Regression tests: dataset readers, sampling and outputs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hourglass.ingest.datasets import NSL_KDD_FEATURES, get_dataset
+
+_ROW = ["0", "tcp", "http", "SF", "181", "5450"] + ["0"] * 35 + ["normal", "21"]
+_ROW2 = ["0", "udp", "domain_u", "SF", "1", "2"] + ["0"] * 35 + ["neptune", "21"]
+
+
+@pytest.mark.parametrize("missing", ["?", "NA", "-"])
+def test_nsl_kdd_first_row_with_missing_duration_is_a_row(tmp_path: Path, missing: str) -> None:
+    p = tmp_path / "kdd.txt"
+    p.write_text(",".join([missing, *_ROW[1:]]) + "\n" + ",".join(_ROW2) + "\n")
+    df = get_dataset("nsl-kdd").read(p)
+    assert df["label"].tolist() == ["normal", "neptune"]
+
+
+def test_nsl_kdd_header_line_still_skipped(tmp_path: Path) -> None:
+    p = tmp_path / "kdd.txt"
+    header = ",".join([*NSL_KDD_FEATURES, "attack", "level"])
+    p.write_text("\ufeff" + header + "\n" + ",".join(_ROW) + "\n" + ",".join(_ROW2) + "\n")
+    df = get_dataset("nsl-kdd").read(p)
+    assert df["label"].tolist() == ["normal", "neptune"]
+    assert df.columns[-2:].tolist() == ["label", "difficulty"]
