@@ -27,3 +27,19 @@ def test_nsl_kdd_header_line_still_skipped(tmp_path: Path) -> None:
     df = get_dataset("nsl-kdd").read(p)
     assert df["label"].tolist() == ["normal", "neptune"]
     assert df.columns[-2:].tolist() == ["label", "difficulty"]
+
+
+@pytest.mark.parametrize(("values", "said"), [([float("nan")] * 2, "row 1: empty"),
+                                              ([1e30, 2e30], "row 1: 1e+30"),
+                                              ([True, False], "row 1: True")])
+def test_no_readable_time_names_the_cell_as_written(values: list[object], said: str) -> None:
+    import pandas as pd
+
+    from hourglass.cli._skip import skip_unreadable_times
+    from hourglass.errors import HourglassError
+    from hourglass.ingest import ReadStats
+
+    df = pd.DataFrame({"ts": values, "a": [1, 2]})
+    with pytest.raises(HourglassError) as exc:
+        skip_unreadable_times(df, "ts", None, "skip", ReadStats(), "f.csv")
+    assert f"({said});" in str(exc.value) and "np." not in str(exc.value)
