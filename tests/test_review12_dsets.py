@@ -43,3 +43,14 @@ def test_no_readable_time_names_the_cell_as_written(values: list[object], said: 
     with pytest.raises(HourglassError) as exc:
         skip_unreadable_times(df, "ts", None, "skip", ReadStats(), "f.csv")
     assert f"({said});" in str(exc.value) and "np." not in str(exc.value)
+
+
+def test_sample_of_a_file_without_rows_names_the_file(tmp_path: Path) -> None:
+    from hourglass.cli.tables import read_for_training
+    from hourglass.errors import InputError
+    from hourglass.ingest import ReadStats
+
+    p = tmp_path / "allbad.txt"
+    p.write_text("1,2,3\n4,5,6\n")
+    with pytest.raises(InputError, match=r"allbad\.txt: no data rows"):
+        read_for_training(p, get_dataset("nsl-kdd"), "skip", ReadStats(), 1e-6, 10, 0)
