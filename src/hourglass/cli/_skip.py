@@ -54,7 +54,7 @@ def _time_mask(df: pd.DataFrame, column: str, dayfirst: bool | None, where: obje
         return bad
     if bad.all():
         raise HourglassError(f"column {column!r}: no row of {where} holds a readable time "
-                             f"(row 1: {df[column].iloc[0]!r}); is {column!r} the time column?")
+                             f"(row 1: {_said(df[column].iloc[0])}); is {column!r} the time column?")
     first = int(np.flatnonzero(bad)[0])
     logging.getLogger("hourglass").warning(
         "%s: skipped %d row(s) without a readable time in column %r (first: row %d, %s)",

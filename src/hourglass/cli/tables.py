@@ -259,7 +259,7 @@ def read_for_training(path: Path, spec: DatasetSpec | None, on_bad_rows: str, st
     if spec is None or size <= budget_mb * 2**20 or not hasattr(spec, "iter_chunks"):
         return read_data(path, spec, on_bad_rows, stats), None
     sample, seen = reservoir_sample(spec.iter_chunks(path, on_bad_rows=on_bad_rows, stats=stats),
-                                    sample_rows, seed=seed)
+                                    sample_rows, seed=seed, source=path)
     err.print(f"{path} is ~{size / 2**20:,.0f} MB (> --memory-budget {budget_mb:,.0f} MB): "
               f"training on a uniform sample of {len(sample):,} of {seen:,} rows", highlight=False)
     return sample, {"rows": len(sample), "of": seen, "seed": seed}

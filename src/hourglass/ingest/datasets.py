@@ -231,13 +231,19 @@ class _KddSpec(DatasetSpec):
         # names. Read as a row, it made every column text and added an attack row called 'label'.
         if names is None:
             return 0
+        # A header names columns: no field of it is a number. A first row whose duration is
+        # missing ('?', 'NA', '-') is a row all the same (it was skipped as a header, unsaid).
         first = read_head(path, 8192).split(b"\n", 1)[0].decode("utf-8", "replace")
-        field = first.removeprefix("\ufeff").split(",", 1)[0].strip().strip('"').strip()
-        try:
-            float(field)  # the duration of a connection
-        except ValueError:
-            return 1 if field else 0
-        return 0
+        fields = [f.strip().strip('"').strip() for f in first.removeprefix("\ufeff").split(",")]
+        if not fields[0]:
+            return 0
+        for f in fields:
+            try:
+                float(f)  # the duration of a connection, its byte counts ...
+            except ValueError:
+                continue
+            return 0
+        return 1
 
     def normalise(self, df: pd.DataFrame) -> pd.DataFrame:
         label = self.label_col

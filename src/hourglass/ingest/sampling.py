@@ -14,13 +14,14 @@ __all__ = ["reservoir_sample"]
 
 
 def reservoir_sample(
-    chunks: Iterable[pd.DataFrame], size: int, *, seed: int = 0
+    chunks: Iterable[pd.DataFrame], size: int, *, seed: int = 0, source: object = None
 ) -> tuple[pd.DataFrame, int]:
     """A uniform sample without replacement of ``size`` rows from all chunks, and the row count.
 
     Every row draws a uniform random key; the ``size`` rows with the smallest keys are kept
     (equivalent to reservoir sampling, vectorised per chunk). Memory holds at most one chunk
-    plus the sample. The sample keeps the rows' original order.
+    plus the sample. The sample keeps the rows' original order. ``source``: the file the chunks
+    come from, named when it holds no data row.
 
     Examples
     --------
@@ -58,5 +59,5 @@ def reservoir_sample(
                                            pool_keys[idx], pool_order[idx])
         kept, keys, order = pool, pool_keys, pool_order
     if kept is None:
-        raise InputError("no data rows to sample from")
+        raise InputError("no data rows to sample from" if source is None else f"{source}: no data rows")
     return kept, seen
