@@ -70,6 +70,9 @@ def read_skab(path: str | os.PathLike[str]) -> pd.DataFrame:
     if len(df) == 0:
         raise InputError(f"{p}: no data rows")
     if "anomaly" in df.columns:
+        if LABEL in df.columns:  # two 'label' columns: a DataFrame where a column was expected
+            raise InputError(f"{p}: has both 'anomaly' (SKAB's labels, read as {LABEL!r}) and a "
+                             f"column {LABEL!r}; rename or remove {LABEL!r}")
         df = df.rename(columns={"anomaly": LABEL})
     return df
 
