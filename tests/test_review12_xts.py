@@ -20,3 +20,23 @@ def test_skab_file_with_anomaly_and_label_columns_is_one_clear_error(tmp_path: P
     q = tmp_path / "1.csv"
     q.write_text("datetime;A;label\n2020-01-01 00:00:00;1.5;0\n")
     assert read_skab(q).columns.tolist() == ["datetime", "A", "label"]
+
+
+def test_nab_series_given_relative_to_its_own_folder_finds_its_windows(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # 'x.csv' inside data/realKnownCause: Path('.') has no parents, so the windows file above was
+    # never found (train/evaluate refused the series) and the key was '/x.csv'
+    import json
+
+    from hourglass.ingest.timeseries import read_nab
+
+    folder = tmp_path / "data" / "realKnownCause"
+    folder.mkdir(parents=True)
+    (tmp_path / "labels").mkdir()
+    rows = [f"2014-01-01 00:{m:02d}:00,{m}" for m in range(20)]
+    (folder / "x.csv").write_text("timestamp,value\n" + "\n".join(rows) + "\n")
+    (tmp_path / "labels" / "combined_windows.json").write_text(json.dumps(
+        {"realKnownCause/x.csv": [["2014-01-01 00:05:00.000000", "2014-01-01 00:07:00.000000"]]}))
+    monkeypatch.chdir(folder)
+    for given in ("x.csv", "./x.csv", "../realKnownCause/x.csv"):
+        assert read_nab(given)["label"].tolist() == [0] * 5 + [1] * 3 + [0] * 12, given

@@ -99,7 +99,10 @@ def read_nab(path: str | os.PathLike[str], windows: str | os.PathLike[str] | Non
     df = read_table(p)
     if not {"timestamp", "value"} <= set(df.columns):
         raise InputError(f"{p}: expected NAB columns timestamp,value; found {', '.join(df.columns)}")
-    wpath = Path(windows) if windows else _find_upwards(p.parent, "labels/combined_windows.json")
+    # the folders above the file and its category, also for a path given relative to the
+    # current folder ('x.csv' inside data/realKnownCause has no parents of its own to walk up)
+    where = Path(os.path.abspath(p))
+    wpath = Path(windows) if windows else _find_upwards(where.parent, "labels/combined_windows.json")
     if wpath is None and not need_labels:
         return df
     if wpath is None:
@@ -114,7 +117,7 @@ def read_nab(path: str | os.PathLike[str], windows: str | os.PathLike[str] | Non
     if not isinstance(table, dict):  # '5' or a list: 'in' raised TypeError or matched no key
         raise InputError(f"{wpath}: expected a JSON object of series -> windows (NAB's "
                          f"combined_windows.json), found a JSON {type(table).__name__}")
-    key = f"{p.parent.name}/{p.name}"
+    key = f"{where.parent.name}/{where.name}"
     if key not in table and key.lower().endswith(".gz"):  # a gzip-compressed copy: the series' key
         key = key[:-3]
     if key not in table and not need_labels:
