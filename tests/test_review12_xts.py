@@ -40,3 +40,21 @@ def test_nab_series_given_relative_to_its_own_folder_finds_its_windows(
     monkeypatch.chdir(folder)
     for given in ("x.csv", "./x.csv", "../realKnownCause/x.csv"):
         assert read_nab(given)["label"].tolist() == [0] * 5 + [1] * 3 + [0] * 12, given
+
+
+def test_smd_test_file_given_relative_to_its_folder_keeps_its_labels(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # 'e.txt' inside test/: its parent '.' was no 'test', so the labels were not read and the
+    # protocol took the whole labelled test file as training data
+    from hourglass.ingest.timeseries import get_timeseries_dataset, read_smd
+
+    (tmp_path / "test").mkdir()
+    (tmp_path / "test_label").mkdir()
+    (tmp_path / "test" / "e.txt").write_text("0.1,0.2\n0.3,0.4\n0.5,0.6\n")
+    (tmp_path / "test_label" / "e.txt").write_text("0\n1\n0\n")
+    monkeypatch.chdir(tmp_path / "test")
+    for given in ("e.txt", "./e.txt"):
+        df = read_smd(given)
+        assert df["label"].tolist() == [0, 1, 0], given
+        with pytest.raises(InputError, match="no training part"):
+            get_timeseries_dataset("smd").train_part(df)

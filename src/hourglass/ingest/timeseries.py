@@ -189,10 +189,13 @@ def read_smd(path: str | os.PathLike[str]) -> pd.DataFrame:
         raise InputError(f"{p}: cannot read ({exc})") from None
     df.columns = [f"m{i + 1}" for i in range(df.shape[1])]
     entity = p.name.removesuffix(".gz")
-    label_file = p.parent.parent / "test_label" / entity
+    # the folders of the file, also for a path relative to the current folder ('e.txt' inside
+    # test/: its parent '.' is no 'test', and the test file was read unlabelled, all training)
+    folder = Path(os.path.abspath(p)).parent
+    label_file = folder.parent / "test_label" / entity
     if not label_file.is_file():  # gzip-compressed, as the series may be
         label_file = label_file.with_name(entity + ".gz")
-    if p.parent.name == "test" and label_file.is_file():
+    if folder.name == "test" and label_file.is_file():
         labels = _labels(label_file)
         if labels.size != len(df):
             raise InputError(f"{label_file}: {labels.size} labels for {len(df)} rows of {p}")
