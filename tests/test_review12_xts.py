@@ -15,7 +15,7 @@ def test_skab_file_with_anomaly_and_label_columns_is_one_clear_error(tmp_path: P
     # pandas raised TypeError (a traceback)
     p = tmp_path / "0.csv"
     p.write_text("datetime;A;anomaly;label\n2020-01-01 00:00:00;1.5;0;0\n")
-    with pytest.raises(InputError, match="both 'anomaly'.*'label'"):
+    with pytest.raises(InputError, match=r"both 'anomaly'.*'label'"):
         read_skab(p)
     q = tmp_path / "1.csv"
     q.write_text("datetime;A;label\n2020-01-01 00:00:00;1.5;0\n")
