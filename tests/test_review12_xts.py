@@ -58,3 +58,15 @@ def test_smd_test_file_given_relative_to_its_folder_keeps_its_labels(
         assert df["label"].tolist() == [0, 1, 0], given
         with pytest.raises(InputError, match="no training part"):
             get_timeseries_dataset("smd").train_part(df)
+
+
+def test_nab_series_too_short_for_a_training_part_says_why_not_asd() -> None:
+    # the hint named an ASD/SMD test file for a 5-row NAB series (15% of 5 rows is no row)
+    import pandas as pd
+
+    from hourglass.ingest.timeseries import get_timeseries_dataset
+
+    df = pd.DataFrame({"timestamp": range(5), "value": range(5), "label": [0] * 5})
+    with pytest.raises(InputError, match=r"5 rows: 15% of them rounded down is none") as info:
+        get_timeseries_dataset("nab").train_part(df)
+    assert "ASD/SMD" not in str(info.value)

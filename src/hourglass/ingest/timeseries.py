@@ -325,8 +325,10 @@ class TimeSeriesDataset:
         cut = self._cut(df)
         part = df if cut is None else df.iloc[:cut]
         if len(part) == 0:
+            why = ("an ASD/SMD test file? train on train/<entity>" if self.train_fraction is None
+                   else f"{len(df)} rows: {self.train_fraction:.0%} of them rounded down is none")
             raise InputError(f"{self.name}: this file has no training part under the protocol "
-                             "(an ASD/SMD test file? train on train/<entity>)")
+                             f"({why})")
         return part
 
     def test_part(self, df: pd.DataFrame) -> pd.DataFrame:
