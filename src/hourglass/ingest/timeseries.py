@@ -70,6 +70,9 @@ def read_skab(path: str | os.PathLike[str]) -> pd.DataFrame:
     if len(df) == 0:
         raise InputError(f"{p}: no data rows")
     if "anomaly" in df.columns:
+        if LABEL in df.columns:  # two 'label' columns: a DataFrame where a column was expected
+            raise InputError(f"{p}: has both 'anomaly' (SKAB's labels, read as {LABEL!r}) and a "
+                             f"column {LABEL!r}; rename or remove {LABEL!r}")
         df = df.rename(columns={"anomaly": LABEL})
     return df
 
@@ -96,7 +99,10 @@ def read_nab(path: str | os.PathLike[str], windows: str | os.PathLike[str] | Non
     df = read_table(p)
     if not {"timestamp", "value"} <= set(df.columns):
         raise InputError(f"{p}: expected NAB columns timestamp,value; found {', '.join(df.columns)}")
-    wpath = Path(windows) if windows else _find_upwards(p.parent, "labels/combined_windows.json")
+    # the folders above the file and its category, also for a path given relative to the
+    # current folder ('x.csv' inside data/realKnownCause has no parents of its own to walk up)
+    where = Path(os.path.abspath(p))
+    wpath = Path(windows) if windows else _find_upwards(where.parent, "labels/combined_windows.json")
     if wpath is None and not need_labels:
         return df
     if wpath is None:
@@ -111,7 +117,7 @@ def read_nab(path: str | os.PathLike[str], windows: str | os.PathLike[str] | Non
     if not isinstance(table, dict):  # '5' or a list: 'in' raised TypeError or matched no key
         raise InputError(f"{wpath}: expected a JSON object of series -> windows (NAB's "
                          f"combined_windows.json), found a JSON {type(table).__name__}")
-    key = f"{p.parent.name}/{p.name}"
+    key = f"{where.parent.name}/{where.name}"
     if key not in table and key.lower().endswith(".gz"):  # a gzip-compressed copy: the series' key
         key = key[:-3]
     if key not in table and not need_labels:
@@ -183,10 +189,13 @@ def read_smd(path: str | os.PathLike[str]) -> pd.DataFrame:
         raise InputError(f"{p}: cannot read ({exc})") from None
     df.columns = [f"m{i + 1}" for i in range(df.shape[1])]
     entity = p.name.removesuffix(".gz")
-    label_file = p.parent.parent / "test_label" / entity
+    # the folders of the file, also for a path relative to the current folder ('e.txt' inside
+    # test/: its parent '.' is no 'test', and the test file was read unlabelled, all training)
+    folder = Path(os.path.abspath(p)).parent
+    label_file = folder.parent / "test_label" / entity
     if not label_file.is_file():  # gzip-compressed, as the series may be
         label_file = label_file.with_name(entity + ".gz")
-    if p.parent.name == "test" and label_file.is_file():
+    if folder.name == "test" and label_file.is_file():
         labels = _labels(label_file)
         if labels.size != len(df):
             raise InputError(f"{label_file}: {labels.size} labels for {len(df)} rows of {p}")
@@ -316,8 +325,10 @@ class TimeSeriesDataset:
         cut = self._cut(df)
         part = df if cut is None else df.iloc[:cut]
         if len(part) == 0:
+            why = ("an ASD/SMD test file? train on train/<entity>" if self.train_fraction is None
+                   else f"{len(df)} rows: {self.train_fraction:.0%} of them rounded down is none")
             raise InputError(f"{self.name}: this file has no training part under the protocol "
-                             "(an ASD/SMD test file? train on train/<entity>)")
+                             f"({why})")
         return part
 
     def test_part(self, df: pd.DataFrame) -> pd.DataFrame:
