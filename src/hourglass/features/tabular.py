@@ -181,10 +181,11 @@ def _drop_wins(params: dict[str, Any]) -> dict[str, Any]:
     >>> _drop_wins({"drop": ["s"], "categorical": ["p", "s"], "roles": {"s": "hash"}})
     {'drop': ['s'], 'categorical': ['p'], 'roles': None}
     """
-    gone = {str(c) for c in params.get("drop") or ()}
-    if not gone:
+    drop = params.get("drop")
+    if not isinstance(drop, list | tuple) or not drop:  # (a malformed one is said where it is read)
         return params
-    if params.get("categorical") is not None:
+    gone = {str(c) for c in drop}
+    if isinstance(params.get("categorical"), list | tuple):
         params["categorical"] = [c for c in params["categorical"] if str(c) not in gone] or None
     if isinstance(params.get("roles"), Mapping):
         params["roles"] = {c: r for c, r in params["roles"].items()
