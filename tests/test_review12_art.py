@@ -1,0 +1,44 @@
+"""Pipeline, artefact, ONNX export and benchmark: edge cases of the export command and the
+artefact."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from hourglass import AutoEncoder, Pipeline
+from hourglass.cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"a": rng.normal(size=120), "b": rng.normal(size=120),
+                       "proto": ["tcp", "udp"] * 60})
+    out = tmp_path_factory.mktemp("art") / "model"
+    Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0)).fit(df).save(out)
+    return out
+
+
+def test_export_out_of_memory_names_check_rows_not_training_options(
+        model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import hourglass.pipeline.export as export_mod
+
+    def no_memory(*args: object, **kwargs: object) -> None:
+        raise MemoryError("Unable to allocate 36.4 TiB")
+
+    monkeypatch.setattr(export_mod, "_sample", no_memory)
+    out = tmp_path / "m.onnx"
+    res = runner.invoke(app, ["export", str(model_dir), "--onnx", str(out),
+                              "--check-rows", "1000000000000"])
+    assert res.exit_code == 2, res.output
+    assert "--check-rows" in res.output and "1,000,000,000,000" in res.output
+    assert "--batch-size" not in res.output and "--sample-rows" not in res.output
+    assert "Traceback" not in res.output
+    assert not out.exists()
