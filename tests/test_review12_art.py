@@ -42,3 +42,20 @@ def test_export_out_of_memory_names_check_rows_not_training_options(
     assert "--batch-size" not in res.output and "--sample-rows" not in res.output
     assert "Traceback" not in res.output
     assert not out.exists()
+
+
+def test_an_entity_pipeline_counts_its_training_buckets_as_its_warm_start_does() -> None:
+    from hourglass.features import EntityWindows
+
+    rng = np.random.default_rng(0)
+    n = 240
+    df = pd.DataFrame({"user": rng.choice(["a", "b", "c"], n),
+                       "ts": pd.date_range("2024-01-01", periods=n, freq="min").astype(str),
+                       "bytes": rng.exponential(100, n)})
+    pipe = Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0),
+                    features=EntityWindows(entity_col="user", timestamp_col="ts", bucket="10min")).fit(df)
+    buckets = len(pipe.transform(df))
+    assert buckets < n
+    assert pipe.info["n_train_rows"] == buckets  # not the 240 table rows
+    card = pipe.warm_start(df, epochs=1).model_card()["warm start"]
+    assert f"itself trained on {buckets} (entity, bucket) rows" in card
