@@ -59,3 +59,21 @@ def test_an_entity_pipeline_counts_its_training_buckets_as_its_warm_start_does()
     assert pipe.info["n_train_rows"] == buckets  # not the 240 table rows
     card = pipe.warm_start(df, epochs=1).model_card()["warm start"]
     assert f"itself trained on {buckets} (entity, bucket) rows" in card
+
+
+def test_benchmark_test_part_may_lack_a_column_the_preprocessing_drops() -> None:
+    from hourglass.errors import InputError
+    from hourglass.features import TabularPreprocessor
+    from hourglass.pipeline.benchmark import Benchmark
+
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"a": rng.normal(size=200), "b": rng.normal(size=200), "y": "n"})
+    df.loc[:19, ["a", "b"]] += 6
+    df.loc[:19, "y"] = "bad"
+    train, test = df.iloc[::2].assign(note="x"), df.iloc[1::2]
+    bench = Benchmark(train, test, label_col="y", normal=["n"], models=(), seeds=(0,),
+                      features=TabularPreprocessor(drop=["note"]))
+    run = next(bench.runs())
+    assert run["roc_auc"] > 0.9
+    with pytest.raises(InputError, match="lacks column"):  # read by the model: still required
+        Benchmark(train, test, label_col="y", normal=["n"], models=(), seeds=(0,))
