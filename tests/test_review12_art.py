@@ -77,3 +77,17 @@ def test_benchmark_test_part_may_lack_a_column_the_preprocessing_drops() -> None
     assert run["roc_auc"] > 0.9
     with pytest.raises(InputError, match="lacks column"):  # read by the model: still required
         Benchmark(train, test, label_col="y", normal=["n"], models=(), seeds=(0,))
+
+
+@pytest.mark.parametrize(("kwargs", "param"), [({"seed": -1}, "seed"), ({"seed": 1.5}, "seed"),
+                                               ({"check_rows": 2.5}, "check_rows"),
+                                               ({"check_rows": True}, "check_rows")])
+def test_export_onnx_names_a_bad_seed_or_check_rows(model_dir: Path, tmp_path: Path,
+                                                    kwargs: dict[str, object], param: str) -> None:
+    from hourglass.errors import InputError
+    from hourglass.pipeline.export import export_onnx
+
+    out = tmp_path / "m.onnx"
+    with pytest.raises(InputError, match=f"^{param} must be an integer"):
+        export_onnx(model_dir, out, **kwargs)  # type: ignore[arg-type]
+    assert not out.exists()
