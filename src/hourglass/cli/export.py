@@ -16,7 +16,14 @@ from hourglass.cli._options import (
     TableDatasetOpt,
     TableFormatOpt,
 )
-from hourglass.cli._output import data_on_stdout, err, say_wrote, setup_logging, user_errors
+from hourglass.cli._output import (
+    data_on_stdout,
+    err,
+    out_of_memory,
+    say_wrote,
+    setup_logging,
+    user_errors,
+)
 from hourglass.cli._spool import stdin_as_file
 from hourglass.errors import HourglassError, InputError
 
@@ -113,7 +120,14 @@ def export(
                                  f"({exc})") from None
         sample = None if check_data is None else _first_rows(model, check_data, check_rows, dataset,
                                                              fmt, on_bad_rows)
-        done = export_onnx(model, onnx_path, opset=opset, check_rows=check_rows, sample=sample)
+        try:
+            done = export_onnx(model, onnx_path, opset=opset, check_rows=check_rows, sample=sample)
+        except (MemoryError, RuntimeError) as exc:  # the rows checked, not training: name them
+            if not out_of_memory(exc):
+                raise
+            rows = f"{check_rows:,} generated rows" if sample is None else f"{len(sample):,} rows"
+            raise HourglassError(f"out of memory checking parity on {rows}: give a lower "
+                                 "--check-rows") from None
     what = "generated rows" if check_data is None else f"rows of {check_data}"
     err.print(f"parity on {done.rows_checked:,} {what} ({done.flagged:,} flagged): max "
               f"relative difference {done.max_rel_diff:.2g} (tolerance {RTOL:g}), max absolute "

@@ -260,17 +260,20 @@ class Benchmark:
                              "ROC-AUC and the false-positive rate are undefined without them")
         train_cols = [c for c in train.columns if c != label_col]
         test_cols = [c for c in test.columns if c != label_col]
-        missing = [c for c in train_cols if c not in test_cols]
+        self.X_train_ = train.loc[is_anom == 0, train_cols].reset_index(drop=True)
+        self.features = features if features is not None else TabularPreprocessor()
+        # a column the preprocessing drops (--drop, a drop role, an identifier) is not read: the
+        # test file may lack it, as a file scored with a model trained that way may
+        read = self._fitted_features().columns_
+        missing = [c for c in train_cols if c not in test_cols and c in read]
         extra = [c for c in test_cols if c not in train_cols]
         if missing or extra:
             what = (f"lacks column(s) {', '.join(map(repr, missing[:5]))}" if missing else
                     f"has column(s) not in {train_name}: {', '.join(map(repr, extra[:5]))}")
             raise InputError(f"{test_name}: {what}; the test file needs the training file's columns")
-        self.X_train_ = train.loc[is_anom == 0, train_cols].reset_index(drop=True)
-        self.X_test_ = test[train_cols]
+        self.X_test_ = test[[c for c in train_cols if c in test_cols]]
         self.label_col, self.normal = label_col, list(normal)
         self.seeds, self.threshold = [int(s) for s in seeds], threshold
-        self.features = features if features is not None else TabularPreprocessor()
         self.params, self.max_train = dict(params or {}), max_train
         self.categories = dict(categories or {})
         for name in self.models:
@@ -284,10 +287,16 @@ class Benchmark:
         #: training rows to hold any out), named by :meth:`notes`
         self.fitted_on_training_: list[str] = []
 
+    def _fitted_features(self) -> Any:
+        """The preprocessing fitted on all the normal training rows (once)."""
+        if getattr(self, "_features_all", None) is None:
+            self._features_all = type(self.features)(**self.features.get_params()).fit(self.X_train_)
+        return self._features_all
+
     def _check_test_values(self, test_name: str) -> None:
         """Refuse test rows the preprocessing cannot read (text in a numeric column), naming the
         test part, before any model is trained (the first run's scoring found them, unnamed)."""
-        features = type(self.features)(**self.features.get_params()).fit(self.X_train_)
+        features = self._fitted_features()
         try:
             features.transform(self.X_test_)
         except InputError as exc:

@@ -260,6 +260,10 @@ def export_onnx(model: Pipeline | str | os.PathLike[str], path: str | os.PathLik
     if isinstance(opset, bool) or not isinstance(opset, int | np.integer) or opset not in OPSETS:
         raise InputError(f"opset must be in {OPSETS.start}..{OPSETS.stop - 1} (what torch's "
                          f"TorchScript exporter writes), got {opset}", param="opset")
+    for param, given, low in (("check_rows", check_rows, 1), ("seed", seed, 0)):
+        # numpy's own refusals ("expected non-negative integer") name neither
+        if isinstance(given, bool) or not isinstance(given, int | np.integer) or given < low:
+            raise InputError(f"{param} must be an integer >= {low}, got {given!r}", param=param)
     target = Path(path)
     if target.is_dir():
         raise InputError(f"{target}: is a directory, expected an .onnx file name")

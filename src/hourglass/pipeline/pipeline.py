@@ -218,8 +218,10 @@ class Pipeline:
         # new model only: what an earlier fit recorded would go on in the model card and artefact
         for key in _FIT_RECORDS:
             self.info.pop(key, None)
-        # an event table counts sessions, a series its time steps (duplicates merged, resampled)
-        per_row = isinstance(df, pd.DataFrame) and kind == "tabular"
+        # an event table counts sessions, a series its time steps (duplicates merged, resampled),
+        # an entity model its (entity, bucket) rows (as its warm start and 'hourglass train' do)
+        per_row = (isinstance(df, pd.DataFrame) and kind == "tabular"
+                   and getattr(self.features_, "output", "tabular") != "entity")
         self.info["n_train_rows"] = len(df) if per_row else len(X)
         self.info["n_features"] = len(self.features_.feature_names_)
         torch = sys.modules.get("torch")
