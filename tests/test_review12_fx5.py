@@ -144,6 +144,12 @@ def test_inspect_entity_takes_only_the_typed_label_column_as_train_does(tmp_path
     res = runner.invoke(app, ["inspect", str(data), "--entity-col", "srcip", "--aggregate", "label",
                               "--label-col", "label"])
     assert res.exit_code == 2 and "--label-col label: is also --aggregate label" in res.stderr
+    # --normal without --label-col is refused as train refuses it (it was silently dropped), and
+    # --drop label is what train takes (the format's label is no label of an entity model)
+    res = runner.invoke(app, ["inspect", str(data), "--entity-col", "srcip", "--normal", "0"])
+    assert res.exit_code == 2 and "--normal 0: the normal values of a label column" in res.stderr
+    res = runner.invoke(app, ["inspect", str(data), "--entity-col", "srcip", "--drop", "label"])
+    assert res.exit_code == 0, res.output
 
 
 def test_a_replaced_databases_side_file_that_cannot_be_removed_is_one_line(
@@ -161,3 +167,26 @@ def test_a_replaced_databases_side_file_that_cannot_be_removed_is_one_line(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["o.db-wal"]  # no output, no temp file
     _refused(["score", str(files["model"]), str(files["csv"]), "-o", str(out), "-q",
               "--on-bad-rows", "skip"], "o.db-wal: cannot remove the replaced database's -wal", out)
+
+
+def test_grouped_ecs_of_row_windows_names_an_empty_or_long_time_plainly(files: dict[str, Path],
+                                                                         tmp_path: Path) -> None:
+    # an empty time said 'is not a timestamp (np.datetime64('NaT','us'))'; the stream printed a
+    # 300-character value whole
+    df = pd.read_csv(files["csv"])
+    df["ts"] = df["ts"].astype(object)
+    df.loc[BAD, "ts"] = None
+    df.to_csv(tmp_path / "empty.csv", index=False)
+    out = tmp_path / "e.jsonl"
+    _refused(["score", str(files["model"]), str(tmp_path / "empty.csv"), "-o", str(out), "-q",
+              "--alert-format", "ecs", "--group-by", "src_ip", "--group-window", "100", "--keep", "ts"],
+             "column 'ts': data row 161 has no time (missing); every row needs one", out)
+    rows = [json.loads(line) for line in files["jsonl"].read_text().splitlines()]
+    rows[BAD]["ts"] = "x" * 300
+    (tmp_path / "long.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    res = runner.invoke(app, ["stream", str(files["model"]), "--input", str(tmp_path / "long.jsonl"),
+                              "-o", str(tmp_path / "l.jsonl"), "-q", "--alert-format", "ecs",
+                              "--group-by", "src_ip", "--group-window", "100", "--keep", "ts"])
+    assert res.exit_code == 2
+    (line,) = [ln for ln in res.stderr.splitlines() if ln.startswith("error:")]
+    assert "line 161: field 'ts': cannot read 'xxx" in line and len(line) < 250

@@ -143,10 +143,16 @@ class Grouping:
             return True
         if not self.skip:
             return False
-        if not self.ecs_untimed:
-            self.first_ecs_untimed = (place, value)
-        self.ecs_untimed += 1
+        self.count_ecs_untimed(place, value)
         return True
+
+    def count_ecs_untimed(self, place: str, value: Any) -> None:
+        """Count a flagged row without a readable time (``--on-bad-rows skip``): the warning of
+        :meth:`ecs_time_note` names the first (a long value cut short)."""
+        if not self.ecs_untimed:
+            shown = repr(value) if len(repr(value)) <= 80 else repr(value)[:60] + "..."
+            self.first_ecs_untimed = (place, shown)
+        self.ecs_untimed += 1
 
     def ecs_time_note(self, where: str) -> str | None:
         """The warning of the flagged rows counted by :meth:`ecs_time_reads`, or ``None``."""
@@ -154,7 +160,7 @@ class Grouping:
             return None
         place, value = self.first_ecs_untimed
         return (f"{where}: column {self.ecs_time_field!r}: {self.ecs_untimed:,} flagged row(s) "
-                f"without a readable time (first: {place}, {value!r}); a grouped alert whose "
+                f"without a readable time (first: {place}, {value}); a grouped alert whose "
                 "highest-scoring row is one of them carries the scoring time")
 
     def with_keys(self, df: pd.DataFrame, where: str, *, lenient: bool = False) -> pd.DataFrame:

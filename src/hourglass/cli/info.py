@@ -147,8 +147,10 @@ def inspect(
         check_not_input(json_out, "--json", data)
         typed_label = label_col
         spec, label_col, normal_values = resolve_spec(dataset, label_col, normal, fmt, data)
-        # as train: the label is never a feature ('no column label' was false), read after this
-        refuse_label_in_columns(label_col, categorical=categorical, drop=drop, roles=parse_roles(role),
+        # as train: the label is never a feature ('no column label' was false), read after this;
+        # an entity model's label is only the --label-col typed (train aggregates the format's)
+        own = typed_label if (entity_col is not None or bucket is not None) else label_col
+        refuse_label_in_columns(own, categorical=categorical, drop=drop, roles=parse_roles(role),
                                 timestamp_col=timestamp_col, spec=spec)
         if typed_label is not None:  # as train --entity-col refuses them: else a false 'no column'
             for opt, col in (("--entity-col", entity_col), *(("--aggregate", c) for c in aggregate or ()),
@@ -156,7 +158,7 @@ def inspect(
                 if col == typed_label:  # (the format's label: train aggregates it, as told)
                     raise HourglassError(f"--label-col {typed_label}: is also {opt} {col}; the label "
                                          "column marks each row normal or not and is not a feature")
-        refuse_normal_without_label(normal, label_col)  # as train: it was ignored, the label a feature
+        refuse_normal_without_label(normal, own)  # as train: it was ignored, the label a feature
         stats = ReadStats()
         parts, n = [], 0
         chunks = (spec.iter_chunks(data, on_bad_rows=on_bad_rows, stats=stats) if spec is not None
@@ -205,7 +207,7 @@ def inspect(
             # the rows read above (as train reads them): never the whole file again, which held
             # all of it in memory whatever --rows said
             _inspect_entity(df, spec, data, label_col=typed_label,  # as train: only --label-col
-                            normal_values=normal_values if typed_label else [],
+                            normal_values=normal_values,
                             entity_col=entity_col, timestamp_col=timestamp_col, bucket=bucket or "5min",
                             aggregate=aggregate, distinct=distinct, drop=drop or [],
                             roles=parse_roles(role), scaler=scaler, json_out=json_out,

@@ -331,10 +331,7 @@ def _score_grouped(pipe: Any, data: Path, output: Path, spec: Any, stats: Any, k
             flagged += len(idx)
             keys = list(zip(*(df[c].to_numpy()[idx] for c in grouping.keys), strict=True))
             if ecs_time is not None:  # one that does not read stops the run, as without --group-by
-                for i, value in zip(idx, df[ecs_time].to_numpy()[idx], strict=True):
-                    if not grouping.ecs_time_reads(value, f"data row {n_rows + int(i) + 1}"):
-                        raise HourglassError(f"{data}: column {ecs_time!r}: data row "
-                                             f"{n_rows + int(i) + 1} is not a timestamp ({value!r})")
+                _check_ecs_times(grouping, df[ecs_time].iloc[idx], idx, n_rows, data, ecs_time)
             alerts = [{"row": n_rows + int(i), "score": float(s), "severity": str(v),
                        "calibrated": float(c)} for i, s, v, c in zip(
                           idx, result["score"].to_numpy()[idx], result["severity"].to_numpy()[idx],
@@ -360,3 +357,28 @@ def _score_grouped(pipe: Any, data: Path, output: Path, spec: Any, stats: Any, k
             logging.getLogger("hourglass").warning("%s", note)
     return (f"scored {n_rows} rows ({spec.name if spec else 'table'}), {flagged} flagged"
             f"{f', {silencer.text()}' if silencer is not None else ''}; " + grouping.summary())
+
+
+
+def _check_ecs_times(grouping: Any, col: Any, idx: Any, n_rows: int, data: Path, field: str) -> None:
+    """Stop at the first flagged row whose value of the model's time column (``col``, those
+    rows') is no time, naming its data row, as ungrouped ECS alerts stop (with ``--on-bad-rows
+    skip`` counted by the grouping instead). A column read as times only misses where empty;
+    other values are checked as Python values (numpy's took the slow parse path, per row)."""
+    import pandas as pd
+
+    from hourglass.cli._groups import whole
+
+    missing = col.isna().to_numpy()
+    timed = pd.api.types.is_datetime64_any_dtype(col)  # (then every value there is a time)
+    values = [None] * len(col) if timed else [whole(v) for v in col.tolist()]
+    for j, value in enumerate(values):
+        place = f"data row {n_rows + int(idx[j]) + 1}"
+        if missing[j]:
+            if not grouping.skip:
+                raise HourglassError(f"{data}: column {field!r}: {place} has no time (missing); "
+                                     "every row needs one")
+            grouping.count_ecs_untimed(place, "missing")
+        elif not timed and not grouping.ecs_time_reads(value, place):
+            shown = repr(value) if len(repr(value)) <= 80 else repr(value)[:60] + "..."
+            raise HourglassError(f"{data}: column {field!r}: {place} is not a timestamp ({shown})")

@@ -1201,9 +1201,11 @@ def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping:
                             break
                         if ecs_time is not None and not grouping.ecs_time_reads(
                                 row.get(ecs_time), f"line {lines[i]}"):  # the stream stops here
+                            v = repr(row.get(ecs_time))
                             problem = HourglassError(f"{where} line {lines[i]}: field {ecs_time!r}: "
-                                                     f"cannot read {row.get(ecs_time)!r} as a time (epoch "
-                                                     "seconds or an ISO-8601 date-time expected)")
+                                                     f"cannot read {v if len(v) <= 80 else v[:60] + '...'} "
+                                                     "as a time (epoch seconds or an ISO-8601 date-time "
+                                                     "expected)")
                             rows, lines = rows[:i], lines[:i]
                             break
                         alert.update({c: row.get(c) for c in keep or []})
