@@ -37,7 +37,7 @@ def test_export_out_of_memory_names_check_rows_not_training_options(
     out = tmp_path / "m.onnx"
     res = runner.invoke(app, ["export", str(model_dir), "--onnx", str(out),
                               "--check-rows", "1000000000000"])
-    assert res.exit_code == 2, res.output
+    assert res.exit_code == 1, res.output
     assert "--check-rows" in res.output and "1,000,000,000,000" in res.output
     assert "--batch-size" not in res.output and "--sample-rows" not in res.output
     assert "Traceback" not in res.output
@@ -77,6 +77,11 @@ def test_benchmark_test_part_may_lack_a_column_the_preprocessing_drops() -> None
     assert run["roc_auc"] > 0.9
     with pytest.raises(InputError, match="lacks column"):  # read by the model: still required
         Benchmark(train, test, label_col="y", normal=["n"], models=(), seeds=(0,))
+    # dropped by the data only (near-unique text): a --max-train sample may read it, so the test
+    # file is refused up front, not after training began
+    train = train.assign(note=[f"u{i}" for i in range(len(train))])
+    with pytest.raises(InputError, match="lacks column"):
+        Benchmark(train, test, label_col="y", normal=["n"], models=(), seeds=(0,), max_train=40)
 
 
 @pytest.mark.parametrize(("kwargs", "param"), [({"seed": -1}, "seed"), ({"seed": 1.5}, "seed"),
@@ -91,3 +96,16 @@ def test_export_onnx_names_a_bad_seed_or_check_rows(model_dir: Path, tmp_path: P
     with pytest.raises(InputError, match=f"^{param} must be an integer"):
         export_onnx(model_dir, out, **kwargs)  # type: ignore[arg-type]
     assert not out.exists()
+
+
+def test_export_onnx_reads_seed_and_check_rows_only_to_generate_rows(model_dir: Path, tmp_path: Path,
+                                                                     ) -> None:
+    # with a sample they are not read (check_rows=0 or seed=-1 were refused); seed None draws
+    from hourglass.pipeline import load
+    from hourglass.pipeline.export import export_onnx
+
+    cols = load(model_dir).features_.columns_
+    sample = pd.DataFrame(np.random.default_rng(0).random((20, len(cols))), columns=cols)
+    assert export_onnx(model_dir, tmp_path / "a.onnx", sample=sample, check_rows=0).rows_checked == 20
+    assert export_onnx(model_dir, tmp_path / "b.onnx", sample=sample, seed=-1).rows_checked == 20
+    assert export_onnx(model_dir, tmp_path / "c.onnx", seed=None, check_rows=50).rows_checked == 50  # type: ignore[arg-type]

@@ -262,10 +262,11 @@ class Benchmark:
         test_cols = [c for c in test.columns if c != label_col]
         self.X_train_ = train.loc[is_anom == 0, train_cols].reset_index(drop=True)
         self.features = features if features is not None else TabularPreprocessor()
-        # a column the preprocessing drops (--drop, a drop role, an identifier) is not read: the
-        # test file may lack it, as a file scored with a model trained that way may
-        read = self._fitted_features().columns_
-        missing = [c for c in train_cols if c not in test_cols and c in read]
+        # a column the preprocessing drops whatever the rows (drop=, a 'drop' role given) is not
+        # read: the test file may lack it, as a file scored with a model trained that way may
+        # (one dropped by the data, near-unique text, may be read in a --max-train sample)
+        never = _never_read(self.features)
+        missing = [c for c in train_cols if c not in test_cols and str(c) not in never]
         extra = [c for c in test_cols if c not in train_cols]
         if missing or extra:
             what = (f"lacks column(s) {', '.join(map(repr, missing[:5]))}" if missing else
@@ -287,16 +288,10 @@ class Benchmark:
         #: training rows to hold any out), named by :meth:`notes`
         self.fitted_on_training_: list[str] = []
 
-    def _fitted_features(self) -> Any:
-        """The preprocessing fitted on all the normal training rows (once)."""
-        if getattr(self, "_features_all", None) is None:
-            self._features_all = type(self.features)(**self.features.get_params()).fit(self.X_train_)
-        return self._features_all
-
     def _check_test_values(self, test_name: str) -> None:
         """Refuse test rows the preprocessing cannot read (text in a numeric column), naming the
         test part, before any model is trained (the first run's scoring found them, unnamed)."""
-        features = self._fitted_features()
+        features = type(self.features)(**self.features.get_params()).fit(self.X_train_)
         try:
             features.transform(self.X_test_)
         except InputError as exc:
@@ -433,3 +428,12 @@ def summarize(runs: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
                                    for c in cats}
         rows.append(row)
     return rows
+
+
+def _never_read(features: Any) -> set[str]:
+    """The columns ``features`` drops whatever the rows: its ``drop`` and those given the
+    ``drop`` role."""
+    params = features.get_params() if hasattr(features, "get_params") else {}
+    drop = params.get("drop") or ()
+    roles = params.get("roles") or {}
+    return {str(c) for c in drop} | {str(c) for c, r in roles.items() if r == "drop"}

@@ -261,7 +261,10 @@ def export_onnx(model: Pipeline | str | os.PathLike[str], path: str | os.PathLik
         raise InputError(f"opset must be in {OPSETS.start}..{OPSETS.stop - 1} (what torch's "
                          f"TorchScript exporter writes), got {opset}", param="opset")
     for param, given, low in (("check_rows", check_rows, 1), ("seed", seed, 0)):
-        # numpy's own refusals ("expected non-negative integer") name neither
+        # numpy's own refusals ("expected non-negative integer") name neither; both are read
+        # only to generate rows (no sample given), and seed None draws a fresh one
+        if sample is not None or (param == "seed" and given is None):
+            continue
         if isinstance(given, bool) or not isinstance(given, int | np.integer) or given < low:
             raise InputError(f"{param} must be an integer >= {low}, got {given!r}", param=param)
     target = Path(path)
