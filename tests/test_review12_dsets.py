@@ -46,12 +46,11 @@ def test_no_readable_time_names_the_cell_as_written(values: list[object], said: 
 
 
 def test_sample_of_a_file_without_rows_names_the_file(tmp_path: Path) -> None:
+    from hourglass.cli.tables import read_for_training
     from hourglass.errors import InputError
     from hourglass.ingest import ReadStats
-    from hourglass.ingest.sampling import reservoir_sample
 
     p = tmp_path / "allbad.txt"
     p.write_text("1,2,3\n4,5,6\n")
-    chunks = get_dataset("nsl-kdd").iter_chunks(p, on_bad_rows="skip", stats=ReadStats())
-    with pytest.raises(InputError, match=r"allbad\.txt: no data rows"):
-        reservoir_sample(chunks, 10, source=p)
+    with pytest.raises(InputError, match=r"allbad\.txt: no data rows"):  # (a sample: budget 0)
+        read_for_training(p, get_dataset("nsl-kdd"), "skip", ReadStats(), 0, 10, 0)

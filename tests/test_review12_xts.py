@@ -70,3 +70,28 @@ def test_nab_series_too_short_for_a_training_part_says_why_not_asd() -> None:
     with pytest.raises(InputError, match=r"5 rows: 15% of them rounded down is none") as info:
         get_timeseries_dataset("nab").train_part(df)
     assert "ASD/SMD" not in str(info.value)
+
+
+def test_skab_file_with_anomaly_and_label_columns_scores(tmp_path) -> None:
+    # scoring reads no labels: the refusal (meant for training) stopped score and explain
+    from hourglass.ingest.timeseries import read_skab
+
+    p = tmp_path / "both.csv"
+    p.write_text("datetime;A;anomaly;label\n2020-01-01 00:00:00;1.5;0.0;1\n2020-01-01 00:00:01;1.6;0.0;0\n")
+    assert read_skab(p, need_labels=False).columns.tolist() == ["datetime", "A", "label"]
+    assert read_skab(p, need_labels=False)["label"].tolist() == [0.0, 0.0]  # SKAB's anomaly
+
+
+def test_nab_timestamp_that_is_no_time_is_shown_as_written(tmp_path) -> None:
+    import json
+
+    from hourglass.errors import InputError
+    from hourglass.ingest.timeseries import read_nab
+
+    d = tmp_path / "data" / "realKnownCause"
+    d.mkdir(parents=True)
+    (tmp_path / "labels").mkdir()
+    (tmp_path / "labels" / "combined_windows.json").write_text(json.dumps({"realKnownCause/x.csv": []}))
+    (d / "x.csv").write_text("timestamp,value\n1e30,1\n2e30,2\n3,3\n")
+    with pytest.raises(InputError, match=r"data row 1: timestamp 1e\+30 is no date and time"):
+        read_nab(d / "x.csv")

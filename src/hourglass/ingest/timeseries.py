@@ -43,8 +43,10 @@ __all__ = ["TIMESERIES_DATASETS", "TimeSeriesDataset", "get_timeseries_dataset",
 LABEL = "label"
 
 
-def read_skab(path: str | os.PathLike[str]) -> pd.DataFrame:
+def read_skab(path: str | os.PathLike[str], *, need_labels: bool = True) -> pd.DataFrame:
     """One SKAB file: ``datetime``, 8 sensors, ``label`` (from ``anomaly``) and ``changepoint``.
+    A file with a ``label`` column beside ``anomaly`` is refused where labels are read
+    (``need_labels``); scoring it leaves that column out.
 
     Examples
     --------
@@ -71,8 +73,10 @@ def read_skab(path: str | os.PathLike[str]) -> pd.DataFrame:
         raise InputError(f"{p}: no data rows")
     if "anomaly" in df.columns:
         if LABEL in df.columns:  # two 'label' columns: a DataFrame where a column was expected
-            raise InputError(f"{p}: has both 'anomaly' (SKAB's labels, read as {LABEL!r}) and a "
-                             f"column {LABEL!r}; rename or remove {LABEL!r}")
+            if need_labels:
+                raise InputError(f"{p}: has both 'anomaly' (SKAB's labels, read as {LABEL!r}) and "
+                                 f"a column {LABEL!r}; rename or remove {LABEL!r}")
+            df = df.drop(columns=[LABEL])
         df = df.rename(columns={"anomaly": LABEL})
     return df
 
@@ -134,7 +138,8 @@ def read_nab(path: str | os.PathLike[str], windows: str | os.PathLike[str] | Non
             raise InputError(f"{p}: {exc}") from None
         row = int(bad.argmax())
         value = df["timestamp"].iloc[row]
-        said = "is missing" if pd.isna(value) else f"{value!r} is no date and time"
+        shown = value.item() if isinstance(value, np.generic) else value  # 1e+30, not np.float64(...)
+        said = "is missing" if pd.isna(value) else f"{shown!r} is no date and time"
         raise InputError(f"{p}: data row {row + 1}: timestamp {said}") from None
     if ts.dt.tz is not None:  # times with an offset ('...Z'): compared in UTC, as NAB's are
         ts = ts.dt.tz_convert("UTC").dt.tz_localize(None)
@@ -305,7 +310,7 @@ class TimeSeriesDataset:
         """Read one series of this dataset (with a ``label`` column where labels exist).
         ``need_labels=False``: a NAB series without windows is read unlabelled (scoring)."""
         if self.name == "skab":
-            return read_skab(path)
+            return read_skab(path, need_labels=need_labels)
         if self.name == "nab":
             return read_nab(path, need_labels=need_labels)
         return read_smd(path)
