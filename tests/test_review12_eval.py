@@ -6,23 +6,13 @@ import json
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from hourglass.cli import app
 from hourglass.errors import InputError
 from hourglass.evaluate import binary_metrics, evaluate_scores
 from tests._cli import runner
-
-
-def _flows(n: int, seed: int = 0) -> pd.DataFrame:
-    rng = np.random.default_rng(seed)
-    df = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n),
-                       "proto": rng.choice(["tcp", "udp"], n), "label": "normal"})
-    df.loc[: n // 10 - 1, ["a", "b"]] += 5
-    df.loc[: n // 10 - 1, "label"] = "dos"
-    df["ts"] = pd.date_range("2024-01-01", periods=n, freq="1min").strftime("%Y-%m-%d %H:%M:%S")
-    return df
+from tests.test_review10_eval import _flows
 
 
 @pytest.fixture(scope="module")

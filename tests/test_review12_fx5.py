@@ -12,18 +12,10 @@ import pytest
 
 from hourglass.cli.app import app
 from tests._cli import runner
+from tests.test_followups_consistency import _iso, _normal
 
 T0 = 1_704_067_200  # 2024-01-01 00:00 UTC
 BAD = 160  # (0-based) a far-out row whose time is no time: data row 161, line 161
-
-
-def _normal(n: int, rng: np.random.Generator) -> pd.DataFrame:
-    return pd.DataFrame({"bytes": rng.lognormal(6, 0.5, n).round(), "duration": rng.exponential(1.0, n),
-                         "rate": rng.uniform(0, 1, n)})
-
-
-def _iso(seconds: np.ndarray) -> list[str]:
-    return list(pd.to_datetime(seconds, unit="s").strftime("%Y-%m-%d %H:%M:%S"))
 
 
 @pytest.fixture(scope="module")

@@ -395,7 +395,7 @@ class Suppressions:
                              "array-of-tables entry, [[rule]] (two brackets)")
         if not isinstance(raw, list):
             raise InputError(f"{source}: 'rule' must be an array of tables ([[rule]]), got {raw!r}")
-        if not isinstance(raw, list) or not raw:
+        if not raw:
             raise InputError(f"{source}: no rules (each rule is a [[rule]] table with a name and "
                              "match and/or between)")
         try:
