@@ -157,3 +157,38 @@ def test_a_list_cell_in_a_kept_column_is_named() -> None:
     df = pd.DataFrame({"tags": [[i] for i in range(20)], "b": np.arange(20.0), "p": ["x", "y"] * 10})
     with pytest.raises(InputError, match="column 'tags': a cell holds a list"):
         TabularPreprocessor().fit(df)
+
+
+def test_a_log_with_a_hole_of_nul_bytes_is_still_read(tmp_path) -> None:
+    # a crash's hole of NULs after a log's first lines: read before, then called binary
+    from hourglass.ingest.formats import get_format
+
+    line = b"CEF:0|Acme|FW|1|100|conn|5|src=10.0.0.5 dpt=443\n"
+    p = tmp_path / "hole.log"
+    p.write_bytes(line * 2 + bytes(1500) + b"\n" + line * 20)
+    assert len(get_format("cef").read(p, on_bad_rows="skip")) == 22
+
+
+def test_an_entity_model_saved_with_drop_and_another_role_loads() -> None:
+    # saved before the pair was refused (the drop won): loading it refused the state
+    from hourglass.features.entity import EntityWindows
+
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"host": rng.choice(["a", "b", "c"], 200),
+                       "ts": pd.date_range("2026-01-01", periods=200, freq="1min"),
+                       "bytes": rng.random(200), "pkts": rng.integers(1, 50, 200).astype(float)})
+    state = EntityWindows("host", "ts", bucket="10min", drop=["bytes"]).fit(df).to_dict()
+    state["params"] = {**state["params"], "roles": {"bytes": "numeric"}}
+    again = EntityWindows.from_dict(state)
+    assert again.transform(df).shape[0] > 0
+
+
+def test_inspect_entity_refuses_a_formats_drop_column_as_a_feature(tmp_path) -> None:
+    from tests._cli import one_line_error
+
+    data = tmp_path / "u.csv"
+    pd.DataFrame({"srcip": [f"10.0.0.{i % 3}" for i in range(60)],
+                  "stime": 1_421_927_414 + np.arange(60) * 30, "sbytes": np.arange(60) * 7,
+                  "attack_cat": "", "label": [i % 2 for i in range(60)]}).to_csv(data, index=False)
+    one_line_error(["inspect", str(data), "--entity-col", "srcip", "--role", "attack_cat=categorical"],
+                   "the unsw-nb15 format never makes it a feature")

@@ -150,7 +150,8 @@ class Grouping:
         """Count a flagged row without a readable time (``--on-bad-rows skip``): the warning of
         :meth:`ecs_time_note` names the first (a long value cut short)."""
         if not self.ecs_untimed:
-            shown = repr(value) if len(repr(value)) <= 80 else repr(value)[:60] + "..."
+            shown = "empty" if value is None else repr(value) if len(repr(value)) <= 80 else \
+                repr(value)[:60] + "..."
             self.first_ecs_untimed = (place, shown)
         self.ecs_untimed += 1
 

@@ -378,7 +378,7 @@ def _check_ecs_times(grouping: Any, col: Any, idx: Any, n_rows: int, data: Path,
             if not grouping.skip:
                 raise HourglassError(f"{data}: column {field!r}: {place} has no time (missing); "
                                      "every row needs one")
-            grouping.count_ecs_untimed(place, "missing")
+            grouping.count_ecs_untimed(place, None)  # (shown as 'empty')
         elif not timed and not grouping.ecs_time_reads(value, place):
             shown = repr(value) if len(repr(value)) <= 80 else repr(value)[:60] + "..."
             raise HourglassError(f"{data}: column {field!r}: {place} is not a timestamp ({shown})")

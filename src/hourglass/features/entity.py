@@ -723,7 +723,12 @@ class EntityWindows:
         True
         """
         try:
-            self = cls(**d["params"])
+            params = dict(d["params"])
+            gone = {str(c) for c in params.get("drop") or ()}
+            if gone and isinstance(params.get("roles"), dict):  # saved before such a pair was
+                params["roles"] = {k: v for k, v in params["roles"].items()  # refused: the drop won
+                                   if str(k) not in gone or v == "drop"} or None
+            self = cls(**params)
             self._check_params()
             self.numeric_ = [str(c) for c in d["numeric"]]
             self.categorical_ = [str(c) for c in d["categorical"]]

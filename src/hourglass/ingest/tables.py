@@ -404,23 +404,32 @@ def check_log_text(path: Path) -> None:
     >>> check_log_text(Path(__file__))  # (text: nothing said)
     """
     head = read_head(path, 1024)
-    # (a run of NULs first: a log truncated under its writer, logrotate's copytruncate, read on)
-    if head.startswith(_NOT_TEXT) or _looks_utf16(head.lstrip(b"\x00")):
+    if head.startswith(_NOT_TEXT) or _utf16_or_binary(head):
         check_text(path, head)
 
 
-def _looks_utf16(head: bytes) -> bool:
-    """Whether ``head`` looks like UTF-16 text without a byte-order mark: most bytes at even (or
-    at odd) offsets NUL, the high bytes of ASCII characters (not a stray NUL in a text log); a
-    binary file full of NULs (a capture, an executable) passes too, to be named by
-    :func:`check_text`.
+def _utf16_or_binary(head: bytes) -> bool:
+    r"""Whether ``head`` (a leading run of NULs aside: a log truncated under its writer,
+    logrotate's copytruncate) is UTF-16 text (NULs at one parity of offsets, the high bytes of
+    ASCII characters) or binary data full of NULs whose other bytes are no text either (a
+    capture, an executable); not a text log with a stray NUL or a run of them (a crash's hole).
 
     Examples
     --------
-    >>> _looks_utf16("CEF:0|Acme|FW".encode("utf-16-be")), _looks_utf16(b"CEF:0|Acme\\x00|FW|1|100")
+    >>> log = b"CEF:0|Acme|FW|1|100|conn|5|src=10.0.0.5\n"
+    >>> _utf16_or_binary(log.decode().encode("utf-16-le")), _utf16_or_binary(bytes(600) + log)
     (True, False)
+    >>> _utf16_or_binary(log + bytes(1500) + log), _utf16_or_binary(b"\x7fELF\x02\x01" + bytes(300) * 2)
+    (False, True)
     """
-    return len(head) >= 4 and max(head[::2].count(0), head[1::2].count(0)) * 4 > len(head)
+    body = head.lstrip(b"\x00")
+    if len(body) < 4:
+        return False
+    even, odd = body[::2].count(0), body[1::2].count(0)
+    half = len(body) // 2
+    if max(even, odd) * 2 > half and min(even, odd) * 4 < half:
+        return True
+    return body.count(0) * 4 > len(body) and _control_share(body.replace(b"\x00", b"")) > 0.05
 
 
 def _control_share(head: bytes) -> float:
