@@ -192,3 +192,21 @@ def test_inspect_entity_refuses_a_formats_drop_column_as_a_feature(tmp_path) -> 
                   "attack_cat": "", "label": [i % 2 for i in range(60)]}).to_csv(data, index=False)
     one_line_error(["inspect", str(data), "--entity-col", "srcip", "--role", "attack_cat=categorical"],
                    "the unsw-nb15 format never makes it a feature")
+
+
+def test_threshold_predict_and_spot_update_refuse_an_int_past_floats_range() -> None:
+    from hourglass.thresholds import SPOT, Percentile
+
+    thr = Percentile(99).fit(np.arange(100.0))
+    with pytest.raises(InputError, match="an integer past float's range"):
+        thr.predict([10**400])
+    spot = SPOT(q=0.01).fit(np.random.default_rng(0).exponential(size=2000))
+    with pytest.raises(InputError, match="an integer past float's range"):
+        spot.update([10**400])
+
+
+def test_shown_value_cuts_a_long_cell_and_unwraps_numpy() -> None:
+    from hourglass.cli._groups import shown_value
+
+    assert shown_value(np.float64(1e30)) == "1e+30"
+    assert len(shown_value("x" * 300)) == 63  # the quote and 59 x, then ...

@@ -91,6 +91,19 @@ windows of 100 rows (--group-window 100) close only as the rows pass them: leave
     return window
 
 
+def shown_value(value: Any) -> str:
+    """A cell as a warning or an error quotes it: its repr, cut short past 80 characters (a
+    300-character time printed whole).
+
+    Examples
+    --------
+    >>> shown_value("garbage"), shown_value("x" * 100)[-6:]
+    ("'garbage'", 'xxx...')
+    """
+    text = repr(value.item() if hasattr(value, "item") and not isinstance(value, str) else value)
+    return text if len(text) <= 80 else text[:60] + "..."
+
+
 @dataclass
 class Grouping:
     """The grouping of one run: key columns, window, the time column and the open groups."""
@@ -150,9 +163,7 @@ class Grouping:
         """Count a flagged row without a readable time (``--on-bad-rows skip``): the warning of
         :meth:`ecs_time_note` names the first (a long value cut short)."""
         if not self.ecs_untimed:
-            shown = "empty" if value is None else repr(value) if len(repr(value)) <= 80 else \
-                repr(value)[:60] + "..."
-            self.first_ecs_untimed = (place, shown)
+            self.first_ecs_untimed = (place, "empty" if value is None else shown_value(value))
         self.ecs_untimed += 1
 
     def ecs_time_note(self, where: str) -> str | None:
@@ -232,7 +243,7 @@ class Grouping:
         first = int(np.flatnonzero(bad)[0])
         if not self.untimed_rows:
             self.first_untimed = (f"line {lines[first]}" if lines is not None else
-                                  f"data row {first_row + first + 1}", col.iloc[first])
+                                  f"data row {first_row + first + 1}", shown_value(col.iloc[first]))
         self.untimed_rows += int(bad.sum())
         out = np.full(len(col), NO_TIME, dtype=np.int64)
         out[~bad] = np.asarray(ts.as_unit("ns").asi8)
@@ -257,7 +268,7 @@ class Grouping:
         place, value = self.first_untimed
         n = self.groups.counts["untimed"]
         return (f"{where}: {self.untimed_rows:,} row(s) without a readable time in column "
-                f"{self.time_col!r} (first: {place}, {value!r}) were scored but placed in no "
+                f"{self.time_col!r} (first: {place}, {value}) were scored but placed in no "
                 f"window; {n:,} of them flagged, each written as its own alert without a window "
                 "(window_start null)")
 

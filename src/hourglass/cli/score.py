@@ -267,6 +267,7 @@ def _ecs_docs(result: Any, df: Any, rule: Any, keep: list[str] | None, *, skip: 
     import pandas as pd
 
     from hourglass._times import parse_timestamps, unreadable_times
+    from hourglass.cli._groups import shown_value
     from hourglass.serve.ecs import ecs_target, frame_alerts
 
     times = None
@@ -278,9 +279,9 @@ def _ecs_docs(result: Any, df: Any, rule: Any, keep: list[str] | None, *, skip: 
         if bad.any():
             first = int(np.flatnonzero(bad)[0])
             logging.getLogger("hourglass").warning(
-                "column %r: %d row(s) without a readable time (first: data row %d, %r); their "
+                "column %r: %d row(s) without a readable time (first: data row %d, %s); their "
                 "alerts carry the scoring time", rule.time_field, int(bad.sum()),
-                first_row + first + 1, col.iloc[first])
+                first_row + first + 1, shown_value(col.iloc[first]))
             times = pd.Series(pd.NaT, index=range(len(col)), dtype=object)
             times[~bad] = list(parse_timestamps(col[~bad], rule.time_field, dayfirst=day))
             times = times.tolist()
@@ -367,7 +368,7 @@ def _check_ecs_times(grouping: Any, col: Any, idx: Any, n_rows: int, data: Path,
     other values are checked as Python values (numpy's took the slow parse path, per row)."""
     import pandas as pd
 
-    from hourglass.cli._groups import whole
+    from hourglass.cli._groups import shown_value, whole
 
     missing = col.isna().to_numpy()
     timed = pd.api.types.is_datetime64_any_dtype(col)  # (then every value there is a time)
@@ -380,5 +381,5 @@ def _check_ecs_times(grouping: Any, col: Any, idx: Any, n_rows: int, data: Path,
                                      "every row needs one")
             grouping.count_ecs_untimed(place, None)  # (shown as 'empty')
         elif not timed and not grouping.ecs_time_reads(value, place):
-            shown = repr(value) if len(repr(value)) <= 80 else repr(value)[:60] + "..."
-            raise HourglassError(f"{data}: column {field!r}: {place} is not a timestamp ({shown})")
+            raise HourglassError(f"{data}: column {field!r}: {place} is not a timestamp "
+                                 f"({shown_value(value)})")

@@ -1118,7 +1118,7 @@ def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping:
                  idle_timeout: float | None, silencer: Any = None) -> None:
     """A table model's stream with ``--group-by``: flagged rows counted into groups, each
     written once its window closes (see ``stream``'s docstring)."""
-    from hourglass.cli._groups import NO_TIME
+    from hourglass.cli._groups import NO_TIME, shown_value
 
     n_rows = flagged = 0
     bad = SkippedLines()
@@ -1201,9 +1201,8 @@ def _run_grouped(scorer: Any, read: Callable[[int], bytes], sink: Any, grouping:
                             break
                         if ecs_time is not None and not grouping.ecs_time_reads(
                                 row.get(ecs_time), f"line {lines[i]}"):  # the stream stops here
-                            v = repr(row.get(ecs_time))
                             problem = HourglassError(f"{where} line {lines[i]}: field {ecs_time!r}: "
-                                                     f"cannot read {v if len(v) <= 80 else v[:60] + '...'} "
+                                                     f"cannot read {shown_value(row.get(ecs_time))} "
                                                      "as a time (epoch seconds or an ISO-8601 date-time "
                                                      "expected)")
                             rows, lines = rows[:i], lines[:i]

@@ -143,7 +143,14 @@ class Threshold(ABC):
         """1 where the score is strictly above the threshold, else 0."""
         if not hasattr(self, "value_"):
             raise NotFittedError(f"{type(self).__name__} is not fitted; call fit(scores) first")
-        return (np.asarray(scores, dtype=np.float64) > self.value_).astype(np.int8)
+        try:
+            s = np.asarray(scores, dtype=np.float64)
+        except OverflowError:
+            raise InputError(f"{type(self).__name__}: scores must be numbers (an integer past "
+                             "float's range)") from None
+        except (TypeError, ValueError) as exc:
+            raise InputError(f"{type(self).__name__}: scores must be numbers ({exc})") from None
+        return (s > self.value_).astype(np.int8)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON state (class, params, fitted value)."""
