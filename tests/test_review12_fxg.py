@@ -183,17 +183,6 @@ def test_an_entity_model_saved_with_drop_and_another_role_loads() -> None:
     assert again.transform(df).shape[0] > 0
 
 
-def test_inspect_entity_refuses_a_formats_drop_column_as_a_feature(tmp_path) -> None:
-    from tests._cli import one_line_error
-
-    data = tmp_path / "u.csv"
-    pd.DataFrame({"srcip": [f"10.0.0.{i % 3}" for i in range(60)],
-                  "stime": 1_421_927_414 + np.arange(60) * 30, "sbytes": np.arange(60) * 7,
-                  "attack_cat": "", "label": [i % 2 for i in range(60)]}).to_csv(data, index=False)
-    one_line_error(["inspect", str(data), "--entity-col", "srcip", "--role", "attack_cat=categorical"],
-                   "the unsw-nb15 format never makes it a feature")
-
-
 def test_threshold_predict_and_spot_update_refuse_an_int_past_floats_range() -> None:
     from hourglass.thresholds import SPOT, Percentile
 

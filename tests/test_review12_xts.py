@@ -74,12 +74,15 @@ def test_nab_series_too_short_for_a_training_part_says_why_not_asd() -> None:
 
 def test_skab_file_with_anomaly_and_label_columns_scores(tmp_path) -> None:
     # scoring reads no labels: the refusal (meant for training) stopped score and explain
+    from hourglass.errors import InputError
     from hourglass.ingest.timeseries import read_skab
 
     p = tmp_path / "both.csv"
     p.write_text("datetime;A;anomaly;label\n2020-01-01 00:00:00;1.5;0.0;1\n2020-01-01 00:00:01;1.6;0.0;0\n")
-    assert read_skab(p, need_labels=False).columns.tolist() == ["datetime", "A", "label"]
-    assert read_skab(p, need_labels=False)["label"].tolist() == [0.0, 0.0]  # SKAB's anomaly
+    assert read_skab(p, scoring=True).columns.tolist() == ["datetime", "A", "label"]
+    assert read_skab(p, scoring=True)["label"].tolist() == [0.0, 0.0]  # SKAB's anomaly
+    with pytest.raises(InputError, match="has both 'anomaly'"):  # read for labels (extra normal)
+        read_skab(p)
 
 
 def test_nab_timestamp_that_is_no_time_is_shown_as_written(tmp_path) -> None:

@@ -100,7 +100,9 @@ def shown_value(value: Any) -> str:
     >>> shown_value("garbage"), shown_value("x" * 100)[-6:]
     ("'garbage'", 'xxx...')
     """
-    text = repr(value.item() if hasattr(value, "item") and not isinstance(value, str) else value)
+    scalar = (hasattr(value, "item") and not isinstance(value, str) and getattr(value, "ndim", 1) == 0
+              and type(value).__name__ != "datetime64")  # (a numpy number: as Python's)
+    text = repr(value.item() if scalar else value)
     return text if len(text) <= 80 else text[:60] + "..."
 
 

@@ -45,7 +45,7 @@ def explain_series(pipe: Any, model: Path, data: Path, *, command: Any, dataset:
     why_not = series_explainable(pipe)
     if why_not is not None:
         raise HourglassError(f"{model}: {why_not}")
-    df = read_series(data, dataset or pipe.info.get("dataset"), need_labels=False)
+    df = read_series(data, dataset or pipe.info.get("dataset"), need_labels=False, scoring=True)
     errors = step_errors(pipe, df)
     warn_extra_columns(pipe, df)
     flagged = np.flatnonzero(errors.flags == 1)

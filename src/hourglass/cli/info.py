@@ -9,12 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from hourglass.cli._common import (
-    check_not_input,
-    refuse_format_drop,
-    refuse_label_in_columns,
-    refuse_normal_without_label,
-)
+from hourglass.cli._common import check_not_input, refuse_label_in_columns, refuse_normal_without_label
 from hourglass.cli._options import (
     AggregateOpt,
     BucketOpt,
@@ -157,8 +152,6 @@ def inspect(
         own = typed_label if (entity_col is not None or bucket is not None) else label_col
         refuse_label_in_columns(own, categorical=categorical, drop=drop, roles=parse_roles(role),
                                 timestamp_col=timestamp_col, spec=spec)
-        if own is None:  # (else said there) a format's drop column is never a feature
-            refuse_format_drop(spec, categorical=categorical, roles=parse_roles(role))
         if typed_label is not None:  # as train --entity-col refuses them: else a false 'no column'
             for opt, col in (("--entity-col", entity_col), *(("--aggregate", c) for c in aggregate or ()),
                              *(("--distinct", c) for c in distinct or ())):

@@ -56,19 +56,22 @@ def is_timeseries_dataset(name: str | None) -> bool:
     return name is not None and get_timeseries_dataset(name) is not None
 
 
-def _read(path: Path, ds: TimeSeriesDataset | None, need_labels: bool = True) -> pd.DataFrame:
+def _read(path: Path, ds: TimeSeriesDataset | None, need_labels: bool = True, *,
+          scoring: bool = False) -> pd.DataFrame:
     from hourglass.cli._spool import folder_shown
 
     if ds is not None and folder_shown(path) is not None:  # SKAB, NAB: each file its own series
         raise HourglassError(f"--dataset {ds.name}: one series a file, and {folder_shown(path)} are "
                              "several; give them one at a time")
-    return ds.read(path, need_labels=need_labels) if ds is not None else read_table(path)
+    return ds.read(path, need_labels=need_labels, scoring=scoring) if ds is not None else read_table(path)
 
 
-def read_series(path: Path, dataset: str | None, *, need_labels: bool = True) -> pd.DataFrame:
+def read_series(path: Path, dataset: str | None, *, need_labels: bool = True,
+                scoring: bool = False) -> pd.DataFrame:
     """The whole series in PATH, read with the named dataset's reader when one is given.
-    ``need_labels=False`` (score, explain): new data of a NAB model needs no label windows."""
-    return _read(path, _dataset(dataset), need_labels)
+    ``need_labels=False`` (score, explain, warm start): new data of a NAB model needs no label
+    windows; ``scoring`` (score, explain): no label is read at all."""
+    return _read(path, _dataset(dataset), need_labels, scoring=scoring)
 
 
 def _dataset(name: str | None) -> TimeSeriesDataset | None:
@@ -435,7 +438,7 @@ def score_command(pipe: Pipeline, data: Path, output: Path, *, dataset: str | No
     if keep:
         raise HourglassError("--keep: not available for time-series models (the output has one "
                              "row per time step, with its timestamp)")
-    df = read_series(data, dataset or pipe.info.get("dataset"), need_labels=False)
+    df = read_series(data, dataset or pipe.info.get("dataset"), need_labels=False, scoring=True)
     result = score_timeseries(pipe, df)
     line = scored_steps_text(len(result), len(df), pipe.features_.freq, int(result["flag"].sum()))
     if drift is not None:

@@ -421,6 +421,8 @@ def _utf16_or_binary(head: bytes) -> bool:
     (True, False)
     >>> _utf16_or_binary(log + bytes(1500) + log), _utf16_or_binary(b"\x7fELF\x02\x01" + bytes(300) * 2)
     (False, True)
+    >>> _utf16_or_binary(log.decode().encode("utf-32-le"))
+    True
     """
     body = head.lstrip(b"\x00")
     if len(body) < 4:
@@ -428,6 +430,11 @@ def _utf16_or_binary(head: bytes) -> bool:
     even, odd = body[::2].count(0), body[1::2].count(0)
     half = len(body) // 2
     if max(even, odd) * 2 > half and min(even, odd) * 4 < half:
+        return True
+    # UTF-32: NULs at two or three offsets of every four, the characters at another (a hole of
+    # NULs in a log fills all four alike)
+    fourths = [body[k::4].count(0) * 4 / len(body) for k in range(4)]
+    if len(body) >= 16 and sum(f >= 0.9 for f in fourths) >= 2 and min(fourths) < 0.25:
         return True
     return body.count(0) * 4 > len(body) and _control_share(body.replace(b"\x00", b"")) > 0.05
 

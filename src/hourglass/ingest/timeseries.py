@@ -43,10 +43,10 @@ __all__ = ["TIMESERIES_DATASETS", "TimeSeriesDataset", "get_timeseries_dataset",
 LABEL = "label"
 
 
-def read_skab(path: str | os.PathLike[str], *, need_labels: bool = True) -> pd.DataFrame:
+def read_skab(path: str | os.PathLike[str], *, scoring: bool = False) -> pd.DataFrame:
     """One SKAB file: ``datetime``, 8 sensors, ``label`` (from ``anomaly``) and ``changepoint``.
-    A file with a ``label`` column beside ``anomaly`` is refused where labels are read
-    (``need_labels``); scoring it leaves that column out.
+    A file with a ``label`` column beside ``anomaly`` is refused where labels are read (training,
+    extra normal data, a warm start); ``scoring`` it leaves that column out.
 
     Examples
     --------
@@ -73,7 +73,7 @@ def read_skab(path: str | os.PathLike[str], *, need_labels: bool = True) -> pd.D
         raise InputError(f"{p}: no data rows")
     if "anomaly" in df.columns:
         if LABEL in df.columns:  # two 'label' columns: a DataFrame where a column was expected
-            if need_labels:
+            if not scoring:
                 raise InputError(f"{p}: has both 'anomaly' (SKAB's labels, read as {LABEL!r}) and "
                                  f"a column {LABEL!r}; rename or remove {LABEL!r}")
             df = df.drop(columns=[LABEL])
@@ -306,11 +306,13 @@ class TimeSeriesDataset:
     train_fraction: float | None = None
     train_cap: int | None = None
 
-    def read(self, path: str | os.PathLike[str], *, need_labels: bool = True) -> pd.DataFrame:
+    def read(self, path: str | os.PathLike[str], *, need_labels: bool = True,
+             scoring: bool = False) -> pd.DataFrame:
         """Read one series of this dataset (with a ``label`` column where labels exist).
-        ``need_labels=False``: a NAB series without windows is read unlabelled (scoring)."""
+        ``need_labels=False``: a NAB series without windows is read unlabelled; ``scoring``: no
+        label is read (a SKAB file's own 'label' column beside 'anomaly' left out)."""
         if self.name == "skab":
-            return read_skab(path, need_labels=need_labels)
+            return read_skab(path, scoring=scoring)
         if self.name == "nab":
             return read_nab(path, need_labels=need_labels)
         return read_smd(path)
