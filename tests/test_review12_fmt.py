@@ -30,7 +30,8 @@ def test_vpc_flow_column_the_caller_does_not_read_turns_to_text(tmp_path: Path) 
     spec = get_format("aws-vpc-flow")
     chunks = list(spec.iter_chunks(p, chunk_bytes=1 << 16, used={"srcaddr", "dstaddr", "bytes"}))
     assert sum(len(df) for df in chunks) == 6000
-    with pytest.raises(InputError, match="line 3002: column 'tcp-flags'"):  # read strictly: refused
+    # read strictly: refused (pyarrow names the line only when it parsed that block in one thread)
+    with pytest.raises(InputError, match=r"(line 3002: )?column 'tcp-flags': malformed value"):
         list(spec.iter_chunks(p, chunk_bytes=1 << 16, used={"srcaddr", "dstaddr", "tcp-flags"}))
 
 

@@ -25,7 +25,8 @@ def test_zeek_column_the_caller_does_not_read_turns_to_text(tmp_path: Path) -> N
     spec = get_format("zeek-conn")
     used = {"ts", "id.orig_h", "id.resp_h", "id.resp_p"}
     assert sum(len(df) for df in spec.iter_chunks(p, chunk_bytes=1 << 15, used=used)) == 4000
-    with pytest.raises(InputError, match="line 3004: column 'missed_bytes'"):  # read strictly
+    # read strictly (pyarrow names the line only when it parsed that block in one thread)
+    with pytest.raises(InputError, match=r"(line 3004: )?column 'missed_bytes': malformed value"):
         list(spec.iter_chunks(p, chunk_bytes=1 << 15, used=used | {"missed_bytes"}))
 
 
