@@ -155,12 +155,49 @@ def infer_dayfirst(values: object, column: str) -> bool | None:
     ...     print(str(exc)[:62])
     column 'ts': row 1 ('13/02/2026') puts the day first but row 2
     """
+    text = _date_text(values)
+    return None if text is None else _infer_order(text, column)
+
+
+def shown_dayfirst(values: object, column: str) -> bool | None:
+    """The order the numeric dates in ``values`` plainly show: day first where a day is above 12,
+    month first where a month is; ``None`` where none tells (or they are no numeric dates); an
+    :class:`InputError` naming a row of each where they show both, as :func:`infer_dayfirst`.
+
+    Examples
+    --------
+    >>> shown_dayfirst(pd.Series(["01/02/2026", "13/02/2026"]), "ts")
+    True
+    >>> shown_dayfirst(pd.Series(["01/02/2026"]), "ts") is None
+    True
+    """
+    text = _date_text(values)
+    if text is None:
+        return None
+    dates = _Dates(text)
+    _refuse_both_orders(dates, text, column)
+    return True if len(dates.day_rows) else False if len(dates.month_rows) else None
+
+
+def _date_text(values: object) -> pd.Series | None:
+    """``values`` as stripped text where they hold numeric day/month dates, else ``None``
+    (numbers, epoch seconds, times already, ISO 8601 text)."""
     s = values if isinstance(values, pd.Series) else pd.Series(np.asarray(values).ravel())
     if not (s.dtype == object or pd.api.types.is_string_dtype(s)):
         return None  # numbers (epoch seconds) or times already
     if not _numeric_dates(_text(s.iloc[:100])):
         return None
-    return _infer_order(_text(s), column)
+    return _text(s)
+
+
+def _refuse_both_orders(dates: _Dates, text: pd.Series, column: str) -> None:
+    """An :class:`InputError` naming a row of each order where the dates show both."""
+    day_first, month_first = dates.day_rows, dates.month_rows
+    if len(day_first) and len(month_first):
+        i, j = int(day_first[0]), int(month_first[0])
+        raise InputError(f"column {column!r}: row {i + 1} ({text.iloc[i]!r}) puts the day first but "
+                         f"row {j + 1} ({text.iloc[j]!r}) the month; give one date order (ISO 8601, "
+                         "YYYY-MM-DD, says it plainly)")
 
 
 def _numeric_dates(text: pd.Series) -> bool:
@@ -171,12 +208,8 @@ def _numeric_dates(text: pd.Series) -> bool:
 def _infer_order(text: pd.Series, column: str) -> bool:
     """:func:`infer_dayfirst` of a column of numeric dates, already text and stripped."""
     dates = _Dates(text)
+    _refuse_both_orders(dates, text, column)
     day_first, month_first = dates.day_rows, dates.month_rows
-    if len(day_first) and len(month_first):
-        i, j = int(day_first[0]), int(month_first[0])
-        raise InputError(f"column {column!r}: row {i + 1} ({text.iloc[i]!r}) puts the day first but "
-                         f"row {j + 1} ({text.iloc[j]!r}) the month; give one date order (ISO 8601, "
-                         "YYYY-MM-DD, says it plainly)")
     if len(day_first) or len(month_first):
         return bool(len(day_first))
     k = dates.first_row

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -436,14 +436,29 @@ def refuse_format_drop(spec: Any, *, categorical: Sequence[str] | None = None,
     ...
     hourglass.errors.HourglassError: --categorical attack_cat: the unsw-nb15 format never makes it ...
     """
-    never = tuple(getattr(spec, "drop", None) or ())
-    for opt, names in (("--categorical", list(categorical or ())),
-                       ("--role", [c for c, r in (roles or {}).items() if r != "drop"])):
-        for name in names:
-            if name in never:
-                given = f"{name}={(roles or {})[name]}" if opt == "--role" else name
-                raise HourglassError(f"{opt} {given}: the {spec.name} format never makes it a feature "
-                                     "(metadata that goes with the label); leave it out")
+    named = feature_option(set(getattr(spec, "drop", None) or ()), categorical, roles)
+    if named is not None:
+        raise HourglassError(f"{named[1]}: the {spec.name} format never makes it a feature "
+                             "(metadata that goes with the label); leave it out")
+
+
+def feature_option(columns: Container[str], categorical: Sequence[str] | None,
+                   roles: dict[str, str] | None) -> tuple[str, str] | None:
+    """The first of ``columns`` that ``--categorical COL`` or ``--role COL=ROLE`` (a role other
+    than ``drop``) asks for as a feature, and that option as typed; ``None``: none is.
+
+    Examples
+    --------
+    >>> feature_option({"x"}, ["p"], {"x": "numeric", "y": "drop"})
+    ('x', '--role x=numeric')
+    >>> feature_option({"y"}, ["p"], {"y": "drop"}) is None
+    True
+    """
+    for name in categorical or ():
+        if name in columns:
+            return name, f"--categorical {name}"
+    return next(((c, f"--role {c}={r}") for c, r in (roles or {}).items()
+                 if r != "drop" and c in columns), None)
 
 
 def refuse_kept_outputs(keep: Sequence[str] | None, outputs: set[str]) -> None:

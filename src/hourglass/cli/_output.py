@@ -346,6 +346,9 @@ def out_of_memory_text(exc: BaseException) -> str:
     cuda = type(exc).__name__ == "OutOfMemoryError" or "CUDA" in str(exc)
     first = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else ""
     where = f"GPU out of memory ({first})" if cuda else "out of memory"
+    doing = getattr(exc, "hourglass_advice", None)  # a command that does no training says its own
+    if doing is not None:
+        return f"{where} {doing}"
     advice = ("train with a lower --batch-size, or use --device cpu" if cuda else
               "train with a lower --batch-size, or on a sample (--memory-budget GB, --sample-rows N)")
     return f"{where}: {advice}"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from hourglass.cli._common import refuse_format_drop
+from hourglass.cli._common import feature_option, refuse_format_drop
 from hourglass.errors import HourglassError, InputError
 from hourglass.features.tabular import TabularPreprocessor
 from hourglass.ingest import DatasetSpec, resolve_format
@@ -184,13 +184,10 @@ def preprocessor_for(df: pd.DataFrame, source: str, *, spec: DatasetSpec | None,
             raise HourglassError(f"{opt} {given}: is the timestamp column, which is never a "
                                  "feature; leave it out")
     user_dropped = set(drop)  # one role a column: --drop x --role x=numeric said nothing
-    for opt, cols in (("--categorical", categorical),
-                      ("--role", [c for c, r in (roles or {}).items() if r != "drop"])):
-        for c in cols:
-            if c in user_dropped:
-                given = f"{c}={(roles or {})[c]}" if opt == "--role" else c
-                raise HourglassError(f"--drop {c} and {opt} {given}: give the column one role; "
-                                     "leave one out")
+    named = feature_option(user_dropped, categorical, roles)
+    if named is not None:
+        raise HourglassError(f"--drop {named[0]} and {named[1]}: give the column one role; leave "
+                             "one out")
     # the user's --role, --categorical or --drop of a column overrides the format's own role for it
     all_roles = {**{c: r for c, r in format_roles(spec, names).items()
                     if c not in categorical and c not in user_dropped}, **(roles or {})}

@@ -17,10 +17,8 @@ from hourglass.cli._options import (
     TableFormatOpt,
 )
 from hourglass.cli._output import (
-    _debug_traceback,
     data_on_stdout,
     err,
-    error_line,
     out_of_memory,
     say_wrote,
     setup_logging,
@@ -126,15 +124,11 @@ def export(
                 sample = _first_rows(model, check_data, check_rows, dataset, fmt, on_bad_rows)
             done = export_onnx(model, onnx_path, opset=opset, check_rows=check_rows, sample=sample)
         except (MemoryError, RuntimeError) as exc:  # the rows checked, not training: name them
-            if not out_of_memory(exc):
-                raise
-            _debug_traceback()
-            rows = (f"{check_rows:,} generated rows" if check_data is None else
-                    f"the first {check_rows:,} rows of {check_data}")
-            # exit code 1, as every out-of-memory line: the input was fine, the machine too small
-            err.print(error_line(f"out of memory checking parity on {rows}: give a lower "
-                                 "--check-rows"), highlight=False)
-            raise typer.Exit(1) from None
+            if out_of_memory(exc):
+                rows = (f"{check_rows:,} generated rows" if check_data is None else
+                        f"the first {check_rows:,} rows of {check_data}")
+                exc.hourglass_advice = f"checking parity on {rows}: give a lower --check-rows"  # type: ignore[attr-defined]
+            raise
     what = "generated rows" if check_data is None else f"rows of {check_data}"
     err.print(f"parity on {done.rows_checked:,} {what} ({done.flagged:,} flagged): max "
               f"relative difference {done.max_rel_diff:.2g} (tolerance {RTOL:g}), max absolute "

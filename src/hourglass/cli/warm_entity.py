@@ -103,21 +103,13 @@ def _date_order(new: Any, old: Any, column: str, new_name: str, old_name: str) -
     dates."""
     import pandas as pd
 
-    from hourglass._times import _Dates, _infer_order, _numeric_dates, _text, infer_dayfirst
+    from hourglass._times import infer_dayfirst, shown_dayfirst
 
     def shown_order(values: Any, name: str) -> bool | None:
-        if not (values.dtype == object or pd.api.types.is_string_dtype(values)):
-            return None
-        text = _text(values)
-        if not _numeric_dates(text.iloc[:100]):
-            return None
-        dates = _Dates(text)
-        if len(dates.day_rows) and len(dates.month_rows):  # the file's own 'gives both' error
-            try:
-                _infer_order(text, column)
-            except InputError as exc:
-                raise HourglassError(f"{name}: {exc}") from None
-        return True if len(dates.day_rows) else False if len(dates.month_rows) else None
+        try:
+            return shown_dayfirst(values, column)
+        except InputError as exc:  # the file's own 'puts the day first but row N the month'
+            raise HourglassError(f"{name}: {exc}") from None
 
     a, b = shown_order(new, new_name), shown_order(old, f"--replay-data {old_name}")
     if a is not None and b is not None and a != b:
