@@ -127,7 +127,8 @@ def export(
             if out_of_memory(exc):
                 rows = (f"{check_rows:,} generated rows" if check_data is None else
                         f"the first {check_rows:,} rows of {check_data}")
-                exc.hourglass_advice = f"checking parity on {rows}: give a lower --check-rows"  # type: ignore[attr-defined]
+                advice = f"checking parity on {rows}: give a lower --check-rows"
+                setattr(exc, "hourglass_advice", advice)  # noqa: B010 (read by user_errors)
             raise
     what = "generated rows" if check_data is None else f"rows of {check_data}"
     err.print(f"parity on {done.rows_checked:,} {what} ({done.flagged:,} flagged): max "
