@@ -195,6 +195,20 @@ def check_batch_size(det: Any) -> None:
         raise ValueError(f"batch_size must be 'auto' or an integer >= 1, got {bs!r}")
 
 
+RATE_TOP = float(np.finfo(np.float32).max) * (1 - 0.9)
+"""Largest learning rate: Adam's first step is ``lr / (1 - β₁)``, ten times ``lr`` at the usual
+``β₁ = 0.9``, and that step size is a float32 (a larger one was torch's RuntimeError "value
+cannot be converted to type float without overflow" from inside training or scoring)."""
+
+
+def check_rate(det: Any, name: str) -> None:
+    """Raise ``ValueError`` unless the learning rate ``det.<name>`` is at most :data:`RATE_TOP`
+    (the range check ``> 0`` is the caller's)."""
+    if float(getattr(det, name)) > RATE_TOP:
+        raise ValueError(f"{name} must be at most {RATE_TOP:.3g} (Adam's first step, {name} / "
+                         f"(1 - beta1), is a float32), got {getattr(det, name)}")
+
+
 def check_hidden(det: Any) -> None:
     """Raise ``ValueError`` unless ``det.hidden`` is a non-empty tuple of positive widths."""
     hidden = det.hidden
@@ -848,9 +862,9 @@ class DeepDetector(BaseDetector):
         if float(self.weight_decay) < 0:
             raise ValueError(f"weight_decay must be >= 0, got {self.weight_decay}")
         top = float(np.finfo(np.float32).max)  # torch's optimisers hold them as float32
-        for name in ("lr", "weight_decay"):
-            if float(getattr(self, name)) > top:
-                raise ValueError(f"{name} must be at most {top:.3g} (a float32), got {getattr(self, name)}")
+        if float(self.weight_decay) > top:
+            raise ValueError(f"weight_decay must be at most {top:.3g} (a float32), got {self.weight_decay}")
+        check_rate(self, "lr")
         if self.patience is not None and int(self.patience) < 1:
             raise ValueError(f"patience must be None or >= 1, got {self.patience}")
 

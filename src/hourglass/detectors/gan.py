@@ -29,7 +29,7 @@ import torch
 from torch import nn
 
 from hourglass.detectors.autoencoder import STANDARDIZE_FLOOR
-from hourglass.detectors.base import DeepDetector, check_at_least_one, check_hidden
+from hourglass.detectors.base import DeepDetector, check_at_least_one, check_hidden, check_rate
 from hourglass.nn import TrainConfig
 from hourglass.nn.gan import AnoGANModule, EncoderGANModule, GANomalyModule
 from hourglass.thresholds import Threshold
@@ -37,7 +37,6 @@ from hourglass.thresholds import Threshold
 __all__ = ["AnoGAN", "EncoderGAN", "GANomaly"]
 
 _CALIBRATION_ROWS = 20_000
-_FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 _COMMON_DOC = """hidden
         Widths of the hidden layers of every network (generators mirror them).
@@ -117,8 +116,7 @@ def check_adversarial(det: Any, weights: tuple[str, ...]) -> None:
     ``gradient_penalty`` ``>= 0``, ``ema_decay`` ``None`` or in (0, 1)."""
     if float(det.lr_d) <= 0:
         raise ValueError(f"lr_d must be > 0, got {det.lr_d}")
-    if float(det.lr_d) > _FLOAT32_MAX:  # the optimiser holds it as a float32, as ``lr``
-        raise ValueError(f"lr_d must be at most {_FLOAT32_MAX:.3g} (a float32), got {det.lr_d}")
+    check_rate(det, "lr_d")
     if not float(det.gradient_penalty) >= 0:
         raise ValueError(f"gradient_penalty must be >= 0, got {det.gradient_penalty}")
     if det.ema_decay is not None and not 0 < float(det.ema_decay) < 1:
@@ -272,9 +270,9 @@ class AnoGAN(_GANDetector):
         super()._check_params()
         if int(self.search_steps) < 0:
             raise ValueError(f"search_steps must be >= 0, got {self.search_steps}")
-        if not 0 < float(self.search_lr) <= _FLOAT32_MAX:  # the search's Adam holds a float32
-            raise ValueError(f"search_lr must be > 0 and at most {_FLOAT32_MAX:.3g} (a float32), "
-                             f"got {self.search_lr}")
+        if not float(self.search_lr) > 0:
+            raise ValueError(f"search_lr must be > 0, got {self.search_lr}")
+        check_rate(self, "search_lr")
 
     def _build_module(self, n_features: int) -> nn.Module:
         return AnoGANModule(n_features, tuple(int(h) for h in self.hidden), lam=float(self.lam),
