@@ -40,3 +40,16 @@ def test_rate_whose_first_adam_step_overflows_float32_is_named(make: object, par
         warnings.simplefilter("ignore")
         with contextlib.suppress(TrainingDiverged):
             det.fit(_rows())
+
+
+def test_anogan_standardizes_a_feature_whose_float32_sum_overflows() -> None:
+    # a constant column of 1e36 over 400 rows: torch's float32 mean overflowed to inf, every
+    # standardised row became NaN and fit failed with "training diverged ... scale the inputs";
+    # the AutoEncoder (whose standardisation AnoGAN's follows) trained on the same rows
+    X = _rows(400)
+    X[:, 0] = 1e36
+    det = AnoGAN(hidden=(8,), latent_dim=2, min_steps=0, **_TINY).fit(X)
+    assert float(det.module_.input_offset[0]) == pytest.approx(1e36, rel=1e-6)
+    assert np.isfinite(det.module_.input_scale.numpy()).all()
+    assert np.isfinite(det.score(X[:5])).all()
+

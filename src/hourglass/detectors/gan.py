@@ -28,7 +28,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from hourglass.detectors.autoencoder import STANDARDIZE_FLOOR
+from hourglass.detectors.autoencoder import STANDARDIZE_FLOOR, standardization
 from hourglass.detectors.base import DeepDetector, check_at_least_one, check_hidden, check_rate
 from hourglass.nn import TrainConfig
 from hourglass.nn.gan import AnoGANModule, EncoderGANModule, GANomalyModule
@@ -288,8 +288,15 @@ class AnoGAN(_GANDetector):
             # rare one-hot column is not blown up to tens of standard deviations
             spread = x.amax(0) - x.amin(0)
             sd = torch.maximum(x.std(0, unbiased=False), STANDARDIZE_FLOOR * spread)
-            module.input_offset.copy_(x.mean(0))
-            module.input_scale.copy_(torch.where(sd > 1e-12, sd, torch.ones_like(sd)))
+            offset, scale = x.mean(0), torch.where(sd > 1e-12, sd, torch.ones_like(sd))
+            if not (torch.isfinite(offset).all() and torch.isfinite(scale).all()):
+                # float32 sums overflowed (values near 1e36 and beyond): the AutoEncoder's
+                # float64 rule, which names a feature too large to standardise at all
+                names = getattr(self, "feature_names_in_", None)
+                off, sc = standardization(x.detach().cpu().numpy(), names)
+                offset, scale = torch.from_numpy(off), torch.from_numpy(sc)
+            module.input_offset.copy_(offset)
+            module.input_scale.copy_(scale)
 
 
 @_with_common_doc
