@@ -53,3 +53,21 @@ def test_anogan_standardizes_a_feature_whose_float32_sum_overflows() -> None:
     assert np.isfinite(det.module_.input_scale.numpy()).all()
     assert np.isfinite(det.score(X[:5])).all()
 
+
+
+def test_anogan_search_steps_zero_scores_the_clipped_guess_as_documented() -> None:
+    # the docstring said the encoder's guess was scored "as is"; the code clips it into
+    # [-3, 3] (far rows have codes of -100s, scored 3708 as is and 930 clipped)
+    import torch
+
+    X = _rows(100)
+    det = AnoGAN(hidden=(8,), latent_dim=2, search_steps=0, min_steps=0, **_TINY).fit(X)
+    far = np.full((2, 3), 1000.0, dtype=np.float32)
+    m = det.module_
+    with torch.no_grad():
+        x = m._input(torch.from_numpy(far))
+        w = m.disc.weights()
+        feats = m.disc.forward_with(x, w)[1]
+        clipped = m._anomaly_loss(x, feats, m.encoder(x).clamp(-3.0, 3.0), w)
+    np.testing.assert_allclose(det.score(far), clipped.numpy(), rtol=1e-6)
+    assert "clipped into" in (AnoGAN.__doc__ or "") and "as is" not in (AnoGAN.__doc__ or "")

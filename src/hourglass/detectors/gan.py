@@ -181,7 +181,8 @@ class AnoGAN(_GANDetector):
     kappa
         Weight of feature matching in the encoder's training loss.
     search_steps
-        Latent-search steps at scoring (0: score the encoder's guess as is).
+        Latent-search steps at scoring (0: score the encoder's guess, clipped into
+        ``[-3, 3]`` per latent unit as every code of the search is).
     search_lr
         Step size of the latent search.
     prior
