@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import warnings
+from typing import Any
 
 import numpy as np
 import pytest
@@ -17,7 +18,7 @@ def _rows(n: int = 40, d: int = 3) -> np.ndarray:
     return np.random.default_rng(0).normal(size=(n, d)).astype(np.float32)
 
 
-_TINY = {"epochs": 1, "verbose": 0, "device": "cpu"}
+_TINY: dict[str, Any] = {"epochs": 1, "verbose": 0, "device": "cpu"}
 
 
 @pytest.mark.parametrize(("make", "param"), [
