@@ -59,6 +59,8 @@ _HEADER_BYTES, _CHUNK_BYTES = 4096, 65536  # an .evtx file: a header, then chunk
 _MAX_BAD_IN_A_ROW = 1_000  # a parser stuck on damage raises again and again: stop, don't spin
 # the parser's error for a chunk it cannot read at all: every record of it lost at once
 _CHUNK_LOST = re.compile(r"chunk containing record IDs (\d+)\.\.(\d+)")
+# the keys of a flat Windows event, in a first line too long to parse whole
+_CUT_EVENT_ID, _CUT_CHANNEL = re.compile(rb'"EventID"\s*:'), re.compile(rb'"Channel"\s*:')
 
 
 def _records_lost(exc: BaseException) -> int:
@@ -173,15 +175,24 @@ def looks_like_windows_json(head: bytes) -> bool:
     """Whether a file's first bytes are JSON lines of Windows events (a flat object with
     ``EventID`` and ``Channel``, as OTRF/Mordor and most log shippers export them).
 
+    A first line longer than ``head`` (a PowerShell script block of many kilobytes) is looked
+    at as text: its ``"EventID":`` and ``"Channel":`` keys.
+
     Examples
     --------
     >>> looks_like_windows_json(b'{"EventID": 4624, "Channel": "Security", "Hostname": "ws1"}\\n')
     True
     >>> looks_like_windows_json(b'{"ts": 1.0, "bytes": 10}\\n')
     False
+    >>> looks_like_windows_json(b'{"EventID": 4104, "Channel": "PowerShell", "ScriptBlockText": "...')
+    True
     """
     obj = first_json_object(head)
-    return obj is not None and "EventID" in obj and "Channel" in obj
+    if obj is None:  # a first line cut by the head's length: its text, else not JSON lines
+        line = head.removeprefix(b"\xef\xbb\xbf").lstrip()
+        return b"\n" not in line and line.startswith(b"{") and _CUT_EVENT_ID.search(line) is not None \
+            and _CUT_CHANNEL.search(line) is not None
+    return "EventID" in obj and "Channel" in obj
 
 
 def _parser(path: Path) -> Any:

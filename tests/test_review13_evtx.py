@@ -1,0 +1,22 @@
+"""Windows event, audit, CloudTrail readers and output writers: edge cases of valid input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from hourglass.ingest.evtx import looks_like_windows_json
+from hourglass.ingest.formats import sniff_format
+
+
+def test_windows_json_with_a_first_line_longer_than_the_sniffed_head(tmp_path: Path) -> None:
+    # a PowerShell 4104 event whose script block is longer than the 64 KiB the sniffers read
+    rows = [{"EventID": 4104, "Channel": "Microsoft-Windows-PowerShell/Operational", "Hostname": "ws1",
+             "ScriptBlockText": "x" * (70_000 if i == 0 else 10)} for i in range(3)]
+    path = tmp_path / "ps.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    assert sniff_format(path).name == "windows-json"
+    head = path.read_bytes()[:65536]
+    assert looks_like_windows_json(head) and looks_like_windows_json(b"\n\r\n" + head)
+    assert not looks_like_windows_json(b'{"ts": 1, "text": "' + b"x" * 70_000)
+    assert not looks_like_windows_json(b'{"EventID": 1, "Channel": "S", "x": [1,\n{"a": 2}\n')
