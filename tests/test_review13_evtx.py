@@ -7,6 +7,7 @@ from pathlib import Path
 
 from hourglass.ingest.evtx import looks_like_windows_json
 from hourglass.ingest.formats import sniff_format
+from hourglass.ingest.winlogbeat import looks_like_winlogbeat
 
 
 def test_windows_json_with_a_first_line_longer_than_the_sniffed_head(tmp_path: Path) -> None:
@@ -20,3 +21,14 @@ def test_windows_json_with_a_first_line_longer_than_the_sniffed_head(tmp_path: P
     assert looks_like_windows_json(head) and looks_like_windows_json(b"\n\r\n" + head)
     assert not looks_like_windows_json(b'{"ts": 1, "text": "' + b"x" * 70_000)
     assert not looks_like_windows_json(b'{"EventID": 1, "Channel": "S", "x": [1,\n{"a": 2}\n')
+
+
+def test_winlogbeat_with_a_blank_line_before_a_long_first_document(tmp_path: Path) -> None:
+    doc = {"@timestamp": "2020-10-18T10:56:18.799Z",
+           "winlog": {"channel": "Security", "event_id": "4624", "computer_name": "ws1"}}
+    rows = [dict(doc, message="m" * (70_000 if i == 0 else 10)) for i in range(3)]
+    path = tmp_path / "wl.jsonl"
+    path.write_text("\r\n" + "\n".join(json.dumps(r) for r in rows) + "\n")
+    assert sniff_format(path).name == "winlogbeat"
+    assert looks_like_winlogbeat(path.read_bytes()[:65536])
+    assert not looks_like_winlogbeat(b"\n" + json.dumps(doc).encode()[:40] + b"\n{}\n")
