@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from hourglass.ingest.cloudtrail import looks_like_cloudtrail
 from hourglass.ingest.evtx import looks_like_windows_json
 from hourglass.ingest.formats import sniff_format
 from hourglass.ingest.winlogbeat import looks_like_winlogbeat
@@ -32,3 +33,15 @@ def test_winlogbeat_with_a_blank_line_before_a_long_first_document(tmp_path: Pat
     assert sniff_format(path).name == "winlogbeat"
     assert looks_like_winlogbeat(path.read_bytes()[:65536])
     assert not looks_like_winlogbeat(b"\n" + json.dumps(doc).encode()[:40] + b"\n{}\n")
+
+
+def test_cloudtrail_lines_with_a_first_record_longer_than_the_sniffed_head(tmp_path: Path) -> None:
+    def record(items: int) -> dict[str, object]:
+        return {"eventVersion": "1.08", "userIdentity": {"type": "IAMUser"},
+                "eventTime": "2024-01-01T00:00:00Z", "eventSource": "ec2.amazonaws.com",
+                "eventName": "RunInstances", "responseElements": {"items": ["i-" + "0" * 17] * items}}
+
+    path = tmp_path / "trail.jsonl"
+    path.write_text("\n".join(json.dumps(record(n)) for n in (5000, 1, 1)) + "\n")
+    assert sniff_format(path).name == "cloudtrail"
+    assert not looks_like_cloudtrail(b'{"eventVersion": "1.08", "eventName": "x", "a": "' + b"x" * 70_000)
