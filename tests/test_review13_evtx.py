@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from hourglass.ingest.auditd import AUDITD, looks_like_auditd
 from hourglass.ingest.cloudtrail import looks_like_cloudtrail
 from hourglass.ingest.evtx import looks_like_windows_json
 from hourglass.ingest.formats import sniff_format
@@ -45,3 +46,20 @@ def test_cloudtrail_lines_with_a_first_record_longer_than_the_sniffed_head(tmp_p
     path.write_text("\n".join(json.dumps(record(n)) for n in (5000, 1, 1)) + "\n")
     assert sniff_format(path).name == "cloudtrail"
     assert not looks_like_cloudtrail(b'{"eventVersion": "1.08", "eventName": "x", "a": "' + b"x" * 70_000)
+
+
+def test_auditd_reads_the_unknown_types_auditd_writes_by_number(tmp_path: Path) -> None:
+    # auditd writes a record type it has no name for as UNKNOWN[number] (BPF's 1334 on older
+    # userspace): such a line is a record of its event, not a malformed line
+    path = tmp_path / "audit.log"
+    path.write_text(
+        'type=SYSCALL msg=audit(1700000000.123:42): arch=c000003e syscall=321 success=yes exit=5 '
+        'uid=0 comm="systemd" exe="/usr/lib/systemd/systemd" key=(null)\n'
+        "type=UNKNOWN[1334] msg=audit(1700000000.123:42): prog-id=12 op=LOAD\n"
+        "type=PROCTITLE msg=audit(1700000000.123:42): proctitle=2F7362696E2F696E6974\n"
+        "type=UNKNOWN[1130] msg=audit(1700000001.5:43): pid=1 uid=0 msg='unit=cron res=success'\n")
+    rows = [r for df in AUDITD.iter_chunks(path) for r in df.to_dict("records")]
+    assert [(r["type"], r["records"]) for r in rows] == [
+        ("SYSCALL", "SYSCALL UNKNOWN[1334] PROCTITLE"), ("UNKNOWN[1130]", "UNKNOWN[1130]")]
+    assert rows[0]["cmdline"] == "/sbin/init" and rows[1]["unit"] == "cron"
+    assert looks_like_auditd(path.read_bytes().split(b"\n", 1)[1])
