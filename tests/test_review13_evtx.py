@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import json
+import logging
+import sys
+import types
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import pandas as pd
+import pytest
+
+from hourglass.errors import InputError
 from hourglass.ingest.auditd import AUDITD, looks_like_auditd
 from hourglass.ingest.cloudtrail import looks_like_cloudtrail
-from hourglass.ingest.evtx import looks_like_windows_json
+from hourglass.ingest.evtx import iter_evtx, looks_like_windows_json
 from hourglass.ingest.formats import sniff_format
 from hourglass.ingest.winlogbeat import looks_like_winlogbeat
 
@@ -63,3 +72,33 @@ def test_auditd_reads_the_unknown_types_auditd_writes_by_number(tmp_path: Path) 
         ("SYSCALL", "SYSCALL UNKNOWN[1334] PROCTITLE"), ("UNKNOWN[1130]", "UNKNOWN[1130]")]
     assert rows[0]["cmdline"] == "/sbin/init" and rows[1]["unit"] == "cron"
     assert looks_like_auditd(path.read_bytes().split(b"\n", 1)[1])
+
+
+class _Parser:
+    """Stands in for evtx.PyEvtxParser, which passes over a file's partial last chunk silently."""
+
+    def __init__(self, path: str, threads: int) -> None:
+        self.size = Path(path).stat().st_size
+
+    def records_json(self) -> Iterator[dict[str, Any]]:
+        for i in range((self.size - 4096) // 65536):  # one record a whole chunk
+            event = {"Event": {"System": {"EventID": 4624, "Channel": "Security", "EventRecordID": i}}}
+            yield {"event_record_id": i + 1, "timestamp": "", "data": json.dumps(event)}
+
+
+def test_an_evtx_copy_cut_short_says_its_last_chunk_is_not_read(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.setitem(sys.modules, "evtx", types.SimpleNamespace(PyEvtxParser=_Parser))
+    whole, cut = tmp_path / "whole.evtx", tmp_path / "cut.evtx"
+    whole.write_bytes(b"ElfFile\x00" + bytes(4088 + 2 * 65536))
+    cut.write_bytes(whole.read_bytes() + bytes(30_000))  # a third chunk, cut short
+    with caplog.at_level(logging.WARNING, logger="hourglass"):
+        assert len(pd.concat(iter_evtx(whole))) == 2 and not caplog.records
+        assert len(pd.concat(iter_evtx(cut))) == 2
+    assert len(caplog.records) == 1
+    assert "cut.evtx: its 165,168 bytes are not a 4 KiB header and whole 64 KiB chunks" in caplog.text
+    assert "last, partial chunk" in caplog.text
+    header_only = tmp_path / "short.evtx"
+    header_only.write_bytes(whole.read_bytes()[:5000])
+    with pytest.raises(InputError, match="no event record could be read"):
+        list(iter_evtx(header_only))
