@@ -94,9 +94,10 @@ MAX_OPEN = 1024
 #: is dropped.
 REMEMBER_CLOSED = 4096
 
-# A record's header: node= (optional), the type (a name, or the kernel's number as dmesg and
-# journald write it), then audit(SECONDS.MILLIS:SERIAL); msg= is absent from kernel lines.
-_HEAD = re.compile(r"(?:node=([^\s=]+) )?type=([A-Za-z0-9_]+) (?:msg=)?"
+# A record's header: node= (optional), the type (a name, the kernel's number as dmesg and
+# journald write it, or UNKNOWN[number] as auditd writes a type it has no name for), then
+# audit(SECONDS.MILLIS:SERIAL); msg= is absent from kernel lines.
+_HEAD = re.compile(r"(?:node=([^\s=]+) )?type=([A-Za-z0-9_]+(?:\[\d{1,5}\])?) (?:msg=)?"
                    r"audit\((\d{1,12}(?:\.\d{1,9})?):(\d{1,20})\):?")
 # key=value: the value in double quotes, in single quotes, or bare (one group each); a key starts
 # a word (tried inside one, a long word costs its length squared)
@@ -206,16 +207,29 @@ def _parse(line: str | bytes, summary: bool) -> dict[str, Any] | None:
     body, gs, enriched = rest.partition("\x1d")
     if not gs and "#035" in rest and (m := _RSYSLOG_GS.search(rest)) is not None:
         body, enriched = rest[:m.start()], rest[m.end():]
-    field = _SUMMARISED.get(kind) if summary else None
+    code = _code(kind)
+    field = _SUMMARISED.get(code) if summary else None
     if field is not None:
         m = field.search(body)
         if m is not None:  # (a repeated key: its first value, as _pairs takes it)
             _pairs(m.group(0), False, row)
         return row
-    _pairs(body, kind in ("EXECVE", "1309"), row)  # (1309: the kernel's number, as dmesg writes it)
+    _pairs(body, code in ("EXECVE", "1309"), row)  # (1309: the kernel's number, as dmesg writes it)
     if enriched:  # log_format = ENRICHED: UID="root" SYSCALL=openat ..., under their own names
         _pairs(enriched, False, row)
     return row
+
+
+def _code(kind: str) -> str:
+    """The type of a record as the reader tells kinds apart: auditd's ``UNKNOWN[1334]`` (a
+    type it has no name for) as the kernel's number, ``1334``; a name or number as it is.
+
+    Examples
+    --------
+    >>> _code("UNKNOWN[1334]"), _code("SYSCALL"), _code("1300")
+    ('1334', 'SYSCALL', '1300')
+    """
+    return kind[8:-1] if kind.startswith("UNKNOWN[") else kind
 
 
 def _summary_record(line: bytes) -> dict[str, Any] | None:
@@ -279,7 +293,7 @@ def _event_row(records: list[dict[str, Any]]) -> dict[str, Any]:
     for r in records:
         kind = r["type"]
         kinds[kind] = None
-        role = _SUMMARY.get(kind)
+        role = _SUMMARY.get(_code(kind))
         if role is not None:
             if role not in found:
                 found[role] = r
@@ -378,7 +392,7 @@ class AuditEvents:
         completed, each as (the line of its first record, its row). A record of an event
         completed without its end (one of the last ``remember``) came late: it is dropped
         (counted in :attr:`late`), not made an event of its own."""
-        kind = record["type"]
+        kind = _code(record["type"])
         node = record.get("node")
         now = record["timestamp"]
         key = (node, record["serial"], now)

@@ -61,6 +61,8 @@ from hourglass.ingest.tables import (
 __all__ = ["CLOUDTRAIL", "CLOUDTRAIL_ROLES", "looks_like_cloudtrail"]
 
 _RECORDS = re.compile(rb'^\s*\{\s*"Records"\s*:\s*\[')
+# the keys of a CloudTrail record, in a first line too long to parse whole
+_CUT_KEYS = tuple(re.compile(rb'"%s"\s*:' % k) for k in (b"eventVersion", b"eventSource", b"eventName"))
 #: The objects of API-specific fields: no features (see the module's description).
 API_OBJECTS = ("requestParameters.", "responseElements.", "additionalEventData.",
                "serviceEventDetails.")
@@ -103,11 +105,17 @@ def looks_like_cloudtrail(head: bytes) -> bool:
     >>> looks_like_cloudtrail(b'{"eventName": "x"}\\n')
     False
 
+    A first record longer than ``head`` is looked at as text (its three keys).
+
     A digest file and an EventBridge event are taken, and refused by name when read.
     """
     if _RECORDS.match(head.removeprefix(b"\xef\xbb\xbf")):
         return True
     obj = first_json_object(head)
+    if obj is None:  # a first record longer than head (a large responseElements): its text
+        line = head.removeprefix(b"\xef\xbb\xbf").lstrip()
+        return b"\n" not in line and line.startswith(b"{") \
+            and all(key.search(line) is not None for key in _CUT_KEYS)
     # a digest file (CloudTrail-Digest/, beside the logs) is taken too, to be refused by name
     if obj is not None and isinstance(obj.get("detail"), dict) and "detail-type" in obj:
         obj = obj["detail"]  # an EventBridge event: taken, to be refused by name (jq -c .detail)

@@ -14,6 +14,7 @@ file without it is a one-line :class:`~hourglass.errors.InputError` saying so.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -23,6 +24,8 @@ import pandas as pd
 
 from hourglass.errors import InputError
 from hourglass.ingest.tables import first_json_object
+
+logger = logging.getLogger(__name__)
 
 __all__ = ["EVTX_MAGIC", "EVTX_ROLES", "ROW_ONLY_ROLES", "SYSTEM_COLUMNS", "flatten_event", "iter_evtx",
            "looks_like_windows_json"]
@@ -59,6 +62,8 @@ _HEADER_BYTES, _CHUNK_BYTES = 4096, 65536  # an .evtx file: a header, then chunk
 _MAX_BAD_IN_A_ROW = 1_000  # a parser stuck on damage raises again and again: stop, don't spin
 # the parser's error for a chunk it cannot read at all: every record of it lost at once
 _CHUNK_LOST = re.compile(r"chunk containing record IDs (\d+)\.\.(\d+)")
+# the keys of a flat Windows event, in a first line too long to parse whole
+_CUT_EVENT_ID, _CUT_CHANNEL = re.compile(rb'"EventID"\s*:'), re.compile(rb'"Channel"\s*:')
 
 
 def _records_lost(exc: BaseException) -> int:
@@ -173,15 +178,24 @@ def looks_like_windows_json(head: bytes) -> bool:
     """Whether a file's first bytes are JSON lines of Windows events (a flat object with
     ``EventID`` and ``Channel``, as OTRF/Mordor and most log shippers export them).
 
+    A first line longer than ``head`` (a PowerShell script block of many kilobytes) is looked
+    at as text: its ``"EventID":`` and ``"Channel":`` keys.
+
     Examples
     --------
     >>> looks_like_windows_json(b'{"EventID": 4624, "Channel": "Security", "Hostname": "ws1"}\\n')
     True
     >>> looks_like_windows_json(b'{"ts": 1.0, "bytes": 10}\\n')
     False
+    >>> looks_like_windows_json(b'{"EventID": 4104, "Channel": "PowerShell", "ScriptBlockText": "...')
+    True
     """
     obj = first_json_object(head)
-    return obj is not None and "EventID" in obj and "Channel" in obj
+    if obj is None:  # a first line cut by the head's length: its text, else not JSON lines
+        line = head.removeprefix(b"\xef\xbb\xbf").lstrip()
+        return b"\n" not in line and line.startswith(b"{") and _CUT_EVENT_ID.search(line) is not None \
+            and _CUT_CHANNEL.search(line) is not None
+    return "EventID" in obj and "Channel" in obj
 
 
 def _parser(path: Path) -> Any:
@@ -207,7 +221,8 @@ def iter_evtx(path: str | Path, *, on_bad_rows: str = "error", stats: Any = None
     A damaged record raises :class:`~hourglass.errors.InputError` naming the record's position,
     or with ``on_bad_rows="skip"`` is skipped and counted in ``stats`` (a
     :class:`~hourglass.ingest.tables.ReadStats`). Columns are those of each chunk's records, as
-    for JSON lines.
+    for JSON lines. A file cut short (not a 4 KiB header and whole 64 KiB chunks) is an error
+    where no record reads, else a logged warning: the parser passes over its partial last chunk.
 
     Examples
     --------
@@ -249,9 +264,15 @@ def iter_evtx(path: str | Path, *, on_bad_rows: str = "error", stats: Any = None
         if len(rows) >= chunk_rows:
             yield pd.DataFrame.from_records(rows)
             rows = []
+    size = p.stat().st_size
+    cut = (size - _HEADER_BYTES) % _CHUNK_BYTES != 0
     if rows:
         yield pd.DataFrame.from_records(rows)
-    elif position == 1 and (p.stat().st_size - _HEADER_BYTES) % _CHUNK_BYTES:
-        raise InputError(f"{p}: no event record could be read, and its {p.stat().st_size:,} bytes "
+    elif position == 1 and cut:
+        raise InputError(f"{p}: no event record could be read, and its {size:,} bytes "
                          "are not a 4 KiB header and whole 64 KiB chunks: a copy cut short? "
                          "(copy the log again, or export it with wevtutil epl)")
+    if position > 1 and cut:  # the parser passes over a partial last chunk without a word
+        logger.warning("%s: its %s bytes are not a 4 KiB header and whole 64 KiB chunks: a copy "
+                       "cut short? The records of its last, partial chunk (the latest ones) are not "
+                       "read (copy the log again, or export it with wevtutil epl)", p, f"{size:,}")

@@ -151,7 +151,7 @@ def looks_like_winlogbeat(head: bytes) -> bool:
         try:
             obj = json.loads(line)
         except ValueError:  # a line cut by the head's length: its text, else not JSON lines
-            return b"\n" not in head and line.lstrip().startswith(b"{") \
+            return b"\n" not in head.lstrip() and line.lstrip().startswith(b"{") \
                 and _CUT_WINLOG.search(line) is not None
         if not isinstance(obj, dict):
             return False
