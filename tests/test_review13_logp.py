@@ -7,6 +7,7 @@ import pytest
 from hourglass.errors import InputError
 from hourglass.features.sessions import EventSessions
 from hourglass.features.sessions.live import line_events
+from hourglass.ingest.logs import LogParser
 
 pytest.importorskip("drain3")
 
@@ -27,3 +28,17 @@ def test_a_session_column_that_is_no_header_field_is_refused(column: str) -> Non
     pre = EventSessions(format="hdfs", session_column="pid").fit(HDFS)  # a header field: as before
     assert pre.sessions(HDFS).ids == ["148", "149"]
     assert line_events(pre, HDFS, 1, {})["session"] == ["148", "149", "148"]
+
+
+@pytest.mark.parametrize("bad", [None, float("nan"), b"open blk_1", 5])
+def test_a_line_that_is_no_text_is_an_input_error_naming_it(bad: object) -> None:
+    # a None, a NaN of a Series of lines or bytes raised TypeError ('argument of type
+    # 'NoneType' is not iterable'), naming no line
+    with pytest.raises(InputError, match=rf"^line 2: expected a line of text, got {type(bad).__name__}"):
+        LogParser("raw").fit(["open blk_1", bad])  # type: ignore[list-item]
+    fitted = LogParser("raw").fit(["open blk_1"])
+    with pytest.raises(InputError, match=r"^line 3: expected a line of text"):
+        fitted.parse(["open blk_2", "x", bad])  # type: ignore[list-item]
+    keys = EventSessions(format="keys").fit(None)
+    with pytest.raises(InputError, match=r"^input: line 2: expected a line of text"):
+        keys.sessions(["1 2", bad])

@@ -824,6 +824,10 @@ class LogParser:
         fields: dict[str, list[str]] = {g: [] for g in extra}
         for lineno, line in enumerate(lines, 1):
             stats.lines += 1
+            if type(line) is not str and not isinstance(line, str):  # (a C identity check first)
+                # None, a NaN of a Series, bytes: TypeError from the checks below, naming nothing
+                raise InputError(f"line {lineno}: expected a line of text, got "
+                                 f"{type(line).__name__} ({str(line)[:40]!r})")
             if "\ufffd" in line and not counted:
                 stats.bad_encoding += 1
             if not line.strip():
