@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from hourglass.errors import InputError
@@ -42,3 +44,18 @@ def test_a_line_that_is_no_text_is_an_input_error_naming_it(bad: object) -> None
     keys = EventSessions(format="keys").fit(None)
     with pytest.raises(InputError, match=r"^input: line 2: expected a line of text"):
         keys.sessions(["1 2", bad])
+
+
+def test_numeric_dates_are_read_in_the_order_the_training_log_told() -> None:
+    # a training log of 20/01 .. 31/01 puts the day first; a day of 05/02/2024 lines tells no
+    # order and was read 2 May (month first), by the parser and by one loaded from its state
+    rx = r"^(?P<timestamp>\S+ \S+) (?P<content>.*)$"
+    parser = LogParser(rx).fit([f"{d:02d}/01/2024 10:00:00 open blk_{d}" for d in range(20, 32)])
+    assert parser.dayfirst_ is True
+    may = ["05/02/2024 10:00:00 open blk_1", "05/02/2024 11:00:00 open blk_1"]
+    feb_5 = 1707127200.0  # 2024-02-05 10:00:00 UTC
+    for p in (parser, LogParser.from_dict(json.loads(json.dumps(parser.to_dict())))):
+        assert p.parse(may)["time"].tolist() == [feb_5, feb_5 + 3600]
+    # a log that tells no order keeps none (and its state no key): read as before
+    plain = LogParser(rx).fit(["2024-01-20 10:00:00 open blk_1"])
+    assert plain.dayfirst_ is None and "dayfirst" not in plain.to_dict()

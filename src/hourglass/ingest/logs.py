@@ -644,7 +644,11 @@ class LogParser:
         self._compiled = self._compile()
         self._check_groups()
         self.drain_ = self._new_drain()
+        self.dayfirst_: bool | None = None
         yield from self._learn(lines, chunk_size)
+        # the order of numeric dates the log told (a day above 12), for the logs scored later: a
+        # day of 05/02/2024 lines tells none, and was read 2 May after a training log of 31/01
+        self.dayfirst_ = self._dayfirst
         if not self.stats_.lines:
             raise InputError("the log is empty (no lines to learn templates from)")
         if not self.stats_.parsed:
@@ -808,7 +812,8 @@ class LogParser:
         if int(chunk_size) < 1:
             raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
         self._syslog_clock: tuple[int, int] | None = None  # a BSD header's year: see _syslog_years
-        self._dayfirst: bool | None = None  # numeric dates' day/month order: see _stamp_seconds
+        # numeric dates' day/month order (see _stamp_seconds): the one the training log told
+        self._dayfirst: bool | None = getattr(self, "dayfirst_", None)
         stats = self.stats_ = ParseStats()
         header = self._compiled.header
         records = isinstance(header, JournaldHeader)  # MESSAGE bytes that are not UTF-8: counted
@@ -1024,7 +1029,8 @@ class LogParser:
                      "size": int(c.size)} for c in self.drain_.clusters]
         return {"params": self.get_params(), "clusters": clusters,
                 "counter": int(self.drain_.clusters_counter),
-                "tree": _tree_to_json(self.drain_.root_node)}
+                "tree": _tree_to_json(self.drain_.root_node),
+                **({} if getattr(self, "dayfirst_", None) is None else {"dayfirst": self.dayfirst_})}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> LogParser:
@@ -1053,6 +1059,7 @@ class LogParser:
                 drain.id_to_cluster[cluster.cluster_id] = cluster
             drain.clusters_counter = int(d["counter"])
             drain.root_node = _tree_from_json(d["tree"])
+            self.dayfirst_ = None if d.get("dayfirst") is None else bool(d["dayfirst"])
         except (KeyError, TypeError, ValueError) as exc:
             raise InputError(f"log parser state is malformed ({exc})") from None
         self.drain_ = drain
