@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import bz2
 import json
+import lzma
+import re
+import zipfile
+from pathlib import Path
 
 import pytest
 
 from hourglass.errors import InputError
 from hourglass.features.sessions import EventSessions
 from hourglass.features.sessions.live import line_events
-from hourglass.ingest.logs import LogParser
+from hourglass.ingest.logs import LogParser, read_lines
 
 pytest.importorskip("drain3")
 
@@ -59,3 +64,24 @@ def test_numeric_dates_are_read_in_the_order_the_training_log_told() -> None:
     # a log that tells no order keeps none (and its state no key): read as before
     plain = LogParser(rx).fit(["2024-01-20 10:00:00 open blk_1"])
     assert plain.dayfirst_ is None and "dayfirst" not in plain.to_dict()
+
+
+@pytest.mark.parametrize(("suffix", "kind"), [(".bz2", "bzip2"), (".xz", "xz"), (".zip", "zip")])
+def test_a_log_compressed_otherwise_than_gzip_is_named_so(tmp_path: Path, suffix: str, kind: str) -> None:
+    # its bytes were read as lines: a header format matched none ('no log line matched', quoting
+    # binary), the raw format learnt templates of the compressed bytes
+    text = b"".join(b"open blk_%d size %d\n" % (i, i) for i in range(50))
+    path = tmp_path / f"app.log{suffix}"
+    if kind == "bzip2":
+        path.write_bytes(bz2.compress(text))
+    elif kind == "xz":
+        path.write_bytes(lzma.compress(text))
+    else:
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+            z.writestr("app.log", text)
+    with pytest.raises(InputError, match=rf"^{re.escape(str(path))}: {kind}-compressed, and only gzip "
+                                         r"is read directly; decompress it first"):
+        EventSessions(format="raw", session_regex=r"blk_\d+").fit(str(path))
+    plain = tmp_path / "bzh.log"  # text that starts as bzip2 does is text
+    plain.write_bytes(b"BZh9 open blk_1\nBZh9 open blk_2\n")
+    assert list(read_lines(plain)) == ["BZh9 open blk_1", "BZh9 open blk_2"]

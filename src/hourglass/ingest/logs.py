@@ -335,6 +335,14 @@ def _bounded(readline: Any, limit: int, end: Any) -> Iterator[Any]:
         yield TooLongLine(size)
 
 
+# the magic bytes of compressed files other than gzip, and the tool that writes their text out
+# (bzip2: 'BZh', a level digit, then a block's or the end's magic)
+_PACKED = ((re.compile(rb"BZh[1-9](1A|\x17r)"), "bzip2", "bzcat"),
+           (re.compile(rb"\xfd7zXZ\x00"), "xz", "xzcat"),
+           (re.compile(rb"\x28\xb5\x2f\xfd"), "zstd", "zstdcat"),
+           (re.compile(rb"PK\x03\x04"), "zip", "unzip -p"))
+
+
 def read_lines(path: str | os.PathLike[str], stats: ParseStats | None = None) -> Iterator[str]:
     """Stream the lines of a text file (``.gz`` read directly); undecodable bytes are replaced
     by U+FFFD and counted in ``stats.bad_encoding``; NUL bytes are dropped. A line longer than
@@ -357,7 +365,13 @@ def read_lines(path: str | os.PathLike[str], stats: ParseStats | None = None) ->
         raise InputError(f"{p}: is a directory, expected a log file")
     try:
         with open(p, "rb") as probe:  # gzip by its magic bytes: 'app.log' may be compressed
-            gz = probe.read(2) == b"\x1f\x8b"
+            head = probe.read(6)
+            gz = head[:2] == b"\x1f\x8b"
+        packed = next(((name, tool) for magic, name, tool in _PACKED if magic.match(head)), None)
+        if packed is not None:  # its bytes read as lines: garbage a raw or regex format learns
+            raise InputError(f"{p}: {packed[0]}-compressed, and only gzip is read directly; "
+                             f"decompress it first, or pipe it in as DATA - ({packed[1]} {p.name} "
+                             "| hourglass ... -)")
         if not gz and p.name.lower().endswith(".gz") and p.stat().st_size:
             raise InputError(f"{p}: not gzip-compressed, though its name ends in .gz; rename it "
                              "without .gz (or compress it)")
