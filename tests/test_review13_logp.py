@@ -85,3 +85,11 @@ def test_a_log_compressed_otherwise_than_gzip_is_named_so(tmp_path: Path, suffix
     plain = tmp_path / "bzh.log"  # text that starts as bzip2 does is text
     plain.write_bytes(b"BZh9 open blk_1\nBZh9 open blk_2\n")
     assert list(read_lines(plain)) == ["BZh9 open blk_1", "BZh9 open blk_2"]
+
+
+def test_a_log_of_blank_lines_is_said_to_be_empty() -> None:
+    # it was 'no log line matched the header format 'hdfs'', as if the lines had another layout
+    with pytest.raises(InputError, match=r"^the log is empty: its 3 line\(s\) are all blank"):
+        LogParser("hdfs").fit(["", "  ", "\t"])
+    with pytest.raises(InputError, match=r"^no log line matched the header format 'hdfs'"):
+        LogParser("hdfs").fit(["", "not hdfs"])

@@ -665,6 +665,9 @@ class LogParser:
         self.dayfirst_ = self._dayfirst
         if not self.stats_.lines:
             raise InputError("the log is empty (no lines to learn templates from)")
+        if self.stats_.blank == self.stats_.lines:  # none to match: not 'no line matched the header'
+            raise InputError(f"the log is empty: its {self.stats_.lines} line(s) are all blank (no "
+                             "lines to learn templates from)")
         if not self.stats_.parsed:
             first = self.stats_.first_unmatched_reason
             raise InputError(f"no log line matched the header format {self.format!r} "
