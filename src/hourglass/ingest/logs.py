@@ -335,6 +335,14 @@ def _bounded(readline: Any, limit: int, end: Any) -> Iterator[Any]:
         yield TooLongLine(size)
 
 
+# the magic bytes of compressed files other than gzip, and the tool that writes their text out
+# (bzip2: 'BZh', a level digit, then a block's or the end's magic)
+_PACKED = ((re.compile(rb"BZh[1-9](1A|\x17r)"), "bzip2", "bzcat"),
+           (re.compile(rb"\xfd7zXZ\x00"), "xz", "xzcat"),
+           (re.compile(rb"\x28\xb5\x2f\xfd"), "zstd", "zstdcat"),
+           (re.compile(rb"PK\x03\x04"), "zip", "unzip -p"))
+
+
 def read_lines(path: str | os.PathLike[str], stats: ParseStats | None = None) -> Iterator[str]:
     """Stream the lines of a text file (``.gz`` read directly); undecodable bytes are replaced
     by U+FFFD and counted in ``stats.bad_encoding``; NUL bytes are dropped. A line longer than
@@ -357,7 +365,13 @@ def read_lines(path: str | os.PathLike[str], stats: ParseStats | None = None) ->
         raise InputError(f"{p}: is a directory, expected a log file")
     try:
         with open(p, "rb") as probe:  # gzip by its magic bytes: 'app.log' may be compressed
-            gz = probe.read(2) == b"\x1f\x8b"
+            head = probe.read(6)
+            gz = head[:2] == b"\x1f\x8b"
+        packed = next(((name, tool) for magic, name, tool in _PACKED if magic.match(head)), None)
+        if packed is not None:  # its bytes read as lines: garbage a raw or regex format learns
+            raise InputError(f"{p}: {packed[0]}-compressed, and only gzip is read directly; "
+                             f"decompress it first, or pipe it in as DATA - ({packed[1]} {p.name} "
+                             "| hourglass ... -)")
         if not gz and p.name.lower().endswith(".gz") and p.stat().st_size:
             raise InputError(f"{p}: not gzip-compressed, though its name ends in .gz; rename it "
                              "without .gz (or compress it)")
@@ -644,9 +658,16 @@ class LogParser:
         self._compiled = self._compile()
         self._check_groups()
         self.drain_ = self._new_drain()
+        self.dayfirst_: bool | None = None
         yield from self._learn(lines, chunk_size)
+        # the order of numeric dates the log told (a day above 12), for the logs scored later: a
+        # day of 05/02/2024 lines tells none, and was read 2 May after a training log of 31/01
+        self.dayfirst_ = self._dayfirst
         if not self.stats_.lines:
             raise InputError("the log is empty (no lines to learn templates from)")
+        if self.stats_.blank == self.stats_.lines:  # none to match: not 'no line matched the header'
+            raise InputError(f"the log is empty: its {self.stats_.lines} line(s) are all blank (no "
+                             "lines to learn templates from)")
         if not self.stats_.parsed:
             first = self.stats_.first_unmatched_reason
             raise InputError(f"no log line matched the header format {self.format!r} "
@@ -808,7 +829,8 @@ class LogParser:
         if int(chunk_size) < 1:
             raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
         self._syslog_clock: tuple[int, int] | None = None  # a BSD header's year: see _syslog_years
-        self._dayfirst: bool | None = None  # numeric dates' day/month order: see _stamp_seconds
+        # numeric dates' day/month order (see _stamp_seconds): the one the training log told
+        self._dayfirst: bool | None = getattr(self, "dayfirst_", None)
         stats = self.stats_ = ParseStats()
         header = self._compiled.header
         records = isinstance(header, JournaldHeader)  # MESSAGE bytes that are not UTF-8: counted
@@ -824,6 +846,10 @@ class LogParser:
         fields: dict[str, list[str]] = {g: [] for g in extra}
         for lineno, line in enumerate(lines, 1):
             stats.lines += 1
+            if type(line) is not str and not isinstance(line, str):  # (a C identity check first)
+                # None, a NaN of a Series, bytes: TypeError from the checks below, naming nothing
+                raise InputError(f"line {lineno}: expected a line of text, got "
+                                 f"{type(line).__name__} ({str(line)[:40]!r})")
             if "\ufffd" in line and not counted:
                 stats.bad_encoding += 1
             if not line.strip():
@@ -1020,7 +1046,8 @@ class LogParser:
                      "size": int(c.size)} for c in self.drain_.clusters]
         return {"params": self.get_params(), "clusters": clusters,
                 "counter": int(self.drain_.clusters_counter),
-                "tree": _tree_to_json(self.drain_.root_node)}
+                "tree": _tree_to_json(self.drain_.root_node),
+                **({} if getattr(self, "dayfirst_", None) is None else {"dayfirst": self.dayfirst_})}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> LogParser:
@@ -1049,6 +1076,7 @@ class LogParser:
                 drain.id_to_cluster[cluster.cluster_id] = cluster
             drain.clusters_counter = int(d["counter"])
             drain.root_node = _tree_from_json(d["tree"])
+            self.dayfirst_ = None if d.get("dayfirst") is None else bool(d["dayfirst"])
         except (KeyError, TypeError, ValueError) as exc:
             raise InputError(f"log parser state is malformed ({exc})") from None
         self.drain_ = drain

@@ -176,6 +176,25 @@ class EventSessions(EventTables):
                                      "named by another column than its events' keys and times",
                                      param=(name, other))
 
+    def _check_session_field(self, parser: LogParser) -> None:
+        """Refuse a log's ``session_column`` that is no header field of its format: the
+        parser's own columns (``line``, ``key``, ``content``; ``time``, the event time, which
+        a header's ``time`` field is dropped for) grouped each line, template, message or time
+        stamp into a session of its own, and a live log (``hourglass stream``) grouped ``time``
+        by the header's text, or failed on ``content``."""
+        if self.session_column is None:
+            return
+        fields = [g for g in parser._compile().header.groupindex if g not in ("content", "time")]
+        if self.session_column not in fields:
+            col = self.session_column
+            why = {"time": " ('time' is each line's event time: group by time with window)",
+                   "content": " ('content' is the message: use session_regex for an id in it)",
+                   "line": " ('line' is a column the log parser makes)",
+                   "key": " ('key' is a column the log parser makes)"}.get(col, "")
+            raise InputError(f"session_column: no field {col!r} in the {self.format!r} header{why}; "
+                             f"its fields are {', '.join(fields) if fields else 'none'}",
+                             param="session_column")
+
     # -- fit / transform ---------------------------------------------------------------------
     def fit(self, data: Any) -> EventSessions:
         """Learn the templates from the training log ``data`` (path or lines) or the keys of
@@ -206,6 +225,7 @@ class EventSessions(EventTables):
             return sessions if group else None
         lines, _ = self._lines(data)
         parser = self._parser()
+        self._check_session_field(parser)
         grouper = self._grouper() if group else None
         for chunk in parser.fit_chunks(lines, self.chunk_lines):
             if grouper is not None:

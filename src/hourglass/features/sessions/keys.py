@@ -93,6 +93,9 @@ def read_key_sequences(lines: Iterable[str], *, strict: bool = False, source: st
     counts: KeyCounts = {"lines": 0, "empty_sessions_skipped": 0, "unmatched": 0, "first_unmatched": None}
     for lineno, line in enumerate(lines, int(first_line)):
         counts["lines"] += 1
+        if not isinstance(line, str):  # None, a NaN of a Series, bytes: no strip() to call
+            raise InputError(f"{source}: line {lineno}: expected a line of text, got "
+                             f"{type(line).__name__} ({str(line)[:40]!r})")
         text = line.strip()
         arr = None
         if type(line) is TooLongLine:  # read past by read_lines, not kept: not a session
