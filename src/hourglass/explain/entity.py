@@ -19,7 +19,13 @@ import numpy as np
 import pandas as pd
 
 from hourglass.errors import InputError
-from hourglass.explain.tabular import METHOD_NAMES, explanation_method, feature_weights, top_shares
+from hourglass.explain.tabular import (
+    METHOD_NAMES,
+    explanation_method,
+    feature_weights,
+    percent,
+    top_shares,
+)
 from hourglass.features.entity import KEYS
 from hourglass.features.roles import factorize_strings
 
@@ -184,8 +190,9 @@ def bucket_reasons(pipe: Pipeline, agg: pd.DataFrame, X: np.ndarray, *, rows: pd
         value = _number(raw[i, where[c]], c.endswith(":top_share"))
         usual = f"; median {_number(medians[c], c.endswith(':top_share'))}" if c in medians else ""
         if j in named:
-            return f"top {c.rpartition(':')[0]}={named[j][i]} share={value} ({share[i, j]:.0%}{usual})"
-        return f"{names[j]}={value} ({share[i, j]:.0%}{usual})"
+            return (f"top {c.rpartition(':')[0]}={named[j][i]} share={value} "
+                    f"({percent(share[i, j])}{usual})")
+        return f"{names[j]}={value} ({percent(share[i, j])}{usual})"
 
     why = ["; ".join(reason(i, int(j)) for j in row) for i, row in enumerate(order)]
     return pd.DataFrame({"top_feature": [columns[j] for j in order[:, 0]], "why": why,

@@ -1,0 +1,35 @@
+"""Explanations: shares and values as a reader sees them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import hourglass.explain.tabular as tabular
+from hourglass import Pipeline
+from hourglass.detectors import AutoEncoder
+from hourglass.explain import explain_rows
+from hourglass.explain.tabular import percent
+
+
+@pytest.fixture(scope="module")
+def table_pipe() -> Pipeline:
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"a": rng.normal(size=120), "b": rng.normal(size=120), "c": rng.normal(size=120)})
+    return Pipeline(detector=AutoEncoder(hidden=(4, 2), epochs=1, verbose=0)).fit(df)
+
+
+def test_a_share_that_rounds_to_nothing_is_never_minus_zero_percent(
+        table_pipe: Pipeline, monkeypatch: pytest.MonkeyPatch) -> None:
+    # integrated gradients: a column that pulled the score down by 0.2% of the attributions
+    weights = np.array([[0.9, -0.002, 0.098]])
+
+    def fake(pipe: object, X: np.ndarray, chosen: str, *, steps: int = 64) -> tuple:
+        return weights, ["a", "b", "c"], np.abs(weights).sum(axis=1)
+
+    monkeypatch.setattr(tabular, "feature_weights", fake)
+    row = pd.DataFrame({"a": [1.0], "b": [2.0], "c": [3.0]})
+    why = explain_rows(table_pipe, row, top=3)["why"].iloc[0]
+    assert why == "a=1 (90%); c=3 (10%); b=2 (0%)"
+    assert percent(-0.004) == "0%" and percent(-0.006) == "-1%" and percent(0.5) == "50%"
