@@ -33,3 +33,21 @@ def test_a_share_that_rounds_to_nothing_is_never_minus_zero_percent(
     why = explain_rows(table_pipe, row, top=3)["why"].iloc[0]
     assert why == "a=1 (90%); c=3 (10%); b=2 (0%)"
     assert percent(-0.004) == "0%" and percent(-0.006) == "-1%" and percent(0.5) == "50%"
+
+
+def test_a_bucket_value_below_a_millionth_is_not_said_zero() -> None:
+    from hourglass.explain import explain_buckets
+    from hourglass.explain.entity import _number
+    from hourglass.features.entity import EntityWindows
+
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"host": rng.choice(["a", "b"], 200), "ts": np.sort(rng.uniform(0, 7200, 200)),
+                       "latency": rng.uniform(1e-6, 5e-6, 200)})  # seconds: microseconds
+    pipe = Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0),
+                    features=EntityWindows("host", "ts", numeric=("latency",), bucket="1h")).fit(df)
+    why = explain_buckets(pipe, df.head(10).assign(latency=4e-7), top=6)["why"].iloc[0]
+    assert "max latency=4e-07 " in why and "mean latency=4e-07 " in why
+    assert "latency=0 " not in why
+    # whole numbers back from log1p still read whole
+    assert _number(float(np.expm1(np.log1p(64.0)))) == "64" and _number(-0.0) == "0"
+    assert _number(5e-7) == "5e-07" and _number(0.9999995) == "1"

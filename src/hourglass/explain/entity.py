@@ -47,8 +47,10 @@ def _number(value: float, share: bool = False) -> str:
     if not np.isfinite(value):  # an inf field, or a sum past float's range: round() would raise
         return "inf" if value > 0 else "-inf"
     # a whole number in full (a byte count); past 1e15 a float's digits are not the value's
-    # (10**30 would read 1000000000000000019884624838656, 1e308 as 309 digits)
-    if abs(value) < 1e15 and abs(value - round(value)) < 1e-6 * max(1.0, abs(value)):
+    # (10**30 would read 1000000000000000019884624838656, 1e308 as 309 digits). Whole up to a
+    # relative 1e-6 (a count back from log1p is 63.99999999999998): a value below 1e-6 such
+    # as a latency of 4e-07 s is no 0
+    if abs(value) < 1e15 and abs(value - round(value)) <= 1e-6 * abs(value):
         return str(int(round(value)))
     return f"{value:.4g}"
 
