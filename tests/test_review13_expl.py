@@ -51,3 +51,13 @@ def test_a_bucket_value_below_a_millionth_is_not_said_zero() -> None:
     # whole numbers back from log1p still read whole
     assert _number(float(np.expm1(np.log1p(64.0)))) == "64" and _number(-0.0) == "0"
     assert _number(5e-7) == "5e-07" and _number(0.9999995) == "1"
+
+
+def test_a_whole_channel_value_is_quoted_in_full() -> None:
+    from hourglass.explain.timeseries import StepErrors, steps_table
+
+    e = StepErrors(pd.RangeIndex(1), np.array([4.0]), np.array([1]), np.array([[3.0, 1.0]]),
+                   ["bytes", "cpu"], np.array([[1234567.0, 0.25]]), None,
+                   np.array([[20480.0, 0.2]]))
+    why = steps_table(e, np.array([0]), top=2)["why"].iloc[0]
+    assert why == "bytes=1234567 vs 20480 expected (75%); cpu=0.25 vs 0.2 expected (25%)"
