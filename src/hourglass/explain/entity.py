@@ -19,7 +19,13 @@ import numpy as np
 import pandas as pd
 
 from hourglass.errors import InputError
-from hourglass.explain.tabular import METHOD_NAMES, explanation_method, feature_weights, top_shares
+from hourglass.explain.tabular import (
+    METHOD_NAMES,
+    explanation_method,
+    feature_weights,
+    percent,
+    top_shares,
+)
 from hourglass.features.entity import KEYS
 from hourglass.features.roles import factorize_strings
 
@@ -41,8 +47,10 @@ def _number(value: float, share: bool = False) -> str:
     if not np.isfinite(value):  # an inf field, or a sum past float's range: round() would raise
         return "inf" if value > 0 else "-inf"
     # a whole number in full (a byte count); past 1e15 a float's digits are not the value's
-    # (10**30 would read 1000000000000000019884624838656, 1e308 as 309 digits)
-    if abs(value) < 1e15 and abs(value - round(value)) < 1e-6 * max(1.0, abs(value)):
+    # (10**30 would read 1000000000000000019884624838656, 1e308 as 309 digits). Whole up to a
+    # relative 1e-6 (a count back from log1p is 63.99999999999998): a value below 1e-6 such
+    # as a latency of 4e-07 s is no 0
+    if abs(value) < 1e15 and abs(value - round(value)) <= 1e-6 * abs(value):
         return str(int(round(value)))
     return f"{value:.4g}"
 
@@ -184,8 +192,9 @@ def bucket_reasons(pipe: Pipeline, agg: pd.DataFrame, X: np.ndarray, *, rows: pd
         value = _number(raw[i, where[c]], c.endswith(":top_share"))
         usual = f"; median {_number(medians[c], c.endswith(':top_share'))}" if c in medians else ""
         if j in named:
-            return f"top {c.rpartition(':')[0]}={named[j][i]} share={value} ({share[i, j]:.0%}{usual})"
-        return f"{names[j]}={value} ({share[i, j]:.0%}{usual})"
+            return (f"top {c.rpartition(':')[0]}={named[j][i]} share={value} "
+                    f"({percent(share[i, j])}{usual})")
+        return f"{names[j]}={value} ({percent(share[i, j])}{usual})"
 
     why = ["; ".join(reason(i, int(j)) for j in row) for i, row in enumerate(order)]
     return pd.DataFrame({"top_feature": [columns[j] for j in order[:, 0]], "why": why,

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from hourglass.pipeline import Pipeline
 
 __all__ = ["METHODS", "column_attributions", "column_errors", "explain_rows", "explainable",
-           "explanation_method", "feature_weights", "top_shares"]
+           "explanation_method", "feature_weights", "percent", "top_shares"]
 
 _MAX_VALUE_CHARS = 40
 
@@ -191,6 +191,19 @@ def column_attributions(pipe: Pipeline, df: pd.DataFrame, *, steps: int = 64
     return weights, columns
 
 
+def percent(share: float) -> str:
+    """``share`` as a whole percentage; one that rounds to zero is ``0%``, never ``-0%`` (a
+    column that pulled the score down by less than half a percent).
+
+    Examples
+    --------
+    >>> percent(0.714), percent(-0.003), percent(-0.02)
+    ('71%', '0%', '-2%')
+    """
+    text = f"{share:.0%}"
+    return "0%" if text == "-0%" else text
+
+
 def _value_text(value: Any) -> str:
     # any missing scalar: None, NaN of any float width (a float32 column's is no Python float),
     # pd.NA, NaT
@@ -283,7 +296,7 @@ def explain_rows(pipe: Pipeline, df: pd.DataFrame, *, top: int = 3, method: str 
         for j in row:
             c = columns[j]
             value = _value_text(frame.iat[i, where[c]]) if c in where else "?"
-            parts.append(f"{c}={value} ({share[i, j]:.0%})")
+            parts.append(f"{c}={value} ({percent(share[i, j])})")
         why.append("; ".join(parts))
     return pd.DataFrame({"top_column": [columns[j] for j in order[:, 0]], "why": why,
                          "method": METHOD_NAMES[chosen]}, index=df.index)

@@ -126,7 +126,14 @@ def step_errors(pipe: Pipeline, df: pd.DataFrame) -> StepErrors:
 
 
 def _value_text(value: float) -> str:
-    return "<missing>" if np.isnan(value) else f"{value:.5g}"
+    if np.isnan(value):
+        return "<missing>"
+    text = f"{value:.5g}"
+    # a whole number (a byte or request count) that 5 digits cut is given in full, as the
+    # table explanations give it ('1.2346e+06' is not the 1234567 the series holds)
+    if np.isfinite(value) and value == round(value) and abs(value) < 1e15 and float(text) != value:
+        text = str(int(value))
+    return text
 
 
 def why_steps(errors: StepErrors, steps: np.ndarray, *, top: int = 3) -> tuple[list[str], list[str]]:
