@@ -312,6 +312,11 @@ class TableScorer(ModelScorer):
             df = self.pipeline.with_absent_fields(model_records(rows, self.columns))
         else:
             df = records_frame(rows, self.columns, self._needed)
+            if self.optional and df.shape[1] == 0:  # every column optional, none in any row
+                shown = ", ".join(self.columns[:_SHOWN_COLUMNS])
+                more = " ..." if len(self.columns) > _SHOWN_COLUMNS else ""
+                raise InputError(f"rows: no row has any of the model's columns ({shown}{more}); "
+                                 "send at least one of them (null for a missing value)")
             if self.optional:  # one left out of every row: missing there, as null would be
                 df = self.pipeline.with_absent_fields(df, force=True)
         df = flatten_json(df)  # arrays as JSON text, as score reads a file (objects: flat_record)

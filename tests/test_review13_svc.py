@@ -1,0 +1,44 @@
+"""Regression tests of the scoring service (hourglass.serve) and ``hourglass serve``: edge cases of
+valid requests, limits and start-up."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from fastapi.testclient import TestClient
+
+from hourglass import AutoEncoder, Pipeline
+from hourglass.serve import create_app
+
+KEY = "test-key-0123456789abcdef"
+AUTH = {"X-API-Key": KEY}
+
+
+def _table(n: int = 60) -> pd.DataFrame:
+    return pd.DataFrame({"bytes": np.arange(float(n)), "proto": ["tcp", "udp"] * (n // 2)})
+
+
+@pytest.fixture(scope="module")
+def optional_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A table model whose every column was missing in some training row (all optional)."""
+    df = _table()
+    df.loc[3, "bytes"] = np.nan
+    df.loc[4, "proto"] = None
+    out = tmp_path_factory.mktemp("opt") / "model"
+    Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0)).fit(df).save(out)
+    return out
+
+
+def test_rows_without_any_optional_column_are_refused_naming_the_columns(optional_model: Path) -> None:
+    client = TestClient(create_app(optional_model, api_key=KEY))
+    for rows in ([{}], [{"other": 1}, {}]):
+        r = client.post("/score", json={"rows": rows}, headers=AUTH)
+        assert r.status_code == 422
+        detail = r.json()["detail"]
+        assert detail.startswith("rows: no row has any of the model's columns (bytes, proto)"), detail
+    # one column of one row is enough: the rest are missing values
+    r = client.post("/score", json={"rows": [{}, {"bytes": 1}]}, headers=AUTH)
+    assert r.status_code == 200 and len(r.json()["scores"]) == 2
