@@ -42,3 +42,20 @@ def test_rows_without_any_optional_column_are_refused_naming_the_columns(optiona
     # one column of one row is enough: the rest are missing values
     r = client.post("/score", json={"rows": [{}, {"bytes": 1}]}, headers=AUTH)
     assert r.status_code == 200 and len(r.json()["scores"]) == 2
+
+
+@pytest.fixture(scope="module")
+def table_client(tmp_path_factory: pytest.TempPathFactory) -> TestClient:
+    out = tmp_path_factory.mktemp("table") / "model"
+    Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0)).fit(_table()).save(out)
+    return TestClient(create_app(out, api_key=KEY, max_rows=5))
+
+
+@pytest.mark.parametrize("body", [{"rows": [{"bytes": 1, "proto": "tcp"}], "a\nb\r\u2028c": 1},
+                                  {"lines": ["x"], "a\nb": 1}])
+def test_a_field_name_with_a_newline_stays_one_line_in_the_detail(table_client: TestClient,
+                                                                  body: dict[str, object]) -> None:
+    r = table_client.post("/score", json=body, headers=AUTH)
+    detail = r.json()["detail"]
+    assert r.status_code == 422 and len(detail.splitlines()) == 1, detail
+    assert "a\\nb" in detail

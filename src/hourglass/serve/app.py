@@ -105,8 +105,18 @@ def _location(loc: tuple[Any, ...]) -> str:
 
 def _bounded(text: str) -> str:
     """``text`` (a name a client sent) as a message quotes it: at most 80 characters, a longer
-    one cut to its first 60 and its length."""
-    return text if len(text) <= 80 else f"{text[:60]}... ({len(text):,} characters)"
+    one cut to its first 60 and its length; a character that is not printable (a newline) as
+    its escape, so the message stays one line.
+
+    Examples
+    --------
+    >>> _bounded("a\\nb"), _bounded("x" * 100)[-20:]
+    ('a\\\\nb', '... (100 characters)')
+    """
+    shown = text if len(text) <= 80 else text[:60]
+    if not shown.isprintable():
+        shown = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in shown)
+    return shown if len(text) <= 80 else f"{shown}... ({len(text):,} characters)"
 
 
 def _json_type(value: object) -> str:
