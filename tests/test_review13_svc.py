@@ -59,3 +59,18 @@ def test_a_field_name_with_a_newline_stays_one_line_in_the_detail(table_client: 
     detail = r.json()["detail"]
     assert r.status_code == 422 and len(detail.splitlines()) == 1, detail
     assert "a\\nb" in detail
+
+
+def test_model_names_that_differ_in_punctuation_get_distinct_operation_ids(tmp_path: Path) -> None:
+    import warnings
+
+    from hourglass.serve.multi import create_models_app
+
+    model = tmp_path / "m"
+    Pipeline(AutoEncoder(hidden=(2,), epochs=1, verbose=0)).fit(_table()).save(model)
+    app = create_models_app({"zeek-conn": model, "zeek_conn": model, "zeek.conn": model}, api_key=KEY)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # FastAPI warns of a duplicate operation id
+        schema = TestClient(app).get("/openapi.json").json()
+    ids = [op["operationId"] for ops in schema["paths"].values() for op in ops.values()]
+    assert len(ids) == len(set(ids)) == 3 + 3 * 2, ids

@@ -488,6 +488,7 @@ def add_score_route(app: FastAPI, hosted: HostedModel, path: str, require_key: A
 
     app.add_api_route(
         path, score, methods=["POST"], summary=summary,
+        operation_id=None if path == "/score" else _operation_id("score", hosted.name, "post"),
         response_model=Union[hosted.response_model, EcsResponse],  # noqa: UP007
         response_model_exclude_none=True, dependencies=[Depends(require_key)], responses=_ERRORS,
         openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
@@ -681,7 +682,7 @@ def add_model_routes(app: FastAPI, hosted: Mapping[str, HostedModel], limits: Ma
                           include_in_schema=False)
         app.add_api_route(f"/models/{name}/health", _health_of(one, limits), methods=["GET"],
                           response_model=HealthResponse, response_model_exclude_none=True,
-                          summary=f"Health ({name})",
+                          summary=f"Health ({name})", operation_id=_operation_id("health", name, "get"),
                           description=f"What {name} expects (columns, log format, fewest rows of a "
                                       "series), the limits and its drift check.",
                           dependencies=[])
@@ -702,6 +703,19 @@ def add_model_routes(app: FastAPI, hosted: Mapping[str, HostedModel], limits: Ma
     for path in ("/models/{name}", "/models/{name}/{rest:path}"):
         app.add_api_route(path, unknown, methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"],
                           include_in_schema=False)
+
+
+def _operation_id(route: str, name: str, method: str) -> str:
+    """The OpenAPI operation id of a model's ``route``: FastAPI's, the model's name as written
+    (FastAPI's own turns ``-`` and ``.`` into ``_``, so ``zeek-conn``, ``zeek.conn`` and
+    ``zeek_conn`` shared one id, which a schema must not repeat).
+
+    Examples
+    --------
+    >>> _operation_id("score", "zeek-conn", "post"), _operation_id("score", "zeek_conn", "post")
+    ('score_models_zeek-conn_score_post', 'score_models_zeek_conn_score_post')
+    """
+    return f"{route}_models_{name}_{route}_{method}"
 
 
 def _shapes(scorer: Any) -> tuple[type[BaseModel], type[BaseModel]]:
