@@ -74,3 +74,14 @@ def test_model_names_that_differ_in_punctuation_get_distinct_operation_ids(tmp_p
         schema = TestClient(app).get("/openapi.json").json()
     ids = [op["operationId"] for ops in schema["paths"].values() for op in ops.values()]
     assert len(ids) == len(set(ids)) == 3 + 3 * 2, ids
+
+
+def test_a_missing_column_detail_lists_only_the_columns_a_row_needs(tmp_path: Path) -> None:
+    df = _table().assign(dur=np.arange(60.0))
+    df.loc[4, "proto"] = None  # proto optional: a row may leave it out
+    Pipeline(AutoEncoder(hidden=(2,), epochs=1, verbose=0)).fit(df).save(tmp_path / "m")
+    client = TestClient(create_app(tmp_path / "m", api_key=KEY))
+    r = client.post("/score", json={"rows": [{"bytes": 1}]}, headers=AUTH)
+    assert r.status_code == 422
+    assert r.json()["detail"] == "row 1: missing column 'dur' (each row needs bytes, dur)"
+    assert client.post("/score", json={"rows": [{"bytes": 1, "dur": 2}]}, headers=AUTH).status_code == 200

@@ -78,7 +78,8 @@ def records_frame(rows: Sequence[Mapping[str, Any]], columns: Sequence[str],
     for i, row in enumerate(rows):
         if not needed <= row.keys():  # a set comparison in C: no loop per column in Python
             absent = next(c for c in columns if c in needed and c not in row)
-            shown = ", ".join(columns[:_SHOWN_COLUMNS]) + (" ..." if len(columns) > _SHOWN_COLUMNS else "")
+            must = [c for c in columns if c in needed]  # an optional column may be left out
+            shown = ", ".join(must[:_SHOWN_COLUMNS]) + (" ..." if len(must) > _SHOWN_COLUMNS else "")
             nested = nested_note([absent], row)  # {"proto": {"name": "tcp"}}: proto.name
             if nested:
                 raise InputError(f"row {i + 1}: missing column {absent!r}: "
