@@ -85,3 +85,9 @@ def test_a_missing_column_detail_lists_only_the_columns_a_row_needs(tmp_path: Pa
     assert r.status_code == 422
     assert r.json()["detail"] == "row 1: missing column 'dur' (each row needs bytes, dur)"
     assert client.post("/score", json={"rows": [{"bytes": 1, "dur": 2}]}, headers=AUTH).status_code == 200
+
+
+def test_openapi_names_every_status_the_score_route_answers(table_client: TestClient) -> None:
+    post = table_client.get("/openapi.json").json()["paths"]["/score"]["post"]
+    # 408: a body sent too slowly (BodyLimit); 429: --rate-limit (RateLimit)
+    assert {"400", "401", "408", "413", "415", "422", "429", "500"} <= set(post["responses"])

@@ -83,10 +83,13 @@ class _Detail(BaseModel):
 _ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": _Detail, "description": text} for code, text in (
         (400, "Body is not valid JSON."), (401, "Missing or wrong API key."),
+        (408, "Body not received in full in time (a client sending it slowly)."),
         (413, "Body or row count over the service's limit."),
         (415, "Body not sent as application/json, or compressed (Content-Encoding)."),
         (422, "Input the model cannot score (missing column, text in a numeric column, a series "
               "shorter than one window, no log sessions, a timestamp that is no time, ...)."),
+        (429, "Too many requests from this address (serve --rate-limit); Retry-After says when "
+              "to come back."),
         (500, "Unexpected server error (details in the server log)."))}
 
 
