@@ -91,3 +91,23 @@ def test_openapi_names_every_status_the_score_route_answers(table_client: TestCl
     post = table_client.get("/openapi.json").json()["paths"]["/score"]["post"]
     # 408: a body sent too slowly (BodyLimit); 429: --rate-limit (RateLimit)
     assert {"400", "401", "408", "413", "415", "422", "429", "500"} <= set(post["responses"])
+
+
+def test_max_rows_below_a_series_models_window_is_refused_at_start(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from hourglass.cli.app import app as cli
+    from hourglass.detectors import LSTMAutoEncoder
+    from hourglass.errors import InputError
+    from hourglass.features.timeseries import TimeSeriesPreprocessor
+
+    series = pd.DataFrame({"cpu": np.sin(np.arange(60) / 4)})
+    Pipeline(LSTMAutoEncoder(window=8, hidden=4, epochs=1, verbose=0),
+             features=TimeSeriesPreprocessor()).fit(series).save(tmp_path / "ts")
+    with pytest.raises(InputError, match=r"--max-rows 5: fewer than one window .* \(8 rows\)"):
+        create_app(tmp_path / "ts", api_key=KEY, max_rows=5)
+    assert create_app(tmp_path / "ts", api_key=KEY, max_rows=8) is not None  # one window fits
+    monkeypatch.setenv("HOURGLASS_API_KEY", KEY)
+    res = CliRunner().invoke(cli, ["serve", str(tmp_path / "ts"), "--port", "0", "--max-rows", "5"])
+    assert res.exit_code == 2 and "--max-rows 5: fewer than one window" in res.output, res.output

@@ -223,6 +223,11 @@ class HostedModel:
                  drift_window: int, suppress: "Suppressions | None" = None,
                  metric_paths: frozenset[str] = frozenset(), named_in_log: bool = False) -> None:
         scorer = load_scorer(model_dir)
+        fewest = getattr(scorer, "min_rows", None) if scorer.kind == "timeseries" else None
+        if fewest is not None and max_rows < fewest:  # every series refused: too short or too long
+            raise InputError(f"--max-rows {max_rows:,}: fewer than one window of this time-series "
+                             f"model ({fewest:,} rows), so no series it can score would be accepted; "
+                             f"give --max-rows {fewest:,} or more")
         if suppress is not None:
             from hourglass.serve.suppress import SuppressionError
 
