@@ -111,3 +111,20 @@ def test_max_rows_below_a_series_models_window_is_refused_at_start(tmp_path: Pat
     monkeypatch.setenv("HOURGLASS_API_KEY", KEY)
     res = CliRunner().invoke(cli, ["serve", str(tmp_path / "ts"), "--port", "0", "--max-rows", "5"])
     assert res.exit_code == 2 and "--max-rows 5: fewer than one window" in res.output, res.output
+
+
+def test_the_start_up_line_of_a_model_of_event_lines_says_it_takes_lines(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from hourglass.cli.app import app as cli
+    from hourglass.cli.serve import _takes
+    from hourglass.serve.scoring import load_scorer
+    from tests.test_cef import _line
+
+    rng = np.random.default_rng(0)
+    (tmp_path / "fw.cef").write_text("".join(_line(rng, i, False) + "\n" for i in range(120)))
+    res = CliRunner().invoke(cli, ["train", str(tmp_path / "fw.cef"), "--model", "autoencoder", "--hidden",
+                                   "2", "--epochs", "1", "-o", str(tmp_path / "m"), "-q"])
+    assert res.exit_code == 0, res.output
+    scorer = load_scorer(tmp_path / "m")
+    assert _takes(scorer) == f"cef lines of {len(scorer.columns)} columns"  # its body is {"lines": ...}
