@@ -4,6 +4,7 @@ valid requests, limits and start-up."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -113,18 +114,38 @@ def test_max_rows_below_a_series_models_window_is_refused_at_start(tmp_path: Pat
     assert res.exit_code == 2 and "--max-rows 5: fewer than one window" in res.output, res.output
 
 
-def test_the_start_up_line_of_a_model_of_event_lines_says_it_takes_lines(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def cef_kit(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """A table model of CEF lines, and the lines it was trained on."""
     from typer.testing import CliRunner
 
     from hourglass.cli.app import app as cli
-    from hourglass.cli.serve import _takes
-    from hourglass.serve.scoring import load_scorer
     from tests.test_cef import _line
 
+    d = tmp_path_factory.mktemp("cef")
     rng = np.random.default_rng(0)
-    (tmp_path / "fw.cef").write_text("".join(_line(rng, i, False) + "\n" for i in range(120)))
-    res = CliRunner().invoke(cli, ["train", str(tmp_path / "fw.cef"), "--model", "autoencoder", "--hidden",
-                                   "2", "--epochs", "1", "-o", str(tmp_path / "m"), "-q"])
+    lines = [_line(rng, i, False) for i in range(120)]
+    (d / "fw.cef").write_text("".join(line + "\n" for line in lines))
+    res = CliRunner().invoke(cli, ["train", str(d / "fw.cef"), "--model", "autoencoder", "--hidden", "2",
+                                   "--epochs", "1", "-o", str(d / "m"), "-q"])
     assert res.exit_code == 0, res.output
-    scorer = load_scorer(tmp_path / "m")
+    return {"model": d / "m", "lines": lines}
+
+
+def test_the_start_up_line_of_a_model_of_event_lines_says_it_takes_lines(cef_kit: dict[str, Any]) -> None:
+    from hourglass.cli.serve import _takes
+    from hourglass.serve.scoring import load_scorer
+
+    scorer = load_scorer(cef_kit["model"])
     assert _takes(scorer) == f"cef lines of {len(scorer.columns)} columns"  # its body is {"lines": ...}
+
+
+def test_an_item_of_lines_holding_two_records_is_refused(cef_kit: dict[str, Any]) -> None:
+    client = TestClient(create_app(cef_kit["model"], api_key=KEY))
+    first, second = cef_kit["lines"][:2]
+    # the two records were scored as one row, with the second's score: the first was lost
+    r = client.post("/score", json={"lines": [first + "\n" + second]}, headers=AUTH)
+    assert (r.status_code, r.json()["detail"]) == (
+        422, 'lines[0]: holds 2 lines (line breaks inside); send one record per item of "lines"')
+    r = client.post("/score", json={"lines": [first + "\r\n", second]}, headers=AUTH)  # a line's own end
+    assert r.status_code == 200 and len(r.json()["scores"]) == 2
