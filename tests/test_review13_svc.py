@@ -35,7 +35,8 @@ def optional_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_rows_without_any_optional_column_are_refused_naming_the_columns(optional_model: Path) -> None:
     client = TestClient(create_app(optional_model, api_key=KEY))
-    for rows in ([{}], [{"other": 1}, {}]):
+    bodies: list[list[dict[str, Any]]] = [[{}], [{"other": 1}, {}]]
+    for rows in bodies:
         r = client.post("/score", json={"rows": rows}, headers=AUTH)
         assert r.status_code == 422
         detail = r.json()["detail"]
