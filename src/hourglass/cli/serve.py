@@ -195,6 +195,8 @@ def _takes(scorer: Any) -> str:
         return f"log {scorer.body}"
     if scorer.kind == "entity":
         return f"rows per ({scorer.entity_col}, {scorer.bucket} bucket)"
+    if getattr(scorer, "line_parse", None) is not None:  # cef, leef, panos, kv, auditd: the lines
+        return f"{scorer.pipeline.info.get('dataset')} lines of {len(scorer.columns)} columns"
     return f"{len(scorer.columns)} columns"
 
 

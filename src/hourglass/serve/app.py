@@ -83,10 +83,13 @@ class _Detail(BaseModel):
 _ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": _Detail, "description": text} for code, text in (
         (400, "Body is not valid JSON."), (401, "Missing or wrong API key."),
+        (408, "Body not received in full in time (a client sending it slowly)."),
         (413, "Body or row count over the service's limit."),
         (415, "Body not sent as application/json, or compressed (Content-Encoding)."),
         (422, "Input the model cannot score (missing column, text in a numeric column, a series "
               "shorter than one window, no log sessions, a timestamp that is no time, ...)."),
+        (429, "Too many requests from this address (serve --rate-limit); Retry-After says when "
+              "to come back."),
         (500, "Unexpected server error (details in the server log)."))}
 
 
@@ -105,8 +108,18 @@ def _location(loc: tuple[Any, ...]) -> str:
 
 def _bounded(text: str) -> str:
     """``text`` (a name a client sent) as a message quotes it: at most 80 characters, a longer
-    one cut to its first 60 and its length."""
-    return text if len(text) <= 80 else f"{text[:60]}... ({len(text):,} characters)"
+    one cut to its first 60 and its length; a character that is not printable (a newline) as
+    its escape, so the message stays one line.
+
+    Examples
+    --------
+    >>> _bounded("a\\nb"), _bounded("x" * 100)[-20:]
+    ('a\\\\nb', '... (100 characters)')
+    """
+    shown = text if len(text) <= 80 else text[:60]
+    if not shown.isprintable():
+        shown = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in shown)
+    return shown if len(text) <= 80 else f"{shown}... ({len(text):,} characters)"
 
 
 def _json_type(value: object) -> str:
@@ -210,6 +223,11 @@ class HostedModel:
                  drift_window: int, suppress: "Suppressions | None" = None,
                  metric_paths: frozenset[str] = frozenset(), named_in_log: bool = False) -> None:
         scorer = load_scorer(model_dir)
+        fewest = getattr(scorer, "min_rows", None) if scorer.kind == "timeseries" else None
+        if fewest is not None and max_rows < fewest:  # every series refused: too short or too long
+            raise InputError(f"--max-rows {max_rows:,}: fewer than one window of this time-series "
+                             f"model ({fewest:,} rows), so no series it can score would be accepted; "
+                             f"give --max-rows {fewest:,} or more")
         if suppress is not None:
             from hourglass.serve.suppress import SuppressionError
 
@@ -328,6 +346,11 @@ class HostedModel:
             if not items:  # else the table scorer's 'rows: no rows', a field this body has not
                 return 422, {"detail": "lines: no lines to score (empty list)"}
             table = cast("TableScorer", scorer)  # only a table model's request has such lines
+            for i, line in enumerate(items):  # two records in one item were scored as one row
+                breaks = line.rstrip("\r\n").count("\n")
+                if breaks:
+                    return 422, {"detail": f"lines[{i}]: holds {breaks + 1} lines (line breaks inside); "
+                                           "send one record per item of \"lines\""}
             rows = [table.line_parse(line) for line in items]
             bad = next((i for i, row in enumerate(rows) if row is None), None)
             if bad is not None:
@@ -478,6 +501,7 @@ def add_score_route(app: FastAPI, hosted: HostedModel, path: str, require_key: A
 
     app.add_api_route(
         path, score, methods=["POST"], summary=summary,
+        operation_id=None if path == "/score" else _operation_id("score", hosted.name, "post"),
         response_model=Union[hosted.response_model, EcsResponse],  # noqa: UP007
         response_model_exclude_none=True, dependencies=[Depends(require_key)], responses=_ERRORS,
         openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
@@ -671,7 +695,7 @@ def add_model_routes(app: FastAPI, hosted: Mapping[str, HostedModel], limits: Ma
                           include_in_schema=False)
         app.add_api_route(f"/models/{name}/health", _health_of(one, limits), methods=["GET"],
                           response_model=HealthResponse, response_model_exclude_none=True,
-                          summary=f"Health ({name})",
+                          summary=f"Health ({name})", operation_id=_operation_id("health", name, "get"),
                           description=f"What {name} expects (columns, log format, fewest rows of a "
                                       "series), the limits and its drift check.",
                           dependencies=[])
@@ -692,6 +716,19 @@ def add_model_routes(app: FastAPI, hosted: Mapping[str, HostedModel], limits: Ma
     for path in ("/models/{name}", "/models/{name}/{rest:path}"):
         app.add_api_route(path, unknown, methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"],
                           include_in_schema=False)
+
+
+def _operation_id(route: str, name: str, method: str) -> str:
+    """The OpenAPI operation id of a model's ``route``: FastAPI's, the model's name as written
+    (FastAPI's own turns ``-`` and ``.`` into ``_``, so ``zeek-conn``, ``zeek.conn`` and
+    ``zeek_conn`` shared one id, which a schema must not repeat).
+
+    Examples
+    --------
+    >>> _operation_id("score", "zeek-conn", "post"), _operation_id("score", "zeek_conn", "post")
+    ('score_models_zeek-conn_score_post', 'score_models_zeek_conn_score_post')
+    """
+    return f"{route}_models_{name}_{route}_{method}"
 
 
 def _shapes(scorer: Any) -> tuple[type[BaseModel], type[BaseModel]]:

@@ -78,7 +78,8 @@ def records_frame(rows: Sequence[Mapping[str, Any]], columns: Sequence[str],
     for i, row in enumerate(rows):
         if not needed <= row.keys():  # a set comparison in C: no loop per column in Python
             absent = next(c for c in columns if c in needed and c not in row)
-            shown = ", ".join(columns[:_SHOWN_COLUMNS]) + (" ..." if len(columns) > _SHOWN_COLUMNS else "")
+            must = [c for c in columns if c in needed]  # an optional column may be left out
+            shown = ", ".join(must[:_SHOWN_COLUMNS]) + (" ..." if len(must) > _SHOWN_COLUMNS else "")
             nested = nested_note([absent], row)  # {"proto": {"name": "tcp"}}: proto.name
             if nested:
                 raise InputError(f"row {i + 1}: missing column {absent!r}: "
@@ -312,6 +313,11 @@ class TableScorer(ModelScorer):
             df = self.pipeline.with_absent_fields(model_records(rows, self.columns))
         else:
             df = records_frame(rows, self.columns, self._needed)
+            if self.optional and df.shape[1] == 0:  # every column optional, none in any row
+                shown = ", ".join(self.columns[:_SHOWN_COLUMNS])
+                more = " ..." if len(self.columns) > _SHOWN_COLUMNS else ""
+                raise InputError(f"rows: no row has any of the model's columns ({shown}{more}); "
+                                 "send at least one of them (null for a missing value)")
             if self.optional:  # one left out of every row: missing there, as null would be
                 df = self.pipeline.with_absent_fields(df, force=True)
         df = flatten_json(df)  # arrays as JSON text, as score reads a file (objects: flat_record)
