@@ -39,7 +39,7 @@ def _first_rows(model: Path, data: Path, n: int, dataset: str | None, fmt: str,
     import pandas as pd
 
     from hourglass.cli._schema import resolve_spec
-    from hourglass.cli.tables import about_file, read_data
+    from hourglass.cli.tables import about_file, read_data, rows_vary_in_columns
     from hourglass.pipeline import load
     from hourglass.pipeline.export import export_refusal
 
@@ -49,7 +49,8 @@ def _first_rows(model: Path, data: Path, n: int, dataset: str | None, fmt: str,
         raise InputError(f"cannot export to ONNX: {why_not}")
 
     spec, _, _ = resolve_spec(dataset, None, None, fmt, data)
-    if spec is not None and hasattr(spec, "iter_chunks"):
+    chunked = spec is not None and hasattr(spec, "iter_chunks")
+    if chunked:
         parts, got = [], 0
         for df in spec.iter_chunks(data, on_bad_rows=on_bad_rows):
             parts.append(df)
@@ -64,6 +65,10 @@ def _first_rows(model: Path, data: Path, n: int, dataset: str | None, fmt: str,
     info = pipe.info  # (as loaded: a null "info" reads as no record)
     meta = [c for c in (info.get("label_col"), info.get("time_col")) if c and c in frame.columns]
     rows = frame.drop(columns=meta).head(n)
+    if chunked and rows_vary_in_columns(pipe, spec, data):
+        # JSON lines, events: the first rows may lack a field later ones have; as score reads
+        # a chunk, such a field is missing in them, not a missing column
+        rows = pipe.with_absent_fields(rows, force=True)
     try:  # every row preprocessed here, so that an error in any of them names the file
         return pipe.transform(rows)
     except InputError as exc:
