@@ -46,3 +46,26 @@ def test_check_data_json_lines_whose_first_rows_lack_a_field_later_ones_have(
                               "--check-data", str(tmp_path / "check.jsonl"), "--check-rows", "20"])
     assert res.exit_code == 0, res.output
     assert "parity on 20 rows" in res.output and (tmp_path / "m.onnx").stat().st_size > 0
+
+
+def test_check_data_with_on_bad_rows_skip_leaves_out_a_row_the_model_cannot_read(
+        model: Path, tmp_path: Path) -> None:
+    # as 'score --on-bad-rows skip': text in a numeric column skips that row, not the export
+    df = _flows(30, seed=1)
+    df["bytes"] = df["bytes"].astype(object)
+    df.loc[3, "bytes"] = "oops"
+    df.to_csv(tmp_path / "check.csv", index=False)
+    out = tmp_path / "m.onnx"
+    args = ["export", str(model), "--onnx", str(out), "--check-data", str(tmp_path / "check.csv")]
+    res = runner.invoke(app, args)
+    assert res.exit_code == 2 and "expected numbers, found 'oops' (row 4)" in res.output
+    assert not out.exists()
+    res = runner.invoke(app, [*args, "--on-bad-rows", "skip"])
+    assert res.exit_code == 0, res.output
+    assert "parity on 29 rows" in res.output and out.exists()
+    # every row skipped: one line, nothing written
+    df.loc[:, "bytes"] = "oops"
+    df.to_csv(tmp_path / "check.csv", index=False)
+    out.unlink()
+    res = runner.invoke(app, [*args, "--on-bad-rows", "skip"])
+    assert res.exit_code == 2 and "every row read was skipped" in res.output and not out.exists()

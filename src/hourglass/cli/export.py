@@ -36,10 +36,11 @@ def _first_rows(model: Path, data: Path, n: int, dataset: str | None, fmt: str,
     columns, preprocessed as the model does (the feature matrix the parity check scores). A
     model that cannot be exported is refused first: read as its table, a log or a series file
     would only give an error about the file."""
+    import numpy as np
     import pandas as pd
 
     from hourglass.cli._schema import resolve_spec
-    from hourglass.cli.tables import about_file, read_data, rows_vary_in_columns
+    from hourglass.cli.tables import _BAD_VALUE, about_file, at_file_rows, read_data, rows_vary_in_columns
     from hourglass.pipeline import load
     from hourglass.pipeline.export import export_refusal
 
@@ -69,10 +70,30 @@ def _first_rows(model: Path, data: Path, n: int, dataset: str | None, fmt: str,
         # JSON lines, events: the first rows may lack a field later ones have; as score reads
         # a chunk, such a field is missing in them, not a missing column
         rows = pipe.with_absent_fields(rows, force=True)
-    try:  # every row preprocessed here, so that an error in any of them names the file
-        return pipe.transform(rows)
-    except InputError as exc:
-        raise about_file(exc, f"--check-data {data}") from None
+    # as score does with --on-bad-rows skip: a row whose value the model refuses (text in a
+    # numeric column) is left out, not the end of the check
+    skip = on_bad_rows == "skip" and getattr(pipe.features_, "output", "tabular") == "tabular"
+    pos = np.arange(len(rows))  # the rows kept, as the file's data rows (from 0)
+    first = ""  # the first row skipped, for the error when none is left
+    while True:
+        try:  # every row preprocessed here, so that an error in any of them names the file
+            return pipe.transform(rows)
+        except InputError as exc:
+            found = _BAD_VALUE.search(str(exc)) if skip else None
+            if found is None:
+                raise about_file(at_file_rows(exc, pos), f"--check-data {data}") from None
+            first = first or str(at_file_rows(exc, pos))
+            finder = getattr(pipe.features_, "unreadable_rows", None)
+            bad = finder(rows) if finder is not None else np.zeros(len(rows), dtype=bool)
+            if not bad.any():  # not found by the column check: the row the error names
+                i = int(found.group(1) or found.group(2)) - 1
+                if not 0 <= i < len(rows):
+                    raise about_file(at_file_rows(exc, pos), f"--check-data {data}") from None
+                bad[i] = True
+            rows, pos = rows[~bad].reset_index(drop=True), pos[~bad]
+            if rows.empty:
+                raise HourglassError(f"--check-data {data}: every row read was skipped (--on-bad-rows "
+                                     f"skip), none left to check parity on; the first: {first}") from None
 
 
 def export(
