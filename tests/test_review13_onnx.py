@@ -69,3 +69,37 @@ def test_check_data_with_on_bad_rows_skip_leaves_out_a_row_the_model_cannot_read
     out.unlink()
     res = runner.invoke(app, [*args, "--on-bad-rows", "skip"])
     assert res.exit_code == 2 and "every row read was skipped" in res.output and not out.exists()
+
+
+def test_a_row_scoring_exactly_on_the_threshold_is_not_a_flag_difference(
+        model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a percentile threshold can be one held-out row's own score: that row's flag then hangs on
+    # one float32 rounding, and a graph one ulp above torch there is no reason to refuse
+    from hourglass import load
+    from hourglass.pipeline import export
+
+    pipe = load(model)
+    X = pipe.transform(_flows(40, seed=2))
+    want = pipe.detector_.score(X)
+    pipe.detector_.threshold_.value_ = float(want[0])  # torch: 'score > threshold' is 0 there
+    real = export.ort.InferenceSession
+    row0 = {"onnx": np.nextafter(np.float32(want[0]), np.float32(np.inf))}  # one ulp above torch
+
+    class OneUlpAbove:
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            self.session = real(*args, **kwargs)
+
+        def run(self, names: list[str], feeds: dict[str, np.ndarray]) -> list[np.ndarray]:
+            out = self.session.run(names, feeds)
+            out[0][0] = row0["onnx"]
+            return out
+
+    monkeypatch.setattr(export.ort, "InferenceSession", OneUlpAbove)
+    done = export.export_onnx(pipe, tmp_path / "m.onnx", sample=X)
+    assert done.on_threshold == 1 and done.path.exists()
+    # a flag that differs off the threshold (scores within the tolerance) still refuses
+    pipe.detector_.threshold_.value_ = float(want[0]) * (1 - 1e-6)
+    row0["onnx"] = np.float32(want[0] * (1 - 2e-6))
+    with pytest.raises(export.ParityError, match="1 flag"):
+        export.export_onnx(pipe, tmp_path / "n.onnx", sample=X)
+    assert not (tmp_path / "n.onnx").exists()

@@ -123,8 +123,9 @@ def export(
     returns each row's score; the file's metadata holds the feature names, the preprocessing
     state, the threshold (flag = score > threshold), the model name and the artefact's content
     hash. Before writing, onnxruntime and torch score --check-rows generated rows (or rows of
-    --check-data): every score must agree within 1e-5 (relative) and every flag exactly, or
-    nothing is written. --dataset, --format and --on-bad-rows say how to read --check-data.
+    --check-data): every score must agree within 1e-5 (relative) and every flag exactly (but
+    for a row scoring on the threshold, to float32 rounding), or nothing is written. --dataset,
+    --format and --on-bad-rows say how to read --check-data.
     """
     data_on_stdout(onnx_path)  # '-': the data alone on stdout, the command's lines on stderr
     setup_logging(quiet)
@@ -159,7 +160,10 @@ def export(
     what = "generated rows" if check_data is None else f"rows of {check_data}"
     err.print(f"parity on {done.rows_checked:,} {what} ({done.flagged:,} flagged): max "
               f"relative difference {done.max_rel_diff:.2g} (tolerance {RTOL:g}), max absolute "
-              f"{done.max_abs_diff:.2g}; flags identical", highlight=False)
+              f"{done.max_abs_diff:.2g}; flags identical"
+              + (f" but for {done.on_threshold:,} row(s) scoring on the threshold (equal to float32 "
+                 "rounding: flagged by chance either way)" if done.on_threshold else ""),
+              highlight=False)
     if done.flagged in (0, done.rows_checked):  # the flag comparison saw one side only
         side = "none" if done.flagged == 0 else "every one"
         advice = ("check with rows of your own data (--check-data FILE)" if check_data is None else
