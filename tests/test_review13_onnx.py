@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -103,3 +104,19 @@ def test_a_row_scoring_exactly_on_the_threshold_is_not_a_flag_difference(
     with pytest.raises(export.ParityError, match="1 flag"):
         export.export_onnx(pipe, tmp_path / "n.onnx", sample=X)
     assert not (tmp_path / "n.onnx").exists()
+
+
+def test_a_score_past_float32_range_in_both_runtimes_is_no_difference(model: Path, tmp_path: Path) -> None:
+    # a feature row far enough off overflows the squared error to inf in torch and onnxruntime
+    # alike: inf - inf is not a difference (it refused with 'max relative difference inf')
+    from hourglass import load
+    from hourglass.pipeline.export import export_onnx
+
+    pipe = load(model)
+    X = pipe.transform(_flows(20, seed=3))
+    X = np.vstack([X, np.full((1, X.shape[1]), 1e30, dtype=np.float32)])
+    assert np.isinf(pipe.detector_.score(X[-1:])).all()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        done = export_onnx(pipe, tmp_path / "m.onnx", sample=X)
+    assert done.path.exists() and done.max_rel_diff <= 1e-5 and done.flagged >= 1
