@@ -120,3 +120,12 @@ def test_a_score_past_float32_range_in_both_runtimes_is_no_difference(model: Pat
         warnings.simplefilter("error", RuntimeWarning)
         done = export_onnx(pipe, tmp_path / "m.onnx", sample=X)
     assert done.path.exists() and done.max_rel_diff <= 1e-5 and done.flagged >= 1
+
+
+def test_an_onnx_name_longer_than_the_file_system_allows_is_one_line(model: Path, tmp_path: Path) -> None:
+    out = tmp_path / ("x" * 300 + ".onnx")  # ENAMETOOLONG from the first stat of the path
+    res = runner.invoke(app, ["export", str(model), "--onnx", str(out)])
+    assert res.exit_code == 2, res.output
+    assert res.output.startswith("error: --onnx ") and "File name too long" in res.output
+    assert "Traceback" not in res.output and len(res.output.strip().splitlines()) == 1
+    assert list(tmp_path.iterdir()) == []
