@@ -129,3 +129,16 @@ def test_an_onnx_name_longer_than_the_file_system_allows_is_one_line(model: Path
     assert res.output.startswith("error: --onnx ") and "File name too long" in res.output
     assert "Traceback" not in res.output and len(res.output.strip().splitlines()) == 1
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_model_or_check_data_path_longer_than_the_file_system_allows_is_one_line(
+        model: Path, tmp_path: Path) -> None:
+    long = tmp_path / ("x" * 300)
+    for args in (["export", str(model), "--onnx", str(tmp_path / "m.onnx"), "--check-data", f"{long}.csv"],
+                 ["export", str(long), "--onnx", str(tmp_path / "m.onnx")]):
+        res = runner.invoke(app, args)
+        assert res.exit_code == 2, res.output
+        # (a bad --check-data is a usage error: here click's box, one line through 'hourglass')
+        assert "File name too long" in res.output
+        assert res.exception is None or isinstance(res.exception, SystemExit)
+        assert "Traceback" not in res.output and not (tmp_path / "m.onnx").exists()
