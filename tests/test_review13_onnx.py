@@ -142,3 +142,11 @@ def test_a_model_or_check_data_path_longer_than_the_file_system_allows_is_one_li
         assert "File name too long" in res.output
         assert res.exception is None or isinstance(res.exception, SystemExit)
         assert "Traceback" not in res.output and not (tmp_path / "m.onnx").exists()
+
+
+def test_the_name_suggested_for_a_compressed_onnx_name_is_not_doubled(model: Path, tmp_path: Path) -> None:
+    res = runner.invoke(app, ["export", str(model), "--onnx", str(tmp_path / "m.onnx.gz")])
+    assert res.exit_code == 2 and "name it m.onnx" in res.output and "m.onnx.onnx" not in res.output
+    res = runner.invoke(app, ["export", str(model), "--onnx", str(tmp_path / "m.csv")])
+    assert res.exit_code == 2 and "name it m.onnx" in res.output
+    assert list(tmp_path.iterdir()) == []
