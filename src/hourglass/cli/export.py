@@ -51,7 +51,7 @@ def _first_rows(model: Path, data: Path, n: int, dataset: str | None, fmt: str,
 
     spec, _, _ = resolve_spec(dataset, None, None, fmt, data)
     chunked = spec is not None and hasattr(spec, "iter_chunks")
-    if chunked:
+    if spec is not None and chunked:
         parts, got = [], 0
         for df in spec.iter_chunks(data, on_bad_rows=on_bad_rows):
             parts.append(df)
