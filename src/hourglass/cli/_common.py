@@ -319,7 +319,11 @@ def check_not_input(output: Path | None, option: str, data: Path | None = None,
     """
     if output is None:
         return
-    if output.is_dir():  # said now, not after scoring a whole log or series
+    try:
+        is_dir = output.is_dir()
+    except OSError as exc:  # a name longer than the file system allows (ENAMETOOLONG)
+        raise HourglassError(f"{option} {output}: cannot write it ({exc.strerror or exc})") from None
+    if is_dir:  # said now, not after scoring a whole log or series
         raise HourglassError(f"{option} {output}: is a directory, expected a file name")
     if not output.parent.is_dir():
         raise HourglassError(f"{option} {output}: output folder {output.parent} does not exist")

@@ -288,6 +288,10 @@ def user_errors() -> Iterator[None]:
         err.print(error_line(out_of_memory_text(exc)), highlight=False)
         raise typer.Exit(1) from None
     except OSError as exc:
+        if exc.errno == errno.ENAMETOOLONG:  # a path given: bad input, not a failure
+            _debug_traceback()
+            err.print(error_line(f"{exc.filename}: {exc.strerror}"), highlight=False)
+            raise typer.Exit(2) from None
         if exc.errno not in _DISK_FULL:
             raise
         _debug_traceback()

@@ -69,7 +69,11 @@ def stdin_as_file(value: Path | None) -> Path | None:
     >>> str(stdin_as_file(Path("flows.csv")))  # a file name is left alone
     'flows.csv'
     """
-    if value is not None and str(value) != "-" and value.is_dir():
+    try:
+        is_folder = value is not None and str(value) != "-" and value.is_dir()
+    except OSError as exc:  # a name longer than the file system allows (ENAMETOOLONG)
+        raise typer.BadParameter(f"{value}: cannot read it ({exc.strerror or exc})") from None
+    if is_folder and value is not None:
         _not_a_model(value)
         return folder_as_file(value)
     if value is not None and not value.exists() and glob.has_magic(str(value)):

@@ -36,10 +36,11 @@ def _first_rows(model: Path, data: Path, n: int, dataset: str | None, fmt: str,
     columns, preprocessed as the model does (the feature matrix the parity check scores). A
     model that cannot be exported is refused first: read as its table, a log or a series file
     would only give an error about the file."""
+    import numpy as np
     import pandas as pd
 
     from hourglass.cli._schema import resolve_spec
-    from hourglass.cli.tables import about_file, read_data
+    from hourglass.cli.tables import _BAD_VALUE, about_file, at_file_rows, read_data, rows_vary_in_columns
     from hourglass.pipeline import load
     from hourglass.pipeline.export import export_refusal
 
@@ -49,7 +50,8 @@ def _first_rows(model: Path, data: Path, n: int, dataset: str | None, fmt: str,
         raise InputError(f"cannot export to ONNX: {why_not}")
 
     spec, _, _ = resolve_spec(dataset, None, None, fmt, data)
-    if spec is not None and hasattr(spec, "iter_chunks"):
+    chunked = spec is not None and hasattr(spec, "iter_chunks")
+    if spec is not None and chunked:
         parts, got = [], 0
         for df in spec.iter_chunks(data, on_bad_rows=on_bad_rows):
             parts.append(df)
@@ -64,10 +66,34 @@ def _first_rows(model: Path, data: Path, n: int, dataset: str | None, fmt: str,
     info = pipe.info  # (as loaded: a null "info" reads as no record)
     meta = [c for c in (info.get("label_col"), info.get("time_col")) if c and c in frame.columns]
     rows = frame.drop(columns=meta).head(n)
-    try:  # every row preprocessed here, so that an error in any of them names the file
-        return pipe.transform(rows)
-    except InputError as exc:
-        raise about_file(exc, f"--check-data {data}") from None
+    if chunked and rows_vary_in_columns(pipe, spec, data):
+        # JSON lines, events: the first rows may lack a field later ones have; as score reads
+        # a chunk, such a field is missing in them, not a missing column
+        rows = pipe.with_absent_fields(rows, force=True)
+    # as score does with --on-bad-rows skip: a row whose value the model refuses (text in a
+    # numeric column) is left out, not the end of the check
+    skip = on_bad_rows == "skip" and getattr(pipe.features_, "output", "tabular") == "tabular"
+    pos = np.arange(len(rows))  # the rows kept, as the file's data rows (from 0)
+    first = ""  # the first row skipped, for the error when none is left
+    while True:
+        try:  # every row preprocessed here, so that an error in any of them names the file
+            return pipe.transform(rows)
+        except InputError as exc:
+            found = _BAD_VALUE.search(str(exc)) if skip else None
+            if found is None:
+                raise about_file(at_file_rows(exc, pos), f"--check-data {data}") from None
+            first = first or str(at_file_rows(exc, pos))
+            finder = getattr(pipe.features_, "unreadable_rows", None)
+            bad = finder(rows) if finder is not None else np.zeros(len(rows), dtype=bool)
+            if not bad.any():  # not found by the column check: the row the error names
+                i = int(found.group(1) or found.group(2)) - 1
+                if not 0 <= i < len(rows):
+                    raise about_file(at_file_rows(exc, pos), f"--check-data {data}") from None
+                bad[i] = True
+            rows, pos = rows[~bad].reset_index(drop=True), pos[~bad]
+            if rows.empty:
+                raise HourglassError(f"--check-data {data}: every row read was skipped (--on-bad-rows "
+                                     f"skip), none left to check parity on; the first: {first}") from None
 
 
 def export(
@@ -97,16 +123,19 @@ def export(
     returns each row's score; the file's metadata holds the feature names, the preprocessing
     state, the threshold (flag = score > threshold), the model name and the artefact's content
     hash. Before writing, onnxruntime and torch score --check-rows generated rows (or rows of
-    --check-data): every score must agree within 1e-5 (relative) and every flag exactly, or
-    nothing is written. --dataset, --format and --on-bad-rows say how to read --check-data.
+    --check-data): every score must agree within 1e-5 (relative) and every flag exactly (but
+    for a row scoring on the threshold, to float32 rounding), or nothing is written. --dataset,
+    --format and --on-bad-rows say how to read --check-data.
     """
     data_on_stdout(onnx_path)  # '-': the data alone on stdout, the command's lines on stderr
     setup_logging(quiet)
     with user_errors():
         check_not_input(onnx_path, "--onnx", data=check_data, model=model)
         if onnx_path.suffix and onnx_path.suffix.lower() != ".onnx":  # as evaluate's --report
+            stem = onnx_path.stem  # model.onnx.gz: model.onnx, not model.onnx.onnx
+            name = stem if stem.lower().endswith(".onnx") else f"{stem}.onnx"
             raise HourglassError(f"--onnx {onnx_path}: writes an ONNX model, not '{onnx_path.suffix}'; "
-                                 f"name it {onnx_path.stem}.onnx")
+                                 f"name it {name}")
         if check_data is None:  # they read --check-data: given without it, they would do nothing
             for opt, value, default in (("--dataset", dataset, None), ("--format", fmt, "auto"),
                                         ("--on-bad-rows", on_bad_rows, "error")):
@@ -133,7 +162,10 @@ def export(
     what = "generated rows" if check_data is None else f"rows of {check_data}"
     err.print(f"parity on {done.rows_checked:,} {what} ({done.flagged:,} flagged): max "
               f"relative difference {done.max_rel_diff:.2g} (tolerance {RTOL:g}), max absolute "
-              f"{done.max_abs_diff:.2g}; flags identical", highlight=False)
+              f"{done.max_abs_diff:.2g}; flags identical"
+              + (f" but for {done.on_threshold:,} row(s) scoring on the threshold (equal to float32 "
+                 "rounding: flagged by chance either way)" if done.on_threshold else ""),
+              highlight=False)
     if done.flagged in (0, done.rows_checked):  # the flag comparison saw one side only
         side = "none" if done.flagged == 0 else "every one"
         advice = ("check with rows of your own data (--check-data FILE)" if check_data is None else
