@@ -29,3 +29,27 @@ def test_sequence_ae_saved_chunk_length_round_trips(seq_ae) -> None:
     X = [np.array([1, 2, 3, 4, 5]), np.array([5, 4])]
     assert back.length_ == seq_ae.length_ == 6
     np.testing.assert_array_equal(back.score(X), seq_ae.score(X))
+
+
+def test_window_scoring_batches_are_bounded_for_wide_windows(monkeypatch) -> None:
+    from hourglass.detectors import windowed
+    from hourglass.detectors.recurrent import LSTMAutoEncoder
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(80, 70)).astype(np.float32)
+    det = LSTMAutoEncoder(window=64, hidden=2, code=2, epochs=1, verbose=0,
+                          validation_fraction=0).fit(X)
+    seen: list[int] = []
+    real = windowed.predict_batches
+
+    def spy(fn, data, *, batch_size, device=None):
+        seen.append(batch_size)
+        return real(fn, data, batch_size=batch_size, device=device)
+
+    monkeypatch.setattr(windowed, "predict_batches", spy)
+    det.score(X)
+    det.score_channels(X)
+    # 1,024 windows of 64 x 70 values held 4.6M inputs in one pass; the bound is 4M
+    assert seen and all(0 < b * 64 * 70 <= windowed.SCORE_BATCH_VALUES for b in seen)
+    small = LSTMAutoEncoder(window=16, hidden=2, code=2, epochs=1, verbose=0).fit(X[:, :2])
+    assert small._score_batch_size() == 1024  # narrow series: as before

@@ -41,8 +41,8 @@ from hourglass.features.validation import check_array
 from hourglass.nn import predict_batches
 from hourglass.thresholds import HELD_OUT, Calibrator, Threshold, threshold_from_dict
 
-__all__ = ["AUTO_MARGIN", "CAUSAL_HELD_OUT", "CAUSAL_TRAINING", "MAX_PCA_RANK", "ChannelScaled",
-           "PCAResidual", "Reconstruction", "WindowDetector"]
+__all__ = ["AUTO_MARGIN", "CAUSAL_HELD_OUT", "CAUSAL_TRAINING", "MAX_PCA_RANK", "SCORE_BATCH_VALUES",
+           "ChannelScaled", "PCAResidual", "Reconstruction", "WindowDetector"]
 
 logger = logging.getLogger(__name__)
 
@@ -106,6 +106,9 @@ AUTO_MIN_WINDOWS = 8
 #: score, and the threshold is that score).
 FEW_HELD_OUT_WINDOWS = 8
 AUTO_MAX_WINDOWS = 512
+#: Most input values (windows × steps × channels) one scoring pass of a window detector holds
+#: (:meth:`WindowDetector._score_batch_size`): 1,024 windows up to 4,096 values each.
+SCORE_BATCH_VALUES = 1 << 22
 
 #: What a stream threshold is fitted on (its ``fitted_on_``): the causal scores of the held-out
 #: tail, each step's score that of the one window ending at it (what ``hourglass stream`` gives).
@@ -604,7 +607,11 @@ class WindowDetector(DeepDetector):
                                  how=str(self.score_reduce))
 
     def _score_batch_size(self) -> int:
-        return 1024
+        """Windows per network pass when scoring: 1,024, fewer for wide windows, so that a pass
+        holds at most :data:`SCORE_BATCH_VALUES` input values (1,024 windows of 128 steps × 128
+        channels held 2 GB of activations in :class:`~hourglass.detectors.Conv2DAutoEncoder`)."""
+        per_window = self._length() * int(getattr(self, "n_features_in_", 1))
+        return max(1, min(1024, SCORE_BATCH_VALUES // max(per_window, 1)))
 
     def explain_unavailable(self) -> str | None:
         """``None`` when :meth:`score_channels` can split this detector's scores by channel, else
