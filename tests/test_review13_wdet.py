@@ -53,3 +53,14 @@ def test_window_scoring_batches_are_bounded_for_wide_windows(monkeypatch) -> Non
     assert seen and all(0 < b * 64 * 70 <= windowed.SCORE_BATCH_VALUES for b in seen)
     small = LSTMAutoEncoder(window=16, hidden=2, code=2, epochs=1, verbose=0).fit(X[:, :2])
     assert small._score_batch_size() == 1024  # narrow series: as before
+
+
+def test_forecaster_short_series_error_names_the_horizon() -> None:
+    from hourglass.detectors import LSTMAutoEncoder, LSTMForecaster
+
+    X = np.sin(np.arange(40) / 3)[:, None].astype(np.float32)
+    det = LSTMForecaster(window=16, horizon=3, hidden=2, num_layers=1, epochs=1, verbose=0).fit(X)
+    with pytest.raises(InputError, match=r"shorter than one window of 19 \(window=16 \+ horizon=3\)"):
+        det.score(X[:18])
+    with pytest.raises(InputError, match=r"shorter than one window of 16 \(window=16\);"):
+        LSTMAutoEncoder(window=16, hidden=2, code=2, epochs=1, verbose=0).fit(X[:15])

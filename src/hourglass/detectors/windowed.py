@@ -256,8 +256,11 @@ class WindowDetector(DeepDetector):
             self._record_column_names(X)
         length = self._length()
         if Xa.shape[0] < length:
+            # a forecaster's window tensor is its context plus the steps it predicts
+            sizes = f"window={self.window}" + (f" + horizon={getattr(self, 'horizon', '?')}"
+                                               if length != int(self.window) else "")
             raise InputError(f"series has {Xa.shape[0]} time steps, shorter than one window of "
-                             f"{length} (window={self.window}); pass a longer series (or train "
+                             f"{length} ({sizes}); pass a longer series (or train "
                              "a model with a smaller --window)")
         return Xa
 
