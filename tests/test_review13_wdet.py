@@ -64,3 +64,28 @@ def test_forecaster_short_series_error_names_the_horizon() -> None:
         det.score(X[:18])
     with pytest.raises(InputError, match=r"shorter than one window of 16 \(window=16\);"):
         LSTMAutoEncoder(window=16, hidden=2, code=2, epochs=1, verbose=0).fit(X[:15])
+
+
+def test_window_validation_loss_passes_are_bounded_for_wide_windows(monkeypatch) -> None:
+    from hourglass.detectors import windowed
+    from hourglass.detectors.recurrent import LSTMAutoEncoder
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 70)).astype(np.float32)
+    seen = []
+    real = windowed.WindowDetector._train_config
+
+    def spy(self, n_rows=None):
+        config = real(self, n_rows)
+        seen.append(config)
+        return config
+
+    monkeypatch.setattr(windowed.WindowDetector, "_train_config", spy)
+    LSTMAutoEncoder(window=64, hidden=2, code=2, epochs=1, verbose=0,
+                    validation_fraction=0.5).fit(X)
+    # the loop's default was 4,096 windows a pass: 18M inputs of 64 x 70
+    assert seen and all(c.eval_batch_size * 64 * 70 <= windowed.SCORE_BATCH_VALUES for c in seen)
+    narrow = LSTMAutoEncoder(window=16, hidden=2, code=2, epochs=1, verbose=0).fit(X[:, :2])
+    assert narrow._train_config().eval_batch_size == 4096  # the loop's default, as before
+    big = LSTMAutoEncoder(window=64, batch_size=2000, hidden=2, code=2, epochs=1, verbose=0).fit(X)
+    assert big._train_config().eval_batch_size == 2000  # never below a training batch
