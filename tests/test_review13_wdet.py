@@ -89,3 +89,18 @@ def test_window_validation_loss_passes_are_bounded_for_wide_windows(monkeypatch)
     assert narrow._train_config().eval_batch_size == 4096  # the loop's default, as before
     big = LSTMAutoEncoder(window=64, batch_size=2000, hidden=2, code=2, epochs=1, verbose=0).fit(X)
     assert big._train_config().eval_batch_size == 2000  # never below a training batch
+
+
+@pytest.mark.parametrize(("cls", "params", "message"), [
+    ("Conv2DAutoEncoder", {"filters": 0}, "filters must be a positive integer, got 0"),
+    ("CNNLSTM", {"hidden": 0}, "hidden must be a positive integer, got 0"),
+    ("TCNAutoEncoder", {"channels": (4, 0)},
+     r"channels must be a non-empty tuple of positive widths, got \(4, 0\)"),
+    ("TCNAutoEncoder", {"channels": ()}, r"channels must be a non-empty tuple of positive widths"),
+])
+def test_conv_width_errors_say_what_the_parameter_is(cls, params, message) -> None:
+    from hourglass import detectors
+
+    X = np.sin(np.arange(40) / 3)[:, None].astype(np.float32)
+    with pytest.raises(ValueError, match=message):
+        getattr(detectors, cls)(window=8, epochs=1, verbose=0, **params).fit(X)
