@@ -15,7 +15,7 @@ def seq_ae() -> SequenceAutoEncoder:
     return SequenceAutoEncoder(hidden=4, code=2, embed=4, epochs=1, verbose=0).fit(normal)
 
 
-@pytest.mark.parametrize("length", [0, -3, 10**7, 3.5, "x", True])
+@pytest.mark.parametrize("length", [0, -3, 10**7, 10**400, 3.5, float("nan"), "x", True, None])
 def test_sequence_ae_refuses_a_saved_chunk_length_fit_cannot_give(seq_ae, length) -> None:
     meta, arrays = seq_ae.get_state()
     meta["length"] = length

@@ -321,8 +321,9 @@ class SequenceAutoEncoder(EventsInput, DeepDetector):
         length = meta.get("length", self.max_length)
         # the chunk length fit chose: a whole number in [1, max_length]; 0 cut every session
         # into no chunk at all (scores -inf), a huge one allocated a chunk matrix that wide
-        if (isinstance(length, bool) or not isinstance(length, numbers.Real)
-                or not float(length).is_integer() or not 1 <= length <= int(self.max_length)):
+        whole = ((isinstance(length, numbers.Integral) and not isinstance(length, bool))
+                 or (isinstance(length, float) and length.is_integer()))
+        if not whole or not 1 <= length <= int(self.max_length):
             raise InputError(f"detector state has chunk length {length!r}; expected a whole "
                              f"number from 1 to max_length ({self.max_length})")
         self.length_ = int(length)
