@@ -21,7 +21,8 @@ def _positive(det: object, *names: str) -> None:
         value = getattr(det, name)
         values = value if isinstance(value, Sequence) else (value,)
         if len(values) == 0 or any(int(v) < 1 for v in values):
-            raise ValueError(f"{name} must be positive (a non-empty tuple of them), got {value}")
+            what = "a non-empty tuple of positive widths" if values is value else "a positive integer"
+            raise ValueError(f"{name} must be {what}, got {value}")
 
 
 class _TCNAEModule(Reconstruction):

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import dataclasses
+import numbers
 from typing import Any, ClassVar
 
 import numpy as np
@@ -22,6 +23,7 @@ from torch import nn
 from hourglass.detectors.autoencoder import AutoEncoder
 from hourglass.detectors.base import DeepDetector, check_at_least_one, check_dropout
 from hourglass.detectors.events import EventsInput, Packed, check_top, dedup_rows, with_end
+from hourglass.errors import InputError
 from hourglass.features.sessions import count_vectors
 from hourglass.nn import RNNDecoder, RNNEncoder, TrainConfig, predict_batches
 from hourglass.thresholds import Threshold
@@ -316,7 +318,15 @@ class SequenceAutoEncoder(EventsInput, DeepDetector):
         return {**meta, "length": self.length_}, arrays
 
     def _set_state(self, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
-        self.length_ = int(meta.get("length", self.max_length))
+        length = meta.get("length", self.max_length)
+        # the chunk length fit chose: a whole number in [1, max_length]; 0 cut every session
+        # into no chunk at all (scores -inf), a huge one allocated a chunk matrix that wide
+        whole = ((isinstance(length, numbers.Integral) and not isinstance(length, bool))
+                 or (isinstance(length, float) and length.is_integer()))
+        if not whole or not 1 <= length <= int(self.max_length):
+            raise InputError(f"detector state has chunk length {length!r}; expected a whole "
+                             f"number from 1 to max_length ({self.max_length})")
+        self.length_ = int(length)
         super()._set_state(meta, arrays)
 
 

@@ -11,6 +11,7 @@ to one score per input row with :func:`~hourglass.features.timeseries.windows_to
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import numbers
 from collections.abc import Iterable, Sequence
@@ -38,11 +39,11 @@ from hourglass.features.timeseries import (
     windows_to_points_channels,
 )
 from hourglass.features.validation import check_array
-from hourglass.nn import predict_batches
+from hourglass.nn import TrainConfig, predict_batches
 from hourglass.thresholds import HELD_OUT, Calibrator, Threshold, threshold_from_dict
 
-__all__ = ["AUTO_MARGIN", "CAUSAL_HELD_OUT", "CAUSAL_TRAINING", "MAX_PCA_RANK", "ChannelScaled",
-           "PCAResidual", "Reconstruction", "WindowDetector"]
+__all__ = ["AUTO_MARGIN", "CAUSAL_HELD_OUT", "CAUSAL_TRAINING", "MAX_PCA_RANK", "SCORE_BATCH_VALUES",
+           "ChannelScaled", "PCAResidual", "Reconstruction", "WindowDetector"]
 
 logger = logging.getLogger(__name__)
 
@@ -106,6 +107,9 @@ AUTO_MIN_WINDOWS = 8
 #: score, and the threshold is that score).
 FEW_HELD_OUT_WINDOWS = 8
 AUTO_MAX_WINDOWS = 512
+#: Most input values (windows × steps × channels) one scoring pass of a window detector holds
+#: (:meth:`WindowDetector._score_batch_size`): 1,024 windows up to 4,096 values each.
+SCORE_BATCH_VALUES = 1 << 22
 
 #: What a stream threshold is fitted on (its ``fitted_on_``): the causal scores of the held-out
 #: tail, each step's score that of the one window ending at it (what ``hourglass stream`` gives).
@@ -253,8 +257,11 @@ class WindowDetector(DeepDetector):
             self._record_column_names(X)
         length = self._length()
         if Xa.shape[0] < length:
+            # a forecaster's window tensor is its context plus the steps it predicts
+            sizes = f"window={self.window}" + (f" + horizon={getattr(self, 'horizon', '?')}"
+                                               if length != int(self.window) else "")
             raise InputError(f"series has {Xa.shape[0]} time steps, shorter than one window of "
-                             f"{length} (window={self.window}); pass a longer series (or train "
+                             f"{length} ({sizes}); pass a longer series (or train "
                              "a model with a smaller --window)")
         return Xa
 
@@ -603,8 +610,26 @@ class WindowDetector(DeepDetector):
         return windows_to_points(scores, X.shape[0], starts, span=self._span(),
                                  how=str(self.score_reduce))
 
+    def _train_config(self, n_rows: int | None = None) -> TrainConfig:
+        """The loop's settings, the validation-loss passes bounded as scoring passes are: at most
+        :data:`SCORE_BATCH_VALUES` input values (the loop's default of 4,096 windows a pass held
+        2.5 GB of activations in :class:`~hourglass.detectors.Conv2DAutoEncoder` for windows of
+        128 steps × 128 channels), never fewer windows than a training batch."""
+        config = super()._train_config(n_rows)
+        default = max(config.batch_size, 4096)  # TrainConfig's own rule (eval_batch_size=None)
+        return dataclasses.replace(config, eval_batch_size=max(
+            config.batch_size, min(default, self._windows_per_pass())))
+
+    def _windows_per_pass(self) -> int:
+        """Windows that hold at most :data:`SCORE_BATCH_VALUES` input values (at least one)."""
+        per_window = self._length() * int(getattr(self, "n_features_in_", 1))
+        return max(1, SCORE_BATCH_VALUES // max(per_window, 1))
+
     def _score_batch_size(self) -> int:
-        return 1024
+        """Windows per network pass when scoring: 1,024, fewer for wide windows, so that a pass
+        holds at most :data:`SCORE_BATCH_VALUES` input values (1,024 windows of 128 steps × 128
+        channels held 2 GB of activations in :class:`~hourglass.detectors.Conv2DAutoEncoder`)."""
+        return min(1024, self._windows_per_pass())
 
     def explain_unavailable(self) -> str | None:
         """``None`` when :meth:`score_channels` can split this detector's scores by channel, else
