@@ -156,6 +156,9 @@ class SeriesStreamScorer(ModelScorer):
                 x = float(v)
             except (TypeError, ValueError):
                 raise InputError(f"channel {c!r}: expected a number, got {v!r}") from None
+            except OverflowError:  # a JSON integer of 400 digits: no float holds it
+                raise InputError(f"channel {c!r}: expected a finite number, got an integer of "
+                                 f"{len(str(abs(v)))} digits") from None
             if not math.isfinite(x):
                 raise InputError(f"channel {c!r}: expected a finite number, got {v!r}")
             out[j] = x
@@ -170,12 +173,17 @@ class SeriesStreamScorer(ModelScorer):
         try:
             when = parse_timestamps(pd.Series([rows[i][1][ts] for i in have], dtype=object), ts,
                                     dayfirst=self.dayfirst)
-        except InputError as exc:  # one bad value: each on its own, to name it
-            for i in have:
+        except (InputError, OverflowError) as exc:  # one bad value: each on its own, to name it
+            for i in have:  # (OverflowError: an epoch integer of 400 digits, past any float)
                 value = rows[i][1][ts]
-                out[i] = self._times([rows[i]])[0] if len(have) > 1 else InputError(
-                    f"timestamp {ts!r}: {value!r} {exc.detail}" if isinstance(exc, DateOrderError)
-                    else f"timestamp {ts!r}: not a time ({value!r})")
+                if len(have) > 1:
+                    out[i] = self._times([rows[i]])[0]
+                    continue
+                shown = (f"an integer of {len(str(abs(value)))} digits"
+                         if isinstance(exc, OverflowError) and isinstance(value, int) else repr(value))
+                out[i] = InputError(f"timestamp {ts!r}: {value!r} {exc.detail}"
+                                    if isinstance(exc, DateOrderError)
+                                    else f"timestamp {ts!r}: not a time ({shown})")
             return out
         aware = when.tz is not None
         if have and self._aware is None:

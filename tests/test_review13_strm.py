@@ -1,0 +1,38 @@
+"""Streaming of metric series and raw logs: edge cases of valid and malformed input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hourglass import Pipeline
+from hourglass.detectors import LSTMAutoEncoder
+from hourglass.features.timeseries import TimeSeriesPreprocessor
+from hourglass.serve.series_stream import SeriesStreamScorer
+
+
+@pytest.fixture(scope="module")
+def series_pipe() -> Pipeline:
+    t = pd.date_range("2024-01-01", periods=60, freq="1min")
+    df = pd.DataFrame({"ts": t.astype(str), "cpu": np.sin(np.arange(60) / 4),
+                       "mem": np.cos(np.arange(60) / 5)})
+    return Pipeline(LSTMAutoEncoder(window=4, hidden=4, epochs=1, verbose=0),
+                    features=TimeSeriesPreprocessor("ts")).fit(df)
+
+
+def test_series_stream_huge_integer_is_a_bad_line(series_pipe: Pipeline) -> None:
+    # a JSON integer of 400 digits in a channel or the timestamp (no float holds it) stopped the
+    # stream with an OverflowError traceback; it is a bad line, named
+    stream = SeriesStreamScorer.from_pipeline(series_pipe)
+    big = 10 ** 400
+    rows = [(1, {"ts": "2024-01-01 00:00:00", "cpu": big, "mem": 0.5}),
+            (2, {"ts": big, "cpu": 0.1, "mem": 0.5}),
+            (3, {"ts": "2024-01-01 00:01:00", "cpu": 0.1, "mem": 0.5})]
+    alerts, bad = stream.feed(rows)
+    assert [line for line, _ in bad] == [1, 2]
+    assert "channel 'cpu': expected a finite number, got an integer of 401 digits" in bad[0][1]
+    assert "timestamp 'ts': not a time (an integer of 401 digits)" in bad[1][1]
+    assert stream.counts()["steps"] == 1
+    _, bad = stream.feed([(4, {"ts": big, "cpu": 0.1, "mem": 0.5})])  # alone in its batch
+    assert bad == [(4, "timestamp 'ts': not a time (an integer of 401 digits)")]
