@@ -36,3 +36,25 @@ def test_series_stream_huge_integer_is_a_bad_line(series_pipe: Pipeline) -> None
     assert stream.counts()["steps"] == 1
     _, bad = stream.feed([(4, {"ts": big, "cpu": 0.1, "mem": 0.5})])  # alone in its batch
     assert bad == [(4, "timestamp 'ts': not a time (an integer of 401 digits)")]
+
+
+def test_series_service_huge_integer_is_an_input_error(series_pipe: Pipeline) -> None:
+    # the service's series scorer let a 400-digit JSON integer reach pandas' conversion: an
+    # OverflowError, answered as a 500; it is the infinite value its text reads as in a file
+    from hourglass.errors import InputError
+    from hourglass.serve.series_scoring import SeriesScorer
+
+    scorer = SeriesScorer.from_pipeline(series_pipe)
+    t = pd.date_range("2024-01-01", periods=6, freq="1min").astype(str)
+    rows = [{"ts": s, "cpu": 0.1, "mem": 0.2} for s in t]
+    rows[3]["cpu"] = -10 ** 400
+    with pytest.raises(InputError, match=r"column 'cpu': infinite value at row 4"):
+        scorer.score(rows)
+    rows[3]["cpu"] = 0.1
+    for i, r in enumerate(rows):
+        r["ts"] = 1_704_067_200 + 60 * i
+    rows[3]["ts"] = 10 ** 400
+    with pytest.raises(InputError, match=r"column 'ts': row 4 is not a timestamp"):
+        scorer.score(rows)
+    rows[3]["ts"] = 1_704_067_200 + 180
+    assert len(scorer.score(rows)["scores"]) == 6
