@@ -29,7 +29,7 @@ def test_series_stream_huge_integer_is_a_bad_line(series_pipe: Pipeline) -> None
     rows = [(1, {"ts": "2024-01-01 00:00:00", "cpu": big, "mem": 0.5}),
             (2, {"ts": big, "cpu": 0.1, "mem": 0.5}),
             (3, {"ts": "2024-01-01 00:01:00", "cpu": 0.1, "mem": 0.5})]
-    alerts, bad = stream.feed(rows)
+    _, bad = stream.feed(rows)
     assert [line for line, _ in bad] == [1, 2]
     assert "channel 'cpu': expected a finite number, got an integer of 401 digits" in bad[0][1]
     assert "timestamp 'ts': not a time (an integer of 401 digits)" in bad[1][1]
@@ -58,3 +58,21 @@ def test_series_service_huge_integer_is_an_input_error(series_pipe: Pipeline) ->
         scorer.score(rows)
     rows[3]["ts"] = 1_704_067_200 + 180
     assert len(scorer.score(rows)["scores"]) == 6
+
+
+def test_series_stream_a_bad_line_does_not_set_the_utc_offset_rule(series_pipe: Pipeline) -> None:
+    # the first line's time (with a UTC offset) fixed the rule for the whole stream although the
+    # line was bad (a null channel) and skipped: every later step without an offset was refused,
+    # 'earlier steps have one' when no step had been taken
+    stream = SeriesStreamScorer.from_pipeline(series_pipe)
+    first = (1, {"ts": "2024-01-01T00:00:00+02:00", "cpu": None, "mem": 0.5})
+    rows = [(i + 2, {"ts": f"2024-01-01 00:0{i + 1}:00", "cpu": 0.1, "mem": 0.5}) for i in range(5)]
+    _, bad = stream.feed([first, *rows])
+    assert [line for line, _ in bad] == [1]
+    assert stream.counts()["steps"] == 5
+    _, bad = stream.feed([(7, {"ts": "2024-01-01T00:07:00+00:00", "cpu": 0.1, "mem": 0.5})])
+    assert bad and "has a UTC offset but earlier steps none" in bad[0][1]  # taken steps decide
+    stream = SeriesStreamScorer.from_pipeline(series_pipe)  # the same, first line in its own batch
+    stream.feed([first])
+    _, bad = stream.feed(rows)
+    assert bad == [] and stream.counts()["steps"] == 5
