@@ -106,3 +106,23 @@ def test_a_signal_that_comes_with_the_end_of_input_still_ends_the_stream_by_it(
     with stream.stream_guard(sink, None, lambda: summaries.append(2), lambda: True):
         pass  # the next stream in the process does not inherit it
     assert summaries == [1, 2]
+
+
+def test_key_sequence_lines_of_a_batch_beyond_max_sessions_end_not_evicted() -> None:
+    # every key-sequence line is a whole session, closed with its batch; a batch of more lines
+    # than --max-sessions had its first ones 'evicted' (counted in the summary, their end-of-
+    # session alerts marked "closed": "evicted") although each had ended
+    from hourglass.detectors.deeplog import DeepLog
+    from hourglass.features.sessions import EventSessions
+    from hourglass.serve.log_stream import LogStreamScorer
+
+    pipe = Pipeline(detector=DeepLog(window=2, top_g=1, epochs=1, verbose=0),
+                    features=EventSessions(format="keys")).fit(["1 2 3"] * 10)
+    lines = [(i + 1, "1 2") for i in range(4)]
+    wide = LogStreamScorer(pipe).feed(lines)
+    narrow_scorer = LogStreamScorer(pipe, max_sessions=1)
+    narrow = narrow_scorer.feed(lines)
+    assert narrow == wide
+    assert {a.get("closed") for a in narrow if a["key"] == "<end>"} <= {"end"}
+    counts = narrow_scorer.counts()
+    assert counts["evicted"] == 0 and counts["sessions"] == 4 and counts["live"] == 0
