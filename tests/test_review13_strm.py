@@ -126,3 +126,23 @@ def test_key_sequence_lines_of_a_batch_beyond_max_sessions_end_not_evicted() -> 
     assert {a.get("closed") for a in narrow if a["key"] == "<end>"} <= {"end"}
     counts = narrow_scorer.counts()
     assert counts["evicted"] == 0 and counts["sessions"] == 4 and counts["live"] == 0
+
+
+def test_log_service_key_sequences_refuse_what_is_no_key() -> None:
+    # LogScorer cast each session to int64 first: 2.5 became key 2 unsaid, a 30-digit key was an
+    # OverflowError, and a negative key was named by the detector as 'session 0' (ids from 1)
+    from hourglass.detectors.deeplog import DeepLog
+    from hourglass.errors import InputError
+    from hourglass.features.sessions import EventSessions
+    from hourglass.serve.log_scoring import LogScorer
+
+    pipe = Pipeline(detector=DeepLog(window=2, top_g=1, epochs=1, verbose=0),
+                    features=EventSessions(format="keys")).fit(["1 2 3"] * 10)
+    scorer = LogScorer.from_pipeline(pipe)
+    for sessions, shown in (([[1, 2, 3], [1, 2.5]], "session 2: .*found '2.5'"),
+                            ([[1, 10 ** 30]], "session 1: .*found '1000000000000"),
+                            ([[1, -5, 3]], "session 1: .*found '-5'")):
+        with pytest.raises(InputError, match=shown):
+            scorer.score(sessions)
+    whole = scorer.score([[1, 2.0, 3]])["sessions"][0]["score"]  # a whole float is that key
+    assert whole == scorer.score([[1, 2, 3]])["sessions"][0]["score"]
