@@ -146,3 +146,15 @@ def test_log_service_key_sequences_refuse_what_is_no_key() -> None:
             scorer.score(sessions)
     whole = scorer.score([[1, 2.0, 3]])["sessions"][0]["score"]  # a whole float is that key
     assert whole == scorer.score([[1, 2, 3]])["sessions"][0]["score"]
+
+
+def test_series_stream_reads_numbers_in_text_as_score_does(series_pipe: Pipeline) -> None:
+    # a channel sent as '1_000' or '１２' (full-width digits) was read by Python's float() as a
+    # number and scored, where 'score' and the service refuse the same row ('expected numbers')
+    stream = SeriesStreamScorer.from_pipeline(series_pipe)
+    rows = [(i + 1, {"ts": f"2024-01-01 00:0{i}:00", "cpu": v, "mem": 0.5})
+            for i, v in enumerate(["1_000", "１２", " 0.5 ", "1e-3"])]
+    _, bad = stream.feed(rows)
+    assert [line for line, _ in bad] == [1, 2]
+    assert "channel 'cpu': expected a number, got '1_000'" in bad[0][1]
+    assert stream.counts()["steps"] == 2

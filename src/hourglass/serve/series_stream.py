@@ -150,7 +150,9 @@ class SeriesStreamScorer(ModelScorer):
             if v is None:
                 raise InputError(f"channel {c!r} is null (stream does not fill gaps; every step "
                                  "needs every channel)")
-            if isinstance(v, bool):
+            if isinstance(v, bool) or (isinstance(v, str) and (not v.isascii() or "_" in v)):
+                # (Python reads '1_000' and '１２' as numbers, 'score' does not: such a step would
+                # be scored here and refused there)
                 raise InputError(f"channel {c!r}: expected a number, got {v!r}")
             try:
                 x = float(v)
