@@ -240,7 +240,7 @@ class SeriesStreamScorer(ModelScorer):
                 if isinstance(when, InputError):
                     raise when
                 if when is not None:
-                    self._same_zone(when[1], row[self.timestamp_col])
+                    self._same_zone(when[1], row[str(self.timestamp_col)])
                 restart = self._check_time(None if when is None else when[0])
                 if when is not None:
                     self._aware = when[1]  # the first step taken sets it
