@@ -66,7 +66,7 @@ __all__ = ["LineBatcher", "SkippedLines", "stream"]
 
 _EOF = object()
 _STOPPED = object()  # what a wait gives once SIGINT or SIGTERM came (see _stop_signals)
-_STOP: dict[str, int | None] = {"signal": None}
+_STOP: dict[str, int | None] = {"signal": None, "noted": None}  # noted: when the last block ended
 _READ_BYTES = 1 << 16
 _ROW_REF = re.compile(r"\brow (\d+)\b")
 
@@ -291,6 +291,7 @@ def _stop_signals() -> Iterator[None]:
     is cut off while it is scored or written (a half-written alert line); the
     :class:`LineBatcher` ends the stream at its next wait. A signal the process ignores (SIGINT
     of a background job) stays ignored; the handlers before are put back after the block."""
+    _STOP["noted"] = None
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -306,7 +307,7 @@ def _stop_signals() -> Iterator[None]:
         for s, handler in before.items():
             if handler is wanted[s] or is_sigterm_handler(handler):
                 signal.signal(s, handler)
-        _STOP["signal"] = None
+        _STOP["noted"], _STOP["signal"] = _STOP["signal"], None  # (the caller may still want it)
 
 
 def _end_by_sigterm() -> None:
@@ -804,9 +805,12 @@ def stream_guard(sink: Any, output: Path | None, summary: Callable[[], None],
                 sink.close()  # said above) loses nothing more and is no second error
     if terminated:
         _end_by_sigterm()
+    # a signal noted after the batcher's last wait (it came with the end of the input, or while
+    # the last batch was scored) ends the process as one that came before
+    noted = _STOP["noted"]
     with _stop_signals():  # the output is complete: a signal now ends the process after the summary
         summary()
-        late = _STOP["signal"]
+        late = _STOP["signal"] or noted
     if late == signal.SIGTERM:
         _end_by_sigterm()
     if late is not None:

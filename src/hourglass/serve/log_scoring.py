@@ -117,7 +117,18 @@ class LogScorer(ModelScorer):
             for i, keys in enumerate(items):
                 if len(keys) == 0:
                     raise InputError(f"session {i + 1}: empty; a session needs at least one key")
-                seqs.append(np.asarray(keys, dtype=np.int64))
+                # as the request schema takes them: integers >= 0 (a cast to int64 cut 2.5 to
+                # key 2 unsaid and met a 30-digit key with an OverflowError)
+                arr = np.asarray(keys)
+                whole = arr.dtype.kind in "iu" or (arr.dtype.kind == "f" and np.isfinite(arr).all()
+                                                   and (arr == np.round(arr)).all())
+                if not whole or arr.dtype == np.uint64 or (arr < 0).any() or (arr >= 2.0 ** 63).any():
+                    bad = next((k for k in keys if isinstance(k, (bool, np.bool_, str)) or not
+                                (isinstance(k, (int, float, np.integer, np.floating)) and 0 <= k < 2 ** 63
+                                 and k == int(k))), keys[0])
+                    raise InputError(f"session {i + 1}: keys must be integers >= 0 (below 2**63), "
+                                     f"found {str(bad)[:40]!r}")
+                seqs.append(arr.astype(np.int64, copy=False))
             ids = [str(i + 1) for i in range(len(seqs))]
             lines = [np.full(len(s), i + 1, dtype=np.int64) for i, s in enumerate(seqs)]
             return Sessions(ids, seqs, lines, {"lines": len(seqs), "sessions": len(seqs)})

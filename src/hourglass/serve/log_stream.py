@@ -175,6 +175,10 @@ class LogStreamScorer:
         alerts = self._check_events(sessions, keys, nums, contents, windows, positions) \
             if self.online else []
         if self.keys_format:  # a key-sequence line is a whole session
+            for c in closed:  # (none is live between batches: max_sessions pushed out one of
+                if c.reason == "evicted":  # this batch, of more lines than it, that ended too)
+                    c.reason = "end"
+                    self.live.evicted -= 1
             closed += self.live.close(sessions)
         if self.idle_timeout is not None:
             closed += self.live.close_idle(self.idle_timeout)

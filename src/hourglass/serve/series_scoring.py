@@ -11,6 +11,8 @@ step.
 from __future__ import annotations
 
 import datetime as dt
+import math
+import sys
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +27,8 @@ if TYPE_CHECKING:
     from hourglass.serve.ecs import AlertRule
 
 __all__ = ["SeriesScorer", "window_steps"]
+
+_FLOAT_MAX = int(sys.float_info.max)
 
 
 def window_steps(detector: Any) -> int:
@@ -108,6 +112,12 @@ class SeriesScorer(ModelScorer):
         df = records_frame(rows, self.columns, self._needed)
         if self._label and self._label in df.columns:
             df = df.drop(columns=[self._label])
+        for c in df.columns:  # a JSON integer no float holds (400 digits): the infinity its text
+            col = df[c]  # reads as in a file, not an OverflowError (a 500) in the conversion
+            if col.dtype == object and any(type(v) is int and not -_FLOAT_MAX <= v <= _FLOAT_MAX
+                                           for v in col):
+                df[c] = [v if type(v) is not int or -_FLOAT_MAX <= v <= _FLOAT_MAX
+                         else math.inf if v > 0 else -math.inf for v in col]
         return df
 
     def score(self, rows: Sequence[Mapping[str, Any]], *, explain: int | None = None,

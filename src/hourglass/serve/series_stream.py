@@ -150,52 +150,61 @@ class SeriesStreamScorer(ModelScorer):
             if v is None:
                 raise InputError(f"channel {c!r} is null (stream does not fill gaps; every step "
                                  "needs every channel)")
-            if isinstance(v, bool):
+            if isinstance(v, bool) or (isinstance(v, str) and (not v.isascii() or "_" in v)):
+                # (Python reads '1_000' and '１２' as numbers, 'score' does not: such a step would
+                # be scored here and refused there)
                 raise InputError(f"channel {c!r}: expected a number, got {v!r}")
             try:
                 x = float(v)
             except (TypeError, ValueError):
                 raise InputError(f"channel {c!r}: expected a number, got {v!r}") from None
+            except OverflowError:  # a JSON integer of 400 digits: no float holds it
+                raise InputError(f"channel {c!r}: expected a finite number, got an integer of "
+                                 f"{len(str(abs(v)))} digits") from None
             if not math.isfinite(x):
                 raise InputError(f"channel {c!r}: expected a finite number, got {v!r}")
             out[j] = x
         return out
 
-    def _times(self, rows: Sequence[tuple[int, Mapping[str, Any]]]) -> list[int | InputError]:
-        """Each row's time in ns (one parse for the batch), or why it has none."""
+    def _times(self, rows: Sequence[tuple[int, Mapping[str, Any]]]
+               ) -> list[tuple[int, bool] | InputError]:
+        """Each row's time in ns and whether it carried a UTC offset (one parse for the batch),
+        or why it has none."""
         ts = self.timestamp_col
         assert ts is not None
-        out: list[int | InputError] = [InputError(f"missing timestamp {ts!r}")] * len(rows)
+        out: list[tuple[int, bool] | InputError] = [InputError(f"missing timestamp {ts!r}")] * len(rows)
         have = [i for i, (_, row) in enumerate(rows) if row.get(ts) is not None]
         try:
             when = parse_timestamps(pd.Series([rows[i][1][ts] for i in have], dtype=object), ts,
                                     dayfirst=self.dayfirst)
-        except InputError as exc:  # one bad value: each on its own, to name it
-            for i in have:
+        except (InputError, OverflowError) as exc:  # one bad value: each on its own, to name it
+            for i in have:  # (OverflowError: an epoch integer of 400 digits, past any float)
                 value = rows[i][1][ts]
-                out[i] = self._times([rows[i]])[0] if len(have) > 1 else InputError(
-                    f"timestamp {ts!r}: {value!r} {exc.detail}" if isinstance(exc, DateOrderError)
-                    else f"timestamp {ts!r}: not a time ({value!r})")
-            return out
-        aware = when.tz is not None
-        if have and self._aware is None:
-            self._aware = aware
-        if have and aware != self._aware:  # as 'score' refuses a file mixing them
-            if len(have) > 1:  # one parse per row, to name the first that differs
-                for i in have:
+                if len(have) > 1:
                     out[i] = self._times([rows[i]])[0]
-                return out
-            out[have[0]] = InputError(f"timestamp {ts!r}: {rows[have[0]][1][ts]!r} has "
-                                      f"{'a' if aware else 'no'} UTC offset but earlier steps "
-                                      f"{'have one' if self._aware else 'none'}; give every time "
-                                      "an offset, or none")  # (the other rows: no time at all)
+                    continue
+                shown = (f"an integer of {len(str(abs(value)))} digits"
+                         if isinstance(exc, OverflowError) and isinstance(value, int) else repr(value))
+                out[i] = InputError(f"timestamp {ts!r}: {value!r} {exc.detail}"
+                                    if isinstance(exc, DateOrderError)
+                                    else f"timestamp {ts!r}: not a time ({shown})")
             return out
+        aware = when.tz is not None  # (a batch mixing the two is refused above: one row each)
         if aware:
             when = when.tz_convert("UTC").tz_localize(None)
         for i, v in zip(have, when.as_unit("ns").asi8.tolist(), strict=True):
             ahead = future_problem(v, rows[i][1][ts], ts)  # a clock saying 2100: all else out of order
-            out[i] = v if ahead is None else InputError(ahead)
+            out[i] = (v, aware) if ahead is None else InputError(ahead)
         return out
+
+    def _same_zone(self, aware: bool, value: Any) -> None:
+        """Refuse a time with a UTC offset after steps without one, or the other way round (as
+        'score' refuses a file mixing them); the steps taken decide, not the bad lines."""
+        if self._aware is not None and aware != self._aware:
+            raise InputError(f"timestamp {self.timestamp_col!r}: {value!r} has "
+                             f"{'a' if aware else 'no'} UTC offset but earlier steps "
+                             f"{'have one' if self._aware else 'none'}; give every time "
+                             "an offset, or none")
 
     def _scaled(self, raw: np.ndarray) -> np.ndarray:
         with np.errstate(over="ignore"):
@@ -222,14 +231,19 @@ class SeriesStreamScorer(ModelScorer):
         # stretches of consecutive steps: (tail, tail_raw, [(line, row, raw, stamp), ...])
         stretches: list[tuple[np.ndarray, np.ndarray, list[tuple[int, Mapping[str, Any], np.ndarray, Any]]]]
         stretches = [(self._tail, self._tail_raw, [])]
-        times = self._times(rows) if self.timestamp_col is not None else [None] * len(rows)
+        times: Sequence[tuple[int, bool] | InputError | None] = (
+            self._times(rows) if self.timestamp_col is not None else [None] * len(rows))
         for (line, row), when in zip(rows, times, strict=True):
             self._counts["rows"] += 1
             try:
                 raw = self._values(row)
                 if isinstance(when, InputError):
                     raise when
-                restart = self._check_time(when)
+                if when is not None:
+                    self._same_zone(when[1], row[str(self.timestamp_col)])
+                restart = self._check_time(None if when is None else when[0])
+                if when is not None:
+                    self._aware = when[1]  # the first step taken sets it
             except InputError as exc:
                 self._counts["bad"] += 1
                 bad.append((line, str(exc)))
