@@ -51,6 +51,7 @@ def test_a_bucket_value_below_a_millionth_is_not_said_zero() -> None:
     # whole numbers back from log1p still read whole
     assert _number(float(np.expm1(np.log1p(64.0)))) == "64" and _number(-0.0) == "0"
     assert _number(5e-7) == "5e-07" and _number(0.9999995) == "1"
+    assert _number(0.1 + 0.2 - 0.3) == "0" and _number(-(0.1 + 0.2 - 0.3)) == "0"  # float residue
 
 
 def test_a_whole_channel_value_is_quoted_in_full() -> None:

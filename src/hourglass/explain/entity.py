@@ -49,8 +49,8 @@ def _number(value: float, share: bool = False) -> str:
     # a whole number in full (a byte count); past 1e15 a float's digits are not the value's
     # (10**30 would read 1000000000000000019884624838656, 1e308 as 309 digits). Whole up to a
     # relative 1e-6 (a count back from log1p is 63.99999999999998): a value below 1e-6 such
-    # as a latency of 4e-07 s is no 0
-    if abs(value) < 1e15 and abs(value - round(value)) <= 1e-6 * abs(value):
+    # as a latency of 4e-07 s is no 0; below 1e-12, float residue (0.1 + 0.2 - 0.3) is
+    if abs(value) < 1e15 and (abs(value) < 1e-12 or abs(value - round(value)) <= 1e-6 * abs(value)):
         return str(int(round(value)))
     return f"{value:.4g}"
 

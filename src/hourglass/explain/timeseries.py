@@ -11,6 +11,7 @@ the model expected there.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, NamedTuple, cast
 
 import numpy as np
@@ -126,13 +127,14 @@ def step_errors(pipe: Pipeline, df: pd.DataFrame) -> StepErrors:
 
 
 def _value_text(value: float) -> str:
-    if np.isnan(value):
+    v = float(value)  # (a Python float: numpy scalar calls cost several times more per step)
+    if v != v:
         return "<missing>"
-    text = f"{value:.5g}"
+    text = f"{v:.5g}"
     # a whole number (a byte or request count) that 5 digits cut is given in full, as the
     # table explanations give it ('1.2346e+06' is not the 1234567 the series holds)
-    if np.isfinite(value) and value == round(value) and abs(value) < 1e15 and float(text) != value:
-        text = str(int(value))
+    if "e" in text and math.isfinite(v) and v.is_integer() and abs(v) < 1e15 and float(text) != v:
+        text = str(int(v))
     return text
 
 
