@@ -28,8 +28,11 @@ def test_a_session_column_that_is_no_header_field_is_refused(column: str) -> Non
     # 'line' and 'key' grouped each line or template into a session of its own, 'content' each
     # message (and failed in a live log with KeyError), 'time' the event time in batch but the
     # header's text in a live log: each is refused, naming the header's fields
-    with pytest.raises(InputError, match=rf"^session_column: no field '{column}' in the 'hdfs' "
-                                         r"header.*its fields are date, pid, level, component$") as info:
+    said = {"time": "'time' cannot group sessions: it is each line's event time.*header's other fields",
+            "content": "'content' cannot group sessions: it is each line's message.*header's other "
+                       "fields"}.get(column, f"no field '{column}' in the 'hdfs' header.*its fields")
+    with pytest.raises(InputError, match=rf"^session_column: {said} are date, pid, level, "
+                                         r"component$") as info:
         EventSessions(format="hdfs", session_column=column).fit_transform(HDFS)
     assert info.value.param == "session_column"
     pre = EventSessions(format="hdfs", session_column="pid").fit(HDFS)  # a header field: as before
@@ -93,3 +96,10 @@ def test_a_log_of_blank_lines_is_said_to_be_empty() -> None:
         LogParser("hdfs").fit(["", "  ", "\t"])
     with pytest.raises(InputError, match=r"^no log line matched the header format 'hdfs'"):
         LogParser("hdfs").fit(["", "not hdfs"])
+
+
+def test_the_no_session_hint_names_only_fields_a_session_column_takes() -> None:
+    # the hint after a session_regex that found nothing offered 'time', which session_column
+    # refuses
+    with pytest.raises(InputError, match=r"use --session-col: date, pid, level, component\)$"):
+        EventSessions(format="hdfs", session_regex=r"nomatch_(\d+)").fit_transform(HDFS)

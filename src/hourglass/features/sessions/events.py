@@ -27,6 +27,12 @@ __all__ = ["EventSessions"]
 logger = logging.getLogger(__name__)
 
 
+def _session_fields(parser: LogParser) -> list[str]:
+    """The header fields of ``parser``'s format that can name a session: all but the message
+    (``content``) and the time stamp (``time``, read as each line's event time)."""
+    return [g for g in parser._compile().header.groupindex if g not in ("content", "time")]
+
+
 class EventSessions(EventTables):
     """Parse a log (or read an event table) and group its events into sessions of integer keys.
 
@@ -184,11 +190,17 @@ class EventSessions(EventTables):
         by the header's text, or failed on ``content``."""
         if self.session_column is None:
             return
-        fields = [g for g in parser._compile().header.groupindex if g not in ("content", "time")]
+        fields = _session_fields(parser)
         if self.session_column not in fields:
             col = self.session_column
+            if col in parser._compile().header.groupindex:  # the header's time or message
+                raise InputError(f"session_column: {col!r} cannot group sessions: "
+                                 + ("it is each line's event time (group by time with window)"
+                                    if col == "time" else "it is each line's message (use "
+                                    "session_regex for an id in it)")
+                                 + f"; the {self.format!r} header's other fields are "
+                                 f"{', '.join(fields) if fields else 'none'}", param="session_column")
             why = {"time": " ('time' is each line's event time: group by time with window)",
-                   "content": " ('content' is the message: use session_regex for an id in it)",
                    "line": " ('line' is a column the log parser makes)",
                    "key": " ('key' is a column the log parser makes)"}.get(col, "")
             raise InputError(f"session_column: no field {col!r} in the {self.format!r} header{why}; "
@@ -365,7 +377,7 @@ class EventSessions(EventTables):
         parser = getattr(self, "parser_", None)
         if self.session_regex is None or parser is None or self.is_table:
             return ""
-        fields = [f for f in parser._compile().header.groupindex if f != "content"]
+        fields = _session_fields(parser)
         if not fields:
             return ""
         return (f" (--session-regex is searched in each line's message, after the {self.format!r} "
