@@ -91,6 +91,28 @@ def test_window_validation_loss_passes_are_bounded_for_wide_windows(monkeypatch)
     assert big._train_config().eval_batch_size == 2000  # never below a training batch
 
 
+def test_ganomaly1d_validation_loss_passes_are_bounded_too(monkeypatch) -> None:
+    # GANomaly1D's own loop settings skipped the bound: 4,096 windows of 64 x 70 a pass
+    from hourglass.detectors import base, windowed
+    from hourglass.detectors.gan_timeseries import GANomaly1D
+
+    X = np.random.default_rng(0).normal(size=(200, 70)).astype(np.float32)
+    seen = []
+    real = base.train_module
+
+    def spy(module, train, val, config, **kwargs):
+        seen.append(config)
+        return real(module, train, val, config, **kwargs)
+
+    monkeypatch.setattr(base, "train_module", spy)
+    det = GANomaly1D(window=64, filters=4, latent_dim=2, epochs=1, verbose=0, validation_fraction=0.5)
+    det.fit(X)
+    assert seen and all(c.eval_batch_size * 64 * 70 <= windowed.SCORE_BATCH_VALUES for c in seen)
+    assert seen[0].ema_decay == det._train_config().ema_decay  # the adversarial settings kept
+    narrow = GANomaly1D(window=16, filters=4, latent_dim=2, epochs=1, verbose=0).fit(X[:, :2])
+    assert narrow._train_config().eval_batch_size == 4096
+
+
 @pytest.mark.parametrize(("cls", "params", "message"), [
     ("Conv2DAutoEncoder", {"filters": 0}, "filters must be a positive integer, got 0"),
     ("CNNLSTM", {"hidden": 0}, "hidden must be a positive integer, got 0"),

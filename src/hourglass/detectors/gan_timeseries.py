@@ -215,7 +215,8 @@ class GANomaly1D(WindowDetector):
             gp=float(self.gradient_penalty))
 
     def _train_config(self, n_rows: int | None = None) -> TrainConfig:
-        return adversarial_train_config(self, n_rows)
+        # (the validation-loss passes bounded for wide windows, as every window detector's)
+        return self._bounded_eval(adversarial_train_config(self, n_rows))
 
     def _train(self, X: np.ndarray, X_val: np.ndarray | None, y: np.ndarray | None,
                module: nn.Module | None) -> None:

@@ -615,7 +615,11 @@ class WindowDetector(DeepDetector):
         :data:`SCORE_BATCH_VALUES` input values (the loop's default of 4,096 windows a pass held
         2.5 GB of activations in :class:`~hourglass.detectors.Conv2DAutoEncoder` for windows of
         128 steps × 128 channels), never fewer windows than a training batch."""
-        config = super()._train_config(n_rows)
+        return self._bounded_eval(super()._train_config(n_rows))
+
+    def _bounded_eval(self, config: TrainConfig) -> TrainConfig:
+        """``config`` with its validation-loss passes bounded (see :meth:`_train_config`; a
+        subclass with its own loop settings, :class:`~hourglass.detectors.GANomaly1D`, too)."""
         default = max(config.batch_size, 4096)  # TrainConfig's own rule (eval_batch_size=None)
         return dataclasses.replace(config, eval_batch_size=max(
             config.batch_size, min(default, self._windows_per_pass())))
