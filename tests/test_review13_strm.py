@@ -146,6 +146,11 @@ def test_log_service_key_sequences_refuse_what_is_no_key() -> None:
             scorer.score(sessions)
     whole = scorer.score([[1, 2.0, 3]])["sessions"][0]["score"]  # a whole float is that key
     assert whole == scorer.score([[1, 2, 3]])["sessions"][0]["score"]
+    # keys just below 2**63 (float64 rounds them to 2**63) and unsigned arrays are keys
+    for keys in ([1, 2, 2**63 - 1], [1, 2, 2**63 - 512], np.array([1, 2, 3], dtype=np.uint64)):
+        assert len(scorer.score([keys])["sessions"]) == 1
+    with pytest.raises(InputError, match=r"session 1: .*found '9223372036854775808'"):
+        scorer.score([[1, 2**63]])
 
 
 def test_series_stream_reads_numbers_in_text_as_score_does(series_pipe: Pipeline) -> None:

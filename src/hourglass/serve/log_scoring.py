@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import math
+import numbers
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -19,12 +21,22 @@ import numpy as np
 
 from hourglass.errors import InputError
 from hourglass.features.sessions import Sessions
+from hourglass.features.sessions.keys import int_keys
 from hourglass.serve.scoring import ModelScorer, model_records
 
 if TYPE_CHECKING:
     from hourglass.serve.ecs import AlertRule
 
 __all__ = ["LogScorer"]
+
+
+def _key_like(k: Any) -> bool:
+    """Whether ``k`` is one key a session may hold: an integer (not a bool) or a whole float,
+    from 0 to below 2**63 (to name the first that is not)."""
+    if isinstance(k, numbers.Integral) and not isinstance(k, (bool, np.bool_)):
+        return 0 <= int(k) < 2**63
+    return isinstance(k, (float, np.floating)) and math.isfinite(k) and float(k).is_integer() \
+        and 0 <= k < 2.0**63
 
 
 class LogScorer(ModelScorer):
@@ -117,18 +129,18 @@ class LogScorer(ModelScorer):
             for i, keys in enumerate(items):
                 if len(keys) == 0:
                     raise InputError(f"session {i + 1}: empty; a session needs at least one key")
-                # as the request schema takes them: integers >= 0 (a cast to int64 cut 2.5 to
-                # key 2 unsaid and met a 30-digit key with an OverflowError)
-                arr = np.asarray(keys)
-                whole = arr.dtype.kind in "iu" or (arr.dtype.kind == "f" and np.isfinite(arr).all()
-                                                   and (arr == np.round(arr)).all())
-                if not whole or arr.dtype == np.uint64 or (arr < 0).any() or (arr >= 2.0 ** 63).any():
-                    bad = next((k for k in keys if isinstance(k, (bool, np.bool_, str)) or not
-                                (isinstance(k, (int, float, np.integer, np.floating)) and 0 <= k < 2 ** 63
-                                 and k == int(k))), keys[0])
+                # whole numbers >= 0 below 2**63 (a cast to int64 cut 2.5 to key 2 unsaid and met
+                # a 30-digit key with an OverflowError); the HTTP schema is stricter still
+                try:
+                    arr = int_keys(keys, f"session {i + 1}")
+                    fine = arr.size == 0 or int(arr.min()) >= 0
+                except InputError:
+                    fine = False
+                if not fine:
+                    bad = next((k for k in keys if not _key_like(k)), keys[0])
                     raise InputError(f"session {i + 1}: keys must be integers >= 0 (below 2**63), "
                                      f"found {str(bad)[:40]!r}")
-                seqs.append(arr.astype(np.int64, copy=False))
+                seqs.append(arr)
             ids = [str(i + 1) for i in range(len(seqs))]
             lines = [np.full(len(s), i + 1, dtype=np.int64) for i, s in enumerate(seqs)]
             return Sessions(ids, seqs, lines, {"lines": len(seqs), "sessions": len(seqs)})

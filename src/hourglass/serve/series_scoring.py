@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import sys
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -28,7 +27,20 @@ if TYPE_CHECKING:
 
 __all__ = ["SeriesScorer", "window_steps"]
 
-_FLOAT_MAX = int(sys.float_info.max)
+
+
+def _as_float(v: int) -> float:
+    """An integer as a float, ±inf past float's range (``float()`` rounds up to just past it).
+
+    Examples
+    --------
+    >>> _as_float(10**400), _as_float(-10**400), _as_float(2**1024 - 2**971)
+    (inf, -inf, 1.7976931348623157e+308)
+    """
+    try:
+        return float(v)
+    except OverflowError:
+        return math.inf if v > 0 else -math.inf
 
 
 def window_steps(detector: Any) -> int:
@@ -114,10 +126,9 @@ class SeriesScorer(ModelScorer):
             df = df.drop(columns=[self._label])
         for c in df.columns:  # a JSON integer no float holds (400 digits): the infinity its text
             col = df[c]  # reads as in a file, not an OverflowError (a 500) in the conversion
-            if col.dtype == object and any(type(v) is int and not -_FLOAT_MAX <= v <= _FLOAT_MAX
-                                           for v in col):
-                df[c] = [v if type(v) is not int or -_FLOAT_MAX <= v <= _FLOAT_MAX
-                         else math.inf if v > 0 else -math.inf for v in col]
+            if col.dtype == object and pd.api.types.infer_dtype(col, skipna=True) != "string" \
+                    and any(type(v) is int and v.bit_length() > 1023 for v in col):
+                df[c] = [_as_float(v) if type(v) is int and v.bit_length() > 1023 else v for v in col]
         return df
 
     def score(self, rows: Sequence[Mapping[str, Any]], *, explain: int | None = None,
