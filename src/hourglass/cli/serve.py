@@ -190,7 +190,7 @@ def run_server(app: Any, sockets: list[socket.socket], **options: Any) -> None:
 def _takes(scorer: Any) -> str:
     """What a request to ``scorer`` carries, for the start-up line."""
     if scorer.kind == "timeseries":
-        return f"time series of {len(scorer.columns)} columns, at least {scorer.min_rows} rows"
+        return f"time series of {len(scorer.columns)} columns, {scorer.length_text()}"
     if scorer.kind == "events":
         return f"log {scorer.body}"
     if scorer.kind == "entity":

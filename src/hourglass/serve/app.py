@@ -224,10 +224,17 @@ class HostedModel:
                  metric_paths: frozenset[str] = frozenset(), named_in_log: bool = False) -> None:
         scorer = load_scorer(model_dir)
         fewest = getattr(scorer, "min_rows", None) if scorer.kind == "timeseries" else None
-        if fewest is not None and max_rows < fewest:  # every series refused: too short or too long
-            raise InputError(f"--max-rows {max_rows:,}: fewer than one window of this time-series "
-                             f"model ({fewest:,} rows), so no series it can score would be accepted; "
-                             f"give --max-rows {fewest:,} or more")
+        if fewest is not None and max_rows < fewest:
+            if not getattr(scorer, "rows_span_steps", False):  # a row is at most one step: every
+                raise InputError(  # series refused, too short for a window or over the row limit
+                    f"--max-rows {max_rows:,}: fewer than one window of this time-series model "
+                    f"({fewest:,} rows), so no series it can score would be accepted; give "
+                    f"--max-rows {fewest:,} or more")
+            logger.warning("--max-rows %s is below one window of the time-series model%s (%s steps): "
+                           "a series of at most that many rows is scored only when, resampled onto "
+                           "its %s grid and filled, it spans a window; a shorter one is refused",
+                           f"{max_rows:,}", f" {name}" if named_in_log else "", f"{fewest:,}",
+                           scorer.pipeline.features_.freq)
         if suppress is not None:
             from hourglass.serve.suppress import SuppressionError
 
