@@ -47,3 +47,53 @@ def test_max_rows_below_a_window_is_a_warning_when_a_filled_grid_spans_it(
     with pytest.raises(InputError, match=r"--max-rows 5: fewer than one window .* \(8 rows\)"):
         create_app(gaps, api_key=KEY, max_rows=5)
     assert "at least 8 rows" in TestClient(create_app(gaps, api_key=KEY)).get("/health").json()["request"]
+
+
+@pytest.fixture(scope="module")
+def cef_client(tmp_path_factory: pytest.TempPathFactory) -> tuple[TestClient, list[str]]:
+    """A service of a table model of CEF lines, and the lines it was trained on."""
+    from typer.testing import CliRunner
+
+    from hourglass.cli.app import app as cli
+    from tests.test_cef import _line
+
+    d = tmp_path_factory.mktemp("cef")
+    rng = np.random.default_rng(0)
+    lines = [_line(rng, i, False) for i in range(120)]
+    (d / "fw.cef").write_text("".join(line + "\n" for line in lines))
+    res = CliRunner().invoke(cli, ["train", str(d / "fw.cef"), "--model", "autoencoder", "--hidden", "2",
+                                   "--epochs", "1", "-o", str(d / "m"), "-q"])
+    assert res.exit_code == 0, res.output
+    return TestClient(create_app(d / "m", api_key=KEY)), lines
+
+
+def test_blank_lines_around_one_record_of_an_item_are_skipped(cef_client: tuple[TestClient, list[str]],
+                                                              ) -> None:
+    client, lines = cef_client
+    a, b = lines[:2]
+    alone = client.post("/score", json={"lines": [a, b]}, headers=AUTH).json()["scores"]
+    # a file's blank lines are skipped: one record with a newline before or a blank line after scored
+    for items in (["\n" + a, b], [a + "\n ", b], [a + "\r\n", "\n\n" + b + "\n"]):
+        r = client.post("/score", json={"lines": items}, headers=AUTH)
+        assert r.status_code == 200 and r.json()["scores"] == alone, (items, r.text)
+    r = client.post("/score", json={"lines": [b, a + "\n\n" + b + "\n"]}, headers=AUTH)
+    assert (r.status_code, r.json()["detail"]) == (
+        422, 'lines[1]: holds 2 records (line breaks inside); send one record per item of "lines"')
+
+
+def test_a_log_line_with_blank_lines_around_it_is_one_line(tmp_path: Path) -> None:
+    from hourglass.errors import InputError
+    from hourglass.serve.log_scoring import LogScorer
+    from tests.test_logs import hdfs_log
+    from tests.test_serve_audit import _ok
+
+    (tmp_path / "train.log").write_text("\n".join(hdfs_log(6)) + "\n")
+    _ok(["train", tmp_path / "train.log", "--format", "hdfs", "--session-regex", r"blk_-?\d+", "--model",
+         "deeplog", "--epochs", "1", "--param", "window=3", "--param", "top_g=1", "--hidden", "4",
+         "--param", "layers=1", "-o", tmp_path / "log", "-q"])
+    scorer = LogScorer(tmp_path / "log")
+    lines = hdfs_log(3)
+    plain = scorer.score(lines)
+    assert scorer.score(["\n" + lines[0], *lines[1:-1], lines[-1] + "\n \n"]) == plain
+    with pytest.raises(InputError, match=r"^line 2: holds 2 log lines \(line breaks inside\)"):
+        scorer.score([lines[0], lines[1] + "\n\n" + lines[2], *lines[3:]])

@@ -353,11 +353,16 @@ class HostedModel:
             if not items:  # else the table scorer's 'rows: no rows', a field this body has not
                 return 422, {"detail": "lines: no lines to score (empty list)"}
             table = cast("TableScorer", scorer)  # only a table model's request has such lines
-            for i, line in enumerate(items):  # two records in one item were scored as one row
-                breaks = line.rstrip("\r\n").count("\n")
-                if breaks:
-                    return 422, {"detail": f"lines[{i}]: holds {breaks + 1} lines (line breaks inside); "
-                                           "send one record per item of \"lines\""}
+            sent = items
+            for i, line in enumerate(sent):  # two records in one item were scored as one row
+                if "\n" in line:  # blank parts skipped, as a file's blank lines are
+                    records = [part for part in line.split("\n") if part.strip()]
+                    if len(records) > 1:
+                        return 422, {"detail": f"lines[{i}]: holds {len(records)} records (line breaks "
+                                               "inside); send one record per item of \"lines\""}
+                    if records:  # one record and blank lines around it: that record (on a copy)
+                        items = list(sent) if items is sent else items
+                        items[i] = records[0]
             rows = [table.line_parse(line) for line in items]
             bad = next((i for i, row in enumerate(rows) if row is None), None)
             if bad is not None:
