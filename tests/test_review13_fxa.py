@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
-from hourglass import Pipeline
+from hourglass import AutoEncoder, Pipeline
 from hourglass.serve import create_app
 
 KEY = "test-key-0123456789abcdef"
@@ -97,3 +97,28 @@ def test_a_log_line_with_blank_lines_around_it_is_one_line(tmp_path: Path) -> No
     assert scorer.score(["\n" + lines[0], *lines[1:-1], lines[-1] + "\n \n"]) == plain
     with pytest.raises(InputError, match=r"^line 2: holds 2 log lines \(line breaks inside\)"):
         scorer.score([lines[0], lines[1] + "\n\n" + lines[2], *lines[3:]])
+
+
+@pytest.fixture(scope="module")
+def table_client(tmp_path_factory: pytest.TempPathFactory) -> TestClient:
+    out = tmp_path_factory.mktemp("table") / "model"
+    df = pd.DataFrame({"bytes": np.arange(60.0), "proto": ["tcp", "udp"] * 30})
+    Pipeline(AutoEncoder(hidden=(2,), epochs=1, verbose=0)).fit(df).save(out)
+    return TestClient(create_app(out, api_key=KEY))
+
+
+def test_a_quoted_client_name_is_bounded_after_its_escapes(table_client: TestClient) -> None:
+    import json
+
+    from hourglass.serve.app import _bounded
+
+    for ch in ("\x00", "\u2028", "\U000e0001", "\n"):  # each escape 2 to 10 characters
+        for n in (20, 80, 81):
+            shown = _bounded(ch * n)
+            assert len(shown) <= 80 and shown.isprintable(), (ch, n, shown)
+    assert _bounded("a\nb") == "a\\nb" and _bounded("a\\nb") == "a\\\\nb"  # a newline, a backslash
+    tag = "\U000e0001" * 80
+    r = table_client.post("/score", content=json.dumps({"rows": [{"bytes": 1, "proto": "tcp"}], tag: 1}),
+                          headers={**AUTH, "content-type": "application/json"})
+    assert r.status_code == 422 and len(r.json()["detail"]) < 200, r.text
+

@@ -55,7 +55,7 @@ from hourglass.serve.schemas import (
     SeriesResponse,
     SessionsRequest,
 )
-from hourglass.serve.scoring import load_scorer
+from hourglass.serve.scoring import escapes, load_scorer
 from hourglass.serve.security import BodyLimit, KeyGuard, RateLimit, check_api_key, key_matches
 
 if TYPE_CHECKING:
@@ -107,19 +107,26 @@ def _location(loc: tuple[Any, ...]) -> str:
 
 
 def _bounded(text: str) -> str:
-    """``text`` (a name a client sent) as a message quotes it: at most 80 characters, a longer
-    one cut to its first 60 and its length; a character that is not printable (a newline) as
-    its escape, so the message stays one line.
+    """``text`` (a name a client sent) as a message quotes it (:func:`escapes`: a character that
+    is not printable, a newline, as its escape, so the message stays one line): at most 80
+    characters, a longer one cut to its first 60 and the length of ``text``.
 
     Examples
     --------
-    >>> _bounded("a\\nb"), _bounded("x" * 100)[-20:]
-    ('a\\\\nb', '... (100 characters)')
+    >>> _bounded("a\\nb"), _bounded("x" * 100)[-20:], len(_bounded("\\x00" * 80))
+    ('a\\\\nb', '... (100 characters)', 79)
     """
-    shown = text if len(text) <= 80 else text[:60]
-    if not shown.isprintable():
-        shown = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in shown)
-    return shown if len(text) <= 80 else f"{shown}... ({len(text):,} characters)"
+    shown = escapes(text[:81])
+    whole = "".join(shown)
+    if len(text) <= 80 and len(whole) <= 80:
+        return whole
+    cut, length = [], 0
+    for e in shown:  # whole escapes only
+        length += len(e)
+        if length > 60:
+            break
+        cut.append(e)
+    return f"{''.join(cut)}... ({len(text):,} characters)"
 
 
 def _json_type(value: object) -> str:

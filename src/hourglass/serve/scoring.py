@@ -34,6 +34,22 @@ logger = logging.getLogger(__name__)
 _SHOWN_COLUMNS = 5
 
 
+def escapes(text: str) -> list[str]:
+    """Each character of ``text`` (a name a client sent) as a message quotes it: one that is not
+    printable (a newline) as its escape, so the message stays one line, and a backslash doubled,
+    as ``repr`` does, so a newline (``a\\nb``) reads apart from a backslash and an ``n``
+    (``a\\\\nb``); other text as it is.
+
+    Examples
+    --------
+    >>> "".join(escapes("a\\nb")), "".join(escapes("a\\\\nb")), "".join(escapes("é b"))
+    ('a\\\\nb', 'a\\\\\\\\nb', 'é b')
+    """
+    if text.isprintable() and "\\" not in text:
+        return list(text)
+    return [ch if ch.isprintable() and ch != "\\" else repr(ch)[1:-1] for ch in text]
+
+
 def model_records(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], *, others: int = 0,
                   ) -> pd.DataFrame:
     """JSON records as a table of the model's ``columns`` that some record has (in the model's
