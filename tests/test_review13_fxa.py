@@ -122,3 +122,11 @@ def test_a_quoted_client_name_is_bounded_after_its_escapes(table_client: TestCli
                           headers={**AUTH, "content-type": "application/json"})
     assert r.status_code == 422 and len(r.json()["detail"]) < 200, r.text
 
+
+def test_a_nested_key_with_a_newline_is_escaped_in_the_missing_column_detail(table_client: TestClient,
+                                                                            ) -> None:
+    r = table_client.post("/score", json={"rows": [{"bytes": 1, "proto": {"na\nme": "tcp"}}]},
+                          headers=AUTH)
+    detail = r.json()["detail"]
+    assert r.status_code == 422 and len(detail.splitlines()) == 1, detail
+    assert "(proto.na\\nme); send 'proto' as a plain value" in detail, detail

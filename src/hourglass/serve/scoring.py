@@ -96,7 +96,8 @@ def records_frame(rows: Sequence[Mapping[str, Any]], columns: Sequence[str],
             absent = next(c for c in columns if c in needed and c not in row)
             must = [c for c in columns if c in needed]  # an optional column may be left out
             shown = ", ".join(must[:_SHOWN_COLUMNS]) + (" ..." if len(must) > _SHOWN_COLUMNS else "")
-            nested = nested_note([absent], row)  # {"proto": {"name": "tcp"}}: proto.name
+            nested = nested_note([absent], ("".join(escapes(str(k))) for k in row))  # a client's keys:
+            # {"proto": {"name": "tcp"}} is proto.name; a newline in one escaped, the detail one line
             if nested:
                 raise InputError(f"row {i + 1}: missing column {absent!r}: "
                                  f"{nested.replace('the data has', 'the row has')}; send "
