@@ -130,3 +130,14 @@ def test_a_nested_key_with_a_newline_is_escaped_in_the_missing_column_detail(tab
     detail = r.json()["detail"]
     assert r.status_code == 422 and len(detail.splitlines()) == 1, detail
     assert "(proto.na\\nme); send 'proto' as a plain value" in detail, detail
+
+
+def test_a_model_name_with_a_dash_keeps_fastapis_operation_id(tmp_path: Path) -> None:
+    from hourglass.serve.multi import create_models_app
+
+    df = pd.DataFrame({"bytes": np.arange(60.0), "proto": ["tcp", "udp"] * 30})
+    Pipeline(AutoEncoder(hidden=(2,), epochs=1, verbose=0)).fit(df).save(tmp_path / "m")
+    app = create_models_app({"zeek-conn": tmp_path / "m", "dns.v2": tmp_path / "m"}, api_key=KEY)
+    paths = TestClient(app).get("/openapi.json").json()["paths"]
+    assert paths["/models/zeek-conn/score"]["post"]["operationId"] == "score_models_zeek_conn_score_post"
+    assert paths["/models/dns.v2/health"]["get"]["operationId"] == "health_models_dns_v2_health_get"

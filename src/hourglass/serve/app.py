@@ -18,7 +18,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Union, cast
 
@@ -503,8 +503,9 @@ METRICS_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 def add_score_route(app: FastAPI, hosted: HostedModel, path: str, require_key: Any, *,
-                    summary: str | None = None) -> None:
-    """``POST path``: ``hosted``'s scoring, its request body documented on ``/docs``."""
+                    summary: str | None = None, operation_id: str | None = None) -> None:
+    """``POST path``: ``hosted``'s scoring, its request body documented on ``/docs``
+    (``operation_id``: its OpenAPI id, ``None`` for FastAPI's own)."""
 
     async def score(request: Request) -> Response:
         """Score the request: for a table model, score, flag, calibrated probability and severity
@@ -520,7 +521,7 @@ def add_score_route(app: FastAPI, hosted: HostedModel, path: str, require_key: A
 
     app.add_api_route(
         path, score, methods=["POST"], summary=summary,
-        operation_id=None if path == "/score" else _operation_id("score", hosted.name, "post"),
+        operation_id=operation_id,
         response_model=Union[hosted.response_model, EcsResponse],  # noqa: UP007
         response_model_exclude_none=True, dependencies=[Depends(require_key)], responses=_ERRORS,
         openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
@@ -706,15 +707,18 @@ def add_model_routes(app: FastAPI, hosted: Mapping[str, HostedModel], limits: Ma
         takes and their routes. No key needed."""
         return {"models": [h.summary() for h in hosted.values()]}
 
+    apart = _id_suffixes(hosted)
     for name, one in hosted.items():
         add_score_route(app, one, f"/models/{name}/score", require_key,
-                        summary=f"Score ({name}: {one.kind_text} model {one.scorer.model_name})")
+                        summary=f"Score ({name}: {one.kind_text} model {one.scorer.model_name})",
+                        operation_id=_operation_id("score", name, "post", apart[name]))
 
         app.add_api_route(f"/models/{name}/health", _health_of(one, limits), methods=["HEAD"],
                           include_in_schema=False)
         app.add_api_route(f"/models/{name}/health", _health_of(one, limits), methods=["GET"],
                           response_model=HealthResponse, response_model_exclude_none=True,
-                          summary=f"Health ({name})", operation_id=_operation_id("health", name, "get"),
+                          summary=f"Health ({name})",
+                          operation_id=_operation_id("health", name, "get", apart[name]),
                           description=f"What {name} expects (columns, log format, fewest rows of a "
                                       "series), the limits and its drift check.",
                           dependencies=[])
@@ -737,17 +741,39 @@ def add_model_routes(app: FastAPI, hosted: Mapping[str, HostedModel], limits: Ma
                           include_in_schema=False)
 
 
-def _operation_id(route: str, name: str, method: str) -> str:
-    """The OpenAPI operation id of a model's ``route``: FastAPI's, the model's name as written
-    (FastAPI's own turns ``-`` and ``.`` into ``_``, so ``zeek-conn``, ``zeek.conn`` and
-    ``zeek_conn`` shared one id, which a schema must not repeat).
+def _id_suffixes(names: Iterable[str]) -> dict[str, str]:
+    """What each model name's OpenAPI operation ids add to FastAPI's: ``""``, or ``"_2"``,
+    ``"_3"``... (in the order given) for a name that FastAPI's ids, which make ``-`` and ``.``
+    ``_``, would give the same ids as an earlier name.
 
     Examples
     --------
-    >>> _operation_id("score", "zeek-conn", "post"), _operation_id("score", "zeek_conn", "post")
-    ('score_models_zeek-conn_score_post', 'score_models_zeek_conn_score_post')
+    >>> _id_suffixes(["zeek-conn", "dns", "zeek_conn", "zeek.conn"])
+    {'zeek-conn': '', 'dns': '', 'zeek_conn': '_2', 'zeek.conn': '_3'}
     """
-    return f"{route}_models_{name}_{route}_{method}"
+    seen: dict[str, int] = {}
+    out = {}
+    for name in names:
+        key = re.sub(r"\W", "_", name)
+        seen[key] = seen.get(key, 0) + 1
+        out[name] = "" if seen[key] == 1 else f"_{seen[key]}"
+    return out
+
+
+def _operation_id(route: str, name: str, method: str, suffix: str) -> str | None:
+    """The OpenAPI operation id of a model's ``route``: ``None`` (FastAPI's own, which turns
+    ``-`` and ``.`` into ``_``) without ``suffix``, else FastAPI's with it, so models named
+    ``zeek-conn`` and ``zeek_conn`` get distinct ids, which a schema must not repeat.
+
+    Examples
+    --------
+    >>> _operation_id("score", "zeek-conn", "post", ""), _operation_id("score", "zeek_conn", "post", "_2")
+    (None, 'score_models_zeek_conn_score_post_2')
+    """
+    if not suffix:
+        return None
+    fastapi_id = re.sub(r"\W", "_", f"{route}/models/{name}/{route}")  # fastapi.utils.generate_unique_id
+    return f"{fastapi_id}_{method}{suffix}"
 
 
 def _shapes(scorer: Any) -> tuple[type[BaseModel], type[BaseModel]]:
