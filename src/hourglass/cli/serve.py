@@ -49,7 +49,8 @@ def serve(
                                   "(413).")] = 100_000,
     rate_limit: Annotated[float, typer.Option(
         "--rate-limit", min=0, help="Most requests a minute from one client address (bursts of a "
-                                    "sixth of it); more get 429 with Retry-After. 0: no limit. "
+                                    "sixth of it), to any route, /health and /metrics too; more get "
+                                    "429 with Retry-After. 0: no limit. "
                                     "Behind a proxy it limits the proxy.")] = 0.0,
     tls_cert: Annotated[Path | None, typer.Option(
         "--tls-cert", help="PEM certificate (or chain) file: serve HTTPS instead of plain HTTP.")] = None,

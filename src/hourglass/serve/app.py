@@ -574,8 +574,9 @@ def create_app(model_dir: str | os.PathLike[str], *, api_key: str,
         rate the threshold promises, with the drift check's p-value and warning
         (:func:`~hourglass.serve.drift.drift_monitor`); 0: not reported.
     rate_limit
-        Most requests a minute from one client address (bursts of a sixth of it), more is
-        ``429`` with ``Retry-After`` (:class:`~hourglass.serve.security.RateLimit`); 0: no limit.
+        Most requests a minute from one client address (bursts of a sixth of it), to any route
+        (``/health`` and ``/metrics`` too), more is ``429`` with ``Retry-After``
+        (:class:`~hourglass.serve.security.RateLimit`); 0: no limit.
     suppress
         Suppression rules (:func:`~hourglass.serve.suppress.load_suppressions`; table and
         entity-bucket models): a flagged row (bucket) a rule matches is answered with flag 0 and
