@@ -76,6 +76,9 @@ def test_model_names_that_differ_in_punctuation_get_distinct_operation_ids(tmp_p
         schema = TestClient(app).get("/openapi.json").json()
     ids = [op["operationId"] for ops in schema["paths"].values() for op in ops.values()]
     assert len(ids) == len(set(ids)) == 3 + 3 * 2, ids
+    # the first name keeps FastAPI's id (clients generated from it still work); the others add _2, _3
+    assert {"score_models_zeek_conn_score_post", "score_models_zeek_conn_score_post_2",
+            "score_models_zeek_conn_score_post_3", "health_models_zeek_conn_health_get_3"} <= set(ids), ids
 
 
 def test_a_missing_column_detail_lists_only_the_columns_a_row_needs(tmp_path: Path) -> None:
@@ -147,6 +150,6 @@ def test_an_item_of_lines_holding_two_records_is_refused(cef_kit: dict[str, Any]
     # the two records were scored as one row, with the second's score: the first was lost
     r = client.post("/score", json={"lines": [first + "\n" + second]}, headers=AUTH)
     assert (r.status_code, r.json()["detail"]) == (
-        422, 'lines[0]: holds 2 lines (line breaks inside); send one record per item of "lines"')
+        422, 'lines[0]: holds 2 records (line breaks inside); send one record per item of "lines"')
     r = client.post("/score", json={"lines": [first + "\r\n", second]}, headers=AUTH)  # a line's own end
     assert r.status_code == 200 and len(r.json()["scores"]) == 2

@@ -49,7 +49,8 @@ def serve(
                                   "(413).")] = 100_000,
     rate_limit: Annotated[float, typer.Option(
         "--rate-limit", min=0, help="Most requests a minute from one client address (bursts of a "
-                                    "sixth of it); more get 429 with Retry-After. 0: no limit. "
+                                    "sixth of it), to any route, /health and /metrics too; more get "
+                                    "429 with Retry-After. 0: no limit. "
                                     "Behind a proxy it limits the proxy.")] = 0.0,
     tls_cert: Annotated[Path | None, typer.Option(
         "--tls-cert", help="PEM certificate (or chain) file: serve HTTPS instead of plain HTTP.")] = None,
@@ -190,7 +191,7 @@ def run_server(app: Any, sockets: list[socket.socket], **options: Any) -> None:
 def _takes(scorer: Any) -> str:
     """What a request to ``scorer`` carries, for the start-up line."""
     if scorer.kind == "timeseries":
-        return f"time series of {len(scorer.columns)} columns, at least {scorer.min_rows} rows"
+        return f"time series of {len(scorer.columns)} columns, {scorer.length_text()}"
     if scorer.kind == "events":
         return f"log {scorer.body}"
     if scorer.kind == "entity":

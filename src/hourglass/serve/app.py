@@ -18,7 +18,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Union, cast
 
@@ -55,7 +55,7 @@ from hourglass.serve.schemas import (
     SeriesResponse,
     SessionsRequest,
 )
-from hourglass.serve.scoring import load_scorer
+from hourglass.serve.scoring import escapes, load_scorer
 from hourglass.serve.security import BodyLimit, KeyGuard, RateLimit, check_api_key, key_matches
 
 if TYPE_CHECKING:
@@ -107,19 +107,26 @@ def _location(loc: tuple[Any, ...]) -> str:
 
 
 def _bounded(text: str) -> str:
-    """``text`` (a name a client sent) as a message quotes it: at most 80 characters, a longer
-    one cut to its first 60 and its length; a character that is not printable (a newline) as
-    its escape, so the message stays one line.
+    """``text`` (a name a client sent) as a message quotes it (:func:`escapes`: a character that
+    is not printable, a newline, as its escape, so the message stays one line): at most 80
+    characters, a longer one cut to its first 60 and the length of ``text``.
 
     Examples
     --------
-    >>> _bounded("a\\nb"), _bounded("x" * 100)[-20:]
-    ('a\\\\nb', '... (100 characters)')
+    >>> _bounded("a\\nb"), _bounded("x" * 100)[-20:], len(_bounded("\\x00" * 80))
+    ('a\\\\nb', '... (100 characters)', 79)
     """
-    shown = text if len(text) <= 80 else text[:60]
-    if not shown.isprintable():
-        shown = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in shown)
-    return shown if len(text) <= 80 else f"{shown}... ({len(text):,} characters)"
+    shown = escapes(text[:81])
+    whole = "".join(shown)
+    if len(text) <= 80 and len(whole) <= 80:
+        return whole
+    cut, length = [], 0
+    for e in shown:  # whole escapes only
+        length += len(e)
+        if length > 60:
+            break
+        cut.append(e)
+    return f"{''.join(cut)}... ({len(text):,} characters)"
 
 
 def _json_type(value: object) -> str:
@@ -224,10 +231,17 @@ class HostedModel:
                  metric_paths: frozenset[str] = frozenset(), named_in_log: bool = False) -> None:
         scorer = load_scorer(model_dir)
         fewest = getattr(scorer, "min_rows", None) if scorer.kind == "timeseries" else None
-        if fewest is not None and max_rows < fewest:  # every series refused: too short or too long
-            raise InputError(f"--max-rows {max_rows:,}: fewer than one window of this time-series "
-                             f"model ({fewest:,} rows), so no series it can score would be accepted; "
-                             f"give --max-rows {fewest:,} or more")
+        if fewest is not None and max_rows < fewest:
+            if not getattr(scorer, "rows_span_steps", False):  # a row is at most one step: every
+                raise InputError(  # series refused, too short for a window or over the row limit
+                    f"--max-rows {max_rows:,}: fewer than one window of this time-series model "
+                    f"({fewest:,} rows), so no series it can score would be accepted; give "
+                    f"--max-rows {fewest:,} or more")
+            logger.warning("--max-rows %s is below one window of the time-series model%s (%s steps): "
+                           "a series of at most that many rows is scored only when, resampled onto "
+                           "its %s grid and filled, it spans a window; a shorter one is refused",
+                           f"{max_rows:,}", f" {name}" if named_in_log else "", f"{fewest:,}",
+                           scorer.pipeline.features_.freq)
         if suppress is not None:
             from hourglass.serve.suppress import SuppressionError
 
@@ -346,11 +360,16 @@ class HostedModel:
             if not items:  # else the table scorer's 'rows: no rows', a field this body has not
                 return 422, {"detail": "lines: no lines to score (empty list)"}
             table = cast("TableScorer", scorer)  # only a table model's request has such lines
-            for i, line in enumerate(items):  # two records in one item were scored as one row
-                breaks = line.rstrip("\r\n").count("\n")
-                if breaks:
-                    return 422, {"detail": f"lines[{i}]: holds {breaks + 1} lines (line breaks inside); "
-                                           "send one record per item of \"lines\""}
+            sent = items
+            for i, line in enumerate(sent):  # two records in one item were scored as one row
+                if "\n" in line:  # blank parts skipped, as a file's blank lines are
+                    records = [part for part in line.split("\n") if part.strip()]
+                    if len(records) > 1:
+                        return 422, {"detail": f"lines[{i}]: holds {len(records)} records (line breaks "
+                                               "inside); send one record per item of \"lines\""}
+                    if records:  # one record and blank lines around it: that record (on a copy)
+                        items = list(sent) if items is sent else items
+                        items[i] = records[0]
             rows = [table.line_parse(line) for line in items]
             bad = next((i for i, row in enumerate(rows) if row is None), None)
             if bad is not None:
@@ -484,8 +503,9 @@ METRICS_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 def add_score_route(app: FastAPI, hosted: HostedModel, path: str, require_key: Any, *,
-                    summary: str | None = None) -> None:
-    """``POST path``: ``hosted``'s scoring, its request body documented on ``/docs``."""
+                    summary: str | None = None, operation_id: str | None = None) -> None:
+    """``POST path``: ``hosted``'s scoring, its request body documented on ``/docs``
+    (``operation_id``: its OpenAPI id, ``None`` for FastAPI's own)."""
 
     async def score(request: Request) -> Response:
         """Score the request: for a table model, score, flag, calibrated probability and severity
@@ -501,7 +521,7 @@ def add_score_route(app: FastAPI, hosted: HostedModel, path: str, require_key: A
 
     app.add_api_route(
         path, score, methods=["POST"], summary=summary,
-        operation_id=None if path == "/score" else _operation_id("score", hosted.name, "post"),
+        operation_id=operation_id,
         response_model=Union[hosted.response_model, EcsResponse],  # noqa: UP007
         response_model_exclude_none=True, dependencies=[Depends(require_key)], responses=_ERRORS,
         openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
@@ -554,8 +574,9 @@ def create_app(model_dir: str | os.PathLike[str], *, api_key: str,
         rate the threshold promises, with the drift check's p-value and warning
         (:func:`~hourglass.serve.drift.drift_monitor`); 0: not reported.
     rate_limit
-        Most requests a minute from one client address (bursts of a sixth of it), more is
-        ``429`` with ``Retry-After`` (:class:`~hourglass.serve.security.RateLimit`); 0: no limit.
+        Most requests a minute from one client address (bursts of a sixth of it), to any route
+        (``/health`` and ``/metrics`` too), more is ``429`` with ``Retry-After``
+        (:class:`~hourglass.serve.security.RateLimit`); 0: no limit.
     suppress
         Suppression rules (:func:`~hourglass.serve.suppress.load_suppressions`; table and
         entity-bucket models): a flagged row (bucket) a rule matches is answered with flag 0 and
@@ -687,15 +708,18 @@ def add_model_routes(app: FastAPI, hosted: Mapping[str, HostedModel], limits: Ma
         takes and their routes. No key needed."""
         return {"models": [h.summary() for h in hosted.values()]}
 
+    apart = _id_suffixes(hosted)
     for name, one in hosted.items():
         add_score_route(app, one, f"/models/{name}/score", require_key,
-                        summary=f"Score ({name}: {one.kind_text} model {one.scorer.model_name})")
+                        summary=f"Score ({name}: {one.kind_text} model {one.scorer.model_name})",
+                        operation_id=_operation_id("score", name, "post", apart[name]))
 
         app.add_api_route(f"/models/{name}/health", _health_of(one, limits), methods=["HEAD"],
                           include_in_schema=False)
         app.add_api_route(f"/models/{name}/health", _health_of(one, limits), methods=["GET"],
                           response_model=HealthResponse, response_model_exclude_none=True,
-                          summary=f"Health ({name})", operation_id=_operation_id("health", name, "get"),
+                          summary=f"Health ({name})",
+                          operation_id=_operation_id("health", name, "get", apart[name]),
                           description=f"What {name} expects (columns, log format, fewest rows of a "
                                       "series), the limits and its drift check.",
                           dependencies=[])
@@ -718,17 +742,39 @@ def add_model_routes(app: FastAPI, hosted: Mapping[str, HostedModel], limits: Ma
                           include_in_schema=False)
 
 
-def _operation_id(route: str, name: str, method: str) -> str:
-    """The OpenAPI operation id of a model's ``route``: FastAPI's, the model's name as written
-    (FastAPI's own turns ``-`` and ``.`` into ``_``, so ``zeek-conn``, ``zeek.conn`` and
-    ``zeek_conn`` shared one id, which a schema must not repeat).
+def _id_suffixes(names: Iterable[str]) -> dict[str, str]:
+    """What each model name's OpenAPI operation ids add to FastAPI's: ``""``, or ``"_2"``,
+    ``"_3"``... (in the order given) for a name that FastAPI's ids, which make ``-`` and ``.``
+    ``_``, would give the same ids as an earlier name.
 
     Examples
     --------
-    >>> _operation_id("score", "zeek-conn", "post"), _operation_id("score", "zeek_conn", "post")
-    ('score_models_zeek-conn_score_post', 'score_models_zeek_conn_score_post')
+    >>> _id_suffixes(["zeek-conn", "dns", "zeek_conn", "zeek.conn"])
+    {'zeek-conn': '', 'dns': '', 'zeek_conn': '_2', 'zeek.conn': '_3'}
     """
-    return f"{route}_models_{name}_{route}_{method}"
+    seen: dict[str, int] = {}
+    out = {}
+    for name in names:
+        key = re.sub(r"\W", "_", name)
+        seen[key] = seen.get(key, 0) + 1
+        out[name] = "" if seen[key] == 1 else f"_{seen[key]}"
+    return out
+
+
+def _operation_id(route: str, name: str, method: str, suffix: str) -> str | None:
+    """The OpenAPI operation id of a model's ``route``: ``None`` (FastAPI's own, which turns
+    ``-`` and ``.`` into ``_``) without ``suffix``, else FastAPI's with it, so models named
+    ``zeek-conn`` and ``zeek_conn`` get distinct ids, which a schema must not repeat.
+
+    Examples
+    --------
+    >>> _operation_id("score", "zeek-conn", "post", ""), _operation_id("score", "zeek_conn", "post", "_2")
+    (None, 'score_models_zeek_conn_score_post_2')
+    """
+    if not suffix:
+        return None
+    fastapi_id = re.sub(r"\W", "_", f"{route}/models/{name}/{route}")  # fastapi.utils.generate_unique_id
+    return f"{fastapi_id}_{method}{suffix}"
 
 
 def _shapes(scorer: Any) -> tuple[type[BaseModel], type[BaseModel]]:

@@ -156,10 +156,13 @@ class LogScorer(ModelScorer):
             data = [line.replace("\x00", "") if "\x00" in line else line for line in items]
             data[0] = data[0].removeprefix("\ufeff")
             for i, line in enumerate(data):  # a whole file in one item ('jq -Rs'): say so
-                breaks = line.rstrip("\r\n").count("\n")
-                if breaks:
-                    raise InputError(f"line {i + 1}: holds {breaks + 1} log lines (line breaks "
-                                     f"inside); send one log line per item of \"lines\"")
+                if "\n" in line:  # blank parts skipped, as a log's blank lines are
+                    records = [part for part in line.split("\n") if part.strip()]
+                    if len(records) > 1:
+                        raise InputError(f"line {i + 1}: holds {len(records)} log lines (line breaks "
+                                         f"inside); send one log line per item of \"lines\"")
+                    if records:  # one line and blank lines around it: that line
+                        data[i] = records[0]
         out = self.features.sessions(data)
         if not len(out):
             stats = out.stats

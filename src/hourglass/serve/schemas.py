@@ -336,8 +336,9 @@ class HealthResponse(BaseModel):
     bucket: str | None = Field(default=None, description="Entity buckets: the bucket length "
                                                          "(5min, 1h...).")
     freq: str | None = None
-    min_rows: int | None = Field(default=None, description="Time series: the fewest rows (time "
-                                                           "steps) a request may send: one window.")
+    min_rows: int | None = Field(default=None, description="Time series: one window, in time steps: "
+                                 "the fewest rows a request may send, or, on a 'freq' grid whose gaps "
+                                 "the model fills, the fewest grid steps its rows must span.")
     format: str | None = Field(default=None, description="Logs: the header format of the lines "
                                                          "(or keys, or table); a table model of "
                                                          "event lines: their format (cef, leef, panos, kv, "

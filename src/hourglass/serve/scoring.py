@@ -34,6 +34,22 @@ logger = logging.getLogger(__name__)
 _SHOWN_COLUMNS = 5
 
 
+def escapes(text: str) -> list[str]:
+    """Each character of ``text`` (a name a client sent) as a message quotes it: one that is not
+    printable (a newline) as its escape, so the message stays one line, and a backslash doubled,
+    as ``repr`` does, so a newline (``a\\nb``) reads apart from a backslash and an ``n``
+    (``a\\\\nb``); other text as it is.
+
+    Examples
+    --------
+    >>> "".join(escapes("a\\nb")), "".join(escapes("a\\\\nb")), "".join(escapes("é b"))
+    ('a\\\\nb', 'a\\\\\\\\nb', 'é b')
+    """
+    if text.isprintable() and "\\" not in text:
+        return list(text)
+    return [ch if ch.isprintable() and ch != "\\" else repr(ch)[1:-1] for ch in text]
+
+
 def model_records(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], *, others: int = 0,
                   ) -> pd.DataFrame:
     """JSON records as a table of the model's ``columns`` that some record has (in the model's
@@ -80,7 +96,8 @@ def records_frame(rows: Sequence[Mapping[str, Any]], columns: Sequence[str],
             absent = next(c for c in columns if c in needed and c not in row)
             must = [c for c in columns if c in needed]  # an optional column may be left out
             shown = ", ".join(must[:_SHOWN_COLUMNS]) + (" ..." if len(must) > _SHOWN_COLUMNS else "")
-            nested = nested_note([absent], row)  # {"proto": {"name": "tcp"}}: proto.name
+            nested = nested_note([absent], ("".join(escapes(str(k))) for k in row))  # a client's keys:
+            # {"proto": {"name": "tcp"}} is proto.name; a newline in one escaped, the detail one line
             if nested:
                 raise InputError(f"row {i + 1}: missing column {absent!r}: "
                                  f"{nested.replace('the data has', 'the row has')}; send "

@@ -56,6 +56,24 @@ def window_steps(detector: Any) -> int:
     return int(getattr(detector, "shortest_series", None) or detector.window)
 
 
+def rows_span_steps(pre: Any) -> bool:
+    """Whether a series' rows may make more grid steps than there are rows: a ``freq`` grid
+    whose empty buckets are filled (a ``fill`` policy, or ``agg="sum"``, whose empty bucket is 0);
+    without a grid, or with gaps refused, each row is at most one step.
+
+    Examples
+    --------
+    >>> from hourglass.features.timeseries import TimeSeriesPreprocessor as TS
+    >>> [rows_span_steps(TS("ts", freq="1min", fill="ffill")), rows_span_steps(TS("ts", freq="1min")),
+    ...  rows_span_steps(TS("ts", freq="rows", fill="ffill")),
+    ...  rows_span_steps(TS("ts", freq="1min", agg="sum"))]
+    [True, False, False, True]
+    """
+    freq = getattr(pre, "freq", None)
+    return freq not in (None, "rows") and (getattr(pre, "fill", "none") != "none"
+                                           or getattr(pre, "agg", None) == "sum")
+
+
 class SeriesScorer(ModelScorer):
     """A saved time-series model, loaded once, that scores a series sent as JSON rows.
 
@@ -98,6 +116,7 @@ class SeriesScorer(ModelScorer):
         self.columns: list[str] = list(pre.columns_)
         self._needed = frozenset(self.columns)
         self.min_rows = window_steps(pipe.detector_)
+        self.rows_span_steps = rows_span_steps(pre)  # min_rows: grid steps, fewer rows may span
         self._label = pipe.info.get("label_col")
         from hourglass.explain.timeseries import series_explainable
 
@@ -111,13 +130,20 @@ class SeriesScorer(ModelScorer):
         return {
             **self._describe(self.explain_unavailable is None),
             "request": f'{{"rows": [{{column: value, ...}}, ...]}}: one object per time step with '
-                       f"{need}, at least {self.min_rows} rows (one window)",
+                       f"{need}, {self.length_text()} (one window)",
             "columns": [{"name": c, "role": "channel"} for c in self.channels]
                        + ([{"name": ts, "role": "timestamp"}] if ts else []),
             "timestamp_column": ts,
             "freq": pre.freq,
             "min_rows": self.min_rows,
         }
+
+    def length_text(self) -> str:
+        """How long a series must be: ``at least N rows``, or, on a ``freq`` grid whose gaps are
+        filled (:attr:`rows_span_steps`), ``spanning at least N steps of <freq>``."""
+        if self.rows_span_steps:
+            return f"spanning at least {self.min_rows} steps of {self.pipeline.features_.freq}"
+        return f"at least {self.min_rows} rows"
 
     def frame(self, rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
         """``rows`` as the series table ``hourglass score`` would read from a file."""
