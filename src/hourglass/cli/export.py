@@ -51,12 +51,14 @@ def _first_rows(model: Path, data: Path, n: int, dataset: str | None, fmt: str,
 
     spec, _, _ = resolve_spec(dataset, None, None, fmt, data)
     chunked = spec is not None and hasattr(spec, "iter_chunks")
+    chunks: Any = None  # the chunks not read yet, when the file was not read to its end
     if spec is not None and chunked:
         parts, got = [], 0
-        for df in spec.iter_chunks(data, on_bad_rows=on_bad_rows):
+        for df in (reader := spec.iter_chunks(data, on_bad_rows=on_bad_rows)):
             parts.append(df)
             got += len(df)
             if got >= n:
+                chunks = reader
                 break
         frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
     else:
@@ -68,8 +70,13 @@ def _first_rows(model: Path, data: Path, n: int, dataset: str | None, fmt: str,
     rows = frame.drop(columns=meta).head(n)
     if chunked and rows_vary_in_columns(pipe, spec, data):
         # JSON lines, events: the first rows may lack a field later ones have; as score reads
-        # a chunk, such a field is missing in them, not a missing column
-        rows = pipe.with_absent_fields(rows, force=True)
+        # a chunk, such a field is missing in them, not a missing column. A field in no row of
+        # a file read to its end is the missing column score refuses too (transform's error)
+        filled = pipe.with_absent_fields(rows, force=True)
+        if filled is not rows and chunks is not None and next(chunks, None) is not None:
+            rows = filled
+    if chunks is not None and hasattr(chunks, "close"):
+        chunks.close()  # the file read no further
     # as score does with --on-bad-rows skip: a row whose value the model refuses (text in a
     # numeric column) is left out, not the end of the check
     skip = on_bad_rows == "skip" and getattr(pipe.features_, "output", "tabular") == "tabular"

@@ -1,0 +1,50 @@
+"""ONNX export's --check-data rows, and the names the CLI suggests and writes to."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from hourglass import AutoEncoder, Pipeline
+from hourglass.cli import app
+
+runner = CliRunner()
+
+
+def _flows(n: int = 300, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame({"proto": rng.choice(["tcp", "udp"], n), "bytes": rng.exponential(100, n),
+                         "rate": rng.uniform(0, 1, n)})
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("fxe") / "model"
+    Pipeline(AutoEncoder(hidden=(4, 2), epochs=1, verbose=0)).fit(_flows()).save(out)
+    return out
+
+
+def test_check_data_json_lines_lacking_a_model_field_in_every_row_is_refused(
+        model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the whole file read and no row has 'rate': the missing column score refuses, not a pass
+    import hourglass.ingest.tables as tables
+
+    rows = _flows(60, seed=1).drop(columns=["rate"]).to_dict("records")
+    (tmp_path / "c.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    args = ["export", str(model), "--onnx", str(tmp_path / "m.onnx"), "--check-data",
+            str(tmp_path / "c.jsonl"), "--check-rows", "20"]
+    res = runner.invoke(app, args)
+    assert res.exit_code == 2, res.output
+    assert res.output.startswith(f"error: --check-data {tmp_path / 'c.jsonl'}: ")
+    assert "column(s) the model needs are missing: rate" in res.output
+    assert len(res.output.strip().splitlines()) == 1 and not (tmp_path / "m.onnx").exists()
+    # the first rows lack it, the file not read to its end: a later row could have it
+    monkeypatch.setattr(tables, "_JSONL_CHUNK_ROWS", 20)
+    res = runner.invoke(app, args)
+    assert res.exit_code == 0, res.output
+    assert "parity on 20 rows" in res.output and (tmp_path / "m.onnx").exists()
