@@ -48,3 +48,22 @@ def test_check_data_json_lines_lacking_a_model_field_in_every_row_is_refused(
     res = runner.invoke(app, args)
     assert res.exit_code == 0, res.output
     assert "parity on 20 rows" in res.output and (tmp_path / "m.onnx").exists()
+
+
+def test_the_names_suggested_for_an_evaluate_or_stream_output_are_not_doubled(
+        model: Path, tmp_path: Path) -> None:
+    from hourglass.cli._options import check_stream_output
+    from hourglass.errors import HourglassError
+
+    _flows(20).to_csv(tmp_path / "d.csv", index=False)
+    for opt, given, name in (("--report", "r.html.gz", "r.html"), ("--report", "r.htm.gz", "r.htm"),
+                             ("--report", "r.pdf", "r.html"), ("--json", "r.json.gz", "r.json")):
+        args = ["evaluate", str(model), str(tmp_path / "d.csv"), opt, str(tmp_path / given)]
+        res = runner.invoke(app, args)
+        assert res.exit_code == 2, res.output
+        assert res.output.rstrip().endswith(f"; name it {name}"), res.output
+    for given, name in (("a.jsonl.csv", "a.jsonl"), ("a.csv", "a.jsonl"), ("a.csv.gz", "a.jsonl"),
+                        ("a.jsonl.gz", "a.jsonl")):
+        with pytest.raises(HourglassError, match=f"; name it {name}[ ,]"):
+            check_stream_output(Path(given))
+        check_stream_output(Path(name))  # the name suggested is taken
