@@ -67,3 +67,38 @@ def test_the_names_suggested_for_an_evaluate_or_stream_output_are_not_doubled(
         with pytest.raises(HourglassError, match=f"; name it {name}[ ,]"):
             check_stream_output(Path(given))
         check_stream_output(Path(name))  # the name suggested is taken
+
+
+def test_an_output_or_model_name_as_long_as_the_file_system_allows_is_written(
+        model: Path, tmp_path: Path) -> None:
+    # the temporary name beside it (.NAME.XXXXXXXX.tmp, .NAME.old) was longer than the name
+    # itself: 'File name too long' after the whole parity check, for a legal name
+    import os
+
+    from hourglass import load
+
+    if os.pathconf(tmp_path, "PC_NAME_MAX") != 255:
+        pytest.skip("a file system whose names are not up to 255 bytes")
+    out = tmp_path / ("y" * 245 + ".onnx")
+    res = runner.invoke(app, ["export", str(model), "--onnx", str(out), "--check-rows", "50"])
+    assert res.exit_code == 0, res.output
+    assert out.stat().st_size > 0 and [p.name for p in tmp_path.iterdir()] == [out.name]
+    pipe = load(model)
+    long = tmp_path / ("m" * 255)
+    for _ in range(2):  # a new model, then one saved over it (the old one moved aside first)
+        pipe.save(long)
+    assert load(long).threshold_.value_ == pipe.threshold_.value_
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([out.name, long.name])
+
+
+def test_a_name_too_long_error_without_a_file_name_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    import errno
+
+    import typer
+
+    from hourglass.cli._output import user_errors
+
+    with pytest.raises(typer.Exit) as exit_, user_errors():
+        raise OSError(errno.ENAMETOOLONG, "File name too long")
+    assert exit_.value.exit_code == 2
+    assert capsys.readouterr().err.strip() == f"error: [Errno {errno.ENAMETOOLONG}] File name too long"
