@@ -102,3 +102,35 @@ def test_a_name_too_long_error_without_a_file_name_is_one_line(capsys: pytest.Ca
         raise OSError(errno.ENAMETOOLONG, "File name too long")
     assert exit_.value.exit_code == 2
     assert capsys.readouterr().err.strip() == f"error: [Errno {errno.ENAMETOOLONG}] File name too long"
+
+
+def test_check_data_rows_skipped_are_counted_and_a_row_is_not_misnamed(model: Path, tmp_path: Path) -> None:
+    # with --on-bad-rows skip the reader leaves out a malformed line: the rows the model then
+    # refuses were named by their place among the rows read ('row 1' for the file's second)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("proto,bytes,rate\ntcp,1,0.5,9,9\nudp,oops,0.2\ntcp,oops,0.3\n")
+    args = ["export", str(model), "--onnx", str(tmp_path / "m.onnx"), "--check-data", str(bad),
+            "--on-bad-rows", "skip"]
+    res = runner.invoke(app, args)
+    assert res.exit_code == 2, res.output
+    assert "every row read was skipped (--on-bad-rows skip: 2 with a value the model refuses, " \
+           "1 malformed)" in res.output
+    assert res.output.rstrip().endswith("the first: column 'bytes': expected numbers, found 'oops'")
+    assert len(res.output.strip().splitlines()) == 1 and not (tmp_path / "m.onnx").exists()
+    # without a malformed line the row is the file's
+    bad.write_text("proto,bytes,rate\nudp,7,0.2\ntcp,oops,0.3\nudp,oops,0.1\n")
+    res = runner.invoke(app, [*args, "--check-rows", "1"])
+    assert res.exit_code == 0 and "parity on 1 rows" in res.output and "row(s) skipped" not in res.output
+    (tmp_path / "m.onnx").unlink()
+    bad.write_text("proto,bytes,rate\nudp,oops,0.2\ntcp,oops,0.3\n")
+    res = runner.invoke(app, args)
+    assert res.exit_code == 2 and "expected numbers, found 'oops' (row 1)" in res.output
+    # rows skipped, some left: the parity line counts them (as score says them)
+    bad.write_text("proto,bytes,rate\ntcp,1,0.5,9,9\nudp,oops,0.2\ntcp,5,0.3\nudp,7,0.1\n")
+    res = runner.invoke(app, args)
+    assert res.exit_code == 0, res.output
+    assert "parity on 2 rows of " in res.output and "; 2 row(s) skipped: --on-bad-rows skip): " in res.output
+    assert (tmp_path / "m.onnx").exists()
+    bad.write_text("proto,bytes,rate\ntcp,1,0.5,9,9\n")  # none left by the reader
+    res = runner.invoke(app, args)
+    assert res.exit_code == 2 and "no data rows (1 malformed row(s) skipped)" in res.output
