@@ -134,3 +134,34 @@ def test_check_data_rows_skipped_are_counted_and_a_row_is_not_misnamed(model: Pa
     bad.write_text("proto,bytes,rate\ntcp,1,0.5,9,9\n")  # none left by the reader
     res = runner.invoke(app, args)
     assert res.exit_code == 2 and "no data rows (1 malformed row(s) skipped)" in res.output
+
+
+def test_a_score_infinite_in_torch_only_refuses_without_a_warning(
+        model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # torch inf, onnxruntime finite: inf / inf in the relative difference warned 'invalid value'
+    import warnings
+
+    from hourglass import load
+    from hourglass.pipeline import export
+
+    pipe = load(model)
+    X = pipe.transform(_flows(20, seed=3))
+    X = np.vstack([X, np.full((1, X.shape[1]), 1e30, dtype=np.float32)])
+    assert np.isinf(pipe.detector_.score(X[-1:])).all()
+    real = export.ort.InferenceSession
+
+    class FiniteLast:
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            self.session = real(*args, **kwargs)
+
+        def run(self, names: list[str], feeds: dict[str, np.ndarray]) -> list[np.ndarray]:
+            out = self.session.run(names, feeds)
+            out[0][-1] = np.float32(3e38)
+            return out
+
+    monkeypatch.setattr(export.ort, "InferenceSession", FiniteLast)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(export.ParityError, match="max relative difference inf"):
+            export.export_onnx(pipe, tmp_path / "m.onnx", sample=X)
+    assert not (tmp_path / "m.onnx").exists()
