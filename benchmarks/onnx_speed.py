@@ -83,8 +83,11 @@ def main() -> None:
               f"rows in {fit_s:.0f} s, {X.shape[1]} features. Parity of the exported graph on all "
               f"{done.rows_checked:,} KDDTest+ rows (attacks included): max relative difference "
               f"{done.max_rel_diff:.2g} (tolerance {RTOL:g}, relative to max(|score|, threshold)), "
-              f"max absolute {done.max_abs_diff:.2g}, flags identical ({done.flagged:,} flagged).\n\n"
-              f"Scoring {len(big):,} preprocessed rows (KDDTest+ tiled), median of {args.repeat}; "
+              f"max absolute {done.max_abs_diff:.2g}, flags identical"
+            + (f" but for {done.on_threshold:,} row(s) scoring on the threshold (equal to float32 "
+               "rounding: flagged by chance either way)" if done.on_threshold else "")
+            + f" ({done.flagged:,} flagged).\n\n"
+            f"Scoring {len(big):,} preprocessed rows (KDDTest+ tiled), median of {args.repeat}; "
               "torch and onnxruntime at the same thread count. The machine was shared with other "
               "jobs: compare rows within this table only.\n\n" + table + "\n")
     print(table)

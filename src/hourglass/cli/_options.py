@@ -288,14 +288,18 @@ def check_stream_output(output: Path | None) -> None:
     """
     if output is None:
         return
-    suffix = output.suffix.lower()
+    suffix, stem = output.suffix.lower(), Path(output.stem)
+    # the name suggested is one this check takes: alerts.jsonl.csv -> alerts.jsonl, not
+    # alerts.jsonl.jsonl; alerts.csv.gz -> alerts.jsonl, not alerts.csv
     if suffix in _COMPRESSED:
+        name = f"{stem.stem}.jsonl" if stem.suffix.lower() in _NOT_JSON_LINES else stem.name
         raise HourglassError(f"--output {output}: stream appends plain JSON lines, flushed as they "
-                             f"come (not {suffix}-compressed); name it {output.stem}, and compress it "
+                             f"come (not {suffix}-compressed); name it {name}, and compress it "
                              "when you rotate it")
     if suffix in _NOT_JSON_LINES:
+        name = stem.name if stem.suffix.lower() == ".jsonl" else f"{stem.name}.jsonl"
         raise HourglassError(f"--output {output}: stream appends JSON lines, not "
-                             f"{_NOT_JSON_LINES[suffix]}; name it {output.stem}.jsonl (or .sqlite "
+                             f"{_NOT_JSON_LINES[suffix]}; name it {name} (or .sqlite "
                              "for a SQLite table)")
 
 

@@ -290,7 +290,8 @@ def user_errors() -> Iterator[None]:
     except OSError as exc:
         if exc.errno == errno.ENAMETOOLONG:  # a path given: bad input, not a failure
             _debug_traceback()
-            err.print(error_line(f"{exc.filename}: {exc.strerror}"), highlight=False)
+            text = f"{exc.filename}: {exc.strerror}" if exc.filename is not None else str(exc)
+            err.print(error_line(text), highlight=False)
             raise typer.Exit(2) from None
         if exc.errno not in _DISK_FULL:
             raise

@@ -237,8 +237,10 @@ def evaluate(
             check_not_input(path, opt, labels)
             if path is not None and path.suffix and path.suffix.lower() not in kinds:
                 # a report.pdf of HTML opens in no PDF viewer (as --output refuses scores.xlsx)
+                stem = path.stem  # r.html.gz: r.html, not r.html.html
+                name = stem if stem.lower().endswith(kinds) else f"{stem}{kinds[0]}"
                 raise HourglassError(f"{opt} {path}: writes {kinds[0][1:].upper()}, not "
-                                     f"'{path.suffix}'; name it {path.stem}{kinds[0]}")
+                                     f"'{path.suffix}'; name it {name}")
         if json_out is not None and report is not None and json_out.resolve() == report.resolve():
             raise HourglassError(f"--json and --report: both are {json_out}; give two paths")
         pipe = load(model)

@@ -31,16 +31,20 @@ __all__ = ["export"]
 
 
 def _first_rows(model: Path, data: Path, n: int, dataset: str | None, fmt: str,
-                on_bad_rows: str) -> Any:
+                on_bad_rows: str) -> tuple[Any, int]:
     """The first ``n`` rows of ``data`` (read in chunks), without the model's label and time
-    columns, preprocessed as the model does (the feature matrix the parity check scores). A
-    model that cannot be exported is refused first: read as its table, a log or a series file
-    would only give an error about the file."""
+    columns, preprocessed as the model does (the feature matrix the parity check scores), and
+    the number of rows skipped (``--on-bad-rows skip``: malformed, or with a value the model
+    refuses). A model that cannot be exported is refused first: read as its table, a log or a
+    series file would only give an error about the file."""
+    import re
+
     import numpy as np
     import pandas as pd
 
     from hourglass.cli._schema import resolve_spec
     from hourglass.cli.tables import _BAD_VALUE, about_file, at_file_rows, read_data, rows_vary_in_columns
+    from hourglass.ingest import ReadStats
     from hourglass.pipeline import load
     from hourglass.pipeline.export import export_refusal
 
@@ -50,39 +54,52 @@ def _first_rows(model: Path, data: Path, n: int, dataset: str | None, fmt: str,
         raise InputError(f"cannot export to ONNX: {why_not}")
 
     spec, _, _ = resolve_spec(dataset, None, None, fmt, data)
+    stats = ReadStats()  # the malformed rows the reader skipped
     chunked = spec is not None and hasattr(spec, "iter_chunks")
+    chunks: Any = None  # the chunks not read yet, when the file was not read to its end
     if spec is not None and chunked:
         parts, got = [], 0
-        for df in spec.iter_chunks(data, on_bad_rows=on_bad_rows):
+        for df in (reader := spec.iter_chunks(data, on_bad_rows=on_bad_rows, stats=stats)):
             parts.append(df)
             got += len(df)
             if got >= n:
+                chunks = reader
                 break
         frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
     else:
-        frame = read_data(data, spec, on_bad_rows)
+        frame = read_data(data, spec, on_bad_rows, stats)
     if frame.empty:  # said here, naming the file, not as the parity check's 'empty data'
-        raise HourglassError(f"--check-data {data}: no data rows")
+        raise HourglassError(f"--check-data {data}: no data rows" + (
+            f" ({stats.bad_rows:,} malformed row(s) skipped)" if stats.bad_rows else ""))
     info = pipe.info  # (as loaded: a null "info" reads as no record)
     meta = [c for c in (info.get("label_col"), info.get("time_col")) if c and c in frame.columns]
     rows = frame.drop(columns=meta).head(n)
     if chunked and rows_vary_in_columns(pipe, spec, data):
         # JSON lines, events: the first rows may lack a field later ones have; as score reads
-        # a chunk, such a field is missing in them, not a missing column
-        rows = pipe.with_absent_fields(rows, force=True)
+        # a chunk, such a field is missing in them, not a missing column. A field in no row of
+        # a file read to its end is the missing column score refuses too (transform's error)
+        filled = pipe.with_absent_fields(rows, force=True)
+        if filled is not rows and chunks is not None and next(chunks, None) is not None:
+            rows = filled
+    if chunks is not None and hasattr(chunks, "close"):
+        chunks.close()  # the file read no further
     # as score does with --on-bad-rows skip: a row whose value the model refuses (text in a
     # numeric column) is left out, not the end of the check
     skip = on_bad_rows == "skip" and getattr(pipe.features_, "output", "tabular") == "tabular"
     pos = np.arange(len(rows))  # the rows kept, as the file's data rows (from 0)
+    n_rows = len(rows)
     first = ""  # the first row skipped, for the error when none is left
     while True:
         try:  # every row preprocessed here, so that an error in any of them names the file
-            return pipe.transform(rows)
+            return pipe.transform(rows), stats.bad_rows + n_rows - len(rows)
         except InputError as exc:
             found = _BAD_VALUE.search(str(exc)) if skip else None
             if found is None:
                 raise about_file(at_file_rows(exc, pos), f"--check-data {data}") from None
-            first = first or str(at_file_rows(exc, pos))
+            # its row counts the rows read, not the file's when the reader skipped malformed
+            # ones before it: left out then, as score leaves it out
+            first = first or (re.sub(r" \(row \d+\)|, first at row \d+", "", str(exc)) if stats.bad_rows
+                              else str(at_file_rows(exc, pos)))
             finder = getattr(pipe.features_, "unreadable_rows", None)
             bad = finder(rows) if finder is not None else np.zeros(len(rows), dtype=bool)
             if not bad.any():  # not found by the column check: the row the error names
@@ -92,8 +109,10 @@ def _first_rows(model: Path, data: Path, n: int, dataset: str | None, fmt: str,
                 bad[i] = True
             rows, pos = rows[~bad].reset_index(drop=True), pos[~bad]
             if rows.empty:
+                malformed = f", {stats.bad_rows:,} malformed" if stats.bad_rows else ""
                 raise HourglassError(f"--check-data {data}: every row read was skipped (--on-bad-rows "
-                                     f"skip), none left to check parity on; the first: {first}") from None
+                                     f"skip: {n_rows:,} with a value the model refuses{malformed}), none "
+                                     f"left to check parity on; the first: {first}") from None
 
 
 def export(
@@ -147,10 +166,10 @@ def export(
         except ImportError as exc:
             raise HourglassError(f"ONNX export needs the onnx extra: pip install 'hourglass[onnx]' "
                                  f"({exc})") from None
-        sample = None
+        sample, skipped = None, 0
         try:
             if check_data is not None:
-                sample = _first_rows(model, check_data, check_rows, dataset, fmt, on_bad_rows)
+                sample, skipped = _first_rows(model, check_data, check_rows, dataset, fmt, on_bad_rows)
             done = export_onnx(model, onnx_path, opset=opset, check_rows=check_rows, sample=sample)
         except (MemoryError, RuntimeError) as exc:  # the rows checked, not training: name them
             if out_of_memory(exc):
@@ -160,7 +179,8 @@ def export(
                 setattr(exc, "hourglass_advice", advice)  # noqa: B010 (read by user_errors)
             raise
     what = "generated rows" if check_data is None else f"rows of {check_data}"
-    err.print(f"parity on {done.rows_checked:,} {what} ({done.flagged:,} flagged): max "
+    skips = f"; {skipped:,} row(s) skipped: --on-bad-rows skip" if skipped else ""
+    err.print(f"parity on {done.rows_checked:,} {what} ({done.flagged:,} flagged{skips}): max "
               f"relative difference {done.max_rel_diff:.2g} (tolerance {RTOL:g}), max absolute "
               f"{done.max_abs_diff:.2g}; flags identical"
               + (f" but for {done.on_threshold:,} row(s) scoring on the threshold (equal to float32 "

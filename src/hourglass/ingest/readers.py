@@ -310,7 +310,8 @@ def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
     if not target.parent.exists():
         raise InputError(f"{target.parent}: output folder does not exist")
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        # (the name cut: a legal name within 14 bytes of the file system's longest is written too)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name[:40]}.", suffix=".tmp", dir=target.parent)
     except OSError as exc:  # named after the user's path, not the hidden temp file
         raise OSError(exc.errno, exc.strerror, str(target)) from None
     os.close(fd)

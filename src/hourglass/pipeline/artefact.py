@@ -174,6 +174,25 @@ def _model_path(path: object) -> Path:
     return Path(path)
 
 
+def _aside(path: Path) -> Path:
+    """Where a save moves the model it replaces until the new one is in place: ``.NAME.old``
+    beside it, or for a name too long to take 5 more bytes, its first 40 characters and a hash
+    of the whole (any legal name can be saved over).
+
+    Examples
+    --------
+    >>> _aside(Path("models/flows")).as_posix()
+    'models/.flows.old'
+    >>> name = _aside(Path("m" * 250)).name
+    >>> name.startswith("." + "m" * 40 + ".") and name.endswith(".old"), len(name)
+    (True, 62)
+    """
+    if len(os.fsencode(path.name)) <= 200:
+        return path.with_name(f".{path.name}.old")
+    digest = hashlib.sha256(os.fsencode(path.name)).hexdigest()[:16]
+    return path.with_name(f".{path.name[:40]}.{digest}.old")
+
+
 def _remove(path: Path) -> None:
     """Remove what ``path`` names, quietly: a folder with its files, or a link or file itself
     (``rmtree`` leaves a link in place: saving over a link to a model moves the link aside)."""
@@ -228,13 +247,13 @@ def save(pipe: Any, path: str | os.PathLike[str]) -> Path:
         "weights_sha256": hashlib.sha256(weights).hexdigest(),
     }
     config["content_hash"] = _content_hash(config, weights)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name[:40]}.", dir=target.parent))  # (any legal name)
     os.chmod(tmp, default_mode(directory=True))  # mkdtemp's 0700 would outlive the rename
     try:
         (tmp / WEIGHTS).write_bytes(weights)
         (tmp / CONFIG).write_text(json.dumps(config, indent=1, sort_keys=True))
         if target.exists():
-            old = target.with_name(f".{target.name}.old")
+            old = _aside(target)
             _remove(old)
             os.replace(target, old)
             try:
@@ -246,7 +265,7 @@ def save(pipe: Any, path: str | os.PathLike[str]) -> Path:
         else:
             os.replace(tmp, target)
             # a model an interrupted save left aside (see read_config): superseded now
-            _remove(target.with_name(f".{target.name}.old"))
+            _remove(_aside(target))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     logger.debug("saved model to %s", target)  # the CLI says it on stdout
@@ -284,7 +303,7 @@ def read_config(path: str | os.PathLike[str]) -> tuple[dict[str, Any], bytes]:
     """Read and verify an artefact's config and weight bytes (hash and format checked)."""
     p = _model_path(path)
     if not p.is_dir():
-        old = p.with_name(f".{p.name}.old")
+        old = _aside(p)
         if not p.exists() and (old / CONFIG).is_file():  # killed between save's two renames
             raise ArtefactError(f"{p}: no model here, but a save there was interrupted; the model it "
                                 f"was replacing is {old} (rename it back, or train again)")

@@ -307,10 +307,11 @@ def export_onnx(model: Pipeline | str | os.PathLike[str], path: str | os.PathLik
     want = det.score(X)
     if got.shape != want.shape:
         raise ParityError(f"ONNX graph gave scores of shape {got.shape} for {len(X)} rows")
+    value = float(pipe.threshold_.value_)
     with np.errstate(invalid="ignore"):  # the same infinity on both sides (a score past float32's
         diff = np.where(got == want, 0.0, np.abs(got - want))  # range) is no difference; NaN is
-    value = float(pipe.threshold_.value_)
-    rel = diff / np.maximum(np.abs(want), max(abs(value), float(np.finfo(np.float32).tiny)))
+        # (inf on one side only: inf / inf, a NaN relative difference, which refuses below)
+        rel = diff / np.maximum(np.abs(want), max(abs(value), float(np.finfo(np.float32).tiny)))
     max_abs, max_rel = float(diff.max()), float(rel.max()) if np.isfinite(rel).all() else float("inf")
     flags_got, flags_want = det.threshold_predict(got), det.threshold_predict(want)
     flip = flags_got != flags_want
