@@ -1,0 +1,69 @@
+"""Sniffing JSON lines whose first record is longer than the sniffed head; compressed logs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hourglass.ingest.formats import sniff_format
+from hourglass.ingest.tables import cut_top_keys
+
+_LONG = 70_000  # longer than the 64 KiB the sniffers read
+
+
+def _lines(path: Path, rows: list[dict[str, Any]]) -> Path:
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    return path
+
+
+def _rows(first: dict[str, Any], small: dict[str, Any]) -> list[dict[str, Any]]:
+    return [first, small, small]
+
+
+def _ct(n: int) -> dict[str, Any]:
+    return {"eventVersion": "1.08", "eventTime": "2024-01-01T00:00:00Z", "eventSource": "ec2.amazonaws.com",
+            "eventName": "RunInstances", "responseElements": {"text": "x" * n}}
+
+
+def _ps(n: int) -> dict[str, Any]:
+    return {"EventID": 4104, "Channel": "Microsoft-Windows-PowerShell/Operational",
+            "ScriptBlockText": "x" * n}
+
+
+def _wlb(n: int) -> dict[str, Any]:
+    return {"@timestamp": "2020-10-18T10:56:18.799Z",
+            "winlog": {"channel": "Security", "event_id": 4104, "event_data": {"ScriptBlockText": "x" * n}}}
+
+
+def test_cut_top_keys_are_the_keys_before_the_cut() -> None:
+    line = json.dumps({"a": {"b": [1, {"c": 2}]}, "d": "é" * _LONG}).encode()[:65536]
+    assert cut_top_keys(line) == {"a", "d"}
+    assert cut_top_keys(b"\xef\xbb\xbf \r\n" + line) == {"a", "d"}
+    assert cut_top_keys(b'{"a"') == set() and cut_top_keys(b'{"a": 1, "b') == {"a"}
+    assert cut_top_keys(b'{"a": 1}\n' + line) == set() and cut_top_keys(b"[" + line) == set()
+
+
+@pytest.mark.parametrize(("wrap", "event"), [
+    (lambda r: {"_index": "ct", "_id": "1", "_source": r}, _ct),   # an Elasticsearch export
+    (lambda r: {"Event": {"System": {k: r[k] for k in ("EventID", "Channel")},
+                          "EventData": {"ScriptBlockText": r["ScriptBlockText"]}}}, _ps),  # evtx_dump
+    (lambda r: {"_index": "wlb", "_source": r}, _wlb),
+])
+def test_a_nested_record_with_a_long_first_line_is_plain_json_lines(tmp_path: Path, wrap: Any,
+                                                                     event: Any) -> None:
+    short = _lines(tmp_path / "short.jsonl", _rows(wrap(event(10)), wrap(event(10))))
+    long = _lines(tmp_path / "long.jsonl", _rows(wrap(event(_LONG)), wrap(event(10))))
+    assert sniff_format(short).name == "jsonl"
+    spec = sniff_format(long)
+    assert spec.name == "jsonl"
+    assert sum(len(df) for df in spec.iter_chunks(long)) == 3
+
+
+@pytest.mark.parametrize(("event", "name"), [(_ct, "cloudtrail"), (_ps, "windows-json"),
+                                             (_wlb, "winlogbeat")])
+def test_a_flat_record_with_a_long_first_line_keeps_its_format(tmp_path: Path, event: Any, name: str) -> None:
+    path = _lines(tmp_path / "long.jsonl", _rows(event(_LONG), event(10)))
+    assert sniff_format(path).name == name
