@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from hourglass.errors import InputError
 from hourglass.ingest.formats import sniff_format
 from hourglass.ingest.tables import cut_top_keys
 
@@ -67,3 +68,26 @@ def test_a_nested_record_with_a_long_first_line_is_plain_json_lines(tmp_path: Pa
 def test_a_flat_record_with_a_long_first_line_keeps_its_format(tmp_path: Path, event: Any, name: str) -> None:
     path = _lines(tmp_path / "long.jsonl", _rows(event(_LONG), event(10)))
     assert sniff_format(path).name == name
+
+
+def test_a_long_digest_file_or_eventbridge_event_is_taken_to_be_refused_by_name(tmp_path: Path) -> None:
+    digest = {"awsAccountId": "111122223333", "digestStartTime": "2024-01-01T00:00:00Z",
+              "digestEndTime": "2024-01-01T01:00:00Z", "digestS3Bucket": "b",
+              "logFiles": [{"s3Bucket": "trail", "s3Object": f"AWSLogs/x/{i:0300d}.json.gz",
+                            "hashValue": "a" * 64} for i in range(300)]}
+    path = tmp_path / "digest.json"
+    path.write_text(json.dumps(digest))
+    spec = sniff_format(path)
+    assert path.stat().st_size > 65536 and spec.name == "cloudtrail"
+    with pytest.raises(InputError, match="a CloudTrail digest file"):
+        list(spec.iter_chunks(path))
+    event = {"version": "0", "id": "1", "detail-type": "AWS API Call via CloudTrail", "source": "aws.ec2",
+             "detail": _ct(_LONG)}
+    path = _lines(tmp_path / "eb.jsonl", _rows(event, dict(event, detail=_ct(10))))
+    spec = sniff_format(path)
+    assert spec.name == "cloudtrail"
+    with pytest.raises(InputError, match="EventBridge events"):
+        list(spec.iter_chunks(path))
+    # another EventBridge event (no CloudTrail record under 'detail') is no CloudTrail
+    other = dict(event, detail={"findings": "x" * _LONG})
+    assert sniff_format(_lines(tmp_path / "gd.jsonl", _rows(other, other))).name == "jsonl"
