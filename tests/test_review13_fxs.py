@@ -91,3 +91,15 @@ def test_a_long_digest_file_or_eventbridge_event_is_taken_to_be_refused_by_name(
     # another EventBridge event (no CloudTrail record under 'detail') is no CloudTrail
     other = dict(event, detail={"findings": "x" * _LONG})
     assert sniff_format(_lines(tmp_path / "gd.jsonl", _rows(other, other))).name == "jsonl"
+
+
+def test_suricata_eve_with_a_first_event_longer_than_the_sniffed_head(tmp_path: Path) -> None:
+    def eve(n: int) -> dict[str, Any]:
+        return {"timestamp": "2024-01-01T00:00:00.000000+0000", "flow_id": 1, "event_type": "alert",
+                "src_ip": "10.0.0.1", "payload_printable": "x" * n}
+    path = _lines(tmp_path / "eve.json", _rows(eve(_LONG), eve(10)))
+    spec = sniff_format(path)
+    assert spec.name == "suricata-eve"
+    assert sum(len(df) for df in spec.iter_chunks(path)) == 3
+    nested = _lines(tmp_path / "es.json", _rows({"_source": eve(_LONG)}, {"_source": eve(10)}))
+    assert sniff_format(nested).name == "jsonl"
