@@ -370,8 +370,8 @@ def read_lines(path: str | os.PathLike[str], stats: ParseStats | None = None) ->
         packed = next(((name, tool) for magic, name, tool in _PACKED if magic.match(head)), None)
         if packed is not None:  # its bytes read as lines: garbage a raw or regex format learns
             raise InputError(f"{p}: {packed[0]}-compressed, and only gzip is read directly; "
-                             f"decompress it first, or pipe it in as DATA - ({packed[1]} {p.name} "
-                             "| hourglass ... -)")
+                             "decompress it first and pipe the text in as DATA - (e.g. "
+                             f"{packed[1]} FILE | hourglass ... -)")
         if not gz and p.name.lower().endswith(".gz") and p.stat().st_size:
             raise InputError(f"{p}: not gzip-compressed, though its name ends in .gz; rename it "
                              "without .gz (or compress it)")
