@@ -103,3 +103,16 @@ def test_suricata_eve_with_a_first_event_longer_than_the_sniffed_head(tmp_path: 
     assert sum(len(df) for df in spec.iter_chunks(path)) == 3
     nested = _lines(tmp_path / "es.json", _rows({"_source": eve(_LONG)}, {"_source": eve(10)}))
     assert sniff_format(nested).name == "jsonl"
+
+
+def test_a_log_compressed_by_pzstd_is_named_so(tmp_path: Path) -> None:
+    from hourglass.features.sessions import EventSessions
+
+    # pzstd writes a skippable frame (magic 0x184D2A50..5F, little-endian) before the zstd frames
+    path = tmp_path / "app.log.zst"
+    path.write_bytes(b"\x50\x2a\x4d\x18\x04\x00\x00\x00\xb1\x00\x00\x00" + b"\x28\xb5\x2f\xfd\x04\x58rest")
+    with pytest.raises(InputError, match=r": zstd-compressed, and only gzip is read directly"):
+        EventSessions(format="raw", session_regex=r"blk_\d+").fit(str(path))
+    text = tmp_path / "p.log"  # a line starting 'P*M' then another byte is text
+    text.write_bytes(b"P*M open blk_1\n")
+    EventSessions(format="raw", session_regex=r"blk_\d+").fit(str(text))

@@ -336,10 +336,11 @@ def _bounded(readline: Any, limit: int, end: Any) -> Iterator[Any]:
 
 
 # the magic bytes of compressed files other than gzip, and the tool that writes their text out
-# (bzip2: 'BZh', a level digit, then a block's or the end's magic)
+# (bzip2: 'BZh', a level digit, then a block's or the end's magic; zstd: a frame, or the skippable
+# frame pzstd writes first)
 _PACKED = ((re.compile(rb"BZh[1-9](1A|\x17r)"), "bzip2", "bzcat"),
            (re.compile(rb"\xfd7zXZ\x00"), "xz", "xzcat"),
-           (re.compile(rb"\x28\xb5\x2f\xfd"), "zstd", "zstdcat"),
+           (re.compile(rb"\x28\xb5\x2f\xfd|[\x50-\x5f]\x2a\x4d\x18"), "zstd", "zstdcat"),
            (re.compile(rb"PK\x03\x04"), "zip", "unzip -p"))
 
 
