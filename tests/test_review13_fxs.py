@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from hourglass.errors import InputError
+from hourglass.errors import HourglassError, InputError
 from hourglass.ingest.formats import sniff_format
 from hourglass.ingest.tables import cut_top_keys
 
@@ -116,3 +116,58 @@ def test_a_log_compressed_by_pzstd_is_named_so(tmp_path: Path) -> None:
     text = tmp_path / "p.log"  # a line starting 'P*M' then another byte is text
     text.write_bytes(b"P*M open blk_1\n")
     EventSessions(format="raw", session_regex=r"blk_\d+").fit(str(text))
+
+
+@pytest.fixture(scope="module")
+def table_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    import numpy as np
+    import pandas as pd
+
+    from hourglass.cli.app import app
+    from tests._cli import runner
+
+    d = tmp_path_factory.mktemp("fxs")
+    rng = np.random.default_rng(0)
+    pd.DataFrame({"bytes": rng.lognormal(6, 1, 200), "rate": rng.uniform(0, 1, 200)}).to_csv(
+        d / "train.csv", index=False)
+    res = runner.invoke(app, ["train", str(d / "train.csv"), "-o", str(d / "model"), "--hidden", "4",
+                              "--epochs", "1", "-q"])
+    assert res.exit_code == 0, res.output
+    return d / "model"
+
+
+def test_stream_refuses_input_compressed_otherwise_than_gzip(tmp_path: Path, table_model: Path) -> None:
+    import bz2
+    import lzma
+
+    from hourglass.cli.app import app
+    from tests._cli import runner
+
+    text = b"".join(b'{"bytes": %d, "rate": 0.5}\n' % i for i in range(20))
+    for packed, kind, tool in ((bz2.compress(text), "bzip2", "bzcat"), (lzma.compress(text), "xz", "xzcat")):
+        path = tmp_path / "rows.jsonl.packed"
+        path.write_bytes(packed)
+        out = tmp_path / "alerts.jsonl"
+        res = runner.invoke(app, ["stream", str(table_model), "--input", str(path), "-o", str(out)])
+        assert res.exit_code == 2, res.output
+        assert res.stderr.strip().splitlines()[-1] == (
+            f"error: --input {path}: {kind}-compressed, and only gzip is read directly; decompress it first "
+            f"and pipe the text in (e.g. {tool} FILE | hourglass stream MODEL)")
+        assert "Traceback" not in res.output and not out.exists()
+        res = runner.invoke(app, ["stream", str(table_model)], input=packed)
+        assert res.exit_code == 2 and f"error: <stdin>: {kind}-compressed" in res.stderr
+    # text is read as before
+    res = runner.invoke(app, ["stream", str(table_model), "--all"], input=text)
+    assert res.exit_code == 0 and len(res.stdout.splitlines()) == 20, res.output
+
+
+def test_stream_reader_waits_for_no_more_than_a_first_short_line() -> None:
+    from hourglass.cli.stream import _gunzip_if_gzip
+
+    chunks = [b"B", b"Z", b"h\n", b"x\n"]  # a pipe's first reads: a line of 4 bytes, then more
+    read = _gunzip_if_gzip(lambda n: chunks.pop(0) if chunks else b"", "<stdin>")
+    assert read(100) == b"BZh\n" and chunks == [b"x\n"]
+    chunks = [b"\x50", b"\x2a\x4d", b"\x18\x04\x00\x00"]  # pzstd's first frame, a byte or two at a time
+    read = _gunzip_if_gzip(lambda n: chunks.pop(0) if chunks else b"", "<stdin>")
+    with pytest.raises(HourglassError, match=r"^<stdin>: zstd-compressed"):
+        read(100)

@@ -35,8 +35,7 @@ from hourglass.errors import InputError
 from hourglass.ingest.tables import READ_ERRORS
 
 __all__ = ["DEFAULT_MASKS", "JOURNALD_FIELDS", "LEGACY_MASKS", "LOG_FORMATS", "JournaldHeader", "LogParser",
-           "ParseStats", "TooLongLine",
-           "read_lines"]
+           "ParseStats", "TooLongLine", "compressed_kind", "read_lines"]
 
 logger = logging.getLogger(__name__)
 
@@ -344,6 +343,21 @@ _PACKED = ((re.compile(rb"BZh[1-9](1A|\x17r)"), "bzip2", "bzcat"),
            (re.compile(rb"PK\x03\x04"), "zip", "unzip -p"))
 
 
+def compressed_kind(head: bytes) -> tuple[str, str] | None:
+    """The compression (other than gzip, which is read directly) of a file or stream whose first
+    bytes (6 are enough) are ``head``, and the tool that writes its text out; ``None`` for text.
+
+    Examples
+    --------
+    >>> import bz2
+    >>> compressed_kind(bz2.compress(b"x\\n")[:6]), compressed_kind(b"BZh9 open")
+    (('bzip2', 'bzcat'), None)
+    >>> compressed_kind(b"\\x50\\x2a\\x4d\\x18\\x04\\x00")  # pzstd's first frame
+    ('zstd', 'zstdcat')
+    """
+    return next(((name, tool) for magic, name, tool in _PACKED if magic.match(head)), None)
+
+
 def read_lines(path: str | os.PathLike[str], stats: ParseStats | None = None) -> Iterator[str]:
     """Stream the lines of a text file (``.gz`` read directly); undecodable bytes are replaced
     by U+FFFD and counted in ``stats.bad_encoding``; NUL bytes are dropped. A line longer than
@@ -368,7 +382,7 @@ def read_lines(path: str | os.PathLike[str], stats: ParseStats | None = None) ->
         with open(p, "rb") as probe:  # gzip by its magic bytes: 'app.log' may be compressed
             head = probe.read(6)
             gz = head[:2] == b"\x1f\x8b"
-        packed = next(((name, tool) for magic, name, tool in _PACKED if magic.match(head)), None)
+        packed = compressed_kind(head)
         if packed is not None:  # its bytes read as lines: garbage a raw or regex format learns
             raise InputError(f"{p}: {packed[0]}-compressed, and only gzip is read directly; "
                              "decompress it first and pipe the text in as DATA - (e.g. "
