@@ -70,6 +70,33 @@ def test_a_flat_record_with_a_long_first_line_keeps_its_format(tmp_path: Path, e
     assert sniff_format(path).name == name
 
 
+def _k8s(n: int) -> dict[str, Any]:
+    return {"kind": "Event", "apiVersion": "audit.k8s.io/v1", "level": "RequestResponse", "auditID": "a",
+            "stage": "ResponseComplete", "verb": "get", "requestURI": "/api",
+            "requestReceivedTimestamp": "2024-01-01T00:00:00Z", "responseObject": {"x": "y" * n}}
+
+
+def _gcp(n: int) -> dict[str, Any]:
+    return {"logName": "projects/p/logs/cloudaudit.googleapis.com%2Factivity",
+            "timestamp": "2024-01-01T00:00:00Z",
+            "protoPayload": {"@type": "type.googleapis.com/google.cloud.audit.AuditLog", "methodName": "x",
+                             "response": {"x": "y" * n}}}
+
+
+@pytest.mark.parametrize(("event", "name"), [(_k8s, "k8s-audit"), (_gcp, "gcp-audit")])
+def test_a_nested_cloud_audit_event_with_a_long_first_line_is_plain_json_lines(
+        tmp_path: Path, event: Any, name: str) -> None:
+    wrap = lambda r: {"_index": "x", "_source": r}  # noqa: E731
+    for n in (10, _LONG):
+        nested = _lines(tmp_path / f"nested{n}.jsonl", _rows(wrap(event(n)), wrap(event(10))))
+        assert sniff_format(nested).name == "jsonl"
+        flat = _lines(tmp_path / f"flat{n}.jsonl", _rows(event(n), event(10)))
+        assert sniff_format(flat).name == name
+    page = tmp_path / "page.json"  # a JSON array (gcloud, an EventList's items), pretty-printed
+    page.write_text(json.dumps([event(_LONG), event(10)], indent=2))
+    assert sniff_format(page).name == name
+
+
 def test_a_long_digest_file_or_eventbridge_event_is_taken_to_be_refused_by_name(tmp_path: Path) -> None:
     digest = {"awsAccountId": "111122223333", "digestStartTime": "2024-01-01T00:00:00Z",
               "digestEndTime": "2024-01-01T01:00:00Z", "digestS3Bucket": "b",

@@ -50,7 +50,7 @@ SEPARATOR_NAMES = {";": "semicolon", "\t": "tab", "|": "pipe", ",": "comma"}
 __all__ = ["BAD_ROWS", "CHUNK_BYTES", "LONE_SURROGATE", "MAX_LINE_BYTES", "READ_ERRORS", "SEPARATOR_NAMES",
            "ReadStats", "check_log_text", "check_text", "cut_top_keys", "dedupe_names", "first_json_object",
            "flat_record", "flatten_json", "has_nested", "iter_table", "nested_note", "no_lone_surrogates",
-           "open_text", "path_order", "prefetch", "read_head", "sniff_delimiter", "utf8_text"]
+           "open_text", "path_order", "prefetch", "read_head", "sniff_delimiter", "top_keys", "utf8_text"]
 
 BAD_ROWS = ("error", "skip")
 CHUNK_BYTES = 16 << 20
@@ -191,27 +191,43 @@ def cut_top_keys(head: bytes) -> set[str]:
     (set(), set())
     """
     line = head.removeprefix(b"\xef\xbb\xbf").lstrip()
-    if b"\n" in line or not line.startswith(b"{"):
+    return set() if b"\n" in line else top_keys(line)
+
+
+def top_keys(text: bytes) -> set[str]:
+    """The top-level keys of the JSON object ``text`` starts with (white space, line breaks too,
+    before it), up to the value that runs past its end (its key included) or the first error;
+    an empty set when it starts with no object.
+
+    Examples
+    --------
+    >>> sorted(top_keys(b' {\\n  "kind": "Event",\\n  "body": {"kind": "x", "z": "zz'))
+    ['body', 'kind']
+    >>> top_keys(b'[{"kind": "Event"}]')
+    set()
+    """
+    line = text.lstrip()
+    if not line.startswith(b"{"):
         return set()
-    text, decoder, keys = line.decode("utf-8", "replace"), json.JSONDecoder(), set()
+    decoded, decoder, keys = line.decode("utf-8", "replace"), json.JSONDecoder(), set()
 
     def skip(j: int) -> int:  # past the white space at j
-        return _SPACES.match(text, j).end()  # type: ignore[union-attr]  # (\s* always matches)
+        return _SPACES.match(decoded, j).end()  # type: ignore[union-attr]  # (\s* always matches)
 
     i = skip(1)
     try:
-        while text.startswith('"', i):
-            key, i = decoder.raw_decode(text, i)
+        while decoded.startswith('"', i):
+            key, i = decoder.raw_decode(decoded, i)
             i = skip(i)
-            if not text.startswith(":", i):
+            if not decoded.startswith(":", i):
                 break
             keys.add(key)
-            _, i = decoder.raw_decode(text, skip(i + 1))
+            _, i = decoder.raw_decode(decoded, skip(i + 1))
             i = skip(i)
-            if not text.startswith(",", i):
+            if not decoded.startswith(",", i):
                 break
             i = skip(i + 1)
-    except ValueError:  # the value (or key) the end of head cuts
+    except ValueError:  # the value (or key) the end of text cuts
         pass
     return keys
 
