@@ -83,7 +83,8 @@ def test_a_log_compressed_otherwise_than_gzip_is_named_so(tmp_path: Path, suffix
         with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
             z.writestr("app.log", text)
     with pytest.raises(InputError, match=rf"^{re.escape(str(path))}: {kind}-compressed, and only gzip "
-                                         r"is read directly; decompress it first"):
+                                         r"is read directly; decompress it first and pipe the text in "
+                                         r"as DATA - \(e\.g\. [a-z -]+ FILE \| hourglass \.\.\. -\)$"):
         EventSessions(format="raw", session_regex=r"blk_\d+").fit(str(path))
     plain = tmp_path / "bzh.log"  # text that starts as bzip2 does is text
     plain.write_bytes(b"BZh9 open blk_1\nBZh9 open blk_2\n")

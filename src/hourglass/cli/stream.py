@@ -451,7 +451,8 @@ def _gunzip_if_gzip(read: Callable[[int], bytes], name: str) -> Callable[[int], 
     """``read`` of a pipe, decompressed when its first bytes are gzip's (``stream < log.gz``, as
     ``score -`` and ``--input FILE`` read one; the stream stopped at line 1, "not valid JSON");
     the first read happens at the first call (in the reader's thread), not here. A truncated or
-    corrupt stream is one line naming the input.
+    corrupt stream is one line naming the input, and so is one compressed otherwise (bzip2, xz,
+    zstd, zip: its bytes were read as lines).
 
     Examples
     --------
@@ -480,11 +481,13 @@ def _gunzip_if_gzip(read: Callable[[int], bytes], name: str) -> Callable[[int], 
 
     def first(n: int) -> bytes:
         head = read(n)
-        while 0 < len(head) < 2:  # the magic needs two bytes; a pipe may give one
+        # the magics need up to six bytes; a pipe may give fewer (a short first line: no magic)
+        while 0 < len(head) < 6 and b"\n" not in head:
             more = read(n)
             if not more:
                 break
             head += more
+        _refuse_packed(head, name)
         if head[:2] != b"\x1f\x8b":
             state["read"] = read
             return head
@@ -498,6 +501,18 @@ def _gunzip_if_gzip(read: Callable[[int], bytes], name: str) -> Callable[[int], 
             raise HourglassError(f"{name}: cannot read the gzip stream ({exc})") from None
 
     return lambda n: checked(n) if "read" in state else first(n)
+
+
+def _refuse_packed(head: bytes, name: str) -> None:
+    """One line naming the input when its first bytes, ``head``, are those of a compression
+    other than gzip (bzip2, xz, zstd, zip): its bytes would be read as lines."""
+    from hourglass.ingest.logs import compressed_kind
+
+    packed = compressed_kind(head[:6])
+    if packed is not None:
+        raise HourglassError(f"{name}: {packed[0]}-compressed, and only gzip is read directly; "
+                             f"decompress it first and pipe the text in (e.g. {packed[1]} FILE | "
+                             "hourglass stream MODEL)")
 
 
 def _reads(read: Callable[[int], bytes], name: str) -> Callable[[int], bytes]:
@@ -516,8 +531,9 @@ def _reads(read: Callable[[int], bytes], name: str) -> Callable[[int], bytes]:
 def _input_reader(path: Path) -> Callable[[int], bytes]:
     """Reads of ``--input``: a named pipe or a file as it is, a gzip-compressed file decompressed
     and a UTF-16 one (with a byte-order mark) decoded (as 'score' reads them, whatever the name:
-    UTF-8 bytes out); a truncated or corrupt gzip stream is one line naming ``--input`` (a
-    missing file or a directory is refused before, by ``_open``).
+    UTF-8 bytes out); a truncated or corrupt gzip stream, or a file compressed otherwise (bzip2,
+    xz, zstd, zip), is one line naming ``--input`` (a missing file or a directory is refused
+    before, by ``_open``).
 
     Examples
     --------
@@ -531,12 +547,17 @@ def _input_reader(path: Path) -> Callable[[int], bytes]:
     fd = None
     try:  # a socket, a device without its hardware (/dev/tty without a terminal): one line
         fd = os.open(path, os.O_RDONLY)
-        head = os.pread(fd, 2, 0) if path.is_file() else b""
+        head = os.pread(fd, 6, 0) if path.is_file() else b""
     except OSError as exc:
         if fd is not None:
             os.close(fd)
         raise HourglassError(f"{name}: cannot read ({exc.strerror or exc})") from None
-    if head in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 with a byte-order mark (Windows tools)
+    try:  # a file's now, before the output is opened (a named pipe's at its first read)
+        _refuse_packed(head, name)
+    except HourglassError:
+        os.close(fd)
+        raise
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 with a byte-order mark (Windows tools)
         text = io.TextIOWrapper(os.fdopen(fd, "rb"), encoding="utf-16", errors="replace", newline="")
         return _reads(lambda n: text.read(max(n // 4, 1)).encode("utf-8"), name)
     # gzip told by the first bytes as they come, a file's as a named pipe's

@@ -51,6 +51,7 @@ from hourglass.ingest.tables import (
     READ_ERRORS,
     ReadStats,
     _records_frame,
+    cut_top_keys,
     first_json_object,
     flatten_json,
     no_lone_surrogates,
@@ -61,8 +62,9 @@ from hourglass.ingest.tables import (
 __all__ = ["CLOUDTRAIL", "CLOUDTRAIL_ROLES", "looks_like_cloudtrail"]
 
 _RECORDS = re.compile(rb'^\s*\{\s*"Records"\s*:\s*\[')
-# the keys of a CloudTrail record, in a first line too long to parse whole
-_CUT_KEYS = tuple(re.compile(rb'"%s"\s*:' % k) for k in (b"eventVersion", b"eventSource", b"eventName"))
+_KEYS = {"eventVersion", "eventSource", "eventName"}  # the keys a CloudTrail record has
+# those keys as text, in the 'detail' of an EventBridge event too long to parse whole
+_CUT_KEYS = tuple(re.compile(rb'"%s"\s*:' % k.encode()) for k in sorted(_KEYS))
 #: The objects of API-specific fields: no features (see the module's description).
 API_OBJECTS = ("requestParameters.", "responseElements.", "additionalEventData.",
                "serviceEventDetails.")
@@ -105,22 +107,24 @@ def looks_like_cloudtrail(head: bytes) -> bool:
     >>> looks_like_cloudtrail(b'{"eventName": "x"}\\n')
     False
 
-    A first record longer than ``head`` is looked at as text (its three keys).
+    A first line longer than ``head`` (a large ``responseElements``; a digest of many log files)
+    is looked at for its top-level keys before the cut (a record nested in another object, as an
+    Elasticsearch ``_source``, is none; an EventBridge event's ``detail`` is looked at as text).
 
     A digest file and an EventBridge event are taken, and refused by name when read.
     """
     if _RECORDS.match(head.removeprefix(b"\xef\xbb\xbf")):
         return True
     obj = first_json_object(head)
-    if obj is None:  # a first record longer than head (a large responseElements): its text
-        line = head.removeprefix(b"\xef\xbb\xbf").lstrip()
-        return b"\n" not in line and line.startswith(b"{") \
-            and all(key.search(line) is not None for key in _CUT_KEYS)
+    if obj is None:  # a first line longer than head (a large responseElements): its top-level keys
+        keys = cut_top_keys(head)
+        if {"detail-type", "detail"} <= keys:  # an EventBridge event, its record under 'detail'
+            return all(key.search(head) is not None for key in _CUT_KEYS)
+        return _KEYS <= keys or _DIGEST <= keys
     # a digest file (CloudTrail-Digest/, beside the logs) is taken too, to be refused by name
-    if obj is not None and isinstance(obj.get("detail"), dict) and "detail-type" in obj:
+    if isinstance(obj.get("detail"), dict) and "detail-type" in obj:
         obj = obj["detail"]  # an EventBridge event: taken, to be refused by name (jq -c .detail)
-    return obj is not None and ({"eventVersion", "eventSource", "eventName"} <= obj.keys()
-                                or _DIGEST <= obj.keys())
+    return _KEYS <= obj.keys() or _DIGEST <= obj.keys()
 
 
 _SPACE = re.compile(r"\s*")

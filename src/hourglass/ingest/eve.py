@@ -34,7 +34,7 @@ import os
 import pandas as pd
 
 from hourglass.ingest.datasets import DatasetSpec, require_fields
-from hourglass.ingest.tables import first_json_object
+from hourglass.ingest.tables import cut_top_keys, first_json_object
 
 __all__ = ["EVE_ROLES", "SURICATA_EVE", "looks_like_eve"]
 
@@ -60,7 +60,8 @@ _SENSOR = "stats."  # the sensor's counters: fields of the 'stats' event type
 
 def looks_like_eve(head: bytes) -> bool:
     """Whether a file's first bytes are Suricata EVE JSON lines: the first object has
-    ``timestamp`` and ``event_type``.
+    ``timestamp`` and ``event_type``; a first event longer than ``head`` (a payload of many
+    kilobytes) is one when its top-level keys before the cut include them.
 
     Examples
     --------
@@ -68,7 +69,9 @@ def looks_like_eve(head: bytes) -> bool:
     (False, False)
     """
     obj = first_json_object(head)
-    return obj is not None and "timestamp" in obj and "event_type" in obj
+    if obj is None:  # a first event longer than head (a large payload): its keys before the cut
+        return {"timestamp", "event_type"} <= cut_top_keys(head)
+    return "timestamp" in obj and "event_type" in obj
 
 
 class _EveSpec(DatasetSpec):

@@ -23,7 +23,7 @@ from typing import Any
 import pandas as pd
 
 from hourglass.errors import InputError
-from hourglass.ingest.tables import first_json_object
+from hourglass.ingest.tables import cut_top_keys, first_json_object
 
 logger = logging.getLogger(__name__)
 
@@ -62,8 +62,6 @@ _HEADER_BYTES, _CHUNK_BYTES = 4096, 65536  # an .evtx file: a header, then chunk
 _MAX_BAD_IN_A_ROW = 1_000  # a parser stuck on damage raises again and again: stop, don't spin
 # the parser's error for a chunk it cannot read at all: every record of it lost at once
 _CHUNK_LOST = re.compile(r"chunk containing record IDs (\d+)\.\.(\d+)")
-# the keys of a flat Windows event, in a first line too long to parse whole
-_CUT_EVENT_ID, _CUT_CHANNEL = re.compile(rb'"EventID"\s*:'), re.compile(rb'"Channel"\s*:')
 
 
 def _records_lost(exc: BaseException) -> int:
@@ -178,8 +176,9 @@ def looks_like_windows_json(head: bytes) -> bool:
     """Whether a file's first bytes are JSON lines of Windows events (a flat object with
     ``EventID`` and ``Channel``, as OTRF/Mordor and most log shippers export them).
 
-    A first line longer than ``head`` (a PowerShell script block of many kilobytes) is looked
-    at as text: its ``"EventID":`` and ``"Channel":`` keys.
+    A first line longer than ``head`` (a PowerShell script block of many kilobytes) is one when
+    its top-level keys before the cut include ``EventID`` and ``Channel`` (a nested event, as
+    ``{"Event": {"System": {...}}}``, is none).
 
     Examples
     --------
@@ -191,10 +190,8 @@ def looks_like_windows_json(head: bytes) -> bool:
     True
     """
     obj = first_json_object(head)
-    if obj is None:  # a first line cut by the head's length: its text, else not JSON lines
-        line = head.removeprefix(b"\xef\xbb\xbf").lstrip()
-        return b"\n" not in line and line.startswith(b"{") and _CUT_EVENT_ID.search(line) is not None \
-            and _CUT_CHANNEL.search(line) is not None
+    if obj is None:  # a first line cut by the head's length: the keys before the cut
+        return {"EventID", "Channel"} <= cut_top_keys(head)
     return "EventID" in obj and "Channel" in obj
 
 

@@ -64,6 +64,7 @@ import pandas as pd
 from hourglass.errors import InputError
 from hourglass.ingest.datasets import require_fields
 from hourglass.ingest.jsondoc import JsonEventsSpec, cut_event_head, field_at, first_event
+from hourglass.ingest.tables import top_keys
 
 __all__ = ["GCP_AUDIT", "GCP_AUDIT_ROLES", "looks_like_gcp_audit"]
 
@@ -111,7 +112,8 @@ def looks_like_gcp_audit(head: bytes) -> bool:
     a ``gcloud`` array or an ``entries.list`` page) has a ``protoPayload`` of type ``AuditLog``, or
     a ``protoPayload`` and a ``logName`` of ``cloudaudit.googleapis.com``. A first entry that runs
     past ``head`` (a ``gcloud`` array of entries with their bodies) is one when its first 4 KB name
-    the ``AuditLog`` type or a ``cloudaudit.googleapis.com`` log.
+    the ``AuditLog`` type or a ``cloudaudit.googleapis.com`` log, and a ``protoPayload`` or
+    ``logName`` of its own (top-level).
 
     Examples
     --------
@@ -124,7 +126,8 @@ def looks_like_gcp_audit(head: bytes) -> bool:
     obj = first_event(head, _WRAPPERS)
     if obj is None:
         cut = cut_event_head(head, _WRAPPERS)
-        return cut is not None and _MARKS.search(cut) is not None
+        # (its own keys: an entry nested in another object, an Elasticsearch _source, is none)
+        return cut is not None and _MARKS.search(cut) is not None and bool({_P, "logName"} & top_keys(cut))
     return _audit_payload(obj) or (isinstance(obj.get(_P), dict) and _LOGS in str(obj.get("logName", "")))
 
 

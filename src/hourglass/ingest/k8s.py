@@ -65,6 +65,7 @@ import pandas as pd
 from hourglass.errors import InputError
 from hourglass.ingest.datasets import require_fields
 from hourglass.ingest.jsondoc import JsonEventsSpec, cut_event_head, field_at, first_event
+from hourglass.ingest.tables import top_keys
 
 __all__ = ["K8S_AUDIT", "K8S_AUDIT_ROLES", "looks_like_k8s_audit"]
 
@@ -107,7 +108,7 @@ def looks_like_k8s_audit(head: bytes) -> bool:
     line, or of an ``EventList``) is of kind ``Event`` and an ``audit.k8s.io`` apiVersion, or
     (a shipper having left those out) has ``auditID``, ``stage``, ``verb`` and ``requestURI``. A
     first event that runs past ``head`` (a ``RequestResponse`` event with its bodies) is one when
-    its first 4 KB name that kind and apiVersion.
+    its first 4 KB name that kind and apiVersion, as its own (top-level) keys.
 
     Examples
     --------
@@ -120,7 +121,9 @@ def looks_like_k8s_audit(head: bytes) -> bool:
     obj = first_event(head, _WRAPPERS, _LEAD)
     if obj is None:
         cut = cut_event_head(head, _WRAPPERS, _LEAD)
-        return cut is not None and all(m.search(cut) for m in _MARKS)
+        # (its own keys: an event nested in another object, an Elasticsearch _source, is none)
+        return cut is not None and {"kind", "apiVersion"} <= top_keys(cut) \
+            and all(m.search(cut) for m in _MARKS)
     if obj.get("kind") == "Event" and _audit_version(obj.get("apiVersion")):
         return True
     return {"auditID", "stage", "verb", "requestURI"} <= obj.keys()

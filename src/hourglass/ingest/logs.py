@@ -35,8 +35,7 @@ from hourglass.errors import InputError
 from hourglass.ingest.tables import READ_ERRORS
 
 __all__ = ["DEFAULT_MASKS", "JOURNALD_FIELDS", "LEGACY_MASKS", "LOG_FORMATS", "JournaldHeader", "LogParser",
-           "ParseStats", "TooLongLine",
-           "read_lines"]
+           "ParseStats", "TooLongLine", "compressed_kind", "read_lines"]
 
 logger = logging.getLogger(__name__)
 
@@ -336,11 +335,27 @@ def _bounded(readline: Any, limit: int, end: Any) -> Iterator[Any]:
 
 
 # the magic bytes of compressed files other than gzip, and the tool that writes their text out
-# (bzip2: 'BZh', a level digit, then a block's or the end's magic)
+# (bzip2: 'BZh', a level digit, then a block's or the end's magic; zstd: a frame, or the skippable
+# frame pzstd writes first)
 _PACKED = ((re.compile(rb"BZh[1-9](1A|\x17r)"), "bzip2", "bzcat"),
            (re.compile(rb"\xfd7zXZ\x00"), "xz", "xzcat"),
-           (re.compile(rb"\x28\xb5\x2f\xfd"), "zstd", "zstdcat"),
+           (re.compile(rb"\x28\xb5\x2f\xfd|[\x50-\x5f]\x2a\x4d\x18"), "zstd", "zstdcat"),
            (re.compile(rb"PK\x03\x04"), "zip", "unzip -p"))
+
+
+def compressed_kind(head: bytes) -> tuple[str, str] | None:
+    """The compression (other than gzip, which is read directly) of a file or stream whose first
+    bytes (6 are enough) are ``head``, and the tool that writes its text out; ``None`` for text.
+
+    Examples
+    --------
+    >>> import bz2
+    >>> compressed_kind(bz2.compress(b"x\\n")[:6]), compressed_kind(b"BZh9 open")
+    (('bzip2', 'bzcat'), None)
+    >>> compressed_kind(b"\\x50\\x2a\\x4d\\x18\\x04\\x00")  # pzstd's first frame
+    ('zstd', 'zstdcat')
+    """
+    return next(((name, tool) for magic, name, tool in _PACKED if magic.match(head)), None)
 
 
 def read_lines(path: str | os.PathLike[str], stats: ParseStats | None = None) -> Iterator[str]:
@@ -367,11 +382,11 @@ def read_lines(path: str | os.PathLike[str], stats: ParseStats | None = None) ->
         with open(p, "rb") as probe:  # gzip by its magic bytes: 'app.log' may be compressed
             head = probe.read(6)
             gz = head[:2] == b"\x1f\x8b"
-        packed = next(((name, tool) for magic, name, tool in _PACKED if magic.match(head)), None)
+        packed = compressed_kind(head)
         if packed is not None:  # its bytes read as lines: garbage a raw or regex format learns
             raise InputError(f"{p}: {packed[0]}-compressed, and only gzip is read directly; "
-                             f"decompress it first, or pipe it in as DATA - ({packed[1]} {p.name} "
-                             "| hourglass ... -)")
+                             "decompress it first and pipe the text in as DATA - (e.g. "
+                             f"{packed[1]} FILE | hourglass ... -)")
         if not gz and p.name.lower().endswith(".gz") and p.stat().st_size:
             raise InputError(f"{p}: not gzip-compressed, though its name ends in .gz; rename it "
                              "without .gz (or compress it)")

@@ -48,9 +48,9 @@ _SAID_DELIMITER: set[str] = set()  # files read with a sniffed delimiter, said o
 SEPARATOR_NAMES = {";": "semicolon", "\t": "tab", "|": "pipe", ",": "comma"}
 
 __all__ = ["BAD_ROWS", "CHUNK_BYTES", "LONE_SURROGATE", "MAX_LINE_BYTES", "READ_ERRORS", "SEPARATOR_NAMES",
-           "ReadStats", "check_log_text", "check_text", "dedupe_names", "first_json_object", "flat_record",
-           "flatten_json", "has_nested", "iter_table", "nested_note", "no_lone_surrogates", "open_text",
-           "path_order", "prefetch", "read_head", "sniff_delimiter", "utf8_text"]
+           "ReadStats", "check_log_text", "check_text", "cut_top_keys", "dedupe_names", "first_json_object",
+           "flat_record", "flatten_json", "has_nested", "iter_table", "nested_note", "no_lone_surrogates",
+           "open_text", "path_order", "prefetch", "read_head", "sniff_delimiter", "top_keys", "utf8_text"]
 
 BAD_ROWS = ("error", "skip")
 CHUNK_BYTES = 16 << 20
@@ -169,6 +169,67 @@ def first_json_object(head: bytes) -> dict[str, Any] | None:
                 return None
             return obj if isinstance(obj, dict) else None
     return None
+
+
+_SPACES = re.compile(r"\s*")
+
+
+def cut_top_keys(head: bytes) -> set[str]:
+    """The top-level keys of ``head``'s first line when that line is a JSON object the end of
+    ``head`` cuts (a first record longer than the sniffed head: no line break after it), up to
+    the value that runs past the end (its key included); an empty set otherwise. What a sniffer
+    of JSON lines looks at when :func:`first_json_object` finds none: a key nested in another
+    object (an Elasticsearch ``_source``) is no top-level key.
+
+    Examples
+    --------
+    >>> sorted(cut_top_keys(b'{"EventID": 4104, "Channel": "P", "ScriptBlockText": "xxx'))
+    ['Channel', 'EventID', 'ScriptBlockText']
+    >>> sorted(cut_top_keys(b'\\n{"_id": "1", "_source": {"EventID": 4104, "Channel": "P", "x": "xx'))
+    ['_id', '_source']
+    >>> cut_top_keys(b'{"EventID": 1}\\n{"EventID": 2, "x": "xx'), cut_top_keys(b'a,b')
+    (set(), set())
+    """
+    line = head.removeprefix(b"\xef\xbb\xbf").lstrip()
+    return set() if b"\n" in line else top_keys(line)
+
+
+def top_keys(text: bytes) -> set[str]:
+    """The top-level keys of the JSON object ``text`` starts with (white space, line breaks too,
+    before it), up to the value that runs past its end (its key included) or the first error;
+    an empty set when it starts with no object.
+
+    Examples
+    --------
+    >>> sorted(top_keys(b' {\\n  "kind": "Event",\\n  "body": {"kind": "x", "z": "zz'))
+    ['body', 'kind']
+    >>> top_keys(b'[{"kind": "Event"}]')
+    set()
+    """
+    line = text.lstrip()
+    if not line.startswith(b"{"):
+        return set()
+    decoded, decoder, keys = line.decode("utf-8", "replace"), json.JSONDecoder(), set()
+
+    def skip(j: int) -> int:  # past the white space at j
+        return _SPACES.match(decoded, j).end()  # type: ignore[union-attr]  # (\s* always matches)
+
+    i = skip(1)
+    try:
+        while decoded.startswith('"', i):
+            key, i = decoder.raw_decode(decoded, i)
+            i = skip(i)
+            if not decoded.startswith(":", i):
+                break
+            keys.add(key)
+            _, i = decoder.raw_decode(decoded, skip(i + 1))
+            i = skip(i)
+            if not decoded.startswith(",", i):
+                break
+            i = skip(i + 1)
+    except ValueError:  # the value (or key) the end of text cuts
+        pass
+    return keys
 
 
 def read_head(path: Path, n_bytes: int = 65536) -> bytes:

@@ -27,7 +27,7 @@ from hourglass.errors import InputError
 from hourglass.ingest.datasets import DatasetSpec
 from hourglass.ingest.evtx import EVTX_ROLES, ROW_ONLY_ROLES
 from hourglass.ingest.readers import check_path
-from hourglass.ingest.tables import CHUNK_BYTES, ReadStats, check_log_text, read_head
+from hourglass.ingest.tables import CHUNK_BYTES, ReadStats, check_log_text, cut_top_keys, read_head
 
 __all__ = ["WINLOGBEAT", "WINLOGBEAT_ROLES", "WINLOGBEAT_ROW_ONLY", "WinlogbeatSpec",
            "looks_like_winlogbeat"]
@@ -122,8 +122,8 @@ WINLOGBEAT_ROW_ONLY = frozenset((*(w for name in ROW_ONLY_ROLES for w in _winlog
                                  "process.parent.pid", "process.thread.id", "process.entity_id",
                                  "process.parent.entity_id"))
 
-_CUT_WINLOG = re.compile(rb'"winlog"\s*:\s*\{[^{}]*?"(?:event_id|channel)"\s*:|'
-                         rb'"winlog\.(?:event_id|channel)"\s*:')
+# a winlog object's event_id or channel, in a first line too long to parse whole
+_CUT_WINLOG = re.compile(rb'"winlog"\s*:\s*\{[^{}]*?"(?:event_id|channel)"\s*:')
 
 
 def looks_like_winlogbeat(head: bytes) -> bool:
@@ -132,7 +132,8 @@ def looks_like_winlogbeat(head: bytes) -> bool:
     ``winlog.event_id``/``winlog.channel`` of a flattened export).
 
     A first line longer than ``head`` (a PowerShell script block, a message of many kilobytes)
-    is looked at as text.
+    is looked at for its top-level keys before the cut (a document nested in another object, as
+    an Elasticsearch ``_source``, is none) and its ``winlog`` object's text.
 
     Examples
     --------
@@ -150,9 +151,10 @@ def looks_like_winlogbeat(head: bytes) -> bool:
             continue
         try:
             obj = json.loads(line)
-        except ValueError:  # a line cut by the head's length: its text, else not JSON lines
-            return b"\n" not in head.lstrip() and line.lstrip().startswith(b"{") \
-                and _CUT_WINLOG.search(line) is not None
+        except ValueError:  # a line cut by the head's length: its top-level keys before the cut
+            keys = cut_top_keys(head)
+            return bool({"winlog.event_id", "winlog.channel"} & keys) \
+                or ("winlog" in keys and _CUT_WINLOG.search(line) is not None)
         if not isinstance(obj, dict):
             return False
         winlog = obj.get("winlog")
