@@ -36,7 +36,7 @@ def _key_like(k: Any) -> bool:
     if isinstance(k, numbers.Integral) and not isinstance(k, (bool, np.bool_)):
         return 0 <= int(k) < 2**63
     return isinstance(k, (float, np.floating)) and math.isfinite(k) and float(k).is_integer() \
-        and 0 <= k < 2.0**63
+        and 0 <= float(k) < 2.0**63
 
 
 class LogScorer(ModelScorer):
