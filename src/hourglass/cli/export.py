@@ -37,13 +37,10 @@ def _first_rows(model: Path, data: Path, n: int, dataset: str | None, fmt: str,
     the number of rows skipped (``--on-bad-rows skip``: malformed, or with a value the model
     refuses). A model that cannot be exported is refused first: read as its table, a log or a
     series file would only give an error about the file."""
-    import re
-
-    import numpy as np
     import pandas as pd
 
     from hourglass.cli._schema import resolve_spec
-    from hourglass.cli.tables import _BAD_VALUE, about_file, at_file_rows, read_data, rows_vary_in_columns
+    from hourglass.cli.tables import _BAD_VALUE, about_file, read_data, rows_vary_in_columns, skip_bad_values
     from hourglass.ingest import ReadStats
     from hourglass.pipeline import load
     from hourglass.pipeline.export import export_refusal
@@ -86,33 +83,19 @@ def _first_rows(model: Path, data: Path, n: int, dataset: str | None, fmt: str,
     # as score does with --on-bad-rows skip: a row whose value the model refuses (text in a
     # numeric column) is left out, not the end of the check
     skip = on_bad_rows == "skip" and getattr(pipe.features_, "output", "tabular") == "tabular"
-    pos = np.arange(len(rows))  # the rows kept, as the file's data rows (from 0)
-    n_rows = len(rows)
-    first = ""  # the first row skipped, for the error when none is left
-    while True:
-        try:  # every row preprocessed here, so that an error in any of them names the file
-            return pipe.transform(rows), stats.bad_rows + n_rows - len(rows)
-        except InputError as exc:
-            found = _BAD_VALUE.search(str(exc)) if skip else None
-            if found is None:
-                raise about_file(at_file_rows(exc, pos), f"--check-data {data}") from None
-            # its row counts the rows read, not the file's when the reader skipped malformed
-            # ones before it: left out then, as score leaves it out
-            first = first or (re.sub(r" \(row \d+\)|, first at row \d+", "", str(exc)) if stats.bad_rows
-                              else str(at_file_rows(exc, pos)))
-            finder = getattr(pipe.features_, "unreadable_rows", None)
-            bad = finder(rows) if finder is not None else np.zeros(len(rows), dtype=bool)
-            if not bad.any():  # not found by the column check: the row the error names
-                i = int(found.group(1) or found.group(2)) - 1
-                if not 0 <= i < len(rows):
-                    raise about_file(at_file_rows(exc, pos), f"--check-data {data}") from None
-                bad[i] = True
-            rows, pos = rows[~bad].reset_index(drop=True), pos[~bad]
-            if rows.empty:
-                malformed = f", {stats.bad_rows:,} malformed" if stats.bad_rows else ""
-                raise HourglassError(f"--check-data {data}: every row read was skipped (--on-bad-rows "
-                                     f"skip: {n_rows:,} with a value the model refuses{malformed}), none "
-                                     f"left to check parity on; the first: {first}") from None
+    name, malformed, n_rows = f"--check-data {data}", stats.bad_rows, len(rows)
+    try:  # every row preprocessed here, so that an error in any of them names the file
+        return pipe.transform(rows), malformed
+    except InputError as exc:
+        if not skip or _BAD_VALUE.search(str(exc)) is None:
+            raise about_file(exc, name) from None
+        rows, X = skip_bad_values(pipe, rows, pipe.transform, exc, stats, 0, name)
+    if X is None:
+        also = f", {malformed:,} malformed" if malformed else ""
+        raise HourglassError(f"{name}: every row read was skipped (--on-bad-rows skip: {n_rows:,} with a "
+                             f"value the model refuses{also}), none left to check parity on; the first: "
+                             f"{stats.refused}") from None
+    return X, stats.bad_rows
 
 
 def export(

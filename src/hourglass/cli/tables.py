@@ -9,7 +9,7 @@ import re
 import time
 from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -34,9 +34,12 @@ from hourglass.pipeline import Pipeline
 from hourglass.thresholds import events_per_day as events_per_day_from
 from hourglass.thresholds import threshold_from_spec
 
+_T = TypeVar("_T")
+
 __all__ = ["about_file", "at_file_rows", "no_rows_error", "preprocessor_for", "read_data",
-           "read_for_training", "resolve_spec", "score_chunks", "scores_frame", "skip_unreadable_rows",
-           "skip_unreadable_times", "split_labels", "train_pipeline", "unlabelled_rows"]
+           "read_for_training", "resolve_spec", "score_chunks", "scores_frame", "skip_bad_values",
+           "skip_unreadable_rows", "skip_unreadable_times", "split_labels", "train_pipeline",
+           "unlabelled_rows"]
 
 
 _ROW_REF = re.compile(r"\brow (\d+)\b")
@@ -324,7 +327,8 @@ def score_chunks(pipe: Pipeline, data: Path, spec: DatasetSpec | None, on_bad_ro
             skip = on_bad_rows == "skip" and getattr(pipe.features_, "output", "tabular") == "tabular"
             if not skip or _BAD_VALUE.search(str(exc)) is None:
                 raise about_file(at_file_rows(exc, offset) if offset else exc, data) from None
-            df, result = _skip_bad_values(pipe, df, features, exc, stats, offset, data)
+            scored = functools.partial(_scored, pipe, features)
+            df, result = skip_bad_values(pipe, df, scored, exc, stats, offset, data)
         offset += n_chunk
         if result is None:  # every row of the chunk skipped
             continue
@@ -365,12 +369,19 @@ def _features(df: pd.DataFrame, *, pipe: Pipeline, meta: list[str], absent: bool
     return pipe.with_absent_fields(feats, force=True) if absent else feats
 
 
-def _skip_bad_values(pipe: Pipeline, df: pd.DataFrame, features: Callable[[pd.DataFrame], pd.DataFrame],
-                     exc: InputError, stats: ReadStats, offset: int, data: Path,
-                     ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-    """A chunk's rows whose values the model refuses (``exc``: text in a numeric column, ...)
-    left out and counted as skipped in ``stats``, and the scores of the others (``None`` when
-    none is left). Another error stops the run, its row told as the file's."""
+def _scored(pipe: Pipeline, features: Callable[[pd.DataFrame], pd.DataFrame], df: pd.DataFrame
+            ) -> pd.DataFrame:
+    """The scores of a chunk ``df`` (its ``features`` scored by ``pipe``)."""
+    return scores_frame(pipe, features(df))
+
+
+def skip_bad_values(pipe: Pipeline, df: pd.DataFrame, work: Callable[[pd.DataFrame], _T],
+                    exc: InputError, stats: ReadStats, offset: int, data: object,
+                    ) -> tuple[pd.DataFrame, _T | None]:
+    """A chunk's rows whose values the model refuses (``exc``, which ``work`` of ``df`` raised:
+    text in a numeric column, ...) left out and counted as skipped in ``stats``, and ``work``
+    of the others (their scores, their feature matrix; ``None`` when none is left). Another
+    error stops the run, its row told as the file's (``data``)."""
     pos = np.arange(len(df))  # the rows kept, as positions in the chunk
     if stats.refused is None:  # said if no row is left to score; its row counts the rows read,
         text = str(at_file_rows(exc, offset) if offset else exc)  # not the file's: left out when
@@ -392,7 +403,7 @@ def _skip_bad_values(pipe: Pipeline, df: pd.DataFrame, features: Callable[[pd.Da
         if not len(df):
             return df, None
         try:
-            return df, scores_frame(pipe, features(df))
+            return df, work(df)
         except InputError as again:
             if _BAD_VALUE.search(str(again)) is None:
                 raise about_file(at_file_rows(again, offset + pos), data) from None
