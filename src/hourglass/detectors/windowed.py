@@ -620,9 +620,8 @@ class WindowDetector(DeepDetector):
     def _bounded_eval(self, config: TrainConfig) -> TrainConfig:
         """``config`` with its validation-loss passes bounded (see :meth:`_train_config`; a
         subclass with its own loop settings, :class:`~hourglass.detectors.GANomaly1D`, too)."""
-        default = max(config.batch_size, 4096)  # TrainConfig's own rule (eval_batch_size=None)
         return dataclasses.replace(config, eval_batch_size=max(
-            config.batch_size, min(default, self._windows_per_pass())))
+            config.batch_size, min(config.eval_rows, self._windows_per_pass())))
 
     def _windows_per_pass(self) -> int:
         """Windows that hold at most :data:`SCORE_BATCH_VALUES` input values (at least one)."""

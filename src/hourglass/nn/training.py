@@ -125,6 +125,14 @@ class TrainConfig:
     extra_loss: Callable[[nn.Module], torch.Tensor] | None = None
     eval_batch_size: int | None = None
 
+    @property
+    def eval_rows(self) -> int:
+        """Rows per pass of the loss-only evaluations: ``eval_batch_size``, or by default
+        ``max(batch_size, 4096)``."""
+        if self.eval_batch_size is not None:
+            return max(1, int(self.eval_batch_size))
+        return max(self.batch_size, 4096)
+
 
 def proximal_term(module: nn.Module, mu: float) -> Callable[[nn.Module], torch.Tensor]:
     """FedProx's proximal term (Li et al. 2020): ``mu / 2 * ||w - w0||^2`` over the trainable
@@ -298,13 +306,6 @@ class _Modes:
             return
         for m in self.plain:
             object.__setattr__(m, "training", mode)
-
-
-def _eval_batch(config: TrainConfig) -> int:
-    """Rows per pass of :func:`_mean_loss` (``TrainConfig.eval_batch_size``)."""
-    if config.eval_batch_size is not None:
-        return max(1, int(config.eval_batch_size))
-    return max(config.batch_size, 4096)
 
 
 def _mean_loss(module: nn.Module, data: Batch, batch_size: int, modes: _Modes | None = None) -> float:
@@ -534,7 +535,7 @@ def train_module(
     if config.keep_initial and val is not None and val[0].shape[0] > 0:
         # the weights the loop starts from compete as epoch 0 on the held-out loss (with a
         # weight average, the average starts equal to them)
-        best = _mean_loss(module, tuple(val), _eval_batch(config), modes)
+        best = _mean_loss(module, tuple(val), config.eval_rows, modes)
         best_state = _snapshot(module, None)
     task = None
     if progress is not None:
@@ -584,9 +585,9 @@ def train_module(
             if average is not None:
                 average.swap()  # judge (and keep) the averaged weights
                 if val is None or val[0].shape[0] == 0:
-                    watched = _mean_loss(module, train, _eval_batch(config), modes)
+                    watched = _mean_loss(module, train, config.eval_rows, modes)
             if val is not None and val[0].shape[0] > 0:
-                watched = _mean_loss(module, tuple(val), _eval_batch(config), modes)
+                watched = _mean_loss(module, tuple(val), config.eval_rows, modes)
                 history.val_loss.append(watched)
             logger.debug("%s epoch %d: train %.6f, val %s", description, epoch + 1,
                          history.train_loss[-1], history.val_loss[-1] if history.val_loss else "-")
