@@ -52,19 +52,10 @@ def test_max_rows_below_a_window_is_a_warning_when_a_filled_grid_spans_it(
 @pytest.fixture(scope="module")
 def cef_client(tmp_path_factory: pytest.TempPathFactory) -> tuple[TestClient, list[str]]:
     """A service of a table model of CEF lines, and the lines it was trained on."""
-    from typer.testing import CliRunner
+    from tests.test_review13_svc import train_cef_model
 
-    from hourglass.cli.app import app as cli
-    from tests.test_cef import _line
-
-    d = tmp_path_factory.mktemp("cef")
-    rng = np.random.default_rng(0)
-    lines = [_line(rng, i, False) for i in range(120)]
-    (d / "fw.cef").write_text("".join(line + "\n" for line in lines))
-    res = CliRunner().invoke(cli, ["train", str(d / "fw.cef"), "--model", "autoencoder", "--hidden", "2",
-                                   "--epochs", "1", "-o", str(d / "m"), "-q"])
-    assert res.exit_code == 0, res.output
-    return TestClient(create_app(d / "m", api_key=KEY)), lines
+    model, lines = train_cef_model(tmp_path_factory.mktemp("cef"))
+    return TestClient(create_app(model, api_key=KEY)), lines
 
 
 def test_blank_lines_around_one_record_of_an_item_are_skipped(cef_client: tuple[TestClient, list[str]],

@@ -6,20 +6,14 @@ import json
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
 from hourglass import AutoEncoder, Pipeline
 from hourglass.cli import app
+from tests.test_review13_onnx import _flows
 
 runner = CliRunner()
-
-
-def _flows(n: int = 300, seed: int = 0) -> pd.DataFrame:
-    rng = np.random.default_rng(seed)
-    return pd.DataFrame({"proto": rng.choice(["tcp", "udp"], n), "bytes": rng.exponential(100, n),
-                         "rate": rng.uniform(0, 1, n)})
 
 
 @pytest.fixture(scope="module")

@@ -118,22 +118,27 @@ def test_max_rows_below_a_series_models_window_is_refused_at_start(tmp_path: Pat
     assert res.exit_code == 2 and "--max-rows 5: fewer than one window" in res.output, res.output
 
 
-@pytest.fixture(scope="module")
-def cef_kit(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """A table model of CEF lines, and the lines it was trained on."""
+def train_cef_model(d: Path) -> tuple[Path, list[str]]:
+    """A table model of CEF lines trained in folder ``d``, and the lines it was trained on."""
     from typer.testing import CliRunner
 
     from hourglass.cli.app import app as cli
     from tests.test_cef import _line
 
-    d = tmp_path_factory.mktemp("cef")
     rng = np.random.default_rng(0)
     lines = [_line(rng, i, False) for i in range(120)]
     (d / "fw.cef").write_text("".join(line + "\n" for line in lines))
     res = CliRunner().invoke(cli, ["train", str(d / "fw.cef"), "--model", "autoencoder", "--hidden", "2",
                                    "--epochs", "1", "-o", str(d / "m"), "-q"])
     assert res.exit_code == 0, res.output
-    return {"model": d / "m", "lines": lines}
+    return d / "m", lines
+
+
+@pytest.fixture(scope="module")
+def cef_kit(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """A table model of CEF lines, and the lines it was trained on."""
+    model, lines = train_cef_model(tmp_path_factory.mktemp("cef"))
+    return {"model": model, "lines": lines}
 
 
 def test_the_start_up_line_of_a_model_of_event_lines_says_it_takes_lines(cef_kit: dict[str, Any]) -> None:
