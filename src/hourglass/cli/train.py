@@ -74,6 +74,7 @@ from hourglass.errors import HourglassError, InputError
 __all__ = ["demo", "train"]
 
 def train(
+    ctx: typer.Context,
     data: DataArg,
     output: Annotated[Path, typer.Option("--output", "-o", help="Model directory to write.")],
     dataset: DatasetOpt = None,
@@ -177,8 +178,9 @@ def train(
         if not in_place:  # a warm start in place has its own refusal: the parent is kept
             refuse_existing_model(output, force)
     if warm_start is not None:
-        from hourglass.cli.warm import given_options, refuse_frozen, warm_start_command
+        from hourglass.cli.warm import given_options, refuse_frozen, typed_options, warm_start_command
 
+        typed = typed_options(ctx)  # a default typed ('-m autoencoder') was given, not ignored
         with user_errors():
             refuse_frozen(train, {
                 "model": model, "hidden": hidden, "threshold": threshold, "categorical": categorical,
@@ -187,7 +189,8 @@ def train(
                 "val_fraction": val_fraction, "session_regex": session_regex,
                 "session_col": session_col, "window": window, "step": step, "strict": strict,
                 "key_col": key_col, "message_col": message_col, "freq": freq, "fill": fill,
-                "fill_limit": fill_limit, "freq_agg": freq_agg, "extra_normal": extra_normal}, warm_start)
+                "fill_limit": fill_limit, "freq_agg": freq_agg, "extra_normal": extra_normal}, warm_start,
+                typed)
             warm_start_command(data, output, warm_start, dataset=dataset, label_col=label_col,
                                normal=normal, fmt=str(fmt), on_bad_rows=on_bad_rows, epochs=epochs,
                                batch_size=batch_size, lr=lr, seed=seed, device=device, quiet=quiet,
@@ -198,7 +201,7 @@ def train(
                                    "timestamp_col": timestamp_col,
                                    "time_col": time_col, "bucket": bucket, "aggregate": aggregate,
                                    "distinct": distinct, "memory_budget": memory_budget,
-                                   "sample_rows": sample_rows}))
+                                   "sample_rows": sample_rows}, typed))
         return
     with user_errors():
         if replay_data is not None or replay != 1.0:

@@ -29,7 +29,7 @@ from hourglass.cli._output import (
 from hourglass.cli._spool import shown
 from hourglass.errors import HourglassError, InputError
 
-__all__ = ["FROZEN_OPTIONS", "given_options", "warm_start_command"]
+__all__ = ["FROZEN_OPTIONS", "given_options", "typed_options", "warm_start_command"]
 
 #: ``train`` options a warm start cannot honour (they change the model's shape, preprocessing or
 #: threshold rule, which stay the parent's): parameter name → option.
@@ -44,22 +44,42 @@ FROZEN_OPTIONS = {
 }
 
 
-def given_options(command: Any, values: dict[str, Any]) -> dict[str, Any]:
-    """The items of ``values`` (parameter name → value) that differ from ``command``'s defaults.
+def typed_options(ctx: Any) -> set[str]:
+    """The parameter names of the running command ``ctx`` (a click/typer context) whose value
+    was typed (or set in the environment), not left at its default."""
+    typed = set()
+    for param in ctx.command.params:
+        source = ctx.get_parameter_source(param.name) if param.name else None
+        if source is not None and source.name not in ("DEFAULT", "DEFAULT_MAP"):
+            typed.add(param.name)
+    return typed
+
+
+def given_options(command: Any, values: dict[str, Any], typed: set[str] | None = None,
+                  ) -> dict[str, Any]:
+    """The items of ``values`` (parameter name → value) given: those named in ``typed`` (the
+    options typed, :func:`typed_options`: ``--model autoencoder`` typed is given, though it is
+    the default), else those that differ from ``command``'s defaults.
 
     Examples
     --------
     >>> def train(bucket: str | None = None, sample_rows: int = 10) -> None: ...
     >>> given_options(train, {"bucket": "5min", "sample_rows": 10})
     {'bucket': '5min'}
+    >>> given_options(train, {"bucket": None, "sample_rows": 10}, typed={"sample_rows"})
+    {'sample_rows': 10}
     """
+    if typed is not None:
+        return {name: value for name, value in values.items() if name in typed}
     defaults = {n: p.default for n, p in inspect.signature(command).parameters.items()}
     return {name: value for name, value in values.items()
             if value is not None and value != [] and value != defaults.get(name)}
 
 
-def refuse_frozen(command: Any, values: dict[str, Any], model: Path) -> None:
-    """Refuse any :data:`FROZEN_OPTIONS` given (different from ``command``'s default).
+def refuse_frozen(command: Any, values: dict[str, Any], model: Path,
+                  typed: set[str] | None = None) -> None:
+    """Refuse any :data:`FROZEN_OPTIONS` given (typed, else different from ``command``'s
+    default: :func:`given_options`).
 
     Examples
     --------
@@ -70,7 +90,7 @@ def refuse_frozen(command: Any, values: dict[str, Any], model: Path) -> None:
     ...
     hourglass.errors.HourglassError: --hidden: a warm start keeps m's model, preprocessing and ...
     """
-    for name in given_options(command, values):
+    for name in given_options(command, values, typed):
         raise HourglassError(f"{FROZEN_OPTIONS[name]}: a warm start keeps {model}'s model, "
                              "preprocessing and threshold rule; leave it out")
 
