@@ -41,3 +41,36 @@ def test_warm_start_refuses_a_frozen_option_typed_at_its_default(table: dict[str
     res = runner.invoke(app, ["train", str(table["new"]), "--warm-start", str(table["model"]), "-o",
                               str(out), "-q"])  # nothing typed: the parent's settings
     assert res.exit_code == 0, res.output
+
+
+def _series(n: int, seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)
+    return pd.DataFrame({"ts": pd.date_range("2024-01-01", periods=n, freq="1min").astype(str),
+                         "a": np.sin(2 * np.pi * t / 25) + 0.05 * rng.normal(size=n),
+                         "b": np.cos(2 * np.pi * t / 25) + 0.05 * rng.normal(size=n)})
+
+
+@pytest.fixture(scope="module")
+def series(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    d = tmp_path_factory.mktemp("review14_series")
+    _series(300, 1).to_csv(d / "old.csv", index=False)
+    _series(200, 2).to_csv(d / "new.csv", index=False)
+    res = runner.invoke(app, ["train", str(d / "old.csv"), "-m", "tcn-ae", "--timestamp-col", "ts",
+                              "--window", "16", "--epochs", "1", "-o", str(d / "S"), "-q"])
+    assert res.exit_code == 0, res.output
+    return {"dir": d, "old": d / "old.csv", "new": d / "new.csv", "model": d / "S"}
+
+
+@pytest.mark.parametrize("replay", ["0.0001", "0.02"])
+def test_series_warm_start_names_a_replay_too_small_not_the_long_old_file(
+        series: dict[str, Path], replay: str) -> None:
+    # 0.0001 x 200 steps took none of OLD's 300 and said 'no rows (empty series)'; 0.02 took 4,
+    # blamed on the file ('4 steps to replay'), which holds 300
+    out = series["dir"] / f"W{replay}"
+    one_line_error(["train", str(series["new"]), "--warm-start", str(series["model"]), "-o", str(out),
+                    "--replay-data", str(series["old"]), "--replay", replay],
+                   f"--replay {float(replay)}: takes the last", out)
+    res = runner.invoke(app, ["train", str(series["new"]), "--warm-start", str(series["model"]), "-o",
+                              str(out), "--replay-data", str(series["old"]), "--replay", "0.5", "-q"])
+    assert res.exit_code == 0, res.output

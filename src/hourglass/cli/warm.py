@@ -421,12 +421,17 @@ def _warm_series(data: Path, output: Path, parent: Any, parent_dir: Path, *, dat
         replayed = {"source": shown(replay_data), "multiple": replay, "rows": want, "of": len(old),
                     "which": f"the last {want} rows of {replay_data} (a contiguous stretch), "
                              "trained on as a separate recording in front of the new series"}
-        old = old.iloc[len(old) - want:]
+        n_old = len(old)
+        old = old.iloc[n_old - want:]
         try:  # its channels and length first, naming the file at fault
-            steps = len(parent.transform(old))
+            steps = len(parent.transform(old)) if want else 0  # (none taken: not an empty OLD)
         except InputError as exc:
             raise HourglassError(f"--replay-data {replay_data}: {exc}") from None
         length = int(parent.detector_._length())
+        if steps < length and want < n_old:  # OLD is long enough: --replay took too little of it
+            raise HourglassError(f"--replay {replay}: takes the last {want} of the {n_old} rows of "
+                                 f"{replay_data} ({steps} steps), shorter than one window of "
+                                 f"{parent_dir} ({length} steps); give a larger --replay")
         if steps < length:
             raise HourglassError(f"--replay-data {replay_data}: {steps} steps to replay, shorter than "
                                  f"one window of {parent_dir} ({length} steps)")
