@@ -74,3 +74,22 @@ def test_series_warm_start_names_a_replay_too_small_not_the_long_old_file(
     res = runner.invoke(app, ["train", str(series["new"]), "--warm-start", str(series["model"]), "-o",
                               str(out), "--replay-data", str(series["old"]), "--replay", "0.5", "-q"])
     assert res.exit_code == 0, res.output
+
+
+def test_inspect_does_not_say_train_refuses_a_file_whose_normal_rows_lie_past_rows(tmp_path: Path) -> None:
+    # the first 5 rows are attacks, the other 45 normal: '--rows 5' said 'train would refuse
+    # this file', which train trains on
+    df = pd.DataFrame({"a": np.arange(50.0), "b": np.arange(50.0) % 7,
+                       "label": ["attack"] * 5 + ["normal"] * 45})
+    df.to_csv(tmp_path / "t.csv", index=False)
+    res = runner.invoke(app, ["inspect", str(tmp_path / "t.csv"), "--label-col", "label", "--normal",
+                              "normal", "--rows", "5"])
+    assert res.exit_code == 0, res.output
+    text = " ".join(res.stdout.split())
+    assert "train would refuse this file" not in text
+    assert "none of the first 5 rows (--rows) has a normal label value (normal)" in text
+    df.iloc[:5].to_csv(tmp_path / "attacks.csv", index=False)  # the whole file: still said
+    res = runner.invoke(app, ["inspect", str(tmp_path / "attacks.csv"), "--label-col", "label",
+                              "--normal", "normal"])
+    assert res.exit_code == 0, res.output
+    assert "train would refuse this file" in " ".join(res.stdout.split())

@@ -160,13 +160,14 @@ def inspect(
                                          "column marks each row normal or not and is not a feature")
         refuse_normal_without_label(normal, own)  # as train: it was ignored, the label a feature
         stats = ReadStats()
-        parts, n = [], 0
+        parts, n, cut = [], 0, False
         chunks = (spec.iter_chunks(data, on_bad_rows=on_bad_rows, stats=stats) if spec is not None
                   else iter([read_table(data, on_bad_rows=on_bad_rows, stats=stats)]))
         for chunk in chunks:
             parts.append(chunk.iloc[: rows - n])
             n += len(parts[-1])
-            if n >= rows:
+            if n >= rows:  # more rows may follow: the preview is not the whole file
+                cut = True
                 break
         if n == 0:  # every row malformed (--on-bad-rows skip) is said as such, not as an empty file
             raise HourglassError(f"{data}: no data rows" + (
@@ -269,8 +270,11 @@ def inspect(
         out.print(f"features fitted on the {fitted_on:,} normal rows, as train fits them"
                   if fitted_on is not None else
                   f"no row has a normal label value ({', '.join(normal_values) or 'none given'}): "
-                  "features fitted on every row; train would refuse this file (--normal)",
-                  highlight=False)
+                  "features fitted on every row; train would refuse this file (--normal)"
+                  if not cut else  # the rows after the first --rows may hold normal ones
+                  f"none of the first {n:,} rows (--rows) has a normal label value "
+                  f"({', '.join(normal_values) or 'none given'}): features fitted on every one; "
+                  "train refuses a file without any (--normal)", highlight=False)
     t = Table(header_style="bold")
     for h in ("column", "dtype", "missing", "distinct", "role", "why", "features", "encoding"):
         t.add_column(h, justify="right" if h in ("missing", "distinct", "features") else "left")
