@@ -213,17 +213,31 @@ def _iso(value: Any) -> Any:
     ISO-8601 text, as the other outputs write it; a missing one (pandas' ``NaT``, ``NA``)
     ``null``; the other values a Parquet column holds: bytes (a binary column) as UTF-8 text
     (bytes that are none escaped, ``\\xff``), a decimal as a number (``null`` if not finite),
-    a duration as its text; anything else is no JSON value.
+    a duration as its text; a numpy scalar (a value taken from an array: ``flags[i]``) as the
+    Python value it holds; anything else is no JSON value.
 
     Examples
     --------
     >>> import decimal
+    >>> import numpy as np
     >>> _iso(b"ab\\xff"), _iso(decimal.Decimal("1.50")), _iso(dt.timedelta(seconds=90))
     ('ab\\\\xff', 1.5, '0 days 00:01:30')
+    >>> _iso(np.int64(3)), _iso(np.float32(2.5)), _iso(np.bool_(True))
+    (3, 2.5, True)
     """
     pd = sys.modules.get("pandas")  # (not imported for it: no NaT without pandas)
     if pd is not None and (value is pd.NaT or value is pd.NA):  # NaT's isoformat() is 'NaT'
         return None
+    np = sys.modules.get("numpy")  # (a numpy scalar implies numpy is loaded)
+    if np is not None and isinstance(value, np.generic):
+        if isinstance(value, (np.datetime64, np.timedelta64)):  # as pandas' times and durations
+            if np.isnat(value):
+                return None
+            if pd is None:
+                return str(value)
+            value = pd.Timestamp(value) if isinstance(value, np.datetime64) else pd.Timedelta(value)
+        else:  # a NaN returned here is made null by json_line's second pass
+            return value.item()
     if isinstance(value, (dt.datetime, dt.date, dt.time)):
         return value.isoformat()
     if isinstance(value, (bytes, bytearray, memoryview, decimal.Decimal, dt.timedelta)):

@@ -1,0 +1,30 @@
+"""Alert suppression rules, the drift check, the alert sinks and the service's metrics: edge cases."""
+
+from __future__ import annotations
+
+import io
+import json
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+
+from hourglass.serve.sinks import JsonLinesSink, SQLiteSink, alert_columns, json_line
+
+
+def test_sinks_write_numpy_scalars_as_the_python_values_they_hold(tmp_path: Path) -> None:
+    # an alert built from arrays (flags[i], scores[i]) holds numpy scalars: the JSON lines sink
+    # raised "Object of type int64 is not JSON serializable", the SQLite doc column held "4" as text
+    alert = {"row": np.int64(3), "score": np.float32(2.5), "flag": np.int64(1), "ok": np.bool_(True),
+             "gap": np.float32("nan"), "ts": np.datetime64("2026-01-01T00:00:00"),
+             "none": np.datetime64("NaT")}
+    buf = io.BytesIO()
+    JsonLinesSink(buf).write([alert])
+    assert json.loads(buf.getvalue()) == {"row": 3, "score": 2.5, "flag": 1, "ok": True, "gap": None,
+                                          "ts": "2026-01-01T00:00:00", "none": None}
+    assert json_line({"n": np.uint64(2**64 - 1)}) == '{"n": 18446744073709551615}'
+    path = tmp_path / "alerts.sqlite"
+    with SQLiteSink(path, alert_columns("log")) as sink:
+        sink.write([{"session": "blk_1", "score": np.float64(3.0), "unexpected": {"line": np.int64(4)}}])
+    line, doc = sqlite3.connect(path).execute("SELECT line, doc FROM alerts").fetchone()
+    assert line == 4 and json.loads(doc)["unexpected"] == {"line": 4}
