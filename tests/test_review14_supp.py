@@ -8,8 +8,10 @@ import sqlite3
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from hourglass.serve.sinks import JsonLinesSink, SQLiteSink, alert_columns, json_line
+from hourglass.serve.suppress import Suppressions
 
 
 def test_sinks_write_numpy_scalars_as_the_python_values_they_hold(tmp_path: Path) -> None:
@@ -28,3 +30,10 @@ def test_sinks_write_numpy_scalars_as_the_python_values_they_hold(tmp_path: Path
         sink.write([{"session": "blk_1", "score": np.float64(3.0), "unexpected": {"line": np.int64(4)}}])
     line, doc = sqlite3.connect(path).execute("SELECT line, doc FROM alerts").fetchone()
     assert line == 4 and json.loads(doc)["unexpected"] == {"line": 4}
+
+
+def test_a_glob_is_stripped_as_the_cells_and_exact_values_are() -> None:
+    # cells are matched stripped and "ftp " matched ftp, but "ssh* " matched no sshd
+    df = pd.DataFrame({"service": ["sshd", "ftp", "http"]})
+    rules = Suppressions.parse('[[rule]]\nname = "g"\nmatch = { service = ["ssh* ", " ftp "] }\n', "r.toml")
+    assert rules.names(df).tolist() == ["g", "g", ""]

@@ -164,7 +164,7 @@ class Condition:
                 exact.extend((word, word.capitalize(), word.upper()))
                 continue
             if isinstance(v, str) and ("*" in v or "?" in v):
-                globs.append(v)
+                globs.append(v.strip())  # as the cells it is matched on, and the exact values
                 continue
             net = _network(v.strip(), where) if isinstance(v, str) else None
             if net is not None:
