@@ -37,3 +37,16 @@ def test_a_glob_is_stripped_as_the_cells_and_exact_values_are() -> None:
     df = pd.DataFrame({"service": ["sshd", "ftp", "http"]})
     rules = Suppressions.parse('[[rule]]\nname = "g"\nmatch = { service = ["ssh* ", " ftp "] }\n', "r.toml")
     assert rules.names(df).tolist() == ["g", "g", ""]
+
+
+def test_the_summary_of_many_rules_names_those_that_silenced_alerts() -> None:
+    # of 15 rules the summary named the first ten (all at 0) and hid the two that silenced
+    from hourglass.cli._suppress import Silencer
+
+    text = "".join(f'[[rule]]\nname = "r{i}"\nmatch = {{ ip = "10.0.0.{i}" }}\n' for i in range(15))
+    silencer = Silencer(Suppressions.parse(text, "r.toml"), "flows.csv")
+    result = pd.DataFrame({"flag": [1, 1, 1, 1]})
+    silencer.frame(pd.DataFrame({"ip": ["10.0.0.12", "10.0.0.13", "10.0.0.12", "10.0.0.1"]}), result)
+    said = silencer.text()
+    assert said.startswith("4 suppressed (r0: 0, r1: 1, ") and "r12: 2, r13: 1, 5 more rule(s))" in said
+    assert said.count(": ") == 10
