@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from hourglass.serve.sinks import JsonLinesSink, SQLiteSink, alert_columns, json_line
 from hourglass.serve.suppress import Suppressions
@@ -50,3 +51,23 @@ def test_the_summary_of_many_rules_names_those_that_silenced_alerts() -> None:
     said = silencer.text()
     assert said.startswith("4 suppressed (r0: 0, r1: 1, ") and "r12: 2, r13: 1, 5 more rule(s))" in said
     assert said.count(": ") == 10
+
+
+def test_a_table_whose_constraint_refuses_a_batch_is_one_clear_error(tmp_path: Path) -> None:
+    # a table made elsewhere with a PRIMARY KEY on 'row': a second stream's row 0 was a traceback
+    # (sqlite3.IntegrityError) instead of a line naming the file and the table
+    from hourglass.errors import HourglassError
+
+    path = tmp_path / "live.sqlite"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE alerts (row INTEGER PRIMARY KEY, score REAL, flag INTEGER, calibrated REAL, "
+                 "severity TEXT, top_column TEXT, why TEXT)")
+    conn.execute("INSERT INTO alerts (row, score) VALUES (0, 1.0)")
+    conn.commit()
+    conn.close()
+    with SQLiteSink(path, alert_columns("table")) as sink:
+        with pytest.raises(HourglassError, match=r"live\.sqlite: could not append to table 'alerts' "
+                                                 r"\(UNIQUE constraint failed: alerts\.row\)"):
+            sink.write([{"row": 1, "score": 2.0}, {"row": 0, "score": 3.0}])
+        assert sink.rows == 0
+    assert sqlite3.connect(path).execute("SELECT row FROM alerts").fetchall() == [(0,)]  # none of it

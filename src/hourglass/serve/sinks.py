@@ -140,7 +140,9 @@ class SQLiteSink:
     transaction per :meth:`write`.
 
     An existing table with other columns is refused (:class:`~hourglass.errors.InputError`),
-    as is a file that is no SQLite database. With ``wal`` (the default) the database is in
+    as is a file that is no SQLite database; a batch that an existing table's constraint
+    (``PRIMARY KEY``, ``NOT NULL``...) refuses is a :class:`~hourglass.errors.HourglassError`,
+    nothing of it appended. With ``wal`` (the default) the database is in
     write-ahead-log mode: readers query it while the sink appends.
 
     Examples
@@ -191,6 +193,10 @@ class SQLiteSink:
             except sqlite3.OperationalError as exc:  # locked for longer than the timeout, disk full
                 raise HourglassError(f"{self._where}: could not append to table {self.table!r} "
                                      f"({exc})") from None
+            except sqlite3.IntegrityError as exc:  # a table made elsewhere, with a constraint
+                raise HourglassError(f"{self._where}: could not append to table {self.table!r} "
+                                     f"({exc}): the table has a constraint the alerts do not meet; "
+                                     "choose another table name or file") from None
             self.rows += len(alerts)
 
     def fileno(self) -> int:
