@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from hourglass.errors import InputError
 from hourglass.serve.sinks import JsonLinesSink, SQLiteSink, alert_columns, json_line
 from hourglass.serve.suppress import Suppressions
 
@@ -71,3 +72,16 @@ def test_a_table_whose_constraint_refuses_a_batch_is_one_clear_error(tmp_path: P
             sink.write([{"row": 1, "score": 2.0}, {"row": 0, "score": 3.0}])
         assert sink.rows == 0
     assert sqlite3.connect(path).execute("SELECT row FROM alerts").fetchall() == [(0,)]  # none of it
+
+
+def test_a_between_that_ends_where_it_starts_is_named_so() -> None:
+    # [t, t] holds no time (the end is excluded): refused, but the message said it ended before it started
+    with pytest.raises(InputError, match=r"'between' ends \(2026-01-01 00:00:00\) where it starts "
+                                         r"\(2026-01-01 00:00:00\): it holds no time"):
+        Suppressions.parse('[[rule]]\nname = "w"\nbetween = [2026-01-01T00:00:00, 2026-01-01T00:00:00]\n',
+                           "r.toml")
+    with pytest.raises(InputError, match=r"ends \(2026-01-01 00:00:00\) before it starts"):
+        Suppressions.parse('[[rule]]\nname = "w"\nbetween = [2026-01-01T01:00:00, 2026-01-01T00:00:00]\n',
+                           "r.toml")
+    with pytest.raises(InputError, match=r"ends \(2026-12-05\) before it starts \(2026-12-06\)"):
+        Suppressions.parse('[[rule]]\nname = "w"\nbetween = [2026-12-06, 2026-12-05]\n', "r.toml")

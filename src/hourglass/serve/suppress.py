@@ -328,6 +328,10 @@ def _rule(raw: object, i: int, source: str) -> Rule:
                              "date-times")
         lo, hi = _utc_ns(span[0], f"{where}, between"), _utc_ns(span[1], f"{where}, between", end=True)
         if not lo < hi:
+            # a date-time end is excluded (a date end includes its day: lo == hi is a day before)
+            if lo == hi and isinstance(span[1], dt.datetime):
+                raise InputError(f"{where}: 'between' ends ({span[1]}) where it starts ({span[0]}): "
+                                 "it holds no time (the end is excluded)")
             raise InputError(f"{where}: 'between' ends ({span[1]}) before it starts ({span[0]})")
         between = (lo, hi)
     until = _utc_ns(raw["until"], f"{where}, until", end=True) if "until" in raw else None
