@@ -85,3 +85,10 @@ def test_a_between_that_ends_where_it_starts_is_named_so() -> None:
                            "r.toml")
     with pytest.raises(InputError, match=r"ends \(2026-12-05\) before it starts \(2026-12-06\)"):
         Suppressions.parse('[[rule]]\nname = "w"\nbetween = [2026-12-06, 2026-12-05]\n', "r.toml")
+
+
+def test_a_nan_rule_value_is_refused_as_an_empty_one_is() -> None:
+    # 'x = nan' matched no NaN cell (a missing one) and was taken silently: a rule that never fires
+    for value in ("nan", "[1, nan]"):
+        with pytest.raises(InputError, match=r"rule 'n', column 'x': nan matches nothing"):
+            Suppressions.parse(f'[[rule]]\nname = "n"\nmatch = {{ x = {value} }}\n', "r.toml")

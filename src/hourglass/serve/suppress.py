@@ -157,6 +157,9 @@ class Condition:
             if isinstance(v, str) and not v.strip():  # an empty cell is a missing one: no match
                 raise InputError(f"{where}: an empty value matches nothing (an empty or missing "
                                  "cell matches no rule); give a value")
+            if isinstance(v, float) and v != v:  # nan: a NaN cell is a missing one, as empty
+                raise InputError(f"{where}: nan matches nothing (a NaN, empty or missing cell "
+                                 "matches no rule); give a value")
             if isinstance(v, bool) or (isinstance(v, str) and v.strip().lower() in _BOOLS):
                 # a column of true/false alone reads as booleans ("True"), one with other
                 # values as the text written: either way, true or "true" is the same truth
