@@ -113,12 +113,17 @@ class Silencer:
         return sum(self.counts.values())
 
     def text(self) -> str:
-        """``N suppressed (rule: n, ...)`` for the summary line, every rule in force named (as
-        written: the consoles print no markup; a control character, which TOML's escapes can put
+        """``N suppressed (rule: n, ...)`` for the summary line, every rule in force named (of
+        more than ten, the ten that silenced the most, in file order, and how many more), as
+        written (the consoles print no markup; a control character, which TOML's escapes can put
         in a name, as ``\\xNN``, as values from the data are shown)."""
         from hourglass.cli._output import on_screen
 
-        shown = list(self.counts.items())[:_SHOWN_RULES]
+        shown = list(self.counts.items())
+        if len(shown) > _SHOWN_RULES:  # the rules that silenced the most, in file order (not
+            # the first ones of the file, which may have silenced nothing)
+            top = set(sorted(range(len(shown)), key=lambda i: -shown[i][1])[:_SHOWN_RULES])
+            shown = [item for i, item in enumerate(shown) if i in top]
         more = f", {len(self.counts) - _SHOWN_RULES} more rule(s)" if len(self.counts) > _SHOWN_RULES else ""
         rules = ", ".join(f"{on_screen(name)}: {n:,}" for name, n in shown) + more
         return f"{self.total:,} suppressed" + (f" ({rules})" if rules else "")

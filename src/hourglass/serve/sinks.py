@@ -140,7 +140,9 @@ class SQLiteSink:
     transaction per :meth:`write`.
 
     An existing table with other columns is refused (:class:`~hourglass.errors.InputError`),
-    as is a file that is no SQLite database. With ``wal`` (the default) the database is in
+    as is a file that is no SQLite database; a batch that an existing table's constraint
+    (``PRIMARY KEY``, ``NOT NULL``...) refuses is a :class:`~hourglass.errors.HourglassError`,
+    nothing of it appended. With ``wal`` (the default) the database is in
     write-ahead-log mode: readers query it while the sink appends.
 
     Examples
@@ -191,6 +193,10 @@ class SQLiteSink:
             except sqlite3.OperationalError as exc:  # locked for longer than the timeout, disk full
                 raise HourglassError(f"{self._where}: could not append to table {self.table!r} "
                                      f"({exc})") from None
+            except sqlite3.IntegrityError as exc:  # a table made elsewhere, with a constraint
+                raise HourglassError(f"{self._where}: could not append to table {self.table!r} "
+                                     f"({exc}): the table has a constraint the alerts do not meet; "
+                                     "choose another table name or file") from None
             self.rows += len(alerts)
 
     def fileno(self) -> int:
@@ -213,17 +219,31 @@ def _iso(value: Any) -> Any:
     ISO-8601 text, as the other outputs write it; a missing one (pandas' ``NaT``, ``NA``)
     ``null``; the other values a Parquet column holds: bytes (a binary column) as UTF-8 text
     (bytes that are none escaped, ``\\xff``), a decimal as a number (``null`` if not finite),
-    a duration as its text; anything else is no JSON value.
+    a duration as its text; a numpy scalar (a value taken from an array: ``flags[i]``) as the
+    Python value it holds; anything else is no JSON value.
 
     Examples
     --------
     >>> import decimal
+    >>> import numpy as np
     >>> _iso(b"ab\\xff"), _iso(decimal.Decimal("1.50")), _iso(dt.timedelta(seconds=90))
     ('ab\\\\xff', 1.5, '0 days 00:01:30')
+    >>> _iso(np.int64(3)), _iso(np.float32(2.5)), _iso(np.bool_(True))
+    (3, 2.5, True)
     """
     pd = sys.modules.get("pandas")  # (not imported for it: no NaT without pandas)
     if pd is not None and (value is pd.NaT or value is pd.NA):  # NaT's isoformat() is 'NaT'
         return None
+    np = sys.modules.get("numpy")  # (a numpy scalar implies numpy is loaded)
+    if np is not None and isinstance(value, np.generic):
+        if isinstance(value, (np.datetime64, np.timedelta64)):  # as pandas' times and durations
+            if np.isnat(value):
+                return None
+            if pd is None:
+                return str(value)
+            value = pd.Timestamp(value) if isinstance(value, np.datetime64) else pd.Timedelta(value)
+        else:  # a NaN returned here is made null by json_line's second pass
+            return value.item()
     if isinstance(value, (dt.datetime, dt.date, dt.time)):
         return value.isoformat()
     if isinstance(value, (bytes, bytearray, memoryview, decimal.Decimal, dt.timedelta)):

@@ -157,6 +157,9 @@ class Condition:
             if isinstance(v, str) and not v.strip():  # an empty cell is a missing one: no match
                 raise InputError(f"{where}: an empty value matches nothing (an empty or missing "
                                  "cell matches no rule); give a value")
+            if isinstance(v, float) and v != v:  # nan: a NaN cell is a missing one, as empty
+                raise InputError(f"{where}: nan matches nothing (a NaN, empty or missing cell "
+                                 "matches no rule); give a value")
             if isinstance(v, bool) or (isinstance(v, str) and v.strip().lower() in _BOOLS):
                 # a column of true/false alone reads as booleans ("True"), one with other
                 # values as the text written: either way, true or "true" is the same truth
@@ -164,7 +167,7 @@ class Condition:
                 exact.extend((word, word.capitalize(), word.upper()))
                 continue
             if isinstance(v, str) and ("*" in v or "?" in v):
-                globs.append(v)
+                globs.append(v.strip())  # as the cells it is matched on, and the exact values
                 continue
             net = _network(v.strip(), where) if isinstance(v, str) else None
             if net is not None:
@@ -328,6 +331,10 @@ def _rule(raw: object, i: int, source: str) -> Rule:
                              "date-times")
         lo, hi = _utc_ns(span[0], f"{where}, between"), _utc_ns(span[1], f"{where}, between", end=True)
         if not lo < hi:
+            # a date-time end is excluded (a date end includes its day: lo == hi is a day before)
+            if lo == hi and isinstance(span[1], dt.datetime):
+                raise InputError(f"{where}: 'between' ends ({span[1]}) where it starts ({span[0]}): "
+                                 "it holds no time (the end is excluded)")
             raise InputError(f"{where}: 'between' ends ({span[1]}) before it starts ({span[0]})")
         between = (lo, hi)
     until = _utc_ns(raw["until"], f"{where}, until", end=True) if "until" in raw else None
