@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -152,6 +153,28 @@ def _sniff_vpc(head: bytes) -> bool:
     return _custom_without_header(fields)
 
 
+# A header line's field names: each a lower-case name (a record has numbers, addresses, '-'),
+# one of them a field AWS names (a custom format need not have srcaddr: pkt-srcaddr ...)
+_VPC_NAME = re.compile(r"[a-z][a-z0-9-]*")
+_VPC_NAMES = frozenset((*VPC_DEFAULT_FIELDS, *_VPC_ROLES, "reject-reason", "ecs-cluster-name",
+                        "ecs-service-name", "ecs-container-id", "ecs-task-arn"))
+
+
+def _header_line(fields: list[str]) -> bool:
+    """Whether a first line's ``fields`` are a header line's field names (``version account-id
+    ... srcaddr ...``; a custom format's without ``srcaddr`` too), not a record.
+
+    Examples
+    --------
+    >>> _header_line("version interface-id pkt-srcaddr pkt-dstaddr action".split())
+    True
+    >>> _header_line("2 012345678901 eni-0a1b2c3d 10.0.0.5 10.0.1.5 443".split())
+    False
+    """
+    return "srcaddr" in fields or (all(_VPC_NAME.fullmatch(f) for f in fields)
+                                   and not _VPC_NAMES.isdisjoint(fields))
+
+
 def _custom_without_header(fields: list[str]) -> bool:
     """Whether a first line's ``fields`` are a record of a custom format without its header line
     (a CloudWatch Logs export): version, account id, interface id first, but not the default
@@ -171,7 +194,7 @@ class _VpcSpec(DatasetSpec):
         p = check_path(path)
         check_log_text(p)  # UTF-16, gzip without .gz ...: said so, not 'expected 14 fields'
         first_fields = _first_line(read_head(p, 8192)).split(" ")
-        header = "srcaddr" in first_fields
+        header = _header_line(first_fields)  # (one without srcaddr: refused by name below)
         if not header and _custom_without_header(first_fields):
             raise InputError(f"{p}: line 1 has {len(first_fields)} fields, not the default format's "
                              f"{len(VPC_DEFAULT_FIELDS)}: a custom format without its header line; "
