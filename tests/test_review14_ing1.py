@@ -24,3 +24,21 @@ def test_vpc_custom_header_without_srcaddr_is_refused_not_read_as_a_record(tmp_p
     path.write_text("\n".join([names, *rows]) + "\n")
     with pytest.raises(InputError, match="no 'srcaddr' field; is this an AWS VPC flow log"):
         get_format("aws-vpc-flow").read(path)
+
+
+def test_zeek_log_with_a_redefined_separator_is_read_by_it(tmp_path: Path) -> None:
+    """A Zeek log written with another separator (``redef LogAscii::separator = ","``: its
+    ``#separator \\x2c`` line, then ``#fields,ts,...``) was refused as having no '#fields'
+    line; its fields are split by the separator the header names."""
+    header = ["#separator \\x2c", "#set_separator,|", "#empty_field,(empty)", "#unset_field,-",
+              "#path,conn", "#fields,ts,uid,id.orig_h,id.orig_p,id.resp_h,id.resp_p,proto,orig_bytes",
+              "#types,time,string,addr,port,addr,port,enum,count"]
+    rows = [f"1700000000.{i:06d},C{i},10.0.0.{i},{40000 + i},10.0.1.5,443,tcp,{i * 10}" for i in range(6)]
+    rows[2] = rows[2].rsplit(",", 1)[0] + ",-"  # unset
+    path = tmp_path / "conn.log"
+    path.write_text("\n".join([*header, *rows, "#close,2023-11-14-22-13-20"]) + "\n")
+    df = get_format("zeek-conn").read(path)
+    assert list(df.columns[:4]) == ["ts", "uid", "id.orig_h", "id.orig_p"]
+    assert df["id.orig_h"].tolist() == [f"10.0.0.{i}" for i in range(6)]
+    assert df["orig_bytes"].isna().tolist() == [False, False, True, False, False, False]
+    assert df["orig_bytes"].iloc[5] == 50.0

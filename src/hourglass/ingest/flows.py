@@ -229,6 +229,7 @@ AWS_VPC_FLOW = _VpcSpec(
 )
 
 
+_ZEEK_ESCAPE = re.compile(r"\\x([0-9A-Fa-f]{2})")  # a '#separator' line's character, as Zeek writes it
 _ZEEK_TYPES = {"time": pa.float64(), "interval": pa.float64(), "double": pa.float64(),
                "count": pa.float64(), "int": pa.float64(), "port": pa.float64()}
 
@@ -250,10 +251,10 @@ def _sniff_zeek(head: bytes) -> bool:
 class ZeekSpec(DatasetSpec):
     """Zeek logs, TSV (``#fields`` header) or JSON; the layout is read from the file itself."""
 
-    def _tsv_header(self, path: Path) -> tuple[int, list[str], dict[str, str], list[str]]:
+    def _tsv_header(self, path: Path) -> tuple[int, list[str], dict[str, str], list[str], str]:
         fields: list[str] = []
         types: list[str] = []
-        unset, empty, n = "-", "(empty)", 0
+        unset, empty, n, sep = "-", "(empty)", 0, "\t"
         with open_text(path) as fh:
             # bounded reads: a data line without a line break is not held to learn it is data
             while raw := fh.readline(MAX_LINE_BYTES + 1):
@@ -264,19 +265,23 @@ class ZeekSpec(DatasetSpec):
                     raise InputError(f"{path}: line {n + 1}: a header line longer than "
                                      f"{MAX_LINE_BYTES >> 20} MiB; is this a Zeek log?")
                 n += 1
-                key, _, rest = line.partition(" " if line.startswith("#separator") else "\t")
-                if key == "#fields":
-                    fields = rest.split("\t")
+                key, _, rest = line.partition(" " if line.startswith("#separator") else sep)
+                if key == "#separator":  # written escaped, '\x09' (a redefined one: '\x2c')
+                    sep = _ZEEK_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), rest) or "\t"
+                elif key == "#fields":
+                    fields = rest.split(sep)
                 elif key == "#types":
-                    types = rest.split("\t")
+                    types = rest.split(sep)
                 elif key == "#unset_field":
                     unset = rest
                 elif key == "#empty_field":
                     empty = rest
         if not fields:
             raise InputError(f"{path}: a Zeek TSV log needs a '#fields' header line")
+        if len(sep) != 1 or sep in "\r\n":
+            raise InputError(f"{path}: a Zeek log's separator must be one character, not {sep!r}")
         kinds = dict(zip(fields, types, strict=False))
-        return n, fields, kinds, [unset, empty]
+        return n, fields, kinds, [unset, empty], sep
 
     def iter_chunks(self, path: str | os.PathLike[str], *, on_bad_rows: str = "error",
                     chunk_bytes: int = CHUNK_BYTES, stats: ReadStats | None = None,
@@ -287,9 +292,9 @@ class ZeekSpec(DatasetSpec):
         if head.lstrip().startswith(b"{"):
             chunks = iter_table(p, fmt="jsonl", on_bad_rows=on_bad_rows, stats=stats)
         elif head.startswith(b"#"):
-            n, fields, kinds, nulls = self._tsv_header(p)
+            n, fields, kinds, nulls, sep = self._tsv_header(p)
             types = {f: _ZEEK_TYPES.get(kinds.get(f, ""), pa.string()) for f in fields}
-            chunks = iter_table(p, fmt="tsv", names=fields, skip_rows=n, on_bad_rows=on_bad_rows,
+            chunks = iter_table(p, fmt="tsv", sep=sep, names=fields, skip_rows=n, on_bad_rows=on_bad_rows,
                                 chunk_bytes=chunk_bytes, stats=stats, null_values=nulls,
                                 quote=False, column_types=types, comment="#", used=used)
         else:
