@@ -42,3 +42,17 @@ def test_zeek_log_with_a_redefined_separator_is_read_by_it(tmp_path: Path) -> No
     assert df["id.orig_h"].tolist() == [f"10.0.0.{i}" for i in range(6)]
     assert df["orig_bytes"].isna().tolist() == [False, False, True, False, False, False]
     assert df["orig_bytes"].iloc[5] == 50.0
+
+
+def test_vpc_header_after_a_blank_line_is_the_header(tmp_path: Path) -> None:
+    """A blank line before the header line (as the CSV reader passes over) made the reader take
+    the file for header-less: the header became a data row, ``srcport`` ... text."""
+    names = ("version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes "
+             "start end action log-status")
+    rows = [f"2 012345678901 eni-0a1b2c3d 10.0.0.{i} 10.0.1.5 {40000 + i} 443 6 {i + 1} {100 * i} "
+            f"{1700000000 + i} {1700000060 + i} ACCEPT OK" for i in range(5)]
+    path = tmp_path / "flows.log"
+    path.write_text("\n" + "\n".join([names, *rows]) + "\n")
+    df = get_format("aws-vpc-flow").read(path)
+    assert len(df) == 5 and df["srcport"].tolist() == [40000 + i for i in range(5)]
+    assert df["srcaddr"].tolist() == [f"10.0.0.{i}" for i in range(5)]

@@ -67,7 +67,9 @@ _BOM = b"\xef\xbb\xbf"  # a UTF-8 byte-order mark, as Windows editors save text
 
 
 def _first_line(head: bytes) -> str:
-    return head.removeprefix(_BOM).split(b"\n", 1)[0].decode("utf-8", "replace").strip()
+    """The first line of ``head`` that holds anything (the header, as the CSV reader takes it:
+    blank lines before it are passed over), stripped."""
+    return head.removeprefix(_BOM).lstrip().split(b"\n", 1)[0].decode("utf-8", "replace").strip()
 
 
 def _sniff_unsw(head: bytes) -> bool:
