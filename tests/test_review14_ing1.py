@@ -56,3 +56,21 @@ def test_vpc_header_after_a_blank_line_is_the_header(tmp_path: Path) -> None:
     df = get_format("aws-vpc-flow").read(path)
     assert len(df) == 5 and df["srcport"].tolist() == [40000 + i for i in range(5)]
     assert df["srcaddr"].tolist() == [f"10.0.0.{i}" for i in range(5)]
+
+
+@pytest.mark.parametrize("sep", ["\t", ","])
+def test_zeek_tsv_log_after_blank_lines_is_read(tmp_path: Path, sep: str) -> None:
+    """Blank lines before a Zeek log's header lines made the reader refuse it ("not a Zeek
+    log") though the sniffer took it for one; they are passed over, as the CSV reader passes
+    over blank lines before its header."""
+    from hourglass.ingest.formats import sniff_format
+
+    header = [f"#separator \\x{ord(sep):02x}", f"#fields{sep}ts{sep}id.orig_h{sep}id.resp_h{sep}orig_bytes",
+              f"#types{sep}time{sep}addr{sep}addr{sep}count"]
+    rows = [f"1700000000.5{sep}10.0.0.{i}{sep}10.0.1.5{sep}{i * 10}" for i in range(4)]
+    path = tmp_path / "conn.log"
+    path.write_text("\n\r\n" + "\n".join([*header, *rows]) + "\n")
+    assert sniff_format(path).name == "zeek-conn"
+    df = get_format("zeek-conn").read(path)
+    assert df["id.orig_h"].tolist() == [f"10.0.0.{i}" for i in range(4)]
+    assert df["orig_bytes"].tolist() == [0.0, 10.0, 20.0, 30.0]

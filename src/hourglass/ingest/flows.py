@@ -237,7 +237,7 @@ _ZEEK_TYPES = {"time": pa.float64(), "interval": pa.float64(), "double": pa.floa
 
 
 def _sniff_zeek(head: bytes) -> bool:
-    head = head.removeprefix(_BOM)
+    head = head.removeprefix(_BOM).lstrip()
     if head.startswith(b"#separator") or b"\n#fields\t" in head[:4096]:
         return True
     try:
@@ -261,6 +261,9 @@ class ZeekSpec(DatasetSpec):
             # bounded reads: a data line without a line break is not held to learn it is data
             while raw := fh.readline(MAX_LINE_BYTES + 1):
                 line = raw.decode("utf-8", "replace").rstrip("\r\n").removeprefix("\ufeff")
+                if not line.strip() and not fields:  # blank lines before the header: skipped too
+                    n += 1
+                    continue
                 if not line.startswith("#"):
                     break
                 if len(raw) > MAX_LINE_BYTES:
@@ -290,8 +293,8 @@ class ZeekSpec(DatasetSpec):
                     used: Collection[str] | None = None) -> Iterator[pd.DataFrame]:
         p = check_path(path)
         check_log_text(p)  # UTF-16, gzip without .gz ...: said so, not 'not a Zeek log'
-        head = read_head(p, 4096).removeprefix(_BOM)
-        if head.lstrip().startswith(b"{"):
+        head = read_head(p, 4096).removeprefix(_BOM).lstrip()  # (blank lines before the header)
+        if head.startswith(b"{"):
             chunks = iter_table(p, fmt="jsonl", on_bad_rows=on_bad_rows, stats=stats)
         elif head.startswith(b"#"):
             n, fields, kinds, nulls, sep = self._tsv_header(p)
