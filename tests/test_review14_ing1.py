@@ -74,3 +74,17 @@ def test_zeek_tsv_log_after_blank_lines_is_read(tmp_path: Path, sep: str) -> Non
     df = get_format("zeek-conn").read(path)
     assert df["id.orig_h"].tolist() == [f"10.0.0.{i}" for i in range(4)]
     assert df["orig_bytes"].tolist() == [0.0, 10.0, 20.0, 30.0]
+
+
+def test_panos_line_after_a_byte_order_mark_mid_file_is_a_record(tmp_path: Path) -> None:
+    """Files joined into one (``cat a.log b.log``), the second saved with a byte-order mark: its
+    first line, a log whose first field a collector stripped, was refused as no PAN-OS record."""
+    from hourglass.ingest.panos import parse_panos
+
+    line = "2024/11/14 22:13:21,012,TRAFFIC,end,1,2024/11/14 22:13:21,10.0.0.3,10.0.0.2"
+    assert parse_panos("\ufeff" + line) == parse_panos(line)
+    path = tmp_path / "fw.log"
+    path.write_bytes(b"2024/11/14 22:13:20,012,TRAFFIC,end,1,2024/11/14 22:13:20,10.0.0.1,10.0.0.2\n"
+                     + b"\xef\xbb\xbf" + line.encode() + b"\n")
+    df = get_format("panos").read(path)
+    assert df["src"].tolist() == ["10.0.0.1", "10.0.0.3"]
