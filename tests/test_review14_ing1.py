@@ -88,3 +88,27 @@ def test_panos_line_after_a_byte_order_mark_mid_file_is_a_record(tmp_path: Path)
                      + b"\xef\xbb\xbf" + line.encode() + b"\n")
     df = get_format("panos").read(path)
     assert df["src"].tolist() == ["10.0.0.1", "10.0.0.3"]
+
+
+def test_eve_hex_flags_are_categories_not_numbers(tmp_path: Path) -> None:
+    """Suricata writes TCP and DNS flags in hex (``tcp.tcp_flags_ts: "12"`` is SYN+ACK,
+    ``dns.flags: "8180"``): a column of them that happened to hold digits only was a number
+    (0x12 scaled as twelve, and a later ``"1b"`` a missing value); they are categories."""
+    import json
+
+    from hourglass.features.roles import infer_role
+    from hourglass.ingest.formats import format_roles
+
+    rows = [{"timestamp": f"2024-01-01T00:00:{i:02d}.000000+0000", "event_type": "flow",
+             "src_ip": "10.0.0.1", "dest_ip": "10.0.0.2", "src_port": 1000 + i, "dest_port": 443,
+             "proto": "TCP", "tcp": {"tcp_flags": "1b", "tcp_flags_ts": ["02", "12", "16"][i % 3],
+                                     "tcp_flags_tc": "12"},
+             "dns": {"flags": ["8180", "8183"][i % 2]}} for i in range(12)]
+    path = tmp_path / "eve.json"
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    spec = get_format("suricata-eve")
+    df = spec.read(path)
+    assert infer_role("tcp.tcp_flags_ts", df["tcp.tcp_flags_ts"], max_categories=50)[0] == "numeric"
+    roles = format_roles(spec, df.columns)
+    for c in ("tcp.tcp_flags", "tcp.tcp_flags_ts", "tcp.tcp_flags_tc", "dns.flags"):
+        assert roles[c] == "categorical", c
