@@ -112,3 +112,22 @@ def test_eve_hex_flags_are_categories_not_numbers(tmp_path: Path) -> None:
     roles = format_roles(spec, df.columns)
     for c in ("tcp.tcp_flags", "tcp.tcp_flags_ts", "tcp.tcp_flags_tc", "dns.flags"):
         assert roles[c] == "categorical", c
+
+
+def test_fortigate_application_and_signature_ids_are_categories(tmp_path: Path) -> None:
+    """FortiGate's ``appid`` (an application's id), ``attackid`` (an IPS signature's) and ``cat``
+    (a web-filter category's) were numbers, scaled as magnitudes (app 40568 next to 40569);
+    they are categories, as ``policyid`` and ``logid`` are."""
+    from hourglass.features.roles import infer_role
+    from hourglass.ingest.formats import format_roles
+
+    lines = [f"date=2023-11-14 time=22:13:{i:02d} srcip=10.0.0.{i} dstip=10.0.1.1 dstport=443 "
+             f"appid={[40568, 15893, 16354][i % 3]} attackid={[12345, 23456][i % 2]} cat={[52, 41][i % 2]}"
+             for i in range(12)]
+    path = tmp_path / "fgt.log"
+    path.write_text("\n".join(lines) + "\n")
+    spec = get_format("kv")
+    df = spec.read(path)
+    assert infer_role("appid", df["appid"], max_categories=50)[0] == "numeric"
+    roles = format_roles(spec, df.columns)
+    assert [roles.get(c) for c in ("appid", "attackid", "cat")] == ["categorical"] * 3
