@@ -131,3 +131,23 @@ def test_fortigate_application_and_signature_ids_are_categories(tmp_path: Path) 
     assert infer_role("appid", df["appid"], max_categories=50)[0] == "numeric"
     roles = format_roles(spec, df.columns)
     assert [roles.get(c) for c in ("appid", "attackid", "cat")] == ["categorical"] * 3
+
+
+def test_zeek_ip_proto_is_a_category(tmp_path: Path) -> None:
+    """Zeek's conn.log (6.1 on) logs ``ip_proto``, the IP protocol number (a ``count``: 6, 17,
+    1), which was read as a magnitude (UDP "bigger" than TCP); it is a category, as ``proto``
+    is, and so are the VLAN ids."""
+    from hourglass.features.roles import infer_role
+    from hourglass.ingest.formats import format_roles
+
+    header = ["#separator \\x09", "#fields\tts\tid.orig_h\tid.resp_h\tproto\tip_proto\tvlan",
+              "#types\ttime\taddr\taddr\tenum\tcount\tint"]
+    rows = [f"1700000000.5\t10.0.0.{i}\t10.0.1.5\t{['tcp', 'udp'][i % 2]}\t{[6, 17][i % 2]}\t{10 + i % 2}"
+            for i in range(8)]
+    path = tmp_path / "conn.log"
+    path.write_text("\n".join([*header, *rows]) + "\n")
+    spec = get_format("zeek-conn")
+    df = spec.read(path)
+    assert infer_role("ip_proto", df["ip_proto"], max_categories=50)[0] == "numeric"
+    roles = format_roles(spec, df.columns)
+    assert roles["ip_proto"] == roles["vlan"] == roles["proto"] == "categorical"

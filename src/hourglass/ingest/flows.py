@@ -339,6 +339,8 @@ ZEEK_CONN = ZeekSpec(
     roles={"ts": "drop", "uid": "drop", "id.orig_h": "ip", "id.resp_h": "ip",
            "id.orig_p": "port", "id.resp_p": "port", "tunnel_parents": "drop",
            "proto": "categorical", "service": "categorical", "conn_state": "categorical",
+           # conn.log's IP protocol number (Zeek 6.1+: 6, 17, 1) and VLAN ids: codes, not magnitudes
+           "ip_proto": "categorical", "vlan": "categorical", "inner_vlan": "categorical",
            "history": "hash", **_ZEEK_OTHER_ROLES},
     sniffer=_sniff_zeek,
     time_col="ts",
