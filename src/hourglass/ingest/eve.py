@@ -11,7 +11,8 @@ any nested JSON. The format adds what the field names alone do not say:
   ``tx_id``, ``parent_id``, ``community_id``, ``flow.start``/``flow.end`` (``flow.age`` has
   the duration);
 * codes are categories, not magnitudes: ``alert.signature_id``, ``alert.gid``, ``alert.rev``,
-  ``alert.severity``, ICMP types and codes, ``http.status``;
+  ``alert.severity``, ICMP types and codes, ``http.status``, and the TCP and DNS flags Suricata
+  writes in hex (``tcp.tcp_flags``: ``"12"`` is SYN+ACK, not twelve; ``dns.flags``);
 * TLS fingerprints (``tls.ja3.hash`` ...) are hashed into a fixed number of features (a new
   client's fingerprint is a new value, not a new column);
 * the sensor's own ``stats`` events (hundreds of nested counters, no 5-tuple) describe the
@@ -49,7 +50,9 @@ EVE_ROLES: dict[str, str] = {
     **{c: "categorical" for c in ("event_type", "proto", "app_proto", "alert.signature_id",
                                   "alert.gid", "alert.rev", "alert.severity", "icmp_type",
                                   "icmp_code", "response_icmp_type", "response_icmp_code",
-                                  "http.status", "dns.rrtype", "dns.rcode")},
+                                  "http.status", "dns.rrtype", "dns.rcode",
+                                  # bit flags written in hex ("12": SYN+ACK, "8180"), not numbers
+                                  "tcp.tcp_flags", "tcp.tcp_flags_ts", "tcp.tcp_flags_tc", "dns.flags")},
     **{c: "hash" for c in ("tls.ja3.hash", "tls.ja3s.hash", "tls.ja4", "tls.fingerprint",
                            "ssh.client.hassh.hash", "ssh.server.hassh.hash")},
     **{c: "port" for c in ("src_port", "dest_port")},

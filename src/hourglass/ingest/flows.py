@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,7 +67,9 @@ _BOM = b"\xef\xbb\xbf"  # a UTF-8 byte-order mark, as Windows editors save text
 
 
 def _first_line(head: bytes) -> str:
-    return head.removeprefix(_BOM).split(b"\n", 1)[0].decode("utf-8", "replace").strip()
+    """The first line of ``head`` that holds anything (the header, as the CSV reader takes it:
+    blank lines before it are passed over), stripped."""
+    return head.removeprefix(_BOM).lstrip().split(b"\n", 1)[0].decode("utf-8", "replace").strip()
 
 
 def _sniff_unsw(head: bytes) -> bool:
@@ -152,6 +155,28 @@ def _sniff_vpc(head: bytes) -> bool:
     return _custom_without_header(fields)
 
 
+# A header line's field names: each a lower-case name (a record has numbers, addresses, '-'),
+# one of them a field AWS names (a custom format need not have srcaddr: pkt-srcaddr ...)
+_VPC_NAME = re.compile(r"[a-z][a-z0-9-]*")
+_VPC_NAMES = frozenset((*VPC_DEFAULT_FIELDS, *_VPC_ROLES, "reject-reason", "ecs-cluster-name",
+                        "ecs-service-name", "ecs-container-id", "ecs-task-arn"))
+
+
+def _header_line(fields: list[str]) -> bool:
+    """Whether a first line's ``fields`` are a header line's field names (``version account-id
+    ... srcaddr ...``; a custom format's without ``srcaddr`` too), not a record.
+
+    Examples
+    --------
+    >>> _header_line("version interface-id pkt-srcaddr pkt-dstaddr action".split())
+    True
+    >>> _header_line("2 012345678901 eni-0a1b2c3d 10.0.0.5 10.0.1.5 443".split())
+    False
+    """
+    return "srcaddr" in fields or (all(_VPC_NAME.fullmatch(f) for f in fields)
+                                   and not _VPC_NAMES.isdisjoint(fields))
+
+
 def _custom_without_header(fields: list[str]) -> bool:
     """Whether a first line's ``fields`` are a record of a custom format without its header line
     (a CloudWatch Logs export): version, account id, interface id first, but not the default
@@ -171,7 +196,7 @@ class _VpcSpec(DatasetSpec):
         p = check_path(path)
         check_log_text(p)  # UTF-16, gzip without .gz ...: said so, not 'expected 14 fields'
         first_fields = _first_line(read_head(p, 8192)).split(" ")
-        header = "srcaddr" in first_fields
+        header = _header_line(first_fields)  # (one without srcaddr: refused by name below)
         if not header and _custom_without_header(first_fields):
             raise InputError(f"{p}: line 1 has {len(first_fields)} fields, not the default format's "
                              f"{len(VPC_DEFAULT_FIELDS)}: a custom format without its header line; "
@@ -206,12 +231,13 @@ AWS_VPC_FLOW = _VpcSpec(
 )
 
 
+_ZEEK_ESCAPE = re.compile(r"\\x([0-9A-Fa-f]{2})")  # a '#separator' line's character, as Zeek writes it
 _ZEEK_TYPES = {"time": pa.float64(), "interval": pa.float64(), "double": pa.float64(),
                "count": pa.float64(), "int": pa.float64(), "port": pa.float64()}
 
 
 def _sniff_zeek(head: bytes) -> bool:
-    head = head.removeprefix(_BOM)
+    head = head.removeprefix(_BOM).lstrip()
     if head.startswith(b"#separator") or b"\n#fields\t" in head[:4096]:
         return True
     try:
@@ -227,46 +253,53 @@ def _sniff_zeek(head: bytes) -> bool:
 class ZeekSpec(DatasetSpec):
     """Zeek logs, TSV (``#fields`` header) or JSON; the layout is read from the file itself."""
 
-    def _tsv_header(self, path: Path) -> tuple[int, list[str], dict[str, str], list[str]]:
+    def _tsv_header(self, path: Path) -> tuple[int, list[str], dict[str, str], list[str], str]:
         fields: list[str] = []
         types: list[str] = []
-        unset, empty, n = "-", "(empty)", 0
+        unset, empty, n, sep = "-", "(empty)", 0, "\t"
         with open_text(path) as fh:
             # bounded reads: a data line without a line break is not held to learn it is data
             while raw := fh.readline(MAX_LINE_BYTES + 1):
                 line = raw.decode("utf-8", "replace").rstrip("\r\n").removeprefix("\ufeff")
+                if not line.strip() and not fields:  # blank lines before the header: skipped too
+                    n += 1
+                    continue
                 if not line.startswith("#"):
                     break
                 if len(raw) > MAX_LINE_BYTES:
                     raise InputError(f"{path}: line {n + 1}: a header line longer than "
                                      f"{MAX_LINE_BYTES >> 20} MiB; is this a Zeek log?")
                 n += 1
-                key, _, rest = line.partition(" " if line.startswith("#separator") else "\t")
-                if key == "#fields":
-                    fields = rest.split("\t")
+                key, _, rest = line.partition(" " if line.startswith("#separator") else sep)
+                if key == "#separator":  # written escaped, '\x09' (a redefined one: '\x2c')
+                    sep = _ZEEK_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), rest) or "\t"
+                elif key == "#fields":
+                    fields = rest.split(sep)
                 elif key == "#types":
-                    types = rest.split("\t")
+                    types = rest.split(sep)
                 elif key == "#unset_field":
                     unset = rest
                 elif key == "#empty_field":
                     empty = rest
         if not fields:
             raise InputError(f"{path}: a Zeek TSV log needs a '#fields' header line")
+        if len(sep) != 1 or sep in "\r\n":
+            raise InputError(f"{path}: a Zeek log's separator must be one character, not {sep!r}")
         kinds = dict(zip(fields, types, strict=False))
-        return n, fields, kinds, [unset, empty]
+        return n, fields, kinds, [unset, empty], sep
 
     def iter_chunks(self, path: str | os.PathLike[str], *, on_bad_rows: str = "error",
                     chunk_bytes: int = CHUNK_BYTES, stats: ReadStats | None = None,
                     used: Collection[str] | None = None) -> Iterator[pd.DataFrame]:
         p = check_path(path)
         check_log_text(p)  # UTF-16, gzip without .gz ...: said so, not 'not a Zeek log'
-        head = read_head(p, 4096).removeprefix(_BOM)
-        if head.lstrip().startswith(b"{"):
+        head = read_head(p, 4096).removeprefix(_BOM).lstrip()  # (blank lines before the header)
+        if head.startswith(b"{"):
             chunks = iter_table(p, fmt="jsonl", on_bad_rows=on_bad_rows, stats=stats)
         elif head.startswith(b"#"):
-            n, fields, kinds, nulls = self._tsv_header(p)
+            n, fields, kinds, nulls, sep = self._tsv_header(p)
             types = {f: _ZEEK_TYPES.get(kinds.get(f, ""), pa.string()) for f in fields}
-            chunks = iter_table(p, fmt="tsv", names=fields, skip_rows=n, on_bad_rows=on_bad_rows,
+            chunks = iter_table(p, fmt="tsv", sep=sep, names=fields, skip_rows=n, on_bad_rows=on_bad_rows,
                                 chunk_bytes=chunk_bytes, stats=stats, null_values=nulls,
                                 quote=False, column_types=types, comment="#", used=used)
         else:
@@ -306,6 +339,8 @@ ZEEK_CONN = ZeekSpec(
     roles={"ts": "drop", "uid": "drop", "id.orig_h": "ip", "id.resp_h": "ip",
            "id.orig_p": "port", "id.resp_p": "port", "tunnel_parents": "drop",
            "proto": "categorical", "service": "categorical", "conn_state": "categorical",
+           # conn.log's IP protocol number (Zeek 6.1+: 6, 17, 1) and VLAN ids: codes, not magnitudes
+           "ip_proto": "categorical", "vlan": "categorical", "inner_vlan": "categorical",
            "history": "hash", **_ZEEK_OTHER_ROLES},
     sniffer=_sniff_zeek,
     time_col="ts",

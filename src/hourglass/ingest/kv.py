@@ -56,7 +56,9 @@ KV_ROLES: dict[str, str] = {
     **{c: "drop" for c in ("date", "time", "eventtime", "timestamp", "ts", "sessionid", "ID",
                            "MAC", "tz", "itime", "poluuid", "srcuuid", "dstuuid")},
     **{c: "categorical" for c in ("logid", "policyid", "proto", "PROTO", "flags", "type", "subtype",
-                                  "level", "action", "IN", "OUT", "TOS", "PREC", "TTL")},
+                                  "level", "action", "IN", "OUT", "TOS", "PREC", "TTL",
+                                  # FortiGate's ids of an application, IPS signature, web category
+                                  "appid", "attackid", "cat")},
 }
 
 

@@ -135,8 +135,9 @@ PANOS_ROLES: dict[str, str] = {
 # many columns)
 _MAX_FIELDS = 1024
 # The receive time (field 2) with the serial number and a log type after it; the character
-# before it is the comma after the first field, the syslog header's last space, or nothing.
-_RECORD = re.compile(r"(?<![^\s>,])(\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}"
+# before it is the comma after the first field, the syslog header's last space, or nothing (or a
+# byte-order mark: a file joined on after another, cat a.log b.log).
+_RECORD = re.compile(r"(?<![^\s>,\ufeff])(\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}"
                      r":\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})?),[^,\"]*,([A-Z]+),")
 
 
