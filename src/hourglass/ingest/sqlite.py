@@ -132,7 +132,8 @@ def parquet_value(value: Any) -> Any:
 def sql_value(value: Any) -> Any:
     """A value SQLite stores as is: numpy scalars as Python numbers, NaN and NA as NULL, lists
     and dicts as strict JSON text (a NaN or ±inf in them ``null``, as JSON has neither), times as
-    ISO-8601 text, integers beyond SQLite's 64 bits as text.
+    ISO-8601 text, durations as pandas writes them (as the CSV does), integers beyond SQLite's 64
+    bits as text.
 
     Examples
     --------
@@ -144,6 +145,8 @@ def sql_value(value: Any) -> Any:
     '{"a": null, "b": [null, 1.5]}'
     >>> sql_value(decimal.Decimal("2.50")), sql_value(decimal.Decimal("NaN"))  # a Parquet decimal
     (2.5, None)
+    >>> sql_value(pd.Timedelta(seconds=90))  # a Parquet duration
+    '0 days 00:01:30'
     """
     if value is None or value is pd.NA or value is pd.NaT:
         return None
@@ -157,8 +160,8 @@ def sql_value(value: Any) -> Any:
         return str(value)
     if isinstance(value, (dict, list, tuple)):
         return json.dumps(strict_json(value), default=str)
-    if isinstance(value, decimal.Decimal):  # (a kept Parquet decimal column)
-        return parquet_value(value)
+    if isinstance(value, (decimal.Decimal, dt.timedelta)):  # (a kept Parquet decimal or duration
+        return parquet_value(value)  # column: as the CSV and JSON lines write it, not 'P0DT0H1M30S')
     if isinstance(value, pd.Timestamp):
         return value.isoformat()
     if hasattr(value, "isoformat"):
