@@ -3,11 +3,14 @@ SQLite outputs and the ECS mapping of alerts."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
+from hourglass.ingest.formats import get_format
 from hourglass.ingest.writers import chunk_writer
 
 
@@ -20,3 +23,28 @@ def test_sqlite_output_writes_a_duration_as_the_csv_does(tmp_path: Path) -> None
     rows = sqlite3.connect(tmp_path / "o.sqlite").execute("SELECT took FROM alerts ORDER BY row").fetchall()
     assert csv[0] == "0 days 00:01:30"
     assert [r[0] for r in rows] == ["0 days 00:01:30", None]
+
+
+def _signin(i: int) -> dict[str, Any]:
+    return {"id": f"id{i}", "createdDateTime": f"2026-01-05T08:{i % 60:02d}:00Z",
+            "userPrincipalName": "ann@contoso.com", "appDisplayName": "Office 365",
+            "clientAppUsed": "Browser",
+            "status": {"errorCode": 0}}
+
+
+def test_entra_graph_sign_ins_and_diagnostic_records_give_the_same_columns(tmp_path: Path) -> None:
+    """A model trained on diagnostic records (with their envelope's category) scores the same
+    sign-ins from Graph as it scores them from the diagnostic setting: Graph rows were without the
+    category, a feature then missing in every row."""
+    signins = [_signin(i) for i in range(3)]
+    diagnostic = [{"time": s["createdDateTime"], "category": "SignInLogs",
+                   "operationName": "Sign-in activity", "properties": s} for s in signins]
+    (tmp_path / "graph.jsonl").write_text("".join(json.dumps(s) + "\n" for s in signins))
+    (tmp_path / "diag.jsonl").write_text("".join(json.dumps(d) + "\n" for d in diagnostic))
+    entra = get_format("entra-signin")
+    graph, diag = entra.read(tmp_path / "graph.jsonl"), entra.read(tmp_path / "diag.jsonl")
+    pd.testing.assert_frame_equal(graph, diag)
+    assert graph["category"].tolist() == ["SignInLogs"] * 3
+    noninteractive = entra.event({**signins[0], "signInEventTypes": ["nonInteractiveUser"]})
+    assert noninteractive["category"] == "NonInteractiveUserSignInLogs"
+    assert entra.event(noninteractive) == noninteractive
