@@ -48,3 +48,17 @@ def test_entra_graph_sign_ins_and_diagnostic_records_give_the_same_columns(tmp_p
     noninteractive = entra.event({**signins[0], "signInEventTypes": ["nonInteractiveUser"]})
     assert noninteractive["category"] == "NonInteractiveUserSignInLogs"
     assert entra.event(noninteractive) == noninteractive
+
+
+def test_okta_event_without_target_reads_as_one_with_a_null_target(tmp_path: Path) -> None:
+    """A shipper that drops null fields leaves 'target' out: the event has no targets, as with
+    'target': null (its count was missing, a feature imputed and flagged as missing)."""
+    event = {"uuid": "u1", "published": "2026-01-05T08:00:00.000Z", "eventType": "user.session.start",
+             "actor": {"type": "User", "alternateId": "ann@example.com"}}
+    lines = [json.dumps({**event, "target": None}), json.dumps(event)]
+    (tmp_path / "okta.jsonl").write_text("\n".join(lines) + "\n")
+    df = get_format("okta").read(tmp_path / "okta.jsonl")
+    assert df["target.count"].tolist() == [0, 0]
+    assert df["target.type"].isna().all()
+    row = get_format("okta").event({**event, "target": [{"type": "User"}]})
+    assert get_format("okta").event(row) == row

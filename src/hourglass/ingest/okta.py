@@ -106,16 +106,21 @@ class _OktaSpec(JsonEventsSpec):
 
     def event(self, record: dict[str, Any]) -> dict[str, Any]:
         """The event with its ``target`` list as ``target.count`` and ``target.type`` (the first
-        target's type).
+        target's type); an event without ``target`` (left out, as a shipper that drops nulls
+        does) has none, as one whose ``target`` is ``null``.
 
         Examples
         --------
         >>> OKTA.event({"eventType": "user.session.start",
         ...             "target": [{"id": "0oa1", "type": "AppInstance"}, {"type": "AppUser"}]})
         {'eventType': 'user.session.start', 'target.count': 2, 'target.type': 'AppInstance'}
+        >>> OKTA.event({"eventType": "user.session.start"})
+        {'eventType': 'user.session.start', 'target.count': 0, 'target.type': None}
         """
         if "target" not in record:
-            return record
+            if "target.count" in record:  # a row of this format, made again
+                return record
+            return {**record, "target.count": 0, "target.type": None}
         targets = record["target"]
         out = {k: v for k, v in record.items() if k != "target"}
         if not isinstance(targets, list):
