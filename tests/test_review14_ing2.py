@@ -48,6 +48,8 @@ def test_entra_graph_sign_ins_and_diagnostic_records_give_the_same_columns(tmp_p
     noninteractive = entra.event({**signins[0], "signInEventTypes": ["nonInteractiveUser"]})
     assert noninteractive["category"] == "NonInteractiveUserSignInLogs"
     assert entra.event(noninteractive) == noninteractive
+    # no signIn (a Log Analytics row, any object streamed): no category of it, still refused
+    assert "category" not in entra.event({"TimeGenerated": "2026-01-05T08:00:00Z", "UserPrincipalName": "a"})
 
 
 def test_okta_event_without_target_reads_as_one_with_a_null_target(tmp_path: Path) -> None:

@@ -151,7 +151,7 @@ class _EntraSpec(JsonEventsSpec):
         """The sign-in: a diagnostic envelope's ``properties``, with the envelope's ``category``
         and, for a missing ``createdDateTime``, its ``time``; a Graph ``signIn`` with the category
         of its ``signInEventTypes`` (``SignInLogs`` without them), so that both shapes give the
-        same columns.
+        same columns; any other record as it is.
 
         Examples
         --------
@@ -159,14 +159,15 @@ class _EntraSpec(JsonEventsSpec):
         ...                           "properties": {"appDisplayName": "Azure Portal"}})
         >>> row["appDisplayName"], row["createdDateTime"], row["category"]
         ('Azure Portal', '2026-01-05T08:00:00Z', 'SignInLogs')
-        >>> ENTRA_SIGNIN.event({"appDisplayName": "Azure Portal"})["category"]
+        >>> ENTRA_SIGNIN.event({"createdDateTime": "2026-01-05T08:00:00Z"})["category"]
         'SignInLogs'
-        >>> ENTRA_SIGNIN.event({"signInEventTypes": ["nonInteractiveUser"]})["category"]
+        >>> ENTRA_SIGNIN.event({"createdDateTime": "2026-01-05T08:00:00Z",
+        ...                     "signInEventTypes": ["nonInteractiveUser"]})["category"]
         'NonInteractiveUserSignInLogs'
         """
         if not _diagnostic(record):
-            if "category" in record:  # (a row of this format, made again)
-                return record
+            if "category" in record or "createdDateTime" not in record:  # a row made again, or
+                return record  # no signIn (a Log Analytics row, to be refused by name)
             types = record.get("signInEventTypes")
             known = [_EVENT_TYPE_CATEGORIES[t] for t in types if isinstance(t, str)
                      and t in _EVENT_TYPE_CATEGORIES] if isinstance(types, list) else []
