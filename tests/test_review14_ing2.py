@@ -64,3 +64,4 @@ def test_okta_event_without_target_reads_as_one_with_a_null_target(tmp_path: Pat
     assert df["target.type"].isna().all()
     row = get_format("okta").event({**event, "target": [{"type": "User"}]})
     assert get_format("okta").event(row) == row
+    assert get_format("okta").event({"foo": 1}) == {"foo": 1}  # no event: streamed, none of its columns

@@ -107,7 +107,8 @@ class _OktaSpec(JsonEventsSpec):
     def event(self, record: dict[str, Any]) -> dict[str, Any]:
         """The event with its ``target`` list as ``target.count`` and ``target.type`` (the first
         target's type); an event without ``target`` (left out, as a shipper that drops nulls
-        does) has none, as one whose ``target`` is ``null``.
+        does) has none, as one whose ``target`` is ``null``; a record without ``eventType`` (no
+        event) is left as it is.
 
         Examples
         --------
@@ -118,8 +119,8 @@ class _OktaSpec(JsonEventsSpec):
         {'eventType': 'user.session.start', 'target.count': 0, 'target.type': None}
         """
         if "target" not in record:
-            if "target.count" in record:  # a row of this format, made again
-                return record
+            if "target.count" in record or "eventType" not in record:  # a row made again, or no
+                return record  # LogEvent (an object streamed to the model: none of its columns)
             return {**record, "target.count": 0, "target.type": None}
         targets = record["target"]
         out = {k: v for k, v in record.items() if k != "target"}
