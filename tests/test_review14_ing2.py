@@ -9,7 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pytest
 
+from hourglass.errors import InputError
 from hourglass.ingest.formats import get_format
 from hourglass.ingest.writers import chunk_writer
 
@@ -65,3 +67,23 @@ def test_okta_event_without_target_reads_as_one_with_a_null_target(tmp_path: Pat
     row = get_format("okta").event({**event, "target": [{"type": "User"}]})
     assert get_format("okta").event(row) == row
     assert get_format("okta").event({"foo": 1}) == {"foo": 1}  # no event: streamed, none of its columns
+
+
+@pytest.mark.parametrize("other", [{"jsonPayload": {}}, {"jsonPayload": {"message": None}},
+                                   {"textPayload": None}])
+def test_gcp_entry_with_an_empty_payload_is_refused_by_the_file_reader_as_by_stream(
+        tmp_path: Path, other: dict[str, Any]) -> None:
+    """An application's entry whose jsonPayload flattened to nothing (or a null textPayload) was
+    read as an audit row of missing values by score, while stream refused it by name."""
+    audit = {"logName": "projects/p/logs/cloudaudit.googleapis.com%2Factivity",
+             "timestamp": "2026-01-05T08:00:00Z",
+             "protoPayload": {"@type": "type.googleapis.com/google.cloud.audit.AuditLog", "methodName": "m"}}
+    entry = {"logName": "projects/p/logs/app", "timestamp": "2026-01-05T08:00:01Z", **other}
+    spec = get_format("gcp-audit")
+    with pytest.raises(ValueError, match="not an audit log"):
+        spec.expand(entry)
+    for name, text in (("lines.jsonl", json.dumps(audit) + "\n" + json.dumps(entry) + "\n"),
+                       ("gcloud.json", json.dumps([audit, entry]))):
+        (tmp_path / name).write_text(text)
+        with pytest.raises(InputError, match=f"a log entry with {next(iter(other))}, not an audit log"):
+            spec.read(tmp_path / name)
