@@ -87,3 +87,19 @@ def test_gcp_entry_with_an_empty_payload_is_refused_by_the_file_reader_as_by_str
         (tmp_path / name).write_text(text)
         with pytest.raises(InputError, match=f"a log entry with {next(iter(other))}, not an audit log"):
             spec.read(tmp_path / name)
+
+
+@pytest.mark.parametrize("data", [{}, {"events": []}, None])
+def test_okta_event_hook_delivery_without_events_is_refused_by_name(tmp_path: Path, data: Any) -> None:
+    """A delivery whose data held no events list was read as an event of missing values."""
+    event = {"uuid": "u1", "published": "2026-01-05T08:00:00.000Z", "eventType": "user.session.start",
+             "actor": {"type": "User"}}
+    hook = {"eventType": "com.okta.event_hook", "eventTime": "2026-01-05T08:00:01.000Z", "data": data}
+    spec = get_format("okta")
+    for name, text in (("lines.jsonl", json.dumps(event) + "\n" + json.dumps(hook) + "\n"),
+                       ("page.json", json.dumps([event, hook]))):
+        (tmp_path / name).write_text(text)
+        with pytest.raises(InputError, match="Okta Event Hook deliveries"):
+            spec.read(tmp_path / name)
+    with pytest.raises(ValueError, match="Okta Event Hook deliveries"):
+        spec.expand(hook)

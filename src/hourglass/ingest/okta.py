@@ -133,7 +133,7 @@ class _OktaSpec(JsonEventsSpec):
 
     def refusal(self, record: dict[str, Any]) -> str | None:
         """An Event Hook delivery is refused by name (its events are under ``data.events``)."""
-        if record.get("eventType") == _HOOK and isinstance(record.get("data"), dict):
+        if record.get("eventType") == _HOOK:  # (as check refuses one in a file, whatever its data)
             return _HOOK_MESSAGE
         return None
 
@@ -149,7 +149,8 @@ class _OktaSpec(JsonEventsSpec):
         return out
 
     def check(self, df: pd.DataFrame, path: str | os.PathLike[str]) -> None:
-        if "data.events" in df.columns and "eventType" in df.columns and (df["eventType"] == _HOOK).any():
+        # (an event of the hook's type is no System Log event: a delivery, whatever its data holds)
+        if "eventType" in df.columns and (df["eventType"] == _HOOK).any():
             raise InputError(f"{path}: {_HOOK_MESSAGE} FILE > okta.jsonl")
         require_fields(df, path, ("published", "eventType"), "an Okta System Log")
 
