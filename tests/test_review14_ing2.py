@@ -103,3 +103,10 @@ def test_okta_event_hook_delivery_without_events_is_refused_by_name(tmp_path: Pa
             spec.read(tmp_path / name)
     with pytest.raises(ValueError, match="Okta Event Hook deliveries"):
         spec.expand(hook)
+
+
+@pytest.mark.parametrize("fmt", ["okta", "entra-signin", "k8s-audit", "gcp-audit"])
+def test_expand_of_json_null_raises_the_documented_value_error(fmt: str) -> None:
+    # was an AttributeError ('NoneType' object has no attribute 'get') or a TypeError
+    with pytest.raises(ValueError, match="expected a JSON object, got null"):
+        get_format(fmt).expand(None)
