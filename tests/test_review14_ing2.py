@@ -110,3 +110,27 @@ def test_expand_of_json_null_raises_the_documented_value_error(fmt: str) -> None
     # was an AttributeError ('NoneType' object has no attribute 'get') or a TypeError
     with pytest.raises(ValueError, match="expected a JSON object, got null"):
         get_format(fmt).expand(None)
+
+
+def test_sqlite_sink_on_a_database_locked_by_another_writer_is_one_error(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A database another program holds a write transaction on (DB Browser with unsaved changes)
+    stopped 'stream -o live.sqlite' with sqlite3's OperationalError traceback once the table was
+    to be created."""
+    from hourglass.errors import HourglassError
+    from hourglass.serve.sinks import SQLiteSink, alert_columns
+
+    path = tmp_path / "live.sqlite"
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("PRAGMA journal_mode=WAL")
+    holder.execute("CREATE TABLE other (x)")
+    holder.execute("BEGIN EXCLUSIVE")
+    connect = sqlite3.connect
+    monkeypatch.setattr(sqlite3, "connect", lambda p, timeout=30.0: connect(p, timeout=0.2))
+    try:
+        with pytest.raises(HourglassError, match=r"live\.sqlite: could not create table 'alerts' "
+                                                 r"\(database is locked\)"):
+            SQLiteSink(path, alert_columns("table"))
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hourglass.errors import InputError
+from hourglass.errors import HourglassError, InputError
 
 __all__ = ["SQLITE_SUFFIXES", "SQLiteWriter", "check_column_names", "check_table_name", "connect",
            "ensure_table", "insert_rows", "is_sqlite", "parquet_value", "sql_type", "sql_value",
@@ -216,7 +216,8 @@ def check_column_names(names: Sequence[str], where: str) -> None:
 def ensure_table(conn: sqlite3.Connection, table: str, columns: Sequence[tuple[str, str]],
                  where: str) -> None:
     """Create ``table`` with ``columns`` (name, type), or check that the existing one has
-    exactly those; a different table raises :class:`InputError` naming both column lists.
+    exactly those; a different table raises :class:`InputError` naming both column lists, a
+    database locked by another writer for longer than the timeout :class:`HourglassError`.
 
     Examples
     --------
@@ -230,13 +231,16 @@ def ensure_table(conn: sqlite3.Connection, table: str, columns: Sequence[tuple[s
     a.db: table 'alerts' has columns (row INTEGER, score REAL), not
     """
     check_column_names([n for n, _ in columns], where)
-    with conn:
-        have = [(r[1], r[2].upper()) for r in conn.execute(f"PRAGMA table_info({_quote(table)})")]
-        want = [(n, t.upper()) for n, t in columns]
-        if not have:
-            cols = ", ".join(f"{_quote(n)} {t}".rstrip() for n, t in columns)
-            conn.execute(f"CREATE TABLE IF NOT EXISTS {_quote(table)} ({cols})")
-            return
+    try:
+        with conn:
+            have = [(r[1], r[2].upper()) for r in conn.execute(f"PRAGMA table_info({_quote(table)})")]
+            want = [(n, t.upper()) for n, t in columns]
+            if not have:
+                cols = ", ".join(f"{_quote(n)} {t}".rstrip() for n, t in columns)
+                conn.execute(f"CREATE TABLE IF NOT EXISTS {_quote(table)} ({cols})")
+                return
+    except sqlite3.OperationalError as exc:  # locked by another writer past the timeout, disk full
+        raise HourglassError(f"{where}: could not create table {table!r} ({exc})") from None
     if have != want:
         def text(cols: list[tuple[str, str]]) -> str:
             return ", ".join(f"{n} {t}".rstrip() for n, t in cols)
