@@ -9,7 +9,10 @@
   lifted out of its envelope, so both shapes give the same columns and a model trained on one
   scores the other; the envelope's ``category`` (``SignInLogs``, ``NonInteractiveUserSignInLogs``,
   ``ServicePrincipalSignInLogs``, ``ManagedIdentitySignInLogs``) is kept, and its ``time`` (or
-  ``TimeGenerated``) stands for a missing ``createdDateTime``.
+  ``TimeGenerated``) stands for a missing ``createdDateTime``. A Graph ``signIn`` gets the
+  ``category`` its ``signInEventTypes`` name (``nonInteractiveUser``:
+  ``NonInteractiveUserSignInLogs`` ...), ``SignInLogs`` without them (what ``/auditLogs/signIns``
+  lists by default: interactive sign-ins).
 
 Refused by name: other Entra categories (``AuditLogs`` ...: not sign-ins) and the Log
 Analytics ``SigninLogs`` table as a query exports it (PascalCase columns, ``TimeGenerated``,
@@ -61,6 +64,11 @@ __all__ = ["ENTRA_SIGNIN", "ENTRA_SIGNIN_ROLES", "SIGNIN_CATEGORIES", "looks_lik
 SIGNIN_CATEGORIES = frozenset({"SignInLogs", "NonInteractiveUserSignInLogs", "ServicePrincipalSignInLogs",
                                "ManagedIdentitySignInLogs", "ADFSSignInLogs"})
 _WRAPPERS = ("value", "records")
+#: A Graph signIn's ``signInEventTypes`` -> the diagnostic-settings category of such sign-ins.
+_EVENT_TYPE_CATEGORIES = {"interactiveUser": "SignInLogs",
+                          "nonInteractiveUser": "NonInteractiveUserSignInLogs",
+                          "servicePrincipal": "ServicePrincipalSignInLogs",
+                          "managedIdentity": "ManagedIdentitySignInLogs"}
 #: Lists and objects whose fields are no features (ids, times, coordinates, free text).
 _DROPPED = ("appliedConditionalAccessPolicies", "authenticationDetails", "authenticationProcessingDetails",
             "networkLocationDetails", "sessionLifetimePolicies", "appliedEventListeners",
@@ -141,7 +149,9 @@ class _EntraSpec(JsonEventsSpec):
 
     def event(self, record: dict[str, Any]) -> dict[str, Any]:
         """The sign-in: a diagnostic envelope's ``properties``, with the envelope's ``category``
-        and, for a missing ``createdDateTime``, its ``time``; a Graph ``signIn`` as it is.
+        and, for a missing ``createdDateTime``, its ``time``; a Graph ``signIn`` with the category
+        of its ``signInEventTypes`` (``SignInLogs`` without them), so that both shapes give the
+        same columns; any other record as it is.
 
         Examples
         --------
@@ -149,9 +159,19 @@ class _EntraSpec(JsonEventsSpec):
         ...                           "properties": {"appDisplayName": "Azure Portal"}})
         >>> row["appDisplayName"], row["createdDateTime"], row["category"]
         ('Azure Portal', '2026-01-05T08:00:00Z', 'SignInLogs')
+        >>> ENTRA_SIGNIN.event({"createdDateTime": "2026-01-05T08:00:00Z"})["category"]
+        'SignInLogs'
+        >>> ENTRA_SIGNIN.event({"createdDateTime": "2026-01-05T08:00:00Z",
+        ...                     "signInEventTypes": ["nonInteractiveUser"]})["category"]
+        'NonInteractiveUserSignInLogs'
         """
         if not _diagnostic(record):
-            return record
+            if "category" in record or "createdDateTime" not in record:  # a row made again, or
+                return record  # no signIn (a Log Analytics row, to be refused by name)
+            types = record.get("signInEventTypes")
+            known = [_EVENT_TYPE_CATEGORIES[t] for t in types if isinstance(t, str)
+                     and t in _EVENT_TYPE_CATEGORIES] if isinstance(types, list) else []
+            return {**record, "category": known[0] if known else "SignInLogs"}
         out = dict(record["properties"])
         if out.get("createdDateTime") is None:
             out["createdDateTime"] = record.get("time", record.get("TimeGenerated"))

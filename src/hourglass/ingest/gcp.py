@@ -182,7 +182,8 @@ class _GcpAuditSpec(JsonEventsSpec):
 
     def event(self, record: dict[str, Any]) -> dict[str, Any]:
         """The entry's row (see the module's description); a row of this format gives itself
-        again, and a record refused by :meth:`refusal` is left as it is (for :meth:`check`).
+        again, and a record refused by :meth:`refusal` is left as it is (for :meth:`check`), its
+        ``jsonPayload`` or ``textPayload`` as ``true`` (an empty or null one found there too).
 
         Examples
         --------
@@ -200,8 +201,9 @@ class _GcpAuditSpec(JsonEventsSpec):
         >>> GCP_AUDIT.event(row) == row
         True
         """
-        if _refusal(record) is not None:
-            return record
+        if _refusal(record) is not None:  # its payload marked, so that check finds even an empty one
+            found = next((k for k in ("jsonPayload", "textPayload") if k in record), None)
+            return record if found is None else {**record, found: True}
         out = {c: v for c, path in _COPIED.items() if (v := field_at(record, path)) is not None}
         log = record.get("logName")
         if isinstance(log, str):

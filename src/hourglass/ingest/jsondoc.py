@@ -226,6 +226,8 @@ class JsonEventsSpec(DatasetSpec):
         events: object = value
         if isinstance(value, dict):
             events = next((value[k] for k in self.wrappers if isinstance(value.get(k), list)), None)
+        elif value is None:  # JSON null: no event (not taken for one, which failed on its keys)
+            raise ValueError("expected a JSON object, got null")
         if events is None:  # one event
             problem = self.refusal(cast("dict[str, Any]", value))
             if problem is not None:

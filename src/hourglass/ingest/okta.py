@@ -106,16 +106,22 @@ class _OktaSpec(JsonEventsSpec):
 
     def event(self, record: dict[str, Any]) -> dict[str, Any]:
         """The event with its ``target`` list as ``target.count`` and ``target.type`` (the first
-        target's type).
+        target's type); an event without ``target`` (left out, as a shipper that drops nulls
+        does) has none, as one whose ``target`` is ``null``; a record without ``eventType`` (no
+        event) is left as it is.
 
         Examples
         --------
         >>> OKTA.event({"eventType": "user.session.start",
         ...             "target": [{"id": "0oa1", "type": "AppInstance"}, {"type": "AppUser"}]})
         {'eventType': 'user.session.start', 'target.count': 2, 'target.type': 'AppInstance'}
+        >>> OKTA.event({"eventType": "user.session.start"})
+        {'eventType': 'user.session.start', 'target.count': 0, 'target.type': None}
         """
         if "target" not in record:
-            return record
+            if "target.count" in record or "eventType" not in record:  # a row made again, or no
+                return record  # LogEvent (an object streamed to the model: none of its columns)
+            return {**record, "target.count": 0, "target.type": None}
         targets = record["target"]
         out = {k: v for k, v in record.items() if k != "target"}
         if not isinstance(targets, list):
@@ -127,7 +133,7 @@ class _OktaSpec(JsonEventsSpec):
 
     def refusal(self, record: dict[str, Any]) -> str | None:
         """An Event Hook delivery is refused by name (its events are under ``data.events``)."""
-        if record.get("eventType") == _HOOK and isinstance(record.get("data"), dict):
+        if record.get("eventType") == _HOOK:  # (as check refuses one in a file, whatever its data)
             return _HOOK_MESSAGE
         return None
 
@@ -143,7 +149,8 @@ class _OktaSpec(JsonEventsSpec):
         return out
 
     def check(self, df: pd.DataFrame, path: str | os.PathLike[str]) -> None:
-        if "data.events" in df.columns and "eventType" in df.columns and (df["eventType"] == _HOOK).any():
+        # (an event of the hook's type is no System Log event: a delivery, whatever its data holds)
+        if "eventType" in df.columns and (df["eventType"] == _HOOK).any():
             raise InputError(f"{path}: {_HOOK_MESSAGE} FILE > okta.jsonl")
         require_fields(df, path, ("published", "eventType"), "an Okta System Log")
 

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hourglass.errors import InputError
+from hourglass.errors import HourglassError, InputError
 
 __all__ = ["SQLITE_SUFFIXES", "SQLiteWriter", "check_column_names", "check_table_name", "connect",
            "ensure_table", "insert_rows", "is_sqlite", "parquet_value", "sql_type", "sql_value",
@@ -132,7 +132,8 @@ def parquet_value(value: Any) -> Any:
 def sql_value(value: Any) -> Any:
     """A value SQLite stores as is: numpy scalars as Python numbers, NaN and NA as NULL, lists
     and dicts as strict JSON text (a NaN or ±inf in them ``null``, as JSON has neither), times as
-    ISO-8601 text, integers beyond SQLite's 64 bits as text.
+    ISO-8601 text, durations as pandas writes them (as the CSV does), integers beyond SQLite's 64
+    bits as text.
 
     Examples
     --------
@@ -144,6 +145,8 @@ def sql_value(value: Any) -> Any:
     '{"a": null, "b": [null, 1.5]}'
     >>> sql_value(decimal.Decimal("2.50")), sql_value(decimal.Decimal("NaN"))  # a Parquet decimal
     (2.5, None)
+    >>> sql_value(pd.Timedelta(seconds=90))  # a Parquet duration
+    '0 days 00:01:30'
     """
     if value is None or value is pd.NA or value is pd.NaT:
         return None
@@ -157,8 +160,8 @@ def sql_value(value: Any) -> Any:
         return str(value)
     if isinstance(value, (dict, list, tuple)):
         return json.dumps(strict_json(value), default=str)
-    if isinstance(value, decimal.Decimal):  # (a kept Parquet decimal column)
-        return parquet_value(value)
+    if isinstance(value, (decimal.Decimal, dt.timedelta)):  # (a kept Parquet decimal or duration
+        return parquet_value(value)  # column: as the CSV and JSON lines write it, not 'P0DT0H1M30S')
     if isinstance(value, pd.Timestamp):
         return value.isoformat()
     if hasattr(value, "isoformat"):
@@ -213,7 +216,8 @@ def check_column_names(names: Sequence[str], where: str) -> None:
 def ensure_table(conn: sqlite3.Connection, table: str, columns: Sequence[tuple[str, str]],
                  where: str) -> None:
     """Create ``table`` with ``columns`` (name, type), or check that the existing one has
-    exactly those; a different table raises :class:`InputError` naming both column lists.
+    exactly those; a different table raises :class:`InputError` naming both column lists, a
+    database locked by another writer for longer than the timeout :class:`HourglassError`.
 
     Examples
     --------
@@ -227,13 +231,16 @@ def ensure_table(conn: sqlite3.Connection, table: str, columns: Sequence[tuple[s
     a.db: table 'alerts' has columns (row INTEGER, score REAL), not
     """
     check_column_names([n for n, _ in columns], where)
-    with conn:
-        have = [(r[1], r[2].upper()) for r in conn.execute(f"PRAGMA table_info({_quote(table)})")]
-        want = [(n, t.upper()) for n, t in columns]
-        if not have:
-            cols = ", ".join(f"{_quote(n)} {t}".rstrip() for n, t in columns)
-            conn.execute(f"CREATE TABLE IF NOT EXISTS {_quote(table)} ({cols})")
-            return
+    try:
+        with conn:
+            have = [(r[1], r[2].upper()) for r in conn.execute(f"PRAGMA table_info({_quote(table)})")]
+            want = [(n, t.upper()) for n, t in columns]
+            if not have:
+                cols = ", ".join(f"{_quote(n)} {t}".rstrip() for n, t in columns)
+                conn.execute(f"CREATE TABLE IF NOT EXISTS {_quote(table)} ({cols})")
+                return
+    except sqlite3.OperationalError as exc:  # locked by another writer past the timeout, disk full
+        raise HourglassError(f"{where}: could not create table {table!r} ({exc})") from None
     if have != want:
         def text(cols: list[tuple[str, str]]) -> str:
             return ", ".join(f"{n} {t}".rstrip() for n, t in cols)
