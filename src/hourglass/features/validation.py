@@ -71,6 +71,9 @@ def check_array(
         try:
             with np.errstate(over="ignore"):  # a value beyond float32 is named below
                 arr = np.asarray(X, dtype=np.float32)
+        except OverflowError:  # a Python int past float's range
+            raise InputError(f"{what}: holds an integer past the float range (|x| > 1.8e308); "
+                             "expected numbers") from None
         except (TypeError, ValueError) as exc:
             if "inhomogeneous" in str(exc):
                 raise InputError(f"{what}: rows of different lengths; expected a rectangular "
