@@ -32,3 +32,39 @@ def test_an_int_past_the_float_range_in_a_list_is_an_input_error() -> None:
         check_array([[10**400, 1]])
     with pytest.raises(InputError, match="too large for float32"):  # within float64: as before
         check_array([[2**200, 1]])
+
+
+def _federated(params: dict, parts: list[pd.DataFrame]) -> TabularPreprocessor:
+    from hourglass.features.statistics import (
+        merge_scales,
+        merge_schema,
+        scaled_preprocessor,
+        schema_preprocessor,
+        site_scales,
+        site_schema,
+    )
+
+    merged = merge_schema([site_schema(params, p) for p in parts], max_categories=params["max_categories"])
+    pre = schema_preprocessor(params, merged)
+    return scaled_preprocessor(pre, merge_scales([site_scales(pre, p) for p in parts]))
+
+
+def test_a_site_with_an_empty_text_column_leaves_its_role_to_the_others() -> None:
+    # an empty CSV column reads as float NaN: the site read it as numbers, and merge_schema refused
+    # "the sites read it differently (categorical at site 2; numeric at site 1)" where the pooled
+    # fit one-hot encodes it (a site without a value has no say in a column's role)
+    import io
+
+    a = pd.read_csv(io.StringIO("service,y\n,1\n,2\n"))
+    b = pd.read_csv(io.StringIO("service,y\nhttp,3\nftp,4\n"))
+    params = TabularPreprocessor().get_params()
+    fed = _federated(params, [a, b])
+    pooled = TabularPreprocessor().fit(pd.concat([a, b], ignore_index=True))
+    assert fed.roles_["service"] == pooled.roles_["service"] == "categorical"
+    assert fed.feature_names_ == pooled.feature_names_
+    assert "service=<missing>" in fed.feature_names_
+    # numbers at the other site: still numbers, the empty site's rows missing
+    c = pd.DataFrame({"service": [5.0, 7.0], "y": [3.0, 4.0]})
+    assert _federated(params, [a, c]).feature_names_ == TabularPreprocessor().fit(
+        pd.concat([a, c], ignore_index=True)).feature_names_
+
