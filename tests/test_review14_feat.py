@@ -68,3 +68,18 @@ def test_a_site_with_an_empty_text_column_leaves_its_role_to_the_others() -> Non
     assert _federated(params, [a, c]).feature_names_ == TabularPreprocessor().fit(
         pd.concat([a, c], ignore_index=True)).feature_names_
 
+
+def test_text_near_unique_only_pooled_is_dropped_as_the_pooled_fit_drops_it() -> None:
+    # 40 distinct session ids at each of two sites: categorical at each (40 <= 50), 80 distinct of
+    # 80 rows pooled: the pooled fit drops the column as near-unique, the merged schema hashed it
+    a = pd.DataFrame({"session": [f"a{i}" for i in range(40)], "y": np.arange(40.0)})
+    b = pd.DataFrame({"session": [f"b{i}" for i in range(40)], "y": np.arange(40.0)})
+    params = TabularPreprocessor().get_params()
+    fed = _federated(params, [a, b])
+    pooled = TabularPreprocessor().fit(pd.concat([a, b], ignore_index=True))
+    assert fed.roles_["session"] == pooled.roles_["session"] == "drop"
+    assert fed.feature_names_ == pooled.feature_names_ == ["y"]
+    # the same values repeated: not near-unique, hashed (80 distinct > max_categories) in both
+    a2, b2 = pd.concat([a] * 2, ignore_index=True), pd.concat([b] * 2, ignore_index=True)
+    assert _federated(params, [a2, b2]).roles_["session"] == "hash"
+    assert TabularPreprocessor().fit(pd.concat([a2, b2], ignore_index=True)).roles_["session"] == "hash"

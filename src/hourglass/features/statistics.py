@@ -338,6 +338,9 @@ def _merge_role(c: str, entries: list[dict[str, Any]], max_categories: int) -> t
         if any(e["role"] == "hash" for e in entries):
             return "hash", "more distinct values than max_categories at one site at least"
         distinct = set().union(*(e["counts"] for e in entries)) - {"<missing>"}
+        present = sum(int(v) for e in entries for k, v in e["counts"].items() if k != "<missing>")
+        if len(distinct) > 50 and len(distinct) > 0.5 * present:  # as infer_role, on all values
+            return "drop", f"near-unique text ({len(distinct)} distinct of {present})"
         return (("hash", f"{len(distinct)} distinct values > max_categories={max_categories}")
                 if len(distinct) > max_categories else (entries[0]["role"], entries[0]["why"]))
     if len(roles) == 1:
