@@ -83,3 +83,14 @@ def test_text_near_unique_only_pooled_is_dropped_as_the_pooled_fit_drops_it() ->
     a2, b2 = pd.concat([a] * 2, ignore_index=True), pd.concat([b] * 2, ignore_index=True)
     assert _federated(params, [a2, b2]).roles_["session"] == "hash"
     assert TabularPreprocessor().fit(pd.concat([a2, b2], ignore_index=True)).roles_["session"] == "hash"
+
+
+def test_complex_labels_are_refused_not_cut_to_their_real_part() -> None:
+    # astype(float64) dropped the imaginary part with a ComplexWarning: 1+1j passed as 1, 0.5j as 0
+    from hourglass.errors import InputError
+    from hourglass.features.validation import check_labels
+
+    for y in (np.array([1 + 1j, 0.5j]), pd.Series([1 + 0j, 0j])):
+        with pytest.raises(InputError, match="found complex numbers"):
+            check_labels(y, 2)
+    assert check_labels(np.array([1.0, 0.0]), 2).tolist() == [1, 0]
