@@ -33,6 +33,7 @@ _IP_NAMES = {"ip", "srcip", "dstip", "destip", "sourceip", "destinationip", "ido
 _PORT_NAMES = {"port", "sport", "dport", "dsport", "srcport", "dstport", "destport", "sourceport",
                "destinationport", "idorigp", "idrespp", "srcpt", "dstpt"}
 _IPV4 = re.compile(r"^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$")
+_HEX = re.compile(r"0x[0-9a-f]+")
 
 
 def _norm(name: str) -> str:
@@ -276,11 +277,9 @@ def port_numbers(s: pd.Series) -> np.ndarray:
         num = pd.to_numeric(u, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan).copy()
         for i in np.flatnonzero(np.isnan(num)):
             text = str(u.iloc[i]).lower()
-            if text.startswith("0x"):
-                try:
-                    num[i] = float(int(text, 16))
-                except ValueError:
-                    pass
+            # hex digits only (int() also takes '_' and would give a float overflow past 1e308)
+            if _HEX.fullmatch(text):
+                num[i] = float(min(int(text, 16), 65536))  # past 65535: no port, NaN below
         v = num[codes]
     v = np.where(np.isfinite(v) & (v >= 0) & (v <= 65535), v, np.nan)
     return np.floor(v)

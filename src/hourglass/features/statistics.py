@@ -291,6 +291,13 @@ def _site_schema(params: Mapping[str, Any], df: pd.DataFrame) -> dict[str, Any]:
 _BLANK = "no values (all missing)"  # the reason a column without a value is read as numeric
 
 
+def _no_value(e: Mapping[str, Any]) -> bool:
+    """Whether a site has no value in a column: :data:`_BLANK`, or a numeric dtype whose every
+    row is missing (an empty CSV column reads as float NaN: read as numbers for its dtype alone)."""
+    return e["why"] == _BLANK or (e["role"] == "numeric" and e["why"] == "numeric values"
+                                  and int(e["missing"]) == int(e["site_rows"]))
+
+
 def _blank_as(role: str, e: Mapping[str, Any]) -> dict[str, Any]:
     """A site's statistics of a column it has no value in (read as numeric there), as a site
     would send them had it read the column as ``role``: every row missing."""
@@ -331,6 +338,9 @@ def _merge_role(c: str, entries: list[dict[str, Any]], max_categories: int) -> t
         if any(e["role"] == "hash" for e in entries):
             return "hash", "more distinct values than max_categories at one site at least"
         distinct = set().union(*(e["counts"] for e in entries)) - {"<missing>"}
+        present = sum(int(v) for e in entries for k, v in e["counts"].items() if k != "<missing>")
+        if len(distinct) > 50 and len(distinct) > 0.5 * present:  # as infer_role, on all values
+            return "drop", f"near-unique text ({len(distinct)} distinct of {present})"
         return (("hash", f"{len(distinct)} distinct values > max_categories={max_categories}")
                 if len(distinct) > max_categories else (entries[0]["role"], entries[0]["why"]))
     if len(roles) == 1:
@@ -377,7 +387,7 @@ def merge_schema(parts: Sequence[Mapping[str, Any]], *, max_categories: int = 50
                               "columns": {}}
     for c in order:
         entries = [{**p["columns"][c], "site_rows": int(p["rows"])} for p in parts]
-        blank = [e["why"] == _BLANK for e in entries]
+        blank = [_no_value(e) for e in entries]
         mixed = any(blank) and not all(blank)
         # a site without a value in the column has no say in its role: the others decide; nor
         # has one with only '-' in it (read as text there) beside sites with numbers in it
@@ -390,7 +400,7 @@ def merge_schema(parts: Sequence[Mapping[str, Any]], *, max_categories: int = 50
             role, why = _merge_role(c, say, max_categories)  # text: its '-' counts, as pooled
         if partly and role in ("numeric", "ip", "port"):
             entries = [_unset_as_blank(e) if _unset_only(e) else e for e in entries]
-            blank = [e["why"] == _BLANK for e in entries]
+            blank = [_no_value(e) for e in entries]
             mixed = True
         if mixed:
             entries = [_blank_as(role, e) if b else e for e, b in zip(entries, blank, strict=True)]

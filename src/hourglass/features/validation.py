@@ -71,6 +71,9 @@ def check_array(
         try:
             with np.errstate(over="ignore"):  # a value beyond float32 is named below
                 arr = np.asarray(X, dtype=np.float32)
+        except OverflowError:  # a Python int past float's range
+            raise InputError(f"{what}: holds an integer past the float range (|x| > 1.8e308); "
+                             "expected numbers") from None
         except (TypeError, ValueError) as exc:
             if "inhomogeneous" in str(exc):
                 raise InputError(f"{what}: rows of different lengths; expected a rectangular "
@@ -145,6 +148,9 @@ def check_labels(y: object, n_rows: int, *, what: str = "y") -> np.ndarray:
                          "lengths") from None
     if arr.shape[0] != n_rows:
         raise InputError(f"{what}: has {arr.shape[0]} labels for {n_rows} rows")
+    if np.iscomplexobj(arr):  # astype(float64) would drop the imaginary parts (1+1j read as 1)
+        raise InputError(f"{what}: labels must be 0 (normal) or 1 (anomaly), found complex numbers "
+                         f"(dtype {arr.dtype})")
     try:
         values = arr.astype(np.float64)
     except (TypeError, ValueError, OverflowError):  # overflow: an int past float's range
