@@ -1,0 +1,35 @@
+"""Regression tests: threshold rules, calibration and the alert-rate monitor on edge cases."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+from hourglass.thresholds import POT, Calibrator
+
+BIG = 2.0 ** 1020  # about 1.1e307: a few hundred such excesses sum past the largest float
+
+
+def test_pot_tail_fit_of_scores_near_the_largest_float_is_the_scaled_fit() -> None:
+    """The peaks' mean overflowed (every candidate's likelihood -inf) and sigma / gamma did too:
+    POT warned 'too heavy to extrapolate' and fell back to the empirical quantile."""
+    s = np.random.default_rng(0).exponential(size=20_000)
+    small = POT(1e-5).fit(s)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow warning, no fallback warning
+        big = POT(1e-5).fit(s * BIG)
+    assert big.fit_ is not None
+    assert big.value_ / BIG == pytest.approx(small.value_, rel=1e-3)
+    assert big.fit_.gamma == pytest.approx(small.fit_.gamma, abs=1e-3)
+
+
+def test_calibrator_tail_of_scores_near_the_largest_float() -> None:
+    s = np.random.default_rng(0).exponential(size=20_000)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        big = Calibrator().fit(s * BIG)
+        p_big = big.transform(np.array([5.0, 12.0]) * BIG)
+    assert big.tail_ is not None
+    np.testing.assert_allclose(p_big, Calibrator().fit(s).transform([5.0, 12.0]), atol=1e-6)
