@@ -47,7 +47,11 @@ class GPDFit:
         if abs(self.gamma) < 1e-9:
             return self.t - self.sigma * math.log(r)
         try:
-            return self.t + self.sigma / self.gamma * (r ** (-self.gamma) - 1.0)
+            grow = r ** (-self.gamma) - 1.0
+            z = self.t + self.sigma / self.gamma * grow
+            if math.isinf(z):  # sigma / gamma alone past the largest float (scores near 1e307)
+                z = self.t + self.sigma * (grow / self.gamma)
+            return z
         except OverflowError:  # a tail too heavy to extrapolate that far: beyond every float
             return math.inf
 
@@ -162,6 +166,15 @@ def fit_gpd(excesses: np.ndarray, *, use_scipy: bool = True, boundary: bool = Tr
     y = y[y > 0]
     if y.size < 2:
         raise ValueError("fit_gpd needs at least 2 positive excesses")
+    with np.errstate(over="ignore"):
+        total = float(y.sum())
+    if not math.isfinite(total):
+        # excesses summing past the largest float (scores near 1e307): their mean was inf, every
+        # candidate's likelihood -inf and the fit useless. The GPD is scale-equivariant: fit the
+        # excesses over a power of 2 (exact) and scale sigma back
+        scale = math.ldexp(1.0, math.frexp(float(y.max()))[1])
+        gamma, sigma = fit_gpd(y / scale, use_scipy=use_scipy, boundary=boundary)
+        return gamma, sigma * scale
     cands = [(0.0, float(y.mean()))] + ([(-1.0, float(y.max()))] if boundary else [])
     cands += _grimshaw(y)
     with warnings.catch_warnings(), np.errstate(all="ignore"):
