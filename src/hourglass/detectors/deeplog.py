@@ -180,12 +180,16 @@ class DeepLog(EventsInput, DeepDetector):
 
     def _init_module(self, module: nn.Module, train: tuple[torch.Tensor, ...]) -> None:
         # said when training only: loading the artefact (set_state) builds the module again
+        # the next events a session can hold: its keys, and its end with end_token (a session
+        # cut short, or a known key ranked below the end, is flagged while top_g is below V + 1)
         n_features = int(self.n_features_in_)
-        if self.threshold is None and int(self.top_g) >= n_features:
-            warnings.warn(f"DeepLog: top_g={self.top_g} is not below the {n_features} keys seen in "
-                          "training, so a known key is always among the top-g predictions and "
-                          "only keys never seen in training can be flagged; lower top_g or pass "
-                          "a threshold", UserWarning, stacklevel=2)
+        end = bool(self.end_token)
+        if self.threshold is None and int(self.top_g) >= n_features + end:
+            seen = f"{n_features} keys seen in training" + (" and the end of a session" if end else "")
+            warnings.warn(f"DeepLog: top_g={self.top_g} is not below the {seen}, so a known key "
+                          f"{'or the end ' if end else ''}is always among the top-g predictions "
+                          "and only keys never seen in training can be flagged; lower top_g or "
+                          "pass a threshold", UserWarning, stacklevel=2)
         super()._init_module(module, train)
 
     def _build_module(self, n_features: int) -> nn.Module:
