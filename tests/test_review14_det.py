@@ -38,3 +38,33 @@ def test_deeplog_top_g_warning_counts_the_end_of_a_session() -> None:
     assert quiet == []
     assert len(said) == 1 and "not below the 3 keys seen in training and the end of a session" in said[0]
     assert len(no_end) == 1 and "not below the 3 keys seen in training," in no_end[0]
+
+
+def test_deeplog_ranks_keys_in_bounded_memory(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import tracemalloc
+    import warnings
+
+    import hourglass.detectors.deeplog as deeplog_module
+
+    rng = np.random.default_rng(0)
+    n_keys = 400
+    train = [rng.integers(0, n_keys, size=40) for _ in range(40)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        dl = DeepLog(window=3, hidden=8, layers=1, epochs=1, verbose=0, device="cpu").fit(train)
+    test = [rng.integers(0, n_keys, size=50) for _ in range(80)]  # 4,000 events
+    whole = dl.score(test)
+    # a block's events each gathered a row of V + 2 logits at once: 4,000 x 402 float32 (6.4 MB),
+    # plus as many booleans, plus the probabilities: 3 GB a block for 2,000 keys at the defaults
+    monkeypatch.setattr(deeplog_module, "_RANK_ELEMENTS", 4096)  # ~10 events a step
+    tracemalloc.start()
+    try:
+        stepped = dl.score(test)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 2_000_000, peak
+    np.testing.assert_allclose(stepped, whole, rtol=1e-6)
+    r = dl.next_event_scores(np.array([[-1, 1, 2], [3, 4, 5]]), np.array([7, 8]),
+                             explain_above=float("-inf"))
+    assert [len(e) for e in r["expected"]] == [9, 9] and r["score"].dtype == np.float32

@@ -31,6 +31,9 @@ __all__ = ["DeepLog"]
 
 Batch = tuple[torch.Tensor, ...]
 
+#: Logits gathered at a time to rank the observed keys (16 MB of float32).
+_RANK_ELEMENTS = 1 << 22
+
 
 class _DeepLogNet(nn.Module):
     """Embedding → LSTM → linear over ``V + 2`` next keys: the known ones, "unknown" (``V``)
@@ -85,7 +88,8 @@ class DeepLog(EventsInput, DeepDetector):
     chunk_events
         Events windowed per block, in training and scoring; bounds memory for any session
         length and log size (the windows of a block take ``chunk_events * window * 8`` bytes,
-        about 10 MB at the defaults).
+        about 10 MB at the defaults; ranking the observed keys reads the logits of a bounded
+        number of events at a time, 16 MB, whatever the number of keys).
     epochs, batch_size, lr, weight_decay, patience, validation_fraction
         Training (the one loop in :mod:`hourglass.nn`). Identical (window, next key) pairs are
         trained once with their count as weight, which is the same objective, much faster.
@@ -254,23 +258,44 @@ class DeepLog(EventsInput, DeepDetector):
         for lo in range(0, len(X.flat), step):
             hi = min(lo + step, len(X.flat))
             w, t = self._windows(X, np.arange(lo, hi))
-            out[lo:hi] = self._window_scores(w, t)[0]
+            out[lo:hi] = self._window_scores(w, t)
         return out
 
-    def _window_scores(self, w: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(``rank - p`` of each next key ``t`` after its dense window ``w``, the log-softmax-shifted
-        logits of the unique windows, each row's unique window). Identical windows run once."""
+    def _window_scores(self, w: np.ndarray, t: np.ndarray) -> np.ndarray:
+        """``rank - p`` of each next key ``t`` after its dense window ``w``. Identical windows run
+        through the network once. Each event's rank reads a row of ``V + 2`` logits: the rows are
+        gathered for at most ``_RANK_ELEMENTS // (V + 2)`` events at a time (all of a block's
+        events at once held ``chunk_events * (V + 2)`` floats, 3 GB for 2,000 keys)."""
+        V = self.n_features_in_
+        uniq, inv, _ = dedup_rows(w, V + 3)
+        out = np.empty(len(t), dtype=np.float32)
+        step = max(1, _RANK_ELEMENTS // (V + 2))
+        # events in the order of their window, so each step needs one run of the unique windows
+        order = np.arange(len(t)) if len(t) <= step else np.argsort(inv, kind="stable")
+        for lo in range(0, len(t), step):
+            ev = order[lo:lo + step]
+            first, last = int(inv[ev].min()), int(inv[ev].max()) + 1
+            logits = predict_batches(lambda b: self.module_.logits(b[0]),
+                                     [np.ascontiguousarray(uniq[first:last])], device=self.device_,
+                                     batch_size=8192)
+            logits = logits - logits.max(axis=1, keepdims=True)
+            denom = np.exp(logits).sum(axis=1)
+            rows, te = inv[ev] - first, t[ev]
+            observed = logits[rows, te]
+            rank = (logits[rows] > observed[:, None]).sum(axis=1) + 1
+            p = np.exp(observed) / denom[rows]
+            out[ev] = np.where(te == V, self.module_.unseen_score, rank - p)
+        return out
+
+    def _window_probs(self, w: np.ndarray) -> np.ndarray:
+        """Probability of every next-key class after each dense window ``w`` (one row each)."""
         uniq, inv, _ = dedup_rows(w, self.n_features_in_ + 3)
         logits = predict_batches(lambda b: self.module_.logits(b[0]),
-                                 [np.ascontiguousarray(uniq)], device=self.device_,
-                                 batch_size=8192)
+                                 [np.ascontiguousarray(uniq)], device=self.device_, batch_size=8192)
         logits = logits - logits.max(axis=1, keepdims=True)
         prob = np.exp(logits)
         prob /= prob.sum(axis=1, keepdims=True)
-        observed = logits[inv, t]
-        rank = (logits[inv] > observed[:, None]).sum(axis=1) + 1
-        scores = np.where(t == self.n_features_in_, self.module_.unseen_score, rank - prob[inv, t])
-        return scores.astype(np.float32), prob, inv
+        return prob[inv]
 
     def next_event_scores(self, history: np.ndarray, observed: np.ndarray,
                           top: int | None = None, explain_above: float | None = None
@@ -330,15 +355,15 @@ class DeepLog(EventsInput, DeepDetector):
             return {"score": np.zeros(0, np.float32), "rank": np.zeros(0, np.int64),
                     "expected": [], "expected_p": []}
         self.module_.eval()
-        scores, prob, inv = self._window_scores(w, t)
+        scores = self._window_scores(w, t)
         cut = float(self.threshold_.value_) if explain_above is None else float(explain_above)
         never = self._never_expected()
-        k = min(int(self.top_g if top is None else top), prob.shape[1] - len(never))
+        k = min(int(self.top_g if top is None else top), V + 2 - len(never))
         expected: list[list[int | str | None] | None] = [None] * len(obs)
         expected_p: list[list[float] | None] = [None] * len(obs)
         rows = np.flatnonzero(scores > cut)
         if len(rows):
-            p = prob[inv[rows]]
+            p = self._window_probs(w[rows])
             ranked = p.copy()
             ranked[:, never] = -1.0  # no key the network was ever taught to expect
             order = np.argsort(-ranked, axis=1, kind="stable")[:, :k]
