@@ -68,3 +68,20 @@ def test_deeplog_ranks_keys_in_bounded_memory(monkeypatch) -> None:  # type: ign
     r = dl.next_event_scores(np.array([[-1, 1, 2], [3, 4, 5]]), np.array([7, 8]),
                              explain_above=float("-inf"))
     assert [len(e) for e in r["expected"]] == [9, 9] and r["score"].dtype == np.float32
+
+
+def test_deeplog_next_event_scores_refuses_negative_keys_other_than_minus_one() -> None:
+    import pytest
+
+    from hourglass.errors import InputError
+
+    dl = DeepLog(window=2, top_g=1, hidden=8, layers=1, epochs=1, verbose=0).fit([np.array([1, 2, 3])] * 12)
+    # -7 was scored as the end of the session, -5 read as "before the start": batch scoring
+    # refuses such keys ("keys must be >= 0")
+    said = r"observed keys must be >= 0 \(or -1 for the end of the session\), found -7"
+    with pytest.raises(InputError, match=said):
+        dl.next_event_scores(np.array([[1, 2]]), np.array([-7]))
+    with pytest.raises(InputError, match=r"history keys must be >= 0 .*, found -5"):
+        dl.next_event_scores(np.array([[-5, 2]]), np.array([3]))
+    r = dl.next_event_scores(np.array([[-1, -1], [1, 2]]), np.array([1, -1]))
+    assert r["score"].shape == (2,)

@@ -306,7 +306,8 @@ class DeepLog(EventsInput, DeepDetector):
         ----------
         history
             ``(n, window)`` raw keys before each event, oldest first; ``-1`` stands for "before
-            the start of the session" (the padding a short session gets in batch scoring).
+            the start of the session" (the padding a short session gets in batch scoring); other
+            negative keys are refused, as in batch scoring.
         observed
             ``(n,)`` raw key of each event; ``-1`` is the end of the session (scored only with
             ``end_token``; a key never seen in training scores above every rank).
@@ -345,6 +346,11 @@ class DeepLog(EventsInput, DeepDetector):
         obs = int_keys(observed, "next_event_scores: observed").reshape(-1)
         if len(hist) != len(obs):
             raise InputError(f"next_event_scores: {len(hist)} histories for {len(obs)} events")
+        for name, keys, means in (("history", hist, "before the start of the session"),
+                                  ("observed", obs, "the end of the session")):
+            if (keys < -1).any():  # a key, as in batch scoring, is >= 0; only -1 stands for something
+                raise InputError(f"next_event_scores: {name} keys must be >= 0 (or -1 for {means}), "
+                                 f"found {int(keys[keys < -1][0])}")
         V = self.n_features_in_
         w = np.where(hist < 0, V + 2, self._map_keys(hist.ravel()).reshape(hist.shape))
         t = np.where(obs < 0, V + 1, self._map_keys(obs))
