@@ -85,3 +85,14 @@ def test_deeplog_next_event_scores_refuses_negative_keys_other_than_minus_one() 
         dl.next_event_scores(np.array([[-5, 2]]), np.array([3]))
     r = dl.next_event_scores(np.array([[-1, -1], [1, 2]]), np.array([1, -1]))
     assert r["score"].shape == (2,)
+
+
+def test_float16_sessions_pack_without_a_warning() -> None:
+    import warnings
+
+    from hourglass.detectors.events import EventsInput
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # was RuntimeWarning: overflow encountered in cast
+        packed = EventsInput._pack_raw([np.array([1, 2], dtype=np.float16), np.array([3.0])])
+    assert packed.flat.tolist() == [1, 2, 3] and packed.flat.dtype == np.int64
