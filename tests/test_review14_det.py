@@ -40,7 +40,7 @@ def test_deeplog_top_g_warning_counts_the_end_of_a_session() -> None:
     assert len(no_end) == 1 and "not below the 3 keys seen in training," in no_end[0]
 
 
-def test_deeplog_ranks_keys_in_bounded_memory(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_deeplog_ranks_keys_in_bounded_memory(monkeypatch) -> None:
     import tracemalloc
     import warnings
 
