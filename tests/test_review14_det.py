@@ -96,3 +96,26 @@ def test_float16_sessions_pack_without_a_warning() -> None:
         warnings.simplefilter("error")  # was RuntimeWarning: overflow encountered in cast
         packed = EventsInput._pack_raw([np.array([1, 2], dtype=np.float16), np.array([3.0])])
     assert packed.flat.tolist() == [1, 2, 3] and packed.flat.dtype == np.int64
+
+
+def test_ensemble_refuses_to_score_under_a_calibration_it_was_not_fitted_with() -> None:
+    import pytest
+
+    from hourglass.detectors import Ensemble
+    from hourglass.errors import InputError
+
+    X = np.random.default_rng(0).normal(size=(120, 3)).astype("float32")
+    ens = Ensemble(detectors=(("autoencoder", {"hidden": (4, 2)}),), epochs=1, verbose=0).fit(X)
+    before = ens.predict(X)
+    # the threshold stayed on z-scores while score() moved to ranks: other flags, silently
+    ens.set_params(calibration="rank")
+    with pytest.raises(InputError, match=r"calibration is 'rank', but the model was fitted with 'zscore'"):
+        ens.predict(X)
+    ens.set_params(calibration="zscore", combine="max")
+    with pytest.raises(InputError, match=r"combine is 'max', but the model was fitted with 'mean'"):
+        ens.score(X)
+    ens.set_params(combine="mean")
+    assert np.array_equal(ens.predict(X), before)
+    ens.set_params(calibration="rank")
+    ens.fit(X)  # a new fit takes the new rule
+    assert ens.score(X).shape == (120,)
