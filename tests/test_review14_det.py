@@ -119,3 +119,28 @@ def test_ensemble_refuses_to_score_under_a_calibration_it_was_not_fitted_with() 
     ens.set_params(calibration="rank")
     ens.fit(X)  # a new fit takes the new rule
     assert ens.score(X).shape == (120,)
+
+
+def test_deeplog_refuses_to_score_with_a_window_it_was_not_trained_with() -> None:
+    import pytest
+
+    from hourglass.errors import InputError
+
+    dl = DeepLog(window=3, top_g=1, hidden=8, layers=1, epochs=1, verbose=0).fit(
+        [np.array([1, 2, 3, 4])] * 12)
+    t = [np.array([1, 2, 3, 4])]
+    before = dl.score(t)
+    # the LSTM read 1-key windows it never learnt: normal sessions scored (and flagged) anew
+    dl.set_params(window=1)
+    with pytest.raises(InputError, match=r"window is 1, but the network was trained with 3"):
+        dl.score(t)
+    with pytest.raises(InputError, match=r"window is 1"):
+        dl.next_event_scores(np.array([[2]]), np.array([3]))
+    dl.set_params(window=3, end_token=False)
+    with pytest.raises(InputError, match=r"end_token is False, but the network was trained with True"):
+        dl.explain(t)
+    dl.set_params(end_token=True)
+    assert np.array_equal(dl.score(t), before)
+    meta, arrays = dl.get_state()
+    loaded = DeepLog(window=3, top_g=1, hidden=8, layers=1, verbose=0).set_state(meta, arrays)
+    assert np.array_equal(loaded.score(t), before)

@@ -195,6 +195,22 @@ class DeepLog(EventsInput, DeepDetector):
                           "and only keys never seen in training can be flagged; lower top_g or "
                           "pass a threshold", UserWarning, stacklevel=2)
         super()._init_module(module, train)
+        self.trained_on_ = (int(self.window), bool(self.end_token))
+
+    def _set_state(self, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+        super()._set_state(meta, arrays)
+        self.trained_on_ = (int(self.window), bool(self.end_token))
+
+    def _check_trained_on(self) -> None:
+        """Refuse to score with another ``window`` or ``end_token`` than the network was trained
+        with (``set_params`` after ``fit``): the LSTM reads windows of any length, so normal
+        sessions were scored, and flagged, as the network never learnt them."""
+        trained = getattr(self, "trained_on_", (int(self.window), bool(self.end_token)))
+        for name, was, now in zip(("window", "end_token"), trained,
+                                  (int(self.window), bool(self.end_token)), strict=True):
+            if now != was:
+                raise InputError(f"DeepLog: {name} is {now!r}, but the network was trained with "
+                                 f"{was!r}; fit again, or set {name}={was!r}")
 
     def _build_module(self, n_features: int) -> nn.Module:
         return _DeepLogNet(n_features, int(self.embed), int(self.hidden), int(self.layers),
@@ -252,6 +268,7 @@ class DeepLog(EventsInput, DeepDetector):
     def _event_scores(self, X: Packed) -> np.ndarray:
         """``rank - p`` per event (``max(V + 2, top_g) + 1`` for an unseen key). Identical windows are run
         through the LSTM once; rank and probability of each observed key are read from those."""
+        self._check_trained_on()
         self.module_.eval()
         out = np.empty(len(X.flat), dtype=np.float32)
         step = int(self.chunk_events)
@@ -335,6 +352,7 @@ class DeepLog(EventsInput, DeepDetector):
         (1, [3])
         """
         self._check_fitted()
+        self._check_trained_on()
         h = int(self.window)
         hist = int_keys(history, "next_event_scores: history")
         if hist.size == 0:
