@@ -31,6 +31,9 @@ __all__ = ["DeepLog"]
 
 Batch = tuple[torch.Tensor, ...]
 
+#: Logits gathered at a time to rank the observed keys (16 MB of float32).
+_RANK_ELEMENTS = 1 << 22
+
 
 class _DeepLogNet(nn.Module):
     """Embedding → LSTM → linear over ``V + 2`` next keys: the known ones, "unknown" (``V``)
@@ -85,7 +88,8 @@ class DeepLog(EventsInput, DeepDetector):
     chunk_events
         Events windowed per block, in training and scoring; bounds memory for any session
         length and log size (the windows of a block take ``chunk_events * window * 8`` bytes,
-        about 10 MB at the defaults).
+        about 10 MB at the defaults; ranking the observed keys reads the logits of a bounded
+        number of events at a time, 16 MB, whatever the number of keys).
     epochs, batch_size, lr, weight_decay, patience, validation_fraction
         Training (the one loop in :mod:`hourglass.nn`). Identical (window, next key) pairs are
         trained once with their count as weight, which is the same objective, much faster.
@@ -180,13 +184,33 @@ class DeepLog(EventsInput, DeepDetector):
 
     def _init_module(self, module: nn.Module, train: tuple[torch.Tensor, ...]) -> None:
         # said when training only: loading the artefact (set_state) builds the module again
+        # the next events a session can hold: its keys, and its end with end_token (a session
+        # cut short, or a known key ranked below the end, is flagged while top_g is below V + 1)
         n_features = int(self.n_features_in_)
-        if self.threshold is None and int(self.top_g) >= n_features:
-            warnings.warn(f"DeepLog: top_g={self.top_g} is not below the {n_features} keys seen in "
-                          "training, so a known key is always among the top-g predictions and "
-                          "only keys never seen in training can be flagged; lower top_g or pass "
-                          "a threshold", UserWarning, stacklevel=2)
+        end = bool(self.end_token)
+        if self.threshold is None and int(self.top_g) >= n_features + end:
+            seen = f"{n_features} keys seen in training" + (" and the end of a session" if end else "")
+            warnings.warn(f"DeepLog: top_g={self.top_g} is not below the {seen}, so a known key "
+                          f"{'or the end ' if end else ''}is always among the top-g predictions "
+                          "and only keys never seen in training can be flagged; lower top_g or "
+                          "pass a threshold", UserWarning, stacklevel=2)
         super()._init_module(module, train)
+        self.trained_on_ = (int(self.window), bool(self.end_token))
+
+    def _set_state(self, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+        super()._set_state(meta, arrays)
+        self.trained_on_ = (int(self.window), bool(self.end_token))
+
+    def _check_trained_on(self) -> None:
+        """Refuse to score with another ``window`` or ``end_token`` than the network was trained
+        with (``set_params`` after ``fit``): the LSTM reads windows of any length, so normal
+        sessions were scored, and flagged, as the network never learnt them."""
+        trained = getattr(self, "trained_on_", (int(self.window), bool(self.end_token)))
+        for name, was, now in zip(("window", "end_token"), trained,
+                                  (int(self.window), bool(self.end_token)), strict=True):
+            if now != was:
+                raise InputError(f"DeepLog: {name} is {now!r}, but the network was trained with "
+                                 f"{was!r}; fit again, or set {name}={was!r}")
 
     def _build_module(self, n_features: int) -> nn.Module:
         return _DeepLogNet(n_features, int(self.embed), int(self.hidden), int(self.layers),
@@ -244,29 +268,51 @@ class DeepLog(EventsInput, DeepDetector):
     def _event_scores(self, X: Packed) -> np.ndarray:
         """``rank - p`` per event (``max(V + 2, top_g) + 1`` for an unseen key). Identical windows are run
         through the LSTM once; rank and probability of each observed key are read from those."""
+        self._check_trained_on()
         self.module_.eval()
         out = np.empty(len(X.flat), dtype=np.float32)
         step = int(self.chunk_events)
         for lo in range(0, len(X.flat), step):
             hi = min(lo + step, len(X.flat))
             w, t = self._windows(X, np.arange(lo, hi))
-            out[lo:hi] = self._window_scores(w, t)[0]
+            out[lo:hi] = self._window_scores(w, t)
         return out
 
-    def _window_scores(self, w: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(``rank - p`` of each next key ``t`` after its dense window ``w``, the log-softmax-shifted
-        logits of the unique windows, each row's unique window). Identical windows run once."""
+    def _window_scores(self, w: np.ndarray, t: np.ndarray) -> np.ndarray:
+        """``rank - p`` of each next key ``t`` after its dense window ``w``. Identical windows run
+        through the network once. Each event's rank reads a row of ``V + 2`` logits: the rows are
+        gathered for at most ``_RANK_ELEMENTS // (V + 2)`` events at a time (all of a block's
+        events at once held ``chunk_events * (V + 2)`` floats, 3 GB for 2,000 keys)."""
+        V = self.n_features_in_
+        uniq, inv, _ = dedup_rows(w, V + 3)
+        out = np.empty(len(t), dtype=np.float32)
+        step = max(1, _RANK_ELEMENTS // (V + 2))
+        # events in the order of their window, so each step needs one run of the unique windows
+        order = np.arange(len(t)) if len(t) <= step else np.argsort(inv, kind="stable")
+        for lo in range(0, len(t), step):
+            ev = order[lo:lo + step]
+            first, last = int(inv[ev].min()), int(inv[ev].max()) + 1
+            logits = predict_batches(lambda b: self.module_.logits(b[0]),
+                                     [np.ascontiguousarray(uniq[first:last])], device=self.device_,
+                                     batch_size=8192)
+            logits = logits - logits.max(axis=1, keepdims=True)
+            denom = np.exp(logits).sum(axis=1)
+            rows, te = inv[ev] - first, t[ev]
+            observed = logits[rows, te]
+            rank = (logits[rows] > observed[:, None]).sum(axis=1) + 1
+            p = np.exp(observed) / denom[rows]
+            out[ev] = np.where(te == V, self.module_.unseen_score, rank - p)
+        return out
+
+    def _window_probs(self, w: np.ndarray) -> np.ndarray:
+        """Probability of every next-key class after each dense window ``w`` (one row each)."""
         uniq, inv, _ = dedup_rows(w, self.n_features_in_ + 3)
         logits = predict_batches(lambda b: self.module_.logits(b[0]),
-                                 [np.ascontiguousarray(uniq)], device=self.device_,
-                                 batch_size=8192)
+                                 [np.ascontiguousarray(uniq)], device=self.device_, batch_size=8192)
         logits = logits - logits.max(axis=1, keepdims=True)
         prob = np.exp(logits)
         prob /= prob.sum(axis=1, keepdims=True)
-        observed = logits[inv, t]
-        rank = (logits[inv] > observed[:, None]).sum(axis=1) + 1
-        scores = np.where(t == self.n_features_in_, self.module_.unseen_score, rank - prob[inv, t])
-        return scores.astype(np.float32), prob, inv
+        return prob[inv]
 
     def next_event_scores(self, history: np.ndarray, observed: np.ndarray,
                           top: int | None = None, explain_above: float | None = None
@@ -277,7 +323,8 @@ class DeepLog(EventsInput, DeepDetector):
         ----------
         history
             ``(n, window)`` raw keys before each event, oldest first; ``-1`` stands for "before
-            the start of the session" (the padding a short session gets in batch scoring).
+            the start of the session" (the padding a short session gets in batch scoring); other
+            negative keys are refused, as in batch scoring.
         observed
             ``(n,)`` raw key of each event; ``-1`` is the end of the session (scored only with
             ``end_token``; a key never seen in training scores above every rank).
@@ -305,6 +352,7 @@ class DeepLog(EventsInput, DeepDetector):
         (1, [3])
         """
         self._check_fitted()
+        self._check_trained_on()
         h = int(self.window)
         hist = int_keys(history, "next_event_scores: history")
         if hist.size == 0:
@@ -316,6 +364,11 @@ class DeepLog(EventsInput, DeepDetector):
         obs = int_keys(observed, "next_event_scores: observed").reshape(-1)
         if len(hist) != len(obs):
             raise InputError(f"next_event_scores: {len(hist)} histories for {len(obs)} events")
+        for name, keys, means in (("history", hist, "before the start of the session"),
+                                  ("observed", obs, "the end of the session")):
+            if (keys < -1).any():  # a key, as in batch scoring, is >= 0; only -1 stands for something
+                raise InputError(f"next_event_scores: {name} keys must be >= 0 (or -1 for {means}), "
+                                 f"found {int(keys[keys < -1][0])}")
         V = self.n_features_in_
         w = np.where(hist < 0, V + 2, self._map_keys(hist.ravel()).reshape(hist.shape))
         t = np.where(obs < 0, V + 1, self._map_keys(obs))
@@ -326,15 +379,15 @@ class DeepLog(EventsInput, DeepDetector):
             return {"score": np.zeros(0, np.float32), "rank": np.zeros(0, np.int64),
                     "expected": [], "expected_p": []}
         self.module_.eval()
-        scores, prob, inv = self._window_scores(w, t)
+        scores = self._window_scores(w, t)
         cut = float(self.threshold_.value_) if explain_above is None else float(explain_above)
         never = self._never_expected()
-        k = min(int(self.top_g if top is None else top), prob.shape[1] - len(never))
+        k = min(int(self.top_g if top is None else top), V + 2 - len(never))
         expected: list[list[int | str | None] | None] = [None] * len(obs)
         expected_p: list[list[float] | None] = [None] * len(obs)
         rows = np.flatnonzero(scores > cut)
         if len(rows):
-            p = prob[inv[rows]]
+            p = self._window_probs(w[rows])
             ranked = p.copy()
             ranked[:, never] = -1.0  # no key the network was ever taught to expect
             order = np.argsort(-ranked, axis=1, kind="stable")[:, :k]

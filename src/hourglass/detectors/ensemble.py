@@ -227,6 +227,19 @@ class Ensemble(BaseDetector):
     def _calibrate(self) -> None:
         refs = [np.sort(m.val_scores_) for m in self.members_]
         self.calibration_ = [(r, float(r.mean()), float(r.std()) or 1.0) for r in refs]
+        # the rules the threshold was fitted under (by fit, or saved with it)
+        self.combined_by_ = (self.calibration, self.combine)
+
+    def _check_rules(self) -> None:
+        """Refuse to score under another ``calibration`` or ``combine`` than the fit's: the
+        threshold was fitted on the scores of those (``set_params`` after ``fit``)."""
+        fitted = getattr(self, "combined_by_", (self.calibration, self.combine))
+        for name, was, now in zip(("calibration", "combine"), fitted,
+                                  (self.calibration, self.combine), strict=True):
+            if now != was:
+                raise InputError(f"{type(self).__name__}: {name} is {now!r}, but the model was "
+                                 f"fitted with {was!r} (its threshold is on those scores); fit "
+                                 f"again, or set {name}={was!r}")
 
     def member_scores(self, X: object) -> np.ndarray:
         """Calibrated score of every member (members × rows), before they are combined.
@@ -244,6 +257,7 @@ class Ensemble(BaseDetector):
         return self._calibrated(self._validate(X, reset=False))
 
     def _calibrated(self, X: Any) -> np.ndarray:
+        self._check_rules()
         parts = []
         for m, (ref, mean, std) in zip(self.members_, self.calibration_, strict=True):
             s = m.score(X)
@@ -277,6 +291,7 @@ class Ensemble(BaseDetector):
         return super().why_no_gradients()
 
     def _gradient_module(self) -> torch.nn.Module:
+        self._check_rules()
         return _CombinedScore([m.gradient_module() for m in self.members_],
                               [(mean, std) for _, mean, std in self.calibration_],
                               self.combine).eval()

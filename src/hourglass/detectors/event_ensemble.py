@@ -14,8 +14,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from hourglass.detectors import registry
-from hourglass.detectors.ensemble import Ensemble
+from hourglass.detectors.ensemble import Ensemble, _label
 from hourglass.detectors.events import EventsInput, check_top
 from hourglass.thresholds import Threshold
 
@@ -31,7 +30,8 @@ class EventEnsemble(Ensemble):
     detectors. Members given by registry name or ``(name, params)`` get the ensemble's
     ``epochs`` (when set), ``device``, ``verbose`` and ``random_state`` unless their params set
     them; instances keep theirs. :meth:`explain` reports, per session, the explanation of the member whose
-    calibrated score is highest (its registry name under ``"member"``).
+    calibrated score is highest (its registry name under ``"member"``; its class name for a
+    class not registered).
 
     Parameters
     ----------
@@ -110,7 +110,8 @@ class EventEnsemble(Ensemble):
 
     def explain(self, X: object, top: int = 9) -> list[dict[str, Any]]:
         """Per session: the explanation of the member with the highest calibrated score (see
-        that detector's ``explain``), plus ``"member"``, its registry name.
+        that detector's ``explain``), plus ``"member"``, its registry name (its class name for
+        a class not registered).
 
         Examples
         --------
@@ -132,8 +133,8 @@ class EventEnsemble(Ensemble):
             if not hasattr(m, "explain"):
                 for i in idx:
                     out[i] = {"position": 0, "key": None, "score": float("nan"), "expected": [],
-                              "expected_p": [], "member": registry.name_of(type(m))}
+                              "expected_p": [], "member": _label(m)}
                 continue
             for i, e in zip(idx, m.explain(self._take(sessions, idx), top=top), strict=True):
-                out[i] = {**e, "member": registry.name_of(type(m))}
+                out[i] = {**e, "member": _label(m)}
         return out
