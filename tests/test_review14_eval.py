@@ -76,3 +76,12 @@ def test_evaluate_does_not_number_a_row_wrongly_after_skipped_rows(model: dict[s
                               "--normal", "normal", "--timestamp-col", "ts", "--on-bad-rows", "skip"])
     assert res.exit_code == 0, res.output
     assert "(first: data row 51)" in res.stderr and "(first: data row 10, 'not a time')" in res.stderr
+
+
+def test_benchmark_rate_column_unit_follows_the_rounded_figure() -> None:
+    # the rows/s column chose its unit before rounding: 999,700 rows/s showed as "1000k" and
+    # 9,999.7 as "10,000" (where 10,000 shows as "10k")
+    from hourglass.cli.benchmark import _number
+
+    assert [_number(v, -1) for v in (999_700.0, 1e6, 999_499.0)] == ["1.0M", "1.0M", "999k"]
+    assert [_number(v, -1) for v in (9_999.7, 1e4, 9_999.4)] == ["10k", "10k", "9,999"]
