@@ -126,7 +126,7 @@ def histogram_figure(s: np.ndarray, groups: Mapping[str, np.ndarray], threshold:
         # matplotlib's stub omits arrays from bins (documented: int, sequence or str)
         _, _, patches = ax.hist(vals, bins=edges, weights=w, histtype="step",  # type: ignore[arg-type]
                                 lw=1.8, color=_COLORS[i % 10])
-        handles.append(patches[0])
+        handles.append(patches[0] if isinstance(patches, list) else patches)  # one data set: [Polygon]
         labels.append(f"{_plain(name)} ({vals.size:,})")
     handles.append(ax.axvline(threshold, color="#d62728", ls="--", lw=1.5))
     labels.append(f"threshold {threshold:.4g}")
