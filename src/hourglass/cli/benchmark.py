@@ -101,12 +101,15 @@ def _number(value: float, digits: int) -> str:
     --------
     >>> _number(0.91234, 3), _number(52310.0, -1), _number(2_400_000.0, -1), _number(950.0, -1)
     ('0.912', '52k', '2.4M', '950')
+    >>> _number(999_700.0, -1), _number(9_999.7, -1)
+    ('1.0M', '10k')
     """
     if digits >= 0:
         return f"{value:.{digits}f}"
-    if value >= 1e6:
+    # the unit is chosen on the rounded figure: 999,700 rows/s was "1000k", 9,999.7 "10,000"
+    if value >= 1e6 or f"{value / 1e3:.0f}" == "1000":
         return f"{value / 1e6:.1f}M"
-    return f"{value / 1e3:.0f}k" if value >= 1e4 else f"{value:,.0f}"
+    return f"{value / 1e3:.0f}k" if value >= 1e4 or f"{value:.0f}" == "10000" else f"{value:,.0f}"
 
 
 def _cell(stat: dict[str, float] | None, digits: int, seeds: int) -> str:

@@ -121,10 +121,12 @@ def _check_report_classes(report: Path | None, y: Any, data: Path, unit: str) ->
                          "writes the metrics)")
 
 
-def _readable_times(times: Any, column: str, data: Path) -> Any:
+def _readable_times(times: Any, column: str, data: Path, *, numbered: bool = True) -> Any:
     """``times`` without the values no form reads (``--on-bad-rows skip``: they do not stop the
     event rate, as ``train`` skips such rows), with a warning counting them; all of them
-    unreadable: ``times`` as they are (the rate's own error names the column)."""
+    unreadable: ``times`` as they are (the rate's own error names the column). ``numbered=False``:
+    ``times`` are those of the rows kept after skipped ones, so the warning gives the first
+    value without a row number (its position is not the file's row)."""
     import numpy as np
 
     from hourglass._times import unreadable_times
@@ -133,10 +135,10 @@ def _readable_times(times: Any, column: str, data: Path) -> Any:
     if not bad.any() or bad.all():
         return times
     first = int(np.flatnonzero(bad)[0])
+    where = f"data row {first + 1}, {times[first]!r}" if numbered else repr(times[first])
     logging.getLogger("hourglass").warning(
-        "%s: %d row(s) without a readable time in column %r (first: data row %d, %r): left out "
-        "of the event rate (still scored)", shown(data), int(bad.sum()), column, first + 1,
-        times[first])
+        "%s: %d row(s) without a readable time in column %r (first: %s): left out "
+        "of the event rate (still scored)", shown(data), int(bad.sum()), column, where)
     return times[~bad]
 
 
@@ -355,7 +357,7 @@ def evaluate(
         if time_col is not None and time_parts and events_per_day is None:
             times = np.concatenate(time_parts)
             if on_bad_rows == "skip":  # as train skips them; the rows are still scored and counted
-                times = _readable_times(times, time_col, data)
+                times = _readable_times(times, time_col, data, numbered=not stats.bad_rows)
             events_per_day = _event_rate(times, time_col, data, given=given_time is not None)
         elif given_time is not None and not time_parts:  # typed: never left for the model's rate
             from hourglass.ingest.tables import nested_note
@@ -370,8 +372,10 @@ def evaluate(
         on_training_file = _warn_trained_on(pipe, data, model)
         result = pd.concat(result_parts, ignore_index=True)
         all_labels = np.concatenate(label_parts)
+        # rows skipped before (malformed, or values the model refuses) shift the positions of
+        # the rest: the first unlabelled row is then not told by a (wrong) number
         labelled = unlabelled_rows(all_labels, normal_values, label_col, str(data),
-                                   "left out of the metrics")
+                                   "left out of the metrics", numbered=not stats.bad_rows)
         if not labelled.all():
             result = result.loc[labelled].reset_index(drop=True)
             all_labels = all_labels[labelled]

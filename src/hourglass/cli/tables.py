@@ -137,10 +137,12 @@ def split_labels(
 
 
 def unlabelled_rows(labels: np.ndarray, normal: list[str], label_col: str, where: str,
-                    fate: str) -> np.ndarray:
+                    fate: str, *, numbered: bool = True) -> np.ndarray:
     """Mask of the rows that have a label. A row with an empty label is neither normal nor an
     attack: counting it as an attack (it is not a normal value) would skew training or the
-    metrics, so it is left out, with one warning line that says how many and where.
+    metrics, so it is left out, with one warning line that says how many and where
+    (``numbered=False``: how many only, for ``labels`` of the rows kept after skipped ones,
+    whose positions are not the file's rows).
 
     Examples
     --------
@@ -152,9 +154,9 @@ def unlabelled_rows(labels: np.ndarray, normal: list[str], label_col: str, where
         return np.ones(len(labels), dtype=bool) if "" in normal else labelled
     if not labelled.any():
         raise HourglassError(f"{where}: label column {label_col!r} is empty in every row")
-    first = int(np.flatnonzero(~labelled)[0]) + 1
+    first = f" (first: data row {int(np.flatnonzero(~labelled)[0]) + 1})" if numbered else ""
     logging.getLogger("hourglass").warning(
-        "%s: %d row(s) have no value in label column %r (first: data row %d); %s",
+        "%s: %d row(s) have no value in label column %r%s; %s",
         where, int((~labelled).sum()), label_col, first, fate)
     return labelled
 

@@ -114,18 +114,25 @@ def histogram_figure(s: np.ndarray, groups: Mapping[str, np.ndarray], threshold:
     edges, log = _hist_edges(s)
     if log:
         ax.set_xscale("log")
+    # the legend's entries are given, not collected from the labels: matplotlib leaves out an
+    # artist whose label starts with "_", and a class may be named so ("_probe")
+    handles: list[Any] = []
+    labels: list[str] = []
     for i, (name, mask) in enumerate(groups.items()):
         vals = s[mask]
         if vals.size == 0:
             continue
         w = np.full(vals.size, 1.0 / vals.size)
         # matplotlib's stub omits arrays from bins (documented: int, sequence or str)
-        ax.hist(vals, bins=edges, weights=w, histtype="step",  # type: ignore[arg-type]
-                lw=1.8, color=_COLORS[i % 10], label=f"{_plain(name)} ({vals.size:,})")
-    ax.axvline(threshold, color="#d62728", ls="--", lw=1.5, label=f"threshold {threshold:.4g}")
+        _, _, patches = ax.hist(vals, bins=edges, weights=w, histtype="step",  # type: ignore[arg-type]
+                                lw=1.8, color=_COLORS[i % 10])
+        handles.append(patches[0] if isinstance(patches, list) else patches)  # one data set: [Polygon]
+        labels.append(f"{_plain(name)} ({vals.size:,})")
+    handles.append(ax.axvline(threshold, color="#d62728", ls="--", lw=1.5))
+    labels.append(f"threshold {threshold:.4g}")
     ax.set(xlabel="anomaly score" + (" (log scale)" if log else ""), ylabel="share of the class's rows",
            title="Score distribution per class")
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    ax.legend(handles, labels, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     return _png(fig)
 
 
