@@ -171,8 +171,8 @@ def fit_gpd(excesses: np.ndarray, *, use_scipy: bool = True, boundary: bool = Tr
     if not math.isfinite(total):
         # excesses summing past the largest float (scores near 1e307): their mean was inf, every
         # candidate's likelihood -inf and the fit useless. The GPD is scale-equivariant: fit the
-        # excesses over a power of 2 (exact) and scale sigma back
-        scale = math.ldexp(1.0, math.frexp(float(y.max()))[1])
+        # excesses over a power of 2 (exact; 2**1023 at most: 2**1024 overflows) and scale sigma back
+        scale = math.ldexp(1.0, min(math.frexp(float(y.max()))[1], 1023))
         gamma, sigma = fit_gpd(y / scale, use_scipy=use_scipy, boundary=boundary)
         return gamma, sigma * scale
     cands = [(0.0, float(y.mean()))] + ([(-1.0, float(y.max()))] if boundary else [])

@@ -1,0 +1,46 @@
+"""Regression tests: GPD tail fits at the float range's edge, complex scores, federated roles."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from hourglass.thresholds import POT, Calibrator
+from hourglass.thresholds.budget import AlertBudget
+from hourglass.thresholds.evt import fit_gpd
+
+TOP = 2.0 ** 1023  # the largest power of 2 a float holds: 2 ** 1024 overflows
+
+
+def _near_max() -> np.ndarray:
+    """Scores up to 1.7e308: the largest excess over the 0.98 quantile is past 2 ** 1023."""
+    s = np.random.default_rng(0).exponential(size=20_000)
+    return s / s.max() * 1.7e308
+
+
+def test_fit_gpd_of_excesses_past_2_pow_1023_is_the_scaled_fit() -> None:
+    """The scale was 2 ** (exponent of the largest excess): 2 ** 1024 raised OverflowError."""
+    y = np.random.default_rng(1).exponential(size=400)
+    y = y / y.max() * 1.9  # largest excess 1.9 * 2 ** 1023
+    gamma, sigma = fit_gpd(y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        big_gamma, big_sigma = fit_gpd(y * TOP)
+    assert big_gamma == gamma
+    assert big_sigma == sigma * TOP
+
+
+def test_pot_calibrator_and_budget_fit_scores_up_to_the_largest_float() -> None:
+    """POT, the calibrator (fitted by every detector) and AlertBudget raised OverflowError."""
+    x = _near_max()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        big = POT(1e-3).fit(x)
+        small = POT(1e-3).fit(x / TOP)
+        assert Calibrator().fit(x).tail_ is None  # its risk's quantile is past the largest float
+        budget = AlertBudget(1, per="10k").fit(x)
+    assert big.fit_ is not None and small.fit_ is not None
+    assert big.value_ == small.value_ * TOP
+    assert big.fit_.gamma == small.fit_.gamma
+    assert budget.value_ == AlertBudget(1, per="10k").fit(x / TOP).value_ * TOP
