@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
+import pytest
 
 from hourglass.thresholds import POT, Calibrator
 from hourglass.thresholds.budget import AlertBudget
@@ -44,3 +46,24 @@ def test_pot_calibrator_and_budget_fit_scores_up_to_the_largest_float() -> None:
     assert big.value_ == small.value_ * TOP
     assert big.fit_.gamma == small.fit_.gamma
     assert budget.value_ == AlertBudget(1, per="10k").fit(x / TOP).value_ * TOP
+
+
+def _overflowing_excesses() -> np.ndarray:
+    """Finite scores 2.5e308 apart: some excesses over the 0.98 quantile are inf."""
+    rng = np.random.default_rng(0)
+    x = np.r_[-1.5e308 + rng.exponential(size=19_800) * 1e306,
+              1e308 + rng.exponential(size=200) * 1e306]
+    return np.minimum(x, 1.7e308)
+
+
+def test_infinite_excesses_fall_back_as_too_heavy_without_recursion() -> None:
+    """An inf excess gave frexp(inf) -> scale 1 -> the same fit again: RecursionError."""
+    x = _overflowing_excesses()
+    with pytest.warns(UserWarning, match="too heavy"):
+        pot = POT(1e-5).fit(x)
+    assert pot.fit_ is None
+    assert pot.value_ == 1.0474193057462095e+308  # the empirical quantile, as before the scaled fit
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow warning from numpy either
+        assert Calibrator().fit(x).tail_ is None
+        assert fit_gpd(np.r_[np.inf, 1.0, 2.0]) == (0.0, math.inf)

@@ -168,29 +168,32 @@ def fit_gpd(excesses: np.ndarray, *, use_scipy: bool = True, boundary: bool = Tr
         raise ValueError("fit_gpd needs at least 2 positive excesses")
     with np.errstate(over="ignore"):
         total = float(y.sum())
-    if not math.isfinite(total):
+    if not math.isfinite(total) and bool(np.isfinite(y).all()):
         # excesses summing past the largest float (scores near 1e307): their mean was inf, every
         # candidate's likelihood -inf and the fit useless. The GPD is scale-equivariant: fit the
-        # excesses over a power of 2 (exact; 2**1023 at most: 2**1024 overflows) and scale sigma back
+        # excesses over a power of 2 (exact; 2**1023 at most, 2**1024 overflows) and scale sigma
+        # back. An infinite excess (finite scores whose difference overflows) is left to the fit
+        # below: its sigma is inf, and tail_quantile's "too heavy" fallback follows
         scale = math.ldexp(1.0, min(math.frexp(float(y.max()))[1], 1023))
         gamma, sigma = fit_gpd(y / scale, use_scipy=use_scipy, boundary=boundary)
         return gamma, sigma * scale
-    cands = [(0.0, float(y.mean()))] + ([(-1.0, float(y.max()))] if boundary else [])
-    cands += _grimshaw(y)
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
-        warnings.simplefilter("ignore")
-        try:
-            if not use_scipy:
-                raise RuntimeError("skipped")
-            c, _, scale = stats.genpareto.fit(y, floc=0)
-            cands.append((float(c), float(scale)))
-        except (RuntimeError, ValueError, FloatingPointError):
-            logger.debug("scipy genpareto.fit failed; using Grimshaw candidates only")
-    inner = [gs for gs in cands if gs[0] > -1.0]
-    best = max(inner, key=lambda gs: gpd_log_likelihood(y, *gs))
-    if boundary and (gpd_log_likelihood(y, -1.0, float(y.max()))
-                     > gpd_log_likelihood(y, *best) + 2.0):
-        best = (-1.0, float(y.max()))
+    with np.errstate(over="ignore"):  # an infinite excess: no overflow warning from the sums
+        cands = [(0.0, float(y.mean()))] + ([(-1.0, float(y.max()))] if boundary else [])
+        cands += _grimshaw(y)
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            try:
+                if not use_scipy:
+                    raise RuntimeError("skipped")
+                c, _, scale = stats.genpareto.fit(y, floc=0)
+                cands.append((float(c), float(scale)))
+            except (RuntimeError, ValueError, FloatingPointError):
+                logger.debug("scipy genpareto.fit failed; using Grimshaw candidates only")
+        inner = [gs for gs in cands if gs[0] > -1.0]
+        best = max(inner, key=lambda gs: gpd_log_likelihood(y, *gs))
+        if boundary and (gpd_log_likelihood(y, -1.0, float(y.max()))
+                         > gpd_log_likelihood(y, *best) + 2.0):
+            best = (-1.0, float(y.max()))
     return float(best[0]), float(best[1])
 
 
@@ -241,7 +244,8 @@ def tail_quantile(scores: np.ndarray, q: float, level: float = 0.98,
         return float(quantile(s, 1.0 - q)), None
 
     t = float(quantile(s, level))
-    peaks = s[s > t] - t
+    with np.errstate(over="ignore"):  # scores ±1e308 apart: an inf excess, a "too heavy" tail below
+        peaks = s[s > t] - t
     if peaks.size < min_peaks:
         return empirical(f"only {peaks.size} peaks above the {level:.4g} quantile of {n} scores "
                          f"(need {min_peaks})")
