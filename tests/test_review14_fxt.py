@@ -10,7 +10,7 @@ import pytest
 
 from hourglass.thresholds import POT, Calibrator
 from hourglass.thresholds.budget import AlertBudget
-from hourglass.thresholds.evt import fit_gpd
+from hourglass.thresholds.evt import GPDFit, fit_gpd
 
 TOP = 2.0 ** 1023  # the largest power of 2 a float holds: 2 ** 1024 overflows
 
@@ -67,3 +67,9 @@ def test_infinite_excesses_fall_back_as_too_heavy_without_recursion() -> None:
         warnings.simplefilter("error")  # no overflow warning from numpy either
         assert Calibrator().fit(x).tail_ is None
         assert fit_gpd(np.r_[np.inf, 1.0, 2.0]) == (0.0, math.inf)
+
+
+def test_gpd_quantile_is_not_nan_when_sigma_over_gamma_overflows_and_growth_is_0() -> None:
+    """sigma / gamma = inf times r ** -gamma - 1 = 0 gave NaN, which isinf let through."""
+    fit = GPDFit(t=1e307, gamma=1e-8, sigma=1e307, n_peaks=100, n=1000)
+    assert fit.quantile(0.1 * (1 - 1e-9)) == pytest.approx(1e307)

@@ -49,7 +49,8 @@ class GPDFit:
         try:
             grow = r ** (-self.gamma) - 1.0
             z = self.t + self.sigma / self.gamma * grow
-            if math.isinf(z):  # sigma / gamma alone past the largest float (scores near 1e307)
+            if not math.isfinite(z):  # sigma / gamma past the largest float (scores near 1e307;
+                # inf * 0, NaN, when r ** -gamma rounds to 1)
                 z = self.t + self.sigma * (grow / self.gamma)
             return z
         except OverflowError:  # a tail too heavy to extrapolate that far: beyond every float
