@@ -8,7 +8,9 @@ import warnings
 import numpy as np
 import pytest
 
-from hourglass.thresholds import POT, Calibrator
+from hourglass.errors import InputError
+from hourglass.evaluate.metrics import binary_metrics, check_scores
+from hourglass.thresholds import POT, Calibrator, Percentile
 from hourglass.thresholds.budget import AlertBudget
 from hourglass.thresholds.evt import GPDFit, fit_gpd
 
@@ -73,3 +75,20 @@ def test_gpd_quantile_is_not_nan_when_sigma_over_gamma_overflows_and_growth_is_0
     """sigma / gamma = inf times r ** -gamma - 1 = 0 gave NaN, which isinf let through."""
     fit = GPDFit(t=1e307, gamma=1e-8, sigma=1e307, n_peaks=100, n=1000)
     assert fit.quantile(0.1 * (1 - 1e-9)) == pytest.approx(1e307)
+
+
+@pytest.mark.parametrize("scores", [np.array([0.5, 1 + 1j, 0.2]),
+                                    np.array([0.5, 2.0, 0.2], dtype=np.complex64),
+                                    [np.complex128(0.5 + 1j), 0.2, 2.0]])
+def test_complex_scores_are_refused_not_cut_to_their_real_part(scores: object) -> None:
+    """check_scores and Threshold.fit read 1+1j as 1 with only a ComplexWarning."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # an InputError, not a ComplexWarning
+        with pytest.raises(InputError, match=r"^scores: expected real numbers, found complex numbers$"):
+            check_scores(scores)
+        with pytest.raises(InputError, match="scores: expected real numbers, found complex"):
+            binary_metrics([0, 1, 0], scores, [0, 1, 0])
+        with pytest.raises(InputError, match=r"^Percentile: scores must be real numbers, found complex"):
+            Percentile(50).fit(scores)
+        with pytest.raises(InputError, match=r"^POT: scores must be real numbers, found complex"):
+            POT(1e-3).fit(scores)

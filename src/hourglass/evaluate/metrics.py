@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numbers
+import warnings
 from collections.abc import Mapping
 from typing import Any
 
@@ -21,7 +22,8 @@ def _safe_div(a: float, b: float) -> float:
 
 def check_scores(scores: object, what: str = "scores") -> np.ndarray:
     """``scores`` as a flat float64 array, or :class:`InputError` naming the first score that is
-    not a finite number (scikit-learn's metrics would say only "Input contains NaN").
+    not a finite number (scikit-learn's metrics would say only "Input contains NaN"), or saying
+    the scores are complex numbers.
 
     Examples
     --------
@@ -31,7 +33,11 @@ def check_scores(scores: object, what: str = "scores") -> np.ndarray:
     hourglass.errors.InputError: scores: 1 NaN or infinite score(s); first at row 1
     """
     try:
-        s = np.asarray(scores, dtype=np.float64).ravel()
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", np.exceptions.ComplexWarning)
+            s = np.asarray(scores, dtype=np.float64).ravel()
+    except np.exceptions.ComplexWarning:  # the cast would keep the real parts alone (1+1j as 1)
+        raise InputError(f"{what}: expected real numbers, found complex numbers") from None
     except (TypeError, ValueError, OverflowError) as exc:  # overflow: an int past float's range
         raise InputError(f"{what}: expected numbers ({exc})") from None
     bad = np.flatnonzero(~np.isfinite(s))

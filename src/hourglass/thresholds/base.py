@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from decimal import Decimal
@@ -78,7 +79,11 @@ class Threshold(ABC):
         """
         name = type(self).__name__
         try:
-            s = np.asarray(scores, dtype=np.float64).ravel()
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", np.exceptions.ComplexWarning)
+                s = np.asarray(scores, dtype=np.float64).ravel()
+        except np.exceptions.ComplexWarning:  # the cast would keep the real parts alone (1+1j as 1)
+            raise InputError(f"{name}: scores must be real numbers, found complex numbers") from None
         except OverflowError:
             raise InputError(f"{name}: scores must be numbers (an integer past float's range)") from None
         except (TypeError, ValueError) as exc:
