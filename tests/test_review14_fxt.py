@@ -92,3 +92,24 @@ def test_complex_scores_are_refused_not_cut_to_their_real_part(scores: object) -
             Percentile(50).fit(scores)
         with pytest.raises(InputError, match=r"^POT: scores must be real numbers, found complex"):
             POT(1e-3).fit(scores)
+
+
+def test_federated_text_column_with_a_dash_only_site_gets_the_pooled_role() -> None:
+    """Two 40-row sites of 40 ids and a site of 100 '-': the sites with values were near-unique
+    together, so the column was dropped without counting the '-' rows; the pooled fit hashes it."""
+    import pandas as pd
+
+    from hourglass.features import TabularPreprocessor
+    from hourglass.features.statistics import merge_schema, site_schema
+
+    def ids(prefix: str) -> pd.DataFrame:
+        return pd.DataFrame({"session": [f"{prefix}{i}" for i in range(40)], "y": np.arange(40.0)})
+
+    parts = [ids("a"), ids("b"), pd.DataFrame({"session": ["-"] * 100, "y": np.arange(100.0)})]
+    params = TabularPreprocessor().get_params()
+    merged = merge_schema([site_schema(params, p) for p in parts])["columns"]["session"]
+    pooled = TabularPreprocessor().fit(pd.concat(parts, ignore_index=True))
+    assert pooled.roles_["session"] == "hash"
+    assert merged["role"] == "hash"
+    # without the '-' site the ids are near-unique pooled too: dropped either way
+    assert merge_schema([site_schema(params, p) for p in parts[:2]])["columns"]["session"]["role"] == "drop"
