@@ -172,7 +172,9 @@ def sql_value(value: Any) -> Any:
 def connect(path: str | os.PathLike[str], *, wal: bool = False) -> sqlite3.Connection:
     """A connection to the database at ``path`` (created if absent); ``wal`` turns on write-ahead
     logging, so readers can query while a writer appends. A file that is no database raises
-    :class:`InputError`."""
+    :class:`InputError`, a database locked by another writer for longer than the timeout
+    :class:`HourglassError`."""
+    conn = None
     try:
         conn = sqlite3.connect(path, timeout=30.0)
         if wal:
@@ -180,8 +182,21 @@ def connect(path: str | os.PathLike[str], *, wal: bool = False) -> sqlite3.Conne
         else:
             conn.execute("PRAGMA schema_version").fetchone()  # fails here on a non-database file
     except sqlite3.DatabaseError as exc:
+        if conn is not None:
+            conn.close()
+        if isinstance(exc, sqlite3.OperationalError) and _locked(exc):  # (a database, in use)
+            raise HourglassError(f"{path}: could not open the database ({exc}){_LOCKED_HINT}") from None
         raise InputError(f"{path}: cannot open it as a SQLite database ({exc})") from None
     return conn
+
+
+_LOCKED_HINT = "; another program may hold a write transaction on it"
+
+
+def _locked(exc: sqlite3.OperationalError) -> bool:
+    """Whether ``exc`` is SQLite's 'database is locked' (another connection's lock, held past the
+    timeout), not a file it cannot open."""
+    return exc.sqlite_errorcode & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
 
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
@@ -240,7 +255,8 @@ def ensure_table(conn: sqlite3.Connection, table: str, columns: Sequence[tuple[s
                 conn.execute(f"CREATE TABLE IF NOT EXISTS {_quote(table)} ({cols})")
                 return
     except sqlite3.OperationalError as exc:  # locked by another writer past the timeout, disk full
-        raise HourglassError(f"{where}: could not create table {table!r} ({exc})") from None
+        hint = _LOCKED_HINT if _locked(exc) else ""
+        raise HourglassError(f"{where}: could not read or create table {table!r} ({exc}){hint}") from None
     if have != want:
         def text(cols: list[tuple[str, str]]) -> str:
             return ", ".join(f"{n} {t}".rstrip() for n, t in cols)

@@ -1,0 +1,50 @@
+"""Regression tests: a locked SQLite database, numpy times and durations in SQLite columns, numpy
+long doubles in JSON alerts, and suppression windows outside the times a row can have."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from hourglass.errors import HourglassError, InputError
+
+
+@pytest.mark.parametrize("mode", ["delete", "wal"])
+@pytest.mark.parametrize("lock", ["IMMEDIATE", "EXCLUSIVE"])
+def test_sqlite_sink_on_a_locked_database_says_it_is_locked_not_that_it_is_no_database(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str, lock: str) -> None:
+    # in the default (rollback journal) mode, or with an exclusive lock, the lock was met when the
+    # database was opened: "cannot open it as a SQLite database (database is locked)", an InputError
+    from hourglass.serve.sinks import SQLiteSink, alert_columns
+
+    path = tmp_path / "live.sqlite"
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute(f"PRAGMA journal_mode={mode}")
+    holder.execute("CREATE TABLE other (x)")
+    holder.execute(f"BEGIN {lock}")
+    holder.execute("INSERT INTO other VALUES (1)")  # unsaved changes
+    connect = sqlite3.connect
+    monkeypatch.setattr(sqlite3, "connect", lambda p, timeout=30.0: connect(p, timeout=0.1))
+    try:
+        with pytest.raises(HourglassError, match=r"live\.sqlite: could not (open the database|read or "
+                                                 r"create table 'alerts') \(database is locked\); "
+                                                 "another program may hold a write transaction") as info:
+            SQLiteSink(path, alert_columns("table"), wal=mode == "wal")
+        assert not isinstance(info.value, InputError)
+        assert "SQLite database" not in str(info.value)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    with SQLiteSink(path, alert_columns("table")) as sink:  # once released: opens
+        sink.write([{"row": 1, "score": 1.0}])
+
+
+def test_connect_still_refuses_a_file_that_is_no_database(tmp_path: Path) -> None:
+    from hourglass.ingest.sqlite import connect
+
+    path = tmp_path / "text.db"
+    path.write_text("not a database\n" * 100)
+    with pytest.raises(InputError, match=r"text\.db: cannot open it as a SQLite database \(file is not"):
+        connect(path)
