@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from hourglass.errors import HourglassError, InputError
@@ -48,3 +49,29 @@ def test_connect_still_refuses_a_file_that_is_no_database(tmp_path: Path) -> Non
     path.write_text("not a database\n" * 100)
     with pytest.raises(InputError, match=r"text\.db: cannot open it as a SQLite database \(file is not"):
         connect(path)
+
+
+def test_sqlite_columns_hold_numpy_times_and_durations_as_the_json_lines_write_them(
+        tmp_path: Path) -> None:
+    # a datetime64[ns] or timedelta64[ns] went through .item(): 1767225600000000000, 90000000000
+    import io
+    import json
+
+    from hourglass.ingest.sqlite import sql_value
+    from hourglass.serve.sinks import JsonLinesSink, SQLiteSink, alert_columns
+
+    alert = {"row": np.int64(3), "score": np.float64(2.5),
+             "ts": np.datetime64("2026-01-01T00:00:00", "ns"), "dur": np.timedelta64(90_000_000_000, "ns"),
+             "gone": np.datetime64("NaT", "ns"), "none": np.timedelta64("NaT", "ns")}
+    buf = io.BytesIO()
+    JsonLinesSink(buf).write([alert])
+    want = json.loads(buf.getvalue())
+    assert want["ts"] == "2026-01-01T00:00:00" and want["dur"] == "0 days 00:01:30"
+    path = tmp_path / "a.sqlite"
+    with SQLiteSink(path, alert_columns("table", keep=["ts", "dur", "gone", "none"])) as sink:
+        sink.write([alert])
+    with sqlite3.connect(path) as conn:
+        got = conn.execute("SELECT ts, dur, gone, none FROM alerts").fetchall()
+    assert got == [(want["ts"], want["dur"], None, None)]
+    assert sql_value(np.datetime64("2026-01-01T00:00:00.5", "us")) == "2026-01-01T00:00:00.500000"
+    assert sql_value(np.timedelta64(2, "D")) == "2 days 00:00:00"

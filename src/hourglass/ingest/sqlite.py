@@ -129,6 +129,9 @@ def parquet_value(value: Any) -> Any:
     return value
 
 
+_NP_TIMES = (np.datetime64, np.timedelta64)
+
+
 def sql_value(value: Any) -> Any:
     """A value SQLite stores as is: numpy scalars as Python numbers, NaN and NA as NULL, lists
     and dicts as strict JSON text (a NaN or ±inf in them ``null``, as JSON has neither), times as
@@ -147,12 +150,23 @@ def sql_value(value: Any) -> Any:
     (2.5, None)
     >>> sql_value(pd.Timedelta(seconds=90))  # a Parquet duration
     '0 days 00:01:30'
+    >>> sql_value(np.datetime64("2026-01-01T00:00:00", "ns")), sql_value(np.timedelta64(90, "s"))
+    ('2026-01-01T00:00:00', '0 days 00:01:30')
     """
     if value is None or value is pd.NA or value is pd.NaT:
         return None
     if isinstance(value, (bool, np.bool_)):
         return int(value)
     if isinstance(value, np.generic):
+        if isinstance(value, _NP_TIMES):  # not .item(): a time or duration in ns is an int
+            if np.isnat(value):
+                return None
+            if isinstance(value, np.datetime64):
+                return pd.Timestamp(value).isoformat()
+            try:  # as the JSON lines and the doc column write them
+                return str(pd.Timedelta(value))
+            except ValueError:  # years or months: no fixed length
+                return str(value)
         value = value.item()
     if isinstance(value, float):
         return None if math.isnan(value) else value
