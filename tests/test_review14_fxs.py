@@ -75,3 +75,16 @@ def test_sqlite_columns_hold_numpy_times_and_durations_as_the_json_lines_write_t
     assert got == [(want["ts"], want["dur"], None, None)]
     assert sql_value(np.datetime64("2026-01-01T00:00:00.5", "us")) == "2026-01-01T00:00:00.500000"
     assert sql_value(np.timedelta64(2, "D")) == "2 days 00:00:00"
+
+
+def test_json_alerts_write_a_numpy_long_double_as_a_number() -> None:
+    # np.longdouble(...).item() is a long double again: json's default was called on it without
+    # end, a RecursionError traceback
+    from hourglass.serve.sinks import _doc_value, json_line
+
+    for default in (None, _doc_value):
+        assert json_line({"v": np.longdouble(1.5)}, default=default) == '{"v": 1.5}'
+        assert json_line({"v": np.longdouble("nan")}, default=default) == '{"v": null}'
+    with pytest.raises(TypeError, match="clongdouble is not JSON serializable"):
+        json_line({"v": np.clongdouble(1 + 2j)})
+    assert json_line({"v": np.clongdouble(1 + 2j)}, default=_doc_value) == '{"v": "(1+2j)"}'
