@@ -88,3 +88,17 @@ def test_json_alerts_write_a_numpy_long_double_as_a_number() -> None:
     with pytest.raises(TypeError, match="clongdouble is not JSON serializable"):
         json_line({"v": np.clongdouble(1 + 2j)})
     assert json_line({"v": np.clongdouble(1 + 2j)}, default=_doc_value) == '{"v": "(1+2j)"}'
+
+
+@pytest.mark.parametrize("span", ["[2300-01-01T00:00:00, 2400-01-01T00:00:00]",
+                                  "[1500-01-01T00:00:00Z, 1600-01-01T00:00:00Z]", "[2300-01-01, 2400-01-01]"])
+def test_a_between_wholly_beyond_the_times_a_row_can_have_is_refused_as_such(span: str) -> None:
+    # both ends clamped to pandas' last (or first) nanosecond: the message said the window "holds
+    # no time (the end is excluded)" or that it ended before it started
+    from hourglass.serve.suppress import Suppressions
+
+    with pytest.raises(InputError, match=r"r\.toml: rule 'w': 'between' \(.+\) lies wholly outside the "
+                                         r"times a row can have \(1677-2262\); no row is ever in it"):
+        Suppressions.parse(f'[[rule]]\nname = "w"\nbetween = {span}\n', "r.toml")
+    rules = Suppressions.parse('[[rule]]\nname = "w"\nbetween = [2200-01-01, 2400-01-01]\n', "r.toml")
+    assert len(rules.rules) == 1  # partly inside: taken
