@@ -102,3 +102,16 @@ def test_a_between_wholly_beyond_the_times_a_row_can_have_is_refused_as_such(spa
         Suppressions.parse(f'[[rule]]\nname = "w"\nbetween = {span}\n', "r.toml")
     rules = Suppressions.parse('[[rule]]\nname = "w"\nbetween = [2200-01-01, 2400-01-01]\n', "r.toml")
     assert len(rules.rules) == 1  # partly inside: taken
+
+
+def test_sqlite_columns_hold_a_numpy_long_double_as_a_number(tmp_path: Path) -> None:
+    # .item() of a long double is a long double: SQLite stored its 16 bytes as a BLOB
+    from hourglass.ingest.sqlite import sql_value
+    from hourglass.serve.sinks import SQLiteSink, alert_columns
+
+    assert sql_value(np.longdouble(1.5)) == 1.5 and sql_value(np.longdouble("nan")) is None
+    path = tmp_path / "a.sqlite"
+    with SQLiteSink(path, alert_columns("table")) as sink:
+        sink.write([{"row": np.int64(1), "score": np.longdouble(2.5)}])
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT score, typeof(score) FROM alerts").fetchall() == [(2.5, "real")]

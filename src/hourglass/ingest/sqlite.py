@@ -167,7 +167,10 @@ def sql_value(value: Any) -> Any:
                 return str(pd.Timedelta(value))
             except ValueError:  # years or months: no fixed length
                 return str(value)
-        value = value.item()
+        item = value.item()
+        if type(item) is type(value) and isinstance(item, np.floating):  # a long double stays one
+            item = float(item)  # (stored as its bytes, a BLOB, else)
+        value = item
     if isinstance(value, float):
         return None if math.isnan(value) else value
     if isinstance(value, int) and not -(2**63) <= value < 2**63:
