@@ -128,8 +128,8 @@ def test_sqlite_sink_on_a_database_locked_by_another_writer_is_one_error(
     connect = sqlite3.connect
     monkeypatch.setattr(sqlite3, "connect", lambda p, timeout=30.0: connect(p, timeout=0.2))
     try:
-        with pytest.raises(HourglassError, match=r"live\.sqlite: could not create table 'alerts' "
-                                                 r"\(database is locked\)"):
+        with pytest.raises(HourglassError, match=r"live\.sqlite: could not read or create table 'alerts' "
+                                                 r"\(database is locked\); another program"):
             SQLiteSink(path, alert_columns("table"))
     finally:
         holder.execute("ROLLBACK")

@@ -129,6 +129,9 @@ def parquet_value(value: Any) -> Any:
     return value
 
 
+_NP_TIMES = (np.datetime64, np.timedelta64)
+
+
 def sql_value(value: Any) -> Any:
     """A value SQLite stores as is: numpy scalars as Python numbers, NaN and NA as NULL, lists
     and dicts as strict JSON text (a NaN or ±inf in them ``null``, as JSON has neither), times as
@@ -147,13 +150,27 @@ def sql_value(value: Any) -> Any:
     (2.5, None)
     >>> sql_value(pd.Timedelta(seconds=90))  # a Parquet duration
     '0 days 00:01:30'
+    >>> sql_value(np.datetime64("2026-01-01T00:00:00", "ns")), sql_value(np.timedelta64(90, "s"))
+    ('2026-01-01T00:00:00', '0 days 00:01:30')
     """
     if value is None or value is pd.NA or value is pd.NaT:
         return None
     if isinstance(value, (bool, np.bool_)):
         return int(value)
     if isinstance(value, np.generic):
-        value = value.item()
+        if isinstance(value, _NP_TIMES):  # not .item(): a time or duration in ns is an int
+            if np.isnat(value):
+                return None
+            if isinstance(value, np.datetime64):
+                return pd.Timestamp(value).isoformat()
+            try:  # as the JSON lines and the doc column write them
+                return str(pd.Timedelta(value))
+            except ValueError:  # years or months: no fixed length
+                return str(value)
+        item = value.item()
+        if type(item) is type(value) and isinstance(item, np.floating):  # a long double stays one
+            item = float(item)  # (stored as its bytes, a BLOB, else)
+        value = item
     if isinstance(value, float):
         return None if math.isnan(value) else value
     if isinstance(value, int) and not -(2**63) <= value < 2**63:
@@ -172,7 +189,9 @@ def sql_value(value: Any) -> Any:
 def connect(path: str | os.PathLike[str], *, wal: bool = False) -> sqlite3.Connection:
     """A connection to the database at ``path`` (created if absent); ``wal`` turns on write-ahead
     logging, so readers can query while a writer appends. A file that is no database raises
-    :class:`InputError`."""
+    :class:`InputError`, a database locked by another writer for longer than the timeout
+    :class:`HourglassError`."""
+    conn = None
     try:
         conn = sqlite3.connect(path, timeout=30.0)
         if wal:
@@ -180,8 +199,21 @@ def connect(path: str | os.PathLike[str], *, wal: bool = False) -> sqlite3.Conne
         else:
             conn.execute("PRAGMA schema_version").fetchone()  # fails here on a non-database file
     except sqlite3.DatabaseError as exc:
+        if conn is not None:
+            conn.close()
+        if isinstance(exc, sqlite3.OperationalError) and _locked(exc):  # (a database, in use)
+            raise HourglassError(f"{path}: could not open the database ({exc}){_LOCKED_HINT}") from None
         raise InputError(f"{path}: cannot open it as a SQLite database ({exc})") from None
     return conn
+
+
+_LOCKED_HINT = "; another program may hold a write transaction on it"
+
+
+def _locked(exc: sqlite3.OperationalError) -> bool:
+    """Whether ``exc`` is SQLite's 'database is locked' (another connection's lock, held past the
+    timeout), not a file it cannot open."""
+    return exc.sqlite_errorcode & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
 
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
@@ -240,7 +272,8 @@ def ensure_table(conn: sqlite3.Connection, table: str, columns: Sequence[tuple[s
                 conn.execute(f"CREATE TABLE IF NOT EXISTS {_quote(table)} ({cols})")
                 return
     except sqlite3.OperationalError as exc:  # locked by another writer past the timeout, disk full
-        raise HourglassError(f"{where}: could not create table {table!r} ({exc})") from None
+        hint = _LOCKED_HINT if _locked(exc) else ""
+        raise HourglassError(f"{where}: could not read or create table {table!r} ({exc}){hint}") from None
     if have != want:
         def text(cols: list[tuple[str, str]]) -> str:
             return ", ".join(f"{n} {t}".rstrip() for n, t in cols)

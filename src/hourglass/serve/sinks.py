@@ -17,6 +17,7 @@ import contextlib
 import datetime as dt
 import decimal
 import json
+import math
 import os
 import sqlite3
 import sys
@@ -228,8 +229,8 @@ def _iso(value: Any) -> Any:
     >>> import numpy as np
     >>> _iso(b"ab\\xff"), _iso(decimal.Decimal("1.50")), _iso(dt.timedelta(seconds=90))
     ('ab\\\\xff', 1.5, '0 days 00:01:30')
-    >>> _iso(np.int64(3)), _iso(np.float32(2.5)), _iso(np.bool_(True))
-    (3, 2.5, True)
+    >>> _iso(np.int64(3)), _iso(np.float32(2.5)), _iso(np.bool_(True)), _iso(np.longdouble(1.5))
+    (3, 2.5, True, 1.5)
     """
     pd = sys.modules.get("pandas")  # (not imported for it: no NaT without pandas)
     if pd is not None and (value is pd.NaT or value is pd.NA):  # NaT's isoformat() is 'NaT'
@@ -243,7 +244,13 @@ def _iso(value: Any) -> Any:
                 return str(value)
             value = pd.Timestamp(value) if isinstance(value, np.datetime64) else pd.Timedelta(value)
         else:  # a NaN returned here is made null by json_line's second pass
-            return value.item()
+            item = value.item()
+            if type(item) is not type(value):  # (a Python value)
+                return item
+            if isinstance(item, np.floating):  # a long double: .item() keeps it one
+                number = float(item)
+                return number if math.isfinite(number) else None
+            raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
     if isinstance(value, (dt.datetime, dt.date, dt.time)):
         return value.isoformat()
     if isinstance(value, (bytes, bytearray, memoryview, decimal.Decimal, dt.timedelta)):

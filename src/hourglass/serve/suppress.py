@@ -331,6 +331,9 @@ def _rule(raw: object, i: int, source: str) -> Rule:
                              "date-times")
         lo, hi = _utc_ns(span[0], f"{where}, between"), _utc_ns(span[1], f"{where}, between", end=True)
         if not lo < hi:
+            if lo == hi and lo in (_NS_MIN, _NS_MAX):  # both clamped: after 2262 or before 1677
+                raise InputError(f"{where}: 'between' ({span[0]} to {span[1]}) lies wholly outside the "
+                                 "times a row can have (1677-2262); no row is ever in it")
             # a date-time end is excluded (a date end includes its day: lo == hi is a day before)
             if lo == hi and isinstance(span[1], dt.datetime):
                 raise InputError(f"{where}: 'between' ends ({span[1]}) where it starts ({span[0]}): "
