@@ -153,7 +153,10 @@ class DatasetSpec:
     def _names(self, path: Path) -> tuple[str, ...] | None:
         if self.columns is None or self.header_marker is None:
             return self.columns
-        first = read_head(path, 8192).split(b"\n", 1)[0].decode("utf-8", "replace")
+        # the first line that holds anything, as the CSV reader takes its header (and the sniffer
+        # took it): blank lines before it are passed over
+        head = read_head(path, 8192).removeprefix(b"\xef\xbb\xbf").lstrip()
+        first = head.split(b"\n", 1)[0].decode("utf-8", "replace")
         return None if self.header_marker in first else self.columns
 
     def _header_lines(self, path: Path, names: tuple[str, ...] | None) -> int:
