@@ -5,6 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+from typer.testing import CliRunner
+
+from hourglass.cli import app
+from hourglass.errors import InputError
 from hourglass.ingest.flows import UNSW_RAW_COLUMNS
 from hourglass.ingest.formats import get_format, sniff_format
 
@@ -43,3 +48,53 @@ def test_unsw_raw_file_with_blank_first_line_keeps_the_dataset_names(tmp_path: P
     assert df.shape == (4, 49)
     assert tuple(df.columns) == UNSW_RAW_COLUMNS
     assert df["srcip"].tolist() == [f"10.0.0.{i}" for i in range(4)]
+
+
+def _zeek(separator_line: str, sep: str = "\t", rows: int = 3) -> str:
+    head = [separator_line, f"#set_separator{sep},",
+            f"#fields{sep}ts{sep}id.orig_h{sep}id.resp_h{sep}orig_bytes",
+            f"#types{sep}time{sep}addr{sep}addr{sep}count"]
+    body = [sep.join(["1700000000.5", f"10.0.0.{i}", "10.0.1.5", str(i)]) for i in range(rows)]
+    return "\n".join([*head, *body]) + "\n"
+
+
+@pytest.mark.parametrize("line", ["#separator \\x09 ", "#separator \\t", "#separator  \\x09\t",
+                                  "#separator \\x09"])
+def test_zeek_separator_written_loosely_is_still_a_tab(tmp_path: Path, line: str) -> None:
+    """A '#separator' value with a trailing blank, or spelled '\\t', is the tab: it was taken as the
+    two-character separator it spells, the '#fields' line then not split and the file refused as
+    needing a '#fields' header line."""
+    p = tmp_path / "conn.log"
+    p.write_text(_zeek(line))
+    assert sniff_format(p).name == "zeek-conn"
+    df = get_format("zeek-conn").read(p)
+    assert df.shape == (3, 4)
+    assert df["id.orig_h"].tolist() == ["10.0.0.0", "10.0.0.1", "10.0.0.2"]
+    assert df["orig_bytes"].tolist() == [0, 1, 2]
+
+
+def test_zeek_redefined_separator_with_trailing_blank_splits_the_rows(tmp_path: Path) -> None:
+    p = tmp_path / "conn.log"
+    p.write_text(_zeek("#separator \\x2c  ", sep=","))
+    df = get_format("zeek-conn").read(p)
+    assert df["id.resp_h"].tolist() == ["10.0.1.5"] * 3
+
+
+@pytest.mark.parametrize("value", ["\\x09\\x09", "\\x0a", "tab"])
+def test_zeek_separator_of_more_than_one_character_is_refused_at_its_line(
+        tmp_path: Path, value: str) -> None:
+    p = tmp_path / "conn.log"
+    p.write_text("\n" + _zeek(f"#separator {value}"))  # a blank line first: the separator on line 2
+    with pytest.raises(InputError) as exc:
+        get_format("zeek-conn").read(p)
+    assert str(exc.value) == (f"{p}: line 2: a Zeek log's separator must be one character, "
+                              f"not '{value}'")
+
+
+def test_zeek_bad_separator_is_one_line_and_exit_2_on_the_cli(tmp_path: Path) -> None:
+    p = tmp_path / "conn.log"
+    p.write_text(_zeek("#separator \\x09\\x09"))
+    result = CliRunner().invoke(app, ["inspect", str(p), "--format", "zeek-conn"])
+    assert result.exit_code == 2
+    assert "line 1: a Zeek log's separator must be one character, not '\\x09\\x09'" in result.output
+    assert "Traceback" not in result.output

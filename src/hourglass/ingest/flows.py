@@ -271,8 +271,13 @@ class ZeekSpec(DatasetSpec):
                                      f"{MAX_LINE_BYTES >> 20} MiB; is this a Zeek log?")
                 n += 1
                 key, _, rest = line.partition(" " if line.startswith("#separator") else sep)
-                if key == "#separator":  # written escaped, '\x09' (a redefined one: '\x2c')
-                    sep = _ZEEK_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), rest) or "\t"
+                if key == "#separator":  # written escaped, '\x09' (a redefined one: '\x2c'; '\t' a tab)
+                    value = rest.strip()
+                    sep = _ZEEK_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)),
+                                           value.replace("\\t", "\t")) or "\t"
+                    if len(sep) != 1 or sep in "\r\n":
+                        raise InputError(f"{path}: line {n}: a Zeek log's separator must be one "
+                                         f"character, not '{value}'")
                 elif key == "#fields":
                     fields = rest.split(sep)
                 elif key == "#types":
@@ -283,8 +288,6 @@ class ZeekSpec(DatasetSpec):
                     empty = rest
         if not fields:
             raise InputError(f"{path}: a Zeek TSV log needs a '#fields' header line")
-        if len(sep) != 1 or sep in "\r\n":
-            raise InputError(f"{path}: a Zeek log's separator must be one character, not {sep!r}")
         kinds = dict(zip(fields, types, strict=False))
         return n, fields, kinds, [unset, empty], sep
 
