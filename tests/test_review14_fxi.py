@@ -98,3 +98,30 @@ def test_zeek_bad_separator_is_one_line_and_exit_2_on_the_cli(tmp_path: Path) ->
     assert result.exit_code == 2
     assert "line 1: a Zeek log's separator must be one character, not '\\x09\\x09'" in result.output
     assert "Traceback" not in result.output
+
+
+_VPC_CUSTOM = [f"5 012345678901 eni-0a1b2c3d 10.0.0.{i} 10.0.1.5 {40000 + i} 443 6 1 40 1700000000 "
+               "1700000060 ACCEPT OK vpc-1" for i in range(3)]
+
+
+def test_vpc_custom_record_without_header_after_blank_lines_names_its_line(tmp_path: Path) -> None:
+    """The refusal of a custom-format record without its header line names the line the record is
+    on: after two blank lines it said 'line 1', a blank line."""
+    p = tmp_path / "flow.log"
+    p.write_text("\n\r\n" + "\n".join(_VPC_CUSTOM) + "\n")
+    with pytest.raises(InputError, match=r"flow\.log: line 3 has 15 fields, not the default format's 14"):
+        get_format("aws-vpc-flow").read(p)
+    p.write_text("\n".join(_VPC_CUSTOM) + "\n")
+    with pytest.raises(InputError, match=r"flow\.log: line 1 has 15 fields"):
+        get_format("aws-vpc-flow").read(p)
+
+
+def test_vpc_custom_format_with_header_after_blank_lines_reads(tmp_path: Path) -> None:
+    header = ("version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes "
+              "start end action log-status vpc-id")
+    p = tmp_path / "flow.log"
+    p.write_text("\n\n" + "\n".join([header, *_VPC_CUSTOM]) + "\n")
+    df = get_format("aws-vpc-flow").read(p)
+    assert df.shape == (3, 15)
+    assert df["srcaddr"].tolist() == ["10.0.0.0", "10.0.0.1", "10.0.0.2"]
+    assert df["vpc-id"].tolist() == ["vpc-1"] * 3

@@ -195,10 +195,13 @@ class _VpcSpec(DatasetSpec):
                     used: Collection[str] | None = None) -> Iterator[pd.DataFrame]:
         p = check_path(path)
         check_log_text(p)  # UTF-16, gzip without .gz ...: said so, not 'expected 14 fields'
-        first_fields = _first_line(read_head(p, 8192)).split(" ")
+        head = read_head(p, 8192)
+        first_fields = _first_line(head).split(" ")
         header = _header_line(first_fields)  # (one without srcaddr: refused by name below)
         if not header and _custom_without_header(first_fields):
-            raise InputError(f"{p}: line 1 has {len(first_fields)} fields, not the default format's "
+            body = head.removeprefix(_BOM)
+            line = body[:len(body) - len(body.lstrip())].count(b"\n") + 1  # (blank lines before it)
+            raise InputError(f"{p}: line {line} has {len(first_fields)} fields, not the default format's "
                              f"{len(VPC_DEFAULT_FIELDS)}: a custom format without its header line; "
                              "put the format's field names (version account-id interface-id ...) "
                              "as the first line")
