@@ -125,3 +125,21 @@ def test_vpc_custom_format_with_header_after_blank_lines_reads(tmp_path: Path) -
     assert df.shape == (3, 15)
     assert df["srcaddr"].tolist() == ["10.0.0.0", "10.0.0.1", "10.0.0.2"]
     assert df["vpc-id"].tolist() == ["vpc-1"] * 3
+
+
+def test_fortigate_virus_signature_and_vrf_ids_are_categories(tmp_path: Path) -> None:
+    """FortiGate's ``virusid`` (an antivirus signature's id) and ``vrf`` (a VRF's number) were
+    numbers scaled as magnitudes; they are categories, as ``attackid`` is."""
+    from hourglass.features.roles import infer_role
+    from hourglass.ingest.formats import format_roles
+
+    lines = [f'date=2018-12-27 time=11:20:{i:02d} logid="0211008192" type="utm" subtype="virus" '
+             f'srcip=10.1.100.{i} dstip=172.16.200.55 dstport=80 virus="V{i % 3}" '
+             f"virusid={[2172, 7071, 8172][i % 3]} vrf={i % 2}" for i in range(12)]
+    p = tmp_path / "av.log"
+    p.write_text("\n".join(lines) + "\n")
+    spec = get_format("kv")
+    df = spec.read(p)
+    assert infer_role("virusid", df["virusid"], max_categories=50)[0] == "numeric"  # left to itself
+    roles = format_roles(spec, df.columns)
+    assert [roles.get(c) for c in ("virusid", "vrf")] == ["categorical"] * 2
