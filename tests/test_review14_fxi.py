@@ -3,6 +3,7 @@ lines, key=value id fields, Okta Event Hook deliveries and GCP audit entries wit
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -143,3 +144,18 @@ def test_fortigate_virus_signature_and_vrf_ids_are_categories(tmp_path: Path) ->
     assert infer_role("virusid", df["virusid"], max_categories=50)[0] == "numeric"  # left to itself
     roles = format_roles(spec, df.columns)
     assert [roles.get(c) for c in ("virusid", "vrf")] == ["categorical"] * 2
+
+
+@pytest.mark.parametrize("data", [None, {}, {"events": []}])
+def test_okta_event_hook_delivery_with_any_data_is_refused_by_name(tmp_path: Path, data: object) -> None:
+    """A file whose first record is an Okta Event Hook delivery with ``"data": null`` was not sniffed
+    as Okta: it was read silently as plain JSON lines; it is refused by name, as one with data."""
+    hook = {"eventType": "com.okta.event_hook", "eventTypeVersion": "1.0", "cloudEventsVersion": "0.1",
+            "eventTime": "2026-01-05T08:00:01.000Z", "data": data}
+    p = tmp_path / "hook.json"
+    later = {**hook, "eventTime": "2026-01-05T08:00:02.000Z"}
+    p.write_text(json.dumps(hook) + "\n" + json.dumps(later) + "\n")
+    result = CliRunner().invoke(app, ["inspect", str(p)])
+    assert result.exit_code == 2, result.output
+    assert "Okta Event Hook deliveries" in result.output
+    assert "Traceback" not in result.output
