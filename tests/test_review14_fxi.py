@@ -159,3 +159,57 @@ def test_okta_event_hook_delivery_with_any_data_is_refused_by_name(tmp_path: Pat
     assert result.exit_code == 2, result.output
     assert "Okta Event Hook deliveries" in result.output
     assert "Traceback" not in result.output
+
+
+_GCP_ENTRY = {"logName": "projects/p/logs/cloudaudit.googleapis.com%2Factivity",
+              "protoPayload": {"@type": "type.googleapis.com/google.cloud.audit.AuditLog",
+                               "methodName": "SetIamPolicy", "serviceName": "iam.googleapis.com"}}
+
+
+@pytest.mark.parametrize("first", [True, False])
+@pytest.mark.parametrize("empty", [("textPayload", None), ("jsonPayload", None), ("jsonPayload", {})])
+def test_gcp_audit_entry_with_null_payload_keys_is_an_audit_row(
+        tmp_path: Path, first: bool, empty: tuple[str, object]) -> None:
+    """An audit entry written with every field (a null ``textPayload`` or ``jsonPayload`` beside its
+    AuditLog ``protoPayload``) is an audit log: it was refused, as 'PATH: None' (the payload key
+    last) or as 'a log entry with textPayload, not an audit log' (first)."""
+    key, value = empty
+    lines = []
+    for i in range(3):
+        entry = {**_GCP_ENTRY, "timestamp": f"2026-01-05T08:00:0{i}Z"}
+        entry = {key: value, **entry} if first else {**entry, key: value}
+        lines.append(json.dumps(entry))
+    p = tmp_path / "audit.jsonl"
+    p.write_text("\n".join(lines) + "\n")
+    assert sniff_format(p).name == "gcp-audit"
+    spec = get_format("gcp-audit")
+    df = spec.read(p)
+    assert df["protoPayload.methodName"].tolist() == ["SetIamPolicy"] * 3
+    assert df["timestamp"].tolist() == [f"2026-01-05T08:00:0{i}Z" for i in range(3)]
+    assert key not in df.columns
+    assert spec.refusal(json.loads(lines[0])) is None
+
+
+def test_gcp_text_entry_among_audit_entries_with_null_payloads_is_still_refused(tmp_path: Path) -> None:
+    audit = {**_GCP_ENTRY, "timestamp": "2026-01-05T08:00:00Z", "textPayload": None}
+    text = {"logName": "projects/p/logs/app", "timestamp": "2026-01-05T08:00:01Z", "textPayload": None}
+    p = tmp_path / "audit.jsonl"
+    p.write_text(json.dumps(audit) + "\n" + json.dumps(text) + "\n")
+    with pytest.raises(InputError, match=r"audit\.jsonl: a log entry with textPayload, not an audit log"):
+        get_format("gcp-audit").read(p)
+
+
+def test_gcp_check_never_refuses_with_no_reason() -> None:
+    """A first chunk whose ``protoPayload.@type`` column holds the AuditLog type is not refused
+    (it was, as 'PATH: None'); another type still is, by name."""
+    import pandas as pd
+
+    spec = get_format("gcp-audit")
+    audit = "type.googleapis.com/google.cloud.audit.AuditLog"
+    df = pd.DataFrame({"timestamp": ["2026-01-05T08:00:00Z"] * 2, "protoPayload.methodName": ["m", "m"],
+                       "protoPayload.@type": [audit, None]})
+    spec.check(df, "a.jsonl")
+    df["protoPayload.@type"] = [audit, "type.googleapis.com/x.Other"]
+    with pytest.raises(InputError, match=r"^a\.jsonl: a log entry with a protoPayload of type "
+                                         r"type\.googleapis\.com/x\.Other, not an audit log"):
+        spec.check(df, "a.jsonl")
