@@ -213,3 +213,31 @@ def test_gcp_check_never_refuses_with_no_reason() -> None:
     with pytest.raises(InputError, match=r"^a\.jsonl: a log entry with a protoPayload of type "
                                          r"type\.googleapis\.com/x\.Other, not an audit log"):
         spec.check(df, "a.jsonl")
+
+
+def _kdd_rows(n_fields: int = 43) -> list[str]:
+    tail = ["normal", "21"] if n_fields == 43 else ["normal."]
+    return [",".join(["0", "tcp", "http", "SF", str(181 + i), "5450", *["0"] * 35, *tail]) for i in range(4)]
+
+
+def test_nsl_kdd_copy_with_header_after_blank_line_skips_the_header(tmp_path: Path) -> None:
+    """An NSL-KDD copy whose header line follows a blank line had the header read as a row (every
+    column text, an attack row called 'attack'): the header was looked for on the blank line."""
+    from hourglass.ingest.datasets import NSL_KDD_FEATURES
+
+    p = tmp_path / "KDDTrain+.csv"
+    p.write_text("\n\n" + "\n".join([",".join([*NSL_KDD_FEATURES, "attack", "level"]), *_kdd_rows()]) + "\n")
+    df = get_format("nsl-kdd").read(p)
+    assert df.shape == (4, 43)
+    assert df["label"].tolist() == ["normal"] * 4
+    assert df["src_bytes"].tolist() == [181, 182, 183, 184]
+
+
+def test_kdd_cup_99_after_blank_line_is_sniffed_and_read_with_42_fields(tmp_path: Path) -> None:
+    p = tmp_path / "kddcup.data"
+    p.write_text("\n" + "\n".join(_kdd_rows(42)) + "\n")
+    spec = sniff_format(p)
+    assert spec.name == "nsl-kdd"
+    df = spec.read(p)
+    assert df.shape == (4, 42)
+    assert df["label"].tolist() == ["normal"] * 4
