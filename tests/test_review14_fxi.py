@@ -161,9 +161,10 @@ def test_okta_event_hook_delivery_with_any_data_is_refused_by_name(tmp_path: Pat
     assert "Traceback" not in result.output
 
 
-_GCP_ENTRY = {"logName": "projects/p/logs/cloudaudit.googleapis.com%2Factivity",
-              "protoPayload": {"@type": "type.googleapis.com/google.cloud.audit.AuditLog",
-                               "methodName": "SetIamPolicy", "serviceName": "iam.googleapis.com"}}
+_GCP_ENTRY: dict[str, object] = {
+    "logName": "projects/p/logs/cloudaudit.googleapis.com%2Factivity",
+    "protoPayload": {"@type": "type.googleapis.com/google.cloud.audit.AuditLog",
+                     "methodName": "SetIamPolicy", "serviceName": "iam.googleapis.com"}}
 
 
 @pytest.mark.parametrize("first", [True, False])
@@ -176,7 +177,7 @@ def test_gcp_audit_entry_with_null_payload_keys_is_an_audit_row(
     key, value = empty
     lines = []
     for i in range(3):
-        entry = {**_GCP_ENTRY, "timestamp": f"2026-01-05T08:00:0{i}Z"}
+        entry: dict[str, object] = {**_GCP_ENTRY, "timestamp": f"2026-01-05T08:00:0{i}Z"}
         entry = {key: value, **entry} if first else {**entry, key: value}
         lines.append(json.dumps(entry))
     p = tmp_path / "audit.jsonl"
