@@ -66,6 +66,23 @@ def require_fields(df: pd.DataFrame, path: object, fields: tuple[str, ...], what
                          f"(fields: {cols}{' ...' if df.shape[1] > 6 else ''})")
 
 
+def _first_line(path: Path) -> tuple[int, bytes]:
+    """The blank lines before a file's first line that holds anything, and that line (a UTF-8
+    byte-order mark left out): the line the CSV reader takes for a header, the sniffers look at.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "f.csv"
+    >>> _ = p.write_bytes(b"\\xef\\xbb\\xbf\\n\\r\\na,b\\n1,2\\n")
+    >>> _first_line(p)
+    (2, b'a,b')
+    """
+    head = read_head(path, 8192).removeprefix(b"\xef\xbb\xbf")
+    body = head.lstrip()
+    return head[:len(head) - len(body)].count(b"\n"), body.split(b"\n", 1)[0]
+
+
 @dataclass(frozen=True)
 class DatasetSpec:
     """How to read a named dataset or file format, and which rows are normal.
@@ -153,7 +170,7 @@ class DatasetSpec:
     def _names(self, path: Path) -> tuple[str, ...] | None:
         if self.columns is None or self.header_marker is None:
             return self.columns
-        first = read_head(path, 8192).split(b"\n", 1)[0].decode("utf-8", "replace")
+        first = _first_line(path)[1].decode("utf-8", "replace")
         return None if self.header_marker in first else self.columns
 
     def _header_lines(self, path: Path, names: tuple[str, ...] | None) -> int:
@@ -220,7 +237,7 @@ class _KddSpec(DatasetSpec):
     def _names(self, path: Path) -> tuple[str, ...] | None:
         names = super()._names(path)
         if names is not None and names[-1] == "difficulty":
-            first = read_head(path, 8192).split(b"\n", 1)[0]
+            first = _first_line(path)[1]
             if first.count(b",") == len(names) - 2:  # 42 fields: KDD Cup 99
                 return names[:-1]
         return names
@@ -233,8 +250,8 @@ class _KddSpec(DatasetSpec):
             return 0
         # A header names columns: no field of it is a number. A first row whose duration is
         # missing ('?', 'NA', '-') is a row all the same (it was skipped as a header, unsaid).
-        first = read_head(path, 8192).split(b"\n", 1)[0].decode("utf-8", "replace")
-        fields = [f.strip().strip('"').strip() for f in first.removeprefix("\ufeff").split(",")]
+        blank, line = _first_line(path)  # (blank lines before it skipped with it)
+        fields = [f.strip().strip('"').strip() for f in line.decode("utf-8", "replace").split(",")]
         if not fields[0]:
             return 0
         for f in fields:
@@ -243,7 +260,7 @@ class _KddSpec(DatasetSpec):
             except ValueError:
                 continue
             return 0
-        return 1
+        return blank + 1
 
     def normalise(self, df: pd.DataFrame) -> pd.DataFrame:
         label = self.label_col
@@ -255,7 +272,7 @@ class _KddSpec(DatasetSpec):
 
 
 def _sniff_nsl_kdd(head: bytes) -> bool:
-    first = head.split(b"\n", 1)[0].decode("utf-8", "replace").split(",")
+    first = head.lstrip().split(b"\n", 1)[0].decode("utf-8", "replace").split(",")
     return len(first) in (42, 43) and first[1] in ("tcp", "udp", "icmp")
 
 

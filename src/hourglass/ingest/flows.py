@@ -195,10 +195,13 @@ class _VpcSpec(DatasetSpec):
                     used: Collection[str] | None = None) -> Iterator[pd.DataFrame]:
         p = check_path(path)
         check_log_text(p)  # UTF-16, gzip without .gz ...: said so, not 'expected 14 fields'
-        first_fields = _first_line(read_head(p, 8192)).split(" ")
+        head = read_head(p, 8192)
+        first_fields = _first_line(head).split(" ")
         header = _header_line(first_fields)  # (one without srcaddr: refused by name below)
         if not header and _custom_without_header(first_fields):
-            raise InputError(f"{p}: line 1 has {len(first_fields)} fields, not the default format's "
+            body = head.removeprefix(_BOM)
+            line = body[:len(body) - len(body.lstrip())].count(b"\n") + 1  # (blank lines before it)
+            raise InputError(f"{p}: line {line} has {len(first_fields)} fields, not the default format's "
                              f"{len(VPC_DEFAULT_FIELDS)}: a custom format without its header line; "
                              "put the format's field names (version account-id interface-id ...) "
                              "as the first line")
@@ -271,8 +274,13 @@ class ZeekSpec(DatasetSpec):
                                      f"{MAX_LINE_BYTES >> 20} MiB; is this a Zeek log?")
                 n += 1
                 key, _, rest = line.partition(" " if line.startswith("#separator") else sep)
-                if key == "#separator":  # written escaped, '\x09' (a redefined one: '\x2c')
-                    sep = _ZEEK_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), rest) or "\t"
+                if key == "#separator":  # written escaped, '\x09' (a redefined one: '\x2c'; '\t' a tab)
+                    value = rest.strip()
+                    sep = _ZEEK_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)),
+                                           value.replace("\\t", "\t")) or "\t"
+                    if len(sep) != 1 or sep in "\r\n":
+                        raise InputError(f"{path}: line {n}: a Zeek log's separator must be one "
+                                         f"character, not '{value}'")
                 elif key == "#fields":
                     fields = rest.split(sep)
                 elif key == "#types":
@@ -283,8 +291,6 @@ class ZeekSpec(DatasetSpec):
                     empty = rest
         if not fields:
             raise InputError(f"{path}: a Zeek TSV log needs a '#fields' header line")
-        if len(sep) != 1 or sep in "\r\n":
-            raise InputError(f"{path}: a Zeek log's separator must be one character, not {sep!r}")
         kinds = dict(zip(fields, types, strict=False))
         return n, fields, kinds, [unset, empty], sep
 

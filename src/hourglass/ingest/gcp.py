@@ -151,6 +151,8 @@ def _refusal(record: dict[str, Any]) -> str | None:
         if kind is None or str(kind).endswith("google.cloud.audit.AuditLog"):
             return None
         found = f"a protoPayload of type {kind}"
+    elif _audit_payload(record):  # (a null textPayload beside it: a serializer writing every field)
+        return None
     return (f"a log entry with {found}, not an audit log (a protoPayload of type {_AUDIT_TYPE}); "
             "export the audit logs only (a sink or 'gcloud logging read' filtered on "
             "logName:\"cloudaudit.googleapis.com\")")
@@ -239,7 +241,8 @@ class _GcpAuditSpec(JsonEventsSpec):
 
     def refusal(self, record: dict[str, Any]) -> str | None:
         """A log entry with a ``jsonPayload``, a ``textPayload`` or a ``protoPayload`` of another
-        type is refused by name.
+        type is refused by name; one whose ``protoPayload`` is an ``AuditLog`` is an audit log,
+        whatever payload keys beside it (a ``textPayload`` of ``null``) it has.
 
         Examples
         --------
@@ -253,6 +256,8 @@ class _GcpAuditSpec(JsonEventsSpec):
             if c not in ("textPayload", f"{_P}.@type") and c.split(".")[0] != "jsonPayload":
                 continue
             found = df[c].dropna()
+            if c == f"{_P}.@type":  # (an audit entry's own type is no refusal)
+                found = found[~found.astype(str).str.endswith("google.cloud.audit.AuditLog")]
             if len(found):
                 record = {_P: {"@type": found.iloc[0]}} if c == f"{_P}.@type" else {c.split(".")[0]: 1}
                 raise InputError(f"{path}: {_refusal(record)}")

@@ -57,8 +57,9 @@ KV_ROLES: dict[str, str] = {
                            "MAC", "tz", "itime", "poluuid", "srcuuid", "dstuuid")},
     **{c: "categorical" for c in ("logid", "policyid", "proto", "PROTO", "flags", "type", "subtype",
                                   "level", "action", "IN", "OUT", "TOS", "PREC", "TTL",
-                                  # FortiGate's ids of an application, IPS signature, web category
-                                  "appid", "attackid", "cat")},
+                                  # FortiGate's ids of an application, IPS signature, web category,
+                                  # antivirus signature, and its VRF number
+                                  "appid", "attackid", "cat", "virusid", "vrf")},
 }
 
 

@@ -81,7 +81,7 @@ _HOOK_MESSAGE = ("Okta Event Hook deliveries (the events under 'data.events'); g
 def looks_like_okta(head: bytes) -> bool:
     """Whether a file's first bytes are Okta System Log events: the first event (of a JSON
     line, or of a JSON array: the API's page) has ``published``, ``eventType`` and an ``actor``
-    object; an Event Hook delivery is taken too, to be refused by name.
+    object; an Event Hook delivery is taken too (whatever its ``data``), to be refused by name.
 
     Examples
     --------
@@ -94,7 +94,7 @@ def looks_like_okta(head: bytes) -> bool:
     obj = first_event(head, ())
     if obj is None:
         return False
-    if obj.get("eventType") == _HOOK and isinstance(obj.get("data"), dict):
+    if obj.get("eventType") == _HOOK:  # whatever its data holds ({}, null): refused as check does
         return True
     return {"published", "eventType"} <= obj.keys() and isinstance(obj.get("actor"), dict)
 
