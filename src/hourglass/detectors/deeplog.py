@@ -197,14 +197,20 @@ class DeepLog(EventsInput, DeepDetector):
         super()._init_module(module, train)
         self.trained_on_ = (int(self.window), bool(self.end_token))
 
+    def _get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        # an artefact records the parameters, not trained_on_: saving (or copying for a warm
+        # start) a network under another window or end_token would load it under the wrong one
+        self._check_trained_on()
+        return super()._get_state()
+
     def _set_state(self, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
         super()._set_state(meta, arrays)
         self.trained_on_ = (int(self.window), bool(self.end_token))
 
     def _check_trained_on(self) -> None:
-        """Refuse to score with another ``window`` or ``end_token`` than the network was trained
-        with (``set_params`` after ``fit``): the LSTM reads windows of any length, so normal
-        sessions were scored, and flagged, as the network never learnt them."""
+        """Refuse to score, save or warm start with another ``window`` or ``end_token`` than the
+        network was trained with (``set_params`` after ``fit``): the LSTM reads windows of any
+        length, so normal sessions were scored, and flagged, as the network never learnt them."""
         trained = getattr(self, "trained_on_", (int(self.window), bool(self.end_token)))
         for name, was, now in zip(("window", "end_token"), trained,
                                   (int(self.window), bool(self.end_token)), strict=True):

@@ -231,8 +231,9 @@ class Ensemble(BaseDetector):
         self.combined_by_ = (self.calibration, self.combine)
 
     def _check_rules(self) -> None:
-        """Refuse to score under another ``calibration`` or ``combine`` than the fit's: the
-        threshold was fitted on the scores of those (``set_params`` after ``fit``)."""
+        """Refuse to score, save or build gradients under another ``calibration`` or ``combine``
+        than the fit's: the threshold was fitted on the scores of those (``set_params`` after
+        ``fit``)."""
         fitted = getattr(self, "combined_by_", (self.calibration, self.combine))
         for name, was, now in zip(("calibration", "combine"), fitted,
                                   (self.calibration, self.combine), strict=True):
@@ -297,6 +298,9 @@ class Ensemble(BaseDetector):
                               self.combine).eval()
 
     def _get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        # an artefact records the parameters, not combined_by_: saved under other rules, the
+        # loaded model would score under those against the threshold fitted on the old ones
+        self._check_rules()
         metas, arrays = [], {}
         for i, m in enumerate(self.members_):
             meta, arr = m.get_state()

@@ -1,0 +1,76 @@
+"""Regression tests: DeepLog's and the Ensemble's fitted settings through saving, warm starts,
+gradients and the streaming path."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+from hourglass.detectors import DeepLog, Ensemble
+from hourglass.errors import InputError
+
+
+def _deeplog(**params: object) -> DeepLog:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return DeepLog(**{"window": 3, "top_g": 1, "hidden": 8, "layers": 1, "epochs": 1,
+                          "verbose": 0, "device": "cpu", **params}).fit([np.array([1, 2, 3, 4])] * 12)
+
+
+def _ensemble(**params: object) -> tuple[Ensemble, np.ndarray]:
+    X = np.random.default_rng(0).normal(size=(120, 3)).astype("float32")
+    ens = Ensemble(detectors=(("autoencoder", {"hidden": (4, 2)}),), epochs=1, verbose=0,
+                   device="cpu", **params).fit(X)
+    return ens, X
+
+
+def test_deeplog_refuses_to_save_or_warm_start_under_a_window_it_was_not_trained_with(tmp_path) -> None:
+    import pandas as pd
+
+    from hourglass import Pipeline, load
+    from hourglass.features.sessions.events import EventSessions
+
+    lines = pd.Series(["1 2 3 4 5 6"] * 20)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pipe = Pipeline(DeepLog(window=3, top_g=1, hidden=8, layers=1, epochs=1, verbose=0, device="cpu"),
+                        features=EventSessions(format="keys")).fit(lines)
+    test = ["1 2 3 4 5 6", "6 5 4 3"]
+    before = pipe.score(test)
+    pipe.save(tmp_path / "ok")
+    assert np.array_equal(load(tmp_path / "ok").score(test), before)  # a consistent model: unchanged
+    # saved with window=1, the window-3 network loaded and scored under window 1, unrefused
+    pipe.detector_.set_params(window=1)
+    with pytest.raises(InputError, match=r"^DeepLog: window is 1, but the network was trained with 3; "
+                                         r"fit again, or set window=3$"):
+        pipe.save(tmp_path / "bad")
+    assert not (tmp_path / "bad").exists()
+    with pytest.raises(InputError, match=r"window is 1, but the network was trained with 3"):
+        pipe.detector_.warm_start([np.array([1, 2, 3, 4])] * 12, epochs=1)
+    pipe.detector_.set_params(window=3, end_token=False)
+    with pytest.raises(InputError, match=r"end_token is False, but the network was trained with True"):
+        pipe.detector_.get_state()
+    pipe.detector_.set_params(end_token=True)
+    assert np.array_equal(pipe.score(test), before)
+
+
+def test_ensemble_refuses_to_save_under_a_calibration_it_was_not_fitted_with(tmp_path) -> None:
+    import pandas as pd
+
+    from hourglass import Pipeline, load
+
+    X = np.random.default_rng(0).normal(size=(120, 3)).astype("float32")
+    df = pd.DataFrame(X, columns=list("abc"))
+    pipe = Pipeline(Ensemble(detectors=(("autoencoder", {"hidden": (4, 2)}),), epochs=1, verbose=0,
+                             device="cpu")).fit(df)
+    before = pipe.score(df)
+    pipe.save(tmp_path / "ok")
+    assert np.array_equal(load(tmp_path / "ok").score(df), before)
+    # saved with calibration="rank", the loaded model scored ranks against a z-score threshold
+    pipe.detector_.set_params(calibration="rank")
+    with pytest.raises(InputError, match=r"^Ensemble: calibration is 'rank', but the model was fitted "
+                                         r"with 'zscore' .*set calibration='zscore'$"):
+        pipe.save(tmp_path / "bad")
+    assert not (tmp_path / "bad").exists()
