@@ -74,3 +74,16 @@ def test_ensemble_refuses_to_save_under_a_calibration_it_was_not_fitted_with(tmp
                                          r"with 'zscore' .*set calibration='zscore'$"):
         pipe.save(tmp_path / "bad")
     assert not (tmp_path / "bad").exists()
+
+
+def test_int_keys_of_float16_warn_of_no_overflow() -> None:
+    from hourglass.features.sessions.keys import int_keys
+
+    dl = _deeplog(window=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # was RuntimeWarning: overflow encountered in cast
+        assert int_keys(np.array([1.0, 2.0], dtype=np.float16), "keys").tolist() == [1, 2]
+        r = dl.next_event_scores(np.array([[1, 2]], dtype=np.float16), np.array([3], dtype=np.float16))
+    assert r["score"].shape == (1,)
+    with pytest.raises(InputError, match="below 2\\*\\*63"):
+        int_keys(np.array([1e19]), "keys")
