@@ -87,3 +87,24 @@ def test_int_keys_of_float16_warn_of_no_overflow() -> None:
     assert r["score"].shape == (1,)
     with pytest.raises(InputError, match="below 2\\*\\*63"):
         int_keys(np.array([1e19]), "keys")
+
+
+def test_ensemble_why_no_gradients_names_the_calibration_it_was_fitted_with() -> None:
+    ens, _ = _ensemble(calibration="rank")
+    ens.set_params(calibration="zscore")
+    # was None (then gradient_module refused), or "train it with calibration='zscore'" when the
+    # model had been trained with it: now the one sentence scoring refuses with
+    said = ("calibration is 'zscore', but the model was fitted with 'rank' (its threshold is on "
+            "those scores); fit again, or set calibration='rank'")
+    assert ens.why_no_gradients() == said
+    with pytest.raises(InputError, match=r"^Ensemble: calibration is 'zscore', but the model was fitted"):
+        ens.gradient_module()
+    ens2, _ = _ensemble()
+    ens2.set_params(calibration="rank")
+    assert ens2.why_no_gradients() == ("calibration is 'rank', but the model was fitted with 'zscore' "
+                                       "(its threshold is on those scores); fit again, or set "
+                                       "calibration='zscore'")
+    ens2.set_params(calibration="zscore", combine="max")
+    assert ens2.why_no_gradients().startswith("combine is 'max', but the model was fitted with 'mean'")
+    ens2.set_params(combine="mean")
+    assert ens2.why_no_gradients() is None
