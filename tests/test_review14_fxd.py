@@ -108,3 +108,44 @@ def test_ensemble_why_no_gradients_names_the_calibration_it_was_fitted_with() ->
     assert ens2.why_no_gradients().startswith("combine is 'max', but the model was fitted with 'mean'")
     ens2.set_params(combine="mean")
     assert ens2.why_no_gradients() is None
+
+
+def test_next_event_scores_runs_the_network_once_per_window_when_explaining(monkeypatch) -> None:
+    import hourglass.detectors.deeplog as deeplog_module
+
+    rng = np.random.default_rng(0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        dl = DeepLog(window=3, hidden=8, layers=1, epochs=1, verbose=0, device="cpu").fit(
+            [rng.integers(0, 30, size=20) for _ in range(20)])
+    h, o = rng.integers(0, 30, size=(300, 3)), rng.integers(0, 35, size=300)
+    o[:5] = -1
+    quiet = dl.next_event_scores(h, o, explain_above=float("inf"))
+    windows = [0]
+    logits = dl.module_.logits
+
+    def counting(w):  # type: ignore[no-untyped-def]
+        windows[0] += int(w.shape[0])
+        return logits(w)
+
+    monkeypatch.setattr(dl.module_, "logits", counting)
+    r = dl.next_event_scores(h, o, explain_above=float("-inf"))
+    # the explained events' windows ran through the network a second time (600 windows for 300)
+    assert windows[0] == len(np.unique(h, axis=0))
+    assert np.array_equal(r["score"], quiet["score"]) and all(e is not None for e in r["expected"])
+    # the probabilities shown are the softmax of the logits the score was ranked in
+    dense = np.where(h < 0, dl.n_features_in_ + 2, dl._map_keys(h.ravel()).reshape(h.shape))
+    import torch
+    with torch.no_grad():
+        p = torch.softmax(logits(torch.as_tensor(dense[:1])), dim=1).numpy()[0]
+    p[dl._never_expected()] = -1.0
+    top = np.sort(p)[::-1][:len(r["expected_p"][0])]
+    np.testing.assert_allclose(r["expected_p"][0], top, atol=1e-4)
+    mid = float(np.median(r["score"]))
+    monkeypatch.setattr(deeplog_module, "_RANK_ELEMENTS", 64)  # 2 events a step
+    stepped = dl.next_event_scores(h, o, explain_above=mid)
+    assert np.array_equal(stepped["score"], r["score"])
+    above = r["score"] > mid
+    assert [e is not None for e in stepped["expected"]] == above.tolist()
+    assert [e for e, a in zip(stepped["expected_p"], above, strict=True) if a] == \
+        [e for e, a in zip(r["expected_p"], above, strict=True) if a]

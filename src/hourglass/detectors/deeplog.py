@@ -281,17 +281,24 @@ class DeepLog(EventsInput, DeepDetector):
         for lo in range(0, len(X.flat), step):
             hi = min(lo + step, len(X.flat))
             w, t = self._windows(X, np.arange(lo, hi))
-            out[lo:hi] = self._window_scores(w, t)
+            out[lo:hi] = self._window_scores(w, t)[0]
         return out
 
-    def _window_scores(self, w: np.ndarray, t: np.ndarray) -> np.ndarray:
-        """``rank - p`` of each next key ``t`` after its dense window ``w``. Identical windows run
-        through the network once. Each event's rank reads a row of ``V + 2`` logits: the rows are
+    def _window_scores(self, w: np.ndarray, t: np.ndarray, explain_above: float | None = None
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(``rank - p`` of each next key ``t`` after its dense window ``w``, the events scored
+        above ``explain_above`` in order, the probability of every next-key class after each of
+        those); without ``explain_above`` the last two are empty. Identical windows run through
+        the network once. Each event's rank reads a row of ``V + 2`` logits: the rows are
         gathered for at most ``_RANK_ELEMENTS // (V + 2)`` events at a time (all of a block's
-        events at once held ``chunk_events * (V + 2)`` floats, 3 GB for 2,000 keys)."""
+        events at once held ``chunk_events * (V + 2)`` floats, 3 GB for 2,000 keys); only the
+        probability rows of the events above ``explain_above`` are kept, read from those logits
+        (a second run of the network for them doubled the streaming path's work)."""
         V = self.n_features_in_
         uniq, inv, _ = dedup_rows(w, V + 3)
         out = np.empty(len(t), dtype=np.float32)
+        picked: list[np.ndarray] = []
+        probs: list[np.ndarray] = []
         step = max(1, _RANK_ELEMENTS // (V + 2))
         # events in the order of their window, so each step needs one run of the unique windows
         order = np.arange(len(t)) if len(t) <= step else np.argsort(inv, kind="stable")
@@ -308,17 +315,16 @@ class DeepLog(EventsInput, DeepDetector):
             rank = (logits[rows] > observed[:, None]).sum(axis=1) + 1
             p = np.exp(observed) / denom[rows]
             out[ev] = np.where(te == V, self.module_.unseen_score, rank - p)
-        return out
-
-    def _window_probs(self, w: np.ndarray) -> np.ndarray:
-        """Probability of every next-key class after each dense window ``w`` (one row each)."""
-        uniq, inv, _ = dedup_rows(w, self.n_features_in_ + 3)
-        logits = predict_batches(lambda b: self.module_.logits(b[0]),
-                                 [np.ascontiguousarray(uniq)], device=self.device_, batch_size=8192)
-        logits = logits - logits.max(axis=1, keepdims=True)
-        prob = np.exp(logits)
-        prob /= prob.sum(axis=1, keepdims=True)
-        return prob[inv]
+            if explain_above is not None:
+                hit = out[ev] > explain_above
+                if hit.any():
+                    picked.append(ev[hit])
+                    probs.append(np.exp(logits[rows[hit]]) / denom[rows[hit], None])
+        if not picked:
+            return out, np.zeros(0, np.int64), np.zeros((0, V + 2), np.float32)
+        events = np.concatenate(picked)
+        back = np.argsort(events, kind="stable")
+        return out, events[back], np.concatenate(probs)[back]
 
     def next_event_scores(self, history: np.ndarray, observed: np.ndarray,
                           top: int | None = None, explain_above: float | None = None
@@ -385,15 +391,13 @@ class DeepLog(EventsInput, DeepDetector):
             return {"score": np.zeros(0, np.float32), "rank": np.zeros(0, np.int64),
                     "expected": [], "expected_p": []}
         self.module_.eval()
-        scores = self._window_scores(w, t)
         cut = float(self.threshold_.value_) if explain_above is None else float(explain_above)
+        scores, rows, p = self._window_scores(w, t, cut)
         never = self._never_expected()
         k = min(int(self.top_g if top is None else top), V + 2 - len(never))
         expected: list[list[int | str | None] | None] = [None] * len(obs)
         expected_p: list[list[float] | None] = [None] * len(obs)
-        rows = np.flatnonzero(scores > cut)
         if len(rows):
-            p = self._window_probs(w[rows])
             ranked = p.copy()
             ranked[:, never] = -1.0  # no key the network was ever taught to expect
             order = np.argsort(-ranked, axis=1, kind="stable")[:, :k]
