@@ -149,3 +149,17 @@ def test_next_event_scores_runs_the_network_once_per_window_when_explaining(monk
     assert [e is not None for e in stepped["expected"]] == above.tolist()
     assert [e for e, a in zip(stepped["expected_p"], above, strict=True) if a] == \
         [e for e, a in zip(r["expected_p"], above, strict=True) if a]
+
+
+def test_deeplog_top_g_warning_does_not_promise_known_keys_are_never_flagged() -> None:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        dl = DeepLog(window=2, top_g=4, hidden=8, layers=1, epochs=1, verbose=0, random_state=0,
+                     device="cpu").fit([np.array([1, 2, 3])] * 20)
+    said = [str(w.message) for w in caught if "DeepLog: top_g" in str(w.message)]
+    # it said a known key "is always among the top-g predictions", yet ranks are over the keys,
+    # 'unknown' and the end: a known key ranked last is flagged
+    assert len(said) == 1 and "is always" not in said[0]
+    assert "almost always" in said[0] and "a known key the network ranks below 'unknown'" in said[0]
+    e = dl.explain([np.array([1])])[0]
+    assert e["key"] == 1 and e["rank"] == 5 and dl.predict([np.array([1])]).tolist() == [1]
