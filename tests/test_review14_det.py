@@ -12,7 +12,7 @@ class _OwnDeepLog(DeepLog):
 
 
 def test_event_ensemble_explain_names_an_unregistered_member_by_its_class() -> None:
-    member = _OwnDeepLog(window=2, top_g=1, hidden=8, layers=1, epochs=1, verbose=0)
+    member = _OwnDeepLog(window=2, top_g=1, hidden=8, layers=1, epochs=1, verbose=0, device="cpu")
     ens = EventEnsemble(detectors=(member,), verbose=0).fit([np.array([1, 2, 3])] * 12)
     # fit and score worked; explain raised "_OwnDeepLog is not a registered detector"
     e = ens.explain([np.array([1, 2])])

@@ -31,7 +31,8 @@ __all__ = ["DeepLog"]
 
 Batch = tuple[torch.Tensor, ...]
 
-#: Logits gathered at a time to rank the observed keys (16 MB of float32).
+#: Logits gathered at a time to rank the observed keys (16 MB of float32; with what is read from
+#: them, a scoring block peaks at tens of MB, about 40 MB measured for 2,500 keys).
 _RANK_ELEMENTS = 1 << 22
 
 
@@ -89,7 +90,7 @@ class DeepLog(EventsInput, DeepDetector):
         Events windowed per block, in training and scoring; bounds memory for any session
         length and log size (the windows of a block take ``chunk_events * window * 8`` bytes,
         about 10 MB at the defaults; ranking the observed keys reads the logits of a bounded
-        number of events at a time, 16 MB, whatever the number of keys).
+        number of events at a time: tens of MB, bounded whatever the number of keys).
     epochs, batch_size, lr, weight_decay, patience, validation_fraction
         Training (the one loop in :mod:`hourglass.nn`). Identical (window, next key) pairs are
         trained once with their count as weight, which is the same objective, much faster.
@@ -190,21 +191,31 @@ class DeepLog(EventsInput, DeepDetector):
         end = bool(self.end_token)
         if self.threshold is None and int(self.top_g) >= n_features + end:
             seen = f"{n_features} keys seen in training" + (" and the end of a session" if end else "")
+            # ranks are over V + 2 classes ("unknown" and the end too): a known key ranked below
+            # them can still fall outside the top-g
+            below = "'unknown'" + ("" if end else " or the end of a session")
             warnings.warn(f"DeepLog: top_g={self.top_g} is not below the {seen}, so a known key "
-                          f"{'or the end ' if end else ''}is always among the top-g predictions "
-                          "and only keys never seen in training can be flagged; lower top_g or "
-                          "pass a threshold", UserWarning, stacklevel=2)
+                          f"{'or the end ' if end else ''}is almost always among the top-g "
+                          "predictions: only keys never seen in training, or a known key the "
+                          f"network ranks below {below}, can be flagged; lower top_g or pass a "
+                          "threshold", UserWarning, stacklevel=2)
         super()._init_module(module, train)
         self.trained_on_ = (int(self.window), bool(self.end_token))
+
+    def _get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        # an artefact records the parameters, not trained_on_: saving (or copying for a warm
+        # start) a network under another window or end_token would load it under the wrong one
+        self._check_trained_on()
+        return super()._get_state()
 
     def _set_state(self, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
         super()._set_state(meta, arrays)
         self.trained_on_ = (int(self.window), bool(self.end_token))
 
     def _check_trained_on(self) -> None:
-        """Refuse to score with another ``window`` or ``end_token`` than the network was trained
-        with (``set_params`` after ``fit``): the LSTM reads windows of any length, so normal
-        sessions were scored, and flagged, as the network never learnt them."""
+        """Refuse to score, save or warm start with another ``window`` or ``end_token`` than the
+        network was trained with (``set_params`` after ``fit``): the LSTM reads windows of any
+        length, so normal sessions were scored, and flagged, as the network never learnt them."""
         trained = getattr(self, "trained_on_", (int(self.window), bool(self.end_token)))
         for name, was, now in zip(("window", "end_token"), trained,
                                   (int(self.window), bool(self.end_token)), strict=True):
@@ -275,17 +286,24 @@ class DeepLog(EventsInput, DeepDetector):
         for lo in range(0, len(X.flat), step):
             hi = min(lo + step, len(X.flat))
             w, t = self._windows(X, np.arange(lo, hi))
-            out[lo:hi] = self._window_scores(w, t)
+            out[lo:hi] = self._window_scores(w, t)[0]
         return out
 
-    def _window_scores(self, w: np.ndarray, t: np.ndarray) -> np.ndarray:
-        """``rank - p`` of each next key ``t`` after its dense window ``w``. Identical windows run
-        through the network once. Each event's rank reads a row of ``V + 2`` logits: the rows are
+    def _window_scores(self, w: np.ndarray, t: np.ndarray, explain_above: float | None = None
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(``rank - p`` of each next key ``t`` after its dense window ``w``, the events scored
+        above ``explain_above`` in order, the probability of every next-key class after each of
+        those); without ``explain_above`` the last two are empty. Identical windows run through
+        the network once. Each event's rank reads a row of ``V + 2`` logits: the rows are
         gathered for at most ``_RANK_ELEMENTS // (V + 2)`` events at a time (all of a block's
-        events at once held ``chunk_events * (V + 2)`` floats, 3 GB for 2,000 keys)."""
+        events at once held ``chunk_events * (V + 2)`` floats, 3 GB for 2,000 keys); only the
+        probability rows of the events above ``explain_above`` are kept, read from those logits
+        (a second run of the network for them doubled the streaming path's work)."""
         V = self.n_features_in_
         uniq, inv, _ = dedup_rows(w, V + 3)
         out = np.empty(len(t), dtype=np.float32)
+        picked: list[np.ndarray] = []
+        probs: list[np.ndarray] = []
         step = max(1, _RANK_ELEMENTS // (V + 2))
         # events in the order of their window, so each step needs one run of the unique windows
         order = np.arange(len(t)) if len(t) <= step else np.argsort(inv, kind="stable")
@@ -302,17 +320,16 @@ class DeepLog(EventsInput, DeepDetector):
             rank = (logits[rows] > observed[:, None]).sum(axis=1) + 1
             p = np.exp(observed) / denom[rows]
             out[ev] = np.where(te == V, self.module_.unseen_score, rank - p)
-        return out
-
-    def _window_probs(self, w: np.ndarray) -> np.ndarray:
-        """Probability of every next-key class after each dense window ``w`` (one row each)."""
-        uniq, inv, _ = dedup_rows(w, self.n_features_in_ + 3)
-        logits = predict_batches(lambda b: self.module_.logits(b[0]),
-                                 [np.ascontiguousarray(uniq)], device=self.device_, batch_size=8192)
-        logits = logits - logits.max(axis=1, keepdims=True)
-        prob = np.exp(logits)
-        prob /= prob.sum(axis=1, keepdims=True)
-        return prob[inv]
+            if explain_above is not None:
+                hit = out[ev] > explain_above
+                if hit.any():
+                    picked.append(ev[hit])
+                    probs.append(np.exp(logits[rows[hit]]) / denom[rows[hit], None])
+        if not picked:
+            return out, np.zeros(0, np.int64), np.zeros((0, V + 2), np.float32)
+        events = np.concatenate(picked)
+        back = np.argsort(events, kind="stable")
+        return out, events[back], np.concatenate(probs)[back]
 
     def next_event_scores(self, history: np.ndarray, observed: np.ndarray,
                           top: int | None = None, explain_above: float | None = None
@@ -379,15 +396,13 @@ class DeepLog(EventsInput, DeepDetector):
             return {"score": np.zeros(0, np.float32), "rank": np.zeros(0, np.int64),
                     "expected": [], "expected_p": []}
         self.module_.eval()
-        scores = self._window_scores(w, t)
         cut = float(self.threshold_.value_) if explain_above is None else float(explain_above)
+        scores, rows, p = self._window_scores(w, t, cut)
         never = self._never_expected()
         k = min(int(self.top_g if top is None else top), V + 2 - len(never))
         expected: list[list[int | str | None] | None] = [None] * len(obs)
         expected_p: list[list[float] | None] = [None] * len(obs)
-        rows = np.flatnonzero(scores > cut)
         if len(rows):
-            p = self._window_probs(w[rows])
             ranked = p.copy()
             ranked[:, never] = -1.0  # no key the network was ever taught to expect
             order = np.argsort(-ranked, axis=1, kind="stable")[:, :k]

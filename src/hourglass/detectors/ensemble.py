@@ -231,15 +231,23 @@ class Ensemble(BaseDetector):
         self.combined_by_ = (self.calibration, self.combine)
 
     def _check_rules(self) -> None:
-        """Refuse to score under another ``calibration`` or ``combine`` than the fit's: the
-        threshold was fitted on the scores of those (``set_params`` after ``fit``)."""
+        """Refuse to score, save or build gradients under another ``calibration`` or ``combine``
+        than the fit's: the threshold was fitted on the scores of those (``set_params`` after
+        ``fit``)."""
+        why = self._rules_mismatch()
+        if why is not None:
+            raise InputError(f"{type(self).__name__}: {why}")
+
+    def _rules_mismatch(self) -> str | None:
+        """What differs between the ``calibration``/``combine`` fitted and those set now
+        (``None`` when nothing does): what :meth:`_check_rules` and :meth:`why_no_gradients` say."""
         fitted = getattr(self, "combined_by_", (self.calibration, self.combine))
         for name, was, now in zip(("calibration", "combine"), fitted,
                                   (self.calibration, self.combine), strict=True):
             if now != was:
-                raise InputError(f"{type(self).__name__}: {name} is {now!r}, but the model was "
-                                 f"fitted with {was!r} (its threshold is on those scores); fit "
-                                 f"again, or set {name}={was!r}")
+                return (f"{name} is {now!r}, but the model was fitted with {was!r} (its threshold "
+                        f"is on those scores); fit again, or set {name}={was!r}")
+        return None
 
     def member_scores(self, X: object) -> np.ndarray:
         """Calibrated score of every member (members × rows), before they are combined.
@@ -279,8 +287,12 @@ class Ensemble(BaseDetector):
 
     def why_no_gradients(self) -> str | None:
         """As for any detector; an ensemble has gradients when every member has them and its
-        calibration is ``"zscore"`` (a rank is a step function of a member's score)."""
+        calibration is ``"zscore"`` (a rank is a step function of a member's score), the one
+        it was fitted with (see ``_check_rules``)."""
         self._check_fitted()
+        mismatch = self._rules_mismatch()
+        if mismatch is not None:
+            return mismatch
         if self.calibration != "zscore":
             return (f"its calibration ({self.calibration!r}) is a step function of the members' "
                     "scores (no gradient); train it with calibration='zscore'")
@@ -297,6 +309,9 @@ class Ensemble(BaseDetector):
                               self.combine).eval()
 
     def _get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        # an artefact records the parameters, not combined_by_: saved under other rules, the
+        # loaded model would score under those against the threshold fitted on the old ones
+        self._check_rules()
         metas, arrays = [], {}
         for i, m in enumerate(self.members_):
             meta, arr = m.get_state()
