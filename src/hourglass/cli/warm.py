@@ -421,14 +421,19 @@ def _warm_series(data: Path, output: Path, parent: Any, parent_dir: Path, *, dat
         replayed = {"source": shown(replay_data), "multiple": replay, "rows": want, "of": len(old),
                     "which": f"the last {want} rows of {replay_data} (a contiguous stretch), "
                              "trained on as a separate recording in front of the new series"}
-        n_old = len(old)
+        whole, n_old = old, len(old)
         old = old.iloc[n_old - want:]
+        length = int(parent.detector_._length())
+        too_little = False  # OLD would fill a window: --replay took too little of it
         try:  # its channels and length first, naming the file at fault
             steps = len(parent.transform(old)) if want else 0  # (none taken: not an empty OLD)
+            if steps < length and want < n_old:  # (error path only) would all of OLD do?
+                all_steps = len(parent.transform(whole))  # names a channel OLD lacks, too
+                too_little = all_steps >= length
+                steps = steps if too_little else all_steps  # else the file is at fault: all of it
         except InputError as exc:
             raise HourglassError(f"--replay-data {replay_data}: {exc}") from None
-        length = int(parent.detector_._length())
-        if steps < length and want < n_old:  # OLD is long enough: --replay took too little of it
+        if too_little:
             raise HourglassError(f"--replay {replay}: takes the last {want} of the {n_old} rows of "
                                  f"{replay_data} ({steps} steps), shorter than one window of "
                                  f"{parent_dir} ({length} steps); give a larger --replay")
