@@ -3,6 +3,7 @@ end and options typed at their defaults, on small generated data."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -53,3 +54,55 @@ def test_series_warm_start_names_the_channel_a_replay_file_lacks_whatever_replay
     one_line_error(["train", str(series["new"]), "--warm-start", str(series["model"]), "-o", str(out),
                     "--replay-data", str(series["a_only"]), "--replay", replay],
                    f"--replay-data {series['a_only']}: column(s) the model needs are missing: b", out)
+
+
+def _attacks(path: Path, n: int, bad_time_at: int | None = None) -> Path:
+    df = pd.DataFrame({"ts": pd.date_range("2024-01-01", periods=n, freq="1min").astype(str),
+                       "a": np.arange(float(n)), "b": np.arange(float(n)) % 3, "label": ["attack"] * n})
+    if bad_time_at is not None:
+        df.loc[bad_time_at, "ts"] = "garbage"
+    df.to_csv(path, index=False)
+    return path
+
+
+def _inspect_line(args: list[str]) -> str:
+    res = runner.invoke(app, ["inspect", *args, "--label-col", "label", "--normal", "normal"])
+    assert res.exit_code == 0, res.output
+    return " ".join(res.stdout.split())
+
+
+def test_inspect_rows_equal_to_the_file_still_says_train_would_refuse_it(tmp_path: Path) -> None:
+    # --rows 5 on a 5-row file of attacks read it whole, yet said only 'none of the first 5 rows'
+    data = _attacks(tmp_path / "a.csv", 5)
+    assert "train would refuse this file" in _inspect_line([str(data), "--rows", "5"])
+    text = _inspect_line([str(data), "--rows", "4"])  # a row follows: the preview is cut
+    assert "train would refuse this file" not in text
+    assert "none of the first 4 rows (--rows)" in text
+
+
+def test_inspect_names_the_rows_value_not_the_rows_kept_after_unreadable_times(tmp_path: Path) -> None:
+    # one of the first 5 rows has no readable time: it said 'none of the first 4 rows'
+    data = _attacks(tmp_path / "a.csv", 10, bad_time_at=1)
+    text = _inspect_line([str(data), "--rows", "5", "--timestamp-col", "ts", "--on-bad-rows", "skip"])
+    assert "none of the first 5 rows (--rows)" in text
+    assert "4 rows inspected" in text
+
+
+def test_more_rows_leaves_the_readers_counts_as_they_were() -> None:
+    from hourglass.cli.info import _more_rows
+    from hourglass.errors import InputError
+    from hourglass.ingest import ReadStats
+
+    stats = ReadStats(rows=5, bad_rows=1, bad_lines=[3])
+
+    def chunks(then: str) -> Iterator[pd.DataFrame]:
+        stats.skipped(9)  # a malformed row past the preview
+        stats.rows += 2
+        if then == "raise":
+            raise InputError("t.csv: line 9: malformed row")
+        yield pd.DataFrame({"a": [1.0, 2.0][: 2 if then == "rows" else 0]})
+
+    assert _more_rows(chunks("rows"), stats) is True
+    assert _more_rows(chunks("empty"), stats) is False  # an empty chunk is no row
+    assert _more_rows(chunks("raise"), stats) is True  # a malformed row is a row
+    assert (stats.rows, stats.bad_rows, stats.bad_lines) == (5, 1, [3])
