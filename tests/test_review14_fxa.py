@@ -106,3 +106,31 @@ def test_more_rows_leaves_the_readers_counts_as_they_were() -> None:
     assert _more_rows(chunks("empty"), stats) is False  # an empty chunk is no row
     assert _more_rows(chunks("raise"), stats) is True  # a malformed row is a row
     assert (stats.rows, stats.bad_rows, stats.bad_lines) == (5, 1, [3])
+
+
+@pytest.mark.parametrize("opt", [["--scaler", "minmax"], ["--val-fraction", "0.2"],
+                                 ["--memory-budget", "1024"], ["--sample-rows", "500000"]])
+def test_train_refuses_an_unused_option_typed_at_its_default(series: dict[str, Path],
+                                                             opt: list[str]) -> None:
+    # '--scaler robust' was refused for a time-series model, '--scaler minmax' silently ignored
+    out = series["dir"] / f"T{opt[0]}"
+    one_line_error(["train", str(series["new"]), "-m", "tcn-ae", "--timestamp-col", "ts", "--window",
+                    "16", "--epochs", "1", "-o", str(out), *opt],
+                   f"{opt[0]}: not used by time-series models (tcn-ae); leave it out", out)
+
+
+@pytest.mark.parametrize("args", [["score", "-o", "{out}", "--chunk-mb", "16"],
+                                  ["score", "-o", "{out}", "--on-bad-rows", "error"],
+                                  ["evaluate", "--id-col", "BlockId"],
+                                  ["explain", "-o", "{out}", "--chunk-mb", "16"]])
+def test_scoring_commands_refuse_an_unused_option_typed_at_its_default(
+        series: dict[str, Path], args: list[str]) -> None:
+    out = series["dir"] / f"{args[0]}-{args[-2]}.csv"
+    cmd, *rest = [str(out) if a == "{out}" else a for a in args]
+    one_line_error([cmd, str(series["model"]), str(series["new"]), *rest],
+                   f"{args[-2]}: not used by time-series models (tcn-ae); leave it out", out)
+
+
+def test_stream_refuses_max_sessions_typed_at_its_default(series: dict[str, Path]) -> None:
+    one_line_error(["stream", str(series["model"]), "-i", str(series["new"]), "--max-sessions",
+                    "100000"], "--max-sessions: not used by time-series models (tcn-ae)")

@@ -17,6 +17,7 @@ from hourglass.cli._common import (
     finish_params,
     model_kind,
     refuse_normal_without_label,
+    typed_options,
 )
 from hourglass.cli._output import (
     err,
@@ -42,17 +43,6 @@ FROZEN_OPTIONS = {
     "message_col": "--message-col", "freq": "--freq", "fill": "--fill", "fill_limit": "--fill-limit",
     "freq_agg": "--freq-agg", "extra_normal": "--extra-normal",
 }
-
-
-def typed_options(ctx: Any) -> set[str]:
-    """The parameter names of the running command ``ctx`` (a click/typer context) whose value
-    was typed (or set in the environment), not left at its default."""
-    typed = set()
-    for param in ctx.command.params:
-        source = ctx.get_parameter_source(param.name) if param.name else None
-        if source is not None and source.name not in ("DEFAULT", "DEFAULT_MAP"):
-            typed.add(param.name)
-    return typed
 
 
 def given_options(command: Any, values: dict[str, Any], typed: set[str] | None = None,
