@@ -14,7 +14,7 @@ from hourglass.errors import HourglassError, InputError
 __all__ = ["UNUSED_BY", "base_params", "check_model_dir", "check_not_input", "check_output_type",
            "chunk_bytes", "finish_params", "hidden_param", "model_kind", "model_params", "parse_hidden",
            "parse_value", "refuse_existing_model", "refuse_kept_outputs", "refuse_label_in_columns",
-           "refuse_normal_without_label", "refuse_unused"]
+           "refuse_normal_without_label", "refuse_unused", "typed_options"]
 
 _PYTHON_WORDS: dict[str, Any] = {"True": True, "False": False, "None": None}
 
@@ -124,9 +124,24 @@ UNUSED_BY: dict[str, dict[str, tuple[str, ...]]] = {
 _OPTION_NAMES = {"fmt": "--format"}
 
 
-def refuse_unused(command: Any, kind: str, model: str, values: dict[str, Any]) -> None:
+def typed_options(ctx: Any) -> set[str]:
+    """The parameter names of the running command ``ctx`` (a click/typer context) whose value
+    was typed (or set in the environment), not left at its default."""
+    typed = set()
+    for param in ctx.command.params:
+        source = ctx.get_parameter_source(param.name) if param.name else None
+        if source is not None and source.name not in ("DEFAULT", "DEFAULT_MAP"):
+            typed.add(param.name)
+    return typed
+
+
+def refuse_unused(command: Any, kind: str, model: str, values: dict[str, Any],
+                  typed: set[str] | None = None) -> None:
     """Refuse the options in ``values`` (parameter name → value) that ``command`` does not use
-    for a ``kind`` model (:data:`UNUSED_BY`) and that differ from ``command``'s defaults.
+    for a ``kind`` model (:data:`UNUSED_BY`) and that were typed (named in ``typed``, the
+    :func:`typed_options`: ``--scaler minmax`` typed is refused, though it is the default) or
+    differ from ``command``'s defaults. A value of ``None`` is never refused (the caller's
+    way to say the option is used after all).
 
     Examples
     --------
@@ -136,13 +151,17 @@ def refuse_unused(command: Any, kind: str, model: str, values: dict[str, Any]) -
     Traceback (most recent call last):
     ...
     hourglass.errors.HourglassError: --scaler: not used by time-series models (lstm-ae); leave it out
+    >>> refuse_unused(train, "time-series", "lstm-ae", {"scaler": "minmax"}, typed={"scaler"})
+    Traceback (most recent call last):
+    ...
+    hourglass.errors.HourglassError: --scaler: not used by time-series models (lstm-ae); leave it out
     """
     import inspect
 
     defaults = {n: p.default for n, p in inspect.signature(command).parameters.items()}
     for name in UNUSED_BY[command.__name__][kind]:
         value = values.get(name)
-        if value is not None and value != [] and value != defaults.get(name):
+        if value is not None and value != [] and (name in (typed or ()) or value != defaults.get(name)):
             option = _OPTION_NAMES.get(name, "--" + name.replace("_", "-"))
             instead = _INSTEAD.get((kind, name), "leave it out")
             raise HourglassError(f"{option}: not used by {kind} models ({model}); {instead}")

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from hourglass.cli._common import check_not_input, model_kind, refuse_unused
+from hourglass.cli._common import check_not_input, model_kind, refuse_unused, typed_options
 from hourglass.cli._options import (
     AllSessionsOpt,
     BadRowsOpt,
@@ -186,6 +186,7 @@ def _say_written(json_out: Path | None, report: Path | None) -> None:
 
 
 def evaluate(
+    ctx: typer.Context,
     model: ModelArg,
     data: DataArg,
     dataset: DatasetOpt = None,
@@ -249,7 +250,7 @@ def evaluate(
         refuse_unused(evaluate, model_kind(pipe), pipe.model_name, {
             "dataset": dataset, "normal": normal, "timestamp_col": time_col,
             "events_per_day": events_per_day, "fmt": fmt, "on_bad_rows": on_bad_rows,
-            "id_col": id_col, "strict": strict})
+            "id_col": id_col, "strict": strict}, typed_options(ctx))
         is_logs = getattr(pipe.features_, "output", "tabular") == "events"
         if model_kind(pipe) == "entity":
             from hourglass.cli.entity import evaluate_entity

@@ -9,7 +9,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from hourglass.cli._common import check_not_input, check_output_type, chunk_bytes, refuse_kept_outputs
+from hourglass.cli._common import (
+    check_not_input,
+    check_output_type,
+    chunk_bytes,
+    refuse_kept_outputs,
+    typed_options,
+)
 from hourglass.cli._options import (
     ChunkMbOpt,
     DataArg,
@@ -39,6 +45,7 @@ __all__ = ["explain"]
 
 
 def explain(
+    ctx: typer.Context,
     model: ModelArg,
     data: DataArg,
     top: Annotated[int, typer.Option(
@@ -121,14 +128,15 @@ def explain(
             explain_series(pipe, model, data, command=explain, dataset=dataset, top=top,
                            output=output, all_rows=all_rows, limit=limit,
                            unused={"fmt": fmt, "on_bad_rows": on_bad_rows, "chunk_mb": chunk_mb,
-                                   "keep": keep, "method": method})
+                                   "keep": keep, "method": method}, typed=typed_options(ctx))
             return
         if getattr(pipe.features_, "output", "tabular") == "entity":  # (entity, bucket) rows
             from hourglass.cli.explain_entity import explain_entity
 
             explain_entity(pipe, model, data, command=explain, top=top, method=method, output=output,
                            all_rows=all_rows, limit=limit, fmt=fmt, on_bad_rows=on_bad_rows,
-                           unused={"dataset": dataset, "chunk_mb": chunk_mb, "keep": keep})
+                           unused={"dataset": dataset, "chunk_mb": chunk_mb, "keep": keep},
+                           typed=typed_options(ctx))
             return
         if getattr(pipe.features_, "output", "tabular") == "events":
             raise HourglassError(f"{model}: a log model ({pipe.model_name}) explains its alerts in "

@@ -20,7 +20,7 @@ _MAIN_REASONS_SHOWN = 5
 
 def explain_entity(pipe: Any, model: Path, data: Path, *, command: Any, top: int, method: str,
                    output: Path | None, all_rows: bool, limit: int, fmt: str, on_bad_rows: str,
-                   unused: dict[str, Any]) -> None:
+                   unused: dict[str, Any], typed: set[str] | None = None) -> None:
     """Score DATA's (entity, bucket) rows as ``hourglass score`` does, explain the flagged ones
     (every one with ``all_rows``) with :func:`~hourglass.explain.bucket_reasons`, print the
     ``limit`` highest-scoring with their reasons and how often each feature was the main reason;
@@ -36,7 +36,7 @@ def explain_entity(pipe: Any, model: Path, data: Path, *, command: Any, top: int
     from hourglass.serve.entity_scoring import bucket_rows
 
     name = pipe.model_name
-    refuse_unused(command, "entity", name, unused)
+    refuse_unused(command, "entity", name, unused, typed)
     why_not = explainable(pipe, method)
     if why_not is not None:
         raise HourglassError(f"{model}: {why_not}")

@@ -30,13 +30,14 @@ _STRETCHES_SHOWN = 5
 
 def explain_series(pipe: Any, model: Path, data: Path, *, command: Any, dataset: str | None,
                    top: int, output: Path | None, all_rows: bool, limit: int,
-                   unused: dict[str, Any]) -> None:
+                   unused: dict[str, Any], typed: set[str] | None = None) -> None:
     """``hourglass explain`` for a time-series model: score the series once, split each step's
     score by channel, print the ``limit`` highest-scoring (flagged) steps with their top channels,
     and how often each channel was the main reason among the flagged steps; ``output`` gets
-    every explained step (written atomically)."""
+    every explained step (written atomically). ``unused``: the options a time-series model does
+    not use, refused when typed (named in ``typed``) or not at their defaults."""
     name = pipe.model_name
-    refuse_unused(command, "time-series", name, unused)
+    refuse_unused(command, "time-series", name, unused, typed)
     method = unused.get("method", "auto")
     if method not in ("auto", "reconstruction"):
         raise HourglassError(f"--method {method}: a time-series model is explained by each "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -91,6 +92,22 @@ def formats() -> None:
               "a header regex)", highlight=False)
 
 
+def _more_rows(chunks: Iterator[Any], stats: Any) -> bool:
+    """Whether ``chunks`` (a reader's, its rows read so far) holds another row; the reader's
+    ``stats`` (:class:`~hourglass.ingest.ReadStats`) are left as they were, the malformed rows
+    read past the preview not counted. A malformed row read (``--on-bad-rows error``) is a row."""
+    import dataclasses
+
+    saved = dataclasses.replace(stats, bad_lines=list(stats.bad_lines))
+    try:
+        return any(len(chunk) for chunk in chunks)
+    except HourglassError:
+        return True
+    finally:
+        for f in dataclasses.fields(stats):
+            setattr(stats, f.name, getattr(saved, f.name))
+
+
 def inspect(
     data: Annotated[Path, typer.Argument(
         callback=stdin_as_file,
@@ -166,8 +183,8 @@ def inspect(
         for chunk in chunks:
             parts.append(chunk.iloc[: rows - n])
             n += len(parts[-1])
-            if n >= rows:  # more rows may follow: the preview is not the whole file
-                cut = True
+            if n >= rows:  # the preview is not the whole file when rows follow it
+                cut = len(chunk) > len(parts[-1]) or _more_rows(chunks, stats)
                 break
         if n == 0:  # every row malformed (--on-bad-rows skip) is said as such, not as an empty file
             raise HourglassError(f"{data}: no data rows" + (
@@ -272,7 +289,7 @@ def inspect(
                   f"no row has a normal label value ({', '.join(normal_values) or 'none given'}): "
                   "features fitted on every row; train would refuse this file (--normal)"
                   if not cut else  # the rows after the first --rows may hold normal ones
-                  f"none of the first {n:,} rows (--rows) has a normal label value "
+                  f"none of the first {rows:,} rows (--rows) has a normal label value "
                   f"({', '.join(normal_values) or 'none given'}): features fitted on every one; "
                   "train refuses a file without any (--normal)", highlight=False)
     t = Table(header_style="bold")

@@ -14,6 +14,7 @@ from hourglass.cli._common import (
     model_kind,
     refuse_kept_outputs,
     refuse_unused,
+    typed_options,
 )
 from hourglass.cli._options import (
     AlertFormatOpt,
@@ -41,6 +42,7 @@ from hourglass.errors import HourglassError
 __all__ = ["score"]
 
 def score(
+    ctx: typer.Context,
     model: ModelArg,
     data: DataArg,
     output: Annotated[Path, typer.Option(
@@ -164,7 +166,7 @@ def score(
             rule = AlertRule.from_model(model, pipe)
         refuse_unused(score, model_kind(pipe), pipe.model_name, {
             "dataset": dataset, "strict": strict, "fmt": fmt, "on_bad_rows": on_bad_rows,
-            "chunk_mb": chunk_mb})
+            "chunk_mb": chunk_mb}, typed_options(ctx))
         if getattr(pipe.features_, "output", "tabular") == "events" and keep:
             raise HourglassError("--keep: not available for log models (the output has one row "
                                  "per session, with its id)")

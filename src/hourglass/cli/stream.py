@@ -651,7 +651,7 @@ def _open(model: Path, input_file: Path | None, output: Path | None, explain: in
           keep: list[str] | None, adapt: bool, on_bad_rows: str | None, all_rows: bool = False,
           max_sessions: int = 100_000, idle_timeout: float | None = None, ecs: bool = False,
           table: str = "alerts", group: tuple[str | None, str | None, str | None] = (None, None, None),
-          suppress: Path | None = None, lateness: str | None = None,
+          suppress: Path | None = None, lateness: str | None = None, typed: set[str] | None = None,
           ) -> tuple[Any, Callable[[int], bytes], Any, Any]:
     """Check the options, load the model, open the input and output (one line on error). The
     scorer is a :class:`TableScorer`, or a ``LogStreamScorer`` for a log model; the sink a
@@ -660,7 +660,9 @@ def _open(model: Path, input_file: Path | None, output: Path | None, explain: in
     last item the :class:`~hourglass.serve.ecs.AlertRule` of ECS alerts (``None`` without
     ``ecs``). With ``suppress``, the table scorer silences the flagged rows its rules match (an
     entity model's scorer, its flagged buckets); ``lateness`` is an entity model's. Every option
-    is checked before the output is opened (a refused one leaves no new file)."""
+    is checked before the output is opened (a refused one leaves no new file); ``typed``: the
+    options typed (:func:`~hourglass.cli._common.typed_options`), refused when unused though at
+    their defaults."""
     from hourglass.cli._common import (  # here only
         check_not_input,
         model_kind,
@@ -712,7 +714,8 @@ def _open(model: Path, input_file: Path | None, output: Path | None, explain: in
                                  "without --group-by (it writes the groups of a quiet stream); "
                                  "leave it out")
         refuse_unused(stream, kind, pipe.model_name, {"max_sessions": max_sessions,
-                                                      "idle_timeout": None if grouped else idle_timeout})
+                                                      "idle_timeout": None if grouped else idle_timeout},
+                      typed)
         if kind == "log":
             from hourglass.cli.stream_logs import open_log_scorer
 
@@ -839,6 +842,7 @@ def stream_guard(sink: Any, output: Path | None, summary: Callable[[], None],
 
 
 def stream(
+    ctx: typer.Context,
     model: ModelArg,
     input_file: Annotated[Path | None, typer.Option(
         "--input", "-i", help="Read from this file or named pipe (FIFO) instead of stdin.")] = None,
@@ -961,6 +965,7 @@ def stream(
     """
     input_file = None if input_file is not None and str(input_file) == "-" else input_file  # '-':
     output = None if output is not None and str(output) == "-" else output  # stdin / stdout
+    from hourglass.cli._common import typed_options
     from hourglass.errors import InputError  # the library is imported here, not for --help
     from hourglass.serve import TableScorer
 
@@ -972,7 +977,7 @@ def stream(
         scorer, read, sink, rule = _open(model, input_file, output, explain, keep, adapt,
                                          on_bad_rows, all_rows, max_sessions, idle_timeout, ecs,
                                          table, (group_by, group_window, timestamp_col), suppress,
-                                         lateness)
+                                         lateness, typed_options(ctx))
     except KeyboardInterrupt:
         raise typer.Exit(130) from None
     where = str(input_file) if input_file is not None else "<stdin>"

@@ -14,6 +14,7 @@ from hourglass.cli._common import (
     refuse_label_in_columns,
     refuse_normal_without_label,
     refuse_unused,
+    typed_options,
 )
 from hourglass.cli._options import (
     DEVICE_HELP,
@@ -173,14 +174,14 @@ def train(
     from hourglass.thresholds import threshold_from_spec
 
     setup_logging(quiet)
+    typed = typed_options(ctx)  # a default typed ('-m autoencoder', '--scaler minmax') was given
     in_place = warm_start is not None and output.resolve() == warm_start.resolve()
     with user_errors():
         if not in_place:  # a warm start in place has its own refusal: the parent is kept
             refuse_existing_model(output, force)
     if warm_start is not None:
-        from hourglass.cli.warm import given_options, refuse_frozen, typed_options, warm_start_command
+        from hourglass.cli.warm import given_options, refuse_frozen, warm_start_command
 
-        typed = typed_options(ctx)  # a default typed ('-m autoencoder') was given, not ignored
         with user_errors():
             refuse_frozen(train, {
                 "model": model, "hidden": hidden, "threshold": threshold, "categorical": categorical,
@@ -222,7 +223,7 @@ def train(
                 "sample_rows": sample_rows, "session_regex": session_regex,
                 "session_col": session_col, "window": window, "step": step, "strict": strict,
                 "key_col": key_col, "message_col": message_col, "freq": freq, "fill": fill,
-                "fill_limit": fill_limit, "freq_agg": freq_agg, "extra_normal": extra_normal})
+                "fill_limit": fill_limit, "freq_agg": freq_agg, "extra_normal": extra_normal}, typed)
             refuse_label_in_columns(label_col, drop=drop, roles=parse_roles(role))
             refuse_normal_without_label(normal, label_col)
             params = model_params(registry.get(model), model, seed=seed, device=device, quiet=quiet,
@@ -273,7 +274,7 @@ def train(
             "categorical": categorical, "role": role, "scaler": scaler, "on_bad_rows": on_bad_rows,
             "memory_budget": memory_budget, "sample_rows": sample_rows, "strict": strict,
             "session_regex": session_regex, "session_col": session_col, "step": step,
-            "key_col": key_col, "message_col": message_col})
+            "key_col": key_col, "message_col": message_col}, typed)
     if timeseries:
         with user_errors():
             pipe = ts_cli.train_command(

@@ -17,6 +17,7 @@ from hourglass.cli._common import (
     finish_params,
     model_kind,
     refuse_normal_without_label,
+    typed_options,
 )
 from hourglass.cli._output import (
     err,
@@ -42,17 +43,6 @@ FROZEN_OPTIONS = {
     "message_col": "--message-col", "freq": "--freq", "fill": "--fill", "fill_limit": "--fill-limit",
     "freq_agg": "--freq-agg", "extra_normal": "--extra-normal",
 }
-
-
-def typed_options(ctx: Any) -> set[str]:
-    """The parameter names of the running command ``ctx`` (a click/typer context) whose value
-    was typed (or set in the environment), not left at its default."""
-    typed = set()
-    for param in ctx.command.params:
-        source = ctx.get_parameter_source(param.name) if param.name else None
-        if source is not None and source.name not in ("DEFAULT", "DEFAULT_MAP"):
-            typed.add(param.name)
-    return typed
 
 
 def given_options(command: Any, values: dict[str, Any], typed: set[str] | None = None,
@@ -421,14 +411,19 @@ def _warm_series(data: Path, output: Path, parent: Any, parent_dir: Path, *, dat
         replayed = {"source": shown(replay_data), "multiple": replay, "rows": want, "of": len(old),
                     "which": f"the last {want} rows of {replay_data} (a contiguous stretch), "
                              "trained on as a separate recording in front of the new series"}
-        n_old = len(old)
+        whole, n_old = old, len(old)
         old = old.iloc[n_old - want:]
+        length = int(parent.detector_._length())
+        too_little = False  # OLD would fill a window: --replay took too little of it
         try:  # its channels and length first, naming the file at fault
             steps = len(parent.transform(old)) if want else 0  # (none taken: not an empty OLD)
+            if steps < length and want < n_old:  # (error path only) would all of OLD do?
+                all_steps = len(parent.transform(whole))  # names a channel OLD lacks, too
+                too_little = all_steps >= length
+                steps = steps if too_little else all_steps  # else the file is at fault: all of it
         except InputError as exc:
             raise HourglassError(f"--replay-data {replay_data}: {exc}") from None
-        length = int(parent.detector_._length())
-        if steps < length and want < n_old:  # OLD is long enough: --replay took too little of it
+        if too_little:
             raise HourglassError(f"--replay {replay}: takes the last {want} of the {n_old} rows of "
                                  f"{replay_data} ({steps} steps), shorter than one window of "
                                  f"{parent_dir} ({length} steps); give a larger --replay")
