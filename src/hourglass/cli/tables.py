@@ -137,12 +137,13 @@ def split_labels(
 
 
 def unlabelled_rows(labels: np.ndarray, normal: list[str], label_col: str, where: str,
-                    fate: str, *, numbered: bool = True) -> np.ndarray:
+                    fate: str, *, stats: ReadStats | None = None) -> np.ndarray:
     """Mask of the rows that have a label. A row with an empty label is neither normal nor an
     attack: counting it as an attack (it is not a normal value) would skew training or the
-    metrics, so it is left out, with one warning line that says how many and where
-    (``numbered=False``: how many only, for ``labels`` of the rows kept after skipped ones,
-    whose positions are not the file's rows).
+    metrics, so it is left out, with one warning line that says how many and where: the first
+    one's data row, as ``stats`` (the read's counts, the rows it skipped) tells it
+    (:meth:`~hourglass.ingest.ReadStats.data_row`; how many only where a skipped row may come
+    before it, its position among ``labels`` then not being the file's row).
 
     Examples
     --------
@@ -154,7 +155,9 @@ def unlabelled_rows(labels: np.ndarray, normal: list[str], label_col: str, where
         return np.ones(len(labels), dtype=bool) if "" in normal else labelled
     if not labelled.any():
         raise HourglassError(f"{where}: label column {label_col!r} is empty in every row")
-    first = f" (first: data row {int(np.flatnonzero(~labelled)[0]) + 1})" if numbered else ""
+    at = int(np.flatnonzero(~labelled)[0])
+    row = at + 1 if stats is None else stats.data_row(at)
+    first = f" (first: data row {row})" if row is not None else ""
     logging.getLogger("hourglass").warning(
         "%s: %d row(s) have no value in label column %r%s; %s",
         where, int((~labelled).sum()), label_col, first, fate)
@@ -399,8 +402,8 @@ def skip_bad_values(pipe: Pipeline, df: pd.DataFrame, work: Callable[[pd.DataFra
                 raise about_file(at_file_rows(exc, offset + pos), data) from None
             bad = np.zeros(len(df), dtype=bool)
             bad[i] = True
-        for _ in range(int(bad.sum())):
-            stats.skipped(None)
+        for at in pos[bad].tolist():  # (the rows before it: the chunk's first are the file's)
+            stats.skipped(None, at=offset + at)
         df, pos = df[~bad].reset_index(drop=True), pos[~bad]
         if not len(df):
             return df, None
