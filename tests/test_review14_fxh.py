@@ -85,3 +85,39 @@ def test_evaluate_jsonl_malformed_line_before_or_after(kit: dict[str, Path]) -> 
         else:  # the malformed line (a row) is before them, data rows 11 and 52: they were
             # told as 10 and 51; now no number rather than a wrong one
             assert "column 'label'; left out" in res.stderr and "(first: 'not a time')" in res.stderr
+
+
+@pytest.mark.parametrize(("bad_time", "want"), [(3, None), (80, 51)])
+def test_train_unlabelled_row_after_a_skipped_time(kit: dict[str, Path], bad_time: int,
+                                                   want: int | None) -> None:
+    # a row skipped for its unreadable time (data row 3) made the unlabelled data row 51 "data row 50"
+    df = _flows(300)
+    df = df.loc[df["label"] == "normal"].reset_index(drop=True)
+    df.loc[bad_time - 1, "ts"] = "not a time"
+    df.loc[50, "label"] = None
+    path = kit["dir"] / f"train_bad{bad_time}.csv"
+    df.to_csv(path, index=False)
+    res = runner.invoke(app, ["train", str(path), *LABELS, "--timestamp-col", "ts", "--on-bad-rows",
+                              "skip", "-o", str(kit["dir"] / f"T{bad_time}"), "--epochs", "1",
+                              "--hidden", "8,4"])
+    assert res.exit_code == 0, res.output
+    assert "data row 50" not in res.stderr
+    said = f"(first: data row {want}); not trained on" if want else "column 'label'; not trained on"
+    assert said in res.stderr
+    # (the skipped time itself: nothing skipped before it)
+    assert f"(first: row {bad_time}, 'not a time')" in res.stderr
+
+
+@pytest.mark.parametrize(("bad_after", "want"), [(2, None), (60, 51)])
+def test_warm_start_unlabelled_row_after_a_malformed_line(kit: dict[str, Path], bad_after: int,
+                                                          want: int | None) -> None:
+    df = _flows(200, seed=5)
+    df.loc[50, "label"] = None
+    path = _jsonl(df, kit["dir"] / f"warm{bad_after}.jsonl", bad_after)  # (a row more)
+    res = runner.invoke(app, ["train", str(path), "--warm-start", str(kit["model"]), *LABELS,
+                              "--on-bad-rows", "skip", "-o", str(kit["dir"] / f"W{bad_after}"),
+                              "--epochs", "1"])
+    assert res.exit_code == 0, res.output
+    # the malformed line before it: the unlabelled row is data row 52, told as 51
+    said = f"(first: data row {want}); not trained on" if want else "column 'label'; not trained on"
+    assert said in res.stderr

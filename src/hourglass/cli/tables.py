@@ -169,7 +169,7 @@ def train_pipeline(
     model: str, params: dict[str, Any], threshold: str | None, categorical: list[str],
     drop: list[str], source: str, roles: dict[str, str] | None = None, scaler: str = "minmax",
     time_col: str | None = None, events_per_day: float | None = None, val_fraction: float = 0.2,
-    sampled: dict[str, Any] | None = None,
+    sampled: dict[str, Any] | None = None, stats: ReadStats | None = None,
 ) -> Pipeline:
     """Train a pipeline on the normal rows of ``df`` (the shared core of train and demo).
 
@@ -177,7 +177,8 @@ def train_pipeline(
     ``df`` (attacks included) is carved out first: the model never trains on it and the
     threshold is fitted on its scores and labels. ``time_col`` gives the event rate for
     per-day alert budgets and reports; it is never a feature. ``sampled`` (``rows`` of ``of``):
-    ``df`` is a uniform sample of the file, whose event rate is the file's.
+    ``df`` is a uniform sample of the file, whose event rate is the file's. ``stats``: the read's
+    counts, to number the first unlabelled row as the file's (see :func:`unlabelled_rows`).
     """
     log = logging.getLogger("hourglass")
     if "seems" in (cols := _columns_are(df)):  # one text column would train a model of nothing
@@ -198,7 +199,7 @@ def train_pipeline(
     rows = np.arange(len(df))  # each row's position in the file, for row numbers in errors
     if label_col is not None and label_col in df.columns:
         labelled = unlabelled_rows(label_strings(df[label_col]), normal, label_col, source,
-                                   "not trained on")
+                                   "not trained on", stats=stats)
         df = df if labelled.all() else df.loc[labelled].reset_index(drop=True)
         rows = rows[labelled]
     feats, _, is_anom = split_labels(df, label_col, normal, source)
@@ -268,6 +269,7 @@ def read_for_training(path: Path, spec: DatasetSpec | None, on_bad_rows: str, st
         return read_data(path, spec, on_bad_rows, stats), None
     sample, seen = reservoir_sample(spec.iter_chunks(path, on_bad_rows=on_bad_rows, stats=stats),
                                     sample_rows, seed=seed, source=path)
+    stats.note_skip(0)  # rows left out of the sample: a position in it is no data row of the file
     err.print(f"{path} is ~{size / 2**20:,.0f} MB (> --memory-budget {budget_mb:,.0f} MB): "
               f"training on a uniform sample of {len(sample):,} of {seen:,} rows", highlight=False)
     return sample, {"rows": len(sample), "of": seen, "seed": seed}

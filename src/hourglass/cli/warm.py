@@ -188,7 +188,7 @@ def _normal_rows(path: Path, parent: Any, *, dataset: str | None, label_col: str
                         "VALUE to train on the normal rows only", path, named[0], named[0])
     if label_col is not None and label_col in df.columns:
         labelled = unlabelled_rows(label_strings(df[label_col]), normal_values, label_col, str(path),
-                                   "not trained on")
+                                   "not trained on", stats=stats)
         df = df if labelled.all() else df.loc[labelled]  # the index stays the file's row
     feats, _, is_anom = split_labels(df, label_col, normal_values, str(path))
     if is_anom is not None:
