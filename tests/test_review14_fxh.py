@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from tests._cli import runner
@@ -121,3 +122,51 @@ def test_warm_start_unlabelled_row_after_a_malformed_line(kit: dict[str, Path], 
     # the malformed line before it: the unlabelled row is data row 52, told as 51
     said = f"(first: data row {want}); not trained on" if want else "column 'label'; not trained on"
     assert said in res.stderr
+
+
+@pytest.fixture(scope="module")
+def entity(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """An entity-bucket model (host, ts; a, b summed) and its labelled test rows."""
+    d = tmp_path_factory.mktemp("review14_fxh_entity")
+    rng = np.random.default_rng(0)
+    n = 240
+    df = pd.DataFrame({"host": rng.choice(["h1", "h2", "h3"], n), "a": rng.normal(size=n).round(3),
+                       "b": rng.normal(size=n).round(3), "label": "normal",
+                       "ts": pd.date_range("2024-01-01", periods=n, freq="1min").strftime(
+                           "%Y-%m-%d %H:%M:%S")})
+    df.loc[df.index % 7 == 0, "label"] = "dos"
+    df.drop(columns=["label"]).to_csv(d / "train.csv", index=False)
+    res = runner.invoke(app, ["train", str(d / "train.csv"), "--entity-col", "host", "--timestamp-col",
+                              "ts", "--bucket", "10min", "-o", str(d / "E"), *FAST])
+    assert res.exit_code == 0, res.output
+    df.loc[50, "label"] = None
+    return {"dir": d, "model": d / "E", "rows": df}  # type: ignore[dict-item]
+
+
+@pytest.mark.parametrize(("bad_time", "want"), [(3, None), (80, 51)])
+def test_entity_evaluate_whole_read_after_a_skipped_time(entity: dict, bad_time: int,
+                                                         want: int | None) -> None:
+    df = entity["rows"].copy()
+    df.loc[bad_time - 1, "ts"] = "not a time"  # (a bad value: the file is read whole)
+    path = entity["dir"] / f"bad{bad_time}.csv"
+    df.to_csv(path, index=False)
+    res = runner.invoke(app, ["evaluate", str(entity["model"]), str(path), *LABELS,
+                              "--on-bad-rows", "skip"])
+    assert res.exit_code == 0, res.output
+    assert "data row 50" not in res.stderr
+    said = f"(first: data row {want}); left out" if want else "column 'label'; left out"
+    assert said in res.stderr
+
+
+def test_entity_evaluate_chunked_after_a_malformed_line(entity: dict) -> None:
+    # read in chunks: a malformed line (a row) before the unlabelled row, data row 52, made it
+    # "data row 51"
+    lines = entity["rows"].to_csv(index=False).splitlines()
+    lines.insert(3, "h1,1,2,normal,2024-01-01 00:02:30,extra")  # after data row 2
+    path = entity["dir"] / "malformed.csv"
+    path.write_text("\n".join(lines) + "\n")
+    res = runner.invoke(app, ["evaluate", str(entity["model"]), str(path), *LABELS,
+                              "--on-bad-rows", "skip"])
+    assert res.exit_code == 0, res.output
+    assert "skipped 1 malformed row(s)" in res.stderr and "data row 51" not in res.stderr
+    assert "column 'label'; left out" in res.stderr
