@@ -10,11 +10,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from tests._cli import runner
-from tests.test_review10_eval import _flows
 
 from hourglass.cli import app
 from hourglass.ingest import ReadStats
+from tests._cli import runner
+from tests.test_review10_eval import _flows
 
 FAST = ["--epochs", "1", "--hidden", "8,4", "-q"]
 LABELS = ["--label-col", "label", "--normal", "normal"]
@@ -170,3 +170,38 @@ def test_entity_evaluate_chunked_after_a_malformed_line(entity: dict) -> None:
     assert res.exit_code == 0, res.output
     assert "skipped 1 malformed row(s)" in res.stderr and "data row 51" not in res.stderr
     assert "column 'label'; left out" in res.stderr
+
+
+def _score_file(kit: dict[str, Path], skip_at: int) -> Path:
+    df = _flows(100, seed=4).drop(columns=["label"])
+    df["a"] = df["a"].astype(object)
+    df.loc[9, "ts"] = "not a time"
+    df.loc[skip_at - 1, "a"] = "oops"
+    path = kit["dir"] / f"score{skip_at}.csv"
+    df.to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize(("skip_at", "want"), [(3, None), (81, 10)])
+def test_score_ecs_untimed_row_after_a_skipped_row(kit: dict[str, Path], skip_at: int,
+                                                   want: int | None) -> None:
+    # a value skipped at data row 3 made the unreadable time of data row 10 "data row 9"
+    path = _score_file(kit, skip_at)
+    res = runner.invoke(app, ["score", str(kit["model"]), str(path), "-o", str(kit["dir"] / "e.jsonl"),
+                              "--alert-format", "ecs", "--on-bad-rows", "skip"])
+    assert res.exit_code == 0, res.output
+    assert "data row 9," not in res.stderr
+    said = f"(first: data row {want}, 'not a time')" if want else "(first: 'not a time')"
+    assert f"without a readable time {said}; their alerts carry" in res.stderr
+
+
+@pytest.mark.parametrize(("skip_at", "want"), [(3, None), (81, 10)])
+def test_score_grouped_untimed_row_after_a_skipped_row(kit: dict[str, Path], skip_at: int,
+                                                       want: int | None) -> None:
+    path = _score_file(kit, skip_at)
+    res = runner.invoke(app, ["score", str(kit["model"]), str(path), "-o", str(kit["dir"] / "g.jsonl"),
+                              "--group-by", "proto", "--on-bad-rows", "skip"])
+    assert res.exit_code == 0, res.output
+    assert "data row 9," not in res.stderr
+    said = f"(first: data row {want}, 'not a time')" if want else "(first: 'not a time')"
+    assert f"column 'ts' {said} were scored" in res.stderr
