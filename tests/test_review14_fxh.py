@@ -205,3 +205,18 @@ def test_score_grouped_untimed_row_after_a_skipped_row(kit: dict[str, Path], ski
     assert "data row 9," not in res.stderr
     said = f"(first: data row {want}, 'not a time')" if want else "(first: 'not a time')"
     assert f"column 'ts' {said} were scored" in res.stderr
+
+
+@pytest.mark.parametrize(("skip_at", "want"), [(3, None), (81, 10)])
+def test_score_grouped_ecs_row_windows_untimed_flagged_row(kit: dict[str, Path], skip_at: int,
+                                                           want: int | None) -> None:
+    # a window of rows takes its ECS event time from its top row's (kept) time: the first
+    # flagged row without one was told by its position among the rows scored
+    path = _score_file(kit, skip_at)
+    res = runner.invoke(app, ["score", str(kit["model"]), str(path), "-o", str(kit["dir"] / "r.jsonl"),
+                              "--alert-format", "ecs", "--group-by", "proto", "--group-window", "100",
+                              "--keep", "ts", "--on-bad-rows", "skip"])
+    assert res.exit_code == 0, res.output
+    assert "data row 9," not in res.stderr
+    said = f"(first: data row {want}, 'not a time')" if want else "(first: 'not a time')"
+    assert f"column 'ts': 1 flagged row(s) without a readable time {said}" in res.stderr
