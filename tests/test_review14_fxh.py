@@ -220,3 +220,19 @@ def test_score_grouped_ecs_row_windows_untimed_flagged_row(kit: dict[str, Path],
     assert "data row 9," not in res.stderr
     said = f"(first: data row {want}, 'not a time')" if want else "(first: 'not a time')"
     assert f"column 'ts': 1 flagged row(s) without a readable time {said}" in res.stderr
+
+
+@pytest.mark.parametrize(("bad_time", "want"), [(3, None), (80, 51)])
+def test_entity_warm_start_unlabelled_row_after_a_skipped_time(entity: dict, bad_time: int,
+                                                               want: int | None) -> None:
+    df = entity["rows"].copy()
+    df.loc[bad_time - 1, "ts"] = "not a time"
+    path = entity["dir"] / f"warm{bad_time}.csv"
+    df.to_csv(path, index=False)
+    res = runner.invoke(app, ["train", str(path), "--warm-start", str(entity["model"]), *LABELS,
+                              "--on-bad-rows", "skip", "-o", str(entity["dir"] / f"W{bad_time}"),
+                              "--epochs", "1"])
+    assert res.exit_code == 0, res.output
+    assert "data row 50" not in res.stderr
+    said = f"(first: data row {want}); not trained on" if want else "column 'label'; not trained on"
+    assert said in res.stderr
