@@ -236,3 +236,21 @@ def test_entity_warm_start_unlabelled_row_after_a_skipped_time(entity: dict, bad
     assert "data row 50" not in res.stderr
     said = f"(first: data row {want}); not trained on" if want else "column 'label'; not trained on"
     assert said in res.stderr
+
+
+@pytest.mark.parametrize(("bad_time", "said"), [(3, "(a row after rows left out)"), (80, "(row 51)")])
+def test_train_fit_error_row_after_a_skipped_time(kit: dict[str, Path], bad_time: int, said: str) -> None:
+    # the fit's error named data row 51 "row 50" (its position among the rows kept after the
+    # row skipped for its time)
+    df = _flows(300)
+    df = df.loc[df["label"] == "normal"].reset_index(drop=True)
+    df["b"] = df["b"].astype(object)
+    df.loc[bad_time - 1, "ts"] = "not a time"
+    df.loc[50, "b"] = "oops"
+    path = kit["dir"] / f"train_text{bad_time}.csv"
+    df.to_csv(path, index=False)
+    res = runner.invoke(app, ["train", str(path), *LABELS, "--timestamp-col", "ts", "--on-bad-rows",
+                              "skip", "-o", str(kit["dir"] / f"X{bad_time}"), *FAST])
+    assert res.exit_code == 2 and "Traceback" not in res.output
+    assert f"column 'b': expected numbers, found 'oops' {said}" in res.stderr
+    assert "row 50" not in res.stderr

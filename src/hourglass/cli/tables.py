@@ -48,7 +48,8 @@ _ROW_REF = re.compile(r"\brow (\d+)\b")
 def at_file_rows(exc: InputError, rows: int | np.ndarray) -> InputError:
     """``exc`` with each ``row N`` (the N-th row of the frame that was read, scored or trained
     on) told as the file's data row: ``rows`` is the file position (from 0) of the frame's first
-    row (a chunk), or of each of its rows (the normal rows a model trains on).
+    row (a chunk), or of each of its rows (the normal rows a model trains on; ``-1``: not
+    known, rows left out before it, told as such).
 
     Examples
     --------
@@ -56,12 +57,16 @@ def at_file_rows(exc: InputError, rows: int | np.ndarray) -> InputError:
     "column 'b': expected numbers, found 'x' (row 102)"
     >>> str(at_file_rows(InputError("column 'b': 1 missing value(s), first at row 1"), np.array([4, 9])))
     "column 'b': 1 missing value(s), first at row 5"
+    >>> str(at_file_rows(InputError("column 'b': expected numbers, found 'x' (row 2)"), np.array([0, -1])))
+    "column 'b': expected numbers, found 'x' (a row after rows left out)"
     """
     def file_row(m: re.Match[str]) -> str:
         i = int(m.group(1)) - 1
         if isinstance(rows, int):
             return f"row {rows + i + 1}"
-        return f"row {int(rows[i]) + 1}" if 0 <= i < len(rows) else m.group(0)
+        if not 0 <= i < len(rows):
+            return m.group(0)
+        return f"row {int(rows[i]) + 1}" if rows[i] >= 0 else "a row after rows left out"
 
     return InputError(_ROW_REF.sub(file_row, str(exc)), param=exc.param)
 
@@ -197,6 +202,8 @@ def train_pipeline(
         df = df.drop(columns=[time_col])
     thr = threshold_from_spec(threshold, events_per_day=events_per_day) if threshold else None
     rows = np.arange(len(df))  # each row's position in the file, for row numbers in errors
+    if stats is not None and stats.first_skip is not None:
+        rows[stats.first_skip:] = -1  # rows skipped before these: their positions are not known
     if label_col is not None and label_col in df.columns:
         labelled = unlabelled_rows(label_strings(df[label_col]), normal, label_col, source,
                                    "not trained on", stats=stats)
