@@ -254,3 +254,20 @@ def test_train_fit_error_row_after_a_skipped_time(kit: dict[str, Path], bad_time
     assert res.exit_code == 2 and "Traceback" not in res.output
     assert f"column 'b': expected numbers, found 'oops' {said}" in res.stderr
     assert "row 50" not in res.stderr
+
+
+@pytest.mark.parametrize(("bad_after", "text_at", "said"), [
+    (2, 51, "(a row after rows left out)"), (60, 51, "(row 51)"),  # (the schema check's 64 rows)
+    (2, 101, "(a row after rows left out)"), (150, 101, "(row 101)")])  # (the fit's)
+def test_warm_start_error_row_after_a_malformed_line(kit: dict[str, Path], bad_after: int,
+                                                     text_at: int, said: str) -> None:
+    # a malformed line (a row) before data row 52 made the error name it "row 51"
+    df = _flows(200, seed=5)
+    df["b"] = df["b"].astype(object)
+    df.loc[text_at - 1, "b"] = "oops"
+    path = _jsonl(df, kit["dir"] / f"warm_text{bad_after}_{text_at}.jsonl", bad_after)
+    res = runner.invoke(app, ["train", str(path), "--warm-start", str(kit["model"]), *LABELS,
+                              "--on-bad-rows", "skip", "-o", str(kit["dir"] / f"WX{bad_after}"),
+                              "--epochs", "1"])
+    assert res.exit_code == 2 and "Traceback" not in res.output
+    assert f"column 'b': expected numbers, found 'oops' {said}" in res.stderr
