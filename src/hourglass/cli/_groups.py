@@ -174,8 +174,8 @@ class Grouping:
             return None
         place, value = self.first_ecs_untimed
         return (f"{where}: column {self.ecs_time_field!r}: {self.ecs_untimed:,} flagged row(s) "
-                f"without a readable time (first: {place}, {value}); a grouped alert whose "
-                "highest-scoring row is one of them carries the scoring time")
+                f"without a readable time (first: {f'{place}, ' if place else ''}{value}); a "
+                "grouped alert whose highest-scoring row is one of them carries the scoring time")
 
     def with_keys(self, df: pd.DataFrame, where: str, *, lenient: bool = False) -> pd.DataFrame:
         """``df`` with its key columns. With ``lenient`` (JSON lines, whose rows each have their
@@ -208,13 +208,14 @@ class Grouping:
                                  f"{', '.join(map(str, have[:12]))}{' ...' if len(have) > 12 else ''}")
 
     def times(self, values: Any, first_row: int, where: str, lines: Sequence[int] | None = None,
-              *, skip: bool = False) -> np.ndarray | None:
+              *, skip: bool = False, stats: Any = None) -> np.ndarray | None:
         """The times (ns) of a chunk's rows; an unreadable one names its data row (1-based
         within the file, as the rest of hourglass does) or its input line (``lines``).
 
         With ``skip`` (``--on-bad-rows skip``) a row without a readable time is :data:`NO_TIME`
         instead, counted in ``untimed_rows`` (the first in ``first_untimed``: data row or input
-        line, value);
+        line, value; no data row where ``stats``, the read's counts, says a skipped row may come
+        before it, ``first_row`` then not counting the file's rows);
         a chunk without one readable time, before any was read, still names its first row."""
         if self.time_col is None:
             return None
@@ -244,8 +245,10 @@ class Grouping:
             return np.asarray(ts.as_unit("ns").asi8)
         first = int(np.flatnonzero(bad)[0])
         if not self.untimed_rows:
+            row = first_row + first + 1 if stats is None else stats.data_row(first_row + first)
             self.first_untimed = (f"line {lines[first]}" if lines is not None else
-                                  f"data row {first_row + first + 1}", shown_value(col.iloc[first]))
+                                  f"data row {row}" if row is not None else "",
+                                  shown_value(col.iloc[first]))
         self.untimed_rows += int(bad.sum())
         out = np.full(len(col), NO_TIME, dtype=np.int64)
         out[~bad] = np.asarray(ts.as_unit("ns").asi8)
@@ -270,9 +273,9 @@ class Grouping:
         place, value = self.first_untimed
         n = self.groups.counts["untimed"]
         return (f"{where}: {self.untimed_rows:,} row(s) without a readable time in column "
-                f"{self.time_col!r} (first: {place}, {value}) were scored but placed in no "
-                f"window; {n:,} of them flagged, each written as its own alert without a window "
-                "(window_start null)")
+                f"{self.time_col!r} (first: {f'{place}, ' if place else ''}{value}) were scored "
+                f"but placed in no window; {n:,} of them flagged, each written as its own alert "
+                "without a window (window_start null)")
 
     def render(self, groups: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """The grouped alerts as written: as they are, or ECS documents."""

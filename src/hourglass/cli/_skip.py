@@ -32,18 +32,21 @@ def skip_unreadable_rows(df: pd.DataFrame, column: str, dayfirst: bool | None, n
     """:func:`skip_unreadable_times`, and, with ``numbers`` (an entity model's summed columns),
     the rows whose value in one of them is text that is no number (blank, ``-`` and
     ``(empty)`` are missing values, not text; where no row would be left, the transform names
-    the first one, as it did); each kind said once, its first row named as in ``df``."""
+    the first one, as it did); each kind said once, its first row named by its data row (by
+    its value alone where rows the read skipped may come before it)."""
     if on_bad_rows != "skip":
         return df
-    bad = _time_mask(df, column, dayfirst, where)
-    bad |= _number_mask(df, numbers, where, ~bad)
+    bad = _time_mask(df, column, dayfirst, where, stats)
+    bad |= _number_mask(df, numbers, where, ~bad, stats)
     if not bad.any():
         return df
     stats.bad_rows += int(bad.sum())
+    stats.note_skip(int(np.flatnonzero(bad)[0]))
     return df.loc[~bad].reset_index(drop=True)
 
 
-def _time_mask(df: pd.DataFrame, column: str, dayfirst: bool | None, where: object) -> np.ndarray:
+def _time_mask(df: pd.DataFrame, column: str, dayfirst: bool | None, where: object,
+               stats: ReadStats) -> np.ndarray:
     """The rows of ``df`` whose ``column`` holds no readable time (said, the first named)."""
     from hourglass._times import unreadable_times
 
@@ -54,16 +57,17 @@ def _time_mask(df: pd.DataFrame, column: str, dayfirst: bool | None, where: obje
         return bad
     if bad.all():
         raise HourglassError(f"column {column!r}: no row of {where} holds a readable time "
-                             f"(row 1: {_said(df[column].iloc[0])}); is {column!r} the time column?")
+                             f"({_at(stats, 0, ': ')}{_said(df[column].iloc[0])}); is {column!r} "
+                             "the time column?")
     first = int(np.flatnonzero(bad)[0])
     logging.getLogger("hourglass").warning(
-        "%s: skipped %d row(s) without a readable time in column %r (first: row %d, %s)",
-        where, int(bad.sum()), column, first + 1, _said(df[column].iloc[first]))
+        "%s: skipped %d row(s) without a readable time in column %r (first: %s%s)",
+        where, int(bad.sum()), column, _at(stats, first), _said(df[column].iloc[first]))
     return bad
 
 
 def _number_mask(df: pd.DataFrame, columns: Sequence[str], where: object,
-                 others: np.ndarray) -> np.ndarray:
+                 others: np.ndarray, stats: ReadStats) -> np.ndarray:
     """The rows of ``df`` whose value in one of ``columns`` is text that is no number (said, the
     first named); none where no row of ``others`` (the rows not skipped otherwise) would be left."""
     from hourglass.features.roles import PLACEHOLDERS
@@ -86,9 +90,17 @@ def _number_mask(df: pd.DataFrame, columns: Sequence[str], where: object,
         return np.zeros(len(df), dtype=bool)
     i, c = first
     logging.getLogger("hourglass").warning(
-        "%s: skipped %d row(s) whose summed column holds text that is no number (first: row %d, "
-        "column %r: %s)", where, int(bad.sum()), i + 1, c, _said(df[c].iloc[i]))
+        "%s: skipped %d row(s) whose summed column holds text that is no number (first: %s"
+        "column %r: %s)", where, int(bad.sum()), _at(stats, i), c, _said(df[c].iloc[i]))
     return bad
+
+
+def _at(stats: ReadStats, i: int, then: str = ", ") -> str:
+    """``row N`` and ``then`` for the row at position ``i`` of the rows read (``N`` its data
+    row), or nothing where rows the read skipped may come before it (``i`` is then not the
+    file's)."""
+    row = stats.data_row(i)
+    return "" if row is None else f"row {row}{then}"
 
 
 def _said(value: Any) -> str:

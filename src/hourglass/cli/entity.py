@@ -267,15 +267,17 @@ def _buckets_per_day(keys: pd.DataFrame, bucket: str) -> float:
 
 
 def normal_buckets(df: pd.DataFrame, features: EntityWindows, label_col: str | None,
-                   normal: list[str], data: Path) -> tuple[pd.DataFrame, int]:
+                   normal: list[str], data: Path, stats: ReadStats | None = None,
+                   ) -> tuple[pd.DataFrame, int]:
     """(rows, rows left out): ``df`` without its label column and without every (entity, bucket)
     of ``features``' grouping that holds an anomalous row (a thinned bucket is not normal);
-    rows without a label are left out too. No ``label_col``: ``df`` as it is."""
+    rows without a label are left out too (the first named as ``stats``, the read's counts,
+    tells its data row: see :func:`unlabelled_rows`). No ``label_col``: ``df`` as it is."""
     if label_col is None:
         return df, 0
     labels = label_strings(df[label_col]) if label_col in df.columns else None
     if labels is not None:
-        keep = unlabelled_rows(labels, normal, label_col, str(data), "not trained on")
+        keep = unlabelled_rows(labels, normal, label_col, str(data), "not trained on", stats=stats)
         df = df.loc[keep].reset_index(drop=True)
     feats, labels, is_anom = split_labels(df, label_col, normal, str(data))
     assert is_anom is not None
@@ -347,7 +349,7 @@ def train_entity(data: Path, output: Path, *, entity_col: str, timestamp_col: st
                              roles=None if given else entity_roles(
                                  spec, roles or {}, df, (entity_col, timestamp_col, label_col or "")))
     n_rows = len(df)
-    df, left_out = normal_buckets(df, features, label_col, normal, data)
+    df, left_out = normal_buckets(df, features, label_col, normal, data, stats)
     drop_cols = [c for c in drop if c in df.columns and c not in (entity_col, timestamp_col)]
     if drop_cols:
         df = df.drop(columns=drop_cols)
@@ -596,15 +598,17 @@ class _LabelledChunks:
             out[_LABEL], out[_ANOM] = labels, anom
             yield out
 
-    def finish(self) -> bool:
+    def finish(self, stats: ReadStats) -> bool:
         """Whether the whole read's checks (:func:`unlabelled_rows`, :func:`split_labels`) pass on
-        the counts (its warning, if any, said); ``False``: read whole for the whole read's error."""
+        the counts (its warning, if any, said, its row numbered as ``stats``, the read's counts,
+        tells it); ``False``: read whole for the whole read's error."""
         if not self.normal or self.first_normal is None or self.unlabelled == self.rows:
             return False
         if self.unlabelled:
-            logger.warning("%s: %d row(s) have no value in label column %r (first: data row %d); "
-                           "left out of the metrics", self.where, self.unlabelled, self.label_col,
-                           self.first_unlabelled)
+            row = stats.data_row(int(self.first_unlabelled or 1) - 1)
+            logger.warning("%s: %d row(s) have no value in label column %r%s; left out of the "
+                           "metrics", self.where, self.unlabelled, self.label_col,
+                           f" (first: data row {row})" if row is not None else "")
         return True
 
 
@@ -658,7 +662,7 @@ def evaluate_entity(pipe: Pipeline, data: Path, *, label_col: str | None, normal
     start = time.perf_counter()
     marked = _LabelledChunks(label_col, normal, str(data))
     done, stats = _read_in_chunks(pipe, data, fmt=fmt, on_bad_rows=on_bad_rows, prepare=marked)
-    if done is not None and done[2] and marked.finish():
+    if done is not None and done[2] and marked.finish(stats):
         keys, X, n_rows = done
         y, classes = keys["y"].to_numpy(dtype=np.int8), _normal_filled(keys["label"].to_numpy(),
                                                                       str(marked.first_normal))
@@ -672,7 +676,8 @@ def evaluate_entity(pipe: Pipeline, data: Path, *, label_col: str | None, normal
                                   on_bad_rows, stats, data)
         labels_all = label_strings(df[label_col]) if label_col in df.columns else None
         if labels_all is not None:
-            keep = unlabelled_rows(labels_all, normal, label_col, str(data), "left out of the metrics")
+            keep = unlabelled_rows(labels_all, normal, label_col, str(data), "left out of the metrics",
+                                   stats=stats)
             df = df.loc[keep].reset_index(drop=True)
         feats, labels, is_anom = split_labels(df, label_col, normal, str(data))
         assert labels is not None and is_anom is not None

@@ -45,6 +45,7 @@ from hourglass.cli._spool import shown, shown_name
 from hourglass.errors import HourglassError
 
 if TYPE_CHECKING:
+    from hourglass.ingest import ReadStats
     from hourglass.pipeline import Pipeline
 
 __all__ = ["evaluate"]
@@ -121,12 +122,13 @@ def _check_report_classes(report: Path | None, y: Any, data: Path, unit: str) ->
                          "writes the metrics)")
 
 
-def _readable_times(times: Any, column: str, data: Path, *, numbered: bool = True) -> Any:
+def _readable_times(times: Any, column: str, data: Path, stats: ReadStats | None = None) -> Any:
     """``times`` without the values no form reads (``--on-bad-rows skip``: they do not stop the
     event rate, as ``train`` skips such rows), with a warning counting them; all of them
-    unreadable: ``times`` as they are (the rate's own error names the column). ``numbered=False``:
-    ``times`` are those of the rows kept after skipped ones, so the warning gives the first
-    value without a row number (its position is not the file's row)."""
+    unreadable: ``times`` as they are (the rate's own error names the column). The warning
+    numbers the first one's data row as ``stats`` (the read's counts) tells it
+    (:meth:`~hourglass.ingest.ReadStats.data_row`): its value alone where a skipped row may come
+    before it (its position among the rows kept is then not the file's row)."""
     import numpy as np
 
     from hourglass._times import unreadable_times
@@ -135,7 +137,8 @@ def _readable_times(times: Any, column: str, data: Path, *, numbered: bool = Tru
     if not bad.any() or bad.all():
         return times
     first = int(np.flatnonzero(bad)[0])
-    where = f"data row {first + 1}, {times[first]!r}" if numbered else repr(times[first])
+    row = first + 1 if stats is None else stats.data_row(first)
+    where = f"data row {row}, {times[first]!r}" if row is not None else repr(times[first])
     logging.getLogger("hourglass").warning(
         "%s: %d row(s) without a readable time in column %r (first: %s): left out "
         "of the event rate (still scored)", shown(data), int(bad.sum()), column, where)
@@ -358,7 +361,9 @@ def evaluate(
         if time_col is not None and time_parts and events_per_day is None:
             times = np.concatenate(time_parts)
             if on_bad_rows == "skip":  # as train skips them; the rows are still scored and counted
-                times = _readable_times(times, time_col, data, numbered=not stats.bad_rows)
+                kept = sum(len(p) for p in result_parts)  # a chunk without the column: unsure
+                times = _readable_times(times, time_col, data,
+                                        stats if len(times) == kept else ReadStats(first_skip=0))
             events_per_day = _event_rate(times, time_col, data, given=given_time is not None)
         elif given_time is not None and not time_parts:  # typed: never left for the model's rate
             from hourglass.ingest.tables import nested_note
@@ -373,10 +378,10 @@ def evaluate(
         on_training_file = _warn_trained_on(pipe, data, model)
         result = pd.concat(result_parts, ignore_index=True)
         all_labels = np.concatenate(label_parts)
-        # rows skipped before (malformed, or values the model refuses) shift the positions of
-        # the rest: the first unlabelled row is then not told by a (wrong) number
+        # rows skipped before it (malformed, or values the model refuses) shift the positions
+        # of the rest: the first unlabelled row is then not told by a (wrong) number
         labelled = unlabelled_rows(all_labels, normal_values, label_col, str(data),
-                                   "left out of the metrics", numbered=not stats.bad_rows)
+                                   "left out of the metrics", stats=stats)
         if not labelled.all():
             result = result.loc[labelled].reset_index(drop=True)
             all_labels = all_labels[labelled]

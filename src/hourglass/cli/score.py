@@ -238,7 +238,7 @@ def score(
                 if rule is not None:
                     writer.write(_ecs_docs(result.drop(columns=["suppressed"], errors="ignore"), df,
                                            rule, keep, skip=on_bad_rows == "skip",
-                                           first_row=n_rows - len(df)))
+                                           first_row=n_rows - len(df), stats=stats))
                     continue
                 for c in keep or []:
                     result[c] = whole_values(df[c]) if whole_ints else df[c].to_numpy()
@@ -258,11 +258,13 @@ def score(
 
 
 def _ecs_docs(result: Any, df: Any, rule: Any, keep: list[str] | None, *, skip: bool = False,
-              first_row: int = 0) -> list[dict[str, Any]]:
+              first_row: int = 0, stats: Any = None) -> list[dict[str, Any]]:
     """ECS documents of a scored chunk's flagged rows (kept columns, columns with an ECS name and
     event times from ``df``). ``skip`` (``--on-bad-rows skip``): a row whose time does not read
     is still scored, its alert stamped with the scoring time (``timestamp_from`` says so), with
-    a warning; else it stops the run naming it."""
+    a warning naming the first one's data row (``first_row``: the rows scored before the chunk;
+    ``stats``, the read's counts, tells whether that is the file's row: its value alone where a
+    skipped row may come before it); else it stops the run naming it."""
     import logging
 
     import numpy as np
@@ -280,10 +282,11 @@ def _ecs_docs(result: Any, df: Any, rule: Any, keep: list[str] | None, *, skip: 
             bad[:] = False  # no time at all: the read's error names the column
         if bad.any():
             first = int(np.flatnonzero(bad)[0])
+            row = first_row + first + 1 if stats is None else stats.data_row(first_row + first)
             logging.getLogger("hourglass").warning(
-                "column %r: %d row(s) without a readable time (first: data row %d, %s); their "
+                "column %r: %d row(s) without a readable time (first: %s%s); their "
                 "alerts carry the scoring time", rule.time_field, int(bad.sum()),
-                first_row + first + 1, shown_value(col.iloc[first]))
+                "" if row is None else f"data row {row}, ", shown_value(col.iloc[first]))
             times = pd.Series(pd.NaT, index=range(len(col)), dtype=object)
             times[~bad] = list(parse_timestamps(col[~bad], rule.time_field, dayfirst=day))
             times = times.tolist()
@@ -327,14 +330,14 @@ def _score_grouped(pipe: Any, data: Path, output: Path, spec: Any, stats: Any, k
                 silencer.frame(df, result)
             df = grouping.with_keys(kept.add(df), str(data), lenient=kept.lenient)
             times = grouping.times(df[grouping.time_col], n_rows, str(data),
-                                   skip=on_bad_rows == "skip") if grouping.time_col else None
+                                   skip=on_bad_rows == "skip", stats=stats) if grouping.time_col else None
             flags = result["flag"].to_numpy()
             drift.update(flags)
             idx = np.flatnonzero(flags == 1)
             flagged += len(idx)
             keys = list(zip(*(df[c].to_numpy()[idx] for c in grouping.keys), strict=True))
             if ecs_time is not None:  # one that does not read stops the run, as without --group-by
-                _check_ecs_times(grouping, df[ecs_time].iloc[idx], idx, n_rows, data, ecs_time)
+                _check_ecs_times(grouping, df[ecs_time].iloc[idx], idx, n_rows, data, ecs_time, stats)
             alerts = [{"row": n_rows + int(i), "score": float(s), "severity": str(v),
                        "calibrated": float(c)} for i, s, v, c in zip(
                           idx, result["score"].to_numpy()[idx], result["severity"].to_numpy()[idx],
@@ -363,10 +366,12 @@ def _score_grouped(pipe: Any, data: Path, output: Path, spec: Any, stats: Any, k
 
 
 
-def _check_ecs_times(grouping: Any, col: Any, idx: Any, n_rows: int, data: Path, field: str) -> None:
+def _check_ecs_times(grouping: Any, col: Any, idx: Any, n_rows: int, data: Path, field: str,
+                     stats: Any = None) -> None:
     """Stop at the first flagged row whose value of the model's time column (``col``, those
     rows') is no time, naming its data row, as ungrouped ECS alerts stop (with ``--on-bad-rows
-    skip`` counted by the grouping instead). A column read as times only misses where empty;
+    skip`` counted by the grouping instead, its data row told where ``stats``, the read's
+    counts, says no skipped row may come before it). A column read as times only misses where empty;
     other values are checked as Python values (numpy's took the slow parse path, per row)."""
     import pandas as pd
 
@@ -376,7 +381,8 @@ def _check_ecs_times(grouping: Any, col: Any, idx: Any, n_rows: int, data: Path,
     timed = pd.api.types.is_datetime64_any_dtype(col)  # (then every value there is a time)
     values = [None] * len(col) if timed else [whole(v) for v in col.tolist()]
     for j, value in enumerate(values):
-        place = f"data row {n_rows + int(idx[j]) + 1}"
+        row = n_rows + int(idx[j]) + 1 if stats is None else stats.data_row(n_rows + int(idx[j]))
+        place = f"data row {row}" if row is not None else ""  # (skipped rows: only with skip)
         if missing[j]:
             if not grouping.skip:
                 raise HourglassError(f"{data}: column {field!r}: {place} has no time (missing); "

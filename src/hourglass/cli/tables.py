@@ -48,7 +48,8 @@ _ROW_REF = re.compile(r"\brow (\d+)\b")
 def at_file_rows(exc: InputError, rows: int | np.ndarray) -> InputError:
     """``exc`` with each ``row N`` (the N-th row of the frame that was read, scored or trained
     on) told as the file's data row: ``rows`` is the file position (from 0) of the frame's first
-    row (a chunk), or of each of its rows (the normal rows a model trains on).
+    row (a chunk), or of each of its rows (the normal rows a model trains on; ``-1``: not
+    known, rows left out before it, told as such).
 
     Examples
     --------
@@ -56,12 +57,16 @@ def at_file_rows(exc: InputError, rows: int | np.ndarray) -> InputError:
     "column 'b': expected numbers, found 'x' (row 102)"
     >>> str(at_file_rows(InputError("column 'b': 1 missing value(s), first at row 1"), np.array([4, 9])))
     "column 'b': 1 missing value(s), first at row 5"
+    >>> str(at_file_rows(InputError("column 'b': expected numbers, found 'x' (row 2)"), np.array([0, -1])))
+    "column 'b': expected numbers, found 'x' (a row after rows left out)"
     """
     def file_row(m: re.Match[str]) -> str:
         i = int(m.group(1)) - 1
         if isinstance(rows, int):
             return f"row {rows + i + 1}"
-        return f"row {int(rows[i]) + 1}" if 0 <= i < len(rows) else m.group(0)
+        if not 0 <= i < len(rows):
+            return m.group(0)
+        return f"row {int(rows[i]) + 1}" if rows[i] >= 0 else "a row after rows left out"
 
     return InputError(_ROW_REF.sub(file_row, str(exc)), param=exc.param)
 
@@ -137,12 +142,13 @@ def split_labels(
 
 
 def unlabelled_rows(labels: np.ndarray, normal: list[str], label_col: str, where: str,
-                    fate: str, *, numbered: bool = True) -> np.ndarray:
+                    fate: str, *, stats: ReadStats | None = None) -> np.ndarray:
     """Mask of the rows that have a label. A row with an empty label is neither normal nor an
     attack: counting it as an attack (it is not a normal value) would skew training or the
-    metrics, so it is left out, with one warning line that says how many and where
-    (``numbered=False``: how many only, for ``labels`` of the rows kept after skipped ones,
-    whose positions are not the file's rows).
+    metrics, so it is left out, with one warning line that says how many and where: the first
+    one's data row, as ``stats`` (the read's counts, the rows it skipped) tells it
+    (:meth:`~hourglass.ingest.ReadStats.data_row`; how many only where a skipped row may come
+    before it, its position among ``labels`` then not being the file's row).
 
     Examples
     --------
@@ -154,7 +160,9 @@ def unlabelled_rows(labels: np.ndarray, normal: list[str], label_col: str, where
         return np.ones(len(labels), dtype=bool) if "" in normal else labelled
     if not labelled.any():
         raise HourglassError(f"{where}: label column {label_col!r} is empty in every row")
-    first = f" (first: data row {int(np.flatnonzero(~labelled)[0]) + 1})" if numbered else ""
+    at = int(np.flatnonzero(~labelled)[0])
+    row = at + 1 if stats is None else stats.data_row(at)
+    first = f" (first: data row {row})" if row is not None else ""
     logging.getLogger("hourglass").warning(
         "%s: %d row(s) have no value in label column %r%s; %s",
         where, int((~labelled).sum()), label_col, first, fate)
@@ -166,7 +174,7 @@ def train_pipeline(
     model: str, params: dict[str, Any], threshold: str | None, categorical: list[str],
     drop: list[str], source: str, roles: dict[str, str] | None = None, scaler: str = "minmax",
     time_col: str | None = None, events_per_day: float | None = None, val_fraction: float = 0.2,
-    sampled: dict[str, Any] | None = None,
+    sampled: dict[str, Any] | None = None, stats: ReadStats | None = None,
 ) -> Pipeline:
     """Train a pipeline on the normal rows of ``df`` (the shared core of train and demo).
 
@@ -174,7 +182,8 @@ def train_pipeline(
     ``df`` (attacks included) is carved out first: the model never trains on it and the
     threshold is fitted on its scores and labels. ``time_col`` gives the event rate for
     per-day alert budgets and reports; it is never a feature. ``sampled`` (``rows`` of ``of``):
-    ``df`` is a uniform sample of the file, whose event rate is the file's.
+    ``df`` is a uniform sample of the file, whose event rate is the file's. ``stats``: the read's
+    counts, to number the first unlabelled row as the file's (see :func:`unlabelled_rows`).
     """
     log = logging.getLogger("hourglass")
     if "seems" in (cols := _columns_are(df)):  # one text column would train a model of nothing
@@ -193,9 +202,11 @@ def train_pipeline(
         df = df.drop(columns=[time_col])
     thr = threshold_from_spec(threshold, events_per_day=events_per_day) if threshold else None
     rows = np.arange(len(df))  # each row's position in the file, for row numbers in errors
+    if stats is not None and stats.first_skip is not None:
+        rows[stats.first_skip:] = -1  # rows skipped before these: their positions are not known
     if label_col is not None and label_col in df.columns:
         labelled = unlabelled_rows(label_strings(df[label_col]), normal, label_col, source,
-                                   "not trained on")
+                                   "not trained on", stats=stats)
         df = df if labelled.all() else df.loc[labelled].reset_index(drop=True)
         rows = rows[labelled]
     feats, _, is_anom = split_labels(df, label_col, normal, source)
@@ -265,6 +276,7 @@ def read_for_training(path: Path, spec: DatasetSpec | None, on_bad_rows: str, st
         return read_data(path, spec, on_bad_rows, stats), None
     sample, seen = reservoir_sample(spec.iter_chunks(path, on_bad_rows=on_bad_rows, stats=stats),
                                     sample_rows, seed=seed, source=path)
+    stats.note_skip(0)  # rows left out of the sample: a position in it is no data row of the file
     err.print(f"{path} is ~{size / 2**20:,.0f} MB (> --memory-budget {budget_mb:,.0f} MB): "
               f"training on a uniform sample of {len(sample):,} of {seen:,} rows", highlight=False)
     return sample, {"rows": len(sample), "of": seen, "seed": seed}
@@ -399,8 +411,8 @@ def skip_bad_values(pipe: Pipeline, df: pd.DataFrame, work: Callable[[pd.DataFra
                 raise about_file(at_file_rows(exc, offset + pos), data) from None
             bad = np.zeros(len(df), dtype=bool)
             bad[i] = True
-        for _ in range(int(bad.sum())):
-            stats.skipped(None)
+        for at in pos[bad].tolist():  # (the rows before it: the chunk's first are the file's)
+            stats.skipped(None, at=offset + at)
         df, pos = df[~bad].reset_index(drop=True), pos[~bad]
         if not len(df):
             return df, None

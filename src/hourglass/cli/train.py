@@ -334,7 +334,7 @@ def train(
                               categorical=categorical or [], drop=drop or [], source=shown(data),
                               roles=roles, scaler=scaler, time_col=time_col,
                               events_per_day=events_per_day, val_fraction=val_fraction,
-                              sampled=sampled)
+                              sampled=sampled, stats=stats)
         pipe.info.update({"format": spec.name if spec else None, "sampled": sampled,
                           "skipped_rows": stats.bad_rows})
         pipe.save(output)

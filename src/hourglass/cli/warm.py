@@ -130,8 +130,11 @@ def _normal_rows(path: Path, parent: Any, *, dataset: str | None, label_col: str
     schema: (rows, format spec, label column, normal values, sample note). ``replayed``
     (``--replay-data``): ``--label-col`` names NEW's column; an OLD file without it (the
     training file of a model trained without labels) is read as the parent's data."""
+    import numpy as np
+
     from hourglass.cli.tables import (
         about_file,
+        at_file_rows,
         read_for_training,
         resolve_spec,
         split_labels,
@@ -158,8 +161,10 @@ def _normal_rows(path: Path, parent: Any, *, dataset: str | None, label_col: str
     try:
         parent.transform(df.drop(columns=[label_col]).head(64) if label_col in df.columns
                          else df.head(64))
-    except InputError as exc:  # NEW or --replay-data: say which
-        raise about_file(exc, path) from None
+    except InputError as exc:  # NEW or --replay-data: say which (its row: -1 after a skipped one)
+        at = np.arange(min(len(df), 64))
+        at = at if stats.first_skip is None else np.where(at < stats.first_skip, at, -1)
+        raise about_file(at_file_rows(exc, at), path) from None
     if inherited:
         log.info("%s: label column %r (as the parent model's), normal = %s", path, label_col,
                  normal_values)
@@ -178,7 +183,7 @@ def _normal_rows(path: Path, parent: Any, *, dataset: str | None, label_col: str
                         "VALUE to train on the normal rows only", path, named[0], named[0])
     if label_col is not None and label_col in df.columns:
         labelled = unlabelled_rows(label_strings(df[label_col]), normal_values, label_col, str(path),
-                                   "not trained on")
+                                   "not trained on", stats=stats)
         df = df if labelled.all() else df.loc[labelled]  # the index stays the file's row
     feats, _, is_anom = split_labels(df, label_col, normal_values, str(path))
     if is_anom is not None:
@@ -324,7 +329,9 @@ def warm_start_command(
     except InputError as exc:  # a row number counts the rows trained on: tell NEW's data row
         if replayed is not None or sampled is not None:
             raise
-        raise at_file_rows(exc, feats.index.to_numpy()) from None
+        at = feats.index.to_numpy()  # positions among the rows read: -1 after a skipped one
+        raise at_file_rows(exc, at if stats.first_skip is None else
+                           np.where(at < stats.first_skip, at, -1)) from None
     held = len(pipe.detector_.val_index_)
     ws = pipe.info["warm_start"]
     ws["parent"]["path"] = str(parent_dir)

@@ -65,7 +65,8 @@ def _read_rows(path: Path, parent: Any, parent_dir: Path, *, label_col: str | No
                normal: list[str] | None, fmt: str, on_bad_rows: str, stats: Any, what: str,
                replayed: bool = False) -> tuple[Any, dict[str, Any]]:
     """The rows of ``path``, checked against the parent's columns, and how they are labelled
-    (``label_col``, ``normal``, ``inherited``: the parent's label column). ``replayed``
+    (``label_col``, ``normal``, ``inherited``: the parent's label column; ``stats``, the read's
+    counts, which number the first unlabelled row). ``replayed``
     (``--replay-data``): ``--label-col`` names NEW's column; an OLD file without it (the
     training file of a model trained without labels) is read as the parent's data."""
     from hourglass.cli.entity import _read
@@ -93,7 +94,7 @@ def _read_rows(path: Path, parent: Any, parent_dir: Path, *, label_col: str | No
     if needed:  # as 'hourglass score' words it
         raise HourglassError(f"{what}: column(s) the model needs are missing: {', '.join(needed[:3])}"
                              f"{' ...' if len(needed) > 3 else ''}")
-    return df, {"label_col": label_col, "normal": normal, "inherited": inherited}
+    return df, {"label_col": label_col, "normal": normal, "inherited": inherited, "stats": stats}
 
 
 def _date_order(new: Any, old: Any, column: str, new_name: str, old_name: str) -> bool | None:
@@ -144,7 +145,7 @@ def _rows(df: Any, path: Path, parent: Any, read: dict[str, Any],
             f = _in_order(f, dayfirst)
     if label_col is None and parent.info.get("label_col"):  # a bad time's error before the warning
         f.row_keys(df)
-    rows, left_out = normal_buckets(df, f, label_col, list(normal or []), path)
+    rows, left_out = normal_buckets(df, f, label_col, list(normal or []), path, read.get("stats"))
     notes: list[tuple[int, str]] = []  # said once every file has been read: errors come alone
     if inherited:
         notes.append((logging.INFO, f"{path}: label column {label_col!r} (as the parent model's), "

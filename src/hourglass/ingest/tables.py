@@ -86,11 +86,36 @@ class ReadStats:
     bad_lines: list[int] = field(default_factory=list)
     #: the first value the model refused in a skipped row (``score --on-bad-rows skip``)
     refused: str | None = None
+    #: the rows kept ahead of the first skipped row (at most: a reader counts the rows of the
+    #: chunks it handed out before); ``None``: no row skipped. See :meth:`data_row`.
+    first_skip: int | None = None
 
-    def skipped(self, line: int | None) -> None:
+    def skipped(self, line: int | None, at: int | None = None) -> None:
+        """Count a skipped row: at ``line`` of the file (where known), after ``at`` rows kept
+        (default: the rows handed out so far)."""
         self.bad_rows += 1
+        self.note_skip(self.rows if at is None else at)
         if line is not None and len(self.bad_lines) < 10:
             self.bad_lines.append(line)
+
+    def note_skip(self, at: int) -> None:
+        """Note a row skipped after ``at`` rows kept (the count itself is the caller's)."""
+        self.first_skip = at if self.first_skip is None else min(self.first_skip, at)
+
+    def data_row(self, kept: int) -> int | None:
+        """The data row (1-based) of the row at position ``kept`` (0-based) among the rows kept,
+        or ``None`` where a skipped row may come before it (its position is then not the file's).
+
+        Examples
+        --------
+        >>> stats = ReadStats()
+        >>> stats.data_row(4)
+        5
+        >>> stats.skipped(None, at=3)
+        >>> stats.data_row(2), stats.data_row(3)
+        (3, None)
+        """
+        return kept + 1 if self.first_skip is None or kept < self.first_skip else None
 
 
 def open_text(path: Path) -> io.BufferedIOBase:
@@ -930,7 +955,8 @@ def _iter_csv(
         # Passes over the file, each past the rows already yielded: again when pyarrow refused a
         # block (a value of a later row that does not fit, or, in skip mode, undecodable bytes:
         # then through a filter that drops the lines that are not UTF-8).
-        stats.bad_rows, stats.bad_lines = 0, []  # a pass counts every bad row again
+        stats.bad_rows, stats.bad_lines = 0, []  # a pass counts every bad row again (first_skip:
+        # the lowest of the passes, a row skipped again after rows handed out told by the first)
         invalid[0] = 0
         stream = _DecodableLines(path, stats) if decodable else None
         filtering[0] = stream
@@ -1118,7 +1144,7 @@ def _iter_jsonl_lines(path: Path, *, on_bad_rows: str, stats: ReadStats,
             if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):  # read past, not held
                 length = _line_length(readline, raw, MAX_LINE_BYTES)
                 if on_bad_rows == "skip":
-                    stats.skipped(lineno)
+                    stats.skipped(lineno, at=stats.rows + len(rows))
                     continue
                 raise InputError(f"{path}: line {lineno}: {too_long(length, MAX_LINE_BYTES)} "
                                  "(use --on-bad-rows skip to skip such rows)")
@@ -1134,7 +1160,7 @@ def _iter_jsonl_lines(path: Path, *, on_bad_rows: str, stats: ReadStats,
             except (UnicodeDecodeError, ValueError, RecursionError) as exc:
                 # RecursionError: arrays or objects nested ~1,000 deep, a bad line as stream has it
                 if on_bad_rows == "skip":
-                    stats.skipped(lineno)
+                    stats.skipped(lineno, at=stats.rows + len(rows))
                     continue
                 why = ("undecodable bytes (not UTF-8)" if isinstance(exc, UnicodeDecodeError) else
                        "JSON nested deeper than Python's parser reads" if isinstance(exc, RecursionError)
@@ -1145,7 +1171,7 @@ def _iter_jsonl_lines(path: Path, *, on_bad_rows: str, stats: ReadStats,
                 events = page(obj) if page is not None else None
             except ValueError as exc:
                 if on_bad_rows == "skip":
-                    stats.skipped(lineno)
+                    stats.skipped(lineno, at=stats.rows + len(rows))
                     continue
                 raise InputError(f"{path}: line {lineno}: {exc} "
                                  "(use --on-bad-rows skip to skip such rows)") from None
