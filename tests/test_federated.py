@@ -27,15 +27,12 @@ from hourglass.distributed.summaries import calibration_sketch
 from hourglass.errors import InputError
 from hourglass.features import TabularPreprocessor
 from hourglass.features.statistics import (
-    merge_scales,
     merge_schema,
-    scaled_preprocessor,
-    schema_preprocessor,
-    site_scales,
     site_schema,
 )
 from hourglass.thresholds import Percentile
 from hourglass.thresholds.calibration import Calibrator
+from tests._federated import federated_preprocessor
 
 runner = CliRunner()
 
@@ -56,19 +53,13 @@ def _mixed(n: int, seed: int) -> pd.DataFrame:
     })
 
 
-def _federated(params: dict, sites: list[pd.DataFrame]) -> TabularPreprocessor:
-    schema = merge_schema([site_schema(params, s) for s in sites], max_categories=params["max_categories"])
-    pre = schema_preprocessor(params, json.loads(json.dumps(schema)))  # through JSON, as on the wire
-    return scaled_preprocessor(pre, merge_scales([site_scales(pre, s) for s in sites]))
-
-
 @pytest.mark.parametrize("scaler", ["minmax", "standard"])
 def test_merged_statistics_give_the_pooled_preprocessing(scaler: str) -> None:
     df = _mixed(3000, 0)
     sites = [df.iloc[:500], df.iloc[500:1800], df.iloc[1800:]]
     params = TabularPreprocessor(scaler=scaler, impute="constant").get_params()
     pooled = TabularPreprocessor(**params).fit(df)
-    fed = _federated(params, sites)
+    fed = federated_preprocessor(params, sites)
     a, b = pooled.to_dict(), fed.to_dict()
     for key in ("columns", "roles", "numeric", "constant", "duplicates", "indicators", "log1p",
                 "categories", "other", "hashed", "ips", "ports", "feature_names", "impute"):
@@ -85,11 +76,11 @@ def test_sketched_statistics_are_near_the_pooled_ones_and_exact_for_one_site() -
     for scaler in ("robust", "quantile"):
         params = TabularPreprocessor(scaler=scaler).get_params()
         pooled = TabularPreprocessor(**params).fit(df)
-        one = _federated(params, [df])  # one site: its sketch holds the exact quantiles
+        one = federated_preprocessor(params, [df])  # one site: its sketch holds the exact quantiles
         np.testing.assert_allclose(one.transform(df), pooled.transform(df), atol=1e-5)
         assert one.impute_ == pytest.approx(pooled.impute_)
         sites = [g for _, g in df.groupby("proto")]  # non-IID: one site per protocol
-        fed = _federated(params, sites)
+        fed = federated_preprocessor(params, sites)
         assert fed.feature_names_ == pooled.feature_names_
         gap = np.abs(fed.transform(df) - pooled.transform(df)).max()
         assert gap < 0.05, (scaler, gap)  # documented approximation: a mixture of sketches

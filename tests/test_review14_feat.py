@@ -8,6 +8,7 @@ import pytest
 
 from hourglass.features import TabularPreprocessor
 from hourglass.features.roles import port_numbers
+from tests._federated import federated_preprocessor
 
 
 def test_a_huge_hex_port_reads_as_no_port_not_an_overflow() -> None:
@@ -34,21 +35,6 @@ def test_an_int_past_the_float_range_in_a_list_is_an_input_error() -> None:
         check_array([[2**200, 1]])
 
 
-def _federated(params: dict, parts: list[pd.DataFrame]) -> TabularPreprocessor:
-    from hourglass.features.statistics import (
-        merge_scales,
-        merge_schema,
-        scaled_preprocessor,
-        schema_preprocessor,
-        site_scales,
-        site_schema,
-    )
-
-    merged = merge_schema([site_schema(params, p) for p in parts], max_categories=params["max_categories"])
-    pre = schema_preprocessor(params, merged)
-    return scaled_preprocessor(pre, merge_scales([site_scales(pre, p) for p in parts]))
-
-
 def test_a_site_with_an_empty_text_column_leaves_its_role_to_the_others() -> None:
     # an empty CSV column reads as float NaN: the site read it as numbers, and merge_schema refused
     # "the sites read it differently (categorical at site 2; numeric at site 1)" where the pooled
@@ -58,14 +44,14 @@ def test_a_site_with_an_empty_text_column_leaves_its_role_to_the_others() -> Non
     a = pd.read_csv(io.StringIO("service,y\n,1\n,2\n"))
     b = pd.read_csv(io.StringIO("service,y\nhttp,3\nftp,4\n"))
     params = TabularPreprocessor().get_params()
-    fed = _federated(params, [a, b])
+    fed = federated_preprocessor(params, [a, b])
     pooled = TabularPreprocessor().fit(pd.concat([a, b], ignore_index=True))
     assert fed.roles_["service"] == pooled.roles_["service"] == "categorical"
     assert fed.feature_names_ == pooled.feature_names_
     assert "service=<missing>" in fed.feature_names_
     # numbers at the other site: still numbers, the empty site's rows missing
     c = pd.DataFrame({"service": [5.0, 7.0], "y": [3.0, 4.0]})
-    assert _federated(params, [a, c]).feature_names_ == TabularPreprocessor().fit(
+    assert federated_preprocessor(params, [a, c]).feature_names_ == TabularPreprocessor().fit(
         pd.concat([a, c], ignore_index=True)).feature_names_
 
 
@@ -75,13 +61,13 @@ def test_text_near_unique_only_pooled_is_dropped_as_the_pooled_fit_drops_it() ->
     a = pd.DataFrame({"session": [f"a{i}" for i in range(40)], "y": np.arange(40.0)})
     b = pd.DataFrame({"session": [f"b{i}" for i in range(40)], "y": np.arange(40.0)})
     params = TabularPreprocessor().get_params()
-    fed = _federated(params, [a, b])
+    fed = federated_preprocessor(params, [a, b])
     pooled = TabularPreprocessor().fit(pd.concat([a, b], ignore_index=True))
     assert fed.roles_["session"] == pooled.roles_["session"] == "drop"
     assert fed.feature_names_ == pooled.feature_names_ == ["y"]
     # the same values repeated: not near-unique, hashed (80 distinct > max_categories) in both
     a2, b2 = pd.concat([a] * 2, ignore_index=True), pd.concat([b] * 2, ignore_index=True)
-    assert _federated(params, [a2, b2]).roles_["session"] == "hash"
+    assert federated_preprocessor(params, [a2, b2]).roles_["session"] == "hash"
     assert TabularPreprocessor().fit(pd.concat([a2, b2], ignore_index=True)).roles_["session"] == "hash"
 
 
