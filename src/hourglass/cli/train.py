@@ -202,10 +202,10 @@ def train(
                                    "timestamp_col": timestamp_col,
                                    "time_col": time_col, "bucket": bucket, "aggregate": aggregate,
                                    "distinct": distinct, "memory_budget": memory_budget,
-                                   "sample_rows": sample_rows}, typed))
+                                   "sample_rows": sample_rows}, typed), typed=typed)
         return
     with user_errors():
-        if replay_data is not None or replay != 1.0:
+        if replay_data is not None or replay != 1.0 or "replay" in typed:
             raise HourglassError("--replay-data/--replay: only with --warm-start MODEL")
         timestamp_col = timestamp_option(timestamp_col, time_col)
         given_time = timestamp_col

@@ -198,7 +198,7 @@ def warm_start_command(
     normal: list[str] | None, fmt: str, on_bad_rows: str, epochs: int | None,
     batch_size: int | None, lr: float | None, seed: int, device: str, quiet: bool,
     memory_budget: float, sample_rows: int, replay_data: Path | None = None, replay: float = 1.0,
-    entity: dict[str, Any] | None = None,
+    entity: dict[str, Any] | None = None, typed: set[str] | None = None,
 ) -> None:
     """Load ``parent_dir``, train it further on the normal rows of ``data`` (plus, with
     ``replay_data``, a seeded sample of ``replay`` times as many normal rows of that file, so
@@ -206,7 +206,12 @@ def warm_start_command(
 
     ``entity``: the entity options typed (:data:`~hourglass.cli.warm_entity._OPTIONS` and
     ``--memory-budget``/``--sample-rows``, parameter name → value): an entity-bucket parent
-    accepts the ones that agree with it; any other parent refuses them."""
+    accepts the ones that agree with it; any other parent refuses them.
+
+    ``typed``: the parameter names typed (:func:`typed_options`): ``--format``,
+    ``--on-bad-rows`` and ``--replay`` count as given when typed, even at their default
+    (``--on-bad-rows error`` is refused by a time-series warm start as ``skip`` is), or when
+    they differ from it."""
     import numpy as np
     import pandas as pd
 
@@ -218,7 +223,13 @@ def warm_start_command(
     if not (replay > 0 and math.isfinite(replay)):
         raise HourglassError(f"--replay: must be a finite number > 0, got {replay} (a large "
                              "multiple takes all of OLD)")
-    if replay != 1.0 and replay_data is None:
+    typed_names = typed or set()
+
+    def given(name: str, value: Any, default: Any) -> bool:
+        """Whether option ``name`` was given: typed, even at its ``default``, or not at it."""
+        return name in typed_names or value != default
+
+    if given("replay", replay, 1.0) and replay_data is None:
         raise HourglassError("--replay: give the old rows to replay with --replay-data OLD")
     for opt, size in (("--memory-budget", memory_budget), ("--sample-rows", sample_rows)):
         if not size > 0:  # as train refuses them (NaN too): a warm start read on with them
@@ -274,9 +285,9 @@ def warm_start_command(
                     replay=replay, seed=seed)
         return
     if kind == "time-series":
-        given: dict[str, object] = {"--normal": normal, "--format": None if fmt == "auto" else fmt,
-                 "--on-bad-rows": None if on_bad_rows == "error" else on_bad_rows}
-        for opt, value in given.items():
+        refused: dict[str, object] = {"--normal": normal, "--format": given("fmt", fmt, "auto"),
+                                      "--on-bad-rows": given("on_bad_rows", on_bad_rows, "error")}
+        for opt, value in refused.items():
             if value:
                 raise HourglassError(f"{opt}: not for a time-series model ({name}); a series warm "
                                      "start takes --dataset, --label-col, --replay-data, --replay "
@@ -288,11 +299,11 @@ def warm_start_command(
         return
     if kind == "log":
         parsed = parent.info.get("format")
-        given = {"--dataset": dataset, "--label-col": label_col, "--normal": normal,
-                 "--format": None if fmt in ("auto", parsed) else fmt,
-                 "--on-bad-rows": None if on_bad_rows == "error" else on_bad_rows,
-                 "--replay-data": replay_data}
-        for opt, value in given.items():
+        refused = {"--dataset": dataset, "--label-col": label_col, "--normal": normal,
+                   "--format": fmt != parsed and given("fmt", fmt, "auto"),  # its own format is fine
+                   "--on-bad-rows": given("on_bad_rows", on_bad_rows, "error"),
+                   "--replay-data": replay_data}
+        for opt, value in refused.items():
             if value:
                 why = (f"a warm start parses NEW as {parent_dir} was trained ({parsed})"
                        if opt == "--format" else "a log warm start trains on NEW's sessions as "
