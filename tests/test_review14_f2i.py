@@ -4,8 +4,13 @@ blank line."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
+import pytest
+
+from hourglass.errors import InputError
 from hourglass.ingest.formats import get_format, sniff_format
 
 
@@ -21,3 +26,38 @@ def test_zeek_literal_space_separator_splits_the_fields(tmp_path: Path) -> None:
     assert list(df.columns) == ["ts", "id.orig_h", "id.resp_h", "orig_bytes"]
     assert df["id.orig_h"].tolist() == ["10.0.0.0", "10.0.0.1", "10.0.0.2"]
     assert df["orig_bytes"].tolist() == [0, 1, 2]
+
+
+_GCP_UNTYPED = {"logName": "projects/p/logs/cloudaudit.googleapis.com%2Factivity",
+                "protoPayload": {"methodName": "SetIamPolicy"}}
+
+
+@pytest.mark.parametrize("other", [{"textPayload": None}, {"jsonPayload": {}}, {"textPayload": ""},
+                                   {"jsonPayload": None, "textPayload": None}])
+def test_gcp_untyped_audit_entry_with_null_payload_is_an_audit_row(
+        tmp_path: Path, other: dict[str, Any]) -> None:
+    """An entry whose protoPayload has no '@type' (sniffed and read as audit without a payload key)
+    was refused as 'a log entry with textPayload, not an audit log' once a null or empty
+    textPayload/jsonPayload stood beside it; it is the audit row it is without one."""
+    p = tmp_path / "a.jsonl"
+    p.write_text("".join(json.dumps({**_GCP_UNTYPED, "timestamp": f"2026-01-05T08:00:0{i}Z", **other}) + "\n"
+                         for i in range(2)))
+    assert sniff_format(p).name == "gcp-audit"
+    spec = get_format("gcp-audit")
+    df = spec.read(p)
+    assert df["protoPayload.methodName"].tolist() == ["SetIamPolicy"] * 2
+    assert df["logKind"].tolist() == ["activity"] * 2
+    assert not {"textPayload", "jsonPayload"} & set(df.columns)
+    assert spec.refusal({**_GCP_UNTYPED, **other}) is None
+
+
+@pytest.mark.parametrize("other", [{"textPayload": "hello"}, {"jsonPayload": {"m": 1}},
+                                   {"jsonPayload": {}, "textPayload": "hello"}])
+def test_gcp_untyped_protopayload_beside_a_payload_with_content_is_still_refused(
+        tmp_path: Path, other: dict[str, Any]) -> None:
+    p = tmp_path / "a.jsonl"
+    p.write_text(json.dumps({**_GCP_UNTYPED, "timestamp": "2026-01-05T08:00:00Z", **other}) + "\n")
+    with pytest.raises(InputError, match=r"a\.jsonl: a log entry with (text|json)Payload, not an audit log"):
+        get_format("gcp-audit").read(p)
+    typed = {**_GCP_UNTYPED, "protoPayload": {"@type": "type.googleapis.com/x.Other"}, "textPayload": None}
+    assert get_format("gcp-audit").refusal(typed) is not None
