@@ -61,3 +61,20 @@ def test_gcp_untyped_protopayload_beside_a_payload_with_content_is_still_refused
         get_format("gcp-audit").read(p)
     typed = {**_GCP_UNTYPED, "protoPayload": {"@type": "type.googleapis.com/x.Other"}, "textPayload": None}
     assert get_format("gcp-audit").refusal(typed) is not None
+
+
+_KDD_ROW = ",".join(["0", "tcp", "http", "SF", "181", "5450", *["0"] * 35, "normal", "21"])
+
+
+@pytest.mark.parametrize("pre", [b"\xef\xbb\xbf\n", b"\xef\xbb\xbf\r\n\n"])
+def test_nsl_kdd_with_bom_before_blank_line_is_sniffed(tmp_path: Path, pre: bytes) -> None:
+    """An NSL-KDD file opening with a UTF-8 byte-order mark and a blank line was sniffed as a
+    plain CSV (the mark kept the blank line from being skipped); it is sniffed and read as NSL-KDD."""
+    p = tmp_path / "KDDTrain+.txt"
+    p.write_bytes(pre + (_KDD_ROW + "\n").encode() * 3)
+    spec = sniff_format(p)
+    assert spec.name == "nsl-kdd"
+    df = spec.read(p)
+    assert len(df) == 3
+    assert df["protocol_type"].tolist() == ["tcp"] * 3
+    assert df["label"].tolist() == ["normal"] * 3
