@@ -272,7 +272,9 @@ class _KddSpec(DatasetSpec):
 
 
 def _sniff_nsl_kdd(head: bytes) -> bool:
-    first = head.lstrip().split(b"\n", 1)[0].decode("utf-8", "replace").split(",")
+    # (a byte-order mark left out, as _first_line leaves it, then the blank lines before the first row)
+    line = head.removeprefix(b"\xef\xbb\xbf").lstrip().split(b"\n", 1)[0]
+    first = line.decode("utf-8", "replace").split(",")
     return len(first) in (42, 43) and first[1] in ("tcp", "udp", "icmp")
 
 

@@ -275,7 +275,7 @@ class ZeekSpec(DatasetSpec):
                 n += 1
                 key, _, rest = line.partition(" " if line.startswith("#separator") else sep)
                 if key == "#separator":  # written escaped, '\x09' (a redefined one: '\x2c'; '\t' a tab)
-                    value = rest.strip()
+                    value = rest.strip() or rest  # (a literal blank, ' ', is the separator it is)
                     sep = _ZEEK_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)),
                                            value.replace("\\t", "\t")) or "\t"
                     if len(sep) != 1 or sep in "\r\n":

@@ -151,8 +151,10 @@ def _refusal(record: dict[str, Any]) -> str | None:
         if kind is None or str(kind).endswith("google.cloud.audit.AuditLog"):
             return None
         found = f"a protoPayload of type {kind}"
-    elif _audit_payload(record):  # (a null textPayload beside it: a serializer writing every field)
-        return None
+    elif _audit_payload(record) or (  # (a null textPayload beside it: a serializer writing every field)
+            isinstance(record.get(_P), dict) and field_at(record, (_P, "@type")) is None
+            and all(record.get(k) in (None, {}, "") for k in ("jsonPayload", "textPayload"))):
+        return None  # (an untyped protoPayload, as the format takes one, beside empty payloads)
     return (f"a log entry with {found}, not an audit log (a protoPayload of type {_AUDIT_TYPE}); "
             "export the audit logs only (a sink or 'gcloud logging read' filtered on "
             "logName:\"cloudaudit.googleapis.com\")")
@@ -242,7 +244,8 @@ class _GcpAuditSpec(JsonEventsSpec):
     def refusal(self, record: dict[str, Any]) -> str | None:
         """A log entry with a ``jsonPayload``, a ``textPayload`` or a ``protoPayload`` of another
         type is refused by name; one whose ``protoPayload`` is an ``AuditLog`` is an audit log,
-        whatever payload keys beside it (a ``textPayload`` of ``null``) it has.
+        whatever payload keys beside it (a ``textPayload`` of ``null``) it has, and so is one whose
+        ``protoPayload`` has no ``@type`` when its ``jsonPayload``/``textPayload`` is null or empty.
 
         Examples
         --------
