@@ -46,3 +46,33 @@ def test_long_double_key_just_below_two_to_63_is_accepted() -> None:
     assert out["score"].shape == (1,)
     with pytest.raises(InputError, match="does not fit a 64-bit integer"):
         dl.event_scores([np.array([1, np.longdouble(2**63)], dtype=np.longdouble)])
+
+
+def test_ensemble_why_no_gradients_gives_the_fitted_models_reason_before_a_mismatch() -> None:
+    from hourglass.detectors import Ensemble
+
+    X = np.random.default_rng(0).normal(size=(120, 3)).astype("float32")
+    ens = Ensemble(detectors=(("autoencoder", {"hidden": (4, 2)}),), epochs=1, verbose=0,
+                   device="cpu", calibration="rank").fit(X)
+    step = ("the calibration it was fitted with ('rank') is a step function of the members' scores "
+            "(no gradient); train it with calibration='zscore'")
+    # was the mismatch, whose advice (set calibration='rank') led to this very refusal
+    ens.set_params(calibration="zscore")
+    assert ens.why_no_gradients() == step
+    ens.set_params(calibration="rank")
+    assert ens.why_no_gradients() == step
+    both = Ensemble(detectors=(("autoencoder", {"hidden": (4, 2)}),
+                               ("latent-iforest", {"hidden": (4, 2), "n_estimators": 5})),
+                    epochs=1, verbose=0, device="cpu").fit(X)
+    forest = "member 1 (latent-iforest): its score comes from an isolation forest (trees have no gradient)"
+    both.set_params(calibration="rank")  # setting back 'zscore' would not give it gradients
+    assert both.why_no_gradients() == forest
+    both.set_params(calibration="zscore")
+    assert both.why_no_gradients() == forest
+    # with gradients as fitted, the mismatch is what is left to say
+    ok = Ensemble(detectors=(("autoencoder", {"hidden": (4, 2)}),), epochs=1, verbose=0,
+                  device="cpu").fit(X)
+    ok.set_params(combine="max")
+    assert ok.why_no_gradients().startswith("combine is 'max', but the model was fitted with 'mean'")
+    ok.set_params(combine="mean")
+    assert ok.why_no_gradients() is None

@@ -92,12 +92,15 @@ def test_int_keys_of_float16_warn_of_no_overflow() -> None:
 def test_ensemble_why_no_gradients_names_the_calibration_it_was_fitted_with() -> None:
     ens, _ = _ensemble(calibration="rank")
     ens.set_params(calibration="zscore")
-    # was None (then gradient_module refused), or "train it with calibration='zscore'" when the
-    # model had been trained with it: now the one sentence scoring refuses with
-    said = ("calibration is 'zscore', but the model was fitted with 'rank' (its threshold is on "
-            "those scores); fit again, or set calibration='rank'")
+    # was None (then gradient_module refused); the model's own reason comes first (setting back
+    # 'rank' gives no gradients either), naming the calibration it was fitted with
+    said = ("the calibration it was fitted with ('rank') is a step function of the members' scores "
+            "(no gradient); train it with calibration='zscore'")
     assert ens.why_no_gradients() == said
-    with pytest.raises(InputError, match=r"^Ensemble: calibration is 'zscore', but the model was fitted"):
+    ens.set_params(calibration="rank")
+    assert ens.why_no_gradients() == said
+    ens.set_params(calibration="zscore")
+    with pytest.raises(InputError, match=r"^Ensemble: the calibration it was fitted with \('rank'\)"):
         ens.gradient_module()
     ens2, _ = _ensemble()
     ens2.set_params(calibration="rank")
