@@ -76,3 +76,27 @@ def test_ensemble_why_no_gradients_gives_the_fitted_models_reason_before_a_misma
     assert ok.why_no_gradients().startswith("combine is 'max', but the model was fitted with 'mean'")
     ok.set_params(combine="mean")
     assert ok.why_no_gradients() is None
+
+
+def test_deeplog_top_g_warning_names_the_end_of_a_session_as_flaggable() -> None:
+    import torch
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        dl = _deeplog(top_g=4).fit([np.array([1, 2, 3])] * 20)
+        off = _deeplog(top_g=3, end_token=False).fit([np.array([1, 2, 3])] * 20)
+    said = [str(w.message) for w in caught if "DeepLog: top_g" in str(w.message)]
+    assert len(said) == 2
+    assert ("only keys never seen in training, or a known key or the end of a session the network "
+            "ranks below 'unknown', can be flagged") in said[0]
+    assert ("only keys never seen in training, or a known key the network ranks below 'unknown' or "
+            "the end of a session, can be flagged") in said[1]
+    # the end made the network's last choice: a session ending there is flagged, as the warning says
+    with torch.no_grad():
+        end = dl.n_features_in_ + 1
+        dl.module_.out.weight[end] = 0.0
+        dl.module_.out.bias[end] = -1e4
+    e = dl.explain([np.array([1, 2, 3])])[0]
+    assert e["key"] == "<end>" and e["rank"] == 5
+    assert dl.predict([np.array([1, 2, 3])]).tolist() == [1]
+    assert off.predict([np.array([1, 2, 3])]).shape == (1,)
