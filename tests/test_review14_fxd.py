@@ -147,11 +147,14 @@ def test_next_event_scores_runs_the_network_once_per_window_when_explaining(monk
     mid = float(np.median(r["score"]))
     monkeypatch.setattr(deeplog_module, "_RANK_ELEMENTS", 64)  # 2 events a step
     stepped = dl.next_event_scores(h, o, explain_above=mid)
-    assert np.array_equal(stepped["score"], r["score"])
-    above = r["score"] > mid
+    # the network ran in other batches: equal to float rounding, not bit for bit
+    np.testing.assert_allclose(stepped["score"], r["score"], rtol=1e-6)
+    above = stepped["score"] > mid
     assert [e is not None for e in stepped["expected"]] == above.tolist()
-    assert [e for e, a in zip(stepped["expected_p"], above, strict=True) if a] == \
-        [e for e, a in zip(r["expected_p"], above, strict=True) if a]
+    both = above & (r["score"] > mid)
+    assert both.sum() >= above.sum() - 2
+    for i in np.flatnonzero(both):
+        np.testing.assert_allclose(stepped["expected_p"][i], r["expected_p"][i], rtol=1e-6, atol=1e-7)
 
 
 def test_deeplog_top_g_warning_does_not_promise_known_keys_are_never_flagged() -> None:
@@ -165,5 +168,12 @@ def test_deeplog_top_g_warning_does_not_promise_known_keys_are_never_flagged() -
     assert len(said) == 1 and "is always" not in said[0]
     assert "almost always" in said[0]
     assert "a known key or the end of a session the network ranks below 'unknown'" in said[0]
+    # key 1 made the network's last choice (whatever one epoch learnt): it is flagged
+    import torch
+
+    with torch.no_grad():
+        k = int(np.searchsorted(dl.vocab_, 1))
+        dl.module_.out.weight[k] = 0.0
+        dl.module_.out.bias[k] = -1e4
     e = dl.explain([np.array([1])])[0]
     assert e["key"] == 1 and e["rank"] == 5 and dl.predict([np.array([1])]).tolist() == [1]
