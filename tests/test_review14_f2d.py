@@ -100,3 +100,32 @@ def test_deeplog_top_g_warning_names_the_end_of_a_session_as_flaggable() -> None
     assert e["key"] == "<end>" and e["rank"] == 5
     assert dl.predict([np.array([1, 2, 3])]).tolist() == [1]
     assert off.predict([np.array([1, 2, 3])]).shape == (1,)
+
+
+def test_window_scores_in_one_step_keeps_the_explained_rows_in_event_order(monkeypatch) -> None:
+    import hourglass.detectors.deeplog as deeplog_module
+
+    rng = np.random.default_rng(1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        dl = _deeplog(window=3).fit([rng.integers(0, 20, size=15) for _ in range(15)])
+    V = dl.n_features_in_
+    h, o = rng.integers(0, 20, size=(200, 3)), rng.integers(0, 22, size=200)
+    w = dl._map_keys(h.ravel()).reshape(h.shape)
+    t = dl._map_keys(o)
+    dl.module_.eval()
+    # one step (its rows are not copied to be put back in order) and 3 events a step agree
+    scores, events, probs = dl._window_scores(w, t, float("-inf"))
+    assert events.tolist() == list(range(len(t))) and probs.shape == (len(t), V + 2)
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=1e-5)
+    monkeypatch.setattr(deeplog_module, "_RANK_ELEMENTS", 3 * (V + 2))
+    s3, e3, p3 = dl._window_scores(w, t, float("-inf"))
+    assert e3.tolist() == events.tolist()
+    np.testing.assert_allclose(s3, scores, rtol=1e-6)
+    np.testing.assert_allclose(p3, probs, rtol=1e-6, atol=1e-7)
+    cut = float(np.median(scores))
+    s1, e1, p1 = dl._window_scores(w, t, cut)
+    monkeypatch.setattr(deeplog_module, "_RANK_ELEMENTS", 1 << 22)
+    s2, e2, p2 = dl._window_scores(w, t, cut)
+    assert e2.tolist() == np.flatnonzero(s2 > cut).tolist() and len(p2) == len(e2)
+    assert e1.tolist() == np.flatnonzero(s1 > cut).tolist() and len(p1) == len(e1)

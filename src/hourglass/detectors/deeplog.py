@@ -328,6 +328,8 @@ class DeepLog(EventsInput, DeepDetector):
                     probs.append(np.exp(logits[rows[hit]]) / denom[rows[hit], None])
         if not picked:
             return out, np.zeros(0, np.int64), np.zeros((0, V + 2), np.float32)
+        if len(t) <= step:  # one step, its events in order: no copy to put them back in order
+            return out, picked[0], probs[0]
         events = np.concatenate(picked)
         back = np.argsort(events, kind="stable")
         return out, events[back], np.concatenate(probs)[back]
