@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 import numpy as np
 import pytest
@@ -13,11 +14,11 @@ from hourglass.features.sessions.keys import int_keys
 _EXTENDED = np.finfo(np.longdouble).nmant >= 63  # 2**63 - 1 is a long double here
 
 
-def _deeplog(**kw: object):  # type: ignore[no-untyped-def]
+def _deeplog(**kw: Any) -> Any:
     from hourglass.detectors import DeepLog
 
-    params = {"window": 2, "hidden": 8, "layers": 1, "epochs": 1, "verbose": 0, "device": "cpu",
-              "random_state": 0}
+    params: dict[str, Any] = {"window": 2, "hidden": 8, "layers": 1, "epochs": 1, "verbose": 0,
+                              "device": "cpu", "random_state": 0}
     params.update(kw)
     return DeepLog(**params)
 
@@ -73,7 +74,7 @@ def test_ensemble_why_no_gradients_gives_the_fitted_models_reason_before_a_misma
     ok = Ensemble(detectors=(("autoencoder", {"hidden": (4, 2)}),), epochs=1, verbose=0,
                   device="cpu").fit(X)
     ok.set_params(combine="max")
-    assert ok.why_no_gradients().startswith("combine is 'max', but the model was fitted with 'mean'")
+    assert str(ok.why_no_gradients()).startswith("combine is 'max', but the model was fitted with 'mean'")
     ok.set_params(combine="mean")
     assert ok.why_no_gradients() is None
 
