@@ -92,12 +92,15 @@ def test_int_keys_of_float16_warn_of_no_overflow() -> None:
 def test_ensemble_why_no_gradients_names_the_calibration_it_was_fitted_with() -> None:
     ens, _ = _ensemble(calibration="rank")
     ens.set_params(calibration="zscore")
-    # was None (then gradient_module refused), or "train it with calibration='zscore'" when the
-    # model had been trained with it: now the one sentence scoring refuses with
-    said = ("calibration is 'zscore', but the model was fitted with 'rank' (its threshold is on "
-            "those scores); fit again, or set calibration='rank'")
+    # was None (then gradient_module refused); the model's own reason comes first (setting back
+    # 'rank' gives no gradients either), naming the calibration it was fitted with
+    said = ("the calibration it was fitted with ('rank') is a step function of the members' scores "
+            "(no gradient); train it with calibration='zscore'")
     assert ens.why_no_gradients() == said
-    with pytest.raises(InputError, match=r"^Ensemble: calibration is 'zscore', but the model was fitted"):
+    ens.set_params(calibration="rank")
+    assert ens.why_no_gradients() == said
+    ens.set_params(calibration="zscore")
+    with pytest.raises(InputError, match=r"^Ensemble: the calibration it was fitted with \('rank'\)"):
         ens.gradient_module()
     ens2, _ = _ensemble()
     ens2.set_params(calibration="rank")
@@ -144,11 +147,14 @@ def test_next_event_scores_runs_the_network_once_per_window_when_explaining(monk
     mid = float(np.median(r["score"]))
     monkeypatch.setattr(deeplog_module, "_RANK_ELEMENTS", 64)  # 2 events a step
     stepped = dl.next_event_scores(h, o, explain_above=mid)
-    assert np.array_equal(stepped["score"], r["score"])
-    above = r["score"] > mid
+    # the network ran in other batches: equal to float rounding, not bit for bit
+    np.testing.assert_allclose(stepped["score"], r["score"], rtol=1e-6)
+    above = stepped["score"] > mid
     assert [e is not None for e in stepped["expected"]] == above.tolist()
-    assert [e for e, a in zip(stepped["expected_p"], above, strict=True) if a] == \
-        [e for e, a in zip(r["expected_p"], above, strict=True) if a]
+    both = above & (r["score"] > mid)
+    assert both.sum() >= above.sum() - 2
+    for i in np.flatnonzero(both):
+        np.testing.assert_allclose(stepped["expected_p"][i], r["expected_p"][i], rtol=1e-6, atol=1e-7)
 
 
 def test_deeplog_top_g_warning_does_not_promise_known_keys_are_never_flagged() -> None:
@@ -160,6 +166,14 @@ def test_deeplog_top_g_warning_does_not_promise_known_keys_are_never_flagged() -
     # it said a known key "is always among the top-g predictions", yet ranks are over the keys,
     # 'unknown' and the end: a known key ranked last is flagged
     assert len(said) == 1 and "is always" not in said[0]
-    assert "almost always" in said[0] and "a known key the network ranks below 'unknown'" in said[0]
+    assert "almost always" in said[0]
+    assert "a known key or the end of a session the network ranks below 'unknown'" in said[0]
+    # key 1 made the network's last choice (whatever one epoch learnt): it is flagged
+    import torch
+
+    with torch.no_grad():
+        k = int(np.searchsorted(dl.vocab_, 1))
+        dl.module_.out.weight[k] = 0.0
+        dl.module_.out.bias[k] = -1e4
     e = dl.explain([np.array([1])])[0]
     assert e["key"] == 1 and e["rank"] == 5 and dl.predict([np.array([1])]).tolist() == [1]

@@ -191,12 +191,13 @@ class DeepLog(EventsInput, DeepDetector):
         end = bool(self.end_token)
         if self.threshold is None and int(self.top_g) >= n_features + end:
             seen = f"{n_features} keys seen in training" + (" and the end of a session" if end else "")
-            # ranks are over V + 2 classes ("unknown" and the end too): a known key ranked below
-            # them can still fall outside the top-g
+            # ranks are over V + 2 classes ("unknown" and the end too): a known key (or the end)
+            # ranked below them can still fall outside the top-g
+            known = "a known key" + (" or the end of a session" if end else "")
             below = "'unknown'" + ("" if end else " or the end of a session")
             warnings.warn(f"DeepLog: top_g={self.top_g} is not below the {seen}, so a known key "
                           f"{'or the end ' if end else ''}is almost always among the top-g "
-                          "predictions: only keys never seen in training, or a known key the "
+                          f"predictions: only keys never seen in training, or {known} the "
                           f"network ranks below {below}, can be flagged; lower top_g or pass a "
                           "threshold", UserWarning, stacklevel=2)
         super()._init_module(module, train)
@@ -327,6 +328,8 @@ class DeepLog(EventsInput, DeepDetector):
                     probs.append(np.exp(logits[rows[hit]]) / denom[rows[hit], None])
         if not picked:
             return out, np.zeros(0, np.int64), np.zeros((0, V + 2), np.float32)
+        if len(t) <= step:  # one step, its events in order: no copy to put them back in order
+            return out, picked[0], probs[0]
         events = np.concatenate(picked)
         back = np.argsort(events, kind="stable")
         return out, events[back], np.concatenate(probs)[back]

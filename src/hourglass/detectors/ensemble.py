@@ -286,20 +286,22 @@ class Ensemble(BaseDetector):
         return parts.mean(axis=0) if self.combine == "mean" else parts.max(axis=0)
 
     def why_no_gradients(self) -> str | None:
-        """As for any detector; an ensemble has gradients when every member has them and its
-        calibration is ``"zscore"`` (a rank is a step function of a member's score), the one
-        it was fitted with (see ``_check_rules``)."""
+        """As for any detector; an ensemble has gradients when every member has them and it was
+        fitted with calibration ``"zscore"`` (a rank is a step function of a member's score),
+        the one still set (see ``_check_rules``). The fitted model's own reasons come first:
+        setting back the calibration it was fitted with cannot give it gradients."""
         self._check_fitted()
-        mismatch = self._rules_mismatch()
-        if mismatch is not None:
-            return mismatch
-        if self.calibration != "zscore":
-            return (f"its calibration ({self.calibration!r}) is a step function of the members' "
-                    "scores (no gradient); train it with calibration='zscore'")
+        fitted = getattr(self, "combined_by_", (self.calibration, self.combine))[0]
+        if fitted != "zscore":
+            return (f"the calibration it was fitted with ({fitted!r}) is a step function of the "
+                    "members' scores (no gradient); train it with calibration='zscore'")
         for i, m in enumerate(self.members_):
             why = m.why_no_gradients()
             if why is not None:
                 return f"member {i} ({_label(m)}): {why}"
+        mismatch = self._rules_mismatch()
+        if mismatch is not None:
+            return mismatch
         return super().why_no_gradients()
 
     def _gradient_module(self) -> torch.nn.Module:

@@ -139,9 +139,10 @@ class EventsInput:
                 EventsInput._too_large(a[a >= 2**63][0], i)
             if a.dtype.kind not in "iu":
                 if a.dtype.kind == "f" and np.isfinite(a).all() and (a == np.round(a)).all():
-                    # checked before the cast, which would overflow; in float64, as 2**63 is no
-                    # float16 (casting it there warned "overflow encountered in cast")
-                    big = np.abs(a.astype(np.float64, copy=False)) >= 2.0**63
+                    # checked before the cast, which would overflow; in at least float64, as
+                    # 2**63 is no float16 (casting it there warned "overflow encountered in
+                    # cast"), and a long double kept (float64 rounds 2**63 - 1 up to 2**63)
+                    big = np.abs(a.astype(np.result_type(a.dtype, np.float64), copy=False)) >= 2.0**63
                     if big.any():
                         EventsInput._too_large(a[big][0], i)
                     a = a.astype(np.int64)

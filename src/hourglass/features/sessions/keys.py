@@ -46,9 +46,10 @@ def int_keys(keys: object, where: str) -> np.ndarray:
     a = np.asarray(keys)
     if a.dtype.kind == "i" or (a.dtype.kind == "u" and (a.size == 0 or a.max() < 2**63)):
         return a.astype(np.int64, copy=False)
-    # the int64 range checked in float64: 2**63 is no float16 (the cast warned of an overflow)
-    if a.dtype.kind == "f" and bool(np.all(np.isfinite(a) & (a == np.round(a))
-                                           & (np.abs(a.astype(np.float64, copy=False)) < 2.0**63))):
+    # the int64 range checked in at least float64: 2**63 is no float16 (the cast warned of an
+    # overflow), and a long double is kept (float64 rounds 2**63 - 1 up to 2**63)
+    wide = a.astype(np.result_type(a.dtype, np.float64), copy=False) if a.dtype.kind == "f" else a
+    if a.dtype.kind == "f" and bool(np.all(np.isfinite(a) & (a == np.round(a)) & (np.abs(wide) < 2.0**63))):
         return a.astype(np.int64)  # whole numbers, as a session's keys may be (np.asarray([]) too)
     if a.dtype.kind == "O" and all(isinstance(v, numbers.Integral) and not isinstance(v, bool)
                                    and -(2**63) <= int(v) < 2**63 for v in a.ravel().tolist()):
