@@ -212,8 +212,9 @@ _LOCKED_HINT = "; another program may hold a write transaction on it"
 
 def _locked(exc: sqlite3.OperationalError) -> bool:
     """Whether ``exc`` is SQLite's 'database is locked' (another connection's lock, held past the
-    timeout), not a file it cannot open."""
-    return exc.sqlite_errorcode & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    timeout), not a file it cannot open; an error Python's driver raised itself (a name that is
+    no UTF-8) has no SQLite error code and is not."""
+    return getattr(exc, "sqlite_errorcode", 0) & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
 
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
