@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from hourglass.errors import HourglassError
@@ -29,3 +30,20 @@ def test_a_table_whose_schema_is_no_utf8_is_one_error_not_an_attribute_error(tmp
                                              r"\(Could not decode to UTF-8") as info:
         SQLiteSink(path, alert_columns("table"))
     assert "another program" not in str(info.value)
+
+
+def test_a_numpy_time_beyond_pandas_range_is_stored_as_its_text(tmp_path: Path) -> None:
+    # pd.Timestamp(value) raised OutOfBoundsDatetime, a traceback (an integer was stored before)
+    from hourglass.ingest.sqlite import sql_value
+    from hourglass.serve.sinks import SQLiteSink, alert_columns
+
+    far = np.datetime64(10**15, "D")
+    assert sql_value(far) == str(far) == "2737907008958-07-05"
+    assert sql_value(np.datetime64("1500-01-01T00:00:00", "s")) == "1500-01-01T00:00:00"
+    assert sql_value(np.timedelta64(10**15, "D")) == "1000000000000000 days"
+    assert sql_value(np.datetime64("2026-01-01", "D")) == "2026-01-01T00:00:00"  # in range: as before
+    path = tmp_path / "a.sqlite"
+    with SQLiteSink(path, alert_columns("table", keep=["ts"])) as sink:
+        sink.write([{"row": 1, "score": 1.0, "ts": far}])
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT ts FROM alerts").fetchall() == [("2737907008958-07-05",)]

@@ -152,6 +152,8 @@ def sql_value(value: Any) -> Any:
     '0 days 00:01:30'
     >>> sql_value(np.datetime64("2026-01-01T00:00:00", "ns")), sql_value(np.timedelta64(90, "s"))
     ('2026-01-01T00:00:00', '0 days 00:01:30')
+    >>> sql_value(np.datetime64(10**15, "D"))  # beyond pandas' range: numpy's text
+    '2737907008958-07-05'
     """
     if value is None or value is pd.NA or value is pd.NaT:
         return None
@@ -161,12 +163,12 @@ def sql_value(value: Any) -> Any:
         if isinstance(value, _NP_TIMES):  # not .item(): a time or duration in ns is an int
             if np.isnat(value):
                 return None
-            if isinstance(value, np.datetime64):
-                return pd.Timestamp(value).isoformat()
             try:  # as the JSON lines and the doc column write them
+                if isinstance(value, np.datetime64):
+                    return pd.Timestamp(value).isoformat()
                 return str(pd.Timedelta(value))
-            except ValueError:  # years or months: no fixed length
-                return str(value)
+            except ValueError:  # beyond pandas' range (out of bounds), or years or months: no
+                return str(value)  # fixed length
         item = value.item()
         if type(item) is type(value) and isinstance(item, np.floating):  # a long double stays one
             item = float(item)  # (stored as its bytes, a BLOB, else)
