@@ -47,3 +47,30 @@ def test_a_numpy_time_beyond_pandas_range_is_stored_as_its_text(tmp_path: Path) 
         sink.write([{"row": 1, "score": 1.0, "ts": far}])
     with sqlite3.connect(path) as conn:
         assert conn.execute("SELECT ts FROM alerts").fetchall() == [("2737907008958-07-05",)]
+
+
+def test_numpy_values_in_a_list_or_dict_are_written_as_the_json_lines_write_them(tmp_path: Path) -> None:
+    # a long double in a list was "1.5" (NaN "nan"), a datetime64[ns] "2026-01-01T00:00:00.000000000",
+    # a timedelta64 "90 seconds", a NaT "NaT": json.dumps' default=str
+    import io
+    import json
+
+    from hourglass.ingest.sqlite import sql_value, strict_json
+    from hourglass.serve.sinks import JsonLinesSink, SQLiteSink, alert_columns
+
+    nested = {"a": [np.longdouble(1.5), np.longdouble("nan"), np.longdouble("-inf")],
+              "b": {"ts": np.datetime64("2026-01-01T00:00:00", "ns"), "dur": np.timedelta64(90, "s"),
+                    "gone": np.datetime64("NaT", "ns")}}
+    want = {"a": [1.5, None, None],
+            "b": {"ts": "2026-01-01T00:00:00", "dur": "0 days 00:01:30", "gone": None}}
+    assert json.loads(sql_value(nested)) == want
+    assert strict_json([np.longdouble(2.5)]) == [2.5] and type(strict_json([np.longdouble(2.5)])[0]) is float
+    buf = io.BytesIO()
+    JsonLinesSink(buf).write([{"row": 1, "score": 1.0, "v": nested}])
+    assert json.loads(buf.getvalue())["v"] == want
+    path = tmp_path / "a.sqlite"
+    with SQLiteSink(path, alert_columns("table", keep=["v"])) as sink:
+        sink.write([{"row": 1, "score": 1.0, "v": nested}])
+    with sqlite3.connect(path) as conn:
+        assert json.loads(conn.execute("SELECT v FROM alerts").fetchone()[0]) == want
+    assert sql_value([np.datetime64(10**15, "D"), 1j]) == '["2737907008958-07-05", "1j"]'
