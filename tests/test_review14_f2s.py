@@ -74,3 +74,28 @@ def test_numpy_values_in_a_list_or_dict_are_written_as_the_json_lines_write_them
     with sqlite3.connect(path) as conn:
         assert json.loads(conn.execute("SELECT v FROM alerts").fetchone()[0]) == want
     assert sql_value([np.datetime64(10**15, "D"), 1j]) == '["2737907008958-07-05", "1j"]'
+
+
+def test_a_database_locked_mid_stream_says_another_program_may_hold_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # "could not append to table 'alerts' (database is locked)": no word of what holds it
+    from hourglass.serve.sinks import SQLiteSink, alert_columns
+
+    path = tmp_path / "live.sqlite"
+    connect = sqlite3.connect
+    monkeypatch.setattr(sqlite3, "connect", lambda p, timeout=30.0: connect(p, timeout=0.1))
+    with SQLiteSink(path, alert_columns("table")) as sink:
+        sink.write([{"row": 1, "score": 1.0}])
+        holder = connect(path, isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+        try:
+            with pytest.raises(HourglassError, match=r"live\.sqlite: could not append to table 'alerts' "
+                                                     r"\(database is locked\); another program may hold "
+                                                     "a write transaction on it$"):
+                sink.write([{"row": 2, "score": 2.0}])
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        sink.write([{"row": 3, "score": 3.0}])  # once released: appends
+    with connect(path) as conn:
+        assert conn.execute("SELECT row FROM alerts").fetchall() == [(1,), (3,)]

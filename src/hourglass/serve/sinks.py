@@ -29,6 +29,8 @@ from typing import IO, Any
 from hourglass.errors import HourglassError
 from hourglass.ingest.readers import atomic_output, open_output
 from hourglass.ingest.sqlite import (
+    _LOCKED_HINT,
+    _locked,
     check_column_names,
     check_table_name,
     connect,
@@ -192,8 +194,9 @@ class SQLiteSink:
             try:
                 insert_rows(self._conn, self.table, [c.name for c in self.columns], rows)
             except sqlite3.OperationalError as exc:  # locked for longer than the timeout, disk full
+                hint = _LOCKED_HINT if _locked(exc) else ""
                 raise HourglassError(f"{self._where}: could not append to table {self.table!r} "
-                                     f"({exc})") from None
+                                     f"({exc}){hint}") from None
             except sqlite3.IntegrityError as exc:  # a table made elsewhere, with a constraint
                 raise HourglassError(f"{self._where}: could not append to table {self.table!r} "
                                      f"({exc}): the table has a constraint the alerts do not meet; "
