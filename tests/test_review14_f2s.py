@@ -99,3 +99,25 @@ def test_a_database_locked_mid_stream_says_another_program_may_hold_it(
         sink.write([{"row": 3, "score": 3.0}])  # once released: appends
     with connect(path) as conn:
         assert conn.execute("SELECT row FROM alerts").fetchall() == [(1,), (3,)]
+
+
+@pytest.mark.parametrize("value", [np.datetime64(10**15, "D"), np.timedelta64(10**15, "D"),
+                                   np.timedelta64(5, "Y"), np.timedelta64(3, "M")])
+def test_json_alerts_write_a_numpy_time_pandas_cannot_hold_as_the_sqlite_columns_store_it(
+        tmp_path: Path, value: np.generic) -> None:
+    # pd.Timestamp / pd.Timedelta raised OutOfBoundsDatetime, OutOfBoundsTimedelta or "Unit Y is not
+    # supported": a traceback from the JSON lines sink and the SQLite doc column
+    import io
+    import json
+
+    from hourglass.ingest.sqlite import sql_value
+    from hourglass.serve.sinks import JsonLinesSink, SQLiteSink, alert_columns
+
+    buf = io.BytesIO()
+    JsonLinesSink(buf).write([{"row": 1, "score": 1.0, "v": value}])
+    assert json.loads(buf.getvalue())["v"] == sql_value(value) == str(value)
+    path = tmp_path / "a.sqlite"
+    with SQLiteSink(path, alert_columns("log")) as sink:  # the whole alert in its doc column
+        sink.write([{"session": "s1", "score": 1.0, "v": value}])
+    with sqlite3.connect(path) as conn:
+        assert json.loads(conn.execute("SELECT doc FROM alerts").fetchone()[0])["v"] == str(value)

@@ -234,6 +234,8 @@ def _iso(value: Any) -> Any:
     ('ab\\\\xff', 1.5, '0 days 00:01:30')
     >>> _iso(np.int64(3)), _iso(np.float32(2.5)), _iso(np.bool_(True)), _iso(np.longdouble(1.5))
     (3, 2.5, True, 1.5)
+    >>> _iso(np.datetime64(10**15, "D")), _iso(np.timedelta64(5, "Y"))  # beyond what pandas holds
+    ('2737907008958-07-05', '5 years')
     """
     pd = sys.modules.get("pandas")  # (not imported for it: no NaT without pandas)
     if pd is not None and (value is pd.NaT or value is pd.NA):  # NaT's isoformat() is 'NaT'
@@ -245,7 +247,10 @@ def _iso(value: Any) -> Any:
                 return None
             if pd is None:
                 return str(value)
-            value = pd.Timestamp(value) if isinstance(value, np.datetime64) else pd.Timedelta(value)
+            try:
+                value = pd.Timestamp(value) if isinstance(value, np.datetime64) else pd.Timedelta(value)
+            except ValueError:  # beyond pandas' range (out of bounds), or years or months: no
+                return str(value)  # fixed length (as the SQLite columns store them)
         else:  # a NaN returned here is made null by json_line's second pass
             item = value.item()
             if type(item) is not type(value):  # (a Python value)
