@@ -85,7 +85,7 @@ def test_json_alerts_write_a_numpy_long_double_as_a_number() -> None:
     for default in (None, _doc_value):
         assert json_line({"v": np.longdouble(1.5)}, default=default) == '{"v": 1.5}'
         assert json_line({"v": np.longdouble("nan")}, default=default) == '{"v": null}'
-    with pytest.raises(TypeError, match="clongdouble is not JSON serializable"):
+    with pytest.raises(TypeError, match="not JSON serializable"):  # (complex where long double is double)
         json_line({"v": np.clongdouble(1 + 2j)})
     assert json_line({"v": np.clongdouble(1 + 2j)}, default=_doc_value) == '{"v": "(1+2j)"}'
 

@@ -87,13 +87,15 @@ def sql_type(dtype: Any) -> str:
 
 def strict_json(value: Any) -> Any:
     """``value`` (a mapping, list or scalar) with NaN, ±inf, NA and NaT as ``None`` and numpy
-    numbers and arrays as Python values: what strict JSON can write (numpy times are left to
-    the writer's ``default``, as text).
+    numbers and arrays as Python values (a long double a float): what strict JSON can write
+    (numpy times are left to the writer's ``default``, as text).
 
     Examples
     --------
     >>> strict_json({"a": [float("nan"), np.float32(1.5)], "b": float("inf")})
     {'a': [None, 1.5], 'b': None}
+    >>> strict_json([np.longdouble(1.5), np.longdouble("nan")])
+    [1.5, None]
     """
     if isinstance(value, Mapping):
         return {k: strict_json(v) for k, v in value.items()}
@@ -102,7 +104,8 @@ def strict_json(value: Any) -> Any:
     if isinstance(value, np.ndarray):
         return strict_json(value.tolist())
     if isinstance(value, np.generic) and not isinstance(value, (np.datetime64, np.timedelta64)):
-        value = value.item()
+        item = value.item()  # a long double's is a long double again (json writes it as text)
+        value = float(item) if type(item) is type(value) and isinstance(item, np.floating) else item
     if value is pd.NA or value is pd.NaT or (isinstance(value, float) and not math.isfinite(value)):
         return None
     return value
@@ -134,9 +137,9 @@ _NP_TIMES = (np.datetime64, np.timedelta64)
 
 def sql_value(value: Any) -> Any:
     """A value SQLite stores as is: numpy scalars as Python numbers, NaN and NA as NULL, lists
-    and dicts as strict JSON text (a NaN or ±inf in them ``null``, as JSON has neither), times as
-    ISO-8601 text, durations as pandas writes them (as the CSV does), integers beyond SQLite's 64
-    bits as text.
+    and dicts as strict JSON text (a NaN or ±inf in them ``null``, as JSON has neither; a numpy
+    time or duration in them as this writes one), times as ISO-8601 text, durations as pandas
+    writes them (as the CSV does), integers beyond SQLite's 64 bits as text.
 
     Examples
     --------
@@ -152,6 +155,10 @@ def sql_value(value: Any) -> Any:
     '0 days 00:01:30'
     >>> sql_value(np.datetime64("2026-01-01T00:00:00", "ns")), sql_value(np.timedelta64(90, "s"))
     ('2026-01-01T00:00:00', '0 days 00:01:30')
+    >>> sql_value([np.datetime64("2026-01-01", "ns"), np.timedelta64("NaT"), np.longdouble(1.5)])
+    '["2026-01-01T00:00:00", null, 1.5]'
+    >>> sql_value(np.datetime64(10**15, "D"))  # beyond pandas' range: numpy's text
+    '2737907008958-07-05'
     """
     if value is None or value is pd.NA or value is pd.NaT:
         return None
@@ -161,12 +168,12 @@ def sql_value(value: Any) -> Any:
         if isinstance(value, _NP_TIMES):  # not .item(): a time or duration in ns is an int
             if np.isnat(value):
                 return None
-            if isinstance(value, np.datetime64):
-                return pd.Timestamp(value).isoformat()
             try:  # as the JSON lines and the doc column write them
+                if isinstance(value, np.datetime64):
+                    return pd.Timestamp(value).isoformat()
                 return str(pd.Timedelta(value))
-            except ValueError:  # years or months: no fixed length
-                return str(value)
+            except ValueError:  # beyond pandas' range (out of bounds), or years or months: no
+                return str(value)  # fixed length
         item = value.item()
         if type(item) is type(value) and isinstance(item, np.floating):  # a long double stays one
             item = float(item)  # (stored as its bytes, a BLOB, else)
@@ -176,7 +183,7 @@ def sql_value(value: Any) -> Any:
     if isinstance(value, int) and not -(2**63) <= value < 2**63:
         return str(value)
     if isinstance(value, (dict, list, tuple)):
-        return json.dumps(strict_json(value), default=str)
+        return json.dumps(strict_json(value), default=_nested)
     if isinstance(value, (decimal.Decimal, dt.timedelta)):  # (a kept Parquet decimal or duration
         return parquet_value(value)  # column: as the CSV and JSON lines write it, not 'P0DT0H1M30S')
     if isinstance(value, pd.Timestamp):
@@ -184,6 +191,12 @@ def sql_value(value: Any) -> Any:
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return value
+
+
+def _nested(value: Any) -> Any:
+    """``json.dumps``' default for a value in a list or dict: a numpy time or duration as
+    :func:`sql_value` writes one (as the JSON lines do), anything else its text."""
+    return sql_value(value) if isinstance(value, _NP_TIMES) else str(value)
 
 
 def connect(path: str | os.PathLike[str], *, wal: bool = False) -> sqlite3.Connection:
@@ -212,8 +225,9 @@ _LOCKED_HINT = "; another program may hold a write transaction on it"
 
 def _locked(exc: sqlite3.OperationalError) -> bool:
     """Whether ``exc`` is SQLite's 'database is locked' (another connection's lock, held past the
-    timeout), not a file it cannot open."""
-    return exc.sqlite_errorcode & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    timeout), not a file it cannot open; an error Python's driver raised itself (a name that is
+    no UTF-8) has no SQLite error code and is not."""
+    return getattr(exc, "sqlite_errorcode", 0) & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
 
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")

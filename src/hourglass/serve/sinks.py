@@ -29,6 +29,8 @@ from typing import IO, Any
 from hourglass.errors import HourglassError
 from hourglass.ingest.readers import atomic_output, open_output
 from hourglass.ingest.sqlite import (
+    _LOCKED_HINT,
+    _locked,
     check_column_names,
     check_table_name,
     connect,
@@ -192,8 +194,9 @@ class SQLiteSink:
             try:
                 insert_rows(self._conn, self.table, [c.name for c in self.columns], rows)
             except sqlite3.OperationalError as exc:  # locked for longer than the timeout, disk full
+                hint = _LOCKED_HINT if _locked(exc) else ""
                 raise HourglassError(f"{self._where}: could not append to table {self.table!r} "
-                                     f"({exc})") from None
+                                     f"({exc}){hint}") from None
             except sqlite3.IntegrityError as exc:  # a table made elsewhere, with a constraint
                 raise HourglassError(f"{self._where}: could not append to table {self.table!r} "
                                      f"({exc}): the table has a constraint the alerts do not meet; "
@@ -231,6 +234,8 @@ def _iso(value: Any) -> Any:
     ('ab\\\\xff', 1.5, '0 days 00:01:30')
     >>> _iso(np.int64(3)), _iso(np.float32(2.5)), _iso(np.bool_(True)), _iso(np.longdouble(1.5))
     (3, 2.5, True, 1.5)
+    >>> _iso(np.datetime64(10**15, "D")), _iso(np.timedelta64(5, "Y"))  # beyond what pandas holds
+    ('2737907008958-07-05', '5 years')
     """
     pd = sys.modules.get("pandas")  # (not imported for it: no NaT without pandas)
     if pd is not None and (value is pd.NaT or value is pd.NA):  # NaT's isoformat() is 'NaT'
@@ -242,7 +247,10 @@ def _iso(value: Any) -> Any:
                 return None
             if pd is None:
                 return str(value)
-            value = pd.Timestamp(value) if isinstance(value, np.datetime64) else pd.Timedelta(value)
+            try:
+                value = pd.Timestamp(value) if isinstance(value, np.datetime64) else pd.Timedelta(value)
+            except ValueError:  # beyond pandas' range (out of bounds), or years or months: no
+                return str(value)  # fixed length (as the SQLite columns store them)
         else:  # a NaN returned here is made null by json_line's second pass
             item = value.item()
             if type(item) is not type(value):  # (a Python value)
