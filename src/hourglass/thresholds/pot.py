@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from hourglass.errors import InputError, NotFittedError
-from hourglass.thresholds.base import Threshold, quantile
+from hourglass.thresholds.base import Threshold, quantile, real_scores
 from hourglass.thresholds.evt import GPDFit, fit_gpd_truncated, tail_quantile, too_many_above
 
 __all__ = ["DSPOT", "POT", "SPOT"]
@@ -197,13 +197,7 @@ class SPOT(POT):
         """Flag each score in order and learn from the normal ones; returns 0/1 flags."""
         if not hasattr(self, "value_"):
             raise NotFittedError(f"{type(self).__name__} is not fitted; call fit(scores) first")
-        try:
-            s = np.asarray(scores, dtype=np.float64).ravel()
-        except OverflowError:
-            raise InputError(f"{type(self).__name__}.update: scores must be numbers (an integer "
-                             "past float's range)") from None
-        except (TypeError, ValueError) as exc:
-            raise InputError(f"{type(self).__name__}.update: scores must be numbers ({exc})") from None
+        s = real_scores(scores, f"{type(self).__name__}.update").ravel()
         if not np.isfinite(s).all():
             raise InputError(f"{type(self).__name__}.update: scores contain NaN or inf")
         flags = np.fromiter((self._step(float(x)) for x in s), dtype=np.int8, count=s.size)
