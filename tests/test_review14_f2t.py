@@ -3,6 +3,7 @@ a federated near-unique text column beside a '-'-only site."""
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
@@ -50,3 +51,17 @@ def test_real_scores_keeps_real_input_and_the_old_words_for_bad_values() -> None
         real_scores([10**400], "X")
     with pytest.raises(InputError, match=r"^Calibrator: scores must be numbers"):
         Calibrator().fit(["a", "b"])  # a bare ValueError before
+
+
+def test_spot_fit_on_overflowing_excesses_warns_only_that_the_tail_is_too_heavy() -> None:
+    """Finite scores 2.5e308 apart: SPOT's initial peaks (score - t) overflowed to inf with a
+    RuntimeWarning "overflow encountered in subtract" beside the 'too heavy' UserWarning."""
+    rng = np.random.default_rng(0)
+    x = np.minimum(np.r_[-1.5e308 + rng.exponential(size=19_800) * 1e306,
+                         1e308 + rng.exponential(size=200) * 1e306], 1.7e308)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        spot = SPOT(1e-5).fit(x)
+    assert [w.category for w in caught] == [UserWarning], [str(w.message) for w in caught]
+    assert "too heavy" in str(caught[0].message)
+    assert spot.value_ == 1.0474193057462095e+308 and math.inf in spot.peaks_  # as before

@@ -144,8 +144,9 @@ class SPOT(POT):
         z, fit = tail_quantile(x, float(self.q), float(self.level), int(self.min_peaks))
         self.fit_ = fit
         self.t_ = float(quantile(x, float(self.level)))
-        self.peaks_: deque[float] = deque((x[x > self.t_] - self.t_).tolist(),
-                                          maxlen=int(self.max_peaks))
+        with np.errstate(over="ignore"):  # scores ±1e308 apart: an inf excess (a "too heavy" tail)
+            peaks = x[x > self.t_] - self.t_
+        self.peaks_: deque[float] = deque(peaks.tolist(), maxlen=int(self.max_peaks))
         # the cut each peak was seen under (inf: the initial, uncut held-out peaks)
         self.limits_: deque[float] = deque([math.inf] * len(self.peaks_), maxlen=int(self.max_peaks))
         # more peaks than max_peaks: the oldest are dropped, and the count of scores with them
