@@ -65,3 +65,30 @@ def test_spot_fit_on_overflowing_excesses_warns_only_that_the_tail_is_too_heavy(
     assert [w.category for w in caught] == [UserWarning], [str(w.message) for w in caught]
     assert "too heavy" in str(caught[0].message)
     assert spot.value_ == 1.0474193057462095e+308 and math.inf in spot.peaks_  # as before
+
+
+@pytest.mark.parametrize("sizes", [(60,), (60, 30)])
+def test_federated_near_unique_text_beside_a_dash_only_site_stays_dropped(sizes: tuple[int, ...]) -> None:
+    """max_categories=200: sites of near-unique ids and a site of only '-'. Counting the '-'
+    rows, the column is no longer near-unique, so the near-unique sites (which send no values)
+    met the '-' site's categories: "the sites read it differently", an InputError, where the
+    column was dropped. No one-hot can be built from sites that send no values: dropped."""
+    import pandas as pd
+
+    from hourglass.features import TabularPreprocessor
+    from hourglass.features.statistics import merge_schema, schema_preprocessor, site_schema
+
+    parts = [pd.DataFrame({"session": [f"s{k}-{i}" for i in range(n)], "y": np.arange(float(n))})
+             for k, n in enumerate(sizes)]
+    parts.append(pd.DataFrame({"session": ["-"] * 1000, "y": np.arange(1000.0)}))
+    params = TabularPreprocessor(max_categories=200).get_params()
+    merged = merge_schema([site_schema(params, p) for p in parts], max_categories=200)
+    assert merged["columns"]["session"]["role"] == "drop"
+    assert merged["columns"]["session"]["why"].startswith("near-unique text")
+    assert schema_preprocessor(params, merged).roles_["session"] == "drop"
+    # two 40-row sites of 40 ids and 100 '-' (max_categories=50): still hashed as pooled
+    ids = [pd.DataFrame({"session": [f"{p}{i}" for i in range(40)], "y": np.arange(40.0)}) for p in "ab"]
+    dash = pd.DataFrame({"session": ["-"] * 100, "y": np.arange(100.0)})
+    params = TabularPreprocessor().get_params()
+    merged = merge_schema([site_schema(params, p) for p in [*ids, dash]])
+    assert merged["columns"]["session"]["role"] == "hash"
