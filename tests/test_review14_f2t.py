@@ -92,3 +92,16 @@ def test_federated_near_unique_text_beside_a_dash_only_site_stays_dropped(sizes:
     params = TabularPreprocessor().get_params()
     merged = merge_schema([site_schema(params, p) for p in [*ids, dash]])
     assert merged["columns"]["session"]["role"] == "hash"
+
+
+@pytest.mark.parametrize("use_scipy", [True, False])
+def test_fit_gpd_of_an_infinite_excess_is_the_too_heavy_sigma_by_itself(use_scipy: bool) -> None:
+    """An inf excess gave (0, inf) only because the candidates' NaN likelihoods never beat the
+    first one; it is now said outright, with no fit (and no warning) attempted."""
+    from hourglass.thresholds.evt import fit_gpd
+
+    y = np.r_[np.random.default_rng(0).exponential(size=50), np.inf]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert fit_gpd(y, use_scipy=use_scipy) == (0.0, math.inf)
+        assert fit_gpd(y, use_scipy=use_scipy, boundary=False) == (0.0, math.inf)
