@@ -23,7 +23,8 @@ def test_complex_scores_are_refused_by_predict_update_and_the_calibrator(scores:
     """Threshold.predict, SPOT.update and Calibrator.fit/transform/severity read 1+5j as 1 with
     only a ComplexWarning (a score of 1 not flagged, a calibrated probability of its real part)."""
     train = np.random.default_rng(0).exponential(size=2000)
-    pct, spot, cal = Percentile(50).fit(train), SPOT(1e-2).fit(train), Calibrator().fit(train)
+    pct, spot, cal = Percentile(50).fit(train), SPOT(1e-2), Calibrator().fit(train)
+    spot.fit(train)
     value = spot.value_
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # an InputError, not a ComplexWarning
@@ -36,7 +37,9 @@ def test_complex_scores_are_refused_by_predict_update_and_the_calibrator(scores:
                 call(scores)
         with pytest.raises(InputError, match=r"^scores: expected real numbers, found complex numbers$"):
             check_scores(scores)
-    assert spot.value_ == value and spot.n_obs_ == SPOT(1e-2).fit(train).n_obs_  # nothing learnt
+    again = SPOT(1e-2)
+    again.fit(train)
+    assert spot.value_ == value and spot.n_obs_ == again.n_obs_  # nothing learnt
 
 
 def test_real_scores_keeps_real_input_and_the_old_words_for_bad_values() -> None:
@@ -61,7 +64,8 @@ def test_spot_fit_on_overflowing_excesses_warns_only_that_the_tail_is_too_heavy(
                          1e308 + rng.exponential(size=200) * 1e306], 1.7e308)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        spot = SPOT(1e-5).fit(x)
+        spot = SPOT(1e-5)
+        spot.fit(x)
     assert [w.category for w in caught] == [UserWarning], [str(w.message) for w in caught]
     assert "too heavy" in str(caught[0].message)
     assert spot.value_ == 1.0474193057462095e+308 and math.inf in spot.peaks_  # as before
