@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numbers
-import warnings
 from collections.abc import Mapping
 from typing import Any
 
@@ -12,6 +11,7 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 
 from hourglass.errors import InputError
 from hourglass.features.validation import check_labels
+from hourglass.thresholds.base import real_scores
 
 __all__ = ["binary_metrics", "check_scores", "per_class_detection"]
 
@@ -32,14 +32,7 @@ def check_scores(scores: object, what: str = "scores") -> np.ndarray:
     ...
     hourglass.errors.InputError: scores: 1 NaN or infinite score(s); first at row 1
     """
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", np.exceptions.ComplexWarning)
-            s = np.asarray(scores, dtype=np.float64).ravel()
-    except np.exceptions.ComplexWarning:  # the cast would keep the real parts alone (1+1j as 1)
-        raise InputError(f"{what}: expected real numbers, found complex numbers") from None
-    except (TypeError, ValueError, OverflowError) as exc:  # overflow: an int past float's range
-        raise InputError(f"{what}: expected numbers ({exc})") from None
+    s = real_scores(scores, what, "expected").ravel()
     bad = np.flatnonzero(~np.isfinite(s))
     if bad.size:
         raise InputError(f"{what}: {bad.size} NaN or infinite score(s); first at row {int(bad[0])}")

@@ -396,10 +396,18 @@ def merge_schema(parts: Sequence[Mapping[str, Any]], *, max_categories: int = 50
         partly = any(unset) and not all(unset)
         role, why = _merge_role(c, [e for e, u in zip(say, unset, strict=True) if not u]
                                 if partly else say, max_categories)
-        if partly and (role in ("categorical", "hash") or why.startswith("near-unique")):
+        near_drop = role == "drop" and why.startswith("near-unique")
+        if partly and (role in ("categorical", "hash") or near_drop):
             # text (kept, or dropped as near-unique: the '-' rows may make it not so): its '-'
             # counts, as pooled
-            role, why = _merge_role(c, say, max_categories)
+            try:
+                role, why = _merge_role(c, say, max_categories)
+            except InputError:
+                # near-unique sites beside the '-' sites' categories (a one-hot under
+                # max_categories pooled): those sites send no values, so no one-hot can be
+                # built; the column stays dropped
+                if not near_drop:
+                    raise
         if partly and role in ("numeric", "ip", "port"):
             entries = [_unset_as_blank(e) if _unset_only(e) else e for e in entries]
             blank = [_no_value(e) for e in entries]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import math
-import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from decimal import Decimal
@@ -15,8 +14,8 @@ import numpy as np
 from hourglass._params import check_numeric_params
 from hourglass.errors import InputError, NotFittedError
 
-__all__ = ["HELD_OUT", "TRAINING", "Contamination", "Fixed", "Percentile", "Threshold", "threshold_from_dict",
-           "threshold_from_spec"]
+__all__ = ["HELD_OUT", "TRAINING", "Contamination", "Fixed", "Percentile", "Threshold", "real_scores",
+           "threshold_from_dict", "threshold_from_spec"]
 
 #: What a threshold was fitted on (``Threshold.fitted_on_``), in the words ``describe`` uses.
 HELD_OUT = "held-out normal scores"
@@ -27,6 +26,40 @@ TRAINING = "training scores (no held-out rows)"
 logger = logging.getLogger(__name__)
 
 _THRESHOLDS: dict[str, type[Threshold]] = {}
+
+
+def real_scores(scores: object, who: str, expected: str = "scores must be") -> np.ndarray:
+    """``scores`` as a float64 array (shape kept; a float64 array is returned as is), or an
+    :class:`~hourglass.errors.InputError` ``"{who}: {expected} ..."`` when they are not real
+    numbers: complex numbers (a cast would keep their real parts alone, 1+1j as 1, with only a
+    ComplexWarning), text, nested lists of uneven length, integers past float's range.
+
+    Examples
+    --------
+    >>> real_scores([1, 2.5], "Percentile").tolist()
+    [1.0, 2.5]
+    >>> real_scores([0.5, 1 + 1j], "Percentile")
+    Traceback (most recent call last):
+    ...
+    hourglass.errors.InputError: Percentile: scores must be real numbers, found complex numbers
+    """
+    if type(scores) is np.ndarray and scores.dtype == np.float64:
+        return scores  # the usual case (a batch of a detector's scores): nothing to check
+    try:
+        a = np.asarray(scores)
+        kind = a.dtype.kind
+        # Python objects: numpy's complex scalars among them cast with a warning alone
+        if kind == "c" or (kind == "O" and any(isinstance(v, complex | np.complexfloating) for v in a.flat)):
+            s = None
+        else:  # text and objects cast as given, for numpy's own words on a value it cannot read
+            s = a.astype(np.float64, copy=False) if kind in "biuf" else np.asarray(scores, dtype=np.float64)
+    except OverflowError:
+        raise InputError(f"{who}: {expected} numbers (an integer past float's range)") from None
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"{who}: {expected} numbers ({exc})") from None
+    if s is None:
+        raise InputError(f"{who}: {expected} real numbers, found complex numbers")
+    return s
 
 
 class Threshold(ABC):
@@ -78,16 +111,7 @@ class Threshold(ABC):
         'percentile 99 of training scores (no held-out rows)'
         """
         name = type(self).__name__
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("error", np.exceptions.ComplexWarning)
-                s = np.asarray(scores, dtype=np.float64).ravel()
-        except np.exceptions.ComplexWarning:  # the cast would keep the real parts alone (1+1j as 1)
-            raise InputError(f"{name}: scores must be real numbers, found complex numbers") from None
-        except OverflowError:
-            raise InputError(f"{name}: scores must be numbers (an integer past float's range)") from None
-        except (TypeError, ValueError) as exc:
-            raise InputError(f"{name}: scores must be numbers ({exc})") from None
+        s = real_scores(scores, name).ravel()
         if s.size == 0:
             raise InputError(f"{name}: no scores to fit the threshold on")
         if not np.isfinite(s).all():
@@ -148,14 +172,7 @@ class Threshold(ABC):
         """1 where the score is strictly above the threshold, else 0."""
         if not hasattr(self, "value_"):
             raise NotFittedError(f"{type(self).__name__} is not fitted; call fit(scores) first")
-        try:
-            s = np.asarray(scores, dtype=np.float64)
-        except OverflowError:
-            raise InputError(f"{type(self).__name__}: scores must be numbers (an integer past "
-                             "float's range)") from None
-        except (TypeError, ValueError) as exc:
-            raise InputError(f"{type(self).__name__}: scores must be numbers ({exc})") from None
-        return (s > self.value_).astype(np.int8)
+        return (real_scores(scores, type(self).__name__) > self.value_).astype(np.int8)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON state (class, params, fitted value)."""

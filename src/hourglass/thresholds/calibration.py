@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from hourglass.errors import InputError, NotFittedError
-from hourglass.thresholds.base import quantile
+from hourglass.thresholds.base import quantile, real_scores
 from hourglass.thresholds.evt import GPDFit, tail_quantile
 
 __all__ = ["SEVERITIES", "Calibrator"]
@@ -58,7 +58,7 @@ class Calibrator:
 
     def fit(self, scores: object) -> Calibrator:
         """Fit on held-out normal scores."""
-        s = np.asarray(scores, dtype=np.float64).ravel()
+        s = real_scores(scores, "Calibrator").ravel()
         if s.size == 0 or not np.isfinite(s).all():
             raise InputError("Calibrator: needs finite held-out normal scores (got none, or NaN/inf)")
         for name in ("level", "n_knots", "severity_cuts"):
@@ -99,7 +99,7 @@ class Calibrator:
     def transform(self, scores: object) -> np.ndarray:
         """Anomaly probability in [0, 1] per score (share of normal scores below it)."""
         self._check()
-        s = np.asarray(scores, dtype=np.float64).ravel()
+        s = real_scores(scores, "Calibrator").ravel()
         p = np.interp(s, self.knots_, self.knot_probs_, left=0.0, right=1.0 - 0.5 / self.n_fit_)
         tied = self.knot_probs_below_ < self.knot_probs_
         if tied.any():  # up to a tied value, towards the share below it; just above, the share at it
@@ -145,7 +145,7 @@ class Calibrator:
         >>> cal.severity([float("nan"), 1.0]).tolist()
         [None, 'low']
         """
-        p = np.asarray(scores, dtype=np.float64).ravel() if probabilities else self.transform(scores)
+        p = real_scores(scores, "Calibrator").ravel() if probabilities else self.transform(scores)
         exceed = 1.0 - p
         level = np.searchsorted(-np.asarray(self.severity_cuts, dtype=np.float64), -exceed,
                                 side="left")

@@ -167,34 +167,36 @@ def fit_gpd(excesses: np.ndarray, *, use_scipy: bool = True, boundary: bool = Tr
     y = y[y > 0]
     if y.size < 2:
         raise ValueError("fit_gpd needs at least 2 positive excesses")
+    if not np.isfinite(y).all():
+        # an infinite excess (finite scores whose difference overflows): no fit, a sigma of inf,
+        # and tail_quantile's "too heavy" fallback follows
+        return 0.0, math.inf
     with np.errstate(over="ignore"):
         total = float(y.sum())
-    if not math.isfinite(total) and bool(np.isfinite(y).all()):
+    if not math.isfinite(total):
         # excesses summing past the largest float (scores near 1e307): their mean was inf, every
         # candidate's likelihood -inf and the fit useless. The GPD is scale-equivariant: fit the
         # excesses over a power of 2 (exact; 2**1023 at most, 2**1024 overflows) and scale sigma
-        # back. An infinite excess (finite scores whose difference overflows) is left to the fit
-        # below: its sigma is inf, and tail_quantile's "too heavy" fallback follows
+        # back
         scale = math.ldexp(1.0, min(math.frexp(float(y.max()))[1], 1023))
         gamma, sigma = fit_gpd(y / scale, use_scipy=use_scipy, boundary=boundary)
         return gamma, sigma * scale
-    with np.errstate(over="ignore"):  # an infinite excess: no overflow warning from the sums
-        cands = [(0.0, float(y.mean()))] + ([(-1.0, float(y.max()))] if boundary else [])
-        cands += _grimshaw(y)
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore")
-            try:
-                if not use_scipy:
-                    raise RuntimeError("skipped")
-                c, _, scale = stats.genpareto.fit(y, floc=0)
-                cands.append((float(c), float(scale)))
-            except (RuntimeError, ValueError, FloatingPointError):
-                logger.debug("scipy genpareto.fit failed; using Grimshaw candidates only")
-        inner = [gs for gs in cands if gs[0] > -1.0]
-        best = max(inner, key=lambda gs: gpd_log_likelihood(y, *gs))
-        if boundary and (gpd_log_likelihood(y, -1.0, float(y.max()))
-                         > gpd_log_likelihood(y, *best) + 2.0):
-            best = (-1.0, float(y.max()))
+    cands = [(0.0, float(y.mean()))] + ([(-1.0, float(y.max()))] if boundary else [])
+    cands += _grimshaw(y)
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        try:
+            if not use_scipy:
+                raise RuntimeError("skipped")
+            c, _, scale = stats.genpareto.fit(y, floc=0)
+            cands.append((float(c), float(scale)))
+        except (RuntimeError, ValueError, FloatingPointError):
+            logger.debug("scipy genpareto.fit failed; using Grimshaw candidates only")
+    inner = [gs for gs in cands if gs[0] > -1.0]
+    best = max(inner, key=lambda gs: gpd_log_likelihood(y, *gs))
+    if boundary and (gpd_log_likelihood(y, -1.0, float(y.max()))
+                     > gpd_log_likelihood(y, *best) + 2.0):
+        best = (-1.0, float(y.max()))
     return float(best[0]), float(best[1])
 
 

@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from hourglass.errors import InputError, NotFittedError
-from hourglass.thresholds.base import Threshold, quantile
+from hourglass.thresholds.base import Threshold, quantile, real_scores
 from hourglass.thresholds.evt import GPDFit, fit_gpd_truncated, tail_quantile, too_many_above
 
 __all__ = ["DSPOT", "POT", "SPOT"]
@@ -144,8 +144,9 @@ class SPOT(POT):
         z, fit = tail_quantile(x, float(self.q), float(self.level), int(self.min_peaks))
         self.fit_ = fit
         self.t_ = float(quantile(x, float(self.level)))
-        self.peaks_: deque[float] = deque((x[x > self.t_] - self.t_).tolist(),
-                                          maxlen=int(self.max_peaks))
+        with np.errstate(over="ignore"):  # scores ±1e308 apart: an inf excess (a "too heavy" tail)
+            peaks = x[x > self.t_] - self.t_
+        self.peaks_: deque[float] = deque(peaks.tolist(), maxlen=int(self.max_peaks))
         # the cut each peak was seen under (inf: the initial, uncut held-out peaks)
         self.limits_: deque[float] = deque([math.inf] * len(self.peaks_), maxlen=int(self.max_peaks))
         # more peaks than max_peaks: the oldest are dropped, and the count of scores with them
@@ -197,13 +198,7 @@ class SPOT(POT):
         """Flag each score in order and learn from the normal ones; returns 0/1 flags."""
         if not hasattr(self, "value_"):
             raise NotFittedError(f"{type(self).__name__} is not fitted; call fit(scores) first")
-        try:
-            s = np.asarray(scores, dtype=np.float64).ravel()
-        except OverflowError:
-            raise InputError(f"{type(self).__name__}.update: scores must be numbers (an integer "
-                             "past float's range)") from None
-        except (TypeError, ValueError) as exc:
-            raise InputError(f"{type(self).__name__}.update: scores must be numbers ({exc})") from None
+        s = real_scores(scores, f"{type(self).__name__}.update").ravel()
         if not np.isfinite(s).all():
             raise InputError(f"{type(self).__name__}.update: scores contain NaN or inf")
         flags = np.fromiter((self._step(float(x)) for x in s), dtype=np.int8, count=s.size)
