@@ -109,3 +109,14 @@ def test_fit_gpd_of_an_infinite_excess_is_the_too_heavy_sigma_by_itself(use_scip
         warnings.simplefilter("error")
         assert fit_gpd(y, use_scipy=use_scipy) == (0.0, math.inf)
         assert fit_gpd(y, use_scipy=use_scipy, boundary=False) == (0.0, math.inf)
+
+
+def test_expected_alert_rate_refuses_complex_normal_scores() -> None:
+    # the monitor's measured rate cast complex held-out scores to their real parts (a warning alone)
+    from hourglass.thresholds import Fixed
+    from hourglass.thresholds.monitor import expected_alert_rate
+
+    rule = Fixed(1.0).fit(np.array([0.5, 2.0]))
+    assert expected_alert_rate(rule, [0.5, 2.0, 0.1, 0.2]).rate == 0.25
+    with pytest.raises(InputError, match="normal_scores: scores must be real numbers, found complex"):
+        expected_alert_rate(rule, np.array([0.5, 2 + 1j]))

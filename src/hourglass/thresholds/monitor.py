@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 
 from hourglass.errors import InputError
-from hourglass.thresholds.base import share_count
+from hourglass.thresholds.base import real_scores, share_count
 
 __all__ = ["AlertRateMonitor", "DriftEvent", "ExpectedRate", "expected_alert_rate", "mean_run_length"]
 
@@ -153,7 +153,7 @@ def expected_alert_rate(threshold: Any, normal_scores: object | None = None) -> 
         if normal_scores is None:
             raise InputError(f"expected_alert_rate: a {name} threshold promises no rate; pass the "
                              "held-out normal scores to measure it on")
-        s = np.asarray(normal_scores, dtype=np.float64).ravel()
+        s = real_scores(normal_scores, "expected_alert_rate: normal_scores").ravel()
         if s.size == 0:
             raise InputError("expected_alert_rate: no held-out normal scores")
         k = int((threshold.predict(s) == 1).sum())
