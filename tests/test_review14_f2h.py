@@ -110,3 +110,20 @@ def test_grouped_ecs_error_names_the_row_after_a_repeated_header(tmp_path: Path)
     assert res.exit_code == 2 and "Traceback" not in res.output
     assert "column 'Timestamp': data row 2501 has no time (missing)" in res.stderr
     assert not out.exists()
+
+
+@pytest.mark.parametrize(("bad_after", "said"), [(5, "found 'oops' (row 1)"), (0, "found 'oops')\n")])
+def test_refused_value_row_after_a_skipped_line(kit: dict[str, Path], bad_after: int, said: str) -> None:
+    # the first refused value lost its row whenever any row was skipped, even one after it
+    import json
+
+    df = _flows(20, seed=2).drop(columns=["label"])
+    df["a"] = "oops"
+    lines = [json.dumps(r) for r in df.to_dict("records")]
+    lines.insert(bad_after, "{not json")
+    path = kit["dir"] / f"refused{bad_after}.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    res = runner.invoke(app, ["score", str(kit["model"]), str(path), "-o", str(kit["dir"] / "r.csv"),
+                              "--on-bad-rows", "skip"])
+    assert res.exit_code == 2 and "Traceback" not in res.output
+    assert said in res.stderr, res.stderr
