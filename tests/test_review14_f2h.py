@@ -127,3 +127,37 @@ def test_refused_value_row_after_a_skipped_line(kit: dict[str, Path], bad_after:
                               "--on-bad-rows", "skip"])
     assert res.exit_code == 2 and "Traceback" not in res.output
     assert said in res.stderr, res.stderr
+
+def _untimed_after_malformed(path: Path) -> Path:
+    df = _flows(50, seed=4).drop(columns=["label"])
+    df["ts"] = "not a time"
+    lines = df.to_csv(index=False).splitlines()
+    lines.insert(1, "1,2,tcp,2024-01-01 00:00:00,extra")  # data row 1 malformed
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("how", [["--group-by", "proto", "--timestamp-col", "ts"], ["--alert-format", "ecs"]])
+def test_score_time_error_after_a_skipped_row(kit: dict[str, Path], how: list[str]) -> None:
+    # "data row 1 is not a timestamp" for data row 2 (data row 1 was a malformed line skipped)
+    path = _untimed_after_malformed(kit["dir"] / "untimed.csv")
+    out = kit["dir"] / "untimed.jsonl"
+    res = runner.invoke(app, ["score", str(kit["model"]), str(path), "-o", str(out),
+                              "--on-bad-rows", "skip", *how])
+    assert res.exit_code == 2 and "Traceback" not in res.output
+    assert f"column 'ts': {UNKNOWN} is not a timestamp ('not a time')" in res.stderr
+    assert "row 1 " not in res.stderr
+
+
+def test_evaluate_timestamp_col_error_after_a_skipped_row(kit: dict[str, Path]) -> None:
+    df = _flows(50, seed=4)
+    df["ts"] = "not a time"
+    lines = df.to_csv(index=False).splitlines()
+    lines.insert(1, "1,2,tcp,normal,2024-01-01 00:00:00,extra")
+    path = kit["dir"] / "untimed_lab.csv"
+    path.write_text("\n".join(lines) + "\n")
+    res = runner.invoke(app, ["evaluate", str(kit["model"]), str(path), "--on-bad-rows", "skip",
+                              "--timestamp-col", "ts"])
+    assert res.exit_code == 2 and "Traceback" not in res.output
+    assert f"column 'ts': {UNKNOWN} is not a timestamp" in res.stderr
+    assert "row 1 " not in res.stderr
