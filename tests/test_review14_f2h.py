@@ -161,3 +161,42 @@ def test_evaluate_timestamp_col_error_after_a_skipped_row(kit: dict[str, Path]) 
     assert res.exit_code == 2 and "Traceback" not in res.output
     assert f"column 'ts': {UNKNOWN} is not a timestamp" in res.stderr
     assert "row 1 " not in res.stderr
+
+
+def _text_at(df: pd.DataFrame, row: int) -> pd.DataFrame:
+    df = df.copy()
+    df.loc[row - 1, "a"] = "oops"
+    return df
+
+
+@pytest.mark.parametrize("warm", [False, True])
+def test_entity_fit_error_row_after_attack_buckets(kit: dict[str, Path], warm: bool) -> None:
+    # the fit named data row 201 "data row 195" (its position among the normal buckets' rows)
+    df = _text_at(_entity_rows(240), 201)
+    df.loc[5, "label"] = "dos"  # (its bucket's rows left out: six before data row 201)
+    path = kit["dir"] / "elab.csv"
+    df.to_csv(path, index=False)
+    how = (["--warm-start", str(kit["entity"])] if warm else
+           ["--entity-col", "host", "--timestamp-col", "ts", "--bucket", "10min"])
+    res = runner.invoke(app, ["train", str(path), *how, *LABELS, "-o", str(kit["dir"] / f"EL{warm}"),
+                              "--epochs", "1", "-q"])
+    assert res.exit_code == 2 and "Traceback" not in res.output
+    assert "column 'a': data row 201 is not a number ('oops')" in res.stderr
+
+
+@pytest.mark.parametrize("warm", [False, True])
+@pytest.mark.parametrize(("bad_time", "said"), [(3, UNKNOWN), (80, "data row 51")])
+def test_entity_fit_error_row_after_a_skipped_time(kit: dict[str, Path], warm: bool, bad_time: int,
+                                                   said: str) -> None:
+    # "data row 50" for data row 51, after a row skipped for its time
+    df = _text_at(_entity_rows(240), 51).drop(columns=["label"])
+    df.loc[bad_time - 1, "ts"] = "not a time"
+    path = kit["dir"] / f"etext{bad_time}.csv"
+    df.to_csv(path, index=False)
+    how = (["--warm-start", str(kit["entity"])] if warm else
+           ["--entity-col", "host", "--timestamp-col", "ts", "--bucket", "10min"])
+    res = runner.invoke(app, ["train", str(path), *how, "--on-bad-rows", "skip",
+                              "-o", str(kit["dir"] / f"ET{warm}{bad_time}"), "--epochs", "1", "-q"])
+    assert res.exit_code == 2 and "Traceback" not in res.output
+    assert f"column 'a': {said} is not a number ('oops')" in res.stderr
+    assert "row 50" not in res.stderr
