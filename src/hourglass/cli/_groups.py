@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from hourglass.errors import HourglassError, InputError
-from hourglass.ingest.tables import nested_note
+from hourglass.ingest.tables import UNKNOWN_ROW, nested_note
 from hourglass.serve.grouping import (
     AlertGroups,
     _reads_as_time,
@@ -236,7 +236,8 @@ class Grouping:
                 i = int(read[i]) if 0 <= i < len(read) else i
                 if lines is not None:
                     return f"line {lines[i]}" if 0 <= i < len(lines) else m.group(0)
-                return f"data row {first_row + i + 1}"
+                row = first_row + i + 1 if stats is None else stats.data_row(first_row + i)
+                return f"data row {row}" if row is not None else UNKNOWN_ROW
 
             raise HourglassError(f"{where}: {_ROW.sub(place, str(exc))}") from None
         if ts.tz is not None:

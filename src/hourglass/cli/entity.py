@@ -15,6 +15,7 @@ import pandas as pd
 from hourglass.cli._schema import warn_label_as_feature
 from hourglass.cli._spool import shown
 from hourglass.cli.tables import (
+    at_file_rows,
     read_data,
     resolve_spec,
     skip_unreadable_rows,
@@ -268,17 +269,20 @@ def _buckets_per_day(keys: pd.DataFrame, bucket: str) -> float:
 
 def normal_buckets(df: pd.DataFrame, features: EntityWindows, label_col: str | None,
                    normal: list[str], data: Path, stats: ReadStats | None = None,
-                   ) -> tuple[pd.DataFrame, int]:
-    """(rows, rows left out): ``df`` without its label column and without every (entity, bucket)
-    of ``features``' grouping that holds an anomalous row (a thinned bucket is not normal);
-    rows without a label are left out too (the first named as ``stats``, the read's counts,
-    tells its data row: see :func:`unlabelled_rows`). No ``label_col``: ``df`` as it is."""
+                   ) -> tuple[pd.DataFrame, int, np.ndarray]:
+    """(rows, rows left out, the rows' positions): ``df`` without its label column and without
+    every (entity, bucket) of ``features``' grouping that holds an anomalous row (a thinned
+    bucket is not normal); rows without a label are left out too (the first named as ``stats``,
+    the read's counts, tells its data row: see :func:`unlabelled_rows`). No ``label_col``:
+    ``df`` as it is. The positions are each row's in ``df`` (its data row less one), ``-1``
+    where ``stats`` says a skipped row may come before it: for :func:`at_file_rows`."""
+    at = np.arange(len(df)) if stats is None else stats.known(np.arange(len(df)))
     if label_col is None:
-        return df, 0
+        return df, 0, at
     labels = label_strings(df[label_col]) if label_col in df.columns else None
     if labels is not None:
         keep = unlabelled_rows(labels, normal, label_col, str(data), "not trained on", stats=stats)
-        df = df.loc[keep].reset_index(drop=True)
+        df, at = df.loc[keep].reset_index(drop=True), at[keep]
     feats, labels, is_anom = split_labels(df, label_col, normal, str(data))
     assert is_anom is not None
     probe = EntityWindows(features.entity_col, features.timestamp_col, bucket=features.bucket,
@@ -288,11 +292,12 @@ def normal_buckets(df: pd.DataFrame, features: EntityWindows, label_col: str | N
                           dayfirst=getattr(features, "dayfirst_", features.dayfirst))
     ent, start = probe.row_keys(feats)
     bad = pd.DataFrame({"e": ent, "b": start, "y": is_anom}).groupby(["e", "b"])["y"].transform("max")
-    rows = feats.loc[bad.to_numpy() == 0].reset_index(drop=True)
+    normal_rows = bad.to_numpy() == 0
+    rows = feats.loc[normal_rows].reset_index(drop=True)
     if not len(rows):
         raise HourglassError(f"{data}: every bucket holds an anomalous row; nothing normal to "
                              "train on")
-    return rows, int(bad.to_numpy().sum())
+    return rows, int(bad.to_numpy().sum()), at[normal_rows]
 
 
 def train_entity(data: Path, output: Path, *, entity_col: str, timestamp_col: str, bucket: str,
@@ -349,11 +354,14 @@ def train_entity(data: Path, output: Path, *, entity_col: str, timestamp_col: st
                              roles=None if given else entity_roles(
                                  spec, roles or {}, df, (entity_col, timestamp_col, label_col or "")))
     n_rows = len(df)
-    df, left_out = normal_buckets(df, features, label_col, normal, data, stats)
+    df, left_out, at = normal_buckets(df, features, label_col, normal, data, stats)
     drop_cols = [c for c in drop if c in df.columns and c not in (entity_col, timestamp_col)]
     if drop_cols:
         df = df.drop(columns=drop_cols)
-    ent, times = features.row_times(df)
+    try:
+        ent, times = features.row_times(df)
+    except InputError as exc:  # its row: a position among the rows trained on, told as the file's
+        raise at_file_rows(exc, at) from None
     sizes = (pd.DataFrame({"entity": ent, "bucket_start": times.floor(parse_bucket(bucket))})
              .groupby(["entity", "bucket_start"], sort=False).size())
     keys = sizes.index.to_frame(index=False)
@@ -365,7 +373,10 @@ def train_entity(data: Path, output: Path, *, entity_col: str, timestamp_col: st
                              "for entity-bucket models; use percentile, contamination, pot or budget")
     pipe = Pipeline(detector=cls(**params), features=features, threshold=rule)
     start_t = time.perf_counter()
-    pipe.fit(df)
+    try:
+        pipe.fit(df)
+    except InputError as exc:  # its row: a position among the rows trained on, told as the file's
+        raise at_file_rows(exc, at) from None
     held = len(pipe.detector_.val_index_)
     warn_label_as_feature(pipe.features_.columns_[2:], label_col, str(data))  # after the keys
     counts = pd.DataFrame({"entity": ent}).value_counts("entity").rename("rows").reset_index()

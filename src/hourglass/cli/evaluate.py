@@ -122,10 +122,12 @@ def _check_report_classes(report: Path | None, y: Any, data: Path, unit: str) ->
                          "writes the metrics)")
 
 
-def _readable_times(times: Any, column: str, data: Path, stats: ReadStats | None = None) -> Any:
-    """``times`` without the values no form reads (``--on-bad-rows skip``: they do not stop the
-    event rate, as ``train`` skips such rows), with a warning counting them; all of them
-    unreadable: ``times`` as they are (the rate's own error names the column). The warning
+def _readable_times(times: Any, column: str, data: Path, stats: ReadStats | None = None,
+                    ) -> tuple[Any, Any]:
+    """(times, their positions): ``times`` without the values no form reads (``--on-bad-rows
+    skip``: they do not stop the event rate, as ``train`` skips such rows), with a warning
+    counting them; all of them unreadable: ``times`` as they are (the rate's own error names
+    the column and the row, by its position among ``times``: hence the positions). The warning
     numbers the first one's data row as ``stats`` (the read's counts) tells it
     (:meth:`~hourglass.ingest.ReadStats.data_row`): its value alone where a skipped row may come
     before it (its position among the rows kept is then not the file's row)."""
@@ -135,14 +137,14 @@ def _readable_times(times: Any, column: str, data: Path, stats: ReadStats | None
 
     bad = unreadable_times(times, column)
     if not bad.any() or bad.all():
-        return times
+        return times, np.arange(len(times))
     first = int(np.flatnonzero(bad)[0])
     row = first + 1 if stats is None else stats.data_row(first)
     where = f"data row {row}, {times[first]!r}" if row is not None else repr(times[first])
     logging.getLogger("hourglass").warning(
         "%s: %d row(s) without a readable time in column %r (first: %s): left out "
         "of the event rate (still scored)", shown(data), int(bad.sum()), column, where)
-    return times[~bad]
+    return times[~bad], np.flatnonzero(~bad)
 
 
 def _event_rate(times: Any, column: str, data: Path, *, given: bool) -> float | None:
@@ -227,7 +229,15 @@ def evaluate(
 
     from hourglass.cli import logs as log_cli
     from hourglass.cli import timeseries as ts_cli
-    from hourglass.cli.tables import no_rows_error, resolve_spec, score_chunks, split_labels, unlabelled_rows
+    from hourglass.cli.tables import (
+        at_file_rows,
+        no_rows_error,
+        resolve_spec,
+        score_chunks,
+        split_labels,
+        unlabelled_rows,
+    )
+    from hourglass.errors import InputError
     from hourglass.evaluate import evaluate_scores
     from hourglass.ingest import ReadStats, label_strings, labels_seen
     from hourglass.ingest.formats import other_spellings
@@ -360,11 +370,15 @@ def evaluate(
         seconds = time.perf_counter() - start
         if time_col is not None and time_parts and events_per_day is None:
             times = np.concatenate(time_parts)
+            at, read = np.arange(len(times)), stats  # (each time's row, for an error naming one)
             if on_bad_rows == "skip":  # as train skips them; the rows are still scored and counted
                 kept = sum(len(p) for p in result_parts)  # a chunk without the column: unsure
-                times = _readable_times(times, time_col, data,
-                                        stats if len(times) == kept else ReadStats(first_skip=0))
-            events_per_day = _event_rate(times, time_col, data, given=given_time is not None)
+                read = stats if len(times) == kept else ReadStats(first_skip=0)
+                times, at = _readable_times(times, time_col, data, read)
+            try:
+                events_per_day = _event_rate(times, time_col, data, given=given_time is not None)
+            except InputError as exc:  # its row: a position among the times, told as the file's
+                raise at_file_rows(exc, read.known(at)) from None
         elif given_time is not None and not time_parts:  # typed: never left for the model's rate
             from hourglass.ingest.tables import nested_note
 

@@ -272,6 +272,8 @@ def _ecs_docs(result: Any, df: Any, rule: Any, keep: list[str] | None, *, skip: 
 
     from hourglass._times import parse_timestamps, unreadable_times
     from hourglass.cli._groups import shown_value
+    from hourglass.cli.tables import at_file_rows
+    from hourglass.errors import InputError
     from hourglass.serve.ecs import ecs_target, frame_alerts
 
     times = None
@@ -280,18 +282,22 @@ def _ecs_docs(result: Any, df: Any, rule: Any, keep: list[str] | None, *, skip: 
         bad = unreadable_times(col, rule.time_field, day) if skip else np.zeros(len(col), dtype=bool)
         if bad.all() and len(col):
             bad[:] = False  # no time at all: the read's error names the column
-        if bad.any():
-            first = int(np.flatnonzero(bad)[0])
-            row = first_row + first + 1 if stats is None else stats.data_row(first_row + first)
-            logging.getLogger("hourglass").warning(
-                "column %r: %d row(s) without a readable time (first: %s%s); their "
-                "alerts carry the scoring time", rule.time_field, int(bad.sum()),
-                "" if row is None else f"data row {row}, ", shown_value(col.iloc[first]))
-            times = pd.Series(pd.NaT, index=range(len(col)), dtype=object)
-            times[~bad] = list(parse_timestamps(col[~bad], rule.time_field, dayfirst=day))
-            times = times.tolist()
-        else:
-            times = parse_timestamps(col, rule.time_field, dayfirst=day)
+        try:
+            if bad.any():
+                first = int(np.flatnonzero(bad)[0])
+                row = first_row + first + 1 if stats is None else stats.data_row(first_row + first)
+                logging.getLogger("hourglass").warning(
+                    "column %r: %d row(s) without a readable time (first: %s%s); their "
+                    "alerts carry the scoring time", rule.time_field, int(bad.sum()),
+                    "" if row is None else f"data row {row}, ", shown_value(col.iloc[first]))
+                times = pd.Series(pd.NaT, index=range(len(col)), dtype=object)
+                times[~bad] = list(parse_timestamps(col[~bad], rule.time_field, dayfirst=day))
+                times = times.tolist()
+            else:
+                times = parse_timestamps(col, rule.time_field, dayfirst=day)
+        except InputError as exc:  # its row: of the chunk's rows parsed, told as the file's
+            at = first_row + np.flatnonzero(~bad)
+            raise at_file_rows(exc, at if stats is None else stats.known(at)) from None
     named = [c for c in df.columns if ecs_target(c, rule.data_format) is not None and c not in (keep or ())]
     return frame_alerts(result, rule, fields=df[keep] if keep else None, times=times,
                         named=df[named] if named else None)
@@ -366,6 +372,10 @@ def _score_grouped(pipe: Any, data: Path, output: Path, spec: Any, stats: Any, k
 
 
 
+#: a flagged row an error names whose data row is not known
+_UNKNOWN_FLAGGED = "a flagged row (its data row is not known: rows were left out before it)"
+
+
 def _check_ecs_times(grouping: Any, col: Any, idx: Any, n_rows: int, data: Path, field: str,
                      stats: Any = None) -> None:
     """Stop at the first flagged row whose value of the model's time column (``col``, those
@@ -382,12 +392,12 @@ def _check_ecs_times(grouping: Any, col: Any, idx: Any, n_rows: int, data: Path,
     values = [None] * len(col) if timed else [whole(v) for v in col.tolist()]
     for j, value in enumerate(values):
         row = n_rows + int(idx[j]) + 1 if stats is None else stats.data_row(n_rows + int(idx[j]))
-        place = f"data row {row}" if row is not None else ""  # (skipped rows: only with skip)
+        place = f"data row {row}" if row is not None else ""  # (a row skipped before it: none)
         if missing[j]:
             if not grouping.skip:
-                raise HourglassError(f"{data}: column {field!r}: {place} has no time (missing); "
-                                     "every row needs one")
+                raise HourglassError(f"{data}: column {field!r}: {place or _UNKNOWN_FLAGGED} has no "
+                                     "time (missing); every row needs one")
             grouping.count_ecs_untimed(place, None)  # (shown as 'empty')
         elif not timed and not grouping.ecs_time_reads(value, place):
-            raise HourglassError(f"{data}: column {field!r}: {place} is not a timestamp "
-                                 f"({shown_value(value)})")
+            raise HourglassError(f"{data}: column {field!r}: {place or _UNKNOWN_FLAGGED} is not a "
+                                 f"timestamp ({shown_value(value)})")

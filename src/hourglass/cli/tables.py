@@ -29,27 +29,27 @@ from hourglass.ingest import (
     reservoir_sample,
 )
 from hourglass.ingest.readers import check_path
-from hourglass.ingest.tables import CHUNK_BYTES, nested_note, prefetch
+from hourglass.ingest.tables import CHUNK_BYTES, UNKNOWN_ROW, nested_note, prefetch
 from hourglass.pipeline import Pipeline
 from hourglass.thresholds import events_per_day as events_per_day_from
 from hourglass.thresholds import threshold_from_spec
 
 _T = TypeVar("_T")
 
-__all__ = ["about_file", "at_file_rows", "no_rows_error", "preprocessor_for", "read_data",
+__all__ = ["UNKNOWN_ROW", "about_file", "at_file_rows", "no_rows_error", "preprocessor_for", "read_data",
            "read_for_training", "resolve_spec", "score_chunks", "scores_frame", "skip_bad_values",
            "skip_unreadable_rows", "skip_unreadable_times", "split_labels", "train_pipeline",
            "unlabelled_rows"]
 
 
-_ROW_REF = re.compile(r"\brow (\d+)\b")
+_ROW_REF = re.compile(r"\b(data )?row (\d+)\b")
 
 
 def at_file_rows(exc: InputError, rows: int | np.ndarray) -> InputError:
-    """``exc`` with each ``row N`` (the N-th row of the frame that was read, scored or trained
-    on) told as the file's data row: ``rows`` is the file position (from 0) of the frame's first
-    row (a chunk), or of each of its rows (the normal rows a model trains on; ``-1``: not
-    known, rows left out before it, told as such).
+    """``exc`` with each ``row N`` or ``data row N`` (the N-th row of the frame that was read,
+    scored or trained on) told as the file's data row: ``rows`` is the file position (from 0) of
+    the frame's first row (a chunk), or of each of its rows (the normal rows a model trains on;
+    ``-1``: not known, a skipped row may come before it, told as :data:`UNKNOWN_ROW`).
 
     Examples
     --------
@@ -58,15 +58,17 @@ def at_file_rows(exc: InputError, rows: int | np.ndarray) -> InputError:
     >>> str(at_file_rows(InputError("column 'b': 1 missing value(s), first at row 1"), np.array([4, 9])))
     "column 'b': 1 missing value(s), first at row 5"
     >>> str(at_file_rows(InputError("column 'b': expected numbers, found 'x' (row 2)"), np.array([0, -1])))
-    "column 'b': expected numbers, found 'x' (a row after rows left out)"
+    "column 'b': expected numbers, found 'x' (a row whose data row is not known (rows were left out))"
+    >>> str(at_file_rows(InputError("data row 2: a value"), np.array([0, -1])))
+    'a row whose data row is not known (rows were left out): a value'
     """
     def file_row(m: re.Match[str]) -> str:
-        i = int(m.group(1)) - 1
+        i = int(m.group(2)) - 1
         if isinstance(rows, int):
-            return f"row {rows + i + 1}"
+            return f"{m.group(1) or ''}row {rows + i + 1}"
         if not 0 <= i < len(rows):
             return m.group(0)
-        return f"row {int(rows[i]) + 1}" if rows[i] >= 0 else "a row after rows left out"
+        return f"{m.group(1) or ''}row {int(rows[i]) + 1}" if rows[i] >= 0 else UNKNOWN_ROW
 
     return InputError(_ROW_REF.sub(file_row, str(exc)), param=exc.param)
 
@@ -340,7 +342,7 @@ def score_chunks(pipe: Pipeline, data: Path, spec: DatasetSpec | None, on_bad_ro
         except InputError as exc:  # its row numbers count from this chunk's first row
             skip = on_bad_rows == "skip" and getattr(pipe.features_, "output", "tabular") == "tabular"
             if not skip or _BAD_VALUE.search(str(exc)) is None:
-                raise about_file(at_file_rows(exc, offset) if offset else exc, data) from None
+                raise about_file(at_file_rows(exc, stats.known(offset + np.arange(n_chunk))), data) from None
             scored = functools.partial(_scored, pipe, features)
             df, result = skip_bad_values(pipe, df, scored, exc, stats, offset, data)
         offset += n_chunk
@@ -397,10 +399,9 @@ def skip_bad_values(pipe: Pipeline, df: pd.DataFrame, work: Callable[[pd.DataFra
     of the others (their scores, their feature matrix; ``None`` when none is left). Another
     error stops the run, its row told as the file's (``data``)."""
     pos = np.arange(len(df))  # the rows kept, as positions in the chunk
-    if stats.refused is None:  # said if no row is left to score; its row counts the rows read,
-        text = str(at_file_rows(exc, offset) if offset else exc)  # not the file's: left out when
-        skipped = stats.bad_rows  # the reader skipped rows before it
-        stats.refused = re.sub(r" \(row \d+\)|, first at row \d+", "", text) if skipped else text
+    if stats.refused is None:  # said if no row is left to score; its row left out where the
+        text = str(at_file_rows(exc, stats.known(offset + pos)))  # reader skipped rows before it
+        stats.refused = text.replace(f" ({UNKNOWN_ROW})", "").replace(f", first at {UNKNOWN_ROW}", "")
     finder = getattr(pipe.features_, "unreadable_rows", None)
     bad = finder(df) if finder is not None else np.zeros(len(df), dtype=bool)
     while True:
@@ -408,7 +409,7 @@ def skip_bad_values(pipe: Pipeline, df: pd.DataFrame, work: Callable[[pd.DataFra
             m = _BAD_VALUE.search(str(exc))
             i = int((m.group(1) or m.group(2)) if m else 0) - 1
             if not 0 <= i < len(df):
-                raise about_file(at_file_rows(exc, offset + pos), data) from None
+                raise about_file(at_file_rows(exc, stats.known(offset + pos)), data) from None
             bad = np.zeros(len(df), dtype=bool)
             bad[i] = True
         for at in pos[bad].tolist():  # (the rows before it: the chunk's first are the file's)
@@ -420,7 +421,7 @@ def skip_bad_values(pipe: Pipeline, df: pd.DataFrame, work: Callable[[pd.DataFra
             return df, work(df)
         except InputError as again:
             if _BAD_VALUE.search(str(again)) is None:
-                raise about_file(at_file_rows(again, offset + pos), data) from None
+                raise about_file(at_file_rows(again, stats.known(offset + pos)), data) from None
             exc, bad = again, np.zeros(len(df), dtype=bool)
 
 

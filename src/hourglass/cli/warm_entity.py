@@ -124,6 +124,19 @@ def _date_order(new: Any, old: Any, column: str, new_name: str, old_name: str) -
     return infer_dayfirst(both, column)
 
 
+def _about_new_rows(exc: InputError, parent: Any, rows: Any, at: Any, data: Path) -> None:
+    """Raise the error ``exc`` of a warm start on NEW's normal ``rows`` (positions ``at``, see
+    :func:`~hourglass.cli.entity.normal_buckets`) with its row told as NEW's data row, where
+    NEW's rows raise it (not the replayed ones: then return; the error path only)."""
+    from hourglass.cli.tables import about_file, at_file_rows
+
+    try:
+        parent.transform(rows)
+    except InputError as again:
+        if str(again) == str(exc):
+            raise about_file(at_file_rows(exc, at), data) from None
+
+
 def _rows(df: Any, path: Path, parent: Any, read: dict[str, Any],
           dayfirst: bool | None = None) -> tuple[Any, dict[str, Any]]:
     """The rows of ``df`` (read from ``path`` by :func:`_read_rows`, ``read`` its labelling) in
@@ -145,7 +158,7 @@ def _rows(df: Any, path: Path, parent: Any, read: dict[str, Any],
             f = _in_order(f, dayfirst)
     if label_col is None and parent.info.get("label_col"):  # a bad time's error before the warning
         f.row_keys(df)
-    rows, left_out = normal_buckets(df, f, label_col, list(normal or []), path, read.get("stats"))
+    rows, left_out, at = normal_buckets(df, f, label_col, list(normal or []), path, read.get("stats"))
     notes: list[tuple[int, str]] = []  # said once every file has been read: errors come alone
     if inherited:
         notes.append((logging.INFO, f"{path}: label column {label_col!r} (as the parent model's), "
@@ -156,7 +169,7 @@ def _rows(df: Any, path: Path, parent: Any, read: dict[str, Any],
                                        "--label-col and --normal if the file holds labels"))
     return rows, {"label_col": label_col, "normal": list(normal or []), "rows": n_rows,
                   "rows_trained": len(rows), "rows_left_out_with_attacks": left_out, "notes": notes,
-                  "dayfirst": getattr(f, "dayfirst_", None)}
+                  "dayfirst": getattr(f, "dayfirst_", None), "at": at}
 
 
 def _in_order(features: Any, dayfirst: bool) -> Any:
@@ -224,7 +237,11 @@ def warm_entity(data: Path, output: Path, parent: Any, parent_dir: Path, *, labe
                     "seed": seed, "skipped_rows": old_stats.bad_rows,
                     "which": "a seeded sample of OLD's normal (entity, bucket) rows, aggregated on "
                              "their own (none merges with a new bucket)"}
-    pipe = parent.warm_start(rows, replay=old, **params)
+    try:
+        pipe = parent.warm_start(rows, replay=old, **params)
+    except InputError as exc:
+        _about_new_rows(exc, parent, rows, seen["at"], data)
+        raise
     for level, note in seen["notes"]:
         logging.getLogger("hourglass").log(level, "%s", note)
     if replay_data is not None:  # then replayed is not None

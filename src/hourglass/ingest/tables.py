@@ -48,9 +48,10 @@ _SAID_DELIMITER: set[str] = set()  # files read with a sniffed delimiter, said o
 SEPARATOR_NAMES = {";": "semicolon", "\t": "tab", "|": "pipe", ",": "comma"}
 
 __all__ = ["BAD_ROWS", "CHUNK_BYTES", "LONE_SURROGATE", "MAX_LINE_BYTES", "READ_ERRORS", "SEPARATOR_NAMES",
-           "ReadStats", "check_log_text", "check_text", "cut_top_keys", "dedupe_names", "first_json_object",
-           "flat_record", "flatten_json", "has_nested", "iter_table", "nested_note", "no_lone_surrogates",
-           "open_text", "path_order", "prefetch", "read_head", "sniff_delimiter", "top_keys", "utf8_text"]
+           "UNKNOWN_ROW", "ReadStats", "check_log_text", "check_text", "cut_top_keys", "dedupe_names",
+           "first_json_object", "flat_record", "flatten_json", "has_nested", "iter_table", "nested_note",
+           "no_lone_surrogates", "open_text", "path_order", "prefetch", "read_head", "sniff_delimiter",
+           "top_keys", "utf8_text"]
 
 BAD_ROWS = ("error", "skip")
 CHUNK_BYTES = 16 << 20
@@ -61,6 +62,11 @@ _BLOCK_BYTES = 1 << 20
 # What reading a damaged file raises: I/O errors, a gzip stream cut short (EOFError) or corrupt
 # inside (zlib.error, which is not an OSError).
 READ_ERRORS: tuple[type[BaseException], ...] = (OSError, EOFError, zlib.error)
+
+
+#: how an error names a row whose data row is not known (a skipped row may come before it:
+#: :meth:`ReadStats.data_row`)
+UNKNOWN_ROW = "a row whose data row is not known (rows were left out)"
 
 
 @dataclass
@@ -86,8 +92,10 @@ class ReadStats:
     bad_lines: list[int] = field(default_factory=list)
     #: the first value the model refused in a skipped row (``score --on-bad-rows skip``)
     refused: str | None = None
-    #: the rows kept ahead of the first skipped row (at most: a reader counts the rows of the
-    #: chunks it handed out before); ``None``: no row skipped. See :meth:`data_row`.
+    #: the rows kept ahead of the first skipped row (at most: where a reader does not know the
+    #: row's place, the rows of the chunks it handed out before); ``None``: no row skipped. A
+    #: repeated header row dropped (``header_rows``) is a line, not a data row: it is counted in
+    #: ``bad_rows`` but sets no ``first_skip``. See :meth:`data_row`.
     first_skip: int | None = None
 
     def skipped(self, line: int | None, at: int | None = None) -> None:
@@ -116,6 +124,18 @@ class ReadStats:
         (3, None)
         """
         return kept + 1 if self.first_skip is None or kept < self.first_skip else None
+
+    def known(self, kept: np.ndarray) -> np.ndarray:
+        """``kept`` (positions among the rows kept, from 0) with ``-1`` where :meth:`data_row`
+        knows no data row (a skipped row may come before it).
+
+        Examples
+        --------
+        >>> stats = ReadStats(first_skip=2)
+        >>> stats.known(np.arange(4)).tolist()
+        [0, 1, -1, -1]
+        """
+        return kept if self.first_skip is None else np.where(kept < self.first_skip, kept, -1)
 
 
 def open_text(path: Path) -> io.BufferedIOBase:
@@ -853,10 +873,10 @@ def _iter_csv(
     converted: dict[str, pa.DataType] = {}
     headers = _header_spellings(names) if header_rows else {}
 
-    def checked(batch: pa.RecordBatch, first_row: int, lines: _RowLines) -> pa.RecordBatch:
+    def checked(batch: pa.RecordBatch, first_row: int, lines: _RowLines, kept: int) -> pa.RecordBatch:
         # the rows of ``batch`` whose text columns convert (the others counted as bad rows: only
         # a repeated header row in error mode, see ``refused``), those columns converted;
-        # ``first_row``: the data rows of the pass before this batch
+        # ``first_row``: the data rows of the pass before this batch, ``kept``: those kept
         if not converted:
             return batch
 
@@ -867,6 +887,7 @@ def _iter_csv(
         bad = np.zeros(batch.num_rows, bool)
         if headers:
             bad |= _header_mask(batch, headers)
+        header = bad.copy()  # lines, not data rows: they leave the rows' numbers as they are
         for name, typ in converted.items():
             wrong = _unconvertible(batch.column(name), typ)
             if wrong and name in ids and pa.types.is_int64(typ):  # ids: the column as text
@@ -880,14 +901,20 @@ def _iter_csv(
                     if on_bad_rows != "skip":
                         value = batch.column(name)[i].as_py()
                         at = line(i)
-                        where = (f"line {at}" if at is not None else f"data row {first_row + i + 1} "
-                                 "(its line is not known)")
+                        where = (f"line {at}" if at is not None else  # (header lines: no data row)
+                                 f"data row {kept + i - int(bad[:i].sum()) + 1} (its line is not known)")
                         raise InputError(f"{path}: {where}: column {name!r}: malformed value {value!r} "
                                          f"(expected {typ} as in the first block; use --on-bad-rows "
                                          "skip to skip such rows)")
                     bad[i] = True
-        for row in np.flatnonzero(bad).tolist():
-            stats.skipped(line(row) if len(stats.bad_lines) < 10 else None)
+        for k, row in enumerate(np.flatnonzero(bad).tolist()):  # (k: the rows dropped before it)
+            number = line(row) if len(stats.bad_lines) < 10 else None
+            if not header[row]:
+                stats.skipped(number, at=kept + row - k)
+                continue
+            stats.bad_rows += 1  # a header line, no data row: the rows' numbers stay as they are
+            if number is not None and len(stats.bad_lines) < 10:
+                stats.bad_lines.append(number)
         if bad.any():
             batch = batch.filter(pa.array(~bad))
         columns = [pc.cast(col, converted[name]) if name in converted else col
@@ -900,13 +927,14 @@ def _iter_csv(
         read_types = {**types, **{name: pa.string() for name in converted}}
         reader = pacsv.open_csv(source, **options(read_types, min(chunk_bytes, _BLOCK_BYTES)))
         gathered: list[pa.RecordBatch] = []
-        size = rows = 0
+        size = rows = kept = 0
         lines = _RowLines(path, skip_rows, comment, decodable=filtering[0] is not None, quote=quote)
         try:
             for batch in reader:
                 n = batch.num_rows
-                batch = checked(batch, rows, lines)
+                batch = checked(batch, rows, lines, kept)
                 rows += n
+                kept += batch.num_rows
                 if batch.num_rows:
                     if gathered and batch.schema != gathered[0].schema:  # a column turned to text
                         gathered = [b.cast(batch.schema) for b in gathered]
