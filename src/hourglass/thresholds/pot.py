@@ -279,10 +279,20 @@ class DSPOT(SPOT):
         if not math.isfinite(window_sum):  # the stream's running mean would be inf: no cut-off
             raise InputError(f"DSPOT: the last {d} scores sum past the largest float; scale the "
                              "scores down or use another threshold rule")
-        self._init_tail(scores[d:] - means)
+        with np.errstate(over="ignore"):  # scores ±1e308 apart: checked just below
+            devs = scores[d:] - means
+        if not np.isfinite(devs).all():  # an inf deviation: a NaN cut-off, nothing flagged
+            raise InputError(f"DSPOT: a score lies more than the largest float from the mean of the "
+                             f"{d} before it; scale the scores down or use another threshold rule")
+        self._init_tail(devs)
         self.window_: deque[float] = deque(scores[-d:].tolist(), maxlen=d)
         self.window_sum_ = window_sum
-        return self._current_value()
+        value = self._current_value()
+        if not math.isfinite(value):  # the mean plus the tail quantile past the largest float
+            raise InputError(f"DSPOT: the cut-off (the mean of the last {d} scores plus the tail "
+                             "quantile of the deviations) lies past the largest float; scale the "
+                             "scores down or use another threshold rule")
+        return value
 
     def _current_value(self) -> float:
         return self.window_sum_ / len(self.window_) + self.z_
