@@ -4,12 +4,13 @@ scale on such scores, real_scores on object arrays, expected_alert_rate on NaN n
 from __future__ import annotations
 
 import warnings
+from fractions import Fraction
 
 import numpy as np
 import pytest
 
 from hourglass.errors import InputError
-from hourglass.thresholds import DSPOT
+from hourglass.thresholds import DSPOT, Calibrator
 
 
 def test_dspot_refuses_a_deviation_past_the_largest_float() -> None:
@@ -38,3 +39,41 @@ def test_dspot_refuses_a_cut_off_past_the_largest_float() -> None:
         warnings.simplefilter("error")
         with pytest.raises(InputError, match=r"^DSPOT: the cut-off .* lies past the largest float"):
             DSPOT(1e-3, depth=1).fit(x)
+
+
+def test_calibrator_tail_scale_of_scores_far_apart_is_finite_and_quiet() -> None:
+    """Normal scores 2.5e308 apart: the exponential tail's scale (the mean excess of the top
+    fifth over the 80th percentile) overflowed with a RuntimeWarning on every transform batch,
+    and an inf scale read every score above the largest normal one as the same probability."""
+    rng = np.random.default_rng(0)
+    x = np.minimum(np.r_[-1.5e308 + rng.exponential(size=19_800) * 1e306,
+                         1e308 + rng.exponential(size=200) * 1e306], 1.7e308)
+    cal = Calibrator().fit(x)
+    assert cal.tail_ is None  # the GPD tail is too heavy: the exponential tail is used
+    u = float(np.interp(0.8, cal.knot_probs_ / cal.knot_probs_[-1], cal.knots_))
+    above = cal.knots_[cal.knots_ > u]
+    exact = sum(Fraction(float(a)) - Fraction(u) for a in above) / above.size
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert cal._tail_scale() == float(exact)  # the exact mean excess, 1.5e307
+        p = cal.transform(np.array([-1.5e308, 0.0, 1.05e308, 1.7e308]))
+    assert p[0] == 0.0 and 0.98 < p[1] < p[2] < p[3] < 1.0
+
+
+def test_calibrator_transform_of_an_excess_past_the_largest_float_is_quiet() -> None:
+    """A score 1.7e308 over normal scores near -1e308: its excess overflowed (a RuntimeWarning);
+    it reads as a probability of 1, as before."""
+    x = -1e308 + np.random.default_rng(0).exponential(size=50) * 1e306
+    cal = Calibrator().fit(x)
+    assert cal.tail_ is None
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert cal.transform([1.7e308]).tolist() == [1.0]
+
+
+def test_calibrator_tail_scale_of_ordinary_scores_is_the_mean_excess_as_before() -> None:
+    rng = np.random.default_rng(3)
+    cal = Calibrator().fit(rng.exponential(size=120))
+    u = float(np.interp(0.8, cal.knot_probs_ / cal.knot_probs_[-1], cal.knots_))
+    above = cal.knots_[cal.knots_ > u]
+    assert cal._tail_scale() == float(np.mean(above - u))

@@ -15,6 +15,8 @@ the same probability means the same rarity for every model and every retrain.
 
 from __future__ import annotations
 
+import math
+import sys
 from typing import Any
 
 import numpy as np
@@ -122,7 +124,8 @@ class Calibrator:
         else:
             top = s > self.knots_[-1]
             if top.any():  # beyond every normal score: an exponential tail (see the module)
-                excess = (s[top] - self.knots_[-1]) / self._tail_scale()
+                with np.errstate(over="ignore"):  # scores ±1e308 apart: an inf excess, p of 1
+                    excess = (s[top] - self.knots_[-1]) / self._tail_scale()
                 p[top] = 1.0 - (0.5 / self.n_fit_) * np.exp(-excess)
         p[np.isnan(s)] = np.nan
         return p
@@ -132,7 +135,13 @@ class Calibrator:
         the quantile knots); a floor keeps it positive when the normal scores are all alike."""
         u = float(np.interp(0.8, self.knot_probs_ / max(self.knot_probs_[-1], 1e-12), self.knots_))
         above = self.knots_[self.knots_ > u]
-        sigma = float(np.mean(above - u)) if above.size else 0.0
+        with np.errstate(over="ignore"):
+            sigma = float(np.mean(above - u)) if above.size else 0.0
+        if not math.isfinite(sigma):  # scores ±1e308 apart: the excesses, or their sum, overflow
+            # halved, the excesses are finite; over a power of 2 above their count, their sum too
+            scale = math.ldexp(1.0, math.frexp(above.size)[1])
+            sigma = 2.0 * float(np.mean((above * 0.5 - u * 0.5) / scale)) * scale
+            sigma = min(sigma, sys.float_info.max)  # never inf: an inf excess over it reads p = 1
         return max(sigma, 1e-9 * max(abs(float(self.knots_[-1])), 1.0))
 
     def severity(self, scores: object, *, probabilities: bool = False) -> np.ndarray:
