@@ -11,6 +11,7 @@ import pytest
 
 from hourglass.errors import InputError
 from hourglass.thresholds import DSPOT, Calibrator
+from hourglass.thresholds.base import real_scores
 
 
 def test_dspot_refuses_a_deviation_past_the_largest_float() -> None:
@@ -77,3 +78,26 @@ def test_calibrator_tail_scale_of_ordinary_scores_is_the_mean_excess_as_before()
     u = float(np.interp(0.8, cal.knot_probs_ / cal.knot_probs_[-1], cal.knots_))
     above = cal.knots_[cal.knots_ > u]
     assert cal._tail_scale() == float(np.mean(above - u))
+
+
+@pytest.mark.parametrize("scores", [
+    np.array([np.array(1 + 1j), np.array(2.0)], dtype=object),  # read as [1, 2] with a ComplexWarning
+    np.array([np.array([1 + 1j]), 2.0], dtype=object),
+    np.array([1.0, np.complex64(1 + 1j)], dtype=object),
+    [0.5, 1 + 1j],
+])
+def test_real_scores_refuses_complex_numbers_in_an_object_array(scores: object) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(InputError, match=r"^X: scores must be real numbers, found complex numbers$"):
+            real_scores(scores, "X")
+
+
+def test_real_scores_reads_an_object_array_of_real_numbers_as_before() -> None:
+    """The check looks at the set of element types once (it was a Python test per element)."""
+    a = np.array([1, 2.5, np.float32(3.0), np.array(4.0), True], dtype=object)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert real_scores(a, "X").tolist() == [1.0, 2.5, 3.0, 4.0, 1.0]
+    big = np.arange(100_000.0).astype(object)
+    assert np.array_equal(real_scores(big, "X"), np.arange(100_000.0))

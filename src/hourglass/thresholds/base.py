@@ -28,6 +28,16 @@ logger = logging.getLogger(__name__)
 _THRESHOLDS: dict[str, type[Threshold]] = {}
 
 
+def _holds_complex(a: np.ndarray) -> bool:
+    """Whether the object array ``a`` holds a complex number (a Python or numpy complex scalar,
+    or an array of complex numbers); one look at the set of its element types, not per element."""
+    types = set(map(type, a.flat))
+    if any(issubclass(t, complex | np.complexfloating) for t in types):
+        return True
+    return (any(issubclass(t, np.ndarray) for t in types)
+            and any(np.iscomplexobj(v) for v in a.flat if isinstance(v, np.ndarray)))
+
+
 def real_scores(scores: object, who: str, expected: str = "scores must be") -> np.ndarray:
     """``scores`` as a float64 array (shape kept; a float64 array is returned as is), or an
     :class:`~hourglass.errors.InputError` ``"{who}: {expected} ..."`` when they are not real
@@ -48,8 +58,9 @@ def real_scores(scores: object, who: str, expected: str = "scores must be") -> n
     try:
         a = np.asarray(scores)
         kind = a.dtype.kind
-        # Python objects: numpy's complex scalars among them cast with a warning alone
-        if kind == "c" or (kind == "O" and any(isinstance(v, complex | np.complexfloating) for v in a.flat)):
+        # Python objects: numpy's complex scalars, and arrays of complex numbers, among them cast
+        # with a warning alone
+        if kind == "c" or (kind == "O" and _holds_complex(a)):
             s = None
         else:  # text and objects cast as given, for numpy's own words on a value it cannot read
             s = a.astype(np.float64, copy=False) if kind in "biuf" else np.asarray(scores, dtype=np.float64)
