@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from hourglass.errors import InputError
-from hourglass.thresholds import DSPOT, Calibrator
+from hourglass.thresholds import DSPOT, Calibrator, Fixed, expected_alert_rate
 from hourglass.thresholds.base import real_scores
 
 
@@ -101,3 +101,13 @@ def test_real_scores_reads_an_object_array_of_real_numbers_as_before() -> None:
         assert real_scores(a, "X").tolist() == [1.0, 2.5, 3.0, 4.0, 1.0]
     big = np.arange(100_000.0).astype(object)
     assert np.array_equal(real_scores(big, "X"), np.arange(100_000.0))
+
+
+@pytest.mark.parametrize("normal", [[np.nan, np.nan, 2.0, 0.1], [np.inf, 0.1]])
+def test_expected_alert_rate_refuses_nan_or_inf_normal_scores(normal: list[float]) -> None:
+    """A NaN held-out normal score counted as one not flagged: a rate of 0.25 for
+    [nan, nan, 2.0, 0.1] above 1.0 (0.5 on the two real scores); Threshold.fit refuses them."""
+    rule = Fixed(1.0).fit([0.0, 1.0, 2.0])
+    with pytest.raises(InputError, match=r"^expected_alert_rate: normal_scores contain NaN or inf$"):
+        expected_alert_rate(rule, normal)
+    assert expected_alert_rate(rule, [2.0, 0.1]).rate == 0.5

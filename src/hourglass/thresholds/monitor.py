@@ -111,7 +111,8 @@ def expected_alert_rate(threshold: Any, normal_scores: object | None = None) -> 
     scores for ``q``, that quantile's mean rate, at least ``1 / (n + 1)``), ``FalseAlarmBound`` →
     its mean rate ``expected_rate_`` (below the bound ``alpha``). Any other rule (fixed,
     best-F1 ...) → its measured rate on the held-out normal scores ``normal_scores`` (kept within
-    ``0.5 / n`` of 0 and 1: none of ``n`` flagged bounds the rate, it does not make it zero). A
+    ``0.5 / n`` of 0 and 1: none of ``n`` flagged bounds the rate, it does not make it zero; NaN
+    or inf among them is an :class:`~hourglass.errors.InputError`, as for a fit). A
     threshold fitted on training scores (nothing held out) understates the rate on fresh normal
     rows: the source says so.
 
@@ -156,6 +157,8 @@ def expected_alert_rate(threshold: Any, normal_scores: object | None = None) -> 
         s = real_scores(normal_scores, "expected_alert_rate: normal_scores").ravel()
         if s.size == 0:
             raise InputError("expected_alert_rate: no held-out normal scores")
+        if not np.isfinite(s).all():  # a NaN read as not flagged, a rate too low (as fit refuses)
+            raise InputError("expected_alert_rate: normal_scores contain NaN or inf")
         k = int((threshold.predict(s) == 1).sum())
         # none (all) of n flagged bounds the rate, it does not make it 0 (1)
         rate, n_fit = min(max(k, 0.5), s.size - 0.5) / s.size, int(s.size)
