@@ -1,0 +1,55 @@
+"""Regression tests: times, decimals and durations nested in a list or dict kept in a SQLite
+column, flattened GCP audit entries beside a null payload, --replay on a log warm start."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import io
+import json
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+
+def _sqlite_kept(tmp_path: Path, value: object) -> object:
+    from hourglass.serve.sinks import SQLiteSink, alert_columns
+
+    path = tmp_path / "a.sqlite"
+    with SQLiteSink(path, alert_columns("table", keep=["v"])) as sink:
+        sink.write([{"row": 1, "score": 1.0, "v": value}])
+    conn = sqlite3.connect(path)
+    try:
+        return json.loads(conn.execute("SELECT v FROM alerts").fetchone()[0])
+    finally:
+        conn.close()
+
+
+def test_nested_times_decimals_and_durations_are_stored_as_the_json_lines_write_them(tmp_path: Path) -> None:
+    # a pd.Timestamp or datetime in a kept list was stored as str() ('2026-01-01 00:00:01'), a
+    # Decimal as '1.5', a duration as '0:01:30', bytes as "b'ab'": not as the JSON lines
+    from hourglass.serve.sinks import JsonLinesSink
+
+    value = {"ts": [pd.Timestamp("2026-01-01 00:00:01"), dt.datetime(2026, 1, 1, 0, 0, 1)],
+             "day": dt.date(2026, 1, 2), "at": dt.time(8, 30), "n": decimal.Decimal("1.5"),
+             "d": [dt.timedelta(seconds=90), pd.Timedelta(seconds=5)], "b": b"ab",
+             "np": [np.datetime64("2026-01-01T00:00:01", "ns"), np.timedelta64(90, "s"),
+                    np.datetime64("NaT")]}
+    buf = io.BytesIO()
+    JsonLinesSink(buf).write([{"row": 1, "score": 1.0, "v": value}])
+    jsonl = json.loads(buf.getvalue())["v"]
+    assert _sqlite_kept(tmp_path, value) == jsonl
+    assert jsonl == {"ts": ["2026-01-01T00:00:01"] * 2, "day": "2026-01-02", "at": "08:30:00", "n": 1.5,
+                     "d": ["0 days 00:01:30", "0 days 00:00:05"], "b": "ab",
+                     "np": ["2026-01-01T00:00:01", "0 days 00:01:30", None]}
+
+
+def test_numpy_time_arrays_in_a_kept_column_are_times_not_integers(tmp_path: Path) -> None:
+    # tolist() made a datetime64[ns] array integers (1767225601000000000) and a timedelta64[s]
+    # one datetime.timedelta ('0:01:30')
+    value = {"t": np.array(["2026-01-01T00:00:01", "NaT"], dtype="datetime64[ns]"),
+             "d": np.array([[90]], dtype="timedelta64[s]"), "z": np.array(np.datetime64("2026-01-02", "D"))}
+    assert _sqlite_kept(tmp_path, value) == {"t": ["2026-01-01T00:00:01", None],
+                                             "d": [["0 days 00:01:30"]], "z": "2026-01-02T00:00:00"}
