@@ -53,3 +53,45 @@ def test_numpy_time_arrays_in_a_kept_column_are_times_not_integers(tmp_path: Pat
              "d": np.array([[90]], dtype="timedelta64[s]"), "z": np.array(np.datetime64("2026-01-02", "D"))}
     assert _sqlite_kept(tmp_path, value) == {"t": ["2026-01-01T00:00:01", None],
                                              "d": [["0 days 00:01:30"]], "z": "2026-01-02T00:00:00"}
+
+
+_ENTRY = {"logName": "projects/p/logs/cloudaudit.googleapis.com%2Factivity", "timestamp": "2026-01-05T08:00:00Z"}
+_AUDIT = "type.googleapis.com/google.cloud.audit.AuditLog"
+
+
+def _gcp(tmp_path: Path, name: str, extra: dict[str, object]) -> pd.DataFrame:
+    from hourglass.ingest.formats import get_format
+
+    path = tmp_path / f"{name}.jsonl"
+    path.write_text(json.dumps({**_ENTRY, **extra}) + "\n")
+    return get_format("gcp-audit").read(path)
+
+
+def test_a_flattened_audit_entry_beside_a_null_payload_is_read_as_the_nested_one_is(tmp_path: Path) -> None:
+    # "protoPayload.methodName" (a row made again) beside "textPayload": null was refused as
+    # 'a log entry with textPayload, not an audit log', typed AuditLog or not
+    import pytest
+
+    from hourglass.errors import InputError
+
+    cases = {"flat": {"protoPayload.methodName": "M"},
+             "flat-null-text": {"protoPayload.methodName": "M", "textPayload": None},
+             "flat-typed-null-text": {"protoPayload.methodName": "M", "protoPayload.@type": _AUDIT,
+                                      "textPayload": None},
+             "flat-empty-json": {"protoPayload.methodName": "M", "jsonPayload": {}},
+             "flat-typed-text": {"protoPayload.methodName": "M", "protoPayload.@type": _AUDIT,
+                                 "textPayload": "hi"},
+             "nested-null-text": {"protoPayload": {"methodName": "M"}, "textPayload": None},
+             "nested-typed-text": {"protoPayload": {"methodName": "M", "@type": _AUDIT}, "textPayload": "x"}}
+    for name, extra in cases.items():
+        frame = _gcp(tmp_path, name, extra)
+        assert frame["protoPayload.methodName"].tolist() == ["M"], name
+        assert frame["logKind"].tolist() == ["activity"], name
+    refused = {"flat-untyped-text": {"protoPayload.methodName": "M", "textPayload": "hi"},
+               "flat-other-type": {"protoPayload.methodName": "M", "protoPayload.@type": "x.Other",
+                                   "textPayload": None},
+               "nested-untyped-text": {"protoPayload": {"methodName": "M"}, "textPayload": "hi"},
+               "nested-proto-null": {"protoPayload": None, "textPayload": None}}
+    for name, extra in refused.items():
+        with pytest.raises(InputError, match=r"a log entry with .*, not an audit log"):
+            _gcp(tmp_path, name, extra)
