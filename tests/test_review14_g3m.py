@@ -95,3 +95,25 @@ def test_a_flattened_audit_entry_beside_a_null_payload_is_read_as_the_nested_one
     for name, extra in refused.items():
         with pytest.raises(InputError, match=r"a log entry with .*, not an audit log"):
             _gcp(tmp_path, name, extra)
+
+
+def test_replay_typed_on_a_log_warm_start_is_refused_as_not_for_a_log_model(tmp_path: Path) -> None:
+    # '--replay 1' was refused with 'give the old rows to replay with --replay-data OLD', and
+    # adding --replay-data was then refused for log models: advice that led nowhere
+    from hourglass.cli import app
+    from tests._cli import one_line_error, runner
+
+    ops = ["open file", "read block", "close file"]
+
+    def log(path: Path, n: int, off: int) -> Path:
+        path.write_text("".join(f"{ops[i % 3]} blk_{off + i // 3} done\n" for i in range(3 * n)))
+        return path
+
+    old, new = log(tmp_path / "old.log", 40, 0), log(tmp_path / "new.log", 30, 1000)
+    res = runner.invoke(app, ["train", str(old), "--format", "raw", "--session-regex", r"blk_\d+",
+                              "-m", "event-count-autoencoder", "--epochs", "1", "-o", str(tmp_path / "L"), "-q"])
+    assert res.exit_code == 0, res.output
+    for replay in ("1", "2"):
+        one_line_error(["train", str(new), "--warm-start", str(tmp_path / "L"), "-o", str(tmp_path / "W"),
+                        "--epochs", "1", "--replay", replay],
+                       "--replay: not for a log model (event-count-autoencoder)", tmp_path / "W")
