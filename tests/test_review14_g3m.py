@@ -55,7 +55,8 @@ def test_numpy_time_arrays_in_a_kept_column_are_times_not_integers(tmp_path: Pat
                                              "d": [["0 days 00:01:30"]], "z": "2026-01-02T00:00:00"}
 
 
-_ENTRY = {"logName": "projects/p/logs/cloudaudit.googleapis.com%2Factivity", "timestamp": "2026-01-05T08:00:00Z"}
+_ENTRY = {"logName": "projects/p/logs/cloudaudit.googleapis.com%2Factivity",
+          "timestamp": "2026-01-05T08:00:00Z"}
 _AUDIT = "type.googleapis.com/google.cloud.audit.AuditLog"
 
 
@@ -111,7 +112,8 @@ def test_replay_typed_on_a_log_warm_start_is_refused_as_not_for_a_log_model(tmp_
 
     old, new = log(tmp_path / "old.log", 40, 0), log(tmp_path / "new.log", 30, 1000)
     res = runner.invoke(app, ["train", str(old), "--format", "raw", "--session-regex", r"blk_\d+",
-                              "-m", "event-count-autoencoder", "--epochs", "1", "-o", str(tmp_path / "L"), "-q"])
+                              "-m", "event-count-autoencoder", "--epochs", "1", "-o", str(tmp_path / "L"),
+                              "-q"])
     assert res.exit_code == 0, res.output
     for replay in ("1", "2"):
         one_line_error(["train", str(new), "--warm-start", str(tmp_path / "L"), "-o", str(tmp_path / "W"),
