@@ -130,3 +130,8 @@ def test_window_scores_in_one_step_keeps_the_explained_rows_in_event_order(monke
     s2, e2, p2 = dl._window_scores(w, t, cut)
     assert e2.tolist() == np.flatnonzero(s2 > cut).tolist() and len(p2) == len(e2)
     assert e1.tolist() == np.flatnonzero(s1 > cut).tolist() and len(p1) == len(e1)
+    # the explained rows themselves, not their event indices only (3 events a step, and one step)
+    assert e1.tolist() == e2.tolist()
+    np.testing.assert_allclose(s1, s2, rtol=1e-6)
+    np.testing.assert_allclose(p1, p2, rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(p1, probs[e1], rtol=1e-6, atol=1e-7)

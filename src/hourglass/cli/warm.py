@@ -229,8 +229,6 @@ def warm_start_command(
         """Whether option ``name`` was given: typed, even at its ``default``, or not at it."""
         return name in typed_names or value != default
 
-    if given("replay", replay, 1.0) and replay_data is None:
-        raise HourglassError("--replay: give the old rows to replay with --replay-data OLD")
     for opt, size in (("--memory-budget", memory_budget), ("--sample-rows", sample_rows)):
         if not size > 0:  # as train refuses them (NaN too): a warm start read on with them
             raise HourglassError(f"{opt}: must be > 0, got {size}")
@@ -249,6 +247,8 @@ def warm_start_command(
     parent = load(parent_dir)
     kind = model_kind(parent)
     name = parent.model_name
+    if kind != "log" and given("replay", replay, 1.0) and replay_data is None:  # (a log model
+        raise HourglassError("--replay: give the old rows to replay with --replay-data OLD")  # refuses it)
     entity = dict(entity or {})
     if kind != "entity":
         for key in ("timestamp_col", "time_col"):
@@ -302,7 +302,7 @@ def warm_start_command(
         refused = {"--dataset": dataset, "--label-col": label_col, "--normal": normal,
                    "--format": fmt != parsed and given("fmt", fmt, "auto"),  # its own format is fine
                    "--on-bad-rows": given("on_bad_rows", on_bad_rows, "error"),
-                   "--replay-data": replay_data}
+                   "--replay-data": replay_data, "--replay": given("replay", replay, 1.0)}
         for opt, value in refused.items():
             if value:
                 why = (f"a warm start parses NEW as {parent_dir} was trained ({parsed})"

@@ -151,10 +151,14 @@ def _refusal(record: dict[str, Any]) -> str | None:
         if kind is None or str(kind).endswith("google.cloud.audit.AuditLog"):
             return None
         found = f"a protoPayload of type {kind}"
-    elif _audit_payload(record) or (  # (a null textPayload beside it: a serializer writing every field)
-            isinstance(record.get(_P), dict) and field_at(record, (_P, "@type")) is None
-            and all(record.get(k) in (None, {}, "") for k in ("jsonPayload", "textPayload"))):
-        return None  # (an untyped protoPayload, as the format takes one, beside empty payloads)
+    elif isinstance(record.get(_P), dict) or any(str(k).startswith(_P + ".") for k in record):
+        # a protoPayload, nested or flattened ("protoPayload.methodName": a row made again) of type
+        # AuditLog, or untyped (as the format takes one) beside empty payloads (a null textPayload:
+        # a serializer writing every field)
+        kind = field_at(record, (_P, "@type"))
+        empty = all(record.get(k) in (None, {}, "") for k in ("jsonPayload", "textPayload"))
+        if str(kind).endswith("google.cloud.audit.AuditLog") or (kind is None and empty):
+            return None
     return (f"a log entry with {found}, not an audit log (a protoPayload of type {_AUDIT_TYPE}); "
             "export the audit logs only (a sink or 'gcloud logging read' filtered on "
             "logName:\"cloudaudit.googleapis.com\")")

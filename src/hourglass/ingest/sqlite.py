@@ -25,8 +25,8 @@ import pandas as pd
 from hourglass.errors import HourglassError, InputError
 
 __all__ = ["SQLITE_SUFFIXES", "SQLiteWriter", "check_column_names", "check_table_name", "connect",
-           "ensure_table", "insert_rows", "is_sqlite", "parquet_value", "sql_type", "sql_value",
-           "strict_json"]
+           "ensure_table", "insert_rows", "is_sqlite", "json_default", "parquet_value", "sql_type",
+           "sql_value", "strict_json"]
 
 #: File name endings written as a SQLite database.
 SQLITE_SUFFIXES = ("sqlite", "sqlite3", "db")
@@ -88,7 +88,8 @@ def sql_type(dtype: Any) -> str:
 def strict_json(value: Any) -> Any:
     """``value`` (a mapping, list or scalar) with NaN, ±inf, NA and NaT as ``None`` and numpy
     numbers and arrays as Python values (a long double a float): what strict JSON can write
-    (numpy times are left to the writer's ``default``, as text).
+    (numpy times, alone or in an array, are left to the writer's ``default``, as text:
+    :func:`json_default`).
 
     Examples
     --------
@@ -96,12 +97,16 @@ def strict_json(value: Any) -> Any:
     {'a': [None, 1.5], 'b': None}
     >>> strict_json([np.longdouble(1.5), np.longdouble("nan")])
     [1.5, None]
+    >>> strict_json(np.array([90], dtype="timedelta64[s]"))  # not tolist()'s datetime.timedelta
+    [np.timedelta64(90,'s')]
     """
     if isinstance(value, Mapping):
         return {k: strict_json(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [strict_json(v) for v in value]
     if isinstance(value, np.ndarray):
+        if value.dtype.kind in "mM":  # element-wise: tolist() makes ns times integers
+            return strict_json(value[()]) if value.ndim == 0 else [strict_json(v) for v in value]
         return strict_json(value.tolist())
     if isinstance(value, np.generic) and not isinstance(value, (np.datetime64, np.timedelta64)):
         item = value.item()  # a long double's is a long double again (json writes it as text)
@@ -137,9 +142,10 @@ _NP_TIMES = (np.datetime64, np.timedelta64)
 
 def sql_value(value: Any) -> Any:
     """A value SQLite stores as is: numpy scalars as Python numbers, NaN and NA as NULL, lists
-    and dicts as strict JSON text (a NaN or ±inf in them ``null``, as JSON has neither; a numpy
-    time or duration in them as this writes one), times as ISO-8601 text, durations as pandas
-    writes them (as the CSV does), integers beyond SQLite's 64 bits as text.
+    and dicts as strict JSON text (a NaN or ±inf in them ``null``, as JSON has neither; a time,
+    duration, decimal or bytes in them as the JSON lines write one: :func:`json_default`), times
+    as ISO-8601 text, durations as pandas writes them (as the CSV does), integers beyond SQLite's
+    64 bits as text.
 
     Examples
     --------
@@ -193,10 +199,61 @@ def sql_value(value: Any) -> Any:
     return value
 
 
+def json_default(value: Any) -> Any:
+    """``json.dumps``' ``default`` of the outputs: a date, time or date-time (a ``--keep`` field
+    of a Parquet file's time column, a numpy time) as its ISO-8601 text; a missing one (pandas'
+    ``NaT``, ``NA``) ``null``; the other values a Parquet column holds: bytes (a binary column)
+    as UTF-8 text (bytes that are none escaped, ``\\xff``), a decimal as a number (``null`` if
+    not finite), a duration as pandas' text; a numpy scalar (a value taken from an array:
+    ``flags[i]``) as the Python value it holds; anything else raises :class:`TypeError` (no
+    JSON value).
+
+    Examples
+    --------
+    >>> json_default(b"ab\\xff"), json_default(decimal.Decimal("1.50"))
+    ('ab\\\\xff', 1.5)
+    >>> json_default(dt.timedelta(seconds=90)), json_default(dt.time(8, 30))
+    ('0 days 00:01:30', '08:30:00')
+    >>> json_default(np.int64(3)), json_default(np.float32(2.5)), json_default(np.bool_(True))
+    (3, 2.5, True)
+    >>> json_default(np.longdouble(1.5)), json_default(pd.Timestamp("2026-01-01 00:00:01"))
+    (1.5, '2026-01-01T00:00:01')
+    >>> json_default(np.datetime64(10**15, "D")), json_default(np.timedelta64(5, "Y"))  # beyond pandas
+    ('2737907008958-07-05', '5 years')
+    """
+    if value is pd.NaT or value is pd.NA:  # NaT's isoformat() is 'NaT'
+        return None
+    if isinstance(value, np.generic):
+        if isinstance(value, _NP_TIMES):  # as pandas' times and durations
+            if np.isnat(value):
+                return None
+            try:
+                value = pd.Timestamp(value) if isinstance(value, np.datetime64) else pd.Timedelta(value)
+            except ValueError:  # beyond pandas' range (out of bounds), or years or months: no
+                return str(value)  # fixed length (as the SQLite columns store them)
+        else:  # a NaN returned here is made null by the caller's strict_json
+            item = value.item()
+            if type(item) is not type(value):  # (a Python value)
+                return item
+            if isinstance(item, np.floating):  # a long double: .item() keeps it one
+                number = float(item)
+                return number if math.isfinite(number) else None
+            raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+    if isinstance(value, (dt.datetime, dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, (bytes, bytearray, memoryview, decimal.Decimal, dt.timedelta)):
+        return parquet_value(value)  # as the score outputs write them
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
 def _nested(value: Any) -> Any:
-    """``json.dumps``' default for a value in a list or dict: a numpy time or duration as
-    :func:`sql_value` writes one (as the JSON lines do), anything else its text."""
-    return sql_value(value) if isinstance(value, _NP_TIMES) else str(value)
+    """``json.dumps``' default for a value in a list or dict: as the JSON lines write it
+    (:func:`json_default`: a time its ISO-8601 text, a decimal a number...), anything else
+    its text."""
+    try:
+        return json_default(value)
+    except TypeError:
+        return str(value)
 
 
 def connect(path: str | os.PathLike[str], *, wal: bool = False) -> sqlite3.Connection:

@@ -17,10 +17,8 @@ import contextlib
 import datetime as dt
 import decimal
 import json
-import math
 import os
 import sqlite3
-import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,7 +35,7 @@ from hourglass.ingest.sqlite import (
     ensure_table,
     insert_rows,
     is_sqlite,
-    parquet_value,
+    json_default,
     strict_json,
 )
 from hourglass.ingest.tables import utf8_text  # (the readers' rule for text UTF-8 cannot hold)
@@ -218,52 +216,7 @@ class SQLiteSink:
         self.close()
 
 
-def _iso(value: Any) -> Any:
-    """A date, time or date-time (a ``--keep`` field of a Parquet file's time column) as its
-    ISO-8601 text, as the other outputs write it; a missing one (pandas' ``NaT``, ``NA``)
-    ``null``; the other values a Parquet column holds: bytes (a binary column) as UTF-8 text
-    (bytes that are none escaped, ``\\xff``), a decimal as a number (``null`` if not finite),
-    a duration as its text; a numpy scalar (a value taken from an array: ``flags[i]``) as the
-    Python value it holds; anything else is no JSON value.
-
-    Examples
-    --------
-    >>> import decimal
-    >>> import numpy as np
-    >>> _iso(b"ab\\xff"), _iso(decimal.Decimal("1.50")), _iso(dt.timedelta(seconds=90))
-    ('ab\\\\xff', 1.5, '0 days 00:01:30')
-    >>> _iso(np.int64(3)), _iso(np.float32(2.5)), _iso(np.bool_(True)), _iso(np.longdouble(1.5))
-    (3, 2.5, True, 1.5)
-    >>> _iso(np.datetime64(10**15, "D")), _iso(np.timedelta64(5, "Y"))  # beyond what pandas holds
-    ('2737907008958-07-05', '5 years')
-    """
-    pd = sys.modules.get("pandas")  # (not imported for it: no NaT without pandas)
-    if pd is not None and (value is pd.NaT or value is pd.NA):  # NaT's isoformat() is 'NaT'
-        return None
-    np = sys.modules.get("numpy")  # (a numpy scalar implies numpy is loaded)
-    if np is not None and isinstance(value, np.generic):
-        if isinstance(value, (np.datetime64, np.timedelta64)):  # as pandas' times and durations
-            if np.isnat(value):
-                return None
-            if pd is None:
-                return str(value)
-            try:
-                value = pd.Timestamp(value) if isinstance(value, np.datetime64) else pd.Timedelta(value)
-            except ValueError:  # beyond pandas' range (out of bounds), or years or months: no
-                return str(value)  # fixed length (as the SQLite columns store them)
-        else:  # a NaN returned here is made null by json_line's second pass
-            item = value.item()
-            if type(item) is not type(value):  # (a Python value)
-                return item
-            if isinstance(item, np.floating):  # a long double: .item() keeps it one
-                number = float(item)
-                return number if math.isfinite(number) else None
-            raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
-    if isinstance(value, (dt.datetime, dt.date, dt.time)):
-        return value.isoformat()
-    if isinstance(value, (bytes, bytearray, memoryview, decimal.Decimal, dt.timedelta)):
-        return parquet_value(value)  # as the score outputs write them
-    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+_iso = json_default  # (the rule the SQLite outputs' lists and dicts share)
 
 
 def _doc_value(value: Any) -> Any:
