@@ -97,3 +97,27 @@ def test_entity_warm_start_date_order_error_names_data_rows(tmp_path: Path, pare
     elif replay == "new":
         assert f"error: {mixed}: " in line, line
     assert not (tmp_path / "W").exists()
+
+
+@pytest.mark.parametrize("bad_after", [2, None])
+def test_table_train_date_order_error_after_a_malformed_line(tmp_path: Path, bad_after: int | None
+                                                             ) -> None:
+    n = 300
+    rng = np.random.default_rng(0)
+    ts = pd.date_range("2024-01-01", periods=n, freq="1min").strftime("%m/%d/%Y %H:%M").tolist()
+    ts[9], ts[99] = "01/13/2024 00:09", "13/01/2024 01:39"
+    df = pd.DataFrame({"a": rng.normal(size=n).round(3), "b": rng.integers(0, 100, n),
+                       "proto": rng.choice(["tcp", "udp"], n), "label": "normal", "ts": ts})
+    lines = df.to_csv(index=False).splitlines()
+    if bad_after is not None:  # a malformed line after data row bad_after: data row 101 then
+        lines.insert(bad_after + 1, "1,2,tcp,normal,01/01/2024 00:00,extra")
+    (tmp_path / "t.csv").write_text("\n".join(lines) + "\n")
+    line = _error(["train", str(tmp_path / "t.csv"), *LABELS, "--timestamp-col", "ts",
+                   "--on-bad-rows", "skip", "-o", str(tmp_path / "M"), *FAST])
+    assert "puts the day first" in line
+    if bad_after is None:
+        assert f"row 100 {DAY}" in line and f"row 10 {MONTH}" in line, line
+    else:  # never a position among the rows kept (row 100 for data row 101, row 10 for 11)
+        assert "row 100 " not in line and "row 10 " not in line, line
+        assert f"{UNKNOWN} {DAY}" in line and f"{UNKNOWN} {MONTH}" in line, line
+    assert not (tmp_path / "M").exists()
