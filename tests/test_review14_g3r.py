@@ -121,3 +121,26 @@ def test_table_train_date_order_error_after_a_malformed_line(tmp_path: Path, bad
         assert "row 100 " not in line and "row 10 " not in line, line
         assert f"{UNKNOWN} {DAY}" in line and f"{UNKNOWN} {MONTH}" in line, line
     assert not (tmp_path / "M").exists()
+
+
+@pytest.mark.parametrize("bad_in", ["old", "new"])
+def test_entity_warm_start_replayed_row_error_names_its_file_and_row(tmp_path: Path, parent: Path,
+                                                                     bad_in: str) -> None:
+    rng = np.random.default_rng(2)
+    n = 240
+    df = pd.DataFrame({"host": rng.choice(["h1", "h2", "h3"], n), "a": rng.normal(size=n).round(3),
+                       "label": "normal", "ts": pd.date_range("2024-01-01", periods=n, freq="1min")
+                       .strftime("%Y-%m-%d %H:%M:%S")})
+    df.to_csv(tmp_path / "clean.csv", index=False)
+    df["a"] = df["a"].astype(object)
+    df.loc[200, "a"] = "oops"  # data row 201
+    df.loc[5, "label"] = "dos"  # its bucket left out: positions among the normal rows shift
+    df.to_csv(tmp_path / "bad.csv", index=False)
+    new, old = ("clean.csv", "bad.csv") if bad_in == "old" else ("bad.csv", "clean.csv")
+    line = _error(["train", str(tmp_path / new), "--warm-start", str(parent / "E"), *LABELS,
+                   "--replay-data", str(tmp_path / old), "--replay", "100",
+                   "-o", str(tmp_path / "W"), "-q"])
+    assert "data row 201 is not a number ('oops')" in line, line
+    named = f"--replay-data {tmp_path / old}: " if bad_in == "old" else f"error: {tmp_path / new}: "
+    assert named in line, line
+    assert not (tmp_path / "W").exists()

@@ -138,10 +138,11 @@ def _date_order(new: Any, old: Any, column: str, new_name: str, old_name: str,
     return infer_dayfirst(both, column)
 
 
-def _about_new_rows(exc: InputError, parent: Any, rows: Any, at: Any, data: Path) -> None:
-    """Raise the error ``exc`` of a warm start on NEW's normal ``rows`` (positions ``at``, see
-    :func:`~hourglass.cli.entity.normal_buckets`) with its row told as NEW's data row, where
-    NEW's rows raise it (not the replayed ones: then return; the error path only)."""
+def _about_new_rows(exc: InputError, parent: Any, rows: Any, at: Any, data: Path | str) -> None:
+    """Raise the error ``exc`` of a warm start on a file's normal ``rows`` (positions ``at``, see
+    :func:`~hourglass.cli.entity.normal_buckets`) with its row told as that file's data row and
+    the file (``data``) named, where those rows raise it (else return; the error path only):
+    NEW's rows, or OLD's replayed ones."""
     from hourglass.cli.tables import about_file, at_file_rows
 
     try:
@@ -249,7 +250,9 @@ def warm_entity(data: Path, output: Path, parent: Any, parent_dir: Path, *, labe
         want = replay_count(replay, n_new, n_old)
         pick = np.random.default_rng(seed).choice(n_old, size=want, replace=False)
         # none to replay (a small NEW, a small --replay): trained on NEW alone, as a table model is
-        old = old_rows.loc[np.isin(codes, pick)].reset_index(drop=True) if want else None
+        replay_rows = np.isin(codes, pick)
+        old = old_rows.loc[replay_rows].reset_index(drop=True) if want else None
+        old_at = old_seen["at"][replay_rows]  # their positions in OLD, for an error's row
         replayed = {"source": shown(replay_data), "multiple": replay, "buckets": want, "of": n_old,
                     "seed": seed, "skipped_rows": old_stats.bad_rows,
                     "which": "a seeded sample of OLD's normal (entity, bucket) rows, aggregated on "
@@ -258,6 +261,8 @@ def warm_entity(data: Path, output: Path, parent: Any, parent_dir: Path, *, labe
         pipe = parent.warm_start(rows, replay=old, **params)
     except InputError as exc:
         _about_new_rows(exc, parent, rows, seen["at"], data)
+        if old is not None:  # else OLD's replayed rows raise it: told as OLD's, named so
+            _about_new_rows(exc, parent, old, old_at, f"--replay-data {replay_data}")
         raise
     for level, note in seen["notes"]:
         logging.getLogger("hourglass").log(level, "%s", note)
