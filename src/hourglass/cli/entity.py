@@ -345,7 +345,10 @@ def train_entity(data: Path, output: Path, *, entity_col: str, timestamp_col: st
         # tell it (13/02), and a model fitted month first on the rest refused its own file
         from hourglass.features.entity import _read_times
 
-        order = _read_times(df[timestamp_col], timestamp_col)[1]
+        try:
+            order = _read_times(df[timestamp_col], timestamp_col)[1]
+        except InputError as exc:  # its rows: positions among the rows kept, told as the file's
+            raise at_file_rows(exc, stats.known(np.arange(len(df)))) from None
     features = EntityWindows(entity_col, timestamp_col, bucket=bucket,
                              numeric=tuple(numeric or ()) if given else None,
                              categorical=tuple(distinct or ()) if given else None,

@@ -372,8 +372,8 @@ def _score_grouped(pipe: Any, data: Path, output: Path, spec: Any, stats: Any, k
 
 
 
-#: a flagged row an error names whose data row is not known
-_UNKNOWN_FLAGGED = "a flagged row (its data row is not known: rows were left out before it)"
+#: a flagged row an error names whose data row is not known (one clause, as UNKNOWN_ROW)
+_UNKNOWN_FLAGGED = "a flagged row whose data row is not known, as rows were left out before it"
 
 
 def _check_ecs_times(grouping: Any, col: Any, idx: Any, n_rows: int, data: Path, field: str,

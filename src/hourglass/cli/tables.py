@@ -193,19 +193,22 @@ def train_pipeline(
     features = preprocessor_for(df, source, spec=spec, categorical=categorical, drop=drop,
                                 roles=roles, scaler=scaler, time_col=time_col)  # before any work
     dayfirst = None
+    rows = np.arange(len(df))  # each row's position in the file, for row numbers in errors
+    if stats is not None and stats.first_skip is not None:
+        rows[stats.first_skip:] = -1  # rows skipped before these: their positions are not known
     if time_col is not None:
         from hourglass._times import read_timestamps
 
-        times, dayfirst = read_timestamps(df[time_col], time_col)  # order kept: later files alike
+        try:  # the order kept: later files alike
+            times, dayfirst = read_timestamps(df[time_col], time_col)
+        except InputError as exc:  # its rows: positions among the rows read, told as the file's
+            raise at_file_rows(exc, rows) from None
         # a uniform sample spans about the file's time but holds a share of its rows
         share = sampled["of"] / max(sampled["rows"], 1) if sampled else 1.0
         rate = events_per_day_from(times, column=time_col) * share
         events_per_day = events_per_day if events_per_day is not None else rate
         df = df.drop(columns=[time_col])
     thr = threshold_from_spec(threshold, events_per_day=events_per_day) if threshold else None
-    rows = np.arange(len(df))  # each row's position in the file, for row numbers in errors
-    if stats is not None and stats.first_skip is not None:
-        rows[stats.first_skip:] = -1  # rows skipped before these: their positions are not known
     if label_col is not None and label_col in df.columns:
         labelled = unlabelled_rows(label_strings(df[label_col]), normal, label_col, source,
                                    "not trained on", stats=stats)

@@ -97,22 +97,36 @@ def _read_rows(path: Path, parent: Any, parent_dir: Path, *, label_col: str | No
     return df, {"label_col": label_col, "normal": normal, "inherited": inherited, "stats": stats}
 
 
-def _date_order(new: Any, old: Any, column: str, new_name: str, old_name: str) -> bool | None:
+def _at_rows(exc: InputError, stats: Any, n: int) -> InputError:
+    """``exc``, an error naming rows of a file's ``n`` rows kept, with each told as the file's
+    data row where ``stats`` (the read's :class:`~hourglass.ingest.ReadStats`, or ``None``) knows
+    it, else as not known."""
+    import numpy as np
+
+    from hourglass.cli.tables import at_file_rows
+
+    at = np.arange(n)
+    return at_file_rows(exc, at if stats is None else stats.known(at))
+
+
+def _date_order(new: Any, old: Any, column: str, new_name: str, old_name: str,
+                new_stats: Any = None, old_stats: Any = None) -> bool | None:
     """The one order NEW's and OLD's numeric dates are read in, for a parent that keeps none:
     what either file's dates show (a day or a month above 12), NEW's own where OLD shows none;
-    a one-line error naming both files where they show opposite orders; ``None``: no numeric
-    dates."""
+    a one-line error naming both files where they show opposite orders (a file's rows told by
+    its read's ``new_stats``/``old_stats``); ``None``: no numeric dates."""
     import pandas as pd
 
     from hourglass._times import infer_dayfirst, shown_dayfirst
 
-    def shown_order(values: Any, name: str) -> bool | None:
+    def shown_order(values: Any, name: str, stats: Any) -> bool | None:
         try:
             return shown_dayfirst(values, column)
         except InputError as exc:  # the file's own 'puts the day first but row N the month'
-            raise HourglassError(f"{name}: {exc}") from None
+            raise HourglassError(f"{name}: {_at_rows(exc, stats, len(values))}") from None
 
-    a, b = shown_order(new, new_name), shown_order(old, f"--replay-data {old_name}")
+    a = shown_order(new, new_name, new_stats)
+    b = shown_order(old, f"--replay-data {old_name}", old_stats)
     if a is not None and b is not None and a != b:
         order = {True: "the day first (DD/MM/YYYY)", False: "the month first (MM/DD/YYYY)"}
         raise HourglassError(f"--replay-data {old_name}: its dates put {order[b]}, those of "
@@ -124,10 +138,11 @@ def _date_order(new: Any, old: Any, column: str, new_name: str, old_name: str) -
     return infer_dayfirst(both, column)
 
 
-def _about_new_rows(exc: InputError, parent: Any, rows: Any, at: Any, data: Path) -> None:
-    """Raise the error ``exc`` of a warm start on NEW's normal ``rows`` (positions ``at``, see
-    :func:`~hourglass.cli.entity.normal_buckets`) with its row told as NEW's data row, where
-    NEW's rows raise it (not the replayed ones: then return; the error path only)."""
+def _about_new_rows(exc: InputError, parent: Any, rows: Any, at: Any, data: Path | str) -> None:
+    """Raise the error ``exc`` of a warm start on a file's normal ``rows`` (positions ``at``, see
+    :func:`~hourglass.cli.entity.normal_buckets`) with its row told as that file's data row and
+    the file (``data``) named, where those rows raise it (else return; the error path only):
+    NEW's rows, or OLD's replayed ones."""
     from hourglass.cli.tables import about_file, at_file_rows
 
     try:
@@ -153,7 +168,10 @@ def _rows(df: Any, path: Path, parent: Any, read: dict[str, Any],
     n_rows = len(df)
     if getattr(f, "dayfirst_", None) is None:  # else the fitted order, as the fit reads the rows
         if dayfirst is None:
-            dayfirst = infer_dayfirst(df[f.timestamp_col], f.timestamp_col)
+            try:
+                dayfirst = infer_dayfirst(df[f.timestamp_col], f.timestamp_col)
+            except InputError as exc:  # its rows: positions among the rows kept, told as the file's
+                raise _at_rows(exc, read.get("stats"), len(df)) from None
         if dayfirst is not None:
             f = _in_order(f, dayfirst)
     if label_col is None and parent.info.get("label_col"):  # a bad time's error before the warning
@@ -214,7 +232,7 @@ def warm_entity(data: Path, output: Path, parent: Any, parent_dir: Path, *, labe
                                       what=f"--replay-data {replay_data}", replayed=True, **reading)
         if getattr(f, "dayfirst_", None) is None:  # one order for both files, from both
             order = _date_order(new_df[f.timestamp_col], old_df[f.timestamp_col], f.timestamp_col,
-                                str(data), str(replay_data))
+                                str(data), str(replay_data), stats, old_stats)
     rows, seen = _rows(new_df, data, parent, new_read, dayfirst=order)
     if replay_data is not None:
         old_rows, old_seen = _rows(old_df, replay_data, parent, old_read, dayfirst=seen["dayfirst"])
@@ -232,7 +250,9 @@ def warm_entity(data: Path, output: Path, parent: Any, parent_dir: Path, *, labe
         want = replay_count(replay, n_new, n_old)
         pick = np.random.default_rng(seed).choice(n_old, size=want, replace=False)
         # none to replay (a small NEW, a small --replay): trained on NEW alone, as a table model is
-        old = old_rows.loc[np.isin(codes, pick)].reset_index(drop=True) if want else None
+        replay_rows = np.isin(codes, pick)
+        old = old_rows.loc[replay_rows].reset_index(drop=True) if want else None
+        old_at = old_seen["at"][replay_rows]  # their positions in OLD, for an error's row
         replayed = {"source": shown(replay_data), "multiple": replay, "buckets": want, "of": n_old,
                     "seed": seed, "skipped_rows": old_stats.bad_rows,
                     "which": "a seeded sample of OLD's normal (entity, bucket) rows, aggregated on "
@@ -241,6 +261,8 @@ def warm_entity(data: Path, output: Path, parent: Any, parent_dir: Path, *, labe
         pipe = parent.warm_start(rows, replay=old, **params)
     except InputError as exc:
         _about_new_rows(exc, parent, rows, seen["at"], data)
+        if old is not None:  # else OLD's replayed rows raise it: told as OLD's, named so
+            _about_new_rows(exc, parent, old, old_at, f"--replay-data {replay_data}")
         raise
     for level, note in seen["notes"]:
         logging.getLogger("hourglass").log(level, "%s", note)
