@@ -306,17 +306,20 @@ class DeepLog(EventsInput, DeepDetector):
         picked: list[np.ndarray] = []
         probs: list[np.ndarray] = []
         step = max(1, _RANK_ELEMENTS // (V + 2))
-        # events in the order of their window, so each step needs one run of the unique windows
-        order = np.arange(len(t)) if len(t) <= step else np.argsort(inv, kind="stable")
+        one = len(t) <= step  # (the usual case: all of a block's events in one step, as slices)
+        # else events in the order of their window, so each step needs one run of the unique windows
+        order = None if one else np.argsort(inv, kind="stable")
         for lo in range(0, len(t), step):
-            ev = order[lo:lo + step]
-            first, last = int(inv[ev].min()), int(inv[ev].max()) + 1
+            ev: slice | np.ndarray = slice(None) if order is None else order[lo:lo + step]
+            rows = inv[ev]
+            first = 0 if one else int(rows.min())
+            last = len(uniq) if one else int(rows.max()) + 1
             logits = predict_batches(lambda b: self.module_.logits(b[0]),
                                      [np.ascontiguousarray(uniq[first:last])], device=self.device_,
                                      batch_size=8192)
             logits = logits - logits.max(axis=1, keepdims=True)
             denom = np.exp(logits).sum(axis=1)
-            rows, te = inv[ev] - first, t[ev]
+            rows, te = rows - first if first else rows, t[ev]
             observed = logits[rows, te]
             rank = (logits[rows] > observed[:, None]).sum(axis=1) + 1
             p = np.exp(observed) / denom[rows]
@@ -324,11 +327,11 @@ class DeepLog(EventsInput, DeepDetector):
             if explain_above is not None:
                 hit = out[ev] > explain_above
                 if hit.any():
-                    picked.append(ev[hit])
+                    picked.append(np.flatnonzero(hit) if order is None else order[lo:lo + step][hit])
                     probs.append(np.exp(logits[rows[hit]]) / denom[rows[hit], None])
         if not picked:
             return out, np.zeros(0, np.int64), np.zeros((0, V + 2), np.float32)
-        if len(t) <= step:  # one step, its events in order: no copy to put them back in order
+        if one:  # one step, its events in order: no copy to put them back in order
             return out, picked[0], probs[0]
         events = np.concatenate(picked)
         back = np.argsort(events, kind="stable")
