@@ -10,7 +10,7 @@ import pytest
 
 from hourglass.cli import app
 from tests._cli import one_line_error, runner
-from tests.test_review14_fxa import _series
+from tests._warm_series import series_parent
 
 
 def _log(path: Path, n_blocks: int, offset: int) -> Path:
@@ -22,11 +22,7 @@ def _log(path: Path, n_blocks: int, offset: int) -> Path:
 @pytest.fixture(scope="module")
 def models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     d = tmp_path_factory.mktemp("review14_f2a")
-    _series(300, 1).to_csv(d / "old.csv", index=False)
-    _series(200, 2).to_csv(d / "new.csv", index=False)
-    res = runner.invoke(app, ["train", str(d / "old.csv"), "-m", "tcn-ae", "--timestamp-col", "ts",
-                              "--window", "16", "--epochs", "1", "-o", str(d / "S"), "-q"])
-    assert res.exit_code == 0, res.output
+    series_parent(d)
     res = runner.invoke(app, ["train", str(_log(d / "old.log", 40, 0)), "--format", "raw",
                               "--session-regex", r"blk_\d+", "-m", "event-count-autoencoder",
                               "--epochs", "1", "-o", str(d / "L"), "-q"])

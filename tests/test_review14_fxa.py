@@ -12,26 +12,15 @@ import pytest
 
 from hourglass.cli import app
 from tests._cli import one_line_error, runner
-
-
-def _series(n: int, seed: int) -> pd.DataFrame:
-    rng = np.random.default_rng(seed)
-    t = np.arange(n)
-    return pd.DataFrame({"ts": pd.date_range("2024-01-01", periods=n, freq="1min").astype(str),
-                         "a": np.sin(2 * np.pi * t / 25) + 0.05 * rng.normal(size=n),
-                         "b": np.cos(2 * np.pi * t / 25) + 0.05 * rng.normal(size=n)})
+from tests._warm_series import series_frame, series_parent
 
 
 @pytest.fixture(scope="module")
 def series(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     d = tmp_path_factory.mktemp("review14_fxa_series")
-    _series(300, 1).to_csv(d / "old.csv", index=False)
-    _series(200, 2).to_csv(d / "new.csv", index=False)
-    _series(10, 1).to_csv(d / "short.csv", index=False)  # shorter than one window (16)
-    _series(300, 1)[["ts", "a"]].to_csv(d / "a_only.csv", index=False)  # lacks channel b
-    res = runner.invoke(app, ["train", str(d / "old.csv"), "-m", "tcn-ae", "--timestamp-col", "ts",
-                              "--window", "16", "--epochs", "1", "-o", str(d / "S"), "-q"])
-    assert res.exit_code == 0, res.output
+    series_parent(d)
+    series_frame(10, 1).to_csv(d / "short.csv", index=False)  # shorter than one window (16)
+    series_frame(300, 1)[["ts", "a"]].to_csv(d / "a_only.csv", index=False)  # lacks channel b
     return {"dir": d, "new": d / "new.csv", "short": d / "short.csv", "a_only": d / "a_only.csv",
             "model": d / "S"}
 

@@ -11,6 +11,7 @@ import pytest
 
 from hourglass.cli import app
 from tests._cli import one_line_error, runner
+from tests._warm_series import series_parent
 
 FAST = ["--epochs", "1", "--hidden", "4,2", "-q"]
 
@@ -43,23 +44,9 @@ def test_warm_start_refuses_a_frozen_option_typed_at_its_default(table: dict[str
     assert res.exit_code == 0, res.output
 
 
-def _series(n: int, seed: int) -> pd.DataFrame:
-    rng = np.random.default_rng(seed)
-    t = np.arange(n)
-    return pd.DataFrame({"ts": pd.date_range("2024-01-01", periods=n, freq="1min").astype(str),
-                         "a": np.sin(2 * np.pi * t / 25) + 0.05 * rng.normal(size=n),
-                         "b": np.cos(2 * np.pi * t / 25) + 0.05 * rng.normal(size=n)})
-
-
 @pytest.fixture(scope="module")
 def series(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    d = tmp_path_factory.mktemp("review14_series")
-    _series(300, 1).to_csv(d / "old.csv", index=False)
-    _series(200, 2).to_csv(d / "new.csv", index=False)
-    res = runner.invoke(app, ["train", str(d / "old.csv"), "-m", "tcn-ae", "--timestamp-col", "ts",
-                              "--window", "16", "--epochs", "1", "-o", str(d / "S"), "-q"])
-    assert res.exit_code == 0, res.output
-    return {"dir": d, "old": d / "old.csv", "new": d / "new.csv", "model": d / "S"}
+    return series_parent(tmp_path_factory.mktemp("review14_series"))
 
 
 @pytest.mark.parametrize("replay", ["0.0001", "0.02"])
