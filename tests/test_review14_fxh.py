@@ -183,44 +183,28 @@ def _score_file(kit: dict[str, Path], skip_at: int) -> Path:
     return path
 
 
-@pytest.mark.parametrize(("skip_at", "want"), [(3, None), (81, 10)])
-def test_score_ecs_untimed_row_after_a_skipped_row(kit: dict[str, Path], skip_at: int,
-                                                   want: int | None) -> None:
-    # a value skipped at data row 3 made the unreadable time of data row 10 "data row 9"
-    path = _score_file(kit, skip_at)
-    res = runner.invoke(app, ["score", str(kit["model"]), str(path), "-o", str(kit["dir"] / "e.jsonl"),
-                              "--alert-format", "ecs", "--on-bad-rows", "skip"])
-    assert res.exit_code == 0, res.output
-    assert "data row 9," not in res.stderr
-    said = f"(first: data row {want}, 'not a time')" if want else "(first: 'not a time')"
-    assert f"without a readable time {said}; their alerts carry" in res.stderr
-
-
-@pytest.mark.parametrize(("skip_at", "want"), [(3, None), (81, 10)])
-def test_score_grouped_untimed_row_after_a_skipped_row(kit: dict[str, Path], skip_at: int,
-                                                       want: int | None) -> None:
-    path = _score_file(kit, skip_at)
-    res = runner.invoke(app, ["score", str(kit["model"]), str(path), "-o", str(kit["dir"] / "g.jsonl"),
-                              "--group-by", "proto", "--on-bad-rows", "skip"])
-    assert res.exit_code == 0, res.output
-    assert "data row 9," not in res.stderr
-    said = f"(first: data row {want}, 'not a time')" if want else "(first: 'not a time')"
-    assert f"column 'ts' {said} were scored" in res.stderr
-
-
-@pytest.mark.parametrize(("skip_at", "want"), [(3, None), (81, 10)])
-def test_score_grouped_ecs_row_windows_untimed_flagged_row(kit: dict[str, Path], skip_at: int,
-                                                           want: int | None) -> None:
+_UNTIMED = [  # (score's options, its output, how its warning names the first row without a time)
+    (["--alert-format", "ecs"], "e.jsonl", "without a readable time {said}; their alerts carry"),
+    (["--group-by", "proto"], "g.jsonl", "column 'ts' {said} were scored"),
     # a window of rows takes its ECS event time from its top row's (kept) time: the first
     # flagged row without one was told by its position among the rows scored
+    (["--alert-format", "ecs", "--group-by", "proto", "--group-window", "100", "--keep", "ts"],
+     "r.jsonl", "column 'ts': 1 flagged row(s) without a readable time {said}"),
+]
+
+
+@pytest.mark.parametrize(("skip_at", "want"), [(3, None), (81, 10)])
+@pytest.mark.parametrize(("options", "out", "warning"), _UNTIMED, ids=["ecs", "grouped", "ecs-windows"])
+def test_score_untimed_row_after_a_skipped_row(kit: dict[str, Path], skip_at: int, want: int | None,
+                                               options: list[str], out: str, warning: str) -> None:
+    # a value skipped at data row 3 made the unreadable time of data row 10 "data row 9"
     path = _score_file(kit, skip_at)
-    res = runner.invoke(app, ["score", str(kit["model"]), str(path), "-o", str(kit["dir"] / "r.jsonl"),
-                              "--alert-format", "ecs", "--group-by", "proto", "--group-window", "100",
-                              "--keep", "ts", "--on-bad-rows", "skip"])
+    res = runner.invoke(app, ["score", str(kit["model"]), str(path), "-o", str(kit["dir"] / out),
+                              *options, "--on-bad-rows", "skip"])
     assert res.exit_code == 0, res.output
     assert "data row 9," not in res.stderr
     said = f"(first: data row {want}, 'not a time')" if want else "(first: 'not a time')"
-    assert f"column 'ts': 1 flagged row(s) without a readable time {said}" in res.stderr
+    assert warning.format(said=said) in res.stderr
 
 
 @pytest.mark.parametrize(("bad_time", "want"), [(3, None), (80, 51)])
