@@ -541,7 +541,10 @@ def score_entity(pipe: Pipeline, data: Path, output: Path, *, fmt: str, on_bad_r
         f = pipe.features_
         df = skip_unreadable_rows(df, f.timestamp_col, getattr(f, "dayfirst_", None), f.numeric_,
                                   on_bad_rows, stats, data)
-        keys, X = f.transform_with_keys(pipe.with_absent_fields(df))
+        try:
+            keys, X = f.transform_with_keys(pipe.with_absent_fields(df))
+        except InputError as exc:  # its rows: positions among the rows kept, told as the file's
+            raise at_file_rows(exc, stats.known(np.arange(len(df)))) from None
         n_rows = len(df)
     else:
         keys, X, n_rows = done
@@ -688,15 +691,19 @@ def evaluate_entity(pipe: Pipeline, data: Path, *, label_col: str | None, normal
         f = pipe.features_
         df = skip_unreadable_rows(df, f.timestamp_col, getattr(f, "dayfirst_", None), f.numeric_,
                                   on_bad_rows, stats, data)
+        at = stats.known(np.arange(len(df)))  # the file's data row of each row kept (-1: not known)
         labels_all = label_strings(df[label_col]) if label_col in df.columns else None
         if labels_all is not None:
             keep = unlabelled_rows(labels_all, normal, label_col, str(data), "left out of the metrics",
                                    stats=stats)
-            df = df.loc[keep].reset_index(drop=True)
+            df, at = df.loc[keep].reset_index(drop=True), at[keep]
         feats, labels, is_anom = split_labels(df, label_col, normal, str(data))
         assert labels is not None and is_anom is not None
         start = time.perf_counter()
-        keys, X = pipe.features_.transform_with_keys(pipe.with_absent_fields(feats))
+        try:
+            keys, X = pipe.features_.transform_with_keys(pipe.with_absent_fields(feats))
+        except InputError as exc:  # its rows: positions among the rows labelled, told as the file's
+            raise at_file_rows(exc, at) from None
         y, lab, mixed = _bucket_marks(pipe.features_, feats, labels, is_anom, keys)
         normal_rows = labels[np.asarray(is_anom) == 0]
         classes = _normal_filled(lab, str(normal_rows[0]) if len(normal_rows) else "normal")

@@ -229,20 +229,22 @@ def inspect(
                             entity_col=entity_col, timestamp_col=timestamp_col, bucket=bucket or "5min",
                             aggregate=aggregate, distinct=distinct, drop=drop or [],
                             roles=parse_roles(role), scaler=scaler, json_out=json_out,
-                            entity_case=entity_case or "exact", skipped_rows=stats.bad_rows)
+                            entity_case=entity_case or "exact", skipped_rows=stats.bad_rows,
+                            stats=stats)
             return
         if aggregate or distinct:
             raise HourglassError("--aggregate/--distinct: only with --entity-col COLUMN")
         if entity_case is not None:
             raise HourglassError("--entity-case: only with --entity-col COLUMN")
         labels, fitted_on = None, None
+        at = stats.known(np.arange(len(df)))  # the file's data row of each row (-1: not known)
         if label_col is not None and label_col in df.columns:
             values = label_strings(df[label_col])
             labels = pd.Series(values).value_counts()
             df = df.drop(columns=[label_col])
             normal_rows = np.isin(values, normal_values or [])
             if normal_rows.any():  # train fits the preprocessing on the normal rows only
-                df = df.loc[normal_rows].reset_index(drop=True)
+                df, at = df.loc[normal_rows].reset_index(drop=True), at[normal_rows]
                 fitted_on = int(normal_rows.sum())
         if timestamp_col is None and spec is not None:  # as train: the format's own time field
             timestamp_col = format_time_column(df, spec)
@@ -251,7 +253,7 @@ def inspect(
                                time_col=timestamp_col)
         times = None
         if timestamp_col is not None:  # the event time: never a feature (as in train)
-            times = _time_summary(df[timestamp_col], timestamp_col)
+            times = _time_summary(df[timestamp_col], timestamp_col, at)
             df = df.drop(columns=[timestamp_col])
         format_drop = list(getattr(spec, "drop", ()) or ())
         schema = pre.fit(df).describe()
@@ -316,12 +318,18 @@ def inspect(
                   "feature", highlight=False)
 
 
-def _time_summary(values: Any, column: str) -> dict[str, Any]:
+def _time_summary(values: Any, column: str, at: Any) -> dict[str, Any]:
     """First and last time of a timestamp column and the order its numeric dates are read in
-    (``None``: not such dates), as ``train`` reads them; unreadable times are an error, as there."""
+    (``None``: not such dates), as ``train`` reads them; unreadable times are an error, as there,
+    its rows told as the file's data rows ``at`` (per value, from 0; ``-1``: not known)."""
     from hourglass._times import read_timestamps
+    from hourglass.cli.tables import at_file_rows
+    from hourglass.errors import InputError
 
-    ts, dayfirst = read_timestamps(values, column)
+    try:
+        ts, dayfirst = read_timestamps(values, column)
+    except InputError as exc:
+        raise at_file_rows(exc, at) from None
     return {"first": str(ts.min()), "last": str(ts.max()), "dayfirst": dayfirst}
 
 
@@ -329,26 +337,36 @@ def _inspect_entity(df: Any, spec: object, data: Path, *, label_col: str | None,
                     normal_values: list[str], entity_col: str, timestamp_col: str, bucket: str,
                     aggregate: list[str] | None, distinct: list[str] | None, drop: list[str],
                     roles: dict[str, str], scaler: str, json_out: Path | None,
-                    entity_case: str = "exact", skipped_rows: int = 0) -> None:
-    """``inspect --entity-col``: the per-(entity, bucket) aggregates train would build."""
+                    entity_case: str = "exact", skipped_rows: int = 0, stats: Any = None) -> None:
+    """``inspect --entity-col``: the per-(entity, bucket) aggregates train would build; an
+    error's rows told as the file's data rows where ``stats`` (the read's) knows them."""
+    import numpy as np
     import pandas as pd
 
     from hourglass.cli.entity import FEW_BUCKETS, inspect_entity
     from hourglass.ingest import atomic_output, label_strings
 
     assert isinstance(df, pd.DataFrame)
+    from hourglass.cli.tables import at_file_rows
+    from hourglass.errors import InputError
+
     fitted_on = None
+    at = np.arange(len(df)) if stats is None else stats.known(np.arange(len(df)))
     if label_col is not None and label_col in df.columns:  # train aggregates the normal rows
         normal_rows = pd.Series(label_strings(df[label_col])).isin(normal_values or []).to_numpy()
         df = df.drop(columns=[label_col])
         if normal_rows.any():
             df, fitted_on = df.loc[normal_rows].reset_index(drop=True), int(normal_rows.sum())
+            at = at[normal_rows]
     df = df.drop(columns=[c for c in drop if c in df.columns and c not in (entity_col, timestamp_col)])
-    report = {"file": shown(data), "format": getattr(spec, "name", None), "label_col": label_col,
-              "fitted_on_normal_rows": fitted_on, "skipped_rows": skipped_rows,
-              **inspect_entity(df, spec, entity_col=entity_col, timestamp_col=timestamp_col,
+    try:
+        built = inspect_entity(df, spec, entity_col=entity_col, timestamp_col=timestamp_col,
                                bucket=bucket, numeric=aggregate, distinct=distinct, drop=drop,
-                               roles=roles, scaler=scaler, where=data, entity_case=entity_case)}
+                               roles=roles, scaler=scaler, where=data, entity_case=entity_case)
+    except InputError as exc:  # its rows: positions among the rows inspected, told as the file's
+        raise at_file_rows(exc, at) from None
+    report = {"file": shown(data), "format": getattr(spec, "name", None), "label_col": label_col,
+              "fitted_on_normal_rows": fitted_on, "skipped_rows": skipped_rows, **built}
     if json_out is not None:
         with atomic_output(json_out) as tmp:
             tmp.write_text(json.dumps(report, indent=2))
