@@ -144,10 +144,3 @@ def test_entity_warm_start_replayed_row_error_names_its_file_and_row(tmp_path: P
     named = f"--replay-data {tmp_path / old}: " if bad_in == "old" else f"error: {tmp_path / new}: "
     assert named in line, line
     assert not (tmp_path / "W").exists()
-
-
-def test_unknown_flagged_row_is_told_in_one_clause() -> None:
-    from hourglass.cli.score import _UNKNOWN_FLAGGED
-
-    assert _UNKNOWN_FLAGGED == "a flagged row whose data row is not known, as rows were left out before it"
-    assert "(" not in _UNKNOWN_FLAGGED

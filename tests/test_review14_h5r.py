@@ -110,3 +110,34 @@ def test_inspect_date_order_error_after_non_normal_rows(tmp_path: Path, entity: 
     df.to_csv(data, index=False)
     args = ENTITY if entity else ["--timestamp-col", "ts"]
     _check_rows(_error(["inspect", str(data), *args, *LABELS]), None)
+
+
+class _Stops:
+    """A grouping of ECS alerts without ``--on-bad-rows skip``: no value reads as a time."""
+
+    skip = False
+
+    def ecs_time_reads(self, value: object, place: str) -> bool:
+        return False
+
+
+@pytest.mark.parametrize("value", [None, "garbage"])
+@pytest.mark.parametrize("first_skip", [None, 0])
+def test_flagged_row_without_a_time_error_reads_as_one_sentence(value: str | None,
+                                                                first_skip: int | None) -> None:
+    from hourglass.cli.score import _check_ecs_times
+    from hourglass.errors import HourglassError
+    from hourglass.ingest import ReadStats
+
+    col = pd.Series([value], dtype=object)
+    with pytest.raises(HourglassError) as info:
+        _check_ecs_times(_Stops(), col, np.array([4]), 0, Path("f.csv"), "@timestamp",
+                         ReadStats(first_skip=first_skip))
+    why = "its data row is not known, as rows were left out before it"
+    who = "data row 5" if first_skip is None else "a flagged row"
+    expected = (f"f.csv: column '@timestamp': {who} has no time (missing"
+                + ("" if first_skip is None else f"; {why}") + "); every row needs one"
+                if value is None else
+                f"f.csv: column '@timestamp': {who} is not a timestamp ('garbage'"
+                + ("" if first_skip is None else f"; {why}") + ")")
+    assert str(info.value) == expected

@@ -372,8 +372,8 @@ def _score_grouped(pipe: Any, data: Path, output: Path, spec: Any, stats: Any, k
 
 
 
-#: a flagged row an error names whose data row is not known (one clause, as UNKNOWN_ROW)
-_UNKNOWN_FLAGGED = "a flagged row whose data row is not known, as rows were left out before it"
+#: why an error names "a flagged row", not its data row (said in the error's parentheses)
+_UNKNOWN_FLAGGED = "its data row is not known, as rows were left out before it"
 
 
 def _check_ecs_times(grouping: Any, col: Any, idx: Any, n_rows: int, data: Path, field: str,
@@ -393,11 +393,12 @@ def _check_ecs_times(grouping: Any, col: Any, idx: Any, n_rows: int, data: Path,
     for j, value in enumerate(values):
         row = n_rows + int(idx[j]) + 1 if stats is None else stats.data_row(n_rows + int(idx[j]))
         place = f"data row {row}" if row is not None else ""  # (a row skipped before it: none)
+        why = "" if place else f"; {_UNKNOWN_FLAGGED}"
         if missing[j]:
             if not grouping.skip:
-                raise HourglassError(f"{data}: column {field!r}: {place or _UNKNOWN_FLAGGED} has no "
-                                     "time (missing); every row needs one")
+                raise HourglassError(f"{data}: column {field!r}: {place or 'a flagged row'} has no "
+                                     f"time (missing{why}); every row needs one")
             grouping.count_ecs_untimed(place, None)  # (shown as 'empty')
         elif not timed and not grouping.ecs_time_reads(value, place):
-            raise HourglassError(f"{data}: column {field!r}: {place or _UNKNOWN_FLAGGED} is not a "
-                                 f"timestamp ({shown_value(value)})")
+            raise HourglassError(f"{data}: column {field!r}: {place or 'a flagged row'} is not a "
+                                 f"timestamp ({shown_value(value)}{why})")
