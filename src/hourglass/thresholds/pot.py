@@ -284,11 +284,14 @@ class DSPOT(SPOT):
         if not np.isfinite(devs).all():  # an inf deviation: a NaN cut-off, nothing flagged
             raise InputError(f"DSPOT: a score lies more than the largest float from the mean of the "
                              f"{d} before it; scale the scores down or use another threshold rule")
+        before = dict(self.__dict__)  # a refused fit leaves the last one as it was
         self._init_tail(devs)
         self.window_: deque[float] = deque(scores[-d:].tolist(), maxlen=d)
         self.window_sum_ = window_sum
         value = self._current_value()
         if not math.isfinite(value):  # the mean plus the tail quantile past the largest float
+            self.__dict__.clear()
+            self.__dict__.update(before)
             raise InputError(f"DSPOT: the cut-off (the mean of the last {d} scores plus the tail "
                              "quantile of the deviations) lies past the largest float; scale the "
                              "scores down or use another threshold rule")

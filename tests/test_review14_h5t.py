@@ -1,0 +1,35 @@
+"""Regression tests: DSPOT refused fit/update, SQLite/JSON lines values, real_scores on arrays."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from hourglass.errors import InputError
+from hourglass.thresholds import DSPOT
+
+
+def _far_scores(last: float | None = None) -> np.ndarray:
+    rng = np.random.default_rng(0)
+    x = rng.exponential(size=3000) * 1e300
+    x[rng.choice(np.arange(1, 2998, 2), size=200, replace=False)] = 1e308 + rng.exponential(size=200) * 1e306
+    if last is not None:
+        x[-1] = last
+    return x
+
+
+def test_dspot_refused_refit_keeps_the_last_fit() -> None:
+    t = DSPOT(1e-3, depth=1).fit(np.random.default_rng(0).exponential(size=3000))
+    before = (t.value_, t.z_, list(t.window_), t.window_sum_, list(t.peaks_), t.n_fit_)
+    with pytest.raises(InputError, match="past the largest float"):
+        t.fit(_far_scores(1.5e308))
+    assert (t.value_, t.z_, list(t.window_), t.window_sum_, list(t.peaks_), t.n_fit_) == before
+    assert t._current_value() == t.value_
+    assert t.predict([before[0] * 2]).tolist() == [1]
+
+
+def test_dspot_refused_first_fit_leaves_it_unfitted() -> None:
+    t = DSPOT(1e-3, depth=1)
+    with pytest.raises(InputError, match="past the largest float"):
+        t.fit(_far_scores(1.5e308))
+    assert not hasattr(t, "value_") and not hasattr(t, "window_")
