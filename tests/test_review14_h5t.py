@@ -33,3 +33,12 @@ def test_dspot_refused_first_fit_leaves_it_unfitted() -> None:
     with pytest.raises(InputError, match="past the largest float"):
         t.fit(_far_scores(1.5e308))
     assert not hasattr(t, "value_") and not hasattr(t, "window_")
+
+
+def test_dspot_update_past_the_largest_float_is_refused() -> None:
+    t = DSPOT(1e-3, depth=1).fit(_far_scores())
+    value = t.value_
+    assert np.isfinite(value)
+    with pytest.raises(InputError, match=r"DSPOT\.update: the cut-off .* past the largest float"):
+        t.update([1.0e308])
+    assert t.value_ == value  # never inf: the rule is to be refitted (update's docstring)
