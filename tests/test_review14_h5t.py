@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import decimal
+import json
+
 import numpy as np
 import pytest
 
 from hourglass.errors import InputError
+from hourglass.ingest.sqlite import parquet_value, sql_value
+from hourglass.serve.sinks import json_line
 from hourglass.thresholds import DSPOT
 
 
@@ -42,3 +47,12 @@ def test_dspot_update_past_the_largest_float_is_refused() -> None:
     with pytest.raises(InputError, match=r"DSPOT\.update: the cut-off .* past the largest float"):
         t.update([1.0e308])
     assert t.value_ == value  # never inf: the rule is to be refitted (update's docstring)
+
+
+@pytest.mark.parametrize("text", ["sNaN", "-sNaN", "NaN"])
+def test_nan_decimal_is_null_in_sqlite_and_json_lines(text: str) -> None:
+    value = decimal.Decimal(text)
+    assert parquet_value(value) is None
+    assert sql_value(value) is None
+    assert json.loads(sql_value({"v": [value, decimal.Decimal("1.5")]})) == {"v": [None, 1.5]}
+    assert json.loads(json_line({"v": [value]})) == {"v": [None]}

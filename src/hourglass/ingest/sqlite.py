@@ -119,17 +119,21 @@ def strict_json(value: Any) -> Any:
 def parquet_value(value: Any) -> Any:
     """A value only a Parquet column holds, as text outputs write it: bytes (a binary column) as
     UTF-8 text (bytes that are none escaped, ``\\xff``), a decimal as a float (``None`` if not
-    finite), a duration as pandas writes one; any other value unchanged.
+    finite, a signalling NaN too), a duration as pandas writes one; any other value unchanged.
 
     Examples
     --------
     >>> import datetime as dt
     >>> parquet_value(b"ab\\xff"), parquet_value(decimal.Decimal("1.5")), parquet_value(dt.timedelta(0, 90))
     ('ab\\\\xff', 1.5, '0 days 00:01:30')
+    >>> parquet_value(decimal.Decimal("sNaN")) is None
+    True
     """
     if isinstance(value, (bytes, bytearray, memoryview)):
         return bytes(value).decode("utf-8", "backslashreplace")
     if isinstance(value, decimal.Decimal):
+        if value.is_nan():  # quiet or signalling (float() of an sNaN raises ValueError)
+            return None
         number = float(value)  # (1e400 is an infinite float)
         return number if math.isfinite(number) else None
     if isinstance(value, dt.timedelta):
