@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import decimal
+import io
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from hourglass.errors import InputError
 from hourglass.ingest.sqlite import parquet_value, sql_value
-from hourglass.serve.sinks import json_line
+from hourglass.serve.sinks import JsonLinesSink, json_line
 from hourglass.thresholds import DSPOT
 
 
@@ -56,3 +58,18 @@ def test_nan_decimal_is_null_in_sqlite_and_json_lines(text: str) -> None:
     assert sql_value(value) is None
     assert json.loads(sql_value({"v": [value, decimal.Decimal("1.5")]})) == {"v": [None, 1.5]}
     assert json.loads(json_line({"v": [value]})) == {"v": [None]}
+
+
+def test_numpy_arrays_in_json_lines_as_in_sqlite() -> None:
+    # JSON lines raised "Object of type ndarray is not JSON serializable" for any such array
+    values = [np.array(["2026-01-02"], dtype="datetime64[D]"), np.array([90], dtype="timedelta64[s]"),
+              np.array([5], dtype="timedelta64[M]"), np.array([float("nan"), 1.5]),
+              np.array([pd.Timestamp("2026-01-01")], dtype=object)]
+    alerts = [{"row": i, "score": 1.0, "flag": 1, "v": v} for i, v in enumerate(values)]
+    buf = io.BytesIO()
+    JsonLinesSink(buf).write(alerts)
+    jsonl = [json.loads(line)["v"] for line in buf.getvalue().decode().splitlines()]
+    assert jsonl == [["2026-01-02T00:00:00"], ["0 days 00:01:30"], ["5 months"], [None, 1.5],
+                     ["2026-01-01T00:00:00"]]
+    # as the SQLite outputs store such an array in a list or dict (ingest.sqlite.sql_value)
+    assert [json.loads(sql_value({"v": v}))["v"] for v in values] == jsonl
