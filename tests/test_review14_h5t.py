@@ -73,3 +73,14 @@ def test_numpy_arrays_in_json_lines_as_in_sqlite() -> None:
                      ["2026-01-01T00:00:00"]]
     # as the SQLite outputs store such an array in a list or dict (ingest.sqlite.sql_value)
     assert [json.loads(sql_value({"v": v}))["v"] for v in values] == jsonl
+
+
+def test_real_scores_object_array_of_arrays_checks_their_dtypes() -> None:
+    from hourglass.thresholds.base import real_scores
+
+    a = np.empty(4, dtype=object)
+    a[:] = [np.array(1.0), np.array(2, dtype=np.int32), np.array(3.5, dtype=np.float32), 4.0]
+    assert real_scores(a, "Percentile").tolist() == [1.0, 2.0, 3.5, 4.0]
+    a[1] = np.array(1 + 0j)
+    with pytest.raises(InputError, match="found complex numbers"):
+        real_scores(a, "Percentile")
