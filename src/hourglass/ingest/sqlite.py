@@ -119,17 +119,21 @@ def strict_json(value: Any) -> Any:
 def parquet_value(value: Any) -> Any:
     """A value only a Parquet column holds, as text outputs write it: bytes (a binary column) as
     UTF-8 text (bytes that are none escaped, ``\\xff``), a decimal as a float (``None`` if not
-    finite), a duration as pandas writes one; any other value unchanged.
+    finite, a signalling NaN too), a duration as pandas writes one; any other value unchanged.
 
     Examples
     --------
     >>> import datetime as dt
     >>> parquet_value(b"ab\\xff"), parquet_value(decimal.Decimal("1.5")), parquet_value(dt.timedelta(0, 90))
     ('ab\\\\xff', 1.5, '0 days 00:01:30')
+    >>> parquet_value(decimal.Decimal("sNaN")) is None
+    True
     """
     if isinstance(value, (bytes, bytearray, memoryview)):
         return bytes(value).decode("utf-8", "backslashreplace")
     if isinstance(value, decimal.Decimal):
+        if value.is_nan():  # quiet or signalling (float() of an sNaN raises ValueError)
+            return None
         number = float(value)  # (1e400 is an infinite float)
         return number if math.isfinite(number) else None
     if isinstance(value, dt.timedelta):
@@ -202,7 +206,8 @@ def sql_value(value: Any) -> Any:
 def json_default(value: Any) -> Any:
     """``json.dumps``' ``default`` of the outputs: a date, time or date-time (a ``--keep`` field
     of a Parquet file's time column, a numpy time) as its ISO-8601 text; a missing one (pandas'
-    ``NaT``, ``NA``) ``null``; the other values a Parquet column holds: bytes (a binary column)
+    ``NaT``, ``NA``) ``null``; a numpy array as a list of its values (as :func:`strict_json`
+    writes them); the other values a Parquet column holds: bytes (a binary column)
     as UTF-8 text (bytes that are none escaped, ``\\xff``), a decimal as a number (``null`` if
     not finite), a duration as pandas' text; a numpy scalar (a value taken from an array:
     ``flags[i]``) as the Python value it holds; anything else raises :class:`TypeError` (no
@@ -220,6 +225,8 @@ def json_default(value: Any) -> Any:
     (1.5, '2026-01-01T00:00:01')
     >>> json_default(np.datetime64(10**15, "D")), json_default(np.timedelta64(5, "Y"))  # beyond pandas
     ('2737907008958-07-05', '5 years')
+    >>> json.dumps(np.array(["2026-01-02"], dtype="datetime64[D]"), default=json_default)
+    '["2026-01-02T00:00:00"]'
     """
     if value is pd.NaT or value is pd.NA:  # NaT's isoformat() is 'NaT'
         return None
@@ -243,6 +250,8 @@ def json_default(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, (bytes, bytearray, memoryview, decimal.Decimal, dt.timedelta)):
         return parquet_value(value)  # as the score outputs write them
+    if isinstance(value, np.ndarray):  # a list (its times, left as numpy's, come back here)
+        return strict_json(value)
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 

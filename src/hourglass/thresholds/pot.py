@@ -195,14 +195,24 @@ class SPOT(POT):
         return 0
 
     def update(self, scores: object) -> np.ndarray:
-        """Flag each score in order and learn from the normal ones; returns 0/1 flags."""
+        """Flag each score in order and learn from the normal ones; returns 0/1 flags.
+
+        An :class:`~hourglass.errors.InputError` (scores that are not finite, or, for
+        :class:`DSPOT`, a running sum or cut-off past the largest float) may come after some
+        scores of the batch were learned: fit the rule again after it.
+        """
         if not hasattr(self, "value_"):
             raise NotFittedError(f"{type(self).__name__} is not fitted; call fit(scores) first")
         s = real_scores(scores, f"{type(self).__name__}.update").ravel()
         if not np.isfinite(s).all():
             raise InputError(f"{type(self).__name__}.update: scores contain NaN or inf")
         flags = np.fromiter((self._step(float(x)) for x in s), dtype=np.int8, count=s.size)
-        self.value_ = self._current_value()
+        value = self._current_value()
+        if not math.isfinite(value):  # DSPOT: the moving mean plus the tail quantile overflowed
+            raise InputError(f"{type(self).__name__}.update: the cut-off (the mean of the last normal "
+                             "scores plus the tail quantile) lies past the largest float; scale the "
+                             "scores down or use another threshold rule")
+        self.value_ = value
         return flags
 
     def _current_value(self) -> float:
@@ -284,11 +294,14 @@ class DSPOT(SPOT):
         if not np.isfinite(devs).all():  # an inf deviation: a NaN cut-off, nothing flagged
             raise InputError(f"DSPOT: a score lies more than the largest float from the mean of the "
                              f"{d} before it; scale the scores down or use another threshold rule")
+        before = dict(self.__dict__)  # a refused fit leaves the last one as it was
         self._init_tail(devs)
         self.window_: deque[float] = deque(scores[-d:].tolist(), maxlen=d)
         self.window_sum_ = window_sum
         value = self._current_value()
         if not math.isfinite(value):  # the mean plus the tail quantile past the largest float
+            self.__dict__.clear()
+            self.__dict__.update(before)
             raise InputError(f"DSPOT: the cut-off (the mean of the last {d} scores plus the tail "
                              "quantile of the deviations) lies past the largest float; scale the "
                              "scores down or use another threshold rule")
