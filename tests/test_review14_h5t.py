@@ -84,3 +84,20 @@ def test_real_scores_object_array_of_arrays_checks_their_dtypes() -> None:
     a[1] = np.array(1 + 0j)
     with pytest.raises(InputError, match="found complex numbers"):
         real_scores(a, "Percentile")
+
+
+def test_a_kept_numpy_array_is_stored_as_the_list_json_lines_write(tmp_path) -> None:
+    # a kept field holding a numpy array was stored as the array's memory, a BLOB
+    import sqlite3
+
+    from hourglass.serve.sinks import SQLiteSink, alert_columns
+
+    alert = {"row": 1, "score": 2.5, "v": np.array([1.5, np.nan, 3.0])}
+    buf = io.BytesIO()
+    JsonLinesSink(buf).write([alert])
+    path = tmp_path / "a.sqlite"
+    with SQLiteSink(path, alert_columns("table", keep=["v"])) as sink:
+        sink.write([alert])
+    with sqlite3.connect(path) as conn:
+        (got, kind), = conn.execute("SELECT v, typeof(v) FROM alerts").fetchall()
+    assert kind == "text" and json.loads(got) == json.loads(buf.getvalue())["v"] == [1.5, None, 3.0]

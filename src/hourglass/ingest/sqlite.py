@@ -169,6 +169,8 @@ def sql_value(value: Any) -> Any:
     '["2026-01-01T00:00:00", null, 1.5]'
     >>> sql_value(np.datetime64(10**15, "D"))  # beyond pandas' range: numpy's text
     '2737907008958-07-05'
+    >>> sql_value(np.array([1.5, np.nan]))  # an array as the list it holds
+    '[1.5, null]'
     """
     if value is None or value is pd.NA or value is pd.NaT:
         return None
@@ -192,8 +194,8 @@ def sql_value(value: Any) -> Any:
         return None if math.isnan(value) else value
     if isinstance(value, int) and not -(2**63) <= value < 2**63:
         return str(value)
-    if isinstance(value, (dict, list, tuple)):
-        return json.dumps(strict_json(value), default=_nested)
+    if isinstance(value, (dict, list, tuple, np.ndarray)):  # (an array as a list: its memory as a
+        return json.dumps(strict_json(value), default=_nested)  # BLOB, else)
     if isinstance(value, (decimal.Decimal, dt.timedelta)):  # (a kept Parquet decimal or duration
         return parquet_value(value)  # column: as the CSV and JSON lines write it, not 'P0DT0H1M30S')
     if isinstance(value, pd.Timestamp):
