@@ -22,12 +22,7 @@ from hourglass.features.statistics import (
     site_schema,
 )
 from hourglass.features.validation import check_array
-
-
-def _federated(params: dict, sites: list[pd.DataFrame]) -> TabularPreprocessor:
-    schema = merge_schema([site_schema(params, s) for s in sites])
-    pre = schema_preprocessor(params, json.loads(json.dumps(schema)))  # as on the wire
-    return scaled_preprocessor(pre, merge_scales([site_scales(pre, s) for s in sites]))
+from tests._federated import federated_preprocessor
 
 
 def test_a_site_with_only_dashes_in_a_numeric_column_has_no_say_in_its_role() -> None:
@@ -40,7 +35,7 @@ def test_a_site_with_only_dashes_in_a_numeric_column_has_no_say_in_its_role() ->
                       "proto": ["tcp", "udp"] * 32})
     b = pd.DataFrame({"duration": ["-", "(empty)", " - "] * 6, "proto": ["udp", "tcp", "tcp"] * 6})
     assert infer_role("duration", b["duration"], max_categories=50)[0] == "categorical"
-    fed = _federated(params, [a, b])
+    fed = federated_preprocessor(params, [a, b])
     pooled = TabularPreprocessor(**params).fit(pd.concat([a, b], ignore_index=True))
     assert fed.roles_["duration"] == pooled.roles_["duration"] == "numeric"
     assert fed.feature_names_ == pooled.feature_names_ and "duration:missing" in fed.feature_names_
@@ -48,7 +43,7 @@ def test_a_site_with_only_dashes_in_a_numeric_column_has_no_say_in_its_role() ->
     np.testing.assert_allclose(fed.transform(both), pooled.transform(both), atol=1e-6)
     # beside text at another site, a site of '-' only is text too (as a pooled fit reads it)
     c = pd.DataFrame({"duration": ["fast", "slow"] * 10, "proto": ["tcp"] * 20})
-    assert _federated(params, [c, b]).categories_["duration"] == ["(empty)", "-", "fast", "slow"]
+    assert federated_preprocessor(params, [c, b]).categories_["duration"] == ["(empty)", "-", "fast", "slow"]
 
 
 def test_a_column_of_addresses_with_dashes_is_read_as_addresses() -> None:
