@@ -101,3 +101,10 @@ def test_a_kept_numpy_array_is_stored_as_the_list_json_lines_write(tmp_path) -> 
     with sqlite3.connect(path) as conn:
         (got, kind), = conn.execute("SELECT v, typeof(v) FROM alerts").fetchall()
     assert kind == "text" and json.loads(got) == json.loads(buf.getvalue())["v"] == [1.5, None, 3.0]
+
+
+def test_a_zero_dimensional_array_is_stored_as_the_value_it_holds() -> None:
+    # sql_value(np.array(1.5)) was the text '1.5', np.array(nan) the text 'null', a 0-d time quoted
+    assert sql_value(np.array(1.5)) == 1.5
+    assert sql_value(np.array(np.nan)) is None
+    assert sql_value(np.array("2026-01-01T00:00:00", dtype="datetime64[ns]")) == "2026-01-01T00:00:00"

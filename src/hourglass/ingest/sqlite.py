@@ -169,9 +169,11 @@ def sql_value(value: Any) -> Any:
     '["2026-01-01T00:00:00", null, 1.5]'
     >>> sql_value(np.datetime64(10**15, "D"))  # beyond pandas' range: numpy's text
     '2737907008958-07-05'
-    >>> sql_value(np.array([1.5, np.nan]))  # an array as the list it holds
-    '[1.5, null]'
+    >>> sql_value(np.array([1.5, np.nan])), sql_value(np.array(2.5))  # an array as the list it holds
+    ('[1.5, null]', 2.5)
     """
+    if isinstance(value, np.ndarray) and value.ndim == 0:  # a 0-d array: the one value it holds
+        value = value[()]
     if value is None or value is pd.NA or value is pd.NaT:
         return None
     if isinstance(value, (bool, np.bool_)):
