@@ -14,7 +14,7 @@ from tests._cli import runner
 
 LABELS = ["--label-col", "label", "--normal", "normal"]
 ENTITY = ["--entity-col", "host", "--timestamp-col", "ts", "--bucket", "5min"]
-UNKNOWN = "a row whose data row is not known, as rows were left out before it"
+UNKNOWN = "a row whose data row is not known"
 DAY = "('13/01/2024 01:39')"
 MONTH = "('01/13/2024 00:09')"
 

@@ -18,7 +18,7 @@ from tests.test_review10_eval import _flows
 
 FAST = ["--epochs", "1", "--hidden", "8,4", "-q"]
 LABELS = ["--label-col", "label", "--normal", "normal"]
-UNKNOWN = "(a row whose data row is not known, as rows were left out before it)"
+UNKNOWN = "(a row whose data row is not known)"
 
 
 @pytest.fixture(scope="module")

@@ -58,9 +58,9 @@ def at_file_rows(exc: InputError, rows: int | np.ndarray) -> InputError:
     >>> str(at_file_rows(InputError("column 'b': 1 missing value(s), first at row 1"), np.array([4, 9])))
     "column 'b': 1 missing value(s), first at row 5"
     >>> str(at_file_rows(InputError("column 'b': found 'x' (row 2)"), np.array([0, -1])))
-    "column 'b': found 'x' (a row whose data row is not known, as rows were left out before it)"
+    "column 'b': found 'x' (a row whose data row is not known)"
     >>> str(at_file_rows(InputError("data row 2: a value"), np.array([0, -1])))
-    'a row whose data row is not known, as rows were left out before it: a value'
+    'a row whose data row is not known: a value'
     """
     def file_row(m: re.Match[str]) -> str:
         i = int(m.group(2)) - 1

@@ -66,7 +66,7 @@ READ_ERRORS: tuple[type[BaseException], ...] = (OSError, EOFError, zlib.error)
 
 #: how an error names a row whose data row is not known (a skipped row may come before it:
 #: :meth:`ReadStats.data_row`)
-UNKNOWN_ROW = "a row whose data row is not known, as rows were left out before it"
+UNKNOWN_ROW = "a row whose data row is not known"
 
 
 @dataclass
