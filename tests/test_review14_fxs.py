@@ -80,7 +80,8 @@ def test_sqlite_columns_hold_numpy_times_and_durations_as_the_json_lines_write_t
 def test_json_alerts_write_a_numpy_long_double_as_a_number() -> None:
     # np.longdouble(...).item() is a long double again: json's default was called on it without
     # end, a RecursionError traceback
-    from hourglass.serve.sinks import _doc_value, json_line
+    from hourglass.ingest.sqlite import json_or_text as _doc_value
+    from hourglass.serve.sinks import json_line
 
     for default in (None, _doc_value):
         assert json_line({"v": np.longdouble(1.5)}, default=default) == '{"v": 1.5}'

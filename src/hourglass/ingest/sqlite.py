@@ -25,8 +25,8 @@ import pandas as pd
 from hourglass.errors import HourglassError, InputError
 
 __all__ = ["SQLITE_SUFFIXES", "SQLiteWriter", "check_column_names", "check_table_name", "connect",
-           "ensure_table", "insert_rows", "is_sqlite", "json_default", "parquet_value", "sql_type",
-           "sql_value", "strict_json"]
+           "ensure_table", "insert_rows", "is_sqlite", "json_default", "json_or_text", "parquet_value",
+           "sql_type", "sql_value", "strict_json"]
 
 #: File name endings written as a SQLite database.
 SQLITE_SUFFIXES = ("sqlite", "sqlite3", "db")
@@ -85,6 +85,13 @@ def sql_type(dtype: Any) -> str:
     return {"i": "INTEGER", "u": "INTEGER", "b": "INTEGER", "f": "REAL"}.get(kind, "TEXT")
 
 
+def _item(value: np.generic) -> Any:
+    """The Python value a numpy scalar holds (``.item()``; a long double's ``.item()`` is a long
+    double again: a float)."""
+    item = value.item()
+    return float(item) if type(item) is type(value) and isinstance(item, np.floating) else item
+
+
 def strict_json(value: Any) -> Any:
     """``value`` (a mapping, list or scalar) with NaN, ±inf, NA and NaT as ``None`` and numpy
     numbers and arrays as Python values (a long double a float): what strict JSON can write
@@ -109,8 +116,7 @@ def strict_json(value: Any) -> Any:
             return strict_json(value[()]) if value.ndim == 0 else [strict_json(v) for v in value]
         return strict_json(value.tolist())
     if isinstance(value, np.generic) and not isinstance(value, (np.datetime64, np.timedelta64)):
-        item = value.item()  # a long double's is a long double again (json writes it as text)
-        value = float(item) if type(item) is type(value) and isinstance(item, np.floating) else item
+        value = _item(value)
     if value is pd.NA or value is pd.NaT or (isinstance(value, float) and not math.isfinite(value)):
         return None
     return value
@@ -180,24 +186,14 @@ def sql_value(value: Any) -> Any:
         return int(value)
     if isinstance(value, np.generic):
         if isinstance(value, _NP_TIMES):  # not .item(): a time or duration in ns is an int
-            if np.isnat(value):
-                return None
-            try:  # as the JSON lines and the doc column write them
-                if isinstance(value, np.datetime64):
-                    return pd.Timestamp(value).isoformat()
-                return str(pd.Timedelta(value))
-            except ValueError:  # beyond pandas' range (out of bounds), or years or months: no
-                return str(value)  # fixed length
-        item = value.item()
-        if type(item) is type(value) and isinstance(item, np.floating):  # a long double stays one
-            item = float(item)  # (stored as its bytes, a BLOB, else)
-        value = item
+            return json_default(value)  # as the JSON lines and the doc column write them
+        value = _item(value)  # (a long double kept as one is stored as its bytes, a BLOB)
     if isinstance(value, float):
         return None if math.isnan(value) else value
     if isinstance(value, int) and not -(2**63) <= value < 2**63:
         return str(value)
     if isinstance(value, (dict, list, tuple, np.ndarray)):  # (an array as a list: its memory as a
-        return json.dumps(strict_json(value), default=_nested)  # BLOB, else)
+        return json.dumps(strict_json(value), default=json_or_text)  # BLOB, else)
     if isinstance(value, (decimal.Decimal, dt.timedelta)):  # (a kept Parquet decimal or duration
         return parquet_value(value)  # column: as the CSV and JSON lines write it, not 'P0DT0H1M30S')
     if isinstance(value, pd.Timestamp):
@@ -259,10 +255,18 @@ def json_default(value: Any) -> Any:
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
-def _nested(value: Any) -> Any:
-    """``json.dumps``' default for a value in a list or dict: as the JSON lines write it
-    (:func:`json_default`: a time its ISO-8601 text, a decimal a number...), anything else
-    its text."""
+def json_or_text(value: Any) -> Any:
+    """``json.dumps``' default where no value may be refused (a value in a list or dict of a
+    SQLite column, the ``doc`` column): as the JSON lines write it (:func:`json_default`: a time
+    its ISO-8601 text, a decimal a number...), anything else its text.
+
+    Examples
+    --------
+    >>> json_or_text(b"ab"), json_or_text(decimal.Decimal("2.50")), json_or_text(dt.datetime(2024, 1, 1))
+    ('ab', 2.5, '2024-01-01T00:00:00')
+    >>> json_or_text(1j)
+    '1j'
+    """
     try:
         return json_default(value)
     except TypeError:

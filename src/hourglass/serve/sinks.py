@@ -14,8 +14,6 @@ with the whole alert as JSON text.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
-import decimal
 import json
 import os
 import sqlite3
@@ -36,6 +34,7 @@ from hourglass.ingest.sqlite import (
     insert_rows,
     is_sqlite,
     json_default,
+    json_or_text,
     strict_json,
 )
 from hourglass.ingest.tables import utf8_text  # (the readers' rule for text UTF-8 cannot hold)
@@ -120,22 +119,6 @@ def _find(alert: Mapping[str, Any], paths: tuple[tuple[str, ...], ...]) -> Any:
     return None
 
 
-def _sqlite_value(value: Any) -> Any:
-    """An alert's value as its SQLite column stores it: text UTF-8 cannot hold escaped
-    (:func:`utf8_text`), a decimal (a kept Parquet decimal column) a number and a duration its
-    text, as the JSON lines write them (the SQLite driver refuses both).
-
-    Examples
-    --------
-    >>> import decimal
-    >>> _sqlite_value(decimal.Decimal("2.50")), _sqlite_value(dt.timedelta(seconds=90)), _sqlite_value(b"x")
-    (2.5, '0 days 00:01:30', b'x')
-    """
-    if isinstance(value, (decimal.Decimal, dt.timedelta)):
-        return _iso(value)
-    return utf8_text(value)
-
-
 class SQLiteSink:
     """Appends alerts to ``table`` of the SQLite database at ``path`` (created if absent), one
     transaction per :meth:`write`.
@@ -182,7 +165,7 @@ class SQLiteSink:
             extra = sorted(set(alert) - self._known)
             if extra:
                 raise ValueError(f"SQLiteSink: alert fields {extra} have no column in {self.table!r}")
-        return [json_line(alert, default=_doc_value) if not c.paths else _sqlite_value(_find(alert, c.paths))
+        return [json_line(alert, default=json_or_text) if not c.paths else utf8_text(_find(alert, c.paths))
                 for c in self.columns]
 
     def write(self, alerts: Sequence[Mapping[str, Any]]) -> None:
@@ -216,27 +199,6 @@ class SQLiteSink:
         self.close()
 
 
-_iso = json_default  # (the rule the SQLite outputs' lists and dicts share)
-
-
-def _doc_value(value: Any) -> Any:
-    """A value of the ``doc`` column's JSON as the JSON lines write it (:func:`_iso`: bytes as
-    UTF-8 text, a decimal a number, a duration and a time their text), anything else its text.
-
-    Examples
-    --------
-    >>> import decimal
-    >>> _doc_value(b"ab"), _doc_value(decimal.Decimal("2.50")), _doc_value(dt.datetime(2024, 1, 1))
-    ('ab', 2.5, '2024-01-01T00:00:00')
-    >>> _doc_value(1j)
-    '1j'
-    """
-    try:
-        return _iso(value)
-    except TypeError:
-        return str(value)
-
-
 def json_line(alert: Mapping[str, Any], default: Callable[[Any], Any] | None = None) -> str:
     """``alert`` as one line of strict JSON: a value that is no finite number (NaN, Infinity:
     from an input line that had them, in a --keep field) is ``null``, since a SIEM's or ``jq``'s
@@ -247,10 +209,11 @@ def json_line(alert: Mapping[str, Any], default: Callable[[Any], Any] | None = N
     --------
     >>> json_line({"row": 1, "src": float("nan"), "x": [float("inf"), 2.5]})
     '{"row": 1, "src": null, "x": [null, 2.5]}'
+    >>> import datetime as dt
     >>> json_line({"row": 1, "ts": dt.datetime(2026, 1, 1, 0, 0, 1)})
     '{"row": 1, "ts": "2026-01-01T00:00:01"}'
     """
-    default = _iso if default is None else default
+    default = json_default if default is None else default
     try:
         return json.dumps(alert, allow_nan=False, default=default)
     except ValueError:  # rare: only then is the alert walked
