@@ -193,9 +193,8 @@ def train_pipeline(
     features = preprocessor_for(df, source, spec=spec, categorical=categorical, drop=drop,
                                 roles=roles, scaler=scaler, time_col=time_col)  # before any work
     dayfirst = None
-    rows = np.arange(len(df))  # each row's position in the file, for row numbers in errors
-    if stats is not None and stats.first_skip is not None:
-        rows[stats.first_skip:] = -1  # rows skipped before these: their positions are not known
+    rows = np.arange(len(df))  # each row's position in the file, for row numbers in errors (-1:
+    rows = rows if stats is None else stats.known(rows)  # not known, a skipped row before it)
     if time_col is not None:
         from hourglass._times import read_timestamps
 

@@ -162,9 +162,7 @@ def _normal_rows(path: Path, parent: Any, *, dataset: str | None, label_col: str
         parent.transform(df.drop(columns=[label_col]).head(64) if label_col in df.columns
                          else df.head(64))
     except InputError as exc:  # NEW or --replay-data: say which (its row: -1 after a skipped one)
-        at = np.arange(min(len(df), 64))
-        at = at if stats.first_skip is None else np.where(at < stats.first_skip, at, -1)
-        raise about_file(at_file_rows(exc, at), path) from None
+        raise about_file(at_file_rows(exc, stats.known(np.arange(min(len(df), 64)))), path) from None
     if inherited:
         log.info("%s: label column %r (as the parent model's), normal = %s", path, label_col,
                  normal_values)
@@ -341,8 +339,7 @@ def warm_start_command(
         if replayed is not None or sampled is not None:
             raise
         at = feats.index.to_numpy()  # positions among the rows read: -1 after a skipped one
-        raise at_file_rows(exc, at if stats.first_skip is None else
-                           np.where(at < stats.first_skip, at, -1)) from None
+        raise at_file_rows(exc, stats.known(at)) from None
     held = len(pipe.detector_.val_index_)
     ws = pipe.info["warm_start"]
     ws["parent"]["path"] = str(parent_dir)
