@@ -20,7 +20,7 @@ from hourglass.errors import InputError
 from hourglass.ingest.readers import _concat_chunks, _restore_integers, check_path
 from hourglass.ingest.tables import CHUNK_BYTES, NULL_VALUES, ReadStats, iter_table, read_head
 
-__all__ = ["DATASETS", "DatasetSpec", "demo_path", "get_dataset", "require_fields"]
+__all__ = ["DATASETS", "DatasetSpec", "demo_path", "first_line", "get_dataset", "require_fields"]
 
 NSL_KDD_FEATURES = (
     "duration", "protocol_type", "service", "flag", "src_bytes", "dst_bytes", "land",
@@ -66,21 +66,24 @@ def require_fields(df: pd.DataFrame, path: object, fields: tuple[str, ...], what
                          f"(fields: {cols}{' ...' if df.shape[1] > 6 else ''})")
 
 
-def _first_line(path: Path) -> tuple[int, bytes]:
-    """The blank lines before a file's first line that holds anything, and that line (a UTF-8
-    byte-order mark left out): the line the CSV reader takes for a header, the sniffers look at.
+def first_line(head: bytes) -> tuple[int, bytes]:
+    """The blank lines before the first line of ``head`` (a file's first bytes) that holds
+    anything, and that line (a UTF-8 byte-order mark left out): the line the CSV reader takes for
+    a header, the sniffers look at.
 
     Examples
     --------
-    >>> import tempfile
-    >>> p = Path(tempfile.mkdtemp()) / "f.csv"
-    >>> _ = p.write_bytes(b"\\xef\\xbb\\xbf\\n\\r\\na,b\\n1,2\\n")
-    >>> _first_line(p)
+    >>> first_line(b"\\xef\\xbb\\xbf\\n\\r\\na,b\\n1,2\\n")
     (2, b'a,b')
     """
-    head = read_head(path, 8192).removeprefix(b"\xef\xbb\xbf")
+    head = head.removeprefix(b"\xef\xbb\xbf")
     body = head.lstrip()
     return head[:len(head) - len(body)].count(b"\n"), body.split(b"\n", 1)[0]
+
+
+def _first_line(path: Path) -> tuple[int, bytes]:
+    """:func:`first_line` of the file at ``path``."""
+    return first_line(read_head(path, 8192))
 
 
 @dataclass(frozen=True)
@@ -272,9 +275,7 @@ class _KddSpec(DatasetSpec):
 
 
 def _sniff_nsl_kdd(head: bytes) -> bool:
-    # (a byte-order mark left out, as _first_line leaves it, then the blank lines before the first row)
-    line = head.removeprefix(b"\xef\xbb\xbf").lstrip().split(b"\n", 1)[0]
-    first = line.decode("utf-8", "replace").split(",")
+    first = first_line(head)[1].decode("utf-8", "replace").split(",")
     return len(first) in (42, 43) and first[1] in ("tcp", "udp", "icmp")
 
 

@@ -37,7 +37,7 @@ import pyarrow as pa
 
 from hourglass._limits import MAX_LINE_BYTES
 from hourglass.errors import InputError
-from hourglass.ingest.datasets import DatasetSpec, require_fields
+from hourglass.ingest.datasets import DatasetSpec, first_line, require_fields
 from hourglass.ingest.readers import check_path
 from hourglass.ingest.tables import (
     CHUNK_BYTES,
@@ -69,7 +69,7 @@ _BOM = b"\xef\xbb\xbf"  # a UTF-8 byte-order mark, as Windows editors save text
 def _first_line(head: bytes) -> str:
     """The first line of ``head`` that holds anything (the header, as the CSV reader takes it:
     blank lines before it are passed over), stripped."""
-    return head.removeprefix(_BOM).lstrip().split(b"\n", 1)[0].decode("utf-8", "replace").strip()
+    return first_line(head)[1].decode("utf-8", "replace").strip()
 
 
 def _sniff_unsw(head: bytes) -> bool:
@@ -199,8 +199,7 @@ class _VpcSpec(DatasetSpec):
         first_fields = _first_line(head).split(" ")
         header = _header_line(first_fields)  # (one without srcaddr: refused by name below)
         if not header and _custom_without_header(first_fields):
-            body = head.removeprefix(_BOM)
-            line = body[:len(body) - len(body.lstrip())].count(b"\n") + 1  # (blank lines before it)
+            line = first_line(head)[0] + 1  # (blank lines before it)
             raise InputError(f"{p}: line {line} has {len(first_fields)} fields, not the default format's "
                              f"{len(VPC_DEFAULT_FIELDS)}: a custom format without its header line; "
                              "put the format's field names (version account-id interface-id ...) "
