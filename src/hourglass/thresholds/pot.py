@@ -152,8 +152,7 @@ class SPOT(POT):
         # more peaks than max_peaks: the oldest are dropped, and the count of scores with them
         # (as _learn does), so the tail share stays peaks / scores; it was 4x too small for 1,000
         # peaks of which 250 were kept, and the first refit put the threshold far too low
-        n_peaks = int((x > self.t_).sum())
-        self.n_obs_ = float(x.size) * (len(self.peaks_) / n_peaks if n_peaks else 1.0)
+        self.n_obs_ = float(x.size) * (len(self.peaks_) / peaks.size if peaks.size else 1.0)
         self.z_ = float(z)
         self.new_peaks_ = 0
         return self.z_
