@@ -229,8 +229,7 @@ def inspect(
                             entity_col=entity_col, timestamp_col=timestamp_col, bucket=bucket or "5min",
                             aggregate=aggregate, distinct=distinct, drop=drop or [],
                             roles=parse_roles(role), scaler=scaler, json_out=json_out,
-                            entity_case=entity_case or "exact", skipped_rows=stats.bad_rows,
-                            stats=stats)
+                            entity_case=entity_case or "exact", stats=stats)
             return
         if aggregate or distinct:
             raise HourglassError("--aggregate/--distinct: only with --entity-col COLUMN")
@@ -337,9 +336,10 @@ def _inspect_entity(df: Any, spec: object, data: Path, *, label_col: str | None,
                     normal_values: list[str], entity_col: str, timestamp_col: str, bucket: str,
                     aggregate: list[str] | None, distinct: list[str] | None, drop: list[str],
                     roles: dict[str, str], scaler: str, json_out: Path | None,
-                    entity_case: str = "exact", skipped_rows: int = 0, stats: Any = None) -> None:
-    """``inspect --entity-col``: the per-(entity, bucket) aggregates train would build; an
-    error's rows told as the file's data rows where ``stats`` (the read's) knows them."""
+                    entity_case: str = "exact", stats: Any = None) -> None:
+    """``inspect --entity-col``: the per-(entity, bucket) aggregates train would build. ``stats``
+    (the read's): the rows it skipped, reported, and an error's rows told as the file's data rows
+    where it knows them."""
     import numpy as np
     import pandas as pd
 
@@ -352,6 +352,7 @@ def _inspect_entity(df: Any, spec: object, data: Path, *, label_col: str | None,
 
     fitted_on = None
     at = np.arange(len(df)) if stats is None else stats.known(np.arange(len(df)))
+    skipped_rows = 0 if stats is None else stats.bad_rows
     if label_col is not None and label_col in df.columns:  # train aggregates the normal rows
         normal_rows = pd.Series(label_strings(df[label_col])).isin(normal_values or []).to_numpy()
         df = df.drop(columns=[label_col])
