@@ -223,6 +223,14 @@ def check_dropout(det: Any) -> None:
         raise ValueError(f"dropout must be in [0, 1), got {dropout}")
 
 
+def _check_threshold_kind(threshold: object) -> None:
+    """Raise ``ValueError`` unless ``threshold`` is a hourglass :class:`Threshold` instance."""
+    if not isinstance(threshold, Threshold):
+        hint = (f"an instance, e.g. {threshold.__name__}(...)" if isinstance(threshold, type)
+                else "e.g. thresholds.Percentile(99.5) or thresholds.Contamination(0.01)")
+        raise ValueError(f"threshold must be a hourglass Threshold ({hint}), got {threshold!r}")
+
+
 class BaseDetector(BaseEstimator):
     """Common base of all detectors: validation, the held-out split and the threshold.
 
@@ -444,10 +452,7 @@ class BaseDetector(BaseEstimator):
     def _threshold_rule(self) -> Threshold:
         """The threshold rule ``fit`` fits (``threshold``, or the detector's default), checked."""
         threshold = self.threshold if self.threshold is not None else self._default_threshold()
-        if not isinstance(threshold, Threshold):
-            hint = (f"an instance, e.g. {threshold.__name__}(...)" if isinstance(threshold, type)
-                    else "e.g. thresholds.Percentile(99.5) or thresholds.Contamination(0.01)")
-            raise ValueError(f"threshold must be a hourglass Threshold ({hint}), got {threshold!r}")
+        _check_threshold_kind(threshold)
         threshold.check_params()
         if threshold.requires_labels:
             raise InputError(f"{threshold.describe()} needs labelled validation scores: fit with "
@@ -549,6 +554,7 @@ class BaseDetector(BaseEstimator):
         needs labels (best F1) must get them, and the set must not be the one evaluated later.
         """
         self._check_fitted()
+        _check_threshold_kind(threshold)  # else an AttributeError from a string's get_params
         fresh = type(threshold)(**threshold.get_params())
         if scores is None:
             if y is not None:

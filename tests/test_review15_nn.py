@@ -1,0 +1,29 @@
+"""Regression tests: the detector contract and the shared training loop on unusual input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from hourglass.detectors import AutoEncoder
+from hourglass.errors import InputError
+from hourglass.thresholds import Percentile
+
+KW = dict(hidden=(4, 2), epochs=2, verbose=0, device="cpu")
+
+
+def _X(n: int = 200, d: int = 3, seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).normal(size=(n, d)).astype("float32")
+
+
+@pytest.fixture(scope="module")
+def fitted() -> AutoEncoder:
+    return AutoEncoder(**KW).fit(_X())
+
+
+@pytest.mark.parametrize("rule", ["p99", Percentile, 99.0])
+def test_set_threshold_refuses_what_is_not_a_threshold_as_fit_does(fitted: AutoEncoder, rule: object) -> None:
+    before = fitted.threshold_
+    with pytest.raises(ValueError, match="threshold must be a hourglass Threshold"):
+        fitted.set_threshold(rule)  # type: ignore[arg-type]
+    assert fitted.threshold_ is before
