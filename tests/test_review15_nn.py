@@ -27,3 +27,14 @@ def test_set_threshold_refuses_what_is_not_a_threshold_as_fit_does(fitted: AutoE
     with pytest.raises(ValueError, match="threshold must be a hourglass Threshold"):
         fitted.set_threshold(rule)  # type: ignore[arg-type]
     assert fitted.threshold_ is before
+
+
+def test_labels_whose_normal_rows_are_all_held_out_are_refused_not_trained_on_anomalies_alone() -> None:
+    n = 40
+    held = np.random.default_rng(0).permutation(n)[:4]  # the split fit makes with random_state=0
+    y = np.ones(n)
+    y[held] = 0
+    ae = AutoEncoder(**KW)
+    with pytest.raises(InputError, match="every training row .* labelled an anomaly"):
+        ae.fit(_X(n), y)
+    assert not hasattr(ae, "threshold_")

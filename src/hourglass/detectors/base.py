@@ -415,6 +415,13 @@ class BaseDetector(BaseEstimator):
             raise InputError(f"validation_fraction={frac} holds out {n_val} of {n} {unit}, leaving "
                              f"{len(train_idx)} to train on (at least {least} "
                              f"{'is' if least == 1 else 'are'} needed); {advice}")
+        if labels is not None and not (labels[train_idx] == 0).any():
+            # the held-out split took every normal one: a model of anomalies alone, its
+            # standardisation from them, would be fitted without a word
+            unit = "sessions" if self.get_tags()["input"] == "events" else "rows"
+            raise InputError(f"y: every training {unit[:-1]} ({len(train_idx)} of {n}, after the "
+                             f"{n_val} held out) is labelled an anomaly (1); training needs normal "
+                             f"{unit} (0): give more normal {unit} or a smaller validation_fraction")
         if labels is not None and n_val and not (labels[val_idx] == 0).any():
             unit = "sessions" if self.get_tags()["input"] == "events" else "rows"
             raise InputError(f"y: every held-out {unit[:-1]} ({n_val} of {n}) is labelled an "
