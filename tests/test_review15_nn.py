@@ -38,3 +38,28 @@ def test_labels_whose_normal_rows_are_all_held_out_are_refused_not_trained_on_an
     with pytest.raises(InputError, match="every training row .* labelled an anomaly"):
         ae.fit(_X(n), y)
     assert not hasattr(ae, "threshold_")
+
+
+def test_set_params_sets_the_threshold_parameters_get_params_lists() -> None:
+    rule = Percentile(99.5)
+    ae = AutoEncoder(threshold=rule)
+    assert ae.get_params(deep=True)["threshold__q"] == 99.5
+    assert ae.set_params(threshold__q=95.0) is ae
+    assert ae.threshold.q == 95.0 and rule.q == 99.5  # a new rule; the one given is not changed
+    with pytest.raises(ValueError, match="threshold__z: Percentile has no parameter 'z'"):
+        ae.set_params(threshold__z=1)
+    with pytest.raises(ValueError, match="threshold__q: threshold is None"):
+        AutoEncoder().set_params(threshold__q=95.0)
+
+
+def test_grid_search_over_the_threshold_quantile_fits() -> None:
+    from sklearn.model_selection import GridSearchCV, StratifiedKFold
+
+    X = _X(60)
+    y = np.r_[np.zeros(54), np.ones(6)]
+    X[y == 1] += 4
+    grid = GridSearchCV(AutoEncoder(**{**KW, "epochs": 1}, threshold=Percentile(99.0)),
+                        {"threshold__q": [90.0, 99.0]}, scoring="roc_auc",
+                        cv=StratifiedKFold(2, shuffle=True, random_state=0), error_score="raise")
+    grid.fit(X, y)
+    assert grid.best_estimator_.threshold_.q in (90.0, 99.0)

@@ -302,6 +302,34 @@ class BaseDetector(BaseEstimator):
             tags.update(getattr(klass, "_tags", {}))
         return tags
 
+    def set_params(self, **params: Any) -> BaseDetector:
+        """Set parameters (scikit-learn's ``set_params``); ``threshold__q=99.9`` and the like,
+        which ``get_params(deep=True)`` lists, set a parameter of the threshold rule: a new rule
+        replaces ``threshold`` (the instance given is shared, e.g. by clones, and is left as is).
+
+        Examples
+        --------
+        >>> from hourglass.detectors import AutoEncoder
+        >>> from hourglass.thresholds import Percentile
+        >>> AutoEncoder(threshold=Percentile(99)).set_params(threshold__q=99.9).threshold.q
+        99.9
+        """
+        nested = {k: params.pop(k) for k in [k for k in params if k.startswith("threshold__")]}
+        if nested:
+            rule = params.get("threshold", getattr(self, "threshold", None))
+            first = next(iter(nested))
+            if not isinstance(rule, Threshold):
+                raise ValueError(f"{first}: threshold is {rule!r}, which has no parameters to set; "
+                                 "set threshold to a rule, e.g. thresholds.Percentile(99)")
+            own = rule.get_params()
+            values = {k[len("threshold__"):]: v for k, v in nested.items()}
+            unknown = [k for k in values if k not in own]
+            if unknown:
+                raise ValueError(f"threshold__{unknown[0]}: {type(rule).__name__} has no parameter "
+                                 f"{unknown[0]!r}; it takes {', '.join(own) or 'none'}")
+            params["threshold"] = type(rule)(**{**own, **values})
+        return cast("BaseDetector", super().set_params(**params))
+
     # -- public API ---------------------------------------------------------------------------
     def fit(self, X: object, y: object | None = None) -> BaseDetector:
         """Fit on ``X`` (normal rows unless ``y`` marks known anomalies) and return ``self``.
