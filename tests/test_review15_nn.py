@@ -63,3 +63,14 @@ def test_grid_search_over_the_threshold_quantile_fits() -> None:
                         cv=StratifiedKFold(2, shuffle=True, random_state=0), error_score="raise")
     grid.fit(X, y)
     assert grid.best_estimator_.threshold_.q in (90.0, 99.0)
+
+
+def test_a_held_out_row_that_overflows_is_said_not_blamed_on_the_learning_rate() -> None:
+    from hourglass.nn.training import TrainingDiverged
+
+    X = _X(200)
+    held = np.random.default_rng(0).permutation(200)[:20]  # fit's held-out rows at random_state=0
+    X[held[0], 0] = 1e25  # finite in float32; its squared error is not
+    with pytest.raises(TrainingDiverged, match="held-out rows hold values so far beyond") as info:
+        AutoEncoder(**KW).fit(X)
+    assert "learning rate" not in str(info.value)

@@ -619,6 +619,14 @@ def train_module(
     # no held-out rows); those were kept as the best epoch's, a model scoring NaN or inf
     state = [t for t in module.state_dict().values() if t.is_floating_point()]
     if not math.isfinite(best):
+        if history.val_loss and math.isfinite(_mean_loss(module, train, config.eval_rows, modes)):
+            # the weights fit the training rows; held-out rows overflow float32 (a value of
+            # 1e25 among values near 1): not a learning rate to lower
+            raise TrainingDiverged(
+                f"the validation loss is {best} at every epoch while the training rows' loss is "
+                "finite: some held-out rows hold values so far beyond the training rows' that "
+                "their error overflows float32; scale the inputs (e.g. a log transform) or drop "
+                "those rows")
         what = "validation loss" if history.val_loss else "loss"
         raise TrainingDiverged(f"training diverged at epoch {history.best_epoch} ({what} is {best}); "
                                "lower the learning rate or scale the inputs")
