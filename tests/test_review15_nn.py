@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 
 from hourglass.detectors import AutoEncoder
 from hourglass.errors import InputError
@@ -35,7 +36,7 @@ def test_labels_whose_normal_rows_are_all_held_out_are_refused_not_trained_on_an
     y = np.ones(n)
     y[held] = 0
     ae = AutoEncoder(**KW)
-    with pytest.raises(InputError, match="every training row .* labelled an anomaly"):
+    with pytest.raises(InputError, match=r"every training row .* labelled an anomaly"):
         ae.fit(_X(n), y)
     assert not hasattr(ae, "threshold_")
 
@@ -74,3 +75,41 @@ def test_a_held_out_row_that_overflows_is_said_not_blamed_on_the_learning_rate()
     with pytest.raises(TrainingDiverged, match="held-out rows hold values so far beyond") as info:
         AutoEncoder(**KW).fit(X)
     assert "learning rate" not in str(info.value)
+
+
+class _Shift(torch.nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.b = torch.nn.Parameter(torch.zeros(2))
+
+    def loss(self, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
+        return ((batch[0] - self.b) ** 2).mean()
+
+    def score(self, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
+        return ((batch[0] - self.b) ** 2).mean(dim=1)
+
+
+@pytest.mark.parametrize(("train", "val", "match"), [
+    ((10, 8), None, r"train tensors have different numbers of rows \(10, 8\)"),
+    ((10, 12), None, r"train tensors have different numbers of rows \(10, 12\)"),
+    ((10,), (4, 3), r"val tensors have different numbers of rows \(4, 3\)"),
+])
+def test_train_module_refuses_tensors_of_different_lengths(
+        train: tuple[int, ...], val: tuple[int, ...] | None, match: str) -> None:
+    from hourglass.nn import TrainConfig, train_module
+
+    def tensors(rows: tuple[int, ...]) -> tuple[torch.Tensor, ...]:
+        return (torch.zeros(rows[0], 2), *(torch.zeros(r) for r in rows[1:]))
+
+    with pytest.raises(ValueError, match=match):
+        train_module(_Shift(), tensors(train), None if val is None else tensors(val),
+                     TrainConfig(epochs=1, verbose=0), generator=torch.Generator().manual_seed(0))
+
+
+@pytest.mark.parametrize("setting", ["epochs", "batch_size"])
+def test_train_module_refuses_a_fractional_epochs_or_batch_size_by_name(setting: str) -> None:
+    from hourglass.nn import TrainConfig, train_module
+
+    config = TrainConfig(**{"epochs": 2, "verbose": 0, setting: 2.0})  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=rf"TrainConfig\.{setting} must be an integer, got 2\.0"):
+        train_module(_Shift(), (torch.zeros(8, 2),), None, config, generator=torch.Generator().manual_seed(0))

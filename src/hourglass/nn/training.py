@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import logging
 import math
+import numbers
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -502,8 +503,17 @@ def train_module(
     n = train[0].shape[0]
     # said here, not as "training diverged at epoch 0", range()'s zero step or a division by zero
     for setting in ("epochs", "batch_size"):
-        if int(getattr(config, setting)) < 1:
-            raise ValueError(f"TrainConfig.{setting} must be >= 1, got {getattr(config, setting)}")
+        value = getattr(config, setting)
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral):  # else range()'s TypeError
+            raise ValueError(f"TrainConfig.{setting} must be an integer, got {value!r}")
+        if int(value) < 1:
+            raise ValueError(f"TrainConfig.{setting} must be >= 1, got {value}")
+    # a shorter tensor was an IndexError from the shuffle, a longer one silently cut to n rows
+    for what, tensors in (("train", train), ("val", tuple(val) if val is not None else ())):
+        rows = [int(t.shape[0]) for t in tensors]
+        if len(set(rows)) > 1:
+            raise ValueError(f"train_module: the {what} tensors have different numbers of rows "
+                             f"({', '.join(map(str, rows))}); give one row per sample in each")
     if config.patience is not None and int(config.patience) < 1:
         raise ValueError(f"TrainConfig.patience must be None or >= 1, got {config.patience}")
     if n == 0:
