@@ -113,3 +113,16 @@ def test_train_module_refuses_a_fractional_epochs_or_batch_size_by_name(setting:
     config = TrainConfig(**{"epochs": 2, "verbose": 0, setting: 2.0})  # type: ignore[arg-type]
     with pytest.raises(ValueError, match=rf"TrainConfig\.{setting} must be an integer, got 2\.0"):
         train_module(_Shift(), (torch.zeros(8, 2),), None, config, generator=torch.Generator().manual_seed(0))
+
+
+def test_check_is_fitted_says_unfitted_after_a_fit_that_failed_on_the_data() -> None:
+    from sklearn.exceptions import NotFittedError
+    from sklearn.utils.validation import check_is_fitted
+
+    ae = AutoEncoder(**KW)
+    with pytest.raises(InputError, match="1 training row"):
+        ae.fit(_X(1))
+    assert hasattr(ae, "n_features_in_")  # read before the failure: scikit-learn's rule saw a fit
+    with pytest.raises(NotFittedError):
+        check_is_fitted(ae)
+    check_is_fitted(ae.fit(_X(20)))

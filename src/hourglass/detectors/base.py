@@ -746,6 +746,12 @@ class BaseDetector(BaseEstimator):
         raise NotImplementedError
 
     # -- state (for artefacts) ------------------------------------------------------------
+    def __sklearn_is_fitted__(self) -> bool:
+        """Whether ``fit`` completed (scikit-learn's ``check_is_fitted`` asks this): a fit that
+        failed after reading the data leaves ``n_features_in_``, which scikit-learn's own rule
+        (any attribute ending in ``_``) would read as fitted."""
+        return hasattr(self, "threshold_")
+
     def _check_fitted(self) -> None:
         if not hasattr(self, "threshold_"):
             raise DetectorNotFittedError(f"{type(self).__name__} is not fitted; call fit(X) first")
