@@ -126,3 +126,21 @@ def test_check_is_fitted_says_unfitted_after_a_fit_that_failed_on_the_data() -> 
     with pytest.raises(NotFittedError):
         check_is_fitted(ae)
     check_is_fitted(ae.fit(_X(20)))
+
+
+@pytest.mark.parametrize(("params", "match"), [
+    ({"random_state": -1}, "random_state must be None or an integer"),
+    ({"threshold": "p99"}, "threshold must be a hourglass Threshold"),
+    ({"threshold": Percentile(150)}, r"q must be in \(0, 100\)"),
+])
+def test_validate_params_refuses_what_fit_refuses_before_reading_data(params: dict, match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        AutoEncoder(**params).validate_params()
+    with pytest.raises(ValueError, match=match):
+        AutoEncoder(**KW, **params).fit(_X(20))
+
+
+def test_validate_params_leaves_a_labelled_rule_to_the_pipeline_that_fits_it() -> None:
+    from hourglass.thresholds import BestF1
+
+    AutoEncoder(threshold=BestF1()).validate_params()

@@ -613,6 +613,13 @@ class BaseDetector(BaseEstimator):
         check_numeric_params(self, refuse_none=True)
         self._validation_fraction()
         self._check_params()
+        self._seed()  # random_state's range, which fit checks too
+        # the rule's kind and settings (a rule that needs labels is fine here: a Pipeline given
+        # labelled validation rows fits it; a detector's own fit says it needs them)
+        threshold = getattr(self, "threshold", None)
+        threshold = threshold if threshold is not None else self._default_threshold()
+        _check_threshold_kind(threshold)
+        threshold.check_params()
 
     def _validation_fraction(self) -> float:
         """``validation_fraction`` (0.1 for a detector without one), or ``ValueError`` unless in
