@@ -141,7 +141,10 @@ class EventTables:
         n = 0
         for df in frames:
             missing = [c for c in wanted if c not in df.columns]
-            if missing:
+            if missing and n:  # JSON lines give each batch the fields its records have: a field
+                # past the first batch's records (an optional user, a time) has no value there
+                df = df.assign(**{c: pd.Series(None, index=df.index, dtype=object) for c in missing})
+            elif missing:
                 cols = [str(c) for c in df.columns]
                 raise InputError(f"{source}: no column {', '.join(map(repr, missing))}; columns "
                                  f"are {', '.join(cols[:8])}{' ...' if len(cols) > 8 else ''}")
