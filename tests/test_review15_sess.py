@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import hourglass.ingest.tables as table_reader
@@ -33,3 +34,19 @@ def test_json_lines_table_whose_later_records_lack_a_field(tmp_path: Path,
     assert len(windows.sessions(str(path))) == 3  # the 12 timed events; the others left out
     with pytest.raises(InputError, match="no column 'host'"):  # a name the file lacks: still named
         EventSessions(session_column="host", key_column="event").fit(str(path))
+
+
+def test_duration_and_period_time_columns_are_times(tmp_path: Path) -> None:
+    # a Parquet duration (offsets from a capture's start) or a pandas period as time_column
+    # stopped with "TypeError: Cannot subtract tz-naive and tz-aware datetime-like objects"
+    offsets = pd.to_timedelta([1, 2, 90], unit="s")
+    path = tmp_path / "events.parquet"
+    pd.DataFrame({"e": [1, 2, 3], "t": offsets}).to_parquet(path)
+    for data in (str(path), pd.DataFrame({"e": [1, 2, 3], "t": offsets})):
+        pre = EventSessions(window=60, key_column="e", time_column="t")
+        assert [s.tolist() for s in pre.fit_transform(data)] == [[1, 2], [3]]
+    periods = pd.period_range("2024-01-01", periods=3, freq="min")
+    pre = EventSessions(window=90, key_column="e", time_column="t")
+    sessions = pre.fit(pd.DataFrame({"e": [1, 2, 3], "t": periods})).sessions(
+        pd.DataFrame({"e": [1, 2, 3], "t": periods}))
+    assert sessions.ids == ["2024-01-01T00:00:00", "2024-01-01T00:01:30"]

@@ -168,6 +168,12 @@ class EventTables:
         if self.time_column is None:
             return np.full(len(df), np.nan)
         col = df[self.time_column]
+        if isinstance(col.dtype, pd.PeriodDtype):  # a period: the time it starts
+            col = col.dt.to_timestamp()
+        elif pd.api.types.is_timedelta64_dtype(col) or getattr(col.dtype, "kind", "") == "m":
+            # durations (offsets from a capture's start; Parquet's duration): their seconds, as
+            # pandas read them as no date, and the UTC epoch below could not be subtracted
+            col = col.dt.total_seconds()
         num: pd.Series | None = None
         if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
             num = col
