@@ -10,7 +10,7 @@ import pytest
 
 import hourglass.ingest.tables as table_reader
 from hourglass.errors import InputError
-from hourglass.features.sessions import EventSessions
+from hourglass.features.sessions import EventSessions, group_events
 
 
 def test_json_lines_table_whose_later_records_lack_a_field(tmp_path: Path,
@@ -50,3 +50,20 @@ def test_duration_and_period_time_columns_are_times(tmp_path: Path) -> None:
     sessions = pre.fit(pd.DataFrame({"e": [1, 2, 3], "t": periods})).sessions(
         pd.DataFrame({"e": [1, 2, 3], "t": periods}))
     assert sessions.ids == ["2024-01-01T00:00:00", "2024-01-01T00:01:30"]
+
+
+@pytest.mark.parametrize(("window", "step", "want_ids", "want"), [
+    (0.1, None, ["50", "50.300000", "50.700000", "51.100000"], [[1], [2], [3], [4]]),
+    (0.4, 0.2, ["50", "50.200000", "50.400000", "50.600000", "50.800000", "51"],
+     [[1, 2], [2], [3], [3], [4], [4]]),
+])
+def test_sub_second_windows_of_epoch_times(window: float, step: float | None, want_ids: list[str],
+                                           want: list[list[int]]) -> None:
+    # an epoch time holds its fraction to 2.4e-7 s (1117838570.3 is ...70.29999995): the event
+    # at .3 s went to the window of .2 s and the one at 1.1 s to that of 1.0 s, and the windows
+    # were named with the float's error ('22:42:50.200000048')
+    ev = pd.DataFrame({"key": [1, 2, 3, 4], "line": [1, 2, 3, 4],
+                       "time": [1117838570.0, 1117838570.3, 1117838570.7, 1117838571.1]})
+    ids, seqs, _, _ = group_events(ev, window=window, step=step)
+    assert [s.tolist() for s in seqs] == want
+    assert ids == [f"2005-06-03T22:42:{i}" for i in want_ids]
