@@ -67,3 +67,17 @@ def test_sub_second_windows_of_epoch_times(window: float, step: float | None, wa
     ids, seqs, _, _ = group_events(ev, window=window, step=step)
     assert [s.tolist() for s in seqs] == want
     assert ids == [f"2005-06-03T22:42:{i}" for i in want_ids]
+
+
+def test_table_chunk_whose_messages_are_all_empty() -> None:
+    # a chunk of an event table with no message text (the last rows of a file, records without
+    # the field) stopped with "ValueError: No objects to concatenate"
+    df = pd.DataFrame({"u": ["a", "a", "b", "b"], "m": [None, "", "open 1", "close 2"],
+                       "t": [1.7e9, 1.7e9 + 1, 1.7e9 + 2, 1.7e9 + 3]})
+    pre = EventSessions(session_column="u", message_column="m", time_column="t")
+    pre.chunk_lines = 2
+    assert [s.tolist() for s in pre.fit_transform(df)] == [[1, 2]]
+    sessions = pre.sessions(df.iloc[::-1])  # the empty messages in the last chunk
+    assert sessions.ids == ["b"] and sessions.stats["events_without_key"] == 2
+    with pytest.raises(InputError, match="holds no message text"):
+        EventSessions(session_column="u", message_column="m").fit(df.iloc[:2])

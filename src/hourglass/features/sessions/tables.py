@@ -258,7 +258,9 @@ class EventTables:
                 chunks = self.parser_.key_chunks(text, len(text) + 1)
             else:
                 chunks = self.parser_.parse_chunks(text, len(text) + 1)
-            ev = pd.concat(list(chunks), ignore_index=True)[["line", "key"]]
+            frames = list(chunks)  # none when every message of the chunk is empty
+            ev = pd.concat(frames, ignore_index=True)[["line", "key"]] if frames else \
+                pd.DataFrame({"line": np.zeros(0, np.int64), "key": np.zeros(0, np.int64)})
             parser = self.parser_
             ps = parser.stats_
             stats["parsed"] += ps.parsed
