@@ -81,3 +81,20 @@ def test_table_chunk_whose_messages_are_all_empty() -> None:
     assert sessions.ids == ["b"] and sessions.stats["events_without_key"] == 2
     with pytest.raises(InputError, match="holds no message text"):
         EventSessions(session_column="u", message_column="m").fit(df.iloc[:2])
+
+
+def test_chunk_without_a_key_keeps_integer_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a batch of JSON lines without the key field (an object column of nothing) made the integer
+    # keys of the whole model names, numbered 1, 2, 3 in text order
+    monkeypatch.setattr(table_reader, "_JSONL_CHUNK_ROWS", 4)
+    path = tmp_path / "events.jsonl"
+    with path.open("w") as f:
+        for i in range(12):
+            record: dict[str, object] = {"u": "ab"[i % 2]}
+            if i < 4 or i >= 8:
+                record["e"] = 4624 + i % 3
+            f.write(json.dumps(record) + "\n")
+    pre = EventSessions(session_column="u", key_column="e")
+    assert [s.tolist() for s in pre.fit_transform(str(path))] == [[4624, 4626, 4626, 4625],
+                                                                  [4625, 4624, 4624, 4626]]
+    assert pre.key_names_ is None and pre.templates() == {}

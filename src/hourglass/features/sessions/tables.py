@@ -335,7 +335,9 @@ class EventTables:
             pd.api.types.is_float_dtype(vals) and bool((vals == vals.round()).all()))
         if integral and len(vals):  # inf, 1e300 or 2**64 is no int64 key (int() overflowed): names
             integral = bool((vals.abs() < 2**63).all())
-        self._all_integral = self._all_integral and integral
+        # a chunk without a key (every cell empty: the field absent from a batch of JSON lines)
+        # tells nothing: it made integer keys names ('4624') for the whole model
+        self._all_integral = self._all_integral and (integral or not len(vals))
         if integral and len(vals) and (vals < 0).any():
             i = int(np.flatnonzero((vals < 0).to_numpy())[0])
             raise InputError(f"{source}: row {int(rows[i]) + 1}: column {self.key_column!r} "
