@@ -98,3 +98,19 @@ def test_chunk_without_a_key_keeps_integer_keys(tmp_path: Path, monkeypatch: pyt
     assert [s.tolist() for s in pre.fit_transform(str(path))] == [[4624, 4626, 4626, 4625],
                                                                   [4625, 4624, 4624, 4626]]
     assert pre.key_names_ is None and pre.templates() == {}
+
+
+def test_table_day_month_order_kept_only_when_told() -> None:
+    # a first chunk of 05/02/2024 rows (no day above 12) was guessed month first and that guess
+    # kept for every later chunk and saved with the model: scoring read 05/02 as 2 May
+    df = pd.DataFrame({"e": ["x", "y", "x", "y"],
+                       "ts": ["05/02/2024 10:00", "05/02/2024 10:01",
+                              "13/02/2024 10:00", "13/02/2024 10:01"]})
+    pre = EventSessions(window=3600, key_column="e", time_column="ts")
+    pre.chunk_lines = 2
+    pre.fit(df)  # (its first chunk is read month first: nothing told otherwise yet)
+    assert pre.dayfirst_ is True and pre.to_dict()["dayfirst"] is True
+    assert pre.sessions(df).ids == ["2024-02-05T10:00:00", "2024-02-13T10:00:00"]
+    iso = EventSessions(window=3600, key_column="e", time_column="ts")
+    iso.chunk_lines = 2
+    assert iso.fit(df.assign(ts=["2024-02-05 10:00"] * 4)).dayfirst_ is None
