@@ -10,7 +10,8 @@ import pytest
 
 import hourglass.ingest.tables as table_reader
 from hourglass.errors import InputError
-from hourglass.features.sessions import EventSessions, group_events
+from hourglass.features.sessions import EventSessions, group_events, read_key_sequences
+from hourglass.ingest.logs import LogParser
 
 
 def test_json_lines_table_whose_later_records_lack_a_field(tmp_path: Path,
@@ -114,3 +115,16 @@ def test_table_day_month_order_kept_only_when_told() -> None:
     iso = EventSessions(window=3600, key_column="e", time_column="ts")
     iso.chunk_lines = 2
     assert iso.fit(df.assign(ts=["2024-02-05 10:00"] * 4)).dayfirst_ is None
+
+
+def test_one_text_given_for_lines_is_refused() -> None:
+    # iterated, a path gave one line per character: 8 one-letter templates from 'hdfs.log', and
+    # '12 3' read as three key sequences
+    with pytest.raises(InputError, match=r"got one str \('hdfs.log'\)"):
+        LogParser("raw").fit("hdfs.log")
+    parser = LogParser("raw").fit(["open file 1", "close file 2"])
+    with pytest.raises(InputError, match="expected lines of text"):
+        parser.parse(Path("new.log"))
+    with pytest.raises(InputError, match="expected lines of text"):
+        read_key_sequences("12 3")
+    assert [s.tolist() for s in read_key_sequences(["12 3"])[1]] == [[12, 3]]
