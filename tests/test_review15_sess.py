@@ -128,3 +128,16 @@ def test_one_text_given_for_lines_is_refused() -> None:
     with pytest.raises(InputError, match="expected lines of text"):
         read_key_sequences("12 3")
     assert [s.tolist() for s in read_key_sequences(["12 3"])[1]] == [[12, 3]]
+
+
+@pytest.mark.parametrize("given", [[1700000000, None, None, 1700000100, None],
+                                   ["1700000000", None, None, "1700000100", ""]])
+def test_epoch_times_with_most_cells_empty(given: list[object]) -> None:
+    # the share of numbers was taken over every row: with most cells empty, Python ints went to
+    # the date reader (1700000000 as nanoseconds: the window of 1970-01-01) and text ones read
+    # as no time at all
+    df = pd.DataFrame({"e": ["x", "y", "x", "y", "x"], "ts": given}, dtype=object)
+    pre = EventSessions(window=60, key_column="e", time_column="ts")
+    sessions = pre.fit(df).sessions(df)
+    assert sessions.ids == ["2023-11-14T22:13:00", "2023-11-14T22:15:00"]
+    assert sessions.stats["events_without_time"] == 3

@@ -180,7 +180,11 @@ class EventTables:
         elif not pd.api.types.is_bool_dtype(col):  # epoch times read as text (one bad value);
             text = col.astype("string").str.strip()  # compact dates (20260328) stay dates
             coerced = pd.to_numeric(text, errors="coerce")
-            if coerced.notna().mean() >= 0.5 and not _dates_among(text, coerced):
+            # half of the values given, not of the rows: a column of epoch times with most cells
+            # empty (None among Python ints) went to the date reader, which took 1700000000 for
+            # nanoseconds (1970-01-01) or read none
+            given = text.fillna("").ne("").to_numpy(dtype=bool)
+            if given.any() and coerced[given].notna().mean() >= 0.5 and not _dates_among(text, coerced):
                 num = coerced
         if pd.api.types.is_bool_dtype(col):  # True/False is no time (to_datetime made it naive
             secs = np.full(len(col), np.nan)  # NaT, which the UTC epoch below cannot subtract)
