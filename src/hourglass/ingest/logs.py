@@ -35,7 +35,7 @@ from hourglass.errors import InputError
 from hourglass.ingest.tables import READ_ERRORS
 
 __all__ = ["DEFAULT_MASKS", "JOURNALD_FIELDS", "LEGACY_MASKS", "LOG_FORMATS", "JournaldHeader", "LogParser",
-           "ParseStats", "TooLongLine", "compressed_kind", "read_lines"]
+           "ParseStats", "TooLongLine", "compressed_kind", "not_lines", "read_lines"]
 
 logger = logging.getLogger(__name__)
 
@@ -409,6 +409,26 @@ def read_lines(path: str | os.PathLike[str], stats: ParseStats | None = None) ->
                 yield line.rstrip("\r\n").replace("\x00", "")
     except READ_ERRORS as exc:
         raise InputError(f"{p}: cannot read ({exc})") from None
+
+
+def not_lines(lines: object, source: str = "lines") -> None:
+    """Refuse one text, a path or bytes given for lines of text: iterated, a ``str`` (a log's
+    path, say) gave one line per character, learnt as templates or read as sessions without a
+    word.
+
+    Examples
+    --------
+    >>> not_lines(["a 1", "b 2"])
+    >>> not_lines("app.log")
+    Traceback (most recent call last):
+    ...
+    hourglass.errors.InputError: lines: expected lines of text (a list or an iterator of str), got \
+one str ('app.log'); a file's lines are read_lines(path)
+    """
+    if isinstance(lines, str | bytes | os.PathLike):
+        raise InputError(f"{source}: expected lines of text (a list or an iterator of str), got one "
+                         f"{type(lines).__name__} ({str(lines)[:40]!r}); a file's lines are "
+                         "read_lines(path)")
 
 
 def _utf16_lines(fh: Any, stats: ParseStats | None) -> Iterator[str]:
@@ -843,6 +863,7 @@ class LogParser:
         (and not ``learn``), a line that matches no template is learnt rather than keyed unknown."""
         if int(chunk_size) < 1:
             raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
+        not_lines(lines)
         self._syslog_clock: tuple[int, int] | None = None  # a BSD header's year: see _syslog_years
         # numeric dates' day/month order (see _stamp_seconds): the one the training log told
         self._dayfirst: bool | None = getattr(self, "dayfirst_", None)

@@ -77,6 +77,19 @@ def _whole_ids(col: pd.Series) -> pd.Series:
     return out
 
 
+def _window_id(start: float, whole_us: bool) -> str:
+    """The ISO name of the time window starting at ``start`` (epoch seconds), rounded to the
+    microsecond when ``whole_us`` (steps of whole microseconds start on one).
+
+    Examples
+    --------
+    >>> _window_id(1117838570.2000000477, True), _window_id(0.25, False)
+    ('2005-06-03T22:42:50.200000', '1970-01-01T00:00:00.250000')
+    """
+    t = pd.Timestamp(start, unit="s")
+    return (t.round("us") if whole_us else t).isoformat()
+
+
 class SessionGrouper:
     """Group parsed events into sessions chunk by chunk, keeping only what sessions need.
 
@@ -205,8 +218,11 @@ class SessionGrouper:
             # window g holds the events at g*s <= rel < g*s + w. The quotients round (0.3 / 0.1
             # is 2.999...: the event at 0.3 went to the window before its own, and a window's
             # first event was left out of it), so a quotient within 1e-9 of a whole number is
-            # that number: far below a time stamp's resolution (6e-8 s for a 60 s step)
-            eps = 1e-9
+            # that number: far below a time stamp's resolution (6e-8 s for a 60 s step). An epoch
+            # time holds its fraction to 2.4e-7 s only (1117838570.3 is ...70.29999995): a few of
+            # those steps of float64 more (0.5 us), or a 0.1 s window held the event at .3 s in
+            # the window of .2 s
+            eps = 1e-9 + min(2 * float(np.spacing(np.abs(codes).max())) / s, 0.01)
             t0 = float(np.floor(codes.min() / s + eps) * s)
             rel = codes - t0
             last = np.floor(rel / s + eps).astype(np.int64)         # last window holding the event
@@ -218,7 +234,10 @@ class SessionGrouper:
             counts["empty_sessions_skipped"] = int(last.max()) + 1 - len(np.unique(win))
             groups, (gk, gl) = _split_by_code(win, keys[rows], lines[rows],
                                               within=None if times is None else times[rows])
-            ids = [pd.Timestamp(t0 + int(g) * s, unit="s").isoformat() for g in groups]
+            # a start is a whole number of microseconds when the step is: named so, not with
+            # the float's error in nanoseconds ('22:42:50.200000048' for the window of .2 s)
+            us = s * 1e6 >= 1 and abs(s * 1e6 - round(s * 1e6)) < 1e-6
+            ids = [_window_id(t0 + int(g) * s, us) for g in groups]
         else:
             groups, (gk, gl) = _split_by_code(codes.astype(np.int64), keys, lines, within=times)
             names = list(self.index)

@@ -11,7 +11,7 @@ import numpy as np
 
 from hourglass._limits import too_long
 from hourglass.errors import InputError
-from hourglass.ingest.logs import TooLongLine
+from hourglass.ingest.logs import TooLongLine, not_lines
 
 __all__ = ["count_vectors", "int_keys", "key_sequence", "read_key_sequences"]
 
@@ -91,6 +91,7 @@ def read_key_sequences(lines: Iterable[str], *, strict: bool = False, source: st
     >>> [s.tolist() for s in seqs], counts["empty_sessions_skipped"], counts["unmatched"]
     ([[5, 5, 22]], 1, 1)
     """
+    not_lines(lines, source)
     ids: list[str] = []
     seqs: list[np.ndarray] = []
     counts: KeyCounts = {"lines": 0, "empty_sessions_skipped": 0, "unmatched": 0, "first_unmatched": None}

@@ -141,7 +141,10 @@ class EventTables:
         n = 0
         for df in frames:
             missing = [c for c in wanted if c not in df.columns]
-            if missing:
+            if missing and n:  # JSON lines give each batch the fields its records have: a field
+                # past the first batch's records (an optional user, a time) has no value there
+                df = df.assign(**{c: pd.Series(None, index=df.index, dtype=object) for c in missing})
+            elif missing:
                 cols = [str(c) for c in df.columns]
                 raise InputError(f"{source}: no column {', '.join(map(repr, missing))}; columns "
                                  f"are {', '.join(cols[:8])}{' ...' if len(cols) > 8 else ''}")
@@ -165,13 +168,23 @@ class EventTables:
         if self.time_column is None:
             return np.full(len(df), np.nan)
         col = df[self.time_column]
+        if isinstance(col.dtype, pd.PeriodDtype):  # a period: the time it starts
+            col = col.dt.to_timestamp()
+        elif pd.api.types.is_timedelta64_dtype(col) or getattr(col.dtype, "kind", "") == "m":
+            # durations (offsets from a capture's start; Parquet's duration): their seconds, as
+            # pandas read them as no date, and the UTC epoch below could not be subtracted
+            col = col.dt.total_seconds()
         num: pd.Series | None = None
         if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
             num = col
         elif not pd.api.types.is_bool_dtype(col):  # epoch times read as text (one bad value);
             text = col.astype("string").str.strip()  # compact dates (20260328) stay dates
             coerced = pd.to_numeric(text, errors="coerce")
-            if coerced.notna().mean() >= 0.5 and not _dates_among(text, coerced):
+            # half of the values given, not of the rows: a column of epoch times with most cells
+            # empty (None among Python ints) went to the date reader, which took 1700000000 for
+            # nanoseconds (1970-01-01) or read none
+            given = text.fillna("").ne("").to_numpy(dtype=bool)
+            if given.any() and coerced[given].notna().mean() >= 0.5 and not _dates_among(text, coerced):
                 num = coerced
         if pd.api.types.is_bool_dtype(col):  # True/False is no time (to_datetime made it naive
             secs = np.full(len(col), np.nan)  # NaT, which the UTC epoch below cannot subtract)
@@ -183,13 +196,16 @@ class EventTables:
         else:
             dayfirst = getattr(self, "dayfirst_", None)
             if dayfirst is None:
-                from hourglass._times import infer_dayfirst
+                from hourglass._times import infer_dayfirst, shown_dayfirst
 
                 try:  # None: no numeric day/month dates (ISO 8601, names)
                     dayfirst = infer_dayfirst(col, self.time_column)
                 except InputError:  # both orders in the column: rows of the other do not read
                     dayfirst = None
-                if learn and dayfirst is not None:
+                if learn and dayfirst is not None and shown_dayfirst(col, self.time_column) is not None:
+                    # kept for the later chunks and the model only when a day or month above 12
+                    # told it: a first chunk of 05/02/2024 rows, guessed month first, read the
+                    # 05/02 rows of every later chunk (and of every table scored) as 2 May
                     self.dayfirst_ = dayfirst
             # pandas reads every row in the layout it guesses from the first one: month first,
             # unless told, and a day above 12 then reads as no time at all
@@ -249,7 +265,9 @@ class EventTables:
                 chunks = self.parser_.key_chunks(text, len(text) + 1)
             else:
                 chunks = self.parser_.parse_chunks(text, len(text) + 1)
-            ev = pd.concat(list(chunks), ignore_index=True)[["line", "key"]]
+            frames = list(chunks)  # none when every message of the chunk is empty
+            ev = pd.concat(frames, ignore_index=True)[["line", "key"]] if frames else \
+                pd.DataFrame({"line": np.zeros(0, np.int64), "key": np.zeros(0, np.int64)})
             parser = self.parser_
             ps = parser.stats_
             stats["parsed"] += ps.parsed
@@ -324,7 +342,9 @@ class EventTables:
             pd.api.types.is_float_dtype(vals) and bool((vals == vals.round()).all()))
         if integral and len(vals):  # inf, 1e300 or 2**64 is no int64 key (int() overflowed): names
             integral = bool((vals.abs() < 2**63).all())
-        self._all_integral = self._all_integral and integral
+        # a chunk without a key (every cell empty: the field absent from a batch of JSON lines)
+        # tells nothing: it made integer keys names ('4624') for the whole model
+        self._all_integral = self._all_integral and (integral or not len(vals))
         if integral and len(vals) and (vals < 0).any():
             i = int(np.flatnonzero((vals < 0).to_numpy())[0])
             raise InputError(f"{source}: row {int(rows[i]) + 1}: column {self.key_column!r} "
