@@ -783,12 +783,15 @@ class TimeSeriesPreprocessor:
                              "in all; a series is labelled 0 (normal) or 1 (anomaly) in every row")
         if y.size != len(df):
             raise InputError(f"{y.size} labels for {len(df)} rows")
-        lab = pd.DataFrame({"y": y, **({str(self.timestamp_col): df[str(self.timestamp_col)]
-                                        .to_numpy()} if self.timestamp_col else {})})
+        # the labels' own column, never the timestamps' name (a series timed by a column 'y'
+        # had its labels overwritten by its times: wrong metrics, or an error about 'y')
+        name = "y" if str(self.timestamp_col) != "y" else "label"
+        lab = pd.DataFrame({name: y, **({str(self.timestamp_col): df[str(self.timestamp_col)]
+                                         .to_numpy()} if self.timestamp_col else {})})
         pre = TimeSeriesPreprocessor(self.timestamp_col, self.freq, agg="max", fill="zero",
-                                     scaler="none", columns=("y",))
+                                     scaler="none", columns=(name,))
         pre.dayfirst_ = getattr(self, "dayfirst_", None)  # the times read as the series' are
-        grid = pre._frame(lab, ["y"])["y"]
+        grid = pre._frame(lab, [name])[name]
         # a step with no row (a gap the fill policy bridged) lies inside an anomaly when the
         # steps with rows on both sides of it are anomalous: a labelled stretch (NAB's windows
         # are time ranges) stays one event, not one event per stretch between gaps

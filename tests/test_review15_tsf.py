@@ -1,0 +1,25 @@
+"""Time series: preprocessing, label alignment, dataset readers and the series CLI: regression
+tests."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from hourglass.features.timeseries import TimeSeriesPreprocessor
+
+
+def _timed(name: str, n: int = 6) -> pd.DataFrame:
+    return pd.DataFrame({name: pd.date_range("2024-01-01", periods=n, freq="1min").astype(str),
+                         "v": np.arange(float(n))})
+
+
+def test_labels_align_on_a_series_timed_by_a_column_named_y() -> None:
+    # the labels' helper column was called 'y': a timestamp column 'y' overwrote them, and
+    # evaluate gave metrics of no anomaly (times cast to int8) or refused 'y' as no number
+    for name in ("y", "ts"):
+        df = _timed(name)
+        pre = TimeSeriesPreprocessor(name).fit(df)
+        assert pre.align_labels(df, [0, 0, 1, 1, 0, 0]).tolist() == [0, 0, 1, 1, 0, 0]
+        parsed = df.assign(**{name: pd.to_datetime(df[name])})
+        assert pre.align_labels(parsed, [1, 0, 0, 0, 0, 1]).tolist() == [1, 0, 0, 0, 0, 1]
