@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
+from hourglass.errors import InputError
 from hourglass.features.timeseries import TimeSeriesPreprocessor
 
 
@@ -23,3 +25,12 @@ def test_labels_align_on_a_series_timed_by_a_column_named_y() -> None:
         assert pre.align_labels(df, [0, 0, 1, 1, 0, 0]).tolist() == [0, 0, 1, 1, 0, 0]
         parsed = df.assign(**{name: pd.to_datetime(df[name])})
         assert pre.align_labels(parsed, [1, 0, 0, 0, 0, 1]).tolist() == [1, 0, 0, 0, 0, 1]
+
+
+def test_a_channel_named_twice_in_columns_is_refused() -> None:
+    # columns=("a", "a") fitted one column with two names: the saved model was refused at load
+    # ("offset/scale: 2 finite values expected")
+    df = pd.DataFrame({"a": np.arange(8.0), "b": np.ones(8)})
+    with pytest.raises(InputError, match=r"columns: 'a' named more than once"):
+        TimeSeriesPreprocessor(columns=("a", "b", "a")).fit(df)
+    assert TimeSeriesPreprocessor(columns=("a", "b")).fit(df).channels_ == ["a", "b"]

@@ -423,6 +423,13 @@ class TimeSeriesPreprocessor:
     def _check_params(self) -> None:
         check_numeric_params(self, error=InputError)
         check_name_lists(self, "columns", "drop")
+        if self.columns is not None:  # a channel named twice was modelled once, but its scaling
+            # and name counted twice: the saved model was refused at load
+            seen = [str(c) for c in self.columns]
+            twice = sorted({c for c in seen if seen.count(c) > 1})
+            if twice:
+                raise InputError(f"columns: {', '.join(map(repr, twice[:5]))} named more than "
+                                 "once; name each channel once", param="columns")
         if self.fill not in _FILLS:
             raise InputError(f"fill: unknown {self.fill!r}; choose from {', '.join(_FILLS)}",
                              param="fill")
