@@ -3,6 +3,8 @@ tests."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -34,3 +36,32 @@ def test_a_channel_named_twice_in_columns_is_refused() -> None:
     with pytest.raises(InputError, match=r"columns: 'a' named more than once"):
         TimeSeriesPreprocessor(columns=("a", "b", "a")).fit(df)
     assert TimeSeriesPreprocessor(columns=("a", "b")).fit(df).channels_ == ["a", "b"]
+
+
+def test_scoring_a_dataset_file_reads_no_labels(tmp_path: Path) -> None:
+    # score/explain read no label ('scoring'), yet an ASD/SMD test_label file of another length
+    # and a broken NAB windows file stopped them with the labels' error
+    from hourglass.ingest.timeseries import get_timeseries_dataset
+
+    (tmp_path / "test").mkdir()
+    (tmp_path / "test_label").mkdir()
+    (tmp_path / "test" / "e.txt").write_text("0.1,0.2\n0.3,0.4\n0.5,0.6\n")
+    (tmp_path / "test_label" / "e.txt").write_text("0\n1\n")
+    smd = get_timeseries_dataset("smd")
+    assert smd is not None
+    got = smd.read(tmp_path / "test" / "e.txt", need_labels=False, scoring=True)
+    assert got.columns.tolist() == ["m1", "m2"] and len(got) == 3
+    with pytest.raises(InputError, match="2 labels for 3 rows"):
+        smd.read(tmp_path / "test" / "e.txt")
+    data = tmp_path / "data" / "realX"
+    data.mkdir(parents=True)
+    (tmp_path / "labels").mkdir()
+    (tmp_path / "labels" / "combined_windows.json").write_text("{broken")
+    pd.DataFrame({"timestamp": pd.date_range("2024-01-01", periods=4, freq="5min").astype(str),
+                  "value": np.arange(4.0)}).to_csv(data / "s.csv", index=False)
+    nab = get_timeseries_dataset("nab")
+    assert nab is not None
+    got = nab.read(data / "s.csv", need_labels=False, scoring=True)
+    assert got.columns.tolist() == ["timestamp", "value"]
+    with pytest.raises(InputError, match="unreadable windows file"):
+        nab.read(data / "s.csv", need_labels=False)
