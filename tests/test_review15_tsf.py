@@ -11,6 +11,7 @@ import pytest
 
 from hourglass.errors import InputError
 from hourglass.features.timeseries import TimeSeriesPreprocessor
+from tests._cli import one_line_error
 
 
 def _timed(name: str, n: int = 6) -> pd.DataFrame:
@@ -65,3 +66,17 @@ def test_scoring_a_dataset_file_reads_no_labels(tmp_path: Path) -> None:
     assert got.columns.tolist() == ["timestamp", "value"]
     with pytest.raises(InputError, match="unreadable windows file"):
         nab.read(data / "s.csv", need_labels=False)
+
+
+def test_train_with_a_dataset_refuses_another_label_column(tmp_path: Path) -> None:
+    # --dataset skab --label-col changepoint cut the protocol at SKAB's labels, and kept those
+    # labels as a channel the model read (a warning said "without --label-col")
+    n = 420
+    sk = pd.DataFrame({"datetime": pd.date_range("2020-03-09", periods=n, freq="1s")
+                       .strftime("%Y-%m-%d %H:%M:%S"), "A": np.sin(np.arange(n) / 5),
+                       "anomaly": 0.0, "changepoint": 0.0})
+    sk.to_csv(tmp_path / "1.csv", sep=";", index=False)
+    out = tmp_path / "m"
+    one_line_error(["train", str(tmp_path / "1.csv"), "--dataset", "skab", "--model", "lstm-ae",
+                    "--window", "8", "--epochs", "1", "--label-col", "changepoint", "-o", str(out)],
+                   "--label-col changepoint: --dataset skab labels its steps itself", out)

@@ -99,6 +99,11 @@ def train_timeseries(
     the held-out tail stays the end of DATA's training part (``validation_fraction`` of its
     rows)."""
     ds = _dataset(dataset)
+    if ds is not None and label_col not in (None, LABEL):
+        # the protocol cuts at the dataset's labels and kept them as a channel the model read
+        raise HourglassError(f"--label-col {label_col}: --dataset {ds.name} labels its steps itself "
+                             f"(column {LABEL!r}, which its protocol splits by); leave --label-col "
+                             "out, or --drop a column you do not want modelled")
     df = _read(data, ds)
     label = label_col or (LABEL if ds is not None else None)
     train_df = ds.train_part(df) if ds is not None else df
