@@ -3,6 +3,7 @@ tests."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +12,8 @@ import pytest
 
 from hourglass.errors import InputError
 from hourglass.features.timeseries import TimeSeriesPreprocessor
-from tests._cli import one_line_error
+from hourglass.cli import app
+from tests._cli import one_line_error, runner
 
 
 def _timed(name: str, n: int = 6) -> pd.DataFrame:
@@ -80,3 +82,23 @@ def test_train_with_a_dataset_refuses_another_label_column(tmp_path: Path) -> No
     one_line_error(["train", str(tmp_path / "1.csv"), "--dataset", "skab", "--model", "lstm-ae",
                     "--window", "8", "--epochs", "1", "--label-col", "changepoint", "-o", str(out)],
                    "--label-col changepoint: --dataset skab labels its steps itself", out)
+
+
+def test_extra_normal_steps_are_counted_on_the_models_grid(tmp_path: Path) -> None:
+    # 'trained ... on 770 steps (incl. 3000 extra normal)': the extra recording's rows (10 s)
+    # were counted among the steps of the 1min grid it was resampled onto (500)
+    n = 120
+    data = pd.DataFrame({"ts": pd.date_range("2024-01-01", periods=n, freq="1min").astype(str),
+                         "cpu": np.sin(np.arange(n) / 5)})
+    data.to_csv(tmp_path / "s.csv", index=False)
+    extra = pd.DataFrame({"ts": pd.date_range("2023-01-01", periods=600, freq="10s").astype(str),
+                          "cpu": np.sin(np.arange(600) / 30)})
+    extra.to_csv(tmp_path / "x.csv", index=False)
+    out = tmp_path / "m"
+    res = runner.invoke(app, ["train", str(tmp_path / "s.csv"), "--model", "lstm-ae", "--window", "8",
+                              "--hidden", "4", "--epochs", "1", "--timestamp-col", "ts", "--freq", "1min",
+                              "--extra-normal", str(tmp_path / "x.csv"), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    info = json.loads((out / "config.json").read_text())["info"]
+    assert info["extra_normal"] == [{"source": str(tmp_path / "x.csv"), "rows": 600, "steps": 100}]
+    assert info["n_train_rows"] == 220 and "(incl. 100 extra normal)" in res.stderr

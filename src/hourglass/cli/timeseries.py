@@ -133,8 +133,9 @@ def train_timeseries(
     start = time.perf_counter()
     own = train_df.drop(columns=[label]) if label in train_df.columns else train_df
     extras = [_read_extra(p, ds, label, own, data, features.drop) for p in extra_normal or ()]
+    extra_steps: list[int] = []
     if extras:
-        _fit_with_extra(pipe, own, extras, list(extra_normal or ()))
+        extra_steps = _fit_with_extra(pipe, own, extras, list(extra_normal or ()))
     else:
         pipe.fit(own)
     _warn_label_channel(pipe.features_.channels_, data)
@@ -146,8 +147,9 @@ def train_timeseries(
         "source": shown(data), "dataset": ds.name if ds else None, "label_col": label,
         "normal": [], "model": registry.name_of(cls), "input": "timeseries",
         "fit_seconds": time.perf_counter() - start, "n_train_rows": pipe.info["n_train_rows"],
-        "extra_normal": [{"source": shown(p), "rows": n} for p, n in zip(extra_normal or (), n_extra,
-                                                                        strict=True)],
+        # rows read, and the time steps they gave (resampled, duplicate times merged)
+        "extra_normal": [{"source": shown(p), "rows": n, "steps": k} for p, n, k in
+                         zip(extra_normal or (), n_extra, extra_steps, strict=True)],
         "held_out": {"fraction": held, "rows": len(pipe.detector_.val_index_),
                      "used_for": "early stopping and the threshold; never trained on",
                      "which": "the last steps of the training series (a contiguous tail)"},
@@ -211,9 +213,10 @@ def _read_extra(path: Path, ds: TimeSeriesDataset | None, label: str | None,
 
 
 def _fit_with_extra(pipe: Pipeline, own: pd.DataFrame, extras: list[pd.DataFrame],
-                    sources: list[Path] | None = None) -> None:
+                    sources: list[Path] | None = None) -> list[int]:
     """``Pipeline.fit`` for DATA's training part ``own`` with extra normal recordings in front:
-    preprocessing fitted on ``own`` only, the detector on the joined series with its seams."""
+    preprocessing fitted on ``own`` only, the detector on the joined series with its seams.
+    Returns the time steps of each recording (on the model's grid)."""
     template = pipe.features
     assert template is not None and pipe.detector is not None
     pipe.features_ = type(template)(**template.get_params())
@@ -242,6 +245,7 @@ def _fit_with_extra(pipe: Pipeline, own: pd.DataFrame, extras: list[pd.DataFrame
     pipe.info["n_train_rows"] = len(X)  # time steps, the extra recordings' included
     pipe.info["threshold_fit"] = threshold_fit_info(pipe.detector_)
     pipe.info.setdefault("n_features", len(pipe.features_.feature_names_))
+    return [len(x) for x in parts]
 
 
 def warn_extra_columns(pipe: Pipeline, df: pd.DataFrame, label: str | None = None) -> None:
@@ -418,7 +422,8 @@ def train_command(
 def report_train(pipe: Pipeline, output: Path, err: Console, out: Console) -> None:
     """The lines ``hourglass train`` prints for a time-series model."""
     info = pipe.info
-    extra = sum(e["rows"] for e in info.get("extra_normal", []))
+    # steps, as the total is counted (a model saved before they were kept: its rows)
+    extra = sum(e.get("steps", e["rows"]) for e in info.get("extra_normal", []))
     err.print(f"trained {info['model']} on "
               f"{fitted_text(info['n_train_rows'], len(pipe.detector_.val_index_), 'steps')} "
               f"{f'(incl. {extra} extra normal) ' if extra else ''}"
