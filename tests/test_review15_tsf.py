@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from hourglass.cli import app
 from hourglass.errors import InputError
 from hourglass.features.timeseries import TimeSeriesPreprocessor
-from hourglass.cli import app
 from tests._cli import one_line_error, runner
 
 
