@@ -102,3 +102,17 @@ def test_extra_normal_steps_are_counted_on_the_models_grid(tmp_path: Path) -> No
     info = json.loads((out / "config.json").read_text())["info"]
     assert info["extra_normal"] == [{"source": str(tmp_path / "x.csv"), "rows": 600, "steps": 100}]
     assert info["n_train_rows"] == 220 and "(incl. 100 extra normal)" in res.stderr
+
+
+def test_a_far_timestamp_at_scoring_names_no_option_score_lacks() -> None:
+    # at scoring the error said "choose a coarser freq (--freq)", an option score does not take
+    t = pd.date_range("2024-01-01", periods=20, freq="1min").astype(str).tolist()
+    df = pd.DataFrame({"ts": t, "v": np.arange(20.0)})
+    pre = TimeSeriesPreprocessor("ts", freq="1min").fit(df)
+    far = df.assign(ts=[*t[:-1], "2031-01-01 00:00:00"])
+    with pytest.raises(InputError, match="coarser freq") as fitting:
+        TimeSeriesPreprocessor("ts", freq="1min").fit(far)
+    assert "--freq" in str(fitting.value)
+    with pytest.raises(InputError, match=r"check the time stamps, or the grid is the model's") as got:
+        pre.transform(far)
+    assert "coarser" not in str(got.value)

@@ -525,9 +525,12 @@ class TimeSeriesPreprocessor:
             step = pd.Timedelta(pd.tseries.frequencies.to_offset(self.freq))
             steps = (frame.index[-1] - frame.index[0]) / step
             if steps > max(1_000_000, 100 * len(frame)):  # e.g. one time stamp years off
+                # score/evaluate/explain have no --freq: the grid is the model's
+                hint = ("choose a coarser freq (--freq)" if fitting else
+                        f"the grid is the model's (trained with --freq {self.freq})")
                 raise InputError(f"column {ts_col!r}: the {self.freq} grid from {frame.index[0]} to "
                                  f"{frame.index[-1]} has {steps:,.0f} steps for {len(frame):,} rows; "
-                                 "check the time stamps or choose a coarser freq (--freq)")
+                                 f"check the time stamps, or {hint}")
             return self._merge(frame.resample(self.freq))
         if frame.index.has_duplicates:
             n_dup = int(frame.index.duplicated().sum())
