@@ -116,3 +116,18 @@ def test_a_far_timestamp_at_scoring_names_no_option_score_lacks() -> None:
     with pytest.raises(InputError, match=r"check the time stamps, or the grid is the model's") as got:
         pre.transform(far)
     assert "coarser" not in str(got.value)
+
+
+def test_labels_of_an_unsorted_series_warn_once(caplog: pytest.LogCaptureFixture) -> None:
+    # evaluate said "timestamps are not sorted" and "duplicate timestamp(s) merged" twice: once
+    # for the values, once more for the labels on the same rows
+    df = _timed("ts", 8).iloc[[1, 0, 2, 3, 4, 5, 6, 7, 7]].reset_index(drop=True)
+    pre = TimeSeriesPreprocessor("ts").fit(df)
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="hourglass"):
+        pre.transform(df)
+        y = pre.align_labels(df, [0, 0, 0, 1, 0, 0, 0, 0, 1])
+    said = [r.getMessage() for r in caplog.records]
+    assert sum("not sorted" in m for m in said) == 1, said
+    assert sum("duplicate timestamp" in m for m in said) == 1, said
+    assert y.tolist() == [0, 0, 0, 1, 0, 0, 0, 1]

@@ -463,9 +463,12 @@ class TimeSeriesPreprocessor:
                 raise InputError(f"freq: {self.freq!r} is not a positive step", param="freq")
 
     # -- alignment ----------------------------------------------------------------------------
-    def _frame(self, df: pd.DataFrame, cols: Sequence[str], fitting: bool = False) -> pd.DataFrame:
+    def _frame(self, df: pd.DataFrame, cols: Sequence[str], fitting: bool = False, *,
+               quiet: bool = False) -> pd.DataFrame:
         """The numeric channels on the time grid, missing values still NaN. ``fitting``: the
-        errors name the options to set (``freq``); else the fitted model's, to retrain with."""
+        errors name the options to set (``freq``); else the fitted model's, to retrain with.
+        ``quiet``: no warning about unsorted or duplicate times (the labels of a series whose
+        values said them)."""
         if not isinstance(df, pd.DataFrame):
             raise InputError(f"expected a pandas DataFrame, got {type(df).__name__}")
         if len(df) == 0:
@@ -515,9 +518,10 @@ class TimeSeriesPreprocessor:
             raise
         frame = pd.DataFrame(values, index=times.rename(ts_col))
         if not frame.index.is_monotonic_increasing:
-            logger.warning("timestamps are not sorted; sorting %d rows by %s (the output, and a "
-                           "detector's scores, follow the sorted time order, not the input's rows)",
-                           len(frame), ts_col)
+            if not quiet:
+                logger.warning("timestamps are not sorted; sorting %d rows by %s (the output, and "
+                               "a detector's scores, follow the sorted time order, not the input's "
+                               "rows)", len(frame), ts_col)
             frame = frame.sort_index(kind="stable")
         if self.freq == "rows":
             return frame
@@ -537,8 +541,9 @@ class TimeSeriesPreprocessor:
             if n_dup == len(frame) - 1 and len(frame) > 1:
                 raise InputError(f"column {ts_col!r}: all {len(frame)} rows have the same timestamp "
                                  f"({frame.index[0]}); a series needs times that advance")
-            logger.warning("%d duplicate timestamp(s) merged by %s (first at %s)", n_dup, self.agg,
-                           frame.index[frame.index.duplicated()][0])
+            if not quiet:
+                logger.warning("%d duplicate timestamp(s) merged by %s (first at %s)", n_dup,
+                               self.agg, frame.index[frame.index.duplicated()][0])
             frame = self._merge(frame.groupby(level=0))
         if len(frame) > 2:
             steps = np.diff(frame.index.asi8)
@@ -801,7 +806,7 @@ class TimeSeriesPreprocessor:
         pre = TimeSeriesPreprocessor(self.timestamp_col, self.freq, agg="max", fill="zero",
                                      scaler="none", columns=(name,))
         pre.dayfirst_ = getattr(self, "dayfirst_", None)  # the times read as the series' are
-        grid = pre._frame(lab, [name])[name]
+        grid = pre._frame(lab, [name], quiet=True)[name]  # the series' rows said: once
         # a step with no row (a gap the fill policy bridged) lies inside an anomaly when the
         # steps with rows on both sides of it are anomalous: a labelled stretch (NAB's windows
         # are time ranges) stays one event, not one event per stretch between gaps
