@@ -102,6 +102,8 @@ def test_extra_normal_steps_are_counted_on_the_models_grid(tmp_path: Path) -> No
     info = json.loads((out / "config.json").read_text())["info"]
     assert info["extra_normal"] == [{"source": str(tmp_path / "x.csv"), "rows": 600, "steps": 100}]
     assert info["n_train_rows"] == 220 and "(incl. 100 extra normal)" in res.stderr
+    # the model card's threads a seed repeats the model on, as for a model without extra data
+    assert isinstance(info["torch_threads"], int) and info["torch_threads"] >= 1
 
 
 def test_a_far_timestamp_at_scoring_names_no_option_score_lacks() -> None:

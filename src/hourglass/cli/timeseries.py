@@ -5,6 +5,7 @@ metrics (point-wise first, point-adjusted labelled)."""
 from __future__ import annotations
 
 import logging
+import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -245,6 +246,11 @@ def _fit_with_extra(pipe: Pipeline, own: pd.DataFrame, extras: list[pd.DataFrame
     pipe.info["n_train_rows"] = len(X)  # time steps, the extra recordings' included
     pipe.info["threshold_fit"] = threshold_fit_info(pipe.detector_)
     pipe.info.setdefault("n_features", len(pipe.features_.feature_names_))
+    # the threads a seed repeats the model on, as Pipeline.fit records them (the model card of a
+    # model trained with extra normal data said none)
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        pipe.info["torch_threads"] = int(torch.get_num_threads())
     return [len(x) for x in parts]
 
 
