@@ -133,3 +133,15 @@ def test_labels_of_an_unsorted_series_warn_once(caplog: pytest.LogCaptureFixture
     assert sum("not sorted" in m for m in said) == 1, said
     assert sum("duplicate timestamp" in m for m in said) == 1, said
     assert y.tolist() == [0, 0, 0, 1, 0, 0, 0, 1]
+
+
+def test_a_gap_at_an_end_without_fill_limit_names_no_limit() -> None:
+    # "the gap is longer than fill_limit=None (--fill-limit)": no limit was set, the gap was at
+    # the start (ffill) or an end (interpolate) of the series
+    df = pd.DataFrame({"v": [np.nan, 1.0, 2.0, 3.0, np.nan]})
+    with pytest.raises(InputError, match=r"the gap is at the start of the series, where ffill"):
+        TimeSeriesPreprocessor(fill="ffill").fit(df)
+    with pytest.raises(InputError, match=r"at the start or the end of the series, where interpolate"):
+        TimeSeriesPreprocessor(fill="interpolate").fit(df)
+    with pytest.raises(InputError, match=r"longer than fill_limit=1 \(--fill-limit\) or is at the start$"):
+        TimeSeriesPreprocessor(fill="ffill", fill_limit=1).fit(df)

@@ -612,9 +612,13 @@ class TimeSeriesPreprocessor:
         where = (f"timestamp {frame.index[row]}" if self.timestamp_col is not None
                  else f"row {first_row + row + 1}")
         if self.fill != "none":
-            ends = {"ffill": " or is at the start", "interpolate": " or is at the start or the end"}
-            hint = (f"the gap is longer than fill_limit={self.fill_limit} (--fill-limit)"
-                    f"{ends.get(self.fill, '')}")
+            ends = {"ffill": "is at the start", "interpolate": "is at the start or the end"}
+            if self.fill_limit is None:  # no limit: only an end of the series stays open
+                hint = (f"the gap {ends.get(self.fill, 'is at an end')} of the series, where "
+                        f"{self.fill} has no value to fill from")
+            else:
+                hint = (f"the gap is longer than fill_limit={self.fill_limit} (--fill-limit)"
+                        f"{' or ' + ends[self.fill] if self.fill in ends else ''}")
             if not fitting:
                 hint += " (the model's fill policy: retrain with another one, or fill the data)"
         elif fitting:
