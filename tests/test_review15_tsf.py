@@ -145,3 +145,17 @@ def test_a_gap_at_an_end_without_fill_limit_names_no_limit() -> None:
         TimeSeriesPreprocessor(fill="interpolate").fit(df)
     with pytest.raises(InputError, match=r"longer than fill_limit=1 \(--fill-limit\) or is at the start$"):
         TimeSeriesPreprocessor(fill="ffill", fill_limit=1).fit(df)
+
+
+def test_interpretation_labels_refuse_ranges_that_mark_nothing(tmp_path: Path) -> None:
+    # '7-5:1' was read as the empty range (7, 6) and '3-4:0' as a dimension 0 of 1-based ones
+    from hourglass.ingest.timeseries import read_interpretation_labels
+
+    for text in ("7-5:1\n", "3-4:0,2\n"):
+        (tmp_path / "i.txt").write_text("1-2:1\n" + text)
+        with pytest.raises(InputError, match=r"i.txt: line 2: expected start <= end"):
+            read_interpretation_labels(tmp_path / "i.txt")
+    (tmp_path / "i.txt").write_text("5-5:1\n")
+    assert read_interpretation_labels(tmp_path / "i.txt") == [(5, 6, [1])]
+    with pytest.raises(InputError, match=r"line 1: expected start <= end \(end exclusive\)"):
+        read_interpretation_labels(tmp_path / "i.txt", end_inclusive=False)
