@@ -270,10 +270,9 @@ def read_interpretation_labels(path: str | os.PathLike[str], *, end_inclusive: b
                     raise InputError(f"{path}: line {lineno}: expected start-end:d1,d2,..") from None
                 # an end before the start was an empty range, a dimension 0 none of the 1-based
                 # ones: read silently, they marked nothing
-                if got[1] <= lo or any(d < 1 for d in got[2]):
-                    raise InputError(f"{path}: line {lineno}: expected start <= end "
-                                     f"{'' if end_inclusive else '(end exclusive) '}and dimensions "
-                                     f"from 1, got {line[:60]!r}")
+                if hi < lo or any(d < 1 for d in got[2]):
+                    raise InputError(f"{path}: line {lineno}: expected start <= end and "
+                                     f"dimensions from 1, got {line[:60]!r}")
                 out.append(got)
     except UnicodeDecodeError as exc:  # a binary file, or a missing one: one error naming it
         raise InputError(f"{path}: not a text file of labels ({exc})") from None
