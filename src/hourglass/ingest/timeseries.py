@@ -205,10 +205,10 @@ def read_smd(path: str | os.PathLike[str], *, labels: bool = True) -> pd.DataFra
     if not label_file.is_file():  # gzip-compressed, as the series may be
         label_file = label_file.with_name(entity + ".gz")
     if labels and folder.name == "test" and label_file.is_file():
-        labels = _labels(label_file)
-        if labels.size != len(df):
-            raise InputError(f"{label_file}: {labels.size} labels for {len(df)} rows of {p}")
-        df[LABEL] = labels.astype(np.int8)
+        found = _labels(label_file)
+        if found.size != len(df):
+            raise InputError(f"{label_file}: {found.size} labels for {len(df)} rows of {p}")
+        df[LABEL] = found.astype(np.int8)
     return df
 
 
