@@ -130,7 +130,7 @@ def test_train_with_extra_normal_data(skab_file: Path, free_file: Path, tmp_path
     assert res.exit_code == 0, res.output
     info = json.loads((model / "config.json").read_text())["info"]
     assert info["n_train_rows"] == 1000
-    assert info["extra_normal"] == [{"source": str(free_file), "rows": 600}]
+    assert info["extra_normal"] == [{"source": str(free_file), "rows": 600, "steps": 600}]
     assert "incl. 600 extra normal" in res.output
     # the held-out tail is 10% of the file's own 400 training rows, at its end
     assert info["held_out"]["rows"] == 40

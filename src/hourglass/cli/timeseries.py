@@ -5,6 +5,7 @@ metrics (point-wise first, point-adjusted labelled)."""
 from __future__ import annotations
 
 import logging
+import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -99,6 +100,11 @@ def train_timeseries(
     the held-out tail stays the end of DATA's training part (``validation_fraction`` of its
     rows)."""
     ds = _dataset(dataset)
+    if ds is not None and label_col not in (None, LABEL):
+        # the protocol cuts at the dataset's labels and kept them as a channel the model read
+        raise HourglassError(f"--label-col {label_col}: --dataset {ds.name} labels its steps itself "
+                             f"(column {LABEL!r}, which its protocol splits by); leave --label-col "
+                             "out, or --drop a column you do not want modelled")
     df = _read(data, ds)
     label = label_col or (LABEL if ds is not None else None)
     train_df = ds.train_part(df) if ds is not None else df
@@ -128,8 +134,9 @@ def train_timeseries(
     start = time.perf_counter()
     own = train_df.drop(columns=[label]) if label in train_df.columns else train_df
     extras = [_read_extra(p, ds, label, own, data, features.drop) for p in extra_normal or ()]
+    extra_steps: list[int] = []
     if extras:
-        _fit_with_extra(pipe, own, extras, list(extra_normal or ()))
+        extra_steps = _fit_with_extra(pipe, own, extras, list(extra_normal or ()))
     else:
         pipe.fit(own)
     _warn_label_channel(pipe.features_.channels_, data)
@@ -141,8 +148,9 @@ def train_timeseries(
         "source": shown(data), "dataset": ds.name if ds else None, "label_col": label,
         "normal": [], "model": registry.name_of(cls), "input": "timeseries",
         "fit_seconds": time.perf_counter() - start, "n_train_rows": pipe.info["n_train_rows"],
-        "extra_normal": [{"source": shown(p), "rows": n} for p, n in zip(extra_normal or (), n_extra,
-                                                                        strict=True)],
+        # rows read, and the time steps they gave (resampled, duplicate times merged)
+        "extra_normal": [{"source": shown(p), "rows": n, "steps": k} for p, n, k in
+                         zip(extra_normal or (), n_extra, extra_steps, strict=True)],
         "held_out": {"fraction": held, "rows": len(pipe.detector_.val_index_),
                      "used_for": "early stopping and the threshold; never trained on",
                      "which": "the last steps of the training series (a contiguous tail)"},
@@ -206,9 +214,10 @@ def _read_extra(path: Path, ds: TimeSeriesDataset | None, label: str | None,
 
 
 def _fit_with_extra(pipe: Pipeline, own: pd.DataFrame, extras: list[pd.DataFrame],
-                    sources: list[Path] | None = None) -> None:
+                    sources: list[Path] | None = None) -> list[int]:
     """``Pipeline.fit`` for DATA's training part ``own`` with extra normal recordings in front:
-    preprocessing fitted on ``own`` only, the detector on the joined series with its seams."""
+    preprocessing fitted on ``own`` only, the detector on the joined series with its seams.
+    Returns the time steps of each recording (on the model's grid)."""
     template = pipe.features
     assert template is not None and pipe.detector is not None
     pipe.features_ = type(template)(**template.get_params())
@@ -237,6 +246,12 @@ def _fit_with_extra(pipe: Pipeline, own: pd.DataFrame, extras: list[pd.DataFrame
     pipe.info["n_train_rows"] = len(X)  # time steps, the extra recordings' included
     pipe.info["threshold_fit"] = threshold_fit_info(pipe.detector_)
     pipe.info.setdefault("n_features", len(pipe.features_.feature_names_))
+    # the threads a seed repeats the model on, as Pipeline.fit records them (the model card of a
+    # model trained with extra normal data said none)
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        pipe.info["torch_threads"] = int(torch.get_num_threads())
+    return [len(x) for x in parts]
 
 
 def warn_extra_columns(pipe: Pipeline, df: pd.DataFrame, label: str | None = None) -> None:
@@ -413,7 +428,8 @@ def train_command(
 def report_train(pipe: Pipeline, output: Path, err: Console, out: Console) -> None:
     """The lines ``hourglass train`` prints for a time-series model."""
     info = pipe.info
-    extra = sum(e["rows"] for e in info.get("extra_normal", []))
+    # steps, as the total is counted (a model saved before they were kept: its rows)
+    extra = sum(e.get("steps", e["rows"]) for e in info.get("extra_normal", []))
     err.print(f"trained {info['model']} on "
               f"{fitted_text(info['n_train_rows'], len(pipe.detector_.val_index_), 'steps')} "
               f"{f'(incl. {extra} extra normal) ' if extra else ''}"

@@ -423,6 +423,13 @@ class TimeSeriesPreprocessor:
     def _check_params(self) -> None:
         check_numeric_params(self, error=InputError)
         check_name_lists(self, "columns", "drop")
+        if self.columns is not None:  # a channel named twice was modelled once, but its scaling
+            # and name counted twice: the saved model was refused at load
+            seen = [str(c) for c in self.columns]
+            twice = sorted({c for c in seen if seen.count(c) > 1})
+            if twice:
+                raise InputError(f"columns: {', '.join(map(repr, twice[:5]))} named more than "
+                                 "once; name each channel once", param="columns")
         if self.fill not in _FILLS:
             raise InputError(f"fill: unknown {self.fill!r}; choose from {', '.join(_FILLS)}",
                              param="fill")
@@ -456,9 +463,12 @@ class TimeSeriesPreprocessor:
                 raise InputError(f"freq: {self.freq!r} is not a positive step", param="freq")
 
     # -- alignment ----------------------------------------------------------------------------
-    def _frame(self, df: pd.DataFrame, cols: Sequence[str], fitting: bool = False) -> pd.DataFrame:
+    def _frame(self, df: pd.DataFrame, cols: Sequence[str], fitting: bool = False, *,
+               quiet: bool = False) -> pd.DataFrame:
         """The numeric channels on the time grid, missing values still NaN. ``fitting``: the
-        errors name the options to set (``freq``); else the fitted model's, to retrain with."""
+        errors name the options to set (``freq``); else the fitted model's, to retrain with.
+        ``quiet``: no warning about unsorted or duplicate times (the labels of a series whose
+        values said them)."""
         if not isinstance(df, pd.DataFrame):
             raise InputError(f"expected a pandas DataFrame, got {type(df).__name__}")
         if len(df) == 0:
@@ -508,9 +518,10 @@ class TimeSeriesPreprocessor:
             raise
         frame = pd.DataFrame(values, index=times.rename(ts_col))
         if not frame.index.is_monotonic_increasing:
-            logger.warning("timestamps are not sorted; sorting %d rows by %s (the output, and a "
-                           "detector's scores, follow the sorted time order, not the input's rows)",
-                           len(frame), ts_col)
+            if not quiet:
+                logger.warning("timestamps are not sorted; sorting %d rows by %s (the output, and "
+                               "a detector's scores, follow the sorted time order, not the input's "
+                               "rows)", len(frame), ts_col)
             frame = frame.sort_index(kind="stable")
         if self.freq == "rows":
             return frame
@@ -518,17 +529,21 @@ class TimeSeriesPreprocessor:
             step = pd.Timedelta(pd.tseries.frequencies.to_offset(self.freq))
             steps = (frame.index[-1] - frame.index[0]) / step
             if steps > max(1_000_000, 100 * len(frame)):  # e.g. one time stamp years off
+                # score/evaluate/explain have no --freq: the grid is the model's
+                hint = ("choose a coarser freq (--freq)" if fitting else
+                        f"the grid is the model's (trained with --freq {self.freq})")
                 raise InputError(f"column {ts_col!r}: the {self.freq} grid from {frame.index[0]} to "
                                  f"{frame.index[-1]} has {steps:,.0f} steps for {len(frame):,} rows; "
-                                 "check the time stamps or choose a coarser freq (--freq)")
+                                 f"check the time stamps, or {hint}")
             return self._merge(frame.resample(self.freq))
         if frame.index.has_duplicates:
             n_dup = int(frame.index.duplicated().sum())
             if n_dup == len(frame) - 1 and len(frame) > 1:
                 raise InputError(f"column {ts_col!r}: all {len(frame)} rows have the same timestamp "
                                  f"({frame.index[0]}); a series needs times that advance")
-            logger.warning("%d duplicate timestamp(s) merged by %s (first at %s)", n_dup, self.agg,
-                           frame.index[frame.index.duplicated()][0])
+            if not quiet:
+                logger.warning("%d duplicate timestamp(s) merged by %s (first at %s)", n_dup,
+                               self.agg, frame.index[frame.index.duplicated()][0])
             frame = self._merge(frame.groupby(level=0))
         if len(frame) > 2:
             steps = np.diff(frame.index.asi8)
@@ -597,9 +612,13 @@ class TimeSeriesPreprocessor:
         where = (f"timestamp {frame.index[row]}" if self.timestamp_col is not None
                  else f"row {first_row + row + 1}")
         if self.fill != "none":
-            ends = {"ffill": " or is at the start", "interpolate": " or is at the start or the end"}
-            hint = (f"the gap is longer than fill_limit={self.fill_limit} (--fill-limit)"
-                    f"{ends.get(self.fill, '')}")
+            ends = {"ffill": "is at the start", "interpolate": "is at the start or the end"}
+            if self.fill_limit is None:  # no limit: only an end of the series stays open
+                hint = (f"the gap {ends.get(self.fill, 'is at an end')} of the series, where "
+                        f"{self.fill} has no value to fill from")
+            else:
+                hint = (f"the gap is longer than fill_limit={self.fill_limit} (--fill-limit)"
+                        f"{' or ' + ends[self.fill] if self.fill in ends else ''}")
             if not fitting:
                 hint += " (the model's fill policy: retrain with another one, or fill the data)"
         elif fitting:
@@ -783,12 +802,15 @@ class TimeSeriesPreprocessor:
                              "in all; a series is labelled 0 (normal) or 1 (anomaly) in every row")
         if y.size != len(df):
             raise InputError(f"{y.size} labels for {len(df)} rows")
-        lab = pd.DataFrame({"y": y, **({str(self.timestamp_col): df[str(self.timestamp_col)]
-                                        .to_numpy()} if self.timestamp_col else {})})
+        # the labels' own column, never the timestamps' name (a series timed by a column 'y'
+        # had its labels overwritten by its times: wrong metrics, or an error about 'y')
+        name = "y" if str(self.timestamp_col) != "y" else "label"
+        lab = pd.DataFrame({name: y, **({str(self.timestamp_col): df[str(self.timestamp_col)]
+                                         .to_numpy()} if self.timestamp_col else {})})
         pre = TimeSeriesPreprocessor(self.timestamp_col, self.freq, agg="max", fill="zero",
-                                     scaler="none", columns=("y",))
+                                     scaler="none", columns=(name,))
         pre.dayfirst_ = getattr(self, "dayfirst_", None)  # the times read as the series' are
-        grid = pre._frame(lab, ["y"])["y"]
+        grid = pre._frame(lab, [name], quiet=True)[name]  # the series' rows said: once
         # a step with no row (a gap the fill policy bridged) lies inside an anomaly when the
         # steps with rows on both sides of it are anomalous: a labelled stretch (NAB's windows
         # are time ranges) stays one event, not one event per stretch between gaps

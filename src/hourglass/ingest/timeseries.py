@@ -89,7 +89,7 @@ def _find_upwards(start: Path, relative: str) -> Path | None:
 
 
 def read_nab(path: str | os.PathLike[str], windows: str | os.PathLike[str] | None = None,
-             *, need_labels: bool = True) -> pd.DataFrame:
+             *, need_labels: bool = True, labels: bool = True) -> pd.DataFrame:
     """One NAB series (``timestamp``, ``value``) with ``label`` = 1 inside the official windows.
 
     ``windows`` is ``combined_windows.json``; by default it is looked up as
@@ -97,12 +97,15 @@ def read_nab(path: str | os.PathLike[str], windows: str | os.PathLike[str] | Non
     path relative to the ``data`` folder (``realKnownCause/nyc_taxi.csv``, also for a gzipped
     ``nyc_taxi.csv.gz``). With
     ``need_labels=False`` (scoring new data), a series without windows (no windows file, or
-    none for it) is read without a ``label`` column instead of refused.
+    none for it) is read without a ``label`` column instead of refused. With ``labels=False``
+    (scoring) no windows are looked up at all: a broken windows file does not stop scoring.
     """
     p = Path(path)
     df = read_table(p)
     if not {"timestamp", "value"} <= set(df.columns):
         raise InputError(f"{p}: expected NAB columns timestamp,value; found {', '.join(df.columns)}")
+    if not labels:
+        return df
     # the folders above the file and its category, also for a path given relative to the
     # current folder ('x.csv' inside data/realKnownCause has no parents of its own to walk up)
     where = Path(os.path.abspath(p))
@@ -169,10 +172,11 @@ def _utc_naive(value: object) -> pd.Timestamp:
     return t.tz_convert("UTC").tz_localize(None) if t.tz is not None else t
 
 
-def read_smd(path: str | os.PathLike[str]) -> pd.DataFrame:
+def read_smd(path: str | os.PathLike[str], *, labels: bool = True) -> pd.DataFrame:
     """One ASD/SMD entity file: header-less numbers → columns ``m1``…``mD``; for a file under
     ``test/``, the labels of ``../test_label/<entity>.txt`` (or ``.txt.gz``) as ``label`` (when
-    that file exists).
+    that file exists and ``labels``: scoring reads no labels, and a label file that does not
+    match the series does not stop it).
 
     Examples
     --------
@@ -200,11 +204,11 @@ def read_smd(path: str | os.PathLike[str]) -> pd.DataFrame:
     label_file = folder.parent / "test_label" / entity
     if not label_file.is_file():  # gzip-compressed, as the series may be
         label_file = label_file.with_name(entity + ".gz")
-    if folder.name == "test" and label_file.is_file():
-        labels = _labels(label_file)
-        if labels.size != len(df):
-            raise InputError(f"{label_file}: {labels.size} labels for {len(df)} rows of {p}")
-        df[LABEL] = labels.astype(np.int8)
+    if labels and folder.name == "test" and label_file.is_file():
+        found = _labels(label_file)
+        if found.size != len(df):
+            raise InputError(f"{label_file}: {found.size} labels for {len(df)} rows of {p}")
+        df[LABEL] = found.astype(np.int8)
     return df
 
 
@@ -261,10 +265,15 @@ def read_interpretation_labels(path: str | os.PathLike[str], *, end_inclusive: b
                 try:
                     span, _, dims = line.partition(":")
                     lo, hi = (int(v) for v in span.split("-"))
-                    out.append((lo, hi + int(end_inclusive),
-                                [int(d) for d in dims.split(",") if d]))
+                    got = (lo, hi + int(end_inclusive), [int(d) for d in dims.split(",") if d])
                 except ValueError:
                     raise InputError(f"{path}: line {lineno}: expected start-end:d1,d2,..") from None
+                # an end before the start was an empty range, a dimension 0 none of the 1-based
+                # ones: read silently, they marked nothing
+                if hi < lo or any(d < 1 for d in got[2]):
+                    raise InputError(f"{path}: line {lineno}: expected start <= end and "
+                                     f"dimensions from 1, got {line[:60]!r}")
+                out.append(got)
     except UnicodeDecodeError as exc:  # a binary file, or a missing one: one error naming it
         raise InputError(f"{path}: not a text file of labels ({exc})") from None
     except READ_ERRORS as exc:
@@ -310,12 +319,13 @@ class TimeSeriesDataset:
              scoring: bool = False) -> pd.DataFrame:
         """Read one series of this dataset (with a ``label`` column where labels exist).
         ``need_labels=False``: a NAB series without windows is read unlabelled; ``scoring``: no
-        label is read (a SKAB file's own 'label' column beside 'anomaly' left out)."""
+        label is read (a SKAB file's own 'label' column beside 'anomaly' left out; no NAB windows
+        or ASD/SMD label file looked up)."""
         if self.name == "skab":
             return read_skab(path, scoring=scoring)
         if self.name == "nab":
-            return read_nab(path, need_labels=need_labels)
-        return read_smd(path)
+            return read_nab(path, need_labels=need_labels, labels=not scoring)
+        return read_smd(path, labels=not scoring)
 
     def _cut(self, df: pd.DataFrame) -> int | None:
         if LABEL not in df.columns:
