@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hourglass import Pipeline, load
+from hourglass import Pipeline
 from hourglass.detectors import AutoEncoder
 from hourglass.features.entity import EntityWindows
 
@@ -35,9 +35,8 @@ def test_explain_names_the_files_data_row_after_skipped_rows(model: Path, tmp_pa
     # with --on-bad-rows skip, a row without a readable time left out before the bad row: explain
     # named the bad row by its position among the rows kept (row 49, one short, as if it were the
     # file's), where score says its data row is not known (a skipped row comes before it)
-    from tests._cli import runner
-
     from hourglass.cli import app
+    from tests._cli import runner
 
     df = _flows(60)
     ts = pd.to_datetime(df["ts"], unit="s").dt.strftime("%Y-%m-%d %H:%M:%S").astype(object)
@@ -54,3 +53,18 @@ def test_explain_names_the_files_data_row_after_skipped_rows(model: Path, tmp_pa
         assert not (tmp_path / "o.jsonl").exists()
         said.append(last)
     assert said[0] == said[1]
+
+
+@pytest.mark.parametrize("command", ["train", "inspect"])
+@pytest.mark.parametrize("key", ["host", "ts"])
+def test_dropping_the_entity_or_timestamp_column_is_refused(tmp_path: Path, command: str, key: str) -> None:
+    # '--entity-col host --drop host' trained a model grouped per host without a word (the drop
+    # was ignored), where '--role host=drop' is refused
+    from tests._cli import one_line_error
+
+    _flows(60).to_csv(tmp_path / "d.csv", index=False)
+    out = tmp_path / "M"
+    args = [command, str(tmp_path / "d.csv"), "--entity-col", "host", "--timestamp-col", "ts",
+            "--drop", key, *(["-o", str(out), "--epochs", "1", "-q"] if command == "train" else [])]
+    what = "entity" if key == "host" else "timestamp"
+    one_line_error(args, f"--drop {key}: is the {what} column", out)
