@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hourglass import Pipeline
+from hourglass import Pipeline, load
 from hourglass.detectors import AutoEncoder
 from hourglass.features.entity import EntityWindows
 
@@ -68,3 +68,24 @@ def test_dropping_the_entity_or_timestamp_column_is_refused(tmp_path: Path, comm
             "--drop", key, *(["-o", str(out), "--epochs", "1", "-q"] if command == "train" else [])]
     what = "entity" if key == "host" else "timestamp"
     one_line_error(args, f"--drop {key}: is the {what} column", out)
+
+
+def test_stream_reads_one_numeric_date_as_one_day(model: Path) -> None:
+    # a model trained on epoch times keeps no date order; the stream read each batch's numeric
+    # dates in the order that batch told: '01/02/2026' was 2 January in the first batches and
+    # 1 February in a batch that also held '13/02/2026', the same text two days apart
+    from hourglass.cli.stream_entity import EntityStream
+
+    pipe = load(model)
+    rows = [{"host": h, "ts": f"{d:02d}/02/2026 {hour:02d}:05:00", "bytes": 10.0, "dst_port": 22}
+            for d in (1, 13) for hour in (0, 1) for h in "ab"]
+    stream = EntityStream(pipe)
+    first, bad = stream.feed(rows[:4], [1, 2, 3, 4])
+    assert not bad
+    both, bad = stream.feed(rows[:8], list(range(5, 13)), stop_at_bad=False)
+    days = {str(s)[:10] for s in pd.concat([x for x in (first, both, stream.close_all())
+                                           if x is not None])["bucket_start"]}
+    assert days == {"2026-01-02"}  # the order the first dates told, month first (warned), kept
+    assert [line for line, _ in bad] == [9, 10, 11, 12]
+    assert "'13/02/2026 00:05:00' puts the day first" in bad[0][1]
+    assert "the order of the stream's first such dates" in bad[0][1]
