@@ -89,3 +89,25 @@ def test_stream_reads_one_numeric_date_as_one_day(model: Path) -> None:
     assert [line for line, _ in bad] == [9, 10, 11, 12]
     assert "'13/02/2026 00:05:00' puts the day first" in bad[0][1]
     assert "the order of the stream's first such dates" in bad[0][1]
+
+
+@pytest.mark.parametrize("tz", [None, "UTC"])
+def test_sub_microsecond_buckets_have_distinct_times(tz: str | None) -> None:
+    # a '500ns' bucket was written with microseconds: two buckets shared the start
+    # '...20.000000', and a bucket ended where it started
+    from hourglass.serve.entity_scoring import bucket_rows
+
+    rng = np.random.default_rng(0)
+    at = np.sort(rng.integers(0, 10_000, 80)) + np.where(np.arange(80) < 40, -(10**9), 10**18)
+    df = pd.DataFrame({"host": rng.choice(["a", "b"], 80), "ts": pd.to_datetime(at).tz_localize(tz),
+                       "bytes": rng.integers(1, 100, 80).astype(float)})
+    pipe = Pipeline(AutoEncoder(hidden=(2, 1), epochs=1, verbose=0, random_state=0),
+                    features=EntityWindows("host", "ts", bucket="500ns")).fit(df)
+    keys, X = pipe.features_.transform_with_keys(df)
+    out = bucket_rows(pipe, keys, X)
+    assert not out.duplicated(["entity", "bucket_start"]).any()
+    assert (out["bucket_start"] != out["bucket_end"]).all()
+    back = pd.to_datetime(out["bucket_start"], format="ISO8601")
+    assert (pd.DatetimeIndex(back).as_unit("ns").asi8
+            == pd.DatetimeIndex(keys["bucket_start"]).as_unit("ns").asi8).all()
+    assert out["bucket_start"].str.endswith("Z").all() == (tz is not None)
