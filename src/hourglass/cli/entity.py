@@ -64,6 +64,15 @@ def check_entity_case(value: str) -> None:
         raise HourglassError(f"--entity-case: expected {' or '.join(ENTITY_CASES)}, got {value!r}")
 
 
+def refuse_key_drops(drop: list[str], entity_col: str, timestamp_col: str) -> None:
+    """Refuse a ``--drop`` of the entity or timestamp column: the rows are grouped on them
+    whatever ``--drop`` says (as ``--role COLUMN=drop`` of either is refused)."""
+    for col, what in ((entity_col, "entity"), (timestamp_col, "timestamp")):
+        if col in drop:
+            raise HourglassError(f"--drop {col}: is the {what} column, which groups the rows into "
+                                 "(entity, bucket) rows and is never aggregated; leave it out")
+
+
 def wants_entity(entity_col: str | None, bucket: str | None, timestamp_col: str | None) -> bool:
     """Whether ``train`` builds an entity-bucket model (``--entity-col``; ``--bucket`` and
     ``--timestamp-col`` go with it)."""
@@ -320,6 +329,7 @@ def train_entity(data: Path, output: Path, *, entity_col: str, timestamp_col: st
             if col == label_col:
                 raise HourglassError(f"--label-col {label_col}: is also {option} {col}; the label "
                                      "column marks each row normal or not and is not a feature")
+    refuse_key_drops(drop, entity_col, timestamp_col)
     named = {**{c: "--aggregate" for c in numeric or ()}, **{c: "--distinct" for c in distinct or ()}}
     both = [c for c in drop if c in named]
     if both:  # else the dropped column is said to be missing from the data, which holds it
@@ -737,6 +747,7 @@ def inspect_entity(df: pd.DataFrame, spec: Any, *, entity_col: str, timestamp_co
                              "the columns are the ones named")
     parse_bucket(bucket)
     check_entity_case(entity_case)
+    refuse_key_drops(drop, entity_col, timestamp_col)
     keys = (entity_col, timestamp_col)
     features = EntityWindows(entity_col, timestamp_col, bucket=bucket,
                              numeric=tuple(numeric or ()) if given else None,

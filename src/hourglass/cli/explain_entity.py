@@ -11,7 +11,7 @@ import numpy as np
 
 from hourglass.cli._common import refuse_unused
 from hourglass.cli._output import err, on_screen, out, report_skipped, rich_table, say_wrote
-from hourglass.errors import HourglassError
+from hourglass.errors import HourglassError, InputError
 
 __all__ = ["explain_entity"]
 
@@ -28,7 +28,7 @@ def explain_entity(pipe: Any, model: Path, data: Path, *, command: Any, top: int
     import pandas as pd
 
     from hourglass.cli.entity import _read
-    from hourglass.cli.tables import skip_unreadable_rows
+    from hourglass.cli.tables import at_file_rows, skip_unreadable_rows
     from hourglass.explain import bucket_reasons, explainable
     from hourglass.features.entity import KEYS
     from hourglass.ingest import ReadStats
@@ -47,7 +47,10 @@ def explain_entity(pipe: Any, model: Path, data: Path, *, command: Any, top: int
     df = skip_unreadable_rows(df, f.timestamp_col, getattr(f, "dayfirst_", None), f.numeric_,
                               on_bad_rows, stats, data)  # (and text in a summed column)
     full = pipe.with_absent_fields(df)
-    agg = f.aggregate(full)
+    try:
+        agg = f.aggregate(full)
+    except InputError as exc:  # its rows: positions among the rows kept, told as the file's
+        raise at_file_rows(exc, stats.known(np.arange(len(df)))) from None
     X = f.encode(agg)
     result = bucket_rows(pipe, agg[list(KEYS)], X)
     is_flagged = result["flag"].to_numpy() == 1

@@ -110,6 +110,7 @@ class EntityStream:
         f = pipe.features_
         self.entity_col, self.timestamp_col = str(f.entity_col), str(f.timestamp_col)
         self.dayfirst: bool | None = getattr(f, "dayfirst_", None)  # numeric dates as in training
+        self.own_order = self.dayfirst is None  # else the order the stream's first dates told (_times)
         self.columns = list(f.columns_)
         self.numeric = list(f.numeric_)
         self.bucket = parse_bucket(f.bucket)
@@ -137,13 +138,17 @@ class EntityStream:
         return sum(len(v) for v in self.open.values())
 
     def _times(self, rows: list[dict[str, Any]]) -> tuple[list[int | None], list[str | None]]:
-        """Per row: its time in ns (UTC for times with an offset), or ``None`` and why not."""
+        """Per row: its time in ns (UTC for times with an offset), or ``None`` and why not.
+        Numeric dates (``01/02/2026``) of a model that keeps no date order are read in the order
+        the first rows holding them tell, and every later row in that one: read batch by batch
+        in each batch's own order, one date was two days (2 January, then 1 February once a
+        batch held ``13/02/2026``)."""
         from hourglass._times import DateOrderError
-        from hourglass.features.entity import _times
+        from hourglass.features.entity import _read_times
 
         values = [r.get(self.timestamp_col) for r in rows]
         try:
-            ts = _times(pd.Series(values, dtype=object), self.timestamp_col, self.dayfirst)
+            ts, order = _read_times(pd.Series(values, dtype=object), self.timestamp_col, self.dayfirst)
             parsed: list[Any] = [ts]
         except InputError:  # find the bad ones one by one (only when there are some)
             parsed = []
@@ -152,15 +157,17 @@ class EntityStream:
             if self.aware is None:
                 self.aware = aware
             if aware == self.aware:
+                if self.dayfirst is None:
+                    self.dayfirst = order
                 return [int(v) for v in parsed[0].as_unit("ns").asi8], [None] * len(rows)
         out: list[int | None] = []
         why: list[str | None] = []
         for v in values:
             try:
-                one = _times(pd.Series([v], dtype=object), self.timestamp_col, self.dayfirst)
+                one, order = _read_times(pd.Series([v], dtype=object), self.timestamp_col, self.dayfirst)
             except InputError as exc:
                 out.append(None)
-                why.append(f"field {self.timestamp_col!r}: {v!r} {exc.detail}"
+                why.append(f"field {self.timestamp_col!r}: {v!r} {self._order_text(exc.detail)}"
                            if isinstance(exc, DateOrderError)
                            else f"field {self.timestamp_col!r} is not a timestamp ({v!r})")
                 continue
@@ -172,9 +179,19 @@ class EntityStream:
                 why.append(f"field {self.timestamp_col!r} ({v!r}) has {'a' if aware else 'no'} UTC "
                            f"offset but earlier rows {'have one' if self.aware else 'none'}")
                 continue
+            if self.dayfirst is None:
+                self.dayfirst = order
             out.append(int(one.as_unit("ns").asi8[0]))
             why.append(None)
         return out, why
+
+    def _order_text(self, detail: str) -> str:
+        """A date-order error's ``detail``, naming where the order comes from: the stream's
+        first numeric dates for a model that keeps none."""
+        if self.own_order:
+            return detail.replace("the order of the model's training data",
+                                  "the order of the stream's first such dates")
+        return detail
 
     def _problem(self, row: dict[str, Any]) -> str | None:
         if row.get(self.timestamp_col) is None:

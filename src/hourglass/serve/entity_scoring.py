@@ -33,7 +33,8 @@ __all__ = ["EntityScorer", "bucket_rows", "scored_buckets"]
 def bucket_rows(pipe: Any, keys: pd.DataFrame, X: np.ndarray) -> pd.DataFrame:
     """Per (entity, bucket) of ``keys`` (:data:`~hourglass.features.entity.KEYS`): its keys with
     the bucket times as ISO-8601 text (``Z`` for times with a UTC offset; with microseconds for a
-    bucket that is not a whole number of seconds), and the ``score``,
+    bucket that is not a whole number of seconds, nanoseconds for one that is not a whole number
+    of microseconds), and the ``score``,
     ``flag``, ``calibrated`` probability and ``severity`` of its feature row in ``X`` — the rows
     ``hourglass score`` writes for an entity-bucket model.
 
@@ -57,13 +58,19 @@ def bucket_rows(pipe: Any, keys: pd.DataFrame, X: np.ndarray) -> pd.DataFrame:
     det = pipe.detector_
     scores = det.score(X)
     out = keys.copy()
-    # a bucket of a fraction of a second ('500ms', '1.5s'): its times with microseconds, else two
-    # buckets would share a start and a bucket would end where it starts
-    whole = parse_bucket(pipe.features_.bucket) % pd.Timedelta("1s") == pd.Timedelta(0)
-    layout = "%Y-%m-%dT%H:%M:%S" if whole else "%Y-%m-%dT%H:%M:%S.%f"
+    # a bucket of a fraction of a second ('500ms', '1.5s'): its times with microseconds, and of a
+    # fraction of a microsecond ('500ns') with nanoseconds, else two buckets would share a start
+    # and a bucket would end where it starts
+    td = parse_bucket(pipe.features_.bucket)
+    whole = td % pd.Timedelta("1s") == pd.Timedelta(0)
+    nanos = td % pd.Timedelta("1us") != pd.Timedelta(0)
+    layout = "%Y-%m-%dT%H:%M:%S" if whole or nanos else "%Y-%m-%dT%H:%M:%S.%f"
     for c in ("bucket_start", "bucket_end"):
         times = pd.DatetimeIndex(keys[c])
         out[c] = times.strftime(layout)
+        if nanos:  # (strftime has no nanoseconds)
+            ns = np.mod(times.as_unit("ns").asi8, 1_000_000_000)
+            out[c] = out[c] + pd.Series([f".{v:09d}" for v in ns.tolist()], index=out.index, dtype=object)
         if times.tz is not None:
             out[c] = out[c] + "Z"
     out["score"] = scores
