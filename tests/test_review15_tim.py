@@ -1,0 +1,32 @@
+"""Regression tests: timestamps, table input and output."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hourglass.errors import InputError
+
+
+def test_compact_dates_a_csv_reads_as_numbers_are_dates_as_their_text_is(tmp_path: Path) -> None:
+    from hourglass._times import read_timestamps, unreadable_times
+    from hourglass.ingest import read_table
+
+    days = pd.date_range("2026-01-01", periods=60, freq="D").strftime("%Y%m%d")
+    p = tmp_path / "days.csv"
+    pd.DataFrame({"day": days, "v": np.arange(60)}).to_csv(p, index=False)
+    col = read_table(p)["day"]
+    assert pd.api.types.is_integer_dtype(col)  # the reader types them as numbers
+    ts, _ = read_timestamps(col, "day")
+    assert str(ts[0]) == "2026-01-01 00:00:00" and str(ts[-1]) == "2026-03-01 00:00:00"
+    assert ts.equals(read_timestamps(pd.Series(list(days)), "day")[0])  # as JSON strings
+    assert str(read_timestamps(col.astype(np.float64), "day")[0][1]) == "2026-01-02 00:00:00"
+    assert not unreadable_times(col, "day").any()
+    with pytest.raises(InputError, match=r"row 21 is not a timestamp \('20260230'\)"):
+        read_timestamps(pd.Series([20260328] * 20 + [20260230]), "day")
+    # epoch seconds, and a counter of seconds, stay epoch times
+    assert str(read_timestamps(pd.Series([1_700_000_000]), "t")[0][0]) == "2023-11-14 22:13:20"
+    assert str(read_timestamps(pd.Series(np.arange(20260101, 20260201)), "t")[0][0]).startswith("1970")
