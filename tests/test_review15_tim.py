@@ -30,3 +30,23 @@ def test_compact_dates_a_csv_reads_as_numbers_are_dates_as_their_text_is(tmp_pat
     # epoch seconds, and a counter of seconds, stay epoch times
     assert str(read_timestamps(pd.Series([1_700_000_000]), "t")[0][0]) == "2023-11-14 22:13:20"
     assert str(read_timestamps(pd.Series(np.arange(20260101, 20260201)), "t")[0][0]).startswith("1970")
+
+
+def test_json_lines_write_a_date_column_as_the_csv_does_not_as_epoch_milliseconds(tmp_path: Path) -> None:
+    import json
+
+    from hourglass.ingest import read_table
+    from hourglass.ingest.writers import chunk_writer
+
+    p = tmp_path / "t.csv"
+    p.write_text("day,n\n2024-01-01,1\n2024-01-02,2\n")
+    df = read_table(p)  # the CSV reader types 'day' as dates (Python date objects)
+    out = tmp_path / "o.jsonl"
+    with chunk_writer(out) as w:
+        w.write(df)
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["day"] for r in rows] == ["2024-01-01", "2024-01-02"]
+    csv = tmp_path / "o.csv"
+    with chunk_writer(csv) as w:
+        w.write(df)
+    assert csv.read_text().splitlines()[1].startswith("2024-01-01")

@@ -410,11 +410,18 @@ def json_lines(df: pd.DataFrame) -> str:
     >>> print(json_lines(pd.DataFrame({"score": [1.234567890123e-9, float("inf")]})), end="")
     {"score":0.000000001234568}
     {"score":null}
+    >>> import datetime
+    >>> print(json_lines(pd.DataFrame({"day": [datetime.date(2024, 1, 1)]})), end="")
+    {"day":"2024-01-01"}
     """
     if not len(df):
         return ""
     times = [c for c in df.columns if pd.api.types.is_datetime64_any_dtype(df[c])
-             or isinstance(df[c].dtype, pd.DatetimeTZDtype)]
+             or isinstance(df[c].dtype, pd.DatetimeTZDtype)
+             # dates (a CSV column of 2024-01-01, Parquet's date32): Python objects pandas wrote
+             # as epoch milliseconds too (strings answer at the first value: no scan of them)
+             or (df[c].dtype == object and pd.api.types.infer_dtype(df[c], skipna=True)
+                 in ("date", "datetime"))]
     if times:
         df = df.copy()
         for c in times:
