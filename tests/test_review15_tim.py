@@ -50,3 +50,25 @@ def test_json_lines_write_a_date_column_as_the_csv_does_not_as_epoch_millisecond
     with chunk_writer(csv) as w:
         w.write(df)
     assert csv.read_text().splitlines()[1].startswith("2024-01-01")
+
+
+def test_an_output_that_replaces_a_private_file_keeps_its_permissions(tmp_path: Path) -> None:
+    import os
+    import stat
+
+    from hourglass.ingest.readers import default_mode, write_table
+    from hourglass.ingest.writers import chunk_writer
+
+    df = pd.DataFrame({"score": [0.5]})
+    for name in ("alerts.csv", "alerts.jsonl.gz", "alerts.parquet"):
+        out = tmp_path / name
+        out.write_bytes(b"old")
+        out.chmod(0o600)
+        write_table(df, out)
+        assert stat.S_IMODE(os.stat(out).st_mode) == 0o600, name
+        with chunk_writer(out) as w:
+            w.write(df)
+        assert stat.S_IMODE(os.stat(out).st_mode) == 0o600, name
+    fresh = tmp_path / "fresh.csv"
+    write_table(df, fresh)
+    assert stat.S_IMODE(os.stat(fresh).st_mode) == default_mode(directory=False)
