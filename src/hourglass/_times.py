@@ -63,8 +63,9 @@ def future_problem(ns: int, value: object, field: str, now: float | None = None)
             "machine's clock (a device clock gone wrong would make every later row late)")
 
 
-# a time's UTC offset: Z, +01:00, +0100, or the zone named GMT or UTC (what pandas reads as +00:00)
-_OFFSET = re.compile(r"(Z|[+-]\d{2}:?\d{2}|\s(?:GMT|UTC))$")
+# a time's UTC offset: Z, +01:00, +0100, or the zone named GMT or UTC (what pandas reads as +00:00);
+# not the year of a date that ends the text (16-01-2024: '-2024' is no offset)
+_OFFSET = re.compile(r"(?:Z|(?<!-\d)(?<!-\d\d)[+-]\d{2}:?\d{2}|\s(?:GMT|UTC))$")
 _MAX_EPOCH_S = 9.2e9  # pandas' Timestamp range ends in 2262
 _CLOCK = r"\d{1,2}:\d{2}(:\d{2}([.,]\d*)?)?"  # 06:55:46, a time of day alone
 # 01/02/2026, 1.2.26, 01-02-2026: day and month in an order the text does not say
@@ -315,7 +316,10 @@ def read_timestamps(values: object, column: str, dayfirst: bool | None = None
         except OverflowError:  # past int64: refused as out of range
             s = s.astype(np.float64)
     if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
-        return _epoch_times(s, cells, column), None
+        compact = _compact_dates(s)
+        if compact is None:
+            return _epoch_times(s, cells, column), None
+        s = compact  # 20260328 as a CSV or JSON number: the date its text is, not 1970's seconds
     text = s.astype("string").str.strip()
     clock = text.iloc[:100].str.fullmatch(_CLOCK).fillna(False).to_numpy(dtype=bool)
     if clock.any():  # pandas would date it today: other days' data would fall on the same one
@@ -503,10 +507,11 @@ def unreadable_times(values: object, column: str, dayfirst: bool | None = None) 
     absent = np.array(s.isna(), dtype=bool)
     if isinstance(s.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(s):
         return absent
-    if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+    compact = _compact_dates(s) if pd.api.types.is_numeric_dtype(s) else None
+    if compact is None and pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
         num = s.to_numpy(dtype=np.float64, na_value=np.nan)
     else:
-        text = s.astype("string").str.strip()
+        text = (s if compact is None else compact).astype("string").str.strip()
         absent |= (text == "").fillna(True).to_numpy(dtype=bool)
         coerced = pd.to_numeric(text, errors="coerce")
         given = coerced.notna().to_numpy(dtype=bool)
@@ -528,6 +533,44 @@ def unreadable_times(values: object, column: str, dayfirst: bool | None = None) 
         return absent | ~(np.abs(epoch_seconds(num, column)) < _MAX_EPOCH_S)
 
 
+_COMPACT = r"\d{8}(?:\d{4}(?:\d{2})?)?"  # 20260328, 202603281200, 20260328120000
+
+
+def _compact_dates(s: pd.Series) -> pd.Series | None:
+    """The numbers ``s`` as text where they are compact dates (``20260328``, ``202603281200``,
+    ``20260328120000``: each of the first 100 a whole number of 8, 12 or 14 digits, nine in ten
+    of them read by pandas as dates), else ``None`` (epoch times). A CSV reader types such a
+    column as numbers: read as epoch seconds, 60 days of ``20260101`` ... became 200 seconds of
+    1970, where the same dates written as JSON strings were read as dates. A later value that is
+    no date is the text path's error naming its row.
+
+    Examples
+    --------
+    >>> _compact_dates(pd.Series([20260328, 20260329])).tolist()
+    ['20260328', '20260329']
+    >>> _compact_dates(pd.Series([20260328.0] * 100 + [20260329.5])).tolist()[99:]
+    ['20260328', '20260329.5']
+    >>> _compact_dates(pd.Series([1_700_000_000, 1_700_000_060])) is None  # epoch seconds
+    True
+    >>> _compact_dates(pd.Series([20260101, 20260132])) is None  # a counter, 20260132 no date
+    True
+    """
+    if pd.api.types.is_bool_dtype(s) or not len(s):
+        return None
+    v = s.to_numpy(dtype=np.float64, na_value=np.nan)
+    head = v[:100]
+    if not (np.isfinite(head).all() and (head >= 1e7).all() and (head < 1e14).all()
+            and (head == np.round(head)).all()):
+        return None
+    words = pd.Series(head.astype(np.int64).astype(str), dtype="string")
+    if not (words.str.fullmatch(_COMPACT).all() and _to_datetime(words, False).notna().mean() >= 0.9):
+        return None  # (a date mistyped among them, 20260230, is named by the text path's error)
+    with np.errstate(invalid="ignore"):
+        whole = np.isfinite(v) & (v == np.round(v)) & (np.abs(v) < 2**53)
+    text = np.where(whole, np.where(whole, v, 0).astype(np.int64).astype(str), v.astype(str))
+    return pd.Series(text, dtype=object)
+
+
 def _dates_among(text: pd.Series, num: pd.Series) -> bool:
     """Whether the first 100 numbers ``num`` of ``text`` (its cells as numbers) are dates, not
     epoch times: pandas reads every one as a date (years, 2024), or one of the compact dates
@@ -546,7 +589,7 @@ def _dates_among(text: pd.Series, num: pd.Series) -> bool:
     if not len(head):
         return False
     read = np.asarray(_to_datetime(head, False).notna(), dtype=bool)
-    compact = head.str.fullmatch(r"\d{8}(?:\d{4}(?:\d{2})?)?").fillna(False).to_numpy(dtype=bool)
+    compact = head.str.fullmatch(_COMPACT).fillna(False).to_numpy(dtype=bool)
     return bool(read.all() or (read & compact).any())
 
 
@@ -572,7 +615,7 @@ def _mixed_layouts(text: pd.Series, ts: pd.DatetimeIndex, bad: np.ndarray
 
 def _one_offset_kind(text: pd.Series) -> bool:
     """Whether every time of ``text`` has a UTC offset, or none has."""
-    has = text.str.contains(r"(?:Z|[+-]\d{2}:?\d{2}|\s(?:GMT|UTC))$").fillna(False)  # _OFFSET
+    has = text.str.contains(_OFFSET).fillna(False)
     return bool(has.all() or not has.any())
 
 

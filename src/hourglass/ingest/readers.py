@@ -317,7 +317,9 @@ def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
     os.close(fd)
     tmp_path = Path(tmp)
     try:
-        os.chmod(tmp_path, default_mode(directory=False))  # mkstemp's 0600 would outlive the rename
+        # mkstemp's 0600 would outlive the rename; a file replaced keeps its own mode, as one
+        # written in place does (an alerts file made private stayed private, not 0644)
+        os.chmod(tmp_path, _replaced_mode(target))
         yield tmp_path
         if is_sqlite(target):  # the journal of the database replaced (a stream killed, a reader
             for side in ("-wal", "-shm", "-journal"):  # open) would be replayed into the new one
@@ -337,6 +339,27 @@ def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
+
+
+def _replaced_mode(target: Path) -> int:
+    """The permissions the output ``target`` gets: those of the regular file it replaces, else
+    :func:`default_mode`'s.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "alerts.csv"
+    >>> _ = p.write_text("x")
+    >>> p.chmod(0o600)
+    >>> oct(_replaced_mode(p)), _replaced_mode(p.with_name("new.csv")) == default_mode(directory=False)
+    ('0o600', True)
+    """
+    try:
+        mode = os.stat(target).st_mode
+    except OSError:  # not there yet (or unreadable): a new file
+        return default_mode(directory=False)
+    # (permission bits only: a write clears set-user-ID, as the kernel does)
+    return stat.S_IMODE(mode) & 0o777 if stat.S_ISREG(mode) else default_mode(directory=False)
 
 
 def _through_output(target: str) -> Iterator[Path]:
@@ -410,11 +433,18 @@ def json_lines(df: pd.DataFrame) -> str:
     >>> print(json_lines(pd.DataFrame({"score": [1.234567890123e-9, float("inf")]})), end="")
     {"score":0.000000001234568}
     {"score":null}
+    >>> import datetime
+    >>> print(json_lines(pd.DataFrame({"day": [datetime.date(2024, 1, 1)]})), end="")
+    {"day":"2024-01-01"}
     """
     if not len(df):
         return ""
     times = [c for c in df.columns if pd.api.types.is_datetime64_any_dtype(df[c])
-             or isinstance(df[c].dtype, pd.DatetimeTZDtype)]
+             or isinstance(df[c].dtype, pd.DatetimeTZDtype)
+             # dates (a CSV column of 2024-01-01, Parquet's date32): Python objects pandas wrote
+             # as epoch milliseconds too (strings answer at the first value: no scan of them)
+             or (df[c].dtype == object and pd.api.types.infer_dtype(df[c], skipna=True)
+                 in ("date", "datetime"))]
     if times:
         df = df.copy()
         for c in times:

@@ -1193,6 +1193,13 @@ def _iter_jsonl_lines(path: Path, *, on_bad_rows: str, stats: ReadStats,
                 why = ("undecodable bytes (not UTF-8)" if isinstance(exc, UnicodeDecodeError) else
                        "JSON nested deeper than Python's parser reads" if isinstance(exc, RecursionError)
                        else f"malformed JSON ({json_problem(exc)})")
+                if (not isinstance(exc, UnicodeDecodeError | RecursionError) and not rows
+                        and not stats.rows and raw.strip() in (b"[", b"{", b"\xef\xbb\xbf[",
+                                                               b"\xef\xbb\xbf{")):
+                    # the first line opens a document: the file is one JSON document, not lines
+                    raise InputError(f"{path}: line {lineno}: a JSON document spread over lines "
+                                     "(pretty-printed), not JSON lines; write one object per line "
+                                     "(jq -c '.[]')") from None
                 raise InputError(f"{path}: line {lineno}: {why} "
                                  "(use --on-bad-rows skip to skip such rows)") from None
             try:
