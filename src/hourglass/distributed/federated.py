@@ -367,6 +367,10 @@ class Site:
     def _train(self, parameters: list[np.ndarray], epochs: int, proximal_mu: float = 0.0
                ) -> tuple[list[np.ndarray], int, dict[str, Any]]:
         det = self._global(parameters)
+        # the threshold a warm start fits is thrown away (only the weights go back; the rule is
+        # fitted in the scores round): the default one, not the run's rule, which may need more
+        # scores than a small site holds out (one under 2 sends no threshold and takes part)
+        det.set_params(threshold=None)
         # the split inside warm_start is seeded as in _inputs: the same held-out rows every round
         new = det.warm_start(self.X_, epochs=epochs, update_batch_norm=True, proximal_mu=proximal_mu)
         _, arrays = new.get_state()
